@@ -1,0 +1,417 @@
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Decision, LedgerEvent } from "../../domain/decision.ts";
+import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
+import { ConflictError, ContentionError, ValidationError } from "../../domain/errors.ts";
+import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
+import type { SpecVersion } from "../../domain/spec-schema.ts";
+import type { TrustRecord } from "../../domain/trust.ts";
+import { DAY } from "../../domain/time.ts";
+import type {
+  CommitConflict,
+  ContactState,
+  DecisionCommit,
+  DecisionQuery,
+  DecisionStore,
+  DueItem,
+  GateReadRequest,
+  GateReadResult,
+  Transition,
+} from "../../ports.ts";
+import { type Db, failedConditions, ttlSeconds } from "./db.ts";
+import { counterNames } from "../../domain/checks/volume.ts";
+import { type Key, decisionStream, ledgerKeys, stateKeys } from "./keys.ts";
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]
+>[number];
+
+const strip = <T>(item: Item | undefined): T | undefined => {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ttl: _ttl, ...rest } = item;
+  for (const k of Object.keys(rest)) if (/^by[A-Z][a-z]+(Pk|Sk)$/.test(k)) delete rest[k];
+  return rest as T;
+};
+
+/** Contact-state items outlive their last touch by the longest window any sane spec uses. */
+const CONTACT_RETENTION = 30 * DAY;
+const COUNTER_RETENTION = 3 * DAY;
+
+export class DynamoDecisionStore implements DecisionStore {
+  constructor(private readonly db: Db) {}
+
+  async readGateContext(req: GateReadRequest): Promise<GateReadResult> {
+    const s = stateKeys;
+    const stateKeysWanted: Record<string, Key> = {
+      spec: s.specCurrent(),
+      account: s.account(req.accountId),
+      contact: s.contact(req.accountId),
+      trust: s.trust(req.agentId, req.actionType),
+      pauseGlobal: s.pauses("global"),
+      pauseAgent: s.pauses("agent", req.agentId),
+      pauseAccount: s.pauses("account", req.accountId),
+      supAccount: s.suppression("account", req.accountId),
+      cntAgent: s.counter(counterNames.agent(req.agentId), req.day),
+      cntAction: s.counter(counterNames.actionType(req.actionType), req.day),
+      ...(req.personId
+        ? { person: s.person(req.personId), supPerson: s.suppression("person", req.personId) }
+        : {}),
+      ...(req.channel
+        ? {
+            pauseChannel: s.pauses("channel", req.channel),
+            cntChannel: s.counter(counterNames.channel(req.channel), req.day),
+          }
+        : {}),
+    };
+    const decisionKey = ledgerKeys.decision(req.decisionId);
+    const found = await this.batchGet([
+      ...Object.values(stateKeysWanted).map((k) => ({ table: this.db.tables.state, key: k })),
+      { table: this.db.tables.ledger, key: decisionKey },
+    ]);
+    const get = (k: Key | undefined) => (k ? found.get(`${k.pk}\u0000${k.sk}`) : undefined);
+    const w = stateKeysWanted;
+    const contactItem = get(w.contact);
+    const pauses = [w.pauseGlobal, w.pauseAgent, w.pauseAccount, w.pauseChannel].flatMap((k) =>
+      Object.values((get(k)?.pauses as Record<string, Pause> | undefined) ?? {}),
+    );
+    const suppressions = [w.supAccount, w.supPerson].flatMap((k) =>
+      Object.values((get(k)?.entries as Record<string, SuppressionEntry> | undefined) ?? {}),
+    );
+    const count = (k: Key | undefined) => (get(k)?.count as number | undefined) ?? 0;
+    const specItem = get(w.spec);
+    const result: GateReadResult = {
+      contact: {
+        touches: (contactItem?.touches as Touch[] | undefined) ?? [],
+        version: (contactItem?.version as number | undefined) ?? 0,
+      },
+      pauses,
+      suppressions,
+      counts: {
+        agent: count(w.cntAgent),
+        actionType: count(w.cntAction),
+        ...(w.cntChannel ? { channel: count(w.cntChannel) } : {}),
+      },
+    };
+    const spec = strip<SpecVersion>(specItem);
+    if (spec) result.spec = spec;
+    const existing = strip<Decision>(get(decisionKey));
+    if (existing) result.existing = existing;
+    const account = strip<Account>(get(w.account));
+    if (account) result.account = account;
+    const person = strip<Person>(get(w.person));
+    if (person) result.person = person;
+    const trust = strip<TrustRecord>(get(w.trust));
+    if (trust) result.trust = trust;
+    return result;
+  }
+
+  /** BatchGetItem across tables, following UnprocessedKeys. */
+  private async batchGet(wanted: { table: string; key: Key }[]): Promise<Map<string, Item>> {
+    const out = new Map<string, Item>();
+    let request: Record<string, { Keys: Key[] }> = {};
+    for (const { table, key } of wanted) {
+      request[table] ??= { Keys: [] };
+      request[table].Keys.push(key);
+    }
+    for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt)));
+      const res = await this.db.doc.send(new BatchGetCommand({ RequestItems: request }));
+      for (const items of Object.values(res.Responses ?? {})) {
+        for (const item of items) out.set(`${item.pk}\u0000${item.sk}`, item);
+      }
+      request = (res.UnprocessedKeys ?? {}) as Record<string, { Keys: Key[] }>;
+    }
+    return out;
+  }
+
+  async commitDecision(
+    commit: DecisionCommit,
+  ): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }> {
+    const { decision, event } = commit;
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.db.tables.ledger,
+          Item: this.decisionItem(decision),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      { Put: { TableName: this.db.tables.ledger, Item: this.eventItem(event) } },
+    ];
+    const kinds: (CommitConflict | undefined)[] = [{ kind: "exists" }, undefined];
+    if (commit.touch) {
+      items.push(this.contactPut(commit.touch.accountId, commit.touch.touches, commit.touch.expectVersion));
+      kinds.push({ kind: "contention" });
+    }
+    for (const c of commit.counters) {
+      items.push(this.counterBump(c));
+      kinds.push({ kind: "cap", counter: c.counter });
+    }
+    if (commit.due) {
+      items.push({
+        Put: { TableName: this.db.tables.state, Item: { ...stateKeys.due(commit.due), ...commit.due } },
+      });
+      kinds.push(undefined);
+    }
+    try {
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return { ok: true };
+    } catch (err) {
+      const failed = failedConditions(err);
+      if (!failed) throw err;
+      if (failed[0] === -1) return { ok: false, conflict: { kind: "contention" } };
+      // The decision's own condition wins: an existing decision explains every other failure.
+      const first = failed.map((i) => kinds[i]).find((k) => k?.kind === "exists") ?? kinds[failed[0] ?? 0];
+      return { ok: false, conflict: first ?? { kind: "contention" } };
+    }
+  }
+
+  async getDecision(decisionId: string): Promise<Decision | undefined> {
+    const res = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.tables.ledger,
+        KeyConditionExpression: "pk = :pk AND sk = :sk",
+        ExpressionAttributeValues: { ":pk": decisionStream(decisionId), ":sk": "DECISION" },
+        ConsistentRead: true,
+      }),
+    );
+    return strip<Decision>(res.Items?.[0]);
+  }
+
+  async queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
+    const [index, value] = q.personId
+      ? (["byPerson", ledgerKeys.indexPk.byPerson(q.personId)] as const)
+      : q.accountId
+        ? (["byAccount", ledgerKeys.indexPk.byAccount(q.accountId)] as const)
+        : q.agentId
+          ? (["byAgent", ledgerKeys.indexPk.byAgent(q.agentId)] as const)
+          : q.status
+            ? (["byStatus", ledgerKeys.indexPk.byStatus(q.status)] as const)
+            : [undefined, undefined];
+    if (!index)
+      throw new ValidationError([
+        { path: "", message: "give at least one of accountId, personId, agentId, status" },
+      ]);
+    const filters: string[] = [];
+    const values: Record<string, unknown> = { ":v": value };
+    const names: Record<string, string> = {};
+    const add = (field: "accountId" | "personId" | "agentId" | "status", v: string | undefined) => {
+      if (
+        v === undefined ||
+        (field === "personId" && index === "byPerson") ||
+        (field === "accountId" && index === "byAccount") ||
+        (field === "agentId" && index === "byAgent") ||
+        (field === "status" && index === "byStatus")
+      )
+        return;
+      filters.push(`#${field} = :${field}`);
+      names[`#${field}`] = field;
+      values[`:${field}`] = v;
+    };
+    add("accountId", q.accountId);
+    add("personId", q.personId);
+    add("agentId", q.agentId);
+    add("status", q.status);
+    let startKey: Record<string, unknown> | undefined;
+    if (q.cursor) {
+      try {
+        startKey = JSON.parse(Buffer.from(q.cursor, "base64url").toString("utf8"));
+      } catch (err) {
+        throw new ValidationError([{ path: "cursor", message: "not a cursor returned by this API" }], {
+          cause: err,
+        });
+      }
+    }
+    const input: QueryCommandInput = {
+      TableName: this.db.tables.ledger,
+      IndexName: index,
+      KeyConditionExpression: `${index}Pk = :v`,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: q.limit,
+      ...(filters.length ? { FilterExpression: filters.join(" AND "), ExpressionAttributeNames: names } : {}),
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    };
+    const res = await this.db.doc.send(new QueryCommand(input));
+    const items = (res.Items ?? []).map((i) => strip<Decision>(i) as Decision);
+    return res.LastEvaluatedKey
+      ? { items, cursor: Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString("base64url") }
+      : { items };
+  }
+
+  async transition(t: Transition): Promise<Decision> {
+    const current = await this.getDecision(t.decisionId);
+    if (!current) throw new ConflictError(`decision ${t.decisionId} does not exist`);
+    if (current.version !== t.expectVersion || !t.expectStatus.includes(current.status)) {
+      throw new ConflictError(
+        `decision ${t.decisionId} is ${current.status}, expected ${t.expectStatus.join(" or ")}`,
+      );
+    }
+    const next: Decision = { ...current, ...t.patch, version: current.version + 1, updatedAt: t.event.at };
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.db.tables.ledger,
+          Item: this.decisionItem(next),
+          ConditionExpression: "version = :v AND #s = :s",
+          ExpressionAttributeNames: { "#s": "status" },
+          ExpressionAttributeValues: { ":v": current.version, ":s": current.status },
+        },
+      },
+      {
+        Put: {
+          TableName: this.db.tables.ledger,
+          Item: this.eventItem({ ...t.event, stream: decisionStream(t.decisionId), seq: next.version }),
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+    ];
+    if (t.contact)
+      items.push(this.contactPut(t.contact.accountId, t.contact.touches, t.contact.expectVersion));
+    for (const c of t.releaseCounters ?? []) {
+      items.push({
+        Update: {
+          TableName: this.db.tables.state,
+          Key: stateKeys.counter(c.counter, c.day),
+          UpdateExpression: "ADD #c :minus",
+          ConditionExpression: "#c > :zero",
+          ExpressionAttributeNames: { "#c": "count" },
+          ExpressionAttributeValues: { ":minus": -1, ":zero": 0 },
+        },
+      });
+    }
+    for (const d of t.clearDue ?? [])
+      items.push({ Delete: { TableName: this.db.tables.state, Key: stateKeys.due(d) } });
+    if (t.addDue)
+      items.push({
+        Put: { TableName: this.db.tables.state, Item: { ...stateKeys.due(t.addDue), ...t.addDue } },
+      });
+    try {
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (err) {
+      const failed = failedConditions(err);
+      if (!failed) throw err;
+      if (failed.includes(0) || failed.includes(1))
+        throw new ConflictError(`decision ${t.decisionId} changed concurrently`, { cause: err });
+      throw new ContentionError(`contact state of ${t.contact?.accountId ?? "?"} changed concurrently`, {
+        cause: err,
+      });
+    }
+    return next;
+  }
+
+  async events(stream: string): Promise<LedgerEvent[]> {
+    const out: LedgerEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.tables.ledger,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :e)",
+          ExpressionAttributeValues: { ":pk": stream, ":e": ledgerKeys.eventPrefix },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const i of res.Items ?? []) out.push(strip<LedgerEvent>(i) as LedgerEvent);
+      startKey = res.LastEvaluatedKey;
+    } while (startKey);
+    return out;
+  }
+
+  async appendEvent(event: Omit<LedgerEvent, "seq">): Promise<void> {
+    // Streams without a version of their own are ordered by time; the random tail keeps keys unique.
+    const seq = Date.parse(event.at) * 1000 + Math.floor(Math.random() * 1000);
+    await this.db.doc.send(
+      new PutCommand({
+        TableName: this.db.tables.ledger,
+        Item: this.eventItem({ ...event, seq }),
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+  }
+
+  async getContactState(accountId: string): Promise<ContactState> {
+    const res = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk AND sk = :sk",
+        ExpressionAttributeValues: stateKeyValues(stateKeys.contact(accountId)),
+        ConsistentRead: true,
+      }),
+    );
+    const item = res.Items?.[0];
+    return {
+      touches: (item?.touches as Touch[] | undefined) ?? [],
+      version: (item?.version as number | undefined) ?? 0,
+    };
+  }
+
+  async dueItems(now: number, limit: number): Promise<DueItem[]> {
+    const res = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk AND sk <= :upTo",
+        ExpressionAttributeValues: { ":pk": "DUE", ":upTo": stateKeys.dueUpTo(now) },
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (res.Items ?? []).map((i) => stateKeys.parseDue(i.sk as string));
+  }
+
+  async deleteDue(item: DueItem): Promise<void> {
+    await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: stateKeys.due(item) }));
+  }
+
+  private decisionItem(d: Decision): Item {
+    return { ...ledgerKeys.decision(d.decisionId), ...ledgerKeys.decisionIndexes(d), ...d };
+  }
+
+  private eventItem(e: LedgerEvent): Item {
+    return { ...ledgerKeys.event(e.stream, e.seq), ...e };
+  }
+
+  private contactPut(accountId: string, touches: Touch[], expectVersion: number): TransactItem {
+    const last = Math.max(0, ...touches.map((t) => t.to));
+    return {
+      Put: {
+        TableName: this.db.tables.state,
+        Item: {
+          ...stateKeys.contact(accountId),
+          touches,
+          version: expectVersion + 1,
+          ttl: ttlSeconds(last + CONTACT_RETENTION),
+        },
+        ...(expectVersion === 0
+          ? { ConditionExpression: "attribute_not_exists(pk)" }
+          : { ConditionExpression: "version = :v", ExpressionAttributeValues: { ":v": expectVersion } }),
+      },
+    };
+  }
+
+  private counterBump(c: CounterBump): TransactItem {
+    return {
+      Update: {
+        TableName: this.db.tables.state,
+        Key: stateKeys.counter(c.counter, c.day),
+        UpdateExpression: "ADD #c :one SET #ttl = :ttl",
+        ConditionExpression: "attribute_not_exists(#c) OR #c < :cap",
+        ExpressionAttributeNames: { "#c": "count", "#ttl": "ttl" },
+        ExpressionAttributeValues: {
+          ":one": 1,
+          ":cap": c.cap,
+          ":ttl": ttlSeconds(Date.parse(`${c.day}T00:00:00Z`) + COUNTER_RETENTION),
+        },
+      },
+    };
+  }
+}
+
+const stateKeyValues = (k: Key) => ({ ":pk": k.pk, ":sk": k.sk });

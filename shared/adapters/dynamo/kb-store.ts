@@ -1,0 +1,221 @@
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { NotFoundError } from "../../domain/errors.ts";
+import type {
+  Account,
+  AccountInput,
+  Person,
+  PersonInput,
+  Signal,
+  SuppressionEntry,
+  SuppressionInput,
+} from "../../domain/kb.ts";
+import type { KnowledgeStore } from "../../ports.ts";
+import type { Db } from "./db.ts";
+import { type Key, stateKeys } from "./keys.ts";
+
+const MAX_SIGNALS = 500;
+
+const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
+  if (!item) return undefined;
+  const { pk: _p, sk: _s, ...rest } = item;
+  return rest as T;
+};
+
+const entryKey = (s: SuppressionInput) =>
+  `${s.kind}:${s.value.toLowerCase()}:${s.channels?.slice().sort().join(",") ?? "*"}`;
+const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).toLowerCase();
+
+/**
+ * The structured ring of the knowledge base. Suppressions by email and domain are resolved onto the
+ * person and account they cover (both when the suppression is added and when a person or account is
+ * written later), so the gate only ever reads suppressions by the ids it already has.
+ */
+export class DynamoKnowledgeStore implements KnowledgeStore {
+  constructor(private readonly db: Db) {}
+
+  async putAccount(accountId: string, input: AccountInput, at: string): Promise<Account> {
+    const existing = await this.getAccount(accountId);
+    const account: Account = { ...input, accountId, signals: existing?.signals ?? [], updatedAt: at };
+    const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
+      { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.account(accountId), ...account } } },
+      {
+        Put: {
+          TableName: this.db.tables.state,
+          Item: { ...stateKeys.domainAccount(input.domain, accountId), accountId },
+        },
+      },
+    ];
+    if (existing && existing.domain !== input.domain) {
+      writes.push({
+        Delete: { TableName: this.db.tables.state, Key: stateKeys.domainAccount(existing.domain, accountId) },
+      });
+    }
+    await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
+    const domainSuppressions = await this.entries(stateKeys.suppression("domain", input.domain));
+    for (const e of domainSuppressions) await this.addEntry(stateKeys.suppression("account", accountId), e);
+    return account;
+  }
+
+  async getAccount(accountId: string): Promise<Account | undefined> {
+    const res = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.account(accountId),
+        ConsistentRead: true,
+      }),
+    );
+    return strip<Account>(res.Item);
+  }
+
+  async putPerson(personId: string, input: PersonInput, at: string): Promise<Person> {
+    const account = await this.getAccount(input.accountId);
+    if (!account)
+      throw new NotFoundError(
+        `account ${input.accountId} does not exist; PUT /v1/accounts/${input.accountId} first`,
+      );
+    const existing = await this.getPerson(personId);
+    const person: Person = { ...input, personId, updatedAt: at };
+    const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
+      { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.person(personId), ...person } } },
+      { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.email(input.email), personId } } },
+    ];
+    if (existing && existing.email !== input.email) {
+      writes.push({ Delete: { TableName: this.db.tables.state, Key: stateKeys.email(existing.email) } });
+    }
+    await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
+    const inherited = [
+      ...(await this.entries(stateKeys.suppression("email", input.email))),
+      ...(await this.entries(stateKeys.suppression("domain", emailDomain(input.email)))),
+    ];
+    for (const e of inherited) await this.addEntry(stateKeys.suppression("person", personId), e);
+    return person;
+  }
+
+  async getPerson(personId: string): Promise<Person | undefined> {
+    const res = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.person(personId),
+        ConsistentRead: true,
+      }),
+    );
+    return strip<Person>(res.Item);
+  }
+
+  async personIdByEmail(email: string): Promise<string | undefined> {
+    const res = await this.db.doc.send(
+      new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.email(email), ConsistentRead: true }),
+    );
+    return res.Item?.personId as string | undefined;
+  }
+
+  async addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void> {
+    // Read-modify-write with a version condition so concurrent signal batches never lose each other.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const res = await this.db.doc.send(
+        new GetCommand({
+          TableName: this.db.tables.state,
+          Key: stateKeys.account(accountId),
+          ConsistentRead: true,
+        }),
+      );
+      if (!res.Item) throw new NotFoundError(`account ${accountId} does not exist`);
+      const current = (res.Item.signals as Signal[] | undefined) ?? [];
+      const merged = [...signals, ...current]
+        .filter((s) => s.occurredAt >= keepSince)
+        .sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : -1))
+        .slice(0, MAX_SIGNALS);
+      const version = (res.Item.signalVersion as number | undefined) ?? 0;
+      try {
+        await this.db.doc.send(
+          new UpdateCommand({
+            TableName: this.db.tables.state,
+            Key: stateKeys.account(accountId),
+            UpdateExpression: "SET signals = :s, signalVersion = :next",
+            ConditionExpression:
+              "attribute_exists(pk) AND (attribute_not_exists(signalVersion) OR signalVersion = :v)",
+            ExpressionAttributeValues: { ":s": merged, ":next": version + 1, ":v": version },
+          }),
+        );
+        return;
+      } catch (err) {
+        if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+      }
+    }
+    throw new Error(`could not add signals to ${accountId}: too much contention`);
+  }
+
+  async addSuppression(input: SuppressionInput, at: string): Promise<{ appliedTo: string[] }> {
+    const entry: SuppressionEntry = { ...input, value: input.value.toLowerCase(), createdAt: at };
+    await this.addEntry(stateKeys.suppression(input.kind, input.value), entry);
+    const appliedTo: string[] = [];
+    if (input.kind === "email") {
+      const personId = await this.personIdByEmail(input.value);
+      if (personId) {
+        await this.addEntry(stateKeys.suppression("person", personId), entry);
+        appliedTo.push(`person:${personId}`);
+      }
+    }
+    if (input.kind === "domain") {
+      const res = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.tables.state,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": stateKeys.domainPartition(input.value.toLowerCase()) },
+        }),
+      );
+      for (const item of res.Items ?? []) {
+        await this.addEntry(stateKeys.suppression("account", item.accountId as string), entry);
+        appliedTo.push(`account:${item.accountId}`);
+      }
+    }
+    if (input.kind === "person" || input.kind === "account") appliedTo.push(`${input.kind}:${input.value}`);
+    return { appliedTo };
+  }
+
+  async suppressionsFor(accountId: string, personId?: string): Promise<SuppressionEntry[]> {
+    const keys = [
+      stateKeys.suppression("account", accountId),
+      ...(personId ? [stateKeys.suppression("person", personId)] : []),
+    ];
+    const res = await this.db.doc.send(
+      new BatchGetCommand({ RequestItems: { [this.db.tables.state]: { Keys: keys, ConsistentRead: true } } }),
+    );
+    return (res.Responses?.[this.db.tables.state] ?? []).flatMap((i) =>
+      Object.values((i.entries as Record<string, SuppressionEntry>) ?? {}),
+    );
+  }
+
+  private async entries(key: Key): Promise<SuppressionEntry[]> {
+    const res = await this.db.doc.send(
+      new GetCommand({ TableName: this.db.tables.state, Key: key, ConsistentRead: true }),
+    );
+    return Object.values((res.Item?.entries as Record<string, SuppressionEntry> | undefined) ?? {});
+  }
+
+  private async addEntry(key: Key, entry: SuppressionEntry): Promise<void> {
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.db.tables.state,
+        Key: key,
+        UpdateExpression: "SET entries = if_not_exists(entries, :empty)",
+        ExpressionAttributeValues: { ":empty": {} },
+      }),
+    );
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.db.tables.state,
+        Key: key,
+        UpdateExpression: "SET entries.#k = :e",
+        ExpressionAttributeNames: { "#k": entryKey(entry) },
+        ExpressionAttributeValues: { ":e": entry },
+      }),
+    );
+  }
+}

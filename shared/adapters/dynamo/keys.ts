@@ -1,0 +1,93 @@
+/**
+ * The key design, declared once. Nothing else in the code base composes a pk, sk or GSI key.
+ *
+ * state table  (pk, sk; TTL attribute `ttl`): knowledge base, contact state, counters, trust, specs,
+ *              pauses, suppressions, the local due-queue and API tokens.
+ * ledger table (pk, sk; stream; GSIs byAccount, byPerson, byAgent, byStatus): decisions and events.
+ */
+import { streams } from "../../domain/decision.ts";
+import type { DueItem } from "../../ports.ts";
+
+const pad = (n: number, width = 8) => String(n).padStart(width, "0");
+
+export type Key = { pk: string; sk: string };
+
+export const stateKeys = {
+  specCurrent: (): Key => ({ pk: "SPEC", sk: "CURRENT" }),
+  specVersion: (version: number): Key => ({ pk: "SPEC", sk: `V#${pad(version)}` }),
+  account: (accountId: string): Key => ({ pk: `ACCOUNT#${accountId}`, sk: "PROFILE" }),
+  person: (personId: string): Key => ({ pk: `PERSON#${personId}`, sk: "PROFILE" }),
+  email: (email: string): Key => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: "PERSON" }),
+  domainAccount: (domain: string, accountId: string): Key => ({
+    pk: `DOMAIN#${domain}`,
+    sk: `ACCOUNT#${accountId}`,
+  }),
+  domainPartition: (domain: string) => `DOMAIN#${domain}`,
+  contact: (accountId: string): Key => ({ pk: `CONTACT#${accountId}`, sk: "STATE" }),
+  counter: (counter: string, day: string): Key => ({ pk: `COUNTER#${counter}`, sk: `DAY#${day}` }),
+  trust: (agentId: string, actionType: string): Key => ({
+    pk: `TRUST#${agentId}`,
+    sk: `ACTION#${actionType}`,
+  }),
+  trustPrefix: "TRUST#",
+  pauses: (scope: string, target?: string): Key => ({ pk: "PAUSE", sk: `${scope}#${target ?? "*"}` }),
+  pauseIndex: (pauseId: string): Key => ({ pk: `PAUSEID#${pauseId}`, sk: "PAUSE" }),
+  suppression: (kind: string, value: string): Key => ({
+    pk: `SUPPRESS#${kind}#${value.toLowerCase()}`,
+    sk: "ENTRIES",
+  }),
+  due: (item: DueItem): Key => ({
+    pk: "DUE",
+    sk: `${new Date(item.at).toISOString()}#${item.decisionId}#${item.kind}`,
+  }),
+  dueUpTo: (at: number) => `${new Date(at).toISOString()}#~`,
+  parseDue: (sk: string): DueItem => {
+    const [at, decisionId, kind] = sk.split("#");
+    return { at: Date.parse(at ?? ""), decisionId: decisionId ?? "", kind: kind as DueItem["kind"] };
+  },
+  token: (tokenHash: string): Key => ({ pk: `TOKEN#${tokenHash}`, sk: "TOKEN" }),
+};
+
+export const LEDGER_INDEXES = ["byAccount", "byPerson", "byAgent", "byStatus"] as const;
+export type LedgerIndex = (typeof LEDGER_INDEXES)[number];
+
+export const ledgerKeys = {
+  decision: (decisionId: string): Key => ({ pk: decisionStream(decisionId), sk: "DECISION" }),
+  event: (stream: string, seq: number): Key => ({ pk: stream, sk: `EVENT#${pad(seq)}` }),
+  eventPrefix: "EVENT#",
+  /** GSI attributes written on a decision item so it can be listed by account, person, agent and status. */
+  decisionIndexes: (d: {
+    decisionId: string;
+    accountId: string;
+    personId?: string;
+    agentId: string;
+    status: string;
+    decidedAt: string;
+  }) => {
+    const sort = `${d.decidedAt}#${d.decisionId}`;
+    return {
+      byAccountPk: `ACCOUNT#${d.accountId}`,
+      byAccountSk: sort,
+      ...(d.personId ? { byPersonPk: `PERSON#${d.personId}`, byPersonSk: sort } : {}),
+      byAgentPk: `AGENT#${d.agentId}`,
+      byAgentSk: sort,
+      byStatusPk: `STATUS#${d.status}`,
+      byStatusSk: sort,
+    };
+  },
+  statusIndex: (status: string, decidedAt: string, decisionId: string) => ({
+    byStatusPk: `STATUS#${status}`,
+    byStatusSk: `${decidedAt}#${decisionId}`,
+  }),
+  indexPk: {
+    byAccount: (id: string) => `ACCOUNT#${id}`,
+    byPerson: (id: string) => `PERSON#${id}`,
+    byAgent: (id: string) => `AGENT#${id}`,
+    byStatus: (s: string) => `STATUS#${s}`,
+  } satisfies Record<LedgerIndex, (v: string) => string>,
+};
+
+export const decisionStream = streams.decision;
+export const trustStream = streams.trust;
+export const SPEC_STREAM = streams.spec;
+export const pauseStream = streams.pause;

@@ -1,0 +1,130 @@
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Pause } from "../../domain/decision-types.ts";
+import { NotFoundError } from "../../domain/errors.ts";
+import type { PauseStore } from "../../ports.ts";
+import type { Db } from "./db.ts";
+import { ledgerKeys, pauseStream, stateKeys } from "./keys.ts";
+
+/**
+ * Pauses live in one item per scope (global, each agent, channel, account) so the gate can read every
+ * pause that could apply with exact keys in its single batch; an index item finds a pause by id.
+ */
+export class DynamoPauseStore implements PauseStore {
+  constructor(private readonly db: Db) {}
+
+  async create(pause: Pause): Promise<void> {
+    const key = stateKeys.pauses(pause.scope, pause.target);
+    const stream = pauseStream(pause.pauseId);
+    // DynamoDB cannot create a map and set an entry of it in one expression; creating the empty map
+    // first is harmless on its own, so the pause itself is still all-or-nothing below.
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.db.tables.state,
+        Key: key,
+        UpdateExpression: "SET #p = if_not_exists(#p, :empty)",
+        ExpressionAttributeNames: { "#p": "pauses" },
+        ExpressionAttributeValues: { ":empty": {} },
+      }),
+    );
+    await this.db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.db.tables.state,
+              Key: key,
+              UpdateExpression: "SET #p.#id = :pause",
+              ExpressionAttributeNames: { "#p": "pauses", "#id": pause.pauseId },
+              ExpressionAttributeValues: { ":pause": pause },
+            },
+          },
+          {
+            Put: {
+              TableName: this.db.tables.state,
+              Item: { ...stateKeys.pauseIndex(pause.pauseId), scope: pause.scope, target: pause.target },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          {
+            Put: {
+              TableName: this.db.tables.ledger,
+              Item: {
+                ...ledgerKeys.event(stream, 1),
+                stream,
+                seq: 1,
+                type: "pause.created",
+                at: pause.createdAt,
+                actor: pause.createdBy,
+                detail: pause.reason,
+                data: { ...pause },
+              },
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  async remove(pauseId: string, by: string, at: string): Promise<Pause> {
+    const idx = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.pauseIndex(pauseId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!idx.Item) throw new NotFoundError(`pause ${pauseId} does not exist`);
+    const key = stateKeys.pauses(idx.Item.scope as string, idx.Item.target as string | undefined);
+    const scopeItem = await this.db.doc.send(
+      new GetCommand({ TableName: this.db.tables.state, Key: key, ConsistentRead: true }),
+    );
+    const pause = (scopeItem.Item?.pauses as Record<string, Pause> | undefined)?.[pauseId];
+    if (!pause) throw new NotFoundError(`pause ${pauseId} was already lifted`);
+    const stream = pauseStream(pauseId);
+    await this.db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.db.tables.state,
+              Key: key,
+              UpdateExpression: "REMOVE #p.#id",
+              ConditionExpression: "attribute_exists(#p.#id)",
+              ExpressionAttributeNames: { "#p": "pauses", "#id": pauseId },
+            },
+          },
+          { Delete: { TableName: this.db.tables.state, Key: stateKeys.pauseIndex(pauseId) } },
+          {
+            Put: {
+              TableName: this.db.tables.ledger,
+              Item: {
+                ...ledgerKeys.event(stream, 2),
+                stream,
+                seq: 2,
+                type: "pause.lifted",
+                at,
+                actor: by,
+                detail: `lifted: ${pause.reason}`,
+              },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+        ],
+      }),
+    );
+    return pause;
+  }
+
+  async list(): Promise<Pause[]> {
+    const res = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": "PAUSE" },
+      }),
+    );
+    return (res.Items ?? []).flatMap((i) =>
+      Object.values((i.pauses as Record<string, Pause> | undefined) ?? {}),
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError } from "../../domain/errors.ts";
+import type { Spec, SpecVersion } from "../../domain/spec-schema.ts";
+import type { SpecStore } from "../../ports.ts";
+import { type Db, failedConditions } from "./db.ts";
+import { SPEC_STREAM, ledgerKeys, stateKeys } from "./keys.ts";
+
+const strip = (item: Record<string, unknown> | undefined): SpecVersion | undefined => {
+  if (!item) return undefined;
+  const { pk: _p, sk: _s, ...rest } = item;
+  return rest as unknown as SpecVersion;
+};
+
+export class DynamoSpecStore implements SpecStore {
+  constructor(private readonly db: Db) {}
+
+  async current(): Promise<SpecVersion | undefined> {
+    const res = await this.db.doc.send(
+      new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.specCurrent(), ConsistentRead: true }),
+    );
+    return strip(res.Item);
+  }
+
+  async get(version: number): Promise<SpecVersion | undefined> {
+    const res = await this.db.doc.send(
+      new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.specVersion(version) }),
+    );
+    return strip(res.Item);
+  }
+
+  /**
+   * The immutable version item, the CURRENT copy the gate reads in its batch, and the ledger event, in
+   * one transaction conditioned on the version the publisher saw.
+   */
+  async publish(
+    spec: Spec,
+    hash: string,
+    by: string,
+    at: string,
+    expectCurrent: number,
+  ): Promise<SpecVersion> {
+    const version: SpecVersion = { version: expectCurrent + 1, hash, publishedAt: at, publishedBy: by, spec };
+    try {
+      await this.db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.db.tables.state,
+                Item: { ...stateKeys.specVersion(version.version), ...version },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Put: {
+                TableName: this.db.tables.state,
+                Item: { ...stateKeys.specCurrent(), ...version },
+                ConditionExpression: expectCurrent === 0 ? "attribute_not_exists(pk)" : "version = :v",
+                ...(expectCurrent === 0 ? {} : { ExpressionAttributeValues: { ":v": expectCurrent } }),
+              },
+            },
+            {
+              Put: {
+                TableName: this.db.tables.ledger,
+                Item: {
+                  ...ledgerKeys.event(SPEC_STREAM, version.version),
+                  stream: SPEC_STREAM,
+                  seq: version.version,
+                  type: "spec.published",
+                  at,
+                  actor: by,
+                  to: String(version.version),
+                  detail: `spec v${version.version} (${hash}) published`,
+                },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (failedConditions(err))
+        throw new ConflictError(`spec v${expectCurrent} is no longer current; reload and retry`, {
+          cause: err,
+        });
+      throw err;
+    }
+    return version;
+  }
+}

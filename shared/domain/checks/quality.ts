@@ -1,0 +1,123 @@
+import type { Account, Person } from "../kb.ts";
+import type { CheckResult, IntentReading } from "../decision-types.ts";
+import type { Spec } from "../spec-schema.ts";
+import { DAY } from "../time.ts";
+
+/** Intent from the knowledge base's signals and the spec's current weights, capped at 100. */
+export function computeIntent(spec: Spec, account: Account, now: number): IntentReading {
+  const counted: IntentReading["counted"] = [];
+  let score = 0;
+  for (const [type, { weight, windowDays }] of Object.entries(spec.quality.signals)) {
+    const since = now - windowDays * DAY;
+    const count = account.signals.filter(
+      (s) => s.type === type && Date.parse(s.occurredAt) > since && Date.parse(s.occurredAt) <= now,
+    ).length;
+    if (count > 0) {
+      counted.push({ type, count, weight, windowDays });
+      score += count * weight;
+    }
+  }
+  return { score: Math.min(100, score), counted };
+}
+
+export function describeIntent(reading: IntentReading): string {
+  if (reading.counted.length === 0) return "no intent signals in any window";
+  return reading.counted
+    .map((c) => `${c.type.replaceAll("_", " ")} ×${c.count} in ${c.windowDays} days (+${c.count * c.weight})`)
+    .join(", ");
+}
+
+export function checkIntent(spec: Spec, reading: IntentReading): CheckResult {
+  const min = spec.quality.minIntent;
+  const detail = `intent ${reading.score} ${reading.score >= min ? "≥" : "<"} ${min}: ${describeIntent(reading)}`;
+  return reading.score >= min
+    ? { check: "intent", result: "pass", detail }
+    : { check: "intent", result: "fail", effect: "block", detail };
+}
+
+const PLACEHOLDER =
+  /\{\{[^}]*\}\}|\[(first ?name|last ?name|company|name|title)\]|<(FIRST_?NAME|COMPANY|NAME)>/i;
+const LINK = /https?:\/\/([a-z0-9.-]+)/gi;
+const GREETING = /^\s*(?:hi|hello|hey|dear)\s+([A-Za-z][A-Za-z'-]*)/i;
+
+export interface ContentScore {
+  score: number;
+  problems: string[];
+}
+
+/** Deterministic content quality: no model is needed to catch the mistakes that burn a brand. */
+export function scoreContent(
+  spec: Spec,
+  payload: Record<string, unknown>,
+  account: Account,
+  person?: Person,
+): ContentScore {
+  const rules = spec.quality.content;
+  const body = typeof payload.body === "string" ? payload.body : undefined;
+  const subject = typeof payload.subject === "string" ? payload.subject : "";
+  if (!body) return { score: 0, problems: ["the payload has no message body"] };
+  const problems: string[] = [];
+  let score = 100;
+  const text = `${subject}\n${body}`;
+  if (PLACEHOLDER.test(text)) {
+    score -= 100;
+    problems.push("unresolved placeholder");
+  }
+  if (body.length < rules.minLength || body.length > rules.maxLength) {
+    score -= 30;
+    problems.push(`body length ${body.length} outside ${rules.minLength}-${rules.maxLength}`);
+  }
+  const lower = text.toLowerCase();
+  for (const phrase of rules.bannedPhrases) {
+    if (lower.includes(phrase.toLowerCase())) {
+      score -= 25;
+      problems.push(`banned phrase "${phrase}"`);
+    }
+  }
+  if (rules.linkAllowlist.length > 0) {
+    const allowed = rules.linkAllowlist.map((d) => d.toLowerCase());
+    for (const m of text.matchAll(LINK)) {
+      const host = (m[1] ?? "").toLowerCase();
+      if (!allowed.some((d) => host === d || host.endsWith(`.${d}`))) {
+        score -= 40;
+        problems.push(`link to ${host} is not on the allowlist`);
+      }
+    }
+  }
+  // Grounding: the facts a message states about its recipient must agree with the knowledge base.
+  const greeting = GREETING.exec(body);
+  if (person && greeting && greeting[1] && !["there", "team", "all"].includes(greeting[1].toLowerCase())) {
+    if (greeting[1].toLowerCase() !== person.firstName.toLowerCase()) {
+      score -= 40;
+      problems.push(`greets "${greeting[1]}" but the recipient's first name on file differs`);
+    }
+  }
+  if (
+    typeof payload.companyName === "string" &&
+    payload.companyName.toLowerCase() !== account.name.toLowerCase()
+  ) {
+    score -= 40;
+    problems.push("names a company other than the account on file");
+  }
+  return { score: Math.max(0, score), problems };
+}
+
+export function checkContent(spec: Spec, content: ContentScore): CheckResult {
+  const min = spec.quality.minContentQuality;
+  const detail = `content quality ${content.score} ${content.score >= min ? "≥" : "<"} ${min}${content.problems.length ? `: ${content.problems.join("; ")}` : ""}`;
+  return content.score >= min
+    ? { check: "content_quality", result: "pass", detail }
+    : { check: "content_quality", result: "fail", effect: "block", detail };
+}
+
+export function checkConfidence(spec: Spec, confidence: number): CheckResult {
+  const min = spec.quality.reviewBelowConfidence;
+  return confidence >= min
+    ? { check: "confidence", result: "pass", detail: `agent confidence ${confidence} ≥ ${min}` }
+    : {
+        check: "confidence",
+        result: "fail",
+        effect: "review",
+        detail: `agent confidence ${confidence} < ${min}: a human reviews`,
+      };
+}

@@ -1,0 +1,105 @@
+import type { CheckResult, CounterBump, IntentReading } from "./decision-types.ts";
+import type { Channel, DecisionStatus, OutcomeType, Verdict } from "./vocabulary.ts";
+
+/** What the harness did with one proposal, plus everything needed to explain it later. */
+export interface Decision {
+  decisionId: string;
+  proposalId: string;
+  agentId: string;
+  actionType: string;
+  actionKind: "touch" | "audience" | "record" | "unknown";
+  channel?: Channel;
+  accountId: string;
+  personId?: string;
+  payload: Record<string, unknown>;
+  payloadDigest: string;
+  reasoning: string;
+  confidence: number;
+  claimedSignals?: string[];
+  retryOf?: string;
+  verdict: Verdict;
+  status: DecisionStatus;
+  checks: CheckResult[];
+  reasons: string[];
+  autonomyLevel: 1 | 2 | 3;
+  trustScore: number;
+  specVersion: number;
+  specHash: string;
+  /** The knowledge-base facts the gate saw, as they were at decision time. */
+  context: DecisionContext;
+  decidedAt: string;
+  executeAt?: string;
+  retryAfter?: string;
+  expiresAt?: string;
+  idempotencyKey: string;
+  reservation: { touch: boolean; counters: CounterBump[] };
+  review?: {
+    action: "approved" | "edited" | "rejected" | "vetoed";
+    by: string;
+    at: string;
+    digest: string;
+    note?: string;
+  };
+  execution?: { at: string; idempotencyKey: string; externalId?: string; error?: string };
+  outcomes: { type: OutcomeType; at: string; outcomeId?: string }[];
+  version: number;
+  updatedAt: string;
+}
+
+export interface DecisionContext {
+  account?: {
+    name: string;
+    domain: string;
+    industry: string;
+    employees: number;
+    country: string;
+    timezone: string;
+    lifecycle: string;
+    ownerId?: string;
+  };
+  person?: { name: string; title: string; persona?: string; role?: string };
+  intent?: IntentReading;
+  touchesSeen: number;
+}
+
+export type DecisionEventType =
+  | "decided"
+  | "approved"
+  | "edited"
+  | "rejected"
+  | "vetoed"
+  | "expired"
+  | "dispatched"
+  | "executed"
+  | "failed"
+  | "in_doubt"
+  | "revalidation_failed"
+  | "outcome";
+
+/** One entry of the append-only ledger. `stream` groups events (a decision, an agent × action's trust, the spec). */
+export interface LedgerEvent {
+  stream: string;
+  seq: number;
+  type: string;
+  at: string;
+  actor: string;
+  from?: string;
+  to?: string;
+  detail: string;
+  data?: Record<string, unknown>;
+}
+
+/** The fields of a decision returned by the API (internal reservation bookkeeping stays inside). */
+export function publicDecision(d: Decision) {
+  const { reservation: _r, ...rest } = d;
+  return rest;
+}
+
+/** Names of ledger streams (the pk of their events). */
+export const streams = {
+  decision: (decisionId: string) => `DECISION#${decisionId}`,
+  trust: (agentId: string, actionType: string) => `TRUST#${agentId}#${actionType}`,
+  spec: "SPEC",
+  pause: (pauseId: string) => `PAUSE#${pauseId}`,
+  personOutcomes: (personId: string) => `OUTCOMES#PERSON#${personId}`,
+};

@@ -1,0 +1,44 @@
+/**
+ * Typed errors of the domain. Adapters translate SDK errors into these; the HTTP layer maps them to
+ * status codes in exactly one place (shared/http/respond.ts).
+ */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends Error {
+  override readonly name = "ValidationError";
+  constructor(
+    readonly issues: FieldIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "), options);
+  }
+}
+
+export class NotFoundError extends Error {
+  override readonly name = "NotFoundError";
+}
+
+export class ConflictError extends Error {
+  override readonly name = "ConflictError";
+}
+
+export class UnauthorizedError extends Error {
+  override readonly name = "UnauthorizedError";
+}
+
+export class ForbiddenError extends Error {
+  override readonly name = "ForbiddenError";
+}
+
+/** The store could not complete a write because a concurrent writer got there first. */
+export class ContentionError extends Error {
+  override readonly name = "ContentionError";
+}
+
+/** A dependency (DynamoDB, a connector) failed in a way the caller cannot fix. */
+export class DependencyError extends Error {
+  override readonly name = "DependencyError";
+}

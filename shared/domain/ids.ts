@@ -1,0 +1,20 @@
+import { createHash, randomBytes } from "node:crypto";
+import { canonicalJson } from "./spec-loader.ts";
+
+const hash = (text: string) => createHash("sha256").update(text).digest("base64url");
+
+/**
+ * Decision ids are derived from (agentId, proposalId): the gate can read "is there already a decision
+ * for this proposal?" in the same batch as everything else, and two concurrent retries collide on the
+ * same key, so exactly one decision exists per proposal.
+ */
+export const decisionIdFor = (agentId: string, proposalId: string) =>
+  `d_${hash(`${agentId}\u0000${proposalId}`).slice(0, 22)}`;
+
+/** The digest an approval is bound to: approving a digest approves exactly that payload. */
+export const payloadDigest = (payload: unknown) => `sha256:${hash(canonicalJson(payload))}`;
+
+/** The idempotency key every external side effect of a decision carries. */
+export const idempotencyKeyFor = (decisionId: string, attempt = 1) => `${decisionId}:exec:${attempt}`;
+
+export const newId = (prefix: string) => `${prefix}_${randomBytes(10).toString("base64url")}`;

@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { isValidTimeZone } from "./time.ts";
+import { Channel, Id, Lifecycle } from "./vocabulary.ts";
+
+const TimeZone = z.string().refine(isValidTimeZone, "expected an IANA time zone such as Europe/Berlin");
+const Domain = z
+  .string()
+  .toLowerCase()
+  .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "expected a domain such as acme.com");
+const IsoTime = z.iso.datetime({ offset: true });
+
+/** PUT /v1/accounts/{id} body. */
+export const AccountInput = z
+  .object({
+    name: z.string().min(1).max(200),
+    domain: Domain,
+    industry: z.string().min(1).max(100),
+    employees: z.number().int().nonnegative(),
+    country: z.string().length(2, "expected an ISO 3166 alpha-2 country code").toUpperCase(),
+    timezone: TimeZone,
+    techStack: z.array(z.string().min(1).max(100)).max(200).optional(),
+    fundingStage: z.string().min(1).max(50).optional(),
+    ownerId: Id.optional(),
+    lifecycle: Lifecycle.default("prospect"),
+  })
+  .strict();
+export type AccountInput = z.infer<typeof AccountInput>;
+
+export interface Signal {
+  type: string;
+  occurredAt: string;
+  personId?: string;
+  source?: string;
+}
+
+export interface Account extends AccountInput {
+  accountId: string;
+  /** Recent signals, newest first, trimmed to what any spec window can use. */
+  signals: Signal[];
+  updatedAt: string;
+}
+
+/** PUT /v1/people/{id} body. */
+export const PersonInput = z
+  .object({
+    accountId: Id,
+    email: z.email().toLowerCase(),
+    firstName: z.string().min(1).max(100),
+    lastName: z.string().min(1).max(100),
+    title: z.string().min(1).max(200),
+    linkedinUrl: z.url().optional(),
+    timezone: TimeZone.optional(),
+  })
+  .strict();
+export type PersonInput = z.infer<typeof PersonInput>;
+
+export interface Person extends PersonInput {
+  personId: string;
+  updatedAt: string;
+}
+
+export const SignalInput = z
+  .object({
+    accountId: Id,
+    personId: Id.optional(),
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, "expected a snake_case signal type such as pricing_page_visit"),
+    occurredAt: IsoTime,
+    source: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const SignalsBody = z.object({ signals: z.array(SignalInput).min(1).max(500) }).strict();
+
+export const SUPPRESSION_KINDS = ["person", "email", "domain", "account"] as const;
+
+/** POST /v1/suppressions body. `channels` omitted means every channel (do-not-contact). */
+export const SuppressionInput = z
+  .object({
+    kind: z.enum(SUPPRESSION_KINDS),
+    value: z.string().min(1).max(320),
+    channels: z.array(Channel).min(1).optional(),
+    reason: z.string().min(1).max(500),
+  })
+  .strict();
+export type SuppressionInput = z.infer<typeof SuppressionInput>;
+
+/** One suppression as it applies to a person or account the gate reads. */
+export interface SuppressionEntry {
+  kind: (typeof SUPPRESSION_KINDS)[number];
+  value: string;
+  channels?: Channel[];
+  reason: string;
+  createdAt: string;
+}

@@ -1,0 +1,64 @@
+import { coordinationChecks, evaluateCoordination, liveTouches } from "./checks/coordination.ts";
+import { checkIcp } from "./checks/icp.ts";
+import { checkKillSwitches } from "./checks/kill-switch.ts";
+import { checkPersona } from "./checks/persona.ts";
+import { checkContent, scoreContent } from "./checks/quality.ts";
+import { checkSuppression } from "./checks/suppression.ts";
+import type { Decision } from "./decision.ts";
+import type { CheckResult, GateContext } from "./decision-types.ts";
+
+/**
+ * Before a scheduled or approved action is dispatched, the hard rules are checked again on current
+ * data and the current spec: pauses, suppression, ICP, persona, content (the payload may have been
+ * edited), and coordination against every other reservation. A prospect who unsubscribed during the
+ * window is not contacted.
+ */
+export function revalidate(
+  ctx: GateContext,
+  decision: Decision,
+  payload: Record<string, unknown>,
+): CheckResult[] {
+  const spec = ctx.spec.spec;
+  const action = spec.autonomy.actions[decision.actionType];
+  const checks: CheckResult[] = [checkKillSwitches(ctx, decision.channel)];
+  if (!action) {
+    checks.push({
+      check: "autonomy",
+      result: "fail",
+      effect: "block",
+      detail: `${decision.actionType} is no longer declared in spec v${ctx.spec.version}`,
+    });
+    return checks;
+  }
+  if (action.kind === "record") return checks;
+  const account = ctx.account;
+  if (!account) {
+    checks.push({
+      check: "icp",
+      result: "fail",
+      effect: "block",
+      detail: `account ${decision.accountId} is no longer in the knowledge base`,
+    });
+    return checks;
+  }
+  checks.push(checkSuppression(ctx, spec, decision.channel, account, ctx.person));
+  checks.push(...checkIcp(spec, account, ctx.now));
+  if (ctx.person) checks.push(checkPersona(spec, decision.actionType, ctx.person).result);
+  if (action.kind === "touch") {
+    checks.push(checkContent(spec, scoreContent(spec, payload, account, ctx.person)));
+    if (decision.channel) {
+      const others = liveTouches(ctx.touches, ctx.now).filter((t) => t.decisionId !== decision.decisionId);
+      const candidate = {
+        at: ctx.now,
+        channel: decision.channel,
+        ...(decision.personId ? { personId: decision.personId } : {}),
+        timeZone: ctx.person?.timezone ?? account.timezone,
+      };
+      checks.push(...coordinationChecks(evaluateCoordination(spec, candidate, others)));
+    }
+  }
+  return checks;
+}
+
+export const failures = (checks: CheckResult[]) =>
+  checks.filter((c) => c.result === "fail" && !c.shadow && c.effect !== "review");

@@ -1,0 +1,257 @@
+import { z } from "zod";
+import { isValidTimeZone } from "./time.ts";
+import { ActionType, Channel, CommitteeRole, Lifecycle, OutcomeType, Weekday } from "./vocabulary.ts";
+
+const TimeZone = z.string().refine(isValidTimeZone, "expected an IANA time zone such as America/New_York");
+const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day "HH:MM"');
+const Scope = z.enum(["account", "person"]);
+/** Rules in shadow mode are evaluated and recorded in the trace but never change a verdict. */
+const Mode = z.enum(["enforce", "shadow"]).default("enforce");
+
+const Regex = z.string().refine((s) => {
+  try {
+    new RegExp(s, "i");
+    return true;
+  } catch {
+    return false;
+  }
+}, "expected a valid regular expression");
+
+const IcpExclusion = z
+  .object({
+    name: z.string().min(1),
+    field: z.enum(["industry", "country", "fundingStage", "techStack", "domain"]),
+    in: z.array(z.string()).min(1),
+    /** Time-based rule: only applies on these weekdays in the workspace time zone. */
+    onDays: z.array(Weekday).optional(),
+    mode: Mode,
+  })
+  .strict();
+
+const Icp = z
+  .object({
+    industries: z.array(z.string()).min(1).optional(),
+    employees: z
+      .object({ min: z.number().int().nonnegative(), max: z.number().int().positive() })
+      .strict()
+      .refine((r) => r.min <= r.max, "min must not exceed max")
+      .optional(),
+    countries: z.array(z.string().length(2)).optional(),
+    techStackAnyOf: z.array(z.string()).optional(),
+    fundingStages: z.array(z.string()).optional(),
+    exclusions: z.array(IcpExclusion).default([]),
+  })
+  .strict();
+
+const Persona = z
+  .object({
+    name: z.string().min(1),
+    titlePatterns: z.array(Regex).min(1),
+    role: CommitteeRole,
+  })
+  .strict();
+
+const Personas = z
+  .object({
+    /** First matching persona wins, so order specific patterns before general ones. */
+    rules: z.array(Persona).min(1),
+    /** Which committee roles each action type may target. Action types not listed may target any role. */
+    allowedRoles: z.record(ActionType, z.array(CommitteeRole)).default({}),
+  })
+  .strict();
+
+const SignalWeight = z
+  .object({ weight: z.number().nonnegative(), windowDays: z.number().positive() })
+  .strict();
+
+const Quality = z
+  .object({
+    minIntent: z.number().min(0).max(100),
+    minContentQuality: z.number().min(0).max(100),
+    reviewBelowConfidence: z.number().min(0).max(1),
+    signals: z.record(z.string(), SignalWeight),
+    content: z
+      .object({
+        minLength: z.number().int().nonnegative().default(40),
+        maxLength: z.number().int().positive().default(1500),
+        bannedPhrases: z.array(z.string()).default([]),
+        linkAllowlist: z.array(z.string()).default([]),
+      })
+      .strict(),
+  })
+  .strict();
+
+const Volume = z
+  .object({
+    perAgentPerDay: z
+      .object({
+        default: z.number().int().nonnegative(),
+        agents: z.record(z.string(), z.number().int().nonnegative()).default({}),
+      })
+      .strict(),
+    perChannelPerDay: z.partialRecord(Channel, z.number().int().nonnegative()).default({}),
+    perActionTypePerDay: z.record(ActionType, z.number().int().nonnegative()).default({}),
+    accountsPerOwnerPerDay: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const Window = z.union([
+  z.object({ calendarDays: z.number().int().positive() }).strict(),
+  z.object({ rollingHours: z.number().positive() }).strict(),
+]);
+
+const FrequencyCap = z
+  .object({
+    name: z.string().min(1),
+    max: z.number().int().positive(),
+    window: Window,
+    scope: Scope,
+    channels: z.array(Channel).optional(),
+    mode: Mode,
+  })
+  .strict();
+
+const Cooldown = z
+  .object({
+    name: z.string().min(1),
+    /** A touch on this channel ... */
+    after: Channel,
+    /** ... blocks touches on this channel (same channel when omitted) for `hours`. */
+    before: Channel.optional(),
+    hours: z.number().positive(),
+    scope: Scope,
+    mode: Mode,
+  })
+  .strict();
+
+const ChannelDiversity = z
+  .object({ name: z.string().min(1), windowDays: z.number().positive(), scope: Scope, mode: Mode })
+  .strict();
+
+const QuietHours = z
+  .object({
+    name: z.string().min(1),
+    start: HhMm,
+    end: HhMm,
+    /** Local days on which the whole day is quiet (e.g. weekends). */
+    allDay: z.array(Weekday).default([]),
+    channels: z.array(Channel).optional(),
+    mode: Mode,
+  })
+  .strict();
+
+const Coordination = z
+  .object({
+    frequencyCaps: z.array(FrequencyCap).default([]),
+    cooldowns: z.array(Cooldown).default([]),
+    channelDiversity: z.array(ChannelDiversity).default([]),
+    quietHours: z.array(QuietHours).default([]),
+  })
+  .strict();
+
+const ActionConfig = z
+  .object({
+    /** touch: contacts a human; audience: adds them to an audience; record: internal bookkeeping. */
+    kind: z.enum(["touch", "audience", "record"]),
+    channel: Channel.optional(),
+    maxLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+    startLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
+    overrideWindowMinutes: z.number().positive().default(30),
+    approvalTimeoutHours: z.number().positive().default(24),
+  })
+  .strict()
+  .refine((a) => a.kind === "record" || a.channel !== undefined, {
+    message: "touch and audience actions need a channel",
+    path: ["channel"],
+  })
+  .refine((a) => a.startLevel <= a.maxLevel, {
+    message: "startLevel must not exceed maxLevel",
+    path: ["startLevel"],
+  });
+
+const Promotion = z
+  .object({ minSample: z.number().nonnegative(), minLowerBound: z.number().min(0).max(1) })
+  .strict();
+
+const OutcomeWeight = z
+  .object({
+    success: z.number().nonnegative().default(0),
+    failure: z.number().nonnegative().default(0),
+    severe: z.boolean().default(false),
+  })
+  .strict();
+
+const Trust = z
+  .object({
+    halfLifeDays: z.number().positive(),
+    /** z of the normal approximation used for the lower confidence bound. */
+    confidenceZ: z.number().positive(),
+    level2: Promotion,
+    level3: Promotion,
+    /** Demote only when the bound drops this far below the promotion threshold (hysteresis). */
+    demotionMargin: z.number().min(0).max(1),
+    outcomes: z.partialRecord(OutcomeType, OutcomeWeight),
+  })
+  .strict();
+
+const Suppression = z
+  .object({
+    blockLifecycles: z.array(Lifecycle).default(["customer", "open_opportunity"]),
+    competitorDomains: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const StopOnReply = z
+  .object({ outcomes: z.array(OutcomeType).min(1), pauseDays: z.number().positive() })
+  .strict();
+
+export const SpecSchema = z
+  .object({
+    name: z.string().min(1).default("default"),
+    workspace: z.object({ timezone: TimeZone }).strict(),
+    icp: Icp,
+    personas: Personas,
+    quality: Quality,
+    volume: Volume,
+    coordination: Coordination,
+    autonomy: z.object({ actions: z.record(ActionType, ActionConfig) }).strict(),
+    trust: Trust,
+    suppression: Suppression.default({
+      blockLifecycles: ["customer", "open_opportunity"],
+      competitorDomains: [],
+    }),
+    stopOnReply: StopOnReply,
+    outcomes: z
+      .object({ attributionWindowDays: z.number().positive().default(14) })
+      .strict()
+      .default({ attributionWindowDays: 14 }),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    for (const type of Object.keys(spec.personas.allowedRoles)) {
+      if (!spec.autonomy.actions[type]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["personas", "allowedRoles", type],
+          message: `action type "${type}" is not declared under autonomy.actions`,
+        });
+      }
+    }
+  });
+
+export type Spec = z.infer<typeof SpecSchema>;
+export type ActionConfig = z.infer<typeof ActionConfig>;
+export type FrequencyCapRule = z.infer<typeof FrequencyCap>;
+export type CooldownRule = z.infer<typeof Cooldown>;
+export type ChannelDiversityRule = z.infer<typeof ChannelDiversity>;
+export type QuietHoursRule = z.infer<typeof QuietHours>;
+export type TrustPolicy = z.infer<typeof Trust>;
+
+/** A published, immutable spec version. */
+export interface SpecVersion {
+  version: number;
+  hash: string;
+  publishedAt: string;
+  publishedBy: string;
+  spec: Spec;
+}

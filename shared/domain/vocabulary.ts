@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+/** Channels on which a human can be touched. */
+export const CHANNELS = ["email", "linkedin", "phone", "sms", "ads"] as const;
+export const Channel = z.enum(CHANNELS);
+export type Channel = z.infer<typeof Channel>;
+
+export const COMMITTEE_ROLES = ["decision_maker", "champion", "influencer", "too_junior"] as const;
+export const CommitteeRole = z.enum(COMMITTEE_ROLES);
+export type CommitteeRole = z.infer<typeof CommitteeRole>;
+
+export const VERDICTS = ["allow", "schedule", "require_approval", "defer", "block"] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const STATUSES = [
+  "scheduled",
+  "pending_approval",
+  "dispatched",
+  "executed",
+  "failed",
+  "in_doubt",
+  "vetoed",
+  "rejected",
+  "expired",
+  "deferred",
+  "blocked",
+] as const;
+export const DecisionStatus = z.enum(STATUSES);
+export type DecisionStatus = z.infer<typeof DecisionStatus>;
+
+export const OUTCOME_TYPES = [
+  "opened",
+  "replied",
+  "meeting_booked",
+  "deal_created",
+  "bounced",
+  "unsubscribed",
+  "complaint",
+  "flagged_bad_lead",
+  "approved",
+  "edited",
+  "rejected",
+  "vetoed",
+] as const;
+export const OutcomeType = z.enum(OUTCOME_TYPES);
+export type OutcomeType = z.infer<typeof OutcomeType>;
+
+export const LIFECYCLES = ["prospect", "customer", "open_opportunity"] as const;
+export const Lifecycle = z.enum(LIFECYCLES);
+
+export const WEEKDAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+export const Weekday = z.enum(WEEKDAY_NAMES);
+export type Weekday = z.infer<typeof Weekday>;
+
+/** Action types look like `email.send`, `linkedin.audience.add`. */
+export const ActionType = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'expected a dotted action type such as "email.send"');
+
+export const Id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:@-]+$/, "expected letters, digits and . _ : @ - only");

@@ -1,0 +1,43 @@
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import {
+  ConflictError,
+  ContentionError,
+  DependencyError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from "../domain/errors.ts";
+
+export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
+
+const HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+
+export const json = (statusCode: number, body: unknown): HttpResult => ({
+  statusCode,
+  headers: HEADERS,
+  body: JSON.stringify(body),
+});
+
+/** The one place typed errors become HTTP statuses. Anything unexpected is a 500 without internals. */
+export function errorResponse(
+  err: unknown,
+  requestId: string,
+  log: (msg: string, data: Record<string, unknown>) => void,
+): HttpResult {
+  if (err instanceof ValidationError)
+    return json(400, { error: "invalid_request", message: err.message, issues: err.issues });
+  if (err instanceof UnauthorizedError) return json(401, { error: "unauthorized", message: err.message });
+  if (err instanceof ForbiddenError) return json(403, { error: "forbidden", message: err.message });
+  if (err instanceof NotFoundError) return json(404, { error: "not_found", message: err.message });
+  if (err instanceof ConflictError) return json(409, { error: "conflict", message: err.message });
+  if (err instanceof ContentionError || err instanceof DependencyError) {
+    log("dependency failure", { requestId, name: (err as Error).name, message: (err as Error).message });
+    return {
+      ...json(503, { error: "unavailable", message: "temporarily unavailable, retry", requestId }),
+      headers: { ...HEADERS, "retry-after": "1" },
+    };
+  }
+  log("unexpected error", { requestId, name: (err as Error)?.name, stack: (err as Error)?.stack });
+  return json(500, { error: "internal", message: "internal error", requestId });
+}

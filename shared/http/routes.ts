@@ -1,0 +1,386 @@
+import { z } from "zod";
+import { publicDecision } from "../domain/decision.ts";
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../domain/errors.ts";
+import { iso } from "../domain/time.ts";
+import { parseWith } from "../domain/validation.ts";
+import type { Deps } from "../ports.ts";
+import {
+  addSignals,
+  addSuppression,
+  createPause,
+  getSpec,
+  publishSpec,
+  putAccount,
+  putPerson,
+} from "../usecases/admin.ts";
+import { explain } from "../usecases/explain.ts";
+import type { Gate } from "../usecases/gate.ts";
+import { approve, execute, reject, veto } from "../usecases/lifecycle.ts";
+import { recordOutcome } from "../usecases/outcomes.ts";
+import { type Principal, requireRole } from "../usecases/principal.ts";
+import {
+  DecisionListQuery,
+  ExplainQuery,
+  NoteBody,
+  OutcomeBody,
+  PathActionType,
+  PathId,
+  PinBody,
+  ReviewBody,
+} from "../usecases/schemas.ts";
+import { describeTrust, pinTrust } from "../usecases/trust.ts";
+
+/** A clock the admin API may move: only present when the server runs with `--clock simulated`. */
+export interface ClockControl {
+  set(at: number): void;
+  advance(ms: number): void;
+}
+
+export interface AppDeps extends Deps {
+  gate: Gate;
+  clockControl?: ClockControl;
+  /** Runs work after the response (the in-process bus locally; EventBridge targets in AWS). */
+  afterResponse?: (work: () => Promise<unknown>) => void;
+}
+
+export interface ApiRequest {
+  principal: Principal;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: unknown;
+  rawBody: string;
+  contentType: string;
+}
+
+export interface RouteResult {
+  status: number;
+  body: unknown;
+}
+
+export type Role = "agent" | "approver" | "admin" | "viewer";
+
+export interface Route {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  /** The Lambda function that serves the route in AWS (one per group). */
+  group: "proposals" | "decisions" | "reviews" | "admin" | "knowledge" | "health";
+  roles: Role[] | "public";
+  run: (req: ApiRequest, deps: AppDeps) => Promise<RouteResult>;
+}
+
+const READERS: Role[] = ["viewer", "approver", "admin"];
+const ok = (body: unknown, status = 200): RouteResult => ({ status, body });
+const param = (req: ApiRequest, name: string, schema: z.ZodType<string> = PathId) =>
+  parseWith(schema, req.params[name], name);
+
+/** The API's routes: the local server and API Gateway (issue: AWS deployment) are built from this one table. */
+export const ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/v1/health",
+    group: "health",
+    roles: "public",
+    run: async (_req, deps) => ok({ status: "ok", time: iso(deps.clock.now()) }),
+  },
+  {
+    method: "POST",
+    path: "/v1/proposals",
+    group: "proposals",
+    roles: ["agent"],
+    run: async (req, deps) => {
+      const { decision, replay } = await deps.gate.propose(req.body, req.principal);
+      if (!replay && decision.status === "dispatched")
+        deps.afterResponse?.(() => execute(deps, decision.decisionId));
+      return ok({ ...publicDecision(decision), replay }, replay ? 200 : 201);
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/decisions/{id}",
+    group: "decisions",
+    roles: READERS,
+    run: async (req, deps) => {
+      const id = param(req, "id");
+      const d = await deps.decisions.getDecision(id);
+      if (!d) throw new NotFoundError(`decision ${id} does not exist`);
+      return ok({ ...publicDecision(d), events: await deps.decisions.events(`DECISION#${id}`) });
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/decisions",
+    group: "decisions",
+    roles: READERS,
+    run: async (req, deps) => {
+      const q = parseWith(DecisionListQuery, req.query);
+      const page = await deps.decisions.queryDecisions({
+        limit: q.limit,
+        ...(q.accountId ? { accountId: q.accountId } : {}),
+        ...(q.personId ? { personId: q.personId } : {}),
+        ...(q.agentId ? { agentId: q.agentId } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+      });
+      return ok({ items: page.items.map(publicDecision), cursor: page.cursor ?? null });
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/explain",
+    group: "decisions",
+    roles: READERS,
+    run: async (req, deps) => {
+      const q = parseWith(ExplainQuery, req.query);
+      return ok(
+        await explain(deps, {
+          ...(q.personId ? { personId: q.personId } : {}),
+          ...(q.email ? { email: q.email } : {}),
+        }),
+      );
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/approvals",
+    group: "reviews",
+    roles: READERS,
+    run: async (req, deps) => {
+      const q = parseWith(
+        z
+          .object({
+            limit: z.coerce.number().int().min(1).max(100).default(50),
+            cursor: z.string().optional(),
+          })
+          .strict(),
+        req.query,
+      );
+      const page = await deps.decisions.queryDecisions({
+        status: "pending_approval",
+        limit: q.limit,
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+      });
+      return ok({ items: page.items.map(publicDecision), cursor: page.cursor ?? null });
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/decisions/{id}/approve",
+    group: "reviews",
+    roles: ["approver", "admin"],
+    run: async (req, deps) => {
+      const body = parseWith(ReviewBody, req.body ?? {});
+      const d = await approve(deps, param(req, "id"), body, req.principal);
+      if (d.status === "dispatched") deps.afterResponse?.(() => execute(deps, d.decisionId));
+      return ok(publicDecision(d));
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/decisions/{id}/reject",
+    group: "reviews",
+    roles: ["approver", "admin"],
+    run: async (req, deps) =>
+      ok(
+        publicDecision(
+          await reject(deps, param(req, "id"), parseWith(NoteBody, req.body ?? {}), req.principal),
+        ),
+      ),
+  },
+  {
+    method: "POST",
+    path: "/v1/decisions/{id}/veto",
+    group: "reviews",
+    roles: ["approver", "admin"],
+    run: async (req, deps) =>
+      ok(
+        publicDecision(
+          await veto(deps, param(req, "id"), parseWith(NoteBody, req.body ?? {}), req.principal),
+        ),
+      ),
+  },
+  {
+    method: "POST",
+    path: "/v1/outcomes",
+    group: "reviews",
+    roles: ["admin"],
+    run: async (req, deps) =>
+      ok(await recordOutcome(deps, parseWith(OutcomeBody, req.body), req.principal), 201),
+  },
+  {
+    method: "GET",
+    path: "/v1/trust",
+    group: "admin",
+    roles: READERS,
+    run: async (_req, deps) => {
+      const spec = await getSpec(deps, "current");
+      return ok({ items: (await deps.trust.list()).map((r) => describeTrust(r, spec)) });
+    },
+  },
+  {
+    method: "PUT",
+    path: "/v1/trust/{agentId}/{actionType}",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      const body = parseWith(PinBody, req.body);
+      const spec = await getSpec(deps, "current");
+      const record = await pinTrust(
+        deps,
+        spec,
+        param(req, "agentId"),
+        param(req, "actionType", PathActionType),
+        body.level,
+        body.reason,
+        req.principal.subject,
+      );
+      return ok(describeTrust(record, spec));
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/specs/current",
+    group: "admin",
+    roles: READERS,
+    run: async (_req, deps) => ok(await getSpec(deps, "current")),
+  },
+  {
+    method: "GET",
+    path: "/v1/specs/{version}",
+    group: "admin",
+    roles: READERS,
+    run: async (req, deps) =>
+      ok(await getSpec(deps, parseWith(z.coerce.number().int().positive(), req.params.version, "version"))),
+  },
+  {
+    method: "POST",
+    path: "/v1/specs",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      const source = /ya?ml|text\/plain/.test(req.contentType) ? req.rawBody : req.body;
+      if (source === undefined || source === "")
+        throw new ValidationError([{ path: "body", message: "a spec as YAML or JSON is required" }]);
+      const { spec, created } = await publishSpec(deps, source, req.principal.subject);
+      return ok({ ...spec, created }, created ? 201 : 200);
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/pauses",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => ok(await createPause(deps, req.body, req.principal), 201),
+  },
+  {
+    method: "GET",
+    path: "/v1/pauses",
+    group: "admin",
+    roles: READERS,
+    run: async (_req, deps) => ok({ items: await deps.pauses.list() }),
+  },
+  {
+    method: "DELETE",
+    path: "/v1/pauses/{id}",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) =>
+      ok({
+        lifted: await deps.pauses.remove(param(req, "id"), req.principal.subject, iso(deps.clock.now())),
+      }),
+  },
+  {
+    method: "PUT",
+    path: "/v1/accounts/{id}",
+    group: "knowledge",
+    roles: ["admin"],
+    run: async (req, deps) => ok(await putAccount(deps, param(req, "id"), req.body)),
+  },
+  {
+    method: "PUT",
+    path: "/v1/people/{id}",
+    group: "knowledge",
+    roles: ["admin"],
+    run: async (req, deps) => ok(await putPerson(deps, param(req, "id"), req.body)),
+  },
+  {
+    method: "POST",
+    path: "/v1/signals",
+    group: "knowledge",
+    roles: ["admin"],
+    run: async (req, deps) => ok(await addSignals(deps, req.body), 201),
+  },
+  {
+    method: "POST",
+    path: "/v1/suppressions",
+    group: "knowledge",
+    roles: ["admin"],
+    run: async (req, deps) => ok(await addSuppression(deps, req.body), 201),
+  },
+  {
+    method: "POST",
+    path: "/v1/admin/clock",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      if (!deps.clockControl)
+        throw new NotFoundError("the clock can only be moved when the server runs with --clock simulated");
+      const body = parseWith(
+        z
+          .object({
+            advanceMs: z.number().int().positive().optional(),
+            set: z.iso.datetime({ offset: true }).optional(),
+          })
+          .strict()
+          .refine((b) => (b.advanceMs === undefined) !== (b.set === undefined), {
+            message: "give exactly one of advanceMs, set",
+            path: ["advanceMs"],
+          }),
+        req.body,
+      );
+      if (body.set) deps.clockControl.set(Date.parse(body.set));
+      if (body.advanceMs) deps.clockControl.advance(body.advanceMs);
+      return ok({ now: iso(deps.clock.now()) });
+    },
+  },
+];
+
+/** `/v1/decisions/{id}/approve` -> a matcher returning the path parameters. */
+export function matchRoute(
+  method: string,
+  path: string,
+  routes: Route[] = ROUTES,
+): { route: Route; params: Record<string, string> } | { allowed: string[] } | undefined {
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const names: string[] = [];
+    const pattern = new RegExp(
+      `^${route.path.replace(/\{(\w+)\}/g, (_m, n: string) => {
+        names.push(n);
+        return "([^/]+)";
+      })}$`,
+    );
+    const m = pattern.exec(path);
+    if (!m) continue;
+    if (route.method !== method) {
+      allowed.push(route.method);
+      continue;
+    }
+    const params: Record<string, string> = {};
+    names.forEach((n, i) => {
+      params[n] = decodeURIComponent(m[i + 1] ?? "");
+    });
+    return { route, params };
+  }
+  return allowed.length ? { allowed } : undefined;
+}
+
+export function authorize(route: Route, principal: Principal | undefined): Principal {
+  if (route.roles === "public") return principal ?? { subject: "anonymous", roles: [] };
+  if (!principal) throw new UnauthorizedError("a bearer token is required");
+  const roles = route.roles;
+  if (roles.includes("agent") && principal.roles.some((r) => r.startsWith("agent:"))) return principal;
+  const humanRoles = roles.filter((r) => r !== "agent");
+  if (humanRoles.length === 0) throw new ForbiddenError("requires an agent credential");
+  requireRole(principal, ...humanRoles);
+  return principal;
+}

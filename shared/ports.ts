@@ -1,0 +1,204 @@
+/**
+ * Ports: what the use cases need from the outside world. The core depends only on these; adapters
+ * for AWS and for the embedded default implement them, and the runtime wiring picks one set.
+ */
+import type { Decision, LedgerEvent } from "./domain/decision.ts";
+import type { CounterBump, Pause, Touch, VolumeCounts } from "./domain/decision-types.ts";
+import type {
+  Account,
+  AccountInput,
+  Person,
+  PersonInput,
+  Signal,
+  SuppressionEntry,
+  SuppressionInput,
+} from "./domain/kb.ts";
+import type { Spec, SpecVersion } from "./domain/spec-schema.ts";
+import type { TrustRecord } from "./domain/trust.ts";
+import type { DecisionStatus } from "./domain/vocabulary.ts";
+
+export interface Clock {
+  now(): number;
+}
+
+export interface ContactState {
+  touches: Touch[];
+  /** Compare-and-swap token: 0 when the item does not exist yet. */
+  version: number;
+}
+
+/** Everything the gate reads, in one batched round trip. */
+export interface GateReadRequest {
+  decisionId: string;
+  agentId: string;
+  actionType: string;
+  channel?: string;
+  accountId: string;
+  personId?: string;
+  /** The workspace day the volume counters are read for. */
+  day: string;
+}
+
+export interface GateReadResult {
+  spec?: SpecVersion;
+  existing?: Decision;
+  account?: Account;
+  person?: Person;
+  contact: ContactState;
+  trust?: TrustRecord;
+  pauses: Pause[];
+  suppressions: SuppressionEntry[];
+  counts: VolumeCounts;
+}
+
+export type DueKind = "release" | "expire";
+
+export interface DueItem {
+  decisionId: string;
+  kind: DueKind;
+  at: number;
+}
+
+export interface DecisionCommit {
+  decision: Decision;
+  event: LedgerEvent;
+  /** The touch to add to the account's contact state, with the version it was read at. */
+  touch?: { accountId: string; expectVersion: number; touches: Touch[] };
+  counters: CounterBump[];
+  due?: DueItem;
+}
+
+/** Why a reservation transaction was cancelled. */
+export type CommitConflict = { kind: "exists" } | { kind: "contention" } | { kind: "cap"; counter: string };
+
+export interface Transition {
+  decisionId: string;
+  expectStatus: DecisionStatus[];
+  expectVersion: number;
+  patch: Partial<Decision>;
+  event: Omit<LedgerEvent, "stream" | "seq">;
+  /** Replace the account's touches (release or re-time a reservation), compare-and-swap on version. */
+  contact?: { accountId: string; expectVersion: number; touches: Touch[] };
+  releaseCounters?: CounterBump[];
+  clearDue?: DueItem[];
+  addDue?: DueItem;
+}
+
+export interface DecisionQuery {
+  accountId?: string;
+  personId?: string;
+  agentId?: string;
+  status?: DecisionStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export interface DecisionStore {
+  readGateContext(req: GateReadRequest): Promise<GateReadResult>;
+  /** One transaction: decision + event + contact-state CAS + counters + due item. */
+  commitDecision(commit: DecisionCommit): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }>;
+  getDecision(decisionId: string): Promise<Decision | undefined>;
+  queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }>;
+  /** Conditional transition (status + version) with its ledger event and side writes, in one transaction. */
+  transition(t: Transition): Promise<Decision>;
+  events(stream: string): Promise<LedgerEvent[]>;
+  appendEvent(event: Omit<LedgerEvent, "seq">): Promise<void>;
+  getContactState(accountId: string): Promise<ContactState>;
+  dueItems(now: number, limit: number): Promise<DueItem[]>;
+  deleteDue(item: DueItem): Promise<void>;
+}
+
+export interface SpecStore {
+  current(): Promise<SpecVersion | undefined>;
+  get(version: number): Promise<SpecVersion | undefined>;
+  /** Publish as the next version; fails with ConflictError if another publish won the race. */
+  publish(spec: Spec, hash: string, by: string, at: string, expectCurrent: number): Promise<SpecVersion>;
+}
+
+export interface TrustStore {
+  get(agentId: string, actionType: string): Promise<TrustRecord | undefined>;
+  list(): Promise<TrustRecord[]>;
+  /** Conditional on version; writes the ledger event in the same transaction when given. */
+  save(
+    record: TrustRecord,
+    expectVersion: number,
+    event?: Omit<LedgerEvent, "stream" | "seq">,
+  ): Promise<void>;
+}
+
+export interface PauseStore {
+  create(pause: Pause): Promise<void>;
+  remove(pauseId: string, by: string, at: string): Promise<Pause>;
+  list(): Promise<Pause[]>;
+}
+
+export interface KnowledgeStore {
+  putAccount(accountId: string, input: AccountInput, at: string): Promise<Account>;
+  getAccount(accountId: string): Promise<Account | undefined>;
+  putPerson(personId: string, input: PersonInput, at: string): Promise<Person>;
+  getPerson(personId: string): Promise<Person | undefined>;
+  personIdByEmail(email: string): Promise<string | undefined>;
+  addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void>;
+  addSuppression(input: SuppressionInput, at: string): Promise<{ appliedTo: string[] }>;
+  suppressionsFor(accountId: string, personId?: string): Promise<SuppressionEntry[]>;
+}
+
+export interface TokenRecord {
+  tokenHash: string;
+  subject: string;
+  roles: string[];
+  createdAt: string;
+}
+
+export interface TokenStore {
+  put(record: TokenRecord): Promise<void>;
+  get(tokenHash: string): Promise<TokenRecord | undefined>;
+}
+
+export interface DomainEvent {
+  type: string;
+  detail: Record<string, unknown>;
+}
+
+/** The shared event stream (EventBridge in AWS, an in-process bus locally). */
+export interface EventPublisher {
+  publish(events: DomainEvent[]): Promise<void>;
+}
+
+export interface ConnectorRequest {
+  idempotencyKey: string;
+  decision: Decision;
+  payload: Record<string, unknown>;
+}
+
+export interface ConnectorResult {
+  externalId: string;
+}
+
+/** A failed side effect. `outcomeUnknown` means it may or may not have happened (timeouts, crashes). */
+export class ConnectorError extends Error {
+  override readonly name = "ConnectorError";
+  constructor(
+    message: string,
+    readonly outcomeUnknown: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface Connector {
+  execute(req: ConnectorRequest): Promise<ConnectorResult>;
+}
+
+export interface Deps {
+  clock: Clock;
+  decisions: DecisionStore;
+  specs: SpecStore;
+  trust: TrustStore;
+  pauses: PauseStore;
+  kb: KnowledgeStore;
+  tokens: TokenStore;
+  events: EventPublisher;
+  connector: Connector;
+}

@@ -1,0 +1,111 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createDb, type Db } from "../adapters/dynamo/db.ts";
+import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
+import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
+import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
+import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
+import { ensureTables, tableNames } from "../adapters/dynamo/tables.ts";
+import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
+import { LocalBus } from "../adapters/local/bus.ts";
+import { SandboxConnector } from "../adapters/local/sandbox-connector.ts";
+import { LocalScheduler } from "../adapters/local/scheduler.ts";
+import { FileTokenStore } from "../adapters/local/token-store.ts";
+import type { AppDeps, ClockControl } from "../http/routes.ts";
+import type { Clock, Connector, TokenStore } from "../ports.ts";
+import { publishSpec } from "../usecases/admin.ts";
+import { Gate } from "../usecases/gate.ts";
+import { execute, expire, release } from "../usecases/lifecycle.ts";
+
+export const DEFAULT_SPEC_PATH = fileURLToPath(new URL("../specs/default.yaml", import.meta.url));
+export const defaultSpecText = () => readFileSync(DEFAULT_SPEC_PATH, "utf8");
+
+export interface LocalRuntimeOptions {
+  endpoint: string;
+  tablePrefix: string;
+  clock: Clock & Partial<ClockControl>;
+  simulated?: boolean;
+  /** Where the sandbox connector writes its outbox; in memory only when omitted. */
+  outboxPath?: string;
+  tokenPath?: string;
+  tokens?: TokenStore;
+  connector?: Connector;
+  log?: (msg: string, data: Record<string, unknown>) => void;
+}
+
+export interface LocalRuntime {
+  deps: AppDeps;
+  db: Db;
+  bus: LocalBus;
+  scheduler: LocalScheduler;
+  connector: Connector;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded default's wiring: the same DynamoDB adapters as in AWS (against DynamoDB Local), the
+ * in-process bus, the polled due-queue scheduler and the sandbox connector.
+ */
+export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? ((msg, data) => console.error(JSON.stringify({ level: "error", msg, ...data })));
+  const db = createDb({ tables: tableNames(options.tablePrefix), endpoint: options.endpoint });
+  await ensureTables(db.raw, db.tables);
+  const bus = new LocalBus((err, event) =>
+    log("subscriber failed", { type: event.type, error: (err as Error).message }),
+  );
+  const clock = options.clock;
+  const connector = options.connector ?? new SandboxConnector(options.outboxPath, () => clock.now());
+  const decisions = new DynamoDecisionStore(db);
+  const base = {
+    clock,
+    decisions,
+    specs: new DynamoSpecStore(db),
+    trust: new DynamoTrustStore(db),
+    pauses: new DynamoPauseStore(db),
+    kb: new DynamoKnowledgeStore(db),
+    tokens: options.tokens ?? new FileTokenStore(options.tokenPath ?? join(".harness", "tokens.json")),
+    events: bus,
+    connector,
+  };
+  const deps: AppDeps = {
+    ...base,
+    gate: new Gate(base),
+    ...(options.simulated && options.clock.set && options.clock.advance
+      ? { clockControl: options.clock as ClockControl }
+      : {}),
+    afterResponse: (work) => {
+      void work().catch((err) => log("background work failed", { error: (err as Error).message }));
+    },
+  };
+  if (!(await deps.specs.current())) await publishSpec(deps, defaultSpecText(), "harness");
+  const scheduler = new LocalScheduler(
+    decisions,
+    {
+      release: async (id) => {
+        const d = await release(deps, id);
+        if (d?.status === "dispatched") await execute(deps, id);
+      },
+      expire: (id) => expire(deps, id),
+    },
+    () => clock.now(),
+    (err, item) =>
+      log("scheduled work failed", {
+        decisionId: item.decisionId,
+        kind: item.kind,
+        error: (err as Error).message,
+      }),
+  );
+  return {
+    deps,
+    db,
+    bus,
+    scheduler,
+    connector,
+    close: async () => {
+      scheduler.stop();
+      await bus.drain();
+      db.raw.destroy();
+    },
+  };
+}

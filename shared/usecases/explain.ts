@@ -1,0 +1,97 @@
+import type { Decision } from "../domain/decision.ts";
+import { describeIntent } from "../domain/checks/quality.ts";
+import { NotFoundError } from "../domain/errors.ts";
+import { publicDecision } from "../domain/decision.ts";
+import type { Deps } from "../ports.ts";
+
+const CONTACT_STATUSES = new Set(["executed", "dispatched", "in_doubt", "scheduled", "pending_approval"]);
+
+const VERBS: Record<string, string> = {
+  "email.send": "emailed",
+  "linkedin.message": "messaged on LinkedIn",
+  "linkedin.audience.add": "added to a LinkedIn Ads audience",
+  "ads.audience.push": "added to an ads audience",
+};
+
+/** "Why did you contact me?" in plain language, built only from the recorded trace. */
+export function narrate(d: Decision): string {
+  const who = d.context.person?.name ?? `person ${d.personId}`;
+  const company = d.context.account?.name ?? d.accountId;
+  const verb = VERBS[d.actionType] ?? `chose ${d.actionType} for`;
+  const when = d.execution?.at ?? d.executeAt ?? d.decidedAt;
+  const lines: string[] = [];
+  const pending =
+    d.status === "scheduled"
+      ? " (scheduled, not yet sent)"
+      : d.status === "pending_approval"
+        ? " (awaiting human approval, not yet sent)"
+        : d.status === "in_doubt"
+          ? " (sending may have failed; under review)"
+          : "";
+  lines.push(`On ${when}, agent ${d.agentId} ${verb} ${who} at ${company}${pending}.`);
+  const intent = d.context.intent;
+  if (intent) lines.push(`Signals seen: ${describeIntent(intent)}; intent score ${intent.score}.`);
+  const icp = d.checks.find((c) => c.check === "icp" && c.rule === "fit" && c.result === "pass");
+  if (icp) lines.push(`ICP: ${icp.detail}.`);
+  const persona = d.checks.find((c) => c.check === "persona" && c.result === "pass");
+  if (persona) lines.push(`Persona: ${persona.detail}.`);
+  const passed = d.checks.filter(
+    (c) => (c.check === "coordination" || c.check === "volume") && c.result === "pass" && !c.shadow,
+  );
+  if (passed.length)
+    lines.push(
+      `Rules passed: ${passed.map((c) => c.rule ?? c.check).join(", ")}; no pause or suppression applied.`,
+    );
+  lines.push(`The agent's reasoning: "${d.reasoning}" (confidence ${d.confidence}).`);
+  if (d.review)
+    lines.push(
+      `${d.review.action === "edited" ? "Edited and approved" : "Approved"} by ${d.review.by} at ${d.review.at}.`,
+    );
+  else if (d.autonomyLevel === 2) lines.push("Sent after a human override window passed without a veto.");
+  else if (d.autonomyLevel === 3)
+    lines.push(`Sent autonomously: the agent has earned level 3 for ${d.actionType}.`);
+  lines.push(`Decided under spec v${d.specVersion} (${d.specHash}).`);
+  return lines.join(" ");
+}
+
+export async function explain(
+  deps: Pick<Deps, "kb" | "decisions">,
+  query: { personId?: string; email?: string },
+) {
+  const personId = query.personId ?? (query.email ? await deps.kb.personIdByEmail(query.email) : undefined);
+  const person = personId ? await deps.kb.getPerson(personId) : undefined;
+  if (!person || !personId) throw new NotFoundError("no such person in the knowledge base");
+  const decisions: Decision[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.decisions.queryDecisions({ personId, limit: 100, ...(cursor ? { cursor } : {}) });
+    decisions.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor && decisions.length < 500);
+  const contacts = decisions.filter((d) => d.actionKind !== "record" && CONTACT_STATUSES.has(d.status));
+  const summary =
+    contacts.length === 0
+      ? `We have not contacted ${person.firstName} ${person.lastName}. ${decisions.length} proposal(s) about them were blocked, deferred or stopped.`
+      : contacts.map(narrate).join("\n");
+  return {
+    personId,
+    person: {
+      name: `${person.firstName} ${person.lastName}`,
+      title: person.title,
+      accountId: person.accountId,
+    },
+    summary,
+    contacts: contacts.map((d) => ({ explanation: narrate(d), decision: publicDecision(d) })),
+    otherDecisions: decisions
+      .filter((d) => !contacts.includes(d))
+      .map((d) => ({
+        decisionId: d.decisionId,
+        agentId: d.agentId,
+        actionType: d.actionType,
+        verdict: d.verdict,
+        status: d.status,
+        reasons: d.reasons,
+        decidedAt: d.decidedAt,
+      })),
+  };
+}

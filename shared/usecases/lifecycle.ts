@@ -1,0 +1,428 @@
+import type { Decision, DecisionEventType } from "../domain/decision.ts";
+import type { GateContext } from "../domain/decision-types.ts";
+import { ConflictError, ContentionError, ForbiddenError, NotFoundError } from "../domain/errors.ts";
+import { payloadDigest } from "../domain/ids.ts";
+import { failures, revalidate } from "../domain/revalidate.ts";
+import type { SpecVersion } from "../domain/spec-schema.ts";
+import { iso, localDate } from "../domain/time.ts";
+import type { DecisionStatus, OutcomeType } from "../domain/vocabulary.ts";
+import { ConnectorError, type Deps, type DueItem, type Transition } from "../ports.ts";
+import { agentRole, hasRole, type Principal, requireRole } from "./principal.ts";
+import { recordTrustOutcome } from "./trust.ts";
+
+type LifecycleDeps = Pick<Deps, "clock" | "decisions" | "specs" | "trust" | "events" | "connector">;
+
+const MAX_ATTEMPTS = 10;
+
+async function currentSpec(deps: LifecycleDeps): Promise<SpecVersion> {
+  const spec = await deps.specs.current();
+  if (!spec) throw new NotFoundError("no spec has been published yet");
+  return spec;
+}
+
+async function load(deps: LifecycleDeps, decisionId: string): Promise<Decision> {
+  const d = await deps.decisions.getDecision(decisionId);
+  if (!d) throw new NotFoundError(`decision ${decisionId} does not exist`);
+  return d;
+}
+
+interface Move {
+  to: DecisionStatus;
+  from: DecisionStatus[];
+  event: DecisionEventType;
+  actor: string;
+  detail: string;
+  patch?: Partial<Decision>;
+  /** Give the reserved touch and counters back (veto, reject, expiry, a send that failed). */
+  release?: boolean;
+  /** Re-time a pending-approval reservation to the moment it is dispatched. */
+  retime?: boolean;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * One status change: decision, ledger event, contact state and counters in one transaction, retried
+ * when another writer changed the account's contact state in between.
+ */
+async function move(deps: LifecycleDeps, decision: Decision, m: Move): Promise<Decision> {
+  let current = decision;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const now = deps.clock.now();
+    if (!m.from.includes(current.status))
+      throw new ConflictError(
+        `decision ${current.decisionId} is ${current.status}, not ${m.from.join(" or ")}`,
+      );
+    const t: Transition = {
+      decisionId: current.decisionId,
+      expectStatus: m.from,
+      expectVersion: current.version,
+      patch: { status: m.to, ...m.patch },
+      event: {
+        type: m.event,
+        at: iso(now),
+        actor: m.actor,
+        from: current.status,
+        to: m.to,
+        detail: m.detail,
+        ...(m.data ? { data: m.data } : {}),
+      },
+    };
+    if ((m.release || m.retime) && current.reservation.touch) {
+      const contact = await deps.decisions.getContactState(current.accountId);
+      const touches = m.release
+        ? contact.touches.filter((x) => x.decisionId !== current.decisionId)
+        : contact.touches.map((x) => {
+            if (x.decisionId !== current.decisionId) return x;
+            const { expiresAt: _e, ...rest } = x;
+            return { ...rest, from: now, to: now };
+          });
+      t.contact = { accountId: current.accountId, expectVersion: contact.version, touches };
+    }
+    if (m.release) t.releaseCounters = current.reservation.counters;
+    if (m.release || m.to === "dispatched") {
+      const due: DueItem[] = [];
+      if (current.executeAt)
+        due.push({ decisionId: current.decisionId, kind: "release", at: Date.parse(current.executeAt) });
+      if (current.expiresAt)
+        due.push({ decisionId: current.decisionId, kind: "expire", at: Date.parse(current.expiresAt) });
+      t.clearDue = due;
+    }
+    try {
+      const next = await deps.decisions.transition(t);
+      await deps.events.publish([
+        {
+          type: "decision.transitioned",
+          detail: {
+            decisionId: next.decisionId,
+            from: current.status,
+            to: next.status,
+            agentId: next.agentId,
+            actionType: next.actionType,
+            accountId: next.accountId,
+          },
+        },
+      ]);
+      return next;
+    } catch (err) {
+      if (!(err instanceof ContentionError)) throw err;
+      current = await load(deps, current.decisionId);
+    }
+  }
+  throw new ContentionError(`decision ${decision.decisionId}: the account's contact state is too contended`);
+}
+
+/** Re-read everything the hard rules need and check them again, on the current spec. */
+async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<string, unknown>) {
+  const now = deps.clock.now();
+  const read = await deps.decisions.readGateContext({
+    decisionId: decision.decisionId,
+    agentId: decision.agentId,
+    actionType: decision.actionType,
+    accountId: decision.accountId,
+    day: localDate(now, "UTC"),
+    ...(decision.channel ? { channel: decision.channel } : {}),
+    ...(decision.personId ? { personId: decision.personId } : {}),
+  });
+  const spec = read.spec ?? (await currentSpec(deps));
+  const ctx: GateContext = {
+    now,
+    spec,
+    proposal: {
+      proposalId: decision.proposalId,
+      agentId: decision.agentId,
+      action: { type: decision.actionType },
+      target: {
+        accountId: decision.accountId,
+        ...(decision.personId ? { personId: decision.personId } : {}),
+      },
+      payload,
+      reasoning: decision.reasoning,
+      confidence: decision.confidence,
+    },
+    touches: read.contact.touches,
+    counts: read.counts,
+    pauses: read.pauses,
+    suppressions: read.suppressions,
+    ...(read.account ? { account: read.account } : {}),
+    ...(read.person ? { person: read.person } : {}),
+  };
+  const checks = revalidate(ctx, decision, payload);
+  return { spec, checks, failed: failures(checks) };
+}
+
+const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
+  failed.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`).join("; ");
+
+async function teach(deps: LifecycleDeps, decision: Decision, outcome: OutcomeType, cause: string) {
+  const spec = await currentSpec(deps);
+  await recordTrustOutcome(deps, spec, decision.agentId, decision.actionType, outcome, cause);
+}
+
+export interface ReviewInput {
+  /** The digest of the payload the reviewer saw (from the decision's `payloadDigest`). */
+  digest: string;
+  /** An edited payload: what executes instead, and an "edited" outcome for trust. */
+  payload?: Record<string, unknown>;
+  note?: string;
+}
+
+function assertReviewer(principal: Principal, decision: Decision) {
+  requireRole(principal, "approver", "admin");
+  if (hasRole(principal, agentRole(decision.agentId))) {
+    throw new ForbiddenError(
+      "nobody approves their own agent's action: this credential holds the proposing agent's role",
+    );
+  }
+}
+
+export async function approve(
+  deps: LifecycleDeps,
+  decisionId: string,
+  input: ReviewInput,
+  principal: Principal,
+): Promise<Decision> {
+  const decision = await load(deps, decisionId);
+  assertReviewer(principal, decision);
+  if (decision.status !== "pending_approval")
+    throw new ConflictError(`decision ${decisionId} is ${decision.status}, not pending_approval`);
+  if (decision.expiresAt && Date.parse(decision.expiresAt) <= deps.clock.now()) {
+    await expire(deps, decisionId);
+    throw new ConflictError(`decision ${decisionId} expired at ${decision.expiresAt}`);
+  }
+  if (input.digest !== decision.payloadDigest) {
+    throw new ConflictError(
+      `digest ${input.digest} does not match the payload under review (${decision.payloadDigest}); reload the decision`,
+    );
+  }
+  const edited = input.payload !== undefined && payloadDigest(input.payload) !== decision.payloadDigest;
+  const payload = edited && input.payload ? input.payload : decision.payload;
+  const { failed } = await recheck(deps, decision, payload);
+  const now = iso(deps.clock.now());
+  if (failed.length > 0) {
+    return move(deps, decision, {
+      to: "rejected",
+      from: ["pending_approval"],
+      event: "revalidation_failed",
+      actor: "harness",
+      detail: `approved by ${principal.subject} but re-validation failed: ${describeFailures(failed)}`,
+      release: true,
+      data: { checks: failed },
+    });
+  }
+  const review = {
+    action: edited ? ("edited" as const) : ("approved" as const),
+    by: principal.subject,
+    at: now,
+    digest: input.digest,
+    ...(input.note ? { note: input.note } : {}),
+  };
+  const next = await move(deps, decision, {
+    to: "dispatched",
+    from: ["pending_approval"],
+    event: edited ? "edited" : "approved",
+    actor: principal.subject,
+    detail: `${edited ? "edited and approved" : "approved"} by ${principal.subject}${input.note ? `: ${input.note}` : ""}`,
+    patch: { review, ...(edited ? { payload, payloadDigest: payloadDigest(payload) } : {}) },
+    retime: true,
+  });
+  await teach(deps, decision, edited ? "edited" : "approved", `review of ${decisionId}`);
+  return next;
+}
+
+export async function reject(
+  deps: LifecycleDeps,
+  decisionId: string,
+  input: { note?: string },
+  principal: Principal,
+): Promise<Decision> {
+  const decision = await load(deps, decisionId);
+  assertReviewer(principal, decision);
+  const next = await move(deps, decision, {
+    to: "rejected",
+    from: ["pending_approval"],
+    event: "rejected",
+    actor: principal.subject,
+    detail: `rejected by ${principal.subject}${input.note ? `: ${input.note}` : ""}`,
+    patch: {
+      review: {
+        action: "rejected",
+        by: principal.subject,
+        at: iso(deps.clock.now()),
+        digest: decision.payloadDigest,
+        ...(input.note ? { note: input.note } : {}),
+      },
+    },
+    release: true,
+  });
+  await teach(deps, decision, "rejected", `review of ${decisionId}`);
+  return next;
+}
+
+export async function veto(
+  deps: LifecycleDeps,
+  decisionId: string,
+  input: { note?: string },
+  principal: Principal,
+): Promise<Decision> {
+  const decision = await load(deps, decisionId);
+  assertReviewer(principal, decision);
+  const next = await move(deps, decision, {
+    to: "vetoed",
+    from: ["scheduled"],
+    event: "vetoed",
+    actor: principal.subject,
+    detail: `vetoed by ${principal.subject} inside the override window${input.note ? `: ${input.note}` : ""}`,
+    patch: {
+      review: {
+        action: "vetoed",
+        by: principal.subject,
+        at: iso(deps.clock.now()),
+        digest: decision.payloadDigest,
+        ...(input.note ? { note: input.note } : {}),
+      },
+    },
+    release: true,
+  });
+  await teach(deps, decision, "vetoed", `veto of ${decisionId}`);
+  return next;
+}
+
+/** Approval timeout: the reservation is given back. Idempotent: a decision no longer pending is left alone. */
+export async function expire(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
+  const decision = await deps.decisions.getDecision(decisionId);
+  if (!decision || decision.status !== "pending_approval") return decision;
+  if (decision.expiresAt && Date.parse(decision.expiresAt) > deps.clock.now()) return decision;
+  return move(deps, decision, {
+    to: "expired",
+    from: ["pending_approval"],
+    event: "expired",
+    actor: "harness",
+    detail: `no review before ${decision.expiresAt}; reservation released`,
+    release: true,
+  });
+}
+
+/** The override window closed: re-validate, then dispatch (or cancel) the scheduled action. */
+export async function release(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
+  const decision = await deps.decisions.getDecision(decisionId);
+  if (!decision || decision.status !== "scheduled") return decision;
+  if (decision.executeAt && Date.parse(decision.executeAt) > deps.clock.now()) return decision;
+  const { failed } = await recheck(deps, decision, decision.payload);
+  if (failed.length > 0) {
+    return move(deps, decision, {
+      to: "vetoed",
+      from: ["scheduled"],
+      event: "revalidation_failed",
+      actor: "harness",
+      detail: `not dispatched: re-validation failed: ${describeFailures(failed)}`,
+      release: true,
+      data: { checks: failed },
+    });
+  }
+  return move(deps, decision, {
+    to: "dispatched",
+    from: ["scheduled"],
+    event: "dispatched",
+    actor: "harness",
+    detail: "override window closed without a veto; re-validation passed",
+  });
+}
+
+/**
+ * Execute a dispatched decision through its connector, with the decision's idempotency key. The
+ * attempt is recorded before the call, so a crash in between leaves evidence: a decision found
+ * dispatched with an attempt on record is marked in_doubt for a human, never sent again.
+ */
+export async function execute(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
+  const decision = await deps.decisions.getDecision(decisionId);
+  if (!decision || decision.status !== "dispatched") return decision;
+  // Someone is already executing it (events are delivered at least once); recovery handles stale attempts.
+  if (decision.execution) return decision;
+  const now = iso(deps.clock.now());
+  const started = await deps.decisions.transition({
+    decisionId,
+    expectStatus: ["dispatched"],
+    expectVersion: decision.version,
+    patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey } },
+    event: {
+      type: "executing",
+      at: now,
+      actor: "harness",
+      detail: `calling the ${decision.channel ?? decision.actionType} connector with key ${decision.idempotencyKey}`,
+    },
+  });
+  try {
+    const result = await deps.connector.execute({
+      idempotencyKey: decision.idempotencyKey,
+      decision: started,
+      payload: started.payload,
+    });
+    return await move(deps, started, {
+      to: "executed",
+      from: ["dispatched"],
+      event: "executed",
+      actor: "harness",
+      detail: `executed (${result.externalId})`,
+      patch: {
+        execution: { at: now, idempotencyKey: decision.idempotencyKey, externalId: result.externalId },
+      },
+    });
+  } catch (err) {
+    if (err instanceof ConnectorError && !err.outcomeUnknown) {
+      return move(deps, started, {
+        to: "failed",
+        from: ["dispatched"],
+        event: "failed",
+        actor: "harness",
+        detail: `connector refused: ${err.message}; reservation released`,
+        patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: err.message } },
+        release: true,
+      });
+    }
+    return markInDoubt(deps, started, `connector outcome unknown: ${(err as Error).message}`);
+  }
+}
+
+async function markInDoubt(deps: LifecycleDeps, decision: Decision, why: string): Promise<Decision> {
+  return move(deps, decision, {
+    to: "in_doubt",
+    from: ["dispatched"],
+    event: "in_doubt",
+    actor: "harness",
+    detail: `${why}; a human must check whether it was sent (idempotency key ${decision.idempotencyKey})`,
+  });
+}
+
+/**
+ * After a restart: dispatched decisions whose execution attempt is older than `staleMs` never
+ * recorded a result (the process died mid-call) and become in_doubt; dispatched ones never attempted
+ * are executed now.
+ */
+export async function recoverDispatched(
+  deps: LifecycleDeps,
+  staleMs: number,
+): Promise<{ executed: number; inDoubt: number }> {
+  let cursor: string | undefined;
+  let executed = 0;
+  let inDoubt = 0;
+  do {
+    const page = await deps.decisions.queryDecisions({
+      status: "dispatched",
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const d of page.items) {
+      if (d.execution) {
+        if (deps.clock.now() - Date.parse(d.execution.at) >= staleMs) {
+          await markInDoubt(deps, d, "the process stopped during the connector call");
+          inDoubt++;
+        }
+      } else {
+        await execute(deps, d.decisionId);
+        executed++;
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return { executed, inDoubt };
+}

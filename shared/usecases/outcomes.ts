@@ -1,0 +1,143 @@
+import { type Decision, streams } from "../domain/decision.ts";
+import { NotFoundError } from "../domain/errors.ts";
+import { newId } from "../domain/ids.ts";
+import { DAY, iso } from "../domain/time.ts";
+import type { Deps } from "../ports.ts";
+import type { Principal } from "./principal.ts";
+import type { OutcomeBody } from "./schemas.ts";
+import { recordTrustOutcome } from "./trust.ts";
+
+const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
+
+/**
+ * Record something that happened after a decision. It is attributed to the decision given, or to the
+ * person's last touch within the attribution window; it teaches trust, and a reply or meeting pauses
+ * every agent on the account (stop-on-reply). Unsubscribes and complaints become suppressions.
+ */
+export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Principal) {
+  const spec = await deps.specs.current();
+  if (!spec) throw new NotFoundError("no spec has been published yet");
+  const now = deps.clock.now();
+  const at = body.occurredAt ?? iso(now);
+  let personId = body.personId;
+  if (!personId && body.email) {
+    personId = await deps.kb.personIdByEmail(body.email);
+    if (!personId) throw new NotFoundError("no person with that email is in the knowledge base");
+  }
+  let decision: Decision | undefined;
+  if (body.decisionId) {
+    decision = await deps.decisions.getDecision(body.decisionId);
+    if (!decision) throw new NotFoundError(`decision ${body.decisionId} does not exist`);
+    personId ??= decision.personId;
+  } else if (personId) {
+    const since = Date.parse(at) - spec.spec.outcomes.attributionWindowDays * DAY;
+    const page = await deps.decisions.queryDecisions({ personId, limit: 50 });
+    decision = page.items.find(
+      (d) =>
+        d.actionKind === "touch" &&
+        CONTACTED.has(d.status) &&
+        Date.parse(d.decidedAt) >= since &&
+        Date.parse(d.decidedAt) <= Date.parse(at),
+    );
+  }
+  const outcomeId = body.outcomeId ?? newId("o");
+  if (decision) {
+    if (decision.outcomes.some((o) => o.outcomeId === outcomeId)) {
+      return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
+    }
+    await appendToDecision(deps, decision, { type: body.type, at, outcomeId }, principal.subject, body.note);
+    await recordTrustOutcome(
+      deps,
+      spec,
+      decision.agentId,
+      decision.actionType,
+      body.type,
+      `outcome ${body.type} on ${decision.decisionId}`,
+    );
+  } else {
+    await deps.decisions.appendEvent({
+      stream: streams.personOutcomes(personId ?? "unknown"),
+      type: "outcome",
+      at,
+      actor: principal.subject,
+      detail: `${body.type} with no touch to attribute it to`,
+      data: { outcomeId, type: body.type },
+    });
+  }
+  const accountId =
+    decision?.accountId ?? (personId ? (await deps.kb.getPerson(personId))?.accountId : undefined);
+  const effects: string[] = [];
+  if (accountId && spec.spec.stopOnReply.outcomes.includes(body.type)) {
+    const until = iso(Date.parse(at) + spec.spec.stopOnReply.pauseDays * DAY);
+    await deps.pauses.create({
+      pauseId: newId("pause"),
+      scope: "account",
+      target: accountId,
+      reason: `stop-on-reply: ${body.type}${personId ? ` from person ${personId}` : ""}`,
+      createdBy: "harness",
+      createdAt: iso(now),
+      until,
+    });
+    effects.push(`account ${accountId} paused until ${until}`);
+  }
+  if (personId && (body.type === "unsubscribed" || body.type === "complaint")) {
+    const channels = body.type === "unsubscribed" && decision?.channel ? [decision.channel] : undefined;
+    await deps.kb.addSuppression(
+      {
+        kind: "person",
+        value: personId,
+        ...(channels ? { channels } : {}),
+        reason: `${body.type} (outcome ${outcomeId})`,
+      },
+      iso(now),
+    );
+    effects.push(
+      `person ${personId} suppressed${channels ? ` on ${channels.join(", ")}` : " on every channel"}`,
+    );
+  }
+  await deps.events.publish([
+    {
+      type: "outcome.recorded",
+      detail: {
+        outcomeId,
+        type: body.type,
+        decisionId: decision?.decisionId ?? null,
+        accountId: accountId ?? null,
+      },
+    },
+  ]);
+  return { outcomeId, attributedTo: decision?.decisionId ?? null, effects };
+}
+
+async function appendToDecision(
+  deps: Deps,
+  decision: Decision,
+  outcome: { type: OutcomeBody["type"]; at: string; outcomeId: string },
+  actor: string,
+  note?: string,
+) {
+  let current = decision;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      await deps.decisions.transition({
+        decisionId: current.decisionId,
+        expectStatus: [current.status],
+        expectVersion: current.version,
+        patch: { outcomes: [...current.outcomes, outcome] },
+        event: {
+          type: "outcome",
+          at: iso(deps.clock.now()),
+          actor,
+          detail: `${outcome.type}${note ? `: ${note}` : ""}`,
+          data: outcome,
+        },
+      });
+      return;
+    } catch (err) {
+      if ((err as Error).name !== "ConflictError") throw err;
+      const fresh = await deps.decisions.getDecision(current.decisionId);
+      if (!fresh) throw err;
+      current = fresh;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { ConflictError, ValidationError } from "../domain/errors.ts";
+import type { SpecVersion } from "../domain/spec-schema.ts";
+import {
+  applyOutcome,
+  type Level,
+  newTrust,
+  type TrustRecord,
+  trustStats,
+  effectiveLevel,
+} from "../domain/trust.ts";
+import { iso } from "../domain/time.ts";
+import type { OutcomeType } from "../domain/vocabulary.ts";
+import type { Clock, TrustStore } from "../ports.ts";
+
+export interface TrustDeps {
+  clock: Clock;
+  trust: TrustStore;
+}
+
+/** Fold an outcome or review into agent × action trust; a level change is a ledger event with its reason. */
+export async function recordTrustOutcome(
+  deps: TrustDeps,
+  spec: SpecVersion,
+  agentId: string,
+  actionType: string,
+  outcome: OutcomeType,
+  cause: string,
+): Promise<TrustRecord | undefined> {
+  const action = spec.spec.autonomy.actions[actionType];
+  if (!action) return undefined;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const now = deps.clock.now();
+    const current =
+      (await deps.trust.get(agentId, actionType)) ?? newTrust(agentId, actionType, action.startLevel, now);
+    const { record, change } = applyOutcome(current, outcome, now, spec.spec.trust);
+    try {
+      await deps.trust.save(
+        record,
+        current.version,
+        change
+          ? {
+              type: "trust.level_changed",
+              at: iso(now),
+              actor: "harness",
+              from: String(change.from),
+              to: String(change.to),
+              detail: `${agentId} × ${actionType}: level ${change.from} → ${change.to}; ${change.reason} (${cause})`,
+            }
+          : undefined,
+      );
+      return record;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+  throw new ConflictError(`trust of ${agentId} × ${actionType} is too contended; outcome not applied`);
+}
+
+/** An admin's pin (or unpin with `level: null`); always a ledger event. */
+export async function pinTrust(
+  deps: TrustDeps,
+  spec: SpecVersion,
+  agentId: string,
+  actionType: string,
+  level: Level | null,
+  reason: string,
+  by: string,
+): Promise<TrustRecord> {
+  const action = spec.spec.autonomy.actions[actionType];
+  if (!action)
+    throw new ValidationError([
+      { path: "actionType", message: `${actionType} is not declared in spec v${spec.version}` },
+    ]);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const now = deps.clock.now();
+    const current =
+      (await deps.trust.get(agentId, actionType)) ?? newTrust(agentId, actionType, action.startLevel, now);
+    const before = effectiveLevel(current, action).level;
+    const next: TrustRecord = { ...current, updatedAt: now };
+    if (level === null) {
+      delete next.pinnedLevel;
+      delete next.pinnedBy;
+    } else {
+      next.pinnedLevel = level;
+      next.pinnedBy = by;
+    }
+    const after = effectiveLevel(next, action).level;
+    try {
+      await deps.trust.save(next, current.version, {
+        type: level === null ? "trust.unpinned" : "trust.pinned",
+        at: iso(now),
+        actor: by,
+        from: String(before),
+        to: String(after),
+        detail: `${agentId} × ${actionType}: ${level === null ? "pin removed" : `pinned at level ${level}`}${after < (level ?? after) ? ` (capped at the spec's max ${action.maxLevel})` : ""}: ${reason}`,
+      });
+      return next;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+  throw new ConflictError(`trust of ${agentId} × ${actionType} is too contended`);
+}
+
+export function describeTrust(record: TrustRecord, spec: SpecVersion) {
+  const action = spec.spec.autonomy.actions[record.actionType];
+  const stats = trustStats(record, spec.spec.trust.confidenceZ);
+  return {
+    agentId: record.agentId,
+    actionType: record.actionType,
+    score: Number(stats.score.toFixed(4)),
+    lowerBound: Number(stats.lowerBound.toFixed(4)),
+    sample: Number(stats.sample.toFixed(2)),
+    earnedLevel: record.earnedLevel,
+    pinnedLevel: record.pinnedLevel ?? null,
+    effectiveLevel: action ? effectiveLevel(record, action).level : null,
+    maxLevel: action?.maxLevel ?? null,
+    updatedAt: iso(record.updatedAt),
+  };
+}

@@ -1,0 +1,83 @@
+import type { AddressInfo } from "node:net";
+import { inject } from "vitest";
+import { SimulatedClock } from "../../shared/adapters/local/clock.ts";
+import { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
+import { createToken } from "../../shared/adapters/local/token-store.ts";
+import type { TokenRecord, TokenStore } from "../../shared/ports.ts";
+import { createLocalRuntime, type LocalRuntime } from "../../shared/runtime/local.ts";
+import { createLocalServer } from "../../shared/runtime/server.ts";
+import { randomBytes } from "node:crypto";
+
+export class MemoryTokenStore implements TokenStore {
+  readonly records = new Map<string, TokenRecord>();
+  async put(r: TokenRecord) {
+    this.records.set(r.tokenHash, r);
+  }
+  async get(h: string) {
+    return this.records.get(h);
+  }
+}
+
+/** A Tuesday, 10:00 in New York: far from day boundaries unless a test moves the clock. */
+export const T0 = Date.parse("2026-03-10T14:00:00Z");
+
+export interface TestRuntime extends LocalRuntime {
+  clock: SimulatedClock;
+  sandbox: SandboxConnector;
+  tokens: MemoryTokenStore;
+}
+
+export async function startRuntime(
+  options: { at?: number; connector?: SandboxConnector } = {},
+): Promise<TestRuntime> {
+  const clock = new SimulatedClock(options.at ?? T0);
+  const tokens = new MemoryTokenStore();
+  const sandbox = options.connector ?? new SandboxConnector(undefined, () => clock.now());
+  const runtime = await createLocalRuntime({
+    endpoint: inject("dynamoEndpoint"),
+    tablePrefix: `t${randomBytes(5).toString("hex")}`,
+    clock,
+    simulated: true,
+    tokens,
+    connector: sandbox,
+    log: () => {},
+  });
+  return { ...runtime, clock, sandbox, tokens };
+}
+
+export interface TestServer {
+  url: string;
+  token(subject: string, ...roles: string[]): Promise<string>;
+  call(
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startServer(runtime: TestRuntime): Promise<TestServer> {
+  const server = createLocalServer(runtime.deps);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    token: (subject, ...roles) =>
+      createToken(runtime.tokens, subject, roles, new Date(runtime.clock.now()).toISOString()),
+    call: async (method, path, token, body, contentType = "application/json") => {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { "content-type": contentType } : {}),
+        },
+        ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
