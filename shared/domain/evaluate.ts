@@ -1,4 +1,3 @@
-import { activePauses, checkKillSwitches } from "./checks/kill-switch.ts";
 import {
   type Candidate,
   coordinationBoundaries,
@@ -7,13 +6,14 @@ import {
   liveTouches,
 } from "./checks/coordination.ts";
 import { checkIcp } from "./checks/icp.ts";
+import { activePauses, checkKillSwitches } from "./checks/kill-switch.ts";
 import { checkPersona } from "./checks/persona.ts";
 import { checkConfidence, checkContent, checkIntent, computeIntent, scoreContent } from "./checks/quality.ts";
 import { checkSuppression } from "./checks/suppression.ts";
 import { planVolume } from "./checks/volume.ts";
 import type { CheckResult, Evaluation, GateContext, Touch } from "./decision-types.ts";
-import { effectiveLevel, trustStats } from "./trust.ts";
 import { HOUR, localDate } from "./time.ts";
+import { effectiveLevel, trustStats } from "./trust.ts";
 import type { Verdict } from "./vocabulary.ts";
 
 const MINUTE = 60_000;
@@ -39,7 +39,7 @@ export function evaluate(ctx: GateContext): Evaluation {
       effect: "block",
       detail: `action type ${proposal.action.type} is not declared in spec v${ctx.spec.version}`,
     });
-    return finish(ctx, checks, 1, stats.score, undefined, { counters: [] });
+    return finish(checks, 1, stats.score, undefined, { counters: [] });
   }
 
   const channel = action.channel;
@@ -163,7 +163,7 @@ export function evaluate(ctx: GateContext): Evaluation {
         }
       : undefined;
 
-  const evaluation = finish(ctx, checks, level, stats.score, intent, {
+  const evaluation = finish(checks, level, stats.score, intent, {
     ...(touch ? { touch } : {}),
     counters: volume.bumps,
   });
@@ -179,7 +179,6 @@ export function evaluate(ctx: GateContext): Evaluation {
 }
 
 function finish(
-  ctx: GateContext,
   checks: CheckResult[],
   level: 1 | 2 | 3,
   trustScore: number,

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { ValidationError } from "../domain/errors.ts";
 import { principalFromEvent } from "./principal-from-event.ts";
-import { type HttpResult, errorResponse, json } from "./respond.ts";
+import { errorResponse, type HttpResult, json } from "./respond.ts";
 import { type AppDeps, authorize, matchRoute, ROUTES, type Route } from "./routes.ts";
 
 export type Logger = (msg: string, data: Record<string, unknown>) => void;

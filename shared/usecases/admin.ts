@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Pause } from "../domain/decision-types.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
@@ -9,7 +10,6 @@ import { parseWith } from "../domain/validation.ts";
 import type { Deps } from "../ports.ts";
 import type { Principal } from "./principal.ts";
 import { PauseBody } from "./schemas.ts";
-import { z } from "zod";
 
 /** Publish a spec (YAML text or a parsed object). Publishing the current content again is a no-op. */
 export async function publishSpec(

@@ -1,7 +1,7 @@
-import type { Decision } from "../domain/decision.ts";
 import { describeIntent } from "../domain/checks/quality.ts";
-import { NotFoundError } from "../domain/errors.ts";
+import type { Decision } from "../domain/decision.ts";
 import { publicDecision } from "../domain/decision.ts";
+import { NotFoundError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
 
 const CONTACT_STATUSES = new Set(["executed", "dispatched", "in_doubt", "scheduled", "pending_approval"]);

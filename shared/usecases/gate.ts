@@ -1,6 +1,6 @@
+import { liveTouches } from "../domain/checks/coordination.ts";
 import { type Decision, type DecisionContext, streams } from "../domain/decision.ts";
 import type { GateContext, Touch } from "../domain/decision-types.ts";
-import { liveTouches } from "../domain/checks/coordination.ts";
 import { DependencyError, ForbiddenError } from "../domain/errors.ts";
 import { evaluate } from "../domain/evaluate.ts";
 import { decisionIdFor, idempotencyKeyFor, payloadDigest } from "../domain/ids.ts";
@@ -8,7 +8,7 @@ import { type Proposal, ProposalInput } from "../domain/proposal.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { DAY, iso, localDate } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
-import type { DecisionStore, EventPublisher, Clock, GateReadResult } from "../ports.ts";
+import type { Clock, DecisionStore, EventPublisher, GateReadResult } from "../ports.ts";
 import { agentIdsOf, type Principal } from "./principal.ts";
 
 export interface GateDeps {

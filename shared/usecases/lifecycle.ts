@@ -290,7 +290,7 @@ export async function veto(
 /** Approval timeout: the reservation is given back. Idempotent: a decision no longer pending is left alone. */
 export async function expire(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
   const decision = await deps.decisions.getDecision(decisionId);
-  if (!decision || decision.status !== "pending_approval") return decision;
+  if (decision?.status !== "pending_approval") return decision;
   if (decision.expiresAt && Date.parse(decision.expiresAt) > deps.clock.now()) return decision;
   return move(deps, decision, {
     to: "expired",
@@ -305,7 +305,7 @@ export async function expire(deps: LifecycleDeps, decisionId: string): Promise<D
 /** The override window closed: re-validate, then dispatch (or cancel) the scheduled action. */
 export async function release(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
   const decision = await deps.decisions.getDecision(decisionId);
-  if (!decision || decision.status !== "scheduled") return decision;
+  if (decision?.status !== "scheduled") return decision;
   if (decision.executeAt && Date.parse(decision.executeAt) > deps.clock.now()) return decision;
   const { failed } = await recheck(deps, decision, decision.payload);
   if (failed.length > 0) {
@@ -335,7 +335,7 @@ export async function release(deps: LifecycleDeps, decisionId: string): Promise<
  */
 export async function execute(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
   const decision = await deps.decisions.getDecision(decisionId);
-  if (!decision || decision.status !== "dispatched") return decision;
+  if (decision?.status !== "dispatched") return decision;
   // Someone is already executing it (events are delivered at least once); recovery handles stale attempts.
   if (decision.execution) return decision;
   const now = iso(deps.clock.now());

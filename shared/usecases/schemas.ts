@@ -1,6 +1,6 @@
 /** Bodies and query strings of the HTTP API, validated at the edge. */
 import { z } from "zod";
-import { Channel, DecisionStatus, Id, OutcomeType, ActionType } from "../domain/vocabulary.ts";
+import { ActionType, Channel, DecisionStatus, Id, OutcomeType } from "../domain/vocabulary.ts";
 
 export const ReviewBody = z
   .object({

@@ -1,14 +1,14 @@
 import { ConflictError, ValidationError } from "../domain/errors.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
+import { iso } from "../domain/time.ts";
 import {
   applyOutcome,
+  effectiveLevel,
   type Level,
   newTrust,
   type TrustRecord,
   trustStats,
-  effectiveLevel,
 } from "../domain/trust.ts";
-import { iso } from "../domain/time.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
 import type { Clock, TrustStore } from "../ports.ts";
 

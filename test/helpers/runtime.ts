@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { inject } from "vitest";
 import { SimulatedClock } from "../../shared/adapters/local/clock.ts";
@@ -6,7 +7,6 @@ import { createToken } from "../../shared/adapters/local/token-store.ts";
 import type { TokenRecord, TokenStore } from "../../shared/ports.ts";
 import { createLocalRuntime, type LocalRuntime } from "../../shared/runtime/local.ts";
 import { createLocalServer } from "../../shared/runtime/server.ts";
-import { randomBytes } from "node:crypto";
 
 export class MemoryTokenStore implements TokenStore {
   readonly records = new Map<string, TokenRecord>();

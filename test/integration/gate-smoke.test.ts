@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agent, emailProposal, linkedinProposal, seedAcme } from "../helpers/world.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { agent, emailProposal, linkedinProposal, seedAcme } from "../helpers/world.ts";
 
 let rt: TestRuntime;
 beforeAll(async () => {

@@ -6,13 +6,14 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { counterNames } from "../../domain/checks/volume.ts";
 import type { Decision, LedgerEvent } from "../../domain/decision.ts";
 import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
 import { ConflictError, ContentionError, ValidationError } from "../../domain/errors.ts";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
-import type { TrustRecord } from "../../domain/trust.ts";
 import { DAY } from "../../domain/time.ts";
+import type { TrustRecord } from "../../domain/trust.ts";
 import type {
   CommitConflict,
   ContactState,
@@ -25,8 +26,7 @@ import type {
   Transition,
 } from "../../ports.ts";
 import { type Db, failedConditions, ttlSeconds } from "./db.ts";
-import { counterNames } from "../../domain/checks/volume.ts";
-import { type Key, decisionStream, ledgerKeys, stateKeys } from "./keys.ts";
+import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<

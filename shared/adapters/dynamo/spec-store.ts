@@ -3,7 +3,7 @@ import { ConflictError } from "../../domain/errors.ts";
 import type { Spec, SpecVersion } from "../../domain/spec-schema.ts";
 import type { SpecStore } from "../../ports.ts";
 import { type Db, failedConditions } from "./db.ts";
-import { SPEC_STREAM, ledgerKeys, stateKeys } from "./keys.ts";
+import { ledgerKeys, SPEC_STREAM, stateKeys } from "./keys.ts";
 
 const strip = (item: Record<string, unknown> | undefined): SpecVersion | undefined => {
   if (!item) return undefined;

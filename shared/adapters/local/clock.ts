@@ -1,5 +1,5 @@
-import type { Clock } from "../../ports.ts";
 import type { ClockControl } from "../../http/routes.ts";
+import type { Clock } from "../../ports.ts";
 
 export const systemClock: Clock = { now: () => Date.now() };
 

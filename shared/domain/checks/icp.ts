@@ -1,5 +1,5 @@
-import type { Account } from "../kb.ts";
 import type { CheckResult } from "../decision-types.ts";
+import type { Account } from "../kb.ts";
 import type { Spec } from "../spec-schema.ts";
 import { localParts } from "../time.ts";
 import { WEEKDAY_NAMES } from "../vocabulary.ts";

@@ -20,6 +20,8 @@ export function activePauses(
         return channel !== undefined && p.target === channel;
       case "account":
         return p.target === accountId;
+      default:
+        return false;
     }
   });
 }

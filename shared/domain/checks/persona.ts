@@ -1,5 +1,5 @@
-import type { Person } from "../kb.ts";
 import type { CheckResult } from "../decision-types.ts";
+import type { Person } from "../kb.ts";
 import type { Spec } from "../spec-schema.ts";
 import type { CommitteeRole } from "../vocabulary.ts";
 

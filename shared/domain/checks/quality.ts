@@ -1,5 +1,5 @@
-import type { Account, Person } from "../kb.ts";
 import type { CheckResult, IntentReading } from "../decision-types.ts";
+import type { Account, Person } from "../kb.ts";
 import type { Spec } from "../spec-schema.ts";
 import { DAY } from "../time.ts";
 
@@ -86,7 +86,7 @@ export function scoreContent(
   }
   // Grounding: the facts a message states about its recipient must agree with the knowledge base.
   const greeting = GREETING.exec(body);
-  if (person && greeting && greeting[1] && !["there", "team", "all"].includes(greeting[1].toLowerCase())) {
+  if (person && greeting?.[1] && !["there", "team", "all"].includes(greeting[1].toLowerCase())) {
     if (greeting[1].toLowerCase() !== person.firstName.toLowerCase()) {
       score -= 40;
       problems.push(`greets "${greeting[1]}" but the recipient's first name on file differs`);

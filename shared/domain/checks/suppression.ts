@@ -1,5 +1,5 @@
-import type { Account, Person } from "../kb.ts";
 import type { CheckResult, GateContext } from "../decision-types.ts";
+import type { Account, Person } from "../kb.ts";
 import type { Spec } from "../spec-schema.ts";
 import type { Channel } from "../vocabulary.ts";
 

@@ -1,5 +1,5 @@
-import type { Account } from "../kb.ts";
 import type { CheckResult, CounterBump, GateContext, Touch } from "../decision-types.ts";
+import type { Account } from "../kb.ts";
 import type { ActionConfig, Spec } from "../spec-schema.ts";
 import { localDate, startOfLocalDay, startOfNextLocalDay } from "../time.ts";
 
