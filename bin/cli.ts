@@ -1,0 +1,184 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { SimulatedClock, systemClock } from "../shared/adapters/local/clock.ts";
+import { JavaMissingError, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
+import { createToken, FileTokenStore } from "../shared/adapters/local/token-store.ts";
+import { ValidationError } from "../shared/domain/errors.ts";
+import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
+import { createLocalRuntime } from "../shared/runtime/local.ts";
+import { createLocalServer } from "../shared/runtime/server.ts";
+import { recoverDispatched } from "../shared/usecases/lifecycle.ts";
+import { ROLES } from "../shared/usecases/principal.ts";
+
+const program = new Command("harness").description("Agent Harness: the gate every GTM agent action passes through.");
+const dataDirOption = () => new Option("--data-dir <dir>", "where local state lives").default(".harness");
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number");
+  return n;
+};
+
+const paths = (dataDir: string) => ({
+  dynamo: join(dataDir, "dynamodb"),
+  tokens: join(dataDir, "tokens.json"),
+  adminToken: join(dataDir, "admin.token"),
+  server: join(dataDir, "server.json"),
+  outbox: join(dataDir, "outbox.ndjson"),
+});
+
+program
+  .command("serve")
+  .description("start DynamoDB Local, create the tables, serve the API and run the scheduler")
+  .addOption(dataDirOption())
+  .option("--port <port>", "HTTP port", port, 8787)
+  .addOption(new Option("--clock <kind>", "system time, or a simulated clock moved by POST /v1/admin/clock").choices(["system", "simulated"]).default("system"))
+  .option("--start <iso>", "simulated clock start (default: now)")
+  .option("--poll-ms <ms>", "scheduler poll interval", (v) => Number(v), 500)
+  .action(async (opts: { dataDir: string; port: number; clock: string; start?: string; pollMs: number }) => {
+    const p = paths(opts.dataDir);
+    mkdirSync(opts.dataDir, { recursive: true });
+    const dynamo = await startDynamoLocal({ dataDir: p.dynamo });
+    const simulated = opts.clock === "simulated";
+    const clock = simulated ? new SimulatedClock(opts.start ? Date.parse(opts.start) : Date.now()) : systemClock;
+    const runtime = await createLocalRuntime({ endpoint: dynamo.endpoint, tablePrefix: "harness", clock, simulated, outboxPath: p.outbox, tokenPath: p.tokens });
+    if (!existsSync(p.adminToken)) {
+      const token = await createToken(runtime.deps.tokens, "admin", ["admin"], new Date().toISOString());
+      writeFileSync(p.adminToken, `${token}\n`, { mode: 0o600 });
+    }
+    const recovered = await recoverDispatched(runtime.deps, 5 * 60_000);
+    runtime.scheduler.start(opts.pollMs);
+    const server = createLocalServer(runtime.deps);
+    await new Promise<void>((r) => server.listen(opts.port, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${opts.port}`;
+    writeFileSync(p.server, JSON.stringify({ url, pid: process.pid }));
+    console.log(`Agent Harness listening on ${url}/v1 (DynamoDB Local at ${dynamo.endpoint}, data in ${opts.dataDir}/)`);
+    console.log(`Admin token: ${p.adminToken}  (create more with: harness token create --role approver --subject alice)`);
+    console.log(`Clock: ${simulated ? "simulated (POST /v1/admin/clock to move it)" : "system"}; recovered ${recovered.executed} dispatched, ${recovered.inDoubt} in doubt`);
+    const stop = async () => {
+      server.close();
+      await runtime.close();
+      await dynamo.stop();
+      process.exit(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+
+const token = program.command("token").description("local API tokens");
+token
+  .command("create")
+  .description("create a bearer token; prints it once")
+  .addOption(dataDirOption())
+  .requiredOption("--role <role...>", `${ROLES.join(", ")} or agent:<agentId>`)
+  .option("--subject <name>", "who holds it (defaults to the role)")
+  .action(async (opts: { dataDir: string; role: string[]; subject?: string }) => {
+    for (const r of opts.role) {
+      if (!(ROLES as readonly string[]).includes(r) && !/^agent:[A-Za-z0-9._:@-]+$/.test(r)) {
+        throw new InvalidArgumentError(`role "${r}": expected ${ROLES.join(", ")} or agent:<agentId>`);
+      }
+    }
+    const store = new FileTokenStore(paths(opts.dataDir).tokens);
+    console.log(await createToken(store, opts.subject ?? opts.role[0] ?? "user", opts.role, new Date().toISOString()));
+  });
+
+const spec = program.command("spec").description("specs");
+spec
+  .command("validate <file>")
+  .description("validate a spec file (YAML or JSON) without publishing it")
+  .action((file: string) => {
+    try {
+      const parsed = parseSpecText(readFileSync(file, "utf8"));
+      console.log(`${file}: valid (content hash ${specHash(parsed)})`);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      console.error(`${file}: invalid`);
+      for (const i of err.issues) console.error(`  ${i.path || "(root)"}: ${i.message}`);
+      process.exitCode = 1;
+    }
+  });
+
+/** Client commands talk to a running `harness serve`. */
+function client(opts: { dataDir: string; url?: string; token?: string }) {
+  const p = paths(opts.dataDir);
+  const url = opts.url ?? (existsSync(p.server) ? (JSON.parse(readFileSync(p.server, "utf8")) as { url: string }).url : "http://127.0.0.1:8787");
+  const bearer = opts.token ?? process.env.HARNESS_TOKEN ?? (existsSync(p.adminToken) ? readFileSync(p.adminToken, "utf8").trim() : undefined);
+  return async (method: string, path: string, body?: unknown) => {
+    let res: Response;
+    try {
+      res = await fetch(`${url}${path}`, {
+        method,
+        headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch {
+      throw new Error(`cannot reach the harness at ${url}: start it with \`harness serve\``);
+    }
+    const data = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`${res.status}: ${String(data.message ?? JSON.stringify(data))}`);
+    return data as any;
+  };
+}
+
+const withClient = (cmd: Command) => cmd.addOption(dataDirOption()).option("--url <url>", "harness API base URL").option("--token <token>", "bearer token (default: HARNESS_TOKEN or the admin token)");
+
+withClient(program.command("explain").description("why did we contact this person?"))
+  .option("--person-id <id>")
+  .option("--email <email>")
+  .option("--json", "print the structured trace too")
+  .action(async (opts) => {
+    const q = opts.personId ? `personId=${encodeURIComponent(opts.personId)}` : `email=${encodeURIComponent(opts.email ?? "")}`;
+    const res = await client(opts)("GET", `/v1/explain?${q}`);
+    console.log(res.summary);
+    if (opts.json) console.log(JSON.stringify(res, null, 2));
+  });
+
+const approvals = program.command("approvals").description("the approval queue");
+withClient(approvals.command("list").description("actions waiting for a human")).action(async (opts) => {
+  const res = await client(opts)("GET", "/v1/approvals");
+  if (res.items.length === 0) console.log("nothing waiting for approval");
+  for (const d of res.items) {
+    console.log(`${d.decisionId}  ${d.agentId}  ${d.actionType}  account ${d.accountId}${d.personId ? ` person ${d.personId}` : ""}  expires ${d.expiresAt}`);
+    console.log(`    reasoning: ${d.reasoning}`);
+  }
+});
+withClient(approvals.command("approve <decisionId>").description("approve exactly the payload shown"))
+  .option("--note <note>")
+  .action(async (id: string, opts) => {
+    const call = client(opts);
+    const d = await call("GET", `/v1/decisions/${encodeURIComponent(id)}`);
+    console.log(`approving ${d.actionType} to ${d.personId ?? d.accountId}: ${JSON.stringify(d.payload)}`);
+    const res = await call("POST", `/v1/decisions/${encodeURIComponent(id)}/approve`, { digest: d.payloadDigest, ...(opts.note ? { note: opts.note } : {}) });
+    console.log(`${res.decisionId}: ${res.status}`);
+  });
+withClient(approvals.command("reject <decisionId>").description("reject; the reservation is released"))
+  .option("--note <note>")
+  .action(async (id: string, opts) => {
+    const res = await client(opts)("POST", `/v1/decisions/${encodeURIComponent(id)}/reject`, opts.note ? { note: opts.note } : {});
+    console.log(`${res.decisionId}: ${res.status}`);
+  });
+
+withClient(program.command("trust").description("trust and autonomy level per agent × action type")).action(async (opts) => {
+  const res = await client(opts)("GET", "/v1/trust");
+  if (res.items.length === 0) console.log("no outcomes recorded yet: every agent is at its spec's starting level");
+  for (const t of res.items) {
+    console.log(`${t.agentId.padEnd(24)} ${t.actionType.padEnd(24)} level ${t.effectiveLevel}${t.pinnedLevel ? " (pinned)" : ""}  score ${t.score.toFixed(2)}  lower bound ${t.lowerBound.toFixed(2)}  n=${t.sample}`);
+  }
+});
+
+program
+  .command("outbox")
+  .description("what the sandbox connectors would have sent")
+  .addOption(dataDirOption())
+  .action((opts: { dataDir: string }) => {
+    const p = paths(opts.dataDir).outbox;
+    if (!existsSync(p)) return console.log("the outbox is empty");
+    process.stdout.write(readFileSync(p, "utf8"));
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof JavaMissingError) console.error(err.message);
+  else console.error(`harness: ${(err as Error).message}`);
+  process.exit(1);
+});
