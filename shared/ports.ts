@@ -191,6 +191,17 @@ export interface Connector {
   execute(req: ConnectorRequest): Promise<ConnectorResult>;
 }
 
+/**
+ * The workflow engine holding level-1 decisions while a human reviews them. In AWS a Step Functions
+ * execution waits on a task token and the approve/reject routes release it after their conditional
+ * transition; the embedded default polls its due-queue instead and needs no signal.
+ */
+export interface ApprovalSignal {
+  resolved(decision: Decision, result: "approved" | "rejected"): Promise<void>;
+}
+
+export const noApprovalSignal: ApprovalSignal = { resolved: async () => {} };
+
 export interface Deps {
   clock: Clock;
   decisions: DecisionStore;
@@ -201,4 +212,5 @@ export interface Deps {
   tokens: TokenStore;
   events: EventPublisher;
   connector: Connector;
+  approvals: ApprovalSignal;
 }

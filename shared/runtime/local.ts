@@ -13,7 +13,7 @@ import { SandboxConnector } from "../adapters/local/sandbox-connector.ts";
 import { LocalScheduler } from "../adapters/local/scheduler.ts";
 import { FileTokenStore } from "../adapters/local/token-store.ts";
 import type { AppDeps, ClockControl } from "../http/routes.ts";
-import type { Clock, Connector, TokenStore } from "../ports.ts";
+import { type Clock, type Connector, noApprovalSignal, type TokenStore } from "../ports.ts";
 import { publishSpec } from "../usecases/admin.ts";
 import { Gate } from "../usecases/gate.ts";
 import { execute, expire, release } from "../usecases/lifecycle.ts";
@@ -67,6 +67,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     tokens: options.tokens ?? new FileTokenStore(options.tokenPath ?? join(".harness", "tokens.json")),
     events: bus,
     connector,
+    approvals: noApprovalSignal,
   };
   const deps: AppDeps = {
     ...base,

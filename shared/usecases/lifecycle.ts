@@ -10,7 +10,7 @@ import { ConnectorError, type Deps, type DueItem, type Transition } from "../por
 import { agentRole, hasRole, type Principal, requireRole } from "./principal.ts";
 import { recordTrustOutcome } from "./trust.ts";
 
-type LifecycleDeps = Pick<Deps, "clock" | "decisions" | "specs" | "trust" | "events" | "connector">;
+type LifecycleDeps = Pick<Deps, "clock" | "decisions" | "specs" | "trust" | "events" | "connector" | "approvals">;
 
 const MAX_ATTEMPTS = 10;
 
@@ -199,7 +199,7 @@ export async function approve(
   const { failed } = await recheck(deps, decision, payload);
   const now = iso(deps.clock.now());
   if (failed.length > 0) {
-    return move(deps, decision, {
+    const stopped = await move(deps, decision, {
       to: "rejected",
       from: ["pending_approval"],
       event: "revalidation_failed",
@@ -208,6 +208,8 @@ export async function approve(
       release: true,
       data: { checks: failed },
     });
+    await deps.approvals.resolved(stopped, "rejected");
+    return stopped;
   }
   const review = {
     action: edited ? ("edited" as const) : ("approved" as const),
@@ -225,6 +227,9 @@ export async function approve(
     patch: { review, ...(edited ? { payload, payloadDigest: payloadDigest(payload) } : {}) },
     retime: true,
   });
+  // The conditional transition above is what makes one approval count once; only then is the
+  // workflow waiting on this review released.
+  await deps.approvals.resolved(next, "approved");
   await teach(deps, decision, edited ? "edited" : "approved", `review of ${decisionId}`);
   return next;
 }
@@ -254,6 +259,7 @@ export async function reject(
     },
     release: true,
   });
+  await deps.approvals.resolved(next, "rejected");
   await teach(deps, decision, "rejected", `review of ${decisionId}`);
   return next;
 }
