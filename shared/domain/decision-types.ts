@@ -104,6 +104,8 @@ export interface Evaluation {
   checks: CheckResult[];
   reasons: string[];
   autonomyLevel: 1 | 2 | 3;
+  /** Where the level came from: an admin's pin, earned trust, the spec's starting level, or review forced by low confidence. */
+  autonomySource: "pinned" | "earned" | "start" | "review";
   trustScore: number;
   retryAfter?: number;
   executeAt?: number;

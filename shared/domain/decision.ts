@@ -22,6 +22,7 @@ export interface Decision {
   checks: CheckResult[];
   reasons: string[];
   autonomyLevel: 1 | 2 | 3;
+  autonomySource: "pinned" | "earned" | "start" | "review";
   trustScore: number;
   specVersion: number;
   specHash: string;

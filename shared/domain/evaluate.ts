@@ -39,7 +39,7 @@ export function evaluate(ctx: GateContext): Evaluation {
       effect: "block",
       detail: `action type ${proposal.action.type} is not declared in spec v${ctx.spec.version}`,
     });
-    return finish(checks, 1, stats.score, undefined, { counters: [] });
+    return finish(checks, 1, "start", stats.score, undefined, { counters: [] });
   }
 
   const channel = action.channel;
@@ -134,7 +134,7 @@ export function evaluate(ctx: GateContext): Evaluation {
     };
     checks.push(...coordinationChecks(evaluateCoordination(spec, candidate, touches)));
   } else {
-    checks.push(na("coordination", `${proposal.action.type} is not a touch`));
+    checks.push(na("coordination", isTouch ? "no account on file" : `${proposal.action.type} is not a touch`));
   }
 
   // 8. Autonomy.
@@ -163,7 +163,7 @@ export function evaluate(ctx: GateContext): Evaluation {
         }
       : undefined;
 
-  const evaluation = finish(checks, level, stats.score, intent, {
+  const evaluation = finish(checks, level, forcedReview ? "review" : autonomy.source, stats.score, intent, {
     ...(touch ? { touch } : {}),
     counters: volume.bumps,
   });
@@ -181,6 +181,7 @@ export function evaluate(ctx: GateContext): Evaluation {
 function finish(
   checks: CheckResult[],
   level: 1 | 2 | 3,
+  autonomySource: Evaluation["autonomySource"],
   trustScore: number,
   intent: Evaluation["intent"],
   reservation: Evaluation["reservation"],
@@ -211,6 +212,7 @@ function finish(
     checks,
     reasons,
     autonomyLevel: level,
+    autonomySource,
     trustScore: Number(trustScore.toFixed(4)),
     reservation: reserves ? reservation : { counters: [] },
     ...(intent ? { intent } : {}),

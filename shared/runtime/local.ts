@@ -50,7 +50,7 @@ export interface LocalRuntime {
 export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? ((msg, data) => console.error(JSON.stringify({ level: "error", msg, ...data })));
   const db = createDb({ tables: tableNames(options.tablePrefix), endpoint: options.endpoint });
-  await ensureTables(db.raw, db.tables);
+  await ensureTables(db.raw, db.tables, { ttl: !options.simulated });
   const bus = new LocalBus((err, event) =>
     log("subscriber failed", { type: event.type, error: (err as Error).message }),
   );

@@ -49,7 +49,11 @@ export function narrate(d: Decision): string {
     );
   else if (d.autonomyLevel === 2) lines.push("Sent after a human override window passed without a veto.");
   else if (d.autonomyLevel === 3)
-    lines.push(`Sent autonomously: the agent has earned level 3 for ${d.actionType}.`);
+    lines.push(
+      d.autonomySource === "pinned"
+        ? `Sent autonomously: an admin pinned the agent at level 3 for ${d.actionType}.`
+        : `Sent autonomously: the agent has earned level 3 for ${d.actionType}.`,
+    );
   lines.push(`Decided under spec v${d.specVersion} (${d.specHash}).`);
   return lines.join(" ");
 }

@@ -213,6 +213,7 @@ function buildDecision(
     checks: evaluation.checks,
     reasons: evaluation.reasons,
     autonomyLevel: evaluation.autonomyLevel,
+    autonomySource: evaluation.autonomySource,
     trustScore: evaluation.trustScore,
     specVersion: spec.version,
     specHash: spec.hash,

@@ -56,12 +56,16 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
   ];
 }
 
-/** Create the tables if missing (idempotent): used by the local runtime and the tests. */
-export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
+/**
+ * Create the tables if missing (idempotent): used by the local runtime and the tests. TTL deletion is
+ * only switched on when item expiry times come from the real clock: with a simulated clock set in the
+ * past, DynamoDB Local would sweep away live state. Correctness never depends on TTL either way.
+ */
+export async function ensureTables(client: DynamoDBClient, names: TableNames, options: { ttl: boolean } = { ttl: true }): Promise<void> {
   for (const def of tableDefinitions(names)) {
     try {
       await client.send(new CreateTableCommand(def));
-      if (def.TableName === names.state) {
+      if (def.TableName === names.state && options.ttl) {
         await client.send(
           new UpdateTimeToLiveCommand({
             TableName: def.TableName,
