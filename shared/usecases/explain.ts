@@ -73,10 +73,11 @@ export async function explain(
     cursor = page.cursor;
   } while (cursor && decisions.length < 500);
   const contacts = decisions.filter((d) => d.actionKind !== "record" && CONTACT_STATUSES.has(d.status));
-  const summary =
-    contacts.length === 0
-      ? `We have not contacted ${person.firstName} ${person.lastName}. ${decisions.length} proposal(s) about them were blocked, deferred or stopped.`
-      : contacts.map(narrate).join("\n");
+  const heldBack = decisions.filter((d) => !contacts.includes(d));
+  const summary = [
+    contacts.length === 0 ? `We have not contacted ${person.firstName} ${person.lastName}.` : contacts.map(narrate).join("\n"),
+    ...heldBack.slice(0, 5).map((d) => `Held back: ${d.agentId}'s ${d.actionType} at ${d.decidedAt} was ${d.status}: ${d.reasons[0] ?? "no reason recorded"}.`),
+  ].join("\n");
   return {
     personId,
     person: {
