@@ -115,9 +115,10 @@ export class DynamoDecisionStore implements DecisionStore {
   /** BatchGetItem across tables, following UnprocessedKeys. */
   private async batchGet(wanted: { table: string; key: Key }[]): Promise<Map<string, Item>> {
     const out = new Map<string, Item>();
-    let request: Record<string, { Keys: Key[] }> = {};
+    // Strongly consistent: a spec published or a touch reserved a moment ago must be seen now.
+    let request: Record<string, { Keys: Key[]; ConsistentRead: boolean }> = {};
     for (const { table, key } of wanted) {
-      request[table] ??= { Keys: [] };
+      request[table] ??= { Keys: [], ConsistentRead: true };
       request[table].Keys.push(key);
     }
     for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
@@ -126,7 +127,7 @@ export class DynamoDecisionStore implements DecisionStore {
       for (const items of Object.values(res.Responses ?? {})) {
         for (const item of items) out.set(`${item.pk}\u0000${item.sk}`, item);
       }
-      request = (res.UnprocessedKeys ?? {}) as Record<string, { Keys: Key[] }>;
+      request = (res.UnprocessedKeys ?? {}) as Record<string, { Keys: Key[]; ConsistentRead: boolean }>;
     }
     return out;
   }
