@@ -50,7 +50,7 @@ export interface LocalParts {
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
-export function localParts(at: number, timeZone: string): LocalParts {
+function partsFromIntl(at: number, timeZone: string): LocalParts {
   const parts: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(at))) parts[p.type] = p.value;
   return {
@@ -64,11 +64,38 @@ export function localParts(at: number, timeZone: string): LocalParts {
   };
 }
 
+/**
+ * Zone offsets only change at transitions, which fall on quarter hours; caching the offset per zone and
+ * quarter hour keeps the gate's many local-time questions off the (slow) Intl formatter.
+ */
+const QUARTER_HOUR = 900_000;
+const offsets = new Map<string, number>();
+
 /** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
 function offsetAt(at: number, timeZone: string): number {
-  const p = localParts(at, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(at / 1000) * 1000;
+  const key = `${timeZone}|${Math.floor(at / QUARTER_HOUR)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const p = partsFromIntl(at, timeZone);
+    const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+    offset = asUtc - Math.floor(at / 1000) * 1000;
+    if (offsets.size > 50_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+export function localParts(at: number, timeZone: string): LocalParts {
+  const d = new Date(at + offsetAt(at, timeZone));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    weekday: d.getUTCDay(),
+  };
 }
 
 /** The instant at which the given local wall-clock time occurs (first occurrence on DST overlaps). */

@@ -1,0 +1,114 @@
+import type { GateContext, Touch } from "../shared/domain/decision-types.ts";
+import { evaluate } from "../shared/domain/evaluate.ts";
+import type { Account, Person } from "../shared/domain/kb.ts";
+import { ProposalInput } from "../shared/domain/proposal.ts";
+import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
+import type { SpecVersion } from "../shared/domain/spec-schema.ts";
+import type { TrustRecord } from "../shared/domain/trust.ts";
+import { parseWith } from "../shared/domain/validation.ts";
+import {
+  ACTION_TYPE,
+  accountInput,
+  DAY,
+  emailProposal,
+  HOUR,
+  personIdOf,
+  personInput,
+  signalsFor,
+  T0,
+} from "./world.ts";
+
+/**
+ * What the gate would have read for a realistic happy-path email: the default spec, an account with 20
+ * signals, a contact state with a few past touches (one an expired approval reservation), an earned
+ * level-3 trust record and today's counters well under their caps.
+ */
+export function realisticContext(specText: string, now = T0): GateContext {
+  const spec = parseSpecText(specText);
+  const specVersion: SpecVersion = {
+    version: 3,
+    hash: specHash(spec),
+    publishedAt: new Date(now - 20 * DAY).toISOString(),
+    publishedBy: "admin:bench",
+    spec,
+  };
+  const accountId = "bench-eval-acct";
+  const updatedAt = new Date(now - DAY).toISOString();
+  const signals = signalsFor(accountId, now).sort((a, b) => b.occurredAt.localeCompare(a.occurredAt));
+  const account: Account = { ...accountInput(accountId), accountId, signals, updatedAt };
+  const person: Person = { ...personInput(accountId), personId: personIdOf(accountId), updatedAt };
+  const touch = (channel: Touch["channel"], ago: number, extra: Partial<Touch> = {}): Touch => ({
+    decisionId: `dec-${channel}-${ago}`,
+    agentId: "bench-other",
+    actionType: channel === "email" ? "email.send" : "linkedin.message",
+    channel,
+    personId: person.personId,
+    from: now - ago,
+    to: now - ago,
+    ...extra,
+  });
+  const touches: Touch[] = [
+    touch("linkedin", 3 * DAY),
+    touch("email", 9 * DAY),
+    touch("linkedin", 12 * DAY),
+    // An approval that was never given: its reservation expired and no longer counts.
+    touch("email", 5 * DAY, { to: now - 4 * DAY, expiresAt: now - 4 * DAY }),
+  ];
+  const trust: TrustRecord = {
+    agentId: "bench-a",
+    actionType: ACTION_TYPE,
+    successes: 46.2,
+    failures: 2.4,
+    earnedLevel: 3,
+    updatedAt: now - 2 * HOUR,
+    version: 58,
+  };
+  return {
+    now,
+    spec: specVersion,
+    proposal: parseWith(ProposalInput, emailProposal("bench-a", accountId)),
+    account,
+    person,
+    touches,
+    counts: { agent: 37, channel: 212, actionType: 140 },
+    fullCounters: [],
+    trust,
+    pauses: [],
+    suppressions: [],
+  };
+}
+
+export interface ThroughputResult {
+  evaluations: number;
+  seconds: number;
+  perSecond: number;
+  verdict: string;
+}
+
+function spin(ctx: GateContext, ms: number): { n: number; seconds: number; sink: number } {
+  const BATCH = 128;
+  let n = 0;
+  let sink = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < BATCH; i++) sink += evaluate(ctx).checks.length;
+    n += BATCH;
+    now = performance.now();
+  }
+  return { n, seconds: (now - start) / 1000, sink };
+}
+
+/** Decisions per second of the pure `evaluate(ctx)` on the calling thread (one core). */
+export function measureEvaluateThroughput(
+  ctx: GateContext,
+  warmUpMs: number,
+  runMs: number,
+): ThroughputResult {
+  const verdict = evaluate(ctx).verdict;
+  if (verdict !== "allow") throw new Error(`the realistic context should be allowed, got ${verdict}`);
+  spin(ctx, warmUpMs);
+  const { n, seconds, sink } = spin(ctx, runMs);
+  if (sink === 0) throw new Error("evaluate returned no checks");
+  return { evaluations: n, seconds, perSecond: n / seconds, verdict };
+}
