@@ -75,9 +75,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     ...(options.simulated && options.clock.set && options.clock.advance
       ? { clockControl: options.clock as ClockControl }
       : {}),
-    afterResponse: (work) => {
-      void work().catch((err) => log("background work failed", { error: (err as Error).message }));
-    },
+    // Work after the response runs on the bus's tracked queue, so `bus.drain()` waits for it too.
+    afterResponse: (work) =>
+      bus.track(work, (err) => log("background work failed", { error: (err as Error).message })),
   };
   if (!(await deps.specs.current())) await publishSpec(deps, defaultSpecText(), "harness");
   const scheduler = new LocalScheduler(

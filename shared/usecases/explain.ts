@@ -47,6 +47,10 @@ export function narrate(d: Decision): string {
     lines.push(
       `${d.review.action === "edited" ? "Edited and approved" : "Approved"} by ${d.review.by} at ${d.review.at}.`,
     );
+  else if (d.status === "scheduled")
+    lines.push(`Will be sent at ${d.executeAt} unless a human vetoes it in the override window.`);
+  else if (d.status === "pending_approval")
+    lines.push(`Waiting for a human to approve it before ${d.expiresAt}.`);
   else if (d.autonomyLevel === 2) lines.push("Sent after a human override window passed without a veto.");
   else if (d.autonomyLevel === 3)
     lines.push(
@@ -75,8 +79,15 @@ export async function explain(
   const contacts = decisions.filter((d) => d.actionKind !== "record" && CONTACT_STATUSES.has(d.status));
   const heldBack = decisions.filter((d) => !contacts.includes(d));
   const summary = [
-    contacts.length === 0 ? `We have not contacted ${person.firstName} ${person.lastName}.` : contacts.map(narrate).join("\n"),
-    ...heldBack.slice(0, 5).map((d) => `Held back: ${d.agentId}'s ${d.actionType} at ${d.decidedAt} was ${d.status}: ${d.reasons[0] ?? "no reason recorded"}.`),
+    contacts.length === 0
+      ? `We have not contacted ${person.firstName} ${person.lastName}.`
+      : contacts.map(narrate).join("\n"),
+    ...heldBack
+      .slice(0, 5)
+      .map(
+        (d) =>
+          `Held back: ${d.agentId}'s ${d.actionType} at ${d.decidedAt} was ${d.status}: ${d.reasons[0] ?? "no reason recorded"}.`,
+      ),
   ].join("\n");
   return {
     personId,

@@ -31,6 +31,18 @@ export class LocalBus implements EventPublisher {
     }
   }
 
+  /** Run work in the background, tracked by `drain()`. */
+  track(work: () => Promise<unknown>, onError: (err: unknown) => void): void {
+    const p: Promise<void> = Promise.resolve()
+      .then(work)
+      .then(
+        () => {},
+        (err) => onError(err),
+      )
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
   /** Wait until every delivery so far (and those it caused) has finished. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);

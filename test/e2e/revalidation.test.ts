@@ -1,0 +1,146 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  advance,
+  emailProposal,
+  eventTypes,
+  expectStatus,
+  getDecision,
+  type Harness,
+  MINUTE,
+  pin,
+  proposeOk,
+  seedAccount,
+  startHarness,
+} from "./helpers/harness.ts";
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+  await seedAccount(h, "acme");
+  await pin(h, "outreach-writer", "email.send", 2);
+});
+afterEach(() => h.close());
+
+/** A level 2 email, scheduled to go out when its 30-minute override window closes. */
+async function scheduled() {
+  const d = await proposeOk(h, emailProposal("outreach-writer"));
+  expect(d.status).toBe("scheduled");
+  await advance(h, 10 * MINUTE);
+  return d;
+}
+
+/** Let the window close and the scheduler fire; the action must not have been executed. */
+async function expectNotSent(decisionId: string, why: RegExp) {
+  expect(await advance(h, 25 * MINUTE)).toBe(1);
+  const d = await getDecision(h, decisionId);
+  expect(d.status).toBe("vetoed");
+  expect(eventTypes(d)).toEqual(["decided", "revalidation_failed"]);
+  const failed = d.events[1];
+  expect(failed.actor).toBe("harness");
+  expect(failed.detail).toMatch(/re-validation failed/);
+  expect(failed.detail).toMatch(why);
+  expect(d.execution).toBeUndefined();
+  expect(h.rt.sandbox.entries).toHaveLength(0);
+  // Ticking again changes nothing.
+  await advance(h, 60 * MINUTE);
+  expect((await getDecision(h, decisionId)).status).toBe("vetoed");
+  expect(h.rt.sandbox.entries).toHaveLength(0);
+}
+
+describe("re-validation before dispatch", () => {
+  it("does not contact a prospect who unsubscribed (email suppression) during the override window", async () => {
+    const d = await scheduled();
+    expectStatus(
+      await h.call("POST", "/v1/suppressions", h.admin, {
+        kind: "email",
+        value: "jane@acme.io",
+        reason: "unsubscribed",
+      }),
+      201,
+    );
+    await expectNotSent(d.decisionId, /suppression: .*unsubscribed/);
+  });
+
+  it("honours a person do-not-contact added during the window", async () => {
+    const d = await scheduled();
+    expectStatus(
+      await h.call("POST", "/v1/suppressions", h.admin, {
+        kind: "person",
+        value: "acme-jane",
+        reason: "asked not to be contacted",
+      }),
+      201,
+    );
+    await expectNotSent(d.decisionId, /suppression: .*do-not-contact/);
+  });
+
+  it("honours a domain do-not-contact added during the window", async () => {
+    const d = await scheduled();
+    const res = expectStatus(
+      await h.call("POST", "/v1/suppressions", h.admin, {
+        kind: "domain",
+        value: "acme.io",
+        reason: "legal",
+      }),
+      201,
+    );
+    expect(res.appliedTo).toEqual(["account:acme"]);
+    await expectNotSent(d.decisionId, /suppression: .*do-not-contact: legal/);
+  });
+
+  it("honours an account pause created during the window", async () => {
+    const d = await scheduled();
+    const pause = expectStatus(
+      await h.call("POST", "/v1/pauses", h.admin, {
+        scope: "account",
+        target: "acme",
+        reason: "legal review",
+      }),
+      201,
+    );
+    expect(pause.pauseId).toBeTruthy();
+    await expectNotSent(d.decisionId, /kill_switch: account acme paused by root: legal review/);
+  });
+
+  it("sends when nothing changed during the window (control)", async () => {
+    const d = await scheduled();
+    // An unrelated suppression elsewhere does not matter.
+    expectStatus(
+      await h.call("POST", "/v1/suppressions", h.admin, {
+        kind: "email",
+        value: "someone@else.io",
+        reason: "unsubscribed",
+      }),
+      201,
+    );
+    expect(await advance(h, 25 * MINUTE)).toBe(1);
+    const done = await getDecision(h, d.decisionId);
+    expect(done.status).toBe("executed");
+    expect(h.rt.sandbox.entries).toHaveLength(1);
+  });
+
+  it("does not send a level 1 action approved after the prospect unsubscribed", async () => {
+    await pin(h, "outreach-writer", "email.send", 1);
+    const d = await proposeOk(h, emailProposal("outreach-writer"));
+    expect(d.status).toBe("pending_approval");
+    expectStatus(
+      await h.call("POST", "/v1/suppressions", h.admin, {
+        kind: "email",
+        value: "jane@acme.io",
+        channels: ["email"],
+        reason: "unsubscribed",
+      }),
+      201,
+    );
+    const res = expectStatus(
+      await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, { digest: d.payloadDigest }),
+      200,
+    );
+    expect(res.status).toBe("rejected");
+    const after = await getDecision(h, d.decisionId);
+    expect(eventTypes(after)).toEqual(["decided", "revalidation_failed"]);
+    expect(after.events[1].detail).toMatch(/approved by alice but re-validation failed: suppression/);
+    await h.rt.scheduler.tick();
+    expect(h.rt.sandbox.entries).toHaveLength(0);
+  });
+});
