@@ -68,12 +68,14 @@ export function evaluate(ctx: GateContext): Evaluation {
     checks.push(na("icp", `${proposal.action.type} contacts nobody`));
     checks.push(na("persona", `${proposal.action.type} contacts nobody`));
   } else if (!account) {
+    checks.push(na("suppression", "no account on file"));
     checks.push({
       check: "icp",
       result: "fail",
       effect: "block",
       detail: `account ${proposal.target.accountId} is not in the knowledge base`,
     });
+    checks.push(na("persona", "no account on file"));
   } else {
     const personProblem = !proposal.target.personId
       ? `${proposal.action.type} needs a target person`
@@ -131,10 +133,13 @@ export function evaluate(ctx: GateContext): Evaluation {
       channel,
       ...(proposal.target.personId ? { personId: proposal.target.personId } : {}),
       timeZone: person?.timezone ?? account.timezone,
+      accountTimeZone: account.timezone,
     };
     checks.push(...coordinationChecks(evaluateCoordination(spec, candidate, touches)));
   } else {
-    checks.push(na("coordination", isTouch ? "no account on file" : `${proposal.action.type} is not a touch`));
+    checks.push(
+      na("coordination", isTouch ? "no account on file" : `${proposal.action.type} is not a touch`),
+    );
   }
 
   // 8. Autonomy.
@@ -233,7 +238,10 @@ function earliestRetry(
   const pauses = activePauses(ctx.pauses, proposal.agentId, channel, proposal.target.accountId, now);
   for (const p of pauses) if (p.until) points.add(Date.parse(p.until));
   if (volumeResetAt) points.add(volumeResetAt);
-  if (candidate) for (const b of coordinationBoundaries(spec, candidate, touches)) points.add(b);
+  // A level 2 touch happens one override window after it is proposed: coordination is asked about
+  // that instant, and a boundary at instant b means proposing again at b - lead.
+  const lead = candidate ? candidate.at - now : 0;
+  if (candidate) for (const b of coordinationBoundaries(spec, candidate, touches)) points.add(b - lead);
   const today = localDate(now, spec.workspace.timezone);
   const sorted = [...points].filter((p) => p >= now).sort((a, b) => a - b);
   const latestPause = Math.max(now, ...pauses.map((p) => (p.until ? Date.parse(p.until) : now)));
@@ -241,7 +249,7 @@ function earliestRetry(
     if (at < latestPause) continue;
     if (volumeResetAt && localDate(at, spec.workspace.timezone) === today) continue;
     if (candidate) {
-      const c = { ...candidate, at };
+      const c = { ...candidate, at: at + lead };
       if (evaluateCoordination(spec, c, touches).some((o) => !o.ok && !o.shadow)) continue;
     }
     return at;

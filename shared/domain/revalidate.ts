@@ -53,6 +53,7 @@ export function revalidate(
         channel: decision.channel,
         ...(decision.personId ? { personId: decision.personId } : {}),
         timeZone: ctx.person?.timezone ?? account.timezone,
+        accountTimeZone: account.timezone,
       };
       checks.push(...coordinationChecks(evaluateCoordination(spec, candidate, others)));
     }

@@ -111,6 +111,15 @@ export function instantOfLocal(
   // Two passes settle the offset even when the guess falls on the other side of a DST change.
   let at = guess - offsetAt(guess, timeZone);
   at = guess - offsetAt(at, timeZone);
+  const check = new Date(at + offsetAt(at, timeZone));
+  if (
+    check.getUTCHours() !== new Date(guess).getUTCHours() ||
+    check.getUTCMinutes() !== new Date(guess).getUTCMinutes()
+  ) {
+    // The wall-clock time does not exist (a DST gap, e.g. midnight in Santiago): the day starts when
+    // the clocks jump, which is the requested time read with the offset from before the jump.
+    at = guess - offsetAt(guess - DAY, timeZone);
+  }
   return at;
 }
 

@@ -93,6 +93,9 @@ export function earnedLevelFor(
   const current = record.earnedLevel;
   const m = policy.demotionMargin;
   const describe = `lower bound ${stats.lowerBound.toFixed(2)} on ${stats.sample.toFixed(1)} weighted outcomes`;
+  // Too little evidence to judge either way: keep the level the spec starts the agent at.
+  if (stats.sample < policy.level2.minSample && current > 1)
+    return { level: current, why: `${describe}: too few outcomes to move` };
   if (current === 3) {
     if (qualifies(stats, policy.level3, m)) return { level: 3, why: describe };
     if (qualifies(stats, policy.level2, m))

@@ -24,8 +24,10 @@ export interface Candidate {
   at: number;
   channel: Channel;
   personId?: string;
-  /** The account's (or person's) time zone: "a day" and quiet hours are theirs. */
+  /** The recipient's time zone (the person's, else the account's): quiet hours are theirs. */
   timeZone: string;
+  /** The account's time zone: an account-scoped "day" is the account's day. */
+  accountTimeZone: string;
 }
 
 export interface RuleOutcome {
@@ -49,6 +51,10 @@ const distance = (t: Touch, at: number) => (at < t.from ? t.from - at : at > t.t
 const describeTouch = (t: Touch) =>
   `${t.channel} by ${t.agentId} ${t.from === t.to ? `at ${iso(t.from)}` : `awaiting approval until ${iso(t.to)}`}`;
 
+/** Whose calendar a day-window rule counts in: the account's for account scope, the recipient's for person scope. */
+const dayZone = (rule: FrequencyCapRule, c: Candidate) =>
+  rule.scope === "account" ? c.accountTimeZone : c.timeZone;
+
 function frequencyCap(rule: FrequencyCapRule, c: Candidate, touches: Touch[]): RuleOutcome {
   const relevant = touches
     .filter(inScope(rule.scope, c))
@@ -56,9 +62,10 @@ function frequencyCap(rule: FrequencyCapRule, c: Candidate, touches: Touch[]): R
   let hits: Touch[];
   let windowText: string;
   if ("calendarDays" in rule.window) {
-    const end = startOfNextLocalDay(c.at, c.timeZone);
-    const p = localParts(c.at, c.timeZone);
-    const start = instantOfLocal(p.year, p.month, p.day - (rule.window.calendarDays - 1), 0, 0, c.timeZone);
+    const tz = dayZone(rule, c);
+    const end = startOfNextLocalDay(c.at, tz);
+    const p = localParts(c.at, tz);
+    const start = instantOfLocal(p.year, p.month, p.day - (rule.window.calendarDays - 1), 0, 0, tz);
     hits = relevant.filter((t) => t.to >= start && t.from < end);
     windowText = rule.window.calendarDays === 1 ? "per day" : `per ${rule.window.calendarDays} days`;
   } else {
@@ -183,8 +190,9 @@ export function coordinationBoundaries(spec: Spec, c: Candidate, touches: Touch[
     for (const r of co.frequencyCaps) {
       if ("rollingHours" in r.window) out.push(t.to + r.window.rollingHours * HOUR);
       else {
-        const p = localParts(t.to, c.timeZone);
-        out.push(instantOfLocal(p.year, p.month, p.day + r.window.calendarDays, 0, 0, c.timeZone));
+        const tz = dayZone(r, c);
+        const p = localParts(t.to, tz);
+        out.push(instantOfLocal(p.year, p.month, p.day + r.window.calendarDays, 0, 0, tz));
       }
     }
   }

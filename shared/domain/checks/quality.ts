@@ -37,7 +37,16 @@ export function checkIntent(spec: Spec, reading: IntentReading): CheckResult {
 
 const PLACEHOLDER =
   /\{\{[^}]*\}\}|\[(first ?name|last ?name|company|name|title)\]|<(FIRST_?NAME|COMPANY|NAME)>/i;
-const LINK = /https?:\/\/([a-z0-9.-]+)/gi;
+/** Whole URLs; the host is read with the URL parser so `https://allowed.com@evil.com` is evil.com. */
+const LINK = /https?:\/\/[^\s<>"')\]]+/gi;
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return url.toLowerCase();
+  }
+}
 const GREETING = /^\s*(?:hi|hello|hey|dear)\s+([A-Za-z][A-Za-z'-]*)/i;
 
 export interface ContentScore {
@@ -70,14 +79,15 @@ export function scoreContent(
   const lower = text.toLowerCase();
   for (const phrase of rules.bannedPhrases) {
     if (lower.includes(phrase.toLowerCase())) {
-      score -= 25;
+      // A banned phrase is a hard no, like a placeholder: no other strength can make up for it.
+      score -= 100;
       problems.push(`banned phrase "${phrase}"`);
     }
   }
   if (rules.linkAllowlist.length > 0) {
     const allowed = rules.linkAllowlist.map((d) => d.toLowerCase());
     for (const m of text.matchAll(LINK)) {
-      const host = (m[1] ?? "").toLowerCase();
+      const host = hostOf(m[0]);
       if (!allowed.some((d) => host === d || host.endsWith(`.${d}`))) {
         score -= 40;
         problems.push(`link to ${host} is not on the allowlist`);

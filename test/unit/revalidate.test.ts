@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import type { Decision } from "../../shared/domain/decision.ts";
+import type { CheckResult } from "../../shared/domain/decision-types.ts";
+import { failures, revalidate } from "../../shared/domain/revalidate.ts";
+import {
+  account,
+  ctx,
+  GOOD_BODY,
+  HOUR,
+  NOW,
+  pause,
+  person,
+  specWith,
+  suppression,
+  touch,
+  version,
+} from "./helpers/fixtures.ts";
+
+/** The fields of a decision revalidation reads. */
+const decision = (over: Partial<Decision> = {}): Decision =>
+  ({
+    decisionId: "d-mine",
+    actionType: "email.send",
+    channel: "email",
+    accountId: "acme",
+    personId: "jane",
+    ...over,
+  }) as Decision;
+
+const payload = { subject: "Your pricing research", body: GOOD_BODY };
+const names = (checks: CheckResult[]) =>
+  failures(checks).map((c) => (c.rule ? `${c.check}:${c.rule}` : c.check));
+
+describe("revalidate: hard rules re-checked before dispatch", () => {
+  it("passes when nothing changed, ignoring the decision's own reservation", () => {
+    const own = touch({ decisionId: "d-mine", agentId: "writer", at: NOW });
+    const checks = revalidate(ctx({ touches: [own] }), decision(), payload);
+    expect(names(checks)).toEqual([]);
+    expect(checks.map((c) => c.check)).toEqual([
+      "kill_switch",
+      "suppression",
+      "icp",
+      "persona",
+      "content_quality",
+      "coordination",
+      "coordination",
+      "coordination",
+      "coordination",
+    ]);
+  });
+
+  it("a prospect who unsubscribed during the window is not contacted", () => {
+    const c = ctx({
+      suppressions: [suppression({ kind: "email", value: "jane@acme.io", channels: ["email"] })],
+    });
+    expect(names(revalidate(c, decision(), payload))).toEqual(["suppression"]);
+  });
+
+  it("a pause taken during the window stops dispatch", () => {
+    expect(names(revalidate(ctx({ pauses: [pause()] }), decision(), payload))).toEqual(["kill_switch"]);
+  });
+
+  it("another touch reserved meanwhile is a coordination failure", () => {
+    const other = touch({ decisionId: "d-other", at: NOW - HOUR });
+    expect(names(revalidate(ctx({ touches: [other] }), decision(), payload))).toContain(
+      "coordination:one-touch-per-account-per-day",
+    );
+  });
+
+  it("an expired reservation of another decision does not count", () => {
+    const stale = touch({
+      decisionId: "d-other",
+      from: NOW - 25 * HOUR,
+      to: NOW - HOUR,
+      expiresAt: NOW - HOUR,
+    });
+    expect(names(revalidate(ctx({ touches: [stale] }), decision(), payload))).toEqual([]);
+  });
+
+  it("the edited payload is what is checked", () => {
+    const edited = { body: "Hi {{first_name}}, following up on the pricing page visits from this week." };
+    expect(names(revalidate(ctx(), decision(), edited))).toEqual(["content_quality"]);
+  });
+
+  it("the current spec applies (an ICP change during the window)", () => {
+    const narrower = specWith((raw) => {
+      raw.icp.employees = { min: 500, max: 5000 };
+    });
+    expect(names(revalidate(ctx({ spec: version(narrower) }), decision(), payload))).toEqual(["icp:fit"]);
+  });
+
+  it("an account or action type gone since the decision blocks", () => {
+    expect(names(revalidate(ctx({ account: undefined }), decision(), payload))).toEqual(["icp"]);
+    const gone = revalidate(ctx(), decision({ actionType: "fax.send" }), payload);
+    expect(names(gone)).toEqual(["autonomy"]);
+    expect(gone.at(-1)?.detail).toBe("fax.send is no longer declared in spec v1");
+  });
+
+  it("record actions only re-check kill switches", () => {
+    const checks = revalidate(ctx(), decision({ actionType: "crm.update", channel: undefined }), {});
+    expect(checks.map((c) => c.check)).toEqual(["kill_switch"]);
+  });
+
+  it("audience actions re-check people but not content or coordination", () => {
+    const checks = revalidate(ctx(), decision({ actionType: "linkedin.audience.add", channel: "ads" }), {});
+    expect(checks.map((c) => c.check)).toEqual(["kill_switch", "suppression", "icp", "persona"]);
+  });
+
+  it("a person who changed role to too junior is not contacted", () => {
+    expect(
+      names(revalidate(ctx({ person: person({ title: "Sales Manager" }) }), decision(), payload)),
+    ).toEqual(["persona"]);
+  });
+
+  it("the account's zone is used for the day", () => {
+    // A touch at 23:00 JST and dispatch at 01:00 JST: different days in Tokyo, the same day in New York.
+    const other = touch({ decisionId: "d-other", at: NOW });
+    const li = decision({ channel: "linkedin", actionType: "linkedin.message" });
+    const tokyo = ctx({
+      now: NOW + 2 * HOUR,
+      account: account({ timezone: "Asia/Tokyo" }),
+      touches: [other],
+    });
+    expect(names(revalidate(tokyo, li, payload))).toEqual([]);
+    const newYork = ctx({ now: NOW + 2 * HOUR, touches: [other] });
+    expect(names(revalidate(newYork, li, payload))).toEqual(["coordination:one-touch-per-account-per-day"]);
+  });
+
+  it("failures() ignores passes, shadow failures and review-only failures", () => {
+    const checks: CheckResult[] = [
+      { check: "icp", result: "pass", detail: "" },
+      { check: "icp", rule: "s", result: "fail", effect: "block", shadow: true, detail: "" },
+      { check: "confidence", result: "fail", effect: "review", detail: "" },
+      { check: "suppression", result: "fail", effect: "block", detail: "" },
+      { check: "coordination", rule: "c", result: "fail", effect: "defer", detail: "" },
+    ];
+    expect(failures(checks).map((c) => c.check)).toEqual(["suppression", "coordination"]);
+  });
+});
