@@ -104,7 +104,8 @@ export interface DecisionStore {
   events(stream: string): Promise<LedgerEvent[]>;
   appendEvent(event: Omit<LedgerEvent, "seq">): Promise<void>;
   getContactState(accountId: string): Promise<ContactState>;
-  dueItems(now: number, limit: number): Promise<DueItem[]>;
+  /** Due items up to `now`, oldest first, starting after `after` when given. */
+  dueItems(now: number, limit: number, after?: DueItem): Promise<DueItem[]>;
   deleteDue(item: DueItem): Promise<void>;
 }
 

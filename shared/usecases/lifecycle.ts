@@ -10,7 +10,10 @@ import { ConnectorError, type Deps, type DueItem, type Transition } from "../por
 import { agentRole, hasRole, type Principal, requireRole } from "./principal.ts";
 import { recordTrustOutcome } from "./trust.ts";
 
-type LifecycleDeps = Pick<Deps, "clock" | "decisions" | "specs" | "trust" | "events" | "connector" | "approvals">;
+type LifecycleDeps = Pick<
+  Deps,
+  "clock" | "decisions" | "specs" | "trust" | "events" | "connector" | "approvals"
+>;
 
 const MAX_ATTEMPTS = 10;
 
@@ -78,7 +81,12 @@ async function move(deps: LifecycleDeps, decision: Decision, m: Move): Promise<D
           });
       t.contact = { accountId: current.accountId, expectVersion: contact.version, touches };
     }
-    if (m.release) t.releaseCounters = current.reservation.counters;
+    if (m.release) {
+      // A past day's cap can no longer be exceeded (and its counter may be gone): give back today's and later only.
+      const spec = await deps.specs.current();
+      const today = localDate(now, spec?.spec.workspace.timezone ?? "UTC");
+      t.releaseCounters = current.reservation.counters.filter((c) => c.day >= today);
+    }
     if (m.release || m.to === "dispatched") {
       const due: DueItem[] = [];
       if (current.executeAt)

@@ -9,7 +9,7 @@ import {
 import { counterNames } from "../../domain/checks/volume.ts";
 import type { Decision, LedgerEvent } from "../../domain/decision.ts";
 import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
-import { ConflictError, ContentionError, ValidationError } from "../../domain/errors.ts";
+import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
 import { DAY } from "../../domain/time.ts";
@@ -301,9 +301,12 @@ export class DynamoDecisionStore implements DecisionStore {
       if (!failed) throw err;
       if (failed.includes(0) || failed.includes(1))
         throw new ConflictError(`decision ${t.decisionId} changed concurrently`, { cause: err });
-      throw new ContentionError(`contact state of ${t.contact?.accountId ?? "?"} changed concurrently`, {
-        cause: err,
-      });
+      if ((t.contact && failed.includes(2)) || failed[0] === -1) {
+        throw new ContentionError(`contact state of ${t.contact?.accountId ?? "?"} changed concurrently`, {
+          cause: err,
+        });
+      }
+      throw new DependencyError(`decision ${t.decisionId}: a counter to release is missing`, { cause: err });
     }
     return next;
   }
@@ -354,7 +357,7 @@ export class DynamoDecisionStore implements DecisionStore {
     };
   }
 
-  async dueItems(now: number, limit: number): Promise<DueItem[]> {
+  async dueItems(now: number, limit: number, after?: DueItem): Promise<DueItem[]> {
     const res = await this.db.doc.send(
       new QueryCommand({
         TableName: this.db.tables.state,
@@ -362,6 +365,7 @@ export class DynamoDecisionStore implements DecisionStore {
         ExpressionAttributeValues: { ":pk": "DUE", ":upTo": stateKeys.dueUpTo(now) },
         Limit: limit,
         ConsistentRead: true,
+        ...(after ? { ExclusiveStartKey: stateKeys.due(after) } : {}),
       }),
     );
     return (res.Items ?? []).map((i) => stateKeys.parseDue(i.sk as string));

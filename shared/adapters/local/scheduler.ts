@@ -33,8 +33,10 @@ export class LocalScheduler {
 
   private async drain(): Promise<number> {
     let fired = 0;
+    // A failing item stays queued (it is retried next tick) but must not hold up the items behind it.
+    let after: DueItem | undefined;
     for (;;) {
-      const due = await this.store.dueItems(this.now(), 25);
+      const due = await this.store.dueItems(this.now(), 25, after);
       if (due.length === 0) return fired;
       for (const item of due) {
         try {
@@ -44,7 +46,7 @@ export class LocalScheduler {
           fired++;
         } catch (err) {
           this.onError(err, item);
-          return fired;
+          after = item;
         }
       }
     }

@@ -1,0 +1,326 @@
+/**
+ * The decision lifecycle against the real store: every transition moves the decision, its ledger
+ * event, the account's contact state and the counters together, and every side effect goes through the
+ * connector once, with the decision's idempotency key.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Decision } from "../../shared/domain/decision.ts";
+import { HOUR, iso } from "../../shared/domain/time.ts";
+import {
+  approve,
+  execute,
+  expire,
+  recoverDispatched,
+  reject,
+  veto,
+} from "../../shared/usecases/lifecycle.ts";
+import { startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
+import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { approver, decisionEvents, dueFor, pin, rawContactState, touchCounters } from "./helpers/store.ts";
+
+const MINUTE = 60_000;
+
+let rt: TestRuntime;
+beforeEach(async () => {
+  rt = await startRuntime();
+});
+afterEach(() => rt.close());
+
+async function propose(agentId: string, accountId: string): Promise<Decision> {
+  const { decision } = await rt.deps.gate.propose(emailProposal(agentId, accountId), agent(agentId));
+  return decision;
+}
+
+async function status(decisionId: string) {
+  return (await rt.deps.decisions.getDecision(decisionId))?.status;
+}
+
+async function touchesOf(accountId: string) {
+  return (await rt.deps.decisions.getContactState(accountId)).touches;
+}
+
+/** The ledger of a decision as `type:seq` pairs, plus a check that seqs run 1..n and chain from → to. */
+async function ledger(decisionId: string) {
+  const events = await decisionEvents(rt, decisionId);
+  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  return events;
+}
+
+describe("veto, reject, expire release the reservation", () => {
+  it("a veto inside the override window releases the touch and decrements the counters", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 2);
+    const d = await propose("writer", "acme");
+    expect(d.verdict).toBe("schedule");
+    expect(d.executeAt).toBe(iso(T0 + 30 * MINUTE));
+    expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([d.decisionId]);
+    expect(await touchCounters(rt, "writer", "email")).toEqual({ agent: 1, channel: 1 });
+    expect(await dueFor(rt, d.decisionId)).toHaveLength(1);
+
+    // Nobody vetoes their own agent's action, and an agent credential can do nothing but propose.
+    await expect(veto(rt.deps, d.decisionId, {}, agent("writer"))).rejects.toThrow(/requires role/);
+    await expect(
+      veto(rt.deps, d.decisionId, {}, { subject: "user:eve", roles: ["approver", "agent:writer"] }),
+    ).rejects.toThrow(/nobody approves their own agent's action/);
+
+    rt.clock.advance(10 * MINUTE);
+    const vetoed = await veto(rt.deps, d.decisionId, { note: "wrong moment" }, approver);
+    expect(vetoed.status).toBe("vetoed");
+    expect(vetoed.review).toMatchObject({ action: "vetoed", by: approver.subject });
+    expect(await touchesOf("acme")).toEqual([]);
+    expect(await touchCounters(rt, "writer", "email")).toEqual({ agent: 0, channel: 0 });
+    expect(await dueFor(rt, d.decisionId)).toEqual([]);
+
+    // The window closes: nothing fires, nothing is sent.
+    rt.clock.advance(30 * MINUTE);
+    expect(await rt.scheduler.tick()).toBe(0);
+    expect(rt.sandbox.entries).toEqual([]);
+    expect((await ledger(d.decisionId)).map((e) => e.type)).toEqual(["decided", "vetoed"]);
+
+    // The released slot is free for another agent.
+    const other = await propose("sdr", "acme");
+    expect(other.verdict).toBe("require_approval");
+  });
+
+  it("a rejection releases the touch and the counters", async () => {
+    await seedAcme(rt.deps, "acme");
+    const d = await propose("writer", "acme");
+    expect(d.verdict).toBe("require_approval");
+    const rejected = await reject(rt.deps, d.decisionId, { note: "not now" }, approver);
+    expect(rejected.status).toBe("rejected");
+    expect(await touchesOf("acme")).toEqual([]);
+    expect(await touchCounters(rt, "writer", "email")).toEqual({ agent: 0, channel: 0 });
+    expect(await dueFor(rt, d.decisionId)).toEqual([]);
+    const events = await ledger(d.decisionId);
+    expect(events.map((e) => [e.type, e.from, e.to])).toEqual([
+      ["decided", undefined, "pending_approval"],
+      ["rejected", "pending_approval", "rejected"],
+    ]);
+    await expect(reject(rt.deps, d.decisionId, {}, approver)).rejects.toThrow(/is rejected/);
+    // A rejection teaches trust (severe).
+    expect((await rt.deps.trust.get("writer", "email.send"))?.failures).toBeGreaterThan(0);
+  });
+
+  it("an approval timeout expires the decision through a scheduler tick and releases the reservation", async () => {
+    await seedAcme(rt.deps, "acme");
+    const d = await propose("writer", "acme");
+    const day = "2026-03-10";
+    rt.clock.advance(23 * HOUR);
+    expect(await rt.scheduler.tick()).toBe(0);
+    expect(await status(d.decisionId)).toBe("pending_approval");
+
+    rt.clock.set(Date.parse(d.expiresAt as string) + 1000);
+    expect(await rt.scheduler.tick()).toBe(1);
+    expect(await status(d.decisionId)).toBe("expired");
+    expect(await touchesOf("acme")).toEqual([]);
+    // The reservation's day is over: its counters stay (that day's cap can no longer be exceeded).
+    expect(await touchCounters(rt, "writer", "email", day)).toEqual({ agent: 1, channel: 1 });
+    expect(await dueFor(rt, d.decisionId)).toEqual([]);
+    expect(await rt.scheduler.tick()).toBe(0);
+    // Expiry is idempotent, and an expired decision cannot be approved any more.
+    expect((await expire(rt.deps, d.decisionId))?.status).toBe("expired");
+    await expect(approve(rt.deps, d.decisionId, { digest: d.payloadDigest }, approver)).rejects.toThrow(
+      /not pending_approval/,
+    );
+    expect((await ledger(d.decisionId)).map((e) => e.type)).toEqual(["decided", "expired"]);
+  });
+});
+
+describe("dispatch and execution", () => {
+  it("an approval dispatches and executes through the sandbox connector exactly once, with the decision's key", async () => {
+    await seedAcme(rt.deps, "acme");
+    const d = await propose("writer", "acme");
+    await expect(approve(rt.deps, d.decisionId, { digest: "sha256:wrong" }, approver)).rejects.toThrow(
+      /does not match/,
+    );
+    rt.clock.advance(5 * MINUTE);
+    const approved = await approve(rt.deps, d.decisionId, { digest: d.payloadDigest }, approver);
+    expect(approved.status).toBe("dispatched");
+    // The pending window is re-timed to the moment of dispatch; the expiry is cancelled.
+    const touches = await touchesOf("acme");
+    expect(touches).toHaveLength(1);
+    expect(touches[0]).toMatchObject({
+      decisionId: d.decisionId,
+      from: T0 + 5 * MINUTE,
+      to: T0 + 5 * MINUTE,
+    });
+    expect(touches[0]?.expiresAt).toBeUndefined();
+    expect(await dueFor(rt, d.decisionId)).toEqual([]);
+
+    // At-least-once delivery: the executor may be invoked twice at once, and again later.
+    await Promise.allSettled([execute(rt.deps, d.decisionId), execute(rt.deps, d.decisionId)]);
+    await execute(rt.deps, d.decisionId);
+
+    expect(rt.sandbox.entries).toHaveLength(1);
+    expect(rt.sandbox.entries[0]).toMatchObject({
+      idempotencyKey: d.idempotencyKey,
+      decisionId: d.decisionId,
+      agentId: "writer",
+      channel: "email",
+      accountId: "acme",
+      personId: "acme-jane",
+    });
+    expect(d.idempotencyKey).toBe(`${d.decisionId}:exec:1`);
+    const done = await rt.deps.decisions.getDecision(d.decisionId);
+    expect(done?.status).toBe("executed");
+    expect(done?.execution).toMatchObject({
+      idempotencyKey: d.idempotencyKey,
+      externalId: `outbox:${d.idempotencyKey}`,
+    });
+    // The executed touch keeps its reservation and counters.
+    expect(await touchCounters(rt, "writer", "email")).toEqual({ agent: 1, channel: 1 });
+    expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([d.decisionId]);
+  });
+
+  it("a scheduled (level 2) action fires once, at executeAt, through scheduler ticks", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 2);
+    const d = await propose("writer", "acme");
+    const executeAt = Date.parse(d.executeAt as string);
+    expect(await rt.scheduler.tick()).toBe(0);
+    rt.clock.set(executeAt - 1);
+    expect(await rt.scheduler.tick()).toBe(0);
+    expect(await status(d.decisionId)).toBe("scheduled");
+    expect(rt.sandbox.entries).toEqual([]);
+
+    rt.clock.set(executeAt);
+    expect(await rt.scheduler.tick()).toBe(1);
+    expect(await status(d.decisionId)).toBe("executed");
+    expect(rt.sandbox.entries.map((e) => e.idempotencyKey)).toEqual([d.idempotencyKey]);
+    expect(rt.sandbox.entries[0]?.at).toBe(iso(executeAt));
+
+    rt.clock.advance(2 * HOUR);
+    expect(await rt.scheduler.tick()).toBe(0);
+    expect(rt.sandbox.entries).toHaveLength(1);
+    expect(await dueFor(rt, d.decisionId)).toEqual([]);
+    expect((await ledger(d.decisionId)).map((e) => e.type)).toEqual([
+      "decided",
+      "dispatched",
+      "executing",
+      "executed",
+    ]);
+    expect(await touchCounters(rt, "writer", "email", "2026-03-10")).toEqual({ agent: 1, channel: 1 });
+  });
+
+  it("a connector failure with an unknown outcome leaves the decision in_doubt and is never retried", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 3);
+    const d = await propose("writer", "acme");
+    expect(d.verdict).toBe("allow");
+    expect(d.status).toBe("dispatched");
+    rt.sandbox.failNext.push({ outcomeUnknown: true, message: "socket timeout after the request was sent" });
+
+    const result = await execute(rt.deps, d.decisionId);
+    expect(result?.status).toBe("in_doubt");
+    expect(rt.sandbox.entries).toEqual([]);
+    expect(rt.sandbox.failNext).toEqual([]);
+
+    // Nothing sends it again: not a repeated delivery, not recovery after a restart.
+    expect((await execute(rt.deps, d.decisionId))?.status).toBe("in_doubt");
+    expect(await recoverDispatched(rt.deps, 0)).toEqual({ executed: 0, inDoubt: 0 });
+    rt.clock.advance(HOUR);
+    expect(await rt.scheduler.tick()).toBe(0);
+    expect(rt.sandbox.entries).toEqual([]);
+
+    // It may have been sent: the reservation stays.
+    expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([d.decisionId]);
+    expect(await touchCounters(rt, "writer", "email", "2026-03-10")).toEqual({ agent: 1, channel: 1 });
+    const events = await ledger(d.decisionId);
+    expect(events.map((e) => e.type)).toEqual(["decided", "executing", "in_doubt"]);
+    expect(events[2]?.detail).toContain(d.idempotencyKey);
+  });
+
+  it("a connector refusal (known outcome) fails the decision and releases the reservation", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 3);
+    const d = await propose("writer", "acme");
+    rt.sandbox.failNext.push({ outcomeUnknown: false, message: "mailbox does not exist" });
+    expect((await execute(rt.deps, d.decisionId))?.status).toBe("failed");
+    expect(rt.sandbox.entries).toEqual([]);
+    expect(await touchesOf("acme")).toEqual([]);
+    expect(await touchCounters(rt, "writer", "email")).toEqual({ agent: 0, channel: 0 });
+    expect((await ledger(d.decisionId)).map((e) => e.type)).toEqual(["decided", "executing", "failed"]);
+  });
+
+  it("recoverDispatched marks a stale dispatched decision with an attempt on record in_doubt, and executes unattempted ones", async () => {
+    await seedAcme(rt.deps, "crashed");
+    await seedAcme(rt.deps, "waiting");
+    await pin(rt, "writer", "email.send", 3);
+    const crashed = await propose("writer", "crashed");
+    const waiting = await propose("writer", "waiting");
+    expect([crashed.status, waiting.status]).toEqual(["dispatched", "dispatched"]);
+
+    // The process recorded its attempt, then died before the connector call returned.
+    await rt.deps.decisions.transition({
+      decisionId: crashed.decisionId,
+      expectStatus: ["dispatched"],
+      expectVersion: crashed.version,
+      patch: { execution: { at: iso(rt.clock.now()), idempotencyKey: crashed.idempotencyKey } },
+      event: {
+        type: "executing",
+        at: iso(rt.clock.now()),
+        actor: "harness",
+        detail: `calling the email connector with key ${crashed.idempotencyKey}`,
+      },
+    });
+
+    const staleMs = 5 * MINUTE;
+    rt.clock.advance(MINUTE);
+    // Not stale yet: left alone; the never-attempted one is executed now.
+    expect(await recoverDispatched(rt.deps, staleMs)).toEqual({ executed: 1, inDoubt: 0 });
+    expect(await status(crashed.decisionId)).toBe("dispatched");
+    expect(await status(waiting.decisionId)).toBe("executed");
+    expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([waiting.decisionId]);
+
+    rt.clock.advance(staleMs);
+    expect(await recoverDispatched(rt.deps, staleMs)).toEqual({ executed: 0, inDoubt: 1 });
+    expect(await status(crashed.decisionId)).toBe("in_doubt");
+    expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([waiting.decisionId]);
+    expect(await recoverDispatched(rt.deps, staleMs)).toEqual({ executed: 0, inDoubt: 0 });
+    expect((await ledger(crashed.decisionId)).map((e) => e.type)).toEqual([
+      "decided",
+      "executing",
+      "in_doubt",
+    ]);
+  });
+});
+
+describe("the ledger", () => {
+  it("records every transition: decided → approved → executing → executed, with seq 1..n", async () => {
+    await seedAcme(rt.deps, "acme");
+    const d = await propose("writer", "acme");
+    rt.clock.advance(MINUTE);
+    await approve(rt.deps, d.decisionId, { digest: d.payloadDigest, note: "looks good" }, approver);
+    rt.clock.advance(MINUTE);
+    await execute(rt.deps, d.decisionId);
+
+    const events = await ledger(d.decisionId);
+    expect(events.map((e) => ({ seq: e.seq, type: e.type, from: e.from, to: e.to, actor: e.actor }))).toEqual(
+      [
+        { seq: 1, type: "decided", from: undefined, to: "pending_approval", actor: "agent:writer" },
+        { seq: 2, type: "approved", from: "pending_approval", to: "dispatched", actor: approver.subject },
+        { seq: 3, type: "executing", from: undefined, to: undefined, actor: "harness" },
+        { seq: 4, type: "executed", from: "dispatched", to: "executed", actor: "harness" },
+      ],
+    );
+    expect(events.map((e) => e.at)).toEqual([
+      iso(T0),
+      iso(T0 + MINUTE),
+      iso(T0 + 2 * MINUTE),
+      iso(T0 + 2 * MINUTE),
+    ]);
+    for (const e of events) expect(e.stream).toBe(`DECISION#${d.decisionId}`);
+    // The decision's version is the number of its events: nothing changed without one.
+    const stored = await rt.deps.decisions.getDecision(d.decisionId);
+    expect(stored?.version).toBe(events.length);
+    expect(stored?.status).toBe("executed");
+    // The status index follows the transitions (recovery and the approval queue read it).
+    const byStatus = async (s: "executed" | "dispatched" | "pending_approval") =>
+      (await rt.deps.decisions.queryDecisions({ status: s, limit: 10 })).items.map((x) => x.decisionId);
+    expect(await byStatus("executed")).toEqual([d.decisionId]);
+    expect(await byStatus("dispatched")).toEqual([]);
+    expect(await byStatus("pending_approval")).toEqual([]);
+    // The raw contact-state item agrees.
+    expect((await rawContactState(rt, "acme"))?.touches.map((t) => t.decisionId)).toEqual([d.decisionId]);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Outcomes close the loop against the real store: a reply pauses the account for every agent
+ * (stop-on-reply), an unsubscribe suppresses the person on that channel, and both move trust.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Decision } from "../../shared/domain/decision.ts";
+import { DAY, iso } from "../../shared/domain/time.ts";
+import { execute } from "../../shared/usecases/lifecycle.ts";
+import { recordOutcome } from "../../shared/usecases/outcomes.ts";
+import { startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
+import { agent, emailProposal, linkedinProposal, seedAcme } from "../helpers/world.ts";
+import { approver, decisionEvents, dueFor, pin, touchCounters } from "./helpers/store.ts";
+
+let rt: TestRuntime;
+beforeEach(async () => {
+  rt = await startRuntime();
+});
+afterEach(() => rt.close());
+
+/** An email from `writer` (pinned at level 3) to `${accountId}-jane`, executed through the sandbox. */
+async function sentEmail(accountId: string): Promise<Decision> {
+  await pin(rt, "writer", "email.send", 3);
+  const { decision } = await rt.deps.gate.propose(emailProposal("writer", accountId), agent("writer"));
+  expect(decision.verdict).toBe("allow");
+  const done = await execute(rt.deps, decision.decisionId);
+  expect(done?.status).toBe("executed");
+  return done as Decision;
+}
+
+describe("outcomes", () => {
+  it("a reply pauses the account for every agent (stop-on-reply) and raises trust", async () => {
+    await seedAcme(rt.deps, "acme");
+    await seedAcme(rt.deps, "other");
+    const sent = await sentEmail("acme");
+    const before = await rt.deps.trust.get("writer", "email.send");
+
+    rt.clock.advance(2 * 3_600_000);
+    const result = await recordOutcome(rt.deps, { decisionId: sent.decisionId, type: "replied" }, approver);
+    expect(result.attributedTo).toBe(sent.decisionId);
+    const until = iso(T0 + 2 * 3_600_000 + 14 * DAY);
+    expect(result.effects).toEqual([`account acme paused until ${until}`]);
+
+    const after = await rt.deps.trust.get("writer", "email.send");
+    expect(after?.successes).toBeGreaterThan(before?.successes ?? 0);
+    expect(after?.version).toBe((before?.version ?? 0) + 1);
+
+    const stored = await rt.deps.decisions.getDecision(sent.decisionId);
+    expect(stored?.outcomes.map((o) => o.type)).toEqual(["replied"]);
+    expect((await decisionEvents(rt, sent.decisionId)).map((e) => e.type)).toEqual([
+      "decided",
+      "executing",
+      "executed",
+      "outcome",
+    ]);
+    const pauses = (await rt.deps.pauses.list()).filter((p) => p.scope === "account" && p.target === "acme");
+    expect(pauses).toHaveLength(1);
+
+    // The next day, another agent on another channel (which coordination alone would allow) is deferred
+    // by the kill switch until the pause ends.
+    rt.clock.advance(DAY);
+    const next = await rt.deps.gate.propose(
+      linkedinProposal("li", "acme", "acme-bob", {
+        payload: {
+          body: "Hi Bob, noticed your team is evaluating analytics tooling; would a short guide help?",
+        },
+      }),
+      agent("li"),
+    );
+    expect(next.decision.verdict).toBe("defer");
+    const failed = next.decision.checks.filter((c) => c.result === "fail" && !c.shadow);
+    expect(failed.map((c) => c.check)).toEqual(["kill_switch"]);
+    expect(failed[0]?.detail).toContain("stop-on-reply: replied");
+    expect(next.decision.retryAfter).toBe(until);
+
+    // Other accounts are not affected.
+    const elsewhere = await rt.deps.gate.propose(linkedinProposal("li", "other"), agent("li"));
+    expect(elsewhere.decision.verdict).toBe("require_approval");
+  });
+
+  it("an unsubscribe suppresses the person on that channel only, and lowers trust", async () => {
+    await seedAcme(rt.deps, "acme");
+    const sent = await sentEmail("acme");
+    const before = await rt.deps.trust.get("writer", "email.send");
+
+    rt.clock.advance(3_600_000);
+    const result = await recordOutcome(
+      rt.deps,
+      { decisionId: sent.decisionId, type: "unsubscribed" },
+      approver,
+    );
+    expect(result.effects).toEqual(["person acme-jane suppressed on email"]);
+    const suppressions = await rt.deps.kb.suppressionsFor("acme", "acme-jane");
+    expect(suppressions).toHaveLength(1);
+    expect(suppressions[0]).toMatchObject({ kind: "person", value: "acme-jane", channels: ["email"] });
+    const after = await rt.deps.trust.get("writer", "email.send");
+    expect(after?.failures).toBeGreaterThan(before?.failures ?? 0);
+    // An unsubscribe is no reply: the account is not paused.
+    expect(await rt.deps.pauses.list()).toEqual([]);
+
+    // Four days later (past the 72 h email cooldown): email to Jane is blocked by the suppression...
+    rt.clock.advance(4 * DAY);
+    const email = await rt.deps.gate.propose(emailProposal("sdr", "acme"), agent("sdr"));
+    expect(email.decision.verdict).toBe("block");
+    const suppression = email.decision.checks.find((c) => c.check === "suppression");
+    expect(suppression?.result).toBe("fail");
+    expect(suppression?.detail).toContain("unsubscribed from email");
+
+    // ...while LinkedIn to Jane is still allowed through the suppression check.
+    const linkedin = await rt.deps.gate.propose(linkedinProposal("li", "acme"), agent("li"));
+    expect(linkedin.decision.checks.find((c) => c.check === "suppression")?.result).toBe("pass");
+    expect(linkedin.decision.verdict).toBe("require_approval");
+  });
+
+  it("a prospect who unsubscribes during the override window is not contacted", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 2);
+    const { decision } = await rt.deps.gate.propose(emailProposal("writer", "acme"), agent("writer"));
+    expect(decision.verdict).toBe("schedule");
+
+    rt.clock.advance(10 * 60_000);
+    // Nothing was sent yet, so the unsubscribe is attributed to no touch: suppressed on every channel.
+    const result = await recordOutcome(rt.deps, { personId: "acme-jane", type: "unsubscribed" }, approver);
+    expect(result.attributedTo).toBeNull();
+
+    rt.clock.set(Date.parse(decision.executeAt as string));
+    expect(await rt.scheduler.tick()).toBe(1);
+    const after = await rt.deps.decisions.getDecision(decision.decisionId);
+    expect(after?.status).toBe("vetoed");
+    expect(rt.sandbox.entries).toEqual([]);
+    expect(await rt.deps.decisions.getContactState("acme")).toMatchObject({ touches: [] });
+    expect(await touchCounters(rt, "writer", "email")).toEqual({ agent: 0, channel: 0 });
+    expect(await dueFor(rt, decision.decisionId)).toEqual([]);
+    expect((await decisionEvents(rt, decision.decisionId)).map((e) => e.type)).toEqual([
+      "decided",
+      "revalidation_failed",
+    ]);
+  });
+
+  it("a repeated outcomeId is recorded once and teaches trust once", async () => {
+    await seedAcme(rt.deps, "acme");
+    const sent = await sentEmail("acme");
+    const body = { decisionId: sent.decisionId, type: "opened" as const, outcomeId: "o-open-1" };
+    await recordOutcome(rt.deps, body, approver);
+    const once = await rt.deps.trust.get("writer", "email.send");
+    const again = await recordOutcome(rt.deps, body, approver);
+    expect(again).toMatchObject({ duplicate: true, attributedTo: sent.decisionId });
+    expect(await rt.deps.trust.get("writer", "email.send")).toEqual(once);
+    expect((await rt.deps.decisions.getDecision(sent.decisionId))?.outcomes).toHaveLength(1);
+  });
+});
