@@ -20,6 +20,45 @@ export default defineConfig({
           globalSetup: ["test/setup/dynamodb-local.ts"],
         },
       },
+      // Agents, the simulated market and the CI demo run on their own DynamoDB Local.
+      {
+        extends: true,
+        test: {
+          name: "agents",
+          include: ["test/agents/**/*.test.ts", "test/sim/**/*.test.ts"],
+          globalSetup: ["test/setup/dynamodb-local.ts"],
+          testTimeout: 300_000,
+        },
+      },
+      // Real connectors against local HTTP servers: no database needed.
+      { extends: true, test: { name: "connectors", include: ["test/connectors/**/*.test.ts"] } },
+      // Synthesis only: the CDK app, template assertions and cdk-nag (no DynamoDB).
+      {
+        extends: true,
+        test: {
+          name: "infra",
+          include: ["test/infra/**/*.test.ts"],
+          exclude: ["test/infra/**/*.dynamodb.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
+      // Lambda handlers with real AWS event payloads, and the synthesized state machine executed,
+      // against their own DynamoDB Local.
+      {
+        extends: true,
+        test: {
+          name: "aws",
+          include: ["test/handlers/**/*.test.ts", "test/infra/**/*.dynamodb.test.ts"],
+          globalSetup: ["test/setup/dynamodb-local.ts"],
+          hookTimeout: 300_000,
+          env: {
+            POWERTOOLS_LOG_LEVEL: "SILENT",
+            POWERTOOLS_METRICS_DISABLED: "true",
+            POWERTOOLS_TRACE_ENABLED: "false",
+          },
+        },
+      },
     ],
   },
 });

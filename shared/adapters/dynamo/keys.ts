@@ -46,6 +46,8 @@ export const stateKeys = {
     return { at: Date.parse(at ?? ""), decisionId: decisionId ?? "", kind: kind as DueItem["kind"] };
   },
   token: (tokenHash: string): Key => ({ pk: `TOKEN#${tokenHash}`, sk: "TOKEN" }),
+  /** The Step Functions task token a level-1 decision's workflow waits on (AWS only). */
+  approvalWait: (decisionId: string): Key => ({ pk: `APPROVALWAIT#${decisionId}`, sk: "TASKTOKEN" }),
 };
 
 export const LEDGER_INDEXES = ["byAccount", "byPerson", "byAgent", "byStatus"] as const;
@@ -91,3 +93,52 @@ export const decisionStream = streams.decision;
 export const trustStream = streams.trust;
 export const SPEC_STREAM = streams.spec;
 export const pauseStream = streams.pause;
+
+/**
+ * Keys of the agents' side of the knowledge base (directory, learned ring, semantic memory) and of the
+ * agent runtime's retry queue, all in the state table. Items hang off the same ACCOUNT#/PERSON#
+ * partitions as the structured records they describe, so one Query reads an account's extras.
+ */
+export const agentKeys = {
+  /** One partition listing every account, so agents can enumerate without a table scan. */
+  directoryAccount: (accountId: string): Key => ({ pk: "DIRECTORY#ACCOUNTS", sk: `ACCOUNT#${accountId}` }),
+  directoryPartition: "DIRECTORY#ACCOUNTS",
+  personAtAccount: (accountId: string, personId: string): Key => ({
+    pk: `ACCOUNT#${accountId}`,
+    sk: `PERSON#${personId}`,
+  }),
+  accountPartition: (accountId: string) => `ACCOUNT#${accountId}`,
+  personPrefix: "PERSON#",
+  fact: (accountId: string, factId: string): Key => ({ pk: `ACCOUNT#${accountId}`, sk: `FACT#${factId}` }),
+  factPrefix: "FACT#",
+  committee: (accountId: string): Key => ({ pk: `ACCOUNT#${accountId}`, sk: "COMMITTEE" }),
+  accountFlags: (accountId: string): Key => ({ pk: `ACCOUNT#${accountId}`, sk: "AGENTFLAGS" }),
+  classification: (personId: string): Key => ({ pk: `PERSON#${personId}`, sk: "CLASSIFICATION" }),
+  leadListEntry: (date: string, accountId: string): Key => ({
+    pk: `LEADLIST#${date}`,
+    sk: `ACCOUNT#${accountId}`,
+  }),
+  leadListPartition: (date: string) => `LEADLIST#${date}`,
+  audienceSynced: (audienceId: string): Key => ({ pk: "AUDIENCE", sk: `SYNCED#${audienceId}` }),
+  audiencePartition: "AUDIENCE",
+  intentWeights: (): Key => ({ pk: "LEARNED", sk: "INTENT_WEIGHTS" }),
+  templateStat: (variant: string, persona: string, industry: string): Key => ({
+    pk: "LEARNED#TEMPLATES",
+    sk: `${variant}#${persona}#${industry.toLowerCase()}`,
+  }),
+  templatePartition: "LEARNED#TEMPLATES",
+  reviewTally: (actionType: string, persona: string, industry: string): Key => ({
+    pk: "LEARNED#REVIEWS",
+    sk: `${actionType}#${persona}#${industry.toLowerCase()}`,
+  }),
+  emergedRule: (ruleId: string): Key => ({ pk: "LEARNED#RULES", sk: ruleId }),
+  rulesPartition: "LEARNED#RULES",
+  memoryDoc: (scope: string, docId: string): Key => ({ pk: `MEMORY#${scope}`, sk: `DOC#${docId}` }),
+  memoryPartition: (scope: string) => `MEMORY#${scope}`,
+  agentRetry: (agentId: string, at: number, proposalId: string): Key => ({
+    pk: `AGENTRETRY#${agentId}`,
+    sk: `${new Date(at).toISOString()}#${proposalId}`,
+  }),
+  agentRetryPartition: (agentId: string) => `AGENTRETRY#${agentId}`,
+  agentRetryUpTo: (at: number) => `${new Date(at).toISOString()}#~`,
+};

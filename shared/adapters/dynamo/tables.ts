@@ -61,7 +61,11 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
  * only switched on when item expiry times come from the real clock: with a simulated clock set in the
  * past, DynamoDB Local would sweep away live state. Correctness never depends on TTL either way.
  */
-export async function ensureTables(client: DynamoDBClient, names: TableNames, options: { ttl: boolean } = { ttl: true }): Promise<void> {
+export async function ensureTables(
+  client: DynamoDBClient,
+  names: TableNames,
+  options: { ttl: boolean } = { ttl: true },
+): Promise<void> {
   for (const def of tableDefinitions(names)) {
     try {
       await client.send(new CreateTableCommand(def));

@@ -1,0 +1,4 @@
+import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
+
+/** API Gateway HTTP API (payload v2) for the "knowledge" routes of shared/http/routes.ts. */
+export const handler = apiHandler("knowledge", lazyRuntime());

@@ -1,0 +1,18 @@
+import type { EventBridgeEvent } from "aws-lambda";
+import { z } from "zod";
+import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
+import { parseWith } from "../../shared/domain/validation.ts";
+import type { AwsRuntime } from "../../shared/runtime/aws.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { awsConnector } from "../../shared/runtime/aws-s3.ts";
+import { executeStep } from "../../shared/usecases/workflow.ts";
+
+const Detail = z.object({ decisionId: z.string().min(1) }).loose();
+
+/** EventBridge target of `decision.made` with status dispatched (level 3): execute it. */
+export const makeHandler = (runtime: () => AwsRuntime) =>
+  lambdaHandler(async (event: EventBridgeEvent<string, unknown>) =>
+    executeStep(runtime().deps, parseWith(Detail, event.detail, "detail")),
+  );
+
+export const handler = makeHandler(lazyRuntime((env) => ({ connector: awsConnector(env) })));

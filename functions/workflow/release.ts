@@ -1,0 +1,10 @@
+import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
+import type { AwsRuntime } from "../../shared/runtime/aws.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { releaseStep } from "../../shared/usecases/workflow.ts";
+
+/** State machine Task "Release": the override window closed; re-validate and dispatch. */
+export const makeHandler = (runtime: () => AwsRuntime) =>
+  lambdaHandler(async (input: unknown) => releaseStep(runtime().deps, input));
+
+export const handler = makeHandler(lazyRuntime());

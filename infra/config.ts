@@ -1,0 +1,93 @@
+/**
+ * Deployment configuration, from CDK context (`cdk.json` or `-c key=value`), validated with zod so a
+ * wrong value fails the synth with the field's name instead of deploying something unexpected.
+ */
+import { z } from "zod";
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** Context values given on the command line arrive as strings; JSON-ish ones are parsed here. */
+const jsonish = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => {
+    if (typeof v !== "string") return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }, schema);
+
+export const HarnessConfig = z
+  .object({
+    /** Prefix of every named resource; several stages can share an account. @default "dev" */
+    stage: z
+      .string()
+      // Bounded so derived names (the archive bucket: <stage>-harness-archive-<account>-<region>) fit.
+      .regex(/^[a-z][a-z0-9-]{1,15}$/, "lowercase letters, digits and dashes, 2-16 characters")
+      .default("dev"),
+    /** Used when a scheduled decision carries no executeAt (the spec normally sets it). @default 30 */
+    overrideWindowMinutes: positiveInt.max(24 * 60).default(30),
+    /** The longest a level-1 workflow waits for a review before the decision expires. @default 72 */
+    approvalTimeoutHours: positiveInt.max(24 * 364).default(72),
+    /** The Bedrock model agents call through the ModelClient port. */
+    bedrockModelId: z.string().min(1).default("anthropic.claude-3-5-haiku-20241022-v1:0"),
+    /** Connector name -> Secrets Manager secret ARN; only the executor functions may read them. */
+    connectorSecretArns: jsonish(
+      z.record(
+        z.string().regex(/^[a-z][a-z0-9_-]*$/),
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+            "a Secrets Manager secret ARN",
+          ),
+      ),
+    ).default({}),
+    /** Object Lock (governance mode) on the archive bucket, for regulated users. @default false */
+    archiveObjectLock: jsonish(z.boolean()).default(false),
+    /** Days archived objects are locked for when archiveObjectLock is on. @default 365 */
+    archiveLockDays: positiveInt.max(36500).default(365),
+    /** CloudWatch Logs retention for functions, API and state machine logs. @default 90 */
+    logRetentionDays: z.coerce
+      .number()
+      .int()
+      .refine(
+        (d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653].includes(d),
+        {
+          message: "a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 180, 365, ...)",
+        },
+      )
+      .default(90),
+    /** API throttling (steady requests per second and burst). @default 50 / 100 */
+    apiRateLimit: positiveInt.default(50),
+    apiBurstLimit: positiveInt.default(100),
+    /** IANA time zone the agents' cron expressions are read in. @default "UTC" */
+    scheduleTimezone: z.string().min(1).default("UTC"),
+    /** Where alarms notify (an SNS topic is created; subscribe this address if given). */
+    alarmEmail: z.email().optional(),
+  })
+  .strict();
+export type HarnessConfig = z.infer<typeof HarnessConfig>;
+
+export const CONTEXT_KEY = "harness";
+
+/**
+ * Read `harness` from context (an object in cdk.json) and any `harness:<key>` overrides given with
+ * `-c harness:stage=prod`.
+ */
+export function configFromContext(tryGet: (key: string) => unknown): HarnessConfig {
+  const base = tryGet(CONTEXT_KEY);
+  const raw: Record<string, unknown> = {
+    ...(typeof base === "string" ? JSON.parse(base) : ((base as Record<string, unknown> | undefined) ?? {})),
+  };
+  for (const key of Object.keys(HarnessConfig.shape)) {
+    const v = tryGet(`${CONTEXT_KEY}:${key}`);
+    if (v !== undefined) raw[key] = v;
+  }
+  const result = HarnessConfig.safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${CONTEXT_KEY}.${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid CDK context: ${issues.join("; ")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,118 @@
+import { Duration, Stack, type TimeZone } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from "aws-cdk-lib/aws-scheduler";
+import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { AgentMeta } from "../../shared/agents/definition.ts";
+import { schedulerExpression } from "../cron.ts";
+import { ackInvokeVersions } from "../nag-suppressions.ts";
+import { DDB, grantTable } from "./data-access.ts";
+import { HarnessFunction } from "./harness-function.ts";
+
+/** The role an agent's code runs as; the API reads the agent id from the role session. */
+export const agentRoleName = (stage: string, agentId: string) =>
+  `${stage}-harness-agent-${agentId}`.slice(0, 64);
+
+export const AGENT_ENTRY = "functions/agents/handler.ts";
+
+export interface AgentFunctionsProps {
+  stage: string;
+  agents: AgentMeta[];
+  apiUrl: string;
+  /** `execute-api:Invoke` ARN of POST /v1/proposals: the only route an agent may call. */
+  proposeRouteArn: string;
+  state: ITable;
+  bedrockModelId: string;
+  scheduleTimezone: TimeZone;
+  deadLetterQueue: IQueue;
+  logRetention: RetentionDays;
+}
+
+/**
+ * One function per registered agent (shared/agents/registry.ts), running as role
+ * `<stage>-harness-agent-<id>`: it may read the knowledge base, call its model and propose through
+ * the API, and nothing else: no ledger writes, no connectors. Scheduled triggers become EventBridge
+ * Scheduler schedules; event triggers become rules (see EventRouting).
+ */
+export class AgentFunctions extends Construct {
+  readonly functions = new Map<string, IFunction>();
+  readonly harnessFunctions: HarnessFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: AgentFunctionsProps) {
+    super(scope, id);
+    const modelArn = Stack.of(this).formatArn({
+      service: "bedrock",
+      account: "",
+      resource: "foundation-model",
+      resourceName: props.bedrockModelId,
+    });
+    for (const agent of props.agents) {
+      const cid = `Agent${agent.id.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase())}`;
+      const f = new HarnessFunction(this, cid, {
+        stage: props.stage,
+        logRetention: props.logRetention,
+        entry: AGENT_ENTRY,
+        description: `Agent ${agent.id}: ${agent.description}`.slice(0, 256),
+        roleName: agentRoleName(props.stage, agent.id),
+        invocation: "async",
+        timeout: Duration.minutes(5),
+        memorySize: 1024,
+        environment: {
+          AGENT_ID: agent.id,
+          HARNESS_API_URL: props.apiUrl,
+          STATE_TABLE: props.state.tableName,
+          BEDROCK_MODEL_ID: props.bedrockModelId,
+        },
+      });
+      grantTable(f.role, props.state, DDB.read);
+      f.role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+          resources: [modelArn],
+        }),
+      );
+      f.role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ["execute-api:Invoke"],
+          resources: [props.proposeRouteArn],
+        }),
+      );
+      f.fn.configureAsyncInvoke({
+        onFailure: new SqsDestination(props.deadLetterQueue),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      });
+      let schedulerRole: Role | undefined;
+      agent.triggers.forEach((t, i) => {
+        if (t.kind !== "schedule") return;
+        if (!schedulerRole) {
+          schedulerRole = new Role(this, `${cid}SchedulerRole`, {
+            assumedBy: new ServicePrincipal("scheduler.amazonaws.com"),
+            description: `EventBridge Scheduler invoking agent ${agent.id}`,
+          });
+          ackInvokeVersions(schedulerRole, f.fn, `The scheduler role of agent ${agent.id}`);
+        }
+        new Schedule(this, `${cid}Schedule${i}`, {
+          description: t.description ?? `${agent.id}: ${t.cron}`,
+          schedule: ScheduleExpression.expression(schedulerExpression(t.cron), props.scheduleTimezone),
+          target: new LambdaInvoke(f.fn, {
+            input: ScheduleTargetInput.fromObject({ agentId: agent.id, trigger: "schedule", cron: t.cron }),
+            role: schedulerRole,
+            deadLetterQueue: props.deadLetterQueue,
+            retryAttempts: 3,
+            maxEventAge: Duration.hours(1),
+          }),
+        });
+      });
+      this.functions.set(agent.id, f.fn);
+      this.harnessFunctions.push(f);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { Duration } from "aws-cdk-lib";
+import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { Alias } from "aws-cdk-lib/aws-kms";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+
+export interface HarnessAlarmsProps {
+  stage: string;
+  functions: Record<string, IFunction>;
+  queues: Record<string, IQueue>;
+  stateMachine: IStateMachine;
+  /** Subscribed to the alarm topic when given. */
+  email?: string;
+}
+
+/** Anything in a dead-letter queue, any function error, any failed workflow: someone should look. */
+export class HarnessAlarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: HarnessAlarmsProps) {
+    super(scope, id);
+    this.topic = new Topic(this, "Topic", {
+      topicName: `${props.stage}-harness-alarms`,
+      enforceSSL: true,
+      masterKey: Alias.fromAliasName(this, "SnsKey", "alias/aws/sns"),
+    });
+    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+    const action = new SnsAction(this.topic);
+    const add = (alarm: Alarm) => {
+      alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    };
+    for (const [name, queue] of Object.entries(props.queues)) {
+      add(
+        new Alarm(this, `${name}Depth`, {
+          alarmDescription: `Messages waiting in dead-letter queue ${name}`,
+          metric: queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(5),
+            statistic: "Maximum",
+          }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const [name, fn] of Object.entries(props.functions)) {
+      add(
+        new Alarm(this, `${name}Errors`, {
+          alarmDescription: `Errors in function ${name}`,
+          metric: fn.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    add(
+      new Alarm(this, "WorkflowFailures", {
+        alarmDescription: "Approval workflow executions failed, timed out or were aborted",
+        metric: props.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: "Sum" }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+}

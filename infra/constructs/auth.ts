@@ -1,0 +1,70 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  FeaturePlan,
+  Mfa,
+  UserPool,
+  type UserPoolClient,
+} from "aws-cdk-lib/aws-cognito";
+import { Construct } from "constructs";
+import { ROLES } from "../../shared/usecases/principal.ts";
+import { ack } from "../nag-suppressions.ts";
+
+export interface HarnessAuthProps {
+  stage: string;
+}
+
+/**
+ * People sign in with a Cognito user pool; their groups (approver, admin, viewer) arrive in the JWT's
+ * `cognito:groups` claim, which shared/http/principal-from-event.ts turns into roles. Sign-up is
+ * admin-only: the first admin is created with the CLI (docs/deployment.md).
+ */
+export class HarnessAuth extends Construct {
+  readonly userPool: UserPool;
+  readonly client: UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: HarnessAuthProps) {
+    super(scope, id);
+    this.userPool = new UserPool(this, "Users", {
+      userPoolName: `${props.stage}-harness-users`,
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { sms: false, otp: true },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.ESSENTIALS,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    ack(
+      this.userPool,
+      "AwsSolutions-COG8",
+      "The Plus tier's threat protection is priced per active user; this pool has admin-created users only (no self sign-up), TOTP MFA required and a 14-character password policy. Regulated users can switch featurePlan to PLUS.",
+    );
+    this.client = this.userPool.addClient("Console", {
+      userPoolClientName: `${props.stage}-harness-console`,
+      // SRP for browsers; admin password auth lets an operator with IAM credentials sign in from the CLI.
+      authFlows: { userSrp: true, adminUserPassword: true },
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(7),
+    });
+    for (const group of ROLES) {
+      new CfnUserPoolGroup(this, `Group${group[0]?.toUpperCase()}${group.slice(1)}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: group,
+        description: `Harness ${group}s`,
+      });
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { ack } from "../nag-suppressions.ts";
+
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface HarnessFunctionProps {
+  /** The entry file, relative to the repository root (e.g. `functions/api/proposals.ts`). */
+  entry: string;
+  description: string;
+  stage: string;
+  logRetention: RetentionDays;
+  environment?: Record<string, string>;
+  /** @default 512 */
+  memorySize?: number;
+  /** @default Duration.seconds(10) */
+  timeout?: Duration;
+  /** The role's name; agents' roles are named so the API can tell which agent calls. @default generated */
+  roleName?: string;
+  /**
+   * How the function is invoked, which decides where its failures go: synchronous callers (API
+   * Gateway, Step Functions) see the error; stream mappings and async invokers have their own
+   * on-failure destinations, configured by the construct that wires them.
+   */
+  invocation: "api" | "task" | "stream" | "async";
+}
+
+const DLQ_REASON: Record<HarnessFunctionProps["invocation"], string> = {
+  api: "Invoked synchronously by API Gateway only: the caller receives the error; there is no asynchronous event to dead-letter.",
+  task: "Invoked synchronously by Step Functions: the state machine retries and then routes the failure to its Fail state and the workflow-failures queue.",
+  stream:
+    "Invoked by a DynamoDB Streams event source mapping, whose own on-failure destination (an SQS DLQ) receives failed batches; a function DLQ never applies to stream invocations.",
+  async:
+    "Asynchronous failures go to the on-failure destination of its EventInvokeConfig (an SQS queue), which supersedes the legacy function DLQ.",
+};
+
+/** The bundling every function shares: ESM for Node 24, the SDK clients bundled so only used ones ship. */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: "node24",
+  mainFields: ["module", "main"],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  externalModules: [],
+  forceDockerBundling: false,
+  // Some dependencies (X-Ray SDK) are CommonJS and call require() inside the ESM bundle.
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+};
+
+/**
+ * One Lambda function with the house defaults: Node 24 (the latest Lambda offers) on ARM64, its own role (no managed
+ * policies; log writes scoped to its own log group), JSON logs with a retention, X-Ray tracing,
+ * explicit memory and timeout, and Powertools configured through the environment.
+ */
+export class HarnessFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: HarnessFunctionProps) {
+    super(scope, id);
+    const name = `${props.stage}-harness-${id.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()}`.slice(
+      0,
+      64,
+    );
+    this.logGroup = new LogGroup(this, "Logs", {
+      logGroupName: `/aws/lambda/${name}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Execution role of ${name}`,
+      ...(props.roleName ? { roleName: props.roleName } : {}),
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.fn = new NodejsFunction(this, "Fn", {
+      functionName: name,
+      description: props.description,
+      entry: `${REPO_ROOT}${props.entry}`,
+      handler: "handler",
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      tracing: Tracing.ACTIVE,
+      bundling: BUNDLING,
+      environment: {
+        NODE_OPTIONS: "--enable-source-maps",
+        POWERTOOLS_SERVICE_NAME: "agent-harness",
+        POWERTOOLS_METRICS_NAMESPACE: "AgentHarness",
+        HARNESS_STAGE: props.stage,
+        ...props.environment,
+      },
+    });
+    ack(this.fn, "Serverless-LambdaDLQ", DLQ_REASON[props.invocation]);
+    ack(
+      this.role,
+      "AwsSolutions-IAM5[Resource::*]",
+      props.invocation === "stream"
+        ? "X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and dynamodb:ListStreams (which the stream event source mapping needs; it lists stream ARNs, no data) do not support resource-level permissions; every other statement names its resources."
+        : "X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support resource-level permissions; every other statement of this role names its resources.",
+    );
+  }
+}

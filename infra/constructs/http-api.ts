@@ -1,0 +1,118 @@
+import { Stack } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+} from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { UserPool, UserPoolClient } from "aws-cdk-lib/aws-cognito";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { Route } from "../../shared/http/routes.ts";
+import { ack } from "../nag-suppressions.ts";
+
+export interface HarnessHttpApiProps {
+  stage: string;
+  routes: Route[];
+  /** The function serving each route group. */
+  functions: Record<Route["group"], IFunction>;
+  userPool: UserPool;
+  client: UserPoolClient;
+  rateLimit: number;
+  burstLimit: number;
+  logRetention: RetentionDays;
+}
+
+/** Agent-only routes use IAM (SigV4 with a `harness-agent-<id>` role); every other route a Cognito JWT. */
+export const authorizationFor = (route: Route): "public" | "iam" | "jwt" =>
+  route.roles === "public"
+    ? "public"
+    : route.roles.length > 0 && route.roles.every((r) => r === "agent")
+      ? "iam"
+      : "jwt";
+
+/**
+ * The HTTP API: one route per entry of shared/http/routes.ts, integrated with its group's function;
+ * a stage with throttling and JSON access logs. The handlers re-check roles (defence in depth).
+ */
+export class HarnessHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: HarnessHttpApiProps) {
+    super(scope, id);
+    const region = Stack.of(this).region;
+    this.api = new HttpApi(this, "Api", {
+      apiName: `${props.stage}-harness`,
+      description: "Agent harness API (/v1)",
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, "AccessLogs", { retention: props.logRetention });
+    this.stage = new HttpStage(this, "Stage", {
+      httpApi: this.api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            ip: "$context.identity.sourceIp",
+            requestTime: "$context.requestTime",
+            method: "$context.httpMethod",
+            path: "$context.path",
+            routeKey: "$context.routeKey",
+            status: "$context.status",
+            protocol: "$context.protocol",
+            responseLength: "$context.responseLength",
+            latency: "$context.responseLatency",
+            integrationError: "$context.integrationErrorMessage",
+            authorizerError: "$context.authorizer.error",
+            principal: "$context.identity.userArn",
+          }),
+        ),
+      },
+    });
+    const jwt = new HttpJwtAuthorizer(
+      "Cognito",
+      `https://cognito-idp.${region}.amazonaws.com/${props.userPool.userPoolId}`,
+      { jwtAudience: [props.client.userPoolClientId], identitySource: ["$request.header.Authorization"] },
+    );
+    const iam = new HttpIamAuthorizer();
+    const integrations = new Map<Route["group"], HttpLambdaIntegration>();
+    for (const route of props.routes) {
+      let integration = integrations.get(route.group);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${route.group}Integration`, props.functions[route.group]);
+        integrations.set(route.group, integration);
+      }
+      const auth = authorizationFor(route);
+      const authorizer: IHttpRouteAuthorizer | undefined =
+        auth === "iam" ? iam : auth === "jwt" ? jwt : undefined;
+      const added = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        ...(authorizer ? { authorizer } : {}),
+      });
+      if (auth === "public")
+        for (const r of added)
+          ack(
+            r,
+            "AwsSolutions-APIG4",
+            `${route.method} ${route.path} is the unauthenticated liveness probe: it returns only status and server time, reads no data and is throttled with the stage.`,
+          );
+    }
+  }
+
+  /** The ARN pattern a caller needs `execute-api:Invoke` on for one route. */
+  routeArn(method: Route["method"], path: string): string {
+    return this.api.arnForExecuteApi(method, path, this.stage.stageName);
+  }
+}

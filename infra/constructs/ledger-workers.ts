@@ -1,0 +1,114 @@
+import { Duration } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Queue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { ackArchivePrefix } from "../nag-suppressions.ts";
+import { archiveBucketName, archiveObjectsArn } from "./buckets.ts";
+import { deadLetterQueue } from "./dead-letter-queue.ts";
+import { HarnessFunction } from "./harness-function.ts";
+
+export interface LedgerWorkersProps {
+  stage: string;
+  ledger: ITable;
+  stateMachineArn: string;
+  overrideWindowSeconds: number;
+  approvalTimeoutSeconds: number;
+  logRetention: RetentionDays;
+}
+
+/**
+ * The ledger stream's two consumers: the archiver (every new image -> S3 NDJSON gzip by date) and
+ * the workflow starter (new DECISION items that wait -> one Step Functions execution each). Both
+ * retry with bisection and send what never succeeds to their own dead-letter queue.
+ */
+export class LedgerWorkers extends Construct {
+  readonly archiver: HarnessFunction;
+  readonly starter: HarnessFunction;
+  readonly queues: Queue[];
+
+  constructor(scope: Construct, id: string, props: LedgerWorkersProps) {
+    super(scope, id);
+    const common = { stage: props.stage, logRetention: props.logRetention };
+    this.archiver = new HarnessFunction(this, "Archiver", {
+      ...common,
+      entry: "functions/ledger/archiver.ts",
+      description: "Ledger stream -> S3 NDJSON (gzip), partitioned by date",
+      invocation: "stream",
+      timeout: Duration.seconds(60),
+      environment: { ARCHIVE_BUCKET: archiveBucketName(props.stage) },
+    });
+    this.archiver.role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["s3:PutObject"],
+        resources: [archiveObjectsArn(props.stage, "decisions"), archiveObjectsArn(props.stage, "events")],
+      }),
+    );
+    for (const prefix of ["decisions", "events"])
+      ackArchivePrefix(
+        this.archiver.role,
+        props.stage,
+        prefix,
+        `The archiver writes new NDJSON objects with generated keys under ${prefix}/ only; it cannot read, delete or write elsewhere.`,
+      );
+    const archiverDlq = deadLetterQueue(this, "ArchiverDlq", `${props.stage}-harness-archiver-dlq`);
+    this.archiver.fn.addEventSource(
+      new DynamoEventSource(props.ledger, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 500,
+        maxBatchingWindow: Duration.seconds(30),
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        onFailure: new SqsDlq(archiverDlq),
+      }),
+    );
+
+    this.starter = new HarnessFunction(this, "WorkflowStarter", {
+      ...common,
+      entry: "functions/ledger/workflow-starter.ts",
+      description: "New waiting decisions -> one approval workflow execution each",
+      invocation: "stream",
+      timeout: Duration.seconds(30),
+      environment: {
+        STATE_MACHINE_ARN: props.stateMachineArn,
+        OVERRIDE_WINDOW_SECONDS: String(props.overrideWindowSeconds),
+        APPROVAL_TIMEOUT_SECONDS: String(props.approvalTimeoutSeconds),
+      },
+    });
+    this.starter.role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["states:StartExecution"],
+        resources: [props.stateMachineArn],
+      }),
+    );
+    const starterDlq = deadLetterQueue(this, "StarterDlq", `${props.stage}-harness-workflow-starter-dlq`);
+    this.starter.fn.addEventSource(
+      new DynamoEventSource(props.ledger, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 50,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(starterDlq),
+        // Only a decision's first image (an INSERT) of the statuses that wait starts a workflow.
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual("INSERT"),
+            dynamodb: {
+              NewImage: {
+                sk: { S: FilterRule.isEqual("DECISION") },
+                status: { S: FilterRule.or("scheduled", "pending_approval") },
+              },
+            },
+          }),
+        ],
+      }),
+    );
+    this.queues = [archiverDlq, starterDlq];
+  }
+}

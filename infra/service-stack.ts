@@ -1,0 +1,309 @@
+import { CfnOutput, Duration, Stack, type StackProps, TimeZone } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { type IEventBus, Rule } from "aws-cdk-lib/aws-events";
+import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
+import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
+import type { Construct } from "constructs";
+import { LEDGER_INDEXES } from "../shared/adapters/dynamo/keys.ts";
+import type { AgentMeta } from "../shared/agents/definition.ts";
+import { ROUTES, type Route } from "../shared/http/routes.ts";
+import { agentEventRoutes, EVENT_ROUTES } from "../shared/runtime/event-routes.ts";
+import type { HarnessConfig } from "./config.ts";
+import { AgentFunctions } from "./constructs/agent-functions.ts";
+import { HarnessAlarms } from "./constructs/alarms.ts";
+import { ApprovalWorkflow, stateMachineArn } from "./constructs/approval-workflow.ts";
+import { HarnessAuth } from "./constructs/auth.ts";
+import { archiveBucketName, archiveObjectsArn } from "./constructs/buckets.ts";
+import { DDB, grantTable } from "./constructs/data-access.ts";
+import { deadLetterQueue } from "./constructs/dead-letter-queue.ts";
+import { EventRouting } from "./constructs/event-routing.ts";
+import { HarnessFunction } from "./constructs/harness-function.ts";
+import { HarnessHttpApi } from "./constructs/http-api.ts";
+import { LedgerWorkers } from "./constructs/ledger-workers.ts";
+import { ackArchivePrefix } from "./nag-suppressions.ts";
+
+export interface ServiceStackProps extends StackProps {
+  config: HarnessConfig;
+  stateTable: ITable;
+  ledgerTable: ITable;
+  archiveBucket: IBucket;
+  bus: IEventBus;
+  /** The agent registry (shared/agents/registry.ts); one function per entry. */
+  agents: AgentMeta[];
+}
+
+type Access = {
+  state?: readonly string[];
+  ledger?: readonly string[];
+  indexes?: boolean;
+  publish?: boolean;
+  signal?: boolean;
+};
+
+const RW = [...DDB.read, ...DDB.write];
+
+/** What each API group's function may do to the data, and nothing more. */
+const API_ACCESS: Record<Route["group"], Access> = {
+  health: {},
+  proposals: { state: RW, ledger: RW, publish: true },
+  decisions: { state: DDB.read, ledger: DDB.read, indexes: true },
+  reviews: { state: RW, ledger: RW, indexes: true, publish: true, signal: true },
+  // GET /v1/trust lists every trust record: the one Scan in the code base.
+  admin: { state: [...RW, "dynamodb:Scan"], ledger: RW, publish: true },
+  knowledge: { state: RW, ledger: RW, publish: true },
+};
+
+const pascal = (s: string) =>
+  s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
+
+/** Everything stateless: functions, the API, the workflow, routing, schedules and alarms. */
+export class ServiceStack extends Stack {
+  readonly api: HarnessHttpApi;
+  readonly workflow: ApprovalWorkflow;
+  readonly functions: Record<string, HarnessFunction> = {};
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const stage = config.stage;
+    const logRetention = config.logRetentionDays as RetentionDays;
+    const smArn = stateMachineArn(this, stage);
+    const env = {
+      STATE_TABLE: props.stateTable.tableName,
+      LEDGER_TABLE: props.ledgerTable.tableName,
+      EVENT_BUS_NAME: props.bus.eventBusName,
+    };
+    const grant = (f: HarnessFunction, a: Access) => {
+      if (a.state) grantTable(f.role, props.stateTable, a.state);
+      if (a.ledger)
+        grantTable(f.role, props.ledgerTable, a.ledger, a.indexes ? { indexes: LEDGER_INDEXES } : {});
+      if (a.publish) props.bus.grantPutEventsTo(f.role);
+      if (a.signal)
+        f.role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["states:SendTaskSuccess"],
+            resources: [smArn],
+          }),
+        );
+    };
+    type Extra = Partial<ConstructorParameters<typeof HarnessFunction>[2]> &
+      Pick<ConstructorParameters<typeof HarnessFunction>[2], "invocation">;
+    const fn = (cid: string, entry: string, description: string, extra: Extra) => {
+      const f = new HarnessFunction(this, cid, {
+        stage,
+        logRetention,
+        entry,
+        description,
+        environment: env,
+        ...extra,
+      });
+      this.functions[cid] = f;
+      return f;
+    };
+
+    // API: one function per route group.
+    const groups = [...new Set(ROUTES.map((r) => r.group))];
+    const apiFunctions = {} as Record<Route["group"], IFunction>;
+    for (const group of groups) {
+      const f = fn(`Api${pascal(group)}`, `functions/api/${group}.ts`, `HTTP API: ${group} routes`, {
+        invocation: "api",
+        memorySize: group === "proposals" ? 1024 : 512,
+      });
+      grant(f, API_ACCESS[group]);
+      apiFunctions[group] = f.fn;
+    }
+    const auth = new HarnessAuth(this, "Auth", { stage });
+    this.api = new HarnessHttpApi(this, "Http", {
+      stage,
+      routes: ROUTES,
+      functions: apiFunctions,
+      userPool: auth.userPool,
+      client: auth.client,
+      rateLimit: config.apiRateLimit,
+      burstLimit: config.apiBurstLimit,
+      logRetention,
+    });
+
+    // The approval workflow and its tasks.
+    const outboxBucket = archiveBucketName(stage);
+    const lifecycle: Access = { state: RW, ledger: RW, publish: true };
+    const release = fn(
+      "WorkflowRelease",
+      "functions/workflow/release.ts",
+      "Workflow task: release after the override window",
+      {
+        invocation: "task",
+      },
+    );
+    const expire = fn(
+      "WorkflowExpire",
+      "functions/workflow/expire.ts",
+      "Workflow task: expire an unreviewed approval",
+      {
+        invocation: "task",
+      },
+    );
+    const execute = fn(
+      "WorkflowExecute",
+      "functions/workflow/execute.ts",
+      "Workflow task: execute a dispatched decision",
+      {
+        invocation: "task",
+        timeout: Duration.seconds(30),
+        environment: {
+          ...env,
+          OUTBOX_BUCKET: outboxBucket,
+          CONNECTOR_SECRET_ARNS: JSON.stringify(config.connectorSecretArns),
+        },
+      },
+    );
+    const awaitApproval = fn(
+      "WorkflowAwaitApproval",
+      "functions/workflow/await-approval.ts",
+      "Workflow task: hold the approval task token",
+      {
+        invocation: "task",
+        environment: { ...env, APPROVAL_TIMEOUT_SECONDS: String(config.approvalTimeoutHours * 3600) },
+      },
+    );
+    for (const f of [release, expire, execute]) grant(f, lifecycle);
+    grantTable(awaitApproval.role, props.stateTable, ["dynamodb:PutItem", "dynamodb:DeleteItem"]);
+    grantTable(awaitApproval.role, props.ledgerTable, ["dynamodb:GetItem", "dynamodb:Query"]);
+    grant(awaitApproval, { signal: true });
+
+    // Only the executors reach the outside world: the outbox and the connectors' secrets.
+    const executeAllowed = fn(
+      "ExecuteAllowed",
+      "functions/events/execute-allowed.ts",
+      "decision.made (dispatched) -> execute",
+      {
+        invocation: "async",
+        timeout: Duration.seconds(30),
+        environment: {
+          ...env,
+          OUTBOX_BUCKET: outboxBucket,
+          CONNECTOR_SECRET_ARNS: JSON.stringify(config.connectorSecretArns),
+        },
+      },
+    );
+    grant(executeAllowed, lifecycle);
+    const secretArns = Object.values(config.connectorSecretArns);
+    for (const f of [execute, executeAllowed]) {
+      f.role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ["s3:PutObject"],
+          resources: [archiveObjectsArn(stage, "outbox")],
+        }),
+      );
+      ackArchivePrefix(
+        f.role,
+        stage,
+        "outbox",
+        "The dry-run connector writes one object per idempotency key under outbox/ only (conditional put, never overwrites).",
+      );
+      if (secretArns.length)
+        f.role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: secretArns,
+          }),
+        );
+    }
+
+    this.workflow = new ApprovalWorkflow(this, "Approval", {
+      stage,
+      release: release.fn,
+      expire: expire.fn,
+      execute: execute.fn,
+      awaitApproval: awaitApproval.fn,
+      logRetention,
+    });
+
+    // Ledger stream consumers.
+    const workers = new LedgerWorkers(this, "Ledger", {
+      stage,
+      ledger: props.ledgerTable,
+      stateMachineArn: this.workflow.stateMachine.stateMachineArn,
+      overrideWindowSeconds: config.overrideWindowMinutes * 60,
+      approvalTimeoutSeconds: config.approvalTimeoutHours * 3600,
+      logRetention,
+    });
+    this.functions.LedgerArchiver = workers.archiver;
+    this.functions.LedgerWorkflowStarter = workers.starter;
+
+    // Asynchronous paths: EventBridge deliveries, Lambda async invocations, schedules.
+    const eventsDlq = deadLetterQueue(this, "EventsDlq", `${stage}-harness-events-dlq`);
+    const asyncDlq = deadLetterQueue(this, "AsyncDlq", `${stage}-harness-async-dlq`);
+    executeAllowed.fn.configureAsyncInvoke({
+      onFailure: new SqsDestination(asyncDlq),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+    });
+    const agents = new AgentFunctions(this, "Agents", {
+      stage,
+      agents: props.agents,
+      apiUrl: this.api.api.apiEndpoint,
+      proposeRouteArn: this.api.routeArn("POST", "/v1/proposals"),
+      state: props.stateTable,
+      bedrockModelId: config.bedrockModelId,
+      scheduleTimezone: TimeZone.of(config.scheduleTimezone),
+      deadLetterQueue: asyncDlq,
+      logRetention,
+    });
+    agents.harnessFunctions.forEach((f) => {
+      this.functions[f.node.id] = f;
+    });
+    new EventRouting(this, "Routing", {
+      bus: props.bus,
+      routes: [...EVENT_ROUTES, ...agentEventRoutes(props.agents)],
+      targetFunction: (t) => {
+        if ("worker" in t) return executeAllowed.fn;
+        const f = agents.functions.get(t.agent);
+        if (!f) throw new Error(`event route names unknown agent ${t.agent}`);
+        return f;
+      },
+      deadLetterQueue: eventsDlq,
+    });
+
+    // A failed workflow execution lands in a queue a human works through, next to the alarm.
+    const workflowFailures = deadLetterQueue(this, "WorkflowFailures", `${stage}-harness-workflow-failures`);
+    new Rule(this, "WorkflowFailed", {
+      description: "Approval workflow executions that failed, timed out or were aborted",
+      eventPattern: {
+        source: ["aws.states"],
+        detailType: ["Step Functions Execution Status Change"],
+        detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [smArn] },
+      },
+    }).addTarget(new SqsQueue(workflowFailures, { deadLetterQueue: eventsDlq, retryAttempts: 8 }));
+
+    const queues = {
+      ArchiverDlq: workers.queues[0],
+      StarterDlq: workers.queues[1],
+      EventsDlq: eventsDlq,
+      AsyncDlq: asyncDlq,
+      WorkflowFailures: workflowFailures,
+    };
+    new HarnessAlarms(this, "Alarms", {
+      stage,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([k, f]) => [k, f.fn])),
+      queues: Object.fromEntries(Object.entries(queues).filter(([, q]) => q !== undefined)) as Record<
+        string,
+        never
+      >,
+      stateMachine: this.workflow.stateMachine,
+      ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.api.apiEndpoint });
+    new CfnOutput(this, "UserPoolId", { value: auth.userPool.userPoolId });
+    new CfnOutput(this, "UserPoolClientId", { value: auth.client.userPoolClientId });
+    new CfnOutput(this, "StateMachineArn", { value: this.workflow.stateMachine.stateMachineArn });
+  }
+}

@@ -1,0 +1,26 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { lambdaHandler, lazy } from "../adapters/aws/powertools.ts";
+import { createApi } from "../http/api.ts";
+import type { HttpResult } from "../http/respond.ts";
+import { ROUTES, type Route } from "../http/routes.ts";
+import { type AwsExtras, type AwsRuntime, createAwsRuntime } from "./aws.ts";
+import { type AwsEnv, parseAwsEnv } from "./aws-env.ts";
+
+/** The runtime of a function, built on the first invocation from its zod-parsed environment. */
+export const lazyRuntime = (extras: (env: AwsEnv) => AwsExtras = () => ({})) =>
+  lazy(() => {
+    const env = parseAwsEnv();
+    return createAwsRuntime(env, extras(env));
+  });
+
+/** The Lambda handler of one route group: the same API core the local server runs, fewer routes. */
+export function apiHandler(group: Route["group"], runtime: () => AwsRuntime) {
+  const routes = ROUTES.filter((r) => r.group === group);
+  let api: ((event: APIGatewayProxyEventV2) => Promise<HttpResult>) | undefined;
+  return lambdaHandler<APIGatewayProxyEventV2, HttpResult>(async (event, tools) => {
+    api ??= createApi(runtime().deps, { routes, log: (msg, data) => tools.logger.error(msg, data) });
+    const result = await api(event);
+    if (result.statusCode >= 500) tools.metrics.addMetric("ServerErrors", "Count", 1);
+    return result;
+  });
+}

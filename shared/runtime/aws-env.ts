@@ -1,0 +1,58 @@
+/**
+ * The Lambda functions' environment, parsed with zod once per container. Every variable a function
+ * may need is declared here; the CDK constructs set exactly the ones each function uses, and a
+ * missing one fails with a ConfigError naming it, at the point it is first needed.
+ */
+import { z } from "zod";
+import { toIssues } from "../domain/validation.ts";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const AwsEnv = z.object({
+  AWS_REGION: z.string().min(1).default("us-east-1"),
+  STATE_TABLE: z.string().min(1).optional(),
+  LEDGER_TABLE: z.string().min(1).optional(),
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  STATE_MACHINE_ARN: z.string().startsWith("arn:").optional(),
+  ARCHIVE_BUCKET: z.string().min(3).optional(),
+  OUTBOX_BUCKET: z.string().min(3).optional(),
+  /** Only for tests and local runs against DynamoDB Local; unset in AWS. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  OVERRIDE_WINDOW_SECONDS: seconds(1800),
+  APPROVAL_TIMEOUT_SECONDS: seconds(72 * 3600),
+  /** `{"hubspot":"arn:aws:secretsmanager:..."}`: connector credentials, read by the executors only. */
+  CONNECTOR_SECRET_ARNS: z
+    .string()
+    .default("{}")
+    .transform((s, ctx) => {
+      try {
+        return z.record(z.string(), z.string().startsWith("arn:")).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: "custom", message: "expected a JSON object of connector name to secret ARN" });
+        return z.NEVER;
+      }
+    }),
+  BEDROCK_MODEL_ID: z.string().min(1).optional(),
+});
+export type AwsEnv = z.infer<typeof AwsEnv>;
+
+export function parseAwsEnv(env: Record<string, string | undefined> = process.env): AwsEnv {
+  const result = AwsEnv.safeParse(env);
+  if (!result.success) {
+    const issues = toIssues(result.error);
+    throw new ConfigError(`invalid environment: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+  }
+  return result.data;
+}
+
+/** An optional variable this function needs after all. */
+export function required<K extends keyof AwsEnv>(env: AwsEnv, key: K): NonNullable<AwsEnv[K]> {
+  const value = env[key];
+  if (value === undefined || value === null)
+    throw new ConfigError(`environment variable ${String(key)} is required by this function`);
+  return value as NonNullable<AwsEnv[K]>;
+}

@@ -1,0 +1,81 @@
+/**
+ * The AWS wiring: the same DynamoDB adapters as the embedded default, EventBridge for events, and
+ * whatever extra adapters a function needs (connector, approval signal), passed in by the entry so a
+ * bundle only contains the SDK clients its function uses. Mirrors shared/runtime/local.ts.
+ */
+
+import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts";
+import { noTokenStore } from "../adapters/aws/no-token-store.ts";
+import { createDb, type Db } from "../adapters/dynamo/db.ts";
+import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
+import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
+import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
+import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
+import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
+import { systemClock } from "../adapters/local/clock.ts";
+import type { AppDeps } from "../http/routes.ts";
+import {
+  type ApprovalSignal,
+  type Clock,
+  type Connector,
+  type EventPublisher,
+  noApprovalSignal,
+} from "../ports.ts";
+import { Gate } from "../usecases/gate.ts";
+import { type AwsEnv, ConfigError, required } from "./aws-env.ts";
+
+export interface AwsExtras {
+  clock?: Clock;
+  /** Only the executors get one; everyone else fails loudly if they ever try to act. */
+  connector?: (db: Db, clock: Clock) => Connector;
+  /** Only the review routes release waiting workflows. */
+  approvals?: (db: Db) => ApprovalSignal;
+  events?: EventPublisher;
+}
+
+const noConnector: Connector = {
+  execute: async () => {
+    throw new ConfigError("this function has no connector: only the executor functions call connectors");
+  },
+};
+
+export function createAwsDb(env: AwsEnv): Db {
+  return createDb({
+    tables: { state: required(env, "STATE_TABLE"), ledger: required(env, "LEDGER_TABLE") },
+    region: env.AWS_REGION,
+    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
+  });
+}
+
+export interface AwsRuntime {
+  env: AwsEnv;
+  db: Db;
+  deps: AppDeps;
+}
+
+export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntime {
+  const db = createAwsDb(env);
+  const clock = extras.clock ?? systemClock;
+  let publisher: EventPublisher | undefined = extras.events;
+  // Built on first publish: functions that never publish (archiver) need no bus name.
+  const events: EventPublisher = {
+    publish: (batch) => {
+      publisher ??= EventBridgePublisher.create(required(env, "EVENT_BUS_NAME"), env.AWS_REGION);
+      return publisher.publish(batch);
+    },
+  };
+  const base = {
+    clock,
+    decisions: new DynamoDecisionStore(db),
+    specs: new DynamoSpecStore(db),
+    trust: new DynamoTrustStore(db),
+    pauses: new DynamoPauseStore(db),
+    kb: new DynamoKnowledgeStore(db),
+    tokens: noTokenStore,
+    events,
+    connector: extras.connector ? extras.connector(db, clock) : noConnector,
+    approvals: extras.approvals ? extras.approvals(db) : noApprovalSignal,
+  };
+  // No afterResponse: in AWS, execution after a response is EventBridge's and Step Functions' job.
+  return { env, db, deps: { ...base, gate: new Gate(base) } };
+}

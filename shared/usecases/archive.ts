@@ -1,0 +1,62 @@
+/**
+ * The ledger archive: every new image of a ledger item (decision snapshots and ledger events), as
+ * NDJSON objects partitioned by the date the change happened. Athena reads it through the Glue
+ * tables (partition projection on `dt`); the embedded default can write the same key layout to disk.
+ */
+
+/** Where the archive writes: S3 in AWS (gzip), files locally. */
+export interface ArchiveWriter {
+  put(key: string, lines: string[]): Promise<void>;
+}
+
+export type ArchiveKind = "decisions" | "events";
+
+/** One ledger change: the item's new image (plain JSON) and a position that orders and names it. */
+export interface LedgerChange {
+  item: Record<string, unknown>;
+  /** A unique, ordered id of the change (the stream sequence number in AWS). */
+  position: string;
+}
+
+/** The one place the archive's key layout is composed: `<kind>/dt=YYYY-MM-DD/<first>-<last>.ndjson.gz`. */
+export const archiveKey = (kind: ArchiveKind, dt: string, first: string, last: string) =>
+  `${kind}/dt=${dt}/${first}-${last}.ndjson.gz`;
+
+const INTERNAL = /^(pk|sk|ttl|by[A-Z][a-z]+(Pk|Sk))$/;
+
+function rowOf(change: LedgerChange): { kind: ArchiveKind; dt: string; row: Record<string, unknown> } {
+  const item = change.item;
+  const kind: ArchiveKind = item.sk === "DECISION" ? "decisions" : "events";
+  const row: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!INTERNAL.test(k)) row[k] = v;
+  if (kind === "events") row.stream = item.pk;
+  const when = String((kind === "decisions" ? item.updatedAt : item.at) ?? "");
+  const dt = /^\d{4}-\d{2}-\d{2}/.exec(when)?.[0] ?? "1970-01-01";
+  return { kind, dt, row };
+}
+
+/**
+ * Group a batch by (kind, date) and write one object per group. Keys are derived from the batch's
+ * positions, so a retried batch overwrites the same objects instead of duplicating rows.
+ */
+export async function archiveLedgerChanges(
+  deps: { archive: ArchiveWriter },
+  changes: LedgerChange[],
+): Promise<{ objects: string[]; rows: number }> {
+  const groups = new Map<string, { kind: ArchiveKind; dt: string; rows: string[]; positions: string[] }>();
+  for (const change of changes) {
+    const { kind, dt, row } = rowOf(change);
+    const id = `${kind}/${dt}`;
+    const g = groups.get(id) ?? { kind, dt, rows: [], positions: [] };
+    g.rows.push(JSON.stringify(row));
+    g.positions.push(change.position);
+    groups.set(id, g);
+  }
+  const objects: string[] = [];
+  for (const g of groups.values()) {
+    const key = archiveKey(g.kind, g.dt, g.positions[0] ?? "0", g.positions.at(-1) ?? "0");
+    await deps.archive.put(key, g.rows);
+    objects.push(key);
+  }
+  return { objects, rows: changes.length };
+}

@@ -1,0 +1,228 @@
+/**
+ * Every Lambda entry invoked as Lambda invokes it, with real AWS event payloads from
+ * test/fixtures/events, against DynamoDB Local. Entries whose only outside dependency is DynamoDB run
+ * with their exported `handler` and zod-parsed environment; the others get the same wiring with the
+ * test's clock, sandbox connector and in-memory stand-ins for EventBridge, S3 and Step Functions.
+ */
+import { gunzipSync } from "node:zlib";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
+import { makeHandler as archiver } from "../../functions/ledger/archiver.ts";
+import { makeHandler as workflowStarter } from "../../functions/ledger/workflow-starter.ts";
+import { makeHandler as awaitApproval } from "../../functions/workflow/await-approval.ts";
+import { makeHandler as release } from "../../functions/workflow/release.ts";
+import { S3ArchiveWriter } from "../../shared/adapters/aws/s3-archive-writer.ts";
+import { DynamoTaskTokenStore } from "../../shared/adapters/aws/task-token-store.ts";
+import { ledgerKeys } from "../../shared/adapters/dynamo/keys.ts";
+import type { Decision } from "../../shared/domain/decision.ts";
+import { apiHandler } from "../../shared/runtime/aws-api.ts";
+import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import type { WorkflowInput } from "../../shared/usecases/workflow.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { emailProposal, seedAcme } from "../helpers/world.ts";
+import {
+  awsRuntimeFor,
+  fixture,
+  functionEnv,
+  LocalTasks,
+  lambdaContext,
+  RecordingPublisher,
+} from "./lambda.ts";
+
+let rt: TestRuntime;
+const saved = { ...process.env };
+beforeAll(async () => {
+  rt = await startRuntime();
+  await seedAcme(rt.deps, "h-acme");
+});
+afterAll(() => rt?.close());
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+const ctx = lambdaContext();
+const decisionImage = (d: Decision) =>
+  marshall(
+    { ...ledgerKeys.decision(d.decisionId), ...ledgerKeys.decisionIndexes(d), ...d },
+    { removeUndefinedValues: true },
+  );
+
+function streamEvent(d: Decision, seq = "4421584500000000017450439091") {
+  const e = fixture("dynamodb-stream-ledger-insert.json");
+  e.Records[0].dynamodb.Keys = marshall(ledgerKeys.decision(d.decisionId));
+  e.Records[0].dynamodb.NewImage = decisionImage(d);
+  e.Records[0].dynamodb.SequenceNumber = seq;
+  return e;
+}
+
+/** Each proposal targets its own account: the default spec allows one touch per account per day. */
+async function propose(agentId: string) {
+  const accountId = `acct-${agentId}`;
+  await seedAcme(rt.deps, accountId);
+  const publisher = new RecordingPublisher();
+  const handler = apiHandler("proposals", () => awsRuntimeFor(rt, { events: publisher }));
+  const e = fixture("api-v2-iam-proposal.json");
+  const arn = `arn:aws:sts::123456789012:assumed-role/dev-harness-agent-${agentId}/dev-harness-agents-agent-${agentId}`;
+  e.requestContext.authorizer.iam.userArn = arn;
+  e.body = JSON.stringify(emailProposal(agentId, accountId));
+  const res = await handler(e, ctx);
+  return { res, body: JSON.parse(res.body), publisher };
+}
+
+describe("API Gateway HTTP API (payload v2) handlers", () => {
+  it("GET /v1/health: the exported handler, wired from its environment", async () => {
+    Object.assign(process.env, functionEnv(rt));
+    const { handler } = await import("../../functions/api/health.ts");
+    const res = await handler(fixture("api-v2-health.json"), ctx);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).status).toBe("ok");
+  });
+
+  it("POST /v1/proposals with IAM auth: the agent is the role session's agent; the decision is published", async () => {
+    const { res, body, publisher } = await propose("h-writer");
+    expect(res.statusCode).toBe(201);
+    expect(body).toMatchObject({ agentId: "h-writer", status: "pending_approval", replay: false });
+    expect(publisher.events.map((e) => e.type)).toEqual(["decision.made"]);
+    // An IAM caller proposing as another agent is refused.
+    const other = fixture("api-v2-iam-proposal.json");
+    other.body = JSON.stringify(emailProposal("someone-else", "h-acme"));
+    const refused = await apiHandler("proposals", () => awsRuntimeFor(rt))(other, ctx);
+    expect(refused.statusCode).toBe(403);
+  });
+
+  it("a JWT caller cannot reach the proposals group; approvers approve through the reviews group", async () => {
+    const reviews = apiHandler("reviews", () => awsRuntimeFor(rt, { sandbox: rt.sandbox }));
+    const { body: d } = await propose("h-writer2");
+    const e = fixture("api-v2-jwt-approve.json");
+    e.rawPath = e.requestContext.http.path = `/v1/decisions/${d.decisionId}/approve`;
+    e.body = JSON.stringify({ digest: d.payloadDigest });
+    const res = await reviews(e, ctx);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ status: "dispatched", review: { by: "ana@example.com" } });
+    // The proposals function has only its own routes.
+    const proposals = apiHandler("proposals", () => awsRuntimeFor(rt));
+    expect((await proposals(e, ctx)).statusCode).toBe(404);
+  });
+});
+
+describe("EventBridge target: execute-allowed", () => {
+  it("executes a decision dispatched at decision time (decision.made, status dispatched)", async () => {
+    const spec = (await rt.deps.specs.current())?.spec;
+    expect(spec?.autonomy.actions["crm.update"]).toBeDefined();
+    const { decision } = await rt.deps.gate.propose(
+      {
+        proposalId: "h-crm-1",
+        agentId: "h-crm",
+        action: { type: "crm.update" },
+        target: { accountId: "h-acme" },
+        payload: { field: "lifecycle", value: "engaged" },
+        reasoning: "Replied to the last email.",
+        confidence: 0.95,
+      },
+      { subject: "agent:h-crm", roles: ["agent:h-crm"] },
+    );
+    expect(decision.status).toBe("dispatched");
+    const e = fixture("eventbridge-decision-made.json");
+    e.detail.decisionId = decision.decisionId;
+    const out = await executeAllowed(() => awsRuntimeFor(rt, { sandbox: rt.sandbox }))(e, ctx);
+    expect(out).toEqual({ decisionId: decision.decisionId, status: "executed" });
+    // Delivered twice (at least once): nothing is sent again.
+    await executeAllowed(() => awsRuntimeFor(rt, { sandbox: rt.sandbox }))(e, ctx);
+    expect(rt.sandbox.entries.filter((x) => x.decisionId === decision.decisionId)).toHaveLength(1);
+  });
+
+  it("rejects an event without a decision id, naming the field", async () => {
+    const e = fixture("eventbridge-decision-made.json");
+    delete e.detail.decisionId;
+    await expect(executeAllowed(() => awsRuntimeFor(rt))(e, ctx)).rejects.toThrow(/detail\.decisionId/);
+  });
+});
+
+describe("DynamoDB Streams: ledger -> archiver and workflow starter", () => {
+  it("archives new images as gzip NDJSON under decisions/dt=YYYY-MM-DD/", async () => {
+    const { body: d } = await propose("h-archive");
+    const decision = (await rt.deps.decisions.getDecision(d.decisionId)) as Decision;
+    const puts: { Key: string; Body: Buffer; ContentEncoding: string }[] = [];
+    const s3 = { send: async (cmd: { input: any }) => puts.push(cmd.input) };
+    const writer = new S3ArchiveWriter(s3 as never, "archive-bucket");
+    const out = await archiver(() => writer)(streamEvent(decision), ctx);
+    expect(out).toEqual({ objects: 1, rows: 1 });
+    expect(puts[0]?.Key).toMatch(/^decisions\/dt=2026-03-10\/\d+-\d+\.ndjson\.gz$/);
+    expect(puts[0]?.ContentEncoding).toBe("gzip");
+    const rows = gunzipSync(puts[0]?.Body as Buffer)
+      .toString("utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      decisionId: d.decisionId,
+      agentId: "h-archive",
+      status: "pending_approval",
+    });
+    expect(rows[0].pk).toBeUndefined();
+    expect(rows[0].byStatusPk).toBeUndefined();
+  });
+
+  it("starts one workflow per waiting decision, and reports a failed start for retry", async () => {
+    const { body: d } = await propose("h-start");
+    const decision = (await rt.deps.decisions.getDecision(d.decisionId)) as Decision;
+    const started: WorkflowInput[] = [];
+    const deps = {
+      clock: rt.clock,
+      starter: {
+        start: async (i: WorkflowInput) => {
+          started.push(i);
+          return { started: true };
+        },
+      },
+      defaults: { overrideWindowSeconds: 1800, approvalTimeoutSeconds: 72 * 3600 },
+    };
+    const res = await workflowStarter(() => deps)(streamEvent(decision), ctx);
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(started).toEqual([
+      {
+        decisionId: d.decisionId,
+        status: "pending_approval",
+        approvalTimeoutSeconds: Math.ceil((Date.parse(decision.expiresAt as string) - rt.clock.now()) / 1000),
+      },
+    ]);
+    // A later version of the same decision starts nothing.
+    await workflowStarter(() => deps)(streamEvent({ ...decision, version: 2 }), ctx);
+    expect(started).toHaveLength(1);
+    const failing = { ...deps, starter: { start: async () => Promise.reject(new Error("throttled")) } };
+    const failed = await workflowStarter(() => failing)(streamEvent(decision, "999"), ctx);
+    expect(failed).toEqual({ batchItemFailures: [{ itemIdentifier: "999" }] });
+  });
+});
+
+describe("Step Functions task handlers", () => {
+  it("Release: a missing decision is reported, bad input is refused naming the field", async () => {
+    const handler = release(() => awsRuntimeFor(rt));
+    const input = fixture("sfn-task-release.json");
+    expect(await handler(input, ctx)).toEqual({ decisionId: "d_REPLACE", status: "missing" });
+    await expect(handler({}, ctx)).rejects.toThrow(/decisionId/);
+  });
+
+  it("AwaitApproval: stores the task token where the review routes find it", async () => {
+    const { body: d } = await propose("h-wait");
+    const tasks = new LocalTasks();
+    const aws = awsRuntimeFor(rt);
+    const tokens = new DynamoTaskTokenStore(aws.db);
+    const input = { ...fixture("sfn-task-await-approval.json"), decisionId: d.decisionId };
+    const out = await awaitApproval(() => ({ runtime: aws, taskTokens: tokens, tasks }))(input, ctx);
+    expect(out).toEqual({ decisionId: d.decisionId, waiting: true });
+    expect(await tokens.get(d.decisionId)).toBe(input.taskToken);
+    expect(tasks.completed).toEqual([]);
+  });
+});
+
+describe("environment", () => {
+  it("is parsed with zod; a missing or malformed variable is named", () => {
+    expect(() => parseAwsEnv({ DYNAMODB_ENDPOINT: "not a url" })).toThrow(ConfigError);
+    expect(() => parseAwsEnv({ DYNAMODB_ENDPOINT: "not a url" })).toThrow(/DYNAMODB_ENDPOINT/);
+    expect(() => parseAwsEnv({ CONNECTOR_SECRET_ARNS: '{"hubspot":"x"}' })).toThrow(/CONNECTOR_SECRET_ARNS/);
+    expect(parseAwsEnv({ APPROVAL_TIMEOUT_SECONDS: "60" }).APPROVAL_TIMEOUT_SECONDS).toBe(60);
+  });
+});

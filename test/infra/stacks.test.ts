@@ -1,0 +1,296 @@
+/**
+ * The whole CDK app synthesized once (with esbuild bundling, offline) with cdk-nag's AwsSolutions
+ * and Serverless packs registered as synthesis validations: synthesis itself fails on any
+ * unacknowledged finding. The assertions below pin what matters in the templates.
+ */
+import { Validations } from "aws-cdk-lib";
+import { Match } from "aws-cdk-lib/assertions";
+import type { IConstruct } from "constructs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { agentRoleName } from "../../infra/constructs/agent-functions.ts";
+import { ATHENA_QUERIES } from "../../infra/constructs/athena-queries.ts";
+import { schedulerExpression } from "../../infra/cron.ts";
+import { agentRegistry } from "../../shared/agents/registry.ts";
+import { ROUTES } from "../../shared/http/routes.ts";
+import { fixture } from "../handlers/lambda.ts";
+import { type Synthesized, synthHarness } from "./synth.ts";
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthHarness({ bundle: true });
+});
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+const resources = (template: Synthesized["serviceTemplate"], type: string) =>
+  Object.entries(template.findResources(type)) as [string, Resource][];
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
+  const out: { path: string; id: string; reason: string }[] = [];
+  const walk = (c: IConstruct) => {
+    for (const m of c.node.metadata)
+      if (m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && m.data)
+        for (const [id, reason] of Object.entries(m.data as Record<string, unknown>))
+          out.push({
+            path: c.node.path,
+            // Stored as "Annotation::<rule id>" (older aws-cdk-lib: "annotation::").
+            id: id.replace(/^annotation::/i, ""),
+            reason: typeof reason === "string" ? reason : JSON.stringify(reason),
+          });
+    c.node.children.forEach(walk);
+  };
+  walk(root);
+  return out;
+}
+
+describe("cdk-nag (AwsSolutions + Serverless)", () => {
+  it("synthesizes with zero unacknowledged findings, and every acknowledgment says why", () => {
+    expect(s.assembly.stacks.map((x) => x.stackName).sort()).toEqual([
+      "Harness-dev-Service",
+      "Harness-dev-Stateful",
+    ]);
+    // CDK acknowledges some CloudFormation-Validate rules itself; these are the cdk-nag ones.
+    const acks = acknowledgments(s.app).filter((a) => /^(AwsSolutions|Serverless)-/.test(a.id));
+    expect(acks.length).toBeGreaterThan(0);
+    for (const a of acks) {
+      expect(a.id, a.path).toMatch(/^(AwsSolutions|Serverless)-[A-Za-z0-9]+(\[.+\])?$/);
+      expect(a.reason.length, `${a.path} ${a.id}`).toBeGreaterThan(60);
+    }
+    // No blanket acknowledgment: never on a stack or the app, never a bare IAM5.
+    for (const a of acks) {
+      expect(a.path.split("/").length, a.path).toBeGreaterThan(1);
+      expect(a.id).not.toBe("AwsSolutions-IAM5");
+    }
+  });
+});
+
+describe("stateful stack", () => {
+  it("tables: on-demand, PITR, deletion protection; TTL on state; stream and GSIs on the ledger", () => {
+    const t = s.statefulTemplate;
+    const tables = resources(t, "AWS::DynamoDB::Table");
+    expect(tables).toHaveLength(2);
+    for (const [, table] of tables) {
+      expect(table.Properties.BillingMode).toBe("PAY_PER_REQUEST");
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+      expect(table.DeletionPolicy).toBe("Retain");
+    }
+    t.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "dev-harness-state",
+      TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true },
+    });
+    t.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "dev-harness-ledger",
+      StreamSpecification: { StreamViewType: "NEW_IMAGE" },
+      GlobalSecondaryIndexes: ["byAccount", "byPerson", "byAgent", "byStatus"].map((i) =>
+        Match.objectLike({ IndexName: i }),
+      ),
+    });
+  });
+
+  it("buckets: public access blocked, TLS only, encrypted, versioned, retained", () => {
+    const t = s.statefulTemplate;
+    const buckets = resources(t, "AWS::S3::Bucket");
+    expect(buckets).toHaveLength(3);
+    for (const [id, b] of buckets) {
+      expect(b.Properties.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(b.Properties.BucketEncryption, id).toBeDefined();
+      expect(b.Properties.VersioningConfiguration, id).toEqual({ Status: "Enabled" });
+      expect(b.DeletionPolicy, id).toBe("Retain");
+    }
+    const policies = resources(t, "AWS::S3::BucketPolicy");
+    expect(policies).toHaveLength(3);
+    for (const [, p] of policies)
+      expect(JSON.stringify(p.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    // Object Lock is opt-in: off by default.
+    for (const [, b] of buckets) expect(b.Properties.ObjectLockEnabled).toBeUndefined();
+  });
+
+  it("event bus with an archive for replay", () => {
+    s.statefulTemplate.hasResourceProperties("AWS::Events::EventBus", { Name: "dev-harness" });
+    s.statefulTemplate.hasResourceProperties("AWS::Events::Archive", {
+      ArchiveName: "dev-harness-events",
+      EventPattern: { source: ["agent-harness"] },
+    });
+  });
+
+  it("Glue tables with partition projection, an encrypting Athena workgroup and the named queries", () => {
+    const t = s.statefulTemplate;
+    for (const name of ["decisions", "ledger_events"]) {
+      t.hasResourceProperties("AWS::Glue::Table", {
+        TableInput: Match.objectLike({
+          Name: name,
+          PartitionKeys: [{ Name: "dt", Type: "string" }],
+          Parameters: Match.objectLike({ "projection.enabled": "true", "projection.dt.type": "date" }),
+        }),
+      });
+    }
+    t.hasResourceProperties("AWS::Athena::WorkGroup", {
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: "SSE_S3" } }),
+      }),
+    });
+    const named = resources(t, "AWS::Athena::NamedQuery").map(([, q]) => q.Properties.Name);
+    expect(named.sort()).toEqual(ATHENA_QUERIES.map((q) => q.name).sort());
+  });
+});
+
+describe("service stack", () => {
+  it("one Node 24 ARM64 traced function per route group, workflow task, worker and agent, each with its own role", () => {
+    const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
+    const groups = new Set(ROUTES.map((r) => r.group));
+    expect(fns).toHaveLength(groups.size + 4 + 2 + 1 + agentRegistry.length);
+    const roles = new Set<string>();
+    for (const [id, f] of fns) {
+      expect(f.Properties.Runtime, id).toBe("nodejs24.x");
+      expect(f.Properties.Architectures, id).toEqual(["arm64"]);
+      expect(f.Properties.TracingConfig, id).toEqual({ Mode: "Active" });
+      expect(f.Properties.MemorySize, id).toBeGreaterThan(0);
+      expect(f.Properties.Timeout, id).toBeGreaterThan(0);
+      roles.add(JSON.stringify(f.Properties.Role));
+    }
+    expect(roles.size).toBe(fns.length);
+  });
+
+  it("every route is on the API with its authorizer: IAM for agents, the Cognito JWT for people", () => {
+    const routes = resources(s.serviceTemplate, "AWS::ApiGatewayV2::Route");
+    expect(routes).toHaveLength(ROUTES.length);
+    for (const route of ROUTES) {
+      const key = `${route.method} ${route.path}`;
+      const found = routes.find(([, r]) => r.Properties.RouteKey === key)?.[1];
+      expect(found, key).toBeDefined();
+      const expected =
+        route.roles === "public" ? "NONE" : route.roles.every((r) => r === "agent") ? "AWS_IAM" : "JWT";
+      expect(found?.Properties.AuthorizationType ?? "NONE", key).toBe(expected);
+    }
+    expect(routes.filter(([, r]) => (r.Properties.AuthorizationType ?? "NONE") === "NONE")).toHaveLength(1);
+    s.serviceTemplate.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
+      AuthorizerType: "JWT",
+      IdentitySource: ["$request.header.Authorization"],
+    });
+    s.serviceTemplate.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    const groups = resources(s.serviceTemplate, "AWS::Cognito::UserPoolGroup").map(
+      ([, g]) => g.Properties.GroupName,
+    );
+    expect(groups.sort()).toEqual(["admin", "approver", "viewer"]);
+  });
+
+  it("a failure destination on every asynchronous path", () => {
+    const t = s.serviceTemplate;
+    const mappings = resources(t, "AWS::Lambda::EventSourceMapping");
+    expect(mappings).toHaveLength(2);
+    for (const [, m] of mappings)
+      expect(m.Properties.DestinationConfig?.OnFailure?.Destination).toBeDefined();
+    for (const [, rule] of resources(t, "AWS::Events::Rule"))
+      for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig?.Arn).toBeDefined();
+    const invokeConfigs = resources(t, "AWS::Lambda::EventInvokeConfig");
+    expect(invokeConfigs).toHaveLength(1 + agentRegistry.length);
+    for (const [, c] of invokeConfigs)
+      expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
+    for (const [, sch] of resources(t, "AWS::Scheduler::Schedule"))
+      expect(sch.Properties.Target.DeadLetterConfig?.Arn).toBeDefined();
+    const queues = resources(t, "AWS::SQS::Queue");
+    const alarmed = resources(t, "AWS::CloudWatch::Alarm").filter(
+      ([, a]) => a.Properties.MetricName === "ApproximateNumberOfMessagesVisible",
+    );
+    expect(alarmed).toHaveLength(queues.length);
+    const errorAlarms = resources(t, "AWS::CloudWatch::Alarm").filter(
+      ([, a]) => a.Properties.MetricName === "Errors",
+    );
+    expect(errorAlarms).toHaveLength(resources(t, "AWS::Lambda::Function").length);
+  });
+
+  it("no IAM wildcard on data actions", () => {
+    const data = /^(dynamodb|s3|states|events|sqs|secretsmanager|bedrock|execute-api|lambda):/;
+    for (const [id, policy] of resources(s.serviceTemplate, "AWS::IAM::Policy")) {
+      for (const st of policy.Properties.PolicyDocument.Statement) {
+        const actions = asArray<string>(st.Action);
+        // ListStreams (needed by stream event source mappings) lists stream ARNs and has no resource-level form.
+        for (const a of actions.filter((x) => data.test(x) && x !== "dynamodb:ListStreams")) {
+          expect(a, id).not.toMatch(/\*/);
+          expect(asArray(st.Resource), `${id} ${a}`).not.toContain("*");
+        }
+      }
+    }
+  });
+
+  it("agents can propose but cannot write the ledger or reach connectors", () => {
+    for (const agent of agentRegistry) {
+      const roleName = agentRoleName("dev", agent.id);
+      const [roleId] = resources(s.serviceTemplate, "AWS::IAM::Role").find(
+        ([, r]) => r.Properties.RoleName === roleName,
+      ) ?? [undefined];
+      expect(roleId, roleName).toBeDefined();
+      const statements = resources(s.serviceTemplate, "AWS::IAM::Policy")
+        .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]);
+      const actions = statements.flatMap((st) => asArray(st.Action));
+      expect(actions).toContain("execute-api:Invoke");
+      expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+      expect(actions.filter((a) => /^(s3|secretsmanager|states|events):/.test(a))).toEqual([]);
+      const invoke = statements.find((st) => asArray(st.Action).includes("execute-api:Invoke"));
+      expect(JSON.stringify(invoke)).toContain("/POST/v1/proposals");
+    }
+  });
+
+  it("EventBridge rules come from the event route table; Scheduler schedules from the registry", () => {
+    s.serviceTemplate.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["agent-harness"],
+        "detail-type": ["decision.made"],
+        detail: { status: ["dispatched"] },
+      },
+    });
+    const scheduled = agentRegistry.flatMap((a) =>
+      a.triggers.flatMap((t) => (t.kind === "schedule" ? [{ agent: a.id, cron: t.cron }] : [])),
+    );
+    const schedules = resources(s.serviceTemplate, "AWS::Scheduler::Schedule");
+    expect(schedules).toHaveLength(scheduled.length);
+    for (const sc of scheduled) {
+      const found = schedules.find(
+        ([, x]) => JSON.parse(x.Properties.Target.Input).agentId === sc.agent,
+      )?.[1];
+      expect(found?.Properties.ScheduleExpression).toBe(schedulerExpression(sc.cron));
+      expect(Object.keys(JSON.parse(found?.Properties.Target.Input))).toEqual(
+        Object.keys(fixture("scheduler-agent-invoke.json")),
+      );
+    }
+  });
+
+  it("a Standard state machine with logs and tracing", () => {
+    s.serviceTemplate.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineName: "dev-harness-approval",
+      StateMachineType: "STANDARD",
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: "ALL" }),
+    });
+  });
+});
+
+describe("configuration", () => {
+  it("Object Lock on the archive is an opt-in; bad context fails synthesis naming the field", () => {
+    const locked = synthHarness({
+      bundle: false,
+      context: { "harness:archiveObjectLock": "true", "harness:stage": "prod" },
+    });
+    locked.statefulTemplate.hasResourceProperties("AWS::S3::Bucket", {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: Match.objectLike({ ObjectLockEnabled: "Enabled" }),
+    });
+    expect(() => synthHarness({ bundle: false, context: { "harness:overrideWindowMinutes": "-5" } })).toThrow(
+      /harness\.overrideWindowMinutes/,
+    );
+    expect(() =>
+      synthHarness({ bundle: false, context: { "harness:connectorSecretArns": '{"hubspot":"not-an-arn"}' } }),
+    ).toThrow(/harness\.connectorSecretArns\.hubspot/);
+  });
+});

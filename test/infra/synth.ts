@@ -1,0 +1,63 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import type { CloudAssembly } from "aws-cdk-lib/cx-api";
+import { buildApp, type HarnessApp } from "../../infra/app.ts";
+import { agentRegistry } from "../../shared/agents/registry.ts";
+
+export const TEST_ENV = { account: "123456789012", region: "us-east-1" };
+
+export interface Synthesized extends HarnessApp {
+  assembly: CloudAssembly;
+  outdir: string;
+  stateful: HarnessApp["stateful"];
+  statefulTemplate: Template;
+  serviceTemplate: Template;
+}
+
+/** Unacknowledged cdk-nag findings, read from the validation report synthesis wrote. */
+export class NagFindingsError extends Error {
+  override readonly name = "NagFindingsError";
+}
+
+/**
+ * Synthesize the whole app once, with cdk-nag's AwsSolutions and Serverless packs registered as
+ * synthesis validations: synthesis fails on any unacknowledged finding. `bundle: false` skips
+ * esbuild (for tests that only need the state machine definition).
+ */
+export function synthHarness(options: { bundle: boolean; context?: Record<string, unknown> }): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), "harness-cdk-"));
+  const app = new App({
+    outdir,
+    context: { ...(options.bundle ? {} : { "aws:cdk:bundling-stacks": [] }), ...options.context },
+  });
+  const built = buildApp({ app, agents: agentRegistry, env: TEST_ENV });
+  let assembly: CloudAssembly;
+  try {
+    assembly = app.synth();
+  } catch (err) {
+    const report = join(outdir, "validation-report.json");
+    if (existsSync(report)) {
+      const parsed = JSON.parse(readFileSync(report, "utf8")) as {
+        pluginReports?: {
+          violations?: { ruleName: string; violatingResources: { resourceLogicalId?: string }[] }[];
+        }[];
+      };
+      const lines = (parsed.pluginReports ?? []).flatMap((p) =>
+        (p.violations ?? []).map((v) => `${v.ruleName}: ${JSON.stringify(v.violatingResources)}`),
+      );
+      throw new NagFindingsError(`cdk-nag findings:\n${lines.join("\n")}`, { cause: err });
+    }
+    throw err;
+  }
+  const template = (name: string) => Template.fromJSON(assembly.getStackByName(name).template);
+  return {
+    ...built,
+    assembly,
+    outdir,
+    statefulTemplate: template(built.stateful.stackName),
+    serviceTemplate: template(built.service.stackName),
+  };
+}
