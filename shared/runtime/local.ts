@@ -17,6 +17,7 @@ import { type Clock, type Connector, noApprovalSignal, type TokenStore } from ".
 import { publishSpec } from "../usecases/admin.ts";
 import { Gate } from "../usecases/gate.ts";
 import { execute, expire, release } from "../usecases/lifecycle.ts";
+import { EVENT_ROUTES, subscribeRoutes } from "./event-routes.ts";
 
 export const DEFAULT_SPEC_PATH = fileURLToPath(new URL("../specs/default.yaml", import.meta.url));
 export const defaultSpecText = () => readFileSync(DEFAULT_SPEC_PATH, "utf8");
@@ -80,6 +81,14 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       bus.track(work, (err) => log("background work failed", { error: (err as Error).message })),
   };
   if (!(await deps.specs.current())) await publishSpec(deps, defaultSpecText(), "harness");
+  // The same event route table the CDK app turns into EventBridge rules.
+  subscribeRoutes(bus, EVENT_ROUTES, (target) =>
+    "worker" in target && target.worker === "execute-allowed"
+      ? async (event) => {
+          await execute(deps, String(event.detail.decisionId));
+        }
+      : undefined,
+  );
   const scheduler = new LocalScheduler(
     decisions,
     {
