@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { SimulatedClock } from "../shared/adapters/local/clock.ts";
 import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import { createLocalRuntime, defaultSpecText, type LocalRuntime } from "../shared/runtime/local.ts";
+import { benchBundles } from "./bundles.ts";
 import { recordCommands } from "./command-recorder.ts";
 import { measureEvaluateThroughput, realisticContext } from "./evaluate-throughput.ts";
 import { measureGateLatency } from "./gate-latency.ts";
@@ -121,6 +122,8 @@ async function main(): Promise<void> {
     await tearDown();
   }
   console.log(`${evaluateSection()}\n`);
+  progress("section 4: Lambda bundles (esbuild) and their cold init in fresh Node processes");
+  console.log(`4. Lambda bundles\n${await benchBundles()}\n`);
   console.log(`Done in ${elapsed()}.`);
 }
 
