@@ -11,12 +11,20 @@ import { createLocalServer } from "../shared/runtime/server.ts";
 import { recoverDispatched } from "../shared/usecases/lifecycle.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
 
-const program = new Command("harness").description("Agent Harness: the gate every GTM agent action passes through.");
+const program = new Command("harness").description(
+  "Agent Harness: the gate every GTM agent action passes through.",
+);
 const dataDirOption = () => new Option("--data-dir <dir>", "where local state lives").default(".harness");
 
 const port = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number");
+  return n;
+};
+
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer");
   return n;
 };
 
@@ -33,7 +41,11 @@ program
   .description("start DynamoDB Local, create the tables, serve the API and run the scheduler")
   .addOption(dataDirOption())
   .option("--port <port>", "HTTP port", port, 8787)
-  .addOption(new Option("--clock <kind>", "system time, or a simulated clock moved by POST /v1/admin/clock").choices(["system", "simulated"]).default("system"))
+  .addOption(
+    new Option("--clock <kind>", "system time, or a simulated clock moved by POST /v1/admin/clock")
+      .choices(["system", "simulated"])
+      .default("system"),
+  )
   .option("--start <iso>", "simulated clock start (default: now)")
   .option("--poll-ms <ms>", "scheduler poll interval", (v) => Number(v), 500)
   .action(async (opts: { dataDir: string; port: number; clock: string; start?: string; pollMs: number }) => {
@@ -41,8 +53,17 @@ program
     mkdirSync(opts.dataDir, { recursive: true });
     const dynamo = await startDynamoLocal({ dataDir: p.dynamo });
     const simulated = opts.clock === "simulated";
-    const clock = simulated ? new SimulatedClock(opts.start ? Date.parse(opts.start) : Date.now()) : systemClock;
-    const runtime = await createLocalRuntime({ endpoint: dynamo.endpoint, tablePrefix: "harness", clock, simulated, outboxPath: p.outbox, tokenPath: p.tokens });
+    const clock = simulated
+      ? new SimulatedClock(opts.start ? Date.parse(opts.start) : Date.now())
+      : systemClock;
+    const runtime = await createLocalRuntime({
+      endpoint: dynamo.endpoint,
+      tablePrefix: "harness",
+      clock,
+      simulated,
+      outboxPath: p.outbox,
+      tokenPath: p.tokens,
+    });
     if (!existsSync(p.adminToken)) {
       const token = await createToken(runtime.deps.tokens, "admin", ["admin"], new Date().toISOString());
       writeFileSync(p.adminToken, `${token}\n`, { mode: 0o600 });
@@ -53,9 +74,15 @@ program
     await new Promise<void>((r) => server.listen(opts.port, "127.0.0.1", r));
     const url = `http://127.0.0.1:${opts.port}`;
     writeFileSync(p.server, JSON.stringify({ url, pid: process.pid }));
-    console.log(`Agent Harness listening on ${url}/v1 (DynamoDB Local at ${dynamo.endpoint}, data in ${opts.dataDir}/)`);
-    console.log(`Admin token: ${p.adminToken}  (create more with: harness token create --role approver --subject alice)`);
-    console.log(`Clock: ${simulated ? "simulated (POST /v1/admin/clock to move it)" : "system"}; recovered ${recovered.executed} dispatched, ${recovered.inDoubt} in doubt`);
+    console.log(
+      `Agent Harness listening on ${url}/v1 (DynamoDB Local at ${dynamo.endpoint}, data in ${opts.dataDir}/)`,
+    );
+    console.log(
+      `Admin token: ${p.adminToken}  (create more with: harness token create --role approver --subject alice)`,
+    );
+    console.log(
+      `Clock: ${simulated ? "simulated (POST /v1/admin/clock to move it)" : "system"}; recovered ${recovered.executed} dispatched, ${recovered.inDoubt} in doubt`,
+    );
     const stop = async () => {
       server.close();
       await runtime.close();
@@ -80,7 +107,9 @@ token
       }
     }
     const store = new FileTokenStore(paths(opts.dataDir).tokens);
-    console.log(await createToken(store, opts.subject ?? opts.role[0] ?? "user", opts.role, new Date().toISOString()));
+    console.log(
+      await createToken(store, opts.subject ?? opts.role[0] ?? "user", opts.role, new Date().toISOString()),
+    );
   });
 
 const spec = program.command("spec").description("specs");
@@ -102,14 +131,24 @@ spec
 /** Client commands talk to a running `harness serve`. */
 function client(opts: { dataDir: string; url?: string; token?: string }) {
   const p = paths(opts.dataDir);
-  const url = opts.url ?? (existsSync(p.server) ? (JSON.parse(readFileSync(p.server, "utf8")) as { url: string }).url : "http://127.0.0.1:8787");
-  const bearer = opts.token ?? process.env.HARNESS_TOKEN ?? (existsSync(p.adminToken) ? readFileSync(p.adminToken, "utf8").trim() : undefined);
+  const url =
+    opts.url ??
+    (existsSync(p.server)
+      ? (JSON.parse(readFileSync(p.server, "utf8")) as { url: string }).url
+      : "http://127.0.0.1:8787");
+  const bearer =
+    opts.token ??
+    process.env.HARNESS_TOKEN ??
+    (existsSync(p.adminToken) ? readFileSync(p.adminToken, "utf8").trim() : undefined);
   return async (method: string, path: string, body?: unknown) => {
     let res: Response;
     try {
       res = await fetch(`${url}${path}`, {
         method,
-        headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+        headers: {
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(body ? { "content-type": "application/json" } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
     } catch {
@@ -117,18 +156,25 @@ function client(opts: { dataDir: string; url?: string; token?: string }) {
     }
     const data = (await res.json()) as Record<string, unknown>;
     if (!res.ok) throw new Error(`${res.status}: ${String(data.message ?? JSON.stringify(data))}`);
+    // biome-ignore lint/suspicious/noExplicitAny: printed as the API's documented JSON; the server validated it
     return data as any;
   };
 }
 
-const withClient = (cmd: Command) => cmd.addOption(dataDirOption()).option("--url <url>", "harness API base URL").option("--token <token>", "bearer token (default: HARNESS_TOKEN or the admin token)");
+const withClient = (cmd: Command) =>
+  cmd
+    .addOption(dataDirOption())
+    .option("--url <url>", "harness API base URL")
+    .option("--token <token>", "bearer token (default: HARNESS_TOKEN or the admin token)");
 
 withClient(program.command("explain").description("why did we contact this person?"))
   .option("--person-id <id>")
   .option("--email <email>")
   .option("--json", "print the structured trace too")
   .action(async (opts) => {
-    const q = opts.personId ? `personId=${encodeURIComponent(opts.personId)}` : `email=${encodeURIComponent(opts.email ?? "")}`;
+    const q = opts.personId
+      ? `personId=${encodeURIComponent(opts.personId)}`
+      : `email=${encodeURIComponent(opts.email ?? "")}`;
     const res = await client(opts)("GET", `/v1/explain?${q}`);
     console.log(res.summary);
     if (opts.json) console.log(JSON.stringify(res, null, 2));
@@ -139,7 +185,9 @@ withClient(approvals.command("list").description("actions waiting for a human"))
   const res = await client(opts)("GET", "/v1/approvals");
   if (res.items.length === 0) console.log("nothing waiting for approval");
   for (const d of res.items) {
-    console.log(`${d.decisionId}  ${d.agentId}  ${d.actionType}  account ${d.accountId}${d.personId ? ` person ${d.personId}` : ""}  expires ${d.expiresAt}`);
+    console.log(
+      `${d.decisionId}  ${d.agentId}  ${d.actionType}  account ${d.accountId}${d.personId ? ` person ${d.personId}` : ""}  expires ${d.expiresAt}`,
+    );
     console.log(`    reasoning: ${d.reasoning}`);
   }
 });
@@ -149,32 +197,107 @@ withClient(approvals.command("approve <decisionId>").description("approve exactl
     const call = client(opts);
     const d = await call("GET", `/v1/decisions/${encodeURIComponent(id)}`);
     console.log(`approving ${d.actionType} to ${d.personId ?? d.accountId}: ${JSON.stringify(d.payload)}`);
-    const res = await call("POST", `/v1/decisions/${encodeURIComponent(id)}/approve`, { digest: d.payloadDigest, ...(opts.note ? { note: opts.note } : {}) });
+    const res = await call("POST", `/v1/decisions/${encodeURIComponent(id)}/approve`, {
+      digest: d.payloadDigest,
+      ...(opts.note ? { note: opts.note } : {}),
+    });
     console.log(`${res.decisionId}: ${res.status}`);
   });
 withClient(approvals.command("reject <decisionId>").description("reject; the reservation is released"))
   .option("--note <note>")
   .action(async (id: string, opts) => {
-    const res = await client(opts)("POST", `/v1/decisions/${encodeURIComponent(id)}/reject`, opts.note ? { note: opts.note } : {});
+    const res = await client(opts)(
+      "POST",
+      `/v1/decisions/${encodeURIComponent(id)}/reject`,
+      opts.note ? { note: opts.note } : {},
+    );
     console.log(`${res.decisionId}: ${res.status}`);
   });
 
-withClient(program.command("trust").description("trust and autonomy level per agent × action type")).action(async (opts) => {
-  const res = await client(opts)("GET", "/v1/trust");
-  if (res.items.length === 0) console.log("no outcomes recorded yet: every agent is at its spec's starting level");
-  for (const t of res.items) {
-    console.log(`${t.agentId.padEnd(24)} ${t.actionType.padEnd(24)} level ${t.effectiveLevel}${t.pinnedLevel ? " (pinned)" : ""}  score ${t.score.toFixed(2)}  lower bound ${t.lowerBound.toFixed(2)}  n=${t.sample}`);
-  }
-});
+withClient(program.command("trust").description("trust and autonomy level per agent × action type")).action(
+  async (opts) => {
+    const res = await client(opts)("GET", "/v1/trust");
+    if (res.items.length === 0)
+      console.log("no outcomes recorded yet: every agent is at its spec's starting level");
+    for (const t of res.items) {
+      console.log(
+        `${t.agentId.padEnd(24)} ${t.actionType.padEnd(24)} level ${t.effectiveLevel}${t.pinnedLevel ? " (pinned)" : ""}  score ${t.score.toFixed(2)}  lower bound ${t.lowerBound.toFixed(2)}  n=${t.sample}`,
+      );
+    }
+  },
+);
+
+program
+  .command("start")
+  .description("the whole system locally: simulated market, every agent and the API on an accelerated clock")
+  .addOption(dataDirOption())
+  .option("--port <port>", "HTTP port", port, 8787)
+  .option("--accounts <n>", "companies in the simulated market", positiveInt, 300)
+  .option("--days <n>", "simulated days to run", positiveInt, 30)
+  .option("--seed <n>", "world seed", (v) => Number(v), 1)
+  .option("--speed <x>", "simulated seconds per wall-clock second", positiveInt, 3600)
+  .action(
+    async (opts: {
+      dataDir: string;
+      port: number;
+      accounts: number;
+      days: number;
+      seed: number;
+      speed: number;
+    }) => {
+      const { runStart } = await import("../sim/start.ts");
+      await runStart(opts);
+    },
+  );
+
+program
+  .command("demo")
+  .description("a time-compressed run of every agent on a simulated market, headless; ends with a report")
+  .option("--days <n>", "simulated days", positiveInt, 30)
+  .option("--accounts <n>", "companies in the simulated market", positiveInt, 2000)
+  .option("--seed <n>", "world seed (same seed, same world)", (v) => Number(v), 1)
+  .option("--json <file>", "also write the report's data as JSON")
+  .action(async (opts: { days: number; accounts: number; seed: number; json?: string }) => {
+    const { runDemo } = await import("../sim/demo.ts");
+    const { formatReport } = await import("../sim/report.ts");
+    const { progressBar } = await import("../sim/progress.ts");
+    const bar = progressBar(process.stderr, opts.days);
+    const result = await runDemo({
+      ...opts,
+      onProgress: (p) => bar.update(p.day, `${p.decisions} actions executed`),
+    });
+    bar.done();
+    console.log(formatReport(result).join("\n"));
+    if (opts.json)
+      writeFileSync(opts.json, JSON.stringify({ ...result, decisions: result.decisions.length }, null, 2));
+    if (result.invariants.some((i) => !i.ok)) process.exitCode = 2;
+  });
 
 program
   .command("outbox")
   .description("what the sandbox connectors would have sent")
   .addOption(dataDirOption())
-  .action((opts: { dataDir: string }) => {
+  .option("--summary", "one line per entry: when, system, action, recipient, idempotency key")
+  .action((opts: { dataDir: string; summary?: boolean }) => {
     const p = paths(opts.dataDir).outbox;
     if (!existsSync(p)) return console.log("the outbox is empty");
-    process.stdout.write(readFileSync(p, "utf8"));
+    if (!opts.summary) return void process.stdout.write(readFileSync(p, "utf8"));
+    for (const line of readFileSync(p, "utf8").split("\n")) {
+      if (!line) continue;
+      const e = JSON.parse(line) as {
+        at: string;
+        system?: string;
+        actionType: string;
+        accountId: string;
+        personId?: string;
+        idempotencyKey: string;
+        payload: Record<string, unknown>;
+      };
+      const what = e.payload.subject ?? e.payload.operation ?? e.payload.audienceId ?? "";
+      console.log(
+        `${e.at}  ${(e.system ?? "sandbox").padEnd(8)} ${e.actionType.padEnd(22)} ${(e.personId ?? e.accountId).padEnd(32)} ${String(what).slice(0, 40).padEnd(40)} ${e.idempotencyKey}`,
+      );
+    }
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -1,7 +1,11 @@
 /**
  * The contract between agents, the local runtime and the CDK app: one registry of agent definitions
- * feeds both. (Filled by the agents work; the AWS deployment deploys one Lambda per entry.)
+ * feeds both. The CDK app reads `id`, `description` and `triggers` (and deploys one Lambda per entry
+ * with entry functions/agents/handler.ts and env AGENT_ID); the runtimes also call `handler`.
+ * This module and the workflow modules import no AWS SDK, so CDK code can import the registry.
  */
+import type { AgentContext } from "./context.ts";
+
 export type AgentTrigger =
   /** EventBridge Scheduler / local scheduler: a cron expression in the workspace time zone. */
   | { kind: "schedule"; cron: string; description?: string }
@@ -14,4 +18,35 @@ export interface AgentMeta {
   id: string;
   description: string;
   triggers: AgentTrigger[];
+}
+
+/** Why an agent runs: the schedule fired, an event arrived, or someone asked. */
+export type AgentInvocation =
+  | { kind: "schedule"; at: number; cron: string }
+  | { kind: "event"; event: { type: string; detail: Record<string, unknown> } }
+  | { kind: "manual"; input: unknown; by: string };
+
+export type AgentHandler = (invocation: AgentInvocation, ctx: AgentContext) => Promise<void>;
+
+export interface AgentDefinition extends AgentMeta {
+  /** Action types the agent may propose; the runtime refuses anything else. */
+  actions: string[];
+  handler: AgentHandler;
+}
+
+/** Define an agent: `trigger` is a schedule, an event type or manual (or several). */
+export function defineAgent(def: {
+  id: string;
+  description: string;
+  trigger: AgentTrigger | AgentTrigger[];
+  actions: string[];
+  handler: AgentHandler;
+}): AgentDefinition {
+  return {
+    id: def.id,
+    description: def.description,
+    triggers: Array.isArray(def.trigger) ? def.trigger : [def.trigger],
+    actions: def.actions,
+    handler: def.handler,
+  };
 }

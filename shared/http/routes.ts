@@ -36,8 +36,14 @@ export interface ClockControl {
   advance(ms: number): void;
 }
 
+/** Runs an agent on demand; present where agents run (the local runtime; an agent invoker in AWS). */
+export interface AgentRunHook {
+  run(agentId: string, input: unknown, principal: Principal): Promise<unknown>;
+}
+
 export interface AppDeps extends Deps {
   gate: Gate;
+  agents?: AgentRunHook;
   clockControl?: ClockControl;
   /** Runs work after the response (the in-process bus locally; EventBridge targets in AWS). */
   afterResponse?: (work: () => Promise<unknown>) => void;
@@ -89,8 +95,8 @@ export const ROUTES: Route[] = [
     roles: ["agent"],
     run: async (req, deps) => {
       const { decision, replay } = await deps.gate.propose(req.body, req.principal);
-      if (!replay && decision.status === "dispatched")
-        deps.afterResponse?.(() => execute(deps, decision.decisionId));
+      // Allowed actions are executed by the worker subscribed to "decision.made" (EventBridge rule in
+      // AWS, the same route on the local bus).
       return ok({ ...publicDecision(decision), replay }, replay ? 200 : 201);
     },
   },
@@ -315,6 +321,16 @@ export const ROUTES: Route[] = [
     group: "knowledge",
     roles: ["admin"],
     run: async (req, deps) => ok(await addSuppression(deps, req.body), 201),
+  },
+  {
+    method: "POST",
+    path: "/v1/agents/list-sync/run",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      if (!deps.agents) throw new NotFoundError("agents do not run in this deployment");
+      return ok(await deps.agents.run("manual-list-sync", req.body ?? {}, req.principal), 202);
+    },
   },
   {
     method: "POST",

@@ -33,6 +33,11 @@ export interface LocalRuntimeOptions {
   tokens?: TokenStore;
   connector?: Connector;
   log?: (msg: string, data: Record<string, unknown>) => void;
+  /**
+   * Subscribe the workers of the event route table (the executor of allowed actions). Default true;
+   * false for a process that only decides, e.g. a test that drives execution step by step.
+   */
+  runWorkers?: boolean;
 }
 
 export interface LocalRuntime {
@@ -82,13 +87,14 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   };
   if (!(await deps.specs.current())) await publishSpec(deps, defaultSpecText(), "harness");
   // The same event route table the CDK app turns into EventBridge rules.
-  subscribeRoutes(bus, EVENT_ROUTES, (target) =>
-    "worker" in target && target.worker === "execute-allowed"
-      ? async (event) => {
-          await execute(deps, String(event.detail.decisionId));
-        }
-      : undefined,
-  );
+  if (options.runWorkers !== false)
+    subscribeRoutes(bus, EVENT_ROUTES, (target) =>
+      "worker" in target && target.worker === "execute-allowed"
+        ? async (event) => {
+            await execute(deps, String(event.detail.decisionId));
+          }
+        : undefined,
+    );
   const scheduler = new LocalScheduler(
     decisions,
     {

@@ -28,7 +28,7 @@ export interface TestRuntime extends LocalRuntime {
 }
 
 export async function startRuntime(
-  options: { at?: number; connector?: SandboxConnector } = {},
+  options: { at?: number; connector?: SandboxConnector; runWorkers?: boolean } = {},
 ): Promise<TestRuntime> {
   const clock = new SimulatedClock(options.at ?? T0);
   const tokens = new MemoryTokenStore();
@@ -41,6 +41,7 @@ export async function startRuntime(
     tokens,
     connector: sandbox,
     log: () => {},
+    ...(options.runWorkers === false ? { runWorkers: false } : {}),
   });
   return { ...runtime, clock, sandbox, tokens };
 }

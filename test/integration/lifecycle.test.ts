@@ -22,7 +22,8 @@ const MINUTE = 60_000;
 
 let rt: TestRuntime;
 beforeEach(async () => {
-  rt = await startRuntime();
+  // These tests drive execution by hand (including crashes mid-way), so no background executor.
+  rt = await startRuntime({ runWorkers: false });
 });
 afterEach(() => rt.close());
 

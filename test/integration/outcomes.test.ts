@@ -13,7 +13,8 @@ import { approver, decisionEvents, dueFor, pin, touchCounters } from "./helpers/
 
 let rt: TestRuntime;
 beforeEach(async () => {
-  rt = await startRuntime();
+  // These tests drive execution by hand (including crashes mid-way), so no background executor.
+  rt = await startRuntime({ runWorkers: false });
 });
 afterEach(() => rt.close());
 

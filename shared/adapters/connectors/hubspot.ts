@@ -1,0 +1,206 @@
+/**
+ * crm.update and list.sync through HubSpot's official SDK (@hubspot/api-client). Every write is an
+ * upsert on a unique property: contacts by email, companies by domain, notes / emails /
+ * communications by `harness_idempotency_key` (a unique custom property the setup creates), so a
+ * retried call with the decision's key updates the same record instead of adding another. List
+ * membership changes are set operations. 429 and 5xx are retried by our policy (SDK retries off).
+ */
+import { Client } from "@hubspot/api-client";
+import { CrmUpdate, ListSyncPayload } from "../../agents/records.ts";
+import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry.ts";
+
+export interface HubSpotOptions {
+  accessToken: string;
+  /** For tests against a local server; default https://api.hubapi.com */
+  basePath?: string;
+  retry?: RetryPolicy;
+}
+
+const CONTACT = "0-1";
+type Props = Record<string, string>;
+
+export class HubSpotConnector implements Connector {
+  private readonly client: Client;
+  private readonly retry: RetryPolicy;
+  private readonly lists = new Map<string, string>();
+
+  constructor(o: HubSpotOptions) {
+    this.client = new Client({
+      accessToken: o.accessToken,
+      numberOfApiCallRetries: 0,
+      ...(o.basePath ? { basePath: o.basePath } : {}),
+    });
+    this.retry = o.retry ?? defaultRetryPolicy;
+  }
+
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetries(`HubSpot ${what}`, fn, this.retry);
+  }
+
+  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
+    if (req.decision.actionType === "list.sync") return this.syncList(req);
+    if (req.decision.actionType !== "crm.update")
+      throw new ConnectorError(`the HubSpot connector cannot ${req.decision.actionType}`, false);
+    const parsed = CrmUpdate.safeParse(req.payload);
+    if (!parsed.success) throw new ConnectorError(`bad crm.update payload: ${parsed.error.message}`, false);
+    const op = parsed.data;
+    const key = req.idempotencyKey;
+    switch (op.operation) {
+      case "upsert_contact": {
+        const contactId = await this.upsertContact(op.contact.email, {
+          firstname: op.contact.firstName,
+          lastname: op.contact.lastName,
+          jobtitle: op.contact.title,
+          ...(op.contact.linkedinUrl ? { hs_linkedin_url: op.contact.linkedinUrl } : {}),
+        });
+        const companyId = await this.upsertCompany(op.companyDomain, {});
+        await this.associate("contacts", contactId, "companies", companyId);
+        return { externalId: `hubspot:contact:${contactId}` };
+      }
+      case "classify_contact": {
+        const id = await this.upsertContact(op.email, {
+          harness_persona: op.persona,
+          harness_committee_role: op.role,
+        });
+        return { externalId: `hubspot:contact:${id}` };
+      }
+      case "buying_committee": {
+        const res = await this.call("contacts upsert", () =>
+          this.client.crm.contacts.batchApi.upsert({
+            inputs: op.members.map((m) => ({
+              idProperty: "email",
+              id: m.email,
+              properties: { email: m.email, harness_committee_role: m.role, harness_persona: m.persona },
+            })),
+          }),
+        );
+        return { externalId: `hubspot:contacts:${res.results.map((r) => r.id).join(",")}` };
+      }
+      case "research_note": {
+        const companyId = await this.upsertCompany(op.domain, {});
+        const body = op.facts.map((f) => `• ${f.text} (${f.sourceUrl})`).join("\n");
+        const noteId = await this.upsertEngagement("notes", key, { hs_note_body: `Web research:\n${body}` });
+        await this.associate("notes", noteId, "companies", companyId);
+        return { externalId: `hubspot:note:${noteId}` };
+      }
+      case "lead_list": {
+        const id = await this.upsertCompany(op.domain, {
+          harness_lead_list: op.listId,
+          harness_lead_rank: String(op.rank),
+          harness_sdr: op.ownerId,
+        });
+        return { externalId: `hubspot:company:${id}` };
+      }
+      case "log_engagement": {
+        const type = op.channel === "email" ? "emails" : "communications";
+        const props: Props =
+          op.channel === "email"
+            ? {
+                hs_email_direction: "EMAIL",
+                hs_email_status: "SENT",
+                hs_email_subject: op.subject ?? "",
+                hs_email_text: op.body,
+              }
+            : {
+                hs_communication_channel_type: "LINKEDIN_MESSAGE",
+                hs_communication_logged_from: "CRM",
+                hs_communication_body: op.body,
+              };
+        const id = await this.upsertEngagement(type, key, { hs_timestamp: op.occurredAt, ...props });
+        if (op.email) await this.associate(type, id, "contacts", await this.upsertContact(op.email, {}));
+        return { externalId: `hubspot:${type}:${id}` };
+      }
+    }
+  }
+
+  private async upsertContact(email: string, props: Props): Promise<string> {
+    const res = await this.call("contacts upsert", () =>
+      this.client.crm.contacts.batchApi.upsert({
+        inputs: [{ idProperty: "email", id: email, properties: { email, ...props } }],
+      }),
+    );
+    const id = res.results[0]?.id;
+    if (!id) throw new ConnectorError("HubSpot upserted no contact", true);
+    return id;
+  }
+
+  private async upsertCompany(domain: string, props: Props): Promise<string> {
+    const res = await this.call("companies upsert", () =>
+      this.client.crm.companies.batchApi.upsert({
+        inputs: [{ idProperty: "domain", id: domain, properties: { domain, ...props } }],
+      }),
+    );
+    const id = res.results[0]?.id;
+    if (!id) throw new ConnectorError("HubSpot upserted no company", true);
+    return id;
+  }
+
+  private async upsertEngagement(
+    type: "notes" | "emails" | "communications",
+    key: string,
+    props: Props,
+  ): Promise<string> {
+    const input = {
+      inputs: [
+        {
+          idProperty: "harness_idempotency_key",
+          id: key,
+          properties: { hs_timestamp: new Date().toISOString(), ...props, harness_idempotency_key: key },
+        },
+      ],
+    };
+    const api = this.client.crm.objects[type].batchApi;
+    const res = await this.call(`${type} upsert`, () => api.upsert(input));
+    const id = res.results[0]?.id;
+    if (!id) throw new ConnectorError(`HubSpot upserted no ${type}`, true);
+    return id;
+  }
+
+  private async associate(from: string, fromId: string, to: string, toId: string) {
+    await this.call("association", () =>
+      this.client.crm.associations.v4.basicApi.createDefault(from, fromId, to, toId),
+    );
+  }
+
+  private async listId(name: string): Promise<string> {
+    const cached = this.lists.get(name);
+    if (cached) return cached;
+    let id: string | undefined;
+    try {
+      id = (await this.call("list lookup", () => this.client.crm.lists.listsApi.getByName(name, CONTACT)))
+        .list.listId;
+    } catch (err) {
+      if (!(err instanceof ConnectorError) || err.outcomeUnknown || !/ 404 /.test(err.message)) throw err;
+      id = (
+        await this.call("list create", () =>
+          this.client.crm.lists.listsApi.create({ name, objectTypeId: CONTACT, processingType: "MANUAL" }),
+        )
+      ).list.listId;
+    }
+    this.lists.set(name, id);
+    return id;
+  }
+
+  private async syncList(req: ConnectorRequest): Promise<ConnectorResult> {
+    const parsed = ListSyncPayload.safeParse(req.payload);
+    if (!parsed.success) throw new ConnectorError(`bad list.sync payload: ${parsed.error.message}`, false);
+    const p = parsed.data;
+    const listId = await this.listId(p.listName);
+    const ids = async (members: { email: string }[]) => {
+      if (members.length === 0) return [];
+      const res = await this.call("contacts upsert", () =>
+        this.client.crm.contacts.batchApi.upsert({
+          inputs: members.map((m) => ({ idProperty: "email", id: m.email, properties: { email: m.email } })),
+        }),
+      );
+      return res.results.map((r) => r.id);
+    };
+    const recordIdsToAdd = await ids(p.add);
+    const recordIdsToRemove = await ids(p.remove);
+    await this.call("list memberships", () =>
+      this.client.crm.lists.membershipsApi.addAndRemove(listId, { recordIdsToAdd, recordIdsToRemove }),
+    );
+    return { externalId: `hubspot:list:${listId}:+${recordIdsToAdd.length}-${recordIdsToRemove.length}` };
+  }
+}

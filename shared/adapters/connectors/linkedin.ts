@@ -1,0 +1,168 @@
+/**
+ * LinkedIn through its REST APIs with fetch (there is no official Node SDK):
+ * - linkedin.audience.add → Matched Audiences: the DMP segment for the audience is found (finder
+ *   q=account) or created, then the member is streamed in with POST /rest/dmpSegments/{id}/users
+ *   (X-RestLi-Method: BATCH_CREATE, action ADD, SHA256_EMAIL). ADD is set membership: a retry
+ *   cannot add anyone twice.
+ * - linkedin.message → LinkedIn has no open member-messaging API; messages go to the configured
+ *   sending tool's webhook (Sales Navigator partner, HeyReach, ...) with the idempotency key.
+ */
+import { createHash } from "node:crypto";
+import { AudienceAddPayload, LinkedInMessagePayload } from "../../agents/records.ts";
+import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+import { defaultRetryPolicy, HttpStatusError, type RetryPolicy, retryAfterMs, withRetries } from "./retry.ts";
+
+export interface LinkedInOptions {
+  accessToken: string;
+  /** urn:li:sponsoredAccount:... */
+  adAccountUrn: string;
+  /** Default https://api.linkedin.com */
+  baseUrl?: string;
+  /** LinkedIn-Version header (YYYYMM). */
+  version?: string;
+  messageWebhookUrl?: string;
+  retry?: RetryPolicy;
+  fetch?: typeof fetch;
+}
+
+export const sha256Email = (email: string) =>
+  createHash("sha256").update(email.trim().toLowerCase()).digest("hex");
+
+/** The wire request for adding one member to a DMP segment (also what the sandbox records). */
+export function dmpUsersRequest(payload: AudienceAddPayload) {
+  return {
+    elements: [
+      {
+        action: "ADD",
+        userIds: [{ idType: "SHA256_EMAIL", idValue: sha256Email(payload.email) }],
+        firstName: payload.firstName,
+        lastName: payload.lastName,
+        companyName: payload.companyName,
+      },
+    ],
+  };
+}
+
+export class LinkedInConnector implements Connector {
+  private readonly segments = new Map<string, string>();
+  private readonly base: string;
+  private readonly fetch: typeof fetch;
+  private readonly retry: RetryPolicy;
+
+  constructor(private readonly o: LinkedInOptions) {
+    this.base = (o.baseUrl ?? "https://api.linkedin.com").replace(/\/$/, "");
+    this.fetch = o.fetch ?? fetch;
+    this.retry = o.retry ?? defaultRetryPolicy;
+  }
+
+  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
+    if (req.decision.actionType === "linkedin.audience.add") return this.addToAudience(req);
+    if (req.decision.actionType === "linkedin.message") return this.message(req);
+    throw new ConnectorError(`the LinkedIn connector cannot ${req.decision.actionType}`, false);
+  }
+
+  private headers(key: string, extra: Record<string, string> = {}) {
+    return {
+      authorization: `Bearer ${this.o.accessToken}`,
+      "linkedin-version": this.o.version ?? "202501",
+      "x-restli-protocol-version": "2.0.0",
+      "content-type": "application/json",
+      "x-harness-idempotency-key": key,
+      ...extra,
+    };
+  }
+
+  private async call(what: string, url: string, init: RequestInit): Promise<Response> {
+    return withRetries(
+      what,
+      async () => {
+        let res: Response;
+        try {
+          res = await this.fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+        } catch (err) {
+          throw new Error(`network error: ${(err as Error).message}`);
+        }
+        if (!res.ok)
+          throw new HttpStatusError(
+            res.status,
+            await res.text().catch(() => ""),
+            retryAfterMs(res.headers.get("retry-after")),
+          );
+        return res;
+      },
+      this.retry,
+    );
+  }
+
+  private async segmentId(audienceId: string, key: string): Promise<string> {
+    const cached = this.segments.get(audienceId);
+    if (cached) return cached;
+    const found = await this.call(
+      "LinkedIn find DMP segments",
+      `${this.base}/rest/dmpSegments?q=account&account=${encodeURIComponent(this.o.adAccountUrn)}`,
+      { method: "GET", headers: this.headers(key) },
+    );
+    const list = (await found.json()) as { elements?: { id: number | string; name: string }[] };
+    let id = list.elements?.find((s) => s.name === audienceId)?.id;
+    if (id === undefined) {
+      const created = await this.call("LinkedIn create DMP segment", `${this.base}/rest/dmpSegments`, {
+        method: "POST",
+        headers: this.headers(key),
+        body: JSON.stringify({
+          name: audienceId,
+          sourcePlatform: "LIST_UPLOAD",
+          account: this.o.adAccountUrn,
+          type: "USER",
+          destinations: [{ destination: "LINKEDIN" }],
+        }),
+      });
+      id =
+        created.headers.get("x-restli-id") ??
+        ((await created.json().catch(() => ({}))) as { id?: string }).id;
+      if (id === undefined) throw new ConnectorError("LinkedIn created the segment but returned no id", true);
+    }
+    this.segments.set(audienceId, String(id));
+    return String(id);
+  }
+
+  private async addToAudience(req: ConnectorRequest): Promise<ConnectorResult> {
+    const p = AudienceAddPayload.safeParse(req.payload);
+    if (!p.success) throw new ConnectorError(`bad linkedin.audience.add payload: ${p.error.message}`, false);
+    const segment = await this.segmentId(p.data.audienceId, req.idempotencyKey);
+    const res = await this.call(
+      "LinkedIn add segment users",
+      `${this.base}/rest/dmpSegments/${segment}/users`,
+      {
+        method: "POST",
+        headers: this.headers(req.idempotencyKey, { "x-restli-method": "BATCH_CREATE" }),
+        body: JSON.stringify(dmpUsersRequest(p.data)),
+      },
+    );
+    const body = (await res.json().catch(() => ({}))) as { elements?: { status: number }[] };
+    const status = body.elements?.[0]?.status;
+    if (status !== undefined && status >= 400)
+      throw new ConnectorError(`LinkedIn rejected the member: status ${status}`, false);
+    return { externalId: `linkedin:dmpSegment:${segment}:${sha256Email(p.data.email).slice(0, 16)}` };
+  }
+
+  private async message(req: ConnectorRequest): Promise<ConnectorResult> {
+    const p = LinkedInMessagePayload.safeParse(req.payload);
+    if (!p.success) throw new ConnectorError(`bad linkedin.message payload: ${p.error.message}`, false);
+    if (!this.o.messageWebhookUrl)
+      throw new ConnectorError(
+        "linkedin.message needs messageWebhookUrl (LinkedIn has no open messaging API)",
+        false,
+      );
+    const res = await this.call("LinkedIn message webhook", this.o.messageWebhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": req.idempotencyKey },
+      body: JSON.stringify({
+        idempotencyKey: req.idempotencyKey,
+        recipient: p.data.linkedinUrl,
+        body: p.data.body,
+      }),
+    });
+    const body = (await res.json().catch(() => ({}))) as { id?: string };
+    return { externalId: `linkedin:message:${body.id ?? req.idempotencyKey}` };
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * email.send through Amazon SES v2 SendEmail. SES has no idempotency key of its own: the decision's
+ * key travels as a message header (X-Harness-Idempotency-Key) and an email tag, so a downstream
+ * duplicate is recognisable, and the lifecycle's in_doubt state stops an unknown outcome from being
+ * re-sent. Throttling (429) and 5xx are retried by our policy (the SDK's own retries are off).
+ */
+import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import { EmailPayload } from "../../agents/records.ts";
+import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry.ts";
+
+export interface SesOptions {
+  from: string;
+  configurationSetName?: string;
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  retry?: RetryPolicy;
+}
+
+/** SES tag values allow only letters, digits, _ and -. */
+const tagValue = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 256);
+
+/** The SendEmail request for a decision (also what the sandbox records). */
+export function sendEmailInput(
+  payload: EmailPayload,
+  key: string,
+  o: Pick<SesOptions, "from" | "configurationSetName">,
+): SendEmailCommandInput {
+  return {
+    FromEmailAddress: o.from,
+    Destination: { ToAddresses: [payload.to] },
+    Content: {
+      Simple: {
+        Subject: { Data: payload.subject, Charset: "UTF-8" },
+        Body: { Text: { Data: payload.body, Charset: "UTF-8" } },
+        Headers: [{ Name: "X-Harness-Idempotency-Key", Value: key }],
+      },
+    },
+    EmailTags: [
+      { Name: "idempotency_key", Value: tagValue(key) },
+      { Name: "variant", Value: tagValue(payload.variant) },
+    ],
+    ...(o.configurationSetName ? { ConfigurationSetName: o.configurationSetName } : {}),
+  };
+}
+
+export class SesEmailConnector implements Connector {
+  private readonly client: SESv2Client;
+
+  constructor(private readonly o: SesOptions) {
+    this.client = new SESv2Client({
+      ...(o.region ? { region: o.region } : {}),
+      ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+      ...(o.credentials ? { credentials: o.credentials } : {}),
+      maxAttempts: 1,
+    });
+  }
+
+  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
+    if (req.decision.actionType !== "email.send")
+      throw new ConnectorError(`the SES connector cannot ${req.decision.actionType}`, false);
+    const p = EmailPayload.safeParse(req.payload);
+    if (!p.success) throw new ConnectorError(`bad email.send payload: ${p.error.message}`, false);
+    const input = sendEmailInput(p.data, req.idempotencyKey, this.o);
+    const res = await withRetries(
+      "SES SendEmail",
+      () => this.client.send(new SendEmailCommand(input)),
+      this.o.retry ?? defaultRetryPolicy,
+    );
+    return { externalId: `ses:${res.MessageId ?? "unknown"}` };
+  }
+}

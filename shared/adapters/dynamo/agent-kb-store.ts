@@ -1,0 +1,189 @@
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Account, Person } from "../../domain/kb.ts";
+import type { AgentKnowledgeStore } from "../../kb/ports.ts";
+import type {
+  AccountFlags,
+  AudienceSnapshot,
+  Classification,
+  Committee,
+  Fact,
+  LeadListEntry,
+} from "../../kb/types.ts";
+import type { Db } from "./db.ts";
+import { agentKeys, type Key, stateKeys } from "./keys.ts";
+
+type Item = Record<string, unknown>;
+
+const strip = <T>(item: Item | undefined): T | undefined => {
+  if (!item) return undefined;
+  const { pk: _p, sk: _s, ...rest } = item;
+  return rest as T;
+};
+
+/** The agents' side of the structured ring, in the state table next to the records it extends. */
+export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
+  constructor(private readonly db: Db) {}
+
+  private get table() {
+    return this.db.tables.state;
+  }
+
+  private async put(key: Key, value: object): Promise<void> {
+    await this.db.doc.send(new PutCommand({ TableName: this.table, Item: { ...key, ...value } }));
+  }
+
+  private async get<T>(key: Key): Promise<T | undefined> {
+    const res = await this.db.doc.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+    );
+    return strip<T>(res.Item);
+  }
+
+  private async query(pk: string, skPrefix?: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :p)" : "pk = :pk",
+          ExpressionAttributeValues: { ":pk": pk, ...(skPrefix ? { ":p": skPrefix } : {}) },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...((res.Items as Item[] | undefined) ?? []));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private async batchGet(keys: Key[]): Promise<Item[]> {
+    const out: Item[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Key[] = keys.slice(i, i + 100);
+      for (let attempt = 0; pending.length > 0 && attempt < 8; attempt++) {
+        const res = await this.db.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        out.push(...((res.Responses?.[this.table] as Item[] | undefined) ?? []));
+        pending = (res.UnprocessedKeys?.[this.table]?.Keys as Key[] | undefined) ?? [];
+      }
+    }
+    return out;
+  }
+
+  async indexAccount(accountId: string): Promise<void> {
+    await this.put(agentKeys.directoryAccount(accountId), { accountId });
+  }
+
+  async listAccountIds(): Promise<string[]> {
+    return (await this.query(agentKeys.directoryPartition)).map((i) => i.accountId as string).sort();
+  }
+
+  async getAccounts(accountIds: string[]): Promise<Account[]> {
+    const items = await this.batchGet(accountIds.map((id) => stateKeys.account(id)));
+    const byId = new Map(items.map((i) => [i.accountId as string, strip<Account>(i) as Account]));
+    return accountIds.flatMap((id) => (byId.has(id) ? [byId.get(id) as Account] : []));
+  }
+
+  async indexPerson(accountId: string, personId: string): Promise<void> {
+    await this.put(agentKeys.personAtAccount(accountId, personId), { personId });
+  }
+
+  async peopleAt(accountId: string): Promise<Person[]> {
+    const ids = (await this.query(agentKeys.accountPartition(accountId), agentKeys.personPrefix)).map(
+      (i) => i.personId as string,
+    );
+    const items = await this.batchGet(ids.map((id) => stateKeys.person(id)));
+    return items
+      .map((i) => strip<Person>(i) as Person)
+      .filter((p) => p.accountId === accountId)
+      .sort((a, b) => a.personId.localeCompare(b.personId));
+  }
+
+  async putFacts(facts: Fact[]): Promise<void> {
+    for (const f of facts) await this.put(agentKeys.fact(f.accountId, f.factId), f);
+  }
+
+  async facts(accountId: string): Promise<Fact[]> {
+    return (await this.query(agentKeys.accountPartition(accountId), agentKeys.factPrefix)).map(
+      (i) => strip<Fact>(i) as Fact,
+    );
+  }
+
+  async putClassification(c: Classification): Promise<void> {
+    await this.put(agentKeys.classification(c.personId), c);
+  }
+
+  async classification(personId: string): Promise<Classification | undefined> {
+    return this.get<Classification>(agentKeys.classification(personId));
+  }
+
+  async classifications(personIds: string[]): Promise<Map<string, Classification>> {
+    const items = await this.batchGet(personIds.map((id) => agentKeys.classification(id)));
+    return new Map(items.map((i) => [i.personId as string, strip<Classification>(i) as Classification]));
+  }
+
+  async putCommittee(c: Committee): Promise<void> {
+    await this.put(agentKeys.committee(c.accountId), c);
+  }
+
+  async committee(accountId: string): Promise<Committee | undefined> {
+    return this.get<Committee>(agentKeys.committee(accountId));
+  }
+
+  async putLeadListEntry(e: LeadListEntry): Promise<void> {
+    await this.put(agentKeys.leadListEntry(e.date, e.accountId), e);
+  }
+
+  async leadList(date: string): Promise<LeadListEntry[]> {
+    return (await this.query(agentKeys.leadListPartition(date)))
+      .map((i) => strip<LeadListEntry>(i) as LeadListEntry)
+      .sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.rank - b.rank);
+  }
+
+  async putAudienceSnapshot(s: AudienceSnapshot): Promise<void> {
+    await this.put(agentKeys.audienceSynced(s.audienceId), s);
+  }
+
+  async audienceSnapshots(): Promise<AudienceSnapshot[]> {
+    return (await this.query(agentKeys.audiencePartition, "SYNCED#")).map(
+      (i) => strip<AudienceSnapshot>(i) as AudienceSnapshot,
+    );
+  }
+
+  async flags(accountId: string): Promise<AccountFlags> {
+    return (await this.get<AccountFlags>(agentKeys.accountFlags(accountId))) ?? {};
+  }
+
+  async setFlagOnce(accountId: string, flag: keyof AccountFlags, at: string): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: agentKeys.accountFlags(accountId),
+          UpdateExpression: "SET #f = :at",
+          ConditionExpression: "attribute_not_exists(#f)",
+          ExpressionAttributeNames: { "#f": flag },
+          ExpressionAttributeValues: { ":at": at },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  async clearFlag(accountId: string, flag: keyof AccountFlags): Promise<void> {
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: agentKeys.accountFlags(accountId),
+        UpdateExpression: "REMOVE #f",
+        ExpressionAttributeNames: { "#f": flag },
+      }),
+    );
+  }
+}

@@ -1,0 +1,39 @@
+/** What a handler gets: the knowledge base, a model, tools, propose() and the clock. Nothing else. */
+import type { Decision } from "../domain/decision.ts";
+import type { Channel } from "../domain/vocabulary.ts";
+import type { KnowledgeView } from "../kb/view.ts";
+import type { Clock } from "../ports.ts";
+import type { EnrichmentSource, ModelClient, WebFetcher } from "./ports.ts";
+
+export interface AgentProposal {
+  /**
+   * Stable key of this proposal within the agent (e.g. "email:acme:jane:2026-03-10"): the runtime
+   * derives the proposalId from it, so a re-run of the same trigger replays instead of duplicating.
+   */
+  key: string;
+  action: { type: string; channel?: Channel };
+  target: { accountId: string; personId?: string };
+  payload: Record<string, unknown>;
+  reasoning: string;
+  confidence: number;
+  signals?: string[];
+}
+
+export interface ProposeOutcome {
+  proposalId: string;
+  decision: Decision;
+  replay: boolean;
+  /** When the runtime will re-propose a deferred proposal (once). */
+  retryAt?: number;
+}
+
+export interface AgentContext {
+  agentId: string;
+  clock: Clock;
+  kb: KnowledgeView;
+  model: ModelClient;
+  enrichment?: EnrichmentSource;
+  web?: WebFetcher;
+  propose(p: AgentProposal): Promise<ProposeOutcome>;
+  log(msg: string, data?: Record<string, unknown>): void;
+}

@@ -1,0 +1,98 @@
+/**
+ * What agents use besides the knowledge base and the gate: a model, an enrichment source and the web.
+ * Adapters: shared/adapters/model/* (Bedrock Converse, the deterministic local model), the simulated
+ * market's enrichment and websites (sim/*), and plain fetch for the web.
+ */
+import type { CommitteeRole } from "../domain/vocabulary.ts";
+
+/** A model call failed or answered something that does not parse. */
+export class ModelError extends Error {
+  override readonly name = "ModelError";
+}
+
+export interface PersonaOption {
+  name: string;
+  role: CommitteeRole;
+  /** What the persona looks like, for the model (the spec's title patterns, humanised). */
+  hint: string;
+}
+
+export interface ClassifyInput {
+  title: string;
+  company: string;
+  industry: string;
+  personas: PersonaOption[];
+  /** Anything else known about the person (from enrichment or memory). */
+  context?: string;
+}
+
+export interface ClassifyOutput {
+  persona: string;
+  role: CommitteeRole;
+  confidence: number;
+  rationale: string;
+}
+
+export const VARIANTS = ["signal-led", "fact-led", "peer-proof", "short-question"] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export interface DraftInput {
+  channel: "email" | "linkedin";
+  variant: Variant;
+  recipient: { firstName: string; lastName: string; title: string; persona: string; role: CommitteeRole };
+  company: { name: string; industry: string; employees: number };
+  /** Research facts the message may use; it must only state facts from this list. */
+  facts: { text: string; sourceUrl: string }[];
+  /** Human-readable intent signals (e.g. "pricing page visit ×3 in 7 days"). */
+  signals: string[];
+  sender: { name: string; company: string; product: string };
+  maxLength: number;
+}
+
+export interface DraftOutput {
+  subject?: string;
+  body: string;
+  /** Source URLs of the facts the draft relies on. */
+  groundedOn: string[];
+}
+
+export interface ModelClient {
+  /** e.g. "bedrock:anthropic.claude-3-5-haiku-20241022-v1:0" or "local-deterministic-model/v1". */
+  readonly modelId: string;
+  classifyPersona(input: ClassifyInput): Promise<ClassifyOutput>;
+  draftMessage(input: DraftInput): Promise<DraftOutput>;
+}
+
+export interface EnrichedPerson {
+  firstName: string;
+  lastName: string;
+  title: string;
+  email: string;
+  linkedinUrl?: string;
+  source: string;
+}
+
+/** A people-data provider (Apollo, ZoomInfo, Clearbit...): who works at a company. */
+export interface EnrichmentSource {
+  readonly name: string;
+  findPeople(domain: string): Promise<EnrichedPerson[]>;
+}
+
+export class EnrichmentError extends Error {
+  override readonly name = "EnrichmentError";
+}
+
+export interface WebPage {
+  url: string;
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface WebFetcher {
+  get(url: string): Promise<WebPage>;
+}
+
+export class FetchError extends Error {
+  override readonly name = "FetchError";
+}

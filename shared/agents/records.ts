@@ -1,0 +1,141 @@
+/**
+ * Payloads of the record and audience actions agents propose. Agents build them, the record ingest
+ * (watchers/ingest.ts) applies executed ones to the knowledge base, and the HubSpot and LinkedIn
+ * connectors turn them into API calls: one schema, three readers, parsed with zod at each.
+ */
+import { z } from "zod";
+import { CommitteeRole, Id } from "../domain/vocabulary.ts";
+import { FACT_KINDS } from "../kb/types.ts";
+
+const Email = z.email().toLowerCase();
+
+export const UpsertContact = z.object({
+  operation: z.literal("upsert_contact"),
+  personId: Id,
+  contact: z.object({
+    accountId: Id,
+    email: Email,
+    firstName: z.string().min(1),
+    lastName: z.string().min(1),
+    title: z.string().min(1),
+    linkedinUrl: z.url().optional(),
+  }),
+  companyDomain: z.string(),
+  source: z.string(),
+});
+
+export const ClassifyContact = z.object({
+  operation: z.literal("classify_contact"),
+  personId: Id,
+  email: Email,
+  persona: z.string(),
+  role: CommitteeRole,
+  method: z.enum(["rules", "model"]),
+  model: z.string().optional(),
+  confidence: z.number().min(0).max(1),
+});
+
+export const CommitteeMemberRecord = z.object({
+  personId: Id,
+  email: Email,
+  name: z.string(),
+  title: z.string(),
+  persona: z.string(),
+  role: CommitteeRole,
+});
+
+export const BuyingCommittee = z.object({
+  operation: z.literal("buying_committee"),
+  accountId: Id,
+  domain: z.string(),
+  members: z.array(CommitteeMemberRecord),
+  gaps: z.array(CommitteeRole),
+});
+
+export const ResearchNote = z.object({
+  operation: z.literal("research_note"),
+  accountId: Id,
+  domain: z.string(),
+  facts: z.array(z.object({ kind: z.enum(FACT_KINDS), text: z.string().min(1), sourceUrl: z.url() })).min(1),
+});
+
+export const LeadListRecord = z.object({
+  operation: z.literal("lead_list"),
+  accountId: Id,
+  domain: z.string(),
+  listId: z.string(),
+  date: z.string(),
+  ownerId: z.string(),
+  rank: z.number().int().positive(),
+  tier: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  intent: z.number(),
+  contacts: z.array(z.object({ personId: Id, email: Email })),
+});
+
+export const LogEngagement = z.object({
+  operation: z.literal("log_engagement"),
+  decisionId: Id,
+  channel: z.enum(["email", "linkedin"]),
+  personId: Id.optional(),
+  email: Email.optional(),
+  companyDomain: z.string().optional(),
+  subject: z.string().optional(),
+  body: z.string(),
+  occurredAt: z.string(),
+  externalId: z.string().optional(),
+});
+
+export const CrmUpdate = z.discriminatedUnion("operation", [
+  UpsertContact,
+  ClassifyContact,
+  BuyingCommittee,
+  ResearchNote,
+  LeadListRecord,
+  LogEngagement,
+]);
+export type CrmUpdate = z.infer<typeof CrmUpdate>;
+
+const Member = z.object({ personId: Id, email: Email });
+
+export const ListSyncPayload = z.object({
+  audienceId: z.string().min(1),
+  listName: z.string().min(1),
+  add: z.array(Member),
+  remove: z.array(Member),
+  members: z.array(Member),
+});
+export type ListSyncPayload = z.infer<typeof ListSyncPayload>;
+
+export const AudienceAddPayload = z.object({
+  audienceId: z.string().min(1),
+  personId: Id,
+  email: Email,
+  firstName: z.string(),
+  lastName: z.string(),
+  companyName: z.string(),
+  persona: z.string(),
+});
+export type AudienceAddPayload = z.infer<typeof AudienceAddPayload>;
+
+export const EmailPayload = z.object({
+  to: Email,
+  subject: z.string().min(1),
+  body: z.string().min(1),
+  variant: z.string(),
+  companyName: z.string(),
+  groundedOn: z.array(z.string()),
+  persona: z.string(),
+  model: z.string(),
+});
+export type EmailPayload = z.infer<typeof EmailPayload>;
+
+export const LinkedInMessagePayload = z.object({
+  linkedinUrl: z.url(),
+  body: z.string().min(1),
+  variant: z.string(),
+  companyName: z.string(),
+  groundedOn: z.array(z.string()),
+  persona: z.string(),
+  model: z.string(),
+});
+export type LinkedInMessagePayload = z.infer<typeof LinkedInMessagePayload>;

@@ -1,0 +1,178 @@
+/**
+ * Runs agents: builds each handler's context, turns its proposals into gate calls with the agent's
+ * own credential, and re-proposes a deferred proposal once at its retryAfter (new proposalId, linked
+ * to the first by `retryOf`). Shared by the local runtime and the per-agent Lambda.
+ */
+import { createHash } from "node:crypto";
+import type { Decision } from "../domain/decision.ts";
+import { ForbiddenError, NotFoundError } from "../domain/errors.ts";
+import type { Proposal } from "../domain/proposal.ts";
+import type { KnowledgeView } from "../kb/view.ts";
+import type { Clock } from "../ports.ts";
+import type { GateResult } from "../usecases/gate.ts";
+import type { Principal } from "../usecases/principal.ts";
+import type { AgentContext, AgentProposal, ProposeOutcome } from "./context.ts";
+import type { AgentDefinition, AgentInvocation } from "./definition.ts";
+import type { EnrichmentSource, ModelClient, WebFetcher } from "./ports.ts";
+
+export interface RetryQueue {
+  add(r: { agentId: string; at: number; proposal: Proposal }): Promise<void>;
+  due(
+    agentId: string,
+    now: number,
+    limit?: number,
+  ): Promise<{ agentId: string; at: number; proposal: Proposal }[]>;
+  remove(r: { agentId: string; at: number; proposal: Proposal }): Promise<void>;
+}
+
+export interface ProposalGate {
+  propose(input: unknown, principal: Principal): Promise<GateResult>;
+}
+
+export interface RunnerDeps {
+  clock: Clock;
+  gate: ProposalGate;
+  kb: KnowledgeView;
+  model: ModelClient;
+  retries: RetryQueue;
+  enrichment?: EnrichmentSource;
+  web?: WebFetcher;
+  /** Called with every fresh decision (the runtime executes dispatched ones). */
+  onDecision?: (decision: Decision) => Promise<void>;
+  log?: (msg: string, data: Record<string, unknown>) => void;
+}
+
+export interface RunSummary {
+  agentId: string;
+  trigger: AgentInvocation["kind"] | "retry";
+  proposals: { proposalId: string; actionType: string; verdict: string; status: string; replay: boolean }[];
+  error?: string;
+}
+
+export const agentPrincipal = (agentId: string): Principal => ({
+  subject: `agent:${agentId}`,
+  roles: [`agent:${agentId}`],
+});
+
+const ID_OK = /[^A-Za-z0-9._:@-]/g;
+
+/** The proposalId for an agent's key: readable when it fits, hashed when it would not. */
+export function proposalIdFor(agentId: string, key: string): string {
+  const id = `${agentId}:${key.replace(ID_OK, "-")}`;
+  if (id.length <= 120) return id;
+  return `${id.slice(0, 90)}:${createHash("sha256").update(id).digest("base64url").slice(0, 22)}`;
+}
+
+export const retryIdFor = (proposalId: string) =>
+  proposalId.length <= 118 ? `${proposalId}:retry1` : `${proposalId.slice(0, 110)}:retry1`;
+
+export class AgentRunner {
+  private readonly byId: Map<string, AgentDefinition>;
+
+  constructor(
+    readonly agents: AgentDefinition[],
+    private readonly deps: RunnerDeps,
+  ) {
+    this.byId = new Map(agents.map((a) => [a.id, a]));
+  }
+
+  agent(agentId: string): AgentDefinition {
+    const def = this.byId.get(agentId);
+    if (!def) throw new NotFoundError(`no agent ${agentId} in the registry`);
+    return def;
+  }
+
+  /**
+   * Run one agent once. A failing handler is recorded in the summary (and logged), not thrown, so
+   * one agent's bad run never stops the event loop; `rethrow` is for callers that answer a human
+   * (the manual-run API maps validation and not-found errors to 400/404).
+   */
+  async run(
+    agentId: string,
+    invocation: AgentInvocation,
+    options: { rethrow?: boolean } = {},
+  ): Promise<RunSummary> {
+    const def = this.agent(agentId);
+    const summary: RunSummary = { agentId, trigger: invocation.kind, proposals: [] };
+    const ctx = this.context(def, summary);
+    try {
+      await def.handler(invocation, ctx);
+    } catch (err) {
+      if (options.rethrow) throw err;
+      summary.error = (err as Error).message;
+      this.deps.log?.("agent run failed", { agentId, trigger: invocation.kind, error: summary.error });
+    }
+    return summary;
+  }
+
+  /** Re-propose every deferred proposal of this agent whose retryAfter has come, once each. */
+  async runDueRetries(agentId: string): Promise<RunSummary> {
+    const summary: RunSummary = { agentId, trigger: "retry", proposals: [] };
+    const due = await this.deps.retries.due(agentId, this.deps.clock.now());
+    for (const r of due) {
+      const retry: Proposal = {
+        ...r.proposal,
+        proposalId: retryIdFor(r.proposal.proposalId),
+        retryOf: r.proposal.proposalId,
+      };
+      try {
+        await this.submit(agentId, retry, summary);
+      } catch (err) {
+        this.deps.log?.("retry failed", {
+          agentId,
+          proposalId: retry.proposalId,
+          error: (err as Error).message,
+        });
+      }
+      await this.deps.retries.remove(r);
+    }
+    return summary;
+  }
+
+  private context(def: AgentDefinition, summary: RunSummary): AgentContext {
+    return {
+      agentId: def.id,
+      clock: this.deps.clock,
+      kb: this.deps.kb,
+      model: this.deps.model,
+      ...(this.deps.enrichment ? { enrichment: this.deps.enrichment } : {}),
+      ...(this.deps.web ? { web: this.deps.web } : {}),
+      propose: async (p: AgentProposal) => {
+        if (!def.actions.includes(p.action.type))
+          throw new ForbiddenError(`agent ${def.id} does not declare action type ${p.action.type}`);
+        const proposal: Proposal = {
+          proposalId: proposalIdFor(def.id, p.key),
+          agentId: def.id,
+          action: p.action,
+          target: p.target,
+          payload: p.payload,
+          reasoning: p.reasoning,
+          confidence: Number(p.confidence.toFixed(3)),
+          ...(p.signals ? { signals: p.signals } : {}),
+        };
+        return this.submit(def.id, proposal, summary);
+      },
+      log: (msg, data) => this.deps.log?.(msg, { agentId: def.id, ...data }),
+    };
+  }
+
+  private async submit(agentId: string, proposal: Proposal, summary: RunSummary): Promise<ProposeOutcome> {
+    const { decision, replay } = await this.deps.gate.propose(proposal, agentPrincipal(agentId));
+    summary.proposals.push({
+      proposalId: proposal.proposalId,
+      actionType: proposal.action.type,
+      verdict: decision.verdict,
+      status: decision.status,
+      replay,
+    });
+    const outcome: ProposeOutcome = { proposalId: proposal.proposalId, decision, replay };
+    if (replay) return outcome;
+    if (decision.verdict === "defer" && decision.retryAfter && !proposal.retryOf) {
+      const at = Date.parse(decision.retryAfter);
+      await this.deps.retries.add({ agentId, at, proposal });
+      outcome.retryAt = at;
+    }
+    await this.deps.onDecision?.(decision);
+    return outcome;
+  }
+}

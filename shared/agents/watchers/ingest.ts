@@ -1,0 +1,155 @@
+/**
+ * Applies executed record actions to the knowledge base. Agents never write the KB themselves: what
+ * Persona Finder found, what Persona Classifier decided, what Web Research read becomes knowledge
+ * only once the harness let it through and the CRM write happened, so the KB and the CRM agree and
+ * every record cites the decision that made it.
+ */
+import type { Decision } from "../../domain/decision.ts";
+import { iso } from "../../domain/time.ts";
+import type { AgentKnowledgeStore, MemoryStore } from "../../kb/ports.ts";
+import type { KnowledgeView } from "../../kb/view.ts";
+import type { Clock, DecisionStore, DomainEvent, EventPublisher, KnowledgeStore } from "../../ports.ts";
+import { AGENT_EVENTS, ExecutedEvent } from "../events.ts";
+import { CrmUpdate, ListSyncPayload } from "../records.ts";
+import { allowedRoles, shortHash, targetable } from "../workflows/common.ts";
+
+export interface IngestDeps {
+  clock: Clock;
+  events: EventPublisher;
+  decisions: DecisionStore;
+  kb: KnowledgeStore;
+  agentKb: AgentKnowledgeStore;
+  memory: MemoryStore;
+  view: KnowledgeView;
+}
+
+export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Promise<void> {
+  const ev = ExecutedEvent.safeParse(event.detail);
+  if (!ev.success || ev.data.to !== "executed") return;
+  if (ev.data.actionType !== "crm.update" && ev.data.actionType !== "list.sync") return;
+  const d = await deps.decisions.getDecision(ev.data.decisionId);
+  if (!d) return;
+  if (d.actionType === "list.sync") {
+    const p = ListSyncPayload.parse(d.payload);
+    await deps.agentKb.putAudienceSnapshot({
+      audienceId: p.audienceId,
+      members: p.members,
+      syncedAt: d.execution?.at ?? iso(deps.clock.now()),
+      decisionId: d.decisionId,
+    });
+    return;
+  }
+  await applyCrmUpdate(deps, d, CrmUpdate.parse(d.payload));
+}
+
+async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Promise<void> {
+  const at = d.execution?.at ?? iso(deps.clock.now());
+  switch (op.operation) {
+    case "upsert_contact":
+      await deps.kb.putPerson(op.personId, op.contact, at);
+      return;
+    case "classify_contact": {
+      const person = await deps.kb.getPerson(op.personId);
+      if (!person) return;
+      await deps.agentKb.putClassification({
+        personId: op.personId,
+        accountId: person.accountId,
+        persona: op.persona,
+        role: op.role,
+        method: op.method,
+        ...(op.model ? { model: op.model } : {}),
+        confidence: op.confidence,
+        classifiedAt: at,
+        decisionId: d.decisionId,
+      });
+      const spec = await deps.view.spec();
+      const account = await deps.view.account(person.accountId);
+      const tier = account ? await deps.view.tier(account) : undefined;
+      // Qualified = the classification and the spec's own title rules both allow targeting.
+      if (
+        tier &&
+        (tier.tier === 1 || tier.tier === 2) &&
+        allowedRoles(spec, "linkedin.audience.add").includes(op.role) &&
+        targetable(spec, person.title, "linkedin.audience.add")
+      )
+        await deps.events.publish([
+          {
+            type: AGENT_EVENTS.contactQualified,
+            detail: {
+              personId: op.personId,
+              accountId: person.accountId,
+              persona: op.persona,
+              role: op.role,
+            },
+          },
+        ]);
+      return;
+    }
+    case "buying_committee":
+      await deps.agentKb.putCommittee({
+        accountId: op.accountId,
+        members: op.members.map(({ email: _e, ...m }) => m),
+        gaps: op.gaps,
+        builtAt: at,
+        decisionId: d.decisionId,
+      });
+      return;
+    case "research_note": {
+      await deps.agentKb.putFacts(
+        op.facts.map((f) => ({
+          ...f,
+          factId: shortHash(`${f.sourceUrl}\n${f.text}`),
+          accountId: op.accountId,
+          observedAt: at,
+          decisionId: d.decisionId,
+        })),
+      );
+      await deps.memory.put({
+        docId: `research-${d.decisionId}`,
+        accountId: op.accountId,
+        kind: "research",
+        title: `Website research on ${op.domain}`,
+        text: op.facts.map((f) => f.text).join(" "),
+        source: `web-research (decision ${d.decisionId})`,
+        at,
+      });
+      await deps.events.publish([
+        { type: AGENT_EVENTS.researchCompleted, detail: { accountId: op.accountId, facts: op.facts.length } },
+      ]);
+      return;
+    }
+    case "lead_list": {
+      await deps.agentKb.putLeadListEntry({
+        listId: op.listId,
+        date: op.date,
+        ownerId: op.ownerId,
+        accountId: op.accountId,
+        rank: op.rank,
+        tier: op.tier,
+        intent: op.intent,
+        contacts: op.contacts,
+        addedAt: at,
+        decisionId: d.decisionId,
+      });
+      if (await deps.agentKb.setFlagOnce(op.accountId, "targetedAt", at))
+        await deps.events.publish([
+          { type: AGENT_EVENTS.accountTargeted, detail: { accountId: op.accountId, listId: op.listId } },
+        ]);
+      return;
+    }
+    case "log_engagement": {
+      const source = await deps.decisions.getDecision(op.decisionId);
+      await deps.memory.put({
+        docId: `thread-${op.decisionId}`,
+        accountId: d.accountId,
+        ...(op.personId ? { personId: op.personId } : {}),
+        kind: "email_thread",
+        title: `${op.channel === "email" ? "Email" : "LinkedIn message"}${op.subject ? `: ${op.subject}` : ""} (${source?.agentId ?? "agent"})`,
+        text: op.body,
+        source: `hubspot timeline (decision ${op.decisionId})`,
+        at: op.occurredAt,
+      });
+      return;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Audience memberships List Sync keeps in HubSpot: one audience per SDR with the qualified contacts
+ * of the accounts on that SDR's lead list of the day. Membership is what the KB says now; the
+ * snapshot is what was last synced (recorded when a list.sync executes).
+ */
+import type { KnowledgeView } from "../../kb/view.ts";
+import type { AgentContext } from "../context.ts";
+import { workspaceDate } from "./common.ts";
+
+export interface Audience {
+  audienceId: string;
+  listName: string;
+  members: Map<string, string>;
+}
+
+export const audienceIdFor = (ownerId: string) => `sdr-${ownerId}`;
+
+export async function currentAudiences(kb: KnowledgeView, at: number): Promise<Map<string, Audience>> {
+  const spec = await kb.spec();
+  const list = await kb.leadList(workspaceDate(spec, at));
+  const out = new Map<string, Audience>();
+  for (const e of list) {
+    const id = audienceIdFor(e.ownerId);
+    const a = out.get(id) ?? {
+      audienceId: id,
+      listName: `Harness: ${e.ownerId} target contacts`,
+      members: new Map(),
+    };
+    for (const c of e.contacts ?? []) a.members.set(c.personId, c.email);
+    out.set(id, a);
+  }
+  return out;
+}
+
+/** Propose the difference between an audience and its last synced snapshot (or all of it). */
+export async function proposeSync(
+  ctx: AgentContext,
+  audience: Audience,
+  synced: Map<string, string>,
+  key: string,
+  why: string,
+  full: boolean,
+): Promise<boolean> {
+  const add = [...audience.members]
+    .filter(([id]) => full || !synced.has(id))
+    .map(([personId, email]) => ({ personId, email }));
+  const remove = [...synced]
+    .filter(([id]) => !audience.members.has(id))
+    .map(([personId, email]) => ({ personId, email }));
+  if (add.length === 0 && remove.length === 0 && !full) return false;
+  await ctx.propose({
+    key,
+    action: { type: "list.sync" },
+    // list.sync targets an audience rather than an account: the audience id stands in the account slot.
+    target: { accountId: `audience:${audience.audienceId}` },
+    payload: {
+      audienceId: audience.audienceId,
+      listName: audience.listName,
+      add,
+      remove,
+      members: [...audience.members]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([personId, email]) => ({ personId, email })),
+    },
+    reasoning: `${why}: ${add.length} to add, ${remove.length} to remove; ${audience.members.size} members now.`,
+    confidence: 0.95,
+  });
+  return true;
+}

@@ -1,0 +1,54 @@
+/** Small helpers the workflows share. Pure; no I/O. */
+import { createHash } from "node:crypto";
+import { classifyTitle } from "../../domain/checks/persona.ts";
+import type { Spec } from "../../domain/spec-schema.ts";
+import { localDate } from "../../domain/time.ts";
+import type { CommitteeRole } from "../../domain/vocabulary.ts";
+import type { PersonaOption } from "../ports.ts";
+
+export const workspaceDate = (spec: Spec, at: number) => localDate(at, spec.workspace.timezone);
+
+export const CONTACTABLE: CommitteeRole[] = ["decision_maker", "champion", "influencer"];
+
+/** Roles the spec lets an action type target (every role when the spec does not restrict it). */
+export function allowedRoles(spec: Spec, actionType: string): CommitteeRole[] {
+  return spec.personas.allowedRoles[actionType] ?? ["decision_maker", "champion", "influencer", "too_junior"];
+}
+
+/** The spec's personas as options for the model, each with a readable hint from its title patterns. */
+export function personaOptions(spec: Spec): PersonaOption[] {
+  return spec.personas.rules.map((r) => ({
+    name: r.name,
+    role: r.role,
+    hint: r.titlePatterns.map((p) => p.replace(/\\b/g, "").replace(/\\/g, "")).join(" | "),
+  }));
+}
+
+/** Every persona rule whose patterns match: more than one role means the rules are unsure. */
+export function matchingPersonas(spec: Spec, title: string) {
+  const first = classifyTitle(spec, title);
+  const all = spec.personas.rules.filter((r) => r.titlePatterns.some((p) => new RegExp(p, "i").test(title)));
+  return { first, roles: [...new Set(all.map((r) => r.role))] };
+}
+
+/** Titles no persona rule matches but that still look like buyers (revenue, sales, marketing...). */
+export const BUYERISH =
+  /\b(revenue|sales|marketing|growth|gtm|go-to-market|revops|demand|pipeline|customer success|business development)\b/i;
+
+export const shortHash = (text: string) => createHash("sha256").update(text).digest("base64url").slice(0, 12);
+
+export const slug = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 40);
+
+/**
+ * Whether the gate's persona check will let this action target the person: the gate reads only the
+ * spec's title rules (never a model's opinion), so agents do not propose touches it would block.
+ */
+export function targetable(spec: Spec, title: string, actionType: string): boolean {
+  const m = classifyTitle(spec, title);
+  return m !== undefined && allowedRoles(spec, actionType).includes(m.role);
+}

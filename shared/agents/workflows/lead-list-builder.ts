@@ -1,0 +1,83 @@
+import type { Account } from "../../domain/kb.ts";
+import { defineAgent } from "../definition.ts";
+import { CONTACTABLE, workspaceDate } from "./common.ts";
+
+const TIER_BONUS: Record<string, number> = { 1: 20, 2: 10, 3: 0 };
+
+/**
+ * Lead List Builder: every morning at 6:00 (workspace time) rank every account by intent (with the
+ * learned signal weights) and ICP tier, and give each SDR a prioritised list no longer than the
+ * spec's accounts-per-owner cap. Each listed account is one proposal, so "why is this account on my
+ * list?" has a decision with a trace.
+ */
+export const leadListBuilder = defineAgent({
+  id: "lead-list-builder",
+  description:
+    "Daily 6:00 (workspace time zone): prioritized SDR target lists by intent and ICP tier, respecting accounts-per-SDR caps.",
+  trigger: { kind: "schedule", cron: "0 6 * * *", description: "daily at 06:00 in the workspace time zone" },
+  actions: ["crm.update"],
+  handler: async (inv, ctx) => {
+    if (inv.kind === "event") return;
+    const spec = await ctx.kb.spec();
+    const now = ctx.clock.now();
+    const date = workspaceDate(spec, now);
+    const ids = await ctx.kb.accountIds();
+    if (ids.length === 0) return ctx.log("the knowledge base has no accounts yet");
+    const accounts = await ctx.kb.accounts(ids);
+    const weights = await ctx.kb.intentWeights();
+    const floor = Math.round(spec.quality.minIntent * 0.75);
+    const cap = spec.volume.accountsPerOwnerPerDay ?? 40;
+    const byOwner = new Map<
+      string,
+      { account: Account; score: number; intent: number; tier: 1 | 2 | 3; why: string }[]
+    >();
+    for (const account of accounts) {
+      const tier = await ctx.kb.tier(account);
+      // Near misses (tier 3) stay off SDR lists: the gate's ICP check would block their outreach.
+      if (tier.tier !== 1 && tier.tier !== 2) continue;
+      const intent = await ctx.kb.intent(account, weights);
+      if (intent.score < floor) continue;
+      const owner = account.ownerId ?? "unassigned";
+      const list = byOwner.get(owner) ?? [];
+      list.push({
+        account,
+        tier: tier.tier,
+        intent: intent.score,
+        score: intent.score + (TIER_BONUS[tier.tier] ?? 0),
+        why: `intent ${intent.score} (${intent.counted.map((c) => `${c.type} ×${c.count}`).join(", ")}), ICP tier ${tier.tier} (${tier.reasons.join(", ")})`,
+      });
+      byOwner.set(owner, list);
+    }
+    for (const [owner, list] of [...byOwner].sort(([a], [b]) => a.localeCompare(b))) {
+      list.sort((a, b) => b.score - a.score || a.account.accountId.localeCompare(b.account.accountId));
+      const kept = list.slice(0, cap);
+      for (const [i, item] of kept.entries()) {
+        const people = await ctx.kb.peopleAt(item.account.accountId);
+        const classes = await ctx.kb.classifications(people.map((p) => p.personId));
+        const contacts = people
+          .filter((p) => CONTACTABLE.includes(ctx.kb.personaOf(spec, p, classes.get(p.personId)).role))
+          .map((p) => ({ personId: p.personId, email: p.email }));
+        await ctx.propose({
+          key: `lead-list:${date}:${item.account.accountId}`,
+          action: { type: "crm.update" },
+          target: { accountId: item.account.accountId },
+          payload: {
+            operation: "lead_list",
+            accountId: item.account.accountId,
+            domain: item.account.domain,
+            listId: `leads-${owner}-${date}`,
+            date,
+            ownerId: owner,
+            rank: i + 1,
+            tier: item.tier,
+            intent: item.intent,
+            contacts,
+          },
+          reasoning: `#${i + 1} of ${kept.length} on ${owner}'s list for ${date}: ${item.why}${list.length > cap ? `; ${list.length - cap} more accounts left off by the cap of ${cap} per SDR` : ""}.`,
+          confidence: 0.9,
+          signals: [`intent ${item.intent}`, `tier ${item.tier}`],
+        });
+      }
+    }
+  },
+});

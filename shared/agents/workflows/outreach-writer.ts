@@ -1,0 +1,170 @@
+import type { Person } from "../../domain/kb.ts";
+import { DAY } from "../../domain/time.ts";
+import { chooseVariant } from "../../kb/learning.ts";
+import type { EmergedRule } from "../../kb/types.ts";
+import type { AgentContext } from "../context.ts";
+import { defineAgent } from "../definition.ts";
+import { VARIANTS, type Variant } from "../ports.ts";
+import { CONTACTABLE, shortHash, targetable, workspaceDate } from "./common.ts";
+
+const ROLE_ORDER: Record<string, number> = { champion: 0, decision_maker: 1, influencer: 2 };
+const MAX_ACCOUNTS_PER_RUN = 400;
+export const SENDER = { name: "Sam Rivera", company: "Harness Demo Co", product: "pipeline analytics" };
+
+const ruleBlocks = (rules: EmergedRule[], actionType: string, persona: string, industry: string) =>
+  rules.find(
+    (r) =>
+      r.match.actionType === actionType &&
+      (!r.match.persona || r.match.persona === persona) &&
+      (!r.match.industry || r.match.industry.toLowerCase() === industry.toLowerCase()),
+  );
+
+/**
+ * Outreach Writer: on weekday mornings, work the day's lead lists. Per account it picks the best
+ * committee member for an email and a second one for a LinkedIn message, chooses the message variant
+ * that engagement favours for that persona (loop 3), drafts with the model grounded only in research
+ * facts, and proposes both. The harness decides which goes first: the LinkedIn path on an account
+ * just emailed is deferred to the next day, and the runtime re-proposes it then.
+ */
+export const outreachWriter = defineAgent({
+  id: "outreach-writer",
+  description:
+    "Weekdays 9:00: email and LinkedIn message drafts for the lead lists, grounded in research facts, with the variant used.",
+  trigger: {
+    kind: "schedule",
+    cron: "0 9 * * 1-5",
+    description: "weekdays at 09:00 in the workspace time zone",
+  },
+  actions: ["email.send", "linkedin.message"],
+  handler: async (inv, ctx) => {
+    if (inv.kind === "event") return;
+    const spec = await ctx.kb.spec();
+    const now = ctx.clock.now();
+    const date = workspaceDate(spec, now);
+    const list = (await ctx.kb.leadList(date)).sort(
+      (a, b) => a.rank - b.rank || a.accountId.localeCompare(b.accountId),
+    );
+    if (list.length === 0) return ctx.log("no lead list for today", { date });
+    const stats = await ctx.kb.templateStats();
+    const rules = await ctx.kb.rules();
+    for (const entry of list.slice(0, MAX_ACCOUNTS_PER_RUN)) {
+      try {
+        await writeForAccount(ctx, entry.accountId, date, now, stats, rules);
+      } catch (err) {
+        // One account's failure (the model, a missing record) must not stop the rest of the list.
+        ctx.log("could not write for account", { accountId: entry.accountId, error: (err as Error).message });
+      }
+    }
+  },
+});
+
+async function writeForAccount(
+  ctx: AgentContext,
+  accountId: string,
+  date: string,
+  now: number,
+  stats: Awaited<ReturnType<AgentContext["kb"]["templateStats"]>>,
+  rules: EmergedRule[],
+) {
+  const spec = await ctx.kb.spec();
+  const account = await ctx.kb.account(accountId);
+  if (!account) return;
+  const people = await ctx.kb.peopleAt(accountId);
+  const classes = await ctx.kb.classifications(people.map((p) => p.personId));
+  const ranked = people
+    .map((p) => ({ p, persona: ctx.kb.personaOf(spec, p, classes.get(p.personId)) }))
+    .filter((x) => CONTACTABLE.includes(x.persona.role) && targetable(spec, x.p.title, "email.send"))
+    .sort(
+      (a, b) =>
+        (ROLE_ORDER[a.persona.role] ?? 9) - (ROLE_ORDER[b.persona.role] ?? 9) ||
+        a.p.personId.localeCompare(b.p.personId),
+    );
+  if (ranked.length === 0) return ctx.log("no contactable committee member yet", { accountId });
+  const packet = await ctx.kb.context({ accountId, personId: ranked[0]?.p.personId }, { budgetTokens: 500 });
+  // Courtesy on top of the gate's rules: nobody on this account was touched on this channel in a week.
+  const recentTouch = (type: string) =>
+    packet.items.some(
+      (i) => i.kind === "touch" && i.text.startsWith(type) && now - Date.parse(i.provenance.at) < 7 * DAY,
+    );
+  const facts = packet.items
+    .filter((i) => i.kind === "fact" && i.provenance.url)
+    .map((i) => ({ text: i.text, sourceUrl: i.provenance.url as string }));
+  const signals = packet.items.filter((i) => i.kind === "signal").map((i) => i.text);
+  const intent = await ctx.kb.intent(account);
+  const paths: {
+    type: "email.send" | "linkedin.message";
+    who: { p: Person; persona: { persona: string; role: string } };
+  }[] = [];
+  const emailTo = ranked[0];
+  if (emailTo && !recentTouch("email.send")) paths.push({ type: "email.send", who: emailTo });
+  const liTo =
+    ranked.find((x) => x.p.linkedinUrl && x.p.personId !== emailTo?.p.personId) ??
+    ranked.find((x) => x.p.linkedinUrl);
+  if (liTo && !recentTouch("linkedin.message")) paths.push({ type: "linkedin.message", who: liTo });
+  for (const path of paths) {
+    const { p, persona } = path.who;
+    const blocked = ruleBlocks(rules, path.type, persona.persona, account.industry);
+    if (blocked) {
+      ctx.log("emerged rule says skip", { accountId, personId: p.personId, rule: blocked.ruleId });
+      continue;
+    }
+    const key = `${path.type === "email.send" ? "email" : "linkedin"}:${accountId}:${p.personId}:${date}`;
+    const choice = chooseVariant(
+      VARIANTS,
+      stats,
+      persona.persona,
+      account.industry,
+      parseInt(
+        shortHash(key)
+          .replace(/[^0-9]/g, "")
+          .slice(0, 6) || "0",
+        10,
+      ),
+    );
+    const channel = path.type === "email.send" ? "email" : "linkedin";
+    const draft = await ctx.model.draftMessage({
+      channel,
+      variant: choice.variant as Variant,
+      recipient: {
+        firstName: p.firstName,
+        lastName: p.lastName,
+        title: p.title,
+        persona: persona.persona,
+        role: persona.role as never,
+      },
+      company: { name: account.name, industry: account.industry, employees: account.employees },
+      facts,
+      signals,
+      sender: SENDER,
+      maxLength: channel === "email" ? 900 : 500,
+    });
+    // Confidence from how much the draft stands on: facts it cites, a known role, real intent.
+    const confidence = Math.min(
+      0.95,
+      0.5 +
+        0.1 * Math.min(3, draft.groundedOn.length) +
+        (persona.role === "influencer" ? 0 : 0.05) +
+        (intent.score >= spec.quality.minIntent ? 0.05 : 0),
+    );
+    const common = {
+      body: draft.body,
+      variant: choice.variant,
+      companyName: account.name,
+      groundedOn: draft.groundedOn,
+      persona: persona.persona,
+      model: ctx.model.modelId,
+    };
+    await ctx.propose({
+      key,
+      action: { type: path.type },
+      target: { accountId, personId: p.personId },
+      payload:
+        path.type === "email.send"
+          ? { to: p.email, subject: draft.subject ?? `${account.name} and ${SENDER.product}`, ...common }
+          : { linkedinUrl: p.linkedinUrl, ...common },
+      reasoning: `${account.name} is on today's lead list (intent ${intent.score}); ${p.firstName} ${p.lastName} (${p.title}) is the ${persona.role.replace("_", " ")}; ${choice.why}; grounded in ${draft.groundedOn.length} research fact(s).`,
+      confidence,
+      signals: intent.counted.map((c) => `${c.type} ×${c.count} in ${c.windowDays} days`),
+    });
+  }
+}

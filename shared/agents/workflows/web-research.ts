@@ -1,0 +1,55 @@
+import { parseWith } from "../../domain/validation.ts";
+import { defineAgent } from "../definition.ts";
+import { AccountEvent, AGENT_EVENTS } from "../events.ts";
+import { type ExtractedFact, extractFacts, parseHtml, researchLinks } from "../research/extract.ts";
+import { workspaceDate } from "./common.ts";
+
+const MAX_FACTS = 8;
+const KIND_ORDER = ["news", "funding", "hiring", "customer", "product", "about"];
+
+/**
+ * Web Research: a new target account's website is fetched (home page plus its about/news/careers
+ * pages) and the facts an SDR could open with are proposed as a research note on the CRM company,
+ * each with its source URL. Outreach is grounded in these facts and nothing else.
+ */
+export const webResearch = defineAgent({
+  id: "web-research",
+  description:
+    "New target account: fetches the company's site and extracts facts for personalization, each with its source URL.",
+  trigger: { kind: "event", eventType: AGENT_EVENTS.accountTargeted },
+  actions: ["crm.update"],
+  handler: async (inv, ctx) => {
+    if (inv.kind !== "event") return;
+    const { accountId } = parseWith(AccountEvent, inv.event.detail, "detail");
+    const account = await ctx.kb.account(accountId);
+    if (!account) return ctx.log("account not in the knowledge base", { accountId });
+    if (!ctx.web) return ctx.log("no web fetcher configured", { accountId });
+    const home = `https://${account.domain}/`;
+    // A failing home page throws: the run is recorded as failed and nothing is proposed.
+    const first = await ctx.web.get(home);
+    if (first.status >= 400) throw new Error(`${home} answered ${first.status}`);
+    const page = parseHtml(first.body);
+    const facts: ExtractedFact[] = extractFacts(page, first.url);
+    for (const link of researchLinks(page, first.url)) {
+      try {
+        const sub = await ctx.web.get(link);
+        if (sub.status < 400) facts.push(...extractFacts(parseHtml(sub.body), sub.url));
+      } catch (err) {
+        ctx.log("sub-page fetch failed", { url: link, error: (err as Error).message });
+      }
+    }
+    if (facts.length === 0) return ctx.log("no usable facts on the website", { accountId, url: home });
+    const chosen = facts
+      .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind))
+      .slice(0, MAX_FACTS);
+    const spec = await ctx.kb.spec();
+    await ctx.propose({
+      key: `research:${accountId}:${workspaceDate(spec, ctx.clock.now())}`,
+      action: { type: "crm.update" },
+      target: { accountId },
+      payload: { operation: "research_note", accountId, domain: account.domain, facts: chosen },
+      reasoning: `${chosen.length} facts from ${new Set(chosen.map((f) => f.sourceUrl)).size} pages of ${account.domain} (${[...new Set(chosen.map((f) => f.kind))].join(", ")}) for personalising outreach to ${account.name}.`,
+      confidence: 0.85,
+    });
+  },
+});

@@ -1,0 +1,70 @@
+import { AGENT_EVENTS } from "../agents/events.ts";
+import type {
+  Account,
+  AccountInput,
+  Person,
+  PersonInput,
+  Signal,
+  SuppressionEntry,
+  SuppressionInput,
+} from "../domain/kb.ts";
+import type { EventPublisher, KnowledgeStore } from "../ports.ts";
+
+/**
+ * The structured store with a change feed: every write also publishes a kb.* event, which the KB
+ * watcher turns into the events agents subscribe to (account.in_icp, person.created, ...). Wrapping
+ * the port keeps the core use cases and the API unaware of agents. In AWS the same feed would come
+ * from the state table's stream.
+ */
+export class ObservedKnowledgeStore implements KnowledgeStore {
+  constructor(
+    private readonly inner: KnowledgeStore,
+    private readonly events: EventPublisher,
+  ) {}
+
+  async putAccount(accountId: string, input: AccountInput, at: string): Promise<Account> {
+    const created = !(await this.inner.getAccount(accountId));
+    const account = await this.inner.putAccount(accountId, input, at);
+    await this.events.publish([{ type: AGENT_EVENTS.accountPut, detail: { accountId, created } }]);
+    return account;
+  }
+
+  getAccount(accountId: string): Promise<Account | undefined> {
+    return this.inner.getAccount(accountId);
+  }
+
+  async putPerson(personId: string, input: PersonInput, at: string): Promise<Person> {
+    const created = !(await this.inner.getPerson(personId));
+    const person = await this.inner.putPerson(personId, input, at);
+    await this.events.publish([
+      { type: AGENT_EVENTS.personPut, detail: { personId, accountId: input.accountId, created } },
+    ]);
+    return person;
+  }
+
+  getPerson(personId: string): Promise<Person | undefined> {
+    return this.inner.getPerson(personId);
+  }
+
+  personIdByEmail(email: string): Promise<string | undefined> {
+    return this.inner.personIdByEmail(email);
+  }
+
+  async addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void> {
+    await this.inner.addSignals(accountId, signals, keepSince);
+    await this.events.publish([
+      {
+        type: AGENT_EVENTS.signalsAdded,
+        detail: { accountId, types: [...new Set(signals.map((s) => s.type))] },
+      },
+    ]);
+  }
+
+  addSuppression(input: SuppressionInput, at: string): Promise<{ appliedTo: string[] }> {
+    return this.inner.addSuppression(input, at);
+  }
+
+  suppressionsFor(accountId: string, personId?: string): Promise<SuppressionEntry[]> {
+    return this.inner.suppressionsFor(accountId, personId);
+  }
+}

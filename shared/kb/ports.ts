@@ -1,0 +1,72 @@
+/**
+ * Ports of the learned and semantic rings and of the agents' view of the structured ring. The
+ * DynamoDB adapters implement them (shared/adapters/dynamo/agent-kb-store.ts, learned-store.ts,
+ * memory-store.ts); tests may pass in-memory fakes.
+ */
+import type { Account, Person } from "../domain/kb.ts";
+import type {
+  AccountFlags,
+  AudienceSnapshot,
+  Classification,
+  Committee,
+  EmergedRule,
+  Fact,
+  LeadListEntry,
+  LearnedWeights,
+  MemoryDoc,
+  MemoryHit,
+  ReviewTally,
+  TemplateStat,
+} from "./types.ts";
+
+/** The agents' side of the structured ring: directory, per-account extras, lead lists, audiences. */
+export interface AgentKnowledgeStore {
+  indexAccount(accountId: string): Promise<void>;
+  listAccountIds(): Promise<string[]>;
+  getAccounts(accountIds: string[]): Promise<Account[]>;
+  indexPerson(accountId: string, personId: string): Promise<void>;
+  peopleAt(accountId: string): Promise<Person[]>;
+  putFacts(facts: Fact[]): Promise<void>;
+  facts(accountId: string): Promise<Fact[]>;
+  putClassification(c: Classification): Promise<void>;
+  classification(personId: string): Promise<Classification | undefined>;
+  classifications(personIds: string[]): Promise<Map<string, Classification>>;
+  putCommittee(c: Committee): Promise<void>;
+  committee(accountId: string): Promise<Committee | undefined>;
+  putLeadListEntry(e: LeadListEntry): Promise<void>;
+  leadList(date: string): Promise<LeadListEntry[]>;
+  putAudienceSnapshot(s: AudienceSnapshot): Promise<void>;
+  audienceSnapshots(): Promise<AudienceSnapshot[]>;
+  flags(accountId: string): Promise<AccountFlags>;
+  /** Set a flag only if unset; true when this call set it (edge-triggered events fire once). */
+  setFlagOnce(accountId: string, flag: keyof AccountFlags, at: string): Promise<boolean>;
+  clearFlag(accountId: string, flag: keyof AccountFlags): Promise<void>;
+}
+
+export interface LearnedStore {
+  intentWeights(): Promise<LearnedWeights | undefined>;
+  putIntentWeights(w: LearnedWeights): Promise<void>;
+  templateStats(): Promise<TemplateStat[]>;
+  bumpTemplateStat(
+    key: { variant: string; persona: string; industry: string },
+    field: keyof Pick<TemplateStat, "sent" | "opened" | "replied" | "meetings" | "negative">,
+  ): Promise<void>;
+  bumpReview(
+    key: { actionType: string; persona: string; industry: string },
+    field: "approved" | "rejected",
+  ): Promise<ReviewTally>;
+  rules(): Promise<EmergedRule[]>;
+  putRule(rule: EmergedRule): Promise<boolean>;
+}
+
+export interface MemoryStore {
+  put(doc: MemoryDoc): Promise<void>;
+  /** Full-text search within one account's memory (the local default; AWS adds embeddings). */
+  search(accountId: string, query: string, limit: number): Promise<MemoryHit[]>;
+}
+
+/** Turns text into vectors for semantic search (Bedrock Titan embeddings in AWS). */
+export interface Embeddings {
+  readonly modelId: string;
+  embed(texts: string[]): Promise<number[][]>;
+}

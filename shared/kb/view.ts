@@ -1,0 +1,244 @@
+/**
+ * The knowledge base as agents see it: the structured ring (core records plus the agents' extras),
+ * the learned ring and semantic memory, behind one read-only object. Agents never write through it:
+ * what they learn reaches the KB only by proposals that the harness executes (see watchers/ingest.ts).
+ */
+
+import { classifyTitle } from "../domain/checks/persona.ts";
+import { describeIntent } from "../domain/checks/quality.ts";
+import type { Decision } from "../domain/decision.ts";
+import type { IntentReading } from "../domain/decision-types.ts";
+import type { Account, Person } from "../domain/kb.ts";
+import type { Spec } from "../domain/spec-schema.ts";
+import { iso } from "../domain/time.ts";
+import type { CommitteeRole } from "../domain/vocabulary.ts";
+import type { Clock, DecisionStore, KnowledgeStore, SpecStore } from "../ports.ts";
+import { type ContextItem, type ContextPacket, packContext } from "./context-packet.ts";
+import type { AgentKnowledgeStore, LearnedStore, MemoryStore } from "./ports.ts";
+import { icpTier, learnedIntent } from "./scoring.ts";
+import type {
+  AudienceSnapshot,
+  Classification,
+  Committee,
+  EmergedRule,
+  Fact,
+  IcpTier,
+  LeadListEntry,
+  LearnedWeights,
+  MemoryHit,
+  TemplateStat,
+} from "./types.ts";
+
+export interface KnowledgeDeps {
+  clock: Clock;
+  kb: KnowledgeStore;
+  agentKb: AgentKnowledgeStore;
+  learned: LearnedStore;
+  memory: MemoryStore;
+  specs: SpecStore;
+  decisions: DecisionStore;
+}
+
+export interface PersonaOf {
+  persona: string;
+  role: CommitteeRole;
+  source: "classification" | "spec rules" | "none";
+}
+
+const TOUCH_STATUSES = new Set(["executed", "dispatched", "scheduled", "pending_approval", "in_doubt"]);
+
+/** How long a read of the current spec is reused: agents read it on every step of every run. */
+const SPEC_CACHE_MS = 1000;
+
+export class KnowledgeView {
+  private cached: { spec: Spec; at: number } | undefined;
+
+  constructor(private readonly d: KnowledgeDeps) {}
+
+  async spec(): Promise<Spec> {
+    if (this.cached && Date.now() - this.cached.at < SPEC_CACHE_MS) return this.cached.spec;
+    const s = await this.d.specs.current();
+    if (!s) throw new Error("no spec has been published yet");
+    this.cached = { spec: s.spec, at: Date.now() };
+    return s.spec;
+  }
+
+  account(accountId: string): Promise<Account | undefined> {
+    return this.d.kb.getAccount(accountId);
+  }
+  person(personId: string): Promise<Person | undefined> {
+    return this.d.kb.getPerson(personId);
+  }
+  peopleAt(accountId: string): Promise<Person[]> {
+    return this.d.agentKb.peopleAt(accountId);
+  }
+  accountIds(): Promise<string[]> {
+    return this.d.agentKb.listAccountIds();
+  }
+  accounts(ids: string[]): Promise<Account[]> {
+    return this.d.agentKb.getAccounts(ids);
+  }
+  facts(accountId: string): Promise<Fact[]> {
+    return this.d.agentKb.facts(accountId);
+  }
+  classification(personId: string): Promise<Classification | undefined> {
+    return this.d.agentKb.classification(personId);
+  }
+  classifications(personIds: string[]): Promise<Map<string, Classification>> {
+    return this.d.agentKb.classifications(personIds);
+  }
+  committee(accountId: string): Promise<Committee | undefined> {
+    return this.d.agentKb.committee(accountId);
+  }
+  leadList(date: string): Promise<LeadListEntry[]> {
+    return this.d.agentKb.leadList(date);
+  }
+  audienceSnapshots(): Promise<AudienceSnapshot[]> {
+    return this.d.agentKb.audienceSnapshots();
+  }
+  intentWeights(): Promise<LearnedWeights | undefined> {
+    return this.d.learned.intentWeights();
+  }
+  templateStats(): Promise<TemplateStat[]> {
+    return this.d.learned.templateStats();
+  }
+  rules(): Promise<EmergedRule[]> {
+    return this.d.learned.rules();
+  }
+  searchMemory(accountId: string, query: string, limit = 3): Promise<MemoryHit[]> {
+    return this.d.memory.search(accountId, query, limit);
+  }
+  /** One decision of the ledger (CRM Sync records what was executed). */
+  decision(decisionId: string): Promise<Decision | undefined> {
+    return this.d.decisions.getDecision(decisionId);
+  }
+
+  async intent(account: Account, weights?: LearnedWeights): Promise<IntentReading> {
+    return learnedIntent(
+      await this.spec(),
+      account,
+      this.d.clock.now(),
+      weights ?? (await this.intentWeights()),
+    );
+  }
+
+  async tier(account: Account): Promise<{ tier: IcpTier; reasons: string[] }> {
+    return icpTier(await this.spec(), account);
+  }
+
+  /** A person's persona: the recorded classification if any, else the spec's title rules. */
+  personaOf(spec: Spec, person: Person, c?: Classification): PersonaOf {
+    if (c) return { persona: c.persona, role: c.role, source: "classification" };
+    const m = classifyTitle(spec, person.title);
+    return m
+      ? { persona: m.name, role: m.role, source: "spec rules" }
+      : { persona: "unknown", role: "too_junior", source: "none" };
+  }
+
+  /** A compact, cited packet about one target within a token budget. */
+  async context(
+    target: { accountId: string; personId?: string },
+    options: { budgetTokens?: number; query?: string } = {},
+  ): Promise<ContextPacket> {
+    const budget = options.budgetTokens ?? 600;
+    const now = this.d.clock.now();
+    const at = iso(now);
+    const account = await this.account(target.accountId);
+    if (!account) return packContext(target, [], budget);
+    const spec = await this.spec();
+    const items: ContextItem[] = [];
+    const kbSource = (what: string) => ({ source: `knowledge base: ${what}`, at: account.updatedAt });
+    const tier = icpTier(spec, account);
+    items.push({
+      kind: "account",
+      text: `${account.name} (${account.domain}): ${account.industry}, ${account.employees} employees, ${account.country}, ICP tier ${tier.tier}${account.fundingStage ? `, ${account.fundingStage}` : ""}`,
+      provenance: kbSource(`account ${account.accountId}`),
+      priority: 100,
+    });
+    const intent = await this.intent(account);
+    if (intent.counted.length > 0) {
+      const latest = account.signals[0]?.occurredAt ?? at;
+      items.push({
+        kind: "signal",
+        text: `Intent ${intent.score}: ${describeIntent(intent)}`,
+        provenance: { source: "knowledge base: signals", at: latest },
+        priority: 90,
+      });
+    }
+    if (target.personId) {
+      const person = await this.person(target.personId);
+      if (person) {
+        const c = await this.classification(person.personId);
+        const p = this.personaOf(spec, person, c);
+        items.push({
+          kind: "person",
+          text: `${person.firstName} ${person.lastName}, ${person.title} (persona ${p.persona}, ${p.role.replace("_", " ")}, by ${p.source})`,
+          provenance: {
+            source: `knowledge base: person ${person.personId}`,
+            at: c?.classifiedAt ?? person.updatedAt,
+            ...(c?.decisionId ? { decisionId: c.decisionId } : {}),
+          },
+          priority: 95,
+        });
+      }
+    }
+    const committee = await this.committee(account.accountId);
+    if (committee && committee.members.length > 0) {
+      items.push({
+        kind: "committee",
+        text: `Buying committee: ${committee.members.map((m) => `${m.name} (${m.role.replace("_", " ")})`).join(", ")}${committee.gaps.length ? `; missing ${committee.gaps.join(", ")}` : ""}`,
+        provenance: {
+          source: "buying-committee-builder",
+          at: committee.builtAt,
+          ...(committee.decisionId ? { decisionId: committee.decisionId } : {}),
+        },
+        priority: 70,
+      });
+    }
+    const facts = (await this.facts(account.accountId)).sort((a, b) =>
+      a.observedAt < b.observedAt ? 1 : -1,
+    );
+    const factRank: Record<string, number> = {
+      news: 85,
+      funding: 84,
+      hiring: 83,
+      customer: 80,
+      product: 75,
+      about: 60,
+    };
+    for (const f of facts.slice(0, 12)) {
+      items.push({
+        kind: "fact",
+        text: f.text,
+        provenance: {
+          source: "web-research",
+          url: f.sourceUrl,
+          at: f.observedAt,
+          ...(f.decisionId ? { decisionId: f.decisionId } : {}),
+        },
+        priority: factRank[f.kind] ?? 50,
+      });
+    }
+    const recent = await this.d.decisions.queryDecisions({ accountId: account.accountId, limit: 20 });
+    for (const d of recent.items
+      .filter((x) => x.actionKind === "touch" && TOUCH_STATUSES.has(x.status))
+      .slice(0, 3)) {
+      items.push({
+        kind: "touch",
+        text: `${d.actionType} by ${d.agentId} to ${d.context.person?.name ?? d.personId ?? "the account"}: ${d.status}`,
+        provenance: { source: "ledger", at: d.decidedAt, decisionId: d.decisionId },
+        priority: 88,
+      });
+    }
+    const query = options.query ?? `${account.name} priorities evaluation pricing`;
+    for (const hit of await this.searchMemory(account.accountId, query, 3)) {
+      items.push({
+        kind: "memory",
+        text: `${hit.doc.title}: "${hit.excerpt}"`,
+        provenance: { source: hit.doc.source, at: hit.doc.at },
+        priority: 65 + Math.min(10, hit.score),
+      });
+    }
+    return packContext(target, items, budget);
+  }
+}

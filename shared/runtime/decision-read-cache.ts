@@ -1,0 +1,38 @@
+import type { Decision } from "../domain/decision.ts";
+import type { DecisionStore } from "../ports.ts";
+
+/**
+ * Read-through cache of decisions for the event consumers (watchers, agents, the simulated market):
+ * one executed event is read by four of them. An entry is dropped whenever an event about that
+ * decision is published, i.e. whenever it changed; a read that raced with a change is not cached.
+ * The gate and the lifecycle never read through it.
+ */
+export class DecisionReadCache {
+  private readonly entries = new Map<string, Decision | undefined>();
+  private readonly generation = new Map<string, number>();
+
+  constructor(private readonly store: DecisionStore) {}
+
+  invalidate(decisionId: string): void {
+    this.entries.delete(decisionId);
+    this.generation.set(decisionId, (this.generation.get(decisionId) ?? 0) + 1);
+    if (this.entries.size > 20_000) this.entries.clear();
+  }
+
+  async get(decisionId: string): Promise<Decision | undefined> {
+    if (this.entries.has(decisionId)) return this.entries.get(decisionId);
+    const gen = this.generation.get(decisionId) ?? 0;
+    const d = await this.store.getDecision(decisionId);
+    if ((this.generation.get(decisionId) ?? 0) === gen && d) this.entries.set(decisionId, d);
+    return d;
+  }
+
+  /** The store with getDecision going through the cache (for consumers only). */
+  view(): DecisionStore {
+    const store = this.store;
+    return new Proxy(store, {
+      get: (target, prop, receiver) =>
+        prop === "getDecision" ? (id: string) => this.get(id) : Reflect.get(target, prop, receiver),
+    });
+  }
+}

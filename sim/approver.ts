@@ -1,0 +1,73 @@
+/**
+ * The simulated human approver: works the approval queue a few times a day in business hours,
+ * through the same lifecycle use cases a person uses (never with an agent credential). Mostly
+ * approves; rejects what is weakly grounded now and then, and edits a few, so trust moves for
+ * real reasons in both directions.
+ */
+import type { Decision } from "../shared/domain/decision.ts";
+import type { AppDeps } from "../shared/http/routes.ts";
+import { approve, execute, reject } from "../shared/usecases/lifecycle.ts";
+import type { Principal } from "../shared/usecases/principal.ts";
+import { rngFor } from "./random.ts";
+
+export const SIM_APPROVER: Principal = { subject: "sim-approver", roles: ["approver"] };
+
+export interface ApproverStats {
+  approved: number;
+  edited: number;
+  rejected: number;
+}
+
+export async function reviewQueue(deps: AppDeps, seed: number, stats: ApproverStats): Promise<void> {
+  let cursor: string | undefined;
+  const pending: Decision[] = [];
+  do {
+    const page = await deps.decisions.queryDecisions({
+      status: "pending_approval",
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    pending.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  // Oldest first, like a person working a queue.
+  for (const d of pending.sort(
+    (a, b) => a.decidedAt.localeCompare(b.decidedAt) || a.decisionId.localeCompare(b.decisionId),
+  )) {
+    const rng = rngFor(seed, "review", d.decisionId);
+    const grounded = Array.isArray(d.payload.groundedOn) && d.payload.groundedOn.length > 0;
+    try {
+      if (rng.chance(grounded ? 0.01 : 0.12)) {
+        await reject(
+          deps,
+          d.decisionId,
+          { note: grounded ? "not the right moment" : "too generic: nothing specific to them" },
+          SIM_APPROVER,
+        );
+        stats.rejected++;
+        continue;
+      }
+      const edit = rng.chance(0.05) && typeof d.payload.body === "string";
+      const next = await approve(
+        deps,
+        d.decisionId,
+        {
+          digest: d.payloadDigest,
+          ...(edit
+            ? {
+                payload: { ...d.payload, body: `${String(d.payload.body).trim()} (Reviewed by our team.)` },
+                note: "tightened the close",
+              }
+            : {}),
+        },
+        SIM_APPROVER,
+      );
+      if (edit) stats.edited++;
+      else stats.approved++;
+      if (next.status === "dispatched") await execute(deps, d.decisionId);
+    } catch (err) {
+      // Expired or changed while the queue was being worked: a person would move on too.
+      if (!["ConflictError", "ContentionError"].includes((err as Error).name)) throw err;
+    }
+  }
+}

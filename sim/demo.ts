@@ -1,0 +1,113 @@
+/**
+ * `harness demo`: a time-compressed run of the whole system, headless, as fast as it goes. Returns
+ * what the report prints and what the CI test asserts.
+ */
+import type { SandboxOutboxEntry } from "../shared/adapters/connectors/sandbox.ts";
+import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
+import { agentRegistry } from "../shared/agents/registry.ts";
+import type { Decision, LedgerEvent } from "../shared/domain/decision.ts";
+import { streams } from "../shared/domain/decision.ts";
+import type { DecisionStore } from "../shared/ports.ts";
+import { checkInvariants, type InvariantResult } from "./invariants.ts";
+import type { MarketStats } from "./market.ts";
+import { SIM_START, startSimulation, type TrustPoint } from "./simulation.ts";
+
+export { SIM_START as DEMO_START, type TrustPoint };
+
+export interface DemoOptions {
+  days: number;
+  accounts: number;
+  seed: number;
+  /** Use a running DynamoDB Local instead of starting one (tests). */
+  endpoint?: string;
+  onProgress?: (p: { day: number; days: number; decisions: number }) => void;
+}
+
+export interface DemoResult {
+  options: Omit<DemoOptions, "onProgress" | "endpoint">;
+  decisions: Decision[];
+  outbox: SandboxOutboxEntry[];
+  runs: { agentId: string; runs: number; failed: number }[];
+  trust: TrustPoint[];
+  market: MarketStats;
+  invariants: InvariantResult[];
+  wallMs: number;
+  /** Wall time of the simulated days alone (no DynamoDB start, no ledger read-back). */
+  simulateMs: number;
+  /** DynamoDB round trips the run made (the main cost of a local run). */
+  roundTrips: number;
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const started = Date.now();
+  const dynamo: DynamoLocal | undefined = options.endpoint ? undefined : await startDynamoLocal();
+  const endpoint = options.endpoint ?? (dynamo as DynamoLocal).endpoint;
+  try {
+    const sim = await startSimulation({
+      endpoint,
+      accounts: options.accounts,
+      days: options.days,
+      seed: options.seed,
+    });
+    try {
+      const simStarted = Date.now();
+      const end = SIM_START + options.days * 86_400_000;
+      while (sim.clock.now() < end) {
+        const day = await sim.step();
+        if (day !== undefined)
+          options.onProgress?.({ day, days: options.days, decisions: sim.sandbox.entries.length });
+      }
+      await sim.agents.stop();
+      const simulateMs = Date.now() - simStarted;
+      const deps = sim.rt.deps;
+      const decisions = await allDecisions(deps.decisions);
+      const spec = await sim.agents.view.spec();
+      const byId = new Map(decisions.map((d) => [d.decisionId, d]));
+      // Ledger events for every touch and a sample of the rest: enough to check traces without reading everything.
+      const checked = sim.sandbox.entries.filter(
+        (e, i) => byId.get(e.decisionId)?.actionKind === "touch" || i % 25 === 0,
+      );
+      const eventsOf = new Map<string, LedgerEvent[]>();
+      for (const e of checked)
+        eventsOf.set(e.decisionId, await deps.decisions.events(streams.decision(e.decisionId)));
+      let trustChanges = 0;
+      for (const t of await deps.trust.list())
+        trustChanges += (await deps.decisions.events(streams.trust(t.agentId, t.actionType))).filter(
+          (e) => e.type === "trust.level_changed",
+        ).length;
+      return {
+        options: { days: options.days, accounts: options.accounts, seed: options.seed },
+        decisions,
+        outbox: sim.sandbox.entries,
+        runs: agentRegistry.map((a) => ({
+          agentId: a.id,
+          runs: sim.runs.get(a.id)?.runs ?? 0,
+          failed: sim.runs.get(a.id)?.failed ?? 0,
+        })),
+        trust: sim.trust,
+        market: sim.market.stats,
+        invariants: checkInvariants({ spec, decisions, outbox: checked, eventsOf, trustChanges }),
+        wallMs: Date.now() - started,
+        simulateMs,
+        roundTrips: sim.rt.db.roundTrips.count,
+      };
+    } finally {
+      await sim.close();
+    }
+  } finally {
+    await dynamo?.stop();
+  }
+}
+
+export async function allDecisions(store: DecisionStore): Promise<Decision[]> {
+  const out: Decision[] = [];
+  for (const a of agentRegistry) {
+    let cursor: string | undefined;
+    do {
+      const page = await store.queryDecisions({ agentId: a.id, limit: 100, ...(cursor ? { cursor } : {}) });
+      out.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return out;
+}

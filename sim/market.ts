@@ -1,0 +1,177 @@
+/**
+ * The simulated market over time: companies become known to the harness, their people leave intent
+ * signals, a human works the approval queue, and prospects answer executed touches according to the
+ * hidden response model. Outcomes go back through the outcomes use case, as a CRM webhook would.
+ */
+
+import type { Decision } from "../shared/domain/decision.ts";
+import { DAY, HOUR, localParts } from "../shared/domain/time.ts";
+import type { OutcomeType } from "../shared/domain/vocabulary.ts";
+import type { AppDeps } from "../shared/http/routes.ts";
+import type { DomainEvent } from "../shared/ports.ts";
+import type { LocalAgents } from "../shared/runtime/agents-local.ts";
+import { addSignals, putAccount } from "../shared/usecases/admin.ts";
+import { recordOutcome } from "../shared/usecases/outcomes.ts";
+import { type ApproverStats, reviewQueue } from "./approver.ts";
+import { rngFor } from "./random.ts";
+import { respond } from "./response-model.ts";
+import type { SimCompany, SimSignal, SimWorld } from "./world.ts";
+
+const ADMIN = { subject: "sim-crm-webhook", roles: ["admin"] };
+const REVIEW_EVERY = 2 * HOUR;
+/** The intent feed delivers in batches, as real providers do. */
+const SIGNAL_BATCH_EVERY = 3 * HOUR;
+const PARALLEL = 6;
+
+async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  const work = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL, work.length) }, async () => {
+      for (let x = work.shift(); x !== undefined; x = work.shift()) await fn(x);
+    }),
+  );
+}
+
+export interface MarketStats {
+  accountsKnown: number;
+  signals: number;
+  touchesAnswered: number;
+  outcomes: Partial<Record<OutcomeType, number>>;
+  reviews: ApproverStats;
+}
+
+export class SimMarket {
+  readonly stats: MarketStats = {
+    accountsKnown: 0,
+    signals: 0,
+    touchesAnswered: 0,
+    outcomes: {},
+    reviews: { approved: 0, edited: 0, rejected: 0 },
+  };
+  private readonly arrivals: SimCompany[];
+  private readonly signals: { company: SimCompany; signal: SimSignal }[];
+  private readonly byAccount: Map<string, SimCompany>;
+  private arrived = new Set<string>();
+  private arrivalCursor = 0;
+  private signalCursor = 0;
+  private outcomes: { at: number; decisionId: string; type: OutcomeType }[] = [];
+  private nextReview = 0;
+  private nextSignals = 0;
+
+  constructor(
+    private readonly world: SimWorld,
+    private readonly deps: AppDeps,
+    private readonly agents: LocalAgents,
+  ) {
+    this.arrivals = [...world.companies].sort(
+      (a, b) => a.arrivesAt - b.arrivesAt || a.accountId.localeCompare(b.accountId),
+    );
+    this.signals = world.companies
+      .flatMap((company) => company.signals.map((signal) => ({ company, signal })))
+      .sort((a, b) => a.signal.at - b.signal.at || a.company.accountId.localeCompare(b.company.accountId));
+    this.byAccount = new Map(world.companies.map((c) => [c.accountId, c]));
+    agents.observe("decision.transitioned", (e) => this.onTransition(e));
+  }
+
+  /** Everything the market does up to `now`. */
+  async step(now: number): Promise<void> {
+    const arriving: SimCompany[] = [];
+    while (
+      this.arrivalCursor < this.arrivals.length &&
+      (this.arrivals[this.arrivalCursor]?.arrivesAt ?? 0) <= now
+    )
+      arriving.push(this.arrivals[this.arrivalCursor++] as SimCompany);
+    await inParallel(arriving, async (c) => {
+      await putAccount(this.deps, c.accountId, c.account);
+      this.arrived.add(c.accountId);
+      this.stats.accountsKnown++;
+    });
+    if (now >= this.nextSignals) {
+      this.nextSignals = now + SIGNAL_BATCH_EVERY;
+      await this.deliverSignals(now);
+    }
+    await this.deliverOutcomes(now);
+    if (now >= this.nextReview) {
+      const tz = (await this.agents.view.spec()).workspace.timezone;
+      const p = localParts(now, tz);
+      if (p.weekday >= 1 && p.weekday <= 5 && p.hour >= 9 && p.hour < 18) {
+        await reviewQueue(this.deps, this.world.seed, this.stats.reviews);
+        this.nextReview = now + REVIEW_EVERY;
+      }
+    }
+  }
+
+  private async deliverSignals(now: number): Promise<void> {
+    const due = new Map<string, SimSignal[]>();
+    while (
+      this.signalCursor < this.signals.length &&
+      (this.signals[this.signalCursor]?.signal.at ?? 0) <= now
+    ) {
+      const { company, signal } = this.signals[this.signalCursor++] as {
+        company: SimCompany;
+        signal: SimSignal;
+      };
+      // Before the harness knows a company, its visits are anonymous: they are lost.
+      if (!this.arrived.has(company.accountId)) continue;
+      due.set(company.accountId, [...(due.get(company.accountId) ?? []), signal]);
+    }
+    await inParallel([...due], async ([accountId, list]) => {
+      await addSignals(this.deps, {
+        // Visits are attributed to the account; the visitor is named only once they are a known contact.
+        signals: list.map((s) => ({
+          accountId,
+          type: s.type,
+          occurredAt: new Date(s.at).toISOString(),
+          source: "sim-intent-feed",
+        })),
+      });
+      this.stats.signals += list.length;
+    });
+  }
+
+  private async deliverOutcomes(now: number): Promise<void> {
+    this.outcomes.sort(
+      (a, b) => a.at - b.at || a.decisionId.localeCompare(b.decisionId) || a.type.localeCompare(b.type),
+    );
+    while ((this.outcomes[0]?.at ?? Number.POSITIVE_INFINITY) <= now) {
+      const o = this.outcomes.shift() as { at: number; decisionId: string; type: OutcomeType };
+      try {
+        await recordOutcome(
+          this.deps,
+          {
+            decisionId: o.decisionId,
+            type: o.type,
+            occurredAt: new Date(o.at).toISOString(),
+            outcomeId: `sim-${o.decisionId}-${o.type}`,
+          },
+          ADMIN,
+        );
+        this.stats.outcomes[o.type] = (this.stats.outcomes[o.type] ?? 0) + 1;
+      } catch (err) {
+        if ((err as Error).name !== "NotFoundError") throw err;
+      }
+    }
+  }
+
+  /** An executed touch: the prospect's answer is decided now (hidden), and arrives later. */
+  private async onTransition(e: DomainEvent): Promise<void> {
+    const d = e.detail as { decisionId?: string; to?: string };
+    if (d.to !== "executed" || !d.decisionId) return;
+    const decision: Decision | undefined = await this.agents.view.decision(d.decisionId);
+    if (decision?.actionKind !== "touch") return;
+    const company = this.byAccount.get(decision.accountId);
+    if (!company) return;
+    const person = company.people.find((p) => p.personId === decision.personId);
+    const at = Date.parse(decision.execution?.at ?? decision.updatedAt);
+    const planned = respond(rngFor(this.world.seed, "respond", decision.decisionId), company, person, {
+      channel: decision.channel === "linkedin" ? "linkedin" : "email",
+      role: decision.context.person?.role ?? "influencer",
+      variant: String(decision.payload.variant ?? ""),
+      grounded: Array.isArray(decision.payload.groundedOn) && decision.payload.groundedOn.length > 0,
+      at,
+    });
+    this.stats.touchesAnswered++;
+    for (const o of planned)
+      if (o.at < this.world.end + 30 * DAY) this.outcomes.push({ ...o, decisionId: decision.decisionId });
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * One simulated workspace: DynamoDB Local state, the gate, every registry agent, the simulated
+ * market with its websites, enrichment and approver, on a simulated clock. `harness demo` drives it
+ * headless as fast as it can; `harness start` drives it at a chosen speed behind the API.
+ */
+import { randomBytes } from "node:crypto";
+import { SandboxConnectors } from "../shared/adapters/connectors/sandbox.ts";
+import { SimulatedClock } from "../shared/adapters/local/clock.ts";
+import { LocalDeterministicModel } from "../shared/adapters/model/local-model.ts";
+import type { RunSummary } from "../shared/agents/runner.ts";
+import { DAY } from "../shared/domain/time.ts";
+import { effectiveLevel } from "../shared/domain/trust.ts";
+import type { TokenStore } from "../shared/ports.ts";
+import { attachAgents, type LocalAgents } from "../shared/runtime/agents-local.ts";
+import { createLocalRuntime, type LocalRuntime } from "../shared/runtime/local.ts";
+import { publishSpec } from "../shared/usecases/admin.ts";
+import { simEnrichment } from "./enrichment.ts";
+import { SimMarket } from "./market.ts";
+import { MemoryTokenStore } from "./memory-tokens.ts";
+import { simSpec } from "./spec.ts";
+import { startWebsites } from "./website.ts";
+import { generateWorld, type SimWorld } from "./world.ts";
+
+/** Monday 2 March 2026, 00:00 in New York (the default workspace time zone). */
+export const SIM_START = Date.parse("2026-03-02T05:00:00Z");
+/** The override window is 30 minutes: a coarser step would hold scheduled actions back. */
+export const STEP_MS = 30 * 60_000;
+
+export interface TrustPoint {
+  day: number;
+  agentId: string;
+  actionType: string;
+  level: number;
+}
+
+export interface Simulation {
+  world: SimWorld;
+  rt: LocalRuntime;
+  agents: LocalAgents;
+  market: SimMarket;
+  clock: SimulatedClock;
+  sandbox: SandboxConnectors;
+  runs: Map<string, { runs: number; failed: number; proposals: number }>;
+  trust: TrustPoint[];
+  /** Advance one step: the market acts, then the agents and the gate's due-queue. Returns the new sim day on a day boundary. */
+  step(): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+export async function startSimulation(options: {
+  endpoint: string;
+  accounts: number;
+  days: number;
+  seed: number;
+  outboxPath?: string;
+  tokens?: TokenStore;
+  onRun?: (s: RunSummary) => void;
+}): Promise<Simulation> {
+  const world = generateWorld({
+    seed: options.seed,
+    accounts: options.accounts,
+    start: SIM_START,
+    days: options.days,
+  });
+  const sites = await startWebsites(world);
+  const clock = new SimulatedClock(SIM_START);
+  const sandbox = new SandboxConnectors(options.outboxPath, () => clock.now());
+  const rt = await createLocalRuntime({
+    endpoint: options.endpoint,
+    tablePrefix: `sim${randomBytes(4).toString("hex")}`,
+    clock,
+    tokens: options.tokens ?? new MemoryTokenStore(),
+    connector: sandbox,
+    log: () => {},
+  });
+  await publishSpec(rt.deps, simSpec(options.accounts), "sim-admin");
+  const runs = new Map<string, { runs: number; failed: number; proposals: number }>();
+  const agents = await attachAgents(rt, {
+    model: new LocalDeterministicModel(),
+    enrichment: simEnrichment(world),
+    web: sites.fetcher,
+    onRun: (s) => {
+      const r = runs.get(s.agentId) ?? { runs: 0, failed: 0, proposals: 0 };
+      if (s.proposals.length > 0 || s.error) r.runs++;
+      if (s.error) r.failed++;
+      r.proposals += s.proposals.length;
+      runs.set(s.agentId, r);
+      options.onRun?.(s);
+    },
+  });
+  const market = new SimMarket(world, rt.deps, agents);
+  const trust: TrustPoint[] = [];
+  let day = 0;
+  return {
+    world,
+    rt,
+    agents,
+    market,
+    clock,
+    sandbox,
+    runs,
+    trust,
+    step: async () => {
+      clock.advance(STEP_MS);
+      await market.step(clock.now());
+      await agents.tick();
+      const d = Math.floor((clock.now() - SIM_START) / DAY);
+      if (d <= day) return undefined;
+      day = d;
+      const spec = await agents.view.spec();
+      for (const t of await rt.deps.trust.list()) {
+        const action = spec.autonomy.actions[t.actionType];
+        if (action)
+          trust.push({
+            day,
+            agentId: t.agentId,
+            actionType: t.actionType,
+            level: effectiveLevel(t, action).level,
+          });
+      }
+      return day;
+    },
+    close: async () => {
+      await agents.stop();
+      await sites.close();
+      await rt.close();
+    },
+  };
+}

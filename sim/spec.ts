@@ -1,0 +1,31 @@
+/**
+ * The simulated workspace's spec: the shipped default (the article's rules, unchanged) with daily
+ * volume caps for the data agents sized to the market, since the default's 200 per agent per day
+ * is an outreach-sized cap. Touch limits, coordination and trust are exactly the default's.
+ */
+import { parse } from "yaml";
+import { defaultSpecText } from "../shared/runtime/local.ts";
+
+export function simSpec(accounts: number): Record<string, unknown> {
+  const spec = parse(defaultSpecText()) as {
+    name: string;
+    volume: { perAgentPerDay: Record<string, unknown> };
+  };
+  const data = Math.max(500, accounts * 6);
+  spec.name = "simulated-market";
+  spec.volume.perAgentPerDay = {
+    default: 200,
+    agents: {
+      "persona-finder": data,
+      "persona-classifier": data,
+      "crm-sync": data,
+      "lead-list-builder": data,
+      "web-research": data,
+      "buying-committee-builder": data,
+      "linkedin-audience-manager": data,
+      "list-sync": data,
+      "manual-list-sync": data,
+    },
+  };
+  return spec;
+}

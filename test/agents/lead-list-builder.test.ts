@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leadListBuilder } from "../../shared/agents/workflows/lead-list-builder.ts";
+import { publishSpec } from "../../shared/usecases/admin.ts";
+import { simSpec } from "../../sim/spec.ts";
+import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
+import { account, putAccount, seedPeople, visits } from "./helpers/seed.ts";
+
+/** Monday 2026-03-09 05:00 in New York: the list is built at 06:00. */
+const MONDAY_5AM = Date.parse("2026-03-09T09:00:00Z");
+
+let h: AgentsHarness;
+beforeAll(async () => {
+  h = await startAgents({ agents: [leadListBuilder], at: MONDAY_5AM });
+  const spec = simSpec(10) as any;
+  spec.volume.accountsPerOwnerPerDay = 2;
+  await publishSpec(h.rt.deps, spec, "test");
+});
+afterAll(() => h.close());
+
+describe("Lead List Builder", () => {
+  it("with no accounts at 6:00 it proposes nothing", async () => {
+    h.clock.set(Date.parse("2026-03-09T10:00:00Z"));
+    await h.agents.tick();
+    const run = h.runs.find((r) => r.agentId === "lead-list-builder");
+    expect(run?.trigger).toBe("schedule");
+    expect(run?.proposals).toHaveLength(0);
+  });
+
+  it("at 6:00 workspace time it ranks by intent and tier and respects the per-SDR cap", async () => {
+    // sdr-1: four accounts of varying intent (one below the floor); sdr-2: one; a customer is never listed.
+    const setup: [string, number, Record<string, unknown>][] = [
+      ["la", 4, { employees: 800 }],
+      ["lb", 3, { employees: 120 }],
+      ["lc", 2, { employees: 900 }],
+      ["ld", 1, {}],
+      ["le", 3, { ownerId: "sdr-2" }],
+      ["lf", 4, { lifecycle: "customer" }],
+    ];
+    for (const [id, n, extra] of setup) {
+      await putAccount(h.rt.deps, id, account(id, extra as any));
+      await seedPeople(h.rt.deps, id, [
+        ["vp", "VP Sales"],
+        ["ae", "Account Executive"],
+      ]);
+      await visits(h.rt.deps, id, n);
+    }
+    await h.agents.drain();
+    h.clock.set(Date.parse("2026-03-10T10:00:30Z"));
+    await h.agents.tick();
+    const run = h.runs.filter((r) => r.agentId === "lead-list-builder").at(-1);
+    expect(run?.error).toBeUndefined();
+    const list = await h.agents.view.leadList("2026-03-10");
+    expect(list.map((e) => [e.ownerId, e.accountId, e.rank])).toEqual([
+      ["sdr-1", "la", 1],
+      ["sdr-1", "lb", 2],
+      ["sdr-2", "le", 1],
+    ]);
+    // Only qualified contacts go on the list (not the account executive).
+    expect(list[0]?.contacts).toEqual([{ personId: "la.vp", email: "vp@la.io" }]);
+    const d = await h.rt.deps.decisions.getDecision(list[1]?.decisionId ?? "");
+    expect(d?.reasoning).toMatch(/#2 of 2 on sdr-1's list for 2026-03-10: intent 75/);
+    expect(d?.reasoning).toMatch(/1 more accounts left off by the cap of 2 per SDR/);
+  });
+
+  it("does not fire again before the next 6:00", async () => {
+    const runs = h.runs.filter((r) => r.agentId === "lead-list-builder").length;
+    h.clock.set(Date.parse("2026-03-10T20:00:00Z"));
+    await h.agents.tick();
+    expect(h.runs.filter((r) => r.agentId === "lead-list-builder")).toHaveLength(runs);
+  });
+});

@@ -1,0 +1,116 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createToken } from "../../shared/adapters/local/token-store.ts";
+import { listSync } from "../../shared/agents/workflows/list-sync.ts";
+import { manualListSync } from "../../shared/agents/workflows/manual-list-sync.ts";
+import { createLocalServer } from "../../shared/runtime/server.ts";
+import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
+import { account, putAccount, seedPeople } from "./helpers/seed.ts";
+
+let h: AgentsHarness;
+let server: Server;
+let url: string;
+let admin: string;
+let viewer: string;
+beforeAll(async () => {
+  h = await startAgents({ agents: [listSync, manualListSync] });
+  server = createLocalServer(h.rt.deps);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const tokens = h.rt.deps.tokens;
+  admin = await createToken(tokens, "root", ["admin"], new Date().toISOString());
+  viewer = await createToken(tokens, "vic", ["viewer"], new Date().toISOString());
+  await putAccount(h.rt.deps, "ls", account("ls"));
+  await seedPeople(h.rt.deps, "ls", [
+    ["vp", "VP Sales"],
+    ["cro", "CRO"],
+  ]);
+  await h.agents.drain();
+});
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  await h.close();
+});
+
+const entry = (contacts: { personId: string; email: string }[]) => ({
+  listId: "leads-sdr-1-2026-03-10",
+  date: "2026-03-10",
+  ownerId: "sdr-1",
+  accountId: "ls",
+  rank: 1,
+  tier: 1 as const,
+  intent: 80,
+  contacts,
+  addedAt: new Date(h.clock.now()).toISOString(),
+});
+const syncs = () => h.sandbox.entries.filter((e) => e.actionType === "list.sync");
+const post = (token: string, body: unknown) =>
+  fetch(`${url}/v1/agents/list-sync/run`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+describe("List Sync (hourly)", () => {
+  it("on the hour, proposes each SDR audience's difference from what was last synced, and only that", async () => {
+    await h.agents.stores.agentKb.putLeadListEntry(entry([{ personId: "ls.vp", email: "vp@ls.io" }]));
+    h.clock.set(Date.parse("2026-03-10T15:00:00Z"));
+    await h.agents.tick();
+    expect(syncs()).toHaveLength(1);
+    expect(syncs()[0]?.payload).toMatchObject({
+      audienceId: "sdr-sdr-1",
+      add: [{ personId: "ls.vp" }],
+      remove: [],
+    });
+    expect((await h.agents.view.audienceSnapshots())[0]?.members).toEqual([
+      { personId: "ls.vp", email: "vp@ls.io" },
+    ]);
+    // Next hour, nothing changed: nothing proposed.
+    h.clock.set(Date.parse("2026-03-10T16:00:00Z"));
+    await h.agents.tick();
+    expect(syncs()).toHaveLength(1);
+    // A member added: only the difference.
+    await h.agents.stores.agentKb.putLeadListEntry(
+      entry([
+        { personId: "ls.vp", email: "vp@ls.io" },
+        { personId: "ls.cro", email: "cro@ls.io" },
+      ]),
+    );
+    h.clock.set(Date.parse("2026-03-10T17:00:00Z"));
+    await h.agents.tick();
+    expect(syncs()[1]?.payload).toMatchObject({ add: [{ personId: "ls.cro" }], remove: [] });
+  });
+
+  it("yesterday's audience is emptied the next day", async () => {
+    h.clock.set(Date.parse("2026-03-11T15:00:00Z"));
+    await h.agents.tick();
+    expect(syncs().at(-1)?.payload).toMatchObject({
+      add: [],
+      remove: [{ personId: "ls.cro" }, { personId: "ls.vp" }],
+    });
+  });
+});
+
+describe("Manual List Sync (POST /v1/agents/list-sync/run)", () => {
+  it("an admin's request runs a full sync of one audience through the gate", async () => {
+    await h.agents.stores.agentKb.putLeadListEntry({
+      ...entry([{ personId: "ls.vp", email: "vp@ls.io" }]),
+      date: "2026-03-11",
+    });
+    const res = await post(admin, { audienceId: "sdr-sdr-1" });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ agentId: "manual-list-sync", trigger: "manual" });
+    expect(body.proposals[0]).toMatchObject({ actionType: "list.sync", verdict: "allow" });
+    expect(syncs().at(-1)?.payload).toMatchObject({ add: [{ personId: "ls.vp" }], remove: [] });
+    const d = (await h.rt.deps.decisions.queryDecisions({ agentId: "manual-list-sync", limit: 1 })).items[0];
+    expect(d?.reasoning).toMatch(/requested by root/);
+  });
+
+  it("validates the body, knows unknown audiences and requires the admin role", async () => {
+    expect((await post(admin, {})).status).toBe(400);
+    expect((await post(admin, { audienceId: "sdr-nobody" })).status).toBe(404);
+    expect((await post(viewer, { audienceId: "sdr-sdr-1" })).status).toBe(403);
+  });
+});

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";
+import { ModelError } from "../../shared/agents/ports.ts";
+import { outreachWriter } from "../../shared/agents/workflows/outreach-writer.ts";
+import { explain } from "../../shared/usecases/explain.ts";
+import { pinTrust } from "../../shared/usecases/trust.ts";
+import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
+import { account, putAccount, seedPeople, visits } from "./helpers/seed.ts";
+
+class FailingFor extends LocalDeterministicModel {
+  failFor = new Set<string>();
+  override async draftMessage(input: Parameters<LocalDeterministicModel["draftMessage"]>[0]) {
+    if (this.failFor.has(input.company.name)) throw new ModelError("model timed out");
+    return super.draftMessage(input);
+  }
+}
+
+/** Tuesday 2026-03-10 08:00 in New York; the writer runs at 09:00. */
+const TUESDAY_8AM = Date.parse("2026-03-10T12:00:00Z");
+const model = new FailingFor();
+let h: AgentsHarness;
+
+const list = (accountId: string, rank: number) => ({
+  listId: "leads-sdr-1-2026-03-10",
+  date: "2026-03-10",
+  ownerId: "sdr-1",
+  accountId,
+  rank,
+  tier: 1 as const,
+  intent: 75,
+  contacts: [],
+  addedAt: new Date(TUESDAY_8AM).toISOString(),
+});
+
+beforeAll(async () => {
+  h = await startAgents({ agents: [outreachWriter], model, at: TUESDAY_8AM });
+  const spec = (await h.rt.deps.specs.current())!;
+  for (const type of ["email.send", "linkedin.message"])
+    await pinTrust(h.rt.deps, spec, "outreach-writer", type, 3, "test: autonomous", "root");
+  for (const id of ["ow", "broken"]) {
+    await putAccount(h.rt.deps, id, account(id));
+    await seedPeople(h.rt.deps, id, [
+      ["vp", "VP Sales"],
+      ["cro", "Chief Revenue Officer"],
+      ["ae", "Account Executive"],
+    ]);
+    await visits(h.rt.deps, id, 3);
+  }
+  await h.agents.stores.agentKb.putFacts([
+    {
+      factId: "f1",
+      accountId: "ow",
+      kind: "news",
+      text: "Ow Analytics launched Flow Studio, its new forecasting module, this quarter.",
+      sourceUrl: "https://ow.io/news",
+      observedAt: new Date(TUESDAY_8AM).toISOString(),
+    },
+  ]);
+  await h.agents.stores.agentKb.putLeadListEntry(list("broken", 1));
+  await h.agents.stores.agentKb.putLeadListEntry(list("ow", 2));
+  model.failFor.add("Broken Analytics");
+  await h.agents.drain();
+});
+afterAll(() => h.close());
+
+describe("Outreach Writer", () => {
+  it("at 9:00 drafts for the lead list: email to the champion, grounded in a research fact, with the variant it used", async () => {
+    h.clock.set(Date.parse("2026-03-10T13:00:10Z"));
+    await h.agents.tick();
+    const emails = h.sandbox.entries.filter((e) => e.actionType === "email.send");
+    expect(emails).toHaveLength(1);
+    const p = emails[0]?.payload as any;
+    expect(emails[0]?.personId).toBe("ow.vp");
+    expect(p.groundedOn).toEqual(["https://ow.io/news"]);
+    expect(p.body).toMatch(/launched Flow Studio/);
+    expect(["signal-led", "fact-led", "peer-proof", "short-question"]).toContain(p.variant);
+    expect(p.model).toBe("local-deterministic-model/v1");
+    const wire = emails[0]?.request as any;
+    expect(wire.input.Content.Simple.Headers[0].Value).toBe(emails[0]?.idempotencyKey);
+  });
+
+  it("a model failure on one account skips that account and keeps working the list", async () => {
+    expect(h.logs.some((l) => l.msg === "could not write for account" && l.data.accountId === "broken")).toBe(
+      true,
+    );
+    expect(
+      h.sandbox.entries.filter((e) => e.accountId === "broken" && e.actionType !== "crm.update"),
+    ).toHaveLength(0);
+  });
+});
+
+describe("collision through the real agents", () => {
+  it("the LinkedIn path on the account just emailed is deferred by the harness, visible in explain, and re-proposed once at retryAfter", async () => {
+    const li = (await h.rt.deps.decisions.queryDecisions({ personId: "ow.cro", limit: 10 })).items.find(
+      (d) => d.actionType === "linkedin.message",
+    );
+    expect(li?.verdict).toBe("defer");
+    expect(li?.reasons.join(" ")).toMatch(/one-touch-per-account-per-day.*email by outreach-writer/);
+    expect(li?.retryAfter).toBe("2026-03-11T04:00:00.000Z");
+    const why = await explain(h.rt.deps, { personId: "ow.cro" });
+    expect(why.summary).toMatch(
+      /Held back: outreach-writer's linkedin.message at .* was deferred: coordination \(one-touch-per-account-per-day\)/,
+    );
+
+    h.clock.set(Date.parse("2026-03-11T04:00:00Z"));
+    await h.agents.tick();
+    const retry = (await h.rt.deps.decisions.queryDecisions({ personId: "ow.cro", limit: 10 })).items.find(
+      (d) => d.retryOf,
+    );
+    expect(retry?.retryOf).toBe(li?.proposalId);
+    expect(retry?.proposalId).not.toBe(li?.proposalId);
+    expect(retry?.status).toBe("executed");
+    expect(
+      h.sandbox.entries.filter((e) => e.actionType === "linkedin.message").map((e) => e.personId),
+    ).toEqual(["ow.cro"]);
+    // Once only: nothing is waiting to be retried.
+    expect(await h.agents.stores.retries.next("outreach-writer")).toBeUndefined();
+  });
+
+  it("a weekday later it does not email the same account again within the week", async () => {
+    await h.agents.stores.agentKb.putLeadListEntry({ ...list("ow", 1), date: "2026-03-11" });
+    h.clock.set(Date.parse("2026-03-11T13:00:10Z"));
+    await h.agents.tick();
+    expect(h.sandbox.entries.filter((e) => e.actionType === "email.send")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webResearch } from "../../shared/agents/workflows/web-research.ts";
+import { type SimWebsites, startWebsites } from "../../sim/website.ts";
+import { generateWorld } from "../../sim/world.ts";
+import { type AgentsHarness, startAgents, T0 } from "./helpers/agents-runtime.ts";
+import { putAccount } from "./helpers/seed.ts";
+
+const world = generateWorld({ seed: 7, accounts: 40, start: T0, days: 1 });
+const up = world.companies.find((c) => !c.site.down && c.account.lifecycle === "prospect");
+const down = world.companies.find((c) => c !== up && c.account.lifecycle === "prospect");
+if (down) down.site.down = true;
+let sites: SimWebsites;
+let h: AgentsHarness;
+beforeAll(async () => {
+  sites = await startWebsites(world);
+  h = await startAgents({ agents: [webResearch], web: sites.fetcher });
+});
+afterAll(async () => {
+  await h.close();
+  await sites.close();
+});
+
+const target = (accountId: string) =>
+  h.rt.bus.publish([{ type: "account.targeted", detail: { accountId, listId: "leads-sdr-1" } }]);
+
+describe("Web Research", () => {
+  it("a new target account starts it; it fetches the site over HTTP and proposes facts, each with its source URL", async () => {
+    if (!up) throw new Error("world has no live site");
+    await putAccount(h.rt.deps, up.accountId, up.account);
+    await target(up.accountId);
+    await h.agents.drain();
+    const facts = await h.agents.view.facts(up.accountId);
+    expect(facts.length).toBeGreaterThanOrEqual(3);
+    for (const f of facts)
+      expect(f.sourceUrl).toMatch(new RegExp(`^https://${up.account.domain.replace(".", "\\.")}/`));
+    expect(facts.map((f) => f.text)).toContain(up.site.news[0]);
+    expect(facts.some((f) => f.sourceUrl.endsWith("/news"))).toBe(true);
+    // The research is also semantic memory, searchable by meaning.
+    const hits = await h.agents.view.searchMemory(up.accountId, "hiring account executives");
+    expect(hits[0]?.doc.kind).toBe("research");
+  });
+
+  it("a site that is down is a failed run with nothing proposed", async () => {
+    if (!down) throw new Error("world has no down site");
+    await putAccount(h.rt.deps, down.accountId, down.account);
+    await target(down.accountId);
+    await h.agents.drain();
+    const run = h.runs.at(-1);
+    expect(run?.error).toMatch(/503/);
+    expect(run?.proposals).toHaveLength(0);
+  });
+
+  it("an account the KB does not have proposes nothing", async () => {
+    await target("nope");
+    await h.agents.drain();
+    expect(h.runs.at(-1)?.proposals).toHaveLength(0);
+  });
+});

@@ -1,0 +1,192 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { HubSpotConnector } from "../../shared/adapters/connectors/hubspot.ts";
+import { ConnectorError } from "../../shared/ports.ts";
+import { decision, fakeApi, instantRetries, type Recorded } from "./helpers/fake-api.ts";
+
+/** The documented shapes of the HubSpot CRM v3/v4 endpoints the connector uses, with upsert semantics. */
+function hubspot() {
+  const records = new Map<string, string>();
+  let next = 100;
+  const now = "2026-03-10T14:00:00.000Z";
+  const lists = new Map<string, string>();
+  return {
+    records,
+    handle: (r: Recorded) => {
+      const upsert = /^\/crm\/v3\/objects\/(\w+)\/batch\/upsert$/.exec(r.path);
+      if (r.method === "POST" && upsert) {
+        const results = r.body.inputs.map((i: any) => {
+          const key = `${upsert[1]}|${i.idProperty}|${i.id}`;
+          const isNew = !records.has(key);
+          if (isNew) records.set(key, String(next++));
+          return {
+            id: records.get(key),
+            properties: i.properties,
+            createdAt: now,
+            updatedAt: now,
+            archived: false,
+            new: isNew,
+          };
+        });
+        return { status: 200, body: { status: "COMPLETE", results, startedAt: now, completedAt: now } };
+      }
+      if (
+        r.method === "PUT" &&
+        /^\/crm\/v4\/objects\/\w+\/\d+\/associations\/default\/\w+\/\d+$/.test(r.path)
+      )
+        return { status: 200, body: { status: "COMPLETE", results: [], startedAt: now, completedAt: now } };
+      const byName = /^\/crm\/v3\/lists\/object-type-id\/0-1\/name\/([^?]+)/.exec(r.path);
+      if (r.method === "GET" && byName) {
+        const id = lists.get(decodeURIComponent(byName[1] ?? ""));
+        return id
+          ? {
+              status: 200,
+              body: { list: { listId: id, name: byName[1], objectTypeId: "0-1", processingType: "MANUAL" } },
+            }
+          : {
+              status: 404,
+              body: { status: "error", message: "List does not exist", category: "OBJECT_NOT_FOUND" },
+            };
+      }
+      if (r.method === "POST" && r.path === "/crm/v3/lists") {
+        const id = String(next++);
+        lists.set(r.body.name, id);
+        return {
+          status: 200,
+          body: { list: { listId: id, name: r.body.name, objectTypeId: "0-1", processingType: "MANUAL" } },
+        };
+      }
+      if (r.method === "PUT" && /^\/crm\/v3\/lists\/\d+\/memberships\/add-and-remove$/.test(r.path))
+        return {
+          status: 200,
+          body: {
+            recordIdsAdded: r.body.recordIdsToAdd,
+            recordIdsRemoved: r.body.recordIdsToRemove,
+            recordsIdsMissing: [],
+          },
+        };
+      return undefined;
+    },
+  };
+}
+
+let api: Awaited<ReturnType<typeof fakeApi>>;
+let hs: ReturnType<typeof hubspot>;
+let retry: ReturnType<typeof instantRetries>;
+let connector: HubSpotConnector;
+beforeEach(async () => {
+  hs = hubspot();
+  api = await fakeApi(hs.handle);
+  retry = instantRetries();
+  connector = new HubSpotConnector({ accessToken: "pat-test", basePath: api.url, retry });
+});
+afterEach(() => api.close());
+
+const research = {
+  operation: "research_note",
+  accountId: "acme",
+  domain: "acme.io",
+  facts: [
+    { kind: "news", text: "Acme launched Flow Studio this quarter.", sourceUrl: "https://acme.io/news" },
+  ],
+};
+
+describe("HubSpot connector (official SDK against a local server)", () => {
+  it("records research as a note upserted by the idempotency key and associated with the company", async () => {
+    const req = { idempotencyKey: "d_1:exec:1", decision: decision("crm.update"), payload: research };
+    const res = await connector.execute(req);
+    expect(res.externalId).toMatch(/^hubspot:note:\d+$/);
+    const note = api.requests.find((r) => r.path === "/crm/v3/objects/notes/batch/upsert");
+    expect(note?.headers.authorization).toBe("Bearer pat-test");
+    expect(note?.body.inputs[0]).toMatchObject({ idProperty: "harness_idempotency_key", id: "d_1:exec:1" });
+    expect(note?.body.inputs[0].properties.hs_note_body).toMatch(/Flow Studio.*https:\/\/acme.io\/news/);
+    expect(
+      api.requests.some((r) =>
+        /\/crm\/v4\/objects\/notes\/\d+\/associations\/default\/companies\/\d+/.test(r.path),
+      ),
+    ).toBe(true);
+    // The same key again (a retry after a crash) updates the same note: no duplicate on the timeline.
+    const again = await connector.execute(req);
+    expect(again.externalId).toBe(res.externalId);
+    expect([...hs.records.keys()].filter((k) => k.startsWith("notes|"))).toHaveLength(1);
+  });
+
+  it("retries 429 and 5xx with backoff, then succeeds", async () => {
+    api.failNext(
+      { status: 429, body: { message: "rate limited" } },
+      { status: 502, body: { message: "bad gateway" } },
+    );
+    const res = await connector.execute({
+      idempotencyKey: "d_2:exec:1",
+      decision: decision("crm.update"),
+      payload: research,
+    });
+    expect(res.externalId).toMatch(/^hubspot:note:/);
+    expect(retry.waits).toEqual([100, 200]);
+  });
+
+  it("a 4xx is refused at once (nothing happened); persistent 5xx is an unknown outcome", async () => {
+    api.failNext({ status: 400, body: { message: "Property values were not valid" } });
+    const refused = await connector
+      .execute({ idempotencyKey: "k", decision: decision("crm.update"), payload: research })
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(ConnectorError);
+    expect(refused.outcomeUnknown).toBe(false);
+    expect(retry.waits).toEqual([]);
+    api.failNext(...Array.from({ length: 4 }, () => ({ status: 503, body: {} })));
+    const unknown = await connector
+      .execute({ idempotencyKey: "k", decision: decision("crm.update"), payload: research })
+      .catch((e) => e);
+    expect(unknown.outcomeUnknown).toBe(true);
+  });
+
+  it("syncs a list: finds or creates it by name, upserts the contacts, adds and removes members", async () => {
+    const payload = {
+      audienceId: "sdr-1",
+      listName: "Harness: sdr-1 target contacts",
+      add: [{ personId: "acme.jane", email: "jane@acme.io" }],
+      remove: [{ personId: "acme.bob", email: "bob@acme.io" }],
+      members: [{ personId: "acme.jane", email: "jane@acme.io" }],
+    };
+    const res = await connector.execute({
+      idempotencyKey: "d_3:exec:1",
+      decision: decision("list.sync"),
+      payload,
+    });
+    expect(res.externalId).toMatch(/^hubspot:list:\d+:\+1-1$/);
+    expect(api.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+      "GET /crm/v3/lists/object-type-id/0-1/name/Harness%3A%20sdr-1%20target%20contacts",
+      "POST /crm/v3/lists",
+      "POST /crm/v3/objects/contacts/batch/upsert",
+      "POST /crm/v3/objects/contacts/batch/upsert",
+      expect.stringMatching(/^PUT \/crm\/v3\/lists\/\d+\/memberships\/add-and-remove$/),
+    ]);
+    expect(api.requests.at(-1)?.body).toEqual({
+      recordIdsToAdd: [expect.any(String)],
+      recordIdsToRemove: [expect.any(String)],
+    });
+  });
+
+  it("logs an executed email on the contact's timeline", async () => {
+    const payload = {
+      operation: "log_engagement",
+      decisionId: "d_9",
+      channel: "email",
+      email: "jane@acme.io",
+      subject: "Hello",
+      body: "Hi Jane",
+      occurredAt: "2026-03-10T14:00:00.000Z",
+    };
+    const res = await connector.execute({
+      idempotencyKey: "d_4:exec:1",
+      decision: decision("crm.update"),
+      payload,
+    });
+    expect(res.externalId).toMatch(/^hubspot:emails:\d+$/);
+    const email = api.requests.find((r) => r.path === "/crm/v3/objects/emails/batch/upsert");
+    expect(email?.body.inputs[0].properties).toMatchObject({
+      hs_email_subject: "Hello",
+      hs_email_text: "Hi Jane",
+      harness_idempotency_key: "d_4:exec:1",
+    });
+  });
+});

@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LinkedInConnector, sha256Email } from "../../shared/adapters/connectors/linkedin.ts";
+import { decision, fakeApi, instantRetries, type Recorded } from "./helpers/fake-api.ts";
+
+/** DMP segments (finder q=account, create) and segment users (BATCH_CREATE), as documented. */
+function linkedin() {
+  const segments: { id: number; name: string }[] = [];
+  const members = new Map<number, Set<string>>();
+  return {
+    members,
+    handle: (r: Recorded) => {
+      if (r.method === "GET" && r.path.startsWith("/rest/dmpSegments?q=account"))
+        return { status: 200, body: { elements: segments, paging: { start: 0, count: 10 } } };
+      if (r.method === "POST" && r.path === "/rest/dmpSegments") {
+        const id = 900 + segments.length;
+        segments.push({ id, name: r.body.name });
+        return { status: 201, headers: { "x-restli-id": String(id) } };
+      }
+      const users = /^\/rest\/dmpSegments\/(\d+)\/users$/.exec(r.path);
+      if (r.method === "POST" && users) {
+        const set = members.get(Number(users[1])) ?? new Set();
+        for (const e of r.body.elements) for (const u of e.userIds) set.add(u.idValue);
+        members.set(Number(users[1]), set);
+        return { status: 200, body: { elements: r.body.elements.map(() => ({ status: 201 })) } };
+      }
+      if (r.method === "POST" && r.path === "/hooks/messages") return { status: 200, body: { id: "msg-1" } };
+      return undefined;
+    },
+  };
+}
+
+let api: Awaited<ReturnType<typeof fakeApi>>;
+let li: ReturnType<typeof linkedin>;
+let retry: ReturnType<typeof instantRetries>;
+let connector: LinkedInConnector;
+beforeEach(async () => {
+  li = linkedin();
+  api = await fakeApi(li.handle);
+  retry = instantRetries();
+  connector = new LinkedInConnector({
+    accessToken: "li-token",
+    adAccountUrn: "urn:li:sponsoredAccount:123",
+    baseUrl: api.url,
+    messageWebhookUrl: `${api.url}/hooks/messages`,
+    retry,
+  });
+});
+afterEach(() => api.close());
+
+const add = {
+  audienceId: "harness-vp",
+  personId: "acme.jane",
+  email: "Jane@Acme.io",
+  firstName: "Jane",
+  lastName: "Doe",
+  companyName: "Acme Analytics",
+  persona: "vp",
+};
+
+describe("LinkedIn Ads matched audiences connector (fetch against a local server)", () => {
+  it("finds or creates the DMP segment, then streams the member in by SHA-256 email with the documented headers", async () => {
+    const res = await connector.execute({
+      idempotencyKey: "d_1:exec:1",
+      decision: decision("linkedin.audience.add"),
+      payload: add,
+    });
+    expect(res.externalId).toMatch(/^linkedin:dmpSegment:900:/);
+    const [find, create, users] = api.requests;
+    expect(find?.path).toBe("/rest/dmpSegments?q=account&account=urn%3Ali%3AsponsoredAccount%3A123");
+    expect(create?.body).toMatchObject({
+      name: "harness-vp",
+      account: "urn:li:sponsoredAccount:123",
+      type: "USER",
+    });
+    expect(users?.headers).toMatchObject({
+      authorization: "Bearer li-token",
+      "x-restli-method": "BATCH_CREATE",
+      "x-restli-protocol-version": "2.0.0",
+      "linkedin-version": expect.stringMatching(/^\d{6}$/),
+      "x-harness-idempotency-key": "d_1:exec:1",
+    });
+    expect(users?.body.elements[0]).toEqual({
+      action: "ADD",
+      userIds: [{ idType: "SHA256_EMAIL", idValue: sha256Email("jane@acme.io") }],
+      firstName: "Jane",
+      lastName: "Doe",
+      companyName: "Acme Analytics",
+    });
+    // The raw email never leaves: only its hash.
+    expect(JSON.stringify(api.requests)).not.toMatch(/jane@acme\.io/i);
+  });
+
+  it("retries 429 (honouring Retry-After) and 5xx; a retried ADD never adds twice", async () => {
+    await connector.execute({
+      idempotencyKey: "k1",
+      decision: decision("linkedin.audience.add"),
+      payload: add,
+    });
+    api.failNext({ status: 429, headers: { "retry-after": "2" } }, { status: 500 });
+    await connector.execute({
+      idempotencyKey: "k1",
+      decision: decision("linkedin.audience.add"),
+      payload: add,
+    });
+    expect(retry.waits).toEqual([2000, 200]);
+    expect(li.members.get(900)?.size).toBe(1);
+  });
+
+  it("persistent 429 is a refusal (nothing happened); a network failure is an unknown outcome", async () => {
+    api.failNext(...Array.from({ length: 4 }, () => ({ status: 429 })));
+    const limited = await connector
+      .execute({ idempotencyKey: "k", decision: decision("linkedin.audience.add"), payload: add })
+      .catch((e) => e);
+    expect(limited.outcomeUnknown).toBe(false);
+    const offline = new LinkedInConnector({
+      accessToken: "t",
+      adAccountUrn: "urn:li:sponsoredAccount:1",
+      baseUrl: "http://127.0.0.1:1",
+      retry: instantRetries(2),
+    });
+    const err = await offline
+      .execute({ idempotencyKey: "k", decision: decision("linkedin.audience.add"), payload: add })
+      .catch((e) => e);
+    expect(err.outcomeUnknown).toBe(true);
+  });
+
+  it("sends LinkedIn messages through the sending tool's webhook with the idempotency key", async () => {
+    const payload = {
+      linkedinUrl: "https://www.linkedin.com/in/jane",
+      body: "Hi Jane",
+      variant: "fact-led",
+      companyName: "Acme",
+      groundedOn: [],
+      persona: "vp",
+      model: "m",
+    };
+    const res = await connector.execute({
+      idempotencyKey: "d_5:exec:1",
+      decision: decision("linkedin.message"),
+      payload,
+    });
+    expect(res.externalId).toBe("linkedin:message:msg-1");
+    expect(api.requests[0]?.headers["idempotency-key"]).toBe("d_5:exec:1");
+  });
+});

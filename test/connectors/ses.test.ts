@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SesEmailConnector } from "../../shared/adapters/connectors/ses.ts";
+import { decision, fakeApi, instantRetries } from "./helpers/fake-api.ts";
+
+let api: Awaited<ReturnType<typeof fakeApi>>;
+let retry: ReturnType<typeof instantRetries>;
+let connector: SesEmailConnector;
+let n = 0;
+beforeEach(async () => {
+  // SES v2 SendEmail: POST /v2/email/outbound-emails, JSON in, {MessageId} out; errors named by x-amzn-ErrorType.
+  api = await fakeApi((r) =>
+    r.method === "POST" && r.path === "/v2/email/outbound-emails"
+      ? { status: 200, body: { MessageId: `msg-${++n}` } }
+      : undefined,
+  );
+  retry = instantRetries();
+  connector = new SesEmailConnector({
+    from: "sam@harness.example",
+    region: "us-east-1",
+    endpoint: api.url,
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+    retry,
+  });
+});
+afterEach(() => api.close());
+
+const payload = {
+  to: "jane@acme.io",
+  subject: "Congrats on the news",
+  body: "Hi Jane, I read that Acme launched Flow Studio.",
+  variant: "fact-led",
+  companyName: "Acme",
+  groundedOn: ["https://acme.io/news"],
+  persona: "vp",
+  model: "local-deterministic-model/v1",
+};
+
+describe("SES v2 email connector (AWS SDK against a local server)", () => {
+  it("sends with the idempotency key as a header and a tag", async () => {
+    const res = await connector.execute({
+      idempotencyKey: "d_1:exec:1",
+      decision: decision("email.send"),
+      payload,
+    });
+    expect(res.externalId).toMatch(/^ses:msg-\d+$/);
+    const body = api.requests[0]?.body;
+    expect(body).toMatchObject({
+      FromEmailAddress: "sam@harness.example",
+      Destination: { ToAddresses: ["jane@acme.io"] },
+      Content: {
+        Simple: {
+          Subject: { Data: "Congrats on the news" },
+          Headers: [{ Name: "X-Harness-Idempotency-Key", Value: "d_1:exec:1" }],
+        },
+      },
+    });
+    expect(body.EmailTags).toContainEqual({ Name: "idempotency_key", Value: "d_1_exec_1" });
+    expect(api.requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST/);
+  });
+
+  it("retries throttling (429) and 5xx, then succeeds; a 400 is refused without retry", async () => {
+    api.failNext(
+      {
+        status: 429,
+        headers: { "x-amzn-errortype": "TooManyRequestsException" },
+        body: { message: "slow down" },
+      },
+      { status: 500, headers: { "x-amzn-errortype": "InternalFailure" }, body: { message: "oops" } },
+    );
+    await connector.execute({ idempotencyKey: "k2", decision: decision("email.send"), payload });
+    expect(retry.waits).toEqual([100, 200]);
+    expect(api.requests).toHaveLength(3);
+    expect(new Set(api.requests.map((r) => r.body.Content.Simple.Headers[0].Value))).toEqual(new Set(["k2"]));
+    api.failNext({
+      status: 400,
+      headers: { "x-amzn-errortype": "MessageRejected" },
+      body: { message: "Email address is not verified." },
+    });
+    const err = await connector
+      .execute({ idempotencyKey: "k3", decision: decision("email.send"), payload })
+      .catch((e) => e);
+    expect(err.name).toBe("ConnectorError");
+    expect(err.outcomeUnknown).toBe(false);
+    expect(err.message).toMatch(/not verified/);
+  });
+
+  it("a payload that is not an email is refused before anything is sent", async () => {
+    const err = await connector
+      .execute({ idempotencyKey: "k", decision: decision("email.send"), payload: { body: "x" } })
+      .catch((e) => e);
+    expect(err.outcomeUnknown).toBe(false);
+    expect(api.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { extractFacts, parseHtml } from "../../shared/agents/research/extract.ts";
+import { AccountInput, PersonInput } from "../../shared/domain/kb.ts";
+import { rngFor } from "../../sim/random.ts";
+import { respond } from "../../sim/response-model.ts";
+import { renderPage } from "../../sim/website.ts";
+import { generateWorld } from "../../sim/world.ts";
+
+const START = Date.parse("2026-03-02T05:00:00Z");
+
+describe("the simulated market", () => {
+  it("is deterministic: same seed, same world; another seed, another world", () => {
+    const a = generateWorld({ seed: 1, accounts: 50, start: START, days: 14 });
+    const b = generateWorld({ seed: 1, accounts: 50, start: START, days: 14 });
+    const c = generateWorld({ seed: 2, accounts: 50, start: START, days: 14 });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(JSON.stringify(a)).not.toBe(JSON.stringify(c));
+  });
+
+  it("generates records the API accepts, with signals inside the horizon", () => {
+    const w = generateWorld({ seed: 3, accounts: 40, start: START, days: 7 });
+    for (const co of w.companies) {
+      expect(AccountInput.safeParse(co.account).success).toBe(true);
+      for (const p of co.people)
+        expect(
+          PersonInput.safeParse({
+            accountId: co.accountId,
+            email: p.email,
+            firstName: p.firstName,
+            lastName: p.lastName,
+            title: p.title,
+          }).success,
+        ).toBe(true);
+      for (const s of co.signals) expect(s.at >= START && s.at < w.end).toBe(true);
+    }
+    expect(w.companies.some((c) => c.hidden.inMarket)).toBe(true);
+  });
+
+  it("responds better to grounded messages to champions at in-market companies", () => {
+    const w = generateWorld({ seed: 4, accounts: 1, start: START, days: 30 });
+    const co = w.companies[0]!;
+    co.hidden.inMarket = { from: START, to: START + 30 * 86_400_000 };
+    const rate = (grounded: boolean, role: string) => {
+      let replies = 0;
+      for (let i = 0; i < 2000; i++) {
+        const out = respond(rngFor(1, role, grounded ? "g" : "u", i), co, undefined, {
+          channel: "email",
+          role,
+          variant: "fact-led",
+          grounded,
+          at: START + 86_400_000,
+        });
+        if (out.some((o) => o.type === "replied")) replies++;
+      }
+      return replies / 2000;
+    };
+    expect(rate(true, "champion")).toBeGreaterThan(rate(false, "champion"));
+    expect(rate(true, "champion")).toBeGreaterThan(rate(true, "too_junior") * 3);
+  });
+
+  it("serves websites whose facts the research extractor finds, each with its URL", () => {
+    const co = generateWorld({ seed: 5, accounts: 1, start: START, days: 1 }).companies[0]!;
+    const facts = extractFacts(parseHtml(renderPage(co, "/news") ?? ""), `https://${co.account.domain}/news`);
+    expect(facts.map((f) => f.text)).toContain(co.site.news[0]);
+    expect(facts.every((f) => f.sourceUrl === `https://${co.account.domain}/news`)).toBe(true);
+  });
+});
