@@ -252,6 +252,7 @@ export class ServiceStack extends Stack {
       apiUrl: this.api.api.apiEndpoint,
       proposeRouteArn: this.api.routeArn("POST", "/v1/proposals"),
       state: props.stateTable,
+      ledger: props.ledgerTable,
       bedrockModelId: config.bedrockModelId,
       scheduleTimezone: TimeZone.of(config.scheduleTimezone),
       deadLetterQueue: asyncDlq,

@@ -27,6 +27,8 @@ export interface AgentFunctionsProps {
   /** `execute-api:Invoke` ARN of POST /v1/proposals: the only route an agent may call. */
   proposeRouteArn: string;
   state: ITable;
+  /** Read only: CRM Sync and context packets read decisions; agents never write the ledger. */
+  ledger: ITable;
   bedrockModelId: string;
   scheduleTimezone: TimeZone;
   deadLetterQueue: IQueue;
@@ -66,10 +68,23 @@ export class AgentFunctions extends Construct {
           AGENT_ID: agent.id,
           HARNESS_API_URL: props.apiUrl,
           STATE_TABLE: props.state.tableName,
+          LEDGER_TABLE: props.ledger.tableName,
           BEDROCK_MODEL_ID: props.bedrockModelId,
         },
       });
       grantTable(f.role, props.state, DDB.read);
+      grantTable(f.role, props.ledger, DDB.read, {
+        indexes: ["byAccount", "byPerson", "byAgent", "byStatus"],
+      });
+      // The durable queue of deferred proposals to re-propose: this agent's own partition only.
+      f.role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [...DDB.write],
+          resources: [props.state.tableArn],
+          conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [`AGENTRETRY#${agent.id}`] } },
+        }),
+      );
       f.role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,

@@ -353,18 +353,25 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
   // Someone is already executing it (events are delivered at least once); recovery handles stale attempts.
   if (decision.execution) return decision;
   const now = iso(deps.clock.now());
-  const started = await deps.decisions.transition({
-    decisionId,
-    expectStatus: ["dispatched"],
-    expectVersion: decision.version,
-    patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey } },
-    event: {
-      type: "executing",
-      at: now,
-      actor: "harness",
-      detail: `calling the ${decision.channel ?? decision.actionType} connector with key ${decision.idempotencyKey}`,
-    },
-  });
+  let started: Decision;
+  try {
+    started = await deps.decisions.transition({
+      decisionId,
+      expectStatus: ["dispatched"],
+      expectVersion: decision.version,
+      patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey } },
+      event: {
+        type: "executing",
+        at: now,
+        actor: "harness",
+        detail: `calling the ${decision.channel ?? decision.actionType} connector with key ${decision.idempotencyKey}`,
+      },
+    });
+  } catch (err) {
+    // A concurrent delivery of the same event claimed the attempt first: it executes, this one stops.
+    if (err instanceof ConflictError) return deps.decisions.getDecision(decisionId);
+    throw err;
+  }
   try {
     const result = await deps.connector.execute({
       idempotencyKey: decision.idempotencyKey,

@@ -33,7 +33,8 @@ import {
 let rt: TestRuntime;
 const saved = { ...process.env };
 beforeAll(async () => {
-  rt = await startRuntime();
+  // AWS shape: execution happens only through the handlers under test, not the local bus workers.
+  rt = await startRuntime({ runWorkers: false });
   await seedAcme(rt.deps, "h-acme");
 });
 afterAll(() => rt?.close());

@@ -232,10 +232,26 @@ describe("service stack", () => {
       expect(roleId, roleName).toBeDefined();
       const statements = resources(s.serviceTemplate, "AWS::IAM::Policy")
         .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
-        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]);
+        .flatMap(
+          ([, p]) =>
+            p.Properties.PolicyDocument.Statement as {
+              Action: string | string[];
+              Resource: unknown;
+              Condition?: Record<string, Record<string, string[]>>;
+            }[],
+        );
       const actions = statements.flatMap((st) => asArray(st.Action));
       expect(actions).toContain("execute-api:Invoke");
-      expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+      // The only writes: the agent's own retry-queue partition of the state table, never the ledger.
+      const writes = statements.filter((st) =>
+        asArray(st.Action).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+      );
+      expect(writes).toHaveLength(1);
+      expect(writes[0]?.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:LeadingKeys"]).toEqual([
+        `AGENTRETRY#${agent.id}`,
+      ]);
+      expect(JSON.stringify(writes[0]?.Resource)).toContain("TablesState");
+      expect(JSON.stringify(writes[0]?.Resource)).not.toContain("TablesLedger");
       expect(actions.filter((a) => /^(s3|secretsmanager|states|events):/.test(a))).toEqual([]);
       const invoke = statements.find((st) => asArray(st.Action).includes("execute-api:Invoke"));
       expect(JSON.stringify(invoke)).toContain("/POST/v1/proposals");

@@ -53,7 +53,8 @@ function forLocalRunner(def: Record<string, any>): Record<string, any> {
 beforeAll(async () => {
   synth = synthHarness({ bundle: false });
   definition = stateMachineDefinition(synth.serviceTemplate);
-  rt = await startRuntime();
+  // AWS shape: execution happens only through the handlers under test, not the local bus workers.
+  rt = await startRuntime({ runWorkers: false });
 });
 afterAll(() => rt?.close());
 
