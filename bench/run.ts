@@ -9,6 +9,7 @@ import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dyn
 import { createLocalRuntime, defaultSpecText, type LocalRuntime } from "../shared/runtime/local.ts";
 import { benchBundles } from "./bundles.ts";
 import { recordCommands } from "./command-recorder.ts";
+import { benchDemo } from "./demo.ts";
 import { measureEvaluateThroughput, realisticContext } from "./evaluate-throughput.ts";
 import { measureGateLatency } from "./gate-latency.ts";
 import { latencySection, machineSection, roundTripSection, throughputSection } from "./report.ts";
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
   console.log(`${evaluateSection()}\n`);
   progress("section 4: Lambda bundles (esbuild) and their cold init in fresh Node processes");
   console.log(`4. Lambda bundles\n${await benchBundles()}\n`);
+  progress("section 5: the demo at 2,000 accounts (its own DynamoDB Local)");
+  console.log(`5. ${await benchDemo()}\n`);
   console.log(`Done in ${elapsed()}.`);
 }
 
