@@ -68,6 +68,8 @@ async function databaseSections(): Promise<string[]> {
     clock,
     tokens: new MemoryTokenStore(),
     log: (msg, data) => runtimeErrors.push(`${msg} ${JSON.stringify(data)}`),
+    // The gate alone: executing allowed decisions (the execute-allowed worker) is not part of a decision.
+    runWorkers: false,
   });
   const recorder = recordCommands(runtime.db.raw);
 

@@ -12,41 +12,38 @@ export interface OutboxEntry {
   personId?: string;
   payload: Record<string, unknown>;
   at: string;
+  externalId: string;
 }
 
 /**
  * The embedded default's connector: records what would have been sent to an NDJSON outbox instead of
- * sending it. Idempotent on the key, like the real connectors: a repeated key returns the first result.
+ * sending it. Idempotent on the key, like the real connectors: a repeated key returns the first result,
+ * also across restarts (the outbox file is read back). Subclasses add what a real system would have
+ * been asked (see adapters/connectors/sandbox.ts).
  */
-export class SandboxConnector implements Connector {
+export class SandboxConnector<E extends OutboxEntry = OutboxEntry> implements Connector {
   private readonly seen = new Map<string, string>();
+  readonly entries: E[] = [];
   /** Test hook: make the next calls fail, to exercise failed and in_doubt paths. */
   failNext: { outcomeUnknown: boolean; message: string }[] = [];
 
   constructor(
     private readonly outboxPath: string | undefined,
-    private readonly now: () => number,
+    protected readonly now: () => number,
   ) {
     if (outboxPath && existsSync(outboxPath)) {
       for (const line of readFileSync(outboxPath, "utf8").split("\n")) {
         if (!line) continue;
-        const e = JSON.parse(line) as OutboxEntry;
-        this.seen.set(e.idempotencyKey, `outbox:${e.idempotencyKey}`);
+        const e = JSON.parse(line) as Partial<OutboxEntry> & { idempotencyKey: string };
+        this.seen.set(e.idempotencyKey, e.externalId ?? `outbox:${e.idempotencyKey}`);
       }
     }
   }
 
-  readonly entries: OutboxEntry[] = [];
-
-  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
-    const fail = this.failNext.shift();
-    if (fail) {
-      throw new ConnectorError(fail.message, fail.outcomeUnknown);
-    }
-    const known = this.seen.get(req.idempotencyKey);
-    if (known) return { externalId: known };
+  /** The outbox entry for a request; subclasses extend it with the wire request they would send. */
+  protected entryFor(req: ConnectorRequest): E {
     const d = req.decision;
-    const entry: OutboxEntry = {
+    return {
       idempotencyKey: req.idempotencyKey,
       decisionId: d.decisionId,
       agentId: d.agentId,
@@ -56,14 +53,22 @@ export class SandboxConnector implements Connector {
       ...(d.personId ? { personId: d.personId } : {}),
       payload: req.payload,
       at: new Date(this.now()).toISOString(),
-    };
+      externalId: `outbox:${req.idempotencyKey}`,
+    } as E;
+  }
+
+  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
+    const fail = this.failNext.shift();
+    if (fail) throw new ConnectorError(fail.message, fail.outcomeUnknown);
+    const known = this.seen.get(req.idempotencyKey);
+    if (known) return { externalId: known };
+    const entry = this.entryFor(req);
     this.entries.push(entry);
     if (this.outboxPath) {
       mkdirSync(dirname(this.outboxPath), { recursive: true });
       appendFileSync(this.outboxPath, `${JSON.stringify(entry)}\n`);
     }
-    const id = `outbox:${req.idempotencyKey}`;
-    this.seen.set(req.idempotencyKey, id);
-    return { externalId: id };
+    this.seen.set(req.idempotencyKey, entry.externalId);
+    return { externalId: entry.externalId };
   }
 }
