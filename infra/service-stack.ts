@@ -192,6 +192,17 @@ export class ServiceStack extends Stack {
       },
     );
     grant(executeAllowed, lifecycle);
+
+    // The agents' watchers: KB change feed -> agent events, executed records -> KB, learning loops.
+    // They write the KB, the agents' KB items and learned stats (state table), read decisions and
+    // the spec (state), decisions (ledger, and its indexes for the knowledge view), publish events.
+    const agentWatchers = fn(
+      "AgentWatchers",
+      "functions/events/agent-watchers.ts",
+      "kb.*, decision.transitioned, outcome.recorded -> agent watchers",
+      { invocation: "async", timeout: Duration.seconds(30) },
+    );
+    grant(agentWatchers, { state: RW, ledger: DDB.read, indexes: true, publish: true });
     const secretArns = Object.values(config.connectorSecretArns);
     for (const f of [execute, executeAllowed]) {
       f.role.addToPolicy(
@@ -241,11 +252,12 @@ export class ServiceStack extends Stack {
     // Asynchronous paths: EventBridge deliveries, Lambda async invocations, schedules.
     const eventsDlq = deadLetterQueue(this, "EventsDlq", `${stage}-harness-events-dlq`);
     const asyncDlq = deadLetterQueue(this, "AsyncDlq", `${stage}-harness-async-dlq`);
-    executeAllowed.fn.configureAsyncInvoke({
-      onFailure: new SqsDestination(asyncDlq),
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-    });
+    for (const f of [executeAllowed, agentWatchers])
+      f.fn.configureAsyncInvoke({
+        onFailure: new SqsDestination(asyncDlq),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      });
     const agents = new AgentFunctions(this, "Agents", {
       stage,
       agents: props.agents,
@@ -265,7 +277,7 @@ export class ServiceStack extends Stack {
       bus: props.bus,
       routes: [...EVENT_ROUTES, ...agentEventRoutes(props.agents)],
       targetFunction: (t) => {
-        if ("worker" in t) return executeAllowed.fn;
+        if ("worker" in t) return t.worker === "agent-watchers" ? agentWatchers.fn : executeAllowed.fn;
         const f = agents.functions.get(t.agent);
         if (!f) throw new Error(`event route names unknown agent ${t.agent}`);
         return f;

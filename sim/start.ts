@@ -62,10 +62,10 @@ Agent Harness is running with a simulated market of ${o.accounts} companies (see
   API            ${url}/v1   (admin token in ${paths.adminToken})
   Clock          simulated from ${new Date(SIM_START).toISOString().slice(0, 10)}, ${o.speed}x (a day every ~${dayMs} s), ${o.days} days
 Where to look (in another terminal):
-  npx harness approvals list        actions waiting for a human (a simulated approver also works the queue)
-  npx harness trust                 trust and autonomy level per agent × action
-  npx harness outbox                what the sandbox connectors would have sent (SES, LinkedIn, HubSpot)
-  npx harness explain --email <e>   why a person was (or was not) contacted; emails are in the outbox
+  npm run harness -- approvals list        actions waiting for a human (a simulated approver also works the queue)
+  npm run harness -- trust                 trust and autonomy level per agent × action
+  npm run harness -- outbox --summary      what the sandbox connectors would have sent (SES, LinkedIn, HubSpot)
+  npm run harness -- explain --email <e>   why a person was (or was not) contacted; emails are in the outbox
   curl -H "authorization: Bearer $(cat ${paths.adminToken})" "${url}/v1/decisions?limit=5"
 Ctrl-C stops everything.
 `);

@@ -13,8 +13,9 @@ import type { EventPublisher, KnowledgeStore } from "../ports.ts";
 /**
  * The structured store with a change feed: every write also publishes a kb.* event, which the KB
  * watcher turns into the events agents subscribe to (account.in_icp, person.created, ...). Wrapping
- * the port keeps the core use cases and the API unaware of agents. In AWS the same feed would come
- * from the state table's stream.
+ * the port keeps the core use cases and the API unaware of agents. Both runtimes wrap their KB with
+ * it: locally the events go on the in-process bus, in AWS to EventBridge (shared/runtime/aws.ts),
+ * whose agent-watchers routes deliver them to functions/events/agent-watchers.ts.
  */
 export class ObservedKnowledgeStore implements KnowledgeStore {
   constructor(

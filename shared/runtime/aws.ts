@@ -14,6 +14,7 @@ import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
 import type { AppDeps } from "../http/routes.ts";
+import { ObservedKnowledgeStore } from "../kb/observed-store.ts";
 import {
   type ApprovalSignal,
   type Clock,
@@ -70,7 +71,9 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
     specs: new DynamoSpecStore(db),
     trust: new DynamoTrustStore(db),
     pauses: new DynamoPauseStore(db),
-    kb: new DynamoKnowledgeStore(db),
+    // The change feed, as in the local runtime: every KB write publishes a kb.* event, which the
+    // agent-watchers function turns into the events agents subscribe to.
+    kb: new ObservedKnowledgeStore(new DynamoKnowledgeStore(db), events),
     tokens: noTokenStore,
     events,
     connector: extras.connector ? extras.connector(db, clock) : noConnector,

@@ -4,9 +4,10 @@
  * (`subscribeRoutes`), so both deliver the same events to the same work.
  */
 import type { AgentMeta } from "../agents/definition.ts";
+import { AGENT_EVENTS } from "../agents/events.ts";
 import type { DomainEvent } from "../ports.ts";
 
-export type EventTarget = { worker: "execute-allowed" } | { agent: string };
+export type EventTarget = { worker: "execute-allowed" } | { worker: "agent-watchers" } | { agent: string };
 
 export interface EventRoute {
   /** Stable id: the rule's construct id in AWS. */
@@ -25,6 +26,37 @@ export const EVENT_ROUTES: EventRoute[] = [
     eventType: "decision.made",
     detail: { status: ["dispatched"] },
     target: { worker: "execute-allowed" },
+  },
+  // The agents' watchers (functions/events/agent-watchers.ts), on the same event types and with the
+  // same (no) filters as the local runtime's subscriptions in shared/runtime/agents-local.ts, which
+  // subscribes them itself: the local bus only runs the execute-allowed worker from this table.
+  // KB change feed -> account.in_icp, account.high_intent, person.created (kb-watcher.ts).
+  {
+    id: "AgentWatchersOnKbAccountPut",
+    eventType: AGENT_EVENTS.accountPut,
+    target: { worker: "agent-watchers" },
+  },
+  {
+    id: "AgentWatchersOnKbPersonPut",
+    eventType: AGENT_EVENTS.personPut,
+    target: { worker: "agent-watchers" },
+  },
+  {
+    id: "AgentWatchersOnKbSignalsAdded",
+    eventType: AGENT_EVENTS.signalsAdded,
+    target: { worker: "agent-watchers" },
+  },
+  // Executed record actions -> the KB (ingest.ts); executions and reviews -> learning (learning.ts).
+  {
+    id: "AgentWatchersOnDecisionTransitioned",
+    eventType: "decision.transitioned",
+    target: { worker: "agent-watchers" },
+  },
+  // Outcomes -> learning (learning.ts).
+  {
+    id: "AgentWatchersOnOutcomeRecorded",
+    eventType: "outcome.recorded",
+    target: { worker: "agent-watchers" },
   },
 ];
 

@@ -7,6 +7,7 @@
 import { gunzipSync } from "node:zlib";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { makeHandler as agentWatchers } from "../../functions/events/agent-watchers.ts";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { makeHandler as archiver } from "../../functions/ledger/archiver.ts";
 import { makeHandler as workflowStarter } from "../../functions/ledger/workflow-starter.ts";
@@ -16,8 +17,10 @@ import { S3ArchiveWriter } from "../../shared/adapters/aws/s3-archive-writer.ts"
 import { DynamoTaskTokenStore } from "../../shared/adapters/aws/task-token-store.ts";
 import { ledgerKeys } from "../../shared/adapters/dynamo/keys.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
+import { createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { execute } from "../../shared/usecases/lifecycle.ts";
 import type { WorkflowInput } from "../../shared/usecases/workflow.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { emailProposal, seedAcme } from "../helpers/world.ts";
@@ -137,6 +140,79 @@ describe("EventBridge target: execute-allowed", () => {
     const e = fixture("eventbridge-decision-made.json");
     delete e.detail.decisionId;
     await expect(executeAllowed(() => awsRuntimeFor(rt))(e, ctx)).rejects.toThrow(/detail\.decisionId/);
+  });
+});
+
+describe("EventBridge target: agent-watchers", () => {
+  const watchersWith = (publisher: RecordingPublisher) =>
+    agentWatchers(() => createAgentWatchers(awsRuntimeFor(rt, { events: publisher })));
+
+  it("kb.account.put for an in-ICP account publishes account.in_icp, once", async () => {
+    await seedAcme(rt.deps, "h-icp");
+    const e = fixture("eventbridge-kb-account-put.json");
+    e.detail.accountId = "h-icp";
+    const publisher = new RecordingPublisher();
+    const out = await watchersWith(publisher)(e, ctx);
+    expect(out).toEqual({ type: "kb.account.put", watchers: ["kb-watcher"] });
+    const inIcp = publisher.events.filter((x) => x.type === "account.in_icp");
+    expect(inIcp).toHaveLength(1);
+    expect(inIcp[0]?.detail).toMatchObject({ accountId: "h-icp" });
+    // Delivered again (at least once): announced once only.
+    const again = new RecordingPublisher();
+    await watchersWith(again)(e, ctx);
+    expect(again.events.filter((x) => x.type === "account.in_icp")).toEqual([]);
+  });
+
+  it("an executed crm.update upsert_contact creates the person, and the KB write publishes kb.person.put", async () => {
+    await seedAcme(rt.deps, "h-ingest");
+    const { decision } = await rt.deps.gate.propose(
+      {
+        proposalId: "h-ingest-1",
+        agentId: "h-persona",
+        action: { type: "crm.update" },
+        target: { accountId: "h-ingest" },
+        payload: {
+          operation: "upsert_contact",
+          personId: "h-ingest-carla",
+          contact: {
+            accountId: "h-ingest",
+            email: "carla@h-ingest.io",
+            firstName: "Carla",
+            lastName: "Diaz",
+            title: "VP Sales",
+          },
+          companyDomain: "h-ingest.io",
+          source: "apollo",
+        },
+        reasoning: "Found on the company's team page.",
+        confidence: 0.9,
+      },
+      { subject: "agent:h-persona", roles: ["agent:h-persona"] },
+    );
+    expect(decision.status).toBe("dispatched");
+    expect((await execute(rt.deps, decision.decisionId))?.status).toBe("executed");
+    expect(await rt.deps.kb.getPerson("h-ingest-carla")).toBeUndefined();
+
+    const e = fixture("eventbridge-decision-transitioned.json");
+    Object.assign(e.detail, { decisionId: decision.decisionId, agentId: "h-persona", accountId: "h-ingest" });
+    const publisher = new RecordingPublisher();
+    const out = await watchersWith(publisher)(e, ctx);
+    expect(out).toEqual({ type: "decision.transitioned", watchers: ["ingest", "learning"] });
+    expect(await rt.deps.kb.getPerson("h-ingest-carla")).toMatchObject({
+      accountId: "h-ingest",
+      email: "carla@h-ingest.io",
+    });
+    // The watchers' own KB writes feed the change feed on EventBridge, as on the local bus.
+    expect(publisher.events).toContainEqual({
+      type: "kb.person.put",
+      detail: { personId: "h-ingest-carla", accountId: "h-ingest", created: true },
+    });
+  });
+
+  it("rejects an event without a detail-type, naming the field", async () => {
+    const e = fixture("eventbridge-kb-account-put.json");
+    delete e["detail-type"];
+    await expect(watchersWith(new RecordingPublisher())(e, ctx)).rejects.toThrow(/detail-type/);
   });
 });
 

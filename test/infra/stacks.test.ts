@@ -145,7 +145,7 @@ describe("service stack", () => {
   it("one Node 24 ARM64 traced function per route group, workflow task, worker and agent, each with its own role", () => {
     const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
     const groups = new Set(ROUTES.map((r) => r.group));
-    expect(fns).toHaveLength(groups.size + 4 + 2 + 1 + agentRegistry.length);
+    expect(fns).toHaveLength(groups.size + 4 + 2 + 2 + agentRegistry.length);
     const roles = new Set<string>();
     for (const [id, f] of fns) {
       expect(f.Properties.Runtime, id).toBe("nodejs24.x");
@@ -193,7 +193,7 @@ describe("service stack", () => {
     for (const [, rule] of resources(t, "AWS::Events::Rule"))
       for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig?.Arn).toBeDefined();
     const invokeConfigs = resources(t, "AWS::Lambda::EventInvokeConfig");
-    expect(invokeConfigs).toHaveLength(1 + agentRegistry.length);
+    expect(invokeConfigs).toHaveLength(2 + agentRegistry.length);
     for (const [, c] of invokeConfigs)
       expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
     for (const [, sch] of resources(t, "AWS::Scheduler::Schedule"))
@@ -266,6 +266,27 @@ describe("service stack", () => {
         detail: { status: ["dispatched"] },
       },
     });
+    // The agents' watchers: one rule per watched event type, all targeting the AgentWatchers function.
+    const watcherFn = resources(s.serviceTemplate, "AWS::Lambda::Function").find(([id]) =>
+      id.startsWith("AgentWatchers"),
+    )?.[0];
+    expect(watcherFn).toBeDefined();
+    const rules = resources(s.serviceTemplate, "AWS::Events::Rule");
+    for (const type of [
+      "kb.account.put",
+      "kb.person.put",
+      "kb.signals.added",
+      "decision.transitioned",
+      "outcome.recorded",
+    ]) {
+      const rule = rules.find(
+        ([, r]) =>
+          JSON.stringify(r.Properties.EventPattern?.["detail-type"]) === JSON.stringify([type]) &&
+          JSON.stringify(r.Properties.Targets).includes(String(watcherFn)),
+      );
+      expect(rule, type).toBeDefined();
+      expect(rule?.[1].Properties.EventPattern.source).toEqual(["agent-harness"]);
+    }
     const scheduled = agentRegistry.flatMap((a) =>
       a.triggers.flatMap((t) => (t.kind === "schedule" ? [{ agent: a.id, cron: t.cron }] : [])),
     );

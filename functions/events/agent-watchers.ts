@@ -1,0 +1,26 @@
+import type { EventBridgeEvent } from "aws-lambda";
+import { z } from "zod";
+import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { parseWith } from "../../shared/domain/validation.ts";
+import { type AgentWatchers, createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+
+const Event = z
+  .object({
+    "detail-type": z.string().min(1),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .loose();
+
+/**
+ * EventBridge target of the agent-watchers routes (kb.*, decision.transitioned, outcome.recorded):
+ * the KB watcher, the record ingest and the learning loops, as the local runtime runs them.
+ */
+export const makeHandler = (watchers: () => AgentWatchers) =>
+  lambdaHandler(async (event: EventBridgeEvent<string, unknown>) => {
+    const e = parseWith(Event, event, "event");
+    return watchers().handle({ type: e["detail-type"], detail: e.detail });
+  });
+
+const runtime = lazyRuntime();
+export const handler = makeHandler(lazy(() => createAgentWatchers(runtime())));
