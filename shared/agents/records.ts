@@ -117,25 +117,18 @@ export const AudienceAddPayload = z.object({
 });
 export type AudienceAddPayload = z.infer<typeof AudienceAddPayload>;
 
-export const EmailPayload = z.object({
-  to: Email,
-  subject: z.string().min(1),
+/** What every drafted message carries: its text and how it was made (variant, facts, model). */
+const DraftFields = {
   body: z.string().min(1),
   variant: z.string(),
   companyName: z.string(),
   groundedOn: z.array(z.string()),
   persona: z.string(),
   model: z.string(),
-});
+};
+
+export const EmailPayload = z.object({ to: Email, subject: z.string().min(1), ...DraftFields });
 export type EmailPayload = z.infer<typeof EmailPayload>;
 
-export const LinkedInMessagePayload = z.object({
-  linkedinUrl: z.url(),
-  body: z.string().min(1),
-  variant: z.string(),
-  companyName: z.string(),
-  groundedOn: z.array(z.string()),
-  persona: z.string(),
-  model: z.string(),
-});
+export const LinkedInMessagePayload = z.object({ linkedinUrl: z.url(), ...DraftFields });
 export type LinkedInMessagePayload = z.infer<typeof LinkedInMessagePayload>;
