@@ -1,8 +1,11 @@
 /** What a handler gets: the knowledge base, a model, tools, propose() and the clock. Nothing else. */
 import type { Decision } from "../domain/decision.ts";
+import type { Account } from "../domain/kb.ts";
+import { parseWith } from "../domain/validation.ts";
 import type { Channel } from "../domain/vocabulary.ts";
 import type { KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
+import { AccountEvent } from "./events.ts";
 import type { EnrichmentSource, ModelClient, WebFetcher } from "./ports.ts";
 
 export interface AgentProposal {
@@ -36,4 +39,18 @@ export interface AgentContext {
   web?: WebFetcher;
   propose(p: AgentProposal): Promise<ProposeOutcome>;
   log(msg: string, data?: Record<string, unknown>): void;
+}
+
+/**
+ * The account an account-scoped agent event names (detail validated at this edge), or undefined,
+ * logged, when the knowledge base does not hold it yet.
+ */
+export async function accountOfEvent(
+  detail: unknown,
+  ctx: Pick<AgentContext, "kb" | "log">,
+): Promise<{ accountId: string; account?: Account }> {
+  const { accountId } = parseWith(AccountEvent, detail, "detail");
+  const account = await ctx.kb.account(accountId);
+  if (!account) ctx.log("account not in the knowledge base", { accountId });
+  return account ? { accountId, account } : { accountId };
 }

@@ -1,8 +1,8 @@
-import { parseWith } from "../../domain/validation.ts";
 import type { CommitteeRole } from "../../domain/vocabulary.ts";
 import type { CommitteeMember } from "../../kb/types.ts";
+import { accountOfEvent } from "../context.ts";
 import { defineAgent } from "../definition.ts";
-import { AccountEvent, AGENT_EVENTS } from "../events.ts";
+import { AGENT_EVENTS } from "../events.ts";
 import { CONTACTABLE, workspaceDate } from "./common.ts";
 
 /**
@@ -17,9 +17,8 @@ export const buyingCommitteeBuilder = defineAgent({
   actions: ["crm.update"],
   handler: async (inv, ctx) => {
     if (inv.kind !== "event") return;
-    const { accountId } = parseWith(AccountEvent, inv.event.detail, "detail");
-    const account = await ctx.kb.account(accountId);
-    if (!account) return ctx.log("account not in the knowledge base", { accountId });
+    const { accountId, account } = await accountOfEvent(inv.event.detail, ctx);
+    if (!account) return;
     const people = await ctx.kb.peopleAt(accountId);
     if (people.length === 0)
       return ctx.log("no people known at the account yet; Persona Finder has not run", { accountId });

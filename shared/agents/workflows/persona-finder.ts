@@ -1,6 +1,6 @@
-import { parseWith } from "../../domain/validation.ts";
+import { accountOfEvent } from "../context.ts";
 import { defineAgent } from "../definition.ts";
-import { AccountEvent, AGENT_EVENTS } from "../events.ts";
+import { AGENT_EVENTS } from "../events.ts";
 import { BUYERISH, CONTACTABLE, matchingPersonas, slug } from "./common.ts";
 
 const MAX_PER_ACCOUNT = 8;
@@ -17,9 +17,8 @@ export const personaFinder = defineAgent({
   actions: ["crm.update"],
   handler: async (inv, ctx) => {
     if (inv.kind !== "event") return;
-    const { accountId } = parseWith(AccountEvent, inv.event.detail, "detail");
-    const account = await ctx.kb.account(accountId);
-    if (!account) return ctx.log("account not in the knowledge base; nothing to enrich", { accountId });
+    const { accountId, account } = await accountOfEvent(inv.event.detail, ctx);
+    if (!account) return;
     if (!ctx.enrichment) return ctx.log("no enrichment source configured", { accountId });
     const spec = await ctx.kb.spec();
     const known = new Set((await ctx.kb.peopleAt(accountId)).map((p) => p.email.toLowerCase()));

@@ -1,6 +1,6 @@
-import { parseWith } from "../../domain/validation.ts";
+import { accountOfEvent } from "../context.ts";
 import { defineAgent } from "../definition.ts";
-import { AccountEvent, AGENT_EVENTS } from "../events.ts";
+import { AGENT_EVENTS } from "../events.ts";
 import { type ExtractedFact, extractFacts, parseHtml, researchLinks } from "../research/extract.ts";
 import { workspaceDate } from "./common.ts";
 
@@ -20,9 +20,8 @@ export const webResearch = defineAgent({
   actions: ["crm.update"],
   handler: async (inv, ctx) => {
     if (inv.kind !== "event") return;
-    const { accountId } = parseWith(AccountEvent, inv.event.detail, "detail");
-    const account = await ctx.kb.account(accountId);
-    if (!account) return ctx.log("account not in the knowledge base", { accountId });
+    const { accountId, account } = await accountOfEvent(inv.event.detail, ctx);
+    if (!account) return;
     if (!ctx.web) return ctx.log("no web fetcher configured", { accountId });
     const home = `https://${account.domain}/`;
     // A failing home page throws: the run is recorded as failed and nothing is proposed.
