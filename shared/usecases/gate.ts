@@ -49,19 +49,7 @@ export class Gate {
       const read = await this.read(proposal, decisionId, now);
       if (read.existing) return { decision: read.existing, replay: true };
       const spec = read.spec as SpecVersion;
-      const ctx: GateContext = {
-        now,
-        spec,
-        proposal,
-        touches: read.contact.touches,
-        counts: read.counts,
-        pauses: read.pauses,
-        suppressions: read.suppressions,
-        fullCounters,
-        ...(read.account ? { account: read.account } : {}),
-        ...(read.person ? { person: read.person } : {}),
-        ...(read.trust ? { trust: read.trust } : {}),
-      };
+      const ctx: GateContext = { ...gateContext(read, spec, proposal, now), fullCounters };
       const evaluation = evaluate(ctx);
       const decision = buildDecision(
         decisionId,
@@ -158,6 +146,27 @@ export class Gate {
       if (freshChannel === channel && localDate(now, fresh.spec.workspace.timezone) === day) return read;
     }
   }
+}
+
+/** What the checks see, from what the single batched read returned. */
+export function gateContext(
+  read: GateReadResult,
+  spec: SpecVersion,
+  proposal: Proposal,
+  now: number,
+): GateContext {
+  return {
+    now,
+    spec,
+    proposal,
+    touches: read.contact.touches,
+    counts: read.counts,
+    pauses: read.pauses,
+    suppressions: read.suppressions,
+    ...(read.account ? { account: read.account } : {}),
+    ...(read.person ? { person: read.person } : {}),
+    ...(read.trust ? { trust: read.trust } : {}),
+  };
 }
 
 function buildDecision(

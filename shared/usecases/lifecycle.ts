@@ -1,5 +1,4 @@
 import type { Decision, DecisionEventType } from "../domain/decision.ts";
-import type { GateContext } from "../domain/decision-types.ts";
 import { ConflictError, ContentionError, ForbiddenError, NotFoundError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
 import { failures, revalidate } from "../domain/revalidate.ts";
@@ -7,6 +6,7 @@ import type { SpecVersion } from "../domain/spec-schema.ts";
 import { iso, localDate } from "../domain/time.ts";
 import type { DecisionStatus, OutcomeType } from "../domain/vocabulary.ts";
 import { ConnectorError, type Deps, type DueItem, type Transition } from "../ports.ts";
+import { gateContext } from "./gate.ts";
 import { agentRole, hasRole, type Principal, requireRole } from "./principal.ts";
 import { recordTrustOutcome } from "./trust.ts";
 
@@ -132,28 +132,16 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
     ...(decision.personId ? { personId: decision.personId } : {}),
   });
   const spec = read.spec ?? (await currentSpec(deps));
-  const ctx: GateContext = {
-    now,
-    spec,
-    proposal: {
-      proposalId: decision.proposalId,
-      agentId: decision.agentId,
-      action: { type: decision.actionType },
-      target: {
-        accountId: decision.accountId,
-        ...(decision.personId ? { personId: decision.personId } : {}),
-      },
-      payload,
-      reasoning: decision.reasoning,
-      confidence: decision.confidence,
-    },
-    touches: read.contact.touches,
-    counts: read.counts,
-    pauses: read.pauses,
-    suppressions: read.suppressions,
-    ...(read.account ? { account: read.account } : {}),
-    ...(read.person ? { person: read.person } : {}),
+  const proposal = {
+    proposalId: decision.proposalId,
+    agentId: decision.agentId,
+    action: { type: decision.actionType },
+    target: { accountId: decision.accountId, ...(decision.personId ? { personId: decision.personId } : {}) },
+    payload,
+    reasoning: decision.reasoning,
+    confidence: decision.confidence,
   };
+  const ctx = gateContext(read, spec, proposal, now);
   const checks = revalidate(ctx, decision, payload);
   return { spec, checks, failed: failures(checks) };
 }
