@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { patternProblem } from "./patterns.ts";
 import { isValidTimeZone } from "./time.ts";
 import { ActionType, Channel, CommitteeRole, Lifecycle, OutcomeType, Weekday } from "./vocabulary.ts";
 
@@ -8,14 +9,17 @@ const Scope = z.enum(["account", "person"]);
 /** Rules in shadow mode are evaluated and recorded in the trace but never change a verdict. */
 const Mode = z.enum(["enforce", "shadow"]).default("enforce");
 
-const Regex = z.string().refine((s) => {
-  try {
-    new RegExp(s, "i");
-    return true;
-  } catch {
-    return false;
-  }
-}, "expected a valid regular expression");
+/**
+ * A title pattern: must compile on RE2, the linear-time engine the persona check matches with
+ * (domain/patterns.ts), so no pattern can stall the gate; backreferences and lookahead are refused here.
+ */
+const Pattern = z.string().superRefine((source, ctx) => {
+  const problem = patternProblem(source);
+  if (problem) ctx.addIssue({ code: "custom", message: `not a linear-time (RE2) pattern: ${problem}` });
+});
+/** Bounds on persona rules: matching costs patterns × title length per decision. */
+const MAX_PERSONA_RULES = 50;
+const MAX_PATTERNS_PER_RULE = 20;
 
 const IcpExclusion = z
   .object({
@@ -46,7 +50,7 @@ const Icp = z
 const Persona = z
   .object({
     name: z.string().min(1),
-    titlePatterns: z.array(Regex).min(1),
+    titlePatterns: z.array(Pattern).min(1).max(MAX_PATTERNS_PER_RULE),
     role: CommitteeRole,
   })
   .strict();
@@ -54,7 +58,7 @@ const Persona = z
 const Personas = z
   .object({
     /** First matching persona wins, so order specific patterns before general ones. */
-    rules: z.array(Persona).min(1),
+    rules: z.array(Persona).min(1).max(MAX_PERSONA_RULES),
     /** Which committee roles each action type may target. Action types not listed may target any role. */
     allowedRoles: z.record(ActionType, z.array(CommitteeRole)).default({}),
   })

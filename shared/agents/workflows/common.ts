@@ -1,6 +1,6 @@
 /** Small helpers the workflows share. Pure; no I/O. */
 import { createHash } from "node:crypto";
-import { classifyTitle } from "../../domain/checks/persona.ts";
+import { classifyTitle, ruleMatches } from "../../domain/checks/persona.ts";
 import type { Spec } from "../../domain/spec-schema.ts";
 import { localDate } from "../../domain/time.ts";
 import type { CommitteeRole } from "../../domain/vocabulary.ts";
@@ -27,7 +27,7 @@ export function personaOptions(spec: Spec): PersonaOption[] {
 /** Every persona rule whose patterns match: more than one role means the rules are unsure. */
 export function matchingPersonas(spec: Spec, title: string) {
   const first = classifyTitle(spec, title);
-  const all = spec.personas.rules.filter((r) => r.titlePatterns.some((p) => new RegExp(p, "i").test(title)));
+  const all = spec.personas.rules.filter((r) => ruleMatches(r, title));
   return { first, roles: [...new Set(all.map((r) => r.role))] };
 }
 

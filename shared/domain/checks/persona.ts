@@ -1,5 +1,6 @@
 import type { CheckResult } from "../decision-types.ts";
 import type { Person } from "../kb.ts";
+import { matches } from "../patterns.ts";
 import type { Spec } from "../spec-schema.ts";
 import type { CommitteeRole } from "../vocabulary.ts";
 
@@ -8,20 +9,13 @@ export interface PersonaMatch {
   role: CommitteeRole;
 }
 
-const compiled = new WeakMap<Spec, { name: string; role: CommitteeRole; patterns: RegExp[] }[]>();
+/** Whether a persona rule's patterns match the title (linear time, compiled once per pattern text). */
+export const ruleMatches = (rule: Spec["personas"]["rules"][number], title: string) =>
+  rule.titlePatterns.some((p) => matches(p, title));
 
 /** Title -> persona -> committee role; the first matching rule wins. */
 export function classifyTitle(spec: Spec, title: string): PersonaMatch | undefined {
-  let rules = compiled.get(spec);
-  if (!rules) {
-    rules = spec.personas.rules.map((r) => ({
-      name: r.name,
-      role: r.role,
-      patterns: r.titlePatterns.map((p) => new RegExp(p, "i")),
-    }));
-    compiled.set(spec, rules);
-  }
-  const rule = rules.find((r) => r.patterns.some((p) => p.test(title)));
+  const rule = spec.personas.rules.find((r) => ruleMatches(r, title));
   return rule ? { name: rule.name, role: rule.role } : undefined;
 }
 

@@ -1,0 +1,69 @@
+/**
+ * Patterns written by people (spec persona rules) run on RE2 (the pure-JS port `re2js`): matching is
+ * linear in the input, so no pattern can stall the gate the way `(a+)+$` does on a backtracking engine
+ * (issue 7, M1). RE2 has no backreferences or lookahead; re2js adds captureless lookbehinds, still in
+ * linear time, which the shipped spec uses ("president" not preceded by "vice").
+ */
+import { RE2JS } from "re2js";
+
+/** Case-insensitive, as titles are written every which way; lookbehinds for `(?<!vice )president`. */
+const FLAGS = RE2JS.CASE_INSENSITIVE | RE2JS.LOOKBEHINDS;
+
+export const MAX_PATTERN_LENGTH = 300;
+
+/** A pattern compiled, or why it cannot be (RE2's own message). */
+export type Compiled = { re: RE2JS; problem?: undefined } | { re?: undefined; problem: string };
+
+function compile(source: string): Compiled {
+  if (source.length > MAX_PATTERN_LENGTH) return { problem: `longer than ${MAX_PATTERN_LENGTH} characters` };
+  try {
+    return { re: RE2JS.compile(source, FLAGS) };
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
+}
+
+/**
+ * Compiled patterns by their text. The gate reads a fresh spec object for every decision, so a cache
+ * keyed by the spec object would recompile each pattern per decision; keyed by text, a pattern is
+ * compiled once (at publish) for as long as some spec version in use has it. Bounded: the least
+ * recently used goes first.
+ */
+export class PatternCache {
+  private readonly entries = new Map<string, Compiled>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(source: string): Compiled {
+    let entry = this.entries.get(source);
+    if (entry) {
+      // Re-insert: a Map keeps insertion order, so its first key is always the least recently used.
+      this.entries.delete(source);
+    } else {
+      entry = compile(source);
+      if (this.entries.size >= this.capacity) {
+        const oldest = this.entries.keys().next().value;
+        if (oldest !== undefined) this.entries.delete(oldest);
+      }
+    }
+    this.entries.set(source, entry);
+    return entry;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** Room for every pattern of several spec versions (current, drafts in shadow, a replayed one). */
+const shared = new PatternCache(2048);
+
+/** Why `source` cannot be a pattern, or undefined when RE2 compiles it. */
+export const patternProblem = (source: string): string | undefined => shared.get(source).problem;
+
+/**
+ * Whether `source` matches anywhere in `text`, case-insensitively. A pattern RE2 cannot compile never
+ * matches: publishing rejects such patterns, so only a spec stored before that check can carry one,
+ * and a persona rule that cannot match blocks rather than lets through.
+ */
+export const matches = (source: string, text: string): boolean => shared.get(source).re?.test(text) ?? false;
