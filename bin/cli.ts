@@ -3,9 +3,11 @@ import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SimulatedClock, systemClock } from "../shared/adapters/local/clock.ts";
 import { JavaMissingError, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
+import { SandboxConnector } from "../shared/adapters/local/sandbox-connector.ts";
 import { createToken, FileTokenStore } from "../shared/adapters/local/token-store.ts";
 import { ValidationError } from "../shared/domain/errors.ts";
 import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
+import { loadConnectors } from "../shared/runtime/connectors-config.ts";
 import { createLocalRuntime } from "../shared/runtime/local.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
 import { recoverDispatched } from "../shared/usecases/lifecycle.ts";
@@ -36,6 +38,15 @@ const paths = (dataDir: string) => ({
   outbox: join(dataDir, "outbox.ndjson"),
 });
 
+interface ServeOptions {
+  dataDir: string;
+  port: number;
+  clock: string;
+  start?: string;
+  pollMs: number;
+  connectors?: string;
+}
+
 program
   .command("serve")
   .description("start DynamoDB Local, create the tables, serve the API and run the scheduler")
@@ -48,8 +59,14 @@ program
   )
   .option("--start <iso>", "simulated clock start (default: now)")
   .option("--poll-ms <ms>", "scheduler poll interval", (v) => Number(v), 500)
-  .action(async (opts: { dataDir: string; port: number; clock: string; start?: string; pollMs: number }) => {
+  .option(
+    "--connectors <file>",
+    "YAML/JSON naming the systems really called (ses, hubspot, linkedin); others stay on the sandbox outbox (default: $HARNESS_CONNECTORS)",
+  )
+  .action(async (opts: ServeOptions) => {
     const p = paths(opts.dataDir);
+    // Validated before anything starts: a bad file or a missing token fails here, not at the first send.
+    const live = loadConnectors(opts.connectors ?? process.env.HARNESS_CONNECTORS, process.env);
     mkdirSync(opts.dataDir, { recursive: true });
     const dynamo = await startDynamoLocal({ dataDir: p.dynamo });
     const simulated = opts.clock === "simulated";
@@ -63,6 +80,7 @@ program
       simulated,
       outboxPath: p.outbox,
       tokenPath: p.tokens,
+      ...(live ? { connector: live.withSandbox(new SandboxConnector(p.outbox, () => clock.now())) } : {}),
     });
     if (!existsSync(p.adminToken)) {
       const token = await createToken(runtime.deps.tokens, "admin", ["admin"], new Date().toISOString());
@@ -79,6 +97,9 @@ program
     );
     console.log(
       `Admin token: ${p.adminToken}  (create more with: harness token create --role approver --subject alice)`,
+    );
+    console.log(
+      `Connectors: ${live?.systems.length ? `${live.systems.join(", ")} live, the rest` : "everything"} to the sandbox outbox (${p.outbox})`,
     );
     console.log(
       `Clock: ${simulated ? "simulated (POST /v1/admin/clock to move it)" : "system"}; recovered ${recovered.executed} dispatched, ${recovered.inDoubt} in doubt`,

@@ -8,12 +8,14 @@
 import { Client } from "@hubspot/api-client";
 import { CrmUpdate, ListSyncPayload } from "../../agents/records.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
-import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry.ts";
+import { defaultRetryPolicy, type RetryPolicy, withRetries, withTimeout } from "./retry.ts";
 
 export interface HubSpotOptions {
   accessToken: string;
   /** For tests against a local server; default https://api.hubapi.com */
   basePath?: string;
+  /** How long one call may take before its outcome counts as unknown. Default 10 s. */
+  timeoutMs?: number;
   retry?: RetryPolicy;
 }
 
@@ -23,6 +25,7 @@ type Props = Record<string, string>;
 export class HubSpotConnector implements Connector {
   private readonly client: Client;
   private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
   private readonly lists = new Map<string, string>();
 
   constructor(o: HubSpotOptions) {
@@ -32,10 +35,11 @@ export class HubSpotConnector implements Connector {
       ...(o.basePath ? { basePath: o.basePath } : {}),
     });
     this.retry = o.retry ?? defaultRetryPolicy;
+    this.timeoutMs = o.timeoutMs ?? 10_000;
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetries(`HubSpot ${what}`, fn, this.retry);
+    return withRetries(`HubSpot ${what}`, () => withTimeout(fn(), this.timeoutMs, what), this.retry);
   }
 
   async execute(req: ConnectorRequest): Promise<ConnectorResult> {

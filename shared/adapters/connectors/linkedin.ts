@@ -21,6 +21,8 @@ export interface LinkedInOptions {
   /** LinkedIn-Version header (YYYYMM). */
   version?: string;
   messageWebhookUrl?: string;
+  /** How long one call may take before its outcome counts as unknown. Default 10 s. */
+  timeoutMs?: number;
   retry?: RetryPolicy;
   fetch?: typeof fetch;
 }
@@ -78,7 +80,7 @@ export class LinkedInConnector implements Connector {
       async () => {
         let res: Response;
         try {
-          res = await this.fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+          res = await this.fetch(url, { ...init, signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000) });
         } catch (err) {
           throw new Error(`network error: ${(err as Error).message}`);
         }

@@ -75,6 +75,20 @@ export async function withRetries<T>(
   );
 }
 
+/** No answer in time: the call may still have been carried out, so its outcome is unknown. */
+export class CallTimeoutError extends Error {
+  override readonly name = "CallTimeoutError";
+}
+
+/** For clients without a timeout option of their own (the HubSpot SDK): stop waiting after `ms`. */
+export function withTimeout<T>(call: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CallTimeoutError(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+}
+
 export const retryAfterMs = (header: string | null): number | undefined => {
   if (!header) return undefined;
   const s = Number(header);

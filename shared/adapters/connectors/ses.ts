@@ -15,6 +15,8 @@ export interface SesOptions {
   region?: string;
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** How long one SendEmail may take before its outcome counts as unknown. Default: the SDK's (none). */
+  timeoutMs?: number;
   retry?: RetryPolicy;
 }
 
@@ -53,6 +55,9 @@ export class SesEmailConnector implements Connector {
       ...(o.region ? { region: o.region } : {}),
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       ...(o.credentials ? { credentials: o.credentials } : {}),
+      ...(o.timeoutMs
+        ? { requestHandler: { connectionTimeout: o.timeoutMs, requestTimeout: o.timeoutMs } }
+        : {}),
       maxAttempts: 1,
     });
   }

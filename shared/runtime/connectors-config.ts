@@ -1,0 +1,175 @@
+/**
+ * Which systems `harness serve` really calls. The embedded default sends nothing: every action goes to
+ * the sandbox outbox. A connectors file (YAML or JSON, `harness serve --connectors FILE` or
+ * HARNESS_CONNECTORS=FILE) turns on the real connector of each system it names; systems it does not
+ * name stay on the sandbox outbox. Secrets are never in the file: HubSpot and LinkedIn tokens are read
+ * from the environment variables it names, SES uses the AWS SDK's own credential chain.
+ *
+ * ```yaml
+ * ses: { from: sdr@example.com, region: us-east-1 }
+ * hubspot: { accessTokenEnv: HUBSPOT_ACCESS_TOKEN }
+ * linkedin:
+ *   adAccountUrn: urn:li:sponsoredAccount:123
+ *   messageWebhookUrl: https://hooks.example.com/linkedin
+ * ```
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { HubSpotConnector } from "../adapters/connectors/hubspot.ts";
+import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
+import { type ConnectorSystem, systemFor } from "../adapters/connectors/router.ts";
+import { SesEmailConnector } from "../adapters/connectors/ses.ts";
+import { ValidationError } from "../domain/errors.ts";
+import { parseWith } from "../domain/validation.ts";
+import type { Connector, ConnectorRequest, ConnectorResult } from "../ports.ts";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Tokens and message bodies travel to these URLs: https, or plain http to this machine (a local stand-in). */
+const Endpoint = z.url().refine(
+  (u) => {
+    const url = new URL(u);
+    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+  },
+  { message: "must be an https URL (plain http only to 127.0.0.1 or localhost)" },
+);
+
+/** How long one call may take before its outcome counts as unknown (a send then goes to in_doubt). */
+const TimeoutMs = z.number().int().min(100).max(120_000).default(10_000);
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+
+export const ConnectorsConfig = z
+  .object({
+    ses: z
+      .object({
+        from: z.email(),
+        /** Default: AWS_REGION. */
+        region: z.string().min(1).optional(),
+        endpoint: Endpoint.optional(),
+        configurationSetName: z.string().min(1).optional(),
+        timeoutMs: TimeoutMs,
+      })
+      .strict()
+      .optional(),
+    hubspot: z
+      .object({
+        accessTokenEnv: EnvName.default("HUBSPOT_ACCESS_TOKEN"),
+        basePath: Endpoint.optional(),
+        timeoutMs: TimeoutMs,
+      })
+      .strict()
+      .optional(),
+    linkedin: z
+      .object({
+        accessTokenEnv: EnvName.default("LINKEDIN_ACCESS_TOKEN"),
+        adAccountUrn: z
+          .string()
+          .regex(/^urn:li:sponsoredAccount:\d+$/, "must be urn:li:sponsoredAccount:<id>"),
+        baseUrl: Endpoint.optional(),
+        version: z
+          .string()
+          .regex(/^\d{6}$/, "must be YYYYMM")
+          .optional(),
+        messageWebhookUrl: Endpoint.optional(),
+        timeoutMs: TimeoutMs,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type ConnectorsConfig = z.infer<typeof ConnectorsConfig>;
+
+/** Parse a connectors file's text (YAML or JSON); errors name the field. */
+export function parseConnectorsConfig(text: string): ConnectorsConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ValidationError([{ path: "", message: `not YAML or JSON: ${(err as Error).message}` }], {
+      cause: err,
+    });
+  }
+  return parseWith(ConnectorsConfig, raw ?? {});
+}
+
+function secret(env: Record<string, string | undefined>, name: string, system: string): string {
+  const value = env[name];
+  if (!value)
+    throw new ValidationError([
+      { path: `${system}.accessTokenEnv`, message: `environment variable ${name} is not set` },
+    ]);
+  return value;
+}
+
+/** The configured systems' real connectors, validated before anything starts. */
+export class LiveConnectors {
+  constructor(private readonly live: Partial<Record<ConnectorSystem, Connector>>) {}
+
+  /** The systems that are really called, for the startup banner. */
+  get systems(): ConnectorSystem[] {
+    return Object.keys(this.live) as ConnectorSystem[];
+  }
+
+  /** The runtime's one connector: the action's system when it is live, else the sandbox outbox. */
+  withSandbox(sandbox: Connector): Connector {
+    return {
+      execute: (req: ConnectorRequest): Promise<ConnectorResult> => {
+        const system = systemFor(req.decision.actionType);
+        return ((system && this.live[system]) || sandbox).execute(req);
+      },
+    };
+  }
+}
+
+export function connectorsFromConfig(
+  config: ConnectorsConfig,
+  env: Record<string, string | undefined>,
+): LiveConnectors {
+  const live: Partial<Record<ConnectorSystem, Connector>> = {};
+  if (config.ses) {
+    // Without a region the SDK fails at send time, which would read as an unknown outcome: fail now.
+    const region = config.ses.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (!region) throw new ValidationError([{ path: "ses.region", message: "set it here or in AWS_REGION" }]);
+    live.ses = new SesEmailConnector({ ...config.ses, region });
+  }
+  if (config.hubspot)
+    live.hubspot = new HubSpotConnector({
+      accessToken: secret(env, config.hubspot.accessTokenEnv, "hubspot"),
+      timeoutMs: config.hubspot.timeoutMs,
+      ...(config.hubspot.basePath ? { basePath: config.hubspot.basePath } : {}),
+    });
+  if (config.linkedin) {
+    const { accessTokenEnv, ...rest } = config.linkedin;
+    live.linkedin = new LinkedInConnector({ ...rest, accessToken: secret(env, accessTokenEnv, "linkedin") });
+  }
+  return new LiveConnectors(live);
+}
+
+/** The connectors file named by `--connectors` or HARNESS_CONNECTORS; none means the sandbox for everything. */
+export function loadConnectors(
+  file: string | undefined,
+  env: Record<string, string | undefined>,
+): LiveConnectors | undefined {
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ValidationError([
+      {
+        path: "connectors",
+        message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? "error"}`,
+      },
+    ]);
+  }
+  try {
+    return connectorsFromConfig(parseConnectorsConfig(text), env);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ValidationError(
+      err.issues.map((i) => ({ path: i.path ? `${file}: ${i.path}` : file, message: i.message })),
+      { cause: err },
+    );
+  }
+}
