@@ -36,6 +36,7 @@ const paths = (dataDir: string) => ({
   adminToken: join(dataDir, "admin.token"),
   server: join(dataDir, "server.json"),
   outbox: join(dataDir, "outbox.ndjson"),
+  masterKey: join(dataDir, "master.key"),
 });
 
 interface ServeOptions {
@@ -80,6 +81,7 @@ program
       simulated,
       outboxPath: p.outbox,
       tokenPath: p.tokens,
+      masterKeyPath: p.masterKey,
       ...(live ? { connector: live.withSandbox(new SandboxConnector(p.outbox, () => clock.now())) } : {}),
     });
     if (!existsSync(p.adminToken)) {
@@ -199,6 +201,30 @@ withClient(program.command("explain").description("why did we contact this perso
     const res = await client(opts)("GET", `/v1/explain?${q}`);
     console.log(res.summary);
     if (opts.json) console.log(JSON.stringify(res, null, 2));
+  });
+
+withClient(
+  program
+    .command("erase")
+    .description(
+      "erase a person's personal data everywhere (right to be forgotten); they are never contacted again",
+    ),
+)
+  .option("--email <email>", "the person's email address")
+  .option("--person-id <id>", "the person's id")
+  .option("--reason <text>", "why, for the ledger (no personal data), e.g. a request number")
+  .action(async (opts) => {
+    if (!opts.email === !opts.personId)
+      throw new InvalidArgumentError("give exactly one of --email, --person-id");
+    const res = await client(opts)("POST", "/v1/erasures", {
+      ...(opts.email ? { email: opts.email } : { personId: opts.personId }),
+      ...(opts.reason ? { reason: opts.reason } : {}),
+    });
+    console.log(
+      res.alreadyErased
+        ? `${res.personId} was already erased on ${res.erasedAt}.`
+        : `Erased ${res.personId}: data key destroyed, ${res.knowledgeBase.deleted} knowledge-base items deleted, ${res.knowledgeBase.redacted} redacted, ${res.outboxEntries} outbox entries cleared; do-not-contact kept.`,
+    );
   });
 
 const approvals = program.command("approvals").description("the approval queue");

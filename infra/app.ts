@@ -43,6 +43,7 @@ export function buildApp(options: {
     ledgerTable: stateful.ledgerTable,
     archiveBucket: stateful.archiveBucket,
     bus: stateful.bus,
+    personKey: stateful.personKey,
     agents: options.agents,
   });
   service.addDependency(stateful);

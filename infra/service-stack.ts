@@ -3,6 +3,7 @@ import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { type IEventBus, Rule } from "aws-cdk-lib/aws-events";
 import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -32,6 +33,8 @@ export interface ServiceStackProps extends StackProps {
   ledgerTable: ITable;
   archiveBucket: IBucket;
   bus: IEventBus;
+  /** The KMS key wrapping persons' data keys (decisions about a person are sealed under them). */
+  personKey: IKey;
   /** The agent registry (shared/agents/registry.ts); one function per entry. */
   agents: AgentMeta[];
 }
@@ -42,6 +45,8 @@ type Access = {
   indexes?: boolean;
   publish?: boolean;
   signal?: boolean;
+  /** Opens persons' data keys (reads decisions); "create" also wraps new ones (the gate). */
+  personKeys?: "open" | "create";
 };
 
 const RW = [...DDB.read, ...DDB.write];
@@ -49,12 +54,13 @@ const RW = [...DDB.read, ...DDB.write];
 /** What each API group's function may do to the data, and nothing more. */
 const API_ACCESS: Record<Route["group"], Access> = {
   health: {},
-  proposals: { state: RW, ledger: RW, publish: true },
-  decisions: { state: DDB.read, ledger: DDB.read, indexes: true },
-  reviews: { state: RW, ledger: RW, indexes: true, publish: true, signal: true },
+  proposals: { state: RW, ledger: RW, publish: true, personKeys: "create" },
+  decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
+  reviews: { state: RW, ledger: RW, indexes: true, publish: true, signal: true, personKeys: "open" },
   // GET /v1/trust lists every trust record: the one Scan in the code base.
   admin: { state: [...RW, "dynamodb:Scan"], ledger: RW, publish: true },
-  knowledge: { state: RW, ledger: RW, publish: true },
+  // Erasure scans the state table for every copy of a person's name or email (rare, admin only).
+  knowledge: { state: [...RW, "dynamodb:Scan"], ledger: RW, publish: true, personKeys: "open" },
 };
 
 const pascal = (s: string) =>
@@ -76,12 +82,23 @@ export class ServiceStack extends Stack {
       STATE_TABLE: props.stateTable.tableName,
       LEDGER_TABLE: props.ledgerTable.tableName,
       EVENT_BUS_NAME: props.bus.eventBusName,
+      PERSON_KEY_ARN: props.personKey.keyArn,
     };
     const grant = (f: HarnessFunction, a: Access) => {
       if (a.state) grantTable(f.role, props.stateTable, a.state);
       if (a.ledger)
         grantTable(f.role, props.ledgerTable, a.ledger, a.indexes ? { indexes: LEDGER_INDEXES } : {});
       if (a.publish) props.bus.grantPutEventsTo(f.role);
+      // Identity policy, not key.grant*(): a grant would edit the key policy in the stateful stack
+      // and make it depend on this one.
+      if (a.personKeys)
+        f.role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: a.personKeys === "create" ? ["kms:Encrypt", "kms:Decrypt"] : ["kms:Decrypt"],
+            resources: [props.personKey.keyArn],
+          }),
+        );
       if (a.signal)
         f.role.addToPolicy(
           new PolicyStatement({
@@ -131,7 +148,7 @@ export class ServiceStack extends Stack {
 
     // The approval workflow and its tasks.
     const outboxBucket = archiveBucketName(stage);
-    const lifecycle: Access = { state: RW, ledger: RW, publish: true };
+    const lifecycle: Access = { state: RW, ledger: RW, publish: true, personKeys: "open" };
     const release = fn(
       "WorkflowRelease",
       "functions/workflow/release.ts",
@@ -202,7 +219,7 @@ export class ServiceStack extends Stack {
       "kb.*, decision.transitioned, outcome.recorded -> agent watchers",
       { invocation: "async", timeout: Duration.seconds(30) },
     );
-    grant(agentWatchers, { state: RW, ledger: DDB.read, indexes: true, publish: true });
+    grant(agentWatchers, { state: RW, ledger: DDB.read, indexes: true, publish: true, personKeys: "open" });
     const secretArns = Object.values(config.connectorSecretArns);
     for (const f of [execute, executeAllowed]) {
       f.role.addToPolicy(
@@ -265,6 +282,7 @@ export class ServiceStack extends Stack {
       proposeRouteArn: this.api.routeArn("POST", "/v1/proposals"),
       state: props.stateTable,
       ledger: props.ledgerTable,
+      personKeyArn: props.personKey.keyArn,
       bedrockModelId: config.bedrockModelId,
       scheduleTimezone: TimeZone.of(config.scheduleTimezone),
       deadLetterQueue: asyncDlq,

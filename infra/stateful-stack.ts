@@ -1,6 +1,7 @@
-import { Stack, type StackProps } from "aws-cdk-lib";
+import { RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import type { EventBus } from "aws-cdk-lib/aws-events";
+import { Key } from "aws-cdk-lib/aws-kms";
 import type { Bucket } from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
 import type { HarnessConfig } from "./config.ts";
@@ -21,6 +22,8 @@ export class StatefulStack extends Stack {
   readonly archiveBucket: Bucket;
   readonly bus: EventBus;
   readonly analytics: LedgerAnalytics;
+  /** Wraps each person's data key (crypto-shredding: erasing a person deletes their wrapped key). */
+  readonly personKey: Key;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -35,6 +38,13 @@ export class StatefulStack extends Stack {
     });
     this.archiveBucket = buckets.archive;
     this.bus = new HarnessEventBus(this, "Events", { stage: config.stage }).bus;
+    this.personKey = new Key(this, "PersonDataKey", {
+      alias: `alias/${config.stage}-harness-person-data`,
+      description: "Agent harness: wraps the per-person data keys that seal personal fields in the ledger",
+      enableKeyRotation: true,
+      // Losing this key would make every sealed ledger field unreadable, not just an erased person's.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.analytics = new LedgerAnalytics(this, "Analytics", {
       stage: config.stage,
       archive: buckets.archive,

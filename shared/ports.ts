@@ -49,6 +49,8 @@ export interface GateReadResult {
   pauses: Pause[];
   suppressions: SuppressionEntry[];
   counts: VolumeCounts;
+  /** The target person's data key, opaque to the core: handed back to commitDecision to seal with. */
+  personKey?: Buffer;
 }
 
 export type DueKind = "release" | "expire";
@@ -66,6 +68,8 @@ export interface DecisionCommit {
   touch?: { accountId: string; expectVersion: number; touches: Touch[] };
   counters: CounterBump[];
   due?: DueItem;
+  /** From GateReadResult.personKey; when absent for a decision about a person, a key is created. */
+  personKey?: Buffer;
 }
 
 /** Why a reservation transaction was cancelled. */
@@ -156,6 +160,38 @@ export interface TokenStore {
   get(tokenHash: string): Promise<TokenRecord | undefined>;
 }
 
+/**
+ * Wraps each person's data key for storage (see domain/personal-data.ts): KMS in AWS, a master key
+ * file in the embedded default. The wrapped key sits in the state table; deleting it erases the person.
+ */
+export interface KeyWrapper {
+  wrap(dataKey: Buffer, personId: string): Promise<string>;
+  unwrap(wrapped: string, personId: string): Promise<Buffer>;
+}
+
+/** Who is being erased: the id, and the strings that identify them wherever agents copied them. */
+export interface ErasureTarget {
+  personId: string;
+  email?: string;
+  /** First and last name. */
+  names: string[];
+}
+
+/** What stays after an erasure: no personal data, only that it happened (the email only as a hash). */
+export interface ErasureRecord {
+  personId: string;
+  emailHash?: string;
+  erasedAt: string;
+  by: string;
+}
+
+export interface ErasureStore {
+  /** Delete the person's data key and knowledge-base items; redact their name and email elsewhere. */
+  scrub(target: ErasureTarget): Promise<{ deleted: number; redacted: number }>;
+  mark(record: ErasureRecord): Promise<void>;
+  find(q: { personId?: string; email?: string }): Promise<ErasureRecord | undefined>;
+}
+
 export interface DomainEvent {
   type: string;
   detail: Record<string, unknown>;
@@ -190,6 +226,11 @@ export class ConnectorError extends Error {
 
 export interface Connector {
   execute(req: ConnectorRequest): Promise<ConnectorResult>;
+  /**
+   * Erasure: remove the person's personal data from whatever the connector itself keeps (the sandbox
+   * outbox). Real systems of record (HubSpot, SES) are erased through their own APIs and policies.
+   */
+  forget?(personId: string): Promise<number>;
 }
 
 /**
@@ -214,4 +255,6 @@ export interface Deps {
   events: EventPublisher;
   connector: Connector;
   approvals: ApprovalSignal;
+  /** Erasure of a person (right to be forgotten); absent where the deployment does not offer it. */
+  erasure?: ErasureStore;
 }

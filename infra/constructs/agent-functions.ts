@@ -29,6 +29,8 @@ export interface AgentFunctionsProps {
   state: ITable;
   /** Read only: CRM Sync and context packets read decisions; agents never write the ledger. */
   ledger: ITable;
+  /** Decisions about people are sealed: agents reading them open the person's key (decrypt only). */
+  personKeyArn: string;
   bedrockModelId: string;
   scheduleTimezone: TimeZone;
   deadLetterQueue: IQueue;
@@ -70,8 +72,16 @@ export class AgentFunctions extends Construct {
           STATE_TABLE: props.state.tableName,
           LEDGER_TABLE: props.ledger.tableName,
           BEDROCK_MODEL_ID: props.bedrockModelId,
+          PERSON_KEY_ARN: props.personKeyArn,
         },
       });
+      f.role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ["kms:Decrypt"],
+          resources: [props.personKeyArn],
+        }),
+      );
       grantTable(f.role, props.state, DDB.read);
       grantTable(f.role, props.ledger, DDB.read, {
         indexes: ["byAccount", "byPerson", "byAgent", "byStatus"],

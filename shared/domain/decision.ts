@@ -45,6 +45,8 @@ export interface Decision {
   outcomes: { type: OutcomeType; at: string; outcomeId?: string }[];
   version: number;
   updatedAt: string;
+  /** Set when the person's data key was erased: payload, reasoning and the person's details are gone. */
+  erased?: true;
 }
 
 export interface DecisionContext {

@@ -29,6 +29,7 @@ import {
   ReviewBody,
 } from "../usecases/schemas.ts";
 import { describeTrust, pinTrust } from "../usecases/trust.ts";
+import { ERASE_ROUTES } from "./erase-routes.ts";
 
 /** A clock the admin API may move: only present when the server runs with `--clock simulated`. */
 export interface ClockControl {
@@ -358,6 +359,7 @@ export const ROUTES: Route[] = [
       return ok({ now: iso(deps.clock.now()) });
     },
   },
+  ...ERASE_ROUTES,
 ];
 
 /** `/v1/decisions/{id}/approve` -> a matcher returning the path parameters. */

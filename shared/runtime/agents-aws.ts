@@ -25,6 +25,7 @@ import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
+import { PersonKeys } from "../adapters/dynamo/person-keys.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
 import { BedrockModel } from "../adapters/model/bedrock-model.ts";
@@ -38,6 +39,7 @@ import { KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
 import { Gate } from "../usecases/gate.ts";
 import { ConfigError, parseAwsEnv, required } from "./aws-env.ts";
+import { awsKeyWrapper } from "./aws-keys.ts";
 
 const AgentEnv = z.object({
   AGENT_ID: z.string().min(1),
@@ -144,7 +146,7 @@ export function createAgentsAwsRuntime(
     region: env.AWS_REGION,
     ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
   });
-  const decisions = new DynamoDecisionStore(db);
+  const decisions = new DynamoDecisionStore(db, new PersonKeys(db, awsKeyWrapper(env)));
   const specs = new DynamoSpecStore(db);
   const view = new KnowledgeView({
     clock,

@@ -37,6 +37,8 @@ export const AwsEnv = z.object({
       }
     }),
   BEDROCK_MODEL_ID: z.string().min(1).optional(),
+  /** The KMS key that wraps each person's data key (crypto-shredding). */
+  PERSON_KEY_ARN: z.string().startsWith("arn:").optional(),
 });
 export type AwsEnv = z.infer<typeof AwsEnv>;
 

@@ -8,8 +8,10 @@ import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts"
 import { noTokenStore } from "../adapters/aws/no-token-store.ts";
 import { createDb, type Db } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
+import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
+import { PersonKeys } from "../adapters/dynamo/person-keys.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
@@ -24,6 +26,7 @@ import {
 } from "../ports.ts";
 import { Gate } from "../usecases/gate.ts";
 import { type AwsEnv, ConfigError, required } from "./aws-env.ts";
+import { awsKeyWrapper } from "./aws-keys.ts";
 
 export interface AwsExtras {
   clock?: Clock;
@@ -65,9 +68,10 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
       return publisher.publish(batch);
     },
   };
+  const keys = new PersonKeys(db, awsKeyWrapper(env));
   const base = {
     clock,
-    decisions: new DynamoDecisionStore(db),
+    decisions: new DynamoDecisionStore(db, keys),
     specs: new DynamoSpecStore(db),
     trust: new DynamoTrustStore(db),
     pauses: new DynamoPauseStore(db),
@@ -78,6 +82,7 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
     events,
     connector: extras.connector ? extras.connector(db, clock) : noConnector,
     approvals: extras.approvals ? extras.approvals(db) : noApprovalSignal,
+    erasure: new DynamoErasureStore(db, keys),
   };
   // No afterResponse: in AWS, execution after a response is EventBridge's and Step Functions' job.
   return { env, db, deps: { ...base, gate: new Gate(base) } };

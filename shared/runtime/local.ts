@@ -1,14 +1,18 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, type Db } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
+import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
+import { PersonKeys } from "../adapters/dynamo/person-keys.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { ensureTables, tableNames } from "../adapters/dynamo/tables.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { LocalBus } from "../adapters/local/bus.ts";
+import { LocalKeyWrapper, loadMasterKey } from "../adapters/local/key-wrapper.ts";
 import { SandboxConnector } from "../adapters/local/sandbox-connector.ts";
 import { LocalScheduler } from "../adapters/local/scheduler.ts";
 import { FileTokenStore } from "../adapters/local/token-store.ts";
@@ -38,7 +42,17 @@ export interface LocalRuntimeOptions {
    * false for a process that only decides, e.g. a test that drives execution step by step.
    */
   runWorkers?: boolean;
+  /**
+   * The file holding the master key that wraps persons' data keys (`harness serve`: in the data dir).
+   * Without it, a key derived from the endpoint and prefix: only for throwaway databases (tests).
+   */
+  masterKeyPath?: string;
 }
+
+const localMasterKey = (o: LocalRuntimeOptions) =>
+  o.masterKeyPath
+    ? loadMasterKey(o.masterKeyPath)
+    : createHash("sha256").update(`throwaway:${o.endpoint}:${o.tablePrefix}`).digest();
 
 export interface LocalRuntime {
   deps: AppDeps;
@@ -62,7 +76,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   );
   const clock = options.clock;
   const connector = options.connector ?? new SandboxConnector(options.outboxPath, () => clock.now());
-  const decisions = new DynamoDecisionStore(db);
+  const keys = new PersonKeys(db, new LocalKeyWrapper(localMasterKey(options)));
+  const decisions = new DynamoDecisionStore(db, keys);
   const base = {
     clock,
     decisions,
@@ -74,6 +89,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     events: bus,
     connector,
     approvals: noApprovalSignal,
+    erasure: new DynamoErasureStore(db, keys),
   };
   const deps: AppDeps = {
     ...base,

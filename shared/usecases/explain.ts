@@ -63,9 +63,19 @@ export function narrate(d: Decision): string {
 }
 
 export async function explain(
-  deps: Pick<Deps, "kb" | "decisions">,
+  deps: Pick<Deps, "kb" | "decisions" | "erasure">,
   query: { personId?: string; email?: string },
 ) {
+  // An erased person's history is not told again: only that it was erased, and when.
+  const erased = await deps.erasure?.find(
+    query.personId ? { personId: query.personId } : { email: query.email ?? "" },
+  );
+  if (erased)
+    return {
+      personId: erased.personId,
+      erased: true,
+      summary: `Their personal data was erased on ${erased.erasedAt.slice(0, 10)}.`,
+    };
   const personId = query.personId ?? (query.email ? await deps.kb.personIdByEmail(query.email) : undefined);
   const person = personId ? await deps.kb.getPerson(personId) : undefined;
   if (!person || !personId) throw new NotFoundError("no such person in the knowledge base");

@@ -92,6 +92,7 @@ export class Gate {
           : {}),
         counters: evaluation.reservation.counters,
         ...(due ? { due } : {}),
+        ...(read.personKey ? { personKey: read.personKey } : {}),
       });
       if (result.ok) {
         await this.deps.events.publish([

@@ -11,6 +11,7 @@ import type { Decision, LedgerEvent } from "../../domain/decision.ts";
 import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
 import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
+import { openDecision, openEvent, sealDecision, sealEvent } from "../../domain/personal-data.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
 import { DAY } from "../../domain/time.ts";
 import type { TrustRecord } from "../../domain/trust.ts";
@@ -27,6 +28,7 @@ import type {
 } from "../../ports.ts";
 import { type Db, failedConditions, ttlSeconds } from "./db.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
+import type { PersonKeys } from "./person-keys.ts";
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<
@@ -44,8 +46,17 @@ const strip = <T>(item: Item | undefined): T | undefined => {
 const CONTACT_RETENTION = 30 * DAY;
 const COUNTER_RETENTION = 3 * DAY;
 
+/**
+ * Decisions and their ledger events. A decision about a person is stored with its personal fields
+ * sealed under that person's data key (domain/personal-data.ts): the key is read in the gate's one
+ * batched read and, for a person seen for the first time, created inside the gate's one transaction.
+ * Reads open what they return; after an erasure they return the decision with its personal fields erased.
+ */
 export class DynamoDecisionStore implements DecisionStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly keys: PersonKeys,
+  ) {}
 
   async readGateContext(req: GateReadRequest): Promise<GateReadResult> {
     const s = stateKeys;
@@ -61,7 +72,11 @@ export class DynamoDecisionStore implements DecisionStore {
       cntAgent: s.counter(counterNames.agent(req.agentId), req.day),
       cntAction: s.counter(counterNames.actionType(req.actionType), req.day),
       ...(req.personId
-        ? { person: s.person(req.personId), supPerson: s.suppression("person", req.personId) }
+        ? {
+            person: s.person(req.personId),
+            supPerson: s.suppression("person", req.personId),
+            personKey: s.personKey(req.personId),
+          }
         : {}),
       ...(req.channel
         ? {
@@ -101,8 +116,10 @@ export class DynamoDecisionStore implements DecisionStore {
     };
     const spec = strip<SpecVersion>(specItem);
     if (spec) result.spec = spec;
-    const existing = strip<Decision>(get(decisionKey));
-    if (existing) result.existing = existing;
+    const personKey = req.personId ? await this.keys.open(get(w.personKey), req.personId) : undefined;
+    if (personKey) result.personKey = personKey;
+    const existingItem = get(decisionKey);
+    if (existingItem) result.existing = openDecision(strip<Item>(existingItem) as Item, personKey);
     const account = strip<Account>(get(w.account));
     if (account) result.account = account;
     const person = strip<Person>(get(w.person));
@@ -136,17 +153,36 @@ export class DynamoDecisionStore implements DecisionStore {
     commit: DecisionCommit,
   ): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }> {
     const { decision, event } = commit;
+    // A person seen for the first time gets a data key in this same transaction; a concurrent first
+    // decision about them makes one of the two fail on the key's condition and decide again.
+    let key = commit.personKey;
+    let newKey: Item | undefined;
+    if (decision.personId && !key) {
+      const created = await this.keys.create(decision.personId);
+      key = created.key;
+      newKey = created.item;
+    }
     const items: TransactItem[] = [
       {
         Put: {
           TableName: this.db.tables.ledger,
-          Item: this.decisionItem(decision),
+          Item: this.decisionItem(decision, key),
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      { Put: { TableName: this.db.tables.ledger, Item: this.eventItem(event) } },
+      { Put: { TableName: this.db.tables.ledger, Item: this.eventItem(event, decision.personId, key) } },
     ];
     const kinds: (CommitConflict | undefined)[] = [{ kind: "exists" }, undefined];
+    if (newKey) {
+      items.push({
+        Put: {
+          TableName: this.db.tables.state,
+          Item: newKey,
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      });
+      kinds.push({ kind: "contention" });
+    }
     if (commit.touch) {
       items.push(this.contactPut(commit.touch.accountId, commit.touch.touches, commit.touch.expectVersion));
       kinds.push({ kind: "contention" });
@@ -175,6 +211,13 @@ export class DynamoDecisionStore implements DecisionStore {
   }
 
   async getDecision(decisionId: string): Promise<Decision | undefined> {
+    return (await this.loadDecision(decisionId))?.decision;
+  }
+
+  /** The decision, opened, with the key it was sealed under (absent when not sealed or erased). */
+  private async loadDecision(
+    decisionId: string,
+  ): Promise<{ decision: Decision; key: Buffer | undefined; sealed: Item | undefined } | undefined> {
     const res = await this.db.doc.send(
       new QueryCommand({
         TableName: this.db.tables.ledger,
@@ -183,7 +226,12 @@ export class DynamoDecisionStore implements DecisionStore {
         ConsistentRead: true,
       }),
     );
-    return strip<Decision>(res.Items?.[0]);
+    const item = strip<Item>(res.Items?.[0]);
+    if (!item) return undefined;
+    const personId = typeof item.sealedFor === "string" ? item.sealedFor : undefined;
+    const key = personId ? await this.keys.get(personId) : undefined;
+    const sealed = personId ? { sealed: item.sealed, sealedFor: personId } : undefined;
+    return { decision: openDecision(item, key), key, sealed };
   }
 
   async queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
@@ -241,15 +289,22 @@ export class DynamoDecisionStore implements DecisionStore {
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     };
     const res = await this.db.doc.send(new QueryCommand(input));
-    const items = (res.Items ?? []).map((i) => strip<Decision>(i) as Decision);
+    const raw = (res.Items ?? []).map((i) => strip<Item>(i) as Item);
+    const keys = await this.keys.getMany(
+      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
+    );
+    const items = raw.map((i) =>
+      openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined),
+    );
     return res.LastEvaluatedKey
       ? { items, cursor: Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString("base64url") }
       : { items };
   }
 
   async transition(t: Transition): Promise<Decision> {
-    const current = await this.getDecision(t.decisionId);
-    if (!current) throw new ConflictError(`decision ${t.decisionId} does not exist`);
+    const loaded = await this.loadDecision(t.decisionId);
+    if (!loaded) throw new ConflictError(`decision ${t.decisionId} does not exist`);
+    const { decision: current, key } = loaded;
     if (current.version !== t.expectVersion || !t.expectStatus.includes(current.status)) {
       throw new ConflictError(
         `decision ${t.decisionId} is ${current.status}, expected ${t.expectStatus.join(" or ")}`,
@@ -260,7 +315,11 @@ export class DynamoDecisionStore implements DecisionStore {
       {
         Put: {
           TableName: this.db.tables.ledger,
-          Item: this.decisionItem(next),
+          // After an erasure there is no key: the old ciphertext stays as it was (and stays unreadable).
+          Item:
+            key || !loaded.sealed
+              ? this.decisionItem(next, key)
+              : { ...this.erasedDecisionItem(next), ...loaded.sealed },
           ConditionExpression: "version = :v AND #s = :s",
           ExpressionAttributeNames: { "#s": "status" },
           ExpressionAttributeValues: { ":v": current.version, ":s": current.status },
@@ -269,7 +328,11 @@ export class DynamoDecisionStore implements DecisionStore {
       {
         Put: {
           TableName: this.db.tables.ledger,
-          Item: this.eventItem({ ...t.event, stream: decisionStream(t.decisionId), seq: next.version }),
+          Item: this.eventItem(
+            { ...t.event, stream: decisionStream(t.decisionId), seq: next.version },
+            current.personId,
+            key,
+          ),
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
@@ -312,7 +375,7 @@ export class DynamoDecisionStore implements DecisionStore {
   }
 
   async events(stream: string): Promise<LedgerEvent[]> {
-    const out: LedgerEvent[] = [];
+    const raw: Item[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const res = await this.db.doc.send(
@@ -323,10 +386,13 @@ export class DynamoDecisionStore implements DecisionStore {
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      for (const i of res.Items ?? []) out.push(strip<LedgerEvent>(i) as LedgerEvent);
+      for (const i of res.Items ?? []) raw.push(strip<Item>(i) as Item);
       startKey = res.LastEvaluatedKey;
     } while (startKey);
-    return out;
+    const keys = await this.keys.getMany(
+      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
+    );
+    return raw.map((i) => openEvent(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined));
   }
 
   async appendEvent(event: Omit<LedgerEvent, "seq">): Promise<void> {
@@ -375,12 +441,23 @@ export class DynamoDecisionStore implements DecisionStore {
     await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: stateKeys.due(item) }));
   }
 
-  private decisionItem(d: Decision): Item {
-    return { ...ledgerKeys.decision(d.decisionId), ...ledgerKeys.decisionIndexes(d), ...d };
+  /** A decision as stored: sealed when it is about a person (a key is then always given). */
+  private decisionItem(d: Decision, key: Buffer | undefined): Item {
+    const stored = d.personId && key ? sealDecision(d, key) : { ...d };
+    return { ...ledgerKeys.decision(d.decisionId), ...ledgerKeys.decisionIndexes(d), ...stored };
   }
 
-  private eventItem(e: LedgerEvent): Item {
-    return { ...ledgerKeys.event(e.stream, e.seq), ...e };
+  /** A decision whose person was erased, without the placeholders `openDecision` put in. */
+  private erasedDecisionItem(d: Decision): Item {
+    const { payload: _p, reasoning: _r, erased: _e, ...rest } = d;
+    const { person: _person, ...context } = d.context;
+    return { ...ledgerKeys.decision(d.decisionId), ...ledgerKeys.decisionIndexes(d), ...rest, context };
+  }
+
+  /** An event as stored: a person's decision's events have their free text sealed. */
+  private eventItem(e: LedgerEvent, personId?: string, key?: Buffer): Item {
+    const stored = personId && key ? sealEvent(e, personId, key) : { ...e };
+    return { ...ledgerKeys.event(e.stream, e.seq), ...stored };
   }
 
   private contactPut(accountId: string, touches: Touch[], expectVersion: number): TransactItem {

@@ -15,6 +15,7 @@ import type {
   SuppressionEntry,
   SuppressionInput,
 } from "../../domain/kb.ts";
+import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
 import type { Db } from "./db.ts";
 import { type Key, stateKeys } from "./keys.ts";
@@ -152,7 +153,9 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
   }
 
   async addSuppression(input: SuppressionInput, at: string): Promise<{ appliedTo: string[] }> {
-    const entry: SuppressionEntry = { ...input, value: input.value.toLowerCase(), createdAt: at };
+    // An address is kept only as its hash, so the suppression can outlive the person's erasure.
+    const value = input.kind === "email" ? emailHash(input.value) : input.value.toLowerCase();
+    const entry: SuppressionEntry = { ...input, value, createdAt: at };
     await this.addEntry(stateKeys.suppression(input.kind, input.value), entry);
     const appliedTo: string[] = [];
     if (input.kind === "email") {

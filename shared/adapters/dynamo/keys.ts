@@ -6,6 +6,7 @@
  * ledger table (pk, sk; stream; GSIs byAccount, byPerson, byAgent, byStatus): decisions and events.
  */
 import { streams } from "../../domain/decision.ts";
+import { emailHash } from "../../domain/redact.ts";
 import type { DueItem } from "../../ports.ts";
 
 const pad = (n: number, width = 8) => String(n).padStart(width, "0");
@@ -32,8 +33,9 @@ export const stateKeys = {
   trustPrefix: "TRUST#",
   pauses: (scope: string, target?: string): Key => ({ pk: "PAUSE", sk: `${scope}#${target ?? "*"}` }),
   pauseIndex: (pauseId: string): Key => ({ pk: `PAUSEID#${pauseId}`, sk: "PAUSE" }),
+  /** Email suppressions are keyed by the address's hash: a suppression must outlive an erasure. */
   suppression: (kind: string, value: string): Key => ({
-    pk: `SUPPRESS#${kind}#${value.toLowerCase()}`,
+    pk: `SUPPRESS#${kind}#${kind === "email" ? emailHash(value) : value.toLowerCase()}`,
     sk: "ENTRIES",
   }),
   due: (item: DueItem): Key => ({
@@ -46,6 +48,12 @@ export const stateKeys = {
     return { at: Date.parse(at ?? ""), decisionId: decisionId ?? "", kind: kind as DueItem["kind"] };
   },
   token: (tokenHash: string): Key => ({ pk: `TOKEN#${tokenHash}`, sk: "TOKEN" }),
+  /** A person's wrapped data key (crypto-shredding: deleting it erases every sealed copy). */
+  personKey: (personId: string): Key => ({ pk: `PKEY#${personId}`, sk: "KEY" }),
+  /** Marks that a person was erased (no personal data: the id and the date), for explain and re-imports. */
+  erasedPerson: (personId: string): Key => ({ pk: `ERASED#PERSON#${personId}`, sk: "ERASURE" }),
+  /** The same mark under a hash of the email, so a re-imported address is recognised without storing it. */
+  erasedEmail: (emailHash: string): Key => ({ pk: `ERASED#EMAIL#${emailHash}`, sk: "ERASURE" }),
   /** The Step Functions task token a level-1 decision's workflow waits on (AWS only). */
   approvalWait: (decisionId: string): Key => ({ pk: `APPROVALWAIT#${decisionId}`, sk: "TASKTOKEN" }),
 };

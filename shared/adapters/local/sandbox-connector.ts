@@ -1,6 +1,9 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+
+/** Besides the payload, what an outbox entry holds of a person: the wire request subclasses record. */
+const WIRE_FIELDS = new Set(["request"]);
 
 export interface OutboxEntry {
   idempotencyKey: string;
@@ -55,6 +58,35 @@ export class SandboxConnector<E extends OutboxEntry = OutboxEntry> implements Co
       at: new Date(this.now()).toISOString(),
       externalId: `outbox:${req.idempotencyKey}`,
     } as E;
+  }
+
+  /**
+   * Erasure: rewrite the outbox with the person's entries reduced to what they were (ids, times,
+   * keys), their payloads erased. Written to a temporary file and renamed, so a crash leaves either
+   * the old outbox or the new one.
+   */
+  async forget(personId: string): Promise<number> {
+    let erased = 0;
+    const scrub = <T extends OutboxEntry>(e: T): T => {
+      if (e.personId !== personId) return e;
+      erased++;
+      const { payload: _p, ...rest } = e;
+      // Subclasses record the wire request too; it carries the same personal data.
+      const kept = Object.fromEntries(Object.entries(rest).filter(([k]) => !WIRE_FIELDS.has(k)));
+      return { ...kept, payload: { erased: true } } as unknown as T;
+    };
+    this.entries.splice(0, this.entries.length, ...this.entries.map(scrub));
+    if (this.outboxPath && existsSync(this.outboxPath)) {
+      erased = 0;
+      const lines = readFileSync(this.outboxPath, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.stringify(scrub(JSON.parse(line) as OutboxEntry)));
+      const tmp = `${this.outboxPath}.${process.pid}.tmp`;
+      writeFileSync(tmp, lines.length ? `${lines.join("\n")}\n` : "", { mode: 0o600 });
+      renameSync(tmp, this.outboxPath);
+    }
+    return erased;
   }
 
   async execute(req: ConnectorRequest): Promise<ConnectorResult> {

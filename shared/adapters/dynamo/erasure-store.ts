@@ -1,0 +1,109 @@
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { emailHash, mentions, needleMatcher, redact } from "../../domain/redact.ts";
+import type { ErasureRecord, ErasureStore, ErasureTarget } from "../../ports.ts";
+import type { Db } from "./db.ts";
+import { type Key, stateKeys } from "./keys.ts";
+import type { PersonKeys } from "./person-keys.ts";
+
+type Item = Record<string, unknown>;
+
+/**
+ * Erasure in the state table. The ledger needs nothing here: its personal fields are sealed under the
+ * person's key, which `scrub` deletes. The knowledge base is not sealed (agents and the gate read it
+ * on every call), so it is scrubbed: what belongs to the person is deleted, and their name and email
+ * are redacted wherever any agent copied them. That is one Scan of the state table: erasure requests
+ * are rare, and a scan is the only way to reach copies no index knows about.
+ */
+export class DynamoErasureStore implements ErasureStore {
+  constructor(
+    private readonly db: Db,
+    private readonly keys: PersonKeys,
+  ) {}
+
+  async scrub(target: ErasureTarget): Promise<{ deleted: number; redacted: number }> {
+    await this.keys.destroy(target.personId);
+    const full = needleMatcher([target.email ?? "", target.names.join(" ")]);
+    // First and last names alone are redacted only where the item is about this person.
+    const parts = needleMatcher([target.email ?? "", target.names.join(" "), ...target.names]);
+    // An item refers to the person when a string in it is the id, or a key ending in `#<id>`.
+    const refersTo = (item: Item) => {
+      const text = JSON.stringify(item);
+      return text.includes(`"${target.personId}"`) || text.includes(`#${target.personId}"`);
+    };
+    let deleted = 0;
+    let redacted = 0;
+    let startKey: Item | undefined;
+    do {
+      const res = await this.db.doc.send(
+        new ScanCommand({
+          TableName: this.db.tables.state,
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of res.Items ?? []) {
+        const key: Key = { pk: String(item.pk), sk: String(item.sk) };
+        const aboutPerson = refersTo(item);
+        if (this.belongsToPerson(key, item, target, aboutPerson)) {
+          await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: key }));
+          deleted++;
+          continue;
+        }
+        const matcher = aboutPerson ? parts : full;
+        if (matcher && mentions(item, matcher)) {
+          await this.db.doc.send(
+            new PutCommand({ TableName: this.db.tables.state, Item: redact(item, matcher) }),
+          );
+          redacted++;
+        }
+      }
+      startKey = res.LastEvaluatedKey;
+    } while (startKey);
+    return { deleted, redacted };
+  }
+
+  /** Items that exist only because of the person: their profile partition, indexes, key, queued work. */
+  private belongsToPerson(key: Key, item: Item, t: ErasureTarget, aboutPerson: boolean): boolean {
+    const email = t.email?.toLowerCase();
+    if (key.pk === stateKeys.person(t.personId).pk) return true;
+    if (key.pk === stateKeys.personKey(t.personId).pk) return true;
+    if (key.sk === `PERSON#${t.personId}`) return true;
+    if (email && key.pk === stateKeys.email(email).pk) return true;
+    // Suppressions keyed by the address in clear (written before addresses were hashed).
+    if (email && key.pk === `SUPPRESS#email#${email}`) return true;
+    if (item.personId === t.personId && key.pk.startsWith("MEMORY#")) return true;
+    if (aboutPerson && key.pk.startsWith("AGENTRETRY#")) return true;
+    return false;
+  }
+
+  async mark(record: ErasureRecord): Promise<void> {
+    await this.db.doc.send(
+      new PutCommand({
+        TableName: this.db.tables.state,
+        Item: { ...stateKeys.erasedPerson(record.personId), ...record },
+      }),
+    );
+    if (record.emailHash)
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.tables.state,
+          Item: { ...stateKeys.erasedEmail(record.emailHash), ...record },
+        }),
+      );
+  }
+
+  async find(q: { personId?: string; email?: string }): Promise<ErasureRecord | undefined> {
+    const key = q.personId
+      ? stateKeys.erasedPerson(q.personId)
+      : q.email
+        ? stateKeys.erasedEmail(emailHash(q.email))
+        : undefined;
+    if (!key) return undefined;
+    const res = await this.db.doc.send(
+      new GetCommand({ TableName: this.db.tables.state, Key: key, ConsistentRead: true }),
+    );
+    if (!res.Item) return undefined;
+    const { pk: _pk, sk: _sk, ...record } = res.Item;
+    return record as ErasureRecord;
+  }
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { ValidationError } from "../domain/errors.ts";
+import { parseWith } from "../domain/validation.ts";
+import { Id } from "../domain/vocabulary.ts";
+import { erasePerson } from "../usecases/erase.ts";
+import { PathId } from "../usecases/schemas.ts";
+import type { Route } from "./routes.ts";
+
+const ErasureRequest = z
+  .object({
+    personId: Id.optional(),
+    email: z.email().toLowerCase().optional(),
+    reason: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((b) => (b.personId === undefined) !== (b.email === undefined), {
+    message: "give exactly one of personId, email",
+    path: ["personId"],
+  });
+
+/** Erasure of a person's personal data (admin only): by id, or by email for `harness erase --email`. */
+export const ERASE_ROUTES: Route[] = [
+  {
+    method: "POST",
+    path: "/v1/people/{id}/erase",
+    group: "knowledge",
+    roles: ["admin"],
+    run: async (req, deps) => ({
+      status: 200,
+      body: await erasePerson(
+        deps,
+        { personId: parseWith(PathId, req.params.id, "id") },
+        req.body,
+        req.principal,
+      ),
+    }),
+  },
+  {
+    method: "POST",
+    path: "/v1/erasures",
+    group: "knowledge",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      if (req.body === undefined)
+        throw new ValidationError([{ path: "body", message: "give personId or email" }]);
+      const { personId, email, reason } = parseWith(ErasureRequest, req.body);
+      return {
+        status: 200,
+        body: await erasePerson(
+          deps,
+          personId ? { personId } : { email: email as string },
+          reason ? { reason } : {},
+          req.principal,
+        ),
+      };
+    },
+  },
+];

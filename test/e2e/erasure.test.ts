@@ -1,0 +1,198 @@
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DynamoMemoryStore } from "../../shared/adapters/dynamo/memory-store.ts";
+import { archiveLedgerChanges } from "../../shared/usecases/archive.ts";
+import {
+  advance,
+  emailProposal,
+  expectStatus,
+  getDecision,
+  type Harness,
+  linkedinProposal,
+  pin,
+  proposeOk,
+  seedAccount,
+  startHarness,
+  waitForStatus,
+} from "./helpers/harness.ts";
+
+const EMAIL = "jane@acme.io";
+const DAY = 86_400_000;
+const FULL_NAME = /jane doe/i;
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+  await seedAccount(h, "acme");
+});
+afterEach(() => h.close());
+
+async function scan(table: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await h.rt.db.doc.send(
+      new ScanCommand({ TableName: table, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+    );
+    out.push(...(res.Items ?? []));
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+  return out;
+}
+
+/** Items (or lines) that still hold Jane's email, her full name, or her first name as written. */
+const leaks = (items: unknown[]) =>
+  items
+    .map((i) => JSON.stringify(i))
+    .filter((t) => t.toLowerCase().includes(EMAIL) || FULL_NAME.test(t) || t.includes("Jane"));
+
+/** What the S3 archiver would write for every ledger item as it stands. */
+async function archiveLines(): Promise<string[]> {
+  const lines: string[] = [];
+  const items = await scan(h.rt.db.tables.ledger);
+  await archiveLedgerChanges(
+    { archive: { put: async (_key, rows) => void lines.push(...rows) } },
+    items.map((item, i) => ({ item, position: String(i).padStart(6, "0") })),
+  );
+  return lines;
+}
+
+/** Jane has been emailed (level 3), approved on LinkedIn with a note naming her, and is in memory. */
+async function janeEverywhere() {
+  await pin(h, "outreach-writer", "linkedin.message", 1);
+  const pending = await proposeOk(h, linkedinProposal("outreach-writer"));
+  expect(pending.status).toBe("pending_approval");
+  expectStatus(
+    await h.call("POST", `/v1/decisions/${pending.decisionId}/approve`, h.approver, {
+      digest: pending.payloadDigest,
+      note: "Jane Doe is the right person",
+    }),
+    200,
+  );
+  await waitForStatus(h, pending.decisionId, "executed");
+  // One touch per account per day: the email goes out on another day.
+  await advance(h, 3 * DAY);
+  await pin(h, "outreach-writer", "email.send", 3);
+  const sent = await proposeOk(h, emailProposal("outreach-writer"));
+  await waitForStatus(h, sent.decisionId, "executed");
+  await new DynamoMemoryStore(h.rt.db).put({
+    docId: "call-1",
+    accountId: "acme",
+    personId: "acme-jane",
+    kind: "transcript",
+    title: "Discovery call",
+    text: `Jane Doe (${EMAIL}) asked about pricing.`,
+    source: "gong",
+    at: new Date(h.rt.clock.now()).toISOString(),
+  });
+  await new DynamoMemoryStore(h.rt.db).put({
+    docId: "call-2",
+    accountId: "acme",
+    kind: "transcript",
+    title: "Team call",
+    text: "Bob mentioned that Jane Doe owns the budget.",
+    source: "gong",
+    at: new Date(h.rt.clock.now()).toISOString(),
+  });
+  return { sent, pending };
+}
+
+describe("personal data is sealed at rest", () => {
+  it("stores no decision or ledger event with a person's message, name or email in clear", async () => {
+    const { sent } = await janeEverywhere();
+    expect(leaks(await scan(h.rt.db.tables.ledger))).toEqual([]);
+    expect(leaks(await archiveLines())).toEqual([]);
+    // ...while the API still shows everything to those allowed to read it.
+    const d = await getDecision(h, sent.decisionId);
+    expect(d.payload.body).toMatch(/^Hi Jane/);
+    expect(d.context.person.name).toBe("Jane Doe");
+    expect(d.erased).toBeUndefined();
+  });
+});
+
+describe("erasure", () => {
+  it("leaves no copy of the person's email or name in any table, the outbox or the archive", async () => {
+    const { sent, pending } = await janeEverywhere();
+    // The knowledge base and outbox do hold her data before the erasure (so this test can fail).
+    expect(leaks(await scan(h.rt.db.tables.state)).length).toBeGreaterThan(0);
+    expect(leaks(h.rt.sandbox.entries).length).toBeGreaterThan(0);
+
+    const receipt = expectStatus(
+      await h.call("POST", "/v1/people/acme-jane/erase", h.admin, { reason: "GDPR request 42" }),
+      200,
+    );
+    expect(receipt).toMatchObject({ personId: "acme-jane", alreadyErased: false, by: "root" });
+    expect(receipt.outboxEntries).toBe(2);
+    expect(leaks([receipt])).toEqual([]);
+
+    expect(leaks(await scan(h.rt.db.tables.state))).toEqual([]);
+    expect(leaks(await scan(h.rt.db.tables.ledger))).toEqual([]);
+    expect(leaks(await archiveLines())).toEqual([]);
+    expect(leaks(h.rt.sandbox.entries)).toEqual([]);
+    // Bob, a colleague with the same last name, is untouched.
+    const bob = await h.call("GET", "/v1/explain?personId=acme-bob", h.viewer);
+    expect(expectStatus(bob, 200).person.name).toBe("Bob Doe");
+
+    // The decisions and their timelines stay, without the personal fields.
+    for (const id of [sent.decisionId, pending.decisionId]) {
+      const d = await getDecision(h, id);
+      expect(d.status).toBe("executed");
+      expect(d.erased).toBe(true);
+      expect(d.payload).toEqual({});
+      expect(d.context.person).toBeUndefined();
+      expect(d.checks.length).toBeGreaterThan(0);
+      expect(d.events.map((e: { type: string }) => e.type)).toContain("executed");
+      expect(leaks([d])).toEqual([]);
+    }
+  });
+
+  it("explains an erased person only by the date, by id and by email", async () => {
+    await janeEverywhere();
+    expectStatus(await h.call("POST", "/v1/erasures", h.admin, { email: EMAIL }), 200);
+    for (const q of ["personId=acme-jane", `email=${encodeURIComponent(EMAIL)}`]) {
+      const body = expectStatus(await h.call("GET", `/v1/explain?${q}`, h.viewer), 200);
+      expect(body).toEqual({
+        personId: "acme-jane",
+        erased: true,
+        summary: `Their personal data was erased on ${new Date(h.rt.clock.now()).toISOString().slice(0, 10)}.`,
+      });
+    }
+  });
+
+  it("keeps the person from ever being contacted again, also when re-imported under a new id", async () => {
+    await janeEverywhere();
+    expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+    const again = await proposeOk(h, emailProposal("outreach-writer"));
+    expect(again.verdict).toBe("block");
+    // A CRM sync brings her back under another id: the address's suppression still applies.
+    expectStatus(
+      await h.call("PUT", "/v1/people/crm-123", h.admin, {
+        accountId: "acme",
+        email: EMAIL,
+        firstName: "Jane",
+        lastName: "Doe",
+        title: "VP Sales",
+      }),
+      200,
+    );
+    const reimported = await proposeOk(h, emailProposal("outreach-writer", "acme", "crm-123"));
+    expect(reimported.verdict).toBe("block");
+    expect(reimported.checks.find((c: { check: string }) => c.check === "suppression").result).toBe("fail");
+  });
+
+  it("records the erasure in the ledger without personal data, once", async () => {
+    await janeEverywhere();
+    const first = expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+    const second = expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+    expect(second).toMatchObject({ alreadyErased: true, erasedAt: first.erasedAt });
+    const events = await h.rt.deps.decisions.events("ERASURE#acme-jane");
+    expect(events.map((e) => e.type)).toEqual(["erased"]);
+    expect(leaks(events)).toEqual([]);
+  });
+
+  it("is for admins only, and answers 404 for a person who never existed", async () => {
+    expect((await h.call("POST", "/v1/people/acme-jane/erase", h.approver, {})).status).toBe(403);
+    expect((await h.call("POST", "/v1/people/nobody/erase", h.admin, {})).status).toBe(404);
+    expect((await h.call("POST", "/v1/erasures", h.admin, { personId: "a", email: EMAIL })).status).toBe(400);
+  });
+});
