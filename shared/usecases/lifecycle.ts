@@ -341,6 +341,17 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
   // Someone is already executing it (events are delivered at least once); recovery handles stale attempts.
   if (decision.execution) return decision;
   const now = iso(deps.clock.now());
+  // The person was erased between dispatch and execution: there is nothing left to send, nor anyone to send it to.
+  if (decision.erased)
+    return move(deps, decision, {
+      to: "failed",
+      from: ["dispatched"],
+      event: "failed",
+      actor: "harness",
+      detail: "not executed: the person's data was erased; reservation released",
+      patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: "person erased" } },
+      release: true,
+    });
   let started: Decision;
   try {
     started = await deps.decisions.transition({

@@ -2,6 +2,8 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DynamoMemoryStore } from "../../shared/adapters/dynamo/memory-store.ts";
 import { archiveLedgerChanges } from "../../shared/usecases/archive.ts";
+import { execute } from "../../shared/usecases/lifecycle.ts";
+import { startRuntime } from "../helpers/runtime.ts";
 import {
   advance,
   emailProposal,
@@ -188,6 +190,19 @@ describe("erasure", () => {
     const events = await h.rt.deps.decisions.events("ERASURE#acme-jane");
     expect(events.map((e) => e.type)).toEqual(["erased"]);
     expect(leaks(events)).toEqual([]);
+  });
+
+  it("never sends an action dispatched before the erasure and executed after it", async () => {
+    await h.close();
+    h = await startHarness(await startRuntime({ runWorkers: false }));
+    await seedAccount(h, "acme");
+    await pin(h, "outreach-writer", "email.send", 3);
+    const d = await proposeOk(h, emailProposal("outreach-writer"));
+    expect(d.status).toBe("dispatched");
+    expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+    const after = await execute(h.rt.deps, d.decisionId);
+    expect(after?.status).toBe("failed");
+    expect(h.rt.sandbox.entries).toHaveLength(0);
   });
 
   it("is for admins only, and answers 404 for a person who never existed", async () => {
