@@ -2,8 +2,10 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { S3ArchiveWriter } from "../adapters/aws/s3-archive-writer.ts";
 import { S3OutboxConnector } from "../adapters/aws/s3-outbox-connector.ts";
 import type { Db } from "../adapters/dynamo/db.ts";
+import { PersonKeys } from "../adapters/dynamo/person-keys.ts";
 import type { Clock, Connector } from "../ports.ts";
 import { type AwsEnv, required } from "./aws-env.ts";
+import { awsKeyWrapper } from "./aws-keys.ts";
 
 export const s3Archive = (env: AwsEnv) =>
   new S3ArchiveWriter(new S3Client({ region: env.AWS_REGION }), required(env, "ARCHIVE_BUCKET"));
@@ -14,7 +16,10 @@ export const s3Archive = (env: AwsEnv) =>
  */
 export const awsConnector =
   (env: AwsEnv) =>
-  (_db: Db, clock: Clock): Connector =>
-    new S3OutboxConnector(new S3Client({ region: env.AWS_REGION }), required(env, "OUTBOX_BUCKET"), () =>
-      clock.now(),
+  (db: Db, clock: Clock): Connector =>
+    new S3OutboxConnector(
+      new S3Client({ region: env.AWS_REGION }),
+      required(env, "OUTBOX_BUCKET"),
+      () => clock.now(),
+      new PersonKeys(db, awsKeyWrapper(env)),
     );

@@ -1,5 +1,11 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { seal } from "../../domain/personal-data.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+
+/** Opens a person's data key; the outbox seals a person's payload under it, like the ledger does. */
+export interface PersonKeyReader {
+  get(personId: string): Promise<Buffer | undefined>;
+}
 
 /**
  * The deployed harness's dry-run connector: records each side effect as `outbox/<idempotencyKey>.json`
@@ -11,11 +17,23 @@ export class S3OutboxConnector implements Connector {
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly now: () => number,
+    private readonly keys?: PersonKeyReader,
   ) {}
+
+  /** The payload as recorded: sealed under the person's key, so erasing the key erases the object too. */
+  private async recorded(req: ConnectorRequest): Promise<Record<string, unknown>> {
+    const personId = req.decision.personId;
+    if (!personId || !this.keys) return { payload: req.payload };
+    const key = await this.keys.get(personId);
+    if (!key)
+      throw new ConnectorError(`no data key for person ${personId} (erased?): nothing recorded`, false);
+    return { sealedFor: personId, sealed: seal(key, personId, req.payload) };
+  }
 
   async execute(req: ConnectorRequest): Promise<ConnectorResult> {
     const key = `outbox/${encodeURIComponent(req.idempotencyKey)}.json`;
     const d = req.decision;
+    const recorded = await this.recorded(req);
     try {
       await this.client.send(
         new PutObjectCommand({
@@ -31,7 +49,7 @@ export class S3OutboxConnector implements Connector {
             channel: d.channel,
             accountId: d.accountId,
             personId: d.personId,
-            payload: req.payload,
+            ...recorded,
             at: new Date(this.now()).toISOString(),
           }),
         }),

@@ -1,0 +1,49 @@
+import type { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
+import { S3OutboxConnector } from "../../shared/adapters/aws/s3-outbox-connector.ts";
+import type { Decision } from "../../shared/domain/decision.ts";
+import { newDataKey, unseal } from "../../shared/domain/personal-data.ts";
+import { ConnectorError } from "../../shared/ports.ts";
+
+/** Records the objects the connector puts, as S3 would store them. */
+function recordingS3() {
+  const bodies: string[] = [];
+  const client = {
+    send: async (cmd: PutObjectCommand) => {
+      bodies.push(String(cmd.input.Body));
+      return {};
+    },
+  } as unknown as S3Client;
+  return { client, bodies };
+}
+
+const decision = {
+  decisionId: "d1",
+  agentId: "a",
+  actionType: "email.send",
+  accountId: "acme",
+  personId: "p1",
+};
+const payload = { to: "jane@acme.io", subject: "Hi Jane", body: "Hi Jane Doe" };
+
+describe("the S3 outbox (the deployed dry run)", () => {
+  it("stores a person's payload only sealed under their key, so erasing the key erases the object", async () => {
+    const key = newDataKey();
+    const s3 = recordingS3();
+    const c = new S3OutboxConnector(s3.client, "bucket", () => 0, { get: async () => key });
+    await c.execute({ idempotencyKey: "d1:exec:1", decision: decision as Decision, payload });
+    const body = s3.bodies[0] ?? "";
+    expect(body).not.toMatch(/jane/i);
+    const stored = JSON.parse(body);
+    expect(unseal(key, "p1", stored.sealed)).toEqual(payload);
+  });
+
+  it("records nothing for a person whose key is gone", async () => {
+    const s3 = recordingS3();
+    const c = new S3OutboxConnector(s3.client, "bucket", () => 0, { get: async () => undefined });
+    await expect(
+      c.execute({ idempotencyKey: "d1:exec:1", decision: decision as Decision, payload }),
+    ).rejects.toBeInstanceOf(ConnectorError);
+    expect(s3.bodies).toEqual([]);
+  });
+});
