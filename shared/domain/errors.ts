@@ -42,3 +42,19 @@ export class ContentionError extends Error {
 export class DependencyError extends Error {
   override readonly name = "DependencyError";
 }
+
+/** A request body over the size the API accepts. */
+export class TooLargeError extends Error {
+  override readonly name = "TooLargeError";
+}
+
+/** The caller sent more requests than its rate allows; it may retry after `retryAfterSeconds`. */
+export class RateLimitError extends Error {
+  override readonly name = "RateLimitError";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

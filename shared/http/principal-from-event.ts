@@ -4,7 +4,7 @@ import type { Principal } from "../usecases/principal.ts";
 type Authorizer = {
   jwt?: { claims?: Record<string, unknown> };
   iam?: { userArn?: string; principalOrgId?: string | null; userId?: string };
-  lambda?: { subject?: string; roles?: string[] };
+  lambda?: { subject?: string; roles?: string[]; rejected?: string };
 };
 
 /**
@@ -42,4 +42,15 @@ export function principalFromEvent(event: APIGatewayProxyEventV2): Principal | u
       : { subject: auth.iam.userArn, roles: [] };
   }
   return undefined;
+}
+
+/**
+ * Why the local server refused the credential a request carried (an unknown or revoked token), if
+ * it did. The API decides what that means once it knows the route: nothing on a public route, 401
+ * elsewhere. In AWS, API Gateway's authorizers reject such requests before the handler.
+ */
+export function credentialRejection(event: APIGatewayProxyEventV2): string | undefined {
+  const auth = (event.requestContext as unknown as { authorizer?: Authorizer }).authorizer;
+  const rejected = auth?.lambda?.rejected;
+  return typeof rejected === "string" && rejected ? rejected : undefined;
 }

@@ -5,6 +5,8 @@ import {
   DependencyError,
   ForbiddenError,
   NotFoundError,
+  RateLimitError,
+  TooLargeError,
   UnauthorizedError,
   ValidationError,
 } from "../domain/errors.ts";
@@ -31,6 +33,12 @@ export function errorResponse(
   if (err instanceof ForbiddenError) return json(403, { error: "forbidden", message: err.message });
   if (err instanceof NotFoundError) return json(404, { error: "not_found", message: err.message });
   if (err instanceof ConflictError) return json(409, { error: "conflict", message: err.message });
+  if (err instanceof TooLargeError) return json(413, { error: "too_large", message: err.message });
+  if (err instanceof RateLimitError)
+    return {
+      ...json(429, { error: "rate_limited", message: err.message, retryAfter: err.retryAfterSeconds }),
+      headers: { ...HEADERS, "retry-after": String(err.retryAfterSeconds) },
+    };
   if (err instanceof ContentionError || err instanceof DependencyError) {
     log("dependency failure", { requestId, name: (err as Error).name, message: (err as Error).message });
     return {

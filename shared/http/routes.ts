@@ -1,6 +1,13 @@
 import { z } from "zod";
+import { SIMULATED_CLOCK_RANGE } from "../adapters/local/clock.ts";
 import { publicDecision } from "../domain/decision.ts";
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../domain/errors.ts";
+import {
+  type FieldIssue,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from "../domain/errors.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { Deps } from "../ports.ts";
@@ -264,10 +271,10 @@ export const ROUTES: Route[] = [
     group: "admin",
     roles: ["admin"],
     run: async (req, deps) => {
-      const source = /ya?ml|text\/plain/.test(req.contentType) ? req.rawBody : req.body;
-      if (source === undefined || source === "")
+      // createApi parsed the body, YAML or JSON, and held it to the JSON limits.
+      if (req.body === undefined || req.body === null)
         throw new ValidationError([{ path: "body", message: "a spec as YAML or JSON is required" }]);
-      const { spec, created } = await publishSpec(deps, source, req.principal.subject);
+      const { spec, created } = await publishSpec(deps, req.body, req.principal.subject);
       return ok({ ...spec, created }, created ? 201 : 200);
     },
   },
@@ -341,11 +348,17 @@ export const ROUTES: Route[] = [
     run: async (req, deps) => {
       if (!deps.clockControl)
         throw new NotFoundError("the clock can only be moved when the server runs with --clock simulated");
+      const R = SIMULATED_CLOCK_RANGE;
       const body = parseWith(
         z
           .object({
-            advanceMs: z.number().int().positive().optional(),
-            set: z.iso.datetime({ offset: true }).optional(),
+            advanceMs: z.number().int().positive().max(R.maxAdvanceMs).optional(),
+            set: z.iso
+              .datetime({ offset: true })
+              .refine((s) => Date.parse(s) >= R.min && Date.parse(s) <= R.max, {
+                message: `must be between ${iso(R.min)} and ${iso(R.max)}`,
+              })
+              .optional(),
           })
           .strict()
           .refine((b) => (b.advanceMs === undefined) !== (b.set === undefined), {
@@ -354,6 +367,7 @@ export const ROUTES: Route[] = [
           }),
         req.body,
       );
+      // The clock re-checks its range: an advance from near the end must not carry it past.
       if (body.set) deps.clockControl.set(Date.parse(body.set));
       if (body.advanceMs) deps.clockControl.advance(body.advanceMs);
       return ok({ now: iso(deps.clock.now()) });
@@ -362,7 +376,11 @@ export const ROUTES: Route[] = [
   ...ERASE_ROUTES,
 ];
 
-/** `/v1/decisions/{id}/approve` -> a matcher returning the path parameters. */
+/**
+ * `/v1/decisions/{id}/approve` -> a matcher returning the path parameters. Throws a ValidationError
+ * naming the parameter when a segment cannot be percent-decoded: the route is known by then, and
+ * the answer (400) does not depend on who asks.
+ */
 export function matchRoute(
   method: string,
   path: string,
@@ -384,16 +402,29 @@ export function matchRoute(
       continue;
     }
     const params: Record<string, string> = {};
+    const issues: FieldIssue[] = [];
     names.forEach((n, i) => {
-      params[n] = decodeURIComponent(m[i + 1] ?? "");
+      const raw = m[i + 1] ?? "";
+      try {
+        params[n] = decodeURIComponent(raw);
+      } catch {
+        // A stray % or an escape that is not UTF-8: the client's mistake, named, whoever calls.
+        issues.push({ path: n, message: "not a valid percent-encoded path segment" });
+      }
     });
+    if (issues.length > 0) throw new ValidationError(issues);
     return { route, params };
   }
   return allowed.length ? { allowed } : undefined;
 }
 
-export function authorize(route: Route, principal: Principal | undefined): Principal {
+/**
+ * The caller for a route. `rejected` says why a credential the request carried was refused (an
+ * unknown or revoked token): it matters only on routes that need a caller, never on public ones.
+ */
+export function authorize(route: Route, principal: Principal | undefined, rejected?: string): Principal {
   if (route.roles === "public") return principal ?? { subject: "anonymous", roles: [] };
+  if (rejected) throw new UnauthorizedError(rejected);
   if (!principal) throw new UnauthorizedError("a bearer token is required");
   const roles = route.roles;
   if (roles.includes("agent") && principal.roles.some((r) => r.startsWith("agent:"))) return principal;

@@ -1,55 +1,137 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { hashToken } from "../adapters/local/token-store.ts";
-import { createApi } from "../http/api.ts";
-import { json } from "../http/respond.ts";
+import { RateLimitError, TooLargeError } from "../domain/errors.ts";
+import { createApi, MAX_BODY_BYTES } from "../http/api.ts";
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "../http/rate-limit.ts";
+import { errorResponse, type HttpResult } from "../http/respond.ts";
 import type { AppDeps } from "../http/routes.ts";
 
-const MAX_BODY = 512 * 1024;
+/**
+ * How much of an oversized body is read (and thrown away) before answering 413. A client that is
+ * still sending when the server closes the connection gets a reset instead of the answer, so the
+ * server reads to the end; past this much it stops and closes anyway.
+ */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw Object.assign(new Error("body too large"), { tooLarge: true });
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+type Body = { kind: "ok"; text: string } | { kind: "too_large"; drained: boolean } | { kind: "aborted" };
+
+/** Read the body, keeping at most MAX_BODY_BYTES; a larger one is drained, not kept. */
+function readBody(req: IncomingMessage): Promise<Body> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers["content-length"]);
+    // Known too large from the headers: nothing is kept, and beyond the drain cap nothing is read.
+    let tooLarge = Number.isFinite(declared) && declared > MAX_BODY_BYTES;
+    if (Number.isFinite(declared) && declared > MAX_DRAIN_BYTES) {
+      resolve({ kind: "too_large", drained: false });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (body: Body) => {
+      if (done) return;
+      done = true;
+      resolve(body);
+    };
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_DRAIN_BYTES) {
+        req.pause();
+        finish({ kind: "too_large", drained: false });
+        return;
+      }
+      if (!tooLarge && size > MAX_BODY_BYTES) {
+        tooLarge = true;
+        chunks.length = 0;
+      }
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on("end", () =>
+      finish(
+        tooLarge
+          ? { kind: "too_large", drained: true }
+          : { kind: "ok", text: Buffer.concat(chunks).toString("utf8") },
+      ),
+    );
+    req.on("error", () => finish({ kind: "aborted" }));
+    req.on("close", () => finish({ kind: "aborted" }));
+  });
+}
+
+function send(res: ServerResponse, result: HttpResult, close = false) {
+  res
+    .writeHead(result.statusCode, {
+      ...((result.headers ?? {}) as Record<string, string>),
+      ...(close ? { connection: "close" } : {}),
+    })
+    .end(result.body);
+}
+
+export interface LocalServerOptions {
+  /**
+   * Per-caller token buckets: per token for authenticated requests, per remote address otherwise.
+   * `false` turns limiting off (benchmarks that measure the gate itself). @default 50/s, burst 100
+   */
+  rateLimit?: RateLimitOptions | false;
+  /** Monotonic milliseconds for the rate limiter. @default performance.now */
+  now?: () => number;
+  log?: (msg: string, data: Record<string, unknown>) => void;
 }
 
 /**
  * Serves the same API handler API Gateway invokes, by turning each node:http request into an HTTP API
  * payload v2 event. Bearer tokens are checked here and the caller is put in the authorizer context,
- * exactly where API Gateway's authorizers put it.
+ * exactly where API Gateway's authorizers put it. What API Gateway does before a function runs
+ * (payload limit, throttling) is done here too.
  */
-export function createLocalServer(deps: AppDeps): Server {
+export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {}): Server {
   const api = createApi(deps);
+  const log = options.log ?? ((msg, data) => console.error(JSON.stringify({ level: "error", msg, ...data })));
+  const limits = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const limiter =
+    limits === false ? undefined : new RateLimiter(limits, options.now ?? (() => performance.now()));
   return createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      let body: string;
-      try {
-        body = await readBody(req);
-      } catch {
-        const r = json(413, { error: "too_large", message: `body larger than ${MAX_BODY} bytes` });
-        res.writeHead(r.statusCode, r.headers as Record<string, string>).end(r.body);
+      const body = await readBody(req);
+      if (body.kind === "aborted") return;
+      if (body.kind === "too_large") {
+        // Answered only once the body is read: see MAX_DRAIN_BYTES. Then the connection is closed.
+        send(
+          res,
+          errorResponse(new TooLargeError(`body larger than ${MAX_BODY_BYTES} bytes`), "local", log),
+          true,
+        );
         return;
       }
+      const url = new URL(req.url ?? "/", "http://localhost");
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers))
         if (typeof v === "string") headers[k.toLowerCase()] = v;
       const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1];
-      const record = bearer ? await deps.tokens.get(hashToken(bearer)) : undefined;
-      if (bearer && !record) {
-        const r = json(401, { error: "unauthorized", message: "unknown or revoked token" });
-        res.writeHead(r.statusCode, r.headers as Record<string, string>).end(r.body);
-        return;
+      const tokenHash = bearer ? hashToken(bearer) : undefined;
+      const record = tokenHash ? await deps.tokens.get(tokenHash) : undefined;
+      if (limiter) {
+        // An unknown token counts against its address: making up tokens buys no fresh buckets.
+        const key = record && tokenHash ? `token:${tokenHash}` : `addr:${req.socket.remoteAddress ?? "?"}`;
+        const decision = limiter.take(key);
+        if (!decision.allowed) {
+          const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+          send(res, errorResponse(new RateLimitError("too many requests", seconds), "local", log));
+          return;
+        }
       }
       const query: Record<string, string> = {};
       for (const [k, v] of url.searchParams) query[k] = v;
       const now = deps.clock.now();
+      const authorizer = record
+        ? { lambda: { subject: record.subject, roles: record.roles } }
+        : bearer
+          ? // Whether that matters depends on the route (none on /v1/health): the API decides.
+            { lambda: { rejected: "unknown or revoked token" } }
+          : undefined;
       const event: APIGatewayProxyEventV2 = {
         version: "2.0",
         routeKey: "$default",
@@ -74,15 +156,14 @@ export function createLocalServer(deps: AppDeps): Server {
           stage: "$default",
           time: new Date(now).toISOString(),
           timeEpoch: now,
-          ...(record ? { authorizer: { lambda: { subject: record.subject, roles: record.roles } } } : {}),
+          ...(authorizer ? { authorizer } : {}),
         } as APIGatewayProxyEventV2["requestContext"],
-        ...(body ? { body } : {}),
+        ...(body.text ? { body: body.text } : {}),
         isBase64Encoded: false,
       };
-      const result = await api(event);
-      res.writeHead(result.statusCode, (result.headers ?? {}) as Record<string, string>).end(result.body);
+      send(res, await api(event));
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "server error", error: (err as Error).message }));
+      log("server error", { error: (err as Error).message });
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "internal", message: "internal error" }));
     }

@@ -1,5 +1,5 @@
 import type { Decision, DecisionEventType } from "../domain/decision.ts";
-import { ConflictError, ContentionError, ForbiddenError, NotFoundError } from "../domain/errors.ts";
+import { ConflictError, ContentionError, NotFoundError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
 import { failures, revalidate } from "../domain/revalidate.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
@@ -7,7 +7,7 @@ import { iso, localDate } from "../domain/time.ts";
 import type { DecisionStatus, OutcomeType } from "../domain/vocabulary.ts";
 import { ConnectorError, type Deps, type DueItem, type Transition } from "../ports.ts";
 import { gateContext } from "./gate.ts";
-import { agentRole, hasRole, type Principal, requireRole } from "./principal.ts";
+import { assertMayReview, type Principal } from "./principal.ts";
 import { recordTrustOutcome } from "./trust.ts";
 
 type LifecycleDeps = Pick<
@@ -162,15 +162,6 @@ export interface ReviewInput {
   note?: string;
 }
 
-function assertReviewer(principal: Principal, decision: Decision) {
-  requireRole(principal, "approver", "admin");
-  if (hasRole(principal, agentRole(decision.agentId))) {
-    throw new ForbiddenError(
-      "nobody approves their own agent's action: this credential holds the proposing agent's role",
-    );
-  }
-}
-
 export async function approve(
   deps: LifecycleDeps,
   decisionId: string,
@@ -178,7 +169,7 @@ export async function approve(
   principal: Principal,
 ): Promise<Decision> {
   const decision = await load(deps, decisionId);
-  assertReviewer(principal, decision);
+  assertMayReview(principal, decision.agentId);
   if (decision.status !== "pending_approval")
     throw new ConflictError(`decision ${decisionId} is ${decision.status}, not pending_approval`);
   if (decision.expiresAt && Date.parse(decision.expiresAt) <= deps.clock.now()) {
@@ -237,7 +228,7 @@ export async function reject(
   principal: Principal,
 ): Promise<Decision> {
   const decision = await load(deps, decisionId);
-  assertReviewer(principal, decision);
+  assertMayReview(principal, decision.agentId);
   const next = await move(deps, decision, {
     to: "rejected",
     from: ["pending_approval"],
@@ -267,7 +258,7 @@ export async function veto(
   principal: Principal,
 ): Promise<Decision> {
   const decision = await load(deps, decisionId);
-  assertReviewer(principal, decision);
+  assertMayReview(principal, decision.agentId);
   const next = await move(deps, decision, {
     to: "vetoed",
     from: ["scheduled"],

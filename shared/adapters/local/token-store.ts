@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { TokenRecord, TokenStore } from "../../ports.ts";
+import { assertGrantable } from "../../usecases/principal.ts";
 
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 export const newToken = () => `hh_${randomBytes(24).toString("base64url")}`;
@@ -39,6 +40,8 @@ export async function createToken(
   roles: string[],
   at: string,
 ): Promise<string> {
+  // No approver named `agent:...`, no credential that is both a person's and an agent's.
+  assertGrantable(subject, roles);
   const token = newToken();
   await store.put({ tokenHash: hashToken(token), subject, roles, createdAt: at });
   return token;

@@ -1,0 +1,120 @@
+/**
+ * Limits every parsed request body is held to before any route sees it. zod checks what a field
+ * means; these check what the store can hold: bodies pass through to DynamoDB (proposal payloads,
+ * specs, knowledge-base records), and DynamoDB rejects at write time what JSON happily parses:
+ * maps nested past 32 levels, numbers outside its range, empty map keys. Found here, they are a 400
+ * naming the path instead of a 500 from the store.
+ */
+import { type FieldIssue, ValidationError } from "./errors.ts";
+
+export const JSON_LIMITS = {
+  /**
+   * Containers nested inside one another, the body itself counting as 1. DynamoDB stops at 32 and a
+   * body is stored one or two levels down (a proposal's payload inside a decision, inside a ledger
+   * event's data); no body of this API needs more than a handful of levels.
+   */
+  maxDepth: 16,
+  /**
+   * DynamoDB's number range: magnitude 1E-130 .. 9.9999999999999999999999999999999999999E+125, or 0.
+   * That upper bound is not a double (it rounds to 1E+126), so the check is `< 1E+126`.
+   */
+  maxMagnitudeExclusive: 1e126,
+  minMagnitude: 1e-130,
+  maxKeyLength: 256,
+  /** The largest list any route accepts is a 500-signal batch. */
+  maxArrayLength: 1000,
+  /** The whole body is at most 256 KiB anyway; a single string is bounded well below an item's 400 KB. */
+  maxStringLength: 100_000,
+  /** Reporting stops here: a body with thousands of bad numbers needs only the first few named. */
+  maxIssues: 20,
+} as const;
+
+const pathOf = (parent: string, key: string | number) =>
+  typeof key === "number"
+    ? `${parent}[${key}]`
+    : /^[A-Za-z_$][\w$]*$/.test(key)
+      ? parent
+        ? `${parent}.${key}`
+        : key
+      : `${parent}[${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}]`;
+
+function numberIssue(n: number): string | undefined {
+  const L = JSON_LIMITS;
+  if (!Number.isFinite(n)) return "must be a finite number";
+  const abs = Math.abs(n);
+  if (abs >= L.maxMagnitudeExclusive)
+    return `out of range: magnitude must be below ${L.maxMagnitudeExclusive}`;
+  if (abs !== 0 && abs < L.minMagnitude) return `out of range: magnitude 0 or at least ${L.minMagnitude}`;
+  // Beyond 2^53 a JSON integer has already lost digits when it was parsed.
+  if (Number.isInteger(n) && !Number.isSafeInteger(n))
+    return `integer beyond ±${Number.MAX_SAFE_INTEGER} cannot be represented exactly`;
+  return undefined;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function stringIssue(s: string, what: string): string | undefined {
+  // Lone surrogates cannot be encoded as UTF-8, which is what the store writes.
+  if (LONE_SURROGATE.test(s)) return `${what} is not well-formed Unicode (lone surrogate)`;
+  return undefined;
+}
+
+/** The issues of a parsed JSON (or YAML) value against JSON_LIMITS, each naming the path. */
+export function jsonLimitIssues(value: unknown, root = ""): FieldIssue[] {
+  const L = JSON_LIMITS;
+  const issues: FieldIssue[] = [];
+  // Iterative, so a body nested 100,000 levels deep does not overflow the stack while it is checked.
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: root, depth: 0 }];
+  while (stack.length > 0 && issues.length < L.maxIssues) {
+    const { v, path, depth } = stack.pop() as { v: unknown; path: string; depth: number };
+    if (typeof v === "number") {
+      const message = numberIssue(v);
+      if (message) issues.push({ path, message });
+    } else if (typeof v === "string") {
+      if (v.length > L.maxStringLength)
+        issues.push({ path, message: `string longer than ${L.maxStringLength} characters` });
+      else {
+        const message = stringIssue(v, "string");
+        if (message) issues.push({ path, message });
+      }
+    } else if (typeof v === "bigint") {
+      issues.push({ path, message: "must be a finite number" });
+    } else if (v !== null && typeof v === "object") {
+      if (depth + 1 > L.maxDepth) {
+        issues.push({ path, message: `nested deeper than ${L.maxDepth} levels` });
+        continue;
+      }
+      if (Array.isArray(v)) {
+        if (v.length > L.maxArrayLength) {
+          issues.push({ path, message: `more than ${L.maxArrayLength} items` });
+          continue;
+        }
+        for (let i = v.length - 1; i >= 0; i--)
+          stack.push({ v: v[i], path: pathOf(path, i), depth: depth + 1 });
+      } else {
+        const children: { v: unknown; path: string; depth: number }[] = [];
+        for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
+          const at = pathOf(path, key);
+          const message =
+            key.length === 0
+              ? "object keys must not be empty"
+              : key.length > L.maxKeyLength
+                ? `object key longer than ${L.maxKeyLength} characters`
+                : stringIssue(key, "object key");
+          if (message) issues.push({ path: at, message });
+          else children.push({ v: child, path: at, depth: depth + 1 });
+        }
+        // Reversed, so issues come out in document order.
+        stack.push(...children.reverse());
+      }
+    }
+  }
+  // Paths are named like zod's (`payload.score`); an issue with the whole body is named `body`.
+  return issues.slice(0, L.maxIssues).map((i) => (i.path ? i : { ...i, path: "body" }));
+}
+
+/** Throw a ValidationError naming every path that breaks JSON_LIMITS. */
+export function assertJsonLimits(value: unknown, root = ""): void {
+  const issues = jsonLimitIssues(value, root);
+  if (issues.length > 0) throw new ValidationError(issues);
+}
