@@ -331,3 +331,32 @@ describe("configuration", () => {
     ).toThrow(/harness\.connectorSecretArns\.hubspot/);
   });
 });
+
+describe("persons' data keys (crypto-shredding)", () => {
+  it("one rotating, retained KMS key; only the gate wraps new data keys; every KMS grant is on that key", () => {
+    const keys = resources(s.statefulTemplate, "AWS::KMS::Key").filter(([, k]) =>
+      String(k.Properties.Description).includes("per-person data keys"),
+    );
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0] as [string, Resource];
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe("Retain");
+    const kms = resources(s.serviceTemplate, "AWS::IAM::Policy").flatMap(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((st) => asArray(st.Action).some((a) => a.startsWith("kms:")))
+        .map((st) => ({ st, roles: JSON.stringify(p.Properties.Roles) })),
+    );
+    expect(kms.length).toBeGreaterThan(5);
+    for (const { st } of kms) {
+      expect(asArray(st.Resource)).not.toContain("*");
+      expect(JSON.stringify(st.Resource)).toContain(keyId);
+    }
+    const encrypting = kms.filter(({ st }) => asArray(st.Action).includes("kms:Encrypt"));
+    expect(encrypting.map((e) => e.roles).join()).toMatch(/ApiProposals/);
+    expect(encrypting.every((e) => /ApiProposals/.test(e.roles))).toBe(true);
+    const decrypting = kms.filter(({ st }) => asArray(st.Action).includes("kms:Decrypt")).map((e) => e.roles);
+    for (const reader of ["ApiDecisions", "ApiReviews", "ApiKnowledge", "WorkflowExecute", "ExecuteAllowed"])
+      expect(decrypting.join(), reader).toMatch(new RegExp(reader));
+    expect(decrypting.join()).not.toMatch(/ApiHealth/);
+  });
+});
