@@ -4,6 +4,7 @@
  * connectors turn them into API calls: one schema, three readers, parsed with zod at each.
  */
 import { z } from "zod";
+import { HttpsUrl, LinkedInProfileUrl } from "../domain/urls.ts";
 import { CommitteeRole, Id } from "../domain/vocabulary.ts";
 import { FACT_KINDS } from "../kb/types.ts";
 
@@ -18,7 +19,7 @@ export const UpsertContact = z.object({
     firstName: z.string().min(1),
     lastName: z.string().min(1),
     title: z.string().min(1),
-    linkedinUrl: z.url().optional(),
+    linkedinUrl: LinkedInProfileUrl.optional(),
   }),
   companyDomain: z.string(),
   source: z.string(),
@@ -56,7 +57,7 @@ export const ResearchNote = z.object({
   operation: z.literal("research_note"),
   accountId: Id,
   domain: z.string(),
-  facts: z.array(z.object({ kind: z.enum(FACT_KINDS), text: z.string().min(1), sourceUrl: z.url() })).min(1),
+  facts: z.array(z.object({ kind: z.enum(FACT_KINDS), text: z.string().min(1), sourceUrl: HttpsUrl })).min(1),
 });
 
 export const LeadListRecord = z.object({
@@ -130,5 +131,5 @@ const DraftFields = {
 export const EmailPayload = z.object({ to: Email, subject: z.string().min(1), ...DraftFields });
 export type EmailPayload = z.infer<typeof EmailPayload>;
 
-export const LinkedInMessagePayload = z.object({ linkedinUrl: z.url(), ...DraftFields });
+export const LinkedInMessagePayload = z.object({ linkedinUrl: LinkedInProfileUrl, ...DraftFields });
 export type LinkedInMessagePayload = z.infer<typeof LinkedInMessagePayload>;

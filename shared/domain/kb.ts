@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isValidTimeZone } from "./time.ts";
+import { LinkedInProfileUrl } from "./urls.ts";
 import { Channel, Id, Lifecycle } from "./vocabulary.ts";
 
 const TimeZone = z.string().refine(isValidTimeZone, "expected an IANA time zone such as Europe/Berlin");
@@ -48,7 +49,7 @@ export const PersonInput = z
     firstName: z.string().min(1).max(100),
     lastName: z.string().min(1).max(100),
     title: z.string().min(1).max(200),
-    linkedinUrl: z.url().optional(),
+    linkedinUrl: LinkedInProfileUrl.optional(),
     timezone: TimeZone.optional(),
   })
   .strict();

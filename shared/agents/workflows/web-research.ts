@@ -1,3 +1,4 @@
+import { httpsUrlProblem } from "../../domain/urls.ts";
 import { accountOfEvent } from "../context.ts";
 import { defineAgent } from "../definition.ts";
 import { AGENT_EVENTS } from "../events.ts";
@@ -37,8 +38,10 @@ export const webResearch = defineAgent({
         ctx.log("sub-page fetch failed", { url: link, error: (err as Error).message });
       }
     }
-    if (facts.length === 0) return ctx.log("no usable facts on the website", { accountId, url: home });
-    const chosen = facts
+    // A page that ended up on http (a redirect) is not cited: a note's source URLs are https only.
+    const cited = facts.filter((f) => httpsUrlProblem(f.sourceUrl) === undefined);
+    if (cited.length === 0) return ctx.log("no usable facts on the website", { accountId, url: home });
+    const chosen = cited
       .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind))
       .slice(0, MAX_FACTS);
     const spec = await ctx.kb.spec();
