@@ -64,6 +64,7 @@ async function databaseSections(): Promise<string[]> {
   const runtimeErrors: string[] = [];
   runtime = await createLocalRuntime({
     endpoint: dynamo.endpoint,
+    credentials: dynamo.credentials,
     tablePrefix: `bench${randomBytes(4).toString("hex")}`,
     clock,
     tokens: new MemoryTokenStore(),

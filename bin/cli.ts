@@ -76,6 +76,7 @@ program
       : systemClock;
     const runtime = await createLocalRuntime({
       endpoint: dynamo.endpoint,
+      credentials: dynamo.credentials,
       tablePrefix: "harness",
       clock,
       simulated,

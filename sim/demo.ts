@@ -3,6 +3,7 @@
  * what the report prints and what the CI test asserts.
  */
 import type { SandboxOutboxEntry } from "../shared/adapters/connectors/sandbox.ts";
+import type { DynamoLocalConnection } from "../shared/adapters/dynamo/db.ts";
 import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import { agentRegistry } from "../shared/agents/registry.ts";
 import type { Decision, LedgerEvent } from "../shared/domain/decision.ts";
@@ -19,12 +20,12 @@ export interface DemoOptions {
   accounts: number;
   seed: number;
   /** Use a running DynamoDB Local instead of starting one (tests). */
-  endpoint?: string;
+  dynamo?: DynamoLocalConnection;
   onProgress?: (p: { day: number; days: number; decisions: number }) => void;
 }
 
 export interface DemoResult {
-  options: Omit<DemoOptions, "onProgress" | "endpoint">;
+  options: Omit<DemoOptions, "onProgress" | "dynamo">;
   decisions: Decision[];
   outbox: SandboxOutboxEntry[];
   runs: { agentId: string; runs: number; failed: number }[];
@@ -40,11 +41,12 @@ export interface DemoResult {
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
-  const dynamo: DynamoLocal | undefined = options.endpoint ? undefined : await startDynamoLocal();
-  const endpoint = options.endpoint ?? (dynamo as DynamoLocal).endpoint;
+  const dynamo: DynamoLocal | undefined = options.dynamo ? undefined : await startDynamoLocal();
+  const connection = options.dynamo ?? (dynamo as DynamoLocal);
   try {
     const sim = await startSimulation({
-      endpoint,
+      endpoint: connection.endpoint,
+      credentials: connection.credentials,
       accounts: options.accounts,
       days: options.days,
       seed: options.seed,

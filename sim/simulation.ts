@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { SandboxConnectors } from "../shared/adapters/connectors/sandbox.ts";
+import type { DynamoCredentials } from "../shared/adapters/dynamo/db.ts";
 import { SimulatedClock } from "../shared/adapters/local/clock.ts";
 import { LocalDeterministicModel } from "../shared/adapters/model/local-model.ts";
 import type { RunSummary } from "../shared/agents/runner.ts";
@@ -49,6 +50,7 @@ export interface Simulation {
 
 export async function startSimulation(options: {
   endpoint: string;
+  credentials: DynamoCredentials;
   accounts: number;
   days: number;
   seed: number;
@@ -67,6 +69,7 @@ export async function startSimulation(options: {
   const sandbox = new SandboxConnectors(options.outboxPath, () => clock.now());
   const rt = await createLocalRuntime({
     endpoint: options.endpoint,
+    credentials: options.credentials,
     tablePrefix: `sim${randomBytes(4).toString("hex")}`,
     clock,
     tokens: options.tokens ?? new MemoryTokenStore(),

@@ -39,6 +39,7 @@ export async function runStart(o: StartOptions): Promise<void> {
   const verdicts = new Map<string, number>();
   const sim = await startSimulation({
     endpoint: dynamo.endpoint,
+    credentials: dynamo.credentials,
     accounts: o.accounts,
     days: o.days,
     seed: o.seed,

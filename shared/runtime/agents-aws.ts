@@ -38,7 +38,7 @@ import { DependencyError, ForbiddenError, ValidationError } from "../domain/erro
 import { KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
 import { Gate } from "../usecases/gate.ts";
-import { ConfigError, parseAwsEnv, required } from "./aws-env.ts";
+import { ConfigError, localDynamo, parseAwsEnv, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
 
 const AgentEnv = z.object({
@@ -144,7 +144,7 @@ export function createAgentsAwsRuntime(
   const db = createDb({
     tables: { state: required(env, "STATE_TABLE"), ledger: env.LEDGER_TABLE ?? "ledger-not-granted" },
     region: env.AWS_REGION,
-    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
+    ...localDynamo(env),
   });
   const decisions = new DynamoDecisionStore(db, new PersonKeys(db, awsKeyWrapper(env)));
   const specs = new DynamoSpecStore(db);

@@ -4,6 +4,7 @@
  * missing one fails with a ConfigError naming it, at the point it is first needed.
  */
 import { z } from "zod";
+import type { DynamoCredentials } from "../adapters/dynamo/db.ts";
 import { toIssues } from "../domain/validation.ts";
 
 export class ConfigError extends Error {
@@ -22,6 +23,8 @@ export const AwsEnv = z.object({
   OUTBOX_BUCKET: z.string().min(3).optional(),
   /** Only for tests and local runs against DynamoDB Local; unset in AWS. */
   DYNAMODB_ENDPOINT: z.url().optional(),
+  /** With DYNAMODB_ENDPOINT: the access key id that DynamoDB Local was started with (its database's key). */
+  DYNAMODB_LOCAL_KEY: z.string().min(1).optional(),
   OVERRIDE_WINDOW_SECONDS: seconds(1800),
   APPROVAL_TIMEOUT_SECONDS: seconds(72 * 3600),
   /** `{"hubspot":"arn:aws:secretsmanager:..."}`: connector credentials, read by the executors only. */
@@ -57,4 +60,11 @@ export function required<K extends keyof AwsEnv>(env: AwsEnv, key: K): NonNullab
   if (value === undefined || value === null)
     throw new ConfigError(`environment variable ${String(key)} is required by this function`);
   return value as NonNullable<AwsEnv[K]>;
+}
+
+/** Tests point functions at DynamoDB Local: its endpoint and the key its database is kept under. */
+export function localDynamo(env: AwsEnv): { endpoint?: string; credentials?: DynamoCredentials } {
+  if (!env.DYNAMODB_ENDPOINT) return {};
+  const key = required(env, "DYNAMODB_LOCAL_KEY");
+  return { endpoint: env.DYNAMODB_ENDPOINT, credentials: { accessKeyId: key, secretAccessKey: key } };
 }

@@ -25,7 +25,7 @@ import {
   noApprovalSignal,
 } from "../ports.ts";
 import { Gate } from "../usecases/gate.ts";
-import { type AwsEnv, ConfigError, required } from "./aws-env.ts";
+import { type AwsEnv, ConfigError, localDynamo, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
 
 export interface AwsExtras {
@@ -47,7 +47,7 @@ export function createAwsDb(env: AwsEnv): Db {
   return createDb({
     tables: { state: required(env, "STATE_TABLE"), ledger: required(env, "LEDGER_TABLE") },
     region: env.AWS_REGION,
-    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
+    ...localDynamo(env),
   });
 }
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createDb, type Db } from "../adapters/dynamo/db.ts";
+import { createDb, type Db, type DynamoCredentials } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
@@ -27,7 +27,9 @@ export const DEFAULT_SPEC_PATH = fileURLToPath(new URL("../specs/default.yaml", 
 export const defaultSpecText = () => readFileSync(DEFAULT_SPEC_PATH, "utf8");
 
 export interface LocalRuntimeOptions {
+  /** The DynamoDB Local to use and the key it was started with (see `startDynamoLocal`). */
   endpoint: string;
+  credentials: DynamoCredentials;
   tablePrefix: string;
   clock: Clock & Partial<ClockControl>;
   simulated?: boolean;
@@ -69,7 +71,11 @@ export interface LocalRuntime {
  */
 export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? ((msg, data) => console.error(JSON.stringify({ level: "error", msg, ...data })));
-  const db = createDb({ tables: tableNames(options.tablePrefix), endpoint: options.endpoint });
+  const db = createDb({
+    tables: tableNames(options.tablePrefix),
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+  });
   await ensureTables(db.raw, db.tables, { ttl: !options.simulated });
   const bus = new LocalBus((err, event) =>
     log("subscriber failed", { type: event.type, error: (err as Error).message }),

@@ -26,6 +26,7 @@ async function boot(tablePrefix: string, at: number, sandbox: SandboxConnector):
   const tokens = new MemoryTokenStore();
   const runtime = await createLocalRuntime({
     endpoint: inject("dynamoEndpoint"),
+    credentials: inject("dynamoCredentials"),
     tablePrefix,
     clock,
     simulated: true,

@@ -39,6 +39,7 @@ export function functionEnv(rt: TestRuntime, extra: Record<string, string> = {})
     LEDGER_TABLE: rt.db.tables.ledger,
     EVENT_BUS_NAME: "test-harness",
     DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+    DYNAMODB_LOCAL_KEY: inject("dynamoCredentials").accessKeyId,
     ...extra,
   };
 }

@@ -35,6 +35,7 @@ export async function startRuntime(
   const sandbox = options.connector ?? new SandboxConnector(undefined, () => clock.now());
   const runtime = await createLocalRuntime({
     endpoint: inject("dynamoEndpoint"),
+    credentials: inject("dynamoCredentials"),
     tablePrefix: `t${randomBytes(5).toString("hex")}`,
     clock,
     simulated: true,

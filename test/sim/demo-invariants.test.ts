@@ -8,7 +8,12 @@ import { formatReport } from "../../sim/report.ts";
  */
 describe("harness demo (200 accounts, 14 days, seed 1)", () => {
   it("keeps every promise on the ledger it produced", async () => {
-    const r = await runDemo({ days: 14, accounts: 200, seed: 1, endpoint: inject("dynamoEndpoint") });
+    const r = await runDemo({
+      days: 14,
+      accounts: 200,
+      seed: 1,
+      dynamo: { endpoint: inject("dynamoEndpoint"), credentials: inject("dynamoCredentials") },
+    });
     const report = formatReport(r);
     console.log(report.join("\n"));
     for (const i of r.invariants) expect(i.ok, `${i.name}: ${i.detail}`).toBe(true);

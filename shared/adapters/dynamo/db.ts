@@ -2,6 +2,21 @@ import { DynamoDBClient, TransactionCanceledException } from "@aws-sdk/client-dy
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { TableNames } from "./tables.ts";
 
+/** The access key of a DynamoDB Local: it selects the database (one per access key id and region). */
+export interface DynamoCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Where a DynamoDB Local listens and the key that opens its database. */
+export interface DynamoLocalConnection {
+  endpoint: string;
+  credentials: DynamoCredentials;
+}
+
+/** DynamoDB Local keeps one database per region too: the local runtime always uses this one. */
+export const LOCAL_REGION = "us-east-1";
+
 export interface Db {
   doc: DynamoDBDocumentClient;
   raw: DynamoDBClient;
@@ -12,20 +27,19 @@ export interface Db {
 
 export interface DbOptions {
   tables: TableNames;
+  /** A DynamoDB Local; unset in AWS. */
   endpoint?: string;
+  /** Required with `endpoint`: the key the DynamoDB Local was started with. In AWS, the function's role. */
+  credentials?: DynamoCredentials;
   region?: string;
 }
 
 export function createDb(options: DbOptions): Db {
+  if (options.endpoint && !options.credentials)
+    throw new Error("a DynamoDB Local endpoint needs the credentials it was started with");
   const raw = new DynamoDBClient({
-    region: options.region ?? process.env.AWS_REGION ?? "us-east-1",
-    ...(options.endpoint
-      ? {
-          endpoint: options.endpoint,
-          // DynamoDB Local accepts any credentials; real ones come from the Lambda role.
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-        }
-      : {}),
+    region: options.region ?? (options.endpoint ? LOCAL_REGION : (process.env.AWS_REGION ?? "us-east-1")),
+    ...(options.endpoint ? { endpoint: options.endpoint, credentials: options.credentials } : {}),
     maxAttempts: 5,
   });
   const roundTrips = { count: 0 };

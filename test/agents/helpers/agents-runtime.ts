@@ -35,6 +35,7 @@ export async function startAgents(
   const sandbox = new SandboxConnectors(undefined, () => clock.now());
   const rt = await createLocalRuntime({
     endpoint: inject("dynamoEndpoint"),
+    credentials: inject("dynamoCredentials"),
     tablePrefix: `a${randomBytes(5).toString("hex")}`,
     clock,
     simulated: true,
