@@ -4,7 +4,16 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { SimulatedClock, systemClock } from "../shared/adapters/local/clock.ts";
 import { JavaMissingError, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import { SandboxConnector } from "../shared/adapters/local/sandbox-connector.ts";
-import { createToken, FileTokenStore } from "../shared/adapters/local/token-store.ts";
+import {
+  createToken,
+  DEFAULT_TOKEN_TTL_MS,
+  describeToken,
+  FileTokenStore,
+  hashToken,
+  parseTtl,
+  revokeTokens,
+  tokenId,
+} from "../shared/adapters/local/token-store.ts";
 import { ValidationError } from "../shared/domain/errors.ts";
 import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
 import { loadConnectors } from "../shared/runtime/connectors-config.ts";
@@ -28,6 +37,14 @@ const positiveInt = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer");
   return n;
+};
+
+const ttl = (v: string) => {
+  try {
+    return parseTtl(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 };
 
 const paths = (dataDir: string) => ({
@@ -124,16 +141,45 @@ token
   .addOption(dataDirOption())
   .requiredOption("--role <role...>", `${ROLES.join(", ")} or agent:<agentId>`)
   .option("--subject <name>", "who holds it (defaults to the role)")
-  .action(async (opts: { dataDir: string; role: string[]; subject?: string }) => {
+  .option("--ttl <duration>", "lifetime, e.g. 30d, 12h, 2w (at most 366d)", ttl, DEFAULT_TOKEN_TTL_MS)
+  .action(async (opts: { dataDir: string; role: string[]; subject?: string; ttl: number }) => {
     for (const r of opts.role) {
       if (!(ROLES as readonly string[]).includes(r) && !/^agent:[A-Za-z0-9._:@-]+$/.test(r)) {
         throw new InvalidArgumentError(`role "${r}": expected ${ROLES.join(", ")} or agent:<agentId>`);
       }
     }
     const store = new FileTokenStore(paths(opts.dataDir).tokens);
-    console.log(
-      await createToken(store, opts.subject ?? opts.role[0] ?? "user", opts.role, new Date().toISOString()),
+    const secret = await createToken(
+      store,
+      opts.subject ?? opts.role[0] ?? "user",
+      opts.role,
+      new Date().toISOString(),
+      opts.ttl,
     );
+    // The secret alone on stdout, so `T=$(harness token create ...)` keeps working; the rest on stderr.
+    console.log(secret);
+    const id = tokenId(hashToken(secret));
+    const record = await store.get(hashToken(secret));
+    console.error(`token ${id} expires ${record?.expiresAt}; revoke with: harness token revoke ${id}`);
+  });
+token
+  .command("list")
+  .description("every token: id, subject, roles, created, expires, revoked (never the secret)")
+  .addOption(dataDirOption())
+  .action(async (opts: { dataDir: string }) => {
+    const all = await new FileTokenStore(paths(opts.dataDir).tokens).list();
+    if (all.length === 0) console.log("no tokens yet");
+    for (const r of all) console.log(describeToken(r, Date.now()));
+  });
+token
+  .command("revoke <what>")
+  .description("revoke by token id (from token list), by subject (all of its tokens) or by the token itself")
+  .addOption(dataDirOption())
+  .action(async (what: string, opts: { dataDir: string }) => {
+    const store = new FileTokenStore(paths(opts.dataDir).tokens);
+    const revoked = await revokeTokens(store, what, new Date().toISOString());
+    if (revoked.length === 0) console.log(`already revoked: ${what}`);
+    for (const r of revoked) console.log(`revoked ${tokenId(r.tokenHash)} (${r.subject})`);
   });
 
 const spec = program.command("spec").description("specs");

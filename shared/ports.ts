@@ -153,11 +153,17 @@ export interface TokenRecord {
   subject: string;
   roles: string[];
   createdAt: string;
+  /** ISO instant from which the server refuses the token (see checkToken in adapters/local/token-store.ts). */
+  expiresAt: string;
+  /** Set by `harness token revoke`: refused from then on. */
+  revokedAt?: string;
 }
 
 export interface TokenStore {
   put(record: TokenRecord): Promise<void>;
   get(tokenHash: string): Promise<TokenRecord | undefined>;
+  /** Every token (hashes, never secrets); absent where credentials live elsewhere (IAM, Cognito). */
+  list?(): Promise<TokenRecord[]>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { hashToken } from "../adapters/local/token-store.ts";
+import { checkToken, hashToken } from "../adapters/local/token-store.ts";
 import { RateLimitError, TooLargeError } from "../domain/errors.ts";
 import { createApi, MAX_BODY_BYTES } from "../http/api.ts";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "../http/rate-limit.ts";
@@ -112,7 +112,10 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
         if (typeof v === "string") headers[k.toLowerCase()] = v;
       const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1];
       const tokenHash = bearer ? hashToken(bearer) : undefined;
-      const record = tokenHash ? await deps.tokens.get(tokenHash) : undefined;
+      const found = tokenHash ? await deps.tokens.get(tokenHash) : undefined;
+      // Expired and revoked tokens authenticate nobody; the refusal says which (checkToken decides).
+      const refused = found ? checkToken(found, deps.clock.now()) : undefined;
+      const record = refused ? undefined : found;
       if (limiter) {
         // An unknown token counts against its address: making up tokens buys no fresh buckets.
         const key = record && tokenHash ? `token:${tokenHash}` : `addr:${req.socket.remoteAddress ?? "?"}`;
@@ -130,7 +133,7 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
         ? { lambda: { subject: record.subject, roles: record.roles } }
         : bearer
           ? // Whether that matters depends on the route (none on /v1/health): the API decides.
-            { lambda: { rejected: "unknown or revoked token" } }
+            { lambda: { rejected: refused ?? "unknown token" } }
           : undefined;
       const event: APIGatewayProxyEventV2 = {
         version: "2.0",
