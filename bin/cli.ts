@@ -53,6 +53,7 @@ const paths = (dataDir: string) => ({
   adminToken: join(dataDir, "admin.token"),
   server: join(dataDir, "server.json"),
   outbox: join(dataDir, "outbox.ndjson"),
+  cursorKey: join(dataDir, "cursor.key"),
   masterKey: join(dataDir, "master.key"),
 });
 
@@ -99,6 +100,7 @@ program
       simulated,
       outboxPath: p.outbox,
       tokenPath: p.tokens,
+      cursorKeyPath: p.cursorKey,
       masterKeyPath: p.masterKey,
       ...(live ? { connector: live.withSandbox(new SandboxConnector(p.outbox, () => clock.now())) } : {}),
     });
@@ -310,14 +312,22 @@ withClient(approvals.command("reject <decisionId>").description("reject; the res
 
 withClient(program.command("trust").description("trust and autonomy level per agent × action type")).action(
   async (opts) => {
-    const res = await client(opts)("GET", "/v1/trust");
-    if (res.items.length === 0)
-      console.log("no outcomes recorded yet: every agent is at its spec's starting level");
-    for (const t of res.items) {
-      console.log(
-        `${t.agentId.padEnd(24)} ${t.actionType.padEnd(24)} level ${t.effectiveLevel}${t.pinnedLevel ? " (pinned)" : ""}  score ${t.score.toFixed(2)}  lower bound ${t.lowerBound.toFixed(2)}  n=${t.sample}`,
-      );
-    }
+    // The listing is paginated: follow the cursor to the last page.
+    const call = client(opts);
+    let cursor: string | null = null;
+    let shown = 0;
+    do {
+      const page = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const res = await call("GET", `/v1/trust?limit=100${page}`);
+      for (const t of res.items) {
+        shown++;
+        console.log(
+          `${t.agentId.padEnd(24)} ${t.actionType.padEnd(24)} level ${t.effectiveLevel}${t.pinnedLevel ? " (pinned)" : ""}  score ${t.score.toFixed(2)}  lower bound ${t.lowerBound.toFixed(2)}  n=${t.sample}`,
+        );
+      }
+      cursor = res.cursor ?? null;
+    } while (cursor);
+    if (shown === 0) console.log("no outcomes recorded yet: every agent is at its spec's starting level");
   },
 );
 

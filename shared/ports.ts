@@ -120,9 +120,21 @@ export interface SpecStore {
   publish(spec: Spec, hash: string, by: string, at: string, expectCurrent: number): Promise<SpecVersion>;
 }
 
+/** A page of a listing: at most `limit` items, after the page `cursor` (opaque, signed) ended. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
+
 export interface TrustStore {
   get(agentId: string, actionType: string): Promise<TrustRecord | undefined>;
-  list(): Promise<TrustRecord[]>;
+  /** One page, in the store's order; `cursor` is absent on the last page. */
+  list(page: PageRequest): Promise<Page<TrustRecord>>;
   /** Conditional on version; writes the ledger event in the same transaction when given. */
   save(
     record: TrustRecord,

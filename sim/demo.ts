@@ -9,6 +9,7 @@ import { agentRegistry } from "../shared/agents/registry.ts";
 import type { Decision, LedgerEvent } from "../shared/domain/decision.ts";
 import { streams } from "../shared/domain/decision.ts";
 import type { DecisionStore } from "../shared/ports.ts";
+import { allPages } from "../shared/usecases/pages.ts";
 import { checkInvariants, type InvariantResult } from "./invariants.ts";
 import type { MarketStats } from "./market.ts";
 import { SIM_START, startSimulation, type TrustPoint } from "./simulation.ts";
@@ -73,7 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       for (const e of checked)
         eventsOf.set(e.decisionId, await deps.decisions.events(streams.decision(e.decisionId)));
       let trustChanges = 0;
-      for (const t of await deps.trust.list())
+      for (const t of await allPages((page) => deps.trust.list(page)))
         trustChanges += (await deps.decisions.events(streams.trust(t.agentId, t.actionType))).filter(
           (e) => e.type === "trust.level_changed",
         ).length;

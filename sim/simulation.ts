@@ -15,6 +15,7 @@ import type { TokenStore } from "../shared/ports.ts";
 import { attachAgents, type LocalAgents } from "../shared/runtime/agents-local.ts";
 import { createLocalRuntime, type LocalRuntime } from "../shared/runtime/local.ts";
 import { publishSpec } from "../shared/usecases/admin.ts";
+import { allPages } from "../shared/usecases/pages.ts";
 import { simEnrichment } from "./enrichment.ts";
 import { SimMarket } from "./market.ts";
 import { MemoryTokenStore } from "./memory-tokens.ts";
@@ -111,7 +112,7 @@ export async function startSimulation(options: {
       if (d <= day) return undefined;
       day = d;
       const spec = await agents.view.spec();
-      for (const t of await rt.deps.trust.list()) {
+      for (const t of await allPages((page) => rt.deps.trust.list(page))) {
         const action = spec.autonomy.actions[t.actionType];
         if (action)
           trust.push({

@@ -33,6 +33,7 @@ import {
   PathActionType,
   PathId,
   PinBody,
+  pageQuery,
   ReviewBody,
 } from "../usecases/schemas.ts";
 import { describeTrust, pinTrust } from "../usecases/trust.ts";
@@ -159,15 +160,7 @@ export const ROUTES: Route[] = [
     group: "reviews",
     roles: READERS,
     run: async (req, deps) => {
-      const q = parseWith(
-        z
-          .object({
-            limit: z.coerce.number().int().min(1).max(100).default(50),
-            cursor: z.string().optional(),
-          })
-          .strict(),
-        req.query,
-      );
+      const q = parseWith(pageQuery(50), req.query);
       const page = await deps.decisions.queryDecisions({
         status: "pending_approval",
         limit: q.limit,
@@ -225,9 +218,11 @@ export const ROUTES: Route[] = [
     path: "/v1/trust",
     group: "admin",
     roles: READERS,
-    run: async (_req, deps) => {
+    run: async (req, deps) => {
+      const q = parseWith(pageQuery(50), req.query);
       const spec = await getSpec(deps, "current");
-      return ok({ items: (await deps.trust.list()).map((r) => describeTrust(r, spec)) });
+      const page = await deps.trust.list({ limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      return ok({ items: page.items.map((r) => describeTrust(r, spec)), cursor: page.cursor ?? null });
     },
   },
   {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { createDb, type Db, type DynamoCredentials } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
@@ -12,6 +13,7 @@ import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { ensureTables, tableNames } from "../adapters/dynamo/tables.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { LocalBus } from "../adapters/local/bus.ts";
+import { loadOrCreateCursorKey } from "../adapters/local/cursor-key.ts";
 import { LocalKeyWrapper, loadMasterKey } from "../adapters/local/key-wrapper.ts";
 import { SandboxConnector } from "../adapters/local/sandbox-connector.ts";
 import { LocalScheduler } from "../adapters/local/scheduler.ts";
@@ -37,6 +39,8 @@ export interface LocalRuntimeOptions {
   outboxPath?: string;
   tokenPath?: string;
   tokens?: TokenStore;
+  /** The pagination key file (`harness serve`: in the data dir); a per-process key when omitted. */
+  cursorKeyPath?: string;
   connector?: Connector;
   log?: (msg: string, data: Record<string, unknown>) => void;
   /**
@@ -83,12 +87,16 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const clock = options.clock;
   const connector = options.connector ?? new SandboxConnector(options.outboxPath, () => clock.now());
   const keys = new PersonKeys(db, new LocalKeyWrapper(localMasterKey(options)));
-  const decisions = new DynamoDecisionStore(db, keys);
+  // Cursors reach clients: signed with the data directory's key, so they survive a restart.
+  const cursors = options.cursorKeyPath
+    ? new PageCursors(loadOrCreateCursorKey(options.cursorKeyPath))
+    : PageCursors.ephemeral();
+  const decisions = new DynamoDecisionStore(db, keys, cursors);
   const base = {
     clock,
     decisions,
     specs: new DynamoSpecStore(db),
-    trust: new DynamoTrustStore(db),
+    trust: new DynamoTrustStore(db, cursors),
     pauses: new DynamoPauseStore(db),
     kb: new DynamoKnowledgeStore(db),
     tokens: options.tokens ?? new FileTokenStore(options.tokenPath ?? join(".harness", "tokens.json")),

@@ -64,6 +64,15 @@ export const DecisionListQuery = z
   })
   .strict();
 
+/** `?limit&cursor` of a paginated listing; the cursor is checked (signature, listing) by the store. */
+export const pageQuery = (defaultLimit: number) =>
+  z
+    .object({
+      limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
+      cursor: z.string().min(1).max(2000).optional(),
+    })
+    .strict();
+
 export const ExplainQuery = z
   .object({ personId: Id.optional(), email: z.email().toLowerCase().optional() })
   .strict()

@@ -26,6 +26,7 @@ import type {
   GateReadResult,
   Transition,
 } from "../../ports.ts";
+import { PageCursors } from "./cursor.ts";
 import { type Db, failedConditions, ttlSeconds } from "./db.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
 import type { PersonKeys } from "./person-keys.ts";
@@ -56,6 +57,8 @@ export class DynamoDecisionStore implements DecisionStore {
   constructor(
     private readonly db: Db,
     private readonly keys: PersonKeys,
+    /** Signs page cursors; runtimes whose cursors reach clients pass a persistent key. */
+    private readonly cursors: PageCursors = PageCursors.ephemeral(),
   ) {}
 
   async readGateContext(req: GateReadRequest): Promise<GateReadResult> {
@@ -268,16 +271,11 @@ export class DynamoDecisionStore implements DecisionStore {
     add("personId", q.personId);
     add("agentId", q.agentId);
     add("status", q.status);
-    let startKey: Record<string, unknown> | undefined;
-    if (q.cursor) {
-      try {
-        startKey = JSON.parse(Buffer.from(q.cursor, "base64url").toString("utf8"));
-      } catch (err) {
-        throw new ValidationError([{ path: "cursor", message: "not a cursor returned by this API" }], {
-          cause: err,
-        });
-      }
-    }
+    // A cursor is bound to its index and partition: one from another listing is refused, not run.
+    const listing = `decisions/${index}/${value}`;
+    const startKey = q.cursor
+      ? await this.cursors.decode(listing, q.cursor, ["pk", "sk", `${index}Pk`, `${index}Sk`])
+      : undefined;
     const input: QueryCommandInput = {
       TableName: this.db.tables.ledger,
       IndexName: index,
@@ -297,7 +295,7 @@ export class DynamoDecisionStore implements DecisionStore {
       openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined),
     );
     return res.LastEvaluatedKey
-      ? { items, cursor: Buffer.from(JSON.stringify(res.LastEvaluatedKey)).toString("base64url") }
+      ? { items, cursor: await this.cursors.encode(listing, res.LastEvaluatedKey) }
       : { items };
   }
 

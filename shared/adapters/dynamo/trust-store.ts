@@ -2,9 +2,14 @@ import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand } from "@aws-
 import type { LedgerEvent } from "../../domain/decision.ts";
 import { ConflictError } from "../../domain/errors.ts";
 import type { TrustRecord } from "../../domain/trust.ts";
-import type { TrustStore } from "../../ports.ts";
+import type { Page, PageRequest, TrustStore } from "../../ports.ts";
+import { PageCursors } from "./cursor.ts";
 import { type Db, failedConditions } from "./db.ts";
 import { ledgerKeys, stateKeys, trustStream } from "./keys.ts";
+
+const TRUST_LISTING = "trust";
+const TRUST_SCAN_LIMIT = 200;
+const TRUST_SCAN_CALLS = 10;
 
 const strip = (item: Record<string, unknown> | undefined): TrustRecord | undefined => {
   if (!item) return undefined;
@@ -13,7 +18,11 @@ const strip = (item: Record<string, unknown> | undefined): TrustRecord | undefin
 };
 
 export class DynamoTrustStore implements TrustStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Signs page cursors; runtimes whose cursors reach clients pass a persistent key. */
+    private readonly cursors: PageCursors = PageCursors.ephemeral(),
+  ) {}
 
   async get(agentId: string, actionType: string): Promise<TrustRecord | undefined> {
     const res = await this.db.doc.send(
@@ -26,23 +35,43 @@ export class DynamoTrustStore implements TrustStore {
     return strip(res.Item);
   }
 
-  async list(): Promise<TrustRecord[]> {
-    // Trust records are few (agents × action types); a filtered scan keeps the key design simple.
-    const out: TrustRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
+  /**
+   * One page of trust records. Trust items share no partition (pk is per agent) and giving them one
+   * would mean another write in save()'s transaction, so this is a Scan filtered on the TRUST#
+   * prefix, bounded per page: at most TRUST_SCAN_CALLS calls of TRUST_SCAN_LIMIT items evaluated
+   * each. A page can then hold fewer than `limit` records and still carry a cursor; the cursor of a
+   * full page is the key of its last record, so the next page starts right after it. Records come
+   * in the table's order (sorted within a page only).
+   */
+  async list(page: PageRequest): Promise<Page<TrustRecord>> {
+    const out: { item: Record<string, unknown>; record: TrustRecord }[] = [];
+    let startKey: Record<string, unknown> | undefined = page.cursor
+      ? await this.cursors.decode(TRUST_LISTING, page.cursor, ["pk", "sk"])
+      : undefined;
+    for (let call = 0; call < TRUST_SCAN_CALLS; call++) {
       const res = await this.db.doc.send(
         new ScanCommand({
           TableName: this.db.tables.state,
           FilterExpression: "begins_with(pk, :p)",
           ExpressionAttributeValues: { ":p": stateKeys.trustPrefix },
+          Limit: TRUST_SCAN_LIMIT,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      for (const i of res.Items ?? []) out.push(strip(i) as TrustRecord);
+      for (const i of res.Items ?? []) out.push({ item: i, record: strip(i) as TrustRecord });
       startKey = res.LastEvaluatedKey;
-    } while (startKey);
-    return out.sort((a, b) => `${a.agentId}${a.actionType}`.localeCompare(`${b.agentId}${b.actionType}`));
+      if (out.length >= page.limit || !startKey) break;
+    }
+    const items = out.slice(0, page.limit);
+    const last = items.at(-1)?.item;
+    // Over-collected: resume right after the last record returned, not after the last one read.
+    const next = out.length > page.limit && last ? { pk: last.pk, sk: last.sk } : startKey;
+    const records = items
+      .map((i) => i.record)
+      .sort((a, b) => `${a.agentId}${a.actionType}`.localeCompare(`${b.agentId}${b.actionType}`));
+    return next
+      ? { items: records, cursor: await this.cursors.encode(TRUST_LISTING, next) }
+      : { items: records };
   }
 
   async save(
