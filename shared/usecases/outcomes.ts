@@ -19,6 +19,9 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
   if (!spec) throw new NotFoundError("no spec has been published yet");
   const now = deps.clock.now();
   const at = body.occurredAt ?? iso(now);
+  // Nothing is written about someone the knowledge base does not know (a typo or an erased person).
+  if (body.personId && !(await deps.kb.getPerson(body.personId)))
+    throw new NotFoundError(`person ${body.personId} does not exist`);
   let personId = body.personId;
   if (!personId && body.email) {
     personId = await deps.kb.personIdByEmail(body.email);

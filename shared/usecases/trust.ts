@@ -1,4 +1,5 @@
-import { ConflictError, ValidationError } from "../domain/errors.ts";
+import { findAgent } from "../agents/registry.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
 import {
@@ -10,7 +11,7 @@ import {
   trustStats,
 } from "../domain/trust.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
-import type { Clock, TrustStore } from "../ports.ts";
+import type { Clock, DecisionStore, TokenStore, TrustStore } from "../ports.ts";
 
 export interface TrustDeps {
   clock: Clock;
@@ -56,7 +57,64 @@ export async function recordTrustOutcome(
   throw new ConflictError(`trust of ${agentId} × ${actionType} is too contended; outcome not applied`);
 }
 
-/** An admin's pin (or unpin with `level: null`); always a ledger event. */
+export interface KnownAgentDeps extends TrustDeps {
+  decisions: Pick<DecisionStore, "queryDecisions">;
+  tokens: Pick<TokenStore, "list">;
+}
+
+/**
+ * Whether the harness knows this agent id: one of its own agents (the registry), the holder of an
+ * agent credential (local tokens; in AWS agents sign with IAM and this source is empty), or an agent
+ * with a trust record or a decision. Cheapest sources first.
+ */
+export async function isKnownAgent(
+  deps: KnownAgentDeps,
+  spec: SpecVersion,
+  agentId: string,
+): Promise<boolean> {
+  if (findAgent(agentId)) return true;
+  const role = `agent:${agentId}`;
+  if ((await deps.tokens.list?.())?.some((t) => t.roles.includes(role))) return true;
+  for (const actionType of Object.keys(spec.spec.autonomy.actions))
+    if (await deps.trust.get(agentId, actionType)) return true;
+  return (await deps.decisions.queryDecisions({ agentId, limit: 1 })).items.length > 0;
+}
+
+/**
+ * PUT /v1/trust/{agentId}/{actionType}: an admin's pin, for an action type the spec declares and an
+ * agent the harness knows. A mistyped agent id would otherwise be pinned silently while the real
+ * agent kept its level.
+ */
+export async function pinKnownAgent(
+  deps: KnownAgentDeps,
+  spec: SpecVersion,
+  agentId: string,
+  actionType: string,
+  level: Level | null,
+  reason: string,
+  by: string,
+): Promise<TrustRecord> {
+  requireDeclared(spec, actionType);
+  if (!(await isKnownAgent(deps, spec, agentId)))
+    throw new NotFoundError(
+      `agent ${agentId} is unknown: not one of the harness's agents, holds no agent credential, has no trust record and has made no proposals`,
+    );
+  return pinTrust(deps, spec, agentId, actionType, level, reason, by);
+}
+
+function requireDeclared(spec: SpecVersion, actionType: string) {
+  const action = spec.spec.autonomy.actions[actionType];
+  if (!action)
+    throw new ValidationError([
+      { path: "actionType", message: `${actionType} is not declared in spec v${spec.version}` },
+    ]);
+  return action;
+}
+
+/**
+ * Pin (or unpin with `level: null`); always a ledger event. Unchecked agent id: for the harness's own
+ * callers (tests, benchmarks); the API goes through `pinKnownAgent`.
+ */
 export async function pinTrust(
   deps: TrustDeps,
   spec: SpecVersion,
@@ -66,11 +124,7 @@ export async function pinTrust(
   reason: string,
   by: string,
 ): Promise<TrustRecord> {
-  const action = spec.spec.autonomy.actions[actionType];
-  if (!action)
-    throw new ValidationError([
-      { path: "actionType", message: `${actionType} is not declared in spec v${spec.version}` },
-    ]);
+  const action = requireDeclared(spec, actionType);
   for (let attempt = 0; attempt < 10; attempt++) {
     const now = deps.clock.now();
     const current =

@@ -16,6 +16,9 @@ export class MemoryTokenStore implements TokenStore {
   async get(h: string) {
     return this.records.get(h);
   }
+  async list() {
+    return [...this.records.values()];
+  }
 }
 
 /** A Tuesday, 10:00 in New York: far from day boundaries unless a test moves the clock. */

@@ -104,7 +104,9 @@ export async function seedAccount(
   );
 }
 
+/** Pin an agent's level; like a user, the test first gives the agent its credential (so it is known). */
 export async function pin(h: Harness, agentId: string, actionType: string, level: 1 | 2 | 3) {
+  await h.agent(agentId);
   return expectStatus(
     await h.call("PUT", `/v1/trust/${agentId}/${actionType}`, h.admin, { level, reason: "e2e test" }),
     200,
