@@ -22,6 +22,7 @@ import {
 } from "../usecases/admin.ts";
 import { explain } from "../usecases/explain.ts";
 import type { Gate } from "../usecases/gate.ts";
+import type { LedgerVerifyDeps } from "../usecases/ledger-verify.ts";
 import { approve, execute, reject, veto } from "../usecases/lifecycle.ts";
 import { recordOutcome } from "../usecases/outcomes.ts";
 import { type Principal, requireRole } from "../usecases/principal.ts";
@@ -38,6 +39,7 @@ import {
 } from "../usecases/schemas.ts";
 import { describeTrust, pinTrust } from "../usecases/trust.ts";
 import { ERASE_ROUTES } from "./erase-routes.ts";
+import { LEDGER_ROUTES } from "./ledger-routes.ts";
 
 /** A clock the admin API may move: only present when the server runs with `--clock simulated`. */
 export interface ClockControl {
@@ -56,6 +58,8 @@ export interface AppDeps extends Deps {
   clockControl?: ClockControl;
   /** Runs work after the response (the in-process bus locally; EventBridge targets in AWS). */
   afterResponse?: (work: () => Promise<unknown>) => void;
+  /** Ledger verification and digests (ledger-routes.ts); absent where the archive is not reachable. */
+  ledgerIntegrity?: LedgerVerifyDeps;
 }
 
 export interface ApiRequest {
@@ -369,6 +373,7 @@ export const ROUTES: Route[] = [
     },
   },
   ...ERASE_ROUTES,
+  ...LEDGER_ROUTES,
 ];
 
 /**

@@ -7,6 +7,7 @@ import { createDb, type Db, type DynamoCredentials } from "../adapters/dynamo/db
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
+import { DynamoLedgerReader } from "../adapters/dynamo/ledger-reader.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
 import { PersonKeys } from "../adapters/dynamo/person-keys.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
@@ -14,6 +15,7 @@ import { ensureTables, tableNames } from "../adapters/dynamo/tables.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { LocalBus } from "../adapters/local/bus.ts";
 import { loadOrCreateCursorKey } from "../adapters/local/cursor-key.ts";
+import { FileArchive, MemoryArchive } from "../adapters/local/file-archive.ts";
 import { LocalKeyWrapper, loadMasterKey } from "../adapters/local/key-wrapper.ts";
 import { SandboxConnector } from "../adapters/local/sandbox-connector.ts";
 import { LocalScheduler } from "../adapters/local/scheduler.ts";
@@ -53,6 +55,11 @@ export interface LocalRuntimeOptions {
    * Without it, a key derived from the endpoint and prefix: only for throwaway databases (tests).
    */
   masterKeyPath?: string;
+  /**
+   * The archive folder (`<dataDir>/archive/`): ledger digests are written there, once a day on the
+   * scheduler's clock and by `harness ledger digest`. In memory, and no daily digest, when omitted.
+   */
+  archiveDir?: string;
 }
 
 const localMasterKey = (o: LocalRuntimeOptions) =>
@@ -105,9 +112,14 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     approvals: noApprovalSignal,
     erasure: new DynamoErasureStore(db, keys),
   };
+  const ledgerIntegrity = {
+    ledger: new DynamoLedgerReader(db),
+    digests: options.archiveDir ? new FileArchive(options.archiveDir) : new MemoryArchive(),
+  };
   const deps: AppDeps = {
     ...base,
     gate: new Gate(base),
+    ledgerIntegrity,
     ...(options.simulated && options.clock.set && options.clock.advance
       ? { clockControl: options.clock as ClockControl }
       : {}),

@@ -22,10 +22,35 @@ export interface LedgerChange {
 export const archiveKey = (kind: ArchiveKind, dt: string, first: string, last: string) =>
   `${kind}/dt=${dt}/${first}-${last}.ndjson.gz`;
 
+/** Ledger digests (usecases/ledger-digest.ts): `digests/dt=YYYY-MM-DD/<iso-time>.json`, written once. */
+export const DIGEST_PREFIX = "digests/";
+export const digestKey = (at: string) => `${DIGEST_PREFIX}dt=${at.slice(0, 10)}/${at}.json`;
+/** The instant a digest key names, or undefined for any other key. */
+export function digestTime(key: string): string | undefined {
+  const m = /^digests\/dt=(\d{4}-\d{2}-\d{2})\/(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\.json$/.exec(key);
+  return m?.[2]?.startsWith(m[1] as string) ? m[2] : undefined;
+}
+
+/**
+ * Where digests are kept: the archive (S3 with Object Lock where enabled; files locally). Digests are
+ * the verifier's trusted anchors, so they are read back from there, never from the ledger table.
+ */
+export interface DigestArchive {
+  /** Write a digest once; never overwrites. */
+  putDigest(key: string, body: string): Promise<void>;
+  /** Every digest key, in any order. */
+  digestKeys(): Promise<string[]>;
+  getDigest(key: string): Promise<string>;
+}
+
 const INTERNAL = /^(pk|sk|ttl|by[A-Z][a-z]+(Pk|Sk))$/;
 
-function rowOf(change: LedgerChange): { kind: ArchiveKind; dt: string; row: Record<string, unknown> } {
+function rowOf(
+  change: LedgerChange,
+): { kind: ArchiveKind; dt: string; row: Record<string, unknown> } | undefined {
   const item = change.item;
+  // Chain head items are bookkeeping: the seq and hash they hold are in the archived event itself.
+  if (item.sk === "HEAD") return undefined;
   const kind: ArchiveKind = item.sk === "DECISION" ? "decisions" : "events";
   const row: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!INTERNAL.test(k)) row[k] = v;
@@ -45,7 +70,9 @@ export async function archiveLedgerChanges(
 ): Promise<{ objects: string[]; rows: number }> {
   const groups = new Map<string, { kind: ArchiveKind; dt: string; rows: string[]; positions: string[] }>();
   for (const change of changes) {
-    const { kind, dt, row } = rowOf(change);
+    const r = rowOf(change);
+    if (!r) continue;
+    const { kind, dt, row } = r;
     const id = `${kind}/${dt}`;
     const g = groups.get(id) ?? { kind, dt, rows: [], positions: [] };
     g.rows.push(JSON.stringify(row));
@@ -58,5 +85,5 @@ export async function archiveLedgerChanges(
     await deps.archive.put(key, g.rows);
     objects.push(key);
   }
-  return { objects, rows: changes.length };
+  return { objects, rows: [...groups.values()].reduce((n, g) => n + g.rows.length, 0) };
 }

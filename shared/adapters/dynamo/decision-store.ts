@@ -1,7 +1,6 @@
 import {
   BatchGetCommand,
   DeleteCommand,
-  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -11,6 +10,7 @@ import type { Decision, LedgerEvent } from "../../domain/decision.ts";
 import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
 import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
+import { type ChainHead, chainEvent, headOf } from "../../domain/ledger-chain.ts";
 import { openDecision, openEvent, sealDecision, sealEvent } from "../../domain/personal-data.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
 import { DAY } from "../../domain/time.ts";
@@ -29,6 +29,7 @@ import type {
 import { PageCursors } from "./cursor.ts";
 import { type Db, failedConditions, ttlSeconds } from "./db.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
+import { appendChained, HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 import type { PersonKeys } from "./person-keys.ts";
 
 type Item = Record<string, unknown>;
@@ -38,7 +39,7 @@ type TransactItem = NonNullable<
 
 const strip = <T>(item: Item | undefined): T | undefined => {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ttl: _ttl, ...rest } = item;
+  const { pk: _pk, sk: _sk, ttl: _ttl, [HEAD_ATTR]: _head, ...rest } = item;
   for (const k of Object.keys(rest)) if (/^by[A-Z][a-z]+(Pk|Sk)$/.test(k)) delete rest[k];
   return rest as T;
 };
@@ -165,15 +166,17 @@ export class DynamoDecisionStore implements DecisionStore {
       key = created.key;
       newKey = created.item;
     }
+    // The decision's first event chains from genesis: no read, the gate keeps its one transaction.
+    const first = chainEvent(this.eventItem(event, decision.personId, key), prevHashAfter(undefined));
     const items: TransactItem[] = [
       {
         Put: {
           TableName: this.db.tables.ledger,
-          Item: this.decisionItem(decision, key),
+          Item: { ...this.decisionItem(decision, key), [HEAD_ATTR]: headOf(first) },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      { Put: { TableName: this.db.tables.ledger, Item: this.eventItem(event, decision.personId, key) } },
+      { Put: { TableName: this.db.tables.ledger, Item: first } },
     ];
     const kinds: (CommitConflict | undefined)[] = [{ kind: "exists" }, undefined];
     if (newKey) {
@@ -220,7 +223,10 @@ export class DynamoDecisionStore implements DecisionStore {
   /** The decision, opened, with the key it was sealed under (absent when not sealed or erased). */
   private async loadDecision(
     decisionId: string,
-  ): Promise<{ decision: Decision; key: Buffer | undefined; sealed: Item | undefined } | undefined> {
+  ): Promise<
+    | { decision: Decision; key: Buffer | undefined; sealed: Item | undefined; head: ChainHead | undefined }
+    | undefined
+  > {
     const res = await this.db.doc.send(
       new QueryCommand({
         TableName: this.db.tables.ledger,
@@ -234,7 +240,7 @@ export class DynamoDecisionStore implements DecisionStore {
     const personId = typeof item.sealedFor === "string" ? item.sealedFor : undefined;
     const key = personId ? await this.keys.get(personId) : undefined;
     const sealed = personId ? { sealed: item.sealed, sealedFor: personId } : undefined;
-    return { decision: openDecision(item, key), key, sealed };
+    return { decision: openDecision(item, key), key, sealed, head: headIn(res.Items?.[0]) };
   }
 
   async queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
@@ -309,15 +315,27 @@ export class DynamoDecisionStore implements DecisionStore {
       );
     }
     const next: Decision = { ...current, ...t.patch, version: current.version + 1, updatedAt: t.event.at };
+    // Chained from the head on the decision item just read; the version condition below makes it the
+    // head this event follows.
+    const event = chainEvent(
+      this.eventItem(
+        { ...t.event, stream: decisionStream(t.decisionId), seq: next.version },
+        current.personId,
+        key,
+      ),
+      prevHashAfter(loaded.head),
+    );
     const items: TransactItem[] = [
       {
         Put: {
           TableName: this.db.tables.ledger,
           // After an erasure there is no key: the old ciphertext stays as it was (and stays unreadable).
-          Item:
-            key || !loaded.sealed
+          Item: {
+            ...(key || !loaded.sealed
               ? this.decisionItem(next, key)
-              : { ...this.erasedDecisionItem(next), ...loaded.sealed },
+              : { ...this.erasedDecisionItem(next), ...loaded.sealed }),
+            [HEAD_ATTR]: headOf(event),
+          },
           ConditionExpression: "version = :v AND #s = :s",
           ExpressionAttributeNames: { "#s": "status" },
           ExpressionAttributeValues: { ":v": current.version, ":s": current.status },
@@ -326,11 +344,7 @@ export class DynamoDecisionStore implements DecisionStore {
       {
         Put: {
           TableName: this.db.tables.ledger,
-          Item: this.eventItem(
-            { ...t.event, stream: decisionStream(t.decisionId), seq: next.version },
-            current.personId,
-            key,
-          ),
+          Item: event,
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
@@ -393,16 +407,9 @@ export class DynamoDecisionStore implements DecisionStore {
     return raw.map((i) => openEvent(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined));
   }
 
+  /** Streams without a state item of their own keep their chain head in a head item (ledger-heads.ts). */
   async appendEvent(event: Omit<LedgerEvent, "seq">): Promise<void> {
-    // Streams without a version of their own are ordered by time; the random tail keeps keys unique.
-    const seq = Date.parse(event.at) * 1000 + Math.floor(Math.random() * 1000);
-    await this.db.doc.send(
-      new PutCommand({
-        TableName: this.db.tables.ledger,
-        Item: this.eventItem({ ...event, seq }),
-        ConditionExpression: "attribute_not_exists(pk)",
-      }),
-    );
+    await appendChained(this.db, event.stream, (seq) => this.eventItem({ ...event, seq }));
   }
 
   async getContactState(accountId: string): Promise<ContactState> {

@@ -65,6 +65,11 @@ export const ledgerKeys = {
   decision: (decisionId: string): Key => ({ pk: decisionStream(decisionId), sk: "DECISION" }),
   event: (stream: string, seq: number): Key => ({ pk: stream, sk: `EVENT#${pad(seq)}` }),
   eventPrefix: "EVENT#",
+  /** The chain head (seq and hash of the last event) of a stream with no state item of its own. */
+  head: (stream: string): Key => ({ pk: stream, sk: "HEAD" }),
+  /** The seq an event key holds (undefined for any other sort key). */
+  seqOfEventKey: (sk: string): number | undefined =>
+    sk.startsWith("EVENT#") && /^\d+$/.test(sk.slice(6)) ? Number(sk.slice(6)) : undefined,
   /** GSI attributes written on a decision item so it can be listed by account, person, agent and status. */
   decisionIndexes: (d: {
     decisionId: string;
@@ -101,6 +106,29 @@ export const decisionStream = streams.decision;
 export const trustStream = streams.trust;
 export const SPEC_STREAM = streams.spec;
 export const pauseStream = streams.pause;
+
+/**
+ * Where a ledger stream's chain head is kept: beside the state its writer already conditions on (the
+ * decision item, the trust record, the spec's CURRENT item, the pause's index item), and for streams
+ * with no state of their own (appendEvent), in a head item of the stream's own partition.
+ */
+export function ledgerHeadLocation(stream: string): { table: "ledger" | "state"; key: Key } {
+  const decisionPrefix = streams.decision("");
+  const pausePrefix = streams.pause("");
+  if (stream.startsWith(decisionPrefix))
+    return { table: "ledger", key: ledgerKeys.decision(stream.slice(decisionPrefix.length)) };
+  if (stream === SPEC_STREAM) return { table: "state", key: stateKeys.specCurrent() };
+  const trustPrefix = streams.trust("", "").slice(0, -1);
+  if (stream.startsWith(trustPrefix)) {
+    // Agent ids and action types cannot contain "#" (vocabulary.ts): the last "#" splits them.
+    const rest = stream.slice(trustPrefix.length);
+    const cut = rest.lastIndexOf("#");
+    if (cut > 0) return { table: "state", key: stateKeys.trust(rest.slice(0, cut), rest.slice(cut + 1)) };
+  }
+  if (stream.startsWith(pausePrefix))
+    return { table: "state", key: stateKeys.pauseIndex(stream.slice(pausePrefix.length)) };
+  return { table: "ledger", key: ledgerKeys.head(stream) };
+}
 
 /**
  * Keys of the agents' side of the knowledge base (directory, learned ring, semantic memory) and of the

@@ -1,13 +1,17 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Pause } from "../../domain/decision-types.ts";
 import { NotFoundError } from "../../domain/errors.ts";
+import { chainEvent, headOf } from "../../domain/ledger-chain.ts";
 import type { PauseStore } from "../../ports.ts";
 import type { Db } from "./db.ts";
 import { ledgerKeys, pauseStream, stateKeys } from "./keys.ts";
+import { HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
 /**
  * Pauses live in one item per scope (global, each agent, channel, account) so the gate can read every
- * pause that could apply with exact keys in its single batch; an index item finds a pause by id.
+ * pause that could apply with exact keys in its single batch; an index item finds a pause by id. The
+ * index item also holds the pause stream's chain head, and stays (marked lifted) after the pause is
+ * lifted, so the head of a lifted pause's stream is still where verification looks for it.
  */
 export class DynamoPauseStore implements PauseStore {
   constructor(private readonly db: Db) {}
@@ -26,6 +30,19 @@ export class DynamoPauseStore implements PauseStore {
         ExpressionAttributeValues: { ":empty": {} },
       }),
     );
+    const created = chainEvent(
+      {
+        ...ledgerKeys.event(stream, 1),
+        stream,
+        seq: 1,
+        type: "pause.created",
+        at: pause.createdAt,
+        actor: pause.createdBy,
+        detail: pause.reason,
+        data: { ...pause },
+      },
+      prevHashAfter(undefined),
+    );
     await this.db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -41,23 +58,20 @@ export class DynamoPauseStore implements PauseStore {
           {
             Put: {
               TableName: this.db.tables.state,
-              Item: { ...stateKeys.pauseIndex(pause.pauseId), scope: pause.scope, target: pause.target },
+              Item: {
+                ...stateKeys.pauseIndex(pause.pauseId),
+                scope: pause.scope,
+                target: pause.target,
+                [HEAD_ATTR]: headOf(created),
+              },
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
           {
             Put: {
               TableName: this.db.tables.ledger,
-              Item: {
-                ...ledgerKeys.event(stream, 1),
-                stream,
-                seq: 1,
-                type: "pause.created",
-                at: pause.createdAt,
-                actor: pause.createdBy,
-                detail: pause.reason,
-                data: { ...pause },
-              },
+              Item: created,
+              ConditionExpression: "attribute_not_exists(pk)",
             },
           },
         ],
@@ -74,6 +88,7 @@ export class DynamoPauseStore implements PauseStore {
       }),
     );
     if (!idx.Item) throw new NotFoundError(`pause ${pauseId} does not exist`);
+    if (idx.Item.liftedAt) throw new NotFoundError(`pause ${pauseId} was already lifted`);
     const key = stateKeys.pauses(idx.Item.scope as string, idx.Item.target as string | undefined);
     const scopeItem = await this.db.doc.send(
       new GetCommand({ TableName: this.db.tables.state, Key: key, ConsistentRead: true }),
@@ -81,6 +96,18 @@ export class DynamoPauseStore implements PauseStore {
     const pause = (scopeItem.Item?.pauses as Record<string, Pause> | undefined)?.[pauseId];
     if (!pause) throw new NotFoundError(`pause ${pauseId} was already lifted`);
     const stream = pauseStream(pauseId);
+    const lifted = chainEvent(
+      {
+        ...ledgerKeys.event(stream, 2),
+        stream,
+        seq: 2,
+        type: "pause.lifted",
+        at,
+        actor: by,
+        detail: `lifted: ${pause.reason}`,
+      },
+      prevHashAfter(headIn(idx.Item)),
+    );
     await this.db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -93,19 +120,20 @@ export class DynamoPauseStore implements PauseStore {
               ExpressionAttributeNames: { "#p": "pauses", "#id": pauseId },
             },
           },
-          { Delete: { TableName: this.db.tables.state, Key: stateKeys.pauseIndex(pauseId) } },
+          {
+            Update: {
+              TableName: this.db.tables.state,
+              Key: stateKeys.pauseIndex(pauseId),
+              UpdateExpression: "SET #lifted = :at, #h = :head",
+              ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#lifted)",
+              ExpressionAttributeNames: { "#lifted": "liftedAt", "#h": HEAD_ATTR },
+              ExpressionAttributeValues: { ":at": at, ":head": headOf(lifted) },
+            },
+          },
           {
             Put: {
               TableName: this.db.tables.ledger,
-              Item: {
-                ...ledgerKeys.event(stream, 2),
-                stream,
-                seq: 2,
-                type: "pause.lifted",
-                at,
-                actor: by,
-                detail: `lifted: ${pause.reason}`,
-              },
+              Item: lifted,
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },

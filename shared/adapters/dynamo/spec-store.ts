@@ -1,13 +1,15 @@
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError } from "../../domain/errors.ts";
+import { chainEvent, headOf } from "../../domain/ledger-chain.ts";
 import type { Spec, SpecVersion } from "../../domain/spec-schema.ts";
 import type { SpecStore } from "../../ports.ts";
 import { type Db, failedConditions } from "./db.ts";
 import { ledgerKeys, SPEC_STREAM, stateKeys } from "./keys.ts";
+import { HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
 const strip = (item: Record<string, unknown> | undefined): SpecVersion | undefined => {
   if (!item) return undefined;
-  const { pk: _p, sk: _s, ...rest } = item;
+  const { pk: _p, sk: _s, [HEAD_ATTR]: _h, ...rest } = item;
   return rest as unknown as SpecVersion;
 };
 
@@ -30,7 +32,9 @@ export class DynamoSpecStore implements SpecStore {
 
   /**
    * The immutable version item, the CURRENT copy the gate reads in its batch, and the ledger event, in
-   * one transaction conditioned on the version the publisher saw.
+   * one transaction conditioned on the version the publisher saw. The spec stream's chain head sits on
+   * both items; it is read from CURRENT first, and the version condition makes that read the one the
+   * event chains from.
    */
   async publish(
     spec: Spec,
@@ -40,6 +44,26 @@ export class DynamoSpecStore implements SpecStore {
     expectCurrent: number,
   ): Promise<SpecVersion> {
     const version: SpecVersion = { version: expectCurrent + 1, hash, publishedAt: at, publishedBy: by, spec };
+    const stale = (cause?: unknown) =>
+      new ConflictError(`spec v${expectCurrent} is no longer current; reload and retry`, { cause });
+    const current = await this.db.doc.send(
+      new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.specCurrent(), ConsistentRead: true }),
+    );
+    if (((current.Item?.version as number | undefined) ?? 0) !== expectCurrent) throw stale();
+    const event = chainEvent(
+      {
+        ...ledgerKeys.event(SPEC_STREAM, version.version),
+        stream: SPEC_STREAM,
+        seq: version.version,
+        type: "spec.published",
+        at,
+        actor: by,
+        to: String(version.version),
+        detail: `spec v${version.version} (${hash}) published`,
+      },
+      prevHashAfter(headIn(current.Item)),
+    );
+    const head = { [HEAD_ATTR]: headOf(event) };
     try {
       await this.db.doc.send(
         new TransactWriteCommand({
@@ -47,14 +71,14 @@ export class DynamoSpecStore implements SpecStore {
             {
               Put: {
                 TableName: this.db.tables.state,
-                Item: { ...stateKeys.specVersion(version.version), ...version },
+                Item: { ...stateKeys.specVersion(version.version), ...version, ...head },
                 ConditionExpression: "attribute_not_exists(pk)",
               },
             },
             {
               Put: {
                 TableName: this.db.tables.state,
-                Item: { ...stateKeys.specCurrent(), ...version },
+                Item: { ...stateKeys.specCurrent(), ...version, ...head },
                 ConditionExpression: expectCurrent === 0 ? "attribute_not_exists(pk)" : "version = :v",
                 ...(expectCurrent === 0 ? {} : { ExpressionAttributeValues: { ":v": expectCurrent } }),
               },
@@ -62,26 +86,15 @@ export class DynamoSpecStore implements SpecStore {
             {
               Put: {
                 TableName: this.db.tables.ledger,
-                Item: {
-                  ...ledgerKeys.event(SPEC_STREAM, version.version),
-                  stream: SPEC_STREAM,
-                  seq: version.version,
-                  type: "spec.published",
-                  at,
-                  actor: by,
-                  to: String(version.version),
-                  detail: `spec v${version.version} (${hash}) published`,
-                },
+                Item: event,
+                ConditionExpression: "attribute_not_exists(pk)",
               },
             },
           ],
         }),
       );
     } catch (err) {
-      if (failedConditions(err))
-        throw new ConflictError(`spec v${expectCurrent} is no longer current; reload and retry`, {
-          cause: err,
-        });
+      if (failedConditions(err)) throw stale(err);
       throw err;
     }
     return version;

@@ -1,11 +1,13 @@
 import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { LedgerEvent } from "../../domain/decision.ts";
 import { ConflictError } from "../../domain/errors.ts";
+import { type ChainHead, chainEvent, headOf } from "../../domain/ledger-chain.ts";
 import type { TrustRecord } from "../../domain/trust.ts";
 import type { Page, PageRequest, TrustStore } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
 import { type Db, failedConditions } from "./db.ts";
 import { ledgerKeys, stateKeys, trustStream } from "./keys.ts";
+import { HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
 const TRUST_LISTING = "trust";
 const TRUST_SCAN_LIMIT = 200;
@@ -79,20 +81,34 @@ export class DynamoTrustStore implements TrustStore {
     expectVersion: number,
     event?: Omit<LedgerEvent, "stream" | "seq">,
   ): Promise<void> {
+    const readHead = headIn(record as unknown as Record<string, unknown>);
+    const stream = trustStream(record.agentId, record.actionType);
     const next = { ...record, version: expectVersion + 1 };
+    const chained = event
+      ? chainEvent(
+          { ...ledgerKeys.event(stream, next.version), ...event, stream, seq: next.version },
+          prevHashAfter(readHead),
+        )
+      : undefined;
+    const head: ChainHead | undefined = chained ? headOf(chained) : readHead;
     const put = {
       TableName: this.db.tables.state,
-      Item: { ...stateKeys.trust(record.agentId, record.actionType), ...next },
+      Item: { ...stateKeys.trust(record.agentId, record.actionType), ...next, [HEAD_ATTR]: head },
       ...(expectVersion === 0
         ? { ConditionExpression: "attribute_not_exists(pk)" }
-        : { ConditionExpression: "version = :v", ExpressionAttributeValues: { ":v": expectVersion } }),
+        : {
+            ConditionExpression: readHead
+              ? "version = :v AND #h.#hash = :h"
+              : "version = :v AND attribute_not_exists(#h)",
+            ExpressionAttributeNames: { "#h": HEAD_ATTR, ...(readHead ? { "#hash": "hash" } : {}) },
+            ExpressionAttributeValues: { ":v": expectVersion, ...(readHead ? { ":h": readHead.hash } : {}) },
+          }),
     };
     try {
-      if (!event) {
+      if (!chained) {
         await this.db.doc.send(new PutCommand(put));
         return;
       }
-      const stream = trustStream(record.agentId, record.actionType);
       await this.db.doc.send(
         new TransactWriteCommand({
           TransactItems: [
@@ -100,7 +116,8 @@ export class DynamoTrustStore implements TrustStore {
             {
               Put: {
                 TableName: this.db.tables.ledger,
-                Item: { ...ledgerKeys.event(stream, next.version), ...event, stream, seq: next.version },
+                Item: chained,
+                ConditionExpression: "attribute_not_exists(pk)",
               },
             },
           ],

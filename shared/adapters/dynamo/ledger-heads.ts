@@ -1,0 +1,86 @@
+/**
+ * The stores' side of the ledger chain (domain/ledger-chain.ts): where a stream's head is read from
+ * and how an event is appended to a stream that has no state item of its own. Kept apart from the
+ * stores' other concerns so that what is stored (sealed or not) and how it is chained stay separate.
+ */
+import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ContentionError } from "../../domain/errors.ts";
+import { type ChainHead, chainEvent, GENESIS, headOf } from "../../domain/ledger-chain.ts";
+import { type Db, failedConditions } from "./db.ts";
+import { ledgerKeys } from "./keys.ts";
+
+type Item = Record<string, unknown>;
+
+/** The attribute of a state item (decision, trust record, spec, pause index) holding its stream's head. */
+export const HEAD_ATTR = "ledgerHead";
+
+/** The head an item records, if it records a well-formed one. */
+export function headIn(item: Item | undefined): ChainHead | undefined {
+  const h = item?.[HEAD_ATTR] as Partial<ChainHead> | undefined;
+  return typeof h?.seq === "number" && typeof h.hash === "string" ? { seq: h.seq, hash: h.hash } : undefined;
+}
+
+/** The `prevHash` of the next event after `head` (GENESIS for a stream's first event). */
+export const prevHashAfter = (head: ChainHead | undefined) => head?.hash ?? GENESIS;
+
+/** An item without its head attribute: the head is the store's bookkeeping, not the domain's. */
+export function withoutHead<T extends Item>(item: T): T {
+  const { [HEAD_ATTR]: _h, ...rest } = item;
+  return rest as T;
+}
+
+const ATTEMPTS = 40;
+
+/**
+ * Append to a stream with no state item of its own: the event and the stream's head item, in one
+ * transaction conditioned on the head read just before, so two concurrent appends cannot both chain
+ * from the same predecessor (one fails its condition and retries on the new head). `build` makes the
+ * stored item for a given seq (next after the head); it is chained last, as stored.
+ */
+export async function appendChained(db: Db, stream: string, build: (seq: number) => Item): Promise<number> {
+  const headKey = ledgerKeys.head(stream);
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (attempt > 0) {
+      // Full jitter: contending appenders spread out instead of colliding again in lockstep.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 5 * 2 ** attempt)));
+    }
+    const res = await db.doc.send(
+      new GetCommand({ TableName: db.tables.ledger, Key: headKey, ConsistentRead: true }),
+    );
+    const head = headIn(res.Item);
+    const seq = (head?.seq ?? 0) + 1;
+    const event = chainEvent({ ...ledgerKeys.event(stream, seq), ...build(seq) }, prevHashAfter(head));
+    try {
+      await db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: db.tables.ledger,
+                Item: event,
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Put: {
+                TableName: db.tables.ledger,
+                Item: { ...headKey, stream, [HEAD_ATTR]: headOf(event) },
+                ...(head
+                  ? {
+                      ConditionExpression: "#h.#seq = :seq AND #h.#hash = :hash",
+                      ExpressionAttributeNames: { "#h": HEAD_ATTR, "#seq": "seq", "#hash": "hash" },
+                      ExpressionAttributeValues: { ":seq": head.seq, ":hash": head.hash },
+                    }
+                  : { ConditionExpression: "attribute_not_exists(pk)" }),
+              },
+            },
+          ],
+        }),
+      );
+      return seq;
+    } catch (err) {
+      if (!failedConditions(err)) throw err;
+    }
+  }
+  throw new ContentionError(`ledger stream ${stream}: too many concurrent appends, event not written`);
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { NotFoundError } from "../domain/errors.ts";
+import { parseWith } from "../domain/validation.ts";
+import { digestNow } from "../usecases/ledger-digest.ts";
+import { type LedgerVerifyDeps, parseSince, verifyLedger } from "../usecases/ledger-verify.ts";
+import type { AppDeps, Route } from "./routes.ts";
+
+const VerifyQuery = z
+  .object({
+    since: z
+      .string()
+      .max(40)
+      .refine(
+        (s) => {
+          try {
+            parseSince(s);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: "expected a date (YYYY-MM-DD) or an ISO date-time" },
+      )
+      .optional(),
+  })
+  .strict();
+
+function integrity(deps: AppDeps): LedgerVerifyDeps {
+  if (!deps.ledgerIntegrity)
+    throw new NotFoundError("ledger verification is not configured in this deployment");
+  return deps.ledgerIntegrity;
+}
+
+/** Ledger integrity (admin): verify the hash chains and digests; write a digest now. */
+export const LEDGER_ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/v1/ledger/verify",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      const q = parseWith(VerifyQuery, req.query);
+      const { heads: _heads, ...result } = await verifyLedger(
+        integrity(deps),
+        q.since ? { since: q.since } : {},
+      );
+      return { status: 200, body: result };
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/ledger/digest",
+    group: "admin",
+    roles: ["admin"],
+    run: async (_req, deps) => ({
+      status: 201,
+      body: await digestNow({ ...integrity(deps), clock: deps.clock }),
+    }),
+  },
+];

@@ -1,0 +1,325 @@
+/**
+ * Ledger verification: recompute every event's hash, follow every stream's chain, compare each
+ * stream's recorded head with its last event, and check that every head a digest recorded is still in
+ * the chain. Each problem names the stream and the seq. With `since`, the digest written at or before
+ * that date is the trusted anchor: each stream's history up to the head it recorded is taken as
+ * verified then, and only what follows is hashed and linked.
+ */
+import { z } from "zod";
+import { ValidationError } from "../domain/errors.ts";
+import {
+  type ChainHead,
+  eventHash,
+  GENESIS,
+  merkleLeaf,
+  merkleRoot,
+  type StreamHead,
+} from "../domain/ledger-chain.ts";
+import { type DigestArchive, digestTime } from "./archive.ts";
+
+/** One stored event: the stream (partition) and seq (sort key) it is stored under, and its attributes. */
+export interface StoredEvent {
+  stream: string;
+  keySeq: number;
+  item: Record<string, unknown>;
+}
+
+export interface LedgerPage {
+  events: StoredEvent[];
+  /** Heads kept in the ledger table itself (decision items, head items). */
+  heads: StreamHead[];
+}
+
+/** The ledger as the verifier reads it (a paginated Scan of the ledger table in DynamoDB). */
+export interface LedgerReader {
+  scan(): AsyncIterable<LedgerPage>;
+  /** The heads of these streams that are kept beside state outside the ledger table (spec, trust, pauses). */
+  stateHeads(streams: string[]): Promise<StreamHead[]>;
+}
+
+export type ProblemKind = "altered" | "unchained" | "misplaced" | "gap" | "head" | "rewritten" | "digest";
+
+export interface LedgerProblem {
+  kind: ProblemKind;
+  /** Empty for a problem with a digest object itself. */
+  stream: string;
+  seq: number;
+  message: string;
+  /** The digest a `rewritten` or `digest` problem is about. */
+  digest?: string;
+}
+
+export const Digest = z.object({
+  version: z.literal(1),
+  at: z.iso.datetime(),
+  root: z.string().regex(/^[0-9a-f]{64}$/),
+  previous: z.object({ key: z.string(), root: z.string() }).nullable(),
+  streams: z.number().int().nonnegative(),
+  events: z.number().int().nonnegative(),
+  heads: z.array(
+    z.object({ stream: z.string().min(1), seq: z.number().int().positive(), hash: z.string().min(1) }),
+  ),
+});
+export type Digest = z.infer<typeof Digest>;
+
+export interface VerifyResult {
+  ok: boolean;
+  problems: LedgerProblem[];
+  /** Problems found beyond the ones listed. */
+  moreProblems: number;
+  streams: number;
+  /** Events hashed and linked (with an anchor, those at or after each stream's anchored head). */
+  events: number;
+  digests: number;
+  anchor?: string;
+  /** Each stream's last event as stored: what a new digest records. */
+  heads: StreamHead[];
+}
+
+const MAX_LISTED = 1000;
+
+export interface LedgerVerifyDeps {
+  ledger: LedgerReader;
+  digests: DigestArchive;
+}
+
+/** `since` as an instant: a date is its start (UTC). */
+export function parseSince(since: string): number {
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(since) ? Date.parse(`${since}T00:00:00Z`) : Date.parse(since);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(at))
+    throw new ValidationError([
+      { path: "since", message: "expected a date (YYYY-MM-DD) or an ISO date-time" },
+    ]);
+  return at;
+}
+
+/** Digest keys with their instants, oldest first; keys that are not digests are ignored. */
+export async function listDigests(archive: DigestArchive): Promise<{ key: string; at: string }[]> {
+  return (await archive.digestKeys())
+    .flatMap((key) => {
+      const at = digestTime(key);
+      return at ? [{ key, at }] : [];
+    })
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.key < b.key ? -1 : 1));
+}
+
+export async function readDigest(archive: DigestArchive, key: string): Promise<Digest> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await archive.getDigest(key));
+  } catch (err) {
+    throw new ValidationError([{ path: key, message: "digest is not JSON" }], { cause: err });
+  }
+  const result = Digest.safeParse(parsed);
+  if (!result.success)
+    throw new ValidationError([{ path: key, message: `not a ledger digest: ${result.error.message}` }]);
+  return result.data;
+}
+
+export async function verifyLedger(
+  deps: LedgerVerifyDeps,
+  opts: { since?: string } = {},
+): Promise<VerifyResult> {
+  const all = await listDigests(deps.digests);
+  let anchorIndex = -1;
+  if (opts.since !== undefined) {
+    const since = parseSince(opts.since);
+    all.forEach((d, i) => {
+      if (Date.parse(d.at) <= since) anchorIndex = i;
+    });
+  }
+  return verifyFrom(deps, all, anchorIndex);
+}
+
+/** Verify from the digest at `anchorIndex` of `all` (-1: from genesis, checking every digest). */
+export async function verifyFrom(
+  deps: LedgerVerifyDeps,
+  all: { key: string; at: string }[],
+  anchorIndex: number,
+): Promise<VerifyResult> {
+  const problems = new ProblemList();
+  const checked = all.slice(Math.max(0, anchorIndex));
+  const digests: { key: string; digest: Digest }[] = [];
+  for (const d of checked) {
+    try {
+      digests.push({ key: d.key, digest: await readDigest(deps.digests, d.key) });
+    } catch (err) {
+      problems.add({ kind: "digest", stream: "", seq: 0, digest: d.key, message: (err as Error).message });
+    }
+  }
+  digests.forEach(({ key, digest }, i) => {
+    if (merkleRoot(digest.heads) !== digest.root)
+      problems.add({
+        kind: "digest",
+        stream: "",
+        seq: 0,
+        digest: key,
+        message: "root does not match its heads",
+      });
+    const prev = digests[i - 1];
+    if (prev && digest.previous?.root !== prev.digest.root)
+      problems.add({
+        kind: "digest",
+        stream: "",
+        seq: 0,
+        digest: key,
+        message: `does not follow ${prev.key}`,
+      });
+  });
+  // An anchor that cannot be read is reported above; verification then starts from genesis.
+  const first = digests[0];
+  const anchor =
+    anchorIndex >= 0 && first && first.key === all[anchorIndex]?.key
+      ? new Map(first.digest.heads.map((h) => [h.stream, h]))
+      : undefined;
+
+  // One pass over the ledger: hash what is at or after each stream's anchored head, keep what links need.
+  const chains = new Map<string, Link[]>();
+  const recorded = new Map<string, ChainHead>();
+  let events = 0;
+  for await (const page of deps.ledger.scan()) {
+    for (const h of page.heads) recorded.set(h.stream, { seq: h.seq, hash: h.hash });
+    for (const e of page.events) {
+      const anchored = anchor?.get(e.stream);
+      if (anchored && e.keySeq < anchored.seq) continue;
+      events++;
+      const link = checkEvent(e, problems);
+      const chain = chains.get(e.stream) ?? [];
+      chain.push(link);
+      chains.set(e.stream, chain);
+    }
+  }
+  const names = new Set([...chains.keys(), ...recorded.keys(), ...(anchor?.keys() ?? [])]);
+  for (const { digest } of digests) for (const h of digest.heads) names.add(h.stream);
+  for (const h of await deps.ledger.stateHeads([...names].filter((n) => !recorded.has(n))))
+    recorded.set(h.stream, { seq: h.seq, hash: h.hash });
+
+  const heads: StreamHead[] = [];
+  for (const stream of names) {
+    const chain = (chains.get(stream) ?? []).sort((a, b) => a.seq - b.seq);
+    checkLinks(stream, chain, anchor?.get(stream), problems);
+    const last = chain.at(-1);
+    const head = recorded.get(stream);
+    if (last?.hash) heads.push({ stream, seq: last.seq, hash: last.hash });
+    if (!chain.length && !head && !anchor?.has(stream)) continue;
+    checkHead(stream, last, head, problems);
+  }
+  checkDigests(digests, chains, anchor, problems);
+  return {
+    ok: problems.total === 0,
+    problems: problems.list,
+    moreProblems: problems.total - problems.list.length,
+    streams: names.size,
+    events,
+    digests: digests.length,
+    ...(anchor ? { anchor: all[anchorIndex]?.key } : {}),
+    heads,
+  };
+}
+
+class ProblemList {
+  readonly list: LedgerProblem[] = [];
+  total = 0;
+  add(p: LedgerProblem) {
+    this.total++;
+    if (this.list.length < MAX_LISTED) this.list.push(p);
+  }
+}
+
+/** What the links between events need of each one: its place, its stored hashes. */
+interface Link {
+  seq: number;
+  hash?: string;
+  prevHash?: string;
+}
+
+function checkEvent(e: StoredEvent, problems: ProblemList): Link {
+  const { item, stream, keySeq: seq } = e;
+  const hash = typeof item.hash === "string" ? item.hash : undefined;
+  const prevHash = typeof item.prevHash === "string" ? item.prevHash : undefined;
+  if (!hash || !prevHash) {
+    problems.add({ kind: "unchained", stream, seq, message: "event has no hash chain (hash, prevHash)" });
+  } else if (eventHash(item) !== hash) {
+    problems.add({ kind: "altered", stream, seq, message: "stored hash does not match the event's content" });
+  }
+  if (item.stream !== stream || item.seq !== seq)
+    problems.add({
+      kind: "misplaced",
+      stream,
+      seq,
+      message: `event says stream ${String(item.stream)} seq ${String(item.seq)}: moved or swapped`,
+    });
+  return { seq, ...(hash ? { hash } : {}), ...(prevHash ? { prevHash } : {}) };
+}
+
+function checkLinks(stream: string, chain: Link[], anchored: StreamHead | undefined, problems: ProblemList) {
+  let prev: { seq: number; hash?: string } = anchored ?? { seq: 0, hash: GENESIS };
+  for (const link of chain) {
+    // The anchored head's own predecessor was verified before the anchor; the digest check covers it.
+    if (!(anchored && link.seq === anchored.seq) && link.prevHash !== prev.hash) {
+      const after = prev.seq === 0 ? "the stream's start" : `seq ${prev.seq}`;
+      problems.add({
+        kind: "gap",
+        stream,
+        seq: link.seq,
+        message: `prevHash does not match ${prev.seq === 0 ? "genesis" : `the hash of seq ${prev.seq}`}: events between ${after} and seq ${link.seq} were removed or reordered`,
+      });
+    }
+    prev = link;
+  }
+}
+
+function checkHead(
+  stream: string,
+  last: Link | undefined,
+  head: ChainHead | undefined,
+  problems: ProblemList,
+) {
+  if (!head) {
+    problems.add({ kind: "head", stream, seq: last?.seq ?? 0, message: "the stream's head is missing" });
+  } else if (!last) {
+    problems.add({
+      kind: "head",
+      stream,
+      seq: head.seq,
+      message: `head is seq ${head.seq} but the stream has no events`,
+    });
+  } else if (head.seq !== last.seq || head.hash !== last.hash) {
+    problems.add({
+      kind: "head",
+      stream,
+      seq: head.seq,
+      message:
+        head.seq > last.seq
+          ? `head is seq ${head.seq} but the last event is seq ${last.seq}: the last event(s) were removed`
+          : `head is seq ${head.seq}, does not match the last event (seq ${last.seq})`,
+    });
+  }
+}
+
+function checkDigests(
+  digests: { key: string; digest: Digest }[],
+  chains: Map<string, Link[]>,
+  anchor: Map<string, StreamHead> | undefined,
+  problems: ProblemList,
+) {
+  const seen = new Set<string>();
+  for (const { key, digest } of digests) {
+    for (const h of digest.heads) {
+      const leaf = merkleLeaf(h);
+      if (seen.has(leaf)) continue;
+      seen.add(leaf);
+      const anchored = anchor?.get(h.stream);
+      if (anchored && h.seq < anchored.seq) continue;
+      const link = chains.get(h.stream)?.find((l) => l.seq === h.seq);
+      if (link?.hash !== h.hash)
+        problems.add({
+          kind: "rewritten",
+          stream: h.stream,
+          seq: h.seq,
+          digest: key,
+          message: `digest ${key} recorded seq ${h.seq} with hash ${h.hash.slice(0, 12)}…; the chain ${link ? "now has another event there" : "no longer has it"}: history rewritten after the digest`,
+        });
+    }
+  }
+}
