@@ -38,8 +38,11 @@ export class HubSpotConnector implements Connector {
     this.timeoutMs = o.timeoutMs ?? 10_000;
   }
 
-  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetries(`HubSpot ${what}`, () => withTimeout(fn(), this.timeoutMs, what), this.retry);
+  /** Upserts on unique properties, associations and set operations: a repeat changes nothing, unless said otherwise. */
+  private call<T>(what: string, fn: () => Promise<T>, replaySafe = true): Promise<T> {
+    return withRetries(`HubSpot ${what}`, () => withTimeout(fn(), this.timeoutMs, what), this.retry, {
+      replaySafe,
+    });
   }
 
   async execute(req: ConnectorRequest): Promise<ConnectorResult> {
@@ -177,8 +180,11 @@ export class HubSpotConnector implements Connector {
     } catch (err) {
       if (!(err instanceof ConnectorError) || err.outcomeUnknown || !/ 404 /.test(err.message)) throw err;
       id = (
-        await this.call("list create", () =>
-          this.client.crm.lists.listsApi.create({ name, objectTypeId: CONTACT, processingType: "MANUAL" }),
+        await this.call(
+          "list create",
+          () =>
+            this.client.crm.lists.listsApi.create({ name, objectTypeId: CONTACT, processingType: "MANUAL" }),
+          false,
         )
       ).list.listId;
     }

@@ -74,7 +74,8 @@ export class LinkedInConnector implements Connector {
     };
   }
 
-  private async call(what: string, url: string, init: RequestInit): Promise<Response> {
+  /** `replaySafe`: the call may be sent again after no answer (a lookup, a set-membership ADD). */
+  private async call(what: string, url: string, init: RequestInit, replaySafe: boolean): Promise<Response> {
     return withRetries(
       what,
       async () => {
@@ -82,7 +83,7 @@ export class LinkedInConnector implements Connector {
         try {
           res = await this.fetch(url, { ...init, signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000) });
         } catch (err) {
-          throw new Error(`network error: ${(err as Error).message}`);
+          throw new Error(`network error: ${(err as Error).message}`, { cause: err });
         }
         if (!res.ok)
           throw new HttpStatusError(
@@ -93,6 +94,7 @@ export class LinkedInConnector implements Connector {
         return res;
       },
       this.retry,
+      { replaySafe },
     );
   }
 
@@ -103,21 +105,28 @@ export class LinkedInConnector implements Connector {
       "LinkedIn find DMP segments",
       `${this.base}/rest/dmpSegments?q=account&account=${encodeURIComponent(this.o.adAccountUrn)}`,
       { method: "GET", headers: this.headers(key) },
+      true,
     );
     const list = (await found.json()) as { elements?: { id: number | string; name: string }[] };
     let id = list.elements?.find((s) => s.name === audienceId)?.id;
     if (id === undefined) {
-      const created = await this.call("LinkedIn create DMP segment", `${this.base}/rest/dmpSegments`, {
-        method: "POST",
-        headers: this.headers(key),
-        body: JSON.stringify({
-          name: audienceId,
-          sourcePlatform: "LIST_UPLOAD",
-          account: this.o.adAccountUrn,
-          type: "USER",
-          destinations: [{ destination: "LINKEDIN" }],
-        }),
-      });
+      // Not repeated after no answer: a second create makes a second segment of the same name.
+      const created = await this.call(
+        "LinkedIn create DMP segment",
+        `${this.base}/rest/dmpSegments`,
+        {
+          method: "POST",
+          headers: this.headers(key),
+          body: JSON.stringify({
+            name: audienceId,
+            sourcePlatform: "LIST_UPLOAD",
+            account: this.o.adAccountUrn,
+            type: "USER",
+            destinations: [{ destination: "LINKEDIN" }],
+          }),
+        },
+        false,
+      );
       id =
         created.headers.get("x-restli-id") ??
         ((await created.json().catch(() => ({}))) as { id?: string }).id;
@@ -139,6 +148,7 @@ export class LinkedInConnector implements Connector {
         headers: this.headers(req.idempotencyKey, { "x-restli-method": "BATCH_CREATE" }),
         body: JSON.stringify(dmpUsersRequest(p.data)),
       },
+      true,
     );
     const body = (await res.json().catch(() => ({}))) as { elements?: { status: number }[] };
     const status = body.elements?.[0]?.status;
@@ -155,15 +165,21 @@ export class LinkedInConnector implements Connector {
         "linkedin.message needs messageWebhookUrl (LinkedIn has no open messaging API)",
         false,
       );
-    const res = await this.call("LinkedIn message webhook", this.o.messageWebhookUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": req.idempotencyKey },
-      body: JSON.stringify({
-        idempotencyKey: req.idempotencyKey,
-        recipient: p.data.linkedinUrl,
-        body: p.data.body,
-      }),
-    });
+    // Whether the sending tool drops a repeated idempotency key is up to the tool: never repeat a message.
+    const res = await this.call(
+      "LinkedIn message webhook",
+      this.o.messageWebhookUrl,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": req.idempotencyKey },
+        body: JSON.stringify({
+          idempotencyKey: req.idempotencyKey,
+          recipient: p.data.linkedinUrl,
+          body: p.data.body,
+        }),
+      },
+      false,
+    );
     const body = (await res.json().catch(() => ({}))) as { id?: string };
     return { externalId: `linkedin:message:${body.id ?? req.idempotencyKey}` };
   }

@@ -1,8 +1,11 @@
 /**
- * Retries for connector calls. Every call carries the decision's idempotency key and every operation
- * is idempotent on it (upserts by key, set-membership adds), so a 429 or a 5xx is retried with
- * backoff; what is still failing afterwards is reported as a ConnectorError: refused (4xx, or
- * rate-limited throughout: nothing happened) or outcome unknown (5xx, timeouts: it may have happened).
+ * Retries for connector calls. A 429 or a 5xx is an answer (the vendor says it did not do it), so it
+ * is retried with backoff. A call with no answer (a timeout, a dropped connection) may have been
+ * carried out: it is sent again only when the vendor applies it once however often it arrives (an
+ * upsert on a unique key, a set-membership add); a send (an email, a message) is not, its outcome is
+ * unknown at once and the decision goes to in_doubt for a human (never silently re-sent). What is
+ * still failing after the retries is a ConnectorError: refused (4xx, or rate-limited throughout:
+ * nothing happened) or outcome unknown (it may have happened).
  */
 import { ConnectorError } from "../../ports.ts";
 
@@ -39,10 +42,26 @@ const statusOf = (err: unknown): number | undefined => {
   return e?.$metadata?.httpStatusCode;
 };
 
+export interface CallOptions {
+  /** The vendor applies this call once however often it arrives, so it may be sent again after no answer. */
+  replaySafe: boolean;
+}
+
+/** Failures of connecting at all: the request never reached the vendor, so sending it again is safe. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+const neverSent = (err: unknown): boolean => {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === "string" && NOT_SENT.has(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+};
+
 export async function withRetries<T>(
   what: string,
   call: (attempt: number) => Promise<T>,
-  policy: RetryPolicy = defaultRetryPolicy,
+  policy: RetryPolicy,
+  options: CallOptions,
 ): Promise<T> {
   let last: unknown;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
@@ -51,6 +70,12 @@ export async function withRetries<T>(
     } catch (err) {
       last = err;
       const status = statusOf(err);
+      if (status === undefined && !options.replaySafe && !neverSent(err))
+        throw new ConnectorError(
+          `${what}: no answer (${(err as Error).message}); not sent again, it may have been done`,
+          true,
+          { cause: err },
+        );
       const retryable = status === undefined || status === 429 || status >= 500;
       if (!retryable)
         throw new ConnectorError(`${what} refused: ${status} ${(err as Error).message}`, false, {

@@ -55,8 +55,15 @@ export class SesEmailConnector implements Connector {
       ...(o.region ? { region: o.region } : {}),
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       ...(o.credentials ? { credentials: o.credentials } : {}),
+      // Without throwOnRequestTimeout the SDK only logs a warning and keeps waiting.
       ...(o.timeoutMs
-        ? { requestHandler: { connectionTimeout: o.timeoutMs, requestTimeout: o.timeoutMs } }
+        ? {
+            requestHandler: {
+              connectionTimeout: o.timeoutMs,
+              requestTimeout: o.timeoutMs,
+              throwOnRequestTimeout: true,
+            },
+          }
         : {}),
       maxAttempts: 1,
     });
@@ -72,6 +79,8 @@ export class SesEmailConnector implements Connector {
       "SES SendEmail",
       () => this.client.send(new SendEmailCommand(input)),
       this.o.retry ?? defaultRetryPolicy,
+      // SES has no idempotency key of its own: a repeated SendEmail is a second email.
+      { replaySafe: false },
     );
     return { externalId: `ses:${res.MessageId ?? "unknown"}` };
   }
