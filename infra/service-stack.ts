@@ -19,6 +19,7 @@ import { HarnessAlarms } from "./constructs/alarms.ts";
 import { ApprovalWorkflow, stateMachineArn } from "./constructs/approval-workflow.ts";
 import { HarnessAuth } from "./constructs/auth.ts";
 import { archiveBucketName, archiveObjectsArn } from "./constructs/buckets.ts";
+import { CursorKey } from "./constructs/cursor-key.ts";
 import { DDB, grantTable } from "./constructs/data-access.ts";
 import { deadLetterQueue } from "./constructs/dead-letter-queue.ts";
 import { EventRouting } from "./constructs/event-routing.ts";
@@ -57,7 +58,8 @@ const API_ACCESS: Record<Route["group"], Access> = {
   proposals: { state: RW, ledger: RW, publish: true, personKeys: "create" },
   decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
   reviews: { state: RW, ledger: RW, indexes: true, publish: true, signal: true, personKeys: "open" },
-  // GET /v1/trust lists every trust record: the one Scan in the code base.
+  // GET /v1/trust pages through trust records with a bounded, filtered Scan (trust items share no
+  // partition): the one Scan in the code base.
   admin: { state: [...RW, "dynamodb:Scan"], ledger: RW, publish: true },
   // Erasure scans the state table for every copy of a person's name or email (rare, admin only).
   knowledge: { state: [...RW, "dynamodb:Scan"], ledger: RW, publish: true, personKeys: "open" },
@@ -123,15 +125,21 @@ export class ServiceStack extends Stack {
       return f;
     };
 
-    // API: one function per route group.
+    // API: one function per route group. Groups with paginated listings read the cursor key.
     const groups = [...new Set(ROUTES.map((r) => r.group))];
+    const paginated = new Set(ROUTES.filter((r) => r.paginated).map((r) => r.group));
+    const cursorKey = new CursorKey(this, "CursorKey", { stage });
     const apiFunctions = {} as Record<Route["group"], IFunction>;
     for (const group of groups) {
       const f = fn(`Api${pascal(group)}`, `functions/api/${group}.ts`, `HTTP API: ${group} routes`, {
         invocation: "api",
         memorySize: group === "proposals" ? 1024 : 512,
+        ...(paginated.has(group)
+          ? { environment: { ...env, CURSOR_KEY_SECRET_ARN: cursorKey.secret.secretArn } }
+          : {}),
       });
       grant(f, API_ACCESS[group]);
+      if (paginated.has(group)) cursorKey.grantRead(f.role);
       apiFunctions[group] = f.fn;
     }
     const auth = new HarnessAuth(this, "Auth", { stage });

@@ -1,4 +1,8 @@
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 
 /** API Gateway HTTP API (payload v2) for the "admin" routes of shared/http/routes.ts. */
-export const handler = apiHandler("admin", lazyRuntime());
+export const handler = apiHandler(
+  "admin",
+  lazyRuntime((env) => ({ cursors: awsCursors(env) })),
+);

@@ -1,4 +1,5 @@
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 import { sfnApprovalSignal } from "../../shared/runtime/aws-sfn.ts";
 
 /**
@@ -7,5 +8,5 @@ import { sfnApprovalSignal } from "../../shared/runtime/aws-sfn.ts";
  */
 export const handler = apiHandler(
   "reviews",
-  lazyRuntime((env) => ({ approvals: sfnApprovalSignal(env) })),
+  lazyRuntime((env) => ({ approvals: sfnApprovalSignal(env), cursors: awsCursors(env) })),
 );

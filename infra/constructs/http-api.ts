@@ -57,6 +57,8 @@ export class HarnessHttpApi extends Construct {
       httpApi: this.api,
       stageName: "$default",
       autoDeploy: true,
+      // The stage's throttling is the deployment's rate limit (the local server's per-token buckets,
+      // shared/http/rate-limit.ts, stand in for it there): excess requests get 429 before any function runs.
       throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),

@@ -84,6 +84,11 @@ export interface Route {
   /** The Lambda function that serves the route in AWS (one per group). */
   group: "proposals" | "decisions" | "reviews" | "admin" | "knowledge" | "health";
   roles: Role[] | "public";
+  /**
+   * Lists with signed cursors: the group's function needs the pagination key (in AWS, read access
+   * to its secret, CURSOR_KEY_SECRET_ARN). @default false
+   */
+  paginated?: boolean;
   run: (req: ApiRequest, deps: AppDeps) => Promise<RouteResult>;
 }
 
@@ -130,6 +135,7 @@ export const ROUTES: Route[] = [
     path: "/v1/decisions",
     group: "decisions",
     roles: READERS,
+    paginated: true,
     run: async (req, deps) => {
       const q = parseWith(DecisionListQuery, req.query);
       const page = await deps.decisions.queryDecisions({
@@ -163,6 +169,7 @@ export const ROUTES: Route[] = [
     path: "/v1/approvals",
     group: "reviews",
     roles: READERS,
+    paginated: true,
     run: async (req, deps) => {
       const q = parseWith(pageQuery(50), req.query);
       const page = await deps.decisions.queryDecisions({
@@ -222,6 +229,7 @@ export const ROUTES: Route[] = [
     path: "/v1/trust",
     group: "admin",
     roles: READERS,
+    paginated: true,
     run: async (req, deps) => {
       const q = parseWith(pageQuery(50), req.query);
       const spec = await getSpec(deps, "current");

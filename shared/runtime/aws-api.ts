@@ -4,7 +4,7 @@ import { createApi } from "../http/api.ts";
 import type { HttpResult } from "../http/respond.ts";
 import { ROUTES, type Route } from "../http/routes.ts";
 import { type AwsExtras, type AwsRuntime, createAwsRuntime } from "./aws.ts";
-import { type AwsEnv, parseAwsEnv } from "./aws-env.ts";
+import { type AwsEnv, ConfigError, parseAwsEnv } from "./aws-env.ts";
 
 /** The runtime of a function, built on the first invocation from its zod-parsed environment. */
 export const lazyRuntime = (extras: (env: AwsEnv) => AwsExtras = () => ({})) =>
@@ -17,8 +17,17 @@ export const lazyRuntime = (extras: (env: AwsEnv) => AwsExtras = () => ({})) =>
 export function apiHandler(group: Route["group"], runtime: () => AwsRuntime) {
   const routes = ROUTES.filter((r) => r.group === group);
   let api: ((event: APIGatewayProxyEventV2) => Promise<HttpResult>) | undefined;
+  const paginated = routes.some((r) => r.paginated);
   return lambdaHandler<APIGatewayProxyEventV2, HttpResult>(async (event, tools) => {
-    api ??= createApi(runtime().deps, { routes, log: (msg, data) => tools.logger.error(msg, data) });
+    if (!api) {
+      const rt = runtime();
+      // A per-container key would make page 2 a 400 whenever another container serves it.
+      if (paginated && !rt.sharedCursors)
+        throw new ConfigError(
+          `the ${group} routes paginate: build the runtime with cursors: awsCursors(env)`,
+        );
+      api = createApi(rt.deps, { routes, log: (msg, data) => tools.logger.error(msg, data) });
+    }
     const result = await api(event);
     if (result.statusCode >= 500) tools.metrics.addMetric("ServerErrors", "Count", 1);
     return result;

@@ -40,6 +40,8 @@ export const AwsEnv = z.object({
       }
     }),
   BEDROCK_MODEL_ID: z.string().min(1).optional(),
+  /** The secret whose value signs pagination cursors: set on the API functions that paginate only. */
+  CURSOR_KEY_SECRET_ARN: z.string().startsWith("arn:").optional(),
   /** The KMS key that wraps each person's data key (crypto-shredding). */
   PERSON_KEY_ARN: z.string().startsWith("arn:").optional(),
 });

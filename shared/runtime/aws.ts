@@ -6,6 +6,7 @@
 
 import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts";
 import { noTokenStore } from "../adapters/aws/no-token-store.ts";
+import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { createDb, type Db } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
@@ -35,6 +36,11 @@ export interface AwsExtras {
   /** Only the review routes release waiting workflows. */
   approvals?: (db: Db) => ApprovalSignal;
   events?: EventPublisher;
+  /**
+   * Only the API functions that paginate get the deployment's cursor key (aws-cursors.ts); for
+   * everyone else cursors never leave the container, and a per-container key will do.
+   */
+  cursors?: PageCursors;
 }
 
 const noConnector: Connector = {
@@ -55,6 +61,8 @@ export interface AwsRuntime {
   env: AwsEnv;
   db: Db;
   deps: AppDeps;
+  /** Whether cursors are signed with the deployment's key (good in every container). */
+  sharedCursors?: boolean;
 }
 
 export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntime {
@@ -69,11 +77,12 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
     },
   };
   const keys = new PersonKeys(db, awsKeyWrapper(env));
+  const cursors = extras.cursors ?? PageCursors.ephemeral();
   const base = {
     clock,
-    decisions: new DynamoDecisionStore(db, keys),
+    decisions: new DynamoDecisionStore(db, keys, cursors),
     specs: new DynamoSpecStore(db),
-    trust: new DynamoTrustStore(db),
+    trust: new DynamoTrustStore(db, cursors),
     pauses: new DynamoPauseStore(db),
     // The change feed, as in the local runtime: every KB write publishes a kb.* event, which the
     // agent-watchers function turns into the events agents subscribe to.
@@ -85,5 +94,10 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
     erasure: new DynamoErasureStore(db, keys),
   };
   // No afterResponse: in AWS, execution after a response is EventBridge's and Step Functions' job.
-  return { env, db, deps: { ...base, gate: new Gate(base) } };
+  return {
+    env,
+    db,
+    deps: { ...base, gate: new Gate(base) },
+    sharedCursors: extras.cursors !== undefined,
+  };
 }

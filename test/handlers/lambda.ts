@@ -4,6 +4,7 @@ import { inject } from "vitest";
 import type { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
 import type { DomainEvent, EventPublisher } from "../../shared/ports.ts";
 import { type AwsExtras, type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
+import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import type { ApprovalResult, TaskCompleter } from "../../shared/usecases/workflow.ts";
 import type { TestRuntime } from "../helpers/runtime.ts";
@@ -77,8 +78,11 @@ export function awsRuntimeFor(
   rt: TestRuntime,
   options: { sandbox?: SandboxConnector; events?: EventPublisher; extras?: AwsExtras } = {},
 ): AwsRuntime {
-  return createAwsRuntime(parseAwsEnv(functionEnv(rt)), {
+  const env = parseAwsEnv(functionEnv(rt));
+  return createAwsRuntime(env, {
     clock: rt.clock,
+    // As the paginating API functions are built (functions/api/{decisions,reviews,admin}.ts).
+    cursors: awsCursors(env),
     events: options.events ?? new RecordingPublisher(),
     ...(options.sandbox ? { connector: () => options.sandbox as SandboxConnector } : {}),
     ...options.extras,
