@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
-import { parse as parseYaml } from "yaml";
 import { ValidationError } from "./errors.ts";
 import { type Spec, SpecSchema } from "./spec-schema.ts";
 import { parseWith } from "./validation.ts";
+import { parseUntrustedYaml } from "./yaml.ts";
 
 /** Parse a spec from YAML or JSON text (JSON is YAML) and validate it. */
 export function parseSpecText(text: string): Spec {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = parseUntrustedYaml(text);
   } catch (err) {
     throw new ValidationError([{ path: "", message: `not valid YAML or JSON: ${(err as Error).message}` }], {
       cause: err,

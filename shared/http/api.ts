@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { parse as parseYaml } from "yaml";
 import { TooLargeError, ValidationError } from "../domain/errors.ts";
 import { assertJsonLimits } from "../domain/json-limits.ts";
+import { parseUntrustedYaml } from "../domain/yaml.ts";
 import { credentialRejection, principalFromEvent } from "./principal-from-event.ts";
 import { errorResponse, type HttpResult, json } from "./respond.ts";
 import { type AppDeps, authorize, matchRoute, ROUTES, type Route } from "./routes.ts";
@@ -22,7 +22,7 @@ function parseBody(rawBody: string, contentType: string): unknown {
   if (isYaml(contentType)) {
     try {
       // YAML 1.2 core schema: plain data only (no tags, dates or aliases beyond the library's cap).
-      return parseYaml(rawBody);
+      return parseUntrustedYaml(rawBody);
     } catch (err) {
       throw new ValidationError(
         [{ path: "body", message: `not valid YAML or JSON: ${(err as Error).message}` }],
