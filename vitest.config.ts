@@ -32,6 +32,17 @@ export default defineConfig({
       },
       // Real connectors against local HTTP servers: no database needed.
       { extends: true, test: { name: "connectors", include: ["test/connectors/**/*.test.ts"] } },
+      // The fault suite starts its own `harness serve` (and so DynamoDB Local) as child processes, since
+      // it kills them; no globalSetup.
+      {
+        extends: true,
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
       // Synthesis only: the CDK app, template assertions and cdk-nag (no DynamoDB).
       {
         extends: true,
