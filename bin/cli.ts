@@ -16,6 +16,7 @@ import {
 } from "../shared/adapters/local/token-store.ts";
 import { ValidationError } from "../shared/domain/errors.ts";
 import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
+import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitOptions } from "../shared/http/rate-limit.ts";
 import { loadConnectors } from "../shared/runtime/connectors-config.ts";
 import { createLocalRuntime } from "../shared/runtime/local.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
@@ -64,6 +65,7 @@ interface ServeOptions {
   start?: string;
   pollMs: number;
   connectors?: string;
+  rateLimit: RateLimitOptions | false;
 }
 
 program
@@ -81,6 +83,18 @@ program
   .option(
     "--connectors <file>",
     "YAML/JSON naming the systems really called (ses, hubspot, linkedin); others stay on the sandbox outbox (default: $HARNESS_CONNECTORS)",
+  )
+  .option(
+    "--rate-limit <rate>",
+    "requests per second and burst, per token (per address without one), e.g. 50:100, or off",
+    (v) => {
+      try {
+        return parseRateLimit(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    },
+    DEFAULT_RATE_LIMIT,
   )
   .action(async (opts: ServeOptions) => {
     const p = paths(opts.dataDir);
@@ -110,7 +124,7 @@ program
     }
     const recovered = await recoverDispatched(runtime.deps, 5 * 60_000);
     runtime.scheduler.start(opts.pollMs);
-    const server = createLocalServer(runtime.deps);
+    const server = createLocalServer(runtime.deps, { rateLimit: opts.rateLimit });
     await new Promise<void>((r) => server.listen(opts.port, "127.0.0.1", r));
     const url = `http://127.0.0.1:${opts.port}`;
     writeFileSync(p.server, JSON.stringify({ url, pid: process.pid }));

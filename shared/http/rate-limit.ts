@@ -84,3 +84,15 @@ export class RateLimiter {
     }
   }
 }
+
+/** `50:100` (per second : burst), `50` (burst twice the rate) or `off`, as `harness serve --rate-limit` takes it. */
+export function parseRateLimit(text: string): RateLimitOptions | false {
+  const t = text.trim().toLowerCase();
+  if (t === "off") return false;
+  const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(t);
+  const ratePerSecond = Number(m?.[1]);
+  const burst = m?.[2] !== undefined ? Number(m[2]) : Math.ceil(ratePerSecond * 2);
+  if (!m || !(ratePerSecond > 0) || !(burst >= 1))
+    throw new RangeError(`rate limit "${text}": expected <per second>[:<burst>] such as 50:100, or off`);
+  return { ratePerSecond, burst };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../../shared/http/rate-limit.ts";
+import { parseRateLimit, RateLimiter } from "../../shared/http/rate-limit.ts";
 
 const clock = (start = 1_000) => {
   let t = start;
@@ -68,5 +68,15 @@ describe("RateLimiter (token bucket per key)", () => {
   it("refuses a configuration that would never allow anything", () => {
     expect(() => new RateLimiter({ ratePerSecond: 0, burst: 1 }, Date.now)).toThrow(RangeError);
     expect(() => new RateLimiter({ ratePerSecond: 1, burst: 0 }, Date.now)).toThrow(RangeError);
+  });
+});
+
+describe("parseRateLimit (harness serve --rate-limit)", () => {
+  it("reads rate:burst, a rate alone, or off", () => {
+    expect(parseRateLimit("50:100")).toEqual({ ratePerSecond: 50, burst: 100 });
+    expect(parseRateLimit("10")).toEqual({ ratePerSecond: 10, burst: 20 });
+    expect(parseRateLimit(" OFF ")).toBe(false);
+    for (const bad of ["", "0", "-1:5", "5:0", "fast", "5:x"])
+      expect(() => parseRateLimit(bad)).toThrow(RangeError);
   });
 });
