@@ -37,7 +37,7 @@ import {
   pageQuery,
   ReviewBody,
 } from "../usecases/schemas.ts";
-import { describeTrust, pinTrust } from "../usecases/trust.ts";
+import { describeTrust, pinKnownAgent } from "../usecases/trust.ts";
 import { ERASE_ROUTES } from "./erase-routes.ts";
 import { LEDGER_ROUTES } from "./ledger-routes.ts";
 
@@ -245,7 +245,7 @@ export const ROUTES: Route[] = [
     run: async (req, deps) => {
       const body = parseWith(PinBody, req.body);
       const spec = await getSpec(deps, "current");
-      const record = await pinTrust(
+      const record = await pinKnownAgent(
         deps,
         spec,
         param(req, "agentId"),
