@@ -1,13 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SimulatedClock, systemClock } from "../shared/adapters/local/clock.ts";
 import { JavaMissingError, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
+import { tightenPrivateTree, writePrivateFile } from "../shared/adapters/local/private-files.ts";
 import { SandboxConnector } from "../shared/adapters/local/sandbox-connector.ts";
 import {
   createToken,
   DEFAULT_TOKEN_TTL_MS,
   describeToken,
+  ensureAdminToken,
   FileTokenStore,
   hashToken,
   parseTtl,
@@ -100,7 +102,8 @@ program
     const p = paths(opts.dataDir);
     // Validated before anything starts: a bad file or a missing token fails here, not at the first send.
     const live = loadConnectors(opts.connectors ?? process.env.HARNESS_CONNECTORS, process.env);
-    mkdirSync(opts.dataDir, { recursive: true });
+    // Owner-only, also what an older version left readable (the database directory seals itself).
+    tightenPrivateTree(opts.dataDir, ["dynamodb"]);
     const dynamo = await startDynamoLocal({ dataDir: p.dynamo });
     const simulated = opts.clock === "simulated";
     const clock = simulated
@@ -118,16 +121,14 @@ program
       masterKeyPath: p.masterKey,
       ...(live ? { connector: live.withSandbox(new SandboxConnector(p.outbox, () => clock.now())) } : {}),
     });
-    if (!existsSync(p.adminToken)) {
-      const token = await createToken(runtime.deps.tokens, "admin", ["admin"], new Date().toISOString());
-      writeFileSync(p.adminToken, `${token}\n`, { mode: 0o600 });
-    }
+    // On the server's clock, which is what judges its expiry.
+    await ensureAdminToken(runtime.deps.tokens, p.adminToken, clock.now());
     const recovered = await recoverDispatched(runtime.deps, 5 * 60_000);
     runtime.scheduler.start(opts.pollMs);
     const server = createLocalServer(runtime.deps, { rateLimit: opts.rateLimit });
     await new Promise<void>((r) => server.listen(opts.port, "127.0.0.1", r));
     const url = `http://127.0.0.1:${opts.port}`;
-    writeFileSync(p.server, JSON.stringify({ url, pid: process.pid }));
+    writePrivateFile(p.server, JSON.stringify({ url, pid: process.pid }));
     console.log(
       `Agent Harness listening on ${url}/v1 (DynamoDB Local at ${dynamo.endpoint}, data in ${opts.dataDir}/)`,
     );

@@ -4,10 +4,11 @@
  * State is in memory (each start is a fresh world); tokens, the outbox and server.json go under the
  * data directory so the other CLI commands (approvals, trust, explain, outbox) work against it.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
-import { createToken, FileTokenStore } from "../shared/adapters/local/token-store.ts";
+import { tightenPrivateTree, writePrivateFile } from "../shared/adapters/local/private-files.ts";
+import { ensureAdminToken, FileTokenStore } from "../shared/adapters/local/token-store.ts";
 import type { RunSummary } from "../shared/agents/runner.ts";
 import { DAY, localDate } from "../shared/domain/time.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
@@ -24,7 +25,7 @@ export interface StartOptions {
 }
 
 export async function runStart(o: StartOptions): Promise<void> {
-  mkdirSync(o.dataDir, { recursive: true });
+  tightenPrivateTree(o.dataDir, ["dynamodb"]);
   const paths = {
     tokens: join(o.dataDir, "tokens.json"),
     adminToken: join(o.dataDir, "admin.token"),
@@ -49,14 +50,12 @@ export async function runStart(o: StartOptions): Promise<void> {
       for (const p of s.proposals) if (!p.replay) verdicts.set(p.verdict, (verdicts.get(p.verdict) ?? 0) + 1);
     },
   });
-  if (!existsSync(paths.adminToken)) {
-    const token = await createToken(tokens, "admin", ["admin"], new Date().toISOString());
-    writeFileSync(paths.adminToken, `${token}\n`, { mode: 0o600 });
-  }
+  // On the simulated clock, which is what the server judges its expiry by.
+  await ensureAdminToken(tokens, paths.adminToken, sim.clock.now());
   const server = createLocalServer(sim.rt.deps);
   await new Promise<void>((r) => server.listen(o.port, "127.0.0.1", r));
   const url = `http://127.0.0.1:${o.port}`;
-  writeFileSync(paths.server, JSON.stringify({ url, pid: process.pid }));
+  writePrivateFile(paths.server, JSON.stringify({ url, pid: process.pid }));
   const dayMs = (DAY / o.speed / 1000).toFixed(0);
   console.log(`
 Agent Harness is running with a simulated market of ${o.accounts} companies (seed ${o.seed}).

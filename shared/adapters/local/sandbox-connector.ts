@@ -1,6 +1,6 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+import { appendPrivateFile, tightenPrivateFile, writePrivateFile } from "./private-files.ts";
 
 /** Besides the payload, what an outbox entry holds of a person: the wire request subclasses record. */
 const WIRE_FIELDS = new Set(["request"]);
@@ -35,6 +35,8 @@ export class SandboxConnector<E extends OutboxEntry = OutboxEntry> implements Co
     protected readonly now: () => number,
   ) {
     if (outboxPath && existsSync(outboxPath)) {
+      // The outbox holds names, emails and messages: owner-only, also when an older version made it 0644.
+      tightenPrivateFile(outboxPath);
       for (const line of readFileSync(outboxPath, "utf8").split("\n")) {
         if (!line) continue;
         const e = JSON.parse(line) as Partial<OutboxEntry> & { idempotencyKey: string };
@@ -82,9 +84,7 @@ export class SandboxConnector<E extends OutboxEntry = OutboxEntry> implements Co
         .split("\n")
         .filter(Boolean)
         .map((line) => JSON.stringify(scrub(JSON.parse(line) as OutboxEntry)));
-      const tmp = `${this.outboxPath}.${process.pid}.tmp`;
-      writeFileSync(tmp, lines.length ? `${lines.join("\n")}\n` : "", { mode: 0o600 });
-      renameSync(tmp, this.outboxPath);
+      writePrivateFile(this.outboxPath, lines.length ? `${lines.join("\n")}\n` : "");
     }
     return erased;
   }
@@ -96,10 +96,7 @@ export class SandboxConnector<E extends OutboxEntry = OutboxEntry> implements Co
     if (known) return { externalId: known };
     const entry = this.entryFor(req);
     this.entries.push(entry);
-    if (this.outboxPath) {
-      mkdirSync(dirname(this.outboxPath), { recursive: true });
-      appendFileSync(this.outboxPath, `${JSON.stringify(entry)}\n`);
-    }
+    if (this.outboxPath) appendPrivateFile(this.outboxPath, `${JSON.stringify(entry)}\n`);
     this.seen.set(req.idempotencyKey, entry.externalId);
     return { externalId: entry.externalId };
   }
