@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { KmsKeyWrapper } from "../adapters/aws/kms-key-wrapper.ts";
-import { LocalKeyWrapper } from "../adapters/local/key-wrapper.ts";
+import { LocalKeyWrapper, throwawayMasterKey } from "../adapters/local/key-wrapper.ts";
 import type { KeyWrapper } from "../ports.ts";
 import { type AwsEnv, ConfigError } from "./aws-env.ts";
 
@@ -16,10 +15,7 @@ export function awsKeyWrapper(env: AwsEnv): KeyWrapper {
     if (wrapper) return wrapper;
     if (env.PERSON_KEY_ARN)
       wrapper = new KmsKeyWrapper(new KMSClient({ region: env.AWS_REGION }), env.PERSON_KEY_ARN);
-    else if (env.DYNAMODB_ENDPOINT)
-      wrapper = new LocalKeyWrapper(
-        createHash("sha256").update(`local-test-key:${env.DYNAMODB_ENDPOINT}`).digest(),
-      );
+    else if (env.DYNAMODB_ENDPOINT) wrapper = new LocalKeyWrapper(throwawayMasterKey(env.DYNAMODB_ENDPOINT));
     else throw new ConfigError("PERSON_KEY_ARN is required to seal or open personal data");
     return wrapper;
   };

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { KeyWrapper } from "../../ports.ts";
@@ -32,6 +32,13 @@ export class LocalKeyWrapper implements KeyWrapper {
     return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]);
   }
 }
+
+/**
+ * The master key of a throwaway database (tests against DynamoDB Local): derived from the endpoint, so
+ * the local runtime and the Lambda handlers a test runs against the same database open each other's keys.
+ */
+export const throwawayMasterKey = (endpoint: string) =>
+  createHash("sha256").update(`throwaway-master-key:${endpoint}`).digest();
 
 /** The data dir's master key, created on first use (0600); in memory when no path is given (tests). */
 export function loadMasterKey(path: string | undefined): Buffer {
