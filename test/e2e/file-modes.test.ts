@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../shared/adapters/local/dynamodb-local.ts";
 import { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
 import { hashToken, newToken } from "../../shared/adapters/local/token-store.ts";
+import type { ConnectorRequest } from "../../shared/ports.ts";
 
 const HARNESS = fileURLToPath(new URL("../../bin/harness.js", import.meta.url));
 
@@ -41,6 +42,19 @@ function modes(dir: string): Record<string, number> {
   walk(dir);
   return out;
 }
+
+/** A send as the executor asks it: only what the sandbox connector records. */
+const send = (idempotencyKey: string, payload: Record<string, unknown>) =>
+  ({
+    idempotencyKey,
+    payload,
+    decision: {
+      decisionId: `d-${idempotencyKey}`,
+      agentId: "a",
+      actionType: "email.send",
+      accountId: "acme",
+    },
+  }) as unknown as ConnectorRequest;
 
 let dir: string;
 let serve: ChildProcess | undefined;
@@ -136,11 +150,7 @@ describe("harness serve on a data directory left by an older version", () => {
   it("appends to the outbox without loosening it", async () => {
     // The connector `serve` uses, on the same outbox (read back, tightened, appended to).
     const sandbox = new SandboxConnector(join(dir, "outbox.ndjson"), () => Date.now());
-    await sandbox.execute({
-      idempotencyKey: "k2",
-      payload: { to: "bob@acme.io" },
-      decision: { decisionId: "d2", agentId: "a", actionType: "email.send", accountId: "acme" },
-    } as Parameters<SandboxConnector["execute"]>[0]);
+    await sandbox.execute(send("k2", { to: "bob@acme.io" }));
     expect(readFileSync(join(dir, "outbox.ndjson"), "utf8").split("\n").filter(Boolean)).toHaveLength(2);
     expect(lstatSync(join(dir, "outbox.ndjson")).mode & 0o777).toBe(0o600);
   });
@@ -153,11 +163,7 @@ describe("files created fresh", () => {
     try {
       const outbox = join(fresh, "data", "outbox.ndjson");
       const sandbox = new SandboxConnector(outbox, () => Date.now());
-      await sandbox.execute({
-        idempotencyKey: "k1",
-        payload: {},
-        decision: { decisionId: "d1", agentId: "a", actionType: "email.send", accountId: "acme" },
-      } as Parameters<SandboxConnector["execute"]>[0]);
+      await sandbox.execute(send("k1", {}));
       expect(lstatSync(outbox).mode & 0o777).toBe(0o600);
       expect(lstatSync(join(fresh, "data")).mode & 0o777).toBe(0o700);
     } finally {
