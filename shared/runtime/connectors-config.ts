@@ -11,6 +11,7 @@
  * linkedin:
  *   adAccountUrn: urn:li:sponsoredAccount:123
  *   messageWebhookUrl: https://hooks.example.com/linkedin
+ * inDoubtAfterMs: 60000   # optional: when a send cut off by a crash is surfaced in_doubt
  * ```
  */
 import { readFileSync } from "node:fs";
@@ -18,6 +19,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { HubSpotConnector } from "../adapters/connectors/hubspot.ts";
 import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
+import { defaultRetryPolicy } from "../adapters/connectors/retry.ts";
 import { type ConnectorSystem, systemFor } from "../adapters/connectors/router.ts";
 import { SesEmailConnector } from "../adapters/connectors/ses.ts";
 import { ValidationError } from "../domain/errors.ts";
@@ -76,8 +78,24 @@ export const ConnectorsConfig = z
       })
       .strict()
       .optional(),
+    /**
+     * How long a send may go without a recorded result before the harness, when none of its own
+     * executions is still running it (the process that made it crashed), surfaces it as in_doubt.
+     * Default: the runtime's. At least one call's own retries, so a live send is never written off.
+     */
+    inDoubtAfterMs: z.number().int().min(1_000).max(3_600_000).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const longest = Math.max(0, ...[c.ses, c.hubspot, c.linkedin].map((s) => s?.timeoutMs ?? 0));
+    const floor = defaultRetryPolicy.attempts * longest;
+    if (c.inDoubtAfterMs !== undefined && c.inDoubtAfterMs < floor)
+      ctx.addIssue({
+        code: "custom",
+        path: ["inDoubtAfterMs"],
+        message: `must be at least ${floor} (${defaultRetryPolicy.attempts} attempts × the longest timeoutMs)`,
+      });
+  });
 export type ConnectorsConfig = z.infer<typeof ConnectorsConfig>;
 
 /** Parse a connectors file's text (YAML or JSON); errors name the field. */
@@ -104,7 +122,11 @@ function secret(env: Record<string, string | undefined>, name: string, system: s
 
 /** The configured systems' real connectors, validated before anything starts. */
 export class LiveConnectors {
-  constructor(private readonly live: Partial<Record<ConnectorSystem, Connector>>) {}
+  constructor(
+    private readonly live: Partial<Record<ConnectorSystem, Connector>>,
+    /** See ConnectorsConfig.inDoubtAfterMs; the runtime's default when undefined. */
+    readonly inDoubtAfterMs?: number,
+  ) {}
 
   /** The systems that are really called, for the startup banner. */
   get systems(): ConnectorSystem[] {
@@ -143,7 +165,7 @@ export function connectorsFromConfig(
     const { accessTokenEnv, ...rest } = config.linkedin;
     live.linkedin = new LinkedInConnector({ ...rest, accessToken: secret(env, accessTokenEnv, "linkedin") });
   }
-  return new LiveConnectors(live);
+  return new LiveConnectors(live, config.inDoubtAfterMs);
 }
 
 /** The connectors file named by `--connectors` or HARNESS_CONNECTORS; none means the sandbox for everything. */

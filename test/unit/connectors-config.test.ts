@@ -54,6 +54,17 @@ describe("connectors file (which systems harness serve really calls)", () => {
     ).toBe("http://127.0.0.1:9000");
   });
 
+  it("a crashed send is surfaced in_doubt after inDoubtAfterMs, never before one call's own retries", () => {
+    expect(parseConnectorsConfig("ses: { from: a@b.io, timeoutMs: 1000 }").inDoubtAfterMs).toBeUndefined();
+    const config = parseConnectorsConfig("ses: { from: a@b.io, timeoutMs: 1000 }\ninDoubtAfterMs: 10000");
+    expect(connectorsFromConfig(config, { AWS_REGION: "us-east-1" }).inDoubtAfterMs).toBe(10_000);
+    expect(
+      issues(() => parseConnectorsConfig("ses: { from: a@b.io, timeoutMs: 5000 }\ninDoubtAfterMs: 10000")),
+    ).toEqual([
+      { path: "inDoubtAfterMs", message: "must be at least 20000 (4 attempts × the longest timeoutMs)" },
+    ]);
+  });
+
   it("refuses to start without a configured system's token or region, naming what is missing", () => {
     const config = parseConnectorsConfig("hubspot: { accessTokenEnv: MY_HUBSPOT }\nses: { from: a@b.io }");
     expect(issues(() => connectorsFromConfig({ hubspot: config.hubspot }, {}))).toEqual([

@@ -14,6 +14,8 @@ export interface FaultRunConfig {
   concurrency: number;
   /** The connectors' per-call timeout: a withheld answer becomes an unknown outcome after this. */
   connectorTimeoutMs: number;
+  /** A send cut off by a crash is surfaced in_doubt after this (the connectors file's inDoubtAfterMs). */
+  inDoubtAfterMs: number;
   /** Level-2 override windows of the spec published for the run. */
   overrideWindowSeconds: number;
   /** How long, after the last round, everything may take to reach a final status. */
@@ -28,6 +30,7 @@ export const CI_CONFIG: Omit<FaultRunConfig, "log"> = {
   rounds: 1,
   concurrency: 4,
   connectorTimeoutMs: 1_000,
+  inDoubtAfterMs: 10_000,
   overrideWindowSeconds: 3,
   settleMs: 60_000,
 };

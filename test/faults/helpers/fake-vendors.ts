@@ -236,7 +236,7 @@ export interface FakeVendors {
   /** DMP segments per audience name (a repeated create shows up as more than one). */
   segmentsPerAudience(): Record<string, number>;
   /** The connectors file pointing `harness serve` at these vendors, and the environment it needs. */
-  connectorsFile(timeoutMs: number): string;
+  connectorsFile(timeoutMs: number, inDoubtAfterMs: number): string;
   env: Record<string, string>;
   close(): Promise<void>;
 }
@@ -254,7 +254,7 @@ export async function fakeVendors(config: Pick<FaultRunConfig, "seed" | "faultRa
       for (const seg of li.segments) count[seg.name] = (count[seg.name] ?? 0) + 1;
       return count;
     },
-    connectorsFile: (timeoutMs) =>
+    connectorsFile: (timeoutMs, inDoubtAfterMs) =>
       JSON.stringify({
         ses: { from: "sdr@faults.example", region: "us-east-1", endpoint: s.url, timeoutMs },
         hubspot: { accessTokenEnv: "FAULTS_HUBSPOT_TOKEN", basePath: h.url, timeoutMs },
@@ -265,6 +265,7 @@ export async function fakeVendors(config: Pick<FaultRunConfig, "seed" | "faultRa
           messageWebhookUrl: `${l.url}/hooks/messages`,
           timeoutMs,
         },
+        inDoubtAfterMs,
       }),
     // Made-up credentials for made-up vendors: SES signs with whatever the AWS chain finds.
     env: {

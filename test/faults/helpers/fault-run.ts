@@ -62,7 +62,9 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
   const dataDir = join(root, "harness");
   const vendors = await fakeVendors(config);
   const connectorsFile = join(root, "connectors.json");
-  writeFileSync(connectorsFile, vendors.connectorsFile(config.connectorTimeoutMs), { mode: 0o600 });
+  writeFileSync(connectorsFile, vendors.connectorsFile(config.connectorTimeoutMs, config.inDoubtAfterMs), {
+    mode: 0o600,
+  });
   const port = await freePort();
   const servers: ServeProcess[] = [];
   const logs: ProposalLog[] = [];

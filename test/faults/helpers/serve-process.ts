@@ -66,7 +66,7 @@ export class ServeProcess {
     return this.log;
   }
 
-  /** The DynamoDB Local (java) processes in this server's process tree. */
+  /** The DynamoDB Local (java) process(es) in this server's process tree. */
   databasePids(): number[] {
     const table = processTable();
     const tree = new Set([this.pid]);
@@ -79,7 +79,8 @@ export class ServeProcess {
           grew = true;
         }
     }
-    return [...tree].filter((pid) => /DynamoDBLocal/.test(table.get(pid)?.[1] ?? ""));
+    // The java process itself, not a launcher whose command line mentions the jar.
+    return [...tree].filter((pid) => /^(\S*\/)?java\s.*DynamoDBLocal/.test(table.get(pid)?.[1] ?? ""));
   }
 
   kill9(): void {
