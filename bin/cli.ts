@@ -58,6 +58,7 @@ const paths = (dataDir: string) => ({
   outbox: join(dataDir, "outbox.ndjson"),
   cursorKey: join(dataDir, "cursor.key"),
   masterKey: join(dataDir, "master.key"),
+  archive: join(dataDir, "archive"),
 });
 
 interface ServeOptions {
@@ -119,6 +120,7 @@ program
       tokenPath: p.tokens,
       cursorKeyPath: p.cursorKey,
       masterKeyPath: p.masterKey,
+      archiveDir: p.archive,
       ...(live ? { connector: live.withSandbox(new SandboxConnector(p.outbox, () => clock.now())) } : {}),
     });
     // On the server's clock, which is what judges its expiry.
@@ -345,6 +347,35 @@ withClient(program.command("trust").description("trust and autonomy level per ag
     if (shown === 0) console.log("no outcomes recorded yet: every agent is at its spec's starting level");
   },
 );
+
+const ledger = program.command("ledger").description("ledger integrity: hash chains and daily digests");
+withClient(
+  ledger
+    .command("verify")
+    .description(
+      "check every event's hash and chain, every stream's head and every digest; exit 1 on any problem",
+    ),
+)
+  .option("--since <date>", "start from the digest written at or before this date (YYYY-MM-DD)")
+  .action(async (opts) => {
+    const q = opts.since ? `?since=${encodeURIComponent(opts.since)}` : "";
+    const res = await client(opts)("GET", `/v1/ledger/verify${q}`);
+    const scope = `${res.events} events in ${res.streams} streams, ${res.digests} digests${res.anchor ? ` (from ${res.anchor})` : ""}`;
+    if (res.ok) return console.log(`OK: ${scope}`);
+    for (const p of res.problems)
+      console.log(
+        `${p.kind.padEnd(10)} ${p.stream || p.digest}${p.stream ? ` seq ${p.seq}` : ""}: ${p.message}`,
+      );
+    if (res.moreProblems) console.log(`... and ${res.moreProblems} more`);
+    console.log(`FAILED: ${res.problems.length + res.moreProblems} problem(s); ${scope}`);
+    process.exitCode = 1;
+  });
+withClient(
+  ledger.command("digest").description("verify since the last digest, then write a new digest now"),
+).action(async (opts) => {
+  const res = await client(opts)("POST", "/v1/ledger/digest");
+  console.log(`${res.key}: root ${res.root} over ${res.streams} streams (${res.events} events verified)`);
+});
 
 program
   .command("start")

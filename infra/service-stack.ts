@@ -11,6 +11,7 @@ import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
 import { LEDGER_INDEXES } from "../shared/adapters/dynamo/keys.ts";
 import type { AgentMeta } from "../shared/agents/definition.ts";
+import { LEDGER_ROUTES } from "../shared/http/ledger-routes.ts";
 import { ROUTES, type Route } from "../shared/http/routes.ts";
 import { agentEventRoutes, EVENT_ROUTES } from "../shared/runtime/event-routes.ts";
 import type { HarnessConfig } from "./config.ts";
@@ -25,6 +26,7 @@ import { deadLetterQueue } from "./constructs/dead-letter-queue.ts";
 import { EventRouting } from "./constructs/event-routing.ts";
 import { HarnessFunction } from "./constructs/harness-function.ts";
 import { HarnessHttpApi } from "./constructs/http-api.ts";
+import { grantDigests, LedgerDigest } from "./constructs/ledger-digest.ts";
 import { LedgerWorkers } from "./constructs/ledger-workers.ts";
 import { ackArchivePrefix } from "./nag-suppressions.ts";
 
@@ -139,6 +141,11 @@ export class ServiceStack extends Stack {
           : {}),
       });
       grant(f, API_ACCESS[group]);
+      // GET /v1/ledger/verify and POST /v1/ledger/digest: the ledger's Scan and the archive's digests.
+      if (LEDGER_ROUTES.some((r) => r.group === group)) {
+        grantDigests(f, { stage, ledger: props.ledgerTable, state: props.stateTable });
+        f.fn.addEnvironment("ARCHIVE_BUCKET", archiveBucketName(stage));
+      }
       if (paginated.has(group)) cursorKey.grantRead(f.role);
       apiFunctions[group] = f.fn;
     }
@@ -277,6 +284,15 @@ export class ServiceStack extends Stack {
     // Asynchronous paths: EventBridge deliveries, Lambda async invocations, schedules.
     const eventsDlq = deadLetterQueue(this, "EventsDlq", `${stage}-harness-events-dlq`);
     const asyncDlq = deadLetterQueue(this, "AsyncDlq", `${stage}-harness-async-dlq`);
+    const digest = new LedgerDigest(this, "LedgerDigest", {
+      stage,
+      ledger: props.ledgerTable,
+      state: props.stateTable,
+      logRetention,
+      deadLetterQueue: eventsDlq,
+      failureQueue: asyncDlq,
+    });
+    this.functions.LedgerDigest = digest.function;
     for (const f of [executeAllowed, agentWatchers])
       f.fn.configureAsyncInvoke({
         onFailure: new SqsDestination(asyncDlq),
@@ -329,7 +345,7 @@ export class ServiceStack extends Stack {
       AsyncDlq: asyncDlq,
       WorkflowFailures: workflowFailures,
     };
-    new HarnessAlarms(this, "Alarms", {
+    const alarms = new HarnessAlarms(this, "Alarms", {
       stage,
       functions: Object.fromEntries(Object.entries(this.functions).map(([k, f]) => [k, f.fn])),
       queues: Object.fromEntries(Object.entries(queues).filter(([, q]) => q !== undefined)) as Record<
@@ -339,6 +355,7 @@ export class ServiceStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
     });
+    digest.alarmOn(alarms.topic);
 
     new CfnOutput(this, "ApiUrl", { value: this.api.api.apiEndpoint });
     new CfnOutput(this, "UserPoolId", { value: auth.userPool.userPoolId });

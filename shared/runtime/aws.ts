@@ -26,6 +26,7 @@ import {
   noApprovalSignal,
 } from "../ports.ts";
 import { Gate } from "../usecases/gate.ts";
+import type { LedgerVerifyDeps } from "../usecases/ledger-verify.ts";
 import { type AwsEnv, ConfigError, localDynamo, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
 
@@ -41,6 +42,8 @@ export interface AwsExtras {
    * everyone else cursors never leave the container, and a per-container key will do.
    */
   cursors?: PageCursors;
+  /** Only the admin API function verifies the ledger and writes digests (aws-ledger.ts). */
+  ledgerIntegrity?: (db: Db) => LedgerVerifyDeps;
 }
 
 const noConnector: Connector = {
@@ -97,7 +100,11 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
   return {
     env,
     db,
-    deps: { ...base, gate: new Gate(base) },
+    deps: {
+      ...base,
+      gate: new Gate(base),
+      ...(extras.ledgerIntegrity ? { ledgerIntegrity: extras.ledgerIntegrity(db) } : {}),
+    },
     sharedCursors: extras.cursors !== undefined,
   };
 }

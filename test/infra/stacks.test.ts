@@ -145,7 +145,8 @@ describe("service stack", () => {
   it("one Node 24 ARM64 traced function per route group, workflow task, worker and agent, each with its own role", () => {
     const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
     const groups = new Set(ROUTES.map((r) => r.group));
-    expect(fns).toHaveLength(groups.size + 4 + 2 + 2 + agentRegistry.length);
+    // API groups, 4 workflow tasks, 2 event workers, 3 ledger workers (archiver, starter, digest), agents.
+    expect(fns).toHaveLength(groups.size + 4 + 2 + 3 + agentRegistry.length);
     const roles = new Set<string>();
     for (const [id, f] of fns) {
       expect(f.Properties.Runtime, id).toBe("nodejs24.x");
@@ -193,7 +194,7 @@ describe("service stack", () => {
     for (const [, rule] of resources(t, "AWS::Events::Rule"))
       for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig?.Arn).toBeDefined();
     const invokeConfigs = resources(t, "AWS::Lambda::EventInvokeConfig");
-    expect(invokeConfigs).toHaveLength(2 + agentRegistry.length);
+    expect(invokeConfigs).toHaveLength(3 + agentRegistry.length);
     for (const [, c] of invokeConfigs)
       expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
     for (const [, sch] of resources(t, "AWS::Scheduler::Schedule"))
@@ -358,5 +359,84 @@ describe("persons' data keys (crypto-shredding)", () => {
     for (const reader of ["ApiDecisions", "ApiReviews", "ApiKnowledge", "WorkflowExecute", "ExecuteAllowed"])
       expect(decrypting.join(), reader).toMatch(new RegExp(reader));
     expect(decrypting.join()).not.toMatch(/ApiHealth/);
+  });
+});
+
+describe("ledger digest", () => {
+  const policyOf = (fnPrefix: string) => {
+    const [fnId, fn] = resources(s.serviceTemplate, "AWS::Lambda::Function").find(([id]) =>
+      id.startsWith(fnPrefix),
+    ) as [string, Resource];
+    const roleRef = fn.Properties.Role["Fn::GetAtt"][0];
+    const statements = resources(s.serviceTemplate, "AWS::IAM::Policy")
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
+      .flatMap(
+        ([, p]) =>
+          p.Properties.PolicyDocument.Statement as {
+            Action: string | string[];
+            Resource: unknown;
+            Condition?: unknown;
+          }[],
+      );
+    return { fnId, fn, statements };
+  };
+
+  it("a daily EventBridge schedule invokes the digest function, with a dead-letter queue and retries", () => {
+    const { fnId, fn } = policyOf("LedgerDigestFn");
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      ARCHIVE_BUCKET: expect.anything(),
+      LEDGER_TABLE: expect.anything(),
+      STATE_TABLE: expect.anything(),
+    });
+    const rules = resources(s.serviceTemplate, "AWS::Events::Rule").filter(
+      ([, r]) => r.Properties.ScheduleExpression !== undefined,
+    );
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] as [string, Resource];
+    expect(rule.Properties.ScheduleExpression).toBe("cron(15 0 * * ? *)");
+    expect(rule.Properties.Name).toBe("dev-harness-ledger-digest");
+    expect(rule.Properties.Targets).toHaveLength(1);
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain(fnId);
+    expect(rule.Properties.Targets[0].RetryPolicy).toMatchObject({ MaximumRetryAttempts: 4 });
+    // The name the fixture's resource carries: the handler test runs with what this rule sends.
+    expect(fixture("eventbridge-scheduled-event.json").resources[0]).toMatch(
+      /rule\/dev-harness-ledger-digest$/,
+    );
+  });
+
+  it("least privilege: Scan the ledger, read heads of spec, trust and pauses, read and write digests/ only", () => {
+    const { statements } = policyOf("LedgerDigestFn");
+    const data = statements.filter((st) => asArray(st.Action).some((a) => /^(dynamodb|s3|kms):/.test(a)));
+    const byAction = Object.fromEntries(data.map((st) => [asArray(st.Action).sort().join(","), st]));
+    expect(Object.keys(byAction).sort()).toEqual(
+      ["dynamodb:BatchGetItem", "dynamodb:Scan", "s3:GetObject,s3:PutObject", "s3:ListBucket"].sort(),
+    );
+    expect(JSON.stringify(byAction["dynamodb:Scan"]?.Resource)).toContain("TablesLedger");
+    expect(asArray(byAction["dynamodb:Scan"]?.Resource)).toHaveLength(1);
+    expect(JSON.stringify(byAction["dynamodb:BatchGetItem"]?.Resource)).toContain("TablesState");
+    expect(byAction["dynamodb:BatchGetItem"]?.Condition).toEqual({
+      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["SPEC", "TRUST#*", "PAUSEID#*"] },
+    });
+    expect(JSON.stringify(byAction["s3:GetObject,s3:PutObject"]?.Resource)).toMatch(/\/digests\/\*"/);
+    expect(byAction["s3:ListBucket"]?.Condition).toEqual({ StringLike: { "s3:prefix": ["digests/*"] } });
+  });
+
+  it("an alarm on any problem the verifier finds; the admin API may verify and digest too", () => {
+    const alarm = resources(s.serviceTemplate, "AWS::CloudWatch::Alarm").find(
+      ([, a]) => a.Properties.MetricName === "LedgerVerifyProblems",
+    )?.[1];
+    expect(alarm?.Properties).toMatchObject({
+      Namespace: "AgentHarness",
+      Dimensions: [{ Name: "service", Value: "agent-harness" }],
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      AlarmActions: [expect.anything()],
+    });
+    const admin = policyOf("ApiAdmin");
+    expect(admin.fn.Properties.Environment.Variables.ARCHIVE_BUCKET).toBeDefined();
+    const actions = admin.statements.flatMap((st) => asArray(st.Action));
+    expect(actions).toEqual(
+      expect.arrayContaining(["dynamodb:Scan", "s3:GetObject", "s3:PutObject", "s3:ListBucket"]),
+    );
   });
 });

@@ -1,0 +1,145 @@
+/**
+ * The ledger chain's pure core: the canonical serialization, the event hash over what is stored, and
+ * the digest's Merkle root (deterministic, and moved by any change to any head).
+ */
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  canonicalize,
+  chainEvent,
+  EMPTY_ROOT,
+  eventHash,
+  GENESIS,
+  headOf,
+  merkleLeaf,
+  merkleRoot,
+  type StreamHead,
+} from "../../shared/domain/ledger-chain.ts";
+import { digestKey, digestTime } from "../../shared/usecases/archive.ts";
+
+const sha = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
+
+const event = {
+  pk: "DECISION#d_1",
+  sk: "EVENT#00000002",
+  stream: "DECISION#d_1",
+  seq: 2,
+  type: "approved",
+  at: "2026-03-10T14:00:00.000Z",
+  actor: "user:alice",
+  detail: "approved by user:alice",
+  data: { checks: [{ check: "icp", result: "pass" }], n: 1.5 },
+};
+
+describe("canonical serialization", () => {
+  it("sorts keys at every depth, writes no whitespace and leaves out undefined members", () => {
+    expect(canonicalize({ b: 1, a: { d: [1, "x", null], c: true }, u: undefined })).toBe(
+      '{"a":{"c":true,"d":[1,"x",null]},"b":1}',
+    );
+  });
+
+  it("is the same for any key order", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (obj) => {
+        const reversed = Object.fromEntries(Object.entries(obj).reverse());
+        expect(canonicalize(reversed)).toBe(canonicalize(obj));
+      }),
+    );
+  });
+
+  it("refuses what DynamoDB cannot store as a number", () => {
+    expect(() => canonicalize({ n: Number.NaN })).toThrow(TypeError);
+  });
+});
+
+describe("event hash", () => {
+  it("is SHA-256 over the stored attributes but the keys, GSI attributes and the hash itself", () => {
+    const { pk: _p, sk: _s, ...content } = event;
+    expect(eventHash(event)).toBe(sha(canonicalize(content)));
+    expect(eventHash({ ...event, pk: "X", sk: "Y", hash: "z", byStatusPk: "S", byStatusSk: "T" })).toBe(
+      eventHash(event),
+    );
+  });
+
+  it("changes with any attribute, prevHash included", () => {
+    const chained = chainEvent(event, GENESIS);
+    expect(chained.prevHash).toBe(GENESIS);
+    expect(chained.hash).toBe(eventHash({ ...event, prevHash: GENESIS }));
+    for (const change of [
+      { actor: "user:alicf" },
+      { seq: 3 },
+      { data: { ...event.data, n: 1.25 } },
+      { prevHash: "f".repeat(64) },
+      { extra: "" },
+    ])
+      expect(eventHash({ ...chained, ...change })).not.toBe(chained.hash);
+    expect(headOf(chained)).toEqual({ seq: 2, hash: chained.hash });
+  });
+});
+
+const head = fc.record({
+  stream: fc.stringMatching(/^[A-Z]+#[a-z0-9_]{1,12}$/),
+  seq: fc.integer({ min: 1, max: 1e6 }),
+  hash: fc.stringMatching(/^[0-9a-f]{64}$/),
+});
+const uniqueHeads = fc.uniqueArray(head, { selector: (h) => h.stream, minLength: 1, maxLength: 40 });
+
+describe("Merkle root", () => {
+  it("is the documented construction: sorted leaves stream|seq|hash, 0x00 leaf and 0x01 node prefixes", () => {
+    const heads: StreamHead[] = [
+      { stream: "SPEC", seq: 2, hash: "b".repeat(64) },
+      { stream: "DECISION#d_1", seq: 4, hash: "a".repeat(64) },
+      { stream: "TRUST#w#email.send", seq: 1, hash: "c".repeat(64) },
+    ];
+    const [l1, l2, l3] = heads.map(merkleLeaf).sort();
+    const leaf = (l?: string) => sha(`\u0000${l}`);
+    const expected = sha(`\u0001${sha(`\u0001${leaf(l1)}${leaf(l2)}`)}${leaf(l3)}`);
+    expect(merkleLeaf(heads[0] as StreamHead)).toBe(`SPEC|2|${"b".repeat(64)}`);
+    expect(merkleRoot(heads)).toBe(expected);
+    expect(merkleRoot([])).toBe(EMPTY_ROOT);
+  });
+
+  it("is deterministic: the same heads in any order give the same root", () => {
+    const withShuffle = uniqueHeads.chain((heads) =>
+      fc.tuple(fc.constant(heads), fc.shuffledSubarray(heads, { minLength: heads.length })),
+    );
+    fc.assert(
+      fc.property(withShuffle, ([heads, shuffled]) => {
+        expect(merkleRoot(shuffled)).toBe(merkleRoot(heads));
+      }),
+    );
+  });
+
+  it("changes when any head changes, is added or is removed", () => {
+    fc.assert(
+      fc.property(
+        uniqueHeads,
+        fc.nat(),
+        fc.constantFrom("seq", "hash", "stream", "drop", "add"),
+        (heads, i, how) => {
+          const at = i % heads.length;
+          const h = heads[at] as StreamHead;
+          const changed = [...heads];
+          if (how === "seq") changed[at] = { ...h, seq: h.seq + 1 };
+          if (how === "hash")
+            changed[at] = { ...h, hash: `${h.hash.slice(0, -1)}${h.hash.endsWith("0") ? "1" : "0"}` };
+          if (how === "stream") changed[at] = { ...h, stream: `${h.stream}x` };
+          if (how === "drop") changed.splice(at, 1);
+          if (how === "add") changed.push({ stream: "NEW#stream!", seq: 1, hash: h.hash });
+          expect(merkleRoot(changed)).not.toBe(merkleRoot(heads));
+        },
+      ),
+    );
+  });
+});
+
+describe("digest keys", () => {
+  it("are digests/dt=<date>/<iso-time>.json and parse back to their instant", () => {
+    const at = "2026-03-10T14:00:00.000Z";
+    expect(digestKey(at)).toBe("digests/dt=2026-03-10/2026-03-10T14:00:00.000Z.json");
+    expect(digestTime(digestKey(at))).toBe(at);
+    expect(digestTime("digests/dt=2026-03-11/2026-03-10T14:00:00.000Z.json")).toBeUndefined();
+    expect(digestTime("events/dt=2026-03-10/a-b.ndjson.gz")).toBeUndefined();
+  });
+});
