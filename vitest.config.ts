@@ -32,6 +32,16 @@ export default defineConfig({
       },
       // Real connectors against local HTTP servers: no database needed.
       { extends: true, test: { name: "connectors", include: ["test/connectors/**/*.test.ts"] } },
+      // Property-based fuzz of every route through a local server (FUZZ_RUNS, FUZZ_SEED: see the file).
+      {
+        extends: true,
+        test: {
+          name: "fuzz",
+          include: ["test/fuzz/**/*.test.ts"],
+          globalSetup: ["test/setup/dynamodb-local.ts"],
+          testTimeout: 300_000,
+        },
+      },
       // The fault suite starts its own `harness serve` (and so DynamoDB Local) as child processes, since
       // it kills them; no globalSetup.
       {
