@@ -219,7 +219,9 @@ export async function startDynamoLocal(
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.stdin?.end();
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 20_000)))]);
+    clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) {
       try {
         process.kill(pid, "SIGKILL");
