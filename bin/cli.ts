@@ -20,9 +20,9 @@ import { ValidationError } from "../shared/domain/errors.ts";
 import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
 import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitOptions } from "../shared/http/rate-limit.ts";
 import { loadConnectors } from "../shared/runtime/connectors-config.ts";
+import { logUnhandledRejections } from "../shared/runtime/last-resort.ts";
 import { createLocalRuntime } from "../shared/runtime/local.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
-import { recoverDispatched } from "../shared/usecases/lifecycle.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
 
 const program = new Command("harness").description(
@@ -103,6 +103,7 @@ program
     const p = paths(opts.dataDir);
     // Validated before anything starts: a bad file or a missing token fails here, not at the first send.
     const live = loadConnectors(opts.connectors ?? process.env.HARNESS_CONNECTORS, process.env);
+    logUnhandledRejections();
     // Owner-only, also what an older version left readable (the database directory seals itself).
     tightenPrivateTree(opts.dataDir, ["dynamodb"]);
     const dynamo = await startDynamoLocal({ dataDir: p.dynamo });
@@ -125,7 +126,8 @@ program
     });
     // On the server's clock, which is what judges its expiry.
     await ensureAdminToken(runtime.deps.tokens, p.adminToken, clock.now());
-    const recovered = await recoverDispatched(runtime.deps, 5 * 60_000);
+    // Sends a previous process left without a result; the scheduler loop keeps reconciling after this.
+    const recovered = await runtime.reconcile();
     runtime.scheduler.start(opts.pollMs);
     const server = createLocalServer(runtime.deps, { rateLimit: opts.rateLimit });
     await new Promise<void>((r) => server.listen(opts.port, "127.0.0.1", r));
@@ -395,6 +397,7 @@ program
       seed: number;
       speed: number;
     }) => {
+      logUnhandledRejections();
       const { runStart } = await import("../sim/start.ts");
       await runStart(opts);
     },

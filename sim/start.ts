@@ -82,9 +82,27 @@ Ctrl-C stops everything.
   process.once("SIGTERM", () => void stop());
   const end = SIM_START + o.days * DAY;
   let lastTouches = 0;
+  let failures = 0;
   while (!stopping && sim.clock.now() < end) {
     const wallStart = Date.now();
-    const day = await sim.step();
+    let day: number | undefined;
+    try {
+      day = await sim.step();
+      failures = 0;
+    } catch (err) {
+      // A failing dependency (the database) pauses the simulation; the API keeps answering meanwhile.
+      failures++;
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "simulation step failed",
+          error: (err as Error).name,
+          failures,
+        }),
+      );
+      await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** Math.min(failures, 6))));
+      continue;
+    }
     if (day !== undefined) {
       const touches = sim.sandbox.entries.filter(
         (e) => e.actionType === "email.send" || e.actionType === "linkedin.message",

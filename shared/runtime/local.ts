@@ -23,8 +23,9 @@ import type { AppDeps, ClockControl } from "../http/routes.ts";
 import { type Clock, type Connector, noApprovalSignal, type TokenStore } from "../ports.ts";
 import { publishSpec } from "../usecases/admin.ts";
 import { Gate } from "../usecases/gate.ts";
-import { execute, expire, release } from "../usecases/lifecycle.ts";
+import { execute, expire, recoverDispatched, release } from "../usecases/lifecycle.ts";
 import { EVENT_ROUTES, subscribeRoutes } from "./event-routes.ts";
+import { Executions } from "./executions.ts";
 
 export const DEFAULT_SPEC_PATH = fileURLToPath(new URL("../specs/default.yaml", import.meta.url));
 export const defaultSpecText = () => readFileSync(DEFAULT_SPEC_PATH, "utf8");
@@ -50,6 +51,11 @@ export interface LocalRuntimeOptions {
    */
   runWorkers?: boolean;
   /**
+   * How long a send attempt may go without a recorded result before reconciliation, if no execution
+   * in this process is running it, marks it in_doubt. Default DISPATCH_GRACE_MS.
+   */
+  dispatchGraceMs?: number;
+  /**
    * The file holding the master key that wraps persons' data keys (`harness serve`: in the data dir).
    * Without it, a key derived from the endpoint: only for throwaway databases (tests).
    */
@@ -64,12 +70,23 @@ export interface LocalRuntimeOptions {
 const localMasterKey = (o: LocalRuntimeOptions) =>
   o.masterKeyPath ? loadMasterKey(o.masterKeyPath) : throwawayMasterKey(o.endpoint);
 
+/**
+ * The connectors' own budget for one send (per-call timeouts times retries, about 45 s) with margin:
+ * an attempt older than this with nothing running it in this process was lost with its process.
+ */
+export const DISPATCH_GRACE_MS = 2 * 60_000;
+
 export interface LocalRuntime {
   deps: AppDeps;
   db: Db;
   bus: LocalBus;
   scheduler: LocalScheduler;
   connector: Connector;
+  /**
+   * Reconcile dispatched decisions nobody here is executing (see recoverDispatched): at startup, and
+   * after every scheduler poll while the loop runs (unless the runtime was built without workers).
+   */
+  reconcile(): Promise<{ executed: number; inDoubt: number }>;
   close(): Promise<void>;
 }
 
@@ -90,6 +107,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   );
   const clock = options.clock;
   const connector = options.connector ?? new SandboxConnector(options.outboxPath, () => clock.now());
+  // What this process is executing: reconciliation never marks those in_doubt.
+  const executions = new Executions();
   const keys = new PersonKeys(db, new LocalKeyWrapper(localMasterKey(options)));
   // Cursors reach clients: signed with the data directory's key, so they survive a restart.
   const cursors = options.cursorKeyPath
@@ -105,7 +124,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     kb: new DynamoKnowledgeStore(db),
     tokens: options.tokens ?? new FileTokenStore(options.tokenPath ?? join(".harness", "tokens.json")),
     events: bus,
-    connector,
+    connector: executions.watch(connector),
     approvals: noApprovalSignal,
     erasure: new DynamoErasureStore(db, keys),
   };
@@ -130,17 +149,19 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     subscribeRoutes(bus, EVENT_ROUTES, (target) =>
       "worker" in target && target.worker === "execute-allowed"
         ? async (event) => {
-            await execute(deps, String(event.detail.decisionId));
+            const id = String(event.detail.decisionId);
+            await executions.run(id, () => execute(deps, id));
           }
         : undefined,
     );
   const scheduler = new LocalScheduler(
     decisions,
     {
-      release: async (id) => {
-        const d = await release(deps, id);
-        if (d?.status === "dispatched") await execute(deps, id);
-      },
+      release: (id) =>
+        executions.run(id, async () => {
+          const d = await release(deps, id);
+          if (d?.status === "dispatched") await execute(deps, id);
+        }),
       expire: (id) => expire(deps, id),
     },
     () => clock.now(),
@@ -150,13 +171,26 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         kind: item.kind,
         error: (err as Error).message,
       }),
+    { log },
   );
+  const graceMs = options.dispatchGraceMs ?? DISPATCH_GRACE_MS;
+  const reconcile = () => recoverDispatched(deps, graceMs, { inFlight: (id) => executions.has(id) });
+  // A process without workers leaves execution to its driver (a test stepping through it).
+  if (options.runWorkers !== false)
+    scheduler.addTask({
+      name: "reconcile dispatched",
+      run: async () => {
+        const r = await reconcile();
+        if (r.executed > 0 || r.inDoubt > 0) log("reconciled dispatched decisions", r);
+      },
+    });
   return {
     deps,
     db,
     bus,
     scheduler,
     connector,
+    reconcile,
     close: async () => {
       scheduler.stop();
       await bus.drain();

@@ -405,14 +405,20 @@ async function markInDoubt(deps: LifecycleDeps, decision: Decision, why: string)
 }
 
 /**
- * After a restart: dispatched decisions whose execution attempt is older than `staleMs` never
- * recorded a result (the process died mid-call) and become in_doubt; dispatched ones never attempted
- * are executed now.
+ * Reconcile dispatched decisions that nobody is executing: run at startup and periodically while the
+ * harness runs. One whose attempt is older than `staleMs` and not in flight in this process never
+ * recorded a result (the process that made it died mid-call) and becomes in_doubt for a human: it may
+ * have been sent, so it is never sent again. One never attempted was not sent (the attempt is recorded
+ * before the call) and is executed now; the attempt claim is conditional, so a worker executing it at
+ * the same moment cannot make it a second send. `inFlight` names the decisions this process is
+ * executing right now (default: none, as at startup).
  */
 export async function recoverDispatched(
   deps: LifecycleDeps,
   staleMs: number,
+  options: { inFlight?: (decisionId: string) => boolean } = {},
 ): Promise<{ executed: number; inDoubt: number }> {
+  const inFlight = options.inFlight ?? (() => false);
   let cursor: string | undefined;
   let executed = 0;
   let inDoubt = 0;
@@ -422,15 +428,24 @@ export async function recoverDispatched(
       limit: 100,
       ...(cursor ? { cursor } : {}),
     });
-    for (const d of page.items) {
-      if (d.execution) {
-        if (deps.clock.now() - Date.parse(d.execution.at) >= staleMs) {
-          await markInDoubt(deps, d, "the process stopped during the connector call");
-          inDoubt++;
+    for (const listed of page.items) {
+      if (inFlight(listed.decisionId)) continue;
+      // The listing may lag behind the decision: act on the decision as it is now.
+      const d = await deps.decisions.getDecision(listed.decisionId);
+      if (d?.status !== "dispatched" || inFlight(d.decisionId)) continue;
+      try {
+        if (d.execution) {
+          if (deps.clock.now() - Date.parse(d.execution.at) >= staleMs) {
+            await markInDoubt(deps, d, "the process stopped during the connector call");
+            inDoubt++;
+          }
+        } else {
+          const after = await execute(deps, d.decisionId);
+          if (after?.status !== "dispatched") executed++;
         }
-      } else {
-        await execute(deps, d.decisionId);
-        executed++;
+      } catch (err) {
+        // Someone else moved it in between (its own execution finished): nothing left to reconcile.
+        if (!(err instanceof ConflictError)) throw err;
       }
     }
     cursor = page.cursor;

@@ -1,5 +1,6 @@
 import { DynamoDBClient, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DependencyError } from "../../domain/errors.ts";
 import type { TableNames } from "./tables.ts";
 
 /** The access key of a DynamoDB Local: it selects the database (one per access key id and region). */
@@ -34,14 +35,36 @@ export interface DbOptions {
   region?: string;
 }
 
+/**
+ * A request to DynamoDB Local with no answer in 20 s means it is hung: the caller should hear so (a
+ * 503) instead of waiting on the SDK's default of minutes. The clock starts when the request queues
+ * for a socket, so the limit also has to cover the wait behind other requests on a loaded machine
+ * (200 concurrent proposals on two busy cores); a database that is gone refuses the connection at once
+ * and fails fast without any timeout.
+ */
+const LOCAL_TIMEOUTS = { connectionTimeout: 20_000, requestTimeout: 20_000, throwOnRequestTimeout: true };
+
 export function createDb(options: DbOptions): Db {
   if (options.endpoint && !options.credentials)
     throw new Error("a DynamoDB Local endpoint needs the credentials it was started with");
   const raw = new DynamoDBClient({
     region: options.region ?? (options.endpoint ? LOCAL_REGION : (process.env.AWS_REGION ?? "us-east-1")),
-    ...(options.endpoint ? { endpoint: options.endpoint, credentials: options.credentials } : {}),
+    ...(options.endpoint
+      ? { endpoint: options.endpoint, credentials: options.credentials, requestHandler: LOCAL_TIMEOUTS }
+      : {}),
     maxAttempts: 5,
   });
+  // Outermost, so it sees what is left after the SDK's own retries.
+  raw.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        throw dependencyFailure(err) ?? err;
+      }
+    },
+    { step: "initialize", priority: "high", name: "dependencyErrors" },
+  );
   const roundTrips = { count: 0 };
   raw.middlewareStack.add(
     (next) => async (args) => {
@@ -68,3 +91,62 @@ export function failedConditions(err: unknown): number[] | undefined {
 }
 
 export const ttlSeconds = (at: number) => Math.ceil(at / 1000);
+
+/** Connection-level failures: the database is unreachable or dropped the request. */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/** Errors that say "not now" (throttled, overloaded, timed out), whatever the request was. */
+const TRANSIENT_NAMES = new Set([
+  "ThrottlingException",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "InternalServerError",
+  "ServiceUnavailable",
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+]);
+
+type SdkError = Error & { code?: unknown; errors?: unknown[]; $metadata?: { httpStatusCode?: number } };
+
+const networkCode = (e: SdkError): string | undefined => {
+  if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return e.code;
+  // Node reports a failed connection to several addresses as an AggregateError of the attempts.
+  for (const inner of Array.isArray(e.errors) ? e.errors : []) {
+    const code = (inner as SdkError)?.code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
+  }
+  return /socket hang up/i.test(e.message) ? "socket hang up" : undefined;
+};
+
+/**
+ * The one translation of DynamoDB failures the caller cannot fix into `DependencyError` (HTTP 503 with
+ * Retry-After): network errors, timeouts, 5xx and throttling. Everything else passes through as it is:
+ * conditional-check failures and cancelled transactions are answers the stores interpret, and a
+ * validation error is a bug that must surface. The message names the failure, never request data.
+ */
+export function dependencyFailure(err: unknown): DependencyError | undefined {
+  if (err instanceof DependencyError) return err;
+  if (!(err instanceof Error)) return undefined;
+  const e = err as SdkError;
+  const code = networkCode(e);
+  const status = e.$metadata?.httpStatusCode;
+  if (code === undefined && !TRANSIENT_NAMES.has(e.name) && !(status !== undefined && status >= 500))
+    return undefined;
+  return new DependencyError(
+    `DynamoDB unavailable: ${e.name}${code ? ` (${code})` : status ? ` (${status})` : ""}`,
+    {
+      cause: err,
+    },
+  );
+}

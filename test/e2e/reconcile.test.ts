@@ -1,0 +1,198 @@
+import { randomBytes } from "node:crypto";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { SimulatedClock } from "../../shared/adapters/local/clock.ts";
+import { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
+import type { Connector, ConnectorRequest, ConnectorResult } from "../../shared/ports.ts";
+import { createLocalRuntime, DISPATCH_GRACE_MS } from "../../shared/runtime/local.ts";
+import { execute, release } from "../../shared/usecases/lifecycle.ts";
+import { MemoryTokenStore, T0, type TestRuntime } from "../helpers/runtime.ts";
+import {
+  emailProposal,
+  eventTypes,
+  getDecision,
+  type Harness,
+  MINUTE,
+  pin,
+  proposeOk,
+  seedAccount,
+  startHarness,
+} from "./helpers/harness.ts";
+
+/**
+ * M5: killed 300 ms into releasing scheduled actions, one decision stayed `dispatched` (sent once) and
+ * was not marked `in_doubt` while the server ran: recovery ran only at startup, only for sends older
+ * than 5 minutes. Now the running harness reconciles after every scheduler poll: a send left without a
+ * result by a process that died becomes `in_doubt` within a few polls, never sent again; a send that
+ * is still running in this process is left alone, however long it takes.
+ */
+
+/**
+ * The outside world (an email provider): counts sends per idempotency key; a send can be held until
+ * the test lets it go, or forever (the process making it died before the answer came back).
+ */
+class HeldConnector implements Connector {
+  readonly sends = new Map<string, number>();
+  private hold: Promise<void> | undefined;
+  private letGo: (() => void) | undefined;
+
+  /** Every send from now on waits until the returned function is called. */
+  holdSends(): () => void {
+    this.hold = new Promise((r) => {
+      this.letGo = r;
+    });
+    return () => {
+      this.letGo?.();
+      this.hold = undefined;
+    };
+  }
+
+  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
+    this.sends.set(req.idempotencyKey, (this.sends.get(req.idempotencyKey) ?? 0) + 1);
+    if (this.hold) await this.hold;
+    return { externalId: `sent-${req.idempotencyKey}` };
+  }
+
+  /** Sends from now on go through; those already held stay held (their process is gone). */
+  stopHolding(): void {
+    this.hold = undefined;
+  }
+
+  total(): number {
+    return [...this.sends.values()].reduce((a, b) => a + b, 0);
+  }
+}
+
+/** One harness process on a fixed table prefix, its scheduler loop polling every 10 ms. */
+async function boot(tablePrefix: string, at: number, connector: Connector): Promise<Harness> {
+  const clock = new SimulatedClock(at);
+  const tokens = new MemoryTokenStore();
+  const runtime = await createLocalRuntime({
+    endpoint: inject("dynamoEndpoint"),
+    credentials: inject("dynamoCredentials"),
+    tablePrefix,
+    clock,
+    simulated: true,
+    tokens,
+    connector,
+    log: () => {},
+  });
+  const sandbox = new SandboxConnector(undefined, () => clock.now());
+  return startHarness({ ...runtime, clock, sandbox, tokens } as TestRuntime);
+}
+
+/** Let the running scheduler loop complete `n` more polls (each poll ends with reconciliation). */
+async function polls(h: Harness, n: number): Promise<void> {
+  const target = h.rt.scheduler.cycles + n;
+  for (let i = 0; h.rt.scheduler.cycles < target; i++) {
+    if (i > 3_000) throw new Error(`the scheduler loop did not complete ${n} polls`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; !check(); i++) {
+    if (i > 3_000) throw new Error("condition never held");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const open: Harness[] = [];
+const holds: (() => void)[] = [];
+afterEach(async () => {
+  // A failed assertion must not leave a held send (and the bus draining it) hanging the teardown.
+  for (const letGo of holds.splice(0)) letGo();
+  for (const h of open.splice(0)) {
+    h.rt.scheduler.stop();
+    await h.close();
+  }
+});
+
+describe("stuck dispatched decisions are reconciled while the harness runs", () => {
+  it("marks sends a dead process left without a result in_doubt within a few polls, never re-sends them, and executes the ones it never attempted", async () => {
+    const prefix = `rec${randomBytes(4).toString("hex")}`;
+    const world = new HeldConnector();
+
+    // Process 1 schedules five emails (level 2, a 30-minute override window)...
+    const first = await boot(prefix, T0, world);
+    const accounts = ["a1", "a2", "a3", "a4", "a5"];
+    for (const a of accounts) await seedAccount(first, a);
+    await pin(first, "outreach-writer", "email.send", 2);
+    const ds = [];
+    for (const a of accounts) ds.push(await proposeOk(first, emailProposal("outreach-writer", a)));
+    expect(ds.map((d) => d.status)).toEqual(Array(5).fill("scheduled"));
+
+    // ...and dies while releasing them: three sends reached the provider and never came back, one was
+    // released but not yet attempted, one was still waiting in the due-queue.
+    first.rt.clock.advance(31 * MINUTE);
+    world.holdSends();
+    for (const d of ds.slice(0, 4))
+      expect((await release(first.rt.deps, d.decisionId))?.status).toBe("dispatched");
+    for (const d of ds.slice(0, 3)) void execute(first.rt.deps, d.decisionId);
+    await until(() => world.total() === 3);
+    await first.close();
+    world.stopHolding();
+
+    // Process 2 starts later with its loop running; no restart happens after this point.
+    const second = await boot(prefix, T0 + 31 * MINUTE + DISPATCH_GRACE_MS + MINUTE, world);
+    open.push(second);
+    second.rt.scheduler.start(10);
+    await polls(second, 5);
+
+    const statuses = [];
+    for (const d of ds) statuses.push((await getDecision(second, d.decisionId)).status);
+    expect(statuses).toEqual(["in_doubt", "in_doubt", "in_doubt", "executed", "executed"]);
+    for (const d of ds.slice(0, 3)) {
+      const events = eventTypes(await getDecision(second, d.decisionId));
+      expect(events).toEqual(["decided", "dispatched", "executing", "in_doubt"]);
+    }
+    // Exactly one send per idempotency key: the uncertain ones were left for a human.
+    expect([...world.sends.values()]).toEqual([1, 1, 1, 1, 1]);
+    expect([...world.sends.keys()].sort()).toEqual(ds.map((d) => d.idempotencyKey).sort());
+
+    // More polls change nothing.
+    await polls(second, 3);
+    expect(world.total()).toBe(5);
+  });
+
+  it("leaves a send that is still running in this process alone, however long it takes, and records its result", async () => {
+    const world = new HeldConnector();
+    const h = await boot(`rec${randomBytes(4).toString("hex")}`, T0, world);
+    open.push(h);
+    await seedAccount(h, "fast");
+    await seedAccount(h, "slow");
+    h.rt.scheduler.start(10);
+
+    // Level 3: allowed and executed by the worker; level 1: approved by a human, executed after the response.
+    await pin(h, "outreach-writer", "email.send", 3);
+    const letGo = world.holdSends();
+    holds.push(letGo);
+    const allowed = await proposeOk(h, emailProposal("outreach-writer", "fast"));
+    expect(allowed.verdict).toBe("allow");
+    await pin(h, "outreach-writer", "email.send", 1);
+    const reviewed = await proposeOk(h, emailProposal("outreach-writer", "slow"));
+    expect(reviewed.status).toBe("pending_approval");
+    const approved = await h.call("POST", `/v1/decisions/${reviewed.decisionId}/approve`, h.approver, {
+      digest: reviewed.payloadDigest,
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    await until(() => world.total() === 2);
+
+    // The sends hang far past the grace period while the loop keeps reconciling.
+    h.rt.clock.advance(DISPATCH_GRACE_MS + 60 * MINUTE);
+    await polls(h, 5);
+    for (const d of [allowed, reviewed]) {
+      const now = await getDecision(h, d.decisionId);
+      expect(now.status).toBe("dispatched");
+      expect(eventTypes(now)).not.toContain("in_doubt");
+    }
+
+    // The provider answers at last: both are recorded as executed, each sent once.
+    letGo();
+    await h.rt.bus.drain();
+    for (const d of [allowed, reviewed]) expect((await getDecision(h, d.decisionId)).status).toBe("executed");
+    expect(world.sends.get(allowed.idempotencyKey)).toBe(1);
+    expect(world.sends.get(reviewed.idempotencyKey)).toBe(1);
+    await polls(h, 3);
+    expect(world.total()).toBe(2);
+  });
+});
