@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type Chaos, killDatabase, killServe, newChaosLog } from "./chaos.ts";
 import type { FaultRunConfig } from "./config.ts";
 import { fakeVendors } from "./fake-vendors.ts";
-import { call, listAll, sleep } from "./http.ts";
+import { listAll, patiently, sleep } from "./http.ts";
 import type { DecisionView, Observations } from "./invariants.ts";
 import { createTokenCli, health, type ServeProcess, startServe } from "./serve-process.ts";
 import {
@@ -74,6 +74,11 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
     servers.push(s);
     return s;
   };
+  // 503s as agents receive them (a proposal's log is only complete once it is decided).
+  let unavailable = 0;
+  const onStatus = (status: number) => {
+    if (status === 503) unavailable++;
+  };
   const chaos: Chaos = {
     log,
     current: () => servers[servers.length - 1] as ServeProcess,
@@ -84,11 +89,8 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
       config.log(what);
     },
   };
-  // 503s as agents receive them (a proposal's log is only complete once it is decided).
-  let unavailable = 0;
-  const onStatus = (status: number) => {
-    if (status === 503) unavailable++;
-  };
+  const another = (round: number) =>
+    config.minutes === undefined ? round <= config.rounds : Date.now() - started < config.minutes * 60_000;
   try {
     // Tokens the way a user makes them, before the first start (the CLI works without a server). One
     // at a time: concurrent `harness token create` runs can overwrite each other's token file.
@@ -102,11 +104,17 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
     chaos.note(
       `harness serve up on port ${port} (data in a temp folder); vendors fail ${config.faultRate * 100}% of calls`,
     );
-    const published = await call(url, admin, "POST", "/v1/specs", faultSpec(config.overrideWindowSeconds));
+    const published = await patiently(
+      url,
+      admin,
+      "POST",
+      "/v1/specs",
+      faultSpec(config.overrideWindowSeconds),
+    );
     if (published.status >= 300)
       throw new Error(`publish spec: ${published.status} ${JSON.stringify(published.body)}`);
     for (const a of Object.values(AGENTS)) {
-      const res = await call(url, admin, "PUT", `/v1/trust/${a.id}/${a.action}`, {
+      const res = await patiently(url, admin, "PUT", `/v1/trust/${a.id}/${a.action}`, {
         level: a.level,
         reason: "fault suite",
       });
@@ -114,11 +122,7 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
     }
     const reviewer = approver(url, approverToken);
 
-    for (let round = 1; ; round++) {
-      if (
-        config.minutes === undefined ? round > config.rounds : Date.now() - started > config.minutes * 60_000
-      )
-        break;
+    for (let round = 1; another(round); round++) {
       const accounts = Array.from({ length: config.accounts }, (_, i) => `${runId}-r${round}-a${i}`);
       const capped = Array.from({ length: CAPPED_ACCOUNTS }, (_, i) => `${runId}-r${round}-c${i}`);
       await seedAccounts(url, admin, [...accounts, ...capped]);
@@ -131,6 +135,7 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
           const l = await proposeUntilDecided(url, tokens.get(p.agentId) as string, p, deadline, onStatus);
           logs.push(l);
           done++;
+          // Paced, so the crashes land amid traffic, sends in flight and override windows open.
           await sleep(100);
         }
       };
@@ -163,7 +168,7 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
 
     const decisions = new Map<string, DecisionView | undefined>();
     for (const id of new Set(logs.flatMap((l) => l.decisionIds))) {
-      const res = await call(url, viewer, "GET", `/v1/decisions/${encodeURIComponent(id)}`);
+      const res = await patiently(url, viewer, "GET", `/v1/decisions/${encodeURIComponent(id)}`);
       decisions.set(id, res.status === 200 ? (res.body as DecisionView) : undefined);
     }
     const listed: DecisionView[] = [];

@@ -18,7 +18,8 @@ export function figures(o: Observations) {
     replays200: count((s) => s === 200),
     unavailable503: count((s) => s === 503),
     other5xx: count((s) => s >= 500 && s !== 503),
-    refused4xx: count((s) => s >= 400 && s < 500),
+    rateLimited429: count((s) => s === 429),
+    refused4xx: count((s) => s >= 400 && s < 500 && s !== 429),
     droppedConnections: o.logs.reduce((n, l) => n + l.networkErrors, 0),
     decisionsByStatus: byStatus,
     inDoubt: byStatus.in_doubt ?? 0,
@@ -46,7 +47,7 @@ export function report(o: Observations): string {
   const f = figures(o);
   const v = checkInvariants(o);
   const lines = [
-    `Fault run: ${f.proposals} proposals in ${f.wallSeconds} s; ${f.proposalRequests} proposal requests: ${f.answered2xx} 2xx (${f.replays200} replays), ${f.unavailable503} 503, ${f.other5xx} other 5xx, ${f.refused4xx} 4xx, ${f.droppedConnections} dropped connections`,
+    `Fault run: ${f.proposals} proposals in ${f.wallSeconds} s; ${f.proposalRequests} proposal requests: ${f.answered2xx} 2xx (${f.replays200} replays), ${f.unavailable503} 503, ${f.other5xx} other 5xx, ${f.rateLimited429} 429, ${f.refused4xx} other 4xx, ${f.droppedConnections} dropped connections`,
     `Decisions: ${Object.entries(f.decisionsByStatus)
       .map(([s, n]) => `${s} ${n}`)
       .join(", ")}`,

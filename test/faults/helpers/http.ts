@@ -34,13 +34,40 @@ export async function call(
   return { status: res.status, retryAfter: res.headers.get("retry-after"), body: parsed };
 }
 
+const waitFor = (a: Answer) => Math.min(5_000, Number(a.retryAfter ?? 1) * 1_000);
+
+/**
+ * A call made the way a well-behaved client makes it: on 429 (rate limit) and 503 (unavailable) it
+ * waits as Retry-After says and asks again, and a dropped connection is asked again too; bounded.
+ */
+export async function patiently(
+  url: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    let res: Answer | undefined;
+    try {
+      res = await call(url, token, method, path, body);
+      if (res.status !== 429 && res.status !== 503) return res;
+    } catch (err) {
+      if (Date.now() > until) throw err;
+    }
+    if (res && Date.now() > until) return res;
+    await sleep(res ? waitFor(res) : 250);
+  }
+}
+
 /** Every item of a paginated listing. */
 export async function listAll(url: string, token: string, path: string): Promise<unknown[]> {
   const items: unknown[] = [];
   let cursor: string | null = null;
   do {
     const sep = path.includes("?") ? "&" : "?";
-    const res = await call(
+    const res = await patiently(
       url,
       token,
       "GET",
@@ -53,4 +80,5 @@ export async function listAll(url: string, token: string, path: string): Promise
   return items;
 }
 
+export { waitFor };
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

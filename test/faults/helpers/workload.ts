@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import { type Answer, call, sleep } from "./http.ts";
+import { type Answer, call, patiently, sleep, waitFor } from "./http.ts";
 
 const HOUR = 3_600_000;
 
@@ -99,7 +99,7 @@ export async function seedAccounts(url: string, admin: string, accountIds: strin
       ],
     ];
     for (const [method, path, body] of steps) {
-      const res = await call(url, admin, method, path, body);
+      const res = await patiently(url, admin, method, path, body);
       if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     }
   }
@@ -231,13 +231,18 @@ export async function proposeUntilDecided(
       log.decisionIds.push(res.body.decisionId);
       return log;
     }
+    // Rate-limited: not the proposal's fault, ask again when told to.
+    if (res.status === 429) {
+      await sleep(waitFor(res));
+      continue;
+    }
     if (res.status < 500) {
       log.errors.push(`${res.status} ${JSON.stringify(res.body)}`);
       return log;
     }
     if (res.status === 503) {
       if (res.retryAfter === null) log.unavailableWithoutRetryAfter++;
-      await sleep(Math.min(1_000, Number(res.retryAfter ?? 1) * 1_000));
+      await sleep(waitFor(res));
     } else {
       log.errors.push(`${res.status} ${JSON.stringify(res.body)}`);
       await sleep(500);
@@ -253,15 +258,17 @@ export function approver(url: string, token: string) {
   const loop = (async () => {
     while (running) {
       try {
-        const res = await call(url, token, "GET", "/v1/approvals?limit=100");
+        const res = await patiently(url, token, "GET", "/v1/approvals?limit=100");
         for (const d of res.status === 200 ? res.body.items : []) {
           const reject =
             [...String(d.proposalId)].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) %
               REJECT_ONE_IN ===
             0;
           const r = reject
-            ? await call(url, token, "POST", `/v1/decisions/${d.decisionId}/reject`, { note: "fault suite" })
-            : await call(url, token, "POST", `/v1/decisions/${d.decisionId}/approve`, {
+            ? await patiently(url, token, "POST", `/v1/decisions/${d.decisionId}/reject`, {
+                note: "fault suite",
+              })
+            : await patiently(url, token, "POST", `/v1/decisions/${d.decisionId}/approve`, {
                 digest: d.payloadDigest,
               });
           if (r.status === 200) counts[reject ? "rejected" : "approved"]++;
