@@ -23,6 +23,7 @@ import type { AppDeps, ClockControl } from "../http/routes.ts";
 import { type Clock, type Connector, noApprovalSignal, type TokenStore } from "../ports.ts";
 import { publishSpec } from "../usecases/admin.ts";
 import { Gate } from "../usecases/gate.ts";
+import { dailyDigest } from "../usecases/ledger-digest.ts";
 import { execute, expire, recoverDispatched, release } from "../usecases/lifecycle.ts";
 import { EVENT_ROUTES, subscribeRoutes } from "./event-routes.ts";
 import { Executions } from "./executions.ts";
@@ -183,6 +184,18 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         const r = await reconcile();
         if (r.executed > 0 || r.inDoubt > 0) log("reconciled dispatched decisions", r);
       },
+    });
+  // Once a day on the scheduler's clock: the ledger digest, into the archive folder.
+  if (options.archiveDir)
+    scheduler.addTask({
+      name: "ledger digest",
+      run: dailyDigest({ ...ledgerIntegrity, clock }, (outcome) => {
+        if ("error" in outcome) log("ledger digest failed", { error: (outcome.error as Error).message });
+        else if (!outcome.written)
+          log("the ledger does not verify since the last digest: no digest written (harness ledger verify)", {
+            problems: outcome.verified.problems.length + outcome.verified.moreProblems,
+          });
+      }),
     });
   return {
     deps,

@@ -31,7 +31,7 @@ export interface TestRuntime extends LocalRuntime {
 }
 
 export async function startRuntime(
-  options: { at?: number; connector?: SandboxConnector; runWorkers?: boolean } = {},
+  options: { at?: number; connector?: SandboxConnector; runWorkers?: boolean; archiveDir?: string } = {},
 ): Promise<TestRuntime> {
   const clock = new SimulatedClock(options.at ?? T0);
   const tokens = new MemoryTokenStore();
@@ -46,6 +46,7 @@ export async function startRuntime(
     connector: sandbox,
     log: () => {},
     ...(options.runWorkers === false ? { runWorkers: false } : {}),
+    ...(options.archiveDir ? { archiveDir: options.archiveDir } : {}),
   });
   return { ...runtime, clock, sandbox, tokens };
 }

@@ -4,6 +4,9 @@
  * deleted in the middle or at the end, two events' contents swapped, history rewritten consistently
  * after a digest) is found and named by stream and seq.
  */
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ledgerHeadLocation, ledgerKeys } from "../../shared/adapters/dynamo/keys.ts";
@@ -282,6 +285,38 @@ describe("digests", () => {
         seq: latest.seq,
       }),
     ]);
+  });
+});
+
+describe("the local runtime's daily digest", () => {
+  it("is written once a day on the scheduler's clock to <dataDir>/archive/ (dirs 0700, files 0600)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "harness-archive-"));
+    const local = await startRuntime({ runWorkers: false, archiveDir: join(dir, "archive") });
+    try {
+      await seedAcme(local.deps, "acme");
+      await local.deps.gate.propose(emailProposal("writer", "acme"), agent("writer"));
+      const digests = () => local.deps.ledgerIntegrity?.digests.digestKeys() ?? Promise.resolve([]);
+      expect(await local.scheduler.cycle()).toBe(true);
+      expect(await digests()).toHaveLength(1);
+      // Later the same day: nothing new. The next day: one more, after the previous one.
+      local.clock.advance(3_600_000);
+      await local.scheduler.cycle();
+      expect(await digests()).toHaveLength(1);
+      local.clock.advance(DAY);
+      await local.scheduler.cycle();
+      const keys = (await digests()).sort();
+      expect(keys).toHaveLength(2);
+      const file = join(dir, "archive", ...(keys[1] as string).split("/"));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      for (const d of [join(dir, "archive"), join(dir, "archive", "digests"), dirname(file)])
+        expect(statSync(d).mode & 0o777).toBe(0o700);
+      const digest = JSON.parse(readFileSync(file, "utf8"));
+      expect(digest.previous.key).toBe(keys[0]);
+      expect(digest.root).toBe(merkleRoot(digest.heads));
+    } finally {
+      await local.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
