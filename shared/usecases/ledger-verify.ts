@@ -7,22 +7,18 @@
  */
 import { z } from "zod";
 import { ValidationError } from "../domain/errors.ts";
+import { type ChainHead, merkleRoot, type StreamHead } from "../domain/ledger-chain.ts";
 import {
-  type ChainHead,
-  eventHash,
-  GENESIS,
-  merkleLeaf,
-  merkleRoot,
-  type StreamHead,
-} from "../domain/ledger-chain.ts";
+  checkDigests,
+  checkEvent,
+  checkHead,
+  checkLinks,
+  type LedgerProblem,
+  type Link,
+  ProblemList,
+  type StoredEvent,
+} from "../domain/ledger-checks.ts";
 import { type DigestArchive, digestTime } from "./archive.ts";
-
-/** One stored event: the stream (partition) and seq (sort key) it is stored under, and its attributes. */
-export interface StoredEvent {
-  stream: string;
-  keySeq: number;
-  item: Record<string, unknown>;
-}
 
 export interface LedgerPage {
   events: StoredEvent[];
@@ -30,23 +26,13 @@ export interface LedgerPage {
   heads: StreamHead[];
 }
 
+export type { LedgerProblem, ProblemKind, StoredEvent } from "../domain/ledger-checks.ts";
+
 /** The ledger as the verifier reads it (a paginated Scan of the ledger table in DynamoDB). */
 export interface LedgerReader {
   scan(): AsyncIterable<LedgerPage>;
   /** The heads of these streams that are kept beside state outside the ledger table (spec, trust, pauses). */
   stateHeads(streams: string[]): Promise<StreamHead[]>;
-}
-
-export type ProblemKind = "altered" | "unchained" | "misplaced" | "gap" | "head" | "rewritten" | "digest";
-
-export interface LedgerProblem {
-  kind: ProblemKind;
-  /** Empty for a problem with a digest object itself. */
-  stream: string;
-  seq: number;
-  message: string;
-  /** The digest a `rewritten` or `digest` problem is about. */
-  digest?: string;
 }
 
 export const Digest = z.object({
@@ -75,8 +61,6 @@ export interface VerifyResult {
   /** Each stream's last event as stored: what a new digest records. */
   heads: StreamHead[];
 }
-
-const MAX_LISTED = 1000;
 
 export interface LedgerVerifyDeps {
   ledger: LedgerReader;
@@ -215,111 +199,4 @@ export async function verifyFrom(
     ...(anchor ? { anchor: all[anchorIndex]?.key } : {}),
     heads,
   };
-}
-
-class ProblemList {
-  readonly list: LedgerProblem[] = [];
-  total = 0;
-  add(p: LedgerProblem) {
-    this.total++;
-    if (this.list.length < MAX_LISTED) this.list.push(p);
-  }
-}
-
-/** What the links between events need of each one: its place, its stored hashes. */
-interface Link {
-  seq: number;
-  hash?: string;
-  prevHash?: string;
-}
-
-function checkEvent(e: StoredEvent, problems: ProblemList): Link {
-  const { item, stream, keySeq: seq } = e;
-  const hash = typeof item.hash === "string" ? item.hash : undefined;
-  const prevHash = typeof item.prevHash === "string" ? item.prevHash : undefined;
-  if (!hash || !prevHash) {
-    problems.add({ kind: "unchained", stream, seq, message: "event has no hash chain (hash, prevHash)" });
-  } else if (eventHash(item) !== hash) {
-    problems.add({ kind: "altered", stream, seq, message: "stored hash does not match the event's content" });
-  }
-  if (item.stream !== stream || item.seq !== seq)
-    problems.add({
-      kind: "misplaced",
-      stream,
-      seq,
-      message: `event says stream ${String(item.stream)} seq ${String(item.seq)}: moved or swapped`,
-    });
-  return { seq, ...(hash ? { hash } : {}), ...(prevHash ? { prevHash } : {}) };
-}
-
-function checkLinks(stream: string, chain: Link[], anchored: StreamHead | undefined, problems: ProblemList) {
-  let prev: { seq: number; hash?: string } = anchored ?? { seq: 0, hash: GENESIS };
-  for (const link of chain) {
-    // The anchored head's own predecessor was verified before the anchor; the digest check covers it.
-    if (!(anchored && link.seq === anchored.seq) && link.prevHash !== prev.hash) {
-      const after = prev.seq === 0 ? "the stream's start" : `seq ${prev.seq}`;
-      problems.add({
-        kind: "gap",
-        stream,
-        seq: link.seq,
-        message: `prevHash does not match ${prev.seq === 0 ? "genesis" : `the hash of seq ${prev.seq}`}: events between ${after} and seq ${link.seq} were removed or reordered`,
-      });
-    }
-    prev = link;
-  }
-}
-
-function checkHead(
-  stream: string,
-  last: Link | undefined,
-  head: ChainHead | undefined,
-  problems: ProblemList,
-) {
-  if (!head) {
-    problems.add({ kind: "head", stream, seq: last?.seq ?? 0, message: "the stream's head is missing" });
-  } else if (!last) {
-    problems.add({
-      kind: "head",
-      stream,
-      seq: head.seq,
-      message: `head is seq ${head.seq} but the stream has no events`,
-    });
-  } else if (head.seq !== last.seq || head.hash !== last.hash) {
-    problems.add({
-      kind: "head",
-      stream,
-      seq: head.seq,
-      message:
-        head.seq > last.seq
-          ? `head is seq ${head.seq} but the last event is seq ${last.seq}: the last event(s) were removed`
-          : `head is seq ${head.seq}, does not match the last event (seq ${last.seq})`,
-    });
-  }
-}
-
-function checkDigests(
-  digests: { key: string; digest: Digest }[],
-  chains: Map<string, Link[]>,
-  anchor: Map<string, StreamHead> | undefined,
-  problems: ProblemList,
-) {
-  const seen = new Set<string>();
-  for (const { key, digest } of digests) {
-    for (const h of digest.heads) {
-      const leaf = merkleLeaf(h);
-      if (seen.has(leaf)) continue;
-      seen.add(leaf);
-      const anchored = anchor?.get(h.stream);
-      if (anchored && h.seq < anchored.seq) continue;
-      const link = chains.get(h.stream)?.find((l) => l.seq === h.seq);
-      if (link?.hash !== h.hash)
-        problems.add({
-          kind: "rewritten",
-          stream: h.stream,
-          seq: h.seq,
-          digest: key,
-          message: `digest ${key} recorded seq ${h.seq} with hash ${h.hash.slice(0, 12)}…; the chain ${link ? "now has another event there" : "no longer has it"}: history rewritten after the digest`,
-        });
-    }
-  }
 }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MemoryArchive } from "../../shared/adapters/local/file-archive.ts";
 import {
   canonicalize,
   chainEvent,
@@ -17,6 +18,8 @@ import {
   type StreamHead,
 } from "../../shared/domain/ledger-chain.ts";
 import { digestKey, digestTime } from "../../shared/usecases/archive.ts";
+import { writeDigest } from "../../shared/usecases/ledger-digest.ts";
+import { type LedgerReader, type StoredEvent, verifyLedger } from "../../shared/usecases/ledger-verify.ts";
 
 const sha = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 
@@ -141,5 +144,77 @@ describe("digest keys", () => {
     expect(digestTime(digestKey(at))).toBe(at);
     expect(digestTime("digests/dt=2026-03-11/2026-03-10T14:00:00.000Z.json")).toBeUndefined();
     expect(digestTime("events/dt=2026-03-10/a-b.ndjson.gz")).toBeUndefined();
+  });
+});
+
+/** An in-memory ledger: streams of chained events, heads recorded as their writers would. */
+function memoryLedger(streamsOf: Record<string, number>) {
+  const events: StoredEvent[] = [];
+  const heads: StreamHead[] = [];
+  for (const [stream, n] of Object.entries(streamsOf)) {
+    let prev = GENESIS;
+    for (let seq = 1; seq <= n; seq++) {
+      const item = chainEvent(
+        { stream, seq, type: "t", at: "2026-03-10T14:00:00.000Z", actor: "a", detail: `${seq}` },
+        prev,
+      );
+      events.push({ stream, keySeq: seq, item });
+      prev = item.hash;
+    }
+    heads.push({ stream, seq: n, hash: prev });
+  }
+  const reader: LedgerReader = {
+    async *scan() {
+      yield { events, heads };
+    },
+    stateHeads: async () => [],
+  };
+  return { events, heads, reader };
+}
+
+describe("verifyLedger over an in-memory ledger", () => {
+  it("finds nothing in an untouched ledger, and a digest over it anchors --since", async () => {
+    const { reader } = memoryLedger({ A: 3, B: 1 });
+    const digests = new MemoryArchive();
+    const clock = { now: () => Date.parse("2026-03-10T15:00:00Z") };
+    expect(await verifyLedger({ ledger: reader, digests })).toMatchObject({
+      ok: true,
+      events: 4,
+      streams: 2,
+    });
+    expect((await writeDigest({ ledger: reader, digests, clock })).written).toBe(true);
+    const since = await verifyLedger({ ledger: reader, digests }, { since: "2026-03-11" });
+    expect(since).toMatchObject({ ok: true, events: 2, anchor: expect.stringMatching(/^digests\//) });
+  });
+
+  it("names unchained events, reordered seqs and a digest whose root was edited", async () => {
+    const { events, reader } = memoryLedger({ A: 3 });
+    const digests = new MemoryArchive();
+    const clock = { now: () => Date.parse("2026-03-10T15:00:00Z") };
+    const { key } = (await writeDigest({ ledger: reader, digests, clock })) as { key: string };
+    const digest = JSON.parse(await digests.getDigest(key));
+    digests.objects.set(key, JSON.stringify({ ...digest, root: "0".repeat(64) }));
+    const [e1, e2] = events as [StoredEvent, StoredEvent];
+    const { hash: _h, prevHash: _p, ...bare } = e1.item;
+    e1.item = bare;
+    // Reordered: the event stored at seq 2 says it is seq 2 but follows nothing that was stored before it.
+    e2.item = chainEvent({ ...e2.item, detail: "moved" }, "f".repeat(64));
+    const { problems } = await verifyLedger({ ledger: reader, digests });
+    expect(problems.map((p) => [p.kind, p.stream, p.seq])).toEqual(
+      expect.arrayContaining([
+        ["digest", "", 0],
+        ["unchained", "A", 1],
+        ["gap", "A", 2],
+        ["gap", "A", 3],
+      ]),
+    );
+    expect(problems.find((p) => p.kind === "digest")?.message).toBe("root does not match its heads");
+  });
+
+  it("refuses a --since that is not a date", async () => {
+    const { reader } = memoryLedger({ A: 1 });
+    await expect(
+      verifyLedger({ ledger: reader, digests: new MemoryArchive() }, { since: "yesterday" }),
+    ).rejects.toThrow(/since: expected a date/);
   });
 });
