@@ -10,7 +10,7 @@ const times = (v: number) => `${v.toFixed(2)}×`;
 const int = (v: number) => Math.round(v).toLocaleString("en-US");
 
 /** Rows of cells, first row the header, columns padded to their widest cell; numbers right-aligned. */
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
   const line = (r: string[]) =>
     `  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("   ")}`;

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: starts an in-memory DynamoDB Local, runs the gate against it through the local
- * runtime, then measures the pure evaluation with the database stopped, and prints the results.
+ * runtime and then through HTTP under load (next to DynamoDB Local's own ceiling), then measures the
+ * pure evaluation with the database stopped, and prints the results.
  */
 import "./env.ts";
 import { randomBytes } from "node:crypto";
@@ -12,7 +13,8 @@ import { recordCommands } from "./command-recorder.ts";
 import { benchDemo } from "./demo.ts";
 import { measureEvaluateThroughput, realisticContext } from "./evaluate-throughput.ts";
 import { measureGateLatency } from "./gate-latency.ts";
-import { latencySection, machineSection, roundTripSection, throughputSection } from "./report.ts";
+import { loadSection, measureLoad } from "./load.ts";
+import { latencySection, machineSection, roundTripSection, table, throughputSection } from "./report.ts";
 import { measureRoundTrips } from "./round-trips.ts";
 import {
   AGENT_IDS,
@@ -30,6 +32,10 @@ const LATENCY_WARM_UP = 20;
 const LATENCY_DECISIONS = 300;
 const EVALUATE_WARM_UP_MS = 500;
 const EVALUATE_RUN_MS = 2000;
+/** Section 6: gate/ceiling block pairs per concurrency (ABBA), and proposals per block. */
+const LOAD_CONCURRENCIES = [1, 10, 50];
+const LOAD_ROUNDS = 4;
+const LOAD_PER_BLOCK: Record<number, number> = { 1: 60, 10: 200, 50: 400 };
 
 const startedAt = performance.now();
 const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
@@ -104,8 +110,23 @@ async function databaseSections(): Promise<string[]> {
 
   await runtime.bus.drain();
   if (runtimeErrors.length > 0) throw new Error(`the runtime reported errors:\n${runtimeErrors.join("\n")}`);
+
+  // On the same, warm DynamoDB Local, with its own tables and its own server.
+  progress(
+    `section 6: load through HTTP at concurrency ${LOAD_CONCURRENCIES.join(", ")}, next to the ceiling`,
+  );
+  const load = await measureLoad(dynamo, {
+    concurrencies: LOAD_CONCURRENCIES,
+    rounds: LOAD_ROUNDS,
+    perBlock: (c) => LOAD_PER_BLOCK[c] ?? 200,
+    progress,
+  });
+  loadText = loadSection(load, table);
   return [roundTripSection(roundTrips, ROUND_TRIP_WARM_UP), latencySection(latency, LATENCY_WARM_UP)];
 }
+
+/** Measured with the database sections, printed last (its number comes after the others'). */
+let loadText: string | undefined;
 
 /** Section 3: pure, run after DynamoDB Local is stopped so that the JVM does not compete for the CPU. */
 function evaluateSection(): string {
@@ -130,6 +151,7 @@ async function main(): Promise<void> {
   console.log(`4. Lambda bundles\n${await benchBundles()}\n`);
   progress("section 5: the demo at 2,000 accounts (its own DynamoDB Local)");
   console.log(`5. ${await benchDemo()}\n`);
+  if (loadText) console.log(`${loadText}\n`);
   console.log(`Done in ${elapsed()}.`);
 }
 
