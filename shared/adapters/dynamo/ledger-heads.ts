@@ -29,7 +29,8 @@ export function withoutHead<T extends Item>(item: T): T {
   return rest as T;
 }
 
-const ATTEMPTS = 40;
+/** Enough for 50 concurrent appenders on one stream: each round, at least one of them wins. */
+const ATTEMPTS = 100;
 
 /**
  * Append to a stream with no state item of its own: the event and the stream's head item, in one
