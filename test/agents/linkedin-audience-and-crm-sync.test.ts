@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crmSync } from "../../shared/agents/workflows/crm-sync.ts";
 import { linkedinAudienceManager } from "../../shared/agents/workflows/linkedin-audience-manager.ts";
 import { personaClassifier } from "../../shared/agents/workflows/persona-classifier.ts";
-import { execute } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { emailProposal } from "../helpers/world.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
@@ -73,7 +72,10 @@ describe("CRM Sync", () => {
       subject: "agent:writer",
       roles: ["agent:writer"],
     });
-    expect((await execute(h.rt.deps, decision.decisionId))?.status).toBe("executed");
+    // Allowed actions are executed by the worker on "decision.made", as in production; calling
+    // execute() here as well raced it.
+    await h.rt.bus.drain();
+    expect((await h.rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("executed");
     await h.agents.drain();
     const logged = h.sandbox.entries.filter((e) => (e.payload as any).operation === "log_engagement");
     expect(logged).toHaveLength(1);
