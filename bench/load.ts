@@ -42,6 +42,11 @@ export interface LoadResult {
   verdicts: Record<string, number>;
   /** The gate's commits (TransactWriteItems) per proposal: above 1 means retries on contention. */
   gateWritesPerProposal: number;
+  /**
+   * DynamoDB requests per proposal during the gate's blocks, everything included: the gate's read and
+   * write, the executor's transitions of allowed actions, the scheduler's polls.
+   */
+  roundTripsPerProposal: number;
 }
 
 export async function measureLoad(db: DynamoLocalConnection, options: LoadOptions): Promise<LoadResult> {
@@ -74,6 +79,7 @@ export async function measureLoad(db: DynamoLocalConnection, options: LoadOption
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   let blocks = 0;
   let proposals = 0;
+  let roundTrips = 0;
   let bare = 0;
 
   const gateBlock = async (concurrency: number, n: number, count: boolean): Promise<Side> => {
@@ -84,6 +90,7 @@ export async function measureLoad(db: DynamoLocalConnection, options: LoadOption
     const block = `b${++blocks}`;
     await seedAccounts(runtime.db, clock.now(), accountsOf(block, n));
     const bodies = Array.from({ length: n }, (_, i) => proposalOf(block, i));
+    const trips = runtime.db.roundTrips.count;
     const side = await runBlock(n, concurrency, async (i) => {
       const p = bodies[i]!;
       const res = await post(stack.url, agent, stack.tokens.get(p.agentId)!, JSON.stringify(p));
@@ -95,7 +102,11 @@ export async function measureLoad(db: DynamoLocalConnection, options: LoadOption
       }
     });
     await runtime.bus.drain();
-    if (count) proposals += n;
+    if (count) {
+      proposals += n;
+      // Everything the server sent while the block ran and until its executions were done.
+      roundTrips += runtime.db.roundTrips.count - trips;
+    }
     return side;
   };
 
@@ -148,6 +159,7 @@ export async function measureLoad(db: DynamoLocalConnection, options: LoadOption
       writeItems: (template?.TransactItems ?? []).map(describeItem),
       verdicts,
       gateWritesPerProposal: (gateWrites - writesBefore) / proposals,
+      roundTripsPerProposal: roundTrips / proposals,
     };
   } finally {
     agent.destroy();
@@ -188,7 +200,8 @@ export function loadSection(r: LoadResult, table: (rows: string[][]) => string):
   return [
     "6. Load through HTTP: proposals/s and latency at each concurrency, next to DynamoDB Local's ceiling in the same run",
     `   gate: POST /v1/proposals to a local server wired as \`harness serve --clock simulated\` (executor and scheduler on);`,
-    `   mix ${mix}; ${r.gateWritesPerProposal.toFixed(2)} TransactWriteItems per proposal (retries included)`,
+    `   mix ${mix}; ${r.gateWritesPerProposal.toFixed(2)} gate commits per proposal (retries included),`,
+    `   ${r.roundTripsPerProposal.toFixed(1)} DynamoDB requests per proposal in all (gate, executor of allowed actions, scheduler)`,
     `   ceiling: the gate's ${r.writeItems.length}-item TransactWriteItems for an allowed email, replayed bare on fresh keys`,
     `   through the same client (${r.writeItems.join(", ")})`,
     table([

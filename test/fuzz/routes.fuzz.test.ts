@@ -41,8 +41,15 @@ import { countWrites, NoAnswer, scanAll, scanDiff, send } from "./helpers/client
 import { examples, routeKey } from "./helpers/examples.ts";
 import { type FuzzWorld, SHAPE_IDS, startWorld, WRITER } from "./helpers/world.ts";
 
-const SEED = Number(process.env.FUZZ_SEED ?? 20260310);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === "" ? fallback : Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name}=${raw}: expected a non-negative integer`);
+  return n;
+}
+
+const SEED = intFromEnv("FUZZ_SEED", 20260310);
+const RUNS = Math.max(1, intFromEnv("FUZZ_RUNS", 10_000));
 const TIMEOUT_MS = 10_000;
 
 /** Declared before the world exists: the examples' shapes decide which categories apply. */

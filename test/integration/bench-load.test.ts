@@ -27,6 +27,8 @@ describe("bench: load through HTTP next to DynamoDB Local's ceiling", () => {
     expect(result.writeItems.length).toBeGreaterThanOrEqual(3);
     expect(result.writeItems).toContain("Put ledger DECISION/DECISION");
     expect(result.gateWritesPerProposal).toBeGreaterThanOrEqual(1);
+    // At least the gate's read and write for each proposal.
+    expect(result.roundTripsPerProposal).toBeGreaterThanOrEqual(2);
     const text = loadSection(result, table);
     expect(text).toMatch(/^6\. Load through HTTP/);
     expect(text.split("\n").filter((l) => /^\s+(1|5)\s/.test(l))).toHaveLength(2);
