@@ -3,7 +3,9 @@
  * `kill -9` of harness serve and one of DynamoDB Local) until the time is up, then prints the figures
  * and the invariants; exits 1 when one does not hold. Without --minutes it runs the CI test's size.
  *
- *   npm run faults -- [--minutes N] [--rounds N] [--seed N] [--accounts N] [--fault-rate 0.15]
+ *   npm run faults -- [--minutes N] [--rounds N] [--seed N] [--accounts N] [--fault-rate 0.15] [--keep]
+ *
+ * --keep leaves the run's temp folder (harness data dir, connectors file) in place and prints where.
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -23,6 +25,7 @@ const Args = z
     seed: z.coerce.number().int().nonnegative().default(CI_CONFIG.seed),
     accounts: z.coerce.number().int().positive().max(1_000).default(CI_CONFIG.accounts),
     "fault-rate": z.coerce.number().min(0).max(0.9).default(CI_CONFIG.faultRate),
+    keep: z.boolean().default(false),
   })
   .strict();
 
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     seed: { type: "string" },
     accounts: { type: "string" },
     "fault-rate": { type: "string" },
+    keep: { type: "boolean" },
   },
 });
 const parsed = Args.safeParse(values);
@@ -48,6 +52,7 @@ const run = await runFaults({
   rounds: args.rounds,
   accounts: args.accounts,
   faultRate: args["fault-rate"],
+  keep: args.keep,
   ...(args.minutes ? { minutes: args.minutes } : {}),
   log: (line) => console.error(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`),
 });

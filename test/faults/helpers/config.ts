@@ -20,6 +20,8 @@ export interface FaultRunConfig {
   overrideWindowSeconds: number;
   /** How long, after the last round, everything may take to reach a final status. */
   settleMs: number;
+  /** Keep the temp folder (data dir, connectors file) for a look afterwards. */
+  keep?: boolean;
   log: (line: string) => void;
 }
 

@@ -170,6 +170,8 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
     for (const id of new Set(logs.flatMap((l) => l.decisionIds))) {
       const res = await patiently(url, viewer, "GET", `/v1/decisions/${encodeURIComponent(id)}`);
       decisions.set(id, res.status === 200 ? (res.body as DecisionView) : undefined);
+      if (res.status !== 200)
+        chaos.note(`GET /v1/decisions/${id}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     const listed: DecisionView[] = [];
     for (const a of Object.values(AGENTS))
@@ -186,6 +188,7 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
       approvals: reviewer.counts,
       end: { alive: last.alive, health: await health(last.url) },
       wallMs: Date.now() - started,
+      startedAt: started,
     };
   } catch (err) {
     const last = servers[servers.length - 1];
@@ -204,6 +207,7 @@ export async function runFaults(config: FaultRunConfig): Promise<Observations> {
         }
     }
     await vendors.close();
-    rmSync(root, { recursive: true, force: true });
+    if (config.keep) config.log(`kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
   }
 }

@@ -33,6 +33,8 @@ export interface Observations {
   approvals: { approved: number; rejected: number; failedCalls: number };
   end: { alive: boolean; health: number | undefined };
   wallMs: number;
+  /** When the run started (wall clock), for the timeline. */
+  startedAt: number;
 }
 
 const TRANSIENT = new Set(["scheduled", "pending_approval", "dispatched"]);
@@ -87,7 +89,9 @@ function noLostDecisions(o: Observations): string[] {
     for (const id of ids) {
       const d = o.decisions.get(id);
       if (!d) {
-        out.push(`${l.proposal.proposalId}: decision ${id} was answered 2xx but is not in the ledger`);
+        out.push(
+          `${l.proposal.proposalId}: decision ${id} was answered ${l.statuses.join(",")} (${l.networkErrors} dropped) by ${(((l.answeredAt ?? 0) - o.startedAt) / 1000).toFixed(1)}s but is not in the ledger`,
+        );
         continue;
       }
       const events = d.events ?? [];

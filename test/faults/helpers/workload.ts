@@ -192,6 +192,8 @@ export function roundProposals(runId: string, accountIds: string[], cappedIds: s
 export interface ProposalLog {
   proposal: Proposal;
   decisionIds: string[];
+  /** When the 2xx came (wall clock), to place it on the run's timeline. */
+  answeredAt?: number;
   statuses: number[];
   networkErrors: number;
   /** 503s that came without a Retry-After header. */
@@ -229,6 +231,7 @@ export async function proposeUntilDecided(
     onStatus(res.status);
     if (res.status < 300) {
       log.decisionIds.push(res.body.decisionId);
+      log.answeredAt = Date.now();
       return log;
     }
     // Rate-limited: not the proposal's fault, ask again when told to.
