@@ -123,6 +123,7 @@ program
       masterKeyPath: p.masterKey,
       archiveDir: p.archive,
       ...(live ? { connector: live.withSandbox(new SandboxConnector(p.outbox, () => clock.now())) } : {}),
+      ...(live?.inDoubtAfterMs ? { dispatchGraceMs: live.inDoubtAfterMs } : {}),
     });
     // On the server's clock, which is what judges its expiry.
     await ensureAdminToken(runtime.deps.tokens, p.adminToken, clock.now());
