@@ -47,7 +47,11 @@ export interface Stack {
 }
 
 /** `harness serve --clock simulated` on a throwaway data dir, minus the daily digest (see below). */
-export async function startStack(db: DynamoLocalConnection, errors: string[]): Promise<Stack> {
+export async function startStack(
+  db: DynamoLocalConnection,
+  errors: string[],
+  runWorkers = true,
+): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "harness-load-"));
   const clock = new SimulatedClock(T0);
   const runtime = await createLocalRuntime({
@@ -63,6 +67,7 @@ export async function startStack(db: DynamoLocalConnection, errors: string[]): P
     // No archiveDir: each block is a new simulated day, and a real day's one ledger digest would then
     // run every few seconds, inside the timed blocks.
     log: (msg, data) => errors.push(`${msg} ${JSON.stringify(data)}`),
+    runWorkers,
   });
   await runtime.reconcile();
   runtime.scheduler.start(500);

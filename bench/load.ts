@@ -30,6 +30,11 @@ export interface LoadOptions {
   rounds: number;
   /** Proposals (and bare writes) per block; rounded up to a multiple of ten. */
   perBlock: (concurrency: number) => number;
+  /**
+   * Run the executor of allowed actions, as `harness serve` does; off measures the gate's own path.
+   * @default true
+   */
+  executor?: boolean;
   /** Proposals (and bare writes) of the untimed warm-up block. @default 100 */
   warmUp?: number;
   progress?: (msg: string) => void;
@@ -47,12 +52,13 @@ export interface LoadResult {
    * write, the executor's transitions of allowed actions, the scheduler's polls.
    */
   roundTripsPerProposal: number;
+  executor: boolean;
 }
 
 export async function measureLoad(db: DynamoLocalConnection, options: LoadOptions): Promise<LoadResult> {
   const progress = options.progress ?? (() => {});
   const errors: string[] = [];
-  const stack = await startStack(db, errors);
+  const stack = await startStack(db, errors, options.executor ?? true);
   const { runtime, clock } = stack;
   // The gate's writes, as sent: counted per proposal, and the first allowed email's kept as the template.
   let template: TransactWriteItemsCommandInput | undefined;
@@ -160,6 +166,7 @@ export async function measureLoad(db: DynamoLocalConnection, options: LoadOption
       verdicts,
       gateWritesPerProposal: (gateWrites - writesBefore) / proposals,
       roundTripsPerProposal: roundTrips / proposals,
+      executor: options.executor ?? true,
     };
   } finally {
     agent.destroy();
@@ -191,47 +198,58 @@ function checkMix(verdicts: Record<string, number>, proposals: number) {
 
 export const perSecond = (s: Side) => s.ops / s.seconds;
 
-export function loadSection(r: LoadResult, table: (rows: string[][]) => string): string {
+function loadTable(r: LoadResult, table: (rows: string[][]) => string): string {
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   const x = (v: number) => `${v.toFixed(2)}×`;
-  const mix = Object.entries(r.verdicts)
+  const stats = (s: Side) => ({
+    rate: perSecond(s),
+    p50: percentile(s.latencies, 50),
+    p99: percentile(s.latencies, 99),
+  });
+  return table([
+    ["concurrency", "gate /s", "p50", "p99", "ceiling /s", "p50", "p99", "gate/ceiling /s", "p50", "p99"],
+    ...r.rows.map(({ concurrency, gate, ceiling }) => {
+      const g = stats(gate);
+      const c = stats(ceiling);
+      return [
+        String(concurrency),
+        g.rate.toFixed(1),
+        ms(g.p50),
+        ms(g.p99),
+        c.rate.toFixed(1),
+        ms(c.p50),
+        ms(c.p99),
+        x(g.rate / c.rate),
+        x(g.p50 / c.p50),
+        x(g.p99 / c.p99),
+      ];
+    }),
+  ]);
+}
+
+/** Section 6: one table per result (the gate's own path, then as `harness serve` runs it). */
+export function loadSection(results: LoadResult[], table: (rows: string[][]) => string): string {
+  const first = results[0];
+  if (!first) return "6. Load through HTTP: not measured";
+  const mix = Object.entries(first.verdicts)
     .map(([v, n]) => `${v} ${n}`)
     .join(", ");
   return [
     "6. Load through HTTP: proposals/s and latency at each concurrency, next to DynamoDB Local's ceiling in the same run",
-    `   gate: POST /v1/proposals to a local server wired as \`harness serve --clock simulated\` (executor and scheduler on);`,
-    `   mix ${mix}; ${r.gateWritesPerProposal.toFixed(2)} gate commits per proposal (retries included),`,
-    `   ${r.roundTripsPerProposal.toFixed(1)} DynamoDB requests per proposal in all (gate, executor of allowed actions, scheduler)`,
-    `   ceiling: the gate's ${r.writeItems.length}-item TransactWriteItems for an allowed email, replayed bare on fresh keys`,
-    `   through the same client (${r.writeItems.join(", ")})`,
-    table([
-      ["concurrency", "gate /s", "p50", "p99", "ceiling /s", "p50", "p99", "gate/ceiling /s", "p50", "p99"],
-      ...r.rows.map(({ concurrency, gate, ceiling }) => {
-        const g = {
-          rate: perSecond(gate),
-          p50: percentile(gate.latencies, 50),
-          p99: percentile(gate.latencies, 99),
-        };
-        const c = {
-          rate: perSecond(ceiling),
-          p50: percentile(ceiling.latencies, 50),
-          p99: percentile(ceiling.latencies, 99),
-        };
-        return [
-          String(concurrency),
-          g.rate.toFixed(1),
-          ms(g.p50),
-          ms(g.p99),
-          c.rate.toFixed(1),
-          ms(c.p50),
-          ms(c.p99),
-          x(g.rate / c.rate),
-          x(g.p50 / c.p50),
-          x(g.p99 / c.p99),
-        ];
-      }),
+    "   gate: POST /v1/proposals to a local server wired as `harness serve --clock simulated` (file tokens, sealed",
+    `   personal data, scheduler, default rate limit), one agent token each; mix per run ${mix}`,
+    `   ceiling: the gate's ${first.writeItems.length}-item TransactWriteItems for an allowed email, replayed bare on fresh keys`,
+    `   through the same client (${first.writeItems.join(", ")})`,
+    ...results.flatMap((r) => [
+      "",
+      r.executor
+        ? "   b) as `harness serve` runs: the executor sends allowed actions in the background (sandbox outbox)"
+        : "   a) the gate's path: executor off, as sections 1 and 2",
+      `      ${r.gateWritesPerProposal.toFixed(2)} gate commits and ${r.roundTripsPerProposal.toFixed(1)} DynamoDB requests per proposal in all`,
+      loadTable(r, table),
     ]),
-    "   Throughput ratio below 1 is the share of DynamoDB Local's ceiling the gate reaches; latency ratios are how many",
-    "   times longer a proposal takes than the bare write. Blocks alternate gate/ceiling (ABBA) on one DynamoDB Local.",
+    "",
+    "   Throughput ratio: the share of DynamoDB Local's ceiling reached; latency ratios: how many times longer a proposal",
+    "   takes than the bare write. Gate and ceiling blocks alternate (ABBA) on one DynamoDB Local, each block on a new day.",
   ].join("\n");
 }

@@ -34,8 +34,8 @@ const EVALUATE_WARM_UP_MS = 500;
 const EVALUATE_RUN_MS = 2000;
 /** Section 6: gate/ceiling block pairs per concurrency (ABBA), and proposals per block. */
 const LOAD_CONCURRENCIES = [1, 10, 50];
-const LOAD_ROUNDS = 4;
-const LOAD_PER_BLOCK: Record<number, number> = { 1: 60, 10: 200, 50: 400 };
+const LOAD_ROUNDS = 2;
+const LOAD_PER_BLOCK: Record<number, number> = { 1: 60, 10: 200, 50: 300 };
 
 const startedAt = performance.now();
 const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
@@ -115,13 +115,18 @@ async function databaseSections(): Promise<string[]> {
   progress(
     `section 6: load through HTTP at concurrency ${LOAD_CONCURRENCIES.join(", ")}, next to the ceiling`,
   );
-  const load = await measureLoad(dynamo, {
-    concurrencies: LOAD_CONCURRENCIES,
-    rounds: LOAD_ROUNDS,
-    perBlock: (c) => LOAD_PER_BLOCK[c] ?? 200,
-    progress,
-  });
-  loadText = loadSection(load, table);
+  const loads = [];
+  for (const executor of [false, true])
+    loads.push(
+      await measureLoad(dynamo, {
+        concurrencies: LOAD_CONCURRENCIES,
+        rounds: LOAD_ROUNDS,
+        perBlock: (c) => LOAD_PER_BLOCK[c] ?? 200,
+        executor,
+        progress: (msg) => progress(`${msg}${executor ? " (executor on)" : " (executor off)"}`),
+      }),
+    );
+  loadText = loadSection(loads, table);
   return [roundTripSection(roundTrips, ROUND_TRIP_WARM_UP), latencySection(latency, LATENCY_WARM_UP)];
 }
 

@@ -29,7 +29,7 @@ describe("bench: load through HTTP next to DynamoDB Local's ceiling", () => {
     expect(result.gateWritesPerProposal).toBeGreaterThanOrEqual(1);
     // At least the gate's read and write for each proposal.
     expect(result.roundTripsPerProposal).toBeGreaterThanOrEqual(2);
-    const text = loadSection(result, table);
+    const text = loadSection([result], table);
     expect(text).toMatch(/^6\. Load through HTTP/);
     expect(text.split("\n").filter((l) => /^\s+(1|5)\s/.test(l))).toHaveLength(2);
   });
