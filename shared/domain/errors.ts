@@ -48,6 +48,17 @@ export class TooLargeError extends Error {
   override readonly name = "TooLargeError";
 }
 
+/** A request body declared as a media type the route does not read; `accepted` lists those it does. */
+export class UnsupportedMediaTypeError extends Error {
+  override readonly name = "UnsupportedMediaTypeError";
+  constructor(
+    message: string,
+    readonly accepted: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
 /** The caller sent more requests than its rate allows; it may retry after `retryAfterSeconds`. */
 export class RateLimitError extends Error {
   override readonly name = "RateLimitError";

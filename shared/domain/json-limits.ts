@@ -3,7 +3,8 @@
  * means; these check what the store can hold: bodies pass through to DynamoDB (proposal payloads,
  * specs, knowledge-base records), and DynamoDB rejects at write time what JSON happily parses:
  * maps nested past 32 levels, numbers outside its range, empty map keys. Found here, they are a 400
- * naming the path instead of a 500 from the store.
+ * naming the path instead of a 500 from the store. Key rules (keyIssue) are decided here too, for
+ * bodies and query parameter names alike.
  */
 import { type FieldIssue, ValidationError } from "./errors.ts";
 
@@ -53,6 +54,40 @@ function numberIssue(n: number): string | undefined {
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * Keys that name an object's prototype machinery. JSON.parse (and the YAML reader) keep them as plain
+ * own keys, but any code that later copies, merges or indexes by them (`target[key] = value`, spread
+ * into a plain object, a library's deep merge) can rewire a prototype or shadow a constructor. No body
+ * or query of this API has a reason to use them, so they are refused wherever they appear.
+ */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * What is wrong with `key` as an object key of a body (or, `what` said so, a query parameter name), if
+ * anything: the one place key rules are decided.
+ */
+export function keyIssue(key: string, what = "object key"): string | undefined {
+  if (key.length === 0) return `${what}s must not be empty`;
+  if (key.length > JSON_LIMITS.maxKeyLength)
+    return `${what} longer than ${JSON_LIMITS.maxKeyLength} characters`;
+  if (PROTOTYPE_KEYS.has(key)) return `${what} ${key} is not allowed`;
+  return stringIssue(key, what);
+}
+
+/**
+ * The key rules applied to query parameter names, each issue named `query.<name>`. The caller passes
+ * the names as the edge received them (an object built with plain assignment has already dropped
+ * `__proto__`).
+ */
+export function queryKeyIssues(names: Iterable<string>): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const name of names) {
+    const message = keyIssue(name, "query parameter name");
+    if (message) issues.push({ path: pathOf("query", name), message });
+  }
+  return issues.slice(0, JSON_LIMITS.maxIssues);
+}
+
 function stringIssue(s: string, what: string): string | undefined {
   // Lone surrogates cannot be encoded as UTF-8, which is what the store writes.
   if (LONE_SURROGATE.test(s)) return `${what} is not well-formed Unicode (lone surrogate)`;
@@ -95,12 +130,7 @@ export function jsonLimitIssues(value: unknown, root = ""): FieldIssue[] {
         const children: { v: unknown; path: string; depth: number }[] = [];
         for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
           const at = pathOf(path, key);
-          const message =
-            key.length === 0
-              ? "object keys must not be empty"
-              : key.length > L.maxKeyLength
-                ? `object key longer than ${L.maxKeyLength} characters`
-                : stringIssue(key, "object key");
+          const message = keyIssue(key);
           if (message) issues.push({ path: at, message });
           else children.push({ v: child, path: at, depth: depth + 1 });
         }

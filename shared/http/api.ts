@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { TooLargeError, ValidationError } from "../domain/errors.ts";
-import { assertJsonLimits } from "../domain/json-limits.ts";
+import { assertJsonLimits, queryKeyIssues } from "../domain/json-limits.ts";
 import { parseUntrustedYaml } from "../domain/yaml.ts";
+import { type BodyType, bodyTypeOf } from "./media-type.ts";
 import { credentialRejection, principalFromEvent } from "./principal-from-event.ts";
 import { errorResponse, type HttpResult, json } from "./respond.ts";
 import { type AppDeps, authorize, matchRoute, ROUTES, type Route } from "./routes.ts";
@@ -15,11 +16,23 @@ export type Logger = (msg: string, data: Record<string, unknown>) => void;
  */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-const isYaml = (contentType: string) => /ya?ml|text\/plain/.test(contentType);
+/**
+ * Strict UTF-8: a byte sequence that is not UTF-8 is refused, not replaced with U+FFFD and stored. A
+ * leading byte-order mark is kept (and so refused by the JSON reader, as RFC 8259 lets it be).
+ */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-function parseBody(rawBody: string, contentType: string): unknown {
+function decodeBody(bytes: Buffer): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch (err) {
+    throw new ValidationError([{ path: "body", message: "not valid UTF-8" }], { cause: err });
+  }
+}
+
+function parseBody(rawBody: string, type: BodyType): unknown {
   if (!rawBody) return undefined;
-  if (isYaml(contentType)) {
+  if (type === "yaml") {
     try {
       // YAML 1.2 core schema: plain data only (no tags, dates or aliases beyond the library's cap).
       return parseUntrustedYaml(rawBody);
@@ -60,23 +73,28 @@ export function createApi(deps: AppDeps, options: { routes?: Route[]; log?: Logg
           headers: { allow: match.allowed.join(", ") },
         };
       const principal = authorize(match.route, principalFromEvent(event), credentialRejection(event));
-      const contentType = (
-        event.headers?.["content-type"] ??
-        event.headers?.["Content-Type"] ??
-        "application/json"
-      ).toLowerCase();
+      // Query parameter names are held to the key rules before anything copies them into an object
+      // (where `__proto__` would silently vanish).
+      const queryEntries = Object.entries(event.queryStringParameters ?? {}).filter(
+        (e): e is [string, string] => e[1] !== undefined,
+      );
+      const queryIssues = queryKeyIssues(queryEntries.map(([k]) => k));
+      if (queryIssues.length > 0) throw new ValidationError(queryIssues);
+      const declared = event.headers?.["content-type"] ?? event.headers?.["Content-Type"];
+      const contentType = (declared ?? "application/json").toLowerCase();
       const rawBytes = event.body
         ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8")
         : undefined;
       if (rawBytes && rawBytes.length > MAX_BODY_BYTES)
         throw new TooLargeError(`body larger than ${MAX_BODY_BYTES} bytes`);
-      const rawBody = rawBytes ? rawBytes.toString("utf8") : "";
-      const body = parseBody(rawBody, contentType);
+      // Before a route runs: a body is read only as what it is declared to be (415 otherwise), and
+      // only if it is UTF-8. Without a body there is nothing to misread.
+      const type = rawBytes?.length ? bodyTypeOf(declared, match.route.accepts ?? ["json"]) : "json";
+      const rawBody = rawBytes ? decodeBody(rawBytes) : "";
+      const body = parseBody(rawBody, type);
       // Once, for every route: nothing the store cannot hold reaches a use case.
       if (body !== undefined) assertJsonLimits(body);
-      const query: Record<string, string> = {};
-      for (const [k, v] of Object.entries(event.queryStringParameters ?? {}))
-        if (v !== undefined) query[k] = v;
+      const query = Object.fromEntries(queryEntries);
       const result = await match.route.run(
         { principal, params: match.params, query, body, rawBody, contentType },
         deps,

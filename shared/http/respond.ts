@@ -8,6 +8,7 @@ import {
   RateLimitError,
   TooLargeError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from "../domain/errors.ts";
 
@@ -34,6 +35,12 @@ export function errorResponse(
   if (err instanceof NotFoundError) return json(404, { error: "not_found", message: err.message });
   if (err instanceof ConflictError) return json(409, { error: "conflict", message: err.message });
   if (err instanceof TooLargeError) return json(413, { error: "too_large", message: err.message });
+  if (err instanceof UnsupportedMediaTypeError)
+    return {
+      ...json(415, { error: "unsupported_media_type", message: err.message, accepted: err.accepted }),
+      // RFC 9110 §15.5.16: the Accept response header says which media types would have been read.
+      headers: { ...HEADERS, accept: err.accepted.join(", ") },
+    };
   if (err instanceof RateLimitError)
     return {
       ...json(429, { error: "rate_limited", message: err.message, retryAfter: err.retryAfterSeconds }),

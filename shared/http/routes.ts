@@ -40,6 +40,7 @@ import {
 import { describeTrust, pinKnownAgent } from "../usecases/trust.ts";
 import { ERASE_ROUTES } from "./erase-routes.ts";
 import { LEDGER_ROUTES } from "./ledger-routes.ts";
+import type { BodyType } from "./media-type.ts";
 
 /** A clock the admin API may move: only present when the server runs with `--clock simulated`. */
 export interface ClockControl {
@@ -89,6 +90,11 @@ export interface Route {
    * to its secret, CURSOR_KEY_SECRET_ARN). @default false
    */
   paginated?: boolean;
+  /**
+   * How a body may be written: JSON, and YAML where the route documents it. A body declared as any
+   * other media type is answered 415 before the route runs (shared/http/media-type.ts). @default ["json"]
+   */
+  accepts?: readonly BodyType[];
   run: (req: ApiRequest, deps: AppDeps) => Promise<RouteResult>;
 }
 
@@ -277,6 +283,8 @@ export const ROUTES: Route[] = [
     path: "/v1/specs",
     group: "admin",
     roles: ["admin"],
+    // README: "publish YAML (content-type: application/yaml) or JSON".
+    accepts: ["json", "yaml"],
     run: async (req, deps) => {
       // createApi parsed the body, YAML or JSON, and held it to the JSON limits.
       if (req.body === undefined || req.body === null)

@@ -16,7 +16,7 @@ import type { AppDeps } from "../http/routes.ts";
  */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
-type Body = { kind: "ok"; text: string } | { kind: "too_large"; drained: boolean } | { kind: "aborted" };
+type Body = { kind: "ok"; bytes: Buffer } | { kind: "too_large"; drained: boolean } | { kind: "aborted" };
 
 /** Read the body, keeping at most MAX_BODY_BYTES; a larger one is drained, not kept. */
 function readBody(req: IncomingMessage): Promise<Body> {
@@ -50,11 +50,7 @@ function readBody(req: IncomingMessage): Promise<Body> {
       if (!tooLarge) chunks.push(chunk);
     });
     req.on("end", () =>
-      finish(
-        tooLarge
-          ? { kind: "too_large", drained: true }
-          : { kind: "ok", text: Buffer.concat(chunks).toString("utf8") },
-      ),
+      finish(tooLarge ? { kind: "too_large", drained: true } : { kind: "ok", bytes: Buffer.concat(chunks) }),
     );
     req.on("error", () => finish({ kind: "aborted" }));
     req.on("close", () => finish({ kind: "aborted" }));
@@ -126,8 +122,9 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
           return;
         }
       }
-      const query: Record<string, string> = {};
-      for (const [k, v] of url.searchParams) query[k] = v;
+      // Object.fromEntries defines keys: a `__proto__` parameter stays a key the API can refuse
+      // (plain assignment would drop it), as in API Gateway's JSON event.
+      const query = Object.fromEntries(url.searchParams);
       const now = deps.clock.now();
       const authorizer = record
         ? { lambda: { subject: record.subject, roles: record.roles } }
@@ -161,8 +158,11 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
           timeEpoch: now,
           ...(authorizer ? { authorizer } : {}),
         } as APIGatewayProxyEventV2["requestContext"],
-        ...(body.text ? { body: body.text } : {}),
-        isBase64Encoded: false,
+        // The bytes as received, as API Gateway passes a binary body: the API decodes them as strict
+        // UTF-8, so invalid sequences are refused rather than turned into U+FFFD here.
+        ...(body.bytes.length > 0
+          ? { body: body.bytes.toString("base64"), isBase64Encoded: true }
+          : { isBase64Encoded: false }),
       };
       send(res, await api(event));
     } catch (err) {

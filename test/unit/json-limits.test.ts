@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../shared/domain/errors.ts";
-import { assertJsonLimits, JSON_LIMITS, jsonLimitIssues } from "../../shared/domain/json-limits.ts";
+import { assertJsonLimits, JSON_LIMITS, jsonLimitIssues, keyIssue } from "../../shared/domain/json-limits.ts";
 
 const nest = (levels: number, leaf: unknown = 1): unknown => {
   let v: unknown = leaf;
@@ -79,6 +79,27 @@ describe("JSON limits", () => {
     ]);
     expect(issues[0]?.path).toBe('payload[""]');
     expect(issues[3]?.path).toBe("text");
+  });
+
+  it("refuses __proto__, constructor and prototype as keys anywhere, naming the path", () => {
+    // JSON.parse keeps `__proto__` as an own key (it does not rewire the prototype): a body can carry it
+    // into any code that copies or merges objects, where it would.
+    const body = JSON.parse(
+      '{"payload":{"list":[{"__proto__":{"admin":true}}],"constructor":{"prototype":1}},"prototype":2}',
+    );
+    const issues = jsonLimitIssues(body);
+    expect(issues).toHaveLength(3);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: "payload.list[0].__proto__", message: "object key __proto__ is not allowed" },
+        { path: "payload.constructor", message: "object key constructor is not allowed" },
+        { path: "prototype", message: "object key prototype is not allowed" },
+      ]),
+    );
+    expect(keyIssue("__proto__")).toBe("object key __proto__ is not allowed");
+    // Only the exact names: look-alikes are ordinary keys.
+    for (const ok of ["proto", "__proto", "Constructor", "prototypes", "constructorId"])
+      expect(keyIssue(ok), ok).toBeUndefined();
   });
 
   it("bounds arrays and strings", () => {
