@@ -13,6 +13,7 @@ import type {
   SuppressionEntry,
   SuppressionInput,
 } from "./domain/kb.ts";
+import type { KeyOwner } from "./domain/personal-data.ts";
 import type { Spec, SpecVersion } from "./domain/spec-schema.ts";
 import type { TrustRecord } from "./domain/trust.ts";
 import type { DecisionStatus } from "./domain/vocabulary.ts";
@@ -49,8 +50,14 @@ export interface GateReadResult {
   pauses: Pause[];
   suppressions: SuppressionEntry[];
   counts: VolumeCounts;
-  /** The target person's data key, opaque to the core: handed back to commitDecision to seal with. */
-  personKey?: Buffer;
+  /** How the decision will be sealed, opaque to the core: handed back to commitDecision. */
+  sealing?: Sealing;
+}
+
+/** The data key of the decision's person (or account), and whether that person was erased. */
+export interface Sealing {
+  key?: Buffer;
+  ownerErased?: boolean;
 }
 
 export type DueKind = "release" | "expire";
@@ -68,8 +75,8 @@ export interface DecisionCommit {
   touch?: { accountId: string; expectVersion: number; touches: Touch[] };
   counters: CounterBump[];
   due?: DueItem;
-  /** From GateReadResult.personKey; when absent for a decision about a person, a key is created. */
-  personKey?: Buffer;
+  /** From GateReadResult.sealing; without a key (and no erasure), a key is created in the transaction. */
+  sealing?: Sealing;
 }
 
 /** Why a reservation transaction was cancelled. */
@@ -206,6 +213,8 @@ export interface ErasureRecord {
 export interface ErasureStore {
   /** Delete the person's data key and knowledge-base items; redact their name and email elsewhere. */
   scrub(target: ErasureTarget): Promise<{ deleted: number; redacted: number }>;
+  /** Destroy a data key (an account's, when one of its account-level decisions names the person). */
+  destroyKey(owner: KeyOwner): Promise<void>;
   mark(record: ErasureRecord): Promise<void>;
   find(q: { personId?: string; email?: string }): Promise<ErasureRecord | undefined>;
 }
@@ -248,7 +257,7 @@ export interface Connector {
    * Erasure: remove the person's personal data from whatever the connector itself keeps (the sandbox
    * outbox). Real systems of record (HubSpot, SES) are erased through their own APIs and policies.
    */
-  forget?(personId: string): Promise<number>;
+  forget?(target: ErasureTarget): Promise<number>;
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
- * Crypto-shredding: which fields of a decision and of its ledger events are a person's personal data,
- * and how they are sealed. Each person has a random 256-bit data key; personal fields are stored only
- * as AES-256-GCM ciphertext under it (bound to the person id as associated data, so a ciphertext
- * cannot be moved to someone else). Erasing a person deletes the key: every copy of the ciphertext —
- * the ledger table, its archive in S3, backups — becomes unreadable at once, while the hash chain over
- * the stored (sealed) events stays intact.
+ * Crypto-shredding: which fields of a decision and of its ledger events are personal data, and how
+ * they are sealed. Each person has a random 256-bit data key, and so has each account for the
+ * decisions about the account rather than a person (list syncs, committees, CRM records), whose
+ * payloads may name several people. Personal fields are stored only as AES-256-GCM ciphertext under
+ * the decision's key, bound to its owner as associated data (so a ciphertext cannot be moved to
+ * someone else). Erasing a person deletes their key, and the account's key when an account-level
+ * decision names them: every copy of the ciphertext — the ledger table, its archive in S3, backups —
+ * becomes unreadable at once, while the hash chain over the stored (sealed) events stays intact.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { Decision, LedgerEvent } from "./decision.ts";
@@ -25,10 +27,11 @@ export class SealError extends Error {
 }
 
 /** `v1.<iv>.<ciphertext>.<tag>`, base64url parts. */
-export function seal(key: Buffer, personId: string, value: unknown): string {
+/** Seal a value for an owner (its `ownerRef`, bound as associated data). */
+export function seal(key: Buffer, owner: string, value: unknown): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
-  cipher.setAAD(Buffer.from(personId, "utf8"));
+  cipher.setAAD(Buffer.from(owner, "utf8"));
   const ct = Buffer.concat([cipher.update(JSON.stringify(value), "utf8"), cipher.final()]);
   return [
     VERSION,
@@ -38,12 +41,12 @@ export function seal(key: Buffer, personId: string, value: unknown): string {
   ].join(".");
 }
 
-export function unseal(key: Buffer, personId: string, sealed: string): unknown {
+export function unseal(key: Buffer, owner: string, sealed: string): unknown {
   const [version, iv, ct, tag] = sealed.split(".");
   if (version !== VERSION || !iv || ct === undefined || !tag) throw new SealError("not a sealed value");
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
-    decipher.setAAD(Buffer.from(personId, "utf8"));
+    decipher.setAAD(Buffer.from(owner, "utf8"));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));
     const text = Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString(
       "utf8",
@@ -54,12 +57,33 @@ export function unseal(key: Buffer, personId: string, sealed: string): unknown {
   }
 }
 
-/** The personal part of a decision: what the agent wrote, about whom, and what reviewers said. */
+/**
+ * Whose key seals a decision: the person it targets, or — for actions on an account (record actions,
+ * list syncs, committees), whose payloads may name several people — the account. Erasing a person
+ * destroys their key, and the account's key too when an account-level decision names them.
+ */
+export type KeyOwner = { kind: "person" | "account"; id: string };
+
+export const ownerOf = (d: { personId?: string | undefined; accountId: string }): KeyOwner =>
+  d.personId ? { kind: "person", id: d.personId } : { kind: "account", id: d.accountId };
+
+/** The owner as stored in `sealedFor` and bound into every ciphertext as associated data. */
+export const ownerRef = (o: KeyOwner) => `${o.kind}:${o.id}`;
+
+export function parseOwnerRef(ref: string): KeyOwner | undefined {
+  const cut = ref.indexOf(":");
+  const kind = ref.slice(0, cut);
+  return cut > 0 && (kind === "person" || kind === "account") ? { kind, id: ref.slice(cut + 1) } : undefined;
+}
+
+/** The personal part of a decision: what the agent wrote, about whom, what reviewers and vendors said. */
 interface DecisionSecrets {
   payload: Record<string, unknown>;
   reasoning: string;
   person?: Decision["context"]["person"];
   reviewNote?: string;
+  /** A vendor's error message may quote the recipient ("Email address is not verified: jane@..."). */
+  executionError?: string;
 }
 
 /** Attributes a sealed item carries: whose key opens it, and the ciphertext. */
@@ -68,40 +92,62 @@ export interface SealedFields {
   sealed: string;
 }
 
-/** A decision as stored: personal fields replaced by one sealed attribute. */
+/** A decision without its personal fields: what is stored beside the ciphertext, or after an erasure. */
+export function withoutSecrets(d: Decision): Record<string, unknown> {
+  const { payload: _p, reasoning: _r, erased: _e, ...rest } = d;
+  const { person: _person, ...context } = d.context;
+  const stored: Record<string, unknown> = { ...rest, context };
+  if (d.review) {
+    const { note: _n, ...review } = d.review;
+    stored.review = review;
+  }
+  if (d.execution) {
+    const { error: _err, ...execution } = d.execution;
+    stored.execution = execution;
+  }
+  return stored;
+}
+
+/** A decision as stored: personal fields replaced by one attribute sealed under its owner's key. */
 export function sealDecision(d: Decision, key: Buffer): Record<string, unknown> {
-  if (!d.personId) return { ...d };
+  const owner = ownerRef(ownerOf(d));
   const secrets: DecisionSecrets = {
     payload: d.payload,
     reasoning: d.reasoning,
     ...(d.context.person ? { person: d.context.person } : {}),
     ...(d.review?.note !== undefined ? { reviewNote: d.review.note } : {}),
+    ...(d.execution?.error !== undefined ? { executionError: d.execution.error } : {}),
   };
-  const { payload: _p, reasoning: _r, ...rest } = d;
-  const { person: _person, ...context } = d.context;
-  const stored: Record<string, unknown> = {
-    ...rest,
-    context,
-    sealedFor: d.personId,
-    sealed: seal(key, d.personId, secrets),
-  };
-  if (d.review) {
-    const { note: _n, ...review } = d.review;
-    stored.review = review;
+  return { ...withoutSecrets(d), sealedFor: owner, sealed: seal(key, owner, secrets) };
+}
+
+/** A decision about someone already erased: stored with no personal fields at all. */
+export const erasedDecision = (d: Decision): Record<string, unknown> => ({
+  ...withoutSecrets(d),
+  erased: true,
+});
+
+function tryUnseal<T>(key: Buffer, owner: string, sealed: string): T | undefined {
+  try {
+    return unseal(key, owner, sealed) as T;
+  } catch (err) {
+    if (err instanceof SealError) return undefined;
+    throw err;
   }
-  return stored;
 }
 
 /**
- * A stored decision back in the shape the core uses. Without a key (the person was erased), the
- * personal fields read as erased; everything else — checks, verdict, timeline — is intact.
+ * A stored decision back in the shape the core uses. Without a key that opens it (the owner's key was
+ * destroyed by an erasure), the personal fields read as erased; everything else — checks, verdict,
+ * timeline — is intact.
  */
 export function openDecision(item: Record<string, unknown>, key: Buffer | undefined): Decision {
   const { sealed, sealedFor, ...rest } = item as Record<string, unknown> & Partial<SealedFields>;
-  if (typeof sealed !== "string" || typeof sealedFor !== "string") return rest as unknown as Decision;
   const d = rest as unknown as Decision;
-  if (!key) return { ...d, payload: {}, reasoning: ERASED, erased: true } as Decision;
-  const s = unseal(key, sealedFor, sealed) as DecisionSecrets;
+  if (rest.erased === true) return { ...d, payload: {}, reasoning: ERASED };
+  if (typeof sealed !== "string" || typeof sealedFor !== "string") return d;
+  const s = key ? tryUnseal<DecisionSecrets>(key, sealedFor, sealed) : undefined;
+  if (!s) return { ...d, payload: {}, reasoning: ERASED, erased: true };
   return {
     ...d,
     payload: s.payload,
@@ -110,24 +156,35 @@ export function openDecision(item: Record<string, unknown>, key: Buffer | undefi
     ...(d.review
       ? { review: { ...d.review, ...(s.reviewNote !== undefined ? { note: s.reviewNote } : {}) } }
       : {}),
+    ...(d.execution
+      ? {
+          execution: {
+            ...d.execution,
+            ...(s.executionError !== undefined ? { error: s.executionError } : {}),
+          },
+        }
+      : {}),
   };
 }
 
-/** An event of a person's decision as stored: its free text (notes, edits) sealed. */
-export function sealEvent(e: LedgerEvent, personId: string, key: Buffer): Record<string, unknown> {
+/** An event of a decision as stored: its free text (notes, edits, vendor errors) sealed. */
+export function sealEvent(e: LedgerEvent, owner: KeyOwner, key: Buffer): Record<string, unknown> {
   const { detail, data, ...rest } = e;
+  const ref = ownerRef(owner);
   return {
     ...rest,
     detail: SEALED,
-    sealedFor: personId,
-    sealed: seal(key, personId, { detail, ...(data ? { data } : {}) }),
+    sealedFor: ref,
+    sealed: seal(key, ref, { detail, ...(data ? { data } : {}) }),
   };
 }
 
 export function openEvent(item: Record<string, unknown>, key: Buffer | undefined): LedgerEvent {
   const { sealed, sealedFor, ...rest } = item as Record<string, unknown> & Partial<SealedFields>;
   if (typeof sealed !== "string" || typeof sealedFor !== "string") return rest as unknown as LedgerEvent;
-  if (!key) return { ...(rest as unknown as LedgerEvent), detail: ERASED };
-  const s = unseal(key, sealedFor, sealed) as { detail: string; data?: Record<string, unknown> };
+  const s = key
+    ? tryUnseal<{ detail: string; data?: Record<string, unknown> }>(key, sealedFor, sealed)
+    : undefined;
+  if (!s) return { ...(rest as unknown as LedgerEvent), detail: ERASED };
   return { ...(rest as unknown as LedgerEvent), detail: s.detail, ...(s.data ? { data: s.data } : {}) };
 }

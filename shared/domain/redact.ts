@@ -12,12 +12,13 @@ export const emailHash = (email: string) =>
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+const clean = (needles: string[]) =>
+  [...new Set(needles.map((n) => n.trim()).filter((n) => n.length >= 2))].sort((a, b) => b.length - a.length);
+
 /** One case-insensitive matcher for all needles, longest first so a full name wins over its parts. */
 export function needleMatcher(needles: string[]): RegExp | undefined {
-  const clean = [...new Set(needles.map((n) => n.trim()).filter((n) => n.length >= 2))].sort(
-    (a, b) => b.length - a.length,
-  );
-  return clean.length ? new RegExp(clean.map(escapeRegExp).join("|"), "gi") : undefined;
+  const c = clean(needles);
+  return c.length ? new RegExp(c.map(escapeRegExp).join("|"), "gi") : undefined;
 }
 
 export function mentions(value: unknown, matcher: RegExp): boolean {
@@ -25,17 +26,43 @@ export function mentions(value: unknown, matcher: RegExp): boolean {
   return matcher.test(JSON.stringify(value));
 }
 
-/** A deep copy with every occurrence of a needle, in strings and in map keys, replaced. */
-export function redact<T>(value: T, matcher: RegExp): T {
+/**
+ * What identifies someone: `whole` strings (an email, a full name) are redacted wherever they occur;
+ * `words` (a first or last name alone) only as a whole string value or as a word of free text — never
+ * inside an id such as `acme-jane`, which other items (suppressions, indexes) must keep matching.
+ */
+export interface Identifiers {
+  whole: string[];
+  words?: string[];
+}
+
+export function redactor(ids: Identifiers): ((value: unknown) => unknown) | undefined {
+  const whole = needleMatcher(ids.whole);
+  const words = clean(ids.words ?? []);
+  // A word stands alone: not joined to letters, digits or an id's separators on either side.
+  const inText = words.length
+    ? new RegExp(
+        `(?<![\\p{L}\\p{N}_.@#:-])(?:${words.map(escapeRegExp).join("|")})(?![\\p{L}\\p{N}_@#:-])`,
+        "giu",
+      )
+    : undefined;
+  const exact = new Set(words.map((w) => w.toLowerCase()));
+  if (!whole && !inText) return undefined;
+  const str = (s: string) => {
+    let out = whole ? s.replace(whole, ERASED) : s;
+    if (exact.has(out.trim().toLowerCase())) return ERASED;
+    if (inText && /\s/.test(out)) out = out.replace(inText, ERASED);
+    return out;
+  };
   const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return v.replace(matcher, ERASED);
+    if (typeof v === "string") return str(v);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === "object" && !(v instanceof Uint8Array) && !(v instanceof Set)) {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k.replace(matcher, ERASED)] = walk(x);
+      for (const [k, x] of Object.entries(v)) out[whole ? k.replace(whole, ERASED) : k] = walk(x);
       return out;
     }
     return v;
   };
-  return walk(value) as T;
+  return walk;
 }

@@ -20,12 +20,12 @@ import { z } from "zod";
 import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts";
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
+import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
-import { PersonKeys } from "../adapters/dynamo/person-keys.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
 import { BedrockModel } from "../adapters/model/bedrock-model.ts";
@@ -146,7 +146,7 @@ export function createAgentsAwsRuntime(
     region: env.AWS_REGION,
     ...localDynamo(env),
   });
-  const decisions = new DynamoDecisionStore(db, new PersonKeys(db, awsKeyWrapper(env)));
+  const decisions = new DynamoDecisionStore(db, new DataKeys(db, awsKeyWrapper(env)));
   const specs = new DynamoSpecStore(db);
   const view = new KnowledgeView({
     clock,

@@ -1,8 +1,8 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { S3ArchiveWriter } from "../adapters/aws/s3-archive-writer.ts";
 import { S3OutboxConnector } from "../adapters/aws/s3-outbox-connector.ts";
+import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import type { Db } from "../adapters/dynamo/db.ts";
-import { PersonKeys } from "../adapters/dynamo/person-keys.ts";
 import type { Clock, Connector } from "../ports.ts";
 import { type AwsEnv, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
@@ -21,5 +21,5 @@ export const awsConnector =
       new S3Client({ region: env.AWS_REGION }),
       required(env, "OUTBOX_BUCKET"),
       () => clock.now(),
-      new PersonKeys(db, awsKeyWrapper(env)),
+      new DataKeys(db, awsKeyWrapper(env)),
     );

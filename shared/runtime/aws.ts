@@ -7,12 +7,12 @@
 import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts";
 import { noTokenStore } from "../adapters/aws/no-token-store.ts";
 import { PageCursors } from "../adapters/dynamo/cursor.ts";
+import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb, type Db } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
-import { PersonKeys } from "../adapters/dynamo/person-keys.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
@@ -79,7 +79,7 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
       return publisher.publish(batch);
     },
   };
-  const keys = new PersonKeys(db, awsKeyWrapper(env));
+  const keys = new DataKeys(db, awsKeyWrapper(env));
   const cursors = extras.cursors ?? PageCursors.ephemeral();
   const base = {
     clock,

@@ -2,13 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PageCursors } from "../adapters/dynamo/cursor.ts";
+import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb, type Db, type DynamoCredentials } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoLedgerReader } from "../adapters/dynamo/ledger-reader.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
-import { PersonKeys } from "../adapters/dynamo/person-keys.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { ensureTables, tableNames } from "../adapters/dynamo/tables.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
@@ -110,7 +110,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const connector = options.connector ?? new SandboxConnector(options.outboxPath, () => clock.now());
   // What this process is executing: reconciliation never marks those in_doubt.
   const executions = new Executions();
-  const keys = new PersonKeys(db, new LocalKeyWrapper(localMasterKey(options)));
+  const keys = new DataKeys(db, new LocalKeyWrapper(localMasterKey(options)));
   // Cursors reach clients: signed with the data directory's key, so they survive a restart.
   const cursors = options.cursorKeyPath
     ? new PageCursors(loadOrCreateCursorKey(options.cursorKeyPath))

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { streams } from "../domain/decision.ts";
 import { NotFoundError } from "../domain/errors.ts";
-import { emailHash } from "../domain/redact.ts";
+import { emailHash, mentions, needleMatcher } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
-import type { Deps, ErasureRecord } from "../ports.ts";
+import type { Deps, ErasureRecord, ErasureTarget } from "../ports.ts";
 import type { Principal } from "./principal.ts";
 
 export const EraseBody = z
@@ -17,6 +18,8 @@ export const erasureStream = (personId: string) => `ERASURE#${personId}`;
 
 export interface ErasureReceipt extends ErasureRecord {
   alreadyErased: boolean;
+  /** The account-level decisions that named the person were sealed under a key now destroyed. */
+  accountKeyDestroyed: boolean;
   knowledgeBase: { deleted: number; redacted: number };
   outboxEntries: number;
 }
@@ -55,28 +58,73 @@ export async function erasePerson(
       at,
     );
   }
-  const knowledgeBase = await deps.erasure.scrub({
-    personId,
-    ...(email ? { email } : {}),
-    names: person ? [person.firstName, person.lastName] : [],
-  });
-  const outboxEntries = (await deps.connector.forget?.(personId)) ?? 0;
   const record: ErasureRecord = previous ?? {
     personId,
     ...(email ? { emailHash: emailHash(email) } : {}),
     erasedAt: at,
     by: principal.subject,
   };
-  if (!previous) {
-    await deps.erasure.mark(record);
+  // Marked before the key goes: from now on the gate creates no new key for them.
+  if (!previous) await deps.erasure.mark(record);
+  const erasure: ErasureTarget = {
+    personId,
+    ...(email ? { email } : {}),
+    names: person ? [person.firstName, person.lastName] : [],
+  };
+  const accountId = person?.accountId;
+  const accountKeyDestroyed = accountId ? await shredAccountLevelMentions(deps, accountId, erasure) : false;
+  const knowledgeBase = await deps.erasure.scrub(erasure);
+  const outboxEntries = (await deps.connector.forget?.(erasure)) ?? 0;
+  const stream = erasureStream(personId);
+  if (!(await deps.decisions.events(stream)).some((e) => e.type === "erased"))
     await deps.decisions.appendEvent({
-      stream: erasureStream(personId),
+      stream,
       type: "erased",
       at,
       actor: principal.subject,
-      detail: `personal data erased (${reason}): data key destroyed, knowledge base scrubbed, do-not-contact kept`,
-      data: { deleted: knowledgeBase.deleted, redacted: knowledgeBase.redacted, outboxEntries },
+      detail: `personal data erased (${reason}): data key destroyed${accountKeyDestroyed ? ", with the account-level decisions' key that named them" : ""}, knowledge base scrubbed, do-not-contact kept`,
+      data: {
+        deleted: knowledgeBase.deleted,
+        redacted: knowledgeBase.redacted,
+        outboxEntries,
+        accountKeyDestroyed,
+      },
     });
-  }
-  return { ...record, alreadyErased: Boolean(previous), knowledgeBase, outboxEntries };
+  return { ...record, alreadyErased: Boolean(previous), knowledgeBase, outboxEntries, accountKeyDestroyed };
+}
+
+/**
+ * Decisions about an account rather than a person (list syncs, buying committees, CRM records) may
+ * name several people, and are sealed under the account's key. When one of them — or one of its
+ * events — names the erased person, the account's key is destroyed: those decisions' payloads become
+ * unreadable for everyone (their verdicts, checks and timelines stay), and later ones get a new key.
+ */
+async function shredAccountLevelMentions(
+  deps: Pick<Deps, "decisions" | "erasure">,
+  accountId: string,
+  target: ErasureTarget,
+): Promise<boolean> {
+  const matcher = needleMatcher([target.email ?? "", target.names.join(" ")]);
+  const names = (value: unknown) =>
+    JSON.stringify(value).includes(`"${target.personId}"`) || (matcher ? mentions(value, matcher) : false);
+  let cursor: string | undefined;
+  do {
+    const page = await deps.decisions.queryDecisions({
+      accountId,
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const d of page.items) {
+      if (d.personId || d.erased) continue;
+      const named =
+        names({ payload: d.payload, reasoning: d.reasoning, review: d.review, execution: d.execution }) ||
+        names((await deps.decisions.events(streams.decision(d.decisionId))).map((e) => [e.detail, e.data]));
+      if (named) {
+        await deps.erasure?.destroyKey({ kind: "account", id: accountId });
+        return true;
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return false;
 }

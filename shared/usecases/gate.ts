@@ -92,7 +92,7 @@ export class Gate {
           : {}),
         counters: evaluation.reservation.counters,
         ...(due ? { due } : {}),
-        ...(read.personKey ? { personKey: read.personKey } : {}),
+        ...(read.sealing ? { sealing: read.sealing } : {}),
       });
       if (result.ok) {
         await this.deps.events.publish([

@@ -4,6 +4,7 @@ import { DynamoMemoryStore } from "../../shared/adapters/dynamo/memory-store.ts"
 import { archiveLedgerChanges } from "../../shared/usecases/archive.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { startRuntime } from "../helpers/runtime.ts";
+import { acme } from "../helpers/world.ts";
 import {
   advance,
   emailProposal,
@@ -26,6 +27,8 @@ let h: Harness;
 beforeEach(async () => {
   h = await startHarness();
   await seedAccount(h, "acme");
+  // Another account, with nobody called Jane.
+  expectStatus(await h.call("PUT", "/v1/accounts/globex", h.admin, { ...acme, domain: "globex.io" }), 200);
 });
 afterEach(() => h.close());
 
@@ -77,6 +80,26 @@ async function janeEverywhere() {
   await pin(h, "outreach-writer", "email.send", 3);
   const sent = await proposeOk(h, emailProposal("outreach-writer"));
   await waitForStatus(h, sent.decisionId, "executed");
+  // A list sync about the account (no person target) names Jane among its members, and one names only Bob.
+  const listSync = await proposeOk(h, {
+    proposalId: "sync-1",
+    agentId: "list-builder",
+    action: { type: "list.sync" },
+    target: { accountId: "acme" },
+    payload: { listId: "q3-vps", members: [{ personId: "acme-jane", email: EMAIL, name: "Jane Doe" }] },
+    reasoning: "Jane Doe matches the VP persona.",
+    confidence: 0.9,
+  });
+  await waitForStatus(h, listSync.decisionId, "executed");
+  const bobSync = await proposeOk(h, {
+    proposalId: "sync-2",
+    agentId: "list-builder",
+    action: { type: "list.sync" },
+    target: { accountId: "globex" },
+    payload: { listId: "q3-cros", members: [{ email: "bob@globex.io" }] },
+    reasoning: "Bob is a CRO.",
+    confidence: 0.9,
+  });
   await new DynamoMemoryStore(h.rt.db).put({
     docId: "call-1",
     accountId: "acme",
@@ -96,7 +119,7 @@ async function janeEverywhere() {
     source: "gong",
     at: new Date(h.rt.clock.now()).toISOString(),
   });
-  return { sent, pending };
+  return { sent, pending, listSync, bobSync };
 }
 
 describe("personal data is sealed at rest", () => {
@@ -114,7 +137,7 @@ describe("personal data is sealed at rest", () => {
 
 describe("erasure", () => {
   it("leaves no copy of the person's email or name in any table, the outbox or the archive", async () => {
-    const { sent, pending } = await janeEverywhere();
+    const { sent, pending, listSync, bobSync } = await janeEverywhere();
     // The knowledge base and outbox do hold her data before the erasure (so this test can fail).
     expect(leaks(await scan(h.rt.db.tables.state)).length).toBeGreaterThan(0);
     expect(leaks(h.rt.sandbox.entries).length).toBeGreaterThan(0);
@@ -126,7 +149,9 @@ describe("erasure", () => {
       200,
     );
     expect(receipt).toMatchObject({ personId: "acme-jane", alreadyErased: false, by: "root" });
-    expect(receipt.outboxEntries).toBe(2);
+    // Her email, her LinkedIn message and the list sync that named her.
+    expect(receipt.outboxEntries).toBe(3);
+    expect(receipt.accountKeyDestroyed).toBe(true);
     expect(leaks([receipt])).toEqual([]);
 
     expect(leaks(await scan(h.rt.db.tables.state))).toEqual([]);
@@ -137,6 +162,11 @@ describe("erasure", () => {
     const verified = expectStatus(await h.call("GET", "/v1/ledger/verify", h.admin), 200);
     expect(verified.problems).toEqual([]);
     expect(verified.ok).toBe(true);
+    // The list sync keeps its verdict and timeline; its payload went with the account's key.
+    const sync = await getDecision(h, listSync.decisionId);
+    expect(sync).toMatchObject({ status: "executed", erased: true, payload: {} });
+    // Another account's list sync is untouched.
+    expect((await getDecision(h, bobSync.decisionId)).payload.listId).toBe("q3-cros");
     // Bob, a colleague with the same last name, is untouched.
     const bob = await h.call("GET", "/v1/explain?personId=acme-bob", h.viewer);
     expect(expectStatus(bob, 200).person.name).toBe("Bob Doe");
@@ -168,10 +198,16 @@ describe("erasure", () => {
   });
 
   it("keeps the person from ever being contacted again, also when re-imported under a new id", async () => {
-    await janeEverywhere();
+    const { sent } = await janeEverywhere();
     expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
     const again = await proposeOk(h, emailProposal("outreach-writer"));
     expect(again.verdict).toBe("block");
+    // Stored without her data (no new key is made for an erased person), and nothing else breaks.
+    expect(await getDecision(h, again.decisionId)).toMatchObject({ payload: {}, erased: true });
+    expect(leaks(await scan(h.rt.db.tables.ledger))).toEqual([]);
+    expect((await getDecision(h, sent.decisionId)).erased).toBe(true);
+    const listed = expectStatus(await h.call("GET", "/v1/decisions?personId=acme-jane", h.viewer), 200);
+    expect(listed.items.length).toBeGreaterThan(1);
     // A CRM sync brings her back under another id: the address's suppression still applies.
     expectStatus(
       await h.call("PUT", "/v1/people/crm-123", h.admin, {

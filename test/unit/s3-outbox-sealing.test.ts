@@ -35,7 +35,8 @@ describe("the S3 outbox (the deployed dry run)", () => {
     const body = s3.bodies[0] ?? "";
     expect(body).not.toMatch(/jane/i);
     const stored = JSON.parse(body);
-    expect(unseal(key, "p1", stored.sealed)).toEqual(payload);
+    expect(stored.sealedFor).toBe("person:p1");
+    expect(unseal(key, "person:p1", stored.sealed)).toEqual(payload);
   });
 
   it("records nothing for a person whose key is gone", async () => {

@@ -1,10 +1,10 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { seal } from "../../domain/personal-data.ts";
+import { type KeyOwner, ownerOf, ownerRef, seal } from "../../domain/personal-data.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
 
-/** Opens a person's data key; the outbox seals a person's payload under it, like the ledger does. */
-export interface PersonKeyReader {
-  get(personId: string): Promise<Buffer | undefined>;
+/** Opens a decision's data key; the outbox seals the payload under it, like the ledger does. */
+export interface DataKeyReader {
+  get(owner: KeyOwner): Promise<Buffer | undefined>;
 }
 
 /**
@@ -17,17 +17,17 @@ export class S3OutboxConnector implements Connector {
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly now: () => number,
-    private readonly keys?: PersonKeyReader,
+    private readonly keys?: DataKeyReader,
   ) {}
 
-  /** The payload as recorded: sealed under the person's key, so erasing the key erases the object too. */
+  /** The payload as recorded: sealed under the decision's key, so erasing the key erases the object too. */
   private async recorded(req: ConnectorRequest): Promise<Record<string, unknown>> {
-    const personId = req.decision.personId;
-    if (!personId || !this.keys) return { payload: req.payload };
-    const key = await this.keys.get(personId);
+    if (!this.keys) return { payload: req.payload };
+    const owner = ownerOf(req.decision);
+    const key = await this.keys.get(owner);
     if (!key)
-      throw new ConnectorError(`no data key for person ${personId} (erased?): nothing recorded`, false);
-    return { sealedFor: personId, sealed: seal(key, personId, req.payload) };
+      throw new ConnectorError(`no data key for ${ownerRef(owner)} (erased?): nothing recorded`, false);
+    return { sealedFor: ownerRef(owner), sealed: seal(key, ownerRef(owner), req.payload) };
   }
 
   async execute(req: ConnectorRequest): Promise<ConnectorResult> {

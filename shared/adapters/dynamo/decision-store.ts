@@ -11,7 +11,17 @@ import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
 import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
 import { type ChainHead, chainEvent, headOf } from "../../domain/ledger-chain.ts";
-import { openDecision, openEvent, sealDecision, sealEvent } from "../../domain/personal-data.ts";
+import {
+  erasedDecision,
+  type KeyOwner,
+  openDecision,
+  openEvent,
+  ownerOf,
+  parseOwnerRef,
+  sealDecision,
+  sealEvent,
+  withoutSecrets,
+} from "../../domain/personal-data.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
 import { DAY } from "../../domain/time.ts";
 import type { TrustRecord } from "../../domain/trust.ts";
@@ -27,10 +37,10 @@ import type {
   Transition,
 } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
+import type { DataKeys } from "./data-keys.ts";
 import { type Db, failedConditions, ttlSeconds } from "./db.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
 import { appendChained, HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
-import type { PersonKeys } from "./person-keys.ts";
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<
@@ -57,13 +67,14 @@ const COUNTER_RETENTION = 3 * DAY;
 export class DynamoDecisionStore implements DecisionStore {
   constructor(
     private readonly db: Db,
-    private readonly keys: PersonKeys,
+    private readonly keys: DataKeys,
     /** Signs page cursors; runtimes whose cursors reach clients pass a persistent key. */
     private readonly cursors: PageCursors = PageCursors.ephemeral(),
   ) {}
 
   async readGateContext(req: GateReadRequest): Promise<GateReadResult> {
     const s = stateKeys;
+    const owner = ownerOf(req);
     const stateKeysWanted: Record<string, Key> = {
       spec: s.specCurrent(),
       account: s.account(req.accountId),
@@ -75,11 +86,13 @@ export class DynamoDecisionStore implements DecisionStore {
       supAccount: s.suppression("account", req.accountId),
       cntAgent: s.counter(counterNames.agent(req.agentId), req.day),
       cntAction: s.counter(counterNames.actionType(req.actionType), req.day),
+      // The key that will seal this decision, and whether its person was erased (then it gets none).
+      dataKey: s.dataKey(owner),
       ...(req.personId
         ? {
             person: s.person(req.personId),
             supPerson: s.suppression("person", req.personId),
-            personKey: s.personKey(req.personId),
+            erased: s.erasedPerson(req.personId),
           }
         : {}),
       ...(req.channel
@@ -120,10 +133,10 @@ export class DynamoDecisionStore implements DecisionStore {
     };
     const spec = strip<SpecVersion>(specItem);
     if (spec) result.spec = spec;
-    const personKey = req.personId ? await this.keys.open(get(w.personKey), req.personId) : undefined;
-    if (personKey) result.personKey = personKey;
+    const key = await this.keys.open(get(w.dataKey), owner);
+    result.sealing = { ...(key ? { key } : {}), ...(get(w.erased) ? { ownerErased: true } : {}) };
     const existingItem = get(decisionKey);
-    if (existingItem) result.existing = openDecision(strip<Item>(existingItem) as Item, personKey);
+    if (existingItem) result.existing = openDecision(strip<Item>(existingItem) as Item, key);
     const account = strip<Account>(get(w.account));
     if (account) result.account = account;
     const person = strip<Person>(get(w.person));
@@ -157,22 +170,27 @@ export class DynamoDecisionStore implements DecisionStore {
     commit: DecisionCommit,
   ): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }> {
     const { decision, event } = commit;
-    // A person seen for the first time gets a data key in this same transaction; a concurrent first
-    // decision about them makes one of the two fail on the key's condition and decide again.
-    let key = commit.personKey;
+    // A person (or account) seen for the first time gets a data key in this same transaction; a
+    // concurrent first decision about them makes one of the two fail on the key's condition and decide
+    // again. Someone already erased gets no key: their decision is stored without personal fields.
+    const owner = ownerOf(decision);
+    let key = commit.sealing?.key;
     let newKey: Item | undefined;
-    if (decision.personId && !key) {
-      const created = await this.keys.create(decision.personId);
+    if (!key && !commit.sealing?.ownerErased) {
+      const created = await this.keys.create(owner);
       key = created.key;
       newKey = created.item;
     }
     // The decision's first event chains from genesis: no read, the gate keeps its one transaction.
-    const first = chainEvent(this.eventItem(event, decision.personId, key), prevHashAfter(undefined));
+    const first = chainEvent(this.eventItem(event, owner, key), prevHashAfter(undefined));
     const items: TransactItem[] = [
       {
         Put: {
           TableName: this.db.tables.ledger,
-          Item: { ...this.decisionItem(decision, key), [HEAD_ATTR]: headOf(first) },
+          Item: {
+            ...this.decisionItem(key ? sealDecision(decision, key) : erasedDecision(decision)),
+            [HEAD_ATTR]: headOf(first),
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
@@ -237,10 +255,13 @@ export class DynamoDecisionStore implements DecisionStore {
     );
     const item = strip<Item>(res.Items?.[0]);
     if (!item) return undefined;
-    const personId = typeof item.sealedFor === "string" ? item.sealedFor : undefined;
-    const key = personId ? await this.keys.get(personId) : undefined;
-    const sealed = personId ? { sealed: item.sealed, sealedFor: personId } : undefined;
-    return { decision: openDecision(item, key), key, sealed, head: headIn(res.Items?.[0]) };
+    const owner = typeof item.sealedFor === "string" ? parseOwnerRef(item.sealedFor) : undefined;
+    const key = owner ? await this.keys.get(owner) : undefined;
+    const sealed = owner ? { sealed: item.sealed, sealedFor: item.sealedFor } : undefined;
+    const decision = openDecision(item, key);
+    // A key that no longer opens it (destroyed, then re-created) is no key.
+    const opens = key && !decision.erased;
+    return { decision, key: opens ? key : undefined, sealed, head: headIn(res.Items?.[0]) };
   }
 
   async queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
@@ -320,7 +341,7 @@ export class DynamoDecisionStore implements DecisionStore {
     const event = chainEvent(
       this.eventItem(
         { ...t.event, stream: decisionStream(t.decisionId), seq: next.version },
-        current.personId,
+        ownerOf(current),
         key,
       ),
       prevHashAfter(loaded.head),
@@ -329,11 +350,8 @@ export class DynamoDecisionStore implements DecisionStore {
       {
         Put: {
           TableName: this.db.tables.ledger,
-          // After an erasure there is no key: the old ciphertext stays as it was (and stays unreadable).
           Item: {
-            ...(key || !loaded.sealed
-              ? this.decisionItem(next, key)
-              : { ...this.erasedDecisionItem(next), ...loaded.sealed }),
+            ...this.decisionItem(this.storedForm(next, key, loaded.sealed)),
             [HEAD_ATTR]: headOf(event),
           },
           ConditionExpression: "version = :v AND #s = :s",
@@ -446,22 +464,28 @@ export class DynamoDecisionStore implements DecisionStore {
     await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: stateKeys.due(item) }));
   }
 
-  /** A decision as stored: sealed when it is about a person (a key is then always given). */
-  private decisionItem(d: Decision, key: Buffer | undefined): Item {
-    const stored = d.personId && key ? sealDecision(d, key) : { ...d };
+  /** The item of a decision in its stored form (see `storedForm` and domain/personal-data.ts). */
+  private decisionItem(stored: Record<string, unknown>): Item {
+    const d = stored as unknown as Decision;
     return { ...ledgerKeys.decision(d.decisionId), ...ledgerKeys.decisionIndexes(d), ...stored };
   }
 
-  /** A decision whose person was erased, without the placeholders `openDecision` put in. */
-  private erasedDecisionItem(d: Decision): Item {
-    const { payload: _p, reasoning: _r, erased: _e, ...rest } = d;
-    const { person: _person, ...context } = d.context;
-    return { ...ledgerKeys.decision(d.decisionId), ...ledgerKeys.decisionIndexes(d), ...rest, context };
+  /** How a transitioned decision is stored, given the key (if any) it was sealed under. */
+  private storedForm(
+    next: Decision,
+    key: Buffer | undefined,
+    sealed: Item | undefined,
+  ): Record<string, unknown> {
+    if (key) return sealDecision(next, key);
+    // Its key was destroyed by an erasure: the old ciphertext stays as it was (and stays unreadable).
+    if (sealed) return { ...withoutSecrets(next), ...sealed };
+    // Decided after its person's erasure, or written before decisions were sealed.
+    return next.erased ? erasedDecision(next) : { ...next };
   }
 
-  /** An event as stored: a person's decision's events have their free text sealed. */
-  private eventItem(e: LedgerEvent, personId?: string, key?: Buffer): Item {
-    const stored = personId && key ? sealEvent(e, personId, key) : { ...e };
+  /** An event as stored: its free text sealed under its decision's key when there is one. */
+  private eventItem(e: LedgerEvent, owner?: KeyOwner, key?: Buffer): Item {
+    const stored = owner && key ? sealEvent(e, owner, key) : { ...e };
     return { ...ledgerKeys.event(e.stream, e.seq), ...stored };
   }
 

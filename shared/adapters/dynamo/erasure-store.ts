@@ -1,9 +1,10 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { emailHash, mentions, needleMatcher, redact } from "../../domain/redact.ts";
+import type { KeyOwner } from "../../domain/personal-data.ts";
+import { emailHash, mentions, needleMatcher, redactor } from "../../domain/redact.ts";
 import type { ErasureRecord, ErasureStore, ErasureTarget } from "../../ports.ts";
+import type { DataKeys } from "./data-keys.ts";
 import type { Db } from "./db.ts";
 import { type Key, stateKeys } from "./keys.ts";
-import type { PersonKeys } from "./person-keys.ts";
 
 type Item = Record<string, unknown>;
 
@@ -17,14 +18,16 @@ type Item = Record<string, unknown>;
 export class DynamoErasureStore implements ErasureStore {
   constructor(
     private readonly db: Db,
-    private readonly keys: PersonKeys,
+    private readonly keys: DataKeys,
   ) {}
 
   async scrub(target: ErasureTarget): Promise<{ deleted: number; redacted: number }> {
-    await this.keys.destroy(target.personId);
-    const full = needleMatcher([target.email ?? "", target.names.join(" ")]);
+    await this.keys.destroy({ kind: "person", id: target.personId });
+    const whole = [target.email ?? "", target.names.join(" ")];
+    const full = needleMatcher(whole);
     // First and last names alone are redacted only where the item is about this person.
-    const parts = needleMatcher([target.email ?? "", target.names.join(" "), ...target.names]);
+    const aboutThem = redactor({ whole, words: target.names });
+    const elsewhere = redactor({ whole });
     // An item refers to the person when a string in it is the id, or a key ending in `#<id>`.
     const refersTo = (item: Item) => {
       const text = JSON.stringify(item);
@@ -44,18 +47,30 @@ export class DynamoErasureStore implements ErasureStore {
       for (const item of res.Items ?? []) {
         const key: Key = { pk: String(item.pk), sk: String(item.sk) };
         const aboutPerson = refersTo(item);
-        if (this.belongsToPerson(key, item, target, aboutPerson)) {
+        // An item whose very key holds their email or full name cannot be redacted in place: it goes.
+        const keyMentions = full !== undefined && mentions(key, full);
+        if (keyMentions || this.belongsToPerson(key, item, target, aboutPerson)) {
           await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: key }));
           deleted++;
           continue;
         }
-        const matcher = aboutPerson ? parts : full;
-        if (matcher && mentions(item, matcher)) {
-          await this.db.doc.send(
-            new PutCommand({ TableName: this.db.tables.state, Item: redact(item, matcher) }),
-          );
-          redacted++;
-        }
+        const redact = aboutPerson ? aboutThem : elsewhere;
+        const { pk: _pk, sk: _sk, ...rest } = item;
+        const after = redact?.(rest);
+        if (after === undefined || JSON.stringify(after) === JSON.stringify(rest)) continue;
+        await this.db.doc
+          .send(
+            new PutCommand({
+              TableName: this.db.tables.state,
+              Item: { ...(after as Item), ...key },
+              // Never resurrect an item deleted meanwhile.
+              ConditionExpression: "attribute_exists(pk)",
+            }),
+          )
+          .catch((err: Error) => {
+            if (err.name !== "ConditionalCheckFailedException") throw err;
+          });
+        redacted++;
       }
       startKey = res.LastEvaluatedKey;
     } while (startKey);
@@ -67,6 +82,7 @@ export class DynamoErasureStore implements ErasureStore {
     const email = t.email?.toLowerCase();
     if (key.pk === stateKeys.person(t.personId).pk) return true;
     if (key.pk === stateKeys.personKey(t.personId).pk) return true;
+    if (key.pk === stateKeys.erasedPerson(t.personId).pk) return false;
     if (key.sk === `PERSON#${t.personId}`) return true;
     if (email && key.pk === stateKeys.email(email).pk) return true;
     // Suppressions keyed by the address in clear (written before addresses were hashed).
@@ -74,6 +90,10 @@ export class DynamoErasureStore implements ErasureStore {
     if (item.personId === t.personId && key.pk.startsWith("MEMORY#")) return true;
     if (aboutPerson && key.pk.startsWith("AGENTRETRY#")) return true;
     return false;
+  }
+
+  async destroyKey(owner: KeyOwner): Promise<void> {
+    await this.keys.destroy(owner);
   }
 
   async mark(record: ErasureRecord): Promise<void> {

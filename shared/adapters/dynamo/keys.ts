@@ -6,6 +6,7 @@
  * ledger table (pk, sk; stream; GSIs byAccount, byPerson, byAgent, byStatus): decisions and events.
  */
 import { streams } from "../../domain/decision.ts";
+import type { KeyOwner } from "../../domain/personal-data.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { DueItem } from "../../ports.ts";
 
@@ -50,6 +51,10 @@ export const stateKeys = {
   token: (tokenHash: string): Key => ({ pk: `TOKEN#${tokenHash}`, sk: "TOKEN" }),
   /** A person's wrapped data key (crypto-shredding: deleting it erases every sealed copy). */
   personKey: (personId: string): Key => ({ pk: `PKEY#${personId}`, sk: "KEY" }),
+  /** An account's data key, sealing its account-level decisions (which may name several people). */
+  accountKey: (accountId: string): Key => ({ pk: `AKEY#${accountId}`, sk: "KEY" }),
+  dataKey: (owner: KeyOwner): Key =>
+    owner.kind === "person" ? stateKeys.personKey(owner.id) : stateKeys.accountKey(owner.id),
   /** Marks that a person was erased (no personal data: the id and the date), for explain and re-imports. */
   erasedPerson: (personId: string): Key => ({ pk: `ERASED#PERSON#${personId}`, sk: "ERASURE" }),
   /** The same mark under a hash of the email, so a re-imported address is recognised without storing it. */

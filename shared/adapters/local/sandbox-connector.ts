@@ -1,5 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
-import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+import { mentions, needleMatcher } from "../../domain/redact.ts";
+import {
+  type Connector,
+  ConnectorError,
+  type ConnectorRequest,
+  type ConnectorResult,
+  type ErasureTarget,
+} from "../../ports.ts";
 import { appendPrivateFile, tightenPrivateFile, writePrivateFile } from "./private-files.ts";
 
 /** Besides the payload, what an outbox entry holds of a person: the wire request subclasses record. */
@@ -63,14 +70,17 @@ export class SandboxConnector<E extends OutboxEntry = OutboxEntry> implements Co
   }
 
   /**
-   * Erasure: rewrite the outbox with the person's entries reduced to what they were (ids, times,
-   * keys), their payloads erased. Written to a temporary file and renamed, so a crash leaves either
-   * the old outbox or the new one.
+   * Erasure: rewrite the outbox with the person's entries — those addressed to them, and any other
+   * (a list sync, a committee) that names them — reduced to ids, times and keys, their payloads
+   * erased. Written to a temporary file and renamed, so a crash leaves the old outbox or the new one.
    */
-  async forget(personId: string): Promise<number> {
+  async forget(target: ErasureTarget): Promise<number> {
+    const matcher = needleMatcher([target.email ?? "", target.names.join(" ")]);
+    const names = (e: OutboxEntry) =>
+      e.personId === target.personId || (matcher ? mentions(e, matcher) : false);
     let erased = 0;
     const scrub = <T extends OutboxEntry>(e: T): T => {
-      if (e.personId !== personId) return e;
+      if (!names(e)) return e;
       erased++;
       const { payload: _p, ...rest } = e;
       // Subclasses record the wire request too; it carries the same personal data.

@@ -1,0 +1,78 @@
+import { BatchGetCommand, DeleteCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { type KeyOwner, newDataKey, ownerRef, parseOwnerRef } from "../../domain/personal-data.ts";
+import type { KeyWrapper } from "../../ports.ts";
+import type { Db } from "./db.ts";
+import { type Key, stateKeys } from "./keys.ts";
+
+/**
+ * Data keys (one per person, one per account for account-level decisions) in the state table, wrapped
+ * by the KeyWrapper. The gate reads a decision's key in its one batched read (`open` unwraps what came
+ * back) and creates a missing one inside its one transaction (`create`), so sealing costs no extra
+ * round trip. Deleting a key (`destroy`) is what erasure is.
+ */
+export class DataKeys {
+  constructor(
+    private readonly db: Db,
+    private readonly wrapper: KeyWrapper,
+  ) {}
+
+  /** Unwrap a key item returned by a read; undefined when there is none (never created, or destroyed). */
+  async open(item: Record<string, unknown> | undefined, owner: KeyOwner): Promise<Buffer | undefined> {
+    if (!item || typeof item.wrapped !== "string") return undefined;
+    return this.wrapper.unwrap(item.wrapped, ownerRef(owner));
+  }
+
+  /** A new key and the conditional Put that stores it (it must not exist yet: two creators race). */
+  async create(owner: KeyOwner): Promise<{ key: Buffer; item: Record<string, unknown> }> {
+    const key = newDataKey();
+    const ref = ownerRef(owner);
+    const wrapped = await this.wrapper.wrap(key, ref);
+    return { key, item: { ...stateKeys.dataKey(owner), owner: ref, wrapped } };
+  }
+
+  async get(owner: KeyOwner): Promise<Buffer | undefined> {
+    const res = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.dataKey(owner),
+        ConsistentRead: true,
+      }),
+    );
+    return this.open(res.Item, owner);
+  }
+
+  /** Keys of several owners at once (a page of decisions or events), by owner ref. */
+  async getMany(refs: Iterable<string>): Promise<Map<string, Buffer>> {
+    const owners = [...new Set(refs)].flatMap((r) => {
+      const o = parseOwnerRef(r);
+      return o ? [o] : [];
+    });
+    const out = new Map<string, Buffer>();
+    for (let i = 0; i < owners.length; i += 100) {
+      let request: Record<string, { Keys: Key[]; ConsistentRead: boolean }> | undefined = {
+        [this.db.tables.state]: {
+          Keys: owners.slice(i, i + 100).map((o) => stateKeys.dataKey(o)),
+          ConsistentRead: true,
+        },
+      };
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt)));
+        const res = await this.db.doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of res.Responses?.[this.db.tables.state] ?? []) {
+          const owner = parseOwnerRef(String(item.owner));
+          const key = owner ? await this.open(item, owner) : undefined;
+          if (owner && key) out.set(ownerRef(owner), key);
+        }
+        request = res.UnprocessedKeys as typeof request;
+      }
+    }
+    return out;
+  }
+
+  /** Without this item no sealed copy of the owner's data can ever be opened again. */
+  async destroy(owner: KeyOwner): Promise<void> {
+    await this.db.doc.send(
+      new DeleteCommand({ TableName: this.db.tables.state, Key: stateKeys.dataKey(owner) }),
+    );
+  }
+}
