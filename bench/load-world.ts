@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TransactWriteItemsCommandInput } from "@aws-sdk/client-dynamodb";
 import type { DynamoLocalConnection } from "../shared/adapters/dynamo/db.ts";
-import { SimulatedClock } from "../shared/adapters/local/clock.ts";
+import { SimulatedClock, systemClock } from "../shared/adapters/local/clock.ts";
 import { createToken } from "../shared/adapters/local/token-store.ts";
 import { DEFAULT_RATE_LIMIT } from "../shared/http/rate-limit.ts";
 import { createLocalRuntime, type LocalRuntime } from "../shared/runtime/local.ts";
@@ -75,7 +75,8 @@ export async function startStack(
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const spec = await getSpec(runtime.deps, "current");
   const tokens = new Map<string, string>();
-  const at = new Date(clock.now()).toISOString();
+  // Stamped on the wall clock, which the server judges token expiry by.
+  const at = new Date(systemClock.now()).toISOString();
   for (const agentId of [...WRITERS, SCHEDULER, DRAFTER, LINKEDIN])
     tokens.set(
       agentId,

@@ -125,8 +125,8 @@ program
       ...(live ? { connector: live.withSandbox(new SandboxConnector(p.outbox, () => clock.now())) } : {}),
       ...(live?.inDoubtAfterMs ? { dispatchGraceMs: live.inDoubtAfterMs } : {}),
     });
-    // On the server's clock, which is what judges its expiry.
-    await ensureAdminToken(runtime.deps.tokens, p.adminToken, clock.now());
+    // On the wall clock, which judges token expiry (the simulated clock, if any, may be moved).
+    await ensureAdminToken(runtime.deps.tokens, p.adminToken, systemClock.now());
     // Sends a previous process left without a result; the scheduler loop keeps reconciling after this.
     const recovered = await runtime.reconcile();
     runtime.scheduler.start(opts.pollMs);

@@ -6,6 +6,7 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { systemClock } from "../shared/adapters/local/clock.ts";
 import { startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import { tightenPrivateTree, writePrivateFile } from "../shared/adapters/local/private-files.ts";
 import { ensureAdminToken, FileTokenStore } from "../shared/adapters/local/token-store.ts";
@@ -50,8 +51,8 @@ export async function runStart(o: StartOptions): Promise<void> {
       for (const p of s.proposals) if (!p.replay) verdicts.set(p.verdict, (verdicts.get(p.verdict) ?? 0) + 1);
     },
   });
-  // On the simulated clock, which is what the server judges its expiry by.
-  await ensureAdminToken(tokens, paths.adminToken, sim.clock.now());
+  // On the wall clock, which the server judges token expiry by (the simulated one runs days an hour).
+  await ensureAdminToken(tokens, paths.adminToken, systemClock.now());
   const server = createLocalServer(sim.rt.deps);
   await new Promise<void>((r) => server.listen(o.port, "127.0.0.1", r));
   const url = `http://127.0.0.1:${o.port}`;

@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { systemClock } from "../adapters/local/clock.ts";
 import { checkToken, hashToken } from "../adapters/local/token-store.ts";
 import { RateLimitError, TooLargeError } from "../domain/errors.ts";
 import { createApi, MAX_BODY_BYTES } from "../http/api.ts";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "../http/rate-limit.ts";
 import { errorResponse, type HttpResult } from "../http/respond.ts";
 import type { AppDeps } from "../http/routes.ts";
+import type { Clock } from "../ports.ts";
 
 /**
  * How much of an oversized body is read (and thrown away) before answering 413. A client that is
@@ -74,6 +76,13 @@ export interface LocalServerOptions {
   rateLimit?: RateLimitOptions | false;
   /** Monotonic milliseconds for the rate limiter. @default performance.now */
   now?: () => number;
+  /**
+   * The wall clock token expiry is judged on (tokens are stamped on it when created). Never the
+   * runtime's clock, which `--clock simulated` lets an admin move: one allowed year's advance would
+   * expire every token, the admin's included, and moving it back would revive expired ones.
+   * @default the system clock
+   */
+  wallClock?: Clock;
   log?: (msg: string, data: Record<string, unknown>) => void;
 }
 
@@ -89,6 +98,7 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
   const limits = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   const limiter =
     limits === false ? undefined : new RateLimiter(limits, options.now ?? (() => performance.now()));
+  const wallClock = options.wallClock ?? systemClock;
   return createServer(async (req, res) => {
     try {
       const body = await readBody(req);
@@ -110,7 +120,7 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
       const tokenHash = bearer ? hashToken(bearer) : undefined;
       const found = tokenHash ? await deps.tokens.get(tokenHash) : undefined;
       // Expired and revoked tokens authenticate nobody; the refusal says which (checkToken decides).
-      const refused = found ? checkToken(found, deps.clock.now()) : undefined;
+      const refused = found ? checkToken(found, wallClock.now()) : undefined;
       const record = refused ? undefined : found;
       if (limiter) {
         // An unknown token counts against its address: making up tokens buys no fresh buckets.

@@ -6,6 +6,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../../shared/adapters/local/clock.ts";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
 import { createLocalServer } from "../../shared/runtime/server.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -26,8 +27,9 @@ afterAll(async () => {
   await rt.close();
 });
 
+// Stamped on the wall clock, which the server judges expiry by (not the runtime's simulated clock).
 const token = (subject: string, role: string) =>
-  createToken(rt.tokens, subject, [role], new Date(rt.clock.now()).toISOString());
+  createToken(rt.tokens, subject, [role], new Date(systemClock.now()).toISOString());
 
 const get = (path: string, bearer?: string) =>
   fetch(`${url}${path}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });

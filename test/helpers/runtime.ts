@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { inject } from "vitest";
-import { SimulatedClock } from "../../shared/adapters/local/clock.ts";
+import { SimulatedClock, systemClock } from "../../shared/adapters/local/clock.ts";
 import { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
-import type { TokenRecord, TokenStore } from "../../shared/ports.ts";
+import type { Clock, TokenRecord, TokenStore } from "../../shared/ports.ts";
 import { createLocalRuntime, type LocalRuntime } from "../../shared/runtime/local.ts";
 import { createLocalServer } from "../../shared/runtime/server.ts";
 
@@ -64,14 +64,22 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(runtime: TestRuntime): Promise<TestServer> {
-  const server = createLocalServer(runtime.deps);
+/**
+ * A local server for the runtime. Tokens expire on the wall clock (`wallClock`, the system's unless a
+ * test injects one), whatever the simulated clock says; `token()` stamps them on that clock too.
+ */
+export async function startServer(
+  runtime: TestRuntime,
+  options: { wallClock?: Clock } = {},
+): Promise<TestServer> {
+  const wallClock = options.wallClock ?? systemClock;
+  const server = createLocalServer(runtime.deps, { wallClock });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     token: (subject, ...roles) =>
-      createToken(runtime.tokens, subject, roles, new Date(runtime.clock.now()).toISOString()),
+      createToken(runtime.tokens, subject, roles, new Date(wallClock.now()).toISOString()),
     call: async (method, path, token, body, contentType = "application/json") => {
       const res = await fetch(`${url}${path}`, {
         method,

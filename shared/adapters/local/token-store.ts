@@ -23,9 +23,11 @@ export const MAX_TOKEN_TTL_MS = 366 * DAY;
 export type TokenRefusal = "token expired" | "token revoked";
 
 /**
- * Whether the server may accept this token at `now` (the injected clock): the one place expiry and
- * revocation are decided, called by the HTTP edge after `tokens.get(hash)`. An unreadable expiry
- * counts as expired. Revocation applies at once, whatever the clock says.
+ * Whether the server may accept this token at `now`: the one place expiry and revocation are decided,
+ * called by the HTTP edge after `tokens.get(hash)`. `now` is wall-clock time (the edge's injected
+ * wall clock), never the simulated clock an admin may move: tokens are stamped on the wall clock
+ * when created, and judged on it. An unreadable expiry counts as expired. Revocation applies at once,
+ * whatever the clock says.
  */
 export function checkToken(record: TokenRecord, now: number): TokenRefusal | undefined {
   if (record.revokedAt !== undefined) return "token revoked";
@@ -152,7 +154,8 @@ export function describeToken(r: TokenRecord, now: number): string {
 
 /**
  * The admin token `harness serve` keeps in the data directory: reused while the store accepts it,
- * otherwise (missing, expired, revoked, or unknown to the store) a new one replaces the file.
+ * otherwise (missing, expired, revoked, or unknown to the store) a new one replaces the file. `now`
+ * is wall-clock time, as for every token.
  */
 export async function ensureAdminToken(
   store: TokenStore,
