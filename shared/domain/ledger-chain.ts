@@ -29,6 +29,18 @@ export interface StreamHead extends ChainHead {
 const UNHASHED = /^(pk|sk|hash|by[A-Z][a-z]+(Pk|Sk))$/;
 
 /**
+ * The attribute of a state item (decision record, trust record, spec, pause index) that holds its
+ * stream's head: the seq and hash of the stream's last event.
+ */
+export const HEAD_ATTR = "ledgerHead";
+
+/**
+ * Attributes that are not part of a decision record's content: keys, index keys (derived from hashed
+ * attributes), and the head, which holds the hash of the very event that carries the record's hash.
+ */
+const UNHASHED_RECORD = new RegExp(`^(pk|sk|${HEAD_ATTR}|by[A-Z][a-z]+(Pk|Sk))$`);
+
+/**
  * Sorted keys, no whitespace, undefined members left out (DynamoDB does not store them). Numbers as
  * JSON writes them, which is also how they come back from DynamoDB (shortest round-trip form).
  */
@@ -60,6 +72,18 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
 export function eventHash(item: Record<string, unknown>): string {
   const content: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!UNHASHED.test(k)) content[k] = v;
+  return sha256(canonicalize(content));
+}
+
+/**
+ * The hash of a decision record (the ledger item with the decision's verdict, checks, status and sealed
+ * fields) as stored: over every attribute but keys, GSI attributes and its head. Each event written in
+ * the same transaction as the record carries it as `decisionHash`, so the record is under the chain
+ * too: the verifier compares the record as it stands with the `decisionHash` of its stream's last event.
+ */
+export function decisionRecordHash(item: Record<string, unknown>): string {
+  const content: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!UNHASHED_RECORD.test(k)) content[k] = v;
   return sha256(canonicalize(content));
 }
 

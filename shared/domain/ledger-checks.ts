@@ -12,7 +12,15 @@ export interface StoredEvent {
   item: Record<string, unknown>;
 }
 
-export type ProblemKind = "altered" | "unchained" | "misplaced" | "gap" | "head" | "rewritten" | "digest";
+export type ProblemKind =
+  | "altered"
+  | "unchained"
+  | "misplaced"
+  | "gap"
+  | "head"
+  | "record"
+  | "rewritten"
+  | "digest";
 
 export interface LedgerProblem {
   kind: ProblemKind;
@@ -41,6 +49,8 @@ export interface Link {
   seq: number;
   hash?: string;
   prevHash?: string;
+  /** The hash of the decision record written with the event (decision streams only). */
+  decisionHash?: string;
 }
 
 export function checkEvent(e: StoredEvent, problems: ProblemList): Link {
@@ -59,7 +69,43 @@ export function checkEvent(e: StoredEvent, problems: ProblemList): Link {
       seq,
       message: `event says stream ${String(item.stream)} seq ${String(item.seq)}: moved or swapped`,
     });
-  return { seq, ...(hash ? { hash } : {}), ...(prevHash ? { prevHash } : {}) };
+  const decisionHash = typeof item.decisionHash === "string" ? item.decisionHash : undefined;
+  return {
+    seq,
+    ...(hash ? { hash } : {}),
+    ...(prevHash ? { prevHash } : {}),
+    ...(decisionHash ? { decisionHash } : {}),
+  };
+}
+
+/**
+ * A decision record against its stream's last event: the record as it stands must be the one that
+ * event was written with. `recordHash` is `decisionRecordHash` of the stored record, `head` the head it
+ * records. A head that is not the last event (events removed, or none at all) is the head check's to
+ * report: the last event is then not the one the record was written with.
+ */
+export function checkRecord(
+  stream: string,
+  last: Link | undefined,
+  head: ChainHead | undefined,
+  recordHash: string,
+  problems: ProblemList,
+) {
+  if (!last || head?.seq !== last.seq || head.hash !== last.hash) return;
+  if (last.decisionHash === undefined)
+    problems.add({
+      kind: "record",
+      stream,
+      seq: last.seq,
+      message: `decision record not covered: its last event (seq ${last.seq}) carries no decisionHash`,
+    });
+  else if (last.decisionHash !== recordHash)
+    problems.add({
+      kind: "record",
+      stream,
+      seq: last.seq,
+      message: `decision record altered: it does not match the decisionHash of its last event (seq ${last.seq})`,
+    });
 }
 
 export function checkLinks(

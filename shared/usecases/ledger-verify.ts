@@ -1,18 +1,19 @@
 /**
  * Ledger verification: recompute every event's hash, follow every stream's chain, compare each
- * stream's recorded head with its last event, and check that every head a digest recorded is still in
- * the chain. Each problem names the stream and the seq. With `since`, the digest written at or before
+ * stream's recorded head with its last event, check each decision record against the hash its
+ * stream's last event carries, and check that every head a digest recorded is still in the chain. Each problem names the stream and the seq. With `since`, the digest written at or before
  * that date is the trusted anchor: each stream's history up to the head it recorded is taken as
  * verified then, and only what follows is hashed and linked.
  */
 import { z } from "zod";
 import { ValidationError } from "../domain/errors.ts";
-import { type ChainHead, merkleRoot, type StreamHead } from "../domain/ledger-chain.ts";
+import { type ChainHead, decisionRecordHash, merkleRoot, type StreamHead } from "../domain/ledger-chain.ts";
 import {
   checkDigests,
   checkEvent,
   checkHead,
   checkLinks,
+  checkRecord,
   type LedgerProblem,
   type Link,
   ProblemList,
@@ -24,6 +25,8 @@ export interface LedgerPage {
   events: StoredEvent[];
   /** Heads kept in the ledger table itself (decision items, head items). */
   heads: StreamHead[];
+  /** Decision records as stored, each under its decision's stream. */
+  records: { stream: string; item: Record<string, unknown> }[];
 }
 
 export type { LedgerProblem, ProblemKind, StoredEvent } from "../domain/ledger-checks.ts";
@@ -160,9 +163,11 @@ export async function verifyFrom(
   // One pass over the ledger: hash what is at or after each stream's anchored head, keep what links need.
   const chains = new Map<string, Link[]>();
   const recorded = new Map<string, ChainHead>();
+  const records = new Map<string, string>();
   let events = 0;
   for await (const page of deps.ledger.scan()) {
     for (const h of page.heads) recorded.set(h.stream, { seq: h.seq, hash: h.hash });
+    for (const r of page.records) records.set(r.stream, decisionRecordHash(r.item));
     for (const e of page.events) {
       const anchored = anchor?.get(e.stream);
       if (anchored && e.keySeq < anchored.seq) continue;
@@ -188,6 +193,9 @@ export async function verifyFrom(
     if (!chain.length && !head && !anchor?.has(stream)) continue;
     checkHead(stream, last, head, problems);
   }
+  // Checked whatever the anchor: a record's last event is at or after its stream's anchored head.
+  for (const [stream, hash] of records)
+    checkRecord(stream, chains.get(stream)?.at(-1), recorded.get(stream), hash, problems);
   checkDigests(digests, chains, anchor, problems);
   return {
     ok: problems.total === 0,

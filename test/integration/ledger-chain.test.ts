@@ -12,12 +12,18 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ledgerHeadLocation, ledgerKeys } from "../../shared/adapters/dynamo/keys.ts";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { ConflictError } from "../../shared/domain/errors.ts";
-import { chainEvent, eventHash, GENESIS, merkleRoot } from "../../shared/domain/ledger-chain.ts";
+import {
+  chainEvent,
+  decisionRecordHash,
+  eventHash,
+  GENESIS,
+  merkleRoot,
+} from "../../shared/domain/ledger-chain.ts";
 import { DAY, iso } from "../../shared/domain/time.ts";
 import { createPause } from "../../shared/usecases/admin.ts";
 import { digestNow, writeDigest } from "../../shared/usecases/ledger-digest.ts";
 import { type LedgerProblem, readDigest, verifyLedger } from "../../shared/usecases/ledger-verify.ts";
-import { approve, execute, reject } from "../../shared/usecases/lifecycle.ts";
+import { approve, execute, expire, reject, veto } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { startRuntime, startServer, type TestRuntime } from "../helpers/runtime.ts";
@@ -52,6 +58,31 @@ async function rawEvents(stream: string): Promise<Item[]> {
   );
   return res.Items ?? [];
 }
+
+/** A decision record (the item with sk DECISION) as stored. */
+async function rawDecision(decisionId: string): Promise<Item> {
+  const res = await rt.db.doc.send(
+    new GetCommand({
+      TableName: rt.db.tables.ledger,
+      Key: ledgerKeys.decision(decisionId),
+      ConsistentRead: true,
+    }),
+  );
+  if (!res.Item) throw new Error(`no decision record ${decisionId}`);
+  return res.Item;
+}
+
+/** Every event of a decision's stream was written with its record: each carries the record's hash as it
+ * then was, and the last one the hash of the record as it is now. */
+async function expectRecordChained(decisionId: string) {
+  const events = await rawEvents(streams.decision(decisionId));
+  expect(events.length).toBeGreaterThan(0);
+  for (const e of events) expect(e.decisionHash).toMatch(/^[0-9a-f]{64}$/);
+  expect(events.at(-1)?.decisionHash).toBe(decisionRecordHash(await rawDecision(decisionId)));
+}
+
+/** One byte changed: the last character of a string. */
+const oneByte = (s: string) => `${s.slice(0, -1)}${s.endsWith("x") ? "y" : "x"}`;
 
 const putRaw = (item: Item) => rt.db.doc.send(new PutCommand({ TableName: rt.db.tables.ledger, Item: item }));
 const deleteRaw = (item: Item) =>
@@ -124,6 +155,7 @@ describe("the hash chain", () => {
       new GetCommand({ TableName: rt.db.tables.ledger, Key: ledgerKeys.decision(executed.decisionId) }),
     );
     expect(decisionItem.Item?.ledgerHead).toEqual({ seq: 4, hash: events[3]?.hash });
+    await expectRecordChained(executed.decisionId);
     // The head is bookkeeping: the decision the API returns does not carry it.
     expect(await rt.deps.decisions.getDecision(executed.decisionId)).not.toHaveProperty("ledgerHead");
     for (const s of ["SPEC", streams.trust("sched", "email.send"), streams.personOutcomes("gamma-bob")]) {
@@ -144,6 +176,42 @@ describe("the hash chain", () => {
     const result = await verify();
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual([expect.objectContaining({ kind: "altered", stream, seq: 2 })]);
+  });
+
+  it.each(["verdict", "sealed", "status"])(
+    "one byte of a decision record's %s changed in DynamoDB: verify names the decision's stream and its last event",
+    async (attribute) => {
+      const { executed } = await realisticRun();
+      const stream = streams.decision(executed.decisionId);
+      const last = (await rawEvents(stream)).at(-1) as Item;
+      const record = await rawDecision(executed.decisionId);
+      expect(typeof record[attribute]).toBe("string");
+      await putRaw({ ...record, [attribute]: oneByte(String(record[attribute])) });
+      const result = await verify();
+      expect(result.ok).toBe(false);
+      expect(result.problems).toEqual([expect.objectContaining({ kind: "record", stream, seq: last.seq })]);
+      expect(result.problems[0]?.message).toMatch(/^decision record altered/);
+    },
+  );
+
+  it("after approve, execute, veto, reject and expire, every decision record matches its stream's last event", async () => {
+    for (const a of ["acme", "beta", "gamma", "delta"]) await seedAcme(rt.deps, a);
+    await pin(rt, "sched", "email.send", 2);
+    const scheduled = (await rt.deps.gate.propose(emailProposal("sched", "acme"), agent("sched"))).decision;
+    expect(scheduled.status).toBe("scheduled");
+    expect((await veto(rt.deps, scheduled.decisionId, { note: "no" }, approver)).status).toBe("vetoed");
+    const toApprove = (await rt.deps.gate.propose(linkedinProposal("li", "beta"), agent("li"))).decision;
+    await approve(rt.deps, toApprove.decisionId, { digest: toApprove.payloadDigest, note: "ok" }, approver);
+    expect((await execute(rt.deps, toApprove.decisionId))?.status).toBe("executed");
+    const toReject = (await rt.deps.gate.propose(linkedinProposal("li", "gamma"), agent("li"))).decision;
+    await reject(rt.deps, toReject.decisionId, { note: "not now" }, approver);
+    const toExpire = (await rt.deps.gate.propose(linkedinProposal("li", "delta"), agent("li"))).decision;
+    expect(toExpire.expiresAt).toBeDefined();
+    rt.clock.advance(Date.parse(toExpire.expiresAt as string) - rt.clock.now() + 1);
+    expect((await expire(rt.deps, toExpire.decisionId))?.status).toBe("expired");
+    const result = await verify();
+    expect(result.problems).toEqual([]);
+    for (const d of [scheduled, toApprove, toReject, toExpire]) await expectRecordChained(d.decisionId);
   });
 
   it("an event deleted in the middle: verify names the stream and the gap", async () => {

@@ -9,6 +9,7 @@ import { MemoryArchive } from "../../shared/adapters/local/file-archive.ts";
 import {
   canonicalize,
   chainEvent,
+  decisionRecordHash,
   EMPTY_ROOT,
   eventHash,
   GENESIS,
@@ -81,6 +82,42 @@ describe("event hash", () => {
   });
 });
 
+const record = {
+  pk: "DECISION#d_1",
+  sk: "DECISION",
+  byStatusPk: "STATUS#executed",
+  byStatusSk: "2026-03-10T14:00:00.000Z#d_1",
+  ledgerHead: { seq: 3, hash: "a".repeat(64) },
+  decisionId: "d_1",
+  verdict: "allow",
+  status: "executed",
+  checks: [{ check: "icp", result: "pass" }],
+  sealedFor: "person:p_1",
+  sealed: "v1.aaa.bbb.ccc",
+};
+
+describe("decision record hash", () => {
+  it("is SHA-256 over the stored attributes but the keys, GSI attributes and the head", () => {
+    const { pk: _p, sk: _s, byStatusPk: _bp, byStatusSk: _bs, ledgerHead: _h, ...content } = record;
+    expect(decisionRecordHash(record)).toBe(sha(canonicalize(content)));
+    expect(
+      decisionRecordHash({ ...record, ledgerHead: { seq: 4, hash: "b".repeat(64) }, byAgentPk: "AGENT#x" }),
+    ).toBe(decisionRecordHash(record));
+  });
+
+  it("changes with any other attribute", () => {
+    for (const change of [
+      { verdict: "allox" },
+      { status: "vetoed" },
+      { checks: [{ check: "icp", result: "fail" }] },
+      { sealed: "v1.aaa.bbb.ccd" },
+      { hash: "x" },
+      { extra: "" },
+    ])
+      expect(decisionRecordHash({ ...record, ...change })).not.toBe(decisionRecordHash(record));
+  });
+});
+
 const head = fc.record({
   stream: fc.stringMatching(/^[A-Z]+#[a-z0-9_]{1,12}$/),
   seq: fc.integer({ min: 1, max: 1e6 }),
@@ -147,29 +184,44 @@ describe("digest keys", () => {
   });
 });
 
-/** An in-memory ledger: streams of chained events, heads recorded as their writers would. */
+/**
+ * An in-memory ledger: streams of chained events, heads recorded as their writers would. Streams named
+ * DECISION#… also have a decision record, whose hash each of their events carries as a writer's would.
+ */
 function memoryLedger(streamsOf: Record<string, number>) {
   const events: StoredEvent[] = [];
   const heads: StreamHead[] = [];
+  const records: { stream: string; item: Record<string, unknown> }[] = [];
   for (const [stream, n] of Object.entries(streamsOf)) {
+    const decision = stream.startsWith("DECISION#");
     let prev = GENESIS;
     for (let seq = 1; seq <= n; seq++) {
+      const stored = { decisionId: stream, verdict: "allow", version: seq };
       const item = chainEvent(
-        { stream, seq, type: "t", at: "2026-03-10T14:00:00.000Z", actor: "a", detail: `${seq}` },
+        {
+          stream,
+          seq,
+          type: "t",
+          at: "2026-03-10T14:00:00.000Z",
+          actor: "a",
+          detail: `${seq}`,
+          ...(decision ? { decisionHash: decisionRecordHash(stored) } : {}),
+        },
         prev,
       );
       events.push({ stream, keySeq: seq, item });
       prev = item.hash;
+      if (decision && seq === n) records.push({ stream, item: { ...stored, ledgerHead: headOf(item) } });
     }
     heads.push({ stream, seq: n, hash: prev });
   }
   const reader: LedgerReader = {
     async *scan() {
-      yield { events, heads };
+      yield { events, heads, records };
     },
     stateHeads: async () => [],
   };
-  return { events, heads, reader };
+  return { events, heads, records, reader };
 }
 
 describe("verifyLedger over an in-memory ledger", () => {
@@ -209,6 +261,33 @@ describe("verifyLedger over an in-memory ledger", () => {
       ]),
     );
     expect(problems.find((p) => p.kind === "digest")?.message).toBe("root does not match its heads");
+  });
+
+  it("names a decision record that no longer matches the decisionHash of its stream's last event", async () => {
+    const { records, events, heads, reader } = memoryLedger({ "DECISION#d_1": 3, "DECISION#d_2": 2, A: 1 });
+    const digests = new MemoryArchive();
+    expect((await verifyLedger({ ledger: reader, digests })).problems).toEqual([]);
+    const [r1, r2] = records as [(typeof records)[0], (typeof records)[0]];
+    r1.item = { ...r1.item, verdict: "deny" };
+    // The last event of d_2 rewritten (and rechained) without the record's hash: the record is uncovered.
+    const at = events.findIndex((e) => e.stream === r2.stream && e.keySeq === 2);
+    const { decisionHash: _d, hash: _h, ...rest } = (events[at] as StoredEvent).item;
+    const prevHash = String(rest.prevHash);
+    events[at] = { stream: r2.stream, keySeq: 2, item: chainEvent(rest, prevHash) };
+    const rechained = headOf(events[at]?.item as { seq: number; hash: string });
+    r2.item = { ...r2.item, ledgerHead: rechained };
+    heads.splice(
+      heads.findIndex((h) => h.stream === r2.stream),
+      1,
+      { stream: r2.stream, ...rechained },
+    );
+    const { problems } = await verifyLedger({ ledger: reader, digests });
+    expect(problems.map((p) => [p.kind, p.stream, p.seq])).toEqual([
+      ["record", "DECISION#d_1", 3],
+      ["record", "DECISION#d_2", 2],
+    ]);
+    expect(problems[0]?.message).toMatch(/^decision record altered/);
+    expect(problems[1]?.message).toMatch(/carries no decisionHash/);
   });
 
   it("refuses a --since that is not a date", async () => {

@@ -10,7 +10,7 @@ import type { Decision, LedgerEvent } from "../../domain/decision.ts";
 import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
 import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
-import { type ChainHead, chainEvent, headOf } from "../../domain/ledger-chain.ts";
+import type { ChainHead } from "../../domain/ledger-chain.ts";
 import {
   erasedDecision,
   type KeyOwner,
@@ -40,7 +40,7 @@ import { PageCursors } from "./cursor.ts";
 import type { DataKeys } from "./data-keys.ts";
 import { type Db, failedConditions, ttlSeconds } from "./db.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
-import { appendChained, HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
+import { appendChained, chainWithRecord, HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<
@@ -182,15 +182,17 @@ export class DynamoDecisionStore implements DecisionStore {
       newKey = created.item;
     }
     // The decision's first event chains from genesis: no read, the gate keeps its one transaction.
-    const first = chainEvent(this.eventItem(event, owner, key), prevHashAfter(undefined));
+    // It carries the hash of the decision record as stored, and the record records it as its head.
+    const { record, event: first } = chainWithRecord(
+      this.decisionItem(key ? sealDecision(decision, key) : erasedDecision(decision)),
+      this.eventItem(event, owner, key),
+      prevHashAfter(undefined),
+    );
     const items: TransactItem[] = [
       {
         Put: {
           TableName: this.db.tables.ledger,
-          Item: {
-            ...this.decisionItem(key ? sealDecision(decision, key) : erasedDecision(decision)),
-            [HEAD_ATTR]: headOf(first),
-          },
+          Item: record,
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
@@ -326,6 +328,22 @@ export class DynamoDecisionStore implements DecisionStore {
       : { items };
   }
 
+  async hasDecisionBy(agentId: string): Promise<boolean> {
+    // One item's keys from the index, never its attributes: the sealed personal fields stay unread,
+    // so no data key is fetched and (in AWS) no kms:Decrypt is needed, only the byAgent index read.
+    const res = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.tables.ledger,
+        IndexName: "byAgent",
+        KeyConditionExpression: "byAgentPk = :v",
+        ExpressionAttributeValues: { ":v": ledgerKeys.indexPk.byAgent(agentId) },
+        ProjectionExpression: "pk, sk",
+        Limit: 1,
+      }),
+    );
+    return (res.Items?.length ?? 0) > 0;
+  }
+
   async transition(t: Transition): Promise<Decision> {
     const loaded = await this.loadDecision(t.decisionId);
     if (!loaded) throw new ConflictError(`decision ${t.decisionId} does not exist`);
@@ -336,9 +354,10 @@ export class DynamoDecisionStore implements DecisionStore {
       );
     }
     const next: Decision = { ...current, ...t.patch, version: current.version + 1, updatedAt: t.event.at };
-    // Chained from the head on the decision item just read; the version condition below makes it the
-    // head this event follows.
-    const event = chainEvent(
+    // Chained from the head on the decision item just read (the version condition below makes it the
+    // head this event follows), carrying the hash of the record written with it.
+    const { record, event } = chainWithRecord(
+      this.decisionItem(this.storedForm(next, key, loaded.sealed)),
       this.eventItem(
         { ...t.event, stream: decisionStream(t.decisionId), seq: next.version },
         ownerOf(current),
@@ -350,10 +369,7 @@ export class DynamoDecisionStore implements DecisionStore {
       {
         Put: {
           TableName: this.db.tables.ledger,
-          Item: {
-            ...this.decisionItem(this.storedForm(next, key, loaded.sealed)),
-            [HEAD_ATTR]: headOf(event),
-          },
+          Item: record,
           ConditionExpression: "version = :v AND #s = :s",
           ExpressionAttributeNames: { "#s": "status" },
           ExpressionAttributeValues: { ":v": current.version, ":s": current.status },

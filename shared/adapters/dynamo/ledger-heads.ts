@@ -5,14 +5,21 @@
  */
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ContentionError } from "../../domain/errors.ts";
-import { type ChainHead, chainEvent, GENESIS, headOf } from "../../domain/ledger-chain.ts";
+import {
+  type ChainHead,
+  chainEvent,
+  decisionRecordHash,
+  GENESIS,
+  HEAD_ATTR,
+  headOf,
+} from "../../domain/ledger-chain.ts";
 import { type Db, failedConditions } from "./db.ts";
 import { ledgerKeys } from "./keys.ts";
 
 type Item = Record<string, unknown>;
 
-/** The attribute of a state item (decision, trust record, spec, pause index) holding its stream's head. */
-export const HEAD_ATTR = "ledgerHead";
+/** Defined with the chain (domain/ledger-chain.ts): a decision record's hash leaves its head out. */
+export { HEAD_ATTR };
 
 /** The head an item records, if it records a well-formed one. */
 export function headIn(item: Item | undefined): ChainHead | undefined {
@@ -27,6 +34,21 @@ export const prevHashAfter = (head: ChainHead | undefined) => head?.hash ?? GENE
 export function withoutHead<T extends Item>(item: T): T {
   const { [HEAD_ATTR]: _h, ...rest } = item;
   return rest as T;
+}
+
+/**
+ * A decision record and the event written with it in one transaction, chained together: the event
+ * carries the hash of the record exactly as it will be stored (`decisionHash`, over everything but keys,
+ * GSI attributes and the head) and is then chained; the record gets that event as its head. Both items
+ * come back ready for the Put. Whatever the record holds (sealed or not) is hashed as given.
+ */
+export function chainWithRecord(
+  record: Item,
+  event: Item,
+  prevHash: string,
+): { record: Item; event: Item & { prevHash: string; hash: string } } {
+  const chained = chainEvent({ ...event, decisionHash: decisionRecordHash(record) }, prevHash);
+  return { record: { ...record, [HEAD_ATTR]: headOf(chained) }, event: chained };
 }
 
 /** Enough for 50 concurrent appenders on one stream: each round, at least one of them wins. */

@@ -9,9 +9,13 @@ type Item = Record<string, unknown>;
 
 const BATCH = 100;
 
+/** The sort key of a decision record (any decision's: it is the same for all). */
+const DECISION_SK = ledgerKeys.decision("").sk;
+
 /**
  * The verifier's view of the ledger: a paginated, strongly consistent Scan of the ledger table (events,
- * and the heads on decision and head items), and batched reads of the heads kept in the state table.
+ * decision records, and the heads on decision and head items), and batched reads of the heads kept in
+ * the state table.
  */
 export class DynamoLedgerReader implements LedgerReader {
   constructor(private readonly db: Db) {}
@@ -26,7 +30,7 @@ export class DynamoLedgerReader implements LedgerReader {
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      const page: LedgerPage = { events: [], heads: [] };
+      const page: LedgerPage = { events: [], heads: [], records: [] };
       for (const raw of res.Items ?? []) {
         const { pk, sk, ...item } = raw as Item & Key;
         const seq = ledgerKeys.seqOfEventKey(sk);
@@ -34,6 +38,7 @@ export class DynamoLedgerReader implements LedgerReader {
           page.events.push({ stream: pk, keySeq: seq, item } satisfies StoredEvent);
           continue;
         }
+        if (sk === DECISION_SK) page.records.push({ stream: pk, item });
         const head = headIn(item);
         if (head && ledgerHeadLocation(pk).key.sk === sk) page.heads.push({ stream: pk, ...head });
       }
