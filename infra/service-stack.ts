@@ -9,7 +9,7 @@ import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
-import { LEDGER_INDEXES } from "../shared/adapters/dynamo/keys.ts";
+import { LEDGER_INDEXES, type LedgerIndex } from "../shared/adapters/dynamo/keys.ts";
 import type { AgentMeta } from "../shared/agents/definition.ts";
 import { LEDGER_ROUTES } from "../shared/http/ledger-routes.ts";
 import { ROUTES, type Route } from "../shared/http/routes.ts";
@@ -46,6 +46,8 @@ type Access = {
   state?: readonly string[];
   ledger?: readonly string[];
   indexes?: boolean;
+  /** Query (only) on these ledger indexes, for a function that needs no other index. */
+  indexQuery?: readonly LedgerIndex[];
   publish?: boolean;
   signal?: boolean;
   /** Opens persons' data keys (reads decisions); "create" also wraps new ones (the gate). */
@@ -61,8 +63,9 @@ const API_ACCESS: Record<Route["group"], Access> = {
   decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
   reviews: { state: RW, ledger: RW, indexes: true, publish: true, signal: true, personKeys: "open" },
   // GET /v1/trust pages through trust records with a bounded, filtered Scan (trust items share no
-  // partition): the one Scan in the code base.
-  admin: { state: [...RW, "dynamodb:Scan"], ledger: RW, publish: true },
+  // partition): the one Scan in the code base. A pin first asks whether the agent ever decided
+  // anything: a key-only Query on byAgent (no kms:Decrypt: no sealed decision is opened).
+  admin: { state: [...RW, "dynamodb:Scan"], ledger: RW, indexQuery: ["byAgent"], publish: true },
   // Erasure scans the state table for every copy of a person's name or email (rare, admin only).
   knowledge: { state: [...RW, "dynamodb:Scan"], ledger: RW, publish: true, personKeys: "open" },
 };
@@ -92,6 +95,14 @@ export class ServiceStack extends Stack {
       if (a.state) grantTable(f.role, props.stateTable, a.state);
       if (a.ledger)
         grantTable(f.role, props.ledgerTable, a.ledger, a.indexes ? { indexes: LEDGER_INDEXES } : {});
+      if (a.indexQuery?.length)
+        f.role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["dynamodb:Query"],
+            resources: a.indexQuery.map((i) => `${props.ledgerTable.tableArn}/index/${i}`),
+          }),
+        );
       if (a.publish) props.bus.grantPutEventsTo(f.role);
       // Identity policy, not key.grant*(): a grant would edit the key policy in the stateful stack
       // and make it depend on this one.

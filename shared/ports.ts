@@ -110,6 +110,11 @@ export interface DecisionStore {
   commitDecision(commit: DecisionCommit): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }>;
   getDecision(decisionId: string): Promise<Decision | undefined>;
   queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }>;
+  /**
+   * Whether the agent has made any decision: a key-only question (no decision is read or opened, no
+   * data key is needed), for checks such as "is this an agent the harness knows?".
+   */
+  hasDecisionBy(agentId: string): Promise<boolean>;
   /** Conditional transition (status + version) with its ledger event and side writes, in one transaction. */
   transition(t: Transition): Promise<Decision>;
   events(stream: string): Promise<LedgerEvent[]>;

@@ -58,7 +58,7 @@ export async function recordTrustOutcome(
 }
 
 export interface KnownAgentDeps extends TrustDeps {
-  decisions: Pick<DecisionStore, "queryDecisions">;
+  decisions: Pick<DecisionStore, "hasDecisionBy">;
   tokens: Pick<TokenStore, "list">;
 }
 
@@ -77,7 +77,9 @@ export async function isKnownAgent(
   if ((await deps.tokens.list?.())?.some((t) => t.roles.includes(role))) return true;
   for (const actionType of Object.keys(spec.spec.autonomy.actions))
     if (await deps.trust.get(agentId, actionType)) return true;
-  return (await deps.decisions.queryDecisions({ agentId, limit: 1 })).items.length > 0;
+  // Key-only: listing the agent's decisions would open their sealed personal fields (a data key, and
+  // kms:Decrypt in AWS) just to count them.
+  return deps.decisions.hasDecisionBy(agentId);
 }
 
 /**

@@ -440,3 +440,31 @@ describe("ledger digest", () => {
     );
   });
 });
+
+describe("the admin API's view of the ledger", () => {
+  const statementsOf = (fnPrefix: string) => {
+    const [, fn] = resources(s.serviceTemplate, "AWS::Lambda::Function").find(([id]) =>
+      id.startsWith(fnPrefix),
+    ) as [string, Resource];
+    const roleRef = fn.Properties.Role["Fn::GetAtt"][0];
+    return resources(s.serviceTemplate, "AWS::IAM::Policy")
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
+      .flatMap(
+        ([, p]) =>
+          p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      );
+  };
+
+  it("reads the byAgent index (is this agent known? before a pin) and no other index, with no kms:Decrypt", () => {
+    const statements = statementsOf("ApiAdmin");
+    const onIndexes = statements.filter((st) => /\/index\//.test(JSON.stringify(st.Resource)));
+    expect(onIndexes).toHaveLength(1);
+    const [index] = onIndexes;
+    expect(asArray(index?.Action)).toEqual(["dynamodb:Query"]);
+    const resourcesText = JSON.stringify(index?.Resource);
+    expect(resourcesText).toContain("TablesLedger");
+    expect(resourcesText.match(/\/index\/[A-Za-z]+/g)).toEqual(["/index/byAgent"]);
+    // The question is key-only: the admin function never opens a sealed decision.
+    expect(statements.flatMap((st) => asArray(st.Action))).not.toContain("kms:Decrypt");
+  });
+});
