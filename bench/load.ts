@@ -82,7 +82,9 @@ export async function measureLoad(db: DynamoLocalConnection, options: LoadOption
     { step: "build", name: "benchLoadCapture" },
   );
   const verdicts: Record<string, number> = {};
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // A fresh keep-alive pool per block: a connection left idle past the server's keep-alive timeout
+  // (while the next block is seeded) could be closed by the server just as it is reused.
+  let agent = new Agent({ keepAlive: true, maxSockets: 64 });
   let blocks = 0;
   let proposals = 0;
   let roundTrips = 0;
@@ -96,6 +98,8 @@ export async function measureLoad(db: DynamoLocalConnection, options: LoadOption
     const block = `b${++blocks}`;
     await seedAccounts(runtime.db, clock.now(), accountsOf(block, n));
     const bodies = Array.from({ length: n }, (_, i) => proposalOf(block, i));
+    agent.destroy();
+    agent = new Agent({ keepAlive: true, maxSockets: 64 });
     const trips = runtime.db.roundTrips.count;
     const side = await runBlock(n, concurrency, async (i) => {
       const p = bodies[i]!;
