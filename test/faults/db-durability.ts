@@ -51,6 +51,21 @@ async function trial(n: number): Promise<string[]> {
       BillingMode: "PAY_PER_REQUEST",
     }),
   );
+  // createDb follows each transaction with a durability barrier in the state table (db.ts).
+  await db.raw.send(
+    new CreateTableCommand({
+      TableName: db.tables.state,
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
   const acked: { pk: string; at: number }[] = [];
   const item = (pk: string) => ({ pk: { S: pk } });
   const writer = async (w: number) => {

@@ -63,6 +63,9 @@ export const stateKeys = {
   approvalWait: (decisionId: string): Key => ({ pk: `APPROVALWAIT#${decisionId}`, sk: "TASKTOKEN" }),
 };
 
+/** DynamoDB Local only: the item written after each transaction so the transaction is on disk (db.ts). */
+export const DURABILITY_BARRIER: Key = { pk: "DURABILITY", sk: "BARRIER" };
+
 export const LEDGER_INDEXES = ["byAccount", "byPerson", "byAgent", "byStatus"] as const;
 export type LedgerIndex = (typeof LEDGER_INDEXES)[number];
 
