@@ -3,6 +3,7 @@
  * decision pending approval, a scheduled one, a pause) and tokens of every role.
  */
 import type { AddressInfo } from "node:net";
+import { systemClock } from "../../../shared/adapters/local/clock.ts";
 import { createToken, hashToken, newToken } from "../../../shared/adapters/local/token-store.ts";
 import type { TokenRecord } from "../../../shared/ports.ts";
 import { createLocalServer } from "../../../shared/runtime/server.ts";
@@ -70,7 +71,8 @@ const DAY = 86_400_000;
  */
 async function storedToken(h: Harness, subject: string, roles: string[], extra: Record<string, string> = {}) {
   const token = newToken();
-  const now = h.rt.clock.now();
+  // Tokens expire on the wall clock, never the simulated one (see LocalServerOptions.wallClock).
+  const now = systemClock.now();
   const record: TokenRecord = {
     tokenHash: hashToken(token),
     subject,
@@ -89,13 +91,16 @@ async function storedToken(h: Harness, subject: string, roles: string[], extra: 
  * it is aimed at. The limiter still runs on every request (its buckets are in memory and write nothing).
  */
 async function startFuzzServer(rt: TestRuntime): Promise<TestServer> {
-  const server = createLocalServer(rt.deps, { rateLimit: { ratePerSecond: 1_000_000, burst: 1_000_000 } });
+  const server = createLocalServer(rt.deps, {
+    rateLimit: { ratePerSecond: 1_000_000, burst: 1_000_000 },
+    wallClock: systemClock,
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     token: (subject, ...roles) =>
-      createToken(rt.tokens, subject, roles, new Date(rt.clock.now()).toISOString()),
+      createToken(rt.tokens, subject, roles, new Date(systemClock.now()).toISOString()),
     call: async (method, path, token, body, contentType = "application/json") => {
       const res = await fetch(`${url}${path}`, {
         method,
@@ -161,7 +166,7 @@ export async function startWorld(): Promise<FuzzWorld> {
     201,
   );
   const spec = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
-  const past = new Date(h.rt.clock.now() - DAY).toISOString();
+  const past = new Date(systemClock.now() - DAY).toISOString();
   const expired: Record<string, string> = {};
   const revoked: Record<string, string> = {};
   for (const role of ROLE_TOKENS) {
