@@ -191,12 +191,13 @@ export interface TokenStore {
 }
 
 /**
- * Wraps each person's data key for storage (see domain/personal-data.ts): KMS in AWS, a master key
- * file in the embedded default. The wrapped key sits in the state table; deleting it erases the person.
+ * Wraps each data key (a person's or an account's, see domain/personal-data.ts) for storage: KMS in
+ * AWS, a master key file in the embedded default. `owner` is the key's owner ref ("person:<id>"),
+ * bound into the wrapping. The wrapped key sits in the state table; deleting it is the erasure.
  */
 export interface KeyWrapper {
-  wrap(dataKey: Buffer, personId: string): Promise<string>;
-  unwrap(wrapped: string, personId: string): Promise<Buffer>;
+  wrap(dataKey: Buffer, owner: string): Promise<string>;
+  unwrap(wrapped: string, owner: string): Promise<Buffer>;
 }
 
 /** Who is being erased: the id, and the strings that identify them wherever agents copied them. */

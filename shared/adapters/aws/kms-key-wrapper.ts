@@ -7,9 +7,9 @@ const CACHE_MS = 5 * 60_000;
 const CACHE_ENTRIES = 1000;
 
 /**
- * The deployed harness's key wrapper: each person's data key is encrypted under the deployment's KMS
- * key with the person id as encryption context (so a wrapped key cannot be replayed for someone else,
- * and CloudTrail shows whose key was opened). Unwrapped keys are cached briefly per container so the
+ * The deployed harness's key wrapper: each data key is encrypted under the deployment's KMS key with
+ * its owner ("person:<id>", "account:<id>") as encryption context (so a wrapped key cannot be replayed
+ * for someone else, and CloudTrail shows whose key was opened). Unwrapped keys are cached briefly per container so the
  * gate's path pays a KMS call only on a miss.
  */
 export class KmsKeyWrapper implements KeyWrapper {
@@ -21,10 +21,10 @@ export class KmsKeyWrapper implements KeyWrapper {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async wrap(dataKey: Buffer, personId: string): Promise<string> {
+  async wrap(dataKey: Buffer, owner: string): Promise<string> {
     try {
       const res = await this.client.send(
-        new EncryptCommand({ KeyId: this.keyId, Plaintext: dataKey, EncryptionContext: { personId } }),
+        new EncryptCommand({ KeyId: this.keyId, Plaintext: dataKey, EncryptionContext: { owner } }),
       );
       if (!res.CiphertextBlob) throw new Error("KMS returned no ciphertext");
       return `kms1.${Buffer.from(res.CiphertextBlob).toString("base64url")}`;
@@ -33,8 +33,8 @@ export class KmsKeyWrapper implements KeyWrapper {
     }
   }
 
-  async unwrap(wrapped: string, personId: string): Promise<Buffer> {
-    const cacheKey = `${personId}\u0000${wrapped}`;
+  async unwrap(wrapped: string, owner: string): Promise<Buffer> {
+    const cacheKey = `${owner}\u0000${wrapped}`;
     const hit = this.cache.get(cacheKey);
     if (hit && hit.until > this.now()) return hit.key;
     const [version, blob] = wrapped.split(".");
@@ -45,7 +45,7 @@ export class KmsKeyWrapper implements KeyWrapper {
         new DecryptCommand({
           KeyId: this.keyId,
           CiphertextBlob: Buffer.from(blob, "base64url"),
-          EncryptionContext: { personId },
+          EncryptionContext: { owner },
         }),
       );
       if (!res.Plaintext) throw new Error("KMS returned no plaintext");

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { seal, unseal } from "../../domain/personal-data.ts";
 import type { KeyWrapper } from "../../ports.ts";
 
 /**
@@ -13,23 +14,13 @@ export class LocalKeyWrapper implements KeyWrapper {
     if (masterKey.length !== 32) throw new Error("the master key must be 32 bytes");
   }
 
-  async wrap(dataKey: Buffer, personId: string): Promise<string> {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.masterKey, iv);
-    cipher.setAAD(Buffer.from(personId, "utf8"));
-    const ct = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-    return ["local1", iv, ct, cipher.getAuthTag()]
-      .map((p) => (Buffer.isBuffer(p) ? p.toString("base64url") : p))
-      .join(".");
+  /** The data key sealed under the master key, bound to its owner like any sealed field. */
+  async wrap(dataKey: Buffer, owner: string): Promise<string> {
+    return seal(this.masterKey, owner, dataKey.toString("base64url"));
   }
 
-  async unwrap(wrapped: string, personId: string): Promise<Buffer> {
-    const [version, iv, ct, tag] = wrapped.split(".");
-    if (version !== "local1" || !iv || !ct || !tag) throw new Error("not a key wrapped by this harness");
-    const decipher = createDecipheriv("aes-256-gcm", this.masterKey, Buffer.from(iv, "base64url"));
-    decipher.setAAD(Buffer.from(personId, "utf8"));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
-    return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]);
+  async unwrap(wrapped: string, owner: string): Promise<Buffer> {
+    return Buffer.from(String(unseal(this.masterKey, owner, wrapped)), "base64url");
   }
 }
 
