@@ -4,9 +4,9 @@ import { inject } from "vitest";
 import { SimulatedClock, systemClock } from "../../shared/adapters/local/clock.ts";
 import { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
-import type { Clock, TokenRecord, TokenStore } from "../../shared/ports.ts";
+import type { TokenRecord, TokenStore } from "../../shared/ports.ts";
 import { createLocalRuntime, type LocalRuntime } from "../../shared/runtime/local.ts";
-import { createLocalServer } from "../../shared/runtime/server.ts";
+import { createLocalServer, type LocalServerOptions } from "../../shared/runtime/server.ts";
 
 export class MemoryTokenStore implements TokenStore {
   readonly records = new Map<string, TokenRecord>();
@@ -70,10 +70,10 @@ export interface TestServer {
  */
 export async function startServer(
   runtime: TestRuntime,
-  options: { wallClock?: Clock } = {},
+  options: LocalServerOptions = {},
 ): Promise<TestServer> {
   const wallClock = options.wallClock ?? systemClock;
-  const server = createLocalServer(runtime.deps, { wallClock });
+  const server = createLocalServer(runtime.deps, { ...options, wallClock });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -1,12 +1,6 @@
-/**
- * What the fuzz attacks: a local server holding real data (two accounts with people and signals, a
- * decision pending approval, a scheduled one, a pause) and tokens of every role.
- */
-import type { AddressInfo } from "node:net";
 import { systemClock } from "../../../shared/adapters/local/clock.ts";
-import { createToken, hashToken, newToken } from "../../../shared/adapters/local/token-store.ts";
+import { hashToken, newToken } from "../../../shared/adapters/local/token-store.ts";
 import type { TokenRecord } from "../../../shared/ports.ts";
-import { createLocalServer } from "../../../shared/runtime/server.ts";
 import {
   emailProposal,
   expectStatus,
@@ -15,7 +9,7 @@ import {
   proposeOk,
   seedAccount,
 } from "../../e2e/helpers/harness.ts";
-import { startRuntime, type TestRuntime, type TestServer } from "../../helpers/runtime.ts";
+import { startRuntime, startServer, type TestRuntime, type TestServer } from "../../helpers/runtime.ts";
 
 export interface Tokens {
   admin: string;
@@ -90,32 +84,8 @@ async function storedToken(h: Harness, subject: string, roles: string[], extra: 
  * hundreds of requests a second from a handful of tokens, and a 429 would stop a case before the code
  * it is aimed at. The limiter still runs on every request (its buckets are in memory and write nothing).
  */
-async function startFuzzServer(rt: TestRuntime): Promise<TestServer> {
-  const server = createLocalServer(rt.deps, {
-    rateLimit: { ratePerSecond: 1_000_000, burst: 1_000_000 },
-    wallClock: systemClock,
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    token: (subject, ...roles) =>
-      createToken(rt.tokens, subject, roles, new Date(systemClock.now()).toISOString()),
-    call: async (method, path, token, body, contentType = "application/json") => {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body !== undefined ? { "content-type": contentType } : {}),
-        },
-        ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+const startFuzzServer = (rt: TestRuntime): Promise<TestServer> =>
+  startServer(rt, { rateLimit: { ratePerSecond: 1_000_000, burst: 1_000_000 }, wallClock: systemClock });
 
 async function startFuzzHarness(): Promise<Harness> {
   const rt = await startRuntime();
