@@ -175,7 +175,17 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     { log },
   );
   const graceMs = options.dispatchGraceMs ?? DISPATCH_GRACE_MS;
-  const reconcile = () => recoverDispatched(deps, graceMs, { inFlight: (id) => executions.has(id) });
+  const reconcile = () =>
+    recoverDispatched(deps, graceMs, {
+      inFlight: (id) => executions.has(id),
+      // Handed to the tracked background work (bus.drain waits for it), so the scheduler loop never
+      // waits on a send: a hung connector would stop every poll behind it.
+      startExecution: (id) =>
+        bus.track(
+          () => executions.run(id, () => execute(deps, id)),
+          (err) => log("reconciled execution failed", { decisionId: id, error: (err as Error).message }),
+        ),
+    });
   // A process without workers leaves execution to its driver (a test stepping through it).
   if (options.runWorkers !== false)
     scheduler.addTask({

@@ -416,7 +416,14 @@ async function markInDoubt(deps: LifecycleDeps, decision: Decision, why: string)
 export async function recoverDispatched(
   deps: LifecycleDeps,
   staleMs: number,
-  options: { inFlight?: (decisionId: string) => boolean } = {},
+  options: {
+    inFlight?: (decisionId: string) => boolean;
+    /**
+     * Start executing a dispatched decision nobody attempted, without waiting for its send: a loop
+     * that reconciles must not stall behind a slow connector. Default: execute and wait (startup).
+     */
+    startExecution?: (decisionId: string) => void;
+  } = {},
 ): Promise<{ executed: number; inDoubt: number }> {
   const inFlight = options.inFlight ?? (() => false);
   let cursor: string | undefined;
@@ -439,6 +446,9 @@ export async function recoverDispatched(
             await markInDoubt(deps, d, "the process stopped during the connector call");
             inDoubt++;
           }
+        } else if (options.startExecution) {
+          options.startExecution(d.decisionId);
+          executed++;
         } else {
           const after = await execute(deps, d.decisionId);
           if (after?.status !== "dispatched") executed++;

@@ -142,6 +142,8 @@ describe("stuck dispatched decisions are reconciled while the harness runs", { t
     open.push(second);
     second.rt.scheduler.start(10);
     await polls(second, 5);
+    // The reconciler hands the executions it starts to the background work: wait for it.
+    await second.rt.bus.drain();
 
     const statuses = [];
     for (const d of ds) statuses.push((await getDecision(second, d.decisionId)).status);
@@ -157,6 +159,28 @@ describe("stuck dispatched decisions are reconciled while the harness runs", { t
     // More polls change nothing.
     await polls(second, 3);
     expect(world.total()).toBe(5);
+  });
+
+  it("keeps polling while a send it started for a never-attempted decision hangs", async () => {
+    const world = new HeldConnector();
+    const h = await boot(`rec${randomBytes(4).toString("hex")}`, T0, world);
+    open.push(h);
+    await seedAccount(h, "hang");
+    await pin(h, "outreach-writer", "email.send", 2);
+    const d = await proposeOk(h, emailProposal("outreach-writer", "hang"));
+    h.rt.clock.advance(31 * MINUTE);
+    // Released (dispatched) by a process that died before attempting the send.
+    expect((await release(h.rt.deps, d.decisionId))?.status).toBe("dispatched");
+    const letGo = world.holdSends();
+    holds.push(letGo);
+    h.rt.scheduler.start(10);
+    await until(() => world.total() === 1);
+    // The provider hangs on the send the reconciler started; the loop goes on polling regardless.
+    await polls(h, 5);
+    letGo();
+    await h.rt.bus.drain();
+    expect((await getDecision(h, d.decisionId)).status).toBe("executed");
+    expect(world.sends.get(d.idempotencyKey)).toBe(1);
   });
 
   it("leaves a send that is still running in this process alone, however long it takes, and records its result", async () => {
