@@ -1,8 +1,8 @@
-import { BatchGetCommand, DeleteCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { type KeyOwner, newDataKey, ownerRef, parseOwnerRef } from "../../domain/personal-data.ts";
 import type { KeyWrapper } from "../../ports.ts";
-import type { Db } from "./db.ts";
-import { type Key, stateKeys } from "./keys.ts";
+import { batchGetAll, type Db, itemId } from "./db.ts";
+import { stateKeys } from "./keys.ts";
 
 /**
  * Data keys (one per person, one per account for account-level decisions) in the state table, wrapped
@@ -47,24 +47,14 @@ export class DataKeys {
       const o = parseOwnerRef(r);
       return o ? [o] : [];
     });
+    const found = await batchGetAll(
+      this.db,
+      owners.map((o) => ({ table: this.db.tables.state, key: stateKeys.dataKey(o) })),
+    );
     const out = new Map<string, Buffer>();
-    for (let i = 0; i < owners.length; i += 100) {
-      let request: Record<string, { Keys: Key[]; ConsistentRead: boolean }> | undefined = {
-        [this.db.tables.state]: {
-          Keys: owners.slice(i, i + 100).map((o) => stateKeys.dataKey(o)),
-          ConsistentRead: true,
-        },
-      };
-      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt)));
-        const res = await this.db.doc.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of res.Responses?.[this.db.tables.state] ?? []) {
-          const owner = parseOwnerRef(String(item.owner));
-          const key = owner ? await this.open(item, owner) : undefined;
-          if (owner && key) out.set(ownerRef(owner), key);
-        }
-        request = res.UnprocessedKeys as typeof request;
-      }
+    for (const o of owners) {
+      const key = await this.open(found.get(itemId(stateKeys.dataKey(o))), o);
+      if (key) out.set(ownerRef(o), key);
     }
     return out;
   }

@@ -1,7 +1,7 @@
 import { DynamoDBClient, PutItemCommand, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DependencyError } from "../../domain/errors.ts";
-import { DURABILITY_BARRIER } from "./keys.ts";
+import { DURABILITY_BARRIER, type Key } from "./keys.ts";
 import type { TableNames } from "./tables.ts";
 
 /** The access key of a DynamoDB Local: it selects the database (one per access key id and region). */
@@ -118,6 +118,34 @@ function durabilityBarrier(raw: DynamoDBClient, options: DbOptions, barriers: { 
     { step: "initialize", priority: "low", name: "durabilityBarrier" },
   );
 }
+
+/** How `batchGetAll` names an item: its table's pk and sk. */
+export const itemId = (k: Record<string, unknown>) => `${String(k.pk)}\u0000${String(k.sk)}`;
+
+/**
+ * BatchGetItem across tables, strongly consistent (a spec published or a touch reserved a moment ago
+ * must be seen now), 100 keys per request, following UnprocessedKeys with backoff. Items by `itemId`.
+ */
+export async function batchGetAll(db: Db, wanted: { table: string; key: Key }[]): Promise<Map<string, Item>> {
+  const out = new Map<string, Item>();
+  for (let i = 0; i < wanted.length; i += 100) {
+    let request: Record<string, { Keys: Key[]; ConsistentRead: boolean }> = {};
+    for (const { table, key } of wanted.slice(i, i + 100)) {
+      request[table] ??= { Keys: [], ConsistentRead: true };
+      request[table].Keys.push(key);
+    }
+    for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt)));
+      const res = await db.doc.send(new BatchGetCommand({ RequestItems: request }));
+      for (const items of Object.values(res.Responses ?? {}))
+        for (const item of items) out.set(itemId(item), item);
+      request = (res.UnprocessedKeys ?? {}) as typeof request;
+    }
+  }
+  return out;
+}
+
+type Item = Record<string, unknown>;
 
 /** Index of the first item whose condition failed in a cancelled transaction, if any. */
 export function failedConditions(err: unknown): number[] | undefined {

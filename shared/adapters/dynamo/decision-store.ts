@@ -1,5 +1,4 @@
 import {
-  BatchGetCommand,
   DeleteCommand,
   QueryCommand,
   type QueryCommandInput,
@@ -38,7 +37,7 @@ import type {
 } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
 import type { DataKeys } from "./data-keys.ts";
-import { type Db, failedConditions, ttlSeconds } from "./db.ts";
+import { batchGetAll, type Db, failedConditions, itemId, ttlSeconds } from "./db.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
 import { appendChained, chainWithRecord, HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
@@ -103,11 +102,11 @@ export class DynamoDecisionStore implements DecisionStore {
         : {}),
     };
     const decisionKey = ledgerKeys.decision(req.decisionId);
-    const found = await this.batchGet([
+    const found = await batchGetAll(this.db, [
       ...Object.values(stateKeysWanted).map((k) => ({ table: this.db.tables.state, key: k })),
       { table: this.db.tables.ledger, key: decisionKey },
     ]);
-    const get = (k: Key | undefined) => (k ? found.get(`${k.pk}\u0000${k.sk}`) : undefined);
+    const get = (k: Key | undefined) => (k ? found.get(itemId(k)) : undefined);
     const w = stateKeysWanted;
     const contactItem = get(w.contact);
     const pauses = [w.pauseGlobal, w.pauseAgent, w.pauseAccount, w.pauseChannel].flatMap((k) =>
@@ -144,26 +143,6 @@ export class DynamoDecisionStore implements DecisionStore {
     const trust = strip<TrustRecord>(get(w.trust));
     if (trust) result.trust = trust;
     return result;
-  }
-
-  /** BatchGetItem across tables, following UnprocessedKeys. */
-  private async batchGet(wanted: { table: string; key: Key }[]): Promise<Map<string, Item>> {
-    const out = new Map<string, Item>();
-    // Strongly consistent: a spec published or a touch reserved a moment ago must be seen now.
-    let request: Record<string, { Keys: Key[]; ConsistentRead: boolean }> = {};
-    for (const { table, key } of wanted) {
-      request[table] ??= { Keys: [], ConsistentRead: true };
-      request[table].Keys.push(key);
-    }
-    for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt)));
-      const res = await this.db.doc.send(new BatchGetCommand({ RequestItems: request }));
-      for (const items of Object.values(res.Responses ?? {})) {
-        for (const item of items) out.set(`${item.pk}\u0000${item.sk}`, item);
-      }
-      request = (res.UnprocessedKeys ?? {}) as Record<string, { Keys: Key[]; ConsistentRead: boolean }>;
-    }
-    return out;
   }
 
   async commitDecision(

@@ -1,13 +1,11 @@
-import { BatchGetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { StreamHead } from "../../domain/ledger-chain.ts";
 import type { LedgerPage, LedgerReader, StoredEvent } from "../../usecases/ledger-verify.ts";
-import type { Db } from "./db.ts";
+import { batchGetAll, type Db, itemId } from "./db.ts";
 import { type Key, ledgerHeadLocation, ledgerKeys } from "./keys.ts";
 import { headIn } from "./ledger-heads.ts";
 
 type Item = Record<string, unknown>;
-
-const BATCH = 100;
 
 /** The sort key of a decision record (any decision's: it is the same for all). */
 const DECISION_SK = ledgerKeys.decision("").sk;
@@ -48,32 +46,19 @@ export class DynamoLedgerReader implements LedgerReader {
   }
 
   async stateHeads(streams: string[]): Promise<StreamHead[]> {
-    const wanted = new Map<string, string>();
+    const wanted = new Map<string, { stream: string; key: Key }>();
     for (const stream of streams) {
       const at = ledgerHeadLocation(stream);
-      if (at.table === "state") wanted.set(`${at.key.pk}\u0000${at.key.sk}`, stream);
+      if (at.table === "state") wanted.set(itemId(at.key), { stream, key: at.key });
     }
-    const keys = [...wanted.keys()].map((k) => {
-      const [pk, sk] = k.split("\u0000");
-      return { pk, sk } as Key;
-    });
+    const found = await batchGetAll(
+      this.db,
+      [...wanted.values()].map((w) => ({ table: this.db.tables.state, key: w.key })),
+    );
     const out: StreamHead[] = [];
-    for (let i = 0; i < keys.length; i += BATCH) {
-      let request: Key[] = keys.slice(i, i + BATCH);
-      for (let attempt = 0; request.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt)));
-        const res = await this.db.doc.send(
-          new BatchGetCommand({
-            RequestItems: { [this.db.tables.state]: { Keys: request, ConsistentRead: true } },
-          }),
-        );
-        for (const item of res.Responses?.[this.db.tables.state] ?? []) {
-          const stream = wanted.get(`${item.pk}\u0000${item.sk}`);
-          const head = headIn(item);
-          if (stream && head) out.push({ stream, ...head });
-        }
-        request = (res.UnprocessedKeys?.[this.db.tables.state]?.Keys ?? []) as Key[];
-      }
+    for (const [id, w] of wanted) {
+      const head = headIn(found.get(id));
+      if (head) out.push({ stream: w.stream, ...head });
     }
     return out;
   }
