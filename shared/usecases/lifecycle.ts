@@ -5,7 +5,7 @@ import { failures, revalidate } from "../domain/revalidate.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { iso, localDate } from "../domain/time.ts";
 import type { DecisionStatus, OutcomeType } from "../domain/vocabulary.ts";
-import { ConnectorError, type Deps, type DueItem, type Transition } from "../ports.ts";
+import { ConnectorError, type ContactState, type Deps, type DueItem, type Transition } from "../ports.ts";
 import { gateContext } from "./gate.ts";
 import { assertMayReview, type Principal } from "./principal.ts";
 import { recordTrustOutcome } from "./trust.ts";
@@ -38,8 +38,13 @@ interface Move {
   patch?: Partial<Decision>;
   /** Give the reserved touch and counters back (veto, reject, expiry, a send that failed). */
   release?: boolean;
-  /** Re-time a pending-approval reservation to the moment it is dispatched. */
-  retime?: boolean;
+  /**
+   * Re-time a pending-approval reservation to the moment it is approved, on the contact state the
+   * approval re-checked: the write is conditioned on that snapshot's version, so a touch reserved after
+   * the re-check makes the write fail (ContentionError, to the caller, which re-checks) instead of being
+   * overlooked.
+   */
+  retime?: { contact: ContactState; at: number };
   data?: Record<string, unknown>;
 }
 
@@ -70,15 +75,17 @@ async function move(deps: LifecycleDeps, decision: Decision, m: Move): Promise<D
         ...(m.data ? { data: m.data } : {}),
       },
     };
-    if ((m.release || m.retime) && current.reservation.touch) {
+    if (m.retime && current.reservation.touch) {
+      const { contact, at } = m.retime;
+      const touches = contact.touches.map((x) => {
+        if (x.decisionId !== current.decisionId) return x;
+        const { expiresAt: _e, ...rest } = x;
+        return { ...rest, from: at, to: at };
+      });
+      t.contact = { accountId: current.accountId, expectVersion: contact.version, touches };
+    } else if (m.release && current.reservation.touch) {
       const contact = await deps.decisions.getContactState(current.accountId);
-      const touches = m.release
-        ? contact.touches.filter((x) => x.decisionId !== current.decisionId)
-        : contact.touches.map((x) => {
-            if (x.decisionId !== current.decisionId) return x;
-            const { expiresAt: _e, ...rest } = x;
-            return { ...rest, from: now, to: now };
-          });
+      const touches = contact.touches.filter((x) => x.decisionId !== current.decisionId);
       t.contact = { accountId: current.accountId, expectVersion: contact.version, touches };
     }
     if (m.release) {
@@ -112,7 +119,8 @@ async function move(deps: LifecycleDeps, decision: Decision, m: Move): Promise<D
       ]);
       return next;
     } catch (err) {
-      if (!(err instanceof ContentionError)) throw err;
+      // A re-timed approval was checked on one snapshot: only the caller may decide again.
+      if (!(err instanceof ContentionError) || m.retime) throw err;
       current = await load(deps, current.decisionId);
     }
   }
@@ -143,7 +151,7 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
   };
   const ctx = gateContext(read, spec, proposal, now);
   const checks = revalidate(ctx, decision, payload);
-  return { spec, checks, failed: failures(checks) };
+  return { spec, checks, failed: failures(checks), contact: read.contact, now };
 }
 
 const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
@@ -168,57 +176,67 @@ export async function approve(
   input: ReviewInput,
   principal: Principal,
 ): Promise<Decision> {
-  const decision = await load(deps, decisionId);
+  let decision = await load(deps, decisionId);
   assertMayReview(principal, decision.agentId);
-  if (decision.status !== "pending_approval")
-    throw new ConflictError(`decision ${decisionId} is ${decision.status}, not pending_approval`);
-  if (decision.expiresAt && Date.parse(decision.expiresAt) <= deps.clock.now()) {
-    await expire(deps, decisionId);
-    throw new ConflictError(`decision ${decisionId} expired at ${decision.expiresAt}`);
+  for (let attempt = 0; ; attempt++) {
+    if (decision.status !== "pending_approval")
+      throw new ConflictError(`decision ${decisionId} is ${decision.status}, not pending_approval`);
+    if (input.digest !== decision.payloadDigest) {
+      throw new ConflictError(
+        `digest ${input.digest} does not match the payload under review (${decision.payloadDigest}); reload the decision`,
+      );
+    }
+    const edited = input.payload !== undefined && payloadDigest(input.payload) !== decision.payloadDigest;
+    const payload = edited && input.payload ? input.payload : decision.payload;
+    const { failed, contact, now } = await recheck(deps, decision, payload);
+    // Judged at the instant of the re-check, which is the instant the touch is placed at.
+    if (decision.expiresAt && Date.parse(decision.expiresAt) <= now) {
+      await expire(deps, decisionId);
+      throw new ConflictError(`decision ${decisionId} expired at ${decision.expiresAt}`);
+    }
+    if (failed.length > 0) {
+      const stopped = await move(deps, decision, {
+        to: "rejected",
+        from: ["pending_approval"],
+        event: "revalidation_failed",
+        actor: "harness",
+        detail: `approved by ${principal.subject} but re-validation failed: ${describeFailures(failed)}`,
+        release: true,
+        data: { checks: failed },
+      });
+      await deps.approvals.resolved(stopped, "rejected");
+      return stopped;
+    }
+    const review = {
+      action: edited ? ("edited" as const) : ("approved" as const),
+      by: principal.subject,
+      at: iso(now),
+      digest: input.digest,
+      ...(input.note ? { note: input.note } : {}),
+    };
+    let next: Decision;
+    try {
+      next = await move(deps, decision, {
+        to: "dispatched",
+        from: ["pending_approval"],
+        event: edited ? "edited" : "approved",
+        actor: principal.subject,
+        detail: `${edited ? "edited and approved" : "approved"} by ${principal.subject}${input.note ? `: ${input.note}` : ""}`,
+        patch: { review, ...(edited ? { payload, payloadDigest: payloadDigest(payload) } : {}) },
+        retime: { contact, at: now },
+      });
+    } catch (err) {
+      // Someone reserved on this account after the re-check: check again on what they did.
+      if (!(err instanceof ContentionError) || attempt + 1 >= MAX_ATTEMPTS) throw err;
+      decision = await load(deps, decisionId);
+      continue;
+    }
+    // The conditional transition above is what makes one approval count once; only then is the
+    // workflow waiting on this review released.
+    await deps.approvals.resolved(next, "approved");
+    await teach(deps, decision, edited ? "edited" : "approved", `review of ${decisionId}`);
+    return next;
   }
-  if (input.digest !== decision.payloadDigest) {
-    throw new ConflictError(
-      `digest ${input.digest} does not match the payload under review (${decision.payloadDigest}); reload the decision`,
-    );
-  }
-  const edited = input.payload !== undefined && payloadDigest(input.payload) !== decision.payloadDigest;
-  const payload = edited && input.payload ? input.payload : decision.payload;
-  const { failed } = await recheck(deps, decision, payload);
-  const now = iso(deps.clock.now());
-  if (failed.length > 0) {
-    const stopped = await move(deps, decision, {
-      to: "rejected",
-      from: ["pending_approval"],
-      event: "revalidation_failed",
-      actor: "harness",
-      detail: `approved by ${principal.subject} but re-validation failed: ${describeFailures(failed)}`,
-      release: true,
-      data: { checks: failed },
-    });
-    await deps.approvals.resolved(stopped, "rejected");
-    return stopped;
-  }
-  const review = {
-    action: edited ? ("edited" as const) : ("approved" as const),
-    by: principal.subject,
-    at: now,
-    digest: input.digest,
-    ...(input.note ? { note: input.note } : {}),
-  };
-  const next = await move(deps, decision, {
-    to: "dispatched",
-    from: ["pending_approval"],
-    event: edited ? "edited" : "approved",
-    actor: principal.subject,
-    detail: `${edited ? "edited and approved" : "approved"} by ${principal.subject}${input.note ? `: ${input.note}` : ""}`,
-    patch: { review, ...(edited ? { payload, payloadDigest: payloadDigest(payload) } : {}) },
-    retime: true,
-  });
-  // The conditional transition above is what makes one approval count once; only then is the
-  // workflow waiting on this review released.
-  await deps.approvals.resolved(next, "approved");
-  await teach(deps, decision, edited ? "edited" : "approved", `review of ${decisionId}`);
-  return next;
 }
 
 export async function reject(
