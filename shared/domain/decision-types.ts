@@ -14,7 +14,11 @@ export type CheckName =
   | "confidence"
   | "volume"
   | "coordination"
-  | "autonomy";
+  | "autonomy"
+  /** A conditional rule of the spec's `rules` section. */
+  | "rule"
+  /** The spec's experiment: a holdout account gets no outreach (domain/arms.ts). */
+  | "experiment";
 
 export type CheckResultValue = "pass" | "fail" | "n/a";
 
@@ -98,6 +102,16 @@ export interface IntentReading {
   counted: { type: string; count: number; weight: number; windowDays: number }[];
 }
 
+/**
+ * What one shadow rule would have done: the verdict the decision would have had with that rule alone
+ * enforced (everything else as it was). Present when the rule fired or would have changed the verdict.
+ */
+export interface ShadowOutcome {
+  rule: string;
+  check: CheckName;
+  verdict: Verdict;
+}
+
 export interface Evaluation {
   verdict: Verdict;
   status: DecisionStatus;
@@ -113,4 +127,6 @@ export interface Evaluation {
   reservation: Reservation;
   intent?: IntentReading;
   persona?: { name: string; role: string };
+  /** One entry per shadow rule that fired or would have changed the verdict; absent when none did. */
+  shadow?: ShadowOutcome[];
 }

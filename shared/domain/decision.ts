@@ -26,6 +26,8 @@ export interface Decision {
   trustScore: number;
   specVersion: number;
   specHash: string;
+  /** The experiment arm the account is assigned to (spec `experiments`); specVersion is that arm's. */
+  arm?: string;
   /** The knowledge-base facts the gate saw, as they were at decision time. */
   context: DecisionContext;
   decidedAt: string;

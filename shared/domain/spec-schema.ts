@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ExperimentSchema } from "./arms.ts";
 import { patternProblem } from "./patterns.ts";
 import { isValidTimeZone } from "./time.ts";
 import { ActionType, Channel, CommitteeRole, Lifecycle, OutcomeType, Weekday } from "./vocabulary.ts";
@@ -225,6 +226,8 @@ export const SpecSchema = z
       competitorDomains: [],
     }),
     stopOnReply: StopOnReply,
+    /** A/B by spec version: accounts hashed to arms, each deciding under a published version (arms.ts). */
+    experiments: ExperimentSchema.optional(),
     outcomes: z
       .object({ attributionWindowDays: z.number().positive().default(14) })
       .strict()

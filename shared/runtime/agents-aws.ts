@@ -162,6 +162,7 @@ export function createAgentsAwsRuntime(
     : new Gate({
         clock,
         decisions,
+        specs,
         events: EventBridgePublisher.create(required(env, "EVENT_BUS_NAME"), env.AWS_REGION),
       });
   const runner = new AgentRunner(agentRegistry, {

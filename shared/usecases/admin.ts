@@ -8,6 +8,7 @@ import type { Spec, SpecVersion } from "../domain/spec-schema.ts";
 import { DAY, iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { Deps } from "../ports.ts";
+import { validateExperiment } from "./experiments.ts";
 import type { Principal } from "./principal.ts";
 import { PauseBody } from "./schemas.ts";
 
@@ -18,6 +19,7 @@ export async function publishSpec(
   by: string,
 ): Promise<{ spec: SpecVersion; created: boolean }> {
   const spec: Spec = typeof source === "string" ? parseSpecText(source) : parseSpec(source);
+  await validateExperiment(deps.specs, spec);
   const hash = specHash(spec);
   const current = await deps.specs.current();
   if (current?.hash === hash) return { spec: current, created: false };

@@ -1,3 +1,4 @@
+import { holdoutEvaluation } from "../domain/arms.ts";
 import { liveTouches } from "../domain/checks/coordination.ts";
 import { type Decision, type DecisionContext, streams } from "../domain/decision.ts";
 import type { GateContext, Touch } from "../domain/decision-types.ts";
@@ -8,13 +9,16 @@ import { type Proposal, ProposalInput } from "../domain/proposal.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { DAY, iso, localDate } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
-import type { Clock, DecisionStore, EventPublisher, GateReadResult } from "../ports.ts";
+import type { Clock, DecisionStore, EventPublisher, GateReadResult, SpecStore } from "../ports.ts";
+import { type ArmChoice, SpecVersions } from "./experiments.ts";
 import { agentIdsOf, type Principal } from "./principal.ts";
 
 export interface GateDeps {
   clock: Clock;
   decisions: DecisionStore;
   events: EventPublisher;
+  /** Spec versions an experiment's arms decide under (read once each, then cached). */
+  specs: Pick<SpecStore, "get">;
 }
 
 export interface GateResult {
@@ -34,8 +38,11 @@ const TOUCH_HORIZON = 30 * DAY;
  */
 export class Gate {
   private lastSpec: SpecVersion | undefined;
+  private readonly versions: SpecVersions;
 
-  constructor(private readonly deps: GateDeps) {}
+  constructor(private readonly deps: GateDeps) {
+    this.versions = new SpecVersions(deps.specs);
+  }
 
   async propose(input: unknown, principal: Principal): Promise<GateResult> {
     const proposal = parseWith(ProposalInput, input);
@@ -50,7 +57,7 @@ export class Gate {
       if (read.existing) return { decision: read.existing, replay: true };
       const spec = read.spec as SpecVersion;
       const ctx: GateContext = { ...gateContext(read, spec, proposal, now), fullCounters };
-      const evaluation = evaluate(ctx);
+      const evaluation = withArm(evaluate(ctx), read.choice, spec, proposal);
       const decision = buildDecision(
         decisionId,
         proposal,
@@ -60,6 +67,7 @@ export class Gate {
         now,
         read.contact.touches.length,
       );
+      if (read.choice?.assignment) decision.arm = read.choice.assignment.arm;
       const touch: Touch | undefined = evaluation.reservation.touch
         ? { ...evaluation.reservation.touch, decisionId }
         : undefined;
@@ -124,7 +132,12 @@ export class Gate {
     throw new DependencyError(`could not decide proposal ${proposal.proposalId}: too much contention, retry`);
   }
 
-  private async read(proposal: Proposal, decisionId: string, now: number): Promise<GateReadResult> {
+  /** The batched read, its spec being the one the decision is made under (an experiment arm's). */
+  private async read(
+    proposal: Proposal,
+    decisionId: string,
+    now: number,
+  ): Promise<GateReadResult & { choice?: ArmChoice }> {
     for (;;) {
       const guess = this.lastSpec;
       const channel = guess?.spec.autonomy.actions[proposal.action.type]?.channel;
@@ -140,13 +153,28 @@ export class Gate {
       });
       if (read.existing) return read;
       if (!read.spec) throw new DependencyError("no spec has been published yet");
-      const fresh = read.spec;
+      const choice = await this.versions.choose(read.spec, proposal.target.accountId);
+      const fresh = choice.spec;
+      const armed = { ...read, spec: fresh, choice };
       this.lastSpec = fresh;
-      if (guess && guess.version === fresh.version) return read;
+      if (guess && guess.version === fresh.version) return armed;
       const freshChannel = fresh.spec.autonomy.actions[proposal.action.type]?.channel;
-      if (freshChannel === channel && localDate(now, fresh.spec.workspace.timezone) === day) return read;
+      if (freshChannel === channel && localDate(now, fresh.spec.workspace.timezone) === day) return armed;
     }
   }
+}
+
+/** A holdout account's outreach is blocked (domain/arms.ts); other arms decide as their version says. */
+function withArm(
+  evaluation: ReturnType<typeof evaluate>,
+  choice: ArmChoice | undefined,
+  spec: SpecVersion,
+  proposal: Proposal,
+): ReturnType<typeof evaluate> {
+  const assignment = choice?.assignment;
+  if (!assignment?.holdout) return evaluation;
+  const kind = spec.spec.autonomy.actions[proposal.action.type]?.kind;
+  return kind === "touch" || kind === "audience" ? holdoutEvaluation(evaluation, assignment) : evaluation;
 }
 
 /** What the checks see, from what the single batched read returned. */
