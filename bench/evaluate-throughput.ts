@@ -85,14 +85,46 @@ export interface ThroughputResult {
   verdict: string;
 }
 
-function spin(ctx: GateContext, ms: number): { n: number; seconds: number; sink: number } {
+/** How the contexts handed to evaluate relate to each other: what the gate's reads would give it. */
+export type ContextMode = "reused" | "fresh" | "unprepared";
+
+export const CONTEXT_MODES: Record<ContextMode, string> = {
+  reused: "one context object for every decision (flatters: caches keyed by object always hit)",
+  fresh: "fresh objects per decision (spec, account, person, touches: as read from DynamoDB)",
+  unprepared: "fresh objects, and a spec hash never seen before each time (no preparation reused)",
+};
+
+/** Distinct fresh contexts cycled through; more than the prepared-spec cache holds (64). */
+const FRESH_CONTEXTS = 256;
+
+/**
+ * Contexts built outside the timed loop. The gate unmarshals a new spec, account, person and contact
+ * state for every proposal, so "fresh" gives each decision structurally cloned objects (new strings
+ * too), cycling through 256 of them. "unprepared" also gives each clone its own spec hash, so every
+ * decision prepares its spec from scratch (what preparation by hash saves).
+ */
+export function contextsFor(ctx: GateContext, mode: ContextMode): GateContext[] {
+  if (mode === "reused") return [ctx];
+  return Array.from({ length: FRESH_CONTEXTS }, (_, i) => {
+    const clone = structuredClone(ctx);
+    if (mode === "unprepared") clone.spec.hash = `${ctx.spec.hash}-${i}`;
+    return clone;
+  });
+}
+
+function spin(contexts: GateContext[], ms: number): { n: number; seconds: number; sink: number } {
   const BATCH = 128;
+  const count = contexts.length;
   let n = 0;
   let sink = 0;
+  let next = 0;
   const start = performance.now();
   let now = start;
   while (now - start < ms) {
-    for (let i = 0; i < BATCH; i++) sink += evaluate(ctx).checks.length;
+    for (let i = 0; i < BATCH; i++) {
+      sink += evaluate(contexts[next] as GateContext).checks.length;
+      next = next + 1 === count ? 0 : next + 1;
+    }
     n += BATCH;
     now = performance.now();
   }
@@ -104,11 +136,38 @@ export function measureEvaluateThroughput(
   ctx: GateContext,
   warmUpMs: number,
   runMs: number,
+  mode: ContextMode = "reused",
 ): ThroughputResult {
+  const contexts = contextsFor(ctx, mode);
   const verdict = evaluate(ctx).verdict;
   if (verdict !== "allow") throw new Error(`the realistic context should be allowed, got ${verdict}`);
-  spin(ctx, warmUpMs);
-  const { n, seconds, sink } = spin(ctx, runMs);
+  for (const c of contexts.slice(0, 3))
+    if (evaluate(c).verdict !== verdict) throw new Error(`a ${mode} context is not decided as the original`);
+  spin(contexts, warmUpMs);
+  const { n, seconds, sink } = spin(contexts, runMs);
   if (sink === 0) throw new Error("evaluate returned no checks");
   return { evaluations: n, seconds, perSecond: n / seconds, verdict };
+}
+
+/**
+ * Every mode measured in `rounds` interleaved blocks (A B C A B C ...), so that a machine busy with
+ * something else for a while weighs on all of them alike; per mode the blocks are summed.
+ */
+export function measureEvaluateModes(
+  ctx: GateContext,
+  warmUpMs: number,
+  blockMs: number,
+  rounds: number,
+  modes: readonly ContextMode[] = ["reused", "fresh", "unprepared"],
+): Map<ContextMode, ThroughputResult> {
+  const totals = new Map<ContextMode, ThroughputResult>();
+  for (let round = 0; round < rounds; round++)
+    for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
+      const r = measureEvaluateThroughput(ctx, round === 0 ? warmUpMs : warmUpMs / 4, blockMs, mode);
+      const t = totals.get(mode);
+      const evaluations = (t?.evaluations ?? 0) + r.evaluations;
+      const seconds = (t?.seconds ?? 0) + r.seconds;
+      totals.set(mode, { evaluations, seconds, perSecond: evaluations / seconds, verdict: r.verdict });
+    }
+  return totals;
 }

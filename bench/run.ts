@@ -11,7 +11,7 @@ import { createLocalRuntime, defaultSpecText, type LocalRuntime } from "../share
 import { benchBundles } from "./bundles.ts";
 import { recordCommands } from "./command-recorder.ts";
 import { benchDemo } from "./demo.ts";
-import { measureEvaluateThroughput, realisticContext } from "./evaluate-throughput.ts";
+import { measureEvaluateModes, realisticContext } from "./evaluate-throughput.ts";
 import { measureGateLatency } from "./gate-latency.ts";
 import { loadSection, measureLoad } from "./load.ts";
 import { latencySection, machineSection, roundTripSection, table, throughputSection } from "./report.ts";
@@ -31,7 +31,9 @@ const ROUND_TRIP_DECISIONS = 200;
 const LATENCY_WARM_UP = 20;
 const LATENCY_DECISIONS = 300;
 const EVALUATE_WARM_UP_MS = 500;
-const EVALUATE_RUN_MS = 2000;
+/** Section 3: each context mode runs this long per round, rounds interleaved. */
+const EVALUATE_BLOCK_MS = 1000;
+const EVALUATE_ROUNDS = 3;
 /** Section 6: gate/ceiling block pairs per concurrency (ABBA), and proposals per block. */
 const LOAD_CONCURRENCIES = [1, 10, 50];
 const LOAD_ROUNDS = 2;
@@ -135,17 +137,26 @@ let loadText: string | undefined;
 
 /** Section 3: pure, run after DynamoDB Local is stopped so that the JVM does not compete for the CPU. */
 function evaluateSection(): string {
-  progress(`section 3: evaluate(ctx) for ${EVALUATE_RUN_MS / 1000} s`);
-  const result = measureEvaluateThroughput(
+  progress(
+    `section 3: evaluate(ctx), ${EVALUATE_ROUNDS} rounds of ${EVALUATE_BLOCK_MS / 1000} s per way of building contexts`,
+  );
+  const modes = measureEvaluateModes(
     realisticContext(defaultSpecText()),
     EVALUATE_WARM_UP_MS,
-    EVALUATE_RUN_MS,
+    EVALUATE_BLOCK_MS,
+    EVALUATE_ROUNDS,
   );
-  return throughputSection(result, EVALUATE_WARM_UP_MS);
+  return throughputSection(modes, EVALUATE_WARM_UP_MS, EVALUATE_BLOCK_MS, EVALUATE_ROUNDS);
 }
 
 async function main(): Promise<void> {
   console.log(`${machineSection()}\n`);
+  // `npm run bench -- evaluate`: the pure sections only, no database (seconds instead of minutes).
+  if (process.argv.includes("evaluate")) {
+    console.log(`${evaluateSection()}\n`);
+    console.log(`Done in ${elapsed()}.`);
+    return;
+  }
   try {
     for (const section of await databaseSections()) console.log(`${section}\n`);
   } finally {

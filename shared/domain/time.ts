@@ -66,21 +66,41 @@ function partsFromIntl(at: number, timeZone: string): LocalParts {
 
 /**
  * Zone offsets only change at transitions, which fall on quarter hours; caching the offset per zone and
- * quarter hour keeps the gate's many local-time questions off the (slow) Intl formatter.
+ * quarter hour keeps the gate's many local-time questions off the (slow) Intl formatter. The cache is
+ * one map per zone keyed by the quarter-hour number: a key string built per lookup (`zone|quarter`) cost
+ * ~14% of a decision in the profile (issue 8), a number key costs nothing to build or hash.
  */
 const QUARTER_HOUR = 900_000;
-const offsets = new Map<string, number>();
+/** Quarter hours remembered per zone (over a year, for a replay); a zone's map is emptied when full. */
+const MAX_QUARTERS_PER_ZONE = 40_000;
+const offsets = new Map<string, Map<number, number>>();
+/** The last zone asked about: the gate asks about one or two zones per decision, over and over. */
+let lastZone: string | undefined;
+let lastOffsets: Map<number, number> | undefined;
+
+function zoneOffsets(timeZone: string): Map<number, number> {
+  if (timeZone === lastZone && lastOffsets) return lastOffsets;
+  let byQuarter = offsets.get(timeZone);
+  if (!byQuarter) {
+    byQuarter = new Map();
+    offsets.set(timeZone, byQuarter);
+  }
+  lastZone = timeZone;
+  lastOffsets = byQuarter;
+  return byQuarter;
+}
 
 /** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
 function offsetAt(at: number, timeZone: string): number {
-  const key = `${timeZone}|${Math.floor(at / QUARTER_HOUR)}`;
-  let offset = offsets.get(key);
+  const byQuarter = zoneOffsets(timeZone);
+  const quarter = Math.floor(at / QUARTER_HOUR);
+  let offset = byQuarter.get(quarter);
   if (offset === undefined) {
     const p = partsFromIntl(at, timeZone);
     const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
     offset = asUtc - Math.floor(at / 1000) * 1000;
-    if (offsets.size > 50_000) offsets.clear();
-    offsets.set(key, offset);
+    if (byQuarter.size >= MAX_QUARTERS_PER_ZONE) byQuarter.clear();
+    byQuarter.set(quarter, offset);
   }
   return offset;
 }
@@ -153,3 +173,58 @@ export function parseHhMm(value: string): number {
 }
 
 export const iso = (at: number): string => new Date(at).toISOString();
+
+const ZERO = 48;
+/** Two ASCII digits at `i` as a number, or NaN when either is not a digit. */
+function two(text: string, i: number): number {
+  const a = text.charCodeAt(i) - ZERO;
+  const b = text.charCodeAt(i + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}
+
+/** Days from 1970-01-01 to the first of a month (proleptic Gregorian; month 1-12). */
+function daysToMonth(year: number, month: number): number {
+  // Hinnant's days_from_civil with day 1: years start in March so the leap day ends a year.
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5);
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/**
+ * `Date.parse` for the instants the harness stores: the same result for every input (other shapes go
+ * to `Date.parse` itself), read with arithmetic when the text is `YYYY-MM-DDTHH:MM:SS[.sss]Z`, the
+ * form `toISOString` writes. Intent reads ~20 signal times per decision; `Date.parse` of them was the
+ * largest cost of pure evaluation in the profile (issue 8).
+ */
+export function parseInstant(text: string): number {
+  const n = text.length;
+  if (
+    (n !== 20 && n !== 24) ||
+    text.charCodeAt(n - 1) !== 90 /* Z */ ||
+    text.charCodeAt(4) !== 45 /* - */ ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    text.charCodeAt(16) !== 58 ||
+    (n === 24 && text.charCodeAt(19) !== 46) /* . */
+  )
+    return Date.parse(text);
+  const year = two(text, 0) * 100 + two(text, 2);
+  const month = two(text, 5);
+  const day = two(text, 8);
+  const hour = two(text, 11);
+  const minute = two(text, 14);
+  const second = two(text, 17);
+  const ms = n === 24 ? two(text, 20) * 10 + (text.charCodeAt(22) - ZERO) : 0;
+  const msDigit = n === 24 ? text.charCodeAt(22) - ZERO : 0;
+  // Out of the common ranges (or not digits: NaN fails every comparison): let Date.parse decide.
+  if (
+    !(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59) ||
+    !(year >= 0 && ms >= 0 && msDigit >= 0 && msDigit <= 9)
+  )
+    return Date.parse(text);
+  // Day 31 of a 30-day month rolls over, exactly as Date.parse (and Date.UTC) do.
+  return (daysToMonth(year, month) + day - 1) * DAY + hour * HOUR + minute * 60_000 + second * 1000 + ms;
+}

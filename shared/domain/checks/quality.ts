@@ -1,19 +1,41 @@
 import type { CheckResult, IntentReading } from "../decision-types.ts";
 import type { Account, Person } from "../kb.ts";
+import {
+  type PreparedContent,
+  type PreparedIntent,
+  prepareContent,
+  prepareIntent,
+} from "../prepared-spec.ts";
 import type { Spec } from "../spec-schema.ts";
-import { DAY } from "../time.ts";
+import { parseInstant } from "../time.ts";
 
-/** Intent from the knowledge base's signals and the spec's current weights, capped at 100. */
-export function computeIntent(spec: Spec, account: Account, now: number): IntentReading {
+/**
+ * Intent from the knowledge base's signals and the spec's current weights, capped at 100. One pass over
+ * the signals, each time read once (it was read twice per signal per weighted type: ~280 Date.parse calls
+ * per decision, the largest cost of evaluation in the profile of issue 8); `counted` keeps the spec's order.
+ */
+export function computeIntent(
+  spec: Spec,
+  account: Account,
+  now: number,
+  prepared: PreparedIntent = prepareIntent(spec),
+): IntentReading {
+  const { types, weights, windowDays, windowMs, index } = prepared;
+  const counts = new Array<number>(types.length).fill(0);
+  for (const s of account.signals) {
+    const i = index.get(s.type);
+    if (i === undefined) continue;
+    const at = parseInstant(s.occurredAt);
+    // NaN (an unreadable time) fails both comparisons, as it always did.
+    if (at > now - (windowMs[i] as number) && at <= now) counts[i] = (counts[i] as number) + 1;
+  }
   const counted: IntentReading["counted"] = [];
   let score = 0;
-  for (const [type, { weight, windowDays }] of Object.entries(spec.quality.signals)) {
-    const since = now - windowDays * DAY;
-    const count = account.signals.filter(
-      (s) => s.type === type && Date.parse(s.occurredAt) > since && Date.parse(s.occurredAt) <= now,
-    ).length;
+  for (let i = 0; i < types.length; i++) {
+    const count = counts[i] as number;
     if (count > 0) {
-      counted.push({ type, count, weight, windowDays });
+      const weight = weights[i] as number;
+      counted.push({ type: types[i] as string, count, weight, windowDays: windowDays[i] as number });
       score += count * weight;
     }
   }
@@ -60,6 +82,7 @@ export function scoreContent(
   payload: Record<string, unknown>,
   account: Account,
   person?: Person,
+  prepared: PreparedContent = prepareContent(spec),
 ): ContentScore {
   const rules = spec.quality.content;
   const body = typeof payload.body === "string" ? payload.body : undefined;
@@ -77,15 +100,15 @@ export function scoreContent(
     problems.push(`body length ${body.length} outside ${rules.minLength}-${rules.maxLength}`);
   }
   const lower = text.toLowerCase();
-  for (const phrase of rules.bannedPhrases) {
-    if (lower.includes(phrase.toLowerCase())) {
+  for (const { phrase, lower: banned } of prepared.banned) {
+    if (lower.includes(banned)) {
       // A banned phrase is a hard no, like a placeholder: no other strength can make up for it.
       score -= 100;
       problems.push(`banned phrase "${phrase}"`);
     }
   }
-  if (rules.linkAllowlist.length > 0) {
-    const allowed = rules.linkAllowlist.map((d) => d.toLowerCase());
+  const allowed = prepared.linkAllowlist;
+  if (allowed.length > 0) {
     for (const m of text.matchAll(LINK)) {
       const host = hostOf(m[0]);
       if (!allowed.some((d) => host === d || host.endsWith(`.${d}`))) {

@@ -1,0 +1,179 @@
+/**
+ * What the checks derive from a spec before they can look at a proposal (signal weights by type,
+ * lower-cased phrase and domain lists, ICP and competitor sets, persona patterns compiled), done once
+ * per spec version instead of once per decision. The gate reads a fresh spec object from DynamoDB for
+ * every proposal, so an object-keyed cache would miss every time: preparation is keyed by the spec
+ * version's hash, the SHA-256 of its canonical JSON (spec-loader specHash), which is what makes two
+ * spec objects the same spec. Pure: nothing here reads a clock or the outside world.
+ */
+import type { RE2JS } from "re2js";
+import { compileUnion, matches } from "./patterns.ts";
+import type { Spec, SpecVersion } from "./spec-schema.ts";
+import { DAY } from "./time.ts";
+import type { CommitteeRole } from "./vocabulary.ts";
+
+/** Intent weights as parallel arrays in the spec's order (the order `counted` is reported in). */
+export interface PreparedIntent {
+  types: string[];
+  weights: number[];
+  windowDays: number[];
+  windowMs: number[];
+  /** Signal type -> its index in the arrays above. */
+  index: Map<string, number>;
+}
+
+export interface PreparedContent {
+  /** Banned phrases as written (for the trace) and lower-cased (for matching). */
+  banned: { phrase: string; lower: string }[];
+  linkAllowlist: string[];
+}
+
+export interface PreparedPersona {
+  name: string;
+  role: CommitteeRole;
+  /**
+   * The rule's patterns as one RE2 alternation: "some pattern matches" in one linear pass instead of
+   * one per pattern. Undefined when it cannot be compiled (then each pattern is tried on its own).
+   */
+  any: RE2JS | undefined;
+  patterns: string[];
+}
+
+export interface PreparedSpec {
+  /** The spec version hash this was prepared for (empty for a spec prepared without one). */
+  hash: string;
+  intent: PreparedIntent;
+  content: PreparedContent;
+  /** ICP lists trimmed and lower-cased, as the ICP check compares them. */
+  icp: {
+    industries?: Set<string>;
+    countries?: Set<string>;
+    techStackAnyOf?: Set<string>;
+    fundingStages?: Set<string>;
+    exclusions: Set<string>[];
+  };
+  /** Competitor domains, lower-cased. */
+  competitors: Set<string>;
+  personas: PreparedPersona[];
+}
+
+const norm = (s: string) => s.trim().toLowerCase();
+const normSet = (list: string[] | undefined) => (list ? new Set(list.map(norm)) : undefined);
+
+export function prepareIntent(spec: Spec): PreparedIntent {
+  const intent: PreparedIntent = { types: [], weights: [], windowDays: [], windowMs: [], index: new Map() };
+  for (const [type, { weight, windowDays }] of Object.entries(spec.quality.signals)) {
+    intent.index.set(type, intent.types.length);
+    intent.types.push(type);
+    intent.weights.push(weight);
+    intent.windowDays.push(windowDays);
+    intent.windowMs.push(windowDays * DAY);
+  }
+  return intent;
+}
+
+export function prepareContent(spec: Spec): PreparedContent {
+  const rules = spec.quality.content;
+  return {
+    banned: rules.bannedPhrases.map((phrase) => ({ phrase, lower: phrase.toLowerCase() })),
+    linkAllowlist: rules.linkAllowlist.map((d) => d.toLowerCase()),
+  };
+}
+
+function preparePersona(rule: Spec["personas"]["rules"][number]): PreparedPersona {
+  return {
+    name: rule.name,
+    role: rule.role,
+    any: compileUnion(rule.titlePatterns),
+    patterns: rule.titlePatterns,
+  };
+}
+
+/** Whether a persona rule matches a title: its union when it has one, else pattern by pattern. */
+export const personaMatches = (rule: PreparedPersona, title: string): boolean =>
+  rule.any ? rule.any.test(title) : rule.patterns.some((p) => matches(p, title));
+
+/** Title -> the first persona rule that matches it (as checks/persona classifyTitle), prepared. */
+export function classifyPrepared(
+  prepared: PreparedSpec,
+  title: string,
+): { name: string; role: CommitteeRole } | undefined {
+  for (const rule of prepared.personas)
+    if (personaMatches(rule, title)) return { name: rule.name, role: rule.role };
+  return undefined;
+}
+
+/** Everything at once, uncached. */
+export function prepareSpec(spec: Spec, hash = ""): PreparedSpec {
+  const icp = spec.icp;
+  return {
+    hash,
+    intent: prepareIntent(spec),
+    content: prepareContent(spec),
+    icp: {
+      industries: normSet(icp.industries),
+      countries: normSet(icp.countries),
+      techStackAnyOf: normSet(icp.techStackAnyOf),
+      fundingStages: normSet(icp.fundingStages),
+      exclusions: icp.exclusions.map((ex) => new Set(ex.in.map(norm))),
+    },
+    competitors: new Set(spec.suppression.competitorDomains.map((d) => d.toLowerCase())),
+    personas: spec.personas.rules.map(preparePersona),
+  };
+}
+
+/**
+ * Prepared specs by spec hash, least recently used first out. A published version's hash is computed
+ * from its content when it is published (spec-store), so one hash is one spec: a spec whose weights or
+ * patterns differ has another hash and its own preparation. Keep the capacity above the number of
+ * versions in use at once (the current one, drafts in shadow, arms of experiments, a replayed one).
+ */
+export class PreparedSpecCache {
+  private readonly entries = new Map<string, PreparedSpec>();
+  /** Hits on the same spec object skip the string lookup (a replay or the bench reuse one object). */
+  private readonly byObject = new WeakMap<Spec, PreparedSpec>();
+  private last: PreparedSpec | undefined;
+
+  constructor(private readonly capacity: number) {}
+
+  get(version: Pick<SpecVersion, "hash" | "spec">): PreparedSpec {
+    const last = this.last;
+    if (last !== undefined && last.hash === version.hash) return last;
+    const known = this.byObject.get(version.spec);
+    if (known !== undefined && known.hash === version.hash) return this.touch(known);
+    let entry = this.entries.get(version.hash);
+    if (entry) {
+      this.entries.delete(version.hash);
+    } else {
+      entry = prepareSpec(version.spec, version.hash);
+      if (this.entries.size >= this.capacity) {
+        const oldest = this.entries.keys().next().value;
+        if (oldest !== undefined) this.entries.delete(oldest);
+      }
+    }
+    this.entries.set(version.hash, entry);
+    this.byObject.set(version.spec, entry);
+    this.last = entry;
+    return entry;
+  }
+
+  /** Mark as most recently used (Map order is insertion order: re-insert). */
+  private touch(entry: PreparedSpec): PreparedSpec {
+    if (this.entries.get(entry.hash) === entry) {
+      this.entries.delete(entry.hash);
+      this.entries.set(entry.hash, entry);
+    }
+    this.last = entry;
+    return entry;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+const shared = new PreparedSpecCache(64);
+
+/** The preparation of a published spec version, shared by every decision on that version. */
+export const preparedSpec = (version: Pick<SpecVersion, "hash" | "spec">): PreparedSpec =>
+  shared.get(version);

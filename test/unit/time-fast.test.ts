@@ -1,0 +1,127 @@
+/**
+ * The fast paths of pure evaluation (issue 8, deliverable 5) must answer exactly as what they replace:
+ * parseInstant as Date.parse for every text, the one-pass intent as the per-type count it replaced, and
+ * the zone-offset cache as Intl whichever zones are asked about in turn.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { computeIntent } from "../../shared/domain/checks/quality.ts";
+import type { Signal } from "../../shared/domain/kb.ts";
+import type { Spec } from "../../shared/domain/spec-schema.ts";
+import { localParts, parseInstant } from "../../shared/domain/time.ts";
+import { account, DAY, defaultSpec, NOW, t } from "./helpers/fixtures.ts";
+
+const YEAR_MS = 365 * DAY;
+/** Instants from 1900 to 2100: toISOString writes them as YYYY-MM-DDTHH:MM:SS.sssZ. */
+const instant = fc.integer({ min: -70 * YEAR_MS, max: 130 * YEAR_MS });
+
+describe("parseInstant: Date.parse, faster", () => {
+  it("reads what toISOString writes, with and without milliseconds", () => {
+    fc.assert(
+      fc.property(instant, (at) => {
+        const text = new Date(at).toISOString();
+        expect(parseInstant(text)).toBe(at);
+        const seconds = `${text.slice(0, 19)}Z`;
+        expect(parseInstant(seconds)).toBe(Date.parse(seconds));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("agrees with Date.parse on texts with one character changed (NaN included)", () => {
+    const chars = "0123456789-:TZz.+ x";
+    fc.assert(
+      fc.property(instant, fc.nat(), fc.constantFrom(...chars), fc.boolean(), (at, pos, ch, cut) => {
+        const base = new Date(at).toISOString();
+        const text = cut
+          ? `${base.slice(0, 19)}Z`.replace(/./g, (c, i) => (i === pos % 20 ? ch : c))
+          : base.replace(/./g, (c, i) => (i === pos % 24 ? ch : c));
+        expect(Object.is(parseInstant(text), Date.parse(text))).toBe(true);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it("agrees on the edges: rolled-over days, hour 24, offsets, other shapes", () => {
+    for (const text of [
+      "2026-02-30T00:00:00Z",
+      "2026-04-31T10:00:00.000Z",
+      "2026-02-29T00:00:00.000Z",
+      "2024-02-29T23:59:59.999Z",
+      "2026-01-01T24:00:00Z",
+      "2026-13-01T00:00:00.000Z",
+      "2026-00-10T00:00:00.000Z",
+      "2026-01-00T00:00:00.000Z",
+      "2026-01-01T00:60:00.000Z",
+      "2026-01-01T00:00:60.000Z",
+      "2026-03-08T02:30:00+02:00",
+      "2026-03-08T02:30:00.000-05:00",
+      "2026-03-08",
+      "0000-01-01T00:00:00.000Z",
+      "9999-12-31T23:59:59.999Z",
+      "",
+      "not a time at all, 24 c.",
+    ])
+      expect(Object.is(parseInstant(text), Date.parse(text)), text).toBe(true);
+  });
+});
+
+/** The computation computeIntent replaced (two Date.parse per signal per weighted type). */
+function intentBefore(spec: Spec, signals: Signal[], now: number) {
+  const counted: { type: string; count: number; weight: number; windowDays: number }[] = [];
+  let score = 0;
+  for (const [type, { weight, windowDays }] of Object.entries(spec.quality.signals)) {
+    const since = now - windowDays * DAY;
+    const count = signals.filter(
+      (s) => s.type === type && Date.parse(s.occurredAt) > since && Date.parse(s.occurredAt) <= now,
+    ).length;
+    if (count > 0) {
+      counted.push({ type, count, weight, windowDays });
+      score += count * weight;
+    }
+  }
+  return { score: Math.min(100, score), counted };
+}
+
+describe("computeIntent in one pass: the same readings", () => {
+  const spec = defaultSpec();
+  const types = [...Object.keys(spec.quality.signals), "unknown_type", "constructor"];
+  const occurredAt = fc.oneof(
+    fc.integer({ min: -100 * DAY, max: DAY }).map((ago) => new Date(NOW - ago).toISOString()),
+    // The window edges exactly, offsets, and texts that are not times.
+    fc.constantFrom(
+      new Date(NOW).toISOString(),
+      new Date(NOW - 7 * DAY).toISOString(),
+      new Date(NOW - 7 * DAY + 1).toISOString(),
+      "2026-03-17T12:00:00+02:00",
+      "garbage",
+    ),
+  );
+  const signal = fc.record({ type: fc.constantFrom(...types), occurredAt });
+
+  it("matches the per-type count for any signals, in any order", () => {
+    fc.assert(
+      fc.property(fc.array(signal, { maxLength: 40 }), (signals) => {
+        expect(computeIntent(spec, account({ signals }), NOW)).toEqual(intentBefore(spec, signals, NOW));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});
+
+describe("zone-offset cache: zones asked in turn", () => {
+  it("answers each zone for itself, whatever was asked before", () => {
+    const at = t("2026-03-08T06:30:00Z"); // 01:30 EST in New York, hours before its spring forward
+    const zones = ["America/New_York", "Asia/Tokyo", "Asia/Kolkata", "America/New_York", "UTC"];
+    const expected: Record<string, number> = {
+      "America/New_York": 1,
+      "Asia/Tokyo": 15,
+      "Asia/Kolkata": 12,
+      UTC: 6,
+    };
+    for (let round = 0; round < 3; round++)
+      for (const zone of zones) expect(localParts(at, zone).hour, zone).toBe(expected[zone]);
+    // Across the transition in the same zone: 03:30 EDT one hour later in UTC.
+    expect(localParts(at + 2 * 3_600_000, "America/New_York").hour).toBe(4);
+  });
+});
