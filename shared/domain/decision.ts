@@ -1,4 +1,4 @@
-import type { CheckResult, CounterBump, IntentReading } from "./decision-types.ts";
+import type { CheckResult, CounterBump, IntentReading, ShadowOutcome } from "./decision-types.ts";
 import type { Channel, DecisionStatus, OutcomeType, Verdict } from "./vocabulary.ts";
 
 /** What the harness did with one proposal, plus everything needed to explain it later. */
@@ -21,6 +21,11 @@ export interface Decision {
   status: DecisionStatus;
   checks: CheckResult[];
   reasons: string[];
+  /**
+   * Per shadow rule that fired or would have changed the verdict: the verdict with that rule enforced.
+   * The decision is in a rule's flip set when that verdict differs from `verdict`. Absent when none did.
+   */
+  shadow?: ShadowOutcome[];
   autonomyLevel: 1 | 2 | 3;
   autonomySource: "pinned" | "earned" | "start" | "review";
   trustScore: number;

@@ -1,20 +1,22 @@
 import {
   type Candidate,
-  coordinationBoundaries,
   coordinationChecks,
   evaluateCoordination,
   liveTouches,
 } from "./checks/coordination.ts";
 import { checkIcp } from "./checks/icp.ts";
-import { activePauses, checkKillSwitches } from "./checks/kill-switch.ts";
-import { checkPersona } from "./checks/persona.ts";
+import { checkKillSwitches } from "./checks/kill-switch.ts";
+import { checkPersona, type PersonaMatch } from "./checks/persona.ts";
 import { checkConfidence, checkContent, checkIntent, computeIntent, scoreContent } from "./checks/quality.ts";
+import { checkRules, type RuleSubject } from "./checks/rules.ts";
 import { checkSuppression } from "./checks/suppression.ts";
 import { planVolume } from "./checks/volume.ts";
 import type { CheckResult, Evaluation, GateContext, Touch } from "./decision-types.ts";
-import { HOUR, localDate } from "./time.ts";
+import { earliestRetry } from "./retry.ts";
+import { shadowOutcomes } from "./shadow.ts";
+import { HOUR } from "./time.ts";
 import { effectiveLevel, trustStats } from "./trust.ts";
-import type { Verdict } from "./vocabulary.ts";
+import { finish, forcesReview } from "./verdict.ts";
 
 const MINUTE = 60_000;
 
@@ -22,7 +24,9 @@ const na = (check: CheckResult["check"], detail: string): CheckResult => ({ chec
 
 /**
  * The gate's decision as a pure function of what it read: every check runs and leaves a trace entry,
- * then the verdict follows from the enforced failures (block beats defer beats review).
+ * then the verdict follows from the enforced failures (block beats defer beats review). Shadow rules
+ * are evaluated too but the verdict is computed as if they were absent; `shadow` records, for each,
+ * the verdict with that one rule enforced (shadow.ts).
  */
 export function evaluate(ctx: GateContext): Evaluation {
   const { proposal, now } = ctx;
@@ -63,6 +67,7 @@ export function evaluate(ctx: GateContext): Evaluation {
 
   // 2-4. Suppression, ICP, persona: on the knowledge base's records only.
   let personaInfo: Evaluation["persona"];
+  let match: PersonaMatch | undefined;
   if (!targetsPeople) {
     checks.push(na("suppression", `${proposal.action.type} contacts nobody`));
     checks.push(na("icp", `${proposal.action.type} contacts nobody`));
@@ -84,7 +89,7 @@ export function evaluate(ctx: GateContext): Evaluation {
         : person.accountId !== account.accountId
           ? `person ${person.personId} belongs to account ${person.accountId}, not ${account.accountId}`
           : undefined;
-    checks.push(checkSuppression(ctx, spec, channel, account, person));
+    checks.push(...checkSuppression(ctx, spec, channel, account, person));
     checks.push(...checkIcp(spec, account, now));
     if (personProblem || !person) {
       checks.push({
@@ -94,8 +99,9 @@ export function evaluate(ctx: GateContext): Evaluation {
         detail: personProblem ?? "no person",
       });
     } else {
-      const { result, match } = checkPersona(spec, proposal.action.type, person);
-      checks.push(result);
+      const persona = checkPersona(spec, proposal.action.type, person);
+      checks.push(persona.result, ...persona.trace);
+      match = persona.match;
       if (match) personaInfo = { name: match.name, role: match.role };
     }
   }
@@ -114,9 +120,22 @@ export function evaluate(ctx: GateContext): Evaluation {
   }
   checks.push(checkConfidence(spec, proposal.confidence));
 
+  // 5b. Conditional rules (the `rules` section), on what the gate read and the persona it found.
+  const subject: RuleSubject = {
+    actionType: proposal.action.type,
+    agentId: proposal.agentId,
+    ...(channel ? { channel } : {}),
+    ...(account ? { account } : {}),
+    ...(match ? { persona: match } : {}),
+    timeZone: person?.timezone ?? account?.timezone ?? spec.workspace.timezone,
+    payload: proposal.payload,
+  };
+  const rules = checkRules(spec, subject, now);
+  checks.push(...rules.checks);
+
   // Autonomy is known before coordination: a level 2 touch happens when its window closes.
   const autonomy = effectiveLevel(ctx.trust, action);
-  const forcedReview = checks.some((c) => c.effect === "review" && c.result === "fail");
+  const forcedReview = forcesReview(checks);
   const level = forcedReview ? 1 : autonomy.level;
   const touchAt = level === 2 ? now + action.overrideWindowMinutes * MINUTE : now;
 
@@ -149,8 +168,9 @@ export function evaluate(ctx: GateContext): Evaluation {
       : autonomy.source === "earned"
         ? "earned"
         : "starting level";
-  const levelDetail = forcedReview
-    ? `level 1: low confidence forces human review (trust level ${autonomy.level}, ${source})`
+  const reviewer = checks.find((c) => c.result === "fail" && !c.shadow && c.effect === "review");
+  const levelDetail = reviewer
+    ? `level 1: ${reviewer.check === "rule" ? `rule ${reviewer.rule} forces` : "low confidence forces"} human review (trust level ${autonomy.level}, ${source})`
     : `level ${level} (${source}${autonomy.capped ? `, capped by the spec's max ${action.maxLevel}` : ""}); trust ${stats.score.toFixed(2)}, lower bound ${stats.lowerBound.toFixed(2)} on ${stats.sample.toFixed(1)} outcomes`;
   checks.push({ check: "autonomy", result: "pass", detail: levelDetail });
 
@@ -173,86 +193,34 @@ export function evaluate(ctx: GateContext): Evaluation {
     counters: volume.bumps,
   });
   if (evaluation.verdict === "defer") {
-    const retry = earliestRetry(ctx, candidate, touches, volume.resetAt, channel);
+    const deferring = { rules: rules.deferring, timeZone: subject.timeZone };
+    const retry = earliestRetry(ctx, candidate, touches, volume.resetAt, channel, deferring);
     if (retry !== undefined) evaluation.retryAfter = retry;
   }
   if (evaluation.verdict === "schedule") evaluation.executeAt = touchAt;
   if (evaluation.verdict === "require_approval")
     evaluation.expiresAt = now + action.approvalTimeoutHours * HOUR;
   if (personaInfo) evaluation.persona = personaInfo;
-  return evaluation;
-}
-
-function finish(
-  checks: CheckResult[],
-  level: 1 | 2 | 3,
-  autonomySource: Evaluation["autonomySource"],
-  trustScore: number,
-  intent: Evaluation["intent"],
-  reservation: Evaluation["reservation"],
-): Evaluation {
-  const enforced = checks.filter((c) => c.result === "fail" && !c.shadow);
-  const blocked = enforced.filter((c) => c.effect === "block");
-  const deferred = enforced.filter((c) => c.effect === "defer");
-  let verdict: Verdict;
-  if (blocked.length > 0) verdict = "block";
-  else if (deferred.length > 0) verdict = "defer";
-  else verdict = level === 1 ? "require_approval" : level === 2 ? "schedule" : "allow";
-  const status = (
-    {
-      block: "blocked",
-      defer: "deferred",
-      require_approval: "pending_approval",
-      schedule: "scheduled",
-      allow: "dispatched",
-    } as const
-  )[verdict];
-  const failing = verdict === "block" ? blocked : verdict === "defer" ? deferred : [];
-  const reasons = failing.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`);
-  if (verdict !== "block" && verdict !== "defer") reasons.push(checks.at(-1)?.detail ?? "");
-  const reserves = verdict === "allow" || verdict === "schedule" || verdict === "require_approval";
-  return {
-    verdict,
-    status,
-    checks,
-    reasons,
-    autonomyLevel: level,
-    autonomySource,
-    trustScore: Number(trustScore.toFixed(4)),
-    reservation: reserves ? reservation : { counters: [] },
-    ...(intent ? { intent } : {}),
-  };
-}
-
-/** The earliest instant at which every deferring rule would pass (pauses, volume, coordination). */
-function earliestRetry(
-  ctx: GateContext,
-  candidate: Candidate | undefined,
-  touches: Touch[],
-  volumeResetAt: number | undefined,
-  channel: Candidate["channel"] | undefined,
-): number | undefined {
-  const spec = ctx.spec.spec;
-  const { proposal, now } = ctx;
-  const points = new Set<number>([now]);
-  const pauses = activePauses(ctx.pauses, proposal.agentId, channel, proposal.target.accountId, now);
-  for (const p of pauses) if (p.until) points.add(Date.parse(p.until));
-  if (volumeResetAt) points.add(volumeResetAt);
-  // A level 2 touch happens one override window after it is proposed: coordination is asked about
-  // that instant, and a boundary at instant b means proposing again at b - lead.
-  const lead = candidate ? candidate.at - now : 0;
-  if (candidate) for (const b of coordinationBoundaries(spec, candidate, touches)) points.add(b - lead);
-  const today = localDate(now, spec.workspace.timezone);
-  const sorted = [...points].filter((p) => p >= now).sort((a, b) => a - b);
-  const latestPause = Math.max(now, ...pauses.map((p) => (p.until ? Date.parse(p.until) : now)));
-  for (const at of sorted) {
-    if (at < latestPause) continue;
-    if (volumeResetAt && localDate(at, spec.workspace.timezone) === today) continue;
-    if (candidate) {
-      const c = { ...candidate, at: at + lead };
-      if (evaluateCoordination(spec, c, touches).some((o) => !o.ok && !o.shadow)) continue;
-    }
-    return at;
+  if (checks.some((c) => c.shadow)) {
+    const shadow = shadowOutcomes({
+      checks,
+      verdict: evaluation.verdict,
+      level,
+      repersona: (rule) => {
+        if (!person) return [];
+        const p = checkPersona(spec, proposal.action.type, person, rule);
+        const { persona: _, ...rest } = subject;
+        const alt = checkRules(spec, p.match ? { ...rest, persona: p.match } : rest, now);
+        return [p.result, ...p.trace, ...alt.checks];
+      },
+      ...(candidate
+        ? {
+            recoordinateNow: () =>
+              coordinationChecks(evaluateCoordination(spec, { ...candidate, at: now }, touches)),
+          }
+        : {}),
+    });
+    if (shadow.length > 0) evaluation.shadow = shadow;
   }
-  return undefined;
+  return evaluation;
 }

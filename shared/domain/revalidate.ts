@@ -41,7 +41,7 @@ export function revalidate(
     });
     return checks;
   }
-  checks.push(checkSuppression(ctx, spec, decision.channel, account, ctx.person));
+  checks.push(...checkSuppression(ctx, spec, decision.channel, account, ctx.person));
   checks.push(...checkIcp(spec, account, ctx.now));
   if (ctx.person) checks.push(checkPersona(spec, decision.actionType, ctx.person).result);
   if (action.kind === "touch") {

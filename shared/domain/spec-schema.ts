@@ -1,14 +1,13 @@
 import { z } from "zod";
 import { ExperimentSchema } from "./arms.ts";
 import { patternProblem } from "./patterns.ts";
+import { duplicateNameIssues, MAX_SPEC_RULES, Mode, modesFor, SpecRuleSchema } from "./spec-modes.ts";
 import { isValidTimeZone } from "./time.ts";
 import { ActionType, Channel, CommitteeRole, Lifecycle, OutcomeType, Weekday } from "./vocabulary.ts";
 
 const TimeZone = z.string().refine(isValidTimeZone, "expected an IANA time zone such as America/New_York");
 const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day "HH:MM"');
 const Scope = z.enum(["account", "person"]);
-/** Rules in shadow mode are evaluated and recorded in the trace but never change a verdict. */
-const Mode = z.enum(["enforce", "shadow"]).default("enforce");
 
 /**
  * A title pattern: must compile on RE2, the linear-time engine the persona check matches with
@@ -45,6 +44,7 @@ const Icp = z
     techStackAnyOf: z.array(z.string()).optional(),
     fundingStages: z.array(z.string()).optional(),
     exclusions: z.array(IcpExclusion).default([]),
+    modes: modesFor("icp"),
   })
   .strict();
 
@@ -53,6 +53,8 @@ const Persona = z
     name: z.string().min(1),
     titlePatterns: z.array(Pattern).min(1).max(MAX_PATTERNS_PER_RULE),
     role: CommitteeRole,
+    /** A persona rule in shadow classifies nobody; the gate records whom it would have classified. */
+    mode: Mode,
   })
   .strict();
 
@@ -62,6 +64,7 @@ const Personas = z
     rules: z.array(Persona).min(1).max(MAX_PERSONA_RULES),
     /** Which committee roles each action type may target. Action types not listed may target any role. */
     allowedRoles: z.record(ActionType, z.array(CommitteeRole)).default({}),
+    modes: modesFor("personas"),
   })
   .strict();
 
@@ -83,6 +86,7 @@ const Quality = z
         linkAllowlist: z.array(z.string()).default([]),
       })
       .strict(),
+    modes: modesFor("quality"),
   })
   .strict();
 
@@ -97,6 +101,7 @@ const Volume = z
     perChannelPerDay: z.partialRecord(Channel, z.number().int().nonnegative()).default({}),
     perActionTypePerDay: z.record(ActionType, z.number().int().nonnegative()).default({}),
     accountsPerOwnerPerDay: z.number().int().positive().optional(),
+    modes: modesFor("volume"),
   })
   .strict();
 
@@ -203,6 +208,7 @@ const Suppression = z
   .object({
     blockLifecycles: z.array(Lifecycle).default(["customer", "open_opportunity"]),
     competitorDomains: z.array(z.string()).default([]),
+    modes: modesFor("suppression"),
   })
   .strict();
 
@@ -232,9 +238,12 @@ export const SpecSchema = z
       .object({ attributionWindowDays: z.number().positive().default(14) })
       .strict()
       .default({ attributionWindowDays: 14 }),
+    /** Conditional rules (corrections become these): when the conditions hold, block, defer or review. */
+    rules: z.array(SpecRuleSchema).max(MAX_SPEC_RULES).default([]),
   })
   .strict()
   .superRefine((spec, ctx) => {
+    for (const issue of duplicateNameIssues(spec)) ctx.addIssue({ code: "custom", ...issue });
     for (const type of Object.keys(spec.personas.allowedRoles)) {
       if (!spec.autonomy.actions[type]) {
         ctx.addIssue({
@@ -253,6 +262,8 @@ export type CooldownRule = z.infer<typeof Cooldown>;
 export type ChannelDiversityRule = z.infer<typeof ChannelDiversity>;
 export type QuietHoursRule = z.infer<typeof QuietHours>;
 export type TrustPolicy = z.infer<typeof Trust>;
+export type PersonaRule = z.infer<typeof Persona>;
+export type { RuleMode, SpecRule } from "./spec-modes.ts";
 
 /** A published, immutable spec version. */
 export interface SpecVersion {

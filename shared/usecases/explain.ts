@@ -31,8 +31,9 @@ export function narrate(d: Decision): string {
   lines.push(`On ${when}, agent ${d.agentId} ${verb} ${who} at ${company}${pending}.`);
   const intent = d.context.intent;
   if (intent) lines.push(`Signals seen: ${describeIntent(intent)}; intent score ${intent.score}.`);
-  const icp = d.checks.find((c) => c.check === "icp" && c.rule === "fit" && c.result === "pass");
-  if (icp) lines.push(`ICP: ${icp.detail}.`);
+  const icp = d.checks.filter((c) => c.check === "icp" && c.rule?.startsWith("icp.") && !c.shadow);
+  if (icp.length > 0 && icp.every((c) => c.result === "pass"))
+    lines.push(`ICP: ${company} matches the ICP: ${icp.map((c) => c.detail).join(", ")}.`);
   const persona = d.checks.find((c) => c.check === "persona" && c.result === "pass");
   if (persona) lines.push(`Persona: ${persona.detail}.`);
   const passed = d.checks.filter(
@@ -59,7 +60,25 @@ export function narrate(d: Decision): string {
         : `Sent autonomously: the agent has earned level 3 for ${d.actionType}.`,
     );
   lines.push(`Decided under spec v${d.specVersion} (${d.specHash}).`);
+  const flips = shadowFlips(d);
+  if (flips) lines.push(flips);
   return lines.join(" ");
+}
+
+const VERDICT_WORDS: Record<string, string> = {
+  allow: "allowed it",
+  schedule: "scheduled it",
+  require_approval: "sent it for approval",
+  defer: "deferred it",
+  block: "blocked it",
+};
+
+/** The shadow rules that, enforced, would have changed the verdict (they changed nothing: they are in shadow). */
+export function shadowFlips(d: Pick<Decision, "verdict" | "shadow">): string | undefined {
+  const flips = (d.shadow ?? []).filter((s) => s.verdict !== d.verdict);
+  if (flips.length === 0) return undefined;
+  const list = flips.map((s) => `${s.rule} would have ${VERDICT_WORDS[s.verdict] ?? s.verdict}`).join("; ");
+  return `Rules in shadow (not enforced) that would have changed this: ${list}.`;
 }
 
 export async function explain(
@@ -96,7 +115,7 @@ export async function explain(
       .slice(0, 5)
       .map(
         (d) =>
-          `Held back: ${d.agentId}'s ${d.actionType} at ${d.decidedAt} was ${d.status}: ${d.reasons[0] ?? "no reason recorded"}.`,
+          `Held back: ${d.agentId}'s ${d.actionType} at ${d.decidedAt} was ${d.status}: ${d.reasons[0] ?? "no reason recorded"}.${shadowFlips(d) ? ` ${shadowFlips(d)}` : ""}`,
       ),
   ].join("\n");
   return {
@@ -117,6 +136,7 @@ export async function explain(
         verdict: d.verdict,
         status: d.status,
         reasons: d.reasons,
+        ...(d.shadow ? { shadow: d.shadow } : {}),
         decidedAt: d.decidedAt,
       })),
   };

@@ -250,6 +250,7 @@ function buildDecision(
     status: evaluation.status,
     checks: evaluation.checks,
     reasons: evaluation.reasons,
+    ...(evaluation.shadow ? { shadow: evaluation.shadow } : {}),
     autonomyLevel: evaluation.autonomyLevel,
     autonomySource: evaluation.autonomySource,
     trustScore: evaluation.trustScore,

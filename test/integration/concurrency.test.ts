@@ -121,7 +121,7 @@ describe("coordination under concurrency", () => {
     for (const r of won) expect(r.decision.verdict).toBe("schedule");
     const nextDay = Date.parse("2026-03-11T04:00:00Z"); // midnight in New York after T0
     for (const { decision } of deferred) {
-      expect(decision.reasons.some((r) => r.startsWith("volume (per agent per day)"))).toBe(true);
+      expect(decision.reasons.some((r) => r.startsWith("volume (volume.perAgentPerDay)"))).toBe(true);
       expect(decision.retryAfter).toBe(new Date(nextDay).toISOString());
     }
 

@@ -232,8 +232,8 @@ describe("evaluate: the knowledge base decides, never the proposal's claims", ()
   it("a proposal claiming an ICP match still blocks when the KB account has 10 employees and no signals", () => {
     const e = evaluate(ctx({ proposal: claims, account: account({ employees: 10, signals: [] }) }));
     expect(e.verdict).toBe("block");
-    expect(e.checks.find((c) => c.check === "icp" && c.rule === "fit")?.detail).toBe(
-      "Acme Analytics: 10 employees is outside 50-5000",
+    expect(e.checks.find((c) => c.check === "icp" && c.rule === "icp.employees")?.detail).toBe(
+      "10 employees is outside 50-5000",
     );
     expect(e.intent).toEqual({ score: 0, counted: [] });
     expect(e.checks.find((c) => c.check === "intent")).toMatchObject({ result: "fail", effect: "block" });
@@ -280,7 +280,7 @@ describe("evaluate: the knowledge base decides, never the proposal's claims", ()
       }),
     );
     expect(bad.verdict).toBe("block");
-    expect(failing(bad)).toEqual(["content_quality"]);
+    expect(failing(bad)).toEqual(["content_quality:quality.minContentQuality"]);
   });
 
   it("a shadow rule that fails is recorded but does not change the verdict", () => {
@@ -425,7 +425,7 @@ describe("evaluate: volume caps", () => {
   it("a count at its cap defers to the next workspace day with an empty reservation", () => {
     const e = evaluate(ctx({ counts: { agent: 200, channel: 0, actionType: 0 } }));
     expect(e.verdict).toBe("defer");
-    expect(failing(e)).toEqual(["volume:per agent per day"]);
+    expect(failing(e)).toEqual(["volume:volume.perAgentPerDay"]);
     expect(e.retryAfter).toBe(t("2026-03-18T04:00:00Z"));
     expect(e.reservation).toEqual({ counters: [] });
   });
@@ -433,7 +433,7 @@ describe("evaluate: volume caps", () => {
   it("the fullCounters hint from a failed reservation defers the same way", () => {
     const e = evaluate(ctx({ fullCounters: ["channel:email"] }));
     expect(e.verdict).toBe("defer");
-    expect(failing(e)).toEqual(["volume:per email per day"]);
+    expect(failing(e)).toEqual(["volume:volume.perChannelPerDay"]);
     expect(e.retryAfter).toBe(t("2026-03-18T04:00:00Z"));
   });
 
@@ -448,7 +448,10 @@ describe("evaluate: volume caps", () => {
       }),
     );
     expect(e.verdict).toBe("defer");
-    expect(failing(e)).toEqual(["volume:per agent per day", "coordination:one-touch-per-account-per-day"]);
+    expect(failing(e)).toEqual([
+      "volume:volume.perAgentPerDay",
+      "coordination:one-touch-per-account-per-day",
+    ]);
     expect(e.retryAfter).toBe(t("2026-03-18T04:00:00Z"));
   });
 

@@ -3,17 +3,24 @@ import { checkIcp } from "../../shared/domain/checks/icp.ts";
 import { account, defaultSpec, NOW, specWith, t } from "./helpers/fixtures.ts";
 
 const spec = defaultSpec();
-const fitOf = (acc = account(), s = spec, now = NOW) => checkIcp(s, acc, now)[0]!;
+/** The ICP field entries (one per field the spec sets) read as one answer: fails when any fails. */
+const fitOf = (acc = account(), s = spec, now = NOW) => {
+  const fields = checkIcp(s, acc, now).filter((c) => c.rule === undefined || c.rule.startsWith("icp."));
+  const misses = fields.filter((c) => c.result === "fail");
+  return {
+    result: misses.length > 0 ? "fail" : "pass",
+    detail: (misses.length > 0 ? misses : fields).map((c) => c.detail).join("; "),
+  };
+};
+/** The entry of one named rule. */
+const entry = (s: typeof spec, acc: ReturnType<typeof account>, now: number, rule: string) =>
+  checkIcp(s, acc, now).find((c) => c.rule === rule);
 
 describe("check: ICP fit (default spec: B2B software, 50-5,000 employees)", () => {
-  it("passes an in-ICP account with the matched criteria in the detail", () => {
+  it("passes an in-ICP account: one entry per field the spec sets, under its fixed rule name", () => {
     expect(checkIcp(spec, account(), NOW)).toEqual([
-      {
-        check: "icp",
-        rule: "fit",
-        result: "pass",
-        detail: "Acme Analytics matches the ICP: industry Software, 250 employees",
-      },
+      { check: "icp", rule: "icp.industries", result: "pass", detail: "industry Software" },
+      { check: "icp", rule: "icp.employees", result: "pass", detail: "250 employees" },
     ]);
   });
 
@@ -25,9 +32,9 @@ describe("check: ICP fit (default spec: B2B software, 50-5,000 employees)", () =
   });
 
   it("a 10-person company is blocked, naming the range", () => {
-    const r = fitOf(account({ employees: 10 }));
-    expect(r).toMatchObject({ check: "icp", rule: "fit", result: "fail", effect: "block" });
-    expect(r.detail).toBe("Acme Analytics: 10 employees is outside 50-5000");
+    const r = entry(spec, account({ employees: 10 }), NOW, "icp.employees");
+    expect(r).toMatchObject({ check: "icp", rule: "icp.employees", result: "fail", effect: "block" });
+    expect(r?.detail).toBe("10 employees is outside 50-5000");
   });
 
   it("industry matching ignores case and whitespace; other industries fail", () => {
@@ -47,10 +54,9 @@ describe("check: ICP fit (default spec: B2B software, 50-5,000 employees)", () =
     const open = specWith((raw) => {
       raw.icp = {};
     });
-    expect(fitOf(account({ industry: "Mining", employees: 1 }), open)).toMatchObject({
-      result: "pass",
-      detail: "Acme Analytics matches the ICP: no criteria set",
-    });
+    expect(checkIcp(open, account({ industry: "Mining", employees: 1 }), NOW)).toEqual([
+      { check: "icp", result: "pass", detail: "Acme Analytics: no ICP criteria set" },
+    ]);
   });
 
   it("checks countries, tech stack and funding stage when the spec sets them", () => {
@@ -82,8 +88,8 @@ describe("check: ICP exclusions", () => {
   it("an exclusion without days always applies", () => {
     const s = withExclusions([{ name: "no-competitor-stack", field: "techStack", in: ["RivalCRM"] }]);
     const results = checkIcp(s, account({ techStack: ["Slack", "rivalcrm"] }), NOW);
-    expect(results).toHaveLength(2);
-    expect(results[1]).toEqual({
+    expect(results).toHaveLength(3);
+    expect(results[2]).toEqual({
       check: "icp",
       rule: "no-competitor-stack",
       result: "fail",
@@ -91,7 +97,7 @@ describe("check: ICP exclusions", () => {
       shadow: false,
       detail: "techStack rivalcrm is excluded",
     });
-    expect(checkIcp(s, account({ techStack: ["Slack"] }), NOW)[1]).toMatchObject({
+    expect(entry(s, account({ techStack: ["Slack"] }), NOW, "no-competitor-stack")).toMatchObject({
       result: "pass",
       detail: "techStack is not excluded",
     });
@@ -104,11 +110,11 @@ describe("check: ICP exclusions", () => {
       { name: "f", field: "fundingStage", in: ["Seed"] },
     ]);
     const r = checkIcp(s, account(), NOW);
-    expect(r.map((x) => x.result)).toEqual(["pass", "fail", "pass", "pass"]);
+    expect(r.map((x) => x.result)).toEqual(["pass", "pass", "fail", "pass", "pass"]);
     // No funding stage on file: a funding-stage exclusion cannot match.
     expect(
       checkIcp(s, account({ domain: "x.io", country: "FR", fundingStage: "seed" }), NOW).map((x) => x.result),
-    ).toEqual(["pass", "pass", "fail", "fail"]);
+    ).toEqual(["pass", "pass", "pass", "fail", "fail"]);
   });
 
   describe("time-based: no healthcare on Fridays (in the workspace time zone, America/New_York)", () => {
@@ -119,14 +125,14 @@ describe("check: ICP exclusions", () => {
 
     it("applies on Friday 22:00 New York time although it is already Saturday in UTC", () => {
       const fridayNight = t("2026-03-21T02:00:00Z");
-      const r = checkIcp(s, healthcare, fridayNight)[1]!;
+      const r = entry(s, healthcare, fridayNight, "no-healthcare-fridays")!;
       expect(r).toMatchObject({ rule: "no-healthcare-fridays", result: "fail", effect: "block" });
       expect(r.detail).toBe("industry Healthcare is excluded on fri");
     });
 
     it("is not applicable on Thursday 23:00 New York time although it is already Friday in UTC", () => {
       const thursdayNight = t("2026-03-20T03:00:00Z");
-      expect(checkIcp(s, healthcare, thursdayNight)[1]).toEqual({
+      expect(entry(s, healthcare, thursdayNight, "no-healthcare-fridays")).toEqual({
         check: "icp",
         rule: "no-healthcare-fridays",
         result: "n/a",
@@ -136,28 +142,63 @@ describe("check: ICP exclusions", () => {
     });
 
     it("passes a non-excluded industry on Friday", () => {
-      expect(checkIcp(s, account(), t("2026-03-20T16:00:00Z"))[1]?.result).toBe("pass");
+      expect(entry(s, account(), t("2026-03-20T16:00:00Z"), "no-healthcare-fridays")?.result).toBe("pass");
     });
 
     it("uses the workspace zone, not the account's", () => {
       // Friday 20:00 in New York is Saturday 09:00 in Tokyo: the rule still applies.
       const tokyo = account({ industry: "Healthcare", timezone: "Asia/Tokyo" });
-      expect(checkIcp(s, tokyo, t("2026-03-21T00:00:00Z"))[1]?.result).toBe("fail");
+      expect(entry(s, tokyo, t("2026-03-21T00:00:00Z"), "no-healthcare-fridays")?.result).toBe("fail");
     });
   });
 
   it("a shadow exclusion is recorded as shadow (it never changes a verdict)", () => {
     const s = withExclusions([{ name: "maybe-no-fr", field: "country", in: ["US"], mode: "shadow" }]);
-    const r = checkIcp(s, account(), NOW)[1];
+    const r = entry(s, account(), NOW, "maybe-no-fr");
     expect(r).toMatchObject({ rule: "maybe-no-fr", result: "fail", effect: "block", shadow: true });
   });
 
-  it("the fit rule and the exclusions are independent entries", () => {
+  it("the field rules and the exclusions are independent entries", () => {
     const s = withExclusions([{ name: "x", field: "industry", in: ["Healthcare"] }]);
     const r = checkIcp(s, account({ industry: "Healthcare", employees: 10 }), NOW);
     expect(r.map((c) => [c.rule, c.result])).toEqual([
-      ["fit", "fail"],
+      ["icp.industries", "pass"],
+      ["icp.employees", "fail"],
       ["x", "fail"],
     ]);
+  });
+});
+
+describe("ICP field rules in shadow (icp.modes)", () => {
+  it("a field in shadow records its miss flagged shadow; other fields stay enforced", () => {
+    const s = specWith((raw) => {
+      raw.icp.modes = { employees: "shadow" };
+    });
+    expect(checkIcp(s, account({ employees: 10, industry: "Retail" }), NOW)).toEqual([
+      {
+        check: "icp",
+        rule: "icp.industries",
+        result: "fail",
+        effect: "block",
+        detail:
+          "industry Retail is not one of Software, SaaS, Computer Software, Internet, Information Technology",
+      },
+      {
+        check: "icp",
+        rule: "icp.employees",
+        result: "fail",
+        shadow: true,
+        effect: "block",
+        detail: "10 employees is outside 50-5000",
+      },
+    ]);
+  });
+
+  it("an unknown key in icp.modes is refused, naming its path", () => {
+    expect(() =>
+      specWith((raw) => {
+        raw.icp.modes = { employes: "shadow" };
+      }),
+    ).toThrow(/icp\.modes\.employes: unknown rule "employes"/);
   });
 });

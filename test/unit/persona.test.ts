@@ -26,6 +26,7 @@ describe("check: persona (title -> persona -> committee role)", () => {
     expect(match).toEqual({ name: "vp", role: "champion" });
     expect(result).toEqual({
       check: "persona",
+      rule: "personas.allowedRoles",
       result: "pass",
       detail: "VP Sales → vp → champion, may be targeted by email.send",
     });
@@ -48,6 +49,7 @@ describe("check: persona (title -> persona -> committee role)", () => {
     expect(match).toBeUndefined();
     expect(result).toEqual({
       check: "persona",
+      rule: "personas.match",
       result: "fail",
       effect: "block",
       detail: 'title "Account Executive" matches no persona rule',

@@ -27,6 +27,7 @@ describe("check: intent (computed from KB signals and the spec's weights)", () =
     });
     expect(checkIntent(spec, reading)).toEqual({
       check: "intent",
+      rule: "quality.minIntent",
       result: "pass",
       detail: "intent 75 ≥ 60: pricing page visit ×3 in 7 days (+75)",
     });
@@ -90,6 +91,7 @@ describe("check: content quality", () => {
     });
     expect(check({ body: GOOD_BODY })).toEqual({
       check: "content_quality",
+      rule: "quality.minContentQuality",
       result: "pass",
       detail: "content quality 100 ≥ 70",
     });
@@ -210,6 +212,7 @@ describe("check: confidence", () => {
   it("at or above the threshold passes", () => {
     expect(checkConfidence(spec, 0.6)).toEqual({
       check: "confidence",
+      rule: "quality.reviewBelowConfidence",
       result: "pass",
       detail: "agent confidence 0.6 ≥ 0.6",
     });
@@ -219,9 +222,35 @@ describe("check: confidence", () => {
   it("below the threshold forces review (effect review, not block)", () => {
     expect(checkConfidence(spec, 0.59)).toEqual({
       check: "confidence",
+      rule: "quality.reviewBelowConfidence",
       result: "fail",
       effect: "review",
       detail: "agent confidence 0.59 < 0.6: a human reviews",
     });
+  });
+});
+
+describe("quality thresholds in shadow (quality.modes)", () => {
+  const shadowed = specWith((raw) => {
+    raw.quality.modes = { minIntent: "shadow", reviewBelowConfidence: "shadow" };
+  });
+
+  it("a shadow threshold records its failure flagged shadow, with its effect", () => {
+    expect(checkIntent(shadowed, { score: 10, counted: [] })).toMatchObject({
+      rule: "quality.minIntent",
+      result: "fail",
+      effect: "block",
+      shadow: true,
+    });
+    expect(checkConfidence(shadowed, 0.1)).toMatchObject({
+      rule: "quality.reviewBelowConfidence",
+      result: "fail",
+      effect: "review",
+      shadow: true,
+    });
+  });
+
+  it("an enforced threshold is not flagged", () => {
+    expect(checkContent(shadowed, { score: 0, problems: [] }).shadow).toBeUndefined();
   });
 });

@@ -40,6 +40,7 @@ describe("revalidate: hard rules re-checked before dispatch", () => {
       "kill_switch",
       "suppression",
       "icp",
+      "icp",
       "persona",
       "content_quality",
       "coordination",
@@ -79,14 +80,18 @@ describe("revalidate: hard rules re-checked before dispatch", () => {
 
   it("the edited payload is what is checked", () => {
     const edited = { body: "Hi {{first_name}}, following up on the pricing page visits from this week." };
-    expect(names(revalidate(ctx(), decision(), edited))).toEqual(["content_quality"]);
+    expect(names(revalidate(ctx(), decision(), edited))).toEqual([
+      "content_quality:quality.minContentQuality",
+    ]);
   });
 
   it("the current spec applies (an ICP change during the window)", () => {
     const narrower = specWith((raw) => {
       raw.icp.employees = { min: 500, max: 5000 };
     });
-    expect(names(revalidate(ctx({ spec: version(narrower) }), decision(), payload))).toEqual(["icp:fit"]);
+    expect(names(revalidate(ctx({ spec: version(narrower) }), decision(), payload))).toEqual([
+      "icp:icp.employees",
+    ]);
   });
 
   it("an account or action type gone since the decision blocks", () => {
@@ -103,13 +108,13 @@ describe("revalidate: hard rules re-checked before dispatch", () => {
 
   it("audience actions re-check people but not content or coordination", () => {
     const checks = revalidate(ctx(), decision({ actionType: "linkedin.audience.add", channel: "ads" }), {});
-    expect(checks.map((c) => c.check)).toEqual(["kill_switch", "suppression", "icp", "persona"]);
+    expect(checks.map((c) => c.check)).toEqual(["kill_switch", "suppression", "icp", "icp", "persona"]);
   });
 
   it("a person who changed role to too junior is not contacted", () => {
     expect(
       names(revalidate(ctx({ person: person({ title: "Sales Manager" }) }), decision(), payload)),
-    ).toEqual(["persona"]);
+    ).toEqual(["persona:personas.allowedRoles"]);
   });
 
   it("the account's zone is used for the day", () => {

@@ -1,8 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { checkSuppression } from "../../shared/domain/checks/suppression.ts";
+import { checkSuppression as entries } from "../../shared/domain/checks/suppression.ts";
+import type { CheckResult } from "../../shared/domain/decision-types.ts";
 import { account, ctx, defaultSpec, person, specWith, suppression } from "./helpers/fixtures.ts";
 
 const spec = defaultSpec();
+
+/** The suppression entries read as one answer: failing when any enforced entry fails, reasons joined. */
+function checkSuppression(...args: Parameters<typeof entries>): CheckResult {
+  const all = entries(...args);
+  if (all.length === 1) return all[0] as CheckResult;
+  const failing = all.filter((c) => c.result === "fail" && !c.shadow);
+  return failing.length === 0
+    ? { check: "suppression", result: "pass", detail: all.map((c) => c.detail).join("; ") }
+    : {
+        check: "suppression",
+        result: "fail",
+        effect: "block",
+        detail: failing.map((c) => c.detail).join("; "),
+      };
+}
 
 describe("check: suppression", () => {
   it("passes a prospect with no suppressions", () => {
@@ -94,5 +110,41 @@ describe("check: suppression", () => {
     });
     const r = checkSuppression(c, spec, "email", account({ lifecycle: "customer" }), person());
     expect(r.detail.split("; ")).toHaveLength(3);
+  });
+});
+
+describe("suppression rules by name, and in shadow", () => {
+  it("lifecycle and competitor hits carry their fixed rule names; the list has none", () => {
+    const s = specWith((raw) => {
+      raw.suppression.competitorDomains = ["acme.io"];
+    });
+    const c = ctx({
+      suppressions: [suppression({ kind: "person", value: "jane", reason: "asked us to stop" })],
+    });
+    const r = entries(c, s, "email", account({ lifecycle: "customer" }), person());
+    expect(r.map((e) => [e.rule, e.result, e.shadow])).toEqual([
+      [undefined, "fail", undefined],
+      ["suppression.lifecycles", "fail", undefined],
+      ["suppression.competitors", "fail", undefined],
+    ]);
+  });
+
+  it("a lifecycle rule in shadow still reports its hit, flagged shadow, and adds a pass", () => {
+    const s = specWith((raw) => {
+      raw.suppression.modes = { lifecycles: "shadow" };
+    });
+    const r = entries(ctx(), s, "email", account({ lifecycle: "customer" }), person());
+    expect(r.map((e) => [e.rule, e.result, e.shadow])).toEqual([
+      [undefined, "pass", undefined],
+      ["suppression.lifecycles", "fail", true],
+    ]);
+  });
+
+  it("the suppression list itself cannot be put in shadow", () => {
+    expect(() =>
+      specWith((raw) => {
+        raw.suppression.modes = { list: "shadow" };
+      }),
+    ).toThrow(/suppression\.modes\.list: unknown rule "list"/);
   });
 });

@@ -21,13 +21,13 @@ describe("check: volume (daily caps in the workspace time zone)", () => {
     expect(plan.checks).toEqual([
       {
         check: "volume",
-        rule: "per agent per day",
+        rule: "volume.perAgentPerDay",
         result: "pass",
         detail: "per agent per day: 3 of 200 used today (2026-03-17, America/New_York)",
       },
       {
         check: "volume",
-        rule: "per email per day",
+        rule: "volume.perChannelPerDay",
         result: "pass",
         detail: "per email per day: 10 of 500 used today (2026-03-17, America/New_York)",
       },
@@ -46,7 +46,7 @@ describe("check: volume (daily caps in the workspace time zone)", () => {
       account(),
       [],
     );
-    const agent = plan.checks.find((c) => c.rule === "per agent per day");
+    const agent = plan.checks.find((c) => c.rule === "volume.perAgentPerDay");
     expect(agent).toMatchObject({ result: "fail", effect: "defer" });
     expect(agent?.detail).toContain("200 of 200 used today");
     expect(plan.resetAt).toBe(nextNyMidnight);
@@ -86,10 +86,10 @@ describe("check: volume (daily caps in the workspace time zone)", () => {
       account(),
       [],
     );
-    const channel = plan.checks.find((c) => c.rule === "per email per day");
+    const channel = plan.checks.find((c) => c.rule === "volume.perChannelPerDay");
     expect(channel).toMatchObject({ result: "fail", effect: "defer" });
     expect(plan.resetAt).toBe(nextNyMidnight);
-    expect(plan.checks.find((c) => c.rule === "per agent per day")?.result).toBe("pass");
+    expect(plan.checks.find((c) => c.rule === "volume.perAgentPerDay")?.result).toBe("pass");
   });
 
   it("per-agent overrides replace the default", () => {
@@ -116,9 +116,9 @@ describe("check: volume (daily caps in the workspace time zone)", () => {
       [],
     );
     expect(plan.checks.map((c) => [c.rule, c.result])).toEqual([
-      ["per agent per day", "pass"],
-      ["per email per day", "pass"],
-      ["per email.send per day", "fail"],
+      ["volume.perAgentPerDay", "pass"],
+      ["volume.perChannelPerDay", "pass"],
+      ["volume.perActionTypePerDay", "fail"],
     ]);
     expect(plan.bumps.at(-1)).toEqual({ counter: "action:email.send", day: "2026-03-17", cap: 2 });
   });
@@ -131,7 +131,7 @@ describe("check: volume (daily caps in the workspace time zone)", () => {
       account(),
       [],
     );
-    expect(plan.checks.map((c) => c.rule)).toEqual(["per agent per day"]);
+    expect(plan.checks.map((c) => c.rule)).toEqual(["volume.perAgentPerDay"]);
     expect(plan.bumps.map((b) => b.counter)).toEqual(["agent:writer"]);
   });
 
@@ -141,7 +141,7 @@ describe("check: volume (daily caps in the workspace time zone)", () => {
     it("the account's first touch of the workspace day bumps its owner's counter", () => {
       const plan = planVolume(ctx(), spec, email, owned, []);
       expect(plan.bumps.at(-1)).toEqual({ counter: "owner:rep-1", day: "2026-03-17", cap: 40 });
-      expect(plan.checks.at(-1)).toMatchObject({ rule: "accounts per owner per day", result: "pass" });
+      expect(plan.checks.at(-1)).toMatchObject({ rule: "volume.accountsPerOwnerPerDay", result: "pass" });
     });
 
     it("a later touch the same day does not count again", () => {

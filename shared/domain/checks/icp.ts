@@ -1,5 +1,6 @@
 import type { CheckResult } from "../decision-types.ts";
 import type { Account } from "../kb.ts";
+import { modeOf } from "../spec-modes.ts";
 import type { Spec } from "../spec-schema.ts";
 import { localParts } from "../time.ts";
 import { WEEKDAY_NAMES } from "../vocabulary.ts";
@@ -7,53 +8,96 @@ import { WEEKDAY_NAMES } from "../vocabulary.ts";
 const norm = (s: string) => s.trim().toLowerCase();
 const includesNorm = (list: string[], value: string) => list.some((v) => norm(v) === norm(value));
 
-/** ICP rules, evaluated on the knowledge base's account record only. */
+/** One ICP field's answer: its fixed rule name, in shadow when its section's `modes` says so. */
+function field(
+  modes: Spec["icp"]["modes"],
+  key: "industries" | "employees" | "countries" | "techStackAnyOf" | "fundingStages",
+  ok: boolean,
+  detail: string,
+): CheckResult {
+  const shadow = modeOf(modes, key) === "shadow";
+  return {
+    check: "icp",
+    rule: `icp.${key}`,
+    result: ok ? "pass" : "fail",
+    ...(shadow ? { shadow } : {}),
+    ...(ok ? {} : { effect: "block" as const }),
+    detail,
+  };
+}
+
+/**
+ * ICP rules, evaluated on the knowledge base's account record only: one entry per field the spec sets,
+ * so each can be put in shadow on its own.
+ */
 export function checkIcp(spec: Spec, account: Account, now: number): CheckResult[] {
   const icp = spec.icp;
-  const misses: string[] = [];
-  const matches: string[] = [];
+  const m = icp.modes;
+  const results: CheckResult[] = [];
   if (icp.industries) {
-    if (includesNorm(icp.industries, account.industry)) matches.push(`industry ${account.industry}`);
-    else misses.push(`industry ${account.industry} is not one of ${icp.industries.join(", ")}`);
+    const ok = includesNorm(icp.industries, account.industry);
+    results.push(
+      field(
+        m,
+        "industries",
+        ok,
+        ok
+          ? `industry ${account.industry}`
+          : `industry ${account.industry} is not one of ${icp.industries.join(", ")}`,
+      ),
+    );
   }
   if (icp.employees) {
     const { min, max } = icp.employees;
-    if (account.employees >= min && account.employees <= max) matches.push(`${account.employees} employees`);
-    else misses.push(`${account.employees} employees is outside ${min}-${max}`);
+    const ok = account.employees >= min && account.employees <= max;
+    results.push(
+      field(
+        m,
+        "employees",
+        ok,
+        ok ? `${account.employees} employees` : `${account.employees} employees is outside ${min}-${max}`,
+      ),
+    );
   }
   if (icp.countries) {
-    if (includesNorm(icp.countries, account.country)) matches.push(`country ${account.country}`);
-    else misses.push(`country ${account.country} is not one of ${icp.countries.join(", ")}`);
+    const ok = includesNorm(icp.countries, account.country);
+    results.push(
+      field(
+        m,
+        "countries",
+        ok,
+        ok
+          ? `country ${account.country}`
+          : `country ${account.country} is not one of ${icp.countries.join(", ")}`,
+      ),
+    );
   }
   if (icp.techStackAnyOf) {
     const hit = (account.techStack ?? []).find((t) => includesNorm(icp.techStackAnyOf ?? [], t));
-    if (hit) matches.push(`uses ${hit}`);
-    else misses.push(`tech stack has none of ${icp.techStackAnyOf.join(", ")}`);
+    results.push(
+      field(
+        m,
+        "techStackAnyOf",
+        hit !== undefined,
+        hit ? `uses ${hit}` : `tech stack has none of ${icp.techStackAnyOf.join(", ")}`,
+      ),
+    );
   }
   if (icp.fundingStages) {
-    if (account.fundingStage && includesNorm(icp.fundingStages, account.fundingStage))
-      matches.push(`funding ${account.fundingStage}`);
-    else
-      misses.push(
-        `funding stage ${account.fundingStage ?? "unknown"} is not one of ${icp.fundingStages.join(", ")}`,
-      );
+    const ok = account.fundingStage !== undefined && includesNorm(icp.fundingStages, account.fundingStage);
+    results.push(
+      field(
+        m,
+        "fundingStages",
+        ok,
+        ok
+          ? `funding ${account.fundingStage}`
+          : `funding stage ${account.fundingStage ?? "unknown"} is not one of ${icp.fundingStages.join(", ")}`,
+      ),
+    );
   }
-  const results: CheckResult[] = [
-    misses.length === 0
-      ? {
-          check: "icp",
-          rule: "fit",
-          result: "pass",
-          detail: `${account.name} matches the ICP: ${matches.join(", ") || "no criteria set"}`,
-        }
-      : {
-          check: "icp",
-          rule: "fit",
-          result: "fail",
-          effect: "block",
-          detail: `${account.name}: ${misses.join("; ")}`,
-        },
-  ];
+  if (results.length === 0)
+    results.push({ check: "icp", result: "pass", detail: `${account.name}: no ICP criteria set` });
   const weekday = WEEKDAY_NAMES[localParts(now, spec.workspace.timezone).weekday] ?? "sun";
   for (const ex of icp.exclusions) {
     const shadow = ex.mode === "shadow";

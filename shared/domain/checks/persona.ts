@@ -1,6 +1,7 @@
 import type { CheckResult } from "../decision-types.ts";
 import type { Person } from "../kb.ts";
 import { matches } from "../patterns.ts";
+import { modeOf } from "../spec-modes.ts";
 import type { Spec } from "../spec-schema.ts";
 import type { CommitteeRole } from "../vocabulary.ts";
 
@@ -13,43 +14,85 @@ export interface PersonaMatch {
 export const ruleMatches = (rule: Spec["personas"]["rules"][number], title: string) =>
   rule.titlePatterns.some((p) => matches(p, title));
 
-/** Title -> persona -> committee role; the first matching rule wins. */
-export function classifyTitle(spec: Spec, title: string): PersonaMatch | undefined {
-  const rule = spec.personas.rules.find((r) => ruleMatches(r, title));
+/** Whether a persona rule takes part in classification: enforced ones do, a shadow one only when asked. */
+const active = (rule: Spec["personas"]["rules"][number], enforce?: string) =>
+  rule.mode !== "shadow" || rule.name === enforce;
+
+/**
+ * Title -> persona -> committee role; the first matching rule wins. Persona rules in shadow classify
+ * nobody (a permissive rule in shadow must not let anyone through), unless `enforce` names one: then
+ * the classification is the one it would be with that rule enforced.
+ */
+export function classifyTitle(spec: Spec, title: string, enforce?: string): PersonaMatch | undefined {
+  const rule = spec.personas.rules.find((r) => active(r, enforce) && ruleMatches(r, title));
   return rule ? { name: rule.name, role: rule.role } : undefined;
 }
 
-export function checkPersona(
-  spec: Spec,
-  actionType: string,
-  person: Person,
-): { result: CheckResult; match?: PersonaMatch } {
-  const match = classifyTitle(spec, person.title);
+export interface PersonaCheck {
+  /** The persona check's verdict entry: no match (`personas.match`) or the role allowed or not. */
+  result: CheckResult;
+  match?: PersonaMatch;
+  /** One shadow entry per shadow persona rule that, enforced, would classify this title first. */
+  trace: CheckResult[];
+}
+
+export function checkPersona(spec: Spec, actionType: string, person: Person, enforce?: string): PersonaCheck {
+  const modes = spec.personas.modes;
+  const trace: CheckResult[] = [];
+  let match: PersonaMatch | undefined;
+  for (const rule of spec.personas.rules) {
+    if (!ruleMatches(rule, person.title)) continue;
+    if (active(rule, enforce)) {
+      match = { name: rule.name, role: rule.role };
+      break;
+    }
+    trace.push({
+      check: "persona",
+      rule: rule.name,
+      result: "pass",
+      shadow: true,
+      detail: `in shadow: would classify the title as ${rule.name} → ${rule.role.replace("_", " ")}`,
+    });
+  }
   const allowed = spec.personas.allowedRoles[actionType];
   if (!match) {
+    const shadow = modeOf(modes, "match") === "shadow";
     return {
+      trace,
       result: {
         check: "persona",
+        rule: "personas.match",
         result: "fail",
         effect: "block",
+        ...(shadow ? { shadow } : {}),
         detail: `title "${person.title}" matches no persona rule`,
       },
     };
   }
   const label = `${person.title} → ${match.name} → ${match.role.replace("_", " ")}`;
   if (allowed && !allowed.includes(match.role)) {
+    const shadow = modeOf(modes, "allowedRoles") === "shadow";
     return {
       match,
+      trace,
       result: {
         check: "persona",
+        rule: "personas.allowedRoles",
         result: "fail",
         effect: "block",
+        ...(shadow ? { shadow } : {}),
         detail: `${label}; ${actionType} may only target ${allowed.join(", ")}`,
       },
     };
   }
   return {
     match,
-    result: { check: "persona", result: "pass", detail: `${label}, may be targeted by ${actionType}` },
+    trace,
+    result: {
+      check: "persona",
+      rule: allowed ? "personas.allowedRoles" : "personas.match",
+      result: "pass",
+      detail: `${label}, may be targeted by ${actionType}`,
+    },
   };
 }

@@ -6,6 +6,7 @@ import {
   prepareContent,
   prepareIntent,
 } from "../prepared-spec.ts";
+import { modeOf } from "../spec-modes.ts";
 import type { Spec } from "../spec-schema.ts";
 import { parseInstant } from "../time.ts";
 
@@ -49,12 +50,31 @@ export function describeIntent(reading: IntentReading): string {
     .join(", ");
 }
 
+/** A quality threshold's entry: its fixed rule name, in shadow when `quality.modes` says so. */
+function threshold(
+  spec: Spec,
+  check: "intent" | "content_quality" | "confidence",
+  key: "minIntent" | "minContentQuality" | "reviewBelowConfidence",
+  ok: boolean,
+  effect: "block" | "review",
+  detail: string,
+): CheckResult {
+  const shadow = modeOf(spec.quality.modes, key) === "shadow";
+  return {
+    check,
+    rule: `quality.${key}`,
+    result: ok ? "pass" : "fail",
+    ...(shadow ? { shadow } : {}),
+    ...(ok ? {} : { effect }),
+    detail,
+  };
+}
+
 export function checkIntent(spec: Spec, reading: IntentReading): CheckResult {
   const min = spec.quality.minIntent;
-  const detail = `intent ${reading.score} ${reading.score >= min ? "≥" : "<"} ${min}: ${describeIntent(reading)}`;
-  return reading.score >= min
-    ? { check: "intent", result: "pass", detail }
-    : { check: "intent", result: "fail", effect: "block", detail };
+  const ok = reading.score >= min;
+  const detail = `intent ${reading.score} ${ok ? "≥" : "<"} ${min}: ${describeIntent(reading)}`;
+  return threshold(spec, "intent", "minIntent", ok, "block", detail);
 }
 
 const PLACEHOLDER =
@@ -137,20 +157,16 @@ export function scoreContent(
 
 export function checkContent(spec: Spec, content: ContentScore): CheckResult {
   const min = spec.quality.minContentQuality;
-  const detail = `content quality ${content.score} ${content.score >= min ? "≥" : "<"} ${min}${content.problems.length ? `: ${content.problems.join("; ")}` : ""}`;
-  return content.score >= min
-    ? { check: "content_quality", result: "pass", detail }
-    : { check: "content_quality", result: "fail", effect: "block", detail };
+  const ok = content.score >= min;
+  const detail = `content quality ${content.score} ${ok ? "≥" : "<"} ${min}${content.problems.length ? `: ${content.problems.join("; ")}` : ""}`;
+  return threshold(spec, "content_quality", "minContentQuality", ok, "block", detail);
 }
 
 export function checkConfidence(spec: Spec, confidence: number): CheckResult {
   const min = spec.quality.reviewBelowConfidence;
-  return confidence >= min
-    ? { check: "confidence", result: "pass", detail: `agent confidence ${confidence} ≥ ${min}` }
-    : {
-        check: "confidence",
-        result: "fail",
-        effect: "review",
-        detail: `agent confidence ${confidence} < ${min}: a human reviews`,
-      };
+  const ok = confidence >= min;
+  const detail = ok
+    ? `agent confidence ${confidence} ≥ ${min}`
+    : `agent confidence ${confidence} < ${min}: a human reviews`;
+  return threshold(spec, "confidence", "reviewBelowConfidence", ok, "review", detail);
 }

@@ -1,38 +1,68 @@
 import type { CheckResult, GateContext } from "../decision-types.ts";
 import type { Account, Person } from "../kb.ts";
+import { modeOf } from "../spec-modes.ts";
 import type { Spec } from "../spec-schema.ts";
 import type { Channel } from "../vocabulary.ts";
 
 const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1);
 
+/**
+ * Suppression: one entry per source that applies. The suppression list (opt-outs, complaints, bounces,
+ * legal holds) is the law, not a preference, so it has no rule name and cannot be shadowed; the spec's
+ * lifecycle and competitor rules can (`suppression.modes`).
+ */
 export function checkSuppression(
   ctx: GateContext,
   spec: Spec,
   channel: Channel | undefined,
   account: Account,
   person?: Person,
-): CheckResult {
-  const hits: string[] = [];
+): CheckResult[] {
+  const modes = spec.suppression.modes;
+  const out: CheckResult[] = [];
+  const listed: string[] = [];
   for (const s of ctx.suppressions) {
     if (s.channels && channel && !s.channels.includes(channel)) continue;
     const scope = s.channels ? `unsubscribed from ${s.channels.join(", ")}` : "do-not-contact";
-    hits.push(`${s.kind} ${s.kind === "email" ? "(on file)" : s.value} is ${scope}: ${s.reason}`);
+    listed.push(`${s.kind} ${s.kind === "email" ? "(on file)" : s.value} is ${scope}: ${s.reason}`);
   }
+  if (listed.length > 0)
+    out.push({ check: "suppression", result: "fail", effect: "block", detail: listed.join("; ") });
   if (spec.suppression.blockLifecycles.includes(account.lifecycle)) {
     const owner = account.ownerId ? ` owned by ${account.ownerId}` : "";
-    hits.push(
-      `${account.name} is ${account.lifecycle === "customer" ? "an existing customer" : "an open opportunity"}${owner}`,
+    out.push(
+      fail(
+        "suppression.lifecycles",
+        modeOf(modes, "lifecycles") === "shadow",
+        `${account.name} is ${account.lifecycle === "customer" ? "an existing customer" : "an open opportunity"}${owner}`,
+      ),
     );
   }
   const competitors = new Set(spec.suppression.competitorDomains.map((d) => d.toLowerCase()));
-  if (competitors.has(account.domain)) hits.push(`${account.domain} is a competitor`);
+  const rivals: string[] = [];
+  if (competitors.has(account.domain)) rivals.push(`${account.domain} is a competitor`);
   if (person && competitors.has(emailDomain(person.email)))
-    hits.push(`the person's email domain is a competitor's`);
-  if (hits.length === 0)
-    return {
-      check: "suppression",
-      result: "pass",
-      detail: "not suppressed, not a customer, open opportunity or competitor",
-    };
-  return { check: "suppression", result: "fail", effect: "block", detail: hits.join("; ") };
+    rivals.push(`the person's email domain is a competitor's`);
+  if (rivals.length > 0)
+    out.push(fail("suppression.competitors", modeOf(modes, "competitors") === "shadow", rivals.join("; ")));
+  if (out.length === 0)
+    return [
+      {
+        check: "suppression",
+        result: "pass",
+        detail: "not suppressed, not a customer, open opportunity or competitor",
+      },
+    ];
+  if (out.every((c) => c.shadow))
+    out.unshift({ check: "suppression", result: "pass", detail: "no enforced suppression applies" });
+  return out;
 }
+
+const fail = (rule: string, shadow: boolean, detail: string): CheckResult => ({
+  check: "suppression",
+  rule,
+  result: "fail",
+  effect: "block",
+  ...(shadow ? { shadow } : {}),
+  detail,
+});

@@ -1,5 +1,6 @@
 import type { CheckResult, CounterBump, GateContext, Touch } from "../decision-types.ts";
 import type { Account } from "../kb.ts";
+import { modeOf } from "../spec-modes.ts";
 import type { ActionConfig, Spec } from "../spec-schema.ts";
 import { localDate, startOfLocalDay, startOfNextLocalDay } from "../time.ts";
 
@@ -10,6 +11,11 @@ export const counterNames = {
   actionType: (type: string) => `action:${type}`,
   owner: (ownerId: string) => `owner:${ownerId}`,
 };
+
+type VolumeRule = "perAgentPerDay" | "perChannelPerDay" | "perActionTypePerDay" | "accountsPerOwnerPerDay";
+
+/** The cap a shadow counter is bumped with: it counts, and no count ever reaches it. */
+export const SHADOW_CAP = Number.MAX_SAFE_INTEGER;
 
 export interface VolumePlan {
   checks: CheckResult[];
@@ -35,21 +41,35 @@ export function planVolume(
   const checks: CheckResult[] = [];
   const bumps: CounterBump[] = [];
   let hit = false;
-  const cap = (label: string, counter: string, used: number | undefined, limit: number | undefined) => {
+  const modes = spec.volume.modes;
+  /**
+   * A cap in shadow still counts (its counter is bumped with a cap no count reaches) so the gate can
+   * tell when enforcing it would have deferred; it never defers itself.
+   */
+  const cap = (
+    rule: VolumeRule,
+    label: string,
+    counter: string,
+    used: number | undefined,
+    limit: number | undefined,
+  ) => {
     if (limit === undefined) return;
-    bumps.push({ counter, day, cap: limit });
+    const shadow = modeOf(modes, rule) === "shadow";
+    bumps.push({ counter, day, cap: shadow ? SHADOW_CAP : limit });
     const ok = (used ?? 0) < limit && !ctx.fullCounters?.includes(counter);
-    if (!ok) hit = true;
+    if (!ok && !shadow) hit = true;
     checks.push({
       check: "volume",
-      rule: label,
+      rule: `volume.${rule}`,
       result: ok ? "pass" : "fail",
+      ...(shadow ? { shadow } : {}),
       ...(ok ? {} : { effect: "defer" as const }),
       detail: `${label}: ${used ?? 0} of ${limit} used today (${day}, ${tz})`,
     });
   };
   const v = spec.volume;
   cap(
+    "perAgentPerDay",
     "per agent per day",
     counterNames.agent(proposal.agentId),
     counts.agent,
@@ -57,12 +77,14 @@ export function planVolume(
   );
   if (action.channel && action.kind !== "record")
     cap(
+      "perChannelPerDay",
       `per ${action.channel} per day`,
       counterNames.channel(action.channel),
       counts.channel,
       v.perChannelPerDay[action.channel],
     );
   cap(
+    "perActionTypePerDay",
     `per ${proposal.action.type} per day`,
     counterNames.actionType(proposal.action.type),
     counts.actionType,
@@ -75,13 +97,16 @@ export function planVolume(
     if (firstToday) {
       const limit = v.accountsPerOwnerPerDay;
       const counter = counterNames.owner(account.ownerId);
+      const shadow = modeOf(modes, "accountsPerOwnerPerDay") === "shadow";
+      // Enforced only by the reservation's conditional write: in shadow nothing can find it full.
       const full = ctx.fullCounters?.includes(counter) ?? false;
-      bumps.push({ counter, day, cap: limit });
-      if (full) hit = true;
+      bumps.push({ counter, day, cap: shadow ? SHADOW_CAP : limit });
+      if (full && !shadow) hit = true;
       checks.push({
         check: "volume",
-        rule: "accounts per owner per day",
+        rule: "volume.accountsPerOwnerPerDay",
         result: full ? "fail" : "pass",
+        ...(shadow ? { shadow } : {}),
         ...(full ? { effect: "defer" as const } : {}),
         detail: `accounts per owner per day: ${full ? `${account.ownerId} already has ${limit} accounts today` : `cap ${limit}, enforced at reservation`}`,
       });

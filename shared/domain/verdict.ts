@@ -1,0 +1,55 @@
+import type { CheckResult, Evaluation } from "./decision-types.ts";
+import type { Verdict } from "./vocabulary.ts";
+
+/** Whether an enforced failure forces a human review (low confidence, a `review` rule). */
+export const forcesReview = (checks: CheckResult[]): boolean =>
+  checks.some((c) => c.result === "fail" && !c.shadow && c.effect === "review");
+
+/** The verdict from the enforced failures: block beats defer beats the autonomy level. Shadow entries never count. */
+export function verdictOf(checks: CheckResult[], level: 1 | 2 | 3): Verdict {
+  let deferred = false;
+  for (const c of checks) {
+    if (c.result !== "fail" || c.shadow) continue;
+    if (c.effect === "block") return "block";
+    if (c.effect === "defer") deferred = true;
+  }
+  if (deferred) return "defer";
+  return level === 1 ? "require_approval" : level === 2 ? "schedule" : "allow";
+}
+
+const STATUS = {
+  block: "blocked",
+  defer: "deferred",
+  require_approval: "pending_approval",
+  schedule: "scheduled",
+  allow: "dispatched",
+} as const;
+
+export function finish(
+  checks: CheckResult[],
+  level: 1 | 2 | 3,
+  autonomySource: Evaluation["autonomySource"],
+  trustScore: number,
+  intent: Evaluation["intent"],
+  reservation: Evaluation["reservation"],
+): Evaluation {
+  const verdict = verdictOf(checks, level);
+  const failing =
+    verdict === "block" || verdict === "defer"
+      ? checks.filter((c) => c.result === "fail" && !c.shadow && c.effect === verdict)
+      : [];
+  const reasons = failing.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`);
+  if (verdict !== "block" && verdict !== "defer") reasons.push(checks.at(-1)?.detail ?? "");
+  const reserves = verdict === "allow" || verdict === "schedule" || verdict === "require_approval";
+  return {
+    verdict,
+    status: STATUS[verdict],
+    checks,
+    reasons,
+    autonomyLevel: level,
+    autonomySource,
+    trustScore: Number(trustScore.toFixed(4)),
+    reservation: reserves ? reservation : { counters: [] },
+    ...(intent ? { intent } : {}),
+  };
+}
