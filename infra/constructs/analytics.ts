@@ -11,11 +11,15 @@ export interface LedgerAnalyticsProps {
   results: IBucket;
 }
 
-type Column = { name: string; type: string };
+export type Column = { name: string; type: string };
 const col = (name: string, type = "string"): Column => ({ name, type });
 
-/** Columns of a decision snapshot row (see shared/domain/decision.ts); the JSON SerDe ignores case. */
-const DECISION_COLUMNS: Column[] = [
+/**
+ * Columns of a decision snapshot row as archived (shared/usecases/archive.ts: the stored item, see
+ * shared/domain/decision.ts and personal-data.ts); the JSON SerDe ignores case. Only plain fields:
+ * the sealed personal part (`sealed`) is ciphertext and has no column.
+ */
+export const DECISION_COLUMNS: Column[] = [
   col("decisionid"),
   col("proposalid"),
   col("agentid"),
@@ -41,11 +45,16 @@ const DECISION_COLUMNS: Column[] = [
   col("expiresat"),
   col("retryafter"),
   col("idempotencykey"),
-  col("review", "struct<action:string,by:string,at:string,digest:string,note:string>"),
-  col("execution", "struct<at:string,idempotencykey:string,externalid:string,error:string>"),
+  // The reviewer's note and a vendor's error message are sealed (personal-data.ts): no field for them.
+  col("review", "struct<action:string,by:string,at:string,digest:string>"),
+  col("execution", "struct<at:string,idempotencykey:string,externalid:string>"),
   col("outcomes", "array<struct<type:string,at:string,outcomeid:string>>"),
   col("version", "int"),
   col("updatedat"),
+  // Per shadow rule, the verdict the decision would have had with that one rule enforced.
+  col("shadow", "array<struct<rule:string,check:string,verdict:string>>"),
+  // The experiment arm whose spec version decided (absent outside experiments).
+  col("arm"),
 ];
 
 /** Columns of a ledger event row; `from`/`to` are renamed because they are SQL keywords. */
