@@ -4,6 +4,7 @@
  * right across DST changes: they never assume a day is 24 hours long.
  */
 
+const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
@@ -105,17 +106,66 @@ function offsetAt(at: number, timeZone: string): number {
   return offset;
 }
 
-export function localParts(at: number, timeZone: string): LocalParts {
-  const d = new Date(at + offsetAt(at, timeZone));
+/**
+ * UTC fields of an instant by arithmetic, as a Date's getUTC* would give them (Hinnant's
+ * civil_from_days): the gate asks for local parts a dozen times per decision, and a Date per question
+ * was a measurable share of evaluation (issue 8). Truncated to whole ms toward zero, as Date does.
+ */
+function utcParts(instant: number): LocalParts {
+  const ms = Math.trunc(instant);
+  const days = Math.floor(ms / DAY);
+  const inDay = ms - days * DAY;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const month = mp < 10 ? mp + 3 : mp - 9;
   return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    weekday: d.getUTCDay(),
+    year: yoe + era * 400 + (month <= 2 ? 1 : 0),
+    month,
+    day: doy - Math.floor((153 * mp + 2) / 5) + 1,
+    hour: Math.floor(inDay / HOUR),
+    minute: Math.floor((inDay % HOUR) / MINUTE),
+    second: Math.floor((inDay % MINUTE) / 1000),
+    // 1970-01-01 was a Thursday (4).
+    weekday: (((days % 7) + 11) % 7) as number,
   };
+}
+
+/**
+ * Date.UTC(year, month - 1, day, hour, minute), months and days overflowing into the next as there,
+ * by arithmetic for the years people live in; anything else is left to Date.UTC itself (which reads
+ * years 0-99 as 1900-1999, for one).
+ */
+function utcOf(year: number, month: number, day: number, hour: number, minute: number): number {
+  if (
+    !(year >= 1000 && year <= 9999) ||
+    !Number.isInteger(month) ||
+    !Number.isInteger(day) ||
+    !Number.isInteger(hour) ||
+    !Number.isInteger(minute) ||
+    !Number.isInteger(year) ||
+    Math.abs(day) > 1_000_000
+  )
+    return Date.UTC(year, month - 1, day, hour, minute);
+  const yearsOver = Math.floor((month - 1) / 12);
+  const m = month - yearsOver * 12;
+  return (daysToMonth(year + yearsOver, m) + day - 1) * DAY + hour * HOUR + minute * MINUTE;
+}
+
+/** Minute of the (UTC) day of an instant: what getUTCHours and getUTCMinutes together say. */
+const minuteOfUtcDay = (instant: number): number => {
+  const m = Math.floor(Math.trunc(instant) / MINUTE) % 1440;
+  // `+ 0` turns the -0 of a negative multiple of a day into 0.
+  return m < 0 ? m + 1440 : m + 0;
+};
+
+export function localParts(at: number, timeZone: string): LocalParts {
+  return utcParts(at + offsetAt(at, timeZone));
 }
 
 /** The instant at which the given local wall-clock time occurs (first occurrence on DST overlaps). */
@@ -127,15 +177,11 @@ export function instantOfLocal(
   minute: number,
   timeZone: string,
 ): number {
-  const guess = Date.UTC(year, month - 1, day, hour, minute);
+  const guess = utcOf(year, month, day, hour, minute);
   // Two passes settle the offset even when the guess falls on the other side of a DST change.
   let at = guess - offsetAt(guess, timeZone);
   at = guess - offsetAt(at, timeZone);
-  const check = new Date(at + offsetAt(at, timeZone));
-  if (
-    check.getUTCHours() !== new Date(guess).getUTCHours() ||
-    check.getUTCMinutes() !== new Date(guess).getUTCMinutes()
-  ) {
+  if (minuteOfUtcDay(at + offsetAt(at, timeZone)) !== minuteOfUtcDay(guess)) {
     // The wall-clock time does not exist (a DST gap, e.g. midnight in Santiago): the day starts when
     // the clocks jump, which is the requested time read with the offset from before the jump.
     at = guess - offsetAt(guess - DAY, timeZone);
@@ -143,10 +189,13 @@ export function instantOfLocal(
   return at;
 }
 
+/** "01" ... "31": two-digit months and days without padStart per call. */
+const TWO_DIGITS = Array.from({ length: 32 }, (_, i) => String(i).padStart(2, "0"));
+
 /** Calendar date (YYYY-MM-DD) of an instant in a zone. */
 export function localDate(at: number, timeZone: string): string {
   const p = localParts(at, timeZone);
-  return `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
+  return `${p.year}-${TWO_DIGITS[p.month]}-${TWO_DIGITS[p.day]}`;
 }
 
 export function startOfLocalDay(at: number, timeZone: string): number {
@@ -156,15 +205,13 @@ export function startOfLocalDay(at: number, timeZone: string): number {
 
 export function startOfNextLocalDay(at: number, timeZone: string): number {
   const p = localParts(at, timeZone);
-  // Date.UTC normalises day overflow (e.g. Jan 32 -> Feb 1).
-  const next = new Date(Date.UTC(p.year, p.month - 1, p.day + 1));
-  return instantOfLocal(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0, timeZone);
+  // Day overflow (e.g. Jan 32 -> Feb 1) is normalised by instantOfLocal, as by Date.UTC.
+  return instantOfLocal(p.year, p.month, p.day + 1, 0, 0, timeZone);
 }
 
 /** Minutes since local midnight. */
 export function localMinuteOfDay(at: number, timeZone: string): number {
-  const p = localParts(at, timeZone);
-  return p.hour * 60 + p.minute;
+  return minuteOfUtcDay(at + offsetAt(at, timeZone));
 }
 
 export function parseHhMm(value: string): number {

@@ -8,7 +8,13 @@ import { describe, expect, it } from "vitest";
 import { computeIntent } from "../../shared/domain/checks/quality.ts";
 import type { Signal } from "../../shared/domain/kb.ts";
 import type { Spec } from "../../shared/domain/spec-schema.ts";
-import { localParts, parseInstant } from "../../shared/domain/time.ts";
+import {
+  instantOfLocal,
+  localDate,
+  localMinuteOfDay,
+  localParts,
+  parseInstant,
+} from "../../shared/domain/time.ts";
 import { account, DAY, defaultSpec, NOW, t } from "./helpers/fixtures.ts";
 
 const YEAR_MS = 365 * DAY;
@@ -123,5 +129,104 @@ describe("zone-offset cache: zones asked in turn", () => {
       for (const zone of zones) expect(localParts(at, zone).hour, zone).toBe(expected[zone]);
     // Across the transition in the same zone: 03:30 EDT one hour later in UTC.
     expect(localParts(at + 2 * 3_600_000, "America/New_York").hour).toBe(4);
+  });
+});
+
+/** Ground truth straight from Intl, as the formatter would give it for every question. */
+function intlParts(at: number, timeZone: string) {
+  const f = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    weekday: "short",
+  });
+  const parts: Record<string, string> = {};
+  for (const p of f.formatToParts(new Date(at))) parts[p.type] = p.value;
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+    weekday: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday ?? ""),
+  };
+}
+
+/** The instantOfLocal that used Date objects and Date.UTC, on Intl's offsets. */
+function instantOfLocalBefore(y: number, mo: number, d: number, h: number, mi: number, tz: string): number {
+  const offset = (at: number) => {
+    const p = intlParts(at, tz);
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000;
+  };
+  const guess = Date.UTC(y, mo - 1, d, h, mi);
+  let at = guess - offset(guess);
+  at = guess - offset(at);
+  const check = new Date(at + offset(at));
+  if (
+    check.getUTCHours() !== new Date(guess).getUTCHours() ||
+    check.getUTCMinutes() !== new Date(guess).getUTCMinutes()
+  )
+    at = guess - offset(guess - DAY);
+  return at;
+}
+
+describe("local time by arithmetic: what Intl and Date say", () => {
+  const zones = [
+    "America/New_York",
+    "America/Santiago",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "UTC",
+  ];
+  const zone = fc.constantFrom(...zones);
+
+  it("localParts and localMinuteOfDay give Intl's fields (1900-2100, every kind of offset)", () => {
+    fc.assert(
+      fc.property(instant, zone, (at, tz) => {
+        const expected = intlParts(at, tz);
+        expect(localParts(at, tz)).toEqual(expected);
+        expect(localMinuteOfDay(at, tz)).toBe(expected.hour * 60 + expected.minute);
+        const { year, month, day } = expected;
+        expect(localDate(at, tz)).toBe(
+          `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`,
+        );
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("instantOfLocal gives what it gave with Date.UTC, days and months overflowing alike", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1901, max: 2099 }),
+        fc.integer({ min: -3, max: 16 }),
+        fc.integer({ min: -40, max: 70 }),
+        fc.integer({ min: 0, max: 23 }),
+        fc.constantFrom(0, 15, 30, 59),
+        zone,
+        (y, mo, d, h, mi, tz) => {
+          expect(instantOfLocal(y, mo, d, h, mi, tz)).toBe(instantOfLocalBefore(y, mo, d, h, mi, tz));
+        },
+      ),
+      { numRuns: 1_500 },
+    );
+  });
+
+  it("at DST changes: the gaps and overlaps of the year in each zone", () => {
+    for (const tz of zones)
+      for (let m = 1; m <= 12; m++)
+        for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 25, 26, 27, 28, 29, 30, 31])
+          for (const h of [0, 1, 2, 3])
+            expect(instantOfLocal(2026, m, d, h, 30, tz), `${tz} ${m}-${d} ${h}:30`).toBe(
+              instantOfLocalBefore(2026, m, d, h, 30, tz),
+            );
   });
 });
