@@ -24,6 +24,7 @@ import { logUnhandledRejections } from "../shared/runtime/last-resort.ts";
 import { createLocalRuntime } from "../shared/runtime/local.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
+import { registerReport } from "./commands/report.ts";
 
 const program = new Command("harness").description(
   "Agent Harness: the gate every GTM agent action passes through.",
@@ -258,6 +259,8 @@ const withClient = (cmd: Command) =>
     .addOption(dataDirOption())
     .option("--url <url>", "harness API base URL")
     .option("--token <token>", "bearer token (default: HARNESS_TOKEN or the admin token)");
+
+registerReport(program, withClient, client);
 
 withClient(program.command("explain").description("why did we contact this person?"))
   .option("--person-id <id>")

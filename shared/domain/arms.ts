@@ -125,3 +125,10 @@ export function holdoutEvaluation(evaluation: Evaluation, assignment: ArmAssignm
     reservation: { counters: [] },
   };
 }
+
+/**
+ * A touch the holdout blocked. A holdout person's outcomes (a reply, a meeting booked on their own) are
+ * recorded on it, so outcomes can be compared against no outreach; it credits no agent's trust.
+ */
+export const isHeldOut = (d: { arm?: string; checks: CheckResult[] }): boolean =>
+  d.arm !== undefined && d.checks.some((c) => c.check === "experiment" && c.result === "fail");

@@ -26,6 +26,7 @@ import type { LedgerVerifyDeps } from "../usecases/ledger-verify.ts";
 import { approve, execute, reject, veto } from "../usecases/lifecycle.ts";
 import { recordOutcome } from "../usecases/outcomes.ts";
 import { type Principal, requireRole } from "../usecases/principal.ts";
+import type { OutcomeRowReader } from "../usecases/reports.ts";
 import {
   DecisionListQuery,
   ExplainQuery,
@@ -41,6 +42,7 @@ import { describeTrust, pinKnownAgent } from "../usecases/trust.ts";
 import { ERASE_ROUTES } from "./erase-routes.ts";
 import { LEDGER_ROUTES } from "./ledger-routes.ts";
 import type { BodyType } from "./media-type.ts";
+import { REPORT_ROUTES } from "./report-routes.ts";
 
 /** A clock the admin API may move: only present when the server runs with `--clock simulated`. */
 export interface ClockControl {
@@ -61,6 +63,8 @@ export interface AppDeps extends Deps {
   afterResponse?: (work: () => Promise<unknown>) => void;
   /** Ledger verification and digests (ledger-routes.ts); absent where the archive is not reachable. */
   ledgerIntegrity?: LedgerVerifyDeps;
+  /** What the outcomes report reads (report-routes.ts); absent: the report answers 404. */
+  reports?: OutcomeRowReader;
 }
 
 export interface ApiRequest {
@@ -390,6 +394,7 @@ export const ROUTES: Route[] = [
   },
   ...ERASE_ROUTES,
   ...LEDGER_ROUTES,
+  ...REPORT_ROUTES,
 ];
 
 /**

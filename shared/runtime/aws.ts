@@ -13,6 +13,7 @@ import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
+import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
@@ -103,6 +104,7 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
     deps: {
       ...base,
       gate: new Gate(base),
+      reports: new DynamoOutcomeRowReader(db),
       ...(extras.ledgerIntegrity ? { ledgerIntegrity: extras.ledgerIntegrity(db) } : {}),
     },
     sharedCursors: extras.cursors !== undefined,

@@ -9,6 +9,7 @@ import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoLedgerReader } from "../adapters/dynamo/ledger-reader.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
+import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { ensureTables, tableNames } from "../adapters/dynamo/tables.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
@@ -137,6 +138,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     ...base,
     gate: new Gate(base),
     ledgerIntegrity,
+    reports: new DynamoOutcomeRowReader(db),
     ...(options.simulated && options.clock.set && options.clock.advance
       ? { clockControl: options.clock as ClockControl }
       : {}),

@@ -1,3 +1,4 @@
+import { isHeldOut } from "../domain/arms.ts";
 import { type Decision, streams } from "../domain/decision.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
@@ -42,6 +43,10 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
         Date.parse(d.decidedAt) >= since &&
         Date.parse(d.decidedAt) <= Date.parse(at),
     );
+    // A holdout account was never touched: its outcome goes on the touch the holdout blocked (arms.ts).
+    decision ??= page.items.find(
+      (d) => isHeldOut(d) && Date.parse(d.decidedAt) >= since && Date.parse(d.decidedAt) <= Date.parse(at),
+    );
   }
   const outcomeId = body.outcomeId ?? newId("o");
   if (decision) {
@@ -49,14 +54,15 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
       return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
     }
     await appendToDecision(deps, decision, { type: body.type, at, outcomeId }, principal.subject, body.note);
-    await recordTrustOutcome(
-      deps,
-      spec,
-      decision.agentId,
-      decision.actionType,
-      body.type,
-      `outcome ${body.type} on ${decision.decisionId}`,
-    );
+    if (!isHeldOut(decision))
+      await recordTrustOutcome(
+        deps,
+        spec,
+        decision.agentId,
+        decision.actionType,
+        body.type,
+        `outcome ${body.type} on ${decision.decisionId}`,
+      );
   } else {
     await deps.decisions.appendEvent({
       stream: streams.personOutcomes(personId ?? "unknown"),

@@ -98,6 +98,11 @@ export const ledgerKeys = {
       byStatusSk: sort,
     };
   },
+  /**
+   * byStatus sort-key bounds of the decisions decided in [from, to) (ISO instants): the sort key is
+   * `decidedAt#decisionId`, so BETWEEN from AND to takes every key at or after `from` and none at `to`.
+   */
+  statusWindow: (fromIso: string, toIso: string) => ({ low: fromIso, high: toIso }),
   statusIndex: (status: string, decidedAt: string, decisionId: string) => ({
     byStatusPk: `STATUS#${status}`,
     byStatusSk: `${decidedAt}#${decisionId}`,

@@ -1,0 +1,24 @@
+import { NotFoundError } from "../domain/errors.ts";
+import { outcomesReport } from "../usecases/reports.ts";
+import type { Route } from "./routes.ts";
+
+/** Reports (viewer and up): outcomes per spec version or experiment arm. */
+export const REPORT_ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/v1/reports/outcomes",
+    // Served with the other decision reads: ledger indexes, no data key opened.
+    group: "decisions",
+    roles: ["viewer", "approver", "admin"],
+    run: async (req, deps) => {
+      if (!deps.reports) throw new NotFoundError("reports are not configured in this deployment");
+      return {
+        status: 200,
+        body: await outcomesReport(
+          { clock: deps.clock, specs: deps.specs, reports: deps.reports },
+          req.query,
+        ),
+      };
+    },
+  },
+];
