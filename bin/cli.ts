@@ -410,25 +410,52 @@ program
 program
   .command("demo")
   .description("a time-compressed run of every agent on a simulated market, headless; ends with a report")
-  .option("--days <n>", "simulated days", positiveInt, 30)
+  .option("--days <n>", "simulated days (default 30; --weeks N is 7N days)", positiveInt)
+  .addOption(
+    new Option("--weeks <n>", "simulated weeks (instead of --days)").argParser(positiveInt).conflicts("days"),
+  )
   .option("--accounts <n>", "companies in the simulated market", positiveInt, 2000)
-  .option("--seed <n>", "world seed (same seed, same world)", (v) => Number(v), 1)
-  .option("--json <file>", "also write the report's data as JSON")
-  .action(async (opts: { days: number; accounts: number; seed: number; json?: string }) => {
-    const { runDemo } = await import("../sim/demo.ts");
-    const { formatReport } = await import("../sim/report.ts");
-    const { progressBar } = await import("../sim/progress.ts");
-    const bar = progressBar(process.stderr, opts.days);
-    const result = await runDemo({
-      ...opts,
-      onProgress: (p) => bar.update(p.day, `${p.decisions} actions executed`),
-    });
-    bar.done();
-    console.log(formatReport(result).join("\n"));
-    if (opts.json)
-      writeFileSync(opts.json, JSON.stringify({ ...result, decisions: result.decisions.length }, null, 2));
-    if (result.invariants.some((i) => !i.ok)) process.exitCode = 2;
-  });
+  .option("--seed <n>", "world seed (same seed, same world and market truths)", (v) => Number(v), 1)
+  .addOption(
+    new Option("--learning <on|off>", "off: the agents ignore learned state (to compare one seed both ways)")
+      .choices(["on", "off"])
+      .default("on"),
+  )
+  .option("--json <file>", "also write the report's data as JSON (with the learning report)")
+  .action(
+    async (raw: {
+      days?: number;
+      weeks?: number;
+      accounts: number;
+      seed: number;
+      learning: string;
+      json?: string;
+    }) => {
+      const opts = {
+        days: raw.weeks !== undefined ? raw.weeks * 7 : (raw.days ?? 30),
+        accounts: raw.accounts,
+        seed: raw.seed,
+        learning: raw.learning === "on",
+        ...(raw.json ? { json: raw.json } : {}),
+      };
+      const { runDemo } = await import("../sim/demo.ts");
+      const { formatReport } = await import("../sim/report.ts");
+      const { progressBar } = await import("../sim/progress.ts");
+      const bar = progressBar(process.stderr, opts.days);
+      const result = await runDemo({
+        days: opts.days,
+        accounts: opts.accounts,
+        seed: opts.seed,
+        learning: opts.learning,
+        onProgress: (p) => bar.update(p.day, `${p.decisions} actions executed`),
+      });
+      bar.done();
+      console.log(formatReport(result).join("\n"));
+      if (opts.json)
+        writeFileSync(opts.json, JSON.stringify({ ...result, decisions: result.decisions.length }, null, 2));
+      if (result.invariants.some((i) => !i.ok)) process.exitCode = 2;
+    },
+  );
 
 program
   .command("outbox")

@@ -5,12 +5,13 @@
 import type { SandboxOutboxEntry } from "../shared/adapters/connectors/sandbox.ts";
 import type { DynamoLocalConnection } from "../shared/adapters/dynamo/db.ts";
 import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
-import { agentRegistry } from "../shared/agents/registry.ts";
 import type { Decision, LedgerEvent } from "../shared/domain/decision.ts";
 import { streams } from "../shared/domain/decision.ts";
+import { decayed, effectiveLevel, trustStats } from "../shared/domain/trust.ts";
 import type { DecisionStore } from "../shared/ports.ts";
 import { allPages } from "../shared/usecases/pages.ts";
 import { checkInvariants, type InvariantResult } from "./invariants.ts";
+import { type LearningReport, learningReport } from "./learning-report.ts";
 import type { MarketStats } from "./market.ts";
 import { SIM_START, startSimulation, type TrustPoint } from "./simulation.ts";
 
@@ -20,6 +21,8 @@ export interface DemoOptions {
   days: number;
   accounts: number;
   seed: number;
+  /** false: the agents ignore learned state (sim/agents.ts). Default true. */
+  learning?: boolean;
   /** Use a running DynamoDB Local instead of starting one (tests). */
   dynamo?: DynamoLocalConnection;
   onProgress?: (p: { day: number; days: number; decisions: number }) => void;
@@ -32,6 +35,8 @@ export interface DemoResult {
   runs: { agentId: string; runs: number; failed: number }[];
   trust: TrustPoint[];
   market: MarketStats;
+  /** What the harness learned, against the market's hidden truth (sim/learning-report.ts). */
+  learning: LearningReport;
   invariants: InvariantResult[];
   wallMs: number;
   /** Wall time of the simulated days alone (no DynamoDB start, no ledger read-back). */
@@ -51,6 +56,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       accounts: options.accounts,
       days: options.days,
       seed: options.seed,
+      learning: options.learning ?? true,
     });
     try {
       const simStarted = Date.now();
@@ -63,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await sim.agents.stop();
       const simulateMs = Date.now() - simStarted;
       const deps = sim.rt.deps;
-      const decisions = await allDecisions(deps.decisions);
+      const decisions = await allDecisions(deps.decisions, sim.agentIds);
       const spec = await sim.agents.view.spec();
       const byId = new Map(decisions.map((d) => [d.decisionId, d]));
       // Ledger events for every touch and a sample of the rest: enough to check traces without reading everything.
@@ -74,21 +80,54 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       for (const e of checked)
         eventsOf.set(e.decisionId, await deps.decisions.events(streams.decision(e.decisionId)));
       let trustChanges = 0;
-      for (const t of await allPages((page) => deps.trust.list(page)))
+      const trustRecords = await allPages((page) => deps.trust.list(page));
+      for (const t of trustRecords)
         trustChanges += (await deps.decisions.events(streams.trust(t.agentId, t.actionType))).filter(
           (e) => e.type === "trust.level_changed",
         ).length;
+      const now = sim.clock.now();
+      const trust = trustRecords.flatMap((t) => {
+        const action = spec.autonomy.actions[t.actionType];
+        if (!action) return [];
+        const stats = trustStats(decayed(t, now, spec.trust), spec.trust.confidenceZ);
+        return [
+          {
+            agentId: t.agentId,
+            actionType: t.actionType,
+            score: Number(stats.score.toFixed(3)),
+            lowerBound: Number(stats.lowerBound.toFixed(3)),
+            sample: Number(stats.sample.toFixed(1)),
+            level: effectiveLevel(t, action).level,
+          },
+        ];
+      });
+      const learning = learningReport({
+        enabled: options.learning ?? true,
+        truth: sim.truth,
+        touches: sim.market.touches,
+        start: SIM_START,
+        days: options.days,
+        trust,
+        specWeights: Object.fromEntries(Object.entries(spec.quality.signals).map(([k, v]) => [k, v.weight])),
+        multipliers: (await sim.agents.stores.learned.intentWeights())?.multipliers ?? {},
+      });
       return {
-        options: { days: options.days, accounts: options.accounts, seed: options.seed },
+        options: {
+          days: options.days,
+          accounts: options.accounts,
+          seed: options.seed,
+          learning: options.learning ?? true,
+        },
         decisions,
         outbox: sim.sandbox.entries,
-        runs: agentRegistry.map((a) => ({
-          agentId: a.id,
-          runs: sim.runs.get(a.id)?.runs ?? 0,
-          failed: sim.runs.get(a.id)?.failed ?? 0,
+        runs: sim.agentIds.map((id) => ({
+          agentId: id,
+          runs: sim.runs.get(id)?.runs ?? 0,
+          failed: sim.runs.get(id)?.failed ?? 0,
         })),
         trust: sim.trust,
         market: sim.market.stats,
+        learning,
         invariants: checkInvariants({ spec, decisions, outbox: checked, eventsOf, trustChanges }),
         wallMs: Date.now() - started,
         simulateMs,
@@ -102,12 +141,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 }
 
-export async function allDecisions(store: DecisionStore): Promise<Decision[]> {
+export async function allDecisions(store: DecisionStore, agentIds: string[]): Promise<Decision[]> {
   const out: Decision[] = [];
-  for (const a of agentRegistry) {
+  for (const agentId of agentIds) {
     let cursor: string | undefined;
     do {
-      const page = await store.queryDecisions({ agentId: a.id, limit: 100, ...(cursor ? { cursor } : {}) });
+      const page = await store.queryDecisions({ agentId, limit: 100, ...(cursor ? { cursor } : {}) });
       out.push(...page.items);
       cursor = page.cursor;
     } while (cursor);

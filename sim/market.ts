@@ -15,6 +15,7 @@ import { recordOutcome } from "../shared/usecases/outcomes.ts";
 import { type ApproverStats, reviewQueue } from "./approver.ts";
 import { rngFor } from "./random.ts";
 import { respond } from "./response-model.ts";
+import { bestVariant, FLAG_NOTICED, type MarketTruth, signalFeatures, truePersona } from "./truth.ts";
 import type { SimCompany, SimSignal, SimWorld } from "./world.ts";
 
 const ADMIN = { subject: "sim-crm-webhook", roles: ["admin"] };
@@ -30,6 +31,23 @@ async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promis
       for (let x = work.shift(); x !== undefined; x = work.shift()) await fn(x);
     }),
   );
+}
+
+/** One executed touch as the market saw it: what the hidden model expected, and what happened. */
+export interface TouchRecord {
+  decisionId: string;
+  agentId: string;
+  actionType: string;
+  at: number;
+  persona: string;
+  variant: string;
+  bestVariant: boolean;
+  grounded: boolean;
+  pReply: number;
+  pMeeting: number;
+  /** When the reply and meeting happen (they count only if before the end of the run). */
+  replyAt?: number;
+  meetingAt?: number;
 }
 
 export interface MarketStats {
@@ -48,6 +66,7 @@ export class SimMarket {
     outcomes: {},
     reviews: { approved: 0, edited: 0, rejected: 0 },
   };
+  readonly touches: TouchRecord[] = [];
   private readonly arrivals: SimCompany[];
   private readonly signals: { company: SimCompany; signal: SimSignal }[];
   private readonly byAccount: Map<string, SimCompany>;
@@ -60,6 +79,7 @@ export class SimMarket {
 
   constructor(
     private readonly world: SimWorld,
+    private readonly truth: MarketTruth,
     private readonly deps: AppDeps,
     private readonly agents: LocalAgents,
   ) {
@@ -153,25 +173,68 @@ export class SimMarket {
     }
   }
 
-  /** An executed touch: the prospect's answer is decided now (hidden), and arrives later. */
+  /**
+   * An executed action. A touch: the prospect's answer is decided now by the hidden model (sim/truth.ts)
+   * and arrives later. A record: if the agent got it wrong (probability 1 − its hidden quality), a
+   * person may notice and flag it.
+   */
   private async onTransition(e: DomainEvent): Promise<void> {
     const d = e.detail as { decisionId?: string; to?: string };
     if (d.to !== "executed" || !d.decisionId) return;
     const decision: Decision | undefined = await this.agents.view.decision(d.decisionId);
-    if (decision?.actionKind !== "touch") return;
+    if (!decision) return;
+    const at = Date.parse(decision.execution?.at ?? decision.updatedAt);
+    if (decision.actionKind !== "touch") return this.maybeFlag(decision, at);
     const company = this.byAccount.get(decision.accountId);
     if (!company) return;
     const person = company.people.find((p) => p.personId === decision.personId);
-    const at = Date.parse(decision.execution?.at ?? decision.updatedAt);
-    const planned = respond(rngFor(this.world.seed, "respond", decision.decisionId), company, person, {
-      channel: decision.channel === "linkedin" ? "linkedin" : "email",
-      role: decision.context.person?.role ?? "influencer",
-      variant: String(decision.payload.variant ?? ""),
-      grounded: Array.isArray(decision.payload.groundedOn) && decision.payload.groundedOn.length > 0,
+    const persona = truePersona(person?.title ?? "");
+    const variant = String(decision.payload.variant ?? "");
+    const channel = decision.channel === "linkedin" ? "linkedin" : "email";
+    const grounded = Array.isArray(decision.payload.groundedOn) && decision.payload.groundedOn.length > 0;
+    const { planned, pReply, pMeeting } = respond(
+      rngFor(this.world.seed, "respond", decision.decisionId),
+      this.truth,
+      {
+        signals: signalFeatures(company.signals, at, company.arrivesAt),
+        persona,
+        variant,
+        channel,
+        grounded,
+        bounces: person?.bounces ?? false,
+      },
       at,
+    );
+    const replyAt = planned.find((o) => o.type === "replied")?.at;
+    const meetingAt = planned.find((o) => o.type === "meeting_booked")?.at;
+    this.touches.push({
+      decisionId: decision.decisionId,
+      agentId: decision.agentId,
+      actionType: decision.actionType,
+      at,
+      persona,
+      variant,
+      bestVariant: variant === bestVariant(this.truth, persona),
+      grounded,
+      pReply,
+      pMeeting,
+      ...(replyAt !== undefined ? { replyAt } : {}),
+      ...(meetingAt !== undefined ? { meetingAt } : {}),
     });
     this.stats.touchesAnswered++;
     for (const o of planned)
       if (o.at < this.world.end + 30 * DAY) this.outcomes.push({ ...o, decisionId: decision.decisionId });
+  }
+
+  private maybeFlag(decision: Decision, at: number): void {
+    const quality = this.truth.agents[decision.agentId]?.quality;
+    if (quality === undefined) return;
+    const rng = rngFor(this.world.seed, "flag", decision.decisionId);
+    if (!rng.chance(1 - quality) || !rng.chance(FLAG_NOTICED)) return;
+    this.outcomes.push({
+      at: at + rng.int(2, 72) * HOUR,
+      decisionId: decision.decisionId,
+      type: "flagged_bad_lead",
+    });
   }
 }

@@ -1,5 +1,6 @@
 /** The demo's closing report, as printable lines. */
 import type { DemoResult } from "./demo.ts";
+import { formatLearning } from "./learning-report.ts";
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
 const lpad = (s: string | number, n: number) => String(s).padStart(n);
@@ -9,7 +10,9 @@ export function formatReport(r: DemoResult): string[] {
   const lines: string[] = [];
   const { days, accounts, seed } = r.options;
   const proposals = r.decisions.length;
-  lines.push(`Agent Harness demo: ${accounts} accounts, ${days} days, seed ${seed}`);
+  lines.push(
+    `Agent Harness demo: ${accounts} accounts, ${days} days, seed ${seed}, learning ${r.options.learning === false ? "off" : "on"}`,
+  );
   lines.push(
     `${proposals} proposals in ${(r.simulateMs / 1000).toFixed(1)} s of simulation (${(proposals / (r.simulateMs / 1000)).toFixed(1)} simulated proposals per wall-clock second; ${r.roundTrips} DynamoDB round trips; ${(r.wallMs / 1000).toFixed(1)} s in all)`,
   );
@@ -75,6 +78,8 @@ export function formatReport(r: DemoResult): string[] {
   for (const e of r.outbox)
     bySystem.set(`${e.system} ${e.actionType}`, (bySystem.get(`${e.system} ${e.actionType}`) ?? 0) + 1);
   lines.push(`Outbox (sandbox connectors): ${[...bySystem].map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  lines.push("");
+  lines.push(...formatLearning(r.learning));
   lines.push("");
   lines.push("Invariants on the ledger");
   for (const i of r.invariants) lines.push(`  ${i.ok ? "✔" : "✘"} ${i.name}: ${i.detail}`);

@@ -1,61 +1,57 @@
 /**
- * The hidden response model: how the market answers a touch. Reply and meeting probabilities depend
- * on persona fit, signal strength at the time of the touch and message quality (grounding in real
- * facts, the variant's appeal to this company). The harness never sees it; it only sees outcomes.
+ * How the market answers a touch: the hidden model of sim/truth.ts (`expectedOutcome`) drawn once with
+ * the touch's own random stream, plus the events around it (opens, unsubscribes, complaints, deals).
+ * The harness never sees this; it only sees outcomes.
  */
 
 import { DAY, HOUR } from "../shared/domain/time.ts";
 import type { OutcomeType } from "../shared/domain/vocabulary.ts";
 import type { Rng } from "./random.ts";
-import type { SimCompany, SimPerson } from "./world.ts";
-
-export interface Touch {
-  channel: "email" | "linkedin";
-  role: string;
-  variant: string;
-  grounded: boolean;
-  at: number;
-}
+import { expectedOutcome, type MarketTruth, type TouchFeatures } from "./truth.ts";
 
 export interface PlannedOutcome {
   type: OutcomeType;
   at: number;
 }
 
-const ROLE_FIT: Record<string, number> = {
-  decision_maker: 0.8,
-  champion: 1.4,
-  influencer: 1.0,
-  too_junior: 0.2,
-};
+/**
+ * Complaints and unsubscribes: about 0.1% and 0.8% of cold touches, more for generic messages with
+ * claims about the recipient nobody checked (×4 and ×2) and for messages to the wrong person (×2).
+ */
+const COMPLAINT = 0.001;
+const UNSUBSCRIBE = 0.008;
 
 export function respond(
   rng: Rng,
-  company: SimCompany,
-  person: SimPerson | undefined,
-  touch: Touch,
-): PlannedOutcome[] {
+  truth: MarketTruth,
+  f: TouchFeatures,
+  at: number,
+): { planned: PlannedOutcome[]; pReply: number; pMeeting: number } {
+  const { pReply, pMeeting } = expectedOutcome(truth, f);
+  if (f.channel === "email" && f.bounces)
+    return { planned: [{ type: "bounced", at: at + 5 * 60_000 }], pReply, pMeeting };
   const out: PlannedOutcome[] = [];
-  if (touch.channel === "email" && person?.bounces) return [{ type: "bounced", at: touch.at + 5 * 60_000 }];
-  const m = company.hidden.inMarket;
-  const inMarket = m !== undefined && touch.at >= m.from && touch.at < m.to;
-  const intent = 0.4 + company.hidden.propensity * 0.6 + (inMarket ? 1.2 : 0);
-  const quality = (touch.grounded ? 1.3 : 0.8) * (company.hidden.variantAffinity[touch.variant] ?? 1);
-  const fit = ROLE_FIT[touch.role] ?? 0.5;
-  const pReply = Math.min(0.6, (touch.channel === "email" ? 0.07 : 0.09) * fit * intent * quality);
-  if (touch.channel === "email" && rng.chance(0.5))
-    out.push({ type: "opened", at: touch.at + rng.int(1, 20) * HOUR });
-  if (rng.chance(0.006 / quality))
-    return [...out, { type: "complaint", at: touch.at + rng.int(1, 30) * HOUR }];
-  if (rng.chance(0.012 / quality))
-    return [...out, { type: "unsubscribed", at: touch.at + rng.int(1, 48) * HOUR }];
-  if (!rng.chance(pReply)) return out;
-  const replyAt = touch.at + rng.int(4, 60) * HOUR;
+  if (f.channel === "email" && rng.chance(0.45)) out.push({ type: "opened", at: at + rng.int(1, 20) * HOUR });
+  // One uniform draw decides reply and meeting together, so both happen exactly at the model's rates;
+  // complaints and unsubscribes come from those who did not reply.
+  const u = rng.next();
+  if (u >= pReply) {
+    const careless = (f.grounded ? 1 : 4) * (f.persona === "other" ? 2 : 1);
+    if (rng.chance(COMPLAINT * careless))
+      return { planned: [...out, { type: "complaint", at: at + rng.int(1, 30) * HOUR }], pReply, pMeeting };
+    if (rng.chance(UNSUBSCRIBE * Math.sqrt(careless)))
+      return {
+        planned: [...out, { type: "unsubscribed", at: at + rng.int(1, 48) * HOUR }],
+        pReply,
+        pMeeting,
+      };
+    return { planned: out, pReply, pMeeting };
+  }
+  const replyAt = at + rng.int(4, 60) * HOUR;
   out.push({ type: "replied", at: replyAt });
-  if (!rng.chance(Math.min(0.8, 0.3 * fit * (inMarket ? 1.5 : 0.8)))) return out;
+  if (u >= pMeeting) return { planned: out, pReply, pMeeting };
   const meetingAt = replyAt + rng.int(1, 3) * DAY;
   out.push({ type: "meeting_booked", at: meetingAt });
-  if (rng.chance(0.35 * company.hidden.propensity + (inMarket ? 0.1 : 0)))
-    out.push({ type: "deal_created", at: meetingAt + rng.int(3, 10) * DAY });
-  return out;
+  if (rng.chance(0.3)) out.push({ type: "deal_created", at: meetingAt + rng.int(3, 10) * DAY });
+  return { planned: out, pReply, pMeeting };
 }

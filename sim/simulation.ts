@@ -16,10 +16,12 @@ import { attachAgents, type LocalAgents } from "../shared/runtime/agents-local.t
 import { createLocalRuntime, type LocalRuntime } from "../shared/runtime/local.ts";
 import { publishSpec } from "../shared/usecases/admin.ts";
 import { allPages } from "../shared/usecases/pages.ts";
+import { simAgents } from "./agents.ts";
 import { simEnrichment } from "./enrichment.ts";
 import { SimMarket } from "./market.ts";
 import { MemoryTokenStore } from "./memory-tokens.ts";
 import { simSpec } from "./spec.ts";
+import { drawTruth, type MarketTruth } from "./truth.ts";
 import { startWebsites } from "./website.ts";
 import { generateWorld, type SimWorld } from "./world.ts";
 
@@ -37,6 +39,10 @@ export interface TrustPoint {
 
 export interface Simulation {
   world: SimWorld;
+  /** The market's hidden truths (only the sim and the demo's report read them). */
+  truth: MarketTruth;
+  /** Ids of every agent the workspace runs (the registry's and the sim's second writer). */
+  agentIds: string[];
   rt: LocalRuntime;
   agents: LocalAgents;
   market: SimMarket;
@@ -55,6 +61,8 @@ export async function startSimulation(options: {
   accounts: number;
   days: number;
   seed: number;
+  /** false: agents ignore learned state (see sim/agents.ts). Default true. */
+  learning?: boolean;
   outboxPath?: string;
   tokens?: TokenStore;
   onRun?: (s: RunSummary) => void;
@@ -65,6 +73,8 @@ export async function startSimulation(options: {
     start: SIM_START,
     days: options.days,
   });
+  const truth = drawTruth(options.seed);
+  const agentDefs = simAgents(truth, { learning: options.learning ?? true });
   const sites = await startWebsites(world);
   const clock = new SimulatedClock(SIM_START);
   const sandbox = new SandboxConnectors(options.outboxPath, () => clock.now());
@@ -80,6 +90,7 @@ export async function startSimulation(options: {
   await publishSpec(rt.deps, simSpec(options.accounts), "sim-admin");
   const runs = new Map<string, { runs: number; failed: number; proposals: number }>();
   const agents = await attachAgents(rt, {
+    agents: agentDefs,
     model: new LocalDeterministicModel(),
     enrichment: simEnrichment(world),
     web: sites.fetcher,
@@ -92,11 +103,13 @@ export async function startSimulation(options: {
       options.onRun?.(s);
     },
   });
-  const market = new SimMarket(world, rt.deps, agents);
+  const market = new SimMarket(world, truth, rt.deps, agents);
   const trust: TrustPoint[] = [];
   let day = 0;
   return {
     world,
+    truth,
+    agentIds: agentDefs.map((a) => a.id),
     rt,
     agents,
     market,

@@ -173,9 +173,8 @@ export interface SimCompany {
   site: { down: boolean; about: string; product: string; customers: string; news: string[]; careers: string };
   hidden: {
     propensity: number;
-    inMarket?: { from: number; to: number };
-    /** Reply multiplier per message variant (the market's taste, which loop 3 has to discover). */
-    variantAffinity: Record<string, number>;
+    /** Buying windows: while in one, the company's people research (pricing visits, G2, demo requests). */
+    inMarket: { from: number; to: number }[];
   };
 }
 
@@ -202,7 +201,7 @@ function signalsFor(
   const out: SimSignal[] = [];
   const champion = () => rng.pick(c.people).personId;
   for (let day = start; day < end; day += DAY) {
-    const inMarket = c.hidden.inMarket && day >= c.hidden.inMarket.from && day < c.hidden.inMarket.to;
+    const inMarket = c.hidden.inMarket.some((w) => day >= w.from && day < w.to);
     const at = () => day + rng.int(8, 19) * HOUR + rng.int(0, 59) * 60_000;
     if (inMarket) {
       for (let i = rng.poisson(1.3); i > 0; i--)
@@ -220,6 +219,24 @@ function signalsFor(
   if (rng.chance(0.05)) out.push({ at: start + rng.next() * (end - start), type: "new_sales_leader" });
   if (rng.chance(0.03)) out.push({ at: start + rng.next() * (end - start), type: "funding_round" });
   return out.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * A company's buying windows over the run: a renewal process, so the share of companies in market on a
+ * given day does not depend on how long the run is. Windows start at a rate of 0.4–1.2 per 8 weeks
+ * (rising with propensity: B2B companies evaluate a category a few times a year) and last 7–21 days;
+ * the process starts 8 weeks before the run so some companies are already in market on day one.
+ */
+function buyingWindows(rng: Rng, propensity: number, start: number, end: number) {
+  const rate = (0.4 + 0.8 * propensity) / (56 * DAY);
+  const out: { from: number; to: number }[] = [];
+  for (let t = start - 56 * DAY; ; ) {
+    t += -Math.log(1 - rng.next()) / rate;
+    if (t >= end) return out;
+    const to = t + rng.int(7, 21) * DAY;
+    if (to > start) out.push({ from: t, to });
+    t = to;
+  }
 }
 
 export function generateWorld(options: {
@@ -268,17 +285,7 @@ export function generateWorld(options: {
       });
     }
     const propensity = rng.next();
-    const inMarket = rng.chance(0.25 + 0.3 * propensity)
-      ? (() => {
-          const from = start + (rng.next() * 1.1 - 0.2) * (end - start);
-          return { from, to: from + rng.int(7, 21) * DAY };
-        })()
-      : undefined;
-    const affinity: Record<string, number> = {};
-    for (const v of SIM_VARIANTS) affinity[v] = 0.6 + rng.next();
-    // A market-wide taste so there is something to learn: grounded, specific messages do better.
-    affinity["fact-led"] = (affinity["fact-led"] ?? 1) * 1.4;
-    affinity["short-question"] = (affinity["short-question"] ?? 1) * 0.8;
+    const inMarket = buyingWindows(rng, propensity, start, end);
     const product = rng.pick([
       "forecasting",
       "billing",
@@ -287,7 +294,7 @@ export function generateWorld(options: {
       "analytics",
       "payments",
     ]);
-    const hidden = { propensity, ...(inMarket ? { inMarket } : {}), variantAffinity: affinity };
+    const hidden = { propensity, inMarket };
     const funding = rng.chance(0.7) ? rng.pick(FUNDING) : undefined;
     companies.push({
       accountId,

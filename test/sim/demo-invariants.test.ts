@@ -28,6 +28,7 @@ describe("harness demo (200 accounts, 14 days, seed 1)", () => {
       "persona-classifier",
       "lead-list-builder",
       "outreach-writer",
+      "outreach-writer-b",
       "crm-sync",
       "list-sync",
       "web-research",
@@ -48,5 +49,34 @@ describe("harness demo (200 accounts, 14 days, seed 1)", () => {
     expect(r.decisions.some((d) => d.retryOf)).toBe(true);
     expect(r.market.reviews.approved).toBeGreaterThan(5);
     expect(new Set(r.trust.map((t) => t.level)).size).toBeGreaterThan(1);
+
+    // The learning report (issue 9's fixed names), judged against the market's hidden truth.
+    const l = r.learning;
+    expect(l.enabled).toBe(true);
+    expect(l.weeks.map((w) => w.week)).toEqual([1, 2]);
+    const sent = r.outbox.filter((e) => e.actionType === "email.send" || e.actionType === "linkedin.message");
+    expect(l.weeks.reduce((n, w) => n + w.touches, 0)).toBe(sent.length);
+    for (const w of l.weeks) {
+      expect(w.replies).toBeLessThanOrEqual(w.touches);
+      expect(w.meetings).toBeLessThanOrEqual(w.replies);
+      expect(w.expectedMeetings).toBeGreaterThanOrEqual(0);
+      // B2B outbound: meetings per touch in the low percent, never a third of touches.
+      expect(w.expectedMeetings).toBeLessThan(Math.max(1, w.touches / 3));
+      expect(w.meetingsPer100.lo).toBeLessThanOrEqual(w.meetingsPer100.hi);
+    }
+    for (const id of ["outreach-writer", "outreach-writer-b"])
+      expect(
+        l.trust.find((t) => t.agentId === id && t.actionType === "email.send")?.hiddenQuality,
+        id,
+      ).toBeTypeOf("number");
+    for (const t of l.trust) {
+      expect(t.score).toBeGreaterThan(0);
+      expect(t.score).toBeLessThan(1);
+      expect([0, 1, 2, 3]).toContain(t.level);
+    }
+    expect(Object.keys(l.signalWeights.hidden).sort()).toEqual(Object.keys(l.signalWeights.fitted).sort());
+    expect(Math.abs(l.signalWeights.spearman)).toBeLessThanOrEqual(1);
+    expect(l.variants.bestVariantShare).toBeGreaterThanOrEqual(0);
+    expect(l.variants.bestVariantShare).toBeLessThanOrEqual(1);
   });
 });

@@ -1,0 +1,184 @@
+/**
+ * The demo's learning report: how close what the harness learned is to the market's hidden truth
+ * (sim/truth.ts). Pure: the demo gathers the inputs (the market's record of each executed touch, the
+ * trust records, the harness's current intent weights) and this module compares them with the truth.
+ * Field names are issue 9's; the 95% intervals are extra fields next to them.
+ */
+import { DAY } from "../shared/domain/time.ts";
+import type { TouchRecord } from "./market.ts";
+import { expectedCountInterval, type Interval, per100, spearman, spearmanInterval, wilson } from "./stats.ts";
+import { type MarketTruth, SIGNAL_TYPES } from "./truth.ts";
+
+export interface LearningWeek {
+  week: number;
+  touches: number;
+  replies: number;
+  meetings: number;
+  /** Σ P(meeting) over the week's touches, from the hidden model: no noise. */
+  expectedMeetings: number;
+  /** Where realised meetings fall 95% of the time if the model holds (Poisson-binomial). */
+  expectedMeetingsInterval: Interval;
+  expectedMeetingsPer100: number;
+  repliesPer100: Interval;
+  meetingsPer100: Interval;
+}
+
+export interface LearningTrust {
+  agentId: string;
+  actionType: string;
+  /** The agent's hidden quality (sim/truth.ts), or null for an agent the market has no truth about. */
+  hiddenQuality: number | null;
+  score: number;
+  lowerBound: number;
+  /** Evidence behind the score (decayed successes + failures). */
+  sample: number;
+  level: number;
+}
+
+export interface LearningReport {
+  enabled: boolean;
+  weeks: LearningWeek[];
+  trust: LearningTrust[];
+  signalWeights: {
+    /** The weight the harness uses today per signal type: the spec's weight × the learned multiplier. */
+    fitted: Record<string, number>;
+    /** The market's log-odds per occurrence. */
+    hidden: Record<string, number>;
+    spearman: number;
+    spearmanInterval: Interval;
+    source: string;
+  };
+  variants: {
+    /** Share of touches in the last two weeks using the hidden best variant for the recipient's persona. */
+    bestVariantShare: number;
+    bestVariantShareInterval: Interval;
+    sendsLastTwoWeeks: number;
+    /** The same share per week, to see the direction. */
+    byWeek: { week: number; share: number; sends: number }[];
+  };
+  /** Touches executed, and expected meetings per 100 touches over the run (noise-free). */
+  totals: { touches: number; expectedMeetingsPer100: number; meetingsPer100: Interval };
+}
+
+export interface LearningInputs {
+  enabled: boolean;
+  truth: MarketTruth;
+  touches: TouchRecord[];
+  start: number;
+  days: number;
+  trust: Omit<LearningTrust, "hiddenQuality">[];
+  /** The spec's signal weights and the harness's learned multipliers (kb/learning.ts fitMultipliers). */
+  specWeights: Record<string, number>;
+  multipliers: Record<string, number>;
+}
+
+const WEEK = 7 * DAY;
+const r3 = (x: number) => Number(x.toFixed(3));
+
+export function learningReport(input: LearningInputs): LearningReport {
+  const { truth, touches, start, days } = input;
+  const end = start + days * DAY;
+  const weekOf = (at: number) => Math.floor((at - start) / WEEK) + 1;
+  const nWeeks = Math.max(1, Math.ceil(days / 7));
+  const weeks: LearningWeek[] = [];
+  for (let w = 1; w <= nWeeks; w++) {
+    const ts = touches.filter((t) => weekOf(t.at) === w);
+    const replies = ts.filter((t) => t.replyAt !== undefined && t.replyAt < end).length;
+    const meetings = ts.filter((t) => t.meetingAt !== undefined && t.meetingAt < end).length;
+    const expected = expectedCountInterval(ts.map((t) => t.pMeeting));
+    weeks.push({
+      week: w,
+      touches: ts.length,
+      replies,
+      meetings,
+      expectedMeetings: r3(expected.value),
+      expectedMeetingsInterval: expected,
+      expectedMeetingsPer100: ts.length ? r3((100 * expected.value) / ts.length) : 0,
+      repliesPer100: per100(replies, ts.length),
+      meetingsPer100: per100(meetings, ts.length),
+    });
+  }
+
+  const hidden: Record<string, number> = {};
+  const fitted: Record<string, number> = {};
+  for (const t of SIGNAL_TYPES) {
+    hidden[t] = truth.signalWeights[t];
+    fitted[t] = r3((input.specWeights[t] ?? 0) * (input.multipliers[t] ?? 1));
+  }
+  const rho = spearman(
+    SIGNAL_TYPES.map((t) => fitted[t] as number),
+    SIGNAL_TYPES.map((t) => hidden[t] as number),
+  );
+
+  const lastTwo = touches.filter((t) => t.at >= Math.max(start, end - 2 * WEEK));
+  const best = lastTwo.filter((t) => t.bestVariant).length;
+  const share = wilson(best, lastTwo.length);
+
+  const all = touches.length;
+  const allMeetings = touches.filter((t) => t.meetingAt !== undefined && t.meetingAt < end).length;
+  return {
+    enabled: input.enabled,
+    weeks,
+    trust: input.trust
+      .map((t) => ({ ...t, hiddenQuality: truth.agents[t.agentId]?.quality ?? null }))
+      .sort((a, b) => a.actionType.localeCompare(b.actionType) || a.agentId.localeCompare(b.agentId)),
+    signalWeights: {
+      fitted,
+      hidden,
+      spearman: rho,
+      spearmanInterval: spearmanInterval(rho, SIGNAL_TYPES.length),
+      source: "spec quality.signals weight × learned multiplier (kb/learning.ts fitMultipliers)",
+    },
+    variants: {
+      bestVariantShare: share.value,
+      bestVariantShareInterval: share,
+      sendsLastTwoWeeks: lastTwo.length,
+      byWeek: weeks.map((w) => {
+        const ts = touches.filter((t) => weekOf(t.at) === w.week);
+        return {
+          week: w.week,
+          sends: ts.length,
+          share: ts.length ? r3(ts.filter((t) => t.bestVariant).length / ts.length) : 0,
+        };
+      }),
+    },
+    totals: {
+      touches: all,
+      expectedMeetingsPer100: all ? r3((100 * touches.reduce((s, t) => s + t.pMeeting, 0)) / all) : 0,
+      meetingsPer100: per100(allMeetings, all),
+    },
+  };
+}
+
+/** The learning report as printable lines. */
+export function formatLearning(l: LearningReport): string[] {
+  const iv = (i: Interval, d = 1) => `${i.value.toFixed(d)} [${i.lo.toFixed(d)}, ${i.hi.toFixed(d)}]`;
+  const lines = [
+    `Learning (${l.enabled ? "on" : "off: agents ignore learned state"}), judged against the market's hidden truth`,
+    `  ${"week".padEnd(6)}${"touches".padStart(9)}${"replies".padStart(9)}${"meetings".padStart(10)}${"expected".padStart(10)}${"exp/100".padStart(9)}   meetings/100 [95%]`,
+  ];
+  for (const w of l.weeks)
+    lines.push(
+      `  ${String(w.week).padEnd(6)}${String(w.touches).padStart(9)}${String(w.replies).padStart(9)}${String(w.meetings).padStart(10)}${w.expectedMeetings.toFixed(1).padStart(10)}${w.expectedMeetingsPer100.toFixed(2).padStart(9)}   ${iv(w.meetingsPer100, 2)}`,
+    );
+  lines.push(
+    `  all: ${l.totals.touches} touches, ${l.totals.expectedMeetingsPer100.toFixed(2)} expected meetings per 100 (noise-free), ${iv(l.totals.meetingsPer100, 2)} realised`,
+  );
+  lines.push("  Trust vs hidden quality");
+  for (const t of l.trust)
+    lines.push(
+      `    ${`${t.agentId} × ${t.actionType}`.padEnd(48)} quality ${t.hiddenQuality === null ? "  -  " : t.hiddenQuality.toFixed(2)}  score ${t.score.toFixed(2)} (lower ${t.lowerBound.toFixed(2)}, n ${t.sample.toFixed(0)})  level ${t.level}`,
+    );
+  const sw = l.signalWeights;
+  lines.push(
+    `  Signal weights: Spearman(fitted, hidden) ${sw.spearman.toFixed(2)} [${sw.spearmanInterval.lo.toFixed(2)}, ${sw.spearmanInterval.hi.toFixed(2)}]`,
+  );
+  for (const t of Object.keys(sw.hidden))
+    lines.push(
+      `    ${t.padEnd(22)} fitted ${String(sw.fitted[t]).padStart(7)}   hidden ${(sw.hidden[t] ?? 0).toFixed(2).padStart(6)}`,
+    );
+  lines.push(
+    `  Variants: best-variant share in the last two weeks ${iv(l.variants.bestVariantShareInterval, 2)} over ${l.variants.sendsLastTwoWeeks} touches; by week ${l.variants.byWeek.map((w) => w.share.toFixed(2)).join(" ")}`,
+  );
+  return lines;
+}

@@ -1,0 +1,312 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { AgentContext, AgentProposal } from "../../shared/agents/context.ts";
+import type { KnowledgeView } from "../../shared/kb/view.ts";
+import { hideLearning, simAgents, writerContext, writerFor } from "../../sim/agents.ts";
+import { learningReport } from "../../sim/learning-report.ts";
+import type { TouchRecord } from "../../sim/market.ts";
+import { rngFor } from "../../sim/random.ts";
+import { respond } from "../../sim/response-model.ts";
+import { spearman, wilson } from "../../sim/stats.ts";
+import {
+  bestVariant,
+  CAREFUL_WRITER,
+  drawTruth,
+  expectedOutcome,
+  type MarketTruth,
+  SIGNAL_TYPES,
+  SLOPPY_WRITER,
+  signalFeatures,
+  truePersona,
+} from "../../sim/truth.ts";
+
+const DAY = 86_400_000;
+const START = Date.parse("2026-03-02T05:00:00Z");
+
+/** A hand-written truth, so the model's arithmetic can be checked by hand. */
+function fixedTruth(): MarketTruth {
+  const t = drawTruth(1);
+  for (const s of SIGNAL_TYPES) t.signalWeights[s] = 0;
+  t.signalWeights.pricing_page_visit = 0.5;
+  t.signalWeights.blog_visit = -0.3;
+  t.replyIntercept = -4;
+  t.meetingIntercept = -1;
+  t.persona.vp = 0.2;
+  t.variant.vp = { "signal-led": 0, "fact-led": 0.1, "peer-proof": -0.2, "short-question": 0 };
+  t.channel = { email: 0, linkedin: -0.25 };
+  t.grounded = 0.4;
+  return t;
+}
+
+describe("the market's truths", () => {
+  it("are drawn per seed: same seed, same truths; other seeds, other hidden weights and qualities", () => {
+    expect(drawTruth(7)).toEqual(drawTruth(7));
+    const weights = [1, 2, 3, 4, 5].map((s) => JSON.stringify(drawTruth(s).signalWeights));
+    expect(new Set(weights).size).toBe(5);
+    expect(drawTruth(1).agents[SLOPPY_WRITER]).not.toEqual(drawTruth(2).agents[SLOPPY_WRITER]);
+  });
+
+  it("always have one useless signal, one that hurts, a careful and a sloppy writer, low B2B rates", () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const t = drawTruth(seed);
+      const w = Object.values(t.signalWeights);
+      expect(w.filter((x) => x === 0)).toHaveLength(1);
+      expect(w.filter((x) => x < 0)).toHaveLength(1);
+      expect(t.agents[CAREFUL_WRITER]?.quality).toBeGreaterThan(t.agents[SLOPPY_WRITER]?.quality ?? 1);
+      // A cold touch to a director with no signal: a reply rate in the low percent.
+      const cold = expectedOutcome(t, {
+        signals: {},
+        persona: "director",
+        variant: "fact-led",
+        channel: "email",
+        grounded: true,
+        bounces: false,
+      });
+      expect(cold.pReply).toBeGreaterThan(0.003);
+      expect(cold.pReply).toBeLessThan(0.08);
+      expect(cold.pMeeting).toBeLessThan(cold.pReply * 0.4);
+    }
+    // Which variant is best differs across personas or seeds: it is drawn, not fixed.
+    const bests = new Set(
+      [1, 2, 3, 4, 5].flatMap((s) =>
+        (["c-level", "vp", "director"] as const).map((p) => bestVariant(drawTruth(s), p)),
+      ),
+    );
+    expect(bests.size).toBeGreaterThan(1);
+  });
+
+  it("computes expected replies and meetings from the log-odds model (checked by hand)", () => {
+    const t = fixedTruth();
+    const f = {
+      signals: { pricing_page_visit: 2, blog_visit: 1 },
+      persona: "vp" as const,
+      variant: "fact-led",
+      channel: "email" as const,
+      grounded: true,
+      bounces: false,
+    };
+    // z = 2·0.5 − 0.3 = 0.7; logit P(reply) = −4 + 0.7 + 0.2 + 0.1 + 0 + 0.4 = −2.6
+    // logit P(meeting | reply) = −1 + 0.5·0.7 = −0.65
+    const e = expectedOutcome(t, f);
+    expect(e.pReply).toBeCloseTo(1 / (1 + Math.exp(2.6)), 10);
+    expect(e.pMeeting).toBeCloseTo((1 / (1 + Math.exp(2.6))) * (1 / (1 + Math.exp(0.65))), 10);
+    expect(expectedOutcome(t, { ...f, channel: "linkedin" }).pReply).toBeCloseTo(
+      1 / (1 + Math.exp(2.85)),
+      10,
+    );
+    expect(expectedOutcome(t, { ...f, bounces: true })).toEqual({ pReply: 0, pMeeting: 0 });
+  });
+
+  it("counts signals in the 30 days before the touch, capped at 3, and only once the harness could see them", () => {
+    const at = START + 40 * DAY;
+    const s = (day: number, type: string) => ({ at: START + day * DAY, type });
+    const signals = [
+      s(5, "pricing_page_visit"),
+      s(20, "pricing_page_visit"),
+      s(21, "pricing_page_visit"),
+      s(22, "pricing_page_visit"),
+      s(23, "pricing_page_visit"),
+      s(39, "blog_visit"),
+      s(41, "blog_visit"),
+      s(30, "made_up"),
+    ];
+    expect(signalFeatures(signals, at)).toEqual({ pricing_page_visit: 3, blog_visit: 1 });
+    expect(signalFeatures(signals, at, START + 22 * DAY)).toEqual({ pricing_page_visit: 2, blog_visit: 1 });
+  });
+
+  it("draws replies and meetings at the model's rates", () => {
+    const t = fixedTruth();
+    const f = {
+      signals: { pricing_page_visit: 3 },
+      persona: "vp" as const,
+      variant: "fact-led",
+      channel: "email" as const,
+      grounded: true,
+      bounces: false,
+    };
+    const n = 20_000;
+    let replies = 0;
+    let meetings = 0;
+    for (let i = 0; i < n; i++) {
+      const { planned } = respond(rngFor(9, "t", i), t, f, START);
+      if (planned.some((o) => o.type === "replied")) replies++;
+      if (planned.some((o) => o.type === "meeting_booked")) meetings++;
+    }
+    const e = expectedOutcome(t, f);
+    for (const [k, p] of [
+      [replies, e.pReply],
+      [meetings, e.pMeeting],
+    ] as const) {
+      const ci = wilson(k, n);
+      expect(p).toBeGreaterThan(ci.lo - 0.002);
+      expect(p).toBeLessThan(ci.hi + 0.002);
+    }
+  });
+
+  it("gives each title the market's persona", () => {
+    expect(truePersona("Chief Revenue Officer")).toBe("c-level");
+    expect(truePersona("VP Sales")).toBe("vp");
+    expect(truePersona("Head of Growth")).toBe("vp");
+    expect(truePersona("Director of Sales")).toBe("director");
+    expect(truePersona("Software Engineer")).toBe("other");
+  });
+});
+
+describe("the learning report", () => {
+  const truth = fixedTruth();
+  const touch = (day: number, over: Partial<TouchRecord> = {}): TouchRecord => ({
+    decisionId: `d${day}-${Math.random()}`,
+    agentId: CAREFUL_WRITER,
+    actionType: "email.send",
+    at: START + day * DAY + 1000,
+    persona: "vp",
+    variant: "fact-led",
+    bestVariant: true,
+    grounded: true,
+    pReply: 0.1,
+    pMeeting: 0.04,
+    ...over,
+  });
+
+  it("counts touches, replies and meetings per week and sums the model's expected meetings", () => {
+    const r = learningReport({
+      enabled: true,
+      truth,
+      start: START,
+      days: 14,
+      touches: [
+        touch(0, { replyAt: START + DAY, meetingAt: START + 2 * DAY }),
+        touch(1, { pMeeting: 0.02 }),
+        touch(8, { bestVariant: false, replyAt: START + 9 * DAY }),
+        // A meeting after the end of the run has not happened yet.
+        touch(13, { replyAt: START + 13.5 * DAY, meetingAt: START + 15 * DAY }),
+      ],
+      trust: [
+        {
+          agentId: SLOPPY_WRITER,
+          actionType: "email.send",
+          score: 0.4,
+          lowerBound: 0.3,
+          sample: 12,
+          level: 1,
+        },
+      ],
+      specWeights: { pricing_page_visit: 25, blog_visit: 2, website_visit: 5 },
+      multipliers: { blog_visit: 0.5 },
+    });
+    expect(r.enabled).toBe(true);
+    expect(r.weeks.map((w) => [w.week, w.touches, w.replies, w.meetings])).toEqual([
+      [1, 2, 1, 1],
+      [2, 2, 2, 0],
+    ]);
+    expect(r.weeks[0]?.expectedMeetings).toBeCloseTo(0.06, 10);
+    expect(r.weeks[0]?.expectedMeetingsPer100).toBeCloseTo(3, 10);
+    expect(r.weeks[0]?.meetingsPer100.lo).toBeLessThan(50);
+    expect(r.trust[0]).toMatchObject({
+      agentId: SLOPPY_WRITER,
+      hiddenQuality: truth.agents[SLOPPY_WRITER]?.quality,
+    });
+    expect(r.signalWeights.fitted).toMatchObject({ pricing_page_visit: 25, blog_visit: 1, website_visit: 5 });
+    expect(r.signalWeights.hidden.pricing_page_visit).toBe(0.5);
+    expect(r.signalWeights.spearman).toBeGreaterThan(-1);
+    // Last two weeks = the whole 14-day run: 3 of 4 sends used the best variant.
+    expect(r.variants.bestVariantShare).toBe(0.75);
+  });
+
+  it("ranks with ties (Spearman)", () => {
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBe(1);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBe(-1);
+    expect(spearman([1, 1, 2, 3], [5, 5, 6, 7])).toBe(1);
+  });
+});
+
+describe("the simulated workspace's agents", () => {
+  const fakeCtx = (proposals: AgentProposal[]): AgentContext =>
+    ({
+      agentId: "x",
+      clock: { now: () => START },
+      kb: {
+        templateStats: async () => [{ variant: "a" }],
+        intentWeights: async () => ({ multipliers: { blog_visit: 2 } }),
+        rules: async () => [{ ruleId: "r" }],
+        leadList: async () => [
+          { accountId: "co-00001", rank: 1 },
+          { accountId: "co-00002", rank: 2 },
+          { accountId: "co-00003", rank: 3 },
+        ],
+        peopleAt: async () => [
+          { personId: "p1", email: "p1@x.example" },
+          { personId: "p2", email: "p2@x.example" },
+        ],
+      } as unknown as KnowledgeView,
+      model: {} as never,
+      propose: async (p) => {
+        proposals.push(p);
+        return {} as never;
+      },
+      log: () => {},
+    }) as AgentContext;
+
+  it("with learning off, agents see no learned state", async () => {
+    const kb = hideLearning(fakeCtx([]).kb);
+    expect(await kb.templateStats()).toEqual([]);
+    expect(await kb.intentWeights()).toBeUndefined();
+    expect(await kb.rules()).toEqual([]);
+    expect(await kb.leadList("2026-03-02")).toHaveLength(3);
+  });
+
+  it("runs two writers on the same code, splitting the lead list, the sloppy one retargeting and inventing", async () => {
+    const agents = simAgents(drawTruth(1), { learning: true });
+    const writers = agents.filter((a) => a.actions.includes("email.send")).map((a) => a.id);
+    expect(writers).toEqual([CAREFUL_WRITER, SLOPPY_WRITER]);
+    const ids = ["co-00001", "co-00002", "co-00003", "co-00004"];
+    expect(new Set(ids.map(writerFor)).size).toBe(2);
+
+    const run = async (quality: number) => {
+      const out: AgentProposal[] = [];
+      const ctx = writerContext(fakeCtx(out), SLOPPY_WRITER, quality, 1);
+      const mine = await ctx.kb.leadList("d");
+      expect(mine.every((e) => writerFor(e.accountId) === SLOPPY_WRITER)).toBe(true);
+      for (let i = 0; i < 400; i++)
+        await ctx.propose({
+          key: `email:${i}`,
+          action: { type: "email.send" },
+          target: { accountId: "co-00001", personId: "p1" },
+          payload: { to: "p1@x.example", body: "Hi", groundedOn: [{ text: "fact" }] },
+          reasoning: "r",
+          confidence: 0.8,
+        });
+      return {
+        ungrounded: out.filter((p) => (p.payload.groundedOn as unknown[]).length === 0).length / 400,
+        retargeted:
+          out.filter((p) => p.target.personId === "p2" && p.payload.to === "p2@x.example").length / 400,
+      };
+    };
+    const sloppy = await run(0.3);
+    const careful = await run(0.9);
+    expect(sloppy.ungrounded).toBeGreaterThan(0.55);
+    expect(careful.ungrounded).toBeLessThan(0.2);
+    expect(sloppy.retargeted).toBeGreaterThan(careful.retargeted * 2);
+  });
+});
+
+describe("the harness never reads the truth", () => {
+  it("no file under shared/ imports sim/", () => {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const f of readdirSync(dir)) {
+        const p = join(dir, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (/\.(ts|js|mjs)$/.test(f)) files.push(p);
+      }
+    };
+    walk("shared");
+    walk("functions");
+    expect(files.length).toBeGreaterThan(50);
+    const offenders = files.filter((f) =>
+      /from\s+["'](\.\.\/)+sim\/|import\(["'](\.\.\/)+sim\//.test(readFileSync(f, "utf8")),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
