@@ -25,6 +25,7 @@ import { createLocalRuntime } from "../shared/runtime/local.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
 import { registerReport } from "./commands/report.ts";
+import { registerSpecReplay } from "./commands/spec-replay.ts";
 
 const program = new Command("harness").description(
   "Agent Harness: the gate every GTM agent action passes through.",
@@ -261,6 +262,7 @@ const withClient = (cmd: Command) =>
     .option("--token <token>", "bearer token (default: HARNESS_TOKEN or the admin token)");
 
 registerReport(program, withClient, client);
+registerSpecReplay(spec, withClient, client);
 
 withClient(program.command("explain").description("why did we contact this person?"))
   .option("--person-id <id>")

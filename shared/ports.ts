@@ -115,6 +115,15 @@ export interface DecisionStore {
    * data key is needed), for checks such as "is this an agent the harness knows?".
    */
   hasDecisionBy(agentId: string): Promise<boolean>;
+  /**
+   * Decisions decided in [since, until] (ISO instants), opened, in no particular order: at most
+   * `limit`, with `more` set when the window holds more. For the what-if replay; never a table scan.
+   */
+  decisionsBetween?(
+    since: string,
+    until: string,
+    limit: number,
+  ): Promise<{ items: Decision[]; more: boolean }>;
   /** Conditional transition (status + version) with its ledger event and side writes, in one transaction. */
   transition(t: Transition): Promise<Decision>;
   events(stream: string): Promise<LedgerEvent[]>;

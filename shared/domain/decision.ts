@@ -1,4 +1,5 @@
 import type { CheckResult, CounterBump, IntentReading, ShadowOutcome } from "./decision-types.ts";
+import type { DecisionFacts } from "./replay-facts.ts";
 import type { Channel, DecisionStatus, OutcomeType, Verdict } from "./vocabulary.ts";
 
 /** What the harness did with one proposal, plus everything needed to explain it later. */
@@ -35,6 +36,8 @@ export interface Decision {
   arm?: string;
   /** The knowledge-base facts the gate saw, as they were at decision time. */
   context: DecisionContext;
+  /** What the gate read, compactly, so a proposed spec can re-decide it (replay-facts.ts); absent on old decisions. */
+  facts?: DecisionFacts;
   decidedAt: string;
   executeAt?: string;
   retryAfter?: string;
@@ -99,9 +102,12 @@ export interface LedgerEvent {
   data?: Record<string, unknown>;
 }
 
-/** The fields of a decision returned by the API (internal reservation bookkeeping stays inside). */
+/**
+ * The fields of a decision returned by the API: internal reservation bookkeeping and the replay's
+ * facts (up to hundreds of touches and signals; `context` is their readable summary) stay inside.
+ */
 export function publicDecision(d: Decision) {
-  const { reservation: _r, ...rest } = d;
+  const { reservation: _r, facts: _f, ...rest } = d;
   return rest;
 }
 

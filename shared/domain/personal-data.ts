@@ -10,6 +10,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { Decision, LedgerEvent } from "./decision.ts";
+import type { PersonalFacts } from "./replay-facts.ts";
 
 export const DATA_KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -84,6 +85,8 @@ interface DecisionSecrets {
   reviewNote?: string;
   /** A vendor's error message may quote the recipient ("Email address is not verified: jane@..."). */
   executionError?: string;
+  /** The personal part of the facts the gate read (replay-facts.ts): title, first name, suppressions. */
+  facts?: PersonalFacts;
 }
 
 /** Attributes a sealed item carries: whose key opens it, and the ciphertext. */
@@ -105,6 +108,10 @@ export function withoutSecrets(d: Decision): Record<string, unknown> {
     const { error: _err, ...execution } = d.execution;
     stored.execution = execution;
   }
+  if (d.facts) {
+    const { personal: _pf, ...facts } = d.facts;
+    stored.facts = facts;
+  }
   return stored;
 }
 
@@ -117,6 +124,7 @@ export function sealDecision(d: Decision, key: Buffer): Record<string, unknown> 
     ...(d.context.person ? { person: d.context.person } : {}),
     ...(d.review?.note !== undefined ? { reviewNote: d.review.note } : {}),
     ...(d.execution?.error !== undefined ? { executionError: d.execution.error } : {}),
+    ...(d.facts?.personal ? { facts: d.facts.personal } : {}),
   };
   return { ...withoutSecrets(d), sealedFor: owner, sealed: seal(key, owner, secrets) };
 }
@@ -153,6 +161,7 @@ export function openDecision(item: Record<string, unknown>, key: Buffer | undefi
     payload: s.payload,
     reasoning: s.reasoning,
     context: { ...d.context, ...(s.person ? { person: s.person } : {}) },
+    ...(d.facts && s.facts ? { facts: { ...d.facts, personal: s.facts } } : {}),
     ...(d.review
       ? { review: { ...d.review, ...(s.reviewNote !== undefined ? { note: s.reviewNote } : {}) } }
       : {}),

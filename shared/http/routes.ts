@@ -42,6 +42,7 @@ import { describeTrust, pinKnownAgent } from "../usecases/trust.ts";
 import { ERASE_ROUTES } from "./erase-routes.ts";
 import { LEDGER_ROUTES } from "./ledger-routes.ts";
 import type { BodyType } from "./media-type.ts";
+import { REPLAY_ROUTES } from "./replay-routes.ts";
 import { REPORT_ROUTES } from "./report-routes.ts";
 
 /** A clock the admin API may move: only present when the server runs with `--clock simulated`. */
@@ -394,6 +395,7 @@ export const ROUTES: Route[] = [
   },
   ...ERASE_ROUTES,
   ...LEDGER_ROUTES,
+  ...REPLAY_ROUTES,
   ...REPORT_ROUTES,
 ];
 

@@ -15,7 +15,6 @@ import type {
   LearnedWeights,
   MemoryDoc,
   MemoryHit,
-  ReviewTally,
   TemplateStat,
 } from "./types.ts";
 
@@ -51,12 +50,8 @@ export interface LearnedStore {
     key: { variant: string; persona: string; industry: string },
     field: keyof Pick<TemplateStat, "sent" | "opened" | "replied" | "meetings" | "negative">,
   ): Promise<void>;
-  bumpReview(
-    key: { actionType: string; persona: string; industry: string },
-    field: "approved" | "rejected",
-  ): Promise<ReviewTally>;
+  /** Rules emerged by the agents' former heuristic (none are made now: reviews feed spec drafts). */
   rules(): Promise<EmergedRule[]>;
-  putRule(rule: EmergedRule): Promise<boolean>;
 }
 
 export interface MemoryStore {

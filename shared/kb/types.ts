@@ -104,21 +104,13 @@ export interface LearnedWeights {
   };
 }
 
-/** Loop 2: a pattern humans keep rejecting, which agents avoid before the spec is amended. */
+/** Loop 2 as agents once kept it (no longer made: repeated rejections become spec drafts in the harness). */
 export interface EmergedRule {
   ruleId: string;
   description: string;
   match: { actionType: string; persona?: string; industry?: string };
   evidence: { rejected: number; reviewed: number };
   createdAt: string;
-}
-
-export interface ReviewTally {
-  actionType: string;
-  persona: string;
-  industry: string;
-  approved: number;
-  rejected: number;
 }
 
 export const MEMORY_KINDS = ["transcript", "email_thread", "note", "research"] as const;

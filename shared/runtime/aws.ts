@@ -10,7 +10,9 @@ import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb, type Db } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
+import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
+import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
 import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
@@ -96,6 +98,8 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
     connector: extras.connector ? extras.connector(db, clock) : noConnector,
     approvals: extras.approvals ? extras.approvals(db) : noApprovalSignal,
     erasure: new DynamoErasureStore(db, keys),
+    flips: new DynamoFlipStore(db, cursors),
+    drafts: new DynamoDraftStore(db, cursors),
   };
   // No afterResponse: in AWS, execution after a response is EventBridge's and Step Functions' job.
   return {

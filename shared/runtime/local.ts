@@ -5,7 +5,9 @@ import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb, type Db, type DynamoCredentials } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
+import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
+import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoLedgerReader } from "../adapters/dynamo/ledger-reader.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
@@ -129,6 +131,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     connector: executions.watch(connector),
     approvals: noApprovalSignal,
     erasure: new DynamoErasureStore(db, keys),
+    flips: new DynamoFlipStore(db, cursors),
+    drafts: new DynamoDraftStore(db, cursors),
   };
   const ledgerIntegrity = {
     ledger: new DynamoLedgerReader(db),

@@ -6,6 +6,7 @@ import { DependencyError, ForbiddenError } from "../domain/errors.ts";
 import { evaluate } from "../domain/evaluate.ts";
 import { decisionIdFor, idempotencyKeyFor, payloadDigest } from "../domain/ids.ts";
 import { type Proposal, ProposalInput } from "../domain/proposal.ts";
+import { factsOf } from "../domain/replay-facts.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { DAY, iso, localDate } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
@@ -257,6 +258,7 @@ function buildDecision(
     specVersion: spec.version,
     specHash: spec.hash,
     context,
+    facts: factsOf(ctx),
     decidedAt: at,
     ...(evaluation.executeAt ? { executeAt: iso(evaluation.executeAt) } : {}),
     ...(evaluation.retryAfter ? { retryAfter: iso(evaluation.retryAfter) } : {}),

@@ -6,13 +6,14 @@ import type { SpecVersion } from "../domain/spec-schema.ts";
 import { iso, localDate } from "../domain/time.ts";
 import type { DecisionStatus, OutcomeType } from "../domain/vocabulary.ts";
 import { ConnectorError, type ContactState, type Deps, type DueItem, type Transition } from "../ports.ts";
+import { draftFromPattern } from "./drafts.ts";
 import { gateContext } from "./gate.ts";
 import { assertMayReview, type Principal } from "./principal.ts";
 import { recordTrustOutcome } from "./trust.ts";
 
 type LifecycleDeps = Pick<
   Deps,
-  "clock" | "decisions" | "specs" | "trust" | "events" | "connector" | "approvals"
+  "clock" | "decisions" | "specs" | "trust" | "events" | "connector" | "approvals" | "drafts"
 >;
 
 const MAX_ATTEMPTS = 10;
@@ -162,6 +163,19 @@ async function teach(deps: LifecycleDeps, decision: Decision, outcome: OutcomeTy
   await recordTrustOutcome(deps, spec, decision.agentId, decision.actionType, outcome, cause);
 }
 
+/**
+ * A refusal may complete a pattern (the repeated-rejection heuristic, usecases/drafts.ts): the review's
+ * transition already counted it in its cell. The review stands whatever happens here; a draft that
+ * could not be made now is made after the cell's next review.
+ */
+async function draftOnPattern(deps: LifecycleDeps, decision: Decision): Promise<void> {
+  try {
+    await draftFromPattern(deps, decision);
+  } catch {
+    // Deliberately quiet: the reviewer's answer is about their review, which succeeded.
+  }
+}
+
 export interface ReviewInput {
   /** The digest of the payload the reviewer saw (from the decision's `payloadDigest`). */
   digest: string;
@@ -266,6 +280,7 @@ export async function reject(
   });
   await deps.approvals.resolved(next, "rejected");
   await teach(deps, decision, "rejected", `review of ${decisionId}`);
+  await draftOnPattern(deps, next);
   return next;
 }
 
@@ -295,6 +310,7 @@ export async function veto(
     release: true,
   });
   await teach(deps, decision, "vetoed", `veto of ${decisionId}`);
+  await draftOnPattern(deps, next);
   return next;
 }
 

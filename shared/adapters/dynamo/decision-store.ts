@@ -24,6 +24,7 @@ import {
 import type { SpecVersion } from "../../domain/spec-schema.ts";
 import { DAY } from "../../domain/time.ts";
 import type { TrustRecord } from "../../domain/trust.ts";
+import { STATUSES } from "../../domain/vocabulary.ts";
 import type {
   CommitConflict,
   ContactState,
@@ -305,6 +306,51 @@ export class DynamoDecisionStore implements DecisionStore {
     return res.LastEvaluatedKey
       ? { items, cursor: await this.cursors.encode(listing, res.LastEvaluatedKey) }
       : { items };
+  }
+
+  async decisionsBetween(
+    since: string,
+    until: string,
+    limit: number,
+  ): Promise<{ items: Decision[]; more: boolean }> {
+    // Every decision is in exactly one status partition of byStatus, sorted by decidedAt: one range
+    // Query per status reads the window and nothing else. Stops once more than `limit` are read.
+    const raw: Item[] = [];
+    for (const status of STATUSES) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const res = await this.db.doc.send(
+          new QueryCommand({
+            TableName: this.db.tables.ledger,
+            IndexName: "byStatus",
+            KeyConditionExpression: "byStatusPk = :pk AND byStatusSk BETWEEN :from AND :to",
+            ExpressionAttributeValues: {
+              ":pk": ledgerKeys.indexPk.byStatus(status),
+              ":from": ledgerKeys.statusSortFrom(since),
+              ":to": ledgerKeys.statusSortTo(until),
+            },
+            Limit: Math.min(1000, limit + 1 - raw.length),
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        for (const i of res.Items ?? []) raw.push(strip<Item>(i) as Item);
+        startKey = res.LastEvaluatedKey;
+      } while (startKey && raw.length <= limit);
+      if (raw.length > limit) break;
+    }
+    const keys = await this.keys.getMany(
+      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
+    );
+    const seen = new Set<string>();
+    const items: Decision[] = [];
+    for (const i of raw.slice(0, limit)) {
+      const d = openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined);
+      // A transition moves an item between status partitions; an index read during one may see it twice.
+      if (seen.has(d.decisionId)) continue;
+      seen.add(d.decisionId);
+      items.push(d);
+    }
+    return { items, more: raw.length > limit };
   }
 
   async hasDecisionBy(agentId: string): Promise<boolean> {

@@ -103,6 +103,9 @@ export const ledgerKeys = {
    * `decidedAt#decisionId`, so BETWEEN from AND to takes every key at or after `from` and none at `to`.
    */
   statusWindow: (fromIso: string, toIso: string) => ({ low: fromIso, high: toIso }),
+  /** byStatusSk bounds of the decisions decided in [since, until] (ISO instants, as decidedAt is written). */
+  statusSortFrom: (since: string) => `${since}#`,
+  statusSortTo: (until: string) => `${until}#\uffff`,
   statusIndex: (status: string, decidedAt: string, decisionId: string) => ({
     byStatusPk: `STATUS#${status}`,
     byStatusSk: `${decidedAt}#${decisionId}`,

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { LearnedStore } from "../../kb/ports.ts";
-import type { EmergedRule, LearnedWeights, ReviewTally, TemplateStat } from "../../kb/types.ts";
+import type { EmergedRule, LearnedWeights, TemplateStat } from "../../kb/types.ts";
 import type { Db } from "./db.ts";
 import { agentKeys } from "./keys.ts";
 
@@ -74,29 +74,6 @@ export class DynamoLearnedStore implements LearnedStore {
     );
   }
 
-  async bumpReview(
-    key: { actionType: string; persona: string; industry: string },
-    field: "approved" | "rejected",
-  ): Promise<ReviewTally> {
-    const res = await this.db.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: agentKeys.reviewTally(key.actionType, key.persona, key.industry),
-        UpdateExpression: "SET actionType = :a, persona = :p, industry = :i ADD #f :one",
-        ExpressionAttributeNames: { "#f": field },
-        ExpressionAttributeValues: {
-          ":a": key.actionType,
-          ":p": key.persona,
-          ":i": key.industry.toLowerCase(),
-          ":one": 1,
-        },
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    const t = strip<ReviewTally>(res.Attributes ?? {});
-    return { ...t, approved: t.approved ?? 0, rejected: t.rejected ?? 0 };
-  }
-
   async rules(): Promise<EmergedRule[]> {
     const res = await this.db.doc.send(
       new QueryCommand({
@@ -107,21 +84,5 @@ export class DynamoLearnedStore implements LearnedStore {
       }),
     );
     return (res.Items ?? []).map((i) => strip<EmergedRule>(i));
-  }
-
-  async putRule(rule: EmergedRule): Promise<boolean> {
-    try {
-      await this.db.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...agentKeys.emergedRule(rule.ruleId), ...rule },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-      return true;
-    } catch (err) {
-      if ((err as Error).name === "ConditionalCheckFailedException") return false;
-      throw err;
-    }
   }
 }

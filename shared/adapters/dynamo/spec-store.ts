@@ -32,9 +32,7 @@ export class DynamoSpecStore implements SpecStore {
 
   /**
    * The immutable version item, the CURRENT copy the gate reads in its batch, and the ledger event, in
-   * one transaction conditioned on the version the publisher saw. The spec stream's chain head sits on
-   * both items; it is read from CURRENT first, and the version condition makes that read the one the
-   * event chains from.
+   * one transaction conditioned on the version the publisher saw (see `publishWith`).
    */
   async publish(
     spec: Spec,
@@ -43,60 +41,99 @@ export class DynamoSpecStore implements SpecStore {
     at: string,
     expectCurrent: number,
   ): Promise<SpecVersion> {
-    const version: SpecVersion = { version: expectCurrent + 1, hash, publishedAt: at, publishedBy: by, spec };
-    const stale = (cause?: unknown) =>
-      new ConflictError(`spec v${expectCurrent} is no longer current; reload and retry`, { cause });
-    const current = await this.db.doc.send(
-      new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.specCurrent(), ConsistentRead: true }),
-    );
-    if (((current.Item?.version as number | undefined) ?? 0) !== expectCurrent) throw stale();
-    const event = chainEvent(
-      {
-        ...ledgerKeys.event(SPEC_STREAM, version.version),
-        stream: SPEC_STREAM,
-        seq: version.version,
-        type: "spec.published",
-        at,
-        actor: by,
-        to: String(version.version),
-        detail: `spec v${version.version} (${hash}) published`,
-      },
-      prevHashAfter(headIn(current.Item)),
-    );
-    const head = { [HEAD_ATTR]: headOf(event) };
-    try {
-      await this.db.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.db.tables.state,
-                Item: { ...stateKeys.specVersion(version.version), ...version, ...head },
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
-            {
-              Put: {
-                TableName: this.db.tables.state,
-                Item: { ...stateKeys.specCurrent(), ...version, ...head },
-                ConditionExpression: expectCurrent === 0 ? "attribute_not_exists(pk)" : "version = :v",
-                ...(expectCurrent === 0 ? {} : { ExpressionAttributeValues: { ":v": expectCurrent } }),
-              },
-            },
-            {
-              Put: {
-                TableName: this.db.tables.ledger,
-                Item: event,
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
-          ],
-        }),
-      );
-    } catch (err) {
-      if (failedConditions(err)) throw stale(err);
-      throw err;
-    }
-    return version;
+    return publishWith(this.db, { spec, hash, by, at, expectCurrent });
   }
+}
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]
+>[number];
+
+/** A publish, and what the spec stream's event says about it beyond "published". */
+export interface PublishInput {
+  spec: Spec;
+  hash: string;
+  by: string;
+  at: string;
+  expectCurrent: number;
+  /** The draft this version belongs to (created, confirmed or discarded by it), stamped on the version. */
+  draftId?: string;
+  /** Why, appended to the event's detail (who is the event's actor). */
+  why?: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Publish a version, with `also` written in the same transaction (a draft and its bookkeeping). The
+ * spec stream's chain head sits on the version and CURRENT items; it is read from CURRENT first, and
+ * the version condition makes that read the one the event chains from. A failed condition anywhere is
+ * a ConflictError (the caller re-reads and decides again).
+ */
+export async function publishWith(db: Db, p: PublishInput, also: TransactItem[] = []): Promise<SpecVersion> {
+  const { expectCurrent } = p;
+  // A draft's version says so (`draftId`); SpecVersion itself does not know about drafts.
+  const version: SpecVersion & { draftId?: string } = {
+    version: expectCurrent + 1,
+    hash: p.hash,
+    publishedAt: p.at,
+    publishedBy: p.by,
+    spec: p.spec,
+    ...(p.draftId ? { draftId: p.draftId } : {}),
+  };
+  const stale = (cause?: unknown) =>
+    new ConflictError(`spec v${expectCurrent} is no longer current; reload and retry`, { cause });
+  const current = await db.doc.send(
+    new GetCommand({ TableName: db.tables.state, Key: stateKeys.specCurrent(), ConsistentRead: true }),
+  );
+  if (((current.Item?.version as number | undefined) ?? 0) !== expectCurrent) throw stale();
+  const event = chainEvent(
+    {
+      ...ledgerKeys.event(SPEC_STREAM, version.version),
+      stream: SPEC_STREAM,
+      seq: version.version,
+      type: "spec.published",
+      at: p.at,
+      actor: p.by,
+      to: String(version.version),
+      detail: `spec v${version.version} (${p.hash}) published${p.why ? `: ${p.why}` : ""}`,
+      ...(p.data ? { data: p.data } : {}),
+    },
+    prevHashAfter(headIn(current.Item)),
+  );
+  const head = { [HEAD_ATTR]: headOf(event) };
+  try {
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: db.tables.state,
+              Item: { ...stateKeys.specVersion(version.version), ...version, ...head },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          {
+            Put: {
+              TableName: db.tables.state,
+              Item: { ...stateKeys.specCurrent(), ...version, ...head },
+              ConditionExpression: expectCurrent === 0 ? "attribute_not_exists(pk)" : "version = :v",
+              ...(expectCurrent === 0 ? {} : { ExpressionAttributeValues: { ":v": expectCurrent } }),
+            },
+          },
+          {
+            Put: {
+              TableName: db.tables.ledger,
+              Item: event,
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          ...also,
+        ],
+      }),
+    );
+  } catch (err) {
+    if (failedConditions(err)) throw stale(err);
+    throw err;
+  }
+  return version;
 }

@@ -1,7 +1,8 @@
 /**
- * The learning loops fed by the ledger's events: sends and outcomes per message variant (loop 3),
- * signals present before touches and before meetings (loop 4), and reviews that keep rejecting the
- * same pattern becoming an emerged rule agents respect (loop 2). Trust (loop 1) is the core's.
+ * The learning loops fed by the ledger's events: sends and outcomes per message variant (loop 3) and
+ * signals present before touches and before meetings (loop 4). Trust (loop 1) and rules that emerge
+ * from reviews (loop 2: the harness's review tally makes draft spec rules, usecases/drafts.ts) are the
+ * core's: no agent obeys a rule the spec does not hold.
  */
 
 import { z } from "zod";
@@ -30,7 +31,6 @@ const FIELD: Record<string, "opened" | "replied" | "meetings" | "negative"> = {
   unsubscribed: "negative",
   complaint: "negative",
 };
-const MIN_REJECTIONS = 3;
 const SIGNAL_LOOKBACK = 30 * DAY;
 
 const keyOf = (d: Decision) => {
@@ -44,17 +44,12 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
   if (event.type === "decision.transitioned") {
     const ev = ExecutedEvent.safeParse(event.detail);
     if (!ev.success) return;
-    const from = (event.detail as { from?: string }).from;
     if (ev.data.to === "executed") {
       const d = await deps.decisions.getDecision(ev.data.decisionId);
       if (d?.actionKind !== "touch") return;
       const k = keyOf(d);
       if (k) await deps.learned.bumpTemplateStat(k, "sent");
       await tallySignals(deps, d, "touch");
-    } else if (from === "pending_approval" && (ev.data.to === "dispatched" || ev.data.to === "rejected")) {
-      const d = await deps.decisions.getDecision(ev.data.decisionId);
-      if (!d?.review) return;
-      await learnFromReview(deps, d, ev.data.to === "dispatched" ? "approved" : "rejected");
     }
     return;
   }
@@ -100,20 +95,4 @@ async function tallySignals(deps: LearningDeps, d: Decision, what: "touch" | "me
     fittedAt: what === "meeting" ? iso(now) : current.fittedAt,
     tallies: t,
   });
-}
-
-async function learnFromReview(deps: LearningDeps, d: Decision, result: "approved" | "rejected") {
-  const persona = d.context.person?.persona ?? "unknown";
-  const industry = d.context.account?.industry ?? "unknown";
-  const tally = await deps.learned.bumpReview({ actionType: d.actionType, persona, industry }, result);
-  const reviewed = tally.approved + tally.rejected;
-  if (tally.rejected >= MIN_REJECTIONS && tally.rejected / reviewed >= 0.5) {
-    await deps.learned.putRule({
-      ruleId: `avoid:${d.actionType}:${persona}:${industry.toLowerCase()}`,
-      description: `Reviewers rejected ${tally.rejected} of ${reviewed} ${d.actionType} proposals to ${persona} at ${industry} companies: agents skip them until the spec says otherwise.`,
-      match: { actionType: d.actionType, persona, industry },
-      evidence: { rejected: tally.rejected, reviewed },
-      createdAt: iso(deps.clock.now()),
-    });
-  }
 }

@@ -1,7 +1,6 @@
 import type { Person } from "../../domain/kb.ts";
 import { DAY } from "../../domain/time.ts";
 import { chooseVariant } from "../../kb/learning.ts";
-import type { EmergedRule } from "../../kb/types.ts";
 import type { AgentContext } from "../context.ts";
 import { defineAgent } from "../definition.ts";
 import { VARIANTS, type Variant } from "../ports.ts";
@@ -10,14 +9,6 @@ import { CONTACTABLE, shortHash, targetable, workspaceDate } from "./common.ts";
 const ROLE_ORDER: Record<string, number> = { champion: 0, decision_maker: 1, influencer: 2 };
 const MAX_ACCOUNTS_PER_RUN = 400;
 export const SENDER = { name: "Sam Rivera", company: "Harness Demo Co", product: "pipeline analytics" };
-
-const ruleBlocks = (rules: EmergedRule[], actionType: string, persona: string, industry: string) =>
-  rules.find(
-    (r) =>
-      r.match.actionType === actionType &&
-      (!r.match.persona || r.match.persona === persona) &&
-      (!r.match.industry || r.match.industry.toLowerCase() === industry.toLowerCase()),
-  );
 
 /**
  * Outreach Writer: on weekday mornings, work the day's lead lists. Per account it picks the best
@@ -46,10 +37,9 @@ export const outreachWriter = defineAgent({
     );
     if (list.length === 0) return ctx.log("no lead list for today", { date });
     const stats = await ctx.kb.templateStats();
-    const rules = await ctx.kb.rules();
     for (const entry of list.slice(0, MAX_ACCOUNTS_PER_RUN)) {
       try {
-        await writeForAccount(ctx, entry.accountId, date, now, stats, rules);
+        await writeForAccount(ctx, entry.accountId, date, now, stats);
       } catch (err) {
         // One account's failure (the model, a missing record) must not stop the rest of the list.
         ctx.log("could not write for account", { accountId: entry.accountId, error: (err as Error).message });
@@ -64,7 +54,6 @@ async function writeForAccount(
   date: string,
   now: number,
   stats: Awaited<ReturnType<AgentContext["kb"]["templateStats"]>>,
-  rules: EmergedRule[],
 ) {
   const spec = await ctx.kb.spec();
   const account = await ctx.kb.account(accountId);
@@ -103,11 +92,6 @@ async function writeForAccount(
   if (liTo && !recentTouch("linkedin.message")) paths.push({ type: "linkedin.message", who: liTo });
   for (const path of paths) {
     const { p, persona } = path.who;
-    const blocked = ruleBlocks(rules, path.type, persona.persona, account.industry);
-    if (blocked) {
-      ctx.log("emerged rule says skip", { accountId, personId: p.personId, rule: blocked.ruleId });
-      continue;
-    }
     const key = `${path.type === "email.send" ? "email" : "linkedin"}:${accountId}:${p.personId}:${date}`;
     const choice = chooseVariant(
       VARIANTS,

@@ -1,0 +1,197 @@
+/**
+ * Steering by drafts (issue 8, DESIGN §4b): a correction or a repeated-rejection pattern becomes a
+ * draft, i.e. a published spec version with one new conditional rule in shadow; its flip set accumulates
+ * while it is in shadow, and an admin confirms it (a new version with the rule enforced) or discards it
+ * (a new version without it). Pure: what a draft is, which decisions flip, which review cell a decision
+ * falls in and when a cell's evidence is enough for a draft.
+ */
+import type { Decision } from "./decision.ts";
+import type { SpecRule } from "./spec-schema.ts";
+import type { Verdict } from "./vocabulary.ts";
+
+export const DRAFT_STATUSES = ["shadow", "confirmed", "discarded"] as const;
+export type DraftStatus = (typeof DRAFT_STATUSES)[number];
+
+/** Why a draft exists: a reviewer's correction of one decision, or the harness's review tally of a cell. */
+export type DraftCorrection =
+  | {
+      kind: "review";
+      decisionId: string;
+      /** The review the correction is about. */
+      action: "rejected" | "edited" | "vetoed";
+      by: string;
+      at: string;
+      /**
+       * The reviewer's note, with the decision's person's name and email taken out and trimmed: the
+       * note is free text about a person, and drafts and the spec stream are not sealed per person.
+       */
+      reason: string;
+      /** Whether the reviewer gave the rule's conditions or effect themselves. */
+      explicit: boolean;
+    }
+  | {
+      kind: "pattern";
+      cell: ReviewCell;
+      rejected: number;
+      reviewed: number;
+    };
+
+export interface SpecDraft {
+  draftId: string;
+  status: DraftStatus;
+  /** The rule as drafted (mode shadow). */
+  rule: SpecRule;
+  /** The current version the draft was made on. */
+  baseVersion: number;
+  /** The version published with the rule in shadow. */
+  shadowVersion: number;
+  confirmedVersion?: number;
+  discardedVersion?: number;
+  correction: DraftCorrection;
+  createdAt: string;
+  createdBy: string;
+  /** Set by confirm or discard: who, when and (optionally) why. */
+  closedAt?: string;
+  closedBy?: string;
+  closedReason?: string;
+}
+
+/** One decision a shadow rule would have changed: ids and verdicts only, never personal data. */
+export interface Flip {
+  specVersion: number;
+  rule: string;
+  check: string;
+  decisionId: string;
+  decidedAt: string;
+  agentId: string;
+  actionType: string;
+  accountId: string;
+  actual: Verdict;
+  wouldBe: Verdict;
+}
+
+/** A decision's shadow entries (Decision.shadow, part of the shared contract), structurally. */
+type ShadowEntries = { shadow?: { rule: string; check: string; verdict: Verdict }[] };
+
+/**
+ * The flips a committed decision adds: one per shadow entry whose verdict differs from the actual one.
+ * A rule named twice (it cannot be, names are unique) would still count once.
+ */
+export function flipsOf(d: Decision): Flip[] {
+  const seen = new Set<string>();
+  const out: Flip[] = [];
+  for (const s of (d as Decision & ShadowEntries).shadow ?? []) {
+    if (s.verdict === d.verdict || seen.has(s.rule)) continue;
+    seen.add(s.rule);
+    out.push({
+      specVersion: d.specVersion,
+      rule: s.rule,
+      check: s.check,
+      decisionId: d.decisionId,
+      decidedAt: d.decidedAt,
+      agentId: d.agentId,
+      actionType: d.actionType,
+      accountId: d.accountId,
+      actual: d.verdict,
+      wouldBe: s.verdict,
+    });
+  }
+  return out;
+}
+
+/** The UTC day a flip is counted under. */
+export const flipDay = (decidedAt: string) => decidedAt.slice(0, 10);
+
+/** Flip counts summed by agent, action type and day. */
+export interface FlipTotals {
+  total: number;
+  byAgent: Record<string, number>;
+  byActionType: Record<string, number>;
+  byDay: Record<string, number>;
+}
+
+export interface FlipCell {
+  day: string;
+  agentId: string;
+  actionType: string;
+  count: number;
+}
+
+export function sumFlipCells(cells: FlipCell[]): FlipTotals {
+  const t: FlipTotals = { total: 0, byAgent: {}, byActionType: {}, byDay: {} };
+  for (const c of cells) {
+    t.total += c.count;
+    t.byAgent[c.agentId] = (t.byAgent[c.agentId] ?? 0) + c.count;
+    t.byActionType[c.actionType] = (t.byActionType[c.actionType] ?? 0) + c.count;
+    t.byDay[c.day] = (t.byDay[c.day] ?? 0) + c.count;
+  }
+  return t;
+}
+
+export function addTotals(a: FlipTotals, b: FlipTotals): FlipTotals {
+  const merge = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    total: a.total + b.total,
+    byAgent: merge(a.byAgent, b.byAgent),
+    byActionType: merge(a.byActionType, b.byActionType),
+    byDay: merge(a.byDay, b.byDay),
+  };
+}
+
+/**
+ * The repeated-rejection heuristic's cell: action type × persona × industry. A decision with no
+ * persona (no person, or a title no persona matched) or no industry falls in no cell: a rule on
+ * "unknown" would match unrelated proposals.
+ */
+export interface ReviewCell {
+  actionType: string;
+  persona: string;
+  industry: string;
+}
+
+export const cellId = (c: ReviewCell) => `${c.actionType}#${c.persona}#${c.industry.toLowerCase()}`;
+
+export function reviewCellOf(d: Decision): ReviewCell | undefined {
+  const persona = d.context.person?.persona;
+  const industry = d.context.account?.industry;
+  return persona && industry ? { actionType: d.actionType, persona, industry } : undefined;
+}
+
+/** Rejections and vetoes are a human saying no; approvals and edits are a human letting it through. */
+export const isRefusal = (action: NonNullable<Decision["review"]>["action"]) =>
+  action === "rejected" || action === "vetoed";
+
+export interface ReviewTally {
+  cell: ReviewCell;
+  reviewed: number;
+  rejected: number;
+  /** The draft made from this cell that is still in shadow, if any. */
+  openDraftId?: string;
+  /** Rejections counted when the cell's last draft was made: a new draft needs new evidence. */
+  rejectedAtLastDraft?: number;
+  /** How many drafts this cell has produced (numbers the next one). */
+  drafts?: number;
+}
+
+/** ≥ 3 rejections and ≥ 50% rejected in one cell, as the agents' heuristic had it. */
+export const PATTERN_MIN_REJECTIONS = 3;
+export const PATTERN_MIN_SHARE = 0.5;
+
+/**
+ * Whether a cell's tally calls for a new draft: enough rejections, a high enough share, no draft of
+ * the cell still in shadow, and (after a draft was closed) at least as many new rejections again.
+ */
+export function patternDraftDue(t: ReviewTally): boolean {
+  if (t.openDraftId) return false;
+  const fresh = t.rejected - (t.rejectedAtLastDraft ?? 0);
+  return (
+    t.reviewed > 0 &&
+    t.rejected >= PATTERN_MIN_REJECTIONS &&
+    fresh >= PATTERN_MIN_REJECTIONS &&
+    t.rejected / t.reviewed >= PATTERN_MIN_SHARE
+  );
+}

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { parseWith } from "../domain/validation.ts";
+import { closeDraft, correctDecision, getDraft, listDrafts } from "../usecases/drafts.ts";
+import { draftFlips, listFlips } from "../usecases/flips.ts";
+import { PathId } from "../usecases/schemas.ts";
+import type { ApiRequest, Route } from "./routes.ts";
+
+const READERS: Route["roles"] = ["viewer", "approver", "admin"];
+const id = (req: ApiRequest) => parseWith(PathId, req.params.id, "id");
+const version = (req: ApiRequest) =>
+  parseWith(z.coerce.number().int().positive(), req.params.version, "version");
+
+/**
+ * Steering (issue 8): flip sets of shadow rules, corrections that become draft rules, and drafts
+ * confirmed or discarded. Spread into ROUTES before `/v1/specs/{version}`: routes match in order, and
+ * `/v1/specs/drafts` would otherwise be taken for a version.
+ */
+export const SPEC_STEER_ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/v1/specs/{version}/flips",
+    group: "admin",
+    roles: READERS,
+    paginated: true,
+    run: async (req, deps) => ({ status: 200, body: await listFlips(deps, version(req), req.query) }),
+  },
+  {
+    method: "GET",
+    path: "/v1/specs/drafts",
+    group: "admin",
+    roles: ["admin"],
+    paginated: true,
+    run: async (req, deps) => ({ status: 200, body: await listDrafts(deps, req.query) }),
+  },
+  {
+    method: "GET",
+    path: "/v1/specs/drafts/{id}",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      const draft = await getDraft(deps, id(req));
+      return { status: 200, body: { ...draft, flips: await draftFlips(deps, draft) } };
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/specs/drafts/{id}/confirm",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      const { draft, changed } = await closeDraft(deps, id(req), "confirmed", req.body, req.principal);
+      return { status: 200, body: { ...draft, changed } };
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/specs/drafts/{id}/discard",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      const { draft, changed } = await closeDraft(deps, id(req), "discarded", req.body, req.principal);
+      return { status: 200, body: { ...draft, changed } };
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/decisions/{id}/corrections",
+    group: "reviews",
+    roles: ["approver", "admin"],
+    run: async (req, deps) => {
+      const { draft, created } = await correctDecision(deps, id(req), req.body, req.principal);
+      return { status: created ? 201 : 200, body: { ...draft, created } };
+    },
+  },
+];
