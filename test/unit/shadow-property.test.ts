@@ -56,6 +56,8 @@ const extras = fc.record({
   ),
 });
 
+type Extras = typeof extras extends fc.Arbitrary<infer T> ? T : never;
+
 const WHEN: Record<string, unknown> = {
   industries: ["Software"],
   personas: ["ae", "vp"],
@@ -65,7 +67,7 @@ const WHEN: Record<string, unknown> = {
   channels: ["linkedin"],
 };
 
-function buildSpec(x: fc.RecordValue<typeof extras.constraints.recordModel> | any): Spec {
+function buildSpec(x: Extras): Spec {
   return specWith((raw) => {
     if (x.exclusion)
       raw.icp.exclusions = [
@@ -84,7 +86,7 @@ function buildSpec(x: fc.RecordValue<typeof extras.constraints.recordModel> | an
     if (x.perType) raw.volume.perActionTypePerDay = { "email.send": 3 };
     if (x.quiet)
       raw.coordination.quietHours = [{ name: "nights", start: "20:00", end: "08:00", allDay: ["sun"] }];
-    raw.rules = x.rules.map((r: { field: string; effect: string }, i: number) => ({
+    raw.rules = x.rules.map((r, i) => ({
       name: `rule-${i}`,
       when: { [r.field]: WHEN[r.field] },
       effect: r.effect,
