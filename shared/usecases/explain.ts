@@ -34,7 +34,7 @@ export function narrate(d: Decision): string {
   const icp = d.checks.filter((c) => c.check === "icp" && c.rule?.startsWith("icp.") && !c.shadow);
   if (icp.length > 0 && icp.every((c) => c.result === "pass"))
     lines.push(`ICP: ${company} matches the ICP: ${icp.map((c) => c.detail).join(", ")}.`);
-  const persona = d.checks.find((c) => c.check === "persona" && c.result === "pass");
+  const persona = d.checks.find((c) => c.check === "persona" && c.result === "pass" && !c.shadow);
   if (persona) lines.push(`Persona: ${persona.detail}.`);
   const passed = d.checks.filter(
     (c) => (c.check === "coordination" || c.check === "volume") && c.result === "pass" && !c.shadow,
