@@ -26,6 +26,7 @@ import { createLocalServer } from "../shared/runtime/server.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
 import { registerReport } from "./commands/report.ts";
 import { registerSpecReplay } from "./commands/spec-replay.ts";
+import { registerSpecSteer } from "./commands/spec-steer.ts";
 
 const program = new Command("harness").description(
   "Agent Harness: the gate every GTM agent action passes through.",
@@ -263,6 +264,7 @@ const withClient = (cmd: Command) =>
 
 registerReport(program, withClient, client);
 registerSpecReplay(spec, withClient, client);
+registerSpecSteer(spec, withClient, client);
 
 withClient(program.command("explain").description("why did we contact this person?"))
   .option("--person-id <id>")

@@ -4,6 +4,7 @@
  */
 import type { Decision, LedgerEvent } from "./domain/decision.ts";
 import type { CounterBump, Pause, Touch, VolumeCounts } from "./domain/decision-types.ts";
+import type { DraftStatus, Flip, FlipTotals, ReviewTally, SpecDraft } from "./domain/drafts.ts";
 import type {
   Account,
   AccountInput,
@@ -139,6 +140,49 @@ export interface SpecStore {
   get(version: number): Promise<SpecVersion | undefined>;
   /** Publish as the next version; fails with ConflictError if another publish won the race. */
   publish(spec: Spec, hash: string, by: string, at: string, expectCurrent: number): Promise<SpecVersion>;
+}
+
+/** A shadow rule's flip set, written with each decision (DecisionStore.commitDecision), read here. */
+export interface FlipStore {
+  /** Newest first. */
+  list(specVersion: number, rule: string, page: PageRequest): Promise<Page<Flip>>;
+  totals(specVersion: number, rule: string): Promise<FlipTotals>;
+}
+
+/** A spec version to publish together with a draft change (see DraftStore). */
+export interface DraftPublish {
+  spec: Spec;
+  hash: string;
+  by: string;
+  at: string;
+  expectCurrent: number;
+  /** Why, for the spec stream's event (its actor is `by`). */
+  why: string;
+}
+
+/**
+ * Drafts (domain/drafts.ts). Every change publishes a spec version and writes the draft in one
+ * transaction, so a draft and its version never exist one without the other; each is conditional, and
+ * a lost race is a ConflictError the caller resolves by reading again.
+ */
+export interface DraftStore {
+  get(draftId: string): Promise<SpecDraft | undefined>;
+  /** The draft made from `source` (a decision's correction, a review cell's n-th pattern), if any. */
+  bySource(source: string): Promise<SpecDraft | undefined>;
+  /** Newest first. */
+  list(q: PageRequest & { status?: DraftStatus }): Promise<Page<SpecDraft>>;
+  /** Publish `publish` (current + the rule in shadow) and store the draft; one draft per source. */
+  create(draft: SpecDraft, source: string, publish: DraftPublish, cell?: string): Promise<SpecVersion>;
+  /** Move a draft out of shadow (conditional on it still being in shadow), publishing when given. */
+  close(
+    draft: SpecDraft,
+    to: "confirmed" | "discarded",
+    closed: { at: string; by: string; reason?: string },
+    publish: DraftPublish | undefined,
+    cell?: string,
+  ): Promise<SpecDraft>;
+  /** The review tally of a cell (domain/drafts.ts cellId). */
+  tally(cell: string): Promise<ReviewTally | undefined>;
 }
 
 /** A page of a listing: at most `limit` items, after the page `cursor` (opaque, signed) ended. */
@@ -299,4 +343,7 @@ export interface Deps {
   approvals: ApprovalSignal;
   /** Erasure of a person (right to be forgotten); absent where the deployment does not offer it. */
   erasure?: ErasureStore;
+  /** Steering (flip sets, drafts); absent where the deployment does not offer it. */
+  flips?: FlipStore;
+  drafts?: DraftStore;
 }

@@ -44,6 +44,7 @@ import { LEDGER_ROUTES } from "./ledger-routes.ts";
 import type { BodyType } from "./media-type.ts";
 import { REPLAY_ROUTES } from "./replay-routes.ts";
 import { REPORT_ROUTES } from "./report-routes.ts";
+import { SPEC_STEER_ROUTES } from "./spec-routes.ts";
 
 /** A clock the admin API may move: only present when the server runs with `--clock simulated`. */
 export interface ClockControl {
@@ -268,6 +269,7 @@ export const ROUTES: Route[] = [
       return ok(describeTrust(record, spec));
     },
   },
+  ...SPEC_STEER_ROUTES,
   {
     method: "GET",
     path: "/v1/specs/current",

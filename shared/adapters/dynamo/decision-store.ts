@@ -39,6 +39,8 @@ import type {
 import { PageCursors } from "./cursor.ts";
 import type { DataKeys } from "./data-keys.ts";
 import { batchGetAll, type Db, failedConditions, itemId, ttlSeconds } from "./db.ts";
+import { reviewTallyItem } from "./draft-store.ts";
+import { flipItems } from "./flip-store.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
 import { appendChained, chainWithRecord, HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
@@ -57,6 +59,8 @@ const strip = <T>(item: Item | undefined): T | undefined => {
 /** Contact-state items outlive their last touch by the longest window any sane spec uses. */
 const CONTACT_RETENTION = 30 * DAY;
 const COUNTER_RETENTION = 3 * DAY;
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+const MAX_TRANSACT_ITEMS = 100;
 
 /**
  * Decisions and their ledger events. A decision about a person is stored with its personal fields
@@ -201,6 +205,11 @@ export class DynamoDecisionStore implements DecisionStore {
       items.push({
         Put: { TableName: this.db.tables.state, Item: { ...stateKeys.due(commit.due), ...commit.due } },
       });
+      kinds.push(undefined);
+    }
+    // Shadow rules' flips, in this same transaction: counted exactly once whatever the retries.
+    for (const f of flipItems(this.db, decision, MAX_TRANSACT_ITEMS - items.length)) {
+      items.push(f);
       kinds.push(undefined);
     }
     try {
@@ -424,6 +433,11 @@ export class DynamoDecisionStore implements DecisionStore {
     }
     for (const d of t.clearDue ?? [])
       items.push({ Delete: { TableName: this.db.tables.state, Key: stateKeys.due(d) } });
+    // A human's first review of the decision counts in its review cell, with the review itself: once.
+    if (t.patch.review && !current.review) {
+      const tally = reviewTallyItem(this.db, current, t.patch.review.action);
+      if (tally) items.push(tally);
+    }
     if (t.addDue)
       items.push({
         Put: { TableName: this.db.tables.state, Item: { ...stateKeys.due(t.addDue), ...t.addDue } },

@@ -63,6 +63,32 @@ export const stateKeys = {
   approvalWait: (decisionId: string): Key => ({ pk: `APPROVALWAIT#${decisionId}`, sk: "TASKTOKEN" }),
 };
 
+/**
+ * Steering (issue 8), in the state table, ids only. A shadow rule's flip set: one item per decision the
+ * rule would have changed, under its spec version and rule name, newest last; and its counts, one item
+ * per (day, agent, action type) cell, summed into totals on read. Drafts: one item each, plus review
+ * tallies per (action type, persona, industry) cell for the repeated-rejection heuristic (bumped in
+ * the review's own transition, so each review counts once).
+ */
+export const steerKeys = {
+  flip: (version: number, rule: string, decidedAt: string, decisionId: string): Key => ({
+    pk: `FLIP#V#${pad(version)}#${rule}`,
+    sk: `${decidedAt}#${decisionId}`,
+  }),
+  flipPartition: (version: number, rule: string) => `FLIP#V#${pad(version)}#${rule}`,
+  flipCount: (version: number, rule: string, day: string, agentId: string, actionType: string): Key => ({
+    pk: `FLIPCOUNT#V#${pad(version)}#${rule}`,
+    sk: `${day}#${agentId}#${actionType}`,
+  }),
+  flipCountPartition: (version: number, rule: string) => `FLIPCOUNT#V#${pad(version)}#${rule}`,
+  draft: (draftId: string): Key => ({ pk: "DRAFTS", sk: `DRAFT#${draftId}` }),
+  draftsPartition: "DRAFTS",
+  draftPrefix: "DRAFT#",
+  /** What a draft came from (a decision's correction, a review cell's n-th pattern): one draft each. */
+  draftSource: (source: string): Key => ({ pk: `DRAFTSRC#${source}`, sk: "DRAFT" }),
+  reviewCell: (cell: string): Key => ({ pk: "REVIEWCELLS", sk: `CELL#${cell}` }),
+};
+
 /** DynamoDB Local only: the item written after each transaction so the transaction is on disk (db.ts). */
 export const DURABILITY_BARRIER: Key = { pk: "DURABILITY", sk: "BARRIER" };
 
@@ -98,14 +124,14 @@ export const ledgerKeys = {
       byStatusSk: sort,
     };
   },
+  /** byStatusSk bounds of the decisions decided in [since, until] (ISO instants, as decidedAt is written). */
+  statusSortFrom: (since: string) => `${since}#`,
+  statusSortTo: (until: string) => `${until}#\uffff`,
   /**
    * byStatus sort-key bounds of the decisions decided in [from, to) (ISO instants): the sort key is
    * `decidedAt#decisionId`, so BETWEEN from AND to takes every key at or after `from` and none at `to`.
    */
   statusWindow: (fromIso: string, toIso: string) => ({ low: fromIso, high: toIso }),
-  /** byStatusSk bounds of the decisions decided in [since, until] (ISO instants, as decidedAt is written). */
-  statusSortFrom: (since: string) => `${since}#`,
-  statusSortTo: (until: string) => `${until}#\uffff`,
   statusIndex: (status: string, decidedAt: string, decisionId: string) => ({
     byStatusPk: `STATUS#${status}`,
     byStatusSk: `${decidedAt}#${decisionId}`,
@@ -179,11 +205,6 @@ export const agentKeys = {
     sk: `${variant}#${persona}#${industry.toLowerCase()}`,
   }),
   templatePartition: "LEARNED#TEMPLATES",
-  reviewTally: (actionType: string, persona: string, industry: string): Key => ({
-    pk: "LEARNED#REVIEWS",
-    sk: `${actionType}#${persona}#${industry.toLowerCase()}`,
-  }),
-  emergedRule: (ruleId: string): Key => ({ pk: "LEARNED#RULES", sk: ruleId }),
   rulesPartition: "LEARNED#RULES",
   memoryDoc: (scope: string, docId: string): Key => ({ pk: `MEMORY#${scope}`, sk: `DOC#${docId}` }),
   memoryPartition: (scope: string) => `MEMORY#${scope}`,
