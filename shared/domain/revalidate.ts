@@ -1,16 +1,18 @@
 import { coordinationChecks, evaluateCoordination, liveTouches } from "./checks/coordination.ts";
 import { checkIcp } from "./checks/icp.ts";
 import { checkKillSwitches } from "./checks/kill-switch.ts";
-import { checkPersona } from "./checks/persona.ts";
+import { checkPersona, type PersonaMatch } from "./checks/persona.ts";
 import { checkContent, scoreContent } from "./checks/quality.ts";
+import { checkRules, type RuleSubject } from "./checks/rules.ts";
 import { checkSuppression } from "./checks/suppression.ts";
 import type { Decision } from "./decision.ts";
 import type { CheckResult, GateContext } from "./decision-types.ts";
 
 /**
  * Before a scheduled or approved action is dispatched, the hard rules are checked again on current
- * data and the current spec: pauses, suppression, ICP, persona, content (the payload may have been
- * edited), and coordination against every other reservation. A prospect who unsubscribed during the
+ * data and the current spec: pauses, suppression, ICP, persona, the conditional rules that block (a
+ * rule confirmed while the action waited stops it), content (the payload may have been edited), and
+ * coordination against every other reservation. A prospect who unsubscribed during the
  * window is not contacted.
  */
 export function revalidate(
@@ -43,7 +45,27 @@ export function revalidate(
   }
   checks.push(...checkSuppression(ctx, spec, decision.channel, account, ctx.person));
   checks.push(...checkIcp(spec, account, ctx.now));
-  if (ctx.person) checks.push(checkPersona(spec, decision.actionType, ctx.person).result);
+  let match: PersonaMatch | undefined;
+  if (ctx.person) {
+    const persona = checkPersona(spec, decision.actionType, ctx.person);
+    checks.push(persona.result);
+    match = persona.match;
+  }
+  if (spec.rules.length > 0) {
+    // Only blocking rules: a defer or review rule is about when and whether a human looks, which
+    // the decision has already been through.
+    const subject: RuleSubject = {
+      actionType: decision.actionType,
+      agentId: decision.agentId,
+      timeZone: ctx.person?.timezone ?? account.timezone,
+      payload,
+    };
+    if (decision.channel) subject.channel = decision.channel;
+    subject.account = account;
+    if (match) subject.persona = match;
+    const blocking = checkRules(spec, subject, ctx.now).checks.filter((c) => c.effect === "block");
+    checks.push(...blocking);
+  }
   if (action.kind === "touch") {
     checks.push(checkContent(spec, scoreContent(spec, payload, account, ctx.person)));
     if (decision.channel) {

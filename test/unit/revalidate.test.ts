@@ -141,4 +141,24 @@ describe("revalidate: hard rules re-checked before dispatch", () => {
     ];
     expect(failures(checks).map((c) => c.check)).toEqual(["suppression", "coordination"]);
   });
+
+  it("a blocking conditional rule published while the action waited stops it; defer, review and shadow rules do not", () => {
+    const withRules = (rules: unknown[]) =>
+      version(
+        specWith((raw) => {
+          raw.rules = rules;
+        }),
+      );
+    const d = decision({ agentId: "writer" });
+    const block = withRules([{ name: "no-pricing-talk", when: { phrases: ["PRICING"] }, effect: "block" }]);
+    expect(names(revalidate(ctx({ spec: block }), d, payload))).toEqual(["rule:no-pricing-talk"]);
+    // The edited payload is what is matched.
+    expect(names(revalidate(ctx({ spec: block }), d, { body: GOOD_BODY }))).toEqual([]);
+    const soft = withRules([
+      { name: "later", when: { agents: ["writer"] }, effect: "defer" },
+      { name: "look", when: { roles: ["champion"] }, effect: "review" },
+      { name: "maybe", when: { industries: ["Software"] }, effect: "block", mode: "shadow" },
+    ]);
+    expect(names(revalidate(ctx({ spec: soft }), d, payload))).toEqual([]);
+  });
 });
