@@ -3,7 +3,7 @@ import { matchRoute } from "../../shared/http/routes.ts";
 
 const pathOf = (method: string, path: string) => {
   const m = matchRoute(method, path);
-  return m && "route" in m ? { path: m.route.path, params: m.params } : m;
+  return m && "route" in m ? { path: m.route.path, params: m.params } : undefined;
 };
 
 describe("steering routes match before /v1/specs/{version}", () => {
