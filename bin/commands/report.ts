@@ -52,7 +52,7 @@ export function formatOutcomes(r: OutcomesReport): string[] {
       "",
       "* holdout: no outreach; (n) is the touches it held back, on which its outcomes are recorded.",
     );
-  return lines;
+  return lines.map((l) => l.trimEnd());
 }
 
 /** `harness report outcomes --by arm|specVersion [--from] [--to] [--json]`. */

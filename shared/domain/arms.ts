@@ -109,12 +109,7 @@ export function assignArm(experiment: Experiment, accountId: string): ArmAssignm
  * bookkeeping) reach nobody and pass.
  */
 export function holdoutEvaluation(evaluation: Evaluation, assignment: ArmAssignment): Evaluation {
-  const check: CheckResult = {
-    check: "experiment",
-    result: "fail",
-    effect: "block",
-    detail: `account is in the holdout "${assignment.arm}" of experiment "${assignment.experiment}": no outreach, so its outcomes can be compared against none`,
-  };
+  const check = holdoutCheck(assignment);
   const { shadow: _s, executeAt: _e, retryAfter: _r, expiresAt: _x, ...rest } = evaluation;
   return {
     ...rest,
@@ -125,6 +120,14 @@ export function holdoutEvaluation(evaluation: Evaluation, assignment: ArmAssignm
     reservation: { counters: [] },
   };
 }
+
+/** The failing check of a holdout account's outreach (at decision time, and again before dispatch). */
+export const holdoutCheck = (assignment: ArmAssignment): CheckResult => ({
+  check: "experiment",
+  result: "fail",
+  effect: "block",
+  detail: `account is in the holdout "${assignment.arm}" of experiment "${assignment.experiment}": no outreach, so its outcomes can be compared against none`,
+});
 
 /**
  * A touch the holdout blocked. A holdout person's outcomes (a reply, a meeting booked on their own) are

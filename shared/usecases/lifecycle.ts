@@ -1,3 +1,4 @@
+import { holdoutCheck } from "../domain/arms.ts";
 import type { Decision, DecisionEventType } from "../domain/decision.ts";
 import { ConflictError, ContentionError, NotFoundError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
@@ -7,6 +8,7 @@ import { iso, localDate } from "../domain/time.ts";
 import type { DecisionStatus, OutcomeType } from "../domain/vocabulary.ts";
 import { ConnectorError, type ContactState, type Deps, type DueItem, type Transition } from "../ports.ts";
 import { draftFromPattern } from "./drafts.ts";
+import { SpecVersions } from "./experiments.ts";
 import { gateContext } from "./gate.ts";
 import { assertMayReview, type Principal } from "./principal.ts";
 import { recordTrustOutcome } from "./trust.ts";
@@ -140,7 +142,11 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
     ...(decision.channel ? { channel: decision.channel } : {}),
     ...(decision.personId ? { personId: decision.personId } : {}),
   });
-  const spec = read.spec ?? (await currentSpec(deps));
+  // The current spec's experiment, if any, says which version re-checks it (the account's arm's), and a
+  // holdout account (the experiment may have changed since) is not contacted.
+  const current = read.spec ?? (await currentSpec(deps));
+  const choice = await new SpecVersions(deps.specs).choose(current, decision.accountId);
+  const spec = choice.spec;
   const proposal = {
     proposalId: decision.proposalId,
     agentId: decision.agentId,
@@ -152,6 +158,7 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
   };
   const ctx = gateContext(read, spec, proposal, now);
   const checks = revalidate(ctx, decision, payload);
+  if (choice.assignment?.holdout && decision.channel) checks.push(holdoutCheck(choice.assignment));
   return { spec, checks, failed: failures(checks), contact: read.contact, now };
 }
 

@@ -255,3 +255,54 @@ describe("outcomes report", () => {
     expect(asAgent.status).toBe(403);
   });
 });
+
+describe("approvals under an experiment", () => {
+  let a: Harness;
+  const strict = () => {
+    const s = v1();
+    s.icp.exclusions.push({ name: "no-software", field: "industry", in: ["Software"], mode: "enforce" });
+    return s;
+  };
+  const approve = async (d: any) =>
+    expectStatus(
+      await a.call("POST", `/v1/decisions/${d.decisionId}/approve`, a.approver, { digest: d.payloadDigest }),
+      200,
+    );
+
+  beforeAll(async () => {
+    a = await startHarness();
+    expectStatus(await a.call("POST", "/v1/specs", a.admin, strict()), 201);
+    // v3: the strict rules, but every account in one arm deciding under v1.
+    const one = { name: "approvals", arms: [{ name: "control", version: 1, weight: 1 }] };
+    expectStatus(await a.call("POST", "/v1/specs", a.admin, { ...strict(), experiments: one }), 201);
+    for (const id of ["apv1", "apv2"]) await seedAccount(a, id);
+  }, 120_000);
+  afterAll(() => a?.close());
+
+  it("re-checks an approved action under the account's arm's version, not the current spec's own rules", async () => {
+    // Level 1 (not pinned): waits for a human. Decided under v1, which has no exclusion.
+    const d = await proposeOk(a, emailProposal("writer-2", "apv1"));
+    expect(d).toMatchObject({ verdict: "require_approval", arm: "control", specVersion: 1 });
+    expect((await approve(d)).status).not.toBe("rejected");
+    await waitForStatus(a, d.decisionId, "executed");
+  });
+
+  it("does not contact an account the experiment moved to the holdout while its action waited", async () => {
+    const d = await proposeOk(a, emailProposal("writer-2", "apv2"));
+    expect(d).toMatchObject({ verdict: "require_approval", arm: "control" });
+    // v4: v1's rules, the same experiment with a holdout taking (all but) every account.
+    const moved = {
+      name: "approvals",
+      arms: [{ name: "control", version: 1, weight: 1e-9 }],
+      holdout: { name: "holdout", weight: 1 },
+    };
+    expectStatus(await a.call("POST", "/v1/specs", a.admin, { ...v1(), experiments: moved }), 201);
+    expect(assignArm(moved, "apv2").arm).toBe("holdout");
+    const after = await approve(d);
+    expect(after.status).toBe("rejected");
+    const events = expectStatus(await a.call("GET", `/v1/decisions/${d.decisionId}`, a.viewer), 200).events;
+    const failed = events.find((e: any) => e.type === "revalidation_failed");
+    expect(failed.data.checks.map((c: any) => c.check)).toEqual(["experiment"]);
+    expect(a.rt.sandbox.entries.filter((e) => e.decisionId === d.decisionId)).toEqual([]);
+  });
+});
