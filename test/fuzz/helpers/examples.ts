@@ -212,6 +212,11 @@ export function examples(w: WorldIds): Record<string, Example> {
       invalid: [{ email: "bob@globex.io", personId: "globex-bob" }, { email: "bob" }],
     },
     "GET /v1/ledger/verify": { params: {}, query: { since: "2026-03-01" } },
+    "GET /v1/reports/outcomes": {
+      params: {},
+      query: { by: "arm", from: iso(now - 7 * 86_400_000), to: iso(now) },
+      requiredQuery: ["by"],
+    },
     "POST /v1/admin/clock": {
       params: {},
       query: {},
