@@ -3,7 +3,7 @@ import { checkIcp } from "./checks/icp.ts";
 import { checkKillSwitches } from "./checks/kill-switch.ts";
 import { checkPersona, type PersonaMatch } from "./checks/persona.ts";
 import { checkContent, scoreContent } from "./checks/quality.ts";
-import { checkRules, type RuleSubject } from "./checks/rules.ts";
+import { checkRules, type RuleSubject, specRules } from "./checks/rules.ts";
 import { checkSuppression } from "./checks/suppression.ts";
 import type { Decision } from "./decision.ts";
 import type { CheckResult, GateContext } from "./decision-types.ts";
@@ -51,7 +51,7 @@ export function revalidate(
     checks.push(persona.result);
     match = persona.match;
   }
-  if (spec.rules.length > 0) {
+  if (specRules(spec).length > 0) {
     // Only blocking rules: a defer or review rule is about when and whether a human looks, which
     // the decision has already been through.
     const subject: RuleSubject = {

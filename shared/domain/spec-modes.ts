@@ -135,7 +135,7 @@ export function namedRuleList(
   spec: NamedRuleSource,
   path: (typeof NAMED_SECTIONS)[number]["path"],
 ): { name: string; mode: RuleMode }[] {
-  if (path.length === 1) return spec.rules;
+  if (path.length === 1) return spec.rules ?? []; // a version stored before `rules` existed has none
   if (path[0] === "icp") return spec.icp.exclusions;
   if (path[0] === "personas") return spec.personas.rules;
   return spec.coordination[path[1] as keyof NamedRuleSource["coordination"]];

@@ -84,7 +84,7 @@ const validated = (spec: Spec): Spec => parseWith(SpecSchema, spec);
 /** The spec with a conditional rule appended to `rules` (validated: a duplicate name is a 400 naming it). */
 export function addRule(spec: Spec, rule: SpecRule): Spec {
   const next = structuredClone(spec);
-  next.rules = [...next.rules, structuredClone(rule)];
+  next.rules = [...(next.rules ?? []), structuredClone(rule)]; // a stored version may predate `rules`
   return validated(next);
 }
 

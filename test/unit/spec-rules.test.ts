@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { Decision } from "../../shared/domain/decision.ts";
 import { ValidationError } from "../../shared/domain/errors.ts";
+import { evaluate } from "../../shared/domain/evaluate.ts";
+import { failures, revalidate } from "../../shared/domain/revalidate.ts";
 import { addRule, removeRule, ruleNames, setRuleMode } from "../../shared/domain/spec-rules.ts";
-import { defaultSpec, specWith } from "./helpers/fixtures.ts";
+import { ctx, defaultSpec, GOOD_BODY, specWith, version } from "./helpers/fixtures.ts";
 
 const spec = defaultSpec();
 
@@ -120,5 +123,44 @@ describe("amendments: pure, validated, never touching their input", () => {
     let s = spec;
     for (const name of ["c-level", "vp", "director"]) s = removeRule(s, name);
     expect(issuesOf(() => removeRule(s, "manager"))[0]).toMatch(/^personas\.rules: /);
+  });
+});
+
+describe("a spec version stored before this change (read as stored, not parsed again)", () => {
+  /** No `rules` section, no `mode` on persona rules: what an older published version looks like. */
+  const stored = () => {
+    const s = structuredClone(spec) as Record<string, any>;
+    delete s.rules;
+    for (const r of s.personas.rules) delete r.mode;
+    return s as typeof spec;
+  };
+
+  it("evaluates, revalidates and lists its rules as before", () => {
+    const e = evaluate(ctx({ spec: version(stored()) }));
+    expect(e.verdict).toBe("require_approval");
+    expect(e.checks.some((c) => c.check === "rule")).toBe(false);
+    expect(
+      failures(
+        revalidate(
+          ctx({ spec: version(stored()) }),
+          {
+            actionType: "email.send",
+            channel: "email",
+            accountId: "acme",
+            personId: "jane",
+            decisionId: "d",
+          } as Decision,
+          { body: GOOD_BODY },
+        ),
+      ),
+    ).toEqual([]);
+    expect(ruleNames(stored()).map((r) => r.name)).toEqual(ruleNames(spec).map((r) => r.name));
+  });
+
+  it("amends into a complete, validated spec", () => {
+    const next = addRule(stored(), { name: "x", when: { agents: ["a"] }, effect: "block", mode: "shadow" });
+    expect(next.rules.map((r) => r.name)).toEqual(["x"]);
+    expect(next.personas.rules.every((r) => r.mode === "enforce")).toBe(true);
+    expect(setRuleMode(stored(), "vp", "shadow").personas.rules[1]?.mode).toBe("shadow");
   });
 });

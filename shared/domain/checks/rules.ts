@@ -20,6 +20,12 @@ export interface RuleSubject {
 const norm = (s: string) => s.trim().toLowerCase();
 
 /**
+ * A spec's conditional rules. Stored versions are read as stored, not parsed again, and one published
+ * before the section existed has none: it reads as empty.
+ */
+export const specRules = (spec: Pick<Spec, "rules">): SpecRule[] => spec.rules ?? [];
+
+/**
  * The payload's text, lower-cased once per decision: its top-level strings and string lists (subject,
  * body, ...). Phrases are plain substrings of it, so matching is linear in the payload's length.
  */
@@ -93,7 +99,7 @@ export interface RulesCheck {
  * rule that does not apply, and a single pass entry when the spec has rules and none applies.
  */
 export function checkRules(spec: Spec, subject: RuleSubject, now: number): RulesCheck {
-  const rules = spec.rules;
+  const rules = specRules(spec);
   if (rules.length === 0) return { checks: [], deferring: [] };
   let text: string | undefined;
   const lazyText = () => {
