@@ -451,7 +451,11 @@ program
         accounts: opts.accounts,
         seed: opts.seed,
         learning: opts.learning,
-        onProgress: (p) => bar.update(p.day, `${p.decisions} actions executed`),
+        onProgress: (p) =>
+          bar.update(
+            p.day,
+            `${p.decisions} actions executed, ${p.touches} touches, ${(p.wallMs / 1000).toFixed(0)} s`,
+          ),
       });
       bar.done();
       console.log(formatReport(result).join("\n"));

@@ -25,7 +25,7 @@ export interface DemoOptions {
   learning?: boolean;
   /** Use a running DynamoDB Local instead of starting one (tests). */
   dynamo?: DynamoLocalConnection;
-  onProgress?: (p: { day: number; days: number; decisions: number }) => void;
+  onProgress?: (p: { day: number; days: number; decisions: number; touches: number; wallMs: number }) => void;
 }
 
 export interface DemoResult {
@@ -64,7 +64,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       while (sim.clock.now() < end) {
         const day = await sim.step();
         if (day !== undefined)
-          options.onProgress?.({ day, days: options.days, decisions: sim.sandbox.entries.length });
+          options.onProgress?.({
+            day,
+            days: options.days,
+            decisions: sim.sandbox.entries.length,
+            touches: sim.market.touches.length,
+            wallMs: Date.now() - simStarted,
+          });
       }
       await sim.agents.stop();
       const simulateMs = Date.now() - simStarted;

@@ -223,12 +223,12 @@ function signalsFor(
 
 /**
  * A company's buying windows over the run: a renewal process, so the share of companies in market on a
- * given day does not depend on how long the run is. Windows start at a rate of 0.4–1.2 per 8 weeks
+ * given day does not depend on how long the run is. Windows start at a rate of 0.5–1.5 per 8 weeks
  * (rising with propensity: B2B companies evaluate a category a few times a year) and last 7–21 days;
  * the process starts 8 weeks before the run so some companies are already in market on day one.
  */
 function buyingWindows(rng: Rng, propensity: number, start: number, end: number) {
-  const rate = (0.4 + 0.8 * propensity) / (56 * DAY);
+  const rate = (0.5 + propensity) / (56 * DAY);
   const out: { from: number; to: number }[] = [];
   for (let t = start - 56 * DAY; ; ) {
     t += -Math.log(1 - rng.next()) / rate;
@@ -256,9 +256,11 @@ export function generateWorld(options: {
     if (names.has(name)) name = `${name} ${i}`;
     names.add(name);
     const domain = `${slug(name)}.example`;
-    const icp = rng.chance(0.65);
+    // The market is an intent-sourced account list, so mostly (80%) in the ICP's industries, with
+    // head counts log-uniform from 20 to 10,000 (three in four inside the default ICP's 50–5,000).
+    const icp = rng.chance(0.8);
     const industry = icp ? rng.pick(ICP_INDUSTRIES) : rng.pick(OTHER_INDUSTRIES);
-    const employees = Math.round(Math.exp(rng.next() * Math.log(20_000 / 10)) * 10);
+    const employees = Math.round(Math.exp(rng.next() * Math.log(10_000 / 20)) * 20);
     const [country, timezone] = rng.pick(COUNTRIES);
     const lifecycle = rng.weighted([
       ["prospect", 0.92],
