@@ -239,6 +239,26 @@ describe("corrections become draft rules", () => {
     expect((await drafts("?status=discarded")).items).toHaveLength(1);
   });
 
+  it("drafts list newest first, paginated; a status filter still fills its page", async () => {
+    const first = expectStatus(
+      await correct((await rejectedDecision("a1")).decisionId, { makeRule: true, note: "no" }),
+      201,
+    );
+    h.rt.clock.advance(1000);
+    const second = expectStatus(
+      await correct((await rejectedDecision("a2")).decisionId, { makeRule: true, note: "no" }),
+      201,
+    );
+    expectStatus(await h.call("POST", `/v1/specs/drafts/${first.draftId}/discard`, h.admin), 200);
+    const page1 = await drafts("?limit=1");
+    expect(page1.items.map((d: { draftId: string }) => d.draftId)).toEqual([second.draftId]);
+    const page2 = await drafts(`?limit=1&cursor=${encodeURIComponent(page1.cursor)}`);
+    expect(page2.items.map((d: { draftId: string }) => d.draftId)).toEqual([first.draftId]);
+    // The newest draft is in shadow: the filtered page reads past it instead of coming back empty.
+    const discarded = await drafts("?status=discarded&limit=1");
+    expect(discarded.items.map((d: { draftId: string }) => d.draftId)).toEqual([first.draftId]);
+  });
+
   it("confirm and discard racing: one wins, one version is published", async () => {
     const rejected = await rejectedDecision("acme");
     const draft = expectStatus(await correct(rejected.decisionId, { makeRule: true, note: "no" }), 201);

@@ -87,25 +87,30 @@ export class DynamoDraftStore implements DraftStore {
   async list(q: PageRequest & { status?: DraftStatus }): Promise<Page<SpecDraft>> {
     const listing = `drafts/${q.status ?? "*"}`;
     const startKey = q.cursor ? await this.cursors.decode(listing, q.cursor, ["pk", "sk"]) : undefined;
-    // Draft ids start with their creation time, so the partition's order is the drafts' age.
-    const input: QueryCommandInput = {
-      TableName: this.db.tables.state,
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
-      ExpressionAttributeValues: {
-        ":pk": steerKeys.draftsPartition,
-        ":p": steerKeys.draftPrefix,
-        ...(q.status ? { ":s": q.status } : {}),
-      },
-      ScanIndexForward: false,
-      Limit: q.limit,
-      ...(q.status ? { FilterExpression: "#s = :s", ExpressionAttributeNames: { "#s": "status" } } : {}),
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    };
-    const res = await this.db.doc.send(new QueryCommand(input));
-    const items = (res.Items ?? []).map((i) => strip<SpecDraft>(i) as SpecDraft);
-    return res.LastEvaluatedKey
-      ? { items, cursor: await this.cursors.encode(listing, res.LastEvaluatedKey) }
-      : { items };
+    // Draft ids start with their creation time, so the partition's order is the drafts' age. A status
+    // filter drops items after the read: read on (never more than the page still needs) until the page
+    // is full or the partition ends, so a page is short only when it is the last.
+    const items: SpecDraft[] = [];
+    let from: Record<string, unknown> | undefined = startKey;
+    do {
+      const input: QueryCommandInput = {
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
+        ExpressionAttributeValues: {
+          ":pk": steerKeys.draftsPartition,
+          ":p": steerKeys.draftPrefix,
+          ...(q.status ? { ":s": q.status } : {}),
+        },
+        ScanIndexForward: false,
+        Limit: q.limit - items.length,
+        ...(q.status ? { FilterExpression: "#s = :s", ExpressionAttributeNames: { "#s": "status" } } : {}),
+        ...(from ? { ExclusiveStartKey: from } : {}),
+      };
+      const res = await this.db.doc.send(new QueryCommand(input));
+      for (const i of res.Items ?? []) items.push(strip<SpecDraft>(i) as SpecDraft);
+      from = res.LastEvaluatedKey;
+    } while (from && items.length < q.limit);
+    return from ? { items, cursor: await this.cursors.encode(listing, from) } : { items };
   }
 
   async create(draft: SpecDraft, source: string, publish: DraftPublish, cell?: string): Promise<SpecVersion> {
