@@ -43,20 +43,21 @@ export function shadowOutcomes(input: ShadowInputs): ShadowOutcome[] {
 }
 
 function wouldBe(input: ShadowInputs, rule: string, persona: boolean): Verdict {
-  let alt: CheckResult[];
+  // Nothing is copied for the common case: the rule's own entries are counted as enforced.
+  let checks = input.checks;
+  let enforce: string | undefined = rule;
   if (persona && input.repersona) {
-    alt = input.checks.filter((c) => c.check !== "persona" && c.check !== "rule");
-    alt.push(...input.repersona(rule));
-  } else {
-    alt = input.checks.map((c) => (c.rule === rule && c.shadow ? { ...c, shadow: false } : c));
+    checks = checks.filter((c) => c.check !== "persona" && c.check !== "rule");
+    checks.push(...input.repersona(rule));
+    enforce = undefined; // the recomputed entries are the enforced ones
   }
   let level = input.level;
-  if (level !== 1 && forcesReview(alt)) {
+  if (level !== 1 && forcesReview(checks, enforce)) {
     if (level === 2 && input.recoordinateNow) {
-      alt = alt.filter((c) => c.check !== "coordination");
-      alt.push(...input.recoordinateNow());
+      checks = checks.filter((c) => c.check !== "coordination");
+      checks.push(...input.recoordinateNow());
     }
     level = 1;
   }
-  return verdictOf(alt, level);
+  return verdictOf(checks, level, enforce);
 }

@@ -1,15 +1,22 @@
 import type { CheckResult, Evaluation } from "./decision-types.ts";
 import type { Verdict } from "./vocabulary.ts";
 
-/** Whether an enforced failure forces a human review (low confidence, a `review` rule). */
-export const forcesReview = (checks: CheckResult[]): boolean =>
-  checks.some((c) => c.result === "fail" && !c.shadow && c.effect === "review");
+/** Whether an entry counts: enforced, or the one shadow rule being asked about (`enforce`). */
+const counts = (c: CheckResult, enforce: string | undefined) =>
+  c.result === "fail" && (!c.shadow || (enforce !== undefined && c.rule === enforce));
 
-/** The verdict from the enforced failures: block beats defer beats the autonomy level. Shadow entries never count. */
-export function verdictOf(checks: CheckResult[], level: 1 | 2 | 3): Verdict {
+/** Whether an enforced failure forces a human review (low confidence, a `review` rule). */
+export const forcesReview = (checks: CheckResult[], enforce?: string): boolean =>
+  checks.some((c) => c.effect === "review" && counts(c, enforce));
+
+/**
+ * The verdict from the enforced failures: block beats defer beats the autonomy level. Shadow entries
+ * never count, except those of the rule named by `enforce` (the would-be verdict of a shadow rule).
+ */
+export function verdictOf(checks: CheckResult[], level: 1 | 2 | 3, enforce?: string): Verdict {
   let deferred = false;
   for (const c of checks) {
-    if (c.result !== "fail" || c.shadow) continue;
+    if (!counts(c, enforce)) continue;
     if (c.effect === "block") return "block";
     if (c.effect === "defer") deferred = true;
   }
