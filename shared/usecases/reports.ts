@@ -180,7 +180,9 @@ function byVersion(rows: OutcomeRow[]): OutcomeGroup[] {
   const groups = new Map<number, OutcomeRow[]>();
   for (const row of rows) {
     if (row.actionKind !== "touch") continue;
-    groups.set(row.specVersion, [...(groups.get(row.specVersion) ?? []), row]);
+    const group = groups.get(row.specVersion);
+    if (group) group.push(row);
+    else groups.set(row.specVersion, [row]);
   }
   return [...groups.entries()]
     .sort(([a], [b]) => a - b)
