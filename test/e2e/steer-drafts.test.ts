@@ -259,6 +259,19 @@ describe("corrections become draft rules", () => {
     expect(discarded.items.map((d: { draftId: string }) => d.draftId)).toEqual([first.draftId]);
   });
 
+  it("the same correction sent twice at once makes one draft", async () => {
+    const rejected = await rejectedDecision("acme");
+    const body = { makeRule: true, note: "no" };
+    const [a, b] = await Promise.all([
+      correct(rejected.decisionId, body),
+      correct(rejected.decisionId, body),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 201]);
+    expect(a.body.draftId).toBe(b.body.draftId);
+    expect((await current()).version).toBe(2);
+    expect((await drafts()).items).toHaveLength(1);
+  });
+
   it("confirm and discard racing: one wins, one version is published", async () => {
     const rejected = await rejectedDecision("acme");
     const draft = expectStatus(await correct(rejected.decisionId, { makeRule: true, note: "no" }), 201);
