@@ -14,8 +14,8 @@ export const MAX_PATTERN_LENGTH = 300;
 /** A pattern compiled, or why it cannot be (RE2's own message). */
 export type Compiled = { re: RE2JS; problem?: undefined } | { re?: undefined; problem: string };
 
-function compile(source: string): Compiled {
-  if (source.length > MAX_PATTERN_LENGTH) return { problem: `longer than ${MAX_PATTERN_LENGTH} characters` };
+function compile(source: string, maxLength: number): Compiled {
+  if (source.length > maxLength) return { problem: `longer than ${maxLength} characters` };
   try {
     return { re: RE2JS.compile(source, FLAGS) };
   } catch (err) {
@@ -32,7 +32,10 @@ function compile(source: string): Compiled {
 export class PatternCache {
   private readonly entries = new Map<string, Compiled>();
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly maxLength = MAX_PATTERN_LENGTH,
+  ) {}
 
   get(source: string): Compiled {
     let entry = this.entries.get(source);
@@ -40,7 +43,7 @@ export class PatternCache {
       // Re-insert: a Map keeps insertion order, so its first key is always the least recently used.
       this.entries.delete(source);
     } else {
-      entry = compile(source);
+      entry = compile(source, this.maxLength);
       if (this.entries.size >= this.capacity) {
         const oldest = this.entries.keys().next().value;
         if (oldest !== undefined) this.entries.delete(oldest);
@@ -59,18 +62,20 @@ export class PatternCache {
 const shared = new PatternCache(2048);
 
 /**
+ * Unions by their text: persona rules are mostly the same from one spec version to the next, so a new
+ * version (a draft, a replayed spec) compiles only the rules that changed. Each part is at most
+ * MAX_PATTERN_LENGTH and a rule has at most 20 (spec-schema), so a union is bounded too.
+ */
+const unions = new PatternCache(1024, 20 * (MAX_PATTERN_LENGTH + 5));
+
+/**
  * Several patterns as one RE2 alternation, each in its own group so that its alternatives and inline
  * flags stay its own: it matches a text iff one of them does, in one linear pass instead of one per
  * pattern. Undefined when some pattern does not compile alone (its callers then try them one by one).
- * Not limited to MAX_PATTERN_LENGTH: every part was, and the union is still linear in the text.
  */
 export function compileUnion(sources: readonly string[]): RE2JS | undefined {
   if (sources.length === 0 || sources.some((p) => shared.get(p).re === undefined)) return undefined;
-  try {
-    return RE2JS.compile(sources.map((p) => `(?:${p})`).join("|"), FLAGS);
-  } catch {
-    return undefined;
-  }
+  return unions.get(sources.map((p) => `(?:${p})`).join("|")).re;
 }
 
 /** Why `source` cannot be a pattern, or undefined when RE2 compiles it. */

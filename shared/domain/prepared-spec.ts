@@ -31,6 +31,8 @@ export interface PreparedContent {
 export interface PreparedPersona {
   name: string;
   role: CommitteeRole;
+  /** In shadow: classifies nobody unless the rule is the one being tried as enforced. */
+  shadow: boolean;
   /**
    * The rule's patterns as one RE2 alternation: "some pattern matches" in one linear pass instead of
    * one per pattern. Undefined when it cannot be compiled (then each pattern is tried on its own).
@@ -39,21 +41,24 @@ export interface PreparedPersona {
   patterns: string[];
 }
 
+/** ICP lists trimmed and lower-cased, as the ICP check compares them; exclusions in the spec's order. */
+export interface PreparedIcp {
+  industries?: Set<string> | undefined;
+  countries?: Set<string> | undefined;
+  techStackAnyOf?: Set<string> | undefined;
+  fundingStages?: Set<string> | undefined;
+  exclusions: Set<string>[];
+}
+
 export interface PreparedSpec {
   /** The spec version hash this was prepared for (empty for a spec prepared without one). */
   hash: string;
   intent: PreparedIntent;
   content: PreparedContent;
-  /** ICP lists trimmed and lower-cased, as the ICP check compares them. */
-  icp: {
-    industries?: Set<string>;
-    countries?: Set<string>;
-    techStackAnyOf?: Set<string>;
-    fundingStages?: Set<string>;
-    exclusions: Set<string>[];
-  };
+  icp: PreparedIcp;
   /** Competitor domains, lower-cased. */
   competitors: Set<string>;
+  /** In the spec's order, one per persona rule. */
   personas: PreparedPersona[];
 }
 
@@ -80,10 +85,27 @@ export function prepareContent(spec: Spec): PreparedContent {
   };
 }
 
+export function prepareIcp(spec: Spec): PreparedIcp {
+  const icp = spec.icp;
+  return {
+    industries: normSet(icp.industries),
+    countries: normSet(icp.countries),
+    techStackAnyOf: normSet(icp.techStackAnyOf),
+    fundingStages: normSet(icp.fundingStages),
+    exclusions: icp.exclusions.map((ex) => new Set(ex.in.map(norm))),
+  };
+}
+
+export const prepareCompetitors = (spec: Spec): Set<string> =>
+  new Set(spec.suppression.competitorDomains.map((d) => d.toLowerCase()));
+
+export const preparePersonas = (spec: Spec): PreparedPersona[] => spec.personas.rules.map(preparePersona);
+
 function preparePersona(rule: Spec["personas"]["rules"][number]): PreparedPersona {
   return {
     name: rule.name,
     role: rule.role,
+    shadow: rule.mode === "shadow",
     any: compileUnion(rule.titlePatterns),
     patterns: rule.titlePatterns,
   };
@@ -93,32 +115,30 @@ function preparePersona(rule: Spec["personas"]["rules"][number]): PreparedPerson
 export const personaMatches = (rule: PreparedPersona, title: string): boolean =>
   rule.any ? rule.any.test(title) : rule.patterns.some((p) => matches(p, title));
 
-/** Title -> the first persona rule that matches it (as checks/persona classifyTitle), prepared. */
+/**
+ * Title -> the first persona rule that matches it, prepared: as checks/persona classifyTitle, shadow
+ * rules skipped unless `enforce` names one.
+ */
 export function classifyPrepared(
   prepared: PreparedSpec,
   title: string,
+  enforce?: string,
 ): { name: string; role: CommitteeRole } | undefined {
   for (const rule of prepared.personas)
-    if (personaMatches(rule, title)) return { name: rule.name, role: rule.role };
+    if ((!rule.shadow || rule.name === enforce) && personaMatches(rule, title))
+      return { name: rule.name, role: rule.role };
   return undefined;
 }
 
 /** Everything at once, uncached. */
 export function prepareSpec(spec: Spec, hash = ""): PreparedSpec {
-  const icp = spec.icp;
   return {
     hash,
     intent: prepareIntent(spec),
     content: prepareContent(spec),
-    icp: {
-      industries: normSet(icp.industries),
-      countries: normSet(icp.countries),
-      techStackAnyOf: normSet(icp.techStackAnyOf),
-      fundingStages: normSet(icp.fundingStages),
-      exclusions: icp.exclusions.map((ex) => new Set(ex.in.map(norm))),
-    },
-    competitors: new Set(spec.suppression.competitorDomains.map((d) => d.toLowerCase())),
-    personas: spec.personas.rules.map(preparePersona),
+    icp: prepareIcp(spec),
+    competitors: prepareCompetitors(spec),
+    personas: preparePersonas(spec),
   };
 }
 

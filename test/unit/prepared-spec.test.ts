@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { RE2JS } from "re2js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { classifyTitle } from "../../shared/domain/checks/persona.ts";
+import { checkPersona, classifyTitle } from "../../shared/domain/checks/persona.ts";
 import { computeIntent, scoreContent } from "../../shared/domain/checks/quality.ts";
 import { compileUnion } from "../../shared/domain/patterns.ts";
 import {
@@ -124,6 +124,31 @@ describe("prepared spec: the same answers as the spec itself", () => {
         expect(classifyPrepared(prepared, title)).toEqual(classifyTitle(spec, title));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("checks personas with shadow rules as the spec does, whichever rule is tried as enforced", () => {
+    const withShadow = specWith((raw) => {
+      raw.personas.rules.unshift({
+        name: "ae",
+        titlePatterns: ["\\baccount executive\\b", "\\bVP\\b"],
+        role: "too_junior",
+        mode: "shadow",
+      });
+    });
+    const compiled = prepareSpec(withShadow).personas;
+    const titles = fc.array(fc.constantFrom(...words, ...more, "Account Executive"), { maxLength: 6 });
+    fc.assert(
+      fc.property(titles, fc.constantFrom(undefined, "ae", "vp"), (parts, enforce) => {
+        const p = person({ title: parts.join(" ") || "x" });
+        expect(checkPersona(withShadow, "email.send", p, enforce, compiled)).toEqual(
+          checkPersona(withShadow, "email.send", p, enforce),
+        );
+        expect(classifyPrepared(prepareSpec(withShadow), p.title, enforce)).toEqual(
+          classifyTitle(withShadow, p.title, enforce),
+        );
+      }),
+      { numRuns: 300 },
     );
   });
 

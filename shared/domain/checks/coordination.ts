@@ -1,3 +1,4 @@
+import { ruleEntry } from "../check-entry.ts";
 import type { CheckResult, Touch } from "../decision-types.ts";
 import type {
   ChannelDiversityRule,
@@ -166,14 +167,7 @@ export function evaluateCoordination(spec: Spec, c: Candidate, touches: Touch[])
 }
 
 export function coordinationChecks(outcomes: RuleOutcome[]): CheckResult[] {
-  return outcomes.map((o) => ({
-    check: "coordination",
-    rule: o.rule,
-    result: o.ok ? "pass" : "fail",
-    ...(o.shadow ? { shadow: true } : {}),
-    ...(o.ok ? {} : { effect: "defer" as const }),
-    detail: o.detail,
-  }));
+  return outcomes.map((o) => ruleEntry("coordination", o.rule, o.ok, "defer", o.shadow, o.detail));
 }
 
 /**

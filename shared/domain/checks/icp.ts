@@ -1,5 +1,7 @@
+import { ruleEntry } from "../check-entry.ts";
 import type { CheckResult } from "../decision-types.ts";
 import type { Account } from "../kb.ts";
+import { type PreparedIcp, prepareIcp } from "../prepared-spec.ts";
 import { modeOf } from "../spec-modes.ts";
 import type { Spec } from "../spec-schema.ts";
 import { localParts } from "../time.ts";
@@ -7,6 +9,8 @@ import { WEEKDAY_NAMES } from "../vocabulary.ts";
 
 const norm = (s: string) => s.trim().toLowerCase();
 const includesNorm = (list: string[], value: string) => list.some((v) => norm(v) === norm(value));
+/** `includesNorm` on a list prepared once per spec (domain/prepared-spec.ts): a Set of normed values. */
+const inSet = (set: Set<string> | undefined, value: string) => set?.has(norm(value)) ?? false;
 
 /** One ICP field's answer: its fixed rule name, in shadow when its section's `modes` says so. */
 function field(
@@ -15,27 +19,24 @@ function field(
   ok: boolean,
   detail: string,
 ): CheckResult {
-  const shadow = modeOf(modes, key) === "shadow";
-  return {
-    check: "icp",
-    rule: `icp.${key}`,
-    result: ok ? "pass" : "fail",
-    ...(shadow ? { shadow } : {}),
-    ...(ok ? {} : { effect: "block" as const }),
-    detail,
-  };
+  return ruleEntry("icp", `icp.${key}`, ok, "block", modeOf(modes, key) === "shadow", detail);
 }
 
 /**
  * ICP rules, evaluated on the knowledge base's account record only: one entry per field the spec sets,
  * so each can be put in shadow on its own.
  */
-export function checkIcp(spec: Spec, account: Account, now: number): CheckResult[] {
+export function checkIcp(
+  spec: Spec,
+  account: Account,
+  now: number,
+  prepared: PreparedIcp = prepareIcp(spec),
+): CheckResult[] {
   const icp = spec.icp;
   const m = icp.modes;
   const results: CheckResult[] = [];
   if (icp.industries) {
-    const ok = includesNorm(icp.industries, account.industry);
+    const ok = inSet(prepared.industries, account.industry);
     results.push(
       field(
         m,
@@ -60,7 +61,7 @@ export function checkIcp(spec: Spec, account: Account, now: number): CheckResult
     );
   }
   if (icp.countries) {
-    const ok = includesNorm(icp.countries, account.country);
+    const ok = inSet(prepared.countries, account.country);
     results.push(
       field(
         m,
@@ -73,7 +74,7 @@ export function checkIcp(spec: Spec, account: Account, now: number): CheckResult
     );
   }
   if (icp.techStackAnyOf) {
-    const hit = (account.techStack ?? []).find((t) => includesNorm(icp.techStackAnyOf ?? [], t));
+    const hit = (account.techStack ?? []).find((t) => inSet(prepared.techStackAnyOf, t));
     results.push(
       field(
         m,
@@ -84,7 +85,7 @@ export function checkIcp(spec: Spec, account: Account, now: number): CheckResult
     );
   }
   if (icp.fundingStages) {
-    const ok = account.fundingStage !== undefined && includesNorm(icp.fundingStages, account.fundingStage);
+    const ok = account.fundingStage !== undefined && inSet(prepared.fundingStages, account.fundingStage);
     results.push(
       field(
         m,
@@ -99,7 +100,8 @@ export function checkIcp(spec: Spec, account: Account, now: number): CheckResult
   if (results.length === 0)
     results.push({ check: "icp", result: "pass", detail: `${account.name}: no ICP criteria set` });
   const weekday = WEEKDAY_NAMES[localParts(now, spec.workspace.timezone).weekday] ?? "sun";
-  for (const ex of icp.exclusions) {
+  for (let i = 0; i < icp.exclusions.length; i++) {
+    const ex = icp.exclusions[i] as (typeof icp.exclusions)[number];
     const shadow = ex.mode === "shadow";
     if (ex.onDays && !ex.onDays.includes(weekday)) {
       results.push({
@@ -112,7 +114,8 @@ export function checkIcp(spec: Spec, account: Account, now: number): CheckResult
       continue;
     }
     const values = fieldValues(account, ex.field);
-    const hit = values.find((v) => includesNorm(ex.in, v));
+    const excluded = prepared.exclusions[i];
+    const hit = values.find((v) => (excluded ? excluded.has(norm(v)) : includesNorm(ex.in, v)));
     results.push(
       hit
         ? {

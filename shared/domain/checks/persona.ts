@@ -1,6 +1,7 @@
 import type { CheckResult } from "../decision-types.ts";
 import type { Person } from "../kb.ts";
 import { matches } from "../patterns.ts";
+import { type PreparedPersona, personaMatches } from "../prepared-spec.ts";
 import { modeOf } from "../spec-modes.ts";
 import type { Spec } from "../spec-schema.ts";
 import type { CommitteeRole } from "../vocabulary.ts";
@@ -36,12 +37,25 @@ export interface PersonaCheck {
   trace: CheckResult[];
 }
 
-export function checkPersona(spec: Spec, actionType: string, person: Person, enforce?: string): PersonaCheck {
+/**
+ * `prepared`: the spec's persona rules compiled once per spec version (domain/prepared-spec.ts), in the
+ * spec's order; without it each pattern is looked up by its text.
+ */
+export function checkPersona(
+  spec: Spec,
+  actionType: string,
+  person: Person,
+  enforce?: string,
+  prepared?: PreparedPersona[],
+): PersonaCheck {
   const modes = spec.personas.modes;
   const trace: CheckResult[] = [];
   let match: PersonaMatch | undefined;
-  for (const rule of spec.personas.rules) {
-    if (!ruleMatches(rule, person.title)) continue;
+  const rules = spec.personas.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i] as (typeof rules)[number];
+    const compiled = prepared?.[i];
+    if (!(compiled ? personaMatches(compiled, person.title) : ruleMatches(rule, person.title))) continue;
     if (active(rule, enforce)) {
       match = { name: rule.name, role: rule.role };
       break;

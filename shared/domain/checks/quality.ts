@@ -1,3 +1,4 @@
+import { ruleEntry } from "../check-entry.ts";
 import type { CheckResult, IntentReading } from "../decision-types.ts";
 import type { Account, Person } from "../kb.ts";
 import {
@@ -60,14 +61,7 @@ function threshold(
   detail: string,
 ): CheckResult {
   const shadow = modeOf(spec.quality.modes, key) === "shadow";
-  return {
-    check,
-    rule: `quality.${key}`,
-    result: ok ? "pass" : "fail",
-    ...(shadow ? { shadow } : {}),
-    ...(ok ? {} : { effect }),
-    detail,
-  };
+  return ruleEntry(check, `quality.${key}`, ok, effect, shadow, detail);
 }
 
 export function checkIntent(spec: Spec, reading: IntentReading): CheckResult {

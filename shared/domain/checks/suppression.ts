@@ -1,5 +1,6 @@
 import type { CheckResult, GateContext } from "../decision-types.ts";
 import type { Account, Person } from "../kb.ts";
+import { prepareCompetitors } from "../prepared-spec.ts";
 import { modeOf } from "../spec-modes.ts";
 import type { Spec } from "../spec-schema.ts";
 import type { Channel } from "../vocabulary.ts";
@@ -16,7 +17,8 @@ export function checkSuppression(
   spec: Spec,
   channel: Channel | undefined,
   account: Account,
-  person?: Person,
+  person: Person | undefined,
+  competitors: Set<string> = prepareCompetitors(spec),
 ): CheckResult[] {
   const modes = spec.suppression.modes;
   const out: CheckResult[] = [];
@@ -38,7 +40,6 @@ export function checkSuppression(
       ),
     );
   }
-  const competitors = new Set(spec.suppression.competitorDomains.map((d) => d.toLowerCase()));
   const rivals: string[] = [];
   if (competitors.has(account.domain)) rivals.push(`${account.domain} is a competitor`);
   if (person && competitors.has(emailDomain(person.email)))

@@ -1,3 +1,4 @@
+import { ruleEntry } from "../check-entry.ts";
 import type { CheckResult, CounterBump, GateContext, Touch } from "../decision-types.ts";
 import type { Account } from "../kb.ts";
 import { modeOf } from "../spec-modes.ts";
@@ -58,14 +59,8 @@ export function planVolume(
     bumps.push({ counter, day, cap: shadow ? SHADOW_CAP : limit });
     const ok = (used ?? 0) < limit && !ctx.fullCounters?.includes(counter);
     if (!ok && !shadow) hit = true;
-    checks.push({
-      check: "volume",
-      rule: `volume.${rule}`,
-      result: ok ? "pass" : "fail",
-      ...(shadow ? { shadow } : {}),
-      ...(ok ? {} : { effect: "defer" as const }),
-      detail: `${label}: ${used ?? 0} of ${limit} used today (${day}, ${tz})`,
-    });
+    const detail = `${label}: ${used ?? 0} of ${limit} used today (${day}, ${tz})`;
+    checks.push(ruleEntry("volume", `volume.${rule}`, ok, "defer", shadow, detail));
   };
   const v = spec.volume;
   cap(
@@ -102,14 +97,8 @@ export function planVolume(
       const full = ctx.fullCounters?.includes(counter) ?? false;
       bumps.push({ counter, day, cap: shadow ? SHADOW_CAP : limit });
       if (full && !shadow) hit = true;
-      checks.push({
-        check: "volume",
-        rule: "volume.accountsPerOwnerPerDay",
-        result: full ? "fail" : "pass",
-        ...(shadow ? { shadow } : {}),
-        ...(full ? { effect: "defer" as const } : {}),
-        detail: `accounts per owner per day: ${full ? `${account.ownerId} already has ${limit} accounts today` : `cap ${limit}, enforced at reservation`}`,
-      });
+      const detail = `accounts per owner per day: ${full ? `${account.ownerId} already has ${limit} accounts today` : `cap ${limit}, enforced at reservation`}`;
+      checks.push(ruleEntry("volume", "volume.accountsPerOwnerPerDay", !full, "defer", shadow, detail));
     }
   }
   return hit ? { checks, bumps, resetAt: startOfNextLocalDay(now, tz) } : { checks, bumps };

@@ -46,9 +46,15 @@ export const specWithCoordination = (coordination: Record<string, unknown>): Spe
     raw.coordination = coordination;
   });
 
+/**
+ * A version of `spec`. Its hash is unique to this call: the gate prepares a spec once per hash
+ * (domain/prepared-spec.ts), so two versions of different specs must never share one ("h" for all did).
+ * A counter rather than specHash: property tests build thousands of versions, and hashing costs more.
+ */
+let versions = 0;
 export const version = (spec: Spec = defaultSpec(), v = 1): SpecVersion => ({
   version: v,
-  hash: "h",
+  hash: `test-${++versions}`,
   publishedAt: "2026-01-01T00:00:00.000Z",
   publishedBy: "t",
   spec,
