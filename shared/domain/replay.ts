@@ -10,6 +10,7 @@
  * action type. A decision the proposed spec decides exactly as before changes nothing, so replaying
  * the spec in force over its own history is the recorded history, verdict for verdict.
  */
+import { assignArm, holdoutEvaluation } from "./arms.ts";
 import { counterNames } from "./checks/volume.ts";
 import type { Decision } from "./decision.ts";
 import type { CheckName, CheckResult, Evaluation, GateContext, Touch } from "./decision-types.ts";
@@ -121,12 +122,31 @@ const bumpKeys = (bumps: { counter: string; day: string }[]) =>
     .sort()
     .join(",");
 
+export interface ReplayOptions {
+  /**
+   * The spec versions a proposed spec's experiment names, by version (arms decide under them as the gate
+   * does, a holdout's outreach is blocked). Needed only when `spec.spec.experiments` names versions.
+   */
+  armVersions?: ReadonlyMap<number, SpecVersion>;
+}
+
+/** The spec a decision on `accountId` is made under, and its arm: as the gate chooses (usecases/experiments.ts). */
+function choose(spec: SpecVersion, accountId: string, options: ReplayOptions) {
+  const experiment = spec.spec.experiments;
+  if (!experiment) return { spec };
+  const assignment = assignArm(experiment, accountId);
+  const v = assignment.version;
+  const armSpec = v === undefined || v === spec.version ? spec : options.armVersions?.get(v);
+  if (!armSpec) throw new Error(`spec v${v}, named by experiment arm ${assignment.arm}, was not given`);
+  return { spec: armSpec, assignment };
+}
+
 /**
  * Re-decide `decisions` (any order; those of the window) under `spec`. Pure: the same input gives the
  * same report. Decisions without facts, or whose facts were erased, keep their recorded effects and
  * are counted as not replayable.
  */
-export function replay(spec: SpecVersion, decisions: Decision[]): ReplayReport {
+export function replay(spec: SpecVersion, decisions: Decision[], options: ReplayOptions = {}): ReplayReport {
   const tz = spec.spec.workspace.timezone;
   const sorted = [...decisions].sort(byTime);
   /** Changed decisions: what really happened and what would have, by id. */
@@ -182,9 +202,14 @@ export function replay(spec: SpecVersion, decisions: Decision[]): ReplayReport {
       report.flips.push({ ...flipBase(d), replayed: "not_proposed", changedBy: [] });
       continue;
     }
-    const ctx = contextFromFacts(d, spec);
+    const choice = choose(spec, d.accountId, options);
+    const ctx = contextFromFacts(d, choice.spec);
     if (changed.size > 0) evolve(ctx, d, tz, changed, changedOnAccount, changedOnCounter);
-    const e = evaluate(ctx);
+    let e = evaluate(ctx);
+    // The gate's holdout: outreach (a touch, an ads audience) to a held-out account is blocked.
+    const kind = choice.spec.spec.autonomy.actions[d.actionType]?.kind;
+    if (choice.assignment?.holdout && (kind === "touch" || kind === "audience"))
+      e = holdoutEvaluation(e, choice.assignment);
     report.replayed++;
     verdicts.set(d.decisionId, e.verdict);
     const same =

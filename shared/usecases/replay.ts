@@ -48,6 +48,22 @@ function proposedSpec(source: string | Record<string, unknown>): Spec {
   }
 }
 
+/** The published versions the proposed spec's experiment arms decide under; an unknown one is a 400. */
+async function armVersions(deps: Pick<Deps, "specs">, spec: Spec): Promise<Map<number, SpecVersion>> {
+  const out = new Map<number, SpecVersion>();
+  const arms = spec.experiments?.arms ?? [];
+  for (const [i, arm] of arms.entries()) {
+    if (arm.version === undefined || out.has(arm.version)) continue;
+    const found = await deps.specs.get(arm.version);
+    if (!found)
+      throw new ValidationError([
+        { path: `spec.experiments.arms[${i}].version`, message: `spec v${arm.version} does not exist` },
+      ]);
+    out.set(arm.version, found);
+  }
+  return out;
+}
+
 /**
  * Re-decide the recorded proposals of [since, until] under a proposed spec (domain/replay.ts). Reads
  * only; nothing is written, nothing published. The window defaults to the last 30 days.
@@ -83,7 +99,7 @@ export async function replaySpec(
     publishedBy: "replay",
     spec,
   };
-  const report = replay(version, read.items);
+  const report = replay(version, read.items, { armVersions: await armVersions(deps, spec) });
   return {
     ...report,
     flips: report.flips.slice(0, MAX_LISTED_FLIPS),

@@ -5,6 +5,7 @@
  * a stricter cap, a new exclusion, new quiet hours flip exactly the decisions they should.
  */
 import { describe, expect, it } from "vitest";
+import { assignArm, type Experiment } from "../../shared/domain/arms.ts";
 import { counterNames } from "../../shared/domain/checks/volume.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import type { GateContext, Touch } from "../../shared/domain/decision-types.ts";
@@ -320,6 +321,41 @@ describe("replay", () => {
     const li = r.totals.find((x) => x.agentId === "li-bot");
     expect(li?.before).toMatchObject({ proposed: 3, sent: 2, deferred: 1 });
     expect(li?.after).toMatchObject({ proposed: 2, sent: 1, deferred: 1 });
+  });
+
+  it("an experiment's holdout blocks its accounts' outreach as the gate does; arms decide under their version", () => {
+    const { w } = history();
+    const spec = inForce((raw) => {
+      raw.experiments = { name: "q2", arms: [{ name: "current", weight: 1 }], holdout: { weight: 1 } };
+    });
+    const held = new Set(
+      Object.keys(accounts).filter((a) => assignArm(spec.experiments as Experiment, a).holdout),
+    );
+    expect(held.size).toBeGreaterThan(0);
+    expect(held.size).toBeLessThan(Object.keys(accounts).length);
+    const r = replay(version(spec), w.decisions);
+    const replayed = new Map(r.flips.map((f) => [f.decisionId, f]));
+    for (const d of w.decisions) {
+      if (
+        !held.has(d.accountId) ||
+        d.verdict === "block" ||
+        replayed.get(d.decisionId)?.replayed === "not_proposed"
+      )
+        continue;
+      expect(replayed.get(d.decisionId)).toMatchObject({
+        replayed: "block",
+        changedBy: expect.arrayContaining([expect.objectContaining({ check: "experiment", now: "fail" })]),
+      });
+    }
+    for (const f of r.flips) if (f.replayed === "block") expect(held.has(f.accountId)).toBe(true);
+    // An arm naming a version the caller did not give is a programming error, not a guess.
+    const other = inForce((raw) => {
+      raw.experiments = { name: "q2", arms: [{ name: "old", version: 7, weight: 1 }] };
+    });
+    expect(() => replay(version(other), w.decisions)).toThrow(/v7/);
+    expect(
+      replay(version(other), w.decisions, { armVersions: new Map([[7, version(inForce(), 7)]]) }).flips,
+    ).toEqual([]);
   });
 
   it("decisions without facts or with erased facts are counted, not guessed", () => {
