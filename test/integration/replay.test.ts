@@ -9,6 +9,7 @@ import { stringify } from "yaml";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { replay } from "../../shared/domain/replay.ts";
 import { DAY, HOUR } from "../../shared/domain/time.ts";
+import { erasePerson } from "../../shared/usecases/erase.ts";
 import { approve, execute, expire, reject, veto } from "../../shared/usecases/lifecycle.ts";
 import { replaySpec } from "../../shared/usecases/replay.ts";
 import { startRuntime, startServer, T0, type TestRuntime, type TestServer } from "../helpers/runtime.ts";
@@ -229,5 +230,20 @@ describe("POST /v1/specs/replay", () => {
     await expect(replaySpec(rt.deps, { spec: inForce(), ...window }, { maxDecisions: 3 })).rejects.toThrow(
       /more than 3 decisions/,
     );
+  });
+});
+
+describe("after an erasure", () => {
+  it("an erased person's decisions are counted as not replayable, never guessed; the rest still flip nothing", async () => {
+    await erasePerson(
+      rt.deps,
+      { personId: "x2-jane" },
+      { reason: "request 42" },
+      { subject: "root", roles: ["admin"] },
+    );
+    const r = await replaySpec(rt.deps, { spec: stringify(inForce()), ...window });
+    expect(r.notReplayable).toEqual({ noFacts: 0, erased: 1 });
+    expect(r.replayed).toBe(Object.keys(ids).length - 1);
+    expect(r.flips).toEqual([]);
   });
 });
