@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { formatReplay } from "../../bin/commands/spec-replay.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { replay } from "../../shared/domain/replay.ts";
 import { DAY, HOUR } from "../../shared/domain/time.ts";
@@ -196,6 +197,12 @@ describe("POST /v1/specs/replay", () => {
     const res = await server.call("POST", "/v1/specs/replay", admin, { spec: strict, ...window });
     expect(res.status).toBe(200);
     expect(res.body.flips.map((f: { decisionId: string }) => f.decisionId)).toEqual([id("x3")]);
+    // What `harness spec replay` prints from that answer: the flip, its check, the changed totals.
+    const printed = formatReplay(res.body).join("\n");
+    expect(printed).toContain(`${id("x3")}`);
+    expect(printed).toContain("require_approval → defer");
+    expect(printed).toMatch(/now fails: volume/);
+    expect(printed).toMatch(/bulk\s+email\.send\s+5\s+1\s+4 → 3\s+1 → 2/);
     expect((await rt.deps.specs.current())?.version).toBe(before?.version);
   });
 
