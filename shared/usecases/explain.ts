@@ -35,7 +35,11 @@ export function narrate(d: Decision): string {
   if (icp.length > 0 && icp.every((c) => c.result === "pass"))
     lines.push(`ICP: ${company} matches the ICP: ${icp.map((c) => c.detail).join(", ")}.`);
   const persona = d.checks.find((c) => c.check === "persona" && c.result === "pass" && !c.shadow);
-  if (persona) lines.push(`Persona: ${persona.detail}.`);
+  if (persona) {
+    // The trace says "title → persona → role"; the title itself is in the sealed context.
+    const title = d.context.person?.title;
+    lines.push(`Persona: ${title ? persona.detail.replace(/^title(?= →)/, title) : persona.detail}.`);
+  }
   const passed = d.checks.filter(
     (c) => (c.check === "coordination" || c.check === "volume") && c.result === "pass" && !c.shadow,
   );

@@ -28,7 +28,7 @@ describe("check: persona (title -> persona -> committee role)", () => {
       check: "persona",
       rule: "personas.allowedRoles",
       result: "pass",
-      detail: "VP Sales → vp → champion, may be targeted by email.send",
+      detail: "title → vp → champion, may be targeted by email.send",
     });
   });
 
@@ -37,7 +37,7 @@ describe("check: persona (title -> persona -> committee role)", () => {
     expect(match?.role).toBe("too_junior");
     expect(result).toMatchObject({ check: "persona", result: "fail", effect: "block" });
     expect(result.detail).toBe(
-      "Sales Manager → manager → too junior; email.send may only target decision_maker, champion, influencer",
+      "title → manager → too junior; email.send may only target decision_maker, champion, influencer",
     );
     expect(checkPersona(spec, "linkedin.message", person({ title: "Marketing Intern" })).result.result).toBe(
       "fail",
@@ -52,7 +52,7 @@ describe("check: persona (title -> persona -> committee role)", () => {
       rule: "personas.match",
       result: "fail",
       effect: "block",
-      detail: 'title "Account Executive" matches no persona rule',
+      detail: "the title matches no persona rule",
     });
   });
 
@@ -80,5 +80,18 @@ describe("check: persona (title -> persona -> committee role)", () => {
     expect(classifyTitle(spec, "VP Sales")?.role).toBe("champion");
     expect(classifyTitle(juniorVps, "VP Sales")?.role).toBe("too_junior");
     expect(classifyTitle(spec, "VP Sales")?.role).toBe("champion");
+  });
+});
+
+describe("the persona trace names no personal data", () => {
+  // Trace entries are stored unsealed and archived; the title is personal and lives in the sealed context.
+  it.each([
+    ["VP Sales", "email.send"],
+    ["Sales Manager", "email.send"],
+    ["Account Executive", "email.send"],
+    ["Marketing Intern", "linkedin.message"],
+  ])("%s for %s", (title, actionType) => {
+    const { result } = checkPersona(spec, actionType, person({ title }));
+    expect(result.detail.toLowerCase()).not.toContain(title.toLowerCase());
   });
 });

@@ -79,11 +79,13 @@ export function checkPersona(
         result: "fail",
         effect: "block",
         ...(shadow ? { shadow } : {}),
-        detail: `title "${person.title}" matches no persona rule`,
+        // The trace is not sealed (personal-data.ts): it names the persona, never the person's title,
+        // which lives in the decision's sealed context and is erased with it.
+        detail: "the title matches no persona rule",
       },
     };
   }
-  const label = `${person.title} → ${match.name} → ${match.role.replace("_", " ")}`;
+  const label = `title → ${match.name} → ${match.role.replace("_", " ")}`;
   if (allowed && !allowed.includes(match.role)) {
     const shadow = modeOf(modes, "allowedRoles") === "shadow";
     return {
