@@ -141,6 +141,28 @@ export function namedRuleList(
   return spec.coordination[path[1] as keyof NamedRuleSource["coordination"]];
 }
 
+/**
+ * At most this many rules in shadow at once: each shadow rule that would flip a decision adds two items
+ * to the decision's commit transaction (its flip and a count, adapters/dynamo/flip-store.ts), which
+ * DynamoDB bounds at 100 items; a bound here means no flip is ever dropped.
+ */
+export const MAX_SHADOW_RULES = 40;
+
+/** The named rules in shadow plus the `modes` entries set to shadow, against MAX_SHADOW_RULES. */
+export function shadowCountIssue(
+  spec: NamedRuleSource &
+    Record<"icp" | "personas" | "quality" | "volume" | "suppression", { modes?: object }>,
+): { path: (string | number)[]; message: string } | undefined {
+  let count = 0;
+  for (const { path } of NAMED_SECTIONS)
+    count += namedRuleList(spec, path).filter((r) => r.mode === "shadow").length;
+  for (const section of ["icp", "personas", "quality", "volume", "suppression"] as const)
+    count += Object.values(spec[section].modes ?? {}).filter((m) => m === "shadow").length;
+  return count > MAX_SHADOW_RULES
+    ? { path: [], message: `${count} rules are in shadow; at most ${MAX_SHADOW_RULES} may be at once` }
+    : undefined;
+}
+
 /** Rule names are unique across the spec, and no named rule takes a fixed rule's name. */
 export function duplicateNameIssues(spec: NamedRuleSource): { path: (string | number)[]; message: string }[] {
   const seen = new Map<string, string>();

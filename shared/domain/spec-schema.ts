@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { ExperimentSchema } from "./arms.ts";
 import { patternProblem } from "./patterns.ts";
-import { duplicateNameIssues, MAX_SPEC_RULES, Mode, modesFor, SpecRuleSchema } from "./spec-modes.ts";
+import {
+  duplicateNameIssues,
+  MAX_SPEC_RULES,
+  Mode,
+  modesFor,
+  SpecRuleSchema,
+  shadowCountIssue,
+} from "./spec-modes.ts";
 import { isValidTimeZone } from "./time.ts";
 import { ActionType, Channel, CommitteeRole, Lifecycle, OutcomeType, Weekday } from "./vocabulary.ts";
 
@@ -244,6 +251,8 @@ export const SpecSchema = z
   .strict()
   .superRefine((spec, ctx) => {
     for (const issue of duplicateNameIssues(spec)) ctx.addIssue({ code: "custom", ...issue });
+    const shadowIssue = shadowCountIssue(spec);
+    if (shadowIssue) ctx.addIssue({ code: "custom", ...shadowIssue });
     for (const type of Object.keys(spec.personas.allowedRoles)) {
       if (!spec.autonomy.actions[type]) {
         ctx.addIssue({

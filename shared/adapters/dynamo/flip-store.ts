@@ -8,6 +8,7 @@ import {
   flipsOf,
   sumFlipCells,
 } from "../../domain/drafts.ts";
+import { MAX_SHADOW_RULES } from "../../domain/spec-modes.ts";
 import type { FlipStore, Page, PageRequest } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
 import type { Db } from "./db.ts";
@@ -22,7 +23,7 @@ type TransactItem = NonNullable<
  * items take at most ten. Flips beyond this bound (or beyond the room left) are not recorded: the spec
  * should bound its shadow rules below it.
  */
-export const MAX_FLIPS_PER_DECISION = 40;
+export const MAX_FLIPS_PER_DECISION = MAX_SHADOW_RULES;
 
 /**
  * The items a decision's flips add to its commit transaction: one flip item per shadow rule whose
