@@ -7,7 +7,7 @@
  * spec objects the same spec. Pure: nothing here reads a clock or the outside world.
  */
 import type { RE2JS } from "re2js";
-import { compileUnion, matches } from "./patterns.ts";
+import { compileUnion, matches, withoutLookbehinds } from "./patterns.ts";
 import type { Spec, SpecVersion } from "./spec-schema.ts";
 import { DAY } from "./time.ts";
 import type { CommitteeRole } from "./vocabulary.ts";
@@ -38,6 +38,11 @@ export interface PreparedPersona {
    * one per pattern. Undefined when it cannot be compiled (then each pattern is tried on its own).
    */
   any: RE2JS | undefined;
+  /**
+   * The union with lookbehinds taken out, when some pattern has one: it matches whenever `any` does and
+   * runs much faster, so `any` is only asked when it matches (patterns.ts withoutLookbehinds).
+   */
+  maybe: RE2JS | undefined;
   patterns: string[];
 }
 
@@ -107,13 +112,19 @@ function preparePersona(rule: Spec["personas"]["rules"][number]): PreparedPerson
     role: rule.role,
     shadow: rule.mode === "shadow",
     any: compileUnion(rule.titlePatterns),
+    maybe: rule.titlePatterns.some((p) => withoutLookbehinds(p) !== undefined)
+      ? compileUnion(rule.titlePatterns.map((p) => withoutLookbehinds(p) ?? p))
+      : undefined,
     patterns: rule.titlePatterns,
   };
 }
 
 /** Whether a persona rule matches a title: its union when it has one, else pattern by pattern. */
-export const personaMatches = (rule: PreparedPersona, title: string): boolean =>
-  rule.any ? rule.any.test(title) : rule.patterns.some((p) => matches(p, title));
+export function personaMatches(rule: PreparedPersona, title: string): boolean {
+  if (!rule.any) return rule.patterns.some((p) => matches(p, title));
+  if (rule.maybe && !rule.maybe.test(title)) return false;
+  return rule.any.test(title);
+}
 
 /**
  * Title -> the first persona rule that matches it, prepared: as checks/persona classifyTitle, shadow

@@ -7,10 +7,11 @@ import { RE2JS } from "re2js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkPersona, classifyTitle } from "../../shared/domain/checks/persona.ts";
 import { computeIntent, scoreContent } from "../../shared/domain/checks/quality.ts";
-import { compileUnion } from "../../shared/domain/patterns.ts";
+import { compileUnion, withoutLookbehinds } from "../../shared/domain/patterns.ts";
 import {
   classifyPrepared,
   PreparedSpecCache,
+  personaMatches,
   preparedSpec,
   prepareSpec,
 } from "../../shared/domain/prepared-spec.ts";
@@ -159,6 +160,42 @@ describe("prepared spec: the same answers as the spec itself", () => {
     expect(union?.test("q")).toBe(false); // the second pattern alone is case-sensitive
     expect(union?.test("xQ")).toBe(true);
     expect(compileUnion(["ok", "(a)\\1"])).toBeUndefined(); // one part does not compile alone
+  });
+
+  it("takes lookbehinds out of a pattern for the first test, and nothing else", () => {
+    expect(withoutLookbehinds("(?<!vice[\\s-])\\bpresident\\b")).toBe("\\bpresident\\b");
+    expect(withoutLookbehinds("a(?<=b(c|d)[)(])e|(?<!\\))f")).toBe("ae|f");
+    expect(withoutLookbehinds("\\((?<!x)y)")).toBe("\\(y)"); // an escaped paren opens nothing
+    expect(withoutLookbehinds("[(?<!]x")).toBeUndefined(); // inside a class it is no group
+    expect(withoutLookbehinds("[]x(?<!y)]z")).toBeUndefined(); // `]` first in a class is a literal
+    expect(withoutLookbehinds("\\bchief\\b")).toBeUndefined();
+  });
+
+  it("the first test never says no where the pattern says yes (lookbehinds only narrow)", () => {
+    const patterns = [
+      "(?<!vice[\\s-])\\bpresident\\b",
+      "(?<=senior )vp",
+      "(?<!assistant )(?<!deputy )director",
+    ];
+    const exact = compileUnion(patterns)!;
+    const first = compileUnion(patterns.map((p) => withoutLookbehinds(p) ?? p))!;
+    const pieces = ["vice", "president", "-", " ", "senior", "vp", "assistant", "deputy", "director", "x"];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 6 }), (parts) => {
+        const title = parts.join("");
+        if (exact.test(title)) expect(first.test(title)).toBe(true);
+        const rule = {
+          name: "r",
+          role: "champion" as const,
+          shadow: false,
+          any: exact,
+          maybe: first,
+          patterns,
+        };
+        expect(personaMatches(rule, title)).toBe(exact.test(title));
+      }),
+      { numRuns: 1_000 },
+    );
   });
 
   it("falls back to pattern by pattern when a rule has no union", () => {

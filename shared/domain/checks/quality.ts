@@ -44,11 +44,30 @@ export function computeIntent(
   return { score: Math.min(100, score), counted };
 }
 
+/** Signal types as words ("pricing_page_visit" -> "pricing page visit"), made once per type. */
+const typeLabels = new Map<string, string>();
+const typeLabel = (type: string): string => {
+  let label = typeLabels.get(type);
+  if (label === undefined) {
+    label = type.replaceAll("_", " ");
+    // Types come from specs: a handful in use at a time; the bound only stops a leak.
+    if (typeLabels.size >= 1000) typeLabels.clear();
+    typeLabels.set(type, label);
+  }
+  return label;
+};
+
+/** Written on every decision's intent entry, so built by concatenation rather than map + join. */
 export function describeIntent(reading: IntentReading): string {
-  if (reading.counted.length === 0) return "no intent signals in any window";
-  return reading.counted
-    .map((c) => `${c.type.replaceAll("_", " ")} ×${c.count} in ${c.windowDays} days (+${c.count * c.weight})`)
-    .join(", ");
+  const counted = reading.counted;
+  if (counted.length === 0) return "no intent signals in any window";
+  let text = "";
+  for (let i = 0; i < counted.length; i++) {
+    const c = counted[i] as IntentReading["counted"][number];
+    if (i > 0) text += ", ";
+    text += `${typeLabel(c.type)} ×${c.count} in ${c.windowDays} days (+${c.count * c.weight})`;
+  }
+  return text;
 }
 
 /** A quality threshold's entry: its fixed rule name, in shadow when `quality.modes` says so. */
