@@ -14,6 +14,7 @@ import { benchDemo } from "./demo.ts";
 import { measureEvaluateModes, realisticContext } from "./evaluate-throughput.ts";
 import { measureGateLatency } from "./gate-latency.ts";
 import { loadSection, measureLoad } from "./load.ts";
+import { measureReplayThroughput, replayThroughputSection } from "./replay-throughput.ts";
 import { latencySection, machineSection, roundTripSection, table, throughputSection } from "./report.ts";
 import { measureRoundTrips } from "./round-trips.ts";
 import {
@@ -34,6 +35,8 @@ const EVALUATE_WARM_UP_MS = 500;
 /** Section 3: each context mode runs this long per round, rounds interleaved. */
 const EVALUATE_BLOCK_MS = 1000;
 const EVALUATE_ROUNDS = 3;
+/** Section 3, next to evaluation: the what-if replay re-deciding this many recorded decisions. */
+const REPLAY_DECISIONS = 20_000;
 /** Section 6: gate/ceiling block pairs per concurrency (ABBA), and proposals per block. */
 const LOAD_CONCURRENCIES = [1, 10, 50];
 const LOAD_ROUNDS = 2;
@@ -146,7 +149,14 @@ function evaluateSection(): string {
     EVALUATE_BLOCK_MS,
     EVALUATE_ROUNDS,
   );
-  return throughputSection(modes, EVALUATE_WARM_UP_MS, EVALUATE_BLOCK_MS, EVALUATE_ROUNDS);
+  progress(
+    `section 3: replaying ${REPLAY_DECISIONS.toLocaleString("en-US")} recorded decisions (part D's replay)`,
+  );
+  const replay = replayThroughputSection(measureReplayThroughput(defaultSpecText(), REPLAY_DECISIONS));
+  return [
+    throughputSection(modes, EVALUATE_WARM_UP_MS, EVALUATE_BLOCK_MS, EVALUATE_ROUNDS),
+    ...replay.map((line) => `   ${line}`),
+  ].join("\n");
 }
 
 async function main(): Promise<void> {
