@@ -106,7 +106,9 @@ describe("level 1: require approval", () => {
     expect(res.status).toBe("rejected");
     const after = await getDecision(h, d.decisionId);
     expect(eventTypes(after)).toEqual(["decided", "revalidation_failed"]);
-    expect(after.events[1].detail).toMatch(/content_quality: .*unresolved placeholder/);
+    expect(after.events[1].detail).toMatch(
+      /content_quality \(quality.minContentQuality\): .*unresolved placeholder/,
+    );
     expect(h.rt.sandbox.entries).toHaveLength(0);
   });
 
