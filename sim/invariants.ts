@@ -62,7 +62,9 @@ export function checkInvariants(input: {
             b.channel === (rule.before ?? rule.after) &&
             touchAt(b) - touchAt(a) < rule.hours * HOUR
           )
-            cooldownViolations.push(`${rule.name} on ${accountId}`);
+            cooldownViolations.push(
+              `${rule.name} on ${accountId} (${a.decisionId} ${a.status} at ${new Date(touchAt(a)).toISOString()}, ${b.decisionId} ${b.status} at ${new Date(touchAt(b)).toISOString()})`,
+            );
         }
     }
   }

@@ -78,5 +78,7 @@ describe("harness demo (200 accounts, 14 days, seed 1)", () => {
     expect(Math.abs(l.signalWeights.spearman)).toBeLessThanOrEqual(1);
     expect(l.variants.bestVariantShare).toBeGreaterThanOrEqual(0);
     expect(l.variants.bestVariantShare).toBeLessThanOrEqual(1);
-  });
+    // ~2,200 proposals through the real gate on DynamoDB Local: about 4 minutes on one free core, more
+    // when the whole suite shares two cores. A bound for a hang, not a speed assertion.
+  }, 900_000);
 });
