@@ -13,10 +13,11 @@ import { schedulerExpression } from "../../infra/cron.ts";
 import { agentRegistry } from "../../shared/agents/registry.ts";
 import { ROUTES } from "../../shared/http/routes.ts";
 import { fixture } from "../handlers/lambda.ts";
-import { type Synthesized, synthHarness } from "./synth.ts";
+import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
 
 let s: Synthesized;
-beforeAll(() => {
+beforeAll(async () => {
+  await settleBeforeBlocking();
   s = synthHarness({ bundle: true });
 });
 

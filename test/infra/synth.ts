@@ -23,6 +23,17 @@ export class NagFindingsError extends Error {
 }
 
 /**
+ * Let vitest's pending worker-to-runner messages be answered before a long synchronous stretch. A
+ * bundled synthesis blocks the event loop for a minute or more on two busy cores (esbuild runs
+ * synchronously per function); a runner message sent just before it is answered during the block,
+ * but the answer is read only after the 60 s RPC timer has fired, and vitest then fails the whole run
+ * with "Timeout calling onTaskUpdate" although every test passed.
+ */
+export async function settleBeforeBlocking(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+}
+
+/**
  * Synthesize the whole app once, with cdk-nag's AwsSolutions and Serverless packs registered as
  * synthesis validations: synthesis fails on any unacknowledged finding. `bundle: false` skips
  * esbuild (for tests that only need the state machine definition).
