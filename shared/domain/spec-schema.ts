@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ExperimentSchema } from "./arms.ts";
 import { patternProblem } from "./patterns.ts";
+import { LearningSchema } from "./spec-learning.ts";
 import {
   duplicateNameIssues,
   MAX_SPEC_RULES,
@@ -247,6 +248,8 @@ export const SpecSchema = z
       .default({ attributionWindowDays: 14 }),
     /** Conditional rules (corrections become these): when the conditions hold, block, defer or review. */
     rules: z.array(SpecRuleSchema).max(MAX_SPEC_RULES).default([]),
+    /** The learning loops' switch and settings (spec-learning.ts; shared/learning/). */
+    learning: LearningSchema.prefault({}),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -1,0 +1,41 @@
+/**
+ * The spec's `learning` section: the switch over every learning loop and each loop's settings
+ * (shared/learning/). Every key has a default, so specs written before this section stay valid, and a
+ * section given in part is completed (`prefault` parses `{}` through the inner defaults).
+ */
+import { z } from "zod";
+
+/**
+ * Variants loop (shared/learning/variants.ts): how a reward is scored and how far a persona × industry
+ * cell's own evidence may pull away from the pooled evidence.
+ */
+const LearningVariants = z
+  .object({
+    /** A booked meeting counts as this many replies on top of its own reply (reward = replies + w × meetings). */
+    meetingWeight: z.number().min(0).max(10).default(2),
+    /**
+     * Bounds on the pooled prior's strength, in pseudo-sends: the loop estimates it from how much the
+     * cells really differ (empirical Bayes) and keeps it inside these bounds.
+     */
+    minPriorStrength: z.number().positive().default(20),
+    maxPriorStrength: z.number().positive().default(2000),
+  })
+  .strict()
+  .refine((v) => v.minPriorStrength <= v.maxPriorStrength, {
+    message: "minPriorStrength must not exceed maxPriorStrength",
+    path: ["minPriorStrength"],
+  });
+
+export const LearningSchema = z
+  .object({
+    /**
+     * Off: the loops record evidence but nothing learned changes behaviour (variants rotate uniformly,
+     * no signal refit reaches agents or the gate). Trust is the gate's control, not a learned preference,
+     * and keeps working (shared/learning/README.md).
+     */
+    enabled: z.boolean().default(true),
+    variants: LearningVariants.prefault({}),
+  })
+  .strict();
+
+export type LearningSettings = z.infer<typeof LearningSchema>;
