@@ -10,6 +10,7 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "../http/
 import { errorResponse, type HttpResult } from "../http/respond.ts";
 import type { AppDeps } from "../http/routes.ts";
 import type { Clock } from "../ports.ts";
+import { CONSOLE_DIR, serveConsole } from "./static.ts";
 
 /**
  * How much of an oversized body is read (and thrown away) before answering 413. A client that is
@@ -84,6 +85,8 @@ export interface LocalServerOptions {
    */
   wallClock?: Clock;
   log?: (msg: string, data: Record<string, unknown>) => void;
+  /** The web console's folder, served at `/` (static.ts); `false` serves the API only. @default CONSOLE_DIR */
+  console?: string | false;
 }
 
 /**
@@ -99,8 +102,10 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
   const limiter =
     limits === false ? undefined : new RateLimiter(limits, options.now ?? (() => performance.now()));
   const wallClock = options.wallClock ?? systemClock;
+  const consoleDir = options.console ?? CONSOLE_DIR;
   return createServer(async (req, res) => {
     try {
+      if (consoleDir !== false && (await serveConsole(req, res, consoleDir))) return;
       const body = await readBody(req);
       if (body.kind === "aborted") return;
       if (body.kind === "too_large") {
