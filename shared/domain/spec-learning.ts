@@ -12,19 +12,16 @@ import { z } from "zod";
 const LearningVariants = z
   .object({
     /** A booked meeting counts as this many replies on top of its own reply (reward = replies + w × meetings). */
-    meetingWeight: z.number().min(0).max(10).default(2),
+    meetingWeight: z.number().min(0).max(10).default(1),
     /**
-     * Bounds on the pooled prior's strength, in pseudo-sends: the loop estimates it from how much the
-     * cells really differ (empirical Bayes) and keeps it inside these bounds.
+     * How many sends of pooled evidence a persona's own evidence about a variant must outweigh before
+     * it leads (the prior's strength, in pseudo-sends; shared/learning/variants.ts).
      */
-    minPriorStrength: z.number().positive().default(20),
-    maxPriorStrength: z.number().positive().default(2000),
+    personaPriorStrength: z.number().positive().max(100_000).default(50),
+    /** The same for one persona × industry cell against its persona's pooled evidence. */
+    cellPriorStrength: z.number().positive().max(100_000).default(200),
   })
-  .strict()
-  .refine((v) => v.minPriorStrength <= v.maxPriorStrength, {
-    message: "minPriorStrength must not exceed maxPriorStrength",
-    path: ["minPriorStrength"],
-  });
+  .strict();
 
 export const LearningSchema = z
   .object({

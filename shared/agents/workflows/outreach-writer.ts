@@ -1,10 +1,13 @@
 import type { Person } from "../../domain/kb.ts";
+import type { LearningSettings } from "../../domain/spec-learning.ts";
 import { DAY } from "../../domain/time.ts";
-import { chooseVariant } from "../../kb/learning.ts";
+import type { TemplateStat } from "../../kb/types.ts";
+import { learningOf } from "../../learning/switch.ts";
+import { chooseVariant, seededRandom } from "../../learning/variants.ts";
 import type { AgentContext } from "../context.ts";
 import { defineAgent } from "../definition.ts";
 import { VARIANTS, type Variant } from "../ports.ts";
-import { CONTACTABLE, shortHash, targetable, workspaceDate } from "./common.ts";
+import { CONTACTABLE, targetable, workspaceDate } from "./common.ts";
 
 const ROLE_ORDER: Record<string, number> = { champion: 0, decision_maker: 1, influencer: 2 };
 const MAX_ACCOUNTS_PER_RUN = 400;
@@ -13,7 +16,8 @@ export const SENDER = { name: "Sam Rivera", company: "Harness Demo Co", product:
 /**
  * Outreach Writer: on weekday mornings, work the day's lead lists. Per account it picks the best
  * committee member for an email and a second one for a LinkedIn message, chooses the message variant
- * that engagement favours for that persona (loop 3), drafts with the model grounded only in research
+ * by Thompson sampling over replies and meetings pooled across persona × industry cells (the variants
+ * loop, shared/learning/variants.ts; uniform when the spec turns learning off), drafts with the model grounded only in research
  * facts, and proposes both. The harness decides which goes first: the LinkedIn path on an account
  * just emailed is deferred to the next day, and the runtime re-proposes it then.
  */
@@ -36,10 +40,12 @@ export const outreachWriter = defineAgent({
       (a, b) => a.rank - b.rank || a.accountId.localeCompare(b.accountId),
     );
     if (list.length === 0) return ctx.log("no lead list for today", { date });
-    const stats = await ctx.kb.templateStats();
+    const learning = learningOf(spec);
+    // With learning off the evidence is not even read: the choice must not depend on it.
+    const stats = learning.enabled ? await ctx.kb.templateStats() : [];
     for (const entry of list.slice(0, MAX_ACCOUNTS_PER_RUN)) {
       try {
-        await writeForAccount(ctx, entry.accountId, date, now, stats);
+        await writeForAccount(ctx, entry.accountId, date, now, stats, learning);
       } catch (err) {
         // One account's failure (the model, a missing record) must not stop the rest of the list.
         ctx.log("could not write for account", { accountId: entry.accountId, error: (err as Error).message });
@@ -53,7 +59,8 @@ async function writeForAccount(
   accountId: string,
   date: string,
   now: number,
-  stats: Awaited<ReturnType<AgentContext["kb"]["templateStats"]>>,
+  stats: TemplateStat[],
+  learning: LearningSettings,
 ) {
   const spec = await ctx.kb.spec();
   const account = await ctx.kb.account(accountId);
@@ -93,18 +100,16 @@ async function writeForAccount(
   for (const path of paths) {
     const { p, persona } = path.who;
     const key = `${path.type === "email.send" ? "email" : "linkedin"}:${accountId}:${p.personId}:${date}`;
-    const choice = chooseVariant(
-      VARIANTS,
+    // Seeded by the proposal's key: a re-run of the same day's list chooses the same variant.
+    const choice = chooseVariant({
+      variants: VARIANTS,
       stats,
-      persona.persona,
-      account.industry,
-      parseInt(
-        shortHash(key)
-          .replace(/[^0-9]/g, "")
-          .slice(0, 6) || "0",
-        10,
-      ),
-    );
+      persona: persona.persona,
+      industry: account.industry,
+      settings: learning.variants,
+      rng: seededRandom(key),
+      enabled: learning.enabled,
+    });
     const channel = path.type === "email.send" ? "email" : "linkedin";
     const draft = await ctx.model.draftMessage({
       channel,

@@ -1,0 +1,210 @@
+/**
+ * Variants loop ("emails teach emails"): which message variant to send a person, learned from the
+ * replies and meetings earlier sends earned. Pure: the evidence (send and outcome counts per variant ×
+ * persona × industry, counted once per event by the learned store) and the random source come in.
+ *
+ * The maths. Reward of a send: a reply, plus `meetingWeight` extra successes when it became a meeting
+ * (pseudo-counts: successes s = replied + w·meetings, failures f = sent − replied). A variant v's rate
+ * is modelled on three nested levels, each a Beta whose prior mean is its parent's rate and whose prior
+ * strength is a number of pseudo-sends (empirical-Bayes pooling: the parent is estimated from the data
+ * of all its children):
+ *
+ *   overall     r₀ = (S + 1) / (N + 2)                      every send of every variant (Laplace)
+ *   variant     g_v ~ Beta(m₀·r₀ + s_v,  m₀·(1 − r₀) + f_v)   all cells' evidence for v (m₀ = 10)
+ *   persona     p_v ~ Beta(m_p·g_v + s_vp, m_p·(1 − g_v) + f_vp)   m_p = personaPriorStrength
+ *   cell        c_v = (m_c·p_v + s_vpi) / (m_c + s_vpi + f_vpi)     m_c = cellPriorStrength
+ *
+ * Thompson sampling: draw g_v, then p_v given that draw, take the cell's posterior mean given p_v, and
+ * send the variant with the highest c_v. A variant is chosen with the probability that it is the best
+ * given the evidence, so exploration fades by itself: while evidence is thin the draws are wide and
+ * every variant gets sends; as sends accumulate the Betas narrow and the best variant takes nearly all.
+ * The cell level is a posterior mean, not a draw: cells are many and thin (personas × industries), and
+ * a draw there would add noise that fades only after hundreds of sends per cell, while the mean already
+ * moves with the cell's evidence weighed against the pooled one. A thin cell therefore cannot chase
+ * luck: 5 replies in 8 sends move a cell with m_c = 200 by about 5/208 ≈ 2.4 points of reply rate, not
+ * to 60%; a persona or industry that really differs earns its own answer once its sends outweigh m.
+ *
+ * With learning off (spec `learning.enabled: false`) the evidence is ignored and variants are drawn
+ * uniformly: the same code path, comparable runs.
+ */
+import type { TemplateStat } from "../kb/types.ts";
+
+export type VariantEvidence = Pick<
+  TemplateStat,
+  "variant" | "persona" | "industry" | "sent" | "replied" | "meetings"
+>;
+
+export interface VariantSettings {
+  meetingWeight: number;
+  personaPriorStrength: number;
+  cellPriorStrength: number;
+}
+
+/** A uniform random source in [0, 1): seeded by the caller, so a choice is reproducible. */
+export interface Random {
+  next(): number;
+}
+
+export interface VariantChoice {
+  variant: string;
+  /** Plain-words reason, for the proposal's reasoning. */
+  why: string;
+}
+
+/** Strength of the overall rate as the variants' prior (weak: variants start level, not at 50%). */
+const OVERALL_STRENGTH = 10;
+
+interface Tally {
+  s: number;
+  f: number;
+  sends: number;
+}
+const empty = (): Tally => ({ s: 0, f: 0, sends: 0 });
+const add = (t: Tally, e: VariantEvidence, w: number) => {
+  t.s += e.replied + w * e.meetings;
+  t.f += Math.max(0, e.sent - e.replied);
+  t.sends += e.sent;
+};
+
+/** The evidence for each variant at the three levels seen from one persona × industry cell. */
+function tallies(
+  variants: readonly string[],
+  stats: readonly VariantEvidence[],
+  persona: string,
+  industry: string,
+  w: number,
+) {
+  const cellIndustry = industry.toLowerCase();
+  const overall = empty();
+  const by = new Map(variants.map((v) => [v, { global: empty(), persona: empty(), cell: empty() }]));
+  for (const e of stats) {
+    add(overall, e, w);
+    const t = by.get(e.variant);
+    if (!t) continue;
+    add(t.global, e, w);
+    if (e.persona !== persona) continue;
+    add(t.persona, e, w);
+    if (e.industry.toLowerCase() === cellIndustry) add(t.cell, e, w);
+  }
+  return { overall, by };
+}
+
+/** Per variant: the cell's posterior mean given the pooled rates' posterior means (no sampling). */
+export function variantPosteriors(
+  variants: readonly string[],
+  stats: readonly VariantEvidence[],
+  persona: string,
+  industry: string,
+  settings: VariantSettings,
+): { variant: string; mean: number; personaSends: number; cellSends: number }[] {
+  return evaluate(variants, stats, persona, industry, settings, undefined);
+}
+
+function evaluate(
+  variants: readonly string[],
+  stats: readonly VariantEvidence[],
+  persona: string,
+  industry: string,
+  settings: VariantSettings,
+  rng: Random | undefined,
+) {
+  const { overall, by } = tallies(variants, stats, persona, industry, settings.meetingWeight);
+  const r0 = (overall.s + 1) / (overall.s + overall.f + 2);
+  const level = (a: number, b: number) => (rng ? sampleBeta(rng, a, b) : a / (a + b));
+  const mp = settings.personaPriorStrength;
+  const mc = settings.cellPriorStrength;
+  return variants.map((variant) => {
+    const t = by.get(variant) ?? { global: empty(), persona: empty(), cell: empty() };
+    const g = level(OVERALL_STRENGTH * r0 + t.global.s, OVERALL_STRENGTH * (1 - r0) + t.global.f);
+    const p = level(mp * g + t.persona.s, mp * (1 - g) + t.persona.f);
+    const mean = (mc * p + t.cell.s) / (mc + t.cell.s + t.cell.f);
+    return {
+      variant,
+      mean,
+      personaSends: t.persona.sends,
+      cellSends: t.cell.sends,
+    };
+  });
+}
+
+/** Thompson sampling over the pooled posterior (see the module comment). */
+export function chooseVariant(input: {
+  variants: readonly string[];
+  stats: readonly VariantEvidence[];
+  persona: string;
+  industry: string;
+  settings: VariantSettings;
+  rng: Random;
+  /** Spec `learning.enabled`: false draws uniformly and ignores the evidence. */
+  enabled: boolean;
+}): VariantChoice {
+  const { variants, rng } = input;
+  if (variants.length === 0) throw new Error("chooseVariant needs at least one variant");
+  if (!input.enabled) {
+    const v = variants[Math.min(variants.length - 1, Math.floor(rng.next() * variants.length))] as string;
+    return { variant: v, why: `variant ${v} drawn uniformly (learning is off in the spec)` };
+  }
+  const draws = evaluate(variants, input.stats, input.persona, input.industry, input.settings, rng);
+  let best = draws[0] as (typeof draws)[number];
+  for (const d of draws) if (d.mean > best.mean) best = d;
+  const means = variantPosteriors(variants, input.stats, input.persona, input.industry, input.settings);
+  const m = means.find((x) => x.variant === best.variant);
+  const pct = ((m?.mean ?? 0) * 100).toFixed(1);
+  return {
+    variant: best.variant,
+    why: `variant ${best.variant} (Thompson draw; pooled reward ${pct}% per send, ${m?.cellSends ?? 0} sends to ${input.persona} in ${input.industry.toLowerCase()})`,
+  };
+}
+
+/** A seeded source (mulberry32 over a 32-bit FNV-1a hash of the seed text). */
+export function seededRandom(seed: string): Random {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193) >>> 0;
+  let state = h;
+  return {
+    next() {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+  };
+}
+
+/** Beta(a, b) as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b). */
+export function sampleBeta(rng: Random, a: number, b: number): number {
+  const x = sampleGamma(rng, a);
+  const y = sampleGamma(rng, b);
+  return x + y === 0 ? a / (a + b) : x / (x + y);
+}
+
+/**
+ * Gamma(shape, 1) by Marsaglia and Tsang (2000): for shape ≥ 1, d = shape − 1/3, c = 1/√(9d); draw a
+ * normal z, v = (1 + c·z)³, accept d·v when log U < z²/2 + d − d·v + d·log v. Shapes below 1 use
+ * Gamma(shape + 1)·U^(1/shape).
+ */
+function sampleGamma(rng: Random, shape: number): number {
+  if (shape <= 0) return 0;
+  if (shape < 1) return sampleGamma(rng, shape + 1) * (1 - rng.next()) ** (1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let z = 0;
+    let v = 0;
+    do {
+      z = normal(rng);
+      v = 1 + c * z;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng.next();
+    if (Math.log(u) < 0.5 * z * z + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** A standard normal draw (Box–Muller). */
+function normal(rng: Random): number {
+  const u = 1 - rng.next();
+  const v = rng.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
