@@ -3,6 +3,15 @@ import type { Decision } from "../domain/decision.ts";
 import { publicDecision } from "../domain/decision.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
+import {
+  contactReasons,
+  heldBackLine,
+  plainSummary,
+  ruleIdsOf,
+  shortAnswer,
+  whenOf,
+} from "./explain-plain.ts";
+import { localTime } from "./plain-words.ts";
 
 const CONTACT_STATUSES = new Set(["executed", "dispatched", "in_doubt", "scheduled", "pending_approval"]);
 
@@ -85,6 +94,9 @@ export function shadowFlips(d: Pick<Decision, "verdict" | "shadow">): string | u
   return `Rules in shadow (not enforced) that would have changed this: ${list}.`;
 }
 
+/** Statuses of a proposal that did not go ahead (a record update that executed is not among them). */
+const HELD_BACK = new Set(["vetoed", "rejected", "expired", "deferred", "blocked", "failed"]);
+
 export async function explain(
   deps: Pick<Deps, "kb" | "decisions" | "erasure">,
   query: { personId?: string; email?: string },
@@ -110,8 +122,17 @@ export async function explain(
     cursor = page.cursor;
   } while (cursor && decisions.length < 500);
   const contacts = decisions.filter((d) => d.actionKind !== "record" && CONTACT_STATUSES.has(d.status));
-  const heldBack = decisions.filter((d) => !contacts.includes(d));
-  const summary = [
+  // Held back: what was proposed and did not go ahead. An executed CRM update or list sync is neither
+  // a contact nor held back: it is our own bookkeeping, told apart in the technical summary.
+  const heldBack = decisions.filter((d) => HELD_BACK.has(d.status));
+  const records = decisions.filter((d) => d.actionKind === "record" && !HELD_BACK.has(d.status));
+  const account = await deps.kb.getAccount(person.accountId);
+  const company =
+    account?.name ?? decisions.find((d) => d.context.account)?.context.account?.name ?? person.accountId;
+  // The person's own zone, else their company's (the knowledge base requires one per account).
+  const timeZone = person.timezone ?? account?.timezone ?? decisions[0]?.context.account?.timezone ?? "UTC";
+  const byTime = (a: Decision, b: Decision) => whenOf(a).localeCompare(whenOf(b));
+  const technicalSummary = [
     contacts.length === 0
       ? `We have not contacted ${person.firstName} ${person.lastName}.`
       : contacts.map(narrate).join("\n"),
@@ -121,7 +142,13 @@ export async function explain(
         (d) =>
           `Held back: ${d.agentId}'s ${d.actionType} at ${d.decidedAt} was ${d.status}: ${d.reasons[0] ?? "no reason recorded"}.${shadowFlips(d) ? ` ${shadowFlips(d)}` : ""}`,
       ),
+    ...(records.length
+      ? [
+          `Records kept up to date (no message to the person): ${records.map((d) => `${d.actionType} ${d.status}`).join(", ")}.`,
+        ]
+      : []),
   ].join("\n");
+  const plainPerson = { firstName: person.firstName, lastName: person.lastName, title: person.title };
   return {
     personId,
     person: {
@@ -129,8 +156,24 @@ export async function explain(
       title: person.title,
       accountId: person.accountId,
     },
-    summary,
-    contacts: contacts.map((d) => ({ explanation: narrate(d), decision: publicDecision(d) })),
+    timeZone,
+    summary: plainSummary(
+      plainPerson,
+      company,
+      timeZone,
+      [...contacts].sort(byTime),
+      [...heldBack].sort(byTime),
+    ),
+    shortAnswer: shortAnswer(plainPerson, company, timeZone, contacts),
+    technicalSummary,
+    contacts: contacts.map((d) => ({
+      explanation: narrate(d),
+      localTime: localTime(whenOf(d), timeZone),
+      timeZone,
+      reasons: contactReasons(d, plainPerson, company, timeZone),
+      ruleIds: ruleIdsOf(d),
+      decision: publicDecision(d),
+    })),
     otherDecisions: decisions
       .filter((d) => !contacts.includes(d))
       .map((d) => ({
@@ -142,6 +185,7 @@ export async function explain(
         reasons: d.reasons,
         ...(d.shadow ? { shadow: d.shadow } : {}),
         decidedAt: d.decidedAt,
+        ...(HELD_BACK.has(d.status) ? { plain: heldBackLine(d, company, timeZone) } : {}),
       })),
   };
 }

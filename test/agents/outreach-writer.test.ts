@@ -98,7 +98,7 @@ describe("collision through the real agents", () => {
     expect(li?.reasons.join(" ")).toMatch(/one-touch-per-account-per-day.*email by outreach-writer/);
     expect(li?.retryAfter).toBe("2026-03-11T04:00:00.000Z");
     const why = await explain(h.rt.deps, { personId: "ow.cro" });
-    expect(why.summary).toMatch(
+    expect(why.technicalSummary).toMatch(
       /Held back: outreach-writer's linkedin.message at .* was deferred: coordination \(one-touch-per-account-per-day\)/,
     );
 

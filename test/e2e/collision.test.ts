@@ -81,10 +81,17 @@ describe("the article's collision example, through the HTTP API", () => {
     expect(why).toContain(`The agent's reasoning: "${email.reasoning}"`);
     expect(why).toMatch(/Sent autonomously: an admin pinned the agent at level 3 for email\.send/);
     expect(why).toMatch(/Decided under spec v1 \(/);
-    // The summary tells the contact first, then what was held back and why.
+    // The technical summary tells the contact first, then what was held back and why.
+    const technical: string = ex.technicalSummary;
+    expect(technical.startsWith(why)).toBe(true);
+    expect(technical).toMatch(/linkedin-agent.*linkedin\.message.*deferred.*one-touch-per-account-per-day/);
+    // The summary says the same in plain words, at Jane's local time (New York: 10:00 EDT on T0).
     const summary: string = ex.summary;
-    expect(summary.startsWith(why)).toBe(true);
-    expect(summary).toMatch(/linkedin-agent.*linkedin\.message.*deferred.*one-touch-per-account-per-day/);
+    expect(summary).toMatch(/Emailed \("Your pricing research"\) on Tue, Mar 10, 10:00 AM EDT\./);
+    expect(summary).toMatch(
+      /Not sent \(held for later\): a LinkedIn message .*we had already been in touch with Acme Analytics recently/,
+    );
+    expect(summary).not.toMatch(/linkedin-agent|one-touch-per-account-per-day|\d{4}-\d\d-\d\dT/);
     // The deferred LinkedIn proposal is listed among the other decisions about Jane (Bob's is not).
     expect(ex.otherDecisions).toHaveLength(1);
     expect(ex.otherDecisions[0]).toMatchObject({
@@ -99,6 +106,7 @@ describe("the article's collision example, through the HTTP API", () => {
     // Same answer by person id; an unknown person is a 404.
     const byId = expectStatus(await h.call("GET", "/v1/explain?personId=acme-jane", h.viewer), 200);
     expect(byId.summary).toBe(summary);
+    expect(byId.technicalSummary).toBe(technical);
     expectStatus(await h.call("GET", "/v1/explain?email=nobody@acme.io", h.viewer), 404);
   });
 
@@ -127,14 +135,18 @@ describe("the article's collision example, through the HTTP API", () => {
 
     const during = expectStatus(await h.call("GET", "/v1/explain?email=jane@acme.io", h.viewer), 200);
     expect(during.contacts).toHaveLength(1);
-    expect(during.summary).toMatch(/emailed Jane Doe at Acme Analytics \(scheduled, not yet sent\)/);
+    expect(during.technicalSummary).toMatch(/emailed Jane Doe at Acme Analytics \(scheduled, not yet sent\)/);
+    expect(during.summary).toMatch(/\(not sent yet\)\..*unless a person on our team stops it first/);
     // Nothing has been sent yet, so the answer must not claim it was.
-    expect(during.summary).not.toMatch(/\bSent\b/);
+    expect(during.technicalSummary).not.toMatch(/\bSent\b/);
+    expect(during.shortAnswer).toMatch(/nothing has been sent yet/);
 
     await advance(h, 31 * 60_000);
     await waitForStatus(h, d.decisionId, "executed");
     const after = expectStatus(await h.call("GET", "/v1/explain?email=jane@acme.io", h.viewer), 200);
-    expect(after.summary).not.toMatch(/not yet sent/);
-    expect(after.summary).toMatch(/Sent after a human override window passed without a veto/);
+    expect(after.technicalSummary).not.toMatch(/not yet sent/);
+    expect(after.technicalSummary).toMatch(/Sent after a human override window passed without a veto/);
+    expect(after.summary).not.toMatch(/not sent yet/);
+    expect(after.summary).toMatch(/went out automatically after a person on our team had time to stop it/);
   });
 });
