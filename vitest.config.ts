@@ -30,6 +30,15 @@ export default defineConfig({
           testTimeout: 300_000,
         },
       },
+      // The web console in Debian's chromium against a local server (test/browser).
+      {
+        extends: true,
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          globalSetup: ["test/setup/dynamodb-local.ts"],
+        },
+      },
       // Real connectors against local HTTP servers: no database needed.
       { extends: true, test: { name: "connectors", include: ["test/connectors/**/*.test.ts"] } },
       // Property-based fuzz of every route through a local server (FUZZ_RUNS, FUZZ_SEED: see the file).

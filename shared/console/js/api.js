@@ -1,0 +1,118 @@
+// The public API under /v1, called with the signed-in person's bearer token. Errors keep the API's
+// body so forms can show a 400's field issues next to their fields.
+import { getToken, signOut } from "./auth.js";
+import { h } from "./dom.js";
+
+let config = {};
+
+/** config.json beside index.html: { apiBase, cognito? } in AWS; absent locally (same origin). */
+export async function loadConfig() {
+  try {
+    const res = await fetch("config.json", { cache: "no-store" });
+    config = res.ok ? await res.json() : {};
+  } catch {
+    config = {};
+  }
+  return config;
+}
+
+export const getConfig = () => config;
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export async function api(method, path, body, { contentType = "application/json", token } = {}) {
+  const bearer = token ?? getToken();
+  const headers = {};
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  if (body !== undefined) headers["content-type"] = contentType;
+  const res = await fetch(`${(config.apiBase ?? "").replace(/\/$/, "")}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let data;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = { message: text };
+  }
+  if (res.status === 401 && !token) {
+    signOut();
+    location.hash = "#/signin";
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+/** `?a=1&b=x` from the non-empty entries of an object. */
+export function qs(params) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") p.set(k, v);
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Clear the error marks a previous submit left on a form. */
+export function clearErrors(form) {
+  for (const el of form.querySelectorAll(".field-error, .form-error")) el.remove();
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+}
+
+/**
+ * Show an API error on a form: each 400 issue next to the field whose name (or data-path prefix)
+ * matches its path; issues naming no field, and other errors, at the top of the form.
+ */
+export function showErrors(form, err) {
+  clearErrors(form);
+  const issues = err instanceof ApiError && Array.isArray(err.body?.issues) ? err.body.issues : [];
+  const loose = [];
+  for (const issue of issues) {
+    const field = fieldFor(form, issue.path ?? "");
+    if (!field) {
+      loose.push(issue);
+      continue;
+    }
+    field.setAttribute("aria-invalid", "true");
+    const note = h("span", { class: "field-error", "data-error-for": field.name }, messageOf(issue));
+    const holder = field.closest("label") ?? field;
+    holder.append(note);
+  }
+  if (loose.length || issues.length === 0) {
+    const text = loose.length ? loose.map(messageOf).join("; ") : (err.message ?? String(err));
+    form.prepend(h("div", { class: "form-error", role: "alert" }, text));
+  }
+}
+
+const messageOf = (issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message);
+
+function fieldFor(form, path) {
+  const exact = [...form.elements].find((el) => el.name === path);
+  if (exact) return exact;
+  // A field that stands for a whole document (a spec's text) takes every issue under its prefix.
+  return [...form.querySelectorAll("[data-path]")].find(
+    (el) => el.dataset.path === "*" || path === el.dataset.path || path.startsWith(`${el.dataset.path}.`),
+  );
+}
+
+/**
+ * Time left and countdowns are measured on the server's clock (a demo server may run a simulated
+ * one): the offset to this browser's clock is read from /v1/health.
+ */
+let offsetMs = 0;
+export async function syncClock() {
+  try {
+    const t0 = Date.now();
+    const health = await api("GET", "/v1/health");
+    offsetMs = Date.parse(health.time) - (t0 + Date.now()) / 2;
+  } catch {
+    offsetMs = 0;
+  }
+}
+export const serverNow = () => Date.now() + offsetMs;

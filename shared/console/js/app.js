@@ -1,0 +1,73 @@
+// The console's shell: sign-in, a hash router (#/approvals, #/decisions/<id>, ...) and the nav.
+// Each page module exports render(view, params) and may return a cleanup (timers, key handlers).
+import { loadConfig } from "./api.js";
+import { finishCognitoSignIn, getToken } from "./auth.js";
+import { flash } from "./dom.js";
+import * as approvals from "./pages/approvals.js";
+import * as decisions from "./pages/decisions.js";
+import * as drafts from "./pages/drafts.js";
+import * as explain from "./pages/explain.js";
+import * as overview from "./pages/overview.js";
+import * as pauses from "./pages/pauses.js";
+import * as scheduled from "./pages/scheduled.js";
+import * as signin from "./pages/signin.js";
+import * as specs from "./pages/specs.js";
+import * as trust from "./pages/trust.js";
+
+const PAGES = {
+  approvals: approvals.render,
+  scheduled: scheduled.render,
+  decisions: decisions.render,
+  decision: decisions.renderOne,
+  explain: explain.render,
+  trust: trust.render,
+  pauses: pauses.render,
+  specs: specs.render,
+  drafts: drafts.render,
+  overview: overview.render,
+  signin: signin.render,
+};
+
+let cleanup;
+
+async function route() {
+  const [name = "approvals", ...rest] = location.hash.replace(/^#\/?/, "").split("/");
+  const page = getToken() || name === "signin" ? name : "signin";
+  for (const a of document.querySelectorAll("#nav a"))
+    a.classList.toggle("active", a.getAttribute("href") === `#/${page === "decision" ? "decisions" : page}`);
+  document.getElementById("who").textContent = getToken() ? "signed in" : "";
+  if (typeof cleanup === "function") cleanup();
+  cleanup = undefined;
+  const view = document.getElementById("view");
+  view.replaceChildren();
+  const render = PAGES[page] ?? PAGES.approvals;
+  try {
+    cleanup = await render(view, rest.map(decodeURIComponent));
+  } catch (err) {
+    flash(err.message ?? String(err), true);
+  }
+}
+
+async function start() {
+  const config = await loadConfig();
+  if (config.cognito) {
+    try {
+      if (await finishCognitoSignIn(config.cognito)) location.hash = "#/approvals";
+    } catch (err) {
+      flash(err.message, true);
+    }
+  }
+  addEventListener("hashchange", route);
+  // Alt+1..9 go to the nav's pages (plain keys belong to the page: the inbox's shortcuts).
+  addEventListener("keydown", (e) => {
+    if (!e.altKey) return;
+    const link = document.querySelector(`#nav a[data-key="${e.key}"]`);
+    if (link) {
+      e.preventDefault();
+      location.hash = link.getAttribute("href");
+    }
+  });
+  await route();
+}
+
+start();

@@ -1,0 +1,299 @@
+// Approvals inbox: each pending decision as its recipient will see it, why, the checks and the time
+// left; approve, edit then approve (the diff shown, the edit recorded by the API), reject with a
+// reason, reject and make it a rule (corrections API); bulk approve; keyboard shortcuts.
+import { api, clearErrors, serverNow, showErrors, syncClock } from "../api.js";
+import { checksTable, diffView, duration, fill, flash, h } from "../dom.js";
+import { messageView, recipient, whyView } from "./message.js";
+
+const SORTS = {
+  newest: (a, b) => b.decidedAt.localeCompare(a.decidedAt),
+  oldest: (a, b) => a.decidedAt.localeCompare(b.decidedAt),
+  expiring: (a, b) => (a.expiresAt ?? "9").localeCompare(b.expiresAt ?? "9"),
+};
+
+const SHORTCUTS =
+  "j/k move · x select · a approve · e edit · r reject · Shift+A approve selected · Esc cancel";
+
+export async function render(view) {
+  let items = [];
+  let focus = 0;
+  const selected = new Set();
+  const sort = h(
+    "select",
+    { name: "sort", "aria-label": "sort" },
+    h("option", { value: "newest" }, "Newest first"),
+    h("option", { value: "oldest" }, "Oldest first"),
+    h("option", { value: "expiring" }, "Expiring first"),
+  );
+  const bulk = h("button", { class: "primary", id: "bulk-approve", disabled: true }, "Approve selected");
+  const list = h("div", { id: "inbox" });
+  const count = h("span", { class: "muted" });
+  view.append(
+    h("h1", {}, "Approvals ", count),
+    h(
+      "div",
+      { class: "row" },
+      sort,
+      bulk,
+      h("button", { onclick: () => load() }, "Refresh"),
+      h("span", { class: "muted" }, SHORTCUTS),
+    ),
+    list,
+  );
+
+  const cards = () => [...list.querySelectorAll(".card[data-id]")];
+  const item = (id) => items.find((d) => d.decisionId === id);
+
+  function draw() {
+    items.sort(SORTS[sort.value]);
+    count.textContent = `(${items.length})`;
+    fill(list, items.length ? items.map(card) : h("p", { class: "muted" }, "Nothing waits for approval."));
+    focus = Math.min(focus, Math.max(0, items.length - 1));
+    markFocus();
+    updateBulk();
+  }
+
+  function markFocus() {
+    for (const [i, c] of cards().entries()) c.classList.toggle("focused", i === focus);
+  }
+
+  function updateBulk() {
+    bulk.disabled = selected.size === 0;
+    bulk.textContent = `Approve selected (${selected.size})`;
+  }
+
+  function done(id, message) {
+    items = items.filter((d) => d.decisionId !== id);
+    selected.delete(id);
+    draw();
+    flash(message);
+  }
+
+  async function approve(d, form, payload, note) {
+    try {
+      const res = await api("POST", `/v1/decisions/${encodeURIComponent(d.decisionId)}/approve`, {
+        digest: d.payloadDigest,
+        ...(payload ? { payload } : {}),
+        ...(note ? { note } : {}),
+      });
+      done(d.decisionId, `${payload ? "Edited and approved" : "Approved"}: ${res.status}`);
+    } catch (err) {
+      showErrors(form, err);
+    }
+  }
+
+  async function reject(d, form, makeRule) {
+    const note = form.elements.note.value.trim();
+    clearErrors(form);
+    if (makeRule && !note) {
+      showErrors(form, {
+        body: { issues: [{ path: "note", message: "say why, to make it a rule" }] },
+        message: "",
+      });
+      return;
+    }
+    try {
+      const id = encodeURIComponent(d.decisionId);
+      await api("POST", `/v1/decisions/${id}/reject`, note ? { note } : {});
+      if (makeRule) {
+        const draft = await api("POST", `/v1/decisions/${id}/corrections`, { makeRule: true, note });
+        done(d.decisionId, `Rejected; draft rule ${draft.draftId ?? ""} made for review`);
+      } else done(d.decisionId, "Rejected");
+    } catch (err) {
+      showErrors(form, err);
+    }
+  }
+
+  function card(d) {
+    const el = h("div", { class: "card", "data-id": d.decisionId });
+    const check = h("input", {
+      type: "checkbox",
+      "aria-label": "select",
+      checked: selected.has(d.decisionId),
+      onchange: () => {
+        if (check.checked) selected.add(d.decisionId);
+        else selected.delete(d.decisionId);
+        updateBulk();
+      },
+    });
+    const actions = h("form", { class: "actions" });
+    const showButtons = () => {
+      clearErrors(actions);
+      fill(
+        actions,
+        h("div", { class: "row" }, [
+          h(
+            "button",
+            { type: "button", class: "primary", "data-act": "approve", onclick: () => approve(d, actions) },
+            "Approve",
+          ),
+          h("button", { type: "button", "data-act": "edit", onclick: () => showEdit() }, "Edit"),
+          h(
+            "button",
+            { type: "button", class: "danger", "data-act": "reject", onclick: () => showReject() },
+            "Reject",
+          ),
+        ]),
+      );
+    };
+    const showEdit = () => {
+      const fields = Object.entries(d.payload ?? {}).filter(([, v]) => typeof v === "string");
+      const diff = h("div", { class: "edit-diff" });
+      const edited = () => {
+        const next = { ...d.payload };
+        for (const [k] of fields) next[k] = actions.elements[k].value;
+        return next;
+      };
+      const redraw = () => {
+        fill(
+          diff,
+          fields
+            .filter(([k, v]) => actions.elements[k].value !== v)
+            .map(([k, v]) => [h("div", { class: "muted" }, k), diffView(v, actions.elements[k].value)]),
+        );
+      };
+      fill(
+        actions,
+        fields.map(([k, v]) =>
+          h("label", {}, k, h(k === "body" ? "textarea" : "input", { name: k, value: v, oninput: redraw })),
+        ),
+        h("label", {}, "Note (optional)", h("input", { name: "note" })),
+        diff,
+        h("div", { class: "row" }, [
+          h(
+            "button",
+            {
+              type: "button",
+              class: "primary",
+              "data-act": "approve-edited",
+              onclick: () => approve(d, actions, edited(), actions.elements.note.value.trim() || undefined),
+            },
+            "Approve edited",
+          ),
+          h("button", { type: "button", onclick: showButtons }, "Cancel"),
+        ]),
+      );
+      for (const [k] of fields) actions.elements[k].value = d.payload[k];
+      actions.elements[fields[0]?.[0]]?.focus();
+    };
+    const showReject = () => {
+      fill(
+        actions,
+        h(
+          "label",
+          {},
+          "Reason",
+          h("input", { name: "note", placeholder: "why not (recorded on the decision)" }),
+        ),
+        h("div", { class: "row" }, [
+          h(
+            "button",
+            {
+              type: "button",
+              class: "danger",
+              "data-act": "confirm-reject",
+              onclick: () => reject(d, actions, false),
+            },
+            "Reject",
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "danger",
+              "data-act": "reject-rule",
+              onclick: () => reject(d, actions, true),
+            },
+            "Reject and make this a rule",
+          ),
+          h("button", { type: "button", onclick: showButtons }, "Cancel"),
+        ]),
+      );
+      actions.elements.note.focus();
+    };
+    actions.addEventListener("submit", (e) => e.preventDefault());
+    el.showEdit = showEdit;
+    el.showReject = showReject;
+    el.approve = () => approve(d, actions);
+    el.cancel = showButtons;
+    el.toggle = () => check.click();
+    showButtons();
+    el.append(
+      h(
+        "div",
+        { class: "row" },
+        check,
+        recipient(d),
+        h("span", { class: "muted" }, `decided ${new Date(d.decidedAt).toLocaleString()}`),
+        d.expiresAt ? h("span", { class: "timeleft countdown", "data-at": d.expiresAt }) : null,
+      ),
+      messageView(d.payload),
+      h("details", { open: true }, h("summary", {}, "Why"), whyView(d)),
+      h("details", {}, h("summary", {}, `Checks (${(d.checks ?? []).length})`), checksTable(d.checks)),
+      actions,
+    );
+    return el;
+  }
+
+  async function load() {
+    const page = await api("GET", "/v1/approvals?limit=100");
+    items = page.items ?? [];
+    for (const id of [...selected]) if (!item(id)) selected.delete(id);
+    draw();
+    tick();
+  }
+
+  function tick() {
+    for (const el of list.querySelectorAll(".timeleft")) {
+      const left = Date.parse(el.dataset.at) - serverNow();
+      el.textContent = left > 0 ? `${duration(left)} left` : "expired";
+    }
+  }
+
+  bulk.addEventListener("click", async () => {
+    const ids = [...selected];
+    let ok = 0;
+    for (const id of ids) {
+      const d = item(id);
+      if (!d) continue;
+      try {
+        await api("POST", `/v1/decisions/${encodeURIComponent(id)}/approve`, { digest: d.payloadDigest });
+        ok++;
+        items = items.filter((x) => x.decisionId !== id);
+        selected.delete(id);
+      } catch (err) {
+        flash(`${id}: ${err.message}`, true);
+      }
+    }
+    draw();
+    if (ok) flash(`Approved ${ok} of ${ids.length}`);
+  });
+  sort.addEventListener("change", draw);
+
+  const onKey = (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const typing = e.target.closest?.("input, textarea, select");
+    const current = cards()[focus];
+    if (e.key === "Escape") return current?.cancel();
+    if (typing) return;
+    if (e.key === "j" || e.key === "ArrowDown") focus = Math.min(focus + 1, cards().length - 1);
+    else if (e.key === "k" || e.key === "ArrowUp") focus = Math.max(focus - 1, 0);
+    else if (e.key === "A") return bulk.click();
+    else if (e.key === "x") current?.toggle();
+    else if (e.key === "a") current?.approve();
+    else if (e.key === "e") current?.showEdit();
+    else if (e.key === "r") current?.showReject();
+    else return;
+    e.preventDefault();
+    markFocus();
+    cards()[focus]?.scrollIntoView({ block: "nearest" });
+  };
+  addEventListener("keydown", onKey);
+  const timer = setInterval(tick, 1000);
+  await syncClock();
+  await load();
+  return () => {
+    removeEventListener("keydown", onKey);
+    clearInterval(timer);
+  };
+}

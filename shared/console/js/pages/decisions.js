@@ -1,0 +1,197 @@
+// Decisions: a filtered list (account, person, agent, status through the API; verdict and spec
+// version on the page fetched), and a decision's page: every check, the ledger timeline, outcomes.
+import { api, qs, showErrors } from "../api.js";
+import { checksTable, fill, fmtTime, h } from "../dom.js";
+import { messageView, recipient, whyView } from "./message.js";
+
+const STATUSES = [
+  "scheduled",
+  "pending_approval",
+  "dispatched",
+  "executed",
+  "failed",
+  "in_doubt",
+  "rejected",
+  "vetoed",
+  "expired",
+  "deferred",
+  "blocked",
+];
+const VERDICTS = ["allow", "schedule", "require_approval", "defer", "block"];
+
+const select = (name, values) =>
+  h(
+    "select",
+    { name },
+    h("option", { value: "" }, "any"),
+    values.map((v) => h("option", { value: v }, v)),
+  );
+
+const verdictPill = (v) =>
+  h("span", { class: `pill ${v === "block" ? "bad" : v === "allow" ? "ok" : ""}` }, v);
+
+export async function render(view) {
+  const params = new URLSearchParams(location.hash.split("?")[1] ?? "");
+  const form = h(
+    "form",
+    { class: "card", id: "decision-filters" },
+    h(
+      "div",
+      { class: "row" },
+      h("label", {}, "Account", h("input", { name: "accountId", value: params.get("accountId") ?? "" })),
+      h("label", {}, "Person", h("input", { name: "personId", value: params.get("personId") ?? "" })),
+      h("label", {}, "Agent", h("input", { name: "agentId", value: params.get("agentId") ?? "" })),
+      h("label", {}, "Status", select("status", STATUSES)),
+      h("label", {}, "Verdict", select("verdict", VERDICTS)),
+      h("label", {}, "Spec version", h("input", { name: "specVersion", type: "number", min: 1, size: 4 })),
+      h("button", { class: "primary", type: "submit" }, "Filter"),
+    ),
+  );
+  form.elements.status.value = params.get("status") ?? "executed";
+  const table = h("div", { id: "decision-list" });
+  const more = h("button", { hidden: true }, "More");
+  view.append(h("h1", {}, "Decisions"), form, table, more);
+  let rows = [];
+  let cursor = null;
+
+  async function load(append) {
+    const f = form.elements;
+    try {
+      const page = await api(
+        "GET",
+        `/v1/decisions${qs({
+          accountId: f.accountId.value.trim(),
+          personId: f.personId.value.trim(),
+          agentId: f.agentId.value.trim(),
+          status: f.status.value,
+          limit: 100,
+          cursor: append ? cursor : undefined,
+        })}`,
+      );
+      cursor = page.cursor;
+      rows = append ? rows.concat(page.items) : page.items;
+      more.hidden = !cursor;
+      draw();
+    } catch (err) {
+      showErrors(form, err);
+    }
+  }
+
+  function draw() {
+    const verdict = form.elements.verdict.value;
+    const version = Number(form.elements.specVersion.value) || undefined;
+    const shown = rows.filter(
+      (d) => (!verdict || d.verdict === verdict) && (!version || d.specVersion === version),
+    );
+    fill(
+      table,
+      h(
+        "table",
+        {},
+        h(
+          "tr",
+          {},
+          ["decided", "agent", "action", "account", "person", "verdict", "status", "spec"].map((c) =>
+            h("th", {}, c),
+          ),
+        ),
+        shown.map((d) =>
+          h(
+            "tr",
+            {},
+            h(
+              "td",
+              {},
+              h("a", { href: `#/decision/${encodeURIComponent(d.decisionId)}` }, fmtTime(d.decidedAt)),
+            ),
+            h("td", {}, d.agentId),
+            h("td", {}, d.actionType),
+            h("td", {}, d.accountId),
+            h("td", {}, d.personId ?? ""),
+            h("td", {}, verdictPill(d.verdict)),
+            h("td", {}, d.status),
+            h("td", {}, `v${d.specVersion}`),
+          ),
+        ),
+      ),
+      shown.length ? null : h("p", { class: "muted" }, "No decisions match."),
+    );
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    load(false);
+  });
+  more.addEventListener("click", () => load(true));
+  await load(false);
+}
+
+export async function renderOne(view, [id]) {
+  const d = await api("GET", `/v1/decisions/${encodeURIComponent(id)}`);
+  const tz = d.context?.account?.timezone;
+  view.append(
+    h("p", {}, h("a", { href: "#/decisions" }, "← Decisions")),
+    h(
+      "h1",
+      {},
+      `${d.agentId} · ${d.actionType} `,
+      verdictPill(d.verdict),
+      " ",
+      h("span", { class: "pill" }, d.status),
+    ),
+    h(
+      "p",
+      { class: "muted" },
+      `Decided ${fmtTime(d.decidedAt)} under spec v${d.specVersion}${d.arm ? ` (arm ${d.arm})` : ""}; autonomy level ${d.autonomyLevel} (${d.autonomySource}), trust ${d.trustScore}`,
+      d.executeAt ? `; sends ${fmtTime(d.executeAt, tz)}${tz ? ` (${tz})` : ""}` : "",
+    ),
+    h("div", { class: "card" }, recipient(d), messageView(d.payload)),
+    h("div", { class: "card" }, whyView(d)),
+    d.reasons?.length
+      ? [
+          h("h2", {}, "Reasons"),
+          h(
+            "ul",
+            {},
+            d.reasons.map((r) => h("li", {}, r)),
+          ),
+        ]
+      : null,
+    h("h2", {}, "Checks"),
+    checksTable(d.checks),
+    d.review
+      ? [
+          h("h2", {}, "Review"),
+          h(
+            "p",
+            {},
+            `${d.review.action} by ${d.review.by} at ${fmtTime(d.review.at)}`,
+            d.review.note ? `: ${d.review.note}` : "",
+          ),
+        ]
+      : null,
+    h("h2", {}, "Ledger"),
+    h(
+      "ul",
+      { class: "timeline" },
+      (d.events ?? []).map((e) =>
+        h(
+          "li",
+          {},
+          h("strong", {}, e.type),
+          ` · ${fmtTime(e.at)} · ${e.actor}`,
+          e.from || e.to ? h("span", { class: "muted" }, ` (${e.from ?? ""} → ${e.to ?? ""})`) : null,
+          e.detail ? h("div", { class: "muted" }, e.detail) : null,
+        ),
+      ),
+    ),
+    h("h2", {}, "Outcomes"),
+    d.outcomes?.length
+      ? h(
+          "ul",
+          {},
+          d.outcomes.map((o) => h("li", {}, `${o.type} at ${fmtTime(o.at)}`)),
+        )
+      : h("p", { class: "muted" }, "None recorded."),
+  );
+}

@@ -1,0 +1,130 @@
+// Specs: the version in force, the history, a diff between two versions, and upload: the text is
+// checked by the API as it publishes, and a 400 lists each problem at its path (nothing published).
+import { ApiError, api, clearErrors, showErrors } from "../api.js";
+import { diffView, fill, flash, fmtTime, h } from "../dom.js";
+
+const text = (v) => JSON.stringify(v.spec, null, 2);
+
+export async function render(view) {
+  let current;
+  try {
+    current = await api("GET", "/v1/specs/current");
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+  }
+  const versions = current ? Array.from({ length: current.version }, (_, i) => current.version - i) : [];
+  const pick = (name, value) =>
+    h(
+      "select",
+      { name },
+      versions.map((v) => h("option", { value: v, selected: v === value }, `v${v}`)),
+    );
+  const diffForm = h(
+    "form",
+    { class: "row", id: "spec-diff" },
+    h("label", {}, "From", pick("from", Math.max(1, (current?.version ?? 1) - 1))),
+    h("label", {}, "To", pick("to", current?.version)),
+    h("button", { type: "submit" }, "Diff"),
+  );
+  const diffOut = h("div", { id: "spec-diff-out" });
+  const history = h("div", { id: "spec-history" });
+  const upload = h(
+    "form",
+    { class: "card", id: "spec-upload" },
+    h("label", {}, "Spec (YAML or JSON)", h("textarea", { name: "spec", rows: 14, "data-path": "*" })),
+    h(
+      "div",
+      { class: "row" },
+      h("input", { type: "file", name: "file", accept: ".yaml,.yml,.json" }),
+      h("button", { class: "primary", type: "submit", "data-act": "publish" }, "Validate and publish"),
+    ),
+  );
+
+  view.append(
+    h("h1", {}, "Specs"),
+    current
+      ? h(
+          "div",
+          { class: "card" },
+          h("strong", {}, `In force: v${current.version}`),
+          h(
+            "span",
+            { class: "muted" },
+            ` published ${fmtTime(current.publishedAt)} by ${current.publishedBy} · ${current.hash}`,
+          ),
+          h("details", {}, h("summary", {}, "Show"), h("pre", {}, text(current))),
+        )
+      : h("p", { class: "muted" }, "No spec is published yet."),
+    h("h2", {}, "History"),
+    history,
+    h("h2", {}, "Diff"),
+    diffForm,
+    diffOut,
+    h("h2", {}, "Upload"),
+    upload,
+  );
+
+  // The last ten versions' authors and dates (one read each).
+  const recent = await Promise.all(
+    versions.slice(0, 10).map((v) => api("GET", `/v1/specs/${v}`).catch(() => null)),
+  );
+  fill(
+    history,
+    h(
+      "table",
+      {},
+      h(
+        "tr",
+        {},
+        ["version", "published", "by", "hash"].map((c) => h("th", {}, c)),
+      ),
+      recent
+        .filter(Boolean)
+        .map((v) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, `v${v.version}`),
+            h("td", {}, fmtTime(v.publishedAt)),
+            h("td", {}, v.publishedBy),
+            h("td", {}, v.hash),
+          ),
+        ),
+    ),
+  );
+
+  diffForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const [a, b] = await Promise.all(
+      [diffForm.elements.from.value, diffForm.elements.to.value].map((v) => api("GET", `/v1/specs/${v}`)),
+    );
+    fill(
+      diffOut,
+      a.hash === b.hash
+        ? h("p", { class: "muted" }, "The two versions are the same.")
+        : diffView(text(a), text(b)),
+    );
+  });
+
+  upload.elements.file.addEventListener("change", async () => {
+    const file = upload.elements.file.files[0];
+    if (file) upload.elements.spec.value = await file.text();
+  });
+
+  upload.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = upload.elements.spec.value;
+    const json = body.trim().startsWith("{");
+    try {
+      const res = await api("POST", "/v1/specs", body, {
+        contentType: json ? "application/json" : "application/yaml",
+      });
+      clearErrors(upload);
+      flash(res.created ? `Published v${res.version}` : `Unchanged: v${res.version} is already this spec`);
+      location.hash = "#/specs";
+      location.reload();
+    } catch (err) {
+      showErrors(upload, err);
+    }
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * The web console in a real browser (Debian's chromium) against a real local server: everything a
+ * person does goes through the page, and what it did is checked through the API and the outbox.
+ */
+
+import type { Locator } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  emailProposal,
+  expectStatus,
+  getDecision,
+  type Harness,
+  outboxFor,
+  pin,
+  proposeOk,
+  seedAccount,
+  startHarness,
+  waitForStatus,
+} from "../e2e/helpers/harness.ts";
+import { type Browser, openBrowser } from "./browser.ts";
+
+let h: Harness;
+let b: Browser;
+
+beforeAll(async () => {
+  h = await startHarness();
+  // One account per scenario: coordination would otherwise hold back a second touch to the same one.
+  for (const id of ["acme", "beta", "gamma", "delta"]) await seedAccount(h, id);
+  b = await openBrowser();
+});
+afterAll(async () => {
+  await b?.close();
+  await h?.close();
+});
+
+const card = (id: string) => b.page.locator(`.card[data-id="${id}"]`);
+const WAIT = { timeout: 15_000 };
+
+/** Vitest has no Playwright matchers: wait for the element, then poll its text. */
+async function text(locator: Locator): Promise<string> {
+  await locator.first().waitFor(WAIT);
+  return locator.first().innerText();
+}
+const textOf = (locator: Locator) => expect.poll(() => text(locator), WAIT);
+const gone = (locator: Locator) => locator.waitFor({ state: "detached", ...WAIT });
+
+/** Go to a page of the console and wait for its first render. */
+let visits = 0;
+async function open(hash: string) {
+  // A fresh query string makes it a full load even when only the hash would differ (a hash change
+  // alone keeps the page, and its list, as they were).
+  await b.page.goto(`${h.server.url}/?visit=${++visits}#/${hash}`);
+}
+
+describe("console", () => {
+  it("serves the console at / and asks for a token before anything else", async () => {
+    await b.page.goto(`${h.server.url}/`);
+    await b.page.locator("form#signin").waitFor(WAIT);
+    // A wrong token is refused where it was typed, and nothing is kept.
+    await b.page.fill("input[name=token]", "not-a-token");
+    await b.page.click("form#signin button[type=submit]");
+    await textOf(b.page.locator("form#signin .form-error")).toContain("Not signed in");
+    expect(await b.page.evaluate('sessionStorage.getItem("harness.token")')).toBeNull();
+
+    await b.page.fill("input[name=token]", h.admin);
+    await b.page.click("form#signin button[type=submit]");
+    await textOf(b.page.locator("h1")).toContain("Approvals");
+    // The token lives in sessionStorage, never in the address bar.
+    expect(b.page.url()).not.toContain(h.admin);
+    expect(await b.page.evaluate('sessionStorage.getItem("harness.token")')).toBe(h.admin);
+  });
+
+  it("approves a pending action, which then executes", async () => {
+    const d = await proposeOk(h, emailProposal("outreach-writer", "acme"));
+    expect(d.status).toBe("pending_approval");
+    await open("approvals");
+    await textOf(card(d.decisionId).locator(".message")).toContain("Your pricing research");
+    await textOf(card(d.decisionId)).toContain("Three pricing page visits");
+    await card(d.decisionId).locator("[data-act=approve]").click();
+    await gone(card(d.decisionId));
+    const done = await waitForStatus(h, d.decisionId, "executed");
+    expect(done.review).toMatchObject({ action: "approved", by: "root" });
+    expect(outboxFor(h, d.decisionId)).toHaveLength(1);
+  });
+
+  it("edits then approves: the diff is shown and the edited payload is what executes", async () => {
+    const d = await proposeOk(h, emailProposal("outreach-writer", "beta"));
+    await open("approvals");
+    const c = card(d.decisionId);
+    await c.locator("[data-act=edit]").click();
+    const edited = `${d.payload.body} Would Thursday suit you?`;
+    await c.locator("textarea[name=body]").fill(edited);
+    await textOf(c.locator(".edit-diff ins")).toContain("Would Thursday suit you?");
+    await c.locator("[data-act=approve-edited]").click();
+    await gone(c);
+    const done = await waitForStatus(h, d.decisionId, "executed");
+    expect(done.review.action).toBe("edited");
+    expect(done.payload.body).toBe(edited);
+    expect(outboxFor(h, d.decisionId)[0]?.payload.body).toBe(edited);
+  });
+
+  it("rejects with a reason, recorded on the decision; nothing is sent", async () => {
+    const d = await proposeOk(h, emailProposal("outreach-writer", "gamma"));
+    await open("approvals");
+    const c = card(d.decisionId);
+    await c.locator("[data-act=reject]").click();
+    await c.locator("input[name=note]").fill("too pushy for a first touch");
+    await c.locator("[data-act=confirm-reject]").click();
+    await gone(c);
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("rejected");
+    expect(after.review).toMatchObject({ action: "rejected", note: "too pushy for a first touch" });
+    expect(outboxFor(h, d.decisionId)).toHaveLength(0);
+  });
+
+  it("vetoes a scheduled level-2 action inside its override window", async () => {
+    await pin(h, "sequence-bot", "email.send", 2);
+    const d = await proposeOk(h, emailProposal("sequence-bot", "delta"));
+    expect(d.status).toBe("scheduled");
+    await open("scheduled");
+    const c = card(d.decisionId);
+    await textOf(c.locator(".countdown")).toMatch(/\d+[smhd]/);
+    await c.locator("input[name=note]").fill("not this week");
+    await c.locator("[data-act=veto]").click();
+    await gone(c);
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("vetoed");
+    expect(after.review).toMatchObject({ action: "vetoed", note: "not this week" });
+  });
+
+  it("opens an explanation by email", async () => {
+    await open("explain");
+    await b.page.fill("#explain-form input[name=email]", "jane@acme.io");
+    await b.page.click("#explain-form button[type=submit]");
+    await textOf(b.page.locator("#explanation h2").first()).toContain("Jane Doe");
+    expect((await text(b.page.locator("#explanation .summary"))).length).toBeGreaterThan(20);
+    expect(await b.page.locator("#explanation .contact").count()).toBe(1);
+  });
+
+  it("pauses and resumes an agent", async () => {
+    await open("pauses");
+    await b.page.selectOption("#pause-form select[name=scope]", "agent");
+    await b.page.fill("#pause-form input[name=target]", "outreach-writer");
+    await b.page.fill("#pause-form input[name=reason]", "copy review");
+    await b.page.click("#pause-form [data-act=pause]");
+    const row = b.page.locator("#pause-list tr[data-id]");
+    await textOf(row).toContain("outreach-writer");
+    const paused = expectStatus(await h.call("GET", "/v1/pauses", h.viewer), 200).items;
+    expect(paused).toMatchObject([{ scope: "agent", target: "outreach-writer", reason: "copy review" }]);
+    await row.locator("[data-act=resume]").click();
+    await textOf(b.page.locator("#pause-list")).toContain("Nothing is paused");
+    expect(expectStatus(await h.call("GET", "/v1/pauses", h.viewer), 200).items).toEqual([]);
+  });
+
+  it("shows a 400's field issue next to its field, and writes nothing", async () => {
+    await open("pauses");
+    await b.page.selectOption("#pause-form select[name=scope]", "channel");
+    await b.page.fill("#pause-form input[name=target]", "carrier-pigeon");
+    await b.page.fill("#pause-form input[name=reason]", "testing");
+    await b.page.click("#pause-form [data-act=pause]");
+    const note = b.page.locator("#pause-form label:has(input[name=target]) .field-error");
+    await textOf(note).toContain("expected one of");
+    await expect
+      .poll(() => b.page.locator("#pause-form input[name=target]").getAttribute("aria-invalid"), WAIT)
+      .toBe("true");
+    expect(expectStatus(await h.call("GET", "/v1/pauses", h.viewer), 200).items).toEqual([]);
+  });
+
+  it("threw no script errors on any page", () => {
+    expect(b.errors).toEqual([]);
+  });
+});
