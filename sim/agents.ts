@@ -7,8 +7,8 @@
  * probability 1 − q. Nothing in shared/ knows which writer is which.
  *
  * `learning: false` makes every agent ignore learned state: no template statistics (variants are then
- * chosen as if nothing was ever sent), no learned intent multipliers (lead lists rank by the spec's
- * weights), no emerged rules. The gate's own trust is untouched by this switch: the spec's
+ * chosen as if nothing was ever sent), no emerged rules. Lead lists always rank by the spec's intent
+ * weights, as the gate does; a refit reaches both only through the spec (learning/signals.ts). The gate's own trust is untouched by this switch: the spec's
  * `learning: { enabled }` switch is a later part of issue 9.
  */
 import type { AgentContext, AgentProposal } from "../shared/agents/context.ts";
@@ -34,7 +34,6 @@ export function writerFor(accountId: string): string {
 export function hideLearning(kb: KnowledgeView): KnowledgeView {
   const view = Object.create(kb) as KnowledgeView;
   view.templateStats = async () => [];
-  view.intentWeights = async () => undefined;
   view.rules = async () => [];
   return view;
 }

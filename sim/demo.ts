@@ -115,7 +115,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         days: options.days,
         trust,
         specWeights: Object.fromEntries(Object.entries(spec.quality.signals).map(([k, v]) => [k, v.weight])),
-        multipliers: (await sim.agents.stores.learned.intentWeights())?.multipliers ?? {},
+        ...(spec.learning?.signals?.shadow ? { shadowWeights: spec.learning.signals.shadow.weights } : {}),
       });
       return {
         options: {

@@ -40,13 +40,15 @@ export interface LearningReport {
   weeks: LearningWeek[];
   trust: LearningTrust[];
   signalWeights: {
-    /** The weight the harness uses today per signal type: the spec's weight × the learned multiplier. */
+    /** The weight in force at the end per signal type: the spec's `quality.signals` (a refit reaches it via a draft). */
     fitted: Record<string, number>;
     /** The market's log-odds per occurrence. */
     hidden: Record<string, number>;
     spearman: number;
     spearmanInterval: Interval;
     source: string;
+    /** A refit's weights still in shadow at the end (not yet adopted). */
+    shadow?: Record<string, number>;
   };
   variants: {
     /** Share of touches in the last two weeks using the hidden best variant for the recipient's persona. */
@@ -67,9 +69,10 @@ export interface LearningInputs {
   start: number;
   days: number;
   trust: Omit<LearningTrust, "hiddenQuality">[];
-  /** The spec's signal weights and the harness's learned multipliers (kb/learning.ts fitMultipliers). */
+  /** The spec's signal weights in force at the end (refits reach them as confirmed weights drafts). */
   specWeights: Record<string, number>;
-  multipliers: Record<string, number>;
+  /** The weights of a refit still in shadow at the end, if any (reported next to them, not ranked). */
+  shadowWeights?: Record<string, number>;
 }
 
 const WEEK = 7 * DAY;
@@ -103,7 +106,7 @@ export function learningReport(input: LearningInputs): LearningReport {
   const fitted: Record<string, number> = {};
   for (const t of SIGNAL_TYPES) {
     hidden[t] = truth.signalWeights[t];
-    fitted[t] = r3((input.specWeights[t] ?? 0) * (input.multipliers[t] ?? 1));
+    fitted[t] = r3(input.specWeights[t] ?? 0);
   }
   const rho = spearman(
     SIGNAL_TYPES.map((t) => fitted[t] as number),
@@ -127,7 +130,8 @@ export function learningReport(input: LearningInputs): LearningReport {
       hidden,
       spearman: rho,
       spearmanInterval: spearmanInterval(rho, SIGNAL_TYPES.length),
-      source: "spec quality.signals weight × learned multiplier (kb/learning.ts fitMultipliers)",
+      source: "the spec's quality.signals weights in force at the end (learning/signals.ts refits reach them via weights drafts)",
+      ...(input.shadowWeights ? { shadow: input.shadowWeights } : {}),
     },
     variants: {
       bestVariantShare: share.value,

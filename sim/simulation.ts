@@ -16,6 +16,7 @@ import { attachAgents, type LocalAgents } from "../shared/runtime/agents-local.t
 import { createLocalRuntime, type LocalRuntime } from "../shared/runtime/local.ts";
 import { publishSpec } from "../shared/usecases/admin.ts";
 import { allPages } from "../shared/usecases/pages.ts";
+import { signalsTick } from "../shared/usecases/signals-refit.ts";
 import { simAgents } from "./agents.ts";
 import { simEnrichment } from "./enrichment.ts";
 import { SimMarket } from "./market.ts";
@@ -124,6 +125,8 @@ export async function startSimulation(options: {
       const d = Math.floor((clock.now() - SIM_START) / DAY);
       if (d <= day) return undefined;
       day = d;
+      // The signals loop's daily turn (the scheduler's periodic tasks do not run in the simulation).
+      await signalsTick(rt.deps);
       const spec = await agents.view.spec();
       for (const t of await allPages((page) => rt.deps.trust.list(page))) {
         const action = spec.autonomy.actions[t.actionType];

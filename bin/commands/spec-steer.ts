@@ -42,18 +42,26 @@ export function formatFlips(f: FlipSet): string[] {
 
 export function formatDraft(d: SpecDraft): string {
   const closed = d.confirmedVersion ?? d.discardedVersion;
-  return `${pad(d.draftId, 34)} ${pad(d.status, 10)} v${d.shadowVersion}${closed ? ` → v${closed}` : ""}  ${d.rule.effect} "${d.rule.name}" (${d.correction.kind === "review" ? `correction of ${d.correction.decisionId} by ${d.correction.by}` : "repeated rejections"})`;
+  return `${pad(d.draftId, 34)} ${pad(d.status, 10)} v${d.shadowVersion}${closed ? ` → v${closed}` : ""}  ${d.rule ? `${d.rule.effect} "${d.rule.name}"` : "intent weights"} (${d.correction.kind === "review" ? `correction of ${d.correction.decisionId} by ${d.correction.by}` : d.correction.kind === "refit" ? `refit on ${d.correction.touches} touches, ${d.correction.meetings} meetings` : "repeated rejections"})`;
 }
 
 function formatDraftView(d: DraftView): string[] {
   const c = d.correction;
   return [
     formatDraft(d),
-    `  rule: ${JSON.stringify({ when: d.rule.when, effect: d.rule.effect, mode: d.rule.mode })}`,
-    ...(d.rule.note ? [`  why: ${d.rule.note}`] : []),
+    ...(d.rule
+      ? [`  rule: ${JSON.stringify({ when: d.rule.when, effect: d.rule.effect, mode: d.rule.mode })}`]
+      : []),
+    ...(d.rule?.note ? [`  why: ${d.rule.note}`] : []),
+    ...Object.entries(d.weights?.to ?? {}).map(
+      ([t, w]) =>
+        `  ${t}: ${d.weights?.from[t] ?? 0} -> ${w} points (fitted ${d.weights?.fitted[t]?.logOdds.toFixed(3)} ± ${d.weights?.fitted[t]?.se.toFixed(3)} log-odds)`,
+    ),
     c.kind === "review"
       ? `  correction: ${c.action} decision ${c.decisionId}, by ${c.by} at ${c.at}: ${c.reason}`
-      : `  evidence: ${c.rejected} of ${c.reviewed} reviews rejected (${c.cell.actionType} × ${c.cell.persona} × ${c.cell.industry})`,
+      : c.kind === "refit"
+        ? `  evidence: ${c.meetings} meetings in ${c.touches} touches`
+        : `  evidence: ${c.rejected} of ${c.reviewed} reviews rejected (${c.cell.actionType} × ${c.cell.persona} × ${c.cell.industry})`,
     `  flips so far: ${d.flips.totals.total} in ${d.flips.versions.map((v) => `v${v.version}`).join(", ") || "no version yet"}`,
     ...formatTotals(d.flips.totals),
   ];

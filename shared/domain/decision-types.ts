@@ -1,5 +1,6 @@
 import type { Account, Person, SuppressionEntry } from "./kb.ts";
 import type { Proposal } from "./proposal.ts";
+import type { ShadowIntent } from "./shadow-intent.ts";
 import type { SpecVersion } from "./spec-schema.ts";
 import type { TrustRecord } from "./trust.ts";
 import type { Channel, DecisionStatus, Verdict } from "./vocabulary.ts";
@@ -126,6 +127,8 @@ export interface Evaluation {
   expiresAt?: number;
   reservation: Reservation;
   intent?: IntentReading;
+  /** Intent under a refit's weights in shadow (shadow-intent.ts); never changes the verdict. */
+  shadowIntent?: ShadowIntent;
   persona?: { name: string; role: string };
   /** One entry per shadow rule that fired or would have changed the verdict; absent when none did. */
   shadow?: ShadowOutcome[];

@@ -1,5 +1,6 @@
 import type { CheckResult, CounterBump, IntentReading, ShadowOutcome } from "./decision-types.ts";
 import type { DecisionFacts } from "./replay-facts.ts";
+import type { ShadowIntent } from "./shadow-intent.ts";
 import type { Channel, DecisionStatus, OutcomeType, Verdict } from "./vocabulary.ts";
 
 /** What the harness did with one proposal, plus everything needed to explain it later. */
@@ -27,6 +28,8 @@ export interface Decision {
    * The decision is in a rule's flip set when that verdict differs from `verdict`. Absent when none did.
    */
   shadow?: ShadowOutcome[];
+  /** A touch's intent under a refit's weights in shadow (domain/shadow-intent.ts); the verdict ignores it. */
+  shadowIntent?: ShadowIntent;
   autonomyLevel: 1 | 2 | 3;
   autonomySource: "pinned" | "earned" | "start" | "review";
   trustScore: number;

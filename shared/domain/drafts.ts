@@ -34,13 +34,39 @@ export type DraftCorrection =
       cell: ReviewCell;
       rejected: number;
       reviewed: number;
+    }
+  | {
+      /** The signals loop's refit of the intent weights (learning/signals.ts, usecases/signals-refit.ts). */
+      kind: "refit";
+      touches: number;
+      meetings: number;
     };
+
+/**
+ * A weights draft's amendment: the intent weights a refit proposes, per signal type, next to those in
+ * force when it was made, with each fitted weight's uncertainty. Ids and numbers only.
+ */
+export interface WeightsAmendment {
+  /** Points per occurrence in force when the draft was made. */
+  from: Record<string, number>;
+  /** Points per occurrence proposed (in shadow until the draft is confirmed). */
+  to: Record<string, number>;
+  /** The fit: log-odds of a meeting per occurrence and its Laplace standard error. */
+  fitted: Record<string, { logOdds: number; se: number }>;
+  /** The decided-at window of the touches fitted on. */
+  since: string;
+  until: string;
+}
 
 export interface SpecDraft {
   draftId: string;
   status: DraftStatus;
-  /** The rule as drafted (mode shadow). */
-  rule: SpecRule;
+  /** What the draft amends: a conditional rule (absent `kind`) or the intent weights. */
+  kind?: "rule" | "weights";
+  /** The rule as drafted (mode shadow); absent on a weights draft. */
+  rule?: SpecRule;
+  /** The intent weights proposed (`learning.signals.shadow` of the shadow version); weights drafts only. */
+  weights?: WeightsAmendment;
   /** The current version the draft was made on. */
   baseVersion: number;
   /** The version published with the rule in shadow. */

@@ -15,6 +15,7 @@ import type { CheckResult, Evaluation, GateContext, Touch } from "./decision-typ
 import { preparedSpec } from "./prepared-spec.ts";
 import { earliestRetry } from "./retry.ts";
 import { shadowOutcomes } from "./shadow.ts";
+import { shadowIntent } from "./shadow-intent.ts";
 import { HOUR } from "./time.ts";
 import { effectiveLevel, trustStats } from "./trust.ts";
 import { finish, forcesReview } from "./verdict.ts";
@@ -211,6 +212,11 @@ export function evaluate(ctx: GateContext): Evaluation {
   if (evaluation.verdict === "require_approval")
     evaluation.expiresAt = now + action.approvalTimeoutHours * HOUR;
   if (personaInfo) evaluation.persona = personaInfo;
+  if (intent && account) {
+    // A refit's weights in shadow: intent under them recorded next to the real one, the verdict untouched.
+    const alt = shadowIntent(spec, ctx.spec.hash, account, now);
+    if (alt) evaluation.shadowIntent = alt;
+  }
   if (checks.some((c) => c.shadow)) {
     const shadow = shadowOutcomes({
       checks,

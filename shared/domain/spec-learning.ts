@@ -4,6 +4,7 @@
  * section given in part is completed (`prefault` parses `{}` through the inner defaults).
  */
 import { z } from "zod";
+import { LearningSignalsSchema } from "./spec-signals.ts";
 
 /**
  * Variants loop (shared/learning/variants.ts): how a reward is scored and how far a persona × industry
@@ -32,6 +33,8 @@ export const LearningSchema = z
      */
     enabled: z.boolean().default(true),
     variants: LearningVariants.prefault({}),
+    /** Signals loop (shared/learning/signals.ts): refits of the intent weights, reaching the gate via drafts. */
+    signals: LearningSignalsSchema.prefault({}),
   })
   .strict();
 

@@ -76,8 +76,9 @@ const Personas = z
   })
   .strict();
 
+/** Points per occurrence; negative for a signal that lowers intent (a refit may find one: spec-signals.ts). */
 const SignalWeight = z
-  .object({ weight: z.number().nonnegative(), windowDays: z.number().positive() })
+  .object({ weight: z.number().min(-100).max(100), windowDays: z.number().positive() })
   .strict();
 
 const Quality = z

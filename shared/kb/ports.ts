@@ -12,7 +12,9 @@ import type {
   EmergedRule,
   Fact,
   LeadListEntry,
+  LearnedCount,
   LearnedWeights,
+  LearningLoop,
   MemoryDoc,
   MemoryHit,
   TemplateStat,
@@ -43,13 +45,18 @@ export interface AgentKnowledgeStore {
 }
 
 export interface LearnedStore {
+  /** The fitted multipliers with the signal tallies they were fitted on (tallies counted by `countOnce`). */
   intentWeights(): Promise<LearnedWeights | undefined>;
-  putIntentWeights(w: LearnedWeights): Promise<void>;
+  /** Store a refit's multipliers (a value derived from the tallies: the tallies themselves are not written). */
+  putIntentWeights(w: Omit<LearnedWeights, "tallies">): Promise<void>;
   templateStats(): Promise<TemplateStat[]>;
-  bumpTemplateStat(
-    key: { variant: string; persona: string; industry: string },
-    field: keyof Pick<TemplateStat, "sent" | "opened" | "replied" | "meetings" | "negative">,
-  ): Promise<void>;
+  /**
+   * Count one event's evidence for one loop exactly once, whatever the redeliveries, retries and
+   * concurrent lanes: a marker for (loop, eventId) is written only if absent, in the same transaction
+   * as the counters' atomic adds. A redelivered event fails the marker's condition and counts nothing.
+   * Resolves true when this call counted, false for a duplicate.
+   */
+  countOnce(loop: LearningLoop, eventId: string, counts: LearnedCount[]): Promise<boolean>;
   /** Rules emerged by the agents' former heuristic (none are made now: reviews feed spec drafts). */
   rules(): Promise<EmergedRule[]>;
 }

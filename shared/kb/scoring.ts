@@ -1,13 +1,11 @@
 /**
- * Agent-side scoring on the structured ring: ICP tier and intent with the learned weights. The gate
- * computes intent with the spec's weights only; agents rank with the learned multipliers on top, so
- * what they prioritise sharpens as outcomes arrive (loop 4) while the gate's bar stays the spec's.
+ * Agent-side scoring on the structured ring: the ICP tier. Intent is the gate's own computation with the
+ * spec's weights (domain/checks/quality.ts computeIntent), so agents and the gate rank alike; the signals
+ * loop (learning/signals.ts) changes those weights only through the spec.
  */
-import type { IntentReading } from "../domain/decision-types.ts";
 import type { Account } from "../domain/kb.ts";
 import type { Spec } from "../domain/spec-schema.ts";
-import { DAY } from "../domain/time.ts";
-import type { IcpTier, LearnedWeights } from "./types.ts";
+import type { IcpTier } from "./types.ts";
 
 const norm = (s: string) => s.trim().toLowerCase();
 const LATE_STAGES = new Set(["series b", "series c", "series d", "series e", "growth", "public"]);
@@ -48,26 +46,4 @@ export function icpTier(spec: Spec, account: Account): { tier: IcpTier; reasons:
         reasons: [...reasons, account.fundingStage ? `funding ${account.fundingStage}` : "200+ employees"],
       }
     : { tier: 2, reasons };
-}
-
-/** Intent with the learned multipliers applied to the spec's weights, capped at 100. */
-export function learnedIntent(
-  spec: Spec,
-  account: Account,
-  now: number,
-  learned: LearnedWeights | undefined,
-): IntentReading {
-  const counted: IntentReading["counted"] = [];
-  let score = 0;
-  for (const [type, { weight, windowDays }] of Object.entries(spec.quality.signals)) {
-    const since = now - windowDays * DAY;
-    const count = account.signals.filter(
-      (s) => s.type === type && Date.parse(s.occurredAt) > since && Date.parse(s.occurredAt) <= now,
-    ).length;
-    if (count === 0) continue;
-    const w = Number((weight * (learned?.multipliers[type] ?? 1)).toFixed(2));
-    counted.push({ type, count, weight: w, windowDays });
-    score += count * w;
-  }
-  return { score: Math.min(100, Math.round(score)), counted };
 }

@@ -5,7 +5,7 @@
  */
 
 import { classifyTitle } from "../domain/checks/persona.ts";
-import { describeIntent } from "../domain/checks/quality.ts";
+import { computeIntent, describeIntent } from "../domain/checks/quality.ts";
 import type { Decision } from "../domain/decision.ts";
 import type { IntentReading } from "../domain/decision-types.ts";
 import type { Account, Person } from "../domain/kb.ts";
@@ -15,7 +15,7 @@ import type { CommitteeRole } from "../domain/vocabulary.ts";
 import type { Clock, DecisionStore, KnowledgeStore, SpecStore } from "../ports.ts";
 import { type ContextItem, type ContextPacket, packContext } from "./context-packet.ts";
 import type { AgentKnowledgeStore, LearnedStore, MemoryStore } from "./ports.ts";
-import { icpTier, learnedIntent } from "./scoring.ts";
+import { icpTier } from "./scoring.ts";
 import type {
   AudienceSnapshot,
   Classification,
@@ -24,7 +24,6 @@ import type {
   Fact,
   IcpTier,
   LeadListEntry,
-  LearnedWeights,
   MemoryHit,
   TemplateStat,
 } from "./types.ts";
@@ -96,9 +95,6 @@ export class KnowledgeView {
   audienceSnapshots(): Promise<AudienceSnapshot[]> {
     return this.d.agentKb.audienceSnapshots();
   }
-  intentWeights(): Promise<LearnedWeights | undefined> {
-    return this.d.learned.intentWeights();
-  }
   templateStats(): Promise<TemplateStat[]> {
     return this.d.learned.templateStats();
   }
@@ -113,13 +109,9 @@ export class KnowledgeView {
     return this.d.decisions.getDecision(decisionId);
   }
 
-  async intent(account: Account, weights?: LearnedWeights): Promise<IntentReading> {
-    return learnedIntent(
-      await this.spec(),
-      account,
-      this.d.clock.now(),
-      weights ?? (await this.intentWeights()),
-    );
+  /** Intent as the gate computes it: the spec's weights in force (a refit reaches them via a weights draft). */
+  async intent(account: Account): Promise<IntentReading> {
+    return computeIntent(await this.spec(), account, this.d.clock.now());
   }
 
   async tier(account: Account): Promise<{ tier: IcpTier; reasons: string[] }> {

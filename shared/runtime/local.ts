@@ -28,6 +28,7 @@ import { publishSpec } from "../usecases/admin.ts";
 import { Gate } from "../usecases/gate.ts";
 import { dailyDigest } from "../usecases/ledger-digest.ts";
 import { execute, expire, recoverDispatched, release } from "../usecases/lifecycle.ts";
+import { dailySignalsTick } from "../usecases/signals-refit.ts";
 import { EVENT_ROUTES, subscribeRoutes } from "./event-routes.ts";
 import { Executions } from "./executions.ts";
 
@@ -200,6 +201,16 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         const r = await reconcile();
         if (r.executed > 0 || r.inDoubt > 0) log("reconciled dispatched decisions", r);
       },
+    });
+  // Once a day on the scheduler's clock: the signals loop (a refit as a weights draft, or its adoption).
+  if (options.runWorkers !== false)
+    scheduler.addTask({
+      name: "signals refit",
+      run: dailySignalsTick(deps, (o) => {
+        if ("error" in o) log("signals refit failed", { error: (o.error as Error).message });
+        else if (o.action === "adopted" || (o.action === "refit" && o.created))
+          log(`signals loop: ${o.action}`, { draftId: o.draft.draftId });
+      }),
     });
   // Once a day on the scheduler's clock: the ledger digest, into the archive folder.
   if (options.archiveDir)

@@ -25,6 +25,7 @@ import {
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import { addRule, removeRule, ruleNames, setRuleMode } from "../domain/spec-rules.ts";
 import type { Spec, SpecRule, SpecVersion } from "../domain/spec-schema.ts";
+import { closeShadowWeights } from "../domain/spec-signals.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { Deps, DraftStore } from "../ports.ts";
@@ -194,6 +195,24 @@ export async function getDraft(deps: Pick<Deps, "drafts">, draftId: string): Pro
   return draft;
 }
 
+/** The spec a draft's close publishes (undefined when its amendment is no longer there), and its words. */
+function closing(spec: Spec, draft: SpecDraft, to: "confirmed" | "discarded") {
+  if (draft.weights) {
+    const next = closeShadowWeights(spec, draft.draftId, to);
+    return {
+      present: next !== undefined,
+      target: next && parseSpec(next),
+      what: "the intent weights in shadow",
+    };
+  }
+  const name = draft.rule?.name ?? "";
+  const present = ruleNames(spec).some((r) => r.name === name);
+  const target = !present
+    ? undefined
+    : parseSpec(to === "confirmed" ? setRuleMode(spec, name, "enforce") : removeRule(spec, name));
+  return { present, target, what: `rule "${name}"` };
+}
+
 const cellOf = (d: SpecDraft) => (d.correction.kind === "pattern" ? cellId(d.correction.cell) : undefined);
 
 /**
@@ -217,20 +236,14 @@ export async function closeDraft(
     if (draft.status !== "shadow")
       throw new ConflictError(`draft ${draftId} is ${draft.status}, no longer in shadow`);
     const current = await currentSpec(deps);
-    const name = draft.rule.name;
-    const present = ruleNames(current.spec).some((r) => r.name === name);
+    const { present, target, what } = closing(current.spec, draft, to);
     if (to === "confirmed" && !present)
       throw new ConflictError(
-        `rule "${name}" is no longer in the current spec (v${current.version}): discard the draft instead`,
+        `${what} no longer in the current spec (v${current.version}): discard the draft instead`,
       );
-    const target = !present
-      ? undefined
-      : parseSpec(
-          to === "confirmed" ? setRuleMode(current.spec, name, "enforce") : removeRule(current.spec, name),
-        );
     const hash = target ? specHash(target) : current.hash;
     const at = iso(deps.clock.now());
-    const why = `draft ${draftId} ${to} by ${principal.subject}: rule "${name}" ${to === "confirmed" ? "enforced" : "removed"}${input.reason ? `: ${input.reason}` : ""}`;
+    const why = `draft ${draftId} ${to} by ${principal.subject}: ${what} ${to === "confirmed" ? "enforced" : "removed"}${input.reason ? `: ${input.reason}` : ""}`;
     try {
       const next = await drafts.close(
         draft,

@@ -90,8 +90,9 @@ export async function draftFlips(
   for (let v = first; v <= last; v++) {
     const spec = await deps.specs.get(v);
     const shadow =
-      spec && ruleNames(spec.spec).some((r) => r.name === draft.rule.name && r.mode === "shadow");
-    if (!shadow) continue;
+      spec && ruleNames(spec.spec).some((r) => r.name === draft.rule?.name && r.mode === "shadow");
+    // A weights draft has no rule: its shadow evidence is each touch's shadowIntent, not a flip set.
+    if (!shadow || !draft.rule) continue;
     const [t, page] = await Promise.all([
       flips.totals(v, draft.rule.name),
       flips.list(v, draft.rule.name, { limit: DRAFT_FLIP_ITEMS }),

@@ -243,6 +243,7 @@ function buildDecision(
     ...(proposal.target.personId ? { personId: proposal.target.personId } : {}),
     payload: proposal.payload,
     payloadDigest: payloadDigest(proposal.payload),
+    ...(evaluation.shadowIntent ? { shadowIntent: evaluation.shadowIntent } : {}),
     reasoning: proposal.reasoning,
     confidence: proposal.confidence,
     ...(proposal.signals ? { claimedSignals: proposal.signals } : {}),

@@ -192,8 +192,7 @@ describe("the learning report", () => {
           level: 1,
         },
       ],
-      specWeights: { pricing_page_visit: 25, blog_visit: 2, website_visit: 5 },
-      multipliers: { blog_visit: 0.5 },
+      specWeights: { pricing_page_visit: 25, blog_visit: 1, website_visit: 5 },
     });
     expect(r.enabled).toBe(true);
     expect(r.weeks.map((w) => [w.week, w.touches, w.replies, w.meetings])).toEqual([
@@ -228,7 +227,6 @@ describe("the simulated workspace's agents", () => {
       clock: { now: () => START },
       kb: {
         templateStats: async () => [{ variant: "a" }],
-        intentWeights: async () => ({ multipliers: { blog_visit: 2 } }),
         rules: async () => [{ ruleId: "r" }],
         leadList: async () => [
           { accountId: "co-00001", rank: 1 },
@@ -251,7 +249,6 @@ describe("the simulated workspace's agents", () => {
   it("with learning off, agents see no learned state", async () => {
     const kb = hideLearning(fakeCtx([]).kb);
     expect(await kb.templateStats()).toEqual([]);
-    expect(await kb.intentWeights()).toBeUndefined();
     expect(await kb.rules()).toEqual([]);
     expect(await kb.leadList("2026-03-02")).toHaveLength(3);
   });

@@ -147,7 +147,7 @@ export class DynamoDraftStore implements DraftStore {
       {
         ...publish,
         draftId: draft.draftId,
-        data: { draftId: draft.draftId, draft: "created", rule: draft.rule.name },
+        data: { draftId: draft.draftId, draft: "created", rule: draft.rule?.name ?? "intent weights" },
       },
       also,
     );
@@ -199,7 +199,7 @@ export class DynamoDraftStore implements DraftStore {
         {
           ...publish,
           draftId: draft.draftId,
-          data: { draftId: draft.draftId, draft: to, rule: draft.rule.name },
+          data: { draftId: draft.draftId, draft: to, rule: draft.rule?.name ?? "intent weights" },
         },
         also,
       );

@@ -205,6 +205,13 @@ export const agentKeys = {
     sk: `${variant}#${persona}#${industry.toLowerCase()}`,
   }),
   templatePartition: "LEARNED#TEMPLATES",
+  /** The signal tallies, counters only (the fitted multipliers are `intentWeights`). */
+  signalTallies: (): Key => ({ pk: "LEARNED", sk: "SIGNAL_TALLIES" }),
+  /** Marks that a learning loop counted an event (carries a TTL: redeliveries come within hours). */
+  learnedEvent: (loop: string, eventId: string): Key => ({
+    pk: `LEARNED#EVENT#${loop}#${eventId}`,
+    sk: "COUNTED",
+  }),
   rulesPartition: "LEARNED#RULES",
   memoryDoc: (scope: string, docId: string): Key => ({ pk: `MEMORY#${scope}`, sk: `DOC#${docId}` }),
   memoryPartition: (scope: string) => `MEMORY#${scope}`,

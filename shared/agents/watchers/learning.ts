@@ -1,8 +1,11 @@
 /**
- * The learning loops fed by the ledger's events: sends and outcomes per message variant (loop 3) and
- * signals present before touches and before meetings (loop 4). Trust (loop 1) and rules that emerge
- * from reviews (loop 2: the harness's review tally makes draft spec rules, usecases/drafts.ts) are the
- * core's: no agent obeys a rule the spec does not hold.
+ * The learning loops fed by the ledger's events: sends and outcomes per message variant (the variants
+ * loop, shared/learning/variants.ts) and signals present before touches and before meetings (the
+ * signals loop's tallies). Each event is counted once per loop whatever the redeliveries (EventBridge
+ * delivers at least once) and concurrent lanes: the learned store's `countOnce` writes a marker keyed
+ * by the event's id in the same transaction as the counters' atomic adds. Trust and rules that emerge
+ * from reviews are the core's (shared/learning/trust.ts, rules.ts): no agent obeys a rule the spec
+ * does not hold.
  */
 
 import { z } from "zod";
@@ -10,8 +13,9 @@ import type { Decision } from "../../domain/decision.ts";
 import { DAY, iso } from "../../domain/time.ts";
 import { fitMultipliers } from "../../kb/learning.ts";
 import type { LearnedStore } from "../../kb/ports.ts";
-import type { LearnedWeights } from "../../kb/types.ts";
+import type { LearnedCount, TemplateField } from "../../kb/types.ts";
 import type { KnowledgeView } from "../../kb/view.ts";
+import { learningEnabled } from "../../learning/switch.ts";
 import type { Clock, DecisionStore, DomainEvent } from "../../ports.ts";
 import { ExecutedEvent } from "../events.ts";
 
@@ -22,8 +26,10 @@ export interface LearningDeps {
   view: KnowledgeView;
 }
 
-const OutcomeEvent = z.object({ type: z.string(), decisionId: z.string().nullable() }).loose();
-const FIELD: Record<string, "opened" | "replied" | "meetings" | "negative"> = {
+const OutcomeEvent = z
+  .object({ type: z.string(), decisionId: z.string().nullable(), outcomeId: z.string().optional() })
+  .loose();
+const FIELD: Record<string, TemplateField> = {
   opened: "opened",
   replied: "replied",
   meeting_booked: "meetings",
@@ -43,14 +49,11 @@ const keyOf = (d: Decision) => {
 export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise<void> {
   if (event.type === "decision.transitioned") {
     const ev = ExecutedEvent.safeParse(event.detail);
-    if (!ev.success) return;
-    if (ev.data.to === "executed") {
-      const d = await deps.decisions.getDecision(ev.data.decisionId);
-      if (d?.actionKind !== "touch") return;
-      const k = keyOf(d);
-      if (k) await deps.learned.bumpTemplateStat(k, "sent");
-      await tallySignals(deps, d, "touch");
-    }
+    if (!ev.success || ev.data.to !== "executed") return;
+    const d = await deps.decisions.getDecision(ev.data.decisionId);
+    if (d?.actionKind !== "touch") return;
+    // A decision is executed once: its id names the send.
+    await count(deps, d, `executed#${d.decisionId}`, "sent", "touch");
     return;
   }
   if (event.type === "outcome.recorded") {
@@ -60,39 +63,44 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
     if (!field) return;
     const d = await deps.decisions.getDecision(ev.data.decisionId);
     if (!d) return;
-    const k = keyOf(d);
-    if (k) await deps.learned.bumpTemplateStat(k, field);
-    if (ev.data.type === "meeting_booked") await tallySignals(deps, d, "meeting");
+    // The outcome's own id; an older event without one is named by its decision and type.
+    const eventId = `outcome#${ev.data.outcomeId ?? `${d.decisionId}#${ev.data.type}`}`;
+    await count(deps, d, eventId, field, ev.data.type === "meeting_booked" ? "meeting" : undefined);
   }
 }
 
-async function tallySignals(deps: LearningDeps, d: Decision, what: "touch" | "meeting") {
-  const account = await deps.view.account(d.accountId);
-  if (!account) return;
-  const now = deps.clock.now();
-  const present = new Set(
-    account.signals
-      .filter((s) => Date.parse(s.occurredAt) > now - SIGNAL_LOOKBACK && Date.parse(s.occurredAt) <= now)
-      .map((s) => s.type),
-  );
-  const current: LearnedWeights = (await deps.learned.intentWeights()) ?? {
-    multipliers: {},
-    fittedAt: iso(now),
-    tallies: { touches: 0, meetings: 0, touchesWith: {}, meetingsWith: {} },
-  };
-  const t = current.tallies;
-  if (what === "touch") {
-    t.touches++;
-    for (const s of present) t.touchesWith[s] = (t.touchesWith[s] ?? 0) + 1;
-  } else {
-    t.meetings++;
-    for (const s of present) t.meetingsWith[s] = (t.meetingsWith[s] ?? 0) + 1;
-  }
-  // Re-fit on meetings only: that is when the evidence about which signals matter changes.
-  const multipliers = what === "meeting" ? fitMultipliers(t) : current.multipliers;
+async function count(
+  deps: LearningDeps,
+  d: Decision,
+  eventId: string,
+  field: TemplateField,
+  signals: "touch" | "meeting" | undefined,
+) {
+  const key = keyOf(d);
+  if (key) await deps.learned.countOnce("variants", eventId, [{ kind: "template", key, field }]);
+  if (!signals) return;
+  const counts: LearnedCount[] = [{ kind: "signals", what: signals, present: await presentSignals(deps, d) }];
+  const counted = await deps.learned.countOnce("signals", eventId, counts);
+  // Re-fit on a newly counted meeting only: that is when the evidence about which signals matter
+  // changes. With learning off the tallies still grow (evidence), but nothing is fitted from them.
+  if (!counted || signals !== "meeting" || !learningEnabled(await deps.view.spec())) return;
+  const current = await deps.learned.intentWeights();
+  if (!current) return;
   await deps.learned.putIntentWeights({
-    multipliers,
-    fittedAt: what === "meeting" ? iso(now) : current.fittedAt,
-    tallies: t,
+    multipliers: fitMultipliers(current.tallies),
+    fittedAt: iso(deps.clock.now()),
   });
+}
+
+async function presentSignals(deps: LearningDeps, d: Decision): Promise<string[]> {
+  const account = await deps.view.account(d.accountId);
+  if (!account) return [];
+  const now = deps.clock.now();
+  return [
+    ...new Set(
+      account.signals
+        .filter((s) => Date.parse(s.occurredAt) > now - SIGNAL_LOOKBACK && Date.parse(s.occurredAt) <= now)
+        .map((s) => s.type),
+    ),
+  ];
 }

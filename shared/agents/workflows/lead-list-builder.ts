@@ -5,8 +5,8 @@ import { CONTACTABLE, workspaceDate } from "./common.ts";
 const TIER_BONUS: Record<string, number> = { 1: 20, 2: 10, 3: 0 };
 
 /**
- * Lead List Builder: every morning at 6:00 (workspace time) rank every account by intent (with the
- * learned signal weights) and ICP tier, and give each SDR a prioritised list no longer than the
+ * Lead List Builder: every morning at 6:00 (workspace time) rank every account by intent (the spec's
+ * signal weights, the gate's) and ICP tier, and give each SDR a prioritised list no longer than the
  * spec's accounts-per-owner cap. Each listed account is one proposal, so "why is this account on my
  * list?" has a decision with a trace.
  */
@@ -24,7 +24,6 @@ export const leadListBuilder = defineAgent({
     const ids = await ctx.kb.accountIds();
     if (ids.length === 0) return ctx.log("the knowledge base has no accounts yet");
     const accounts = await ctx.kb.accounts(ids);
-    const weights = await ctx.kb.intentWeights();
     const floor = Math.round(spec.quality.minIntent * 0.75);
     const cap = spec.volume.accountsPerOwnerPerDay ?? 40;
     const byOwner = new Map<
@@ -35,7 +34,7 @@ export const leadListBuilder = defineAgent({
       const tier = await ctx.kb.tier(account);
       // Near misses (tier 3) stay off SDR lists: the gate's ICP check would block their outreach.
       if (tier.tier !== 1 && tier.tier !== 2) continue;
-      const intent = await ctx.kb.intent(account, weights);
+      const intent = await ctx.kb.intent(account);
       if (intent.score < floor) continue;
       const owner = account.ownerId ?? "unassigned";
       const list = byOwner.get(owner) ?? [];

@@ -1,0 +1,93 @@
+/**
+ * The spec's `learning.signals` section (the signals loop, shared/learning/signals.ts) and what the gate
+ * does with it: while a refit's weights are in shadow (`learning.signals.shadow`), every touch's intent is
+ * also computed under them and recorded on the decision (`Decision.shadowIntent`), never changing its
+ * verdict; confirming the weights draft moves them into `quality.signals`, discarding drops them.
+ */
+import { z } from "zod";
+import type { Spec } from "./spec-schema.ts";
+
+/** Bounds of one signal weight in intent points (the score itself is capped at 100). */
+export const MAX_SIGNAL_WEIGHT = 100;
+export const SignalWeightValue = z.number().min(-MAX_SIGNAL_WEIGHT).max(MAX_SIGNAL_WEIGHT);
+
+const ShadowWeights = z
+  .object({
+    /** The weights draft these belong to (usecases/signals-refit.ts). */
+    draftId: z.string().min(1),
+    weights: z.record(z.string(), SignalWeightValue),
+  })
+  .strict();
+
+export const LearningSignalsSchema = z
+  .object({
+    /** Adopt a refit without an admin when its shadow evidence says it ranks meetings better. */
+    autoAdopt: z.boolean().default(false),
+    /** Meetings among the touches fitted on before a refit is proposed. */
+    minMeetings: z.number().int().positive().default(30),
+    /** Days between refits. */
+    refitEveryDays: z.number().positive().default(7),
+    /** How far back the touches fitted on go. */
+    lookbackDays: z.number().positive().max(365).default(90),
+    /** Occurrences of one signal type counted at most (diminishing returns). */
+    maxCount: z.number().int().positive().max(100).default(3),
+    /** Prior standard deviation of a weight, log-odds of a meeting per occurrence. */
+    priorSd: z.number().positive().max(10).default(0.5),
+    /** Meetings among the touches made in shadow before auto-adoption can decide. */
+    adoptMinMeetings: z.number().int().positive().default(20),
+    /** When the last refit was drafted (written by the harness with the draft). */
+    lastFitAt: z.iso.datetime().optional(),
+    /** A refit's weights in shadow: recorded on each touch's decision, enforced nowhere. */
+    shadow: ShadowWeights.optional(),
+  })
+  .strict();
+
+export type LearningSignals = z.infer<typeof LearningSignalsSchema>;
+
+/** The section of a stored spec (stored versions are not parsed again, so it may be absent). */
+export function signalSettings(spec: Spec): LearningSignals {
+  const s = (spec as { learning?: { signals?: LearningSignals } }).learning?.signals;
+  return s ?? LearningSignalsSchema.parse({});
+}
+
+/** Whether learning is on for `spec` (absent: on, the schema's default). */
+export const learningEnabled = (spec: Spec) =>
+  (spec as { learning?: { enabled?: boolean } }).learning?.enabled !== false;
+
+/** The weights in force, by signal type. */
+export function currentWeights(spec: Spec): Record<string, number> {
+  return Object.fromEntries(Object.entries(spec.quality.signals).map(([t, s]) => [t, s.weight]));
+}
+
+/** `spec` with new weights in `quality.signals` (windows kept; types not in the spec are ignored). */
+export function withWeights(spec: Spec, weights: Readonly<Record<string, number>>): Spec {
+  const signals: Spec["quality"]["signals"] = {};
+  for (const [t, s] of Object.entries(spec.quality.signals))
+    signals[t] = { ...s, weight: weights[t] ?? s.weight };
+  return { ...spec, quality: { ...spec.quality, signals } };
+}
+
+type WithSignals = Spec & { learning: { signals: LearningSignals } };
+
+/** `spec` with `patch` merged into `learning.signals` (undefined values remove keys). */
+export function patchSignals(spec: Spec, patch: Partial<LearningSignals>): Spec {
+  const learning = (spec as Partial<WithSignals>).learning ?? {};
+  const signals: Record<string, unknown> = { ...signalSettings(spec), ...patch };
+  for (const [k, v] of Object.entries(signals)) if (v === undefined) delete signals[k];
+  return { ...spec, learning: { ...learning, signals } } as Spec;
+}
+
+/**
+ * A weights draft closed: confirmed puts the shadow weights in force, discarded drops them; either way
+ * the shadow section goes. Undefined when `draftId`'s weights are not in shadow in `spec`.
+ */
+export function closeShadowWeights(
+  spec: Spec,
+  draftId: string,
+  to: "confirmed" | "discarded",
+): Spec | undefined {
+  const shadow = signalSettings(spec).shadow;
+  if (shadow?.draftId !== draftId) return undefined;
+  const base = to === "confirmed" ? withWeights(spec, shadow.weights) : spec;
+  return patchSignals(base, { shadow: undefined });
+}

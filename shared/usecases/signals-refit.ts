@@ -1,0 +1,183 @@
+/**
+ * The signals loop's harness side (DESIGN §4 item 4): on a cadence, refit the intent weights from the
+ * executed touches' recorded facts and outcomes (learning/signals.ts) and propose them as a weights
+ * draft: a spec version whose `learning.signals.shadow` holds the new weights, which the gate then
+ * computes intent under for every touch and records (Decision.shadowIntent) without changing any verdict.
+ * An admin confirms the draft (drafts.ts closeDraft: the weights move into `quality.signals`), or, where
+ * `learning.signals.autoAdopt` is set, the harness confirms it once the shadow evidence says the new
+ * weights rank meetings better. Learning off (`learning.enabled: false`): nothing is refitted or adopted.
+ */
+import type { Decision } from "../domain/decision.ts";
+import type { SpecDraft } from "../domain/drafts.ts";
+import { ConflictError } from "../domain/errors.ts";
+import { prepareIntent } from "../domain/prepared-spec.ts";
+import { parseSpec, specHash } from "../domain/spec-loader.ts";
+import type { SpecVersion } from "../domain/spec-schema.ts";
+import { currentWeights, learningEnabled, patchSignals, signalSettings } from "../domain/spec-signals.ts";
+import { DAY, iso } from "../domain/time.ts";
+import {
+  fitSignals,
+  type ShadowEvidence,
+  type SignalRow,
+  shadowVerdict,
+  signalRow,
+  toSpecWeights,
+} from "../learning/signals.ts";
+import { closeDraft, type DraftDeps, draftIdFor, draftStore } from "./drafts.ts";
+import type { Principal } from "./principal.ts";
+
+/** Decisions read per refit or adoption check at most (a bounded read, never a scan). */
+export const MAX_REFIT_DECISIONS = 50_000;
+const HARNESS: Principal = { subject: "harness", roles: ["admin"] };
+const ATTEMPTS = 5;
+
+const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
+const isTouch = (d: Decision) => d.actionKind === "touch" && CONTACTED.has(d.status);
+const hadMeeting = (d: Decision) => d.outcomes.some((o) => o.type === "meeting_booked");
+
+export type SignalsTick =
+  | { action: "off" | "none"; why: string }
+  | { action: "refit"; draft: SpecDraft; created: boolean }
+  | { action: "shadow"; evidence: ShadowEvidence; draftId: string }
+  | { action: "adopted"; evidence: ShadowEvidence; draft: SpecDraft };
+
+async function touchesBetween(deps: DraftDeps, since: number, until: number): Promise<Decision[]> {
+  if (!deps.decisions.decisionsBetween) return [];
+  const page = await deps.decisions.decisionsBetween(iso(since), iso(until), MAX_REFIT_DECISIONS);
+  return page.items.filter(isTouch);
+}
+
+/** The rows a refit fits: each executed touch's features as the gate saw them (Decision.facts). */
+export function refitRows(spec: SpecVersion, touches: readonly Decision[]): SignalRow[] {
+  const p = prepareIntent(spec.spec);
+  const cap = signalSettings(spec.spec).maxCount;
+  const rows: SignalRow[] = [];
+  for (const d of touches) {
+    const signals = d.facts?.account?.signals;
+    if (!signals) continue;
+    rows.push({
+      x: signalRow(signals, Date.parse(d.decidedAt), p.types, p.windowMs, cap),
+      meeting: hadMeeting(d),
+    });
+  }
+  return rows;
+}
+
+/**
+ * One turn of the loop, run daily by the scheduler (and the simulation). Refits when the last refit is
+ * `refitEveryDays` old and the touches hold `minMeetings` meetings; while weights are in shadow, checks
+ * whether auto-adoption is due instead. Idempotent: a refit's draft is keyed by the spec version it
+ * amends, so two runs racing make one draft.
+ */
+export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
+  const current = await deps.specs.current();
+  if (!current || !deps.drafts) return { action: "none", why: "no spec or no drafts" };
+  if (!learningEnabled(current.spec)) return { action: "off", why: "learning.enabled is false" };
+  const s = signalSettings(current.spec);
+  const now = deps.clock.now();
+  if (s.shadow) return adoptIfBetter(deps, current, s.shadow.draftId);
+  if (s.lastFitAt && now - Date.parse(s.lastFitAt) < s.refitEveryDays * DAY)
+    return { action: "none", why: `last refit at ${s.lastFitAt}` };
+  const since = now - s.lookbackDays * DAY;
+  const rows = refitRows(current, await touchesBetween(deps, since, now));
+  const meetings = rows.filter((r) => r.meeting).length;
+  if (meetings < s.minMeetings)
+    return { action: "none", why: `${meetings} of ${s.minMeetings} meetings needed for a refit` };
+  const types = prepareIntent(current.spec).types;
+  const fit = fitSignals(rows, types, { priorSd: s.priorSd });
+  const from = currentWeights(current.spec);
+  const to = toSpecWeights(fit, from, rows);
+  const source = `refit#${current.version}`;
+  for (let attempt = 0; ; attempt++) {
+    const existing = await deps.drafts.bySource(source);
+    if (existing) return { action: "refit", draft: existing, created: false };
+    const base = await deps.specs.current();
+    if (!base) return { action: "none", why: "no spec" };
+    if (base.version !== current.version)
+      return { action: "none", why: "the spec moved on: refit next time" };
+    const draftId = draftIdFor(now, source);
+    const spec = parseSpec(
+      patchSignals(base.spec, { lastFitAt: iso(now), shadow: { draftId, weights: to } }),
+    );
+    const fitted: Record<string, { logOdds: number; se: number }> = {};
+    for (const t of types)
+      fitted[t] = { logOdds: Number((fit.coef[t] ?? 0).toFixed(4)), se: Number((fit.se[t] ?? 0).toFixed(4)) };
+    const draft: SpecDraft = {
+      draftId,
+      status: "shadow",
+      kind: "weights",
+      weights: { from, to, fitted, since: iso(since), until: iso(now) },
+      baseVersion: base.version,
+      shadowVersion: base.version + 1,
+      correction: { kind: "refit", touches: rows.length, meetings },
+      createdAt: iso(now),
+      createdBy: HARNESS.subject,
+    };
+    try {
+      const version = await draftStore(deps).create(draft, source, {
+        spec,
+        hash: specHash(spec),
+        by: HARNESS.subject,
+        at: iso(now),
+        expectCurrent: base.version,
+        why: `draft ${draftId}: intent weights refitted on ${rows.length} touches with ${meetings} meetings, in shadow`,
+      });
+      await deps.events.publish([
+        { type: "spec.published", detail: { version: version.version, hash: version.hash, draftId } },
+      ]);
+      return { action: "refit", draft, created: true };
+    } catch (err) {
+      if (!(err instanceof ConflictError) || attempt + 1 >= ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** The shadow evidence of a weights draft: touches decided with its shadow intent, old vs new ranking. */
+export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise<ShadowEvidence> {
+  const current = await deps.specs.current();
+  const minMeetings = current ? signalSettings(current.spec).adoptMinMeetings : Number.POSITIVE_INFINITY;
+  const touches = await touchesBetween(deps, Date.parse(draft.createdAt), deps.clock.now());
+  const rows = touches
+    .filter((d) => d.shadowIntent?.draftId === draft.draftId)
+    .map((d) => ({
+      current: d.context.intent?.score ?? 0,
+      proposed: d.shadowIntent?.score ?? 0,
+      meeting: hadMeeting(d),
+    }));
+  return shadowVerdict(rows, minMeetings);
+}
+
+async function adoptIfBetter(deps: DraftDeps, current: SpecVersion, draftId: string): Promise<SignalsTick> {
+  const draft = await draftStore(deps).get(draftId);
+  if (!draft) return { action: "none", why: `draft ${draftId} not found` };
+  const evidence = await shadowEvidence(deps, draft);
+  if (!signalSettings(current.spec).autoAdopt || !evidence.adopt)
+    return { action: "shadow", evidence, draftId };
+  const closed = await closeDraft(deps, draftId, "confirmed", { reason: evidence.why }, HARNESS);
+  return { action: "adopted", evidence, draft: closed.draft };
+}
+
+/** The tick as a scheduler task: at most once per day of the scheduler's clock, errors reported. */
+export function dailySignalsTick(
+  deps: DraftDeps,
+  report: (outcome: SignalsTick | { error: unknown }) => void,
+) {
+  let doneFor: string | undefined;
+  let running: Promise<void> | undefined;
+  const run = async () => {
+    const today = iso(deps.clock.now()).slice(0, 10);
+    if (doneFor === today) return;
+    doneFor = today;
+    try {
+      report(await signalsTick(deps));
+    } catch (error) {
+      report({ error });
+    }
+  };
+  return (): Promise<void> => {
+    running ??= run().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Learning state is counted exactly once per event, against DynamoDB Local: the learned store's
+ * countOnce puts a marker for (loop, event id) with attribute_not_exists in the same transaction as
+ * the counters' ADDs, so a redelivered event (EventBridge delivers at least once) counts nothing and
+ * concurrent lanes lose nothing. Driven through the learning watcher, as the event bus delivers.
+ */
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { agentKeys } from "../../shared/adapters/dynamo/keys.ts";
+import { DynamoLearnedStore } from "../../shared/adapters/dynamo/learned-store.ts";
+import { type LearningDeps, learnFrom } from "../../shared/agents/watchers/learning.ts";
+import type { Decision } from "../../shared/domain/decision.ts";
+import type { TemplateStat } from "../../shared/kb/types.ts";
+import type { KnowledgeView } from "../../shared/kb/view.ts";
+import type { DecisionStore, DomainEvent } from "../../shared/ports.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+let rt: TestRuntime;
+let learned: DynamoLearnedStore;
+beforeEach(async () => {
+  rt = await startRuntime();
+  learned = new DynamoLearnedStore(rt.db);
+});
+afterEach(() => rt.close());
+
+/** Executed touches, as the decision store returns them (only the fields the watcher reads). */
+const decision = (decisionId: string): Decision =>
+  ({
+    decisionId,
+    accountId: "acc-1",
+    actionKind: "touch",
+    payload: { variant: "peer-proof" },
+    context: { person: { persona: "vp" }, account: { industry: "Software" } },
+  }) as unknown as Decision;
+
+function watcherDeps(enabled = true): LearningDeps {
+  const now = rt.clock.now();
+  const decisions = { getDecision: async (id: string) => decision(id) } as unknown as DecisionStore;
+  const view = {
+    account: async () => ({
+      signals: [
+        { type: "pricing_page_visit", occurredAt: new Date(now - 86_400_000).toISOString() },
+        { type: "pricing_page_visit", occurredAt: new Date(now - 2 * 86_400_000).toISOString() },
+        { type: "funding_round", occurredAt: new Date(now - 3 * 86_400_000).toISOString() },
+      ],
+    }),
+    spec: async () => ({ learning: { enabled } }),
+  } as unknown as KnowledgeView;
+  return { clock: rt.clock, decisions, learned, view };
+}
+
+const executed = (decisionId: string): DomainEvent => ({
+  type: "decision.transitioned",
+  detail: {
+    decisionId,
+    from: "dispatched",
+    to: "executed",
+    agentId: "w",
+    actionType: "email.send",
+    accountId: "acc-1",
+  },
+});
+const outcome = (outcomeId: string, decisionId: string, type = "replied"): DomainEvent => ({
+  type: "outcome.recorded",
+  detail: { outcomeId, type, decisionId, accountId: "acc-1" },
+});
+
+const stat = async (): Promise<TemplateStat | undefined> =>
+  (await learned.templateStats()).find((s) => s.variant === "peer-proof" && s.persona === "vp");
+
+describe("learning state is counted once per event", () => {
+  it("the same outcome delivered 10 times concurrently is counted once", async () => {
+    const deps = watcherDeps();
+    await learnFrom(deps, executed("d1"));
+    await Promise.all(Array.from({ length: 10 }, () => learnFrom(deps, outcome("o1", "d1"))));
+    await Promise.all(Array.from({ length: 10 }, () => learnFrom(deps, executed("d1"))));
+    const s = await stat();
+    expect(s?.sent).toBe(1);
+    expect(s?.replied).toBe(1);
+    expect(s?.industry).toBe("software");
+    expect((await learned.intentWeights())?.tallies.touches).toBe(1);
+  });
+
+  it("a meeting redelivered 10 times counts once in the variant and the signal tallies, and refits", async () => {
+    const deps = watcherDeps();
+    await learnFrom(deps, executed("d1"));
+    await Promise.all(
+      Array.from({ length: 10 }, () => learnFrom(deps, outcome("m1", "d1", "meeting_booked"))),
+    );
+    expect((await stat())?.meetings).toBe(1);
+    const w = await learned.intentWeights();
+    expect(w?.tallies).toEqual({
+      touches: 1,
+      meetings: 1,
+      // Present types count once per touch, however many occurrences.
+      touchesWith: { pricing_page_visit: 1, funding_round: 1 },
+      meetingsWith: { pricing_page_visit: 1, funding_round: 1 },
+    });
+    expect(w?.fittedAt).toBe(new Date(rt.clock.now()).toISOString());
+  });
+
+  it("50 different events delivered concurrently are all counted: exactly 50", async () => {
+    const deps = watcherDeps();
+    const ids = Array.from({ length: 50 }, (_, i) => `d${i}`);
+    await Promise.all(ids.map((id) => learnFrom(deps, executed(id))));
+    await Promise.all(ids.map((id) => learnFrom(deps, outcome(`o-${id}`, id))));
+    const s = await stat();
+    expect(s?.sent).toBe(50);
+    expect(s?.replied).toBe(50);
+    const t = (await learned.intentWeights())?.tallies;
+    expect(t?.touches).toBe(50);
+    expect(t?.touchesWith.pricing_page_visit).toBe(50);
+  }, 120_000);
+
+  it("two replies to one touch are two events; the marker carries a TTL", async () => {
+    const deps = watcherDeps();
+    await learnFrom(deps, executed("d1"));
+    await learnFrom(deps, outcome("o1", "d1"));
+    await learnFrom(deps, outcome("o2", "d1"));
+    expect((await stat())?.replied).toBe(2);
+    const marker = await rt.db.doc.send(
+      new GetCommand({
+        TableName: rt.db.tables.state,
+        Key: agentKeys.learnedEvent("variants", "outcome#o1"),
+      }),
+    );
+    expect(marker.Item?.ttl).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it("the store answers whether it counted", async () => {
+    const key = { variant: "fact-led", persona: "cfo", industry: "Retail" };
+    const first = await learned.countOnce("variants", "e1", [{ kind: "template", key, field: "sent" }]);
+    const again = await learned.countOnce("variants", "e1", [{ kind: "template", key, field: "sent" }]);
+    // Another loop's marker is its own: the same event counts once per loop.
+    const other = await learned.countOnce("signals", "e1", [{ kind: "signals", what: "touch", present: [] }]);
+    expect([first, again, other]).toEqual([true, false, true]);
+  });
+
+  it("with learning off the evidence is still counted but nothing is fitted from it", async () => {
+    const deps = watcherDeps(false);
+    await learnFrom(deps, executed("d1"));
+    await learnFrom(deps, outcome("m1", "d1", "meeting_booked"));
+    const w = await learned.intentWeights();
+    expect(w?.tallies.meetings).toBe(1);
+    expect(w?.multipliers).toEqual({});
+    expect(w?.fittedAt).toBe("");
+  });
+});
