@@ -1,61 +1,8 @@
 /**
- * The learning loops' pure parts: choosing a message variant from engagement (loop 3) and re-fitting
- * intent-signal weights from what preceded meetings (loop 4).
+ * What is left of the agents' former learning helpers: the intent multipliers' lift fit, used by the
+ * learning watcher until the signals loop's refit (shared/learning/signals.ts) replaces it. The
+ * variant picker moved to shared/learning/variants.ts.
  */
-import type { TemplateStat } from "./types.ts";
-
-export interface VariantChoice {
-  variant: string;
-  why: string;
-}
-
-/**
- * UCB1 over variants for one persona × industry (falling back to the persona across industries when
- * the cell is thin): untried variants first, then the best reward plus an exploration bonus.
- */
-export function chooseVariant(
-  variants: readonly string[],
-  stats: TemplateStat[],
-  persona: string,
-  industry: string,
-  tieBreak: number,
-): VariantChoice {
-  const cell = stats.filter((s) => s.persona === persona && s.industry === industry.toLowerCase());
-  const pool = cell.reduce((n, s) => n + s.sent, 0) >= 20 ? cell : stats.filter((s) => s.persona === persona);
-  const by = new Map<string, { sent: number; reward: number }>();
-  for (const s of pool) {
-    const cur = by.get(s.variant) ?? { sent: 0, reward: 0 };
-    by.set(s.variant, {
-      sent: cur.sent + s.sent,
-      reward: cur.reward + s.replied + 2 * s.meetings - 2 * s.negative,
-    });
-  }
-  const untried = variants.filter((v) => (by.get(v)?.sent ?? 0) === 0);
-  if (untried.length > 0) {
-    const v = untried[tieBreak % untried.length] as string;
-    return { variant: v, why: `variant ${v} not yet tried for ${persona}` };
-  }
-  const total = [...by.values()].reduce((n, x) => n + x.sent, 0);
-  let best = variants[0] as string;
-  let bestScore = Number.NEGATIVE_INFINITY;
-  let bestMean = 0;
-  for (const v of variants) {
-    const x = by.get(v) ?? { sent: 1, reward: 0 };
-    const mean = x.reward / x.sent;
-    const score = mean + 0.5 * Math.sqrt(Math.log(total) / x.sent);
-    if (score > bestScore) {
-      best = v;
-      bestScore = score;
-      bestMean = mean;
-    }
-  }
-  const n = by.get(best)?.sent ?? 0;
-  return {
-    variant: best,
-    why: `variant ${best}: reward ${bestMean.toFixed(2)} per send over ${n} sends to ${persona}`,
-  };
-}
-
 export interface SignalTallies {
   touches: number;
   meetings: number;
