@@ -6,10 +6,10 @@
  * with probability (1 − q)/2 and loses its research facts for a generic, unchecked claim with
  * probability 1 − q. Nothing in shared/ knows which writer is which.
  *
- * `learning: false` makes every agent ignore learned state: no template statistics (variants are then
- * chosen as if nothing was ever sent), no emerged rules. Lead lists always rank by the spec's intent
- * weights, as the gate does; a refit reaches both only through the spec (learning/signals.ts). The gate's own trust is untouched by this switch: the spec's
- * `learning: { enabled }` switch is a later part of issue 9.
+ * Learning on or off is the spec's `learning.enabled` (sim/spec.ts), read by the agents and the loops
+ * as in any workspace: nothing here hides learned state, so a run with learning off shows the
+ * product's own switch at work. Lead lists always rank by the spec's intent weights, as the gate does;
+ * a refit reaches both only through the spec (learning/signals.ts).
  */
 import type { AgentContext, AgentProposal } from "../shared/agents/context.ts";
 import type { AgentDefinition } from "../shared/agents/definition.ts";
@@ -29,13 +29,6 @@ export function writerFor(accountId: string): string {
   let h = 0;
   for (const ch of accountId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
   return h % 2 === 0 ? CAREFUL_WRITER : SLOPPY_WRITER;
-}
-
-export function hideLearning(kb: KnowledgeView): KnowledgeView {
-  const view = Object.create(kb) as KnowledgeView;
-  view.templateStats = async () => [];
-  view.rules = async () => [];
-  return view;
 }
 
 export function writerContext(
@@ -82,8 +75,8 @@ export function writerContext(
   };
 }
 
-/** Every agent the simulated workspace runs, wrapped for the truth's qualities and the learning switch. */
-export function simAgents(truth: MarketTruth, options: { learning: boolean }): AgentDefinition[] {
+/** Every agent the simulated workspace runs, the writers wrapped for the truth's qualities. */
+export function simAgents(truth: MarketTruth): AgentDefinition[] {
   const wrap = (
     def: AgentDefinition,
     id: string,
@@ -91,10 +84,7 @@ export function simAgents(truth: MarketTruth, options: { learning: boolean }): A
   ): AgentDefinition => ({
     ...def,
     id,
-    handler: (inv, ctx) => {
-      const base = options.learning ? ctx : { ...ctx, kb: hideLearning(ctx.kb) };
-      return def.handler(inv, adapt(base));
-    },
+    handler: (inv, ctx) => def.handler(inv, adapt(ctx)),
   });
   const writer = (id: string) =>
     wrap(outreachWriter, id, (ctx) => writerContext(ctx, id, truth.agents[id]?.quality ?? 1, truth.seed));

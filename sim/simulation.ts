@@ -75,7 +75,7 @@ export async function startSimulation(options: {
     days: options.days,
   });
   const truth = drawTruth(options.seed);
-  const agentDefs = simAgents(truth, { learning: options.learning ?? true });
+  const agentDefs = simAgents(truth);
   const sites = await startWebsites(world);
   const clock = new SimulatedClock(SIM_START);
   const sandbox = new SandboxConnectors(options.outboxPath, () => clock.now());
@@ -88,7 +88,7 @@ export async function startSimulation(options: {
     connector: sandbox,
     log: () => {},
   });
-  await publishSpec(rt.deps, simSpec(options.accounts), "sim-admin");
+  await publishSpec(rt.deps, simSpec(options.accounts, { learning: options.learning ?? true }), "sim-admin");
   const runs = new Map<string, { runs: number; failed: number; proposals: number }>();
   const agents = await attachAgents(rt, {
     agents: agentDefs,

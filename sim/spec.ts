@@ -6,11 +6,14 @@
 import { parse } from "yaml";
 import { defaultSpecText } from "../shared/runtime/local.ts";
 
-export function simSpec(accounts: number): Record<string, unknown> {
+export function simSpec(accounts: number, options: { learning?: boolean } = {}): Record<string, unknown> {
   const spec = parse(defaultSpecText()) as {
     name: string;
     volume: { perAgentPerDay: Record<string, unknown> };
+    learning?: Record<string, unknown>;
   };
+  // `harness demo --learning off`: the workspace's own switch (shared/learning/README.md).
+  if (options.learning === false) spec.learning = { ...spec.learning, enabled: false };
   const data = Math.max(500, accounts * 6);
   spec.name = "simulated-market";
   spec.volume.perAgentPerDay = {

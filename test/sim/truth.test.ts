@@ -2,12 +2,14 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AgentContext, AgentProposal } from "../../shared/agents/context.ts";
+import { SpecSchema } from "../../shared/domain/spec-schema.ts";
 import type { KnowledgeView } from "../../shared/kb/view.ts";
-import { hideLearning, simAgents, writerContext, writerFor } from "../../sim/agents.ts";
+import { simAgents, writerContext, writerFor } from "../../sim/agents.ts";
 import { learningReport } from "../../sim/learning-report.ts";
 import type { TouchRecord } from "../../sim/market.ts";
 import { rngFor } from "../../sim/random.ts";
 import { respond } from "../../sim/response-model.ts";
+import { simSpec } from "../../sim/spec.ts";
 import { spearman, wilson } from "../../sim/stats.ts";
 import {
   bestVariant,
@@ -246,15 +248,13 @@ describe("the simulated workspace's agents", () => {
       log: () => {},
     }) as AgentContext;
 
-  it("with learning off, agents see no learned state", async () => {
-    const kb = hideLearning(fakeCtx([]).kb);
-    expect(await kb.templateStats()).toEqual([]);
-    expect(await kb.rules()).toEqual([]);
-    expect(await kb.leadList("2026-03-02")).toHaveLength(3);
+  it("with learning off, the simulated workspace's spec says so", () => {
+    expect(SpecSchema.parse(simSpec(100, { learning: false })).learning.enabled).toBe(false);
+    expect(SpecSchema.parse(simSpec(100)).learning.enabled).toBe(true);
   });
 
   it("runs two writers on the same code, splitting the lead list, the sloppy one retargeting and inventing", async () => {
-    const agents = simAgents(drawTruth(1), { learning: true });
+    const agents = simAgents(drawTruth(1));
     const writers = agents.filter((a) => a.actions.includes("email.send")).map((a) => a.id);
     expect(writers).toEqual([CAREFUL_WRITER, SLOPPY_WRITER]);
     const ids = ["co-00001", "co-00002", "co-00003", "co-00004"];
