@@ -1,0 +1,159 @@
+/**
+ * The signals loop end to end (issue 9 deliverable 3): outcomes recorded on executed touches → the
+ * loop's refit → a weights draft whose spec version holds the new weights in shadow → decisions record
+ * intent under both weights with the verdict unchanged → confirmed by an admin (or adopted by the
+ * harness where learning.signals.autoAdopt allows and the shadow evidence ranks better) → the gate and
+ * the agents' intent use the new weights.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { signalsTick } from "../../shared/usecases/signals-refit.ts";
+import {
+  advance,
+  emailProposal,
+  expectStatus,
+  type Harness,
+  HOUR,
+  MINUTE,
+  pin,
+  proposeOk,
+  seedAccount,
+  startHarness,
+  waitForStatus,
+} from "./helpers/harness.ts";
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(() => h.close());
+
+const WRITER = "outreach-writer";
+
+async function publishLearning(signals: Record<string, unknown>) {
+  const current = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+  const spec = { ...current.spec, learning: { ...current.spec.learning, signals } };
+  return expectStatus(await h.call("POST", "/v1/specs", h.admin, spec), 201);
+}
+
+const current = async () => expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+
+/** Seed an account (3 pricing visits: intent 75) plus two signals of `type`, touch it, wait for the send. */
+async function touched(accountId: string, type: string) {
+  await seedAccount(h, accountId);
+  const now = h.rt.clock.now();
+  expectStatus(
+    await h.call("POST", "/v1/signals", h.admin, {
+      signals: [1, 2].map((d) => ({ accountId, type, occurredAt: new Date(now - d * HOUR).toISOString() })),
+    }),
+    201,
+  );
+  const d = await proposeOk(h, emailProposal(WRITER, accountId));
+  return waitForStatus(h, d.decisionId, "executed", 30_000);
+}
+
+const meeting = async (decisionId: string) =>
+  expectStatus(await h.call("POST", "/v1/outcomes", h.admin, { decisionId, type: "meeting_booked" }), 201);
+
+/**
+ * Website visitors book meetings, G2 researchers do not, although the hand weights rank G2 research
+ * (15 points) above website visits (5): a refit should turn that around.
+ */
+async function history(prefix: string, n: number) {
+  const out = { meetings: [] as any[], none: [] as any[] };
+  for (let i = 0; i < n; i++) {
+    const d = await touched(`${prefix}w${i}`, "website_visit");
+    await meeting(d.decisionId);
+    out.meetings.push(d);
+    out.none.push(await touched(`${prefix}g${i}`, "g2_research"));
+  }
+  return out;
+}
+
+describe("signals refit", () => {
+  it("drafts new weights in shadow, records both intents with the verdict unchanged, and an admin's confirm puts them in force", async () => {
+    await publishLearning({ minMeetings: 4, priorSd: 1 });
+    await pin(h, WRITER, "email.send", 3);
+    expect((await signalsTick(h.rt.deps)).action).toBe("none"); // no meetings yet
+    const first = await history("a", 4);
+
+    const tick = await signalsTick(h.rt.deps);
+    expect(tick.action).toBe("refit");
+    if (tick.action !== "refit") return;
+    const draft = expectStatus(await h.call("GET", `/v1/specs/drafts/${tick.draft.draftId}`, h.admin), 200);
+    expect(draft).toMatchObject({
+      status: "shadow",
+      kind: "weights",
+      correction: { kind: "refit", meetings: 4 },
+    });
+    expect(draft.weights.to.website_visit).toBeGreaterThan(draft.weights.to.g2_research);
+    expect(draft.weights.fitted.website_visit.se).toBeGreaterThan(0);
+    const shadowVersion = await current();
+    expect(shadowVersion.version).toBe(draft.shadowVersion);
+    expect(shadowVersion.spec.learning.signals.shadow.draftId).toBe(draft.draftId);
+    expect(shadowVersion.spec.quality.signals.website_visit.weight).toBe(5); // not in force
+    // A second tick the same day makes no second draft.
+    expect((await signalsTick(h.rt.deps)).action).toBe("shadow");
+
+    await advance(h, MINUTE);
+    const inShadow = await touched("sw", "website_visit");
+    expect(inShadow.specVersion).toBe(shadowVersion.version);
+    expect(inShadow.context.intent.score).toBe(85); // 3 × 25 + 2 × 5: the weights in force
+    expect(inShadow.shadowIntent).toMatchObject({ draftId: draft.draftId });
+    expect(inShadow.shadowIntent.score).toBe(
+      Math.min(100, 3 * draft.weights.to.pricing_page_visit + 2 * draft.weights.to.website_visit),
+    );
+    // The same proposal to the same kind of account before the draft: the shadow changed nothing real.
+    expect(inShadow.verdict).toBe(first.meetings[0].verdict);
+    expect(inShadow.verdict).toBe("allow");
+
+    const confirmed = expectStatus(
+      await h.call("POST", `/v1/specs/drafts/${draft.draftId}/confirm`, h.admin, { reason: "looks right" }),
+      200,
+    );
+    expect(confirmed.status).toBe("confirmed");
+    const enforced = await current();
+    expect(enforced.version).toBe(confirmed.confirmedVersion);
+    expect(enforced.spec.quality.signals.website_visit.weight).toBe(draft.weights.to.website_visit);
+    expect(enforced.spec.learning.signals.shadow).toBeUndefined();
+    const after = await touched("ew", "website_visit");
+    expect(after.shadowIntent).toBeUndefined();
+    expect(after.context.intent.counted).toContainEqual(
+      expect.objectContaining({ type: "website_visit", weight: draft.weights.to.website_visit }),
+    );
+  });
+
+  it("with autoAdopt, adopts the weights once touches in shadow show they rank meetings better", async () => {
+    await publishLearning({ minMeetings: 4, adoptMinMeetings: 3, autoAdopt: true, priorSd: 1 });
+    await pin(h, WRITER, "email.send", 3);
+    await history("a", 4);
+    const tick = await signalsTick(h.rt.deps);
+    expect(tick.action).toBe("refit");
+    if (tick.action !== "refit") return;
+    await advance(h, MINUTE);
+    const waiting = await signalsTick(h.rt.deps);
+    expect(waiting).toMatchObject({ action: "shadow", evidence: { adopt: false } });
+
+    await history("s", 3);
+    const adopted = await signalsTick(h.rt.deps);
+    expect(adopted.action).toBe("adopted");
+    if (adopted.action !== "adopted") return;
+    expect(adopted.evidence.aucProposed).toBeGreaterThan(adopted.evidence.aucCurrent);
+    expect(adopted.draft).toMatchObject({ status: "confirmed", closedBy: "harness" });
+    const enforced = await current();
+    expect(enforced.spec.quality.signals.website_visit.weight).toBe(tick.draft.weights?.to.website_visit);
+  });
+
+  it("with learning off, nothing is refitted", async () => {
+    const spec = await current();
+    expectStatus(
+      await h.call("POST", "/v1/specs", h.admin, {
+        ...spec.spec,
+        learning: { ...spec.spec.learning, enabled: false, signals: { minMeetings: 1 } },
+      }),
+      201,
+    );
+    await pin(h, WRITER, "email.send", 3);
+    await history("a", 2);
+    expect((await signalsTick(h.rt.deps)).action).toBe("off");
+  });
+});
