@@ -4,8 +4,8 @@ import type { Account, Person } from "../shared/domain/kb.ts";
 import { ProposalInput } from "../shared/domain/proposal.ts";
 import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
 import type { SpecVersion } from "../shared/domain/spec-schema.ts";
-import type { TrustRecord } from "../shared/domain/trust.ts";
 import { parseWith } from "../shared/domain/validation.ts";
+import type { TrustRecord } from "../shared/learning/trust.ts";
 import {
   ACTION_TYPE,
   accountInput,

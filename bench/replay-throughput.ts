@@ -21,8 +21,8 @@ import { factsOf } from "../shared/domain/replay-facts.ts";
 import { parseSpec, parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
 import type { Spec, SpecVersion } from "../shared/domain/spec-schema.ts";
 import { iso, localDate } from "../shared/domain/time.ts";
-import type { TrustRecord } from "../shared/domain/trust.ts";
 import { parseWith } from "../shared/domain/validation.ts";
+import type { TrustRecord } from "../shared/learning/trust.ts";
 import { accountInput, DAY, emailProposal, HOUR, personIdOf, personInput, signalsFor, T0 } from "./world.ts";
 
 const MINUTE = 60_000;

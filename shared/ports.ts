@@ -10,14 +10,15 @@ import type {
   AccountInput,
   Person,
   PersonInput,
+  RecordProvenance,
   Signal,
   SuppressionEntry,
   SuppressionInput,
 } from "./domain/kb.ts";
 import type { KeyOwner } from "./domain/personal-data.ts";
 import type { Spec, SpecVersion } from "./domain/spec-schema.ts";
-import type { TrustRecord } from "./domain/trust.ts";
 import type { DecisionStatus } from "./domain/vocabulary.ts";
+import type { TrustRecord } from "./learning/trust.ts";
 
 export interface Clock {
   now(): number;
@@ -61,7 +62,8 @@ export interface Sealing {
   ownerErased?: boolean;
 }
 
-export type DueKind = "release" | "expire";
+/** settle: an executed action's trust window closed (usecases/trust-evidence.ts). */
+export type DueKind = "release" | "expire" | "settle";
 
 export interface DueItem {
   decisionId: string;
@@ -217,7 +219,8 @@ export interface PauseStore {
 export interface KnowledgeStore {
   putAccount(accountId: string, input: AccountInput, at: string): Promise<Account>;
   getAccount(accountId: string): Promise<Account | undefined>;
-  putPerson(personId: string, input: PersonInput, at: string): Promise<Person>;
+  /** `createdBy`: the record action creating the person; kept only by the write that creates it. */
+  putPerson(personId: string, input: PersonInput, at: string, createdBy?: RecordProvenance): Promise<Person>;
   getPerson(personId: string): Promise<Person | undefined>;
   personIdByEmail(email: string): Promise<string | undefined>;
   addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void>;

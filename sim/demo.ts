@@ -7,7 +7,7 @@ import type { DynamoLocalConnection } from "../shared/adapters/dynamo/db.ts";
 import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import type { Decision, LedgerEvent } from "../shared/domain/decision.ts";
 import { streams } from "../shared/domain/decision.ts";
-import { decayed, effectiveLevel, trustStats } from "../shared/domain/trust.ts";
+import { decayed, effectiveLevel, trustStats } from "../shared/learning/trust.ts";
 import type { DecisionStore } from "../shared/ports.ts";
 import { allPages } from "../shared/usecases/pages.ts";
 import { checkInvariants, type InvariantResult } from "./invariants.ts";
@@ -95,7 +95,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const trust = trustRecords.flatMap((t) => {
         const action = spec.autonomy.actions[t.actionType];
         if (!action) return [];
-        const stats = trustStats(decayed(t, now, spec.trust), spec.trust.confidenceZ);
+        const stats = trustStats(decayed(t, now, spec.trust), spec.trust);
         return [
           {
             agentId: t.agentId,

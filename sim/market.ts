@@ -231,10 +231,11 @@ export class SimMarket {
     if (quality === undefined) return;
     const rng = rngFor(this.world.seed, "flag", decision.decisionId);
     if (!rng.chance(1 - quality) || !rng.chance(FLAG_NOTICED)) return;
+    // A person who notices a wrong record either flags it or fixes it in the CRM (half each).
     this.outcomes.push({
       at: at + rng.int(2, 72) * HOUR,
       decisionId: decision.decisionId,
-      type: "flagged_bad_lead",
+      type: rng.chance(0.5) ? "flagged_bad_lead" : "record_corrected",
     });
   }
 }

@@ -10,7 +10,7 @@ import { SimulatedClock } from "../shared/adapters/local/clock.ts";
 import { LocalDeterministicModel } from "../shared/adapters/model/local-model.ts";
 import type { RunSummary } from "../shared/agents/runner.ts";
 import { DAY } from "../shared/domain/time.ts";
-import { effectiveLevel } from "../shared/domain/trust.ts";
+import { effectiveLevel } from "../shared/learning/trust.ts";
 import type { TokenStore } from "../shared/ports.ts";
 import { attachAgents, type LocalAgents } from "../shared/runtime/agents-local.ts";
 import { createLocalRuntime, type LocalRuntime } from "../shared/runtime/local.ts";

@@ -64,8 +64,8 @@ export const SLOPPY_WRITER = "outreach-writer-b";
  * someone else at the account) with probability (1 − q)/2 and makes an ungrounded claim (no research
  * facts, a generic boast) with probability 1 − q; ungrounded and off-persona messages are answered less
  * and complained about more. For a record agent (CRM updates, lead lists, list syncs, audience adds),
- * a record is wrong with probability 1 − q, and a person notices and flags a wrong record
- * (flagged_bad_lead) with probability `FLAG_NOTICED`.
+ * a record is wrong with probability 1 − q, and a person notices a wrong record with probability
+ * `FLAG_NOTICED` and flags it (flagged_bad_lead) or corrects it (record_corrected), half each.
  */
 export interface AgentTruth {
   quality: number;

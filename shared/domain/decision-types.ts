@@ -1,8 +1,8 @@
+import type { TrustRecord } from "../learning/trust.ts";
 import type { Account, Person, SuppressionEntry } from "./kb.ts";
 import type { Proposal } from "./proposal.ts";
 import type { ShadowIntent } from "./shadow-intent.ts";
 import type { SpecVersion } from "./spec-schema.ts";
-import type { TrustRecord } from "./trust.ts";
 import type { Channel, DecisionStatus, Verdict } from "./vocabulary.ts";
 
 export type CheckName =

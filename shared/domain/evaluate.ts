@@ -1,3 +1,4 @@
+import { effectiveLevel, trustStats } from "../learning/trust.ts";
 import {
   type Candidate,
   coordinationChecks,
@@ -17,7 +18,6 @@ import { earliestRetry } from "./retry.ts";
 import { shadowOutcomes } from "./shadow.ts";
 import { shadowIntent } from "./shadow-intent.ts";
 import { HOUR } from "./time.ts";
-import { effectiveLevel, trustStats } from "./trust.ts";
 import { finish, forcesReview } from "./verdict.ts";
 
 const MINUTE = 60_000;
@@ -36,7 +36,7 @@ export function evaluate(ctx: GateContext): Evaluation {
   const action = spec.autonomy.actions[proposal.action.type];
   const checks: CheckResult[] = [];
   const trustPolicy = spec.trust;
-  const stats = trustStats(ctx.trust ?? { successes: 0, failures: 0 }, trustPolicy.confidenceZ);
+  const stats = trustStats(ctx.trust ?? { successes: 0, failures: 0 }, trustPolicy);
 
   if (!action) {
     checks.push({

@@ -55,9 +55,18 @@ export const PersonInput = z
   .strict();
 export type PersonInput = z.infer<typeof PersonInput>;
 
+/** Which executed record action first put a person in the knowledge base (ids only, no personal data). */
+export interface RecordProvenance {
+  decisionId: string;
+  agentId: string;
+  actionType: string;
+}
+
 export interface Person extends PersonInput {
   personId: string;
   updatedAt: string;
+  /** The record action that created the person: its bounces and meetings teach that agent's trust. */
+  createdBy?: RecordProvenance;
 }
 
 export const SignalInput = z

@@ -7,6 +7,8 @@
  * other personal fields (personal-data.ts), so an erasure removes them: such a decision is then not
  * replayable rather than guessed.
  */
+
+import type { TrustRecord } from "../learning/trust.ts";
 import { liveTouches } from "./checks/coordination.ts";
 import type { Decision } from "./decision.ts";
 import type { GateContext, Pause, Touch, VolumeCounts } from "./decision-types.ts";
@@ -14,7 +16,6 @@ import type { Account, Person, SuppressionEntry } from "./kb.ts";
 import type { Proposal } from "./proposal.ts";
 import type { SpecVersion } from "./spec-schema.ts";
 import { DAY, iso } from "./time.ts";
-import type { TrustRecord } from "./trust.ts";
 import type { Channel } from "./vocabulary.ts";
 
 /** Longer than any signal window a sane spec uses; older signals cannot count towards intent. */

@@ -192,6 +192,20 @@ const Promotion = z
   .object({ minSample: z.number().nonnegative(), minLowerBound: z.number().min(0).max(1) })
   .strict();
 
+/**
+ * Level 3 also needs market evidence (learning/trust.ts): a market sample and the market stream's own
+ * lower bound, so approvals alone never make an agent autonomous. Defaults keep older specs valid.
+ */
+const Level3Promotion = Promotion.extend({
+  minMarket: z.number().nonnegative().default(20),
+  minMarketLowerBound: z.number().min(0).max(1).default(0.55),
+}).strict();
+
+/** How much each evidence stream counts in the trust score (learning/trust.ts explains the maths). */
+const EvidenceWeights = z
+  .object({ reviews: z.number().nonnegative().default(0.5), market: z.number().nonnegative().default(1) })
+  .strict();
+
 const OutcomeWeight = z
   .object({
     success: z.number().nonnegative().default(0),
@@ -206,10 +220,13 @@ const Trust = z
     /** z of the normal approximation used for the lower confidence bound. */
     confidenceZ: z.number().positive(),
     level2: Promotion,
-    level3: Promotion,
+    level3: Level3Promotion,
     /** Demote only when the bound drops this far below the promotion threshold (hysteresis). */
     demotionMargin: z.number().min(0).max(1),
     outcomes: z.partialRecord(OutcomeType, OutcomeWeight),
+    /** An executed touch with no answer within this many days is a weak failure (`silence`) of its agent. */
+    silenceDays: z.number().positive().default(7),
+    evidence: EvidenceWeights.default({ reviews: 0.5, market: 1 }),
   })
   .strict();
 

@@ -37,6 +37,12 @@ export const OUTCOME_TYPES = [
   "unsubscribed",
   "complaint",
   "flagged_bad_lead",
+  /** A person fixed what a record action wrote (a contact's title, a classification). */
+  "record_corrected",
+  /** Recorded by the harness itself: a touch unanswered within `trust.silenceDays`. */
+  "silence",
+  /** Recorded by the harness itself: a record nobody corrected or flagged within `trust.silenceDays`. */
+  "record_kept",
   "approved",
   "edited",
   "rejected",
@@ -44,6 +50,8 @@ export const OUTCOME_TYPES = [
 ] as const;
 export const OutcomeType = z.enum(OUTCOME_TYPES);
 export type OutcomeType = z.infer<typeof OutcomeType>;
+/** Outcomes only the harness records (when an action's window closes); the outcomes API refuses them. */
+export const HARNESS_OUTCOMES: readonly OutcomeType[] = ["silence", "record_kept"];
 
 export const LIFECYCLES = ["prospect", "customer", "open_opportunity"] as const;
 export const Lifecycle = z.enum(LIFECYCLES);

@@ -4,6 +4,7 @@ import type {
   AccountInput,
   Person,
   PersonInput,
+  RecordProvenance,
   Signal,
   SuppressionEntry,
   SuppressionInput,
@@ -34,9 +35,14 @@ export class ObservedKnowledgeStore implements KnowledgeStore {
     return this.inner.getAccount(accountId);
   }
 
-  async putPerson(personId: string, input: PersonInput, at: string): Promise<Person> {
+  async putPerson(
+    personId: string,
+    input: PersonInput,
+    at: string,
+    createdBy?: RecordProvenance,
+  ): Promise<Person> {
     const created = !(await this.inner.getPerson(personId));
-    const person = await this.inner.putPerson(personId, input, at);
+    const person = await this.inner.putPerson(personId, input, at, createdBy);
     await this.events.publish([
       { type: AGENT_EVENTS.personPut, detail: { personId, accountId: input.accountId, created } },
     ]);

@@ -12,6 +12,7 @@ import { SpecVersions } from "./experiments.ts";
 import { gateContext } from "./gate.ts";
 import { assertMayReview, type Principal } from "./principal.ts";
 import { recordTrustOutcome } from "./trust.ts";
+import { settleDue } from "./trust-evidence.ts";
 
 type LifecycleDeps = Pick<
   Deps,
@@ -49,6 +50,8 @@ interface Move {
    */
   retime?: { contact: ContactState; at: number };
   data?: Record<string, unknown>;
+  /** A due item written with the move (an execution's trust window, usecases/trust-evidence.ts). */
+  addDue?: DueItem;
 }
 
 /**
@@ -105,6 +108,7 @@ async function move(deps: LifecycleDeps, decision: Decision, m: Move): Promise<D
         due.push({ decisionId: current.decisionId, kind: "expire", at: Date.parse(current.expiresAt) });
       t.clearDue = due;
     }
+    if (m.addDue) t.addDue = m.addDue;
     try {
       const next = await deps.decisions.transition(t);
       await deps.events.publish([
@@ -418,6 +422,9 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
       patch: {
         execution: { at: now, idempotencyKey: decision.idempotencyKey, externalId: result.externalId },
       },
+      // When the trust window closes, silence (a touch) or a record that stood becomes evidence. The
+      // send happened: a failed spec read must not make it in doubt (the default window is used).
+      addDue: settleDue(decisionId, Date.parse(now), await deps.specs.current().catch(() => undefined)),
     });
   } catch (err) {
     if (err instanceof ConnectorError && !err.outcomeUnknown) {

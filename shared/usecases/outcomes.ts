@@ -7,6 +7,7 @@ import type { Deps } from "../ports.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
 import { recordTrustOutcome } from "./trust.ts";
+import { teachCreator } from "./trust-evidence.ts";
 
 const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
 
@@ -54,7 +55,9 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
       return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
     }
     await appendToDecision(deps, decision, { type: body.type, at, outcomeId }, principal.subject, body.note);
-    if (!isHeldOut(decision))
+    // A bounce is the fault of whoever created the address (trust-evidence.ts), not of the writer.
+    const creator = isHeldOut(decision) ? undefined : await teachCreator(deps, spec, decision, body.type);
+    if (!isHeldOut(decision) && !(creator && body.type === "bounced"))
       await recordTrustOutcome(
         deps,
         spec,

@@ -1,6 +1,13 @@
 /** Bodies and query strings of the HTTP API, validated at the edge. */
 import { z } from "zod";
-import { ActionType, Channel, DecisionStatus, Id, OutcomeType } from "../domain/vocabulary.ts";
+import {
+  ActionType,
+  Channel,
+  DecisionStatus,
+  HARNESS_OUTCOMES,
+  Id,
+  OutcomeType,
+} from "../domain/vocabulary.ts";
 
 export const ReviewBody = z
   .object({
@@ -26,6 +33,10 @@ export const OutcomeBody = z
   .refine((o) => o.decisionId || o.personId || o.email, {
     message: "give decisionId, personId or email",
     path: ["decisionId"],
+  })
+  .refine((o) => !HARNESS_OUTCOMES.includes(o.type), {
+    message: "silence and record_kept are recorded by the harness itself when an action's window closes",
+    path: ["type"],
   });
 export type OutcomeBody = z.infer<typeof OutcomeBody>;
 

@@ -2,15 +2,16 @@ import { findAgent } from "../agents/registry.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
+import type { OutcomeType } from "../domain/vocabulary.ts";
 import {
   applyOutcome,
   effectiveLevel,
+  evidenceOf,
   type Level,
   newTrust,
   type TrustRecord,
   trustStats,
-} from "../domain/trust.ts";
-import type { OutcomeType } from "../domain/vocabulary.ts";
+} from "../learning/trust.ts";
 import type { Clock, DecisionStore, TokenStore, TrustStore } from "../ports.ts";
 
 export interface TrustDeps {
@@ -18,7 +19,10 @@ export interface TrustDeps {
   trust: TrustStore;
 }
 
-/** Fold an outcome or review into agent × action trust; a level change is a ledger event with its reason. */
+/**
+ * Fold an outcome or review into agent × action trust; a level change is a ledger event with its reason
+ * and, in `data.evidence`, the counts behind it (reviews and market streams, silences, lower bounds).
+ */
 export async function recordTrustOutcome(
   deps: TrustDeps,
   spec: SpecVersion,
@@ -46,6 +50,7 @@ export async function recordTrustOutcome(
               from: String(change.from),
               to: String(change.to),
               detail: `${agentId} × ${actionType}: level ${change.from} → ${change.to}; ${change.reason} (${cause})`,
+              data: { outcome, evidence: change.evidence },
             }
           : undefined,
       );
@@ -160,13 +165,20 @@ export async function pinTrust(
 
 export function describeTrust(record: TrustRecord, spec: SpecVersion) {
   const action = spec.spec.autonomy.actions[record.actionType];
-  const stats = trustStats(record, spec.spec.trust.confidenceZ);
+  const stats = trustStats(record, spec.spec.trust);
+  const evidence = evidenceOf(record, spec.spec.trust);
   return {
     agentId: record.agentId,
     actionType: record.actionType,
     score: Number(stats.score.toFixed(4)),
     lowerBound: Number(stats.lowerBound.toFixed(4)),
     sample: Number(stats.sample.toFixed(2)),
+    evidence: {
+      reviews: evidence.reviews,
+      market: evidence.market,
+      silence: evidence.silence,
+      marketLowerBound: evidence.marketLowerBound,
+    },
     earnedLevel: record.earnedLevel,
     pinnedLevel: record.pinnedLevel ?? null,
     effectiveLevel: action ? effectiveLevel(record, action).level : null,

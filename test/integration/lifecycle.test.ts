@@ -98,7 +98,7 @@ describe("veto, reject, expire release the reservation", () => {
       ["rejected", "pending_approval", "rejected"],
     ]);
     await expect(reject(rt.deps, d.decisionId, {}, approver)).rejects.toThrow(/is rejected/);
-    // A rejection teaches trust (severe).
+    // A rejection teaches trust (a review failure).
     expect((await rt.deps.trust.get("writer", "email.send"))?.failures).toBeGreaterThan(0);
   });
 

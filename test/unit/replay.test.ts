@@ -16,7 +16,7 @@ import { replay } from "../../shared/domain/replay.ts";
 import { factsOf } from "../../shared/domain/replay-facts.ts";
 import type { Spec } from "../../shared/domain/spec-schema.ts";
 import { iso, localDate } from "../../shared/domain/time.ts";
-import type { TrustRecord } from "../../shared/domain/trust.ts";
+import type { TrustRecord } from "../../shared/learning/trust.ts";
 import {
   account,
   DAY,

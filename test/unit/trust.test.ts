@@ -1,15 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { ActionConfig } from "../../shared/domain/spec-schema.ts";
+import type { ActionConfig, TrustPolicy } from "../../shared/domain/spec-schema.ts";
+import type { OutcomeType } from "../../shared/domain/vocabulary.ts";
 import {
   applyOutcome,
   decayed,
   earnedLevelFor,
   effectiveLevel,
+  type Level,
   newTrust,
+  streamsOf,
   type TrustRecord,
   trustStats,
-} from "../../shared/domain/trust.ts";
-import type { OutcomeType } from "../../shared/domain/vocabulary.ts";
+} from "../../shared/learning/trust.ts";
 import { DAY, defaultSpec, NOW, trust } from "./helpers/fixtures.ts";
 
 const spec = defaultSpec();
@@ -23,52 +25,69 @@ function run(record: TrustRecord, outcomes: OutcomeType[], at = NOW) {
   outcomes.forEach((o, i) => {
     const out = applyOutcome(r, o, at, policy);
     r = out.record;
-    if (out.change) changes.push({ after: i + 1, ...out.change });
+    if (out.change)
+      changes.push({ after: i + 1, from: out.change.from, to: out.change.to, reason: out.change.reason });
   });
   return { record: r, changes };
 }
 
 const times = (n: number, o: OutcomeType): OutcomeType[] => Array(n).fill(o);
+const fresh = (level: Level = 1) => newTrust("writer", "email.send", level, NOW);
+const beta = (s: number, f: number) => (1 + s) / (2 + s + f);
 
-describe("trust: Beta posterior statistics", () => {
+describe("trust: two evidence streams", () => {
   it("starts at Beta(1,1): score 0.5 with a wide bound and no sample", () => {
-    const s = trustStats({ successes: 0, failures: 0 }, policy.confidenceZ);
+    const s = trustStats(fresh(), policy);
     expect(s.score).toBe(0.5);
     expect(s.sample).toBe(0);
     expect(s.lowerBound).toBeCloseTo(0.5 - 1.645 * Math.sqrt(1 / 12), 10);
   });
 
-  it("more evidence tightens the bound; the bound is below the mean and never negative", () => {
-    const few = trustStats({ successes: 4, failures: 1 }, policy.confidenceZ);
-    const many = trustStats({ successes: 40, failures: 10 }, policy.confidenceZ);
-    expect(few.score).toBeCloseTo(5 / 7, 10);
-    expect(many.score).toBeCloseTo(41 / 52, 10);
-    expect(few.lowerBound).toBeLessThan(few.score);
-    expect(many.score - many.lowerBound).toBeLessThan(few.score - few.lowerBound);
-    expect(trustStats({ successes: 0, failures: 50 }, 3).lowerBound).toBe(0);
+  it("reviews go to the reviews stream, market outcomes and silence to the market stream", () => {
+    const { record } = run(fresh(), ["approved", "approved", "edited", "replied", "silence", "bounced"]);
+    const s = streamsOf(record);
+    expect(s.reviews.success).toBeCloseTo(2.3, 10);
+    expect(s.reviews.failure).toBeCloseTo(0.7, 10);
+    expect(s.market.success).toBe(1);
+    expect(s.market.failure).toBeCloseTo(1.03, 10);
+    expect(s.silence).toBe(1);
+    expect(record.successes).toBeCloseTo(3.3, 10);
   });
 
-  it("newTrust starts empty at the action's start level", () => {
-    expect(newTrust("writer", "email.send", 2, NOW)).toEqual({
-      agentId: "writer",
-      actionType: "email.send",
-      successes: 0,
-      failures: 0,
-      earnedLevel: 2,
-      updatedAt: NOW,
-      version: 0,
+  it("with one stream the score is that stream's Beta posterior mean", () => {
+    const { record } = run(fresh(), [...times(8, "replied"), ...times(2, "bounced")]);
+    expect(trustStats(record, policy).score).toBeCloseTo(beta(8, 2), 10);
+  });
+
+  it("a record from before streams reads its counts as reviews", () => {
+    const legacy = trust({ successes: 8, failures: 2 });
+    expect(streamsOf(legacy).reviews).toEqual({ success: 8, failure: 2 });
+    expect(trustStats(legacy, policy).score).toBeCloseTo(beta(8, 2), 10);
+    expect(trustStats(legacy, policy).market.sample).toBe(0);
+  });
+
+  it("streams are averaged on their own scales: plentiful approvals do not swamp a poor market", () => {
+    // 90 approvals, 10 rejections; on the market 3 replies against 100 silences and 2 unsubscribes.
+    const r = trust({
+      reviews: { success: 90, failure: 20 },
+      market: { success: 3, failure: 7 },
     });
+    const s = trustStats(r, policy);
+    const pooled = beta(93, 27);
+    expect(s.score).toBeLessThan(pooled);
+    expect(s.score).toBeGreaterThan(s.market.mean);
+    expect(s.score).toBeLessThan(s.reviews.mean);
+    // The market weighs twice as much as reviews in the default spec.
+    const reweighed = trustStats(r, { ...policy, evidence: { reviews: 1, market: 1 } });
+    expect(reweighed.score).toBeGreaterThan(s.score);
   });
 });
 
 describe("trust: promotion", () => {
   it("needs the minimum sample: 9 replies stay at level 1, the 10th promotes to 2", () => {
-    const nine = run(newTrust("writer", "email.send", 1, NOW), times(9, "replied"));
+    const nine = run(fresh(), times(9, "replied"));
     expect(nine.record.earnedLevel).toBe(1);
-    // The bound alone would qualify; the sample does not.
-    expect(trustStats(nine.record, policy.confidenceZ).lowerBound).toBeGreaterThan(
-      policy.level2.minLowerBound,
-    );
+    expect(trustStats(nine.record, policy).lowerBound).toBeGreaterThan(policy.level2.minLowerBound);
     const ten = run(nine.record, ["replied"]);
     expect(ten.record.earnedLevel).toBe(2);
     expect(ten.changes).toEqual([
@@ -76,73 +95,189 @@ describe("trust: promotion", () => {
     ]);
   });
 
-  it("promotes to 3 at 30 weighted successes, not at 29", () => {
-    const { record, changes } = run(newTrust("writer", "email.send", 1, NOW), times(30, "replied"));
-    expect(changes.map((c) => [c.after, c.from, c.to])).toEqual([
-      [10, 1, 2],
-      [30, 2, 3],
-    ]);
-    expect(record.earnedLevel).toBe(3);
-    expect(changes[1]?.reason).toContain("cleared the level 3 bar");
+  it("approvals alone never reach level 3, however many", () => {
+    const { record, changes } = run(fresh(), times(500, "approved"));
+    expect(trustStats(record, policy).lowerBound).toBeGreaterThan(policy.level3.minLowerBound);
+    expect(record.earnedLevel).toBe(2);
+    expect(changes.map((c) => c.to)).toEqual([2]);
+    expect(earnedLevelFor(record, policy, NOW).why).toContain("market 0.");
   });
 
-  it("the sample is weighted: 5 meetings booked (weight 2) count as 10", () => {
-    expect(run(newTrust("w", "email.send", 1, NOW), times(4, "meeting_booked")).record.earnedLevel).toBe(1);
-    expect(run(newTrust("w", "email.send", 1, NOW), times(5, "meeting_booked")).record.earnedLevel).toBe(2);
-  });
-
-  it("needs the lower bound: a large sample with too many failures stays at 1", () => {
-    const mixed = run(newTrust("w", "email.send", 1, NOW), [...times(4, "bounced"), ...times(12, "replied")]);
-    expect(trustStats(mixed.record, policy.confidenceZ).sample).toBe(16);
-    expect(trustStats(mixed.record, policy.confidenceZ).lowerBound).toBeLessThan(0.6);
-    expect(mixed.record.earnedLevel).toBe(1);
-  });
-
-  it("can jump from 1 straight to 3 when the evidence clears the higher bar", () => {
-    const r = trust({ successes: 35, failures: 0, earnedLevel: 1 });
-    const out = applyOutcome(r, "replied", NOW, policy);
-    expect(out.change).toMatchObject({ from: 1, to: 3 });
-  });
-
-  it("edited counts as partly good, partly bad", () => {
-    const out = applyOutcome(trust(), "edited", NOW, policy);
-    expect(out.record.successes).toBeCloseTo(0.3, 10);
-    expect(out.record.failures).toBeCloseTo(0.7, 10);
-  });
-
-  it("an outcome the policy does not weigh changes nothing but the decay", () => {
-    const bare = { ...policy, outcomes: {} };
-    const r = trust({ successes: 8, failures: 2, earnedLevel: 2 });
-    const out = applyOutcome(r, "replied", NOW + 30 * DAY, bare);
-    expect(out.change).toBeUndefined();
-    expect(out.record).toMatchObject({
-      successes: 4,
-      failures: 1,
-      earnedLevel: 2,
-      updatedAt: NOW + 30 * DAY,
+  it("market evidence then lifts the same agent to level 3, and the change carries its evidence", () => {
+    const approved = run(fresh(), times(60, "approved")).record;
+    let r = approved;
+    let change: ReturnType<typeof applyOutcome>["change"];
+    for (let i = 0; i < 40 && r.earnedLevel < 3; i++) {
+      const out = applyOutcome(r, i % 4 === 3 ? "silence" : "replied", NOW, policy);
+      r = out.record;
+      change = out.change ?? change;
+    }
+    expect(r.earnedLevel).toBe(3);
+    expect(change).toMatchObject({
+      from: 2,
+      to: 3,
+      reason: expect.stringContaining("cleared the level 3 bar"),
     });
+    const ev = change!.evidence;
+    expect(ev.reviews.success).toBe(60);
+    expect(ev.market.success).toBeGreaterThanOrEqual(policy.level3.minMarket * 0.9);
+    expect(ev.marketLowerBound).toBeGreaterThanOrEqual(policy.level3.minMarketLowerBound);
+    expect(ev.silence).toBeGreaterThan(0);
   });
 
-  it("a good outcome never demotes an agent from its start level", () => {
-    // linkedin.audience.add starts at level 2 in the default spec; crm.update at 3.
-    const audience = applyOutcome(newTrust("w", "linkedin.audience.add", 2, NOW), "approved", NOW, policy);
-    expect(audience.record.earnedLevel).toBe(2);
-    expect(audience.change).toBeUndefined();
-    const crm = applyOutcome(newTrust("w", "crm.update", 3, NOW), "approved", NOW, policy);
-    expect(crm.record.earnedLevel).toBe(3);
+  it("level 3 needs the market's own lower bound: many replies drowned in complaints-free silence do not do", () => {
+    // 12 replies against 1,000 silences (1.2% reply rate): market mean ~0.3.
+    const r = trust({
+      reviews: { success: 60, failure: 0 },
+      market: { success: 12, failure: 30 },
+      earnedLevel: 2,
+    });
+    expect(trustStats(r, policy).market.sample).toBeGreaterThan(policy.level3.minMarket);
+    expect(earnedLevelFor(r, policy, NOW).level).toBeLessThan(3);
+  });
+
+  it("a spec that starts an agent at level 3 keeps it there until there is market evidence against it", () => {
+    const crm = newTrust("finder", "crm.update", 3, NOW);
+    const approved = run(crm, times(40, "approved")).record;
+    expect(approved.earnedLevel).toBe(3);
+    const kept = run(approved, times(40, "record_kept")).record;
+    expect(kept.earnedLevel).toBe(3);
+    const flagged = run(kept, times(12, "flagged_bad_lead")).record;
+    expect(flagged.earnedLevel).toBeLessThan(3);
+  });
+});
+
+describe("trust: silence and records", () => {
+  it("silence lowers the score a little, a reply raises it a lot", () => {
+    const base = run(fresh(), [...times(5, "replied"), ...times(5, "approved")]).record;
+    const silent = applyOutcome(base, "silence", NOW, policy).record;
+    const replied = applyOutcome(base, "replied", NOW, policy).record;
+    const s0 = trustStats(base, policy).score;
+    const s1 = trustStats(silent, policy).score;
+    expect(s1).toBeLessThan(s0);
+    expect(trustStats(replied, policy).score - s0).toBeGreaterThan(s0 - s1);
+  });
+
+  it("records that stand raise a record agent's score; flags and corrections lower it", () => {
+    const r = newTrust("finder", "crm.update", 3, NOW);
+    const kept = trustStats(run(r, times(30, "record_kept")).record, policy).score;
+    expect(kept).toBeGreaterThan(0.5);
+    expect(
+      trustStats(run(r, [...times(30, "record_kept"), "flagged_bad_lead"]).record, policy).score,
+    ).toBeLessThan(kept);
+    expect(
+      trustStats(run(r, [...times(30, "record_kept"), "record_corrected"]).record, policy).score,
+    ).toBeLessThan(kept);
+  });
+
+  it("a spec without weights for the harness's own outcomes still counts them (older specs)", () => {
+    const { silence: _s, record_kept: _k, record_corrected: _c, ...older } = policy.outcomes;
+    const p: TrustPolicy = { ...policy, outcomes: older };
+    const out = applyOutcome(fresh(), "silence", NOW, p);
+    expect(streamsOf(out.record).market.failure).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Evidence drawn from a hidden quality, as the simulated market draws it (sim/truth.ts, coarsely): a
+ * writer of quality q is reviewed while at level 1 (rejected 1% when careful work, 12% when generic;
+ * generic with probability 1 − q), and its touches are answered at a cold B2B rate that rises with q
+ * (2–6% replies, a third of them meetings), with unsubscribes and complaints more likely from sloppy
+ * work; the rest is silence.
+ */
+function writerRun(q: number, seed: number, touches = 300, days = 28) {
+  let x = seed >>> 0;
+  const rnd = () => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = x;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let r = newTrust("w", "email.send", 1, NOW);
+  const levels = new Set<number>([1]);
+  for (let i = 0; i < touches; i++) {
+    const at = NOW + (i / touches) * days * DAY;
+    const outcomes: OutcomeType[] = [];
+    if (r.earnedLevel === 1) outcomes.push(rnd() < (rnd() < q ? 0.01 : 0.12) ? "rejected" : "approved");
+    const u = rnd();
+    const reply = 0.02 + 0.04 * q;
+    if (u < reply / 3) outcomes.push("replied", "meeting_booked");
+    else if (u < reply) outcomes.push("replied");
+    else if (u < reply + 0.008 * (1 + 1.5 * (1 - q))) outcomes.push("unsubscribed");
+    else if (u < reply + 0.008 * (1 + 1.5 * (1 - q)) + 0.001 * (1 + 3 * (1 - q))) outcomes.push("complaint");
+    else outcomes.push("silence");
+    for (const o of outcomes) {
+      r = applyOutcome(r, o, at, policy).record;
+      levels.add(r.earnedLevel);
+    }
+  }
+  return { score: trustStats(r, policy).score, levels, record: r };
+}
+
+describe("trust: evidence drawn from two hidden qualities", () => {
+  const seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+  it("the careful writer scores above the sloppy one on every seed", () => {
+    for (const seed of seeds) {
+      const careful = writerRun(0.85, seed);
+      const sloppy = writerRun(0.35, seed + 100);
+      expect(careful.score, `seed ${seed}`).toBeGreaterThan(sloppy.score);
+    }
+  });
+
+  it("the sloppy writer never reaches level 3; the careful one reaches level 2 or 3", () => {
+    for (const seed of seeds) {
+      expect(writerRun(0.35, seed).levels.has(3), `seed ${seed}`).toBe(false);
+      const careful = writerRun(0.85, seed);
+      expect(careful.levels.has(2) || careful.levels.has(3), `seed ${seed}`).toBe(true);
+    }
+  });
+
+  it("record agents order by quality: the share of records flagged or corrected sets the score", () => {
+    const recordRun = (q: number, seed: number) => {
+      let x = seed;
+      const rnd = () => {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        return x / 2147483648;
+      };
+      let r = newTrust("a", "crm.update", 3, NOW);
+      for (let i = 0; i < 400; i++) {
+        const wrongAndNoticed = rnd() < 1 - q && rnd() < 0.3;
+        const o: OutcomeType = wrongAndNoticed
+          ? rnd() < 0.5
+            ? "flagged_bad_lead"
+            : "record_corrected"
+          : "record_kept";
+        r = applyOutcome(r, o, NOW + (i / 400) * 28 * DAY, policy).record;
+      }
+      return trustStats(r, policy).score;
+    };
+    for (const seed of [7, 8, 9]) {
+      const scores = [0.55, 0.75, 0.95].map((q) => recordRun(q, seed));
+      expect(scores, `seed ${seed}`).toEqual([...scores].sort((a, b) => a - b));
+    }
   });
 });
 
 describe("trust: decay", () => {
-  it("halves the evidence after halfLifeDays and quarters it after two", () => {
-    const r = trust({ successes: 8, failures: 2 });
-    expect(decayed(r, NOW + 30 * DAY, policy)).toMatchObject({
-      successes: 4,
-      failures: 1,
+  it("halves every stream after halfLifeDays", () => {
+    const r = trust({
+      successes: 10,
+      failures: 4,
+      reviews: { success: 8, failure: 2 },
+      market: { success: 2, failure: 2 },
+      silence: 2,
+    });
+    const d = decayed(r, NOW + 30 * DAY, policy);
+    expect(d).toMatchObject({
+      successes: 5,
+      failures: 2,
+      reviews: { success: 4, failure: 1 },
+      market: { success: 1, failure: 1 },
+      silence: 1,
       updatedAt: NOW + 30 * DAY,
     });
-    expect(decayed(r, NOW + 60 * DAY, policy)).toMatchObject({ successes: 2, failures: 0.5 });
-    expect(decayed(r, NOW + 15 * DAY, policy).successes).toBeCloseTo(8 / Math.SQRT2, 10);
   });
 
   it("never grows evidence when the clock goes backwards", () => {
@@ -152,103 +287,80 @@ describe("trust: decay", () => {
     });
   });
 
-  it("is applied before each new outcome", () => {
-    const out = applyOutcome(trust({ successes: 8, failures: 2 }), "replied", NOW + 30 * DAY, policy);
-    expect(out.record.successes).toBeCloseTo(5, 10);
-    expect(out.record.failures).toBeCloseTo(1, 10);
-    expect(out.record.updatedAt).toBe(NOW + 30 * DAY);
-  });
-
   it("stale evidence weighs less: the same failures demote an agent whose record is old, not a fresh one", () => {
-    const record = trust({ successes: 40, failures: 0, earnedLevel: 3 });
-    const fresh = run(record, times(4, "bounced"), NOW);
-    expect(fresh.record.earnedLevel).toBe(3);
+    const record = run(fresh(2), times(40, "replied")).record;
+    expect(run(record, times(4, "bounced"), NOW).record.earnedLevel).toBe(3);
     const stale = run(record, times(4, "bounced"), NOW + 60 * DAY);
-    expect(stale.record.successes).toBeCloseTo(10, 10);
-    expect(stale.record.earnedLevel).toBe(1);
-    expect(stale.changes.at(-1)?.reason).toContain("fell below the level 2 bar");
+    expect(streamsOf(stale.record).market.success).toBeCloseTo(10, 10);
+    expect(stale.record.earnedLevel).toBeLessThan(3);
   });
 });
 
 describe("trust: hysteresis", () => {
-  it("level 2 holds while the bound stays within the demotion margin", () => {
-    // Lower bound ~0.598: below 0.6 (no promotion from 1) but above 0.55 (no demotion from 2).
-    const at2 = applyOutcome(trust({ successes: 14, failures: 4, earnedLevel: 2 }), "opened", NOW, policy);
-    expect(at2.record.earnedLevel).toBe(2);
-    expect(at2.change).toBeUndefined();
-    const at1 = applyOutcome(trust({ successes: 14, failures: 4, earnedLevel: 1 }), "opened", NOW, policy);
-    expect(at1.record.earnedLevel).toBe(1);
+  it("level 2 holds within the demotion margin; level 1 does not rise on the same evidence", () => {
+    // Market 14:4 → lower bound ~0.598: below 0.6, above 0.55.
+    const at2 = earnedLevelFor(trust({ market: { success: 14, failure: 4 }, earnedLevel: 2 }), policy, NOW);
+    const at1 = earnedLevelFor(trust({ market: { success: 14, failure: 4 }, earnedLevel: 1 }), policy, NOW);
+    expect(at2.level).toBe(2);
+    expect(at1.level).toBe(1);
   });
 
   it("level 2 is lost when the bound drops below threshold minus margin", () => {
     const out = applyOutcome(
-      trust({ successes: 12, failures: 3, earnedLevel: 2 }),
+      trust({ market: { success: 12, failure: 3 }, earnedLevel: 2 }),
       "flagged_bad_lead",
       NOW,
       policy,
     );
-    expect(trustStats(out.record, policy.confidenceZ).lowerBound).toBeLessThan(0.55);
+    expect(trustStats(out.record, policy).lowerBound).toBeLessThan(0.55);
     expect(out.change).toMatchObject({ from: 2, to: 1 });
-  });
-
-  it("level 3 holds within the margin; level 2 does not rise on the same evidence", () => {
-    const at3 = applyOutcome(trust({ successes: 40, failures: 5, earnedLevel: 3 }), "opened", NOW, policy);
-    expect(at3.record.earnedLevel).toBe(3);
-    const at2 = applyOutcome(trust({ successes: 40, failures: 5, earnedLevel: 2 }), "opened", NOW, policy);
-    expect(at2.record.earnedLevel).toBe(2);
-  });
-
-  it("level 3 falls to 2, not 1, when only the level 3 bar is lost", () => {
-    const r = earnedLevelFor(trust({ successes: 20, failures: 6, earnedLevel: 3 }), policy, NOW);
-    expect(r.level).toBe(2);
-    expect(r.why).toContain("fell below the level 3 bar");
   });
 });
 
 describe("trust: severe outcomes", () => {
-  for (const severe of ["complaint", "unsubscribed", "rejected"] as const) {
+  for (const severe of ["complaint"] as const) {
     it(`${severe} demotes to level 1 at once, whatever the evidence`, () => {
-      const out = applyOutcome(trust({ successes: 100, failures: 0, earnedLevel: 3 }), severe, NOW, policy);
+      const r = trust({ market: { success: 100, failure: 0 }, earnedLevel: 3 });
+      const out = applyOutcome(r, severe, NOW, policy);
       expect(out.record.earnedLevel).toBe(1);
-      expect(out.change).toEqual({ from: 3, to: 1, reason: `severe outcome "${severe}" demotes at once` });
+      expect(out.change).toMatchObject({
+        from: 3,
+        to: 1,
+        reason: `severe outcome "${severe}" demotes at once`,
+      });
       expect(out.record.noPromotionUntil).toBe(NOW + 7 * DAY);
     });
   }
 
-  it("records no change when already at level 1, but still freezes promotion", () => {
-    const out = applyOutcome(trust({ earnedLevel: 1 }), "complaint", NOW, policy);
-    expect(out.change).toBeUndefined();
-    expect(out.record.noPromotionUntil).toBe(NOW + 7 * DAY);
-    expect(out.record.failures).toBe(3);
+  it("an unsubscribe or a rejection is a failure, not a demotion at once", () => {
+    const r = trust({
+      reviews: { success: 60, failure: 0 },
+      market: { success: 100, failure: 0 },
+      earnedLevel: 3,
+    });
+    const unsub = applyOutcome(r, "unsubscribed", NOW, policy);
+    expect(unsub.record.earnedLevel).toBe(3);
+    expect(streamsOf(unsub.record).market.failure).toBe(2);
+    const rejected = applyOutcome(r, "rejected", NOW, policy);
+    expect(rejected.record.earnedLevel).toBe(3);
+    expect(rejected.record.noPromotionUntil).toBeUndefined();
   });
 
   it("blocks re-promotion for 7 days, then allows it", () => {
     const demoted = applyOutcome(
-      trust({ successes: 40, failures: 0, earnedLevel: 3 }),
+      trust({ market: { success: 40, failure: 0 }, earnedLevel: 3 }),
       "complaint",
       NOW,
       policy,
     );
-    // A day later the evidence would clear level 3, but promotion is frozen.
     const during = applyOutcome(demoted.record, "replied", NOW + DAY, policy);
-    expect(trustStats(during.record, policy.confidenceZ).lowerBound).toBeGreaterThan(0.8);
     expect(during.record.earnedLevel).toBe(1);
-    expect(during.change).toBeUndefined();
     expect(earnedLevelFor(during.record, policy, NOW + DAY).why).toBe(
       "promotion frozen after a severe outcome",
     );
-    const almost = applyOutcome(during.record, "replied", NOW + 7 * DAY - 1, policy);
-    expect(almost.record.earnedLevel).toBe(1);
-    // From the end of the freeze on, the evidence counts again.
-    const after = applyOutcome(almost.record, "replied", NOW + 7 * DAY, policy);
+    const after = applyOutcome(during.record, "replied", NOW + 7 * DAY, policy);
     expect(after.record.earnedLevel).toBe(3);
     expect(after.change).toMatchObject({ from: 1, to: 3 });
-  });
-
-  it("a second severe outcome extends the freeze", () => {
-    const first = applyOutcome(trust({ successes: 40 }), "complaint", NOW, policy);
-    const second = applyOutcome(first.record, "unsubscribed", NOW + 3 * DAY, policy);
-    expect(second.record.noPromotionUntil).toBe(NOW + 10 * DAY);
   });
 });
 
@@ -257,19 +369,6 @@ describe("trust: effective level (pin > earned > start, capped by the spec)", ()
 
   it("without a record: the action's start level", () => {
     expect(effectiveLevel(undefined, email)).toEqual({ level: 1, source: "start", capped: false });
-    expect(effectiveLevel(undefined, spec.autonomy.actions["crm.update"]!)).toEqual({
-      level: 3,
-      source: "start",
-      capped: false,
-    });
-  });
-
-  it("with a record: the earned level", () => {
-    expect(effectiveLevel(trust({ earnedLevel: 2 }), email)).toEqual({
-      level: 2,
-      source: "earned",
-      capped: false,
-    });
   });
 
   it("a pin overrides the earned level, up or down", () => {
@@ -278,11 +377,7 @@ describe("trust: effective level (pin > earned > start, capped by the spec)", ()
       source: "pinned",
       capped: false,
     });
-    expect(effectiveLevel(trust({ earnedLevel: 3, pinnedLevel: 1 }), email)).toEqual({
-      level: 1,
-      source: "pinned",
-      capped: false,
-    });
+    expect(effectiveLevel(trust({ earnedLevel: 3, pinnedLevel: 1 }), email).level).toBe(1);
   });
 
   it("the spec's maxLevel caps pins and earned levels alike", () => {
@@ -295,11 +390,6 @@ describe("trust: effective level (pin > earned > start, capped by the spec)", ()
       level: 2,
       source: "earned",
       capped: true,
-    });
-    expect(effectiveLevel(trust({ earnedLevel: 1 }), capped)).toEqual({
-      level: 1,
-      source: "earned",
-      capped: false,
     });
   });
 });

@@ -23,8 +23,8 @@ import {
 } from "../../domain/personal-data.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
 import { DAY } from "../../domain/time.ts";
-import type { TrustRecord } from "../../domain/trust.ts";
 import { STATUSES } from "../../domain/vocabulary.ts";
+import type { TrustRecord } from "../../learning/trust.ts";
 import type {
   CommitConflict,
   ContactState,

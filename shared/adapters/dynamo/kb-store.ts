@@ -11,6 +11,7 @@ import type {
   AccountInput,
   Person,
   PersonInput,
+  RecordProvenance,
   Signal,
   SuppressionEntry,
   SuppressionInput,
@@ -74,14 +75,26 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     return strip<Account>(res.Item);
   }
 
-  async putPerson(personId: string, input: PersonInput, at: string): Promise<Person> {
+  async putPerson(
+    personId: string,
+    input: PersonInput,
+    at: string,
+    createdBy?: RecordProvenance,
+  ): Promise<Person> {
     const account = await this.getAccount(input.accountId);
     if (!account)
       throw new NotFoundError(
         `account ${input.accountId} does not exist; PUT /v1/accounts/${input.accountId} first`,
       );
     const existing = await this.getPerson(personId);
-    const person: Person = { ...input, personId, updatedAt: at };
+    // Who created the person is fixed by the write that created it; later upserts do not change it.
+    const provenance = existing ? existing.createdBy : createdBy;
+    const person: Person = {
+      ...input,
+      personId,
+      updatedAt: at,
+      ...(provenance ? { createdBy: provenance } : {}),
+    };
     const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
       { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.person(personId), ...person } } },
       { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.email(input.email), personId } } },

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand } from "@aws-
 import type { LedgerEvent } from "../../domain/decision.ts";
 import { ConflictError } from "../../domain/errors.ts";
 import { type ChainHead, chainEvent, headOf } from "../../domain/ledger-chain.ts";
-import type { TrustRecord } from "../../domain/trust.ts";
+import type { TrustRecord } from "../../learning/trust.ts";
 import type { Page, PageRequest, TrustStore } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
 import { type Db, failedConditions } from "./db.ts";

@@ -3,6 +3,8 @@ import type { DecisionStore, DueItem } from "../../ports.ts";
 export interface DueHandlers {
   release(decisionId: string): Promise<unknown>;
   expire(decisionId: string): Promise<unknown>;
+  /** An executed action's trust window closed; without a handler settle items wait in the queue. */
+  settle?(decisionId: string): Promise<unknown>;
 }
 
 /** Work the polling loop runs after each drain of the due-queue (reconciliation, daily digests). */
@@ -81,7 +83,13 @@ export class LocalScheduler {
       for (const item of due) {
         try {
           if (item.kind === "release") await this.handlers.release(item.decisionId);
-          else await this.handlers.expire(item.decisionId);
+          else if (item.kind === "settle") {
+            if (!this.handlers.settle) {
+              after = item;
+              continue;
+            }
+            await this.handlers.settle(item.decisionId);
+          } else await this.handlers.expire(item.decisionId);
           await this.store.deleteDue(item);
           fired++;
         } catch (err) {

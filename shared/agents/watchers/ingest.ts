@@ -46,7 +46,11 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
   const at = d.execution?.at ?? iso(deps.clock.now());
   switch (op.operation) {
     case "upsert_contact":
-      await deps.kb.putPerson(op.personId, op.contact, at);
+      await deps.kb.putPerson(op.personId, op.contact, at, {
+        decisionId: d.decisionId,
+        agentId: d.agentId,
+        actionType: d.actionType,
+      });
       return;
     case "classify_contact": {
       const person = await deps.kb.getPerson(op.personId);

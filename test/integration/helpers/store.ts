@@ -10,7 +10,7 @@ import { counterNames } from "../../../shared/domain/checks/volume.ts";
 import { type Decision, streams } from "../../../shared/domain/decision.ts";
 import type { Touch } from "../../../shared/domain/decision-types.ts";
 import { localDate } from "../../../shared/domain/time.ts";
-import type { Level } from "../../../shared/domain/trust.ts";
+import type { Level } from "../../../shared/learning/trust.ts";
 import { defaultSpecText } from "../../../shared/runtime/local.ts";
 import { publishSpec } from "../../../shared/usecases/admin.ts";
 import type { Principal } from "../../../shared/usecases/principal.ts";

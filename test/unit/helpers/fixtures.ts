@@ -10,7 +10,7 @@ import type { Proposal } from "../../../shared/domain/proposal.ts";
 import { parseSpec, parseSpecText } from "../../../shared/domain/spec-loader.ts";
 import type { Spec, SpecVersion } from "../../../shared/domain/spec-schema.ts";
 import { HOUR } from "../../../shared/domain/time.ts";
-import type { TrustRecord } from "../../../shared/domain/trust.ts";
+import type { TrustRecord } from "../../../shared/learning/trust.ts";
 
 export const MINUTE = 60_000;
 export { DAY, HOUR } from "../../../shared/domain/time.ts";

@@ -1,0 +1,345 @@
+/**
+ * Loop 1, trust: how much autonomy an agent has earned for one action type, from recorded evidence.
+ * Pure: the use case (usecases/trust.ts) reads a record, folds one outcome in here and saves it
+ * conditionally; nothing in this module reads a clock or a store.
+ *
+ * The maths.
+ *
+ * Evidence comes in two streams, each its own Beta posterior over "this agent's actions of this type
+ * turn out well", on a Beta(1, 1) prior:
+ *   - reviews: what a person said before the action reached anyone (approved, edited, rejected,
+ *     vetoed). Cheap and plentiful, and about the draft, not the world.
+ *   - market: what happened after it did (replied, meeting_booked, deal_created; bounced, unsubscribed,
+ *     complaint; for records flagged_bad_lead, record_corrected), plus two outcomes the harness records
+ *     itself when an action's window (`trust.silenceDays`) closes with nothing heard: `silence` for a
+ *     touch nobody answered (a weak failure) and `record_kept` for a record nobody corrected or flagged
+ *     (a weak success).
+ * Each outcome adds its spec weight (`trust.outcomes`) to its stream's success and/or failure count.
+ * Counts decay exponentially with `halfLifeDays`, so old evidence fades.
+ *
+ * For a stream with decayed counts s, f:  a = 1 + s, b = 1 + f,  mean m = a / (a + b),
+ * variance v = a·b / ((a + b)²·(a + b + 1)), sample n = s + f.
+ *
+ * The score is a weighted mean of the two stream means, not a pooled count. Pooling would let approvals
+ * (≈90% for a sloppy writer, a plentiful +1 each) swamp the market, whose success rate is low for
+ * everyone (a few replies per hundred touches): the sloppy writer would outrank the careful one just by
+ * being reviewed more. Each stream is judged on its own scale and then averaged with weight
+ *   ω = w · n / (n + N0)        (w: `trust.evidence.reviews | market`; N0 = 2 pseudo-observations),
+ * so a stream with no evidence weighs nothing and a thin one weighs little:
+ *   score = Σ ω·m / Σ ω,   variance = Σ ω²·v / (Σ ω)²   (independent streams, weights taken as fixed),
+ *   lower bound = score − z·√variance   (z = `confidenceZ`), never below 0.
+ * With one stream this is exactly that stream's Beta posterior. With none, Beta(1, 1).
+ *
+ * Levels: level 2 needs `level2.minSample` outcomes (both streams) and the lower bound at
+ * `level2.minLowerBound`; level 3 the same against `level3`, and in addition market evidence: a market
+ * sample of `level3.minMarket` and the market stream's own lower bound at `level3.minMarketLowerBound`.
+ * Approvals alone never make an agent autonomous. A level is kept until its bar is missed by more than
+ * `demotionMargin` (hysteresis, so it does not flap on one outcome); too little evidence to judge keeps
+ * the level the spec starts the agent at. A severe outcome (a complaint) demotes to level 1 at once and
+ * freezes promotion for 7 days.
+ */
+import type { ActionConfig, TrustPolicy } from "../domain/spec-schema.ts";
+import { DAY } from "../domain/time.ts";
+import type { OutcomeType } from "../domain/vocabulary.ts";
+
+export type Level = 1 | 2 | 3;
+
+/** Decayed, weighted pseudo-counts of one evidence stream. */
+export interface StreamCounts {
+  success: number;
+  failure: number;
+}
+
+/**
+ * Trust of one agent for one action type. `successes` and `failures` are both streams added up
+ * (what a reader that knows no streams shows); `reviews` and `market` are the streams themselves.
+ * A record written before streams existed has neither: its counts are read as reviews.
+ */
+export interface TrustRecord {
+  agentId: string;
+  actionType: string;
+  successes: number;
+  failures: number;
+  reviews?: StreamCounts;
+  market?: StreamCounts;
+  /** Decayed count of touches the harness recorded as unanswered (part of market failures). */
+  silence?: number;
+  /** The level earned from outcomes (before pins and the spec's maximum). */
+  earnedLevel: Level;
+  pinnedLevel?: Level;
+  pinnedBy?: string;
+  /** No promotion before this instant after a severe outcome. */
+  noPromotionUntil?: number;
+  updatedAt: number;
+  version: number;
+}
+
+/** The evidence behind a level, as the ledger records it with each level change. */
+export interface TrustEvidence {
+  reviews: StreamCounts;
+  market: StreamCounts;
+  silence: number;
+  score: number;
+  lowerBound: number;
+  marketLowerBound: number;
+  sample: number;
+}
+
+export interface LevelChange {
+  from: Level;
+  to: Level;
+  reason: string;
+  evidence: TrustEvidence;
+}
+
+/** Outcomes a person gives before the action reaches anyone; every other outcome is market evidence. */
+export const REVIEW_OUTCOMES: ReadonlySet<OutcomeType> = new Set([
+  "approved",
+  "edited",
+  "rejected",
+  "vetoed",
+]);
+
+/**
+ * Weights of the outcomes the harness records itself, for specs written before it did: a spec that
+ * lists them in `trust.outcomes` overrides these. A silent touch is a weak failure: at 0.03, a touch
+ * that earns a reply (+1) outweighs 33 that earn nothing, so a writer at a benchmark cold reply rate
+ * (~3%) scores about even on the market and one well above it scores high. A record that stood is a
+ * weak success: 0.3, so one flag (1.5) outweighs five records that stood.
+ */
+export const HARNESS_OUTCOME_WEIGHTS: Partial<
+  Record<OutcomeType, { success: number; failure: number; severe: boolean }>
+> = {
+  silence: { success: 0, failure: 0.03, severe: false },
+  record_kept: { success: 0.3, failure: 0, severe: false },
+  record_corrected: { success: 0, failure: 1, severe: false },
+};
+
+const PROMOTION_FREEZE_AFTER_SEVERE = 7 * DAY;
+/** Pseudo-observations a stream needs before it carries half its weight in the score. */
+const N0 = 2;
+
+export function newTrust(agentId: string, actionType: string, startLevel: Level, now: number): TrustRecord {
+  return {
+    agentId,
+    actionType,
+    successes: 0,
+    failures: 0,
+    reviews: { success: 0, failure: 0 },
+    market: { success: 0, failure: 0 },
+    silence: 0,
+    earnedLevel: startLevel,
+    updatedAt: now,
+    version: 0,
+  };
+}
+
+type Counted = Pick<TrustRecord, "successes" | "failures" | "reviews" | "market" | "silence">;
+
+/** The two streams of a record (a record from before streams: its counts are reviews). */
+export function streamsOf(record: Counted): { reviews: StreamCounts; market: StreamCounts; silence: number } {
+  if (!record.reviews && !record.market)
+    return {
+      reviews: { success: record.successes, failure: record.failures },
+      market: { success: 0, failure: 0 },
+      silence: 0,
+    };
+  return {
+    reviews: record.reviews ?? { success: 0, failure: 0 },
+    market: record.market ?? { success: 0, failure: 0 },
+    silence: record.silence ?? 0,
+  };
+}
+
+export function decayed(record: TrustRecord, now: number, policy: Pick<TrustPolicy, "halfLifeDays">) {
+  const elapsed = Math.max(0, now - record.updatedAt);
+  const k = 0.5 ** (elapsed / (policy.halfLifeDays * DAY));
+  const s = streamsOf(record);
+  const scale = (c: StreamCounts) => ({ success: c.success * k, failure: c.failure * k });
+  return {
+    ...record,
+    successes: record.successes * k,
+    failures: record.failures * k,
+    reviews: scale(s.reviews),
+    market: scale(s.market),
+    silence: s.silence * k,
+    updatedAt: now,
+  } satisfies TrustRecord;
+}
+
+export interface StreamStats {
+  mean: number;
+  variance: number;
+  lowerBound: number;
+  sample: number;
+}
+
+export interface TrustStats {
+  score: number;
+  lowerBound: number;
+  /** Both streams' pseudo-counts. */
+  sample: number;
+  reviews: StreamStats;
+  market: StreamStats;
+}
+
+function streamStats(c: StreamCounts, z: number): StreamStats {
+  const a = 1 + c.success;
+  const b = 1 + c.failure;
+  const n = a + b;
+  const mean = a / n;
+  const variance = (a * b) / (n * n * (n + 1));
+  return {
+    mean,
+    variance,
+    lowerBound: Math.max(0, mean - z * Math.sqrt(variance)),
+    sample: c.success + c.failure,
+  };
+}
+
+export type StatsPolicy = Pick<TrustPolicy, "confidenceZ" | "evidence">;
+
+export function trustStats(record: Counted, policy: StatsPolicy): TrustStats {
+  const z = policy.confidenceZ;
+  const s = streamsOf(record);
+  const reviews = streamStats(s.reviews, z);
+  const market = streamStats(s.market, z);
+  const parts = [
+    { st: reviews, w: policy.evidence.reviews },
+    { st: market, w: policy.evidence.market },
+  ].map(({ st, w }) => ({ st, omega: (w * st.sample) / (st.sample + N0) }));
+  const total = parts.reduce((t, p) => t + p.omega, 0);
+  const sample = reviews.sample + market.sample;
+  if (total <= 0) {
+    const prior = streamStats({ success: 0, failure: 0 }, z);
+    return { score: prior.mean, lowerBound: prior.lowerBound, sample, reviews, market };
+  }
+  const score = parts.reduce((t, p) => t + p.omega * p.st.mean, 0) / total;
+  const variance = parts.reduce((t, p) => t + p.omega * p.omega * p.st.variance, 0) / (total * total);
+  return { score, lowerBound: Math.max(0, score - z * Math.sqrt(variance)), sample, reviews, market };
+}
+
+const r4 = (x: number) => Number(x.toFixed(4));
+
+/** The evidence behind a record's level, rounded for the ledger. */
+export function evidenceOf(record: Counted, policy: StatsPolicy): TrustEvidence {
+  const s = streamsOf(record);
+  const stats = trustStats(record, policy);
+  const round = (c: StreamCounts) => ({ success: r4(c.success), failure: r4(c.failure) });
+  return {
+    reviews: round(s.reviews),
+    market: round(s.market),
+    silence: r4(s.silence),
+    score: r4(stats.score),
+    lowerBound: r4(stats.lowerBound),
+    marketLowerBound: r4(stats.market.lowerBound),
+    sample: r4(stats.sample),
+  };
+}
+
+/**
+ * Whether the evidence clears a level's bar. The minimum sample guards promotions only: a level already
+ * held (the spec may start an agent at 3) is lost on its lower bound, with the margin.
+ */
+function qualifies(
+  stats: TrustStats,
+  promo: { minSample: number; minLowerBound: number },
+  holding: false | { margin: number },
+): boolean {
+  if (holding) return stats.lowerBound >= promo.minLowerBound - holding.margin;
+  return stats.sample >= promo.minSample && stats.lowerBound >= promo.minLowerBound;
+}
+
+/** Level 3's market test; when holding level 3, too little market evidence is no reason to demote. */
+function marketQualifies(stats: TrustStats, policy: TrustPolicy, holding: boolean): boolean {
+  const { minMarket, minMarketLowerBound } = policy.level3;
+  if (stats.market.sample < minMarket) return holding;
+  return stats.market.lowerBound >= minMarketLowerBound - (holding ? policy.demotionMargin : 0);
+}
+
+/** The level the evidence supports, with hysteresis so a level does not flap on one outcome. */
+export function earnedLevelFor(
+  record: TrustRecord,
+  policy: TrustPolicy,
+  now: number,
+): { level: Level; why: string } {
+  const stats = trustStats(record, policy);
+  const frozen = record.noPromotionUntil !== undefined && now < record.noPromotionUntil;
+  const current = record.earnedLevel;
+  const hold = { margin: policy.demotionMargin };
+  const describe = `lower bound ${stats.lowerBound.toFixed(2)} on ${stats.sample.toFixed(1)} weighted outcomes (market ${stats.market.lowerBound.toFixed(2)} on ${stats.market.sample.toFixed(1)})`;
+  const level3 = (holding: boolean) =>
+    qualifies(stats, policy.level3, holding ? hold : false) && marketQualifies(stats, policy, holding);
+  // Too little evidence to judge either way: keep the level the spec starts the agent at.
+  if (stats.sample < policy.level2.minSample && current > 1)
+    return { level: current, why: `${describe}: too few outcomes to move` };
+  if (current === 3) {
+    if (level3(true)) return { level: 3, why: describe };
+    if (qualifies(stats, policy.level2, hold))
+      return { level: 2, why: `${describe} fell below the level 3 bar` };
+    return { level: 1, why: `${describe} fell below the level 2 bar` };
+  }
+  if (current === 2) {
+    if (!frozen && level3(false)) return { level: 3, why: `${describe} cleared the level 3 bar` };
+    if (qualifies(stats, policy.level2, hold)) return { level: 2, why: describe };
+    return { level: 1, why: `${describe} fell below the level 2 bar` };
+  }
+  if (frozen) return { level: 1, why: "promotion frozen after a severe outcome" };
+  if (level3(false)) return { level: 3, why: `${describe} cleared the level 3 bar` };
+  if (qualifies(stats, policy.level2, false)) return { level: 2, why: `${describe} cleared the level 2 bar` };
+  return { level: 1, why: describe };
+}
+
+/** The spec's weight of an outcome, or the harness's default for the outcomes it records itself. */
+export function outcomeWeight(policy: TrustPolicy, outcome: OutcomeType) {
+  return policy.outcomes[outcome] ?? HARNESS_OUTCOME_WEIGHTS[outcome];
+}
+
+/** Fold one outcome into its stream; severe outcomes demote to level 1 at once. */
+export function applyOutcome(
+  record: TrustRecord,
+  outcome: OutcomeType,
+  now: number,
+  policy: TrustPolicy,
+): { record: TrustRecord; change?: LevelChange } {
+  const weight = outcomeWeight(policy, outcome);
+  const base: TrustRecord = decayed(record, now, policy);
+  if (!weight || (weight.success === 0 && weight.failure === 0 && !weight.severe)) return { record: base };
+  const stream = REVIEW_OUTCOMES.has(outcome) ? "reviews" : "market";
+  const counts = base[stream] ?? { success: 0, failure: 0 };
+  const next: TrustRecord = {
+    ...base,
+    successes: base.successes + weight.success,
+    failures: base.failures + weight.failure,
+    [stream]: { success: counts.success + weight.success, failure: counts.failure + weight.failure },
+    ...(outcome === "silence" ? { silence: (base.silence ?? 0) + 1 } : {}),
+  };
+  let level: Level;
+  let reason: string;
+  if (weight.severe) {
+    level = 1;
+    reason = `severe outcome "${outcome}" demotes at once`;
+    next.noPromotionUntil = now + PROMOTION_FREEZE_AFTER_SEVERE;
+  } else {
+    const earned = earnedLevelFor(next, policy, now);
+    level = earned.level;
+    reason = `outcome "${outcome}": ${earned.why}`;
+  }
+  next.earnedLevel = level;
+  if (level === record.earnedLevel) return { record: next };
+  return {
+    record: next,
+    change: { from: record.earnedLevel, to: level, reason, evidence: evidenceOf(next, policy) },
+  };
+}
+
+/** The level the gate uses: an admin's pin if any, else the earned level; never above the spec's max. */
+export function effectiveLevel(
+  record: TrustRecord | undefined,
+  action: ActionConfig,
+): { level: Level; source: "pinned" | "earned" | "start"; capped: boolean } {
+  const raw = record?.pinnedLevel ?? record?.earnedLevel ?? action.startLevel;
+  const source = record?.pinnedLevel ? "pinned" : record ? "earned" : "start";
+  const level = Math.min(raw, action.maxLevel) as Level;
+  return { level, source, capped: level < raw };
+}

@@ -1,0 +1,126 @@
+/**
+ * Trust evidence the harness records itself (learning/trust.ts explains how it is weighed):
+ *
+ * - When an executed action's window (`trust.silenceDays`) closes, a due item of kind `settle` (written
+ *   in the same transaction as the execution) fires here. A touch nobody answered becomes `silence`, a
+ *   weak failure of its agent; a record or audience add nobody corrected or flagged becomes
+ *   `record_kept`, a weak success. The outcome is appended to the decision with a conditional write on
+ *   its version and a fixed outcome id, so it is recorded at most once whatever the redelivery, and
+ *   never after an answer (a reply that lands first changes the version: the write fails, the
+ *   decision is read again and the reply seen). An answer arriving after the window still counts, next
+ *   to the silence: the window did pass unanswered.
+ * - Bounces and meetings of a touch also teach the record agent that created the person (the KB keeps
+ *   who created each person, `Person.createdBy`): a bounce is the address's fault, not the writer's.
+ */
+import type { Decision } from "../domain/decision.ts";
+import { ConflictError } from "../domain/errors.ts";
+import type { SpecVersion } from "../domain/spec-schema.ts";
+import { DAY, iso } from "../domain/time.ts";
+import type { OutcomeType } from "../domain/vocabulary.ts";
+import type { Deps, DueItem } from "../ports.ts";
+import { recordTrustOutcome } from "./trust.ts";
+
+/** Outcomes that answer a touch: after any of them the touch was not met with silence. */
+const TOUCH_ANSWERS: ReadonlySet<OutcomeType> = new Set([
+  "replied",
+  "meeting_booked",
+  "deal_created",
+  "bounced",
+  "unsubscribed",
+  "complaint",
+  "flagged_bad_lead",
+  "silence",
+]);
+/** Outcomes that judge a record: after any of them it did not simply stand. */
+const RECORD_ANSWERS: ReadonlySet<OutcomeType> = new Set([
+  "flagged_bad_lead",
+  "record_corrected",
+  "bounced",
+  "record_kept",
+]);
+
+/** Outcomes of a touch that also teach the agent that created the person touched. */
+const CREATOR_OUTCOMES: ReadonlySet<OutcomeType> = new Set(["bounced", "meeting_booked"]);
+
+const MAX_ATTEMPTS = 10;
+
+/** The due item that settles an action executed at `executedAt`, under the spec in force. */
+export function settleDue(decisionId: string, executedAt: number, spec: SpecVersion | undefined): DueItem {
+  const days = spec?.spec.trust.silenceDays ?? 7;
+  return { decisionId, kind: "settle", at: executedAt + days * DAY };
+}
+
+type SettleDeps = Pick<Deps, "clock" | "decisions" | "specs" | "trust" | "events">;
+
+/**
+ * The window of an executed action closed: record `silence` or `record_kept` unless something was
+ * heard. Returns the outcome recorded, or undefined when there was nothing to record.
+ */
+export async function settleExecuted(deps: SettleDeps, decisionId: string): Promise<OutcomeType | undefined> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const d = await deps.decisions.getDecision(decisionId);
+    if (d?.status !== "executed") return undefined;
+    const touch = d.actionKind === "touch";
+    const type: OutcomeType = touch ? "silence" : "record_kept";
+    const answers = touch ? TOUCH_ANSWERS : RECORD_ANSWERS;
+    if (d.outcomes.some((o) => answers.has(o.type))) return undefined;
+    const spec = await deps.specs.current();
+    if (!spec) return undefined;
+    const at = iso(deps.clock.now());
+    const outcome = { type, at, outcomeId: `${type}-${decisionId}` };
+    const days = spec.spec.trust.silenceDays;
+    try {
+      await deps.decisions.transition({
+        decisionId,
+        expectStatus: ["executed"],
+        expectVersion: d.version,
+        patch: { outcomes: [...d.outcomes, outcome] },
+        event: {
+          type: "outcome",
+          at,
+          actor: "harness",
+          detail: touch
+            ? `silence: no answer within ${days} days of the touch`
+            : `record_kept: nobody corrected or flagged it within ${days} days`,
+          data: outcome,
+        },
+      });
+    } catch (err) {
+      if (err instanceof ConflictError) continue;
+      throw err;
+    }
+    await recordTrustOutcome(deps, spec, d.agentId, d.actionType, type, `${type} on ${decisionId}`);
+    await deps.events.publish([
+      {
+        type: "outcome.recorded",
+        detail: { outcomeId: outcome.outcomeId, type, decisionId, accountId: d.accountId },
+      },
+    ]);
+    return type;
+  }
+  throw new ConflictError(`decision ${decisionId} is too contended to settle; it is retried`);
+}
+
+/**
+ * A touch's bounce or meeting also teaches the agent whose record created the person. Returns the
+ * creating agent when it was taught (the caller then leaves a bounce off the writer's trust).
+ */
+export async function teachCreator(
+  deps: Pick<Deps, "clock" | "trust" | "kb">,
+  spec: SpecVersion,
+  decision: Decision,
+  type: OutcomeType,
+): Promise<string | undefined> {
+  if (decision.actionKind !== "touch" || !decision.personId || !CREATOR_OUTCOMES.has(type)) return undefined;
+  const creator = (await deps.kb.getPerson(decision.personId))?.createdBy;
+  if (!creator) return undefined;
+  await recordTrustOutcome(
+    deps,
+    spec,
+    creator.agentId,
+    creator.actionType,
+    type,
+    `${type} of a person created by ${creator.decisionId} (touch ${decision.decisionId})`,
+  );
+  return creator.agentId;
+}
