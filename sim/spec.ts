@@ -14,6 +14,9 @@ export function simSpec(accounts: number, options: { learning?: boolean } = {}):
   };
   // `harness demo --learning off`: the workspace's own switch (shared/learning/README.md).
   if (options.learning === false) spec.learning = { ...spec.learning, enabled: false };
+  // No admin works the simulated workspace's drafts: a refit of the intent weights is adopted by the
+  // harness once its shadow evidence ranks meetings better (learning.signals.autoAdopt).
+  spec.learning = { ...spec.learning, signals: { autoAdopt: true } };
   const data = Math.max(500, accounts * 6);
   spec.name = "simulated-market";
   spec.volume.perAgentPerDay = {
