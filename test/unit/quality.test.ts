@@ -70,6 +70,20 @@ describe("check: intent (computed from KB signals and the spec's weights)", () =
     expect(describeIntent(reading)).toBe("no intent signals in any window");
   });
 
+  it("a negative weight (a refit's) lowers intent and is described with its sign", () => {
+    const spec = specWith((raw) => {
+      raw.quality.signals.blog_visit.weight = -10;
+    });
+    const reading = intentOf(
+      [sig("pricing_page_visit", HOUR), sig("blog_visit", HOUR), sig("blog_visit", DAY)],
+      spec,
+    );
+    expect(reading.score).toBe(5);
+    expect(describeIntent(reading)).toBe(
+      "pricing page visit ×1 in 7 days (+25), blog visit ×2 in 7 days (-20)",
+    );
+  });
+
   it("re-weighting the spec changes the score", () => {
     const heavier = specWith((raw) => {
       raw.quality.signals.pricing_page_visit.weight = 40;

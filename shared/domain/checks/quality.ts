@@ -65,7 +65,9 @@ export function describeIntent(reading: IntentReading): string {
   for (let i = 0; i < counted.length; i++) {
     const c = counted[i] as IntentReading["counted"][number];
     if (i > 0) text += ", ";
-    text += `${typeLabel(c.type)} ×${c.count} in ${c.windowDays} days (+${c.count * c.weight})`;
+    // A refit may give a signal a negative weight (it lowers intent): its sign is written as is.
+    const points = c.count * c.weight;
+    text += `${typeLabel(c.type)} ×${c.count} in ${c.windowDays} days (${points < 0 ? "" : "+"}${points})`;
   }
   return text;
 }
