@@ -2,8 +2,9 @@ import { z } from "zod";
 import { ValidationError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
 import { Id } from "../domain/vocabulary.ts";
-import { erasePerson } from "../usecases/erase.ts";
+import { EraseBody, erasePerson } from "../usecases/erase.ts";
 import { PathId } from "../usecases/schemas.ts";
+import { ErasureOut } from "./api-schemas.ts";
 import type { Route } from "./routes.ts";
 
 const ErasureRequest = z
@@ -25,6 +26,12 @@ export const ERASE_ROUTES: Route[] = [
     path: "/v1/people/{id}/erase",
     group: "knowledge",
     roles: ["admin"],
+    doc: {
+      summary: "Erase a person's personal data",
+      body: EraseBody,
+      bodyOptional: true,
+      response: ErasureOut,
+    },
     run: async (req, deps) => ({
       status: 200,
       body: await erasePerson(
@@ -40,6 +47,7 @@ export const ERASE_ROUTES: Route[] = [
     path: "/v1/erasures",
     group: "knowledge",
     roles: ["admin"],
+    doc: { summary: "Erase a person by id or email", body: ErasureRequest, response: ErasureOut },
     run: async (req, deps) => {
       if (req.body === undefined)
         throw new ValidationError([{ path: "body", message: "give personId or email" }]);

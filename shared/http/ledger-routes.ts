@@ -3,6 +3,7 @@ import { NotFoundError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
 import { digestNow } from "../usecases/ledger-digest.ts";
 import { type LedgerVerifyDeps, parseSince, verifyLedger } from "../usecases/ledger-verify.ts";
+import { LedgerDigestOut, LedgerVerifyOut } from "./api-schemas.ts";
 import type { AppDeps, Route } from "./routes.ts";
 
 const VerifyQuery = z
@@ -38,6 +39,11 @@ export const LEDGER_ROUTES: Route[] = [
     path: "/v1/ledger/verify",
     group: "admin",
     roles: ["admin"],
+    doc: {
+      summary: "Verify the ledger's hash chains and digests",
+      query: VerifyQuery,
+      response: LedgerVerifyOut,
+    },
     run: async (req, deps) => {
       const q = parseWith(VerifyQuery, req.query);
       const { heads: _heads, ...result } = await verifyLedger(
@@ -52,6 +58,7 @@ export const LEDGER_ROUTES: Route[] = [
     path: "/v1/ledger/digest",
     group: "admin",
     roles: ["admin"],
+    doc: { summary: "Write a ledger digest now", response: LedgerDigestOut, status: 201 },
     run: async (_req, deps) => ({
       status: 201,
       body: await digestNow({ ...integrity(deps), clock: deps.clock }),

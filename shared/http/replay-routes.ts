@@ -1,5 +1,6 @@
 import { ValidationError } from "../domain/errors.ts";
-import { replaySpec } from "../usecases/replay.ts";
+import { ReplayBody, replaySpec } from "../usecases/replay.ts";
+import { ReplayOut } from "./api-schemas.ts";
 import type { Route } from "./routes.ts";
 
 /**
@@ -13,6 +14,11 @@ export const REPLAY_ROUTES: Route[] = [
     path: "/v1/specs/replay",
     group: "decisions",
     roles: ["admin"],
+    doc: {
+      summary: "What-if: re-decide recorded history under a proposed spec",
+      body: ReplayBody,
+      response: ReplayOut,
+    },
     run: async (req, deps) => {
       if (req.body === undefined || req.body === null)
         throw new ValidationError([{ path: "body", message: "expected {spec, since?, until?}" }]);

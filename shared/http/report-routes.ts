@@ -1,5 +1,6 @@
 import { NotFoundError } from "../domain/errors.ts";
-import { outcomesReport } from "../usecases/reports.ts";
+import { OutcomesQuery, outcomesReport } from "../usecases/reports.ts";
+import { OutcomesReportOut } from "./api-schemas.ts";
 import type { Route } from "./routes.ts";
 
 /** Reports (viewer and up): outcomes per spec version or experiment arm. */
@@ -10,6 +11,11 @@ export const REPORT_ROUTES: Route[] = [
     // Served with the other decision reads: ledger indexes, no data key opened.
     group: "decisions",
     roles: ["viewer", "approver", "admin"],
+    doc: {
+      summary: "Outcomes per spec version or experiment arm",
+      query: OutcomesQuery,
+      response: OutcomesReportOut,
+    },
     run: async (req, deps) => {
       if (!deps.reports) throw new NotFoundError("reports are not configured in this deployment");
       return {

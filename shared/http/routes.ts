@@ -8,6 +8,9 @@ import {
   UnauthorizedError,
   ValidationError,
 } from "../domain/errors.ts";
+import { AccountInput, PersonInput, SignalsBody, SuppressionInput } from "../domain/kb.ts";
+import { ProposalInput } from "../domain/proposal.ts";
+import { SpecSchema } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { Deps } from "../ports.ts";
@@ -34,14 +37,37 @@ import {
   OutcomeBody,
   PathActionType,
   PathId,
+  PauseBody,
   PinBody,
   pageQuery,
   ReviewBody,
 } from "../usecases/schemas.ts";
 import { describeTrust, pinKnownAgent } from "../usecases/trust.ts";
+import {
+  Accepted,
+  AccountOut,
+  AgentRun,
+  ClockOut,
+  DecisionWithEvents,
+  ExplainOut,
+  Health,
+  Lifted,
+  list,
+  OutcomeResult,
+  PauseOut,
+  PersonOut,
+  ProposalResult,
+  PublicDecision,
+  page as pageOf,
+  SpecVersionOut,
+  SuppressionResult,
+  TrustView,
+} from "./api-schemas.ts";
+import { CONSOLE_ROUTES, type ConsoleReader } from "./console-routes.ts";
 import { ERASE_ROUTES } from "./erase-routes.ts";
 import { LEDGER_ROUTES } from "./ledger-routes.ts";
 import type { BodyType } from "./media-type.ts";
+import type { RouteDoc } from "./openapi.ts";
 import { REPLAY_ROUTES } from "./replay-routes.ts";
 import { REPORT_ROUTES } from "./report-routes.ts";
 import { SPEC_STEER_ROUTES } from "./spec-routes.ts";
@@ -67,6 +93,10 @@ export interface AppDeps extends Deps {
   ledgerIntegrity?: LedgerVerifyDeps;
   /** What the outcomes report reads (report-routes.ts); absent: the report answers 404. */
   reports?: OutcomeRowReader;
+  /** The console's index reads (console-routes.ts); absent: those routes answer 404. */
+  consoleReads?: ConsoleReader;
+  /** Where the web console is served, for the API index (`GET /v1`). */
+  consoleUrl?: string;
 }
 
 export interface ApiRequest {
@@ -101,8 +131,28 @@ export interface Route {
    * other media type is answered 415 before the route runs (shared/http/media-type.ts). @default ["json"]
    */
   accepts?: readonly BodyType[];
+  /** Summary and schemas for the OpenAPI document (openapi.ts); test/unit/openapi.test.ts requires it. */
+  doc?: RouteDoc;
   run: (req: ApiRequest, deps: AppDeps) => Promise<RouteResult>;
 }
+
+const R = SIMULATED_CLOCK_RANGE;
+const ClockBody = z
+  .object({
+    advanceMs: z.number().int().positive().max(R.maxAdvanceMs).optional(),
+    set: z.iso
+      .datetime({ offset: true })
+      .refine((s) => Date.parse(s) >= R.min && Date.parse(s) <= R.max, {
+        message: `must be between ${iso(R.min)} and ${iso(R.max)}`,
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((b) => (b.advanceMs === undefined) !== (b.set === undefined), {
+    message: "give exactly one of advanceMs, set",
+    path: ["advanceMs"],
+  });
+const SpecVersionParam = z.coerce.number().int().positive();
 
 const READERS: Role[] = ["viewer", "approver", "admin"];
 const ok = (body: unknown, status = 200): RouteResult => ({ status, body });
@@ -116,13 +166,21 @@ export const ROUTES: Route[] = [
     path: "/v1/health",
     group: "health",
     roles: "public",
+    doc: { summary: "Liveness: the server answers", response: Health },
     run: async (_req, deps) => ok({ status: "ok", time: iso(deps.clock.now()) }),
   },
+  ...CONSOLE_ROUTES,
   {
     method: "POST",
     path: "/v1/proposals",
     group: "proposals",
     roles: ["agent"],
+    doc: {
+      summary: "Propose an action: the gate decides and records it",
+      body: ProposalInput,
+      response: ProposalResult,
+      status: [201, 200],
+    },
     run: async (req, deps) => {
       const { decision, replay } = await deps.gate.propose(req.body, req.principal);
       // Allowed actions are executed by the worker subscribed to "decision.made" (EventBridge rule in
@@ -135,6 +193,7 @@ export const ROUTES: Route[] = [
     path: "/v1/decisions/{id}",
     group: "decisions",
     roles: READERS,
+    doc: { summary: "A decision with its ledger timeline", response: DecisionWithEvents },
     run: async (req, deps) => {
       const id = param(req, "id");
       const d = await deps.decisions.getDecision(id);
@@ -148,6 +207,11 @@ export const ROUTES: Route[] = [
     group: "decisions",
     roles: READERS,
     paginated: true,
+    doc: {
+      summary: "Decisions by account, person, agent or status",
+      query: DecisionListQuery,
+      response: pageOf(PublicDecision),
+    },
     run: async (req, deps) => {
       const q = parseWith(DecisionListQuery, req.query);
       const page = await deps.decisions.queryDecisions({
@@ -166,6 +230,11 @@ export const ROUTES: Route[] = [
     path: "/v1/explain",
     group: "decisions",
     roles: READERS,
+    doc: {
+      summary: "Why did you contact me? By email or person id",
+      query: ExplainQuery,
+      response: ExplainOut,
+    },
     run: async (req, deps) => {
       const q = parseWith(ExplainQuery, req.query);
       return ok(
@@ -182,6 +251,11 @@ export const ROUTES: Route[] = [
     group: "reviews",
     roles: READERS,
     paginated: true,
+    doc: {
+      summary: "Decisions waiting for a human (level 1)",
+      query: pageQuery(50),
+      response: pageOf(PublicDecision),
+    },
     run: async (req, deps) => {
       const q = parseWith(pageQuery(50), req.query);
       const page = await deps.decisions.queryDecisions({
@@ -197,6 +271,7 @@ export const ROUTES: Route[] = [
     path: "/v1/decisions/{id}/approve",
     group: "reviews",
     roles: ["approver", "admin"],
+    doc: { summary: "Approve, or edit then approve (payload)", body: ReviewBody, response: PublicDecision },
     run: async (req, deps) => {
       const body = parseWith(ReviewBody, req.body ?? {});
       const d = await approve(deps, param(req, "id"), body, req.principal);
@@ -209,6 +284,12 @@ export const ROUTES: Route[] = [
     path: "/v1/decisions/{id}/reject",
     group: "reviews",
     roles: ["approver", "admin"],
+    doc: {
+      summary: "Reject a pending decision",
+      body: NoteBody,
+      bodyOptional: true,
+      response: PublicDecision,
+    },
     run: async (req, deps) =>
       ok(
         publicDecision(
@@ -221,6 +302,12 @@ export const ROUTES: Route[] = [
     path: "/v1/decisions/{id}/veto",
     group: "reviews",
     roles: ["approver", "admin"],
+    doc: {
+      summary: "Veto a scheduled (level 2) decision inside its window",
+      body: NoteBody,
+      bodyOptional: true,
+      response: PublicDecision,
+    },
     run: async (req, deps) =>
       ok(
         publicDecision(
@@ -233,6 +320,12 @@ export const ROUTES: Route[] = [
     path: "/v1/outcomes",
     group: "reviews",
     roles: ["admin"],
+    doc: {
+      summary: "Record an outcome (reply, meeting, bounce, ...)",
+      body: OutcomeBody,
+      response: OutcomeResult,
+      status: 201,
+    },
     run: async (req, deps) =>
       ok(await recordOutcome(deps, parseWith(OutcomeBody, req.body), req.principal), 201),
   },
@@ -242,6 +335,11 @@ export const ROUTES: Route[] = [
     group: "admin",
     roles: READERS,
     paginated: true,
+    doc: {
+      summary: "Trust and autonomy level per agent × action type",
+      query: pageQuery(50),
+      response: pageOf(TrustView),
+    },
     run: async (req, deps) => {
       const q = parseWith(pageQuery(50), req.query);
       const spec = await getSpec(deps, "current");
@@ -254,6 +352,12 @@ export const ROUTES: Route[] = [
     path: "/v1/trust/{agentId}/{actionType}",
     group: "admin",
     roles: ["admin"],
+    doc: {
+      summary: "Pin a level (or unpin with level null)",
+      params: { actionType: PathActionType },
+      body: PinBody,
+      response: TrustView,
+    },
     run: async (req, deps) => {
       const body = parseWith(PinBody, req.body);
       const spec = await getSpec(deps, "current");
@@ -275,6 +379,7 @@ export const ROUTES: Route[] = [
     path: "/v1/specs/current",
     group: "admin",
     roles: READERS,
+    doc: { summary: "The spec in force", response: SpecVersionOut },
     run: async (_req, deps) => ok(await getSpec(deps, "current")),
   },
   {
@@ -282,8 +387,9 @@ export const ROUTES: Route[] = [
     path: "/v1/specs/{version}",
     group: "admin",
     roles: READERS,
+    doc: { summary: "One spec version", params: { version: SpecVersionParam }, response: SpecVersionOut },
     run: async (req, deps) =>
-      ok(await getSpec(deps, parseWith(z.coerce.number().int().positive(), req.params.version, "version"))),
+      ok(await getSpec(deps, parseWith(SpecVersionParam, req.params.version, "version"))),
   },
   {
     method: "POST",
@@ -292,6 +398,12 @@ export const ROUTES: Route[] = [
     roles: ["admin"],
     // README: "publish YAML (content-type: application/yaml) or JSON".
     accepts: ["json", "yaml"],
+    doc: {
+      summary: "Publish a spec (YAML or JSON); the same content again is a no-op",
+      body: SpecSchema,
+      response: SpecVersionOut.extend({ created: z.boolean() }),
+      status: [201, 200],
+    },
     run: async (req, deps) => {
       // createApi parsed the body, YAML or JSON, and held it to the JSON limits.
       if (req.body === undefined || req.body === null)
@@ -305,6 +417,12 @@ export const ROUTES: Route[] = [
     path: "/v1/pauses",
     group: "admin",
     roles: ["admin"],
+    doc: {
+      summary: "Pause (kill switch): global, agent, channel or account",
+      body: PauseBody,
+      response: PauseOut,
+      status: 201,
+    },
     run: async (req, deps) => ok(await createPause(deps, req.body, req.principal), 201),
   },
   {
@@ -312,6 +430,7 @@ export const ROUTES: Route[] = [
     path: "/v1/pauses",
     group: "admin",
     roles: READERS,
+    doc: { summary: "Pauses in force", response: list(PauseOut) },
     run: async (_req, deps) => ok({ items: await deps.pauses.list() }),
   },
   {
@@ -319,6 +438,7 @@ export const ROUTES: Route[] = [
     path: "/v1/pauses/{id}",
     group: "admin",
     roles: ["admin"],
+    doc: { summary: "Lift (resume) a pause", response: Lifted },
     run: async (req, deps) =>
       ok({
         lifted: await deps.pauses.remove(param(req, "id"), req.principal.subject, iso(deps.clock.now())),
@@ -329,6 +449,7 @@ export const ROUTES: Route[] = [
     path: "/v1/accounts/{id}",
     group: "knowledge",
     roles: ["admin"],
+    doc: { summary: "Create or replace an account", body: AccountInput, response: AccountOut },
     run: async (req, deps) => ok(await putAccount(deps, param(req, "id"), req.body)),
   },
   {
@@ -336,6 +457,7 @@ export const ROUTES: Route[] = [
     path: "/v1/people/{id}",
     group: "knowledge",
     roles: ["admin"],
+    doc: { summary: "Create or replace a person", body: PersonInput, response: PersonOut },
     run: async (req, deps) => ok(await putPerson(deps, param(req, "id"), req.body)),
   },
   {
@@ -343,6 +465,7 @@ export const ROUTES: Route[] = [
     path: "/v1/signals",
     group: "knowledge",
     roles: ["admin"],
+    doc: { summary: "Add intent signals", body: SignalsBody, response: Accepted, status: 201 },
     run: async (req, deps) => ok(await addSignals(deps, req.body), 201),
   },
   {
@@ -350,6 +473,12 @@ export const ROUTES: Route[] = [
     path: "/v1/suppressions",
     group: "knowledge",
     roles: ["admin"],
+    doc: {
+      summary: "Suppress a person, email, domain or account",
+      body: SuppressionInput,
+      response: SuppressionResult,
+      status: 201,
+    },
     run: async (req, deps) => ok(await addSuppression(deps, req.body), 201),
   },
   {
@@ -357,6 +486,13 @@ export const ROUTES: Route[] = [
     path: "/v1/agents/list-sync/run",
     group: "admin",
     roles: ["admin"],
+    doc: {
+      summary: "Run the list-sync agent now",
+      body: z.object({}).loose(),
+      bodyOptional: true,
+      response: AgentRun,
+      status: 202,
+    },
     run: async (req, deps) => {
       if (!deps.agents) throw new NotFoundError("agents do not run in this deployment");
       return ok(await deps.agents.run("manual-list-sync", req.body ?? {}, req.principal), 202);
@@ -367,28 +503,15 @@ export const ROUTES: Route[] = [
     path: "/v1/admin/clock",
     group: "admin",
     roles: ["admin"],
+    doc: {
+      summary: "Move the simulated clock (--clock simulated only)",
+      body: ClockBody,
+      response: ClockOut,
+    },
     run: async (req, deps) => {
       if (!deps.clockControl)
         throw new NotFoundError("the clock can only be moved when the server runs with --clock simulated");
-      const R = SIMULATED_CLOCK_RANGE;
-      const body = parseWith(
-        z
-          .object({
-            advanceMs: z.number().int().positive().max(R.maxAdvanceMs).optional(),
-            set: z.iso
-              .datetime({ offset: true })
-              .refine((s) => Date.parse(s) >= R.min && Date.parse(s) <= R.max, {
-                message: `must be between ${iso(R.min)} and ${iso(R.max)}`,
-              })
-              .optional(),
-          })
-          .strict()
-          .refine((b) => (b.advanceMs === undefined) !== (b.set === undefined), {
-            message: "give exactly one of advanceMs, set",
-            path: ["advanceMs"],
-          }),
-        req.body,
-      );
+      const body = parseWith(ClockBody, req.body);
       // The clock re-checks its range: an advance from near the end must not carry it past.
       if (body.set) deps.clockControl.set(Date.parse(body.set));
       if (body.advanceMs) deps.clockControl.advance(body.advanceMs);

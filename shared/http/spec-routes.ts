@@ -1,14 +1,23 @@
 import { z } from "zod";
 import { parseWith } from "../domain/validation.ts";
-import { closeDraft, correctDecision, getDraft, listDrafts } from "../usecases/drafts.ts";
-import { draftFlips, listFlips } from "../usecases/flips.ts";
+import {
+  CloseBody,
+  CorrectionBody,
+  closeDraft,
+  correctDecision,
+  DraftListQuery,
+  getDraft,
+  listDrafts,
+} from "../usecases/drafts.ts";
+import { draftFlips, FlipsQuery, listFlips } from "../usecases/flips.ts";
 import { PathId } from "../usecases/schemas.ts";
+import { DraftOut, FlipsOut, page } from "./api-schemas.ts";
 import type { ApiRequest, Route } from "./routes.ts";
 
 const READERS: Route["roles"] = ["viewer", "approver", "admin"];
 const id = (req: ApiRequest) => parseWith(PathId, req.params.id, "id");
-const version = (req: ApiRequest) =>
-  parseWith(z.coerce.number().int().positive(), req.params.version, "version");
+const VersionParam = z.coerce.number().int().positive();
+const version = (req: ApiRequest) => parseWith(VersionParam, req.params.version, "version");
 
 /**
  * Steering (issue 8): flip sets of shadow rules, corrections that become draft rules, and drafts
@@ -22,6 +31,12 @@ export const SPEC_STEER_ROUTES: Route[] = [
     group: "admin",
     roles: READERS,
     paginated: true,
+    doc: {
+      summary: "A shadow rule's flip set",
+      params: { version: VersionParam },
+      query: FlipsQuery,
+      response: FlipsOut,
+    },
     run: async (req, deps) => ({ status: 200, body: await listFlips(deps, version(req), req.query) }),
   },
   {
@@ -30,6 +45,11 @@ export const SPEC_STEER_ROUTES: Route[] = [
     group: "admin",
     roles: ["admin"],
     paginated: true,
+    doc: {
+      summary: "Draft rules (from corrections and patterns)",
+      query: DraftListQuery,
+      response: page(DraftOut),
+    },
     run: async (req, deps) => ({ status: 200, body: await listDrafts(deps, req.query) }),
   },
   {
@@ -37,6 +57,7 @@ export const SPEC_STEER_ROUTES: Route[] = [
     path: "/v1/specs/drafts/{id}",
     group: "admin",
     roles: ["admin"],
+    doc: { summary: "A draft with its flips", response: DraftOut },
     run: async (req, deps) => {
       const draft = await getDraft(deps, id(req));
       return { status: 200, body: { ...draft, flips: await draftFlips(deps, draft) } };
@@ -47,6 +68,12 @@ export const SPEC_STEER_ROUTES: Route[] = [
     path: "/v1/specs/drafts/{id}/confirm",
     group: "admin",
     roles: ["admin"],
+    doc: {
+      summary: "Confirm a draft: its rule is enforced",
+      body: CloseBody,
+      bodyOptional: true,
+      response: DraftOut,
+    },
     run: async (req, deps) => {
       const { draft, changed } = await closeDraft(deps, id(req), "confirmed", req.body, req.principal);
       return { status: 200, body: { ...draft, changed } };
@@ -57,6 +84,7 @@ export const SPEC_STEER_ROUTES: Route[] = [
     path: "/v1/specs/drafts/{id}/discard",
     group: "admin",
     roles: ["admin"],
+    doc: { summary: "Discard a draft", body: CloseBody, bodyOptional: true, response: DraftOut },
     run: async (req, deps) => {
       const { draft, changed } = await closeDraft(deps, id(req), "discarded", req.body, req.principal);
       return { status: 200, body: { ...draft, changed } };
@@ -67,6 +95,12 @@ export const SPEC_STEER_ROUTES: Route[] = [
     path: "/v1/decisions/{id}/corrections",
     group: "reviews",
     roles: ["approver", "admin"],
+    doc: {
+      summary: "Turn a review into a draft rule in shadow",
+      body: CorrectionBody,
+      response: DraftOut,
+      status: [201, 200],
+    },
     run: async (req, deps) => {
       const { draft, created } = await correctDecision(deps, id(req), req.body, req.principal);
       return { status: created ? 201 : 200, body: { ...draft, created } };

@@ -6,6 +6,7 @@
 
 import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts";
 import { noTokenStore } from "../adapters/aws/no-token-store.ts";
+import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
 import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb, type Db } from "../adapters/dynamo/db.ts";
@@ -109,6 +110,7 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
       ...base,
       gate: new Gate(base),
       reports: new DynamoOutcomeRowReader(db),
+      consoleReads: new DynamoConsoleReader(db),
       ...(extras.ledgerIntegrity ? { ledgerIntegrity: extras.ledgerIntegrity(db) } : {}),
     },
     sharedCursors: extras.cursors !== undefined,

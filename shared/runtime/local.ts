@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
 import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb, type Db, type DynamoCredentials } from "../adapters/dynamo/db.ts";
@@ -145,6 +146,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     gate: new Gate(base),
     ledgerIntegrity,
     reports: new DynamoOutcomeRowReader(db),
+    consoleReads: new DynamoConsoleReader(db),
+    // The local server serves the web console at its root (shared/console/).
+    consoleUrl: "/",
     ...(options.simulated && options.clock.set && options.clock.advance
       ? { clockControl: options.clock as ClockControl }
       : {}),
