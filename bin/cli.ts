@@ -1,5 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { SimulatedClock, systemClock } from "../shared/adapters/local/clock.ts";
 import { JavaMissingError, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
@@ -24,14 +23,32 @@ import { logUnhandledRejections } from "../shared/runtime/last-resort.ts";
 import { createLocalRuntime } from "../shared/runtime/local.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
+import {
+  allItems,
+  type ClientOptions,
+  client,
+  dataDirOption,
+  output,
+  paths,
+  withClient,
+} from "./commands/client.ts";
+import { recipientOf, registerDecisions } from "./commands/decisions.ts";
+import { registerExplain } from "./commands/explain.ts";
+import { registerOutbox } from "./commands/outbox.ts";
+import { registerPauses } from "./commands/pauses.ts";
 import { registerReport } from "./commands/report.ts";
+import { registerSpecAdmin } from "./commands/spec-admin.ts";
 import { registerSpecReplay } from "./commands/spec-replay.ts";
 import { registerSpecSteer } from "./commands/spec-steer.ts";
+import { registerTrust } from "./commands/trust.ts";
+import { registerWait } from "./commands/wait.ts";
 
-const program = new Command("harness").description(
-  "Agent Harness: the gate every GTM agent action passes through.",
-);
-const dataDirOption = () => new Option("--data-dir <dir>", "where local state lives").default(".harness");
+const program = new Command("harness")
+  .description("Agent Harness: the gate every GTM agent action passes through.")
+  .version(
+    (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+      .version,
+  );
 
 const port = (v: string) => {
   const n = Number(v);
@@ -52,17 +69,6 @@ const ttl = (v: string) => {
     throw new InvalidArgumentError((err as Error).message);
   }
 };
-
-const paths = (dataDir: string) => ({
-  dynamo: join(dataDir, "dynamodb"),
-  tokens: join(dataDir, "tokens.json"),
-  adminToken: join(dataDir, "admin.token"),
-  server: join(dataDir, "server.json"),
-  outbox: join(dataDir, "outbox.ndjson"),
-  cursorKey: join(dataDir, "cursor.key"),
-  masterKey: join(dataDir, "master.key"),
-  archive: join(dataDir, "archive"),
-});
 
 interface ServeOptions {
   dataDir: string;
@@ -191,10 +197,12 @@ token
   .command("list")
   .description("every token: id, subject, roles, created, expires, revoked (never the secret)")
   .addOption(dataDirOption())
-  .action(async (opts: { dataDir: string }) => {
+  .option("--json", "the records as JSON (hashes, never secrets)")
+  .action(async (opts: { dataDir: string; json?: boolean }) => {
     const all = await new FileTokenStore(paths(opts.dataDir).tokens).list();
-    if (all.length === 0) console.log("no tokens yet");
-    for (const r of all) console.log(describeToken(r, Date.now()));
+    output(opts.json, all, () =>
+      all.length === 0 ? ["no tokens yet"] : all.map((r) => describeToken(r, Date.now())),
+    );
   });
 token
   .command("revoke <what>")
@@ -223,61 +231,16 @@ spec
     }
   });
 
-/** Client commands talk to a running `harness serve`. */
-function client(opts: { dataDir: string; url?: string; token?: string }) {
-  const p = paths(opts.dataDir);
-  const url =
-    opts.url ??
-    (existsSync(p.server)
-      ? (JSON.parse(readFileSync(p.server, "utf8")) as { url: string }).url
-      : "http://127.0.0.1:8787");
-  const bearer =
-    opts.token ??
-    process.env.HARNESS_TOKEN ??
-    (existsSync(p.adminToken) ? readFileSync(p.adminToken, "utf8").trim() : undefined);
-  return async (method: string, path: string, body?: unknown) => {
-    let res: Response;
-    try {
-      res = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-          ...(body ? { "content-type": "application/json" } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch {
-      throw new Error(`cannot reach the harness at ${url}: start it with \`harness serve\``);
-    }
-    const data = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${res.status}: ${String(data.message ?? JSON.stringify(data))}`);
-    // biome-ignore lint/suspicious/noExplicitAny: printed as the API's documented JSON; the server validated it
-    return data as any;
-  };
-}
-
-const withClient = (cmd: Command) =>
-  cmd
-    .addOption(dataDirOption())
-    .option("--url <url>", "harness API base URL")
-    .option("--token <token>", "bearer token (default: HARNESS_TOKEN or the admin token)");
-
 registerReport(program, withClient, client);
 registerSpecReplay(spec, withClient, client);
 registerSpecSteer(spec, withClient, client);
-
-withClient(program.command("explain").description("why did we contact this person?"))
-  .option("--person-id <id>")
-  .option("--email <email>")
-  .option("--json", "print the structured trace too")
-  .action(async (opts) => {
-    const q = opts.personId
-      ? `personId=${encodeURIComponent(opts.personId)}`
-      : `email=${encodeURIComponent(opts.email ?? "")}`;
-    const res = await client(opts)("GET", `/v1/explain?${q}`);
-    console.log(res.summary);
-    if (opts.json) console.log(JSON.stringify(res, null, 2));
-  });
+registerSpecAdmin(spec, withClient);
+registerDecisions(program, withClient);
+registerPauses(program, withClient);
+registerTrust(program, withClient);
+registerExplain(program, withClient);
+registerWait(program);
+registerOutbox(program);
 
 withClient(
   program
@@ -304,16 +267,20 @@ withClient(
   });
 
 const approvals = program.command("approvals").description("the approval queue");
-withClient(approvals.command("list").description("actions waiting for a human")).action(async (opts) => {
-  const res = await client(opts)("GET", "/v1/approvals");
-  if (res.items.length === 0) console.log("nothing waiting for approval");
-  for (const d of res.items) {
-    console.log(
-      `${d.decisionId}  ${d.agentId}  ${d.actionType}  account ${d.accountId}${d.personId ? ` person ${d.personId}` : ""}  expires ${d.expiresAt}`,
+withClient(approvals.command("list").description("actions waiting for a human"))
+  .option("--json", "print the API's JSON")
+  .action(async (opts: ClientOptions & { json?: boolean }) => {
+    // biome-ignore lint/suspicious/noExplicitAny: decisions as the API returns them
+    const items = await allItems<any>(client(opts), "/v1/approvals?limit=100");
+    output(opts.json, { items }, () =>
+      items.length === 0
+        ? ["nothing waiting for approval"]
+        : items.flatMap((d) => [
+            `${d.decisionId}  ${d.agentId}  ${d.actionType}  to ${recipientOf(d)}  account ${d.accountId}  expires ${d.expiresAt}`,
+            `    ${d.payload?.subject ? `subject: ${d.payload.subject}; ` : ""}reasoning: ${d.reasoning}`,
+          ]),
     );
-    console.log(`    reasoning: ${d.reasoning}`);
-  }
-});
+  });
 withClient(approvals.command("approve <decisionId>").description("approve exactly the payload shown"))
   .option("--note <note>")
   .action(async (id: string, opts) => {
@@ -337,27 +304,6 @@ withClient(approvals.command("reject <decisionId>").description("reject; the res
     console.log(`${res.decisionId}: ${res.status}`);
   });
 
-withClient(program.command("trust").description("trust and autonomy level per agent × action type")).action(
-  async (opts) => {
-    // The listing is paginated: follow the cursor to the last page.
-    const call = client(opts);
-    let cursor: string | null = null;
-    let shown = 0;
-    do {
-      const page = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-      const res = await call("GET", `/v1/trust?limit=100${page}`);
-      for (const t of res.items) {
-        shown++;
-        console.log(
-          `${t.agentId.padEnd(24)} ${t.actionType.padEnd(24)} level ${t.effectiveLevel}${t.pinnedLevel ? " (pinned)" : ""}  score ${t.score.toFixed(2)}  lower bound ${t.lowerBound.toFixed(2)}  n=${t.sample}`,
-        );
-      }
-      cursor = res.cursor ?? null;
-    } while (cursor);
-    if (shown === 0) console.log("no outcomes recorded yet: every agent is at its spec's starting level");
-  },
-);
-
 const ledger = program.command("ledger").description("ledger integrity: hash chains and daily digests");
 withClient(
   ledger
@@ -367,9 +313,15 @@ withClient(
     ),
 )
   .option("--since <date>", "start from the digest written at or before this date (YYYY-MM-DD)")
+  .option("--json", "print the API's JSON (exit 1 still on a problem)")
   .action(async (opts) => {
     const q = opts.since ? `?since=${encodeURIComponent(opts.since)}` : "";
     const res = await client(opts)("GET", `/v1/ledger/verify${q}`);
+    if (opts.json) {
+      console.log(JSON.stringify(res, null, 2));
+      if (!res.ok) process.exitCode = 1;
+      return;
+    }
     const scope = `${res.events} events in ${res.streams} streams, ${res.digests} digests${res.anchor ? ` (from ${res.anchor})` : ""}`;
     if (res.ok) return console.log(`OK: ${scope}`);
     for (const p of res.problems)
@@ -464,33 +416,6 @@ program
       if (result.invariants.some((i) => !i.ok)) process.exitCode = 2;
     },
   );
-
-program
-  .command("outbox")
-  .description("what the sandbox connectors would have sent")
-  .addOption(dataDirOption())
-  .option("--summary", "one line per entry: when, system, action, recipient, idempotency key")
-  .action((opts: { dataDir: string; summary?: boolean }) => {
-    const p = paths(opts.dataDir).outbox;
-    if (!existsSync(p)) return console.log("the outbox is empty");
-    if (!opts.summary) return void process.stdout.write(readFileSync(p, "utf8"));
-    for (const line of readFileSync(p, "utf8").split("\n")) {
-      if (!line) continue;
-      const e = JSON.parse(line) as {
-        at: string;
-        system?: string;
-        actionType: string;
-        accountId: string;
-        personId?: string;
-        idempotencyKey: string;
-        payload: Record<string, unknown>;
-      };
-      const what = e.payload.subject ?? e.payload.operation ?? e.payload.audienceId ?? "";
-      console.log(
-        `${e.at}  ${(e.system ?? "sandbox").padEnd(8)} ${e.actionType.padEnd(22)} ${(e.personId ?? e.accountId).padEnd(32)} ${String(what).slice(0, 40).padEnd(40)} ${e.idempotencyKey}`,
-      );
-    }
-  });
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof JavaMissingError) console.error(err.message);
