@@ -1,0 +1,195 @@
+/**
+ * Trust evidence the harness records itself, against the real store: when an executed action's window
+ * (trust.silenceDays) closes, the due-queue turns an unanswered touch into `silence` and a record nobody
+ * flagged into `record_kept`, once, never after an answer; bounces and meetings of a touch teach the
+ * record agent that created the person.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Decision } from "../../shared/domain/decision.ts";
+import { DAY, HOUR } from "../../shared/domain/time.ts";
+import { streamsOf } from "../../shared/learning/trust.ts";
+import { execute } from "../../shared/usecases/lifecycle.ts";
+import { recordOutcome } from "../../shared/usecases/outcomes.ts";
+import { OutcomeBody } from "../../shared/usecases/schemas.ts";
+import { settleExecuted } from "../../shared/usecases/trust-evidence.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { approver, decisionEvents, dueFor, pin } from "./helpers/store.ts";
+
+let rt: TestRuntime;
+beforeEach(async () => {
+  rt = await startRuntime({ runWorkers: false });
+});
+afterEach(() => rt.close());
+
+async function sentEmail(accountId: string, writer = "writer"): Promise<Decision> {
+  await pin(rt, writer, "email.send", 3);
+  const { decision } = await rt.deps.gate.propose(emailProposal(writer, accountId), agent(writer));
+  expect(decision.verdict).toBe("allow");
+  const done = await execute(rt.deps, decision.decisionId);
+  expect(done?.status).toBe("executed");
+  return done as Decision;
+}
+
+async function executedRecord(accountId: string, agentId = "finder"): Promise<Decision> {
+  const { decision } = await rt.deps.gate.propose(
+    {
+      proposalId: `rec-${accountId}-${agentId}`,
+      agentId,
+      action: { type: "crm.update" },
+      target: { accountId },
+      payload: { operation: "note", text: "Head count updated from the website." },
+      reasoning: "The website lists a larger team.",
+      confidence: 0.9,
+    },
+    agent(agentId),
+  );
+  expect(decision.verdict).toBe("allow");
+  const done = await execute(rt.deps, decision.decisionId);
+  expect(done?.status).toBe("executed");
+  return done as Decision;
+}
+
+const trustOf = async (agentId: string, actionType: string) => {
+  const r = await rt.deps.trust.get(agentId, actionType);
+  return r ? { ...streamsOf(r), version: r.version } : undefined;
+};
+const outcomeTypes = async (id: string) =>
+  (await rt.deps.decisions.getDecision(id))?.outcomes.map((o) => o.type);
+
+describe("silence: a touch nobody answered within trust.silenceDays", () => {
+  it("is recorded once by the due-queue when the window closes, as a weak market failure", async () => {
+    await seedAcme(rt.deps, "acme");
+    const sent = await sentEmail("acme");
+    const due = await dueFor(rt, sent.decisionId);
+    expect(due).toEqual([
+      { decisionId: sent.decisionId, kind: "settle", at: Date.parse(sent.execution?.at ?? "") + 7 * DAY },
+    ]);
+
+    rt.clock.advance(7 * DAY - HOUR);
+    expect(await rt.scheduler.tick()).toBe(0);
+    expect(await outcomeTypes(sent.decisionId)).toEqual([]);
+
+    rt.clock.advance(2 * HOUR);
+    expect(await rt.scheduler.tick()).toBe(1);
+    expect(await outcomeTypes(sent.decisionId)).toEqual(["silence"]);
+    const after = await trustOf("writer", "email.send");
+    expect(after?.silence).toBe(1);
+    expect(after?.market.failure).toBeGreaterThan(0);
+    expect(after?.market.success).toBe(0);
+    const events = await decisionEvents(rt, sent.decisionId);
+    expect(events.at(-1)).toMatchObject({ type: "outcome", actor: "harness" });
+    expect(await dueFor(rt, sent.decisionId)).toEqual([]);
+
+    // Delivered again (a retry after a crash between the write and the delete): nothing more.
+    expect(await settleExecuted(rt.deps, sent.decisionId)).toBeUndefined();
+    expect(await outcomeTypes(sent.decisionId)).toEqual(["silence"]);
+    expect(await trustOf("writer", "email.send")).toEqual(after);
+  });
+
+  it("is not recorded when a reply arrived first", async () => {
+    await seedAcme(rt.deps, "acme");
+    const sent = await sentEmail("acme");
+    rt.clock.advance(30 * HOUR);
+    await recordOutcome(rt.deps, { decisionId: sent.decisionId, type: "replied" }, approver);
+    const before = await trustOf("writer", "email.send");
+    rt.clock.advance(8 * DAY);
+    expect(await rt.scheduler.tick()).toBe(1);
+    expect(await outcomeTypes(sent.decisionId)).toEqual(["replied"]);
+    expect(await trustOf("writer", "email.send")).toEqual(before);
+    expect(before?.silence).toBe(0);
+  });
+
+  it("counted once when the same due item fires concurrently", async () => {
+    await seedAcme(rt.deps, "acme");
+    const sent = await sentEmail("acme");
+    rt.clock.advance(8 * DAY);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => settleExecuted(rt.deps, sent.decisionId)),
+    );
+    expect(results.filter((r) => r === "silence")).toHaveLength(1);
+    expect(await outcomeTypes(sent.decisionId)).toEqual(["silence"]);
+    expect((await trustOf("writer", "email.send"))?.silence).toBe(1);
+  });
+
+  it("the outcomes API refuses silence and record_kept: only the harness records them", () => {
+    for (const type of ["silence", "record_kept"]) {
+      const parsed = OutcomeBody.safeParse({ decisionId: "d1", type });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.path).toEqual(["type"]);
+    }
+    expect(OutcomeBody.safeParse({ decisionId: "d1", type: "record_corrected" }).success).toBe(true);
+  });
+});
+
+describe("record actions earn trust from their own outcomes", () => {
+  it("a record nobody flagged is kept (a weak success); a flagged one is not", async () => {
+    await seedAcme(rt.deps, "acme");
+    await seedAcme(rt.deps, "beta");
+    const kept = await executedRecord("acme");
+    const flagged = await executedRecord("beta");
+    rt.clock.advance(DAY);
+    await recordOutcome(rt.deps, { decisionId: flagged.decisionId, type: "record_corrected" }, approver);
+    const afterFlag = await trustOf("finder", "crm.update");
+    expect(afterFlag?.market.failure).toBe(1);
+
+    rt.clock.advance(7 * DAY);
+    expect(await rt.scheduler.tick()).toBe(2);
+    expect(await outcomeTypes(kept.decisionId)).toEqual(["record_kept"]);
+    expect(await outcomeTypes(flagged.decisionId)).toEqual(["record_corrected"]);
+    const after = await trustOf("finder", "crm.update");
+    // The kept record is fresh evidence; the correction a week old has decayed (half-life 30 days).
+    expect(after?.market.success).toBeCloseTo(0.3, 6);
+    expect(after?.market.failure).toBeCloseTo(0.5 ** (7 / 30), 6);
+  });
+
+  it("a bounce teaches the agent that created the person, not the writer; a meeting credits both", async () => {
+    for (const a of ["acme", "beta", "gamma"]) await seedAcme(rt.deps, a);
+    const at = () => new Date(rt.clock.now()).toISOString();
+    const created = { decisionId: "d-created", agentId: "finder", actionType: "crm.update" };
+    const amy = {
+      accountId: "acme",
+      email: "amy@acme.io",
+      firstName: "Amy",
+      lastName: "Lee",
+      title: "VP Sales",
+    };
+    const ben = { ...amy, accountId: "beta", email: "ben@beta.io", firstName: "Ben" };
+    await rt.deps.kb.putPerson("acme-amy", amy, at(), created);
+    await rt.deps.kb.putPerson("beta-ben", ben, at(), created);
+    // Who created a person is fixed when it is created: a later upsert (or one without) keeps it.
+    await rt.deps.kb.putPerson("acme-amy", { ...amy, title: "SVP Sales" }, at(), {
+      ...created,
+      agentId: "other",
+    });
+    expect((await rt.deps.kb.getPerson("acme-amy"))?.createdBy).toEqual(created);
+    expect((await rt.deps.kb.getPerson("acme-jane"))?.createdBy).toBeUndefined();
+
+    await pin(rt, "writer", "email.send", 3);
+    const touch = async (accountId: string, personId: string, name: string) => {
+      const body = `Hi ${name}, saw your team comparing plans this week. Happy to share how similar teams rolled out in two weeks.`;
+      const { decision } = await rt.deps.gate.propose(
+        emailProposal("writer", accountId, personId, { payload: { subject: "Your pricing research", body } }),
+        agent("writer"),
+      );
+      expect(decision.checks.filter((c) => c.result === "fail")).toEqual([]);
+      expect(decision.verdict).toBe("allow");
+      return (await execute(rt.deps, decision.decisionId)) as Decision;
+    };
+    const toAmy = await touch("acme", "acme-amy", "Amy");
+    const writerBefore = await trustOf("writer", "email.send");
+    await recordOutcome(rt.deps, { decisionId: toAmy.decisionId, type: "bounced" }, approver);
+    expect((await trustOf("finder", "crm.update"))?.market).toEqual({ success: 0, failure: 1 });
+    expect(await trustOf("writer", "email.send")).toEqual(writerBefore);
+
+    const toBen = await touch("beta", "beta-ben", "Ben");
+    await recordOutcome(rt.deps, { decisionId: toBen.decisionId, type: "meeting_booked" }, approver);
+    expect((await trustOf("finder", "crm.update"))?.market.success).toBe(2);
+    expect((await trustOf("writer", "email.send"))?.market.success).toBe(2);
+
+    // A bounce of a person nobody's record created stays with the writer.
+    const toJane = await touch("gamma", "gamma-jane", "Jane");
+    await recordOutcome(rt.deps, { decisionId: toJane.decisionId, type: "bounced" }, approver);
+    expect((await trustOf("writer", "email.send"))?.market.failure).toBeGreaterThan(0);
+  });
+});
