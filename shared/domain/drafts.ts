@@ -2,9 +2,11 @@
  * Steering by drafts (issue 8, DESIGN §4b): a correction or a repeated-rejection pattern becomes a
  * draft, i.e. a published spec version with one new conditional rule in shadow; its flip set accumulates
  * while it is in shadow, and an admin confirms it (a new version with the rule enforced) or discards it
- * (a new version without it). Pure: what a draft is, which decisions flip, which review cell a decision
- * falls in and when a cell's evidence is enough for a draft.
+ * (a new version without it). Pure: what a draft is and which decisions flip. Which review cell a
+ * decision falls in and when a cell's evidence is enough for a draft is the rules loop's
+ * (shared/learning/rules.ts).
  */
+import type { ReviewCell, ReviewTally } from "../learning/rules.ts";
 import type { Decision } from "./decision.ts";
 import type { SpecRule } from "./spec-schema.ts";
 import type { Verdict } from "./vocabulary.ts";
@@ -168,56 +170,5 @@ export function addTotals(a: FlipTotals, b: FlipTotals): FlipTotals {
   };
 }
 
-/**
- * The repeated-rejection heuristic's cell: action type × persona × industry. A decision with no
- * persona (no person, or a title no persona matched) or no industry falls in no cell: a rule on
- * "unknown" would match unrelated proposals.
- */
-export interface ReviewCell {
-  actionType: string;
-  persona: string;
-  industry: string;
-}
-
-export const cellId = (c: ReviewCell) => `${c.actionType}#${c.persona}#${c.industry.toLowerCase()}`;
-
-export function reviewCellOf(d: Decision): ReviewCell | undefined {
-  const persona = d.context.person?.persona;
-  const industry = d.context.account?.industry;
-  return persona && industry ? { actionType: d.actionType, persona, industry } : undefined;
-}
-
-/** Rejections and vetoes are a human saying no; approvals and edits are a human letting it through. */
-export const isRefusal = (action: NonNullable<Decision["review"]>["action"]) =>
-  action === "rejected" || action === "vetoed";
-
-export interface ReviewTally {
-  cell: ReviewCell;
-  reviewed: number;
-  rejected: number;
-  /** The draft made from this cell that is still in shadow, if any. */
-  openDraftId?: string;
-  /** Rejections counted when the cell's last draft was made: a new draft needs new evidence. */
-  rejectedAtLastDraft?: number;
-  /** How many drafts this cell has produced (numbers the next one). */
-  drafts?: number;
-}
-
-/** ≥ 3 rejections and ≥ 50% rejected in one cell, as the agents' heuristic had it. */
-export const PATTERN_MIN_REJECTIONS = 3;
-export const PATTERN_MIN_SHARE = 0.5;
-
-/**
- * Whether a cell's tally calls for a new draft: enough rejections, a high enough share, no draft of
- * the cell still in shadow, and (after a draft was closed) at least as many new rejections again.
- */
-export function patternDraftDue(t: ReviewTally): boolean {
-  if (t.openDraftId) return false;
-  const fresh = t.rejected - (t.rejectedAtLastDraft ?? 0);
-  return (
-    t.reviewed > 0 &&
-    t.rejected >= PATTERN_MIN_REJECTIONS &&
-    fresh >= PATTERN_MIN_REJECTIONS &&
-    t.rejected / t.reviewed >= PATTERN_MIN_SHARE
-  );
-}
+/** The review cell and tally shapes the draft store and its port speak (defined by the rules loop). */
+export type { ReviewCell, ReviewTally };

@@ -7,27 +7,23 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Decision } from "../domain/decision.ts";
-import {
-  cellId,
-  DRAFT_STATUSES,
-  type DraftCorrection,
-  patternDraftDue,
-  reviewCellOf,
-  type SpecDraft,
-} from "../domain/drafts.ts";
+import { DRAFT_STATUSES, type DraftCorrection, type SpecDraft } from "../domain/drafts.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
-import {
-  ExplicitRule,
-  redactedReason,
-  ruleFromCorrection,
-  ruleFromPattern,
-} from "../domain/rule-from-correction.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import { addRule, removeRule, ruleNames, setRuleMode } from "../domain/spec-rules.ts";
 import type { Spec, SpecRule, SpecVersion } from "../domain/spec-schema.ts";
 import { closeShadowWeights } from "../domain/spec-signals.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
+import {
+  cellId,
+  ExplicitRule,
+  patternDraftDue,
+  redactedReason,
+  reviewCellOf,
+  ruleFromCorrection,
+  ruleFromPattern,
+} from "../learning/rules.ts";
 import type { Deps, DraftStore } from "../ports.ts";
 import { assertMayReview, type Principal } from "./principal.ts";
 import { pageQuery } from "./schemas.ts";

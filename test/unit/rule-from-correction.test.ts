@@ -1,18 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { checkRules } from "../../shared/domain/checks/rules.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
-import { flipsOf, patternDraftDue, reviewCellOf, sumFlipCells } from "../../shared/domain/drafts.ts";
+import { flipsOf, sumFlipCells } from "../../shared/domain/drafts.ts";
 import { ValidationError } from "../../shared/domain/errors.ts";
+import { addRule } from "../../shared/domain/spec-rules.ts";
+import type { SpecRule } from "../../shared/domain/spec-schema.ts";
 import {
   daysMentioned,
   matchesDecision,
+  patternDraftDue,
   quotesIn,
   redactedReason,
+  reviewCellOf,
   ruleFromCorrection,
   ruleFromPattern,
-} from "../../shared/domain/rule-from-correction.ts";
-import { addRule } from "../../shared/domain/spec-rules.ts";
-import type { SpecRule } from "../../shared/domain/spec-schema.ts";
+} from "../../shared/learning/rules.ts";
 import { account, defaultSpec } from "./helpers/fixtures.ts";
 
 /** Tuesday 2026-03-10, 10:00 in New York. */

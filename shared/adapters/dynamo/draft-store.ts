@@ -5,16 +5,10 @@ import {
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Decision } from "../../domain/decision.ts";
-import {
-  cellId,
-  type DraftStatus,
-  isRefusal,
-  type ReviewTally,
-  reviewCellOf,
-  type SpecDraft,
-} from "../../domain/drafts.ts";
+import type { DraftStatus, SpecDraft } from "../../domain/drafts.ts";
 import { ConflictError } from "../../domain/errors.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
+import { cellId, isRefusal, type ReviewTally, reviewCellOf } from "../../learning/rules.ts";
 import type { DraftPublish, DraftStore, Page, PageRequest } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
 import { type Db, failedConditions } from "./db.ts";
