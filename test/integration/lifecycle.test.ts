@@ -193,7 +193,10 @@ describe("dispatch and execution", () => {
     rt.clock.advance(2 * HOUR);
     expect(await rt.scheduler.tick()).toBe(0);
     expect(rt.sandbox.entries).toHaveLength(1);
-    expect(await dueFor(rt, d.decisionId)).toEqual([]);
+    // The release is done; what waits is the trust window of the execution (silence after 7 days).
+    expect(await dueFor(rt, d.decisionId)).toEqual([
+      { decisionId: d.decisionId, kind: "settle", at: executeAt + 7 * 24 * HOUR },
+    ]);
     expect((await ledger(d.decisionId)).map((e) => e.type)).toEqual([
       "decided",
       "dispatched",
