@@ -7,7 +7,7 @@
 import { DAY } from "../shared/domain/time.ts";
 import type { TouchRecord } from "./market.ts";
 import { expectedCountInterval, type Interval, per100, spearman, spearmanInterval, wilson } from "./stats.ts";
-import { type MarketTruth, SIGNAL_TYPES } from "./truth.ts";
+import { type MarketTruth, SIGNAL_TYPES, type TruePersona } from "./truth.ts";
 
 export interface LearningWeek {
   week: number;
@@ -54,6 +54,16 @@ export interface LearningReport {
     /** Share of touches in the last two weeks using the hidden best variant for the recipient's persona. */
     bestVariantShare: number;
     bestVariantShareInterval: Interval;
+    /**
+     * Share of the same touches whose variant is within 0.1 log-odds of the persona's best: variants
+     * closer than that differ by a fraction of a point of reply rate, beyond telling apart at demo volume.
+     */
+    nearBestShare: number;
+    /**
+     * Of the lift the best variant has over a uniform pick (its effect minus the mean effect, per
+     * recipient), the share the choices captured: 0 is no better than uniform, 1 always the best.
+     */
+    liftCaptured: number;
     sendsLastTwoWeeks: number;
     /** The same share per week, to see the direction. */
     byWeek: { week: number; share: number; sends: number }[];
@@ -116,6 +126,7 @@ export function learningReport(input: LearningInputs): LearningReport {
   const lastTwo = touches.filter((t) => t.at >= Math.max(start, end - 2 * WEEK));
   const best = lastTwo.filter((t) => t.bestVariant).length;
   const share = wilson(best, lastTwo.length);
+  const variantFit = variantsAgainstTruth(truth, lastTwo);
 
   const all = touches.length;
   const allMeetings = touches.filter((t) => t.meetingAt !== undefined && t.meetingAt < end).length;
@@ -136,6 +147,7 @@ export function learningReport(input: LearningInputs): LearningReport {
     variants: {
       bestVariantShare: share.value,
       bestVariantShareInterval: share,
+      ...variantFit,
       sendsLastTwoWeeks: lastTwo.length,
       byWeek: weeks.map((w) => {
         const ts = touches.filter((t) => weekOf(t.at) === w.week);
@@ -151,6 +163,28 @@ export function learningReport(input: LearningInputs): LearningReport {
       expectedMeetingsPer100: all ? r3((100 * touches.reduce((s, t) => s + t.pMeeting, 0)) / all) : 0,
       meetingsPer100: per100(allMeetings, all),
     },
+  };
+}
+
+/** Near-best share and lift captured of touches' variants, against the persona's hidden effects. */
+function variantsAgainstTruth(truth: MarketTruth, touches: readonly TouchRecord[]) {
+  let near = 0;
+  let lift = 0;
+  let maxLift = 0;
+  for (const t of touches) {
+    const effects = truth.variant[t.persona as TruePersona];
+    if (!effects) continue;
+    const values = Object.values(effects);
+    const top = Math.max(...values);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const mine = effects[t.variant] ?? mean;
+    if (mine >= top - 0.1) near++;
+    lift += mine - mean;
+    maxLift += top - mean;
+  }
+  return {
+    nearBestShare: touches.length ? r3(near / touches.length) : 0,
+    liftCaptured: maxLift > 0 ? r3(lift / maxLift) : 0,
   };
 }
 
@@ -182,7 +216,7 @@ export function formatLearning(l: LearningReport): string[] {
       `    ${t.padEnd(22)} fitted ${String(sw.fitted[t]).padStart(7)}   hidden ${(sw.hidden[t] ?? 0).toFixed(2).padStart(6)}`,
     );
   lines.push(
-    `  Variants: best-variant share in the last two weeks ${iv(l.variants.bestVariantShareInterval, 2)} over ${l.variants.sendsLastTwoWeeks} touches; by week ${l.variants.byWeek.map((w) => w.share.toFixed(2)).join(" ")}`,
+    `  Variants: best-variant share in the last two weeks ${iv(l.variants.bestVariantShareInterval, 2)} over ${l.variants.sendsLastTwoWeeks} touches (within 0.1 log-odds of the best ${l.variants.nearBestShare.toFixed(2)}, lift over uniform captured ${l.variants.liftCaptured.toFixed(2)}); by week ${l.variants.byWeek.map((w) => w.share.toFixed(2)).join(" ")}`,
   );
   return lines;
 }

@@ -215,6 +215,26 @@ describe("the learning report", () => {
     expect(r.variants.bestVariantShare).toBe(0.75);
   });
 
+  it("scores the variants against the hidden effects: near the best, and the lift over uniform captured", () => {
+    // vp's hidden effects: fact-led 0.1 (best), signal-led 0 (within 0.1), peer-proof -0.2; mean -0.025.
+    const report = (variants: string[]) =>
+      learningReport({
+        enabled: true,
+        truth,
+        start: START,
+        days: 14,
+        touches: variants.map((variant, i) => touch(i, { variant })),
+        trust: [],
+        specWeights: {},
+      }).variants;
+    const mixed = report(["fact-led", "signal-led", "peer-proof"]);
+    expect(mixed.nearBestShare).toBe(0.667);
+    // (0.125 + 0.025 - 0.175) / (3 × 0.125)
+    expect(mixed.liftCaptured).toBe(-0.067);
+    expect(report(["fact-led", "fact-led"]).liftCaptured).toBe(1);
+    expect(report(["signal-led", "short-question"])).toMatchObject({ nearBestShare: 1, liftCaptured: 0.2 });
+  });
+
   it("ranks with ties (Spearman)", () => {
     expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBe(1);
     expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBe(-1);
