@@ -11,7 +11,7 @@ import { decayed, effectiveLevel, trustStats } from "../shared/learning/trust.ts
 import type { DecisionStore } from "../shared/ports.ts";
 import { allPages } from "../shared/usecases/pages.ts";
 import { checkInvariants, type InvariantResult } from "./invariants.ts";
-import { type LearningReport, learningReport } from "./learning-report.ts";
+import { type LearningReport, learningReport, signalsLoopLines } from "./learning-report.ts";
 import type { MarketStats } from "./market.ts";
 import { SIM_START, startSimulation, type TrustPoint } from "./simulation.ts";
 
@@ -116,6 +116,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         trust,
         specWeights: Object.fromEntries(Object.entries(spec.quality.signals).map(([k, v]) => [k, v.weight])),
         ...(spec.learning?.signals?.shadow ? { shadowWeights: spec.learning.signals.shadow.weights } : {}),
+        signalsLoop: signalsLoopLines(sim.signals),
       });
       return {
         options: {

@@ -5,6 +5,7 @@
  * Field names are issue 9's; the 95% intervals are extra fields next to them.
  */
 import { DAY } from "../shared/domain/time.ts";
+import type { SignalsTick } from "../shared/usecases/signals-refit.ts";
 import type { TouchRecord } from "./market.ts";
 import { expectedCountInterval, type Interval, per100, spearman, spearmanInterval, wilson } from "./stats.ts";
 import { type MarketTruth, SIGNAL_TYPES, type TruePersona } from "./truth.ts";
@@ -49,6 +50,8 @@ export interface LearningReport {
     source: string;
     /** A refit's weights still in shadow at the end (not yet adopted). */
     shadow?: Record<string, number>;
+    /** The signals loop's turns that did something, and its last word. */
+    loop: string[];
   };
   variants: {
     /** Share of touches in the last two weeks using the hidden best variant for the recipient's persona. */
@@ -83,6 +86,8 @@ export interface LearningInputs {
   specWeights: Record<string, number>;
   /** The weights of a refit still in shadow at the end, if any (reported next to them, not ranked). */
   shadowWeights?: Record<string, number>;
+  /** What the signals loop did, one line per refit, shadow check or adoption (signalsLoopLines). */
+  signalsLoop?: string[];
 }
 
 const WEEK = 7 * DAY;
@@ -141,8 +146,10 @@ export function learningReport(input: LearningInputs): LearningReport {
       hidden,
       spearman: rho,
       spearmanInterval: spearmanInterval(rho, SIGNAL_TYPES.length),
-      source: "the spec's quality.signals weights in force at the end (learning/signals.ts refits reach them via weights drafts)",
+      source:
+        "the spec's quality.signals weights in force at the end (learning/signals.ts refits reach them via weights drafts)",
       ...(input.shadowWeights ? { shadow: input.shadowWeights } : {}),
+      loop: input.signalsLoop ?? [],
     },
     variants: {
       bestVariantShare: share.value,
@@ -164,6 +171,26 @@ export function learningReport(input: LearningInputs): LearningReport {
       meetingsPer100: per100(allMeetings, all),
     },
   };
+}
+
+/** The signals loop's daily turns in words: every refit, shadow check and adoption, then its last word. */
+export function signalsLoopLines(turns: readonly { day: number; tick: SignalsTick }[]): string[] {
+  const out: string[] = [];
+  for (const { day, tick } of turns) {
+    if (tick.action === "refit" && tick.created)
+      out.push(
+        `day ${day}: refit on ${tick.draft.correction.kind === "refit" ? `${tick.draft.correction.touches} touches, ${tick.draft.correction.meetings} meetings` : "?"}: draft ${tick.draft.draftId} in shadow`,
+      );
+    if (tick.action === "adopted")
+      out.push(`day ${day}: adopted ${tick.draft.draftId}: ${tick.evidence.why}`);
+  }
+  const last = turns.at(-1);
+  if (last) {
+    const t = last.tick;
+    const why = t.action === "shadow" ? t.evidence.why : "why" in t ? t.why : t.action;
+    out.push(`day ${last.day} (last turn): ${t.action}: ${why}`);
+  }
+  return out;
 }
 
 /** Near-best share and lift captured of touches' variants, against the persona's hidden effects. */
@@ -215,6 +242,7 @@ export function formatLearning(l: LearningReport): string[] {
     lines.push(
       `    ${t.padEnd(22)} fitted ${String(sw.fitted[t]).padStart(7)}   hidden ${(sw.hidden[t] ?? 0).toFixed(2).padStart(6)}`,
     );
+  for (const line of sw.loop) lines.push(`    loop: ${line}`);
   lines.push(
     `  Variants: best-variant share in the last two weeks ${iv(l.variants.bestVariantShareInterval, 2)} over ${l.variants.sendsLastTwoWeeks} touches (within 0.1 log-odds of the best ${l.variants.nearBestShare.toFixed(2)}, lift over uniform captured ${l.variants.liftCaptured.toFixed(2)}); by week ${l.variants.byWeek.map((w) => w.share.toFixed(2)).join(" ")}`,
   );

@@ -16,7 +16,7 @@ import { attachAgents, type LocalAgents } from "../shared/runtime/agents-local.t
 import { createLocalRuntime, type LocalRuntime } from "../shared/runtime/local.ts";
 import { publishSpec } from "../shared/usecases/admin.ts";
 import { allPages } from "../shared/usecases/pages.ts";
-import { signalsTick } from "../shared/usecases/signals-refit.ts";
+import { type SignalsTick, signalsTick } from "../shared/usecases/signals-refit.ts";
 import { simAgents } from "./agents.ts";
 import { simEnrichment } from "./enrichment.ts";
 import { SimMarket } from "./market.ts";
@@ -51,6 +51,8 @@ export interface Simulation {
   sandbox: SandboxConnectors;
   runs: Map<string, { runs: number; failed: number; proposals: number }>;
   trust: TrustPoint[];
+  /** The signals loop's daily turns (usecases/signals-refit.ts). */
+  signals: { day: number; tick: SignalsTick }[];
   /** Advance one step: the market acts, then the agents and the gate's due-queue. Returns the new sim day on a day boundary. */
   step(): Promise<number | undefined>;
   close(): Promise<void>;
@@ -107,6 +109,8 @@ export async function startSimulation(options: {
   const market = new SimMarket(world, truth, rt.deps, agents);
   const trust: TrustPoint[] = [];
   let day = 0;
+  /** The signals loop's daily turns (usecases/signals-refit.ts), for the demo's learning report. */
+  const signals: { day: number; tick: SignalsTick }[] = [];
   return {
     world,
     truth,
@@ -118,6 +122,7 @@ export async function startSimulation(options: {
     sandbox,
     runs,
     trust,
+    signals,
     step: async () => {
       clock.advance(STEP_MS);
       await market.step(clock.now());
@@ -126,7 +131,7 @@ export async function startSimulation(options: {
       if (d <= day) return undefined;
       day = d;
       // The signals loop's daily turn (the scheduler's periodic tasks do not run in the simulation).
-      await signalsTick(rt.deps);
+      signals.push({ day, tick: await signalsTick(rt.deps) });
       const spec = await agents.view.spec();
       for (const t of await allPages((page) => rt.deps.trust.list(page))) {
         const action = spec.autonomy.actions[t.actionType];
