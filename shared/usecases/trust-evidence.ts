@@ -102,6 +102,38 @@ export async function settleExecuted(deps: SettleDeps, decisionId: string): Prom
 }
 
 /**
+ * Settle every action whose trust window has closed by `now`, at most `limit`: the sweep for a runtime
+ * without the local scheduler (in AWS, a scheduled function calling this; Step Functions drive release
+ * and expiry there, so other kinds in the due-queue are left alone). A failing item stays queued.
+ */
+export async function settleDueItems(
+  deps: SettleDeps,
+  now: number,
+  limit = 100,
+): Promise<{ settled: number; recorded: number; failed: number }> {
+  let settled = 0;
+  let recorded = 0;
+  let failed = 0;
+  let after: DueItem | undefined;
+  while (settled + failed < limit) {
+    const due = await deps.decisions.dueItems(now, 25, after);
+    if (due.length === 0) break;
+    for (const item of due) {
+      after = item;
+      if (item.kind !== "settle") continue;
+      try {
+        if (await settleExecuted(deps, item.decisionId)) recorded++;
+        await deps.decisions.deleteDue(item);
+        settled++;
+      } catch {
+        failed++;
+      }
+    }
+  }
+  return { settled, recorded, failed };
+}
+
+/**
  * A touch's bounce or meeting also teaches the agent whose record created the person. Returns the
  * creating agent when it was taught (the caller then leaves a bounce off the writer's trust).
  */

@@ -11,7 +11,7 @@ import { streamsOf } from "../../shared/learning/trust.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { OutcomeBody } from "../../shared/usecases/schemas.ts";
-import { settleExecuted } from "../../shared/usecases/trust-evidence.ts";
+import { settleDueItems, settleExecuted } from "../../shared/usecases/trust-evidence.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
 import { approver, decisionEvents, dueFor, pin } from "./helpers/store.ts";
@@ -110,6 +110,16 @@ describe("silence: a touch nobody answered within trust.silenceDays", () => {
     expect(results.filter((r) => r === "silence")).toHaveLength(1);
     expect(await outcomeTypes(sent.decisionId)).toEqual(["silence"]);
     expect((await trustOf("writer", "email.send"))?.silence).toBe(1);
+  });
+
+  it("the sweep for runtimes without the local scheduler (AWS) settles due windows only", async () => {
+    await seedAcme(rt.deps, "acme");
+    const sent = await sentEmail("acme");
+    expect(await settleDueItems(rt.deps, rt.clock.now())).toEqual({ settled: 0, recorded: 0, failed: 0 });
+    rt.clock.advance(8 * DAY);
+    expect(await settleDueItems(rt.deps, rt.clock.now())).toEqual({ settled: 1, recorded: 1, failed: 0 });
+    expect(await outcomeTypes(sent.decisionId)).toEqual(["silence"]);
+    expect(await dueFor(rt, sent.decisionId)).toEqual([]);
   });
 
   it("the outcomes API refuses silence and record_kept: only the harness records them", () => {
