@@ -347,7 +347,19 @@ program
   .option("--accounts <n>", "companies in the simulated market", positiveInt, 300)
   .option("--days <n>", "simulated days to run", positiveInt, 30)
   .option("--seed <n>", "world seed", (v) => Number(v), 1)
-  .option("--speed <x>", "simulated seconds per wall-clock second", positiveInt, 3600)
+  .option(
+    "--speed <x>",
+    "simulated seconds per wall-clock second (default 30 with --approver human: a 30-minute override window lasts a minute; 3600 with simulated)",
+    positiveInt,
+  )
+  .addOption(
+    new Option(
+      "--approver <who>",
+      "human: nobody but you (console or CLI) approves and vetoes, so the queue and the level-2 override windows wait for you; simulated: a simulated reviewer works the queue in business hours",
+    )
+      .choices(["human", "simulated"])
+      .default("human"),
+  )
   .action(
     async (opts: {
       dataDir: string;
@@ -355,7 +367,8 @@ program
       accounts: number;
       days: number;
       seed: number;
-      speed: number;
+      speed?: number;
+      approver: "human" | "simulated";
     }) => {
       logUnhandledRejections();
       const { runStart } = await import("../sim/start.ts");
@@ -416,6 +429,12 @@ program
       if (result.invariants.some((i) => !i.ok)) process.exitCode = 2;
     },
   );
+
+// `harness outbox --summary | head` closes the pipe early: that ends the output, not in a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof JavaMissingError) console.error(err.message);

@@ -75,6 +75,8 @@ export class SimMarket {
   private signalCursor = 0;
   private outcomes: { at: number; decisionId: string; type: OutcomeType }[] = [];
   private nextReview = 0;
+  /** false: the simulated approver stays off and people work the queue (npm start --approver human). */
+  reviewing = true;
   private nextSignals = 0;
 
   constructor(
@@ -111,7 +113,7 @@ export class SimMarket {
       await this.deliverSignals(now);
     }
     await this.deliverOutcomes(now);
-    if (now >= this.nextReview) {
+    if (this.reviewing && now >= this.nextReview) {
       const tz = (await this.agents.view.spec()).workspace.timezone;
       const p = localParts(now, tz);
       if (p.weekday >= 1 && p.weekday <= 5 && p.hour >= 9 && p.hour < 18) {
