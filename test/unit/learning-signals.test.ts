@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Decision } from "../../shared/domain/decision.ts";
 import { evaluate } from "../../shared/domain/evaluate.ts";
 import { prepareIntent } from "../../shared/domain/prepared-spec.ts";
 import { closeShadowWeights, currentWeights, signalSettings } from "../../shared/domain/spec-signals.ts";
@@ -11,6 +12,7 @@ import {
   signalRow,
   toSpecWeights,
 } from "../../shared/learning/signals.ts";
+import { refitRows } from "../../shared/usecases/signals-refit.ts";
 import { rngFor } from "../../sim/random.ts";
 import { spearman } from "../../sim/stats.ts";
 import { drawTruth, expectedOutcome, signalFeatures, truePersona } from "../../sim/truth.ts";
@@ -213,5 +215,35 @@ describe("signals loop: the spec and the gate", () => {
     const discarded = closeShadowWeights(spec, "dr_1", "discarded");
     expect(discarded?.quality.signals.pricing_page_visit?.weight).toBe(25);
     expect(closeShadowWeights(spec, "dr_other", "confirmed")).toBeUndefined();
+  });
+});
+
+describe("signals loop: the rows a refit fits", () => {
+  it("are each touch's signals as the gate recorded them at decision time, with its meeting, capped", () => {
+    const decidedAt = "2026-03-10T14:00:00.000Z";
+    const at = Date.parse(decidedAt);
+    const touch = (id: string, signals: [string, number][], outcomes: Decision["outcomes"] = []) =>
+      ({
+        decisionId: id,
+        decidedAt,
+        actionKind: "touch",
+        status: "executed",
+        outcomes,
+        facts: { v: 1, account: { signals }, counts: {}, pauses: [], touches: [] },
+      }) as unknown as Decision;
+    const pricing = (n: number): [string, number][] =>
+      Array.from({ length: n }, (_, i) => ["pricing_page_visit", at - (i + 1) * 3_600_000]);
+    const rows = refitRows(version(defaultSpec()), [
+      touch("a", [...pricing(5), ["blog_visit", at - 8 * DAY]], [{ type: "meeting_booked", at: decidedAt }]),
+      touch("b", [["blog_visit", at - DAY]], [{ type: "replied", at: decidedAt }]),
+      { ...touch("c", []), facts: undefined } as Decision,
+    ]);
+    const types = prepareIntent(defaultSpec()).types;
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.meeting).toBe(true);
+    expect(rows[0]?.x[types.indexOf("pricing_page_visit")]).toBe(3); // 5 visits, capped at 3
+    expect(rows[0]?.x[types.indexOf("blog_visit")]).toBe(0); // 8 days ago: outside its 7-day window
+    expect(rows[1]).toMatchObject({ meeting: false });
+    expect(rows[1]?.x[types.indexOf("blog_visit")]).toBe(1);
   });
 });
