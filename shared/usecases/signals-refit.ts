@@ -67,7 +67,7 @@ export function refitRows(spec: SpecVersion, touches: readonly Decision[]): Sign
  * One turn of the loop, run daily by the scheduler (and the simulation). Refits when the last refit is
  * `refitEveryDays` old and the touches hold `minMeetings` meetings; while weights are in shadow, checks
  * whether auto-adoption is due instead. Idempotent: a refit's draft is keyed by the spec version it
- * amends, so two runs racing make one draft.
+ * amends and the day, so two runs racing make one draft.
  */
 export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
   const current = await deps.specs.current();
@@ -87,7 +87,8 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
   const fit = fitSignals(rows, types, { priorSd: s.priorSd });
   const from = currentWeights(current.spec);
   const to = toSpecWeights(fit, from, rows);
-  const source = `refit#${current.version}`;
+  // One draft per spec version and day: ticks racing (or retried) make one; a later day may make another.
+  const source = `refit#${current.version}#${iso(now).slice(0, 10)}`;
   for (let attempt = 0; ; attempt++) {
     const existing = await deps.drafts.bySource(source);
     if (existing) return { action: "refit", draft: existing, created: false };
