@@ -5,6 +5,7 @@
  * Field names are issue 9's; the 95% intervals are extra fields next to them.
  */
 import { DAY } from "../shared/domain/time.ts";
+import type { TrustEvidence } from "../shared/learning/trust.ts";
 import type { SignalsTick } from "../shared/usecases/signals-refit.ts";
 import type { TouchRecord } from "./market.ts";
 import { expectedCountInterval, type Interval, per100, spearman, spearmanInterval, wilson } from "./stats.ts";
@@ -34,6 +35,8 @@ export interface LearningTrust {
   /** Evidence behind the score (decayed successes + failures). */
   sample: number;
   level: number;
+  /** The two streams behind the score, silences and the market's own lower bound (learning/trust.ts). */
+  evidence?: TrustEvidence;
 }
 
 export interface LearningReport {
@@ -215,6 +218,10 @@ function variantsAgainstTruth(truth: MarketTruth, touches: readonly TouchRecord[
   };
 }
 
+/** A trust row's market stream: successes/failures, silences, and its own lower bound. */
+const marketLine = (e: TrustEvidence) =>
+  `${e.market.success.toFixed(1)}/${e.market.failure.toFixed(1)} (${e.silence.toFixed(0)} silent, lower ${e.marketLowerBound.toFixed(2)})`;
+
 /** The learning report as printable lines. */
 export function formatLearning(l: LearningReport): string[] {
   const iv = (i: Interval, d = 1) => `${i.value.toFixed(d)} [${i.lo.toFixed(d)}, ${i.hi.toFixed(d)}]`;
@@ -232,7 +239,7 @@ export function formatLearning(l: LearningReport): string[] {
   lines.push("  Trust vs hidden quality");
   for (const t of l.trust)
     lines.push(
-      `    ${`${t.agentId} × ${t.actionType}`.padEnd(48)} quality ${t.hiddenQuality === null ? "  -  " : t.hiddenQuality.toFixed(2)}  score ${t.score.toFixed(2)} (lower ${t.lowerBound.toFixed(2)}, n ${t.sample.toFixed(0)})  level ${t.level}`,
+      `    ${`${t.agentId} × ${t.actionType}`.padEnd(48)} quality ${t.hiddenQuality === null ? "  -  " : t.hiddenQuality.toFixed(2)}  score ${t.score.toFixed(2)} (lower ${t.lowerBound.toFixed(2)}, n ${t.sample.toFixed(0)})  level ${t.level}${t.evidence ? `  market ${marketLine(t.evidence)}` : ""}`,
     );
   const sw = l.signalWeights;
   lines.push(
