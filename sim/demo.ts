@@ -4,11 +4,10 @@
  */
 import type { SandboxOutboxEntry } from "../shared/adapters/connectors/sandbox.ts";
 import type { DynamoLocalConnection } from "../shared/adapters/dynamo/db.ts";
-import { formatProfile, profileRoundTrips, profilingRequested } from "../shared/adapters/dynamo/profile.ts";
 import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import type { Decision, LedgerEvent } from "../shared/domain/decision.ts";
 import { streams } from "../shared/domain/decision.ts";
-import { decayed, effectiveLevel, trustStats } from "../shared/learning/trust.ts";
+import { decayed, effectiveLevel, evidenceOf, trustStats } from "../shared/learning/trust.ts";
 import type { DecisionStore } from "../shared/ports.ts";
 import { allPages } from "../shared/usecases/pages.ts";
 import { checkInvariants, type InvariantResult } from "./invariants.ts";
@@ -59,8 +58,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       seed: options.seed,
       learning: options.learning ?? true,
     });
-    // HARNESS_DB_PROFILE=1: where the simulated days' round trips come from, on stderr at the end.
-    const profiler = profilingRequested() ? profileRoundTrips(sim.rt.db.raw) : undefined;
     try {
       const simStarted = Date.now();
       const end = SIM_START + options.days * 86_400_000;
@@ -77,11 +74,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
       await sim.agents.stop();
       const simulateMs = Date.now() - simStarted;
-      if (profiler) {
-        profiler.stop();
-        const proposals = [...sim.runs.values()].reduce((n, r) => n + r.proposals, 0);
-        process.stderr.write(`${formatProfile(profiler.snapshot(), proposals, 40)}\n`);
-      }
       const deps = sim.rt.deps;
       const decisions = await allDecisions(deps.decisions, sim.agentIds);
       const spec = await sim.agents.view.spec();
@@ -103,7 +95,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const trust = trustRecords.flatMap((t) => {
         const action = spec.autonomy.actions[t.actionType];
         if (!action) return [];
-        const stats = trustStats(decayed(t, now, spec.trust), spec.trust);
+        const current = decayed(t, now, spec.trust);
+        const stats = trustStats(current, spec.trust);
         return [
           {
             agentId: t.agentId,
@@ -112,6 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             lowerBound: Number(stats.lowerBound.toFixed(3)),
             sample: Number(stats.sample.toFixed(1)),
             level: effectiveLevel(t, action).level,
+            evidence: evidenceOf(current, spec.trust),
           },
         ];
       });

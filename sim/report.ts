@@ -1,6 +1,4 @@
 /** The demo's closing report, as printable lines. */
-
-import { checkLabel, verdictLabel } from "../shared/usecases/plain-words.ts";
 import type { DemoResult } from "./demo.ts";
 import { formatLearning } from "./learning-report.ts";
 
@@ -28,12 +26,11 @@ export function formatReport(r: DemoResult): string[] {
     );
   }
   lines.push("");
-  lines.push("Why actions were held back (enforced checks that held an action for later or blocked it)");
+  lines.push("Verdicts by check (enforced failures that decided a defer or block)");
   const byCheck = new Map<string, number>();
   for (const d of r.decisions.filter((x) => x.verdict === "defer" || x.verdict === "block"))
     for (const c of d.checks.filter((x) => x.result === "fail" && !x.shadow && x.effect !== "review")) {
-      // GTM words: "stop-on-reply pause: held for later", not "kill_switch → defer".
-      const k = `${checkLabel(c)}: ${verdictLabel(d.verdict)}`;
+      const k = `${c.check}${c.rule ? ` (${c.rule})` : ""} → ${d.verdict}`;
       byCheck.set(k, (byCheck.get(k) ?? 0) + 1);
     }
   for (const [k, n] of [...byCheck].sort((a, b) => b[1] - a[1])) lines.push(`  ${pad(k, 64)}${lpad(n, 6)}`);
