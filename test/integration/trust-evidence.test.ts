@@ -5,12 +5,13 @@
  * record agent that created the person.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Decision } from "../../shared/domain/decision.ts";
+import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { DAY, HOUR } from "../../shared/domain/time.ts";
 import { streamsOf } from "../../shared/learning/trust.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { OutcomeBody } from "../../shared/usecases/schemas.ts";
+import { recordTrustOutcome } from "../../shared/usecases/trust.ts";
 import { settleDueItems, settleExecuted } from "../../shared/usecases/trust-evidence.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
@@ -129,6 +130,26 @@ describe("silence: a touch nobody answered within trust.silenceDays", () => {
       expect(parsed.error?.issues[0]?.path).toEqual(["type"]);
     }
     expect(OutcomeBody.safeParse({ decisionId: "d1", type: "record_corrected" }).success).toBe(true);
+  });
+});
+
+describe("level changes", () => {
+  it("are ledger events carrying the evidence behind them", async () => {
+    const spec = (await rt.deps.specs.current())!;
+    for (let i = 0; i < 10; i++)
+      await recordTrustOutcome(rt.deps, spec, "writer", "email.send", "replied", `reply ${i}`);
+    const events = await rt.deps.decisions.events(streams.trust("writer", "email.send"));
+    const changes = events.filter((e) => e.type === "trust.level_changed");
+    expect(changes.map((e) => [e.from, e.to])).toEqual([["1", "2"]]);
+    expect(changes[0]?.data).toMatchObject({
+      outcome: "replied",
+      evidence: {
+        reviews: { success: 0, failure: 0 },
+        market: { success: 10, failure: 0 },
+        silence: 0,
+        sample: 10,
+      },
+    });
   });
 });
 
