@@ -166,6 +166,18 @@ describe("console", () => {
     expect(expectStatus(await h.call("GET", "/v1/pauses", h.viewer), 200).items).toEqual([]);
   });
 
+  it("validates a spec without publishing it: each error shown at its path", async () => {
+    const current = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+    const before = current.version;
+    // The spec in force with one value wrong.
+    const spec = { ...current.spec, trust: { ...current.spec.trust, confidenceZ: "lots" } };
+    await open("specs");
+    await b.page.fill("#spec-upload textarea[name=spec]", JSON.stringify(spec, null, 2));
+    await b.page.click("#spec-upload [data-act=validate]");
+    await textOf(b.page.locator("#spec-upload .field-error")).toContain("trust.confidenceZ");
+    expect(expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200).version).toBe(before);
+  });
+
   it("threw no script errors on any page", () => {
     expect(b.errors).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { transformSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSOLE_DIR, serveConsole } from "../../shared/runtime/static.ts";
 
@@ -24,6 +25,16 @@ describe("console weight", () => {
     );
     const gzipped = files.reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0);
     expect(gzipped).toBeLessThanOrEqual(300 * 1024);
+  });
+
+  it("its own modules parse (no build step catches a syntax error before a browser would)", () => {
+    const own = jsFiles(join(CONSOLE_DIR, "js"));
+    expect(own.length).toBeGreaterThan(5);
+    // esbuild parses each as an ES module (and builds nothing): a syntax error throws, naming the line.
+    for (const file of own)
+      expect(() =>
+        transformSync(readFileSync(file, "utf8"), { format: "esm", sourcefile: file }),
+      ).not.toThrow();
   });
 
   it("every script index.html names exists", () => {

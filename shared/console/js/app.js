@@ -1,6 +1,6 @@
 // The console's shell: sign-in, a hash router (#/approvals, #/decisions/<id>, ...) and the nav.
 // Each page module exports render(view, params) and may return a cleanup (timers, key handlers).
-import { loadConfig } from "./api.js";
+import { api, loadConfig } from "./api.js";
 import { finishCognitoSignIn, getToken } from "./auth.js";
 import { flash } from "./dom.js";
 import * as approvals from "./pages/approvals.js";
@@ -29,13 +29,36 @@ const PAGES = {
 };
 
 let cleanup;
+let who;
+
+/** "root · admin" from /v1/me, read once per token; a link to sign out. */
+async function showWho() {
+  const el = document.getElementById("who");
+  if (!getToken()) {
+    who = undefined;
+    el.textContent = "";
+    return;
+  }
+  if (!who) {
+    try {
+      const me = await api("GET", "/v1/me");
+      who = `${me.subject} · ${me.roles.join(", ")}`;
+    } catch {
+      who = "signed in";
+    }
+  }
+  el.replaceChildren(
+    document.createTextNode(`${who} `),
+    Object.assign(document.createElement("a"), { href: "#/signin", textContent: "sign out" }),
+  );
+}
 
 async function route() {
   const [name = "approvals", ...rest] = location.hash.replace(/^#\/?/, "").split("/");
   const page = getToken() || name === "signin" ? name : "signin";
   for (const a of document.querySelectorAll("#nav a"))
     a.classList.toggle("active", a.getAttribute("href") === `#/${page === "decision" ? "decisions" : page}`);
-  document.getElementById("who").textContent = getToken() ? "signed in" : "";
+  showWho();
   if (typeof cleanup === "function") cleanup();
   cleanup = undefined;
   const view = document.getElementById("view");

@@ -99,9 +99,13 @@ export function checksTable(checks = []) {
   );
 }
 
-/** A line diff (jsdiff, loaded as the global `Diff`) of two texts, as <ins>/<del> runs. */
-export function diffView(before, after) {
-  const parts = globalThis.Diff ? globalThis.Diff.diffLines(before, after) : [{ value: after }];
+/**
+ * A diff (jsdiff, loaded as the global `Diff`) of two texts as <ins>/<del> runs: by line for
+ * documents (specs), by word for a message a reviewer edits.
+ */
+export function diffView(before, after, by = "lines") {
+  const D = globalThis.Diff;
+  const parts = D ? (by === "words" ? D.diffWordsWithSpace : D.diffLines)(before, after) : [{ value: after }];
   return h(
     "div",
     { class: "diff" },

@@ -149,7 +149,10 @@ export async function render(view) {
           diff,
           fields
             .filter(([k, v]) => actions.elements[k].value !== v)
-            .map(([k, v]) => [h("div", { class: "muted" }, k), diffView(v, actions.elements[k].value)]),
+            .map(([k, v]) => [
+              h("div", { class: "muted" }, k),
+              diffView(v, actions.elements[k].value, "words"),
+            ]),
         );
       };
       fill(

@@ -15,11 +15,13 @@ export function lineChart(el, title, xs, series, { bars = false } = {}) {
     return;
   }
   const width = Math.max(320, Math.min(1100, (el.clientWidth || 900) - 20));
+  const narrow = xs.length < 2 || Math.max(...xs) - Math.min(...xs) < 3600;
   const scales = new Set(series.map((s) => s.scale).filter(Boolean));
   const opts = {
     width,
     height: 220,
-    scales: { x: { time: true } },
+    // Points all at one instant would leave the axis no width: give it a day either side.
+    scales: { x: { time: true, ...(narrow ? { range: (_u, lo, hi) => [lo - 86400, hi + 86400] } : {}) } },
     series: [
       {},
       ...series.map((s, i) => ({

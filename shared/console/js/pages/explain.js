@@ -39,13 +39,13 @@ function answer(x) {
   const tz = x.timeZone;
   return [
     x.person ? h("h2", {}, `${x.person.name}${x.person.title ? `, ${x.person.title}` : ""}`) : null,
-    h("div", { class: "card summary" }, h("pre", {}, x.summary ?? "")),
+    h("div", { class: "card summary prose" }, x.summary ?? ""),
     x.shortAnswer
       ? h(
           "div",
           { class: "card" },
           h("strong", {}, "A reply you could send"),
-          h("pre", { class: "short-answer" }, x.shortAnswer),
+          h("p", { class: "short-answer prose" }, x.shortAnswer),
           h(
             "button",
             { type: "button", onclick: () => navigator.clipboard?.writeText(x.shortAnswer) },

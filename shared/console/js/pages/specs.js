@@ -1,5 +1,5 @@
 // Specs: the version in force, the history, a diff between two versions, and upload: the text is
-// checked by the API as it publishes, and a 400 lists each problem at its path (nothing published).
+// validated by the API (alone, or as it publishes), and a 400 lists each problem at its path.
 import { ApiError, api, clearErrors, showErrors } from "../api.js";
 import { diffView, fill, flash, fmtTime, h } from "../dom.js";
 
@@ -36,6 +36,7 @@ export async function render(view) {
       "div",
       { class: "row" },
       h("input", { type: "file", name: "file", accept: ".yaml,.yml,.json" }),
+      h("button", { type: "button", "data-act": "validate" }, "Validate"),
       h("button", { class: "primary", type: "submit", "data-act": "publish" }, "Validate and publish"),
     ),
   );
@@ -64,10 +65,12 @@ export async function render(view) {
     upload,
   );
 
-  // The last ten versions' authors and dates (one read each).
-  const recent = await Promise.all(
-    versions.slice(0, 10).map((v) => api("GET", `/v1/specs/${v}`).catch(() => null)),
-  );
+  // The listing (newest first); a server without it is read one version at a time.
+  const recent = await api("GET", "/v1/specs?limit=20")
+    .then((r) => r.items)
+    .catch(() =>
+      Promise.all(versions.slice(0, 10).map((v) => api("GET", `/v1/specs/${v}`).catch(() => null))),
+    );
   fill(
     history,
     h(
@@ -84,7 +87,7 @@ export async function render(view) {
           h(
             "tr",
             {},
-            h("td", {}, `v${v.version}`),
+            h("td", {}, `v${v.version}`, v.version === current?.version ? " (in force)" : ""),
             h("td", {}, fmtTime(v.publishedAt)),
             h("td", {}, v.publishedBy),
             h("td", {}, v.hash),
@@ -111,14 +114,25 @@ export async function render(view) {
     if (file) upload.elements.spec.value = await file.text();
   });
 
-  upload.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  const send = (path) => {
     const body = upload.elements.spec.value;
     const json = body.trim().startsWith("{");
+    return api("POST", path, body, { contentType: json ? "application/json" : "application/yaml" });
+  };
+  // Validate only: as `harness spec validate`, each error at its path; nothing is published.
+  upload.querySelector("[data-act=validate]").addEventListener("click", async () => {
     try {
-      const res = await api("POST", "/v1/specs", body, {
-        contentType: json ? "application/json" : "application/yaml",
-      });
+      const res = await send("/v1/specs/validate");
+      clearErrors(upload);
+      flash(`Valid (${res.hash})${res.matchesCurrent ? ": the same as the spec in force" : ""}`);
+    } catch (err) {
+      showErrors(upload, err);
+    }
+  });
+  upload.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const res = await send("/v1/specs");
       clearErrors(upload);
       flash(res.created ? `Published v${res.version}` : `Unchanged: v${res.version} is already this spec`);
       location.hash = "#/specs";

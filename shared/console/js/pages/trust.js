@@ -6,13 +6,23 @@ import { lineChart } from "./chart.js";
 
 const path = (r) => `/v1/trust/${encodeURIComponent(r.agentId)}/${encodeURIComponent(r.actionType)}`;
 
+const round = (n) => (Number.isInteger(n) ? n : Number(n.toFixed(2)));
+
+/** { success: 9.42, failure: 1 } -> "9.42 good / 1 bad"; numbers rounded. */
+function count(v) {
+  if (typeof v === "number") return round(v);
+  if (v && typeof v === "object" && "success" in v)
+    return `${round(v.success)} good / ${round(v.failure ?? 0)} bad`;
+  return JSON.stringify(v);
+}
+
 /** Evidence counts, whatever the record carries (reviews, market outcomes, silences...). */
 function evidence(r) {
   const e = r.evidence ?? r.counts;
   if (e && typeof e === "object")
     return Object.entries(e)
-      .map(([k, v]) => `${k} ${typeof v === "number" ? v : JSON.stringify(v)}`)
-      .join(", ");
+      .map(([k, v]) => `${k} ${count(v)}`)
+      .join(" · ");
   return r.sample !== undefined ? `sample ${r.sample}` : "";
 }
 
@@ -105,7 +115,11 @@ export async function render(view) {
     fill(detail, h("h2", {}, `${r.agentId} · ${r.actionType}`), chart, changes, pin);
     try {
       const hist = await api("GET", `${path(r)}/history`);
-      const points = hist.points ?? hist.scores ?? hist.items ?? [];
+      // uPlot needs ascending x; a point without a time is left out.
+      const points = (hist.points ?? hist.scores ?? hist.items ?? [])
+        .filter((p) => Number.isFinite(Date.parse(p.at)))
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+        .filter((p, i, all) => all[i + 1]?.at !== p.at);
       if (points.length)
         lineChart(
           chart,
