@@ -386,7 +386,10 @@ program
   .option("--accounts <n>", "companies in the simulated market", positiveInt, 2000)
   .option("--seed <n>", "world seed (same seed, same world and market truths)", (v) => Number(v), 1)
   .addOption(
-    new Option("--learning <on|off>", "off: the agents ignore learned state (to compare one seed both ways)")
+    new Option(
+      "--learning <on|off>",
+      "off: the workspace's spec says learning.enabled: false (to compare one seed both ways)",
+    )
       .choices(["on", "off"])
       .default("on"),
   )
