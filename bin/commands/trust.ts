@@ -32,6 +32,25 @@ export function registerTrust(program: Command, withClient: WithClient): void {
     });
   withClient(
     trust
+      .command("history <agentId> <actionType>")
+      .description("level changes and pins of one agent × action type, oldest first, with their evidence"),
+  )
+    .option("--json", "print the API's JSON (with the score points)")
+    .action(async (agentId: string, actionType: string, opts: ClientOptions & { json?: boolean }) => {
+      const res = await client(opts)(
+        "GET",
+        `/v1/trust/${encodeURIComponent(agentId)}/${encodeURIComponent(actionType)}/history`,
+      );
+      output(opts.json, res, () => [
+        ...(res.current ? [trustLine(res.current)] : []),
+        ...(res.changes ?? []).map(
+          (c: T) =>
+            `  ${c.at}  ${String(c.type).padEnd(16)} ${c.from ?? "-"} → ${c.to ?? "-"}  by ${c.actor}: ${c.reason}`,
+        ),
+      ]);
+    });
+  withClient(
+    trust
       .command("pin <agentId> <actionType> <level>")
       .description("hold an agent × action type at a level (1, 2 or 3) whatever its trust; admin"),
   )

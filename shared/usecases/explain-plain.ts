@@ -69,7 +69,11 @@ export function contactReasons(d: Decision, person: PlainPerson, company: string
   else if (d.autonomyLevel === 2)
     reasons.push("It went out automatically after a person on our team had time to stop it and did not.");
   else if (d.autonomyLevel === 3)
-    reasons.push("It went out automatically: messages like this one have been well received so far.");
+    reasons.push(
+      d.autonomySource === "pinned"
+        ? "It went out automatically, as our team had set this kind of message to."
+        : "It went out automatically: messages like this one have been well received so far.",
+    );
   return reasons;
 }
 
