@@ -1,4 +1,6 @@
 /** The demo's closing report, as printable lines. */
+
+import { checkLabel, verdictLabel } from "../shared/usecases/plain-words.ts";
 import type { DemoResult } from "./demo.ts";
 import { formatLearning } from "./learning-report.ts";
 
@@ -26,11 +28,12 @@ export function formatReport(r: DemoResult): string[] {
     );
   }
   lines.push("");
-  lines.push("Verdicts by check (enforced failures that decided a defer or block)");
+  lines.push("Why actions were held back (enforced checks that held an action for later or blocked it)");
   const byCheck = new Map<string, number>();
   for (const d of r.decisions.filter((x) => x.verdict === "defer" || x.verdict === "block"))
     for (const c of d.checks.filter((x) => x.result === "fail" && !x.shadow && x.effect !== "review")) {
-      const k = `${c.check}${c.rule ? ` (${c.rule})` : ""} → ${d.verdict}`;
+      // GTM words: "stop-on-reply pause: held for later", not "kill_switch → defer".
+      const k = `${checkLabel(c)}: ${verdictLabel(d.verdict)}`;
       byCheck.set(k, (byCheck.get(k) ?? 0) + 1);
     }
   for (const [k, n] of [...byCheck].sort((a, b) => b[1] - a[1])) lines.push(`  ${pad(k, 64)}${lpad(n, 6)}`);

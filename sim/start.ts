@@ -22,7 +22,7 @@ import type { RunSummary } from "../shared/agents/runner.ts";
 import { DAY, localDate } from "../shared/domain/time.ts";
 import type { AppDeps } from "../shared/http/routes.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
-import { localTime } from "../shared/usecases/plain-words.ts";
+import { localTime, verdictLabel } from "../shared/usecases/plain-words.ts";
 import { SIM_START, STEP_MS, startSimulation } from "./simulation.ts";
 import { startingServer } from "./start-server.ts";
 
@@ -195,7 +195,7 @@ export async function runStart(o: StartOptions): Promise<void> {
         .map((t) => `${t.agentId}×${t.actionType} L${t.level}`);
       const o2 = sim.market.stats.outcomes;
       console.log(
-        `[${localDate(sim.clock.now() - 1, "America/New_York")}] proposals ${[...verdicts].map(([v, n]) => `${v} ${n}`).join(", ")} | touches +${touches - lastTouches} | replies ${o2.replied ?? 0}, meetings ${o2.meeting_booked ?? 0} | approvals ${sim.market.stats.reviews.approved + sim.market.stats.reviews.edited}, rejected ${sim.market.stats.reviews.rejected}${trust.length ? ` | trust ${trust.join(", ")}` : ""}`,
+        `[${localDate(sim.clock.now() - 1, "America/New_York")}] proposals ${[...verdicts].map(([v, n]) => `${verdictLabel(v)} ${n}`).join(", ")} | touches +${touches - lastTouches} | replies ${o2.replied ?? 0}, meetings ${o2.meeting_booked ?? 0} | approvals ${sim.market.stats.reviews.approved + sim.market.stats.reviews.edited}, rejected ${sim.market.stats.reviews.rejected}${trust.length ? ` | trust ${trust.join(", ")}` : ""}`,
       );
       lastTouches = touches;
     }

@@ -9,7 +9,7 @@ import type { CheckResult } from "../../shared/domain/decision-types.ts";
 import type { Account, Person } from "../../shared/domain/kb.ts";
 import type { Deps } from "../../shared/ports.ts";
 import { explain } from "../../shared/usecases/explain.ts";
-import { localTime } from "../../shared/usecases/plain-words.ts";
+import { checkLabel, localTime } from "../../shared/usecases/plain-words.ts";
 import { account, person } from "./helpers/fixtures.ts";
 
 const pass = (check: CheckResult["check"], rule: string | undefined, detail: string): CheckResult => ({
@@ -191,5 +191,25 @@ describe("explain in plain words", () => {
 
   it("formats an instant in a zone", () => {
     expect(localTime("2026-01-15T23:30:00Z", "Asia/Tokyo")).toBe("Fri, Jan 16, 8:30 AM GMT+9");
+  });
+});
+
+describe("GTM labels of checks in reports", () => {
+  const fail = (check: CheckResult["check"], detail: string, rule?: string): CheckResult => ({
+    check,
+    result: "fail",
+    effect: "defer",
+    detail,
+    ...(rule ? { rule } : {}),
+  });
+  it("tells a stop-on-reply pause from an operator's pause, and quiet hours from a collision", () => {
+    expect(
+      checkLabel(fail("kill_switch", "account a paused by crm: stop-on-reply: replied from person p")),
+    ).toBe("stop-on-reply pause");
+    expect(checkLabel(fail("kill_switch", "agent x paused by alice: copy review"))).toBe("operator pause");
+    expect(checkLabel(fail("coordination", "quiet: inside", "evenings"))).toBe("quiet hours (evenings)");
+    expect(checkLabel(fail("coordination", "1 already used: email", "one-touch-per-account-per-day"))).toBe(
+      "collision rule (one-touch-per-account-per-day)",
+    );
   });
 });
