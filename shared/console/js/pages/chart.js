@@ -21,13 +21,18 @@ export function lineChart(el, title, xs, series, { bars = false } = {}) {
     width,
     height: 220,
     // Points all at one instant would leave the axis no width: give it a day either side.
-    scales: { x: { time: true, ...(narrow ? { range: (_u, lo, hi) => [lo - 86400, hi + 86400] } : {}) } },
+    scales: {
+      x: narrow
+        ? { time: true, auto: false, range: [Math.min(...xs) - 86400, Math.max(...xs) + 86400] }
+        : { time: true },
+    },
     series: [
       {},
       ...series.map((s, i) => ({
         label: s.label,
         stroke: COLORS[i % COLORS.length],
         width: 2,
+        points: { show: true, size: narrow ? 9 : 5 },
         ...(s.scale ? { scale: s.scale } : {}),
         ...(bars
           ? { paths: Plot.paths.bars({ size: [0.6, 40] }), fill: `${COLORS[i % COLORS.length]}55` }

@@ -129,7 +129,8 @@ export async function render(view) {
 export async function renderOne(view, [id]) {
   const d = await api("GET", `/v1/decisions/${encodeURIComponent(id)}`);
   const tz = d.context?.account?.timezone;
-  view.append(
+  fill(
+    view,
     h("p", {}, h("a", { href: "#/decisions" }, "← Decisions")),
     h(
       "h1",
@@ -142,7 +143,7 @@ export async function renderOne(view, [id]) {
     h(
       "p",
       { class: "muted" },
-      `Decided ${fmtTime(d.decidedAt)} under spec v${d.specVersion}${d.arm ? ` (arm ${d.arm})` : ""}; autonomy level ${d.autonomyLevel} (${d.autonomySource}), trust ${d.trustScore}`,
+      `Decided ${fmtTime(d.decidedAt, tz)} under spec v${d.specVersion}${d.arm ? ` (arm ${d.arm})` : ""}; autonomy level ${d.autonomyLevel} (${d.autonomySource}), trust ${d.trustScore}`,
       d.executeAt ? `; sends ${fmtTime(d.executeAt, tz)}${tz ? ` (${tz})` : ""}` : "",
     ),
     h("div", { class: "card" }, recipient(d), messageView(d.payload)),
