@@ -4,6 +4,7 @@
  */
 import type { SandboxOutboxEntry } from "../shared/adapters/connectors/sandbox.ts";
 import type { DynamoLocalConnection } from "../shared/adapters/dynamo/db.ts";
+import { formatProfile, profileRoundTrips, profilingRequested } from "../shared/adapters/dynamo/profile.ts";
 import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import type { Decision, LedgerEvent } from "../shared/domain/decision.ts";
 import { streams } from "../shared/domain/decision.ts";
@@ -58,6 +59,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       seed: options.seed,
       learning: options.learning ?? true,
     });
+    // HARNESS_DB_PROFILE=1: where the simulated days' round trips come from, on stderr at the end.
+    const profiler = profilingRequested() ? profileRoundTrips(sim.rt.db.raw) : undefined;
     try {
       const simStarted = Date.now();
       const end = SIM_START + options.days * 86_400_000;
@@ -74,6 +77,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
       await sim.agents.stop();
       const simulateMs = Date.now() - simStarted;
+      if (profiler) {
+        profiler.stop();
+        const proposals = [...sim.runs.values()].reduce((n, r) => n + r.proposals, 0);
+        process.stderr.write(`${formatProfile(profiler.snapshot(), proposals, 40)}\n`);
+      }
       const deps = sim.rt.deps;
       const decisions = await allDecisions(deps.decisions, sim.agentIds);
       const spec = await sim.agents.view.spec();

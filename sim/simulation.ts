@@ -89,6 +89,8 @@ export async function startSimulation(options: {
     tokens: options.tokens ?? new MemoryTokenStore(),
     connector: sandbox,
     log: () => {},
+    // The demo, `harness start` and the tests all run the simulated workspace on an in-memory database.
+    inMemoryDatabase: true,
   });
   await publishSpec(rt.deps, simSpec(options.accounts, { learning: options.learning ?? true }), "sim-admin");
   const runs = new Map<string, { runs: number; failed: number; proposals: number }>();

@@ -13,7 +13,6 @@ import type {
   Fact,
   LeadListEntry,
   LearnedCount,
-  LearnedWeights,
   LearningLoop,
   MemoryDoc,
   MemoryHit,
@@ -45,10 +44,6 @@ export interface AgentKnowledgeStore {
 }
 
 export interface LearnedStore {
-  /** The fitted multipliers with the signal tallies they were fitted on (tallies counted by `countOnce`). */
-  intentWeights(): Promise<LearnedWeights | undefined>;
-  /** Store a refit's multipliers (a value derived from the tallies: the tallies themselves are not written). */
-  putIntentWeights(w: Omit<LearnedWeights, "tallies">): Promise<void>;
   templateStats(): Promise<TemplateStat[]>;
   /**
    * Count one event's evidence for one loop exactly once, whatever the redeliveries, retries and

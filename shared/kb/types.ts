@@ -93,25 +93,12 @@ export interface TemplateStat {
 export type TemplateField = keyof Pick<TemplateStat, "sent" | "opened" | "replied" | "meetings" | "negative">;
 
 /** A loop whose tallies the learned store counts once per event (its markers are keyed by loop). */
-export type LearningLoop = "variants" | "signals";
+export type LearningLoop = "variants";
 
-/** One counter an event adds to: a template stat's field, or the signal tallies of a touch or meeting. */
-export type LearnedCount =
-  | { kind: "template"; key: { variant: string; persona: string; industry: string }; field: TemplateField }
-  | { kind: "signals"; what: "touch" | "meeting"; present: string[] };
-
-/** Loop 4: intent-signal weights re-fitted from which signals preceded meetings. */
-export interface LearnedWeights {
-  /** Multiplier per signal type applied on top of the spec's weight (1 = no change). */
-  multipliers: Record<string, number>;
-  fittedAt: string;
-  /** Evidence the multipliers were fitted on (see kb/learning.ts fitMultipliers). */
-  tallies: {
-    touches: number;
-    meetings: number;
-    touchesWith: Record<string, number>;
-    meetingsWith: Record<string, number>;
-  };
+/** One counter an event adds to: a template stat's field. */
+export interface LearnedCount {
+  key: { variant: string; persona: string; industry: string };
+  field: TemplateField;
 }
 
 /** Loop 2 as agents once kept it (no longer made: repeated rejections become spec drafts in the harness). */

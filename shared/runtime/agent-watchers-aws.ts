@@ -36,7 +36,7 @@ export function createAgentWatchers(rt: AwsRuntime): AgentWatchers {
   const memory = new DynamoMemoryStore(rt.db);
   const view = new KnowledgeView({ clock, kb, agentKb, learned, memory, specs, decisions });
   const ingestDeps: IngestDeps = { clock, events, decisions, kb, agentKb, memory, view };
-  const learningDeps: LearningDeps = { clock, decisions, learned, view };
+  const learningDeps: LearningDeps = { decisions, learned };
   const knowledge: Watcher = {
     name: "kb-watcher",
     run: (e) => watchKnowledge({ clock, events, agentKb, view }, e),

@@ -132,7 +132,7 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
     view,
   };
   observe("decision.transitioned", (e) => ingestExecuted(ingestDeps, e));
-  const learningDeps = { clock: deps.clock, decisions, learned, view };
+  const learningDeps = { decisions, learned };
   observe("decision.transitioned", (e) => learnFrom(learningDeps, e));
   observe("outcome.recorded", (e) => learnFrom(learningDeps, e));
 

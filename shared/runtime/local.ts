@@ -72,6 +72,11 @@ export interface LocalRuntimeOptions {
    * scheduler's clock and by `harness ledger digest`. In memory, and no daily digest, when omitted.
    */
   archiveDir?: string;
+  /**
+   * The DynamoDB Local runs in memory (`-inMemory`): transactions then need no durability barrier
+   * (db.ts), as there is no disk they could be missing from after a crash. Default false.
+   */
+  inMemoryDatabase?: boolean;
 }
 
 const localMasterKey = (o: LocalRuntimeOptions) =>
@@ -107,6 +112,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     tables: tableNames(options.tablePrefix),
     endpoint: options.endpoint,
     credentials: options.credentials,
+    ...(options.inMemoryDatabase ? { durabilityBarrier: false } : {}),
   });
   await ensureTables(db.raw, db.tables, { ttl: !options.simulated });
   const bus = new LocalBus((err, event) =>

@@ -11,6 +11,9 @@ import { stateKeys } from "./keys.ts";
  * round trip. Deleting a key (`destroy`) is what erasure is.
  */
 export class DataKeys {
+  /** The wrapped form each key this process opened or created was stored as (see `wrappedOf`). */
+  private readonly wrappedForms = new WeakMap<Buffer, string>();
+
   constructor(
     private readonly db: Db,
     private readonly wrapper: KeyWrapper,
@@ -19,7 +22,18 @@ export class DataKeys {
   /** Unwrap a key item returned by a read; undefined when there is none (never created, or destroyed). */
   async open(item: Record<string, unknown> | undefined, owner: KeyOwner): Promise<Buffer | undefined> {
     if (!item || typeof item.wrapped !== "string") return undefined;
-    return this.wrapper.unwrap(item.wrapped, ownerRef(owner));
+    const key = await this.wrapper.unwrap(item.wrapped, ownerRef(owner));
+    this.wrappedForms.set(key, item.wrapped);
+    return key;
+  }
+
+  /**
+   * The key item's `wrapped` value as it was when this process read or created `key`: a write sealed
+   * with a key it did not just read conditions on the key item still holding it (not destroyed, not
+   * replaced). Undefined for a key this object did not hand out.
+   */
+  wrappedOf(key: Buffer): string | undefined {
+    return this.wrappedForms.get(key);
   }
 
   /** A new key and the conditional Put that stores it (it must not exist yet: two creators race). */
@@ -27,6 +41,7 @@ export class DataKeys {
     const key = newDataKey();
     const ref = ownerRef(owner);
     const wrapped = await this.wrapper.wrap(key, ref);
+    this.wrappedForms.set(key, wrapped);
     return { key, item: { ...stateKeys.dataKey(owner), owner: ref, wrapped } };
   }
 

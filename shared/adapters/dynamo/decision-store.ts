@@ -39,6 +39,7 @@ import type {
 import { PageCursors } from "./cursor.ts";
 import type { DataKeys } from "./data-keys.ts";
 import { batchGetAll, type Db, failedConditions, itemId, ttlSeconds } from "./db.ts";
+import { DecisionVersions, type LoadedDecision } from "./decision-versions.ts";
 import { reviewTallyItem } from "./draft-store.ts";
 import { flipItems } from "./flip-store.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
@@ -69,6 +70,9 @@ const MAX_TRANSACT_ITEMS = 100;
  * Reads open what they return; after an erasure they return the decision with its personal fields erased.
  */
 export class DynamoDecisionStore implements DecisionStore {
+  /** What this process wrote or read last of each decision (decision-versions.ts says what it serves). */
+  private readonly versions = new DecisionVersions();
+
   constructor(
     private readonly db: Db,
     private readonly keys: DataKeys,
@@ -214,6 +218,7 @@ export class DynamoDecisionStore implements DecisionStore {
     }
     try {
       await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      this.remember(record, key);
       return { ok: true };
     } catch (err) {
       const failed = failedConditions(err);
@@ -229,30 +234,60 @@ export class DynamoDecisionStore implements DecisionStore {
     return (await this.loadDecision(decisionId))?.decision;
   }
 
-  /** The decision, opened, with the key it was sealed under (absent when not sealed or erased). */
-  private async loadDecision(
-    decisionId: string,
-  ): Promise<
-    | { decision: Decision; key: Buffer | undefined; sealed: Item | undefined; head: ChainHead | undefined }
-    | undefined
-  > {
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.tables.ledger,
-        KeyConditionExpression: "pk = :pk AND sk = :sk",
-        ExpressionAttributeValues: { ":pk": decisionStream(decisionId), ":sk": "DECISION" },
-        ConsistentRead: true,
-      }),
-    );
-    const item = strip<Item>(res.Items?.[0]);
-    if (!item) return undefined;
-    const owner = typeof item.sealedFor === "string" ? parseOwnerRef(item.sealedFor) : undefined;
-    const key = owner ? await this.keys.get(owner) : undefined;
-    const sealed = owner ? { sealed: item.sealed, sealedFor: item.sealedFor } : undefined;
-    const decision = openDecision(item, key);
+  /**
+   * The decision, opened, with the key it was sealed under (absent when not sealed or erased). One
+   * request when this process knows whom the decision is sealed for (it decided or read it before):
+   * the decision item and that key together; else the item, then its key.
+   */
+  private async loadDecision(decisionId: string): Promise<LoadedDecision | undefined> {
+    const knownRef = this.versions.ownerRef(decisionId);
+    const knownOwner = knownRef ? parseOwnerRef(knownRef) : undefined;
+    let raw: Item | undefined;
+    let keyItem: Item | undefined;
+    if (knownOwner) {
+      const decisionKey = ledgerKeys.decision(decisionId);
+      const found = await batchGetAll(this.db, [
+        { table: this.db.tables.ledger, key: decisionKey },
+        { table: this.db.tables.state, key: stateKeys.dataKey(knownOwner) },
+      ]);
+      raw = found.get(itemId(decisionKey));
+      keyItem = found.get(itemId(stateKeys.dataKey(knownOwner)));
+    } else {
+      const res = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.tables.ledger,
+          KeyConditionExpression: "pk = :pk AND sk = :sk",
+          ExpressionAttributeValues: { ":pk": decisionStream(decisionId), ":sk": "DECISION" },
+          ConsistentRead: true,
+        }),
+      );
+      raw = res.Items?.[0];
+    }
+    if (!raw) return undefined;
+    const sealedFor = typeof raw.sealedFor === "string" ? raw.sealedFor : undefined;
+    const owner = sealedFor ? parseOwnerRef(sealedFor) : undefined;
+    const key = !owner
+      ? undefined
+      : sealedFor === knownRef
+        ? await this.keys.open(keyItem, owner)
+        : await this.keys.get(owner);
+    return this.remember(raw, key);
+  }
+
+  /**
+   * A decision item as stored (just read, or just written) opened with the key it was sealed with, and
+   * remembered (decision-versions.ts) with whom it is sealed for.
+   */
+  private remember(raw: Item, key: Buffer | undefined): LoadedDecision {
+    const item = strip<Item>(raw) as Item;
+    const sealedFor = typeof item.sealedFor === "string" ? item.sealedFor : undefined;
+    const sealed = sealedFor && parseOwnerRef(sealedFor) ? { sealed: item.sealed, sealedFor } : undefined;
+    const decision = openDecision(item, sealed ? key : undefined);
     // A key that no longer opens it (destroyed, then re-created) is no key.
-    const opens = key && !decision.erased;
-    return { decision, key: opens ? key : undefined, sealed, head: headIn(res.Items?.[0]) };
+    const opens = sealed && key && !decision.erased;
+    const loaded = { decision, key: opens ? key : undefined, sealed, head: headIn(raw) };
+    this.versions.remember(loaded, sealed ? sealedFor : undefined);
+    return loaded;
   }
 
   async queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
@@ -379,8 +414,25 @@ export class DynamoDecisionStore implements DecisionStore {
   }
 
   async transition(t: Transition): Promise<Decision> {
+    // The version the caller expects, as this process last wrote or read it, needs no read (see
+    // decision-versions.ts); the transaction then also checks the key it seals with is still stored.
+    const remembered = this.versions.at(t.decisionId, t.expectVersion);
+    if (remembered) {
+      const next = await this.transitionFrom(t, remembered, true);
+      if (next) return next;
+      this.versions.forget(t.decisionId);
+    }
     const loaded = await this.loadDecision(t.decisionId);
     if (!loaded) throw new ConflictError(`decision ${t.decisionId} does not exist`);
+    return (await this.transitionFrom(t, loaded, false)) as Decision;
+  }
+
+  /** The transition from `loaded`; undefined when `checkKey` found the key item changed (read again). */
+  private async transitionFrom(
+    t: Transition,
+    loaded: LoadedDecision,
+    checkKey: boolean,
+  ): Promise<Decision | undefined> {
     const { decision: current, key } = loaded;
     if (current.version !== t.expectVersion || !t.expectStatus.includes(current.status)) {
       throw new ConflictError(
@@ -442,13 +494,18 @@ export class DynamoDecisionStore implements DecisionStore {
       items.push({
         Put: { TableName: this.db.tables.state, Item: { ...stateKeys.due(t.addDue), ...t.addDue } },
       });
+    const keyCheck = checkKey && key ? this.keyCheck(key, loaded.sealed?.sealedFor) : undefined;
+    if (checkKey && key && !keyCheck) return undefined;
+    if (keyCheck) items.push(keyCheck);
     try {
       await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      this.remember(record, key);
     } catch (err) {
       const failed = failedConditions(err);
       if (!failed) throw err;
       if (failed.includes(0) || failed.includes(1))
         throw new ConflictError(`decision ${t.decisionId} changed concurrently`, { cause: err });
+      if (keyCheck && failed.includes(items.length - 1)) return undefined;
       if ((t.contact && failed.includes(2)) || failed[0] === -1) {
         throw new ContentionError(`contact state of ${t.contact?.accountId ?? "?"} changed concurrently`, {
           cause: err,
@@ -457,6 +514,22 @@ export class DynamoDecisionStore implements DecisionStore {
       throw new DependencyError(`decision ${t.decisionId}: a counter to release is missing`, { cause: err });
     }
     return next;
+  }
+
+  /** A condition that the owner's key item still holds `key` as this process read or created it. */
+  private keyCheck(key: Buffer, sealedFor: unknown): TransactItem | undefined {
+    const owner = typeof sealedFor === "string" ? parseOwnerRef(sealedFor) : undefined;
+    const wrapped = this.keys.wrappedOf(key);
+    if (!owner || !wrapped) return undefined;
+    return {
+      ConditionCheck: {
+        TableName: this.db.tables.state,
+        Key: stateKeys.dataKey(owner),
+        ConditionExpression: "#w = :w",
+        ExpressionAttributeNames: { "#w": "wrapped" },
+        ExpressionAttributeValues: { ":w": wrapped },
+      },
+    };
   }
 
   async events(stream: string): Promise<LedgerEvent[]> {

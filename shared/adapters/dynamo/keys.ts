@@ -199,14 +199,11 @@ export const agentKeys = {
   leadListPartition: (date: string) => `LEADLIST#${date}`,
   audienceSynced: (audienceId: string): Key => ({ pk: "AUDIENCE", sk: `SYNCED#${audienceId}` }),
   audiencePartition: "AUDIENCE",
-  intentWeights: (): Key => ({ pk: "LEARNED", sk: "INTENT_WEIGHTS" }),
   templateStat: (variant: string, persona: string, industry: string): Key => ({
     pk: "LEARNED#TEMPLATES",
     sk: `${variant}#${persona}#${industry.toLowerCase()}`,
   }),
   templatePartition: "LEARNED#TEMPLATES",
-  /** The signal tallies, counters only (the fitted multipliers are `intentWeights`). */
-  signalTallies: (): Key => ({ pk: "LEARNED", sk: "SIGNAL_TALLIES" }),
   /** Marks that a learning loop counted an event (carries a TTL: redeliveries come within hours). */
   learnedEvent: (loop: string, eventId: string): Key => ({
     pk: `LEARNED#EVENT#${loop}#${eventId}`,

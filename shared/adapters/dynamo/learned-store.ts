@@ -1,12 +1,6 @@
-import { BatchGetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { LearnedStore } from "../../kb/ports.ts";
-import type {
-  EmergedRule,
-  LearnedCount,
-  LearnedWeights,
-  LearningLoop,
-  TemplateStat,
-} from "../../kb/types.ts";
+import type { EmergedRule, LearnedCount, LearningLoop, TemplateStat } from "../../kb/types.ts";
 import { type Db, failedConditions, ttlSeconds } from "./db.ts";
 import { agentKeys } from "./keys.ts";
 
@@ -17,8 +11,6 @@ import { agentKeys } from "./keys.ts";
 export const LEARNED_EVENT_RETENTION_MS = 7 * 86_400_000;
 /** Attempts of one count under contention (concurrent lanes adding to the same counter items). */
 const MAX_ATTEMPTS = 25;
-const TALLY_TOUCH_PREFIX = "tw#";
-const TALLY_MEETING_PREFIX = "mw#";
 
 const strip = <T>(item: Record<string, unknown>): T => {
   const { pk: _p, sk: _s, ...rest } = item;
@@ -38,46 +30,6 @@ export class DynamoLearnedStore implements LearnedStore {
 
   private get table() {
     return this.db.tables.state;
-  }
-
-  async intentWeights(): Promise<LearnedWeights | undefined> {
-    const res = await this.db.doc.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [this.table]: {
-            Keys: [agentKeys.intentWeights(), agentKeys.signalTallies()],
-            ConsistentRead: true,
-          },
-        },
-      }),
-    );
-    const items = res.Responses?.[this.table] ?? [];
-    const fit = items.find((i) => i.sk === agentKeys.intentWeights().sk);
-    const counts = items.find((i) => i.sk === agentKeys.signalTallies().sk);
-    if (!fit && !counts) return undefined;
-    const tallies: LearnedWeights["tallies"] = { touches: 0, meetings: 0, touchesWith: {}, meetingsWith: {} };
-    for (const [name, value] of Object.entries(counts ?? {})) {
-      if (typeof value !== "number") continue;
-      if (name === "touches" || name === "meetings") tallies[name] = value;
-      else if (name.startsWith(TALLY_TOUCH_PREFIX)) tallies.touchesWith[name.slice(3)] = value;
-      else if (name.startsWith(TALLY_MEETING_PREFIX)) tallies.meetingsWith[name.slice(3)] = value;
-    }
-    return {
-      multipliers: (fit?.multipliers as Record<string, number> | undefined) ?? {},
-      fittedAt: (fit?.fittedAt as string | undefined) ?? "",
-      tallies,
-    };
-  }
-
-  async putIntentWeights(w: Omit<LearnedWeights, "tallies">): Promise<void> {
-    // A refit is derived from the tallies: two concurrent refits write near-equal values and the last
-    // one stands; no count lives here, so none can be lost.
-    await this.db.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...agentKeys.intentWeights(), multipliers: w.multipliers, fittedAt: w.fittedAt },
-      }),
-    );
   }
 
   async templateStats(): Promise<TemplateStat[]> {
@@ -116,7 +68,7 @@ export class DynamoLearnedStore implements LearnedStore {
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      ...counts.map((c) => ({ Update: { TableName: this.table, ...this.update(c) } })),
+      ...counts.map((c) => ({ Update: { TableName: this.table, ...update(c) } })),
     ];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -134,36 +86,6 @@ export class DynamoLearnedStore implements LearnedStore {
     }
   }
 
-  private update(c: LearnedCount) {
-    if (c.kind === "template")
-      return {
-        Key: agentKeys.templateStat(c.key.variant, c.key.persona, c.key.industry),
-        UpdateExpression: "SET variant = :v, persona = :p, industry = :i ADD #f :one",
-        ExpressionAttributeNames: { "#f": c.field },
-        ExpressionAttributeValues: {
-          ":v": c.key.variant,
-          ":p": c.key.persona,
-          ":i": c.key.industry.toLowerCase(),
-          ":one": 1,
-        },
-      };
-    // Top-level counters (`touches`, `tw#<type>`, ...): ADD creates a missing number, while a nested
-    // map path would need the map to exist first.
-    const prefix = c.what === "touch" ? TALLY_TOUCH_PREFIX : TALLY_MEETING_PREFIX;
-    const names: Record<string, string> = { "#n": c.what === "touch" ? "touches" : "meetings" };
-    const adds = ["#n :one"];
-    [...new Set(c.present)].forEach((type, i) => {
-      names[`#s${i}`] = `${prefix}${type}`;
-      adds.push(`#s${i} :one`);
-    });
-    return {
-      Key: agentKeys.signalTallies(),
-      UpdateExpression: `ADD ${adds.join(", ")}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ":one": 1 },
-    };
-  }
-
   async rules(): Promise<EmergedRule[]> {
     const res = await this.db.doc.send(
       new QueryCommand({
@@ -175,4 +97,19 @@ export class DynamoLearnedStore implements LearnedStore {
     );
     return (res.Items ?? []).map((i) => strip<EmergedRule>(i));
   }
+}
+
+/** A template stat's atomic add (the cell's key fields are set so a new item reads complete). */
+function update(c: LearnedCount) {
+  return {
+    Key: agentKeys.templateStat(c.key.variant, c.key.persona, c.key.industry),
+    UpdateExpression: "SET variant = :v, persona = :p, industry = :i ADD #f :one",
+    ExpressionAttributeNames: { "#f": c.field },
+    ExpressionAttributeValues: {
+      ":v": c.key.variant,
+      ":p": c.key.persona,
+      ":i": c.key.industry.toLowerCase(),
+      ":one": 1,
+    },
+  };
 }

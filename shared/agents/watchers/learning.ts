@@ -1,29 +1,23 @@
 /**
- * The learning loops fed by the ledger's events: sends and outcomes per message variant (the variants
- * loop, shared/learning/variants.ts) and signals present before touches and before meetings (the
- * signals loop's tallies). Each event is counted once per loop whatever the redeliveries (EventBridge
- * delivers at least once) and concurrent lanes: the learned store's `countOnce` writes a marker keyed
- * by the event's id in the same transaction as the counters' atomic adds. Trust and rules that emerge
- * from reviews are the core's (shared/learning/trust.ts, rules.ts): no agent obeys a rule the spec
- * does not hold.
+ * The variants loop's evidence, fed by the ledger's events: sends and outcomes per message variant ×
+ * persona × industry (shared/learning/variants.ts chooses from them). Each event is counted once
+ * whatever the redeliveries (EventBridge delivers at least once) and concurrent lanes: the learned
+ * store's `countOnce` writes a marker keyed by the event's id in the same transaction as the counters'
+ * atomic adds. Evidence is recorded with learning off too (the writer then ignores it). The other
+ * loops keep their evidence in the core: trust per outcome (shared/learning/trust.ts), review tallies
+ * (rules.ts), and the signals refit reads executed decisions and their outcomes (signals.ts).
  */
 
 import { z } from "zod";
 import type { Decision } from "../../domain/decision.ts";
-import { DAY, iso } from "../../domain/time.ts";
-import { fitMultipliers } from "../../kb/learning.ts";
 import type { LearnedStore } from "../../kb/ports.ts";
-import type { LearnedCount, TemplateField } from "../../kb/types.ts";
-import type { KnowledgeView } from "../../kb/view.ts";
-import { learningEnabled } from "../../learning/switch.ts";
-import type { Clock, DecisionStore, DomainEvent } from "../../ports.ts";
+import type { TemplateField } from "../../kb/types.ts";
+import type { DecisionStore, DomainEvent } from "../../ports.ts";
 import { ExecutedEvent } from "../events.ts";
 
 export interface LearningDeps {
-  clock: Clock;
-  decisions: DecisionStore;
+  decisions: Pick<DecisionStore, "getDecision">;
   learned: LearnedStore;
-  view: KnowledgeView;
 }
 
 const OutcomeEvent = z
@@ -37,7 +31,6 @@ const FIELD: Record<string, TemplateField> = {
   unsubscribed: "negative",
   complaint: "negative",
 };
-const SIGNAL_LOOKBACK = 30 * DAY;
 
 const keyOf = (d: Decision) => {
   const variant = typeof d.payload.variant === "string" ? d.payload.variant : undefined;
@@ -53,7 +46,7 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
     const d = await deps.decisions.getDecision(ev.data.decisionId);
     if (d?.actionKind !== "touch") return;
     // A decision is executed once: its id names the send.
-    await count(deps, d, `executed#${d.decisionId}`, "sent", "touch");
+    await count(deps, d, `executed#${d.decisionId}`, "sent");
     return;
   }
   if (event.type === "outcome.recorded") {
@@ -64,43 +57,11 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
     const d = await deps.decisions.getDecision(ev.data.decisionId);
     if (!d) return;
     // The outcome's own id; an older event without one is named by its decision and type.
-    const eventId = `outcome#${ev.data.outcomeId ?? `${d.decisionId}#${ev.data.type}`}`;
-    await count(deps, d, eventId, field, ev.data.type === "meeting_booked" ? "meeting" : undefined);
+    await count(deps, d, `outcome#${ev.data.outcomeId ?? `${d.decisionId}#${ev.data.type}`}`, field);
   }
 }
 
-async function count(
-  deps: LearningDeps,
-  d: Decision,
-  eventId: string,
-  field: TemplateField,
-  signals: "touch" | "meeting" | undefined,
-) {
+async function count(deps: LearningDeps, d: Decision, eventId: string, field: TemplateField) {
   const key = keyOf(d);
-  if (key) await deps.learned.countOnce("variants", eventId, [{ kind: "template", key, field }]);
-  if (!signals) return;
-  const counts: LearnedCount[] = [{ kind: "signals", what: signals, present: await presentSignals(deps, d) }];
-  const counted = await deps.learned.countOnce("signals", eventId, counts);
-  // Re-fit on a newly counted meeting only: that is when the evidence about which signals matter
-  // changes. With learning off the tallies still grow (evidence), but nothing is fitted from them.
-  if (!counted || signals !== "meeting" || !learningEnabled(await deps.view.spec())) return;
-  const current = await deps.learned.intentWeights();
-  if (!current) return;
-  await deps.learned.putIntentWeights({
-    multipliers: fitMultipliers(current.tallies),
-    fittedAt: iso(deps.clock.now()),
-  });
-}
-
-async function presentSignals(deps: LearningDeps, d: Decision): Promise<string[]> {
-  const account = await deps.view.account(d.accountId);
-  if (!account) return [];
-  const now = deps.clock.now();
-  return [
-    ...new Set(
-      account.signals
-        .filter((s) => Date.parse(s.occurredAt) > now - SIGNAL_LOOKBACK && Date.parse(s.occurredAt) <= now)
-        .map((s) => s.type),
-    ),
-  ];
+  if (key) await deps.learned.countOnce("variants", eventId, [{ key, field }]);
 }
