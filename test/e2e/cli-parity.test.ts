@@ -155,6 +155,9 @@ describe("the harness CLI against a running server", () => {
     expect((await getDecision(h, d.decisionId)).status).toBe("vetoed");
     expect(await ok("scheduled", ...as(h.viewer))).toMatch(/nothing scheduled/);
     await ok("trust", "unpin", "outreach-writer", "email.send", "--reason", "done", ...as(h.admin));
+    // The pin and the unpin are in the cell's history, oldest first, with who and why.
+    const history = await ok("trust", "history", "outreach-writer", "email.send", ...as(h.viewer));
+    expect(history).toMatch(/→ 2\s+by root: [^\n]*cli test[\s\S]*by root: [^\n]*done/);
     const trust = JSON.parse(await ok("trust", "--json", ...as(h.viewer)));
     expect(
       trust.items.find((t: { actionType: string }) => t.actionType === "email.send").pinnedLevel ?? null,
