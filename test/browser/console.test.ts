@@ -25,7 +25,7 @@ let b: Browser;
 beforeAll(async () => {
   h = await startHarness();
   // One account per scenario: coordination would otherwise hold back a second touch to the same one.
-  for (const id of ["acme", "beta", "gamma", "delta"]) await seedAccount(h, id);
+  for (const id of ["acme", "beta", "gamma", "delta", "epsilon", "zeta"]) await seedAccount(h, id);
   b = await openBrowser();
 });
 afterAll(async () => {
@@ -126,6 +126,26 @@ describe("console", () => {
     const after = await getDecision(h, d.decisionId);
     expect(after.status).toBe("vetoed");
     expect(after.review).toMatchObject({ action: "vetoed", note: "not this week" });
+  });
+
+  it("selects two with the keyboard and approves both at once", async () => {
+    const ds = [
+      await proposeOk(h, emailProposal("outreach-writer", "epsilon")),
+      await proposeOk(h, emailProposal("outreach-writer", "zeta")),
+    ];
+    await open("approvals");
+    await b.page.selectOption("select[name=sort]", "oldest");
+    for (const d of ds) await card(d.decisionId).waitFor(WAIT);
+    // x selects the focused card, j moves down, Shift+A approves the selection.
+    await b.page.keyboard.press("x");
+    await b.page.keyboard.press("j");
+    await b.page.keyboard.press("x");
+    await textOf(b.page.locator("#bulk-approve")).toContain("(2)");
+    await b.page.keyboard.press("Shift+A");
+    for (const d of ds) {
+      await gone(card(d.decisionId));
+      expect((await waitForStatus(h, d.decisionId, "executed")).review.action).toBe("approved");
+    }
   });
 
   it("opens an explanation by email", async () => {
