@@ -226,7 +226,7 @@ const marketLine = (e: TrustEvidence) =>
 export function formatLearning(l: LearningReport): string[] {
   const iv = (i: Interval, d = 1) => `${i.value.toFixed(d)} [${i.lo.toFixed(d)}, ${i.hi.toFixed(d)}]`;
   const lines = [
-    `Learning (${l.enabled ? "on" : "off: agents ignore learned state"}), judged against the market's hidden truth`,
+    `Learning (${l.enabled ? "on" : "off: the spec says learning.enabled: false"}), judged against the market's hidden truth`,
     `  ${"week".padEnd(6)}${"touches".padStart(9)}${"replies".padStart(9)}${"meetings".padStart(10)}${"expected".padStart(10)}${"exp/100".padStart(9)}   meetings/100 [95%]`,
   ];
   for (const w of l.weeks)
