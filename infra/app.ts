@@ -2,6 +2,7 @@ import { App, type Environment, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import type { AgentMeta } from "../shared/agents/definition.ts";
 import { configFromContext, type HarnessConfig } from "./config.ts";
+import { ConsoleAssetsStack } from "./constructs/console-assets.ts";
 import { ServiceStack } from "./service-stack.ts";
 import { StatefulStack } from "./stateful-stack.ts";
 
@@ -10,6 +11,7 @@ export interface HarnessApp {
   config: HarnessConfig;
   stateful: StatefulStack;
   service: ServiceStack;
+  consoleAssets: ConsoleAssetsStack;
 }
 
 /**
@@ -47,10 +49,29 @@ export function buildApp(options: {
     agents: options.agents,
   });
   service.addDependency(stateful);
+  const consoleAssets = new ConsoleAssetsStack(app, `${prefix}-Console`, {
+    env,
+    description: "Agent harness: the web console's files and config.json, deployed to its bucket",
+    stage: config.stage,
+    distribution: service.console.distribution,
+    config: {
+      apiBase: service.api.api.apiEndpoint,
+      region: service.region,
+      cognito: {
+        domain: service.console.cognitoDomain,
+        clientId: service.consoleClient.userPoolClientId,
+        redirectUri: service.console.url,
+        scope: "openid email",
+        // The API's JWT authorizer reads the groups from the ID token's cognito:groups claim.
+        tokenUse: "id",
+      },
+    },
+  });
+  consoleAssets.addDependency(service);
   if (options.nag ?? true)
     Validations.of(app).addPlugins(
       new AwsSolutionsChecks(app, { verbose: true }),
       new ServerlessChecks(app, { verbose: true }),
     );
-  return { app, config, stateful, service };
+  return { app, config, stateful, service, consoleAssets };
 }

@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps, TimeZone } from "aws-cdk-lib";
+import type { UserPoolClient } from "aws-cdk-lib/aws-cognito";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { type IEventBus, Rule } from "aws-cdk-lib/aws-events";
 import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
@@ -20,6 +21,7 @@ import { HarnessAlarms } from "./constructs/alarms.ts";
 import { ApprovalWorkflow, stateMachineArn } from "./constructs/approval-workflow.ts";
 import { HarnessAuth } from "./constructs/auth.ts";
 import { archiveBucketName, archiveObjectsArn } from "./constructs/buckets.ts";
+import { ConsoleHosting } from "./constructs/console-hosting.ts";
 import { CursorKey } from "./constructs/cursor-key.ts";
 import { DDB, grantTable } from "./constructs/data-access.ts";
 import { deadLetterQueue } from "./constructs/dead-letter-queue.ts";
@@ -77,6 +79,8 @@ const pascal = (s: string) =>
 export class ServiceStack extends Stack {
   readonly api: HarnessHttpApi;
   readonly workflow: ApprovalWorkflow;
+  readonly console: ConsoleHosting;
+  readonly consoleClient: UserPoolClient;
   readonly functions: Record<string, HarnessFunction> = {};
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
@@ -161,12 +165,17 @@ export class ServiceStack extends Stack {
       apiFunctions[group] = f.fn;
     }
     const auth = new HarnessAuth(this, "Auth", { stage });
+    // The web console: a private bucket behind CloudFront, signing in with the same user pool and groups.
+    this.console = new ConsoleHosting(this, "Console", { stage });
+    this.consoleClient = this.console.addSignIn(auth.userPool);
     this.api = new HarnessHttpApi(this, "Http", {
       stage,
       routes: ROUTES,
       functions: apiFunctions,
       userPool: auth.userPool,
       client: auth.client,
+      consoleClient: this.consoleClient,
+      corsOrigins: [this.console.origin],
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
       logRetention,

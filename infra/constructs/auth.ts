@@ -54,6 +54,9 @@ export class HarnessAuth extends Construct {
       userPoolClientName: `${props.stage}-harness-console`,
       // SRP for browsers; admin password auth lets an operator with IAM credentials sign in from the CLI.
       authFlows: { userSrp: true, adminUserPassword: true },
+      // No OAuth on this client (CDK would otherwise allow the implicit grant with a placeholder
+      // callback): browsers sign in through the console's own code-flow client (console-hosting.ts).
+      disableOAuth: true,
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),

@@ -1,6 +1,7 @@
-import { Stack } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpStage,
@@ -23,6 +24,10 @@ export interface HarnessHttpApiProps {
   functions: Record<Route["group"], IFunction>;
   userPool: UserPool;
   client: UserPoolClient;
+  /** The web console's app client (console-hosting.ts): its tokens are accepted too. */
+  consoleClient?: UserPoolClient;
+  /** Origins allowed by CORS: the console's CloudFront origin, which calls the API from the browser. */
+  corsOrigins?: string[];
   rateLimit: number;
   burstLimit: number;
   logRetention: RetentionDays;
@@ -51,6 +56,21 @@ export class HarnessHttpApi extends Construct {
       apiName: `${props.stage}-harness`,
       description: "Agent harness API (/v1)",
       createDefaultStage: false,
+      ...(props.corsOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: props.corsOrigins,
+              allowMethods: [
+                CorsHttpMethod.GET,
+                CorsHttpMethod.POST,
+                CorsHttpMethod.PUT,
+                CorsHttpMethod.DELETE,
+              ],
+              allowHeaders: ["authorization", "content-type"],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     const accessLogs = new LogGroup(this, "AccessLogs", { retention: props.logRetention });
     this.stage = new HttpStage(this, "Stage", {
@@ -84,7 +104,12 @@ export class HarnessHttpApi extends Construct {
     const jwt = new HttpJwtAuthorizer(
       "Cognito",
       `https://cognito-idp.${region}.amazonaws.com/${props.userPool.userPoolId}`,
-      { jwtAudience: [props.client.userPoolClientId], identitySource: ["$request.header.Authorization"] },
+      {
+        jwtAudience: [props.client, ...(props.consoleClient ? [props.consoleClient] : [])].map(
+          (c) => c.userPoolClientId,
+        ),
+        identitySource: ["$request.header.Authorization"],
+      },
     );
     const iam = new HttpIamAuthorizer();
     const integrations = new Map<Route["group"], HttpLambdaIntegration>();
@@ -108,7 +133,7 @@ export class HarnessHttpApi extends Construct {
           ack(
             r,
             "AwsSolutions-APIG4",
-            `${route.method} ${route.path} is the unauthenticated liveness probe: it returns only status and server time, reads no data and is throttled with the stage.`,
+            `${route.method} ${route.path} is public by design (${route.doc?.summary ?? "liveness"}): it reads no stored data (the liveness probe, the API index, its OpenAPI description) and is throttled with the stage.`,
           );
     }
   }

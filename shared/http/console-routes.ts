@@ -114,7 +114,7 @@ export const CONSOLE_ROUTES: Route[] = [
     method: "GET",
     path: "/v1/me",
     group: "health",
-    roles: [...READERS, "agent"],
+    roles: READERS,
     doc: {
       summary: "Who the credential is: subject and roles (the console shows what they allow)",
       response: Me,

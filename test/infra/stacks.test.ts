@@ -3,6 +3,8 @@
  * and Serverless packs registered as synthesis validations: synthesis itself fails on any
  * unacknowledged finding. The assertions below pin what matters in the templates.
  */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Validations } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
@@ -47,6 +49,7 @@ function acknowledgments(root: IConstruct): { path: string; id: string; reason: 
 describe("cdk-nag (AwsSolutions + Serverless)", () => {
   it("synthesizes with zero unacknowledged findings, and every acknowledgment says why", () => {
     expect(s.assembly.stacks.map((x) => x.stackName).sort()).toEqual([
+      "Harness-dev-Console",
       "Harness-dev-Service",
       "Harness-dev-Stateful",
     ]);
@@ -171,7 +174,9 @@ describe("service stack", () => {
         route.roles === "public" ? "NONE" : route.roles.every((r) => r === "agent") ? "AWS_IAM" : "JWT";
       expect(found?.Properties.AuthorizationType ?? "NONE", key).toBe(expected);
     }
-    expect(routes.filter(([, r]) => (r.Properties.AuthorizationType ?? "NONE") === "NONE")).toHaveLength(1);
+    expect(routes.filter(([, r]) => (r.Properties.AuthorizationType ?? "NONE") === "NONE")).toHaveLength(
+      ROUTES.filter((r) => r.roles === "public").length,
+    );
     s.serviceTemplate.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
       AuthorizerType: "JWT",
       IdentitySource: ["$request.header.Authorization"],
@@ -467,5 +472,97 @@ describe("the admin API's view of the ledger", () => {
     expect(resourcesText.match(/\/index\/[A-Za-z]+/g)).toEqual(["/index/byAgent"]);
     // The question is key-only: the admin function never opens a sealed decision.
     expect(statements.flatMap((st) => asArray(st.Action))).not.toContain("kms:Decrypt");
+  });
+});
+
+describe("the web console in AWS (issue 10)", () => {
+  it("a private bucket read by CloudFront through Origin Access Control only, over HTTPS, with security headers", () => {
+    const t = s.serviceTemplate;
+    const [[, dist]] = resources(t, "AWS::CloudFront::Distribution") as [[string, Resource]];
+    const cfg = dist.Properties.DistributionConfig;
+    expect(cfg.DefaultRootObject).toBe("index.html");
+    expect(cfg.DefaultCacheBehavior.ViewerProtocolPolicy).toBe("redirect-to-https");
+    expect(cfg.DefaultCacheBehavior.AllowedMethods).toEqual(["GET", "HEAD"]);
+    expect(cfg.DefaultCacheBehavior.ResponseHeadersPolicyId).toBeDefined();
+    expect(cfg.Logging?.Bucket).toBeDefined();
+    const origin = cfg.Origins[0];
+    expect(origin.OriginAccessControlId).toBeDefined();
+    expect(origin.S3OriginConfig?.OriginAccessIdentity ?? "").toBe("");
+    t.hasResourceProperties("AWS::CloudFront::OriginAccessControl", {
+      OriginAccessControlConfig: Match.objectLike({ SigningBehavior: "always", SigningProtocol: "sigv4" }),
+    });
+    t.hasResourceProperties("AWS::S3::Bucket", {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketName: Match.anyValue(),
+      WebsiteConfiguration: Match.absent(),
+    });
+    // The bucket policy lets the CloudFront service read, on the condition of this distribution only.
+    const policies = resources(t, "AWS::S3::BucketPolicy").flatMap(
+      ([, p]) => p.Properties.PolicyDocument.Statement,
+    );
+    const read = policies.find((st: any) => st.Principal?.Service === "cloudfront.amazonaws.com");
+    expect(read?.Action).toBe("s3:GetObject");
+    expect(JSON.stringify(read?.Condition)).toMatch(/AWS:SourceArn/);
+    expect(policies.filter((st: any) => st.Effect === "Allow" && st.Principal === "*")).toEqual([]);
+    const [[, headers]] = resources(t, "AWS::CloudFront::ResponseHeadersPolicy") as [[string, Resource]];
+    const security = headers.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    expect(JSON.stringify(security.ContentSecurityPolicy)).toMatch(/frame-ancestors 'none'/);
+    expect(JSON.stringify(security.ContentSecurityPolicy)).toMatch(/script-src 'self'/);
+    expect(security.StrictTransportSecurity).toBeDefined();
+    expect(security.FrameOptions.FrameOption).toBe("DENY");
+  });
+
+  it("signs in by authorization code only, calling back to the CloudFront URL, with the API's groups", () => {
+    const t = s.serviceTemplate;
+    const clients = resources(t, "AWS::Cognito::UserPoolClient").map(([, c]) => c.Properties);
+    // Exactly one client speaks OAuth: the console's (the CLI's client has OAuth disabled).
+    const oauth = clients.filter((c) => c.AllowedOAuthFlowsUserPoolClient === true);
+    expect(oauth).toHaveLength(1);
+    const web = oauth[0];
+    expect(web?.AllowedOAuthFlows).toEqual(["code"]);
+    expect(web?.AllowedOAuthFlowsUserPoolClient).toBe(true);
+    expect(web?.GenerateSecret ?? false).toBe(false);
+    expect(web?.ExplicitAuthFlows).toEqual(["ALLOW_REFRESH_TOKEN_AUTH"]);
+    // One callback: the distribution's own domain, no placeholder.
+    expect(web?.CallbackURLs).toHaveLength(1);
+    expect(JSON.stringify(web?.CallbackURLs)).toMatch(/DistributionDomainName|DomainName/);
+    expect(JSON.stringify(web?.CallbackURLs)).not.toMatch(/localhost|example/);
+    t.hasResourceProperties("AWS::Cognito::UserPoolDomain", { Domain: Match.anyValue() });
+    // The API accepts the console client's tokens and lets the console's origin call it.
+    const [[, authorizer]] = resources(t, "AWS::ApiGatewayV2::Authorizer") as [[string, Resource]];
+    expect(authorizer.Properties.JwtConfiguration.Audience).toHaveLength(2);
+    const [[, api]] = resources(t, "AWS::ApiGatewayV2::Api") as [[string, Resource]];
+    expect(JSON.stringify(api.Properties.CorsConfiguration.AllowOrigins)).toMatch(/DomainName/);
+    expect(api.Properties.CorsConfiguration.AllowOrigins).not.toContain("*");
+  });
+
+  it("deploys shared/console/ and a config.json with the API URL, the hosted UI, the client id and the region", () => {
+    const stack = s.assembly.getStackByName("Harness-dev-Console");
+    const template = JSON.stringify(stack.template);
+    expect(template).toMatch(/Custom::CDKBucketDeployment/);
+    const deploy = Object.values(stack.template.Resources as Record<string, Resource>).find(
+      (r) => r.Type === "Custom::CDKBucketDeployment",
+    );
+    expect(deploy?.Properties.SourceObjectKeys).toHaveLength(2);
+    expect(deploy?.Properties.DistributionPaths).toEqual(["/*"]);
+    // The config.json asset, written at synthesis with deploy-time markers resolved by the deployment.
+    const dirs = readdirSync(s.outdir).filter(
+      (d) => d.startsWith("asset.") && existsSync(join(s.outdir, d, "config.json")),
+    );
+    expect(dirs).toHaveLength(1);
+    const config = JSON.parse(readFileSync(join(s.outdir, dirs[0] as string, "config.json"), "utf8"));
+    expect(Object.keys(config).sort()).toEqual(["apiBase", "cognito", "region"]);
+    expect(config.region).toBe("us-east-1");
+    expect(config.cognito.domain).toMatch(/^https:\/\/dev-harness-.*\.auth\.us-east-1\.amazoncognito\.com$/);
+    expect(config.cognito).toMatchObject({ scope: "openid email", tokenUse: "id" });
+    const markers = JSON.stringify(deploy?.Properties.SourceMarkers);
+    expect(markers).toMatch(/ApiEndpoint/);
+    expect(markers).toMatch(/ConsoleWeb/);
+    expect(markers).toMatch(/DomainName/);
   });
 });
