@@ -226,6 +226,19 @@ export interface KnowledgeStore {
   addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void>;
   addSuppression(input: SuppressionInput, at: string): Promise<{ appliedTo: string[] }>;
   suppressionsFor(accountId: string, personId?: string): Promise<SuppressionEntry[]>;
+  /** Optional: putAccount saying whether the account is new (spares the change feed a read first). */
+  upsertAccount?(
+    accountId: string,
+    input: AccountInput,
+    at: string,
+  ): Promise<{ account: Account; created: boolean }>;
+  /** Optional: putPerson saying whether the person is new. */
+  upsertPerson?(
+    personId: string,
+    input: PersonInput,
+    at: string,
+    createdBy?: RecordProvenance,
+  ): Promise<{ person: Person; created: boolean }>;
 }
 
 export interface TokenRecord {

@@ -25,8 +25,13 @@ export class ObservedKnowledgeStore implements KnowledgeStore {
   ) {}
 
   async putAccount(accountId: string, input: AccountInput, at: string): Promise<Account> {
-    const created = !(await this.inner.getAccount(accountId));
-    const account = await this.inner.putAccount(accountId, input, at);
+    // Whether it is new: said by the write itself where the store can, else read first.
+    const { account, created } = this.inner.upsertAccount
+      ? await this.inner.upsertAccount(accountId, input, at)
+      : {
+          created: !(await this.inner.getAccount(accountId)),
+          account: await this.inner.putAccount(accountId, input, at),
+        };
     await this.events.publish([{ type: AGENT_EVENTS.accountPut, detail: { accountId, created } }]);
     return account;
   }
@@ -41,8 +46,12 @@ export class ObservedKnowledgeStore implements KnowledgeStore {
     at: string,
     createdBy?: RecordProvenance,
   ): Promise<Person> {
-    const created = !(await this.inner.getPerson(personId));
-    const person = await this.inner.putPerson(personId, input, at, createdBy);
+    const { person, created } = this.inner.upsertPerson
+      ? await this.inner.upsertPerson(personId, input, at, createdBy)
+      : {
+          created: !(await this.inner.getPerson(personId)),
+          person: await this.inner.putPerson(personId, input, at, createdBy),
+        };
     await this.events.publish([
       { type: AGENT_EVENTS.personPut, detail: { personId, accountId: input.accountId, created } },
     ]);

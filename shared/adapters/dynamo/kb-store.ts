@@ -18,7 +18,7 @@ import type {
 } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
-import type { Db } from "./db.ts";
+import { batchGetAll, type Db, itemId } from "./db.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
 const MAX_SIGNALS = 500;
@@ -28,6 +28,10 @@ const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
   const { pk: _p, sk: _s, ...rest } = item;
   return rest as T;
 };
+
+/** The entries of a suppression item as read (none when there is no item). */
+const entriesOf = (item: Record<string, unknown> | undefined): SuppressionEntry[] =>
+  Object.values((item?.entries as Record<string, SuppressionEntry> | undefined) ?? {});
 
 const entryKey = (s: SuppressionInput) =>
   `${s.kind}:${s.value.toLowerCase()}:${s.channels?.slice().sort().join(",") ?? "*"}`;
@@ -42,6 +46,19 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
   constructor(private readonly db: Db) {}
 
   async putAccount(accountId: string, input: AccountInput, at: string): Promise<Account> {
+    return (await this.upsertAccount(accountId, input, at)).account;
+  }
+
+  /**
+   * putAccount, saying whether the account is new. The domain's suppressions are read after the write
+   * of the domain index: a domain suppression added meanwhile is then either read here or finds the
+   * account through that index (addSuppression), never missed by both.
+   */
+  async upsertAccount(
+    accountId: string,
+    input: AccountInput,
+    at: string,
+  ): Promise<{ account: Account; created: boolean }> {
     const existing = await this.getAccount(accountId);
     const account: Account = { ...input, accountId, signals: existing?.signals ?? [], updatedAt: at };
     const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
@@ -59,9 +76,9 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       });
     }
     await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
-    const domainSuppressions = await this.entries(stateKeys.suppression("domain", input.domain));
-    for (const e of domainSuppressions) await this.addEntry(stateKeys.suppression("account", accountId), e);
-    return account;
+    for (const e of await this.entries(stateKeys.suppression("domain", input.domain)))
+      await this.addEntry(stateKeys.suppression("account", accountId), e);
+    return { account, created: !existing };
   }
 
   async getAccount(accountId: string): Promise<Account | undefined> {
@@ -81,12 +98,33 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     at: string,
     createdBy?: RecordProvenance,
   ): Promise<Person> {
-    const account = await this.getAccount(input.accountId);
-    if (!account)
+    return (await this.upsertPerson(personId, input, at, createdBy)).person;
+  }
+
+  /**
+   * putPerson, saying whether the person is new: the account and the person as they are in one read,
+   * the write, then the suppressions of the address and its domain in one read (after the write, for
+   * the reason given at upsertAccount).
+   */
+  async upsertPerson(
+    personId: string,
+    input: PersonInput,
+    at: string,
+    createdBy?: RecordProvenance,
+  ): Promise<{ person: Person; created: boolean }> {
+    const wanted = {
+      account: stateKeys.account(input.accountId),
+      person: stateKeys.person(personId),
+      email: stateKeys.suppression("email", input.email),
+      domain: stateKeys.suppression("domain", emailDomain(input.email)),
+    };
+    const state = (key: Key) => ({ table: this.db.tables.state, key });
+    const found = await batchGetAll(this.db, [state(wanted.account), state(wanted.person)]);
+    if (!found.get(itemId(wanted.account)))
       throw new NotFoundError(
         `account ${input.accountId} does not exist; PUT /v1/accounts/${input.accountId} first`,
       );
-    const existing = await this.getPerson(personId);
+    const existing = strip<Person>(found.get(itemId(wanted.person)));
     // Who created the person is fixed by the write that created it; later upserts do not change it.
     const provenance = existing ? existing.createdBy : createdBy;
     const person: Person = {
@@ -103,12 +141,13 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       writes.push({ Delete: { TableName: this.db.tables.state, Key: stateKeys.email(existing.email) } });
     }
     await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
+    const sups = await batchGetAll(this.db, [state(wanted.email), state(wanted.domain)]);
     const inherited = [
-      ...(await this.entries(stateKeys.suppression("email", input.email))),
-      ...(await this.entries(stateKeys.suppression("domain", emailDomain(input.email)))),
+      ...entriesOf(sups.get(itemId(wanted.email))),
+      ...entriesOf(sups.get(itemId(wanted.domain))),
     ];
     for (const e of inherited) await this.addEntry(stateKeys.suppression("person", personId), e);
-    return person;
+    return { person, created: !existing };
   }
 
   async getPerson(personId: string): Promise<Person | undefined> {
@@ -212,7 +251,7 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     const res = await this.db.doc.send(
       new GetCommand({ TableName: this.db.tables.state, Key: key, ConsistentRead: true }),
     );
-    return Object.values((res.Item?.entries as Record<string, SuppressionEntry> | undefined) ?? {});
+    return entriesOf(res.Item);
   }
 
   private async addEntry(key: Key, entry: SuppressionEntry): Promise<void> {

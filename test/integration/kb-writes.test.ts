@@ -1,0 +1,67 @@
+/**
+ * Knowledge-base writes through the change feed read only what the write depends on: a person's write
+ * is one read (account and person together), the transaction, one read of the suppressions it
+ * inherits; whether the record is new comes from the write itself, not from a read before it.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ObservedKnowledgeStore } from "../../shared/kb/observed-store.ts";
+import type { DomainEvent } from "../../shared/ports.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { acme, jane } from "../helpers/world.ts";
+
+let rt: TestRuntime;
+beforeEach(async () => {
+  rt = await startRuntime({ runWorkers: false });
+});
+afterEach(() => rt.close());
+
+async function operations<T>(fn: () => Promise<T>): Promise<string[]> {
+  const ops: string[] = [];
+  const name = "kbWritesOperations";
+  rt.db.raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      ops.push((context.commandName ?? "?").replace(/Command$/, ""));
+      return next(args);
+    },
+    { step: "finalizeRequest", name },
+  );
+  try {
+    await fn();
+    return ops;
+  } finally {
+    rt.db.raw.middlewareStack.remove(name);
+  }
+}
+
+describe("knowledge-base writes", () => {
+  it("say whether the record is new without reading it first, and still inherit suppressions", async () => {
+    const events: DomainEvent[] = [];
+    const kb = new ObservedKnowledgeStore(rt.deps.kb, { publish: async (e) => void events.push(...e) });
+    const at = new Date(rt.clock.now()).toISOString();
+    await kb.addSuppression({ kind: "domain", value: "acme.io", reason: "customer asked" }, at);
+    expect(await operations(() => kb.putAccount("acme", acme, at))).toEqual([
+      "GetItem",
+      "TransactWriteItems",
+      "GetItem",
+      // The domain's suppression, inherited by the account.
+      "UpdateItem",
+      "UpdateItem",
+    ]);
+    expect(await operations(() => kb.putPerson("jane", jane, at))).toEqual([
+      "BatchGetItem",
+      "TransactWriteItems",
+      "BatchGetItem",
+      "UpdateItem",
+      "UpdateItem",
+    ]);
+    await kb.putPerson("jane", { ...jane, title: "CRO" }, at);
+    expect(events.map((e) => [e.type, e.detail.created])).toEqual([
+      ["kb.account.put", true],
+      ["kb.person.put", true],
+      ["kb.person.put", false],
+    ]);
+    expect((await kb.getPerson("jane"))?.title).toBe("CRO");
+    const sups = await kb.suppressionsFor("acme", "jane");
+    expect(sups.filter((s) => s.kind === "domain")).toHaveLength(2);
+  });
+});
