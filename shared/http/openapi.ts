@@ -118,7 +118,7 @@ export const operationId = (route: Route) =>
     .join("")}`;
 
 /** The document for a route table. Throws when a route has no `doc` (every route must describe itself). */
-export function openApiDocument(routes: readonly Route[]): Json {
+export function openApiDocument(routes: readonly Route[], options: { strict?: boolean } = {}): Json {
   // The error shape is referenced by every operation's error responses.
   const components: Record<string, Json> = { ...convert(ErrorBody, "output", "Error").defs };
   const paths: Record<string, Record<string, Json>> = {};
@@ -130,8 +130,10 @@ export function openApiDocument(routes: readonly Route[]): Json {
       .regex(/^[A-Za-z0-9._:@-]+$/)
       .describe(ps);
   for (const route of routes) {
-    const doc = route.doc;
-    if (!doc) throw new Error(`${route.method} ${route.path} has no doc (shared/http/openapi.ts RouteDoc)`);
+    // The test builds strictly, so a route without doc fails CI; a server still answers with the rest.
+    if (!route.doc && (options.strict ?? true))
+      throw new Error(`${route.method} ${route.path} has no doc (shared/http/openapi.ts RouteDoc)`);
+    const doc: RouteDoc = route.doc ?? { summary: "(not yet described)", response: z.unknown() };
     const opId = operationId(route);
     const take = (c: Converted) => {
       Object.assign(components, c.defs);
@@ -227,6 +229,6 @@ export function openApiDocument(routes: readonly Route[]): Json {
 let cached: Json | undefined;
 /** The document for the API's own route table, built once per process. */
 export function apiDocument(routes: readonly Route[]): Json {
-  cached ??= openApiDocument(routes);
+  cached ??= openApiDocument(routes, { strict: false });
   return cached;
 }
