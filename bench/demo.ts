@@ -16,9 +16,19 @@ export async function benchDemo(
     accounts,
     days,
     seed: options.seed ?? 1,
+    profile: true,
     onProgress: (p) => process.stderr.write(`… demo day ${p.day}/${p.days}\n`),
   });
   const perSecond = r.decisions.length / (r.simulateMs / 1000);
+  // Where the round trips come from (shared/adapters/dynamo/profile.ts): the largest call sites.
+  const perProposal = (n: number) => (n / Math.max(1, r.proposals)).toFixed(2).padStart(6);
+  const sites = [...(r.profile?.bySite ?? new Map<string, number>())]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(
+      ([site, n]) =>
+        `    ${perProposal(n)}  ${site.replace(/shared\/(adapters\/dynamo|usecases|kb|agents)\//g, "")}`,
+    );
   // Trust needs days of outcomes to move; a short bench run is not expected to show it.
   const failed = r.invariants.filter((i) => !i.ok && !i.name.startsWith("trust moved"));
   return [
@@ -26,6 +36,8 @@ export async function benchDemo(
     `  simulated proposals per wall-clock second   ${perSecond.toFixed(1)}`,
     `  proposals                                   ${r.decisions.length} in ${(r.simulateMs / 1000).toFixed(1)} s`,
     `  DynamoDB round trips per proposal           ${(r.roundTrips / Math.max(1, r.decisions.length)).toFixed(1)}`,
+    `  per agent proposal, profiled                ${perProposal(r.profile?.total ?? 0).trim()} (${r.proposals} proposals), largest call sites:`,
+    ...sites,
     `  ledger invariants                           ${failed.length === 0 ? "all hold" : `FAILED: ${failed.map((f) => f.name).join("; ")}`}`,
   ].join("\n");
 }

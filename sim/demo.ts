@@ -4,7 +4,12 @@
  */
 import type { SandboxOutboxEntry } from "../shared/adapters/connectors/sandbox.ts";
 import type { DynamoLocalConnection } from "../shared/adapters/dynamo/db.ts";
-import { formatProfile, profileRoundTrips, profilingRequested } from "../shared/adapters/dynamo/profile.ts";
+import {
+  formatProfile,
+  profileRoundTrips,
+  profilingRequested,
+  type RoundTripProfile,
+} from "../shared/adapters/dynamo/profile.ts";
 import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import type { Decision, LedgerEvent } from "../shared/domain/decision.ts";
 import { streams } from "../shared/domain/decision.ts";
@@ -26,6 +31,8 @@ export interface DemoOptions {
   learning?: boolean;
   /** Use a running DynamoDB Local instead of starting one (tests). */
   dynamo?: DynamoLocalConnection;
+  /** Count round trips by operation and call site (DemoResult.profile); HARNESS_DB_PROFILE=1 also prints them. */
+  profile?: boolean;
   onProgress?: (p: { day: number; days: number; decisions: number; touches: number; wallMs: number }) => void;
 }
 
@@ -44,6 +51,10 @@ export interface DemoResult {
   simulateMs: number;
   /** DynamoDB round trips the run made (the main cost of a local run). */
   roundTrips: number;
+  /** With `profile`: the simulated days' round trips by operation, call site and key kind. */
+  profile?: RoundTripProfile;
+  /** Proposals the agents made (replays included): what round trips are counted per. */
+  proposals: number;
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -59,8 +70,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       seed: options.seed,
       learning: options.learning ?? true,
     });
-    // HARNESS_DB_PROFILE=1: where the simulated days' round trips come from, on stderr at the end.
-    const profiler = profilingRequested() ? profileRoundTrips(sim.rt.db.raw) : undefined;
+    // HARNESS_DB_PROFILE=1 (or `profile`): where the simulated days' round trips come from.
+    const profiler = profilingRequested() || options.profile ? profileRoundTrips(sim.rt.db.raw) : undefined;
+    let profile: RoundTripProfile | undefined;
     try {
       const simStarted = Date.now();
       const end = SIM_START + options.days * 86_400_000;
@@ -79,8 +91,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const simulateMs = Date.now() - simStarted;
       if (profiler) {
         profiler.stop();
+        profile = profiler.snapshot();
         const proposals = [...sim.runs.values()].reduce((n, r) => n + r.proposals, 0);
-        process.stderr.write(`${formatProfile(profiler.snapshot(), proposals, 40)}\n`);
+        if (profilingRequested()) process.stderr.write(`${formatProfile(profile, proposals, 40)}\n`);
       }
       const deps = sim.rt.deps;
       const decisions = await allDecisions(deps.decisions, sim.agentIds);
@@ -149,6 +162,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         wallMs: Date.now() - started,
         simulateMs,
         roundTrips: sim.rt.db.roundTrips.count,
+        proposals: [...sim.runs.values()].reduce((n, r) => n + r.proposals, 0),
+        ...(profile ? { profile } : {}),
       };
     } finally {
       await sim.close();
