@@ -17,7 +17,7 @@ import type {
 } from "./domain/kb.ts";
 import type { KeyOwner } from "./domain/personal-data.ts";
 import type { Spec, SpecVersion } from "./domain/spec-schema.ts";
-import type { DecisionStatus } from "./domain/vocabulary.ts";
+import type { DecisionStatus, Verdict } from "./domain/vocabulary.ts";
 import type { TrustRecord } from "./learning/trust.ts";
 
 export interface Clock {
@@ -103,6 +103,9 @@ export interface DecisionQuery {
   personId?: string;
   agentId?: string;
   status?: DecisionStatus;
+  /** Narrow the listing further (a filter on the chosen index, so a page may hold fewer than `limit`). */
+  verdict?: Verdict;
+  specVersion?: number;
   limit: number;
   cursor?: string;
 }

@@ -208,7 +208,8 @@ export const ROUTES: Route[] = [
     roles: READERS,
     paginated: true,
     doc: {
-      summary: "Decisions by account, person, agent or status",
+      summary:
+        "Decisions by account, person, agent or status, optionally narrowed by verdict and spec version",
       query: DecisionListQuery,
       response: pageOf(PublicDecision),
     },
@@ -220,6 +221,8 @@ export const ROUTES: Route[] = [
         ...(q.personId ? { personId: q.personId } : {}),
         ...(q.agentId ? { agentId: q.agentId } : {}),
         ...(q.status ? { status: q.status } : {}),
+        ...(q.verdict ? { verdict: q.verdict } : {}),
+        ...(q.specVersion ? { specVersion: q.specVersion } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
       });
       return ok({ items: page.items.map(publicDecision), cursor: page.cursor ?? null });

@@ -7,6 +7,7 @@ import {
   HARNESS_OUTCOMES,
   Id,
   OutcomeType,
+  VERDICTS,
 } from "../domain/vocabulary.ts";
 
 export const ReviewBody = z
@@ -70,6 +71,8 @@ export const DecisionListQuery = z
     personId: Id.optional(),
     agentId: Id.optional(),
     status: DecisionStatus.optional(),
+    verdict: z.enum(VERDICTS).optional(),
+    specVersion: z.coerce.number().int().min(1).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().max(2000).optional(),
   })

@@ -145,6 +145,29 @@ describe("the override-window queue, the overview and trust history", () => {
     expect(report.days[0].collisionsPrevented).toBe(1);
   });
 
+  it("narrows the decision list by verdict and spec version on the server, and names a bad field", async () => {
+    // acme holds a level-2 email (verdict schedule) and, from the test above, a deferred one.
+    const all = await get("/v1/decisions?accountId=acme&limit=100", h.viewer);
+    const verdicts = new Set(all.items.map((d: any) => d.verdict));
+    expect(verdicts).toEqual(new Set(["schedule", "defer"]));
+    for (const v of ["schedule", "defer"]) {
+      const only = await get(`/v1/decisions?accountId=acme&verdict=${v}&limit=100`, h.viewer);
+      expect(only.items.length).toBe(all.items.filter((d: any) => d.verdict === v).length);
+      expect(only.items.every((d: any) => d.verdict === v)).toBe(true);
+    }
+    const version = all.items[0].specVersion;
+    const same = await get(`/v1/decisions?accountId=acme&specVersion=${version}&limit=100`, h.viewer);
+    expect(same.items.length).toBe(all.items.filter((d: any) => d.specVersion === version).length);
+    const none = await get(`/v1/decisions?accountId=acme&specVersion=${version + 1000}`, h.viewer);
+    expect(none.items).toEqual([]);
+    expect(fieldsOf(await get("/v1/decisions?accountId=acme&verdict=maybe", h.viewer, 400))).toEqual([
+      "verdict",
+    ]);
+    expect(fieldsOf(await get("/v1/decisions?accountId=acme&specVersion=0", h.viewer, 400))).toEqual([
+      "specVersion",
+    ]);
+  });
+
   it("bounds the overview's window and names the field", async () => {
     const q = (s: string) => get(`/v1/reports/daily?${s}`, h.viewer, 400).then(fieldsOf);
     expect(await q("from=2026-13-01&to=2026-12-01")).toEqual(["from"]);

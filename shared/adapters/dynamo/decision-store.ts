@@ -324,6 +324,17 @@ export class DynamoDecisionStore implements DecisionStore {
     add("personId", q.personId);
     add("agentId", q.agentId);
     add("status", q.status);
+    // Verdict and spec version narrow whichever index was chosen; neither has an index of its own.
+    if (q.verdict !== undefined) {
+      filters.push("#verdict = :verdict");
+      names["#verdict"] = "verdict";
+      values[":verdict"] = q.verdict;
+    }
+    if (q.specVersion !== undefined) {
+      filters.push("#specVersion = :specVersion");
+      names["#specVersion"] = "specVersion";
+      values[":specVersion"] = q.specVersion;
+    }
     // A cursor is bound to its index and partition: one from another listing is refused, not run.
     const listing = `decisions/${index}/${value}`;
     const startKey = q.cursor

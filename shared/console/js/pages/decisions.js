@@ -1,5 +1,5 @@
-// Decisions: a filtered list (account, person, agent, status through the API; verdict and spec
-// version on the page fetched), and a decision's page: every check, the ledger timeline, outcomes.
+// Decisions: a filtered list (account, person, agent, status, verdict and spec version, all through
+// the API), and a decision's page: every check, the ledger timeline, outcomes.
 import { api, qs, showErrors } from "../api.js";
 import { checksTable, fill, fmtTime, h } from "../dom.js";
 import { messageView, recipient, whyView } from "./message.js";
@@ -64,6 +64,8 @@ export async function render(view) {
           personId: f.personId.value.trim(),
           agentId: f.agentId.value.trim(),
           status: f.status.value,
+          verdict: f.verdict.value,
+          specVersion: f.specVersion.value.trim(),
           limit: 100,
           cursor: append ? cursor : undefined,
         })}`,
@@ -78,11 +80,7 @@ export async function render(view) {
   }
 
   function draw() {
-    const verdict = form.elements.verdict.value;
-    const version = Number(form.elements.specVersion.value) || undefined;
-    const shown = rows.filter(
-      (d) => (!verdict || d.verdict === verdict) && (!version || d.specVersion === version),
-    );
+    const shown = rows;
     fill(
       table,
       h(
