@@ -3,6 +3,7 @@
  * about decisions from a shell, through the public API (the same calls the console makes).
  */
 import { type Command, InvalidArgumentError } from "commander";
+import { STATUSES } from "../../shared/domain/vocabulary.ts";
 import { allItems, type Call, type ClientOptions, client, output, type WithClient } from "./client.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: decisions as the API returns them (PublicDecision)
@@ -55,20 +56,6 @@ export function formatDecision(d: D): string[] {
   return lines.map((l) => l.trimEnd());
 }
 
-const STATUSES = [
-  "scheduled",
-  "pending_approval",
-  "dispatched",
-  "executed",
-  "failed",
-  "in_doubt",
-  "vetoed",
-  "rejected",
-  "expired",
-  "deferred",
-  "blocked",
-];
-
 /** The server's clock: under `npm start` it is simulated, so time left is judged on it, not the wall. */
 async function serverNow(call: Call): Promise<number> {
   const health = await call("GET", "/v1/health");
@@ -91,7 +78,7 @@ export function registerDecisions(program: Command, withClient: WithClient): voi
     .action(async (opts: ClientOptions & Record<string, string | number | boolean | undefined>) => {
       if (!opts.account && !opts.person && !opts.agent && !opts.status)
         throw new InvalidArgumentError("give at least one of --account, --person, --agent, --status");
-      if (opts.status && !STATUSES.includes(String(opts.status)))
+      if (opts.status && !(STATUSES as readonly string[]).includes(String(opts.status)))
         throw new InvalidArgumentError(`--status: expected one of ${STATUSES.join(", ")}`);
       const q = new URLSearchParams();
       if (opts.account) q.set("accountId", String(opts.account));

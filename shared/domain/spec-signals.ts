@@ -50,10 +50,6 @@ export function signalSettings(spec: Spec): LearningSignals {
   return s ?? LearningSignalsSchema.parse({});
 }
 
-/** Whether learning is on for `spec` (absent: on, the schema's default). */
-export const learningEnabled = (spec: Spec) =>
-  (spec as { learning?: { enabled?: boolean } }).learning?.enabled !== false;
-
 /** The weights in force, by signal type. */
 export function currentWeights(spec: Spec): Record<string, number> {
   return Object.fromEntries(Object.entries(spec.quality.signals).map(([t, s]) => [t, s.weight]));

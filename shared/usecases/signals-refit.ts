@@ -13,7 +13,7 @@ import { ConflictError } from "../domain/errors.ts";
 import { prepareIntent } from "../domain/prepared-spec.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
-import { currentWeights, learningEnabled, patchSignals, signalSettings } from "../domain/spec-signals.ts";
+import { currentWeights, patchSignals, signalSettings } from "../domain/spec-signals.ts";
 import { DAY, iso } from "../domain/time.ts";
 import {
   fitSignals,
@@ -23,6 +23,7 @@ import {
   signalRow,
   toSpecWeights,
 } from "../learning/signals.ts";
+import { learningEnabled } from "../learning/switch.ts";
 import { closeDraft, type DraftDeps, draftIdFor, draftStore } from "./drafts.ts";
 import type { Principal } from "./principal.ts";
 
