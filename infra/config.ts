@@ -2,7 +2,7 @@
  * Deployment configuration, from CDK context (`cdk.json` or `-c key=value`), validated with zod so a
  * wrong value fails the synth with the field's name instead of deploying something unexpected.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const positiveInt = z.coerce.number().int().positive();
 

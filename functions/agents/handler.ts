@@ -5,7 +5,7 @@
  * function has no connector and writes no ledger.
  */
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import type { AgentInvocation } from "../../shared/agents/definition.ts";
 import type { RunSummary } from "../../shared/agents/runner.ts";

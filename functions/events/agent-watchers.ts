@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import { type AgentWatchers, createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { systemClock } from "../../shared/adapters/local/clock.ts";
 import { parseWith } from "../../shared/domain/validation.ts";

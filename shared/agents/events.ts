@@ -3,7 +3,7 @@
  * outcome.recorded, ...). Emitted by the KB watcher and the record ingest, never by core use cases.
  * Details are validated with zod where an agent reads them: events are an edge.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { Id } from "../domain/vocabulary.ts";
 
 export const AGENT_EVENTS = {

@@ -3,7 +3,7 @@
  * (watchers/ingest.ts) applies executed ones to the knowledge base, and the HubSpot and LinkedIn
  * connectors turn them into API calls: one schema, three readers, parsed with zod at each.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { HttpsUrl, LinkedInProfileUrl } from "../domain/urls.ts";
 import { CommitteeRole, Id } from "../domain/vocabulary.ts";
 import { FACT_KINDS } from "../kb/types.ts";

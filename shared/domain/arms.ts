@@ -5,7 +5,7 @@
  * so every runtime (each Lambda container, a restarted server) assigns an account to the same arm.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { CheckResult, Evaluation } from "./decision-types.ts";
 
 /** Arm names are stored on decisions and grouped on in reports and Athena: ids, never free text. */

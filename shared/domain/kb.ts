@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isValidTimeZone } from "./time.ts";
 import { LinkedInProfileUrl } from "./urls.ts";
 import { Channel, Id, Lifecycle } from "./vocabulary.ts";

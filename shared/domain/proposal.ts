@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ActionType, Channel, Id } from "./vocabulary.ts";
 
 /**

@@ -3,7 +3,7 @@
  * (shared/learning/). Every key has a default, so specs written before this section stay valid, and a
  * section given in part is completed (`prefault` parses `{}` through the inner defaults).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { LearningSignalsSchema } from "./spec-signals.ts";
 
 /**

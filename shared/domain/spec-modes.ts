@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CheckName } from "./decision-types.ts";
 import { formatPath } from "./validation.ts";
 import { ActionType, Channel, CommitteeRole, Weekday } from "./vocabulary.ts";

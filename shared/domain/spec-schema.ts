@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ExperimentSchema } from "./arms.ts";
 import { patternProblem } from "./patterns.ts";
 import { LearningSchema } from "./spec-learning.ts";

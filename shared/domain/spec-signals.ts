@@ -4,7 +4,7 @@
  * also computed under them and recorded on the decision (`Decision.shadowIntent`), never changing its
  * verdict; confirming the weights draft moves them into `quality.signals`, discarding drops them.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Spec } from "./spec-schema.ts";
 
 /** Bounds of one signal weight in intent points (the score itself is capped at 100). */

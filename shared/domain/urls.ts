@@ -4,7 +4,7 @@
  * credentials: a `javascript:` or `data:` URL would run in whoever opens it, `http:` can be rewritten
  * on the way, and `user:pass@` leaks a secret into every copy.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const MAX_URL_LENGTH = 2048;
 

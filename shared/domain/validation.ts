@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { type FieldIssue, ValidationError } from "./errors.ts";
 
 /** `coordination.cooldowns[1].after` from zod's path array. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Channels on which a human can be touched. */
 export const CHANNELS = ["email", "linkedin", "phone", "sms", "ads"] as const;

@@ -3,7 +3,7 @@
  * from the request schemas the routes already parse with. Objects are `.loose()`: a client must accept
  * fields added later. The type checks at the end of the file hold the main ones to the code's types.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { publicDecision } from "../domain/decision.ts";
 import type { Pause } from "../domain/decision-types.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";

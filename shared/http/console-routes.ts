@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import pkg from "../../package.json" with { type: "json" };
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { parseSpec, parseSpecText, specHash } from "../domain/spec-loader.ts";

@@ -4,7 +4,7 @@
  * (api-schemas.ts). Nothing here is written by hand but summaries, so the document cannot drift from
  * the validation the routes run. OpenAPI 3.1 schemas are JSON Schema 2020-12, which zod emits directly.
  */
-import { z } from "zod";
+import * as z from "zod";
 import pkg from "../../package.json" with { type: "json" };
 import {
   CheckResult,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SIMULATED_CLOCK_RANGE } from "../adapters/local/clock.ts";
 import { publicDecision } from "../domain/decision.ts";
 import {

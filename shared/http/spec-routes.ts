@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseWith } from "../domain/validation.ts";
 import {
   CloseBody,

@@ -17,7 +17,7 @@
  * and its payload. Each choice is explained in the rule's `note`, and the rule always matches the
  * corrected decision (checked here, on the recorded context).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { payloadText, weekdayAt } from "../domain/checks/rules.ts";
 import type { Decision } from "../domain/decision.ts";
 import { ValidationError } from "../domain/errors.ts";

@@ -3,7 +3,7 @@
  * may need is declared here; the CDK constructs set exactly the ones each function uses, and a
  * missing one fails with a ConfigError naming it, at the point it is first needed.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { DynamoCredentials } from "../adapters/dynamo/db.ts";
 import { toIssues } from "../domain/validation.ts";
 

@@ -2,7 +2,7 @@
  * Reads the console needs beyond the original API: the override-window queue (level-2 decisions
  * waiting to run), a trust cell's history for a chart, and the spec's version history.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type Decision, publicDecision, streams } from "../domain/decision.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";

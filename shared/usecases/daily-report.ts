@@ -8,7 +8,7 @@
  * the same cohort rule as the outcomes report (reports.ts), so the two reports agree, and a day's
  * replies per touch is a rate of that day's touches.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../domain/errors.ts";
 import { DAY, iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";

@@ -5,7 +5,7 @@
  * and the spec stream's event names who and why.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { Decision } from "../domain/decision.ts";
 import { DRAFT_STATUSES, type DraftCorrection, type SpecDraft } from "../domain/drafts.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";

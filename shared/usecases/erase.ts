@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { streams } from "../domain/decision.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { emailHash, mentions, needleMatcher } from "../domain/redact.ts";

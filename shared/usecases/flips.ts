@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { addTotals, type Flip, type FlipTotals, type SpecDraft } from "../domain/drafts.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { ruleNames } from "../domain/spec-rules.ts";

@@ -5,7 +5,7 @@
  * that date is the trusted anchor: each stream's history up to the head it recorded is taken as
  * verified then, and only what follows is hashed and linked.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../domain/errors.ts";
 import { type ChainHead, decisionRecordHash, merkleRoot, type StreamHead } from "../domain/ledger-chain.ts";
 import {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError, TooLargeError, ValidationError } from "../domain/errors.ts";
 import { type ReplayReport, replay } from "../domain/replay.ts";
 import { parseSpec, parseSpecText, specHash } from "../domain/spec-loader.ts";

@@ -1,5 +1,5 @@
 /** Bodies and query strings of the HTTP API, validated at the edge. */
-import { z } from "zod";
+import * as z from "zod";
 import {
   ActionType,
   Channel,

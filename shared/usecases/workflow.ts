@@ -3,7 +3,7 @@
  * calls the lifecycle functions directly). Every step takes and returns zod-checked JSON, so the
  * state machine's I/O is validated at both ends, and each calls exactly one lifecycle use case.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Decision } from "../domain/decision.ts";
 import { parseWith } from "../domain/validation.ts";
 import { DecisionStatus } from "../domain/vocabulary.ts";

@@ -8,7 +8,7 @@
  * --keep leaves the run's temp folder (harness data dir, connectors file) in place and prints where.
  */
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { CI_CONFIG } from "./helpers/config.ts";
 import { runFaults } from "./helpers/fault-run.ts";
 import { report } from "./helpers/figures.ts";

@@ -20,7 +20,7 @@ import {
   PutItemCommand,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { createDb } from "../../shared/adapters/dynamo/db.ts";
 import { tableNames } from "../../shared/adapters/dynamo/tables.ts";
 import { freePort, startDynamoLocal } from "../../shared/adapters/local/dynamodb-local.ts";

@@ -1,6 +1,6 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { openApiDocument, operationId } from "../../shared/http/openapi.ts";
 import { ROUTES, type Route } from "../../shared/http/routes.ts";
 

@@ -15,7 +15,7 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { type DynamoCredentials, type DynamoLocalConnection, LOCAL_REGION } from "../dynamo/db.ts";
 
 export class JavaMissingError extends Error {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { DAY } from "../../domain/time.ts";
 import type { TokenRecord, TokenStore } from "../../ports.ts";
 import { assertGrantable } from "../../usecases/principal.ts";

@@ -4,7 +4,7 @@
  * cite the fact URLs they were given.
  */
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
-import { z } from "zod";
+import * as z from "zod";
 import {
   type ClassifyInput,
   type ClassifyOutput,

@@ -3,7 +3,7 @@
  * the store, so an account is announced as in-ICP once and as high-intent once per intent episode.
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import { computeIntent } from "../../domain/checks/quality.ts";
 import { iso } from "../../domain/time.ts";
 import { parseWith } from "../../domain/validation.ts";

@@ -8,7 +8,7 @@
  * (rules.ts), and the signals refit reads executed decisions and their outcomes (signals.ts).
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import type { Decision } from "../../domain/decision.ts";
 import type { LearnedStore } from "../../kb/ports.ts";
 import type { TemplateField } from "../../kb/types.ts";

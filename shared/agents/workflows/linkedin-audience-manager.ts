@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseWith } from "../../domain/validation.ts";
 import { defineAgent } from "../definition.ts";
 import { AGENT_EVENTS, PersonEvent } from "../events.ts";
