@@ -114,7 +114,12 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     credentials: options.credentials,
     ...(options.inMemoryDatabase ? { durabilityBarrier: false } : {}),
   });
-  await ensureTables(db.raw, db.tables, { ttl: !options.simulated });
+  // TTL sweeping only where expiry times come from the real clock. A clock that can be set is a
+  // simulated one (the demo, harness start, tests), whatever `simulated` says: DynamoDB Local sweeps
+  // by the wall clock within seconds, so counters, contact states and learning markers stamped in a
+  // simulated past vanished mid-run (a release then found its counter missing).
+  const settableClock = Boolean(options.clock.set || options.clock.advance);
+  await ensureTables(db.raw, db.tables, { ttl: !options.simulated && !settableClock });
   const bus = new LocalBus((err, event) =>
     log("subscriber failed", { type: event.type, error: (err as Error).message }),
   );

@@ -9,7 +9,6 @@ import type { Decision, LedgerEvent } from "../../domain/decision.ts";
 import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
 import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
-import type { ChainHead } from "../../domain/ledger-chain.ts";
 import {
   erasedDecision,
   type KeyOwner,
@@ -522,7 +521,10 @@ export class DynamoDecisionStore implements DecisionStore {
           cause: err,
         });
       }
-      throw new DependencyError(`decision ${t.decisionId}: a counter to release is missing`, { cause: err });
+      throw new DependencyError(
+        `decision ${t.decisionId} (${current.status} → ${next.status}): a counter to release is missing (${(t.releaseCounters ?? []).map((c) => `${c.counter}@${c.day}`).join(", ")}; failed item ${failed.join(",")})`,
+        { cause: err },
+      );
     }
     return next;
   }
