@@ -67,7 +67,17 @@ export async function reviewQueue(deps: AppDeps, seed: number, stats: ApproverSt
       if (next.status === "dispatched") await execute(deps, d.decisionId);
     } catch (err) {
       // Expired or changed while the queue was being worked: a person would move on too.
-      if (!["ConflictError", "ContentionError"].includes((err as Error).name)) throw err;
+      if (["ConflictError", "ContentionError"].includes((err as Error).name)) continue;
+      // Anything else is one decision's failure, not the run's: said on stderr, and the queue goes on.
+      // It hides nothing: the decision stays as the ledger has it, which the demo's invariants check.
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "review failed",
+          decisionId: d.decisionId,
+          error: (err as Error).message,
+        }),
+      );
     }
   }
 }
