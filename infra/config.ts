@@ -3,6 +3,7 @@
  * wrong value fails the synth with the field's name instead of deploying something unexpected.
  */
 import * as z from "zod";
+import { MAX_APPROVAL_TIMEOUT_HOURS } from "../shared/domain/spec-schema.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -27,8 +28,12 @@ export const HarnessConfig = z
       .default("dev"),
     /** Used when a scheduled decision carries no executeAt (the spec normally sets it). @default 30 */
     overrideWindowMinutes: positiveInt.max(24 * 60).default(30),
-    /** The longest a level-1 workflow waits for a review before the decision expires. @default 72 */
-    approvalTimeoutHours: positiveInt.max(24 * 364).default(72),
+    /**
+     * How long a level-1 decision that carries no expiry waits for a review (every decision the gate
+     * makes carries one: the wait ends at the decision's own expiry, never at a second ceiling).
+     * Bounded by the Step Functions execution's year, as the spec's approvalTimeoutHours is. @default 72
+     */
+    approvalTimeoutHours: positiveInt.max(MAX_APPROVAL_TIMEOUT_HOURS).default(72),
     /** The Bedrock model agents call through the ModelClient port. */
     bedrockModelId: z.string().min(1).default("anthropic.claude-3-5-haiku-20241022-v1:0"),
     /** Connector name -> Secrets Manager secret ARN; only the executor functions may read them. */

@@ -30,6 +30,7 @@ import { HarnessFunction } from "./constructs/harness-function.ts";
 import { HarnessHttpApi } from "./constructs/http-api.ts";
 import { grantDigests, LedgerDigest } from "./constructs/ledger-digest.ts";
 import { LedgerWorkers } from "./constructs/ledger-workers.ts";
+import { Reconciler } from "./constructs/reconciler.ts";
 import { ackArchivePrefix } from "./nag-suppressions.ts";
 
 export interface ServiceStackProps extends StackProps {
@@ -57,20 +58,28 @@ type Access = {
 };
 
 const RW = [...DDB.read, ...DDB.write];
+/**
+ * The ledger is append-only by IAM, not only by convention: decisions are put and updated
+ * (conditionally, version by version), events are put; no function may delete from it.
+ */
+const LEDGER_RW = [...DDB.read, "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
 /** What each API group's function may do to the data, and nothing more. */
 const API_ACCESS: Record<Route["group"], Access> = {
   health: {},
-  proposals: { state: RW, ledger: RW, publish: true, personKeys: "create" },
+  proposals: { state: RW, ledger: LEDGER_RW, publish: true, personKeys: "create" },
   decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
-  reviews: { state: RW, ledger: RW, indexes: true, publish: true, signal: true, personKeys: "open" },
+  reviews: { state: RW, ledger: LEDGER_RW, indexes: true, publish: true, signal: true, personKeys: "open" },
   // GET /v1/trust pages through trust records with a bounded, filtered Scan (trust items share no
   // partition): the one Scan in the code base. A pin first asks whether the agent ever decided
   // anything: a key-only Query on byAgent (no kms:Decrypt: no sealed decision is opened).
-  admin: { state: [...RW, "dynamodb:Scan"], ledger: RW, indexQuery: ["byAgent"], publish: true },
+  admin: { state: [...RW, "dynamodb:Scan"], ledger: LEDGER_RW, indexQuery: ["byAgent"], publish: true },
   // Erasure scans the state table for every copy of a person's name or email (rare, admin only).
-  knowledge: { state: [...RW, "dynamodb:Scan"], ledger: RW, publish: true, personKeys: "open" },
+  knowledge: { state: [...RW, "dynamodb:Scan"], ledger: LEDGER_RW, publish: true, personKeys: "open" },
 };
+
+/** The executors' timeout: an attempt older than this (plus a margin) was cut off (see Reconciler). */
+const EXECUTOR_TIMEOUT = Duration.seconds(30);
 
 const pascal = (s: string) =>
   s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
@@ -183,7 +192,7 @@ export class ServiceStack extends Stack {
 
     // The approval workflow and its tasks.
     const outboxBucket = archiveBucketName(stage);
-    const lifecycle: Access = { state: RW, ledger: RW, publish: true, personKeys: "open" };
+    const lifecycle: Access = { state: RW, ledger: LEDGER_RW, publish: true, personKeys: "open" };
     const release = fn(
       "WorkflowRelease",
       "functions/workflow/release.ts",
@@ -206,7 +215,7 @@ export class ServiceStack extends Stack {
       "Workflow task: execute a dispatched decision",
       {
         invocation: "task",
-        timeout: Duration.seconds(30),
+        timeout: EXECUTOR_TIMEOUT,
         environment: {
           ...env,
           OUTBOX_BUCKET: outboxBucket,
@@ -219,8 +228,8 @@ export class ServiceStack extends Stack {
       "functions/workflow/await-approval.ts",
       "Workflow task: hold the approval task token",
       {
+        // The wait's timeout is the decision's own expiry, in the state's payload: no ceiling here.
         invocation: "task",
-        environment: { ...env, APPROVAL_TIMEOUT_SECONDS: String(config.approvalTimeoutHours * 3600) },
       },
     );
     for (const f of [release, expire, execute]) grant(f, lifecycle);
@@ -235,7 +244,7 @@ export class ServiceStack extends Stack {
       "decision.made (dispatched) -> execute",
       {
         invocation: "async",
-        timeout: Duration.seconds(30),
+        timeout: EXECUTOR_TIMEOUT,
         environment: {
           ...env,
           OUTBOX_BUCKET: outboxBucket,
@@ -313,6 +322,18 @@ export class ServiceStack extends Stack {
       failureQueue: asyncDlq,
     });
     this.functions.LedgerDigest = digest.function;
+    // No decision stays dispatched: a stopped execution becomes in_doubt, an unattempted one executes.
+    const reconciler = new Reconciler(this, "Reconciler", {
+      stage,
+      logRetention,
+      environment: env,
+      executor: executeAllowed.fn,
+      executorTimeout: EXECUTOR_TIMEOUT,
+      deadLetterQueue: eventsDlq,
+      failureQueue: asyncDlq,
+    });
+    grant(reconciler.function, { ...lifecycle, indexQuery: ["byStatus"] });
+    this.functions.Reconciler = reconciler.function;
     for (const f of [executeAllowed, agentWatchers])
       f.fn.configureAsyncInvoke({
         onFailure: new SqsDestination(asyncDlq),

@@ -1,10 +1,15 @@
+import * as z from "zod";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { parseWith } from "../../shared/domain/validation.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { sfnTasks } from "../../shared/runtime/aws-sfn.ts";
 import { type AwaitApprovalDeps, registerApprovalWait } from "../../shared/usecases/workflow.ts";
 
 export type AwaitApprovalRuntime = { runtime: AwsRuntime } & Pick<AwaitApprovalDeps, "taskTokens" | "tasks">;
+
+/** The state's own timeout (the decision's expiry), passed in the payload: the token lives as long. */
+const Wait = z.object({ approvalTimeoutSeconds: z.number().int().min(1) }).loose();
 
 /**
  * State machine Task "AwaitApproval" (`lambda:invoke.waitForTaskToken`): keep the task token where
@@ -13,10 +18,11 @@ export type AwaitApprovalRuntime = { runtime: AwsRuntime } & Pick<AwaitApprovalD
 export const makeHandler = (wiring: () => AwaitApprovalRuntime) =>
   lambdaHandler(async (input: unknown) => {
     const { runtime, taskTokens, tasks } = wiring();
+    const { approvalTimeoutSeconds } = parseWith(Wait, input);
     return registerApprovalWait(
       { clock: runtime.deps.clock, decisions: runtime.deps.decisions, taskTokens, tasks },
       input,
-      runtime.env.APPROVAL_TIMEOUT_SECONDS,
+      approvalTimeoutSeconds,
     );
   });
 

@@ -168,6 +168,12 @@ const Coordination = z
   })
   .strict();
 
+/**
+ * The longest an approval may wait: a deployed harness waits in one Step Functions Standard
+ * execution, which lives at most a year; a day of that is left for the override and stream lag.
+ */
+export const MAX_APPROVAL_TIMEOUT_HOURS = 24 * 364;
+
 const ActionConfig = z
   .object({
     /** touch: contacts a human; audience: adds them to an audience; record: internal bookkeeping. */
@@ -176,7 +182,11 @@ const ActionConfig = z
     maxLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]),
     startLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
     overrideWindowMinutes: z.number().positive().default(30),
-    approvalTimeoutHours: z.number().positive().default(24),
+    approvalTimeoutHours: z
+      .number()
+      .positive()
+      .max(MAX_APPROVAL_TIMEOUT_HOURS, "at most 364 days: an approval waits in a workflow that lives a year")
+      .default(24),
   })
   .strict()
   .refine((a) => a.kind === "record" || a.channel !== undefined, {

@@ -18,9 +18,9 @@ export interface LedgerChange {
   position: string;
 }
 
-/** The one place the archive's key layout is composed: `<kind>/dt=YYYY-MM-DD/<first>-<last>.ndjson.gz`. */
-export const archiveKey = (kind: ArchiveKind, dt: string, first: string, last: string) =>
-  `${kind}/dt=${dt}/${first}-${last}.ndjson.gz`;
+/** The one place the archive's key layout is composed: `<kind>/dt=YYYY-MM-DD/<first>.ndjson.gz`. */
+export const archiveKey = (kind: ArchiveKind, dt: string, first: string) =>
+  `${kind}/dt=${dt}/${first}.ndjson.gz`;
 
 /** Ledger digests (usecases/ledger-digest.ts): `digests/dt=YYYY-MM-DD/<iso-time>.json`, written once. */
 export const DIGEST_PREFIX = "digests/";
@@ -61,8 +61,10 @@ function rowOf(
 }
 
 /**
- * Group a batch by (kind, date) and write one object per group. Keys are derived from the batch's
- * positions, so a retried batch overwrites the same objects instead of duplicating rows.
+ * Group a batch by (kind, date) and write one object per group, named by the group's first position
+ * only. A retried batch overwrites the same objects; a batch retried in halves (the stream mapping
+ * bisects a failing batch) rewrites the first half's objects under the same names with fewer rows,
+ * and the second half's rows land under their own first position: no row is archived twice.
  */
 export async function archiveLedgerChanges(
   deps: { archive: ArchiveWriter },
@@ -81,7 +83,7 @@ export async function archiveLedgerChanges(
   }
   const objects: string[] = [];
   for (const g of groups.values()) {
-    const key = archiveKey(g.kind, g.dt, g.positions[0] ?? "0", g.positions.at(-1) ?? "0");
+    const key = archiveKey(g.kind, g.dt, g.positions[0] ?? "0");
     await deps.archive.put(key, g.rows);
     objects.push(key);
   }

@@ -46,7 +46,7 @@ export type ApprovalResult = z.infer<typeof ApprovalResult>;
 export interface WorkflowDefaults {
   /** Used when a scheduled decision carries no executeAt (it always should). */
   overrideWindowSeconds: number;
-  /** Used when a pending decision carries no expiresAt; also the ceiling of any approval wait. */
+  /** Used when a pending decision carries no expiresAt (it always should). */
   approvalTimeoutSeconds: number;
 }
 
@@ -66,10 +66,13 @@ export function workflowInputFor(
     return { decisionId: decision.decisionId, status: "scheduled", executeAt };
   }
   if (decision.status === "pending_approval") {
+    // The wait ends when the decision expires, and at no other time: a second ceiling would end the
+    // workflow while the decision stays pending (spec validation keeps expiries within what Step
+    // Functions can wait).
     const until = decision.expiresAt
       ? Date.parse(decision.expiresAt)
       : now + defaults.approvalTimeoutSeconds * 1000;
-    const seconds = Math.min(defaults.approvalTimeoutSeconds, Math.ceil((until - now) / 1000));
+    const seconds = Math.ceil((until - now) / 1000);
     return {
       decisionId: decision.decisionId,
       status: "pending_approval",

@@ -225,7 +225,7 @@ describe("DynamoDB Streams: ledger -> archiver and workflow starter", () => {
     const writer = new S3ArchiveWriter(s3 as never, "archive-bucket");
     const out = await archiver(() => writer)(streamEvent(decision), ctx);
     expect(out).toEqual({ objects: 1, rows: 1 });
-    expect(puts[0]?.Key).toMatch(/^decisions\/dt=2026-03-10\/\d+-\d+\.ndjson\.gz$/);
+    expect(puts[0]?.Key).toMatch(/^decisions\/dt=2026-03-10\/\d+\.ndjson\.gz$/);
     expect(puts[0]?.ContentEncoding).toBe("gzip");
     const rows = gunzipSync(puts[0]?.Body as Buffer)
       .toString("utf8")

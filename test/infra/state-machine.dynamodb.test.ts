@@ -27,6 +27,7 @@ import { workflowInputFor } from "../../shared/usecases/workflow.ts";
 import { awsRuntimeFor, fixture, LocalTasks, lambdaContext } from "../handlers/lambda.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { publishVariant } from "../integration/helpers/store.ts";
 import { stateMachineDefinition, taskFunctions } from "./definition.ts";
 import { type Synthesized, synthHarness } from "./synth.ts";
 
@@ -221,6 +222,35 @@ describe("approval workflow (synthesized definition, executed)", () => {
     await expect.poll(() => responses).toEqual([200, 409]);
     expect(tasks.completed.filter((c) => c.token === "token-approve")).toHaveLength(1);
     expect(rt.sandbox.entries.filter((e) => e.decisionId === d.decisionId)).toHaveLength(1);
+  });
+
+  it("level 1: an approval after a long wait (past the deployment's default) executes", async () => {
+    // Approvers get twenty days: the wait is the decision's own expiry, not the 72 h default. (The
+    // local runner waits with setTimeout, which cannot wait 24.8 days or more.)
+    await publishVariant(rt, (spec) => {
+      spec.autonomy.actions["email.send"].approvalTimeoutHours = 20 * 24;
+    });
+    const d = await pending("sm-slow", "sm-writer3");
+    const input = workflowInputFor(d, rt.clock.now(), DEFAULTS);
+    expect(input?.approvalTimeoutSeconds).toBe(
+      Math.ceil((Date.parse(d.expiresAt as string) - rt.clock.now()) / 1000),
+    );
+    expect(input?.approvalTimeoutSeconds).toBeGreaterThan(DEFAULTS.approvalTimeoutSeconds);
+    const reviews = apiHandler("reviews", runtime);
+    const onWaiting = () => {
+      // Ten days later, well past any 72 h ceiling and before the decision's expiry.
+      rt.clock.advance(10 * 24 * 3_600_000);
+      const e = fixture("api-v2-jwt-approve.json");
+      e.rawPath = e.requestContext.http.path = `/v1/decisions/${d.decisionId}/approve`;
+      e.pathParameters.id = d.decisionId;
+      e.body = JSON.stringify({ digest: d.payloadDigest });
+      void reviews(e, lambdaContext("reviews"));
+    };
+    const out = await run(input, localHandlers(realHandlers(onWaiting)), "token-slow");
+    expect(out.timeout).toBeUndefined();
+    expect(out.review).toMatchObject({ result: "approved", status: "dispatched" });
+    expect(out.execution.status).toBe("executed");
+    expect((await rt.deps.decisions.getDecision(d.decisionId))?.status).toBe("executed");
   });
 
   it("a task that keeps failing is retried, then the execution takes the failure path", async () => {

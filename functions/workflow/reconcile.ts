@@ -1,0 +1,60 @@
+/**
+ * Scheduled (EventBridge, every few minutes): no decision stays `dispatched` forever. The local
+ * runtime's recovery use case, as is: a decision whose connector call started longer ago than the
+ * executor can run (its function timeout) never recorded a result, because the function was killed
+ * mid-call, and becomes in_doubt for a human; it may have been sent, so it is never sent again. One
+ * never attempted (its workflow or event gave up) is handed to the executor function.
+ */
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import * as z from "zod";
+import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
+import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { parseWith } from "../../shared/domain/validation.ts";
+import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
+import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { recoverDispatched } from "../../shared/usecases/lifecycle.ts";
+
+/** This function's own variables (infra/service-stack.ts sets them). */
+const ReconcilerEnv = z.object({
+  /** The executor function's timeout plus a margin: an attempt older than this is over. */
+  STALE_AFTER_SECONDS: z.coerce.number().int().positive(),
+  EXECUTOR_FUNCTION: z.string().min(1),
+});
+
+export interface ReconcilerWiring {
+  runtime: AwsRuntime;
+  staleMs: number;
+  executor: { execute(decisionId: string): Promise<void> };
+}
+
+export const makeHandler = (wiring: () => ReconcilerWiring) =>
+  lambdaHandler(async (_event: unknown, tools) => {
+    const { runtime, staleMs, executor } = wiring();
+    const handOver: string[] = [];
+    const { inDoubt } = await recoverDispatched(runtime.deps, staleMs, {
+      startExecution: (decisionId) => handOver.push(decisionId),
+    });
+    // Each handed over on its own: one failed invoke must not keep the others stuck.
+    const invoked = await Promise.allSettled(handOver.map((id) => executor.execute(id)));
+    const failed = invoked.filter((r) => r.status === "rejected").length;
+    tools.metrics.addMetric("DecisionsInDoubt", "Count", inDoubt);
+    tools.metrics.addMetric("DecisionsRedriven", "Count", handOver.length - failed);
+    if (failed)
+      throw new Error(`${failed} of ${handOver.length} dispatched decisions could not be handed over`);
+    return { inDoubt, redriven: handOver.length };
+  });
+
+export const handler = makeHandler(
+  lazy(() => {
+    const env = parseAwsEnv();
+    const own = parseWith(ReconcilerEnv, process.env, "environment");
+    return {
+      runtime: createAwsRuntime(env),
+      staleMs: own.STALE_AFTER_SECONDS * 1000,
+      executor: new LambdaExecutorInvoker(
+        new LambdaClient({ region: env.AWS_REGION }),
+        own.EXECUTOR_FUNCTION,
+      ),
+    };
+  }),
+);

@@ -1,0 +1,79 @@
+/**
+ * The archiver under the stream mapping's retries: a batch that fails part-way is retried whole and
+ * then in halves (bisectBatchOnError). Object keys are deterministic per batch, so every retry
+ * overwrites what an earlier attempt wrote and no row ends up archived twice.
+ */
+import { gunzipSync } from "node:zlib";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { describe, expect, it } from "vitest";
+import { makeHandler as archiver } from "../../functions/ledger/archiver.ts";
+import { S3ArchiveWriter } from "../../shared/adapters/aws/s3-archive-writer.ts";
+import { fixture, lambdaContext } from "./lambda.ts";
+
+const ctx = lambdaContext("archiver");
+
+/** Six ledger changes in stream order: a decision image, then one of its events, three times. */
+function records() {
+  const template = fixture("dynamodb-stream-ledger-insert.json").Records[0];
+  return [0, 1, 2, 3, 4, 5].map((i) => {
+    const id = `d_${Math.floor(i / 2)}`;
+    const item =
+      i % 2 === 0
+        ? { pk: `DEC#${id}`, sk: "DECISION", decisionId: id, updatedAt: "2026-03-10T10:00:00.000Z" }
+        : { pk: `DEC#${id}`, sk: "EV#0001", type: "decided", at: "2026-03-10T10:00:00.000Z" };
+    const r = structuredClone(template);
+    r.dynamodb.Keys = marshall({ pk: item.pk, sk: item.sk });
+    r.dynamodb.NewImage = marshall(item);
+    r.dynamodb.SequenceNumber = String(1000 + i);
+    return r;
+  });
+}
+
+/** An S3 bucket in memory whose next puts under `failPrefix` fail (a throttled PutObject). */
+function bucket() {
+  const objects = new Map<string, string[]>();
+  const state = { failures: 0, failPrefix: "" };
+  const s3 = {
+    send: async (cmd: { input: { Key: string; Body: Buffer } }) => {
+      if (state.failures > 0 && cmd.input.Key.startsWith(state.failPrefix)) {
+        state.failures--;
+        throw Object.assign(new Error("SlowDown"), { name: "SlowDown" });
+      }
+      objects.set(cmd.input.Key, gunzipSync(cmd.input.Body).toString("utf8").trim().split("\n"));
+    },
+  };
+  return { objects, state, writer: new S3ArchiveWriter(s3 as never, "archive") };
+}
+
+describe("archiver retries", () => {
+  it("a batch failed part-way, retried whole and then in halves, archives every row exactly once", async () => {
+    const { objects, state, writer } = bucket();
+    const handler = archiver(() => writer);
+    const batch = records();
+    // The decisions object is written, then the events object fails: the batch fails.
+    state.failures = 2;
+    state.failPrefix = "events/";
+    await expect(handler({ Records: batch }, ctx)).rejects.toThrow(/archive write/);
+    // Retried as is: the same keys, the decisions object is overwritten; it fails again.
+    await expect(handler({ Records: batch }, ctx)).rejects.toThrow(/archive write/);
+    const afterWhole = [...objects.keys()];
+    expect(afterWhole).toEqual(["decisions/dt=2026-03-10/1000.ndjson.gz"]);
+    // Bisected: both halves succeed.
+    await handler({ Records: batch.slice(0, 3) }, ctx);
+    await handler({ Records: batch.slice(3) }, ctx);
+
+    const rows = [...objects.values()].flat().map((l) => JSON.parse(l) as Record<string, string>);
+    const ids = rows.map((r) => `${r.decisionId ?? r.stream}:${r.type ?? "decision"}`);
+    expect(ids.sort()).toEqual(
+      [
+        "d_0:decision",
+        "d_1:decision",
+        "d_2:decision",
+        "DEC#d_0:decided",
+        "DEC#d_1:decided",
+        "DEC#d_2:decided",
+      ].sort(),
+    );
+    expect(new Set(ids).size).toBe(6);
+  });
+});

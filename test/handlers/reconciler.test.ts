@@ -1,0 +1,84 @@
+/**
+ * The scheduled reconciler (functions/workflow/reconcile.ts) against DynamoDB Local: an executor
+ * killed mid-call leaves its decision dispatched with an attempt on record; once the attempt is older
+ * than the executor can run, the reconciler makes it in_doubt (never sent again). A dispatched
+ * decision nobody attempted is handed to the executor instead, and a fresh attempt is left alone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeHandler as executeHandler } from "../../functions/workflow/execute.ts";
+import { makeHandler as reconcileHandler } from "../../functions/workflow/reconcile.ts";
+import type { Decision } from "../../shared/domain/decision.ts";
+import type { Connector } from "../../shared/ports.ts";
+import { getSpec } from "../../shared/usecases/admin.ts";
+import { pinTrust } from "../../shared/usecases/trust.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { awsRuntimeFor, lambdaContext } from "./lambda.ts";
+
+let rt: TestRuntime;
+beforeAll(async () => {
+  // AWS shape: nothing executes except the handlers under test.
+  rt = await startRuntime({ runWorkers: false });
+});
+afterAll(() => rt?.close());
+
+const ctx = lambdaContext("reconciler");
+const STALE_MS = 90_000;
+
+/** A level-3 (allowed) proposal: the gate leaves it dispatched for the executor. */
+async function dispatched(accountId: string, agentId: string): Promise<Decision> {
+  await seedAcme(rt.deps, accountId);
+  const spec = await getSpec(rt.deps, "current");
+  await pinTrust(rt.deps, spec, agentId, "email.send", 3, "reconciler test", "admin@example.com");
+  const { decision } = await rt.deps.gate.propose(emailProposal(agentId, accountId), agent(agentId));
+  expect(decision.status).toBe("dispatched");
+  return decision;
+}
+
+/** A connector whose call never returns: the Lambda running it is killed at its timeout. */
+const killedMidCall: Connector = { execute: () => new Promise(() => {}) };
+
+function reconciler() {
+  const handedOver: string[] = [];
+  const handler = reconcileHandler(() => ({
+    runtime: awsRuntimeFor(rt),
+    staleMs: STALE_MS,
+    executor: { execute: async (id: string) => void handedOver.push(id) },
+  }));
+  return { handler, handedOver };
+}
+
+describe("reconciler (scheduled)", () => {
+  it("a killed executor's decision is in_doubt after the reconciler runs, and nothing is sent", async () => {
+    const d = await dispatched("rc-killed", "rc-sdr");
+    const untouched = await dispatched("rc-untouched", "rc-sdr2");
+    const executor = executeHandler(() => awsRuntimeFor(rt, { extras: { connector: () => killedMidCall } }));
+    void executor({ decisionId: d.decisionId }, lambdaContext("execute"));
+    await expect
+      .poll(async () => (await rt.deps.decisions.getDecision(d.decisionId))?.execution?.at)
+      .toBeDefined();
+
+    // Within the executor's timeout the attempt may still be running: left alone.
+    const early = reconciler();
+    rt.clock.advance(STALE_MS - 1000);
+    const first = await early.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(first.inDoubt).toBe(0);
+    expect((await rt.deps.decisions.getDecision(d.decisionId))?.status).toBe("dispatched");
+
+    rt.clock.advance(2000);
+    const late = reconciler();
+    const out = await late.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(out.inDoubt).toBe(1);
+    const after = await rt.deps.decisions.getDecision(d.decisionId);
+    expect(after?.status).toBe("in_doubt");
+    expect(rt.sandbox.entries.some((e) => e.decisionId === d.decisionId)).toBe(false);
+    // The one nobody attempted was not sent: the executor gets it, it is not in doubt.
+    expect(late.handedOver).toContain(untouched.decisionId);
+    expect(late.handedOver).not.toContain(d.decisionId);
+    expect((await rt.deps.decisions.getDecision(untouched.decisionId))?.status).toBe("dispatched");
+
+    // A second run changes nothing: the in_doubt decision is no longer dispatched.
+    const again = await reconciler().handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(again.inDoubt).toBe(0);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * Issue 11, deliverables 5 and 7, read off the synthesized service template (no bundling): the
+ * reconciler's schedule and grants, the approval wait without a second ceiling, and a ledger no
+ * function may delete from.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { configFromContext } from "../../infra/config.ts";
+import { parseSpec } from "../../shared/domain/spec-loader.ts";
+import { defaultSpecObject } from "../integration/helpers/store.ts";
+import { type Synthesized, synthHarness } from "./synth.ts";
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthHarness({ bundle: false });
+});
+
+type Resource = { Type: string; Properties: Record<string, any> };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const all = (type: string) => Object.entries(s.serviceTemplate.findResources(type)) as [string, Resource][];
+
+/** The function whose name ends with `-harness-<suffix>`, and its role's policy statements. */
+function fn(suffix: string) {
+  const found = all("AWS::Lambda::Function").find(([, f]) =>
+    String(f.Properties.FunctionName).endsWith(`-harness-${suffix}`),
+  );
+  if (!found) throw new Error(`no function ${suffix}`);
+  const [id, f] = found;
+  const roleId = f.Properties.Role["Fn::GetAtt"][0] as string;
+  const statements = all("AWS::IAM::Policy")
+    .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+  return { id, f, statements };
+}
+
+describe("no stuck decisions", () => {
+  it("a reconciler runs every 5 minutes, may invoke the executor only, and waits out its timeout", () => {
+    const reconciler = fn("reconciler");
+    const rules = all("AWS::Events::Rule").filter(([, r]) =>
+      asArray<{ Arn: unknown }>(r.Properties.Targets).some(
+        (t) => JSON.stringify(t.Arn) === JSON.stringify({ "Fn::GetAtt": [reconciler.id, "Arn"] }),
+      ),
+    );
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.[1].Properties.ScheduleExpression).toBe("rate(5 minutes)");
+
+    const executor = fn("execute-allowed");
+    const invoke = reconciler.statements.filter((st) => asArray(st.Action).includes("lambda:InvokeFunction"));
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(invoke[0]?.Resource)).toContain(executor.id);
+    const env = reconciler.f.Properties.Environment.Variables;
+    expect(env.EXECUTOR_FUNCTION).toEqual({ Ref: executor.id });
+    // An attempt is stale only once no executor can still be running it.
+    for (const e of [executor, fn("workflow-execute")])
+      expect(Number(env.STALE_AFTER_SECONDS)).toBeGreaterThan(e.f.Properties.Timeout);
+    // It reads dispatched decisions by status and moves them: never a delete, never a connector.
+    const actions = reconciler.statements.flatMap((st) => asArray(st.Action));
+    expect(actions).toContain("dynamodb:Query");
+    expect(actions.filter((a) => /^(secretsmanager|s3):/.test(a))).toEqual([]);
+  });
+
+  it("the approval wait has no ceiling of its own: its timeout is the decision's expiry", () => {
+    const env = fn("workflow-await-approval").f.Properties.Environment.Variables;
+    expect(env.APPROVAL_TIMEOUT_SECONDS).toBeUndefined();
+  });
+
+  it("what a Step Functions execution cannot wait (a year) is refused by config and spec, naming the field", () => {
+    expect(() =>
+      configFromContext((k) => (k === "harness:approvalTimeoutHours" ? "8760" : undefined)),
+    ).toThrow(/harness\.approvalTimeoutHours/);
+    const spec = defaultSpecObject();
+    spec.autonomy.actions["email.send"].approvalTimeoutHours = 365 * 24;
+    expect(() => parseSpec(spec)).toThrow(/approvalTimeoutHours/);
+    spec.autonomy.actions["email.send"].approvalTimeoutHours = 300 * 24;
+    expect(parseSpec(spec).autonomy.actions["email.send"]?.approvalTimeoutHours).toBe(300 * 24);
+  });
+});
+
+describe("least privilege", () => {
+  it("the ledger is append-only by IAM: no function may delete from it", () => {
+    const deleting = /^dynamodb:(DeleteItem|BatchWriteItem|DeleteTable|\*)$/;
+    const offenders = all("AWS::IAM::Policy").flatMap(([id, p]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((st) => st.Effect === "Allow" && asArray(st.Action).some((a) => deleting.test(a)))
+        .filter((st) => JSON.stringify(st.Resource).includes("TablesLedger"))
+        .map(() => id),
+    );
+    expect(offenders).toEqual([]);
+    // Deletes remain where they belong: the state table (task tokens, due items, data keys).
+    const stateDeletes = all("AWS::IAM::Policy").filter(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[]).some(
+        (st) =>
+          asArray(st.Action).includes("dynamodb:DeleteItem") &&
+          JSON.stringify(st.Resource).includes("TablesState"),
+      ),
+    );
+    expect(stateDeletes.length).toBeGreaterThan(0);
+  });
+});
