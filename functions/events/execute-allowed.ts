@@ -5,6 +5,7 @@ import { parseWith } from "../../shared/domain/validation.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
 import { awsConnector } from "../../shared/runtime/aws-s3.ts";
+import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { executeStep } from "../../shared/usecases/workflow.ts";
 
 const Detail = z.object({ decisionId: z.string().min(1) }).loose();
@@ -15,4 +16,7 @@ export const makeHandler = (runtime: () => AwsRuntime) =>
     executeStep(runtime().deps, parseWith(Detail, event.detail, "detail")),
   );
 
-export const handler = makeHandler(lazyRuntime((env) => ({ connector: awsConnector(env) })));
+// The live connectors where the deployment configures them (secrets read on first use), else the outbox.
+export const handler = makeHandler(
+  lazyRuntime((env) => ({ connector: deployedConnector(env, { outbox: awsConnector(env) }) })),
+);

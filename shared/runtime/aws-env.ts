@@ -15,6 +15,8 @@ const seconds = (fallback: number) => z.coerce.number().int().positive().default
 
 export const AwsEnv = z.object({
   AWS_REGION: z.string().min(1).default("us-east-1"),
+  /** The deployment's stage (every function has it): agents' IAM roles are named after it. */
+  HARNESS_STAGE: z.string().min(1).optional(),
   STATE_TABLE: z.string().min(1).optional(),
   LEDGER_TABLE: z.string().min(1).optional(),
   EVENT_BUS_NAME: z.string().min(1).optional(),
@@ -40,6 +42,10 @@ export const AwsEnv = z.object({
       }
     }),
   BEDROCK_MODEL_ID: z.string().min(1).optional(),
+  /** The executors' connectors config (shared/runtime/deployed-connectors.ts), JSON; unset: a dry run. */
+  CONNECTORS_CONFIG: z.string().optional(),
+  /** The admin API's manual runs: `{"<agentId>":"<function name>"}` of every deployed agent. */
+  AGENT_FUNCTIONS: z.string().optional(),
   /** The secret whose value signs pagination cursors: set on the API functions that paginate only. */
   CURSOR_KEY_SECRET_ARN: z.string().startsWith("arn:").optional(),
   /** The KMS key that wraps each person's data key (crypto-shredding). */

@@ -25,59 +25,17 @@ import { SesEmailConnector } from "../adapters/connectors/ses.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { Connector, ConnectorRequest, ConnectorResult } from "../ports.ts";
+import { HubSpotSettings, LinkedInSettings, SesSettings } from "./connector-schemas.ts";
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-/** Tokens and message bodies travel to these URLs: https, or plain http to this machine (a local stand-in). */
-const Endpoint = z.url().refine(
-  (u) => {
-    const url = new URL(u);
-    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
-  },
-  { message: "must be an https URL (plain http only to 127.0.0.1 or localhost)" },
-);
-
-/** How long one call may take before its outcome counts as unknown (a send then goes to in_doubt). */
-const TimeoutMs = z.number().int().min(100).max(120_000).default(10_000);
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 
 export const ConnectorsConfig = z
   .object({
-    ses: z
-      .object({
-        from: z.email(),
-        /** Default: AWS_REGION. */
-        region: z.string().min(1).optional(),
-        endpoint: Endpoint.optional(),
-        configurationSetName: z.string().min(1).optional(),
-        timeoutMs: TimeoutMs,
-      })
-      .strict()
-      .optional(),
-    hubspot: z
-      .object({
-        accessTokenEnv: EnvName.default("HUBSPOT_ACCESS_TOKEN"),
-        basePath: Endpoint.optional(),
-        timeoutMs: TimeoutMs,
-      })
-      .strict()
-      .optional(),
-    linkedin: z
-      .object({
-        accessTokenEnv: EnvName.default("LINKEDIN_ACCESS_TOKEN"),
-        adAccountUrn: z
-          .string()
-          .regex(/^urn:li:sponsoredAccount:\d+$/, "must be urn:li:sponsoredAccount:<id>"),
-        baseUrl: Endpoint.optional(),
-        version: z
-          .string()
-          .regex(/^\d{6}$/, "must be YYYYMM")
-          .optional(),
-        messageWebhookUrl: Endpoint.optional(),
-        timeoutMs: TimeoutMs,
-      })
-      .strict()
-      .optional(),
+    ses: SesSettings.optional(),
+    hubspot: HubSpotSettings.extend({ accessTokenEnv: EnvName.default("HUBSPOT_ACCESS_TOKEN") }).optional(),
+    linkedin: LinkedInSettings.extend({
+      accessTokenEnv: EnvName.default("LINKEDIN_ACCESS_TOKEN"),
+    }).optional(),
     /**
      * How long a send may go without a recorded result before the harness, when none of its own
      * executions is still running it (the process that made it crashed), surfaces it as in_doubt.

@@ -55,6 +55,8 @@ describe("SES v2 email connector (AWS SDK against a local server)", () => {
       },
     });
     expect(body.EmailTags).toContainEqual({ Name: "idempotency_key", Value: "d_1_exec_1" });
+    // SES events name their decision by this tag (functions/outcomes/ses-events.ts).
+    expect(body.EmailTags).toContainEqual({ Name: "decision_id", Value: "d_test" });
     expect(api.requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST/);
   });
 

@@ -28,6 +28,8 @@ export function sendEmailInput(
   payload: EmailPayload,
   key: string,
   o: Pick<SesOptions, "from" | "configurationSetName">,
+  /** Tagged so SES's events (bounce, complaint, open) find their decision (functions/outcomes/ses-events.ts). */
+  decisionId?: string,
 ): SendEmailCommandInput {
   return {
     FromEmailAddress: o.from,
@@ -42,6 +44,7 @@ export function sendEmailInput(
     EmailTags: [
       { Name: "idempotency_key", Value: tagValue(key) },
       { Name: "variant", Value: tagValue(payload.variant) },
+      ...(decisionId ? [{ Name: "decision_id", Value: tagValue(decisionId) }] : []),
     ],
     ...(o.configurationSetName ? { ConfigurationSetName: o.configurationSetName } : {}),
   };
@@ -74,7 +77,7 @@ export class SesEmailConnector implements Connector {
       throw new ConnectorError(`the SES connector cannot ${req.decision.actionType}`, false);
     const p = EmailPayload.safeParse(req.payload);
     if (!p.success) throw new ConnectorError(`bad email.send payload: ${p.error.message}`, false);
-    const input = sendEmailInput(p.data, req.idempotencyKey, this.o);
+    const input = sendEmailInput(p.data, req.idempotencyKey, this.o, req.decision.decisionId);
     const res = await withRetries(
       "SES SendEmail",
       () => this.client.send(new SendEmailCommand(input)),

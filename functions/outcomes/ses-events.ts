@@ -1,0 +1,27 @@
+/**
+ * EventBridge target of SES event publishing (source aws.ses; bounce, complaint, delivery, open,
+ * click, reject): finds the decision by the send's tags and records the outcome (world-outcomes.ts).
+ * A failure throws, so EventBridge's async retries and the dead-letter queue keep the event.
+ */
+import * as z from "zod";
+import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
+import { SesEventDetail } from "../../shared/adapters/aws/ses-events.ts";
+import { parseWith } from "../../shared/domain/validation.ts";
+import type { AwsRuntime } from "../../shared/runtime/aws.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { recordSesEvent, type WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";
+
+const Envelope = z.object({ source: z.literal("aws.ses"), "detail-type": z.string(), detail: z.unknown() });
+
+export const makeHandler = (runtime: () => AwsRuntime) =>
+  lambdaHandler(async (event: unknown, tools): Promise<WorldOutcomeResult> => {
+    const envelope = parseWith(Envelope, event, "event");
+    const detail = parseWith(SesEventDetail, envelope.detail, "detail");
+    const result = await recordSesEvent(runtime().deps, detail);
+    // Ids and kinds only: no address reaches the logs.
+    tools.logger.info("ses event", { eventType: detail.eventType, ...result });
+    if (result.recorded && !result.duplicate) tools.metrics.addMetric("WorldOutcomes", "Count", 1);
+    return result;
+  });
+
+export const handler = makeHandler(lazyRuntime());

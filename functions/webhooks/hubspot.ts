@@ -1,0 +1,82 @@
+/**
+ * POST /v1/webhooks/hubspot behind API Gateway with no authorizer: HubSpot cannot send our bearer
+ * tokens, so this function checks HubSpot's v3 signature itself (shared/usecases/hubspot-webhook.ts)
+ * with the app's client secret from Secrets Manager, read once per container.
+ */
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
+import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
+import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
+import type { ContactEmails } from "../../shared/adapters/connectors/hubspot-webhook.ts";
+import type { AwsRuntime } from "../../shared/runtime/aws.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { ConfigError } from "../../shared/runtime/aws-env.ts";
+import { HUBSPOT_WEBHOOK_SECRET, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
+import { receiveHubSpotWebhook } from "../../shared/usecases/hubspot-webhook.ts";
+
+export interface WebhookWiring {
+  runtime: () => AwsRuntime;
+  /** Default: Secrets Manager, with CONNECTOR_SECRET_ARNS of this function (the webhook secret only). */
+  secrets?: ConnectorSecrets;
+}
+
+/** The URL HubSpot called, as it signed it (the custom domain when there is one). */
+const requestUri = (e: APIGatewayProxyEventV2) =>
+  `https://${e.requestContext.domainName}${e.rawPath}${e.rawQueryString ? `?${e.rawQueryString}` : ""}`;
+
+export const makeHandler = (w: WebhookWiring) => {
+  let contacts: ContactEmails | undefined;
+  return lambdaHandler(
+    async (e: APIGatewayProxyEventV2, tools): Promise<APIGatewayProxyStructuredResultV2> => {
+      const rt = w.runtime();
+      const secrets =
+        w.secrets ??
+        new ConnectorSecrets(
+          new SecretsManagerClient({ region: rt.env.AWS_REGION }),
+          rt.env.CONNECTOR_SECRET_ARNS,
+        );
+      w.secrets = secrets;
+      const secret = await secrets.get(HUBSPOT_WEBHOOK_SECRET);
+      if (!secret.clientSecret)
+        throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no clientSecret`);
+      const body = e.body
+        ? e.isBase64Encoded
+          ? Buffer.from(e.body, "base64").toString("utf8")
+          : e.body
+        : "";
+      const answer = await receiveHubSpotWebhook(
+        rt.deps,
+        {
+          method: e.requestContext.http.method,
+          uri: requestUri(e),
+          body,
+          signature: e.headers["x-hubspot-signature-v3"],
+          timestamp: e.headers["x-hubspot-request-timestamp"],
+        },
+        {
+          clientSecret: secret.clientSecret,
+          contacts: async () => {
+            if (contacts) return contacts;
+            if (!secret.accessToken)
+              throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no accessToken`);
+            const basePath = parseDeployedConnectors(rt.env.CONNECTORS_CONFIG).hubspot?.basePath;
+            contacts = new HubSpotContactEmails({
+              accessToken: secret.accessToken,
+              ...(basePath ? { basePath } : {}),
+            });
+            return contacts;
+          },
+        },
+      );
+      if (answer.status === 401) tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);
+      return {
+        statusCode: answer.status,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(answer.body),
+      };
+    },
+  );
+};
+
+export const handler = makeHandler({ runtime: lazyRuntime() });

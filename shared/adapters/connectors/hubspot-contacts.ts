@@ -1,0 +1,24 @@
+import { Client } from "@hubspot/api-client";
+import type { ContactEmails } from "./hubspot-webhook.ts";
+
+/** A contact's email by its HubSpot id (CRM v3 contacts), for webhooks that name contacts by id only. */
+export class HubSpotContactEmails implements ContactEmails {
+  private readonly client: Client;
+  constructor(o: { accessToken: string; basePath?: string }) {
+    this.client = new Client({
+      accessToken: o.accessToken,
+      numberOfApiCallRetries: 0,
+      ...(o.basePath ? { basePath: o.basePath } : {}),
+    });
+  }
+
+  async emailOf(contactId: string): Promise<string | undefined> {
+    try {
+      const c = await this.client.crm.contacts.basicApi.getById(contactId, ["email"]);
+      return c.properties.email ?? undefined;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+}

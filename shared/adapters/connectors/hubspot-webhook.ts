@@ -1,0 +1,86 @@
+/**
+ * HubSpot webhooks: the v3 request signature and the events the harness reads.
+ *
+ * X-HubSpot-Signature-v3 is base64(HMAC-SHA256(client secret, method + URI + body + timestamp)), the
+ * URI being the full URL HubSpot called with a documented set of percent-encodings decoded, and
+ * X-HubSpot-Request-Timestamp in epoch milliseconds; requests older than five minutes are refused,
+ * so a captured request cannot be replayed later.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import * as z from "zod";
+
+export const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
+
+/** The encodings HubSpot decodes before signing (its v3 validation guide). */
+const DECODED: Record<string, string> = {
+  "%3A": ":",
+  "%2F": "/",
+  "%3F": "?",
+  "%40": "@",
+  "%21": "!",
+  "%24": "$",
+  "%27": "'",
+  "%28": "(",
+  "%29": ")",
+  "%2A": "*",
+  "%2C": ",",
+  "%3B": ";",
+};
+export const canonicalUri = (uri: string) =>
+  uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODED[m.toUpperCase()] ?? m);
+
+export interface SignedRequest {
+  method: string;
+  /** The full URL HubSpot called: https://host/path?query */
+  uri: string;
+  body: string;
+  signature: string | undefined;
+  timestamp: string | undefined;
+}
+
+export function signV3(clientSecret: string, r: Omit<SignedRequest, "signature">): string {
+  return createHmac("sha256", clientSecret)
+    .update(`${r.method.toUpperCase()}${canonicalUri(r.uri)}${r.body}${r.timestamp ?? ""}`, "utf8")
+    .digest("base64");
+}
+
+/** Why a request is not HubSpot's, or undefined when its signature holds and it is recent. */
+export function signatureProblem(clientSecret: string, r: SignedRequest, now: number): string | undefined {
+  if (!r.signature || !r.timestamp) return "missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp";
+  const ts = Number(r.timestamp);
+  if (!Number.isFinite(ts)) return "X-HubSpot-Request-Timestamp is not a number";
+  if (Math.abs(now - ts) > MAX_SIGNATURE_AGE_MS) return "the request timestamp is more than 5 minutes away";
+  const expected = Buffer.from(signV3(clientSecret, r), "utf8");
+  const given = Buffer.from(r.signature, "utf8");
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return "signature mismatch";
+  return undefined;
+}
+
+/** One webhook event (HubSpot sends a JSON array of up to 100). */
+export const HubSpotWebhookEvent = z
+  .object({
+    eventId: z.union([z.number(), z.string()]),
+    subscriptionType: z.string(),
+    portalId: z.union([z.number(), z.string()]),
+    objectId: z.union([z.number(), z.string()]),
+    occurredAt: z.number(),
+    propertyName: z.string().optional(),
+    propertyValue: z.string().optional(),
+  })
+  .loose();
+export type HubSpotWebhookEvent = z.infer<typeof HubSpotWebhookEvent>;
+export const HubSpotWebhookBody = z.array(HubSpotWebhookEvent).max(1000);
+
+/**
+ * Contact properties whose change means the contact answered: HubSpot sets them when a tracked sales
+ * email gets a reply and when a meeting is booked through its meetings tool.
+ */
+export const OUTCOME_PROPERTIES = {
+  hs_sales_email_last_replied: "replied",
+  engagements_last_meeting_booked: "meeting_booked",
+} as const;
+
+/** The webhook names contacts by id only: their email, read through the CRM. */
+export interface ContactEmails {
+  emailOf(contactId: string): Promise<string | undefined>;
+}

@@ -1,0 +1,90 @@
+/**
+ * The settings of each real connector, shared by the local connectors file (connectors-config.ts)
+ * and the deployment's connectors (deployed-connectors.ts, validated by the CDK app at synth). zod
+ * only: infra and the executor functions import it without YAML or any SDK.
+ */
+import * as z from "zod";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Tokens and message bodies travel to these URLs: https, or plain http to this machine (a local stand-in). */
+export const Endpoint = z.url().refine(
+  (u) => {
+    const url = new URL(u);
+    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+  },
+  { message: "must be an https URL (plain http only to 127.0.0.1 or localhost)" },
+);
+
+/** How long one call may take before its outcome counts as unknown (a send then goes to in_doubt). */
+export const TimeoutMs = z.number().int().min(100).max(120_000).default(10_000);
+
+export const SesSettings = z
+  .object({
+    from: z.email(),
+    /** Default: AWS_REGION. */
+    region: z.string().min(1).optional(),
+    endpoint: Endpoint.optional(),
+    configurationSetName: z.string().min(1).optional(),
+    timeoutMs: TimeoutMs,
+  })
+  .strict();
+
+export const HubSpotSettings = z
+  .object({
+    basePath: Endpoint.optional(),
+    timeoutMs: TimeoutMs,
+  })
+  .strict();
+
+export const LinkedInSettings = z
+  .object({
+    adAccountUrn: z.string().regex(/^urn:li:sponsoredAccount:\d+$/, "must be urn:li:sponsoredAccount:<id>"),
+    baseUrl: Endpoint.optional(),
+    version: z
+      .string()
+      .regex(/^\d{6}$/, "must be YYYYMM")
+      .optional(),
+    messageWebhookUrl: Endpoint.optional(),
+    timeoutMs: TimeoutMs,
+  })
+  .strict();
+
+export const DeployedConnectorsConfig = z
+  .object({
+    /** Record every action to the outbox instead of calling anything. Turn off once the secrets exist. */
+    dryRun: z.boolean().default(true),
+    /** SES sends with the function's role (ses:SendEmail on the from address's identity): no secret. */
+    ses: SesSettings.optional(),
+    /** Secret `connectorSecretArns.hubspot`: a private app's access token. */
+    hubspot: HubSpotSettings.optional(),
+    /** Secret `connectorSecretArns.linkedin`: an access token with rw_dmp_segments. */
+    linkedin: LinkedInSettings.optional(),
+  })
+  .strict();
+export type DeployedConnectorsConfig = z.infer<typeof DeployedConnectorsConfig>;
+
+/** The systems that need a secret, and so an entry in connectorSecretArns, when not a dry run. */
+export const SECRET_SYSTEMS = ["hubspot", "linkedin"] as const;
+
+export function parseDeployedConnectors(text: string | undefined): DeployedConnectorsConfig {
+  let raw: unknown = {};
+  try {
+    if (text) raw = JSON.parse(text);
+  } catch {
+    throw new Error("CONNECTORS_CONFIG: not JSON");
+  }
+  const parsed = DeployedConnectorsConfig.safeParse(raw);
+  if (!parsed.success)
+    throw new Error(
+      `CONNECTORS_CONFIG: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  return parsed.data;
+}
+
+/**
+ * The secret (connectorSecretArns key) of HubSpot's webhooks: `{"clientSecret": ..., "accessToken":
+ * ...}`, the app's client secret (signatures) and a token that may read contacts. Only the webhook
+ * function reads it; the executors' HubSpot token is a different secret it never sees.
+ */
+export const HUBSPOT_WEBHOOK_SECRET = "hubspot-webhook";

@@ -1,0 +1,84 @@
+/**
+ * The deployed executors' connector. The deployment's `connectors` config (CDK context, validated at
+ * synth, passed to the executor functions as CONNECTORS_CONFIG) names the systems to really call;
+ * their credentials come from Secrets Manager (CONNECTOR_SECRET_ARNS, readable by the executors
+ * only). `dryRun` (the default) keeps every action on the S3 outbox, as before any secret exists.
+ * Systems the config does not name stay on the outbox, as locally (connectors-config.ts).
+ */
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
+import { HubSpotConnector } from "../adapters/connectors/hubspot.ts";
+import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
+import { type ConnectorSystem, systemFor } from "../adapters/connectors/router.ts";
+import { SesEmailConnector } from "../adapters/connectors/ses.ts";
+import type { Db } from "../adapters/dynamo/db.ts";
+import { type Clock, type Connector, ConnectorError, type ConnectorRequest } from "../ports.ts";
+import { type AwsEnv, ConfigError } from "./aws-env.ts";
+import { parseDeployedConnectors } from "./connector-schemas.ts";
+
+export interface DeployedConnectorOptions {
+  /** The dry-run connector (the S3 outbox); also serves the systems the config does not name. */
+  outbox: (db: Db, clock: Clock) => Connector;
+  /** Default: Secrets Manager in the function's region. Tests pass a client aimed at a stand-in. */
+  secrets?: ConnectorSecrets;
+}
+
+/**
+ * One connector per container: each live system is built on its first action (reading its secret
+ * then), so a missing LinkedIn secret never holds up an email. A secret that cannot be read fails the
+ * action as refused (nothing was sent), and the next action tries again.
+ */
+export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
+  const config = parseDeployedConnectors(env.CONNECTORS_CONFIG);
+  return (db: Db, clock: Clock): Connector => {
+    const outbox = o.outbox(db, clock);
+    if (config.dryRun) return outbox;
+    const secrets =
+      o.secrets ??
+      new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS);
+    const token = async (system: ConnectorSystem) => {
+      const s = await secrets.get(system);
+      if (!s.accessToken) throw new ConfigError(`the ${system} secret has no accessToken`);
+      return s.accessToken;
+    };
+    const builders: Partial<Record<ConnectorSystem, () => Promise<Connector>>> = {};
+    const { ses, hubspot, linkedin } = config;
+    if (ses)
+      builders.ses = async () => new SesEmailConnector({ ...ses, region: ses.region ?? env.AWS_REGION });
+    if (hubspot)
+      builders.hubspot = async () =>
+        new HubSpotConnector({ ...hubspot, accessToken: await token("hubspot") });
+    if (linkedin)
+      builders.linkedin = async () =>
+        new LinkedInConnector({ ...linkedin, accessToken: await token("linkedin") });
+    const built = new Map<ConnectorSystem, Promise<Connector>>();
+    const live = (system: ConnectorSystem): Promise<Connector> | undefined => {
+      const build = builders[system];
+      if (!build) return undefined;
+      let c = built.get(system);
+      if (!c) {
+        c = build();
+        built.set(system, c);
+        c.catch(() => built.delete(system));
+      }
+      return c;
+    };
+    return {
+      execute: async (req: ConnectorRequest) => {
+        const system = systemFor(req.decision.actionType);
+        const pending = system ? live(system) : undefined;
+        if (!pending) return outbox.execute(req);
+        let connector: Connector;
+        try {
+          connector = await pending;
+        } catch (err) {
+          // Nothing reached the vendor: the action failed, it is not in doubt.
+          throw new ConnectorError(`${system} connector unavailable: ${(err as Error).message}`, false, {
+            cause: err,
+          });
+        }
+        return connector.execute(req);
+      },
+    };
+  };
+}

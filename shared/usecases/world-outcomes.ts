@@ -1,0 +1,138 @@
+/**
+ * Outcomes reported by the world (SES events, HubSpot webhooks and polls), recorded through the same
+ * use case as POST /v1/outcomes. Each outcome's id is derived from what the vendor reports (message
+ * id and event kind; contact, property and value), so the same event delivered twice, or seen by the
+ * webhook and again by the poll, counts once.
+ */
+import { decisionIdOf, type SesEventDetail } from "../adapters/aws/ses-events.ts";
+import {
+  type ContactEmails,
+  type HubSpotWebhookEvent,
+  OUTCOME_PROPERTIES,
+} from "../adapters/connectors/hubspot-webhook.ts";
+import type { Deps } from "../ports.ts";
+import { recordOutcome } from "./outcomes.ts";
+import type { Principal } from "./principal.ts";
+import type { OutcomeBody } from "./schemas.ts";
+
+export type WorldOutcomeResult =
+  | {
+      recorded: true;
+      outcomeId: string;
+      type: OutcomeBody["type"];
+      duplicate: boolean;
+      decisionId: string | null;
+    }
+  | { recorded: false; reason: string };
+
+const SES: Principal = { subject: "ses", roles: ["admin"] };
+
+/** Outcome ids allow letters, digits and . _ : @ - only. */
+const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0, 80);
+
+/**
+ * One SES event. A hard bounce suppresses the address and teaches trust as a bounce; a complaint
+ * suppresses the person (recordOutcome) and counts against the agent; an open or a click is one
+ * `opened` per message. Deliveries, soft bounces and rejects teach nothing and write nothing.
+ */
+export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promise<WorldOutcomeResult> {
+  const decisionId = decisionIdOf(detail);
+  if (!decisionId) return { recorded: false, reason: "not sent by the harness (no decision tag)" };
+  const decision = await deps.decisions.getDecision(decisionId);
+  if (!decision) return { recorded: false, reason: "the tagged decision does not exist" };
+  const msg = idPart(detail.mail.messageId);
+  let type: OutcomeBody["type"];
+  let at: string | undefined;
+  switch (detail.eventType) {
+    case "Complaint":
+      type = "complaint";
+      at = detail.complaint?.timestamp;
+      break;
+    case "Bounce": {
+      if (detail.bounce?.bounceType !== "Permanent")
+        return { recorded: false, reason: `${detail.bounce?.bounceType ?? "unknown"} bounce: SES retries` };
+      type = "bounced";
+      at = detail.bounce.timestamp;
+      // Suppressed before the outcome is recorded: a retry after a crash between the two still suppresses.
+      for (const r of detail.bounce.bouncedRecipients)
+        await deps.kb.addSuppression(
+          { kind: "email", value: r.emailAddress.toLowerCase(), reason: `hard bounce (SES ${msg})` },
+          new Date(deps.clock.now()).toISOString(),
+        );
+      break;
+    }
+    case "Open":
+    case "Click":
+      // A click implies the open: both are the one `opened` of this message.
+      type = "opened";
+      at = (detail.open ?? detail.click)?.timestamp;
+      break;
+    default:
+      return { recorded: false, reason: `${detail.eventType}: nothing to learn` };
+  }
+  const body: OutcomeBody = {
+    outcomeId: `ses:${msg}:${type}`,
+    decisionId,
+    type,
+    ...(at && !Number.isNaN(Date.parse(at)) ? { occurredAt: new Date(Date.parse(at)).toISOString() } : {}),
+  };
+  const res = await recordOutcome(deps, body, SES);
+  return {
+    recorded: true,
+    outcomeId: res.outcomeId,
+    type,
+    duplicate: "duplicate" in res && res.duplicate === true,
+    decisionId: res.attributedTo,
+  };
+}
+
+const HUBSPOT: Principal = { subject: "hubspot", roles: ["admin"] };
+const TOUCHED = new Set(["executed", "dispatched", "in_doubt"]);
+
+/**
+ * A contact property change that means a reply or a booked meeting, for a person the harness knows
+ * and touched within the spec's attribution window; anything else is acknowledged and ignored.
+ */
+export async function recordHubSpotEvent(
+  deps: Deps,
+  event: HubSpotWebhookEvent,
+  contacts: ContactEmails,
+): Promise<WorldOutcomeResult> {
+  if (event.subscriptionType !== "contact.propertyChange" || !event.propertyName)
+    return { recorded: false, reason: `${event.subscriptionType}: not an outcome` };
+  const type = OUTCOME_PROPERTIES[event.propertyName as keyof typeof OUTCOME_PROPERTIES];
+  if (!type) return { recorded: false, reason: `${event.propertyName}: not an outcome property` };
+  if (!event.propertyValue) return { recorded: false, reason: `${event.propertyName} was cleared` };
+  const email = await contacts.emailOf(String(event.objectId));
+  const personId = email ? await deps.kb.personIdByEmail(email.toLowerCase()) : undefined;
+  if (!personId) return { recorded: false, reason: "not a person in the knowledge base" };
+  const spec = await deps.specs.current();
+  if (!spec) return { recorded: false, reason: "no spec has been published yet" };
+  const at = Number.isFinite(Number(event.propertyValue))
+    ? Number(event.propertyValue)
+    : Date.parse(event.propertyValue) || event.occurredAt;
+  const since = at - spec.spec.outcomes.attributionWindowDays * 86_400_000;
+  const page = await deps.decisions.queryDecisions({ personId, limit: 50 });
+  const touch = page.items.find(
+    (d) =>
+      d.actionKind === "touch" &&
+      TOUCHED.has(d.status) &&
+      Date.parse(d.decidedAt) >= since &&
+      Date.parse(d.decidedAt) <= at,
+  );
+  if (!touch) return { recorded: false, reason: "the harness did not touch this person in the window" };
+  // The property's value is the reply's (meeting's) time: the webhook and the poll derive the same id.
+  const outcomeId = `hubspot:${idPart(String(event.portalId))}:${idPart(String(event.objectId))}:${type}:${idPart(event.propertyValue)}`;
+  const res = await recordOutcome(
+    deps,
+    { outcomeId, decisionId: touch.decisionId, type, occurredAt: new Date(at).toISOString() },
+    HUBSPOT,
+  );
+  return {
+    recorded: true,
+    outcomeId,
+    type,
+    duplicate: "duplicate" in res && res.duplicate === true,
+    decisionId: res.attributedTo,
+  };
+}

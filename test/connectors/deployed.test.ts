@@ -1,0 +1,119 @@
+/**
+ * The deployed executors' connector (shared/runtime/deployed-connectors.ts): a dry run by default;
+ * live systems with their tokens from Secrets Manager (a local stand-in), read once per container;
+ * a secret that cannot be read fails the action as refused, never in doubt.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
+import type { Db } from "../../shared/adapters/dynamo/db.ts";
+import { COMMITTEE_ROLES } from "../../shared/domain/vocabulary.ts";
+import { type Clock, type Connector, ConnectorError, type ConnectorRequest } from "../../shared/ports.ts";
+import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
+import { fakeSecretsManager } from "../handlers/stand-ins.ts";
+import { decision, fakeApi } from "./helpers/fake-api.ts";
+
+const HUBSPOT_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-AbCdEf";
+const now = "2026-03-10T14:00:00.000Z";
+const ROLE = COMMITTEE_ROLES[0];
+
+let sm: Awaited<ReturnType<typeof fakeSecretsManager>>;
+let hubspot: Awaited<ReturnType<typeof fakeApi>>;
+const outboxed: ConnectorRequest[] = [];
+const outbox = (): Connector => ({
+  execute: async (req) => {
+    outboxed.push(req);
+    return { externalId: `s3-outbox:${req.idempotencyKey}` };
+  },
+});
+beforeEach(async () => {
+  outboxed.length = 0;
+  sm = await fakeSecretsManager({ [HUBSPOT_ARN]: JSON.stringify({ accessToken: "pat-na1-test" }) });
+  hubspot = await fakeApi((r) =>
+    r.method === "POST" && r.path === "/crm/v3/objects/contacts/batch/upsert"
+      ? {
+          status: 200,
+          body: {
+            status: "COMPLETE",
+            results: [{ id: "501", properties: {}, createdAt: now, updatedAt: now, archived: false }],
+            startedAt: now,
+            completedAt: now,
+          },
+        }
+      : undefined,
+  );
+});
+afterEach(() => Promise.all([sm.close(), hubspot.close()]));
+
+function connector(config: unknown | undefined, arns: Record<string, string> = { hubspot: HUBSPOT_ARN }) {
+  const env = parseAwsEnv({
+    CONNECTOR_SECRET_ARNS: JSON.stringify(arns),
+    ...(config === undefined ? {} : { CONNECTORS_CONFIG: JSON.stringify(config) }),
+  });
+  const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS);
+  return deployedConnector(env, { outbox, secrets })({} as Db, { now: () => 0 } as Clock);
+}
+
+const classify = (id: string): ConnectorRequest => ({
+  idempotencyKey: `${id}:exec:1`,
+  decision: decision("crm.update", { decisionId: id }),
+  payload: {
+    operation: "classify_contact",
+    personId: "acme-jane",
+    email: "jane@acme.io",
+    persona: "vp_sales",
+    role: ROLE,
+    method: "rules",
+    confidence: 0.9,
+  },
+});
+
+describe("deployed connectors", () => {
+  it("without a config (the default), everything goes to the outbox and no secret is read", async () => {
+    const c = connector(undefined);
+    expect(await c.execute(classify("d_1"))).toEqual({ externalId: "s3-outbox:d_1:exec:1" });
+    expect(sm.reads()).toBe(0);
+    expect(hubspot.requests).toEqual([]);
+  });
+
+  it("live HubSpot with the token from its secret, read once per container; unnamed systems stay on the outbox", async () => {
+    const c = connector({ dryRun: false, hubspot: { basePath: hubspot.url } });
+    expect(await c.execute(classify("d_2"))).toEqual({ externalId: "hubspot:contact:501" });
+    expect(await c.execute(classify("d_3"))).toEqual({ externalId: "hubspot:contact:501" });
+    expect(hubspot.requests).toHaveLength(2);
+    expect(hubspot.requests[0]?.headers.authorization).toBe("Bearer pat-na1-test");
+    expect(sm.reads()).toBe(1);
+    // linkedin is not configured: the outbox, as locally.
+    const li = await c.execute({
+      idempotencyKey: "d_4:exec:1",
+      decision: decision("linkedin.message", { decisionId: "d_4" }),
+      payload: { linkedinUrl: "https://linkedin.com/in/jane", body: "Hi" },
+    });
+    expect(li.externalId).toBe("s3-outbox:d_4:exec:1");
+  });
+
+  it("a secret that cannot be read refuses the action (nothing sent, not in doubt), and is read again next time", async () => {
+    const c = connector(
+      { dryRun: false, hubspot: { basePath: hubspot.url } },
+      {
+        hubspot: `${HUBSPOT_ARN}-missing`,
+      },
+    );
+    const err = await c.execute(classify("d_5")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).outcomeUnknown).toBe(false);
+    expect((err as Error).message).toMatch(
+      /hubspot connector unavailable: reading the hubspot secret failed/,
+    );
+    expect((err as Error).message).not.toMatch(/pat-na1/);
+    await c.execute(classify("d_6")).catch(() => {});
+    expect(sm.reads()).toBe(2);
+    expect(hubspot.requests).toEqual([]);
+  });
+
+  it("a bad config names the field", () => {
+    expect(() => connector({ dryRun: false, ses: { from: "not-an-email" } })).toThrow(
+      /CONNECTORS_CONFIG: ses\.from/,
+    );
+  });
+});

@@ -1,0 +1,235 @@
+/**
+ * Outcomes from the world, through the Lambda entries with real payloads: an email really sent
+ * through the deployed SES connector (SES v2 on a local stand-in, tagged with its decision), then
+ * SES's EventBridge events (the documented event-publishing records); HubSpot's webhook (its
+ * documented contact.propertyChange sample, v3-signed) behind API Gateway v2.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
+import { makeHandler as sesEvents } from "../../functions/outcomes/ses-events.ts";
+import { makeHandler as hubspotWebhook } from "../../functions/webhooks/hubspot.ts";
+import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
+import { signV3 } from "../../shared/adapters/connectors/hubspot-webhook.ts";
+import { type Decision, streams } from "../../shared/domain/decision.ts";
+import { createAwsRuntime } from "../../shared/runtime/aws.ts";
+import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
+import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
+import { approve } from "../../shared/usecases/lifecycle.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { awsRuntimeFor, fixture, functionEnv, lambdaContext, RecordingPublisher } from "./lambda.ts";
+import { fakeHubSpotContacts, fakeSecretsManager, fakeSes, TEST_CREDENTIALS, tagsOf } from "./stand-ins.ts";
+
+const ctx = lambdaContext();
+let rt: TestRuntime;
+let ses: Awaited<ReturnType<typeof fakeSes>>;
+const saved = { ...process.env };
+beforeAll(async () => {
+  rt = await startRuntime({ runWorkers: false });
+  ses = await fakeSes();
+  // SES sends with the function's role: the SDK's credential chain reads these.
+  process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+});
+afterAll(async () => {
+  process.env = { ...saved };
+  await ses?.close();
+  await rt?.close();
+});
+
+const liveSes = () =>
+  JSON.stringify({
+    dryRun: false,
+    ses: { from: "sdr@harness.example", endpoint: ses.url, configurationSetName: "dev-harness" },
+  });
+
+/** An email proposed, approved and sent by the execute-allowed entry through the live SES connector. */
+async function sentEmail(accountId: string) {
+  await seedAcme(rt.deps, accountId);
+  // What the outreach writer proposes: the payload the SES connector sends.
+  const payload = {
+    to: `jane@${accountId}.io`,
+    subject: "Your pricing research",
+    body: "Hi Jane, saw your team comparing plans this week. Happy to share how similar teams rolled out.",
+    variant: "fact-led",
+    companyName: "Acme Analytics",
+    groundedOn: [`https://${accountId}.io/news`],
+    persona: "vp",
+    model: "local-deterministic-model/v1",
+  };
+  const proposal = emailProposal("w-writer", accountId, `${accountId}-jane`, { payload });
+  const { decision } = await rt.deps.gate.propose(proposal, agent("w-writer"));
+  if (decision.status !== "pending_approval") throw new Error(JSON.stringify(decision.reasons));
+  const approved = await approve(
+    rt.deps,
+    decision.decisionId,
+    { digest: decision.payloadDigest },
+    { subject: "ana@example.com", roles: ["approver"] },
+  );
+  expect(approved.status).toBe("dispatched");
+  const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: liveSes() }));
+  const connector = deployedConnector(env, { outbox: () => rt.sandbox });
+  const e = fixture("eventbridge-decision-made.json");
+  e.detail.decisionId = decision.decisionId;
+  const out = await executeAllowed(() => awsRuntimeFor(rt, { extras: { connector } }))(e, ctx);
+  if (out.status !== "executed")
+    throw new Error(JSON.stringify((await rt.deps.decisions.getDecision(decision.decisionId))?.execution));
+  const sent = ses.requests.at(-1)?.body;
+  expect(sent.Destination.ToAddresses).toEqual([`jane@${accountId}.io`]);
+  const executed = (await rt.deps.decisions.getDecision(decision.decisionId)) as Decision;
+  return {
+    decision: executed,
+    sent,
+    messageId: executed.execution?.externalId?.replace(/^ses:/, "") as string,
+  };
+}
+
+function sesEvent(name: string, sent: { EmailTags: { Name: string; Value: string }[] }, messageId: string) {
+  const e = fixture(name);
+  e.detail.mail.messageId = messageId;
+  e.detail.mail.tags = { ...e.detail.mail.tags, ...tagsOf(sent.EmailTags) };
+  return e;
+}
+
+const outcomesOf = async (id: string) => (await rt.deps.decisions.getDecision(id))?.outcomes ?? [];
+
+describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
+  it("a complaint for a sent email suppresses the person and counts against the agent's trust, once", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-ses");
+    expect(sent.EmailTags).toContainEqual({ Name: "decision_id", Value: decision.decisionId });
+    expect(sent.ConfigurationSetName).toBe("dev-harness");
+    const before = await rt.deps.trust.get("w-writer", "email.send");
+    const e = sesEvent("eventbridge-ses-complaint.json", sent, messageId);
+    e.detail.complaint.complainedRecipients = [{ emailAddress: "jane@w-ses.io" }];
+    const handler = sesEvents(() => awsRuntimeFor(rt));
+    const out = await handler(e, ctx);
+    expect(out).toMatchObject({
+      recorded: true,
+      type: "complaint",
+      duplicate: false,
+      decisionId: decision.decisionId,
+    });
+    const suppressions = await rt.deps.kb.suppressionsFor("w-ses", "w-ses-jane");
+    expect(suppressions.some((s) => s.kind === "person" && /complaint/.test(s.reason))).toBe(true);
+    const after = await rt.deps.trust.get("w-writer", "email.send");
+    expect(after?.market?.failure ?? 0).toBeGreaterThan(before?.market?.failure ?? 0);
+
+    // EventBridge delivers at least once: the same event again changes nothing.
+    const again = await handler(e, ctx);
+    expect(again).toMatchObject({ recorded: true, duplicate: true });
+    expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "complaint")).toHaveLength(1);
+    expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(after?.version);
+  });
+
+  it("a hard bounce suppresses the address; an open and then a click are one `opened`", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-bounce");
+    const handler = sesEvents(() => awsRuntimeFor(rt));
+    const open = sesEvent("eventbridge-ses-open.json", sent, messageId);
+    expect(await handler(open, ctx)).toMatchObject({ recorded: true, type: "opened", duplicate: false });
+    const click = sesEvent("eventbridge-ses-open.json", sent, messageId);
+    click["detail-type"] = "Email Clicked";
+    click.detail.eventType = "Click";
+    click.detail.click = { ...click.detail.open, link: "https://acme.io/x" };
+    delete click.detail.open;
+    expect(await handler(click, ctx)).toMatchObject({ recorded: true, type: "opened", duplicate: true });
+
+    const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+    bounce.detail.bounce.bouncedRecipients[0].emailAddress = "jane@w-bounce.io";
+    expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "bounced" });
+    const suppressions = await rt.deps.kb.suppressionsFor("w-bounce", "w-bounce-jane");
+    expect(suppressions.some((s) => s.kind === "email" || s.kind === "person")).toBe(true);
+    expect((await outcomesOf(decision.decisionId)).map((o) => o.type).sort()).toEqual(["bounced", "opened"]);
+
+    // A soft bounce and an email the harness did not send write nothing.
+    bounce.detail.bounce.bounceType = "Transient";
+    expect(await handler(bounce, ctx)).toMatchObject({ recorded: false });
+    const foreign = fixture("eventbridge-ses-complaint.json");
+    expect(await handler(foreign, ctx)).toEqual({
+      recorded: false,
+      reason: expect.stringMatching(/not sent by the harness/),
+    });
+  });
+});
+
+describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature)", () => {
+  const clientSecret = "hubspot-app-client-secret";
+  const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-webhook-AbCdEf";
+
+  async function wiring(contactEmail: string) {
+    const sm = await fakeSecretsManager({ [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) });
+    const hubspot = await fakeHubSpotContacts({ "1246965": contactEmail });
+    const env = parseAwsEnv(
+      functionEnv(rt, {
+        CONNECTOR_SECRET_ARNS: JSON.stringify({ [HUBSPOT_WEBHOOK_SECRET]: arn }),
+        CONNECTORS_CONFIG: JSON.stringify({ hubspot: { basePath: hubspot.url } }),
+      }),
+    );
+    const runtime = createAwsRuntime(env, { clock: rt.clock, events: new RecordingPublisher() });
+    const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS);
+    const handler = hubspotWebhook({ runtime: () => runtime, secrets });
+    return { sm, hubspot, handler, close: () => Promise.all([sm.close(), hubspot.close()]) };
+  }
+
+  function delivery(body: string, o: { secret?: string; timestamp?: number } = {}) {
+    const e = fixture("api-v2-hubspot-webhook.json");
+    const timestamp = String(o.timestamp ?? rt.clock.now());
+    e.body = body;
+    e.headers["x-hubspot-request-timestamp"] = timestamp;
+    e.headers["x-hubspot-signature-v3"] = signV3(o.secret ?? clientSecret, {
+      method: "POST",
+      uri: `https://${e.requestContext.domainName}${e.rawPath}`,
+      body,
+      timestamp,
+    });
+    return e;
+  }
+
+  it("a signed reply for a touched contact is recorded once, even delivered twice", async () => {
+    const { decision } = await sentEmail("w-hs");
+    const w = await wiring("jane@w-hs.io");
+    try {
+      const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
+      const first = await w.handler(delivery(body), ctx);
+      expect(first.statusCode).toBe(200);
+      expect(JSON.parse(first.body as string).results[0]).toMatchObject({
+        recorded: true,
+        type: "replied",
+        duplicate: false,
+        decisionId: decision.decisionId,
+      });
+      // HubSpot retries with a new timestamp and signature; the event is the same.
+      rt.clock.advance(60_000);
+      const second = await w.handler(delivery(body), ctx);
+      expect(second.statusCode).toBe(200);
+      expect(JSON.parse(second.body as string).results[0]).toMatchObject({ recorded: true, duplicate: true });
+      expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "replied")).toHaveLength(1);
+      // The secret was read once for the container.
+      expect(w.sm.reads()).toBe(1);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a wrong signature or a stale timestamp is 401 and nothing is read or written", async () => {
+    const { decision } = await sentEmail("w-hs-bad");
+    const w = await wiring("jane@w-hs-bad.io");
+    try {
+      const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
+      const ledger = () => rt.deps.decisions.events(streams.decision(decision.decisionId));
+      const before = await ledger();
+      const forged = await w.handler(delivery(body, { secret: "not-the-secret" }), ctx);
+      expect(forged.statusCode).toBe(401);
+      const tampered = delivery(body);
+      tampered.body = body.replace("1246965", "1246966");
+      expect((await w.handler(tampered, ctx)).statusCode).toBe(401);
+      const stale = await w.handler(delivery(body, { timestamp: rt.clock.now() - 6 * 60_000 }), ctx);
+      expect(stale.statusCode).toBe(401);
+      expect(JSON.parse(stale.body as string).message).toMatch(/5 minutes/);
+      expect(await ledger()).toEqual(before);
+      expect(w.hubspot.requests).toEqual([]);
+    } finally {
+      await w.close();
+    }
+  });
+});
