@@ -1,4 +1,4 @@
-import { Duration, Stack, type TimeZone } from "aws-cdk-lib";
+import { Duration, type TimeZone } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -9,14 +9,15 @@ import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { AgentMeta } from "../../shared/agents/definition.ts";
+import { agentRoleName } from "../../shared/http/principal-from-event.ts";
 import { schedulerExpression } from "../cron.ts";
 import { ackInvokeVersions } from "../nag-suppressions.ts";
+import { grantBedrockInvoke } from "./bedrock-access.ts";
 import { DDB, grantTable } from "./data-access.ts";
 import { HarnessFunction } from "./harness-function.ts";
 
-/** The role an agent's code runs as; the API reads the agent id from the role session. */
-export const agentRoleName = (stage: string, agentId: string) =>
-  `${stage}-harness-agent-${agentId}`.slice(0, 64);
+/** The role an agent's code runs as; the API checks a caller's exact role ARN against it. */
+export { agentRoleName };
 
 export const AGENT_ENTRY = "functions/agents/handler.ts";
 
@@ -49,12 +50,6 @@ export class AgentFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: AgentFunctionsProps) {
     super(scope, id);
-    const modelArn = Stack.of(this).formatArn({
-      service: "bedrock",
-      account: "",
-      resource: "foundation-model",
-      resourceName: props.bedrockModelId,
-    });
     for (const agent of props.agents) {
       const cid = `Agent${agent.id.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase())}`;
       const f = new HarnessFunction(this, cid, {
@@ -95,13 +90,7 @@ export class AgentFunctions extends Construct {
           conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [`AGENTRETRY#${agent.id}`] } },
         }),
       );
-      f.role.addToPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-          resources: [modelArn],
-        }),
-      );
+      grantBedrockInvoke(f.role, props.bedrockModelId);
       f.role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,

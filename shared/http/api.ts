@@ -56,7 +56,11 @@ function parseBody(rawBody: string, type: BodyType): unknown {
  * The API Gateway HTTP API (payload v2) handler for a set of routes. Lambda functions wrap it with
  * middy; the local server calls it with events it builds from node:http requests.
  */
-export function createApi(deps: AppDeps, options: { routes?: Route[]; log?: Logger } = {}) {
+export function createApi(
+  deps: AppDeps,
+  /** `stage`: the deployment's, which IAM callers' agent roles must carry (principal-from-event.ts). */
+  options: { routes?: Route[]; log?: Logger; stage?: string } = {},
+) {
   const routes = options.routes ?? ROUTES;
   const log: Logger =
     options.log ?? ((msg, data) => console.error(JSON.stringify({ level: "error", msg, ...data })));
@@ -72,7 +76,11 @@ export function createApi(deps: AppDeps, options: { routes?: Route[]; log?: Logg
           ...json(405, { error: "method_not_allowed", message: `use ${match.allowed.join(", ")}` }),
           headers: { allow: match.allowed.join(", ") },
         };
-      const principal = authorize(match.route, principalFromEvent(event), credentialRejection(event));
+      const principal = authorize(
+        match.route,
+        principalFromEvent(event, { stage: options.stage }),
+        credentialRejection(event),
+      );
       // Query parameter names are held to the key rules before anything copies them into an object
       // (where `__proto__` would silently vanish).
       const queryEntries = Object.entries(event.queryStringParameters ?? {}).filter(

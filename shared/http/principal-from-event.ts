@@ -7,12 +7,41 @@ type Authorizer = {
   lambda?: { subject?: string; roles?: string[]; rejected?: string };
 };
 
+/** The role name an agent's code runs as (infra/constructs/agent-functions.ts names its roles so). */
+export const agentRoleName = (stage: string, agentId: string) =>
+  `${stage}-harness-agent-${agentId}`.slice(0, 64);
+
+const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+
+/**
+ * The agent an IAM caller is, if it is one: its ARN must be exactly an assumed-role session of
+ * `<stage>-harness-agent-<id>` in the API's own account (API Gateway puts the account the API is in
+ * on the request context). Another stage's or another account's role of the same name is no agent
+ * here; without the stage (the local server, where IAM never applies) no IAM caller is an agent.
+ */
+function agentOfIamCaller(userArn: string, accountId: string | undefined, stage: string | undefined) {
+  if (!stage || !accountId) return undefined;
+  const m = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(userArn);
+  if (!m || m[1] !== accountId || !ROLE_NAME.test(m[2] as string)) return undefined;
+  const prefix = agentRoleName(stage, "");
+  const roleName = m[2] as string;
+  if (!roleName.startsWith(prefix)) return undefined;
+  const agentId = roleName.slice(prefix.length);
+  return /^[A-Za-z0-9._-]+$/.test(agentId) && agentRoleName(stage, agentId) === roleName
+    ? agentId
+    : undefined;
+}
+
 /**
  * The caller, from the authorizer context API Gateway puts on the event: a Cognito JWT for people
- * (groups approver, admin, viewer), IAM for agents (role session `harness-agent-<agentId>`), or the
- * local server's token check, which fills the same context. Handlers never see credentials.
+ * (groups approver, admin, viewer), IAM for agents (an assumed-role session of the stage's
+ * `<stage>-harness-agent-<agentId>` role in this account), or the local server's token check, which
+ * fills the same context. Handlers never see credentials.
  */
-export function principalFromEvent(event: APIGatewayProxyEventV2): Principal | undefined {
+export function principalFromEvent(
+  event: APIGatewayProxyEventV2,
+  options: { stage?: string | undefined } = {},
+): Principal | undefined {
   const auth = (event.requestContext as unknown as { authorizer?: Authorizer }).authorizer;
   if (!auth) return undefined;
   if (auth.lambda?.subject && Array.isArray(auth.lambda.roles))
@@ -34,11 +63,9 @@ export function principalFromEvent(event: APIGatewayProxyEventV2): Principal | u
       : undefined;
   }
   if (auth.iam?.userArn) {
-    const match =
-      /assumed-role\/[^/]*harness-agent-([A-Za-z0-9._-]+)\//.exec(auth.iam.userArn) ??
-      /role\/[^/]*harness-agent-([A-Za-z0-9._-]+)$/.exec(auth.iam.userArn);
-    return match?.[1]
-      ? { subject: `agent:${match[1]}`, roles: [`agent:${match[1]}`] }
+    const agentId = agentOfIamCaller(auth.iam.userArn, event.requestContext?.accountId, options.stage);
+    return agentId
+      ? { subject: `agent:${agentId}`, roles: [`agent:${agentId}`] }
       : { subject: auth.iam.userArn, roles: [] };
   }
   return undefined;

@@ -26,7 +26,11 @@ export function apiHandler(group: Route["group"], runtime: () => AwsRuntime) {
         throw new ConfigError(
           `the ${group} routes paginate: build the runtime with cursors: awsCursors(env)`,
         );
-      api = createApi(rt.deps, { routes, log: (msg, data) => tools.logger.error(msg, data) });
+      api = createApi(rt.deps, {
+        routes,
+        log: (msg, data) => tools.logger.error(msg, data),
+        stage: rt.env.HARNESS_STAGE,
+      });
     }
     const result = await api(event);
     if (result.statusCode >= 500) tools.metrics.addMetric("ServerErrors", "Count", 1);

@@ -36,6 +36,7 @@ export function fixture<T = any>(name: string): T {
 export function functionEnv(rt: TestRuntime, extra: Record<string, string> = {}): Record<string, string> {
   return {
     AWS_REGION: "us-east-1",
+    HARNESS_STAGE: "dev",
     STATE_TABLE: rt.db.tables.state,
     LEDGER_TABLE: rt.db.tables.ledger,
     EVENT_BUS_NAME: "test-harness",

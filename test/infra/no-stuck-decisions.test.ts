@@ -1,16 +1,21 @@
 /**
  * Issue 11, deliverables 5 and 7, read off the synthesized service template (no bundling): the
- * reconciler's schedule and grants, the approval wait without a second ceiling, and a ledger no
- * function may delete from.
+ * reconciler's schedule and grants, the approval wait without a second ceiling, a ledger no function
+ * may delete from, and Bedrock grants that cover the configured model's inference profile.
  */
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
 import { configFromContext } from "../../infra/config.ts";
+import { grantBedrockInvoke } from "../../infra/constructs/bedrock-access.ts";
 import { parseSpec } from "../../shared/domain/spec-loader.ts";
 import { defaultSpecObject } from "../integration/helpers/store.ts";
-import { type Synthesized, synthHarness } from "./synth.ts";
+import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
 
 let s: Synthesized;
-beforeAll(() => {
+beforeAll(async () => {
+  await settleBeforeBlocking();
   s = synthHarness({ bundle: false });
 });
 
@@ -95,5 +100,31 @@ describe("least privilege", () => {
       ),
     );
     expect(stateDeletes.length).toBeGreaterThan(0);
+  });
+
+  it("Bedrock: a foundation model in the stack's region; an inference profile and, through it only, its model", () => {
+    const statements = (modelId: string) => {
+      const stack = new Stack(new App(), "S", { env: { account: "123456789012", region: "us-east-1" } });
+      const role = new Role(stack, "R", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") });
+      grantBedrockInvoke(role, modelId);
+      const policies = Object.values(Template.fromStack(stack).findResources("AWS::IAM::Policy"));
+      return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    };
+    const plain = statements("anthropic.claude-3-5-haiku-20241022-v1:0");
+    expect(plain.map((st) => JSON.stringify(st.Resource))).toEqual([
+      expect.stringContaining(
+        ":bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+      ),
+    ]);
+    const viaProfile = statements("us.anthropic.claude-3-5-haiku-20241022-v1:0");
+    const profileArn = JSON.stringify(viaProfile[0]?.Resource);
+    expect(profileArn).toContain(
+      ":bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0",
+    );
+    expect(JSON.stringify(viaProfile[1]?.Resource)).toContain(
+      ":bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+    );
+    expect(JSON.stringify(viaProfile[1]?.Condition)).toContain("bedrock:InferenceProfileArn");
+    expect(viaProfile).toHaveLength(2);
   });
 });

@@ -1,0 +1,57 @@
+/**
+ * Agent identity in AWS: an IAM caller is agent X only if its ARN is exactly an assumed-role session
+ * of `<stage>-harness-agent-X` in the API's own account. The proposals function is invoked as API
+ * Gateway invokes it (payload v2, IAM authorizer context), against DynamoDB Local.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { principalFromEvent } from "../../shared/http/principal-from-event.ts";
+import { apiHandler } from "../../shared/runtime/aws-api.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { emailProposal, seedAcme } from "../helpers/world.ts";
+import { awsRuntimeFor, fixture, lambdaContext } from "./lambda.ts";
+
+let rt: TestRuntime;
+beforeAll(async () => {
+  rt = await startRuntime({ runWorkers: false });
+  await seedAcme(rt.deps, "id-acme");
+});
+afterAll(() => rt?.close());
+
+const ACCOUNT = "123456789012";
+const session = (account: string, role: string) =>
+  `arn:aws:sts::${account}:assumed-role/${role}/${role.replace("-harness-", "-harness-agents-")}`;
+
+function event(userArn: string, agentId: string) {
+  const e = fixture("api-v2-iam-proposal.json");
+  expect(e.requestContext.accountId).toBe(ACCOUNT);
+  e.requestContext.authorizer.iam.userArn = userArn;
+  e.body = JSON.stringify(emailProposal(agentId, "id-acme"));
+  return e;
+}
+
+describe("agent identity (IAM)", () => {
+  it("only the stage's own agent role in the API's account proposes as that agent", async () => {
+    const handler = apiHandler("proposals", () => awsRuntimeFor(rt));
+    const ctx = lambdaContext("proposals");
+    const ok = await handler(event(session(ACCOUNT, "dev-harness-agent-id-writer"), "id-writer"), ctx);
+    expect(ok.statusCode).toBeLessThan(300);
+    for (const arn of [
+      session(ACCOUNT, "prod-harness-agent-id-writer"), // another stage's agent
+      session("210987654321", "dev-harness-agent-id-writer"), // another account's role of that name
+      session(ACCOUNT, "x-dev-harness-agent-id-writer"), // a look-alike role name
+      `arn:aws:iam::${ACCOUNT}:user/dev-harness-agent-id-writer`, // not a role session
+    ]) {
+      const res = await handler(event(arn, "id-writer"), ctx);
+      expect(res.statusCode, arn).toBe(403);
+    }
+  });
+
+  it("without the deployment's stage (the local server) no IAM caller is an agent", () => {
+    const e = event(session(ACCOUNT, "dev-harness-agent-id-writer"), "id-writer");
+    expect(principalFromEvent(e)).toEqual({ subject: e.requestContext.authorizer.iam.userArn, roles: [] });
+    expect(principalFromEvent(e, { stage: "dev" })).toEqual({
+      subject: "agent:id-writer",
+      roles: ["agent:id-writer"],
+    });
+  });
+});
