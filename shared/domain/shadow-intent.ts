@@ -32,7 +32,7 @@ export function shadowIntent(
   if (!p) {
     // A handful of versions are live at a time; the bound only stops a leak.
     if (prepared.size >= 100) prepared.clear();
-    p = prepareIntent(withWeights(spec, shadow.weights));
+    p = prepareIntent(withWeights(spec, shadow.weights, shadow.windowDays));
     prepared.set(key, p);
   }
   const score = computeIntent(spec, account, now, p).score;

@@ -10,12 +10,15 @@ import type { Spec } from "./spec-schema.ts";
 /** Bounds of one signal weight in intent points (the score itself is capped at 100). */
 export const MAX_SIGNAL_WEIGHT = 100;
 export const SignalWeightValue = z.number().min(-MAX_SIGNAL_WEIGHT).max(MAX_SIGNAL_WEIGHT);
+const WindowDays = z.number().int().positive().max(365);
 
 const ShadowWeights = z
   .object({
     /** The weights draft these belong to (usecases/signals-refit.ts). */
     draftId: z.string().min(1),
     weights: z.record(z.string(), SignalWeightValue),
+    /** The window each weight was fitted over, when the refit chose another than the spec's. */
+    windowDays: z.record(z.string(), WindowDays).optional(),
   })
   .strict();
 
@@ -23,18 +26,30 @@ export const LearningSignalsSchema = z
   .object({
     /** Adopt a refit without an admin when its shadow evidence says it ranks meetings better. */
     autoAdopt: z.boolean().default(false),
-    /** Meetings among the touches fitted on before a refit is proposed. */
-    minMeetings: z.number().int().positive().default(30),
+    /**
+     * Replies (a meeting counts as one) among the touches fitted on before a refit is proposed: the fit
+     * learns from replies and meetings together (shared/learning/signals.ts).
+     */
+    minReplies: z.number().int().positive().default(30),
+    /** Meetings among them, at least (the meeting rate needs a few of its own). */
+    minMeetings: z.number().int().nonnegative().default(5),
     /** Days between refits. */
     refitEveryDays: z.number().positive().default(7),
     /** How far back the touches fitted on go. */
     lookbackDays: z.number().positive().max(365).default(90),
     /** Occurrences of one signal type counted at most (diminishing returns). */
     maxCount: z.number().int().positive().max(100).default(3),
-    /** Prior standard deviation of a weight, log-odds of a meeting per occurrence. */
+    /** Prior standard deviation of a weight around the weights' mean, log-odds of an answer per occurrence. */
     priorSd: z.number().positive().max(10).default(0.5),
-    /** Meetings among the touches made in shadow before auto-adoption can decide. */
-    adoptMinMeetings: z.number().int().positive().default(20),
+    /**
+     * Windows (days, one for every signal type) the refit also fits over, besides the spec's own; the
+     * one the touches support best (Laplace evidence) is proposed with the weights.
+     */
+    windowCandidates: z.array(WindowDays).max(10).default([7, 14, 30, 60, 90]),
+    /** Replies among the touches made in shadow before auto-adoption can decide (AUC on replies). */
+    adoptMinReplies: z.number().int().positive().default(30),
+    /** Meetings among them, at least. */
+    adoptMinMeetings: z.number().int().nonnegative().default(0),
     /** When the last refit was drafted (written by the harness with the draft). */
     lastFitAt: z.iso.datetime().optional(),
     /** A refit's weights in shadow: recorded on each touch's decision, enforced nowhere. */
@@ -55,11 +70,15 @@ export function currentWeights(spec: Spec): Record<string, number> {
   return Object.fromEntries(Object.entries(spec.quality.signals).map(([t, s]) => [t, s.weight]));
 }
 
-/** `spec` with new weights in `quality.signals` (windows kept; types not in the spec are ignored). */
-export function withWeights(spec: Spec, weights: Readonly<Record<string, number>>): Spec {
+/** `spec` with new weights (and windows, if given) in `quality.signals`; types not in the spec are ignored. */
+export function withWeights(
+  spec: Spec,
+  weights: Readonly<Record<string, number>>,
+  windowDays: Readonly<Record<string, number>> = {},
+): Spec {
   const signals: Spec["quality"]["signals"] = {};
   for (const [t, s] of Object.entries(spec.quality.signals))
-    signals[t] = { ...s, weight: weights[t] ?? s.weight };
+    signals[t] = { ...s, weight: weights[t] ?? s.weight, windowDays: windowDays[t] ?? s.windowDays };
   return { ...spec, quality: { ...spec.quality, signals } };
 }
 
@@ -84,6 +103,6 @@ export function closeShadowWeights(
 ): Spec | undefined {
   const shadow = signalSettings(spec).shadow;
   if (shadow?.draftId !== draftId) return undefined;
-  const base = to === "confirmed" ? withWeights(spec, shadow.weights) : spec;
+  const base = to === "confirmed" ? withWeights(spec, shadow.weights, shadow.windowDays) : spec;
   return patchSignals(base, { shadow: undefined });
 }

@@ -1,75 +1,92 @@
 /**
- * Loop 4, signals sharpen: which intent signals precede meetings, refitted from the harness's own
- * record of executed touches, and turned into intent weights the gate can use. Pure: the rows come
+ * Loop 4, signals sharpen: which intent signals precede positive answers, refitted from the harness's
+ * own record of executed touches, and turned into intent weights the gate can use. Pure: the rows come
  * from decisions (their recorded facts: the signals the gate saw at decision time, not today's
  * knowledge base) and outcomes; what is fitted reaches the gate only as a spec amendment (a weights
- * draft, usecases/signals-refit.ts), first in shadow.
+ * draft, usecases/signals-refit.ts), first in shadow (signals-shadow.ts).
  *
- * The model. For a touch i, x_i[t] = min(cap, occurrences of signal type t in the spec's window for t
- * before the touch) and y_i = 1 when the touch led to a booked meeting. A logistic regression
+ * What it learns from, for a RevOps reader. Meetings are what intent is for, but eight weeks of
+ * outbound book a few dozen: too few to rank seven signals. Replies are the leading indicator (an
+ * account that is researching a purchase answers more often, and most meetings start as a reply), and
+ * there are several times more of them. So each touch is two observations: did it earn a reply, and
+ * did it book a meeting; both are explained by the same signal weights, each with its own base rate.
+ * A meeting therefore counts twice (as a reply and as a meeting), which is how much more a meeting says.
  *
- *   logit P(y_i = 1) = β0 + Σ_t β_t · x_i[t]
+ * The model. For a touch i, x_i[t] = min(cap, occurrences of signal type t in the window before the
+ * touch); r_i = 1 when it earned a reply (a meeting counts as one), m_i = 1 when it booked a meeting.
  *
- * with a Gaussian prior on each weight, β_t ~ N(0, σ²) (σ = `priorSd`, log-odds per occurrence; the
- * intercept gets a wide N(0, 10²)), so a signal seen before few meetings is pulled toward "tells
- * nothing" instead of chasing noise. The posterior mode maximises
+ *   logit P(r_i = 1) = α_r + Σ_t β_t · x_i[t]        logit P(m_i = 1) = α_m + Σ_t β_t · x_i[t]
  *
- *   L(θ) = Σ_i [y_i log p_i + (1 − y_i) log(1 − p_i)] − ½ θᵀ Λ θ,      Λ = diag(1/10², 1/σ², …)
+ * The two share β (a stacked logistic regression: one row per touch and answer kind, an indicator for
+ * the kind). The weights are shrunk toward their common mean rather than toward zero:
+ *
+ *   β_t = μ + δ_t,   μ ~ N(0, 1²),   δ_t ~ N(0, σ²)   (σ = `priorSd`, log-odds per occurrence)
+ *
+ * and the base rates get a wide N(0, 10²). A team tracks a signal because it expects it to matter; a
+ * signal seen on a handful of touches (a funding round, a new sales leader) then reads as "about as
+ * useful as the typical signal" until its own evidence says otherwise, instead of "useless". The
+ * posterior mode of θ = (α_r, α_m, μ, δ) maximises
+ *
+ *   L(θ) = Σ_rows [y log p + (1 − y) log(1 − p)] − ½ θᵀ Λ θ,      Λ = diag of the prior precisions
  *
  * which is concave, so Newton's method (iteratively reweighted least squares) converges from θ = 0:
  *
- *   g = Xᵀ(y − p) − Λθ,   H = Xᵀ W X + Λ  with W = diag(p_i (1 − p_i)),   θ ← θ + H⁻¹ g
+ *   g = Xᵀ(y − p) − Λθ,   H = Xᵀ W X + Λ  with W = diag(p (1 − p)),   θ ← θ + H⁻¹ g
  *
  * (halving the step when it would lower L). The Laplace approximation takes the posterior as Gaussian
- * around the mode with covariance H⁻¹, so each weight's standard error is √(H⁻¹)_tt. Rows with the
- * same features are merged first (n touches, k meetings per distinct x), so a fit over thousands of
- * touches costs a few Newton steps over a few hundred distinct rows: a few milliseconds.
+ * around the mode with covariance H⁻¹, so each weight's standard error is √(cᵀ H⁻¹ c) with c picking
+ * μ + δ_t. (The reply and meeting rows of one touch are not independent, so these errors are somewhat
+ * optimistic; they rank signals' certainty, they are not a test.) Rows with the same features are
+ * merged first (n touches, k answers per distinct x and kind), so a fit over thousands of touches
+ * costs a few Newton steps over a few hundred distinct rows: a few milliseconds.
+ *
+ * Which window. How far back a signal still says something is itself uncertain, so the refit can be
+ * run with several windows (the spec's own per-type windows and `learning.signals.windowCandidates`)
+ * and keeps the one with the highest Laplace evidence, log p(data | window) ≈ L(θ̂) + ½ log|Λ| − ½ log|H|:
+ * the likelihood of the answers, penalised for how finely the data had to tune the weights. It is
+ * proposed with the weights, since a weight means "points per occurrence within its window".
  *
  * The spec's scale. The gate's intent is Σ_t weight_t · count_t in points against `quality.minIntent`,
  * so the fitted log-odds are multiplied by one factor k that keeps the average intent of the touches
  * fitted on where it was under the current weights (k = mean current score / mean fitted log-odds):
  * the bar keeps roughly the same height while what clears it changes. A signal whose fit is negative
  * gets a negative weight (it lowers intent: e.g. a careers-page reader is a job seeker, not a buyer).
- *
- * Shadow evidence (auto-adoption). While the amendment is in shadow the gate records, per touch, the
- * intent under both weights. Once `adoptMinMeetings` of those touches led to meetings, the two
- * rankings are compared by AUC: the probability that a touch that led to a meeting scored higher than
- * one that did not (Mann–Whitney, ties count ½). AUC ignores each weight set's scale, so weights in
- * different units compare fairly, and it asks exactly what intent is for: ranking accounts. Both AUCs
- * come from the same touches, so their difference is tested with DeLong's paired variance: with
- * ψ(a, b) = 1 if a > b, ½ if equal, 0 otherwise, each meeting i gets V10_i = mean_j ψ(s_i, s_j) over
- * the touches j without one, and each of those V01_j = mean_i ψ(s_i, s_j); then
- *
- *   Var(AUC_new − AUC_old) = Var_i(V10_new − V10_old)/m + Var_j(V01_new − V01_old)/n
- *
- * over m meetings and n others. The new weights are adopted when the difference is positive at one-sided
- * 95% (z ≥ 1.645): a ranking no better than chance-level noise keeps the weights in force. Touches whose
- * meeting may still come count as no meeting for both rankings alike.
  */
 
+import { DAY } from "../domain/time.ts";
 import { cholesky, solve } from "./cholesky.ts";
 
 export interface SignalRow {
   /** Capped occurrences per type, in `types` order. */
   x: readonly number[];
   meeting: boolean;
+  /** A reply followed (a meeting implies one; absent reads as "only if a meeting"). */
+  replied?: boolean;
 }
 
 export interface FitOptions {
-  /** Prior standard deviation of each signal weight, in log-odds per occurrence. */
+  /** Prior standard deviation of each signal weight around the weights' common mean, log-odds per occurrence. */
   priorSd: number;
+  /** Prior standard deviation of that common mean. */
+  meanSd?: number;
   interceptSd?: number;
   maxIterations?: number;
 }
 
 export interface SignalFit {
   types: string[];
-  intercept: number;
-  /** Posterior mode, log-odds of a meeting per occurrence. */
+  /** Base log-odds of a reply and of a meeting for a touch with no signal. */
+  intercept: { reply: number; meeting: number };
+  /** The weights' common mean μ. */
+  mean: number;
+  /** Posterior mode of β_t = μ + δ_t, log-odds of an answer per occurrence. */
   coef: Record<string, number>;
   /** Laplace standard error of each weight. */
   se: Record<string, number>;
+  /** Laplace log evidence (see the module comment), to compare fits of the same touches. */
+  logEvidence: number;
   touches: number;
+  replies: number;
   meetings: number;
   iterations: number;
   converged: boolean;
@@ -95,37 +112,53 @@ export function signalRow(
   return x;
 }
 
-/** Distinct feature vectors with their touch and meeting counts. */
-function merge(rows: readonly SignalRow[]): { x: number[]; n: number; k: number }[] {
-  const by = new Map<string, { x: number[]; n: number; k: number }>();
-  for (const r of rows) {
-    const key = r.x.join(",");
+interface Group {
+  /** [reply kind, meeting kind, Σ x, x...] */
+  x: number[];
+  n: number;
+  k: number;
+}
+
+const repliedOf = (r: SignalRow) => r.meeting || r.replied === true;
+
+/** Distinct (answer kind, feature vector) rows with their touch and answer counts. */
+function merge(rows: readonly SignalRow[]): Group[] {
+  const by = new Map<string, Group>();
+  const put = (kind: 0 | 1, x: readonly number[], hit: boolean) => {
+    const key = `${kind}|${x.join(",")}`;
     let g = by.get(key);
     if (!g) {
-      g = { x: [1, ...r.x], n: 0, k: 0 };
+      g = { x: [kind === 0 ? 1 : 0, kind, x.reduce((s, v) => s + v, 0), ...x], n: 0, k: 0 };
       by.set(key, g);
     }
     g.n++;
-    if (r.meeting) g.k++;
+    if (hit) g.k++;
+  };
+  for (const r of rows) {
+    put(0, r.x, repliedOf(r));
+    put(1, r.x, r.meeting);
   }
   return [...by.values()];
 }
 
-/** The posterior mode and Laplace standard errors of the model above (deterministic). */
+const dot = (a: readonly number[], b: readonly number[]) =>
+  a.reduce((s, v, j) => s + v * (b[j] as number), 0);
+
+/** The posterior mode, Laplace standard errors and evidence of the model above (deterministic). */
 export function fitSignals(
   rows: readonly SignalRow[],
   types: readonly string[],
   opts: FitOptions,
 ): SignalFit {
   const groups = merge(rows);
-  const d = types.length + 1;
-  const precision = [1 / (opts.interceptSd ?? 10) ** 2, ...types.map(() => 1 / opts.priorSd ** 2)];
+  const d = types.length + 3;
+  const wide = 1 / (opts.interceptSd ?? 10) ** 2;
+  const precision = [wide, wide, 1 / (opts.meanSd ?? 1) ** 2, ...types.map(() => 1 / opts.priorSd ** 2)];
   const theta = new Array<number>(d).fill(0);
   const objective = (t: readonly number[]) => {
     let v = 0;
     for (const g of groups) {
-      let z = 0;
-      for (let j = 0; j < d; j++) z += (t[j] as number) * (g.x[j] as number);
+      const z = dot(g.x, t);
       v += g.k * z - g.n * log1pexp(z);
     }
     for (let j = 0; j < d; j++) v -= 0.5 * (precision[j] as number) * (t[j] as number) ** 2;
@@ -135,9 +168,7 @@ export function fitSignals(
     const g = t.map((x, j) => -(precision[j] as number) * x);
     const h = precision.map((p, i) => precision.map((_, j) => (i === j ? p : 0)));
     for (const r of groups) {
-      let z = 0;
-      for (let j = 0; j < d; j++) z += (t[j] as number) * (r.x[j] as number);
-      const p = sigmoid(z);
+      const p = sigmoid(dot(r.x, t));
       const w = r.n * p * (1 - p);
       const resid = r.k - r.n * p;
       for (let i = 0; i < d; i++) {
@@ -171,25 +202,91 @@ export function fitSignals(
     current = value;
     converged = moved < 1e-8;
   }
-  // Laplace: covariance H⁻¹ at the mode; its diagonal from solving H v = e_t per weight.
+  // Laplace: covariance H⁻¹ at the mode; a weight's variance is cᵀ H⁻¹ c for c = e_μ + e_t.
   const l = cholesky(gradHess(theta).h);
+  const logDetH = 2 * l.reduce((s, row, j) => s + Math.log(row[j] as number), 0);
+  const logDetPrior = precision.reduce((s, p) => s + Math.log(p), 0);
   const coef: Record<string, number> = {};
   const se: Record<string, number> = {};
   for (const [i, t] of types.entries()) {
-    coef[t] = theta[i + 1] as number;
-    const e = new Array<number>(d).fill(0);
-    e[i + 1] = 1;
-    se[t] = Math.sqrt(solve(l, e)[i + 1] as number);
+    const c = new Array<number>(d).fill(0);
+    c[2] = 1;
+    c[i + 3] = 1;
+    coef[t] = dot(c, theta);
+    se[t] = Math.sqrt(Math.max(0, dot(c, solve(l, c))));
   }
   return {
     types: [...types],
-    intercept: theta[0] as number,
+    intercept: { reply: theta[0] as number, meeting: theta[1] as number },
+    mean: theta[2] as number,
     coef,
     se,
+    logEvidence: current + 0.5 * logDetPrior - 0.5 * logDetH,
     touches: rows.length,
+    replies: rows.filter(repliedOf).length,
     meetings: rows.filter((r) => r.meeting).length,
     iterations,
     converged,
+  };
+}
+
+/** The candidate whose fit has the highest Laplace evidence (see "Which window" above). */
+export function bestByEvidence<T extends { fit: SignalFit }>(candidates: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const c of candidates) if (!best || c.fit.logEvidence > best.fit.logEvidence) best = c;
+  return best;
+}
+
+/** One executed touch as the refit reads it: the account's signals the gate saw, and what followed. */
+export interface TouchSignals {
+  signals: readonly (readonly [string, number])[];
+  at: number;
+  meeting: boolean;
+  replied: boolean;
+}
+
+export interface RefitOptions {
+  /** The spec's window per type, in days (the first candidate). */
+  windowDays: readonly number[];
+  /** Windows (days, for every type) fitted besides the spec's. */
+  candidates: readonly number[];
+  cap: number;
+  priorSd: number;
+}
+
+/**
+ * The refit: the model over the spec's windows and over each candidate window, keeping the fit with the
+ * highest evidence. `windowDays` is set when the winner is a candidate rather than the spec's own.
+ */
+export function refit(
+  touches: readonly TouchSignals[],
+  types: readonly string[],
+  opts: RefitOptions,
+): { fit: SignalFit; rows: SignalRow[]; windowDays?: Record<string, number> } {
+  const rowsFor = (days: readonly number[]) =>
+    touches.map((t) => ({
+      x: signalRow(
+        t.signals,
+        t.at,
+        types,
+        days.map((d) => d * DAY),
+        opts.cap,
+      ),
+      meeting: t.meeting,
+      replied: t.replied,
+    }));
+  const windows: { days: readonly number[]; own: boolean }[] = [{ days: opts.windowDays, own: true }];
+  for (const d of opts.candidates)
+    if (!opts.windowDays.every((w) => w === d)) windows.push({ days: types.map(() => d), own: false });
+  const fitted = windows.map((w) => {
+    const rows = rowsFor(w.days);
+    return { ...w, rows, fit: fitSignals(rows, types, { priorSd: opts.priorSd }) };
+  });
+  const best = bestByEvidence(fitted) as (typeof fitted)[number];
+  return {
+    fit: best.fit,
+    rows: best.rows,
+    ...(best.own ? {} : { windowDays: Object.fromEntries(types.map((t, i) => [t, best.days[i] as number])) }),
   };
 }
 
@@ -217,94 +314,4 @@ export function toSpecWeights(
   for (const t of fit.types)
     out[t] = Math.max(-100, Math.min(100, Math.round(10 * k * (fit.coef[t] as number)) / 10));
   return out;
-}
-
-/** AUC of `score` for meetings: P(a meeting's score > a non-meeting's), ties ½ (Mann–Whitney). */
-export function auc(rows: readonly { score: number; meeting: boolean }[]): number {
-  const sorted = [...rows].sort((a, b) => a.score - b.score);
-  let rankSum = 0;
-  let pos = 0;
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (
-      j + 1 < sorted.length &&
-      (sorted[j + 1] as { score: number }).score === (sorted[i] as { score: number }).score
-    )
-      j++;
-    const mid = (i + j) / 2 + 1;
-    for (let m = i; m <= j; m++)
-      if ((sorted[m] as { meeting: boolean }).meeting) {
-        rankSum += mid;
-        pos++;
-      }
-    i = j + 1;
-  }
-  const neg = sorted.length - pos;
-  if (pos === 0 || neg === 0) return 0.5;
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
-}
-
-export interface ShadowEvidence {
-  touches: number;
-  meetings: number;
-  aucCurrent: number;
-  aucProposed: number;
-  adopt: boolean;
-  why: string;
-}
-
-/** Whether the shadow weights rank the touches made since the draft better (AUC; see above). */
-export function shadowVerdict(
-  rows: readonly { current: number; proposed: number; meeting: boolean }[],
-  minMeetings: number,
-): ShadowEvidence {
-  const meetings = rows.filter((r) => r.meeting).length;
-  const aucCurrent = auc(rows.map((r) => ({ score: r.current, meeting: r.meeting })));
-  const aucProposed = auc(rows.map((r) => ({ score: r.proposed, meeting: r.meeting })));
-  const r3 = (x: number) => Number(x.toFixed(3));
-  const base = { touches: rows.length, meetings, aucCurrent: r3(aucCurrent), aucProposed: r3(aucProposed) };
-  if (meetings < minMeetings)
-    return { ...base, adopt: false, why: `${meetings} of ${minMeetings} meetings needed in shadow` };
-  const z = delongZ(rows);
-  const adopt = z >= ADOPT_Z;
-  return {
-    ...base,
-    adopt,
-    why: `on ${rows.length} touches with ${meetings} meetings in shadow, AUC ${r3(aucProposed)} proposed vs ${r3(aucCurrent)} current (z ${z.toFixed(2)}): ${adopt ? "ranks better" : "not shown to rank better"}`,
-  };
-}
-
-/** One-sided 95%. */
-export const ADOPT_Z = 1.645;
-
-const psi = (a: number, b: number) => (a > b ? 1 : a === b ? 0.5 : 0);
-
-/** DeLong's z of AUC(proposed) − AUC(current) on the same touches (see above); 0 when undefined. */
-export function delongZ(rows: readonly { current: number; proposed: number; meeting: boolean }[]): number {
-  const pos = rows.filter((r) => r.meeting);
-  const neg = rows.filter((r) => !r.meeting);
-  const m = pos.length;
-  const n = neg.length;
-  if (m < 2 || n < 2) return 0;
-  // Differences of the placement values: proposed minus current.
-  const v10 = new Array<number>(m).fill(0);
-  const v01 = new Array<number>(n).fill(0);
-  for (let i = 0; i < m; i++) {
-    const p = pos[i] as (typeof rows)[number];
-    for (let j = 0; j < n; j++) {
-      const q = neg[j] as (typeof rows)[number];
-      const d = psi(p.proposed, q.proposed) - psi(p.current, q.current);
-      v10[i] = (v10[i] as number) + d / n;
-      v01[j] = (v01[j] as number) + d / m;
-    }
-  }
-  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  const variance = (xs: number[]) => {
-    const mu = mean(xs);
-    return xs.reduce((s, x) => s + (x - mu) ** 2, 0) / (xs.length - 1);
-  };
-  const diff = mean(v10);
-  const se = Math.sqrt(variance(v10) / m + variance(v01) / n);
-  if (se === 0) return diff > 0 ? Number.POSITIVE_INFINITY : 0;
-  return diff / se;
 }

@@ -15,14 +15,8 @@ import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { currentWeights, patchSignals, signalSettings } from "../domain/spec-signals.ts";
 import { DAY, iso } from "../domain/time.ts";
-import {
-  fitSignals,
-  type ShadowEvidence,
-  type SignalRow,
-  shadowVerdict,
-  signalRow,
-  toSpecWeights,
-} from "../learning/signals.ts";
+import { refit, type SignalRow, signalRow, type TouchSignals, toSpecWeights } from "../learning/signals.ts";
+import { type ShadowEvidence, shadowVerdict } from "../learning/signals-shadow.ts";
 import { learningEnabled } from "../learning/switch.ts";
 import { closeDraft, type DraftDeps, draftIdFor, draftStore } from "./drafts.ts";
 import type { Principal } from "./principal.ts";
@@ -35,6 +29,8 @@ const ATTEMPTS = 5;
 const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
 const isTouch = (d: Decision) => d.actionKind === "touch" && CONTACTED.has(d.status);
 const hadMeeting = (d: Decision) => d.outcomes.some((o) => o.type === "meeting_booked");
+/** A positive answer: a reply, or a meeting (which began with one even when only the booking was recorded). */
+const hadReply = (d: Decision) => d.outcomes.some((o) => o.type === "replied" || o.type === "meeting_booked");
 
 export type SignalsTick =
   | { action: "off" | "none"; why: string }
@@ -48,25 +44,31 @@ async function touchesBetween(deps: DraftDeps, since: number, until: number): Pr
   return page.items.filter(isTouch);
 }
 
-/** The rows a refit fits: each executed touch's features as the gate saw them (Decision.facts). */
+/** Each executed touch's signals as the gate saw them (Decision.facts) and what followed. */
+export function refitTouches(touches: readonly Decision[]): TouchSignals[] {
+  const out: TouchSignals[] = [];
+  for (const d of touches) {
+    const signals = d.facts?.account?.signals;
+    if (signals)
+      out.push({ signals, at: Date.parse(d.decidedAt), meeting: hadMeeting(d), replied: hadReply(d) });
+  }
+  return out;
+}
+
+/** The rows a refit fits over the spec's own windows (features capped at `maxCount`). */
 export function refitRows(spec: SpecVersion, touches: readonly Decision[]): SignalRow[] {
   const p = prepareIntent(spec.spec);
   const cap = signalSettings(spec.spec).maxCount;
-  const rows: SignalRow[] = [];
-  for (const d of touches) {
-    const signals = d.facts?.account?.signals;
-    if (!signals) continue;
-    rows.push({
-      x: signalRow(signals, Date.parse(d.decidedAt), p.types, p.windowMs, cap),
-      meeting: hadMeeting(d),
-    });
-  }
-  return rows;
+  return refitTouches(touches).map((t) => ({
+    x: signalRow(t.signals, t.at, p.types, p.windowMs, cap),
+    meeting: t.meeting,
+    replied: t.replied,
+  }));
 }
 
 /**
  * One turn of the loop, run daily by the scheduler (and the simulation). Refits when the last refit is
- * `refitEveryDays` old and the touches hold `minMeetings` meetings; while weights are in shadow, checks
+ * `refitEveryDays` old and the touches hold `minReplies` replies (and `minMeetings` meetings); while weights are in shadow, checks
  * whether auto-adoption is due instead. Idempotent: a refit's draft is keyed by the spec version it
  * amends and the day, so two runs racing make one draft.
  */
@@ -80,12 +82,21 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
   if (s.lastFitAt && now - Date.parse(s.lastFitAt) < s.refitEveryDays * DAY)
     return { action: "none", why: `last refit at ${s.lastFitAt}` };
   const since = now - s.lookbackDays * DAY;
-  const rows = refitRows(current, await touchesBetween(deps, since, now));
-  const meetings = rows.filter((r) => r.meeting).length;
-  if (meetings < s.minMeetings)
-    return { action: "none", why: `${meetings} of ${s.minMeetings} meetings needed for a refit` };
+  const touches = await touchesBetween(deps, since, now);
+  const replies = touches.filter(hadReply).length;
+  const meetings = touches.filter(hadMeeting).length;
+  if (replies < s.minReplies || meetings < s.minMeetings)
+    return {
+      action: "none",
+      why: `${replies} of ${s.minReplies} replies and ${meetings} of ${s.minMeetings} meetings needed for a refit`,
+    };
   const types = prepareIntent(current.spec).types;
-  const fit = fitSignals(rows, types, { priorSd: s.priorSd });
+  const { fit, rows, windowDays } = refit(refitTouches(touches), types, {
+    windowDays: prepareIntent(current.spec).windowDays,
+    candidates: s.windowCandidates,
+    cap: s.maxCount,
+    priorSd: s.priorSd,
+  });
   const from = currentWeights(current.spec);
   const to = toSpecWeights(fit, from, rows);
   // One draft per spec version and day: ticks racing (or retried) make one; a later day may make another.
@@ -99,7 +110,10 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
       return { action: "none", why: "the spec moved on: refit next time" };
     const draftId = draftIdFor(now, source);
     const spec = parseSpec(
-      patchSignals(base.spec, { lastFitAt: iso(now), shadow: { draftId, weights: to } }),
+      patchSignals(base.spec, {
+        lastFitAt: iso(now),
+        shadow: { draftId, weights: to, ...(windowDays ? { windowDays } : {}) },
+      }),
     );
     const fitted: Record<string, { logOdds: number; se: number }> = {};
     for (const t of types)
@@ -111,7 +125,7 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
       weights: { from, to, fitted, since: iso(since), until: iso(now) },
       baseVersion: base.version,
       shadowVersion: base.version + 1,
-      correction: { kind: "refit", touches: rows.length, meetings },
+      correction: { kind: "refit", touches: rows.length, meetings: fit.meetings },
       createdAt: iso(now),
       createdBy: HARNESS.subject,
     };
@@ -122,7 +136,7 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
         by: HARNESS.subject,
         at: iso(now),
         expectCurrent: base.version,
-        why: `draft ${draftId}: intent weights refitted on ${rows.length} touches with ${meetings} meetings, in shadow`,
+        why: `draft ${draftId}: intent weights refitted on ${rows.length} touches with ${fit.replies} replies and ${fit.meetings} meetings${windowDays ? `, over ${Object.values(windowDays)[0]}-day windows` : ""}, in shadow`,
       });
       await deps.events.publish([
         { type: "spec.published", detail: { version: version.version, hash: version.hash, draftId } },
@@ -137,16 +151,20 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
 /** The shadow evidence of a weights draft: touches decided with its shadow intent, old vs new ranking. */
 export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise<ShadowEvidence> {
   const current = await deps.specs.current();
-  const minMeetings = current ? signalSettings(current.spec).adoptMinMeetings : Number.POSITIVE_INFINITY;
+  const s = current ? signalSettings(current.spec) : undefined;
+  const min = s
+    ? { positives: s.adoptMinReplies, meetings: s.adoptMinMeetings }
+    : { positives: Number.POSITIVE_INFINITY };
   const touches = await touchesBetween(deps, Date.parse(draft.createdAt), deps.clock.now());
   const rows = touches
     .filter((d) => d.shadowIntent?.draftId === draft.draftId)
     .map((d) => ({
       current: d.context.intent?.score ?? 0,
       proposed: d.shadowIntent?.score ?? 0,
+      positive: hadReply(d),
       meeting: hadMeeting(d),
     }));
-  return shadowVerdict(rows, minMeetings);
+  return shadowVerdict(rows, min);
 }
 
 async function adoptIfBetter(deps: DraftDeps, current: SpecVersion, draftId: string): Promise<SignalsTick> {

@@ -71,7 +71,7 @@ async function history(prefix: string, n: number) {
 
 describe("signals refit", () => {
   it("drafts new weights in shadow, records both intents with the verdict unchanged, and an admin's confirm puts them in force", async () => {
-    await publishLearning({ minMeetings: 4, priorSd: 1 });
+    await publishLearning({ minReplies: 4, minMeetings: 4, priorSd: 1 });
     await pin(h, WRITER, "email.send", 3);
     expect((await signalsTick(h.rt.deps)).action).toBe("none"); // no meetings yet
     const first = await history("a", 4);
@@ -122,8 +122,8 @@ describe("signals refit", () => {
     );
   });
 
-  it("with autoAdopt, adopts the weights once touches in shadow show they rank meetings better", async () => {
-    await publishLearning({ minMeetings: 4, adoptMinMeetings: 3, autoAdopt: true, priorSd: 1 });
+  it("with autoAdopt, adopts the weights once touches in shadow show they rank answers better", async () => {
+    await publishLearning({ minReplies: 4, minMeetings: 4, adoptMinReplies: 3, autoAdopt: true, priorSd: 1 });
     await pin(h, WRITER, "email.send", 3);
     await history("a", 4);
     const tick = await signalsTick(h.rt.deps);
