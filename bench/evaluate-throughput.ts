@@ -1,11 +1,14 @@
 import type { GateContext, Touch } from "../shared/domain/decision-types.ts";
 import { evaluate } from "../shared/domain/evaluate.ts";
 import type { Account, Person } from "../shared/domain/kb.ts";
-import { ProposalInput } from "../shared/domain/proposal.ts";
+import { keptSpec } from "../shared/domain/prepared-spec.ts";
+import { type Proposal, ProposalInput } from "../shared/domain/proposal.ts";
 import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
 import type { SpecVersion } from "../shared/domain/spec-schema.ts";
 import { parseWith } from "../shared/domain/validation.ts";
 import type { TrustRecord } from "../shared/learning/trust.ts";
+import type { GateReadResult } from "../shared/ports.ts";
+import { gateContext } from "../shared/usecases/gate.ts";
 import {
   ACTION_TYPE,
   accountInput,
@@ -93,38 +96,62 @@ export interface ThroughputResult {
 }
 
 /** How the contexts handed to evaluate relate to each other: what the gate's reads would give it. */
-export type ContextMode = "reused" | "fresh" | "unprepared";
+export type ContextMode = "reused" | "gate" | "fresh" | "unprepared";
 
 export const CONTEXT_MODES: Record<ContextMode, string> = {
   reused: "one context object for every decision (flatters: caches keyed by object always hit)",
-  fresh: "fresh objects per decision (spec, account, person, touches: as read from DynamoDB)",
+  gate: "as the gate runs it: records read anew per decision, spec object kept per version",
+  fresh: "fresh objects per decision, the spec object too (a gate that did not keep it)",
   unprepared: "fresh objects, and a spec hash never seen before each time (no preparation reused)",
 };
 
 /** Distinct fresh contexts cycled through; more than the prepared-spec cache holds (64). */
 const FRESH_CONTEXTS = 256;
 
+/** One decision's input as the gate has it after its batched read (shared/usecases/gate.ts). */
+export interface GateInput {
+  read: GateReadResult & { spec: SpecVersion };
+  proposal: Proposal;
+  now: number;
+}
+
 /**
- * Contexts built outside the timed loop. The gate unmarshals a new spec, account, person and contact
- * state for every proposal, so "fresh" gives each decision structurally cloned objects (new strings
- * too), cycling through 256 of them. "unprepared" also gives each clone its own spec hash, so every
- * decision prepares its spec from scratch (what preparation by hash saves).
+ * Inputs built outside the timed loop. The gate unmarshals a new spec, account, person, proposal and
+ * contact state for every proposal, so every mode but "reused" gives each decision structurally cloned
+ * objects (new strings too), cycling through 256 of them. In the timed loop "gate" then goes the gate's
+ * way (keptSpec: the spec object it decided with while the version is the same; gateContext), "fresh"
+ * decides with each decision's own spec object, and "unprepared" also gives each clone its own spec
+ * hash, so every decision prepares its spec from scratch (what preparation by hash saves).
  */
-export function contextsFor(ctx: GateContext, mode: ContextMode): GateContext[] {
-  if (mode === "reused") return [ctx];
-  return Array.from({ length: FRESH_CONTEXTS }, (_, i) => {
-    const clone = structuredClone(ctx);
-    if (mode === "unprepared") clone.spec.hash = `${ctx.spec.hash}-${i}`;
-    return clone;
+export function inputsFor(ctx: GateContext, mode: ContextMode): GateInput[] {
+  const count = mode === "reused" ? 1 : FRESH_CONTEXTS;
+  return Array.from({ length: count }, (_, i) => {
+    const c = mode === "reused" ? ctx : structuredClone(ctx);
+    if (mode === "unprepared") c.spec.hash = `${ctx.spec.hash}-${i}`;
+    const read: GateInput["read"] = {
+      spec: c.spec,
+      contact: { touches: c.touches, version: 1 },
+      counts: c.counts,
+      pauses: c.pauses,
+      suppressions: c.suppressions,
+    };
+    if (c.account) read.account = c.account;
+    if (c.person) read.person = c.person;
+    if (c.trust) read.trust = c.trust;
+    return { read, proposal: c.proposal, now: c.now };
   });
 }
 
 function spin(
-  contexts: GateContext[],
+  inputs: GateInput[],
+  mode: ContextMode,
   ms: number,
 ): { n: number; seconds: number; cpuSeconds: number; sink: number } {
   const BATCH = 128;
-  const count = contexts.length;
+  const count = inputs.length;
+  // Only the gate's way keeps the spec object; the other modes decide with the one each input carries.
+  const keep = mode === "gate";
+  let kept: SpecVersion | undefined;
   let n = 0;
   let sink = 0;
   let next = 0;
@@ -133,7 +160,10 @@ function spin(
   let now = start;
   while (now - start < ms) {
     for (let i = 0; i < BATCH; i++) {
-      sink += evaluate(contexts[next] as GateContext).checks.length;
+      const input = inputs[next] as GateInput;
+      const spec = keep ? keptSpec(kept, input.read.spec) : input.read.spec;
+      kept = spec;
+      sink += evaluate(gateContext(input.read, spec, input.proposal, input.now, [])).checks.length;
       next = next + 1 === count ? 0 : next + 1;
     }
     n += BATCH;
@@ -148,15 +178,16 @@ export function measureEvaluateThroughput(
   ctx: GateContext,
   warmUpMs: number,
   runMs: number,
-  mode: ContextMode = "reused",
+  mode: ContextMode = "gate",
 ): ThroughputResult {
-  const contexts = contextsFor(ctx, mode);
+  const inputs = inputsFor(ctx, mode);
   const verdict = evaluate(ctx).verdict;
   if (verdict !== "allow") throw new Error(`the realistic context should be allowed, got ${verdict}`);
-  for (const c of contexts.slice(0, 3))
-    if (evaluate(c).verdict !== verdict) throw new Error(`a ${mode} context is not decided as the original`);
-  spin(contexts, warmUpMs);
-  const { n, seconds, cpuSeconds, sink } = spin(contexts, runMs);
+  for (const { read, proposal, now } of inputs.slice(0, 3))
+    if (evaluate(gateContext(read, read.spec, proposal, now)).verdict !== verdict)
+      throw new Error(`a ${mode} context is not decided as the original`);
+  spin(inputs, mode, warmUpMs);
+  const { n, seconds, cpuSeconds, sink } = spin(inputs, mode, runMs);
   if (sink === 0) throw new Error("evaluate returned no checks");
   return {
     evaluations: n,
@@ -177,7 +208,7 @@ export function measureEvaluateModes(
   warmUpMs: number,
   blockMs: number,
   rounds: number,
-  modes: readonly ContextMode[] = ["reused", "fresh", "unprepared"],
+  modes: readonly ContextMode[] = ["reused", "gate", "fresh", "unprepared"],
 ): Map<ContextMode, ThroughputResult> {
   const totals = new Map<ContextMode, ThroughputResult>();
   for (let round = 0; round < rounds; round++)

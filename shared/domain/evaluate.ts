@@ -12,6 +12,7 @@ import { checkConfidence, checkContent, checkIntent, computeIntent, scoreContent
 import { checkRules, type RuleSubject } from "./checks/rules.ts";
 import { checkSuppression } from "./checks/suppression.ts";
 import { planVolume } from "./checks/volume.ts";
+import { toFixed } from "./decimal.ts";
 import type { CheckResult, Evaluation, GateContext, Touch } from "./decision-types.ts";
 import { preparedSpec } from "./prepared-spec.ts";
 import { earliestRetry } from "./retry.ts";
@@ -159,7 +160,7 @@ export function evaluate(ctx: GateContext): Evaluation {
       accountTimeZone: account.timezone,
     };
     if (proposal.target.personId) candidate.personId = proposal.target.personId;
-    checks.push(...coordinationChecks(evaluateCoordination(spec, candidate, touches)));
+    checks.push(...coordinationChecks(evaluateCoordination(spec, candidate, touches, prepared.coordination)));
   } else {
     checks.push(
       na("coordination", isTouch ? "no account on file" : `${proposal.action.type} is not a touch`),
@@ -176,7 +177,7 @@ export function evaluate(ctx: GateContext): Evaluation {
   const reviewer = checks.find((c) => c.result === "fail" && !c.shadow && c.effect === "review");
   const levelDetail = reviewer
     ? `level 1: ${reviewer.check === "rule" ? `rule ${reviewer.rule} forces` : "low confidence forces"} human review (trust level ${autonomy.level}, ${source})`
-    : `level ${level} (${source}${autonomy.capped ? `, capped by the spec's max ${action.maxLevel}` : ""}); trust ${stats.score.toFixed(2)}, lower bound ${stats.lowerBound.toFixed(2)} on ${stats.sample.toFixed(1)} outcomes`;
+    : `level ${level} (${source}${autonomy.capped ? `, capped by the spec's max ${action.maxLevel}` : ""}); trust ${toFixed(stats.score, 2)}, lower bound ${toFixed(stats.lowerBound, 2)} on ${toFixed(stats.sample, 1)} outcomes`;
   checks.push({ check: "autonomy", result: "pass", detail: levelDetail });
 
   let touch: Touch | undefined;
@@ -232,7 +233,9 @@ export function evaluate(ctx: GateContext): Evaluation {
       ...(candidate
         ? {
             recoordinateNow: () =>
-              coordinationChecks(evaluateCoordination(spec, { ...candidate, at: now }, touches)),
+              coordinationChecks(
+                evaluateCoordination(spec, { ...candidate, at: now }, touches, prepared.coordination),
+              ),
           }
         : {}),
     });

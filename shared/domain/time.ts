@@ -209,6 +209,36 @@ export function startOfNextLocalDay(at: number, timeZone: string): number {
   return instantOfLocal(p.year, p.month, p.day + 1, 0, 0, timeZone);
 }
 
+/** The last day window asked for: a decision asks for the same one or two zones' days over and over. */
+let lastWindow: { timeZone: string; year: number; month: number; day: number; days: number } | undefined;
+let lastBounds: { start: number; end: number } = { start: 0, end: 0 };
+
+/**
+ * [start of the local day `days - 1` days before the one of `at`, start of the local day after it):
+ * the instants of `days` calendar days in the zone ending with the day of `at`. The same as
+ * `instantOfLocal(y, m, d - (days - 1), 0, 0, tz)` and `startOfNextLocalDay(at, tz)`, remembered for the
+ * last local day asked about. The result is shared: do not change it.
+ */
+export function localDaysWindow(at: number, timeZone: string, days: number): { start: number; end: number } {
+  const p = localParts(at, timeZone);
+  const last = lastWindow;
+  if (
+    last !== undefined &&
+    last.day === p.day &&
+    last.month === p.month &&
+    last.year === p.year &&
+    last.days === days &&
+    last.timeZone === timeZone
+  )
+    return lastBounds;
+  lastBounds = {
+    start: instantOfLocal(p.year, p.month, p.day - (days - 1), 0, 0, timeZone),
+    end: instantOfLocal(p.year, p.month, p.day + 1, 0, 0, timeZone),
+  };
+  lastWindow = { timeZone, year: p.year, month: p.month, day: p.day, days };
+  return lastBounds;
+}
+
 /** Minutes since local midnight. */
 export function localMinuteOfDay(at: number, timeZone: string): number {
   return minuteOfUtcDay(at + offsetAt(at, timeZone));

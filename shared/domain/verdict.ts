@@ -1,3 +1,4 @@
+import { toFixed } from "./decimal.ts";
 import type { CheckResult, Evaluation } from "./decision-types.ts";
 import type { Verdict } from "./vocabulary.ts";
 
@@ -55,7 +56,7 @@ export function finish(
     reasons,
     autonomyLevel: level,
     autonomySource,
-    trustScore: Number(trustScore.toFixed(4)),
+    trustScore: Number(toFixed(trustScore, 4)),
     reservation: reserves ? reservation : { counters: [] },
   };
   // Assigned, not spread: a conditional spread per decision was measurable (issue 8).

@@ -10,6 +10,7 @@ import { computeIntent, scoreContent } from "../../shared/domain/checks/quality.
 import { compileUnion, withoutLookbehinds } from "../../shared/domain/patterns.ts";
 import {
   classifyPrepared,
+  keptSpec,
   PreparedSpecCache,
   personaMatches,
   preparedSpec,
@@ -17,7 +18,7 @@ import {
 } from "../../shared/domain/prepared-spec.ts";
 import { specHash } from "../../shared/domain/spec-loader.ts";
 import type { Spec } from "../../shared/domain/spec-schema.ts";
-import { account, DAY, defaultSpec, HOUR, NOW, person, specWith } from "./helpers/fixtures.ts";
+import { account, DAY, defaultSpec, HOUR, NOW, person, specWith, version } from "./helpers/fixtures.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -234,5 +235,18 @@ describe("prepared spec: the same answers as the spec itself", () => {
     expect(p.icp.exclusions[0]?.has("government")).toBe(true);
     expect(p.competitors.has("rival.io")).toBe(true);
     expect(p.intent.windowMs[p.intent.index.get("demo_request")!]).toBe(14 * DAY);
+  });
+});
+
+describe("keptSpec: the gate decides with the spec object it kept while the version is the same", () => {
+  it("keeps the object for the same version and hash, and takes the new read otherwise", () => {
+    const kept = version(defaultSpec(), 3);
+    const again = { ...structuredClone(kept) };
+    expect(keptSpec(undefined, again)).toBe(again);
+    expect(keptSpec(kept, again)).toBe(kept);
+    const republished = { ...again, hash: "another" };
+    expect(keptSpec(kept, republished)).toBe(republished);
+    const next = { ...again, version: 4 };
+    expect(keptSpec(kept, next)).toBe(next);
   });
 });

@@ -11,9 +11,11 @@ import type { Spec } from "../../shared/domain/spec-schema.ts";
 import {
   instantOfLocal,
   localDate,
+  localDaysWindow,
   localMinuteOfDay,
   localParts,
   parseInstant,
+  startOfNextLocalDay,
 } from "../../shared/domain/time.ts";
 import { account, DAY, defaultSpec, NOW, t } from "./helpers/fixtures.ts";
 
@@ -129,6 +131,30 @@ describe("zone-offset cache: zones asked in turn", () => {
       for (const zone of zones) expect(localParts(at, zone).hour, zone).toBe(expected[zone]);
     // Across the transition in the same zone: 03:30 EDT one hour later in UTC.
     expect(localParts(at + 2 * 3_600_000, "America/New_York").hour).toBe(4);
+  });
+});
+
+describe("localDaysWindow: the day window a calendar-day cap counts in, remembered", () => {
+  const zones = ["America/New_York", "Asia/Kathmandu", "America/Santiago", "Australia/Lord_Howe", "UTC"];
+  it("is [midnight days - 1 days back, next midnight) in the zone, whatever was asked before", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ at: instant, zone: fc.constantFrom(...zones), days: fc.integer({ min: 1, max: 9 }) }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (asks) => {
+          for (const { at, zone, days } of asks) {
+            const p = localParts(at, zone);
+            expect(localDaysWindow(at, zone, days)).toEqual({
+              start: instantOfLocal(p.year, p.month, p.day - (days - 1), 0, 0, zone),
+              end: startOfNextLocalDay(at, zone),
+            });
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -12,10 +12,10 @@ import {
   HOUR,
   instantOfLocal,
   iso,
+  localDaysWindow,
   localMinuteOfDay,
   localParts,
   parseHhMm,
-  startOfNextLocalDay,
 } from "../time.ts";
 import type { Channel } from "../vocabulary.ts";
 import { WEEKDAY_NAMES } from "../vocabulary.ts";
@@ -43,127 +43,191 @@ export function liveTouches(touches: Touch[], now: number): Touch[] {
   return touches.filter((t) => t.expiresAt === undefined || t.expiresAt >= now);
 }
 
-const inScope = (scope: "account" | "person", c: Candidate) => (t: Touch) =>
-  scope === "account" || (c.personId !== undefined && t.personId === c.personId);
-
 /** Distance in ms from instant `at` to the interval [from, to]; 0 inside it. */
 const distance = (t: Touch, at: number) => (at < t.from ? t.from - at : at > t.to ? at - t.to : 0);
 
 const describeTouch = (t: Touch) =>
   `${t.channel} by ${t.agentId} ${t.from === t.to ? `at ${iso(t.from)}` : `awaiting approval until ${iso(t.to)}`}`;
 
-/** Whose calendar a day-window rule counts in: the account's for account scope, the recipient's for person scope. */
-const dayZone = (rule: FrequencyCapRule, c: Candidate) =>
-  rule.scope === "account" ? c.accountTimeZone : c.timeZone;
+/** The touches that break a rule, described in their order for the trace entry. */
+const describeTouches = (touches: Touch[]) => touches.map(describeTouch).join("; ");
 
-function frequencyCap(rule: FrequencyCapRule, c: Candidate, touches: Touch[]): RuleOutcome {
-  const relevant = touches
-    .filter(inScope(rule.scope, c))
-    .filter((t) => !rule.channels || rule.channels.includes(t.channel));
-  let hits: Touch[];
-  let windowText: string;
-  if ("calendarDays" in rule.window) {
-    const tz = dayZone(rule, c);
-    const end = startOfNextLocalDay(c.at, tz);
-    const p = localParts(c.at, tz);
-    const start = instantOfLocal(p.year, p.month, p.day - (rule.window.calendarDays - 1), 0, 0, tz);
-    hits = relevant.filter((t) => t.to >= start && t.from < end);
-    windowText = rule.window.calendarDays === 1 ? "per day" : `per ${rule.window.calendarDays} days`;
-  } else {
-    const span = rule.window.rollingHours * HOUR;
-    hits = relevant.filter((t) => distance(t, c.at) < span);
-    windowText = `per ${rule.window.rollingHours} h`;
-  }
-  const limit = `${rule.max} touch${rule.max > 1 ? "es" : ""} ${windowText} per ${rule.scope}`;
-  return hits.length < rule.max
-    ? { rule: rule.name, shadow: rule.mode === "shadow", ok: true, detail: `${hits.length} of ${limit}` }
-    : {
-        rule: rule.name,
-        shadow: rule.mode === "shadow",
-        ok: false,
-        detail: `${limit} already used: ${hits.map(describeTouch).join("; ")}`,
-      };
+/**
+ * What the coordination rules take from the spec alone, made once per spec (prepared-spec.ts keeps it
+ * per spec hash): the texts naming each rule, spans in ms, quiet-hour minutes. The checks below run
+ * for every decision (and many times more when a deferred one looks for its retry instant), so they
+ * count with plain loops and build the list of touches only for a rule that fails.
+ */
+interface Prepared<R> {
+  rule: R;
+  shadow: boolean;
+  /** Person scope: only touches of the same person count. */
+  person: boolean;
 }
 
-function cooldown(rule: CooldownRule, c: Candidate, touches: Touch[]): RuleOutcome {
-  const before = rule.before ?? rule.after;
-  const span = rule.hours * HOUR;
-  const relevant = touches.filter(inScope(rule.scope, c));
-  // An earlier touch on `after` blocks a candidate on `before`; a later (already scheduled) touch on
-  // `before` blocks a candidate on `after`, since the candidate would then break the cooldown.
-  const blocking = relevant.filter(
-    (t) =>
-      (c.channel === before && t.channel === rule.after && t.from <= c.at && c.at - t.to < span) ||
-      (c.channel === rule.after && t.channel === before && t.from > c.at && t.from - c.at < span),
-  );
-  const name =
-    `${rule.hours} h after ${rule.after} before ${before === rule.after ? "another" : ""} ${before}`.replace(
-      "  ",
-      " ",
-    );
-  if (c.channel !== before && c.channel !== rule.after)
-    return { rule: rule.name, shadow: rule.mode === "shadow", ok: true, detail: `${name}: not this channel` };
-  return blocking.length === 0
-    ? { rule: rule.name, shadow: rule.mode === "shadow", ok: true, detail: `${name}: clear` }
-    : {
-        rule: rule.name,
-        shadow: rule.mode === "shadow",
-        ok: false,
-        detail: `${name}: ${blocking.map(describeTouch).join("; ")}`,
-      };
+export interface PreparedCoordination {
+  caps: (Prepared<FrequencyCapRule> & { limit: string; calendarDays: number; span: number })[];
+  cooldowns: (Prepared<CooldownRule> & { name: string; before: Channel; span: number })[];
+  diversity: (Prepared<ChannelDiversityRule> & { name: string; span: number })[];
+  /** `name`: the rule's text up to the recipient's zone, which the decision adds. */
+  quiet: (Prepared<QuietHoursRule> & { name: string; start: number; end: number })[];
 }
 
-function diversity(rule: ChannelDiversityRule, c: Candidate, touches: Touch[]): RuleOutcome {
-  const span = rule.windowDays * DAY;
-  const same = touches
-    .filter(inScope(rule.scope, c))
-    .filter((t) => t.channel === c.channel && distance(t, c.at) < span);
-  const name = `touches within ${rule.windowDays} days use different channels`;
-  return same.length === 0
-    ? {
-        rule: rule.name,
-        shadow: rule.mode === "shadow",
-        ok: true,
-        detail: `${name}: no other ${c.channel} touch`,
-      }
-    : {
-        rule: rule.name,
-        shadow: rule.mode === "shadow",
-        ok: false,
-        detail: `${name}: ${same.map(describeTouch).join("; ")}`,
-      };
-}
+const base = <R extends { mode: string; scope?: string }>(rule: R): Prepared<R> => ({
+  rule,
+  shadow: rule.mode === "shadow",
+  person: rule.scope !== undefined && rule.scope !== "account",
+});
 
-function isQuiet(rule: QuietHoursRule, at: number, timeZone: string): boolean {
-  const weekday = WEEKDAY_NAMES[localParts(at, timeZone).weekday] ?? "sun";
-  if (rule.allDay.includes(weekday)) return true;
-  const m = localMinuteOfDay(at, timeZone);
-  const start = parseHhMm(rule.start);
-  const end = parseHhMm(rule.end);
-  return start <= end ? m >= start && m < end : m >= start || m < end;
-}
-
-function quietHours(rule: QuietHoursRule, c: Candidate): RuleOutcome {
-  const name = `quiet hours ${rule.start}-${rule.end}${rule.allDay.length ? ` and all day ${rule.allDay.join(", ")}` : ""} (${c.timeZone})`;
-  if (rule.channels && !rule.channels.includes(c.channel))
-    return { rule: rule.name, shadow: rule.mode === "shadow", ok: true, detail: `${name}: not this channel` };
-  const quiet = isQuiet(rule, c.at, c.timeZone);
+export function prepareCoordination(spec: Spec): PreparedCoordination {
+  const co = spec.coordination;
   return {
-    rule: rule.name,
-    shadow: rule.mode === "shadow",
-    ok: !quiet,
-    detail: `${name}: ${quiet ? "inside" : "outside"}`,
+    caps: co.frequencyCaps.map((rule) => {
+      const calendar = "calendarDays" in rule.window;
+      const windowText =
+        "calendarDays" in rule.window
+          ? rule.window.calendarDays === 1
+            ? "per day"
+            : `per ${rule.window.calendarDays} days`
+          : `per ${rule.window.rollingHours} h`;
+      return {
+        ...base(rule),
+        limit: `${rule.max} touch${rule.max > 1 ? "es" : ""} ${windowText} per ${rule.scope}`,
+        calendarDays: "calendarDays" in rule.window ? rule.window.calendarDays : 0,
+        span: calendar ? 0 : ("rollingHours" in rule.window ? rule.window.rollingHours : 0) * HOUR,
+      };
+    }),
+    cooldowns: co.cooldowns.map((rule) => {
+      const before = rule.before ?? rule.after;
+      const name =
+        `${rule.hours} h after ${rule.after} before ${before === rule.after ? "another" : ""} ${before}`.replace(
+          "  ",
+          " ",
+        );
+      return { ...base(rule), name, before, span: rule.hours * HOUR };
+    }),
+    diversity: co.channelDiversity.map((rule) => ({
+      ...base(rule),
+      name: `touches within ${rule.windowDays} days use different channels`,
+      span: rule.windowDays * DAY,
+    })),
+    quiet: co.quietHours.map((rule) => ({
+      ...base(rule),
+      name: `quiet hours ${rule.start}-${rule.end}${rule.allDay.length ? ` and all day ${rule.allDay.join(", ")}` : ""}`,
+      start: parseHhMm(rule.start),
+      end: parseHhMm(rule.end),
+    })),
   };
 }
 
-export function evaluateCoordination(spec: Spec, c: Candidate, touches: Touch[]): RuleOutcome[] {
-  const co = spec.coordination;
-  return [
-    ...co.frequencyCaps.map((r) => frequencyCap(r, c, touches)),
-    ...co.cooldowns.map((r) => cooldown(r, c, touches)),
-    ...co.channelDiversity.map((r) => diversity(r, c, touches)),
-    ...co.quietHours.map((r) => quietHours(r, c)),
-  ];
+/** Prepared per spec object for callers without the gate's preparation (retry, revalidation, tests). */
+const bySpec = new WeakMap<Spec, PreparedCoordination>();
+const coordinationOf = (spec: Spec): PreparedCoordination => {
+  let prepared = bySpec.get(spec);
+  if (!prepared) {
+    prepared = prepareCoordination(spec);
+    bySpec.set(spec, prepared);
+  }
+  return prepared;
+};
+
+const outcome = (p: Prepared<{ name: string }>, ok: boolean, detail: string): RuleOutcome => ({
+  rule: p.rule.name,
+  shadow: p.shadow,
+  ok,
+  detail,
+});
+
+/** Whether a touch is in a rule's scope: all of the account's, or the same person's. */
+const inScope = (person: boolean, c: Candidate, t: Touch) =>
+  !person || (c.personId !== undefined && t.personId === c.personId);
+
+function frequencyCap(p: PreparedCoordination["caps"][number], c: Candidate, touches: Touch[]): RuleOutcome {
+  const channels = p.rule.channels;
+  let start = 0;
+  let end = 0;
+  if (p.calendarDays > 0) {
+    // Whose calendar: the account's for account scope, the recipient's for person scope.
+    const window = localDaysWindow(c.at, p.person ? c.timeZone : c.accountTimeZone, p.calendarDays);
+    start = window.start;
+    end = window.end;
+  }
+  let hits = 0;
+  for (let i = 0; i < touches.length; i++) {
+    const t = touches[i] as Touch;
+    if (!inScope(p.person, c, t) || (channels && !channels.includes(t.channel))) continue;
+    if (p.calendarDays > 0 ? t.to >= start && t.from < end : distance(t, c.at) < p.span) hits++;
+  }
+  if (hits < p.rule.max) return outcome(p, true, `${hits} of ${p.limit}`);
+  const used = touches.filter(
+    (t) =>
+      inScope(p.person, c, t) &&
+      (!channels || channels.includes(t.channel)) &&
+      (p.calendarDays > 0 ? t.to >= start && t.from < end : distance(t, c.at) < p.span),
+  );
+  return outcome(p, false, `${p.limit} already used: ${describeTouches(used)}`);
+}
+
+function cooldown(p: PreparedCoordination["cooldowns"][number], c: Candidate, touches: Touch[]): RuleOutcome {
+  const { before, span } = p;
+  const after = p.rule.after;
+  if (c.channel !== before && c.channel !== after) return outcome(p, true, `${p.name}: not this channel`);
+  // An earlier touch on `after` blocks a candidate on `before`; a later (already scheduled) touch on
+  // `before` blocks a candidate on `after`, since the candidate would then break the cooldown.
+  const blocks = (t: Touch) =>
+    inScope(p.person, c, t) &&
+    ((c.channel === before && t.channel === after && t.from <= c.at && c.at - t.to < span) ||
+      (c.channel === after && t.channel === before && t.from > c.at && t.from - c.at < span));
+  for (let i = 0; i < touches.length; i++)
+    if (blocks(touches[i] as Touch))
+      return outcome(p, false, `${p.name}: ${describeTouches(touches.filter(blocks))}`);
+  return outcome(p, true, `${p.name}: clear`);
+}
+
+function diversity(
+  p: PreparedCoordination["diversity"][number],
+  c: Candidate,
+  touches: Touch[],
+): RuleOutcome {
+  const same = (t: Touch) => inScope(p.person, c, t) && t.channel === c.channel && distance(t, c.at) < p.span;
+  for (let i = 0; i < touches.length; i++)
+    if (same(touches[i] as Touch))
+      return outcome(p, false, `${p.name}: ${describeTouches(touches.filter(same))}`);
+  return outcome(p, true, `${p.name}: no other ${c.channel} touch`);
+}
+
+function isQuiet(p: PreparedCoordination["quiet"][number], at: number, timeZone: string): boolean {
+  const weekday = WEEKDAY_NAMES[localParts(at, timeZone).weekday] ?? "sun";
+  if (p.rule.allDay.includes(weekday)) return true;
+  const m = localMinuteOfDay(at, timeZone);
+  const { start, end } = p;
+  return start <= end ? m >= start && m < end : m >= start || m < end;
+}
+
+function quietHours(p: PreparedCoordination["quiet"][number], c: Candidate): RuleOutcome {
+  const name = `${p.name} (${c.timeZone})`;
+  if (p.rule.channels && !p.rule.channels.includes(c.channel))
+    return outcome(p, true, `${name}: not this channel`);
+  const quiet = isQuiet(p, c.at, c.timeZone);
+  return outcome(p, !quiet, `${name}: ${quiet ? "inside" : "outside"}`);
+}
+
+/**
+ * Every coordination rule's outcome, in the spec's order (frequency caps, cooldowns, channel diversity,
+ * quiet hours). `prepared`: the spec's rules prepared once per version (the gate passes its own).
+ */
+export function evaluateCoordination(
+  spec: Spec,
+  c: Candidate,
+  touches: Touch[],
+  prepared: PreparedCoordination = coordinationOf(spec),
+): RuleOutcome[] {
+  const out: RuleOutcome[] = [];
+  for (const p of prepared.caps) out.push(frequencyCap(p, c, touches));
+  for (const p of prepared.cooldowns) out.push(cooldown(p, c, touches));
+  for (const p of prepared.diversity) out.push(diversity(p, c, touches));
+  for (const p of prepared.quiet) out.push(quietHours(p, c));
+  return out;
 }
 
 export function coordinationChecks(outcomes: RuleOutcome[]): CheckResult[] {
@@ -175,6 +239,10 @@ export function coordinationChecks(outcomes: RuleOutcome[]): CheckResult[] {
  * after each touch, the next local midnights, the ends of quiet hours. The earliest candidate at which
  * every rule passes is the proposal's `retryAfter`.
  */
+/** Whose calendar a day-window rule counts in: the account's for account scope, the recipient's for person scope. */
+const dayZone = (rule: FrequencyCapRule, c: Candidate) =>
+  rule.scope === "account" ? c.accountTimeZone : c.timeZone;
+
 export function coordinationBoundaries(spec: Spec, c: Candidate, touches: Touch[]): number[] {
   const co = spec.coordination;
   const out: number[] = [];

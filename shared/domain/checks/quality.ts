@@ -22,18 +22,25 @@ export function computeIntent(
   now: number,
   prepared: PreparedIntent = prepareIntent(spec),
 ): IntentReading {
-  const { types, weights, windowDays, windowMs, index } = prepared;
-  const counts = new Array<number>(types.length).fill(0);
-  for (const s of account.signals) {
-    const i = index.get(s.type);
-    if (i === undefined) continue;
+  const { types, weights, windowDays, windowMs } = prepared;
+  const n = types.length;
+  const counts = new Array<number>(n).fill(0);
+  const signals = account.signals;
+  for (let k = 0; k < signals.length; k++) {
+    const s = signals[k] as Account["signals"][number];
+    // A scan with === rather than a Map: a signal's type is a new string in every record read, and
+    // comparing it with a handful of types costs less than hashing it.
+    const type = s.type;
+    let i = 0;
+    while (i < n && types[i] !== type) i++;
+    if (i === n) continue;
     const at = parseInstant(s.occurredAt);
     // NaN (an unreadable time) fails both comparisons, as it always did.
     if (at > now - (windowMs[i] as number) && at <= now) counts[i] = (counts[i] as number) + 1;
   }
   const counted: IntentReading["counted"] = [];
   let score = 0;
-  for (let i = 0; i < types.length; i++) {
+  for (let i = 0; i < n; i++) {
     const count = counts[i] as number;
     if (count > 0) {
       const weight = weights[i] as number;
