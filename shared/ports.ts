@@ -115,6 +115,12 @@ export interface DecisionStore {
   /** One transaction: decision + event + contact-state CAS + counters + due item. */
   commitDecision(commit: DecisionCommit): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }>;
   getDecision(decisionId: string): Promise<Decision | undefined>;
+  /**
+   * The newest version of the decision this process wrote or read, without a read: possibly behind
+   * (another process may have moved it on), so only a hint for a transition conditioned on its
+   * version, which fails if the hint was stale. Undefined when this process does not know it.
+   */
+  lastKnown?(decisionId: string): Decision | undefined;
   queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }>;
   /**
    * Whether the agent has made any decision: a key-only question (no decision is read or opened, no
@@ -225,6 +231,8 @@ export interface KnowledgeStore {
   /** `createdBy`: the record action creating the person; kept only by the write that creates it. */
   putPerson(personId: string, input: PersonInput, at: string, createdBy?: RecordProvenance): Promise<Person>;
   getPerson(personId: string): Promise<Person | undefined>;
+  /** Optional: a person and an account in one read (agents handling a person's event need both). */
+  getPersonAndAccount?(personId: string, accountId: string): Promise<{ person?: Person; account?: Account }>;
   personIdByEmail(email: string): Promise<string | undefined>;
   addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void>;
   addSuppression(input: SuppressionInput, at: string): Promise<{ appliedTo: string[] }>;

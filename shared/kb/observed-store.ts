@@ -40,6 +40,18 @@ export class ObservedKnowledgeStore implements KnowledgeStore {
     return this.inner.getAccount(accountId);
   }
 
+  async getPersonAndAccount(
+    personId: string,
+    accountId: string,
+  ): Promise<{ person?: Person; account?: Account }> {
+    if (this.inner.getPersonAndAccount) return this.inner.getPersonAndAccount(personId, accountId);
+    const [person, account] = await Promise.all([
+      this.inner.getPerson(personId),
+      this.inner.getAccount(accountId),
+    ]);
+    return { ...(person ? { person } : {}), ...(account ? { account } : {}) };
+  }
+
   async putPerson(
     personId: string,
     input: PersonInput,

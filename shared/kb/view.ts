@@ -68,6 +68,18 @@ export class KnowledgeView {
   person(personId: string): Promise<Person | undefined> {
     return this.d.kb.getPerson(personId);
   }
+  /**
+   * A person and an account (usually theirs, named by the event being handled) in one read where the
+   * store can; the caller checks `person.accountId` if it matters which account came back.
+   */
+  async personAndAccount(
+    personId: string,
+    accountId: string,
+  ): Promise<{ person?: Person; account?: Account }> {
+    if (this.d.kb.getPersonAndAccount) return this.d.kb.getPersonAndAccount(personId, accountId);
+    const [person, account] = await Promise.all([this.person(personId), this.account(accountId)]);
+    return { ...(person ? { person } : {}), ...(account ? { account } : {}) };
+  }
   peopleAt(accountId: string): Promise<Person[]> {
     return this.d.agentKb.peopleAt(accountId);
   }

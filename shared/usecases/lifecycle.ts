@@ -342,9 +342,24 @@ export async function expire(deps: LifecycleDeps, decisionId: string): Promise<D
 
 /** The override window closed: re-validate, then dispatch (or cancel) the scheduled action. */
 export async function release(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
+  // The version this process committed is a hint that spares the read (see executeFrom's note): the
+  // re-check reads what it needs afresh, and the move is conditioned on the hint's version.
+  const hint = deps.decisions.lastKnown?.(decisionId);
+  if (hint?.status === "scheduled" && !(hint.executeAt && Date.parse(hint.executeAt) > deps.clock.now())) {
+    try {
+      return await releaseFrom(deps, hint);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      // Moved on by another process since: decide on what the ledger says now.
+    }
+  }
   const decision = await deps.decisions.getDecision(decisionId);
   if (decision?.status !== "scheduled") return decision;
   if (decision.executeAt && Date.parse(decision.executeAt) > deps.clock.now()) return decision;
+  return releaseFrom(deps, decision);
+}
+
+async function releaseFrom(deps: LifecycleDeps, decision: Decision): Promise<Decision> {
   const { failed } = await recheck(deps, decision, decision.payload);
   if (failed.length > 0) {
     return move(deps, decision, {
@@ -372,22 +387,44 @@ export async function release(deps: LifecycleDeps, decisionId: string): Promise<
  * dispatched with an attempt on record is marked in_doubt for a human, never sent again.
  */
 export async function execute(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
+  // The version this process last wrote (the gate's commit, an approval, a release) spares the read:
+  // the attempt below is claimed by a transition conditioned on that version, so a hint another
+  // process has made stale only loses the condition, and the decision is then read as before.
+  const hint = deps.decisions.lastKnown?.(decisionId);
+  if (hint?.status === "dispatched" && !hint.execution && !hint.erased) {
+    const done = await executeFrom(deps, hint, true);
+    if (done !== STALE) return done;
+  }
   const decision = await deps.decisions.getDecision(decisionId);
   if (decision?.status !== "dispatched") return decision;
   // Someone is already executing it (events are delivered at least once); recovery handles stale attempts.
   if (decision.execution) return decision;
+  return executeFrom(deps, decision, false) as Promise<Decision | undefined>;
+}
+
+const STALE = Symbol("stale hint");
+
+/** Nothing left to send, nor anyone to send it to: the reservation is given back. */
+const failErased = (deps: LifecycleDeps, decision: Decision, now: string) =>
+  move(deps, decision, {
+    to: "failed",
+    from: ["dispatched"],
+    event: "failed",
+    actor: "harness",
+    detail: "not executed: the person's data was erased; reservation released",
+    patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: "person erased" } },
+    release: true,
+  });
+
+async function executeFrom(
+  deps: LifecycleDeps,
+  decision: Decision,
+  fromHint: boolean,
+): Promise<Decision | undefined | typeof STALE> {
+  const decisionId = decision.decisionId;
   const now = iso(deps.clock.now());
   // The person was erased between dispatch and execution: there is nothing left to send, nor anyone to send it to.
-  if (decision.erased)
-    return move(deps, decision, {
-      to: "failed",
-      from: ["dispatched"],
-      event: "failed",
-      actor: "harness",
-      detail: "not executed: the person's data was erased; reservation released",
-      patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: "person erased" } },
-      release: true,
-    });
+  if (decision.erased) return failErased(deps, decision, now);
   let started: Decision;
   try {
     started = await deps.decisions.transition({
@@ -403,10 +440,15 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
       },
     });
   } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    // From a hint: it may just be old. Read and decide again.
+    if (fromHint) return STALE;
     // A concurrent delivery of the same event claimed the attempt first: it executes, this one stops.
-    if (err instanceof ConflictError) return deps.decisions.getDecision(decisionId);
-    throw err;
+    return deps.decisions.getDecision(decisionId);
   }
+  // The person was erased after the version this started from was read (the claim read the decision
+  // again when its data key had changed): nothing is sent; the attempt on record says why.
+  if (started.erased) return failErased(deps, started, now);
   try {
     const result = await deps.connector.execute({
       idempotencyKey: decision.idempotencyKey,

@@ -6,7 +6,6 @@
  */
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { DataKeys } from "../../shared/adapters/dynamo/data-keys.ts";
-import { DynamoDecisionStore } from "../../shared/adapters/dynamo/decision-store.ts";
 import { LocalKeyWrapper, throwawayMasterKey } from "../../shared/adapters/local/key-wrapper.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { ConflictError } from "../../shared/domain/errors.ts";
@@ -15,7 +14,7 @@ import type { DecisionStatus } from "../../shared/domain/vocabulary.ts";
 import type { Transition } from "../../shared/ports.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
-import { decisionEvents, pin } from "./helpers/store.ts";
+import { decisionEvents, pin, otherProcess as sharedOtherProcess } from "./helpers/store.ts";
 
 let rt: TestRuntime;
 beforeEach(async () => {
@@ -26,12 +25,7 @@ beforeEach(async () => {
 });
 afterEach(() => rt.close());
 
-/** The same tables seen by a second process: its own store, its own data keys, the same master key. */
-const otherProcess = () =>
-  new DynamoDecisionStore(
-    rt.db,
-    new DataKeys(rt.db, new LocalKeyWrapper(throwawayMasterKey(inject("dynamoEndpoint")))),
-  );
+const otherProcess = () => sharedOtherProcess(rt);
 
 async function pending(): Promise<Decision> {
   const { decision } = await rt.deps.gate.propose(emailProposal("writer", "acme"), agent("writer"));

@@ -65,3 +65,23 @@ describe("knowledge-base writes", () => {
     expect(sups.filter((s) => s.kind === "domain")).toHaveLength(2);
   });
 });
+
+describe("knowledge-base reads for a person's event", () => {
+  it("fetch the person and the account in one request, through the change feed too", async () => {
+    const at = new Date(rt.clock.now()).toISOString();
+    const kb = new ObservedKnowledgeStore(rt.deps.kb, { publish: async () => {} });
+    await kb.putAccount("acme", acme, at);
+    await kb.putPerson("jane", jane, at);
+    let found: Awaited<ReturnType<NonNullable<typeof kb.getPersonAndAccount>>> = {};
+    expect(
+      await operations(async () => {
+        found = await kb.getPersonAndAccount("jane", "acme");
+      }),
+    ).toEqual(["BatchGetItem"]);
+    expect(found.person).toMatchObject({ personId: "jane", accountId: "acme", email: jane.email });
+    expect(found.account).toMatchObject({ accountId: "acme", domain: acme.domain });
+    // What is missing is absent, not an error.
+    expect(await kb.getPersonAndAccount("nobody", "acme")).toEqual({ account: found.account });
+    expect(await kb.getPersonAndAccount("jane", "nowhere")).toEqual({ person: found.person });
+  });
+});

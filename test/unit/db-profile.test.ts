@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callSite, formatProfile, targetsOf } from "../../shared/adapters/dynamo/profile.ts";
+import { callSite, formatProfile, profileCallers, targetsOf } from "../../shared/adapters/dynamo/profile.ts";
 
 describe("round-trip profile", () => {
   it("names the store method and its caller, skipping the SDK and the DynamoDB plumbing", () => {
@@ -16,6 +16,24 @@ describe("round-trip profile", () => {
       "shared/adapters/dynamo/kb-store.ts:DynamoKnowledgeStore.getAccount < shared/kb/observed-store.ts:ObservedKnowledgeStore.putAccount",
     );
     expect(callSite("Error\n    at node:internal/process/task_queues:95:5")).toBe("?");
+  });
+
+  it("names as many callers past the store method as asked, and fewer when the stack ends", () => {
+    const stack = [
+      "Error",
+      "    at /work/x/shared/adapters/dynamo/db.ts:112:22",
+      "    at async DynamoKnowledgeStore.getAccount (/work/x/shared/adapters/dynamo/kb-store.ts:80:17)",
+      "    at async ObservedKnowledgeStore.getAccount (/work/x/shared/kb/observed-store.ts:40:9)",
+      "    at async KnowledgeView.account (/work/x/shared/kb/view.ts:66:5)",
+      "    at async handler (/work/x/shared/agents/workflows/crm-sync.ts:23:3)",
+    ].join("\n");
+    expect(callSite(stack, 3)).toBe(
+      "shared/adapters/dynamo/kb-store.ts:DynamoKnowledgeStore.getAccount < shared/kb/observed-store.ts:ObservedKnowledgeStore.getAccount < shared/kb/view.ts:KnowledgeView.account < shared/agents/workflows/crm-sync.ts:handler",
+    );
+    expect(callSite(stack, 8).split(" < ")).toHaveLength(4);
+    expect(profileCallers({ HARNESS_DB_PROFILE_CALLERS: "3" })).toBe(3);
+    expect(profileCallers({ HARNESS_DB_PROFILE_CALLERS: "lots" })).toBe(1);
+    expect(profileCallers({})).toBe(1);
   });
 
   it("reduces each request to table:key kind, never the id behind the kind", () => {

@@ -233,6 +233,10 @@ export class DynamoDecisionStore implements DecisionStore {
     return (await this.loadDecision(decisionId))?.decision;
   }
 
+  lastKnown(decisionId: string): Decision | undefined {
+    return this.versions.newest(decisionId)?.decision;
+  }
+
   /**
    * The decision, opened, with the key it was sealed under (absent when not sealed or erased). One
    * request when this process knows whom the decision is sealed for (it decided or read it before):

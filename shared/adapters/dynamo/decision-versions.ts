@@ -49,6 +49,11 @@ export class DecisionVersions {
     return known?.decision.version === version ? known : undefined;
   }
 
+  /** The newest version remembered, whatever it is (a hint: see DecisionStore.lastKnown). */
+  newest(decisionId: string): LoadedDecision | undefined {
+    return this.latest.get(decisionId);
+  }
+
   ownerRef(decisionId: string): string | undefined {
     return this.owners.get(decisionId);
   }

@@ -150,6 +150,20 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     return { person, created: !existing };
   }
 
+  async getPersonAndAccount(
+    personId: string,
+    accountId: string,
+  ): Promise<{ person?: Person; account?: Account }> {
+    const keys = { person: stateKeys.person(personId), account: stateKeys.account(accountId) };
+    const found = await batchGetAll(this.db, [
+      { table: this.db.tables.state, key: keys.person },
+      { table: this.db.tables.state, key: keys.account },
+    ]);
+    const person = strip<Person>(found.get(itemId(keys.person)));
+    const account = strip<Account>(found.get(itemId(keys.account)));
+    return { ...(person ? { person } : {}), ...(account ? { account } : {}) };
+  }
+
   async getPerson(personId: string): Promise<Person | undefined> {
     const res = await this.db.doc.send(
       new GetCommand({

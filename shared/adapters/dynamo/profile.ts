@@ -67,24 +67,39 @@ const FRAME = /at (?:async )?(?:(\S+) \()?.*?\/((?:shared|sim|bench|bin|test)\/[
  * plumbing (the store method that sent the request), and the first one outside the DynamoDB adapters
  * (who asked the store).
  */
-export function callSite(stack: string | undefined): string {
+export function callSite(stack: string | undefined, callers = 1): string {
   let store: string | undefined;
+  const chain: string[] = [];
   for (const line of (stack ?? "").split("\n").slice(1)) {
     if (PLUMBING.test(line)) continue;
     const m = FRAME.exec(line);
     if (!m) continue;
     const here = `${m[2]}:${m[1] ?? "?"}`;
-    if (!m[2]?.startsWith("shared/adapters/dynamo/")) return store ? `${store} < ${here}` : here;
-    store ??= here;
+    if (chain.length === 0 && m[2]?.startsWith("shared/adapters/dynamo/")) {
+      store ??= here;
+      continue;
+    }
+    chain.push(here);
+    if (chain.length >= callers) break;
   }
-  return store ?? "?";
+  if (chain.length === 0) return store ?? "?";
+  return [...(store ? [store] : []), ...chain].join(" < ");
 }
+
+/**
+ * How many callers past the store method a call site names: HARNESS_DB_PROFILE_CALLERS=3 tells which
+ * agent or watcher is behind a store method that many use (the default, 1, keeps the table short).
+ */
+export const profileCallers = (env: NodeJS.ProcessEnv = process.env): number => {
+  const n = Number(env.HARNESS_DB_PROFILE_CALLERS ?? 1);
+  return Number.isInteger(n) && n >= 1 && n <= 8 ? n : 1;
+};
 
 /**
  * Adds the profiling middleware at the initialize step (before the SDK's retries, so the caller's
  * stack is still the one that called `send`; attempts are counted at finalizeRequest).
  */
-export function profileRoundTrips(client: DynamoDBClient): RoundTripProfiler {
+export function profileRoundTrips(client: DynamoDBClient, callers = profileCallers()): RoundTripProfiler {
   const profile: RoundTripProfile = {
     total: 0,
     byCommand: new Map(),
@@ -97,7 +112,12 @@ export function profileRoundTrips(client: DynamoDBClient): RoundTripProfiler {
     (next, context) => async (args) => {
       if (!on) return next(args);
       const name = (context.commandName ?? "unknown").replace(/Command$/, "");
-      const site = callSite(new Error().stack);
+      // The SDK's middleware frames come first: ten frames (the default limit) may stop short of the caller.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 40;
+      const stack = new Error().stack;
+      Error.stackTraceLimit = limit;
+      const site = callSite(stack, callers);
       const targets = targetsOf((args.input ?? {}) as Input);
       const attempt = { name, site, targets };
       (context as { profileAttempt?: typeof attempt }).profileAttempt = attempt;

@@ -13,14 +13,47 @@ const strip = (item: Record<string, unknown> | undefined): SpecVersion | undefin
   return rest as unknown as SpecVersion;
 };
 
-export class DynamoSpecStore implements SpecStore {
-  constructor(private readonly db: Db) {}
+/**
+ * Publishes this process made (or tried: a lost race means someone else did), per state table, so
+ * every store instance on that table knows its copy of CURRENT may be old. See DynamoSpecStore.current.
+ */
+const publishes = new Map<string, number>();
+const publishesOn = (db: Db) => publishes.get(db.tables.state) ?? 0;
+const notePublish = (db: Db) => publishes.set(db.tables.state, publishesOn(db) + 1);
 
+/** How long a read of CURRENT is reused when nothing was published through this process meanwhile. */
+export const SPEC_CURRENT_MAX_AGE_MS = 1000;
+
+export class DynamoSpecStore implements SpecStore {
+  private cached: { spec: SpecVersion | undefined; at: number; publishes: number } | undefined;
+
+  constructor(
+    private readonly db: Db,
+    /** `wallClock`: what the reuse is measured on (tests move it); never the simulated clock. */
+    private readonly options: { currentMaxAgeMs?: number; wallClock?: () => number } = {},
+  ) {}
+
+  /**
+   * CURRENT, reused for up to a second (wall clock): the lifecycle, the agents and the API read it on
+   * every step, about once per proposal. A publish through any store of this process is seen at once
+   * (the reuse ends with it); one by another process (another Lambda container) within the second.
+   * The gate never reads through here (it reads CURRENT in its own batch), nor does a publish, which
+   * is conditioned on the version it replaces.
+   */
   async current(): Promise<SpecVersion | undefined> {
+    const maxAge = this.options.currentMaxAgeMs ?? SPEC_CURRENT_MAX_AGE_MS;
+    const now = this.options.wallClock ?? Date.now;
+    const seen = publishesOn(this.db);
+    const c = this.cached;
+    if (c && c.publishes === seen && now() - c.at < maxAge) return c.spec;
+    const at = now();
     const res = await this.db.doc.send(
       new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.specCurrent(), ConsistentRead: true }),
     );
-    return strip(res.Item);
+    const spec = strip(res.Item);
+    // A publish that landed while this read was in flight may or may not be in it: not kept.
+    this.cached = publishesOn(this.db) === seen ? { spec, at, publishes: seen } : undefined;
+    return spec;
   }
 
   async get(version: number): Promise<SpecVersion | undefined> {
@@ -85,7 +118,11 @@ export async function publishWith(db: Db, p: PublishInput, also: TransactItem[] 
   const current = await db.doc.send(
     new GetCommand({ TableName: db.tables.state, Key: stateKeys.specCurrent(), ConsistentRead: true }),
   );
-  if (((current.Item?.version as number | undefined) ?? 0) !== expectCurrent) throw stale();
+  if (((current.Item?.version as number | undefined) ?? 0) !== expectCurrent) {
+    // The caller read an old CURRENT (another process published): its next read goes to the table.
+    notePublish(db);
+    throw stale();
+  }
   const event = chainEvent(
     {
       ...ledgerKeys.event(SPEC_STREAM, version.version),
@@ -101,6 +138,8 @@ export async function publishWith(db: Db, p: PublishInput, also: TransactItem[] 
     prevHashAfter(headIn(current.Item)),
   );
   const head = { [HEAD_ATTR]: headOf(event) };
+  // Before the write as well as after it: a read of CURRENT in flight meanwhile is not reused.
+  notePublish(db);
   try {
     await db.doc.send(
       new TransactWriteCommand({
@@ -134,6 +173,8 @@ export async function publishWith(db: Db, p: PublishInput, also: TransactItem[] 
   } catch (err) {
     if (failedConditions(err)) throw stale(err);
     throw err;
+  } finally {
+    notePublish(db);
   }
   return version;
 }

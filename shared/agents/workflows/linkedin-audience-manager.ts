@@ -19,8 +19,7 @@ export const linkedinAudienceManager = defineAgent({
   handler: async (inv, ctx) => {
     if (inv.kind !== "event") return;
     const ev = parseWith(QualifiedEvent, inv.event.detail, "detail");
-    const person = await ctx.kb.person(ev.personId);
-    const account = await ctx.kb.account(ev.accountId);
+    const { person, account } = await ctx.kb.personAndAccount(ev.personId, ev.accountId);
     if (!person || !account) return ctx.log("person or account missing from the knowledge base", { ...ev });
     const spec = await ctx.kb.spec();
     if (!allowedRoles(spec, "linkedin.audience.add").includes(ev.role as never))

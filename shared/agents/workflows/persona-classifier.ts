@@ -18,10 +18,12 @@ export const personaClassifier = defineAgent({
   actions: ["crm.update"],
   handler: async (inv, ctx) => {
     if (inv.kind !== "event") return;
-    const { personId } = parseWith(PersonEvent, inv.event.detail, "detail");
-    const person = await ctx.kb.person(personId);
+    const { personId, accountId } = parseWith(PersonEvent, inv.event.detail, "detail");
+    // Both in one read; the event's account is the person's unless they moved since.
+    const found = await ctx.kb.personAndAccount(personId, accountId);
+    const person = found.person;
     if (!person) return ctx.log("person not in the knowledge base", { personId });
-    const account = await ctx.kb.account(person.accountId);
+    const account = person.accountId === accountId ? found.account : await ctx.kb.account(person.accountId);
     const spec = await ctx.kb.spec();
     const { first, roles } = matchingPersonas(spec, person.title);
     let persona: string;

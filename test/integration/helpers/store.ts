@@ -4,8 +4,12 @@
  * a side door except `putRawContactState`, which plants a contact-state item as TTL would leave it.
  */
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { inject } from "vitest";
 import { parse } from "yaml";
+import { DataKeys } from "../../../shared/adapters/dynamo/data-keys.ts";
+import { DynamoDecisionStore } from "../../../shared/adapters/dynamo/decision-store.ts";
 import { stateKeys } from "../../../shared/adapters/dynamo/keys.ts";
+import { LocalKeyWrapper, throwawayMasterKey } from "../../../shared/adapters/local/key-wrapper.ts";
 import { counterNames } from "../../../shared/domain/checks/volume.ts";
 import { type Decision, streams } from "../../../shared/domain/decision.ts";
 import type { Touch } from "../../../shared/domain/decision-types.ts";
@@ -117,3 +121,32 @@ export async function decisionsOfAccount(rt: TestRuntime, accountId: string) {
   } while (cursor);
   return out;
 }
+
+/** The DynamoDB operations (GetItem, TransactWriteItems, ...) `fn` sends through the runtime's client, in order. */
+export async function operationsOf<T>(
+  rt: TestRuntime,
+  fn: () => Promise<T>,
+): Promise<{ ops: string[]; result: T }> {
+  const ops: string[] = [];
+  const name = `operationsOf${Math.random().toString(36).slice(2)}`;
+  rt.db.raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      ops.push((context.commandName ?? "?").replace(/Command$/, ""));
+      return next(args);
+    },
+    { step: "finalizeRequest", name },
+  );
+  try {
+    const result = await fn();
+    return { ops, result };
+  } finally {
+    rt.db.raw.middlewareStack.remove(name);
+  }
+}
+
+/** The same tables seen by a second process: its own decision store and data keys, the same master key. */
+export const otherProcess = (rt: TestRuntime) =>
+  new DynamoDecisionStore(
+    rt.db,
+    new DataKeys(rt.db, new LocalKeyWrapper(throwawayMasterKey(inject("dynamoEndpoint")))),
+  );
