@@ -67,7 +67,8 @@ const LEDGER_RW = [...DDB.read, "dynamodb:PutItem", "dynamodb:UpdateItem"];
 /** What each API group's function may do to the data, and nothing more. */
 const API_ACCESS: Record<Route["group"], Access> = {
   health: {},
-  proposals: { state: RW, ledger: LEDGER_RW, publish: true, personKeys: "create" },
+  // No publish: decision.made goes onto the bus from the ledger stream, not from the request.
+  proposals: { state: RW, ledger: LEDGER_RW, personKeys: "create" },
   decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
   reviews: { state: RW, ledger: LEDGER_RW, indexes: true, publish: true, signal: true, personKeys: "open" },
   // GET /v1/trust pages through trust records with a bounded, filtered Scan (trust items share no
@@ -302,6 +303,8 @@ export class ServiceStack extends Stack {
     const workers = new LedgerWorkers(this, "Ledger", {
       stage,
       ledger: props.ledgerTable,
+      stateTableName: props.stateTable.tableName,
+      bus: props.bus,
       stateMachineArn: this.workflow.stateMachine.stateMachineArn,
       overrideWindowSeconds: config.overrideWindowMinutes * 60,
       approvalTimeoutSeconds: config.approvalTimeoutHours * 3600,

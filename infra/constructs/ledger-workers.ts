@@ -1,5 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { IEventBus } from "aws-cdk-lib/aws-events";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -8,12 +9,17 @@ import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ackArchivePrefix } from "../nag-suppressions.ts";
 import { archiveBucketName, archiveObjectsArn } from "./buckets.ts";
+import { grantTable } from "./data-access.ts";
 import { deadLetterQueue } from "./dead-letter-queue.ts";
 import { HarnessFunction } from "./harness-function.ts";
 
 export interface LedgerWorkersProps {
   stage: string;
   ledger: ITable;
+  /** Its name only: the shared DynamoDB wiring wants both tables; the starter has no grant on it. */
+  stateTableName: string;
+  /** Where decision.made / decision.transitioned are published from the stream. */
+  bus: IEventBus;
   stateMachineArn: string;
   overrideWindowSeconds: number;
   approvalTimeoutSeconds: number;
@@ -21,9 +27,11 @@ export interface LedgerWorkersProps {
 }
 
 /**
- * The ledger stream's two consumers: the archiver (every new image -> S3 NDJSON gzip by date) and
- * the workflow starter (new DECISION items that wait -> one Step Functions execution each). Both
- * retry with bisection and send what never succeeds to their own dead-letter queue.
+ * The ledger stream's two consumers (DynamoDB Streams serves two readers per shard without
+ * throttling): the archiver (every new image -> S3 NDJSON gzip by date) and the workflow starter
+ * (DECISION items: new ones that wait -> one Step Functions execution each; every one ->
+ * decision.made or decision.transitioned on the bus, so no request awaits a PutEvents). Both retry
+ * and send what never succeeds to their own dead-letter queue.
  */
 export class LedgerWorkers extends Construct {
   readonly archiver: HarnessFunction;
@@ -70,10 +78,13 @@ export class LedgerWorkers extends Construct {
     this.starter = new HarnessFunction(this, "WorkflowStarter", {
       ...common,
       entry: "functions/ledger/workflow-starter.ts",
-      description: "New waiting decisions -> one approval workflow execution each",
+      description: "Decision items -> approval workflow executions and decision.* events",
       invocation: "stream",
       timeout: Duration.seconds(30),
       environment: {
+        STATE_TABLE: props.stateTableName,
+        LEDGER_TABLE: props.ledger.tableName,
+        EVENT_BUS_NAME: props.bus.eventBusName,
         STATE_MACHINE_ARN: props.stateMachineArn,
         OVERRIDE_WINDOW_SECONDS: String(props.overrideWindowSeconds),
         APPROVAL_TIMEOUT_SECONDS: String(props.approvalTimeoutSeconds),
@@ -86,6 +97,9 @@ export class LedgerWorkers extends Construct {
         resources: [props.stateMachineArn],
       }),
     );
+    // A transition's from/to: the ledger event written with that version, read by its key.
+    grantTable(this.starter.role, props.ledger, ["dynamodb:GetItem"]);
+    props.bus.grantPutEventsTo(this.starter.role);
     const starterDlq = deadLetterQueue(this, "StarterDlq", `${props.stage}-harness-workflow-starter-dlq`);
     this.starter.fn.addEventSource(
       new DynamoEventSource(props.ledger, {
@@ -95,16 +109,12 @@ export class LedgerWorkers extends Construct {
         retryAttempts: 10,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(starterDlq),
-        // Only a decision's first image (an INSERT) of the statuses that wait starts a workflow.
+        // Decision items only (events, heads and the rest are the archiver's): a first image that
+        // waits starts a workflow, and every image is a decision.made or a candidate transition.
         filters: [
           FilterCriteria.filter({
-            eventName: FilterRule.isEqual("INSERT"),
-            dynamodb: {
-              NewImage: {
-                sk: { S: FilterRule.isEqual("DECISION") },
-                status: { S: FilterRule.or("scheduled", "pending_approval") },
-              },
-            },
+            eventName: FilterRule.or("INSERT", "MODIFY"),
+            dynamodb: { NewImage: { sk: { S: FilterRule.isEqual("DECISION") } } },
           }),
         ],
       }),

@@ -29,6 +29,7 @@ import {
   type EventPublisher,
   noApprovalSignal,
 } from "../ports.ts";
+import { STREAM_PUBLISHED_EVENTS } from "../usecases/decision-events.ts";
 import { Gate } from "../usecases/gate.ts";
 import type { LedgerVerifyDeps } from "../usecases/ledger-verify.ts";
 import { type AwsEnv, ConfigError, localDynamo, required } from "./aws-env.ts";
@@ -76,11 +77,15 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
   const db = createAwsDb(env);
   const clock = extras.clock ?? systemClock;
   let publisher: EventPublisher | undefined = extras.events;
-  // Built on first publish: functions that never publish (archiver) need no bus name.
+  // Built on first publish: functions that never publish (archiver) need no bus name. Decision
+  // events are left out: the ledger stream publishes them (functions/ledger/workflow-starter.ts), so
+  // no request waits for a PutEvents after its commit.
   const events: EventPublisher = {
-    publish: (batch) => {
+    publish: async (batch) => {
+      const own = batch.filter((e) => !STREAM_PUBLISHED_EVENTS.has(e.type));
+      if (own.length === 0) return;
       publisher ??= EventBridgePublisher.create(required(env, "EVENT_BUS_NAME"), env.AWS_REGION);
-      return publisher.publish(batch);
+      return publisher.publish(own);
     },
   };
   const keys = new DataKeys(db, awsKeyWrapper(env));

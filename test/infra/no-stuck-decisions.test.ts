@@ -128,3 +128,28 @@ describe("least privilege", () => {
     expect(viaProfile).toHaveLength(2);
   });
 });
+
+describe("off the request path", () => {
+  it("the gate's function cannot PutEvents; the ledger stream worker publishes decision events", () => {
+    const actionsOf = (suffix: string) => fn(suffix).statements.flatMap((st) => asArray(st.Action));
+    expect(actionsOf("api-proposals")).not.toContain("events:PutEvents");
+    expect(actionsOf("workflow-starter")).toContain("events:PutEvents");
+    // It reads a transition's ledger event by key, and nothing else of the ledger's items.
+    expect(
+      actionsOf("workflow-starter").filter((a) => a.startsWith("dynamodb:") && a !== "dynamodb:ListStreams"),
+    ).toEqual(expect.arrayContaining(["dynamodb:GetItem"]));
+    const mappings = all("AWS::Lambda::EventSourceMapping").filter(([, m]) =>
+      JSON.stringify(m.Properties.FunctionName).includes(fn("workflow-starter").id),
+    );
+    expect(mappings).toHaveLength(1);
+    const pattern = JSON.parse(mappings[0]?.[1].Properties.FilterCriteria.Filters[0].Pattern);
+    expect(pattern).toEqual({
+      eventName: ["INSERT", "MODIFY"],
+      dynamodb: { NewImage: { sk: { S: ["DECISION"] } } },
+    });
+    // Two readers per shard, as DynamoDB Streams serves them without throttling.
+    expect(
+      all("AWS::Lambda::EventSourceMapping").filter(([, m]) => m.Properties.EventSourceArn),
+    ).toHaveLength(2);
+  });
+});
