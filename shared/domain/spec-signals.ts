@@ -50,6 +50,11 @@ export const LearningSignalsSchema = z
     adoptMinReplies: z.number().int().positive().default(30),
     /** Meetings among them, at least. */
     adoptMinMeetings: z.number().int().nonnegative().default(0),
+    /**
+     * With `autoAdopt`: days a refit may stay in shadow without being shown to rank better before a
+     * refit on the touches since replaces it (the stale draft is discarded, with its evidence as reason).
+     */
+    shadowMaxDays: z.number().positive().max(365).default(14),
     /** When the last refit was drafted (written by the harness with the draft). */
     lastFitAt: z.iso.datetime().optional(),
     /** A refit's weights in shadow: recorded on each touch's decision, enforced nowhere. */

@@ -5,7 +5,8 @@
  * computes intent under for every touch and records (Decision.shadowIntent) without changing any verdict.
  * An admin confirms the draft (drafts.ts closeDraft: the weights move into `quality.signals`), or, where
  * `learning.signals.autoAdopt` is set, the harness confirms it once the shadow evidence says the new
- * weights rank meetings better. Learning off (`learning.enabled: false`): nothing is refitted or adopted.
+ * weights rank answers better, and discards it for a fresh refit when `shadowMaxDays` pass without that.
+ * Learning off (`learning.enabled: false`): nothing is refitted or adopted.
  */
 import type { Decision } from "../domain/decision.ts";
 import type { SpecDraft } from "../domain/drafts.ts";
@@ -73,12 +74,27 @@ export function refitRows(spec: SpecVersion, touches: readonly Decision[]): Sign
  * amends and the day, so two runs racing make one draft.
  */
 export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
-  const current = await deps.specs.current();
+  let current = await deps.specs.current();
   if (!current || !deps.drafts) return { action: "none", why: "no spec or no drafts" };
   if (!learningEnabled(current.spec)) return { action: "off", why: "learning.enabled is false" };
-  const s = signalSettings(current.spec);
+  let s = signalSettings(current.spec);
   const now = deps.clock.now();
-  if (s.shadow) return adoptIfBetter(deps, current, s.shadow.draftId);
+  if (s.shadow) {
+    const turn = await adoptIfBetter(deps, current, s.shadow.draftId);
+    if (turn.action !== "shadow" || !supersedes(s, now)) return turn;
+    // Where the harness adopts by itself, a refit whose shadow stayed inconclusive for `shadowMaxDays`
+    // gives way to one on the touches since (otherwise the first refit would block every later one).
+    await closeDraft(
+      deps,
+      turn.draftId,
+      "discarded",
+      { reason: `${turn.evidence.why}; superseded by a refit on the touches since` },
+      HARNESS,
+    );
+    current = await deps.specs.current();
+    if (!current) return { action: "none", why: "no spec" };
+    s = signalSettings(current.spec);
+  }
   if (s.lastFitAt && now - Date.parse(s.lastFitAt) < s.refitEveryDays * DAY)
     return { action: "none", why: `last refit at ${s.lastFitAt}` };
   const since = now - s.lookbackDays * DAY;
@@ -166,6 +182,9 @@ export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise
     }));
   return shadowVerdict(rows, min);
 }
+
+const supersedes = (s: ReturnType<typeof signalSettings>, now: number) =>
+  s.autoAdopt && s.lastFitAt !== undefined && now - Date.parse(s.lastFitAt) >= s.shadowMaxDays * DAY;
 
 async function adoptIfBetter(deps: DraftDeps, current: SpecVersion, draftId: string): Promise<SignalsTick> {
   const draft = await draftStore(deps).get(draftId);

@@ -143,6 +143,33 @@ describe("signals refit", () => {
     expect(enforced.spec.quality.signals.website_visit.weight).toBe(tick.draft.weights?.to.website_visit);
   });
 
+  it("with autoAdopt, a refit whose shadow stays inconclusive gives way to a refit on the touches since", async () => {
+    await publishLearning({
+      minReplies: 4,
+      minMeetings: 4,
+      adoptMinReplies: 1000,
+      autoAdopt: true,
+      priorSd: 1,
+      shadowMaxDays: 14,
+    });
+    await pin(h, WRITER, "email.send", 3);
+    await history("a", 4);
+    const first = await signalsTick(h.rt.deps);
+    expect(first.action).toBe("refit");
+    if (first.action !== "refit") return;
+    await advance(h, 13 * 24 * HOUR);
+    expect(await signalsTick(h.rt.deps)).toMatchObject({ action: "shadow", evidence: { adopt: false } });
+    await advance(h, 2 * 24 * HOUR);
+    const second = await signalsTick(h.rt.deps);
+    expect(second.action).toBe("refit");
+    if (second.action !== "refit") return;
+    expect(second.draft.draftId).not.toBe(first.draft.draftId);
+    const stale = expectStatus(await h.call("GET", `/v1/specs/drafts/${first.draft.draftId}`, h.admin), 200);
+    expect(stale.status).toBe("discarded");
+    expect(stale.closedReason).toMatch(/superseded/);
+    expect((await current()).spec.learning.signals.shadow.draftId).toBe(second.draft.draftId);
+  });
+
   it("with learning off, nothing is refitted", async () => {
     const spec = await current();
     expectStatus(
