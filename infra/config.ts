@@ -4,6 +4,7 @@
  */
 import * as z from "zod";
 import { MAX_APPROVAL_TIMEOUT_HOURS } from "../shared/domain/spec-schema.ts";
+import { DeployedConnectorsConfig } from "../shared/runtime/connector-schemas.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -48,6 +49,12 @@ export const HarnessConfig = z
           ),
       ),
     ).default({}),
+    /**
+     * What the executors really call (shared/runtime/connector-schemas.ts): `dryRun` (the default)
+     * records every action to the S3 outbox; with `dryRun: false` the systems named here are called,
+     * HubSpot and LinkedIn with the tokens in connectorSecretArns.hubspot / .linkedin.
+     */
+    connectors: jsonish(DeployedConnectorsConfig).default({ dryRun: true }),
     /** Object Lock (governance mode) on the archive bucket, for regulated users. @default false */
     archiveObjectLock: jsonish(z.boolean()).default(false),
     /** Days archived objects are locked for when archiveObjectLock is on. @default 365 */

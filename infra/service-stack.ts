@@ -17,6 +17,7 @@ import { ROUTES, type Route } from "../shared/http/routes.ts";
 import { agentEventRoutes, EVENT_ROUTES } from "../shared/runtime/event-routes.ts";
 import type { HarnessConfig } from "./config.ts";
 import { AgentFunctions } from "./constructs/agent-functions.ts";
+import { grantAgentRuns } from "./constructs/agent-runs.ts";
 import { HarnessAlarms } from "./constructs/alarms.ts";
 import { ApprovalWorkflow, stateMachineArn } from "./constructs/approval-workflow.ts";
 import { HarnessAuth } from "./constructs/auth.ts";
@@ -31,6 +32,7 @@ import { HarnessHttpApi } from "./constructs/http-api.ts";
 import { grantDigests, LedgerDigest } from "./constructs/ledger-digest.ts";
 import { LedgerWorkers } from "./constructs/ledger-workers.ts";
 import { Reconciler } from "./constructs/reconciler.ts";
+import { WorldIo } from "./constructs/world-io.ts";
 import { ackArchivePrefix } from "./nag-suppressions.ts";
 
 export interface ServiceStackProps extends StackProps {
@@ -265,7 +267,6 @@ export class ServiceStack extends Stack {
       { invocation: "async", timeout: Duration.seconds(30) },
     );
     grant(agentWatchers, { state: RW, ledger: DDB.read, indexes: true, publish: true, personKeys: "open" });
-    const secretArns = Object.values(config.connectorSecretArns);
     for (const f of [execute, executeAllowed]) {
       f.role.addToPolicy(
         new PolicyStatement({
@@ -280,14 +281,6 @@ export class ServiceStack extends Stack {
         "outbox",
         "The dry-run connector writes one object per idempotency key under outbox/ only (conditional put, never overwrites).",
       );
-      if (secretArns.length)
-        f.role.addToPolicy(
-          new PolicyStatement({
-            effect: Effect.ALLOW,
-            actions: ["secretsmanager:GetSecretValue"],
-            resources: secretArns,
-          }),
-        );
     }
 
     this.workflow = new ApprovalWorkflow(this, "Approval", {
@@ -370,6 +363,24 @@ export class ServiceStack extends Stack {
       },
       deadLetterQueue: eventsDlq,
     });
+
+    // The world: connectors' config, secrets and SES rights for the executors; outcomes back from SES
+    // and HubSpot (infra/constructs/world-io.ts); manual agent runs from the admin API.
+    const world = new WorldIo(this, "World", {
+      stage,
+      logRetention,
+      environment: env,
+      connectors: config.connectors,
+      connectorSecretArns: config.connectorSecretArns,
+      executors: [execute, executeAllowed],
+      api: this.api.api,
+      grantOutcomes: (f) =>
+        grant(f, { state: RW, ledger: LEDGER_RW, indexes: true, publish: true, personKeys: "open" }),
+      deadLetterQueue: eventsDlq,
+      failureQueue: asyncDlq,
+    });
+    Object.assign(this.functions, world.functions);
+    grantAgentRuns(this.functions.ApiAdmin as HarnessFunction, agents.functions);
 
     // A failed workflow execution lands in a queue a human works through, next to the alarm.
     const workflowFailures = deadLetterQueue(this, "WorkflowFailures", `${stage}-harness-workflow-failures`);

@@ -43,6 +43,7 @@ import {
   ReviewBody,
 } from "../usecases/schemas.ts";
 import { describeTrust, pinKnownAgent } from "../usecases/trust.ts";
+import { AGENT_RUN_ROUTES } from "./agent-run-routes.ts";
 import {
   Accepted,
   AccountOut,
@@ -521,6 +522,8 @@ export const ROUTES: Route[] = [
       return ok({ now: iso(deps.clock.now()) });
     },
   },
+  // After /v1/agents/list-sync/run, which keeps naming the manual list sync.
+  ...AGENT_RUN_ROUTES,
   ...ERASE_ROUTES,
   ...LEDGER_ROUTES,
   ...REPLAY_ROUTES,

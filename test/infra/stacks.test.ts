@@ -149,8 +149,9 @@ describe("service stack", () => {
   it("one Node 24 ARM64 traced function per route group, workflow task, worker and agent, each with its own role", () => {
     const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
     const groups = new Set(ROUTES.map((r) => r.group));
-    // API groups, 4 workflow tasks, 2 event workers, 3 ledger workers (archiver, starter, digest), agents.
-    expect(fns).toHaveLength(groups.size + 4 + 2 + 3 + agentRegistry.length);
+    // API groups, 4 workflow tasks, 2 event workers, 3 ledger workers (archiver, starter, digest), agents,
+    // and the world's 2 (SES outcomes worker, HubSpot webhook: world-io.test.ts).
+    expect(fns).toHaveLength(groups.size + 4 + 2 + 3 + agentRegistry.length + 2);
     const roles = new Set<string>();
     for (const [id, f] of fns) {
       expect(f.Properties.Runtime, id).toBe("nodejs24.x");
@@ -165,7 +166,8 @@ describe("service stack", () => {
 
   it("every route is on the API with its authorizer: IAM for agents, the Cognito JWT for people", () => {
     const routes = resources(s.serviceTemplate, "AWS::ApiGatewayV2::Route");
-    expect(routes).toHaveLength(ROUTES.length);
+    // Plus POST /v1/webhooks/hubspot, signature-checked in its function (world-io.test.ts).
+    expect(routes).toHaveLength(ROUTES.length + 1);
     for (const route of ROUTES) {
       const key = `${route.method} ${route.path}`;
       const found = routes.find(([, r]) => r.Properties.RouteKey === key)?.[1];
@@ -175,7 +177,7 @@ describe("service stack", () => {
       expect(found?.Properties.AuthorizationType ?? "NONE", key).toBe(expected);
     }
     expect(routes.filter(([, r]) => (r.Properties.AuthorizationType ?? "NONE") === "NONE")).toHaveLength(
-      ROUTES.filter((r) => r.roles === "public").length,
+      ROUTES.filter((r) => r.roles === "public").length + 1,
     );
     s.serviceTemplate.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
       AuthorizerType: "JWT",
@@ -200,7 +202,7 @@ describe("service stack", () => {
     for (const [, rule] of resources(t, "AWS::Events::Rule"))
       for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig?.Arn).toBeDefined();
     const invokeConfigs = resources(t, "AWS::Lambda::EventInvokeConfig");
-    expect(invokeConfigs).toHaveLength(3 + agentRegistry.length);
+    expect(invokeConfigs).toHaveLength(3 + 1 + agentRegistry.length);
     for (const [, c] of invokeConfigs)
       expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
     for (const [, sch] of resources(t, "AWS::Scheduler::Schedule"))

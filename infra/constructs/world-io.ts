@@ -1,0 +1,190 @@
+import { Duration, Stack } from "aws-cdk-lib";
+import { type HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { EventBus, Rule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { ConfigurationSet, EmailSendingEvent, EventDestination } from "aws-cdk-lib/aws-ses";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { SES_DETAIL_TYPES } from "../../shared/adapters/aws/ses-events.ts";
+import {
+  type DeployedConnectorsConfig,
+  HUBSPOT_WEBHOOK_SECRET,
+  SECRET_SYSTEMS,
+} from "../../shared/runtime/connector-schemas.ts";
+import { ack } from "../nag-suppressions.ts";
+import { HarnessFunction } from "./harness-function.ts";
+
+export const WEBHOOK_PATH = "/v1/webhooks/hubspot";
+
+export interface WorldIoProps {
+  stage: string;
+  logRetention: RetentionDays;
+  /** The environment every harness function gets (tables, bus, person key). */
+  environment: Record<string, string>;
+  connectors: DeployedConnectorsConfig;
+  connectorSecretArns: Record<string, string>;
+  /** The functions that call connectors (the workflow's Execute task and execute-allowed). */
+  executors: HarnessFunction[];
+  api: HttpApi;
+  /** Grants a function what recording an outcome needs (tables, indexes, events, person keys). */
+  grantOutcomes: (f: HarnessFunction) => void;
+  deadLetterQueue: IQueue;
+  failureQueue: IQueue;
+}
+
+/**
+ * The harness's connection to the world: what the executors may call (connector config, SES send
+ * rights, the connectors' secrets) and the way outcomes come back: an SES configuration set that
+ * publishes its events to the account's default event bus (the only bus SES publishes to), a rule
+ * routing bounce, complaint, delivery, open, click and reject to the outcomes worker, and HubSpot's
+ * webhook route, which API Gateway does not authorize because the function checks HubSpot's signature.
+ */
+export class WorldIo extends Construct {
+  readonly configurationSet: ConfigurationSet;
+  readonly functions: Record<string, HarnessFunction> = {};
+
+  constructor(scope: Construct, id: string, props: WorldIoProps) {
+    super(scope, id);
+    const { stage, connectors } = props;
+    const stack = Stack.of(this);
+    // A literal name, not the resource's reference: it goes into the executors' JSON config.
+    const setName = `${stage}-harness`;
+    this.configurationSet = new ConfigurationSet(this, "ConfigurationSet", { configurationSetName: setName });
+    this.configurationSet.addEventDestination("ToEventBridge", {
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, "DefaultBus", "default")),
+      events: [
+        EmailSendingEvent.BOUNCE,
+        EmailSendingEvent.COMPLAINT,
+        EmailSendingEvent.DELIVERY,
+        EmailSendingEvent.OPEN,
+        EmailSendingEvent.CLICK,
+        EmailSendingEvent.REJECT,
+      ],
+    });
+
+    // The executors: the connectors config (sends tagged with the configuration set), SES send
+    // rights on the from address's identity, and the connectors' secrets, which no other function reads.
+    const executorConfig: DeployedConnectorsConfig = connectors.ses
+      ? {
+          ...connectors,
+          ses: {
+            ...connectors.ses,
+            configurationSetName: connectors.ses.configurationSetName ?? setName,
+          },
+        }
+      : connectors;
+    if (!connectors.dryRun)
+      for (const system of SECRET_SYSTEMS)
+        if (connectors[system] && !props.connectorSecretArns[system])
+          throw new Error(
+            `invalid CDK context: harness.connectors.${system}: configured without dryRun, so harness.connectorSecretArns.${system} is required`,
+          );
+    const executorSecrets = Object.entries(props.connectorSecretArns)
+      .filter(([name]) => name !== HUBSPOT_WEBHOOK_SECRET)
+      .map(([, arn]) => arn);
+    for (const f of props.executors) {
+      f.fn.addEnvironment("CONNECTORS_CONFIG", JSON.stringify(executorConfig));
+      if (executorSecrets.length)
+        f.role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: executorSecrets,
+          }),
+        );
+      if (connectors.ses && !connectors.dryRun) {
+        const from = connectors.ses.from;
+        const identity = (name: string) =>
+          stack.formatArn({ service: "ses", resource: "identity", resourceName: name });
+        f.role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["ses:SendEmail"],
+            // SES authorizes a send on the address's identity or its domain's, and the configuration set.
+            resources: [
+              identity(from),
+              identity(from.split("@")[1] as string),
+              stack.formatArn({
+                service: "ses",
+                resource: "configuration-set",
+                resourceName: executorConfig.ses?.configurationSetName as string,
+              }),
+            ],
+          }),
+        );
+      }
+    }
+
+    const fn = (
+      cid: string,
+      entry: string,
+      description: string,
+      environment: Record<string, string> = {},
+    ) => {
+      const f = new HarnessFunction(this, cid, {
+        stage,
+        logRetention: props.logRetention,
+        entry,
+        description,
+        invocation: cid === "WebhookHubspot" ? "api" : "async",
+        timeout: Duration.seconds(30),
+        environment: { ...props.environment, ...environment },
+      });
+      props.grantOutcomes(f);
+      this.functions[cid] = f;
+      return f;
+    };
+
+    const sesOutcomes = fn("OutcomesSes", "functions/outcomes/ses-events.ts", "SES events -> outcomes");
+    sesOutcomes.fn.configureAsyncInvoke({
+      onFailure: new SqsDestination(props.failureQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    new Rule(this, "SesEvents", {
+      description: "SES event publishing of the harness's configuration set -> outcomes worker",
+      eventPattern: {
+        source: ["aws.ses"],
+        detailType: [...SES_DETAIL_TYPES],
+        detail: { mail: { tags: { "ses:configuration-set": [this.configurationSet.configurationSetName] } } },
+      },
+    }).addTarget(
+      new LambdaFunction(sesOutcomes.fn, {
+        deadLetterQueue: props.deadLetterQueue,
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(6),
+      }),
+    );
+
+    const webhookSecret = props.connectorSecretArns[HUBSPOT_WEBHOOK_SECRET];
+    const webhook = fn("WebhookHubspot", "functions/webhooks/hubspot.ts", `POST ${WEBHOOK_PATH}`, {
+      CONNECTOR_SECRET_ARNS: JSON.stringify(webhookSecret ? { [HUBSPOT_WEBHOOK_SECRET]: webhookSecret } : {}),
+      ...(connectors.hubspot?.basePath
+        ? { CONNECTORS_CONFIG: JSON.stringify({ hubspot: { basePath: connectors.hubspot.basePath } }) }
+        : {}),
+    });
+    if (webhookSecret)
+      webhook.role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [webhookSecret],
+        }),
+      );
+    const routes = props.api.addRoutes({
+      path: WEBHOOK_PATH,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration("HubSpotWebhook", webhook.fn),
+    });
+    for (const r of routes)
+      ack(
+        r,
+        "AwsSolutions-APIG4",
+        `POST ${WEBHOOK_PATH} cannot carry our tokens (HubSpot calls it): the function authenticates every request by HubSpot's v3 signature (HMAC-SHA256 with the app's client secret, 5-minute window) before reading or writing anything, and the stage throttles it.`,
+      );
+  }
+}

@@ -1,0 +1,35 @@
+import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { NotFoundError } from "../../domain/errors.ts";
+import { newId } from "../../domain/ids.ts";
+import type { AgentRunHook } from "../../http/routes.ts";
+import type { Principal } from "../../usecases/principal.ts";
+
+/**
+ * Manual runs in AWS: the agent's own function is invoked asynchronously (InvocationType Event), as
+ * its schedule would, so the API answers at once and the run gets the agent's role, timeout, retries
+ * and dead-letter queue. The functions come from the deployment (AGENT_FUNCTIONS), so an unknown
+ * agent is a 404 without this function importing the registry.
+ */
+export class LambdaAgentRuns implements AgentRunHook {
+  constructor(
+    private readonly client: LambdaClient,
+    /** agentId -> function name */
+    private readonly functions: Record<string, string>,
+  ) {}
+
+  async run(agentId: string, input: unknown, principal: Principal) {
+    const functionName = Object.hasOwn(this.functions, agentId) ? this.functions[agentId] : undefined;
+    if (!functionName) throw new NotFoundError(`no agent ${agentId} is deployed`);
+    const runId = newId("run");
+    // The shape functions/agents/handler.ts reads as a manual invocation; runId ties its logs to this answer.
+    const res = await this.client.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: "Event",
+        Payload: Buffer.from(JSON.stringify({ trigger: "manual", input, by: principal.subject, runId })),
+      }),
+    );
+    if (res.StatusCode !== 202) throw new Error(`Lambda accepted no run of ${agentId}: ${res.StatusCode}`);
+    return { runId, agentId, status: "started" };
+  }
+}

@@ -1,0 +1,34 @@
+import * as z from "zod";
+import { NotFoundError } from "../domain/errors.ts";
+import { newId } from "../domain/ids.ts";
+import { parseWith } from "../domain/validation.ts";
+import { PathId } from "../usecases/schemas.ts";
+import { AgentRun } from "./api-schemas.ts";
+import type { Route } from "./routes.ts";
+
+/**
+ * POST /v1/agents/{agentId}/run: any registered agent, now. Locally the run happens in the server and
+ * the answer carries what it did; in AWS the agent's function is invoked asynchronously and the
+ * answer is its run id (shared/adapters/aws/lambda-agent-runs.ts). 404 only for an unknown agent.
+ */
+export const AGENT_RUN_ROUTES: Route[] = [
+  {
+    method: "POST",
+    path: "/v1/agents/{agentId}/run",
+    group: "admin",
+    roles: ["admin"],
+    doc: {
+      summary: "Run an agent now (asynchronously in AWS)",
+      body: z.object({}).loose(),
+      bodyOptional: true,
+      response: AgentRun,
+      status: 202,
+    },
+    run: async (req, deps) => {
+      const agentId = parseWith(PathId, req.params.agentId, "agentId");
+      if (!deps.agents) throw new NotFoundError("agents do not run in this deployment");
+      const result = await deps.agents.run(agentId, req.body ?? {}, req.principal);
+      return { status: 202, body: { runId: newId("run"), ...(result as object) } };
+    },
+  },
+];

@@ -1,0 +1,24 @@
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import * as z from "zod";
+import { LambdaAgentRuns } from "../adapters/aws/lambda-agent-runs.ts";
+import type { AwsRuntime } from "./aws.ts";
+import { ConfigError } from "./aws-env.ts";
+
+const AgentFunctions = z.record(z.string().min(1), z.string().min(1).max(64));
+
+/**
+ * The admin API's manual runs (POST /v1/agents/{agentId}/run): AGENT_FUNCTIONS names each deployed
+ * agent's function. Without it the routes answer 404 as before: agents do not run here.
+ */
+export const withAgentRuns = (runtime: () => AwsRuntime, client?: LambdaClient) => (): AwsRuntime => {
+  const rt = runtime();
+  if (rt.deps.agents || !rt.env.AGENT_FUNCTIONS) return rt;
+  let functions: Record<string, string>;
+  try {
+    functions = AgentFunctions.parse(JSON.parse(rt.env.AGENT_FUNCTIONS));
+  } catch {
+    throw new ConfigError("AGENT_FUNCTIONS: expected a JSON object of agent id to function name");
+  }
+  rt.deps.agents = new LambdaAgentRuns(client ?? new LambdaClient({ region: rt.env.AWS_REGION }), functions);
+  return rt;
+};

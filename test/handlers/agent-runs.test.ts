@@ -1,0 +1,97 @@
+/**
+ * POST /v1/agents/{agentId}/run through the admin API's Lambda entry (API Gateway v2, a Cognito
+ * admin): the agent's function is invoked asynchronously (Lambda Invoke, InvocationType Event, on a
+ * local stand-in of the Lambda API) with the manual invocation the agent handler reads; 202 with a run
+ * id; 404 for an unknown agent only.
+ */
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toInvocation } from "../../functions/agents/handler.ts";
+import { createAwsRuntime } from "../../shared/runtime/aws.ts";
+import { withAgentRuns } from "../../shared/runtime/aws-agent-runs.ts";
+import { apiHandler } from "../../shared/runtime/aws-api.ts";
+import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
+import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { fakeApi } from "../connectors/helpers/fake-api.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { fixture, functionEnv, lambdaContext, RecordingPublisher } from "./lambda.ts";
+import { TEST_CREDENTIALS } from "./stand-ins.ts";
+
+const ctx = lambdaContext();
+let rt: TestRuntime;
+let lambda: Awaited<ReturnType<typeof fakeApi>>;
+beforeAll(async () => {
+  rt = await startRuntime({ runWorkers: false });
+  // Lambda's Invoke: POST /2015-03-31/functions/{name}/invocations; an Event invocation is a 202.
+  lambda = await fakeApi((r) =>
+    r.method === "POST" &&
+    /^\/2015-03-31\/functions\/[\w-]+\/invocations/.test(r.path) &&
+    r.headers["x-amz-invocation-type"] === "Event"
+      ? { status: 202 }
+      : undefined,
+  );
+});
+afterAll(async () => {
+  await lambda?.close();
+  await rt?.close();
+});
+
+function adminApi(agentFunctions?: Record<string, string>) {
+  const env = parseAwsEnv(
+    functionEnv(rt, agentFunctions ? { AGENT_FUNCTIONS: JSON.stringify(agentFunctions) } : {}),
+  );
+  const runtime = createAwsRuntime(env, {
+    clock: rt.clock,
+    cursors: awsCursors(env),
+    events: new RecordingPublisher(),
+  });
+  const client = new LambdaClient({
+    region: "us-east-1",
+    endpoint: lambda.url,
+    credentials: TEST_CREDENTIALS,
+  });
+  return apiHandler(
+    "admin",
+    withAgentRuns(() => runtime, client),
+  );
+}
+
+function runEvent(agentId: string, body?: unknown) {
+  const e = fixture("api-v2-jwt-approve.json");
+  e.rawPath = e.requestContext.http.path = `/v1/agents/${agentId}/run`;
+  e.routeKey = e.requestContext.routeKey = "POST /v1/agents/{agentId}/run";
+  e.requestContext.authorizer.jwt.claims["cognito:groups"] = "[admin]";
+  if (body === undefined) delete e.body;
+  else e.body = JSON.stringify(body);
+  return e;
+}
+
+describe("manual runs in AWS", () => {
+  it("invokes the agent's function asynchronously and answers 202 with the run id it passed", async () => {
+    const handler = adminApi({ "crm-sync": "dev-harness-agent-crm-sync" });
+    const res = await handler(runEvent("crm-sync", { note: "now please" }), ctx);
+    expect(res.statusCode).toBe(202);
+    const body = JSON.parse(res.body);
+    expect(body).toMatchObject({
+      agentId: "crm-sync",
+      status: "started",
+      runId: expect.stringMatching(/^run_/),
+    });
+    expect(lambda.requests).toHaveLength(1);
+    const call = lambda.requests[0];
+    expect(call?.path).toMatch(/^\/2015-03-31\/functions\/dev-harness-agent-crm-sync\/invocations/);
+    expect(call?.body).toMatchObject({ trigger: "manual", input: { note: "now please" }, runId: body.runId });
+    // What the agent's handler makes of it: a manual run by the caller.
+    expect(toInvocation(call?.body, 0)).toMatchObject({ kind: "manual", input: { note: "now please" } });
+  });
+
+  it("an unknown agent is a 404 and invokes nothing; without AGENT_FUNCTIONS agents do not run here", async () => {
+    const before = lambda.requests.length;
+    const res = await adminApi({ "crm-sync": "dev-harness-agent-crm-sync" })(runEvent("no-such-agent"), ctx);
+    expect(res.statusCode).toBe(404);
+    expect(JSON.parse(res.body).message).toMatch(/no agent no-such-agent/);
+    const none = await adminApi()(runEvent("crm-sync"), ctx);
+    expect(none.statusCode).toBe(404);
+    expect(lambda.requests.length).toBe(before);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * The world's wiring in the synthesized template (live connectors configured, as a deployment with
+ * its secrets would): connector secrets readable by the executors only, the webhook's secret by the
+ * webhook function only; the SES configuration set publishing to EventBridge and the rule to the
+ * outcomes worker; the webhook route unauthenticated at API Gateway; manual runs invoking the agents'
+ * functions. Synthesis runs cdk-nag and fails on any unacknowledged finding.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { agentRegistry } from "../../shared/agents/registry.ts";
+import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
+
+const arn = (name: string) =>
+  `arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-${name}-AbCdEf`;
+const SECRETS = { hubspot: arn("hubspot"), linkedin: arn("linkedin"), "hubspot-webhook": arn("webhook") };
+
+let s: Synthesized;
+beforeAll(async () => {
+  await settleBeforeBlocking();
+  s = synthHarness({
+    bundle: false,
+    context: {
+      "harness:connectorSecretArns": JSON.stringify(SECRETS),
+      "harness:connectors": JSON.stringify({
+        dryRun: false,
+        ses: { from: "sdr@mail.example.com" },
+        hubspot: {},
+        linkedin: { adAccountUrn: "urn:li:sponsoredAccount:123" },
+      }),
+    },
+  });
+});
+
+type Resource = { Type: string; Properties: Record<string, any> };
+const all = () => Object.entries(s.serviceTemplate.toJSON().Resources as Record<string, Resource>);
+const ofType = (t: string) => all().filter(([, r]) => r.Type === t);
+const fnByDescription = (d: string) => {
+  const found = ofType("AWS::Lambda::Function").find(([, r]) => r.Properties.Description === d);
+  if (!found) throw new Error(`no function described ${d}`);
+  return found;
+};
+/** The logical ids of the roles whose policies allow `action` on a resource mentioning `needle`. */
+function rolesAllowed(action: string, needle?: string): string[] {
+  const roles: string[] = [];
+  for (const [, p] of ofType("AWS::IAM::Policy"))
+    for (const st of p.Properties.PolicyDocument.Statement as any[])
+      if ([st.Action].flat().includes(action) && (!needle || JSON.stringify(st.Resource).includes(needle)))
+        roles.push(...(p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
+  return [...new Set(roles)].sort();
+}
+const roleOf = (description: string) =>
+  fnByDescription(description)[1].Properties.Role["Fn::GetAtt"][0] as string;
+const EXECUTORS = ["Workflow task: execute a dispatched decision", "decision.made (dispatched) -> execute"];
+
+describe("connectors live in AWS", () => {
+  it("connector secrets are readable by the executor roles only; the webhook secret by the webhook only", () => {
+    const executors = EXECUTORS.map(roleOf).sort();
+    expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.hubspot)).toEqual(executors);
+    expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.linkedin)).toEqual(executors);
+    expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS["hubspot-webhook"])).toEqual([
+      roleOf("POST /v1/webhooks/hubspot"),
+    ]);
+    expect(rolesAllowed("ses:SendEmail")).toEqual(executors);
+  });
+
+  it("the executors get the connectors config, their sends tagged with the configuration set", () => {
+    for (const d of EXECUTORS) {
+      const env = fnByDescription(d)[1].Properties.Environment.Variables;
+      expect(JSON.parse(env.CONNECTORS_CONFIG)).toMatchObject({
+        dryRun: false,
+        ses: { from: "sdr@mail.example.com", configurationSetName: "dev-harness" },
+      });
+      expect(JSON.parse(env.CONNECTOR_SECRET_ARNS)).toMatchObject({ hubspot: SECRETS.hubspot });
+    }
+  });
+});
+
+describe("outcomes from the world", () => {
+  it("an SES configuration set publishes bounce, complaint, delivery, open, click and reject to EventBridge", () => {
+    const [, set] = ofType("AWS::SES::ConfigurationSet")[0] as [string, Resource];
+    expect(set.Properties.Name).toBe("dev-harness");
+    const [, dest] = ofType("AWS::SES::ConfigurationSetEventDestination")[0] as [string, Resource];
+    const d = dest.Properties.EventDestination;
+    expect(d.Enabled).toBe(true);
+    expect([...d.MatchingEventTypes].sort()).toEqual([
+      "bounce",
+      "click",
+      "complaint",
+      "delivery",
+      "open",
+      "reject",
+    ]);
+    expect(JSON.stringify(d.EventBridgeDestination.EventBusArn)).toContain("event-bus/default");
+  });
+
+  it("a rule on the default bus sends those SES events to the outcomes worker", () => {
+    const rules = ofType("AWS::Events::Rule").filter(
+      ([, r]) => r.Properties.EventPattern?.source?.[0] === "aws.ses",
+    );
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] as [string, Resource];
+    expect(rule.Properties.EventBusName).toBeUndefined();
+    expect([...rule.Properties.EventPattern["detail-type"]].sort()).toEqual(
+      [
+        "Email Bounced",
+        "Email Clicked",
+        "Email Complaint Received",
+        "Email Delivered",
+        "Email Opened",
+        "Email Rejected",
+      ].sort(),
+    );
+    const [workerId] = fnByDescription("SES events -> outcomes");
+    expect(rule.Properties.Targets[0].Arn).toEqual({ "Fn::GetAtt": [workerId, "Arn"] });
+    expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
+  });
+
+  it("POST /v1/webhooks/hubspot is not authorized by API Gateway and goes to the signature-checking function", () => {
+    const routes = ofType("AWS::ApiGatewayV2::Route").filter(
+      ([, r]) => r.Properties.RouteKey === "POST /v1/webhooks/hubspot",
+    );
+    expect(routes).toHaveLength(1);
+    const [, route] = routes[0] as [string, Resource];
+    expect(route.Properties.AuthorizationType ?? "NONE").toBe("NONE");
+    const integrationId = JSON.stringify(route.Properties.Target).match(/"Ref":"(\w+)"/)?.[1];
+    const integration = all().find(([id]) => id === integrationId)?.[1] as Resource;
+    const [webhookId] = fnByDescription("POST /v1/webhooks/hubspot");
+    expect(JSON.stringify(integration.Properties.IntegrationUri)).toContain(webhookId);
+  });
+});
+
+describe("manual runs", () => {
+  it("the admin API function knows every agent's function and may invoke those, and no other role may", () => {
+    const [, admin] = fnByDescription("HTTP API: admin routes");
+    const names = JSON.parse(admin.Properties.Environment.Variables.AGENT_FUNCTIONS) as Record<
+      string,
+      string
+    >;
+    expect(Object.keys(names).sort()).toEqual(agentRegistry.map((a) => a.id).sort());
+    const deployed = new Set(ofType("AWS::Lambda::Function").map(([, r]) => r.Properties.FunctionName));
+    for (const n of Object.values(names)) expect(deployed.has(n)).toBe(true);
+    expect(rolesAllowed("lambda:InvokeFunction", "function:dev-harness-agent")).toEqual([
+      roleOf("HTTP API: admin routes"),
+    ]);
+  });
+});
