@@ -6,6 +6,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, Option } from "commander";
+import { createClient, type HarnessClient } from "../../shared/client/client.ts";
+import {
+  type ApiAnswer,
+  checked,
+  httpTransport,
+  type Transport,
+  UnreachableError,
+} from "../../shared/client/transport.ts";
 
 export const dataDirOption = () =>
   new Option("--data-dir <dir>", "where local state lives").default(".harness");
@@ -39,52 +47,51 @@ export function baseUrl(opts: ClientOptions): string {
   return "http://127.0.0.1:8787";
 }
 
-/** Client commands talk to a running `harness serve`. */
-export function client(opts: ClientOptions): Call {
+/** The bearer token: --token, else HARNESS_TOKEN, else the data directory's admin token. */
+function bearerOf(opts: ClientOptions): string | undefined {
   const p = paths(opts.dataDir);
-  const url = baseUrl(opts);
-  const bearer =
+  return (
     opts.token ??
     process.env.HARNESS_TOKEN ??
-    (existsSync(p.adminToken) ? readFileSync(p.adminToken, "utf8").trim() : undefined);
-  return async (method: string, path: string, body?: unknown) => {
-    let res: Response;
+    (existsSync(p.adminToken) ? readFileSync(p.adminToken, "utf8").trim() : undefined)
+  );
+}
+
+/**
+ * The HTTP transport of the typed client (shared/client), with the CLI's advice when the server is
+ * not there or still starting.
+ */
+function cliTransport(opts: ClientOptions): Transport {
+  const url = baseUrl(opts);
+  const transport = httpTransport({ baseUrl: url, token: bearerOf(opts) });
+  return async (method, path, body) => {
+    let answer: ApiAnswer;
     try {
-      res = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-          ...(body ? { "content-type": "application/json" } : {}),
-        },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch {
+      answer = await transport(method, path, body);
+    } catch (err) {
+      if (err instanceof UnreachableError)
+        throw new Error(
+          `cannot reach the harness at ${url}: start it with \`npm start\` or \`harness serve\` (then \`harness wait\`)`,
+        );
+      throw err;
+    }
+    if (answer.status === 503 && answer.data?.status === "starting")
       throw new Error(
-        `cannot reach the harness at ${url}: start it with \`npm start\` or \`harness serve\` (then \`harness wait\`)`,
+        `the harness at ${url} is still starting (${String(answer.data.message)}): run \`harness wait\``,
       );
-    }
-    const text = await res.text();
-    let data: Record<string, unknown>;
-    try {
-      data = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      throw new Error(`${res.status}: not a JSON answer from ${url}${path}`);
-    }
-    if (res.status === 503 && data.status === "starting")
-      throw new Error(
-        `the harness at ${url} is still starting (${String(data.message)}): run \`harness wait\``,
-      );
-    if (!res.ok) {
-      const issues = Array.isArray(data.issues)
-        ? (data.issues as { path?: string; message?: string }[])
-            .map((i) => `\n  ${i.path || "(root)"}: ${i.message}`)
-            .join("")
-        : "";
-      throw new Error(`${res.status}: ${String(data.message ?? JSON.stringify(data))}${issues}`);
-    }
-    return data;
+    return answer;
   };
 }
+
+/** Client commands talk to a running `harness serve`: untyped calls by method and path. */
+export function client(opts: ClientOptions): Call {
+  const transport = cliTransport(opts);
+  return async (method: string, path: string, body?: unknown) =>
+    checked(await transport(method, path, body ? body : undefined)).data;
+}
+
+/** The typed client (shared/client/client.ts) with the same URL, token and advice as `client`. */
+export const typedClient = (opts: ClientOptions): HarnessClient => createClient(cliTransport(opts));
 
 export type WithClient = (cmd: Command) => Command;
 

@@ -34,7 +34,7 @@ const Index = z.object({
   version: z.string(),
   links: z.record(z.string(), z.string()).describe("openapi, health and (where served) console"),
 });
-const Me = z.object({ subject: z.string(), roles: z.array(z.string()) });
+export const Me = z.object({ subject: z.string(), roles: z.array(z.string()) });
 const TrustHistory = z
   .object({
     agentId: z.string(),
@@ -114,7 +114,8 @@ export const CONSOLE_ROUTES: Route[] = [
     method: "GET",
     path: "/v1/me",
     group: "health",
-    roles: READERS,
+    // An agent's MCP server asks who it is too (which tools its credential allows).
+    roles: ["agent", ...READERS],
     doc: {
       summary: "Who the credential is: subject and roles (the console shows what they allow)",
       response: Me,

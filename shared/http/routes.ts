@@ -43,7 +43,7 @@ import {
   ReviewBody,
 } from "../usecases/schemas.ts";
 import { describeTrust, pinKnownAgent } from "../usecases/trust.ts";
-import { AGENT_RUN_ROUTES } from "./agent-run-routes.ts";
+import { AGENT_ROUTES, type ContextReader } from "./agent-routes.ts";
 import {
   Accepted,
   AccountOut,
@@ -98,6 +98,8 @@ export interface AppDeps extends Deps {
   consoleReads?: ConsoleReader;
   /** Where the web console is served, for the API index (`GET /v1`). */
   consoleUrl?: string;
+  /** Context packets and memory search for agents (agent-routes.ts); absent: those routes answer 404. */
+  knowledge?: ContextReader;
 }
 
 export interface ApiRequest {
@@ -382,7 +384,8 @@ export const ROUTES: Route[] = [
     method: "GET",
     path: "/v1/specs/current",
     group: "admin",
-    roles: READERS,
+    // Agents read the rules they are held to (the built-in ones do through the knowledge view).
+    roles: ["agent", ...READERS],
     doc: { summary: "The spec in force", response: SpecVersionOut },
     run: async (_req, deps) => ok(await getSpec(deps, "current")),
   },
@@ -522,12 +525,11 @@ export const ROUTES: Route[] = [
       return ok({ now: iso(deps.clock.now()) });
     },
   },
-  // After /v1/agents/list-sync/run, which keeps naming the manual list sync.
-  ...AGENT_RUN_ROUTES,
   ...ERASE_ROUTES,
   ...LEDGER_ROUTES,
   ...REPLAY_ROUTES,
   ...REPORT_ROUTES,
+  ...AGENT_ROUTES,
 ];
 
 /**

@@ -9,7 +9,10 @@ import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
+import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
+import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
+import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
 import { DynamoLedgerReader } from "../adapters/dynamo/ledger-reader.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
 import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
@@ -24,6 +27,7 @@ import { SandboxConnector } from "../adapters/local/sandbox-connector.ts";
 import { LocalScheduler } from "../adapters/local/scheduler.ts";
 import { FileTokenStore } from "../adapters/local/token-store.ts";
 import type { AppDeps, ClockControl } from "../http/routes.ts";
+import { KnowledgeView } from "../kb/view.ts";
 import { type Clock, type Connector, noApprovalSignal, type TokenStore } from "../ports.ts";
 import { publishSpec } from "../usecases/admin.ts";
 import { Gate } from "../usecases/gate.ts";
@@ -158,6 +162,13 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     ledgerIntegrity,
     reports: new DynamoOutcomeRowReader(db),
     consoleReads: new DynamoConsoleReader(db),
+    // What agents of any framework read over the API and MCP: the built-in agents' view of the KB.
+    knowledge: new KnowledgeView({
+      ...base,
+      agentKb: new DynamoAgentKnowledgeStore(db),
+      learned: new DynamoLearnedStore(db),
+      memory: new DynamoMemoryStore(db),
+    }),
     // The local server serves the web console at its root (shared/console/).
     consoleUrl: "/",
     ...(options.simulated && options.clock.set && options.clock.advance

@@ -1,0 +1,65 @@
+/**
+ * The API operations the typed client calls, each with the zod schemas the server's route documents
+ * (the same objects, or the same shapes: test/unit/client-openapi.test.ts holds every entry to the
+ * OpenAPI document the server publishes at /v1/openapi.json). Request and answer types are derived
+ * from these schemas, so a change to a route's schema changes the client's types with it.
+ */
+import type * as z from "zod";
+import { ProposalInput } from "../domain/proposal.ts";
+import { ContextPacketOut, ContextQuery, MemoryHitOut, MemorySearchQuery } from "../http/agent-routes.ts";
+import {
+  DecisionWithEvents,
+  Health,
+  list,
+  OutcomeResult,
+  ProposalResult,
+  PublicDecision,
+  page,
+  SpecVersionOut,
+  TrustView,
+} from "../http/api-schemas.ts";
+import { Me } from "../http/console-routes.ts";
+import { DecisionListQuery, NoteBody, OutcomeBody, ReviewBody } from "../usecases/schemas.ts";
+
+export interface Operation {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  response: z.ZodType;
+}
+
+export const OPERATIONS = {
+  health: { method: "GET", path: "/v1/health", response: Health },
+  me: { method: "GET", path: "/v1/me", response: Me },
+  propose: { method: "POST", path: "/v1/proposals", body: ProposalInput, response: ProposalResult },
+  getDecision: { method: "GET", path: "/v1/decisions/{id}", response: DecisionWithEvents },
+  listDecisions: {
+    method: "GET",
+    path: "/v1/decisions",
+    query: DecisionListQuery,
+    response: page(PublicDecision),
+  },
+  agentDecision: { method: "GET", path: "/v1/agents/{agentId}/decisions/{id}", response: PublicDecision },
+  agentTrust: { method: "GET", path: "/v1/agents/{agentId}/trust", response: list(TrustView) },
+  context: { method: "GET", path: "/v1/context", query: ContextQuery, response: ContextPacketOut },
+  searchMemory: {
+    method: "GET",
+    path: "/v1/memory/search",
+    query: MemorySearchQuery,
+    response: list(MemoryHitOut),
+  },
+  currentSpec: { method: "GET", path: "/v1/specs/current", response: SpecVersionOut },
+  recordOutcome: { method: "POST", path: "/v1/outcomes", body: OutcomeBody, response: OutcomeResult },
+  approve: {
+    method: "POST",
+    path: "/v1/decisions/{id}/approve",
+    body: ReviewBody,
+    response: PublicDecision,
+  },
+  reject: { method: "POST", path: "/v1/decisions/{id}/reject", body: NoteBody, response: PublicDecision },
+  veto: { method: "POST", path: "/v1/decisions/{id}/veto", body: NoteBody, response: PublicDecision },
+} as const satisfies Record<string, Operation>;
+
+export type Operations = typeof OPERATIONS;
+export type OperationName = keyof Operations;

@@ -1,0 +1,199 @@
+/**
+ * What an agent credential may read besides proposing (issue 12: agents of any framework, over MCP or
+ * the typed client): the context packet and memory search its built-in counterparts read through the
+ * knowledge view, and its own decisions and trust. Nothing here writes. An agent reads only its own
+ * decisions and trust; people with a reader role may read any agent's.
+ */
+import * as z from "zod";
+import { publicDecision } from "../domain/decision.ts";
+import { ForbiddenError, NotFoundError } from "../domain/errors.ts";
+import { parseWith } from "../domain/validation.ts";
+import { Id } from "../domain/vocabulary.ts";
+import type { ContextPacket } from "../kb/context-packet.ts";
+import type { MemoryHit } from "../kb/types.ts";
+import { newTrust } from "../learning/trust.ts";
+import { getSpec } from "../usecases/admin.ts";
+import { agentIdsOf, type Principal } from "../usecases/principal.ts";
+import { PathId } from "../usecases/schemas.ts";
+import { describeTrust } from "../usecases/trust.ts";
+import { list, PublicDecision, TrustView } from "./api-schemas.ts";
+import type { ApiRequest, AppDeps, Role, Route } from "./routes.ts";
+
+/** The knowledge reads these routes serve (kb/view.ts KnowledgeView implements them). */
+export interface ContextReader {
+  context(
+    target: { accountId: string; personId?: string },
+    options: { budgetTokens?: number; query?: string },
+  ): Promise<ContextPacket>;
+  searchMemory(accountId: string, query: string, limit: number): Promise<MemoryHit[]>;
+}
+
+export const ContextQuery = z
+  .object({
+    accountId: Id,
+    personId: Id.optional(),
+    budgetTokens: z.coerce
+      .number()
+      .int()
+      .min(50)
+      .max(8000)
+      .default(600)
+      .describe("the packet's size limit, in estimated tokens"),
+    query: z.string().min(1).max(500).optional().describe("what memory items should be about"),
+  })
+  .strict();
+
+export const MemorySearchQuery = z
+  .object({
+    accountId: Id,
+    query: z.string().min(1).max(500),
+    limit: z.coerce.number().int().min(1).max(20).default(5),
+  })
+  .strict();
+
+const Provenance = z
+  .object({
+    source: z.string(),
+    at: z.string(),
+    url: z.string().optional(),
+    decisionId: z.string().optional(),
+  })
+  .loose();
+
+export const ContextPacketOut = z
+  .object({
+    target: z.object({ accountId: z.string(), personId: z.string().optional() }).loose(),
+    budgetTokens: z.number().int(),
+    usedTokens: z.number().int(),
+    items: z.array(
+      z
+        .object({
+          kind: z.string().describe("account, person, committee, signal, fact, touch, memory, learned"),
+          text: z.string(),
+          provenance: Provenance,
+          priority: z.number(),
+          tokens: z.number().int(),
+        })
+        .loose(),
+    ),
+    dropped: z.number().int().describe("items left out to stay within the budget"),
+  })
+  .loose();
+
+export const MemoryHitOut = z
+  .object({
+    doc: z
+      .object({
+        docId: z.string(),
+        accountId: z.string(),
+        kind: z.string(),
+        title: z.string(),
+        text: z.string(),
+        source: z.string(),
+        at: z.string(),
+      })
+      .loose(),
+    score: z.number(),
+    excerpt: z.string(),
+  })
+  .loose();
+
+const READERS: Role[] = ["viewer", "approver", "admin"];
+const AGENT_OR_READER: Role[] = ["agent", ...READERS];
+const ok = (body: unknown) => ({ status: 200, body });
+
+function knowledge(deps: AppDeps): ContextReader {
+  if (!deps.knowledge) throw new NotFoundError("context reads are not configured in this deployment");
+  return deps.knowledge;
+}
+
+/** An agent credential reads as itself only; a person with a reader role may read any agent. */
+function ownAgent(req: ApiRequest): string {
+  const agentId = parseWith(PathId, req.params.agentId, "agentId");
+  if (isAgentCaller(req.principal) && !agentIdsOf(req.principal).includes(agentId))
+    throw new ForbiddenError(`an agent credential reads only its own agent, not ${agentId}`);
+  return agentId;
+}
+const isAgentCaller = (p: Principal) => agentIdsOf(p).length > 0;
+
+export const AGENT_ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/v1/context",
+    group: "knowledge",
+    roles: AGENT_OR_READER,
+    doc: {
+      summary: "The context packet for an account (and person) within a token budget, each item cited",
+      query: ContextQuery,
+      response: ContextPacketOut,
+    },
+    run: async (req, deps) => {
+      const q = parseWith(ContextQuery, req.query);
+      return ok(
+        await knowledge(deps).context(
+          { accountId: q.accountId, ...(q.personId ? { personId: q.personId } : {}) },
+          { budgetTokens: q.budgetTokens, ...(q.query ? { query: q.query } : {}) },
+        ),
+      );
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/memory/search",
+    group: "knowledge",
+    roles: AGENT_OR_READER,
+    doc: {
+      summary: "Search one account's memory (transcripts, threads, notes)",
+      query: MemorySearchQuery,
+      response: list(MemoryHitOut),
+    },
+    run: async (req, deps) => {
+      const q = parseWith(MemorySearchQuery, req.query);
+      return ok({ items: await knowledge(deps).searchMemory(q.accountId, q.query, q.limit) });
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/agents/{agentId}/decisions/{id}",
+    group: "decisions",
+    roles: AGENT_OR_READER,
+    doc: {
+      summary: "One of an agent's decisions (an agent credential reads its own only)",
+      response: PublicDecision,
+    },
+    run: async (req, deps) => {
+      const agentId = ownAgent(req);
+      const id = parseWith(PathId, req.params.id, "id");
+      const d = await deps.decisions.getDecision(id);
+      // Another agent's decision is answered like a missing one: its existence is not this caller's.
+      if (!d || d.agentId !== agentId) throw new NotFoundError(`decision ${id} of ${agentId} does not exist`);
+      return ok(publicDecision(d));
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/agents/{agentId}/trust",
+    group: "admin",
+    roles: AGENT_OR_READER,
+    doc: {
+      summary: "An agent's trust and autonomy level per action type the spec declares",
+      response: list(TrustView),
+    },
+    run: async (req, deps) => {
+      const agentId = ownAgent(req);
+      const spec = await getSpec(deps, "current");
+      const now = deps.clock.now();
+      const items = await Promise.all(
+        Object.entries(spec.spec.autonomy.actions).map(async ([actionType, action]) =>
+          describeTrust(
+            // Not yet recorded: the level the agent starts at, as the gate would see it.
+            (await deps.trust.get(agentId, actionType)) ??
+              newTrust(agentId, actionType, action.startLevel, now),
+            spec,
+          ),
+        ),
+      );
+      return ok({ items });
+    },
+  },
+];
