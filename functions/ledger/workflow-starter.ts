@@ -1,15 +1,16 @@
+import { SFNClient } from "@aws-sdk/client-sfn";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { EventBridgePublisher } from "../../shared/adapters/aws/event-bridge-publisher.ts";
 import { DynamoTransitionReader } from "../../shared/adapters/aws/ledger-transitions.ts";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
 import { ledgerChanges } from "../../shared/adapters/aws/stream-records.ts";
 import { systemClock } from "../../shared/adapters/local/clock.ts";
 import type { EventPublisher } from "../../shared/ports.ts";
-import { createAwsDb } from "../../shared/runtime/aws.ts";
+import { createAwsDb } from "../../shared/runtime/aws-db.ts";
 import { parseAwsEnv, required } from "../../shared/runtime/aws-env.ts";
-import { sfnStarter } from "../../shared/runtime/aws-sfn.ts";
 import { publishDecisionEvents, type TransitionReader } from "../../shared/usecases/decision-events.ts";
-import { startWorkflows } from "../../shared/usecases/workflow.ts";
+import { startWorkflows } from "../../shared/usecases/workflow-start.ts";
 
 type StarterDeps = Parameters<typeof startWorkflows>[0] & {
   reader: TransitionReader;
@@ -40,7 +41,11 @@ export const handler = makeHandler(
     const env = parseAwsEnv();
     return {
       clock: systemClock,
-      starter: sfnStarter(env),
+      // Not runtime/aws-sfn.ts: its approval signal would bring the lifecycle use cases along.
+      starter: new SfnWorkflowStarter(
+        new SFNClient({ region: env.AWS_REGION }),
+        required(env, "STATE_MACHINE_ARN"),
+      ),
       defaults: {
         overrideWindowSeconds: env.OVERRIDE_WINDOW_SECONDS,
         approvalTimeoutSeconds: env.APPROVAL_TIMEOUT_SECONDS,

@@ -9,7 +9,7 @@ import { noTokenStore } from "../adapters/aws/no-token-store.ts";
 import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
 import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
-import { createDb, type Db } from "../adapters/dynamo/db.ts";
+import type { Db } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
@@ -32,7 +32,8 @@ import {
 import { STREAM_PUBLISHED_EVENTS } from "../usecases/decision-events.ts";
 import { Gate } from "../usecases/gate.ts";
 import type { LedgerVerifyDeps } from "../usecases/ledger-verify.ts";
-import { type AwsEnv, ConfigError, localDynamo, required } from "./aws-env.ts";
+import { createAwsDb } from "./aws-db.ts";
+import { type AwsEnv, ConfigError, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
 
 export interface AwsExtras {
@@ -57,13 +58,7 @@ const noConnector: Connector = {
   },
 };
 
-export function createAwsDb(env: AwsEnv): Db {
-  return createDb({
-    tables: { state: required(env, "STATE_TABLE"), ledger: required(env, "LEDGER_TABLE") },
-    region: env.AWS_REGION,
-    ...localDynamo(env),
-  });
-}
+export { createAwsDb };
 
 export interface AwsRuntime {
   env: AwsEnv;

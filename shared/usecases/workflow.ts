@@ -10,18 +10,16 @@ import { DecisionStatus } from "../domain/vocabulary.ts";
 import type { Clock, DecisionStore } from "../ports.ts";
 import { execute, expire, release } from "./lifecycle.ts";
 
-type LifecycleDeps = Parameters<typeof release>[0];
+export {
+  DecidedImage,
+  startWorkflows,
+  type WorkflowDefaults,
+  WorkflowInput,
+  type WorkflowStarter,
+  workflowInputFor,
+} from "./workflow-start.ts";
 
-/** What starts one execution: the decision as it was decided (version 1). */
-export const WorkflowInput = z.object({
-  decisionId: z.string().min(1),
-  status: z.enum(["scheduled", "pending_approval"]),
-  /** Level 2: when the override window closes (the Wait state's TimestampPath). */
-  executeAt: z.iso.datetime({ offset: true }).optional(),
-  /** Level 1: how long the approval task waits before it times out and the decision expires. */
-  approvalTimeoutSeconds: z.number().int().min(1).optional(),
-});
-export type WorkflowInput = z.infer<typeof WorkflowInput>;
+type LifecycleDeps = Parameters<typeof release>[0];
 
 export const StepInput = z.object({ decisionId: z.string().min(1) }).loose();
 export type StepInput = z.infer<typeof StepInput>;
@@ -42,45 +40,6 @@ export const ApprovalResult = z.object({
   status: DecisionStatus,
 });
 export type ApprovalResult = z.infer<typeof ApprovalResult>;
-
-export interface WorkflowDefaults {
-  /** Used when a scheduled decision carries no executeAt (it always should). */
-  overrideWindowSeconds: number;
-  /** Used when a pending decision carries no expiresAt (it always should). */
-  approvalTimeoutSeconds: number;
-}
-
-/**
- * The execution input for a just-decided decision, or undefined when it needs no workflow
- * (allowed, deferred and blocked decisions never wait).
- */
-export function workflowInputFor(
-  decision: Pick<Decision, "decisionId" | "status" | "executeAt" | "expiresAt" | "decidedAt">,
-  now: number,
-  defaults: WorkflowDefaults,
-): WorkflowInput | undefined {
-  if (decision.status === "scheduled") {
-    const executeAt =
-      decision.executeAt ??
-      new Date(Date.parse(decision.decidedAt) + defaults.overrideWindowSeconds * 1000).toISOString();
-    return { decisionId: decision.decisionId, status: "scheduled", executeAt };
-  }
-  if (decision.status === "pending_approval") {
-    // The wait ends when the decision expires, and at no other time: a second ceiling would end the
-    // workflow while the decision stays pending (spec validation keeps expiries within what Step
-    // Functions can wait).
-    const until = decision.expiresAt
-      ? Date.parse(decision.expiresAt)
-      : now + defaults.approvalTimeoutSeconds * 1000;
-    const seconds = Math.ceil((until - now) / 1000);
-    return {
-      decisionId: decision.decisionId,
-      status: "pending_approval",
-      approvalTimeoutSeconds: Math.max(1, seconds),
-    };
-  }
-  return undefined;
-}
 
 const out = (decisionId: string, d: Decision | undefined): StepOutput => ({
   decisionId,
@@ -165,47 +124,4 @@ export async function releaseApprovalWait(
   await deps.tasks.succeed(token, { decisionId: decision.decisionId, result, status: decision.status });
   await deps.taskTokens.remove(decision.decisionId);
   return true;
-}
-
-/** Starts a decision's workflow; starting one that already exists is a no-op. */
-export interface WorkflowStarter {
-  start(input: WorkflowInput): Promise<{ started: boolean }>;
-}
-
-/** The decision fields the workflow starter reads from a ledger stream image. */
-export const DecidedImage = z
-  .object({
-    decisionId: z.string().min(1),
-    status: DecisionStatus,
-    version: z.number().int(),
-    decidedAt: z.string(),
-    executeAt: z.string().optional(),
-    expiresAt: z.string().optional(),
-  })
-  .loose();
-
-/**
- * Start the workflow of each just-decided decision (version 1) that waits: scheduled ones for their
- * override window, pending ones for a review. Returns the positions that failed, for a partial retry.
- */
-export async function startWorkflows(
-  deps: { clock: Clock; starter: WorkflowStarter; defaults: WorkflowDefaults },
-  images: { position: string; item: unknown }[],
-): Promise<{ started: string[]; failed: string[] }> {
-  const started: string[] = [];
-  const failed: string[] = [];
-  for (const { position, item } of images) {
-    const parsed = DecidedImage.safeParse(item);
-    if (!parsed.success || parsed.data.version !== 1) continue;
-    const input = workflowInputFor(parsed.data, deps.clock.now(), deps.defaults);
-    if (!input) continue;
-    try {
-      if ((await deps.starter.start(input)).started) started.push(input.decisionId);
-    } catch {
-      // Everything from the first failure on is retried; the stream keeps order per shard.
-      failed.push(position);
-      break;
-    }
-  }
-  return { started, failed };
 }

@@ -1,14 +1,14 @@
 /**
  * The one wrapper every Lambda entry uses: middy with Powertools logger (Lambda context in every
- * line), metrics (EMF, flushed per invocation) and tracer (X-Ray segment per invocation). The
+ * line) and metrics (EMF, flushed per invocation). No X-Ray SDK: Lambda's active tracing (every
+ * function has it, harness-function.ts) records each invocation's segment without one, and the SDK
+ * (with semver and cls-hooked) was a third of a small function's bundle and of its cold start. The
  * Powertools objects are cheap to construct; the harness's own dependencies are built lazily.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { Tracer } from "@aws-lambda-powertools/tracer";
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 
@@ -17,14 +17,12 @@ export const SERVICE = "agent-harness";
 export interface Tools {
   logger: Logger;
   metrics: Metrics;
-  tracer: Tracer;
 }
 
 export function powertools(): Tools {
   return {
     logger: new Logger({ serviceName: SERVICE }),
     metrics: new Metrics({ namespace: "AgentHarness", serviceName: SERVICE }),
-    tracer: new Tracer({ serviceName: SERVICE }),
   };
 }
 
@@ -32,7 +30,6 @@ export function powertools(): Tools {
 export function lambdaHandler<E, R>(body: (event: E, tools: Tools, context: Context) => Promise<R>) {
   const tools = powertools();
   return middy(async (event: E, context: Context) => body(event, tools, context))
-    .use(captureLambdaHandler(tools.tracer, { captureResponse: false }))
     .use(injectLambdaContext(tools.logger))
     .use(logMetrics(tools.metrics, { throwOnEmptyMetrics: false }));
 }

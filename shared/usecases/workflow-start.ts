@@ -1,0 +1,101 @@
+/**
+ * What starts a decision's approval workflow (AWS: the ledger stream worker), apart from the steps in
+ * workflow.ts: a function that only starts workflows does not bundle the lifecycle use cases.
+ */
+import * as z from "zod";
+import type { Decision } from "../domain/decision.ts";
+import { DecisionStatus } from "../domain/vocabulary.ts";
+import type { Clock } from "../ports.ts";
+
+/** What starts one execution: the decision as it was decided (version 1). */
+export const WorkflowInput = z.object({
+  decisionId: z.string().min(1),
+  status: z.enum(["scheduled", "pending_approval"]),
+  /** Level 2: when the override window closes (the Wait state's TimestampPath). */
+  executeAt: z.iso.datetime({ offset: true }).optional(),
+  /** Level 1: how long the approval task waits before it times out and the decision expires. */
+  approvalTimeoutSeconds: z.number().int().min(1).optional(),
+});
+export type WorkflowInput = z.infer<typeof WorkflowInput>;
+
+export interface WorkflowDefaults {
+  /** Used when a scheduled decision carries no executeAt (it always should). */
+  overrideWindowSeconds: number;
+  /** Used when a pending decision carries no expiresAt (it always should). */
+  approvalTimeoutSeconds: number;
+}
+
+/**
+ * The execution input for a just-decided decision, or undefined when it needs no workflow
+ * (allowed, deferred and blocked decisions never wait).
+ */
+export function workflowInputFor(
+  decision: Pick<Decision, "decisionId" | "status" | "executeAt" | "expiresAt" | "decidedAt">,
+  now: number,
+  defaults: WorkflowDefaults,
+): WorkflowInput | undefined {
+  if (decision.status === "scheduled") {
+    const executeAt =
+      decision.executeAt ??
+      new Date(Date.parse(decision.decidedAt) + defaults.overrideWindowSeconds * 1000).toISOString();
+    return { decisionId: decision.decisionId, status: "scheduled", executeAt };
+  }
+  if (decision.status === "pending_approval") {
+    // The wait ends when the decision expires, and at no other time: a second ceiling would end the
+    // workflow while the decision stays pending (spec validation keeps expiries within what Step
+    // Functions can wait).
+    const until = decision.expiresAt
+      ? Date.parse(decision.expiresAt)
+      : now + defaults.approvalTimeoutSeconds * 1000;
+    const seconds = Math.ceil((until - now) / 1000);
+    return {
+      decisionId: decision.decisionId,
+      status: "pending_approval",
+      approvalTimeoutSeconds: Math.max(1, seconds),
+    };
+  }
+  return undefined;
+}
+
+/** Starts a decision's workflow; starting one that already exists is a no-op. */
+export interface WorkflowStarter {
+  start(input: WorkflowInput): Promise<{ started: boolean }>;
+}
+
+/** The decision fields the workflow starter reads from a ledger stream image. */
+export const DecidedImage = z
+  .object({
+    decisionId: z.string().min(1),
+    status: DecisionStatus,
+    version: z.number().int(),
+    decidedAt: z.string(),
+    executeAt: z.string().optional(),
+    expiresAt: z.string().optional(),
+  })
+  .loose();
+
+/**
+ * Start the workflow of each just-decided decision (version 1) that waits: scheduled ones for their
+ * override window, pending ones for a review. Returns the positions that failed, for a partial retry.
+ */
+export async function startWorkflows(
+  deps: { clock: Clock; starter: WorkflowStarter; defaults: WorkflowDefaults },
+  images: { position: string; item: unknown }[],
+): Promise<{ started: string[]; failed: string[] }> {
+  const started: string[] = [];
+  const failed: string[] = [];
+  for (const { position, item } of images) {
+    const parsed = DecidedImage.safeParse(item);
+    if (!parsed.success || parsed.data.version !== 1) continue;
+    const input = workflowInputFor(parsed.data, deps.clock.now(), deps.defaults);
+    if (!input) continue;
+    try {
+      if ((await deps.starter.start(input)).started) started.push(input.decisionId);
+    } catch {
+      // Everything from the first failure on is retried; the stream keeps order per shard.
+      failed.push(position);
+      break;
+    }
+  }
+  return { started, failed };
+}
