@@ -125,7 +125,7 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
   const ingestDeps = {
     clock: deps.clock,
     events: rt.bus,
-    decisions: deps.decisions,
+    decisions,
     kb,
     agentKb,
     memory,

@@ -5,7 +5,8 @@ import type { DecisionStore } from "../ports.ts";
  * Read-through cache of decisions for the event consumers (watchers, agents, the simulated market):
  * one executed event is read by four of them. An entry is dropped whenever an event about that
  * decision is published, i.e. whenever it changed; a read that raced with a change is not cached.
- * The gate and the lifecycle never read through it.
+ * The gate and the lifecycle never read through it. Local runtime only (agents-local.ts): in AWS
+ * other processes write too.
  */
 export class DecisionReadCache {
   private readonly entries = new Map<string, Decision | undefined>();
@@ -21,6 +22,11 @@ export class DecisionReadCache {
 
   async get(decisionId: string): Promise<Decision | undefined> {
     if (this.entries.has(decisionId)) return this.entries.get(decisionId);
+    // The event being handled was published by this process right after its store wrote the decision,
+    // and in the local runtime this process is the only writer of its tables: the newest version the
+    // store knows is the decision as it is (one read per transition saved for every consumer).
+    const known = this.store.lastKnown?.(decisionId);
+    if (known) return known;
     const gen = this.generation.get(decisionId) ?? 0;
     const d = await this.store.getDecision(decisionId);
     if ((this.generation.get(decisionId) ?? 0) === gen && d) this.entries.set(decisionId, d);

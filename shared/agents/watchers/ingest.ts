@@ -53,7 +53,9 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
       });
       return;
     case "classify_contact": {
-      const person = await deps.kb.getPerson(op.personId);
+      // The person and (usually) their account in one read; the account is read again only if they moved.
+      const found = await deps.view.personAndAccount(op.personId, d.accountId);
+      const person = found.person;
       if (!person) return;
       await deps.agentKb.putClassification({
         personId: op.personId,
@@ -67,7 +69,8 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
         decisionId: d.decisionId,
       });
       const spec = await deps.view.spec();
-      const account = await deps.view.account(person.accountId);
+      const account =
+        person.accountId === d.accountId ? found.account : await deps.view.account(person.accountId);
       const tier = account ? await deps.view.tier(account) : undefined;
       // Qualified = the classification and the spec's own title rules both allow targeting.
       if (
