@@ -23,6 +23,7 @@ import { logUnhandledRejections } from "../shared/runtime/last-resort.ts";
 import { createLocalRuntime } from "../shared/runtime/local.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
+import { DEMO_DEFAULT_ACCOUNTS } from "../sim/defaults.ts";
 import {
   allItems,
   type ClientOptions,
@@ -383,7 +384,12 @@ program
   .addOption(
     new Option("--weeks <n>", "simulated weeks (instead of --days)").argParser(positiveInt).conflicts("days"),
   )
-  .option("--accounts <n>", "companies in the simulated market", positiveInt, 2000)
+  .option(
+    "--accounts <n>",
+    "companies in the simulated market (the default is the size issue 9's learning checks run at)",
+    positiveInt,
+    DEMO_DEFAULT_ACCOUNTS,
+  )
   .option("--seed <n>", "world seed (same seed, same world and market truths)", (v) => Number(v), 1)
   .addOption(
     new Option(

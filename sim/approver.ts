@@ -1,14 +1,21 @@
 /**
  * The simulated human approver: works the approval queue a few times a day in business hours,
  * through the same lifecycle use cases a person uses (never with an agent credential). Mostly
- * approves; rejects what is weakly grounded now and then, and edits a few, so trust moves for
- * real reasons in both directions.
+ * approves; rejects a message that is weakly grounded now and then, and edits a few, so trust moves
+ * for real reasons in both directions. A record (a persona, a contact, an audience add) has no
+ * research facts to be grounded in: the reviewer rejects it when it is wrong and they see it, which
+ * happens with probability (1 − the agent's hidden quality) · `RECORD_CAUGHT` (sim/truth.ts), so a
+ * record agent's reviews follow its quality instead of a message rule that does not apply to it.
  */
 import type { Decision } from "../shared/domain/decision.ts";
 import type { AppDeps } from "../shared/http/routes.ts";
 import { approve, execute, reject } from "../shared/usecases/lifecycle.ts";
 import type { Principal } from "../shared/usecases/principal.ts";
 import { rngFor } from "./random.ts";
+import type { MarketTruth } from "./truth.ts";
+
+/** Share of wrong records a reviewer catches when one is put in front of them. */
+const RECORD_CAUGHT = 0.5;
 
 export const SIM_APPROVER: Principal = { subject: "sim-approver", roles: ["approver"] };
 
@@ -18,7 +25,8 @@ export interface ApproverStats {
   rejected: number;
 }
 
-export async function reviewQueue(deps: AppDeps, seed: number, stats: ApproverStats): Promise<void> {
+export async function reviewQueue(deps: AppDeps, truth: MarketTruth, stats: ApproverStats): Promise<void> {
+  const seed = truth.seed;
   let cursor: string | undefined;
   const pending: Decision[] = [];
   do {
@@ -36,12 +44,25 @@ export async function reviewQueue(deps: AppDeps, seed: number, stats: ApproverSt
   )) {
     const rng = rngFor(seed, "review", d.decisionId);
     const grounded = Array.isArray(d.payload.groundedOn) && d.payload.groundedOn.length > 0;
+    const rejectChance =
+      d.actionKind === "touch"
+        ? grounded
+          ? 0.01
+          : 0.12
+        : (1 - (truth.agents[d.agentId]?.quality ?? 1)) * RECORD_CAUGHT;
     try {
-      if (rng.chance(grounded ? 0.01 : 0.12)) {
+      if (rng.chance(rejectChance)) {
         await reject(
           deps,
           d.decisionId,
-          { note: grounded ? "not the right moment" : "too generic: nothing specific to them" },
+          {
+            note:
+              d.actionKind !== "touch"
+                ? "this record is wrong"
+                : grounded
+                  ? "not the right moment"
+                  : "too generic: nothing specific to them",
+          },
           SIM_APPROVER,
         );
         stats.rejected++;

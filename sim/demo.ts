@@ -140,6 +140,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         specWeights: Object.fromEntries(Object.entries(spec.quality.signals).map(([k, v]) => [k, v.weight])),
         ...(spec.learning?.signals?.shadow ? { shadowWeights: spec.learning.signals.shadow.weights } : {}),
         signalsLoop: signalsLoopLines(sim.signals),
+        trustPoints: sim.trust,
+        evidenceTimes: evidenceTimes(decisions, SIM_START),
       });
       return {
         options: {
@@ -171,6 +173,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } finally {
     await dynamo?.stop();
   }
+}
+
+/** When each decision's review and outcomes were recorded, per agent × action type (the trust evidence). */
+export function evidenceTimes(decisions: readonly Decision[], start: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const d of decisions) {
+    const times = [...(d.review ? [d.review.at] : []), ...d.outcomes.map((o) => o.at)].map(
+      (at) => Date.parse(at) - start,
+    );
+    if (times.length === 0) continue;
+    const key = `${d.agentId} ${d.actionType}`;
+    const list = out.get(key);
+    if (list) list.push(...times);
+    else out.set(key, times);
+  }
+  return out;
 }
 
 export async function allDecisions(store: DecisionStore, agentIds: string[]): Promise<Decision[]> {

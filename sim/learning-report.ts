@@ -8,6 +8,7 @@ import { DAY } from "../shared/domain/time.ts";
 import type { TrustEvidence } from "../shared/learning/trust.ts";
 import type { SignalsTick } from "../shared/usecases/signals-refit.ts";
 import type { TouchRecord } from "./market.ts";
+import type { TrustPoint } from "./simulation.ts";
 import { expectedCountInterval, type Interval, per100, spearman, spearmanInterval, wilson } from "./stats.ts";
 import { type MarketTruth, SIGNAL_TYPES, type TruePersona } from "./truth.ts";
 
@@ -39,10 +40,26 @@ export interface LearningTrust {
   evidence?: TrustEvidence;
 }
 
+/** One agent × action type's trust at the end of a week (the learning check reads week 4). */
+export interface LearningTrustWeek {
+  week: number;
+  agentId: string;
+  actionType: string;
+  hiddenQuality: number | null;
+  score: number;
+  lowerBound: number;
+  level: number;
+  /** The highest level it had on any day up to this week's end. */
+  maxLevel: number;
+  /** Reviews and outcomes (silences and records kept included) recorded by this week's end. */
+  outcomes: number;
+}
+
 export interface LearningReport {
   enabled: boolean;
   weeks: LearningWeek[];
   trust: LearningTrust[];
+  trustWeeks: LearningTrustWeek[];
   signalWeights: {
     /** The weight in force at the end per signal type: the spec's `quality.signals` (a refit reaches it via a draft). */
     fitted: Record<string, number>;
@@ -85,6 +102,10 @@ export interface LearningInputs {
   start: number;
   days: number;
   trust: Omit<LearningTrust, "hiddenQuality">[];
+  /** Each day's trust per agent × action (sim/simulation.ts). */
+  trustPoints?: readonly TrustPoint[];
+  /** When each review and outcome of an agent × action was recorded (ms since the run's start), keyed `agentId actionType`. */
+  evidenceTimes?: ReadonlyMap<string, readonly number[]>;
   /** The spec's signal weights in force at the end (refits reach them as confirmed weights drafts). */
   specWeights: Record<string, number>;
   /** The weights of a refit still in shadow at the end, if any (reported next to them, not ranked). */
@@ -144,6 +165,7 @@ export function learningReport(input: LearningInputs): LearningReport {
     trust: input.trust
       .map((t) => ({ ...t, hiddenQuality: truth.agents[t.agentId]?.quality ?? null }))
       .sort((a, b) => a.actionType.localeCompare(b.actionType) || a.agentId.localeCompare(b.agentId)),
+    trustWeeks: trustByWeek(truth, input.trustPoints ?? [], input.evidenceTimes ?? new Map(), nWeeks),
     signalWeights: {
       fitted,
       hidden,
@@ -195,6 +217,38 @@ export function signalsLoopLines(turns: readonly { day: number; tick: SignalsTic
   }
   return out;
 }
+
+/** Trust at the end of each week (its last day's point), with the evidence recorded by then. */
+function trustByWeek(
+  truth: MarketTruth,
+  points: readonly TrustPoint[],
+  evidence: ReadonlyMap<string, readonly number[]>,
+  nWeeks: number,
+): LearningTrustWeek[] {
+  const out: LearningTrustWeek[] = [];
+  const keys = [...new Set(points.map((p) => `${p.agentId} ${p.actionType}`))].sort();
+  for (let week = 1; week <= nWeeks; week++)
+    for (const key of keys) {
+      const mine = points.filter((p) => `${p.agentId} ${p.actionType}` === key && p.day <= 7 * week);
+      const last = mine.reduce<TrustPoint | undefined>((a, p) => (!a || p.day > a.day ? p : a), undefined);
+      if (!last) continue;
+      const weekEnd = evidenceEnd(week);
+      out.push({
+        week,
+        agentId: last.agentId,
+        actionType: last.actionType,
+        hiddenQuality: truth.agents[last.agentId]?.quality ?? null,
+        score: last.score,
+        lowerBound: last.lowerBound,
+        level: last.level,
+        maxLevel: Math.max(...mine.map((p) => p.level)),
+        outcomes: (evidence.get(key) ?? []).filter((at) => at < weekEnd).length,
+      });
+    }
+  return out;
+}
+/** Evidence times are relative to the run's start (ms): week w ends at 7w days. */
+const evidenceEnd = (week: number) => week * WEEK;
 
 /** Near-best share and lift captured of touches' variants, against the persona's hidden effects. */
 function variantsAgainstTruth(truth: MarketTruth, touches: readonly TouchRecord[]) {

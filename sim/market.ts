@@ -117,7 +117,7 @@ export class SimMarket {
       const tz = (await this.agents.view.spec()).workspace.timezone;
       const p = localParts(now, tz);
       if (p.weekday >= 1 && p.weekday <= 5 && p.hour >= 9 && p.hour < 18) {
-        await reviewQueue(this.deps, this.world.seed, this.stats.reviews);
+        await reviewQueue(this.deps, this.truth, this.stats.reviews);
         this.nextReview = now + REVIEW_EVERY;
       }
     }
@@ -133,7 +133,8 @@ export class SimMarket {
         company: SimCompany;
         signal: SimSignal;
       };
-      // Before the harness knows a company, its visits are anonymous: they are lost.
+      // Before the harness knows a company, its visits are anonymous: they are lost (the day-one list's
+      // history is due at the first step, when its companies have just arrived).
       if (!this.arrived.has(company.accountId)) continue;
       due.set(company.accountId, [...(due.get(company.accountId) ?? []), signal]);
     }
@@ -198,7 +199,7 @@ export class SimMarket {
       rngFor(this.world.seed, "respond", decision.decisionId),
       this.truth,
       {
-        signals: signalFeatures(company.signals, at, company.arrivesAt),
+        signals: signalFeatures(company.signals, at, company.visibleFrom),
         persona,
         variant,
         channel,

@@ -10,7 +10,7 @@ import { SimulatedClock } from "../shared/adapters/local/clock.ts";
 import { LocalDeterministicModel } from "../shared/adapters/model/local-model.ts";
 import type { RunSummary } from "../shared/agents/runner.ts";
 import { DAY } from "../shared/domain/time.ts";
-import { effectiveLevel } from "../shared/learning/trust.ts";
+import { decayed, effectiveLevel, trustStats } from "../shared/learning/trust.ts";
 import type { TokenStore } from "../shared/ports.ts";
 import { attachAgents, type LocalAgents } from "../shared/runtime/agents-local.ts";
 import { createLocalRuntime, type LocalRuntime } from "../shared/runtime/local.ts";
@@ -36,6 +36,9 @@ export interface TrustPoint {
   agentId: string;
   actionType: string;
   level: number;
+  /** The trust score and its lower bound that day (learning/trust.ts), for the learning check's week-4 order. */
+  score: number;
+  lowerBound: number;
 }
 
 export interface Simulation {
@@ -137,13 +140,16 @@ export async function startSimulation(options: {
       const spec = await agents.view.spec();
       for (const t of await allPages((page) => rt.deps.trust.list(page))) {
         const action = spec.autonomy.actions[t.actionType];
-        if (action)
-          trust.push({
-            day,
-            agentId: t.agentId,
-            actionType: t.actionType,
-            level: effectiveLevel(t, action).level,
-          });
+        if (!action) continue;
+        const stats = trustStats(decayed(t, clock.now(), spec.trust), spec.trust);
+        trust.push({
+          day,
+          agentId: t.agentId,
+          actionType: t.actionType,
+          level: effectiveLevel(t, action).level,
+          score: Number(stats.score.toFixed(3)),
+          lowerBound: Number(stats.lowerBound.toFixed(3)),
+        });
       }
       return day;
     },

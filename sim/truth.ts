@@ -18,14 +18,22 @@
  *
  * Every number below is drawn per seed from a range; the ranges encode what B2B outbound looks like,
  * never a seed's answer:
- * - base reply rate 1–2.5% to a cold touch with no signal, and 15–30% of replies becoming a meeting:
- *   cold B2B email benchmarks sit at 1–5% replies and well under 1% meetings per touch; accounts that
- *   show strong intent answer a few times more often (up to ~10% replies, a few meetings per 100
- *   touches), which the signal weights add on top;
- * - signal weights: one signal type is useless (weight 0), one hurts (−0.25 to −0.05: e.g. a visitor who
- *   reads the careers page or blog is a job seeker, not a buyer), the others help by 0.03–0.25 log-odds
- *   per occurrence (capped at 3 occurrences); which type is which is drawn, so the spec's hand-set
- *   weights can be badly wrong;
+ * - base reply rate 0.6–1.5% to a cold, generic touch with no signal (a grounded message to a senior
+ *   buyer with the right variant adds up to about ×3 through the persona, grounding and variant terms),
+ *   and 15–30% of replies becoming a meeting: cold B2B email benchmarks sit at 1–5% replies and well
+ *   under 1% meetings per touch;
+ * - signal weights, per occurrence (capped at 3 occurrences in 30 days): a hand-raiser is what outbound
+ *   teams learn to trust first, so a demo request is always strong (+0.5 to +1: one request multiplies
+ *   the odds of an answer by 1.6 to 2.7) and a pricing-page visit always helps (+0.1 to +0.3 per visit,
+ *   up to ×2.5 for three); the softer signals are where teams disagree and markets differ, so of
+ *   g2_research, website_visit, blog_visit, new_sales_leader and funding_round one is useless (weight
+ *   0), one hurts (−0.3 to −0.1: e.g. a visitor who reads the careers page or blog is a job seeker, not
+ *   a buyer; a freshly funded company is flooded by vendors) and the others help by +0.05 to +0.25;
+ *   which is which is drawn, so the spec's hand-set weights are right about the hand-raisers and can be
+ *   badly wrong about the rest. An account in a buying window (three pricing visits, G2 research, site
+ *   visits) answers about 1.5 to 3.5 times as often as a cold one (median ×2.4 over seeds), and a
+ *   well-aimed message to it books about 1.4 meetings per 100 touches (0.4–5 over seeds): intent-led
+ *   outbound's few percent of replies and one or two meetings per 100 touches;
  * - personas: seniority effects in ranges (VPs answer most, juniors rarely own a budget);
  * - variants: each persona's taste for each message variant, ±0.5 log-odds, independent draws, so the
  *   best variant differs by persona and seed;
@@ -45,6 +53,14 @@ export const SIGNAL_TYPES = [
   "funding_round",
 ] as const;
 export type SignalType = (typeof SIGNAL_TYPES)[number];
+/** The signals that are not a hand-raise: among these the truth draws a useless one and a harmful one. */
+const SOFT_SIGNALS: readonly SignalType[] = [
+  "g2_research",
+  "website_visit",
+  "blog_visit",
+  "new_sales_leader",
+  "funding_round",
+];
 
 export const PERSONAS = ["c-level", "vp", "director", "other"] as const;
 export type TruePersona = (typeof PERSONAS)[number];
@@ -106,18 +122,21 @@ const RECORD_AGENTS = [
 /** Draw every truth of the market from the seed (independent of the world's size and horizon). */
 export function drawTruth(seed: number): MarketTruth {
   const rng = rngFor(seed, "truth");
-  const types = [...SIGNAL_TYPES];
-  const useless = rng.int(0, types.length - 1);
-  let negative = rng.int(0, types.length - 2);
-  if (negative >= useless) negative++;
+  const soft = SOFT_SIGNALS.map((t) => t);
+  const useless = soft.splice(rng.int(0, soft.length - 1), 1)[0] as SignalType;
+  const negative = soft.splice(rng.int(0, soft.length - 1), 1)[0] as SignalType;
   const signalWeights = {} as Record<SignalType, number>;
-  for (const [i, t] of types.entries())
+  for (const t of SIGNAL_TYPES)
     signalWeights[t] =
-      i === useless
-        ? 0
-        : i === negative
-          ? round(uniform(rng, -0.25, -0.05))
-          : round(uniform(rng, 0.03, 0.25));
+      t === "demo_request"
+        ? round(uniform(rng, 0.5, 1))
+        : t === "pricing_page_visit"
+          ? round(uniform(rng, 0.1, 0.3))
+          : t === useless
+            ? 0
+            : t === negative
+              ? round(uniform(rng, -0.3, -0.1))
+              : round(uniform(rng, 0.05, 0.25));
   const persona: Record<TruePersona, number> = {
     "c-level": round(uniform(rng, -0.5, 0.2)),
     vp: round(uniform(rng, 0, 0.5)),
@@ -136,7 +155,7 @@ export function drawTruth(seed: number): MarketTruth {
   for (const id of RECORD_AGENTS) agents[id] = { quality: round(uniform(rng, 0.5, 0.97)), kind: "records" };
   return {
     seed,
-    replyIntercept: round(logit(uniform(rng, 0.01, 0.025))),
+    replyIntercept: round(logit(uniform(rng, 0.006, 0.015))),
     meetingIntercept: round(logit(uniform(rng, 0.15, 0.3))),
     signalWeights,
     persona,

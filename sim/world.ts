@@ -144,6 +144,8 @@ const TITLES: [string, number][] = [
   ["Software Engineer", 1.2],
   ["Product Designer", 0.6],
 ];
+/** Days of intent history delivered with the day-one account list. */
+export const HISTORY_DAYS = 28;
 export const SIM_VARIANTS = ["signal-led", "fact-led", "peer-proof", "short-question"] as const;
 
 export interface SimPerson {
@@ -169,6 +171,12 @@ export interface SimCompany {
   people: SimPerson[];
   /** When the harness first learns about the company (intent data, a form fill, a CRM import). */
   arrivesAt: number;
+  /**
+   * The first signal the harness gets: the account list on day one comes with the intent provider's
+   * last `HISTORY_DAYS` of signals, as intent tools deliver on import; a company surfaced later brings
+   * none (its earlier visits were anonymous).
+   */
+  visibleFrom: number;
   signals: SimSignal[];
   site: { down: boolean; about: string; product: string; customers: string; news: string[]; careers: string };
   hidden: {
@@ -204,11 +212,14 @@ function signalsFor(
     const inMarket = c.hidden.inMarket.some((w) => day >= w.from && day < w.to);
     const at = () => day + rng.int(8, 19) * HOUR + rng.int(0, 59) * 60_000;
     if (inMarket) {
-      for (let i = rng.poisson(1.3); i > 0; i--)
+      // How hard a company researches varies: a few pricing-page visits a week from a casual look, one
+      // a day from a team comparing vendors. Reviews, a demo request now and then, the rest of the site.
+      for (let i = rng.poisson(0.1 + 0.5 * c.hidden.propensity); i > 0; i--)
         out.push({ at: at(), type: "pricing_page_visit", personId: champion() });
-      if (rng.chance(0.35)) out.push({ at: at(), type: "g2_research" });
-      if (rng.chance(0.05)) out.push({ at: at(), type: "demo_request", personId: champion() });
-      if (rng.chance(0.5)) out.push({ at: at(), type: "website_visit" });
+      if (rng.chance(0.12)) out.push({ at: at(), type: "g2_research" });
+      if (rng.chance(0.03)) out.push({ at: at(), type: "demo_request", personId: champion() });
+      if (rng.chance(0.4)) out.push({ at: at(), type: "website_visit" });
+      if (rng.chance(0.08)) out.push({ at: at(), type: "blog_visit" });
     } else {
       if (rng.chance(0.12)) out.push({ at: at(), type: "website_visit" });
       if (rng.chance(0.08)) out.push({ at: at(), type: "blog_visit" });
@@ -224,7 +235,9 @@ function signalsFor(
 /**
  * A company's buying windows over the run: a renewal process, so the share of companies in market on a
  * given day does not depend on how long the run is. Windows start at a rate of 0.5–1.5 per 8 weeks
- * (rising with propensity: B2B companies evaluate a category a few times a year) and last 7–21 days;
+ * (rising with propensity: B2B companies evaluate a category a few times a year) and last 2–6 weeks
+ * (the research stage of a B2B purchase, when buyers read pricing pages and reviews; about a third of
+ * the accounts are in one on a given day);
  * the process starts 8 weeks before the run so some companies are already in market on day one.
  */
 function buyingWindows(rng: Rng, propensity: number, start: number, end: number) {
@@ -233,7 +246,7 @@ function buyingWindows(rng: Rng, propensity: number, start: number, end: number)
   for (let t = start - 56 * DAY; ; ) {
     t += -Math.log(1 - rng.next()) / rate;
     if (t >= end) return out;
-    const to = t + rng.int(7, 21) * DAY;
+    const to = t + rng.int(14, 42) * DAY;
     if (to > start) out.push({ from: t, to });
     t = to;
   }
@@ -247,7 +260,10 @@ export function generateWorld(options: {
 }): SimWorld {
   const { seed, accounts, start, days } = options;
   const end = start + days * DAY;
-  const sdrs = Array.from({ length: Math.max(2, Math.ceil(accounts / 60)) }, (_, i) => `sdr-${i + 1}`);
+  // An SDR owns a book of about 250 accounts (a common territory size) and the spec lets each work 40
+  // a day (volume.accountsPerOwnerPerDay): the day's list holds a sixth of the book, fewer than the
+  // accounts showing intent, so who makes the list (ranking by intent) decides who is contacted.
+  const sdrs = Array.from({ length: Math.max(2, Math.ceil(accounts / 250)) }, (_, i) => `sdr-${i + 1}`);
   const names = new Set<string>();
   const companies: SimCompany[] = [];
   for (let i = 0; i < accounts; i++) {
@@ -256,11 +272,12 @@ export function generateWorld(options: {
     if (names.has(name)) name = `${name} ${i}`;
     names.add(name);
     const domain = `${slug(name)}.example`;
-    // The market is an intent-sourced account list, so mostly (80%) in the ICP's industries, with
-    // head counts log-uniform from 20 to 10,000 (three in four inside the default ICP's 50–5,000).
-    const icp = rng.chance(0.8);
+    // The market is an intent-sourced account list already filtered on firmographics, so mostly (90%)
+    // in the ICP's industries, with head counts log-uniform from 30 to 8,000 (four in five inside the
+    // default ICP's 50–5,000): the gate's ICP check still has misfits to stop.
+    const icp = rng.chance(0.9);
     const industry = icp ? rng.pick(ICP_INDUSTRIES) : rng.pick(OTHER_INDUSTRIES);
-    const employees = Math.round(Math.exp(rng.next() * Math.log(10_000 / 20)) * 20);
+    const employees = Math.round(Math.exp(rng.next() * Math.log(8_000 / 30)) * 30);
     const [country, timezone] = rng.pick(COUNTRIES);
     const lifecycle = rng.weighted([
       ["prospect", 0.92],
@@ -297,6 +314,8 @@ export function generateWorld(options: {
       "payments",
     ]);
     const hidden = { propensity, inMarket };
+    // Most of the list is in the CRM on day one; the intent feed surfaces the rest over the run.
+    const arrivesAt = rng.chance(0.6) ? start : start + rng.next() * 0.7 * (end - start);
     const funding = rng.chance(0.7) ? rng.pick(FUNDING) : undefined;
     companies.push({
       accountId,
@@ -312,8 +331,9 @@ export function generateWorld(options: {
         lifecycle,
       },
       people,
-      arrivesAt: rng.chance(0.5) ? start : start + rng.next() * 0.7 * (end - start),
-      signals: signalsFor(rng, { hidden, people }, start, end),
+      arrivesAt,
+      visibleFrom: arrivesAt === start ? start - HISTORY_DAYS * DAY : arrivesAt,
+      signals: signalsFor(rng, { hidden, people }, start - HISTORY_DAYS * DAY, end),
       site: {
         down: rng.chance(0.06),
         about: `${name} builds ${product} software for ${industry.toLowerCase()} teams.`,

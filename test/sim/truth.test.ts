@@ -78,6 +78,61 @@ describe("the market's truths", () => {
     expect(bests.size).toBeGreaterThan(1);
   });
 
+  it("make hand-raisers strong and draw which soft signal is useless or harmful", () => {
+    const uselessOrHarmful = new Set<string>();
+    for (let seed = 1; seed <= 50; seed++) {
+      const w = drawTruth(seed).signalWeights;
+      // A demo request outweighs two occurrences of any soft signal: a hand-raise counts most.
+      for (const t of [
+        "g2_research",
+        "website_visit",
+        "blog_visit",
+        "new_sales_leader",
+        "funding_round",
+      ] as const)
+        expect(w.demo_request).toBeGreaterThan(2 * w[t]);
+      expect(w.pricing_page_visit).toBeGreaterThan(0);
+      for (const t of SIGNAL_TYPES) if (w[t] <= 0) uselessOrHarmful.add(t);
+    }
+    expect(uselessOrHarmful.has("demo_request")).toBe(false);
+    expect(uselessOrHarmful.has("pricing_page_visit")).toBe(false);
+    // Every soft signal is the useless or the harmful one in some seed.
+    expect([...uselessOrHarmful].sort()).toEqual(
+      ["blog_visit", "funding_round", "g2_research", "new_sales_leader", "website_visit"].sort(),
+    );
+  });
+
+  it("answer an account in a buying window a few times as often as a cold one (B2B intent-led outbound)", () => {
+    const ratios: number[] = [];
+    const meetings: number[] = [];
+    for (let seed = 1; seed <= 50; seed++) {
+      const t = drawTruth(seed);
+      const touch = (signals: Partial<Record<(typeof SIGNAL_TYPES)[number], number>>) =>
+        expectedOutcome(t, {
+          signals,
+          persona: "vp",
+          variant: "fact-led",
+          channel: "email",
+          grounded: true,
+          bounces: false,
+        });
+      const cold = touch({});
+      const hot = touch({ pricing_page_visit: 3, g2_research: 2, website_visit: 3 });
+      const hand = touch({ demo_request: 1, pricing_page_visit: 3 });
+      ratios.push(hot.pReply / cold.pReply);
+      meetings.push(hot.pMeeting);
+      // A hand-raise with pricing visits: at least twice the cold rate, and never one reply in four.
+      expect(hand.pReply / cold.pReply).toBeGreaterThan(2);
+      expect(hand.pReply).toBeLessThan(0.25);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    expect(median(ratios)).toBeGreaterThan(1.5);
+    expect(median(ratios)).toBeLessThan(5);
+    // A well-aimed touch to a researching account: one or two meetings per 100, not ten.
+    expect(median(meetings)).toBeGreaterThan(0.005);
+    expect(median(meetings)).toBeLessThan(0.03);
+  });
+
   it("computes expected replies and meetings from the log-odds model (checked by hand)", () => {
     const t = fixedTruth();
     const f = {

@@ -1,13 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { extractFacts, parseHtml } from "../../shared/agents/research/extract.ts";
-import { AccountInput, PersonInput } from "../../shared/domain/kb.ts";
+import { computeIntent } from "../../shared/domain/checks/quality.ts";
+import { type Account, AccountInput, PersonInput } from "../../shared/domain/kb.ts";
+import { SpecSchema } from "../../shared/domain/spec-schema.ts";
+import { icpTier } from "../../shared/kb/scoring.ts";
+import { DEMO_DEFAULT_ACCOUNTS } from "../../sim/defaults.ts";
 import { rngFor } from "../../sim/random.ts";
 import { respond } from "../../sim/response-model.ts";
+import { simSpec } from "../../sim/spec.ts";
 import { drawTruth } from "../../sim/truth.ts";
 import { renderPage } from "../../sim/website.ts";
-import { generateWorld } from "../../sim/world.ts";
+import { generateWorld, HISTORY_DAYS } from "../../sim/world.ts";
 
 const START = Date.parse("2026-03-02T05:00:00Z");
+const DAY = 86_400_000;
 
 describe("the simulated market", () => {
   it("is deterministic: same seed, same world; another seed, another world", () => {
@@ -32,7 +38,9 @@ describe("the simulated market", () => {
             title: p.title,
           }).success,
         ).toBe(true);
-      for (const s of co.signals) expect(s.at >= START && s.at < w.end).toBe(true);
+      // The day-one list brings its intent history; a company surfaced later brings none.
+      expect(co.visibleFrom).toBe(co.arrivesAt === START ? START - HISTORY_DAYS * DAY : co.arrivesAt);
+      for (const s of co.signals) expect(s.at >= START - HISTORY_DAYS * DAY && s.at < w.end).toBe(true);
     }
     expect(w.companies.some((c) => c.hidden.inMarket.length > 0)).toBe(true);
   });
@@ -54,6 +62,38 @@ describe("the simulated market", () => {
     };
     // The truth's ranges: grounded adds 0.2–0.6 log-odds; "other" is 0.6–2.0 below a VP.
     expect(rate(true, "vp")).toBeGreaterThan(rate(false, "other") * 1.5);
+  });
+
+  it("at the default size, offers more accounts above the intent bar than the SDRs' lists hold", () => {
+    // The learning loops need a choice to make: from week 3 on, more ICP accounts the harness knows
+    // clear the simulated workspace's lead-list floor (its spec's weights, the gate's) than its SDRs
+    // can list in a day, so who is contacted depends on the ranking by intent.
+    const accounts = DEMO_DEFAULT_ACCOUNTS;
+    const spec = SpecSchema.parse(simSpec(accounts));
+    const floor = Math.round(spec.quality.minIntent * 0.75);
+    for (const seed of [21]) {
+      const w = generateWorld({ seed, accounts, start: START, days: 56 });
+      const capacity = w.sdrs.length * (spec.volume.accountsPerOwnerPerDay ?? 40);
+      for (const day of [14, 35, 55]) {
+        const now = START + day * DAY + 6 * 3_600_000;
+        let pool = 0;
+        for (const c of w.companies) {
+          if (c.arrivesAt > now) continue;
+          const account = {
+            ...c.account,
+            accountId: c.accountId,
+            signals: c.signals
+              .filter((x) => x.at >= c.visibleFrom && x.at <= now)
+              .map((x) => ({ type: x.type, occurredAt: new Date(x.at).toISOString() })),
+          } as unknown as Account;
+          const tier = icpTier(spec, account).tier;
+          if ((tier === 1 || tier === 2) && computeIntent(spec, account, now).score >= floor) pool++;
+        }
+        expect(pool, `seed ${seed} day ${day}: ${pool} accounts for ${capacity} list places`).toBeGreaterThan(
+          capacity,
+        );
+      }
+    }
   });
 
   it("serves websites whose facts the research extractor finds, each with its URL", () => {

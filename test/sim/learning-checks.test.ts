@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import { checkSeed, type DemoRun, formatChecks, trustOrder, weeksWindow } from "../../sim/learning-checks.ts";
+import { type LearningReport, type LearningTrustWeek, learningReport } from "../../sim/learning-report.ts";
+import type { TouchRecord } from "../../sim/market.ts";
+import type { TrustPoint } from "../../sim/simulation.ts";
+import { CAREFUL_WRITER, drawTruth, SLOPPY_WRITER } from "../../sim/truth.ts";
+
+const DAY = 86_400_000;
+const START = Date.parse("2026-03-02T05:00:00Z");
+const truth = drawTruth(11);
+
+/** A run of `weeks` weeks whose touches have the given P(meeting) per week and best-variant flag. */
+function run(options: {
+  weeks: number;
+  pMeeting: (week: number) => number;
+  best: (i: number) => boolean;
+  learning: boolean;
+  trust: TrustPoint[];
+  specWeights: Record<string, number>;
+  perWeek?: number;
+}): DemoRun {
+  const touches: TouchRecord[] = [];
+  for (let w = 1; w <= options.weeks; w++)
+    for (let i = 0; i < (options.perWeek ?? 500); i++)
+      touches.push({
+        decisionId: `w${w}-${i}`,
+        agentId: CAREFUL_WRITER,
+        actionType: "email.send",
+        at: START + (w - 1) * 7 * DAY + (i % 5) * DAY + 1000,
+        persona: "vp",
+        variant: "fact-led",
+        bestVariant: options.best(i),
+        grounded: true,
+        pReply: 0.05,
+        pMeeting: options.pMeeting(w),
+      });
+  const evidence = new Map([
+    [`${CAREFUL_WRITER} email.send`, Array.from({ length: 40 }, (_, i) => i * DAY * 0.5)],
+    [`${SLOPPY_WRITER} email.send`, Array.from({ length: 40 }, (_, i) => i * DAY * 0.5)],
+  ]);
+  const learning: LearningReport = learningReport({
+    enabled: options.learning,
+    truth,
+    touches,
+    start: START,
+    days: options.weeks * 7,
+    trust: [],
+    specWeights: options.specWeights,
+    trustPoints: options.trust,
+    evidenceTimes: evidence,
+  });
+  return { options: { days: options.weeks * 7, accounts: 100, seed: 11 }, learning, trust: options.trust };
+}
+
+const point = (day: number, agentId: string, level: number, score: number): TrustPoint => ({
+  day,
+  agentId,
+  actionType: "email.send",
+  level,
+  score,
+  lowerBound: score - 0.1,
+});
+const goodTrust = [
+  point(14, CAREFUL_WRITER, 2, 0.8),
+  point(28, CAREFUL_WRITER, 2, 0.82),
+  point(28, SLOPPY_WRITER, 1, 0.4),
+  point(56, SLOPPY_WRITER, 2, 0.5),
+];
+const hidden = truth.signalWeights as Record<string, number>;
+
+describe("the learning check's arithmetic (issue 9, Checked by)", () => {
+  it("passes runs that meet every threshold and names each figure", () => {
+    const on = run({
+      weeks: 8,
+      pMeeting: (w) => (w >= 5 ? 0.013 : 0.01),
+      best: (i) => i % 10 < 7,
+      learning: true,
+      trust: goodTrust,
+      specWeights: hidden,
+    });
+    const off = run({
+      weeks: 8,
+      pMeeting: () => 0.01,
+      best: (i) => i % 4 === 0,
+      learning: false,
+      trust: goodTrust,
+      specWeights: { pricing_page_visit: 25 },
+    });
+    const results = checkSeed({ seed: 11, on, off });
+    for (const r of results) expect(r.pass, `${r.name}: ${r.figure}`).toBe(true);
+    const lift = results.find((r) => r.name.includes("on ≥ 1.2 × off"));
+    expect(lift?.figure).toContain("×1.30");
+    expect(formatChecks([{ seed: 11, on, off }]).pass).toBe(true);
+  });
+
+  it("fails each check that misses its threshold", () => {
+    const on = run({
+      weeks: 8,
+      pMeeting: (w) => (w >= 5 ? 0.011 : 0.012),
+      best: (i) => i % 2 === 0,
+      learning: true,
+      trust: [...goodTrust, point(40, SLOPPY_WRITER, 3, 0.9)],
+      specWeights: Object.fromEntries(Object.entries(hidden).map(([k, v]) => [k, -v])),
+      perWeek: 300,
+    });
+    const off = run({
+      weeks: 8,
+      pMeeting: () => 0.01,
+      best: () => false,
+      learning: false,
+      trust: goodTrust,
+      specWeights: hidden,
+      perWeek: 300,
+    });
+    const failed = checkSeed({ seed: 11, on, off })
+      .filter((r) => !r.pass)
+      .map((r) => r.name);
+    expect(failed).toEqual([
+      "volume: ≥ 3000 touches in 8 weeks (learning on)",
+      "sloppy writer never at level 3 (learning on)",
+      "volume: ≥ 3000 touches in 8 weeks (learning off)",
+      "Spearman(fitted, hidden signal weights) ≥ 0.8 by week 8",
+      "expected meetings per 100 touches, weeks 5–8: on ≥ 1.2 × off",
+      "expected meetings per 100 touches, weeks 5–8 ≥ weeks 1–2 (learning on)",
+      "best-variant share ≥ 0.6 in the last two weeks (learning on)",
+    ]);
+  });
+
+  it("compares trust only within an action type, among rows with enough outcomes, at the week asked", () => {
+    const row = (agentId: string, actionType: string, q: number, score: number, outcomes = 40, week = 4) =>
+      ({
+        week,
+        agentId,
+        actionType,
+        hiddenQuality: q,
+        score,
+        lowerBound: score,
+        level: 1,
+        maxLevel: 1,
+        outcomes,
+      }) satisfies LearningTrustWeek;
+    const rows = [
+      row("a", "email.send", 0.9, 0.8),
+      row("b", "email.send", 0.3, 0.5),
+      // Another action type with a higher score than its quality suggests: not compared with the writers.
+      row("c", "crm.update", 0.5, 0.95),
+      row("d", "crm.update", 0.7, 0.9),
+      // Too few outcomes, and another week: left out.
+      row("e", "crm.update", 0.99, 0.1, 29),
+      row("f", "email.send", 0.99, 0.1, 40, 3),
+    ];
+    const r = trustOrder(rows, 4, 30);
+    expect(r.eligible.map((x) => x.agentId)).toEqual(["a", "b", "c", "d"]);
+    expect(r.pairs).toHaveLength(2);
+    expect(r.discordant.map((p) => [p.a.agentId, p.b.agentId])).toEqual([["c", "d"]]);
+  });
+
+  it("sums a window of weeks: expected meetings per 100 over all its touches", () => {
+    const l = run({
+      weeks: 4,
+      pMeeting: (w) => w / 100,
+      best: () => true,
+      learning: true,
+      trust: [],
+      specWeights: {},
+      perWeek: 100,
+    }).learning;
+    const w = weeksWindow(l, 2, 3);
+    expect(w.touches).toBe(200);
+    expect(w.expectedPer100).toBeCloseTo(2.5, 6);
+  });
+});
