@@ -77,9 +77,10 @@ describe("trust: two evidence streams", () => {
     expect(s.score).toBeLessThan(pooled);
     expect(s.score).toBeGreaterThan(s.market.mean);
     expect(s.score).toBeLessThan(s.reviews.mean);
-    // The market weighs twice as much as reviews in the default spec.
-    const reweighed = trustStats(r, { ...policy, evidence: { reviews: 1, market: 1 } });
+    // The weights move the score between the two means: more weight on reviews, nearer theirs.
+    const reweighed = trustStats(r, { ...policy, evidence: { reviews: 2, market: 1 } });
     expect(reweighed.score).toBeGreaterThan(s.score);
+    expect(reweighed.score).toBeLessThan(s.reviews.mean);
   });
 });
 
@@ -185,7 +186,7 @@ describe("trust: silence and records", () => {
  * (2–6% replies, a third of them meetings), with unsubscribes and complaints more likely from sloppy
  * work; the rest is silence.
  */
-function writerRun(q: number, seed: number, touches = 300, days = 28) {
+function writerRun(q: number, seed: number, touches = 300, days = 28, coldReply = 0.02, p = policy) {
   let x = seed >>> 0;
   const rnd = () => {
     x = (x + 0x6d2b79f5) >>> 0;
@@ -201,18 +202,18 @@ function writerRun(q: number, seed: number, touches = 300, days = 28) {
     const outcomes: OutcomeType[] = [];
     if (r.earnedLevel === 1) outcomes.push(rnd() < (rnd() < q ? 0.01 : 0.12) ? "rejected" : "approved");
     const u = rnd();
-    const reply = 0.02 + 0.04 * q;
+    const reply = coldReply * (1 + 2 * q);
     if (u < reply / 3) outcomes.push("replied", "meeting_booked");
     else if (u < reply) outcomes.push("replied");
     else if (u < reply + 0.008 * (1 + 1.5 * (1 - q))) outcomes.push("unsubscribed");
     else if (u < reply + 0.008 * (1 + 1.5 * (1 - q)) + 0.001 * (1 + 3 * (1 - q))) outcomes.push("complaint");
     else outcomes.push("silence");
     for (const o of outcomes) {
-      r = applyOutcome(r, o, at, policy).record;
+      r = applyOutcome(r, o, at, p).record;
       levels.add(r.earnedLevel);
     }
   }
-  return { score: trustStats(r, policy).score, levels, record: r };
+  return { score: trustStats(r, p).score, levels, record: r };
 }
 
 describe("trust: evidence drawn from two hidden qualities", () => {
@@ -232,6 +233,19 @@ describe("trust: evidence drawn from two hidden qualities", () => {
       const careful = writerRun(0.85, seed);
       expect(careful.levels.has(2) || careful.levels.has(3), `seed ${seed}`).toBe(true);
     }
+  });
+
+  it("in a quiet market (1% cold replies), the careful writer still holds level 2 at week 4; the sloppy one scores below it, never level 3", () => {
+    const quiet = (q: number, seed: number, p = policy) => writerRun(q, seed, 600, 28, 0.01, p);
+    const held = (p: typeof policy) =>
+      seeds.filter((seed) => quiet(0.85, seed, p).record.earnedLevel >= 2).length;
+    for (const seed of seeds) {
+      expect(quiet(0.85, seed).score, `seed ${seed}`).toBeGreaterThan(quiet(0.35, seed + 100).score);
+      expect(quiet(0.35, seed + 100).levels.has(3), `seed ${seed}`).toBe(false);
+    }
+    expect(held(policy)).toBeGreaterThanOrEqual(8);
+    // What the default spec's equal evidence weights change: at 0.5 for reviews, fewer hold level 2.
+    expect(held({ ...policy, evidence: { reviews: 0.5, market: 1 } })).toBeLessThan(held(policy));
   });
 
   it("record agents order by quality: the share of records flagged or corrected sets the score", () => {
