@@ -140,7 +140,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const base = {
     clock,
     decisions,
-    specs: new DynamoSpecStore(db),
+    // This process is the only writer of its tables, and every publish in it is seen at once by the
+    // store (spec-store.ts): its read of the current spec needs no age limit.
+    specs: new DynamoSpecStore(db, { currentMaxAgeMs: Number.POSITIVE_INFINITY }),
     trust: new DynamoTrustStore(db, cursors),
     pauses: new DynamoPauseStore(db),
     kb: new DynamoKnowledgeStore(db),
