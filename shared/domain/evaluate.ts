@@ -25,6 +25,11 @@ const MINUTE = 60_000;
 
 const na = (check: CheckResult["check"], detail: string): CheckResult => ({ check, result: "n/a", detail });
 
+/** `into.push(...entries)` without the spread's iteration protocol, run a handful of times per decision. */
+function append(into: CheckResult[], entries: CheckResult[]): void {
+  for (let i = 0; i < entries.length; i++) into.push(entries[i] as CheckResult);
+}
+
 /**
  * The gate's decision as a pure function of what it read: every check runs and leaves a trace entry,
  * then the verdict follows from the enforced failures (block beats defer beats review). Shadow rules
@@ -34,7 +39,9 @@ const na = (check: CheckResult["check"], detail: string): CheckResult => ({ chec
 export function evaluate(ctx: GateContext): Evaluation {
   const { proposal, now } = ctx;
   const spec = ctx.spec.spec;
-  const action = spec.autonomy.actions[proposal.action.type];
+  // Derived from the spec once per version (by its hash), not per decision: the spec object is new each time.
+  const prepared = preparedSpec(ctx.spec);
+  const action = prepared.actions.get(proposal.action.type);
   const checks: CheckResult[] = [];
   const trustPolicy = spec.trust;
   const stats = trustStats(ctx.trust ?? { successes: 0, failures: 0 }, trustPolicy);
@@ -49,8 +56,6 @@ export function evaluate(ctx: GateContext): Evaluation {
     return finish(checks, 1, "start", stats.score, undefined, { counters: [] });
   }
 
-  // Derived from the spec once per version (by its hash), not per decision: the spec object is new each time.
-  const prepared = preparedSpec(ctx.spec);
   const channel = action.channel;
   const isTouch = action.kind === "touch";
   const targetsPeople = action.kind !== "record";
@@ -94,8 +99,8 @@ export function evaluate(ctx: GateContext): Evaluation {
         : person.accountId !== account.accountId
           ? `person ${person.personId} belongs to account ${person.accountId}, not ${account.accountId}`
           : undefined;
-    checks.push(...checkSuppression(ctx, spec, channel, account, person, prepared.competitors));
-    checks.push(...checkIcp(spec, account, now, prepared.icp));
+    append(checks, checkSuppression(ctx, spec, channel, account, person, prepared.competitors));
+    append(checks, checkIcp(spec, account, now, prepared.icp));
     if (personProblem || !person) {
       checks.push({
         check: "persona",
@@ -105,7 +110,8 @@ export function evaluate(ctx: GateContext): Evaluation {
       });
     } else {
       const persona = checkPersona(spec, proposal.action.type, person, undefined, prepared.personas);
-      checks.push(persona.result, ...persona.trace);
+      checks.push(persona.result);
+      append(checks, persona.trace);
       match = persona.match;
       if (match) personaInfo = { name: match.name, role: match.role };
     }
@@ -137,7 +143,7 @@ export function evaluate(ctx: GateContext): Evaluation {
   if (account) subject.account = account;
   if (match) subject.persona = match;
   const rules = checkRules(spec, subject, now);
-  checks.push(...rules.checks);
+  append(checks, rules.checks);
 
   // Autonomy is known before coordination: a level 2 touch happens when its window closes.
   const autonomy = effectiveLevel(ctx.trust, action);
@@ -148,7 +154,7 @@ export function evaluate(ctx: GateContext): Evaluation {
   // 6. Volume.
   const touches = liveTouches(ctx.touches, now);
   const volume = planVolume(ctx, spec, action, account, touches);
-  checks.push(...volume.checks);
+  append(checks, volume.checks);
 
   // 7. Coordination.
   let candidate: Candidate | undefined;
@@ -160,7 +166,7 @@ export function evaluate(ctx: GateContext): Evaluation {
       accountTimeZone: account.timezone,
     };
     if (proposal.target.personId) candidate.personId = proposal.target.personId;
-    checks.push(...coordinationChecks(evaluateCoordination(spec, candidate, touches, prepared.coordination)));
+    append(checks, coordinationChecks(evaluateCoordination(spec, candidate, touches, prepared.coordination)));
   } else {
     checks.push(
       na("coordination", isTouch ? "no account on file" : `${proposal.action.type} is not a touch`),

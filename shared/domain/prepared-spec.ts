@@ -9,7 +9,7 @@
 import type { RE2JS } from "re2js";
 import { type PreparedCoordination, prepareCoordination } from "./checks/coordination.ts";
 import { compileUnion, matches, withoutLookbehinds } from "./patterns.ts";
-import type { Spec, SpecVersion } from "./spec-schema.ts";
+import type { ActionConfig, Spec, SpecVersion } from "./spec-schema.ts";
 import { DAY } from "./time.ts";
 import type { CommitteeRole } from "./vocabulary.ts";
 
@@ -21,6 +21,11 @@ export interface PreparedIntent {
   windowMs: number[];
   /** Signal type -> its index in the arrays above. */
   index: Map<string, number>;
+  /**
+   * Type length -> the indices of the types that long. A signal's type is a new string in every record
+   * read: comparing it with the one or two types of its length costs less than hashing it for `index`.
+   */
+  byLength: number[][];
 }
 
 export interface PreparedContent {
@@ -67,15 +72,29 @@ export interface PreparedSpec {
   /** In the spec's order, one per persona rule. */
   personas: PreparedPersona[];
   coordination: PreparedCoordination;
+  /**
+   * `autonomy.actions` by type. A proposal's type is a new string in every decision: a Map hashes it,
+   * where a property lookup on the spec's object must first find its internalized copy.
+   */
+  actions: Map<string, ActionConfig>;
 }
 
 const norm = (s: string) => s.trim().toLowerCase();
 const normSet = (list: string[] | undefined) => (list ? new Set(list.map(norm)) : undefined);
 
 export function prepareIntent(spec: Spec): PreparedIntent {
-  const intent: PreparedIntent = { types: [], weights: [], windowDays: [], windowMs: [], index: new Map() };
+  const intent: PreparedIntent = {
+    types: [],
+    weights: [],
+    windowDays: [],
+    windowMs: [],
+    index: new Map(),
+    byLength: [],
+  };
   for (const [type, { weight, windowDays }] of Object.entries(spec.quality.signals)) {
     intent.index.set(type, intent.types.length);
+    for (let n = intent.byLength.length; n <= type.length; n++) intent.byLength.push([]);
+    intent.byLength[type.length]?.push(intent.types.length);
     intent.types.push(type);
     intent.weights.push(weight);
     intent.windowDays.push(windowDays);
@@ -153,6 +172,7 @@ export function prepareSpec(spec: Spec, hash = ""): PreparedSpec {
     competitors: prepareCompetitors(spec),
     personas: preparePersonas(spec),
     coordination: prepareCoordination(spec),
+    actions: new Map(Object.entries(spec.autonomy.actions)),
   };
 }
 

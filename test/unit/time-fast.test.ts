@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeIntent } from "../../shared/domain/checks/quality.ts";
+import { parseInstant } from "../../shared/domain/instant.ts";
 import type { Signal } from "../../shared/domain/kb.ts";
 import type { Spec } from "../../shared/domain/spec-schema.ts";
 import {
@@ -14,7 +15,6 @@ import {
   localDaysWindow,
   localMinuteOfDay,
   localParts,
-  parseInstant,
   startOfNextLocalDay,
 } from "../../shared/domain/time.ts";
 import { account, DAY, defaultSpec, NOW, t } from "./helpers/fixtures.ts";

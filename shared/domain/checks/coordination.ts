@@ -40,7 +40,12 @@ export interface RuleOutcome {
 
 /** A touch counts while it can still happen: pending reservations past their expiry are absent. */
 export function liveTouches(touches: Touch[], now: number): Touch[] {
-  return touches.filter((t) => t.expiresAt === undefined || t.expiresAt >= now);
+  const live: Touch[] = [];
+  for (let i = 0; i < touches.length; i++) {
+    const t = touches[i] as Touch;
+    if (t.expiresAt === undefined || t.expiresAt >= now) live.push(t);
+  }
+  return live;
 }
 
 /** Distance in ms from instant `at` to the interval [from, to]; 0 inside it. */

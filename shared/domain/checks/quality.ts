@@ -1,5 +1,6 @@
 import { ruleEntry } from "../check-entry.ts";
 import type { CheckResult, IntentReading } from "../decision-types.ts";
+import { parseInstant } from "../instant.ts";
 import type { Account, Person } from "../kb.ts";
 import {
   type PreparedContent,
@@ -9,7 +10,6 @@ import {
 } from "../prepared-spec.ts";
 import { modeOf } from "../spec-modes.ts";
 import type { Spec } from "../spec-schema.ts";
-import { parseInstant } from "../time.ts";
 
 /**
  * Intent from the knowledge base's signals and the spec's current weights, capped at 100. One pass over
@@ -22,18 +22,25 @@ export function computeIntent(
   now: number,
   prepared: PreparedIntent = prepareIntent(spec),
 ): IntentReading {
-  const { types, weights, windowDays, windowMs } = prepared;
+  const { types, weights, windowDays, windowMs, byLength } = prepared;
   const n = types.length;
   const counts = new Array<number>(n).fill(0);
   const signals = account.signals;
   for (let k = 0; k < signals.length; k++) {
     const s = signals[k] as Account["signals"][number];
-    // A scan with === rather than a Map: a signal's type is a new string in every record read, and
-    // comparing it with a handful of types costs less than hashing it.
     const type = s.type;
-    let i = 0;
-    while (i < n && types[i] !== type) i++;
-    if (i === n) continue;
+    // The spec's types of this length (usually one), compared rather than hashed (prepared-spec.ts).
+    const candidates = type.length < byLength.length ? byLength[type.length] : undefined;
+    if (candidates === undefined) continue;
+    let i = -1;
+    for (let c = 0; c < candidates.length; c++) {
+      const j = candidates[c] as number;
+      if (types[j] === type) {
+        i = j;
+        break;
+      }
+    }
+    if (i < 0) continue;
     const at = parseInstant(s.occurredAt);
     // NaN (an unreadable time) fails both comparisons, as it always did.
     if (at > now - (windowMs[i] as number) && at <= now) counts[i] = (counts[i] as number) + 1;
@@ -133,7 +140,8 @@ export function scoreContent(
   const problems: string[] = [];
   let score = 100;
   const text = `${subject}\n${body}`;
-  if (PLACEHOLDER.test(text)) {
+  // Every placeholder starts with "{{", "[" or "<": a text with none of them (most) skips the regex.
+  if ((text.includes("{{") || text.includes("[") || text.includes("<")) && PLACEHOLDER.test(text)) {
     score -= 100;
     problems.push("unresolved placeholder");
   }
