@@ -35,6 +35,7 @@ import {
 } from "./commands/client.ts";
 import { recipientOf, registerDecisions } from "./commands/decisions.ts";
 import { registerExplain } from "./commands/explain.ts";
+import { registerMcp } from "./commands/mcp.ts";
 import { registerOutbox } from "./commands/outbox.ts";
 import { registerPauses } from "./commands/pauses.ts";
 import { registerReport } from "./commands/report.ts";
@@ -241,6 +242,7 @@ registerPauses(program, withClient);
 registerTrust(program, withClient);
 registerExplain(program, withClient);
 registerWait(program);
+registerMcp(program);
 registerOutbox(program);
 
 withClient(

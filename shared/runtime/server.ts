@@ -9,6 +9,7 @@ import { createApi, MAX_BODY_BYTES } from "../http/api.ts";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "../http/rate-limit.ts";
 import { errorResponse, type HttpResult } from "../http/respond.ts";
 import type { AppDeps } from "../http/routes.ts";
+import { MCP_PATH, serveMcp } from "../mcp/http-endpoint.ts";
 import type { Clock } from "../ports.ts";
 import { CONSOLE_DIR, serveConsole } from "./static.ts";
 
@@ -136,6 +137,17 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
           send(res, errorResponse(new RateLimitError("too many requests", seconds), "local", log));
           return;
         }
+      }
+      // MCP over streamable HTTP (shared/mcp): the same tokens and limits, then the API in process.
+      if (url.pathname === MCP_PATH) {
+        await serveMcp(req, res, {
+          ...(record ? { principal: { subject: record.subject, roles: record.roles } } : {}),
+          ...(bearer && !record ? { rejected: refused ?? "unknown token" } : {}),
+          body: body.bytes,
+          api,
+          now: () => deps.clock.now(),
+        });
+        return;
       }
       // Object.fromEntries defines keys: a `__proto__` parameter stays a key the API can refuse
       // (plain assignment would drop it), as in API Gateway's JSON event.
