@@ -4,7 +4,12 @@ import { waitFor } from "../../shared/mcp/wait.ts";
 
 function fakeTime() {
   let t = 0;
-  return { now: () => t, sleep: async (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe("waitFor", () => {
