@@ -1,7 +1,7 @@
 import { Duration, Stack } from "aws-cdk-lib";
 import { type HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import { EventBus, Rule } from "aws-cdk-lib/aws-events";
+import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
@@ -161,20 +161,47 @@ export class WorldIo extends Construct {
     );
 
     const webhookSecret = props.connectorSecretArns[HUBSPOT_WEBHOOK_SECRET];
-    const webhook = fn("WebhookHubspot", "functions/webhooks/hubspot.ts", `POST ${WEBHOOK_PATH}`, {
+    const webhookEnv = {
       CONNECTOR_SECRET_ARNS: JSON.stringify(webhookSecret ? { [HUBSPOT_WEBHOOK_SECRET]: webhookSecret } : {}),
       ...(connectors.hubspot?.basePath
         ? { CONNECTORS_CONFIG: JSON.stringify({ hubspot: { basePath: connectors.hubspot.basePath } }) }
         : {}),
-    });
-    if (webhookSecret)
-      webhook.role.addToPolicy(
+    };
+    const webhook = fn("WebhookHubspot", "functions/webhooks/hubspot.ts", `POST ${WEBHOOK_PATH}`, webhookEnv);
+    const readsWebhookSecret = (f: HarnessFunction, secret: string) =>
+      f.role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: ["secretsmanager:GetSecretValue"],
-          resources: [webhookSecret],
+          resources: [secret],
         }),
       );
+    if (webhookSecret) {
+      readsWebhookSecret(webhook, webhookSecret);
+      // The webhook's fallback: a poll of contacts' reply and meeting times, with the same secret's read token.
+      const poll = fn(
+        "OutcomesHubspotPoll",
+        "functions/outcomes/hubspot-poll.ts",
+        "HubSpot replies and meetings (poll) -> outcomes",
+        webhookEnv,
+      );
+      readsWebhookSecret(poll, webhookSecret);
+      poll.fn.configureAsyncInvoke({
+        onFailure: new SqsDestination(props.failureQueue),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      });
+      new Rule(this, "HubSpotPoll", {
+        description: "Poll HubSpot for replies and meetings the webhook may have missed",
+        schedule: Schedule.rate(Duration.minutes(15)),
+      }).addTarget(
+        new LambdaFunction(poll.fn, {
+          deadLetterQueue: props.deadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+        }),
+      );
+    }
     const routes = props.api.addRoutes({
       path: WEBHOOK_PATH,
       methods: [HttpMethod.POST],

@@ -5,6 +5,7 @@
  * webhook and again by the poll, counts once.
  */
 import { decisionIdOf, type SesEventDetail } from "../adapters/aws/ses-events.ts";
+import type { OutcomeChanges } from "../adapters/connectors/hubspot-poll.ts";
 import {
   type ContactEmails,
   type HubSpotWebhookEvent,
@@ -110,7 +111,8 @@ export async function recordHubSpotEvent(
   if (!spec) return { recorded: false, reason: "no spec has been published yet" };
   const at = Number.isFinite(Number(event.propertyValue))
     ? Number(event.propertyValue)
-    : Date.parse(event.propertyValue) || event.occurredAt;
+    : Date.parse(event.propertyValue);
+  if (!Number.isFinite(at)) return { recorded: false, reason: `${event.propertyName} is not a time` };
   const since = at - spec.spec.outcomes.attributionWindowDays * 86_400_000;
   const page = await deps.decisions.queryDecisions({ personId, limit: 50 });
   const touch = page.items.find(
@@ -121,8 +123,9 @@ export async function recordHubSpotEvent(
       Date.parse(d.decidedAt) <= at,
   );
   if (!touch) return { recorded: false, reason: "the harness did not touch this person in the window" };
-  // The property's value is the reply's (meeting's) time: the webhook and the poll derive the same id.
-  const outcomeId = `hubspot:${idPart(String(event.portalId))}:${idPart(String(event.objectId))}:${type}:${idPart(event.propertyValue)}`;
+  // The property's value is the reply's (meeting's) time, epoch ms in a webhook and ISO text in a
+  // search: normalized, the webhook and the poll (hubspot-poll.ts) derive the same id.
+  const outcomeId = `hubspot:${idPart(String(event.objectId))}:${type}:${at}`;
   const res = await recordOutcome(
     deps,
     { outcomeId, decisionId: touch.decisionId, type, occurredAt: new Date(at).toISOString() },
@@ -134,5 +137,40 @@ export async function recordHubSpotEvent(
     type,
     duplicate: "duplicate" in res && res.duplicate === true,
     decisionId: res.attributedTo,
+  };
+}
+
+export interface PollDeps {
+  changes: OutcomeChanges;
+  checkpoints: {
+    get(name: string): Promise<number | undefined>;
+    advance(name: string, at: number): Promise<void>;
+  };
+  contacts: ContactEmails;
+}
+
+const POLL = "hubspot-outcomes";
+/** The first poll looks back this far; later ones overlap the last by this much (ids make it harmless). */
+const FIRST_LOOKBACK_MS = 86_400_000;
+const OVERLAP_MS = 5 * 60_000;
+
+/**
+ * The webhook's fallback, on a schedule: every reply or booked meeting since the checkpoint, recorded
+ * as the webhook would (same ids: what the webhook already recorded counts once). The checkpoint
+ * moves only after every change up to it is recorded; a failure leaves it for the next poll.
+ */
+export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, limit = 500) {
+  const now = deps.clock.now();
+  const since = (await p.checkpoints.get(POLL)) ?? now - FIRST_LOOKBACK_MS;
+  const changes = await p.changes.changedSince(since, limit);
+  const results: WorldOutcomeResult[] = [];
+  for (const e of changes) results.push(await recordHubSpotEvent(deps, e, p.contacts));
+  // A full page may have more behind it: continue from the last change seen, not from now.
+  const next = changes.length >= limit ? (changes.at(-1)?.occurredAt ?? since) : now - OVERLAP_MS;
+  if (next > since) await p.checkpoints.advance(POLL, next);
+  return {
+    since: new Date(since).toISOString(),
+    changes: changes.length,
+    recorded: results.filter((r) => r.recorded && !r.duplicate).length,
   };
 }

@@ -46,23 +46,34 @@ export async function fakeSes() {
   );
 }
 
-/** HubSpot CRM: contacts by id (GET /crm/v3/objects/contacts/{id}). */
-export async function fakeHubSpotContacts(emails: Record<string, string>) {
+/** A contact as HubSpot's CRM v3 returns it. */
+const contact = (id: string, properties: Record<string, string>) => ({
+  id,
+  properties,
+  createdAt: "2026-01-05T10:00:00.000Z",
+  updatedAt: "2026-03-10T15:00:00.000Z",
+  archived: false,
+});
+
+/**
+ * HubSpot CRM: contacts by id (GET /crm/v3/objects/contacts/{id}) and, for the poll, contact search
+ * (POST /crm/v3/objects/contacts/search) answering `search` whatever the filters.
+ */
+export async function fakeHubSpotContacts(
+  emails: Record<string, string>,
+  search: { id: string; properties: Record<string, string> }[] = [],
+) {
   return fakeApi((r) => {
+    if (r.method === "POST" && r.path === "/crm/v3/objects/contacts/search")
+      return {
+        status: 200,
+        body: { total: search.length, results: search.map((c) => contact(c.id, c.properties)) },
+      };
     const m = /^\/crm\/v3\/objects\/contacts\/(\d+)/.exec(r.path);
     if (r.method !== "GET" || !m) return undefined;
     const email = emails[m[1] as string];
     if (!email) return { status: 404, body: { status: "error", message: "resource not found" } };
-    return {
-      status: 200,
-      body: {
-        id: m[1],
-        properties: { email },
-        createdAt: "2026-01-05T10:00:00.000Z",
-        updatedAt: "2026-03-10T15:00:00.000Z",
-        archived: false,
-      },
-    };
+    return { status: 200, body: contact(m[1] as string, { email }) };
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
+import { makeHandler as hubspotPoll } from "../../functions/outcomes/hubspot-poll.ts";
 import { makeHandler as sesEvents } from "../../functions/outcomes/ses-events.ts";
 import { makeHandler as hubspotWebhook } from "../../functions/webhooks/hubspot.ts";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
@@ -156,9 +157,9 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
   const clientSecret = "hubspot-app-client-secret";
   const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-webhook-AbCdEf";
 
-  async function wiring(contactEmail: string) {
+  async function wiring(contactEmail: string, search: Parameters<typeof fakeHubSpotContacts>[1] = []) {
     const sm = await fakeSecretsManager({ [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) });
-    const hubspot = await fakeHubSpotContacts({ "1246965": contactEmail });
+    const hubspot = await fakeHubSpotContacts({ "1246965": contactEmail }, search);
     const env = parseAwsEnv(
       functionEnv(rt, {
         CONNECTOR_SECRET_ARNS: JSON.stringify({ [HUBSPOT_WEBHOOK_SECRET]: arn }),
@@ -168,7 +169,8 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     const runtime = createAwsRuntime(env, { clock: rt.clock, events: new RecordingPublisher() });
     const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS);
     const handler = hubspotWebhook({ runtime: () => runtime, secrets });
-    return { sm, hubspot, handler, close: () => Promise.all([sm.close(), hubspot.close()]) };
+    const poll = hubspotPoll(() => runtime, secrets);
+    return { sm, hubspot, handler, poll, close: () => Promise.all([sm.close(), hubspot.close()]) };
   }
 
   function delivery(body: string, o: { secret?: string; timestamp?: number } = {}) {
@@ -228,6 +230,52 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       expect(JSON.parse(stale.body as string).message).toMatch(/5 minutes/);
       expect(await ledger()).toEqual(before);
       expect(w.hubspot.requests).toEqual([]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("the scheduled poll records what the webhook missed, counts what it saw once, and moves its checkpoint", async () => {
+    const { decision } = await sentEmail("w-hs-poll");
+    const replied = new Date(rt.clock.now() + 30 * 60_000).toISOString();
+    const booked = new Date(rt.clock.now() + 50 * 60_000).toISOString();
+    const w = await wiring("jane@w-hs-poll.io", [
+      { id: "1246965", properties: { email: "jane@w-hs-poll.io", hs_sales_email_last_replied: replied } },
+    ]);
+    try {
+      rt.clock.advance(60 * 60_000);
+      // The webhook saw the reply (epoch ms in its payload)...
+      const body = fixture("hubspot-webhook-contact-property-change.json");
+      body[0].propertyValue = String(Date.parse(replied));
+      expect((await w.handler(delivery(JSON.stringify(body)), ctx)).statusCode).toBe(200);
+      // ...the poll finds it again (ISO text in a search) plus a meeting the webhook missed.
+      w.hubspot.requests.length = 0;
+      const search = [
+        {
+          id: "1246965",
+          properties: {
+            email: "jane@w-hs-poll.io",
+            hs_sales_email_last_replied: replied,
+            engagements_last_meeting_booked: booked,
+          },
+        },
+      ];
+      const w2 = await wiring("jane@w-hs-poll.io", search);
+      try {
+        const out = await w2.poll({}, ctx);
+        expect(out).toMatchObject({ changes: 2, recorded: 1 });
+        const types = (await outcomesOf(decision.decisionId)).map((o) => o.type).sort();
+        expect(types).toEqual(["meeting_booked", "replied"]);
+        // The next poll asks from the checkpoint (now, less the overlap), not from the first look-back.
+        await w2.poll({}, ctx);
+        const searches = w2.hubspot.requests.filter((r) => r.path.endsWith("/search"));
+        const since = (r: (typeof searches)[number]) => Number(r.body.filterGroups[0].filters[0].value);
+        expect(since(searches.at(-1) as (typeof searches)[number])).toBe(rt.clock.now() - 5 * 60_000);
+        expect(since(searches[0] as (typeof searches)[number])).toBeLessThan(rt.clock.now() - 3_600_000);
+        expect((await outcomesOf(decision.decisionId)).length).toBe(2);
+      } finally {
+        await w2.close();
+      }
     } finally {
       await w.close();
     }

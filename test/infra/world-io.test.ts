@@ -56,9 +56,9 @@ describe("connectors live in AWS", () => {
     const executors = EXECUTORS.map(roleOf).sort();
     expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.hubspot)).toEqual(executors);
     expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.linkedin)).toEqual(executors);
-    expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS["hubspot-webhook"])).toEqual([
-      roleOf("POST /v1/webhooks/hubspot"),
-    ]);
+    expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS["hubspot-webhook"])).toEqual(
+      [roleOf("POST /v1/webhooks/hubspot"), roleOf("HubSpot replies and meetings (poll) -> outcomes")].sort(),
+    );
     expect(rolesAllowed("ses:SendEmail")).toEqual(executors);
   });
 
@@ -125,6 +125,18 @@ describe("outcomes from the world", () => {
     const integration = all().find(([id]) => id === integrationId)?.[1] as Resource;
     const [webhookId] = fnByDescription("POST /v1/webhooks/hubspot");
     expect(JSON.stringify(integration.Properties.IntegrationUri)).toContain(webhookId);
+  });
+
+  it("a schedule polls HubSpot as the webhook's fallback, with a dead-letter queue", () => {
+    const [pollId] = fnByDescription("HubSpot replies and meetings (poll) -> outcomes");
+    const rules = ofType("AWS::Events::Rule").filter(
+      ([, r]) =>
+        JSON.stringify(r.Properties.Targets?.[0]?.Arn) === JSON.stringify({ "Fn::GetAtt": [pollId, "Arn"] }),
+    );
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] as [string, Resource];
+    expect(rule.Properties.ScheduleExpression).toBe("rate(15 minutes)");
+    expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
   });
 });
 
