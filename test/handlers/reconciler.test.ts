@@ -5,8 +5,10 @@
  * decision nobody attempted is handed to the executor instead, and a fresh attempt is left alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { makeHandler as executeHandler } from "../../functions/workflow/execute.ts";
 import { makeHandler as reconcileHandler } from "../../functions/workflow/reconcile.ts";
+import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import type { Connector } from "../../shared/ports.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
@@ -55,7 +57,9 @@ describe("reconciler (scheduled)", () => {
     const executor = executeHandler(() => awsRuntimeFor(rt, { extras: { connector: () => killedMidCall } }));
     void executor({ decisionId: d.decisionId }, lambdaContext("execute"));
     await expect
-      .poll(async () => (await rt.deps.decisions.getDecision(d.decisionId))?.execution?.at)
+      .poll(async () => (await rt.deps.decisions.getDecision(d.decisionId))?.execution?.at, {
+        timeout: 15_000,
+      })
       .toBeDefined();
 
     // Within the executor's timeout the attempt may still be running: left alone.
@@ -80,5 +84,36 @@ describe("reconciler (scheduled)", () => {
     // A second run changes nothing: the in_doubt decision is no longer dispatched.
     const again = await reconciler().handler({ "detail-type": "Scheduled Event" }, ctx);
     expect(again.inDoubt).toBe(0);
+  });
+
+  it("what it hands over is an event the executor accepts: the decision is executed, once", async () => {
+    const d = await dispatched("rc-handover", "rc-sdr3");
+    const payloads: unknown[] = [];
+    const lambda = {
+      send: async (cmd: { input: { FunctionName: string; InvocationType: string; Payload: Uint8Array } }) => {
+        expect(cmd.input).toMatchObject({
+          FunctionName: "dev-harness-execute-allowed",
+          InvocationType: "Event",
+        });
+        payloads.push(JSON.parse(new TextDecoder().decode(cmd.input.Payload)));
+      },
+    };
+    const invoker = new LambdaExecutorInvoker(lambda as never, "dev-harness-execute-allowed");
+    const out = await reconcileHandler(() => ({
+      runtime: awsRuntimeFor(rt),
+      staleMs: STALE_MS,
+      executor: invoker,
+    }))({ "detail-type": "Scheduled Event" }, ctx);
+    expect(out.redriven).toBeGreaterThanOrEqual(1);
+    const mine = payloads.filter(
+      (p) => (p as { detail: { decisionId: string } }).detail.decisionId === d.decisionId,
+    );
+    expect(mine).toHaveLength(1);
+    const executor = executeAllowed(() => awsRuntimeFor(rt, { sandbox: rt.sandbox }));
+    expect(await executor(mine[0] as never, lambdaContext("execute-allowed"))).toEqual({
+      decisionId: d.decisionId,
+      status: "executed",
+    });
+    expect(rt.sandbox.entries.filter((e) => e.decisionId === d.decisionId)).toHaveLength(1);
   });
 });
