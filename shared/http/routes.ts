@@ -44,6 +44,7 @@ import {
 } from "../usecases/schemas.ts";
 import { describeTrust, pinKnownAgent } from "../usecases/trust.ts";
 import { AGENT_ROUTES, type ContextReader } from "./agent-routes.ts";
+import { AGENT_RUN_ROUTES } from "./agent-run-routes.ts";
 import {
   Accepted,
   AccountOut,
@@ -525,6 +526,8 @@ export const ROUTES: Route[] = [
       return ok({ now: iso(deps.clock.now()) });
     },
   },
+  // After /v1/agents/list-sync/run, which keeps naming the manual list sync.
+  ...AGENT_RUN_ROUTES,
   ...ERASE_ROUTES,
   ...LEDGER_ROUTES,
   ...REPLAY_ROUTES,
