@@ -91,7 +91,11 @@ for (const n of sizes.length ? sizes : [3000, 5000]) {
         priorSd: s.priorSd,
       });
       const ms = performance.now() - t0;
-      const w = toSpecWeights(r.fit, hand, r.rows);
+      const own = train.map((t) => ({
+        x: signalRow(t.signals, t.at, p.types, p.windowMs, s.maxCount),
+        meeting: t.meeting,
+      }));
+      const w = toSpecWeights(r.fit, hand, r.rows, own);
       const rho = spearman(
         p.types.map((t) => w[t] as number),
         p.types.map((t) => truth.signalWeights[t as SignalType]),

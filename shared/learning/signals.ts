@@ -295,15 +295,17 @@ export function toSpecWeights(
   fit: SignalFit,
   current: Readonly<Record<string, number>>,
   rows: readonly SignalRow[],
+  /** The same touches counted in the spec's own windows, when the fit chose another window. */
+  currentRows: readonly SignalRow[] = rows,
 ): Record<string, number> {
   const score = (w: (t: string) => number, x: readonly number[]) =>
     fit.types.reduce((s, t, i) => s + w(t) * (x[i] as number), 0);
-  let oldMean = 0;
-  let newMean = 0;
-  for (const r of rows) {
-    oldMean += score((t) => current[t] ?? 0, r.x);
-    newMean += score((t) => fit.coef[t] as number, r.x);
-  }
+  const mean = (rs: readonly SignalRow[], w: (t: string) => number) =>
+    rs.reduce((s, r) => s + score(w, r.x), 0) / Math.max(1, rs.length);
+  // Intent as the gate computes it now (current weights, current windows) against intent under the
+  // proposal (fitted weights, the fitted window).
+  const oldMean = mean(currentRows, (t) => current[t] ?? 0);
+  const newMean = mean(rows, (t) => fit.coef[t] as number);
   const maxAbs = (xs: number[]) => Math.max(1e-9, ...xs.map(Math.abs));
   // When either mean is not positive the factor would flip or explode: match the largest weights instead.
   const k =

@@ -114,7 +114,7 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
     priorSd: s.priorSd,
   });
   const from = currentWeights(current.spec);
-  const to = toSpecWeights(fit, from, rows);
+  const to = toSpecWeights(fit, from, rows, windowDays ? refitRows(current, touches) : rows);
   // One draft per spec version and day: ticks racing (or retried) make one; a later day may make another.
   const source = `refit#${current.version}#${iso(now).slice(0, 10)}`;
   for (let attempt = 0; ; attempt++) {

@@ -135,6 +135,16 @@ describe("signals loop: the regularized logistic fit", () => {
     expect(mean(w) / mean(current)).toBeCloseTo(1, 1);
     expect(w.d).toBeLessThan(0);
     expect(w.a).toBeGreaterThan(w.b as number);
+    // Fitted over a longer window (counts doubled here), the proposal keeps the mean intent the gate
+    // computes now, over the spec's own window: its weights come out about half as large.
+    const longer = rows.map((r) => ({ ...r, x: r.x.map((v) => 2 * v) }));
+    const half = toSpecWeights(fitSignals(longer, types, { priorSd: 1 }), current, longer, rows);
+    const meanOver = (rs: SignalRow[], weights: Record<string, number>) =>
+      rs.reduce(
+        (s, r) => s + types.reduce((x, t, j) => x + (weights[t] as number) * (r.x[j] as number), 0),
+        0,
+      ) / rs.length;
+    expect(meanOver(longer, half) / meanOver(rows, current)).toBeCloseTo(1, 1);
   });
 
   /**
