@@ -108,4 +108,21 @@ describe("POST /mcp on the local server", () => {
       await Promise.all([viewer.close(), admin.close()]);
     }
   });
+
+  it("the API reads behind the tools: an agent reads its own trust and decisions only, people read any", async () => {
+    const writer = await h.agent("outreach-writer");
+    const own = expectStatus(await h.call("GET", "/v1/agents/outreach-writer/trust", writer), 200);
+    expect(own.items.find((t: { actionType: string }) => t.actionType === "email.send")).toMatchObject({
+      pinnedLevel: 3,
+    });
+    const other = await h.call("GET", "/v1/agents/linkedin-agent/trust", writer);
+    expect(other.status).toBe(403);
+    expect(other.body.message).toMatch(/only its own agent/);
+    expectStatus(await h.call("GET", "/v1/agents/linkedin-agent/trust", h.viewer), 200);
+    expectStatus(await h.call("GET", "/v1/specs/current", writer), 200);
+    expect(expectStatus(await h.call("GET", "/v1/me", writer), 200).roles).toEqual(["agent:outreach-writer"]);
+    // Still no reviews, no listings and no writes for an agent credential.
+    expect((await h.call("GET", "/v1/decisions?agentId=outreach-writer", writer)).status).toBe(403);
+    expect((await h.call("GET", "/v1/context?accountId=acme&budgetTokens=10", writer)).status).toBe(400);
+  });
 });
