@@ -302,6 +302,36 @@ describe("signals loop: the spec and the gate", () => {
   });
 });
 
+describe("signals loop: a refit that chose its own window", () => {
+  const withWindows = specWith((raw) => {
+    raw.learning = {
+      signals: {
+        shadow: {
+          draftId: "dr_w",
+          weights: { pricing_page_visit: 10 },
+          windowDays: { pricing_page_visit: 30, blog_visit: 30 },
+        },
+      },
+    };
+  });
+
+  it("the gate's shadow intent counts over the proposed windows; confirming puts them in force", () => {
+    // Three pricing visits 20 days ago: outside the spec's 7-day window, inside the proposed 30 days.
+    const old = pricingVisits(NOW - 20 * DAY, 3);
+    const d = evaluate(ctx({ spec: version(withWindows, 2), account: account({ signals: old }) }));
+    expect(d.intent?.score).toBe(0);
+    expect(d.shadowIntent).toMatchObject({ draftId: "dr_w", score: 30 });
+    const confirmed = closeShadowWeights(withWindows, "dr_w", "confirmed");
+    expect(confirmed?.quality.signals.pricing_page_visit).toEqual({ weight: 10, windowDays: 30 });
+    expect(confirmed?.quality.signals.demo_request?.windowDays).toBe(
+      withWindows.quality.signals.demo_request?.windowDays,
+    );
+    expect(
+      closeShadowWeights(withWindows, "dr_w", "discarded")?.quality.signals.pricing_page_visit?.windowDays,
+    ).toBe(7);
+  });
+});
+
 describe("signals loop: the rows a refit fits", () => {
   it("are each touch's signals as the gate recorded them at decision time, with its answers, capped", () => {
     const decidedAt = "2026-03-10T14:00:00.000Z";
