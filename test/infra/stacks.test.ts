@@ -149,9 +149,9 @@ describe("service stack", () => {
   it("one Node 24 ARM64 traced function per route group, workflow task, worker and agent, each with its own role", () => {
     const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
     const groups = new Set(ROUTES.map((r) => r.group));
-    // API groups, 4 workflow tasks, 2 event workers, 3 ledger workers (archiver, starter, digest), agents,
-    // and the world's 2 (SES outcomes worker, HubSpot webhook: world-io.test.ts).
-    expect(fns).toHaveLength(groups.size + 4 + 2 + 3 + agentRegistry.length + 2);
+    // API groups, 4 workflow tasks and the reconciler, 2 event workers, 3 ledger workers (archiver,
+    // starter, digest), agents, and the world's 2 (SES outcomes worker, HubSpot webhook: world-io.test.ts).
+    expect(fns).toHaveLength(groups.size + 4 + 1 + 2 + 3 + agentRegistry.length + 2);
     const roles = new Set<string>();
     for (const [id, f] of fns) {
       expect(f.Properties.Runtime, id).toBe("nodejs24.x");
@@ -202,7 +202,8 @@ describe("service stack", () => {
     for (const [, rule] of resources(t, "AWS::Events::Rule"))
       for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig?.Arn).toBeDefined();
     const invokeConfigs = resources(t, "AWS::Lambda::EventInvokeConfig");
-    expect(invokeConfigs).toHaveLength(3 + 1 + agentRegistry.length);
+    // execute-allowed, agent-watchers, digest; the world's outcomes worker; the reconciler; agents.
+    expect(invokeConfigs).toHaveLength(3 + 1 + 1 + agentRegistry.length);
     for (const [, c] of invokeConfigs)
       expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
     for (const [, sch] of resources(t, "AWS::Scheduler::Schedule"))
@@ -396,8 +397,10 @@ describe("ledger digest", () => {
       LEDGER_TABLE: expect.anything(),
       STATE_TABLE: expect.anything(),
     });
+    // Scheduled rules: this one and the reconciler's (no-stuck-decisions.test.ts).
     const rules = resources(s.serviceTemplate, "AWS::Events::Rule").filter(
-      ([, r]) => r.Properties.ScheduleExpression !== undefined,
+      ([, r]) =>
+        r.Properties.ScheduleExpression !== undefined && r.Properties.Name !== "dev-harness-reconciler",
     );
     expect(rules).toHaveLength(1);
     const [, rule] = rules[0] as [string, Resource];
