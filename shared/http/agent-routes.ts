@@ -15,7 +15,7 @@ import { newTrust } from "../learning/trust.ts";
 import { getSpec } from "../usecases/admin.ts";
 import { agentIdsOf, type Principal } from "../usecases/principal.ts";
 import { PathId } from "../usecases/schemas.ts";
-import { describeTrust } from "../usecases/trust.ts";
+import { describeTrust, isKnownAgent } from "../usecases/trust.ts";
 import { list, PublicDecision, TrustView } from "./api-schemas.ts";
 import type { ApiRequest, AppDeps, Role, Route } from "./routes.ts";
 
@@ -182,6 +182,9 @@ export const AGENT_ROUTES: Route[] = [
     run: async (req, deps) => {
       const agentId = ownAgent(req);
       const spec = await getSpec(deps, "current");
+      // A reader asking about a mistyped or made-up agent gets a 404, not a list of start levels.
+      if (!isAgentCaller(req.principal) && !(await isKnownAgent(deps, spec, agentId)))
+        throw new NotFoundError(`agent ${agentId} is unknown to the harness`);
       const now = deps.clock.now();
       const items = await Promise.all(
         Object.entries(spec.spec.autonomy.actions).map(async ([actionType, action]) =>

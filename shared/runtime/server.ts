@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { systemClock } from "../adapters/local/clock.ts";
 import { checkToken, hashToken } from "../adapters/local/token-store.ts";
-import { RateLimitError, TooLargeError } from "../domain/errors.ts";
+import { RateLimitError, TooLargeError, ValidationError } from "../domain/errors.ts";
 import { createApi, MAX_BODY_BYTES } from "../http/api.ts";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "../http/rate-limit.ts";
 import { errorResponse, type HttpResult } from "../http/respond.ts";
@@ -118,6 +118,11 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
         );
         return;
       }
+      if (hasDotSegment(req.url ?? "/")) {
+        const issue = { path: "path", message: "dot segments (. or ..) are not allowed in a request path" };
+        send(res, errorResponse(new ValidationError([issue]), "local", log));
+        return;
+      }
       const url = new URL(req.url ?? "/", "http://localhost");
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers))
@@ -197,5 +202,17 @@ export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "internal", message: "internal error" }));
     }
+  });
+}
+
+/**
+ * `new URL` resolves `.` and `..` segments (also written %2e): /v1/agents/../trust would quietly be
+ * served as /v1/trust. A request path with one is refused instead of being read as another route.
+ */
+function hasDotSegment(raw: string): boolean {
+  const path = raw.split("?", 1)[0] ?? "";
+  return path.split("/").some((segment) => {
+    const decoded = segment.replace(/%2e/gi, ".");
+    return decoded === "." || decoded === "..";
   });
 }

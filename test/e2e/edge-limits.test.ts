@@ -117,6 +117,46 @@ describe("undecodable paths", () => {
   });
 });
 
+describe("dot segments", () => {
+  it("refuses a path with . or .. (also %2e) instead of serving the route it resolves to", async () => {
+    // /v1/agents/../trust would resolve to GET /v1/trust, a route of its own: sent as is (fetch would
+    // resolve it on the client side first).
+    for (const path of [
+      "/v1/agents/../trust",
+      "/v1/agents/%2e%2E/trust",
+      "/v1/./trust",
+      "/v1/decisions/..",
+    ]) {
+      const res = await rawGet(path, h.viewer);
+      expect(res.status, path).toBe(400);
+      expect(JSON.parse(res.body).issues, path).toEqual([
+        { path: "path", message: expect.stringMatching(/dot segments/) },
+      ]);
+    }
+    expectStatus(await h.call("GET", "/v1/trust", h.viewer), 200);
+  });
+});
+
+function rawGet(path: string, token: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(h.server.url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { hostname, port, path, method: "GET", headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => {
+          body += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 /** Send `size` bytes with node's http client; resolves with the status the server answered. */
 function rawPost(size: number, chunked: boolean): Promise<{ status: number; body: string }> {
   const url = new URL("/v1/proposals", h.server.url);

@@ -118,7 +118,11 @@ describe("POST /mcp on the local server", () => {
     const other = await h.call("GET", "/v1/agents/linkedin-agent/trust", writer);
     expect(other.status).toBe(403);
     expect(other.body.message).toMatch(/only its own agent/);
-    expectStatus(await h.call("GET", "/v1/agents/linkedin-agent/trust", h.viewer), 200);
+    expectStatus(await h.call("GET", "/v1/agents/outreach-writer/trust", h.viewer), 200);
+    // An agent the harness has never heard of (no credential, trust or decision) is a 404 for people.
+    const unknown = await h.call("GET", "/v1/agents/linkedin-agent/trust", h.viewer);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toMatch(/linkedin-agent is unknown/);
     expectStatus(await h.call("GET", "/v1/specs/current", writer), 200);
     expect(expectStatus(await h.call("GET", "/v1/me", writer), 200).roles).toEqual(["agent:outreach-writer"]);
     // Still no reviews, no listings and no writes for an agent credential.

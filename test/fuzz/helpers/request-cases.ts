@@ -46,13 +46,21 @@ function wrongAuth(ctx: RouteContext): fc.Arbitrary<[string, string]> {
   const roles = route.roles === "public" ? [] : route.roles;
   const wrongRoles = HUMAN_ROLES.filter((r) => !roles.includes(r)).map((r) => `token:${r}`);
   if (!roles.includes("agent")) wrongRoles.push(`token:agent:${WRITER}`, `token:agent:${LINKEDIN}`);
-  // An agent credential proposing as another agent.
-  else wrongRoles.push(`token:agent:${exampleAgent(ex) === WRITER ? LINKEDIN : WRITER}`);
+  // An agent credential acting as another agent, where the request names one (a body's agentId or
+  // an {agentId} in the path); routes any agent may read (its own identity, the spec) have no other.
+  else if (
+    (ex?.body && (ex.body as { agentId?: unknown }).agentId !== undefined) ||
+    route.path.includes("{agentId}")
+  )
+    wrongRoles.push(`token:agent:${exampleAgent(ex) === WRITER ? LINKEDIN : WRITER}`);
   if (ex?.reviewsAgent) wrongRoles.push(`token:impostor:${ex.reviewsAgent}`, "token:mixed");
   const allowedNames = allowedAuth(route, ex).map((a) => a.replace(/^token:/, ""));
   return fc.oneof(
     fc.constant<[string, string]>(["no credentials", "none"]),
-    fc.constantFrom(...wrongRoles).map((a): [string, string] => ["a credential of the wrong role", a]),
+    // Routes every role may call (its own identity, the spec) have no wrong role to try.
+    ...(wrongRoles.length > 0
+      ? [fc.constantFrom(...wrongRoles).map((a): [string, string] => ["a credential of the wrong role", a])]
+      : []),
     fc
       .tuple(fc.constantFrom("expired", "revoked"), fc.constantFrom(...allowedNames))
       .map(([state, name]): [string, string] => [`an ${state} credential`, `token:${state}:${name}`]),
