@@ -1,15 +1,12 @@
-import { Client } from "@hubspot/api-client";
+import type { Client } from "@hubspot/api-client";
+import { hubspotClient } from "./hubspot-client.ts";
 import type { ContactEmails } from "./hubspot-webhook.ts";
 
 /** A contact's email by its HubSpot id (CRM v3 contacts), for webhooks that name contacts by id only. */
 export class HubSpotContactEmails implements ContactEmails {
   private readonly client: Client;
   constructor(o: { accessToken: string; basePath?: string }) {
-    this.client = new Client({
-      accessToken: o.accessToken,
-      numberOfApiCallRetries: 0,
-      ...(o.basePath ? { basePath: o.basePath } : {}),
-    });
+    this.client = hubspotClient(o);
   }
 
   async emailOf(contactId: string): Promise<string | undefined> {

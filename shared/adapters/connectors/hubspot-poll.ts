@@ -3,8 +3,9 @@
  * found with CRM search (POST /crm/v3/objects/contacts/search) and turned into the same
  * contact.propertyChange events a webhook delivers, so both record through one path with one id.
  */
-import { Client } from "@hubspot/api-client";
+import type { Client } from "@hubspot/api-client";
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js";
+import { hubspotClient } from "./hubspot-client.ts";
 import { type HubSpotWebhookEvent, OUTCOME_PROPERTIES } from "./hubspot-webhook.ts";
 
 const PROPERTIES = Object.keys(OUTCOME_PROPERTIES);
@@ -17,11 +18,7 @@ export interface OutcomeChanges {
 export class HubSpotOutcomeSearch implements OutcomeChanges {
   private readonly client: Client;
   constructor(o: { accessToken: string; basePath?: string }) {
-    this.client = new Client({
-      accessToken: o.accessToken,
-      numberOfApiCallRetries: 0,
-      ...(o.basePath ? { basePath: o.basePath } : {}),
-    });
+    this.client = hubspotClient(o);
   }
 
   async changedSince(since: number, limit: number): Promise<HubSpotWebhookEvent[]> {

@@ -5,9 +5,10 @@
  * retried call with the decision's key updates the same record instead of adding another. List
  * membership changes are set operations. 429 and 5xx are retried by our policy (SDK retries off).
  */
-import { Client } from "@hubspot/api-client";
+import type { Client } from "@hubspot/api-client";
 import { CrmUpdate, ListSyncPayload } from "../../agents/records.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+import { hubspotClient } from "./hubspot-client.ts";
 import { defaultRetryPolicy, type RetryPolicy, withRetries, withTimeout } from "./retry.ts";
 
 export interface HubSpotOptions {
@@ -29,11 +30,7 @@ export class HubSpotConnector implements Connector {
   private readonly lists = new Map<string, string>();
 
   constructor(o: HubSpotOptions) {
-    this.client = new Client({
-      accessToken: o.accessToken,
-      numberOfApiCallRetries: 0,
-      ...(o.basePath ? { basePath: o.basePath } : {}),
-    });
+    this.client = hubspotClient(o);
     this.retry = o.retry ?? defaultRetryPolicy;
     this.timeoutMs = o.timeoutMs ?? 10_000;
   }
