@@ -81,8 +81,13 @@ const API_ACCESS: Record<Route["group"], Access> = {
   knowledge: { state: [...RW, "dynamodb:Scan"], ledger: LEDGER_RW, publish: true, personKeys: "open" },
 };
 
-/** The executors' timeout: an attempt older than this (plus a margin) was cut off (see Reconciler). */
-const EXECUTOR_TIMEOUT = Duration.seconds(30);
+/**
+ * The executors' timeout: an attempt older than this (plus a margin) was cut off (see Reconciler). It
+ * covers a connector's worst case, so a slow vendor ends in a failed or in_doubt answer from the
+ * connector rather than a killed function: 4 attempts of 10 s each plus 1.4 s of backoff
+ * (connectors/retry.ts, each connector's `timeoutMs`), the secret's first read and the transitions.
+ */
+const EXECUTOR_TIMEOUT = Duration.seconds(60);
 
 const pascal = (s: string) =>
   s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
