@@ -10,6 +10,7 @@ import {
   SpecRuleSchema,
   shadowCountIssue,
 } from "./spec-modes.ts";
+import { duplicateToolIssues, ToolMapping, toolForKindIssues } from "./spec-tools.ts";
 import { isValidTimeZone } from "./time.ts";
 import { ActionType, Channel, CommitteeRole, Lifecycle, OutcomeType, Weekday } from "./vocabulary.ts";
 
@@ -187,8 +188,13 @@ const ActionConfig = z
       .positive()
       .max(MAX_APPROVAL_TIMEOUT_HOURS, "at most 364 days: an approval waits in a workflow that lives a year")
       .default(24),
+    /** A downstream MCP server's tool that carries out this action type (spec-tools.ts). */
+    tool: ToolMapping.optional(),
   })
   .strict()
+  .superRefine((a, ctx) => {
+    for (const issue of toolForKindIssues(a)) ctx.addIssue({ code: "custom", ...issue });
+  })
   .refine((a) => a.kind === "record" || a.channel !== undefined, {
     message: "touch and audience actions need a channel",
     path: ["channel"],
@@ -284,6 +290,8 @@ export const SpecSchema = z
     for (const issue of duplicateNameIssues(spec)) ctx.addIssue({ code: "custom", ...issue });
     const shadowIssue = shadowCountIssue(spec);
     if (shadowIssue) ctx.addIssue({ code: "custom", ...shadowIssue });
+    for (const issue of duplicateToolIssues(spec.autonomy.actions))
+      ctx.addIssue({ code: "custom", ...issue });
     for (const type of Object.keys(spec.personas.allowedRoles)) {
       if (!spec.autonomy.actions[type]) {
         ctx.addIssue({

@@ -1,0 +1,157 @@
+/**
+ * A downstream MCP server's tool mapped to an action type (spec `autonomy.actions.<type>.tool`): the
+ * tool is then offered to agents through the harness's MCP server, each call is a proposal of that
+ * action type (so the type's kind, channel, caps and trust apply without new code), and execution
+ * calls the tool. Where the gate's target and the quality checks' text come from in the tool's
+ * arguments is given by JSON pointers (RFC 6901), read the same way when the proposal is made and
+ * again before the tool is called: what runs is what the gate decided on.
+ */
+import * as z from "zod";
+import { Id } from "./vocabulary.ts";
+
+/** RFC 6901: "" (the whole document) or "/a/b~1c" (~1 is "/", ~0 is "~"). A target is never the whole. */
+const JsonPointer = z
+  .string()
+  .regex(/^(\/([^~/]|~[01])*)+$/, 'expected a JSON pointer into the tool\'s arguments, e.g. "/accountId"');
+
+/** Names a connectors file's `mcp[].name`; "__" separates it from the tool name agents see. */
+export const McpServerName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,31}$/,
+    "expected lowercase letters, digits and - (at most 32), starting with a letter",
+  );
+
+export const ToolMapping = z
+  .object({
+    /** The connectors file's `mcp[].name`. */
+    server: McpServerName,
+    /** The tool's name on that server. */
+    name: z.string().min(1).max(128),
+    /** Where the account (and the person, for a touch) is in the arguments. */
+    target: z.object({ accountId: JsonPointer, personId: JsonPointer.optional() }).strict(),
+    /** Where a touch's text is: the quality checks read subject and body as for an email. */
+    content: z.object({ subject: JsonPointer.optional(), body: JsonPointer }).strict().optional(),
+    /**
+     * An argument the harness fills with the decision's idempotency key (hidden from agents). The key
+     * is always also sent in the request's `_meta.idempotencyKey`.
+     */
+    idempotencyKeyArgument: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a top-level argument name")
+      .optional(),
+  })
+  .strict();
+export type ToolMapping = z.infer<typeof ToolMapping>;
+
+/** The name agents see: `ads__push_audience`. */
+export const exposedName = (m: Pick<ToolMapping, "server" | "name">) => `${m.server}__${m.name}`;
+
+/** The value at a JSON pointer, or undefined where there is none. */
+export function pointerGet(doc: unknown, pointer: string): unknown {
+  let at: unknown = doc;
+  for (const raw of pointer.split("/").slice(1)) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (at === null || typeof at !== "object" || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** What a tool call proposes: the gate's target and the payload (the arguments, plus the text to check). */
+export interface ToolProposal {
+  target: { accountId: string; personId?: string };
+  payload: { arguments: Record<string, unknown>; subject?: string; body?: string };
+}
+
+export type Derived =
+  | { ok: true; value: ToolProposal }
+  | { ok: false; issues: { path: string; message: string }[] };
+
+/** Reads the target and the text out of a tool's arguments; issues name the argument (`arguments/...`). */
+export function deriveToolProposal(m: ToolMapping, args: Record<string, unknown>): Derived {
+  const issues: { path: string; message: string }[] = [];
+  const id = (pointer: string): string | undefined => {
+    const v = pointerGet(args, pointer);
+    const parsed = Id.safeParse(v);
+    if (!parsed.success) issues.push({ path: `arguments${pointer}`, message: "expected an id (the target)" });
+    return parsed.success ? parsed.data : undefined;
+  };
+  const text = (pointer: string): string | undefined => {
+    const v = pointerGet(args, pointer);
+    if (typeof v !== "string") issues.push({ path: `arguments${pointer}`, message: "expected text" });
+    return typeof v === "string" ? v : undefined;
+  };
+  const accountId = id(m.target.accountId);
+  const personId = m.target.personId ? id(m.target.personId) : undefined;
+  const subject = m.content?.subject ? text(m.content.subject) : undefined;
+  const body = m.content ? text(m.content.body) : undefined;
+  if (issues.length || !accountId) return { ok: false, issues };
+  return {
+    ok: true,
+    value: {
+      target: { accountId, ...(personId ? { personId } : {}) },
+      payload: {
+        arguments: args,
+        ...(subject !== undefined ? { subject } : {}),
+        ...(body !== undefined ? { body } : {}),
+      },
+    },
+  };
+}
+
+/**
+ * Whether a decision's target and payload are what its arguments say (an agent may also send a mapped
+ * type through propose_action, with a target of its own choosing): the reason when not.
+ */
+export function mismatch(
+  m: ToolMapping,
+  decided: { accountId: string; personId?: string | undefined; payload: Record<string, unknown> },
+): string | undefined {
+  const args = decided.payload.arguments;
+  if (args === null || typeof args !== "object" || Array.isArray(args))
+    return "the payload has no arguments object";
+  const d = deriveToolProposal(m, args as Record<string, unknown>);
+  if (!d.ok) return d.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+  const v = d.value;
+  if (v.target.accountId !== decided.accountId) return `the arguments name account ${v.target.accountId}`;
+  if (v.target.personId !== decided.personId)
+    return `the arguments name person ${v.target.personId ?? "none"}`;
+  if (v.payload.subject !== decided.payload.subject || v.payload.body !== decided.payload.body)
+    return "the arguments' text is not the text the gate checked";
+  return undefined;
+}
+
+/** Two action types cannot map the same tool: which type a call proposes would be ambiguous. */
+export function duplicateToolIssues(
+  actions: Record<string, { tool?: ToolMapping | undefined }>,
+): { path: string[]; message: string }[] {
+  const seen = new Map<string, string>();
+  const out: { path: string[]; message: string }[] = [];
+  for (const [type, a] of Object.entries(actions)) {
+    if (!a.tool) continue;
+    const name = exposedName(a.tool);
+    const first = seen.get(name);
+    if (first)
+      out.push({
+        path: ["autonomy", "actions", type, "tool"],
+        message: `${name} is already mapped by ${first}`,
+      });
+    else seen.set(name, type);
+  }
+  return out;
+}
+
+/** A touch's tool must say whom it reaches and what it says: the persona and content checks read them. */
+export function toolForKindIssues(a: { kind: string; tool?: ToolMapping | undefined }) {
+  const out: { path: string[]; message: string }[] = [];
+  if (a.kind !== "touch" || !a.tool) return out;
+  if (!a.tool.target.personId)
+    out.push({
+      path: ["tool", "target", "personId"],
+      message: "a touch's tool must name the person it reaches",
+    });
+  if (!a.tool.content)
+    out.push({ path: ["tool", "content"], message: "a touch's tool must name its text (content.body)" });
+  return out;
+}
