@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listDate } from "../../shared/agents/workflows/common.ts";
 import { leadListBuilder } from "../../shared/agents/workflows/lead-list-builder.ts";
 import { publishSpec } from "../../shared/usecases/admin.ts";
 import { simSpec } from "../../sim/spec.ts";
@@ -67,5 +68,43 @@ describe("Lead List Builder", () => {
     h.clock.set(Date.parse("2026-03-10T20:00:00Z"));
     await h.agents.tick();
     expect(h.runs.filter((r) => r.agentId === "lead-list-builder")).toHaveLength(runs);
+  });
+
+  it("ranks on intent before its cap: of two accounts both at 100, the one with more evidence first", async () => {
+    // 5 and 6 pricing visits (25 points each): both capped at 100, 125 vs 150 before the cap. By
+    // account id "ma" would come first; the uncapped sum puts "mb" first.
+    for (const [id, n] of [
+      ["ma", 5],
+      ["mb", 6],
+    ] as const) {
+      await putAccount(h.rt.deps, id, account(id, { ownerId: "sdr-3", employees: 800 }));
+      await seedPeople(h.rt.deps, id, [["vp", "VP Sales"]]);
+      await visits(h.rt.deps, id, n);
+    }
+    await h.agents.drain();
+    h.clock.set(Date.parse("2026-03-11T10:00:30Z"));
+    await h.agents.tick();
+    const list = (await h.agents.view.leadList("2026-03-11")).filter((e) => e.ownerId === "sdr-3");
+    expect(list.map((e) => [e.accountId, e.rank, e.intent])).toEqual([
+      ["mb", 1, 100],
+      ["ma", 2, 100],
+    ]);
+  });
+
+  it("builds no list on a weekend; Friday's list stays in force until Monday", async () => {
+    h.clock.set(Date.parse("2026-03-13T10:00:30Z")); // Friday's list
+    await h.agents.tick();
+    const runs = h.runs.filter((r) => r.agentId === "lead-list-builder").length;
+    // Saturday 2026-03-14 and Sunday 03-15, 06:00 New York (UTC-4).
+    for (const at of ["2026-03-14T10:00:30Z", "2026-03-15T10:00:30Z"]) {
+      h.clock.set(Date.parse(at));
+      await h.agents.tick();
+    }
+    expect(h.runs.filter((r) => r.agentId === "lead-list-builder")).toHaveLength(runs);
+    const spec = await h.agents.view.spec();
+    expect(listDate(spec, Date.parse("2026-03-14T10:00:30Z"))).toBe("2026-03-13");
+    expect(listDate(spec, Date.parse("2026-03-16T03:30:00Z"))).toBe("2026-03-13"); // Sunday 23:30 local
+    expect(listDate(spec, Date.parse("2026-03-16T04:30:00Z"))).toBe("2026-03-16"); // Monday 00:30 local
+    expect(listDate(spec, Date.parse("2026-03-11T10:00:30Z"))).toBe("2026-03-11");
   });
 });

@@ -36,7 +36,7 @@ describe("agent SDK and registry", () => {
       for (const t of a.triggers) if (t.kind === "schedule") expect(() => parseCron(t.cron)).not.toThrow();
     }
     expect(agentRegistry.find((a) => a.id === "lead-list-builder")?.triggers).toEqual([
-      expect.objectContaining({ kind: "schedule", cron: "0 6 * * *" }),
+      expect.objectContaining({ kind: "schedule", cron: "0 6 * * 1-5" }),
     ]);
   });
 

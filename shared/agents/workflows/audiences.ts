@@ -1,11 +1,11 @@
 /**
  * Audience memberships List Sync keeps in HubSpot: one audience per SDR with the qualified contacts
- * of the accounts on that SDR's lead list of the day. Membership is what the KB says now; the
- * snapshot is what was last synced (recorded when a list.sync executes).
+ * of the accounts on that SDR's lead list in force (the day's; Friday's over a weekend). Membership is
+ * what the KB says now; the snapshot is what was last synced (recorded when a list.sync executes).
  */
 import type { KnowledgeView } from "../../kb/view.ts";
 import type { AgentContext } from "../context.ts";
-import { workspaceDate } from "./common.ts";
+import { listDate } from "./common.ts";
 
 export interface Audience {
   audienceId: string;
@@ -17,7 +17,7 @@ export const audienceIdFor = (ownerId: string) => `sdr-${ownerId}`;
 
 export async function currentAudiences(kb: KnowledgeView, at: number): Promise<Map<string, Audience>> {
   const spec = await kb.spec();
-  const list = await kb.leadList(workspaceDate(spec, at));
+  const list = await kb.leadList(listDate(spec, at));
   const out = new Map<string, Audience>();
   for (const e of list) {
     const id = audienceIdFor(e.ownerId);

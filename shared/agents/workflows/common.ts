@@ -2,11 +2,26 @@
 import { createHash } from "node:crypto";
 import { classifyTitle, ruleMatches } from "../../domain/checks/persona.ts";
 import type { Spec } from "../../domain/spec-schema.ts";
-import { localDate } from "../../domain/time.ts";
+import { localDate, localParts } from "../../domain/time.ts";
 import type { CommitteeRole } from "../../domain/vocabulary.ts";
 import type { PersonaOption } from "../ports.ts";
 
 export const workspaceDate = (spec: Spec, at: number) => localDate(at, spec.workspace.timezone);
+
+/**
+ * The date of the lead list in force at `at`: today's on a working day, Friday's over the weekend.
+ * SDRs work lists on weekdays (the writer runs Monday to Friday), so the builder writes none on
+ * Saturday and Sunday (two CRM writes per listed account saved each week), and whatever reads "today's
+ * list" on a weekend (the audiences List Sync keeps) keeps Friday's rather than emptying the audiences
+ * on Saturday and refilling them on Monday.
+ */
+export function listDate(spec: Spec, at: number): string {
+  const p = localParts(at, spec.workspace.timezone);
+  const back = p.weekday === 6 ? 1 : p.weekday === 0 ? 2 : 0;
+  if (back === 0) return localDate(at, spec.workspace.timezone);
+  // Calendar arithmetic on the local date (not 24 h steps), so a DST change cannot shift the day.
+  return new Date(Date.UTC(p.year, p.month - 1, p.day - back)).toISOString().slice(0, 10);
+}
 
 export const CONTACTABLE: CommitteeRole[] = ["decision_maker", "champion", "influencer"];
 

@@ -4,17 +4,32 @@ import { CONTACTABLE, workspaceDate } from "./common.ts";
 
 const TIER_BONUS: Record<string, number> = { 1: 20, 2: 10, 3: 0 };
 
+/** Intent before the cap of 100: the gate's weights and counts (see the agent's comment). */
+export const uncappedIntent = (counted: readonly { count: number; weight: number }[]) =>
+  counted.reduce((s, c) => s + c.count * c.weight, 0);
+
 /**
- * Lead List Builder: every morning at 6:00 (workspace time) rank every account by intent (the spec's
- * signal weights, the gate's) and ICP tier, and give each SDR a prioritised list no longer than the
- * spec's accounts-per-owner cap. Each listed account is one proposal, so "why is this account on my
- * list?" has a decision with a trace.
+ * Lead List Builder: every weekday morning at 6:00 (workspace time) rank every account by intent (the
+ * spec's signal weights, the gate's) and ICP tier, and give each SDR a prioritised list no longer than
+ * the spec's accounts-per-owner cap. Each listed account is one proposal, so "why is this account on my
+ * list?" has a decision with a trace. No lists on weekends: nobody works them (the writer runs Monday to
+ * Friday), and Friday's list stays in force until Monday (`listDate`).
+ *
+ * The ranking uses intent before its cap of 100 (Σ weight × count over the spec's windows). The cap is
+ * the gate's scale: "intent ≥ minIntent" and what a person reads. But in a busy market hundreds of
+ * accounts reach 100 on the same day, and ranking on the capped score would order them by account id,
+ * so the weights (and a refit of them) could not say who goes first among the hottest accounts. The
+ * same weights as the gate's, only not flattened at the top.
  */
 export const leadListBuilder = defineAgent({
   id: "lead-list-builder",
   description:
-    "Daily 6:00 (workspace time zone): prioritized SDR target lists by intent and ICP tier, respecting accounts-per-SDR caps.",
-  trigger: { kind: "schedule", cron: "0 6 * * *", description: "daily at 06:00 in the workspace time zone" },
+    "Weekdays 6:00 (workspace time zone): prioritized SDR target lists by intent and ICP tier, respecting accounts-per-SDR caps.",
+  trigger: {
+    kind: "schedule",
+    cron: "0 6 * * 1-5",
+    description: "weekdays at 06:00 in the workspace time zone",
+  },
   actions: ["crm.update"],
   handler: async (inv, ctx) => {
     if (inv.kind === "event") return;
@@ -42,7 +57,7 @@ export const leadListBuilder = defineAgent({
         account,
         tier: tier.tier,
         intent: intent.score,
-        score: intent.score + (TIER_BONUS[tier.tier] ?? 0),
+        score: uncappedIntent(intent.counted) + (TIER_BONUS[tier.tier] ?? 0),
         why: `intent ${intent.score} (${intent.counted.map((c) => `${c.type} ×${c.count}`).join(", ")}), ICP tier ${tier.tier} (${tier.reasons.join(", ")})`,
       });
       byOwner.set(owner, list);
