@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { BUNDLING, REPO_ROOT } from "../infra/constructs/harness-function.ts";
+import { ALIASES, BUNDLING, REPO_ROOT } from "../infra/constructs/harness-function.ts";
 
 /** Every Lambda entry: each file under functions/ is one (agents share functions/agents/handler.ts). */
 export const FUNCTION_ENTRIES = readdirSync(join(REPO_ROOT, "functions"), { recursive: true })
@@ -41,6 +41,7 @@ async function bundle(entry: string, outfile: string, external: string[]): Promi
     minify: true,
     external,
     banner: { js: BUNDLING.banner },
+    alias: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [from, join(REPO_ROOT, to)])),
     logLevel: "silent",
   });
   return statSync(outfile).size;

@@ -46,6 +46,11 @@ const DLQ_REASON: Record<HarnessFunctionProps["invocation"], string> = {
     "Asynchronous failures go to the on-failure destination of its EventInvokeConfig (an SQS queue), which supersedes the legacy function DLQ.",
 };
 
+/** Module replacements, relative to the repository root (esbuild's working directory); see each shim. */
+export const ALIASES: Record<string, string> = {
+  "whatwg-url": "./infra/constructs/whatwg-url-shim.cjs",
+};
+
 /**
  * The bundling every function shares: ESM for Node 24, the SDK clients bundled so only used ones
  * ship. Bundled, not the runtime's copy: a minified bundle starts faster than resolving the SDK's
@@ -62,6 +67,7 @@ export const BUNDLING = {
   forceDockerBundling: false,
   // Some dependencies are CommonJS and call require() inside the ESM bundle.
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  esbuildArgs: { "--alias": Object.entries(ALIASES).map(([from, to]) => `${from}=${to}`) },
 };
 
 /**

@@ -1,12 +1,11 @@
-import type { Client } from "@hubspot/api-client";
-import { hubspotClient } from "./hubspot-client.ts";
+import { type HubSpotContactsClient, hubspotContactsClient } from "./hubspot-client.ts";
 import type { ContactEmails } from "./hubspot-webhook.ts";
 
 /** A contact's email by its HubSpot id (CRM v3 contacts), for webhooks that name contacts by id only. */
 export class HubSpotContactEmails implements ContactEmails {
-  private readonly client: Client;
+  private readonly client: HubSpotContactsClient;
   constructor(o: { accessToken: string; basePath?: string }) {
-    this.client = hubspotClient(o);
+    this.client = hubspotContactsClient(o);
   }
 
   async emailOf(contactId: string): Promise<string | undefined> {

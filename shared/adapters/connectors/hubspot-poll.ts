@@ -3,9 +3,8 @@
  * found with CRM search (POST /crm/v3/objects/contacts/search) and turned into the same
  * contact.propertyChange events a webhook delivers, so both record through one path with one id.
  */
-import type { Client } from "@hubspot/api-client";
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js";
-import { hubspotClient } from "./hubspot-client.ts";
+import { type HubSpotContactsClient, hubspotContactsClient } from "./hubspot-client.ts";
 import { type HubSpotWebhookEvent, OUTCOME_PROPERTIES } from "./hubspot-webhook.ts";
 
 const PROPERTIES = Object.keys(OUTCOME_PROPERTIES);
@@ -16,9 +15,9 @@ export interface OutcomeChanges {
 }
 
 export class HubSpotOutcomeSearch implements OutcomeChanges {
-  private readonly client: Client;
+  private readonly client: HubSpotContactsClient;
   constructor(o: { accessToken: string; basePath?: string }) {
-    this.client = hubspotClient(o);
+    this.client = hubspotContactsClient(o);
   }
 
   async changedSince(since: number, limit: number): Promise<HubSpotWebhookEvent[]> {

@@ -5,10 +5,9 @@
  * retried call with the decision's key updates the same record instead of adding another. List
  * membership changes are set operations. 429 and 5xx are retried by our policy (SDK retries off).
  */
-import type { Client } from "@hubspot/api-client";
 import { CrmUpdate, ListSyncPayload } from "../../agents/records.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
-import { hubspotClient } from "./hubspot-client.ts";
+import { type HubSpotCrmClient, hubspotCrmClient } from "./hubspot-crm.ts";
 import { defaultRetryPolicy, type RetryPolicy, withRetries, withTimeout } from "./retry.ts";
 
 export interface HubSpotOptions {
@@ -24,13 +23,13 @@ const CONTACT = "0-1";
 type Props = Record<string, string>;
 
 export class HubSpotConnector implements Connector {
-  private readonly client: Client;
+  private readonly client: HubSpotCrmClient;
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly lists = new Map<string, string>();
 
   constructor(o: HubSpotOptions) {
-    this.client = hubspotClient(o);
+    this.client = hubspotCrmClient(o);
     this.retry = o.retry ?? defaultRetryPolicy;
     this.timeoutMs = o.timeoutMs ?? 10_000;
   }
