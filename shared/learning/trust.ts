@@ -37,6 +37,14 @@
  * `demotionMargin` (hysteresis, so it does not flap on one outcome); too little evidence to judge keeps
  * the level the spec starts the agent at. A severe outcome (a complaint) demotes to level 1 at once and
  * freezes promotion for 7 days.
+ *
+ * The first window. Until the window of the agent's first action has closed (its first `silence` or
+ * `record_kept`), the market stream holds only the outcomes that come fast, and they lean one way: a
+ * record agent's flags and corrections arrive within hours, its records' "kept" only after
+ * `silenceDays`, so in its first week a record agent would be scored on failures alone and demoted
+ * whatever its quality; a writer's replies arrive before any silence. So until then a level is judged
+ * on the review stream alone (the score shown still counts everything heard). `settled` counts the
+ * windows closed; a record without the field predates it and is taken as settled.
  */
 import type { ActionConfig, TrustPolicy } from "../domain/spec-schema.ts";
 import { DAY } from "../domain/time.ts";
@@ -64,6 +72,8 @@ export interface TrustRecord {
   market?: StreamCounts;
   /** Decayed count of touches the harness recorded as unanswered (part of market failures). */
   silence?: number;
+  /** Windows closed so far (silence and record_kept folded in, not decayed); see "The first window". */
+  settled?: number;
   /** The level earned from outcomes (before pins and the spec's maximum). */
   earnedLevel: Level;
   pinnedLevel?: Level;
@@ -128,6 +138,7 @@ export function newTrust(agentId: string, actionType: string, startLevel: Level,
     reviews: { success: 0, failure: 0 },
     market: { success: 0, failure: 0 },
     silence: 0,
+    settled: 0,
     earnedLevel: startLevel,
     updatedAt: now,
     version: 0,
@@ -263,11 +274,17 @@ export function earnedLevelFor(
   policy: TrustPolicy,
   now: number,
 ): { level: Level; why: string } {
-  const stats = trustStats(record, policy);
+  // Before the first window closed the market stream is one-sided: set aside (see "The first window").
+  const unsettled =
+    record.settled === 0 && streamsOf(record).market.success + streamsOf(record).market.failure > 0;
+  const stats = trustStats(
+    unsettled ? { ...record, market: { success: 0, failure: 0 }, silence: 0 } : record,
+    policy,
+  );
   const frozen = record.noPromotionUntil !== undefined && now < record.noPromotionUntil;
   const current = record.earnedLevel;
   const hold = { margin: policy.demotionMargin };
-  const describe = `lower bound ${stats.lowerBound.toFixed(2)} on ${stats.sample.toFixed(1)} weighted outcomes (market ${stats.market.lowerBound.toFixed(2)} on ${stats.market.sample.toFixed(1)})`;
+  const describe = `lower bound ${stats.lowerBound.toFixed(2)} on ${stats.sample.toFixed(1)} weighted outcomes (market ${unsettled ? "set aside until the first window closes" : `${stats.market.lowerBound.toFixed(2)} on ${stats.market.sample.toFixed(1)}`})`;
   const level3 = (holding: boolean) =>
     qualifies(stats, policy.level3, holding ? hold : false) && marketQualifies(stats, policy, holding);
   // Too little evidence to judge either way: keep the level the spec starts the agent at.
@@ -313,6 +330,9 @@ export function applyOutcome(
     failures: base.failures + weight.failure,
     [stream]: { success: counts.success + weight.success, failure: counts.failure + weight.failure },
     ...(outcome === "silence" ? { silence: (base.silence ?? 0) + 1 } : {}),
+    ...(base.settled !== undefined && (outcome === "silence" || outcome === "record_kept")
+      ? { settled: base.settled + 1 }
+      : {}),
   };
   let level: Level;
   let reason: string;

@@ -33,6 +33,8 @@ function run(record: TrustRecord, outcomes: OutcomeType[], at = NOW) {
 
 const times = (n: number, o: OutcomeType): OutcomeType[] => Array(n).fill(o);
 const fresh = (level: Level = 1) => newTrust("writer", "email.send", level, NOW);
+/** An agent whose first action's window has closed: its market evidence moves levels. */
+const settled = (level: Level = 1): TrustRecord => ({ ...fresh(level), settled: 1 });
 const beta = (s: number, f: number) => (1 + s) / (2 + s + f);
 
 describe("trust: two evidence streams", () => {
@@ -86,7 +88,7 @@ describe("trust: two evidence streams", () => {
 
 describe("trust: promotion", () => {
   it("needs the minimum sample: 9 replies stay at level 1, the 10th promotes to 2", () => {
-    const nine = run(fresh(), times(9, "replied"));
+    const nine = run(settled(), times(9, "replied"));
     expect(nine.record.earnedLevel).toBe(1);
     expect(trustStats(nine.record, policy).lowerBound).toBeGreaterThan(policy.level2.minLowerBound);
     const ten = run(nine.record, ["replied"]);
@@ -274,6 +276,47 @@ describe("trust: evidence drawn from two hidden qualities", () => {
   });
 });
 
+describe("trust: the first window", () => {
+  it("a record agent's early flags do not demote it before its first record could be kept; the first record_kept lets them count", () => {
+    // Week 1 of a record agent at level 2: 30 approvals, then 6 flags and corrections (they arrive in
+    // hours); no record_kept yet (that needs trust.silenceDays).
+    const early = run(newTrust("finder", "crm.update", 2, NOW), [
+      ...times(30, "approved"),
+      ...times(3, "flagged_bad_lead"),
+      ...times(3, "record_corrected"),
+    ]);
+    expect(early.record.earnedLevel).toBe(2);
+    expect(early.changes).toEqual([]);
+    // The same evidence on a record whose windows have been closing demotes it (market lower bound ~0).
+    const judged = run({ ...newTrust("finder", "crm.update", 2, NOW), settled: 1 }, [
+      ...times(30, "approved"),
+      ...times(3, "flagged_bad_lead"),
+      ...times(3, "record_corrected"),
+    ]);
+    expect(judged.record.earnedLevel).toBe(1);
+    // The score shown counts everything heard, settled or not.
+    expect(trustStats(early.record, policy).score).toBeCloseTo(trustStats(judged.record, policy).score, 10);
+    // Then the first window closes: from here on the market stream counts.
+    const after = run(early.record, ["record_kept"]);
+    expect(after.record.settled).toBe(1);
+    expect(after.record.earnedLevel).toBe(1);
+    expect(after.changes[0]?.reason).toMatch(/fell below the level 2 bar/);
+  });
+
+  it("a writer's first replies do not promote it before any touch could be met with silence", () => {
+    const r = run(fresh(), times(12, "replied"));
+    expect(r.record.earnedLevel).toBe(1);
+    expect(r.changes).toEqual([]);
+    expect(run(r.record, ["silence"]).record.earnedLevel).toBe(2);
+  });
+
+  it("a record from before the field (no settled) is judged on all its evidence, as it was", () => {
+    const legacy: TrustRecord = { ...fresh(), settled: undefined };
+    delete legacy.settled;
+    expect(run(legacy, times(10, "replied")).record.earnedLevel).toBe(2);
+  });
+});
+
 describe("trust: decay", () => {
   it("halves every stream after halfLifeDays", () => {
     const r = trust({
@@ -302,7 +345,7 @@ describe("trust: decay", () => {
   });
 
   it("stale evidence weighs less: the same failures demote an agent whose record is old, not a fresh one", () => {
-    const record = run(fresh(2), times(40, "replied")).record;
+    const record = run(settled(2), times(40, "replied")).record;
     expect(run(record, times(4, "bounced"), NOW).record.earnedLevel).toBe(3);
     const stale = run(record, times(4, "bounced"), NOW + 60 * DAY);
     expect(streamsOf(stale.record).market.success).toBeCloseTo(10, 10);
