@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { canonicalJson } from "./spec-loader.ts";
+import { canonicalJson } from "./canonical-json.ts";
 
 const hash = (text: string) => createHash("sha256").update(text).digest("base64url");
 

@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "./canonical-json.ts";
 import { ValidationError } from "./errors.ts";
 import { type Spec, SpecSchema } from "./spec-schema.ts";
 import { parseWith } from "./validation.ts";
 import { parseUntrustedYaml } from "./yaml.ts";
+
+export { canonicalJson };
 
 /** Parse a spec from YAML or JSON text (JSON is YAML) and validate it. */
 export function parseSpecText(text: string): Spec {
@@ -19,18 +22,6 @@ export function parseSpecText(text: string): Spec {
 
 export function parseSpec(raw: unknown): Spec {
   return parseWith(SpecSchema, raw);
-}
-
-/** Stable JSON: object keys sorted, so equal specs hash equally whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function sha256(text: string): string {
