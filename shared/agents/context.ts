@@ -5,6 +5,7 @@ import { parseWith } from "../domain/validation.ts";
 import type { Channel } from "../domain/vocabulary.ts";
 import type { KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
+import type { CrmImporter } from "../usecases/crm-import.ts";
 import { AccountEvent } from "./events.ts";
 import type { EnrichmentSource, ModelClient, WebFetcher } from "./ports.ts";
 
@@ -37,6 +38,12 @@ export interface AgentContext {
   model: ModelClient;
   enrichment?: EnrichmentSource;
   web?: WebFetcher;
+  /**
+   * The CRM import, where a CRM is configured (only crm-import uses it; in AWS only its function
+   * holds the CRM's secret). It writes the KB directly: importing the system of record is not an
+   * action on the world (shared/usecases/crm-import.ts).
+   */
+  crm?: CrmImporter;
   propose(p: AgentProposal): Promise<ProposeOutcome>;
   log(msg: string, data?: Record<string, unknown>): void;
 }

@@ -9,6 +9,7 @@ import { ForbiddenError, NotFoundError } from "../domain/errors.ts";
 import type { Proposal } from "../domain/proposal.ts";
 import type { KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
+import type { CrmImporter } from "../usecases/crm-import.ts";
 import type { GateResult } from "../usecases/gate.ts";
 import type { Principal } from "../usecases/principal.ts";
 import type { AgentContext, AgentProposal, ProposeOutcome } from "./context.ts";
@@ -37,6 +38,7 @@ export interface RunnerDeps {
   retries: RetryQueue;
   enrichment?: EnrichmentSource;
   web?: WebFetcher;
+  crm?: CrmImporter;
   /** Called with every fresh decision (the runtime executes dispatched ones). */
   onDecision?: (decision: Decision) => Promise<void>;
   log?: (msg: string, data: Record<string, unknown>) => void;
@@ -137,6 +139,7 @@ export class AgentRunner {
       model: this.deps.model,
       ...(this.deps.enrichment ? { enrichment: this.deps.enrichment } : {}),
       ...(this.deps.web ? { web: this.deps.web } : {}),
+      ...(this.deps.crm ? { crm: this.deps.crm } : {}),
       propose: async (p: AgentProposal) => {
         if (!def.actions.includes(p.action.type))
           throw new ForbiddenError(`agent ${def.id} does not declare action type ${p.action.type}`);

@@ -34,11 +34,32 @@ export interface Signal {
   source?: string;
 }
 
+/**
+ * The system of record a record was imported from (shared/usecases/crm-import.ts), as of its last
+ * import. Any other write replaces the record without it: present means the CRM's version stands.
+ */
+export interface RecordSource {
+  system: "hubspot";
+  objectType: "companies" | "contacts" | "deals";
+  id: string;
+  url?: string;
+  /** The CRM's own last-modified time of the version imported. */
+  modifiedAt: string;
+}
+
+/** What the CRM says beyond the harness's own fields (its stage and owner are the CRM's words). */
+export interface CrmFields {
+  lifecycleStage?: string;
+  ownerId?: string;
+}
+
 export interface Account extends AccountInput {
   accountId: string;
   /** Recent signals, newest first, trimmed to what any spec window can use. */
   signals: Signal[];
   updatedAt: string;
+  source?: RecordSource;
+  crm?: CrmFields;
 }
 
 /** PUT /v1/people/{id} body. */
@@ -67,6 +88,8 @@ export interface Person extends PersonInput {
   updatedAt: string;
   /** The record action that created the person: its bounces and meetings teach that agent's trust. */
   createdBy?: RecordProvenance;
+  source?: RecordSource;
+  crm?: CrmFields;
 }
 
 export const SignalInput = z

@@ -9,9 +9,11 @@ import { NotFoundError } from "../../domain/errors.ts";
 import type {
   Account,
   AccountInput,
+  CrmFields,
   Person,
   PersonInput,
   RecordProvenance,
+  RecordSource,
   Signal,
   SuppressionEntry,
   SuppressionInput,
@@ -22,6 +24,12 @@ import { batchGetAll, type Db, itemId } from "./db.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
 const MAX_SIGNALS = 500;
+
+/** What a CRM import writes beside the input (only the import passes it: any other write drops it). */
+export interface Imported {
+  source: RecordSource;
+  crm?: CrmFields;
+}
 
 const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
   if (!item) return undefined;
@@ -58,9 +66,17 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     accountId: string,
     input: AccountInput,
     at: string,
+    imported?: Imported,
   ): Promise<{ account: Account; created: boolean }> {
     const existing = await this.getAccount(accountId);
-    const account: Account = { ...input, accountId, signals: existing?.signals ?? [], updatedAt: at };
+    const account: Account = {
+      ...input,
+      accountId,
+      signals: existing?.signals ?? [],
+      updatedAt: at,
+      ...(imported?.source ? { source: imported.source } : {}),
+      ...(imported?.crm ? { crm: imported.crm } : {}),
+    };
     const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
       { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.account(accountId), ...account } } },
       {
@@ -111,6 +127,7 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     input: PersonInput,
     at: string,
     createdBy?: RecordProvenance,
+    imported?: Imported,
   ): Promise<{ person: Person; created: boolean }> {
     const wanted = {
       account: stateKeys.account(input.accountId),
@@ -132,6 +149,8 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       personId,
       updatedAt: at,
       ...(provenance ? { createdBy: provenance } : {}),
+      ...(imported?.source ? { source: imported.source } : {}),
+      ...(imported?.crm ? { crm: imported.crm } : {}),
     };
     const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
       { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.person(personId), ...person } } },

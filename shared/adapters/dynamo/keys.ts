@@ -61,6 +61,17 @@ export const stateKeys = {
   erasedEmail: (emailHash: string): Key => ({ pk: `ERASED#EMAIL#${emailHash}`, sk: "ERASURE" }),
   /** The Step Functions task token a level-1 decision's workflow waits on (AWS only). */
   approvalWait: (decisionId: string): Key => ({ pk: `APPROVALWAIT#${decisionId}`, sk: "TASKTOKEN" }),
+  /** A CRM record's link to what it was imported as (KB id and the CRM's modified time), per system. */
+  crmLink: (system: string, objectType: string, id: string): Key => ({
+    pk: `CRMLINK#${system}#${objectType}#${id}`,
+    sk: "LINK",
+  }),
+  /** A deal imported from the CRM, under the account it belongs to (listed with the account). */
+  accountDeal: (accountId: string, dealId: string): Key => ({
+    pk: `ACCOUNTDEALS#${accountId}`,
+    sk: `DEAL#${dealId}`,
+  }),
+  accountDealsPartition: (accountId: string) => `ACCOUNTDEALS#${accountId}`,
 };
 
 /**

@@ -1,0 +1,130 @@
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import type { Account, AccountInput, Person, PersonInput } from "../../domain/kb.ts";
+import { emailHash } from "../../domain/redact.ts";
+import type { CrmImportStore, CrmLink, Source } from "../../usecases/crm-import.ts";
+import type { CrmObjectType, Deal } from "../../usecases/crm-records.ts";
+import type { Db } from "./db.ts";
+import type { DynamoKnowledgeStore } from "./kb-store.ts";
+import { type Key, stateKeys } from "./keys.ts";
+
+const SYSTEM = "hubspot";
+
+/**
+ * The knowledge base as the CRM import writes it, in the state table: accounts and people through the
+ * KB store's own upserts (its domain and email indexes and suppression inheritance apply), deals under
+ * their account, and one link item per imported CRM record naming what it became.
+ */
+export class DynamoCrmImportStore implements CrmImportStore {
+  constructor(
+    private readonly db: Db,
+    private readonly kb: DynamoKnowledgeStore,
+  ) {}
+
+  private async get(key: Key): Promise<Record<string, unknown> | undefined> {
+    const res = await this.db.doc.send(
+      new GetCommand({ TableName: this.db.tables.state, Key: key, ConsistentRead: true }),
+    );
+    return res.Item;
+  }
+
+  async link(objectType: CrmObjectType, id: string): Promise<CrmLink | undefined> {
+    const item = await this.get(stateKeys.crmLink(SYSTEM, objectType, id));
+    return typeof item?.kbId === "string" ? { kbId: item.kbId } : undefined;
+  }
+
+  async putLink(objectType: CrmObjectType, id: string, link: CrmLink): Promise<void> {
+    await this.db.doc.send(
+      new PutCommand({
+        TableName: this.db.tables.state,
+        Item: { ...stateKeys.crmLink(SYSTEM, objectType, id), kbId: link.kbId },
+      }),
+    );
+  }
+
+  async accountIdByDomain(domain: string): Promise<string | undefined> {
+    const res = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": stateKeys.domainPartition(domain.toLowerCase()) },
+        Limit: 1,
+      }),
+    );
+    return res.Items?.[0]?.accountId as string | undefined;
+  }
+
+  personIdByEmail(email: string): Promise<string | undefined> {
+    return this.kb.personIdByEmail(email);
+  }
+
+  async erased(email: string): Promise<boolean> {
+    return (await this.get(stateKeys.erasedEmail(emailHash(email)))) !== undefined;
+  }
+
+  getAccount(accountId: string): Promise<Account | undefined> {
+    return this.kb.getAccount(accountId);
+  }
+
+  getPerson(personId: string): Promise<Person | undefined> {
+    return this.kb.getPerson(personId);
+  }
+
+  async getDeal(accountId: string, dealId: string): Promise<Deal | undefined> {
+    const item = await this.get(stateKeys.accountDeal(accountId, dealId));
+    if (!item) return undefined;
+    const { pk: _p, sk: _s, ...deal } = item;
+    return deal as unknown as Deal;
+  }
+
+  async putAccount(
+    id: string,
+    input: AccountInput,
+    at: string,
+    source: Source,
+    crm: Account["crm"],
+  ): Promise<boolean> {
+    return (await this.kb.upsertAccount(id, input, at, { source, ...(crm ? { crm } : {}) })).created;
+  }
+
+  async putPerson(
+    id: string,
+    input: PersonInput,
+    at: string,
+    source: Source,
+    crm: Person["crm"],
+  ): Promise<boolean> {
+    return (await this.kb.upsertPerson(id, input, at, undefined, { source, ...(crm ? { crm } : {}) }))
+      .created;
+  }
+
+  async putDeal(deal: Deal, movedFrom?: string): Promise<void> {
+    const table = this.db.tables.state;
+    await this.db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: table,
+              Item: { ...stateKeys.accountDeal(deal.accountId, deal.dealId), ...deal },
+            },
+          },
+          ...(movedFrom
+            ? [{ Delete: { TableName: table, Key: stateKeys.accountDeal(movedFrom, deal.dealId) } }]
+            : []),
+        ],
+      }),
+    );
+  }
+
+  /** The deals imported for an account (for reads and tests). */
+  async dealsOf(accountId: string): Promise<Deal[]> {
+    const res = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": stateKeys.accountDealsPartition(accountId) },
+      }),
+    );
+    return (res.Items ?? []).map(({ pk: _p, sk: _s, ...d }) => d as unknown as Deal);
+  }
+}

@@ -1,0 +1,34 @@
+import { defineAgent } from "../definition.ts";
+
+/**
+ * CRM Import: every 15 minutes (and on demand), the HubSpot companies, contacts and deals modified
+ * since the last run become accounts, people and deals in the knowledge base, each citing its
+ * HubSpot record (shared/usecases/crm-import.ts). It proposes nothing: reading the system of record
+ * touches nobody. Without a CRM configured it does nothing and says so.
+ */
+export const crmImport = defineAgent({
+  id: "crm-import",
+  description: "Every 15 minutes: imports HubSpot companies, contacts and deals changed since the last run.",
+  trigger: [{ kind: "schedule", cron: "*/15 * * * *" }, { kind: "manual" }],
+  actions: [],
+  handler: async (_inv, ctx) => {
+    if (!ctx.crm) {
+      ctx.log("no CRM configured: nothing to import", {});
+      return;
+    }
+    const spec = await ctx.kb.spec();
+    const report = await ctx.crm.importChanges({ workspaceTimezone: spec.workspace.timezone });
+    for (const [objectType, r] of Object.entries(report))
+      ctx.log("crm import", {
+        objectType,
+        seen: r.seen,
+        written: r.written,
+        unchanged: r.unchanged,
+        keptNewer: r.keptNewer,
+        skipped: r.skipped.length,
+        // HubSpot ids and reasons that name properties: no personal data.
+        skippedFirst: r.skipped.slice(0, 20),
+        ...(r.checkpoint !== undefined ? { checkpoint: new Date(r.checkpoint).toISOString() } : {}),
+      });
+  },
+});

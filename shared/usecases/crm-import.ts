@@ -1,0 +1,300 @@
+/**
+ * The CRM fills the knowledge base: companies, contacts and deals modified since a checkpoint, page by
+ * page, oldest first. Importing what the system of record already holds touches nobody, so it is not
+ * a proposal through the gate (nothing leaves; no trust to earn): the import writes the KB itself and
+ * publishes the same kb.* change events as any other KB write, so the agents react to new accounts
+ * and people as to any other.
+ *
+ * Incremental and idempotent: one checkpoint per object type (the CRM's modified time, epoch ms),
+ * advanced only after a page's writes all succeeded; each record is written only when `mayOverwrite`
+ * says so, so a re-run from the same checkpoint writes nothing new. The search starts `overlapMs`
+ * before the checkpoint (a search index lags behind writes) and, when one query reaches the search's
+ * result window (HubSpot: 10,000), restarts from the last modified time it reached.
+ */
+
+import { AGENT_EVENTS } from "../agents/events.ts";
+import type { Account, AccountInput, Person, PersonInput } from "../domain/kb.ts";
+import { iso } from "../domain/time.ts";
+import type { Clock, EventPublisher } from "../ports.ts";
+import {
+  accountInputOf,
+  CRM_OBJECT_TYPES,
+  type CrmObjectType,
+  type CrmRecord,
+  crmFields,
+  type Deal,
+  dealOf,
+  mayOverwrite,
+  personInputOf,
+} from "./crm-records.ts";
+
+export interface CrmPage {
+  records: CrmRecord[];
+  /** The paging cursor of the next page (an offset into the query's results), if any. */
+  after?: string;
+}
+
+/** The CRM as the import reads it (shared/adapters/connectors/hubspot-crm-search.ts). */
+export interface CrmSource {
+  readonly system: "hubspot";
+  /** How far one query can page (`after` beyond it is refused by the CRM). */
+  readonly window: number;
+  /** Records modified at or after `since` (epoch ms), oldest first. */
+  modifiedSince(objectType: CrmObjectType, since: number, after?: string): Promise<CrmPage>;
+  /** The company each contact or deal is (primarily) associated with. */
+  companiesOf(objectType: "contacts" | "deals", ids: string[]): Promise<Map<string, string>>;
+  recordUrl?(objectType: CrmObjectType, id: string): string | undefined;
+}
+
+export type Source = NonNullable<Account["source"]>;
+export interface CrmLink {
+  kbId: string;
+}
+
+/** The knowledge base as the import writes it (shared/adapters/dynamo/crm-import-store.ts). */
+export interface CrmImportStore {
+  link(objectType: CrmObjectType, id: string): Promise<CrmLink | undefined>;
+  putLink(objectType: CrmObjectType, id: string, link: CrmLink): Promise<void>;
+  accountIdByDomain(domain: string): Promise<string | undefined>;
+  personIdByEmail(email: string): Promise<string | undefined>;
+  /** Whether the address belongs to a person erased on request (never re-imported). */
+  erased(email: string): Promise<boolean>;
+  getAccount(accountId: string): Promise<Account | undefined>;
+  getPerson(personId: string): Promise<Person | undefined>;
+  getDeal(accountId: string, dealId: string): Promise<Deal | undefined>;
+  putAccount(
+    id: string,
+    input: AccountInput,
+    at: string,
+    source: Source,
+    crm: Account["crm"],
+  ): Promise<boolean>;
+  putPerson(id: string, input: PersonInput, at: string, source: Source, crm: Person["crm"]): Promise<boolean>;
+  /** Put the deal, removing it from `movedFrom` (the account it was under before) in the same write. */
+  putDeal(deal: Deal, movedFrom?: string): Promise<void>;
+}
+
+export interface Checkpoints {
+  get(name: string): Promise<number | undefined>;
+  advance(name: string, at: number): Promise<void>;
+}
+
+export interface CrmImportDeps {
+  clock: Clock;
+  crm: CrmSource;
+  store: CrmImportStore;
+  checkpoints: Checkpoints;
+  events: EventPublisher;
+}
+
+export interface CrmImportOptions {
+  /** Defaults for an account the CRM leaves without a time zone. */
+  workspaceTimezone: string;
+  /** Re-read this much before the checkpoint. Default 5 minutes. */
+  overlapMs?: number;
+  /** Stop after this many records per object type (the rest is the next run's). Default 5,000. */
+  maxRecords?: number;
+}
+
+export interface TypeReport {
+  seen: number;
+  written: number;
+  unchanged: number;
+  /** Changed in the harness after the CRM's change: kept (see mayOverwrite). */
+  keptNewer: number;
+  skipped: { id: string; reason: string }[];
+  checkpoint?: number;
+}
+
+export type ImportReport = Record<CrmObjectType, TypeReport>;
+
+export const checkpointName = (system: string, objectType: CrmObjectType) =>
+  `crm-import:${system}:${objectType}`;
+
+const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).toLowerCase();
+
+/** Companies first: contacts and deals find their account through the companies' links. */
+export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptions): Promise<ImportReport> {
+  const report = {} as ImportReport;
+  for (const type of CRM_OBJECT_TYPES) report[type] = await importType(deps, options, type);
+  return report;
+}
+
+async function importType(
+  deps: CrmImportDeps,
+  o: CrmImportOptions,
+  type: CrmObjectType,
+): Promise<TypeReport> {
+  const name = checkpointName(deps.crm.system, type);
+  const r: TypeReport = { seen: 0, written: 0, unchanged: 0, keptNewer: 0, skipped: [] };
+  const saved = await deps.checkpoints.get(name);
+  if (saved !== undefined) r.checkpoint = saved;
+  let since = Math.max(0, (saved ?? 0) - (o.overlapMs ?? 5 * 60_000));
+  let after: string | undefined;
+  const max = o.maxRecords ?? 5000;
+  while (r.seen < max) {
+    const page = await deps.crm.modifiedSince(type, since, after);
+    await importPage(deps, o, type, page.records, r);
+    const last = page.records.at(-1);
+    // Only now, with every write of the page done: a failure above leaves the checkpoint as it was.
+    if (last && last.modifiedAt > (r.checkpoint ?? -1)) {
+      await deps.checkpoints.advance(name, last.modifiedAt);
+      r.checkpoint = last.modifiedAt;
+    }
+    if (!page.after || !last) break;
+    if (Number(page.after) >= deps.crm.window) {
+      // The query's window is spent: a new query from where this one got to. If it would start
+      // where the last one did (a window's worth at one millisecond), nothing more can be read.
+      if (last.modifiedAt <= since) break;
+      since = last.modifiedAt;
+      after = undefined;
+    } else after = page.after;
+  }
+  return r;
+}
+
+async function importPage(
+  deps: CrmImportDeps,
+  o: CrmImportOptions,
+  type: CrmObjectType,
+  records: CrmRecord[],
+  r: TypeReport,
+): Promise<void> {
+  const companies =
+    type === "companies" || records.length === 0
+      ? new Map<string, string>()
+      : await deps.crm.companiesOf(
+          type,
+          records.map((x) => x.id),
+        );
+  const at = iso(deps.clock.now());
+  for (const rec of records) {
+    r.seen++;
+    const url = deps.crm.recordUrl?.(type, rec.id);
+    const source: Source = {
+      system: deps.crm.system,
+      objectType: type,
+      id: rec.id,
+      ...(url ? { url } : {}),
+      modifiedAt: iso(rec.modifiedAt),
+    };
+    const outcome =
+      type === "companies"
+        ? await importCompany(deps, o, rec, source, at)
+        : type === "contacts"
+          ? await importContact(deps, rec, companies.get(rec.id), source, at)
+          : await importDeal(deps, rec, companies.get(rec.id), source, at);
+    if (outcome === "written") r.written++;
+    else if (outcome === "unchanged") r.unchanged++;
+    else if (outcome === "newer_in_kb") r.keptNewer++;
+    else r.skipped.push({ id: rec.id, reason: outcome.skipped });
+  }
+}
+
+type Outcome = "written" | "unchanged" | "newer_in_kb" | { skipped: string };
+
+async function importCompany(
+  deps: CrmImportDeps,
+  o: CrmImportOptions,
+  rec: CrmRecord,
+  source: Source,
+  at: string,
+): Promise<Outcome> {
+  const { store, crm } = deps;
+  const domain = rec.properties.domain?.trim().toLowerCase();
+  // The account it became before, else one of the same domain (put there by hand or by an agent).
+  const accountId =
+    (await store.link("companies", rec.id))?.kbId ??
+    (domain ? await store.accountIdByDomain(domain) : undefined) ??
+    `hubspot-company-${rec.id}`;
+  const existing = await store.getAccount(accountId);
+  const may = mayOverwrite(existing, rec, crm.system);
+  if (!may.write) return may.why;
+  const input = accountInputOf(rec, existing, o.workspaceTimezone);
+  if (!input.ok) return { skipped: input.reason };
+  const created = await store.putAccount(accountId, input.value, at, source, crmFields(rec));
+  await store.putLink("companies", rec.id, { kbId: accountId });
+  await deps.events.publish([{ type: AGENT_EVENTS.accountPut, detail: { accountId, created } }]);
+  return "written";
+}
+
+/** The account of a contact: its company's, else the one of its email's domain. */
+async function accountOf(
+  store: CrmImportStore,
+  companyId: string | undefined,
+  email: string | undefined,
+): Promise<string | undefined> {
+  if (companyId) {
+    const link = await store.link("companies", companyId);
+    if (link) return link.kbId;
+  }
+  return email?.includes("@") ? store.accountIdByDomain(emailDomain(email)) : undefined;
+}
+
+async function importContact(
+  deps: CrmImportDeps,
+  rec: CrmRecord,
+  companyId: string | undefined,
+  source: Source,
+  at: string,
+): Promise<Outcome> {
+  const { store, crm } = deps;
+  const email = rec.properties.email?.trim().toLowerCase();
+  if (!email) return { skipped: "email: required" };
+  if (await store.erased(email)) return { skipped: "erased on request: not re-imported" };
+  const personId =
+    (await store.link("contacts", rec.id))?.kbId ??
+    (await store.personIdByEmail(email)) ??
+    `hubspot-contact-${rec.id}`;
+  const existing = await store.getPerson(personId);
+  const may = mayOverwrite(existing, rec, crm.system);
+  if (!may.write) return may.why;
+  const accountId = (await accountOf(store, companyId, email)) ?? existing?.accountId;
+  if (!accountId)
+    return {
+      skipped: companyId
+        ? `company ${companyId} is not in the knowledge base`
+        : "no associated company and no account with the email's domain",
+    };
+  const input = personInputOf(rec, accountId, existing);
+  if (!input.ok) return { skipped: input.reason };
+  const created = await store.putPerson(personId, input.value, at, source, crmFields(rec));
+  await store.putLink("contacts", rec.id, { kbId: personId });
+  await deps.events.publish([
+    { type: AGENT_EVENTS.personPut, detail: { personId, accountId: input.value.accountId, created } },
+  ]);
+  return "written";
+}
+
+async function importDeal(
+  deps: CrmImportDeps,
+  rec: CrmRecord,
+  companyId: string | undefined,
+  source: Source,
+  at: string,
+): Promise<Outcome> {
+  const { store, crm } = deps;
+  const accountId = companyId ? (await store.link("companies", companyId))?.kbId : undefined;
+  if (!accountId)
+    return {
+      skipped: companyId ? `company ${companyId} is not in the knowledge base` : "no associated company",
+    };
+  const before = (await store.link("deals", rec.id))?.kbId;
+  const existing = before ? await store.getDeal(before, rec.id) : undefined;
+  const may = mayOverwrite(existing, rec, crm.system);
+  if (!may.write && before === accountId) return may.why;
+  const deal = dealOf(rec, accountId, source, at);
+  if (!deal.ok) return { skipped: deal.reason };
+  await store.putDeal(deal.value, before && before !== accountId ? before : undefined);
+  await store.putLink("deals", rec.id, { kbId: accountId });
+  return "written";
+}
+
+/** What the crm-import agent is given where a CRM is configured (AgentContext.crm). */
+export interface CrmImporter {
+  importChanges(options: CrmImportOptions): Promise<ImportReport>;
+}
+
+export const crmImporter = (deps: CrmImportDeps): CrmImporter => ({
+  importChanges: (options) => importFromCrm(deps, options),
+});

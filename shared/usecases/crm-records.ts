@@ -1,0 +1,231 @@
+/**
+ * What a CRM record becomes in the knowledge base: HubSpot's property bags (every value a string or
+ * null, as its CRM v3 API returns them) checked with zod and mapped onto the harness's own inputs.
+ * Pure; a record that cannot be mapped yields the reason, naming the property, never a throw.
+ */
+import * as z from "zod";
+import { type Account, AccountInput, type CrmFields, type Person, PersonInput } from "../domain/kb.ts";
+import { isValidTimeZone } from "../domain/time.ts";
+import { LinkedInProfileUrl } from "../domain/urls.ts";
+import { formatPath } from "../domain/validation.ts";
+
+export const CRM_OBJECT_TYPES = ["companies", "contacts", "deals"] as const;
+export type CrmObjectType = (typeof CRM_OBJECT_TYPES)[number];
+
+/** One record as the CRM's search returns it. */
+export interface CrmRecord {
+  id: string;
+  properties: Record<string, string | null | undefined>;
+  /** The CRM's last-modified time (epoch ms). */
+  modifiedAt: number;
+}
+
+/** The properties the import asks for, per object type. */
+export const CRM_PROPERTIES: Record<CrmObjectType, string[]> = {
+  companies: [
+    "name",
+    "domain",
+    "industry",
+    "numberofemployees",
+    "country",
+    "timezone",
+    "lifecyclestage",
+    "hubspot_owner_id",
+  ],
+  contacts: [
+    "email",
+    "firstname",
+    "lastname",
+    "jobtitle",
+    "hs_linkedin_url",
+    "lifecyclestage",
+    "hubspot_owner_id",
+  ],
+  deals: [
+    "dealname",
+    "dealstage",
+    "pipeline",
+    "amount",
+    "deal_currency_code",
+    "closedate",
+    "hubspot_owner_id",
+  ],
+};
+
+/** A deal imported from the CRM: the KB keeps it under its account. */
+export interface Deal {
+  dealId: string;
+  accountId: string;
+  name: string;
+  stage: string;
+  pipeline?: string;
+  amount?: number;
+  currency?: string;
+  closeDate?: string;
+  ownerId?: string;
+  source: NonNullable<Account["source"]>;
+  updatedAt: string;
+}
+
+export type Mapped<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** HubSpot's stages in the harness's three words; the CRM's own word is kept beside it (CrmFields). */
+const LIFECYCLE: Record<string, AccountInput["lifecycle"]> = {
+  opportunity: "open_opportunity",
+  customer: "customer",
+  evangelist: "customer",
+};
+
+const text = (v: string | null | undefined) => (v?.trim() ? v.trim() : undefined);
+
+const reasonOf = (error: z.ZodError, names: Record<string, string>) =>
+  error.issues
+    .map((i) => {
+      const field = formatPath(i.path);
+      return `${names[field] ?? field}: ${i.message}`;
+    })
+    .join("; ");
+
+export function crmFields(r: CrmRecord): CrmFields | undefined {
+  const lifecycleStage = text(r.properties.lifecyclestage);
+  const ownerId = text(r.properties.hubspot_owner_id);
+  if (!lifecycleStage && !ownerId) return undefined;
+  return { ...(lifecycleStage ? { lifecycleStage } : {}), ...(ownerId ? { ownerId } : {}) };
+}
+
+/** The property each account field comes from, so a reason names what to fix in the CRM. */
+const COMPANY_FIELDS = {
+  name: "name",
+  domain: "domain",
+  industry: "industry",
+  employees: "numberofemployees",
+  country: "country",
+  timezone: "timezone",
+};
+
+/**
+ * A company as an account. What the CRM leaves empty keeps the account's current value, then a
+ * neutral default (industry "unknown", 0 employees, country "ZZ" = ISO's "unknown", the workspace's
+ * time zone): an account needs them, and no CRM requires them. Name and domain are required.
+ */
+export function accountInputOf(
+  r: CrmRecord,
+  existing: Account | undefined,
+  workspaceTimezone: string,
+): Mapped<AccountInput> {
+  const p = r.properties;
+  const employees = text(p.numberofemployees);
+  const country = text(p.country);
+  const timezone = text(p.timezone);
+  const stage = text(p.lifecyclestage)?.toLowerCase();
+  const candidate = {
+    name: text(p.name),
+    domain: text(p.domain)
+      ?.replace(/^https?:\/\//, "")
+      .replace(/\/.*$/, ""),
+    industry: text(p.industry) ?? existing?.industry ?? "unknown",
+    employees: employees !== undefined ? Number(employees) : (existing?.employees ?? 0),
+    country: country && /^[A-Za-z]{2}$/.test(country) ? country : (existing?.country ?? "ZZ"),
+    timezone: timezone && isValidTimeZone(timezone) ? timezone : (existing?.timezone ?? workspaceTimezone),
+    ...(existing?.techStack ? { techStack: existing.techStack } : {}),
+    ...(existing?.fundingStage ? { fundingStage: existing.fundingStage } : {}),
+    ...(existing?.ownerId ? { ownerId: existing.ownerId } : {}),
+    lifecycle: (stage && LIFECYCLE[stage]) ?? (stage ? "prospect" : (existing?.lifecycle ?? "prospect")),
+  };
+  const parsed = AccountInput.safeParse(candidate);
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, reason: reasonOf(parsed.error, COMPANY_FIELDS) };
+}
+
+const CONTACT_FIELDS = { email: "email", firstName: "firstname", lastName: "lastname", title: "jobtitle" };
+
+/** A contact as a person of `accountId`. Email, first and last name and job title are required. */
+export function personInputOf(
+  r: CrmRecord,
+  accountId: string,
+  existing: Person | undefined,
+): Mapped<PersonInput> {
+  const p = r.properties;
+  const linkedin = LinkedInProfileUrl.safeParse(text(p.hs_linkedin_url));
+  const candidate = {
+    accountId,
+    email: text(p.email),
+    firstName: text(p.firstname),
+    lastName: text(p.lastname),
+    title: text(p.jobtitle),
+    // An unusable profile URL is left out rather than refusing the contact.
+    ...(linkedin.success
+      ? { linkedinUrl: linkedin.data }
+      : existing?.linkedinUrl
+        ? { linkedinUrl: existing.linkedinUrl }
+        : {}),
+    ...(existing?.timezone ? { timezone: existing.timezone } : {}),
+  };
+  const parsed = PersonInput.safeParse(candidate);
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, reason: reasonOf(parsed.error, CONTACT_FIELDS) };
+}
+
+const DealProps = z.object({
+  dealname: z.string().trim().min(1),
+  dealstage: z.string().trim().min(1),
+  pipeline: z.string().trim().min(1).optional(),
+  amount: z.coerce.number().finite().nonnegative().optional(),
+  deal_currency_code: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
+  closedate: z.iso.datetime({ offset: true }).optional(),
+  hubspot_owner_id: z.string().trim().min(1).optional(),
+});
+
+/** A deal of `accountId`. Name and stage are required; amount, if given, a number. */
+export function dealOf(r: CrmRecord, accountId: string, source: Deal["source"], at: string): Mapped<Deal> {
+  const present = Object.fromEntries(
+    Object.entries(r.properties).filter(([, v]) => v !== null && v !== undefined && v !== ""),
+  );
+  const parsed = DealProps.safeParse(present);
+  if (!parsed.success) return { ok: false, reason: reasonOf(parsed.error, {}) };
+  const d = parsed.data;
+  return {
+    ok: true,
+    value: {
+      dealId: r.id,
+      accountId,
+      name: d.dealname,
+      stage: d.dealstage,
+      ...(d.pipeline ? { pipeline: d.pipeline } : {}),
+      ...(d.amount !== undefined ? { amount: d.amount } : {}),
+      ...(d.deal_currency_code ? { currency: d.deal_currency_code } : {}),
+      ...(d.closedate ? { closeDate: d.closedate } : {}),
+      ...(d.hubspot_owner_id ? { ownerId: d.hubspot_owner_id } : {}),
+      source,
+      updatedAt: at,
+    },
+  };
+}
+
+/**
+ * Whether an import may replace what the KB holds (the rule for records changed on both sides):
+ * - nothing there: write;
+ * - the KB's version is this CRM record as last imported (its `source` stands, so nobody wrote it
+ *   since: any other write replaces the record without a source): write only if the CRM changed it
+ *   since, else it is unchanged;
+ * - someone else wrote it last (a person through the API, an agent's executed record action): the
+ *   later change wins, so the CRM's version is written only if the CRM changed it after that write.
+ */
+export function mayOverwrite(
+  existing: { updatedAt: string; source?: { system: string; id: string; modifiedAt: string } } | undefined,
+  r: CrmRecord,
+  system: string,
+): { write: true } | { write: false; why: "unchanged" | "newer_in_kb" } {
+  if (!existing) return { write: true };
+  const s = existing.source;
+  if (s && s.system === system && s.id === r.id)
+    return r.modifiedAt > Date.parse(s.modifiedAt) ? { write: true } : { write: false, why: "unchanged" };
+  return r.modifiedAt > Date.parse(existing.updatedAt)
+    ? { write: true }
+    : { write: false, why: "newer_in_kb" };
+}

@@ -1,0 +1,374 @@
+/**
+ * Issue 11 (3): the CRM fills the knowledge base. The crm-import agent, its use case and the DynamoDB
+ * store on DynamoDB Local, reading a fake HubSpot CRM through @hubspot/api-client (the adapter's
+ * real requests: search by modified time, paging with `after`, the 10,000-result window, v4
+ * association reads).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HubSpotCrmSearch } from "../../shared/adapters/connectors/hubspot-crm-search.ts";
+import { DynamoCheckpointStore } from "../../shared/adapters/dynamo/checkpoint-store.ts";
+import { DynamoCrmImportStore } from "../../shared/adapters/dynamo/crm-import-store.ts";
+import { DynamoKnowledgeStore } from "../../shared/adapters/dynamo/kb-store.ts";
+import { crmImport } from "../../shared/agents/workflows/crm-import.ts";
+import type { DomainEvent } from "../../shared/ports.ts";
+import { putPerson } from "../../shared/usecases/admin.ts";
+import {
+  type CrmImportDeps,
+  checkpointName,
+  crmImporter,
+  importFromCrm,
+} from "../../shared/usecases/crm-import.ts";
+import { instantRetries } from "../connectors/helpers/fake-api.ts";
+import { fakeHubSpotCrm } from "../connectors/helpers/fake-hubspot-crm.ts";
+import { acme } from "../helpers/world.ts";
+import { type AgentsHarness, startAgents, T0 } from "./helpers/agents-runtime.ts";
+
+const HOUR = 3_600_000;
+const TZ = { workspaceTimezone: "America/New_York" };
+
+let h: AgentsHarness;
+let worlds = 0;
+beforeAll(async () => {
+  h = await startAgents({ agents: [crmImport] });
+});
+afterAll(() => h.close());
+
+/** One import world: a fresh fake CRM and the import's deps on the runtime's tables. */
+async function world(o: { window?: number; pageSize?: number } = {}) {
+  const hs = await fakeHubSpotCrm(o.window ? { window: o.window } : {});
+  const kb = new DynamoKnowledgeStore(h.rt.db);
+  const store = new DynamoCrmImportStore(h.rt.db, kb);
+  const events: DomainEvent[] = [];
+  const deps: CrmImportDeps = {
+    clock: h.clock,
+    crm: new HubSpotCrmSearch({
+      accessToken: "pat-test",
+      basePath: hs.url,
+      portalId: "4711",
+      retry: instantRetries(),
+      ...(o.pageSize ? { pageSize: o.pageSize } : {}),
+      ...(o.window ? { window: o.window } : {}),
+    }),
+    store,
+    checkpoints: ownCheckpoints(`w${++worlds}`),
+    events: { publish: async (e) => void events.push(...e) },
+  };
+  return { hs, kb, store, deps, events, checkpoints: deps.checkpoints };
+}
+
+/** The tests share tables: each world's checkpoints under its own name. */
+function ownCheckpoints(prefix: string): CrmImportDeps["checkpoints"] {
+  const store = new DynamoCheckpointStore(h.rt.db);
+  return {
+    get: (name) => store.get(`${prefix}:${name}`),
+    advance: (name, at) => store.advance(`${prefix}:${name}`, at),
+  };
+}
+
+/** A company, two contacts of it, a deal of it, at `at` (distinct ids per test via `n`). */
+function seedCrm(hs: Awaited<ReturnType<typeof fakeHubSpotCrm>>, n: string, at: number) {
+  hs.put(
+    "companies",
+    `${n}01`,
+    {
+      name: "Globex",
+      domain: `globex-${n}.com`,
+      industry: "COMPUTER_SOFTWARE",
+      numberofemployees: "420",
+      country: "DE",
+      timezone: "Europe/Berlin",
+      lifecyclestage: "opportunity",
+      hubspot_owner_id: "77",
+    },
+    at,
+  );
+  hs.put(
+    "contacts",
+    `${n}11`,
+    {
+      email: `ada@globex-${n}.com`,
+      firstname: "Ada",
+      lastname: "Lovelace",
+      jobtitle: "VP Marketing",
+      lifecyclestage: "salesqualifiedlead",
+    },
+    at + 1,
+    `${n}01`,
+  );
+  hs.put(
+    "contacts",
+    `${n}12`,
+    {
+      email: `max@globex-${n}.com`,
+      firstname: "Max",
+      lastname: "Muster",
+      jobtitle: "Head of Sales",
+    },
+    at + 2,
+    `${n}01`,
+  );
+  hs.put(
+    "deals",
+    `${n}21`,
+    {
+      dealname: "Globex platform",
+      dealstage: "contractsent",
+      pipeline: "default",
+      amount: "48000",
+      deal_currency_code: "EUR",
+      hubspot_owner_id: "77",
+    },
+    at + 3,
+    `${n}01`,
+  );
+}
+
+describe("CRM import (HubSpot → knowledge base)", () => {
+  it("first import fills companies, contacts and deals, each citing its HubSpot record; invalid records are skipped with a reason", async () => {
+    const w = await world();
+    seedCrm(w.hs, "1", T0 - 5 * HOUR);
+    // Invalid: a company without a domain, a contact without a job title, a deal whose amount is text.
+    w.hs.put("companies", "102", { name: "No Domain Inc" }, T0 - 4 * HOUR);
+    w.hs.put(
+      "contacts",
+      "113",
+      { email: "eve@globex-1.com", firstname: "Eve", lastname: "X" },
+      T0 - 4 * HOUR,
+      "101",
+    );
+    w.hs.put("deals", "122", { dealname: "Bad", dealstage: "won", amount: "lots" }, T0 - 4 * HOUR, "101");
+
+    const report = await importFromCrm(w.deps, TZ);
+
+    expect(report.companies).toMatchObject({ seen: 2, written: 1 });
+    expect(report.companies.skipped).toEqual([{ id: "102", reason: expect.stringContaining("domain") }]);
+    expect(report.contacts).toMatchObject({ seen: 3, written: 2 });
+    expect(report.contacts.skipped).toEqual([{ id: "113", reason: expect.stringContaining("jobtitle") }]);
+    expect(report.deals).toMatchObject({ seen: 2, written: 1 });
+    expect(report.deals.skipped).toEqual([{ id: "122", reason: expect.stringContaining("amount") }]);
+
+    const account = await w.kb.getAccount("hubspot-company-101");
+    expect(account).toMatchObject({
+      name: "Globex",
+      domain: "globex-1.com",
+      employees: 420,
+      country: "DE",
+      timezone: "Europe/Berlin",
+      lifecycle: "open_opportunity",
+      crm: { lifecycleStage: "opportunity", ownerId: "77" },
+      source: {
+        system: "hubspot",
+        objectType: "companies",
+        id: "101",
+        url: "https://app.hubspot.com/contacts/4711/record/0-2/101",
+        modifiedAt: new Date(T0 - 5 * HOUR).toISOString(),
+      },
+    });
+    // contact → company association: the person belongs to the company's account.
+    const ada = await w.kb.getPerson("hubspot-contact-111");
+    expect(ada).toMatchObject({
+      accountId: "hubspot-company-101",
+      email: "ada@globex-1.com",
+      title: "VP Marketing",
+      crm: { lifecycleStage: "salesqualifiedlead" },
+      source: { system: "hubspot", objectType: "contacts", id: "111" },
+    });
+    expect(await w.store.dealsOf("hubspot-company-101")).toEqual([
+      expect.objectContaining({
+        dealId: "121",
+        name: "Globex platform",
+        stage: "contractsent",
+        amount: 48000,
+        currency: "EUR",
+        ownerId: "77",
+        source: expect.objectContaining({ objectType: "deals", id: "121" }),
+      }),
+    ]);
+    // The change feed the agents react to: one account and two people, all new.
+    expect(w.events.map((e) => [e.type, e.detail.created])).toEqual([
+      ["kb.account.put", true],
+      ["kb.person.put", true],
+      ["kb.person.put", true],
+    ]);
+    expect(await w.checkpoints.get(checkpointName("hubspot", "contacts"))).toBe(T0 - 4 * HOUR);
+    await w.hs.close();
+  });
+
+  it("a second run after one contact changed in HubSpot imports exactly that one; a third writes nothing", async () => {
+    const w = await world();
+    seedCrm(w.hs, "2", T0 - 5 * HOUR);
+    await importFromCrm(w.deps, TZ);
+    h.clock.advance(HOUR);
+    w.hs.put("contacts", "212", { jobtitle: "Chief Revenue Officer" }, h.clock.now() - 60_000);
+
+    const second = await importFromCrm(w.deps, TZ);
+    expect([second.companies.written, second.contacts.written, second.deals.written]).toEqual([0, 1, 0]);
+    expect((await w.kb.getPerson("hubspot-contact-212"))?.title).toBe("Chief Revenue Officer");
+    // The search starts at the checkpoint (the last contact's time) less the 5-minute overlap.
+    const since = Number(w.hs.searches("contacts").at(-1)?.filterGroups[0].filters[0].value);
+    expect(since).toBe(T0 - 5 * HOUR + 2 - 5 * 60_000);
+
+    const third = await importFromCrm(w.deps, TZ);
+    expect([third.companies.written, third.contacts.written, third.deals.written]).toEqual([0, 0, 0]);
+    await w.hs.close();
+  });
+
+  it("a failure mid-page leaves that page's checkpoint where it was; the re-run completes without duplicates", async () => {
+    const w = await world({ pageSize: 2 });
+    seedCrm(w.hs, "3", T0 - 5 * HOUR);
+    for (let i = 3; i <= 6; i++)
+      w.hs.put(
+        "contacts",
+        `31${i}`,
+        {
+          email: `p${i}@globex-3.com`,
+          firstname: "P",
+          lastname: `N${i}`,
+          jobtitle: "Director of Sales",
+        },
+        T0 - 5 * HOUR + 10 + i,
+        "301",
+      );
+    // The third person's write fails: the first page (2 contacts) is done, the second is not.
+    let puts = 0;
+    const failing = Object.create(w.store) as typeof w.store;
+    failing.putPerson = async (...args) => {
+      if (++puts === 3) throw new Error("ProvisionedThroughputExceededException");
+      return w.store.putPerson(...args);
+    };
+    await expect(importFromCrm({ ...w.deps, store: failing }, TZ)).rejects.toThrow("Provisioned");
+    const name = checkpointName("hubspot", "contacts");
+    expect(await w.checkpoints.get(name)).toBe(T0 - 5 * HOUR + 2); // the end of page one
+
+    const rerun = await importFromCrm(w.deps, TZ);
+    expect(rerun.contacts.written).toBe(4);
+    expect(await w.checkpoints.get(name)).toBe(T0 - 5 * HOUR + 16);
+    const people = await Promise.all(
+      ["311", "312", "313", "314", "315", "316"].map((id) => w.kb.getPerson(`hubspot-contact-${id}`)),
+    );
+    expect(people.every((p) => p?.accountId === "hubspot-company-301")).toBe(true);
+    await w.hs.close();
+  });
+
+  it("past the search's result window the import restarts the query from where it got to", async () => {
+    const w = await world({ window: 4, pageSize: 2 });
+    w.hs.put("companies", "401", { name: "Initech", domain: "initech-4.com" }, T0 - 9 * HOUR);
+    for (let i = 0; i < 7; i++)
+      w.hs.put(
+        "contacts",
+        `41${i}`,
+        {
+          email: `c${i}@initech-4.com`,
+          firstname: "C",
+          lastname: `N${i}`,
+          jobtitle: "VP Sales",
+        },
+        T0 - 8 * HOUR + i * 1000,
+        "401",
+      );
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.contacts.written).toBe(7);
+    const queries = w.hs
+      .searches("contacts")
+      .map((b) => [b.filterGroups[0].filters[0].value, b.after ?? null]);
+    // Offsets 0 and 2 of the first query, then a new query from the 4th contact's time.
+    expect(queries.slice(0, 3)).toEqual([
+      [String(0), null],
+      [String(0), "2"],
+      [String(T0 - 8 * HOUR + 3000), null],
+    ]);
+    await w.hs.close();
+  });
+
+  it("a person changed in the harness after the CRM's change is kept; a later CRM change wins", async () => {
+    const w = await world();
+    seedCrm(w.hs, "5", T0 - 5 * HOUR);
+    await importFromCrm(w.deps, TZ);
+    h.clock.advance(HOUR);
+    const person = (await w.kb.getPerson("hubspot-contact-511")) as NonNullable<
+      Awaited<ReturnType<typeof w.kb.getPerson>>
+    >;
+    await putPerson(h.rt.deps, "hubspot-contact-511", {
+      accountId: person.accountId,
+      email: person.email,
+      firstName: "Ada",
+      lastName: "Lovelace",
+      title: "CMO",
+    });
+    // A CRM change older than the harness's edit does not overwrite it...
+    w.hs.put("contacts", "511", { jobtitle: "VP Growth" }, h.clock.now() - 30 * 60_000);
+    const kept = await importFromCrm(w.deps, TZ);
+    expect(kept.contacts).toMatchObject({ written: 0, keptNewer: 1 });
+    expect((await w.kb.getPerson("hubspot-contact-511"))?.title).toBe("CMO");
+    // ...one made after it does, and the record cites HubSpot again.
+    h.clock.advance(HOUR);
+    w.hs.put("contacts", "511", { jobtitle: "Chief Marketing Officer" }, h.clock.now() - 60_000);
+    const later = await importFromCrm(w.deps, TZ);
+    expect(later.contacts.written).toBe(1);
+    expect(await w.kb.getPerson("hubspot-contact-511")).toMatchObject({
+      title: "Chief Marketing Officer",
+      source: { id: "511" },
+    });
+    await w.hs.close();
+  });
+
+  it("an account already in the KB with the company's domain is updated in place, keeping what the CRM does not hold", async () => {
+    const w = await world();
+    await h.rt.deps.kb.putAccount(
+      "initrode",
+      { ...acme, domain: "initrode-6.com", techStack: ["hubspot"] },
+      new Date(T0 - 10 * HOUR).toISOString(),
+    );
+    w.hs.put(
+      "companies",
+      "601",
+      { name: "Initrode GmbH", domain: "initrode-6.com", lifecyclestage: "customer" },
+      T0 - HOUR,
+    );
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.companies.written).toBe(1);
+    expect(await w.kb.getAccount("hubspot-company-601")).toBeUndefined();
+    expect(await w.kb.getAccount("initrode")).toMatchObject({
+      name: "Initrode GmbH",
+      lifecycle: "customer",
+      industry: acme.industry,
+      techStack: ["hubspot"],
+      source: { id: "601" },
+    });
+    await w.hs.close();
+  });
+
+  it("the crm-import agent runs the import on its schedule, and without a CRM configured does nothing", async () => {
+    const w = await world();
+    seedCrm(w.hs, "7", T0 - 5 * HOUR);
+    const { AgentRunner } = await import("../../shared/agents/runner.ts");
+    const logs: { msg: string; data: Record<string, unknown> }[] = [];
+    const runnerDeps = {
+      clock: h.clock,
+      gate: { propose: async () => Promise.reject(new Error("crm-import proposes nothing")) },
+      kb: h.agents.view,
+      model: { modelId: "none" } as never,
+      retries: { add: async () => {}, due: async () => [], remove: async () => {} },
+      log: (msg: string, data: Record<string, unknown>) => void logs.push({ msg, data }),
+    };
+    const withCrm = new AgentRunner([crmImport], { ...runnerDeps, crm: crmImporter(w.deps) });
+    const run = await withCrm.run("crm-import", {
+      kind: "schedule",
+      at: h.clock.now(),
+      cron: "*/15 * * * *",
+    });
+    expect(run.error).toBeUndefined();
+    expect(
+      logs.filter((l) => l.msg === "crm import").map((l) => [l.data.objectType, l.data.written]),
+    ).toEqual([
+      ["companies", 1],
+      ["contacts", 2],
+      ["deals", 1],
+    ]);
+    const without = new AgentRunner([crmImport], runnerDeps);
+    logs.length = 0;
+    await without.run("crm-import", { kind: "manual", input: {}, by: "admin" });
+    expect(logs.map((l) => l.msg)).toEqual(["no CRM configured: nothing to import"]);
+    await w.hs.close();
+  });
+});

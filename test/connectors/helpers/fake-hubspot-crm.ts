@@ -1,0 +1,123 @@
+import { fakeApi, type Recorded, type Reply } from "./fake-api.ts";
+
+/**
+ * HubSpot's CRM as the import reads it, with state: companies, contacts and deals with their
+ * properties and modified times, and each contact's and deal's company. Answers the documented
+ * shapes of POST /crm/v3/objects/{type}/search (one filter group, GTE/GT on the modified-time
+ * property, sorted by it ascending, `after` an offset, refused past the result window like HubSpot's
+ * 10,000) and POST /crm/v4/associations/{from}/companies/batch/read.
+ */
+export type CrmType = "companies" | "contacts" | "deals";
+
+interface StoredRecord {
+  id: string;
+  properties: Record<string, string>;
+  modifiedAt: number;
+  companyId?: string;
+}
+
+const MODIFIED: Record<CrmType, string> = {
+  companies: "hs_lastmodifieddate",
+  contacts: "lastmodifieddate",
+  deals: "hs_lastmodifieddate",
+};
+
+export async function fakeHubSpotCrm(options: { window?: number } = {}) {
+  const window = options.window ?? 10_000;
+  const data: Record<CrmType, Map<string, StoredRecord>> = {
+    companies: new Map(),
+    contacts: new Map(),
+    deals: new Map(),
+  };
+
+  const asHubSpot = (type: CrmType, r: StoredRecord, asked: string[]) => ({
+    id: r.id,
+    properties: {
+      ...Object.fromEntries(asked.map((p) => [p, r.properties[p] ?? null])),
+      [MODIFIED[type]]: new Date(r.modifiedAt).toISOString(),
+      hs_object_id: r.id,
+    },
+    createdAt: "2026-01-05T10:00:00.000Z",
+    updatedAt: new Date(r.modifiedAt).toISOString(),
+    archived: false,
+  });
+
+  const handle = (req: Recorded): Reply | undefined => {
+    const search = /^\/crm\/v3\/objects\/(companies|contacts|deals)\/search$/.exec(req.path);
+    if (req.method === "POST" && search) {
+      const type = search[1] as CrmType;
+      const filter = req.body.filterGroups?.[0]?.filters?.[0];
+      if (filter?.propertyName !== MODIFIED[type])
+        return {
+          status: 400,
+          body: { status: "error", message: `unexpected filter ${filter?.propertyName}` },
+        };
+      const since = Number(filter.value);
+      const match = (r: StoredRecord) =>
+        filter.operator === "GT" ? r.modifiedAt > since : r.modifiedAt >= since;
+      const all = [...data[type].values()].filter(match).sort((a, b) => a.modifiedAt - b.modifiedAt);
+      const offset = Number(req.body.after ?? 0);
+      const limit = Number(req.body.limit ?? 10);
+      if (offset + limit > window)
+        return {
+          status: 400,
+          body: {
+            status: "error",
+            category: "VALIDATION_ERROR",
+            message: "Search results are limited to 10,000",
+          },
+        };
+      const page = all.slice(offset, offset + limit);
+      const next = offset + limit < all.length ? String(offset + limit) : undefined;
+      return {
+        status: 200,
+        body: {
+          total: all.length,
+          results: page.map((r) => asHubSpot(type, r, req.body.properties ?? [])),
+          ...(next ? { paging: { next: { after: next, link: `?after=${next}` } } } : {}),
+        },
+      };
+    }
+    const assoc = /^\/crm\/v4\/associations\/(contacts|deals)\/companies\/batch\/read$/.exec(req.path);
+    if (req.method === "POST" && assoc) {
+      const type = assoc[1] as CrmType;
+      const now = new Date().toISOString();
+      const results = (req.body.inputs as { id: string }[]).flatMap(({ id }) => {
+        const companyId = data[type].get(id)?.companyId;
+        if (!companyId) return [];
+        return [
+          {
+            from: { id },
+            to: [
+              {
+                toObjectId: Number(companyId),
+                associationTypes: [
+                  { category: "HUBSPOT_DEFINED", typeId: type === "contacts" ? 1 : 5, label: "Primary" },
+                ],
+              },
+            ],
+          },
+        ];
+      });
+      return { status: 200, body: { status: "COMPLETE", results, startedAt: now, completedAt: now } };
+    }
+    return undefined;
+  };
+
+  const api = await fakeApi(handle);
+  return {
+    ...api,
+    /** Create or change a record, modified at `at` (epoch ms). */
+    put(type: CrmType, id: string, properties: Record<string, string>, at: number, companyId?: string) {
+      const before = data[type].get(id);
+      data[type].set(id, {
+        id,
+        properties: { ...before?.properties, ...properties },
+        modifiedAt: at,
+        ...((companyId ?? before?.companyId) ? { companyId: companyId ?? before?.companyId } : {}),
+      });
+    },
+    searches: (type: CrmType) =>
+      api.requests.filter((r) => r.path === `/crm/v3/objects/${type}/search`).map((r) => r.body),
+  };
+}
