@@ -114,6 +114,8 @@ program
     const p = paths(opts.dataDir);
     // Validated before anything starts: a bad file or a missing token fails here, not at the first send.
     const live = loadConnectors(opts.connectors ?? process.env.HARNESS_CONNECTORS, process.env);
+    // Downstream MCP servers: connected and their tools listed before serving (one unreachable fails here).
+    await live?.start();
     logUnhandledRejections();
     // Owner-only, also what an older version left readable (the database directory seals itself).
     tightenPrivateTree(opts.dataDir, ["dynamodb"]);
@@ -135,6 +137,7 @@ program
       archiveDir: p.archive,
       ...(live ? { connector: live.withSandbox(new SandboxConnector(p.outbox, () => clock.now())) } : {}),
       ...(live?.inDoubtAfterMs ? { dispatchGraceMs: live.inDoubtAfterMs } : {}),
+      ...(live?.downstream ? { downstream: live.downstream } : {}),
     });
     // On the wall clock, which judges token expiry (the simulated clock, if any, may be moved).
     await ensureAdminToken(runtime.deps.tokens, p.adminToken, systemClock.now());
@@ -154,12 +157,17 @@ program
     console.log(
       `Connectors: ${live?.systems.length ? `${live.systems.join(", ")} live, the rest` : "everything"} to the sandbox outbox (${p.outbox})`,
     );
+    if (live?.downstream)
+      console.log(
+        `Downstream MCP servers: ${live.downstream.names.join(", ")} (their tools the spec maps: GET /v1/tools)`,
+      );
     console.log(
       `Clock: ${simulated ? "simulated (POST /v1/admin/clock to move it)" : "system"}; recovered ${recovered.executed} dispatched, ${recovered.inDoubt} in doubt`,
     );
     const stop = async () => {
       server.close();
       await runtime.close();
+      await live?.downstream?.close();
       await dynamo.stop();
       process.exit(0);
     };

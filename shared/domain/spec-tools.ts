@@ -155,3 +155,31 @@ export function toolForKindIssues(a: { kind: string; tool?: ToolMapping | undefi
     out.push({ path: ["tool", "content"], message: "a touch's tool must name its text (content.body)" });
   return out;
 }
+
+/** A mapped downstream tool as agents are offered it (GET /v1/tools, the harness's MCP server). */
+export const ExposedTool = z
+  .object({
+    /** `<server>__<tool>`. */
+    name: z.string(),
+    actionType: z.string(),
+    kind: z.enum(["touch", "audience", "record"]),
+    channel: z.string().optional(),
+    mapping: ToolMapping,
+    title: z.string().optional(),
+    description: z.string().optional(),
+    /** The downstream tool's own JSON Schema, without the argument the harness fills with the key. */
+    inputSchema: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type ExposedTool = z.infer<typeof ExposedTool>;
+
+/** The input schema agents see: the downstream one without the idempotency argument (the harness sets it). */
+export function exposedInputSchema(
+  schema: Record<string, unknown>,
+  hidden: string | undefined,
+): Record<string, unknown> {
+  if (!hidden) return schema;
+  const { [hidden]: _dropped, ...properties } = (schema.properties ?? {}) as Record<string, unknown>;
+  const required = Array.isArray(schema.required) ? schema.required.filter((r) => r !== hidden) : undefined;
+  return { ...schema, properties, ...(required ? { required } : {}) };
+}

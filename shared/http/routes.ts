@@ -73,6 +73,7 @@ import type { RouteDoc } from "./openapi.ts";
 import { REPLAY_ROUTES } from "./replay-routes.ts";
 import { REPORT_ROUTES } from "./report-routes.ts";
 import { SPEC_STEER_ROUTES } from "./spec-routes.ts";
+import { TOOL_ROUTES, type ToolCatalog } from "./tool-routes.ts";
 
 /** A clock the admin API may move: only present when the server runs with `--clock simulated`. */
 export interface ClockControl {
@@ -101,6 +102,8 @@ export interface AppDeps extends Deps {
   consoleUrl?: string;
   /** Context packets and memory search for agents (agent-routes.ts); absent: those routes answer 404. */
   knowledge?: ContextReader;
+  /** Downstream MCP tools the spec maps to action types (tool-routes.ts); absent: none are listed. */
+  tools?: ToolCatalog;
 }
 
 export interface ApiRequest {
@@ -533,6 +536,7 @@ export const ROUTES: Route[] = [
   ...REPLAY_ROUTES,
   ...REPORT_ROUTES,
   ...AGENT_ROUTES,
+  ...TOOL_ROUTES,
 ];
 
 /**

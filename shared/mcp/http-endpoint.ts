@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { createClient } from "../client/client.ts";
 import type { Principal } from "../usecases/principal.ts";
+import { listDownstream } from "./downstream-tools.ts";
 import { identityOf } from "./identity.ts";
 import { type ApiHandler, inProcessTransport } from "./in-process.ts";
 import { createHarnessMcpServer } from "./server.ts";
@@ -52,7 +53,10 @@ export async function serveMcp(req: IncomingMessage, res: ServerResponse, r: Mcp
     return;
   }
   const api = createClient(inProcessTransport(r.api, r.principal, r.now));
-  const server = createHarnessMcpServer(api, identityOf(r.principal));
+  const who = identityOf(r.principal);
+  // Per request (stateless): the spec in force now decides which downstream tools are offered.
+  const downstream = who.agentId ? await listDownstream(api) : [];
+  const server = createHarnessMcpServer(api, who, { downstream });
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,

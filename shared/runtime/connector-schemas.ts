@@ -4,6 +4,7 @@
  * only: infra and the executor functions import it without YAML or any SDK.
  */
 import * as z from "zod";
+import { McpServerName } from "../domain/spec-tools.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -49,6 +50,45 @@ export const LinkedInSettings = z
     timeoutMs: TimeoutMs,
   })
   .strict();
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+const HeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name");
+
+/**
+ * A downstream MCP server (spec `autonomy.actions.<type>.tool` maps its tools to action types). Secrets
+ * stay out of the file: a stdio server's secret variables and an HTTP server's headers are copied from
+ * the harness's environment variables they name.
+ */
+export const McpDownstreamSettings = z
+  .object({
+    /** What the spec's `tool.server` names; agents see its tools as `<name>__<tool>`. */
+    name: McpServerName,
+    transport: z.discriminatedUnion("type", [
+      z
+        .object({
+          type: z.literal("stdio"),
+          command: z.string().min(1),
+          args: z.array(z.string()).default([]),
+          /** Plain values (no secrets): the child gets these, the SDK's safe defaults (PATH, HOME), and envFrom. */
+          env: z.record(EnvName, z.string()).default({}),
+          /** Child variable → the harness's environment variable it is copied from. */
+          envFrom: z.record(EnvName, EnvName).default({}),
+        })
+        .strict(),
+      z
+        .object({
+          type: z.literal("http"),
+          url: Endpoint,
+          /** Header → the environment variable holding its whole value (e.g. "Bearer …"). */
+          headersFromEnv: z.record(HeaderName, EnvName).default({}),
+        })
+        .strict(),
+    ]),
+    /** One tool call's budget: no answer by then and the decision is in_doubt (never called again). */
+    timeoutMs: TimeoutMs,
+  })
+  .strict();
+export type McpDownstreamSettings = z.infer<typeof McpDownstreamSettings>;
 
 export const DeployedConnectorsConfig = z
   .object({

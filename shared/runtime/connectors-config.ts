@@ -12,6 +12,11 @@
  *   adAccountUrn: urn:li:sponsoredAccount:123
  *   messageWebhookUrl: https://hooks.example.com/linkedin
  * inDoubtAfterMs: 60000   # optional: when a send cut off by a crash is surfaced in_doubt
+ * mcp:                     # downstream MCP servers; the spec maps their tools to action types
+ *   - name: ads
+ *     transport: { type: http, url: https://mcp.ads.example.com/mcp, headersFromEnv: { Authorization: ADS_AUTH } }
+ *   - name: crm
+ *     transport: { type: stdio, command: npx, args: [crm-mcp], envFrom: { CRM_TOKEN: CRM_TOKEN } }
  * ```
  */
 import { readFileSync } from "node:fs";
@@ -19,13 +24,20 @@ import { parse as parseYaml } from "yaml";
 import * as z from "zod";
 import { HubSpotConnector } from "../adapters/connectors/hubspot.ts";
 import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
+import { DownstreamServer, transportFor } from "../adapters/connectors/mcp-downstream.ts";
+import { DownstreamTools } from "../adapters/connectors/mcp-downstream-tools.ts";
 import { defaultRetryPolicy } from "../adapters/connectors/retry.ts";
 import { type ConnectorSystem, systemFor } from "../adapters/connectors/router.ts";
 import { SesEmailConnector } from "../adapters/connectors/ses.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { Connector, ConnectorRequest, ConnectorResult } from "../ports.ts";
-import { HubSpotSettings, LinkedInSettings, SesSettings } from "./connector-schemas.ts";
+import {
+  HubSpotSettings,
+  LinkedInSettings,
+  McpDownstreamSettings,
+  SesSettings,
+} from "./connector-schemas.ts";
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 
@@ -42,10 +54,17 @@ export const ConnectorsConfig = z
      * Default: the runtime's. At least one call's own retries, so a live send is never written off.
      */
     inDoubtAfterMs: z.number().int().min(1_000).max(3_600_000).optional(),
+    /** Downstream MCP servers (mcp-downstream.ts); the spec's `autonomy.actions.<type>.tool` maps their tools. */
+    mcp: z.array(McpDownstreamSettings).max(20).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
-    const longest = Math.max(0, ...[c.ses, c.hubspot, c.linkedin].map((s) => s?.timeoutMs ?? 0));
+    const mcp = c.mcp ?? [];
+    mcp.forEach((s, i) => {
+      if (mcp.findIndex((o) => o.name === s.name) !== i)
+        ctx.addIssue({ code: "custom", path: ["mcp", i, "name"], message: `"${s.name}" is already used` });
+    });
+    const longest = Math.max(0, ...[c.ses, c.hubspot, c.linkedin, ...mcp].map((s) => s?.timeoutMs ?? 0));
     const floor = defaultRetryPolicy.attempts * longest;
     if (c.inDoubtAfterMs !== undefined && c.inDoubtAfterMs < floor)
       ctx.addIssue({
@@ -84,7 +103,14 @@ export class LiveConnectors {
     private readonly live: Partial<Record<ConnectorSystem, Connector>>,
     /** See ConnectorsConfig.inDoubtAfterMs; the runtime's default when undefined. */
     readonly inDoubtAfterMs?: number,
+    /** The downstream MCP servers, if the file names any: started (tools listed) by `start()`. */
+    readonly downstream?: DownstreamTools,
   ) {}
+
+  /** Connects to the downstream MCP servers and lists their tools, before the harness serves. */
+  async start(): Promise<void> {
+    await this.downstream?.start();
+  }
 
   /** The systems that are really called, for the startup banner. */
   get systems(): ConnectorSystem[] {
@@ -123,7 +149,10 @@ export function connectorsFromConfig(
     const { accessTokenEnv, ...rest } = config.linkedin;
     live.linkedin = new LinkedInConnector({ ...rest, accessToken: secret(env, accessTokenEnv, "linkedin") });
   }
-  return new LiveConnectors(live, config.inDoubtAfterMs);
+  const downstream = config.mcp?.length
+    ? new DownstreamTools(config.mcp.map((s) => new DownstreamServer(s, transportFor(s, env))))
+    : undefined;
+  return new LiveConnectors(live, config.inDoubtAfterMs, downstream);
 }
 
 /** The connectors file named by `--connectors` or HARNESS_CONNECTORS; none means the sandbox for everything. */

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { DownstreamTools } from "../adapters/connectors/mcp-downstream-tools.ts";
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
 import { PageCursors } from "../adapters/dynamo/cursor.ts";
@@ -81,6 +82,11 @@ export interface LocalRuntimeOptions {
    * (db.ts), as there is no disk they could be missing from after a crash. Default false.
    */
   inMemoryDatabase?: boolean;
+  /**
+   * Downstream MCP servers (connectors file `mcp`): decisions of the action types the spec maps to
+   * their tools call those tools, and GET /v1/tools lists them for agents. Started by the caller.
+   */
+  downstream?: DownstreamTools;
 }
 
 const localMasterKey = (o: LocalRuntimeOptions) =>
@@ -137,18 +143,19 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     ? new PageCursors(loadOrCreateCursorKey(options.cursorKeyPath))
     : PageCursors.ephemeral();
   const decisions = new DynamoDecisionStore(db, keys, cursors);
+  // This process is the only writer of its tables, and every publish in it is seen at once by the
+  // store (spec-store.ts): its read of the current spec needs no age limit.
+  const specs = new DynamoSpecStore(db, { currentMaxAgeMs: Number.POSITIVE_INFINITY });
   const base = {
     clock,
     decisions,
-    // This process is the only writer of its tables, and every publish in it is seen at once by the
-    // store (spec-store.ts): its read of the current spec needs no age limit.
-    specs: new DynamoSpecStore(db, { currentMaxAgeMs: Number.POSITIVE_INFINITY }),
+    specs,
     trust: new DynamoTrustStore(db, cursors),
     pauses: new DynamoPauseStore(db),
     kb: new DynamoKnowledgeStore(db),
     tokens: options.tokens ?? new FileTokenStore(options.tokenPath ?? join(".harness", "tokens.json")),
     events: bus,
-    connector: executions.watch(connector),
+    connector: executions.watch(options.downstream?.connector(connector, specs) ?? connector),
     approvals: noApprovalSignal,
     erasure: new DynamoErasureStore(db, keys),
     flips: new DynamoFlipStore(db, cursors),
@@ -171,6 +178,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       learned: new DynamoLearnedStore(db),
       memory: new DynamoMemoryStore(db),
     }),
+    ...(options.downstream ? { tools: options.downstream.catalog(specs) } : {}),
     // The local server serves the web console at its root (shared/console/).
     consoleUrl: "/",
     ...(options.simulated && options.clock.set && options.clock.advance

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { inject } from "vitest";
+import type { DownstreamTools } from "../../shared/adapters/connectors/mcp-downstream-tools.ts";
 import { SimulatedClock, systemClock } from "../../shared/adapters/local/clock.ts";
 import { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
@@ -31,7 +32,13 @@ export interface TestRuntime extends LocalRuntime {
 }
 
 export async function startRuntime(
-  options: { at?: number; connector?: SandboxConnector; runWorkers?: boolean; archiveDir?: string } = {},
+  options: {
+    at?: number;
+    connector?: SandboxConnector;
+    runWorkers?: boolean;
+    archiveDir?: string;
+    downstream?: DownstreamTools;
+  } = {},
 ): Promise<TestRuntime> {
   const clock = new SimulatedClock(options.at ?? T0);
   const tokens = new MemoryTokenStore();
@@ -47,6 +54,7 @@ export async function startRuntime(
     log: () => {},
     ...(options.runWorkers === false ? { runWorkers: false } : {}),
     ...(options.archiveDir ? { archiveDir: options.archiveDir } : {}),
+    ...(options.downstream ? { downstream: options.downstream } : {}),
   });
   return { ...runtime, clock, sandbox, tokens };
 }

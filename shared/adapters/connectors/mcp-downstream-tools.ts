@@ -1,0 +1,109 @@
+/**
+ * The downstream MCP servers of a connectors file, together: which of their tools agents are offered
+ * (only those the spec in force maps to an action type), and the connector that carries out a
+ * decision of a mapped type by calling its tool. The mapping is read from the spec version the
+ * decision was made under (published versions never change), never from the payload, so an agent
+ * cannot name a tool of its own choosing; and the target and text are read again from the arguments
+ * and must be what the gate decided on.
+ */
+import type { Spec } from "../../domain/spec-schema.ts";
+import { type ExposedTool, exposedInputSchema, exposedName, mismatch } from "../../domain/spec-tools.ts";
+import {
+  type Connector,
+  ConnectorError,
+  type ConnectorRequest,
+  type ConnectorResult,
+  type SpecStore,
+} from "../../ports.ts";
+import type { DownstreamServer } from "./mcp-downstream.ts";
+
+/** What GET /v1/tools lists (shared/http/tool-routes.ts). */
+export interface ToolCatalog {
+  list(): Promise<ExposedTool[]>;
+}
+
+/** Valid MCP tool names (the spec's 2025-11 rules): the namespaced name must be one. */
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** The mapped tools the servers list, for a spec: a mapping whose tool is not listed is not offered. */
+export function exposedTools(spec: Spec, servers: ReadonlyMap<string, Pick<DownstreamServer, "tools">>) {
+  const out: ExposedTool[] = [];
+  for (const [actionType, action] of Object.entries(spec.autonomy.actions)) {
+    const m = action.tool;
+    if (!m) continue;
+    const tool = servers.get(m.server)?.tools.find((t) => t.name === m.name);
+    const name = exposedName(m);
+    if (!tool || !TOOL_NAME.test(name)) continue;
+    out.push({
+      name,
+      actionType,
+      kind: action.kind,
+      ...(action.channel ? { channel: action.channel } : {}),
+      mapping: m,
+      ...(tool.title ? { title: tool.title } : {}),
+      ...(tool.description ? { description: tool.description } : {}),
+      inputSchema: exposedInputSchema(tool.inputSchema, m.idempotencyKeyArgument),
+    });
+  }
+  return out;
+}
+
+export class DownstreamTools {
+  private readonly servers: Map<string, DownstreamServer>;
+  /** Published spec versions are immutable: read each once. */
+  private readonly versions = new Map<number, Spec | undefined>();
+
+  constructor(servers: DownstreamServer[]) {
+    this.servers = new Map(servers.map((s) => [s.name, s]));
+  }
+
+  get names(): string[] {
+    return [...this.servers.keys()];
+  }
+
+  /** Connects to every server and lists its tools; any failure fails the start. */
+  async start(): Promise<void> {
+    await Promise.all([...this.servers.values()].map((s) => s.start()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.servers.values()].map((s) => s.close()));
+  }
+
+  catalog(specs: Pick<SpecStore, "current">): ToolCatalog {
+    return {
+      list: async () => {
+        const current = await specs.current();
+        return current ? exposedTools(current.spec, this.servers) : [];
+      },
+    };
+  }
+
+  private async specOf(specs: Pick<SpecStore, "get">, version: number): Promise<Spec | undefined> {
+    if (!this.versions.has(version)) this.versions.set(version, (await specs.get(version))?.spec);
+    return this.versions.get(version);
+  }
+
+  /** Decisions of a mapped action type call their tool; every other decision goes to `inner`. */
+  connector(inner: Connector, specs: Pick<SpecStore, "get">): Connector {
+    return {
+      ...(inner.forget ? { forget: inner.forget.bind(inner) } : {}),
+      execute: async (req: ConnectorRequest): Promise<ConnectorResult> => {
+        const d = req.decision;
+        const mapping = (await this.specOf(specs, d.specVersion))?.autonomy.actions[d.actionType]?.tool;
+        if (!mapping) return inner.execute(req);
+        const server = this.servers.get(mapping.server);
+        if (!server)
+          throw new ConnectorError(`${d.actionType}: no MCP server "${mapping.server}" is configured`, false);
+        const why = mismatch(mapping, { accountId: d.accountId, personId: d.personId, payload: req.payload });
+        if (why) throw new ConnectorError(`${d.actionType}: ${why}; the tool was not called`, false);
+        const args = {
+          ...(req.payload.arguments as Record<string, unknown>),
+          ...(mapping.idempotencyKeyArgument ? { [mapping.idempotencyKeyArgument]: req.idempotencyKey } : {}),
+        };
+        await server.call(mapping.name, args, req.idempotencyKey);
+        return { externalId: `mcp:${mapping.server}/${mapping.name}:${req.idempotencyKey}` };
+      },
+    };
+  }
+}

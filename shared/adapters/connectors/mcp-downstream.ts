@@ -1,0 +1,200 @@
+/**
+ * One downstream MCP server (a CRM's, an ads platform's) reached with the official SDK's Client: its
+ * tools listed at start and again when it says they changed, and one tool call per execution.
+ *
+ * A call's outcome follows the built-in connectors' rules (retry.ts): a tool result with isError, or
+ * a JSON-RPC error answer, or an HTTP 4xx, is a refusal (failed, with its text); no answer (timeout,
+ * connection dropped, process gone, HTTP 5xx) after the request left may have been carried out, so it
+ * is outcome unknown (in_doubt) and never sent again. Only a connection that could not be opened at
+ * all (nothing left) is a plain failure.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { CallToolResultSchema, ErrorCode, McpError, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import pkg from "../../../package.json" with { type: "json" };
+import { ValidationError } from "../../domain/errors.ts";
+import { ConnectorError } from "../../ports.ts";
+import type { McpDownstreamSettings } from "../../runtime/connector-schemas.ts";
+
+/** The request `_meta` key carrying the decision's idempotency key on every tools/call. */
+export const IDEMPOTENCY_META_KEY = "idempotencyKey";
+
+/** Builds the SDK transport for the settings, the secrets read from `env` (never from the file). */
+export function transportFor(
+  s: McpDownstreamSettings,
+  env: Record<string, string | undefined>,
+): () => Transport {
+  const fromEnv = (name: string, path: string): string => {
+    const value = env[name];
+    if (!value) throw new ValidationError([{ path, message: `environment variable ${name} is not set` }]);
+    return value;
+  };
+  const t = s.transport;
+  if (t.type === "stdio") {
+    const copied = Object.fromEntries(
+      Object.entries(t.envFrom).map(([k, v]) => [k, fromEnv(v, `mcp.${s.name}.transport.envFrom.${k}`)]),
+    );
+    // The SDK's defaults (PATH, HOME, ...) and what the file names: never the harness's whole environment.
+    const childEnv = { ...getDefaultEnvironment(), ...t.env, ...copied };
+    return () =>
+      new StdioClientTransport({ command: t.command, args: t.args, env: childEnv, stderr: "inherit" });
+  }
+  const headers = Object.fromEntries(
+    Object.entries(t.headersFromEnv).map(([h, v]) => [
+      h,
+      fromEnv(v, `mcp.${s.name}.transport.headersFromEnv.${h}`),
+    ]),
+  );
+  return () => new StreamableHTTPClientTransport(new URL(t.url), { requestInit: { headers } });
+}
+
+/** Client-side failures that are not the server's answer: the call may have been carried out. */
+const NO_ANSWER = new Set<number>([ErrorCode.RequestTimeout, ErrorCode.ConnectionClosed]);
+
+/** What a failed call means for the decision (see the file comment). */
+export function callFailure(what: string, err: unknown): ConnectorError {
+  const message = (err as Error)?.message ?? String(err);
+  if (err instanceof McpError && !NO_ANSWER.has(err.code))
+    return new ConnectorError(`${what} refused: ${message}`, false, { cause: err });
+  if (err instanceof StreamableHTTPError && err.code !== undefined && err.code >= 400 && err.code < 500)
+    return new ConnectorError(`${what} refused: ${message}`, false, { cause: err });
+  return new ConnectorError(`${what}: no answer (${message}); not sent again, it may have been done`, true, {
+    cause: err,
+  });
+}
+
+export interface DownstreamOptions {
+  /** Called when the server's tool list changed (after it was read again). */
+  onToolsChanged?: () => void;
+  log?: (msg: string, data: Record<string, unknown>) => void;
+}
+
+export class DownstreamServer {
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private listed: Tool[] = [];
+
+  constructor(
+    readonly settings: McpDownstreamSettings,
+    private readonly makeTransport: () => Transport,
+    private readonly options: DownstreamOptions = {},
+  ) {}
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  /** The tools as last listed. */
+  get tools(): readonly Tool[] {
+    return this.listed;
+  }
+
+  /** Connects and lists the tools; a server that cannot be reached fails the start (as a bad token does). */
+  async start(): Promise<void> {
+    const client = await this.connected();
+    this.listed = await this.listAll(client);
+  }
+
+  private async listAll(client: Client): Promise<Tool[]> {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : undefined, {
+        timeout: this.settings.timeoutMs,
+      });
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return tools;
+  }
+
+  /** The open client, or a new connection (a stdio server that exited is started again). */
+  private connected(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new Client(
+        { name: "agent-harness", version: pkg.version },
+        {
+          listChanged: {
+            tools: {
+              onChanged: (err, tools) => {
+                if (err) this.options.log?.("downstream tool list refresh failed", { server: this.name });
+                else if (tools) {
+                  this.listed = tools;
+                  this.options.onToolsChanged?.();
+                }
+              },
+            },
+          },
+        },
+      );
+      client.onclose = () => {
+        if (this.client === client) this.client = undefined;
+      };
+      try {
+        await client.connect(this.makeTransport(), { timeout: this.settings.timeoutMs });
+      } catch (err) {
+        await client.close().catch(() => {});
+        throw err;
+      }
+      this.client = client;
+      return client;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /**
+   * Calls a tool once with the decision's idempotency key in the request's `_meta` (and in the
+   * argument the spec names, if any). Returns the result's text; throws a ConnectorError.
+   */
+  async call(tool: string, args: Record<string, unknown>, idempotencyKey: string): Promise<string> {
+    const what = `${this.name}/${tool}`;
+    let client: Client;
+    try {
+      client = await this.connected();
+    } catch (err) {
+      // Nothing was sent: the decision fails plainly, it is not in doubt.
+      throw new ConnectorError(`${what}: cannot connect (${(err as Error).message})`, false, { cause: err });
+    }
+    let result: { content?: unknown; isError?: boolean | undefined; structuredContent?: unknown };
+    try {
+      // request(), not callTool(): callTool also checks the result against the tool's output schema,
+      // and a result that fails that check was still carried out.
+      result = await client.request(
+        {
+          method: "tools/call",
+          params: { name: tool, arguments: args, _meta: { [IDEMPOTENCY_META_KEY]: idempotencyKey } },
+        },
+        CallToolResultSchema,
+        { timeout: this.settings.timeoutMs },
+      );
+    } catch (err) {
+      throw callFailure(what, err);
+    }
+    const text = textOf(result.content);
+    if (result.isError) throw new ConnectorError(`${what} refused: ${text || "tool error"}`, false);
+    return text;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.close();
+  }
+}
+
+function textOf(content: unknown): string {
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((c) => (c && typeof c === "object" && "text" in c && typeof c.text === "string" ? c.text : ""))
+    .filter(Boolean)
+    .join("\n")
+    .slice(0, 2000);
+}

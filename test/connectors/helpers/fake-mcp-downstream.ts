@@ -1,0 +1,118 @@
+/**
+ * A downstream MCP server built on the official SDK's McpServer (streamable HTTP, stateless, on
+ * 127.0.0.1), standing in for a CRM's: `send_email` (what the tests map to an email touch) and
+ * `delete_contact` (never mapped). It records every tools/call it receives with the request's
+ * `_meta.idempotencyKey`, and can be told to drop the connection of the next call after receiving it
+ * (the request left, no answer came back) or to answer it with a tool error.
+ */
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import * as z from "zod";
+
+export interface DownstreamCall {
+  tool: string;
+  idempotencyKey: unknown;
+  arguments: Record<string, unknown>;
+}
+
+export interface FakeDownstream {
+  url: string;
+  calls: DownstreamCall[];
+  /** What the next tools/call meets: dropped after it arrived, or a tool error. */
+  next: "answer" | "drop" | "tool_error";
+  close(): Promise<void>;
+}
+
+const readJson = (req: IncomingMessage) =>
+  new Promise<unknown>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    req.on("error", reject);
+  });
+
+function toolServer(fake: FakeDownstream): McpServer {
+  const server = new McpServer({ name: "fake-crm", version: "1.0.0" });
+  server.registerTool(
+    "send_email",
+    {
+      description: "Send an email from the CRM's sequence to a contact.",
+      inputSchema: {
+        accountId: z.string(),
+        contactId: z.string(),
+        subject: z.string(),
+        body: z.string().min(1),
+      },
+    },
+    async (args, extra) => {
+      fake.calls.push({ tool: "send_email", idempotencyKey: extra._meta?.idempotencyKey, arguments: args });
+      if (fake.next === "tool_error") {
+        fake.next = "answer";
+        return { content: [{ type: "text", text: "contact is unsubscribed in the CRM" }], isError: true };
+      }
+      return { content: [{ type: "text", text: `queued message ${fake.calls.length}` }] };
+    },
+  );
+  server.registerTool(
+    "delete_contact",
+    { description: "Delete a contact.", inputSchema: { contactId: z.string() } },
+    async (args, extra) => {
+      fake.calls.push({
+        tool: "delete_contact",
+        idempotencyKey: extra._meta?.idempotencyKey,
+        arguments: args,
+      });
+      return { content: [{ type: "text", text: "deleted" }] };
+    },
+  );
+  return server;
+}
+
+export async function startFakeDownstream(): Promise<FakeDownstream> {
+  const fake: FakeDownstream = { url: "", calls: [], next: "answer", close: async () => {} };
+  const http = createServer(async (req, res) => {
+    if (req.method !== "POST") {
+      res.writeHead(405, { allow: "POST" }).end();
+      return;
+    }
+    const message = (await readJson(req)) as { method?: string; params?: any };
+    if (message.method === "tools/call" && fake.next === "drop") {
+      fake.next = "answer";
+      fake.calls.push({
+        tool: message.params?.name,
+        idempotencyKey: message.params?._meta?.idempotencyKey,
+        arguments: message.params?.arguments,
+      });
+      // Received, maybe carried out, and no answer: the connection just ends.
+      req.socket.destroy();
+      return;
+    }
+    const server = toolServer(fake);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    res.on("close", () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, message);
+  });
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  fake.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+  fake.close = () =>
+    new Promise<void>((r) => {
+      http.closeAllConnections();
+      http.close(() => r());
+    });
+  return fake;
+}
