@@ -371,8 +371,23 @@ program
       .choices(["human", "simulated"])
       .default("human"),
   )
+  .addOption(
+    new Option(
+      "--model <provider>",
+      "the agents' model: local (deterministic templates, no LLM), openai-compatible (OpenAI, Ollama, vLLM, llama.cpp, LM Studio: --model-url, --model-name, key in HARNESS_MODEL_KEY) or bedrock (--model-name is the model id)",
+    )
+      .choices(["local", "openai-compatible", "bedrock"])
+      .default("local"),
+  )
+  .option("--model-url <url>", "base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")
+  .option("--model-name <name>", "the model's name on that server (or the Bedrock model id)")
   .action(
-    async (opts: {
+    async ({
+      model,
+      modelUrl,
+      modelName,
+      ...opts
+    }: {
       dataDir: string;
       port: number;
       accounts: number;
@@ -380,10 +395,17 @@ program
       seed: number;
       speed?: number;
       approver: "human" | "simulated";
+      model: string;
+      modelUrl?: string;
+      modelName?: string;
     }) => {
       logUnhandledRejections();
+      const { modelConfigFromFlags } = await import("../shared/adapters/model/select.ts");
       const { runStart } = await import("../sim/start.ts");
-      await runStart(opts);
+      await runStart({
+        ...opts,
+        model: modelConfigFromFlags({ model: model as never, modelUrl, modelName }),
+      });
     },
   );
 

@@ -8,6 +8,7 @@ import { SandboxConnectors } from "../shared/adapters/connectors/sandbox.ts";
 import type { DynamoCredentials } from "../shared/adapters/dynamo/db.ts";
 import { SimulatedClock } from "../shared/adapters/local/clock.ts";
 import { LocalDeterministicModel } from "../shared/adapters/model/local-model.ts";
+import type { ModelClient } from "../shared/agents/ports.ts";
 import type { RunSummary } from "../shared/agents/runner.ts";
 import { DAY } from "../shared/domain/time.ts";
 import { decayed, effectiveLevel, trustStats } from "../shared/learning/trust.ts";
@@ -72,6 +73,8 @@ export async function startSimulation(options: {
   outboxPath?: string;
   tokens?: TokenStore;
   onRun?: (s: RunSummary) => void;
+  /** The agents' model (`harness start --model`); the deterministic local model by default. */
+  model?: ModelClient;
 }): Promise<Simulation> {
   const world = generateWorld({
     seed: options.seed,
@@ -99,7 +102,7 @@ export async function startSimulation(options: {
   const runs = new Map<string, { runs: number; failed: number; proposals: number }>();
   const agents = await attachAgents(rt, {
     agents: agentDefs,
-    model: new LocalDeterministicModel(),
+    model: options.model ?? new LocalDeterministicModel(),
     enrichment: simEnrichment(world),
     web: sites.fetcher,
     onRun: (s) => {

@@ -18,6 +18,7 @@ import { systemClock } from "../shared/adapters/local/clock.ts";
 import { startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import { tightenPrivateTree, writePrivateFile } from "../shared/adapters/local/private-files.ts";
 import { ensureAdminToken, FileTokenStore } from "../shared/adapters/local/token-store.ts";
+import { createModel, type ModelConfig, modelKeyFromEnv } from "../shared/adapters/model/select.ts";
 import type { RunSummary } from "../shared/agents/runner.ts";
 import { DAY, localDate } from "../shared/domain/time.ts";
 import type { AppDeps } from "../shared/http/routes.ts";
@@ -41,6 +42,8 @@ export interface StartOptions {
   speed?: number;
   /** Who works the approval queue and the override windows: the simulated approver, or people. */
   approver: Approver;
+  /** The agents' model; the deterministic local model when absent. Its key, if any, is HARNESS_MODEL_KEY. */
+  model?: ModelConfig;
 }
 
 /** The banner: where the console is, how to sign in, and commands that work as printed. */
@@ -52,6 +55,7 @@ export function banner(o: {
   approver: Approver;
   speed: number;
   days: number;
+  modelId?: string;
 }): string {
   const token = join(o.dataDir, "admin.token");
   const dayMin = DAY / o.speed / 60_000;
@@ -65,7 +69,7 @@ Agent Harness: a simulated market of ${o.accounts} companies (seed ${o.seed}), e
     o.approver === "human"
       ? "you: actions wait for approval in the console, level-2 actions can be vetoed in their override window\n                 (--approver simulated lets a simulated reviewer work the queue instead)"
       : "simulated: a simulated reviewer works the queue in business hours (--approver human leaves it to you)"
-  }
+  }${o.modelId ? `\n  Model          ${o.modelId} writes the drafts and classifies unclear titles` : ""}
 In another terminal (the first command waits until everything is up):
   npm run harness -- wait                 until the API answers
   npm run harness -- approvals list       actions waiting for a person (approve/reject <decisionId>)
@@ -98,6 +102,9 @@ export async function runStart(o: StartOptions): Promise<void> {
   const tokens = new FileTokenStore(paths.tokens);
   // On the wall clock, which the server judges token expiry by (the simulated one runs days an hour).
   await ensureAdminToken(tokens, paths.adminToken, systemClock.now());
+  // Built before listening: a bad model configuration fails here, not at the first draft.
+  const model =
+    o.model && o.model.provider !== "local" ? createModel(o.model, { apiKey: modelKeyFromEnv() }) : undefined;
   // Listen first: the banner and the console's address work in the first second, whatever follows.
   const starting = startingServer();
   const server = starting.server;
@@ -107,7 +114,7 @@ export async function runStart(o: StartOptions): Promise<void> {
   });
   const url = `http://127.0.0.1:${o.port}`;
   writePrivateFile(paths.server, JSON.stringify({ url, pid: process.pid }));
-  console.log(banner({ ...o, url, speed }));
+  console.log(banner({ ...o, url, speed, ...(model ? { modelId: model.modelId } : {}) }));
   const began = Date.now();
   let doing = "starting DynamoDB Local (in memory)";
   const say = () => {
@@ -133,6 +140,7 @@ export async function runStart(o: StartOptions): Promise<void> {
       seed: o.seed,
       outboxPath: paths.outbox,
       tokens,
+      ...(model ? { model } : {}),
       onRun: (s: RunSummary) => {
         for (const p of s.proposals)
           if (!p.replay) verdicts.set(p.verdict, (verdicts.get(p.verdict) ?? 0) + 1);

@@ -55,3 +55,41 @@ export function createModel(config: ModelConfig, secrets: ModelSecrets = {}): Mo
 /** The environment's key for an OpenAI-compatible server (empty means none). */
 export const modelKeyFromEnv = (env: Record<string, string | undefined> = process.env): string | undefined =>
   env.HARNESS_MODEL_KEY || undefined;
+
+/** `harness start`'s model flags, checked: a missing or bad one is named in the error. */
+export const ModelFlags = z
+  .object({
+    model: z.enum(MODEL_PROVIDERS).default("local"),
+    modelUrl: z.url().optional(),
+    modelName: z.string().min(1).optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (f.model === "openai-compatible" && !f.modelUrl)
+      ctx.addIssue({
+        code: "custom",
+        path: ["modelUrl"],
+        message: "--model-url is required with --model openai-compatible",
+      });
+    if (f.model !== "local" && !f.modelName)
+      ctx.addIssue({
+        code: "custom",
+        path: ["modelName"],
+        message: `--model-name is required with --model ${f.model}`,
+      });
+  });
+
+/** A model configuration that does not hold together (the message names the flag or field). */
+export class ModelConfigError extends Error {
+  override readonly name = "ModelConfigError";
+}
+
+export function modelConfigFromFlags(flags: z.input<typeof ModelFlags>): ModelConfig {
+  const f = ModelFlags.safeParse(flags);
+  if (!f.success)
+    throw new ModelConfigError(f.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  const { model, modelUrl, modelName } = f.data;
+  if (model === "openai-compatible")
+    return { provider: model, baseUrl: modelUrl as string, model: modelName as string };
+  if (model === "bedrock") return { provider: model, modelId: modelName as string };
+  return { provider: "local" };
+}
