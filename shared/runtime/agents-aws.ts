@@ -28,8 +28,6 @@ import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
-import { BedrockModel } from "../adapters/model/bedrock-model.ts";
-import { LocalDeterministicModel } from "../adapters/model/local-model.ts";
 import { FetchError, type WebFetcher } from "../agents/ports.ts";
 import { agentRegistry } from "../agents/registry.ts";
 import { AgentRunner, type ProposalGate } from "../agents/runner.ts";
@@ -40,6 +38,7 @@ import type { Clock } from "../ports.ts";
 import { Gate } from "../usecases/gate.ts";
 import { ConfigError, localDynamo, parseAwsEnv, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
+import { createAwsModel } from "./model-aws.ts";
 
 const AgentEnv = z.object({
   AGENT_ID: z.string().min(1),
@@ -169,9 +168,8 @@ export function createAgentsAwsRuntime(
     clock,
     gate,
     kb: view,
-    model: env.BEDROCK_MODEL_ID
-      ? new BedrockModel({ modelId: env.BEDROCK_MODEL_ID, region: env.AWS_REGION })
-      : new LocalDeterministicModel(),
+    // Bedrock, an OpenAI-compatible server (key from Secrets Manager) or the local model: model-aws.ts.
+    model: createAwsModel(rawEnv),
     retries: new DynamoRetryStore(db),
     web: fetchWebFetcher,
     log: (msg, data) => console.log(JSON.stringify({ level: "info", msg, ...data })),

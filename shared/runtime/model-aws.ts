@@ -1,0 +1,78 @@
+/**
+ * The agents' model in AWS, from the function's environment (set by infra/constructs/agent-functions.ts
+ * from the deployment config's `model`): Bedrock Converse, an OpenAI-compatible server whose key is a
+ * Secrets Manager secret, or the deterministic local model when neither is configured.
+ *
+ * The key is read on the first model call, not at cold start: agents that never draft or classify
+ * never read it (and their roles are not granted it, MODEL_AGENTS), and a failed read is retried on
+ * the next call rather than poisoning the warm function.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import * as z from "zod";
+import { createModel, type ModelConfig } from "../adapters/model/select.ts";
+import type { ModelClient } from "../agents/ports.ts";
+import { ConfigError } from "./aws-env.ts";
+
+/** The built-in agents that call their model (drafts, unclear titles): only they may read its key. */
+export const MODEL_AGENTS: readonly string[] = ["outreach-writer", "persona-classifier"];
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+export const ModelEnv = z.object({
+  MODEL_PROVIDER: z.enum(["bedrock", "openai-compatible", "local"]).optional(),
+  BEDROCK_MODEL_ID: z.string().min(1).optional(),
+  MODEL_BASE_URL: z.url().optional(),
+  MODEL_NAME: z.string().min(1).optional(),
+  MODEL_KEY_SECRET_ARN: z.string().regex(SECRET_ARN, "a Secrets Manager secret ARN").optional(),
+  AWS_REGION: z.string().min(1).optional(),
+});
+
+export function modelConfigFromEnv(raw: Record<string, string | undefined>): ModelConfig {
+  const parsed = ModelEnv.safeParse(
+    Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== "")),
+  );
+  if (!parsed.success)
+    throw new ConfigError(
+      `invalid model environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  const env = parsed.data;
+  // Before the provider existed, a model id alone meant Bedrock: deployments keep working as they were.
+  const provider = env.MODEL_PROVIDER ?? (env.BEDROCK_MODEL_ID ? "bedrock" : "local");
+  if (provider === "bedrock") {
+    if (!env.BEDROCK_MODEL_ID)
+      throw new ConfigError("BEDROCK_MODEL_ID is required with MODEL_PROVIDER bedrock");
+    return { provider, modelId: env.BEDROCK_MODEL_ID, ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}) };
+  }
+  if (provider === "openai-compatible") {
+    if (!env.MODEL_BASE_URL || !env.MODEL_NAME)
+      throw new ConfigError(
+        "MODEL_BASE_URL and MODEL_NAME are required with MODEL_PROVIDER openai-compatible",
+      );
+    return { provider, baseUrl: env.MODEL_BASE_URL, model: env.MODEL_NAME };
+  }
+  return { provider: "local" };
+}
+
+/** A secret's string (the key as is, or `{"apiKey": "..."}` for a JSON secret). */
+export function secretKeyReader(client: Pick<SecretsManagerClient, "send">, arn: string) {
+  return async (): Promise<string> => {
+    const res = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    const text = res.SecretString?.trim();
+    if (!text) throw new ConfigError("the model key secret has no string value");
+    if (!text.startsWith("{")) return text;
+    const key = z.object({ apiKey: z.string().min(1) }).safeParse(JSON.parse(text));
+    if (!key.success) throw new ConfigError("the model key secret is JSON without an apiKey string");
+    return key.data.apiKey;
+  };
+}
+
+export function createAwsModel(
+  raw: Record<string, string | undefined>,
+  secrets?: Pick<SecretsManagerClient, "send">,
+): ModelClient {
+  const config = modelConfigFromEnv(raw);
+  const arn = raw.MODEL_KEY_SECRET_ARN;
+  if (config.provider !== "openai-compatible" || !arn) return createModel(config);
+  const client = secrets ?? new SecretsManagerClient(raw.AWS_REGION ? { region: raw.AWS_REGION } : {});
+  return createModel(config, { apiKey: secretKeyReader(client, arn) });
+}
