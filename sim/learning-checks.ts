@@ -60,6 +60,21 @@ export function weeksWindow(l: LearningReport, from: number, to: number) {
   };
 }
 
+/** z of the simulated workspace's trust bounds (default.yaml trust.confidenceZ): lower bound = score − z·sd. */
+const TRUST_Z = 1.645;
+/** A trust row's standard deviation, read back from its score and lower bound (0 when the bound was clipped at 0). */
+const sdOf = (r: LearningTrustWeek) => Math.max(0, r.score - r.lowerBound) / TRUST_Z;
+
+/**
+ * Whether an out-of-order pair is inverted beyond the noise of its two scores (the gap exceeds 1.96
+ * standard deviations of the difference). An inversion within the noise means the evidence could not
+ * tell these two agents apart yet (close hidden qualities, few flags); one beyond it means the score
+ * ranks them wrongly. Printed next to the verdict, which stays the issue's: every pair in order.
+ */
+export function invertedBeyondNoise(a: LearningTrustWeek, b: LearningTrustWeek): boolean {
+  return Math.abs(a.score - b.score) > 1.96 * Math.hypot(sdOf(a), sdOf(b));
+}
+
 /**
  * Trust order at week 4: within each action type, every pair of agents that both have ≥ 30 outcomes
  * and a hidden quality must be scored in the order of their qualities (agents of different action
@@ -109,7 +124,7 @@ export function checkSeed(s: SeedRuns): CheckResult[] {
     add(
       `trust order matches hidden quality at week ${CHECKS.trustWeek} (agent × action with ≥ ${CHECKS.trustMinOutcomes} outcomes; learning ${mode})`,
       order.pairs.length > 0 && order.discordant.length === 0,
-      `${order.pairs.length - order.discordant.length}/${order.pairs.length} pairs in order over ${order.eligible.length} agent × action rows${order.discordant.length ? `; out of order: ${order.discordant.map((p) => `${p.a.agentId} (q ${f2(p.a.hiddenQuality ?? 0)}, score ${f2(p.a.score)}) vs ${p.b.agentId} (q ${f2(p.b.hiddenQuality ?? 0)}, score ${f2(p.b.score)}) on ${p.a.actionType}`).join("; ")}` : ""}`,
+      `${order.pairs.length - order.discordant.length}/${order.pairs.length} pairs in order over ${order.eligible.length} agent × action rows${order.discordant.length ? `; out of order: ${order.discordant.map((p) => `${p.a.agentId} (q ${f2(p.a.hiddenQuality ?? 0)}, score ${f2(p.a.score)}) vs ${p.b.agentId} (q ${f2(p.b.hiddenQuality ?? 0)}, score ${f2(p.b.score)}) on ${p.a.actionType}${invertedBeyondNoise(p.a, p.b) ? "" : " (within the scores' noise)"}`).join("; ")}` : ""}`,
     );
     const sloppy = maxLevel(run.trust, SLOPPY_WRITER);
     add(

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { checkSeed, type DemoRun, formatChecks, trustOrder, weeksWindow } from "../../sim/learning-checks.ts";
+import {
+  checkSeed,
+  type DemoRun,
+  formatChecks,
+  invertedBeyondNoise,
+  trustOrder,
+  weeksWindow,
+} from "../../sim/learning-checks.ts";
 import { type LearningReport, type LearningTrustWeek, learningReport } from "../../sim/learning-report.ts";
 import type { TouchRecord } from "../../sim/market.ts";
 import type { TrustPoint } from "../../sim/simulation.ts";
@@ -153,6 +160,26 @@ describe("the learning check's arithmetic (issue 9, Checked by)", () => {
     expect(r.eligible.map((x) => x.agentId)).toEqual(["a", "b", "c", "d"]);
     expect(r.pairs).toHaveLength(2);
     expect(r.discordant.map((p) => [p.a.agentId, p.b.agentId])).toEqual([["c", "d"]]);
+  });
+
+  it("says whether an out-of-order pair is inverted beyond its scores' noise", () => {
+    const row = (score: number, lowerBound: number) =>
+      ({
+        week: 4,
+        agentId: "x",
+        actionType: "crm.update",
+        hiddenQuality: 0.5,
+        score,
+        lowerBound,
+        level: 1,
+        maxLevel: 1,
+        outcomes: 40,
+      }) satisfies LearningTrustWeek;
+    // sd = (score − lower bound) / 1.645 = 0.05 each: the difference's sd is 0.0707, ×1.96 = 0.139.
+    expect(invertedBeyondNoise(row(0.9, 0.9 - 0.08225), row(0.8, 0.8 - 0.08225))).toBe(false);
+    expect(invertedBeyondNoise(row(0.95, 0.95 - 0.08225), row(0.8, 0.8 - 0.08225))).toBe(true);
+    // Exact scores (no spread): any gap is beyond the noise.
+    expect(invertedBeyondNoise(row(0.81, 0.81), row(0.8, 0.8))).toBe(true);
   });
 
   it("sums a window of weeks: expected meetings per 100 over all its touches", () => {
