@@ -1,6 +1,8 @@
 import { DynamoDBClient, PutItemCommand, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DependencyError } from "../../domain/errors.ts";
+import type { DynamoEngine } from "../dynamo-memory/engine.ts";
+import { inProcessHandler } from "../dynamo-memory/handler.ts";
 import { DURABILITY_BARRIER, type Key } from "./keys.ts";
 import type { TableNames } from "./tables.ts";
 
@@ -42,6 +44,11 @@ export interface DbOptions {
    * less per transaction.
    */
   durabilityBarrier?: boolean;
+  /**
+   * An in-process engine (dynamo-memory/) instead of a database over HTTP: the SDK hands it each
+   * request, so every store runs unchanged. For simulated-clock runs only: it keeps nothing on disk.
+   */
+  engine?: DynamoEngine;
 }
 
 /**
@@ -53,13 +60,25 @@ export interface DbOptions {
  */
 const LOCAL_TIMEOUTS = { connectionTimeout: 20_000, requestTimeout: 20_000, throwOnRequestTimeout: true };
 
+/** What the SDK signs in-process requests with: nothing checks them, but the SDK wants a key. */
+const IN_PROCESS_KEY = { accessKeyId: "in-process", secretAccessKey: "in-process" };
+
 export function createDb(options: DbOptions): Db {
   if (options.endpoint && !options.credentials)
     throw new Error("a DynamoDB Local endpoint needs the credentials it was started with");
+  if (options.endpoint && options.engine) throw new Error("a database is either an endpoint or in process");
   const raw = new DynamoDBClient({
     region: options.region ?? (options.endpoint ? LOCAL_REGION : (process.env.AWS_REGION ?? "us-east-1")),
     ...(options.endpoint
       ? { endpoint: options.endpoint, credentials: options.credentials, requestHandler: LOCAL_TIMEOUTS }
+      : {}),
+    ...(options.engine
+      ? {
+          region: LOCAL_REGION,
+          endpoint: "http://in-process.invalid",
+          credentials: IN_PROCESS_KEY,
+          requestHandler: inProcessHandler(options.engine),
+        }
       : {}),
     maxAttempts: 5,
   });

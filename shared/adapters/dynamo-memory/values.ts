@@ -1,0 +1,261 @@
+/**
+ * DynamoDB's attribute values as they travel in its JSON protocol ({"S": "..."}, {"N": "12"}, ...),
+ * with DynamoDB's rules for them: numbers are exact decimals (compared and added without floating
+ * point, so a counter or an epoch in ms never drifts), strings order as UTF-8 bytes, sets are
+ * unordered and never empty, and an item's size is counted the way the 400 KB limit counts it.
+ */
+import { DynamoError } from "./errors.ts";
+
+export type AttributeValue =
+  | { S: string }
+  | { N: string }
+  | { B: string }
+  | { BOOL: boolean }
+  | { NULL: true }
+  | { M: Record<string, AttributeValue> }
+  | { L: AttributeValue[] }
+  | { SS: string[] }
+  | { NS: string[] }
+  | { BS: string[] };
+
+export type Item = Record<string, AttributeValue>;
+export type TypeName = "S" | "N" | "B" | "BOOL" | "NULL" | "M" | "L" | "SS" | "NS" | "BS";
+
+export const typeOf = (v: AttributeValue): TypeName => Object.keys(v)[0] as TypeName;
+// biome-ignore lint/suspicious/noExplicitAny: one accessor for the ten shapes of the union
+export const payload = (v: AttributeValue): any => (v as any)[typeOf(v)];
+
+export const clone = <T>(v: T): T => structuredClone(v);
+
+// ---- numbers: exact decimals (mantissa × 10^exponent) ----
+
+interface Decimal {
+  m: bigint;
+  e: number;
+}
+
+const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const SMALL_INT = /^-?\d{1,15}$/;
+
+function decimal(s: string): Decimal {
+  const match = NUMBER.exec(s.trim());
+  if (!match || (match[2] === "" && (match[3] ?? "") === ""))
+    throw new DynamoError("ValidationException", `A value provided cannot be converted into a number`);
+  const [, sign, int = "", frac = "", exp = "0"] = match;
+  let m = BigInt(`${int}${frac}` || "0");
+  let e = Number(exp) - frac.length;
+  if (m === 0n) return { m: 0n, e: 0 };
+  while (m % 10n === 0n) {
+    m /= 10n;
+    e++;
+  }
+  const digits = m.toString().length;
+  if (digits > 38)
+    throw new DynamoError(
+      "ValidationException",
+      "Attempting to store more than 38 significant digits in a Number",
+    );
+  if (digits + e - 1 > 125 || digits + e - 1 < -130)
+    throw new DynamoError(
+      "ValidationException",
+      "Number overflow. Attempting to store a number with magnitude larger than supported range",
+    );
+  return { m: sign === "-" ? -m : m, e };
+}
+
+function format(d: Decimal): string {
+  if (d.m === 0n) return "0";
+  const neg = d.m < 0n;
+  const digits = (neg ? -d.m : d.m).toString();
+  let out: string;
+  if (d.e >= 0) out = digits + "0".repeat(d.e);
+  else if (-d.e < digits.length)
+    out = `${digits.slice(0, digits.length + d.e)}.${digits.slice(digits.length + d.e)}`;
+  else out = `0.${"0".repeat(-d.e - digits.length)}${digits}`;
+  return neg ? `-${out}` : out;
+}
+
+/** The canonical text DynamoDB answers with ("1.50" → "1.5", "1e3" → "1000"); throws on a non-number. */
+export const normalizeNumber = (s: string): string =>
+  SMALL_INT.test(s) ? String(Number(s)) : format(decimal(s));
+
+const align = (a: Decimal, b: Decimal): [bigint, bigint, number] => {
+  const e = Math.min(a.e, b.e);
+  return [a.m * 10n ** BigInt(a.e - e), b.m * 10n ** BigInt(b.e - e), e];
+};
+
+export function compareNumbers(a: string, b: string): number {
+  if (SMALL_INT.test(a) && SMALL_INT.test(b)) return Math.sign(Number(a) - Number(b));
+  const [x, y] = align(decimal(a), decimal(b));
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function addNumbers(a: string, b: string, negateB = false): string {
+  if (SMALL_INT.test(a) && SMALL_INT.test(b)) {
+    const r = negateB ? Number(a) - Number(b) : Number(a) + Number(b);
+    if (Number.isSafeInteger(r)) return String(r);
+  }
+  const [x, y, e] = align(decimal(a), decimal(b));
+  return normalizeNumber(format({ m: negateB ? x - y : x + y, e }));
+}
+
+// ---- strings and binaries: byte order ----
+
+/**
+ * UTF-8 byte order, which is code point order. UTF-16 code units agree with it except where one
+ * string has a surrogate (a code point ≥ U+10000) and the other a unit in U+E000..U+FFFF.
+ */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs && !ys && y >= 0xe000) return 1;
+    if (ys && !xs && x >= 0xe000) return -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+export const compareBinaries = (a: string, b: string): number =>
+  Buffer.compare(Buffer.from(a, "base64"), Buffer.from(b, "base64"));
+
+/** Order of two scalars of the same type (S, N or B); undefined when they cannot be ordered. */
+export function compareValues(a: AttributeValue, b: AttributeValue): number | undefined {
+  const t = typeOf(a);
+  if (t !== typeOf(b)) return undefined;
+  if (t === "S") return compareStrings(payload(a), payload(b));
+  if (t === "N") return compareNumbers(payload(a), payload(b));
+  if (t === "B") return compareBinaries(payload(a), payload(b));
+  return undefined;
+}
+
+/** DynamoDB equality: same type and value; sets regardless of order; maps and lists deeply. */
+export function equalValues(a: AttributeValue, b: AttributeValue): boolean {
+  const t = typeOf(a);
+  if (t !== typeOf(b)) return false;
+  const x = payload(a);
+  const y = payload(b);
+  switch (t) {
+    case "S":
+    case "B":
+    case "BOOL":
+    case "NULL":
+      return x === y;
+    case "N":
+      return compareNumbers(x, y) === 0;
+    case "SS":
+    case "NS":
+    case "BS":
+      return x.length === y.length && x.every((e: string) => setHas(t, y, e));
+    case "L":
+      return x.length === y.length && x.every((e: AttributeValue, i: number) => equalValues(e, y[i]));
+    case "M": {
+      const keys = Object.keys(x);
+      return keys.length === Object.keys(y).length && keys.every((k) => k in y && equalValues(x[k], y[k]));
+    }
+  }
+}
+
+export const setHas = (t: TypeName, set: string[], e: string): boolean =>
+  t === "NS" ? set.some((s) => compareNumbers(s, e) === 0) : set.includes(e);
+
+// ---- validation of what a request carries ----
+
+/** Checks one value as DynamoDB would on input, and returns it in canonical form (numbers normalized). */
+export function checkValue(v: unknown, where: string): AttributeValue {
+  if (typeof v !== "object" || v === null || Array.isArray(v) || Object.keys(v).length !== 1)
+    throw new DynamoError(
+      "ValidationException",
+      `Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes (${where})`,
+    );
+  const [t, x] = Object.entries(v)[0] as [string, unknown];
+  const bad = () => new DynamoError("ValidationException", `Invalid attribute value type (${where})`);
+  switch (t) {
+    case "S":
+    case "B":
+      if (typeof x !== "string") throw bad();
+      return { [t]: x } as AttributeValue;
+    case "N":
+      if (typeof x !== "string") throw bad();
+      return { N: normalizeNumber(x) };
+    case "BOOL":
+      if (typeof x !== "boolean") throw bad();
+      return { BOOL: x };
+    case "NULL":
+      if (x !== true) throw bad();
+      return { NULL: true };
+    case "M": {
+      if (typeof x !== "object" || x === null || Array.isArray(x)) throw bad();
+      const out: Item = {};
+      for (const [k, e] of Object.entries(x)) out[k] = checkValue(e, where);
+      return { M: out };
+    }
+    case "L":
+      if (!Array.isArray(x)) throw bad();
+      return { L: x.map((e) => checkValue(e, where)) };
+    case "SS":
+    case "NS":
+    case "BS": {
+      if (!Array.isArray(x) || x.some((e) => typeof e !== "string")) throw bad();
+      if (x.length === 0)
+        throw new DynamoError(
+          "ValidationException",
+          "One or more parameter values were invalid: An number set  may not be empty",
+        );
+      const items = t === "NS" ? (x as string[]).map(normalizeNumber) : (x as string[]);
+      if (items.some((e, i) => items.findIndex((o) => setHas(t, [o], e)) !== i))
+        throw new DynamoError("ValidationException", "Input collection contains duplicates");
+      return { [t]: items } as AttributeValue;
+    }
+    default:
+      throw bad();
+  }
+}
+
+export function checkItem(v: unknown, where: string): Item {
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new DynamoError("ValidationException", `${where} must be a map of attribute values`);
+  const out: Item = {};
+  for (const [k, e] of Object.entries(v)) out[k] = checkValue(e, where);
+  return out;
+}
+
+// ---- size, as the 400 KB item limit and the 1 MB page limit count it ----
+
+const utf8 = (s: string) => Buffer.byteLength(s, "utf8");
+const numberSize = (n: string) => Math.ceil(n.replace(/[-.]/g, "").replace(/^0+/, "").length / 2) + 1;
+
+export function valueSize(v: AttributeValue): number {
+  const x = payload(v);
+  switch (typeOf(v)) {
+    case "S":
+      return utf8(x);
+    case "N":
+      return numberSize(x);
+    case "B":
+      return Buffer.from(x, "base64").length;
+    case "BOOL":
+    case "NULL":
+      return 1;
+    case "SS":
+      return (x as string[]).reduce((s, e) => s + utf8(e), 0);
+    case "NS":
+      return (x as string[]).reduce((s, e) => s + numberSize(e), 0);
+    case "BS":
+      return (x as string[]).reduce((s, e) => s + Buffer.from(e, "base64").length, 0);
+    case "L":
+      return 3 + (x as AttributeValue[]).reduce((s, e) => s + 1 + valueSize(e), 0);
+    case "M":
+      return 3 + Object.entries(x as Item).reduce((s, [k, e]) => s + 1 + utf8(k) + valueSize(e), 0);
+  }
+}
+
+export const itemSize = (item: Item): number =>
+  Object.entries(item).reduce((s, [k, v]) => s + utf8(k) + valueSize(v), 0);
+
+export const MAX_ITEM_BYTES = 400 * 1024;
