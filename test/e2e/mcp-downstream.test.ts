@@ -26,7 +26,7 @@ import {
   startHarness,
   waitForStatus,
 } from "./helpers/harness.ts";
-import { callTool, connectStdio } from "./helpers/mcp.ts";
+import { callTool, connectHttp, connectStdio } from "./helpers/mcp.ts";
 
 /** T0 is Tuesday 10:00 in New York: the account's next midnight (the one-touch-per-day reset). */
 const NEXT_NY_MIDNIGHT = "2026-03-11T04:00:00.000Z";
@@ -111,6 +111,13 @@ describe("a downstream MCP tool through the gate", () => {
       "contactId",
       "subject",
     ]);
+    // The local server's /mcp offers the same to the agent's token, and none to a person's.
+    const overHttp = await connectHttp(h.server.url, await h.agent("crm-agent"));
+    expect((await overHttp.listTools()).tools.map((t) => t.name)).toContain("crm__send_email");
+    await overHttp.close();
+    const viewer = await connectHttp(h.server.url, h.viewer);
+    expect((await viewer.listTools()).tools.map((t) => t.name)).not.toContain("crm__send_email");
+    await viewer.close();
     // The API lists the same for a viewer (what the harness's MCP server reads).
     const listed = expectStatus(await h.call("GET", "/v1/tools", h.viewer), 200).items;
     expect(listed.map((t: { name: string; actionType: string }) => [t.name, t.actionType])).toEqual([
