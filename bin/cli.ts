@@ -1,5 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
+import {
+  createEmbeddings,
+  embeddingsConfigFromFlags,
+  embeddingsKeyFromEnv,
+} from "../shared/adapters/embeddings/select.ts";
 import { SimulatedClock, systemClock } from "../shared/adapters/local/clock.ts";
 import { JavaMissingError, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import { tightenPrivateTree, writePrivateFile } from "../shared/adapters/local/private-files.ts";
@@ -80,6 +85,10 @@ interface ServeOptions {
   pollMs: number;
   connectors?: string;
   rateLimit: RateLimitOptions | false;
+  embeddings: string;
+  embeddingsUrl?: string;
+  embeddingsModel?: string;
+  embeddingsDimensions?: string;
 }
 
 program
@@ -110,8 +119,24 @@ program
     },
     DEFAULT_RATE_LIMIT,
   )
+  .addOption(
+    new Option(
+      "--embeddings <provider>",
+      "memory searchable by meaning: none (keyword search), openai-compatible (--embeddings-url, --embeddings-model; key in HARNESS_EMBEDDINGS_KEY) or bedrock (Titan Text Embeddings v2)",
+    )
+      .choices(["none", "openai-compatible", "bedrock"])
+      .default("none"),
+  )
+  .option("--embeddings-url <url>", "base URL of the embeddings server, e.g. http://127.0.0.1:11434/v1")
+  .option("--embeddings-model <name>", "the embedding model's name there (or the Bedrock model id)")
+  .option(
+    "--embeddings-dimensions <n>",
+    "vector size, if the model can shorten it (Titan v2: 256, 512, 1024)",
+  )
   .action(async (opts: ServeOptions) => {
     const p = paths(opts.dataDir);
+    // Checked before anything starts: a missing --embeddings-url is named here.
+    const embeddings = createEmbeddings(embeddingsConfigFromFlags(opts), embeddingsKeyFromEnv());
     // Validated before anything starts: a bad file or a missing token fails here, not at the first send.
     const live = loadConnectors(opts.connectors ?? process.env.HARNESS_CONNECTORS, process.env);
     // Downstream MCP servers: connected and their tools listed before serving (one unreachable fails here).
@@ -138,6 +163,7 @@ program
       ...(live ? { connector: live.withSandbox(new SandboxConnector(p.outbox, () => clock.now())) } : {}),
       ...(live?.inDoubtAfterMs ? { dispatchGraceMs: live.inDoubtAfterMs } : {}),
       ...(live?.downstream ? { downstream: live.downstream } : {}),
+      ...(embeddings ? { embeddings } : {}),
     });
     // On the wall clock, which judges token expiry (the simulated clock, if any, may be moved).
     await ensureAdminToken(runtime.deps.tokens, p.adminToken, systemClock.now());
@@ -161,6 +187,9 @@ program
       console.log(
         `Downstream MCP servers: ${live.downstream.names.join(", ")} (their tools the spec maps: GET /v1/tools)`,
       );
+    console.log(
+      `Memory search: ${embeddings ? `by meaning and keyword (${embeddings.modelId})` : "keyword (no --embeddings model)"}`,
+    );
     console.log(
       `Clock: ${simulated ? "simulated (POST /v1/admin/clock to move it)" : "system"}; recovered ${recovered.executed} dispatched, ${recovered.inDoubt} in doubt`,
     );

@@ -19,6 +19,8 @@ import {
   TrustView,
 } from "../http/api-schemas.ts";
 import { Me } from "../http/console-routes.ts";
+import { MemoryAdded } from "../http/memory-routes.ts";
+import { MemoryInput } from "../usecases/add-memory.ts";
 import { DecisionListQuery, NoteBody, OutcomeBody, ReviewBody } from "../usecases/schemas.ts";
 
 export interface Operation {
@@ -49,6 +51,7 @@ export const OPERATIONS = {
     query: MemorySearchQuery,
     response: list(MemoryHitOut),
   },
+  addMemory: { method: "POST", path: "/v1/memory", body: MemoryInput, response: MemoryAdded },
   currentSpec: { method: "GET", path: "/v1/specs/current", response: SpecVersionOut },
   recordOutcome: { method: "POST", path: "/v1/outcomes", body: OutcomeBody, response: OutcomeResult },
   approve: {

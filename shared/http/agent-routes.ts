@@ -93,8 +93,25 @@ export const MemoryHitOut = z
         at: z.string(),
       })
       .loose(),
-    score: z.number(),
+    score: z.number().describe("BM25 without an embeddings model; the fused rank score with one"),
     excerpt: z.string(),
+    provenance: z
+      .object({
+        docId: z.string(),
+        chunkIndex: z.number().int(),
+        chunkCount: z.number().int(),
+        source: z.string(),
+        url: z.string().optional(),
+        sourceId: z.string().optional(),
+        author: z.string().optional(),
+        occurredAt: z.string(),
+      })
+      .loose()
+      .describe("the document and chunk the passage comes from, to cite it"),
+    match: z
+      .object({ keyword: z.number().optional(), cosine: z.number().optional() })
+      .loose()
+      .describe("what matched: the keyword score and/or the cosine similarity to the query"),
   })
   .loose();
 

@@ -13,6 +13,7 @@ import { ProposalInput } from "../domain/proposal.ts";
 import { SpecSchema } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
+import type { MemoryStore } from "../kb/ports.ts";
 import type { Deps } from "../ports.ts";
 import {
   addSignals,
@@ -69,6 +70,7 @@ import { CONSOLE_ROUTES, type ConsoleReader } from "./console-routes.ts";
 import { ERASE_ROUTES } from "./erase-routes.ts";
 import { LEDGER_ROUTES } from "./ledger-routes.ts";
 import type { BodyType } from "./media-type.ts";
+import { MEMORY_ROUTES } from "./memory-routes.ts";
 import type { RouteDoc } from "./openapi.ts";
 import { REPLAY_ROUTES } from "./replay-routes.ts";
 import { REPORT_ROUTES } from "./report-routes.ts";
@@ -104,6 +106,8 @@ export interface AppDeps extends Deps {
   knowledge?: ContextReader;
   /** Downstream MCP tools the spec maps to action types (tool-routes.ts); absent: none are listed. */
   tools?: ToolCatalog;
+  /** Where POST /v1/memory adds documents (memory-routes.ts); absent: that route answers 404. */
+  memory?: MemoryStore;
 }
 
 export interface ApiRequest {
@@ -537,6 +541,7 @@ export const ROUTES: Route[] = [
   ...REPORT_ROUTES,
   ...AGENT_ROUTES,
   ...TOOL_ROUTES,
+  ...MEMORY_ROUTES,
 ];
 
 /**

@@ -57,13 +57,23 @@ export interface LearnedStore {
 }
 
 export interface MemoryStore {
+  /** One document as one piece (what the agents record: research, logged threads); overwrites. */
   put(doc: MemoryDoc): Promise<void>;
-  /** Full-text search within one account's memory (the local default; AWS adds embeddings). */
+  /**
+   * A document's chunks (kb/chunking.ts), all at once, only if the document is new: the same id with
+   * the same `contentHash` again is a replay (nothing written); with another, a ConflictError.
+   */
+  addDocument(chunks: MemoryDoc[], contentHash: string): Promise<{ created: boolean; embedded: boolean }>;
+  /** One account's memory by keyword, and by meaning where an embeddings model is configured. */
   search(accountId: string, query: string, limit: number): Promise<MemoryHit[]>;
 }
 
-/** Turns text into vectors for semantic search (Bedrock Titan embeddings in AWS). */
+/**
+ * Turns texts into vectors for search by meaning: Bedrock Titan Text Embeddings v2 or any
+ * OpenAI-compatible `/v1/embeddings` server (shared/adapters/embeddings/). One vector per text, in order.
+ */
 export interface Embeddings {
+  /** The model and its vector size: vectors of another model are never compared with this one's. */
   readonly modelId: string;
   embed(texts: string[]): Promise<number[][]>;
 }

@@ -1,9 +1,9 @@
 /**
- * Full-text search for the local semantic memory: BM25 over a handful of documents (one account's
- * transcripts, threads and notes). Good enough to find "the call where they mentioned Salesforce";
- * in AWS the Embeddings port adds vector similarity.
+ * Keyword search over one account's memory: BM25 over a few hundred chunks (transcripts, threads,
+ * notes). Finds "the call where they mentioned Salesforce"; meaning without shared words is the
+ * embeddings' part (kb/hybrid-search.ts fuses both). Without an embeddings model this is the search.
  */
-import type { MemoryDoc, MemoryHit } from "./types.ts";
+import type { MemoryDoc, MemoryHit, MemoryProvenance } from "./types.ts";
 
 const STOP = new Set(
   "a an and are as at be by for from has have in is it its of on or our that the their this to was we were will with you your".split(
@@ -21,16 +21,17 @@ export function tokenize(text: string): string[] {
 const K1 = 1.2;
 const B = 0.75;
 
-export function searchDocs(docs: MemoryDoc[], query: string, limit: number): MemoryHit[] {
-  const terms = [...new Set(tokenize(query))];
-  if (terms.length === 0 || docs.length === 0) return [];
+/** The query's distinct terms, as BM25 and the excerpt see them. */
+export const queryTerms = (query: string) => [...new Set(tokenize(query))];
+
+/** BM25 score of each document for the query, in the documents' order (0: no term in common). */
+export function bm25Scores(docs: MemoryDoc[], terms: string[]): number[] {
+  if (terms.length === 0 || docs.length === 0) return docs.map(() => 0);
   const tokenized = docs.map((d) => tokenize(`${d.title} ${d.text}`));
   const avg = tokenized.reduce((s, t) => s + t.length, 0) / docs.length || 1;
   const df = new Map<string, number>();
   for (const t of terms) df.set(t, tokenized.filter((toks) => toks.includes(t)).length);
-  const hits: MemoryHit[] = [];
-  docs.forEach((doc, i) => {
-    const toks = tokenized[i] ?? [];
+  return tokenized.map((toks) => {
     let score = 0;
     for (const t of terms) {
       const tf = toks.filter((x) => x === t).length;
@@ -39,14 +40,51 @@ export function searchDocs(docs: MemoryDoc[], query: string, limit: number): Mem
       const idf = Math.log(1 + (docs.length - n + 0.5) / (n + 0.5));
       score += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * toks.length) / avg));
     }
-    if (score > 0) hits.push({ doc, score: Number(score.toFixed(4)), excerpt: excerpt(doc.text, terms) });
+    return Number(score.toFixed(4));
+  });
+}
+
+/** Keyword search alone: what memory search is without an embeddings model. */
+export function searchDocs(docs: MemoryDoc[], query: string, limit: number): MemoryHit[] {
+  const terms = queryTerms(query);
+  const scores = bm25Scores(docs, terms);
+  const hits: MemoryHit[] = [];
+  docs.forEach((doc, i) => {
+    const score = scores[i] ?? 0;
+    if (score > 0) hits.push(memoryHit(doc, score, terms, { keyword: score }));
   });
   return hits.sort((a, b) => b.score - a.score || a.doc.docId.localeCompare(b.doc.docId)).slice(0, limit);
 }
 
-/** The sentence with the most query terms, so a packet carries the passage, not the whole transcript. */
+export function memoryHit(
+  doc: MemoryDoc,
+  score: number,
+  terms: string[],
+  match: MemoryHit["match"],
+): MemoryHit {
+  return { doc, score, excerpt: excerpt(doc.text, terms), provenance: provenanceOf(doc), match };
+}
+
+/** A hit's citation: a chunk names its document; a one-piece document is its own chunk 0 of 1. */
+export function provenanceOf(doc: MemoryDoc): MemoryProvenance {
+  return {
+    docId: doc.chunk?.of ?? doc.docId,
+    chunkIndex: doc.chunk?.index ?? 0,
+    chunkCount: doc.chunk?.count ?? 1,
+    source: doc.source,
+    ...(doc.url ? { url: doc.url } : {}),
+    ...(doc.sourceId ? { sourceId: doc.sourceId } : {}),
+    ...(doc.author ? { author: doc.author } : {}),
+    occurredAt: doc.at,
+  };
+}
+
+/**
+ * The sentence with the most query terms, so a packet carries the passage, not the whole transcript.
+ * A hit found by meaning alone shares no term: it gets the chunk's first sentence.
+ */
 function excerpt(text: string, terms: string[]): string {
-  const sentences = text.split(/(?<=[.!?])\s+/);
+  const sentences = sentencesOf(text);
   let best = sentences[0] ?? "";
   let bestScore = -1;
   for (const s of sentences) {
@@ -57,5 +95,8 @@ function excerpt(text: string, terms: string[]): string {
       bestScore = score;
     }
   }
-  return best.length > 280 ? `${best.slice(0, 277)}...` : best;
+  return trimExcerpt(best);
 }
+
+export const sentencesOf = (text: string) => text.split(/(?<=[.!?])\s+/);
+export const trimExcerpt = (s: string) => (s.length > 280 ? `${s.slice(0, 277)}...` : s);

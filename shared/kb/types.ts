@@ -113,7 +113,11 @@ export interface EmergedRule {
 export const MEMORY_KINDS = ["transcript", "email_thread", "note", "research"] as const;
 export type MemoryKind = (typeof MEMORY_KINDS)[number];
 
-/** Semantic memory: unstructured text searchable by meaning (full text locally, embeddings in AWS). */
+/**
+ * Semantic memory: unstructured text searchable by meaning. A document added through the API
+ * (`POST /v1/memory`) is stored as chunks: each chunk is one MemoryDoc whose `chunk` says which
+ * document and which part it is; documents the agents write (research, logged threads) are one piece.
+ */
 export interface MemoryDoc {
   docId: string;
   accountId: string;
@@ -121,15 +125,40 @@ export interface MemoryDoc {
   kind: MemoryKind;
   title: string;
   text: string;
+  /** The system it came from (a call recorder, a mailbox, "harness"). */
   source: string;
+  /** When it happened (the call, the thread's last message), else when it was added. */
   at: string;
+  /** Where the original lives, and its id there, when the source system has them. */
+  url?: string;
+  sourceId?: string;
+  /** Who added it: the agent id for an agent's note, the person's subject for an admin's upload. */
+  author?: string;
+  /** Set on a chunk of a longer document: the document's id, this chunk's index and the count. */
+  chunk?: { of: string; index: number; count: number };
+}
+
+/** Where a memory hit comes from, so an agent can cite it: the document, the chunk, the source. */
+export interface MemoryProvenance {
+  docId: string;
+  chunkIndex: number;
+  chunkCount: number;
+  source: string;
+  url?: string;
+  sourceId?: string;
+  author?: string;
+  occurredAt: string;
 }
 
 export interface MemoryHit {
   doc: MemoryDoc;
+  /** BM25 score alone without an embeddings model; the fused rank score with one (kb/hybrid-search.ts). */
   score: number;
   /** The passage that matched, trimmed for a context packet. */
   excerpt: string;
+  provenance: MemoryProvenance;
+  /** What matched: the keyword score and/or the cosine similarity to the query. */
+  match: { keyword?: number; cosine?: number };
 }
 
 export type IcpTier = 1 | 2 | 3 | "out";

@@ -239,7 +239,14 @@ export class KnowledgeView {
       items.push({
         kind: "memory",
         text: `${hit.doc.title}: "${hit.excerpt}"`,
-        provenance: { source: hit.doc.source, at: hit.doc.at },
+        // The document and chunk it came from, and the original's address where the source has one.
+        provenance: {
+          source: hit.doc.chunk
+            ? `${hit.doc.source} (${hit.doc.chunk.of}, part ${hit.doc.chunk.index + 1} of ${hit.doc.chunk.count})`
+            : hit.doc.source,
+          at: hit.doc.at,
+          ...(hit.provenance.url ? { url: hit.provenance.url } : {}),
+        },
         priority: 65 + Math.min(10, hit.score),
       });
     }

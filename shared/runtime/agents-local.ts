@@ -9,7 +9,7 @@
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
-import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
+import type { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
 import { LocalDeterministicModel } from "../adapters/model/local-model.ts";
 import { type Cron, nextFire, parseCron } from "../agents/cron.ts";
 import type { AgentDefinition } from "../agents/definition.ts";
@@ -70,7 +70,7 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
   const deps = rt.deps;
   const agentKb = new DynamoAgentKnowledgeStore(rt.db);
   const learned = new DynamoLearnedStore(rt.db);
-  const memory = new DynamoMemoryStore(rt.db);
+  const memory = rt.memory;
   const retries = new DynamoRetryStore(rt.db);
   // The change feed: the API and the use cases write through the same object, now observed.
   const kb = new ObservedKnowledgeStore(deps.kb, rt.bus);

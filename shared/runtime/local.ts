@@ -28,6 +28,7 @@ import { SandboxConnector } from "../adapters/local/sandbox-connector.ts";
 import { LocalScheduler } from "../adapters/local/scheduler.ts";
 import { FileTokenStore } from "../adapters/local/token-store.ts";
 import type { AppDeps, ClockControl } from "../http/routes.ts";
+import type { Embeddings } from "../kb/ports.ts";
 import { KnowledgeView } from "../kb/view.ts";
 import { type Clock, type Connector, noApprovalSignal, type TokenStore } from "../ports.ts";
 import { publishSpec } from "../usecases/admin.ts";
@@ -87,6 +88,11 @@ export interface LocalRuntimeOptions {
    * their tools call those tools, and GET /v1/tools lists them for agents. Started by the caller.
    */
   downstream?: DownstreamTools;
+  /**
+   * Memory searchable by meaning (adapters/embeddings/select.ts: `harness serve --embeddings ...`);
+   * keyword search alone when omitted.
+   */
+  embeddings?: Embeddings;
 }
 
 const localMasterKey = (o: LocalRuntimeOptions) =>
@@ -104,6 +110,8 @@ export interface LocalRuntime {
   bus: LocalBus;
   scheduler: LocalScheduler;
   connector: Connector;
+  /** Memory, as the API adds to it and searches it; the agents read and write the same store. */
+  memory: DynamoMemoryStore;
   /**
    * Reconcile dispatched decisions nobody here is executing (see recoverDispatched): at startup, and
    * after every scheduler poll while the loop runs (unless the runtime was built without workers).
@@ -161,6 +169,10 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     flips: new DynamoFlipStore(db, cursors),
     drafts: new DynamoDraftStore(db, cursors),
   };
+  const memory = new DynamoMemoryStore(db, {
+    ...(options.embeddings ? { embeddings: options.embeddings } : {}),
+    log: (msg, data) => log(msg, data ?? {}),
+  });
   const ledgerIntegrity = {
     ledger: new DynamoLedgerReader(db),
     digests: options.archiveDir ? new FileArchive(options.archiveDir) : new MemoryArchive(),
@@ -176,8 +188,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       ...base,
       agentKb: new DynamoAgentKnowledgeStore(db),
       learned: new DynamoLearnedStore(db),
-      memory: new DynamoMemoryStore(db),
+      memory,
     }),
+    memory,
     ...(options.downstream ? { tools: options.downstream.catalog(specs) } : {}),
     // The local server serves the web console at its root (shared/console/).
     consoleUrl: "/",
@@ -268,6 +281,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     bus,
     scheduler,
     connector,
+    memory,
     reconcile,
     close: async () => {
       scheduler.stop();

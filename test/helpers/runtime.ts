@@ -5,6 +5,7 @@ import type { DownstreamTools } from "../../shared/adapters/connectors/mcp-downs
 import { SimulatedClock, systemClock } from "../../shared/adapters/local/clock.ts";
 import { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
+import type { Embeddings } from "../../shared/kb/ports.ts";
 import type { TokenRecord, TokenStore } from "../../shared/ports.ts";
 import { createLocalRuntime, type LocalRuntime } from "../../shared/runtime/local.ts";
 import { createLocalServer, type LocalServerOptions } from "../../shared/runtime/server.ts";
@@ -38,6 +39,7 @@ export async function startRuntime(
     runWorkers?: boolean;
     archiveDir?: string;
     downstream?: DownstreamTools;
+    embeddings?: Embeddings;
   } = {},
 ): Promise<TestRuntime> {
   const clock = new SimulatedClock(options.at ?? T0);
@@ -55,6 +57,7 @@ export async function startRuntime(
     ...(options.runWorkers === false ? { runWorkers: false } : {}),
     ...(options.archiveDir ? { archiveDir: options.archiveDir } : {}),
     ...(options.downstream ? { downstream: options.downstream } : {}),
+    ...(options.embeddings ? { embeddings: options.embeddings } : {}),
   });
   return { ...runtime, clock, sandbox, tokens };
 }

@@ -1,38 +1,216 @@
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import type { MemoryStore } from "../../kb/ports.ts";
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError } from "../../domain/errors.ts";
+import { DEFAULT_MIN_COSINE, hybridSearch, placeExcerpts, sentencesToPlace } from "../../kb/hybrid-search.ts";
+import type { Embeddings, MemoryStore } from "../../kb/ports.ts";
 import { searchDocs } from "../../kb/text-search.ts";
 import type { MemoryDoc, MemoryHit } from "../../kb/types.ts";
-import type { Db } from "./db.ts";
+import { cosine, quantize } from "../../kb/vectors.ts";
+import { type Db, failedConditions } from "./db.ts";
 import { agentKeys } from "./keys.ts";
 
+/** A transaction's item limit: a document's chunks are written in one. */
+export const MAX_CHUNKS_PER_DOCUMENT = 100;
+/** @see MemoryStoreOptions.maxChunksPerAccount */
+export const DEFAULT_MAX_CHUNKS_PER_ACCOUNT = 5000;
+
+export interface MemoryStoreOptions {
+  /** Search by meaning too; without it, memory search is keyword search alone. */
+  embeddings?: Embeddings;
+  /**
+   * Chunks one account's memory may hold; a document that would pass it is refused (ConflictError).
+   * Search reads the whole partition: 5000 chunks of ~1.2 KB text and a 1 KiB vector is ~11 MB read
+   * (about 11 Query pages) per search. @default 5000
+   */
+  maxChunksPerAccount?: number;
+  /** @default 0.2 (kb/hybrid-search.ts) */
+  minCosine?: number;
+  /** Where an embeddings failure is reported (never with the texts or the key). */
+  log?: (msg: string, data?: Record<string, unknown>) => void;
+}
+
+type Item = Record<string, unknown>;
+/** What the store adds to a MemoryDoc in its item: the vector, its model, the document's hash. */
+const STORE_FIELDS = ["pk", "sk", "vec", "vecModel", "contentHash"] as const;
+
 /**
- * Semantic memory kept per account; search reads the account's documents and ranks them with BM25.
- * Context packets are always about one target, so the per-account partition is the unit of search.
+ * Semantic memory kept per account, in the account's MEMORY# partition of the state table: one item
+ * per chunk, its vector (kb/vectors.ts, int8) beside its text. Search is one Query of the partition
+ * and cosine + BM25 in process (kb/hybrid-search.ts): no vector index, no new server, and it runs the
+ * same on DynamoDB Local. Context packets are always about one target, so the account is the unit of
+ * search; the cap keeps that Query bounded.
  */
 export class DynamoMemoryStore implements MemoryStore {
-  constructor(private readonly db: Db) {}
+  private readonly embeddings: Embeddings | undefined;
+  private readonly cap: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: MemoryStoreOptions = {},
+  ) {
+    this.embeddings = options.embeddings;
+    this.cap = options.maxChunksPerAccount ?? DEFAULT_MAX_CHUNKS_PER_ACCOUNT;
+  }
 
   async put(doc: MemoryDoc): Promise<void> {
-    await this.db.doc.send(
-      new PutCommand({
-        TableName: this.db.tables.state,
-        Item: { ...agentKeys.memoryDoc(doc.accountId, doc.docId), ...doc },
-      }),
-    );
+    const [vector] = await this.vectors([doc.text]);
+    await this.db.doc.send(new PutCommand({ TableName: this.db.tables.state, Item: this.item(doc, vector) }));
+  }
+
+  async addDocument(
+    chunks: MemoryDoc[],
+    contentHash: string,
+  ): Promise<{ created: boolean; embedded: boolean }> {
+    const first = chunks[0];
+    if (!first) throw new Error("a document has at least one chunk");
+    if (chunks.length > MAX_CHUNKS_PER_DOCUMENT)
+      throw new Error(`a document has at most ${MAX_CHUNKS_PER_DOCUMENT} chunks`);
+    // A replay answers before any embedding is paid for.
+    const existing = await this.hashOf(first);
+    if (existing !== undefined) return this.replay(first, existing, contentHash);
+    const held = await this.count(first.accountId);
+    if (held + chunks.length > this.cap)
+      throw new ConflictError(
+        `the memory of account ${first.accountId} holds ${held} chunks; this document adds ${chunks.length} and the limit is ${this.cap}: delete or erase older memory first`,
+      );
+    const vectors = await this.vectors(chunks.map((c) => c.text));
+    // All chunks in one transaction, the first only if absent: a document is stored whole or not at
+    // all, and two writers of the same id never mix their chunks.
+    try {
+      await this.db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: chunks.map((c, i) => ({
+            Put: {
+              TableName: this.db.tables.state,
+              Item: { ...this.item(c, vectors[i]), contentHash },
+              ...(i === 0 ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+            },
+          })),
+        }),
+      );
+    } catch (err) {
+      if (!failedConditions(err)?.includes(0)) throw err;
+      const now = await this.hashOf(first);
+      return this.replay(first, now ?? "", contentHash);
+    }
+    return { created: true, embedded: vectors.some((v) => v !== undefined) };
   }
 
   async search(accountId: string, query: string, limit: number): Promise<MemoryHit[]> {
+    const items = await this.partition(accountId);
+    const docs = items.map(toDoc);
+    const queryVector = this.embeddings ? (await this.vectors([query]))[0] : undefined;
+    if (!queryVector || !this.embeddings) return searchDocs(docs, query, limit);
+    const model = this.embeddings.modelId;
+    const cosines = items.map((i) =>
+      i.vecModel === model && i.vec instanceof Uint8Array ? cosine(i.vec, queryVector) : undefined,
+    );
+    const hits = hybridSearch(docs, query, cosines, limit, {
+      minCosine: this.options.minCosine ?? DEFAULT_MIN_COSINE,
+    });
+    return this.excerptsByMeaning(hits, queryVector);
+  }
+
+  /** One more embeddings call, only when some hit matched by meaning alone; on failure, as they are. */
+  private async excerptsByMeaning(hits: MemoryHit[], queryVector: number[]): Promise<MemoryHit[]> {
+    const places = sentencesToPlace(hits);
+    const sentences = [...new Set(places.flatMap(([, s]) => s))];
+    if (sentences.length === 0) return hits;
+    const vectors = await this.vectors(sentences);
+    const bySentence = new Map(sentences.map((s, i) => [s, vectors[i]]));
+    return placeExcerpts(hits, places, (s) => {
+      const v = bySentence.get(s);
+      return v ? cosine(quantize(v), queryVector) : undefined;
+    });
+  }
+
+  private replay(first: MemoryDoc, stored: string, contentHash: string) {
+    if (stored !== contentHash)
+      throw new ConflictError(
+        `memory document ${first.chunk?.of ?? first.docId} already exists with other content: give the new one another id`,
+      );
+    return { created: false, embedded: false };
+  }
+
+  private item(doc: MemoryDoc, vector: number[] | undefined): Item {
+    return {
+      ...agentKeys.memoryDoc(doc.accountId, doc.docId),
+      ...doc,
+      ...(vector && this.embeddings ? { vec: quantize(vector), vecModel: this.embeddings.modelId } : {}),
+    };
+  }
+
+  /**
+   * One vector per text, or none for all when no model is configured or the model fails: the chunk is
+   * then stored without one (found by keyword) rather than lost, and a query falls back to keyword.
+   */
+  private async vectors(texts: string[]): Promise<(number[] | undefined)[]> {
+    if (!this.embeddings) return texts.map(() => undefined);
+    try {
+      const out = await this.embeddings.embed(texts);
+      if (out.length !== texts.length) throw new Error(`${out.length} vectors for ${texts.length} texts`);
+      return out;
+    } catch (err) {
+      this.options.log?.("embeddings failed: keyword search only for these texts", {
+        model: this.embeddings.modelId,
+        texts: texts.length,
+        error: (err as Error).message,
+      });
+      return texts.map(() => undefined);
+    }
+  }
+
+  private async hashOf(first: MemoryDoc): Promise<string | undefined> {
     const res = await this.db.doc.send(
-      new QueryCommand({
+      new GetCommand({
         TableName: this.db.tables.state,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": agentKeys.memoryPartition(accountId) },
+        Key: agentKeys.memoryDoc(first.accountId, first.docId),
+        ProjectionExpression: "contentHash",
+        ConsistentRead: true,
       }),
     );
-    const docs = (res.Items ?? []).map((i) => {
-      const { pk: _p, sk: _s, ...d } = i;
-      return d as MemoryDoc;
-    });
-    return searchDocs(docs, query, limit);
+    return res.Item ? String(res.Item.contentHash ?? "") : undefined;
   }
+
+  private async count(accountId: string): Promise<number> {
+    let n = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.tables.state,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": agentKeys.memoryPartition(accountId) },
+          Select: "COUNT",
+          ExclusiveStartKey: start,
+        }),
+      );
+      n += res.Count ?? 0;
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return n;
+  }
+
+  private async partition(accountId: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.tables.state,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": agentKeys.memoryPartition(accountId) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(res.Items ?? []));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+function toDoc(item: Item): MemoryDoc {
+  const doc = { ...item };
+  for (const f of STORE_FIELDS) delete doc[f];
+  return doc as unknown as MemoryDoc;
 }

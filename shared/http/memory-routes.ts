@@ -1,0 +1,50 @@
+/**
+ * Adding to memory: call transcripts, email threads and notes (admin), or an agent's own notes
+ * (usecases/add-memory.ts says who may add what). Served by the knowledge function, which already
+ * reads and writes the state table where memory lives.
+ */
+import * as z from "zod";
+import { NotFoundError } from "../domain/errors.ts";
+import { parseWith } from "../domain/validation.ts";
+import type { MemoryStore } from "../kb/ports.ts";
+import { addMemory, MemoryInput } from "../usecases/add-memory.ts";
+import type { AppDeps, Route } from "./routes.ts";
+
+export const MemoryAdded = z
+  .object({
+    docId: z.string().describe("the document's id: yours, or derived from the content"),
+    accountId: z.string(),
+    chunks: z.number().int().describe("how many searchable chunks it was split into"),
+    embedded: z
+      .boolean()
+      .describe("whether it is searchable by meaning (vectors stored), not only by keyword"),
+    replay: z.boolean().describe("the same document was already stored: nothing was written"),
+  })
+  .loose();
+
+function memoryOf(deps: AppDeps): MemoryStore {
+  if (!deps.memory) throw new NotFoundError("memory writes are not configured in this deployment");
+  return deps.memory;
+}
+
+export const MEMORY_ROUTES: Route[] = [
+  {
+    method: "POST",
+    path: "/v1/memory",
+    group: "knowledge",
+    roles: ["admin", "agent"],
+    doc: {
+      summary: "Add a call transcript, an email thread or a note to an account's memory, chunked and cited",
+      description:
+        "Admin: any kind. An agent credential: its own notes only (kind note, author = its agent). 201 when stored, 200 for the same document again (replay), 409 for its id with other content or an account whose memory is full.",
+      body: MemoryInput,
+      response: MemoryAdded,
+      status: [201, 200],
+    },
+    run: async (req, deps) => {
+      const input = parseWith(MemoryInput, req.body);
+      const added = await addMemory({ ...deps, memory: memoryOf(deps) }, input, req.principal);
+      return { status: added.replay ? 200 : 201, body: added };
+    },
+  },
+];

@@ -1,0 +1,137 @@
+/**
+ * Adding to an account's memory (POST /v1/memory): a call transcript, an email thread or a note,
+ * split into chunks (kb/chunking.ts) that each carry their provenance — the document, the chunk's
+ * place in it, the source system, the author and when it happened — and stored whole or not at all.
+ *
+ * Who may add what: a person with the admin role adds any kind, for any author. An agent credential
+ * adds its own notes only: kind "note", authored by the token's agent (the default); transcripts and
+ * threads come from systems of record, and a note in another agent's name is refused. The document id
+ * is the client's, or derived from the content: the same document sent twice is stored once.
+ */
+import { createHash } from "node:crypto";
+import * as z from "zod";
+import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors.ts";
+import { iso } from "../domain/time.ts";
+import { Id } from "../domain/vocabulary.ts";
+import { chunkText } from "../kb/chunking.ts";
+import type { MemoryStore } from "../kb/ports.ts";
+import type { MemoryDoc } from "../kb/types.ts";
+import type { Clock, KnowledgeStore } from "../ports.ts";
+import { agentIdsOf, hasRole, type Principal } from "./principal.ts";
+
+/** About an hour of a call's transcript (~15,000 tokens): at most ~60 chunks of 300 tokens. */
+export const MAX_MEMORY_TEXT_CHARS = 60_000;
+
+export const MEMORY_INPUT_KINDS = ["transcript", "email_thread", "note"] as const;
+
+export const MemoryInput = z
+  .object({
+    accountId: Id,
+    personId: Id.optional().describe("the person it is about, if one (erasing them deletes it)"),
+    kind: z.enum(MEMORY_INPUT_KINDS),
+    id: Id.optional().describe(
+      "your id for the document: the same id and content again is a replay; default: derived from the content",
+    ),
+    title: z.string().trim().min(1).max(200).optional(),
+    text: z
+      .string()
+      .max(MAX_MEMORY_TEXT_CHARS)
+      .refine((t) => t.trim().length > 0, { message: "must not be empty" }),
+    source: z
+      .object({
+        system: z
+          .string()
+          .trim()
+          .min(1)
+          .max(100)
+          .describe("where it comes from: gong, gmail, crm, agent, ..."),
+        url: z.url().max(2000).optional(),
+        id: z.string().min(1).max(200).optional().describe("its id in that system"),
+      })
+      .strict(),
+    occurredAt: z.iso.datetime({ offset: true }).optional().describe("when it happened; default: now"),
+    author: Id.optional().describe("who wrote it; an agent credential: its own agent id (the default)"),
+  })
+  .strict();
+export type MemoryInput = z.infer<typeof MemoryInput>;
+
+export interface AddMemoryDeps {
+  clock: Clock;
+  kb: Pick<KnowledgeStore, "getAccount">;
+  memory: MemoryStore;
+}
+
+export interface AddedMemory {
+  docId: string;
+  accountId: string;
+  chunks: number;
+  /** Whether vectors were stored (an embeddings model is configured and answered). */
+  embedded: boolean;
+  /** The same document was already stored: nothing was written. */
+  replay: boolean;
+}
+
+export async function addMemory(
+  deps: AddMemoryDeps,
+  input: MemoryInput,
+  principal: Principal,
+): Promise<AddedMemory> {
+  const author = authorOf(input, principal);
+  if (!(await deps.kb.getAccount(input.accountId)))
+    throw new NotFoundError(`account ${input.accountId} is unknown to the harness`);
+  // The request as given (never the defaulted time), so a retry hashes the same.
+  const contentHash = sha256(JSON.stringify({ ...input, id: undefined, author }));
+  const docId = input.id ?? `mem-${contentHash.slice(0, 24)}`;
+  const texts = chunkText(input.text);
+  const at = input.occurredAt ?? iso(deps.clock.now());
+  const title = input.title ?? defaultTitle(input);
+  const chunks: MemoryDoc[] = texts.map((text, index) => ({
+    docId: `${docId}#${index}`,
+    accountId: input.accountId,
+    ...(input.personId ? { personId: input.personId } : {}),
+    kind: input.kind,
+    title,
+    text,
+    source: input.source.system,
+    at,
+    ...(input.source.url ? { url: input.source.url } : {}),
+    ...(input.source.id ? { sourceId: input.source.id } : {}),
+    author,
+    chunk: { of: docId, index, count: texts.length },
+  }));
+  const r = await deps.memory.addDocument(chunks, contentHash);
+  return {
+    docId,
+    accountId: input.accountId,
+    chunks: chunks.length,
+    embedded: r.embedded,
+    replay: !r.created,
+  };
+}
+
+/** The author the document is stored under, or why this caller may not add it. */
+function authorOf(input: MemoryInput, p: Principal): string {
+  if (hasRole(p, "admin")) return input.author ?? p.subject;
+  const own = agentIdsOf(p);
+  if (own.length === 0) throw new ForbiddenError("adding memory requires role admin or an agent credential");
+  if (input.kind !== "note")
+    throw new ForbiddenError(
+      `an agent credential adds its own notes only (kind "note"), not a ${input.kind}: transcripts and threads come from an admin's credential`,
+    );
+  if (input.author && !own.includes(input.author))
+    throw new ForbiddenError(`an agent credential writes only its own notes, not ${input.author}'s`);
+  const author = input.author ?? (own.length === 1 ? own[0] : undefined);
+  if (!author)
+    throw new ValidationError([
+      { path: "author", message: `this credential holds several agents: say which (${own.join(", ")})` },
+    ]);
+  return author;
+}
+
+function defaultTitle(input: MemoryInput): string {
+  const first = input.text.trim().split(/(?<=[.!?])\s+|\n/)[0] ?? "";
+  const label = { transcript: "Call transcript", email_thread: "Email thread", note: "Note" }[input.kind];
+  return `${label}: ${first.length > 80 ? `${first.slice(0, 77)}...` : first}`;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
