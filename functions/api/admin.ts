@@ -1,11 +1,12 @@
+import { ADMIN_TABLE } from "../../shared/http/groups/admin.ts";
 import { withAgentRuns } from "../../shared/runtime/aws-agent-runs.ts";
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
 import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 import { awsLedgerIntegrity } from "../../shared/runtime/aws-ledger.ts";
 
-/** API Gateway HTTP API (payload v2) for the "admin" routes of shared/http/routes.ts. */
+/** API Gateway HTTP API (payload v2) for the "admin" routes (shared/http/groups/admin.ts). */
 export const handler = apiHandler(
-  "admin",
+  ADMIN_TABLE,
   // Manual agent runs invoke the agents' functions (AGENT_FUNCTIONS).
   withAgentRuns(
     lazyRuntime((env) => ({ cursors: awsCursors(env), ledgerIntegrity: awsLedgerIntegrity(env) })),

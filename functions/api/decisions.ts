@@ -1,8 +1,9 @@
+import { DECISIONS_TABLE } from "../../shared/http/groups/decisions.ts";
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
 import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 
-/** API Gateway HTTP API (payload v2) for the "decisions" routes of shared/http/routes.ts. */
+/** API Gateway HTTP API (payload v2) for the "decisions" routes (shared/http/groups/decisions.ts). */
 export const handler = apiHandler(
-  "decisions",
+  DECISIONS_TABLE,
   lazyRuntime((env) => ({ cursors: awsCursors(env) })),
 );

@@ -1,4 +1,5 @@
+import { HEALTH_TABLE } from "../../shared/http/groups/health.ts";
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
 
-/** API Gateway HTTP API (payload v2) for the "health" routes of shared/http/routes.ts. */
-export const handler = apiHandler("health", lazyRuntime());
+/** API Gateway HTTP API (payload v2) for the "health" routes (shared/http/groups/health.ts). */
+export const handler = apiHandler(HEALTH_TABLE, lazyRuntime());

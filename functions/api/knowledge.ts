@@ -1,4 +1,5 @@
+import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
 
-/** API Gateway HTTP API (payload v2) for the "knowledge" routes of shared/http/routes.ts. */
-export const handler = apiHandler("knowledge", lazyRuntime());
+/** API Gateway HTTP API (payload v2) for the "knowledge" routes (shared/http/groups/knowledge.ts). */
+export const handler = apiHandler(KNOWLEDGE_TABLE, lazyRuntime());

@@ -1,4 +1,9 @@
+import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { Gate } from "../../shared/usecases/gate.ts";
 
-/** API Gateway HTTP API (payload v2) for the "proposals" routes of shared/http/routes.ts. */
-export const handler = apiHandler("proposals", lazyRuntime());
+/** API Gateway HTTP API (payload v2) for the "proposals" routes: the one function that runs the gate. */
+export const handler = apiHandler(
+  PROPOSALS_TABLE,
+  lazyRuntime(() => ({ gate: (deps) => new Gate(deps) })),
+);

@@ -1,3 +1,4 @@
+import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
 import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 import { sfnApprovalSignal } from "../../shared/runtime/aws-sfn.ts";
@@ -7,6 +8,6 @@ import { sfnApprovalSignal } from "../../shared/runtime/aws-sfn.ts";
  * decision's waiting Step Functions execution after their conditional transition.
  */
 export const handler = apiHandler(
-  "reviews",
+  REVIEWS_TABLE,
   lazyRuntime((env) => ({ approvals: sfnApprovalSignal(env), cursors: awsCursors(env) })),
 );

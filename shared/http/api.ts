@@ -5,7 +5,8 @@ import { parseUntrustedYaml } from "../domain/yaml.ts";
 import { type BodyType, bodyTypeOf } from "./media-type.ts";
 import { credentialRejection, principalFromEvent } from "./principal-from-event.ts";
 import { errorResponse, type HttpResult, json } from "./respond.ts";
-import { type AppDeps, authorize, matchRoute, ROUTES, type Route } from "./routes.ts";
+import { authorize, matchRoute } from "./route-match.ts";
+import type { AppDeps, Route } from "./routes.ts";
 
 export type Logger = (msg: string, data: Record<string, unknown>) => void;
 
@@ -59,9 +60,10 @@ function parseBody(rawBody: string, type: BodyType): unknown {
 export function createApi(
   deps: AppDeps,
   /** `stage`: the deployment's, which IAM callers' agent roles must carry (principal-from-event.ts). */
-  options: { routes?: Route[]; log?: Logger; stage?: string } = {},
+  /** `routes`: the table served (routes.ts ROUTES locally; a group's table in each Lambda). */
+  options: { routes: Route[]; log?: Logger; stage?: string },
 ) {
-  const routes = options.routes ?? ROUTES;
+  const routes = options.routes;
   const log: Logger =
     options.log ?? ((msg, data) => console.error(JSON.stringify({ level: "error", msg, ...data })));
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {

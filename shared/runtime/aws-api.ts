@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { lambdaHandler, lazy } from "../adapters/aws/powertools.ts";
 import { createApi } from "../http/api.ts";
 import type { HttpResult } from "../http/respond.ts";
-import { ROUTES, type Route } from "../http/routes.ts";
+import type { Route } from "../http/routes.ts";
 import { type AwsExtras, type AwsRuntime, createAwsRuntime } from "./aws.ts";
 import { type AwsEnv, ConfigError, parseAwsEnv } from "./aws-env.ts";
 
@@ -13,9 +13,12 @@ export const lazyRuntime = (extras: (env: AwsEnv) => AwsExtras = () => ({})) =>
     return createAwsRuntime(env, extras(env));
   });
 
-/** The Lambda handler of one route group: the same API core the local server runs, fewer routes. */
-export function apiHandler(group: Route["group"], runtime: () => AwsRuntime) {
-  const routes = ROUTES.filter((r) => r.group === group);
+/**
+ * The Lambda handler of one route group: the same API core the local server runs, with the group's
+ * own table (shared/http/groups/), so the bundle holds only the code of those routes.
+ */
+export function apiHandler(routes: Route[], runtime: () => AwsRuntime) {
+  const group = routes[0]?.group;
   let api: ((event: APIGatewayProxyEventV2) => Promise<HttpResult>) | undefined;
   const paginated = routes.some((r) => r.paginated);
   return lambdaHandler<APIGatewayProxyEventV2, HttpResult>(async (event, tools) => {

@@ -30,7 +30,7 @@ import {
   noApprovalSignal,
 } from "../ports.ts";
 import { STREAM_PUBLISHED_EVENTS } from "../usecases/decision-events.ts";
-import { Gate } from "../usecases/gate.ts";
+import type { GateDeps } from "../usecases/gate.ts";
 import type { LedgerVerifyDeps } from "../usecases/ledger-verify.ts";
 import { createAwsDb } from "./aws-db.ts";
 import { type AwsEnv, ConfigError, required } from "./aws-env.ts";
@@ -50,11 +50,22 @@ export interface AwsExtras {
   cursors?: PageCursors;
   /** Only the admin API function verifies the ledger and writes digests (aws-ledger.ts). */
   ledgerIntegrity?: (db: Db) => LedgerVerifyDeps;
+  /**
+   * Only the proposals API runs the gate (`(deps) => new Gate(deps)`): the spec's evaluation, with
+   * RE2 for persona patterns, is in no other function's bundle.
+   */
+  gate?: (deps: GateDeps) => AppDeps["gate"];
 }
 
 const noConnector: Connector = {
   execute: async () => {
     throw new ConfigError("this function has no connector: only the executor functions call connectors");
+  },
+};
+
+const noGate: AppDeps["gate"] = {
+  propose: async () => {
+    throw new ConfigError("this function has no gate: only the proposals API function proposes");
   },
 };
 
@@ -108,7 +119,7 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
     db,
     deps: {
       ...base,
-      gate: new Gate(base),
+      gate: extras.gate ? extras.gate(base) : noGate,
       reports: new DynamoOutcomeRowReader(db),
       consoleReads: new DynamoConsoleReader(db),
       ...(extras.ledgerIntegrity ? { ledgerIntegrity: extras.ledgerIntegrity(db) } : {}),

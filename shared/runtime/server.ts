@@ -8,7 +8,7 @@ import { RateLimitError, TooLargeError, ValidationError } from "../domain/errors
 import { createApi, MAX_BODY_BYTES } from "../http/api.ts";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "../http/rate-limit.ts";
 import { errorResponse, type HttpResult } from "../http/respond.ts";
-import type { AppDeps } from "../http/routes.ts";
+import { type AppDeps, ROUTES } from "../http/routes.ts";
 import { MCP_PATH, serveMcp } from "../mcp/http-endpoint.ts";
 import type { Clock } from "../ports.ts";
 import { CONSOLE_DIR, serveConsole } from "./static.ts";
@@ -97,7 +97,7 @@ export interface LocalServerOptions {
  * (payload limit, throttling) is done here too.
  */
 export function createLocalServer(deps: AppDeps, options: LocalServerOptions = {}): Server {
-  const api = createApi(deps);
+  const api = createApi(deps, { routes: ROUTES });
   const log = options.log ?? ((msg, data) => console.error(JSON.stringify({ level: "error", msg, ...data })));
   const limits = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   const limiter =

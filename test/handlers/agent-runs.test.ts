@@ -7,6 +7,7 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toInvocation } from "../../functions/agents/handler.ts";
+import { ADMIN_TABLE } from "../../shared/http/groups/admin.ts";
 import { createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { withAgentRuns } from "../../shared/runtime/aws-agent-runs.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
@@ -51,7 +52,7 @@ function adminApi(agentFunctions?: Record<string, string>) {
     credentials: TEST_CREDENTIALS,
   });
   return apiHandler(
-    "admin",
+    ADMIN_TABLE,
     withAgentRuns(() => runtime, client),
   );
 }

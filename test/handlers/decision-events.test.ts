@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as ledgerWorker } from "../../functions/ledger/workflow-starter.ts";
 import { DynamoTransitionReader } from "../../shared/adapters/aws/ledger-transitions.ts";
 import { ledgerKeys } from "../../shared/adapters/dynamo/keys.ts";
+import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
+import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
@@ -60,7 +62,7 @@ function worker(events: { publish(e: DomainEvent[]): Promise<void> } = new Recor
 describe("decision events from the ledger stream", () => {
   it("made and transitioned come from the stream, not from the requests; a redelivery repeats the id", async () => {
     const requestPath = new RecordingPublisher();
-    const proposals = apiHandler("proposals", () => awsRuntimeFor(rt, { events: requestPath }));
+    const proposals = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { events: requestPath }));
     const e = fixture("api-v2-iam-proposal.json");
     e.requestContext.authorizer.iam.userArn =
       "arn:aws:sts::123456789012:assumed-role/dev-harness-agent-de-writer/dev-harness-agent-de-writer";
@@ -68,7 +70,7 @@ describe("decision events from the ledger stream", () => {
     const d = JSON.parse((await proposals(e, ctx)).body);
     expect(d.status).toBe("pending_approval");
 
-    const reviews = apiHandler("reviews", () => awsRuntimeFor(rt, { events: requestPath }));
+    const reviews = apiHandler(REVIEWS_TABLE, () => awsRuntimeFor(rt, { events: requestPath }));
     const approve = fixture("api-v2-jwt-approve.json");
     approve.rawPath = approve.requestContext.http.path = `/v1/decisions/${d.decisionId}/approve`;
     approve.pathParameters.id = d.decisionId;
@@ -124,7 +126,7 @@ describe("decision events from the ledger stream", () => {
       e.requestContext.authorizer.iam.userArn =
         "arn:aws:sts::123456789012:assumed-role/dev-harness-agent-de-writer2/dev-harness-agent-de-writer2";
       e.body = JSON.stringify(emailProposal("de-writer2", "de-acme"));
-      return apiHandler("proposals", () => awsRuntimeFor(rt))(e, ctx);
+      return apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt))(e, ctx);
     })().then((r) => ({ body: JSON.parse(r.body) }));
     const first = await record(body.decisionId, "INSERT", "200", { version: 1 });
     let calls = 0;

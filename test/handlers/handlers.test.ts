@@ -18,6 +18,8 @@ import { S3ArchiveWriter } from "../../shared/adapters/aws/s3-archive-writer.ts"
 import { DynamoTaskTokenStore } from "../../shared/adapters/aws/task-token-store.ts";
 import { ledgerKeys } from "../../shared/adapters/dynamo/keys.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
+import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
+import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
@@ -66,7 +68,7 @@ async function propose(agentId: string) {
   const accountId = `acct-${agentId}`;
   await seedAcme(rt.deps, accountId);
   const publisher = new RecordingPublisher();
-  const handler = apiHandler("proposals", () => awsRuntimeFor(rt, { events: publisher }));
+  const handler = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { events: publisher }));
   const e = fixture("api-v2-iam-proposal.json");
   const arn = `arn:aws:sts::123456789012:assumed-role/dev-harness-agent-${agentId}/dev-harness-agents-agent-${agentId}`;
   e.requestContext.authorizer.iam.userArn = arn;
@@ -93,12 +95,12 @@ describe("API Gateway HTTP API (payload v2) handlers", () => {
     // An IAM caller proposing as another agent is refused.
     const other = fixture("api-v2-iam-proposal.json");
     other.body = JSON.stringify(emailProposal("someone-else", "h-acme"));
-    const refused = await apiHandler("proposals", () => awsRuntimeFor(rt))(other, ctx);
+    const refused = await apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt))(other, ctx);
     expect(refused.statusCode).toBe(403);
   });
 
   it("a JWT caller cannot reach the proposals group; approvers approve through the reviews group", async () => {
-    const reviews = apiHandler("reviews", () => awsRuntimeFor(rt, { sandbox: rt.sandbox }));
+    const reviews = apiHandler(REVIEWS_TABLE, () => awsRuntimeFor(rt, { sandbox: rt.sandbox }));
     const { body: d } = await propose("h-writer2");
     const e = fixture("api-v2-jwt-approve.json");
     e.rawPath = e.requestContext.http.path = `/v1/decisions/${d.decisionId}/approve`;
@@ -107,7 +109,7 @@ describe("API Gateway HTTP API (payload v2) handlers", () => {
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ status: "dispatched", review: { by: "ana@example.com" } });
     // The proposals function has only its own routes.
-    const proposals = apiHandler("proposals", () => awsRuntimeFor(rt));
+    const proposals = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt));
     expect((await proposals(e, ctx)).statusCode).toBe(404);
   });
 });

@@ -6,6 +6,7 @@ import type { DomainEvent, EventPublisher } from "../../shared/ports.ts";
 import { type AwsExtras, type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { Gate } from "../../shared/usecases/gate.ts";
 import type { ApprovalResult, TaskCompleter } from "../../shared/usecases/workflow.ts";
 import type { TestRuntime } from "../helpers/runtime.ts";
 
@@ -84,6 +85,8 @@ export function awsRuntimeFor(
     clock: rt.clock,
     // As the paginating API functions are built (functions/api/{decisions,reviews,admin}.ts).
     cursors: awsCursors(env),
+    // As the proposals function is built (functions/api/proposals.ts): the one with the gate.
+    gate: (deps) => new Gate(deps),
     events: options.events ?? new RecordingPublisher(),
     ...(options.sandbox ? { connector: () => options.sandbox as SandboxConnector } : {}),
     ...options.extras,

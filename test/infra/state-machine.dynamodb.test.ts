@@ -19,6 +19,7 @@ import { StepFunctionsApprovalSignal } from "../../shared/adapters/aws/approval-
 import { DynamoTaskTokenStore } from "../../shared/adapters/aws/task-token-store.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { DependencyError } from "../../shared/domain/errors.ts";
+import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { veto } from "../../shared/usecases/lifecycle.ts";
@@ -196,7 +197,7 @@ describe("approval workflow (synthesized definition, executed)", () => {
 
   it("level 1: approved through the reviews API -> the task is released once and the action executes", async () => {
     const d = await pending("sm-approve", "sm-writer2");
-    const reviews = apiHandler("reviews", runtime);
+    const reviews = apiHandler(REVIEWS_TABLE, runtime);
     const approveEvent = () => {
       const e = fixture("api-v2-jwt-approve.json");
       e.rawPath = e.requestContext.http.path = `/v1/decisions/${d.decisionId}/approve`;
@@ -236,7 +237,7 @@ describe("approval workflow (synthesized definition, executed)", () => {
       Math.ceil((Date.parse(d.expiresAt as string) - rt.clock.now()) / 1000),
     );
     expect(input?.approvalTimeoutSeconds).toBeGreaterThan(DEFAULTS.approvalTimeoutSeconds);
-    const reviews = apiHandler("reviews", runtime);
+    const reviews = apiHandler(REVIEWS_TABLE, runtime);
     const onWaiting = () => {
       // Ten days later, well past any 72 h ceiling and before the decision's expiry.
       rt.clock.advance(10 * 24 * 3_600_000);

@@ -6,7 +6,7 @@ import { ValidationError } from "../../shared/domain/errors.ts";
 import { parseSpecText } from "../../shared/domain/spec-loader.ts";
 import { MAX_YAML_DEPTH, yamlDepth } from "../../shared/domain/yaml.ts";
 import { createApi } from "../../shared/http/api.ts";
-import type { AppDeps } from "../../shared/http/routes.ts";
+import { type AppDeps, ROUTES } from "../../shared/http/routes.ts";
 import { defaultSpecText } from "../../shared/runtime/local.ts";
 
 /** 2 KB each: what the fuzz of every route sent to the spec route and, as YAML, to /v1/health. */
@@ -60,7 +60,10 @@ describe("YAML nesting is bounded before the YAML library composes it", () => {
   });
 
   it("answers 400 to a deeply nested YAML body on the route that reads YAML, before it runs; elsewhere YAML is not read at all", async () => {
-    const api = createApi({ clock: { now: () => 0 } } as unknown as AppDeps, { log: () => {} });
+    const api = createApi({ clock: { now: () => 0 } } as unknown as AppDeps, {
+      routes: ROUTES,
+      log: () => {},
+    });
     const event = (method: string, path: string, authorizer?: unknown) =>
       ({
         version: "2.0",

@@ -1,0 +1,224 @@
+/**
+ * The admin group: trust, specs, pauses, manual runs, the simulated clock, the ledger's integrity.
+ */
+import * as z from "zod";
+import { SIMULATED_CLOCK_RANGE } from "../../adapters/local/clock.ts";
+import { NotFoundError, ValidationError } from "../../domain/errors.ts";
+import { SpecSchema } from "../../domain/spec-schema.ts";
+import { iso } from "../../domain/time.ts";
+import { parseWith } from "../../domain/validation.ts";
+import { createPause, getSpec, publishSpec } from "../../usecases/admin.ts";
+import { PathActionType, PauseBody, PinBody, pageQuery } from "../../usecases/schemas.ts";
+import { describeTrust, pinKnownAgent } from "../../usecases/trust.ts";
+import { AGENT_ROUTES } from "../agent-routes.ts";
+import { AGENT_RUN_ROUTES } from "../agent-run-routes.ts";
+import {
+  AgentRun,
+  ClockOut,
+  Lifted,
+  list,
+  PauseOut,
+  page as pageOf,
+  SpecVersionOut,
+  TrustView,
+} from "../api-schemas.ts";
+import { CONSOLE_ROUTES } from "../console-routes.ts";
+import { LEDGER_ROUTES } from "../ledger-routes.ts";
+import { inGroup, ok, param, READERS } from "../route-helpers.ts";
+import type { Route } from "../routes.ts";
+import { SPEC_STEER_ROUTES } from "../spec-routes.ts";
+
+const R = SIMULATED_CLOCK_RANGE;
+const ClockBody = z
+  .object({
+    advanceMs: z.number().int().positive().max(R.maxAdvanceMs).optional(),
+    set: z.iso
+      .datetime({ offset: true })
+      .refine((s) => Date.parse(s) >= R.min && Date.parse(s) <= R.max, {
+        message: `must be between ${iso(R.min)} and ${iso(R.max)}`,
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((b) => (b.advanceMs === undefined) !== (b.set === undefined), {
+    message: "give exactly one of advanceMs, set",
+    path: ["advanceMs"],
+  });
+const SpecVersionParam = z.coerce.number().int().positive();
+
+export const TRUST_ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/v1/trust",
+    group: "admin",
+    roles: READERS,
+    paginated: true,
+    doc: {
+      summary: "Trust and autonomy level per agent × action type",
+      query: pageQuery(50),
+      response: pageOf(TrustView),
+    },
+    run: async (req, deps) => {
+      const q = parseWith(pageQuery(50), req.query);
+      const spec = await getSpec(deps, "current");
+      const page = await deps.trust.list({ limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
+      return ok({ items: page.items.map((r) => describeTrust(r, spec)), cursor: page.cursor ?? null });
+    },
+  },
+  {
+    method: "PUT",
+    path: "/v1/trust/{agentId}/{actionType}",
+    group: "admin",
+    roles: ["admin"],
+    doc: {
+      summary: "Pin a level (or unpin with level null)",
+      params: { actionType: PathActionType },
+      body: PinBody,
+      response: TrustView,
+    },
+    run: async (req, deps) => {
+      const body = parseWith(PinBody, req.body);
+      const spec = await getSpec(deps, "current");
+      const record = await pinKnownAgent(
+        deps,
+        spec,
+        param(req, "agentId"),
+        param(req, "actionType", PathActionType),
+        body.level,
+        body.reason,
+        req.principal.subject,
+      );
+      return ok(describeTrust(record, spec));
+    },
+  },
+];
+
+export const SPEC_ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/v1/specs/current",
+    group: "admin",
+    // Agents read the rules they are held to (the built-in ones do through the knowledge view).
+    roles: ["agent", ...READERS],
+    doc: { summary: "The spec in force", response: SpecVersionOut },
+    run: async (_req, deps) => ok(await getSpec(deps, "current")),
+  },
+  {
+    method: "GET",
+    path: "/v1/specs/{version}",
+    group: "admin",
+    roles: READERS,
+    doc: { summary: "One spec version", params: { version: SpecVersionParam }, response: SpecVersionOut },
+    run: async (req, deps) =>
+      ok(await getSpec(deps, parseWith(SpecVersionParam, req.params.version, "version"))),
+  },
+  {
+    method: "POST",
+    path: "/v1/specs",
+    group: "admin",
+    roles: ["admin"],
+    // README: "publish YAML (content-type: application/yaml) or JSON".
+    accepts: ["json", "yaml"],
+    doc: {
+      summary: "Publish a spec (YAML or JSON); the same content again is a no-op",
+      body: SpecSchema,
+      response: SpecVersionOut.extend({ created: z.boolean() }),
+      status: [201, 200],
+    },
+    run: async (req, deps) => {
+      // createApi parsed the body, YAML or JSON, and held it to the JSON limits.
+      if (req.body === undefined || req.body === null)
+        throw new ValidationError([{ path: "body", message: "a spec as YAML or JSON is required" }]);
+      const { spec, created } = await publishSpec(deps, req.body, req.principal.subject);
+      return ok({ ...spec, created }, created ? 201 : 200);
+    },
+  },
+];
+
+export const PAUSE_ROUTES: Route[] = [
+  {
+    method: "POST",
+    path: "/v1/pauses",
+    group: "admin",
+    roles: ["admin"],
+    doc: {
+      summary: "Pause (kill switch): global, agent, channel or account",
+      body: PauseBody,
+      response: PauseOut,
+      status: 201,
+    },
+    run: async (req, deps) => ok(await createPause(deps, req.body, req.principal), 201),
+  },
+  {
+    method: "GET",
+    path: "/v1/pauses",
+    group: "admin",
+    roles: READERS,
+    doc: { summary: "Pauses in force", response: list(PauseOut) },
+    run: async (_req, deps) => ok({ items: await deps.pauses.list() }),
+  },
+  {
+    method: "DELETE",
+    path: "/v1/pauses/{id}",
+    group: "admin",
+    roles: ["admin"],
+    doc: { summary: "Lift (resume) a pause", response: Lifted },
+    run: async (req, deps) =>
+      ok({
+        lifted: await deps.pauses.remove(param(req, "id"), req.principal.subject, iso(deps.clock.now())),
+      }),
+  },
+];
+
+export const OPERATE_ROUTES: Route[] = [
+  {
+    method: "POST",
+    path: "/v1/agents/list-sync/run",
+    group: "admin",
+    roles: ["admin"],
+    doc: {
+      summary: "Run the list-sync agent now",
+      body: z.object({}).loose(),
+      bodyOptional: true,
+      response: AgentRun,
+      status: 202,
+    },
+    run: async (req, deps) => {
+      if (!deps.agents) throw new NotFoundError("agents do not run in this deployment");
+      return ok(await deps.agents.run("manual-list-sync", req.body ?? {}, req.principal), 202);
+    },
+  },
+  {
+    method: "POST",
+    path: "/v1/admin/clock",
+    group: "admin",
+    roles: ["admin"],
+    doc: {
+      summary: "Move the simulated clock (--clock simulated only)",
+      body: ClockBody,
+      response: ClockOut,
+    },
+    run: async (req, deps) => {
+      if (!deps.clockControl)
+        throw new NotFoundError("the clock can only be moved when the server runs with --clock simulated");
+      const body = parseWith(ClockBody, req.body);
+      // The clock re-checks its range: an advance from near the end must not carry it past.
+      if (body.set) deps.clockControl.set(Date.parse(body.set));
+      if (body.advanceMs) deps.clockControl.advance(body.advanceMs);
+      return ok({ now: iso(deps.clock.now()) });
+    },
+  },
+];
+
+/** The admin group's function serves these, in the order of ROUTES (first match wins). */
+export const ADMIN_TABLE: Route[] = [
+  ...inGroup("admin", CONSOLE_ROUTES),
+  ...TRUST_ROUTES,
+  ...inGroup("admin", SPEC_STEER_ROUTES),
+  ...SPEC_ROUTES,
+  ...PAUSE_ROUTES,
+  ...OPERATE_ROUTES,
+  ...AGENT_RUN_ROUTES,
+  ...LEDGER_ROUTES,
+  ...inGroup("admin", AGENT_ROUTES),
+];

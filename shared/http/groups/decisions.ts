@@ -1,0 +1,85 @@
+/** The decisions group: reading decisions and why they were made. */
+import { publicDecision } from "../../domain/decision.ts";
+import { NotFoundError } from "../../domain/errors.ts";
+import { parseWith } from "../../domain/validation.ts";
+import { explain } from "../../usecases/explain.ts";
+import { DecisionListQuery, ExplainQuery } from "../../usecases/schemas.ts";
+import { AGENT_ROUTES } from "../agent-routes.ts";
+import { DecisionWithEvents, ExplainOut, PublicDecision, page as pageOf } from "../api-schemas.ts";
+import { CONSOLE_ROUTES } from "../console-routes.ts";
+import { REPLAY_ROUTES } from "../replay-routes.ts";
+import { REPORT_ROUTES } from "../report-routes.ts";
+import { inGroup, ok, param, READERS } from "../route-helpers.ts";
+import type { Route } from "../routes.ts";
+
+export const DECISION_ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/v1/decisions/{id}",
+    group: "decisions",
+    roles: READERS,
+    doc: { summary: "A decision with its ledger timeline", response: DecisionWithEvents },
+    run: async (req, deps) => {
+      const id = param(req, "id");
+      const d = await deps.decisions.getDecision(id);
+      if (!d) throw new NotFoundError(`decision ${id} does not exist`);
+      return ok({ ...publicDecision(d), events: await deps.decisions.events(`DECISION#${id}`) });
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/decisions",
+    group: "decisions",
+    roles: READERS,
+    paginated: true,
+    doc: {
+      summary:
+        "Decisions by account, person, agent or status, optionally narrowed by verdict and spec version",
+      query: DecisionListQuery,
+      response: pageOf(PublicDecision),
+    },
+    run: async (req, deps) => {
+      const q = parseWith(DecisionListQuery, req.query);
+      const page = await deps.decisions.queryDecisions({
+        limit: q.limit,
+        ...(q.accountId ? { accountId: q.accountId } : {}),
+        ...(q.personId ? { personId: q.personId } : {}),
+        ...(q.agentId ? { agentId: q.agentId } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.verdict ? { verdict: q.verdict } : {}),
+        ...(q.specVersion ? { specVersion: q.specVersion } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+      });
+      return ok({ items: page.items.map(publicDecision), cursor: page.cursor ?? null });
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/explain",
+    group: "decisions",
+    roles: READERS,
+    doc: {
+      summary: "Why did you contact me? By email or person id",
+      query: ExplainQuery,
+      response: ExplainOut,
+    },
+    run: async (req, deps) => {
+      const q = parseWith(ExplainQuery, req.query);
+      return ok(
+        await explain(deps, {
+          ...(q.personId ? { personId: q.personId } : {}),
+          ...(q.email ? { email: q.email } : {}),
+        }),
+      );
+    },
+  },
+];
+
+/** The decisions group's function serves these, in the order of ROUTES (first match wins). */
+export const DECISIONS_TABLE: Route[] = [
+  ...inGroup("decisions", CONSOLE_ROUTES),
+  ...DECISION_ROUTES,
+  ...REPLAY_ROUTES,
+  ...REPORT_ROUTES,
+  ...inGroup("decisions", AGENT_ROUTES),
+];

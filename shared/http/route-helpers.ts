@@ -1,0 +1,16 @@
+/** What route definitions share: reader roles, the result shape, path parameters, group filters. */
+import type * as z from "zod";
+import { parseWith } from "../domain/validation.ts";
+import { PathId } from "../usecases/schemas.ts";
+import type { ApiRequest, Role, Route, RouteResult } from "./routes.ts";
+
+export const READERS: Role[] = ["viewer", "approver", "admin"];
+
+export const ok = (body: unknown, status = 200): RouteResult => ({ status, body });
+
+export const param = (req: ApiRequest, name: string, schema: z.ZodType<string> = PathId) =>
+  parseWith(schema, req.params[name], name);
+
+/** The routes of one group from a module that serves several (its order kept). */
+export const inGroup = (group: Route["group"], routes: Route[]): Route[] =>
+  routes.filter((r) => r.group === group);
