@@ -84,17 +84,16 @@ export class DownstreamTools {
     return this.versions.get(version);
   }
 
-  /** Decisions of a mapped action type call their tool; every other decision goes to `inner`. */
+  /** Decisions of a mapped action type call their tool (when its server is configured); others go to `inner`. */
   connector(inner: Connector, specs: Pick<SpecStore, "get">): Connector {
     return {
       ...(inner.forget ? { forget: inner.forget.bind(inner) } : {}),
       execute: async (req: ConnectorRequest): Promise<ConnectorResult> => {
         const d = req.decision;
         const mapping = (await this.specOf(specs, d.specVersion))?.autonomy.actions[d.actionType]?.tool;
-        if (!mapping) return inner.execute(req);
-        const server = this.servers.get(mapping.server);
-        if (!server)
-          throw new ConnectorError(`${d.actionType}: no MCP server "${mapping.server}" is configured`, false);
+        const server = mapping && this.servers.get(mapping.server);
+        // A server the connectors file does not name stays on the sandbox outbox, as any system it does not name.
+        if (!mapping || !server) return inner.execute(req);
         const why = mismatch(mapping, { accountId: d.accountId, personId: d.personId, payload: req.payload });
         if (why) throw new ConnectorError(`${d.actionType}: ${why}; the tool was not called`, false);
         const args = {
