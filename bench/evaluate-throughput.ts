@@ -1,6 +1,6 @@
 import type { GateContext, Touch } from "../shared/domain/decision-types.ts";
 import { evaluate } from "../shared/domain/evaluate.ts";
-import type { Account, Person } from "../shared/domain/kb.ts";
+import { type Account, type Person, storedSignal } from "../shared/domain/kb.ts";
 import { keptSpec } from "../shared/domain/prepared-spec.ts";
 import { type Proposal, ProposalInput } from "../shared/domain/proposal.ts";
 import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
@@ -37,7 +37,10 @@ export function realisticContext(specText: string, now = T0): GateContext {
   };
   const accountId = "bench-eval-acct";
   const updatedAt = new Date(now - DAY).toISOString();
-  const signals = signalsFor(accountId, now).sort((a, b) => b.occurredAt.localeCompare(a.occurredAt));
+  // As the knowledge base stores them (kb-store addSignals): each time also as epoch ms.
+  const signals = signalsFor(accountId, now)
+    .sort((a, b) => b.occurredAt.localeCompare(a.occurredAt))
+    .map(storedSignal);
   const account: Account = { ...accountInput(accountId), accountId, signals, updatedAt };
   const person: Person = { ...personInput(accountId), personId: personIdOf(accountId), updatedAt };
   const touch = (channel: Touch["channel"], ago: number, extra: Partial<Touch> = {}): Touch => ({

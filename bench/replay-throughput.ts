@@ -14,7 +14,7 @@ import { counterNames } from "../shared/domain/checks/volume.ts";
 import type { Decision } from "../shared/domain/decision.ts";
 import type { GateContext, Touch } from "../shared/domain/decision-types.ts";
 import { evaluate } from "../shared/domain/evaluate.ts";
-import type { Account, Person } from "../shared/domain/kb.ts";
+import { type Account, type Person, storedSignal } from "../shared/domain/kb.ts";
 import { ProposalInput } from "../shared/domain/proposal.ts";
 import { replay } from "../shared/domain/replay.ts";
 import { factsOf } from "../shared/domain/replay-facts.ts";
@@ -81,7 +81,7 @@ export function syntheticHistory(spec: SpecVersion, n: number, accounts = 1500, 
       const account: Account = {
         ...accountInput(accountId),
         accountId,
-        signals: signalsFor(accountId, T0 + days * DAY),
+        signals: signalsFor(accountId, T0 + days * DAY).map(storedSignal),
         updatedAt: iso(T0),
       };
       const person: Person = {

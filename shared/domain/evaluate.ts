@@ -30,6 +30,20 @@ function append(into: CheckResult[], entries: CheckResult[]): void {
   for (let i = 0; i < entries.length; i++) into.push(entries[i] as CheckResult);
 }
 
+/** The first enforced failure that forces a review (a loop: no callback made per decision). */
+function firstReviewer(checks: CheckResult[]): CheckResult | undefined {
+  for (let i = 0; i < checks.length; i++) {
+    const c = checks[i] as CheckResult;
+    if (c.result === "fail" && !c.shadow && c.effect === "review") return c;
+  }
+  return undefined;
+}
+
+function anyShadow(checks: CheckResult[]): boolean {
+  for (let i = 0; i < checks.length; i++) if ((checks[i] as CheckResult).shadow) return true;
+  return false;
+}
+
 /**
  * The gate's decision as a pure function of what it read: every check runs and leaves a trace entry,
  * then the verdict follows from the enforced failures (block beats defer beats review). Shadow rules
@@ -121,7 +135,7 @@ export function evaluate(ctx: GateContext): Evaluation {
   let intent: Evaluation["intent"];
   if (isTouch && account) {
     intent = computeIntent(spec, account, now, prepared.intent);
-    checks.push(checkIntent(spec, intent));
+    checks.push(checkIntent(spec, intent, prepared.intent));
     checks.push(checkContent(spec, scoreContent(spec, proposal.payload, account, person, prepared.content)));
   } else {
     checks.push(na("intent", isTouch ? "no account on file" : `${proposal.action.type} is not outreach`));
@@ -180,7 +194,7 @@ export function evaluate(ctx: GateContext): Evaluation {
       : autonomy.source === "earned"
         ? "earned"
         : "starting level";
-  const reviewer = checks.find((c) => c.result === "fail" && !c.shadow && c.effect === "review");
+  const reviewer = firstReviewer(checks);
   const levelDetail = reviewer
     ? `level 1: ${reviewer.check === "rule" ? `rule ${reviewer.rule} forces` : "low confidence forces"} human review (trust level ${autonomy.level}, ${source})`
     : `level ${level} (${source}${autonomy.capped ? `, capped by the spec's max ${action.maxLevel}` : ""}); trust ${toFixed(stats.score, 2)}, lower bound ${toFixed(stats.lowerBound, 2)} on ${toFixed(stats.sample, 1)} outcomes`;
@@ -224,7 +238,7 @@ export function evaluate(ctx: GateContext): Evaluation {
     const alt = shadowIntent(spec, ctx.spec.hash, account, now);
     if (alt) evaluation.shadowIntent = alt;
   }
-  if (checks.some((c) => c.shadow)) {
+  if (anyShadow(checks)) {
     const shadow = shadowOutcomes({
       checks,
       verdict: evaluation.verdict,

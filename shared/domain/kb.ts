@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { parseInstant } from "./instant.ts";
 import { isValidTimeZone } from "./time.ts";
 import { LinkedInProfileUrl } from "./urls.ts";
 import { Channel, Id, Lifecycle } from "./vocabulary.ts";
@@ -30,8 +31,22 @@ export type AccountInput = z.infer<typeof AccountInput>;
 export interface Signal {
   type: string;
   occurredAt: string;
+  /**
+   * `occurredAt` in epoch ms, written next to it when the signal is stored (storedSignal): the gate
+   * reads ~20 signal times per decision, and parsing their text each time was the largest part of
+   * computing intent (issue 8). Absent on signals stored before it existed: read from the text then.
+   */
+  occurredAtMs?: number;
   personId?: string;
   source?: string;
+}
+
+/** A signal as the knowledge base stores it: with its time also as a number (read once, here). */
+export function storedSignal(s: Signal): Signal {
+  const { occurredAtMs: _, ...rest } = s;
+  // Always from the text, so the two never disagree. An unreadable time stays unreadable (no NaN in DynamoDB).
+  const at = parseInstant(s.occurredAt);
+  return Number.isFinite(at) ? { ...rest, occurredAtMs: at } : rest;
 }
 
 /**

@@ -26,6 +26,12 @@ export interface PreparedIntent {
    * read: comparing it with the one or two types of its length costs less than hashing it for `index`.
    */
   byLength: number[][];
+  /**
+   * The trace's words for "type ×count" by type index and count (checks/quality.ts describeIntent),
+   * made the first time a count is seen: a decision's description is then a few concatenations instead
+   * of a label lookup and three numbers written per type.
+   */
+  phrases: (string | undefined)[][];
 }
 
 export interface PreparedContent {
@@ -50,7 +56,17 @@ export interface PreparedPersona {
    */
   maybe: RE2JS | undefined;
   patterns: string[];
+  /**
+   * Answers by title already given for this rule (a pure function of the title: the same text always
+   * gets the same answer). re2js takes 1-2 µs per title and rule, a third of a decision; titles repeat
+   * (the same person proposed again, the same "VP Sales" at many accounts), a Map lookup by a title
+   * costs nanoseconds. Bounded: emptied when full.
+   */
+  seen: Map<string, boolean>;
 }
+
+/** Titles remembered per persona rule before its memo is emptied. */
+export const PERSONA_MEMO_TITLES = 4096;
 
 /** ICP lists trimmed and lower-cased, as the ICP check compares them; exclusions in the spec's order. */
 export interface PreparedIcp {
@@ -90,6 +106,7 @@ export function prepareIntent(spec: Spec): PreparedIntent {
     windowMs: [],
     index: new Map(),
     byLength: [],
+    phrases: [],
   };
   for (const [type, { weight, windowDays }] of Object.entries(spec.quality.signals)) {
     intent.index.set(type, intent.types.length);
@@ -99,6 +116,7 @@ export function prepareIntent(spec: Spec): PreparedIntent {
     intent.weights.push(weight);
     intent.windowDays.push(windowDays);
     intent.windowMs.push(windowDays * DAY);
+    intent.phrases.push([]);
   }
   return intent;
 }
@@ -137,11 +155,22 @@ function preparePersona(rule: Spec["personas"]["rules"][number]): PreparedPerson
       ? compileUnion(rule.titlePatterns.map((p) => withoutLookbehinds(p) ?? p))
       : undefined,
     patterns: rule.titlePatterns,
+    seen: new Map(),
   };
 }
 
-/** Whether a persona rule matches a title: its union when it has one, else pattern by pattern. */
+/** Whether a persona rule matches a title (remembered per title, see `seen`). */
 export function personaMatches(rule: PreparedPersona, title: string): boolean {
+  const known = rule.seen.get(title);
+  if (known !== undefined) return known;
+  const answer = matchTitle(rule, title);
+  if (rule.seen.size >= PERSONA_MEMO_TITLES) rule.seen.clear();
+  rule.seen.set(title, answer);
+  return answer;
+}
+
+/** The rule's patterns on a title: its union when it has one, else pattern by pattern. */
+function matchTitle(rule: PreparedPersona, title: string): boolean {
   if (!rule.any) return rule.patterns.some((p) => matches(p, title));
   if (rule.maybe && !rule.maybe.test(title)) return false;
   return rule.any.test(title);

@@ -12,6 +12,7 @@ import type { TrustRecord } from "../learning/trust.ts";
 import { liveTouches } from "./checks/coordination.ts";
 import type { Decision } from "./decision.ts";
 import type { GateContext, Pause, Touch, VolumeCounts } from "./decision-types.ts";
+import { parseInstant } from "./instant.ts";
 import type { Account, Person, SuppressionEntry } from "./kb.ts";
 import type { Proposal } from "./proposal.ts";
 import type { SpecVersion } from "./spec-schema.ts";
@@ -74,7 +75,7 @@ export function factsOf(ctx: GateContext): DecisionFacts {
   if (a) {
     const signals: [string, number][] = [];
     for (const s of a.signals) {
-      const at = Date.parse(s.occurredAt);
+      const at = s.occurredAtMs ?? parseInstant(s.occurredAt);
       if (at > now - SIGNAL_HORIZON && at <= now) signals.push([s.type, at]);
     }
     signals.sort((x, y) => y[1] - x[1]);
@@ -165,7 +166,7 @@ export function contextFromFacts(d: Decision, spec: SpecVersion): GateContext {
     ctx.account = {
       ...rest,
       accountId: d.accountId,
-      signals: signals.map(([type, at]) => ({ type, occurredAt: iso(at) })),
+      signals: signals.map(([type, at]) => ({ type, occurredAt: iso(at), occurredAtMs: at })),
       updatedAt: d.decidedAt,
     };
   }

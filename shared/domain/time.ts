@@ -194,10 +194,22 @@ export function instantOfLocal(
 /** "01" ... "31": two-digit months and days without padStart per call. */
 const TWO_DIGITS = Array.from({ length: 32 }, (_, i) => String(i).padStart(2, "0"));
 
+/** The last local date written: every decision writes its workspace day, nearly always the same one. */
+let lastDateZone: string | undefined;
+let lastDateDay = Number.NaN;
+let lastDateText = "";
+
 /** Calendar date (YYYY-MM-DD) of an instant in a zone. */
 export function localDate(at: number, timeZone: string): string {
-  const p = localParts(at, timeZone);
-  return `${p.year}-${TWO_DIGITS[p.month]}-${TWO_DIGITS[p.day]}`;
+  const local = at + offsetAt(at, timeZone);
+  // The local day number decides the date: the same day in the same zone is the same text.
+  const day = Math.floor(Math.trunc(local) / DAY);
+  if (day === lastDateDay && timeZone === lastDateZone) return lastDateText;
+  const p = utcParts(local);
+  lastDateText = `${p.year}-${TWO_DIGITS[p.month]}-${TWO_DIGITS[p.day]}`;
+  lastDateDay = day;
+  lastDateZone = timeZone;
+  return lastDateText;
 }
 
 export function startOfLocalDay(at: number, timeZone: string): number {
@@ -212,7 +224,7 @@ export function startOfNextLocalDay(at: number, timeZone: string): number {
 }
 
 /** The last day window asked for: a decision asks for the same one or two zones' days over and over. */
-let lastWindow: { timeZone: string; year: number; month: number; day: number; days: number } | undefined;
+let lastWindow: { timeZone: string; localDay: number; days: number } | undefined;
 let lastBounds: { start: number; end: number } = { start: 0, end: 0 };
 
 /**
@@ -222,22 +234,18 @@ let lastBounds: { start: number; end: number } = { start: 0, end: 0 };
  * last local day asked about. The result is shared: do not change it.
  */
 export function localDaysWindow(at: number, timeZone: string, days: number): { start: number; end: number } {
-  const p = localParts(at, timeZone);
+  const local = at + offsetAt(at, timeZone);
+  // The local day number names the local date (as in localDate): compared before any parts are made.
+  const localDay = Math.floor(Math.trunc(local) / DAY);
   const last = lastWindow;
-  if (
-    last !== undefined &&
-    last.day === p.day &&
-    last.month === p.month &&
-    last.year === p.year &&
-    last.days === days &&
-    last.timeZone === timeZone
-  )
+  if (last !== undefined && last.localDay === localDay && last.days === days && last.timeZone === timeZone)
     return lastBounds;
+  const p = utcParts(local);
   lastBounds = {
     start: instantOfLocal(p.year, p.month, p.day - (days - 1), 0, 0, timeZone),
     end: instantOfLocal(p.year, p.month, p.day + 1, 0, 0, timeZone),
   };
-  lastWindow = { timeZone, year: p.year, month: p.month, day: p.day, days };
+  lastWindow = { timeZone, localDay, days };
   return lastBounds;
 }
 

@@ -42,12 +42,15 @@ export function finish(
   reservation: Evaluation["reservation"],
 ): Evaluation {
   const verdict = verdictOf(checks, level);
-  const failing =
-    verdict === "block" || verdict === "defer"
-      ? checks.filter((c) => c.result === "fail" && !c.shadow && c.effect === verdict)
-      : [];
-  const reasons = failing.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`);
-  if (verdict !== "block" && verdict !== "defer") reasons.push(checks.at(-1)?.detail ?? "");
+  // Loops rather than filter + map: no callbacks or intermediate list per decision (issue 8).
+  const reasons: string[] = [];
+  if (verdict === "block" || verdict === "defer") {
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i] as CheckResult;
+      if (c.result === "fail" && !c.shadow && c.effect === verdict)
+        reasons.push(`${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`);
+    }
+  } else reasons.push(checks[checks.length - 1]?.detail ?? "");
   const reserves = verdict === "allow" || verdict === "schedule" || verdict === "require_approval";
   const evaluation: Evaluation = {
     verdict,

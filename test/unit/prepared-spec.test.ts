@@ -192,6 +192,7 @@ describe("prepared spec: the same answers as the spec itself", () => {
           any: exact,
           maybe: first,
           patterns,
+          seen: new Map<string, boolean>(),
         };
         expect(personaMatches(rule, title)).toBe(exact.test(title));
       }),

@@ -18,6 +18,7 @@ import type {
   SuppressionEntry,
   SuppressionInput,
 } from "../../domain/kb.ts";
+import { storedSignal } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
 import { batchGetAll, type Db, itemId } from "./db.ts";
@@ -216,7 +217,8 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       const merged = [...signals, ...current]
         .filter((s) => s.occurredAt >= keepSince)
         .sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : -1))
-        .slice(0, MAX_SIGNALS);
+        .slice(0, MAX_SIGNALS)
+        .map(storedSignal);
       const version = (res.Item.signalVersion as number | undefined) ?? 0;
       try {
         await this.db.doc.send(

@@ -173,31 +173,46 @@ function frequencyCap(p: PreparedCoordination["caps"][number], c: Candidate, tou
   return outcome(p, false, `${p.limit} already used: ${describeTouches(used)}`);
 }
 
-function cooldown(p: PreparedCoordination["cooldowns"][number], c: Candidate, touches: Touch[]): RuleOutcome {
+/**
+ * Whether touch `t` breaks a cooldown for candidate `c`: an earlier touch on `after` blocks a candidate
+ * on `before`; a later (already scheduled) touch on `before` blocks a candidate on `after`, since the
+ * candidate would then break the cooldown. Module functions, not closures made per decision (issue 8).
+ */
+function cooldownBlocks(p: PreparedCoordination["cooldowns"][number], c: Candidate, t: Touch): boolean {
   const { before, span } = p;
   const after = p.rule.after;
-  if (c.channel !== before && c.channel !== after) return outcome(p, true, `${p.name}: not this channel`);
-  // An earlier touch on `after` blocks a candidate on `before`; a later (already scheduled) touch on
-  // `before` blocks a candidate on `after`, since the candidate would then break the cooldown.
-  const blocks = (t: Touch) =>
+  return (
     inScope(p.person, c, t) &&
     ((c.channel === before && t.channel === after && t.from <= c.at && c.at - t.to < span) ||
-      (c.channel === after && t.channel === before && t.from > c.at && t.from - c.at < span));
+      (c.channel === after && t.channel === before && t.from > c.at && t.from - c.at < span))
+  );
+}
+
+function cooldown(p: PreparedCoordination["cooldowns"][number], c: Candidate, touches: Touch[]): RuleOutcome {
+  if (c.channel !== p.before && c.channel !== p.rule.after)
+    return outcome(p, true, `${p.name}: not this channel`);
   for (let i = 0; i < touches.length; i++)
-    if (blocks(touches[i] as Touch))
-      return outcome(p, false, `${p.name}: ${describeTouches(touches.filter(blocks))}`);
+    if (cooldownBlocks(p, c, touches[i] as Touch))
+      return outcome(
+        p,
+        false,
+        `${p.name}: ${describeTouches(touches.filter((t) => cooldownBlocks(p, c, t)))}`,
+      );
   return outcome(p, true, `${p.name}: clear`);
 }
+
+/** Whether touch `t` is another touch on the candidate's channel within a diversity rule's span. */
+const sameChannel = (p: PreparedCoordination["diversity"][number], c: Candidate, t: Touch): boolean =>
+  inScope(p.person, c, t) && t.channel === c.channel && distance(t, c.at) < p.span;
 
 function diversity(
   p: PreparedCoordination["diversity"][number],
   c: Candidate,
   touches: Touch[],
 ): RuleOutcome {
-  const same = (t: Touch) => inScope(p.person, c, t) && t.channel === c.channel && distance(t, c.at) < p.span;
   for (let i = 0; i < touches.length; i++)
-    if (same(touches[i] as Touch))
-      return outcome(p, false, `${p.name}: ${describeTouches(touches.filter(same))}`);
+    if (sameChannel(p, c, touches[i] as Touch))
+      return outcome(p, false, `${p.name}: ${describeTouches(touches.filter((t) => sameChannel(p, c, t)))}`);
   return outcome(p, true, `${p.name}: no other ${c.channel} touch`);
 }
 
@@ -236,7 +251,12 @@ export function evaluateCoordination(
 }
 
 export function coordinationChecks(outcomes: RuleOutcome[]): CheckResult[] {
-  return outcomes.map((o) => ruleEntry("coordination", o.rule, o.ok, "defer", o.shadow, o.detail));
+  const out: CheckResult[] = [];
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i] as RuleOutcome;
+    out.push(ruleEntry("coordination", o.rule, o.ok, "defer", o.shadow, o.detail));
+  }
+  return out;
 }
 
 /**

@@ -12,6 +12,15 @@ const includesNorm = (list: string[], value: string) => list.some((v) => norm(v)
 /** `includesNorm` on a list prepared once per spec (domain/prepared-spec.ts): a Set of normed values. */
 const inSet = (set: Set<string> | undefined, value: string) => set?.has(norm(value)) ?? false;
 
+/** The fixed rule names, written once (a name built per entry was a new string per decision). */
+const ICP_RULES = {
+  industries: "icp.industries",
+  employees: "icp.employees",
+  countries: "icp.countries",
+  techStackAnyOf: "icp.techStackAnyOf",
+  fundingStages: "icp.fundingStages",
+} as const;
+
 /** One ICP field's answer: its fixed rule name, in shadow when its section's `modes` says so. */
 function field(
   modes: Spec["icp"]["modes"],
@@ -19,7 +28,7 @@ function field(
   ok: boolean,
   detail: string,
 ): CheckResult {
-  return ruleEntry("icp", `icp.${key}`, ok, "block", modeOf(modes, key) === "shadow", detail);
+  return ruleEntry("icp", ICP_RULES[key], ok, "block", modeOf(modes, key) === "shadow", detail);
 }
 
 /**
@@ -99,7 +108,11 @@ export function checkIcp(
   }
   if (results.length === 0)
     results.push({ check: "icp", result: "pass", detail: `${account.name}: no ICP criteria set` });
-  const weekday = WEEKDAY_NAMES[localParts(now, spec.workspace.timezone).weekday] ?? "sun";
+  // Local time only when some exclusion may need it (most specs have none: no local time per decision).
+  const weekday =
+    icp.exclusions.length > 0
+      ? (WEEKDAY_NAMES[localParts(now, spec.workspace.timezone).weekday] ?? "sun")
+      : "sun";
   for (let i = 0; i < icp.exclusions.length; i++) {
     const ex = icp.exclusions[i] as (typeof icp.exclusions)[number];
     const shadow = ex.mode === "shadow";

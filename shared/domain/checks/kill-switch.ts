@@ -31,7 +31,12 @@ function describe(p: Pause): string {
   return `${what} paused by ${p.createdBy}: ${p.reason}${p.until ? ` (until ${p.until})` : ""}`;
 }
 
+/** The entry of (nearly) every decision: no pause in force. */
+const NO_PAUSE = "no pause applies";
+
 export function checkKillSwitches(ctx: GateContext, channel: Channel | undefined): CheckResult {
+  // Most decisions find no pause at all: no filter, no callback.
+  if (ctx.pauses.length === 0) return { check: "kill_switch", result: "pass", detail: NO_PAUSE };
   const active = activePauses(
     ctx.pauses,
     ctx.proposal.agentId,
@@ -39,7 +44,7 @@ export function checkKillSwitches(ctx: GateContext, channel: Channel | undefined
     ctx.proposal.target.accountId,
     ctx.now,
   );
-  if (active.length === 0) return { check: "kill_switch", result: "pass", detail: "no pause applies" };
+  if (active.length === 0) return { check: "kill_switch", result: "pass", detail: NO_PAUSE };
   // A pause with an end defers; a pause without one blocks, since there is no time to retry at.
   const effect = active.every((p) => p.until) ? "defer" : "block";
   return { check: "kill_switch", result: "fail", effect, detail: active.map(describe).join("; ") };

@@ -41,7 +41,9 @@ export function computeIntent(
       }
     }
     if (i < 0) continue;
-    const at = parseInstant(s.occurredAt);
+    // The number the store wrote next to the text (kb.ts storedSignal); older records only have the text.
+    const ms = s.occurredAtMs;
+    const at = ms === undefined ? parseInstant(s.occurredAt) : ms;
     // NaN (an unreadable time) fails both comparisons, as it always did.
     if (at > now - (windowMs[i] as number) && at <= now) counts[i] = (counts[i] as number) + 1;
   }
@@ -71,20 +73,57 @@ const typeLabel = (type: string): string => {
   return label;
 };
 
-/** Written on every decision's intent entry, so built by concatenation rather than map + join. */
-export function describeIntent(reading: IntentReading): string {
+/** One counted type in words. A refit may give a signal a negative weight (it lowers intent): its sign is written as is. */
+function countedPhrase(c: IntentReading["counted"][number]): string {
+  const points = c.count * c.weight;
+  return `${typeLabel(c.type)} ×${c.count} in ${c.windowDays} days (${points < 0 ? "" : "+"}${points})`;
+}
+
+/** Counts whose phrase a prepared spec remembers per type (higher ones are written each time). */
+const REMEMBERED_COUNTS = 64;
+
+/**
+ * Written on every decision's intent entry, so built by concatenation rather than map + join. With the
+ * spec's preparation (`prepared`, the one the reading was computed with), each type's phrase for a count
+ * is written once and reused.
+ */
+export function describeIntent(reading: IntentReading, prepared?: PreparedIntent): string {
   const counted = reading.counted;
   if (counted.length === 0) return "no intent signals in any window";
   let text = "";
   for (let i = 0; i < counted.length; i++) {
     const c = counted[i] as IntentReading["counted"][number];
     if (i > 0) text += ", ";
-    // A refit may give a signal a negative weight (it lowers intent): its sign is written as is.
-    const points = c.count * c.weight;
-    text += `${typeLabel(c.type)} ×${c.count} in ${c.windowDays} days (${points < 0 ? "" : "+"}${points})`;
+    text += prepared ? rememberedPhrase(prepared, c) : countedPhrase(c);
   }
   return text;
 }
+
+function rememberedPhrase(prepared: PreparedIntent, c: IntentReading["counted"][number]): string {
+  const i = prepared.index.get(c.type);
+  // Only for the weights and window it was prepared with (a reading from another spec is written anew).
+  if (
+    i === undefined ||
+    c.count >= REMEMBERED_COUNTS ||
+    prepared.weights[i] !== c.weight ||
+    prepared.windowDays[i] !== c.windowDays
+  )
+    return countedPhrase(c);
+  const byCount = prepared.phrases[i] as (string | undefined)[];
+  let phrase = byCount[c.count];
+  if (phrase === undefined) {
+    phrase = countedPhrase(c);
+    byCount[c.count] = phrase;
+  }
+  return phrase;
+}
+
+/** The fixed rule names, written once (a name built per entry was a new string per decision). */
+const QUALITY_RULES = {
+  minIntent: "quality.minIntent",
+  minContentQuality: "quality.minContentQuality",
+  reviewBelowConfidence: "quality.reviewBelowConfidence",
+} as const;
 
 /** A quality threshold's entry: its fixed rule name, in shadow when `quality.modes` says so. */
 function threshold(
@@ -96,13 +135,13 @@ function threshold(
   detail: string,
 ): CheckResult {
   const shadow = modeOf(spec.quality.modes, key) === "shadow";
-  return ruleEntry(check, `quality.${key}`, ok, effect, shadow, detail);
+  return ruleEntry(check, QUALITY_RULES[key], ok, effect, shadow, detail);
 }
 
-export function checkIntent(spec: Spec, reading: IntentReading): CheckResult {
+export function checkIntent(spec: Spec, reading: IntentReading, prepared?: PreparedIntent): CheckResult {
   const min = spec.quality.minIntent;
   const ok = reading.score >= min;
-  const detail = `intent ${reading.score} ${ok ? "≥" : "<"} ${min}: ${describeIntent(reading)}`;
+  const detail = `intent ${reading.score} ${ok ? "≥" : "<"} ${min}: ${describeIntent(reading, prepared)}`;
   return threshold(spec, "intent", "minIntent", ok, "block", detail);
 }
 

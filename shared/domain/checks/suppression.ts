@@ -40,12 +40,15 @@ export function checkSuppression(
       ),
     );
   }
-  const rivals: string[] = [];
-  if (competitors.has(account.domain)) rivals.push(`${account.domain} is a competitor`);
-  if (person && competitors.has(emailDomain(person.email)))
-    rivals.push(`the person's email domain is a competitor's`);
-  if (rivals.length > 0)
-    out.push(fail("suppression.competitors", modeOf(modes, "competitors") === "shadow", rivals.join("; ")));
+  // No competitors listed (the default): nothing to look up, no email domain cut out per decision.
+  if (competitors.size > 0) {
+    const rivals: string[] = [];
+    if (competitors.has(account.domain)) rivals.push(`${account.domain} is a competitor`);
+    if (person && competitors.has(emailDomain(person.email)))
+      rivals.push(`the person's email domain is a competitor's`);
+    if (rivals.length > 0)
+      out.push(fail("suppression.competitors", modeOf(modes, "competitors") === "shadow", rivals.join("; ")));
+  }
   if (out.length === 0)
     return [
       {

@@ -25,6 +25,47 @@ export interface VolumePlan {
   resetAt?: number;
 }
 
+/** The fixed rule names, written once (a name built per entry was a new string per decision). */
+const VOLUME_RULES: Record<VolumeRule, string> = {
+  perAgentPerDay: "volume.perAgentPerDay",
+  perChannelPerDay: "volume.perChannelPerDay",
+  perActionTypePerDay: "volume.perActionTypePerDay",
+  accountsPerOwnerPerDay: "volume.accountsPerOwnerPerDay",
+};
+
+/** One decision's volume plan as it is built (volumeCap appends to it). */
+interface PlanState {
+  checks: CheckResult[];
+  bumps: CounterBump[];
+  hit: boolean;
+  day: string;
+  tz: string;
+  modes: Spec["volume"]["modes"];
+  fullCounters: string[] | undefined;
+}
+
+/**
+ * A cap in shadow still counts (its counter is bumped with a cap no count reaches) so the gate can
+ * tell when enforcing it would have deferred; it never defers itself. A module function with its state
+ * passed in, not a closure made per decision (issue 8: fewer allocations in the hot path).
+ */
+function volumeCap(
+  st: PlanState,
+  rule: VolumeRule,
+  label: string,
+  counter: string,
+  used: number | undefined,
+  limit: number | undefined,
+): void {
+  if (limit === undefined) return;
+  const shadow = modeOf(st.modes, rule) === "shadow";
+  st.bumps.push({ counter, day: st.day, cap: shadow ? SHADOW_CAP : limit });
+  const ok = (used ?? 0) < limit && !st.fullCounters?.includes(counter);
+  if (!ok && !shadow) st.hit = true;
+  const detail = `${label}: ${used ?? 0} of ${limit} used today (${st.day}, ${st.tz})`;
+  st.checks.push(ruleEntry("volume", VOLUME_RULES[rule], ok, "defer", shadow, detail));
+}
+
 /**
  * Hard daily caps in the workspace's time zone. The counts read here may be stale under concurrency;
  * the reservation's conditional writes (`count < cap`) are what actually enforce them.
@@ -38,32 +79,20 @@ export function planVolume(
 ): VolumePlan {
   const { proposal, now, counts } = ctx;
   const tz = spec.workspace.timezone;
-  const day = localDate(now, tz);
-  const checks: CheckResult[] = [];
-  const bumps: CounterBump[] = [];
-  let hit = false;
   const modes = spec.volume.modes;
-  /**
-   * A cap in shadow still counts (its counter is bumped with a cap no count reaches) so the gate can
-   * tell when enforcing it would have deferred; it never defers itself.
-   */
-  const cap = (
-    rule: VolumeRule,
-    label: string,
-    counter: string,
-    used: number | undefined,
-    limit: number | undefined,
-  ) => {
-    if (limit === undefined) return;
-    const shadow = modeOf(modes, rule) === "shadow";
-    bumps.push({ counter, day, cap: shadow ? SHADOW_CAP : limit });
-    const ok = (used ?? 0) < limit && !ctx.fullCounters?.includes(counter);
-    if (!ok && !shadow) hit = true;
-    const detail = `${label}: ${used ?? 0} of ${limit} used today (${day}, ${tz})`;
-    checks.push(ruleEntry("volume", `volume.${rule}`, ok, "defer", shadow, detail));
+  const st: PlanState = {
+    checks: [],
+    bumps: [],
+    hit: false,
+    day: localDate(now, tz),
+    tz,
+    modes,
+    fullCounters: ctx.fullCounters,
   };
+  const { checks, bumps, day } = st;
   const v = spec.volume;
-  cap(
+  volumeCap(
+    st,
     "perAgentPerDay",
     "per agent per day",
     counterNames.agent(proposal.agentId),
@@ -71,14 +100,16 @@ export function planVolume(
     v.perAgentPerDay.agents[proposal.agentId] ?? v.perAgentPerDay.default,
   );
   if (action.channel && action.kind !== "record")
-    cap(
+    volumeCap(
+      st,
       "perChannelPerDay",
       `per ${action.channel} per day`,
       counterNames.channel(action.channel),
       counts.channel,
       v.perChannelPerDay[action.channel],
     );
-  cap(
+  volumeCap(
+    st,
     "perActionTypePerDay",
     `per ${proposal.action.type} per day`,
     counterNames.actionType(proposal.action.type),
@@ -88,7 +119,11 @@ export function planVolume(
   if (action.kind === "touch" && account?.ownerId && v.accountsPerOwnerPerDay !== undefined) {
     // Only the account's first touch of the workspace day counts against its owner's account cap.
     const dayStart = startOfLocalDay(now, tz);
-    const firstToday = !touches.some((t) => t.to >= dayStart && t.from <= now);
+    let firstToday = true;
+    for (let i = 0; i < touches.length && firstToday; i++) {
+      const t = touches[i] as Touch;
+      if (t.to >= dayStart && t.from <= now) firstToday = false;
+    }
     if (firstToday) {
       const limit = v.accountsPerOwnerPerDay;
       const counter = counterNames.owner(account.ownerId);
@@ -96,10 +131,10 @@ export function planVolume(
       // Enforced only by the reservation's conditional write: in shadow nothing can find it full.
       const full = ctx.fullCounters?.includes(counter) ?? false;
       bumps.push({ counter, day, cap: shadow ? SHADOW_CAP : limit });
-      if (full && !shadow) hit = true;
+      if (full && !shadow) st.hit = true;
       const detail = `accounts per owner per day: ${full ? `${account.ownerId} already has ${limit} accounts today` : `cap ${limit}, enforced at reservation`}`;
       checks.push(ruleEntry("volume", "volume.accountsPerOwnerPerDay", !full, "defer", shadow, detail));
     }
   }
-  return hit ? { checks, bumps, resetAt: startOfNextLocalDay(now, tz) } : { checks, bumps };
+  return st.hit ? { checks, bumps, resetAt: startOfNextLocalDay(now, tz) } : { checks, bumps };
 }
