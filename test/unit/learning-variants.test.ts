@@ -125,7 +125,8 @@ describe("variants loop: pooled Thompson sampling on the market's hidden variant
       `demo volume: exact best ${on.map((x) => x.best.toFixed(2)).join(" ")} (mean ${mean(on, "best").toFixed(2)}; off ${mean(off, "best").toFixed(2)}), lift ${mean(on, "lift").toFixed(2)}`,
     );
     expect(mean(on, "best")).toBeGreaterThan(mean(off, "best") + 0.15);
-    expect(mean(on, "lift")).toBeGreaterThan(0.35);
+    // 0.62 with the draws sharpened by 2 (variants.ts SHARPNESS); plain Thompson sampling captured 0.49.
+    expect(mean(on, "lift")).toBeGreaterThan(0.55);
     expect(Math.abs(mean(off, "lift"))).toBeLessThan(0.2);
   });
 
