@@ -105,7 +105,7 @@ program
   .option("--poll-ms <ms>", "scheduler poll interval", (v) => Number(v), 500)
   .option(
     "--connectors <file>",
-    "YAML/JSON naming the systems really called (ses, hubspot, linkedin); others stay on the sandbox outbox (default: $HARNESS_CONNECTORS)",
+    "YAML/JSON naming the systems really called (ses, hubspot, linkedin, mcp servers); others stay on the sandbox outbox (default: $HARNESS_CONNECTORS)",
   )
   .option(
     "--rate-limit <rate>",
