@@ -3,7 +3,7 @@ import * as z from "zod";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import { type AgentWatchers, createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 
 const Event = z
   .object({

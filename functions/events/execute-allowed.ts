@@ -3,7 +3,7 @@ import * as z from "zod";
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { awsConnector } from "../../shared/runtime/aws-s3.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { executeStep } from "../../shared/usecases/workflow.ts";

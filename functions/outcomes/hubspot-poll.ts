@@ -10,8 +10,8 @@ import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-c
 import { HubSpotOutcomeSearch } from "../../shared/adapters/connectors/hubspot-poll.ts";
 import { DynamoCheckpointStore } from "../../shared/adapters/dynamo/checkpoint-store.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { HUBSPOT_WEBHOOK_SECRET, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { pollHubSpotOutcomes } from "../../shared/usecases/world-outcomes.ts";
 

@@ -8,7 +8,7 @@ import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { SesEventDetail } from "../../shared/adapters/aws/ses-events.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { recordSesEvent, type WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";
 
 const Envelope = z.object({ source: z.literal("aws.ses"), "detail-type": z.string(), detail: z.unknown() });

@@ -10,8 +10,8 @@ import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
 import type { ContactEmails } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { HUBSPOT_WEBHOOK_SECRET, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { receiveHubSpotWebhook } from "../../shared/usecases/hubspot-webhook.ts";
 

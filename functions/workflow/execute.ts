@@ -1,6 +1,6 @@
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { awsConnector } from "../../shared/runtime/aws-s3.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { executeStep } from "../../shared/usecases/workflow.ts";

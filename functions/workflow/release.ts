@@ -1,6 +1,6 @@
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { releaseStep } from "../../shared/usecases/workflow.ts";
 
 /** State machine Task "Release": the override window closed; re-validate and dispatch. */

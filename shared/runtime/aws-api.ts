@@ -1,17 +1,12 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { lambdaHandler, lazy } from "../adapters/aws/powertools.ts";
+import { lambdaHandler } from "../adapters/aws/powertools.ts";
 import { createApi } from "../http/api.ts";
 import type { HttpResult } from "../http/respond.ts";
 import type { Route } from "../http/routes.ts";
-import { type AwsExtras, type AwsRuntime, createAwsRuntime } from "./aws.ts";
-import { type AwsEnv, ConfigError, parseAwsEnv } from "./aws-env.ts";
+import type { AwsRuntime } from "./aws.ts";
+import { ConfigError } from "./aws-env.ts";
 
-/** The runtime of a function, built on the first invocation from its zod-parsed environment. */
-export const lazyRuntime = (extras: (env: AwsEnv) => AwsExtras = () => ({})) =>
-  lazy(() => {
-    const env = parseAwsEnv();
-    return createAwsRuntime(env, extras(env));
-  });
+export { lazyRuntime } from "./aws-lazy.ts";
 
 /**
  * The Lambda handler of one route group: the same API core the local server runs, with the group's
