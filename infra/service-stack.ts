@@ -23,6 +23,7 @@ import { ApprovalWorkflow, stateMachineArn } from "./constructs/approval-workflo
 import { HarnessAuth } from "./constructs/auth.ts";
 import { archiveBucketName, archiveObjectsArn } from "./constructs/buckets.ts";
 import { ConsoleHosting } from "./constructs/console-hosting.ts";
+import { CRM_IMPORT_AGENT, CRM_IMPORT_ENTRY, grantCrmImport } from "./constructs/crm-import.ts";
 import { CursorKey } from "./constructs/cursor-key.ts";
 import { DDB, grantTable } from "./constructs/data-access.ts";
 import { deadLetterQueue } from "./constructs/dead-letter-queue.ts";
@@ -353,7 +354,19 @@ export class ServiceStack extends Stack {
       scheduleTimezone: TimeZone.of(config.scheduleTimezone),
       deadLetterQueue: asyncDlq,
       logRetention,
+      entries: { [CRM_IMPORT_AGENT]: CRM_IMPORT_ENTRY },
     });
+    // The CRM fills the knowledge base: its agent alone (with the executors) reads the HubSpot token.
+    const crmImporter = agents.harnessFunctions.find((f) => f.fn === agents.functions.get(CRM_IMPORT_AGENT));
+    if (crmImporter)
+      grantCrmImport(crmImporter, {
+        state: props.stateTable,
+        bus: props.bus,
+        ...(config.connectorSecretArns.hubspot
+          ? { hubspotSecretArn: config.connectorSecretArns.hubspot }
+          : {}),
+        connectors: config.connectors,
+      });
     agents.harnessFunctions.forEach((f) => {
       this.functions[f.node.id] = f;
     });
