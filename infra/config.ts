@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { MAX_APPROVAL_TIMEOUT_HOURS } from "../shared/domain/spec-schema.ts";
 import { DeployedConnectorsConfig } from "../shared/runtime/connector-schemas.ts";
+import { AgentModelConfig } from "./constructs/agent-model.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -37,6 +38,11 @@ export const HarnessConfig = z
     approvalTimeoutHours: positiveInt.max(MAX_APPROVAL_TIMEOUT_HOURS).default(72),
     /** The Bedrock model agents call through the ModelClient port. */
     bedrockModelId: z.string().min(1).default("anthropic.claude-3-5-haiku-20241022-v1:0"),
+    /**
+     * The built-in agents' model: `{provider: "bedrock", modelId}` or `{provider: "openai-compatible",
+     * baseUrl, model, keySecretArn?}` (constructs/agent-model.ts). @default Bedrock with bedrockModelId
+     */
+    model: jsonish(AgentModelConfig).optional(),
     /** Connector name -> Secrets Manager secret ARN; only the executor functions may read them. */
     connectorSecretArns: jsonish(
       z.record(
@@ -80,6 +86,10 @@ export const HarnessConfig = z
   })
   .strict();
 export type HarnessConfig = z.infer<typeof HarnessConfig>;
+
+/** The agents' model as deployed: the config's `model`, else Bedrock with bedrockModelId. */
+export const agentModel = (config: HarnessConfig): AgentModelConfig =>
+  config.model ?? { provider: "bedrock", modelId: config.bedrockModelId };
 
 export const CONTEXT_KEY = "harness";
 

@@ -15,7 +15,7 @@ import type { AgentMeta } from "../shared/agents/definition.ts";
 import { LEDGER_ROUTES } from "../shared/http/ledger-routes.ts";
 import { ROUTES, type Route } from "../shared/http/routes.ts";
 import { agentEventRoutes, EVENT_ROUTES } from "../shared/runtime/event-routes.ts";
-import type { HarnessConfig } from "./config.ts";
+import { agentModel, type HarnessConfig } from "./config.ts";
 import { AgentFunctions } from "./constructs/agent-functions.ts";
 import { grantAgentRuns } from "./constructs/agent-runs.ts";
 import { HarnessAlarms } from "./constructs/alarms.ts";
@@ -350,7 +350,7 @@ export class ServiceStack extends Stack {
       state: props.stateTable,
       ledger: props.ledgerTable,
       personKeyArn: props.personKey.keyArn,
-      bedrockModelId: config.bedrockModelId,
+      model: agentModel(config),
       scheduleTimezone: TimeZone.of(config.scheduleTimezone),
       deadLetterQueue: asyncDlq,
       logRetention,

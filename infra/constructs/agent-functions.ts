@@ -12,7 +12,7 @@ import type { AgentMeta } from "../../shared/agents/definition.ts";
 import { agentRoleName } from "../../shared/http/principal-from-event.ts";
 import { schedulerExpression } from "../cron.ts";
 import { ackInvokeVersions } from "../nag-suppressions.ts";
-import { grantBedrockInvoke } from "./bedrock-access.ts";
+import { type AgentModelConfig, agentModelEnvironment, grantAgentModel } from "./agent-model.ts";
 import { DDB, grantTable } from "./data-access.ts";
 import { HarnessFunction } from "./harness-function.ts";
 
@@ -32,12 +32,11 @@ export interface AgentFunctionsProps {
   ledger: ITable;
   /** Decisions about people are sealed: agents reading them open the person's key (decrypt only). */
   personKeyArn: string;
-  bedrockModelId: string;
+  /** The agents' model (infra/config.ts agentModel). */
+  model: AgentModelConfig;
   scheduleTimezone: TimeZone;
   deadLetterQueue: IQueue;
   logRetention: RetentionDays;
-  /** An agent's own entry instead of AGENT_ENTRY (one that wires what only it uses). @default {} */
-  entries?: Record<string, string>;
 }
 
 /**
@@ -57,7 +56,7 @@ export class AgentFunctions extends Construct {
       const f = new HarnessFunction(this, cid, {
         stage: props.stage,
         logRetention: props.logRetention,
-        entry: props.entries?.[agent.id] ?? AGENT_ENTRY,
+        entry: AGENT_ENTRY,
         description: `Agent ${agent.id}: ${agent.description}`.slice(0, 256),
         roleName: agentRoleName(props.stage, agent.id),
         invocation: "async",
@@ -68,7 +67,7 @@ export class AgentFunctions extends Construct {
           HARNESS_API_URL: props.apiUrl,
           STATE_TABLE: props.state.tableName,
           LEDGER_TABLE: props.ledger.tableName,
-          BEDROCK_MODEL_ID: props.bedrockModelId,
+          ...agentModelEnvironment(props.model),
           PERSON_KEY_ARN: props.personKeyArn,
         },
       });
@@ -92,7 +91,7 @@ export class AgentFunctions extends Construct {
           conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [`AGENTRETRY#${agent.id}`] } },
         }),
       );
-      grantBedrockInvoke(f.role, props.bedrockModelId);
+      grantAgentModel(f.role, agent.id, props.model);
       f.role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,

@@ -1,6 +1,5 @@
 import type { AgentDefinition } from "./definition.ts";
 import { buyingCommitteeBuilder } from "./workflows/buying-committee-builder.ts";
-import { crmImport } from "./workflows/crm-import.ts";
 import { crmSync } from "./workflows/crm-sync.ts";
 import { leadListBuilder } from "./workflows/lead-list-builder.ts";
 import { linkedinAudienceManager } from "./workflows/linkedin-audience-manager.ts";
@@ -26,7 +25,6 @@ export const agentRegistry: AgentDefinition[] = [
   leadListBuilder,
   linkedinAudienceManager,
   crmSync,
-  crmImport,
   outreachWriter,
 ];
 

@@ -1,0 +1,54 @@
+/**
+ * The built-in agents' model in AWS: what the deployment config may say (HarnessConfig.model), the
+ * environment the agent functions read it from (shared/runtime/model-aws.ts), and the grants it needs.
+ * Bedrock is granted to every agent function as before; an OpenAI-compatible server's key secret only
+ * to the agents that call their model (MODEL_AGENTS), so no other agent's role can read it.
+ */
+import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
+import * as z from "zod";
+import { MODEL_AGENTS } from "../../shared/runtime/model-aws.ts";
+import { grantBedrockInvoke } from "./bedrock-access.ts";
+
+export const AgentModelConfig = z.discriminatedUnion("provider", [
+  z.object({ provider: z.literal("bedrock"), modelId: z.string().min(1) }).strict(),
+  z
+    .object({
+      provider: z.literal("openai-compatible"),
+      /** Reachable from the functions (they run outside a VPC): a public endpoint or a gateway. */
+      baseUrl: z.url({ protocol: /^https$/, error: "an https URL" }),
+      model: z.string().min(1),
+      /** The key's Secrets Manager secret (its string, or {"apiKey": "..."}); none for a keyless server. */
+      keySecretArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, "a Secrets Manager secret ARN")
+        .optional(),
+    })
+    .strict(),
+]);
+export type AgentModelConfig = z.infer<typeof AgentModelConfig>;
+
+/** The function environment shared/runtime/model-aws.ts reads. */
+export function agentModelEnvironment(model: AgentModelConfig): Record<string, string> {
+  if (model.provider === "bedrock") return { MODEL_PROVIDER: "bedrock", BEDROCK_MODEL_ID: model.modelId };
+  return {
+    MODEL_PROVIDER: "openai-compatible",
+    MODEL_BASE_URL: model.baseUrl,
+    MODEL_NAME: model.model,
+    ...(model.keySecretArn ? { MODEL_KEY_SECRET_ARN: model.keySecretArn } : {}),
+  };
+}
+
+export function grantAgentModel(role: Role, agentId: string, model: AgentModelConfig): void {
+  if (model.provider === "bedrock") {
+    grantBedrockInvoke(role, model.modelId);
+    return;
+  }
+  if (!model.keySecretArn || !MODEL_AGENTS.includes(agentId)) return;
+  role.addToPolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [model.keySecretArn],
+    }),
+  );
+}
