@@ -37,6 +37,8 @@ export interface AgentFunctionsProps {
   scheduleTimezone: TimeZone;
   deadLetterQueue: IQueue;
   logRetention: RetentionDays;
+  /** An agent's own entry instead of AGENT_ENTRY (one that wires what only it uses). @default {} */
+  entries?: Record<string, string>;
 }
 
 /**
@@ -56,7 +58,7 @@ export class AgentFunctions extends Construct {
       const f = new HarnessFunction(this, cid, {
         stage: props.stage,
         logRetention: props.logRetention,
-        entry: AGENT_ENTRY,
+        entry: props.entries?.[agent.id] ?? AGENT_ENTRY,
         description: `Agent ${agent.id}: ${agent.description}`.slice(0, 256),
         roleName: agentRoleName(props.stage, agent.id),
         invocation: "async",

@@ -1,5 +1,6 @@
 import type { AgentDefinition } from "./definition.ts";
 import { buyingCommitteeBuilder } from "./workflows/buying-committee-builder.ts";
+import { crmImport } from "./workflows/crm-import.ts";
 import { crmSync } from "./workflows/crm-sync.ts";
 import { leadListBuilder } from "./workflows/lead-list-builder.ts";
 import { linkedinAudienceManager } from "./workflows/linkedin-audience-manager.ts";
@@ -25,6 +26,7 @@ export const agentRegistry: AgentDefinition[] = [
   leadListBuilder,
   linkedinAudienceManager,
   crmSync,
+  crmImport,
   outreachWriter,
 ];
 

@@ -35,8 +35,9 @@ import type { Decision } from "../domain/decision.ts";
 import { DependencyError, ForbiddenError, ValidationError } from "../domain/errors.ts";
 import { KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
+import type { CrmImporter } from "../usecases/crm-import.ts";
 import { Gate } from "../usecases/gate.ts";
-import { ConfigError, localDynamo, parseAwsEnv, required } from "./aws-env.ts";
+import { type AwsEnv, ConfigError, localDynamo, parseAwsEnv, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
 import { createAwsModel } from "./model-aws.ts";
 
@@ -130,9 +131,18 @@ export interface AgentsAwsRuntime {
   runner: AgentRunner;
 }
 
+/**
+ * What one agent's function adds to the common wiring: crm-import's CRM (shared/runtime/
+ * crm-import-aws.ts), given by its own entry so no other agent's bundle carries the CRM's SDK.
+ */
+export interface AgentsAwsExtras {
+  crm?: (env: AwsEnv, db: ReturnType<typeof createDb>, clock: Clock) => CrmImporter | undefined;
+}
+
 export function createAgentsAwsRuntime(
   rawEnv: Record<string, string | undefined> = process.env,
   clock: Clock = systemClock,
+  extras: AgentsAwsExtras = {},
 ): AgentsAwsRuntime {
   const env = parseAwsEnv(rawEnv);
   const agentEnv = AgentEnv.safeParse(rawEnv);
@@ -164,6 +174,7 @@ export function createAgentsAwsRuntime(
         specs,
         events: EventBridgePublisher.create(required(env, "EVENT_BUS_NAME"), env.AWS_REGION),
       });
+  const crm = extras.crm?.(env, db, clock);
   const runner = new AgentRunner(agentRegistry, {
     clock,
     gate,
@@ -172,6 +183,7 @@ export function createAgentsAwsRuntime(
     model: createAwsModel(rawEnv),
     retries: new DynamoRetryStore(db),
     web: fetchWebFetcher,
+    ...(crm ? { crm } : {}),
     log: (msg, data) => console.log(JSON.stringify({ level: "info", msg, ...data })),
   });
   return { agentId, runner };

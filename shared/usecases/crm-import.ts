@@ -92,7 +92,7 @@ export interface CrmImportOptions {
   workspaceTimezone: string;
   /** Re-read this much before the checkpoint. Default 5 minutes. */
   overlapMs?: number;
-  /** Stop after this many records per object type (the rest is the next run's). Default 5,000. */
+  /** Stop after this many records per object type (the rest is the next run's): one run must fit the agent function's 5 minutes. Default 2,000. */
   maxRecords?: number;
 }
 
@@ -131,7 +131,7 @@ async function importType(
   if (saved !== undefined) r.checkpoint = saved;
   let since = Math.max(0, (saved ?? 0) - (o.overlapMs ?? 5 * 60_000));
   let after: string | undefined;
-  const max = o.maxRecords ?? 5000;
+  const max = o.maxRecords ?? 2000;
   while (r.seen < max) {
     const page = await deps.crm.modifiedSince(type, since, after);
     await importPage(deps, o, type, page.records, r);

@@ -28,6 +28,7 @@ describe("agent SDK and registry", () => {
       "lead-list-builder",
       "linkedin-audience-manager",
       "crm-sync",
+      "crm-import",
       "outreach-writer",
     ]);
     for (const a of agentRegistry) {

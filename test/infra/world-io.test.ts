@@ -49,12 +49,51 @@ function rolesAllowed(action: string, needle?: string): string[] {
 }
 const roleOf = (description: string) =>
   fnByDescription(description)[1].Properties.Role["Fn::GetAtt"][0] as string;
+const CRM_IMPORT_DESCRIPTION = `Agent crm-import: ${agentRegistry.find((a) => a.id === "crm-import")?.description}`;
 const EXECUTORS = ["Workflow task: execute a dispatched decision", "decision.made (dispatched) -> execute"];
 
 describe("connectors live in AWS", () => {
-  it("connector secrets are readable by the executor roles only; the webhook secret by the webhook only", () => {
+  it("the CRM import's function: its own entry, the HubSpot secret, KB partitions only, change events on the bus", () => {
+    const [, fn] = fnByDescription(CRM_IMPORT_DESCRIPTION);
+    const env = fn.Properties.Environment.Variables;
+    expect(JSON.parse(env.CONNECTOR_SECRET_ARNS)).toEqual({ hubspot: SECRETS.hubspot });
+    expect(JSON.parse(env.CONNECTORS_CONFIG)).toMatchObject({ hubspot: {} });
+    expect(env.EVENT_BUS_NAME).toBeDefined();
+    const role = roleOf(CRM_IMPORT_DESCRIPTION);
+    const statements = ofType("AWS::IAM::Policy")
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
+    const writes = statements.filter((st) =>
+      [st.Action].flat().some((a: string) => /^dynamodb:(Put|Update|Delete)/.test(a)),
+    );
+    // The agents' retry queue, and the KB partitions the import writes: never the ledger.
+    expect(writes.map((st) => st.Condition)).toEqual([
+      { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["AGENTRETRY#crm-import"] } },
+      {
+        "ForAllValues:StringLike": {
+          "dynamodb:LeadingKeys": [
+            "ACCOUNT#*",
+            "PERSON#*",
+            "EMAIL#*",
+            "DOMAIN#*",
+            "SUPPRESS#*",
+            "ACCOUNTDEALS#*",
+            "CRMLINK#hubspot#*",
+            "CHECKPOINT#crm-import:*",
+          ],
+        },
+      },
+    ]);
+    for (const st of writes) expect(JSON.stringify(st.Resource)).not.toContain("TablesLedger");
+    expect(rolesAllowed("events:PutEvents")).toContain(role);
+    expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.linkedin)).not.toContain(role);
+  });
+
+  it("connector secrets are readable by the executor roles only (HubSpot's also by the CRM import); the webhook secret by the webhook only", () => {
     const executors = EXECUTORS.map(roleOf).sort();
-    expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.hubspot)).toEqual(executors);
+    expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.hubspot)).toEqual(
+      [...executors, roleOf(CRM_IMPORT_DESCRIPTION)].sort(),
+    );
     expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.linkedin)).toEqual(executors);
     expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS["hubspot-webhook"])).toEqual(
       [roleOf("POST /v1/webhooks/hubspot"), roleOf("HubSpot replies and meetings (poll) -> outcomes")].sort(),
