@@ -49,18 +49,19 @@ export function hybridSearch(
       options.vectorDepth ?? 20,
     ),
   );
+  // Ranked first, then only the hits returned are built (their excerpts cost a pass over the text).
+  const docId = (i: number) => (docs[i] as MemoryDoc).docId;
   return [...fused.entries()]
+    .sort((a, b) => b[1] - a[1] || docId(a[0]).localeCompare(docId(b[0])))
+    .slice(0, limit)
     .map(([i, score]) => {
-      const doc = docs[i] as MemoryDoc;
       const kw = keyword[i] ?? 0;
       const cos = cosines[i];
-      return memoryHit(doc, Number(score.toFixed(6)), terms, {
+      return memoryHit(docs[i] as MemoryDoc, Number(score.toFixed(6)), terms, {
         ...(kw > 0 ? { keyword: kw } : {}),
         ...(cos !== undefined ? { cosine: Number(cos.toFixed(4)) } : {}),
       });
-    })
-    .sort((a, b) => b.score - a.score || a.doc.docId.localeCompare(b.doc.docId))
-    .slice(0, limit);
+    });
 }
 
 /** Indexes of the values that pass, best first (ties: earlier document first, for stable answers). */

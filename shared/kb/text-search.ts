@@ -27,18 +27,25 @@ export const queryTerms = (query: string) => [...new Set(tokenize(query))];
 /** BM25 score of each document for the query, in the documents' order (0: no term in common). */
 export function bm25Scores(docs: MemoryDoc[], terms: string[]): number[] {
   if (terms.length === 0 || docs.length === 0) return docs.map(() => 0);
-  const tokenized = docs.map((d) => tokenize(`${d.title} ${d.text}`));
-  const avg = tokenized.reduce((s, t) => s + t.length, 0) / docs.length || 1;
+  const wanted = new Set(terms);
+  // One pass per document: its length and how often each query term occurs in it.
+  const stats = docs.map((d) => {
+    const toks = tokenize(`${d.title} ${d.text}`);
+    const tf = new Map<string, number>();
+    for (const t of toks) if (wanted.has(t)) tf.set(t, (tf.get(t) ?? 0) + 1);
+    return { length: toks.length, tf };
+  });
+  const avg = stats.reduce((s, d) => s + d.length, 0) / docs.length || 1;
   const df = new Map<string, number>();
-  for (const t of terms) df.set(t, tokenized.filter((toks) => toks.includes(t)).length);
-  return tokenized.map((toks) => {
+  for (const t of terms) df.set(t, stats.filter((d) => d.tf.has(t)).length);
+  return stats.map(({ length, tf: counts }) => {
     let score = 0;
     for (const t of terms) {
-      const tf = toks.filter((x) => x === t).length;
+      const tf = counts.get(t) ?? 0;
       if (tf === 0) continue;
       const n = df.get(t) ?? 0;
       const idf = Math.log(1 + (docs.length - n + 0.5) / (n + 0.5));
-      score += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * toks.length) / avg));
+      score += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * length) / avg));
     }
     return Number(score.toFixed(4));
   });
@@ -48,12 +55,12 @@ export function bm25Scores(docs: MemoryDoc[], terms: string[]): number[] {
 export function searchDocs(docs: MemoryDoc[], query: string, limit: number): MemoryHit[] {
   const terms = queryTerms(query);
   const scores = bm25Scores(docs, terms);
-  const hits: MemoryHit[] = [];
-  docs.forEach((doc, i) => {
-    const score = scores[i] ?? 0;
-    if (score > 0) hits.push(memoryHit(doc, score, terms, { keyword: score }));
-  });
-  return hits.sort((a, b) => b.score - a.score || a.doc.docId.localeCompare(b.doc.docId)).slice(0, limit);
+  return docs
+    .map((doc, i) => ({ doc, score: scores[i] ?? 0 }))
+    .filter((x) => x.score > 0)
+    .sort((a, b) => b.score - a.score || a.doc.docId.localeCompare(b.doc.docId))
+    .slice(0, limit)
+    .map(({ doc, score }) => memoryHit(doc, score, terms, { keyword: score }));
 }
 
 export function memoryHit(

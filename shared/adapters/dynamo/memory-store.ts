@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { ConflictError } from "../../domain/errors.ts";
+import { ConflictError, ContentionError } from "../../domain/errors.ts";
 import { DEFAULT_MIN_COSINE, hybridSearch, placeExcerpts, sentencesToPlace } from "../../kb/hybrid-search.ts";
 import type { Embeddings, MemoryStore } from "../../kb/ports.ts";
 import { searchDocs } from "../../kb/text-search.ts";
@@ -11,15 +11,16 @@ import { agentKeys } from "./keys.ts";
 /** A transaction's item limit: a document's chunks are written in one. */
 export const MAX_CHUNKS_PER_DOCUMENT = 100;
 /** @see MemoryStoreOptions.maxChunksPerAccount */
-export const DEFAULT_MAX_CHUNKS_PER_ACCOUNT = 5000;
+export const DEFAULT_MAX_CHUNKS_PER_ACCOUNT = 2000;
 
 export interface MemoryStoreOptions {
   /** Search by meaning too; without it, memory search is keyword search alone. */
   embeddings?: Embeddings;
   /**
    * Chunks one account's memory may hold; a document that would pass it is refused (ConflictError).
-   * Search reads the whole partition: 5000 chunks of ~1.2 KB text and a 1 KiB vector is ~11 MB read
-   * (about 11 Query pages) per search. @default 5000
+   * Search reads the whole partition: 2000 chunks of ~1.2 KB text and a 1 KiB vector is ~5 MB, five
+   * Query pages (bench/memory-search.ts: 5000 chunks took 12 pages and 3.3 s p50 on a loaded DynamoDB
+   * Local). About forty hour-long call transcripts per account. @default 2000
    */
   maxChunksPerAccount?: number;
   /** @default 0.2 (kb/hybrid-search.ts) */
@@ -88,9 +89,15 @@ export class DynamoMemoryStore implements MemoryStore {
         }),
       );
     } catch (err) {
-      if (!failedConditions(err)?.includes(0)) throw err;
+      // Our first chunk's condition failed, or another transaction touched the same items: whoever
+      // got there first decides between replay and conflict.
+      if (!failedConditions(err)) throw err;
       const now = await this.hashOf(first);
-      return this.replay(first, now ?? "", contentHash);
+      if (now === undefined)
+        throw new ContentionError(
+          `memory document ${first.chunk?.of ?? first.docId}: a concurrent write, try again`,
+        );
+      return this.replay(first, now, contentHash);
     }
     return { created: true, embedded: vectors.some((v) => v !== undefined) };
   }
