@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { parseSpec, parseSpecText, specHash } from "../domain/spec-loader.ts";
 import { SpecSchema } from "../domain/spec-schema.ts";
 import { parseWith } from "../domain/validation.ts";
+import { parseUntrustedYaml } from "../domain/yaml.ts";
 import type { ScheduledReader } from "../usecases/console.ts";
 import {
   listSpecVersions,
@@ -185,6 +186,7 @@ export const CONSOLE_ROUTES: Route[] = [
     group: "admin",
     roles: READERS,
     accepts: ["json", "yaml"],
+    readYaml: parseUntrustedYaml,
     doc: {
       summary: "Validate a spec without publishing it: 400 names each error at its path",
       body: SpecSchema,

@@ -92,6 +92,11 @@ export interface Route {
    * other media type is answered 415 before the route runs (shared/http/media-type.ts). @default ["json"]
    */
   accepts?: readonly BodyType[];
+  /**
+   * How a YAML body is read, on the routes that accept YAML: carried by the route, so that only the
+   * functions serving such routes bundle a YAML parser. test/unit/route-groups.test.ts requires it.
+   */
+  readYaml?: (text: string) => unknown;
   /** Summary and schemas for the OpenAPI document (openapi.ts); test/unit/openapi.test.ts requires it. */
   doc?: RouteDoc;
   run: (req: ApiRequest, deps: AppDeps) => Promise<RouteResult>;

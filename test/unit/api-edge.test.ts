@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { beforeEach, describe, expect, it } from "vitest";
+import { parseUntrustedYaml } from "../../shared/domain/yaml.ts";
 import { createApi } from "../../shared/http/api.ts";
 import type { AppDeps, Route } from "../../shared/http/routes.ts";
 
@@ -26,7 +27,7 @@ const echo = (method: Route["method"], path: string, extra: Partial<Route> = {})
 const routes: Route[] = [
   echo("POST", "/json"),
   echo("GET", "/read"),
-  echo("POST", "/spec", { accepts: ["json", "yaml"] }),
+  echo("POST", "/spec", { accepts: ["json", "yaml"], readYaml: parseUntrustedYaml }),
 ];
 const api = createApi({ clock: { now: () => 0 } } as unknown as AppDeps, { routes, log: () => {} });
 

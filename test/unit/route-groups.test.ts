@@ -32,6 +32,12 @@ describe("route tables per group", () => {
     for (const [i, r] of table.entries()) expect(r).toBe(own[i]);
   });
 
+  it("a route that accepts YAML carries its reader (the API core has none of its own)", () => {
+    const yamlRoutes = ROUTES.filter((r) => r.accepts?.includes("yaml"));
+    expect(yamlRoutes.map(label)).toContain("POST /v1/specs");
+    for (const r of yamlRoutes) expect(r.readYaml, label(r)).toBeTypeOf("function");
+  });
+
   it("every route is in exactly one group's table", () => {
     const all = Object.values(TABLES).flat();
     expect(all).toHaveLength(ROUTES.length);

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from "../../domain/errors.ts";
 import { SpecSchema } from "../../domain/spec-schema.ts";
 import { iso } from "../../domain/time.ts";
 import { parseWith } from "../../domain/validation.ts";
+import { parseUntrustedYaml } from "../../domain/yaml.ts";
 import { createPause, getSpec, publishSpec } from "../../usecases/admin.ts";
 import { PathActionType, PauseBody, PinBody, pageQuery } from "../../usecases/schemas.ts";
 import { describeTrust, pinKnownAgent } from "../../usecases/trust.ts";
@@ -119,6 +120,7 @@ export const SPEC_ROUTES: Route[] = [
     roles: ["admin"],
     // README: "publish YAML (content-type: application/yaml) or JSON".
     accepts: ["json", "yaml"],
+    readYaml: parseUntrustedYaml,
     doc: {
       summary: "Publish a spec (YAML or JSON); the same content again is a no-op",
       body: SpecSchema,
