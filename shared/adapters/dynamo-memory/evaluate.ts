@@ -87,6 +87,18 @@ function conditionOperand(o: Operand, item: Item | undefined, refs: Refs): Attri
 
 const TYPES = new Set<TypeName>(["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"]);
 
+/** DynamoDB refuses, before reading any item, a value of a type the operator cannot order. */
+function orderable(op: string, operands: Operand[], refs: Refs, types = ["N", "S", "B"]): void {
+  for (const o of operands) {
+    if (o.t !== "value") continue;
+    const t = typeOf(refValue(o.ref, refs));
+    if (!types.includes(t))
+      throw validation(
+        `Invalid ${refs.kind}: Incorrect operand type for operator or function; operator or function: ${op}, operand type: ${t}`,
+      );
+  }
+}
+
 export function test(c: Condition, item: Item | undefined, refs: Refs): boolean {
   switch (c.t) {
     case "and":
@@ -97,9 +109,11 @@ export function test(c: Condition, item: Item | undefined, refs: Refs): boolean 
     case "not":
       return !test(c.c, item, refs);
     case "cmp": {
+      if (c.op !== "=" && c.op !== "<>") orderable(c.op, [c.l, c.r], refs);
       const l = conditionOperand(c.l, item, refs);
       const r = conditionOperand(c.r, item, refs);
-      if (l === undefined || r === undefined) return false;
+      // A missing attribute equals nothing, so it differs from everything.
+      if (l === undefined || r === undefined) return c.op === "<>";
       if (c.op === "=") return equalValues(l, r);
       if (c.op === "<>") return !equalValues(l, r);
       const order = compareValues(l, r);
@@ -107,6 +121,7 @@ export function test(c: Condition, item: Item | undefined, refs: Refs): boolean 
       return c.op === "<" ? order < 0 : c.op === "<=" ? order <= 0 : c.op === ">" ? order > 0 : order >= 0;
     }
     case "between": {
+      orderable("BETWEEN", [c.v, c.lo, c.hi], refs);
       const v = conditionOperand(c.v, item, refs);
       const lo = conditionOperand(c.lo, item, refs);
       const hi = conditionOperand(c.hi, item, refs);
@@ -162,6 +177,7 @@ function callFunction(fn: string, args: Operand[], item: Item | undefined, refs:
     }
     case "begins_with": {
       arity(2);
+      orderable(fn, args, refs, ["S", "B"]);
       const v = conditionOperand(args[0] as Operand, item, refs);
       const p = conditionOperand(args[1] as Operand, item, refs);
       if (!v || !p) return false;

@@ -211,6 +211,8 @@ function pageOptions(input: Input, kind: "Query" | "Scan", extra: Parsed<unknown
     );
   const parsed = [...extra, ...(filter ? [filter] : []), ...(proj ? [proj] : [])];
   const refs = requestRefs(input, parsed, kind === "Query" ? "KeyConditionExpression" : "FilterExpression");
+  // The filter's type checks, made before any item is read (evaluated on no item, only they throw).
+  if (filter) test(filter.tree, undefined, { ...refs, kind: "FilterExpression" });
   return { filter, proj, refs, limit, count: select === "COUNT" } satisfies PageOptions;
 }
 
@@ -231,6 +233,8 @@ function page(table: Table, store: KeyedStore, next: () => Entry | undefined, o:
     }
     if (scanned === o.limit || bytes >= PAGE_BYTES) break;
   }
+  // A page that reached its limit names its last key only if more items follow (DynamoDB may name it
+  // anyway, leaving an empty last page: callers handle both).
   const more = last !== undefined && (scanned === o.limit || bytes >= PAGE_BYTES) && next() !== undefined;
   return {
     ...(o.count ? {} : { Items: items }),
@@ -240,11 +244,44 @@ function page(table: Table, store: KeyedStore, next: () => Entry | undefined, o:
   };
 }
 
+/** The attributes a condition reads (the first step of each path). */
+function attributesRead(c: Condition, refs: Refs, out = new Set<string>()): Set<string> {
+  const operand = (o: Operand): void => {
+    if (o.t === "path") {
+      const first = o.path[0];
+      if (first && "name" in first) out.add(segName(first, refs));
+    } else if (o.t === "call") for (const a of o.args) operand(a);
+    else if (o.t === "arith") for (const a of [o.l, o.r]) operand(a);
+  };
+  if (c.t === "and" || c.t === "or") for (const x of [c.l, c.r]) attributesRead(x, refs, out);
+  else if (c.t === "not") attributesRead(c.c, refs, out);
+  else {
+    const operands =
+      c.t === "cmp"
+        ? [c.l, c.r]
+        : c.t === "between"
+          ? [c.v, c.lo, c.hi]
+          : c.t === "in"
+            ? [c.v, ...c.list]
+            : (c as { args: Operand[] }).args;
+    for (const o of operands) operand(o);
+  }
+  return out;
+}
+
 export function query(tables: Tables, input: Input) {
   const table = tableOf(tables, requireString(input, "TableName"));
   const store = storeFor(table, input);
   const key = parseCondition("KeyConditionExpression", requireString(input, "KeyConditionExpression"));
   const o = pageOptions(input, "Query", [key]);
+  if (o.filter) {
+    const keys = new Set([store.schema.hash, ...(store.schema.range ? [store.schema.range] : [])]);
+    for (const a of attributesRead(o.filter.tree, o.refs))
+      if (keys.has(a))
+        throw validation(
+          `Filter Expression can only contain non-primary key attributes: Primary key attribute: ${a}`,
+        );
+  }
   const { hash, range } = keyCondition(key.tree, store, { ...o.refs, kind: "KeyConditionExpression" });
   const forward = input.ScanIndexForward !== false;
   const p = store.partitions.get(hash);

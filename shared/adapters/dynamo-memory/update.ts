@@ -11,6 +11,33 @@ import { type AttributeValue, addNumbers, clone, type Item, payload, setHas, typ
 
 const wrongType = () => validation("An operand in the update expression has an incorrect data type");
 
+/**
+ * The type checks DynamoDB makes before it reads the item (so a transaction holding such a write is
+ * refused as a whole, not cancelled): ADD takes a number or a set, DELETE a set, `+`/`-` numbers and
+ * list_append lists, wherever the operand is a :value.
+ */
+export function checkUpdateOperands(actions: UpdateActions, refs: Refs): void {
+  const valueType = (o: Operand) => (o.t === "value" ? typeOf(refValue(o.ref, refs)) : undefined);
+  const expect = (o: Operand, types: string[]) => {
+    const t = valueType(o);
+    if (t !== undefined && !types.includes(t))
+      throw validation(
+        `Invalid UpdateExpression: Incorrect operand type for operator or function; operand type: ${t}`,
+      );
+  };
+  const walk = (o: Operand): void => {
+    const inner = o.t === "arith" ? [o.l, o.r] : o.t === "call" ? o.args : [];
+    for (const x of inner) {
+      if (o.t === "arith") expect(x, ["N"]);
+      if (o.t === "call" && o.fn === "list_append") expect(x, ["L"]);
+      walk(x);
+    }
+  };
+  for (const a of actions.set) walk(a.value);
+  for (const a of actions.add) expect(a.value, ["N", "SS", "NS", "BS"]);
+  for (const a of actions.delete) expect(a.value, ["SS", "NS", "BS"]);
+}
+
 /** A SET right-hand side, read from the item before the update. */
 function setOperand(o: Operand, old: Item | undefined, refs: Refs): AttributeValue {
   if (o.t === "value") return refValue(o.ref, refs);
@@ -63,10 +90,15 @@ function put(item: Item, path: Path, value: AttributeValue, refs: Refs): void {
 function remove(item: Item, path: Path, refs: Refs): void {
   const parent = path.length === 1 ? { M: item } : resolve(item, path.slice(0, -1), refs);
   const last = path[path.length - 1] as Path[number];
-  if (!parent) return;
+  // DynamoDB refuses to remove through a parent that is missing or of another type.
+  if (!parent) throw badPath();
   if ("index" in last) {
-    if ("L" in parent && last.index < parent.L.length) parent.L.splice(last.index, 1);
-  } else if ("M" in parent) delete parent.M[segName(last, refs)];
+    if (!("L" in parent)) throw badPath();
+    if (last.index < parent.L.length) parent.L.splice(last.index, 1);
+  } else {
+    if (!("M" in parent)) throw badPath();
+    delete parent.M[segName(last, refs)];
+  }
 }
 
 const pathKey = (path: Path, refs: Refs): string[] =>

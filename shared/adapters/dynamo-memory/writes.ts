@@ -18,7 +18,7 @@ import {
 import { type Tables, tableOf } from "./reads.ts";
 import { type Input, oneOf, optionalString, requestRefs, requireItem, requireString } from "./requests.ts";
 import type { Table } from "./table.ts";
-import { applyUpdate } from "./update.ts";
+import { applyUpdate, checkUpdateOperands } from "./update.ts";
 import { checkItem, clone, type Item, itemSize, MAX_ITEM_BYTES } from "./values.ts";
 
 type Kind = "Put" | "Update" | "Delete" | "ConditionCheck";
@@ -55,6 +55,9 @@ function plan(tables: Tables, kind: Kind, input: Input): Plan {
     [...(cond ? [cond] : []), ...(update ? [update] : [])],
     update ? "UpdateExpression" : "ConditionExpression",
   );
+  // The checks DynamoDB makes before reading any item: evaluated on no item, only they can throw.
+  if (cond) test(cond.tree, undefined, { ...refs, kind: "ConditionExpression" });
+  if (update) checkUpdateOperands(update.tree, { ...refs, kind: "UpdateExpression" });
   const returnOnFailure = oneOf(input, "ReturnValuesOnConditionCheckFailure", RETURN_ON_FAILURE, "NONE");
   let item: Item | undefined;
   let key: Item;
@@ -157,16 +160,19 @@ export function transactWriteItems(tables: Tables, input: Input) {
     if (ids.has(id)) throw validation("Transaction request cannot include multiple operations on one item");
     ids.add(id);
   }
-  const results = plans.map((p) => {
+  // An update that cannot be made (a wrong type met in the item) refuses the whole request, before
+  // any condition failure is reported: so every write is checked first.
+  const results: Checked[] = [];
+  let invalid: unknown;
+  for (const p of plans) {
     try {
-      return p.check();
+      results.push(p.check());
     } catch (err) {
-      if (err instanceof DynamoError && err.type === "ValidationException") return { error: err };
-      throw err;
+      invalid ??= err;
     }
-  });
+  }
+  if (invalid) throw invalid;
   const reasons = results.map((r, i) => {
-    if ("error" in r) return { Code: "ValidationError", Message: r.error.message };
     if (r.ok) return { Code: "None" };
     const p = plans[i] as Plan;
     return {
@@ -182,7 +188,7 @@ export function transactWriteItems(tables: Tables, input: Input) {
       { CancellationReasons: reasons },
     );
   results.forEach((r, i) => {
-    if (!("error" in r) && r.ok) apply(plans[i] as Plan, r.next === undefined ? undefined : clone(r.next));
+    if (r.ok) apply(plans[i] as Plan, r.next === undefined ? undefined : clone(r.next));
   });
   return {};
 }
