@@ -56,6 +56,9 @@ export interface LearnedStore {
   rules(): Promise<EmergedRule[]>;
 }
 
+/** A document's chunks are stored in one DynamoDB transaction, which holds at most 100 items. */
+export const MAX_CHUNKS_PER_DOCUMENT = 100;
+
 export interface MemoryStore {
   /** One document as one piece (what the agents record: research, logged threads); overwrites. */
   put(doc: MemoryDoc): Promise<void>;

@@ -14,7 +14,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors
 import { iso } from "../domain/time.ts";
 import { Id } from "../domain/vocabulary.ts";
 import { chunkText } from "../kb/chunking.ts";
-import type { MemoryStore } from "../kb/ports.ts";
+import { MAX_CHUNKS_PER_DOCUMENT, type MemoryStore } from "../kb/ports.ts";
 import type { MemoryDoc } from "../kb/types.ts";
 import type { Clock, KnowledgeStore } from "../ports.ts";
 import { agentIdsOf, hasRole, type Principal } from "./principal.ts";
@@ -82,7 +82,7 @@ export async function addMemory(
   // The request as given (never the defaulted time), so a retry hashes the same.
   const contentHash = sha256(JSON.stringify({ ...input, id: undefined, author }));
   const docId = input.id ?? `mem-${contentHash.slice(0, 24)}`;
-  const texts = chunkText(input.text);
+  const texts = chunksOf(input.text);
   const at = input.occurredAt ?? iso(deps.clock.now());
   const title = input.title ?? defaultTitle(input);
   const chunks: MemoryDoc[] = texts.map((text, index) => ({
@@ -107,6 +107,23 @@ export async function addMemory(
     embedded: r.embedded,
     replay: !r.created,
   };
+}
+
+/**
+ * ~300-token chunks. Within the text limit that is at most ~100 (sentences just over half a chunk
+ * each pack one per chunk); should a text still need more than one transaction holds, larger chunks.
+ */
+function chunksOf(text: string): string[] {
+  for (const maxTokens of [300, 600, 1200]) {
+    const texts = chunkText(text, { maxTokens });
+    if (texts.length <= MAX_CHUNKS_PER_DOCUMENT) return texts;
+  }
+  throw new ValidationError([
+    {
+      path: "text",
+      message: `splits into more than ${MAX_CHUNKS_PER_DOCUMENT} chunks: send it as several documents`,
+    },
+  ]);
 }
 
 /** The author the document is stored under, or why this caller may not add it. */

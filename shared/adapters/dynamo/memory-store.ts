@@ -1,15 +1,13 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ConflictError, ContentionError } from "../../domain/errors.ts";
 import { DEFAULT_MIN_COSINE, hybridSearch, placeExcerpts, sentencesToPlace } from "../../kb/hybrid-search.ts";
-import type { Embeddings, MemoryStore } from "../../kb/ports.ts";
+import { type Embeddings, MAX_CHUNKS_PER_DOCUMENT, type MemoryStore } from "../../kb/ports.ts";
 import { searchDocs } from "../../kb/text-search.ts";
 import type { MemoryDoc, MemoryHit } from "../../kb/types.ts";
 import { cosine, quantize } from "../../kb/vectors.ts";
 import { type Db, failedConditions } from "./db.ts";
 import { agentKeys } from "./keys.ts";
 
-/** A transaction's item limit: a document's chunks are written in one. */
-export const MAX_CHUNKS_PER_DOCUMENT = 100;
 /** @see MemoryStoreOptions.maxChunksPerAccount */
 export const DEFAULT_MAX_CHUNKS_PER_ACCOUNT = 2000;
 

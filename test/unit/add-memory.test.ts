@@ -1,0 +1,58 @@
+/**
+ * The use case behind POST /v1/memory with in-memory fakes: chunks and their provenance, the id
+ * derived from the content.
+ */
+import { describe, expect, it } from "vitest";
+import type { MemoryStore } from "../../shared/kb/ports.ts";
+import type { MemoryDoc } from "../../shared/kb/types.ts";
+import { addMemory, MemoryInput } from "../../shared/usecases/add-memory.ts";
+
+function fakes() {
+  const stored: MemoryDoc[][] = [];
+  const memory: MemoryStore = {
+    put: async () => {},
+    addDocument: async (chunks) => {
+      stored.push(chunks);
+      return { created: true, embedded: false };
+    },
+    search: async () => [],
+  };
+  const deps = {
+    clock: { now: () => Date.parse("2026-03-10T14:00:00Z") },
+    kb: { getAccount: async (id: string) => (id === "acme" ? ({ accountId: id } as never) : undefined) },
+    memory,
+  };
+  return { deps, stored };
+}
+const admin = { subject: "root", roles: ["admin"] };
+
+describe("addMemory", () => {
+  it("chunks carry the document, their place, the source and the author; the id comes from the content", async () => {
+    const { deps, stored } = fakes();
+    const input = MemoryInput.parse({
+      accountId: "acme",
+      kind: "email_thread",
+      text: "First message. Second message.",
+      source: { system: "gmail", id: "t-1" },
+    });
+    const a = await addMemory(deps, input, admin);
+    const b = await addMemory(deps, input, admin);
+    expect(a.docId).toMatch(/^mem-[0-9a-f]{24}$/);
+    expect(b.docId).toBe(a.docId);
+    expect((await addMemory(deps, { ...input, text: "Other." }, admin)).docId).not.toBe(a.docId);
+    expect(stored[0]).toEqual([
+      {
+        docId: `${a.docId}#0`,
+        accountId: "acme",
+        kind: "email_thread",
+        title: "Email thread: First message.",
+        text: "First message. Second message.",
+        source: "gmail",
+        at: "2026-03-10T14:00:00.000Z",
+        sourceId: "t-1",
+        author: "root",
+        chunk: { of: a.docId, index: 0, count: 1 },
+      },
+    ]);
+  });
+});
