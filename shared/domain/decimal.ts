@@ -14,6 +14,26 @@ const FAST_LIMIT = 1e6;
 const TIE_BAND = 1e-5;
 const ZEROS = ["", "0", "00", "000", "0000"];
 
+/**
+ * Exactly `Number(x.toFixed(digits))` without the text: where toFixed's digits come from n = round(x · 10^d)
+ * (the fast case below), the text names the rational n / 10^d and Number reads it as the double nearest
+ * to it, which is what the division n / 10^d gives (IEEE division is correctly rounded; n and 10^d are
+ * exact). Elsewhere toFixed and Number decide.
+ */
+export function roundTo(x: number, digits: 0 | 1 | 2 | 3 | 4): number {
+  if (!(x > -FAST_LIMIT && x < FAST_LIMIT)) return Number(x.toFixed(digits));
+  const negative = x < 0;
+  const scale = SCALE[digits] as number;
+  const scaled = (negative ? -x : x) * scale;
+  const whole = Math.floor(scaled);
+  const frac = scaled - whole;
+  if (frac > 0.5 - TIE_BAND && frac < 0.5 + TIE_BAND) return Number(x.toFixed(digits));
+  const n = (frac > 0.5 ? whole + 1 : whole) / scale;
+  // toFixed writes "-0.00" for a negative x that rounds to zero, which Number reads as -0; for -0 itself
+  // it writes "0" (`+ 0` turns the -0 that -0 · scale gives into 0).
+  return negative ? -n : n + 0;
+}
+
 /** Exactly `x.toFixed(digits)`, digits 0-4. */
 export function toFixed(x: number, digits: 0 | 1 | 2 | 3 | 4): string {
   // NaN fails both comparisons and goes to toFixed too.

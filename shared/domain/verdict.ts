@@ -1,4 +1,4 @@
-import { toFixed } from "./decimal.ts";
+import { roundTo } from "./decimal.ts";
 import type { CheckResult, Evaluation } from "./decision-types.ts";
 import type { Verdict } from "./vocabulary.ts";
 
@@ -6,9 +6,14 @@ import type { Verdict } from "./vocabulary.ts";
 const counts = (c: CheckResult, enforce: string | undefined) =>
   c.result === "fail" && (!c.shadow || (enforce !== undefined && c.rule === enforce));
 
-/** Whether an enforced failure forces a human review (low confidence, a `review` rule). */
-export const forcesReview = (checks: CheckResult[], enforce?: string): boolean =>
-  checks.some((c) => c.effect === "review" && counts(c, enforce));
+/** Whether an enforced failure forces a human review (low confidence, a `review` rule). A loop: no callback per decision. */
+export function forcesReview(checks: CheckResult[], enforce?: string): boolean {
+  for (let i = 0; i < checks.length; i++) {
+    const c = checks[i] as CheckResult;
+    if (c.effect === "review" && counts(c, enforce)) return true;
+  }
+  return false;
+}
 
 /**
  * The verdict from the enforced failures: block beats defer beats the autonomy level. Shadow entries
@@ -59,7 +64,7 @@ export function finish(
     reasons,
     autonomyLevel: level,
     autonomySource,
-    trustScore: Number(toFixed(trustScore, 4)),
+    trustScore: roundTo(trustScore, 4),
     reservation: reserves ? reservation : { counters: [] },
   };
   // Assigned, not spread: a conditional spread per decision was measurable (issue 8).

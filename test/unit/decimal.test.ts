@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toFixed } from "../../shared/domain/decimal.ts";
+import { roundTo, toFixed } from "../../shared/domain/decimal.ts";
 
 const DIGITS = [0, 1, 2, 3, 4] as const;
 const digits = fc.constantFrom(...DIGITS);
@@ -80,3 +80,33 @@ function nextAfter(x: number, to: number): number {
   view.setBigInt64(0, x < to === x > 0 ? bits + 1n : bits - 1n);
   return view.getFloat64(0);
 }
+
+describe("roundTo: Number(x.toFixed(d)) without the text", () => {
+  // Object.is: -0 and 0 differ, NaN is NaN.
+  const same = (x: number, d: (typeof DIGITS)[number]): void => {
+    expect(Object.is(roundTo(x, d), Number(x.toFixed(d))), `${x} to ${d}`).toBe(true);
+  };
+
+  it("agrees on any double, on the gate's scores, and on ties and near-ties", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double(),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: -5000, max: 5000 }),
+        ),
+        digits,
+        same,
+      ),
+      { numRuns: 5_000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -2_000_000, max: 2_000_000 }), digits, (k, d) =>
+        same((k + 0.5) / 10 ** d, d),
+      ),
+      { numRuns: 2_000 },
+    );
+    for (const x of [0, -0, -0.00001, 0.00005, 1.005, 0.9328, 1e6, -1e6, Number.NaN, Infinity, -Infinity])
+      for (const d of DIGITS) same(x, d);
+  });
+});

@@ -71,9 +71,23 @@ interface Prepared<R> {
 }
 
 export interface PreparedCoordination {
-  caps: (Prepared<FrequencyCapRule> & { limit: string; calendarDays: number; span: number })[];
-  cooldowns: (Prepared<CooldownRule> & { name: string; before: Channel; span: number })[];
-  diversity: (Prepared<ChannelDiversityRule> & { name: string; span: number })[];
+  /** `passed`: "N of <limit>" by count N, written the first time a count is seen. */
+  caps: (Prepared<FrequencyCapRule> & {
+    limit: string;
+    calendarDays: number;
+    span: number;
+    passed: (string | undefined)[];
+  })[];
+  /** `clear`, `otherChannel`: the rule's passing texts, written once. */
+  cooldowns: (Prepared<CooldownRule> & {
+    name: string;
+    before: Channel;
+    span: number;
+    clear: string;
+    otherChannel: string;
+  })[];
+  /** `clear`: the passing text by the candidate's channel, written the first time. */
+  diversity: (Prepared<ChannelDiversityRule> & { name: string; span: number; clear: Map<string, string> })[];
   /** `name`: the rule's text up to the recipient's zone, which the decision adds. */
   quiet: (Prepared<QuietHoursRule> & { name: string; start: number; end: number })[];
 }
@@ -100,6 +114,7 @@ export function prepareCoordination(spec: Spec): PreparedCoordination {
         limit: `${rule.max} touch${rule.max > 1 ? "es" : ""} ${windowText} per ${rule.scope}`,
         calendarDays: "calendarDays" in rule.window ? rule.window.calendarDays : 0,
         span: calendar ? 0 : ("rollingHours" in rule.window ? rule.window.rollingHours : 0) * HOUR,
+        passed: [],
       };
     }),
     cooldowns: co.cooldowns.map((rule) => {
@@ -109,12 +124,20 @@ export function prepareCoordination(spec: Spec): PreparedCoordination {
           "  ",
           " ",
         );
-      return { ...base(rule), name, before, span: rule.hours * HOUR };
+      return {
+        ...base(rule),
+        name,
+        before,
+        span: rule.hours * HOUR,
+        clear: `${name}: clear`,
+        otherChannel: `${name}: not this channel`,
+      };
     }),
     diversity: co.channelDiversity.map((rule) => ({
       ...base(rule),
       name: `touches within ${rule.windowDays} days use different channels`,
       span: rule.windowDays * DAY,
+      clear: new Map<string, string>(),
     })),
     quiet: co.quietHours.map((rule) => ({
       ...base(rule),
@@ -163,7 +186,15 @@ function frequencyCap(p: PreparedCoordination["caps"][number], c: Candidate, tou
     if (!inScope(p.person, c, t) || (channels && !channels.includes(t.channel))) continue;
     if (p.calendarDays > 0 ? t.to >= start && t.from < end : distance(t, c.at) < p.span) hits++;
   }
-  if (hits < p.rule.max) return outcome(p, true, `${hits} of ${p.limit}`);
+  if (hits < p.rule.max) {
+    // Counts below the cap: a handful per rule, each text written once.
+    let text = p.passed[hits];
+    if (text === undefined) {
+      text = `${hits} of ${p.limit}`;
+      if (hits < 64) p.passed[hits] = text;
+    }
+    return outcome(p, true, text);
+  }
   const used = touches.filter(
     (t) =>
       inScope(p.person, c, t) &&
@@ -189,8 +220,7 @@ function cooldownBlocks(p: PreparedCoordination["cooldowns"][number], c: Candida
 }
 
 function cooldown(p: PreparedCoordination["cooldowns"][number], c: Candidate, touches: Touch[]): RuleOutcome {
-  if (c.channel !== p.before && c.channel !== p.rule.after)
-    return outcome(p, true, `${p.name}: not this channel`);
+  if (c.channel !== p.before && c.channel !== p.rule.after) return outcome(p, true, p.otherChannel);
   for (let i = 0; i < touches.length; i++)
     if (cooldownBlocks(p, c, touches[i] as Touch))
       return outcome(
@@ -198,7 +228,7 @@ function cooldown(p: PreparedCoordination["cooldowns"][number], c: Candidate, to
         false,
         `${p.name}: ${describeTouches(touches.filter((t) => cooldownBlocks(p, c, t)))}`,
       );
-  return outcome(p, true, `${p.name}: clear`);
+  return outcome(p, true, p.clear);
 }
 
 /** Whether touch `t` is another touch on the candidate's channel within a diversity rule's span. */
@@ -213,7 +243,12 @@ function diversity(
   for (let i = 0; i < touches.length; i++)
     if (sameChannel(p, c, touches[i] as Touch))
       return outcome(p, false, `${p.name}: ${describeTouches(touches.filter((t) => sameChannel(p, c, t)))}`);
-  return outcome(p, true, `${p.name}: no other ${c.channel} touch`);
+  let clear = p.clear.get(c.channel);
+  if (clear === undefined) {
+    clear = `${p.name}: no other ${c.channel} touch`;
+    p.clear.set(c.channel, clear);
+  }
+  return outcome(p, true, clear);
 }
 
 function isQuiet(p: PreparedCoordination["quiet"][number], at: number, timeZone: string): boolean {

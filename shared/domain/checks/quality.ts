@@ -158,6 +158,8 @@ function hostOf(url: string): string {
   }
 }
 const GREETING = /^\s*(?:hi|hello|hey|dear)\s+([A-Za-z][A-Za-z'-]*)/i;
+/** Greetings of a group rather than a name ("Hi team"): nothing to check against the recipient. */
+const GROUP_GREETINGS = new Set(["there", "team", "all"]);
 
 export interface ContentScore {
   score: number;
@@ -208,7 +210,7 @@ export function scoreContent(
   }
   // Grounding: the facts a message states about its recipient must agree with the knowledge base.
   const greeting = GREETING.exec(body);
-  if (person && greeting?.[1] && !["there", "team", "all"].includes(greeting[1].toLowerCase())) {
+  if (person && greeting?.[1] && !GROUP_GREETINGS.has(greeting[1].toLowerCase())) {
     if (greeting[1].toLowerCase() !== person.firstName.toLowerCase()) {
       score -= 40;
       problems.push(`greets "${greeting[1]}" but the recipient's first name on file differs`);

@@ -98,9 +98,15 @@ export interface RulesCheck {
  * The spec's conditional rules: one trace entry per matching rule (block, defer or review), none for a
  * rule that does not apply, and a single pass entry when the spec has rules and none applies.
  */
+/** The answer of a spec without conditional rules (most decisions): shared, frozen so nobody adds to it. */
+const NO_RULES: RulesCheck = Object.freeze({
+  checks: Object.freeze([]) as unknown as CheckResult[],
+  deferring: Object.freeze([]) as unknown as SpecRule[],
+});
+
 export function checkRules(spec: Spec, subject: RuleSubject, now: number): RulesCheck {
   const rules = specRules(spec);
-  if (rules.length === 0) return { checks: [], deferring: [] };
+  if (rules.length === 0) return NO_RULES;
   let text: string | undefined;
   const lazyText = () => {
     text ??= payloadText(subject.payload);

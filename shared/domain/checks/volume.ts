@@ -33,6 +33,17 @@ const VOLUME_RULES: Record<VolumeRule, string> = {
   accountsPerOwnerPerDay: "volume.accountsPerOwnerPerDay",
 };
 
+/** "per email per day" by channel (a handful of channels: each written once). */
+const channelLabels = new Map<string, string>();
+function channelLabel(channel: string): string {
+  let label = channelLabels.get(channel);
+  if (label === undefined) {
+    label = `per ${channel} per day`;
+    channelLabels.set(channel, label);
+  }
+  return label;
+}
+
 /** One decision's volume plan as it is built (volumeCap appends to it). */
 interface PlanState {
   checks: CheckResult[];
@@ -99,23 +110,28 @@ export function planVolume(
     counts.agent,
     v.perAgentPerDay.agents[proposal.agentId] ?? v.perAgentPerDay.default,
   );
-  if (action.channel && action.kind !== "record")
+  // Texts only for caps the spec sets (most specs cap no action type).
+  const channelLimit =
+    action.channel && action.kind !== "record" ? v.perChannelPerDay[action.channel] : undefined;
+  if (action.channel && channelLimit !== undefined)
     volumeCap(
       st,
       "perChannelPerDay",
-      `per ${action.channel} per day`,
+      channelLabel(action.channel),
       counterNames.channel(action.channel),
       counts.channel,
-      v.perChannelPerDay[action.channel],
+      channelLimit,
     );
-  volumeCap(
-    st,
-    "perActionTypePerDay",
-    `per ${proposal.action.type} per day`,
-    counterNames.actionType(proposal.action.type),
-    counts.actionType,
-    v.perActionTypePerDay[proposal.action.type],
-  );
+  const typeLimit = v.perActionTypePerDay[proposal.action.type];
+  if (typeLimit !== undefined)
+    volumeCap(
+      st,
+      "perActionTypePerDay",
+      `per ${proposal.action.type} per day`,
+      counterNames.actionType(proposal.action.type),
+      counts.actionType,
+      typeLimit,
+    );
   if (action.kind === "touch" && account?.ownerId && v.accountsPerOwnerPerDay !== undefined) {
     // Only the account's first touch of the workspace day counts against its owner's account cap.
     const dayStart = startOfLocalDay(now, tz);
