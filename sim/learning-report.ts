@@ -70,6 +70,11 @@ export interface LearningReport {
     source: string;
     /** A refit's weights still in shadow at the end (not yet adopted). */
     shadow?: Record<string, number>;
+    /**
+     * Spearman(shadow, hidden): the latest refit's view, on more touches than the weights in force
+     * when it is not yet adopted. Printed next to the check, which stays on the weights in force.
+     */
+    shadowSpearman?: number;
     /** The signals loop's turns that did something, and its last word. */
     loop: string[];
   };
@@ -173,7 +178,15 @@ export function learningReport(input: LearningInputs): LearningReport {
       spearmanInterval: spearmanInterval(rho, SIGNAL_TYPES.length),
       source:
         "the spec's quality.signals weights in force at the end (learning/signals.ts refits reach them via weights drafts)",
-      ...(input.shadowWeights ? { shadow: input.shadowWeights } : {}),
+      ...(input.shadowWeights
+        ? {
+            shadow: input.shadowWeights,
+            shadowSpearman: spearman(
+              SIGNAL_TYPES.map((t) => input.shadowWeights?.[t] ?? 0),
+              SIGNAL_TYPES.map((t) => hidden[t] as number),
+            ),
+          }
+        : {}),
       loop: input.signalsLoop ?? [],
     },
     variants: {
@@ -297,11 +310,11 @@ export function formatLearning(l: LearningReport): string[] {
     );
   const sw = l.signalWeights;
   lines.push(
-    `  Signal weights: Spearman(fitted, hidden) ${sw.spearman.toFixed(2)} [${sw.spearmanInterval.lo.toFixed(2)}, ${sw.spearmanInterval.hi.toFixed(2)}]`,
+    `  Signal weights: Spearman(fitted, hidden) ${sw.spearman.toFixed(2)} [${sw.spearmanInterval.lo.toFixed(2)}, ${sw.spearmanInterval.hi.toFixed(2)}]${sw.shadowSpearman === undefined ? "" : `; the refit in shadow: ${sw.shadowSpearman.toFixed(2)}`}`,
   );
   for (const t of Object.keys(sw.hidden))
     lines.push(
-      `    ${t.padEnd(22)} fitted ${String(sw.fitted[t]).padStart(7)}   hidden ${(sw.hidden[t] ?? 0).toFixed(2).padStart(6)}`,
+      `    ${t.padEnd(22)} fitted ${String(sw.fitted[t]).padStart(7)}${sw.shadow ? `   in shadow ${String(sw.shadow[t] ?? "-").padStart(7)}` : ""}   hidden ${(sw.hidden[t] ?? 0).toFixed(2).padStart(6)}`,
     );
   for (const line of sw.loop) lines.push(`    loop: ${line}`);
   lines.push(

@@ -162,6 +162,28 @@ describe("the learning check's arithmetic (issue 9, Checked by)", () => {
     expect(r.discordant.map((p) => [p.a.agentId, p.b.agentId])).toEqual([["c", "d"]]);
   });
 
+  it("reports the refit still in shadow next to the weights in force; the check stays on the weights in force", () => {
+    const reversed = Object.fromEntries(Object.entries(hidden).map(([t, w]) => [t, -w]));
+    const base = { weeks: 8, pMeeting: () => 0.02, best: () => true, trust: goodTrust, perWeek: 50 };
+    const on = run({ ...base, learning: true, specWeights: reversed });
+    on.learning = learningReport({
+      enabled: true,
+      truth,
+      touches: [],
+      start: START,
+      days: 56,
+      trust: [],
+      specWeights: reversed,
+      shadowWeights: hidden,
+    });
+    expect(on.learning.signalWeights.spearman).toBeLessThan(-0.9);
+    expect(on.learning.signalWeights.shadowSpearman).toBeCloseTo(1, 10);
+    const off = run({ ...base, learning: false, specWeights: hidden });
+    const check = checkSeed({ seed: 11, on, off }).find((c) => c.name.startsWith("Spearman"));
+    expect(check?.pass).toBe(false);
+    expect(check?.figure).toMatch(/the latest refit, still in shadow: 1\.00/);
+  });
+
   it("says whether an out-of-order pair is inverted beyond its scores' noise", () => {
     const row = (score: number, lowerBound: number) =>
       ({
