@@ -461,6 +461,14 @@ program
       .default("on"),
   )
   .option("--json <file>", "also write the report's data as JSON (with the learning report)")
+  .addOption(
+    new Option(
+      "--store <store>",
+      "the database: the in-process engine (fast, in memory) or a DynamoDB Local started for the run",
+    )
+      .choices(["in-process", "dynamodb-local"])
+      .default("in-process"),
+  )
   .action(
     async (raw: {
       days?: number;
@@ -469,6 +477,7 @@ program
       seed: number;
       learning: string;
       json?: string;
+      store: "in-process" | "dynamodb-local";
     }) => {
       const opts = {
         days: raw.weeks !== undefined ? raw.weeks * 7 : (raw.days ?? 30),
@@ -486,6 +495,7 @@ program
         accounts: opts.accounts,
         seed: opts.seed,
         learning: opts.learning,
+        store: raw.store,
         onProgress: (p) =>
           bar.update(
             p.day,

@@ -10,6 +10,7 @@ import {
   profilingRequested,
   type RoundTripProfile,
 } from "../shared/adapters/dynamo/profile.ts";
+import { DynamoEngine } from "../shared/adapters/dynamo-memory/engine.ts";
 import { type DynamoLocal, startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import type { Decision, LedgerEvent } from "../shared/domain/decision.ts";
 import { streams } from "../shared/domain/decision.ts";
@@ -31,6 +32,11 @@ export interface DemoOptions {
   learning?: boolean;
   /** Use a running DynamoDB Local instead of starting one (tests). */
   dynamo?: DynamoLocalConnection;
+  /**
+   * The database: the in-process engine (default: no JVM) or a DynamoDB Local started for the run
+   * (`harness demo --store dynamodb-local`). `dynamo` implies DynamoDB Local.
+   */
+  store?: DemoStore;
   /** Count round trips by operation and call site (DemoResult.profile); HARNESS_DB_PROFILE=1 also prints them. */
   profile?: boolean;
   onProgress?: (p: { day: number; days: number; decisions: number; touches: number; wallMs: number }) => void;
@@ -57,14 +63,19 @@ export interface DemoResult {
   proposals: number;
 }
 
+export const DEMO_STORES = ["in-process", "dynamodb-local"] as const;
+export type DemoStore = (typeof DEMO_STORES)[number];
+
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
-  const dynamo: DynamoLocal | undefined = options.dynamo ? undefined : await startDynamoLocal();
-  const connection = options.dynamo ?? (dynamo as DynamoLocal);
+  const inProcess = !options.dynamo && (options.store ?? "in-process") === "in-process";
+  const dynamo: DynamoLocal | undefined = options.dynamo || inProcess ? undefined : await startDynamoLocal();
+  const connection = options.dynamo ?? dynamo;
   try {
     const sim = await startSimulation({
-      endpoint: connection.endpoint,
-      credentials: connection.credentials,
+      ...(connection
+        ? { endpoint: connection.endpoint, credentials: connection.credentials }
+        : { engine: new DynamoEngine() }),
       accounts: options.accounts,
       days: options.days,
       seed: options.seed,
@@ -149,6 +160,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           accounts: options.accounts,
           seed: options.seed,
           learning: options.learning ?? true,
+          store: connection ? "dynamodb-local" : "in-process",
         },
         decisions,
         outbox: sim.sandbox.entries,

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { SandboxConnectors } from "../shared/adapters/connectors/sandbox.ts";
 import type { DynamoCredentials } from "../shared/adapters/dynamo/db.ts";
+import type { DynamoEngine } from "../shared/adapters/dynamo-memory/engine.ts";
 import { SimulatedClock } from "../shared/adapters/local/clock.ts";
 import { LocalDeterministicModel } from "../shared/adapters/model/local-model.ts";
 import type { ModelClient } from "../shared/agents/ports.ts";
@@ -63,8 +64,11 @@ export interface Simulation {
 }
 
 export async function startSimulation(options: {
-  endpoint: string;
-  credentials: DynamoCredentials;
+  /** A DynamoDB Local (`harness start`, `harness demo --store dynamodb-local`)... */
+  endpoint?: string;
+  credentials?: DynamoCredentials;
+  /** ... or the in-process engine (the demo's default: no JVM, a few times faster). */
+  engine?: DynamoEngine;
   accounts: number;
   days: number;
   seed: number;
@@ -88,8 +92,9 @@ export async function startSimulation(options: {
   const clock = new SimulatedClock(SIM_START);
   const sandbox = new SandboxConnectors(options.outboxPath, () => clock.now());
   const rt = await createLocalRuntime({
-    endpoint: options.endpoint,
-    credentials: options.credentials,
+    ...(options.engine
+      ? { engine: options.engine }
+      : { endpoint: options.endpoint, credentials: options.credentials }),
     tablePrefix: `sim${randomBytes(4).toString("hex")}`,
     clock,
     tokens: options.tokens ?? new MemoryTokenStore(),

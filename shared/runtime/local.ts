@@ -20,6 +20,7 @@ import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { ensureTables, tableNames } from "../adapters/dynamo/tables.ts";
 import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
+import type { DynamoEngine } from "../adapters/dynamo-memory/engine.ts";
 import { LocalBus } from "../adapters/local/bus.ts";
 import { loadOrCreateCursorKey } from "../adapters/local/cursor-key.ts";
 import { FileArchive, MemoryArchive } from "../adapters/local/file-archive.ts";
@@ -45,8 +46,13 @@ export const defaultSpecText = () => readFileSync(DEFAULT_SPEC_PATH, "utf8");
 
 export interface LocalRuntimeOptions {
   /** The DynamoDB Local to use and the key it was started with (see `startDynamoLocal`). */
-  endpoint: string;
-  credentials: DynamoCredentials;
+  endpoint?: string;
+  credentials?: DynamoCredentials;
+  /**
+   * The in-process engine instead of a DynamoDB Local (then no endpoint): simulated-clock runs only,
+   * as it keeps nothing on disk (adapters/dynamo-memory/engine.ts).
+   */
+  engine?: DynamoEngine;
   tablePrefix: string;
   clock: Clock & Partial<ClockControl>;
   simulated?: boolean;
@@ -96,7 +102,7 @@ export interface LocalRuntimeOptions {
 }
 
 const localMasterKey = (o: LocalRuntimeOptions) =>
-  o.masterKeyPath ? loadMasterKey(o.masterKeyPath) : throwawayMasterKey(o.endpoint);
+  o.masterKeyPath ? loadMasterKey(o.masterKeyPath) : throwawayMasterKey(o.endpoint ?? "in-process");
 
 /**
  * The connectors' own budget for one send (per-call timeouts times retries, about 45 s) with margin:
@@ -126,10 +132,13 @@ export interface LocalRuntime {
  */
 export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? ((msg, data) => console.error(JSON.stringify({ level: "error", msg, ...data })));
+  if (!options.engine && !options.endpoint)
+    throw new Error("the local runtime needs a DynamoDB Local endpoint or the in-process engine");
   const db = createDb({
     tables: tableNames(options.tablePrefix),
-    endpoint: options.endpoint,
-    credentials: options.credentials,
+    ...(options.engine
+      ? { engine: options.engine }
+      : { endpoint: options.endpoint, credentials: options.credentials }),
     ...(options.inMemoryDatabase ? { durabilityBarrier: false } : {}),
   });
   // TTL sweeping only where expiry times come from the real clock. A clock that can be set is a
