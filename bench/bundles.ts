@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import { ALIASES, BUNDLING, REPO_ROOT } from "../infra/constructs/harness-function.ts";
 
 /** Every Lambda entry: each file under functions/ is one (agents share functions/agents/handler.ts). */
@@ -29,10 +29,10 @@ const RUNS = 3;
 /** The Lambda runtime's SDK: what "external" leaves out of the bundle. */
 const SDK = ["@aws-sdk/*"];
 
-async function bundle(entry: string, outfile: string, external: string[]): Promise<number> {
-  await build({
+/** esbuild's options as the CDK app bundles a function (BUNDLING, ALIASES), the SDK external or not. */
+const options = (entry: string, external: string[]) =>
+  ({
     entryPoints: [entry],
-    outfile,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -43,8 +43,32 @@ async function bundle(entry: string, outfile: string, external: string[]): Promi
     banner: { js: BUNDLING.banner },
     alias: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [from, join(REPO_ROOT, to)])),
     logLevel: "silent",
-  });
+  }) satisfies BuildOptions;
+
+async function bundle(entry: string, outfile: string, external: string[]): Promise<number> {
+  await build({ ...options(entry, external), outfile });
   return statSync(outfile).size;
+}
+
+/**
+ * What a function's bundle holds (SDK external): its size and the files esbuild kept, relative to the
+ * repository (`node_modules/...` for packages). test/infra/bundles.test.ts holds functions to them.
+ */
+export async function bundleContents(entry: string): Promise<{ bytes: number; inputs: string[] }> {
+  const result = await build({
+    ...options(join(REPO_ROOT, entry), SDK),
+    outfile: join(REPO_ROOT, "node_modules", ".cache", "bundle-contents.mjs"),
+    write: false,
+    metafile: true,
+    absWorkingDir: REPO_ROOT,
+  });
+  const out = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
+  return {
+    bytes: result.outputFiles.find((f) => f.path.endsWith(".mjs"))?.contents.length ?? 0,
+    inputs: Object.entries(out?.inputs ?? {})
+      .filter(([, v]) => v.bytesInOutput > 0)
+      .map(([k]) => k),
+  };
 }
 
 /** What each kind of entry is first invoked with: a request no handler can serve without its wiring. */

@@ -1,0 +1,47 @@
+/**
+ * Each Lambda bundle holds what its function serves (issue 11, item 8), checked on esbuild's own
+ * account of the bundle (metafile), built as the CDK app builds it. The sizes and cold starts are
+ * measured by `npx tsx bench/bundles.ts`; this keeps the import chains that were cut from growing
+ * back: the YAML parser, the gate, the API core, the whole HubSpot SDK, Unicode tables, the X-Ray SDK.
+ */
+import { describe, expect, it } from "vitest";
+import { bundleContents, MAX_KB } from "../../bench/bundles.ts";
+
+const has = (inputs: string[], part: string) => inputs.some((i) => i.includes(part));
+
+describe("Lambda bundles", () => {
+  it("the proposals function: the gate, but no YAML parser, no HubSpot, no X-Ray SDK", async () => {
+    const { inputs } = await bundleContents("functions/api/proposals.ts");
+    expect(has(inputs, "shared/usecases/gate.ts")).toBe(true);
+    for (const part of ["node_modules/yaml/", "@hubspot/", "aws-xray-sdk", "powertools/tracer"])
+      expect(has(inputs, part), part).toBe(false);
+  }, 60_000);
+
+  it("another API group's function has neither the gate nor other groups' routes", async () => {
+    const { inputs } = await bundleContents("functions/api/knowledge.ts");
+    expect(has(inputs, "shared/http/groups/knowledge.ts")).toBe(true);
+    for (const part of ["shared/usecases/gate.ts", "shared/http/groups/proposals.ts", "groups/reviews.ts"])
+      expect(has(inputs, part), part).toBe(false);
+  }, 60_000);
+
+  it("a function that serves no HTTP has no API core and no YAML parser", async () => {
+    const { inputs } = await bundleContents("functions/outcomes/ses-events.ts");
+    for (const part of ["shared/http/api.ts", "node_modules/yaml/", "shared/usecases/gate.ts"])
+      expect(has(inputs, part), part).toBe(false);
+  }, 60_000);
+
+  it("the HubSpot webhook carries the SDK's contacts API only, and no Unicode tables", async () => {
+    const { inputs } = await bundleContents("functions/webhooks/hubspot.ts");
+    const codegen = new Set(
+      inputs.flatMap((i) => /@hubspot\/api-client\/lib\/codegen\/(\w+\/\w+)\//.exec(i)?.[1] ?? []),
+    );
+    expect([...codegen]).toEqual(["crm/contacts"]);
+    expect(has(inputs, "node_modules/tr46/")).toBe(false);
+  }, 60_000);
+
+  it("the archiver is within the size bound", async () => {
+    const { bytes } = await bundleContents("functions/ledger/archiver.ts");
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThanOrEqual(MAX_KB * 1024);
+  }, 60_000);
+});
