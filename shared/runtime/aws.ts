@@ -55,6 +55,8 @@ export interface AwsExtras {
    * RE2 for persona patterns, is in no other function's bundle.
    */
   gate?: (deps: GateDeps) => AppDeps["gate"];
+  /** Only the knowledge API function adds to and searches memory (aws-memory.ts). */
+  memory?: (db: Db) => Pick<AppDeps, "memory" | "knowledge">;
 }
 
 const noConnector: Connector = {
@@ -123,6 +125,7 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
       reports: new DynamoOutcomeRowReader(db),
       consoleReads: new DynamoConsoleReader(db),
       ...(extras.ledgerIntegrity ? { ledgerIntegrity: extras.ledgerIntegrity(db) } : {}),
+      ...(extras.memory ? extras.memory(db) : {}),
     },
     sharedCursors: extras.cursors !== undefined,
   };
