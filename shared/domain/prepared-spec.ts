@@ -65,8 +65,12 @@ export interface PreparedPersona {
   seen: Map<string, boolean>;
 }
 
-/** Titles remembered per persona rule before its memo is emptied. */
-export const PERSONA_MEMO_TITLES = 4096;
+/**
+ * Titles remembered per persona rule before its memo is emptied. Small enough that the 64 specs the
+ * cache below may hold, five rules each, stay within a few tens of MB at worst (a live gate has one to
+ * three versions in use and far fewer distinct titles).
+ */
+export const PERSONA_MEMO_TITLES = 1024;
 
 /** ICP lists trimmed and lower-cased, as the ICP check compares them; exclusions in the spec's order. */
 export interface PreparedIcp {
