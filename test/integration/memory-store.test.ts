@@ -75,4 +75,15 @@ describe("DynamoMemoryStore", () => {
     expect(await v2.search("models", "worried about cost", 3)).toEqual([]);
     expect((await v2.search("models", "renewal", 3))[0]?.match).toEqual({ keyword: expect.any(Number) });
   });
+
+  it("erasing a person named in a chunk redacts its text and drops its vector", async () => {
+    const store = new DynamoMemoryStore(rt.db, { embeddings: concepts("concepts@v1") });
+    await store.addDocument(chunks("erase", "call", ["Bob said that Jane Doe owns the budget."]), "h");
+    expect((await store.search("erase", "money", 1))[0]?.match.cosine).toBeGreaterThan(0.5);
+    await rt.deps.erasure.scrub({ personId: "erase-jane", names: ["Jane", "Doe"] });
+    expect(await store.search("erase", "money", 1)).toEqual([]);
+    const [hit] = await store.search("erase", "budget", 1);
+    expect(hit?.doc.text).not.toMatch(/Jane|Doe/);
+    expect(hit?.match).toEqual({ keyword: expect.any(Number) });
+  });
 });

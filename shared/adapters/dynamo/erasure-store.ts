@@ -58,6 +58,9 @@ export class DynamoErasureStore implements ErasureStore {
         const { pk: _pk, sk: _sk, ...rest } = item;
         const after = redact?.(rest);
         if (after === undefined || JSON.stringify(after) === JSON.stringify(rest)) continue;
+        // A memory chunk's vector was computed from the text before redaction: it goes with the name
+        // (the chunk stays findable by keyword).
+        if (key.pk.startsWith("MEMORY#")) for (const f of ["vec", "vecModel"]) delete (after as Item)[f];
         await this.db.doc
           .send(
             new PutCommand({
