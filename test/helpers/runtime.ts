@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { inject } from "vitest";
 import type { DownstreamTools } from "../../shared/adapters/connectors/mcp-downstream-tools.ts";
+import { DynamoEngine } from "../../shared/adapters/dynamo-memory/engine.ts";
 import { SimulatedClock, systemClock } from "../../shared/adapters/local/clock.ts";
 import { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
@@ -32,8 +33,17 @@ export interface TestRuntime extends LocalRuntime {
   tokens: MemoryTokenStore;
 }
 
+/**
+ * The databases a runtime can run on: this run's DynamoDB Local, or the in-process engine (what the
+ * simulation uses). The invariant tests run on both (`describe.each(STORES)`).
+ */
+export const STORES = ["dynamodb-local", "in-process"] as const;
+export type TestStore = (typeof STORES)[number];
+
 export async function startRuntime(
   options: {
+    /** Default: DynamoDB Local. */
+    store?: TestStore;
     at?: number;
     connector?: SandboxConnector;
     runWorkers?: boolean;
@@ -46,8 +56,9 @@ export async function startRuntime(
   const tokens = new MemoryTokenStore();
   const sandbox = options.connector ?? new SandboxConnector(undefined, () => clock.now());
   const runtime = await createLocalRuntime({
-    endpoint: inject("dynamoEndpoint"),
-    credentials: inject("dynamoCredentials"),
+    ...(options.store === "in-process"
+      ? { engine: new DynamoEngine() }
+      : { endpoint: inject("dynamoEndpoint"), credentials: inject("dynamoCredentials") }),
     tablePrefix: `t${randomBytes(5).toString("hex")}`,
     clock,
     simulated: true,

@@ -12,102 +12,105 @@ import { type LearningDeps, learnFrom } from "../../shared/agents/watchers/learn
 import type { Decision } from "../../shared/domain/decision.ts";
 import type { TemplateStat } from "../../shared/kb/types.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
-import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { STORES, startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
-let rt: TestRuntime;
-let learned: DynamoLearnedStore;
-beforeEach(async () => {
-  rt = await startRuntime();
-  learned = new DynamoLearnedStore(rt.db);
-});
-afterEach(() => rt.close());
+// Every invariant holds on DynamoDB Local and on the in-process engine the simulation runs on.
+describe.each(STORES)("on %s", (store) => {
+  let rt: TestRuntime;
+  let learned: DynamoLearnedStore;
+  beforeEach(async () => {
+    rt = await startRuntime({ store });
+    learned = new DynamoLearnedStore(rt.db);
+  });
+  afterEach(() => rt.close());
 
-/** Executed touches, as the decision store returns them (only the fields the watcher reads). */
-const decision = (decisionId: string): Decision =>
-  ({
-    decisionId,
-    accountId: "acc-1",
-    actionKind: "touch",
-    payload: { variant: "peer-proof" },
-    context: { person: { persona: "vp" }, account: { industry: "Software" } },
-  }) as unknown as Decision;
+  /** Executed touches, as the decision store returns them (only the fields the watcher reads). */
+  const decision = (decisionId: string): Decision =>
+    ({
+      decisionId,
+      accountId: "acc-1",
+      actionKind: "touch",
+      payload: { variant: "peer-proof" },
+      context: { person: { persona: "vp" }, account: { industry: "Software" } },
+    }) as unknown as Decision;
 
-function watcherDeps(): LearningDeps {
-  return { decisions: { getDecision: async (id: string) => decision(id) }, learned };
-}
+  function watcherDeps(): LearningDeps {
+    return { decisions: { getDecision: async (id: string) => decision(id) }, learned };
+  }
 
-const executed = (decisionId: string): DomainEvent => ({
-  type: "decision.transitioned",
-  detail: {
-    decisionId,
-    from: "dispatched",
-    to: "executed",
-    agentId: "w",
-    actionType: "email.send",
-    accountId: "acc-1",
-  },
-});
-const outcome = (outcomeId: string, decisionId: string, type = "replied"): DomainEvent => ({
-  type: "outcome.recorded",
-  detail: { outcomeId, type, decisionId, accountId: "acc-1" },
-});
-
-const stat = async (): Promise<TemplateStat | undefined> =>
-  (await learned.templateStats()).find((s) => s.variant === "peer-proof" && s.persona === "vp");
-
-describe("learning state is counted once per event", () => {
-  it("the same outcome delivered 10 times concurrently is counted once", async () => {
-    const deps = watcherDeps();
-    await learnFrom(deps, executed("d1"));
-    await Promise.all(Array.from({ length: 10 }, () => learnFrom(deps, outcome("o1", "d1"))));
-    await Promise.all(Array.from({ length: 10 }, () => learnFrom(deps, executed("d1"))));
-    const s = await stat();
-    expect(s?.sent).toBe(1);
-    expect(s?.replied).toBe(1);
-    expect(s?.industry).toBe("software");
+  const executed = (decisionId: string): DomainEvent => ({
+    type: "decision.transitioned",
+    detail: {
+      decisionId,
+      from: "dispatched",
+      to: "executed",
+      agentId: "w",
+      actionType: "email.send",
+      accountId: "acc-1",
+    },
+  });
+  const outcome = (outcomeId: string, decisionId: string, type = "replied"): DomainEvent => ({
+    type: "outcome.recorded",
+    detail: { outcomeId, type, decisionId, accountId: "acc-1" },
   });
 
-  it("a meeting redelivered 10 times concurrently counts once", async () => {
-    const deps = watcherDeps();
-    await learnFrom(deps, executed("d1"));
-    await Promise.all(
-      Array.from({ length: 10 }, () => learnFrom(deps, outcome("m1", "d1", "meeting_booked"))),
-    );
-    expect(await stat()).toMatchObject({ sent: 1, meetings: 1, replied: 0 });
-  });
+  const stat = async (): Promise<TemplateStat | undefined> =>
+    (await learned.templateStats()).find((s) => s.variant === "peer-proof" && s.persona === "vp");
 
-  it("50 different events delivered concurrently are all counted: exactly 50", async () => {
-    const deps = watcherDeps();
-    const ids = Array.from({ length: 50 }, (_, i) => `d${i}`);
-    await Promise.all(ids.map((id) => learnFrom(deps, executed(id))));
-    await Promise.all(ids.map((id) => learnFrom(deps, outcome(`o-${id}`, id))));
-    const s = await stat();
-    expect(s?.sent).toBe(50);
-    expect(s?.replied).toBe(50);
-  }, 120_000);
+  describe("learning state is counted once per event", () => {
+    it("the same outcome delivered 10 times concurrently is counted once", async () => {
+      const deps = watcherDeps();
+      await learnFrom(deps, executed("d1"));
+      await Promise.all(Array.from({ length: 10 }, () => learnFrom(deps, outcome("o1", "d1"))));
+      await Promise.all(Array.from({ length: 10 }, () => learnFrom(deps, executed("d1"))));
+      const s = await stat();
+      expect(s?.sent).toBe(1);
+      expect(s?.replied).toBe(1);
+      expect(s?.industry).toBe("software");
+    });
 
-  it("two replies to one touch are two events; the marker carries a TTL", async () => {
-    const deps = watcherDeps();
-    await learnFrom(deps, executed("d1"));
-    await learnFrom(deps, outcome("o1", "d1"));
-    await learnFrom(deps, outcome("o2", "d1"));
-    expect((await stat())?.replied).toBe(2);
-    const marker = await rt.db.doc.send(
-      new GetCommand({
-        TableName: rt.db.tables.state,
-        Key: agentKeys.learnedEvent("variants", "outcome#o1"),
-      }),
-    );
-    expect(marker.Item?.ttl).toBeGreaterThan(Date.now() / 1000);
-  });
+    it("a meeting redelivered 10 times concurrently counts once", async () => {
+      const deps = watcherDeps();
+      await learnFrom(deps, executed("d1"));
+      await Promise.all(
+        Array.from({ length: 10 }, () => learnFrom(deps, outcome("m1", "d1", "meeting_booked"))),
+      );
+      expect(await stat()).toMatchObject({ sent: 1, meetings: 1, replied: 0 });
+    });
 
-  it("the store answers whether it counted", async () => {
-    const key = { variant: "fact-led", persona: "cfo", industry: "Retail" };
-    const first = await learned.countOnce("variants", "e1", [{ key, field: "sent" }]);
-    const again = await learned.countOnce("variants", "e1", [{ key, field: "sent" }]);
-    const next = await learned.countOnce("variants", "e2", [{ key, field: "sent" }]);
-    expect([first, again, next]).toEqual([true, false, true]);
-    const cell = (await learned.templateStats()).find((x) => x.variant === "fact-led");
-    expect(cell).toMatchObject({ persona: "cfo", industry: "retail", sent: 2 });
+    it("50 different events delivered concurrently are all counted: exactly 50", async () => {
+      const deps = watcherDeps();
+      const ids = Array.from({ length: 50 }, (_, i) => `d${i}`);
+      await Promise.all(ids.map((id) => learnFrom(deps, executed(id))));
+      await Promise.all(ids.map((id) => learnFrom(deps, outcome(`o-${id}`, id))));
+      const s = await stat();
+      expect(s?.sent).toBe(50);
+      expect(s?.replied).toBe(50);
+    }, 120_000);
+
+    it("two replies to one touch are two events; the marker carries a TTL", async () => {
+      const deps = watcherDeps();
+      await learnFrom(deps, executed("d1"));
+      await learnFrom(deps, outcome("o1", "d1"));
+      await learnFrom(deps, outcome("o2", "d1"));
+      expect((await stat())?.replied).toBe(2);
+      const marker = await rt.db.doc.send(
+        new GetCommand({
+          TableName: rt.db.tables.state,
+          Key: agentKeys.learnedEvent("variants", "outcome#o1"),
+        }),
+      );
+      expect(marker.Item?.ttl).toBeGreaterThan(Date.now() / 1000);
+    });
+
+    it("the store answers whether it counted", async () => {
+      const key = { variant: "fact-led", persona: "cfo", industry: "Retail" };
+      const first = await learned.countOnce("variants", "e1", [{ key, field: "sent" }]);
+      const again = await learned.countOnce("variants", "e1", [{ key, field: "sent" }]);
+      const next = await learned.countOnce("variants", "e2", [{ key, field: "sent" }]);
+      expect([first, again, next]).toEqual([true, false, true]);
+      const cell = (await learned.templateStats()).find((x) => x.variant === "fact-led");
+      expect(cell).toMatchObject({ persona: "cfo", industry: "retail", sent: 2 });
+    });
   });
 });
