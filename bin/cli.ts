@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
   createEmbeddings,
+  type EmbeddingsFlags,
   embeddingsConfigFromFlags,
   embeddingsKeyFromEnv,
 } from "../shared/adapters/embeddings/select.ts";
@@ -77,7 +78,25 @@ const ttl = (v: string) => {
   }
 };
 
-interface ServeOptions {
+/** Memory by meaning, for `serve` and `start` alike (adapters/embeddings/select.ts reads them). */
+const withEmbeddingsOptions = (cmd: Command) =>
+  cmd
+    .addOption(
+      new Option(
+        "--embeddings <provider>",
+        "memory searchable by meaning: none (keyword search), openai-compatible (--embeddings-url, --embeddings-model; key in HARNESS_EMBEDDINGS_KEY) or bedrock (Titan Text Embeddings v2)",
+      )
+        .choices(["none", "openai-compatible", "bedrock"])
+        .default("none"),
+    )
+    .option("--embeddings-url <url>", "base URL of the embeddings server, e.g. http://127.0.0.1:11434/v1")
+    .option("--embeddings-model <name>", "the embedding model's name there (or the Bedrock model id)")
+    .option(
+      "--embeddings-dimensions <n>",
+      "vector size, if the model can shorten it (Titan v2: 256, 512, 1024)",
+    );
+
+interface ServeOptions extends EmbeddingsFlags {
   dataDir: string;
   port: number;
   clock: string;
@@ -85,14 +104,9 @@ interface ServeOptions {
   pollMs: number;
   connectors?: string;
   rateLimit: RateLimitOptions | false;
-  embeddings: string;
-  embeddingsUrl?: string;
-  embeddingsModel?: string;
-  embeddingsDimensions?: string;
 }
 
-program
-  .command("serve")
+withEmbeddingsOptions(program.command("serve"))
   .description("start DynamoDB Local, create the tables, serve the API and run the scheduler")
   .addOption(dataDirOption())
   .option("--port <port>", "HTTP port", port, 8787)
@@ -118,20 +132,6 @@ program
       }
     },
     DEFAULT_RATE_LIMIT,
-  )
-  .addOption(
-    new Option(
-      "--embeddings <provider>",
-      "memory searchable by meaning: none (keyword search), openai-compatible (--embeddings-url, --embeddings-model; key in HARNESS_EMBEDDINGS_KEY) or bedrock (Titan Text Embeddings v2)",
-    )
-      .choices(["none", "openai-compatible", "bedrock"])
-      .default("none"),
-  )
-  .option("--embeddings-url <url>", "base URL of the embeddings server, e.g. http://127.0.0.1:11434/v1")
-  .option("--embeddings-model <name>", "the embedding model's name there (or the Bedrock model id)")
-  .option(
-    "--embeddings-dimensions <n>",
-    "vector size, if the model can shorten it (Titan v2: 256, 512, 1024)",
   )
   .action(async (opts: ServeOptions) => {
     const p = paths(opts.dataDir);
@@ -379,8 +379,7 @@ withClient(
   console.log(`${res.key}: root ${res.root} over ${res.streams} streams (${res.events} events verified)`);
 });
 
-program
-  .command("start")
+withEmbeddingsOptions(program.command("start"))
   .description("the whole system locally: simulated market, every agent and the API on an accelerated clock")
   .addOption(dataDirOption())
   .option("--port <port>", "HTTP port", port, 8787)
@@ -415,8 +414,12 @@ program
       model,
       modelUrl,
       modelName,
+      embeddings,
+      embeddingsUrl,
+      embeddingsModel,
+      embeddingsDimensions,
       ...opts
-    }: {
+    }: EmbeddingsFlags & {
       dataDir: string;
       port: number;
       accounts: number;
@@ -431,9 +434,17 @@ program
       logUnhandledRejections();
       const { modelConfigFromFlags } = await import("../shared/adapters/model/select.ts");
       const { runStart } = await import("../sim/start.ts");
+      // Both checked before anything starts: a missing --model-url or --embeddings-url is named here.
+      const memory = embeddingsConfigFromFlags({
+        embeddings,
+        embeddingsUrl,
+        embeddingsModel,
+        embeddingsDimensions,
+      });
       await runStart({
         ...opts,
         model: modelConfigFromFlags({ model: model as never, modelUrl, modelName }),
+        ...(memory.provider !== "none" ? { embeddings: memory } : {}),
       });
     },
   );

@@ -12,6 +12,7 @@ import { LocalDeterministicModel } from "../shared/adapters/model/local-model.ts
 import type { ModelClient } from "../shared/agents/ports.ts";
 import type { RunSummary } from "../shared/agents/runner.ts";
 import { DAY } from "../shared/domain/time.ts";
+import type { Embeddings } from "../shared/kb/ports.ts";
 import { decayed, effectiveLevel, trustStats } from "../shared/learning/trust.ts";
 import type { TokenStore } from "../shared/ports.ts";
 import { attachAgents, type LocalAgents } from "../shared/runtime/agents-local.ts";
@@ -79,6 +80,8 @@ export async function startSimulation(options: {
   onRun?: (s: RunSummary) => void;
   /** The agents' model (`harness start --model`); the deterministic local model by default. */
   model?: ModelClient;
+  /** Memory searchable by meaning (`harness start --embeddings`); keyword search by default. */
+  embeddings?: Embeddings;
 }): Promise<Simulation> {
   const world = generateWorld({
     seed: options.seed,
@@ -102,6 +105,7 @@ export async function startSimulation(options: {
     log: () => {},
     // The demo, `harness start` and the tests all run the simulated workspace on an in-memory database.
     inMemoryDatabase: true,
+    ...(options.embeddings ? { embeddings: options.embeddings } : {}),
   });
   await publishSpec(rt.deps, simSpec(options.accounts, { learning: options.learning ?? true }), "sim-admin");
   const runs = new Map<string, { runs: number; failed: number; proposals: number }>();

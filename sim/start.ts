@@ -14,6 +14,11 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import {
+  createEmbeddings,
+  type EmbeddingsConfig,
+  embeddingsKeyFromEnv,
+} from "../shared/adapters/embeddings/select.ts";
 import { systemClock } from "../shared/adapters/local/clock.ts";
 import { startDynamoLocal } from "../shared/adapters/local/dynamodb-local.ts";
 import { tightenPrivateTree, writePrivateFile } from "../shared/adapters/local/private-files.ts";
@@ -44,6 +49,8 @@ export interface StartOptions {
   approver: Approver;
   /** The agents' model; the deterministic local model when absent. Its key, if any, is HARNESS_MODEL_KEY. */
   model?: ModelConfig;
+  /** Memory searchable by meaning; keyword search when absent. Its key, if any, is HARNESS_EMBEDDINGS_KEY. */
+  embeddings?: EmbeddingsConfig;
 }
 
 /** The banner: where the console is, how to sign in, and commands that work as printed. */
@@ -105,6 +112,7 @@ export async function runStart(o: StartOptions): Promise<void> {
   // Built before listening: a bad model configuration fails here, not at the first draft.
   const model =
     o.model && o.model.provider !== "local" ? createModel(o.model, { apiKey: modelKeyFromEnv() }) : undefined;
+  const embeddings = o.embeddings ? createEmbeddings(o.embeddings, embeddingsKeyFromEnv()) : undefined;
   // Listen first: the banner and the console's address work in the first second, whatever follows.
   const starting = startingServer();
   const server = starting.server;
@@ -141,6 +149,7 @@ export async function runStart(o: StartOptions): Promise<void> {
       outboxPath: paths.outbox,
       tokens,
       ...(model ? { model } : {}),
+      ...(embeddings ? { embeddings } : {}),
       onRun: (s: RunSummary) => {
         for (const p of s.proposals)
           if (!p.replay) verdicts.set(p.verdict, (verdicts.get(p.verdict) ?? 0) + 1);
