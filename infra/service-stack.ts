@@ -32,6 +32,7 @@ import { HarnessFunction } from "./constructs/harness-function.ts";
 import { HarnessHttpApi } from "./constructs/http-api.ts";
 import { grantDigests, LedgerDigest } from "./constructs/ledger-digest.ts";
 import { LedgerWorkers } from "./constructs/ledger-workers.ts";
+import { addMcpRoutes, MCP_ENTRY } from "./constructs/mcp-endpoint.ts";
 import { Reconciler } from "./constructs/reconciler.ts";
 import { WorldIo } from "./constructs/world-io.ts";
 import { ackArchivePrefix } from "./nag-suppressions.ts";
@@ -198,6 +199,17 @@ export class ServiceStack extends Stack {
       burstLimit: config.apiBurstLimit,
       logRetention,
     });
+    // /mcp: the MCP server for agents (issue 12), its tools through the proposals and agent routes in
+    // process, so it may do what those two groups' functions may.
+    const mcp = fn("ApiMcp", MCP_ENTRY, "HTTP API: /mcp (MCP server, streamable HTTP)", {
+      invocation: "api",
+      memorySize: 1024,
+      // wait_for_decision waits up to 25 s in AWS (shared/mcp/lambda-endpoint.ts): within API
+      // Gateway's 30 s, with time to answer.
+      timeout: Duration.seconds(29),
+    });
+    grant(mcp, { state: RW, ledger: LEDGER_RW, indexes: true, personKeys: "create" });
+    addMcpRoutes(this.api, mcp.fn);
 
     // The approval workflow and its tasks.
     const outboxBucket = archiveBucketName(stage);

@@ -4,7 +4,7 @@
  * OpenAPI document the server publishes at /v1/openapi.json). Request and answer types are derived
  * from these schemas, so a change to a route's schema changes the client's types with it.
  */
-import type * as z from "zod";
+import * as z from "zod";
 import { ProposalInput } from "../domain/proposal.ts";
 import { ContextPacketOut, ContextQuery, MemoryHitOut, MemorySearchQuery } from "../http/agent-routes.ts";
 import {
@@ -18,10 +18,17 @@ import {
   SpecVersionOut,
   TrustView,
 } from "../http/api-schemas.ts";
-import { Me } from "../http/console-routes.ts";
 import { MemoryAdded } from "../http/memory-routes.ts";
 import { MemoryInput } from "../usecases/add-memory.ts";
 import { DecisionListQuery, NoteBody, OutcomeBody, ReviewBody } from "../usecases/schemas.ts";
+
+/**
+ * GET /v1/me's answer, the shape console-routes.ts documents (client-openapi.test.ts holds them equal).
+ * Not imported from there: that module imports the whole route table dynamically (for
+ * /v1/openapi.json), which in a bundle (the MCP function's) reorders zod's initialisation and breaks
+ * it at load (test/infra/function-bundles-load.test.ts).
+ */
+const Me = z.object({ subject: z.string(), roles: z.array(z.string()) });
 
 export interface Operation {
   method: "GET" | "POST" | "PUT" | "DELETE";

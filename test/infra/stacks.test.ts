@@ -150,8 +150,9 @@ describe("service stack", () => {
     const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
     const groups = new Set(ROUTES.map((r) => r.group));
     // API groups, 4 workflow tasks and the reconciler, 2 event workers, 3 ledger workers (archiver,
-    // starter, digest), agents, and the world's 2 (SES outcomes worker, HubSpot webhook: world-io.test.ts).
-    expect(fns).toHaveLength(groups.size + 4 + 1 + 2 + 3 + agentRegistry.length + 2);
+    // starter, digest), agents, the world's 2 (SES outcomes worker, HubSpot webhook: world-io.test.ts)
+    // and /mcp's.
+    expect(fns).toHaveLength(groups.size + 4 + 1 + 2 + 3 + agentRegistry.length + 2 + 1);
     const roles = new Set<string>();
     for (const [id, f] of fns) {
       expect(f.Properties.Runtime, id).toBe("nodejs24.x");
@@ -166,8 +167,13 @@ describe("service stack", () => {
 
   it("every route is on the API with its authorizer: IAM for agents, the Cognito JWT for people", () => {
     const routes = resources(s.serviceTemplate, "AWS::ApiGatewayV2::Route");
-    // Plus POST /v1/webhooks/hubspot, signature-checked in its function (world-io.test.ts).
-    expect(routes).toHaveLength(ROUTES.length + 1);
+    // Plus POST /v1/webhooks/hubspot, signature-checked in its function (world-io.test.ts), and
+    // POST, GET and DELETE /mcp, behind the agent routes' IAM authorizer.
+    expect(routes).toHaveLength(ROUTES.length + 1 + 3);
+    for (const method of ["POST", "GET", "DELETE"]) {
+      const mcp = routes.find(([, r]) => r.Properties.RouteKey === `${method} /mcp`)?.[1];
+      expect(mcp?.Properties.AuthorizationType, `${method} /mcp`).toBe("AWS_IAM");
+    }
     for (const route of ROUTES) {
       const key = `${route.method} ${route.path}`;
       const found = routes.find(([, r]) => r.Properties.RouteKey === key)?.[1];
@@ -364,7 +370,8 @@ describe("persons' data keys (crypto-shredding)", () => {
     }
     const encrypting = kms.filter(({ st }) => asArray(st.Action).includes("kms:Encrypt"));
     expect(encrypting.map((e) => e.roles).join()).toMatch(/ApiProposals/);
-    expect(encrypting.every((e) => /ApiProposals/.test(e.roles))).toBe(true);
+    // The gate runs in the proposals function, and in /mcp's, whose propose_action calls it in process.
+    expect(encrypting.every((e) => /ApiProposals|ApiMcp/.test(e.roles))).toBe(true);
     const decrypting = kms.filter(({ st }) => asArray(st.Action).includes("kms:Decrypt")).map((e) => e.roles);
     for (const reader of ["ApiDecisions", "ApiReviews", "ApiKnowledge", "WorkflowExecute", "ExecuteAllowed"])
       expect(decrypting.join(), reader).toMatch(new RegExp(reader));

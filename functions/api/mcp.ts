@@ -1,0 +1,34 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
+import { createApi } from "../../shared/http/api.ts";
+import { principalFromEvent } from "../../shared/http/principal-from-event.ts";
+import type { HttpResult } from "../../shared/http/respond.ts";
+import { serveMcpEvent } from "../../shared/mcp/lambda-endpoint.ts";
+import { MCP_API_ROUTES } from "../../shared/mcp/routes.ts";
+import type { AwsRuntime } from "../../shared/runtime/aws.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
+
+/**
+ * POST /mcp on the HTTP API (IAM authorizer, as the agents' API routes): the caller is read from the
+ * authorizer context exactly as the API reads it, and the MCP tools call the API's routes in process.
+ */
+export const makeHandler = (runtime: () => AwsRuntime) => {
+  let api: ((event: APIGatewayProxyEventV2) => Promise<HttpResult>) | undefined;
+  return lambdaHandler<APIGatewayProxyEventV2, HttpResult>(async (event, tools) => {
+    const rt = runtime();
+    api ??= createApi(rt.deps, {
+      routes: MCP_API_ROUTES,
+      log: (msg, data) => tools.logger.error(msg, data),
+      stage: rt.env.HARNESS_STAGE,
+    });
+    const principal = principalFromEvent(event, { stage: rt.env.HARNESS_STAGE });
+    return serveMcpEvent({
+      event,
+      ...(principal ? { principal } : {}),
+      api,
+      now: () => rt.deps.clock.now(),
+    });
+  });
+};
+
+export const handler = makeHandler(lazyRuntime());

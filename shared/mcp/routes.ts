@@ -1,0 +1,28 @@
+/**
+ * The API routes the MCP tools and resources call (shared/mcp/tools.ts, resources.ts), as the MCP
+ * function in AWS serves them in process: the proposals and agent routes are the API groups' own
+ * route objects, so roles, validation and errors are the API's. Only these, so the function bundles
+ * only their code.
+ */
+import { AGENT_ROUTES } from "../http/agent-routes.ts";
+import { SpecVersionOut } from "../http/api-schemas.ts";
+import { PROPOSAL_ROUTES } from "../http/groups/proposals.ts";
+import { ok, READERS } from "../http/route-helpers.ts";
+import type { Route } from "../http/routes.ts";
+import { getSpec } from "../usecases/admin.ts";
+
+/**
+ * GET /v1/specs/current as the admin group serves it (test/unit/mcp-routes.test.ts holds the two to
+ * the same roles). Not imported from there: that module pulls in the whole route table and its
+ * OpenAPI description, which this function does not serve.
+ */
+export const SPEC_CURRENT_ROUTE: Route = {
+  method: "GET",
+  path: "/v1/specs/current",
+  group: "admin",
+  roles: ["agent", ...READERS],
+  doc: { summary: "The spec in force", response: SpecVersionOut },
+  run: async (_req, deps) => ok(await getSpec(deps, "current")),
+};
+
+export const MCP_API_ROUTES: Route[] = [...PROPOSAL_ROUTES, ...AGENT_ROUTES, SPEC_CURRENT_ROUTE];

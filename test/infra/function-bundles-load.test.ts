@@ -1,0 +1,54 @@
+/**
+ * The MCP and CRM-import functions bundled as the CDK app bundles them (esbuild with the house's
+ * BUNDLING and ALIASES, the SDK external as the Lambda runtime ships it), then loaded in a fresh Node
+ * process as Lambda loads them. A bundle can break at load where the sources run fine: a dynamic
+ * import inside the bundle once reordered zod's initialisation and the MCP function died on import
+ * ("t is not a constructor").
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { afterAll, describe, expect, it } from "vitest";
+import { ALIASES, BUNDLING, REPO_ROOT } from "../../infra/constructs/harness-function.ts";
+
+// Under node_modules so the external SDK resolves from the repository's, as from the runtime's.
+const dir = mkdtempSync(join(REPO_ROOT, "node_modules", ".cache-bundle-load-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function loads(entry: string): Promise<string> {
+  const outfile = join(dir, `${entry.replace(/\W+/g, "_")}.mjs`);
+  await build({
+    entryPoints: [join(REPO_ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: BUNDLING.target,
+    mainFields: BUNDLING.mainFields,
+    minify: true,
+    external: ["@aws-sdk/*"],
+    banner: { js: BUNDLING.banner },
+    alias: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [from, join(REPO_ROOT, to)])),
+    logLevel: "silent",
+  });
+  return execFileSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `const m = await import(${JSON.stringify(outfile)}); process.stdout.write(typeof m.handler);`,
+    ],
+    {
+      env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1" },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+}
+
+describe("function bundles load", () => {
+  it.each(["functions/api/mcp.ts", "functions/agents/crm-import.ts"])("%s", async (entry) => {
+    expect(await loads(entry)).toBe("function");
+  });
+});
