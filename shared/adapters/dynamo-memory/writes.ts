@@ -114,7 +114,8 @@ export function writeItem(tables: Tables, kind: "Put" | "Update" | "Delete", inp
   const p = plan(tables, kind, input);
   const r = p.check();
   if (!r.ok) throw conditionFailed(p, r.old);
-  apply(p, r.next === undefined ? undefined : clone(r.next));
+  // `next` is the request's own item or an update's new copy: stored as is.
+  apply(p, r.next);
   const refs: Refs = { names: input.ExpressionAttributeNames ?? {}, values: {}, kind: "UpdateExpression" };
   switch (returnValues) {
     case "ALL_OLD":
@@ -188,7 +189,7 @@ export function transactWriteItems(tables: Tables, input: Input) {
       { CancellationReasons: reasons },
     );
   results.forEach((r, i) => {
-    if (r.ok) apply(plans[i] as Plan, r.next === undefined ? undefined : clone(r.next));
+    if (r.ok) apply(plans[i] as Plan, r.next);
   });
   return {};
 }
