@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   console.log(`${evaluateSection()}\n`);
   progress("section 4: Lambda bundles (esbuild) and their cold init in fresh Node processes");
   console.log(`4. Lambda bundles\n${await benchBundles()}\n`);
-  progress("section 5: the demo at 2,000 accounts (its own DynamoDB Local)");
+  progress("section 5: the demo at 2,000 accounts (in-process engine, then its own DynamoDB Local)");
   console.log(`5. ${await benchDemo()}\n`);
   if (loadText) console.log(`${loadText}\n`);
   console.log(`Done in ${elapsed()}.`);
