@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Stack, type StackProps } from "aws-cdk-lib";
+import { Stack, type StackProps, Token } from "aws-cdk-lib";
 import type { IDistribution } from "aws-cdk-lib/aws-cloudfront";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
@@ -54,7 +54,11 @@ export class ConsoleAssetsStack extends Stack {
       throw new Error("BucketDeployment's handler was not found: cdk-nag acknowledgments need it");
     const why = (s: string) => `CDK's BucketDeployment custom resource (runs at deploy time only): ${s}`;
     const bucketArn = `arn:<AWS::Partition>:s3:::${props.stage}-harness-console-<AWS::AccountId>-<AWS::Region>`;
-    const assets = `arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${this.account}-${this.region}`;
+    // cdk-nag names an unresolved account or region by its pseudo parameter; a token in the key would
+    // not resolve to a string (`npm run synth` without an account in the environment failed so).
+    const account = Token.isUnresolved(this.account) ? "<AWS::AccountId>" : this.account;
+    const region = Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region;
+    const assets = `arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${account}-${region}`;
     const findings: [string, string][] = [
       [
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",

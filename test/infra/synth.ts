@@ -38,13 +38,18 @@ export async function settleBeforeBlocking(): Promise<void> {
  * synthesis validations: synthesis fails on any unacknowledged finding. `bundle: false` skips
  * esbuild (for tests that only need the state machine definition).
  */
-export function synthHarness(options: { bundle: boolean; context?: Record<string, unknown> }): Synthesized {
+export function synthHarness(options: {
+  bundle: boolean;
+  context?: Record<string, unknown>;
+  /** Default TEST_ENV; `"agnostic"`: no account or region, as `npm run synth` without credentials. */
+  env?: "agnostic";
+}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), "harness-cdk-"));
   const app = new App({
     outdir,
     context: { ...(options.bundle ? {} : { "aws:cdk:bundling-stacks": [] }), ...options.context },
   });
-  const built = buildApp({ app, agents: agentRegistry, env: TEST_ENV });
+  const built = buildApp({ app, agents: agentRegistry, ...(options.env ? {} : { env: TEST_ENV }) });
   let assembly: CloudAssembly;
   try {
     assembly = app.synth();
