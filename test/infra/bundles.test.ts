@@ -39,6 +39,12 @@ describe("Lambda bundles", () => {
     expect(has(inputs, "node_modules/tr46/")).toBe(false);
   }, 60_000);
 
+  it("no function carries the in-process database (it backs simulated runs only)", async () => {
+    const { inputs } = await bundleContents("functions/ledger/digest.ts");
+    expect(has(inputs, "shared/adapters/dynamo/db.ts")).toBe(true);
+    expect(has(inputs, "shared/adapters/dynamo-memory/")).toBe(false);
+  }, 60_000);
+
   it("the archiver is within the size bound", async () => {
     const { bytes } = await bundleContents("functions/ledger/archiver.ts");
     expect(bytes).toBeGreaterThan(0);

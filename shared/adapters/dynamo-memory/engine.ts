@@ -13,6 +13,7 @@
  * here never fails after applying, so the SDK never retries one that did).
  */
 import { DynamoError, validation } from "./errors.ts";
+import { inProcessHandler } from "./handler.ts";
 import { batchGetItem, getItem, query, scan, type Tables, tableOf } from "./reads.ts";
 import { type Input, requireString } from "./requests.ts";
 import { type IndexDef, type KeySchema, type ScalarType, Table } from "./table.ts";
@@ -34,6 +35,14 @@ function keySchema(raw: unknown, types: Record<string, ScalarType>): KeySchema {
 
 export class DynamoEngine {
   private readonly tables: Tables = new Map();
+
+  /**
+   * The SDK's `requestHandler` for a client backed by this engine. A method, so createDb (which every
+   * Lambda bundles) needs only the engine's type and no function ever carries the engine.
+   */
+  requestHandler(): ReturnType<typeof inProcessHandler> {
+    return inProcessHandler(this);
+  }
 
   /** One request, as DynamoDB's JSON protocol names it (`X-Amz-Target: DynamoDB_20120810.<operation>`). */
   handle(operation: string, input: Input): unknown {

@@ -5,7 +5,7 @@
  * (`ConditionalCheckFailedException`, `TransactionCanceledException` with its `CancellationReasons`,
  * `ValidationException`).
  */
-import { DynamoEngine } from "./engine.ts";
+import type { DynamoEngine } from "./engine.ts";
 import { DynamoError } from "./errors.ts";
 
 interface SdkRequest {
@@ -37,7 +37,7 @@ const bodyText = (body: unknown): string =>
  * (the request runs to completion before any other) and delivered on the next turn of the event loop,
  * as a socket would, so callers interleave as they do against a real database.
  */
-export function inProcessHandler(engine: DynamoEngine = new DynamoEngine()) {
+export function inProcessHandler(engine: DynamoEngine) {
   return {
     metadata: { handlerProtocol: "in-process" },
     handle(request: SdkRequest): Promise<{ response: SdkResponse }> {

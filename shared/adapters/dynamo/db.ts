@@ -7,7 +7,6 @@ import {
 import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DependencyError } from "../../domain/errors.ts";
 import type { DynamoEngine } from "../dynamo-memory/engine.ts";
-import { inProcessHandler } from "../dynamo-memory/handler.ts";
 import { DURABILITY_BARRIER, type Key } from "./keys.ts";
 import type { TableNames } from "./tables.ts";
 
@@ -82,7 +81,7 @@ export function createDb(options: DbOptions): Db {
           region: LOCAL_REGION,
           endpoint: "http://in-process.invalid",
           credentials: IN_PROCESS_KEY,
-          requestHandler: inProcessHandler(options.engine),
+          requestHandler: options.engine.requestHandler(),
           // Nothing checks a signature in process: signing (Sigv4, HMACs per request) is skipped.
           httpAuthSchemes: [
             {
