@@ -2,7 +2,10 @@ import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
 import { awsMemory } from "../../shared/runtime/aws-memory.ts";
 
-/** API Gateway HTTP API (payload v2) for the "knowledge" routes (shared/http/groups/knowledge.ts). */
+/**
+ * API Gateway HTTP API (payload v2) for the "knowledge" routes (shared/http/groups/knowledge.ts):
+ * context packets and memory, by meaning when the environment names an embeddings model.
+ */
 export const handler = apiHandler(
   KNOWLEDGE_TABLE,
   lazyRuntime(() => ({ memory: awsMemory })),

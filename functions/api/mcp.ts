@@ -7,6 +7,7 @@ import { serveMcpEvent } from "../../shared/mcp/lambda-endpoint.ts";
 import { MCP_API_ROUTES } from "../../shared/mcp/routes.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
+import { awsMemory } from "../../shared/runtime/aws-memory.ts";
 
 /**
  * POST /mcp on the HTTP API (IAM authorizer, as the agents' API routes): the caller is read from the
@@ -31,4 +32,6 @@ export const makeHandler = (runtime: () => AwsRuntime) => {
   });
 };
 
-export const handler = makeHandler(lazyRuntime());
+// get_context and search_memory call GET /v1/context and /v1/memory/search in process: the same
+// knowledge view (and embeddings model, when configured) as the knowledge API function.
+export const handler = makeHandler(lazyRuntime(() => ({ memory: awsMemory })));

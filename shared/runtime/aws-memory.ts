@@ -1,22 +1,43 @@
 /**
- * Memory in AWS, for the knowledge API function: POST /v1/memory and GET /v1/memory/search on the
- * same DynamoDB store as locally, by keyword. No embeddings model here yet: the function's bundle
- * carries the SDK, and the Bedrock runtime client would add to every cold start of the knowledge
- * routes (issue 11's bundle bounds); memory by meaning in AWS is the next step (README). Context
- * packets stay with the agents' runtime: GET /v1/context answers 404 here, as before.
+ * Memory and context packets in AWS, for the functions that serve GET /v1/context, POST /v1/memory and
+ * GET /v1/memory/search (the knowledge API function and /mcp): the same DynamoDB stores and the same
+ * KnowledgeView as the local server, so an agent of any framework reads the packet its built-in
+ * counterparts read, each item with its provenance. By meaning when the function's environment names
+ * an embeddings model (aws-embeddings.ts, loaded on first use), else by keyword.
  */
+import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
+import type { Db } from "../adapters/dynamo/db.ts";
+import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
-import { NotFoundError } from "../domain/errors.ts";
-import type { ContextReader } from "../http/agent-routes.ts";
-import type { AwsExtras } from "./aws.ts";
+import type { AppDeps } from "../http/routes.ts";
+import type { Embeddings } from "../kb/ports.ts";
+import { type KnowledgeDeps, KnowledgeView } from "../kb/view.ts";
+import { awsEmbeddings } from "./aws-embeddings.ts";
 
-export const awsMemory: NonNullable<AwsExtras["memory"]> = (db) => {
-  const memory = new DynamoMemoryStore(db);
-  const knowledge: ContextReader = {
-    searchMemory: (accountId, query, limit) => memory.search(accountId, query, limit),
-    context: async () => {
-      throw new NotFoundError("context packets are not served by this deployment's API");
-    },
+/** What the runtime already holds that the knowledge view reads. */
+export type KnowledgeBase = Pick<KnowledgeDeps, "clock" | "kb" | "specs" | "decisions">;
+
+/** The memory hook with an explicit embeddings model (tests); undefined means keyword search. */
+export const memoryWith =
+  (embeddings: Embeddings | undefined, log?: (msg: string, data?: Record<string, unknown>) => void) =>
+  (db: Db, base: KnowledgeBase): Pick<AppDeps, "memory" | "knowledge"> => {
+    const memory = new DynamoMemoryStore(db, {
+      ...(embeddings ? { embeddings } : {}),
+      // Never the texts nor a key: the store reports the model and the error only.
+      ...(log ? { log } : {}),
+    });
+    const knowledge = new KnowledgeView({
+      ...base,
+      agentKb: new DynamoAgentKnowledgeStore(db),
+      learned: new DynamoLearnedStore(db),
+      memory,
+    });
+    return { memory, knowledge };
   };
-  return { memory, knowledge };
-};
+
+/** The deployed hook: the embeddings model from the function's environment, read once per container. */
+export const awsMemory = (db: Db, base: KnowledgeBase): Pick<AppDeps, "memory" | "knowledge"> =>
+  memoryWith(awsEmbeddings(), (msg, data) => console.warn(JSON.stringify({ level: "WARN", msg, ...data })))(
+    db,
+    base,
+  );

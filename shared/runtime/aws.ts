@@ -35,6 +35,7 @@ import type { LedgerVerifyDeps } from "../usecases/ledger-verify.ts";
 import { createAwsDb } from "./aws-db.ts";
 import { type AwsEnv, ConfigError, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
+import type { KnowledgeBase } from "./aws-memory.ts";
 
 export interface AwsExtras {
   clock?: Clock;
@@ -55,8 +56,11 @@ export interface AwsExtras {
    * RE2 for persona patterns, is in no other function's bundle.
    */
   gate?: (deps: GateDeps) => AppDeps["gate"];
-  /** Only the knowledge API function adds to and searches memory (aws-memory.ts). */
-  memory?: (db: Db) => Pick<AppDeps, "memory" | "knowledge">;
+  /**
+   * Only the functions that serve memory and context packets (the knowledge API function and /mcp)
+   * build the knowledge view (aws-memory.ts), from the stores this runtime already holds.
+   */
+  memory?: (db: Db, base: KnowledgeBase) => Pick<AppDeps, "memory" | "knowledge">;
 }
 
 const noConnector: Connector = {
@@ -125,7 +129,7 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
       reports: new DynamoOutcomeRowReader(db),
       consoleReads: new DynamoConsoleReader(db),
       ...(extras.ledgerIntegrity ? { ledgerIntegrity: extras.ledgerIntegrity(db) } : {}),
-      ...(extras.memory ? extras.memory(db) : {}),
+      ...(extras.memory ? extras.memory(db, base) : {}),
     },
     sharedCursors: extras.cursors !== undefined,
   };

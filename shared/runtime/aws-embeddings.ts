@@ -1,0 +1,103 @@
+/**
+ * Memory by meaning in AWS: the embeddings model of the functions that add to and search memory, from
+ * their environment (set by infra/constructs/memory-embeddings.ts from the deployment config's
+ * `embeddings`). Unset: keyword search, and nothing below is ever loaded.
+ *
+ * The adapter is built on the first embed, through a dynamic import: a keyword-only deployment, and
+ * every request that embeds nothing, never evaluates the Bedrock runtime client or the Secrets Manager
+ * client at cold start. The OpenAI-compatible key is read from its secret on that first call too; a
+ * failed read is retried on the next call instead of poisoning the warm container (the memory store
+ * then falls back to keyword search for those texts, as it does for any embeddings failure).
+ */
+import * as z from "zod";
+import type { Embeddings } from "../kb/ports.ts";
+import { ConfigError } from "./aws-env.ts";
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+export const EmbeddingsEnv = z.discriminatedUnion("EMBEDDINGS_PROVIDER", [
+  z.object({
+    EMBEDDINGS_PROVIDER: z.literal("bedrock"),
+    EMBEDDINGS_MODEL: z.string().min(1),
+    EMBEDDINGS_DIMENSIONS: z.coerce.number().pipe(z.union([z.literal(256), z.literal(512), z.literal(1024)])),
+    AWS_REGION: z.string().min(1).optional(),
+  }),
+  z.object({
+    EMBEDDINGS_PROVIDER: z.literal("openai-compatible"),
+    EMBEDDINGS_BASE_URL: z.url(),
+    EMBEDDINGS_MODEL: z.string().min(1),
+    EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(8).max(8192).optional(),
+    EMBEDDINGS_KEY_SECRET_ARN: z.string().regex(SECRET_ARN, "a Secrets Manager secret ARN").optional(),
+    AWS_REGION: z.string().min(1).optional(),
+  }),
+]);
+export type EmbeddingsEnv = z.infer<typeof EmbeddingsEnv>;
+
+/** The function's embeddings model, or undefined (keyword search) when EMBEDDINGS_PROVIDER is unset. */
+export function awsEmbeddings(raw: Record<string, string | undefined> = process.env): Embeddings | undefined {
+  const set = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
+  if (!set.EMBEDDINGS_PROVIDER) return undefined;
+  const parsed = EmbeddingsEnv.safeParse(set);
+  if (!parsed.success)
+    throw new ConfigError(
+      `invalid embeddings environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  const env = parsed.data;
+  return env.EMBEDDINGS_PROVIDER === "bedrock"
+    ? lazyEmbeddings(`bedrock:${env.EMBEDDINGS_MODEL}@${env.EMBEDDINGS_DIMENSIONS}`, async () => {
+        const { TitanEmbeddings } = await import("../adapters/embeddings/bedrock-titan.ts");
+        return new TitanEmbeddings({
+          modelId: env.EMBEDDINGS_MODEL,
+          dimensions: env.EMBEDDINGS_DIMENSIONS,
+          ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+        });
+      })
+    : lazyEmbeddings(
+        `openai-compatible:${env.EMBEDDINGS_MODEL}${env.EMBEDDINGS_DIMENSIONS ? `@${env.EMBEDDINGS_DIMENSIONS}` : ""}`,
+        async () => {
+          const { OpenAICompatibleEmbeddings } = await import("../adapters/embeddings/openai-compatible.ts");
+          const apiKey = env.EMBEDDINGS_KEY_SECRET_ARN
+            ? await readKey(env.EMBEDDINGS_KEY_SECRET_ARN, env.AWS_REGION)
+            : undefined;
+          return new OpenAICompatibleEmbeddings({
+            baseUrl: env.EMBEDDINGS_BASE_URL,
+            model: env.EMBEDDINGS_MODEL,
+            ...(env.EMBEDDINGS_DIMENSIONS ? { dimensions: env.EMBEDDINGS_DIMENSIONS } : {}),
+            ...(apiKey ? { apiKey } : {}),
+          });
+        },
+      );
+}
+
+/**
+ * An Embeddings whose adapter is built on first use. The model id is known up front (stored vectors
+ * are tagged with it) and must equal the adapter's own: test/handlers/memory-embeddings.test.ts holds
+ * the two formats together.
+ */
+export function lazyEmbeddings(modelId: string, build: () => Promise<Embeddings>): Embeddings {
+  let adapter: Promise<Embeddings> | undefined;
+  return {
+    modelId,
+    embed: async (texts) => {
+      adapter ??= build().catch((err: unknown) => {
+        adapter = undefined;
+        throw err;
+      });
+      return (await adapter).embed(texts);
+    },
+  };
+}
+
+/** The secret's string: the key as is, or `{"apiKey": "..."}` for a JSON secret (as the model's key). */
+async function readKey(arn: string, region: string | undefined): Promise<string> {
+  const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
+  const res = await new SecretsManagerClient(region ? { region } : {}).send(
+    new GetSecretValueCommand({ SecretId: arn }),
+  );
+  const text = res.SecretString?.trim();
+  if (!text) throw new ConfigError("the embeddings key secret has no string value");
+  if (!text.startsWith("{")) return text;
+  const key = z.object({ apiKey: z.string().min(1) }).safeParse(JSON.parse(text));
+  if (!key.success) throw new ConfigError("the embeddings key secret is JSON without an apiKey string");
+  return key.data.apiKey;
+}
