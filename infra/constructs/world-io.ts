@@ -83,9 +83,13 @@ export class WorldIo extends Construct {
           throw new Error(
             `invalid CDK context: harness.connectors.${system}: configured without dryRun, so harness.connectorSecretArns.${system} is required`,
           );
-    const executorSecrets = Object.entries(props.connectorSecretArns)
-      .filter(([name]) => name !== HUBSPOT_WEBHOOK_SECRET)
-      .map(([, arn]) => arn);
+    // Downstream MCP servers' headers secrets too: only the executors call those servers' tools.
+    const executorSecrets = [
+      ...Object.entries(props.connectorSecretArns)
+        .filter(([name]) => name !== HUBSPOT_WEBHOOK_SECRET)
+        .map(([, arn]) => arn),
+      ...(connectors.mcp ?? []).flatMap((s) => (s.headersSecretArn ? [s.headersSecretArn] : [])),
+    ];
     for (const f of props.executors) {
       f.fn.addEnvironment("CONNECTORS_CONFIG", JSON.stringify(executorConfig));
       if (executorSecrets.length)

@@ -90,6 +90,33 @@ export const McpDownstreamSettings = z
   .strict();
 export type McpDownstreamSettings = z.infer<typeof McpDownstreamSettings>;
 
+const STDIO_IN_LAMBDA =
+  "stdio servers cannot run in Lambda (no child process outlives an invocation): give the server's streamable HTTP url";
+
+/**
+ * A downstream MCP server as the deployment names it: streamable HTTP only. Its headers (e.g.
+ * Authorization) are a Secrets Manager secret (a JSON object, header -> value) that only the
+ * executor functions may read; the ARN is not itself a secret, so it travels in CONNECTORS_CONFIG.
+ */
+export const DeployedMcpServer = z
+  .object({
+    name: McpServerName,
+    url: Endpoint,
+    headersSecretArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+        "must be a Secrets Manager secret ARN",
+      )
+      .optional(),
+    timeoutMs: TimeoutMs,
+    // Named so a local connectors file's stdio entry is refused with the reason, not "unrecognized key".
+    command: z.never({ error: STDIO_IN_LAMBDA }).optional(),
+    transport: z.never({ error: `${STDIO_IN_LAMBDA} (url, not transport)` }).optional(),
+  })
+  .strict();
+export type DeployedMcpServer = z.infer<typeof DeployedMcpServer>;
+
 export const DeployedConnectorsConfig = z
   .object({
     /** Record every action to the outbox instead of calling anything. Turn off once the secrets exist. */
@@ -100,8 +127,17 @@ export const DeployedConnectorsConfig = z
     hubspot: HubSpotSettings.optional(),
     /** Secret `connectorSecretArns.linkedin`: an access token with rw_dmp_segments. */
     linkedin: LinkedInSettings.optional(),
+    /** Downstream MCP servers (deployed-mcp.ts); the spec's `autonomy.actions.<type>.tool` maps their tools. */
+    mcp: z.array(DeployedMcpServer).max(20).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const mcp = c.mcp ?? [];
+    mcp.forEach((s, i) => {
+      if (mcp.findIndex((o) => o.name === s.name) !== i)
+        ctx.addIssue({ code: "custom", path: ["mcp", i, "name"], message: `"${s.name}" is already used` });
+    });
+  });
 export type DeployedConnectorsConfig = z.infer<typeof DeployedConnectorsConfig>;
 
 /** The systems that need a secret, and so an entry in connectorSecretArns, when not a dry run. */

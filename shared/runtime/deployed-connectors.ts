@@ -3,7 +3,8 @@
  * synth, passed to the executor functions as CONNECTORS_CONFIG) names the systems to really call;
  * their credentials come from Secrets Manager (CONNECTOR_SECRET_ARNS, readable by the executors
  * only). `dryRun` (the default) keeps every action on the S3 outbox, as before any secret exists.
- * Systems the config does not name stay on the outbox, as locally (connectors-config.ts).
+ * Systems the config does not name stay on the outbox, as locally (connectors-config.ts). Action
+ * types the spec maps to a downstream MCP server's tool (config `mcp`) call that tool (deployed-mcp.ts).
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
@@ -12,9 +13,11 @@ import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
 import { type ConnectorSystem, systemFor } from "../adapters/connectors/router.ts";
 import { SesEmailConnector } from "../adapters/connectors/ses.ts";
 import type { Db } from "../adapters/dynamo/db.ts";
+import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { type Clock, type Connector, ConnectorError, type ConnectorRequest } from "../ports.ts";
 import { type AwsEnv, ConfigError } from "./aws-env.ts";
 import { parseDeployedConnectors } from "./connector-schemas.ts";
+import { deployedDownstream } from "./deployed-mcp.ts";
 
 export interface DeployedConnectorOptions {
   /** The dry-run connector (the S3 outbox); also serves the systems the config does not name. */
@@ -30,12 +33,20 @@ export interface DeployedConnectorOptions {
  */
 export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
   const config = parseDeployedConnectors(env.CONNECTORS_CONFIG);
+  let client: ConnectorSecrets | undefined;
+  const secretsOf = () =>
+    (client ??=
+      o.secrets ??
+      new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS));
+  // One per container: a server's connection is kept across invocations, as a live system is.
+  const downstream =
+    config.mcp?.length && !config.dryRun
+      ? deployedDownstream(config.mcp, (server, arn) => secretsOf().headers(server, arn))
+      : undefined;
   return (db: Db, clock: Clock): Connector => {
     const outbox = o.outbox(db, clock);
     if (config.dryRun) return outbox;
-    const secrets =
-      o.secrets ??
-      new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS);
+    const secrets = secretsOf();
     const token = async (system: ConnectorSystem) => {
       const s = await secrets.get(system);
       if (!s.accessToken) throw new ConfigError(`the ${system} secret has no accessToken`);
@@ -63,7 +74,7 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
       }
       return c;
     };
-    return {
+    const systems: Connector = {
       execute: async (req: ConnectorRequest) => {
         const system = systemFor(req.decision.actionType);
         const pending = system ? live(system) : undefined;
@@ -80,5 +91,7 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
         return connector.execute(req);
       },
     };
+    // A mapped action type calls its downstream tool, read from the decision's spec version as locally.
+    return downstream ? downstream.connector(systems, new DynamoSpecStore(db)) : systems;
   };
 }

@@ -20,6 +20,8 @@ export interface DownstreamCall {
 export interface FakeDownstream {
   url: string;
   calls: DownstreamCall[];
+  /** The Authorization header of each send_email call, in order. */
+  authorizations: (string | undefined)[];
   /** What the next tools/call meets: dropped after it arrived, or a tool error. */
   next: "answer" | "drop" | "tool_error";
   close(): Promise<void>;
@@ -54,6 +56,7 @@ function toolServer(fake: FakeDownstream): McpServer {
     },
     async (args, extra) => {
       fake.calls.push({ tool: "send_email", idempotencyKey: extra._meta?.idempotencyKey, arguments: args });
+      fake.authorizations.push(extra.requestInfo?.headers.authorization as string | undefined);
       if (fake.next === "tool_error") {
         fake.next = "answer";
         return { content: [{ type: "text", text: "contact is unsubscribed in the CRM" }], isError: true };
@@ -77,7 +80,13 @@ function toolServer(fake: FakeDownstream): McpServer {
 }
 
 export async function startFakeDownstream(): Promise<FakeDownstream> {
-  const fake: FakeDownstream = { url: "", calls: [], next: "answer", close: async () => {} };
+  const fake: FakeDownstream = {
+    url: "",
+    calls: [],
+    authorizations: [],
+    next: "answer",
+    close: async () => {},
+  };
   const http = createServer(async (req, res) => {
     if (req.method !== "POST") {
       res.writeHead(405, { allow: "POST" }).end();

@@ -1,0 +1,127 @@
+/**
+ * Downstream MCP tools in AWS (issue 12, item 5): the deployed connectors config names a streamable
+ * HTTP server (the official SDK's McpServer on 127.0.0.1) whose Authorization header is a Secrets
+ * Manager secret (a local stand-in); the spec maps its send_email tool to an email touch. The
+ * execute-allowed entry, given EventBridge's decision.made payload, calls the tool once with the
+ * decision's idempotency key in `_meta` and the secret's header, and a redelivery calls nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
+import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
+import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
+import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
+import { publishSpec } from "../../shared/usecases/admin.ts";
+import { approve } from "../../shared/usecases/lifecycle.ts";
+import { type FakeDownstream, startFakeDownstream } from "../connectors/helpers/fake-mcp-downstream.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { agent, seedAcme } from "../helpers/world.ts";
+import { awsRuntimeFor, fixture, functionEnv, lambdaContext } from "./lambda.ts";
+import { fakeSecretsManager } from "./stand-ins.ts";
+
+const TYPE = "crm.sequence.email";
+const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-crm-mcp-AbCdEf";
+const ctx = lambdaContext();
+let rt: TestRuntime;
+let fake: FakeDownstream;
+let sm: Awaited<ReturnType<typeof fakeSecretsManager>>;
+
+beforeAll(async () => {
+  rt = await startRuntime({ runWorkers: false });
+  fake = await startFakeDownstream();
+  sm = await fakeSecretsManager({ [ARN]: JSON.stringify({ Authorization: "Bearer crm-token" }) });
+  await seedAcme(rt.deps, "dm");
+  const spec = structuredClone((await rt.deps.specs.current())?.spec) as any;
+  spec.autonomy.actions[TYPE] = {
+    kind: "touch",
+    channel: "email",
+    maxLevel: 3,
+    tool: {
+      server: "crm",
+      name: "send_email",
+      target: { accountId: "/accountId", personId: "/contactId" },
+      content: { subject: "/subject", body: "/body" },
+    },
+  };
+  await publishSpec(rt.deps, spec, "admin@example.com");
+});
+
+afterAll(async () => {
+  await Promise.all([fake?.close(), sm?.close()]);
+  await rt?.close();
+});
+
+const text = {
+  subject: "Your pricing research",
+  body: "Hi Jane, saw your team comparing plans this week. Happy to share how similar teams rolled out in two weeks.",
+};
+
+/** A decision of the mapped type, dispatched (approved by a person if the gate asks for one). */
+async function dispatched(): Promise<string> {
+  const args = { accountId: "dm", contactId: "dm-jane", ...text };
+  const { decision } = await rt.deps.gate.propose(
+    {
+      proposalId: "dm-crm-1",
+      agentId: "dm-crm",
+      action: { type: TYPE },
+      target: { accountId: "dm", personId: "dm-jane" },
+      payload: { arguments: args, ...text },
+      reasoning: "Three pricing page visits this week; the CRM sequence is the right channel.",
+      confidence: 0.9,
+    },
+    agent("dm-crm"),
+  );
+  if (decision.status === "pending_approval")
+    expect(
+      (
+        await approve(
+          rt.deps,
+          decision.decisionId,
+          { digest: decision.payloadDigest },
+          { subject: "ana@example.com", roles: ["approver"] },
+        )
+      ).status,
+    ).toBe("dispatched");
+  else expect(decision.status).toBe("dispatched");
+  return decision.decisionId;
+}
+
+describe("execute-allowed with a deployed downstream MCP server", () => {
+  it("calls the mapped tool once, with the decision's key and the secret's header; a redelivery calls nothing", async () => {
+    const decisionId = await dispatched();
+    const config = JSON.stringify({
+      dryRun: false,
+      mcp: [{ name: "crm", url: fake.url, headersSecretArn: ARN, timeoutMs: 3000 }],
+    });
+    const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: config }));
+    const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS);
+    const connector = deployedConnector(env, { outbox: () => rt.sandbox, secrets });
+    const e = fixture("eventbridge-decision-made.json");
+    e.detail.decisionId = decisionId;
+    const handler = executeAllowed(() => awsRuntimeFor(rt, { extras: { connector } }));
+    expect(await handler(e, ctx)).toEqual({ decisionId, status: "executed" });
+    await handler(e, ctx);
+    const decision = await rt.deps.decisions.getDecision(decisionId);
+    expect(fake.calls).toEqual([
+      {
+        tool: "send_email",
+        idempotencyKey: decision?.idempotencyKey,
+        arguments: { accountId: "dm", contactId: "dm-jane", ...text },
+      },
+    ]);
+    expect(fake.authorizations).toEqual(["Bearer crm-token"]);
+    expect(decision?.execution?.externalId).toBe(`mcp:crm/send_email:${decision?.idempotencyKey}`);
+    // Nothing went to the outbox, and the secret was read once for the container.
+    expect(rt.sandbox.entries.filter((x) => x.decisionId === decisionId)).toEqual([]);
+    expect(sm.reads()).toBe(1);
+  });
+
+  it("refuses a stdio server in the deployed config, naming the field", () => {
+    expect(() =>
+      parseDeployedConnectors(JSON.stringify({ mcp: [{ name: "crm", url: fake.url, command: "npx" }] })),
+    ).toThrow(/mcp\.0\.command: stdio servers cannot run in Lambda/);
+    expect(() =>
+      parseDeployedConnectors(JSON.stringify({ mcp: [{ name: "crm", url: "http://crm.example.com/mcp" }] })),
+    ).toThrow(/mcp\.0\.url: must be an https URL/);
+  });
+});
