@@ -1,6 +1,7 @@
 import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
 import { awsMemory } from "../../shared/runtime/aws-memory.ts";
+import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
 
 /**
  * API Gateway HTTP API (payload v2) for the "knowledge" routes (shared/http/groups/knowledge.ts):
@@ -8,5 +9,5 @@ import { awsMemory } from "../../shared/runtime/aws-memory.ts";
  */
 export const handler = apiHandler(
   KNOWLEDGE_TABLE,
-  lazyRuntime(() => ({ memory: awsMemory })),
+  lazyRuntime((env) => ({ memory: awsMemory, ...awsToolCatalog(env) })),
 );

@@ -8,6 +8,7 @@ import { MCP_API_ROUTES } from "../../shared/mcp/routes.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { awsMemory } from "../../shared/runtime/aws-memory.ts";
+import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
 
 /**
  * POST /mcp on the HTTP API (IAM authorizer, as the agents' API routes): the caller is read from the
@@ -34,4 +35,5 @@ export const makeHandler = (runtime: () => AwsRuntime) => {
 
 // get_context and search_memory call GET /v1/context and /v1/memory/search in process: the same
 // knowledge view (and embeddings model, when configured) as the knowledge API function.
-export const handler = makeHandler(lazyRuntime(() => ({ memory: awsMemory })));
+// Downstream tools the spec maps are listed (without their headers) where the deployment names servers.
+export const handler = makeHandler(lazyRuntime((env) => ({ memory: awsMemory, ...awsToolCatalog(env) })));

@@ -9,6 +9,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { createClient } from "../client/client.ts";
 import type { HttpResult } from "../http/respond.ts";
 import type { Principal } from "../usecases/principal.ts";
+import { listDownstream } from "./downstream-tools.ts";
 import { identityOf } from "./identity.ts";
 import { type ApiHandler, inProcessTransport } from "./in-process.ts";
 import { createHarnessMcpServer } from "./server.ts";
@@ -75,7 +76,11 @@ export async function serveMcpEvent(r: McpLambdaRequest): Promise<HttpResult> {
     return answer(400, { jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null });
   }
   const api = createClient(inProcessTransport(r.api, r.principal, r.now));
-  const server = createHarnessMcpServer(api, identityOf(r.principal));
+  const who = identityOf(r.principal);
+  // As the local endpoint: the spec in force now decides which downstream tools an agent is offered.
+  const server = createHarnessMcpServer(api, who, {
+    downstream: who.agentId ? await listDownstream(api) : [],
+  });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,

@@ -9,6 +9,7 @@ import { SpecVersionOut } from "../http/api-schemas.ts";
 import { PROPOSAL_ROUTES } from "../http/groups/proposals.ts";
 import { ok, READERS } from "../http/route-helpers.ts";
 import type { Route } from "../http/routes.ts";
+import { TOOL_ROUTES } from "../http/tool-routes.ts";
 import { getSpec } from "../usecases/admin.ts";
 
 /**
@@ -25,4 +26,10 @@ export const SPEC_CURRENT_ROUTE: Route = {
   run: async (_req, deps) => ok(await getSpec(deps, "current")),
 };
 
-export const MCP_API_ROUTES: Route[] = [...PROPOSAL_ROUTES, ...AGENT_ROUTES, SPEC_CURRENT_ROUTE];
+// GET /v1/tools: the downstream tools the spec maps, offered to agents' sessions (downstream-tools.ts).
+export const MCP_API_ROUTES: Route[] = [
+  ...PROPOSAL_ROUTES,
+  ...AGENT_ROUTES,
+  SPEC_CURRENT_ROUTE,
+  ...TOOL_ROUTES,
+];

@@ -61,6 +61,8 @@ export interface AwsExtras {
    * build the knowledge view (aws-memory.ts), from the stores this runtime already holds.
    */
   memory?: (db: Db, base: KnowledgeBase) => Pick<AppDeps, "memory" | "knowledge">;
+  /** Only the functions serving GET /v1/tools and /mcp list downstream MCP tools (deployed-mcp.ts). */
+  tools?: (db: Db) => NonNullable<AppDeps["tools"]>;
 }
 
 const noConnector: Connector = {
@@ -130,6 +132,7 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
       consoleReads: new DynamoConsoleReader(db),
       ...(extras.ledgerIntegrity ? { ledgerIntegrity: extras.ledgerIntegrity(db) } : {}),
       ...(extras.memory ? extras.memory(db, base) : {}),
+      ...(extras.tools ? { tools: extras.tools(db) } : {}),
     },
     sharedCursors: extras.cursors !== undefined,
   };

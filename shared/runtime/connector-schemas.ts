@@ -143,6 +143,15 @@ export type DeployedConnectorsConfig = z.infer<typeof DeployedConnectorsConfig>;
 /** The systems that need a secret, and so an entry in connectorSecretArns, when not a dry run. */
 export const SECRET_SYSTEMS = ["hubspot", "linkedin"] as const;
 
+/**
+ * CONNECTORS_CONFIG of the functions that list downstream tools (GET /v1/tools, /mcp): each server's
+ * name, URL and timeout, never its headers secret's ARN (they may not read it). Undefined: no servers.
+ */
+export function listingConnectorsConfig(c: DeployedConnectorsConfig): string | undefined {
+  if (!c.mcp?.length) return undefined;
+  return JSON.stringify({ mcp: c.mcp.map(({ name, url, timeoutMs }) => ({ name, url, timeoutMs })) });
+}
+
 export function parseDeployedConnectors(text: string | undefined): DeployedConnectorsConfig {
   let raw: unknown = {};
   try {

@@ -7,8 +7,16 @@
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { DownstreamServer } from "../adapters/connectors/mcp-downstream.ts";
-import { DownstreamTools } from "../adapters/connectors/mcp-downstream-tools.ts";
-import type { DeployedMcpServer } from "./connector-schemas.ts";
+import {
+  DownstreamTools,
+  exposedTools,
+  type ToolCatalog,
+} from "../adapters/connectors/mcp-downstream-tools.ts";
+import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
+import type { SpecStore } from "../ports.ts";
+import type { AwsExtras } from "./aws.ts";
+import type { AwsEnv } from "./aws-env.ts";
+import { type DeployedMcpServer, parseDeployedConnectors } from "./connector-schemas.ts";
 
 /** Reads a server's headers secret (ConnectorSecrets.headers); called on each request, cached there. */
 export type HeadersReader = (server: string, arn: string) => Promise<Record<string, string>>;
@@ -41,4 +49,67 @@ export function deployedDownstream(servers: DeployedMcpServer[], headers: Header
         ),
     ),
   );
+}
+
+/** How long a container offers the tools as last listed before asking the servers again. */
+export const TOOL_LIST_TTL_MS = 5 * 60_000;
+
+/**
+ * What GET /v1/tools and /mcp offer in AWS: the mapped tools the servers list, asked WITHOUT their
+ * headers. Least privilege: the headers secret lets its holder act on the downstream system, and the
+ * API functions that list never act; a server that refuses an unauthenticated tools/list offers no
+ * tools (logged) until it allows it, and its mapped actions stay proposable by propose_action. Listed
+ * once per container per TTL; a server that fails keeps the tools it last listed.
+ */
+export function deployedToolCatalog(
+  servers: DeployedMcpServer[],
+  specs: Pick<SpecStore, "current">,
+  options: { now?: () => number; log?: (msg: string, data: Record<string, unknown>) => void } = {},
+): ToolCatalog {
+  const now = options.now ?? Date.now;
+  const listers = servers.map(
+    (s) =>
+      new DownstreamServer(
+        { name: s.name, transport: { type: "http", url: s.url, headersFromEnv: {} }, timeoutMs: s.timeoutMs },
+        () => new StreamableHTTPClientTransport(new URL(s.url)),
+      ),
+  );
+  const byName = new Map(listers.map((s) => [s.name, s]));
+  let listedAt = Number.NEGATIVE_INFINITY;
+  let refreshing: Promise<void> | undefined;
+  const refresh = async () => {
+    await Promise.all(
+      listers.map((s) =>
+        s
+          .start()
+          .catch((err) =>
+            options.log?.("downstream tool list failed", { server: s.name, error: (err as Error).message }),
+          ),
+      ),
+    );
+    listedAt = now();
+  };
+  return {
+    list: async () => {
+      if (now() - listedAt >= TOOL_LIST_TTL_MS) {
+        refreshing ??= refresh().finally(() => {
+          refreshing = undefined;
+        });
+        await refreshing;
+      }
+      const current = await specs.current();
+      return current ? exposedTools(current.spec, byName) : [];
+    },
+  };
+}
+
+/**
+ * The AwsExtras hook of the functions that list tools (the knowledge API's GET /v1/tools, /mcp):
+ * their CONNECTORS_CONFIG holds the servers' names and URLs only (listingConnectorsConfig).
+ */
+export function awsToolCatalog(env: AwsEnv): Pick<AwsExtras, "tools"> {
+  const servers = parseDeployedConnectors(env.CONNECTORS_CONFIG).mcp;
+  if (!servers?.length) return {};
+  let catalog: ToolCatalog | undefined;
+  return { tools: (db) => (catalog ??= deployedToolCatalog(servers, new DynamoSpecStore(db))) };
 }

@@ -6,11 +6,15 @@
  * decision's idempotency key in `_meta` and the secret's header, and a redelivery calls nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeHandler as mcpHandler } from "../../functions/api/mcp.ts";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
+import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
+import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
-import { parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
+import { listingConnectorsConfig, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
+import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
 import { publishSpec } from "../../shared/usecases/admin.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
 import { type FakeDownstream, startFakeDownstream } from "../connectors/helpers/fake-mcp-downstream.ts";
@@ -123,5 +127,52 @@ describe("execute-allowed with a deployed downstream MCP server", () => {
     expect(() =>
       parseDeployedConnectors(JSON.stringify({ mcp: [{ name: "crm", url: "http://crm.example.com/mcp" }] })),
     ).toThrow(/mcp\.0\.url: must be an https URL/);
+  });
+});
+
+/** The listing functions' environment: the servers' names and URLs, no headers secret. */
+function listingRuntime() {
+  const config = parseDeployedConnectors(
+    JSON.stringify({ dryRun: false, mcp: [{ name: "crm", url: fake.url, headersSecretArn: ARN }] }),
+  );
+  const listing = listingConnectorsConfig(config) as string;
+  expect(listing).not.toContain("secretsmanager");
+  const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: listing }));
+  return awsRuntimeFor(rt, { extras: awsToolCatalog(env) });
+}
+
+/** The captured IAM event (an agent's role), re-pointed at a route. */
+function iamEvent(agentId: string, method: "GET" | "POST", path: string, body?: unknown) {
+  const e = fixture("api-v2-iam-proposal.json");
+  e.routeKey = e.requestContext.routeKey = `${method} ${path}`;
+  e.rawPath = e.requestContext.http.path = path;
+  e.requestContext.http.method = method;
+  e.rawQueryString = "";
+  e.requestContext.authorizer.iam.userArn = `arn:aws:sts::123456789012:assumed-role/dev-harness-agent-${agentId}/session-${agentId}`;
+  if (body === undefined) delete e.body;
+  else e.body = JSON.stringify(body);
+  return e;
+}
+
+describe("the mapped tools listed in AWS, without the headers secret", () => {
+  it("GET /v1/tools (knowledge function) and /mcp tools/list offer crm__send_email, not the unmapped tool", async () => {
+    const runtime = listingRuntime();
+    const api = apiHandler(KNOWLEDGE_TABLE, () => runtime);
+    const res = await api(iamEvent("dm-crm", "GET", "/v1/tools"), ctx);
+    expect(res.statusCode).toBe(200);
+    const items = JSON.parse(res.body as string).items as { name: string; actionType: string }[];
+    expect(items.map((t) => [t.name, t.actionType])).toEqual([["crm__send_email", TYPE]]);
+
+    const mcp = mcpHandler(() => runtime);
+    const e = iamEvent("dm-crm", "POST", "/mcp", { jsonrpc: "2.0", id: 1, method: "tools/list" });
+    e.headers.accept = "application/json, text/event-stream";
+    e.headers["mcp-protocol-version"] = "2025-06-18";
+    const listed = await mcp(e, ctx);
+    expect(listed.statusCode).toBe(200);
+    const names = (JSON.parse(listed.body as string).result.tools as { name: string }[]).map((t) => t.name);
+    expect(names).toContain("crm__send_email");
+    expect(names.filter((n) => n.includes("delete_contact"))).toEqual([]);
+    // Listing is not executing: the downstream tool was never called by either.
+    expect(fake.calls.filter((c) => c.idempotencyKey === undefined)).toEqual([]);
   });
 });
