@@ -6,6 +6,7 @@ import * as z from "zod";
 import { MAX_APPROVAL_TIMEOUT_HOURS } from "../shared/domain/spec-schema.ts";
 import { DeployedConnectorsConfig } from "../shared/runtime/connector-schemas.ts";
 import { AgentModelConfig } from "./constructs/agent-model.ts";
+import { MemoryEmbeddingsConfig } from "./constructs/memory-embeddings.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -43,6 +44,12 @@ export const HarnessConfig = z
      * baseUrl, model, keySecretArn?}` (constructs/agent-model.ts). @default Bedrock with bedrockModelId
      */
     model: jsonish(AgentModelConfig).optional(),
+    /**
+     * Memory by meaning: `{provider: "bedrock", modelId?, dimensions?}` (Titan Text Embeddings v2,
+     * 1024) or `{provider: "openai-compatible", baseUrl, model, dimensions?, keySecretArn?}`
+     * (constructs/memory-embeddings.ts). @default none: keyword search
+     */
+    embeddings: jsonish(MemoryEmbeddingsConfig).optional(),
     /** Connector name -> Secrets Manager secret ARN; only the executor functions may read them. */
     connectorSecretArns: jsonish(
       z.record(

@@ -33,6 +33,7 @@ import { HarnessHttpApi } from "./constructs/http-api.ts";
 import { grantDigests, LedgerDigest } from "./constructs/ledger-digest.ts";
 import { LedgerWorkers } from "./constructs/ledger-workers.ts";
 import { addMcpRoutes, MCP_ENTRY } from "./constructs/mcp-endpoint.ts";
+import { enableMemoryEmbeddings } from "./constructs/memory-embeddings.ts";
 import { Reconciler } from "./constructs/reconciler.ts";
 import { WorldIo } from "./constructs/world-io.ts";
 import { ackArchivePrefix } from "./nag-suppressions.ts";
@@ -210,6 +211,10 @@ export class ServiceStack extends Stack {
     });
     grant(mcp, { state: RW, ledger: LEDGER_RW, indexes: true, personKeys: "create" });
     addMcpRoutes(this.api, mcp.fn);
+    // Memory by meaning: only the two functions that embed (memory's writes and searches) call the model.
+    if (config.embeddings)
+      for (const f of [this.functions.ApiKnowledge as HarnessFunction, mcp])
+        enableMemoryEmbeddings(f.fn, f.role, config.embeddings);
 
     // The approval workflow and its tasks.
     const outboxBucket = archiveBucketName(stage);

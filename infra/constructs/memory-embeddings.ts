@@ -1,0 +1,88 @@
+/**
+ * Memory by meaning in AWS (issue 12, item 4): what the deployment config may say
+ * (HarnessConfig.embeddings), the environment shared/runtime/aws-embeddings.ts reads, and the grants.
+ * Only the functions that embed (the knowledge API function, which adds to and searches memory, and
+ * /mcp, whose search_memory and get_context search it) get the environment and the grants: Bedrock's
+ * InvokeModel on exactly the configured foundation model, or the read of the key's secret. Absent,
+ * keyword search, and no function is granted either.
+ */
+import { ArnFormat, Stack } from "aws-cdk-lib";
+import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
+import * as z from "zod";
+import { TITAN_V2 } from "../../shared/adapters/embeddings/bedrock-titan.ts";
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+export const MemoryEmbeddingsConfig = z.discriminatedUnion("provider", [
+  z
+    .object({
+      provider: z.literal("bedrock"),
+      /** A foundation model id (no inference profile: Titan embeddings are invoked in the stack's region). */
+      modelId: z
+        .string()
+        .regex(/^[a-z0-9-]+\.[A-Za-z0-9._:-]+$/, "a Bedrock foundation model id")
+        .default(TITAN_V2),
+      dimensions: z.union([z.literal(256), z.literal(512), z.literal(1024)]).default(1024),
+    })
+    .strict(),
+  z
+    .object({
+      provider: z.literal("openai-compatible"),
+      /** Reachable from the functions (they run outside a VPC); https only: the key goes over it. */
+      baseUrl: z.url({ protocol: /^https$/, error: "an https URL" }),
+      model: z.string().min(1),
+      dimensions: z.number().int().min(8).max(8192).optional(),
+      /** The key's Secrets Manager secret (its string, or {"apiKey": "..."}); none for a keyless server. */
+      keySecretArn: z.string().regex(SECRET_ARN, "a Secrets Manager secret ARN").optional(),
+    })
+    .strict(),
+]);
+export type MemoryEmbeddingsConfig = z.infer<typeof MemoryEmbeddingsConfig>;
+
+/** The function environment shared/runtime/aws-embeddings.ts reads. */
+export function memoryEmbeddingsEnvironment(c: MemoryEmbeddingsConfig): Record<string, string> {
+  if (c.provider === "bedrock")
+    return {
+      EMBEDDINGS_PROVIDER: "bedrock",
+      EMBEDDINGS_MODEL: c.modelId,
+      EMBEDDINGS_DIMENSIONS: String(c.dimensions),
+    };
+  return {
+    EMBEDDINGS_PROVIDER: "openai-compatible",
+    EMBEDDINGS_BASE_URL: c.baseUrl,
+    EMBEDDINGS_MODEL: c.model,
+    ...(c.dimensions ? { EMBEDDINGS_DIMENSIONS: String(c.dimensions) } : {}),
+    ...(c.keySecretArn ? { EMBEDDINGS_KEY_SECRET_ARN: c.keySecretArn } : {}),
+  };
+}
+
+/** The environment and the one grant a function that embeds needs. */
+export function enableMemoryEmbeddings(
+  fn: { addEnvironment(key: string, value: string): unknown },
+  role: Role,
+  c: MemoryEmbeddingsConfig,
+): void {
+  for (const [k, v] of Object.entries(memoryEmbeddingsEnvironment(c))) fn.addEnvironment(k, v);
+  if (c.provider === "bedrock") {
+    const model = Stack.of(role).formatArn({
+      service: "bedrock",
+      account: "",
+      resource: "foundation-model",
+      resourceName: c.modelId,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    // InvokeModel only: embeddings are one answer per call, never streamed.
+    role.addToPolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ["bedrock:InvokeModel"], resources: [model] }),
+    );
+    return;
+  }
+  if (c.keySecretArn)
+    role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [c.keySecretArn],
+      }),
+    );
+}
