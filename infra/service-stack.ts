@@ -14,6 +14,7 @@ import { LEDGER_INDEXES, type LedgerIndex } from "../shared/adapters/dynamo/keys
 import type { AgentMeta } from "../shared/agents/definition.ts";
 import { LEDGER_ROUTES } from "../shared/http/ledger-routes.ts";
 import { ROUTES, type Route } from "../shared/http/routes.ts";
+import { listingConnectorsConfig } from "../shared/runtime/connector-schemas.ts";
 import { agentEventRoutes, EVENT_ROUTES } from "../shared/runtime/event-routes.ts";
 import { agentModel, type HarnessConfig } from "./config.ts";
 import { AgentFunctions } from "./constructs/agent-functions.ts";
@@ -211,6 +212,12 @@ export class ServiceStack extends Stack {
     });
     grant(mcp, { state: RW, ledger: LEDGER_RW, indexes: true, personKeys: "create" });
     addMcpRoutes(this.api, mcp.fn);
+    // Downstream MCP servers' names and URLs, for GET /v1/tools and /mcp's tool lists: listed without
+    // their headers, whose secrets only the executors may read (constructs/world-io.ts).
+    const listing = listingConnectorsConfig(config.connectors);
+    if (listing)
+      for (const f of [this.functions.ApiKnowledge as HarnessFunction, mcp])
+        f.fn.addEnvironment("CONNECTORS_CONFIG", listing);
     // Memory by meaning: only the two functions that embed (memory's writes and searches) call the model.
     if (config.embeddings)
       for (const f of [this.functions.ApiKnowledge as HarnessFunction, mcp])

@@ -1,7 +1,8 @@
 /**
  * Downstream MCP servers in the deployment (issue 12, item 5): the connectors config's `mcp` reaches
- * the executors, and a server's headers secret is readable by the executor roles and no other (one
- * synthesis without bundling, cdk-nag on). A stdio server is refused at synth, naming the field.
+ * the executors, and a server's headers secret is readable by the executor roles and no other; the
+ * knowledge API and /mcp functions, which list the tools, get names and URLs only (one synthesis
+ * without bundling, cdk-nag on). A stdio server is refused at synth, naming the field.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { configFromContext } from "../../infra/config.ts";
@@ -45,6 +46,15 @@ describe("downstream MCP servers deployed", () => {
       expect(JSON.parse(p.Environment.Variables.CONNECTORS_CONFIG).mcp).toEqual([
         { ...MCP[0], timeoutMs: 10_000 },
       ]);
+  });
+
+  it("the functions that list tools get the servers' names and URLs, not the secret's ARN", () => {
+    for (const d of ["HTTP API: knowledge routes", "HTTP API: /mcp (MCP server, streamable HTTP)"]) {
+      const p = functions().find((f) => f.Description === d);
+      expect(JSON.parse(p?.Environment.Variables.CONNECTORS_CONFIG)).toEqual({
+        mcp: [{ name: "crm", url: MCP[0]?.url, timeoutMs: 10_000 }],
+      });
+    }
   });
 
   it("a stdio server is refused, naming the field", () => {
