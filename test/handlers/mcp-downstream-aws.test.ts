@@ -3,11 +3,14 @@
  * HTTP server (the official SDK's McpServer on 127.0.0.1) whose Authorization header is a Secrets
  * Manager secret (a local stand-in); the spec maps its send_email tool to an email touch. The
  * execute-allowed entry, given EventBridge's decision.made payload, calls the tool once with the
- * decision's idempotency key in `_meta` and the secret's header, and a redelivery calls nothing.
+ * decision's idempotency key in `_meta` and the secret's header, and a redelivery calls nothing; the
+ * workflow's Execute task treats a connection dropped mid-call as in_doubt. The knowledge API and
+ * /mcp functions list the mapped tool without the secret.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as mcpHandler } from "../../functions/api/mcp.ts";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
+import { makeHandler as executeTask } from "../../functions/workflow/execute.ts";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
@@ -35,6 +38,7 @@ beforeAll(async () => {
   fake = await startFakeDownstream();
   sm = await fakeSecretsManager({ [ARN]: JSON.stringify({ Authorization: "Bearer crm-token" }) });
   await seedAcme(rt.deps, "dm");
+  await seedAcme(rt.deps, "dm2");
   const spec = structuredClone((await rt.deps.specs.current())?.spec) as any;
   spec.autonomy.actions[TYPE] = {
     kind: "touch",
@@ -61,14 +65,14 @@ const text = {
 };
 
 /** A decision of the mapped type, dispatched (approved by a person if the gate asks for one). */
-async function dispatched(): Promise<string> {
-  const args = { accountId: "dm", contactId: "dm-jane", ...text };
+async function dispatched(accountId = "dm"): Promise<string> {
+  const args = { accountId, contactId: `${accountId}-jane`, ...text };
   const { decision } = await rt.deps.gate.propose(
     {
-      proposalId: "dm-crm-1",
+      proposalId: `${accountId}-crm-1`,
       agentId: "dm-crm",
       action: { type: TYPE },
-      target: { accountId: "dm", personId: "dm-jane" },
+      target: { accountId, personId: `${accountId}-jane` },
       payload: { arguments: args, ...text },
       reasoning: "Three pricing page visits this week; the CRM sequence is the right channel.",
       confidence: 0.9,
@@ -90,7 +94,7 @@ async function dispatched(): Promise<string> {
   return decision.decisionId;
 }
 
-describe("execute-allowed with a deployed downstream MCP server", () => {
+describe("the executor functions with a deployed downstream MCP server", () => {
   it("calls the mapped tool once, with the decision's key and the secret's header; a redelivery calls nothing", async () => {
     const decisionId = await dispatched();
     const config = JSON.stringify({
@@ -118,6 +122,21 @@ describe("execute-allowed with a deployed downstream MCP server", () => {
     // Nothing went to the outbox, and the secret was read once for the container.
     expect(rt.sandbox.entries.filter((x) => x.decisionId === decisionId)).toEqual([]);
     expect(sm.reads()).toBe(1);
+  });
+
+  it("the workflow's Execute task: a connection dropped after the call left is in_doubt, and never called again", async () => {
+    const decisionId = await dispatched("dm2");
+    const config = JSON.stringify({ dryRun: false, mcp: [{ name: "crm", url: fake.url, timeoutMs: 3000 }] });
+    const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: config }));
+    const connector = deployedConnector(env, { outbox: () => rt.sandbox });
+    const task = executeTask(() => awsRuntimeFor(rt, { extras: { connector } }));
+    fake.next = "drop";
+    // Step Functions' Execute task input: the decision's id (infra/constructs/approval-workflow.ts).
+    await task({ decisionId }, ctx);
+    await task({ decisionId }, ctx);
+    const decision = await rt.deps.decisions.getDecision(decisionId);
+    expect(decision?.status).toBe("in_doubt");
+    expect(fake.calls.filter((c) => c.idempotencyKey === decision?.idempotencyKey)).toHaveLength(1);
   });
 
   it("refuses a stdio server in the deployed config, naming the field", () => {
