@@ -1,5 +1,5 @@
 /**
- * The MCP and CRM-import functions bundled as the CDK app bundles them (esbuild with the house's
+ * The MCP, CRM-import, knowledge API and executor functions bundled as the CDK app bundles them (esbuild with the house's
  * BUNDLING and ALIASES, the SDK external as the Lambda runtime ships it), then loaded in a fresh Node
  * process as Lambda loads them. A bundle can break at load where the sources run fine: a dynamic
  * import inside the bundle once reordered zod's initialisation and the MCP function died on import
@@ -48,7 +48,14 @@ async function loads(entry: string): Promise<string> {
 }
 
 describe("function bundles load", () => {
-  it.each(["functions/api/mcp.ts", "functions/agents/crm-import.ts"])("%s", async (entry) => {
+  // The knowledge API and the executors carry the MCP SDK's client (downstream MCP servers).
+  it.each([
+    "functions/api/mcp.ts",
+    "functions/agents/crm-import.ts",
+    "functions/api/knowledge.ts",
+    "functions/events/execute-allowed.ts",
+    "functions/workflow/execute.ts",
+  ])("%s", async (entry) => {
     expect(await loads(entry)).toBe("function");
   });
 });
