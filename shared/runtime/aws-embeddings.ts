@@ -3,15 +3,17 @@
  * their environment (set by infra/constructs/memory-embeddings.ts from the deployment config's
  * `embeddings`). Unset: keyword search, and nothing below is ever loaded.
  *
- * The adapter is built on the first embed, through a dynamic import: a keyword-only deployment, and
- * every request that embeds nothing, never evaluates the Bedrock runtime client or the Secrets Manager
- * client at cold start. The OpenAI-compatible key is read from its secret on that first call too; a
+ * The AWS SDK clients (Bedrock runtime, Secrets Manager) are loaded by a dynamic import on the first
+ * embed: a keyword-only deployment, and every request that embeds nothing, never evaluates them at
+ * cold start. Only SDK modules are imported dynamically (aws-titan.ts says why). The OpenAI-compatible key is read from its secret on that first call too; a
  * failed read is retried on the next call instead of poisoning the warm container (the memory store
  * then falls back to keyword search for those texts, as it does for any embeddings failure).
  */
 import * as z from "zod";
+import { OpenAICompatibleEmbeddings } from "../adapters/embeddings/openai-compatible.ts";
 import type { Embeddings } from "../kb/ports.ts";
 import { ConfigError } from "./aws-env.ts";
+import { lazyTitan } from "./aws-titan.ts";
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
@@ -43,30 +45,26 @@ export function awsEmbeddings(raw: Record<string, string | undefined> = process.
       `invalid embeddings environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
     );
   const env = parsed.data;
-  return env.EMBEDDINGS_PROVIDER === "bedrock"
-    ? lazyEmbeddings(`bedrock:${env.EMBEDDINGS_MODEL}@${env.EMBEDDINGS_DIMENSIONS}`, async () => {
-        const { TitanEmbeddings } = await import("../adapters/embeddings/bedrock-titan.ts");
-        return new TitanEmbeddings({
-          modelId: env.EMBEDDINGS_MODEL,
-          dimensions: env.EMBEDDINGS_DIMENSIONS,
-          ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-        });
-      })
-    : lazyEmbeddings(
-        `openai-compatible:${env.EMBEDDINGS_MODEL}${env.EMBEDDINGS_DIMENSIONS ? `@${env.EMBEDDINGS_DIMENSIONS}` : ""}`,
-        async () => {
-          const { OpenAICompatibleEmbeddings } = await import("../adapters/embeddings/openai-compatible.ts");
-          const apiKey = env.EMBEDDINGS_KEY_SECRET_ARN
-            ? await readKey(env.EMBEDDINGS_KEY_SECRET_ARN, env.AWS_REGION)
-            : undefined;
-          return new OpenAICompatibleEmbeddings({
-            baseUrl: env.EMBEDDINGS_BASE_URL,
-            model: env.EMBEDDINGS_MODEL,
-            ...(env.EMBEDDINGS_DIMENSIONS ? { dimensions: env.EMBEDDINGS_DIMENSIONS } : {}),
-            ...(apiKey ? { apiKey } : {}),
-          });
-        },
-      );
+  if (env.EMBEDDINGS_PROVIDER === "bedrock")
+    return lazyTitan({
+      modelId: env.EMBEDDINGS_MODEL,
+      dimensions: env.EMBEDDINGS_DIMENSIONS,
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    });
+  return lazyEmbeddings(
+    `openai-compatible:${env.EMBEDDINGS_MODEL}${env.EMBEDDINGS_DIMENSIONS ? `@${env.EMBEDDINGS_DIMENSIONS}` : ""}`,
+    async () => {
+      const apiKey = env.EMBEDDINGS_KEY_SECRET_ARN
+        ? await readKey(env.EMBEDDINGS_KEY_SECRET_ARN, env.AWS_REGION)
+        : undefined;
+      return new OpenAICompatibleEmbeddings({
+        baseUrl: env.EMBEDDINGS_BASE_URL,
+        model: env.EMBEDDINGS_MODEL,
+        ...(env.EMBEDDINGS_DIMENSIONS ? { dimensions: env.EMBEDDINGS_DIMENSIONS } : {}),
+        ...(apiKey ? { apiKey } : {}),
+      });
+    },
+  );
 }
 
 /**

@@ -6,6 +6,7 @@
  * - with the embeddings environment the CDK app sets (EMBEDDINGS_*), pointed at the local fake
  *   embeddings server, a transcript is found by a paraphrase sharing no word with it, through both.
  */
+import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler } from "../../functions/api/mcp.ts";
 import { TITAN_V2, TitanEmbeddings } from "../../shared/adapters/embeddings/bedrock-titan.ts";
@@ -15,7 +16,11 @@ import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { awsEmbeddings } from "../../shared/runtime/aws-embeddings.ts";
 import { memoryWith } from "../../shared/runtime/aws-memory.ts";
-import { type FakeEmbeddingsServer, startFakeEmbeddings } from "../helpers/fake-embeddings.ts";
+import {
+  type FakeEmbeddingsServer,
+  startFakeEmbeddings,
+  startFakeTitan,
+} from "../helpers/fake-embeddings.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { seedAcme } from "../helpers/world.ts";
 import { awsRuntimeFor, fixture, lambdaContext } from "./lambda.ts";
@@ -178,5 +183,49 @@ describe("memory by meaning in AWS (EMBEDDINGS_* environment)", () => {
     expect(() => awsEmbeddings({ EMBEDDINGS_PROVIDER: "openai-compatible", EMBEDDINGS_MODEL: "m" })).toThrow(
       /EMBEDDINGS_BASE_URL/,
     );
+  });
+
+  it("Bedrock: the lazily loaded Titan client asks and answers as the Titan adapter does (fake Titan)", async () => {
+    const titan = await startFakeTitan();
+    // The SDK's own endpoint override and fake credentials: the deployed code passes neither.
+    const fakeEnv = {
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: titan.url,
+      AWS_ACCESS_KEY_ID: "AKIDFAKE",
+      AWS_SECRET_ACCESS_KEY: "fake",
+    };
+    const before = Object.fromEntries(Object.keys(fakeEnv).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, fakeEnv);
+    try {
+      const lazy = awsEmbeddings({
+        EMBEDDINGS_PROVIDER: "bedrock",
+        EMBEDDINGS_MODEL: TITAN_V2,
+        EMBEDDINGS_DIMENSIONS: "256",
+        AWS_REGION: "us-east-1",
+      });
+      const texts = ["budget worries", "security audit", "hiring"];
+      const got = await lazy?.embed(texts);
+      const asked = titan.requests.map((r) => r.body);
+      titan.requests.length = 0;
+      const want = await new TitanEmbeddings({
+        dimensions: 256,
+        client: new BedrockRuntimeClient({
+          region: "us-east-1",
+          endpoint: titan.url,
+          credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+        }),
+      }).embed(texts);
+      expect(got).toEqual(want);
+      // Four calls in flight: the same requests, in any order.
+      const byText = (a: { inputText: string }, b: { inputText: string }) =>
+        a.inputText.localeCompare(b.inputText);
+      expect(asked.sort(byText)).toEqual(titan.requests.map((r) => r.body).sort(byText));
+      titan.failNext(5, 500);
+      await expect(lazy?.embed(["cost"])).rejects.toThrow(/bedrock:amazon.titan-embed-text-v2:0@256/);
+    } finally {
+      for (const [k, v] of Object.entries(before))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      await titan.close();
+    }
   });
 });
