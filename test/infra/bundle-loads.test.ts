@@ -1,0 +1,56 @@
+/**
+ * The functions that serve memory and /mcp load as Lambda loads them: built as the CDK app builds them
+ * (esbuild, ESM, minified, SDK bundled: infra/constructs/harness-function.ts BUNDLING) and imported in
+ * a fresh Node process. A dynamic import of a module that reaches zod makes esbuild initialise zod
+ * lazily, and a bundle that also holds the MCP SDK then throws at load ("... is not a constructor", its
+ * module-level zod schemas); shared/runtime/aws-titan.ts says how the embeddings avoid it. No test that
+ * calls the handlers in process can see this: only the bundle has the lazy initialisers.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { afterAll, describe, expect, it } from "vitest";
+import { ALIASES, BUNDLING, REPO_ROOT } from "../../infra/constructs/harness-function.ts";
+
+// Under node_modules, as bench/bundles.ts does: the banner's createRequire resolves from there.
+const dir = mkdtempSync(join(REPO_ROOT, "node_modules", ".cache", "bundle-loads-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function loads(entry: string): Promise<string> {
+  const outfile = join(dir, `${entry.replace(/\W+/g, "_")}.mjs`);
+  await build({
+    entryPoints: [join(REPO_ROOT, entry)],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: BUNDLING.target,
+    mainFields: BUNDLING.mainFields,
+    minify: true,
+    banner: { js: BUNDLING.banner },
+    alias: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [from, join(REPO_ROOT, to)])),
+    logLevel: "silent",
+    outfile,
+  });
+  const script = `const m = await import(${JSON.stringify(outfile)}); process.stdout.write(typeof m.handler);`;
+  try {
+    return execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      env: { PATH: process.env.PATH, AWS_REGION: "us-east-1" },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? "");
+    return stderr.split("\n").find((l) => /^\w*Error\b/.test(l)) ?? "failed to load";
+  }
+}
+
+describe("Lambda bundles load", () => {
+  it.each(["functions/api/mcp.ts", "functions/api/knowledge.ts"])(
+    "%s",
+    async (entry) => {
+      expect(await loads(entry)).toBe("function");
+    },
+    120_000,
+  );
+});
