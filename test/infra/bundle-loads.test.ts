@@ -4,7 +4,9 @@
  * a fresh Node process. A dynamic import of a module that reaches zod makes esbuild initialise zod
  * lazily, and a bundle that also holds the MCP SDK then throws at load ("... is not a constructor", its
  * module-level zod schemas); shared/runtime/aws-titan.ts says how the embeddings avoid it. No test that
- * calls the handlers in process can see this: only the bundle has the lazy initialisers.
+ * calls the handlers in process can see this: only the bundle has the lazy initialisers. Beside
+ * function-bundles-load.test.ts (SDK external): here the SDK is bundled, as deployed, so the SDK
+ * clients the embeddings import dynamically (Bedrock runtime, Secrets Manager) are in the bundle too.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
