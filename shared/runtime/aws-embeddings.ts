@@ -14,6 +14,7 @@ import { OpenAICompatibleEmbeddings } from "../adapters/embeddings/openai-compat
 import type { Embeddings } from "../kb/ports.ts";
 import { ConfigError } from "./aws-env.ts";
 import { lazyTitan } from "./aws-titan.ts";
+import { apiKeyFromSecretString } from "./secret-api-key.ts";
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
@@ -92,10 +93,5 @@ async function readKey(arn: string, region: string | undefined): Promise<string>
   const res = await new SecretsManagerClient(region ? { region } : {}).send(
     new GetSecretValueCommand({ SecretId: arn }),
   );
-  const text = res.SecretString?.trim();
-  if (!text) throw new ConfigError("the embeddings key secret has no string value");
-  if (!text.startsWith("{")) return text;
-  const key = z.object({ apiKey: z.string().min(1) }).safeParse(JSON.parse(text));
-  if (!key.success) throw new ConfigError("the embeddings key secret is JSON without an apiKey string");
-  return key.data.apiKey;
+  return apiKeyFromSecretString(res.SecretString, "the embeddings key secret");
 }

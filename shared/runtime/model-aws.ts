@@ -12,6 +12,7 @@ import * as z from "zod";
 import { createModel, type ModelConfig } from "../adapters/model/select.ts";
 import type { ModelClient } from "../agents/ports.ts";
 import { ConfigError } from "./aws-env.ts";
+import { apiKeyFromSecretString } from "./secret-api-key.ts";
 
 /** The built-in agents that call their model (drafts, unclear titles): only they may read its key. */
 export const MODEL_AGENTS: readonly string[] = ["outreach-writer", "persona-classifier"];
@@ -57,12 +58,7 @@ export function modelConfigFromEnv(raw: Record<string, string | undefined>): Mod
 export function secretKeyReader(client: Pick<SecretsManagerClient, "send">, arn: string) {
   return async (): Promise<string> => {
     const res = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    const text = res.SecretString?.trim();
-    if (!text) throw new ConfigError("the model key secret has no string value");
-    if (!text.startsWith("{")) return text;
-    const key = z.object({ apiKey: z.string().min(1) }).safeParse(JSON.parse(text));
-    if (!key.success) throw new ConfigError("the model key secret is JSON without an apiKey string");
-    return key.data.apiKey;
+    return apiKeyFromSecretString(res.SecretString, "the model key secret");
   };
 }
 
