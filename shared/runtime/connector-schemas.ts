@@ -109,7 +109,9 @@ export const DeployedMcpServer = z
         "must be a Secrets Manager secret ARN",
       )
       .optional(),
-    timeoutMs: TimeoutMs,
+    // Connecting and the call each get this much, and both must end inside the executor's 60 s
+    // (infra/service-stack.ts EXECUTOR_TIMEOUT) so the connector, not a killed function, answers.
+    timeoutMs: z.number().int().min(100).max(25_000).default(10_000),
     // Named so a local connectors file's stdio entry is refused with the reason, not "unrecognized key".
     command: z.never({ error: STDIO_IN_LAMBDA }).optional(),
     transport: z.never({ error: `${STDIO_IN_LAMBDA} (url, not transport)` }).optional(),

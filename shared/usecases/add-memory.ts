@@ -45,7 +45,11 @@ export const MemoryInput = z
           .min(1)
           .max(100)
           .describe("where it comes from: gong, gmail, crm, agent, ..."),
-        url: z.url().max(2000).optional(),
+        // Shown as a link in provenance: web links only (no javascript: or data: URLs).
+        url: z
+          .url({ protocol: /^https?$/ })
+          .max(2000)
+          .optional(),
         id: z.string().min(1).max(200).optional().describe("its id in that system"),
       })
       .strict(),

@@ -55,4 +55,16 @@ describe("addMemory", () => {
       },
     ]);
   });
+
+  it("a source link is a web link: a javascript: or data: URL is refused, naming source.url", () => {
+    const base = { accountId: "acme", kind: "note", text: "Budget is set for Q3." };
+    for (const url of ["javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd"]) {
+      const r = MemoryInput.safeParse({ ...base, source: { system: "crm", url } });
+      expect(r.success, url).toBe(false);
+      expect(r.error?.issues[0]?.path.join("."), url).toBe("source.url");
+    }
+    expect(
+      MemoryInput.safeParse({ ...base, source: { system: "crm", url: "https://crm.example/n/1" } }).success,
+    ).toBe(true);
+  });
 });

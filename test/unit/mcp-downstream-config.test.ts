@@ -3,6 +3,7 @@
  * and secrets come from the environment variables the file names (a missing one fails at load).
  */
 import { describe, expect, it } from "vitest";
+import { DeployedMcpServer } from "../../shared/runtime/connector-schemas.ts";
 import { connectorsFromConfig, parseConnectorsConfig } from "../../shared/runtime/connectors-config.ts";
 
 const issues = (fn: () => unknown) => {
@@ -92,5 +93,13 @@ describe("connectors file: mcp", () => {
         message: "environment variable ADS_AUTH is not set",
       },
     ]);
+  });
+
+  it("a deployed server's timeout ends inside the executor's 60 s (connect and call each take it)", () => {
+    const server = { name: "crm", url: "https://mcp.crm.example/mcp" };
+    expect(DeployedMcpServer.parse(server).timeoutMs).toBe(10_000);
+    expect(DeployedMcpServer.safeParse({ ...server, timeoutMs: 25_000 }).success).toBe(true);
+    const r = DeployedMcpServer.safeParse({ ...server, timeoutMs: 30_000 });
+    expect(r.error?.issues[0]?.path).toEqual(["timeoutMs"]);
   });
 });
