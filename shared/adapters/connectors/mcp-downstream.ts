@@ -97,7 +97,24 @@ export class DownstreamServer {
   /** Connects and lists the tools; a server that cannot be reached fails the start (as a bad token does). */
   async start(): Promise<void> {
     const client = await this.connected();
-    this.listed = await this.listAll(client);
+    try {
+      this.listed = await this.listAll(client);
+    } catch (err) {
+      this.dropAfter(client, err);
+      throw err;
+    }
+  }
+
+  /**
+   * After a failure that is not the server's own answer (a JSON-RPC error), the cached client may be
+   * unusable: a restarted server answers 404 to the old session, a transport may be half closed. The
+   * next call then connects afresh instead of failing the same way until the process restarts.
+   */
+  private dropAfter(client: Client, err: unknown): void {
+    if (err instanceof McpError && !NO_ANSWER.has(err.code)) return;
+    if (this.client !== client) return;
+    this.client = undefined;
+    void client.close().catch(() => {});
   }
 
   private async listAll(client: Client): Promise<Tool[]> {
@@ -176,6 +193,7 @@ export class DownstreamServer {
         { timeout: this.settings.timeoutMs },
       );
     } catch (err) {
+      this.dropAfter(client, err);
       throw callFailure(what, err);
     }
     const text = textOf(result.content);
