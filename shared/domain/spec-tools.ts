@@ -122,7 +122,20 @@ export function mismatch(
   return undefined;
 }
 
-/** Two action types cannot map the same tool: which type a call proposes would be ambiguous. */
+/** The built-in system that executes an action type: email.send → SES, linkedin.* → LinkedIn, crm/list → HubSpot. */
+export type BuiltInSystem = "ses" | "linkedin" | "hubspot";
+export function builtInSystemFor(actionType: string): BuiltInSystem | undefined {
+  if (actionType === "email.send") return "ses";
+  if (actionType.startsWith("linkedin.")) return "linkedin";
+  if (actionType === "crm.update" || actionType === "list.sync") return "hubspot";
+  return undefined;
+}
+
+/**
+ * Two action types cannot map the same tool (which type a call proposes would be ambiguous), and a
+ * built-in type cannot map one: where its server is not configured, its decisions would reach the
+ * built-in connector (SES, HubSpot, LinkedIn) with a tool's arguments as payload.
+ */
 export function duplicateToolIssues(
   actions: Record<string, { tool?: ToolMapping | undefined }>,
 ): { path: string[]; message: string }[] {
@@ -130,6 +143,12 @@ export function duplicateToolIssues(
   const out: { path: string[]; message: string }[] = [];
   for (const [type, a] of Object.entries(actions)) {
     if (!a.tool) continue;
+    const system = builtInSystemFor(type);
+    if (system)
+      out.push({
+        path: ["autonomy", "actions", type, "tool"],
+        message: `${type} is carried out by the built-in ${system} connector; map the tool to an action type of its own (e.g. "crm.${type.replace(/\./g, "_")}")`,
+      });
     const name = exposedName(a.tool);
     const first = seen.get(name);
     if (first)

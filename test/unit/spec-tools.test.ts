@@ -50,6 +50,23 @@ describe("spec: autonomy.actions.<type>.tool", () => {
     ).toEqual([]);
   });
 
+  it("refuses a tool on a built-in action type, which its built-in connector would carry out", () => {
+    const tool = {
+      server: "crm",
+      name: "send_email",
+      target: { accountId: "/a", personId: "/p" },
+      content: { body: "/b" },
+    };
+    for (const type of ["email.send", "linkedin.message", "crm.update"]) {
+      const issues = issuesOf({ [type]: touch(tool) });
+      expect(
+        issues.map((i) => i.path),
+        type,
+      ).toContain(`autonomy.actions.${type}.tool`);
+      expect(issues.find((i) => i.path === `autonomy.actions.${type}.tool`)?.message).toMatch(/built-in/);
+    }
+  });
+
   it("names the path of each mistake", () => {
     const issues = issuesOf({
       "crm.email.send": touch({ server: "CRM", name: "x", target: { accountId: "accountId" } }),

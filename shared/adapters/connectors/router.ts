@@ -1,14 +1,10 @@
+import { type BuiltInSystem, builtInSystemFor } from "../../domain/spec-tools.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
 
-export type ConnectorSystem = "ses" | "linkedin" | "hubspot";
+export type ConnectorSystem = BuiltInSystem;
 
-/** Which system executes an action type: email.send → SES, linkedin.* → LinkedIn, crm/list → HubSpot. */
-export function systemFor(actionType: string): ConnectorSystem | undefined {
-  if (actionType === "email.send") return "ses";
-  if (actionType.startsWith("linkedin.")) return "linkedin";
-  if (actionType === "crm.update" || actionType === "list.sync") return "hubspot";
-  return undefined;
-}
+/** Which system executes an action type (declared once in the domain: the spec refuses tools on these). */
+export const systemFor = builtInSystemFor;
 
 /** The runtime's one Connector: routes each decision to its system's connector by action type. */
 export class RoutingConnector implements Connector {
