@@ -104,6 +104,10 @@ export interface TypeReport {
   keptNewer: number;
   skipped: { id: string; reason: string }[];
   checkpoint?: number;
+  /** Everything modified up to now was read (false: the run's cap or a spent window stopped it). */
+  caughtUp: boolean;
+  /** Not read in this run, and why. */
+  deferred?: string;
 }
 
 export type ImportReport = Record<CrmObjectType, TypeReport>;
@@ -116,9 +120,29 @@ const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).t
 /** Companies first: contacts and deals find their account through the companies' links. */
 export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptions): Promise<ImportReport> {
   const report = {} as ImportReport;
-  for (const type of CRM_OBJECT_TYPES) report[type] = await importType(deps, options, type);
+  for (const type of CRM_OBJECT_TYPES) {
+    // A contact or deal whose company is not imported yet would be skipped, and the checkpoint would
+    // move past it for good: while companies are still catching up, the others wait for a later run.
+    if (type !== "companies" && report.companies && !report.companies.caughtUp) {
+      report[type] = {
+        ...emptyReport(),
+        deferred: "companies are still being imported; contacts and deals follow once they caught up",
+      };
+      continue;
+    }
+    report[type] = await importType(deps, options, type);
+  }
   return report;
 }
+
+const emptyReport = (): TypeReport => ({
+  seen: 0,
+  written: 0,
+  unchanged: 0,
+  keptNewer: 0,
+  skipped: [],
+  caughtUp: false,
+});
 
 async function importType(
   deps: CrmImportDeps,
@@ -126,7 +150,7 @@ async function importType(
   type: CrmObjectType,
 ): Promise<TypeReport> {
   const name = checkpointName(deps.crm.system, type);
-  const r: TypeReport = { seen: 0, written: 0, unchanged: 0, keptNewer: 0, skipped: [] };
+  const r = emptyReport();
   const saved = await deps.checkpoints.get(name);
   if (saved !== undefined) r.checkpoint = saved;
   let since = Math.max(0, (saved ?? 0) - (o.overlapMs ?? 5 * 60_000));
@@ -141,11 +165,18 @@ async function importType(
       await deps.checkpoints.advance(name, last.modifiedAt);
       r.checkpoint = last.modifiedAt;
     }
-    if (!page.after || !last) break;
+    if (!page.after || !last) {
+      r.caughtUp = true;
+      break;
+    }
     if (Number(page.after) >= deps.crm.window) {
       // The query's window is spent: a new query from where this one got to. If it would start
       // where the last one did (a window's worth at one millisecond), nothing more can be read.
-      if (last.modifiedAt <= since) break;
+      if (last.modifiedAt <= since) {
+        r.skipped.push({ id: "*", reason: `more than ${deps.crm.window} records modified in one millisecond` });
+        r.caughtUp = true;
+        break;
+      }
       since = last.modifiedAt;
       after = undefined;
     } else after = page.after;

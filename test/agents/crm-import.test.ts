@@ -280,6 +280,28 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("while companies are still catching up, contacts wait for a later run instead of being skipped for good", async () => {
+    const w = await world({ pageSize: 2 });
+    for (let i = 0; i < 3; i++)
+      w.hs.put("companies", `50${i}`, { name: `Hooli ${i}`, domain: `hooli-${i}.com` }, T0 - 9 * HOUR + i);
+    w.hs.put(
+      "contacts",
+      "511",
+      { email: "gavin@hooli-2.com", firstname: "Gavin", lastname: "B", jobtitle: "VP Sales" },
+      T0 - 8 * HOUR,
+      "502",
+    );
+    const first = await importFromCrm(w.deps, { ...TZ, maxRecords: 2 });
+    expect(first.companies).toMatchObject({ written: 2, caughtUp: false });
+    expect(first.contacts).toMatchObject({ seen: 0, deferred: expect.stringContaining("companies") });
+    expect(await w.checkpoints.get(checkpointName("hubspot", "contacts"))).toBeUndefined();
+
+    const second = await importFromCrm(w.deps, TZ);
+    expect(second.companies.caughtUp).toBe(true);
+    expect(second.contacts).toMatchObject({ written: 1, skipped: [] });
+    await w.hs.close();
+  });
+
   it("a person changed in the harness after the CRM's change is kept; a later CRM change wins", async () => {
     const w = await world();
     seedCrm(w.hs, "5", T0 - 5 * HOUR);
