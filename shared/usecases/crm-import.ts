@@ -173,7 +173,10 @@ async function importType(
       // The query's window is spent: a new query from where this one got to. If it would start
       // where the last one did (a window's worth at one millisecond), nothing more can be read.
       if (last.modifiedAt <= since) {
-        r.skipped.push({ id: "*", reason: `more than ${deps.crm.window} records modified in one millisecond` });
+        r.skipped.push({
+          id: "*",
+          reason: `more than ${deps.crm.window} records modified in one millisecond`,
+        });
         r.caughtUp = true;
         break;
       }
