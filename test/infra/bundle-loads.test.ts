@@ -9,13 +9,14 @@
  * clients the embeddings import dynamically (Bedrock runtime, Secrets Manager) are in the bundle too.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { ALIASES, BUNDLING, REPO_ROOT } from "../../infra/constructs/harness-function.ts";
 
 // Under node_modules, as bench/bundles.ts does: the banner's createRequire resolves from there.
+mkdirSync(join(REPO_ROOT, "node_modules", ".cache"), { recursive: true }); // absent after a fresh npm ci
 const dir = mkdtempSync(join(REPO_ROOT, "node_modules", ".cache", "bundle-loads-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
