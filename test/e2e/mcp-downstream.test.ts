@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DownstreamTools } from "../../shared/adapters/connectors/mcp-downstream-tools.ts";
 import { connectorsFromConfig, parseConnectorsConfig } from "../../shared/runtime/connectors-config.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
-import { type FakeDownstream, startFakeDownstream } from "../connectors/helpers/fake-mcp-downstream.ts";
+import {
+  type FakeDownstream,
+  SEND_EMAIL_ACTION,
+  startFakeDownstream,
+} from "../connectors/helpers/fake-mcp-downstream.ts";
 import { startRuntime } from "../helpers/runtime.ts";
 import {
   advance,
@@ -67,17 +71,7 @@ beforeAll(async () => {
   h = await startHarness(await startRuntime({ downstream }));
   await seedAccount(h, "acme");
   const current = expectStatus(await h.call("GET", "/v1/specs/current", h.admin), 200).spec;
-  current.autonomy.actions[TYPE] = {
-    kind: "touch",
-    channel: "email",
-    maxLevel: 3,
-    tool: {
-      server: "crm",
-      name: "send_email",
-      target: { accountId: "/accountId", personId: "/contactId" },
-      content: { subject: "/subject", body: "/body" },
-    },
-  };
+  current.autonomy.actions[TYPE] = structuredClone(SEND_EMAIL_ACTION);
   // The one-touch-per-day cap alone between touches, so its retryAfter is the next midnight (the
   // default's email cooldown and channel diversity would push an email after an email a week out).
   current.coordination.cooldowns = [];

@@ -20,7 +20,11 @@ import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
 import { publishSpec } from "../../shared/usecases/admin.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
-import { type FakeDownstream, startFakeDownstream } from "../connectors/helpers/fake-mcp-downstream.ts";
+import {
+  type FakeDownstream,
+  SEND_EMAIL_ACTION,
+  startFakeDownstream,
+} from "../connectors/helpers/fake-mcp-downstream.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, seedAcme } from "../helpers/world.ts";
 import { awsRuntimeFor, fixture, functionEnv, lambdaContext } from "./lambda.ts";
@@ -40,17 +44,7 @@ beforeAll(async () => {
   await seedAcme(rt.deps, "dm");
   await seedAcme(rt.deps, "dm2");
   const spec = structuredClone((await rt.deps.specs.current())?.spec) as any;
-  spec.autonomy.actions[TYPE] = {
-    kind: "touch",
-    channel: "email",
-    maxLevel: 3,
-    tool: {
-      server: "crm",
-      name: "send_email",
-      target: { accountId: "/accountId", personId: "/contactId" },
-      content: { subject: "/subject", body: "/body" },
-    },
-  };
+  spec.autonomy.actions[TYPE] = structuredClone(SEND_EMAIL_ACTION);
   await publishSpec(rt.deps, spec, "admin@example.com");
 });
 

@@ -11,6 +11,22 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import * as z from "zod";
 
+/**
+ * How the tests' specs map this fake's `send_email` to an email touch: its arguments name the account,
+ * the contact and the text the quality checks read.
+ */
+export const SEND_EMAIL_ACTION = {
+  kind: "touch",
+  channel: "email",
+  maxLevel: 3,
+  tool: {
+    server: "crm",
+    name: "send_email",
+    target: { accountId: "/accountId", personId: "/contactId" },
+    content: { subject: "/subject", body: "/body" },
+  },
+} as const;
+
 export interface DownstreamCall {
   tool: string;
   idempotencyKey: unknown;
