@@ -93,6 +93,14 @@ export type McpDownstreamSettings = z.infer<typeof McpDownstreamSettings>;
 const STDIO_IN_LAMBDA =
   "stdio servers cannot run in Lambda (no child process outlives an invocation): give the server's streamable HTTP url";
 
+/** Each downstream MCP server's name once: a spec's `tool.server` must name exactly one. */
+export function mcpNamesOnce(mcp: readonly { name: string }[], ctx: z.RefinementCtx): void {
+  mcp.forEach((s, i) => {
+    if (mcp.findIndex((o) => o.name === s.name) !== i)
+      ctx.addIssue({ code: "custom", path: ["mcp", i, "name"], message: `"${s.name}" is already used` });
+  });
+}
+
 /**
  * A downstream MCP server as the deployment names it: streamable HTTP only. Its headers (e.g.
  * Authorization) are a Secrets Manager secret (a JSON object, header -> value) that only the
@@ -133,13 +141,7 @@ export const DeployedConnectorsConfig = z
     mcp: z.array(DeployedMcpServer).max(20).optional(),
   })
   .strict()
-  .superRefine((c, ctx) => {
-    const mcp = c.mcp ?? [];
-    mcp.forEach((s, i) => {
-      if (mcp.findIndex((o) => o.name === s.name) !== i)
-        ctx.addIssue({ code: "custom", path: ["mcp", i, "name"], message: `"${s.name}" is already used` });
-    });
-  });
+  .superRefine((c, ctx) => mcpNamesOnce(c.mcp ?? [], ctx));
 export type DeployedConnectorsConfig = z.infer<typeof DeployedConnectorsConfig>;
 
 /** The systems that need a secret, and so an entry in connectorSecretArns, when not a dry run. */

@@ -36,6 +36,7 @@ import {
   HubSpotSettings,
   LinkedInSettings,
   McpDownstreamSettings,
+  mcpNamesOnce,
   SesSettings,
 } from "./connector-schemas.ts";
 
@@ -60,10 +61,7 @@ export const ConnectorsConfig = z
   .strict()
   .superRefine((c, ctx) => {
     const mcp = c.mcp ?? [];
-    mcp.forEach((s, i) => {
-      if (mcp.findIndex((o) => o.name === s.name) !== i)
-        ctx.addIssue({ code: "custom", path: ["mcp", i, "name"], message: `"${s.name}" is already used` });
-    });
+    mcpNamesOnce(mcp, ctx);
     const longest = Math.max(0, ...[c.ses, c.hubspot, c.linkedin, ...mcp].map((s) => s?.timeoutMs ?? 0));
     const floor = defaultRetryPolicy.attempts * longest;
     if (c.inDoubtAfterMs !== undefined && c.inDoubtAfterMs < floor)
