@@ -1,10 +1,11 @@
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runDemo } from "../../sim/demo.ts";
 import { formatReport } from "../../sim/report.ts";
 
 /**
  * `harness demo` in CI with a small world: the invariants are checked on the ledger it produced.
- * (The same run as `harness demo --days 14 --accounts 200 --seed 1`, on the test DynamoDB Local.)
+ * (The same run as `harness demo --days 14 --accounts 200 --seed 1`, on its default in-process store,
+ * whose semantics test/integration/dynamo-memory-differential.test.ts holds to DynamoDB Local's.)
  */
 describe("harness demo (200 accounts, 14 days, seed 1)", () => {
   it("keeps every promise on the ledger it produced", async () => {
@@ -12,7 +13,6 @@ describe("harness demo (200 accounts, 14 days, seed 1)", () => {
       days: 14,
       accounts: 200,
       seed: 1,
-      dynamo: { endpoint: inject("dynamoEndpoint"), credentials: inject("dynamoCredentials") },
     });
     const report = formatReport(r);
     console.log(report.join("\n"));

@@ -1,4 +1,4 @@
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runDemo } from "../../sim/demo.ts";
 import { checkSeed } from "../../sim/learning-checks.ts";
 import { CAREFUL_WRITER, SLOPPY_WRITER } from "../../sim/truth.ts";
@@ -14,8 +14,7 @@ import { defaultSpec } from "../unit/helpers/fixtures.ts";
  */
 describe("learning on vs off (40 accounts, 10 days, seed 7)", () => {
   it("orders the writers' trust by hidden quality both ways, and off leaves the hand weights alone", async () => {
-    const dynamo = { endpoint: inject("dynamoEndpoint"), credentials: inject("dynamoCredentials") };
-    const common = { days: 10, accounts: 40, seed: 7, dynamo };
+    const common = { days: 10, accounts: 40, seed: 7 };
     const on = await runDemo({ ...common, learning: true });
     const off = await runDemo({ ...common, learning: false });
     expect(on.learning.enabled).toBe(true);
