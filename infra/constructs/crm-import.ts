@@ -27,6 +27,14 @@ export const CRM_IMPORT_PARTITIONS = [
   "CHECKPOINT#crm-import:*",
 ];
 
+/**
+ * Of those, the only partitions it deletes from: a domain's or an email's index entry when an upsert
+ * moves the account or person to another one (kb-store.ts), and a deal's row under the account it
+ * moved away from (crm-import-store.ts). Accounts, people, suppressions, links and checkpoints are
+ * only ever put or updated, so a bug or a stolen role cannot erase them.
+ */
+export const CRM_IMPORT_DELETES = ["EMAIL#*", "DOMAIN#*", "ACCOUNTDEALS#*"];
+
 export interface CrmImportAccessProps {
   state: ITable;
   /** The import publishes the KB's change events (kb.account.put, kb.person.put) as every KB write does. */
@@ -48,9 +56,17 @@ export function grantCrmImport(f: HarnessFunction, props: CrmImportAccessProps):
   f.role.addToPolicy(
     new PolicyStatement({
       effect: Effect.ALLOW,
-      actions: [...DDB.write],
+      actions: DDB.write.filter((a) => a !== "dynamodb:DeleteItem"),
       resources: [props.state.tableArn],
       conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": CRM_IMPORT_PARTITIONS } },
+    }),
+  );
+  f.role.addToPolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ["dynamodb:DeleteItem"],
+      resources: [props.state.tableArn],
+      conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": CRM_IMPORT_DELETES } },
     }),
   );
   if (!props.hubspotSecretArn) return;

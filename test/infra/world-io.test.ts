@@ -83,6 +83,14 @@ describe("connectors live in AWS", () => {
           ],
         },
       },
+      { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["EMAIL#*", "DOMAIN#*", "ACCOUNTDEALS#*"] } },
+    ]);
+    // Deletes: its own retry queue, and the KB only where an upsert moves an index entry or a deal,
+    // never an account, person or suppression.
+    const deletes = writes.filter((st) => [st.Action].flat().includes("dynamodb:DeleteItem"));
+    expect(deletes.map((st) => st.Condition)).toEqual([
+      { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["AGENTRETRY#crm-import"] } },
+      { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["EMAIL#*", "DOMAIN#*", "ACCOUNTDEALS#*"] } },
     ]);
     for (const st of writes) expect(JSON.stringify(st.Resource)).not.toContain("TablesLedger");
     expect(rolesAllowed("events:PutEvents")).toContain(role);
