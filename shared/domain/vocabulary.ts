@@ -43,6 +43,11 @@ export const OUTCOME_TYPES = [
   "silence",
   /** Recorded by the harness itself: a record nobody corrected or flagged within `trust.silenceDays`. */
   "record_kept",
+  /**
+   * Recorded by the harness itself: a record's window closed after a person corrected or flagged it
+   * within the window; those judgments count for trust then, as `record_kept` does (usecases/trust-evidence.ts).
+   */
+  "record_judged",
   "approved",
   "edited",
   "rejected",
@@ -51,7 +56,7 @@ export const OUTCOME_TYPES = [
 export const OutcomeType = z.enum(OUTCOME_TYPES);
 export type OutcomeType = z.infer<typeof OutcomeType>;
 /** Outcomes only the harness records (when an action's window closes); the outcomes API refuses them. */
-export const HARNESS_OUTCOMES: readonly OutcomeType[] = ["silence", "record_kept"];
+export const HARNESS_OUTCOMES: readonly OutcomeType[] = ["silence", "record_kept", "record_judged"];
 
 export const LIFECYCLES = ["prospect", "customer", "open_opportunity"] as const;
 export const Lifecycle = z.enum(LIFECYCLES);

@@ -38,13 +38,16 @@
  * the level the spec starts the agent at. A severe outcome (a complaint) demotes to level 1 at once and
  * freezes promotion for 7 days.
  *
- * The first window. Until the window of the agent's first action has closed (its first `silence` or
- * `record_kept`), the market stream holds only the outcomes that come fast, and they lean one way: a
- * record agent's flags and corrections arrive within hours, its records' "kept" only after
- * `silenceDays`, so in its first week a record agent would be scored on failures alone and demoted
- * whatever its quality; a writer's replies arrive before any silence. So until then a level is judged
- * on the review stream alone (the score shown still counts everything heard). `settled` counts the
- * windows closed; a record without the field predates it and is taken as settled.
+ * A record is judged when its window closes, whichever way it went: a flag or correction heard within
+ * the window is folded in then (with `record_judged`, which closes the window and weighs nothing), as
+ * `record_kept` is (usecases/trust-evidence.ts). Counting flags on arrival (hours) and "kept" after
+ * `silenceDays` ordered record agents by when their volume arrived rather than by their quality.
+ *
+ * The first window. Until the window of the agent's first action has closed (its first `silence`,
+ * `record_kept` or `record_judged`), the market stream holds only the outcomes that come fast, and they
+ * lean one way: a writer's replies arrive before any silence. So until then a level is judged on the
+ * review stream alone (the score shown still counts everything heard). `settled` counts the windows
+ * closed; a record without the field predates it and is taken as settled.
  */
 import type { ActionConfig, TrustPolicy } from "../domain/spec-schema.ts";
 import { DAY } from "../domain/time.ts";
@@ -123,7 +126,12 @@ export const HARNESS_OUTCOME_WEIGHTS: Partial<
   silence: { success: 0, failure: 0.03, severe: false },
   record_kept: { success: 0.3, failure: 0, severe: false },
   record_corrected: { success: 0, failure: 1, severe: false },
+  // Closes a judged record's window; its flags and corrections carry the weight (see above).
+  record_judged: { success: 0, failure: 0, severe: false },
 };
+
+/** Outcomes that close an action's window (`settled` counts them). */
+const WINDOW_CLOSERS: ReadonlySet<OutcomeType> = new Set(["silence", "record_kept", "record_judged"]);
 
 const PROMOTION_FREEZE_AFTER_SEVERE = 7 * DAY;
 /** Pseudo-observations a stream needs before it carries half its weight in the score. */
@@ -321,22 +329,25 @@ export function applyOutcome(
 ): { record: TrustRecord; change?: LevelChange } {
   const weight = outcomeWeight(policy, outcome);
   const base: TrustRecord = decayed(record, now, policy);
-  if (!weight || (weight.success === 0 && weight.failure === 0 && !weight.severe)) return { record: base };
+  const closes = WINDOW_CLOSERS.has(outcome);
+  if (!closes && (!weight || (weight.success === 0 && weight.failure === 0 && !weight.severe)))
+    return { record: base };
   const stream = REVIEW_OUTCOMES.has(outcome) ? "reviews" : "market";
   const counts = base[stream] ?? { success: 0, failure: 0 };
   const next: TrustRecord = {
     ...base,
-    successes: base.successes + weight.success,
-    failures: base.failures + weight.failure,
-    [stream]: { success: counts.success + weight.success, failure: counts.failure + weight.failure },
+    successes: base.successes + (weight?.success ?? 0),
+    failures: base.failures + (weight?.failure ?? 0),
+    [stream]: {
+      success: counts.success + (weight?.success ?? 0),
+      failure: counts.failure + (weight?.failure ?? 0),
+    },
     ...(outcome === "silence" ? { silence: (base.silence ?? 0) + 1 } : {}),
-    ...(base.settled !== undefined && (outcome === "silence" || outcome === "record_kept")
-      ? { settled: base.settled + 1 }
-      : {}),
+    ...(base.settled !== undefined && closes ? { settled: base.settled + 1 } : {}),
   };
   let level: Level;
   let reason: string;
-  if (weight.severe) {
+  if (weight?.severe) {
     level = 1;
     reason = `severe outcome "${outcome}" demotes at once`;
     next.noPromotionUntil = now + PROMOTION_FREEZE_AFTER_SEVERE;

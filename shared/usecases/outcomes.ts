@@ -7,7 +7,7 @@ import type { Deps } from "../ports.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
 import { recordTrustOutcome } from "./trust.ts";
-import { teachCreator } from "./trust-evidence.ts";
+import { judgmentWaits, teachCreator } from "./trust-evidence.ts";
 
 const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
 
@@ -54,10 +54,18 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
     if (decision.outcomes.some((o) => o.outcomeId === outcomeId)) {
       return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
     }
-    await appendToDecision(deps, decision, { type: body.type, at, outcomeId }, principal.subject, body.note);
+    const before = await appendToDecision(
+      deps,
+      decision,
+      { type: body.type, at, outcomeId },
+      principal.subject,
+      body.note,
+    );
     // A bounce is the fault of whoever created the address (trust-evidence.ts), not of the writer.
     const creator = isHeldOut(decision) ? undefined : await teachCreator(deps, spec, decision, body.type);
-    if (!isHeldOut(decision) && !(creator && body.type === "bounced"))
+    // A record's flag or correction within its window is taught when the window closes (trust-evidence.ts).
+    const waits = before !== undefined && judgmentWaits(before, body.type);
+    if (!isHeldOut(decision) && !(creator && body.type === "bounced") && !waits)
       await recordTrustOutcome(
         deps,
         spec,
@@ -127,7 +135,7 @@ async function appendToDecision(
   outcome: { type: OutcomeBody["type"]; at: string; outcomeId: string },
   actor: string,
   note?: string,
-) {
+): Promise<Decision | undefined> {
   let current = decision;
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
@@ -144,7 +152,8 @@ async function appendToDecision(
           data: outcome,
         },
       });
-      return;
+      // The decision as it was when the outcome landed: what came before it.
+      return current;
     } catch (err) {
       if ((err as Error).name !== "ConflictError") throw err;
       const fresh = await deps.decisions.getDecision(current.decisionId);

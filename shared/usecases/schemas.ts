@@ -36,7 +36,8 @@ export const OutcomeBody = z
     path: ["decisionId"],
   })
   .refine((o) => !HARNESS_OUTCOMES.includes(o.type), {
-    message: "silence and record_kept are recorded by the harness itself when an action's window closes",
+    message:
+      "silence, record_kept and record_judged are recorded by the harness itself when an action's window closes",
     path: ["type"],
   });
 export type OutcomeBody = z.infer<typeof OutcomeBody>;

@@ -9,6 +9,13 @@
  *   never after an answer (a reply that lands first changes the version: the write fails, the
  *   decision is read again and the reply seen). An answer arriving after the window still counts, next
  *   to the silence: the window did pass unanswered.
+ * - A record is judged when its window closes, as a kept record is: a flag or correction heard within
+ *   the window is appended to the decision at once but taught to trust only then, with `record_judged`
+ *   marking the window closed (same conditional write, so a redelivered settle counts nothing twice).
+ *   Counted on arrival, flags (hours) ran a week ahead of "kept" (silenceDays), so a record agent
+ *   whose volume came late looked worse than one whose volume came early. A judgment heard after the
+ *   window closed counts on arrival. Whether a judgment waits is decided on the decision version the
+ *   judgment was appended to, so a judgment racing the settle is counted exactly once either way.
  * - Bounces and meetings of a touch also teach the record agent that created the person (the KB keeps
  *   who created each person, `Person.createdBy`): a bounce is the address's fault, not the writer's.
  */
@@ -39,6 +46,24 @@ const RECORD_ANSWERS: ReadonlySet<OutcomeType> = new Set([
   "record_kept",
 ]);
 
+/** A person's verdict on a record: taught to trust when the record's window closes. */
+const RECORD_JUDGMENTS: ReadonlySet<OutcomeType> = new Set(["flagged_bad_lead", "record_corrected"]);
+/** The harness's marks that a record's window closed. */
+const RECORD_CLOSED: ReadonlySet<OutcomeType> = new Set(["record_kept", "record_judged"]);
+
+/**
+ * Whether a judgment appended to `before` (the decision as it was just before the append landed) waits
+ * for the record's window to close before it is taught to trust.
+ */
+export function judgmentWaits(before: Decision, type: OutcomeType): boolean {
+  return (
+    before.actionKind !== "touch" &&
+    before.status === "executed" &&
+    RECORD_JUDGMENTS.has(type) &&
+    !before.outcomes.some((o) => RECORD_CLOSED.has(o.type))
+  );
+}
+
 /** Outcomes of a touch that also teach the agent that created the person touched. */
 const CREATOR_OUTCOMES: ReadonlySet<OutcomeType> = new Set(["bounced", "meeting_booked"]);
 
@@ -54,16 +79,23 @@ type SettleDeps = Pick<Deps, "clock" | "decisions" | "specs" | "trust" | "events
 
 /**
  * The window of an executed action closed: record `silence` or `record_kept` unless something was
- * heard. Returns the outcome recorded, or undefined when there was nothing to record.
+ * heard; for a record that was judged, `record_judged`, and teach the judgments. Returns the outcome
+ * recorded, or undefined when there was nothing to record.
  */
 export async function settleExecuted(deps: SettleDeps, decisionId: string): Promise<OutcomeType | undefined> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const d = await deps.decisions.getDecision(decisionId);
     if (d?.status !== "executed") return undefined;
     const touch = d.actionKind === "touch";
-    const type: OutcomeType = touch ? "silence" : "record_kept";
-    const answers = touch ? TOUCH_ANSWERS : RECORD_ANSWERS;
-    if (d.outcomes.some((o) => answers.has(o.type))) return undefined;
+    const judgments = touch ? [] : d.outcomes.filter((o) => RECORD_JUDGMENTS.has(o.type));
+    let type: OutcomeType = touch ? "silence" : "record_kept";
+    if (
+      touch
+        ? d.outcomes.some((o) => TOUCH_ANSWERS.has(o.type))
+        : d.outcomes.some((o) => RECORD_CLOSED.has(o.type))
+    )
+      return undefined;
+    if (!touch && d.outcomes.some((o) => RECORD_ANSWERS.has(o.type))) type = "record_judged";
     const spec = await deps.specs.current();
     if (!spec) return undefined;
     const at = iso(deps.clock.now());
@@ -81,7 +113,9 @@ export async function settleExecuted(deps: SettleDeps, decisionId: string): Prom
           actor: "harness",
           detail: touch
             ? `silence: no answer within ${days} days of the touch`
-            : `record_kept: nobody corrected or flagged it within ${days} days`,
+            : type === "record_judged"
+              ? `record_judged: its window of ${days} days closed; ${judgments.map((o) => o.type).join(", ") || "no judgment"} taught to trust now`
+              : `record_kept: nobody corrected or flagged it within ${days} days`,
           data: outcome,
         },
       });
@@ -89,6 +123,15 @@ export async function settleExecuted(deps: SettleDeps, decisionId: string): Prom
       if (err instanceof ConflictError) continue;
       throw err;
     }
+    for (const j of judgments)
+      await recordTrustOutcome(
+        deps,
+        spec,
+        d.agentId,
+        d.actionType,
+        j.type,
+        `${j.type} on ${decisionId}, counted when its window closed`,
+      );
     await recordTrustOutcome(deps, spec, d.agentId, d.actionType, type, `${type} on ${decisionId}`);
     await deps.events.publish([
       {

@@ -123,8 +123,8 @@ describe("silence: a touch nobody answered within trust.silenceDays", () => {
     expect(await dueFor(rt, sent.decisionId)).toEqual([]);
   });
 
-  it("the outcomes API refuses silence and record_kept: only the harness records them", () => {
-    for (const type of ["silence", "record_kept"]) {
+  it("the outcomes API refuses silence, record_kept and record_judged: only the harness records them", () => {
+    for (const type of ["silence", "record_kept", "record_judged"]) {
       const parsed = OutcomeBody.safeParse({ decisionId: "d1", type });
       expect(parsed.success).toBe(false);
       expect(parsed.error?.issues[0]?.path).toEqual(["type"]);
@@ -156,24 +156,58 @@ describe("level changes", () => {
 });
 
 describe("record actions earn trust from their own outcomes", () => {
-  it("a record nobody flagged is kept (a weak success); a flagged one is not", async () => {
+  it("a record nobody flagged is kept (a weak success); a flagged one is judged when its window closes, not before", async () => {
     await seedAcme(rt.deps, "acme");
     await seedAcme(rt.deps, "beta");
     const kept = await executedRecord("acme");
     const flagged = await executedRecord("beta");
     rt.clock.advance(DAY);
     await recordOutcome(rt.deps, { decisionId: flagged.decisionId, type: "record_corrected" }, approver);
-    const afterFlag = await trustOf("finder", "crm.update");
-    expect(afterFlag?.market.failure).toBe(1);
+    // Heard within hours, but a kept record is heard only after silenceDays: the correction waits too,
+    // so record agents are not ordered by when their volume arrived.
+    expect(await outcomeTypes(flagged.decisionId)).toEqual(["record_corrected"]);
+    expect((await trustOf("finder", "crm.update"))?.market ?? { success: 0, failure: 0 }).toEqual({
+      success: 0,
+      failure: 0,
+    });
 
     rt.clock.advance(7 * DAY);
     expect(await rt.scheduler.tick()).toBe(2);
     expect(await outcomeTypes(kept.decisionId)).toEqual(["record_kept"]);
-    expect(await outcomeTypes(flagged.decisionId)).toEqual(["record_corrected"]);
+    expect(await outcomeTypes(flagged.decisionId)).toEqual(["record_corrected", "record_judged"]);
     const after = await trustOf("finder", "crm.update");
-    // The kept record is fresh evidence; the correction a week old has decayed (half-life 30 days).
+    // Both counted at their windows' close: equally fresh, neither decayed.
     expect(after?.market.success).toBeCloseTo(0.3, 6);
-    expect(after?.market.failure).toBeCloseTo(0.5 ** (7 / 30), 6);
+    expect(after?.market.failure).toBeCloseTo(1, 6);
+    expect((await rt.deps.trust.get("finder", "crm.update"))?.settled).toBe(2);
+
+    // The settle delivered again: nothing more.
+    expect(await settleExecuted(rt.deps, flagged.decisionId)).toBeUndefined();
+    expect(await trustOf("finder", "crm.update")).toEqual(after);
+
+    // A judgment heard after the window closed counts on arrival.
+    await recordOutcome(rt.deps, { decisionId: kept.decisionId, type: "flagged_bad_lead" }, approver);
+    const late = await trustOf("finder", "crm.update");
+    expect(late?.market.failure).toBeGreaterThan((after?.market.failure ?? 0) + 1);
+  });
+
+  it("a judgment racing the window's close is counted exactly once", async () => {
+    await seedAcme(rt.deps, "acme");
+    const rec = await executedRecord("acme");
+    rt.clock.advance(8 * DAY);
+    await Promise.all([
+      settleExecuted(rt.deps, rec.decisionId),
+      recordOutcome(rt.deps, { decisionId: rec.decisionId, type: "flagged_bad_lead" }, approver),
+      settleExecuted(rt.deps, rec.decisionId),
+    ]);
+    const types = await outcomeTypes(rec.decisionId);
+    expect(types).toContain("flagged_bad_lead");
+    const flagWeight = (await rt.deps.specs.current())?.spec.trust.outcomes.flagged_bad_lead?.failure ?? 0;
+    expect(flagWeight).toBeGreaterThan(0);
+    const t = await trustOf("finder", "crm.update");
+    // Flag once, whichever landed first; kept (0.3) only if the window closed before the flag landed.
+    expect(t?.market.failure).toBeCloseTo(flagWeight, 6);
+    expect(t?.market.success).toBeCloseTo(types?.includes("record_kept") ? 0.3 : 0, 6);
   });
 
   it("a bounce teaches the agent that created the person, not the writer; a meeting credits both", async () => {

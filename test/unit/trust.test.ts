@@ -303,6 +303,14 @@ describe("trust: the first window", () => {
     expect(after.changes[0]?.reason).toMatch(/fell below the level 2 bar/);
   });
 
+  it("record_judged closes a record's window without weighing anything itself", () => {
+    const flagged = run(newTrust("finder", "crm.update", 2, NOW), times(2, "flagged_bad_lead")).record;
+    const closed = run(flagged, ["record_judged"]).record;
+    expect(closed.settled).toBe(1);
+    expect(closed.market).toEqual(flagged.market);
+    expect(closed.reviews).toEqual(flagged.reviews);
+  });
+
   it("a writer's first replies do not promote it before any touch could be met with silence", () => {
     const r = run(fresh(), times(12, "replied"));
     expect(r.record.earnedLevel).toBe(1);
