@@ -68,6 +68,27 @@ export function callFailure(what: string, err: unknown): ConnectorError {
   });
 }
 
+/**
+ * What one server's tool list may hold. The list is the server's input to the harness: it is kept in
+ * memory, offered through GET /v1/tools and the MCP server, and read again whenever the server says it
+ * changed, so a server that lists without end (a cursor that never runs out or repeats) or lists huge
+ * tools must fail the start with a clear error, never hang it or fill the memory. A CRM's or an ads
+ * platform's server lists tens of tools; a spec maps a handful.
+ */
+export const TOOL_LIST_LIMITS = { pages: 20, tools: 1000, schemaChars: 64 * 1024 } as const;
+
+/** The tools of a listing, or the reason it is refused (names the server and the limit). */
+export function checkToolList(server: string, tools: readonly Tool[]): string | undefined {
+  if (tools.length > TOOL_LIST_LIMITS.tools)
+    return `mcp.${server}: the server lists more than ${TOOL_LIST_LIMITS.tools} tools`;
+  for (const t of tools) {
+    const size = JSON.stringify(t).length;
+    if (size > TOOL_LIST_LIMITS.schemaChars)
+      return `mcp.${server}: tool ${t.name.slice(0, 64)} is ${size} characters listed (at most ${TOOL_LIST_LIMITS.schemaChars})`;
+  }
+  return undefined;
+}
+
 export interface DownstreamOptions {
   /** Called when the server's tool list changed (after it was read again). */
   onToolsChanged?: () => void;
@@ -119,15 +140,26 @@ export class DownstreamServer {
 
   private async listAll(client: Client): Promise<Tool[]> {
     const tools: Tool[] = [];
+    const seen = new Set<string>();
     let cursor: string | undefined;
-    do {
+    for (let pages = 1; ; pages++) {
       const page = await client.listTools(cursor ? { cursor } : undefined, {
         timeout: this.settings.timeoutMs,
       });
       tools.push(...page.tools);
+      const refused = checkToolList(this.name, tools);
+      if (refused) throw new ConnectorError(refused, false);
       cursor = page.nextCursor;
-    } while (cursor);
-    return tools;
+      if (!cursor) return tools;
+      if (seen.has(cursor))
+        throw new ConnectorError(`mcp.${this.name}: the server's tool list repeats a cursor`, false);
+      if (pages >= TOOL_LIST_LIMITS.pages)
+        throw new ConnectorError(
+          `mcp.${this.name}: the server's tool list runs past ${TOOL_LIST_LIMITS.pages} pages`,
+          false,
+        );
+      seen.add(cursor);
+    }
   }
 
   /** The open client, or a new connection (a stdio server that exited is started again). */
@@ -142,8 +174,14 @@ export class DownstreamServer {
               onChanged: (err, tools) => {
                 if (err) this.options.log?.("downstream tool list refresh failed", { server: this.name });
                 else if (tools) {
-                  this.listed = tools;
-                  this.options.onToolsChanged?.();
+                  // A changed list past the limits is not taken: the last good one stays offered.
+                  const refused = checkToolList(this.name, tools);
+                  if (refused)
+                    this.options.log?.("downstream tool list refused", { server: this.name, refused });
+                  else {
+                    this.listed = tools;
+                    this.options.onToolsChanged?.();
+                  }
                 }
               },
             },
