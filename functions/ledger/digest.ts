@@ -1,7 +1,7 @@
-import * as z from "zod";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { systemClock } from "../../shared/adapters/local/clock.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
+import * as z from "../../shared/domain/zod-mini.ts";
 import { createAwsDb } from "../../shared/runtime/aws-db.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { awsLedgerIntegrity } from "../../shared/runtime/aws-ledger.ts";

@@ -3,53 +3,58 @@
  * may need is declared here; the CDK constructs set exactly the ones each function uses, and a
  * missing one fails with a ConfigError naming it, at the point it is first needed.
  */
-import * as z from "zod";
+
 import type { DynamoCredentials } from "../adapters/dynamo/db.ts";
 import { toIssues } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const seconds = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
 
 export const AwsEnv = z.object({
-  AWS_REGION: z.string().min(1).default("us-east-1"),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), "us-east-1"),
   /** The deployment's stage (every function has it): agents' IAM roles are named after it. */
-  HARNESS_STAGE: z.string().min(1).optional(),
-  STATE_TABLE: z.string().min(1).optional(),
-  LEDGER_TABLE: z.string().min(1).optional(),
-  EVENT_BUS_NAME: z.string().min(1).optional(),
-  STATE_MACHINE_ARN: z.string().startsWith("arn:").optional(),
-  ARCHIVE_BUCKET: z.string().min(3).optional(),
-  OUTBOX_BUCKET: z.string().min(3).optional(),
+  HARNESS_STAGE: z.optional(z.string().check(z.minLength(1))),
+  STATE_TABLE: z.optional(z.string().check(z.minLength(1))),
+  LEDGER_TABLE: z.optional(z.string().check(z.minLength(1))),
+  EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
+  STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
+  ARCHIVE_BUCKET: z.optional(z.string().check(z.minLength(3))),
+  OUTBOX_BUCKET: z.optional(z.string().check(z.minLength(3))),
   /** Only for tests and local runs against DynamoDB Local; unset in AWS. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
   /** With DYNAMODB_ENDPOINT: the access key id that DynamoDB Local was started with (its database's key). */
-  DYNAMODB_LOCAL_KEY: z.string().min(1).optional(),
+  DYNAMODB_LOCAL_KEY: z.optional(z.string().check(z.minLength(1))),
   OVERRIDE_WINDOW_SECONDS: seconds(1800),
   APPROVAL_TIMEOUT_SECONDS: seconds(72 * 3600),
   /** `{"hubspot":"arn:aws:secretsmanager:..."}`: connector credentials, read by the executors only. */
-  CONNECTOR_SECRET_ARNS: z
-    .string()
-    .default("{}")
-    .transform((s, ctx) => {
+  CONNECTOR_SECRET_ARNS: z.pipe(
+    z._default(z.string(), "{}"),
+    z.transform((s: string, ctx) => {
       try {
-        return z.record(z.string(), z.string().startsWith("arn:")).parse(JSON.parse(s));
+        return z.record(z.string(), z.string().check(z.startsWith("arn:"))).parse(JSON.parse(s));
       } catch {
-        ctx.addIssue({ code: "custom", message: "expected a JSON object of connector name to secret ARN" });
+        ctx.issues.push({
+          code: "custom",
+          message: "expected a JSON object of connector name to secret ARN",
+          input: s,
+        });
         return z.NEVER;
       }
     }),
-  BEDROCK_MODEL_ID: z.string().min(1).optional(),
+  ),
+  BEDROCK_MODEL_ID: z.optional(z.string().check(z.minLength(1))),
   /** The executors' connectors config (shared/runtime/deployed-connectors.ts), JSON; unset: a dry run. */
-  CONNECTORS_CONFIG: z.string().optional(),
+  CONNECTORS_CONFIG: z.optional(z.string()),
   /** The admin API's manual runs: `{"<agentId>":"<function name>"}` of every deployed agent. */
-  AGENT_FUNCTIONS: z.string().optional(),
+  AGENT_FUNCTIONS: z.optional(z.string()),
   /** The secret whose value signs pagination cursors: set on the API functions that paginate only. */
-  CURSOR_KEY_SECRET_ARN: z.string().startsWith("arn:").optional(),
+  CURSOR_KEY_SECRET_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
   /** The KMS key that wraps each person's data key (crypto-shredding). */
-  PERSON_KEY_ARN: z.string().startsWith("arn:").optional(),
+  PERSON_KEY_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
 });
 export type AwsEnv = z.infer<typeof AwsEnv>;
 

@@ -5,7 +5,7 @@
  * on every redelivery of its record, so consumers can count it once; the ones that count already key
  * on the decision (execution claims, learning's countOnce).
  */
-import * as z from "zod";
+import * as z from "../domain/zod-mini.ts";
 import type { DomainEvent, EventPublisher } from "../ports.ts";
 
 /** The events the ledger stream publishes in AWS; a function's own publisher leaves them out. */
@@ -15,18 +15,16 @@ export const STREAM_PUBLISHED_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 /** The plaintext fields of a decision item's image that the events carry (personal data is sealed). */
-const DecisionImage = z
-  .object({
-    sk: z.literal("DECISION"),
-    decisionId: z.string().min(1),
-    version: z.number().int().min(1),
-    status: z.string().min(1),
-    verdict: z.string().min(1),
-    agentId: z.string().min(1),
-    actionType: z.string().min(1),
-    accountId: z.string().min(1),
-  })
-  .loose();
+const DecisionImage = z.looseObject({
+  sk: z.literal("DECISION"),
+  decisionId: z.string().check(z.minLength(1)),
+  version: z.number().check(z.int(), z.gte(1)),
+  status: z.string().check(z.minLength(1)),
+  verdict: z.string().check(z.minLength(1)),
+  agentId: z.string().check(z.minLength(1)),
+  actionType: z.string().check(z.minLength(1)),
+  accountId: z.string().check(z.minLength(1)),
+});
 
 /** The ledger event written with a version: `from`/`to` when it moved the status (absent otherwise). */
 export interface TransitionReader {

@@ -5,7 +5,7 @@
  * that date is the trusted anchor: each stream's history up to the head it recorded is taken as
  * verified then, and only what follows is hashed and linked.
  */
-import * as z from "zod";
+
 import { ValidationError } from "../domain/errors.ts";
 import { type ChainHead, decisionRecordHash, merkleRoot, type StreamHead } from "../domain/ledger-chain.ts";
 import {
@@ -19,6 +19,7 @@ import {
   ProblemList,
   type StoredEvent,
 } from "../domain/ledger-checks.ts";
+import * as z from "../domain/zod-mini.ts";
 import { type DigestArchive, digestTime } from "./archive.ts";
 
 export interface LedgerPage {
@@ -41,12 +42,16 @@ export interface LedgerReader {
 export const Digest = z.object({
   version: z.literal(1),
   at: z.iso.datetime(),
-  root: z.string().regex(/^[0-9a-f]{64}$/),
-  previous: z.object({ key: z.string(), root: z.string() }).nullable(),
-  streams: z.number().int().nonnegative(),
-  events: z.number().int().nonnegative(),
+  root: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  previous: z.nullable(z.object({ key: z.string(), root: z.string() })),
+  streams: z.number().check(z.int(), z.nonnegative()),
+  events: z.number().check(z.int(), z.nonnegative()),
   heads: z.array(
-    z.object({ stream: z.string().min(1), seq: z.number().int().positive(), hash: z.string().min(1) }),
+    z.object({
+      stream: z.string().check(z.minLength(1)),
+      seq: z.number().check(z.int(), z.positive()),
+      hash: z.string().check(z.minLength(1)),
+    }),
   ),
 });
 export type Digest = z.infer<typeof Digest>;

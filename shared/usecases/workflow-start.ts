@@ -2,19 +2,20 @@
  * What starts a decision's approval workflow (AWS: the ledger stream worker), apart from the steps in
  * workflow.ts: a function that only starts workflows does not bundle the lifecycle use cases.
  */
-import * as z from "zod";
+
 import type { Decision } from "../domain/decision.ts";
 import { DecisionStatus } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { Clock } from "../ports.ts";
 
 /** What starts one execution: the decision as it was decided (version 1). */
 export const WorkflowInput = z.object({
-  decisionId: z.string().min(1),
+  decisionId: z.string().check(z.minLength(1)),
   status: z.enum(["scheduled", "pending_approval"]),
   /** Level 2: when the override window closes (the Wait state's TimestampPath). */
-  executeAt: z.iso.datetime({ offset: true }).optional(),
+  executeAt: z.optional(z.iso.datetime({ offset: true })),
   /** Level 1: how long the approval task waits before it times out and the decision expires. */
-  approvalTimeoutSeconds: z.number().int().min(1).optional(),
+  approvalTimeoutSeconds: z.optional(z.number().check(z.int(), z.gte(1))),
 });
 export type WorkflowInput = z.infer<typeof WorkflowInput>;
 
@@ -63,16 +64,14 @@ export interface WorkflowStarter {
 }
 
 /** The decision fields the workflow starter reads from a ledger stream image. */
-export const DecidedImage = z
-  .object({
-    decisionId: z.string().min(1),
-    status: DecisionStatus,
-    version: z.number().int(),
-    decidedAt: z.string(),
-    executeAt: z.string().optional(),
-    expiresAt: z.string().optional(),
-  })
-  .loose();
+export const DecidedImage = z.looseObject({
+  decisionId: z.string().check(z.minLength(1)),
+  status: DecisionStatus,
+  version: z.number().check(z.int()),
+  decidedAt: z.string(),
+  executeAt: z.optional(z.string()),
+  expiresAt: z.optional(z.string()),
+});
 
 /**
  * Start the workflow of each just-decided decision (version 1) that waits: scheduled ones for their
