@@ -33,6 +33,7 @@ export async function benchDemo(
       onProgress: (p) => process.stderr.write(`… demo (${store}) day ${p.day}/${p.days}\n`),
     });
     const used = process.cpuUsage(cpu);
+    const perDay = (n: number, unit: number) => (n / unit / days).toFixed(1);
     const perSecond = r.decisions.length / (r.simulateMs / 1000);
     rates.push(perSecond);
     // Where the round trips come from (shared/adapters/dynamo/profile.ts): the largest call sites.
@@ -51,6 +52,9 @@ export async function benchDemo(
       `  simulated proposals per wall-clock second   ${perSecond.toFixed(1)}`,
       `  proposals                                   ${r.decisions.length} in ${(r.simulateMs / 1000).toFixed(1)} s`,
       `  Node CPU (user + system, whole run)         ${((used.user + used.system) / 1e6).toFixed(1)} s`,
+      `  per simulated day: CPU, wall                ${perDay(used.user + used.system, 1e6)} s, ${perDay(r.simulateMs, 1e3)} s`,
+      // The demo is one Node process: its wall time on an idle machine is about its CPU time.
+      `  8 simulated weeks at this rate (CPU)        ${((56 * (used.user + used.system)) / 1e6 / days / 60).toFixed(1)} min`,
       `  DynamoDB round trips per proposal           ${(r.roundTrips / Math.max(1, r.decisions.length)).toFixed(1)}`,
       `  per agent proposal, profiled                ${perProposal(r.profile?.total ?? 0).trim()} (${r.proposals} proposals), largest call sites:`,
       ...sites,
@@ -64,8 +68,21 @@ export async function benchDemo(
   return lines.join("\n");
 }
 
-// `npx tsx bench/demo.ts [accounts] [days]`: this section alone.
+/**
+ * `npx tsx bench/demo.ts [accounts] [days] [store]`: this section alone, e.g.
+ * `npx tsx bench/demo.ts 2000 3 in-process` for the demo's own store only (CPU-s and wall per
+ * simulated day, round trips per proposal and the 8-week projection, issue 9 item 9).
+ */
 if (process.argv[1]?.endsWith("bench/demo.ts")) {
-  const [accounts, days] = process.argv.slice(2).map(Number);
-  console.log(await benchDemo({ ...(accounts ? { accounts } : {}), ...(days ? { days } : {}) }));
+  const [accounts, days] = process.argv.slice(2, 4).map(Number);
+  const store = process.argv[4] as DemoStore | undefined;
+  if (store && store !== "in-process" && store !== "dynamodb-local")
+    throw new Error(`store: in-process or dynamodb-local, not ${store}`);
+  console.log(
+    await benchDemo({
+      ...(accounts ? { accounts } : {}),
+      ...(days ? { days } : {}),
+      ...(store ? { stores: [store] } : {}),
+    }),
+  );
 }

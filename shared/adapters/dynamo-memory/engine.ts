@@ -16,6 +16,7 @@ import { DynamoError, validation } from "./errors.ts";
 import { inProcessHandler } from "./handler.ts";
 import { batchGetItem, getItem, query, scan, type Tables, tableOf } from "./reads.ts";
 import { type Input, requireString } from "./requests.ts";
+import { directProtocol } from "./sdk-protocol.ts";
 import { type IndexDef, type KeySchema, type ScalarType, Table } from "./table.ts";
 import { batchWriteItem, transactWriteItems, writeItem } from "./writes.ts";
 
@@ -42,6 +43,14 @@ export class DynamoEngine {
    */
   requestHandler(): ReturnType<typeof inProcessHandler> {
     return inProcessHandler(this);
+  }
+
+  /**
+   * The client's protocol with the JSON leg cut out for this engine (sdk-protocol.ts). A method for
+   * the same reason as `requestHandler`.
+   */
+  sdkProtocol<P extends object>(sdk: P): P {
+    return directProtocol(sdk);
   }
 
   /** One request, as DynamoDB's JSON protocol names it (`X-Amz-Target: DynamoDB_20120810.<operation>`). */

@@ -7,6 +7,7 @@
  */
 import type { DynamoEngine } from "./engine.ts";
 import { DynamoError } from "./errors.ts";
+import { answerDirectly, DirectAnswer, isDirectRequest } from "./sdk-protocol.ts";
 
 interface SdkRequest {
   headers: Record<string, string>;
@@ -16,7 +17,7 @@ interface SdkRequest {
 interface SdkResponse {
   statusCode: number;
   headers: Record<string, string>;
-  body: Uint8Array;
+  body: Uint8Array | DirectAnswer;
 }
 
 const PREFIX = "DynamoDB_20120810.";
@@ -53,12 +54,19 @@ export function inProcessHandler(engine: DynamoEngine) {
 }
 
 function answer(engine: DynamoEngine, request: SdkRequest): SdkResponse | Error {
-  const target = header(request.headers, "x-amz-target") ?? "";
   const headers = {
     "content-type": "application/x-amz-json-1.0",
     "x-amzn-requestid": `in-process-${++requestIds}`,
   };
   try {
+    // The SDK's input as it is (sdk-protocol.ts): no JSON either way unless a binary needs decoding.
+    if (isDirectRequest(request)) {
+      const output = engine.handle(request.operation, request.input) as Record<string, unknown>;
+      // Handed over as it is: answers share stored values, which the engine never mutates in place.
+      if (answerDirectly()) return { statusCode: 200, headers, body: new DirectAnswer(output) };
+      return { statusCode: 200, headers, body: Buffer.from(JSON.stringify(output)) };
+    }
+    const target = header(request.headers, "x-amz-target") ?? "";
     if (!target.startsWith(PREFIX))
       throw new DynamoError("UnknownOperationException", `Unknown target: ${target}`);
     let input: Record<string, unknown>;

@@ -97,6 +97,8 @@ export function createDb(options: DbOptions): Db {
   // The SDK's logger middleware filters every input and output for a logger that is a no-op here:
   // a few percent of the simulation's CPU, for nothing.
   if (options.engine) raw.middlewareStack.remove("loggerMiddleware");
+  // Commands' inputs reach the engine, and its answers the caller, without JSON text either way.
+  if (options.engine) raw.config.protocol = options.engine.sdkProtocol(raw.config.protocol);
   // Outermost, so it sees what is left after the SDK's own retries.
   raw.middlewareStack.add(
     (next) => async (args) => {
