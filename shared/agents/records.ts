@@ -77,7 +77,7 @@ export const LogEngagement = z.object({
   operation: z.literal("log_engagement"),
   decisionId: Id,
   channel: z.enum(["email", "linkedin"]),
-  personId: Id.optional(),
+  personId: z.optional(Id),
   email: Email.optional(),
   companyDomain: z.string().optional(),
   subject: z.string().optional(),

@@ -22,8 +22,8 @@ export const AccountInput = z
     timezone: TimeZone,
     techStack: z.array(z.string().min(1).max(100)).max(200).optional(),
     fundingStage: z.string().min(1).max(50).optional(),
-    ownerId: Id.optional(),
-    lifecycle: Lifecycle.default("prospect"),
+    ownerId: z.optional(Id),
+    lifecycle: z._default(Lifecycle, "prospect"),
   })
   .strict();
 export type AccountInput = z.infer<typeof AccountInput>;
@@ -110,7 +110,7 @@ export interface Person extends PersonInput {
 export const SignalInput = z
   .object({
     accountId: Id,
-    personId: Id.optional(),
+    personId: z.optional(Id),
     type: z
       .string()
       .regex(/^[a-z][a-z0-9_]*$/, "expected a snake_case signal type such as pricing_page_visit"),

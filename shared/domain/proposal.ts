@@ -9,15 +9,15 @@ export const ProposalInput = z
   .object({
     proposalId: Id,
     agentId: Id,
-    action: z.object({ type: ActionType, channel: Channel.optional() }).strict(),
-    target: z.object({ accountId: Id, personId: Id.optional() }).strict(),
+    action: z.object({ type: ActionType, channel: z.optional(Channel) }).strict(),
+    target: z.object({ accountId: Id, personId: z.optional(Id) }).strict(),
     payload: z.record(z.string(), z.unknown()).default({}),
     reasoning: z.string().min(1).max(4000),
     confidence: z.number().min(0).max(1),
     /** Signals the agent says it saw. Recorded for the audit, never used to decide. */
     signals: z.array(z.string().max(500)).max(50).optional(),
     /** Set by the runtime when re-proposing a deferred proposal. */
-    retryOf: Id.optional(),
+    retryOf: z.optional(Id),
   })
   .strict()
   .refine((p) => JSON.stringify(p.payload).length <= 32_000, {

@@ -69,7 +69,7 @@ const MAX_LIST = 50;
 const MAX_PHRASES = 20;
 const MAX_PHRASE_LENGTH = 200;
 
-const list = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(MAX_LIST).optional();
+const list = <T extends z.core.SomeType>(item: T) => z.array(item).min(1).max(MAX_LIST).optional();
 
 export const RuleName = z.string().trim().min(1).max(100);
 

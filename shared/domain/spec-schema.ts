@@ -137,7 +137,7 @@ const Cooldown = z
     /** A touch on this channel ... */
     after: Channel,
     /** ... blocks touches on this channel (same channel when omitted) for `hours`. */
-    before: Channel.optional(),
+    before: z.optional(Channel),
     hours: z.number().positive(),
     scope: Scope,
     mode: Mode,
@@ -179,7 +179,7 @@ const ActionConfig = z
   .object({
     /** touch: contacts a human; audience: adds them to an audience; record: internal bookkeeping. */
     kind: z.enum(["touch", "audience", "record"]),
-    channel: Channel.optional(),
+    channel: z.optional(Channel),
     maxLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]),
     startLevel: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
     overrideWindowMinutes: z.number().positive().default(30),

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "./zod-mini.ts";
 
 /** Channels on which a human can be touched. */
 export const CHANNELS = ["email", "linkedin", "phone", "sms", "ads"] as const;
@@ -68,10 +68,14 @@ export type Weekday = z.infer<typeof Weekday>;
 /** Action types look like `email.send`, `linkedin.audience.add`. */
 export const ActionType = z
   .string()
-  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'expected a dotted action type such as "email.send"');
+  .check(
+    z.regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'expected a dotted action type such as "email.send"'),
+  );
 
 export const Id = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:@-]+$/, "expected letters, digits and . _ : @ - only");
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[A-Za-z0-9._:@-]+$/, "expected letters, digits and . _ : @ - only"),
+  );

@@ -31,7 +31,7 @@ export interface ContextReader {
 export const ContextQuery = z
   .object({
     accountId: Id,
-    personId: Id.optional(),
+    personId: z.optional(Id),
     budgetTokens: z.coerce
       .number()
       .int()

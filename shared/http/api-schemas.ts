@@ -50,7 +50,7 @@ export const PublicDecision = z
     agentId: z.string(),
     actionType: z.string(),
     actionKind: z.enum(["touch", "audience", "record", "unknown"]),
-    channel: Channel.optional(),
+    channel: z.optional(Channel),
     accountId: z.string(),
     personId: z.string().optional(),
     payload: z.record(z.string(), z.unknown()),

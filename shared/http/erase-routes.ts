@@ -9,7 +9,7 @@ import type { Route } from "./routes.ts";
 
 const ErasureRequest = z
   .object({
-    personId: Id.optional(),
+    personId: z.optional(Id),
     email: z.email().toLowerCase().optional(),
     reason: z.string().min(1).max(200).optional(),
   })

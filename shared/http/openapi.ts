@@ -22,7 +22,7 @@ export interface RouteDoc {
   summary: string;
   description?: string;
   /** Schemas of path parameters; a parameter not named here is an id (schemas.ts PathId). */
-  params?: Record<string, z.ZodType>;
+  params?: Record<string, z.core.$ZodType>;
   /** The query string, as one object schema (its properties become query parameters). */
   query?: z.ZodType;
   body?: z.ZodType;
@@ -79,7 +79,7 @@ interface Converted {
  * A zod schema as an OpenAPI 3.1 schema. Named schemas become `#/components/schemas/<id>` references;
  * other definitions zod extracts (cycles) are renamed per operation so two operations cannot clash.
  */
-function convert(schema: z.ZodType, io: "input" | "output", prefix: string): Converted {
+function convert(schema: z.core.$ZodType, io: "input" | "output", prefix: string): Converted {
   const raw = z.toJSONSchema(schema, {
     target: "draft-2020-12",
     io,

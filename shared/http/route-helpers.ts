@@ -8,7 +8,7 @@ export const READERS: Role[] = ["viewer", "approver", "admin"];
 
 export const ok = (body: unknown, status = 200): RouteResult => ({ status, body });
 
-export const param = (req: ApiRequest, name: string, schema: z.ZodType<string> = PathId) =>
+export const param = (req: ApiRequest, name: string, schema: z.core.$ZodType<string> = PathId) =>
   parseWith(schema, req.params[name], name);
 
 /** The routes of one group from a module that serves several (its order kept). */

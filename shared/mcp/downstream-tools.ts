@@ -58,7 +58,10 @@ export function registerDownstreamTools(
           `Through the harness's gate as ${on}: the call is a proposal, decided like propose_action (allow, schedule, require_approval, defer with retryAfter, block); the tool runs only when allowed, once. ${t.description ?? ""}`.trim(),
         inputSchema: z
           .object({
-            proposalId: Id.describe("your idempotency key: the same id again answers the first decision"),
+            // Id is a zod/mini schema (domain/vocabulary.ts): described on a clone, as classic describe() does.
+            proposalId: Id.clone().register(z.globalRegistry, {
+              description: "your idempotency key: the same id again answers the first decision",
+            }),
             reasoning,
             confidence,
             signals,

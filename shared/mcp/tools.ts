@@ -23,7 +23,7 @@ import { MAX_WAIT_SECONDS, waitFor } from "./wait.ts";
 export const ProposeToolInput = z
   .object({
     ...ProposalInput.shape,
-    agentId: Id.optional().describe("your agent id; defaults to the token's agent (another is refused)"),
+    agentId: z.optional(Id).describe("your agent id; defaults to the token's agent (another is refused)"),
   })
   .strict();
 

@@ -27,11 +27,13 @@ export const MEMORY_INPUT_KINDS = ["transcript", "email_thread", "note"] as cons
 export const MemoryInput = z
   .object({
     accountId: Id,
-    personId: Id.optional().describe("the person it is about, if one (erasing them deletes it)"),
+    personId: z.optional(Id).describe("the person it is about, if one (erasing them deletes it)"),
     kind: z.enum(MEMORY_INPUT_KINDS),
-    id: Id.optional().describe(
-      "your id for the document: the same id and content again is a replay; default: derived from the content",
-    ),
+    id: z
+      .optional(Id)
+      .describe(
+        "your id for the document: the same id and content again is a replay; default: derived from the content",
+      ),
     title: z.string().trim().min(1).max(200).optional(),
     text: z
       .string()
@@ -54,7 +56,7 @@ export const MemoryInput = z
       })
       .strict(),
     occurredAt: z.iso.datetime({ offset: true }).optional().describe("when it happened; default: now"),
-    author: Id.optional().describe("who wrote it; an agent credential: its own agent id (the default)"),
+    author: z.optional(Id).describe("who wrote it; an agent credential: its own agent id (the default)"),
   })
   .strict();
 export type MemoryInput = z.infer<typeof MemoryInput>;

@@ -22,9 +22,9 @@ export const NoteBody = z.object({ note: z.string().max(2000).optional() }).stri
 
 export const OutcomeBody = z
   .object({
-    outcomeId: Id.optional(),
-    decisionId: Id.optional(),
-    personId: Id.optional(),
+    outcomeId: z.optional(Id),
+    decisionId: z.optional(Id),
+    personId: z.optional(Id),
     email: z.email().toLowerCase().optional(),
     type: OutcomeType,
     occurredAt: z.iso.datetime({ offset: true }).optional(),
@@ -68,10 +68,10 @@ export const PinBody = z
 
 export const DecisionListQuery = z
   .object({
-    accountId: Id.optional(),
-    personId: Id.optional(),
-    agentId: Id.optional(),
-    status: DecisionStatus.optional(),
+    accountId: z.optional(Id),
+    personId: z.optional(Id),
+    agentId: z.optional(Id),
+    status: z.optional(DecisionStatus),
     verdict: z.enum(VERDICTS).optional(),
     specVersion: z.coerce.number().int().min(1).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
@@ -89,7 +89,7 @@ export const pageQuery = (defaultLimit: number) =>
     .strict();
 
 export const ExplainQuery = z
-  .object({ personId: Id.optional(), email: z.email().toLowerCase().optional() })
+  .object({ personId: z.optional(Id), email: z.email().toLowerCase().optional() })
   .strict()
   .refine((q) => q.personId || q.email, { message: "give personId or email", path: ["personId"] });
 

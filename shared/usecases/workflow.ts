@@ -3,10 +3,11 @@
  * calls the lifecycle functions directly). Every step takes and returns zod-checked JSON, so the
  * state machine's I/O is validated at both ends, and each calls exactly one lifecycle use case.
  */
-import * as z from "zod";
+
 import type { Decision } from "../domain/decision.ts";
 import { parseWith } from "../domain/validation.ts";
 import { DecisionStatus } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { Clock, DecisionStore } from "../ports.ts";
 import { execute, expire, release } from "./lifecycle.ts";
 
@@ -21,16 +22,19 @@ export {
 
 type LifecycleDeps = Parameters<typeof release>[0];
 
-export const StepInput = z.object({ decisionId: z.string().min(1) }).loose();
+export const StepInput = z.looseObject({ decisionId: z.string().check(z.minLength(1)) });
 export type StepInput = z.infer<typeof StepInput>;
 
 export const StepOutput = z.object({
   decisionId: z.string(),
-  status: DecisionStatus.or(z.literal("missing")),
+  status: z.union([DecisionStatus, z.literal("missing")]),
 });
 export type StepOutput = z.infer<typeof StepOutput>;
 
-export const AwaitApprovalInput = z.object({ decisionId: z.string().min(1), taskToken: z.string().min(1) });
+export const AwaitApprovalInput = z.object({
+  decisionId: z.string().check(z.minLength(1)),
+  taskToken: z.string().check(z.minLength(1)),
+});
 export type AwaitApprovalInput = z.infer<typeof AwaitApprovalInput>;
 
 /** What the waiting task is completed with (SendTaskSuccess output): the review's result. */
