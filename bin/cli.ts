@@ -30,6 +30,7 @@ import { createLocalRuntime } from "../shared/runtime/local.ts";
 import { createLocalServer } from "../shared/runtime/server.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
 import { DEMO_DEFAULT_ACCOUNTS } from "../sim/defaults.ts";
+import { registerAgents } from "./commands/agents.ts";
 import {
   allItems,
   type ClientOptions,
@@ -280,6 +281,7 @@ registerTrust(program, withClient);
 registerExplain(program, withClient);
 registerWait(program);
 registerMcp(program);
+registerAgents(program);
 registerOutbox(program);
 
 withClient(

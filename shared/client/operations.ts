@@ -18,6 +18,16 @@ import {
   SpecVersionOut,
   TrustView,
 } from "../http/api-schemas.ts";
+import {
+  AccountPage,
+  AudienceSnapshotOut,
+  KbPageQuery,
+  LeadListPage,
+  PeoplePage,
+  RecordsOut,
+  RecordsQuery,
+  TemplateStatOut,
+} from "../http/kb-read-schemas.ts";
 import { MemoryAdded } from "../http/memory-routes.ts";
 import { MemoryInput } from "../usecases/add-memory.ts";
 import { DecisionListQuery, NoteBody, OutcomeBody, ReviewBody } from "../usecases/schemas.ts";
@@ -69,6 +79,24 @@ export const OPERATIONS = {
   },
   reject: { method: "POST", path: "/v1/decisions/{id}/reject", body: NoteBody, response: PublicDecision },
   veto: { method: "POST", path: "/v1/decisions/{id}/veto", body: NoteBody, response: PublicDecision },
+  // The knowledge-base reads of the built-in agents (kb-read-routes.ts), for one run out of process.
+  kbAccounts: { method: "GET", path: "/v1/kb/accounts", query: KbPageQuery, response: AccountPage },
+  kbRecords: { method: "GET", path: "/v1/kb/records", query: RecordsQuery, response: RecordsOut },
+  kbPeople: {
+    method: "GET",
+    path: "/v1/kb/accounts/{id}/people",
+    query: KbPageQuery,
+    response: PeoplePage,
+  },
+  kbLeadList: {
+    method: "GET",
+    path: "/v1/kb/lead-lists/{date}",
+    query: KbPageQuery,
+    response: LeadListPage,
+  },
+  kbAudiences: { method: "GET", path: "/v1/kb/audiences", response: list(AudienceSnapshotOut) },
+  kbTemplateStats: { method: "GET", path: "/v1/kb/template-stats", response: list(TemplateStatOut) },
+  kbDecision: { method: "GET", path: "/v1/kb/decisions/{id}", response: PublicDecision },
 } as const satisfies Record<string, Operation>;
 
 export type Operations = typeof OPERATIONS;

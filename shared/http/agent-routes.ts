@@ -11,6 +11,7 @@ import { parseWith } from "../domain/validation.ts";
 import { Id } from "../domain/vocabulary.ts";
 import type { ContextPacket } from "../kb/context-packet.ts";
 import type { MemoryHit } from "../kb/types.ts";
+import type { KnowledgeView } from "../kb/view.ts";
 import { newTrust } from "../learning/trust.ts";
 import { getSpec } from "../usecases/admin.ts";
 import { agentIdsOf, type Principal } from "../usecases/principal.ts";
@@ -19,8 +20,23 @@ import { describeTrust, isKnownAgent } from "../usecases/trust.ts";
 import { list, PublicDecision, TrustView } from "./api-schemas.ts";
 import type { ApiRequest, AppDeps, Role, Route } from "./routes.ts";
 
-/** The knowledge reads these routes serve (kb/view.ts KnowledgeView implements them). */
-export interface ContextReader {
+/**
+ * The knowledge reads these routes and kb-read-routes.ts serve (kb/view.ts KnowledgeView implements
+ * them): the context packet and memory search, and the built-in agents' record reads.
+ */
+export interface ContextReader
+  extends Pick<
+    KnowledgeView,
+    | "accountIds"
+    | "accounts"
+    | "person"
+    | "peopleAt"
+    | "classifications"
+    | "leadList"
+    | "audienceSnapshots"
+    | "templateStats"
+    | "decision"
+  > {
   context(
     target: { accountId: string; personId?: string },
     options: { budgetTokens?: number; query?: string },

@@ -14,6 +14,7 @@ import { HEALTH_ROUTES } from "./groups/health.ts";
 import { KNOWLEDGE_ROUTES } from "./groups/knowledge.ts";
 import { PROPOSAL_ROUTES } from "./groups/proposals.ts";
 import { REVIEW_ROUTES } from "./groups/reviews.ts";
+import { KB_READ_ROUTES } from "./kb-read-routes.ts";
 import { LEDGER_ROUTES } from "./ledger-routes.ts";
 import type { BodyType } from "./media-type.ts";
 import { MEMORY_ROUTES } from "./memory-routes.ts";
@@ -127,6 +128,7 @@ export const ROUTES: Route[] = [
   ...AGENT_ROUTES,
   ...TOOL_ROUTES,
   ...MEMORY_ROUTES,
+  ...KB_READ_ROUTES,
 ];
 
 /** matchRoute of route-match.ts over every route unless told which (callers that hold no table). */

@@ -1,45 +1,64 @@
 /**
- * The gate for an agent that runs outside the harness's process: POST /v1/proposals through the typed
- * client with the agent's own bearer token, so the server, not this process, decides who is proposing
- * (a token for agent A proposing as agent B is a 403, whatever the runner claims). The counterpart of
- * agents-aws.ts's ApiGate (SigV4 with the function's role) for a token, e.g. `harness token create`.
- *
- * Not yet here: the knowledge-base reads over the API. The API serves agents the spec, context
- * packets, memory search and their own decisions, but not the account, people, lead-list and
- * learned-state reads the built-in agents' handlers make, so a whole built-in agent cannot run out of
- * process yet; this gate is the proposing half.
+ * A built-in agent run outside the harness's process, through the typed client with the agent's own
+ * bearer token (e.g. `harness token create --role agent:<id>`): the server, not this process, decides
+ * who is proposing and what it may read. Three pieces, along their seams:
+ *  - ClientGate (here): the gate, POST /v1/proposals. A token for agent A proposing as agent B is a
+ *    403 whatever the runner claims. The counterpart of agents-aws.ts's ApiGate (SigV4 with the
+ *    function's role).
+ *  - RemoteKnowledgeView (remote-agent-kb.ts): the knowledge view the handlers read, over the API's
+ *    knowledge reads (http/kb-read-routes.ts, the context packet, memory search, the current spec);
+ *    each agent reads only what its handler reads (http/agent-reads.ts).
+ *  - runRemoteAgent (remote-agent-run.ts): one tick of a registry agent with those two, on the
+ *    harness's clock; what `harness agents run` calls.
+ * The handlers are the registry's own, unchanged: the same code runs in process, in the per-agent
+ * Lambda and here.
  */
 
 import type { ProposalGate } from "../agents/runner.ts";
 import type { HarnessClient } from "../client/client.ts";
 import { ApiError, UnreachableError } from "../client/transport.ts";
 import type { Decision } from "../domain/decision.ts";
-import { DependencyError, ForbiddenError, ValidationError } from "../domain/errors.ts";
+import { DependencyError, ForbiddenError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import type { Principal } from "../usecases/principal.ts";
 
+/**
+ * A client failure as the domain error the runner and the CLI know: 400 → ValidationError naming the
+ * fields, 401/403 → ForbiddenError, 404 → NotFoundError, anything else or no answer → DependencyError.
+ */
+export function domainError(err: unknown, what: string): unknown {
+  if (err instanceof ApiError) {
+    if (err.status === 400)
+      return new ValidationError(err.issues.length ? err.issues : [{ path: what, message: err.apiMessage }], {
+        cause: err,
+      });
+    if (err.status === 403 || err.status === 401) return new ForbiddenError(err.apiMessage, { cause: err });
+    if (err.status === 404) return new NotFoundError(err.apiMessage, { cause: err });
+    return new DependencyError(`${what} answered ${err.status}: ${err.apiMessage}`, { cause: err });
+  }
+  if (err instanceof UnreachableError) return new DependencyError(err.message, { cause: err });
+  return err;
+}
+
 export class ClientGate implements ProposalGate {
-  constructor(private readonly client: Pick<HarnessClient, "propose">) {}
+  constructor(
+    private readonly client: Pick<HarnessClient, "propose">,
+    /** Called with each decision the API answered (the CLI prints them). */
+    private readonly onDecision?: (decision: Decision, replay: boolean) => void,
+  ) {}
 
   async propose(input: unknown, _principal: Principal): Promise<{ decision: Decision; replay: boolean }> {
     try {
       const { replay, ...decision } = await this.client.propose({ body: input as never });
       // The API's public decision: verdict, status, retryAfter and executeAt are what the runner reads.
-      return { decision: decision as unknown as Decision, replay };
+      const d = decision as unknown as Decision;
+      this.onDecision?.(d, replay);
+      return { decision: d, replay };
     } catch (err) {
-      if (err instanceof ApiError) {
-        if (err.status === 400)
-          throw new ValidationError(
-            err.issues.length ? err.issues : [{ path: "proposal", message: err.apiMessage }],
-            { cause: err },
-          );
-        if (err.status === 403 || err.status === 401)
-          throw new ForbiddenError(err.apiMessage, { cause: err });
-        throw new DependencyError(`POST /v1/proposals answered ${err.status}: ${err.apiMessage}`, {
-          cause: err,
-        });
-      }
-      if (err instanceof UnreachableError) throw new DependencyError(err.message, { cause: err });
-      throw err;
+      const e = domainError(err, "proposal");
+      // A 404 here is no missing record: the deployment serves no gate at that address.
+      throw e instanceof NotFoundError
+        ? new DependencyError(`POST /v1/proposals answered 404: ${e.message}`, { cause: err })
+        : e;
     }
   }
 }

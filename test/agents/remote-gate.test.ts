@@ -2,8 +2,8 @@
  * A built-in agent (Web Research) proposing through the typed client over HTTP with its own token
  * (ClientGate), as it does when it runs outside the harness's process: the proposal lands in the
  * ledger under its identity; with another agent's token the server refuses it (403), whatever the
- * runner says about itself. The knowledge-base reads stay in this process (not served to agents by the
- * API yet: shared/runtime/remote-agent.ts).
+ * runner says about itself. Here the knowledge-base reads stay in this process; a whole agent run out
+ * of process (reads over the API too) is test/e2e/remote-agent.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";

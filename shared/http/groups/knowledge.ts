@@ -1,9 +1,10 @@
-/** The knowledge group: accounts, people, signals, suppressions, erasure, agents' context. */
+/** The knowledge group: accounts, people, signals, suppressions, erasure, agents' context and KB reads. */
 import { AccountInput, PersonInput, SignalsBody, SuppressionInput } from "../../domain/kb.ts";
 import { addSignals, addSuppression, putAccount, putPerson } from "../../usecases/admin.ts";
 import { AGENT_ROUTES } from "../agent-routes.ts";
 import { Accepted, AccountOut, PersonOut, SuppressionResult } from "../api-schemas.ts";
 import { ERASE_ROUTES } from "../erase-routes.ts";
+import { KB_READ_ROUTES } from "../kb-read-routes.ts";
 import { MEMORY_ROUTES } from "../memory-routes.ts";
 import { inGroup, ok, param } from "../route-helpers.ts";
 import type { Route } from "../routes.ts";
@@ -56,4 +57,5 @@ export const KNOWLEDGE_TABLE: Route[] = [
   ...inGroup("knowledge", AGENT_ROUTES),
   ...TOOL_ROUTES,
   ...MEMORY_ROUTES,
+  ...KB_READ_ROUTES,
 ];

@@ -1,0 +1,154 @@
+/**
+ * `harness agents run <agentId>`: one tick of a built-in agent out of process, against a running
+ * harness over HTTP, as the agent of HARNESS_TOKEN (shared/runtime/remote-agent*.ts). It prints what
+ * the agent proposed: decision ids, verdicts and statuses. Everything is checked before the first
+ * request that could write (the agent, the token and whose it is, the URL, the event), so bad input
+ * writes nothing; each error names the argument, flag or variable at fault.
+ */
+import type { Command } from "commander";
+import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";
+import { type HarnessClient, harnessClient } from "../../shared/client/client.ts";
+import { ApiError, UnreachableError } from "../../shared/client/transport.ts";
+import { ValidationError } from "../../shared/domain/errors.ts";
+import {
+  builtInAgent,
+  harnessClock,
+  type RemoteRunReport,
+  runRemoteAgent,
+  tickOf,
+} from "../../shared/runtime/remote-agent-run.ts";
+import { agentRole } from "../../shared/usecases/principal.ts";
+import { baseUrl, dataDirOption } from "./client.ts";
+
+export interface AgentsRunOptions {
+  dataDir: string;
+  url?: string;
+  event?: string;
+  json?: boolean;
+}
+
+/** The --url (else HARNESS_URL, else the local harness), checked to be an http(s) URL. */
+function harnessUrl(opts: AgentsRunOptions, env: NodeJS.ProcessEnv): string {
+  const url = opts.url ?? env.HARNESS_URL ?? baseUrl({ dataDir: opts.dataDir });
+  const flag = opts.url ? "--url" : env.HARNESS_URL ? "HARNESS_URL" : "--url";
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ValidationError([{ path: flag, message: `not a URL: ${JSON.stringify(url)}` }]);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+    throw new ValidationError([{ path: flag, message: `expected an http(s) URL, not ${parsed.protocol}` }]);
+  return url.replace(/\/+$/, "");
+}
+
+function eventDetail(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new ValidationError([{ path: "--event", message: "not JSON" }]);
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new ValidationError([
+      { path: "--event", message: 'expected a JSON object, e.g. {"accountId":"acme"}' },
+    ]);
+  return v as Record<string, unknown>;
+}
+
+/** The token is this agent's own: checked before anything else is sent. */
+async function assertAgentToken(client: HarnessClient, agentId: string, url: string): Promise<void> {
+  let me: { subject: string; roles: string[] };
+  try {
+    me = await client.me();
+  } catch (err) {
+    if (err instanceof UnreachableError)
+      throw new ValidationError([{ path: "--url", message: `cannot reach the harness at ${url}` }]);
+    if (err instanceof ApiError && err.status === 401)
+      throw new ValidationError([
+        { path: "HARNESS_TOKEN", message: `the harness refused the token: ${err.apiMessage}` },
+      ]);
+    throw err;
+  }
+  if (!me.roles.includes(agentRole(agentId)))
+    throw new ValidationError([
+      {
+        path: "HARNESS_TOKEN",
+        message: `the token is ${me.subject}'s (roles ${me.roles.join(", ") || "none"}), not agent ${agentId}'s: an agent runs with its own token`,
+      },
+    ]);
+}
+
+/** tickOf names the event as `event`; here it is the --event flag. */
+function asFlag<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ValidationError(err.issues.map((i) => (i.path === "event" ? { ...i, path: "--event" } : i)));
+  }
+}
+
+/** The command's work, apart from commander: the report of the run. */
+export async function agentsRun(
+  agentId: string,
+  opts: AgentsRunOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RemoteRunReport> {
+  const def = builtInAgent(agentId);
+  // Never the data directory's admin token: the agent runs with exactly the credential it is given.
+  const token = env.HARNESS_TOKEN?.trim();
+  if (!token)
+    throw new ValidationError([
+      {
+        path: "HARNESS_TOKEN",
+        message: `required: agent ${def.id}'s token (harness token create --role agent:${def.id})`,
+      },
+    ]);
+  const url = harnessUrl(opts, env);
+  const detail = eventDetail(opts.event);
+  const client = harnessClient({ baseUrl: url, token });
+  await assertAgentToken(client, def.id, url);
+  const clock = await harnessClock(client);
+  return runRemoteAgent({
+    client,
+    agentId: def.id,
+    model: new LocalDeterministicModel(),
+    clock,
+    invocation: asFlag(() => tickOf(def, clock.now(), detail)),
+    log: (msg, data) => console.error(JSON.stringify({ msg, ...data })),
+  });
+}
+
+export function formatReport(r: RemoteRunReport): string[] {
+  if (r.proposals.length === 0) return [`${r.agentId} (${r.trigger}): proposed nothing`];
+  return [
+    `${r.agentId} (${r.trigger}): ${r.proposals.length} proposal(s)`,
+    ...r.proposals.map(
+      (p) =>
+        `  ${p.decisionId}  ${p.actionType}  ${p.verdict} → ${p.status}${p.replay ? "  (replay)" : ""}${p.retryAfter ? `  retry after ${p.retryAfter}` : ""}`,
+    ),
+  ];
+}
+
+export function registerAgents(program: Command): void {
+  program
+    .command("agents")
+    .description("built-in agents")
+    .command("run <agentId>")
+    .description(
+      "run one tick of a built-in agent out of process, as the agent of HARNESS_TOKEN, against a running harness; prints what it proposed",
+    )
+    .addOption(dataDirOption())
+    .option("--url <url>", "harness API base URL (default: HARNESS_URL, else the running local harness)")
+    .option(
+      "--event <json>",
+      'the trigger event\'s detail, for an agent that runs on an event, e.g. {"personId":"p1","accountId":"acme"}',
+    )
+    .option("--json", "print the report as JSON")
+    .action(async (agentId: string, opts: AgentsRunOptions) => {
+      const report = await agentsRun(agentId, opts);
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report).join("\n"));
+    });
+}

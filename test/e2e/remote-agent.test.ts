@@ -1,0 +1,312 @@
+/**
+ * Built-in agents out of process (issue 12, item 2): a registry agent's handler, unchanged, reads the
+ * knowledge base and proposes through the typed client with its own token (remote-agent*.ts). Two
+ * harnesses hold the same data: in one the agent runs in process, against the other over HTTP; both
+ * give the same proposals and verdicts, recorded under the agent's identity. An agent token reads only
+ * what its handler reads (http/agent-reads.ts) and proposes only as itself. The CLI once end to end.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentsRun } from "../../bin/commands/agents.ts";
+import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";
+import type { AgentInvocation } from "../../shared/agents/definition.ts";
+import { findAgent } from "../../shared/agents/registry.ts";
+import { AgentRunner } from "../../shared/agents/runner.ts";
+import { createClient, harnessClient } from "../../shared/client/client.ts";
+import { httpTransport } from "../../shared/client/transport.ts";
+import type { KnowledgeView } from "../../shared/kb/view.ts";
+import { attachAgents, type LocalAgents } from "../../shared/runtime/agents-local.ts";
+import { runRemoteAgent } from "../../shared/runtime/remote-agent-run.ts";
+import { startRuntime } from "../helpers/runtime.ts";
+import { jane } from "../helpers/world.ts";
+import { expectStatus, type Harness, seedAccount, startHarness } from "./helpers/harness.ts";
+
+const HARNESS = fileURLToPath(new URL("../../bin/harness.js", import.meta.url));
+const noRetries = { add: async () => {}, due: async () => [], remove: async () => {} };
+
+let local: Harness;
+let remote: Harness;
+/** The KB watchers and ingest of each harness (no agents): the directory and executed records. */
+let watchers: LocalAgents[];
+const settle = () => Promise.all(watchers.map((w) => w.drain()));
+
+/** Two in-ICP accounts with Jane and Bob (titles the spec's rules classify) and Kim (no rule matches). */
+async function seed(h: Harness) {
+  for (const accountId of ["acme", "globex"]) {
+    await seedAccount(h, accountId);
+    expectStatus(
+      await h.call("PUT", `/v1/people/${accountId}-kim`, h.admin, {
+        ...jane,
+        accountId,
+        email: `kim@${accountId}.io`,
+        firstName: "Kim",
+        title: "Growth Alchemist",
+      }),
+      200,
+    );
+  }
+}
+
+const inProcess = (agentId: string, invocation: AgentInvocation) => {
+  const def = findAgent(agentId);
+  if (!def) throw new Error(`no agent ${agentId}`);
+  return new AgentRunner([def], {
+    clock: local.rt.clock,
+    gate: local.rt.deps.gate,
+    kb: local.rt.deps.knowledge as KnowledgeView,
+    model: new LocalDeterministicModel(),
+    retries: noRetries,
+  }).run(agentId, invocation, { rethrow: true });
+};
+
+const outOfProcess = async (agentId: string, token: string, eventDetail?: Record<string, unknown>) =>
+  runRemoteAgent({
+    client: harnessClient({ baseUrl: remote.server.url, token }),
+    agentId,
+    model: new LocalDeterministicModel(),
+    ...(eventDetail ? { eventDetail } : {}),
+  });
+
+/** The agent's decisions as a reader sees them, by proposalId. */
+async function decisionsOf(h: Harness, agentId: string) {
+  const page = expectStatus(await h.call("GET", `/v1/decisions?agentId=${agentId}&limit=100`, h.viewer), 200);
+  return new Map<string, any>(page.items.map((d: any) => [d.proposalId, d]));
+}
+
+const personCreated = (personId: string, accountId: string): AgentInvocation => ({
+  kind: "event",
+  event: { type: "person.created", detail: { personId, accountId } },
+});
+
+beforeAll(async () => {
+  const runtimes = await Promise.all([
+    startRuntime({ store: "in-process" }),
+    startRuntime({ store: "in-process" }),
+  ]);
+  watchers = await Promise.all(runtimes.map((rt) => attachAgents(rt, { agents: [] })));
+  [local, remote] = (await Promise.all(runtimes.map(startHarness))) as [Harness, Harness];
+  await Promise.all([seed(local), seed(remote)]);
+  await settle();
+});
+afterAll(async () => {
+  await local?.close();
+  await remote?.close();
+});
+
+describe("a built-in agent out of process", () => {
+  it("proposes what an in-process tick proposes, with the same verdicts, under its own identity", async () => {
+    const runs: [string, Record<string, unknown> | undefined][] = [
+      ["persona-classifier", { personId: "acme-jane", accountId: "acme" }],
+      // No title rule: the model is asked, after a memory search over the API.
+      ["persona-classifier", { personId: "acme-kim", accountId: "acme" }],
+      ["lead-list-builder", undefined],
+    ];
+    for (const [agentId, detail] of runs) {
+      const here = await inProcess(
+        agentId,
+        detail
+          ? personCreated(String(detail.personId), String(detail.accountId))
+          : { kind: "schedule", at: local.rt.clock.now(), cron: "0 6 * * 1-5" },
+      );
+      const there = await outOfProcess(agentId, await remote.agent(agentId), detail);
+      await settle();
+      expect(there.proposals.length, agentId).toBeGreaterThan(0);
+      const shape = (p: { proposalId: string; actionType: string; verdict: string; replay: boolean }) => ({
+        proposalId: p.proposalId,
+        actionType: p.actionType,
+        verdict: p.verdict,
+        replay: p.replay,
+      });
+      expect(there.proposals.map(shape), agentId).toEqual(here.proposals.map(shape));
+    }
+    for (const agentId of ["persona-classifier", "lead-list-builder"]) {
+      const [mine, theirs] = await Promise.all([decisionsOf(local, agentId), decisionsOf(remote, agentId)]);
+      expect([...theirs.keys()].sort()).toEqual([...mine.keys()].sort());
+      for (const [proposalId, d] of theirs) {
+        const same = mine.get(proposalId);
+        expect(d.agentId).toBe(agentId);
+        expect(
+          { verdict: d.verdict, payload: d.payload, reasoning: d.reasoning, confidence: d.confidence },
+          proposalId,
+        ).toEqual({
+          verdict: same.verdict,
+          payload: same.payload,
+          reasoning: same.reasoning,
+          confidence: same.confidence,
+        });
+      }
+    }
+  });
+
+  it("reads in batches: one people page per listed account, no read per person", async () => {
+    const paths: string[] = [];
+    const http = httpTransport({
+      baseUrl: remote.server.url,
+      token: await remote.agent("lead-list-builder"),
+    });
+    const client = createClient(async (method, path, body) => {
+      paths.push(`${method} ${path.split("?")[0]}`);
+      return http(method, path, body);
+    });
+    const report = await runRemoteAgent({
+      client,
+      agentId: "lead-list-builder",
+      model: new LocalDeterministicModel(),
+    });
+    // Both accounts are listed again: the same proposals, answered as replays.
+    expect(report.proposals.map((p) => p.replay)).toEqual([true, true]);
+    expect(paths.filter((p) => p.startsWith("GET /v1/kb/")).sort()).toEqual([
+      "GET /v1/kb/accounts",
+      "GET /v1/kb/accounts/acme/people",
+      "GET /v1/kb/accounts/globex/people",
+    ]);
+  });
+
+  it("an agent token reads what its own handler reads, nothing of another role's (403)", async () => {
+    const lists = await remote.agent("list-sync");
+    const classifier = await remote.agent("persona-classifier");
+    const byo = await remote.agent("my-langgraph-agent");
+    expectStatus(await remote.call("GET", "/v1/kb/records?personIds=acme-jane", lists), 403);
+    expectStatus(await remote.call("GET", "/v1/kb/accounts", lists), 403);
+    expectStatus(await remote.call("GET", "/v1/kb/audiences", lists), 200);
+    for (const path of ["/v1/kb/lead-lists/2026-03-10", "/v1/kb/template-stats", "/v1/kb/decisions/x1"])
+      expectStatus(await remote.call("GET", path, classifier), 403);
+    // An agent of another framework reads the context packet and memory, not records one by one.
+    expectStatus(await remote.call("GET", "/v1/kb/accounts/acme/people", byo), 403);
+    const both = expectStatus(
+      await remote.call(
+        "GET",
+        "/v1/kb/records?accountIds=acme,nope&personIds=acme-jane,acme-bob",
+        classifier,
+      ),
+      200,
+    );
+    expect(both.accounts.map((a: any) => a.accountId)).toEqual(["acme"]);
+    expect(both.people.map((p: any) => p.personId).sort()).toEqual(["acme-bob", "acme-jane"]);
+  });
+
+  it("another agent's token cannot run an agent: reads or the proposal refused, nothing written", async () => {
+    const before = (await decisionsOf(remote, "lead-list-builder")).size;
+    // List Sync's token may not read people: the classifier fails at its first read.
+    await expect(
+      outOfProcess("persona-classifier", await remote.agent("list-sync"), {
+        personId: "globex-kim",
+        accountId: "globex",
+      }),
+    ).rejects.toMatchObject({ name: "ForbiddenError" });
+    // The classifier's token reads accounts and people, but cannot propose as the lead list builder.
+    await expect(
+      outOfProcess("lead-list-builder", await remote.agent("persona-classifier")),
+    ).rejects.toMatchObject({ name: "ForbiddenError" });
+    const page = expectStatus(
+      await remote.call("GET", "/v1/decisions?personId=globex-kim", remote.viewer),
+      200,
+    );
+    expect(page.items).toHaveLength(0);
+    expect((await decisionsOf(remote, "lead-list-builder")).size).toBe(before);
+  });
+
+  it("a reader pages the directory; a cursor not given by the listing is a 400 naming it", async () => {
+    const first = expectStatus(await remote.call("GET", "/v1/kb/accounts?limit=1", remote.viewer), 200);
+    expect(first.items.map((a: any) => a.accountId)).toEqual(["acme"]);
+    const next = expectStatus(
+      await remote.call("GET", `/v1/kb/accounts?limit=1&cursor=${first.cursor}`, remote.viewer),
+      200,
+    );
+    expect(next).toMatchObject({ items: [{ accountId: "globex" }], cursor: null });
+    const bad = expectStatus(await remote.call("GET", "/v1/kb/accounts?cursor=nope", remote.viewer), 400);
+    expect(bad.issues.map((i: any) => i.path)).toEqual(["cursor"]);
+    const none = expectStatus(await remote.call("GET", "/v1/kb/records", remote.viewer), 400);
+    expect(none.issues.map((i: any) => i.path)).toEqual(["accountIds"]);
+  });
+});
+
+describe("harness agents run", () => {
+  it("runs one tick out of process and prints the decisions (the binary, once)", async () => {
+    const token = await remote.agent("persona-classifier");
+    const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          HARNESS,
+          "agents",
+          "run",
+          "persona-classifier",
+          "--url",
+          remote.server.url,
+          "--event",
+          JSON.stringify({ personId: "globex-bob", accountId: "globex" }),
+          "--json",
+        ],
+        { env: { ...process.env, HARNESS_TOKEN: token }, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          resolve({
+            code: error ? Number(error.code ?? 1) : 0,
+            stdout: String(stdout),
+            stderr: String(stderr),
+          }),
+      ),
+    );
+    expect(out.code, out.stderr).toBe(0);
+    const report = JSON.parse(out.stdout);
+    expect(report).toMatchObject({ agentId: "persona-classifier", trigger: "event" });
+    const [p] = report.proposals;
+    const d = expectStatus(await remote.call("GET", `/v1/decisions/${p.decisionId}`, remote.viewer), 200);
+    expect(d).toMatchObject({ agentId: "persona-classifier", personId: "globex-bob", verdict: p.verdict });
+  });
+
+  it("bad input is an error naming the argument, flag or variable, and writes nothing", async () => {
+    const url = remote.server.url;
+    const token = await remote.agent("persona-classifier");
+    const event = JSON.stringify({ personId: "globex-kim", accountId: "globex" });
+    const cases: [string, () => Promise<unknown>, RegExp][] = [
+      [
+        "unknown agent",
+        () => agentsRun("no-such-agent", { dataDir: ".x", url }, { HARNESS_TOKEN: token }),
+        /^agentId:/,
+      ],
+      [
+        "no token",
+        () => agentsRun("persona-classifier", { dataDir: ".x", url, event }, {}),
+        /^HARNESS_TOKEN:/,
+      ],
+      [
+        "another agent's token",
+        async () =>
+          agentsRun(
+            "persona-classifier",
+            { dataDir: ".x", url, event },
+            { HARNESS_TOKEN: await remote.agent("list-sync") },
+          ),
+        /^HARNESS_TOKEN: .*not agent persona-classifier's/,
+      ],
+      [
+        "unreachable URL",
+        () =>
+          agentsRun(
+            "persona-classifier",
+            { dataDir: ".x", url: "http://127.0.0.1:1", event },
+            { HARNESS_TOKEN: token },
+          ),
+        /^--url: cannot reach/,
+      ],
+      [
+        "event agent without its event",
+        () => agentsRun("persona-classifier", { dataDir: ".x", url }, { HARNESS_TOKEN: token }),
+        /^--event: .*person\.created/,
+      ],
+      [
+        "event not JSON",
+        () => agentsRun("persona-classifier", { dataDir: ".x", url, event: "{" }, { HARNESS_TOKEN: token }),
+        /^--event:/,
+      ],
+    ];
+    for (const [what, run, message] of cases) await expect(run(), what).rejects.toThrow(message);
+    const page = expectStatus(
+      await remote.call("GET", "/v1/decisions?personId=globex-kim", remote.viewer),
+      200,
+    );
+    expect(page.items).toHaveLength(0);
+  });
+});
