@@ -5,8 +5,9 @@
  * request that could write (the agent, the token and whose it is, the URL, the event), so bad input
  * writes nothing; each error names the argument, flag or variable at fault.
  */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";
+import type { ModelClient } from "../../shared/agents/ports.ts";
 import { type HarnessClient, harnessClient } from "../../shared/client/client.ts";
 import { ApiError, UnreachableError } from "../../shared/client/transport.ts";
 import { ValidationError } from "../../shared/domain/errors.ts";
@@ -25,6 +26,27 @@ export interface AgentsRunOptions {
   url?: string;
   event?: string;
   json?: boolean;
+  /** The agent's model, as `harness start` takes it (default: the deterministic local model). */
+  model?: string;
+  modelUrl?: string;
+  modelName?: string;
+}
+
+/** The model of --model/--model-url/--model-name; the key of an OpenAI-compatible server from HARNESS_MODEL_KEY. */
+async function modelOf(opts: AgentsRunOptions, env: NodeJS.ProcessEnv): Promise<ModelClient> {
+  if ((opts.model ?? "local") === "local" && !opts.modelUrl && !opts.modelName)
+    return new LocalDeterministicModel();
+  // Loaded only when asked for: the Bedrock adapter brings the AWS SDK.
+  const { createModel, modelConfigFromFlags, modelKeyFromEnv } = await import(
+    "../../shared/adapters/model/select.ts"
+  );
+  const config = modelConfigFromFlags({
+    ...(opts.model ? { model: opts.model as "local" } : {}),
+    ...(opts.modelUrl ? { modelUrl: opts.modelUrl } : {}),
+    ...(opts.modelName ? { modelName: opts.modelName } : {}),
+  });
+  const apiKey = modelKeyFromEnv(env);
+  return createModel(config, apiKey ? { apiKey } : {});
 }
 
 /** The --url (else HARNESS_URL, else the local harness), checked to be an http(s) URL. */
@@ -108,13 +130,14 @@ export async function agentsRun(
     ]);
   const url = harnessUrl(opts, env);
   const detail = eventDetail(opts.event);
+  const model = await modelOf(opts, env);
   const client = harnessClient({ baseUrl: url, token });
   await assertAgentToken(client, def.id, url);
   const clock = await harnessClock(client);
   return runRemoteAgent({
     client,
     agentId: def.id,
-    model: new LocalDeterministicModel(),
+    model,
     clock,
     invocation: asFlag(() => tickOf(def, clock.now(), detail)),
     log: (msg, data) => console.error(JSON.stringify({ msg, ...data })),
@@ -146,6 +169,14 @@ export function registerAgents(program: Command): void {
       "--event <json>",
       'the trigger event\'s detail, for an agent that runs on an event, e.g. {"personId":"p1","accountId":"acme"}',
     )
+    .addOption(
+      new Option(
+        "--model <provider>",
+        "the agent's model, as for harness start: local (deterministic, the default), openai-compatible (--model-url, --model-name, key in HARNESS_MODEL_KEY) or bedrock (--model-name)",
+      ).choices(["local", "openai-compatible", "bedrock"]),
+    )
+    .option("--model-url <url>", "base URL of the OpenAI-compatible server")
+    .option("--model-name <name>", "the model's name on that server (or the Bedrock model id)")
     .option("--json", "print the report as JSON")
     .action(async (agentId: string, opts: AgentsRunOptions) => {
       const report = await agentsRun(agentId, opts);

@@ -2,7 +2,8 @@
  * Built-in agents out of process (issue 12, item 2): a registry agent's handler, unchanged, reads the
  * knowledge base and proposes through the typed client with its own token (remote-agent*.ts). Two
  * harnesses hold the same data: in one the agent runs in process, against the other over HTTP; both
- * give the same proposals and verdicts, recorded under the agent's identity. An agent token reads only
+ * give the same proposals, verdicts and payloads (the persona classifier, the lead list builder, then
+ * the outreach writer on the lists just executed), recorded under the agent's identity. An agent token reads only
  * what its handler reads (http/agent-reads.ts) and proposes only as itself. The CLI once end to end.
  */
 import { execFile } from "node:child_process";
@@ -17,7 +18,7 @@ import { createClient, harnessClient } from "../../shared/client/client.ts";
 import { httpTransport } from "../../shared/client/transport.ts";
 import type { KnowledgeView } from "../../shared/kb/view.ts";
 import { attachAgents, type LocalAgents } from "../../shared/runtime/agents-local.ts";
-import { runRemoteAgent } from "../../shared/runtime/remote-agent-run.ts";
+import { builtInAgent, runRemoteAgent, tickOf } from "../../shared/runtime/remote-agent-run.ts";
 import { startRuntime } from "../helpers/runtime.ts";
 import { jane } from "../helpers/world.ts";
 import { expectStatus, type Harness, seedAccount, startHarness } from "./helpers/harness.ts";
@@ -101,13 +102,15 @@ describe("a built-in agent out of process", () => {
       // No title rule: the model is asked, after a memory search over the API.
       ["persona-classifier", { personId: "acme-kim", accountId: "acme" }],
       ["lead-list-builder", undefined],
+      // On the lead lists just executed and ingested: lists, template stats, people, context packets.
+      ["outreach-writer", undefined],
     ];
     for (const [agentId, detail] of runs) {
       const here = await inProcess(
         agentId,
         detail
           ? personCreated(String(detail.personId), String(detail.accountId))
-          : { kind: "schedule", at: local.rt.clock.now(), cron: "0 6 * * 1-5" },
+          : tickOf(builtInAgent(agentId), local.rt.clock.now()),
       );
       const there = await outOfProcess(agentId, await remote.agent(agentId), detail);
       await settle();
@@ -120,7 +123,7 @@ describe("a built-in agent out of process", () => {
       });
       expect(there.proposals.map(shape), agentId).toEqual(here.proposals.map(shape));
     }
-    for (const agentId of ["persona-classifier", "lead-list-builder"]) {
+    for (const agentId of ["persona-classifier", "lead-list-builder", "outreach-writer"]) {
       const [mine, theirs] = await Promise.all([decisionsOf(local, agentId), decisionsOf(remote, agentId)]);
       expect([...theirs.keys()].sort()).toEqual([...mine.keys()].sort());
       for (const [proposalId, d] of theirs) {
@@ -280,6 +283,16 @@ describe("harness agents run", () => {
             { HARNESS_TOKEN: await remote.agent("list-sync") },
           ),
         /^HARNESS_TOKEN: .*not agent persona-classifier's/,
+      ],
+      [
+        "a model without its server",
+        () =>
+          agentsRun(
+            "persona-classifier",
+            { dataDir: ".x", url, event, model: "openai-compatible", modelName: "m" },
+            { HARNESS_TOKEN: token },
+          ),
+        /^modelUrl: --model-url is required/,
       ],
       [
         "unreachable URL",
