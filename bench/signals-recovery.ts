@@ -12,6 +12,12 @@
  * harness's own (`refit`: replies and meetings, window chosen by evidence). Prints per seed the replies
  * and meetings, the window chosen, Spearman(fitted, hidden) and the held-out AUC of replies under the
  * refit vs the hand weights; then the share of seeds at Spearman ≥ 0.8 and the mean.
+ *
+ * And the noise ceiling: how far ANY unbiased estimator with the precision these touches allow could
+ * get. For each seed, the hidden weights plus Gaussian noise of the refit's own Laplace standard errors
+ * (ε_t ~ N(0, se_t²), 400 draws): the mean Spearman of those noisy weights against the hidden ones,
+ * and the chance it reaches 0.8. Summed over seeds, that chance is the number of seeds expected to pass
+ * even for a learner whose only error is the sampling noise of this many touches.
  */
 import { prepareIntent } from "../shared/domain/prepared-spec.ts";
 import { currentWeights, signalSettings } from "../shared/domain/spec-signals.ts";
@@ -49,6 +55,7 @@ for (const n of sizes.length ? sizes : [3000, 5000]) {
   for (const population of ["random", "gated"] as const) {
     const lines: string[] = [];
     const rhos: number[] = [];
+    const ceilings: { mean: number; pass: number }[] = [];
     for (const seed of seeds) {
       const start = Date.UTC(2026, 0, 5);
       const world = generateWorld({ seed, accounts: 2000, start, days: 56 });
@@ -101,6 +108,13 @@ for (const n of sizes.length ? sizes : [3000, 5000]) {
         p.types.map((t) => truth.signalWeights[t as SignalType]),
       );
       rhos.push(rho);
+      const hidden = p.types.map((t) => truth.signalWeights[t as SignalType]);
+      const ceiling = noiseCeiling(
+        hidden,
+        p.types.map((t) => r.fit.se[t] as number),
+        rngFor(seed, "signals-ceiling", population),
+      );
+      ceilings.push(ceiling);
       const windowMs = r.windowDays ? p.types.map((t) => (r.windowDays?.[t] as number) * DAY) : p.windowMs;
       const heldRows: SignalRow[] = held.map((h) => ({
         x: signalRow(h.signals, h.at, p.types, windowMs, s.maxCount),
@@ -117,13 +131,37 @@ for (const n of sizes.length ? sizes : [3000, 5000]) {
         ),
       );
       lines.push(
-        `seed ${seed}: ${r.fit.replies} replies, ${r.fit.meetings} mtg, window ${r.windowDays ? `${Object.values(r.windowDays)[0]}d` : "spec"}, rho ${rho.toFixed(2)}, reply AUC ${fittedAuc} vs hand ${aucOf((i) => handScore(handRows[i] as number[]))}, ${ms.toFixed(0)} ms`,
+        `seed ${seed}: ${r.fit.replies} replies, ${r.fit.meetings} mtg, window ${r.windowDays ? `${Object.values(r.windowDays)[0]}d` : "spec"}, rho ${rho.toFixed(2)} (noise ceiling ${ceiling.mean.toFixed(2)}, P(>=0.8) ${ceiling.pass.toFixed(2)}), reply AUC ${fittedAuc} vs hand ${aucOf((i) => handScore(handRows[i] as number[]))}, ${ms.toFixed(0)} ms`,
       );
     }
     const pass = rhos.filter((r) => r >= 0.8).length;
     const mean = rhos.reduce((a, b) => a + b, 0) / rhos.length;
+    const ceilingMean = ceilings.reduce((a, c) => a + c.mean, 0) / ceilings.length;
+    const expected = ceilings.reduce((a, c) => a + c.pass, 0);
     console.log(
-      `${n} touches, ${population}: rho >= 0.8 on ${pass} of ${rhos.length} seeds, mean ${mean.toFixed(2)}\n  ${lines.join("\n  ")}`,
+      `${n} touches, ${population}: rho >= 0.8 on ${pass} of ${rhos.length} seeds, mean ${mean.toFixed(2)}; noise ceiling: mean ${ceilingMean.toFixed(2)}, ${expected.toFixed(1)} of ${rhos.length} seeds expected >= 0.8\n  ${lines.join("\n  ")}`,
     );
   }
+}
+
+/** Spearman of hidden weights against hidden + N(0, se²) noise: mean and share ≥ 0.8 over 400 draws. */
+function noiseCeiling(
+  hidden: readonly number[],
+  se: readonly number[],
+  rng: { next(): number },
+): { mean: number; pass: number } {
+  const draws = 400;
+  let sum = 0;
+  let pass = 0;
+  for (let i = 0; i < draws; i++) {
+    const noisy = hidden.map((w, j) => {
+      const u = 1 - rng.next();
+      const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+      return w + (se[j] as number) * z;
+    });
+    const rho = spearman(noisy, hidden);
+    sum += rho;
+    if (rho >= 0.8) pass++;
+  }
+  return { mean: sum / draws, pass: pass / draws };
 }
