@@ -12,6 +12,10 @@
  * item-collection metrics, reserved-word checks, and the idempotency of ClientRequestToken (a request
  * here never fails after applying, so the SDK never retries one that did).
  */
+
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { sendDirectly } from "./direct-client.ts";
 import { DynamoError, validation } from "./errors.ts";
 import { inProcessHandler } from "./handler.ts";
 import { batchGetItem, getItem, query, scan, type Tables, tableOf } from "./reads.ts";
@@ -51,6 +55,14 @@ export class DynamoEngine {
    */
   sdkProtocol<P extends object>(sdk: P): P {
     return directProtocol(sdk);
+  }
+
+  /**
+   * The document client's commands straight to this engine, past the SDK's middleware stack
+   * (direct-client.ts). `roundTrips` is the client's counter.
+   */
+  sendDirectly(doc: DynamoDBDocumentClient, raw: DynamoDBClient, roundTrips: { count: number }): void {
+    sendDirectly(this, doc, raw, roundTrips);
   }
 
   /** One request, as DynamoDB's JSON protocol names it (`X-Amz-Target: DynamoDB_20120810.<operation>`). */

@@ -123,6 +123,8 @@ export function createDb(options: DbOptions): Db {
   const doc = DynamoDBDocumentClient.from(raw, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
+  // In process, the document client's data-plane commands skip the SDK's middleware stack as well.
+  if (options.engine) options.engine.sendDirectly(doc, raw, roundTrips);
   return { doc, raw, tables: options.tables, roundTrips, barriers };
 }
 
