@@ -8,9 +8,10 @@
 import { type Command, Option } from "commander";
 import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";
 import type { ModelClient } from "../../shared/agents/ports.ts";
-import { type HarnessClient, harnessClient } from "../../shared/client/client.ts";
+import type { HarnessClient } from "../../shared/client/client.ts";
 import { ApiError, UnreachableError } from "../../shared/client/transport.ts";
 import { ValidationError } from "../../shared/domain/errors.ts";
+import { remoteAgentClient } from "../../shared/runtime/remote-agent.ts";
 import {
   builtInAgent,
   harnessClock,
@@ -131,7 +132,7 @@ export async function agentsRun(
   const url = harnessUrl(opts, env);
   const detail = eventDetail(opts.event);
   const model = await modelOf(opts, env);
-  const client = harnessClient({ baseUrl: url, token });
+  const client = remoteAgentClient({ baseUrl: url, token });
   await assertAgentToken(client, def.id, url);
   const clock = await harnessClock(client);
   return runRemoteAgent({

@@ -15,11 +15,48 @@
  */
 
 import type { ProposalGate } from "../agents/runner.ts";
-import type { HarnessClient } from "../client/client.ts";
-import { ApiError, UnreachableError } from "../client/transport.ts";
+import { createClient, type HarnessClient } from "../client/client.ts";
+import {
+  ApiError,
+  type HttpTransportOptions,
+  httpTransport,
+  type Transport,
+  UnreachableError,
+} from "../client/transport.ts";
 import type { Decision } from "../domain/decision.ts";
 import { DependencyError, ForbiddenError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import type { Principal } from "../usecases/principal.ts";
+
+/** Attempts of one request the API answered 429 or 503 before its answer is taken as it is. */
+export const PATIENT_ATTEMPTS = 5;
+const MAX_WAIT_MS = 30_000;
+
+/**
+ * A transport that waits and asks again when the API says "not now": 429 (this token's rate limit,
+ * `retryAfter` seconds in the body) or 503 (a dependency briefly unavailable). A tick reads and
+ * proposes request after request (four per account for the outreach writer), which can outrun the
+ * per-token limit (50/s, burst 100, locally) where an in-process tick has none. Safe for proposals
+ * too: a 429 is answered before the route runs, and a proposal sent twice replays (same proposalId).
+ */
+export function patientTransport(
+  inner: Transport,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Transport {
+  return async (method, path, body) => {
+    for (let attempt = 1; ; attempt++) {
+      const answer = await inner(method, path, body);
+      if ((answer.status !== 429 && answer.status !== 503) || attempt >= PATIENT_ATTEMPTS) return answer;
+      const seconds = Number(answer.data?.retryAfter);
+      await sleep(
+        Math.min(MAX_WAIT_MS, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 250 * 2 ** attempt),
+      );
+    }
+  };
+}
+
+/** The typed client an agent out of process uses: over HTTP with its token, patient with 429 and 503. */
+export const remoteAgentClient = (options: HttpTransportOptions): HarnessClient =>
+  createClient(patientTransport(httpTransport(options)));
 
 /**
  * A client failure as the domain error the runner and the CLI know: 400 → ValidationError naming the

@@ -14,10 +14,11 @@ import { LocalDeterministicModel } from "../../shared/adapters/model/local-model
 import type { AgentInvocation } from "../../shared/agents/definition.ts";
 import { findAgent } from "../../shared/agents/registry.ts";
 import { AgentRunner } from "../../shared/agents/runner.ts";
-import { createClient, harnessClient } from "../../shared/client/client.ts";
+import { createClient } from "../../shared/client/client.ts";
 import { httpTransport } from "../../shared/client/transport.ts";
 import type { KnowledgeView } from "../../shared/kb/view.ts";
 import { attachAgents, type LocalAgents } from "../../shared/runtime/agents-local.ts";
+import { remoteAgentClient } from "../../shared/runtime/remote-agent.ts";
 import { builtInAgent, runRemoteAgent, tickOf } from "../../shared/runtime/remote-agent-run.ts";
 import { startRuntime } from "../helpers/runtime.ts";
 import { jane } from "../helpers/world.ts";
@@ -63,7 +64,7 @@ const inProcess = (agentId: string, invocation: AgentInvocation) => {
 
 const outOfProcess = async (agentId: string, token: string, eventDetail?: Record<string, unknown>) =>
   runRemoteAgent({
-    client: harnessClient({ baseUrl: remote.server.url, token }),
+    client: remoteAgentClient({ baseUrl: remote.server.url, token }),
     agentId,
     model: new LocalDeterministicModel(),
     ...(eventDetail ? { eventDetail } : {}),
