@@ -29,6 +29,7 @@ import {
   toSpecWeights,
 } from "../shared/learning/signals.ts";
 import { auc } from "../shared/learning/signals-shadow.ts";
+import { spearmanNoiseCeiling } from "../sim/learning-ceiling.ts";
 import { rngFor } from "../sim/random.ts";
 import { spearman } from "../sim/stats.ts";
 import { drawTruth, expectedOutcome, type SignalType, signalFeatures, truePersona } from "../sim/truth.ts";
@@ -109,11 +110,13 @@ for (const n of sizes.length ? sizes : [3000, 5000]) {
       );
       rhos.push(rho);
       const hidden = p.types.map((t) => truth.signalWeights[t as SignalType]);
-      const ceiling = noiseCeiling(
+      const c = spearmanNoiseCeiling(
         hidden,
         p.types.map((t) => r.fit.se[t] as number),
         rngFor(seed, "signals-ceiling", population),
+        0.8,
       );
+      const ceiling = { mean: c.mean, pass: c.atLeast };
       ceilings.push(ceiling);
       const windowMs = r.windowDays ? p.types.map((t) => (r.windowDays?.[t] as number) * DAY) : p.windowMs;
       const heldRows: SignalRow[] = held.map((h) => ({
@@ -142,26 +145,4 @@ for (const n of sizes.length ? sizes : [3000, 5000]) {
       `${n} touches, ${population}: rho >= 0.8 on ${pass} of ${rhos.length} seeds, mean ${mean.toFixed(2)}; noise ceiling: mean ${ceilingMean.toFixed(2)}, ${expected.toFixed(1)} of ${rhos.length} seeds expected >= 0.8\n  ${lines.join("\n  ")}`,
     );
   }
-}
-
-/** Spearman of hidden weights against hidden + N(0, se²) noise: mean and share ≥ 0.8 over 400 draws. */
-function noiseCeiling(
-  hidden: readonly number[],
-  se: readonly number[],
-  rng: { next(): number },
-): { mean: number; pass: number } {
-  const draws = 400;
-  let sum = 0;
-  let pass = 0;
-  for (let i = 0; i < draws; i++) {
-    const noisy = hidden.map((w, j) => {
-      const u = 1 - rng.next();
-      const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-      return w + (se[j] as number) * z;
-    });
-    const rho = spearman(noisy, hidden);
-    sum += rho;
-    if (rho >= 0.8) pass++;
-  }
-  return { mean: sum / draws, pass: pass / draws };
 }

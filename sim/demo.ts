@@ -18,7 +18,7 @@ import { decayed, effectiveLevel, evidenceOf, trustStats } from "../shared/learn
 import type { DecisionStore } from "../shared/ports.ts";
 import { allPages } from "../shared/usecases/pages.ts";
 import { checkInvariants, type InvariantResult } from "./invariants.ts";
-import { type LearningReport, learningReport, signalsLoopLines } from "./learning-report.ts";
+import { type LearningReport, lastRefitOf, learningReport, signalsLoopLines } from "./learning-report.ts";
 import type { MarketStats } from "./market.ts";
 import { SIM_START, startSimulation, type TrustPoint } from "./simulation.ts";
 
@@ -151,6 +151,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         specWeights: Object.fromEntries(Object.entries(spec.quality.signals).map(([k, v]) => [k, v.weight])),
         ...(spec.learning?.signals?.shadow ? { shadowWeights: spec.learning.signals.shadow.weights } : {}),
         signalsLoop: signalsLoopLines(sim.signals),
+        lastRefit: lastRefitOf(sim.signals),
         trustPoints: sim.trust,
         evidenceTimes: evidenceTimes(decisions, SIM_START),
       });

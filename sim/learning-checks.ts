@@ -145,7 +145,7 @@ export function checkSeed(s: SeedRuns): CheckResult[] {
   add(
     `Spearman(fitted, hidden signal weights) ≥ ${CHECKS.spearman} by week ${weeks}`,
     sw.spearman >= CHECKS.spearman,
-    `${f2(sw.spearman)} [${f2(sw.spearmanInterval.lo)}, ${f2(sw.spearmanInterval.hi)}] (learning off, the spec's hand weights: ${f2(s.off.learning.signalWeights.spearman)}${sw.shadowSpearman === undefined ? "" : `; the latest refit, still in shadow: ${f2(sw.shadowSpearman)}`})`,
+    `${f2(sw.spearman)} [${f2(sw.spearmanInterval.lo)}, ${f2(sw.spearmanInterval.hi)}] (learning off, the spec's hand weights: ${f2(s.off.learning.signalWeights.spearman)}${sw.shadowSpearman === undefined ? "" : `; the latest refit, still in shadow: ${f2(sw.shadowSpearman)}`}${sw.noiseCeiling ? `; noise ceiling at ${sw.noiseCeiling.touches} touches: P(≥ ${sw.noiseCeiling.bar}) ${f2(sw.noiseCeiling.atLeast)} for any learner` : ""})`,
   );
 
   // Issue 9 names weeks 5–8; a shorter run has none of them and fails, a longer one is still judged on 5–8.

@@ -7,7 +7,9 @@
 import { DAY } from "../shared/domain/time.ts";
 import type { TrustEvidence } from "../shared/learning/trust.ts";
 import type { SignalsTick } from "../shared/usecases/signals-refit.ts";
+import { type NoiseCeiling, spearmanNoiseCeiling } from "./learning-ceiling.ts";
 import type { TouchRecord } from "./market.ts";
+import { rngFor } from "./random.ts";
 import type { TrustPoint } from "./simulation.ts";
 import { expectedCountInterval, type Interval, per100, spearman, spearmanInterval, wilson } from "./stats.ts";
 import { type MarketTruth, SIGNAL_TYPES, type TruePersona } from "./truth.ts";
@@ -75,6 +77,11 @@ export interface LearningReport {
      * when it is not yet adopted. Printed next to the check, which stays on the weights in force.
      */
     shadowSpearman?: number;
+    /**
+     * What the market's noise allows at the last refit's volume (sim/learning-ceiling.ts): the hidden
+     * weights plus noise of that refit's standard errors, against the hidden ones. Absent before a refit.
+     */
+    noiseCeiling?: NoiseCeiling & { touches: number };
     /** The signals loop's turns that did something, and its last word. */
     loop: string[];
   };
@@ -117,9 +124,32 @@ export interface LearningInputs {
   shadowWeights?: Record<string, number>;
   /** What the signals loop did, one line per refit, shadow check or adoption (signalsLoopLines). */
   signalsLoop?: string[];
+  /** The last refit's touches and standard errors (lastRefitOf), for the noise ceiling. */
+  lastRefit?: LastRefit;
+}
+
+export interface LastRefit {
+  touches: number;
+  se: Record<string, number>;
+}
+
+/** The last refit the signals loop made in a run, if any: its volume and its weights' standard errors. */
+export function lastRefitOf(turns: readonly { tick: SignalsTick }[]): LastRefit | undefined {
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const tick = turns[i]?.tick;
+    if (tick?.action !== "refit" || !tick.created) continue;
+    const { draft } = tick;
+    if (draft.kind !== "weights" || draft.correction.kind !== "refit" || !draft.weights) continue;
+    const se = Object.fromEntries(Object.entries(draft.weights.fitted).map(([t, f]) => [t, f.se]));
+    return { touches: draft.correction.touches, se };
+  }
+  return undefined;
 }
 
 const WEEK = 7 * DAY;
+/** Issue 9's bar for Spearman(fitted, hidden) (the check itself is in learning-checks.ts). */
+const SPEARMAN_BAR = 0.8;
+const roundCeiling = (c: NoiseCeiling): NoiseCeiling => ({ ...c, mean: r3(c.mean), atLeast: r3(c.atLeast) });
 const r3 = (x: number) => Number(x.toFixed(3));
 
 export function learningReport(input: LearningInputs): LearningReport {
@@ -185,6 +215,21 @@ export function learningReport(input: LearningInputs): LearningReport {
               SIGNAL_TYPES.map((t) => input.shadowWeights?.[t] ?? 0),
               SIGNAL_TYPES.map((t) => hidden[t] as number),
             ),
+          }
+        : {}),
+      ...(input.lastRefit
+        ? {
+            noiseCeiling: {
+              touches: input.lastRefit.touches,
+              ...roundCeiling(
+                spearmanNoiseCeiling(
+                  SIGNAL_TYPES.map((t) => hidden[t] as number),
+                  SIGNAL_TYPES.map((t) => input.lastRefit?.se[t] ?? 0),
+                  rngFor(truth.seed, "noise-ceiling"),
+                  SPEARMAN_BAR,
+                ),
+              ),
+            },
           }
         : {}),
       loop: input.signalsLoop ?? [],
@@ -312,6 +357,10 @@ export function formatLearning(l: LearningReport): string[] {
   lines.push(
     `  Signal weights: Spearman(fitted, hidden) ${sw.spearman.toFixed(2)} [${sw.spearmanInterval.lo.toFixed(2)}, ${sw.spearmanInterval.hi.toFixed(2)}]${sw.shadowSpearman === undefined ? "" : `; the refit in shadow: ${sw.shadowSpearman.toFixed(2)}`}`,
   );
+  if (sw.noiseCeiling)
+    lines.push(
+      `    noise ceiling at the last refit's ${sw.noiseCeiling.touches} touches: mean Spearman ${sw.noiseCeiling.mean.toFixed(2)}, P(≥ ${sw.noiseCeiling.bar}) ${sw.noiseCeiling.atLeast.toFixed(2)} for any learner that precise`,
+    );
   for (const t of Object.keys(sw.hidden))
     lines.push(
       `    ${t.padEnd(22)} fitted ${String(sw.fitted[t]).padStart(7)}${sw.shadow ? `   in shadow ${String(sw.shadow[t] ?? "-").padStart(7)}` : ""}   hidden ${(sw.hidden[t] ?? 0).toFixed(2).padStart(6)}`,
