@@ -76,11 +76,6 @@ async function decisionsOf(h: Harness, agentId: string) {
   return new Map<string, any>(page.items.map((d: any) => [d.proposalId, d]));
 }
 
-const personCreated = (personId: string, accountId: string): AgentInvocation => ({
-  kind: "event",
-  event: { type: "person.created", detail: { personId, accountId } },
-});
-
 beforeAll(async () => {
   const runtimes = await Promise.all([
     startRuntime({ store: "in-process" }),
@@ -105,14 +100,12 @@ describe("a built-in agent out of process", () => {
       ["lead-list-builder", undefined],
       // On the lead lists just executed and ingested: lists, template stats, people, context packets.
       ["outreach-writer", undefined],
+      ["buying-committee-builder", { accountId: "acme" }],
+      // The audiences kept from today's lists.
+      ["list-sync", undefined],
     ];
     for (const [agentId, detail] of runs) {
-      const here = await inProcess(
-        agentId,
-        detail
-          ? personCreated(String(detail.personId), String(detail.accountId))
-          : tickOf(builtInAgent(agentId), local.rt.clock.now()),
-      );
+      const here = await inProcess(agentId, tickOf(builtInAgent(agentId), local.rt.clock.now(), detail));
       const there = await outOfProcess(agentId, await remote.agent(agentId), detail);
       await settle();
       expect(there.proposals.length, agentId).toBeGreaterThan(0);
@@ -124,7 +117,7 @@ describe("a built-in agent out of process", () => {
       });
       expect(there.proposals.map(shape), agentId).toEqual(here.proposals.map(shape));
     }
-    for (const agentId of ["persona-classifier", "lead-list-builder", "outreach-writer"]) {
+    for (const agentId of new Set(runs.map(([agentId]) => agentId))) {
       const [mine, theirs] = await Promise.all([decisionsOf(local, agentId), decisionsOf(remote, agentId)]);
       expect([...theirs.keys()].sort()).toEqual([...mine.keys()].sort());
       for (const [proposalId, d] of theirs) {
@@ -141,6 +134,45 @@ describe("a built-in agent out of process", () => {
         });
       }
     }
+  });
+
+  it("CRM Sync reads an executed touch from the ledger and records it (the ledger read)", async () => {
+    const writer = await decisionsOf(remote, "outreach-writer");
+    const email = [...writer.values()].find((d) => d.status === "pending_approval");
+    expect(email, "an email waiting for approval").toBeDefined();
+    expectStatus(
+      await remote.call("POST", `/v1/decisions/${email.decisionId}/approve`, remote.approver, {
+        digest: email.payloadDigest,
+      }),
+      200,
+    );
+    await settle();
+    const executed = expectStatus(
+      await remote.call("GET", `/v1/decisions/${email.decisionId}`, remote.viewer),
+      200,
+    );
+    expect(executed.status).toBe("executed");
+    const report = await outOfProcess("crm-sync", await remote.agent("crm-sync"), {
+      decisionId: email.decisionId,
+      to: "executed",
+      actionType: "email.send",
+      agentId: "outreach-writer",
+      accountId: email.accountId,
+    });
+    expect(report.proposals).toHaveLength(1);
+    const logged = expectStatus(
+      await remote.call("GET", `/v1/decisions/${report.proposals[0]?.decisionId}`, remote.viewer),
+      200,
+    );
+    expect(logged).toMatchObject({
+      agentId: "crm-sync",
+      payload: {
+        operation: "log_engagement",
+        decisionId: email.decisionId,
+        companyDomain: `${email.accountId}.io`,
+        subject: email.payload.subject,
+      },
+    });
   });
 
   it("reads in batches: one people page per listed account, no read per person", async () => {
