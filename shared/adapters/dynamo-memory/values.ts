@@ -21,7 +21,11 @@ export type AttributeValue =
 export type Item = Record<string, AttributeValue>;
 export type TypeName = "S" | "N" | "B" | "BOOL" | "NULL" | "M" | "L" | "SS" | "NS" | "BS";
 
-export const typeOf = (v: AttributeValue): TypeName => Object.keys(v)[0] as TypeName;
+/** A value's one key, without allocating the array of its keys (called for every value read). */
+export function typeOf(v: AttributeValue): TypeName {
+  for (const k in v) return k as TypeName;
+  return undefined as unknown as TypeName;
+}
 // biome-ignore lint/suspicious/noExplicitAny: one accessor for the ten shapes of the union
 export const payload = (v: AttributeValue): any => (v as any)[typeOf(v)];
 
@@ -285,7 +289,20 @@ export function valueSize(v: AttributeValue): number {
   }
 }
 
-export const itemSize = (item: Item): number =>
-  Object.entries(item).reduce((s, [k, v]) => s + utf8(k) + valueSize(v), 0);
+/**
+ * Sizes of items already counted. Stored items are never mutated in place (table.ts), so an item's
+ * size is counted once: when it is written, not again on every page of every query that reads it.
+ */
+const sizes = new WeakMap<Item, number>();
+
+export function itemSize(item: Item): number {
+  let size = sizes.get(item);
+  if (size === undefined) {
+    size = 0;
+    for (const k in item) size += utf8(k) + valueSize(item[k] as AttributeValue);
+    sizes.set(item, size);
+  }
+  return size;
+}
 
 export const MAX_ITEM_BYTES = 400 * 1024;
