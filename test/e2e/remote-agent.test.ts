@@ -4,12 +4,9 @@
  * harnesses hold the same data: in one the agent runs in process, against the other over HTTP; both
  * give the same proposals, verdicts and payloads (the persona classifier, the lead list builder, then
  * the outreach writer on the lists just executed), recorded under the agent's identity. An agent token reads only
- * what its handler reads (http/agent-reads.ts) and proposes only as itself. The CLI once end to end.
+ * what its handler reads (http/agent-reads.ts) and proposes only as itself. The CLI: agents-cli.test.ts.
  */
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentsRun } from "../../bin/commands/agents.ts";
 import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";
 import type { AgentInvocation } from "../../shared/agents/definition.ts";
 import { findAgent } from "../../shared/agents/registry.ts";
@@ -24,7 +21,6 @@ import { startRuntime } from "../helpers/runtime.ts";
 import { jane } from "../helpers/world.ts";
 import { expectStatus, type Harness, seedAccount, startHarness } from "./helpers/harness.ts";
 
-const HARNESS = fileURLToPath(new URL("../../bin/harness.js", import.meta.url));
 const noRetries = { add: async () => {}, due: async () => [], remove: async () => {} };
 
 let local: Harness;
@@ -255,104 +251,5 @@ describe("a built-in agent out of process", () => {
     expect(bad.issues.map((i: any) => i.path)).toEqual(["cursor"]);
     const none = expectStatus(await remote.call("GET", "/v1/kb/records", remote.viewer), 400);
     expect(none.issues.map((i: any) => i.path)).toEqual(["accountIds"]);
-  });
-});
-
-describe("harness agents run", () => {
-  it("runs one tick out of process and prints the decisions (the binary, once)", async () => {
-    const token = await remote.agent("persona-classifier");
-    const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        process.execPath,
-        [
-          HARNESS,
-          "agents",
-          "run",
-          "persona-classifier",
-          "--url",
-          remote.server.url,
-          "--event",
-          JSON.stringify({ personId: "globex-bob", accountId: "globex" }),
-          "--json",
-        ],
-        { env: { ...process.env, HARNESS_TOKEN: token }, timeout: 60_000 },
-        (error, stdout, stderr) =>
-          resolve({
-            code: error ? Number(error.code ?? 1) : 0,
-            stdout: String(stdout),
-            stderr: String(stderr),
-          }),
-      ),
-    );
-    expect(out.code, out.stderr).toBe(0);
-    const report = JSON.parse(out.stdout);
-    expect(report).toMatchObject({ agentId: "persona-classifier", trigger: "event" });
-    const [p] = report.proposals;
-    const d = expectStatus(await remote.call("GET", `/v1/decisions/${p.decisionId}`, remote.viewer), 200);
-    expect(d).toMatchObject({ agentId: "persona-classifier", personId: "globex-bob", verdict: p.verdict });
-  });
-
-  it("bad input is an error naming the argument, flag or variable, and writes nothing", async () => {
-    const url = remote.server.url;
-    const token = await remote.agent("persona-classifier");
-    const event = JSON.stringify({ personId: "globex-kim", accountId: "globex" });
-    const cases: [string, () => Promise<unknown>, RegExp][] = [
-      [
-        "unknown agent",
-        () => agentsRun("no-such-agent", { dataDir: ".x", url }, { HARNESS_TOKEN: token }),
-        /^agentId:/,
-      ],
-      [
-        "no token",
-        () => agentsRun("persona-classifier", { dataDir: ".x", url, event }, {}),
-        /^HARNESS_TOKEN:/,
-      ],
-      [
-        "another agent's token",
-        async () =>
-          agentsRun(
-            "persona-classifier",
-            { dataDir: ".x", url, event },
-            { HARNESS_TOKEN: await remote.agent("list-sync") },
-          ),
-        /^HARNESS_TOKEN: .*not agent persona-classifier's/,
-      ],
-      [
-        "a model without its server",
-        () =>
-          agentsRun(
-            "persona-classifier",
-            { dataDir: ".x", url, event, model: "openai-compatible", modelName: "m" },
-            { HARNESS_TOKEN: token },
-          ),
-        /^modelUrl: --model-url is required/,
-      ],
-      [
-        "unreachable URL",
-        () =>
-          agentsRun(
-            "persona-classifier",
-            { dataDir: ".x", url: "http://127.0.0.1:1", event },
-            { HARNESS_TOKEN: token },
-          ),
-        /^--url: cannot reach/,
-      ],
-      [
-        "event agent without its event",
-        () => agentsRun("persona-classifier", { dataDir: ".x", url }, { HARNESS_TOKEN: token }),
-        /^--event: .*person\.created/,
-      ],
-      [
-        "event not JSON",
-        () => agentsRun("persona-classifier", { dataDir: ".x", url, event: "{" }, { HARNESS_TOKEN: token }),
-        /^--event:/,
-      ],
-    ];
-    for (const [what, run, message] of cases) await expect(run(), what).rejects.toThrow(message);
-    const page = expectStatus(
-      await remote.call("GET", "/v1/decisions?personId=globex-kim", remote.viewer),
-      200,
-    );
-    expect(page.items).toHaveLength(0);
   });
 });
