@@ -7,6 +7,7 @@
 import { AGENT_ROUTES } from "../http/agent-routes.ts";
 import { SpecVersionOut } from "../http/api-schemas.ts";
 import { PROPOSAL_ROUTES } from "../http/groups/proposals.ts";
+import { MEMORY_ROUTES } from "../http/memory-routes.ts";
 import { ok, READERS } from "../http/route-helpers.ts";
 import type { Route } from "../http/routes.ts";
 import { TOOL_ROUTES } from "../http/tool-routes.ts";
@@ -27,9 +28,11 @@ export const SPEC_CURRENT_ROUTE: Route = {
 };
 
 // GET /v1/tools: the downstream tools the spec maps, offered to agents' sessions (downstream-tools.ts).
+// POST /v1/memory: add_memory (an agent's notes; in AWS only /mcp accepts an agent's IAM role for it).
 export const MCP_API_ROUTES: Route[] = [
   ...PROPOSAL_ROUTES,
   ...AGENT_ROUTES,
+  ...MEMORY_ROUTES,
   SPEC_CURRENT_ROUTE,
   ...TOOL_ROUTES,
 ];

@@ -10,6 +10,7 @@ import type { HarnessClient } from "../client/client.ts";
 import { ProposalInput } from "../domain/proposal.ts";
 import { Id } from "../domain/vocabulary.ts";
 import { ContextQuery, MemorySearchQuery } from "../http/agent-routes.ts";
+import { MemoryInput } from "../usecases/add-memory.ts";
 import { OutcomeBody } from "../usecases/schemas.ts";
 import { decisionView } from "./decision-view.ts";
 import { type McpIdentity, mayRecordOutcomes } from "./identity.ts";
@@ -75,6 +76,20 @@ export function registerTools(
       annotations: { readOnlyHint: true },
     },
     (args) => guarded(async () => jsonResult(await api.searchMemory({ query: args }))),
+  );
+
+  // In AWS an agent's credential is its IAM role, which API Gateway accepts on /mcp but not on
+  // POST /v1/memory (a people's route, Cognito-authorized): this tool is the agents' way to add notes
+  // there, and the same route with the same rules (an agent: its own notes only) everywhere.
+  server.registerTool(
+    "add_memory",
+    {
+      title: "Add to memory",
+      description:
+        "Add a note to an account's memory, cited to you and searchable by the other agents (an agent adds its own notes: kind note; transcripts and email threads come from an admin). The same id and content again is a replay.",
+      inputSchema: MemoryInput,
+    },
+    (args) => guarded(async () => jsonResult(await api.addMemory({ body: args }))),
   );
 
   server.registerTool(

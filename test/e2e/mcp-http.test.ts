@@ -62,6 +62,7 @@ describe("POST /mcp on the local server", () => {
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name).sort();
       expect(tools).toEqual([
+        "add_memory",
         "get_context",
         "get_decision",
         "propose_action",

@@ -64,6 +64,7 @@ describe("harness mcp over stdio", () => {
   it("lists the agent's tools and resources (no record_outcome for an agent token)", async () => {
     const tools = (await writer.listTools()).tools.map((t) => t.name).sort();
     expect(tools).toEqual([
+      "add_memory",
       "get_context",
       "get_decision",
       "propose_action",
@@ -115,6 +116,40 @@ describe("harness mcp over stdio", () => {
     expect(found.json.items[0].excerpt).toMatch(/Salesforce/);
     const other = await callTool(writer, "search_memory", { accountId: "globex", query: "salesforce" });
     expect(other.json.items).toEqual([]);
+  });
+
+  it("add_memory: an agent adds its own note, cited to it and found by search; nothing else", async () => {
+    const note = {
+      accountId: "acme",
+      kind: "note",
+      id: "writer-note-1",
+      text: "Jane prefers short emails and asked to hear back after the procurement review in April.",
+      source: { system: "agent" },
+    };
+    const added = await callTool(writer, "add_memory", note);
+    expect(added.isError, added.text).toBe(false);
+    expect(added.json).toMatchObject({ docId: "writer-note-1", accountId: "acme", replay: false });
+    expect((await callTool(writer, "add_memory", note)).json).toMatchObject({ replay: true });
+    const found = await callTool(linkedin, "search_memory", {
+      accountId: "acme",
+      query: "procurement review",
+    });
+    const hit = found.json.items.find((i: { doc: { docId: string } }) =>
+      i.doc.docId.startsWith("writer-note-1"),
+    );
+    expect(hit?.doc.author).toBe("outreach-writer");
+
+    // A transcript is an admin's to add, an unknown field is named: tool errors, nothing stored.
+    const transcript = await callTool(writer, "add_memory", { ...note, id: "t-1", kind: "transcript" });
+    expect(transcript.isError).toBe(true);
+    expect(transcript.text).toMatch(/forbidden/);
+    const bad = await callTool(writer, "add_memory", { ...note, id: "t-2", text: "" });
+    expect(bad.isError).toBe(true);
+    expect(bad.text).toMatch(/text/);
+    const none = await callTool(writer, "search_memory", { accountId: "acme", query: "procurement review" });
+    expect(none.json.items.map((i: { doc: { docId: string } }) => i.doc.docId.split("#")[0])).toEqual(
+      expect.not.arrayContaining(["t-1", "t-2"]),
+    );
   });
 
   it("propose_action: allowed, executed once; a second agent's colliding touch is deferred with retryAfter", async () => {

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler } from "../../functions/api/mcp.ts";
+import { memoryWith } from "../../shared/runtime/aws-memory.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { emailProposal, seedAcme } from "../helpers/world.ts";
 import { awsRuntimeFor, fixture, lambdaContext } from "./lambda.ts";
@@ -17,7 +18,8 @@ let handler: ReturnType<typeof makeHandler>;
 beforeAll(async () => {
   rt = await startRuntime({ runWorkers: false });
   await seedAcme(rt.deps, "mcp-acme");
-  handler = makeHandler(() => awsRuntimeFor(rt));
+  // Memory as the deployed function has it (functions/api/mcp.ts), by keyword: no embeddings model.
+  handler = makeHandler(() => awsRuntimeFor(rt, { extras: { memory: memoryWith(undefined) } }));
 });
 afterAll(() => rt?.close());
 
@@ -91,6 +93,25 @@ describe("POST /mcp (Lambda, IAM authorizer)", () => {
     });
     expect(as.body.result.isError).toBe(true);
     expect(as.body.result.content[0].text).toMatch(/cannot propose as agent someone-else/);
+  });
+
+  it("add_memory: an agent's IAM role adds its own note over /mcp (POST /v1/memory takes people's tokens only)", async () => {
+    const note = {
+      accountId: "mcp-acme",
+      kind: "note",
+      text: "Asked to be contacted after the board meeting on the 14th.",
+      source: { system: "agent" },
+    };
+    const call = await rpc("mcp-writer", "tools/call", { name: "add_memory", arguments: note });
+    expect(call.body.result.isError, call.body.result.content[0].text).toBeFalsy();
+    const added = JSON.parse(call.body.result.content[0].text);
+    expect(added).toMatchObject({ accountId: "mcp-acme", chunks: 1, replay: false });
+    const found = await rpc("mcp-writer", "tools/call", {
+      name: "search_memory",
+      arguments: { accountId: "mcp-acme", query: "board meeting" },
+    });
+    const items = JSON.parse(found.body.result.content[0].text).items;
+    expect(items[0].doc).toMatchObject({ docId: `${added.docId}#0`, author: "mcp-writer" });
   });
 
   it("a request without the authorizer's identity is refused; GET and DELETE are 405 (stateless)", async () => {
