@@ -49,6 +49,11 @@ const DLQ_REASON: Record<HarnessFunctionProps["invocation"], string> = {
 /** Module replacements, relative to the repository root (esbuild's working directory); see each shim. */
 export const ALIASES: Record<string, string> = {
   "whatwg-url": "./infra/constructs/whatwg-url-shim.cjs",
+  // yaml's ESM build (its "default" export condition; esbuild's platform "node" picks the CommonJS
+  // one): the same code, so a bundle keeps only what it calls, and a module that reaches
+  // domain/yaml.ts without parsing YAML carries none of it (112 KB in the workflow functions). The
+  // one difference: the library's warnings go to console.warn instead of process.emitWarning.
+  yaml: "./node_modules/yaml/browser/index.js",
 };
 
 /**

@@ -58,6 +58,16 @@ describe("Lambda bundles load", () => {
     120_000,
   );
 
+  // yaml is aliased to its ESM build (harness-function.ts ALIASES) so bundles keep only what they call.
+  it("YAML is parsed, depth-bounded, by the bundled ESM build of the library", async () => {
+    const out = await runBundle(
+      "shared/domain/yaml.ts",
+      `process.stdout.write(JSON.stringify(m.parseUntrustedYaml("a: [1, {b: two}]")));
+       try { m.parseUntrustedYaml("[".repeat(100)); } catch (e) { process.stdout.write(" " + e.name); }`,
+    );
+    expect(out).toBe('{"a":[1,{"b":"two"}]} Error');
+  }, 120_000);
+
   // zod/mini says only "Invalid input" unless its English locale is configured
   // (shared/domain/zod-mini.ts); in a test process zod's classic API configures it anyway, so only a
   // bundle without the classic API shows whether the function's own messages still name the problem.

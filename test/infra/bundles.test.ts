@@ -39,6 +39,18 @@ describe("Lambda bundles", () => {
     expect(has(inputs, "node_modules/tr46/")).toBe(false);
   }, 60_000);
 
+  it("a function that reaches the YAML reader without reading YAML carries no YAML parser", async () => {
+    // workflow/expire imports domain/yaml.ts through the lifecycle's drafts (spec-loader); yaml's ESM
+    // build (ALIASES) lets esbuild drop the parser and composer it never calls (112 KB -> 33 KB).
+    const { inputs } = await bundleContents("functions/workflow/expire.ts");
+    for (const part of [
+      "node_modules/yaml/dist/",
+      "yaml/browser/dist/compose/",
+      "yaml/browser/dist/parse/parser",
+    ])
+      expect(has(inputs, part), part).toBe(false);
+  }, 60_000);
+
   it("no function carries the in-process database (it backs simulated runs only)", async () => {
     const { inputs } = await bundleContents("functions/ledger/digest.ts");
     expect(has(inputs, "shared/adapters/dynamo/db.ts")).toBe(true);
