@@ -57,6 +57,8 @@ export interface DemoResult {
   simulateMs: number;
   /** DynamoDB round trips the run made (the main cost of a local run). */
   roundTrips: number;
+  /** Of which during the simulated days (no table set-up, no ledger read-back): per proposal in the bench. */
+  simulateRoundTrips: number;
   /** With `profile`: the simulated days' round trips by operation, call site and key kind. */
   profile?: RoundTripProfile;
   /** Proposals the agents made (replays included): what round trips are counted per. */
@@ -86,6 +88,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     let profile: RoundTripProfile | undefined;
     try {
       const simStarted = Date.now();
+      const tripsBefore = sim.rt.db.roundTrips.count;
       const end = SIM_START + options.days * 86_400_000;
       while (sim.clock.now() < end) {
         const day = await sim.step();
@@ -100,6 +103,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
       await sim.agents.stop();
       const simulateMs = Date.now() - simStarted;
+      const simulateRoundTrips = sim.rt.db.roundTrips.count - tripsBefore;
       if (profiler) {
         profiler.stop();
         profile = profiler.snapshot();
@@ -177,6 +181,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         wallMs: Date.now() - started,
         simulateMs,
         roundTrips: sim.rt.db.roundTrips.count,
+        simulateRoundTrips,
         proposals: [...sim.runs.values()].reduce((n, r) => n + r.proposals, 0),
         ...(profile ? { profile } : {}),
       };
