@@ -12,9 +12,11 @@ import type { HarnessClient } from "../../shared/client/client.ts";
 import { ApiError, UnreachableError } from "../../shared/client/transport.ts";
 import { ValidationError } from "../../shared/domain/errors.ts";
 import { remoteAgentClient } from "../../shared/runtime/remote-agent.ts";
+import { FileRetryQueue } from "../../shared/runtime/remote-agent-retries.ts";
 import {
   builtInAgent,
   harnessClock,
+  type RemoteProposal,
   type RemoteRunReport,
   runRemoteAgent,
   tickOf,
@@ -27,6 +29,8 @@ export interface AgentsRunOptions {
   url?: string;
   event?: string;
   json?: boolean;
+  /** The retry file (remote-agent-retries.ts): deferred proposals wait there for their retryAfter. */
+  retries?: string;
   /** The agent's model, as `harness start` takes it (default: the deterministic local model). */
   model?: string;
   modelUrl?: string;
@@ -132,6 +136,8 @@ export async function agentsRun(
   const url = harnessUrl(opts, env);
   const detail = eventDetail(opts.event);
   const model = await modelOf(opts, env);
+  const retries = opts.retries ? new FileRetryQueue(opts.retries, "--retries") : undefined;
+  retries?.check();
   const client = remoteAgentClient({ baseUrl: url, token });
   await assertAgentToken(client, def.id, url);
   const clock = await harnessClock(client);
@@ -140,19 +146,24 @@ export async function agentsRun(
     agentId: def.id,
     model,
     clock,
+    ...(retries ? { retries } : {}),
     invocation: asFlag(() => tickOf(def, clock.now(), detail)),
     log: (msg, data) => console.error(JSON.stringify({ msg, ...data })),
   });
 }
 
+const line = (p: RemoteProposal) =>
+  `  ${p.decisionId}  ${p.actionType}  ${p.verdict} → ${p.status}${p.replay ? "  (replay)" : ""}${p.retryAfter ? `  retry after ${p.retryAfter}` : ""}`;
+
 export function formatReport(r: RemoteRunReport): string[] {
-  if (r.proposals.length === 0) return [`${r.agentId} (${r.trigger}): proposed nothing`];
+  const retried = r.retried.length
+    ? [`${r.agentId} (retries): ${r.retried.length} re-proposed`, ...r.retried.map(line)]
+    : [];
+  if (r.proposals.length === 0) return [...retried, `${r.agentId} (${r.trigger}): proposed nothing`];
   return [
+    ...retried,
     `${r.agentId} (${r.trigger}): ${r.proposals.length} proposal(s)`,
-    ...r.proposals.map(
-      (p) =>
-        `  ${p.decisionId}  ${p.actionType}  ${p.verdict} → ${p.status}${p.replay ? "  (replay)" : ""}${p.retryAfter ? `  retry after ${p.retryAfter}` : ""}`,
-    ),
+    ...r.proposals.map(line),
   ];
 }
 
@@ -178,6 +189,10 @@ export function registerAgents(program: Command): void {
     )
     .option("--model-url <url>", "base URL of the OpenAI-compatible server")
     .option("--model-name <name>", "the model's name on that server (or the Bedrock model id)")
+    .option(
+      "--retries <file>",
+      "keep deferred proposals in this file; a later run at or after their retryAfter re-proposes them once",
+    )
     .option("--json", "print the report as JSON")
     .action(async (agentId: string, opts: AgentsRunOptions) => {
       const report = await agentsRun(agentId, opts);

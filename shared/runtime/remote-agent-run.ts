@@ -3,14 +3,15 @@
  * with the knowledge view and the gate over the typed client, on the harness's clock. What
  * `harness agents run` calls.
  *
- * Out of process there is no durable retry queue: a deferred proposal is reported with its
- * retryAfter, and running the same trigger again replays the same decision (same proposalId), as in
- * process; the in-process runtime's one re-proposal at retryAfter is not made here.
+ * A deferred proposal is reported with its retryAfter. With a retry queue (remote-agent-retries.ts,
+ * `--retries FILE`) it is also kept, and the first run at or after that time re-proposes it once before
+ * its tick, as the in-process runtime does; without one it is not re-proposed (running the same trigger
+ * again replays the same decision, same proposalId).
  */
 import type { AgentDefinition, AgentInvocation } from "../agents/definition.ts";
 import type { ModelClient } from "../agents/ports.ts";
 import { agentRegistry, findAgent } from "../agents/registry.ts";
-import { AgentRunner } from "../agents/runner.ts";
+import { AgentRunner, type RetryQueue, type RunSummary } from "../agents/runner.ts";
 import type { HarnessClient } from "../client/client.ts";
 import type { Decision } from "../domain/decision.ts";
 import { ForbiddenError, ValidationError } from "../domain/errors.ts";
@@ -26,6 +27,8 @@ export interface RemoteRunOptions {
   invocation?: AgentInvocation;
   /** The detail of the agent's trigger event, for an agent that runs on an event. */
   eventDetail?: Record<string, unknown>;
+  /** Where deferred proposals wait for their retryAfter; due ones are re-proposed before the tick. */
+  retries?: RetryQueue;
   /** Default: the harness's clock (harnessClock), so intent windows and list dates are the server's. */
   clock?: Clock;
   log?: (msg: string, data: Record<string, unknown>) => void;
@@ -45,6 +48,8 @@ export interface RemoteRunReport {
   agentId: string;
   trigger: AgentInvocation["kind"];
   proposals: RemoteProposal[];
+  /** Deferred proposals re-proposed by this run (their retryAfter had come). */
+  retried: RemoteProposal[];
 }
 
 /**
@@ -110,24 +115,23 @@ export async function runRemoteAgent(o: RemoteRunOptions): Promise<RemoteRunRepo
     gate: new ClientGate(o.client, (d) => decided.set(d.proposalId, d)),
     kb: view,
     model: o.model,
-    // No retry queue out of process: the deferral is reported (retryAfter), not re-proposed.
-    retries: { add: async () => {}, due: async () => [], remove: async () => {} },
+    // Without a queue the deferral is reported (retryAfter), not re-proposed.
+    retries: o.retries ?? { add: async () => {}, due: async () => [], remove: async () => {} },
     ...(o.log ? { log: o.log } : {}),
   });
+  const retried = await runner.runDueRetries(def.id);
   const summary = await runner.run(def.id, invocation, { rethrow: true });
   // A handler may catch a failed read per account and carry on: a refusal still fails the run.
   if (view.refused.length > 0)
     throw new ForbiddenError(`the harness refused this agent's reads: ${view.refused.join("; ")}`);
+  const withDecision = (p: RunSummary["proposals"][number]): RemoteProposal => {
+    const d = decided.get(p.proposalId);
+    return { ...p, decisionId: d?.decisionId ?? "", ...(d?.retryAfter ? { retryAfter: d.retryAfter } : {}) };
+  };
   return {
     agentId: def.id,
     trigger: invocation.kind,
-    proposals: summary.proposals.map((p) => {
-      const d = decided.get(p.proposalId);
-      return {
-        ...p,
-        decisionId: d?.decisionId ?? "",
-        ...(d?.retryAfter ? { retryAfter: d.retryAfter } : {}),
-      };
-    }),
+    proposals: summary.proposals.map(withDecision),
+    retried: retried.proposals.map(withDecision),
   };
 }

@@ -1,14 +1,19 @@
 /**
  * `harness agents run` (bin/commands/agents.ts): the binary once end to end against a local server,
- * as the agent of HARNESS_TOKEN; its decision is in the ledger under that agent. Bad input (an unknown
+ * as the agent of HARNESS_TOKEN; its decision is in the ledger under that agent. A deferred proposal
+ * kept in --retries is re-proposed once when due. Bad input (an unknown
  * agent, no token, another agent's token, an unreachable URL, a missing event or model server) is an
  * error naming the argument, flag or variable, and nothing is written. test/e2e/remote-agent.test.ts
  * covers what the run does.
  */
 import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentsRun } from "../../bin/commands/agents.ts";
+import { FileRetryQueue } from "../../shared/runtime/remote-agent-retries.ts";
 import { startRuntime } from "../helpers/runtime.ts";
 import { jane } from "../helpers/world.ts";
 import { expectStatus, type Harness, seedAccount, startHarness } from "./helpers/harness.ts";
@@ -68,6 +73,52 @@ describe("harness agents run", () => {
     const [p] = report.proposals;
     const d = expectStatus(await h.call("GET", `/v1/decisions/${p.decisionId}`, h.viewer), 200);
     expect(d).toMatchObject({ agentId: "persona-classifier", personId: "globex-bob", verdict: p.verdict });
+  });
+
+  it("a deferred proposal kept in --retries is re-proposed once when its time has come", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "agents-run-")), "retries.json");
+    // What a run left when the gate deferred Jane's classification until a moment ago.
+    const proposal = {
+      proposalId: "persona-classifier:classify:globex-jane",
+      agentId: "persona-classifier",
+      action: { type: "crm.update" },
+      target: { accountId: "globex", personId: "globex-jane" },
+      payload: {
+        operation: "classify_contact",
+        personId: "globex-jane",
+        email: "jane@globex.io",
+        persona: "vp",
+        role: "champion",
+        method: "rules",
+        confidence: 0.95,
+      },
+      reasoning: "Jane Doe: vp → champion; title matches the spec's vp rule.",
+      confidence: 0.95,
+    };
+    await new FileRetryQueue(file).add({ agentId: "persona-classifier", at: h.rt.clock.now() - 1, proposal });
+    const token = await h.agent("persona-classifier");
+    const run = () =>
+      agentsRun(
+        "persona-classifier",
+        {
+          dataDir: ".x",
+          url: h.server.url,
+          event: JSON.stringify({ personId: "globex-bob", accountId: "globex" }),
+          retries: file,
+        },
+        { HARNESS_TOKEN: token },
+      );
+    const first = await run();
+    expect(first.retried.map((p) => p.proposalId)).toEqual([
+      "persona-classifier:classify:globex-jane:retry1",
+    ]);
+    const d = expectStatus(
+      await h.call("GET", `/v1/decisions/${first.retried[0]?.decisionId}`, h.viewer),
+      200,
+    );
+    expect(d).toMatchObject({ agentId: "persona-classifier", personId: "globex-jane" });
+    // Once: the next run has nothing left to re-propose.
+    expect((await run()).retried).toEqual([]);
   });
 
   it("bad input is an error naming the argument, flag or variable, and writes nothing", async () => {
