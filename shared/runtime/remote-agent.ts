@@ -9,7 +9,8 @@
  *    knowledge reads (http/kb-read-routes.ts, the context packet, memory search, the current spec);
  *    each agent reads only what its handler reads (http/agent-reads.ts).
  *  - runRemoteAgent (remote-agent-run.ts): one tick of a registry agent with those two, on the
- *    harness's clock; what `harness agents run` calls.
+ *    harness's clock; what `harness agents run` calls. Its deferred proposals can wait in a local file
+ *    (remote-agent-retries.ts) to be re-proposed once when due.
  * The handlers are the registry's own, unchanged: the same code runs in process, in the per-agent
  * Lambda and here.
  */
