@@ -92,3 +92,29 @@ export function awsRuntimeFor(
     ...options.extras,
   });
 }
+
+/**
+ * An API Gateway HTTP API (v2) event for one route, as the authorizers deliver it: a person's Cognito
+ * JWT with `groups`, or an agent's IAM role (the dev stage's `dev-harness-agent-<agent>` session).
+ */
+export function apiEvent(
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  path: string,
+  by: { groups: string[] } | { agent: string },
+  query?: Record<string, string>,
+  body?: unknown,
+) {
+  const e = fixture("groups" in by ? "api-v2-jwt-approve.json" : "api-v2-iam-proposal.json");
+  const routeKey = `${method} ${path}`;
+  Object.assign(e, { routeKey, rawPath: path, rawQueryString: new URLSearchParams(query).toString() });
+  if (query) e.queryStringParameters = query;
+  else delete e.queryStringParameters;
+  if (body === undefined) delete e.body;
+  else e.body = JSON.stringify(body);
+  Object.assign(e.requestContext, { routeKey });
+  Object.assign(e.requestContext.http, { method, path });
+  if ("groups" in by) e.requestContext.authorizer.jwt.claims["cognito:groups"] = `[${by.groups.join(" ")}]`;
+  else
+    e.requestContext.authorizer.iam.userArn = `arn:aws:sts::123456789012:assumed-role/dev-harness-agent-${by.agent}/session-${by.agent}`;
+  return e;
+}
