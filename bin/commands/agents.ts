@@ -141,12 +141,18 @@ export async function agentsRun(
   const client = remoteAgentClient({ baseUrl: url, token });
   await assertAgentToken(client, def.id, url);
   const clock = await harnessClock(client);
+  // Web Research reads the company's site from this process, as its Lambda does (plain fetch).
+  const web =
+    def.id === "web-research"
+      ? (await import("../../shared/runtime/agents-aws.ts")).fetchWebFetcher
+      : undefined;
   return runRemoteAgent({
     client,
     agentId: def.id,
     model,
     clock,
     ...(retries ? { retries } : {}),
+    ...(web ? { web } : {}),
     invocation: asFlag(() => tickOf(def, clock.now(), detail)),
     log: (msg, data) => console.error(JSON.stringify({ msg, ...data })),
   });

@@ -9,7 +9,7 @@
  * again replays the same decision, same proposalId).
  */
 import type { AgentDefinition, AgentInvocation } from "../agents/definition.ts";
-import type { ModelClient } from "../agents/ports.ts";
+import type { ModelClient, WebFetcher } from "../agents/ports.ts";
 import { agentRegistry, findAgent } from "../agents/registry.ts";
 import { AgentRunner, type RetryQueue, type RunSummary } from "../agents/runner.ts";
 import type { HarnessClient } from "../client/client.ts";
@@ -27,6 +27,8 @@ export interface RemoteRunOptions {
   invocation?: AgentInvocation;
   /** The detail of the agent's trigger event, for an agent that runs on an event. */
   eventDetail?: Record<string, unknown>;
+  /** The web, for an agent that reads websites (Web Research): this process reaches it itself. */
+  web?: WebFetcher;
   /** Where deferred proposals wait for their retryAfter; due ones are re-proposed before the tick. */
   retries?: RetryQueue;
   /** Default: the harness's clock (harnessClock), so intent windows and list dates are the server's. */
@@ -115,6 +117,7 @@ export async function runRemoteAgent(o: RemoteRunOptions): Promise<RemoteRunRepo
     gate: new ClientGate(o.client, (d) => decided.set(d.proposalId, d)),
     kb: view,
     model: o.model,
+    ...(o.web ? { web: o.web } : {}),
     // Without a queue the deferral is reported (retryAfter), not re-proposed.
     retries: o.retries ?? { add: async () => {}, due: async () => [], remove: async () => {} },
     ...(o.log ? { log: o.log } : {}),

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";
 import type { AgentInvocation } from "../../shared/agents/definition.ts";
+import type { WebFetcher } from "../../shared/agents/ports.ts";
 import { findAgent } from "../../shared/agents/registry.ts";
 import { AgentRunner } from "../../shared/agents/runner.ts";
 import { createClient } from "../../shared/client/client.ts";
@@ -21,6 +22,15 @@ import { startRuntime } from "../helpers/runtime.ts";
 import { jane } from "../helpers/world.ts";
 import { expectStatus, type Harness, seedAccount, startHarness } from "./helpers/harness.ts";
 
+/** Every company's site: a home page with two facts Web Research extracts, each cited. */
+const site: WebFetcher = {
+  get: async (url) => ({
+    url,
+    status: 200,
+    contentType: "text/html",
+    body: "<html><title>Globex</title><p>Globex raised a Series B led by North Ventures this spring.</p><p>Globex is hiring forty engineers across Europe this year.</p></html>",
+  }),
+};
 const noRetries = { add: async () => {}, due: async () => [], remove: async () => {} };
 
 let local: Harness;
@@ -50,6 +60,7 @@ const inProcess = (agentId: string, invocation: AgentInvocation) => {
   const def = findAgent(agentId);
   if (!def) throw new Error(`no agent ${agentId}`);
   return new AgentRunner([def], {
+    web: site,
     clock: local.rt.clock,
     gate: local.rt.deps.gate,
     kb: local.rt.deps.knowledge as KnowledgeView,
@@ -99,10 +110,18 @@ describe("a built-in agent out of process", () => {
       ["buying-committee-builder", { accountId: "acme" }],
       // The audiences kept from today's lists.
       ["list-sync", undefined],
+      // The web is read from the agent's own process (here a stub site, the same on both sides).
+      ["web-research", { accountId: "globex", listId: "leads-sdr-1" }],
     ];
     for (const [agentId, detail] of runs) {
       const here = await inProcess(agentId, tickOf(builtInAgent(agentId), local.rt.clock.now(), detail));
-      const there = await outOfProcess(agentId, await remote.agent(agentId), detail);
+      const there = await runRemoteAgent({
+        client: remoteAgentClient({ baseUrl: remote.server.url, token: await remote.agent(agentId) }),
+        agentId,
+        model: new LocalDeterministicModel(),
+        web: site,
+        ...(detail ? { eventDetail: detail } : {}),
+      });
       await settle();
       expect(there.proposals.length, agentId).toBeGreaterThan(0);
       const shape = (p: { proposalId: string; actionType: string; verdict: string; replay: boolean }) => ({
