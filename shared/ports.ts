@@ -135,6 +135,8 @@ export interface DecisionStore {
     since: string,
     until: string,
     limit: number,
+    /** Only decisions of this kind: the others are neither returned nor counted against `limit`. */
+    only?: { actionKind: Decision["actionKind"] },
   ): Promise<{ items: Decision[]; more: boolean }>;
   /** Conditional transition (status + version) with its ledger event and side writes, in one transaction. */
   transition(t: Transition): Promise<Decision>;

@@ -41,7 +41,10 @@ export type SignalsTick =
 
 async function touchesBetween(deps: DraftDeps, since: number, until: number): Promise<Decision[]> {
   if (!deps.decisions.decisionsBetween) return [];
-  const page = await deps.decisions.decisionsBetween(iso(since), iso(until), MAX_REFIT_DECISIONS);
+  // Touches only, filtered by the store: the window's record updates are most of its decisions.
+  const page = await deps.decisions.decisionsBetween(iso(since), iso(until), MAX_REFIT_DECISIONS, {
+    actionKind: "touch",
+  });
   return page.items.filter(isTouch);
 }
 

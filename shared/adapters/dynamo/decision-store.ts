@@ -370,9 +370,16 @@ export class DynamoDecisionStore implements DecisionStore {
     since: string,
     until: string,
     limit: number,
+    only?: { actionKind: Decision["actionKind"] },
   ): Promise<{ items: Decision[]; more: boolean }> {
     // Every decision is in exactly one status partition of byStatus, sorted by decidedAt: one range
     // Query per status reads the window and nothing else. Stops once more than `limit` are read.
+    // `only` filters in the database (actionKind is stored in the clear): the other decisions are
+    // never returned, unmarshalled or unsealed. The signals refit reads touches over 90 days this
+    // way, a few percent of a window the data agents' record updates fill.
+    const filter = only
+      ? { FilterExpression: "actionKind = :kind", ExpressionAttributeValues: { ":kind": only.actionKind } }
+      : undefined;
     const raw: Item[] = [];
     for (const status of STATUSES) {
       let startKey: Record<string, unknown> | undefined;
@@ -382,10 +389,12 @@ export class DynamoDecisionStore implements DecisionStore {
             TableName: this.db.tables.ledger,
             IndexName: "byStatus",
             KeyConditionExpression: "byStatusPk = :pk AND byStatusSk BETWEEN :from AND :to",
+            ...(filter ? { FilterExpression: filter.FilterExpression } : {}),
             ExpressionAttributeValues: {
               ":pk": ledgerKeys.indexPk.byStatus(status),
               ":from": ledgerKeys.statusSortFrom(since),
               ":to": ledgerKeys.statusSortTo(until),
+              ...filter?.ExpressionAttributeValues,
             },
             Limit: Math.min(1000, limit + 1 - raw.length),
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),

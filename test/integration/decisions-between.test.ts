@@ -1,0 +1,59 @@
+/**
+ * decisionsBetween with `only`: the signals refit reads the touches of a 90-day window, which the data
+ * agents' record updates fill. The store filters them in the database: the other kinds are neither
+ * returned nor counted against the limit, on both databases.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Decision } from "../../shared/domain/decision.ts";
+import { DAY, HOUR } from "../../shared/domain/time.ts";
+import { execute } from "../../shared/usecases/lifecycle.ts";
+import { STORES, startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
+import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { pin } from "./helpers/store.ts";
+
+describe.each(STORES)("on %s", (store) => {
+  let rt: TestRuntime;
+  beforeEach(async () => {
+    rt = await startRuntime({ store, runWorkers: false });
+  });
+  afterEach(() => rt.close());
+
+  const executed = async (p: Parameters<TestRuntime["deps"]["gate"]["propose"]>[0]) => {
+    const { decision } = await rt.deps.gate.propose(p, agent(p.agentId));
+    expect(decision.verdict).toBe("allow");
+    return (await execute(rt.deps, decision.decisionId)) as Decision;
+  };
+  const record = (accountId: string, n: number) =>
+    executed({
+      proposalId: `rec-${accountId}-${n}`,
+      agentId: "finder",
+      action: { type: "crm.update" },
+      target: { accountId },
+      payload: { operation: "note", text: `Head count updated from the website (${n}).` },
+      reasoning: "The website lists a larger team.",
+      confidence: 0.9,
+    });
+
+  it("returns only the kind asked for, counting only those against the limit", async () => {
+    await pin(rt, "writer", "email.send", 3);
+    const touches: string[] = [];
+    for (const a of ["acme", "beta", "gamma"]) {
+      await seedAcme(rt.deps, a);
+      for (let n = 0; n < 3; n++) await record(a, n);
+      touches.push((await executed(emailProposal("writer", a))).decisionId);
+      rt.clock.advance(HOUR);
+    }
+    const since = new Date(T0 - DAY).toISOString();
+    const until = new Date(rt.clock.now() + DAY).toISOString();
+    const all = await rt.deps.decisions.decisionsBetween?.(since, until, 100);
+    expect(all?.items).toHaveLength(12);
+    const only = await rt.deps.decisions.decisionsBetween?.(since, until, 100, { actionKind: "touch" });
+    expect(only?.items.map((d) => d.decisionId).sort()).toEqual([...touches].sort());
+    expect(only?.more).toBe(false);
+    // The payload is unsealed as without the filter.
+    expect(only?.items.every((d) => typeof d.payload.body === "string")).toBe(true);
+    const two = await rt.deps.decisions.decisionsBetween?.(since, until, 2, { actionKind: "touch" });
+    expect(two?.items).toHaveLength(2);
+    expect(two?.more).toBe(true);
+  });
+});
