@@ -18,7 +18,7 @@ describe.each(STORES)("on %s", (store) => {
   });
   afterEach(() => rt.close());
 
-  const executed = async (p: Parameters<TestRuntime["deps"]["gate"]["propose"]>[0]) => {
+  const executed = async (p: { agentId: string } & Record<string, unknown>) => {
     const { decision } = await rt.deps.gate.propose(p, agent(p.agentId));
     expect(decision.verdict).toBe("allow");
     return (await execute(rt.deps, decision.decisionId)) as Decision;
