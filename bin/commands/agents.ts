@@ -28,6 +28,8 @@ export interface AgentsRunOptions {
   dataDir: string;
   url?: string;
   event?: string;
+  /** A manual agent's input, as JSON. */
+  input?: string;
   json?: boolean;
   /** The retry file (remote-agent-retries.ts): deferred proposals wait there for their retryAfter. */
   retries?: string;
@@ -69,18 +71,17 @@ function harnessUrl(opts: AgentsRunOptions, env: NodeJS.ProcessEnv): string {
   return url.replace(/\/+$/, "");
 }
 
-function eventDetail(text: string | undefined): Record<string, unknown> | undefined {
+/** A flag's JSON object (--event, --input), or a ValidationError naming the flag. */
+function jsonObject(text: string | undefined, flag: string): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
-    throw new ValidationError([{ path: "--event", message: "not JSON" }]);
+    throw new ValidationError([{ path: flag, message: "not JSON" }]);
   }
   if (typeof v !== "object" || v === null || Array.isArray(v))
-    throw new ValidationError([
-      { path: "--event", message: 'expected a JSON object, e.g. {"accountId":"acme"}' },
-    ]);
+    throw new ValidationError([{ path: flag, message: 'expected a JSON object, e.g. {"accountId":"acme"}' }]);
   return v as Record<string, unknown>;
 }
 
@@ -107,13 +108,15 @@ async function assertAgentToken(client: HarnessClient, agentId: string, url: str
     ]);
 }
 
-/** tickOf names the event as `event`; here it is the --event flag. */
+/** tickOf names the event and the input as `event` and `input`; here they are the flags. */
 function asFlag<T>(f: () => T): T {
   try {
     return f();
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    throw new ValidationError(err.issues.map((i) => (i.path === "event" ? { ...i, path: "--event" } : i)));
+    throw new ValidationError(
+      err.issues.map((i) => (i.path === "event" || i.path === "input" ? { ...i, path: `--${i.path}` } : i)),
+    );
   }
 }
 
@@ -134,7 +137,8 @@ export async function agentsRun(
       },
     ]);
   const url = harnessUrl(opts, env);
-  const detail = eventDetail(opts.event);
+  const detail = jsonObject(opts.event, "--event");
+  const input = jsonObject(opts.input, "--input");
   const model = await modelOf(opts, env);
   const retries = opts.retries ? new FileRetryQueue(opts.retries, "--retries") : undefined;
   retries?.check();
@@ -153,7 +157,7 @@ export async function agentsRun(
     clock,
     ...(retries ? { retries } : {}),
     ...(web ? { web } : {}),
-    invocation: asFlag(() => tickOf(def, clock.now(), detail)),
+    invocation: asFlag(() => tickOf(def, clock.now(), detail, input)),
     log: (msg, data) => console.error(JSON.stringify({ msg, ...data })),
   });
 }
@@ -199,6 +203,7 @@ export function registerAgents(program: Command): void {
       "--retries <file>",
       "keep deferred proposals in this file; a later run at or after their retryAfter re-proposes them once",
     )
+    .option("--input <json>", "a manual agent's input, e.g. for manual-list-sync")
     .option("--json", "print the report as JSON")
     .action(async (agentId: string, opts: AgentsRunOptions) => {
       const report = await agentsRun(agentId, opts);

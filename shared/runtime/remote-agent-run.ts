@@ -83,21 +83,34 @@ export function builtInAgent(agentId: string): AgentDefinition {
   return def;
 }
 
-/** What one tick is: the agent's schedule now, its event with the given detail, or a manual run. */
+/**
+ * What one tick is: the agent's schedule now, its event with the given detail, or a manual run with
+ * the given input. A detail or an input the agent does not take is a ValidationError naming it.
+ */
 export function tickOf(
   def: AgentDefinition,
   at: number,
   eventDetail?: Record<string, unknown>,
+  input?: unknown,
 ): AgentInvocation {
   const event = def.triggers.find((t) => t.kind === "event");
+  const schedule = def.triggers.find((t) => t.kind === "schedule");
+  const manual = def.triggers.some((t) => t.kind === "manual");
+  const runsOn = event ? event.eventType : schedule ? "a schedule" : "manual runs";
+  if (input !== undefined) {
+    if (!manual)
+      throw new ValidationError([
+        { path: "input", message: `${def.id} takes no input: it runs on ${runsOn}` },
+      ]);
+    return { kind: "manual", input, by: `agent:${def.id}` };
+  }
   if (eventDetail) {
     if (!event)
       throw new ValidationError([
-        { path: "event", message: `${def.id} runs on no event (it runs on a schedule)` },
+        { path: "event", message: `${def.id} runs on no event: it runs on ${runsOn}` },
       ]);
     return { kind: "event", event: { type: event.eventType, detail: eventDetail } };
   }
-  const schedule = def.triggers.find((t) => t.kind === "schedule");
   if (schedule) return { kind: "schedule", at, cron: schedule.cron };
   if (event)
     throw new ValidationError([

@@ -172,6 +172,16 @@ describe("harness agents run", () => {
         /^--event: .*person\.created/,
       ],
       [
+        "an input for an agent that takes none",
+        () =>
+          agentsRun(
+            "persona-classifier",
+            { dataDir: ".x", url, event, input: "{}" },
+            { HARNESS_TOKEN: token },
+          ),
+        /^--input: persona-classifier takes no input: it runs on person\.created/,
+      ],
+      [
         "event not JSON",
         () => agentsRun("persona-classifier", { dataDir: ".x", url, event: "{" }, { HARNESS_TOKEN: token }),
         /^--event:/,
