@@ -55,7 +55,12 @@ export interface Decision {
     note?: string;
   };
   execution?: { at: string; idempotencyKey: string; externalId?: string; error?: string };
-  outcomes: { type: OutcomeType; at: string; outcomeId?: string }[];
+  /**
+   * `heldUntilClose`: a record's flag or correction heard within its window, taught to trust when the
+   * window closes (usecases/trust-evidence.ts). Absent on judgments taught on arrival, including those
+   * recorded before judgments were held, so a settle never teaches one twice.
+   */
+  outcomes: { type: OutcomeType; at: string; outcomeId?: string; heldUntilClose?: true }[];
   version: number;
   updatedAt: string;
   /** Set when the person's data key was erased: payload, reasoning and the person's details are gone. */

@@ -1,6 +1,6 @@
 import { isHeldOut } from "../domain/arms.ts";
 import { type Decision, streams } from "../domain/decision.ts";
-import { NotFoundError } from "../domain/errors.ts";
+import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
 import { DAY, iso } from "../domain/time.ts";
 import type { Deps } from "../ports.ts";
@@ -54,7 +54,7 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
     if (decision.outcomes.some((o) => o.outcomeId === outcomeId)) {
       return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
     }
-    const before = await appendToDecision(
+    const held = await appendToDecision(
       deps,
       decision,
       { type: body.type, at, outcomeId },
@@ -64,8 +64,7 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
     // A bounce is the fault of whoever created the address (trust-evidence.ts), not of the writer.
     const creator = isHeldOut(decision) ? undefined : await teachCreator(deps, spec, decision, body.type);
     // A record's flag or correction within its window is taught when the window closes (trust-evidence.ts).
-    const waits = before !== undefined && judgmentWaits(before, body.type);
-    if (!isHeldOut(decision) && !(creator && body.type === "bounced") && !waits)
+    if (!isHeldOut(decision) && !(creator && body.type === "bounced") && !held)
       await recordTrustOutcome(
         deps,
         spec,
@@ -135,25 +134,28 @@ async function appendToDecision(
   outcome: { type: OutcomeBody["type"]; at: string; outcomeId: string },
   actor: string,
   note?: string,
-): Promise<Decision | undefined> {
+): Promise<boolean> {
   let current = decision;
   for (let attempt = 0; attempt < 10; attempt++) {
+    // Whether a judgment waits for the record's window is decided on the version it is appended to
+    // (the write is conditional on it), and stored with it: the settle teaches only what was held.
+    const held = judgmentWaits(current, outcome.type);
+    const entry = held ? { ...outcome, heldUntilClose: true as const } : outcome;
     try {
       await deps.decisions.transition({
         decisionId: current.decisionId,
         expectStatus: [current.status],
         expectVersion: current.version,
-        patch: { outcomes: [...current.outcomes, outcome] },
+        patch: { outcomes: [...current.outcomes, entry] },
         event: {
           type: "outcome",
           at: iso(deps.clock.now()),
           actor,
-          detail: `${outcome.type}${note ? `: ${note}` : ""}`,
-          data: outcome,
+          detail: `${outcome.type}${note ? `: ${note}` : ""}${held ? " (taught to trust when the record's window closes)" : ""}`,
+          data: entry,
         },
       });
-      // The decision as it was when the outcome landed: what came before it.
-      return current;
+      return held;
     } catch (err) {
       if ((err as Error).name !== "ConflictError") throw err;
       const fresh = await deps.decisions.getDecision(current.decisionId);
@@ -161,4 +163,6 @@ async function appendToDecision(
       current = fresh;
     }
   }
+  // Never taught without being appended: the caller's retry (same outcome id) tries again.
+  throw new ConflictError(`decision ${decision.decisionId} is too contended; outcome not recorded`);
 }

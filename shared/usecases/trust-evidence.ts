@@ -87,7 +87,9 @@ export async function settleExecuted(deps: SettleDeps, decisionId: string): Prom
     const d = await deps.decisions.getDecision(decisionId);
     if (d?.status !== "executed") return undefined;
     const touch = d.actionKind === "touch";
-    const judgments = touch ? [] : d.outcomes.filter((o) => RECORD_JUDGMENTS.has(o.type));
+    // Only judgments held for the close: one taught on arrival (after a window, or recorded before
+    // judgments were held) has counted already.
+    const judgments = touch ? [] : d.outcomes.filter((o) => RECORD_JUDGMENTS.has(o.type) && o.heldUntilClose);
     let type: OutcomeType = touch ? "silence" : "record_kept";
     if (
       touch

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
-import { DAY, HOUR } from "../../shared/domain/time.ts";
+import { DAY, HOUR, iso } from "../../shared/domain/time.ts";
 import { streamsOf } from "../../shared/learning/trust.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
@@ -189,6 +189,47 @@ describe("record actions earn trust from their own outcomes", () => {
     await recordOutcome(rt.deps, { decisionId: kept.decisionId, type: "flagged_bad_lead" }, approver);
     const late = await trustOf("finder", "crm.update");
     expect(late?.market.failure).toBeGreaterThan((after?.market.failure ?? 0) + 1);
+  });
+
+  it("a judgment taught on arrival before judgments were held is not taught again when the window closes", async () => {
+    await seedAcme(rt.deps, "acme");
+    const rec = await executedRecord("acme");
+    rt.clock.advance(DAY);
+    // What a deployment before held judgments left: the flag appended without the mark, and taught.
+    await rt.deps.decisions.transition({
+      decisionId: rec.decisionId,
+      expectStatus: ["executed"],
+      expectVersion: rec.version,
+      patch: {
+        outcomes: [{ type: "flagged_bad_lead", at: iso(rt.clock.now()), outcomeId: "o-old" }],
+      },
+      event: {
+        type: "outcome",
+        at: iso(rt.clock.now()),
+        actor: "approver",
+        detail: "flagged_bad_lead",
+      },
+    });
+    const spec = await rt.deps.specs.current();
+    if (!spec) throw new Error("no spec");
+    await recordTrustOutcome(rt.deps, spec, "finder", "crm.update", "flagged_bad_lead", "taught on arrival");
+    const taught = await trustOf("finder", "crm.update");
+    expect(taught?.market.failure).toBeGreaterThan(0);
+
+    rt.clock.advance(7 * DAY);
+    expect(await settleExecuted(rt.deps, rec.decisionId)).toBe("record_judged");
+    // The window closed (judged, not kept) and nothing was counted twice: only decay moved the figure.
+    const after = await trustOf("finder", "crm.update");
+    expect(after?.market.failure).toBeLessThanOrEqual(taught?.market.failure ?? 0);
+    expect(after?.market.success).toBe(0);
+
+    // A judgment held under the new rule carries the mark on the decision.
+    await seedAcme(rt.deps, "beta");
+    const next = await executedRecord("beta");
+    rt.clock.advance(DAY);
+    await recordOutcome(rt.deps, { decisionId: next.decisionId, type: "record_corrected" }, approver);
+    const held = (await rt.deps.decisions.getDecision(next.decisionId))?.outcomes;
+    expect(held).toEqual([expect.objectContaining({ type: "record_corrected", heldUntilClose: true })]);
   });
 
   it("a judgment racing the window's close is counted exactly once", async () => {
