@@ -88,6 +88,39 @@ export function queryKeyIssues(names: Iterable<string>): FieldIssue[] {
   return issues.slice(0, JSON_LIMITS.maxIssues);
 }
 
+/**
+ * The raw query string's own issues, before any decoding: a parameter given twice (API Gateway joins
+ * the values with commas, Node's URL keeps both, so which one a route sees would depend on where it
+ * runs) and a broken % escape (decoders replace it with U+FFFD, so free text such as a memory query
+ * would be searched for something the caller never sent). Each issue names `query.<name>`.
+ */
+export function rawQueryIssues(raw: string | undefined): FieldIssue[] {
+  if (!raw) return [];
+  const issues: FieldIssue[] = [];
+  const seen = new Set<string>();
+  for (const part of raw.split("&")) {
+    if (!part) continue;
+    const eq = part.indexOf("=");
+    const rawKey = eq < 0 ? part : part.slice(0, eq);
+    const key = decodedOrUndefined(rawKey.replace(/\+/g, " "));
+    const name = key ?? rawKey;
+    if (key === undefined || decodedOrUndefined(eq < 0 ? "" : part.slice(eq + 1)) === undefined)
+      issues.push({ path: pathOf("query", name), message: "is not well-formed percent-encoded UTF-8" });
+    else if (seen.has(key)) issues.push({ path: pathOf("query", name), message: "is given more than once" });
+    seen.add(name);
+    if (issues.length >= JSON_LIMITS.maxIssues) break;
+  }
+  return issues;
+}
+
+function decodedOrUndefined(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
 function stringIssue(s: string, what: string): string | undefined {
   // Lone surrogates cannot be encoded as UTF-8, which is what the store writes.
   if (LONE_SURROGATE.test(s)) return `${what} is not well-formed Unicode (lone surrogate)`;

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { TooLargeError, ValidationError } from "../domain/errors.ts";
-import { assertJsonLimits, queryKeyIssues } from "../domain/json-limits.ts";
+import { assertJsonLimits, queryKeyIssues, rawQueryIssues } from "../domain/json-limits.ts";
 import { type BodyType, bodyTypeOf } from "./media-type.ts";
 import { credentialRejection, principalFromEvent } from "./principal-from-event.ts";
 import { errorResponse, type HttpResult, json } from "./respond.ts";
@@ -89,7 +89,10 @@ export function createApi(
       const queryEntries = Object.entries(event.queryStringParameters ?? {}).filter(
         (e): e is [string, string] => e[1] !== undefined,
       );
-      const queryIssues = queryKeyIssues(queryEntries.map(([k]) => k));
+      const queryIssues = [
+        ...rawQueryIssues(event.rawQueryString),
+        ...queryKeyIssues(queryEntries.map(([k]) => k)),
+      ];
       if (queryIssues.length > 0) throw new ValidationError(queryIssues);
       const declared = event.headers?.["content-type"] ?? event.headers?.["Content-Type"];
       const contentType = (declared ?? "application/json").toLowerCase();

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../shared/domain/errors.ts";
-import { assertJsonLimits, JSON_LIMITS, jsonLimitIssues, keyIssue } from "../../shared/domain/json-limits.ts";
+import {
+  assertJsonLimits,
+  JSON_LIMITS,
+  jsonLimitIssues,
+  keyIssue,
+  rawQueryIssues,
+} from "../../shared/domain/json-limits.ts";
 
 const nest = (levels: number, leaf: unknown = 1): unknown => {
   let v: unknown = leaf;
@@ -114,5 +120,25 @@ describe("JSON limits", () => {
     expect(() => assertJsonLimits({ a: 1e300 })).toThrow(ValidationError);
     const many = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 1e300]));
     expect(jsonLimitIssues(many)).toHaveLength(JSON_LIMITS.maxIssues);
+  });
+});
+
+describe("the raw query string", () => {
+  it("accepts ordinary queries, encoded text and empty values", () => {
+    expect(rawQueryIssues(undefined)).toEqual([]);
+    expect(rawQueryIssues("accountId=acme&query=salesforce+dashboards%20%C3%A9t%C3%A9&limit=")).toEqual([]);
+  });
+
+  it("refuses a parameter given twice, and a broken % escape, naming the parameter", () => {
+    expect(rawQueryIssues("query=dashboards&query=pricing")).toEqual([
+      { path: "query.query", message: "is given more than once" },
+    ]);
+    for (const bad of ["%E0%A4%A", "%FF", "%", "%C3%28"])
+      expect(rawQueryIssues(`accountId=acme&query=${bad}`), bad).toEqual([
+        { path: "query.query", message: "is not well-formed percent-encoded UTF-8" },
+      ]);
+    expect(rawQueryIssues("%FF=1")).toEqual([
+      { path: 'query["%FF"]', message: "is not well-formed percent-encoded UTF-8" },
+    ]);
   });
 });

@@ -27,6 +27,8 @@ export interface Example {
   mustExist?: string[];
   /** The agent whose action the route reviews (for impostor approver tokens). */
   reviewsAgent?: string;
+  /** Query keys whose values are free text (up to 500 characters): only emptiness and length are wrong. */
+  freeTextQuery?: string[];
   /** Hand-written bodies this route must refuse, beyond the generic mutations. */
   invalid?: unknown[];
   /** The body may also be sent as YAML (the spec). */
@@ -71,6 +73,26 @@ export function examples(w: WorldIds): Record<string, Example> {
       query: { agentId: WRITER, limit: "10" },
       requiredQuery: ["agentId"],
     },
+    "GET /v1/context": {
+      params: {},
+      query: { accountId: "acme", personId: "acme-jane", budgetTokens: "600", query: "dashboards" },
+      requiredQuery: ["accountId"],
+      freeTextQuery: ["query"],
+    },
+    "GET /v1/memory/search": {
+      params: {},
+      query: { accountId: "acme", query: "dashboards", limit: "5" },
+      requiredQuery: ["accountId", "query"],
+      freeTextQuery: ["query"],
+    },
+    // The built-in agents' knowledge-base reads (out-of-process agents, shared/http/kb-read-routes.ts).
+    "GET /v1/kb/accounts": { params: {}, query: { limit: "10" } },
+    "GET /v1/kb/records": { params: {}, query: { accountIds: "acme,globex", personIds: "acme-jane" } },
+    "GET /v1/kb/accounts/{id}/people": { params: { id: "acme" }, query: { limit: "10" } },
+    "GET /v1/kb/lead-lists/{date}": { params: { date: iso(now).slice(0, 10) }, query: { limit: "10" } },
+    "GET /v1/kb/audiences": { params: {}, query: {} },
+    "GET /v1/kb/template-stats": { params: {}, query: {} },
+    "GET /v1/kb/decisions/{id}": { params: { id: w.pending.decisionId }, query: {}, mustExist: ["id"] },
     "GET /v1/explain": { params: {}, query: { email: "jane@acme.io" }, requiredQuery: ["email"] },
     "GET /v1/approvals": { params: {}, query: { limit: "10" } },
     "POST /v1/decisions/{id}/approve": {

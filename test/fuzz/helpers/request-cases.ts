@@ -297,6 +297,10 @@ export function queryCases(ctx: RouteContext): fc.Arbitrary<FuzzCase> {
   const b = base(ctx);
   const q = b.query;
   const keys = Object.keys(q);
+  // Free text (a search query) takes "a b" and "<x>" as well as any words: only its length and
+  // emptiness can be wrong.
+  const freeText = ctx.example?.freeTextQuery ?? [];
+  const strict = keys.filter((k) => !freeText.includes(k));
   const required = ctx.example?.requiredQuery ?? [];
   const mutations: fc.Arbitrary<[string, string]>[] = [
     fc
@@ -306,15 +310,32 @@ export function queryCases(ctx: RouteContext): fc.Arbitrary<FuzzCase> {
       .constantFrom(...BAD_LIMITS)
       .map((v): [string, string] => [`limit=${JSON.stringify(v)}`, queryOf({ ...q, limit: v })]),
     forgedCursor.map((v): [string, string] => ["a forged cursor", queryOf({ ...q, cursor: v })]),
-    fc
-      .tuple(
-        fc.constantFrom(...keys),
-        fc.oneof(
-          fc.constantFrom(...BAD_VALUES),
-          fc.integer({ min: 129, max: 3000 }).map((n) => "x".repeat(n)),
-        ),
-      )
-      .map(([k, v]): [string, string] => [`a bad value for ${k}`, queryOf({ ...q, [k]: v })]),
+    ...(strict.length
+      ? [
+          fc
+            .tuple(
+              fc.constantFrom(...strict),
+              fc.oneof(
+                fc.constantFrom(...BAD_VALUES),
+                fc.integer({ min: 129, max: 3000 }).map((n) => "x".repeat(n)),
+              ),
+            )
+            .map(([k, v]): [string, string] => [`a bad value for ${k}`, queryOf({ ...q, [k]: v })]),
+        ]
+      : []),
+    ...(freeText.length
+      ? [
+          fc
+            .tuple(
+              fc.constantFrom(...freeText),
+              fc.oneof(
+                fc.constant(""),
+                fc.integer({ min: 501, max: 3000 }).map((n) => "x".repeat(n)),
+              ),
+            )
+            .map(([k, v]): [string, string] => [`a bad value for ${k}`, queryOf({ ...q, [k]: v })]),
+        ]
+      : []),
     fc
       .tuple(fc.constantFrom(...keys), fc.constantFrom("%E0%A4%A", "%FF", "%", "%C3%28"))
       .map(([k, raw]): [string, string] => [
