@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Decision } from "../domain/decision.ts";
-import { ForbiddenError, NotFoundError } from "../domain/errors.ts";
+import { DependencyError, ForbiddenError, NotFoundError } from "../domain/errors.ts";
 import type { Proposal } from "../domain/proposal.ts";
 import type { KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
@@ -120,11 +120,16 @@ export class AgentRunner {
       try {
         await this.submit(agentId, retry, summary);
       } catch (err) {
-        this.deps.log?.("retry failed", {
+        // The gate could not be reached (the harness's store, or the API for an agent out of
+        // process): the retry stays due and is tried again next time. Its proposal id is fixed, so a
+        // first attempt that did land is answered as a replay, never decided twice.
+        const kept = err instanceof DependencyError;
+        this.deps.log?.(kept ? "retry failed, kept for the next run" : "retry failed", {
           agentId,
           proposalId: retry.proposalId,
           error: (err as Error).message,
         });
+        if (kept) continue;
       }
       await this.deps.retries.remove(r);
     }

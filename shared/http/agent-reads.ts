@@ -37,7 +37,8 @@ export const AGENT_READS: Readonly<Record<string, readonly Read[]>> = {
 export function assertMayRead(principal: Principal, what: Read): void {
   const agents = agentIdsOf(principal);
   if (agents.length === 0) return;
-  if (agents.some((a) => AGENT_READS[a]?.includes(what))) return;
+  // Own keys only: an agent named "constructor" or "__proto__" is a valid id and reads nothing.
+  if (agents.some((a) => Object.hasOwn(AGENT_READS, a) && AGENT_READS[a]?.includes(what))) return;
   throw new ForbiddenError(
     `agent ${agents.join(", ")} may not read ${what}: an agent credential reads what its own handler reads`,
   );

@@ -54,13 +54,16 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
     if (decision.outcomes.some((o) => o.outcomeId === outcomeId)) {
       return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
     }
-    const held = await appendToDecision(
+    const appended = await appendToDecision(
       deps,
       decision,
       { type: body.type, at, outcomeId },
       principal.subject,
       body.note,
     );
+    // The same outcome id landed first from a concurrent delivery (a webhook redelivered at once).
+    if (appended === "duplicate") return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
+    const held = appended === "held";
     // A bounce is the fault of whoever created the address (trust-evidence.ts), not of the writer.
     const creator = isHeldOut(decision) ? undefined : await teachCreator(deps, spec, decision, body.type);
     // A record's flag or correction within its window is taught when the window closes (trust-evidence.ts).
@@ -134,9 +137,12 @@ async function appendToDecision(
   outcome: { type: OutcomeBody["type"]; at: string; outcomeId: string },
   actor: string,
   note?: string,
-): Promise<boolean> {
+): Promise<"held" | "appended" | "duplicate"> {
   let current = decision;
   for (let attempt = 0; attempt < 10; attempt++) {
+    // Checked again on every version read: a concurrent delivery of the same outcome may be the
+    // write this one conflicted with.
+    if (current.outcomes.some((o) => o.outcomeId === outcome.outcomeId)) return "duplicate";
     // Whether a judgment waits for the record's window is decided on the version it is appended to
     // (the write is conditional on it), and stored with it: the settle teaches only what was held.
     const held = judgmentWaits(current, outcome.type);
@@ -155,7 +161,7 @@ async function appendToDecision(
           data: entry,
         },
       });
-      return held;
+      return held ? "held" : "appended";
     } catch (err) {
       if ((err as Error).name !== "ConflictError") throw err;
       const fresh = await deps.decisions.getDecision(current.decisionId);

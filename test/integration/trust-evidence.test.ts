@@ -232,6 +232,29 @@ describe("record actions earn trust from their own outcomes", () => {
     expect(held).toEqual([expect.objectContaining({ type: "record_corrected", heldUntilClose: true })]);
   });
 
+  it("the same outcome delivered 10 times at once is appended and taught once", async () => {
+    await seedAcme(rt.deps, "acme");
+    const sent = await sentEmail("acme");
+    const replied = { decisionId: sent.decisionId, type: "replied" as const, outcomeId: "o-webhook-1" };
+    // Every delivery first reads the decision as it was before any of them landed (as concurrent
+    // Lambda invocations do); re-reads after a conflict see the store as it is.
+    const decisions = rt.deps.decisions;
+    let firstReads = 10;
+    const deps = {
+      ...rt.deps,
+      decisions: Object.assign(Object.create(decisions), {
+        getDecision: async (id: string) => (firstReads-- > 0 ? sent : decisions.getDecision(id)),
+      }),
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => recordOutcome(deps, replied, approver)),
+    );
+    expect(answers.filter((a) => !a.duplicate)).toHaveLength(1);
+    expect(await outcomeTypes(sent.decisionId)).toEqual(["replied"]);
+    const weight = (await rt.deps.specs.current())?.spec.trust.outcomes.replied?.success ?? 0;
+    expect((await trustOf("writer", "email.send"))?.market.success).toBeCloseTo(weight, 6);
+  });
+
   it("a judgment racing the window's close is counted exactly once", async () => {
     await seedAcme(rt.deps, "acme");
     const rec = await executedRecord("acme");

@@ -25,5 +25,10 @@ describe("agent reads", () => {
     );
     // An agent of another framework has no entry: the context packet and memory search only.
     expect(() => assertMayRead(agent("my-crew"), "accounts")).toThrow(/my-crew may not read accounts/);
+    // Ids that are names of an object's own machinery are agents like any other: refused, not a crash.
+    for (const id of ["constructor", "toString", "__proto__", "hasOwnProperty"])
+      expect(() => assertMayRead(agent(id), "accounts"), id).toThrow(
+        expect.objectContaining({ name: "ForbiddenError" }),
+      );
   });
 });

@@ -1,0 +1,66 @@
+/**
+ * A deferred proposal's retry whose gate cannot be reached (the store, or the API for an agent out of
+ * process: 503s and 429s past the client's own attempts, a dropped connection) stays due and is tried
+ * again on the next run, under the same retry id; a retry the gate refused is dropped as before.
+ */
+import { describe, expect, it } from "vitest";
+import { AgentRunner, type RetryQueue } from "../../shared/agents/runner.ts";
+import type { Decision } from "../../shared/domain/decision.ts";
+import { DependencyError, ValidationError } from "../../shared/domain/errors.ts";
+import type { Proposal } from "../../shared/domain/proposal.ts";
+
+const proposal = {
+  proposalId: "p-1",
+  agentId: "outreach-writer",
+  action: { type: "email.send" },
+  target: { accountId: "acme" },
+  payload: {},
+  reasoning: "r",
+  confidence: 0.9,
+} as unknown as Proposal;
+
+function runnerWith(failures: Error[]) {
+  const queue = [{ agentId: "outreach-writer", at: 0, proposal }];
+  const retries: RetryQueue = {
+    add: async () => {},
+    due: async () => [...queue],
+    remove: async (r) => {
+      queue.splice(queue.indexOf(r as (typeof queue)[number]), 1);
+    },
+  };
+  const seen: string[] = [];
+  const runner = new AgentRunner([], {
+    clock: { now: () => 1_000 },
+    gate: {
+      propose: async (input) => {
+        seen.push((input as Proposal).proposalId);
+        const failure = failures.shift();
+        if (failure) throw failure;
+        return { decision: { verdict: "allow", status: "dispatched" } as Decision, replay: false };
+      },
+    },
+    kb: {} as never,
+    model: {} as never,
+    retries,
+  });
+  return { runner, queue, seen };
+}
+
+describe("a due retry", () => {
+  it("stays due when the gate cannot be reached, and runs once it can", async () => {
+    const { runner, queue, seen } = runnerWith([new DependencyError("POST /v1/proposals answered 503")]);
+    expect((await runner.runDueRetries("outreach-writer")).proposals).toEqual([]);
+    expect(queue).toHaveLength(1);
+    const second = await runner.runDueRetries("outreach-writer");
+    expect(second.proposals).toMatchObject([{ verdict: "allow" }]);
+    expect(queue).toHaveLength(0);
+    // The same retry id both times: a first attempt that did land would be answered as a replay.
+    expect(new Set(seen).size).toBe(1);
+  });
+
+  it("is dropped when the gate refused it", async () => {
+    const { runner, queue } = runnerWith([new ValidationError([{ path: "payload", message: "bad" }])]);
+    await runner.runDueRetries("outreach-writer");
+    expect(queue).toHaveLength(0);
+  });
+});
