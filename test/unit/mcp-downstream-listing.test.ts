@@ -95,6 +95,22 @@ describe("a downstream server's tool list", () => {
     await expect(downstreamOf(huge).start()).rejects.toThrow("mcp.ads: tool push_audience is");
   });
 
+  it("reads every page again when the server says its tools changed", async () => {
+    let version = 1;
+    const server = new ListingServer((c) =>
+      c ? { tools: [tool(`b${version}`)] } : { tools: [tool(`a${version}`)], nextCursor: "p2" },
+    );
+    let changed = 0;
+    const d = new DownstreamServer(settings, () => server, { onToolsChanged: () => changed++ });
+    await d.start();
+    version = 2;
+    server.changed();
+    await expect.poll(() => changed).toBe(1);
+    expect(d.tools.map((t) => t.name)).toEqual(["a2", "b2"]);
+    expect(server.lists).toBe(4);
+    await d.close();
+  });
+
   it("keeps the last good list when a changed one is past the limits", async () => {
     let tooMany = false;
     const server = new ListingServer(() => ({

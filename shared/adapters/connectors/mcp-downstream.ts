@@ -78,10 +78,15 @@ export function callFailure(what: string, err: unknown): ConnectorError {
 export const TOOL_LIST_LIMITS = { pages: 20, tools: 1000, schemaChars: 64 * 1024 } as const;
 
 /** The tools of a listing, or the reason it is refused (names the server and the limit). */
-export function checkToolList(server: string, tools: readonly Tool[]): string | undefined {
+export function checkToolList(
+  server: string,
+  tools: readonly Tool[],
+  newest: readonly Tool[] = tools,
+): string | undefined {
   if (tools.length > TOOL_LIST_LIMITS.tools)
     return `mcp.${server}: the server lists more than ${TOOL_LIST_LIMITS.tools} tools`;
-  for (const t of tools) {
+  // Only the page just read: earlier pages were measured when they arrived.
+  for (const t of newest) {
     const size = JSON.stringify(t).length;
     if (size > TOOL_LIST_LIMITS.schemaChars)
       return `mcp.${server}: tool ${t.name.slice(0, 64)} is ${size} characters listed (at most ${TOOL_LIST_LIMITS.schemaChars})`;
@@ -138,6 +143,20 @@ export class DownstreamServer {
     void client.close().catch(() => {});
   }
 
+  /** The server said its tools changed: read them all again; a failure keeps the last good list. */
+  private async refresh(client: Client): Promise<void> {
+    try {
+      this.listed = await this.listAll(client);
+      this.options.onToolsChanged?.();
+    } catch (err) {
+      const refused = err instanceof ConnectorError;
+      this.options.log?.(refused ? "downstream tool list refused" : "downstream tool list refresh failed", {
+        server: this.name,
+        reason: (err as Error).message,
+      });
+    }
+  }
+
   private async listAll(client: Client): Promise<Tool[]> {
     const tools: Tool[] = [];
     const seen = new Set<string>();
@@ -147,7 +166,7 @@ export class DownstreamServer {
         timeout: this.settings.timeoutMs,
       });
       tools.push(...page.tools);
-      const refused = checkToolList(this.name, tools);
+      const refused = checkToolList(this.name, tools, page.tools);
       if (refused) throw new ConnectorError(refused, false);
       cursor = page.nextCursor;
       if (!cursor) return tools;
@@ -171,19 +190,10 @@ export class DownstreamServer {
         {
           listChanged: {
             tools: {
-              onChanged: (err, tools) => {
-                if (err) this.options.log?.("downstream tool list refresh failed", { server: this.name });
-                else if (tools) {
-                  // A changed list past the limits is not taken: the last good one stays offered.
-                  const refused = checkToolList(this.name, tools);
-                  if (refused)
-                    this.options.log?.("downstream tool list refused", { server: this.name, refused });
-                  else {
-                    this.listed = tools;
-                    this.options.onToolsChanged?.();
-                  }
-                }
-              },
+              // The SDK would re-read only the first page: the notification is taken as a trigger, and
+              // every page is read again within the same limits as at start.
+              autoRefresh: false,
+              onChanged: () => void this.refresh(client),
             },
           },
         },
