@@ -51,9 +51,6 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
   }
   const outcomeId = body.outcomeId ?? newId("o");
   if (decision) {
-    if (decision.outcomes.some((o) => o.outcomeId === outcomeId)) {
-      return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
-    }
     const appended = await appendToDecision(
       deps,
       decision,
@@ -61,7 +58,7 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
       principal.subject,
       body.note,
     );
-    // The same outcome id landed first from a concurrent delivery (a webhook redelivered at once).
+    // The same outcome id is already on the decision: a redelivery, sequential or concurrent.
     if (appended === "duplicate") return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
     const held = appended === "held";
     // A bounce is the fault of whoever created the address (trust-evidence.ts), not of the writer.

@@ -23,7 +23,7 @@ import {
 } from "../helpers/fake-embeddings.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { seedAcme } from "../helpers/world.ts";
-import { awsRuntimeFor, fixture, lambdaContext } from "./lambda.ts";
+import { apiEvent, awsRuntimeFor, lambdaContext } from "./lambda.ts";
 
 let rt: TestRuntime;
 let fake: FakeEmbeddingsServer;
@@ -41,16 +41,7 @@ const ctx = lambdaContext("dev-harness-api-knowledge");
 
 /** The captured IAM event, re-pointed at a route of the knowledge function or at /mcp. */
 function iamEvent(method: "GET" | "POST", path: string, query?: Record<string, string>, body?: unknown) {
-  const e = fixture("api-v2-iam-proposal.json");
-  const routeKey = `${method} ${path}`;
-  Object.assign(e, { routeKey, rawPath: path, rawQueryString: new URLSearchParams(query).toString() });
-  if (query) e.queryStringParameters = query;
-  else delete e.queryStringParameters;
-  if (body === undefined) delete e.body;
-  else e.body = JSON.stringify(body);
-  Object.assign(e.requestContext, { routeKey });
-  Object.assign(e.requestContext.http, { method, path });
-  e.requestContext.authorizer.iam.userArn = `arn:aws:sts::123456789012:assumed-role/dev-harness-agent-${AGENT}/session-${AGENT}`;
+  const e = apiEvent(method, path, { agent: AGENT }, query, body);
   if (path === "/mcp") {
     e.headers.accept = "application/json, text/event-stream";
     e.headers["mcp-protocol-version"] = "2025-06-18";
