@@ -14,7 +14,16 @@ export interface ShadowIntent {
   score: number;
   /** Whether it would clear `quality.minIntent` (the real verdict does not change). */
   passes: boolean;
+  /**
+   * The sum before the cap at 100: the shadow evidence compares rankings, and most touched accounts sit
+   * at the cap under one weight set or the other, where the capped scores tie. Absent on older decisions.
+   */
+  raw?: number;
 }
+
+/** Intent before the cap: Σ count × weight over what the reading counted. */
+export const uncappedIntent = (reading: { counted: readonly { count: number; weight: number }[] }): number =>
+  reading.counted.reduce((s, c) => s + c.count * c.weight, 0);
 
 const prepared = new Map<string, PreparedIntent>();
 
@@ -35,6 +44,12 @@ export function shadowIntent(
     p = prepareIntent(withWeights(spec, shadow.weights, shadow.windowDays));
     prepared.set(key, p);
   }
-  const score = computeIntent(spec, account, now, p).score;
-  return { draftId: shadow.draftId, score, passes: score >= spec.quality.minIntent };
+  const reading = computeIntent(spec, account, now, p);
+  const score = reading.score;
+  return {
+    draftId: shadow.draftId,
+    score,
+    passes: score >= spec.quality.minIntent,
+    raw: uncappedIntent(reading),
+  };
 }

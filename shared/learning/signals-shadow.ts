@@ -17,6 +17,22 @@
  * over m positives and n others. The new weights are adopted when the difference is positive at
  * one-sided 95% (z ≥ 1.645): a ranking no better than chance-level noise keeps the weights in force.
  * Touches whose answer may still come count as unanswered for both rankings alike.
+ *
+ * Pooling refits. A refit stays in shadow for `shadowMaxDays`, then gives way to one fitted on more
+ * touches; two weeks of outbound hold a few dozen replies, too few to show a ranking better on their
+ * own, so judging each draft on its own touches only would never adopt any. Each earlier refit's shadow
+ * touches are out of sample for that refit (they came after its fit), so together they say how refits
+ * rank against the weights in force: the evidence of every refit drafted since those weights took
+ * effect is pooled, stratum by draft (a touch is only ever compared with touches scored by the same
+ * two weight sets, as the weights differ in scale from one draft to the next). With K strata, each
+ * with its AUC difference Δ_k and DeLong variance V_k over m_k·n_k (positive, other) pairs, the pooled
+ * difference is the pair-weighted mean and its variance follows:
+ *
+ *   ω_k = m_k·n_k / Σ_j m_j·n_j,   Δ = Σ_k ω_k·Δ_k,   Var(Δ) = Σ_k ω_k²·V_k   (strata independent)
+ *
+ * With one stratum this is the test above. What is adopted is the newest refit, fitted on the most
+ * touches: the pooled evidence speaks for the refit that produced each stratum, and the newest one
+ * has the most data behind it.
  */
 
 export interface ShadowEvidence {
@@ -26,6 +42,8 @@ export interface ShadowEvidence {
   meetings: number;
   aucCurrent: number;
   aucProposed: number;
+  /** Refits whose shadow touches were pooled, when more than one (see "Pooling refits"). */
+  strata?: number;
   adopt: boolean;
   why: string;
 }
@@ -36,6 +54,8 @@ export interface ShadowRow {
   /** A reply or a meeting followed the touch. */
   positive: boolean;
   meeting?: boolean;
+  /** The draft whose shadow weights scored `proposed` (rows are compared within a stratum only). */
+  stratum?: string;
 }
 
 /** AUC of `score` for positives: P(a positive's score > a negative's), ties ½ (Mann–Whitney). */
@@ -70,26 +90,27 @@ export function shadowVerdict(
 ): ShadowEvidence {
   const positives = rows.filter((r) => r.positive).length;
   const meetings = rows.filter((r) => r.meeting).length;
-  const aucCurrent = auc(rows.map((r) => ({ score: r.current, positive: r.positive })));
-  const aucProposed = auc(rows.map((r) => ({ score: r.proposed, positive: r.positive })));
+  const pooled = pooledDelong(rows);
   const r3 = (x: number) => Number(x.toFixed(3));
   const base = {
     touches: rows.length,
     positives,
     meetings,
-    aucCurrent: r3(aucCurrent),
-    aucProposed: r3(aucProposed),
+    aucCurrent: r3(pooled.aucCurrent),
+    aucProposed: r3(pooled.aucProposed),
+    ...(pooled.strata > 1 ? { strata: pooled.strata } : {}),
   };
   if (positives < min.positives)
     return { ...base, adopt: false, why: `${positives} of ${min.positives} replies needed in shadow` };
   if (meetings < (min.meetings ?? 0))
     return { ...base, adopt: false, why: `${meetings} of ${min.meetings} meetings needed in shadow` };
-  const z = delongZ(rows);
+  const z = pooled.z;
   const adopt = z >= ADOPT_Z;
+  const over = pooled.strata > 1 ? ` over ${pooled.strata} refits' shadow periods` : "";
   return {
     ...base,
     adopt,
-    why: `on ${rows.length} touches with ${positives} replies (${meetings} meetings) in shadow, AUC ${r3(aucProposed)} proposed vs ${r3(aucCurrent)} current (z ${z.toFixed(2)}): ${adopt ? "ranks better" : "not shown to rank better"}`,
+    why: `on ${rows.length} touches with ${positives} replies (${meetings} meetings) in shadow${over}, AUC ${r3(pooled.aucProposed)} proposed vs ${r3(pooled.aucCurrent)} current (z ${z.toFixed(2)}): ${adopt ? "ranks better" : "not shown to rank better"}`,
   };
 }
 
@@ -98,13 +119,15 @@ export const ADOPT_Z = 1.645;
 
 const psi = (a: number, b: number) => (a > b ? 1 : a === b ? 0.5 : 0);
 
-/** DeLong's z of AUC(proposed) − AUC(current) on the same touches (see above); 0 when undefined. */
-export function delongZ(rows: readonly ShadowRow[]): number {
+/** One stratum's AUCs, paired difference and its DeLong variance (see above); undefined when undefined. */
+function delong(
+  rows: readonly ShadowRow[],
+): { diff: number; variance: number; pairs: number; aucCurrent: number; aucProposed: number } | undefined {
   const pos = rows.filter((r) => r.positive);
   const neg = rows.filter((r) => !r.positive);
   const m = pos.length;
   const n = neg.length;
-  if (m < 2 || n < 2) return 0;
+  if (m < 2 || n < 2) return undefined;
   // Differences of the placement values: proposed minus current.
   const v10 = new Array<number>(m).fill(0);
   const v01 = new Array<number>(n).fill(0);
@@ -122,8 +145,49 @@ export function delongZ(rows: readonly ShadowRow[]): number {
     const mu = mean(xs);
     return xs.reduce((s, x) => s + (x - mu) ** 2, 0) / (xs.length - 1);
   };
-  const diff = mean(v10);
-  const se = Math.sqrt(variance(v10) / m + variance(v01) / n);
-  if (se === 0) return diff > 0 ? Number.POSITIVE_INFINITY : 0;
-  return diff / se;
+  return {
+    diff: mean(v10),
+    variance: variance(v10) / m + variance(v01) / n,
+    pairs: m * n,
+    aucCurrent: auc(rows.map((r) => ({ score: r.current, positive: r.positive }))),
+    aucProposed: auc(rows.map((r) => ({ score: r.proposed, positive: r.positive }))),
+  };
+}
+
+/** z of the pair-weighted AUC difference over the rows' strata (see "Pooling refits"), and the AUCs. */
+export function pooledDelong(rows: readonly ShadowRow[]): {
+  z: number;
+  strata: number;
+  aucCurrent: number;
+  aucProposed: number;
+} {
+  const by = new Map<string, ShadowRow[]>();
+  for (const r of rows) {
+    const key = r.stratum ?? "";
+    const list = by.get(key);
+    if (list) list.push(r);
+    else by.set(key, [r]);
+  }
+  const parts = [...by.values()].flatMap((g) => delong(g) ?? []);
+  const pairs = parts.reduce((s, p) => s + p.pairs, 0);
+  if (pairs === 0) return { z: 0, strata: by.size, aucCurrent: 0.5, aucProposed: 0.5 };
+  let diff = 0;
+  let variance = 0;
+  let aucCurrent = 0;
+  let aucProposed = 0;
+  for (const p of parts) {
+    const w = p.pairs / pairs;
+    diff += w * p.diff;
+    variance += w * w * p.variance;
+    aucCurrent += w * p.aucCurrent;
+    aucProposed += w * p.aucProposed;
+  }
+  const se = Math.sqrt(variance);
+  const z = se === 0 ? (diff > 0 ? Number.POSITIVE_INFINITY : 0) : diff / se;
+  return { z, strata: by.size, aucCurrent, aucProposed };
+}
+
+/** DeLong's z of AUC(proposed) − AUC(current) on the same touches (one stratum); 0 when undefined. */
+export function delongZ(rows: readonly ShadowRow[]): number {
+  return pooledDelong(rows.map(({ stratum: _, ...r }) => r)).z;
 }

@@ -12,6 +12,7 @@ import type { Decision } from "../domain/decision.ts";
 import type { SpecDraft } from "../domain/drafts.ts";
 import { ConflictError } from "../domain/errors.ts";
 import { prepareIntent } from "../domain/prepared-spec.ts";
+import { uncappedIntent } from "../domain/shadow-intent.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { currentWeights, patchSignals, signalSettings } from "../domain/spec-signals.ts";
@@ -167,6 +168,32 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
   }
 }
 
+/**
+ * The refits whose shadow touches are pooled with `draft`'s (learning/signals-shadow.ts, "Pooling
+ * refits"): the weights drafts the harness drafted and discarded for a later refit since the weights in
+ * force took effect (the newest confirmed weights draft) and within the lookback. Two bounded reads of
+ * the draft listing, newest first; a draft an admin discarded is left out (someone judged it).
+ */
+async function pooledDrafts(deps: DraftDeps, draft: SpecDraft, lookbackDays: number): Promise<SpecDraft[]> {
+  const listed = async (status: "confirmed" | "discarded") =>
+    deps.drafts ? (await deps.drafts.list({ limit: 50, status })).items : [];
+  const isRefit = (d: SpecDraft) => d.kind === "weights" && d.correction.kind === "refit";
+  const adopted = (await listed("confirmed")).find((d) => d.kind === "weights");
+  const floor = Math.max(
+    deps.clock.now() - lookbackDays * DAY,
+    adopted?.closedAt ? Date.parse(adopted.closedAt) : Number.NEGATIVE_INFINITY,
+  );
+  const earlier = (await listed("discarded")).filter(
+    (d) =>
+      isRefit(d) &&
+      d.draftId !== draft.draftId &&
+      d.closedBy === HARNESS.subject &&
+      Date.parse(d.createdAt) >= floor &&
+      Date.parse(d.createdAt) < Date.parse(draft.createdAt),
+  );
+  return [draft, ...earlier];
+}
+
 /** The shadow evidence of a weights draft: touches decided with its shadow intent, old vs new ranking. */
 export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise<ShadowEvidence> {
   const current = await deps.specs.current();
@@ -174,14 +201,19 @@ export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise
   const min = s
     ? { positives: s.adoptMinReplies, meetings: s.adoptMinMeetings }
     : { positives: Number.POSITIVE_INFINITY };
-  const touches = await touchesBetween(deps, Date.parse(draft.createdAt), deps.clock.now());
+  const drafts = await pooledDrafts(deps, draft, s?.lookbackDays ?? 90);
+  const ids = new Set(drafts.map((d) => d.draftId));
+  const since = Math.min(...drafts.map((d) => Date.parse(d.createdAt)));
+  const touches = await touchesBetween(deps, since, deps.clock.now());
   const rows = touches
-    .filter((d) => d.shadowIntent?.draftId === draft.draftId)
+    .filter((d) => d.shadowIntent && ids.has(d.shadowIntent.draftId))
     .map((d) => ({
-      current: d.context.intent?.score ?? 0,
-      proposed: d.shadowIntent?.score ?? 0,
+      // Uncapped (shadow-intent.ts): at the cap of 100 the two rankings would tie.
+      current: d.context.intent ? uncappedIntent(d.context.intent) : 0,
+      proposed: d.shadowIntent?.raw ?? d.shadowIntent?.score ?? 0,
       positive: hadReply(d),
       meeting: hadMeeting(d),
+      stratum: d.shadowIntent?.draftId,
     }));
   return shadowVerdict(rows, min);
 }

@@ -170,6 +170,37 @@ describe("signals refit", () => {
     expect((await current()).spec.learning.signals.shadow.draftId).toBe(second.draft.draftId);
   });
 
+  it("with autoAdopt, a superseded refit's shadow touches count toward the next refit's adoption", async () => {
+    await publishLearning({
+      minReplies: 4,
+      minMeetings: 4,
+      adoptMinReplies: 4,
+      autoAdopt: true,
+      priorSd: 1,
+      shadowMaxDays: 14,
+    });
+    await pin(h, WRITER, "email.send", 3);
+    await history("a", 4);
+    const first = await signalsTick(h.rt.deps);
+    expect(first.action).toBe("refit");
+    await history("s", 2);
+    // Two replies in the first refit's shadow: fewer than the four needed to judge it.
+    expect(await signalsTick(h.rt.deps)).toMatchObject({ action: "shadow", evidence: { positives: 2 } });
+    await advance(h, 15 * 24 * HOUR);
+    const second = await signalsTick(h.rt.deps);
+    expect(second.action).toBe("refit");
+    if (second.action !== "refit" || first.action !== "refit") return;
+    await history("t", 2);
+    // Two more under the second: judged alone it would wait; pooled with the first refit's, it is adopted.
+    const adopted = await signalsTick(h.rt.deps);
+    expect(adopted).toMatchObject({ action: "adopted", evidence: { positives: 4, strata: 2 } });
+    if (adopted.action !== "adopted") return;
+    expect(adopted.draft.draftId).toBe(second.draft.draftId);
+    expect(adopted.evidence.why).toMatch(/over 2 refits' shadow periods/);
+    const enforced = await current();
+    expect(enforced.spec.quality.signals.website_visit.weight).toBe(second.draft.weights?.to.website_visit);
+  });
+
   it("with learning off, nothing is refitted", async () => {
     const spec = await current();
     expectStatus(

@@ -11,7 +11,13 @@ import {
   type TouchSignals,
   toSpecWeights,
 } from "../../shared/learning/signals.ts";
-import { auc, delongZ, shadowVerdict } from "../../shared/learning/signals-shadow.ts";
+import {
+  auc,
+  delongZ,
+  pooledDelong,
+  type ShadowRow,
+  shadowVerdict,
+} from "../../shared/learning/signals-shadow.ts";
 import { refitRows } from "../../shared/usecases/signals-refit.ts";
 import { rngFor } from "../../sim/random.ts";
 import { spearman } from "../../sim/stats.ts";
@@ -258,6 +264,52 @@ describe("signals loop: shadow evidence", () => {
     // A meetings floor, when the spec sets one, holds the decision too.
     expect(shadowVerdict(rows(400, true), { positives: 20, meetings: 1 })).toMatchObject({ adopt: false });
   });
+
+  /**
+   * One refit's shadow period: a ranking a little better than the one in force, on its own scale
+   * (`scale`: each draft's weights differ in size), and replies at a cold-outbound rate.
+   */
+  const period = (seed: number, n: number, stratum: string, scale: number): ShadowRow[] => {
+    const rng = rngFor(seed, "period", stratum);
+    return Array.from({ length: n }, () => {
+      const intent = rng.next();
+      const positive = rng.chance(0.01 + 0.1 * intent);
+      const current = intent + 2 * rng.next();
+      return { current, proposed: scale * (intent + 0.8 * rng.next()), positive, stratum };
+    });
+  };
+
+  it("pools refits' shadow periods stratum by stratum: evidence no single period holds adds up", () => {
+    const strata = ["dr_a", "dr_b", "dr_c", "dr_d"].map((id, i) => period(11, 900, id, 10 ** i));
+    const alone = strata.map((rows) => pooledDelong(rows).z);
+    const pooled = pooledDelong(strata.flat());
+    expect(pooled.strata).toBe(4);
+    expect(Math.max(...alone)).toBeLessThan(1.645);
+    expect(pooled.z).toBeGreaterThan(Math.max(...alone));
+    expect(pooled.z).toBeGreaterThanOrEqual(1.645);
+    // Compared across strata, the draft scaled ×1000 would rank every one of its touches above the
+    // others': the pooled AUC mixes nothing across strata.
+    const mixed = delongZ(strata.flat());
+    expect(pooled.aucProposed).toBeLessThan(0.8);
+    expect(mixed).not.toBeCloseTo(pooled.z, 1);
+    const verdict = shadowVerdict(strata.flat(), { positives: 20 });
+    expect(verdict).toMatchObject({ adopt: true, strata: 4 });
+    expect(verdict.why).toMatch(/over 4 refits' shadow periods/);
+  });
+
+  it("pooling no-better refits does not make them better", () => {
+    const noise = ["dr_a", "dr_b", "dr_c", "dr_d"].flatMap((stratum) => {
+      const rng = rngFor(5, "noise", stratum);
+      return Array.from({ length: 900 }, () => ({
+        current: rng.next(),
+        proposed: rng.next(),
+        positive: rng.chance(0.04),
+        stratum,
+      }));
+    });
+    expect(pooledDelong(noise).z).toBeLessThan(1.645);
+    expect(shadowVerdict(noise, { positives: 20 }).adopt).toBe(false);
+  });
 });
 
 describe("signals loop: the spec and the gate", () => {
@@ -282,7 +334,7 @@ describe("signals loop: the spec and the gate", () => {
     const shadowed = evaluate(
       ctx({ spec: version(withShadow(), 2), account: account({ signals: pricingVisits(NOW, 3) }) }),
     );
-    expect(shadowed.shadowIntent).toEqual({ draftId: "dr_1", score: 15, passes: false });
+    expect(shadowed.shadowIntent).toEqual({ draftId: "dr_1", score: 15, passes: false, raw: 15 });
     expect(shadowed.intent?.score).toBe(plain.intent?.score);
     expect(shadowed.verdict).toBe(plain.verdict);
     expect(shadowed.checks).toEqual(plain.checks);
