@@ -1,16 +1,14 @@
 import type { EventBridgeEvent } from "aws-lambda";
-import * as z from "zod";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
+import * as z from "../../shared/domain/zod-mini.ts";
 import { type AgentWatchers, createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts";
 import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 
-const Event = z
-  .object({
-    "detail-type": z.string().min(1),
-    detail: z.record(z.string(), z.unknown()),
-  })
-  .loose();
+const Event = z.looseObject({
+  "detail-type": z.string().check(z.minLength(1)),
+  detail: z.record(z.string(), z.unknown()),
+});
 
 /**
  * EventBridge target of the agent-watchers routes (kb.*, decision.transitioned, outcome.recorded):

@@ -3,10 +3,11 @@
  * click, reject): finds the decision by the send's tags and records the outcome (world-outcomes.ts).
  * A failure throws, so EventBridge's async retries and the dead-letter queue keep the event.
  */
-import * as z from "zod";
+
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { SesEventDetail } from "../../shared/adapters/aws/ses-events.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
+import * as z from "../../shared/domain/zod-mini.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { recordSesEvent, type WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";

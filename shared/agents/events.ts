@@ -3,8 +3,9 @@
  * outcome.recorded, ...). Emitted by the KB watcher and the record ingest, never by core use cases.
  * Details are validated with zod where an agent reads them: events are an edge.
  */
-import * as z from "zod";
+
 import { Id } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 
 export const AGENT_EVENTS = {
   /** A knowledge-base write (published by the observed KB store; raw material for the watcher). */
@@ -25,14 +26,12 @@ export const AGENT_EVENTS = {
   researchCompleted: "research.completed",
 } as const;
 
-export const AccountEvent = z.object({ accountId: Id }).loose();
-export const PersonEvent = z.object({ personId: Id, accountId: Id }).loose();
-export const ExecutedEvent = z
-  .object({
-    decisionId: Id,
-    to: z.string(),
-    actionType: z.string(),
-    agentId: z.string(),
-    accountId: z.string(),
-  })
-  .loose();
+export const AccountEvent = z.looseObject({ accountId: Id });
+export const PersonEvent = z.looseObject({ personId: Id, accountId: Id });
+export const ExecutedEvent = z.looseObject({
+  decisionId: Id,
+  to: z.string(),
+  actionType: z.string(),
+  agentId: z.string(),
+  accountId: z.string(),
+});

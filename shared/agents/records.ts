@@ -3,12 +3,13 @@
  * (watchers/ingest.ts) applies executed ones to the knowledge base, and the HubSpot and LinkedIn
  * connectors turn them into API calls: one schema, three readers, parsed with zod at each.
  */
-import * as z from "zod";
+
 import { HttpsUrl, LinkedInProfileUrl } from "../domain/urls.ts";
 import { CommitteeRole, Id } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import { FACT_KINDS } from "../kb/types.ts";
 
-const Email = z.email().toLowerCase();
+const Email = z.email().check(z.toLowerCase());
 
 export const UpsertContact = z.object({
   operation: z.literal("upsert_contact"),
@@ -16,10 +17,10 @@ export const UpsertContact = z.object({
   contact: z.object({
     accountId: Id,
     email: Email,
-    firstName: z.string().min(1),
-    lastName: z.string().min(1),
-    title: z.string().min(1),
-    linkedinUrl: LinkedInProfileUrl.optional(),
+    firstName: z.string().check(z.minLength(1)),
+    lastName: z.string().check(z.minLength(1)),
+    title: z.string().check(z.minLength(1)),
+    linkedinUrl: z.optional(LinkedInProfileUrl),
   }),
   companyDomain: z.string(),
   source: z.string(),
@@ -32,8 +33,8 @@ export const ClassifyContact = z.object({
   persona: z.string(),
   role: CommitteeRole,
   method: z.enum(["rules", "model"]),
-  model: z.string().optional(),
-  confidence: z.number().min(0).max(1),
+  model: z.optional(z.string()),
+  confidence: z.number().check(z.gte(0), z.lte(1)),
 });
 
 export const CommitteeMemberRecord = z.object({
@@ -57,7 +58,11 @@ export const ResearchNote = z.object({
   operation: z.literal("research_note"),
   accountId: Id,
   domain: z.string(),
-  facts: z.array(z.object({ kind: z.enum(FACT_KINDS), text: z.string().min(1), sourceUrl: HttpsUrl })).min(1),
+  facts: z
+    .array(
+      z.object({ kind: z.enum(FACT_KINDS), text: z.string().check(z.minLength(1)), sourceUrl: HttpsUrl }),
+    )
+    .check(z.minLength(1)),
 });
 
 export const LeadListRecord = z.object({
@@ -67,7 +72,7 @@ export const LeadListRecord = z.object({
   listId: z.string(),
   date: z.string(),
   ownerId: z.string(),
-  rank: z.number().int().positive(),
+  rank: z.number().check(z.int(), z.positive()),
   tier: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   intent: z.number(),
   contacts: z.array(z.object({ personId: Id, email: Email })),
@@ -78,12 +83,12 @@ export const LogEngagement = z.object({
   decisionId: Id,
   channel: z.enum(["email", "linkedin"]),
   personId: z.optional(Id),
-  email: Email.optional(),
-  companyDomain: z.string().optional(),
-  subject: z.string().optional(),
+  email: z.optional(Email),
+  companyDomain: z.optional(z.string()),
+  subject: z.optional(z.string()),
   body: z.string(),
   occurredAt: z.string(),
-  externalId: z.string().optional(),
+  externalId: z.optional(z.string()),
 });
 
 export const CrmUpdate = z.discriminatedUnion("operation", [
@@ -99,8 +104,8 @@ export type CrmUpdate = z.infer<typeof CrmUpdate>;
 const Member = z.object({ personId: Id, email: Email });
 
 export const ListSyncPayload = z.object({
-  audienceId: z.string().min(1),
-  listName: z.string().min(1),
+  audienceId: z.string().check(z.minLength(1)),
+  listName: z.string().check(z.minLength(1)),
   add: z.array(Member),
   remove: z.array(Member),
   members: z.array(Member),
@@ -108,7 +113,7 @@ export const ListSyncPayload = z.object({
 export type ListSyncPayload = z.infer<typeof ListSyncPayload>;
 
 export const AudienceAddPayload = z.object({
-  audienceId: z.string().min(1),
+  audienceId: z.string().check(z.minLength(1)),
   personId: Id,
   email: Email,
   firstName: z.string(),
@@ -120,7 +125,7 @@ export type AudienceAddPayload = z.infer<typeof AudienceAddPayload>;
 
 /** What every drafted message carries: its text and how it was made (variant, facts, model). */
 const DraftFields = {
-  body: z.string().min(1),
+  body: z.string().check(z.minLength(1)),
   variant: z.string(),
   companyName: z.string(),
   groundedOn: z.array(z.string()),
@@ -128,7 +133,11 @@ const DraftFields = {
   model: z.string(),
 };
 
-export const EmailPayload = z.object({ to: Email, subject: z.string().min(1), ...DraftFields });
+export const EmailPayload = z.object({
+  to: Email,
+  subject: z.string().check(z.minLength(1)),
+  ...DraftFields,
+});
 export type EmailPayload = z.infer<typeof EmailPayload>;
 
 export const LinkedInMessagePayload = z.object({ linkedinUrl: LinkedInProfileUrl, ...DraftFields });

@@ -1,31 +1,31 @@
-import * as z from "zod";
 import { parseInstant } from "./instant.ts";
 import { isValidTimeZone } from "./time.ts";
 import { LinkedInProfileUrl } from "./urls.ts";
 import { Channel, Id, Lifecycle } from "./vocabulary.ts";
+import * as z from "./zod-mini.ts";
 
-const TimeZone = z.string().refine(isValidTimeZone, "expected an IANA time zone such as Europe/Berlin");
+const TimeZone = z
+  .string()
+  .check(z.refine(isValidTimeZone, "expected an IANA time zone such as Europe/Berlin"));
 const Domain = z
   .string()
-  .toLowerCase()
-  .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "expected a domain such as acme.com");
+  .check(z.toLowerCase(), z.regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "expected a domain such as acme.com"));
+const bounded = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 const IsoTime = z.iso.datetime({ offset: true });
 
 /** PUT /v1/accounts/{id} body. */
-export const AccountInput = z
-  .object({
-    name: z.string().min(1).max(200),
-    domain: Domain,
-    industry: z.string().min(1).max(100),
-    employees: z.number().int().nonnegative(),
-    country: z.string().length(2, "expected an ISO 3166 alpha-2 country code").toUpperCase(),
-    timezone: TimeZone,
-    techStack: z.array(z.string().min(1).max(100)).max(200).optional(),
-    fundingStage: z.string().min(1).max(50).optional(),
-    ownerId: z.optional(Id),
-    lifecycle: z._default(Lifecycle, "prospect"),
-  })
-  .strict();
+export const AccountInput = z.strictObject({
+  name: bounded(200),
+  domain: Domain,
+  industry: bounded(100),
+  employees: z.number().check(z.int(), z.nonnegative()),
+  country: z.string().check(z.length(2, "expected an ISO 3166 alpha-2 country code"), z.toUpperCase()),
+  timezone: TimeZone,
+  techStack: z.optional(z.array(bounded(100)).check(z.maxLength(200))),
+  fundingStage: z.optional(bounded(50)),
+  ownerId: z.optional(Id),
+  lifecycle: z._default(Lifecycle, "prospect"),
+});
 export type AccountInput = z.infer<typeof AccountInput>;
 
 export interface Signal {
@@ -78,17 +78,15 @@ export interface Account extends AccountInput {
 }
 
 /** PUT /v1/people/{id} body. */
-export const PersonInput = z
-  .object({
-    accountId: Id,
-    email: z.email().toLowerCase(),
-    firstName: z.string().min(1).max(100),
-    lastName: z.string().min(1).max(100),
-    title: z.string().min(1).max(200),
-    linkedinUrl: LinkedInProfileUrl.optional(),
-    timezone: TimeZone.optional(),
-  })
-  .strict();
+export const PersonInput = z.strictObject({
+  accountId: Id,
+  email: z.email().check(z.toLowerCase()),
+  firstName: bounded(100),
+  lastName: bounded(100),
+  title: bounded(200),
+  linkedinUrl: z.optional(LinkedInProfileUrl),
+  timezone: z.optional(TimeZone),
+});
 export type PersonInput = z.infer<typeof PersonInput>;
 
 /** Which executed record action first put a person in the knowledge base (ids only, no personal data). */
@@ -107,31 +105,29 @@ export interface Person extends PersonInput {
   crm?: CrmFields;
 }
 
-export const SignalInput = z
-  .object({
-    accountId: Id,
-    personId: z.optional(Id),
-    type: z
-      .string()
-      .regex(/^[a-z][a-z0-9_]*$/, "expected a snake_case signal type such as pricing_page_visit"),
-    occurredAt: IsoTime,
-    source: z.string().max(200).optional(),
-  })
-  .strict();
+export const SignalInput = z.strictObject({
+  accountId: Id,
+  personId: z.optional(Id),
+  type: z
+    .string()
+    .check(z.regex(/^[a-z][a-z0-9_]*$/, "expected a snake_case signal type such as pricing_page_visit")),
+  occurredAt: IsoTime,
+  source: z.optional(z.string().check(z.maxLength(200))),
+});
 
-export const SignalsBody = z.object({ signals: z.array(SignalInput).min(1).max(500) }).strict();
+export const SignalsBody = z.strictObject({
+  signals: z.array(SignalInput).check(z.minLength(1), z.maxLength(500)),
+});
 
 export const SUPPRESSION_KINDS = ["person", "email", "domain", "account"] as const;
 
 /** POST /v1/suppressions body. `channels` omitted means every channel (do-not-contact). */
-export const SuppressionInput = z
-  .object({
-    kind: z.enum(SUPPRESSION_KINDS),
-    value: z.string().min(1).max(320),
-    channels: z.array(Channel).min(1).optional(),
-    reason: z.string().min(1).max(500),
-  })
-  .strict();
+export const SuppressionInput = z.strictObject({
+  kind: z.enum(SUPPRESSION_KINDS),
+  value: bounded(320),
+  channels: z.optional(z.array(Channel).check(z.minLength(1))),
+  reason: bounded(500),
+});
 export type SuppressionInput = z.infer<typeof SuppressionInput>;
 
 /** One suppression as it applies to a person or account the gate reads. */

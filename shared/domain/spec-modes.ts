@@ -1,10 +1,10 @@
-import * as z from "zod";
 import type { CheckName } from "./decision-types.ts";
 import { formatPath } from "./validation.ts";
 import { ActionType, Channel, CommitteeRole, Weekday } from "./vocabulary.ts";
+import * as z from "./zod-mini.ts";
 
 /** Rules in shadow mode are evaluated and recorded but never change a verdict. */
-export const Mode = z.enum(["enforce", "shadow"]).default("enforce");
+export const Mode = z._default(z.enum(["enforce", "shadow"]), "enforce");
 export type RuleMode = "enforce" | "shadow";
 
 /**
@@ -44,19 +44,20 @@ const keysOf = (section: ModeSection) =>
  */
 export const modesFor = (section: ModeSection) => {
   const known = keysOf(section);
-  return z
-    .record(z.string(), z.enum(["enforce", "shadow"]))
-    .superRefine((modes, ctx) => {
-      for (const key of Object.keys(modes)) {
-        if (!known.includes(key))
-          ctx.addIssue({
-            code: "custom",
-            path: [key],
-            message: `unknown rule "${key}" in ${section}.modes: expected one of ${known.join(", ")}`,
-          });
-      }
-    })
-    .optional();
+  return z.optional(
+    z.record(z.string(), z.enum(["enforce", "shadow"])).check(
+      z.superRefine((modes, ctx) => {
+        for (const key of Object.keys(modes)) {
+          if (!known.includes(key))
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: `unknown rule "${key}" in ${section}.modes: expected one of ${known.join(", ")}`,
+            });
+        }
+      }),
+    ),
+  );
 };
 
 /** The mode of a fixed-name rule in a spec section's `modes` map. */
@@ -69,44 +70,47 @@ const MAX_LIST = 50;
 const MAX_PHRASES = 20;
 const MAX_PHRASE_LENGTH = 200;
 
-const list = <T extends z.core.SomeType>(item: T) => z.array(item).min(1).max(MAX_LIST).optional();
+const list = <T extends z.core.SomeType>(item: T) =>
+  z.optional(z.array(item).check(z.minLength(1), z.maxLength(MAX_LIST)));
 
-export const RuleName = z.string().trim().min(1).max(100);
+export const RuleName = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
+
+const bounded = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 
 const When = z
-  .object({
+  .strictObject({
     actionTypes: list(ActionType),
-    agents: list(z.string().min(1).max(128)),
+    agents: list(bounded(128)),
     channels: list(Channel),
-    industries: list(z.string().min(1).max(100)),
-    countries: list(z.string().length(2)),
-    personas: list(z.string().min(1).max(100)),
+    industries: list(bounded(100)),
+    countries: list(z.string().check(z.length(2))),
+    personas: list(bounded(100)),
     roles: list(CommitteeRole),
     /** In the recipient's local time (the person's zone, else the account's), like quiet hours. */
     weekdays: list(Weekday),
     /** Plain substrings, matched case-insensitively in the payload's text fields. */
-    phrases: z.array(z.string().trim().min(1).max(MAX_PHRASE_LENGTH)).min(1).max(MAX_PHRASES).optional(),
+    phrases: z.optional(
+      z
+        .array(z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_PHRASE_LENGTH)))
+        .check(z.minLength(1), z.maxLength(MAX_PHRASES)),
+    ),
   })
-  .strict()
-  .refine((w) => Object.values(w).some((v) => v !== undefined), "name at least one condition");
+  .check(z.refine((w) => Object.values(w).some((v) => v !== undefined), "name at least one condition"));
 
 /** A conditional rule: when every listed condition holds (any value within a list), apply the effect. */
-export const SpecRuleSchema = z
-  .object({
-    name: RuleName,
-    when: When,
-    effect: z.enum(["block", "defer", "review"]),
-    mode: Mode,
-    note: z.string().max(1000).optional(),
-    origin: z
-      .object({
-        draftId: z.string().min(1).max(128).optional(),
-        decisionId: z.string().min(1).max(128).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const SpecRuleSchema = z.strictObject({
+  name: RuleName,
+  when: When,
+  effect: z.enum(["block", "defer", "review"]),
+  mode: Mode,
+  note: z.optional(z.string().check(z.maxLength(1000))),
+  origin: z.optional(
+    z.strictObject({
+      draftId: z.optional(bounded(128)),
+      decisionId: z.optional(bounded(128)),
+    }),
+  ),
+});
 
 export type SpecRule = z.infer<typeof SpecRuleSchema>;
 

@@ -4,7 +4,7 @@
  * credentials: a `javascript:` or `data:` URL would run in whoever opens it, `http:` can be rewritten
  * on the way, and `user:pass@` leaks a secret into every copy.
  */
-import * as z from "zod";
+import * as z from "./zod-mini.ts";
 
 const MAX_URL_LENGTH = 2048;
 
@@ -31,22 +31,26 @@ const onLinkedIn = (text: string) => {
  * Stored as the parser understood it (`href`), so what is kept is exactly what was checked: tabs,
  * backslashes and upper case that a browser would normalise cannot hide another URL.
  */
-export const HttpsUrl = z
-  .string()
-  .max(MAX_URL_LENGTH)
-  .superRefine((text, ctx) => {
-    const problem = httpsUrlProblem(text);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  })
-  .transform((text) => new URL(text).href);
+export const HttpsUrl = z.pipe(
+  z.string().check(
+    z.maxLength(MAX_URL_LENGTH),
+    z.superRefine((text, ctx) => {
+      const problem = httpsUrlProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+  ),
+  z.transform((text: string) => new URL(text).href),
+);
 
-export const LinkedInProfileUrl = z
-  .string()
-  .max(MAX_URL_LENGTH)
-  .superRefine((text, ctx) => {
-    const problem = httpsUrlProblem(text);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-    else if (!onLinkedIn(text))
-      ctx.addIssue({ code: "custom", message: "expected a LinkedIn profile URL on linkedin.com" });
-  })
-  .transform((text) => new URL(text).href);
+export const LinkedInProfileUrl = z.pipe(
+  z.string().check(
+    z.maxLength(MAX_URL_LENGTH),
+    z.superRefine((text, ctx) => {
+      const problem = httpsUrlProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+      else if (!onLinkedIn(text))
+        ctx.addIssue({ code: "custom", message: "expected a LinkedIn profile URL on linkedin.com" });
+    }),
+  ),
+  z.transform((text: string) => new URL(text).href),
+);

@@ -24,8 +24,8 @@ export interface RouteDoc {
   /** Schemas of path parameters; a parameter not named here is an id (schemas.ts PathId). */
   params?: Record<string, z.core.$ZodType>;
   /** The query string, as one object schema (its properties become query parameters). */
-  query?: z.ZodType;
-  body?: z.ZodType;
+  query?: z.core.$ZodType;
+  body?: z.core.$ZodType;
   /** The body may be left out (a review note, an empty run input). @default false */
   bodyOptional?: boolean;
   response: z.ZodType;

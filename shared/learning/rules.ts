@@ -17,7 +17,7 @@
  * and its payload. Each choice is explained in the rule's `note`, and the rule always matches the
  * corrected decision (checked here, on the recorded context).
  */
-import * as z from "zod";
+
 import { payloadText, weekdayAt } from "../domain/checks/rules.ts";
 import type { Decision } from "../domain/decision.ts";
 import { ValidationError } from "../domain/errors.ts";
@@ -25,19 +25,18 @@ import { redactor } from "../domain/redact.ts";
 import { SpecRuleSchema } from "../domain/spec-modes.ts";
 import type { SpecRule } from "../domain/spec-schema.ts";
 import { WEEKDAY_NAMES, type Weekday } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 
 type When = SpecRule["when"];
 type Effect = SpecRule["effect"];
 type ReviewAction = "rejected" | "edited" | "vetoed";
 
 /** What a reviewer may pin down themselves; anything left out is proposed from the decision. */
-export const ExplicitRule = z
-  .object({
-    name: SpecRuleSchema.shape.name.optional(),
-    when: SpecRuleSchema.shape.when.optional(),
-    effect: SpecRuleSchema.shape.effect.optional(),
-  })
-  .strict();
+export const ExplicitRule = z.strictObject({
+  name: z.optional(SpecRuleSchema.shape.name),
+  when: z.optional(SpecRuleSchema.shape.when),
+  effect: z.optional(SpecRuleSchema.shape.effect),
+});
 export type ExplicitRule = z.infer<typeof ExplicitRule>;
 
 export const MAX_REASON_CHARS = 280;

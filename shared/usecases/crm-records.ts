@@ -78,7 +78,7 @@ const LIFECYCLE: Record<string, AccountInput["lifecycle"]> = {
 
 const text = (v: string | null | undefined) => (v?.trim() ? v.trim() : undefined);
 
-const reasonOf = (error: z.ZodError, names: Record<string, string>) =>
+const reasonOf = (error: z.core.$ZodError, names: Record<string, string>) =>
   error.issues
     .map((i) => {
       const field = formatPath(i.path);

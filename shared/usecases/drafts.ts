@@ -34,7 +34,7 @@ export const CorrectionBody = z
   .object({
     makeRule: z.literal(true, { message: "expected true: a correction here makes a rule" }),
     note: z.string().trim().min(1).max(2000),
-    rule: ExplicitRule.optional(),
+    rule: z.optional(ExplicitRule),
   })
   .strict();
 

@@ -13,7 +13,7 @@ import { openApiDocument } from "../../shared/http/openapi.ts";
 import { ROUTES } from "../../shared/http/routes.ts";
 
 const doc = openApiDocument(ROUTES) as any;
-const jsonSchema = (s: z.ZodType, io: "input" | "output") =>
+const jsonSchema = (s: z.core.$ZodType, io: "input" | "output") =>
   z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any" });
 const entries = Object.entries(OPERATIONS) as [string, Operation][];
 

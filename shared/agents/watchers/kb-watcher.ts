@@ -3,10 +3,10 @@
  * the store, so an account is announced as in-ICP once and as high-intent once per intent episode.
  */
 
-import * as z from "zod";
 import { computeIntent } from "../../domain/checks/quality.ts";
 import { iso } from "../../domain/time.ts";
 import { parseWith } from "../../domain/validation.ts";
+import * as z from "../../domain/zod-mini.ts";
 import type { AgentKnowledgeStore } from "../../kb/ports.ts";
 import { icpTier } from "../../kb/scoring.ts";
 import type { KnowledgeView } from "../../kb/view.ts";
@@ -41,7 +41,7 @@ export async function watchKnowledge(deps: WatcherDeps, event: DomainEvent): Pro
     await checkIntent(deps, accountId, at);
   } else if (event.type === AGENT_EVENTS.personPut) {
     const { personId, accountId, created } = parseWith(
-      PersonEvent.extend({ created: z.boolean() }),
+      z.extend(PersonEvent, { created: z.boolean() }),
       event.detail,
     );
     await deps.agentKb.indexPerson(accountId, personId);

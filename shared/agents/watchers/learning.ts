@@ -8,8 +8,8 @@
  * (rules.ts), and the signals refit reads executed decisions and their outcomes (signals.ts).
  */
 
-import * as z from "zod";
 import type { Decision } from "../../domain/decision.ts";
+import * as z from "../../domain/zod-mini.ts";
 import type { LearnedStore } from "../../kb/ports.ts";
 import type { TemplateField } from "../../kb/types.ts";
 import type { DecisionStore, DomainEvent } from "../../ports.ts";
@@ -20,9 +20,11 @@ export interface LearningDeps {
   learned: LearnedStore;
 }
 
-const OutcomeEvent = z
-  .object({ type: z.string(), decisionId: z.string().nullable(), outcomeId: z.string().optional() })
-  .loose();
+const OutcomeEvent = z.looseObject({
+  type: z.string(),
+  decisionId: z.nullable(z.string()),
+  outcomeId: z.optional(z.string()),
+});
 const FIELD: Record<string, TemplateField> = {
   opened: "opened",
   replied: "replied",

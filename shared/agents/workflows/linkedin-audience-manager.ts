@@ -1,10 +1,10 @@
-import * as z from "zod";
 import { parseWith } from "../../domain/validation.ts";
+import * as z from "../../domain/zod-mini.ts";
 import { defineAgent } from "../definition.ts";
 import { AGENT_EVENTS, PersonEvent } from "../events.ts";
 import { allowedRoles } from "./common.ts";
 
-const QualifiedEvent = PersonEvent.extend({ persona: z.string(), role: z.string() });
+const QualifiedEvent = z.extend(PersonEvent, { persona: z.string(), role: z.string() });
 
 /**
  * LinkedIn Audience Manager: a newly qualified contact (classified into a role the spec lets

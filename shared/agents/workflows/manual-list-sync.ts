@@ -1,11 +1,13 @@
-import * as z from "zod";
 import { NotFoundError } from "../../domain/errors.ts";
 import { parseWith } from "../../domain/validation.ts";
+import * as z from "../../domain/zod-mini.ts";
 import { defineAgent } from "../definition.ts";
 import { currentAudiences, proposeSync } from "./audiences.ts";
 
 /** POST /v1/agents/list-sync/run body. */
-export const ManualListSyncInput = z.object({ audienceId: z.string().min(1).max(128) }).strict();
+export const ManualListSyncInput = z.strictObject({
+  audienceId: z.string().check(z.minLength(1), z.maxLength(128)),
+});
 
 /**
  * Manual List Sync: on demand (POST /v1/agents/list-sync/run {audienceId}), a full sync of one
