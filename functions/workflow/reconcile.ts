@@ -12,7 +12,7 @@ import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
-import { recoverDispatched } from "../../shared/usecases/lifecycle.ts";
+import { recoverDispatched } from "../../shared/usecases/execution.ts";
 
 /** This function's own variables (infra/service-stack.ts sets them). */
 const ReconcilerEnv = z.object({

@@ -1,7 +1,7 @@
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
-import { releaseStep } from "../../shared/usecases/workflow.ts";
+import { releaseStep } from "../../shared/usecases/workflow-release.ts";
 
 /** State machine Task "Release": the override window closed; re-validate and dispatch. */
 export const makeHandler = (runtime: () => AwsRuntime) =>

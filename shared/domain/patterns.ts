@@ -6,9 +6,6 @@
  */
 import { RE2JS } from "re2js";
 
-/** Case-insensitive, as titles are written every which way; lookbehinds for `(?<!vice )president`. */
-const FLAGS = RE2JS.CASE_INSENSITIVE | RE2JS.LOOKBEHINDS;
-
 export const MAX_PATTERN_LENGTH = 300;
 
 /** A pattern compiled, or why it cannot be (RE2's own message). */
@@ -17,7 +14,10 @@ export type Compiled = { re: RE2JS; problem?: undefined } | { re?: undefined; pr
 function compile(source: string, maxLength: number): Compiled {
   if (source.length > maxLength) return { problem: `longer than ${maxLength} characters` };
   try {
-    return { re: RE2JS.compile(source, FLAGS) };
+    // Case-insensitive, as titles are written every which way; lookbehinds for `(?<!vice )president`.
+    // Read here, not at module level: a top-level read of RE2JS would keep re2js in every bundle that
+    // imports this module, whether or not it ever compiles a pattern.
+    return { re: RE2JS.compile(source, RE2JS.CASE_INSENSITIVE | RE2JS.LOOKBEHINDS) };
   } catch (err) {
     return { problem: (err as Error).message };
   }
@@ -59,14 +59,14 @@ export class PatternCache {
 }
 
 /** Room for every pattern of several spec versions (current, drafts in shadow, a replayed one). */
-const shared = new PatternCache(2048);
+const shared = /* @__PURE__ */ new PatternCache(2048);
 
 /**
  * Unions by their text: persona rules are mostly the same from one spec version to the next, so a new
  * version (a draft, a replayed spec) compiles only the rules that changed. Each part is at most
  * MAX_PATTERN_LENGTH and a rule has at most 20 (spec-schema), so a union is bounded too.
  */
-const unions = new PatternCache(1024, 20 * (MAX_PATTERN_LENGTH + 5));
+const unions = /* @__PURE__ */ new PatternCache(1024, 20 * (MAX_PATTERN_LENGTH + 5));
 
 /**
  * Several patterns as one RE2 alternation, each in its own group so that its alternatives and inline

@@ -1,4 +1,4 @@
-import { findAgent } from "../agents/registry.ts";
+import { isBuiltinAgent } from "../agents/builtin.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
@@ -68,7 +68,7 @@ export interface KnownAgentDeps extends TrustDeps {
 }
 
 /**
- * Whether the harness knows this agent id: one of its own agents (the registry), the holder of an
+ * Whether the harness knows this agent id: one of its own agents (agents/builtin.ts), the holder of an
  * agent credential (local tokens; in AWS agents sign with IAM and this source is empty), or an agent
  * with a trust record or a decision. Cheapest sources first.
  */
@@ -77,7 +77,7 @@ export async function isKnownAgent(
   spec: SpecVersion,
   agentId: string,
 ): Promise<boolean> {
-  if (findAgent(agentId)) return true;
+  if (isBuiltinAgent(agentId)) return true;
   const role = `agent:${agentId}`;
   if ((await deps.tokens.list?.())?.some((t) => t.roles.includes(role))) return true;
   for (const actionType of Object.keys(spec.spec.autonomy.actions))

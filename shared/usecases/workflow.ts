@@ -2,6 +2,8 @@
  * The approval workflow's steps (AWS: one Step Functions Task each; locally the polled due-queue
  * calls the lifecycle functions directly). Every step takes and returns zod-checked JSON, so the
  * state machine's I/O is validated at both ends, and each calls exactly one lifecycle use case.
+ * The release step, the only one that re-validates, lives in usecases/workflow-release.ts, so that the
+ * other steps' functions do not carry the hard rules (persona patterns, RE2, the gate's context).
  */
 
 import type { Decision } from "../domain/decision.ts";
@@ -9,7 +11,8 @@ import { parseWith } from "../domain/validation.ts";
 import { DecisionStatus } from "../domain/vocabulary.ts";
 import * as z from "../domain/zod-mini.ts";
 import type { Clock, DecisionStore } from "../ports.ts";
-import { execute, expire, release } from "./lifecycle.ts";
+import { execute, expire } from "./execution.ts";
+import type { LifecycleDeps } from "./transitions.ts";
 
 export {
   DecidedImage,
@@ -19,8 +22,6 @@ export {
   type WorkflowStarter,
   workflowInputFor,
 } from "./workflow-start.ts";
-
-type LifecycleDeps = Parameters<typeof release>[0];
 
 export const StepInput = z.looseObject({ decisionId: z.string().check(z.minLength(1)) });
 export type StepInput = z.infer<typeof StepInput>;
@@ -45,27 +46,21 @@ export const ApprovalResult = z.object({
 });
 export type ApprovalResult = z.infer<typeof ApprovalResult>;
 
-const out = (decisionId: string, d: Decision | undefined): StepOutput => ({
+export const stepOutput = (decisionId: string, d: Decision | undefined): StepOutput => ({
   decisionId,
   status: d?.status ?? "missing",
 });
 
-/** Wait state done: re-validate and dispatch (or cancel) a scheduled decision. */
-export async function releaseStep(deps: LifecycleDeps, input: unknown): Promise<StepOutput> {
-  const { decisionId } = parseWith(StepInput, input);
-  return out(decisionId, await release(deps, decisionId));
-}
-
 /** The approval task timed out: expire the decision and give its reservation back. */
 export async function expireStep(deps: LifecycleDeps, input: unknown): Promise<StepOutput> {
   const { decisionId } = parseWith(StepInput, input);
-  return out(decisionId, await expire(deps, decisionId));
+  return stepOutput(decisionId, await expire(deps, decisionId));
 }
 
 /** A dispatched decision: call its connector with the decision's idempotency key. */
 export async function executeStep(deps: LifecycleDeps, input: unknown): Promise<StepOutput> {
   const { decisionId } = parseWith(StepInput, input);
-  return out(decisionId, await execute(deps, decisionId));
+  return stepOutput(decisionId, await execute(deps, decisionId));
 }
 
 /** Where a waiting workflow's task token is kept until a review releases it. */

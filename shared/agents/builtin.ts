@@ -1,0 +1,26 @@
+/**
+ * The ids of the agents the harness ships (agents/registry.ts holds their definitions, in this order).
+ * Whoever only needs to know whether an id is built in (trust: is this agent known?) imports this and
+ * not the registry, whose workflow modules bring the agents' whole code, persona checks and RE2
+ * included, into functions that never run an agent. test/unit/builtin-agents.test.ts holds the
+ * registry to this list.
+ */
+export const BUILTIN_AGENT_IDS = [
+  "list-sync",
+  "manual-list-sync",
+  "buying-committee-builder",
+  "persona-finder",
+  "persona-classifier",
+  "web-research",
+  "lead-list-builder",
+  "linkedin-audience-manager",
+  "crm-sync",
+  "crm-import",
+  "outreach-writer",
+] as const;
+
+export type BuiltinAgentId = (typeof BUILTIN_AGENT_IDS)[number];
+
+const ids: ReadonlySet<string> = new Set(BUILTIN_AGENT_IDS);
+
+export const isBuiltinAgent = (agentId: string): agentId is BuiltinAgentId => ids.has(agentId);

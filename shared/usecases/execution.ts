@@ -1,0 +1,199 @@
+/**
+ * The lifecycle steps that do not re-check the hard rules: an approval wait timing out (expire), the
+ * connector call of a dispatched decision (execute) and the reconciliation of dispatched decisions
+ * nobody is executing. They were re-validated when they were dispatched (usecases/lifecycle.ts), so
+ * the Expire, Execute and Reconcile functions carry no persona patterns, no RE2 and no gate.
+ */
+import type { Decision } from "../domain/decision.ts";
+import { ConflictError } from "../domain/errors.ts";
+import { iso } from "../domain/time.ts";
+import { ConnectorError } from "../ports.ts";
+import { type LifecycleDeps, move } from "./transitions.ts";
+import { settleDue } from "./trust-evidence.ts";
+
+/** Approval timeout: the reservation is given back. Idempotent: a decision no longer pending is left alone. */
+export async function expire(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
+  const decision = await deps.decisions.getDecision(decisionId);
+  if (decision?.status !== "pending_approval") return decision;
+  if (decision.expiresAt && Date.parse(decision.expiresAt) > deps.clock.now()) return decision;
+  return move(deps, decision, {
+    to: "expired",
+    from: ["pending_approval"],
+    event: "expired",
+    actor: "harness",
+    detail: `no review before ${decision.expiresAt}; reservation released`,
+    release: true,
+  });
+}
+
+/**
+ * Execute a dispatched decision through its connector, with the decision's idempotency key. The
+ * attempt is recorded before the call, so a crash in between leaves evidence: a decision found
+ * dispatched with an attempt on record is marked in_doubt for a human, never sent again.
+ */
+export async function execute(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
+  // The version this process last wrote (the gate's commit, an approval, a release) spares the read:
+  // the attempt below is claimed by a transition conditioned on that version, so a hint another
+  // process has made stale only loses the condition, and the decision is then read as before.
+  const hint = deps.decisions.lastKnown?.(decisionId);
+  if (hint?.status === "dispatched" && !hint.execution && !hint.erased) {
+    const done = await executeFrom(deps, hint, true);
+    if (done !== STALE) return done;
+  }
+  const decision = await deps.decisions.getDecision(decisionId);
+  if (decision?.status !== "dispatched") return decision;
+  // Someone is already executing it (events are delivered at least once); recovery handles stale attempts.
+  if (decision.execution) return decision;
+  return executeFrom(deps, decision, false) as Promise<Decision | undefined>;
+}
+
+const STALE = Symbol("stale hint");
+
+/** Nothing left to send, nor anyone to send it to: the reservation is given back. */
+const failErased = (deps: LifecycleDeps, decision: Decision, now: string) =>
+  move(deps, decision, {
+    to: "failed",
+    from: ["dispatched"],
+    event: "failed",
+    actor: "harness",
+    detail: "not executed: the person's data was erased; reservation released",
+    patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: "person erased" } },
+    release: true,
+  });
+
+async function executeFrom(
+  deps: LifecycleDeps,
+  decision: Decision,
+  fromHint: boolean,
+): Promise<Decision | undefined | typeof STALE> {
+  const decisionId = decision.decisionId;
+  const now = iso(deps.clock.now());
+  // The person was erased between dispatch and execution: there is nothing left to send, nor anyone to send it to.
+  if (decision.erased) return failErased(deps, decision, now);
+  let started: Decision;
+  try {
+    started = await deps.decisions.transition({
+      decisionId,
+      expectStatus: ["dispatched"],
+      expectVersion: decision.version,
+      patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey } },
+      event: {
+        type: "executing",
+        at: now,
+        actor: "harness",
+        detail: `calling the ${decision.channel ?? decision.actionType} connector with key ${decision.idempotencyKey}`,
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    // From a hint: it may just be old. Read and decide again.
+    if (fromHint) return STALE;
+    // A concurrent delivery of the same event claimed the attempt first: it executes, this one stops.
+    return deps.decisions.getDecision(decisionId);
+  }
+  // The person was erased after the version this started from was read (the claim read the decision
+  // again when its data key had changed): nothing is sent; the attempt on record says why.
+  if (started.erased) return failErased(deps, started, now);
+  try {
+    const result = await deps.connector.execute({
+      idempotencyKey: decision.idempotencyKey,
+      decision: started,
+      payload: started.payload,
+    });
+    return await move(deps, started, {
+      to: "executed",
+      from: ["dispatched"],
+      event: "executed",
+      actor: "harness",
+      detail: `executed (${result.externalId})`,
+      patch: {
+        execution: { at: now, idempotencyKey: decision.idempotencyKey, externalId: result.externalId },
+      },
+      // When the trust window closes, silence (a touch) or a record that stood becomes evidence. The
+      // send happened: a failed spec read must not make it in doubt (the default window is used).
+      addDue: settleDue(decisionId, Date.parse(now), await deps.specs.current().catch(() => undefined)),
+    });
+  } catch (err) {
+    if (err instanceof ConnectorError && !err.outcomeUnknown) {
+      return move(deps, started, {
+        to: "failed",
+        from: ["dispatched"],
+        event: "failed",
+        actor: "harness",
+        detail: `connector refused: ${err.message}; reservation released`,
+        patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: err.message } },
+        release: true,
+      });
+    }
+    return markInDoubt(deps, started, `connector outcome unknown: ${(err as Error).message}`);
+  }
+}
+
+async function markInDoubt(deps: LifecycleDeps, decision: Decision, why: string): Promise<Decision> {
+  return move(deps, decision, {
+    to: "in_doubt",
+    from: ["dispatched"],
+    event: "in_doubt",
+    actor: "harness",
+    detail: `${why}; a human must check whether it was sent (idempotency key ${decision.idempotencyKey})`,
+  });
+}
+
+/**
+ * Reconcile dispatched decisions that nobody is executing: run at startup and periodically while the
+ * harness runs. One whose attempt is older than `staleMs` and not in flight in this process never
+ * recorded a result (the process that made it died mid-call) and becomes in_doubt for a human: it may
+ * have been sent, so it is never sent again. One never attempted was not sent (the attempt is recorded
+ * before the call) and is executed now; the attempt claim is conditional, so a worker executing it at
+ * the same moment cannot make it a second send. `inFlight` names the decisions this process is
+ * executing right now (default: none, as at startup).
+ */
+export async function recoverDispatched(
+  deps: LifecycleDeps,
+  staleMs: number,
+  options: {
+    inFlight?: (decisionId: string) => boolean;
+    /**
+     * Start executing a dispatched decision nobody attempted, without waiting for its send: a loop
+     * that reconciles must not stall behind a slow connector. Default: execute and wait (startup).
+     */
+    startExecution?: (decisionId: string) => void;
+  } = {},
+): Promise<{ executed: number; inDoubt: number }> {
+  const inFlight = options.inFlight ?? (() => false);
+  let cursor: string | undefined;
+  let executed = 0;
+  let inDoubt = 0;
+  do {
+    const page = await deps.decisions.queryDecisions({
+      status: "dispatched",
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const listed of page.items) {
+      if (inFlight(listed.decisionId)) continue;
+      // The listing may lag behind the decision: act on the decision as it is now.
+      const d = await deps.decisions.getDecision(listed.decisionId);
+      if (d?.status !== "dispatched" || inFlight(d.decisionId)) continue;
+      try {
+        if (d.execution) {
+          if (deps.clock.now() - Date.parse(d.execution.at) >= staleMs) {
+            await markInDoubt(deps, d, "the process stopped during the connector call");
+            inDoubt++;
+          }
+        } else if (options.startExecution) {
+          options.startExecution(d.decisionId);
+          executed++;
+        } else {
+          const after = await execute(deps, d.decisionId);
+          if (after?.status !== "dispatched") executed++;
+        }
+      } catch (err) {
+        // Someone else moved it in between (its own execution finished): nothing left to reconcile.
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return { executed, inDoubt };
+}

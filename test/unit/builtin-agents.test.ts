@@ -1,0 +1,35 @@
+/**
+ * agents/builtin.ts lists the built-in agents' ids for code that must not import their definitions
+ * (trust's "is this agent known?"); the registry is the definitions. The two must name the same agents.
+ */
+import { describe, expect, it } from "vitest";
+import { BUILTIN_AGENT_IDS, isBuiltinAgent } from "../../shared/agents/builtin.ts";
+import { agentRegistry, findAgent } from "../../shared/agents/registry.ts";
+import { isKnownAgent, type KnownAgentDeps } from "../../shared/usecases/trust.ts";
+import { version } from "./helpers/fixtures.ts";
+
+describe("built-in agent ids", () => {
+  it("are the registry's ids, in the registry's order, each once", () => {
+    expect([...BUILTIN_AGENT_IDS]).toEqual(agentRegistry.map((a) => a.id));
+    expect(new Set(BUILTIN_AGENT_IDS).size).toBe(BUILTIN_AGENT_IDS.length);
+  });
+
+  it("answer as the registry does, for its ids and for others", () => {
+    for (const id of [...BUILTIN_AGENT_IDS, "field-bot", "", "List-Sync", "list-sync "])
+      expect(isBuiltinAgent(id)).toBe(findAgent(id) !== undefined);
+  });
+
+  it("make a built-in agent known to trust without asking any store", async () => {
+    const unasked = async () => {
+      throw new Error("a built-in agent is known without asking a store");
+    };
+    const deps = {
+      clock: { now: () => 0 },
+      trust: { get: unasked },
+      tokens: { list: unasked },
+      decisions: { hasDecisionBy: unasked },
+    } as unknown as KnownAgentDeps;
+    for (const id of BUILTIN_AGENT_IDS) expect(await isKnownAgent(deps, version(), id)).toBe(true);
+    await expect(isKnownAgent(deps, version(), "field-bot")).rejects.toThrow(/without asking a store/);
+  });
+});
