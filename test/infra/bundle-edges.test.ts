@@ -1,0 +1,58 @@
+/**
+ * RE2 (`re2js`, 147 KB minified, ~40 ms to evaluate and as much for a first compile) only in the
+ * functions that can evaluate a persona pattern (issue 11, item 8). It reached the others through
+ * incidental edges, cut since: trust asked the agents registry (every workflow, persona checks
+ * included) whether an agent id is built in (now agents/builtin.ts); the Expire, Execute and
+ * Reconcile steps imported the re-validation with the lifecycle (now usecases/execution.ts). Checked
+ * on esbuild's account of each bundle, built as the CDK app builds it.
+ */
+import { describe, expect, it } from "vitest";
+import { bundleContents } from "../../bench/bundles.ts";
+
+const has = (inputs: string[], part: string) => inputs.some((i) => i.includes(part));
+
+/** Functions that never evaluate a persona pattern: they record outcomes, expire, execute, reconcile. */
+const FREED = [
+  "functions/outcomes/ses-events.ts",
+  "functions/webhooks/hubspot.ts",
+  "functions/outcomes/hubspot-poll.ts",
+  "functions/workflow/expire.ts",
+  "functions/workflow/reconcile.ts",
+  "functions/workflow/await-approval.ts",
+  "functions/workflow/execute.ts",
+  "functions/events/execute-allowed.ts",
+];
+
+describe("RE2 only where persona patterns are evaluated", () => {
+  it.each(FREED)(
+    "%s carries no RE2, no persona check, no re-validation and no agent workflow",
+    async (entry) => {
+      const { inputs } = await bundleContents(entry);
+      expect(inputs.length).toBeGreaterThan(0);
+      for (const part of [
+        "node_modules/re2js/",
+        "shared/domain/patterns.ts",
+        "shared/domain/checks/persona.ts",
+        "shared/domain/revalidate.ts",
+        "shared/agents/workflows/",
+      ])
+        expect(has(inputs, part), part).toBe(false);
+    },
+    60_000,
+  );
+
+  it.each([
+    // The gate matches a proposal's person against the spec's persona rules.
+    ["functions/api/proposals.ts", "shared/usecases/gate.ts"],
+    // Release re-validates a scheduled decision, persona check included, before dispatching it.
+    ["functions/workflow/release.ts", "shared/domain/revalidate.ts"],
+  ])(
+    "%s still carries RE2, with %s",
+    async (entry, evaluator) => {
+      const { inputs } = await bundleContents(entry);
+      expect(has(inputs, "node_modules/re2js/")).toBe(true);
+      expect(has(inputs, evaluator)).toBe(true);
+    },
+    60_000,
+  );
+});
