@@ -5,57 +5,61 @@
  * so every runtime (each Lambda container, a restarted server) assigns an account to the same arm.
  */
 import { createHash } from "node:crypto";
-import * as z from "zod";
 import type { CheckResult, Evaluation } from "./decision-types.ts";
+import * as z from "./zod-mini.ts";
 
 /** Arm names are stored on decisions and grouped on in reports and Athena: ids, never free text. */
 const ArmName = z
   .string()
-  .min(1)
-  .max(40)
-  .regex(/^[A-Za-z0-9._-]+$/, "expected letters, digits and . _ - only");
+  .check(
+    z.minLength(1),
+    z.maxLength(40),
+    z.regex(/^[A-Za-z0-9._-]+$/, "expected letters, digits and . _ - only"),
+  );
 
-const Arm = z
-  .object({
-    name: ArmName,
-    /**
-     * The published spec version this arm's decisions are made under (checked at publish: it must
-     * exist). Omitted: the version that carries the experiment.
-     */
-    version: z.number().int().positive().optional(),
-    /** A relative share: weights are normalised by their sum (50/50 and 1/1 are the same split). */
-    weight: z.number().positive(),
-  })
-  .strict();
+const Arm = z.strictObject({
+  name: ArmName,
+  /**
+   * The published spec version this arm's decisions are made under (checked at publish: it must
+   * exist). Omitted: the version that carries the experiment.
+   */
+  version: z.optional(z.number().check(z.int(), z.positive())),
+  /** A relative share: weights are normalised by their sum (50/50 and 1/1 are the same split). */
+  weight: z.number().check(z.positive()),
+});
 
-const Holdout = z.object({ name: ArmName.default("holdout"), weight: z.number().positive() }).strict();
+const Holdout = z.strictObject({
+  name: z._default(ArmName, "holdout"),
+  weight: z.number().check(z.positive()),
+});
 
 export const ExperimentSchema = z
-  .object({
+  .strictObject({
     /** Part of the hash: a new experiment name reshuffles every account. */
     name: ArmName,
-    arms: z.array(Arm).min(1).max(10),
-    holdout: Holdout.optional(),
+    arms: z.array(Arm).check(z.minLength(1), z.maxLength(10)),
+    holdout: z.optional(Holdout),
   })
-  .strict()
-  .superRefine((e, ctx) => {
-    const seen = new Set<string>();
-    e.arms.forEach((a, i) => {
-      if (seen.has(a.name))
+  .check(
+    z.superRefine((e, ctx) => {
+      const seen = new Set<string>();
+      e.arms.forEach((a, i) => {
+        if (seen.has(a.name))
+          ctx.addIssue({
+            code: "custom",
+            path: ["arms", i, "name"],
+            message: `arm "${a.name}" is named twice`,
+          });
+        seen.add(a.name);
+      });
+      if (e.holdout && seen.has(e.holdout.name))
         ctx.addIssue({
           code: "custom",
-          path: ["arms", i, "name"],
-          message: `arm "${a.name}" is named twice`,
+          path: ["holdout", "name"],
+          message: `"${e.holdout.name}" is also the name of an arm`,
         });
-      seen.add(a.name);
-    });
-    if (e.holdout && seen.has(e.holdout.name))
-      ctx.addIssue({
-        code: "custom",
-        path: ["holdout", "name"],
-        message: `"${e.holdout.name}" is also the name of an arm`,
-      });
-  });
+    }),
+  );
 
 export type Experiment = z.infer<typeof ExperimentSchema>;
 

@@ -189,7 +189,7 @@ const ActionConfig = z
       .max(MAX_APPROVAL_TIMEOUT_HOURS, "at most 364 days: an approval waits in a workflow that lives a year")
       .default(24),
     /** A downstream MCP server's tool that carries out this action type (spec-tools.ts). */
-    tool: ToolMapping.optional(),
+    tool: z.optional(ToolMapping),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -275,7 +275,7 @@ export const SpecSchema = z
     }),
     stopOnReply: StopOnReply,
     /** A/B by spec version: accounts hashed to arms, each deciding under a published version (arms.ts). */
-    experiments: ExperimentSchema.optional(),
+    experiments: z.optional(ExperimentSchema),
     outcomes: z
       .object({ attributionWindowDays: z.number().positive().default(14) })
       .strict()
@@ -283,7 +283,7 @@ export const SpecSchema = z
     /** Conditional rules (corrections become these): when the conditions hold, block, defer or review. */
     rules: z.array(SpecRuleSchema).max(MAX_SPEC_RULES).default([]),
     /** The learning loops' switch and settings (spec-learning.ts; shared/learning/). */
-    learning: LearningSchema.prefault({}),
+    learning: z.prefault(LearningSchema, {}),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -4,63 +4,60 @@
  * also computed under them and recorded on the decision (`Decision.shadowIntent`), never changing its
  * verdict; confirming the weights draft moves them into `quality.signals`, discarding drops them.
  */
-import * as z from "zod";
+
 import type { Spec } from "./spec-schema.ts";
+import * as z from "./zod-mini.ts";
 
 /** Bounds of one signal weight in intent points (the score itself is capped at 100). */
 export const MAX_SIGNAL_WEIGHT = 100;
-export const SignalWeightValue = z.number().min(-MAX_SIGNAL_WEIGHT).max(MAX_SIGNAL_WEIGHT);
-const WindowDays = z.number().int().positive().max(365);
+export const SignalWeightValue = z.number().check(z.gte(-MAX_SIGNAL_WEIGHT), z.lte(MAX_SIGNAL_WEIGHT));
+const WindowDays = z.number().check(z.int(), z.positive(), z.lte(365));
 
-const ShadowWeights = z
-  .object({
-    /** The weights draft these belong to (usecases/signals-refit.ts). */
-    draftId: z.string().min(1),
-    weights: z.record(z.string(), SignalWeightValue),
-    /** The window each weight was fitted over, when the refit chose another than the spec's. */
-    windowDays: z.record(z.string(), WindowDays).optional(),
-  })
-  .strict();
+const ShadowWeights = z.strictObject({
+  /** The weights draft these belong to (usecases/signals-refit.ts). */
+  draftId: z.string().check(z.minLength(1)),
+  weights: z.record(z.string(), SignalWeightValue),
+  /** The window each weight was fitted over, when the refit chose another than the spec's. */
+  windowDays: z.optional(z.record(z.string(), WindowDays)),
+});
 
-export const LearningSignalsSchema = z
-  .object({
-    /** Adopt a refit without an admin when its shadow evidence says it ranks meetings better. */
-    autoAdopt: z.boolean().default(false),
-    /**
-     * Replies (a meeting counts as one) among the touches fitted on before a refit is proposed: the fit
-     * learns from replies and meetings together (shared/learning/signals.ts).
-     */
-    minReplies: z.number().int().positive().default(30),
-    /** Meetings among them, at least (the meeting rate needs a few of its own). */
-    minMeetings: z.number().int().nonnegative().default(5),
-    /** Days between refits. */
-    refitEveryDays: z.number().positive().default(7),
-    /** How far back the touches fitted on go. */
-    lookbackDays: z.number().positive().max(365).default(90),
-    /** Occurrences of one signal type counted at most (diminishing returns). */
-    maxCount: z.number().int().positive().max(100).default(3),
-    /** Prior standard deviation of a weight around the weights' mean, log-odds of an answer per occurrence. */
-    priorSd: z.number().positive().max(10).default(0.5),
-    /**
-     * Windows (days, one for every signal type) the refit also fits over, besides the spec's own; the
-     * one the touches support best (Laplace evidence) is proposed with the weights.
-     */
-    windowCandidates: z.array(WindowDays).max(10).default([7, 14, 30, 60, 90]),
-    /** Replies among the touches made in shadow before auto-adoption can decide (AUC on replies). */
-    adoptMinReplies: z.number().int().positive().default(30),
-    /** Meetings among them, at least. */
-    adoptMinMeetings: z.number().int().nonnegative().default(0),
-    /**
-     * With `autoAdopt`: days a refit may stay in shadow without being shown to rank better before a
-     * refit on the touches since replaces it (the stale draft is discarded, with its evidence as reason).
-     */
-    shadowMaxDays: z.number().positive().max(365).default(14),
-    /** When the last refit was drafted (written by the harness with the draft). */
-    lastFitAt: z.iso.datetime().optional(),
-    /** A refit's weights in shadow: recorded on each touch's decision, enforced nowhere. */
-    shadow: ShadowWeights.optional(),
-  })
-  .strict();
+export const LearningSignalsSchema = z.strictObject({
+  /** Adopt a refit without an admin when its shadow evidence says it ranks meetings better. */
+  autoAdopt: z._default(z.boolean(), false),
+  /**
+   * Replies (a meeting counts as one) among the touches fitted on before a refit is proposed: the fit
+   * learns from replies and meetings together (shared/learning/signals.ts).
+   */
+  minReplies: z._default(z.number().check(z.int(), z.positive()), 30),
+  /** Meetings among them, at least (the meeting rate needs a few of its own). */
+  minMeetings: z._default(z.number().check(z.int(), z.nonnegative()), 5),
+  /** Days between refits. */
+  refitEveryDays: z._default(z.number().check(z.positive()), 7),
+  /** How far back the touches fitted on go. */
+  lookbackDays: z._default(z.number().check(z.positive(), z.lte(365)), 90),
+  /** Occurrences of one signal type counted at most (diminishing returns). */
+  maxCount: z._default(z.number().check(z.int(), z.positive(), z.lte(100)), 3),
+  /** Prior standard deviation of a weight around the weights' mean, log-odds of an answer per occurrence. */
+  priorSd: z._default(z.number().check(z.positive(), z.lte(10)), 0.5),
+  /**
+   * Windows (days, one for every signal type) the refit also fits over, besides the spec's own; the
+   * one the touches support best (Laplace evidence) is proposed with the weights.
+   */
+  windowCandidates: z._default(z.array(WindowDays).check(z.maxLength(10)), [7, 14, 30, 60, 90]),
+  /** Replies among the touches made in shadow before auto-adoption can decide (AUC on replies). */
+  adoptMinReplies: z._default(z.number().check(z.int(), z.positive()), 30),
+  /** Meetings among them, at least. */
+  adoptMinMeetings: z._default(z.number().check(z.int(), z.nonnegative()), 0),
+  /**
+   * With `autoAdopt`: days a refit may stay in shadow without being shown to rank better before a
+   * refit on the touches since replaces it (the stale draft is discarded, with its evidence as reason).
+   */
+  shadowMaxDays: z._default(z.number().check(z.positive(), z.lte(365)), 14),
+  /** When the last refit was drafted (written by the harness with the draft). */
+  lastFitAt: z.optional(z.iso.datetime()),
+  /** A refit's weights in shadow: recorded on each touch's decision, enforced nowhere. */
+  shadow: z.optional(ShadowWeights),
+});
 
 export type LearningSignals = z.infer<typeof LearningSignalsSchema>;
 

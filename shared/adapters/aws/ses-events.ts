@@ -3,7 +3,7 @@
  * record SES documents (eventType, mail with the send's tags, and one object per event type). Only
  * the fields the harness reads are checked; the rest is let through.
  */
-import * as z from "zod";
+import * as z from "../../domain/zod-mini.ts";
 
 export const SES_DETAIL_TYPES = [
   "Email Bounced",
@@ -14,31 +14,29 @@ export const SES_DETAIL_TYPES = [
   "Email Rejected",
 ] as const;
 
-const Stamp = z.object({ timestamp: z.string().optional() }).loose();
+const Stamp = z.looseObject({ timestamp: z.optional(z.string()) });
 
-export const SesEventDetail = z
-  .object({
-    eventType: z.enum(["Bounce", "Complaint", "Delivery", "Open", "Click", "Reject", "Send"]),
-    mail: z
-      .object({
-        messageId: z.string().min(1),
-        destination: z.array(z.string()).default([]),
-        timestamp: z.string().optional(),
-        /** Email tags of the send, each a list of values (shared/adapters/connectors/ses.ts sets ours). */
-        tags: z.record(z.string(), z.array(z.string())).default({}),
-      })
-      .loose(),
-    bounce: Stamp.extend({
+export const SesEventDetail = z.looseObject({
+  eventType: z.enum(["Bounce", "Complaint", "Delivery", "Open", "Click", "Reject", "Send"]),
+  mail: z.looseObject({
+    messageId: z.string().check(z.minLength(1)),
+    destination: z._default(z.array(z.string()), []),
+    timestamp: z.optional(z.string()),
+    /** Email tags of the send, each a list of values (shared/adapters/connectors/ses.ts sets ours). */
+    tags: z._default(z.record(z.string(), z.array(z.string())), {}),
+  }),
+  bounce: z.optional(
+    z.extend(Stamp, {
       bounceType: z.enum(["Permanent", "Transient", "Undetermined"]),
-      bouncedRecipients: z.array(z.object({ emailAddress: z.string() }).loose()).default([]),
-    }).optional(),
-    complaint: Stamp.optional(),
-    delivery: Stamp.optional(),
-    open: Stamp.optional(),
-    click: Stamp.optional(),
-    reject: z.object({ reason: z.string().optional() }).loose().optional(),
-  })
-  .loose();
+      bouncedRecipients: z._default(z.array(z.looseObject({ emailAddress: z.string() })), []),
+    }),
+  ),
+  complaint: z.optional(Stamp),
+  delivery: z.optional(Stamp),
+  open: z.optional(Stamp),
+  click: z.optional(Stamp),
+  reject: z.optional(z.looseObject({ reason: z.optional(z.string()) })),
+});
 export type SesEventDetail = z.infer<typeof SesEventDetail>;
 
 /** The decision a sent email belongs to: its decision_id tag, else the idempotency key's tag form. */

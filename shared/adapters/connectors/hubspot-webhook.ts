@@ -7,7 +7,7 @@
  * so a captured request cannot be replayed later.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import * as z from "zod";
+import * as z from "../../domain/zod-mini.ts";
 
 export const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
 
@@ -57,19 +57,17 @@ export function signatureProblem(clientSecret: string, r: SignedRequest, now: nu
 }
 
 /** One webhook event (HubSpot sends a JSON array of up to 100). */
-export const HubSpotWebhookEvent = z
-  .object({
-    eventId: z.union([z.number(), z.string()]),
-    subscriptionType: z.string(),
-    portalId: z.union([z.number(), z.string()]),
-    objectId: z.union([z.number(), z.string()]),
-    occurredAt: z.number(),
-    propertyName: z.string().optional(),
-    propertyValue: z.string().optional(),
-  })
-  .loose();
+export const HubSpotWebhookEvent = z.looseObject({
+  eventId: z.union([z.number(), z.string()]),
+  subscriptionType: z.string(),
+  portalId: z.union([z.number(), z.string()]),
+  objectId: z.union([z.number(), z.string()]),
+  occurredAt: z.number(),
+  propertyName: z.optional(z.string()),
+  propertyValue: z.optional(z.string()),
+});
 export type HubSpotWebhookEvent = z.infer<typeof HubSpotWebhookEvent>;
-export const HubSpotWebhookBody = z.array(HubSpotWebhookEvent).max(1000);
+export const HubSpotWebhookBody = z.array(HubSpotWebhookEvent).check(z.maxLength(1000));
 
 /**
  * Contact properties whose change means the contact answered: HubSpot sets them when a tracked sales
