@@ -1,8 +1,10 @@
 /**
  * The lifecycle steps that do not re-check the hard rules: an approval wait timing out (expire), the
  * connector call of a dispatched decision (execute) and the reconciliation of dispatched decisions
- * nobody is executing. They were re-validated when they were dispatched (usecases/lifecycle.ts), so
- * the Expire, Execute and Reconcile functions carry no persona patterns, no RE2 and no gate.
+ * nobody is executing. A decision is executed as it was dispatched, after the re-check of its approval
+ * or release (usecases/lifecycle.ts); an expiry only gives a reservation back; a reconciliation hands
+ * a decision to execute or marks it in doubt. So the Expire, Execute and Reconcile functions carry no
+ * persona patterns, no RE2 and no gate.
  */
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
