@@ -11,7 +11,7 @@ import { MemoryEmbeddingsConfig } from "./constructs/memory-embeddings.ts";
 const positiveInt = z.coerce.number().int().positive();
 
 /** Context values given on the command line arrive as strings; JSON-ish ones are parsed here. */
-const jsonish = <T extends z.ZodType>(schema: T) =>
+const jsonish = <T extends z.core.SomeType>(schema: T) =>
   z.preprocess((v) => {
     if (typeof v !== "string") return v;
     try {

@@ -6,42 +6,44 @@
  * arguments is given by JSON pointers (RFC 6901), read the same way when the proposal is made and
  * again before the tool is called: what runs is what the gate decided on.
  */
-import * as z from "zod";
+
 import { Id } from "./vocabulary.ts";
+import * as z from "./zod-mini.ts";
 
 /** RFC 6901: "" (the whole document) or "/a/b~1c" (~1 is "/", ~0 is "~"). A target is never the whole. */
 const JsonPointer = z
   .string()
-  .regex(/^(\/([^~/]|~[01])*)+$/, 'expected a JSON pointer into the tool\'s arguments, e.g. "/accountId"');
+  .check(
+    z.regex(/^(\/([^~/]|~[01])*)+$/, 'expected a JSON pointer into the tool\'s arguments, e.g. "/accountId"'),
+  );
 
 /** Names a connectors file's `mcp[].name`; "__" separates it from the tool name agents see. */
 export const McpServerName = z
   .string()
-  .regex(
-    /^[a-z][a-z0-9-]{0,31}$/,
-    "expected lowercase letters, digits and - (at most 32), starting with a letter",
+  .check(
+    z.regex(
+      /^[a-z][a-z0-9-]{0,31}$/,
+      "expected lowercase letters, digits and - (at most 32), starting with a letter",
+    ),
   );
 
-export const ToolMapping = z
-  .object({
-    /** The connectors file's `mcp[].name`. */
-    server: McpServerName,
-    /** The tool's name on that server. */
-    name: z.string().min(1).max(128),
-    /** Where the account (and the person, for a touch) is in the arguments. */
-    target: z.object({ accountId: JsonPointer, personId: JsonPointer.optional() }).strict(),
-    /** Where a touch's text is: the quality checks read subject and body as for an email. */
-    content: z.object({ subject: JsonPointer.optional(), body: JsonPointer }).strict().optional(),
-    /**
-     * An argument the harness fills with the decision's idempotency key (hidden from agents). The key
-     * is always also sent in the request's `_meta.idempotencyKey`.
-     */
-    idempotencyKeyArgument: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a top-level argument name")
-      .optional(),
-  })
-  .strict();
+export const ToolMapping = z.strictObject({
+  /** The connectors file's `mcp[].name`. */
+  server: McpServerName,
+  /** The tool's name on that server. */
+  name: z.string().check(z.minLength(1), z.maxLength(128)),
+  /** Where the account (and the person, for a touch) is in the arguments. */
+  target: z.strictObject({ accountId: JsonPointer, personId: z.optional(JsonPointer) }),
+  /** Where a touch's text is: the quality checks read subject and body as for an email. */
+  content: z.optional(z.strictObject({ subject: z.optional(JsonPointer), body: JsonPointer })),
+  /**
+   * An argument the harness fills with the decision's idempotency key (hidden from agents). The key
+   * is always also sent in the request's `_meta.idempotencyKey`.
+   */
+  idempotencyKeyArgument: z.optional(
+    z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a top-level argument name")),
+  ),
+});
 export type ToolMapping = z.infer<typeof ToolMapping>;
 
 /** The name agents see: `ads__push_audience`. */
@@ -176,20 +178,18 @@ export function toolForKindIssues(a: { kind: string; tool?: ToolMapping | undefi
 }
 
 /** A mapped downstream tool as agents are offered it (GET /v1/tools, the harness's MCP server). */
-export const ExposedTool = z
-  .object({
-    /** `<server>__<tool>`. */
-    name: z.string(),
-    actionType: z.string(),
-    kind: z.enum(["touch", "audience", "record"]),
-    channel: z.string().optional(),
-    mapping: ToolMapping,
-    title: z.string().optional(),
-    description: z.string().optional(),
-    /** The downstream tool's own JSON Schema, without the argument the harness fills with the key. */
-    inputSchema: z.record(z.string(), z.unknown()),
-  })
-  .strict();
+export const ExposedTool = z.strictObject({
+  /** `<server>__<tool>`. */
+  name: z.string(),
+  actionType: z.string(),
+  kind: z.enum(["touch", "audience", "record"]),
+  channel: z.optional(z.string()),
+  mapping: ToolMapping,
+  title: z.optional(z.string()),
+  description: z.optional(z.string()),
+  /** The downstream tool's own JSON Schema, without the argument the harness fills with the key. */
+  inputSchema: z.record(z.string(), z.unknown()),
+});
 export type ExposedTool = z.infer<typeof ExposedTool>;
 
 /** The input schema agents see: the downstream one without the idempotency argument (the harness sets it). */

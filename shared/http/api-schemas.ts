@@ -122,9 +122,9 @@ export const ProposalResult = PublicDecision.extend({
 });
 
 /** `{items, cursor}`: pass `cursor` back for the next page; null on the last one. */
-export const page = <T extends z.ZodType>(item: T) =>
+export const page = <T extends z.core.SomeType>(item: T) =>
   z.object({ items: z.array(item), cursor: z.string().nullable() }).loose();
-export const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) }).loose();
+export const list = <T extends z.core.SomeType>(item: T) => z.object({ items: z.array(item) }).loose();
 
 export const TrustView = z
   .object({

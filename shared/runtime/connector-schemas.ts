@@ -3,98 +3,90 @@
  * and the deployment's connectors (deployed-connectors.ts, validated by the CDK app at synth). zod
  * only: infra and the executor functions import it without YAML or any SDK.
  */
-import * as z from "zod";
+
 import { McpServerName } from "../domain/spec-tools.ts";
+import * as z from "../domain/zod-mini.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** Tokens and message bodies travel to these URLs: https, or plain http to this machine (a local stand-in). */
-export const Endpoint = z.url().refine(
-  (u) => {
-    const url = new URL(u);
-    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
-  },
-  { message: "must be an https URL (plain http only to 127.0.0.1 or localhost)" },
+export const Endpoint = z.url().check(
+  z.refine(
+    (u) => {
+      const url = new URL(u);
+      return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+    },
+    { message: "must be an https URL (plain http only to 127.0.0.1 or localhost)" },
+  ),
 );
 
 /** How long one call may take before its outcome counts as unknown (a send then goes to in_doubt). */
-export const TimeoutMs = z.number().int().min(100).max(120_000).default(10_000);
+export const TimeoutMs = z._default(z.number().check(z.int(), z.gte(100), z.lte(120_000)), 10_000);
 
-export const SesSettings = z
-  .object({
-    from: z.email(),
-    /** Default: AWS_REGION. */
-    region: z.string().min(1).optional(),
-    endpoint: Endpoint.optional(),
-    configurationSetName: z.string().min(1).optional(),
-    timeoutMs: TimeoutMs,
-  })
-  .strict();
+const NonEmpty = z.string().check(z.minLength(1));
 
-export const HubSpotSettings = z
-  .object({
-    basePath: Endpoint.optional(),
-    timeoutMs: TimeoutMs,
-  })
-  .strict();
+export const SesSettings = z.strictObject({
+  from: z.email(),
+  /** Default: AWS_REGION. */
+  region: z.optional(NonEmpty),
+  endpoint: z.optional(Endpoint),
+  configurationSetName: z.optional(NonEmpty),
+  timeoutMs: TimeoutMs,
+});
 
-export const LinkedInSettings = z
-  .object({
-    adAccountUrn: z.string().regex(/^urn:li:sponsoredAccount:\d+$/, "must be urn:li:sponsoredAccount:<id>"),
-    baseUrl: Endpoint.optional(),
-    version: z
-      .string()
-      .regex(/^\d{6}$/, "must be YYYYMM")
-      .optional(),
-    messageWebhookUrl: Endpoint.optional(),
-    timeoutMs: TimeoutMs,
-  })
-  .strict();
+export const HubSpotSettings = z.strictObject({
+  basePath: z.optional(Endpoint),
+  timeoutMs: TimeoutMs,
+});
 
-const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
-const HeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name");
+export const LinkedInSettings = z.strictObject({
+  adAccountUrn: z
+    .string()
+    .check(z.regex(/^urn:li:sponsoredAccount:\d+$/, "must be urn:li:sponsoredAccount:<id>")),
+  baseUrl: z.optional(Endpoint),
+  version: z.optional(z.string().check(z.regex(/^\d{6}$/, "must be YYYYMM"))),
+  messageWebhookUrl: z.optional(Endpoint),
+  timeoutMs: TimeoutMs,
+});
+
+const EnvName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
+const HeaderName = z.string().check(z.regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name"));
 
 /**
  * A downstream MCP server (spec `autonomy.actions.<type>.tool` maps its tools to action types). Secrets
  * stay out of the file: a stdio server's secret variables and an HTTP server's headers are copied from
  * the harness's environment variables they name.
  */
-export const McpDownstreamSettings = z
-  .object({
-    /** What the spec's `tool.server` names; agents see its tools as `<name>__<tool>`. */
-    name: McpServerName,
-    transport: z.discriminatedUnion("type", [
-      z
-        .object({
-          type: z.literal("stdio"),
-          command: z.string().min(1),
-          args: z.array(z.string()).default([]),
-          /** Plain values (no secrets): the child gets these, the SDK's safe defaults (PATH, HOME), and envFrom. */
-          env: z.record(EnvName, z.string()).default({}),
-          /** Child variable → the harness's environment variable it is copied from. */
-          envFrom: z.record(EnvName, EnvName).default({}),
-        })
-        .strict(),
-      z
-        .object({
-          type: z.literal("http"),
-          url: Endpoint,
-          /** Header → the environment variable holding its whole value (e.g. "Bearer …"). */
-          headersFromEnv: z.record(HeaderName, EnvName).default({}),
-        })
-        .strict(),
-    ]),
-    /** One tool call's budget: no answer by then and the decision is in_doubt (never called again). */
-    timeoutMs: TimeoutMs,
-  })
-  .strict();
+export const McpDownstreamSettings = z.strictObject({
+  /** What the spec's `tool.server` names; agents see its tools as `<name>__<tool>`. */
+  name: McpServerName,
+  transport: z.discriminatedUnion("type", [
+    z.strictObject({
+      type: z.literal("stdio"),
+      command: NonEmpty,
+      args: z._default(z.array(z.string()), []),
+      /** Plain values (no secrets): the child gets these, the SDK's safe defaults (PATH, HOME), and envFrom. */
+      env: z._default(z.record(EnvName, z.string()), {}),
+      /** Child variable → the harness's environment variable it is copied from. */
+      envFrom: z._default(z.record(EnvName, EnvName), {}),
+    }),
+    z.strictObject({
+      type: z.literal("http"),
+      url: Endpoint,
+      /** Header → the environment variable holding its whole value (e.g. "Bearer …"). */
+      headersFromEnv: z._default(z.record(HeaderName, EnvName), {}),
+    }),
+  ]),
+  /** One tool call's budget: no answer by then and the decision is in_doubt (never called again). */
+  timeoutMs: TimeoutMs,
+});
 export type McpDownstreamSettings = z.infer<typeof McpDownstreamSettings>;
 
 const STDIO_IN_LAMBDA =
   "stdio servers cannot run in Lambda (no child process outlives an invocation): give the server's streamable HTTP url";
 
 /** Each downstream MCP server's name once: a spec's `tool.server` must name exactly one. */
-export function mcpNamesOnce(mcp: readonly { name: string }[], ctx: z.RefinementCtx): void {
+export function mcpNamesOnce(mcp: readonly { name: string }[], ctx: z.core.$RefinementCtx): void {
   mcp.forEach((s, i) => {
     if (mcp.findIndex((o) => o.name === s.name) !== i)
       ctx.addIssue({ code: "custom", path: ["mcp", i, "name"], message: `"${s.name}" is already used` });
@@ -106,42 +98,42 @@ export function mcpNamesOnce(mcp: readonly { name: string }[], ctx: z.Refinement
  * Authorization) are a Secrets Manager secret (a JSON object, header -> value) that only the
  * executor functions may read; the ARN is not itself a secret, so it travels in CONNECTORS_CONFIG.
  */
-export const DeployedMcpServer = z
-  .object({
-    name: McpServerName,
-    url: Endpoint,
-    headersSecretArn: z
+export const DeployedMcpServer = z.strictObject({
+  name: McpServerName,
+  url: Endpoint,
+  headersSecretArn: z.optional(
+    z
       .string()
-      .regex(
-        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
-        "must be a Secrets Manager secret ARN",
-      )
-      .optional(),
-    // Connecting and the call each get this much, and both must end inside the executor's 60 s
-    // (infra/service-stack.ts EXECUTOR_TIMEOUT) so the connector, not a killed function, answers.
-    timeoutMs: z.number().int().min(100).max(25_000).default(10_000),
-    // Named so a local connectors file's stdio entry is refused with the reason, not "unrecognized key".
-    command: z.never({ error: STDIO_IN_LAMBDA }).optional(),
-    transport: z.never({ error: `${STDIO_IN_LAMBDA} (url, not transport)` }).optional(),
-  })
-  .strict();
+      .check(
+        z.regex(
+          /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+          "must be a Secrets Manager secret ARN",
+        ),
+      ),
+  ),
+  // Connecting and the call each get this much, and both must end inside the executor's 60 s
+  // (infra/service-stack.ts EXECUTOR_TIMEOUT) so the connector, not a killed function, answers.
+  timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(25_000)), 10_000),
+  // Named so a local connectors file's stdio entry is refused with the reason, not "unrecognized key".
+  command: z.optional(z.never({ error: STDIO_IN_LAMBDA })),
+  transport: z.optional(z.never({ error: `${STDIO_IN_LAMBDA} (url, not transport)` })),
+});
 export type DeployedMcpServer = z.infer<typeof DeployedMcpServer>;
 
 export const DeployedConnectorsConfig = z
-  .object({
+  .strictObject({
     /** Record every action to the outbox instead of calling anything. Turn off once the secrets exist. */
-    dryRun: z.boolean().default(true),
+    dryRun: z._default(z.boolean(), true),
     /** SES sends with the function's role (ses:SendEmail on the from address's identity): no secret. */
-    ses: SesSettings.optional(),
+    ses: z.optional(SesSettings),
     /** Secret `connectorSecretArns.hubspot`: a private app's access token. */
-    hubspot: HubSpotSettings.optional(),
+    hubspot: z.optional(HubSpotSettings),
     /** Secret `connectorSecretArns.linkedin`: an access token with rw_dmp_segments. */
-    linkedin: LinkedInSettings.optional(),
+    linkedin: z.optional(LinkedInSettings),
     /** Downstream MCP servers (deployed-mcp.ts); the spec's `autonomy.actions.<type>.tool` maps their tools. */
-    mcp: z.array(DeployedMcpServer).max(20).optional(),
+    mcp: z.optional(z.array(DeployedMcpServer).check(z.maxLength(20))),
   })
-  .strict()
-  .superRefine((c, ctx) => mcpNamesOnce(c.mcp ?? [], ctx));
+  .check(z.superRefine((c, ctx) => mcpNamesOnce(c.mcp ?? [], ctx)));
 export type DeployedConnectorsConfig = z.infer<typeof DeployedConnectorsConfig>;
 
 /** The systems that need a secret, and so an entry in connectorSecretArns, when not a dry run. */

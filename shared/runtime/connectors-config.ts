@@ -44,11 +44,16 @@ const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environ
 
 export const ConnectorsConfig = z
   .object({
-    ses: SesSettings.optional(),
-    hubspot: HubSpotSettings.extend({ accessTokenEnv: EnvName.default("HUBSPOT_ACCESS_TOKEN") }).optional(),
-    linkedin: LinkedInSettings.extend({
-      accessTokenEnv: EnvName.default("LINKEDIN_ACCESS_TOKEN"),
-    }).optional(),
+    // The connector schemas are zod/mini (functions import them): extended here as classic objects.
+    ses: z.optional(SesSettings),
+    hubspot: z
+      .object({ ...HubSpotSettings.shape, accessTokenEnv: EnvName.default("HUBSPOT_ACCESS_TOKEN") })
+      .strict()
+      .optional(),
+    linkedin: z
+      .object({ ...LinkedInSettings.shape, accessTokenEnv: EnvName.default("LINKEDIN_ACCESS_TOKEN") })
+      .strict()
+      .optional(),
     /**
      * How long a send may go without a recorded result before the harness, when none of its own
      * executions is still running it (the process that made it crashed), surfaces it as in_doubt.

@@ -1,17 +1,15 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import * as z from "zod";
+import * as z from "../../domain/zod-mini.ts";
 
 /**
  * A connector's credentials as stored in Secrets Manager: a JSON object (`{"accessToken": "..."}`,
  * plus `clientSecret` for HubSpot's webhook signatures), or a bare token string.
  */
-export const ConnectorSecret = z
-  .object({
-    accessToken: z.string().min(1).optional(),
-    /** HubSpot app's client secret: the key of its v3 webhook signatures. */
-    clientSecret: z.string().min(1).optional(),
-  })
-  .strict();
+export const ConnectorSecret = z.strictObject({
+  accessToken: z.optional(z.string().check(z.minLength(1))),
+  /** HubSpot app's client secret: the key of its v3 webhook signatures. */
+  clientSecret: z.optional(z.string().check(z.minLength(1))),
+});
 export type ConnectorSecret = z.infer<typeof ConnectorSecret>;
 
 /**
@@ -19,8 +17,8 @@ export type ConnectorSecret = z.infer<typeof ConnectorSecret>;
  * sent on every request to that server.
  */
 export const McpHeadersSecret = z.record(
-  z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name"),
-  z.string().min(1),
+  z.string().check(z.regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name")),
+  z.string().check(z.minLength(1)),
 );
 export type McpHeadersSecret = z.infer<typeof McpHeadersSecret>;
 
