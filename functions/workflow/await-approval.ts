@@ -1,6 +1,6 @@
-import * as z from "zod";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
+import * as z from "../../shared/domain/zod-mini.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { sfnTasks } from "../../shared/runtime/aws-sfn.ts";
@@ -9,7 +9,7 @@ import { type AwaitApprovalDeps, registerApprovalWait } from "../../shared/useca
 export type AwaitApprovalRuntime = { runtime: AwsRuntime } & Pick<AwaitApprovalDeps, "taskTokens" | "tasks">;
 
 /** The state's own timeout (the decision's expiry), passed in the payload: the token lives as long. */
-const Wait = z.object({ approvalTimeoutSeconds: z.number().int().min(1) }).loose();
+const Wait = z.looseObject({ approvalTimeoutSeconds: z.number().check(z.int(), z.gte(1)) });
 
 /**
  * State machine Task "AwaitApproval" (`lambda:invoke.waitForTaskToken`): keep the task token where

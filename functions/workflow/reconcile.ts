@@ -6,10 +6,10 @@
  * never attempted (its workflow or event gave up) is handed to the executor function.
  */
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import * as z from "zod";
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
+import * as z from "../../shared/domain/zod-mini.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { recoverDispatched } from "../../shared/usecases/execution.ts";
@@ -17,8 +17,8 @@ import { recoverDispatched } from "../../shared/usecases/execution.ts";
 /** This function's own variables (infra/service-stack.ts sets them). */
 const ReconcilerEnv = z.object({
   /** The executor function's timeout plus a margin: an attempt older than this is over. */
-  STALE_AFTER_SECONDS: z.coerce.number().int().positive(),
-  EXECUTOR_FUNCTION: z.string().min(1),
+  STALE_AFTER_SECONDS: z.coerce.number().check(z.int(), z.positive()),
+  EXECUTOR_FUNCTION: z.string().check(z.minLength(1)),
 });
 
 export interface ReconcilerWiring {
