@@ -61,12 +61,32 @@ describe("Lambda bundles", () => {
     "functions/ledger/archiver.ts",
     "functions/ledger/digest.ts",
     "functions/ledger/workflow-starter.ts",
+    "functions/outcomes/ses-events.ts",
+    "functions/workflow/expire.ts",
+    "functions/workflow/await-approval.ts",
+    "functions/workflow/reconcile.ts",
   ])(
     "%s is within the size bound, with zod/mini and not zod's classic API",
     async (entry) => {
       const { bytes, inputs } = await bundleContents(entry);
       expect(bytes).toBeGreaterThan(0);
       expect(bytes).toBeLessThanOrEqual(MAX_KB * 1024);
+      expect(has(inputs, "node_modules/zod/v4/mini/")).toBe(true);
+      expect(has(inputs, "node_modules/zod/v4/classic/")).toBe(false);
+    },
+    60_000,
+  );
+
+  // Above the bound for other reasons (the HubSpot SDK's contacts API, the KB adapters), but every
+  // schema they build is zod/mini: one classic schema imported again would add ~60 KB of zod.
+  it.each([
+    "functions/events/agent-watchers.ts",
+    "functions/webhooks/hubspot.ts",
+    "functions/outcomes/hubspot-poll.ts",
+  ])(
+    "%s carries zod/mini and not zod's classic API",
+    async (entry) => {
+      const { inputs } = await bundleContents(entry);
       expect(has(inputs, "node_modules/zod/v4/mini/")).toBe(true);
       expect(has(inputs, "node_modules/zod/v4/classic/")).toBe(false);
     },
