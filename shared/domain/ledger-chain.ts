@@ -46,20 +46,31 @@ const UNHASHED_RECORD = new RegExp(`^(pk|sk|${HEAD_ATTR}|by[A-Z][a-z]+(Pk|Sk))$`
  */
 export function canonicalize(value: unknown): string {
   if (value === null) return "null";
+  // Arrays keep `map` and `join`: a hole in a sparse array serializes as nothing, as it always has.
   if (Array.isArray(value))
     return `[${value.map((v) => (v === undefined ? "null" : canonicalize(v))).join(",")}]`;
   switch (typeof value) {
     case "string":
-    case "boolean":
       return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
     case "number":
       if (!Number.isFinite(value)) throw new TypeError("a ledger event cannot hold a non-finite number");
       return JSON.stringify(value);
     case "object": {
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalize(v)}`).join(",")}}`;
+      // Built by concatenation over sorted keys: no entry arrays, filtered copies or joins per object
+      // (this runs over every stored record and event). The default sort orders strings by UTF-16 code
+      // unit, the same order as comparing them with < and >.
+      const o = value as Record<string, unknown>;
+      const keys = Object.keys(o).sort();
+      let out = "{";
+      for (const k of keys) {
+        const v = o[k];
+        if (v === undefined) continue;
+        if (out.length > 1) out += ",";
+        out += `${JSON.stringify(k)}:${canonicalize(v)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`a ledger event cannot hold a ${typeof value}`);

@@ -49,10 +49,17 @@ type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]
 >[number];
 
+/** Keys, TTL, head and index keys: the store's bookkeeping on an item, not the domain's. */
+const BOOKKEEPING = new RegExp(`^(pk|sk|ttl|${HEAD_ATTR}|by[A-Z][a-z]+(Pk|Sk))$`);
+
+/**
+ * An item without its bookkeeping, built by copying what stays rather than deleting what goes: a
+ * `delete` turns the object into a slow dictionary, and every later spread of the decision paid for it.
+ */
 const strip = <T>(item: Item | undefined): T | undefined => {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ttl: _ttl, [HEAD_ATTR]: _head, ...rest } = item;
-  for (const k of Object.keys(rest)) if (/^by[A-Z][a-z]+(Pk|Sk)$/.test(k)) delete rest[k];
+  const rest: Item = {};
+  for (const k of Object.keys(item)) if (!BOOKKEEPING.test(k)) rest[k] = item[k];
   return rest as T;
 };
 
