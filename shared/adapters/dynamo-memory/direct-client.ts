@@ -5,8 +5,9 @@
  * that was the largest cost left of a simulated day, for a request that never leaves the process.
  *
  * So a document command (Get, Put, Update, Delete, Query, Scan, BatchGet, BatchWrite, TransactWrite)
- * is marshalled exactly as the document client does it (its own key nodes and options), handed to the
- * engine, and the answer unmarshalled the same way, counted as a round trip. Errors are built by the
+ * is marshalled exactly as the document client does it (its own key nodes and options; the SDK's
+ * marshalling itself, taken by hand for plain values in marshal.ts), handed to the engine, and the answer
+ * unmarshalled the same way, counted as a round trip. Errors are built by the
  * SDK's own protocol from the JSON error body the engine writes, so callers get the same exception
  * classes, fields and `$metadata` as through the SDK (test/unit/dynamo-memory-direct.test.ts compares
  * them). Anything else, and every command once a middleware has been added to the client after its
@@ -37,9 +38,9 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoEngine } from "./engine.ts";
 import { DynamoError } from "./errors.ts";
+import { marshallFast, unmarshallFast } from "./marshal.ts";
 import type { Input } from "./requests.ts";
 import { binariesStored } from "./values.ts";
 
@@ -88,12 +89,16 @@ function processKeys(obj: Record<string, unknown>, fn: Fn, nodes: Record<string,
   const acc: Record<string, unknown> | unknown[] = Array.isArray(obj)
     ? obj.filter((i) => typeof i !== "function")
     : {};
+  // Keys rather than entries (the same own enumerable members, without an array per member): this
+  // walk runs over every request and answer.
   if (!Array.isArray(obj))
-    for (const [k, v] of Object.entries(obj))
+    for (const k of Object.keys(obj)) {
+      const v = obj[k];
       if (typeof v !== "function") (acc as Record<string, unknown>)[k] = v;
-  for (const [k, n] of Object.entries(nodes)) {
+    }
+  for (const k of Object.keys(nodes)) {
     if (typeof obj[k] === "function") continue;
-    const v = processObj(obj[k], fn, n);
+    const v = processObj(obj[k], fn, nodes[k] as KeyNodes);
     if (v !== undefined && typeof v !== "function") (acc as Record<string, unknown>)[k] = v;
   }
   return acc;
@@ -103,9 +108,12 @@ function processAllKeys(obj: unknown, fn: Fn): unknown {
   if (Array.isArray(obj))
     return obj.filter((i) => typeof i !== "function").map((i) => processObj(i, fn, null));
   const acc: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+  const o = obj as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const v = o[k];
     if (typeof v === "function") continue;
-    const p = processObj(v, fn, null);
+    // processObj(v, fn, null), inlined: undefined stays undefined, anything else goes through fn.
+    const p = v === undefined ? undefined : fn(v);
     if (p !== undefined && typeof p !== "function") acc[k] = p;
   }
   return acc;
@@ -175,11 +183,7 @@ export function sendDirectly(
   const sdkSend = doc.send.bind(doc) as (...a: unknown[]) => Promise<unknown>;
 
   const direct = async (op: { name: string; schema: OperationSchema }, command: DocCommand) => {
-    const input = processObj(
-      command.input,
-      (v) => marshall(v as Record<string, unknown>, marshallOptions),
-      command.inputKeyNodes,
-    );
+    const input = processObj(command.input, (v) => marshallFast(v, marshallOptions), command.inputKeyNodes);
     roundTrips.count++;
     const requestId = `in-process-${++requestIds}`;
     let output: Record<string, unknown>;
@@ -196,11 +200,7 @@ export function sendDirectly(
       ...output,
       $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 },
     };
-    return processObj(
-      answer,
-      (v) => unmarshall(v as Parameters<typeof unmarshall>[0], unmarshallOptions),
-      command.outputKeyNodes,
-    );
+    return processObj(answer, (v) => unmarshallFast(v, unmarshallOptions), command.outputKeyNodes);
   };
 
   (doc as { send: unknown }).send = (command: unknown, ...rest: unknown[]) => {

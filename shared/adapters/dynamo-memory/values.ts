@@ -198,44 +198,52 @@ const binaryText = (x: unknown): unknown => {
   return Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString("base64");
 };
 
+/** Made only when a value is refused (module-level: no closure allocated per value checked). */
+const invalidType = (where: string) =>
+  new DynamoError("ValidationException", `Invalid attribute value type (${where})`);
+
 /** Checks one value as DynamoDB would on input, and returns it in canonical form (numbers normalized). */
 export function checkValue(v: unknown, where: string): AttributeValue {
-  if (typeof v !== "object" || v === null || Array.isArray(v) || Object.keys(v).length !== 1)
+  const types = typeof v === "object" && v !== null && !Array.isArray(v) ? Object.keys(v) : undefined;
+  if (types?.length !== 1)
     throw new DynamoError(
       "ValidationException",
       `Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes (${where})`,
     );
-  const [t, raw] = Object.entries(v)[0] as [string, unknown];
-  const bad = () => new DynamoError("ValidationException", `Invalid attribute value type (${where})`);
+  const t = types[0] as string;
+  const raw = (v as Record<string, unknown>)[t];
   const x = t === "B" ? binaryText(raw) : t === "BS" && Array.isArray(raw) ? raw.map(binaryText) : raw;
   if (t === "B" || t === "BS") binarySeen = true;
   switch (t) {
     case "S":
     case "B":
-      if (typeof x !== "string") throw bad();
-      return { [t]: x } as AttributeValue;
+      if (typeof x !== "string") throw invalidType(where);
+      return t === "S" ? { S: x } : { B: x };
     case "N":
-      if (typeof x !== "string") throw bad();
+      if (typeof x !== "string") throw invalidType(where);
       return { N: normalizeNumber(x) };
     case "BOOL":
-      if (typeof x !== "boolean") throw bad();
+      if (typeof x !== "boolean") throw invalidType(where);
       return { BOOL: x };
     case "NULL":
-      if (x !== true) throw bad();
+      if (x !== true) throw invalidType(where);
       return { NULL: true };
     case "M": {
-      if (typeof x !== "object" || x === null || Array.isArray(x)) throw bad();
+      if (typeof x !== "object" || x === null || Array.isArray(x)) throw invalidType(where);
       const out: Item = {};
-      for (const [k, e] of Object.entries(x)) out[k] = checkValue(e, where);
+      for (const k of Object.keys(x)) out[k] = checkValue((x as Record<string, unknown>)[k], where);
       return { M: out };
     }
-    case "L":
-      if (!Array.isArray(x)) throw bad();
-      return { L: x.map((e) => checkValue(e, where)) };
+    case "L": {
+      if (!Array.isArray(x)) throw invalidType(where);
+      const out: AttributeValue[] = new Array(x.length);
+      for (let i = 0; i < x.length; i++) out[i] = checkValue(x[i], where);
+      return { L: out };
+    }
     case "SS":
     case "NS":
     case "BS": {
-      if (!Array.isArray(x) || x.some((e) => typeof e !== "string")) throw bad();
+      if (!Array.isArray(x) || x.some((e) => typeof e !== "string")) throw invalidType(where);
       if (x.length === 0)
         throw new DynamoError(
           "ValidationException",
@@ -247,7 +255,7 @@ export function checkValue(v: unknown, where: string): AttributeValue {
       return { [t]: items } as AttributeValue;
     }
     default:
-      throw bad();
+      throw invalidType(where);
   }
 }
 
@@ -255,7 +263,7 @@ export function checkItem(v: unknown, where: string): Item {
   if (typeof v !== "object" || v === null || Array.isArray(v))
     throw new DynamoError("ValidationException", `${where} must be a map of attribute values`);
   const out: Item = {};
-  for (const [k, e] of Object.entries(v)) out[k] = checkValue(e, where);
+  for (const k of Object.keys(v)) out[k] = checkValue((v as Record<string, unknown>)[k], where);
   return out;
 }
 
@@ -282,26 +290,34 @@ export function valueSize(v: AttributeValue): number {
       return (x as string[]).reduce((s, e) => s + numberSize(e), 0);
     case "BS":
       return (x as string[]).reduce((s, e) => s + Buffer.from(e, "base64").length, 0);
-    case "L":
-      return 3 + (x as AttributeValue[]).reduce((s, e) => s + 1 + valueSize(e), 0);
-    case "M":
-      return 3 + Object.entries(x as Item).reduce((s, [k, e]) => s + 1 + utf8(k) + valueSize(e), 0);
+    case "L": {
+      let size = 3;
+      for (const e of x as AttributeValue[]) size += 1 + valueSize(e);
+      return size;
+    }
+    case "M": {
+      let size = 3;
+      for (const k of Object.keys(x)) size += 1 + utf8(k) + valueSize((x as Item)[k] as AttributeValue);
+      return size;
+    }
   }
 }
 
 /**
- * Sizes of items already counted. Stored items are never mutated in place (table.ts), so an item's
- * size is counted once: when it is written, not again on every page of every query that reads it.
+ * Where an item's counted size is kept: on the item itself, as a non-enumerable symbol (invisible to
+ * for...in, Object.keys, spreads and JSON), so it goes with the item. Stored items are never mutated in
+ * place (table.ts), so an item's size is counted once: when it is written, not again on every page of
+ * every query that reads it. (A WeakMap did the same, but its hundreds of thousands of weak entries
+ * were paid for on every full garbage collection.)
  */
-const sizes = new WeakMap<Item, number>();
+const SIZE = Symbol("itemSize");
 
 export function itemSize(item: Item): number {
-  let size = sizes.get(item);
-  if (size === undefined) {
-    size = 0;
-    for (const k in item) size += utf8(k) + valueSize(item[k] as AttributeValue);
-    sizes.set(item, size);
-  }
+  const known = (item as { [SIZE]?: number })[SIZE];
+  if (known !== undefined) return known;
+  let size = 0;
+  for (const k in item) size += utf8(k) + valueSize(item[k] as AttributeValue);
+  Object.defineProperty(item, SIZE, { value: size });
   return size;
 }
 
