@@ -15,11 +15,11 @@ type PathParams<P extends string> = P extends `${string}{${infer N}}${infer R}` 
 type Empty = Record<never, never>;
 
 export type ArgsOf<O extends Operation> = { [K in PathParams<O["path"]>]: string } & (O extends {
-  query: infer Q extends z.ZodType;
+  query: infer Q extends z.core.$ZodType;
 }
   ? { query?: z.input<Q> }
   : Empty) &
-  (O extends { body: infer B extends z.ZodType } ? { body: z.input<B> } : Empty);
+  (O extends { body: infer B extends z.core.$ZodType } ? { body: z.input<B> } : Empty);
 
 export type ResultOf<O extends Operation> = z.output<O["response"]>;
 

@@ -43,8 +43,8 @@ const Me = z.object({ subject: z.string(), roles: z.array(z.string()) });
 export interface Operation {
   method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
-  query?: z.ZodType;
-  body?: z.ZodType;
+  query?: z.core.$ZodType;
+  body?: z.core.$ZodType;
   response: z.ZodType;
 }
 

@@ -1,27 +1,28 @@
-import * as z from "zod";
 import { ActionType, Channel, Id } from "./vocabulary.ts";
+import * as z from "./zod-mini.ts";
 
 /**
  * What an agent asks the harness to do. Untrusted input: the gate never takes the proposal's word for
  * who the target is, what they do or how much intent they show; it reads the knowledge base.
  */
 export const ProposalInput = z
-  .object({
+  .strictObject({
     proposalId: Id,
     agentId: Id,
-    action: z.object({ type: ActionType, channel: z.optional(Channel) }).strict(),
-    target: z.object({ accountId: Id, personId: z.optional(Id) }).strict(),
-    payload: z.record(z.string(), z.unknown()).default({}),
-    reasoning: z.string().min(1).max(4000),
-    confidence: z.number().min(0).max(1),
+    action: z.strictObject({ type: ActionType, channel: z.optional(Channel) }),
+    target: z.strictObject({ accountId: Id, personId: z.optional(Id) }),
+    payload: z._default(z.record(z.string(), z.unknown()), {}),
+    reasoning: z.string().check(z.minLength(1), z.maxLength(4000)),
+    confidence: z.number().check(z.gte(0), z.lte(1)),
     /** Signals the agent says it saw. Recorded for the audit, never used to decide. */
-    signals: z.array(z.string().max(500)).max(50).optional(),
+    signals: z.optional(z.array(z.string().check(z.maxLength(500))).check(z.maxLength(50))),
     /** Set by the runtime when re-proposing a deferred proposal. */
     retryOf: z.optional(Id),
   })
-  .strict()
-  .refine((p) => JSON.stringify(p.payload).length <= 32_000, {
-    message: "payload is too large (max 32 KB)",
-    path: ["payload"],
-  });
+  .check(
+    z.refine((p) => JSON.stringify(p.payload).length <= 32_000, {
+      message: "payload is too large (max 32 KB)",
+      path: ["payload"],
+    }),
+  );
 export type Proposal = z.infer<typeof ProposalInput>;
