@@ -1,41 +1,19 @@
 import * as z from "zod";
-import pkg from "../../package.json" with { type: "json" };
-import { NotFoundError, ValidationError } from "../domain/errors.ts";
+import { ValidationError } from "../domain/errors.ts";
 import { parseSpec, parseSpecText, specHash } from "../domain/spec-loader.ts";
 import { SpecSchema } from "../domain/spec-schema.ts";
 import { parseWith } from "../domain/validation.ts";
 import { parseUntrustedYaml } from "../domain/yaml.ts";
-import type { ScheduledReader } from "../usecases/console.ts";
-import {
-  listSpecVersions,
-  ScheduledQuery,
-  SpecListQuery,
-  scheduledDecisions,
-  trustHistory,
-} from "../usecases/console.ts";
-import { DailyQuery, DailyReport, type DailyRowReader, dailyReport } from "../usecases/daily-report.ts";
+import { listSpecVersions, SpecListQuery, trustHistory } from "../usecases/console.ts";
 import { validateExperiment } from "../usecases/experiments.ts";
 import { PathActionType, PathId } from "../usecases/schemas.ts";
-import { LedgerEventOut, PublicDecision, page, TrustView } from "./api-schemas.ts";
-import type { AppDeps, Role, Route } from "./routes.ts";
+import { LedgerEventOut, TrustView } from "./api-schemas.ts";
+import { CONSOLE_DECISION_ROUTES } from "./console-decision-routes.ts";
+import { ok, READERS } from "./route-helpers.ts";
+import type { Route } from "./routes.ts";
 
-/** What the console's index reads need from the store (adapters/dynamo/console-reader.ts). */
-export type ConsoleReader = ScheduledReader & DailyRowReader;
+export type { ConsoleReader } from "./console-decision-routes.ts";
 
-const READERS: Role[] = ["viewer", "approver", "admin"];
-const ok = (body: unknown, status = 200) => ({ status, body });
-
-function reader(deps: AppDeps): ConsoleReader {
-  if (!deps.consoleReads) throw new NotFoundError("console reads are not configured in this deployment");
-  return deps.consoleReads;
-}
-
-const Index = z.object({
-  name: z.string(),
-  version: z.string(),
-  links: z.record(z.string(), z.string()).describe("openapi, health and (where served) console"),
-});
-export const Me = z.object({ subject: z.string(), roles: z.array(z.string()) });
 const TrustHistory = z
   .object({
     agentId: z.string(),
@@ -72,83 +50,13 @@ const SpecVersionList = z.object({
 const SpecValidation = z.object({ valid: z.literal(true), hash: z.string(), matchesCurrent: z.boolean() });
 
 /**
- * The API's description and the reads the web console needs (issue 10). Spread into ROUTES before
- * `/v1/decisions/{id}`: routes match in order, and `/v1/decisions/scheduled` would be taken for an id.
+ * The reads the web console needs (issue 10): the decisions' (console-decision-routes.ts, apart so
+ * that the decisions function carries no spec parsing) and the admin's. The API's index and
+ * description are index-routes.ts. Spread into ROUTES before `/v1/decisions/{id}`: routes match in
+ * order, and `/v1/decisions/scheduled` would be taken for an id.
  */
 export const CONSOLE_ROUTES: Route[] = [
-  {
-    method: "GET",
-    path: "/v1",
-    group: "health",
-    roles: "public",
-    doc: { summary: "The API's index: name, version, links", response: Index },
-    run: async (_req, deps) =>
-      ok({
-        name: "agent-harness",
-        version: pkg.version,
-        links: {
-          openapi: "/v1/openapi.json",
-          health: "/v1/health",
-          ...(deps.consoleUrl ? { console: deps.consoleUrl } : {}),
-        },
-      }),
-  },
-  {
-    method: "GET",
-    path: "/v1/openapi.json",
-    group: "health",
-    roles: "public",
-    doc: {
-      summary: "This API's OpenAPI 3.1 description",
-      response: z.object({ openapi: z.string() }).loose(),
-    },
-    run: async () => {
-      // Imported when asked: routes.ts spreads this file's routes, so a static import would be a cycle.
-      const [{ ROUTES }, { apiDocument }] = await Promise.all([
-        import("./routes.ts"),
-        import("./openapi.ts"),
-      ]);
-      return ok(apiDocument(ROUTES));
-    },
-  },
-  {
-    method: "GET",
-    path: "/v1/me",
-    group: "health",
-    // An agent's MCP server asks who it is too (which tools its credential allows).
-    roles: ["agent", ...READERS],
-    doc: {
-      summary: "Who the credential is: subject and roles (the console shows what they allow)",
-      response: Me,
-    },
-    run: async (req) => ok({ subject: req.principal.subject, roles: req.principal.roles }),
-  },
-  {
-    method: "GET",
-    path: "/v1/decisions/scheduled",
-    group: "decisions",
-    roles: READERS,
-    doc: {
-      summary: "Level-2 actions inside their override window, soonest to run first (veto before executeAt)",
-      query: ScheduledQuery,
-      response: page(PublicDecision),
-    },
-    run: async (req, deps) =>
-      ok(await scheduledDecisions({ decisions: deps.decisions, reader: reader(deps) }, req.query)),
-  },
-  {
-    method: "GET",
-    path: "/v1/reports/daily",
-    group: "decisions",
-    roles: READERS,
-    doc: {
-      summary: "Per UTC day: proposals by verdict, collisions prevented, touches sent, replies, meetings",
-      description: "Counted on the day each decision was made (at most 92 days).",
-      query: DailyQuery,
-      response: DailyReport,
-    },
-    run: async (req, deps) => ok(await dailyReport({ clock: deps.clock, reader: reader(deps) }, req.query)),
-  },
+  ...CONSOLE_DECISION_ROUTES,
   {
     method: "GET",
     path: "/v1/trust/{agentId}/{actionType}/history",

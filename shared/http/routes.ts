@@ -14,6 +14,7 @@ import { HEALTH_ROUTES } from "./groups/health.ts";
 import { KNOWLEDGE_ROUTES } from "./groups/knowledge.ts";
 import { PROPOSAL_ROUTES } from "./groups/proposals.ts";
 import { REVIEW_ROUTES } from "./groups/reviews.ts";
+import { INDEX_ROUTES } from "./index-routes.ts";
 import { KB_READ_ROUTES } from "./kb-read-routes.ts";
 import { LEDGER_ROUTES } from "./ledger-routes.ts";
 import type { BodyType } from "./media-type.ts";
@@ -109,6 +110,7 @@ export interface Route {
  */
 export const ROUTES: Route[] = [
   ...HEALTH_ROUTES,
+  ...INDEX_ROUTES,
   ...CONSOLE_ROUTES,
   ...PROPOSAL_ROUTES,
   ...DECISION_ROUTES,

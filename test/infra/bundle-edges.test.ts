@@ -56,3 +56,49 @@ describe("RE2 only where persona patterns are evaluated", () => {
     60_000,
   );
 });
+
+/**
+ * The API's description is built from every route (bin/openapi-document.ts writes it; index-routes.ts
+ * serves the file), so no group's function imports the whole route table to answer
+ * GET /v1/openapi.json: before, health, admin and decisions carried the gate, the lifecycle and the
+ * reviews' and proposals' handlers that way, and health RE2 and YAML through the admin's spec reads.
+ */
+describe("each API function carries its own group's routes, not the route table", () => {
+  const TABLE = [
+    "shared/http/routes.ts",
+    "shared/http/openapi.ts",
+    "shared/usecases/gate.ts",
+    "shared/usecases/lifecycle.ts",
+    "shared/http/groups/reviews.ts",
+    "shared/http/groups/proposals.ts",
+  ];
+
+  it("functions/api/health.ts: neither the table nor RE2, YAML, spec parsing or other groups' routes", async () => {
+    const { inputs } = await bundleContents("functions/api/health.ts");
+    expect(has(inputs, "shared/http/openapi.json")).toBe(true);
+    for (const part of [
+      ...TABLE,
+      "node_modules/re2js/",
+      "node_modules/yaml/",
+      "shared/domain/spec-schema.ts",
+      "shared/http/console-routes.ts",
+      "shared/http/groups/admin.ts",
+      "shared/http/groups/decisions.ts",
+    ])
+      expect(has(inputs, part), part).toBe(false);
+  }, 60_000);
+
+  it.each([
+    ["functions/api/admin.ts", "shared/http/groups/admin.ts"],
+    ["functions/api/decisions.ts", "shared/http/groups/decisions.ts"],
+  ])(
+    "%s: its own group's routes, neither the table nor the served description",
+    async (entry, own) => {
+      const { inputs } = await bundleContents(entry);
+      expect(has(inputs, own)).toBe(true);
+      for (const part of [...TABLE, "shared/http/openapi.json", "shared/http/index-routes.ts"])
+        expect(has(inputs, part), part).toBe(false);
+    },
+    60_000,
+  );
+});

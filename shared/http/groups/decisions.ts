@@ -6,7 +6,7 @@ import { explain } from "../../usecases/explain.ts";
 import { DecisionListQuery, ExplainQuery } from "../../usecases/schemas.ts";
 import { AGENT_ROUTES } from "../agent-routes.ts";
 import { DecisionWithEvents, ExplainOut, PublicDecision, page as pageOf } from "../api-schemas.ts";
-import { CONSOLE_ROUTES } from "../console-routes.ts";
+import { CONSOLE_DECISION_ROUTES } from "../console-decision-routes.ts";
 import { REPLAY_ROUTES } from "../replay-routes.ts";
 import { REPORT_ROUTES } from "../report-routes.ts";
 import { inGroup, ok, param, READERS } from "../route-helpers.ts";
@@ -77,7 +77,8 @@ export const DECISION_ROUTES: Route[] = [
 
 /** The decisions group's function serves these, in the order of ROUTES (first match wins). */
 export const DECISIONS_TABLE: Route[] = [
-  ...inGroup("decisions", CONSOLE_ROUTES),
+  // Not console-routes.ts, whose admin routes parse specs (RE2, YAML).
+  ...CONSOLE_DECISION_ROUTES,
   ...DECISION_ROUTES,
   ...REPLAY_ROUTES,
   ...REPORT_ROUTES,

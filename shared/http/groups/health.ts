@@ -1,8 +1,8 @@
 /** The health group: liveness, the API's index and description, who a credential is. */
 import { iso } from "../../domain/time.ts";
 import { Health } from "../api-schemas.ts";
-import { CONSOLE_ROUTES } from "../console-routes.ts";
-import { inGroup, ok } from "../route-helpers.ts";
+import { INDEX_ROUTES } from "../index-routes.ts";
+import { ok } from "../route-helpers.ts";
 import type { Route } from "../routes.ts";
 
 export const HEALTH_ROUTES: Route[] = [
@@ -17,4 +17,5 @@ export const HEALTH_ROUTES: Route[] = [
 ];
 
 /** The health group's function serves these, in the order of ROUTES (first match wins). */
-export const HEALTH_TABLE: Route[] = [...HEALTH_ROUTES, ...inGroup("health", CONSOLE_ROUTES)];
+// INDEX_ROUTES, not console-routes.ts: that module's other routes parse specs (RE2, YAML).
+export const HEALTH_TABLE: Route[] = [...HEALTH_ROUTES, ...INDEX_ROUTES];

@@ -1,0 +1,64 @@
+/**
+ * The health group's console routes: the API's index, its OpenAPI description and who a credential
+ * is. Apart from console-routes.ts (the decisions' and admin's reads, which parse specs and so carry
+ * RE2 and YAML) so that the health function bundles none of those (issue 11, item 8).
+ */
+import * as z from "zod";
+import pkg from "../../package.json" with { type: "json" };
+// Built from the whole route table by bin/openapi-document.ts, not at request time: building it here
+// would import every group's handlers (the gate, re-validation, RE2) into the health function.
+// test/unit/openapi-document.test.ts fails when it differs from openApiDocument(ROUTES).
+import API_DOCUMENT from "./openapi.json" with { type: "json" };
+import { ok, READERS } from "./route-helpers.ts";
+import type { Route } from "./routes.ts";
+
+const Index = z.object({
+  name: z.string(),
+  version: z.string(),
+  links: z.record(z.string(), z.string()).describe("openapi, health and (where served) console"),
+});
+export const Me = z.object({ subject: z.string(), roles: z.array(z.string()) });
+
+/** Spread into ROUTES (through CONSOLE_ROUTES) and into the health group's table, in this order. */
+export const INDEX_ROUTES: Route[] = [
+  {
+    method: "GET",
+    path: "/v1",
+    group: "health",
+    roles: "public",
+    doc: { summary: "The API's index: name, version, links", response: Index },
+    run: async (_req, deps) =>
+      ok({
+        name: "agent-harness",
+        version: pkg.version,
+        links: {
+          openapi: "/v1/openapi.json",
+          health: "/v1/health",
+          ...(deps.consoleUrl ? { console: deps.consoleUrl } : {}),
+        },
+      }),
+  },
+  {
+    method: "GET",
+    path: "/v1/openapi.json",
+    group: "health",
+    roles: "public",
+    doc: {
+      summary: "This API's OpenAPI 3.1 description",
+      response: z.object({ openapi: z.string() }).loose(),
+    },
+    run: async () => ok(API_DOCUMENT),
+  },
+  {
+    method: "GET",
+    path: "/v1/me",
+    group: "health",
+    // An agent's MCP server asks who it is too (which tools its credential allows).
+    roles: ["agent", ...READERS],
+    doc: {
+      summary: "Who the credential is: subject and roles (the console shows what they allow)",
+      response: Me,
+    },
+    run: async (req) => ok({ subject: req.principal.subject, roles: req.principal.roles }),
+  },
+];
