@@ -42,7 +42,7 @@ import type { DynamoEngine } from "./engine.ts";
 import { DynamoError } from "./errors.ts";
 import { marshallFast, unmarshallFast } from "./marshal.ts";
 import type { Input } from "./requests.ts";
-import { binariesStored } from "./values.ts";
+import { adoptingInput, binariesStored } from "./values.ts";
 
 /** The SDK's static operation schemas: [kind, namespace, name, traits, input, output]. */
 type OperationSchema = readonly [number, string, string, unknown, unknown, unknown];
@@ -188,7 +188,8 @@ export function sendDirectly(
     const requestId = `in-process-${++requestIds}`;
     let output: Record<string, unknown>;
     try {
-      output = engine.handle(op.name, input as Input) as Record<string, unknown>;
+      // The input was marshalled for this request alone: the engine may keep its values as they are.
+      output = adoptingInput(() => engine.handle(op.name, input as Input)) as Record<string, unknown>;
     } catch (err) {
       await nextTurn();
       if (!(err instanceof DynamoError)) throw err;

@@ -202,6 +202,28 @@ const binaryText = (x: unknown): unknown => {
 const invalidType = (where: string) =>
   new DynamoError("ValidationException", `Invalid attribute value type (${where})`);
 
+/**
+ * Whether the request being checked was built for this call alone (the direct path marshals a fresh
+ * copy of every value: direct-client.ts), so its values may be kept as they are instead of copied.
+ * Set only for the span of one synchronous request (`adoptingInput`).
+ */
+let adopting = false;
+
+/**
+ * Runs one request whose attribute values nobody else holds: checking them validates and normalizes
+ * in place and keeps the request's own objects (the item stored is the one marshalled), instead of
+ * building a copy of every value of every request. Values the copy path converts (binaries, sets)
+ * are still copied.
+ */
+export function adoptingInput<T>(run: () => T): T {
+  adopting = true;
+  try {
+    return run();
+  } finally {
+    adopting = false;
+  }
+}
+
 /** Checks one value as DynamoDB would on input, and returns it in canonical form (numbers normalized). */
 export function checkValue(v: unknown, where: string): AttributeValue {
   const types = typeof v === "object" && v !== null && !Array.isArray(v) ? Object.keys(v) : undefined;
@@ -218,27 +240,33 @@ export function checkValue(v: unknown, where: string): AttributeValue {
     case "S":
     case "B":
       if (typeof x !== "string") throw invalidType(where);
+      if (adopting && t === "S") return v as AttributeValue;
       return t === "S" ? { S: x } : { B: x };
-    case "N":
+    case "N": {
       if (typeof x !== "string") throw invalidType(where);
-      return { N: normalizeNumber(x) };
+      const n = normalizeNumber(x);
+      if (!adopting) return { N: n };
+      if (n !== x) (v as { N: string }).N = n;
+      return v as AttributeValue;
+    }
     case "BOOL":
       if (typeof x !== "boolean") throw invalidType(where);
-      return { BOOL: x };
+      return adopting ? (v as AttributeValue) : { BOOL: x };
     case "NULL":
       if (x !== true) throw invalidType(where);
-      return { NULL: true };
+      return adopting ? (v as AttributeValue) : { NULL: true };
     case "M": {
       if (typeof x !== "object" || x === null || Array.isArray(x)) throw invalidType(where);
-      const out: Item = {};
-      for (const k of Object.keys(x)) out[k] = checkValue((x as Record<string, unknown>)[k], where);
-      return { M: out };
+      const m = x as Record<string, unknown>;
+      const out: Item = adopting ? (m as Item) : {};
+      for (const k of Object.keys(m)) out[k] = checkValue(m[k], where);
+      return adopting ? (v as AttributeValue) : { M: out };
     }
     case "L": {
       if (!Array.isArray(x)) throw invalidType(where);
-      const out: AttributeValue[] = new Array(x.length);
+      const out: AttributeValue[] = adopting ? x : new Array(x.length);
       for (let i = 0; i < x.length; i++) out[i] = checkValue(x[i], where);
-      return { L: out };
+      return adopting ? (v as AttributeValue) : { L: out };
     }
     case "SS":
     case "NS":
@@ -262,7 +290,7 @@ export function checkValue(v: unknown, where: string): AttributeValue {
 export function checkItem(v: unknown, where: string): Item {
   if (typeof v !== "object" || v === null || Array.isArray(v))
     throw new DynamoError("ValidationException", `${where} must be a map of attribute values`);
-  const out: Item = {};
+  const out: Item = adopting ? (v as Item) : {};
   for (const k of Object.keys(v)) out[k] = checkValue((v as Record<string, unknown>)[k], where);
   return out;
 }
