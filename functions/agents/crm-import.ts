@@ -1,13 +1,17 @@
 /**
- * The crm-import agent's Lambda: the common agent handler (./handler.ts) with the CRM wired in. Its
- * own entry, so only this function's bundle carries HubSpot's SDK and only its role reads the token.
+ * The crm-import agent's Lambda: the common agent handler (shared/runtime/agent-handler.ts) with the
+ * CRM wired in. Its own entry, so only this function's bundle carries HubSpot's SDK and only its role
+ * reads the token.
+ * It runs that agent alone, without the in-process gate: the agent declares no action, so it never
+ * proposes, and this bundle carries neither the other agents' workflows nor the gate's checks.
  */
 import { lazy } from "../../shared/adapters/aws/powertools.ts";
 import { systemClock } from "../../shared/adapters/local/clock.ts";
-import { createAgentsAwsRuntime } from "../../shared/runtime/agents-aws.ts";
+import { crmImport } from "../../shared/agents/workflows/crm-import.ts";
+import { makeHandler } from "../../shared/runtime/agent-handler.ts";
+import { agentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
 import { awsCrmImporter } from "../../shared/runtime/crm-import-aws.ts";
-import { makeHandler } from "./handler.ts";
 
 export const handler = makeHandler(
-  lazy(() => createAgentsAwsRuntime(process.env, systemClock, { crm: awsCrmImporter })),
+  lazy(() => agentsAwsRuntime({ agents: [crmImport] }, process.env, systemClock, { crm: awsCrmImporter })),
 );

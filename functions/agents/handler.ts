@@ -1,48 +1,12 @@
 /**
- * One agent's Lambda (the CDK app deploys one per registry entry, env AGENT_ID): parse the
- * invocation (an EventBridge event, an EventBridge Scheduler payload or a manual run), run the
- * agent once, then re-propose its deferred proposals that are due. Agents only propose: this
- * function has no connector and writes no ledger.
+ * One agent's Lambda (the CDK app deploys one per registry entry, env AGENT_ID): the agent handler
+ * (shared/runtime/agent-handler.ts) over every agent. Agents only propose: this function has no
+ * connector and writes no ledger.
  */
-import type { Context } from "aws-lambda";
-import * as z from "zod";
-import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
-import type { AgentInvocation } from "../../shared/agents/definition.ts";
-import type { RunSummary } from "../../shared/agents/runner.ts";
-import { parseWith } from "../../shared/domain/validation.ts";
-import { type AgentsAwsRuntime, createAgentsAwsRuntime } from "../../shared/runtime/agents-aws.ts";
+import { lazy } from "../../shared/adapters/aws/powertools.ts";
+import { makeHandler } from "../../shared/runtime/agent-handler.ts";
+import { createAgentsAwsRuntime } from "../../shared/runtime/agents-aws.ts";
 
-/** EventBridge Scheduler target input (infra/constructs/agent-functions.ts). */
-const ScheduledInput = z.object({ agentId: z.string(), trigger: z.literal("schedule"), cron: z.string() });
-/** An EventBridge rule delivering a domain event. */
-const BusEvent = z.object({
-  "detail-type": z.string(),
-  detail: z.record(z.string(), z.unknown()),
-  time: z.string().optional(),
-});
-/** A direct invocation (e.g. the manual-run API in AWS). */
-const ManualInput = z.object({ trigger: z.literal("manual"), input: z.unknown(), by: z.string().min(1) });
-const Invocation = z.union([ScheduledInput, BusEvent, ManualInput]);
-
-export function toInvocation(event: unknown, now: number): AgentInvocation {
-  const e = parseWith(Invocation, event, "event");
-  if ("detail-type" in e) return { kind: "event", event: { type: e["detail-type"], detail: e.detail } };
-  if (e.trigger === "schedule") return { kind: "schedule", at: now, cron: e.cron };
-  return { kind: "manual", input: e.input, by: e.by };
-}
-
-export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
-  lambdaHandler(async (event: unknown, tools, _context: Context): Promise<RunSummary[]> => {
-    const { agentId, runner } = runtime();
-    const run = await runner.run(agentId, toInvocation(event, now()), { rethrow: false });
-    const retries = await runner.runDueRetries(agentId);
-    tools.metrics.addMetric("Proposals", "Count", run.proposals.length + retries.proposals.length);
-    if (run.error) {
-      tools.logger.error("agent run failed", { agentId, error: run.error });
-      // Async invocation retries and then the dead-letter queue keep the failed trigger.
-      throw new Error(`agent ${agentId} failed: ${run.error}`);
-    }
-    return [run, retries];
-  });
+export { makeHandler, toInvocation } from "../../shared/runtime/agent-handler.ts";
 
 export const handler = makeHandler(lazy(() => createAgentsAwsRuntime()));

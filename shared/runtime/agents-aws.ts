@@ -1,190 +1,40 @@
 /**
- * The agents' AWS wiring, for functions/agents/handler.ts (one Lambda per registry entry, AGENT_ID).
- *
- * How agents propose in AWS: through the HTTP API (POST /v1/proposals at HARNESS_API_URL, signed
- * with the function role's credentials, SigV4), exactly like any external agent. The agent's role
- * is its identity (`<stage>-harness-agent-<id>`), the gate runs in the proposals function, and
- * execution follows from the decision events (EventBridge → executor, Step Functions for windows
- * and approvals). Without HARNESS_API_URL (tests, a single-account setup) the Gate use case is
- * called in-process with the same credential semantics.
- *
- * The agent reads the knowledge base from the state table (read-only) and the ledger when
- * LEDGER_TABLE is set (CRM Sync and context packets read decisions); the retry queue for deferred
- * proposals is the AGENTRETRY#<agentId> partition of the state table, so the role needs
- * PutItem/DeleteItem/Query on that partition.
+ * The agents' AWS wiring for functions/agents/handler.ts (one Lambda per registry entry, AGENT_ID):
+ * every agent of the registry, and the Gate in-process when HARNESS_API_URL is not set. The wiring
+ * itself is agents-aws-core.ts, so that a function running one agent that never proposes
+ * (functions/agents/crm-import.ts) carries neither the other agents' workflows nor the gate.
  */
-import { createHash, createHmac } from "node:crypto";
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { SignatureV4 } from "@smithy/signature-v4";
-import * as z from "zod";
 import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts";
-import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
-import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
-import { DataKeys } from "../adapters/dynamo/data-keys.ts";
-import { createDb } from "../adapters/dynamo/db.ts";
-import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
-import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
-import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
-import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
-import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
-import { FetchError, type WebFetcher } from "../agents/ports.ts";
 import { agentRegistry } from "../agents/registry.ts";
-import { AgentRunner, type ProposalGate } from "../agents/runner.ts";
-import type { Decision } from "../domain/decision.ts";
-import { DependencyError, ForbiddenError, ValidationError } from "../domain/errors.ts";
-import { KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
-import type { CrmImporter } from "../usecases/crm-import.ts";
 import { Gate } from "../usecases/gate.ts";
-import { type AwsEnv, ConfigError, localDynamo, parseAwsEnv, required } from "./aws-env.ts";
-import { awsKeyWrapper } from "./aws-keys.ts";
-import { createAwsModel } from "./model-aws.ts";
+import { type AgentsAwsExtras, type AgentsAwsRuntime, agentsAwsRuntime } from "./agents-aws-core.ts";
+import { required } from "./aws-env.ts";
 
-const AgentEnv = z.object({
-  AGENT_ID: z.string().min(1),
-  HARNESS_API_URL: z.url().optional(),
-});
-
-/** node:crypto as the SHA-256 the SigV4 signer asks for. */
-class Sha256 {
-  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    const key =
-      secret === undefined || typeof secret === "string" ? secret : Buffer.from(secret as Uint8Array);
-    this.h = key ? createHmac("sha256", key) : createHash("sha256");
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView) {
-    this.h.update(typeof data === "string" ? data : Buffer.from(data as Uint8Array));
-  }
-  async digest() {
-    return new Uint8Array(this.h.digest());
-  }
-}
-
-/** POST /v1/proposals, signed with the function's role: the API's IAM authorizer names the agent. */
-export class ApiGate implements ProposalGate {
-  private readonly signer: SignatureV4;
-
-  constructor(
-    private readonly baseUrl: string,
-    region: string,
-    private readonly fetchFn: typeof fetch = fetch,
-  ) {
-    this.signer = new SignatureV4({
-      service: "execute-api",
-      region,
-      credentials: defaultProvider(),
-      sha256: Sha256,
-    });
-  }
-
-  async propose(input: unknown): Promise<{ decision: Decision; replay: boolean }> {
-    const url = new URL("/v1/proposals", this.baseUrl);
-    const body = JSON.stringify(input);
-    const signed = await this.signer.sign({
-      method: "POST",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      path: url.pathname,
-      headers: { host: url.host, "content-type": "application/json" },
-      body,
-    });
-    const res = await this.fetchFn(url, {
-      method: "POST",
-      headers: signed.headers as Record<string, string>,
-      body,
-    });
-    const data = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (res.status === 400)
-      throw new ValidationError([{ path: "proposal", message: String(data.message ?? "invalid") }]);
-    if (res.status === 403) throw new ForbiddenError(String(data.message ?? "forbidden"));
-    if (!res.ok)
-      throw new DependencyError(`POST /v1/proposals answered ${res.status}: ${String(data.message ?? "")}`);
-    const { replay, ...decision } = data;
-    return { decision: decision as unknown as Decision, replay: replay === true };
-  }
-}
-
-export const fetchWebFetcher: WebFetcher = {
-  async get(url) {
-    try {
-      const res = await fetch(url, {
-        signal: AbortSignal.timeout(8000),
-        headers: { "user-agent": "AgentHarness-WebResearch/1.0 (+company research for B2B outreach)" },
-      });
-      const body = (await res.text()).slice(0, 1_000_000);
-      return {
-        url: res.url || url,
-        status: res.status,
-        contentType: res.headers.get("content-type") ?? "",
-        body,
-      };
-    } catch (err) {
-      throw new FetchError(`${url}: ${(err as Error).message}`, { cause: err });
-    }
-  },
-};
-
-export interface AgentsAwsRuntime {
-  agentId: string;
-  runner: AgentRunner;
-}
-
-/**
- * What one agent's function adds to the common wiring: crm-import's CRM (shared/runtime/
- * crm-import-aws.ts), given by its own entry so no other agent's bundle carries the CRM's SDK.
- */
-export interface AgentsAwsExtras {
-  crm?: (env: AwsEnv, db: ReturnType<typeof createDb>, clock: Clock) => CrmImporter | undefined;
-}
+export {
+  type AgentsAwsExtras,
+  type AgentsAwsRuntime,
+  ApiGate,
+  fetchWebFetcher,
+} from "./agents-aws-core.ts";
 
 export function createAgentsAwsRuntime(
   rawEnv: Record<string, string | undefined> = process.env,
   clock: Clock = systemClock,
   extras: AgentsAwsExtras = {},
 ): AgentsAwsRuntime {
-  const env = parseAwsEnv(rawEnv);
-  const agentEnv = AgentEnv.safeParse(rawEnv);
-  if (!agentEnv.success) throw new ConfigError(`invalid agent environment: ${agentEnv.error.message}`);
-  const { AGENT_ID: agentId, HARNESS_API_URL: apiUrl } = agentEnv.data;
-  if (!agentRegistry.some((a) => a.id === agentId))
-    throw new ConfigError(`AGENT_ID ${agentId} is not in the registry`);
-  const db = createDb({
-    tables: { state: required(env, "STATE_TABLE"), ledger: env.LEDGER_TABLE ?? "ledger-not-granted" },
-    region: env.AWS_REGION,
-    ...localDynamo(env),
-  });
-  const decisions = new DynamoDecisionStore(db, new DataKeys(db, awsKeyWrapper(env)));
-  const specs = new DynamoSpecStore(db);
-  const view = new KnowledgeView({
+  return agentsAwsRuntime(
+    {
+      agents: agentRegistry,
+      localGate: (env, stores) =>
+        new Gate({
+          ...stores,
+          events: EventBridgePublisher.create(required(env, "EVENT_BUS_NAME"), env.AWS_REGION),
+        }),
+    },
+    rawEnv,
     clock,
-    kb: new DynamoKnowledgeStore(db),
-    agentKb: new DynamoAgentKnowledgeStore(db),
-    learned: new DynamoLearnedStore(db),
-    memory: new DynamoMemoryStore(db),
-    specs,
-    decisions,
-  });
-  const gate: ProposalGate = apiUrl
-    ? new ApiGate(apiUrl, env.AWS_REGION)
-    : new Gate({
-        clock,
-        decisions,
-        specs,
-        events: EventBridgePublisher.create(required(env, "EVENT_BUS_NAME"), env.AWS_REGION),
-      });
-  const crm = extras.crm?.(env, db, clock);
-  const runner = new AgentRunner(agentRegistry, {
-    clock,
-    gate,
-    kb: view,
-    // Bedrock, an OpenAI-compatible server (key from Secrets Manager) or the local model: model-aws.ts.
-    model: createAwsModel(rawEnv),
-    retries: new DynamoRetryStore(db),
-    web: fetchWebFetcher,
-    ...(crm ? { crm } : {}),
-    log: (msg, data) => console.log(JSON.stringify({ level: "info", msg, ...data })),
-  });
-  return { agentId, runner };
+    extras,
+  );
 }

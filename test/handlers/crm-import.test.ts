@@ -5,9 +5,10 @@
  * container, HubSpot's CRM a local fake, the KB in DynamoDB Local, the change events to the bus.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeHandler } from "../../functions/agents/handler.ts";
 import type { RunSummary } from "../../shared/agents/runner.ts";
-import { createAgentsAwsRuntime } from "../../shared/runtime/agents-aws.ts";
+import { crmImport } from "../../shared/agents/workflows/crm-import.ts";
+import { makeHandler } from "../../shared/runtime/agent-handler.ts";
+import { agentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
 import { awsCrmImporter } from "../../shared/runtime/crm-import-aws.ts";
 import { fakeHubSpotCrm } from "../connectors/helpers/fake-hubspot-crm.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -32,10 +33,11 @@ afterAll(async () => {
 function crmImportFunction(extraEnv: Record<string, string>) {
   const events = new RecordingPublisher();
   const env = functionEnv(rt, { AGENT_ID: "crm-import", ...extraEnv });
-  let built: ReturnType<typeof createAgentsAwsRuntime> | undefined;
+  let built: ReturnType<typeof agentsAwsRuntime> | undefined;
   const handler = makeHandler(
     () =>
-      (built ??= createAgentsAwsRuntime(env, rt.clock, {
+      // As functions/agents/crm-import.ts wires it: that agent alone, no in-process gate.
+      (built ??= agentsAwsRuntime({ agents: [crmImport] }, env, rt.clock, {
         crm: (e, db, clock) => awsCrmImporter(e, db, clock, { secrets: sm.client, events }),
       })),
     () => rt.clock.now(),

@@ -102,3 +102,24 @@ describe("each API function carries its own group's routes, not the route table"
     60_000,
   );
 });
+
+/**
+ * The crm-import function runs that agent alone (shared/runtime/agents-aws-core.ts): the registry
+ * put every agent's workflow in its bundle, and the in-process gate fallback the gate's checks, though
+ * the agent declares no action and never proposes. RE2 stays, through the knowledge view every
+ * agent's context holds (kb/view.ts matches persona patterns); the agent reads only its spec().
+ */
+it("functions/agents/crm-import.ts carries no other agent's workflow and no gate", async () => {
+  const { inputs } = await bundleContents("functions/agents/crm-import.ts");
+  expect(has(inputs, "shared/agents/workflows/crm-import.ts")).toBe(true);
+  expect(inputs.filter((i) => i.includes("shared/agents/workflows/"))).toEqual([
+    "shared/agents/workflows/crm-import.ts",
+  ]);
+  for (const part of [
+    "shared/agents/registry.ts",
+    "shared/usecases/gate.ts",
+    "shared/domain/evaluate.ts",
+    "shared/runtime/agents-aws.ts",
+  ])
+    expect(has(inputs, part), part).toBe(false);
+}, 60_000);

@@ -1,0 +1,46 @@
+/**
+ * An agent's Lambda handler, given its runtime (functions/agents/handler.ts: every agent;
+ * functions/agents/crm-import.ts: that one): parse the invocation (an EventBridge event, an
+ * EventBridge Scheduler payload or a manual run), run the agent once, then re-propose its deferred
+ * proposals that are due. Apart from the entries so that importing it wires no runtime.
+ */
+import type { Context } from "aws-lambda";
+import * as z from "zod";
+import { lambdaHandler } from "../adapters/aws/powertools.ts";
+import type { AgentInvocation } from "../agents/definition.ts";
+import type { RunSummary } from "../agents/runner.ts";
+import { parseWith } from "../domain/validation.ts";
+import type { AgentsAwsRuntime } from "./agents-aws-core.ts";
+
+/** EventBridge Scheduler target input (infra/constructs/agent-functions.ts). */
+const ScheduledInput = z.object({ agentId: z.string(), trigger: z.literal("schedule"), cron: z.string() });
+/** An EventBridge rule delivering a domain event. */
+const BusEvent = z.object({
+  "detail-type": z.string(),
+  detail: z.record(z.string(), z.unknown()),
+  time: z.string().optional(),
+});
+/** A direct invocation (e.g. the manual-run API in AWS). */
+const ManualInput = z.object({ trigger: z.literal("manual"), input: z.unknown(), by: z.string().min(1) });
+const Invocation = z.union([ScheduledInput, BusEvent, ManualInput]);
+
+export function toInvocation(event: unknown, now: number): AgentInvocation {
+  const e = parseWith(Invocation, event, "event");
+  if ("detail-type" in e) return { kind: "event", event: { type: e["detail-type"], detail: e.detail } };
+  if (e.trigger === "schedule") return { kind: "schedule", at: now, cron: e.cron };
+  return { kind: "manual", input: e.input, by: e.by };
+}
+
+export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
+  lambdaHandler(async (event: unknown, tools, _context: Context): Promise<RunSummary[]> => {
+    const { agentId, runner } = runtime();
+    const run = await runner.run(agentId, toInvocation(event, now()), { rethrow: false });
+    const retries = await runner.runDueRetries(agentId);
+    tools.metrics.addMetric("Proposals", "Count", run.proposals.length + retries.proposals.length);
+    if (run.error) {
+      tools.logger.error("agent run failed", { agentId, error: run.error });
+      // Async invocation retries and then the dead-letter queue keep the failed trigger.
+      throw new Error(`agent ${agentId} failed: ${run.error}`);
+    }
+    return [run, retries];
+  });

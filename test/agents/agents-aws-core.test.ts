@@ -1,0 +1,64 @@
+/**
+ * The agents' AWS wiring is given the agents a function runs and its gate without the API
+ * (shared/runtime/agents-aws-core.ts): the crm-import function runs that agent alone and has no
+ * in-process gate, so its bundle carries neither the other workflows nor the gate's checks.
+ */
+import { describe, expect, it } from "vitest";
+import { defineAgent } from "../../shared/agents/definition.ts";
+import { crmImport } from "../../shared/agents/workflows/crm-import.ts";
+import { agentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
+
+// Nothing here reaches DynamoDB or a model: the wiring only builds clients.
+const ENV = { AGENT_ID: "crm-import", STATE_TABLE: "state", AWS_REGION: "us-east-1" };
+/** An agent that proposes one email per run. */
+const proposer = defineAgent({
+  id: "proposer",
+  description: "proposes one email",
+  trigger: { kind: "manual" },
+  actions: ["email.send"],
+  handler: async (_inv, ctx) => {
+    await ctx.propose({
+      key: "one",
+      action: { type: "email.send" },
+      target: { accountId: "acme" },
+      payload: {},
+      reasoning: "a test",
+      confidence: 0.5,
+    });
+  },
+});
+
+describe("agentsAwsRuntime", () => {
+  it("runs only the agents it is given: another AGENT_ID is a configuration error naming them", () => {
+    expect(agentsAwsRuntime({ agents: [crmImport] }, ENV).agentId).toBe("crm-import");
+    expect(() => agentsAwsRuntime({ agents: [crmImport] }, { ...ENV, AGENT_ID: "outreach-writer" })).toThrow(
+      "AGENT_ID outreach-writer is not an agent of this function (crm-import)",
+    );
+  });
+
+  it("without HARNESS_API_URL and without an in-process gate, a proposal fails rather than going ungated", async () => {
+    const { runner } = agentsAwsRuntime({ agents: [proposer] }, { ...ENV, AGENT_ID: "proposer" });
+    const run = await runner.run("proposer", { kind: "manual", input: {}, by: "test" });
+    expect(run.error).toBe("HARNESS_API_URL is not set and this function has no in-process gate");
+    expect(run.proposals).toEqual([]);
+  });
+
+  it("with an in-process gate, proposals without HARNESS_API_URL go to it", async () => {
+    const seen: unknown[] = [];
+    const { runner } = agentsAwsRuntime(
+      {
+        agents: [proposer],
+        localGate: () => ({
+          propose: async (p) => {
+            seen.push(p);
+            throw new Error("stop here");
+          },
+        }),
+      },
+      { ...ENV, AGENT_ID: "proposer" },
+    );
+    const run = await runner.run("proposer", { kind: "manual", input: {}, by: "test" });
+    expect(run.error).toBe("stop here");
+    expect(seen).toMatchObject([{ agentId: "proposer", action: { type: "email.send" } }]);
+  });
+});
