@@ -5,7 +5,6 @@
  * and the spec stream's event names who and why.
  */
 import { createHash } from "node:crypto";
-import * as z from "zod";
 import type { Decision } from "../domain/decision.ts";
 import { DRAFT_STATUSES, type DraftCorrection, type SpecDraft } from "../domain/drafts.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
@@ -15,6 +14,7 @@ import type { Spec, SpecRule, SpecVersion } from "../domain/spec-schema.ts";
 import { closeShadowWeights } from "../domain/spec-signals.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 import {
   cellId,
   ExplicitRule,
@@ -30,17 +30,17 @@ import { pageQuery } from "./schemas.ts";
 
 export type DraftDeps = Pick<Deps, "specs" | "clock" | "events" | "decisions" | "drafts">;
 
-export const CorrectionBody = z
-  .object({
-    makeRule: z.literal(true, { message: "expected true: a correction here makes a rule" }),
-    note: z.string().trim().min(1).max(2000),
-    rule: z.optional(ExplicitRule),
-  })
-  .strict();
+const Text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
-export const CloseBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+export const CorrectionBody = z.strictObject({
+  makeRule: z.literal(true, { message: "expected true: a correction here makes a rule" }),
+  note: Text(2000),
+  rule: z.optional(ExplicitRule),
+});
 
-export const DraftListQuery = pageQuery(50).extend({ status: z.enum(DRAFT_STATUSES).optional() });
+export const CloseBody = z.strictObject({ reason: z.optional(Text(500)) });
+
+export const DraftListQuery = z.extend(pageQuery(50), { status: z.optional(z.enum(DRAFT_STATUSES)) });
 
 /** Publishes race with other publishers: a lost race re-reads the current spec and tries again. */
 const ATTEMPTS = 5;

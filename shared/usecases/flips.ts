@@ -7,7 +7,10 @@ import { parseWith } from "../domain/validation.ts";
 import type { Deps, FlipStore } from "../ports.ts";
 import { pageQuery } from "./schemas.ts";
 
-export const FlipsQuery = pageQuery(50).extend({ rule: z.string().trim().min(1).max(100) });
+// pageQuery is zod/mini (the workflow functions reach it): its shape, extended as a classic object.
+export const FlipsQuery = z
+  .object({ ...pageQuery(50).shape, rule: z.string().trim().min(1).max(100) })
+  .strict();
 
 export function flipStore(deps: Pick<Deps, "flips">): FlipStore {
   if (!deps.flips) throw new NotFoundError("flip sets are not kept in this deployment");

@@ -1,5 +1,5 @@
 /** Bodies and query strings of the HTTP API, validated at the edge. */
-import * as z from "zod";
+
 import {
   ActionType,
   Channel,
@@ -9,89 +9,90 @@ import {
   OutcomeType,
   VERDICTS,
 } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 
-export const ReviewBody = z
-  .object({
-    digest: z.string().regex(/^sha256:/, "expected the decision's payloadDigest (sha256:...)"),
-    payload: z.record(z.string(), z.unknown()).optional(),
-    note: z.string().max(2000).optional(),
-  })
-  .strict();
+const Note = z.optional(z.string().check(z.maxLength(2000)));
+const Reason = z.string().check(z.minLength(1), z.maxLength(500));
+const At = z.iso.datetime({ offset: true });
 
-export const NoteBody = z.object({ note: z.string().max(2000).optional() }).strict();
+export const ReviewBody = z.strictObject({
+  digest: z.string().check(z.regex(/^sha256:/, "expected the decision's payloadDigest (sha256:...)")),
+  payload: z.optional(z.record(z.string(), z.unknown())),
+  note: Note,
+});
+
+export const NoteBody = z.strictObject({ note: Note });
 
 export const OutcomeBody = z
-  .object({
+  .strictObject({
     outcomeId: z.optional(Id),
     decisionId: z.optional(Id),
     personId: z.optional(Id),
-    email: z.email().toLowerCase().optional(),
+    email: z.optional(z.email().check(z.toLowerCase())),
     type: OutcomeType,
-    occurredAt: z.iso.datetime({ offset: true }).optional(),
-    note: z.string().max(2000).optional(),
+    occurredAt: z.optional(At),
+    note: Note,
   })
-  .strict()
-  .refine((o) => o.decisionId || o.personId || o.email, {
-    message: "give decisionId, personId or email",
-    path: ["decisionId"],
-  })
-  .refine((o) => !HARNESS_OUTCOMES.includes(o.type), {
-    message:
-      "silence, record_kept and record_judged are recorded by the harness itself when an action's window closes",
-    path: ["type"],
-  });
+  .check(
+    z.refine((o) => o.decisionId || o.personId || o.email, {
+      message: "give decisionId, personId or email",
+      path: ["decisionId"],
+    }),
+    z.refine((o) => !HARNESS_OUTCOMES.includes(o.type), {
+      message:
+        "silence, record_kept and record_judged are recorded by the harness itself when an action's window closes",
+      path: ["type"],
+    }),
+  );
 export type OutcomeBody = z.infer<typeof OutcomeBody>;
 
 export const PauseBody = z
-  .object({
+  .strictObject({
     scope: z.enum(["global", "agent", "channel", "account"]),
-    target: z.string().min(1).max(128).optional(),
-    reason: z.string().min(1).max(500),
-    until: z.iso.datetime({ offset: true }).optional(),
+    target: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    reason: Reason,
+    until: z.optional(At),
   })
-  .strict()
-  .refine((p) => (p.scope === "global") === (p.target === undefined), {
-    message: "required for agent, channel and account pauses; not allowed for global",
-    path: ["target"],
-  })
-  .refine((p) => p.scope !== "channel" || Channel.safeParse(p.target).success, {
-    message: `expected one of ${Channel.options.join(", ")}`,
-    path: ["target"],
-  });
+  .check(
+    z.refine((p) => (p.scope === "global") === (p.target === undefined), {
+      message: "required for agent, channel and account pauses; not allowed for global",
+      path: ["target"],
+    }),
+    z.refine((p) => p.scope !== "channel" || Channel.safeParse(p.target).success, {
+      message: `expected one of ${Channel.options.join(", ")}`,
+      path: ["target"],
+    }),
+  );
 
-export const PinBody = z
-  .object({
-    level: z.union([z.literal(1), z.literal(2), z.literal(3), z.null()]),
-    reason: z.string().min(1).max(500),
-  })
-  .strict();
+export const PinBody = z.strictObject({
+  level: z.union([z.literal(1), z.literal(2), z.literal(3), z.null()]),
+  reason: Reason,
+});
 
-export const DecisionListQuery = z
-  .object({
-    accountId: z.optional(Id),
-    personId: z.optional(Id),
-    agentId: z.optional(Id),
-    status: z.optional(DecisionStatus),
-    verdict: z.enum(VERDICTS).optional(),
-    specVersion: z.coerce.number().int().min(1).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(2000).optional(),
-  })
-  .strict();
+const Limit = (fallback: number) =>
+  z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), fallback);
+
+export const DecisionListQuery = z.strictObject({
+  accountId: z.optional(Id),
+  personId: z.optional(Id),
+  agentId: z.optional(Id),
+  status: z.optional(DecisionStatus),
+  verdict: z.optional(z.enum(VERDICTS)),
+  specVersion: z.optional(z.coerce.number().check(z.int(), z.gte(1))),
+  limit: Limit(25),
+  cursor: z.optional(z.string().check(z.maxLength(2000))),
+});
 
 /** `?limit&cursor` of a paginated listing; the cursor is checked (signature, listing) by the store. */
 export const pageQuery = (defaultLimit: number) =>
-  z
-    .object({
-      limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
-      cursor: z.string().min(1).max(2000).optional(),
-    })
-    .strict();
+  z.strictObject({
+    limit: Limit(defaultLimit),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+  });
 
 export const ExplainQuery = z
-  .object({ personId: z.optional(Id), email: z.email().toLowerCase().optional() })
-  .strict()
-  .refine((q) => q.personId || q.email, { message: "give personId or email", path: ["personId"] });
+  .strictObject({ personId: z.optional(Id), email: z.optional(z.email().check(z.toLowerCase())) })
+  .check(z.refine((q) => q.personId || q.email, { message: "give personId or email", path: ["personId"] }));
 
 export const PathId = Id;
 export const PathActionType = ActionType;
