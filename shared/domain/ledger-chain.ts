@@ -45,6 +45,14 @@ const UNHASHED_RECORD = new RegExp(`^(pk|sk|${HEAD_ATTR}|by[A-Z][a-z]+(Pk|Sk))$`
  * JSON writes them, which is also how they come back from DynamoDB (shortest round-trip form).
  */
 export function canonicalize(value: unknown): string {
+  return canonicalExcept(value, undefined);
+}
+
+/**
+ * `canonicalize`, with the top-level members whose names `skip` matches left out: the same text as
+ * canonicalizing a copy without them, without making the copy (every write hashes its record and event).
+ */
+function canonicalExcept(value: unknown, skip: RegExp | undefined): string {
   if (value === null) return "null";
   // Arrays keep `map` and `join`: a hole in a sparse array serializes as nothing, as it always has.
   if (Array.isArray(value))
@@ -66,7 +74,7 @@ export function canonicalize(value: unknown): string {
       let out = "{";
       for (const k of keys) {
         const v = o[k];
-        if (v === undefined) continue;
+        if (v === undefined || skip?.test(k)) continue;
         if (out.length > 1) out += ",";
         out += `${JSON.stringify(k)}:${canonicalize(v)}`;
       }
@@ -81,9 +89,7 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
 
 /** The hash of a stored event item: over every attribute but keys, GSI attributes and `hash`. */
 export function eventHash(item: Record<string, unknown>): string {
-  const content: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!UNHASHED.test(k)) content[k] = v;
-  return sha256(canonicalize(content));
+  return sha256(canonicalExcept(item, UNHASHED));
 }
 
 /**
@@ -93,9 +99,7 @@ export function eventHash(item: Record<string, unknown>): string {
  * too: the verifier compares the record as it stands with the `decisionHash` of its stream's last event.
  */
 export function decisionRecordHash(item: Record<string, unknown>): string {
-  const content: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!UNHASHED_RECORD.test(k)) content[k] = v;
-  return sha256(canonicalize(content));
+  return sha256(canonicalExcept(item, UNHASHED_RECORD));
 }
 
 /**
