@@ -18,9 +18,13 @@ const TrustHistory = z
   .object({
     agentId: z.string(),
     actionType: z.string(),
-    current: TrustView.nullable(),
+    // Function forms and `.shape`, not methods: the answer schemas may be zod/mini (api-schemas.ts).
+    current: z.nullable(TrustView),
     changes: z.array(
-      LedgerEventOut.pick({ at: true, type: true, actor: true }).extend({
+      z.looseObject({
+        at: LedgerEventOut.shape.at,
+        type: LedgerEventOut.shape.type,
+        actor: LedgerEventOut.shape.actor,
         from: z.number().nullable(),
         to: z.number().nullable(),
         reason: z.string(),

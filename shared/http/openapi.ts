@@ -36,7 +36,7 @@ export interface RouteDoc {
 type Json = Record<string, unknown>;
 
 /** Named response schemas: emitted once under components.schemas and referenced. */
-const NAMED: [string, z.ZodType][] = [
+const NAMED: [string, z.core.$ZodType][] = [
   ["Error", ErrorBody],
   ["Decision", PublicDecision],
   ["Check", CheckResult],
