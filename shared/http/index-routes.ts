@@ -3,8 +3,9 @@
  * is. Apart from console-routes.ts (the decisions' and admin's reads, which parse specs and so carry
  * RE2 and YAML) so that the health function bundles none of those (issue 11, item 8).
  */
-import * as z from "zod";
 import pkg from "../../package.json" with { type: "json" };
+// zod/mini: these schemas only describe the answers, and the health function needs no classic zod.
+import * as z from "../domain/zod-mini.ts";
 // Built from the whole route table by bin/openapi-document.ts, not at request time: building it here
 // would import every group's handlers (the gate, re-validation, RE2) into the health function.
 // test/unit/openapi-document.test.ts fails when it differs from openApiDocument(ROUTES).
@@ -15,7 +16,7 @@ import type { Route } from "./routes.ts";
 const Index = z.object({
   name: z.string(),
   version: z.string(),
-  links: z.record(z.string(), z.string()).describe("openapi, health and (where served) console"),
+  links: z.record(z.string(), z.string()).check(z.describe("openapi, health and (where served) console")),
 });
 export const Me = z.object({ subject: z.string(), roles: z.array(z.string()) });
 
@@ -45,7 +46,7 @@ export const INDEX_ROUTES: Route[] = [
     roles: "public",
     doc: {
       summary: "This API's OpenAPI 3.1 description",
-      response: z.object({ openapi: z.string() }).loose(),
+      response: z.looseObject({ openapi: z.string() }),
     },
     run: async () => ok(API_DOCUMENT),
   },

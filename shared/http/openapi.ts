@@ -28,7 +28,7 @@ export interface RouteDoc {
   body?: z.core.$ZodType;
   /** The body may be left out (a review note, an empty run input). @default false */
   bodyOptional?: boolean;
-  response: z.ZodType;
+  response: z.core.$ZodType;
   /** Success status(es). @default 200 */
   status?: number | readonly number[];
 }
