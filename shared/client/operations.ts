@@ -45,7 +45,7 @@ export interface Operation {
   path: string;
   query?: z.core.$ZodType;
   body?: z.core.$ZodType;
-  response: z.ZodType;
+  response: z.core.$ZodType;
 }
 
 export const OPERATIONS = {

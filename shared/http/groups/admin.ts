@@ -124,7 +124,7 @@ export const SPEC_ROUTES: Route[] = [
     doc: {
       summary: "Publish a spec (YAML or JSON); the same content again is a no-op",
       body: SpecSchema,
-      response: SpecVersionOut.extend({ created: z.boolean() }),
+      response: z.object({ ...SpecVersionOut.shape, created: z.boolean() }).loose(),
       status: [201, 200],
     },
     run: async (req, deps) => {
