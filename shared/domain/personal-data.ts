@@ -52,17 +52,39 @@ function freshIv(): Buffer {
  * A hit requires the very key bytes and owner that sealed or opened it, so what opens is exactly what
  * `unseal` would open: a destroyed or replaced key, or another owner, misses and fails as before.
  * Only the JSON text is kept (each hit parses a fresh value, as a decryption would), in insertion order,
- * the oldest dropped beyond the bound.
+ * the oldest dropped beyond either bound: 20,000 entries or 8 million characters (about 16 MB), since a
+ * payload may be 32 KB and this runs in every Lambda, not only in the demo. Erasing an owner forgets
+ * its entries at once (`forgetOpened`, called when its data key is destroyed), so no plaintext of an
+ * erased person outlives the erasure in this process's memory.
  */
 const OPENED_MAX = 20_000;
+const OPENED_MAX_CHARS = 8_000_000;
 const opened = new Map<string, { key: Buffer; owner: string; text: string }>();
+let openedChars = 0;
 function rememberOpened(sealed: string, key: Buffer, owner: string, text: string): void {
-  if (opened.size >= OPENED_MAX) {
-    const oldest = opened.keys().next().value;
-    if (oldest !== undefined) opened.delete(oldest);
+  if (text.length > OPENED_MAX_CHARS / 100) return;
+  while (opened.size >= OPENED_MAX || (opened.size > 0 && openedChars + text.length > OPENED_MAX_CHARS)) {
+    const [oldest, entry] = opened.entries().next().value as [string, { text: string }];
+    opened.delete(oldest);
+    openedChars -= entry.text.length;
   }
+  const previous = opened.get(sealed);
+  if (previous) openedChars -= previous.text.length;
   opened.set(sealed, { key: Buffer.from(key), owner, text });
+  openedChars += text.length;
 }
+
+/** Drop every remembered plaintext of an owner (its `ownerRef`): its data key is being destroyed. */
+export function forgetOpened(owner: string): void {
+  for (const [sealed, entry] of opened)
+    if (entry.owner === owner) {
+      opened.delete(sealed);
+      openedChars -= entry.text.length;
+    }
+}
+
+/** What the plaintext memory holds now (tests: its bounds and its forgetting). */
+export const openedMemory = () => ({ entries: opened.size, chars: openedChars });
 
 /** `v1.<iv>.<ciphertext>.<tag>`, base64url parts. */
 /** Seal a value for an owner (its `ownerRef`, bound as associated data). */

@@ -32,7 +32,10 @@
  *
  * With one stratum this is the test above. What is adopted is the newest refit, fitted on the most
  * touches: the pooled evidence speaks for the refit that produced each stratum, and the newest one
- * has the most data behind it.
+ * has the most data behind it. Two caveats, stated rather than hidden: the test is run again every
+ * day on evidence that grows, so the chance of adopting a refit no better than the weights in force
+ * is somewhat above the nominal 5% (repeated looks); and the newest refit's own stratum is the
+ * thinnest. An adopted refit is itself the weights the next refits must beat.
  */
 
 export interface ShadowEvidence {
@@ -170,7 +173,7 @@ export function pooledDelong(rows: readonly ShadowRow[]): {
   }
   const parts = [...by.values()].flatMap((g) => delong(g) ?? []);
   const pairs = parts.reduce((s, p) => s + p.pairs, 0);
-  if (pairs === 0) return { z: 0, strata: by.size, aucCurrent: 0.5, aucProposed: 0.5 };
+  if (pairs === 0) return { z: 0, strata: parts.length, aucCurrent: 0.5, aucProposed: 0.5 };
   let diff = 0;
   let variance = 0;
   let aucCurrent = 0;
@@ -184,7 +187,7 @@ export function pooledDelong(rows: readonly ShadowRow[]): {
   }
   const se = Math.sqrt(variance);
   const z = se === 0 ? (diff > 0 ? Number.POSITIVE_INFINITY : 0) : diff / se;
-  return { z, strata: by.size, aucCurrent, aucProposed };
+  return { z, strata: parts.length, aucCurrent, aucProposed };
 }
 
 /** DeLong's z of AUC(proposed) − AUC(current) on the same touches (one stratum); 0 when undefined. */

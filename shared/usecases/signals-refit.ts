@@ -168,22 +168,37 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
   }
 }
 
+/** Pages of the draft listing read at most when looking for the weights in force (bounded reads). */
+const MAX_DRAFT_PAGES = 10;
+
 /**
  * The refits whose shadow touches are pooled with `draft`'s (learning/signals-shadow.ts, "Pooling
  * refits"): the weights drafts the harness drafted and discarded for a later refit since the weights in
- * force took effect (the newest confirmed weights draft) and within the lookback. Two bounded reads of
- * the draft listing, newest first; a draft an admin discarded is left out (someone judged it).
+ * force took effect (the newest confirmed weights draft) and within the lookback. Reads the draft
+ * listing newest first, page by page, no further back than the lookback (rule drafts from corrections
+ * share the listing, so the weights draft in force may be pages back); a draft an admin discarded is
+ * left out (someone judged it).
  */
 async function pooledDrafts(deps: DraftDeps, draft: SpecDraft, lookbackDays: number): Promise<SpecDraft[]> {
-  const listed = async (status: "confirmed" | "discarded") =>
-    deps.drafts ? (await deps.drafts.list({ limit: 50, status })).items : [];
+  const horizon = deps.clock.now() - lookbackDays * DAY;
+  const listed = async (status: "confirmed" | "discarded", stop: (d: SpecDraft) => boolean) => {
+    const out: SpecDraft[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; deps.drafts && page < MAX_DRAFT_PAGES; page++) {
+      const got = await deps.drafts.list({ limit: 50, status, ...(cursor ? { cursor } : {}) });
+      out.push(...got.items);
+      cursor = got.cursor;
+      if (!cursor || got.items.some((d) => stop(d) || Date.parse(d.createdAt) < horizon)) break;
+    }
+    return out;
+  };
   const isRefit = (d: SpecDraft) => d.kind === "weights" && d.correction.kind === "refit";
-  const adopted = (await listed("confirmed")).find((d) => d.kind === "weights");
+  const adopted = (await listed("confirmed", (d) => d.kind === "weights")).find((d) => d.kind === "weights");
   const floor = Math.max(
-    deps.clock.now() - lookbackDays * DAY,
+    horizon,
     adopted?.closedAt ? Date.parse(adopted.closedAt) : Number.NEGATIVE_INFINITY,
   );
-  const earlier = (await listed("discarded")).filter(
+  const earlier = (await listed("discarded", () => false)).filter(
     (d) =>
       isRefit(d) &&
       d.draftId !== draft.draftId &&

@@ -6,7 +6,14 @@
  */
 import { createDecipheriv } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { newDataKey, SealError, seal, unseal } from "../../shared/domain/personal-data.ts";
+import {
+  forgetOpened,
+  newDataKey,
+  openedMemory,
+  SealError,
+  seal,
+  unseal,
+} from "../../shared/domain/personal-data.ts";
 
 /** `v1.<iv>.<ciphertext>.<tag>` opened by hand, as a reader of the format would, without `unseal`. */
 function openByHand(key: Buffer, owner: string, sealed: string): unknown {
@@ -76,5 +83,30 @@ describe("sealed values", () => {
     const tampered = [v, iv, bytes.toString("base64url"), tag].join(".");
     expect(() => unseal(key, "person:p1", tampered)).toThrow(SealError);
     expect(() => unseal(key, "person:p1", "v1.x")).toThrow(SealError);
+  });
+
+  it("remember within a bound in characters as well as entries: 32 KB payloads cannot fill a Lambda's memory", () => {
+    const key = newDataKey();
+    const big = { payload: "x".repeat(32_000) };
+    for (let i = 0; i < 600; i++) seal(key, "person:big", big);
+    const { chars, entries } = openedMemory();
+    expect(chars).toBeLessThanOrEqual(8_000_000);
+    expect(entries).toBeLessThan(600 + 20_000);
+    // What was pushed out still opens, by decryption.
+    const first = seal(key, "person:big", big);
+    for (let i = 0; i < 300; i++) seal(key, "person:big", big);
+    expect(unseal(key, "person:big", first)).toEqual(big);
+  });
+
+  it("forget an owner's plaintexts when its key is destroyed, and only that owner's", () => {
+    const key = newDataKey();
+    const mine = seal(key, "person:erased", value);
+    seal(key, "person:erased", value);
+    seal(key, "person:kept", value);
+    const before = openedMemory().entries;
+    forgetOpened("person:erased");
+    expect(openedMemory().entries).toBe(before - 2);
+    // The ciphertext still opens with the key while someone holds it: forgetting drops memory, not data.
+    expect(unseal(key, "person:erased", mine)).toEqual(value);
   });
 });

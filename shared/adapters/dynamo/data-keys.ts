@@ -1,5 +1,11 @@
 import { DeleteCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
-import { type KeyOwner, newDataKey, ownerRef, parseOwnerRef } from "../../domain/personal-data.ts";
+import {
+  forgetOpened,
+  type KeyOwner,
+  newDataKey,
+  ownerRef,
+  parseOwnerRef,
+} from "../../domain/personal-data.ts";
 import type { KeyWrapper } from "../../ports.ts";
 import { batchGetAll, type Db, itemId } from "./db.ts";
 import { stateKeys } from "./keys.ts";
@@ -79,5 +85,7 @@ export class DataKeys {
     await this.db.doc.send(
       new DeleteCommand({ TableName: this.db.tables.state, Key: stateKeys.dataKey(owner) }),
     );
+    // The plaintexts this process remembers for the owner go with its key (personal-data.ts).
+    forgetOpened(ownerRef(owner));
   }
 }
