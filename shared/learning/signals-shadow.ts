@@ -131,14 +131,21 @@ function delong(
   const m = pos.length;
   const n = neg.length;
   if (m < 2 || n < 2) return undefined;
-  // Differences of the placement values: proposed minus current.
+  // Differences of the placement values: proposed minus current. Each AUC is the mean of its ψ over
+  // the same pairs (Mann–Whitney, ties ½), so it is summed here rather than ranked again.
   const v10 = new Array<number>(m).fill(0);
   const v01 = new Array<number>(n).fill(0);
+  let sumCurrent = 0;
+  let sumProposed = 0;
   for (let i = 0; i < m; i++) {
     const p = pos[i] as ShadowRow;
     for (let j = 0; j < n; j++) {
       const q = neg[j] as ShadowRow;
-      const d = psi(p.proposed, q.proposed) - psi(p.current, q.current);
+      const proposed = psi(p.proposed, q.proposed);
+      const current = psi(p.current, q.current);
+      sumProposed += proposed;
+      sumCurrent += current;
+      const d = proposed - current;
       v10[i] = (v10[i] as number) + d / n;
       v01[j] = (v01[j] as number) + d / m;
     }
@@ -152,8 +159,8 @@ function delong(
     diff: mean(v10),
     variance: variance(v10) / m + variance(v01) / n,
     pairs: m * n,
-    aucCurrent: auc(rows.map((r) => ({ score: r.current, positive: r.positive }))),
-    aucProposed: auc(rows.map((r) => ({ score: r.proposed, positive: r.positive }))),
+    aucCurrent: sumCurrent / (m * n),
+    aucProposed: sumProposed / (m * n),
   };
 }
 
