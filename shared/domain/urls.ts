@@ -29,28 +29,23 @@ const onLinkedIn = (text: string) => {
 
 /**
  * Stored as the parser understood it (`href`), so what is kept is exactly what was checked: tabs,
- * backslashes and upper case that a browser would normalise cannot hide another URL.
+ * backslashes and upper case that a browser would normalise cannot hide another URL. `also` is a
+ * further check, asked only of a URL that passed the common ones.
  */
-export const HttpsUrl = z.pipe(
-  z.string().check(
-    z.maxLength(MAX_URL_LENGTH),
-    z.superRefine((text, ctx) => {
-      const problem = httpsUrlProblem(text);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    }),
-  ),
-  z.transform((text: string) => new URL(text).href),
-);
+const checkedUrl = (also?: (text: string) => string | undefined) =>
+  z.pipe(
+    z.string().check(
+      z.maxLength(MAX_URL_LENGTH),
+      z.superRefine((text, ctx) => {
+        const problem = httpsUrlProblem(text) ?? also?.(text);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    ),
+    z.transform((text: string) => new URL(text).href),
+  );
 
-export const LinkedInProfileUrl = z.pipe(
-  z.string().check(
-    z.maxLength(MAX_URL_LENGTH),
-    z.superRefine((text, ctx) => {
-      const problem = httpsUrlProblem(text);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-      else if (!onLinkedIn(text))
-        ctx.addIssue({ code: "custom", message: "expected a LinkedIn profile URL on linkedin.com" });
-    }),
-  ),
-  z.transform((text: string) => new URL(text).href),
+export const HttpsUrl = checkedUrl();
+
+export const LinkedInProfileUrl = checkedUrl((text) =>
+  onLinkedIn(text) ? undefined : "expected a LinkedIn profile URL on linkedin.com",
 );
