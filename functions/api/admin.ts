@@ -1,7 +1,8 @@
 import { ADMIN_TABLE } from "../../shared/http/groups/admin.ts";
 import { withAgentRuns } from "../../shared/runtime/aws-agent-runs.ts";
-import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { awsLedgerIntegrity } from "../../shared/runtime/aws-ledger.ts";
 
 /** API Gateway HTTP API (payload v2) for the "admin" routes (shared/http/groups/admin.ts). */

@@ -1,5 +1,6 @@
 import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
-import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { apiHandler } from "../../shared/runtime/aws-api.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { awsMemory } from "../../shared/runtime/aws-memory.ts";
 import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
 

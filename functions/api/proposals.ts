@@ -1,5 +1,6 @@
 import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
-import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { apiHandler } from "../../shared/runtime/aws-api.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { Gate } from "../../shared/usecases/gate.ts";
 
 /** API Gateway HTTP API (payload v2) for the "proposals" routes: the one function that runs the gate. */

@@ -1,6 +1,7 @@
 import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
-import { apiHandler, lazyRuntime } from "../../shared/runtime/aws-api.ts";
+import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
+import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { sfnApprovalSignal } from "../../shared/runtime/aws-sfn.ts";
 
 /**

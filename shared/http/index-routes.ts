@@ -9,7 +9,7 @@ import * as z from "../domain/zod-mini.ts";
 // Built from the whole route table by bin/openapi-document.ts, not at request time: building it here
 // would import every group's handlers (the gate, re-validation, RE2) into the health function.
 // test/unit/openapi-document.test.ts fails when it differs from openApiDocument(ROUTES).
-import API_DOCUMENT from "./openapi.json" with { type: "json" };
+import { servedApiDocument } from "./openapi-served.ts";
 import { ok, READERS } from "./route-helpers.ts";
 import type { Route } from "./routes.ts";
 
@@ -48,7 +48,7 @@ export const INDEX_ROUTES: Route[] = [
       summary: "This API's OpenAPI 3.1 description",
       response: z.looseObject({ openapi: z.string() }),
     },
-    run: async () => ok(API_DOCUMENT),
+    run: async () => ok(servedApiDocument()),
   },
   {
     method: "GET",

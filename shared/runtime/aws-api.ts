@@ -6,13 +6,14 @@ import type { Route } from "../http/routes.ts";
 import type { AwsRuntime } from "./aws.ts";
 import { ConfigError } from "./aws-env.ts";
 
-export { lazyRuntime } from "./aws-lazy.ts";
+/** What an API function's handler reads of its runtime (aws-storeless.ts builds one with no stores). */
+export type ApiRuntime = Pick<AwsRuntime, "env" | "deps" | "sharedCursors">;
 
 /**
  * The Lambda handler of one route group: the same API core the local server runs, with the group's
  * own table (shared/http/groups/), so the bundle holds only the code of those routes.
  */
-export function apiHandler(routes: Route[], runtime: () => AwsRuntime) {
+export function apiHandler(routes: Route[], runtime: () => ApiRuntime) {
   const group = routes[0]?.group;
   let api: ((event: APIGatewayProxyEventV2) => Promise<HttpResult>) | undefined;
   const paginated = routes.some((r) => r.paginated);
