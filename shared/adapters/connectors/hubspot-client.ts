@@ -6,13 +6,30 @@
  * Only the CRM areas a caller uses: `new Client()` reaches every API HubSpot has through static
  * `require`s, which a bundler follows (5.6 MB minified), so each area is built from the SDK's own
  * discovery class, as `Client.crm.<area>` builds it. With the retries off `Client` installs no
- * decorators, so these behave as its areas do. This file has the contacts area only (webhook, poll);
- * the connector's wider set is in hubspot-crm.ts.
+ * decorators, so these behave as its areas do. The connector's and the CRM import's set is in
+ * hubspot-crm.ts and hubspot-crm-search.ts; this file also has the webhook's and the poll's two
+ * contacts calls, built narrower still (hubspotContactsClient).
  */
 
+import {
+  BasicApiRequestFactory,
+  BasicApiResponseProcessor,
+} from "@hubspot/api-client/lib/codegen/crm/contacts/apis/BasicApi.js";
+import {
+  SearchApiRequestFactory,
+  SearchApiResponseProcessor,
+} from "@hubspot/api-client/lib/codegen/crm/contacts/apis/SearchApi.js";
+import { createConfiguration } from "@hubspot/api-client/lib/codegen/crm/contacts/configuration.js";
+import type {
+  HttpInfo,
+  RequestContext,
+  ResponseContext,
+} from "@hubspot/api-client/lib/codegen/crm/contacts/http/http.js";
+import type { CollectionResponseWithTotalSimplePublicObjectForwardPaging } from "@hubspot/api-client/lib/codegen/crm/contacts/models/CollectionResponseWithTotalSimplePublicObjectForwardPaging.js";
+import type { PublicObjectSearchRequest } from "@hubspot/api-client/lib/codegen/crm/contacts/models/PublicObjectSearchRequest.js";
+import type { SimplePublicObjectWithAssociations } from "@hubspot/api-client/lib/codegen/crm/contacts/models/SimplePublicObjectWithAssociations.js";
+import { ServerConfiguration } from "@hubspot/api-client/lib/codegen/crm/contacts/servers.js";
 import type IConfiguration from "@hubspot/api-client/lib/src/configuration/IConfiguration.js";
-import type ContactsDiscovery from "@hubspot/api-client/lib/src/discovery/crm/contacts/ContactsDiscovery.js";
-import * as contactsModule from "@hubspot/api-client/lib/src/discovery/crm/contacts/ContactsDiscovery.js";
 
 export interface HubSpotOptions {
   accessToken: string;
@@ -37,11 +54,39 @@ export const hubspotConfig = (o: HubSpotOptions): IConfiguration => ({
   ...(o.basePath ? { basePath: o.basePath } : {}),
 });
 
-/** What the webhook's contact lookup and the poll call: `crm.contacts` as on the SDK's `Client`. */
+/**
+ * What the webhook's contact lookup and the poll call: `crm.contacts.basicApi.getById` and
+ * `crm.contacts.searchApi.doSearch`, as the SDK makes them. Built from the SDK's generated request
+ * factories and response processors, which build the request (path, query, OAuth header, JSON body)
+ * and read the answer (models, ApiException with the status as `code`), and not from
+ * ContactsDiscovery, whose Observable and Promise wrappers of every contacts method (batch, GDPR,
+ * merge...) and whose configurator (lodash.merge) were 48 KB of the webhook's and the poll's bundles.
+ * Between the two, the wrappers do only what `send` does: they apply no middleware unless a call
+ * passes its own (test/connectors/hubspot-contacts-client.test.ts shows the requests are the same).
+ */
 export interface HubSpotContactsClient {
-  crm: { contacts: ContactsDiscovery };
+  getById(contactId: string, properties: string[]): Promise<SimplePublicObjectWithAssociations>;
+  doSearch(
+    request: PublicObjectSearchRequest,
+  ): Promise<CollectionResponseWithTotalSimplePublicObjectForwardPaging>;
 }
 
 export function hubspotContactsClient(o: HubSpotOptions): HubSpotContactsClient {
-  return { crm: { contacts: new (discovery(contactsModule))(hubspotConfig(o)) } };
+  // The configuration ContactsDiscovery builds: OAuth with the token, the base path when given.
+  const config = createConfiguration({
+    authMethods: { oauth2: { accessToken: o.accessToken } },
+    ...(o.basePath ? { baseServer: new ServerConfiguration<Record<string, string>>(o.basePath, {}) } : {}),
+  });
+  const send = async <T>(
+    request: Promise<RequestContext>,
+    read: (response: ResponseContext) => Promise<HttpInfo<T>>,
+  ): Promise<T> => (await read(await config.httpApi.send(await request).toPromise())).data;
+  const basic = { request: new BasicApiRequestFactory(config), response: new BasicApiResponseProcessor() };
+  const search = { request: new SearchApiRequestFactory(config), response: new SearchApiResponseProcessor() };
+  return {
+    getById: (contactId, properties) =>
+      send(basic.request.getById(contactId, properties), (r) => basic.response.getByIdWithHttpInfo(r)),
+    doSearch: (request) =>
+      send(search.request.doSearch(request), (r) => search.response.doSearchWithHttpInfo(r)),
+  };
 }

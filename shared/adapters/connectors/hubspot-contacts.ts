@@ -10,7 +10,7 @@ export class HubSpotContactEmails implements ContactEmails {
 
   async emailOf(contactId: string): Promise<string | undefined> {
     try {
-      const c = await this.client.crm.contacts.basicApi.getById(contactId, ["email"]);
+      const c = await this.client.getById(contactId, ["email"]);
       return c.properties.email ?? undefined;
     } catch (err) {
       if ((err as { code?: number }).code === 404) return undefined;

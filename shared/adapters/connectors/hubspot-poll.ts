@@ -24,7 +24,7 @@ export class HubSpotOutcomeSearch implements OutcomeChanges {
     const events: HubSpotWebhookEvent[] = [];
     let after: string | undefined;
     do {
-      const page = await this.client.crm.contacts.searchApi.doSearch({
+      const page = await this.client.doSearch({
         // One group per property: a contact matches when either changed (groups are ORed).
         filterGroups: PROPERTIES.map((propertyName) => ({
           filters: [{ propertyName, operator: FilterOperatorEnum.Gt, value: String(since) }],
