@@ -27,6 +27,8 @@ import {
   RecordsOut,
   RecordsQuery,
   TemplateStatOut,
+  TouchesOut,
+  TouchesQuery,
 } from "../http/kb-read-schemas.ts";
 import { MemoryAdded } from "../http/memory-routes.ts";
 import { MemoryInput } from "../usecases/add-memory.ts";
@@ -82,6 +84,7 @@ export const OPERATIONS = {
   // The knowledge-base reads of the built-in agents (kb-read-routes.ts), for one run out of process.
   kbAccounts: { method: "GET", path: "/v1/kb/accounts", query: KbPageQuery, response: AccountPage },
   kbRecords: { method: "GET", path: "/v1/kb/records", query: RecordsQuery, response: RecordsOut },
+  kbTouches: { method: "GET", path: "/v1/kb/touches", query: TouchesQuery, response: TouchesOut },
   kbPeople: {
     method: "GET",
     path: "/v1/kb/accounts/{id}/people",

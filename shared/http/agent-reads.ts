@@ -10,11 +10,12 @@
 import { ForbiddenError } from "../domain/errors.ts";
 import { agentIdsOf, type Principal } from "../usecases/principal.ts";
 
-export const READS = ["accounts", "people", "lead-lists", "learned", "ledger"] as const;
+export const READS = ["accounts", "people", "lead-lists", "learned", "ledger", "touches"] as const;
 /**
  * accounts: account records (one, several, the directory); people: people and their classifications;
  * lead-lists: the day's lead lists and the audience snapshots kept from them; learned: the variants
- * loop's template statistics; ledger: any one decision by id (CRM Sync records executed touches).
+ * loop's template statistics; ledger: any one decision by id (CRM Sync records executed touches);
+ * touches: the touches the coordination rules count per account (lists hold workable accounts only).
  */
 export type Read = (typeof READS)[number];
 
@@ -25,7 +26,7 @@ export const AGENT_READS: Readonly<Record<string, readonly Read[]>> = {
   "persona-finder": ["accounts", "people"],
   "persona-classifier": ["accounts", "people"],
   "web-research": ["accounts"],
-  "lead-list-builder": ["accounts", "people"],
+  "lead-list-builder": ["accounts", "people", "touches"],
   "linkedin-audience-manager": ["accounts", "people"],
   "crm-sync": ["accounts", "people", "ledger"],
   // Reads only the spec; the import itself needs the CRM's secret, which only the harness holds.

@@ -36,6 +36,7 @@ export interface ContextReader
     | "audienceSnapshots"
     | "templateStats"
     | "decision"
+    | "touchesOf"
   > {
   context(
     target: { accountId: string; personId?: string },

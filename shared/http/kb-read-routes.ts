@@ -1,8 +1,8 @@
 /**
  * The knowledge-base reads the built-in agents' handlers make (kb/view.ts), served to agent
  * credentials so a built-in agent runs unchanged in another process (shared/runtime/remote-agent*.ts):
- * accounts, people with their classifications, lead lists, audience snapshots, template statistics and
- * single decisions. Reads only: what an agent learns still reaches the KB by proposals. Each route
+ * accounts, people with their classifications, lead lists, audience snapshots, template statistics,
+ * single decisions and the touches the gate counts per account. Reads only: what an agent learns still reaches the KB by proposals. Each route
  * checks the agent's reads (agent-reads.ts); people with a reader role read all of it.
  *
  * Batched where handlers read per entity: `/v1/kb/records` answers many accounts and people (with
@@ -10,6 +10,7 @@
  * classifications, so a handler's "people, then their classifications" is one request, not N.
  */
 import { publicDecision } from "../domain/decision.ts";
+import type { Touch } from "../domain/decision-types.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import type { Account, Person } from "../domain/kb.ts";
 import { parseWith } from "../domain/validation.ts";
@@ -27,6 +28,8 @@ import {
   RecordsOut,
   RecordsQuery,
   TemplateStatOut,
+  TouchesOut,
+  TouchesQuery,
 } from "./kb-read-schemas.ts";
 import { ok, param, READERS } from "./route-helpers.ts";
 import type { AppDeps, Role, Route } from "./routes.ts";
@@ -77,6 +80,18 @@ async function classificationsOf(k: ContextReader, people: Person[]): Promise<Cl
   return [...(await k.classifications(people.map((p) => p.personId))).values()];
 }
 
+const iso = (ms: number) => new Date(ms).toISOString();
+const touchOut = (t: Touch) => ({
+  decisionId: t.decisionId,
+  agentId: t.agentId,
+  actionType: t.actionType,
+  channel: t.channel,
+  ...(t.personId ? { personId: t.personId } : {}),
+  from: iso(t.from),
+  to: iso(t.to),
+  ...(t.expiresAt !== undefined ? { expiresAt: iso(t.expiresAt) } : {}),
+});
+
 export const KB_READ_ROUTES: Route[] = [
   {
     method: "GET",
@@ -125,6 +140,30 @@ export const KB_READ_ROUTES: Route[] = [
           : ([] as Person[]),
       ]);
       return ok({ accounts, people, classifications: await classificationsOf(k, people) });
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/kb/touches",
+    group: "knowledge",
+    roles: AGENT_OR_READER,
+    doc: {
+      summary:
+        "The touches the coordination rules count for several accounts, in one read (agents: touches, e.g. Lead List Builder)",
+      query: TouchesQuery,
+      response: TouchesOut,
+    },
+    run: async (req, deps) => {
+      assertMayRead(req.principal, "touches");
+      const q = parseWith(TouchesQuery, req.query);
+      const ids = [...new Set(q.accountIds)];
+      const byAccount = await knowledge(deps).touchesOf(ids);
+      return ok({
+        items: ids.map((accountId) => ({
+          accountId,
+          touches: (byAccount.get(accountId) ?? []).map(touchOut),
+        })),
+      });
     },
   },
   {

@@ -28,6 +28,28 @@ export const RecordsQuery = z
 
 export const KbPageQuery = pageQuery(100);
 
+export const TouchesQuery = z.object({ accountIds: IdList("account") }).strict();
+
+/** A touch the gate counts against an account's coordination rules (decision-types.ts Touch). */
+const TouchOut = z
+  .object({
+    decisionId: z.string(),
+    agentId: z.string(),
+    actionType: z.string(),
+    channel: z.string(),
+    personId: z.string().optional(),
+    from: z.string().describe("when it happens (or may happen, while awaiting approval): from"),
+    to: z.string().describe("... to"),
+    expiresAt: z.string().optional().describe("a pending reservation stops counting after this"),
+  })
+  .loose();
+
+export const TouchesOut = z
+  .object({
+    items: z.array(z.object({ accountId: z.string(), touches: z.array(TouchOut) }).loose()),
+  })
+  .loose();
+
 export const ClassificationOut = z
   .object({
     personId: z.string(),

@@ -7,7 +7,7 @@
 import { classifyTitle } from "../domain/checks/persona.ts";
 import { computeIntent, describeIntent } from "../domain/checks/quality.ts";
 import type { Decision } from "../domain/decision.ts";
-import type { IntentReading } from "../domain/decision-types.ts";
+import type { IntentReading, Touch } from "../domain/decision-types.ts";
 import type { Account, Person } from "../domain/kb.ts";
 import type { Spec } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
@@ -115,6 +115,14 @@ export class KnowledgeView {
   }
   searchMemory(accountId: string, query: string, limit = 3): Promise<MemoryHit[]> {
     return this.d.memory.search(accountId, query, limit);
+  }
+  /**
+   * The touches the gate counts for each account (sent, scheduled, awaiting approval: its coordination
+   * record), so a lead list can hold only accounts the rules let be worked today.
+   */
+  async touchesOf(accountIds: string[]): Promise<Map<string, Touch[]>> {
+    const states = await Promise.all(accountIds.map((id) => this.d.decisions.getContactState(id)));
+    return new Map(accountIds.map((id, i) => [id, states[i]?.touches ?? []]));
   }
   /** One decision of the ledger (CRM Sync records what was executed). */
   decision(decisionId: string): Promise<Decision | undefined> {

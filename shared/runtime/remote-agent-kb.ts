@@ -12,6 +12,7 @@
  */
 import type { HarnessClient } from "../client/client.ts";
 import type { Decision } from "../domain/decision.ts";
+import type { Touch } from "../domain/decision-types.ts";
 import { ForbiddenError, NotFoundError } from "../domain/errors.ts";
 import type { Account, Person } from "../domain/kb.ts";
 import type { Spec } from "../domain/spec-schema.ts";
@@ -203,6 +204,31 @@ export class RemoteKnowledgeView extends KnowledgeView {
       for (const x of answer.classifications as unknown as Classification[])
         this.classCache.set(x.personId, x);
     }
+  }
+
+  /** Not kept for the tick: a list is built once a day, and touches change as the day goes. */
+  override async touchesOf(accountIds: string[]): Promise<Map<string, Touch[]>> {
+    const out = new Map<string, Touch[]>();
+    for (const ids of chunks([...new Set(accountIds)], BATCH)) {
+      const answer = await this.read("GET /v1/kb/touches", () =>
+        this.client.kbTouches({ query: { accountIds: ids.join(",") } }),
+      );
+      for (const item of answer.items)
+        out.set(
+          item.accountId,
+          item.touches.map((t) => ({
+            decisionId: t.decisionId,
+            agentId: t.agentId,
+            actionType: t.actionType,
+            channel: t.channel as Touch["channel"],
+            ...(t.personId ? { personId: t.personId } : {}),
+            from: Date.parse(t.from),
+            to: Date.parse(t.to),
+            ...(t.expiresAt ? { expiresAt: Date.parse(t.expiresAt) } : {}),
+          })),
+        );
+    }
+    return out;
   }
 
   override async leadList(date: string): Promise<LeadListEntry[]> {

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDate } from "../../shared/agents/workflows/common.ts";
 import { leadListBuilder } from "../../shared/agents/workflows/lead-list-builder.ts";
 import { publishSpec } from "../../shared/usecases/admin.ts";
+import { pinTrust } from "../../shared/usecases/trust.ts";
 import { simSpec } from "../../sim/spec.ts";
+import { emailProposal, linkedinProposal } from "../helpers/world.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
 import { account, putAccount, seedPeople, visits } from "./helpers/seed.ts";
 
@@ -106,5 +108,62 @@ describe("Lead List Builder", () => {
     expect(listDate(spec, Date.parse("2026-03-16T03:30:00Z"))).toBe("2026-03-13"); // Sunday 23:30 local
     expect(listDate(spec, Date.parse("2026-03-16T04:30:00Z"))).toBe("2026-03-16"); // Monday 00:30 local
     expect(listDate(spec, Date.parse("2026-03-11T10:00:30Z"))).toBe("2026-03-11");
+  });
+  it("passes over an account the coordination rules allow no touch today, for the next in rank", async () => {
+    // Monday 2026-03-16: three accounts of sdr-4; the hottest is emailed on Monday and messaged on
+    // Tuesday, so on Wednesday the week's channel rule and the cooldowns leave it no touch.
+    h.clock.set(Date.parse("2026-03-16T13:00:00Z"));
+    for (const [id, n] of [
+      ["na", 4],
+      ["nb", 3],
+      ["nc", 3],
+    ] as const) {
+      await putAccount(h.rt.deps, id, account(id, { ownerId: "sdr-4", employees: 800 }));
+      await seedPeople(h.rt.deps, id, [["vp", "VP Sales"]]);
+      await visits(h.rt.deps, id, n);
+    }
+    await h.agents.drain();
+    const spec = (await h.rt.deps.specs.current())!;
+    for (const type of ["email.send", "linkedin.message"])
+      await pinTrust(h.rt.deps, spec, "writer", type, 3, "test: autonomous", "root");
+    const agent = { subject: "agent:writer", roles: ["agent:writer"] };
+    // What the executors require of a writer's message (the outbox checks it), as Outreach Writer sends it.
+    const common = {
+      body: "Hi Vp, saw your team comparing plans this week. Happy to share how similar teams rolled out.",
+      variant: "signal-led",
+      companyName: "Na Analytics",
+      groundedOn: [],
+      persona: "vp",
+      model: "test",
+    };
+    h.clock.set(Date.parse("2026-03-16T14:00:00Z"));
+    const sent = await h.rt.deps.gate.propose(
+      emailProposal("writer", "na", "na.vp", { payload: { to: "vp@na.io", subject: "Hello", ...common } }),
+      agent,
+    );
+    h.clock.set(Date.parse("2026-03-17T14:00:00Z"));
+    const messaged = await h.rt.deps.gate.propose(
+      linkedinProposal("writer", "na", "na.vp", {
+        payload: { linkedinUrl: "https://www.linkedin.com/in/vp-na", ...common },
+      }),
+      agent,
+    );
+    expect([sent.decision.verdict, messaged.decision.verdict]).toEqual(["allow", "allow"]);
+    await h.rt.bus.drain();
+    expect((await h.agents.view.touchesOf(["na"])).get("na")?.map((x) => x.channel)).toEqual([
+      "email",
+      "linkedin",
+    ]);
+    h.clock.set(Date.parse("2026-03-18T10:00:30Z"));
+    await h.agents.tick();
+    const list = (await h.agents.view.leadList("2026-03-18")).filter((e) => e.ownerId === "sdr-4");
+    expect(list.map((e) => [e.accountId, e.rank])).toEqual([
+      ["nb", 1],
+      ["nc", 2],
+    ]);
+    const d = await h.rt.deps.decisions.getDecision(list[0]?.decisionId ?? "");
+    expect(d?.reasoning).toMatch(
+      /1 higher-intent accounts passed over: the coordination rules allow them no touch today/,
+    );
   });
 });

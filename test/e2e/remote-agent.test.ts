@@ -190,7 +190,7 @@ describe("a built-in agent out of process", () => {
     });
   });
 
-  it("reads in batches: one people page per listed account, no read per person", async () => {
+  it("reads in batches: the candidates' touches in one read, people only for listed accounts", async () => {
     const paths: string[] = [];
     const http = httpTransport({
       baseUrl: remote.server.url,
@@ -205,12 +205,13 @@ describe("a built-in agent out of process", () => {
       agentId: "lead-list-builder",
       model: new LocalDeterministicModel(),
     });
-    // Both accounts are listed again: the same proposals, answered as replays.
-    expect(report.proposals.map((p) => p.replay)).toEqual([true, true]);
+    // The writer's messages of the first test await approval today on both accounts, so the
+    // coordination rules allow neither another touch today: both are passed over, and no people page
+    // is read for an account that is not listed.
+    expect(report.proposals).toEqual([]);
     expect(paths.filter((p) => p.startsWith("GET /v1/kb/")).sort()).toEqual([
       "GET /v1/kb/accounts",
-      "GET /v1/kb/accounts/acme/people",
-      "GET /v1/kb/accounts/globex/people",
+      "GET /v1/kb/touches",
     ]);
   });
 
@@ -221,7 +222,12 @@ describe("a built-in agent out of process", () => {
     expectStatus(await remote.call("GET", "/v1/kb/records?personIds=acme-jane", lists), 403);
     expectStatus(await remote.call("GET", "/v1/kb/accounts", lists), 403);
     expectStatus(await remote.call("GET", "/v1/kb/audiences", lists), 200);
-    for (const path of ["/v1/kb/lead-lists/2026-03-10", "/v1/kb/template-stats", "/v1/kb/decisions/x1"])
+    for (const path of [
+      "/v1/kb/lead-lists/2026-03-10",
+      "/v1/kb/template-stats",
+      "/v1/kb/decisions/x1",
+      "/v1/kb/touches?accountIds=acme",
+    ])
       expectStatus(await remote.call("GET", path, classifier), 403);
     // An agent of another framework reads the context packet and memory, not records one by one.
     expectStatus(await remote.call("GET", "/v1/kb/accounts/acme/people", byo), 403);

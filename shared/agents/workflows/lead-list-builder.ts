@@ -1,4 +1,6 @@
+import { channelsClearToday } from "../../domain/checks/workable.ts";
 import type { Account } from "../../domain/kb.ts";
+import type { AgentContext } from "../context.ts";
 import { defineAgent } from "../definition.ts";
 import { CONTACTABLE, workspaceDate } from "./common.ts";
 
@@ -20,6 +22,13 @@ export const uncappedIntent = (counted: readonly { count: number; weight: number
  * accounts reach 100 on the same day, and ranking on the capped score would order them by account id,
  * so the weights (and a refit of them) could not say who goes first among the hottest accounts. The
  * same weights as the gate's, only not flattened at the top.
+ *
+ * A list holds only accounts that can be worked today: an account the spec's coordination rules keep
+ * from any touch until tomorrow (emailed and messaged this week, inside every channel's cooldown) is
+ * passed over for the next one in rank (domain/checks/workable.ts asks the gate's own rules). Without
+ * this, the hottest accounts, which stay hot for weeks, held most of each list on days nobody could
+ * contact them, and the SDR's places went unused (seed 102 of the demo: 320 places a day, about 110
+ * touches).
  */
 export const leadListBuilder = defineAgent({
   id: "lead-list-builder",
@@ -64,7 +73,7 @@ export const leadListBuilder = defineAgent({
     }
     for (const [owner, list] of [...byOwner].sort(([a], [b]) => a.localeCompare(b))) {
       list.sort((a, b) => b.score - a.score || a.account.accountId.localeCompare(b.account.accountId));
-      const kept = list.slice(0, cap);
+      const { kept, passedOver } = await workableToday(ctx, list, cap, now);
       for (const [i, item] of kept.entries()) {
         const people = await ctx.kb.peopleAt(item.account.accountId);
         const classes = await ctx.kb.classifications(people.map((p) => p.personId));
@@ -87,7 +96,7 @@ export const leadListBuilder = defineAgent({
             intent: item.intent,
             contacts,
           },
-          reasoning: `#${i + 1} of ${kept.length} on ${owner}'s list for ${date}: ${item.why}${list.length > cap ? `; ${list.length - cap} more accounts left off by the cap of ${cap} per SDR` : ""}.`,
+          reasoning: `#${i + 1} of ${kept.length} on ${owner}'s list for ${date}: ${item.why}${passedOver > 0 ? `; ${passedOver} higher-intent accounts passed over: the coordination rules allow them no touch today` : ""}${list.length - passedOver > cap ? `; ${list.length - passedOver - cap} more accounts left off by the cap of ${cap} per SDR` : ""}.`,
           confidence: 0.9,
           signals: [`intent ${item.intent}`, `tier ${item.tier}`],
         });
@@ -95,3 +104,37 @@ export const leadListBuilder = defineAgent({
     }
   },
 });
+
+/** Candidates read per batch while filling a list: most lists fill from the first one or two. */
+const BATCH = 50;
+
+/**
+ * The first `cap` of `ranked` (best first) that some touch channel is clear for today, reading the
+ * accounts' touches a batch at a time; `passedOver`: how many ranked above the last one kept were not.
+ */
+async function workableToday<T extends { account: Account }>(
+  ctx: AgentContext,
+  ranked: T[],
+  cap: number,
+  now: number,
+): Promise<{ kept: T[]; passedOver: number }> {
+  const spec = await ctx.kb.spec();
+  const kept: T[] = [];
+  let passedOver = 0;
+  for (let i = 0; i < ranked.length && kept.length < cap; i += BATCH) {
+    const batch = ranked.slice(i, i + BATCH);
+    const touches = await ctx.kb.touchesOf(batch.map((x) => x.account.accountId));
+    for (const item of batch) {
+      if (kept.length >= cap) break;
+      const clear = channelsClearToday(
+        spec,
+        touches.get(item.account.accountId) ?? [],
+        now,
+        item.account.timezone,
+      );
+      if (clear.length > 0) kept.push(item);
+      else passedOver++;
+    }
+  }
+  return { kept, passedOver };
+}

@@ -88,6 +88,7 @@ export function examples(w: WorldIds): Record<string, Example> {
     // The built-in agents' knowledge-base reads (out-of-process agents, shared/http/kb-read-routes.ts).
     "GET /v1/kb/accounts": { params: {}, query: { limit: "10" } },
     "GET /v1/kb/records": { params: {}, query: { accountIds: "acme,globex", personIds: "acme-jane" } },
+    "GET /v1/kb/touches": { params: {}, query: { accountIds: "acme,globex" }, requiredQuery: ["accountIds"] },
     "GET /v1/kb/accounts/{id}/people": { params: { id: "acme" }, query: { limit: "10" } },
     "GET /v1/kb/lead-lists/{date}": { params: { date: iso(now).slice(0, 10) }, query: { limit: "10" } },
     "GET /v1/kb/audiences": { params: {}, query: {} },
