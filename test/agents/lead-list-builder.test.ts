@@ -163,7 +163,7 @@ describe("Lead List Builder", () => {
     ]);
     const d = await h.rt.deps.decisions.getDecision(list[0]?.decisionId ?? "");
     expect(d?.reasoning).toMatch(
-      /1 higher-intent accounts passed over: the coordination rules allow them no touch today/,
+      /1 account\(s\) ranked above this list's last entry passed over: the coordination rules allow them no touch today/,
     );
   });
 });

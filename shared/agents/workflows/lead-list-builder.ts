@@ -96,7 +96,7 @@ export const leadListBuilder = defineAgent({
             intent: item.intent,
             contacts,
           },
-          reasoning: `#${i + 1} of ${kept.length} on ${owner}'s list for ${date}: ${item.why}${passedOver > 0 ? `; ${passedOver} higher-intent accounts passed over: the coordination rules allow them no touch today` : ""}${list.length - passedOver > cap ? `; ${list.length - passedOver - cap} more accounts left off by the cap of ${cap} per SDR` : ""}.`,
+          reasoning: `#${i + 1} of ${kept.length} on ${owner}'s list for ${date}: ${item.why}${passedOver > 0 ? `; ${passedOver} account(s) ranked above this list's last entry passed over: the coordination rules allow them no touch today` : ""}${list.length - passedOver > cap ? `; ${list.length - passedOver - cap} more accounts left off by the cap of ${cap} per SDR` : ""}.`,
           confidence: 0.9,
           signals: [`intent ${item.intent}`, `tier ${item.tier}`],
         });
@@ -110,7 +110,8 @@ const BATCH = 50;
 
 /**
  * The first `cap` of `ranked` (best first) that some touch channel is clear for today, reading the
- * accounts' touches a batch at a time; `passedOver`: how many ranked above the last one kept were not.
+ * accounts' touches a batch at a time; `passedOver`: how many ranked above the last one kept were not
+ * (the list's, said on each entry: an entry's own rank may be above some of them).
  */
 async function workableToday<T extends { account: Account }>(
   ctx: AgentContext,
