@@ -13,6 +13,7 @@ import { publicDecision } from "../domain/decision.ts";
 import type { Touch } from "../domain/decision-types.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import type { Account, Person } from "../domain/kb.ts";
+import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { Classification } from "../kb/types.ts";
 import { assertMayRead } from "./agent-reads.ts";
@@ -80,7 +81,6 @@ async function classificationsOf(k: ContextReader, people: Person[]): Promise<Cl
   return [...(await k.classifications(people.map((p) => p.personId))).values()];
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const touchOut = (t: Touch) => ({
   decisionId: t.decisionId,
   agentId: t.agentId,

@@ -20,6 +20,16 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** In-ICP accounts of one SDR, each with a VP and `n` pricing visits (n × 25 intent), ingested. */
+async function seedOwner(ownerId: string, accounts: [string, number][]) {
+  for (const [id, n] of accounts) {
+    await putAccount(h.rt.deps, id, account(id, { ownerId, employees: 800 }));
+    await seedPeople(h.rt.deps, id, [["vp", "VP Sales"]]);
+    await visits(h.rt.deps, id, n);
+  }
+  await h.agents.drain();
+}
+
 describe("Lead List Builder", () => {
   it("with no accounts at 6:00 it proposes nothing", async () => {
     h.clock.set(Date.parse("2026-03-09T10:00:00Z"));
@@ -75,15 +85,10 @@ describe("Lead List Builder", () => {
   it("ranks on intent before its cap: of two accounts both at 100, the one with more evidence first", async () => {
     // 5 and 6 pricing visits (25 points each): both capped at 100, 125 vs 150 before the cap. By
     // account id "ma" would come first; the uncapped sum puts "mb" first.
-    for (const [id, n] of [
+    await seedOwner("sdr-3", [
       ["ma", 5],
       ["mb", 6],
-    ] as const) {
-      await putAccount(h.rt.deps, id, account(id, { ownerId: "sdr-3", employees: 800 }));
-      await seedPeople(h.rt.deps, id, [["vp", "VP Sales"]]);
-      await visits(h.rt.deps, id, n);
-    }
-    await h.agents.drain();
+    ]);
     h.clock.set(Date.parse("2026-03-11T10:00:30Z"));
     await h.agents.tick();
     const list = (await h.agents.view.leadList("2026-03-11")).filter((e) => e.ownerId === "sdr-3");
@@ -109,20 +114,16 @@ describe("Lead List Builder", () => {
     expect(listDate(spec, Date.parse("2026-03-16T04:30:00Z"))).toBe("2026-03-16"); // Monday 00:30 local
     expect(listDate(spec, Date.parse("2026-03-11T10:00:30Z"))).toBe("2026-03-11");
   });
+
   it("passes over an account the coordination rules allow no touch today, for the next in rank", async () => {
     // Monday 2026-03-16: three accounts of sdr-4; the hottest is emailed on Monday and messaged on
     // Tuesday, so on Wednesday the week's channel rule and the cooldowns leave it no touch.
     h.clock.set(Date.parse("2026-03-16T13:00:00Z"));
-    for (const [id, n] of [
+    await seedOwner("sdr-4", [
       ["na", 4],
       ["nb", 3],
       ["nc", 3],
-    ] as const) {
-      await putAccount(h.rt.deps, id, account(id, { ownerId: "sdr-4", employees: 800 }));
-      await seedPeople(h.rt.deps, id, [["vp", "VP Sales"]]);
-      await visits(h.rt.deps, id, n);
-    }
-    await h.agents.drain();
+    ]);
     const spec = (await h.rt.deps.specs.current())!;
     for (const type of ["email.send", "linkedin.message"])
       await pinTrust(h.rt.deps, spec, "writer", type, 3, "test: autonomous", "root");

@@ -1,5 +1,6 @@
-import { channelsClearToday } from "../../domain/checks/workable.ts";
+import { channelsClearToday, touchChannels } from "../../domain/checks/workable.ts";
 import type { Account } from "../../domain/kb.ts";
+import type { Spec } from "../../domain/spec-schema.ts";
 import type { AgentContext } from "../context.ts";
 import { defineAgent } from "../definition.ts";
 import { CONTACTABLE, workspaceDate } from "./common.ts";
@@ -73,7 +74,7 @@ export const leadListBuilder = defineAgent({
     }
     for (const [owner, list] of [...byOwner].sort(([a], [b]) => a.localeCompare(b))) {
       list.sort((a, b) => b.score - a.score || a.account.accountId.localeCompare(b.account.accountId));
-      const { kept, passedOver } = await workableToday(ctx, list, cap, now);
+      const { kept, passedOver } = await workableToday(ctx, spec, list, cap, now);
       for (const [i, item] of kept.entries()) {
         const people = await ctx.kb.peopleAt(item.account.accountId);
         const classes = await ctx.kb.classifications(people.map((p) => p.personId));
@@ -115,11 +116,12 @@ const BATCH = 50;
  */
 async function workableToday<T extends { account: Account }>(
   ctx: AgentContext,
+  spec: Spec,
   ranked: T[],
   cap: number,
   now: number,
 ): Promise<{ kept: T[]; passedOver: number }> {
-  const spec = await ctx.kb.spec();
+  const channels = touchChannels(spec);
   const kept: T[] = [];
   let passedOver = 0;
   for (let i = 0; i < ranked.length && kept.length < cap; i += BATCH) {
@@ -132,6 +134,7 @@ async function workableToday<T extends { account: Account }>(
         touches.get(item.account.accountId) ?? [],
         now,
         item.account.timezone,
+        channels,
       );
       if (clear.length > 0) kept.push(item);
       else passedOver++;

@@ -39,7 +39,7 @@ export interface RuleOutcome {
 }
 
 /** A touch counts while it can still happen: pending reservations past their expiry are absent. */
-export function liveTouches(touches: Touch[], now: number): Touch[] {
+export function liveTouches(touches: readonly Touch[], now: number): Touch[] {
   const live: Touch[] = [];
   for (let i = 0; i < touches.length; i++) {
     const t = touches[i] as Touch;

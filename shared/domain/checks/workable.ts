@@ -34,7 +34,7 @@ export function channelsClearToday(
   channels: readonly Channel[] = touchChannels(spec),
 ): Channel[] {
   const until = startOfNextLocalDay(from, accountTimeZone);
-  const live = liveTouches([...touches], from);
+  const live = liveTouches(touches, from);
   return channels.filter((channel) => {
     const base: Candidate = { at: from, channel, timeZone: accountTimeZone, accountTimeZone };
     const instants = [from, ...coordinationBoundaries(spec, base, live).filter((b) => b > from && b < until)];
