@@ -1,23 +1,22 @@
 /**
- * Patterns written by people (spec persona rules) run on RE2 (the pure-JS port `re2js`): matching is
- * linear in the input, so no pattern can stall the gate the way `(a+)+$` does on a backtracking engine
- * (issue 7, M1). RE2 has no backreferences or lookahead; re2js adds captureless lookbehinds, still in
- * linear time, which the shipped spec uses ("president" not preceded by "vice").
+ * Patterns written by people (spec persona rules) are RE2 patterns run on the gate's own linear-time
+ * engine (regex/index.ts): matching is linear in the input, so no pattern can stall the gate the way
+ * `(a+)+$` does on a backtracking engine (issue 7, M1). RE2 has no backreferences or lookahead; like
+ * re2js's LOOKBEHINDS flag, the engine adds captureless lookbehinds, still in linear time, which the
+ * shipped spec uses ("president" not preceded by "vice").
  */
-import { RE2JS } from "re2js";
+import { LinearPattern } from "./regex/index.ts";
 
 export const MAX_PATTERN_LENGTH = 300;
 
 /** A pattern compiled, or why it cannot be (RE2's own message). */
-export type Compiled = { re: RE2JS; problem?: undefined } | { re?: undefined; problem: string };
+export type Compiled = { re: LinearPattern; problem?: undefined } | { re?: undefined; problem: string };
 
 function compile(source: string, maxLength: number): Compiled {
   if (source.length > maxLength) return { problem: `longer than ${maxLength} characters` };
   try {
-    // Case-insensitive, as titles are written every which way; lookbehinds for `(?<!vice )president`.
-    // Read here, not at module level: a top-level read of RE2JS would keep re2js in every bundle that
-    // imports this module, whether or not it ever compiles a pattern.
-    return { re: RE2JS.compile(source, RE2JS.CASE_INSENSITIVE | RE2JS.LOOKBEHINDS) };
+    // Case-insensitive, as titles are written every which way.
+    return { re: LinearPattern.compile(source, { caseInsensitive: true }) };
   } catch (err) {
     return { problem: (err as Error).message };
   }
@@ -73,7 +72,7 @@ const unions = /* @__PURE__ */ new PatternCache(1024, 20 * (MAX_PATTERN_LENGTH +
  * flags stay its own: it matches a text iff one of them does, in one linear pass instead of one per
  * pattern. Undefined when some pattern does not compile alone (its callers then try them one by one).
  */
-export function compileUnion(sources: readonly string[]): RE2JS | undefined {
+export function compileUnion(sources: readonly string[]): LinearPattern | undefined {
   if (sources.length === 0 || sources.some((p) => shared.get(p).re === undefined)) return undefined;
   return unions.get(sources.map((p) => `(?:${p})`).join("|")).re;
 }
@@ -81,8 +80,7 @@ export function compileUnion(sources: readonly string[]): RE2JS | undefined {
 /**
  * `source` with its lookbehind groups (`(?<=…)`, `(?<!…)`) taken out, or undefined when it has none.
  * A lookbehind only narrows where a pattern matches, so the rest matches every text the whole does:
- * a cheap first test. re2js runs a pattern with a lookbehind ~10× slower than one without (the shipped
- * c-level rule's `(?<!vice[\s-])\bpresident\b` was most of a decision's persona check).
+ * a cheap first test: each lookbehind costs the engine one more pass over the text.
  */
 export function withoutLookbehinds(source: string): string | undefined {
   let out = "";

@@ -6,9 +6,9 @@
  * version's hash, the SHA-256 of its canonical JSON (spec-loader specHash), which is what makes two
  * spec objects the same spec. Pure: nothing here reads a clock or the outside world.
  */
-import type { RE2JS } from "re2js";
 import { type PreparedCoordination, prepareCoordination } from "./checks/coordination.ts";
 import { compileUnion, matches, withoutLookbehinds } from "./patterns.ts";
+import type { LinearPattern } from "./regex/index.ts";
 import type { ActionConfig, Spec, SpecVersion } from "./spec-schema.ts";
 import { DAY } from "./time.ts";
 import type { CommitteeRole } from "./vocabulary.ts";
@@ -49,16 +49,16 @@ export interface PreparedPersona {
    * The rule's patterns as one RE2 alternation: "some pattern matches" in one linear pass instead of
    * one per pattern. Undefined when it cannot be compiled (then each pattern is tried on its own).
    */
-  any: RE2JS | undefined;
+  any: LinearPattern | undefined;
   /**
    * The union with lookbehinds taken out, when some pattern has one: it matches whenever `any` does and
    * runs much faster, so `any` is only asked when it matches (patterns.ts withoutLookbehinds).
    */
-  maybe: RE2JS | undefined;
+  maybe: LinearPattern | undefined;
   patterns: string[];
   /**
    * Answers by title already given for this rule (a pure function of the title: the same text always
-   * gets the same answer). re2js takes 1-2 µs per title and rule, a third of a decision; titles repeat
+   * gets the same answer). Matching takes microseconds per title and rule; titles repeat
    * (the same person proposed again, the same "VP Sales" at many accounts), a Map lookup by a title
    * costs nanoseconds. Bounded: emptied when full.
    */

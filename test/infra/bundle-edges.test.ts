@@ -1,6 +1,7 @@
 /**
- * RE2 (`re2js`, 147 KB minified, ~40 ms to evaluate and as much for a first compile) only in the
- * functions that can evaluate a persona pattern (issue 11, item 8). It reached the others through
+ * The pattern engine (domain/regex) and the persona check only in the functions that can evaluate a
+ * persona pattern (issue 11, item 8), and re2js (147 KB minified, ~40 ms to evaluate) in none: the
+ * engine replaced it, and re2js stays only as the tests' reference. The engine reached the others through
  * incidental edges, cut since: trust asked the agents registry (every workflow, persona checks
  * included) whether an agent id is built in (now agents/builtin.ts); the Expire, Execute and
  * Reconcile steps imported the re-validation with the lifecycle (now usecases/execution.ts). Checked
@@ -23,14 +24,15 @@ const FREED = [
   "functions/events/execute-allowed.ts",
 ];
 
-describe("RE2 only where persona patterns are evaluated", () => {
+describe("the pattern engine only where persona patterns are evaluated", () => {
   it.each(FREED)(
-    "%s carries no RE2, no persona check, no re-validation and no agent workflow",
+    "%s carries no pattern engine, no persona check, no re-validation and no agent workflow",
     async (entry) => {
       const { inputs } = await bundleContents(entry);
       expect(inputs.length).toBeGreaterThan(0);
       for (const part of [
         "node_modules/re2js/",
+        "shared/domain/regex/",
         "shared/domain/patterns.ts",
         "shared/domain/checks/persona.ts",
         "shared/domain/revalidate.ts",
@@ -47,10 +49,11 @@ describe("RE2 only where persona patterns are evaluated", () => {
     // Release re-validates a scheduled decision, persona check included, before dispatching it.
     ["functions/workflow/release.ts", "shared/domain/revalidate.ts"],
   ])(
-    "%s still carries RE2, with %s",
+    "%s carries the pattern engine, with %s, and not re2js",
     async (entry, evaluator) => {
       const { inputs } = await bundleContents(entry);
-      expect(has(inputs, "node_modules/re2js/")).toBe(true);
+      expect(has(inputs, "shared/domain/regex/")).toBe(true);
+      expect(has(inputs, "node_modules/re2js/")).toBe(false);
       expect(has(inputs, evaluator)).toBe(true);
     },
     60_000,
@@ -114,7 +117,7 @@ describe("each API function carries its own group's routes, not the route table"
 /**
  * The crm-import function runs that agent alone (shared/runtime/agents-aws-core.ts): the registry
  * put every agent's workflow in its bundle, and the in-process gate fallback the gate's checks, though
- * the agent declares no action and never proposes. RE2 stays, through the knowledge view every
+ * the agent declares no action and never proposes. The pattern engine stays, through the knowledge view every
  * agent's context holds (kb/view.ts matches persona patterns); the agent reads only its spec().
  */
 it("functions/agents/crm-import.ts carries no other agent's workflow and no gate", async () => {

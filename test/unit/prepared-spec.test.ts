@@ -3,7 +3,6 @@
  * specs that differ, bounded, and giving the same answers as the unprepared checks.
  */
 import fc from "fast-check";
-import { RE2JS } from "re2js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkPersona, classifyTitle } from "../../shared/domain/checks/persona.ts";
 import { computeIntent, scoreContent } from "../../shared/domain/checks/quality.ts";
@@ -16,6 +15,7 @@ import {
   preparedSpec,
   prepareSpec,
 } from "../../shared/domain/prepared-spec.ts";
+import { LinearPattern } from "../../shared/domain/regex/index.ts";
 import { specHash } from "../../shared/domain/spec-loader.ts";
 import type { Spec } from "../../shared/domain/spec-schema.ts";
 import { account, DAY, defaultSpec, HOUR, NOW, person, specWith, version } from "./helpers/fixtures.ts";
@@ -90,7 +90,7 @@ describe("prepared spec cache: keyed by spec hash", () => {
     const spec = specWith((raw) => {
       raw.personas.rules[0].titlePatterns = [source, "\\bowner\\b"];
     });
-    const compile = vi.spyOn(RE2JS, "compile");
+    const compile = vi.spyOn(LinearPattern, "compile");
     const version = versionOf(spec);
     for (let i = 0; i < 20; i++)
       expect(classifyPrepared(preparedSpec({ ...version, spec: reread(spec) }), "Chief of Staff")?.name).toBe(
