@@ -18,8 +18,9 @@ import { type Account, type Person, storedSignal } from "../shared/domain/kb.ts"
 import { ProposalInput } from "../shared/domain/proposal.ts";
 import { replay } from "../shared/domain/replay.ts";
 import { factsOf } from "../shared/domain/replay-facts.ts";
-import { parseSpec, parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
+import { parseSpec, specHash } from "../shared/domain/spec-loader.ts";
 import type { Spec, SpecVersion } from "../shared/domain/spec-schema.ts";
+import { parseSpecText } from "../shared/domain/spec-text.ts";
 import { iso, localDate } from "../shared/domain/time.ts";
 import { parseWith } from "../shared/domain/validation.ts";
 import type { TrustRecord } from "../shared/learning/trust.ts";

@@ -22,7 +22,8 @@ import {
   tokenId,
 } from "../shared/adapters/local/token-store.ts";
 import { ValidationError } from "../shared/domain/errors.ts";
-import { parseSpecText, specHash } from "../shared/domain/spec-loader.ts";
+import { specHash } from "../shared/domain/spec-loader.ts";
+import { parseSpecText } from "../shared/domain/spec-text.ts";
 import { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimitOptions } from "../shared/http/rate-limit.ts";
 import { loadConnectors } from "../shared/runtime/connectors-config.ts";
 import { logUnhandledRejections } from "../shared/runtime/last-resort.ts";

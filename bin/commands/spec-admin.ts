@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { createTwoFilesPatch } from "diff";
 import { parse, stringify } from "yaml";
-import { parseSpecText } from "../../shared/domain/spec-loader.ts";
+import { parseSpecText } from "../../shared/domain/spec-text.ts";
 import { type Call, type ClientOptions, client, output, type WithClient } from "./client.ts";
 
 /** Keys sorted: a stored spec and a parsed file hold the same keys in different orders. */

@@ -1,7 +1,8 @@
 import * as z from "zod";
 import { ValidationError } from "../domain/errors.ts";
-import { parseSpec, parseSpecText, specHash } from "../domain/spec-loader.ts";
+import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import { SpecSchema } from "../domain/spec-schema.ts";
+import { parseSpecText } from "../domain/spec-text.ts";
 import { parseWith } from "../domain/validation.ts";
 import { parseUntrustedYaml } from "../domain/yaml.ts";
 import { listSpecVersions, SpecListQuery, trustHistory } from "../usecases/console.ts";

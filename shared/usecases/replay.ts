@@ -1,8 +1,9 @@
 import * as z from "zod";
 import { NotFoundError, TooLargeError, ValidationError } from "../domain/errors.ts";
 import { type ReplayReport, replay } from "../domain/replay.ts";
-import { parseSpec, parseSpecText, specHash } from "../domain/spec-loader.ts";
+import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import type { Spec, SpecVersion } from "../domain/spec-schema.ts";
+import { parseSpecText } from "../domain/spec-text.ts";
 import { DAY, iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { Deps } from "../ports.ts";

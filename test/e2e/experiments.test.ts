@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { assignArm, type Experiment } from "../../shared/domain/arms.ts";
-import { parseSpecText } from "../../shared/domain/spec-loader.ts";
+import { parseSpecText } from "../../shared/domain/spec-text.ts";
 import { wilson } from "../../shared/domain/wilson.ts";
 import { createLocalRuntime, defaultSpecText } from "../../shared/runtime/local.ts";
 import { agent, emailProposal } from "../helpers/world.ts";

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DECISION_COLUMNS } from "../../infra/constructs/analytics.ts";
 import { ATHENA_QUERIES, type AthenaQuery } from "../../infra/constructs/athena-queries.ts";
 import { FileArchive } from "../../shared/adapters/local/file-archive.ts";
-import { parseSpecText } from "../../shared/domain/spec-loader.ts";
+import { parseSpecText } from "../../shared/domain/spec-text.ts";
 import { defaultSpecText } from "../../shared/runtime/local.ts";
 import { archiveLedgerChanges, type LedgerChange } from "../../shared/usecases/archive.ts";
 import {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { classifyTitle } from "../../shared/domain/checks/persona.ts";
 import { checkIntent, computeIntent } from "../../shared/domain/checks/quality.ts";
 import { ValidationError } from "../../shared/domain/errors.ts";
-import { canonicalJson, parseSpec, parseSpecText, specHash } from "../../shared/domain/spec-loader.ts";
+import { canonicalJson, parseSpec, specHash } from "../../shared/domain/spec-loader.ts";
+import { parseSpecText } from "../../shared/domain/spec-text.ts";
 import { formatPath, toIssues } from "../../shared/domain/validation.ts";
 import {
   account,

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../shared/domain/errors.ts";
-import { parseSpecText } from "../../shared/domain/spec-loader.ts";
+import { parseSpecText } from "../../shared/domain/spec-text.ts";
 import { MAX_YAML_DEPTH, yamlDepth } from "../../shared/domain/yaml.ts";
 import { createApi } from "../../shared/http/api.ts";
 import { type AppDeps, ROUTES } from "../../shared/http/routes.ts";

@@ -7,8 +7,9 @@ import { parse as parseYaml } from "yaml";
 import type { GateContext, Pause, Touch } from "../../../shared/domain/decision-types.ts";
 import type { Account, Person, Signal, SuppressionEntry } from "../../../shared/domain/kb.ts";
 import type { Proposal } from "../../../shared/domain/proposal.ts";
-import { parseSpec, parseSpecText } from "../../../shared/domain/spec-loader.ts";
+import { parseSpec } from "../../../shared/domain/spec-loader.ts";
 import type { Spec, SpecVersion } from "../../../shared/domain/spec-schema.ts";
+import { parseSpecText } from "../../../shared/domain/spec-text.ts";
 import { HOUR } from "../../../shared/domain/time.ts";
 import type { TrustRecord } from "../../../shared/learning/trust.ts";
 
