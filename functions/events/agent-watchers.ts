@@ -3,7 +3,8 @@ import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
 import { type AgentWatchers, createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
+import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
+import { WATCHER_STORES } from "../../shared/runtime/aws-stores.ts";
 
 const Event = z.looseObject({
   "detail-type": z.string().check(z.minLength(1)),
@@ -20,5 +21,5 @@ export const makeHandler = (watchers: () => AgentWatchers) =>
     return watchers().handle({ type: e["detail-type"], detail: e.detail });
   });
 
-const runtime = lazyRuntime();
+const runtime = runtimeWith(WATCHER_STORES);
 export const handler = makeHandler(lazy(() => createAgentWatchers(runtime())));

@@ -3,8 +3,9 @@ import * as z from "zod";
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
+import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
 import { awsConnector } from "../../shared/runtime/aws-s3.ts";
+import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { executeStep } from "../../shared/usecases/workflow.ts";
 
@@ -18,5 +19,7 @@ export const makeHandler = (runtime: () => AwsRuntime) =>
 
 // The live connectors where the deployment configures them (secrets read on first use), else the outbox.
 export const handler = makeHandler(
-  lazyRuntime((env) => ({ connector: deployedConnector(env, { outbox: awsConnector(env) }) })),
+  runtimeWith(LIFECYCLE_STORES, (env) => ({
+    connector: deployedConnector(env, { outbox: awsConnector(env) }),
+  })),
 );

@@ -11,7 +11,8 @@ import { HubSpotOutcomeSearch } from "../../shared/adapters/connectors/hubspot-p
 import { DynamoCheckpointStore } from "../../shared/adapters/dynamo/checkpoint-store.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
+import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
+import { OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
 import { HUBSPOT_WEBHOOK_SECRET, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { pollHubSpotOutcomes } from "../../shared/usecases/world-outcomes.ts";
 
@@ -36,4 +37,4 @@ export const makeHandler = (runtime: () => AwsRuntime, secrets?: ConnectorSecret
     return result;
   });
 
-export const handler = makeHandler(lazyRuntime());
+export const handler = makeHandler(runtimeWith(OUTCOME_STORES));

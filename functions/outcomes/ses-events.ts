@@ -9,7 +9,8 @@ import { SesEventDetail } from "../../shared/adapters/aws/ses-events.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
+import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
+import { OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
 import { recordSesEvent, type WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";
 
 const Envelope = z.object({ source: z.literal("aws.ses"), "detail-type": z.string(), detail: z.unknown() });
@@ -25,4 +26,4 @@ export const makeHandler = (runtime: () => AwsRuntime) =>
     return result;
   });
 
-export const handler = makeHandler(lazyRuntime());
+export const handler = makeHandler(runtimeWith(OUTCOME_STORES));

@@ -11,7 +11,8 @@ import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-c
 import type { ContactEmails } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
+import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
+import { OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
 import { HUBSPOT_WEBHOOK_SECRET, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { receiveHubSpotWebhook } from "../../shared/usecases/hubspot-webhook.ts";
 
@@ -79,4 +80,4 @@ export const makeHandler = (w: WebhookWiring) => {
   );
 };
 
-export const handler = makeHandler({ runtime: lazyRuntime() });
+export const handler = makeHandler({ runtime: runtimeWith(OUTCOME_STORES) });

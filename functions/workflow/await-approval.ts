@@ -4,6 +4,7 @@ import * as z from "../../shared/domain/zod-mini.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { sfnTasks } from "../../shared/runtime/aws-sfn.ts";
+import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { type AwaitApprovalDeps, registerApprovalWait } from "../../shared/usecases/workflow.ts";
 
 export type AwaitApprovalRuntime = { runtime: AwsRuntime } & Pick<AwaitApprovalDeps, "taskTokens" | "tasks">;
@@ -28,7 +29,7 @@ export const makeHandler = (wiring: () => AwaitApprovalRuntime) =>
 
 export const handler = makeHandler(
   lazy(() => {
-    const runtime = createAwsRuntime(parseAwsEnv());
+    const runtime = createAwsRuntime(parseAwsEnv(), {}, LIFECYCLE_STORES);
     return { runtime, ...sfnTasks(runtime.env, runtime.db) };
   }),
 );

@@ -12,6 +12,7 @@ import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { recoverDispatched } from "../../shared/usecases/execution.ts";
 
 /** This function's own variables (infra/service-stack.ts sets them). */
@@ -49,7 +50,7 @@ export const handler = makeHandler(
     const env = parseAwsEnv();
     const own = parseWith(ReconcilerEnv, process.env, "environment");
     return {
-      runtime: createAwsRuntime(env),
+      runtime: createAwsRuntime(env, {}, LIFECYCLE_STORES),
       staleMs: own.STALE_AFTER_SECONDS * 1000,
       executor: new LambdaExecutorInvoker(
         new LambdaClient({ region: env.AWS_REGION }),

@@ -1,14 +1,19 @@
 import { lazy } from "../adapters/aws/powertools.ts";
-import { type AwsExtras, createAwsRuntime } from "./aws.ts";
+import { type AwsExtras, createAwsRuntime, type StoreSet } from "./aws.ts";
 import { type AwsEnv, parseAwsEnv } from "./aws-env.ts";
+import { ALL_STORES } from "./aws-stores.ts";
 
 /**
- * The runtime of a function, built on the first invocation from its zod-parsed environment. Apart
- * from the API handler (aws-api.ts) so functions that serve no HTTP carry neither the API core nor
- * its YAML body reader.
+ * The runtime of a function, built on the first invocation from its zod-parsed environment, with the
+ * stores it reads (aws-stores.ts). Apart from the API handler (aws-api.ts) so functions that serve no
+ * HTTP carry neither the API core nor its YAML body reader.
  */
-export const lazyRuntime = (extras: (env: AwsEnv) => AwsExtras = () => ({})) =>
+export const runtimeWith = (stores: StoreSet, extras: (env: AwsEnv) => AwsExtras = () => ({})) =>
   lazy(() => {
     const env = parseAwsEnv();
-    return createAwsRuntime(env, extras(env));
+    return createAwsRuntime(env, extras(env), stores);
   });
+
+/** The runtime with every store: for the functions whose routes read nearly all of them. */
+export const lazyRuntime = (extras: (env: AwsEnv) => AwsExtras = () => ({})) =>
+  runtimeWith(ALL_STORES, extras);

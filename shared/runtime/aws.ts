@@ -2,26 +2,19 @@
  * The AWS wiring: the same DynamoDB adapters as the embedded default, EventBridge for events, and
  * whatever extra adapters a function needs (connector, approval signal), passed in by the entry so a
  * bundle only contains the SDK clients its function uses. Mirrors shared/runtime/local.ts.
+ *
+ * The stores too are the entry's choice (a StoreSet, aws-stores.ts): a function built with the stores
+ * it reads carries no other store's adapter (issue 11, item 8). A store it was not given fails loudly
+ * when read, naming the store, as a function without a connector or a gate does.
  */
 
 import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts";
 import { noTokenStore } from "../adapters/aws/no-token-store.ts";
-import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
 import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import type { Db } from "../adapters/dynamo/db.ts";
-import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
-import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
-import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
-import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
-import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
-import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
-import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
-import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
-import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
 import type { AppDeps } from "../http/routes.ts";
-import { ObservedKnowledgeStore } from "../kb/observed-store.ts";
 import {
   type ApprovalSignal,
   type Clock,
@@ -79,6 +72,47 @@ const noGate: AppDeps["gate"] = {
 
 export { createAwsDb };
 
+/** What a store is built from: the runtime's table client, data keys, cursors, event feed and clock. */
+export interface StoreParts {
+  db: Db;
+  keys: DataKeys;
+  cursors: PageCursors;
+  events: EventPublisher;
+  clock: Clock;
+}
+
+export const STORE_KEYS = [
+  "decisions",
+  "specs",
+  "trust",
+  "pauses",
+  "kb",
+  "erasure",
+  "flips",
+  "drafts",
+  "reports",
+  "consoleReads",
+] as const;
+export type StoreKey = (typeof STORE_KEYS)[number];
+
+/** The stores a function reads, each built from the runtime's parts (aws-stores.ts has them all). */
+export type StoreSet = { [K in StoreKey]?: (parts: StoreParts) => NonNullable<AppDeps[K]> };
+
+/** Getters that fail, naming the store, for each store a function was not built with. */
+function withoutStores<T extends object>(deps: T, stores: StoreSet): T {
+  for (const key of STORE_KEYS)
+    if (!(key in stores))
+      Object.defineProperty(deps, key, {
+        enumerable: false,
+        get() {
+          throw new ConfigError(
+            `this function was built without the ${key} store: its entry lists the stores it reads (shared/runtime/aws-stores.ts)`,
+          );
+        },
+      });
+  return deps;
+}
+
 export interface AwsRuntime {
   env: AwsEnv;
   db: Db;
@@ -87,7 +121,7 @@ export interface AwsRuntime {
   sharedCursors?: boolean;
 }
 
-export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntime {
+export function createAwsRuntime(env: AwsEnv, extras: AwsExtras, stores: StoreSet): AwsRuntime {
   const db = createAwsDb(env);
   const clock = extras.clock ?? systemClock;
   let publisher: EventPublisher | undefined = extras.events;
@@ -102,38 +136,32 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras = {}): AwsRuntim
       return publisher.publish(own);
     },
   };
-  const keys = new DataKeys(db, awsKeyWrapper(env));
-  const cursors = extras.cursors ?? PageCursors.ephemeral();
-  const base = {
-    clock,
-    decisions: new DynamoDecisionStore(db, keys, cursors),
-    specs: new DynamoSpecStore(db),
-    trust: new DynamoTrustStore(db, cursors),
-    pauses: new DynamoPauseStore(db),
-    // The change feed, as in the local runtime: every KB write publishes a kb.* event, which the
-    // agent-watchers function turns into the events agents subscribe to.
-    kb: new ObservedKnowledgeStore(new DynamoKnowledgeStore(db), events),
-    tokens: noTokenStore,
-    events,
-    connector: extras.connector ? extras.connector(db, clock) : noConnector,
-    approvals: extras.approvals ? extras.approvals(db) : noApprovalSignal,
-    erasure: new DynamoErasureStore(db, keys),
-    flips: new DynamoFlipStore(db, cursors),
-    drafts: new DynamoDraftStore(db, cursors),
-  };
-  // No afterResponse: in AWS, execution after a response is EventBridge's and Step Functions' job.
-  return {
-    env,
+  const parts: StoreParts = {
     db,
-    deps: {
-      ...base,
-      gate: extras.gate ? extras.gate(base) : noGate,
-      reports: new DynamoOutcomeRowReader(db),
-      consoleReads: new DynamoConsoleReader(db),
-      ...(extras.ledgerIntegrity ? { ledgerIntegrity: extras.ledgerIntegrity(db) } : {}),
-      ...(extras.memory ? extras.memory(db, base) : {}),
-      ...(extras.tools ? { tools: extras.tools(db) } : {}),
-    },
-    sharedCursors: extras.cursors !== undefined,
+    keys: new DataKeys(db, awsKeyWrapper(env)),
+    cursors: extras.cursors ?? PageCursors.ephemeral(),
+    events,
+    clock,
   };
+  const built: Record<string, unknown> = {};
+  for (const [key, make] of Object.entries(stores)) built[key] = (make as (p: StoreParts) => unknown)(parts);
+  const base = withoutStores(
+    {
+      ...(built as Pick<AppDeps, StoreKey>),
+      clock,
+      tokens: noTokenStore,
+      events,
+      connector: extras.connector ? extras.connector(db, clock) : noConnector,
+      approvals: extras.approvals ? extras.approvals(db) : noApprovalSignal,
+    },
+    stores,
+  );
+  // No afterResponse: in AWS, execution after a response is EventBridge's and Step Functions' job.
+  const deps: AppDeps = Object.assign(base, {
+    gate: extras.gate ? extras.gate(base) : noGate,
+    ...(extras.ledgerIntegrity ? { ledgerIntegrity: extras.ledgerIntegrity(db) } : {}),
+    ...(extras.memory ? extras.memory(db, base) : {}),
+    ...(extras.tools ? { tools: extras.tools(db) } : {}),
+  });
+  return { env, db, deps, sharedCursors: extras.cursors !== undefined };
 }

@@ -3,10 +3,12 @@
  * of `<stage>-harness-agent-X` in the API's own account. The proposals function is invoked as API
  * Gateway invokes it (payload v2, IAM authorizer context), against DynamoDB Local.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
 import { principalFromEvent } from "../../shared/http/principal-from-event.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
+import { GATE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { emailProposal, seedAcme } from "../helpers/world.ts";
 import { awsRuntimeFor, fixture, lambdaContext } from "./lambda.ts";
@@ -32,7 +34,7 @@ function event(userArn: string, agentId: string) {
 
 describe("agent identity (IAM)", () => {
   it("only the stage's own agent role in the API's account proposes as that agent", async () => {
-    const handler = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt));
+    const handler = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES }));
     const ctx = lambdaContext("proposals");
     const ok = await handler(event(session(ACCOUNT, "dev-harness-agent-id-writer"), "id-writer"), ctx);
     expect(ok.statusCode).toBeLessThan(300);

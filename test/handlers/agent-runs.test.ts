@@ -4,6 +4,7 @@
  * local stand-in of the Lambda API) with the manual invocation the agent handler reads; 202 with a run
  * id; 404 for an unknown agent only.
  */
+
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toInvocation } from "../../functions/agents/handler.ts";
@@ -13,6 +14,7 @@ import { withAgentRuns } from "../../shared/runtime/aws-agent-runs.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { ALL_STORES } from "../../shared/runtime/aws-stores.ts";
 import { fakeApi } from "../connectors/helpers/fake-api.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { fixture, functionEnv, lambdaContext, RecordingPublisher } from "./lambda.ts";
@@ -41,11 +43,11 @@ function adminApi(agentFunctions?: Record<string, string>) {
   const env = parseAwsEnv(
     functionEnv(rt, agentFunctions ? { AGENT_FUNCTIONS: JSON.stringify(agentFunctions) } : {}),
   );
-  const runtime = createAwsRuntime(env, {
-    clock: rt.clock,
-    cursors: awsCursors(env),
-    events: new RecordingPublisher(),
-  });
+  const runtime = createAwsRuntime(
+    env,
+    { clock: rt.clock, cursors: awsCursors(env), events: new RecordingPublisher() },
+    ALL_STORES,
+  );
   const client = new LambdaClient({
     region: "us-east-1",
     endpoint: lambda.url,

@@ -4,6 +4,7 @@
  * publishes decision.made and decision.transitioned from the decision items the stream delivers, as
  * stored (sealed) in DynamoDB Local, each with an id that a redelivery repeats.
  */
+
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
 import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
+import { GATE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import type { WorkflowInput } from "../../shared/usecases/workflow.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -62,7 +64,9 @@ function worker(events: { publish(e: DomainEvent[]): Promise<void> } = new Recor
 describe("decision events from the ledger stream", () => {
   it("made and transitioned come from the stream, not from the requests; a redelivery repeats the id", async () => {
     const requestPath = new RecordingPublisher();
-    const proposals = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { events: requestPath }));
+    const proposals = apiHandler(PROPOSALS_TABLE, () =>
+      awsRuntimeFor(rt, { events: requestPath, stores: GATE_STORES }),
+    );
     const e = fixture("api-v2-iam-proposal.json");
     e.requestContext.authorizer.iam.userArn =
       "arn:aws:sts::123456789012:assumed-role/dev-harness-agent-de-writer/dev-harness-agent-de-writer";
@@ -126,7 +130,7 @@ describe("decision events from the ledger stream", () => {
       e.requestContext.authorizer.iam.userArn =
         "arn:aws:sts::123456789012:assumed-role/dev-harness-agent-de-writer2/dev-harness-agent-de-writer2";
       e.body = JSON.stringify(emailProposal("de-writer2", "de-acme"));
-      return apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt))(e, ctx);
+      return apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES }))(e, ctx);
     })().then((r) => ({ body: JSON.parse(r.body) }));
     const first = await record(body.decisionId, "INSERT", "200", { version: 1 });
     let calls = 0;

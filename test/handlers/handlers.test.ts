@@ -4,6 +4,7 @@
  * with their exported `handler` and zod-parsed environment; the others get the same wiring with the
  * test's clock, sandbox connector and in-memory stand-ins for EventBridge, S3 and Step Functions.
  */
+
 import { gunzipSync } from "node:zlib";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +24,7 @@ import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { GATE_STORES, LIFECYCLE_STORES, WATCHER_STORES } from "../../shared/runtime/aws-stores.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import type { WorkflowInput } from "../../shared/usecases/workflow.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -68,7 +70,9 @@ async function propose(agentId: string) {
   const accountId = `acct-${agentId}`;
   await seedAcme(rt.deps, accountId);
   const publisher = new RecordingPublisher();
-  const handler = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { events: publisher }));
+  const handler = apiHandler(PROPOSALS_TABLE, () =>
+    awsRuntimeFor(rt, { events: publisher, stores: GATE_STORES }),
+  );
   const e = fixture("api-v2-iam-proposal.json");
   const arn = `arn:aws:sts::123456789012:assumed-role/dev-harness-agent-${agentId}/dev-harness-agents-agent-${agentId}`;
   e.requestContext.authorizer.iam.userArn = arn;
@@ -95,7 +99,10 @@ describe("API Gateway HTTP API (payload v2) handlers", () => {
     // An IAM caller proposing as another agent is refused.
     const other = fixture("api-v2-iam-proposal.json");
     other.body = JSON.stringify(emailProposal("someone-else", "h-acme"));
-    const refused = await apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt))(other, ctx);
+    const refused = await apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES }))(
+      other,
+      ctx,
+    );
     expect(refused.statusCode).toBe(403);
   });
 
@@ -109,7 +116,7 @@ describe("API Gateway HTTP API (payload v2) handlers", () => {
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ status: "dispatched", review: { by: "ana@example.com" } });
     // The proposals function has only its own routes.
-    const proposals = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt));
+    const proposals = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES }));
     expect((await proposals(e, ctx)).statusCode).toBe(404);
   });
 });
@@ -133,23 +140,29 @@ describe("EventBridge target: execute-allowed", () => {
     expect(decision.status).toBe("dispatched");
     const e = fixture("eventbridge-decision-made.json");
     e.detail.decisionId = decision.decisionId;
-    const out = await executeAllowed(() => awsRuntimeFor(rt, { sandbox: rt.sandbox }))(e, ctx);
+    const out = await executeAllowed(() =>
+      awsRuntimeFor(rt, { sandbox: rt.sandbox, stores: LIFECYCLE_STORES }),
+    )(e, ctx);
     expect(out).toEqual({ decisionId: decision.decisionId, status: "executed" });
     // Delivered twice (at least once): nothing is sent again.
-    await executeAllowed(() => awsRuntimeFor(rt, { sandbox: rt.sandbox }))(e, ctx);
+    await executeAllowed(() => awsRuntimeFor(rt, { sandbox: rt.sandbox, stores: LIFECYCLE_STORES }))(e, ctx);
     expect(rt.sandbox.entries.filter((x) => x.decisionId === decision.decisionId)).toHaveLength(1);
   });
 
   it("rejects an event without a decision id, naming the field", async () => {
     const e = fixture("eventbridge-decision-made.json");
     delete e.detail.decisionId;
-    await expect(executeAllowed(() => awsRuntimeFor(rt))(e, ctx)).rejects.toThrow(/detail\.decisionId/);
+    await expect(
+      executeAllowed(() => awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }))(e, ctx),
+    ).rejects.toThrow(/detail\.decisionId/);
   });
 });
 
 describe("EventBridge target: agent-watchers", () => {
   const watchersWith = (publisher: RecordingPublisher) =>
-    agentWatchers(() => createAgentWatchers(awsRuntimeFor(rt, { events: publisher })));
+    agentWatchers(() =>
+      createAgentWatchers(awsRuntimeFor(rt, { events: publisher, stores: WATCHER_STORES })),
+    );
 
   it("kb.account.put for an in-ICP account publishes account.in_icp, once", async () => {
     await seedAcme(rt.deps, "h-icp");
@@ -282,7 +295,7 @@ describe("DynamoDB Streams: ledger -> archiver and workflow starter", () => {
 
 describe("Step Functions task handlers", () => {
   it("Release: a missing decision is reported, bad input is refused naming the field", async () => {
-    const handler = release(() => awsRuntimeFor(rt));
+    const handler = release(() => awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }));
     const input = fixture("sfn-task-release.json");
     expect(await handler(input, ctx)).toEqual({ decisionId: "d_REPLACE", status: "missing" });
     await expect(handler({}, ctx)).rejects.toThrow(/decisionId/);

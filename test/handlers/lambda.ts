@@ -3,9 +3,15 @@ import type { Context } from "aws-lambda";
 import { inject } from "vitest";
 import type { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
 import type { DomainEvent, EventPublisher } from "../../shared/ports.ts";
-import { type AwsExtras, type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
+import {
+  type AwsExtras,
+  type AwsRuntime,
+  createAwsRuntime,
+  type StoreSet,
+} from "../../shared/runtime/aws.ts";
 import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { ALL_STORES } from "../../shared/runtime/aws-stores.ts";
 import { Gate } from "../../shared/usecases/gate.ts";
 import type { ApprovalResult, TaskCompleter } from "../../shared/usecases/workflow.ts";
 import type { TestRuntime } from "../helpers/runtime.ts";
@@ -78,19 +84,29 @@ export class LocalTasks implements TaskCompleter {
  */
 export function awsRuntimeFor(
   rt: TestRuntime,
-  options: { sandbox?: SandboxConnector; events?: EventPublisher; extras?: AwsExtras } = {},
+  options: {
+    sandbox?: SandboxConnector;
+    events?: EventPublisher;
+    extras?: AwsExtras;
+    /** The stores the function's entry builds it with (shared/runtime/aws-stores.ts); all by default. */
+    stores?: StoreSet;
+  } = {},
 ): AwsRuntime {
   const env = parseAwsEnv(functionEnv(rt));
-  return createAwsRuntime(env, {
-    clock: rt.clock,
-    // As the paginating API functions are built (functions/api/{decisions,reviews,admin}.ts).
-    cursors: awsCursors(env),
-    // As the proposals function is built (functions/api/proposals.ts): the one with the gate.
-    gate: (deps) => new Gate(deps),
-    events: options.events ?? new RecordingPublisher(),
-    ...(options.sandbox ? { connector: () => options.sandbox as SandboxConnector } : {}),
-    ...options.extras,
-  });
+  return createAwsRuntime(
+    env,
+    {
+      clock: rt.clock,
+      // As the paginating API functions are built (functions/api/{decisions,reviews,admin}.ts).
+      cursors: awsCursors(env),
+      // As the proposals function is built (functions/api/proposals.ts): the one with the gate.
+      gate: (deps) => new Gate(deps),
+      events: options.events ?? new RecordingPublisher(),
+      ...(options.sandbox ? { connector: () => options.sandbox as SandboxConnector } : {}),
+      ...options.extras,
+    },
+    options.stores ?? ALL_STORES,
+  );
 }
 
 /**

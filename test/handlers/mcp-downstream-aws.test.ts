@@ -7,6 +7,7 @@
  * workflow's Execute task treats a connection dropped mid-call as in_doubt. The knowledge API and
  * /mcp functions list the mapped tool without the secret.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as mcpHandler } from "../../functions/api/mcp.ts";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
@@ -15,6 +16,7 @@ import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts
 import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { listingConnectorsConfig, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
@@ -100,7 +102,9 @@ describe("the executor functions with a deployed downstream MCP server", () => {
     const connector = deployedConnector(env, { outbox: () => rt.sandbox, secrets });
     const e = fixture("eventbridge-decision-made.json");
     e.detail.decisionId = decisionId;
-    const handler = executeAllowed(() => awsRuntimeFor(rt, { extras: { connector } }));
+    const handler = executeAllowed(() =>
+      awsRuntimeFor(rt, { extras: { connector }, stores: LIFECYCLE_STORES }),
+    );
     expect(await handler(e, ctx)).toEqual({ decisionId, status: "executed" });
     await handler(e, ctx);
     const decision = await rt.deps.decisions.getDecision(decisionId);
@@ -123,7 +127,7 @@ describe("the executor functions with a deployed downstream MCP server", () => {
     const config = JSON.stringify({ dryRun: false, mcp: [{ name: "crm", url: fake.url, timeoutMs: 3000 }] });
     const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: config }));
     const connector = deployedConnector(env, { outbox: () => rt.sandbox });
-    const task = executeTask(() => awsRuntimeFor(rt, { extras: { connector } }));
+    const task = executeTask(() => awsRuntimeFor(rt, { extras: { connector }, stores: LIFECYCLE_STORES }));
     fake.next = "drop";
     // Step Functions' Execute task input: the decision's id (infra/constructs/approval-workflow.ts).
     await task({ decisionId }, ctx);

@@ -4,6 +4,7 @@
  * than the executor can run, the reconciler makes it in_doubt (never sent again). A dispatched
  * decision nobody attempted is handed to the executor instead, and a fresh attempt is left alone.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { makeHandler as executeHandler } from "../../functions/workflow/execute.ts";
@@ -11,6 +12,7 @@ import { makeHandler as reconcileHandler } from "../../functions/workflow/reconc
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import type { Connector } from "../../shared/ports.ts";
+import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -43,7 +45,7 @@ const killedMidCall: Connector = { execute: () => new Promise(() => {}) };
 function reconciler() {
   const handedOver: string[] = [];
   const handler = reconcileHandler(() => ({
-    runtime: awsRuntimeFor(rt),
+    runtime: awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }),
     staleMs: STALE_MS,
     executor: { execute: async (id: string) => void handedOver.push(id) },
   }));
@@ -54,7 +56,9 @@ describe("reconciler (scheduled)", () => {
   it("a killed executor's decision is in_doubt after the reconciler runs, and nothing is sent", async () => {
     const d = await dispatched("rc-killed", "rc-sdr");
     const untouched = await dispatched("rc-untouched", "rc-sdr2");
-    const executor = executeHandler(() => awsRuntimeFor(rt, { extras: { connector: () => killedMidCall } }));
+    const executor = executeHandler(() =>
+      awsRuntimeFor(rt, { extras: { connector: () => killedMidCall }, stores: LIFECYCLE_STORES }),
+    );
     void executor({ decisionId: d.decisionId }, lambdaContext("execute"));
     await expect
       .poll(async () => (await rt.deps.decisions.getDecision(d.decisionId))?.execution?.at, {
@@ -100,7 +104,7 @@ describe("reconciler (scheduled)", () => {
     };
     const invoker = new LambdaExecutorInvoker(lambda as never, "dev-harness-execute-allowed");
     const out = await reconcileHandler(() => ({
-      runtime: awsRuntimeFor(rt),
+      runtime: awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }),
       staleMs: STALE_MS,
       executor: invoker,
     }))({ "detail-type": "Scheduled Event" }, ctx);
@@ -109,7 +113,9 @@ describe("reconciler (scheduled)", () => {
       (p) => (p as { detail: { decisionId: string } }).detail.decisionId === d.decisionId,
     );
     expect(mine).toHaveLength(1);
-    const executor = executeAllowed(() => awsRuntimeFor(rt, { sandbox: rt.sandbox }));
+    const executor = executeAllowed(() =>
+      awsRuntimeFor(rt, { sandbox: rt.sandbox, stores: LIFECYCLE_STORES }),
+    );
     expect(await executor(mine[0] as never, lambdaContext("execute-allowed"))).toEqual({
       decisionId: d.decisionId,
       status: "executed",

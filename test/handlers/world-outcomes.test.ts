@@ -4,6 +4,7 @@
  * SES's EventBridge events (the documented event-publishing records); HubSpot's webhook (its
  * documented contact.propertyChange sample, v3-signed) behind API Gateway v2.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { makeHandler as hubspotPoll } from "../../functions/outcomes/hubspot-poll.ts";
@@ -14,6 +15,7 @@ import { signV3 } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { LIFECYCLE_STORES, OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
 import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
@@ -73,7 +75,9 @@ async function sentEmail(accountId: string) {
   const connector = deployedConnector(env, { outbox: () => rt.sandbox });
   const e = fixture("eventbridge-decision-made.json");
   e.detail.decisionId = decision.decisionId;
-  const out = await executeAllowed(() => awsRuntimeFor(rt, { extras: { connector } }))(e, ctx);
+  const out = await executeAllowed(() =>
+    awsRuntimeFor(rt, { extras: { connector }, stores: LIFECYCLE_STORES }),
+  )(e, ctx);
   if (out.status !== "executed")
     throw new Error(JSON.stringify((await rt.deps.decisions.getDecision(decision.decisionId))?.execution));
   const sent = ses.requests.at(-1)?.body;
@@ -103,7 +107,7 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
     const before = await rt.deps.trust.get("w-writer", "email.send");
     const e = sesEvent("eventbridge-ses-complaint.json", sent, messageId);
     e.detail.complaint.complainedRecipients = [{ emailAddress: "jane@w-ses.io" }];
-    const handler = sesEvents(() => awsRuntimeFor(rt));
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
     const out = await handler(e, ctx);
     expect(out).toMatchObject({
       recorded: true,
@@ -125,7 +129,7 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
 
   it("a hard bounce suppresses the address; an open and then a click are one `opened`", async () => {
     const { decision, sent, messageId } = await sentEmail("w-bounce");
-    const handler = sesEvents(() => awsRuntimeFor(rt));
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
     const open = sesEvent("eventbridge-ses-open.json", sent, messageId);
     expect(await handler(open, ctx)).toMatchObject({ recorded: true, type: "opened", duplicate: false });
     const click = sesEvent("eventbridge-ses-open.json", sent, messageId);
@@ -166,7 +170,11 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         CONNECTORS_CONFIG: JSON.stringify({ hubspot: { basePath: hubspot.url } }),
       }),
     );
-    const runtime = createAwsRuntime(env, { clock: rt.clock, events: new RecordingPublisher() });
+    const runtime = createAwsRuntime(
+      env,
+      { clock: rt.clock, events: new RecordingPublisher() },
+      OUTCOME_STORES,
+    );
     const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS);
     const handler = hubspotWebhook({ runtime: () => runtime, secrets });
     const poll = hubspotPoll(() => runtime, secrets);

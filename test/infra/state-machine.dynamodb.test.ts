@@ -21,6 +21,7 @@ import type { Decision } from "../../shared/domain/decision.ts";
 import { DependencyError } from "../../shared/domain/errors.ts";
 import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
+import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { veto } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
@@ -64,6 +65,8 @@ afterAll(() => rt?.close());
 const runtime = () =>
   awsRuntimeFor(rt, {
     sandbox: rt.sandbox,
+    // As the workflow functions are built (functions/workflow/*.ts).
+    stores: LIFECYCLE_STORES,
     extras: {
       approvals: (db) => new StepFunctionsApprovalSignal({ taskTokens: new DynamoTaskTokenStore(db), tasks }),
     },

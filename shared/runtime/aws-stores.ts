@@ -1,0 +1,58 @@
+/**
+ * The DynamoDB stores a function may be built with (aws.ts StoreSet), one factory each, and sets of
+ * them by what a function does. An entry names the set it reads, so its bundle carries only those
+ * adapters; ALL_STORES is for the functions whose routes read nearly everything.
+ */
+import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
+import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
+import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
+import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
+import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
+import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
+import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
+import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
+import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
+import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
+import { ObservedKnowledgeStore } from "../kb/observed-store.ts";
+import type { StoreParts, StoreSet } from "./aws.ts";
+
+const decisions = (p: StoreParts) => new DynamoDecisionStore(p.db, p.keys, p.cursors);
+const specs = (p: StoreParts) => new DynamoSpecStore(p.db);
+const trust = (p: StoreParts) => new DynamoTrustStore(p.db, p.cursors);
+const pauses = (p: StoreParts) => new DynamoPauseStore(p.db);
+// The change feed, as in the local runtime: every KB write publishes a kb.* event, which the
+// agent-watchers function turns into the events agents subscribe to.
+const kb = (p: StoreParts) => new ObservedKnowledgeStore(new DynamoKnowledgeStore(p.db), p.events);
+
+export const ALL_STORES: StoreSet = {
+  decisions,
+  specs,
+  trust,
+  pauses,
+  kb,
+  erasure: (p) => new DynamoErasureStore(p.db, p.keys),
+  flips: (p) => new DynamoFlipStore(p.db, p.cursors),
+  drafts: (p) => new DynamoDraftStore(p.db, p.cursors),
+  reports: (p) => new DynamoOutcomeRowReader(p.db),
+  consoleReads: (p) => new DynamoConsoleReader(p.db),
+};
+
+/** The gate: decisions (its state and ledger, one transaction) and spec versions. */
+export const GATE_STORES: StoreSet = { decisions, specs };
+
+/**
+ * A decision's lifecycle after the gate (shared/usecases/transitions.ts LifecycleDeps): the Step
+ * Functions steps and the executors. Trust learns from reviews and results; a refusal may draft a rule.
+ */
+export const LIFECYCLE_STORES: StoreSet = {
+  decisions,
+  specs,
+  trust,
+  drafts: (p) => new DynamoDraftStore(p.db, p.cursors),
+};
+
+/** Outcomes from the world (usecases/outcomes.ts): the decision, trust, suppression and pauses. */
+export const OUTCOME_STORES: StoreSet = { decisions, specs, trust, pauses, kb };
+
+/** The agent watchers: the KB change feed, executed records into the KB, learning from decisions. */
+export const WATCHER_STORES: StoreSet = { decisions, specs, kb };
