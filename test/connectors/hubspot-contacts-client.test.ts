@@ -6,14 +6,11 @@
  * errors included.
  */
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js";
-import ContactsDiscovery from "@hubspot/api-client/lib/src/discovery/crm/contacts/ContactsDiscovery.js";
+import * as contactsArea from "@hubspot/api-client/lib/src/discovery/crm/contacts/ContactsDiscovery.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  discovery,
-  hubspotConfig,
-  hubspotContactsClient,
-} from "../../shared/adapters/connectors/hubspot-client.ts";
-import { fakeApi, type Recorded } from "./helpers/fake-api.ts";
+import { hubspotContactsClient } from "../../shared/adapters/connectors/hubspot-client.ts";
+import { fakeApi } from "./helpers/fake-api.ts";
+import { sameAsSdk, sdkArea } from "./helpers/hubspot-sdk.ts";
 
 const contact = (id: string, properties: Record<string, string>) => ({
   id,
@@ -49,28 +46,8 @@ afterAll(() => api.close());
 
 const options = () => ({ accessToken: "pat-test", basePath: api.url });
 /** The SDK's own contacts area, as Client.crm.contacts builds it (retries off, as ours). */
-const sdk = () => new (discovery({ default: ContactsDiscovery }))(hubspotConfig(options()));
-
-/** What identifies a request: everything but the connection's own headers. */
-const shape = ({ method, path, headers, body }: Recorded) => {
-  const { host, connection, "content-length": _length, ...rest } = headers;
-  return { method, path, headers: rest, body };
-};
-
-async function both<T>(ours: () => Promise<T>, theirs: () => Promise<T>) {
-  const outcome = (p: Promise<T>) =>
-    p.then(
-      (value) => ({ value }),
-      (err: { code?: number; body?: unknown }) => ({ error: { code: err.code, body: err.body } }),
-    );
-  api.requests.length = 0;
-  const a = await outcome(ours());
-  const b = await outcome(theirs());
-  expect(api.requests).toHaveLength(2);
-  expect(shape(api.requests[0] as Recorded)).toEqual(shape(api.requests[1] as Recorded));
-  expect(a).toEqual(b);
-  return { answer: a, request: shape(api.requests[0] as Recorded) };
-}
+const sdk = () => sdkArea(contactsArea, options());
+const both = <T>(ours: () => Promise<T>, theirs: () => Promise<T>) => sameAsSdk(api, ours, theirs);
 
 describe("the webhook's and the poll's contacts client", () => {
   it("reads a contact's email as the SDK does", async () => {

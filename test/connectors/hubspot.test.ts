@@ -1,80 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HubSpotConnector } from "../../shared/adapters/connectors/hubspot.ts";
 import { ConnectorError } from "../../shared/ports.ts";
-import { decision, fakeApi, instantRetries, type Recorded } from "./helpers/fake-api.ts";
-
-/** The documented shapes of the HubSpot CRM v3/v4 endpoints the connector uses, with upsert semantics. */
-function hubspot() {
-  const records = new Map<string, string>();
-  let next = 100;
-  const now = "2026-03-10T14:00:00.000Z";
-  const lists = new Map<string, string>();
-  return {
-    records,
-    handle: (r: Recorded) => {
-      const upsert = /^\/crm\/v3\/objects\/(\w+)\/batch\/upsert$/.exec(r.path);
-      if (r.method === "POST" && upsert) {
-        const results = r.body.inputs.map((i: any) => {
-          const key = `${upsert[1]}|${i.idProperty}|${i.id}`;
-          const isNew = !records.has(key);
-          if (isNew) records.set(key, String(next++));
-          return {
-            id: records.get(key),
-            properties: i.properties,
-            createdAt: now,
-            updatedAt: now,
-            archived: false,
-            new: isNew,
-          };
-        });
-        return { status: 200, body: { status: "COMPLETE", results, startedAt: now, completedAt: now } };
-      }
-      if (
-        r.method === "PUT" &&
-        /^\/crm\/v4\/objects\/\w+\/\d+\/associations\/default\/\w+\/\d+$/.test(r.path)
-      )
-        return { status: 200, body: { status: "COMPLETE", results: [], startedAt: now, completedAt: now } };
-      const byName = /^\/crm\/v3\/lists\/object-type-id\/0-1\/name\/([^?]+)/.exec(r.path);
-      if (r.method === "GET" && byName) {
-        const id = lists.get(decodeURIComponent(byName[1] ?? ""));
-        return id
-          ? {
-              status: 200,
-              body: { list: { listId: id, name: byName[1], objectTypeId: "0-1", processingType: "MANUAL" } },
-            }
-          : {
-              status: 404,
-              body: { status: "error", message: "List does not exist", category: "OBJECT_NOT_FOUND" },
-            };
-      }
-      if (r.method === "POST" && r.path === "/crm/v3/lists") {
-        const id = String(next++);
-        lists.set(r.body.name, id);
-        return {
-          status: 200,
-          body: { list: { listId: id, name: r.body.name, objectTypeId: "0-1", processingType: "MANUAL" } },
-        };
-      }
-      if (r.method === "PUT" && /^\/crm\/v3\/lists\/\d+\/memberships\/add-and-remove$/.test(r.path))
-        return {
-          status: 200,
-          body: {
-            recordIdsAdded: r.body.recordIdsToAdd,
-            recordIdsRemoved: r.body.recordIdsToRemove,
-            recordsIdsMissing: [],
-          },
-        };
-      return undefined;
-    },
-  };
-}
+import { decision, fakeApi, instantRetries } from "./helpers/fake-api.ts";
+import { fakeHubSpotWrites } from "./helpers/fake-hubspot-writes.ts";
 
 let api: Awaited<ReturnType<typeof fakeApi>>;
-let hs: ReturnType<typeof hubspot>;
+let hs: ReturnType<typeof fakeHubSpotWrites>;
 let retry: ReturnType<typeof instantRetries>;
 let connector: HubSpotConnector;
 beforeEach(async () => {
-  hs = hubspot();
+  hs = fakeHubSpotWrites();
   api = await fakeApi(hs.handle);
   retry = instantRetries();
   connector = new HubSpotConnector({ accessToken: "pat-test", basePath: api.url, retry });

@@ -4,14 +4,27 @@
  * 10,000 results per query) and the companies of contacts and deals (POST
  * /crm/v4/associations/{from}/companies/batch/read). Reads only: nothing here changes the CRM.
  */
+import {
+  BatchApiRequestFactory as AssociationsRequests,
+  BatchApiResponseProcessor as AssociationsResponses,
+} from "@hubspot/api-client/lib/codegen/crm/associations/v4/apis/BatchApi.js";
+import { createConfiguration as createAssociationsConfiguration } from "@hubspot/api-client/lib/codegen/crm/associations/v4/configuration.js";
+import type { BatchInputPublicFetchAssociationsBatchRequest } from "@hubspot/api-client/lib/codegen/crm/associations/v4/models/BatchInputPublicFetchAssociationsBatchRequest.js";
+import type { BatchResponsePublicAssociationMultiWithLabel } from "@hubspot/api-client/lib/codegen/crm/associations/v4/models/BatchResponsePublicAssociationMultiWithLabel.js";
+import type { BatchResponsePublicAssociationMultiWithLabelWithErrors } from "@hubspot/api-client/lib/codegen/crm/associations/v4/models/BatchResponsePublicAssociationMultiWithLabelWithErrors.js";
+import { ServerConfiguration as AssociationsServer } from "@hubspot/api-client/lib/codegen/crm/associations/v4/servers.js";
+import {
+  SearchApiRequestFactory,
+  SearchApiResponseProcessor,
+} from "@hubspot/api-client/lib/codegen/crm/objects/apis/SearchApi.js";
+import { createConfiguration as createObjectsConfiguration } from "@hubspot/api-client/lib/codegen/crm/objects/configuration.js";
+import type { CollectionResponseWithTotalSimplePublicObjectForwardPaging } from "@hubspot/api-client/lib/codegen/crm/objects/models/CollectionResponseWithTotalSimplePublicObjectForwardPaging.js";
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/objects/models/Filter.js";
-import * as associationsV4Module from "@hubspot/api-client/lib/src/discovery/crm/associations/v4/AssociationsDiscovery.js";
-import * as companiesModule from "@hubspot/api-client/lib/src/discovery/crm/companies/CompaniesDiscovery.js";
-import * as contactsModule from "@hubspot/api-client/lib/src/discovery/crm/contacts/ContactsDiscovery.js";
-import * as dealsModule from "@hubspot/api-client/lib/src/discovery/crm/deals/DealsDiscovery.js";
+import type { PublicObjectSearchRequest } from "@hubspot/api-client/lib/codegen/crm/objects/models/PublicObjectSearchRequest.js";
+import { ServerConfiguration as ObjectsServer } from "@hubspot/api-client/lib/codegen/crm/objects/servers.js";
 import type { CrmPage, CrmSource } from "../../usecases/crm-import.ts";
 import { CRM_PROPERTIES, type CrmObjectType, type CrmRecord } from "../../usecases/crm-records.ts";
-import { discovery, hubspotConfig } from "./hubspot-client.ts";
+import { type HubSpotOptions, hubspotArea } from "./hubspot-area.ts";
 import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry.ts";
 
 /** Contacts keep their modified time in `lastmodifieddate`; other objects in `hs_lastmodifieddate`. */
@@ -26,6 +39,57 @@ const TYPE_ID: Record<CrmObjectType, string> = { contacts: "0-1", companies: "0-
 
 /** Primary association types (HUBSPOT_DEFINED): contact→company 1, deal→company 5. */
 const PRIMARY = new Set([1, 5]);
+
+/**
+ * The two calls the import makes, as the SDK's `Client` has them: `crm.objects.searchApi.doSearch(
+ * type, request)` (the generic objects API: the same POST /crm/v3/objects/{type}/search as
+ * `crm.<type>.searchApi.doSearch(request)`, with the same models) and
+ * `crm.associations.v4.batchApi.getPage`. Built as hubspot-area.ts says: the request factories and
+ * response processors of two codegen areas, not the contacts, companies, deals and v4 associations
+ * discovery classes (with every API of each, and the association schema API): 399 KB of the bundle.
+ */
+export interface HubSpotCrmReads {
+  doSearch(
+    objectType: string,
+    request: PublicObjectSearchRequest,
+  ): Promise<CollectionResponseWithTotalSimplePublicObjectForwardPaging>;
+  getPage(
+    fromObjectType: string,
+    toObjectType: string,
+    request: BatchInputPublicFetchAssociationsBatchRequest,
+  ): Promise<
+    BatchResponsePublicAssociationMultiWithLabel | BatchResponsePublicAssociationMultiWithLabelWithErrors
+  >;
+}
+
+export function hubspotCrmReads(o: HubSpotOptions): HubSpotCrmReads {
+  const objects = hubspotArea(
+    { createConfiguration: createObjectsConfiguration, ServerConfiguration: ObjectsServer },
+    o,
+  );
+  const search = {
+    request: new SearchApiRequestFactory(objects.config),
+    response: new SearchApiResponseProcessor(),
+  };
+  const associations = hubspotArea(
+    { createConfiguration: createAssociationsConfiguration, ServerConfiguration: AssociationsServer },
+    o,
+  );
+  const batch = {
+    request: new AssociationsRequests(associations.config),
+    response: new AssociationsResponses(),
+  };
+  return {
+    doSearch: (objectType, request) =>
+      objects.send(search.request.doSearch(objectType, request), (r) =>
+        search.response.doSearchWithHttpInfo(r),
+      ),
+    getPage: (from, to, request) =>
+      associations.send(batch.request.getPage(from, to, request), (r) =>
+        batch.response.getPageWithHttpInfo(r),
+      ),
+  };
+}
 
 export interface HubSpotCrmSearchOptions {
   accessToken: string;
@@ -44,18 +108,10 @@ export class HubSpotCrmSearch implements CrmSource {
   readonly system = "hubspot" as const;
   readonly window: number;
   private readonly retry: RetryPolicy;
-  // Only the areas read (as Client.crm builds them: hubspot-client.ts says why not `new Client()`).
-  private readonly search;
-  private readonly associations;
+  private readonly client: HubSpotCrmReads;
 
   constructor(private readonly o: HubSpotCrmSearchOptions) {
-    const config = hubspotConfig(o);
-    this.search = {
-      companies: new (discovery(companiesModule))(config).searchApi,
-      contacts: new (discovery(contactsModule))(config).searchApi,
-      deals: new (discovery(dealsModule))(config).searchApi,
-    };
-    this.associations = new (discovery(associationsV4Module))(config).batchApi;
+    this.client = hubspotCrmReads(o);
     this.retry = o.retry ?? defaultRetryPolicy;
     this.window = o.window ?? 10_000;
   }
@@ -68,7 +124,7 @@ export class HubSpotCrmSearch implements CrmSource {
   async modifiedSince(objectType: CrmObjectType, since: number, after?: string): Promise<CrmPage> {
     const property = MODIFIED[objectType];
     const page = await this.call(`${objectType} search`, () =>
-      this.search[objectType].doSearch({
+      this.client.doSearch(objectType, {
         filterGroups: [
           { filters: [{ propertyName: property, operator: FilterOperatorEnum.Gte, value: String(since) }] },
         ],
@@ -94,7 +150,7 @@ export class HubSpotCrmSearch implements CrmSource {
 
   async companiesOf(objectType: "contacts" | "deals", ids: string[]): Promise<Map<string, string>> {
     const res = await this.call(`${objectType} associations`, () =>
-      this.associations.getPage(objectType, "companies", {
+      this.client.getPage(objectType, "companies", {
         inputs: ids.map((id) => ({ id })),
       }),
     );

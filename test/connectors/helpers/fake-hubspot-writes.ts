@@ -1,0 +1,67 @@
+import type { Recorded } from "./fake-api.ts";
+
+/** The documented shapes of the HubSpot CRM v3/v4 endpoints the connector uses, with upsert semantics. */
+export function fakeHubSpotWrites() {
+  const records = new Map<string, string>();
+  let next = 100;
+  const now = "2026-03-10T14:00:00.000Z";
+  const lists = new Map<string, string>();
+  return {
+    records,
+    handle: (r: Recorded) => {
+      const upsert = /^\/crm\/v3\/objects\/(\w+)\/batch\/upsert$/.exec(r.path);
+      if (r.method === "POST" && upsert) {
+        const results = r.body.inputs.map((i: any) => {
+          const key = `${upsert[1]}|${i.idProperty}|${i.id}`;
+          const isNew = !records.has(key);
+          if (isNew) records.set(key, String(next++));
+          return {
+            id: records.get(key),
+            properties: i.properties,
+            createdAt: now,
+            updatedAt: now,
+            archived: false,
+            new: isNew,
+          };
+        });
+        return { status: 200, body: { status: "COMPLETE", results, startedAt: now, completedAt: now } };
+      }
+      if (
+        r.method === "PUT" &&
+        /^\/crm\/v4\/objects\/\w+\/\d+\/associations\/default\/\w+\/\d+$/.test(r.path)
+      )
+        return { status: 200, body: { status: "COMPLETE", results: [], startedAt: now, completedAt: now } };
+      const byName = /^\/crm\/v3\/lists\/object-type-id\/0-1\/name\/([^?]+)/.exec(r.path);
+      if (r.method === "GET" && byName) {
+        const id = lists.get(decodeURIComponent(byName[1] ?? ""));
+        return id
+          ? {
+              status: 200,
+              body: { list: { listId: id, name: byName[1], objectTypeId: "0-1", processingType: "MANUAL" } },
+            }
+          : {
+              status: 404,
+              body: { status: "error", message: "List does not exist", category: "OBJECT_NOT_FOUND" },
+            };
+      }
+      if (r.method === "POST" && r.path === "/crm/v3/lists") {
+        const id = String(next++);
+        lists.set(r.body.name, id);
+        return {
+          status: 200,
+          body: { list: { listId: id, name: r.body.name, objectTypeId: "0-1", processingType: "MANUAL" } },
+        };
+      }
+      if (r.method === "PUT" && /^\/crm\/v3\/lists\/\d+\/memberships\/add-and-remove$/.test(r.path))
+        return {
+          status: 200,
+          body: {
+            recordsIdsAdded: r.body.recordIdsToAdd,
+            recordIdsRemoved: r.body.recordIdsToRemove,
+            recordIdsMissing: [],
+          },
+        };
+      return undefined;
+    },
+  };
+}
