@@ -11,7 +11,7 @@ import { MEMORY_ROUTES } from "../http/memory-routes.ts";
 import { ok, READERS } from "../http/route-helpers.ts";
 import type { Route } from "../http/routes.ts";
 import { TOOL_ROUTES } from "../http/tool-routes.ts";
-import { getSpec } from "../usecases/admin.ts";
+import { getSpec } from "../usecases/spec-read.ts";
 
 /**
  * GET /v1/specs/current as the admin group serves it (test/unit/mcp-routes.test.ts holds the two to

@@ -1,6 +1,6 @@
 import type * as z from "zod";
 import type { Pause } from "../domain/decision-types.ts";
-import { NotFoundError, ValidationError } from "../domain/errors.ts";
+import { ValidationError } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
 import { AccountInput, PersonInput, SignalsBody, SuppressionInput } from "../domain/kb.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
@@ -12,6 +12,10 @@ import type { Deps } from "../ports.ts";
 import { validateExperiment } from "./experiments.ts";
 import type { Principal } from "./principal.ts";
 import { PauseBody } from "./schemas.ts";
+import { getSpec } from "./spec-read.ts";
+
+/** Re-exported for the admin routes; the agents' and console's spec reads import spec-read.ts. */
+export { getSpec };
 
 /** Publish a spec (YAML text or a parsed object). Publishing the current content again is a no-op. */
 export async function publishSpec(
@@ -27,15 +31,6 @@ export async function publishSpec(
   const published = await deps.specs.publish(spec, hash, by, iso(deps.clock.now()), current?.version ?? 0);
   await deps.events.publish([{ type: "spec.published", detail: { version: published.version, hash } }]);
   return { spec: published, created: true };
-}
-
-export async function getSpec(deps: Pick<Deps, "specs">, version: number | "current"): Promise<SpecVersion> {
-  const spec = version === "current" ? await deps.specs.current() : await deps.specs.get(version);
-  if (!spec)
-    throw new NotFoundError(
-      version === "current" ? "no spec has been published yet" : `spec v${version} does not exist`,
-    );
-  return spec;
 }
 
 export async function createPause(

@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
 import { Id } from "../domain/vocabulary.ts";
 import type { Deps } from "../ports.ts";
-import { getSpec } from "./admin.ts";
+import { getSpec } from "./spec-read.ts";
 import { describeTrust } from "./trust.ts";
 
 /** A scheduled decision as the index holds it: enough to order the queue without opening anything. */
