@@ -53,6 +53,21 @@ describe("HubSpot in the Lambda bundles", () => {
     },
     60_000,
   );
+
+  it.each([
+    "functions/workflow/execute.ts",
+    "functions/agents/crm-import.ts",
+    "functions/webhooks/hubspot.ts",
+    "functions/outcomes/hubspot-poll.ts",
+  ])(
+    "%s sends through Node's own fetch, not node-fetch (ALIASES' shim)",
+    async (entry) => {
+      const { inputs } = await bundleContents(entry);
+      expect(has(inputs, "infra/constructs/node-fetch-shim.cjs")).toBe(true);
+      expect(has(inputs, "node_modules/node-fetch/")).toBe(false);
+    },
+    60_000,
+  );
 });
 
 // Under node_modules, as bench/bundles.ts does: the banner's createRequire resolves from there.
