@@ -1,5 +1,5 @@
-import * as z from "zod";
 import { parseWith } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 import {
   CloseBody,
   CorrectionBody,
@@ -16,7 +16,7 @@ import type { ApiRequest, Route } from "./routes.ts";
 
 const READERS: Route["roles"] = ["viewer", "approver", "admin"];
 const id = (req: ApiRequest) => parseWith(PathId, req.params.id, "id");
-const VersionParam = z.coerce.number().int().positive();
+const VersionParam = z.coerce.number().check(z.int(), z.positive());
 const version = (req: ApiRequest) => parseWith(VersionParam, req.params.version, "version");
 
 /**

@@ -1,16 +1,16 @@
-import * as z from "zod";
 import { addTotals, type Flip, type FlipTotals, type SpecDraft } from "../domain/drafts.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { ruleNames } from "../domain/spec-rules.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { parseWith } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { Deps, FlipStore } from "../ports.ts";
 import { pageQuery } from "./schemas.ts";
 
-// pageQuery is zod/mini (the workflow functions reach it): its shape, extended as a classic object.
-export const FlipsQuery = z
-  .object({ ...pageQuery(50).shape, rule: z.string().trim().min(1).max(100) })
-  .strict();
+export const FlipsQuery = z.strictObject({
+  ...pageQuery(50).shape,
+  rule: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+});
 
 export function flipStore(deps: Pick<Deps, "flips">): FlipStore {
   if (!deps.flips) throw new NotFoundError("flip sets are not kept in this deployment");

@@ -103,6 +103,7 @@ describe("Lambda bundles", () => {
     "functions/outcomes/hubspot-poll.ts",
     "functions/workflow/release.ts",
     "functions/api/proposals.ts",
+    "functions/api/reviews.ts",
   ])(
     "%s carries zod/mini and not zod's classic API",
     async (entry) => {
