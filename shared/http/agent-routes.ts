@@ -4,11 +4,11 @@
  * knowledge view, and its own decisions and trust. Nothing here writes. An agent reads only its own
  * decisions and trust; people with a reader role may read any agent's.
  */
-import * as z from "zod";
 import { publicDecision } from "../domain/decision.ts";
 import { ForbiddenError, NotFoundError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
 import { Id } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { ContextPacket } from "../kb/context-packet.ts";
 import type { MemoryHit } from "../kb/types.ts";
 import type { KnowledgeView } from "../kb/view.ts";
@@ -45,92 +45,77 @@ export interface ContextReader
   searchMemory(accountId: string, query: string, limit: number): Promise<MemoryHit[]>;
 }
 
-export const ContextQuery = z
-  .object({
-    accountId: Id,
-    personId: z.optional(Id),
-    budgetTokens: z.coerce
-      .number()
-      .int()
-      .min(50)
-      .max(8000)
-      .default(600)
-      .describe("the packet's size limit, in estimated tokens"),
-    query: z.string().min(1).max(500).optional().describe("what memory items should be about"),
-  })
-  .strict();
+const d = <T extends z.ZodMiniType>(schema: T, description: string) => schema.check(z.describe(description));
+const Str = z.optional(z.string());
 
-export const MemorySearchQuery = z
-  .object({
-    accountId: Id,
-    query: z.string().min(1).max(500),
-    limit: z.coerce.number().int().min(1).max(20).default(5),
-  })
-  .strict();
+export const ContextQuery = z.strictObject({
+  accountId: Id,
+  personId: z.optional(Id),
+  budgetTokens: d(
+    z._default(z.coerce.number().check(z.int(), z.gte(50), z.lte(8000)), 600),
+    "the packet's size limit, in estimated tokens",
+  ),
+  query: d(
+    z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
+    "what memory items should be about",
+  ),
+});
 
-const Provenance = z
-  .object({
+export const MemorySearchQuery = z.strictObject({
+  accountId: Id,
+  query: z.string().check(z.minLength(1), z.maxLength(500)),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(20)), 5),
+});
+
+const Provenance = z.looseObject({ source: z.string(), at: z.string(), url: Str, decisionId: Str });
+const Int = z.number().check(z.int());
+
+export const ContextPacketOut = z.looseObject({
+  target: z.looseObject({ accountId: z.string(), personId: Str }),
+  budgetTokens: Int,
+  usedTokens: Int,
+  items: z.array(
+    z.looseObject({
+      kind: d(z.string(), "account, person, committee, signal, fact, touch, memory, learned"),
+      text: z.string(),
+      provenance: Provenance,
+      priority: z.number(),
+      tokens: Int,
+    }),
+  ),
+  dropped: d(Int, "items left out to stay within the budget"),
+});
+
+export const MemoryHitOut = z.looseObject({
+  doc: z.looseObject({
+    docId: z.string(),
+    accountId: z.string(),
+    kind: z.string(),
+    title: z.string(),
+    text: z.string(),
     source: z.string(),
     at: z.string(),
-    url: z.string().optional(),
-    decisionId: z.string().optional(),
-  })
-  .loose();
-
-export const ContextPacketOut = z
-  .object({
-    target: z.object({ accountId: z.string(), personId: z.string().optional() }).loose(),
-    budgetTokens: z.number().int(),
-    usedTokens: z.number().int(),
-    items: z.array(
-      z
-        .object({
-          kind: z.string().describe("account, person, committee, signal, fact, touch, memory, learned"),
-          text: z.string(),
-          provenance: Provenance,
-          priority: z.number(),
-          tokens: z.number().int(),
-        })
-        .loose(),
-    ),
-    dropped: z.number().int().describe("items left out to stay within the budget"),
-  })
-  .loose();
-
-export const MemoryHitOut = z
-  .object({
-    doc: z
-      .object({
-        docId: z.string(),
-        accountId: z.string(),
-        kind: z.string(),
-        title: z.string(),
-        text: z.string(),
-        source: z.string(),
-        at: z.string(),
-      })
-      .loose(),
-    score: z.number().describe("BM25 without an embeddings model; the fused rank score with one"),
-    excerpt: z.string(),
-    provenance: z
-      .object({
-        docId: z.string(),
-        chunkIndex: z.number().int(),
-        chunkCount: z.number().int(),
-        source: z.string(),
-        url: z.string().optional(),
-        sourceId: z.string().optional(),
-        author: z.string().optional(),
-        occurredAt: z.string(),
-      })
-      .loose()
-      .describe("the document and chunk the passage comes from, to cite it"),
-    match: z
-      .object({ keyword: z.number().optional(), cosine: z.number().optional() })
-      .loose()
-      .describe("what matched: the keyword score and/or the cosine similarity to the query"),
-  })
-  .loose();
+  }),
+  score: d(z.number(), "BM25 without an embeddings model; the fused rank score with one"),
+  excerpt: z.string(),
+  provenance: d(
+    z.looseObject({
+      docId: z.string(),
+      chunkIndex: Int,
+      chunkCount: Int,
+      source: z.string(),
+      url: Str,
+      sourceId: Str,
+      author: Str,
+      occurredAt: z.string(),
+    }),
+    "the document and chunk the passage comes from, to cite it",
+  ),
+  match: d(
+    z.looseObject({ keyword: z.optional(z.number()), cosine: z.optional(z.number()) }),
+    "what matched: the keyword score and/or the cosine similarity to the query",
+  ),
+});
 
 const READERS: Role[] = ["viewer", "approver", "admin"];
 const AGENT_OR_READER: Role[] = ["agent", ...READERS];

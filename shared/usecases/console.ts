@@ -2,11 +2,11 @@
  * Reads the console needs beyond the original API: the override-window queue (level-2 decisions
  * waiting to run), a trust cell's history for a chart, and the spec's version history.
  */
-import * as z from "zod";
 import { type Decision, publicDecision, streams } from "../domain/decision.ts";
 import { NotFoundError, ValidationError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
 import { Id } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { Deps } from "../ports.ts";
 import { getSpec } from "./spec-read.ts";
 import { describeTrust } from "./trust.ts";
@@ -33,7 +33,7 @@ const MAX_SCHEDULED = 10_000;
  * order, compared and never used as a store key, so it needs no signature; it is still held to its
  * shape, and anything else is a 400 on `cursor`.
  */
-const Position = z.object({ e: z.iso.datetime(), d: Id }).strict();
+const Position = z.strictObject({ e: z.iso.datetime(), d: Id });
 const encodePosition = (r: ScheduledRow) =>
   Buffer.from(JSON.stringify({ e: r.executeAt, d: r.decisionId })).toString("base64url");
 function decodePosition(cursor: string): ScheduledRow {
@@ -49,17 +49,18 @@ function decodePosition(cursor: string): ScheduledRow {
   return { executeAt: p.data.e, decisionId: p.data.d };
 }
 
-export const ScheduledQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: z
+export const ScheduledQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 50),
+  cursor: z.optional(
+    z
       .string()
-      .min(1)
-      .max(400)
-      .regex(/^[A-Za-z0-9_-]+$/, "not a cursor returned by this listing")
-      .optional(),
-  })
-  .strict();
+      .check(
+        z.minLength(1),
+        z.maxLength(400),
+        z.regex(/^[A-Za-z0-9_-]+$/, "not a cursor returned by this listing"),
+      ),
+  ),
+});
 
 const byRunTime = (a: ScheduledRow, b: ScheduledRow) =>
   a.executeAt < b.executeAt ? -1 : a.executeAt > b.executeAt ? 1 : a.decisionId < b.decisionId ? -1 : 1;
@@ -137,12 +138,12 @@ export async function trustHistory(
   return { agentId, actionType, current, changes, points };
 }
 
-export const SpecListQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    before: z.coerce.number().int().min(2).optional().describe("list versions older than this one"),
-  })
-  .strict();
+export const SpecListQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
+  before: z
+    .optional(z.coerce.number().check(z.int(), z.gte(2)))
+    .check(z.describe("list versions older than this one")),
+});
 
 /** GET /v1/specs: published versions, newest first, without their content (GET /v1/specs/{version}). */
 export async function listSpecVersions(deps: Pick<Deps, "specs">, query: unknown) {

@@ -8,11 +8,11 @@
  * the same cohort rule as the outcomes report (reports.ts), so the two reports agree, and a day's
  * replies per touch is a rate of that day's touches.
  */
-import * as z from "zod";
 import { ValidationError } from "../domain/errors.ts";
 import { DAY, iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import { type DecisionStatus, type OutcomeType, STATUSES, type Verdict } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { Clock } from "../ports.ts";
 
 /** What the report reads of a decision: never a sealed field, so no data key is opened. */
@@ -35,35 +35,36 @@ const DEFAULT_DAYS = 14;
 const MAX_ROWS = 200_000;
 
 /** A UTC calendar date: the shape and a real day (2026-02-30 is refused), one message either way. */
-const Day = z
-  .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && iso(Date.parse(`${s}T00:00:00Z`) || 0).startsWith(s), {
+const Day = z.string().check(
+  z.refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && iso(Date.parse(`${s}T00:00:00Z`) || 0).startsWith(s), {
     message: "expected a UTC date, YYYY-MM-DD",
-  });
+  }),
+);
+const d = <T extends z.ZodMiniType>(schema: T, description: string) => schema.check(z.describe(description));
+const Count = () => z.number().check(z.int());
 
-export const DailyQuery = z
-  .object({
-    from: Day.optional().describe(`first day, included (default: ${DEFAULT_DAYS - 1} days before to)`),
-    to: Day.optional().describe("last day, included (default: today, UTC)"),
-  })
-  .strict();
+export const DailyQuery = z.strictObject({
+  from: d(z.optional(Day), `first day, included (default: ${DEFAULT_DAYS - 1} days before to)`),
+  to: d(z.optional(Day), "last day, included (default: today, UTC)"),
+});
 
 export const DailyDay = z.object({
-  date: z.string().describe("UTC date"),
-  proposals: z
-    .object({
-      total: z.number().int(),
-      allow: z.number().int(),
-      schedule: z.number().int(),
-      require_approval: z.number().int(),
-      defer: z.number().int(),
-      block: z.number().int(),
-    })
-    .describe("by verdict"),
-  collisionsPrevented: z.number().int().describe("touches deferred or blocked by a coordination rule"),
-  touchesSent: z.number().int().describe("touch decisions executed"),
-  replies: z.number().int().describe("touches that got a reply (whenever it arrived)"),
-  meetings: z.number().int().describe("touches that got a meeting booked"),
+  date: d(z.string(), "UTC date"),
+  proposals: d(
+    z.object({
+      total: Count(),
+      allow: Count(),
+      schedule: Count(),
+      require_approval: Count(),
+      defer: Count(),
+      block: Count(),
+    }),
+    "by verdict",
+  ),
+  collisionsPrevented: d(Count(), "touches deferred or blocked by a coordination rule"),
+  touchesSent: d(Count(), "touch decisions executed"),
+  replies: d(Count(), "touches that got a reply (whenever it arrived)"),
+  meetings: d(Count(), "touches that got a meeting booked"),
 });
 export type DailyDay = z.infer<typeof DailyDay>;
 export const DailyReport = z.object({ from: z.string(), to: z.string(), days: z.array(DailyDay) });

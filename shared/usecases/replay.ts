@@ -1,4 +1,3 @@
-import * as z from "zod";
 import { NotFoundError, TooLargeError, ValidationError } from "../domain/errors.ts";
 import { type ReplayReport, replay } from "../domain/replay.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
@@ -6,6 +5,7 @@ import type { Spec, SpecVersion } from "../domain/spec-schema.ts";
 import { parseSpecText } from "../domain/spec-text.ts";
 import { DAY, iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { Deps } from "../ports.ts";
 
 /** One request replays at most a year, and at most this many decisions (each opened in memory). */
@@ -18,15 +18,13 @@ const DEFAULT_WINDOW = 30 * DAY;
 const IsoTime = z.iso.datetime({ offset: true });
 
 /** POST /v1/specs/replay body: the proposed spec (YAML text or an object) and the window. */
-export const ReplayBody = z
-  .object({
-    spec: z.union([z.string().min(1).max(200_000), z.record(z.string(), z.unknown())], {
-      error: "expected the proposed spec, as YAML text or an object",
-    }),
-    since: IsoTime.optional(),
-    until: IsoTime.optional(),
-  })
-  .strict();
+export const ReplayBody = z.strictObject({
+  spec: z.union([z.string().check(z.minLength(1), z.maxLength(200_000)), z.record(z.string(), z.unknown())], {
+    error: "expected the proposed spec, as YAML text or an object",
+  }),
+  since: z.optional(IsoTime),
+  until: z.optional(IsoTime),
+});
 
 export interface ReplayAnswer extends ReplayReport {
   since: string;

@@ -1,9 +1,9 @@
-import * as z from "zod";
 import { ValidationError } from "../domain/errors.ts";
 import { DAY, iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import { type DecisionStatus, type OutcomeType, STATUSES } from "../domain/vocabulary.ts";
 import { type Rate, wilson } from "../domain/wilson.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { Clock, SpecStore } from "../ports.ts";
 
 /**
@@ -46,20 +46,22 @@ const DEFAULT_WINDOW_DAYS = 30;
 /** Decisions one report may read; beyond it, narrow the window. */
 export const MAX_ROWS = 200_000;
 
-const Instant = z
-  .string()
-  .max(40)
-  .refine(
-    (s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)),
-    {
-      message: "expected a date (YYYY-MM-DD, UTC midnight) or an ISO date-time",
-    },
-  )
-  .transform((s) => Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s));
+const Instant = z.pipe(
+  z.string().check(
+    z.maxLength(40),
+    z.refine(
+      (s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)),
+      { message: "expected a date (YYYY-MM-DD, UTC midnight) or an ISO date-time" },
+    ),
+  ),
+  z.transform((s: string) => Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)),
+);
 
-export const OutcomesQuery = z
-  .object({ by: z.enum(["specVersion", "arm"]), from: Instant.optional(), to: Instant.optional() })
-  .strict();
+export const OutcomesQuery = z.strictObject({
+  by: z.enum(["specVersion", "arm"]),
+  from: z.optional(Instant),
+  to: z.optional(Instant),
+});
 
 export interface OutcomeGroup {
   /** `v3` or the arm's name. */

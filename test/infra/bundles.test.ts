@@ -104,6 +104,7 @@ describe("Lambda bundles", () => {
     "functions/workflow/release.ts",
     "functions/api/proposals.ts",
     "functions/api/reviews.ts",
+    "functions/api/decisions.ts",
   ])(
     "%s carries zod/mini and not zod's classic API",
     async (entry) => {
