@@ -242,9 +242,13 @@ export class ServiceStack extends Stack {
         invocation: "task",
       },
     );
+    // The executors carry the MCP client (its SDK and JSON Schema validator, ~290 KB) only where the
+    // connectors config names downstream MCP servers (deployed-connectors.ts).
+    const withMcp = !config.connectors.dryRun && (config.connectors.mcp?.length ?? 0) > 0;
+    const executorEntry = (entry: string) => (withMcp ? entry.replace(/\.ts$/, "-mcp.ts") : entry);
     const execute = fn(
       "WorkflowExecute",
-      "functions/workflow/execute.ts",
+      executorEntry("functions/workflow/execute.ts"),
       "Workflow task: execute a dispatched decision",
       {
         invocation: "task",
@@ -273,7 +277,7 @@ export class ServiceStack extends Stack {
     // Only the executors reach the outside world: the outbox and the connectors' secrets.
     const executeAllowed = fn(
       "ExecuteAllowed",
-      "functions/events/execute-allowed.ts",
+      executorEntry("functions/events/execute-allowed.ts"),
       "decision.made (dispatched) -> execute",
       {
         invocation: "async",

@@ -1,7 +1,7 @@
 import type { EventBridgeEvent } from "aws-lambda";
-import * as z from "zod";
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
+import * as z from "../../shared/domain/zod-mini.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
 import { awsConnector } from "../../shared/runtime/aws-s3.ts";
@@ -9,7 +9,7 @@ import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { executeStep } from "../../shared/usecases/workflow.ts";
 
-const Detail = z.object({ decisionId: z.string().min(1) }).loose();
+const Detail = z.looseObject({ decisionId: z.string().check(z.minLength(1)) });
 
 /** EventBridge target of `decision.made` with status dispatched (level 3): execute it. */
 export const makeHandler = (runtime: () => AwsRuntime) =>
@@ -18,6 +18,7 @@ export const makeHandler = (runtime: () => AwsRuntime) =>
   );
 
 // The live connectors where the deployment configures them (secrets read on first use), else the outbox.
+// No downstream MCP servers: a deployment that names some deploys execute-allowed-mcp.ts instead.
 export const handler = makeHandler(
   runtimeWith(LIFECYCLE_STORES, (env) => ({
     connector: deployedConnector(env, { outbox: awsConnector(env) }),

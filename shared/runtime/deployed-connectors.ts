@@ -4,7 +4,10 @@
  * their credentials come from Secrets Manager (CONNECTOR_SECRET_ARNS, readable by the executors
  * only). `dryRun` (the default) keeps every action on the S3 outbox, as before any secret exists.
  * Systems the config does not name stay on the outbox, as locally (connectors-config.ts). Action
- * types the spec maps to a downstream MCP server's tool (config `mcp`) call that tool (deployed-mcp.ts).
+ * types the spec maps to a downstream MCP server's tool (config `mcp`) call that tool (deployed-mcp.ts),
+ * in the executors built with the MCP client: the CDK app deploys the `-mcp` entries of the executors
+ * only when the config names MCP servers, so a deployment without them does not ship the MCP SDK and
+ * its JSON Schema validator (~290 KB of each executor's bundle, issue 11 item 8).
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
@@ -17,13 +20,15 @@ import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { type Clock, type Connector, ConnectorError, type ConnectorRequest } from "../ports.ts";
 import { type AwsEnv, ConfigError } from "./aws-env.ts";
 import { parseDeployedConnectors } from "./connector-schemas.ts";
-import { deployedDownstream } from "./deployed-mcp.ts";
+import type * as DeployedMcp from "./deployed-mcp.ts";
 
 export interface DeployedConnectorOptions {
   /** The dry-run connector (the S3 outbox); also serves the systems the config does not name. */
   outbox: (db: Db, clock: Clock) => Connector;
   /** Default: Secrets Manager in the function's region. Tests pass a client aimed at a stand-in. */
   secrets?: ConnectorSecrets;
+  /** The downstream MCP servers' tools: given by the `-mcp` executor entries only. */
+  mcp?: typeof DeployedMcp.deployedDownstream;
 }
 
 /**
@@ -39,9 +44,14 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
       o.secrets ??
       new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS));
   // One per container: a server's connection is kept across invocations, as a live system is.
+  const mcpServers = config.dryRun ? [] : (config.mcp ?? []);
+  if (mcpServers.length > 0 && !o.mcp)
+    throw new ConfigError(
+      "the connectors config names downstream MCP servers, but this executor was built without the MCP client (the CDK app deploys the executors' -mcp entries when the config names servers: redeploy with this config)",
+    );
   const downstream =
-    config.mcp?.length && !config.dryRun
-      ? deployedDownstream(config.mcp, (server, arn) => secretsOf().headers(server, arn))
+    mcpServers.length > 0 && o.mcp
+      ? o.mcp(mcpServers, (server, arn) => secretsOf().headers(server, arn))
       : undefined;
   return (db: Db, clock: Clock): Connector => {
     const outbox = o.outbox(db, clock);

@@ -3,12 +3,13 @@
  * live systems with their tokens from Secrets Manager (a local stand-in), read once per container;
  * a secret that cannot be read fails the action as refused, never in doubt.
  */
+
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import type { Db } from "../../shared/adapters/dynamo/db.ts";
 import { COMMITTEE_ROLES } from "../../shared/domain/vocabulary.ts";
 import { type Clock, type Connector, ConnectorError, type ConnectorRequest } from "../../shared/ports.ts";
-import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { fakeSecretsManager } from "../handlers/stand-ins.ts";
 import { decision, fakeApi } from "./helpers/fake-api.ts";
@@ -115,5 +116,13 @@ describe("deployed connectors", () => {
     expect(() => connector({ dryRun: false, ses: { from: "not-an-email" } })).toThrow(
       /CONNECTORS_CONFIG: ses\.from/,
     );
+  });
+
+  it("an executor built without the MCP client refuses a config that names MCP servers, naming why", () => {
+    const mcp = [{ name: "crm", url: "https://crm.example/mcp", timeoutMs: 3000 }];
+    expect(() => connector({ dryRun: false, mcp })).toThrow(ConfigError);
+    expect(() => connector({ dryRun: false, mcp })).toThrow(/built without the MCP client/);
+    // In dry run nothing is called, so the lean executor serves it.
+    expect(() => connector({ dryRun: true, mcp })).not.toThrow();
   });
 });

@@ -19,7 +19,7 @@ import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { listingConnectorsConfig, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
-import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
+import { awsToolCatalog, deployedDownstream } from "../../shared/runtime/deployed-mcp.ts";
 import { publishSpec } from "../../shared/usecases/admin.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
 import {
@@ -99,7 +99,8 @@ describe("the executor functions with a deployed downstream MCP server", () => {
     });
     const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: config }));
     const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS);
-    const connector = deployedConnector(env, { outbox: () => rt.sandbox, secrets });
+    // As functions/events/execute-allowed-mcp.ts builds it (the entry a config with servers deploys).
+    const connector = deployedConnector(env, { outbox: () => rt.sandbox, secrets, mcp: deployedDownstream });
     const e = fixture("eventbridge-decision-made.json");
     e.detail.decisionId = decisionId;
     const handler = executeAllowed(() =>
@@ -126,7 +127,8 @@ describe("the executor functions with a deployed downstream MCP server", () => {
     const decisionId = await dispatched("dm2");
     const config = JSON.stringify({ dryRun: false, mcp: [{ name: "crm", url: fake.url, timeoutMs: 3000 }] });
     const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: config }));
-    const connector = deployedConnector(env, { outbox: () => rt.sandbox });
+    // As functions/workflow/execute-mcp.ts builds it.
+    const connector = deployedConnector(env, { outbox: () => rt.sandbox, mcp: deployedDownstream });
     const task = executeTask(() => awsRuntimeFor(rt, { extras: { connector }, stores: LIFECYCLE_STORES }));
     fake.next = "drop";
     // Step Functions' Execute task input: the decision's id (infra/constructs/approval-workflow.ts).

@@ -1,0 +1,16 @@
+import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
+import { awsConnector } from "../../shared/runtime/aws-s3.ts";
+import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
+import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
+import { deployedDownstream } from "../../shared/runtime/deployed-mcp.ts";
+import { makeHandler } from "./execute-allowed.ts";
+
+/**
+ * `decision.made` (dispatched) -> execute, in a deployment whose connectors config names downstream
+ * MCP servers (the CDK app picks this entry then): execute-allowed.ts with the MCP client.
+ */
+export const handler = makeHandler(
+  runtimeWith(LIFECYCLE_STORES, (env) => ({
+    connector: deployedConnector(env, { outbox: awsConnector(env), mcp: deployedDownstream }),
+  })),
+);
