@@ -1,7 +1,7 @@
-import * as z from "zod";
 import { NotFoundError } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
 import { parseWith } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 import { PathId } from "../usecases/schemas.ts";
 import { AgentRun } from "./api-schemas.ts";
 import type { Route } from "./routes.ts";
@@ -19,7 +19,7 @@ export const AGENT_RUN_ROUTES: Route[] = [
     roles: ["admin"],
     doc: {
       summary: "Run an agent now (asynchronously in AWS)",
-      body: z.object({}).loose(),
+      body: z.looseObject({}),
       bodyOptional: true,
       response: AgentRun,
       status: 202,

@@ -1,10 +1,10 @@
-import * as z from "zod";
 import { ValidationError } from "../domain/errors.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import { SpecSchema } from "../domain/spec-schema.ts";
 import { parseSpecText } from "../domain/spec-text.ts";
 import { parseWith } from "../domain/validation.ts";
 import { parseUntrustedYaml } from "../domain/yaml.ts";
+import * as z from "../domain/zod-mini.ts";
 import { listSpecVersions, SpecListQuery, trustHistory } from "../usecases/console.ts";
 import { validateExperiment } from "../usecases/experiments.ts";
 import { PathActionType, PathId } from "../usecases/schemas.ts";
@@ -15,42 +15,40 @@ import type { Route } from "./routes.ts";
 
 export type { ConsoleReader } from "./console-decision-routes.ts";
 
-const TrustHistory = z
-  .object({
-    agentId: z.string(),
-    actionType: z.string(),
-    // Function forms and `.shape`, not methods: the answer schemas may be zod/mini (api-schemas.ts).
-    current: z.nullable(TrustView),
-    changes: z.array(
-      z.looseObject({
-        at: LedgerEventOut.shape.at,
-        type: LedgerEventOut.shape.type,
-        actor: LedgerEventOut.shape.actor,
-        from: z.number().nullable(),
-        to: z.number().nullable(),
-        reason: z.string(),
-        evidence: z
-          .record(z.string(), z.unknown())
-          .optional()
-          .describe("score, lowerBound, sample, per stream counts"),
-      }),
-    ),
-    points: z.array(
-      z.object({ at: z.string(), score: z.unknown(), level: z.number().nullable(), sample: z.unknown() }),
-    ),
-  })
-  .loose();
+const d = <T extends z.ZodMiniType>(schema: T, description: string) => schema.check(z.describe(description));
+const TrustHistory = z.looseObject({
+  agentId: z.string(),
+  actionType: z.string(),
+  current: z.nullable(TrustView),
+  changes: z.array(
+    z.looseObject({
+      at: LedgerEventOut.shape.at,
+      type: LedgerEventOut.shape.type,
+      actor: LedgerEventOut.shape.actor,
+      from: z.nullable(z.number()),
+      to: z.nullable(z.number()),
+      reason: z.string(),
+      evidence: d(
+        z.optional(z.record(z.string(), z.unknown())),
+        "score, lowerBound, sample, per stream counts",
+      ),
+    }),
+  ),
+  points: z.array(
+    z.object({ at: z.string(), score: z.unknown(), level: z.nullable(z.number()), sample: z.unknown() }),
+  ),
+});
 const SpecVersionList = z.object({
   items: z.array(
     z.object({
-      version: z.number().int(),
+      version: z.number().check(z.int()),
       hash: z.string(),
       publishedAt: z.string(),
       publishedBy: z.string(),
       current: z.boolean(),
     }),
   ),
-  before: z.number().int().nullable().describe("pass as `before` for the next page; null on the last"),
+  before: d(z.nullable(z.number().check(z.int())), "pass as `before` for the next page; null on the last"),
 });
 const SpecValidation = z.object({ valid: z.literal(true), hash: z.string(), matchesCurrent: z.boolean() });
 

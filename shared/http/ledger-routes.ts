@@ -1,17 +1,16 @@
-import * as z from "zod";
 import { NotFoundError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 import { digestNow } from "../usecases/ledger-digest.ts";
 import { type LedgerVerifyDeps, parseSince, verifyLedger } from "../usecases/ledger-verify.ts";
 import { LedgerDigestOut, LedgerVerifyOut } from "./api-schemas.ts";
 import type { AppDeps, Route } from "./routes.ts";
 
-const VerifyQuery = z
-  .object({
-    since: z
-      .string()
-      .max(40)
-      .refine(
+const VerifyQuery = z.strictObject({
+  since: z.optional(
+    z.string().check(
+      z.maxLength(40),
+      z.refine(
         (s) => {
           try {
             parseSince(s);
@@ -21,10 +20,10 @@ const VerifyQuery = z
           }
         },
         { message: "expected a date (YYYY-MM-DD) or an ISO date-time" },
-      )
-      .optional(),
-  })
-  .strict();
+      ),
+    ),
+  ),
+});
 
 function integrity(deps: AppDeps): LedgerVerifyDeps {
   if (!deps.ledgerIntegrity)

@@ -1,10 +1,13 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import * as z from "zod";
 import { LambdaAgentRuns } from "../adapters/aws/lambda-agent-runs.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { AwsRuntime } from "./aws.ts";
 import { ConfigError } from "./aws-env.ts";
 
-const AgentFunctions = z.record(z.string().min(1), z.string().min(1).max(64));
+const AgentFunctions = z.record(
+  z.string().check(z.minLength(1)),
+  z.string().check(z.minLength(1), z.maxLength(64)),
+);
 
 /**
  * The admin API's manual runs (POST /v1/agents/{agentId}/run): AGENT_FUNCTIONS names each deployed

@@ -105,6 +105,7 @@ describe("Lambda bundles", () => {
     "functions/api/proposals.ts",
     "functions/api/reviews.ts",
     "functions/api/decisions.ts",
+    "functions/api/admin.ts",
   ])(
     "%s carries zod/mini and not zod's classic API",
     async (entry) => {

@@ -1,13 +1,13 @@
 /**
  * The admin group: trust, specs, pauses, manual runs, the simulated clock, the ledger's integrity.
  */
-import * as z from "zod";
 import { SIMULATED_CLOCK_RANGE } from "../../adapters/local/clock.ts";
 import { NotFoundError, ValidationError } from "../../domain/errors.ts";
 import { SpecSchema } from "../../domain/spec-schema.ts";
 import { iso } from "../../domain/time.ts";
 import { parseWith } from "../../domain/validation.ts";
 import { parseUntrustedYaml } from "../../domain/yaml.ts";
+import * as z from "../../domain/zod-mini.ts";
 import { createPause, getSpec, publishSpec } from "../../usecases/admin.ts";
 import { PathActionType, PauseBody, PinBody, pageQuery } from "../../usecases/schemas.ts";
 import { describeTrust, pinKnownAgent } from "../../usecases/trust.ts";
@@ -31,21 +31,23 @@ import { SPEC_STEER_ROUTES } from "../spec-routes.ts";
 
 const R = SIMULATED_CLOCK_RANGE;
 const ClockBody = z
-  .object({
-    advanceMs: z.number().int().positive().max(R.maxAdvanceMs).optional(),
-    set: z.iso
-      .datetime({ offset: true })
-      .refine((s) => Date.parse(s) >= R.min && Date.parse(s) <= R.max, {
-        message: `must be between ${iso(R.min)} and ${iso(R.max)}`,
-      })
-      .optional(),
+  .strictObject({
+    advanceMs: z.optional(z.number().check(z.int(), z.positive(), z.lte(R.maxAdvanceMs))),
+    set: z.optional(
+      z.iso.datetime({ offset: true }).check(
+        z.refine((s) => Date.parse(s) >= R.min && Date.parse(s) <= R.max, {
+          message: `must be between ${iso(R.min)} and ${iso(R.max)}`,
+        }),
+      ),
+    ),
   })
-  .strict()
-  .refine((b) => (b.advanceMs === undefined) !== (b.set === undefined), {
-    message: "give exactly one of advanceMs, set",
-    path: ["advanceMs"],
-  });
-const SpecVersionParam = z.coerce.number().int().positive();
+  .check(
+    z.refine((b) => (b.advanceMs === undefined) !== (b.set === undefined), {
+      message: "give exactly one of advanceMs, set",
+      path: ["advanceMs"],
+    }),
+  );
+const SpecVersionParam = z.coerce.number().check(z.int(), z.positive());
 
 export const TRUST_ROUTES: Route[] = [
   {
@@ -124,7 +126,7 @@ export const SPEC_ROUTES: Route[] = [
     doc: {
       summary: "Publish a spec (YAML or JSON); the same content again is a no-op",
       body: SpecSchema,
-      response: z.object({ ...SpecVersionOut.shape, created: z.boolean() }).loose(),
+      response: z.looseObject({ ...SpecVersionOut.shape, created: z.boolean() }),
       status: [201, 200],
     },
     run: async (req, deps) => {
@@ -180,7 +182,7 @@ export const OPERATE_ROUTES: Route[] = [
     roles: ["admin"],
     doc: {
       summary: "Run the list-sync agent now",
-      body: z.object({}).loose(),
+      body: z.looseObject({}),
       bodyOptional: true,
       response: AgentRun,
       status: 202,
