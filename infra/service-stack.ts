@@ -168,8 +168,14 @@ export class ServiceStack extends Stack {
     const paginated = new Set(ROUTES.filter((r) => r.paginated).map((r) => r.group));
     const cursorKey = new CursorKey(this, "CursorKey", { stage });
     const apiFunctions = {} as Record<Route["group"], IFunction>;
+    // Downstream MCP servers' names and URLs, for GET /v1/tools and /mcp's tool lists: listed without
+    // their headers, whose secrets only the executors may read (constructs/world-io.ts).
+    const listing = listingConnectorsConfig(config.connectors);
+    // The knowledge group lists downstream tools, with the MCP client that costs, only where there are some.
+    const apiEntry = (group: string) =>
+      group === "knowledge" && listing ? "functions/api/knowledge-tools.ts" : `functions/api/${group}.ts`;
     for (const group of groups) {
-      const f = fn(`Api${pascal(group)}`, `functions/api/${group}.ts`, `HTTP API: ${group} routes`, {
+      const f = fn(`Api${pascal(group)}`, apiEntry(group), `HTTP API: ${group} routes`, {
         invocation: "api",
         memorySize: group === "proposals" ? 1024 : 512,
         ...(paginated.has(group)
@@ -212,9 +218,6 @@ export class ServiceStack extends Stack {
     });
     grant(mcp, { state: RW, ledger: LEDGER_RW, indexes: true, personKeys: "create" });
     addMcpRoutes(this.api, mcp.fn);
-    // Downstream MCP servers' names and URLs, for GET /v1/tools and /mcp's tool lists: listed without
-    // their headers, whose secrets only the executors may read (constructs/world-io.ts).
-    const listing = listingConnectorsConfig(config.connectors);
     if (listing)
       for (const f of [this.functions.ApiKnowledge as HarnessFunction, mcp])
         f.fn.addEnvironment("CONNECTORS_CONFIG", listing);

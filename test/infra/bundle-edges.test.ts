@@ -136,28 +136,29 @@ it("functions/agents/crm-import.ts carries no other agent's workflow and no gate
 }, 60_000);
 
 /**
- * The executors carry the MCP client (its SDK, ajv, zod's classic API) only in their -mcp entries,
- * which the CDK app deploys when the connectors config names downstream MCP servers
- * (infra/service-stack.ts executorEntry; shared/runtime/deployed-connectors.ts).
+ * The executors and the knowledge API carry the MCP client (its SDK, ajv) only in their -mcp and
+ * -tools entries, which the CDK app deploys when the connectors config names downstream MCP servers
+ * (infra/service-stack.ts executorEntry, apiEntry; shared/runtime/deployed-connectors.ts).
  */
-describe("the MCP client only in the executors built for MCP servers", () => {
+describe("the MCP client only in the functions built for MCP servers", () => {
   it.each([
     ["functions/workflow/execute.ts", false],
     ["functions/events/execute-allowed.ts", false],
     ["functions/workflow/execute-mcp.ts", true],
     ["functions/events/execute-allowed-mcp.ts", true],
+    // GET /v1/tools lists downstream tools only in the knowledge entry deployed with servers.
+    ["functions/api/knowledge.ts", false],
+    ["functions/api/knowledge-tools.ts", true],
   ])(
     "%s: MCP client %s",
     async (entry, mcp) => {
       const { inputs } = await bundleContents(entry);
-      expect(has(inputs, "shared/runtime/deployed-connectors.ts")).toBe(true);
       for (const part of [
         "node_modules/@modelcontextprotocol/sdk/",
         "node_modules/ajv/",
         "shared/runtime/deployed-mcp.ts",
       ])
         expect(has(inputs, part), part).toBe(mcp);
-      if (!mcp) expect(has(inputs, "node_modules/zod/v4/classic/")).toBe(false);
     },
     60_000,
   );
