@@ -9,20 +9,20 @@
  * person), and a draft keeps only the citations that are among the facts it was given, so the
  * writer's confidence, which grows with the citations, falls with every invented one.
  */
-import * as z from "zod";
 import { CommitteeRole } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import { type ClassifyInput, type DraftInput, type DraftOutput, ModelError } from "./ports.ts";
 
 export const ClassifyAnswer = z.object({
   persona: z.string(),
   role: CommitteeRole,
-  confidence: z.number().min(0).max(1),
+  confidence: z.number().check(z.gte(0), z.lte(1)),
   rationale: z.string(),
 });
 
 export const DraftAnswer = z.object({
-  subject: z.string().optional(),
-  body: z.string().min(1),
+  subject: z.optional(z.string()),
+  body: z.string().check(z.minLength(1)),
   groundedOn: z.array(z.string()),
 });
 
@@ -30,7 +30,7 @@ export const DraftAnswer = z.object({
 export interface ModelQuestion<T> {
   system: string;
   user: string;
-  schema: z.ZodType<T>;
+  schema: z.core.$ZodType<T>;
 }
 
 export function classifyQuestion(input: ClassifyInput): ModelQuestion<z.infer<typeof ClassifyAnswer>> {
@@ -105,7 +105,7 @@ function* jsonObjects(text: string): Generator<string> {
 }
 
 /** The first JSON object in the model's answer that parses, checked by the schema (errors name the field). */
-export function parseAnswer<T>(text: string, schema: z.ZodType<T>): T {
+export function parseAnswer<T>(text: string, schema: z.core.$ZodType<T>): T {
   let parsed: unknown;
   let found = false;
   let lastError: unknown;
@@ -122,7 +122,7 @@ export function parseAnswer<T>(text: string, schema: z.ZodType<T>): T {
   if (!found) throw new ModelError("the model's answer contains no JSON object");
   if (lastError !== undefined)
     throw new ModelError("the model's answer is not valid JSON", { cause: lastError });
-  const result = schema.safeParse(parsed);
+  const result = z.safeParse(schema, parsed);
   if (!result.success) {
     const where = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     throw new ModelError(`the model's answer does not match the schema: ${where}`);

@@ -5,11 +5,11 @@
  * proposals that are due. Apart from the entries so that importing it wires no runtime.
  */
 import type { Context } from "aws-lambda";
-import * as z from "zod";
 import { lambdaHandler } from "../adapters/aws/powertools.ts";
 import type { AgentInvocation } from "../agents/definition.ts";
 import type { RunSummary } from "../agents/runner.ts";
 import { parseWith } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { AgentsAwsRuntime } from "./agents-aws-core.ts";
 
 /** EventBridge Scheduler target input (infra/constructs/agent-functions.ts). */
@@ -18,10 +18,14 @@ const ScheduledInput = z.object({ agentId: z.string(), trigger: z.literal("sched
 const BusEvent = z.object({
   "detail-type": z.string(),
   detail: z.record(z.string(), z.unknown()),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
 });
 /** A direct invocation (e.g. the manual-run API in AWS). */
-const ManualInput = z.object({ trigger: z.literal("manual"), input: z.unknown(), by: z.string().min(1) });
+const ManualInput = z.object({
+  trigger: z.literal("manual"),
+  input: z.unknown(),
+  by: z.string().check(z.minLength(1)),
+});
 const Invocation = z.union([ScheduledInput, BusEvent, ManualInput]);
 
 export function toInvocation(event: unknown, now: number): AgentInvocation {

@@ -17,7 +17,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { SignatureV4 } from "@smithy/signature-v4";
-import * as z from "zod";
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
@@ -33,6 +32,7 @@ import { FetchError, type WebFetcher } from "../agents/ports.ts";
 import { AgentRunner, type ProposalGate } from "../agents/runner.ts";
 import type { Decision } from "../domain/decision.ts";
 import { DependencyError, ForbiddenError, ValidationError } from "../domain/errors.ts";
+import * as z from "../domain/zod-mini.ts";
 import { KnowledgeView } from "../kb/view.ts";
 import type { Clock, DecisionStore, SpecStore } from "../ports.ts";
 import type { CrmImporter } from "../usecases/crm-import.ts";
@@ -41,8 +41,8 @@ import { awsKeyWrapper } from "./aws-keys.ts";
 import { createAwsModel } from "./model-aws.ts";
 
 const AgentEnv = z.object({
-  AGENT_ID: z.string().min(1),
-  HARNESS_API_URL: z.url().optional(),
+  AGENT_ID: z.string().check(z.minLength(1)),
+  HARNESS_API_URL: z.optional(z.url()),
 });
 
 /** node:crypto as the SHA-256 the SigV4 signer asks for. */

@@ -8,9 +8,9 @@
  * the next call rather than poisoning the warm function.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import * as z from "zod";
 import { createModel, type ModelConfig } from "../adapters/model/select.ts";
 import type { ModelClient } from "../agents/ports.ts";
+import * as z from "../domain/zod-mini.ts";
 import { ConfigError } from "./aws-env.ts";
 import { apiKeyFromSecretString } from "./secret-api-key.ts";
 
@@ -20,12 +20,12 @@ export const MODEL_AGENTS: readonly string[] = ["outreach-writer", "persona-clas
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
 export const ModelEnv = z.object({
-  MODEL_PROVIDER: z.enum(["bedrock", "openai-compatible", "local"]).optional(),
-  BEDROCK_MODEL_ID: z.string().min(1).optional(),
-  MODEL_BASE_URL: z.url().optional(),
-  MODEL_NAME: z.string().min(1).optional(),
-  MODEL_KEY_SECRET_ARN: z.string().regex(SECRET_ARN, "a Secrets Manager secret ARN").optional(),
-  AWS_REGION: z.string().min(1).optional(),
+  MODEL_PROVIDER: z.optional(z.enum(["bedrock", "openai-compatible", "local"])),
+  BEDROCK_MODEL_ID: z.optional(z.string().check(z.minLength(1))),
+  MODEL_BASE_URL: z.optional(z.url()),
+  MODEL_NAME: z.optional(z.string().check(z.minLength(1))),
+  MODEL_KEY_SECRET_ARN: z.optional(z.string().check(z.regex(SECRET_ARN, "a Secrets Manager secret ARN"))),
+  AWS_REGION: z.optional(z.string().check(z.minLength(1))),
 });
 
 export function modelConfigFromEnv(raw: Record<string, string | undefined>): ModelConfig {

@@ -3,10 +3,11 @@
  * `{"apiKey": "..."}`. A JSON secret that does not parse is refused without the parser's message: on
  * Node 20+ that message quotes the text around the error, i.e. part of the key, and errors are logged.
  */
-import * as z from "zod";
+
+import * as z from "../domain/zod-mini.ts";
 import { ConfigError } from "./aws-env.ts";
 
-const JsonKey = z.object({ apiKey: z.string().min(1) });
+const JsonKey = z.object({ apiKey: z.string().check(z.minLength(1)) });
 
 /** `what` names the secret in errors, e.g. "the model key secret". */
 export function apiKeyFromSecretString(secretString: string | undefined, what: string): string {

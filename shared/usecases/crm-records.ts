@@ -3,11 +3,12 @@
  * null, as its CRM v3 API returns them) checked with zod and mapped onto the harness's own inputs.
  * Pure; a record that cannot be mapped yields the reason, naming the property, never a throw.
  */
-import * as z from "zod";
+
 import { type Account, AccountInput, type CrmFields, type Person, PersonInput } from "../domain/kb.ts";
 import { isValidTimeZone } from "../domain/time.ts";
 import { LinkedInProfileUrl } from "../domain/urls.ts";
 import { formatPath } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 
 export const CRM_OBJECT_TYPES = ["companies", "contacts", "deals"] as const;
 export type CrmObjectType = (typeof CRM_OBJECT_TYPES)[number];
@@ -168,17 +169,16 @@ export function personInputOf(
     : { ok: false, reason: reasonOf(parsed.error, CONTACT_FIELDS) };
 }
 
+const Trimmed = () => z.string().check(z.trim(), z.minLength(1));
+// z.number() refuses Infinity already (classic zod's .finite() was a no-op).
 const DealProps = z.object({
-  dealname: z.string().trim().min(1),
-  dealstage: z.string().trim().min(1),
-  pipeline: z.string().trim().min(1).optional(),
-  amount: z.coerce.number().finite().nonnegative().optional(),
-  deal_currency_code: z
-    .string()
-    .regex(/^[A-Z]{3}$/)
-    .optional(),
-  closedate: z.iso.datetime({ offset: true }).optional(),
-  hubspot_owner_id: z.string().trim().min(1).optional(),
+  dealname: Trimmed(),
+  dealstage: Trimmed(),
+  pipeline: z.optional(Trimmed()),
+  amount: z.optional(z.coerce.number().check(z.nonnegative())),
+  deal_currency_code: z.optional(z.string().check(z.regex(/^[A-Z]{3}$/))),
+  closedate: z.optional(z.iso.datetime({ offset: true })),
+  hubspot_owner_id: z.optional(Trimmed()),
 });
 
 /** A deal of `accountId`. Name and stage are required; amount, if given, a number. */

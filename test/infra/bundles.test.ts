@@ -106,6 +106,8 @@ describe("Lambda bundles", () => {
     "functions/api/reviews.ts",
     "functions/api/decisions.ts",
     "functions/api/admin.ts",
+    "functions/agents/handler.ts",
+    "functions/agents/crm-import.ts",
   ])(
     "%s carries zod/mini and not zod's classic API",
     async (entry) => {

@@ -10,7 +10,7 @@
  * else, or retries spent, is a ModelError. The key is sent as a bearer token and never appears in a
  * log line or an error message.
  */
-import * as z from "zod";
+
 import {
   classifyQuestion,
   draftQuestion,
@@ -26,6 +26,7 @@ import {
   type ModelClient,
   ModelError,
 } from "../../agents/ports.ts";
+import * as z from "../../domain/zod-mini.ts";
 
 export interface OpenAICompatibleOptions {
   /** e.g. https://api.openai.com/v1, http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:8000/v1 (vLLM). */
@@ -48,7 +49,9 @@ export interface OpenAICompatibleOptions {
 }
 
 const ChatAnswer = z.object({
-  choices: z.array(z.object({ message: z.object({ content: z.string().nullable().optional() }) })).min(1),
+  choices: z
+    .array(z.object({ message: z.object({ content: z.optional(z.nullable(z.string())) }) }))
+    .check(z.minLength(1)),
 });
 
 const RETRIED = (status: number) => status === 429 || status >= 500;

@@ -4,8 +4,9 @@
  * comes from the environment locally (HARNESS_MODEL_KEY, never a flag: flags land in shell history and
  * process listings) and from Secrets Manager in AWS; the caller passes how to read it.
  */
-import * as z from "zod";
+
 import type { ModelClient } from "../../agents/ports.ts";
+import * as z from "../../domain/zod-mini.ts";
 import { BedrockModel } from "./bedrock-model.ts";
 import { LocalDeterministicModel } from "./local-model.ts";
 import { OpenAICompatibleModel } from "./openai-compatible-model.ts";
@@ -16,14 +17,14 @@ export const ModelConfig = z.discriminatedUnion("provider", [
   z.object({ provider: z.literal("local") }),
   z.object({
     provider: z.literal("bedrock"),
-    modelId: z.string().min(1),
-    region: z.string().min(1).optional(),
-    endpoint: z.url().optional(),
+    modelId: z.string().check(z.minLength(1)),
+    region: z.optional(z.string().check(z.minLength(1))),
+    endpoint: z.optional(z.url()),
   }),
   z.object({
     provider: z.literal("openai-compatible"),
     baseUrl: z.url(),
-    model: z.string().min(1),
+    model: z.string().check(z.minLength(1)),
   }),
 ]);
 export type ModelConfig = z.infer<typeof ModelConfig>;
@@ -59,24 +60,26 @@ export const modelKeyFromEnv = (env: Record<string, string | undefined> = proces
 /** `harness start`'s model flags, checked: a missing or bad one is named in the error. */
 export const ModelFlags = z
   .object({
-    model: z.enum(MODEL_PROVIDERS).default("local"),
-    modelUrl: z.url().optional(),
-    modelName: z.string().min(1).optional(),
+    model: z._default(z.enum(MODEL_PROVIDERS), "local"),
+    modelUrl: z.optional(z.url()),
+    modelName: z.optional(z.string().check(z.minLength(1))),
   })
-  .superRefine((f, ctx) => {
-    if (f.model === "openai-compatible" && !f.modelUrl)
-      ctx.addIssue({
-        code: "custom",
-        path: ["modelUrl"],
-        message: "--model-url is required with --model openai-compatible",
-      });
-    if (f.model !== "local" && !f.modelName)
-      ctx.addIssue({
-        code: "custom",
-        path: ["modelName"],
-        message: `--model-name is required with --model ${f.model}`,
-      });
-  });
+  .check(
+    z.superRefine((f, ctx) => {
+      if (f.model === "openai-compatible" && !f.modelUrl)
+        ctx.addIssue({
+          code: "custom",
+          path: ["modelUrl"],
+          message: "--model-url is required with --model openai-compatible",
+        });
+      if (f.model !== "local" && !f.modelName)
+        ctx.addIssue({
+          code: "custom",
+          path: ["modelName"],
+          message: `--model-name is required with --model ${f.model}`,
+        });
+    }),
+  );
 
 /** A model configuration that does not hold together (the message names the flag or field). */
 export class ModelConfigError extends Error {
