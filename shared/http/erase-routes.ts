@@ -1,23 +1,24 @@
-import * as z from "zod";
 import { ValidationError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
 import { Id } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import { EraseBody, erasePerson } from "../usecases/erase.ts";
 import { PathId } from "../usecases/schemas.ts";
 import { ErasureOut } from "./api-schemas.ts";
 import type { Route } from "./routes.ts";
 
 const ErasureRequest = z
-  .object({
+  .strictObject({
     personId: z.optional(Id),
-    email: z.email().toLowerCase().optional(),
-    reason: z.string().min(1).max(200).optional(),
+    email: z.optional(z.email().check(z.toLowerCase())),
+    reason: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   })
-  .strict()
-  .refine((b) => (b.personId === undefined) !== (b.email === undefined), {
-    message: "give exactly one of personId, email",
-    path: ["personId"],
-  });
+  .check(
+    z.refine((b) => (b.personId === undefined) !== (b.email === undefined), {
+      message: "give exactly one of personId, email",
+      path: ["personId"],
+    }),
+  );
 
 /** Erasure of a person's personal data (admin only): by id, or by email for `harness erase --email`. */
 export const ERASE_ROUTES: Route[] = [

@@ -2,128 +2,117 @@
  * The schemas of the knowledge-base reads (kb-read-routes.ts), apart from the routes so the typed
  * client (shared/client/operations.ts) takes the same objects without the route code.
  */
-import * as z from "zod";
 import { CommitteeRole, Id } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import { pageQuery } from "../usecases/schemas.ts";
 import { AccountOut, PersonOut } from "./api-schemas.ts";
 
 /** At most this many ids per batch read (one request, bounded work on the server). */
 export const MAX_BATCH = 100;
 
+const d = <T extends z.ZodMiniType>(schema: T, description: string) => schema.check(z.describe(description));
+const Str = z.optional(z.string());
+const Cursor = z.nullable(z.string());
+
 const IdList = (what: string) =>
-  z
-    .string()
-    .max(MAX_BATCH * 129)
-    .describe(`comma-separated ${what} ids, at most ${MAX_BATCH}`)
-    .transform((s) => s.split(","))
-    .pipe(z.array(Id).min(1).max(MAX_BATCH));
+  z.pipe(
+    z.pipe(
+      d(z.string().check(z.maxLength(MAX_BATCH * 129)), `comma-separated ${what} ids, at most ${MAX_BATCH}`),
+      z.transform((s: string) => s.split(",")),
+    ),
+    z.array(Id).check(z.minLength(1), z.maxLength(MAX_BATCH)),
+  );
 
 export const RecordsQuery = z
-  .object({ accountIds: IdList("account").optional(), personIds: IdList("person").optional() })
-  .strict()
-  .refine((q) => q.accountIds || q.personIds, {
-    message: "give accountIds or personIds",
-    path: ["accountIds"],
-  });
+  .strictObject({ accountIds: z.optional(IdList("account")), personIds: z.optional(IdList("person")) })
+  .check(
+    z.refine((q) => q.accountIds || q.personIds, {
+      message: "give accountIds or personIds",
+      path: ["accountIds"],
+    }),
+  );
 
 export const KbPageQuery = pageQuery(100);
 
-export const TouchesQuery = z.object({ accountIds: IdList("account") }).strict();
+export const TouchesQuery = z.strictObject({ accountIds: IdList("account") });
 
 /** A touch the gate counts against an account's coordination rules (decision-types.ts Touch). */
-const TouchOut = z
-  .object({
-    decisionId: z.string(),
-    agentId: z.string(),
-    actionType: z.string(),
-    channel: z.string(),
-    personId: z.string().optional(),
-    from: z.string().describe("when it happens (or may happen, while awaiting approval): from"),
-    to: z.string().describe("... to"),
-    expiresAt: z.string().optional().describe("a pending reservation stops counting after this"),
-  })
-  .loose();
+const TouchOut = z.looseObject({
+  decisionId: z.string(),
+  agentId: z.string(),
+  actionType: z.string(),
+  channel: z.string(),
+  personId: Str,
+  from: d(z.string(), "when it happens (or may happen, while awaiting approval): from"),
+  to: d(z.string(), "... to"),
+  expiresAt: d(Str, "a pending reservation stops counting after this"),
+});
 
-export const TouchesOut = z
-  .object({
-    items: z.array(z.object({ accountId: z.string(), touches: z.array(TouchOut) }).loose()),
-  })
-  .loose();
+export const TouchesOut = z.looseObject({
+  items: z.array(z.looseObject({ accountId: z.string(), touches: z.array(TouchOut) })),
+});
 
-export const ClassificationOut = z
-  .object({
-    personId: z.string(),
-    accountId: z.string(),
-    persona: z.string(),
-    role: CommitteeRole,
-    method: z.enum(["rules", "model"]),
-    confidence: z.number(),
-    classifiedAt: z.string(),
-    decisionId: z.string().optional(),
-  })
-  .loose();
+export const ClassificationOut = z.looseObject({
+  personId: z.string(),
+  accountId: z.string(),
+  persona: z.string(),
+  role: CommitteeRole,
+  method: z.enum(["rules", "model"]),
+  confidence: z.number(),
+  classifiedAt: z.string(),
+  decisionId: Str,
+});
 
-export const RecordsOut = z
-  .object({
-    accounts: z.array(AccountOut).describe("the accounts found (an unknown id is left out)"),
-    people: z.array(PersonOut).describe("the people found"),
-    classifications: z.array(ClassificationOut).describe("the classifications of the people found"),
-  })
-  .loose();
+export const RecordsOut = z.looseObject({
+  accounts: d(z.array(AccountOut), "the accounts found (an unknown id is left out)"),
+  people: d(z.array(PersonOut), "the people found"),
+  classifications: d(z.array(ClassificationOut), "the classifications of the people found"),
+});
 
-export const PeoplePage = z
-  .object({
-    items: z.array(PersonOut),
-    classifications: z.array(ClassificationOut).describe("of this page's people, where recorded"),
-    cursor: z.string().nullable(),
-  })
-  .loose();
+export const PeoplePage = z.looseObject({
+  items: z.array(PersonOut),
+  classifications: d(z.array(ClassificationOut), "of this page's people, where recorded"),
+  cursor: Cursor,
+});
 
-export const AccountPage = z.object({ items: z.array(AccountOut), cursor: z.string().nullable() }).loose();
+export const AccountPage = z.looseObject({ items: z.array(AccountOut), cursor: Cursor });
 
-const Contact = z.object({ personId: z.string(), email: z.string() }).loose();
-export const LeadListEntryOut = z
-  .object({
-    listId: z.string(),
-    date: z.string(),
-    ownerId: z.string(),
-    accountId: z.string(),
-    rank: z.number().int(),
-    tier: z.union([z.number().int(), z.literal("out")]),
-    intent: z.number(),
-    contacts: z.array(Contact),
-    addedAt: z.string(),
-    decisionId: z.string().optional(),
-  })
-  .loose();
+const Contact = z.looseObject({ personId: z.string(), email: z.string() });
+const Int = () => z.number().check(z.int());
+export const LeadListEntryOut = z.looseObject({
+  listId: z.string(),
+  date: z.string(),
+  ownerId: z.string(),
+  accountId: z.string(),
+  rank: Int(),
+  tier: z.union([Int(), z.literal("out")]),
+  intent: z.number(),
+  contacts: z.array(Contact),
+  addedAt: z.string(),
+  decisionId: Str,
+});
 
-export const LeadListPage = z
-  .object({ items: z.array(LeadListEntryOut), cursor: z.string().nullable() })
-  .loose();
+export const LeadListPage = z.looseObject({ items: z.array(LeadListEntryOut), cursor: Cursor });
 
-export const AudienceSnapshotOut = z
-  .object({
-    audienceId: z.string(),
-    members: z.array(Contact),
-    syncedAt: z.string(),
-    decisionId: z.string().optional(),
-  })
-  .loose();
+export const AudienceSnapshotOut = z.looseObject({
+  audienceId: z.string(),
+  members: z.array(Contact),
+  syncedAt: z.string(),
+  decisionId: Str,
+});
 
-export const TemplateStatOut = z
-  .object({
-    variant: z.string(),
-    persona: z.string(),
-    industry: z.string(),
-    sent: z.number(),
-    opened: z.number(),
-    replied: z.number(),
-    meetings: z.number(),
-    negative: z.number(),
-  })
-  .loose();
+export const TemplateStatOut = z.looseObject({
+  variant: z.string(),
+  persona: z.string(),
+  industry: z.string(),
+  sent: z.number(),
+  opened: z.number(),
+  replied: z.number(),
+  meetings: z.number(),
+  negative: z.number(),
+});
 
-export const ListDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date such as 2026-03-10")
-  .describe("the list's date in the workspace time zone");
+export const ListDate = d(
+  z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date such as 2026-03-10")),
+  "the list's date in the workspace time zone",
+);

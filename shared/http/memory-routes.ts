@@ -3,24 +3,22 @@
  * (usecases/add-memory.ts says who may add what). Served by the knowledge function, which already
  * reads and writes the state table where memory lives.
  */
-import * as z from "zod";
 import { NotFoundError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { MemoryStore } from "../kb/ports.ts";
 import { addMemory, MemoryInput } from "../usecases/add-memory.ts";
 import type { AppDeps, Route } from "./routes.ts";
 
-export const MemoryAdded = z
-  .object({
-    docId: z.string().describe("the document's id: yours, or derived from the content"),
-    accountId: z.string(),
-    chunks: z.number().int().describe("how many searchable chunks it was split into"),
-    embedded: z
-      .boolean()
-      .describe("whether it is searchable by meaning (vectors stored), not only by keyword"),
-    replay: z.boolean().describe("the same document was already stored: nothing was written"),
-  })
-  .loose();
+const d = <T extends z.ZodMiniType>(schema: T, description: string) => schema.check(z.describe(description));
+
+export const MemoryAdded = z.looseObject({
+  docId: d(z.string(), "the document's id: yours, or derived from the content"),
+  accountId: z.string(),
+  chunks: d(z.number().check(z.int()), "how many searchable chunks it was split into"),
+  embedded: d(z.boolean(), "whether it is searchable by meaning (vectors stored), not only by keyword"),
+  replay: d(z.boolean(), "the same document was already stored: nothing was written"),
+});
 
 function memoryOf(deps: AppDeps): MemoryStore {
   if (!deps.memory) throw new NotFoundError("memory writes are not configured in this deployment");

@@ -9,8 +9,8 @@
  * failed read is retried on the next call instead of poisoning the warm container (the memory store
  * then falls back to keyword search for those texts, as it does for any embeddings failure).
  */
-import * as z from "zod";
 import { OpenAICompatibleEmbeddings } from "../adapters/embeddings/openai-compatible.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { Embeddings } from "../kb/ports.ts";
 import { ConfigError } from "./aws-env.ts";
 import { lazyTitan } from "./aws-titan.ts";
@@ -21,17 +21,22 @@ const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/
 export const EmbeddingsEnv = z.discriminatedUnion("EMBEDDINGS_PROVIDER", [
   z.object({
     EMBEDDINGS_PROVIDER: z.literal("bedrock"),
-    EMBEDDINGS_MODEL: z.string().min(1),
-    EMBEDDINGS_DIMENSIONS: z.coerce.number().pipe(z.union([z.literal(256), z.literal(512), z.literal(1024)])),
-    AWS_REGION: z.string().min(1).optional(),
+    EMBEDDINGS_MODEL: z.string().check(z.minLength(1)),
+    EMBEDDINGS_DIMENSIONS: z.pipe(
+      z.coerce.number(),
+      z.union([z.literal(256), z.literal(512), z.literal(1024)]),
+    ),
+    AWS_REGION: z.optional(z.string().check(z.minLength(1))),
   }),
   z.object({
     EMBEDDINGS_PROVIDER: z.literal("openai-compatible"),
     EMBEDDINGS_BASE_URL: z.url(),
-    EMBEDDINGS_MODEL: z.string().min(1),
-    EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(8).max(8192).optional(),
-    EMBEDDINGS_KEY_SECRET_ARN: z.string().regex(SECRET_ARN, "a Secrets Manager secret ARN").optional(),
-    AWS_REGION: z.string().min(1).optional(),
+    EMBEDDINGS_MODEL: z.string().check(z.minLength(1)),
+    EMBEDDINGS_DIMENSIONS: z.optional(z.coerce.number().check(z.int(), z.gte(8), z.lte(8192))),
+    EMBEDDINGS_KEY_SECRET_ARN: z.optional(
+      z.string().check(z.regex(SECRET_ARN, "a Secrets Manager secret ARN")),
+    ),
+    AWS_REGION: z.optional(z.string().check(z.minLength(1))),
   }),
 ]);
 export type EmbeddingsEnv = z.infer<typeof EmbeddingsEnv>;

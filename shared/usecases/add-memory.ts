@@ -9,10 +9,10 @@
  * is the client's, or derived from the content: the same document sent twice is stored once.
  */
 import { createHash } from "node:crypto";
-import * as z from "zod";
 import { ForbiddenError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import { iso } from "../domain/time.ts";
 import { Id } from "../domain/vocabulary.ts";
+import * as z from "../domain/zod-mini.ts";
 import { chunkText } from "../kb/chunking.ts";
 import { MAX_CHUNKS_PER_DOCUMENT, type MemoryStore } from "../kb/ports.ts";
 import type { MemoryDoc } from "../kb/types.ts";
@@ -24,41 +24,33 @@ export const MAX_MEMORY_TEXT_CHARS = 60_000;
 
 export const MEMORY_INPUT_KINDS = ["transcript", "email_thread", "note"] as const;
 
-export const MemoryInput = z
-  .object({
-    accountId: Id,
-    personId: z.optional(Id).describe("the person it is about, if one (erasing them deletes it)"),
-    kind: z.enum(MEMORY_INPUT_KINDS),
-    id: z
-      .optional(Id)
-      .describe(
-        "your id for the document: the same id and content again is a replay; default: derived from the content",
-      ),
-    title: z.string().trim().min(1).max(200).optional(),
-    text: z
-      .string()
-      .max(MAX_MEMORY_TEXT_CHARS)
-      .refine((t) => t.trim().length > 0, { message: "must not be empty" }),
-    source: z
-      .object({
-        system: z
-          .string()
-          .trim()
-          .min(1)
-          .max(100)
-          .describe("where it comes from: gong, gmail, crm, agent, ..."),
-        // Shown as a link in provenance: web links only (no javascript: or data: URLs).
-        url: z
-          .url({ protocol: /^https?$/ })
-          .max(2000)
-          .optional(),
-        id: z.string().min(1).max(200).optional().describe("its id in that system"),
-      })
-      .strict(),
-    occurredAt: z.iso.datetime({ offset: true }).optional().describe("when it happened; default: now"),
-    author: z.optional(Id).describe("who wrote it; an agent credential: its own agent id (the default)"),
-  })
-  .strict();
+const d = <T extends z.ZodMiniType>(schema: T, description: string) => schema.check(z.describe(description));
+
+export const MemoryInput = z.strictObject({
+  accountId: Id,
+  personId: d(z.optional(Id), "the person it is about, if one (erasing them deletes it)"),
+  kind: z.enum(MEMORY_INPUT_KINDS),
+  id: d(
+    z.optional(Id),
+    "your id for the document: the same id and content again is a replay; default: derived from the content",
+  ),
+  title: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  text: z.string().check(
+    z.maxLength(MAX_MEMORY_TEXT_CHARS),
+    z.refine((t) => t.trim().length > 0, { message: "must not be empty" }),
+  ),
+  source: z.strictObject({
+    system: d(
+      z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+      "where it comes from: gong, gmail, crm, agent, ...",
+    ),
+    // Shown as a link in provenance: web links only (no javascript: or data: URLs).
+    url: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2000))),
+    id: d(z.optional(z.string().check(z.minLength(1), z.maxLength(200))), "its id in that system"),
+  }),
+  occurredAt: d(z.optional(z.iso.datetime({ offset: true })), "when it happened; default: now"),
+  author: d(z.optional(Id), "who wrote it; an agent credential: its own agent id (the default)"),
+});
 export type MemoryInput = z.infer<typeof MemoryInput>;
 
 export interface AddMemoryDeps {

@@ -1,18 +1,16 @@
-import * as z from "zod";
 import { streams } from "../domain/decision.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { emailHash, mentions, needleMatcher } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
+import * as z from "../domain/zod-mini.ts";
 import type { Deps, ErasureRecord, ErasureTarget } from "../ports.ts";
 import type { Principal } from "./principal.ts";
 
-export const EraseBody = z
-  .object({
-    /** Why, for the ledger (no personal data: e.g. "GDPR art. 17 request #123"). */
-    reason: z.string().min(1).max(200).default("erasure request"),
-  })
-  .strict();
+export const EraseBody = z.strictObject({
+  /** Why, for the ledger (no personal data: e.g. "GDPR art. 17 request #123"). */
+  reason: z._default(z.string().check(z.minLength(1), z.maxLength(200)), "erasure request"),
+});
 
 export const erasureStream = (personId: string) => `ERASURE#${personId}`;
 

@@ -108,6 +108,7 @@ describe("Lambda bundles", () => {
     "functions/api/admin.ts",
     "functions/agents/handler.ts",
     "functions/agents/crm-import.ts",
+    "functions/api/knowledge.ts",
   ])(
     "%s carries zod/mini and not zod's classic API",
     async (entry) => {

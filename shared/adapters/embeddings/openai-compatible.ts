@@ -4,7 +4,7 @@
  * and the answer (`data[].embedding` with its `index`) are the subset all of them speak. The key is
  * sent as a bearer token and never appears in a log line or an error message.
  */
-import * as z from "zod";
+import * as z from "../../domain/zod-mini.ts";
 import type { Embeddings } from "../../kb/ports.ts";
 import {
   EmbeddingsError,
@@ -31,7 +31,7 @@ export interface OpenAICompatibleEmbeddingsOptions {
 }
 
 const Answer = z.object({
-  data: z.array(z.object({ embedding: z.array(z.number()), index: z.number().int().optional() })),
+  data: z.array(z.object({ embedding: z.array(z.number()), index: z.optional(z.number().check(z.int())) })),
 });
 
 /** A retryable failure carrying the server's Retry-After. */

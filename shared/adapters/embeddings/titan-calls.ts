@@ -5,7 +5,7 @@
  * (runtime/aws-titan.ts, the SDK loaded on the first embed) share this without this module importing
  * the SDK.
  */
-import * as z from "zod";
+import * as z from "../../domain/zod-mini.ts";
 import type { Embeddings } from "../../kb/ports.ts";
 import { EmbeddingsError } from "./http-retry.ts";
 
@@ -26,7 +26,7 @@ export interface TitanCallOptions {
   invoke: (request: TitanRequest) => Promise<Uint8Array>;
 }
 
-const Answer = z.object({ embedding: z.array(z.number()).min(1) });
+const Answer = z.object({ embedding: z.array(z.number()).check(z.minLength(1)) });
 
 export function titanEmbeddings(o: TitanCallOptions): Embeddings {
   const modelId = `bedrock:${o.model}@${o.dimensions}`;
