@@ -82,4 +82,19 @@ describe("Lambda bundles load", () => {
       message: 'Invalid input: expected "Scheduled Event"',
     });
   }, 120_000);
+
+  // The API's route schemas moved from classic zod to zod/mini (agent-routes.ts among them): bundled
+  // without the classic API, a bad query still gets the messages the classic schemas gave, per field.
+  it("an API route schema on zod/mini reports zod's English messages, per field", async () => {
+    const out = await runBundle(
+      "shared/http/agent-routes.ts",
+      `const r = m.ContextQuery.safeParse({ accountId: "acc-1", budgetTokens: "10", query: "", extra: 1 });
+       process.stdout.write(JSON.stringify(r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }))));`,
+    );
+    expect(JSON.parse(out)).toEqual([
+      { path: "budgetTokens", message: "Too small: expected number to be >=50" },
+      { path: "query", message: "Too small: expected string to have >=1 characters" },
+      { path: "", message: 'Unrecognized key: "extra"' },
+    ]);
+  }, 120_000);
 });
