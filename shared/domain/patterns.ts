@@ -123,6 +123,9 @@ function groupEnd(source: string, i: number): number {
   return source.length;
 }
 
+/** The work per character of text `source` costs (its program's instructions); 0 when it cannot compile. */
+export const patternSize = (source: string): number => shared.get(source).re?.size ?? 0;
+
 /** Why `source` cannot be a pattern, or undefined when RE2 compiles it. */
 export const patternProblem = (source: string): string | undefined => shared.get(source).problem;
 

@@ -1,5 +1,5 @@
 import { ExperimentSchema } from "./arms.ts";
-import { patternProblem } from "./patterns.ts";
+import { patternProblem, patternSize } from "./patterns.ts";
 import { LearningSchema } from "./spec-learning.ts";
 import {
   duplicateNameIssues,
@@ -40,6 +40,12 @@ const Pattern = z.string().check(
 /** Bounds on persona rules: matching costs patterns × title length per decision. */
 const MAX_PERSONA_RULES = 50;
 const MAX_PATTERNS_PER_RULE = 20;
+/**
+ * Bound on the instructions of all a spec's title patterns together (regex/index.ts): the work per
+ * character of a title the persona check can cost. Within it, a new 200-character title takes at most
+ * ~15 ms against every rule; the shipped spec's patterns are 142.
+ */
+export const MAX_PERSONA_PATTERN_SIZE = 20_000;
 
 const IcpExclusion = z.strictObject({
   name: Name,
@@ -74,7 +80,18 @@ const Persona = z.strictObject({
 
 const Personas = z.strictObject({
   /** First matching persona wins, so order specific patterns before general ones. */
-  rules: z.array(Persona).check(z.minLength(1), z.maxLength(MAX_PERSONA_RULES)),
+  rules: z.array(Persona).check(
+    z.minLength(1),
+    z.maxLength(MAX_PERSONA_RULES),
+    z.superRefine((rules, ctx) => {
+      const size = rules.reduce((n, r) => n + r.titlePatterns.reduce((m, p) => m + patternSize(p), 0), 0);
+      if (size > MAX_PERSONA_PATTERN_SIZE)
+        ctx.addIssue({
+          code: "custom",
+          message: `the title patterns together compile to ${size} instructions, more than ${MAX_PERSONA_PATTERN_SIZE}: each new title would cost the gate too much`,
+        });
+    }),
+  ),
   /** Which committee roles each action type may target. Action types not listed may target any role. */
   allowedRoles: z._default(z.record(ActionType, z.array(CommitteeRole)), {}),
   modes: modesFor("personas"),

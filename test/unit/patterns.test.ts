@@ -120,4 +120,20 @@ describe("persona patterns: checked at publish", () => {
     });
     expect(rules[0]?.path).toBe("personas.rules");
   });
+
+  it("bounds the matching work of all title patterns together, naming the rules", () => {
+    const heavy = "\\w{1000}".repeat(3); // ~3,000 instructions, valid alone
+    const issues = issuesOf((raw) => {
+      raw.personas.rules = Array.from({ length: 8 }, (_, i) => ({
+        name: `p${i}`,
+        titlePatterns: [heavy],
+        role: "influencer",
+      }));
+    });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe("personas.rules");
+    expect(issues[0]?.message).toMatch(/instructions, more than 20000/);
+    // The shipped spec is far inside the bound.
+    expect(() => parseSpec(rawDefaultSpec())).not.toThrow();
+  });
 });

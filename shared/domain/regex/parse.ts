@@ -26,7 +26,7 @@ export type Node =
   | { k: "char"; set: CharSet }
   | { k: "cat"; items: Node[] }
   | { k: "alt"; items: Node[] }
-  | { k: "rep"; node: Node; min: number; max: number } // max -1: unbounded
+  | { k: "rep"; node: Node; min: number; max: number; counted?: boolean } // max -1: unbounded
   | { k: "assert"; what: Assertion }
   | { k: "behind"; negated: boolean; node: Node };
 
@@ -434,12 +434,15 @@ export function parse(source: string, caseInsensitive: boolean): Node {
       let repeated = false;
       for (;;) {
         const q = peek();
-        let rep: { min: number; max: number } | undefined;
+        let rep: { min: number; max: number; counted?: boolean } | undefined;
         if (q === "*") rep = { min: 0, max: -1 };
         else if (q === "+") rep = { min: 1, max: -1 };
         else if (q === "?") rep = { min: 0, max: 1 };
         if (rep) pos++;
-        else if (q === "{") rep = counted();
+        else if (q === "{") {
+          const c = counted();
+          if (c) rep = { ...c, counted: true };
+        }
         if (!rep) break;
         if (repeated) fail(`bad repetition operator: ${src.slice(pos - 2, pos).join("")}`);
         repeated = true;
@@ -459,5 +462,32 @@ export function parse(source: string, caseInsensitive: boolean): Node {
 
   const tree = alternation({ i: caseInsensitive, m: false, s: false });
   if (pos < src.length) fail(`unexpected ): ${source}`);
+  if (!repeatsFit(tree, MAX_REPEAT)) fail(`invalid repeat count: ${source}`);
   return tree;
+}
+
+/**
+ * RE2's bound on nested counted repetitions (Go's repeatIsValid): along any nesting, the counts
+ * multiplied stay within 1000, so `((a{10}){10}){10}` passes and `((a{10}){10}){11}` does not. It keeps
+ * a short pattern from expanding into a huge program.
+ */
+function repeatsFit(node: Node, n: number): boolean {
+  switch (node.k) {
+    case "rep": {
+      let budget = n;
+      if (node.counted) {
+        const m = node.max < 0 ? node.min : node.max;
+        if (m > budget) return false;
+        if (m > 0) budget = Math.floor(budget / m);
+      }
+      return repeatsFit(node.node, budget);
+    }
+    case "cat":
+    case "alt":
+      return node.items.every((item) => repeatsFit(item, n));
+    case "behind":
+      return repeatsFit(node.node, n);
+    default:
+      return true;
+  }
 }
