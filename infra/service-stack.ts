@@ -245,10 +245,18 @@ export class ServiceStack extends Stack {
         invocation: "task",
       },
     );
-    // The executors carry the MCP client (its SDK and JSON Schema validator, ~290 KB) only where the
-    // connectors config names downstream MCP servers (deployed-connectors.ts).
-    const withMcp = !config.connectors.dryRun && (config.connectors.mcp?.length ?? 0) > 0;
-    const executorEntry = (entry: string) => (withMcp ? entry.replace(/\.ts$/, "-mcp.ts") : entry);
+    // The executors carry the MCP client (its SDK and JSON Schema validator, ~290 KB) and HubSpot's
+    // codegen (~230 KB) only where the connectors config calls them (deployed-connectors.ts): -mcp
+    // (both) when it names MCP servers, -hubspot when it names HubSpot, else the lean entry.
+    const live = !config.connectors.dryRun;
+    const withMcp = live && (config.connectors.mcp?.length ?? 0) > 0;
+    const withHubSpot = live && config.connectors.hubspot !== undefined;
+    const executorEntry = (entry: string) =>
+      withMcp
+        ? entry.replace(/\.ts$/, "-mcp.ts")
+        : withHubSpot
+          ? entry.replace(/\.ts$/, "-hubspot.ts")
+          : entry;
     const execute = fn(
       "WorkflowExecute",
       executorEntry("functions/workflow/execute.ts"),

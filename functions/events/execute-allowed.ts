@@ -18,7 +18,8 @@ export const makeHandler = (runtime: () => AwsRuntime) =>
   );
 
 // The live connectors where the deployment configures them (secrets read on first use), else the outbox.
-// No downstream MCP servers: a deployment that names some deploys execute-allowed-mcp.ts instead.
+// Neither HubSpot nor downstream MCP servers: a deployment that names HubSpot deploys
+// execute-allowed-hubspot.ts, one that names MCP servers execute-allowed-mcp.ts instead.
 export const handler = makeHandler(
   runtimeWith(LIFECYCLE_STORES, (env) => ({
     connector: deployedConnector(env, { outbox: awsConnector(env) }),

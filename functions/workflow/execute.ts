@@ -11,7 +11,8 @@ export const makeHandler = (runtime: () => AwsRuntime) =>
   lambdaHandler(async (input: unknown) => executeStep(runtime().deps, input));
 
 // The live connectors where the deployment configures them (secrets read on first use), else the outbox.
-// No downstream MCP servers: a deployment that names some deploys execute-mcp.ts instead.
+// Neither HubSpot nor downstream MCP servers: a deployment that names HubSpot deploys
+// execute-hubspot.ts, one that names MCP servers execute-mcp.ts instead.
 export const handler = makeHandler(
   runtimeWith(LIFECYCLE_STORES, (env) => ({
     connector: deployedConnector(env, { outbox: awsConnector(env) }),

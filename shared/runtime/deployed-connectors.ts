@@ -5,13 +5,15 @@
  * only). `dryRun` (the default) keeps every action on the S3 outbox, as before any secret exists.
  * Systems the config does not name stay on the outbox, as locally (connectors-config.ts). Action
  * types the spec maps to a downstream MCP server's tool (config `mcp`) call that tool (deployed-mcp.ts),
- * in the executors built with the MCP client: the CDK app deploys the `-mcp` entries of the executors
- * only when the config names MCP servers, so a deployment without them does not ship the MCP SDK and
- * its JSON Schema validator (~290 KB of each executor's bundle, issue 11 item 8).
+ * in the executors built with the MCP client. The HubSpot connector likewise: the CDK app deploys the
+ * executors' `-hubspot` entries when the config names HubSpot, the `-mcp` entries (HubSpot included)
+ * when it names MCP servers, and the lean ones otherwise, so a deployment ships neither HubSpot's
+ * codegen (~230 KB) nor the MCP SDK and its JSON Schema validator (~290 KB) unless it calls them
+ * (issue 11 item 8).
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
-import { HubSpotConnector } from "../adapters/connectors/hubspot.ts";
+import type { HubSpotConnector, HubSpotOptions } from "../adapters/connectors/hubspot.ts";
 import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
 import { type ConnectorSystem, systemFor } from "../adapters/connectors/router.ts";
 import { SesEmailConnector } from "../adapters/connectors/ses.ts";
@@ -29,6 +31,8 @@ export interface DeployedConnectorOptions {
   secrets?: ConnectorSecrets;
   /** The downstream MCP servers' tools: given by the `-mcp` executor entries only. */
   mcp?: typeof DeployedMcp.deployedDownstream;
+  /** The HubSpot connector: given by the `-hubspot` and `-mcp` executor entries only. */
+  hubspot?: (o: HubSpotOptions) => HubSpotConnector;
 }
 
 /**
@@ -44,6 +48,10 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
       o.secrets ??
       new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS));
   // One per container: a server's connection is kept across invocations, as a live system is.
+  if (config.hubspot && !config.dryRun && !o.hubspot)
+    throw new ConfigError(
+      "the connectors config names HubSpot, but this executor was built without the HubSpot connector (the CDK app deploys the executors' -hubspot or -mcp entries when the config names it: redeploy with this config)",
+    );
   const mcpServers = config.dryRun ? [] : (config.mcp ?? []);
   if (mcpServers.length > 0 && !o.mcp)
     throw new ConfigError(
@@ -66,9 +74,9 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
     const { ses, hubspot, linkedin } = config;
     if (ses)
       builders.ses = async () => new SesEmailConnector({ ...ses, region: ses.region ?? env.AWS_REGION });
-    if (hubspot)
-      builders.hubspot = async () =>
-        new HubSpotConnector({ ...hubspot, accessToken: await token("hubspot") });
+    const makeHubSpot = o.hubspot;
+    if (hubspot && makeHubSpot)
+      builders.hubspot = async () => makeHubSpot({ ...hubspot, accessToken: await token("hubspot") });
     if (linkedin)
       builders.linkedin = async () =>
         new LinkedInConnector({ ...linkedin, accessToken: await token("linkedin") });

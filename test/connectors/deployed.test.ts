@@ -6,6 +6,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
+import { HubSpotConnector } from "../../shared/adapters/connectors/hubspot.ts";
 import type { Db } from "../../shared/adapters/dynamo/db.ts";
 import { COMMITTEE_ROLES } from "../../shared/domain/vocabulary.ts";
 import { type Clock, type Connector, ConnectorError, type ConnectorRequest } from "../../shared/ports.ts";
@@ -52,7 +53,11 @@ function connector(config: unknown | undefined, arns: Record<string, string> = {
     ...(config === undefined ? {} : { CONNECTORS_CONFIG: JSON.stringify(config) }),
   });
   const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS);
-  return deployedConnector(env, { outbox, secrets })({} as Db, { now: () => 0 } as Clock);
+  // As the -hubspot executor entries build it (functions/workflow/execute-hubspot.ts).
+  return deployedConnector(env, { outbox, secrets, hubspot: (o) => new HubSpotConnector(o) })(
+    {} as Db,
+    { now: () => 0 } as Clock,
+  );
 }
 
 const classify = (id: string): ConnectorRequest => ({
@@ -116,6 +121,17 @@ describe("deployed connectors", () => {
     expect(() => connector({ dryRun: false, ses: { from: "not-an-email" } })).toThrow(
       /CONNECTORS_CONFIG: ses\.from/,
     );
+  });
+
+  it("an executor built without the HubSpot connector refuses a config that names HubSpot, naming why", () => {
+    const env = parseAwsEnv({
+      CONNECTOR_SECRET_ARNS: JSON.stringify({ hubspot: HUBSPOT_ARN }),
+      CONNECTORS_CONFIG: JSON.stringify({ dryRun: false, hubspot: {} }),
+    });
+    expect(() => deployedConnector(env, { outbox })).toThrow(/built without the HubSpot connector/);
+    // In dry run nothing is called, so the lean executor serves it.
+    const dry = parseAwsEnv({ CONNECTORS_CONFIG: JSON.stringify({ dryRun: true, hubspot: {} }) });
+    expect(() => deployedConnector(dry, { outbox })).not.toThrow();
   });
 
   it("an executor built without the MCP client refuses a config that names MCP servers, naming why", () => {

@@ -82,6 +82,9 @@ describe("Lambda bundles", () => {
     "functions/workflow/reconcile.ts",
     // The OpenAPI document compressed (openapi-served.ts) and no store wired (aws-storeless.ts).
     "functions/api/health.ts",
+    // The executors of a deployment that names neither HubSpot nor MCP servers (service-stack.ts).
+    "functions/workflow/execute.ts",
+    "functions/events/execute-allowed.ts",
   ])(
     "%s is within the size bound, with zod/mini and not zod's classic API",
     async (entry) => {

@@ -35,9 +35,22 @@ const DISCOVERY = [
 ];
 
 describe("HubSpot in the Lambda bundles", () => {
+  // The lean executors, deployed where the connectors config names neither HubSpot nor MCP servers.
+  it.each(["functions/workflow/execute.ts", "functions/events/execute-allowed.ts"])(
+    "%s carries no HubSpot code",
+    async (entry) => {
+      const { inputs } = await bundleContents(entry);
+      expect(has(inputs, "shared/runtime/deployed-connectors.ts")).toBe(true);
+      for (const part of ["@hubspot/", "shared/adapters/connectors/hubspot"])
+        expect(has(inputs, part), part).toBe(false);
+    },
+    60_000,
+  );
+
   it.each([
-    ["functions/workflow/execute.ts", ["crm/associations", "crm/lists", "crm/objects"]],
-    ["functions/events/execute-allowed.ts", ["crm/associations", "crm/lists", "crm/objects"]],
+    ["functions/workflow/execute-hubspot.ts", ["crm/associations", "crm/lists", "crm/objects"]],
+    ["functions/events/execute-allowed-hubspot.ts", ["crm/associations", "crm/lists", "crm/objects"]],
+    ["functions/workflow/execute-mcp.ts", ["crm/associations", "crm/lists", "crm/objects"]],
     ["functions/agents/crm-import.ts", ["crm/associations", "crm/objects"]],
   ])(
     "%s carries the codegen of the calls it makes, no discovery class",
@@ -55,7 +68,7 @@ describe("HubSpot in the Lambda bundles", () => {
   );
 
   it.each([
-    "functions/workflow/execute.ts",
+    "functions/workflow/execute-hubspot.ts",
     "functions/agents/crm-import.ts",
     "functions/webhooks/hubspot.ts",
     "functions/outcomes/hubspot-poll.ts",
