@@ -47,7 +47,6 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
     (client ??=
       o.secrets ??
       new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS));
-  // One per container: a server's connection is kept across invocations, as a live system is.
   if (config.hubspot && !config.dryRun && !o.hubspot)
     throw new ConfigError(
       "the connectors config names HubSpot, but this executor was built without the HubSpot connector (the CDK app deploys the executors' -hubspot or -mcp entries when the config names it: redeploy with this config)",
@@ -57,6 +56,7 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
     throw new ConfigError(
       "the connectors config names downstream MCP servers, but this executor was built without the MCP client (the CDK app deploys the executors' -mcp entries when the config names servers: redeploy with this config)",
     );
+  // One per container: a server's connection is kept across invocations, as a live system is.
   const downstream =
     mcpServers.length > 0 && o.mcp
       ? o.mcp(mcpServers, (server, arn) => secretsOf().headers(server, arn))
