@@ -30,10 +30,12 @@ const RUNS = Number(process.env.BUNDLE_RUNS ?? 3);
 /** The Lambda runtime's SDK: what "external" leaves out of the bundle. */
 const SDK = ["@aws-sdk/*"];
 
-/** esbuild's options as the CDK app bundles a function (BUNDLING, ALIASES), the SDK external or not. */
-const options = (entry: string, external: string[]) =>
+/**
+ * esbuild's options as the CDK app bundles a function (BUNDLING, ALIASES), the SDK external or not;
+ * without an entry point, so tests can bundle a module or stdin the same way.
+ */
+export const asDeployed = (external: string[] = SDK) =>
   ({
-    entryPoints: [entry],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -45,6 +47,8 @@ const options = (entry: string, external: string[]) =>
     alias: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [from, join(REPO_ROOT, to)])),
     logLevel: "silent",
   }) satisfies BuildOptions;
+
+const options = (entry: string, external: string[]) => ({ entryPoints: [entry], ...asDeployed(external) });
 
 async function bundle(entry: string, outfile: string, external: string[]): Promise<number> {
   await build({ ...options(entry, external), outfile });

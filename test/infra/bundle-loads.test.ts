@@ -13,7 +13,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { ALIASES, BUNDLING, REPO_ROOT } from "../../infra/constructs/harness-function.ts";
+import { asDeployed } from "../../bench/bundles.ts";
+import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
 
 // Under node_modules, as bench/bundles.ts does: the banner's createRequire resolves from there.
 mkdirSync(join(REPO_ROOT, "node_modules", ".cache"), { recursive: true }); // absent after a fresh npm ci
@@ -25,15 +26,8 @@ async function runBundle(entry: string, script = "process.stdout.write(typeof m.
   const outfile = join(dir, `${entry.replace(/\W+/g, "_")}.mjs`);
   await build({
     entryPoints: [join(REPO_ROOT, entry)],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: BUNDLING.target,
-    mainFields: BUNDLING.mainFields,
-    minify: true,
-    banner: { js: BUNDLING.banner },
-    alias: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [from, join(REPO_ROOT, to)])),
-    logLevel: "silent",
+    // The SDK bundled too, as the deployed functions are (BUNDLING.externalModules is empty).
+    ...asDeployed([]),
     outfile,
   });
   const program = `const m = await import(${JSON.stringify(outfile)}); ${script}`;

@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { ALIASES, BUNDLING, REPO_ROOT } from "../../infra/constructs/harness-function.ts";
+import { asDeployed } from "../../bench/bundles.ts";
+import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
 
 // Under node_modules so the external SDK resolves from the repository's, as from the runtime's.
 const dir = mkdtempSync(join(REPO_ROOT, "node_modules", ".cache-bundle-load-"));
@@ -21,16 +22,7 @@ async function loads(entry: string): Promise<string> {
   await build({
     entryPoints: [join(REPO_ROOT, entry)],
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: BUNDLING.target,
-    mainFields: BUNDLING.mainFields,
-    minify: true,
-    external: ["@aws-sdk/*"],
-    banner: { js: BUNDLING.banner },
-    alias: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [from, join(REPO_ROOT, to)])),
-    logLevel: "silent",
+    ...asDeployed(),
   });
   return execFileSync(
     process.execPath,

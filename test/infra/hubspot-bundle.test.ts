@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundleContents } from "../../bench/bundles.ts";
-import { ALIASES, BUNDLING, REPO_ROOT } from "../../infra/constructs/harness-function.ts";
+import { asDeployed, bundleContents } from "../../bench/bundles.ts";
+import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
 import { fakeApi } from "../connectors/helpers/fake-api.ts";
 import { fakeHubSpotCrm } from "../connectors/helpers/fake-hubspot-crm.ts";
 import { fakeHubSpotWrites } from "../connectors/helpers/fake-hubspot-writes.ts";
@@ -101,16 +101,7 @@ async function bundleAdapters(): Promise<string> {
       loader: "ts",
     },
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: BUNDLING.target,
-    mainFields: BUNDLING.mainFields,
-    minify: true,
-    external: ["@aws-sdk/*"],
-    banner: { js: BUNDLING.banner },
-    alias: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [from, join(REPO_ROOT, to)])),
-    logLevel: "silent",
+    ...asDeployed(),
   });
   return outfile;
 }
