@@ -3,10 +3,7 @@ import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
-import { awsConnector } from "../../shared/runtime/aws-s3.ts";
-import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
-import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
+import { executorRuntime } from "../../shared/runtime/executor-runtime.ts";
 import { executeStep } from "../../shared/usecases/workflow.ts";
 
 const Detail = z.looseObject({ decisionId: z.string().check(z.minLength(1)) });
@@ -20,8 +17,4 @@ export const makeHandler = (runtime: () => AwsRuntime) =>
 // The live connectors where the deployment configures them (secrets read on first use), else the outbox.
 // Neither HubSpot nor downstream MCP servers: a deployment that names HubSpot deploys
 // execute-allowed-hubspot.ts, one that names MCP servers execute-allowed-mcp.ts instead.
-export const handler = makeHandler(
-  runtimeWith(LIFECYCLE_STORES, (env) => ({
-    connector: deployedConnector(env, { outbox: awsConnector(env) }),
-  })),
-);
+export const handler = makeHandler(executorRuntime());

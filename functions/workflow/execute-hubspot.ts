@@ -1,16 +1,9 @@
 import { HubSpotConnector } from "../../shared/adapters/connectors/hubspot.ts";
-import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
-import { awsConnector } from "../../shared/runtime/aws-s3.ts";
-import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
-import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
+import { executorRuntime } from "../../shared/runtime/executor-runtime.ts";
 import { makeHandler } from "./execute.ts";
 
 /**
- * State machine Task "Execute" in a deployment whose connectors config names HubSpot and no MCP server (the CDK app picks
- * this entry then): execute.ts with the HubSpot connector.
+ * State machine Task "Execute", in a deployment whose connectors config names HubSpot and no MCP
+ * server (the CDK app picks this entry then): execute.ts with the HubSpot connector.
  */
-export const handler = makeHandler(
-  runtimeWith(LIFECYCLE_STORES, (env) => ({
-    connector: deployedConnector(env, { outbox: awsConnector(env), hubspot: (o) => new HubSpotConnector(o) }),
-  })),
-);
+export const handler = makeHandler(executorRuntime({ hubspot: (o) => new HubSpotConnector(o) }));
