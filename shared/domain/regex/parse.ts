@@ -60,6 +60,20 @@ const SPACE: Member = (cp) => cp === 0x20 || cp === 0x09 || cp === 0x0a || cp ==
 export const isWordChar: Member = (cp) =>
   (cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) || cp === 0x5f;
 
+/** `\\a` … `\\v`: control characters. */
+const CONTROL_ESCAPES: Record<string, number> = { a: 7, f: 12, t: 9, n: 10, r: 13, v: 11 };
+/** `\\d \\s \\w` and their negations, ASCII as in RE2; in a class or out. */
+const PERL_CLASSES: Record<string, Member> = {
+  d: DIGIT,
+  D: not(DIGIT),
+  s: SPACE,
+  S: not(SPACE),
+  w: isWordChar,
+  W: not(isWordChar),
+};
+/** Escapes that stand only outside a class: the empty-width assertions. */
+const ASSERTION_ESCAPES: Record<string, Assertion> = { b: "word", B: "notWord", A: "bot", z: "eot" };
+
 const POSIX: Record<string, Member> = {
   alnum: (cp) => DIGIT(cp) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a),
   alpha: (cp) => (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a),
@@ -83,13 +97,13 @@ const POSIX: Record<string, Member> = {
  */
 function unicodeClass(name: string): Member {
   if (name === "Any") return () => true;
-  for (const source of [`^\\p{${name}}$`, `^\\p{Script=${name}}$`]) {
-    if (!/^[A-Za-z_]+$/.test(name)) break;
-    try {
-      const re = new RegExp(source, "u");
-      return (cp) => re.test(String.fromCodePoint(cp));
-    } catch {}
-  }
+  if (/^[A-Za-z_]+$/.test(name))
+    for (const source of [`^\\p{${name}}$`, `^\\p{Script=${name}}$`]) {
+      try {
+        const re = new RegExp(source, "u");
+        return (cp) => re.test(String.fromCodePoint(cp));
+      } catch {}
+    }
   throw new PatternSyntaxError(`invalid character class range: \\p{${name}}`);
 }
 
@@ -181,34 +195,14 @@ export function parse(source: string, caseInsensitive: boolean): Node {
   }
 
   /** After a backslash: a literal code point, or a class member (`\d`, `\pL`), or undefined if neither. */
-  function escaped(inClass: boolean): { cp: number } | { member: Member } {
+  function escaped(): { cp: number } | { member: Member } {
     const c = src[pos++];
     if (c === undefined) return fail("trailing backslash at end of expression");
+    const control = CONTROL_ESCAPES[c];
+    if (control !== undefined) return { cp: control };
+    const perl = PERL_CLASSES[c];
+    if (perl) return { member: perl };
     switch (c) {
-      case "a":
-        return { cp: 7 };
-      case "f":
-        return { cp: 12 };
-      case "t":
-        return { cp: 9 };
-      case "n":
-        return { cp: 10 };
-      case "r":
-        return { cp: 13 };
-      case "v":
-        return { cp: 11 };
-      case "d":
-        return { member: DIGIT };
-      case "D":
-        return { member: not(DIGIT) };
-      case "s":
-        return { member: SPACE };
-      case "S":
-        return { member: not(SPACE) };
-      case "w":
-        return { member: isWordChar };
-      case "W":
-        return { member: not(isWordChar) };
       case "p":
       case "P": {
         let name: string;
@@ -253,7 +247,6 @@ export function parse(source: string, caseInsensitive: boolean): Node {
     }
     const cp = c.codePointAt(0) as number;
     if (cp < 0x80 && (cp === 0x5f || !isWordChar(cp))) return { cp }; // punctuation, `_` included
-    if (!inClass && (c === "b" || c === "B" || c === "A" || c === "z" || c === "Q")) return { cp: -1 };
     return fail(`invalid escape sequence: \\${c}`);
   }
 
@@ -271,7 +264,7 @@ export function parse(source: string, caseInsensitive: boolean): Node {
     }
     const c = src[pos++] as string;
     if (c !== "\\") return c.codePointAt(0) as number;
-    const e = escaped(true);
+    const e = escaped();
     return "cp" in e ? e.cp : e.member;
   }
 
@@ -393,14 +386,15 @@ export function parse(source: string, caseInsensitive: boolean): Node {
         return oneChar(0x7b, flags);
       }
       case "\\": {
-        const letter = peek();
-        const e = escaped(false);
-        if ("member" in e) return { k: "char", set: charSet(e.member, flags.i) };
-        if (e.cp >= 0) return oneChar(e.cp, flags);
-        if (letter === "b") return { k: "assert", what: "word" };
-        if (letter === "B") return { k: "assert", what: "notWord" };
-        if (letter === "A") return { k: "assert", what: "bot" };
-        if (letter === "z") return { k: "assert", what: "eot" };
+        const what = ASSERTION_ESCAPES[peek() ?? ""];
+        if (what) {
+          pos++;
+          return { k: "assert", what };
+        }
+        if (!eat("Q")) {
+          const e = escaped();
+          return "member" in e ? { k: "char", set: charSet(e.member, flags.i) } : oneChar(e.cp, flags);
+        }
         // \Q…\E: literal text.
         const end = src.indexOf("\\", pos);
         const stop = end >= 0 && src[end + 1] === "E" ? end : src.length;
