@@ -23,6 +23,7 @@ const pauses = (p: StoreParts) => new DynamoPauseStore(p.db);
 // The change feed, as in the local runtime: every KB write publishes a kb.* event, which the
 // agent-watchers function turns into the events agents subscribe to.
 const kb = (p: StoreParts) => new ObservedKnowledgeStore(new DynamoKnowledgeStore(p.db), p.events);
+const drafts = (p: StoreParts) => new DynamoDraftStore(p.db, p.cursors);
 
 export const ALL_STORES: StoreSet = {
   decisions,
@@ -32,7 +33,7 @@ export const ALL_STORES: StoreSet = {
   kb,
   erasure: (p) => new DynamoErasureStore(p.db, p.keys),
   flips: (p) => new DynamoFlipStore(p.db, p.cursors),
-  drafts: (p) => new DynamoDraftStore(p.db, p.cursors),
+  drafts,
   reports: (p) => new DynamoOutcomeRowReader(p.db),
   consoleReads: (p) => new DynamoConsoleReader(p.db),
 };
@@ -44,12 +45,7 @@ export const GATE_STORES: StoreSet = { decisions, specs };
  * A decision's lifecycle after the gate (shared/usecases/transitions.ts LifecycleDeps): the Step
  * Functions steps and the executors. Trust learns from reviews and results; a refusal may draft a rule.
  */
-export const LIFECYCLE_STORES: StoreSet = {
-  decisions,
-  specs,
-  trust,
-  drafts: (p) => new DynamoDraftStore(p.db, p.cursors),
-};
+export const LIFECYCLE_STORES: StoreSet = { decisions, specs, trust, drafts };
 
 /** Outcomes from the world (usecases/outcomes.ts): the decision, trust, suppression and pauses. */
 export const OUTCOME_STORES: StoreSet = { decisions, specs, trust, pauses, kb };
