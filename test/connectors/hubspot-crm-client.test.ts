@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hubspotCrmClient } from "../../shared/adapters/connectors/hubspot-crm.ts";
 import { hubspotCrmReads } from "../../shared/adapters/connectors/hubspot-crm-search.ts";
 import { fakeApi, type Recorded } from "./helpers/fake-api.ts";
+import { membershipsChanged } from "./helpers/fake-hubspot-writes.ts";
 import { sameAsSdk, sdkArea } from "./helpers/hubspot-sdk.ts";
 
 const now = "2026-03-10T14:00:00.000Z";
@@ -74,14 +75,7 @@ function answer(r: Recorded) {
   if (r.method === "POST" && r.path === "/crm/v3/lists")
     return { status: 200, body: list("18", r.body.name) };
   if (r.method === "PUT" && r.path === "/crm/v3/lists/17/memberships/add-and-remove")
-    return {
-      status: 200,
-      body: {
-        recordsIdsAdded: r.body.recordIdsToAdd,
-        recordIdsRemoved: r.body.recordIdsToRemove,
-        recordIdsMissing: [],
-      },
-    };
+    return { status: 200, body: membershipsChanged(r.body) };
   const search = /^\/crm\/v3\/objects\/(\w+)\/search$/.exec(r.path);
   if (r.method === "POST" && search)
     return {

@@ -1,6 +1,16 @@
 import type { Recorded } from "./fake-api.ts";
 
 /** The documented shapes of the HubSpot CRM v3/v4 endpoints the connector uses, with upsert semantics. */
+/**
+ * HubSpot's answer to a list's memberships add-and-remove, in the SDK model's field names (note
+ * `recordsIdsAdded`, as HubSpot spells it): the ids asked for, none missing.
+ */
+export const membershipsChanged = (body: { recordIdsToAdd?: unknown; recordIdsToRemove?: unknown }) => ({
+  recordsIdsAdded: body.recordIdsToAdd,
+  recordIdsRemoved: body.recordIdsToRemove,
+  recordIdsMissing: [],
+});
+
 export function fakeHubSpotWrites() {
   const records = new Map<string, string>();
   let next = 100;
@@ -53,14 +63,7 @@ export function fakeHubSpotWrites() {
         };
       }
       if (r.method === "PUT" && /^\/crm\/v3\/lists\/\d+\/memberships\/add-and-remove$/.test(r.path))
-        return {
-          status: 200,
-          body: {
-            recordsIdsAdded: r.body.recordIdsToAdd,
-            recordIdsRemoved: r.body.recordIdsToRemove,
-            recordIdsMissing: [],
-          },
-        };
+        return { status: 200, body: membershipsChanged(r.body) };
       return undefined;
     },
   };
