@@ -5,10 +5,13 @@ import { principalFromEvent } from "../../shared/http/principal-from-event.ts";
 import type { HttpResult } from "../../shared/http/respond.ts";
 import { serveMcpEvent } from "../../shared/mcp/lambda-endpoint.ts";
 import { MCP_API_ROUTES } from "../../shared/mcp/routes.ts";
-import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
+import type { AwsExtras, AwsRuntime } from "../../shared/runtime/aws.ts";
+import type { AwsEnv } from "../../shared/runtime/aws-env.ts";
+import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
 import { awsMemory } from "../../shared/runtime/aws-memory.ts";
+import { MCP_STORES } from "../../shared/runtime/aws-stores.ts";
 import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
+import { Gate } from "../../shared/usecases/gate.ts";
 
 /**
  * POST /mcp on the HTTP API (IAM authorizer, as the agents' API routes): the caller is read from the
@@ -33,7 +36,17 @@ export const makeHandler = (runtime: () => AwsRuntime) => {
   });
 };
 
-// get_context and search_memory call GET /v1/context and /v1/memory/search in process: the same
-// knowledge view (and embeddings model, when configured) as the knowledge API function.
-// Downstream tools the spec maps are listed (without their headers) where the deployment names servers.
-export const handler = makeHandler(lazyRuntime((env) => ({ memory: awsMemory, ...awsToolCatalog(env) })));
+/**
+ * propose_action (and a mapped downstream tool's call) posts to /v1/proposals in process: this
+ * function runs the gate, as the proposals function does. get_context and search_memory call GET
+ * /v1/context and /v1/memory/search in process: the same knowledge view (and embeddings model, when
+ * configured) as the knowledge API function. Downstream tools the spec maps are listed (without their
+ * headers) where the deployment names servers.
+ */
+export const mcpExtras = (env: AwsEnv): AwsExtras => ({
+  memory: awsMemory,
+  gate: (deps) => new Gate(deps),
+  ...awsToolCatalog(env),
+});
+
+export const handler = makeHandler(runtimeWith(MCP_STORES, mcpExtras));

@@ -20,7 +20,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
-import { createDb } from "../adapters/dynamo/db.ts";
+import { createDb, type Db } from "../adapters/dynamo/db.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
@@ -150,6 +150,11 @@ export interface AgentsAwsWiring {
     env: AwsEnv,
     stores: { clock: Clock; decisions: DecisionStore; specs: SpecStore },
   ) => ProposalGate;
+  /**
+   * The decision store: the gate's (DynamoGateDecisionStore) where `localGate` is given; by default
+   * the store without the gate's read and transaction, which an agent that never proposes never uses.
+   */
+  decisions?: (db: Db, keys: DataKeys) => DecisionStore;
 }
 
 const noLocalGate: ProposalGate = {
@@ -177,7 +182,8 @@ export function agentsAwsRuntime(
     region: env.AWS_REGION,
     ...localDynamo(env),
   });
-  const decisions = new DynamoDecisionStore(db, new DataKeys(db, awsKeyWrapper(env)));
+  const keys = new DataKeys(db, awsKeyWrapper(env));
+  const decisions = wiring.decisions?.(db, keys) ?? new DynamoDecisionStore(db, keys);
   const specs = new DynamoSpecStore(db);
   const view = new KnowledgeView({
     clock,

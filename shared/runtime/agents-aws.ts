@@ -5,6 +5,7 @@
  * (functions/agents/crm-import.ts) carries neither the other agents' workflows nor the gate.
  */
 import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts";
+import { DynamoGateDecisionStore } from "../adapters/dynamo/gate-decision-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
 import { agentRegistry } from "../agents/registry.ts";
 import type { Clock } from "../ports.ts";
@@ -27,6 +28,7 @@ export function createAgentsAwsRuntime(
   return agentsAwsRuntime(
     {
       agents: agentRegistry,
+      decisions: (db, keys) => new DynamoGateDecisionStore(db, keys),
       localGate: (env, stores) =>
         new Gate({
           ...stores,

@@ -8,6 +8,7 @@ import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
+import { DynamoGateDecisionStore } from "../adapters/dynamo/gate-decision-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
 import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
@@ -25,21 +26,48 @@ const pauses = (p: StoreParts) => new DynamoPauseStore(p.db);
 const kb = (p: StoreParts) => new ObservedKnowledgeStore(new DynamoKnowledgeStore(p.db), p.events);
 const drafts = (p: StoreParts) => new DynamoDraftStore(p.db, p.cursors);
 
+const erasure = (p: StoreParts) => new DynamoErasureStore(p.db, p.keys);
+const flips = (p: StoreParts) => new DynamoFlipStore(p.db, p.cursors);
+const reports = (p: StoreParts) => new DynamoOutcomeRowReader(p.db);
+const consoleReads = (p: StoreParts) => new DynamoConsoleReader(p.db);
+
+// Object literals of the factories, never spreads: esbuild keeps a spread (it may run a getter), and
+// with it every set and every store's adapter, in every function that imports this module.
 export const ALL_STORES: StoreSet = {
   decisions,
   specs,
   trust,
   pauses,
   kb,
-  erasure: (p) => new DynamoErasureStore(p.db, p.keys),
-  flips: (p) => new DynamoFlipStore(p.db, p.cursors),
+  erasure,
+  flips,
   drafts,
-  reports: (p) => new DynamoOutcomeRowReader(p.db),
-  consoleReads: (p) => new DynamoConsoleReader(p.db),
+  reports,
+  consoleReads,
 };
 
+/** The decisions of a function that runs the gate: the only store that commits a decision. */
+const gateDecisions = (p: StoreParts) => new DynamoGateDecisionStore(p.db, p.keys, p.cursors);
+
 /** The gate: decisions (its state and ledger, one transaction) and spec versions. */
-export const GATE_STORES: StoreSet = { decisions, specs };
+export const GATE_STORES: StoreSet = { decisions: gateDecisions, specs };
+
+/**
+ * /mcp: its tools call the agents' API routes in process, propose_action the proposals routes, so it
+ * runs the gate too, with every store.
+ */
+export const MCP_STORES: StoreSet = {
+  decisions: gateDecisions,
+  specs,
+  trust,
+  pauses,
+  kb,
+  erasure,
+  flips,
+  drafts,
+  reports,
+  consoleReads,
+};
 
 /**
  * A decision's lifecycle after the gate (shared/usecases/transitions.ts LifecycleDeps): the Step

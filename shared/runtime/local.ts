@@ -7,10 +7,10 @@ import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
 import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb, type Db, type DynamoCredentials } from "../adapters/dynamo/db.ts";
-import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
+import { DynamoGateDecisionStore } from "../adapters/dynamo/gate-decision-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import { DynamoLedgerReader } from "../adapters/dynamo/ledger-reader.ts";
@@ -159,7 +159,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const cursors = options.cursorKeyPath
     ? new PageCursors(loadOrCreateCursorKey(options.cursorKeyPath))
     : PageCursors.ephemeral();
-  const decisions = new DynamoDecisionStore(db, keys, cursors);
+  const decisions = new DynamoGateDecisionStore(db, keys, cursors);
   // This process is the only writer of its tables, and every publish in it is seen at once by the
   // store (spec-store.ts): its read of the current spec needs no age limit.
   const specs = new DynamoSpecStore(db, { currentMaxAgeMs: Number.POSITIVE_INFINITY });

@@ -34,7 +34,7 @@ function event(userArn: string, agentId: string) {
 
 describe("agent identity (IAM)", () => {
   it("only the stage's own agent role in the API's account proposes as that agent", async () => {
-    const handler = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES }));
+    const handler = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES, gate: true }));
     const ctx = lambdaContext("proposals");
     const ok = await handler(event(session(ACCOUNT, "dev-harness-agent-id-writer"), "id-writer"), ctx);
     expect(ok.statusCode).toBeLessThan(300);

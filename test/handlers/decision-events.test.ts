@@ -65,7 +65,7 @@ describe("decision events from the ledger stream", () => {
   it("made and transitioned come from the stream, not from the requests; a redelivery repeats the id", async () => {
     const requestPath = new RecordingPublisher();
     const proposals = apiHandler(PROPOSALS_TABLE, () =>
-      awsRuntimeFor(rt, { events: requestPath, stores: GATE_STORES }),
+      awsRuntimeFor(rt, { events: requestPath, stores: GATE_STORES, gate: true }),
     );
     const e = fixture("api-v2-iam-proposal.json");
     e.requestContext.authorizer.iam.userArn =
@@ -130,7 +130,10 @@ describe("decision events from the ledger stream", () => {
       e.requestContext.authorizer.iam.userArn =
         "arn:aws:sts::123456789012:assumed-role/dev-harness-agent-de-writer2/dev-harness-agent-de-writer2";
       e.body = JSON.stringify(emailProposal("de-writer2", "de-acme"));
-      return apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES }))(e, ctx);
+      return apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES, gate: true }))(
+        e,
+        ctx,
+      );
     })().then((r) => ({ body: JSON.parse(r.body) }));
     const first = await record(body.decisionId, "INSERT", "200", { version: 1 });
     let calls = 0;

@@ -71,7 +71,7 @@ async function propose(agentId: string) {
   await seedAcme(rt.deps, accountId);
   const publisher = new RecordingPublisher();
   const handler = apiHandler(PROPOSALS_TABLE, () =>
-    awsRuntimeFor(rt, { events: publisher, stores: GATE_STORES }),
+    awsRuntimeFor(rt, { events: publisher, stores: GATE_STORES, gate: true }),
   );
   const e = fixture("api-v2-iam-proposal.json");
   const arn = `arn:aws:sts::123456789012:assumed-role/dev-harness-agent-${agentId}/dev-harness-agents-agent-${agentId}`;
@@ -99,10 +99,9 @@ describe("API Gateway HTTP API (payload v2) handlers", () => {
     // An IAM caller proposing as another agent is refused.
     const other = fixture("api-v2-iam-proposal.json");
     other.body = JSON.stringify(emailProposal("someone-else", "h-acme"));
-    const refused = await apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES }))(
-      other,
-      ctx,
-    );
+    const refused = await apiHandler(PROPOSALS_TABLE, () =>
+      awsRuntimeFor(rt, { stores: GATE_STORES, gate: true }),
+    )(other, ctx);
     expect(refused.statusCode).toBe(403);
   });
 
@@ -116,7 +115,9 @@ describe("API Gateway HTTP API (payload v2) handlers", () => {
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ status: "dispatched", review: { by: "ana@example.com" } });
     // The proposals function has only its own routes.
-    const proposals = apiHandler(PROPOSALS_TABLE, () => awsRuntimeFor(rt, { stores: GATE_STORES }));
+    const proposals = apiHandler(PROPOSALS_TABLE, () =>
+      awsRuntimeFor(rt, { stores: GATE_STORES, gate: true }),
+    );
     expect((await proposals(e, ctx)).statusCode).toBe(404);
   });
 });

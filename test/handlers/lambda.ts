@@ -12,7 +12,7 @@ import {
 import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { ALL_STORES } from "../../shared/runtime/aws-stores.ts";
-import { Gate } from "../../shared/usecases/gate.ts";
+import { Gate, type GateDeps } from "../../shared/usecases/gate.ts";
 import type { ApprovalResult, TaskCompleter } from "../../shared/usecases/workflow.ts";
 import type { TestRuntime } from "../helpers/runtime.ts";
 
@@ -90,6 +90,11 @@ export function awsRuntimeFor(
     extras?: AwsExtras;
     /** The stores the function's entry builds it with (shared/runtime/aws-stores.ts); all by default. */
     stores?: StoreSet;
+    /**
+     * The gate, for the functions whose entry builds one (api/proposals, api/mcp): not given by
+     * default, so a function that proposes without it fails here as it would deployed.
+     */
+    gate?: boolean;
   } = {},
 ): AwsRuntime {
   const env = parseAwsEnv(functionEnv(rt));
@@ -99,9 +104,8 @@ export function awsRuntimeFor(
       clock: rt.clock,
       // As the paginating API functions are built (functions/api/{decisions,reviews,admin}.ts).
       cursors: awsCursors(env),
-      // As the proposals function is built (functions/api/proposals.ts): the one with the gate.
-      gate: (deps) => new Gate(deps),
       events: options.events ?? new RecordingPublisher(),
+      ...(options.gate ? { gate: (deps: GateDeps) => new Gate(deps) } : {}),
       ...(options.sandbox ? { connector: () => options.sandbox as SandboxConnector } : {}),
       ...options.extras,
     },

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler } from "../../functions/api/mcp.ts";
 import { memoryWith } from "../../shared/runtime/aws-memory.ts";
+import { MCP_STORES } from "../../shared/runtime/aws-stores.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { emailProposal, seedAcme } from "../helpers/world.ts";
 import { awsRuntimeFor, fixture, lambdaContext } from "./lambda.ts";
@@ -18,8 +19,11 @@ let handler: ReturnType<typeof makeHandler>;
 beforeAll(async () => {
   rt = await startRuntime({ runWorkers: false });
   await seedAcme(rt.deps, "mcp-acme");
-  // Memory as the deployed function has it (functions/api/mcp.ts), by keyword: no embeddings model.
-  handler = makeHandler(() => awsRuntimeFor(rt, { extras: { memory: memoryWith(undefined) } }));
+  // Built as functions/api/mcp.ts builds it (its stores, and the gate for propose_action), with
+  // memory by keyword: no embeddings model.
+  handler = makeHandler(() =>
+    awsRuntimeFor(rt, { stores: MCP_STORES, gate: true, extras: { memory: memoryWith(undefined) } }),
+  );
 });
 afterAll(() => rt?.close());
 

@@ -66,6 +66,21 @@ describe("Lambda bundles", () => {
     60_000,
   );
 
+  it("the gate's side of the decision store only where the gate runs", async () => {
+    const gate = await bundleContents("functions/api/proposals.ts");
+    expect(has(gate.inputs, "shared/adapters/dynamo/gate-decision-store.ts")).toBe(true);
+    for (const entry of [
+      "functions/workflow/release.ts",
+      "functions/workflow/execute.ts",
+      "functions/agents/crm-import.ts",
+    ]) {
+      const { inputs } = await bundleContents(entry);
+      expect(has(inputs, "shared/adapters/dynamo/decision-store.ts"), entry).toBe(true);
+      for (const part of ["gate-decision-store.ts", "shared/adapters/dynamo/flip-store.ts"])
+        expect(has(inputs, part), `${entry}: ${part}`).toBe(false);
+    }
+  }, 60_000);
+
   it("no function carries the in-process database (it backs simulated runs only)", async () => {
     const { inputs } = await bundleContents("functions/ledger/digest.ts");
     expect(has(inputs, "shared/adapters/dynamo/db.ts")).toBe(true);
@@ -80,6 +95,8 @@ describe("Lambda bundles", () => {
     "functions/workflow/expire.ts",
     "functions/workflow/await-approval.ts",
     "functions/workflow/reconcile.ts",
+    // Without the gate's transaction (gate-decision-store.ts), below.
+    "functions/workflow/release.ts",
     // The OpenAPI document compressed (openapi-served.ts) and no store wired (aws-storeless.ts).
     "functions/api/health.ts",
     // The executors of a deployment that names neither HubSpot nor MCP servers (service-stack.ts).
@@ -107,7 +124,6 @@ describe("Lambda bundles", () => {
     "functions/events/agent-watchers.ts",
     "functions/webhooks/hubspot.ts",
     "functions/outcomes/hubspot-poll.ts",
-    "functions/workflow/release.ts",
     "functions/api/proposals.ts",
     "functions/api/reviews.ts",
     "functions/api/decisions.ts",

@@ -4,12 +4,15 @@
  * silent read of a store whose adapter the bundle does not carry (issue 11, item 8).
  */
 import { describe, expect, it } from "vitest";
+import { mcpExtras } from "../../functions/api/mcp.ts";
+import { DynamoGateDecisionStore } from "../../shared/adapters/dynamo/gate-decision-store.ts";
 import { createAwsRuntime, STORE_KEYS } from "../../shared/runtime/aws.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import {
   ALL_STORES,
   GATE_STORES,
   LIFECYCLE_STORES,
+  MCP_STORES,
   OUTCOME_STORES,
   WATCHER_STORES,
 } from "../../shared/runtime/aws-stores.ts";
@@ -18,8 +21,11 @@ import {
 const env = parseAwsEnv({ AWS_REGION: "us-east-1", STATE_TABLE: "t-state", LEDGER_TABLE: "t-ledger" });
 
 describe("AWS runtime: the stores a function is built with", () => {
-  it("ALL_STORES builds every store", () => {
-    const { deps } = createAwsRuntime(env, {}, ALL_STORES);
+  it.each([
+    ["ALL_STORES", ALL_STORES],
+    ["MCP_STORES", MCP_STORES],
+  ] as const)("%s builds every store", (_, stores) => {
+    const { deps } = createAwsRuntime(env, {}, stores);
     for (const key of STORE_KEYS) expect(deps[key], key).toBeDefined();
   });
 
@@ -56,5 +62,35 @@ describe("AWS runtime: the stores a function is built with", () => {
     );
     expect(given?.decisions).toBeDefined();
     expect(given?.specs).toBeDefined();
+  });
+
+  it("only the gate's sets commit decisions; the others' decision stores refuse to", async () => {
+    for (const stores of [GATE_STORES, MCP_STORES])
+      expect(createAwsRuntime(env, {}, stores).deps.decisions).toBeInstanceOf(DynamoGateDecisionStore);
+    for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES, WATCHER_STORES, ALL_STORES]) {
+      const { decisions } = createAwsRuntime(env, {}, stores).deps;
+      expect(decisions).not.toBeInstanceOf(DynamoGateDecisionStore);
+      // Refused before any request: nothing here has a table to reach.
+      await expect(decisions.commitDecision({} as never)).rejects.toThrow("DynamoGateDecisionStore");
+    }
+  });
+
+  it("/mcp runs the gate: propose_action posts to /v1/proposals in process", () => {
+    // Without it the deployed function answered propose_action with "this function has no gate".
+    let gated = false;
+    const extras = mcpExtras(env);
+    createAwsRuntime(
+      env,
+      {
+        ...extras,
+        gate: (deps) => {
+          gated = deps.decisions instanceof DynamoGateDecisionStore;
+          return extras.gate?.(deps) as never;
+        },
+      },
+      MCP_STORES,
+    );
+    expect(extras.gate).toBeTypeOf("function");
+    expect(gated).toBe(true);
   });
 });

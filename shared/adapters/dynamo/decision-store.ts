@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { counterNames } from "../../domain/checks/volume.ts";
 import type { Decision, LedgerEvent } from "../../domain/decision.ts";
-import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
+import type { Pause, Touch } from "../../domain/decision-types.ts";
 import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
 import {
@@ -40,12 +40,11 @@ import type { DataKeys } from "./data-keys.ts";
 import { batchGetAll, type Db, failedConditions, itemId, ttlSeconds } from "./db.ts";
 import { DecisionVersions, type LoadedDecision } from "./decision-versions.ts";
 import { reviewTallyItem } from "./draft-store.ts";
-import { flipItems } from "./flip-store.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
 import { appendChained, chainWithRecord, HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
-type Item = Record<string, unknown>;
-type TransactItem = NonNullable<
+export type Item = Record<string, unknown>;
+export type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]
 >[number];
 
@@ -56,7 +55,7 @@ const BOOKKEEPING = new RegExp(`^(pk|sk|ttl|${HEAD_ATTR}|by[A-Z][a-z]+(Pk|Sk))$`
  * An item without its bookkeeping, built by copying what stays rather than deleting what goes: a
  * `delete` turns the object into a slow dictionary, and every later spread of the decision paid for it.
  */
-const strip = <T>(item: Item | undefined): T | undefined => {
+export const strip = <T>(item: Item | undefined): T | undefined => {
   if (!item) return undefined;
   const rest: Item = {};
   for (const k of Object.keys(item)) if (!BOOKKEEPING.test(k)) rest[k] = item[k];
@@ -65,9 +64,8 @@ const strip = <T>(item: Item | undefined): T | undefined => {
 
 /** Contact-state items outlive their last touch by the longest window any sane spec uses. */
 const CONTACT_RETENTION = 30 * DAY;
-const COUNTER_RETENTION = 3 * DAY;
-/** DynamoDB's limit on the items of one TransactWriteItems. */
-const MAX_TRANSACT_ITEMS = 100;
+const NO_GATE =
+  "this decision store does not run the gate: the gate's functions build DynamoGateDecisionStore (gate-decision-store.ts)";
 
 /**
  * Decisions and their ledger events. A decision about a person is stored with its personal fields
@@ -80,12 +78,13 @@ export class DynamoDecisionStore implements DecisionStore {
   private readonly versions = new DecisionVersions();
 
   constructor(
-    private readonly db: Db,
-    private readonly keys: DataKeys,
+    protected readonly db: Db,
+    protected readonly keys: DataKeys,
     /** Signs page cursors; runtimes whose cursors reach clients pass a persistent key. */
     private readonly cursors: PageCursors = PageCursors.ephemeral(),
   ) {}
 
+  /** The gate's one batched read; the release and the reviews re-check with it too (usecases/lifecycle.ts). */
   async readGateContext(req: GateReadRequest): Promise<GateReadResult> {
     const s = stateKeys;
     const owner = ownerOf(req);
@@ -160,80 +159,11 @@ export class DynamoDecisionStore implements DecisionStore {
     return result;
   }
 
+  /** The gate's transaction: only the gate's store (gate-decision-store.ts) commits decisions. */
   async commitDecision(
-    commit: DecisionCommit,
+    _commit: DecisionCommit,
   ): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }> {
-    const { decision, event } = commit;
-    // A person (or account) seen for the first time gets a data key in this same transaction; a
-    // concurrent first decision about them makes one of the two fail on the key's condition and decide
-    // again. Someone already erased gets no key: their decision is stored without personal fields.
-    const owner = ownerOf(decision);
-    let key = commit.sealing?.key;
-    let newKey: Item | undefined;
-    if (!key && !commit.sealing?.ownerErased) {
-      const created = await this.keys.create(owner);
-      key = created.key;
-      newKey = created.item;
-    }
-    // The decision's first event chains from genesis: no read, the gate keeps its one transaction.
-    // It carries the hash of the decision record as stored, and the record records it as its head.
-    const { record, event: first } = chainWithRecord(
-      this.decisionItem(key ? sealDecision(decision, key) : erasedDecision(decision)),
-      this.eventItem(event, owner, key),
-      prevHashAfter(undefined),
-    );
-    const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.db.tables.ledger,
-          Item: record,
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      },
-      { Put: { TableName: this.db.tables.ledger, Item: first } },
-    ];
-    const kinds: (CommitConflict | undefined)[] = [{ kind: "exists" }, undefined];
-    if (newKey) {
-      items.push({
-        Put: {
-          TableName: this.db.tables.state,
-          Item: newKey,
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      });
-      kinds.push({ kind: "contention" });
-    }
-    if (commit.touch) {
-      items.push(this.contactPut(commit.touch.accountId, commit.touch.touches, commit.touch.expectVersion));
-      kinds.push({ kind: "contention" });
-    }
-    for (const c of commit.counters) {
-      items.push(this.counterBump(c));
-      kinds.push({ kind: "cap", counter: c.counter });
-    }
-    if (commit.due) {
-      items.push({
-        Put: { TableName: this.db.tables.state, Item: { ...stateKeys.due(commit.due), ...commit.due } },
-      });
-      kinds.push(undefined);
-    }
-    // Shadow rules' flips, in this same transaction: counted exactly once whatever the retries.
-    for (const f of flipItems(this.db, decision, MAX_TRANSACT_ITEMS - items.length)) {
-      items.push(f);
-      kinds.push(undefined);
-    }
-    try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      this.remember(record, key);
-      return { ok: true };
-    } catch (err) {
-      const failed = failedConditions(err);
-      if (!failed) throw err;
-      if (failed[0] === -1) return { ok: false, conflict: { kind: "contention" } };
-      // The decision's own condition wins: an existing decision explains every other failure.
-      const first = failed.map((i) => kinds[i]).find((k) => k?.kind === "exists") ?? kinds[failed[0] ?? 0];
-      return { ok: false, conflict: first ?? { kind: "contention" } };
-    }
+    throw new Error(NO_GATE);
   }
 
   async getDecision(decisionId: string): Promise<Decision | undefined> {
@@ -288,7 +218,7 @@ export class DynamoDecisionStore implements DecisionStore {
    * A decision item as stored (just read, or just written) opened with the key it was sealed with, and
    * remembered (decision-versions.ts) with whom it is sealed for.
    */
-  private remember(raw: Item, key: Buffer | undefined): LoadedDecision {
+  protected remember(raw: Item, key: Buffer | undefined): LoadedDecision {
     const item = strip<Item>(raw) as Item;
     const sealedFor = typeof item.sealedFor === "string" ? item.sealedFor : undefined;
     const sealed = sealedFor && parseOwnerRef(sealedFor) ? { sealed: item.sealed, sealedFor } : undefined;
@@ -626,7 +556,7 @@ export class DynamoDecisionStore implements DecisionStore {
   }
 
   /** The item of a decision in its stored form (see `storedForm` and domain/personal-data.ts). */
-  private decisionItem(stored: Record<string, unknown>): Item {
+  protected decisionItem(stored: Record<string, unknown>): Item {
     const d = stored as unknown as Decision;
     // Object.assign rather than a spread into a literal: the same members in the same order, copied on
     // the builtin's fast path (this builds every decision record written).
@@ -647,12 +577,12 @@ export class DynamoDecisionStore implements DecisionStore {
   }
 
   /** An event as stored: its free text sealed under its decision's key when there is one. */
-  private eventItem(e: LedgerEvent, owner?: KeyOwner, key?: Buffer): Item {
+  protected eventItem(e: LedgerEvent, owner?: KeyOwner, key?: Buffer): Item {
     const stored = owner && key ? sealEvent(e, owner, key) : { ...e };
     return { ...ledgerKeys.event(e.stream, e.seq), ...stored };
   }
 
-  private contactPut(accountId: string, touches: Touch[], expectVersion: number): TransactItem {
+  protected contactPut(accountId: string, touches: Touch[], expectVersion: number): TransactItem {
     const last = Math.max(0, ...touches.map((t) => t.to));
     return {
       Put: {
@@ -666,23 +596,6 @@ export class DynamoDecisionStore implements DecisionStore {
         ...(expectVersion === 0
           ? { ConditionExpression: "attribute_not_exists(pk)" }
           : { ConditionExpression: "version = :v", ExpressionAttributeValues: { ":v": expectVersion } }),
-      },
-    };
-  }
-
-  private counterBump(c: CounterBump): TransactItem {
-    return {
-      Update: {
-        TableName: this.db.tables.state,
-        Key: stateKeys.counter(c.counter, c.day),
-        UpdateExpression: "ADD #c :one SET #ttl = :ttl",
-        ConditionExpression: "attribute_not_exists(#c) OR #c < :cap",
-        ExpressionAttributeNames: { "#c": "count", "#ttl": "ttl" },
-        ExpressionAttributeValues: {
-          ":one": 1,
-          ":cap": c.cap,
-          ":ttl": ttlSeconds(Date.parse(`${c.day}T00:00:00Z`) + COUNTER_RETENTION),
-        },
       },
     };
   }

@@ -7,7 +7,7 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { inject } from "vitest";
 import { parse } from "yaml";
 import { DataKeys } from "../../../shared/adapters/dynamo/data-keys.ts";
-import { DynamoDecisionStore } from "../../../shared/adapters/dynamo/decision-store.ts";
+import { DynamoGateDecisionStore } from "../../../shared/adapters/dynamo/gate-decision-store.ts";
 import { stateKeys } from "../../../shared/adapters/dynamo/keys.ts";
 import { LocalKeyWrapper, throwawayMasterKey } from "../../../shared/adapters/local/key-wrapper.ts";
 import { counterNames } from "../../../shared/domain/checks/volume.ts";
@@ -146,7 +146,7 @@ export async function operationsOf<T>(
 
 /** The same tables seen by a second process: its own decision store and data keys, the same master key. */
 export const otherProcess = (rt: TestRuntime) =>
-  new DynamoDecisionStore(
+  new DynamoGateDecisionStore(
     rt.db,
     new DataKeys(rt.db, new LocalKeyWrapper(throwawayMasterKey(inject("dynamoEndpoint")))),
   );
