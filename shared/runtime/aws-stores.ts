@@ -31,8 +31,9 @@ const flips = (p: StoreParts) => new DynamoFlipStore(p.db, p.cursors);
 const reports = (p: StoreParts) => new DynamoOutcomeRowReader(p.db);
 const consoleReads = (p: StoreParts) => new DynamoConsoleReader(p.db);
 
-// Object literals of the factories, never spreads: esbuild keeps a spread (it may run a getter), and
-// with it every set and every store's adapter, in every function that imports this module.
+// Object literals of the factories, never spreads or calls at the top level unless marked pure:
+// esbuild keeps them (a spread may run a getter), and with them every set and every store's adapter,
+// in every function that imports this module.
 export const ALL_STORES: StoreSet = {
   decisions,
   specs,
@@ -52,22 +53,14 @@ const gateDecisions = (p: StoreParts) => new DynamoGateDecisionStore(p.db, p.key
 /** The gate: decisions (its state and ledger, one transaction) and spec versions. */
 export const GATE_STORES: StoreSet = { decisions: gateDecisions, specs };
 
+const withGate = (stores: StoreSet): StoreSet => ({ ...stores, decisions: gateDecisions });
+
 /**
  * /mcp: its tools call the agents' API routes in process, propose_action the proposals routes, so it
- * runs the gate too, with every store.
+ * runs the gate too, with every store. Marked pure: a bundle that does not use MCP_STORES drops the
+ * call, and the gate's store with it.
  */
-export const MCP_STORES: StoreSet = {
-  decisions: gateDecisions,
-  specs,
-  trust,
-  pauses,
-  kb,
-  erasure,
-  flips,
-  drafts,
-  reports,
-  consoleReads,
-};
+export const MCP_STORES: StoreSet = /* @__PURE__ */ withGate(ALL_STORES);
 
 /**
  * A decision's lifecycle after the gate (shared/usecases/transitions.ts LifecycleDeps): the Step
