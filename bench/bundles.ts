@@ -61,6 +61,9 @@ async function bundle(entry: string, outfile: string, external: string[]): Promi
   return statSync(outfile).size;
 }
 
+/** Whether a bundle's kept files (`bundleContents(...).inputs`) include one whose path has `part`. */
+export const has = (inputs: string[], part: string) => inputs.some((i) => i.includes(part));
+
 /**
  * What a function's bundle holds (SDK external): its size and the files esbuild kept, relative to the
  * repository (`node_modules/...` for packages). test/infra/bundles.test.ts holds functions to them.

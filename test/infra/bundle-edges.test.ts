@@ -8,9 +8,7 @@
  * on esbuild's account of each bundle, built as the CDK app builds it.
  */
 import { describe, expect, it } from "vitest";
-import { bundleContents } from "../../bench/bundles.ts";
-
-const has = (inputs: string[], part: string) => inputs.some((i) => i.includes(part));
+import { bundleContents, has } from "../../bench/bundles.ts";
 
 /** Functions that never evaluate a persona pattern: they record outcomes, expire, execute, reconcile. */
 const FREED = [

@@ -5,9 +5,7 @@
  * back: the YAML parser, the gate, the API core, the whole HubSpot SDK, Unicode tables, the X-Ray SDK.
  */
 import { describe, expect, it } from "vitest";
-import { bundleContents, MAX_KB } from "../../bench/bundles.ts";
-
-const has = (inputs: string[], part: string) => inputs.some((i) => i.includes(part));
+import { bundleContents, has, MAX_KB } from "../../bench/bundles.ts";
 
 describe("Lambda bundles", () => {
   it("the proposals function: the gate, but no YAML parser, no HubSpot, no X-Ray SDK", async () => {

@@ -12,13 +12,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { asDeployed, bundleContents } from "../../bench/bundles.ts";
+import { asDeployed, bundleContents, has } from "../../bench/bundles.ts";
 import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
 import { fakeApi } from "../connectors/helpers/fake-api.ts";
 import { fakeHubSpotCrm } from "../connectors/helpers/fake-hubspot-crm.ts";
 import { fakeHubSpotWrites } from "../connectors/helpers/fake-hubspot-writes.ts";
 
-const has = (inputs: string[], part: string) => inputs.some((i) => i.includes(part));
 const areas = (inputs: string[]) =>
   [
     ...new Set(inputs.flatMap((i) => /@hubspot\/api-client\/lib\/codegen\/(\w+\/\w+)\//.exec(i)?.[1] ?? [])),
