@@ -55,7 +55,7 @@ const BOOKKEEPING = new RegExp(`^(pk|sk|ttl|${HEAD_ATTR}|by[A-Z][a-z]+(Pk|Sk))$`
  * An item without its bookkeeping, built by copying what stays rather than deleting what goes: a
  * `delete` turns the object into a slow dictionary, and every later spread of the decision paid for it.
  */
-export const strip = <T>(item: Item | undefined): T | undefined => {
+const strip = <T>(item: Item | undefined): T | undefined => {
   if (!item) return undefined;
   const rest: Item = {};
   for (const k of Object.keys(item)) if (!BOOKKEEPING.test(k)) rest[k] = item[k];
