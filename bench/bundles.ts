@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type BuildOptions, build } from "esbuild";
 import { ALIASES, BUNDLING, REPO_ROOT } from "../infra/constructs/harness-function.ts";
+import { BENCH_SECRET, entryEnv, FIXTURE_STAGE, firstEvent } from "./first-events.ts";
 
 /** Every Lambda entry: each file under functions/ is one (agents share functions/agents/handler.ts). */
 export const FUNCTION_ENTRIES = readdirSync(join(REPO_ROOT, "functions"), { recursive: true })
@@ -85,30 +86,17 @@ export async function bundleContents(entry: string): Promise<{ bytes: number; in
   };
 }
 
-/** What each kind of entry is first invoked with: a request no handler can serve without its wiring. */
-function firstEvent(entry: string): unknown {
-  if (entry.startsWith("functions/api/") || entry.startsWith("functions/webhooks/"))
-    return {
-      version: "2.0",
-      rawPath: "/v1/__cold-start",
-      requestContext: { http: { method: "GET", path: "/v1/__cold-start" }, requestId: "bench" },
-      headers: {},
-    };
-  if (entry.startsWith("functions/ledger/") && !entry.endsWith("digest.ts")) return { Records: [] };
-  return {};
-}
-
 /**
  * Variables every function may read. No network in the bench: every AWS call goes to the stand-in of
  * `awsStandIn` (AWS_ENDPOINT_URL), since a scheduled function's {} is a valid event and its first
  * invocation does call AWS; without it the figure was a DNS lookup and the SDK's and the store's
  * retries, not the function's work.
  */
-const FUNCTION_ENV = {
+export const FUNCTION_ENV = {
   AWS_REGION: "us-east-1",
   AWS_ACCESS_KEY_ID: "bench",
   AWS_SECRET_ACCESS_KEY: "bench",
-  HARNESS_STAGE: "bench",
+  HARNESS_STAGE: FIXTURE_STAGE,
   STATE_TABLE: "bench-state",
   LEDGER_TABLE: "bench-ledger",
   EVENT_BUS_NAME: "bench-bus",
@@ -123,61 +111,142 @@ const FUNCTION_ENV = {
   EXECUTOR_FUNCTION: "bench-executor",
   POWERTOOLS_METRICS_DISABLED: "true",
   POWERTOOLS_LOG_LEVEL: "CRITICAL",
+  // The Lambda runtime is Node 24 (harness-function.ts); on an older Node the SDK warns once on stderr.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 
 /**
- * A stand-in for every AWS endpoint: each request answered at once with 200 and an empty JSON object,
- * which the SDK reads as an empty answer (a Query with no items, a PutEvents with no failures). So a
- * first invocation runs its real path against empty tables, as a scheduled function finding nothing
- * to do would, and pays for building and signing its requests but not for a network.
+ * A stand-in for every AWS endpoint (and HubSpot's, for the webhook and the poll), answering at once
+ * as an empty account would: JSON protocols an empty object (a Query with no items, a PutEvents with
+ * no failures), a BatchGetItem no items of each table asked, Secrets Manager the bench's secret, S3
+ * an empty listing or an empty 200, HubSpot's search no results and a contact by id someone the
+ * knowledge base does not know. So a first invocation runs its real path against empty tables, as a
+ * scheduled function finding nothing to do would, and pays for building and signing its requests but
+ * not for a network. It counts the requests (`log` sees each).
  */
-async function awsStandIn(): Promise<{ url: string; close: () => void }> {
+export async function awsStandIn(
+  log?: (call: string) => void,
+): Promise<{ url: string; calls: () => number; close: () => void }> {
+  let calls = 0;
+  const answer = (target: string, method: string, url: string, body: string) => {
+    if (target.endsWith(".BatchGetItem")) {
+      const tables = Object.keys((JSON.parse(body) as { RequestItems: object }).RequestItems);
+      return json({ Responses: Object.fromEntries(tables.map((t) => [t, []])), UnprocessedKeys: {} });
+    }
+    if (target === "secretsmanager.GetSecretValue")
+      return json({ Name: "bench", SecretString: JSON.stringify(BENCH_SECRET) });
+    if (target) return json({});
+    if (method === "GET" && url.includes("list-type=2"))
+      return {
+        type: "application/xml",
+        body: '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsTruncated>false</IsTruncated><KeyCount>0</KeyCount></ListBucketResult>',
+      };
+    if (url.includes("/search")) return { type: "application/json", body: '{"total":0,"results":[]}' };
+    const contact = /^\/crm\/v3\/objects\/contacts\/(\d+)/.exec(url)?.[1];
+    if (contact)
+      return {
+        type: "application/json",
+        body: JSON.stringify({ id: contact, properties: { email: "jane@acme.example" }, archived: false }),
+      };
+    return { type: "application/json", body: "{}" };
+  };
   const server = createServer((req, res) => {
-    req.resume();
+    calls++;
+    let body = "";
+    req.setEncoding("latin1");
+    req.on("data", (c: string) => {
+      body += c;
+    });
     req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
-      res.end("{}");
+      const target = String(req.headers["x-amz-target"] ?? "");
+      log?.(`${req.method} ${req.url} ${target} ${body.slice(0, 200)}`);
+      const a = answer(target, req.method ?? "GET", req.url ?? "/", body);
+      res.writeHead(200, { "content-type": a.type });
+      res.end(a.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+  return { url: `http://127.0.0.1:${port}`, calls: () => calls, close: () => server.close() };
 }
+
+const json = (value: unknown) => ({ type: "application/x-amz-json-1.0", body: JSON.stringify(value) });
 
 const run = promisify(execFile);
 
+/** What one first invocation did: its cold start, the AWS calls it made, and how it ended. */
+interface ColdStart {
+  ms: number;
+  calls: number;
+  outcome: string;
+}
+
 /** One fresh-process cold start: import the bundle, then invoke its handler once. */
-async function coldStartOnce(file: string, event: unknown, endpoint: string): Promise<number> {
+async function coldStartOnce(
+  file: string,
+  event: unknown,
+  aws: { url: string; calls: () => number },
+  env: Record<string, string> = {},
+): Promise<ColdStart> {
   const script = `
     const t = performance.now();
     const { handler } = await import(${JSON.stringify(file)});
     const context = { functionName: "bench", awsRequestId: "bench", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bench", getRemainingTimeInMillis: () => 10000 };
-    try { await handler(${JSON.stringify(event)}, context); } catch {}
-    process.stdout.write("\\nCOLD_START_MS=" + (performance.now() - t) + "\\n");`;
+    let outcome;
+    try {
+      const r = await handler(${JSON.stringify(event)}, context);
+      outcome = r && typeof r === "object" && "statusCode" in r ? "HTTP " + r.statusCode : "returned";
+    } catch (e) { outcome = "threw: " + String(e?.message ?? e).slice(0, 80); }
+    const ms = performance.now() - t;
+    process.stdout.write("\\nCOLD_START=" + JSON.stringify({ ms, outcome }) + "\\n");`;
+  const before = aws.calls();
   const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
-    env: { PATH: process.env.PATH, ...FUNCTION_ENV, AWS_ENDPOINT_URL: endpoint },
+    env: { PATH: process.env.PATH, ...FUNCTION_ENV, ...env, AWS_ENDPOINT_URL: aws.url },
     encoding: "utf8",
   });
-  const m = /COLD_START_MS=([\d.]+)/.exec(stdout);
-  if (!m) throw new Error(`no cold start figure from ${file}`);
-  return Number(m[1]);
+  const m = /COLD_START=(.+)/.exec(stdout);
+  if (!m?.[1]) throw new Error(`no cold start figure from ${file}`);
+  const { ms, outcome } = JSON.parse(m[1]) as { ms: number; outcome: string };
+  return { ms, outcome, calls: aws.calls() - before };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+/** The two DynamoDB-only handlers a function is measured against, bundled as it is. */
+interface Baselines {
+  /** Imports the client and makes one GetItem on its first invocation: the bound's baseline. */
+  oneCall: string;
+  /** Imports the client and makes no call: shown beside it, as the figure before this baseline. */
+  importOnly: string;
+}
+
 /**
- * Median cold starts of a bundle and of the baseline handler, their runs interleaved (baseline,
- * function, baseline, ...): on a shared machine the load drifts over minutes, and a baseline measured
+ * Median cold starts of a bundle and of the baseline handlers, their runs interleaved (baselines,
+ * function, baselines, ...): on a shared machine the load drifts over minutes, and a baseline measured
  * once at the start made ratios of 0.3 for functions that carry the baseline's client and more.
  */
-async function pairedColdStart(file: string, event: unknown, baseline: string, endpoint: string) {
-  const fn: number[] = [];
+async function pairedColdStart(
+  file: string,
+  entry: string,
+  baselines: Baselines,
+  aws: { url: string; calls: () => number },
+) {
+  const fn: ColdStart[] = [];
   const base: number[] = [];
+  const bare: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    base.push(await coldStartOnce(baseline, {}, endpoint));
-    fn.push(await coldStartOnce(file, event, endpoint));
+    base.push((await coldStartOnce(baselines.oneCall, {}, aws)).ms);
+    bare.push((await coldStartOnce(baselines.importOnly, {}, aws)).ms);
+    fn.push(await coldStartOnce(file, firstEvent(entry), aws, entryEnv(entry, aws.url)));
   }
-  return { ms: median(fn), baseMs: median(base) };
+  const last = fn[fn.length - 1] as ColdStart;
+  return {
+    ms: median(fn.map((f) => f.ms)),
+    baseMs: median(base),
+    importOnlyMs: median(bare),
+    calls: last.calls,
+    outcome: last.outcome,
+  };
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
@@ -188,10 +257,33 @@ export interface BundleFigure {
   bundledBytes: number;
   externalMs: number;
   bundledMs: number;
-  /** The baseline handler's cold start in the runs interleaved with this function's, per SDK mode. */
+  /** The one-call baseline's cold start in the runs interleaved with this function's, per SDK mode. */
   baseExternalMs: number;
   baseBundledMs: number;
+  /** The import-only handler's, likewise. */
+  importOnlyExternalMs: number;
+  importOnlyBundledMs: number;
+  /** AWS calls the first invocation made (bundled run), and how it ended. */
+  calls: number;
+  outcome: string;
 }
+
+/** The DynamoDB-only handlers: the client and one GetItem, and the client alone. */
+const BASELINES = {
+  oneCall: `import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+const client = new DynamoDBClient({});
+export const handler = async () => {
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: process.env.STATE_TABLE, Key: { pk: { S: "bench" }, sk: { S: "bench" } } }),
+  );
+  return { found: Item !== undefined };
+};
+`,
+  importOnly: `import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+const client = new DynamoDBClient({});
+export const handler = async () => ({ ok: client !== undefined });
+`,
+};
 
 export async function measureBundles(entries = FUNCTION_ENTRIES) {
   // Under node_modules: an external SDK import resolves from the repository's node_modules, as it
@@ -200,16 +292,15 @@ export async function measureBundles(entries = FUNCTION_ENTRIES) {
   mkdirSync(dir, { recursive: true });
   const aws = await awsStandIn();
   try {
-    const baseEntry = join(dir, "dynamodb-only.ts");
-    writeFileSync(
-      baseEntry,
-      `import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-       const client = new DynamoDBClient({});
-       export const handler = async () => ({ ok: client !== undefined });\n`,
-    );
-    await bundle(baseEntry, join(dir, "base-external.mjs"), SDK);
-    await bundle(baseEntry, join(dir, "base-bundled.mjs"), []);
-    const baseline = { external: join(dir, "base-external.mjs"), bundled: join(dir, "base-bundled.mjs") };
+    const baselines = { external: {} as Baselines, bundled: {} as Baselines };
+    for (const [name, source] of Object.entries(BASELINES) as [keyof Baselines, string][]) {
+      const entry = join(dir, `dynamodb-${name}.ts`);
+      writeFileSync(entry, source);
+      baselines.external[name] = join(dir, `dynamodb-${name}.external.mjs`);
+      baselines.bundled[name] = join(dir, `dynamodb-${name}.bundled.mjs`);
+      await bundle(entry, baselines.external[name], SDK);
+      await bundle(entry, baselines.bundled[name], []);
+    }
     const figures: BundleFigure[] = [];
     for (const entry of [FLOOR_ENTRY, ...entries]) {
       const name = entry
@@ -220,8 +311,8 @@ export async function measureBundles(entries = FUNCTION_ENTRIES) {
       const bun = join(dir, `${name}.bundled.mjs`);
       const externalBytes = await bundle(join(REPO_ROOT, entry), ext, SDK);
       const bundledBytes = await bundle(join(REPO_ROOT, entry), bun, []);
-      const external = await pairedColdStart(ext, firstEvent(entry), baseline.external, aws.url);
-      const bundled = await pairedColdStart(bun, firstEvent(entry), baseline.bundled, aws.url);
+      const external = await pairedColdStart(ext, entry, baselines.external, aws);
+      const bundled = await pairedColdStart(bun, entry, baselines.bundled, aws);
       figures.push({
         entry,
         externalBytes,
@@ -230,6 +321,10 @@ export async function measureBundles(entries = FUNCTION_ENTRIES) {
         bundledMs: bundled.ms,
         baseExternalMs: external.baseMs,
         baseBundledMs: bundled.baseMs,
+        importOnlyExternalMs: external.importOnlyMs,
+        importOnlyBundledMs: bundled.importOnlyMs,
+        calls: bundled.calls,
+        outcome: bundled.outcome,
       });
     }
     return figures;
@@ -241,12 +336,15 @@ export async function measureBundles(entries = FUNCTION_ENTRIES) {
 
 export async function benchBundles(): Promise<string> {
   const figures = await measureBundles();
+  const x = (ms: number, base: number) => (ms / base).toFixed(2).padStart(5);
   const lines = [
-    `Lambda bundles (esbuild, ESM, minified; cold start = import + first invocation, median of ${RUNS} fresh processes,`,
-    "each run after a run of a handler that imports only the DynamoDB client; x = the ratio of the two medians)",
-    `bounds: <= ${MAX_KB} KB with the SDK external; cold start <= ${MAX_RATIO} x that handler (same SDK mode)`,
-    "floor: what every function carries at least (bench/cold-floor.ts: Powertools' handler, the zod-parsed environment, the DynamoDB document client)",
-    `${"function".padEnd(30)} ${"SDK ext".padStart(8)} ${"ms".padStart(6)} ${"base".padStart(6)} ${"x".padStart(5)} ${"SDK bund".padStart(9)} ${"ms".padStart(6)} ${"base".padStart(6)} ${"x".padStart(5)}  within bounds`,
+    `Lambda bundles (esbuild, ESM, minified; cold start = import + first invocation, median of ${RUNS} fresh processes)`,
+    "first invocation: the function's real trigger payload (bench/first-events.ts) against an AWS stand-in answering empty; calls = AWS calls it made",
+    "x = ratio to the DynamoDB-only handler whose first invocation makes one GetItem, runs interleaved, same SDK mode;",
+    "x0 = ratio to the handler that imports the client and makes no call (the baseline before first invocations followed real payloads)",
+    `bounds: <= ${MAX_KB} KB with the SDK external; cold start <= ${MAX_RATIO} x (the faster SDK mode)`,
+    "floor: what every function carries at least (bench/cold-floor.ts: Powertools' handler, the zod-parsed environment, the DynamoDB document client, one GetItem)",
+    `${"function".padEnd(30)} ${"SDK ext".padStart(8)} ${"ms".padStart(6)} ${"x".padStart(5)} ${"x0".padStart(5)} ${"SDK bund".padStart(9)} ${"ms".padStart(6)} ${"x".padStart(5)} ${"x0".padStart(5)} ${"calls".padStart(5)}  within bounds`,
   ];
   for (const f of figures) {
     const xe = f.externalMs / f.baseExternalMs;
@@ -258,9 +356,11 @@ export async function benchBundles(): Promise<string> {
       : f.entry.replace(/^functions\//, "").replace(/\.ts$/, "");
     const ms = (n: number) => n.toFixed(0).padStart(6);
     lines.push(
-      `${name.padEnd(30)} ${kb(f.externalBytes).padStart(8)} ${ms(f.externalMs)} ${ms(f.baseExternalMs)} ${xe.toFixed(2).padStart(5)} ${kb(f.bundledBytes).padStart(9)} ${ms(f.bundledMs)} ${ms(f.baseBundledMs)} ${xb.toFixed(2).padStart(5)}  ${floor ? "-" : ok ? "yes" : "NO"}`,
+      `${name.padEnd(30)} ${kb(f.externalBytes).padStart(8)} ${ms(f.externalMs)} ${x(f.externalMs, f.baseExternalMs)} ${x(f.externalMs, f.importOnlyExternalMs)} ${kb(f.bundledBytes).padStart(9)} ${ms(f.bundledMs)} ${x(f.bundledMs, f.baseBundledMs)} ${x(f.bundledMs, f.importOnlyBundledMs)} ${String(f.calls).padStart(5)}  ${floor ? "-" : ok ? "yes" : "NO"}`,
     );
   }
+  lines.push("", "how each first invocation ended (bundled run):");
+  for (const f of figures) lines.push(`  ${f.entry.padEnd(44)} ${f.outcome}`);
   return lines.join("\n");
 }
 

@@ -1,0 +1,192 @@
+/**
+ * What each function is first invoked with in the cold-start bench (bench/bundles.ts): a payload of
+ * the function's real trigger, from the captured events the handler tests use (test/fixtures/events:
+ * API Gateway v2 with IAM and Cognito authorizers, DynamoDB Streams, EventBridge, SES, Step Functions
+ * task input, the scheduler), filled in as those tests fill them. So each first invocation goes the
+ * function's real path to its first AWS calls (a decision read, a query, a secret, a put), as a
+ * function's first request in a deployment does: a path-less 404 would measure only the imports.
+ *
+ * The AWS stand-in answers every call with an empty item or list, so a path ends where an empty table
+ * ends it (a decision not found, nothing due); bench/bundles.ts counts the AWS calls each one made.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { REPO_ROOT } from "../infra/constructs/harness-function.ts";
+import { signV3 } from "../shared/adapters/connectors/hubspot-webhook.ts";
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(REPO_ROOT, "test", "fixtures", "events", name), "utf8"));
+
+/** The stage and account the captured events' callers belong to (`dev-harness-agent-<id>` roles). */
+export const FIXTURE_STAGE = "dev";
+
+const DECISION = "d_bench_cold_start";
+const NOW = "2026-03-10T14:00:00.000Z";
+
+/** An API Gateway v2 request as a Cognito user of `groups` would send it (the approve fixture's shape). */
+function asPerson(method: string, path: string, groups: string, body?: unknown) {
+  const e = fixture("api-v2-jwt-approve.json");
+  const [rawPath = path, rawQueryString = ""] = path.split("?");
+  e.routeKey = `${method} ${rawPath}`;
+  e.rawPath = rawPath;
+  e.rawQueryString = rawQueryString;
+  e.requestContext.routeKey = e.routeKey;
+  e.requestContext.http.method = method;
+  e.requestContext.http.path = rawPath;
+  e.requestContext.authorizer.jwt.claims["cognito:groups"] = `[${groups}]`;
+  if (rawQueryString) e.queryStringParameters = Object.fromEntries(new URLSearchParams(rawQueryString));
+  else delete e.queryStringParameters;
+  if (body === undefined) delete e.body;
+  else e.body = JSON.stringify(body);
+  return e;
+}
+
+/** A request signed by the outreach writer's role, as the agents call the API (IAM authorizer). */
+function asAgent(method: string, path: string, body: unknown) {
+  const e = fixture("api-v2-iam-proposal.json");
+  e.routeKey = `${method} ${path}`;
+  e.rawPath = path;
+  e.requestContext.routeKey = e.routeKey;
+  e.requestContext.http.method = method;
+  e.requestContext.http.path = path;
+  e.body = JSON.stringify(body);
+  return e;
+}
+
+const proposal = {
+  proposalId: "p-bench-cold-start",
+  agentId: "outreach-writer",
+  action: { type: "email.send" },
+  target: { accountId: "acme", personId: "acme-jane" },
+  payload: {
+    subject: "Your pricing research",
+    body: "Hi Jane, saw your team comparing plans this week. Happy to share how similar teams rolled out.",
+  },
+  reasoning: "Three pricing page visits this week from the VP Sales.",
+  confidence: 0.9,
+};
+
+/** The ledger stream's record of a decision just decided and waiting for a person. */
+function ledgerInsert() {
+  const e = fixture("dynamodb-stream-ledger-insert.json");
+  const item = {
+    pk: `DEC#${DECISION}`,
+    sk: "DECISION",
+    decisionId: DECISION,
+    status: "pending_approval",
+    version: 1,
+    decidedAt: NOW,
+    updatedAt: NOW,
+    expiresAt: "2026-03-11T14:00:00.000Z",
+  };
+  e.Records[0].dynamodb.Keys = marshall({ pk: item.pk, sk: item.sk });
+  e.Records[0].dynamodb.NewImage = marshall(item);
+  return e;
+}
+
+const withDecision = (name: string) => {
+  const e = fixture(name);
+  if ("detail" in e) e.detail.decisionId = DECISION;
+  else e.decisionId = DECISION;
+  return e;
+};
+
+/** A HubSpot webhook delivery as HubSpot sends it, signed with the secret the stand-in answers. */
+function hubspotWebhook() {
+  const e = fixture("api-v2-hubspot-webhook.json");
+  e.body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
+  const timestamp = String(Date.now());
+  e.headers["x-hubspot-request-timestamp"] = timestamp;
+  e.headers["x-hubspot-signature-v3"] = signV3(BENCH_SECRET.clientSecret, {
+    method: "POST",
+    uri: `https://${e.requestContext.domainName}${e.rawPath}`,
+    body: e.body,
+    timestamp,
+  });
+  return e;
+}
+
+/** Each function's first event, by entry (the -hubspot and -mcp variants take their lean entry's). */
+const EVENTS: Record<string, () => unknown> = {
+  "api/health": () => fixture("api-v2-health.json"),
+  "api/proposals": () => asAgent("POST", "/v1/proposals", proposal),
+  "api/reviews": () => withDecisionPath(fixture("api-v2-jwt-approve.json")),
+  "api/decisions": () => asPerson("GET", "/v1/decisions?status=pending_approval", "viewer"),
+  "api/admin": () => asPerson("GET", "/v1/trust", "admin"),
+  "api/knowledge": () => asPerson("GET", "/v1/kb/accounts/acme/people", "viewer"),
+  "api/knowledge-tools": () => asPerson("GET", "/v1/tools", "viewer"),
+  "api/mcp": () => {
+    const e = asAgent("POST", "/mcp", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "get_context", arguments: { accountId: "acme" } },
+    });
+    e.headers.accept = "application/json, text/event-stream";
+    return e;
+  },
+  "webhooks/hubspot": hubspotWebhook,
+  "ledger/archiver": ledgerInsert,
+  "ledger/workflow-starter": ledgerInsert,
+  "ledger/digest": () => fixture("eventbridge-scheduled-event.json"),
+  "workflow/await-approval": () => withDecision("sfn-task-await-approval.json"),
+  "workflow/release": () => withDecision("sfn-task-release.json"),
+  "workflow/expire": () => withDecision("sfn-task-release.json"),
+  "workflow/execute": () => withDecision("sfn-task-release.json"),
+  "workflow/reconcile": () => fixture("eventbridge-scheduled-event.json"),
+  "events/execute-allowed": () => withDecision("eventbridge-decision-made.json"),
+  "events/agent-watchers": () => withDecision("eventbridge-decision-transitioned.json"),
+  "outcomes/ses-events": () => {
+    // Tagged as the harness's SES connector tags every send (shared/adapters/connectors/ses.ts).
+    const e = fixture("eventbridge-ses-complaint.json");
+    e.detail.mail.tags.decision_id = [DECISION];
+    return e;
+  },
+  "outcomes/hubspot-poll": () => fixture("eventbridge-scheduled-event.json"),
+  "agents/handler": () => fixture("scheduler-agent-invoke.json"),
+  "agents/crm-import": () => ({ agentId: "crm-import", trigger: "schedule", cron: "0 * * * *" }),
+};
+
+function withDecisionPath(e: ReturnType<typeof fixture>) {
+  e.rawPath = e.rawPath.replace("d_REPLACE", DECISION);
+  e.requestContext.http.path = e.rawPath;
+  e.pathParameters = { id: DECISION };
+  e.body = JSON.stringify({ digest: `sha256:${"0".repeat(64)}` });
+  return e;
+}
+
+/** An entry's key in EVENTS: `functions/workflow/execute-mcp.ts` → `workflow/execute`. */
+const keyOf = (entry: string) =>
+  entry
+    .replace(/^functions\//, "")
+    .replace(/\.ts$/, "")
+    .replace(/-(hubspot|mcp)$/, "");
+
+/** The first event of an entry under functions/ (or the floor's, which reads nothing of it). */
+export function firstEvent(entry: string): unknown {
+  return (EVENTS[keyOf(entry)] ?? (() => ({})))();
+}
+
+/** The HubSpot webhook's secret, as the stand-in's Secrets Manager answers it. */
+export const BENCH_SECRET = { accessToken: "bench-token", clientSecret: "bench-client-secret" };
+
+/**
+ * Variables an entry's first invocation needs beyond the bench's: each agent function runs one agent;
+ * the HubSpot webhook and poll read their secret, and the poll calls HubSpot (the stand-in, `aws`).
+ */
+export function entryEnv(entry: string, aws: string): Record<string, string> {
+  if (entry.endsWith("agents/crm-import.ts")) return { AGENT_ID: "crm-import" };
+  if (entry.endsWith("agents/handler.ts")) return { AGENT_ID: "outreach-writer" };
+  if (entry.endsWith("webhooks/hubspot.ts") || entry.endsWith("outcomes/hubspot-poll.ts"))
+    return {
+      CONNECTOR_SECRET_ARNS: JSON.stringify({
+        "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-hubspot",
+      }),
+      CONNECTORS_CONFIG: JSON.stringify({ dryRun: false, hubspot: { basePath: aws } }),
+    };
+  return {};
+}
+
+/** Entries with no first event of their own here (the test holds this to none but the floor). */
+export const entriesWithoutEvent = (entries: string[]) => entries.filter((e) => !(keyOf(e) in EVENTS));

@@ -1,0 +1,63 @@
+/**
+ * The cold-start bench's first invocations (bench/first-events.ts) follow each function's real path:
+ * every entry has a payload of its trigger, and invoked with it against the bench's AWS stand-in the
+ * function gets past its input and its wiring to its AWS calls. A route renamed or a payload the
+ * handler refuses would otherwise make the bench time a 400 or a 404 again, i.e. the imports only.
+ * In process, from the sources: what the bundles add is bench/bundles.ts's and bundle-loads' matter.
+ */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Context } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsStandIn, FUNCTION_ENTRIES, FUNCTION_ENV } from "../../bench/bundles.ts";
+import { entriesWithoutEvent, entryEnv, firstEvent } from "../../bench/first-events.ts";
+import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
+
+const context = {
+  functionName: "bench",
+  awsRequestId: "bench",
+  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bench",
+  getRemainingTimeInMillis: () => 10_000,
+} as unknown as Context;
+
+/** Functions whose first request reads nothing from AWS: the clock, and the tool list of no server. */
+const NO_CALLS = new Set(["functions/api/health.ts", "functions/api/knowledge-tools.ts"]);
+
+let aws: Awaited<ReturnType<typeof awsStandIn>>;
+let calls: string[] = [];
+beforeAll(async () => {
+  aws = await awsStandIn((c) => calls.push(c));
+});
+afterAll(() => aws.close());
+
+describe("the bench's first invocations", () => {
+  it("every function entry has a payload of its own trigger", () => {
+    expect(FUNCTION_ENTRIES.length).toBeGreaterThan(20);
+    expect(entriesWithoutEvent(FUNCTION_ENTRIES)).toEqual([]);
+  });
+
+  it.each(FUNCTION_ENTRIES)("%s gets past its input and wiring to its AWS calls", async (entry) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, FUNCTION_ENV, entryEnv(entry, aws.url), { AWS_ENDPOINT_URL: aws.url });
+    calls = [];
+    try {
+      const { handler } = await import(/* @vite-ignore */ pathToFileURL(join(REPO_ROOT, entry)).href);
+      let outcome: unknown;
+      try {
+        outcome = await handler(firstEvent(entry), context);
+      } catch (err) {
+        outcome = err;
+      }
+      const text = outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : JSON.stringify(outcome);
+      // Refused input, a missing variable, a stand-in answer the SDK cannot read or a bug: not a real path.
+      expect(text).not.toMatch(
+        /ConfigError|invalid environment|not supported|Not Acceptable|Deserializ|TypeError|ReferenceError/,
+      );
+      const status = (outcome as { statusCode?: number } | undefined)?.statusCode;
+      if (status !== undefined) expect([400, 401, 403, 405, 406, 415]).not.toContain(status);
+      if (!NO_CALLS.has(entry)) expect(calls.length).toBeGreaterThan(0);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
