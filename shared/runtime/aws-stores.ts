@@ -68,6 +68,12 @@ export const MCP_STORES: StoreSet = /* @__PURE__ */ withGate(ALL_STORES);
  */
 export const LIFECYCLE_STORES: StoreSet = { decisions, specs, trust, drafts };
 
+/**
+ * The Release step (usecases/workflow-release.ts): it re-validates against the decision and the spec
+ * and moves the decision on, recording no trust (nothing was reviewed or executed) and no draft.
+ */
+export const RELEASE_STORES: StoreSet = { decisions, specs };
+
 /** Outcomes from the world (usecases/outcomes.ts): the decision, trust, suppression and pauses. */
 export const OUTCOME_STORES: StoreSet = { decisions, specs, trust, pauses, kb };
 

@@ -24,7 +24,12 @@ import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
-import { GATE_STORES, LIFECYCLE_STORES, WATCHER_STORES } from "../../shared/runtime/aws-stores.ts";
+import {
+  GATE_STORES,
+  LIFECYCLE_STORES,
+  RELEASE_STORES,
+  WATCHER_STORES,
+} from "../../shared/runtime/aws-stores.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import type { WorkflowInput } from "../../shared/usecases/workflow.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -296,7 +301,7 @@ describe("DynamoDB Streams: ledger -> archiver and workflow starter", () => {
 
 describe("Step Functions task handlers", () => {
   it("Release: a missing decision is reported, bad input is refused naming the field", async () => {
-    const handler = release(() => awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }));
+    const handler = release(() => awsRuntimeFor(rt, { stores: RELEASE_STORES }));
     const input = fixture("sfn-task-release.json");
     expect(await handler(input, ctx)).toEqual({ decisionId: "d_REPLACE", status: "missing" });
     await expect(handler({}, ctx)).rejects.toThrow(/decisionId/);

@@ -21,7 +21,7 @@ import type { Decision } from "../../shared/domain/decision.ts";
 import { DependencyError } from "../../shared/domain/errors.ts";
 import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
-import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
+import { LIFECYCLE_STORES, RELEASE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { veto } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
@@ -61,12 +61,14 @@ beforeAll(async () => {
 });
 afterAll(() => rt?.close());
 
-/** The AWS wiring each workflow function gets, pointed at the test's tables and clock. */
-const runtime = () =>
+/**
+ * The AWS wiring each workflow function gets, pointed at the test's tables and clock, with the stores
+ * its entry builds (functions/workflow/*.ts): a step that reads another store fails naming it.
+ */
+const runtime = (stores = LIFECYCLE_STORES) =>
   awsRuntimeFor(rt, {
     sandbox: rt.sandbox,
-    // As the workflow functions are built (functions/workflow/*.ts).
-    stores: LIFECYCLE_STORES,
+    stores,
     extras: {
       approvals: (db) => new StepFunctionsApprovalSignal({ taskTokens: new DynamoTaskTokenStore(db), tasks }),
     },
@@ -83,6 +85,7 @@ function realHandlers(onWaiting: (decisionId: string) => void = () => {}): Recor
   };
   const ctx = lambdaContext();
   const rtOnce = runtime();
+  const releaseRt = runtime(RELEASE_STORES);
   const wrap =
     (h: (e: any, c: any) => Promise<any>): Invoke =>
     (input) =>
@@ -93,7 +96,7 @@ function realHandlers(onWaiting: (decisionId: string) => void = () => {}): Recor
     tasks,
   }));
   return {
-    [logicalId("WorkflowRelease")]: wrap(releaseHandler(() => rtOnce)),
+    [logicalId("WorkflowRelease")]: wrap(releaseHandler(() => releaseRt)),
     [logicalId("WorkflowExpire")]: wrap(expireHandler(() => rtOnce)),
     [logicalId("WorkflowExecute")]: wrap(executeHandler(() => rtOnce)),
     // .waitForTaskToken: Step Functions passes the Payload; the task ends when SendTaskSuccess is called.

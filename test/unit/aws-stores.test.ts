@@ -14,6 +14,7 @@ import {
   LIFECYCLE_STORES,
   MCP_STORES,
   OUTCOME_STORES,
+  RELEASE_STORES,
   WATCHER_STORES,
 } from "../../shared/runtime/aws-stores.ts";
 
@@ -32,6 +33,7 @@ describe("AWS runtime: the stores a function is built with", () => {
   it.each([
     ["gate", GATE_STORES, ["decisions", "specs"]],
     ["lifecycle", LIFECYCLE_STORES, ["decisions", "specs", "trust", "drafts"]],
+    ["release", RELEASE_STORES, ["decisions", "specs"]],
     ["outcomes", OUTCOME_STORES, ["decisions", "specs", "trust", "pauses", "kb"]],
     ["watchers", WATCHER_STORES, ["decisions", "specs", "kb"]],
   ] as const)("the %s set builds its stores; reading another names it", (_, stores, present) => {
