@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type BuildOptions, build } from "esbuild";
-import { ALIASES, BUNDLING, REPO_ROOT } from "../infra/constructs/harness-function.ts";
+import { ALIASES, BUNDLING, FUNCTION_ENVIRONMENT, REPO_ROOT } from "../infra/constructs/harness-function.ts";
 import { BENCH_SECRET, entryEnv, FIXTURE_STAGE, firstEvent } from "./first-events.ts";
 
 /** Every Lambda entry: each file under functions/ is one (agents share functions/agents/handler.ts). */
@@ -49,6 +49,9 @@ export const asDeployed = (external: string[] = SDK) =>
     target: BUNDLING.target,
     mainFields: BUNDLING.mainFields,
     minify: true,
+    // As deployed: the map beside the bundle, linked from it (shared/adapters/aws/source-maps.ts).
+    sourcemap: BUNDLING.sourceMap ? "linked" : false,
+    sourcesContent: BUNDLING.sourcesContent,
     external,
     banner: { js: BUNDLING.banner },
     alias: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [from, join(REPO_ROOT, to)])),
@@ -93,6 +96,7 @@ export async function bundleContents(entry: string): Promise<{ bytes: number; in
  * retries, not the function's work.
  */
 export const FUNCTION_ENV = {
+  ...FUNCTION_ENVIRONMENT,
   AWS_REGION: "us-east-1",
   AWS_ACCESS_KEY_ID: "bench",
   AWS_SECRET_ACCESS_KEY: "bench",

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
+import { errorLog, lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { createApi } from "../../shared/http/api.ts";
 import { principalFromEvent } from "../../shared/http/principal-from-event.ts";
 import type { HttpResult } from "../../shared/http/respond.ts";
@@ -23,7 +23,7 @@ export const makeHandler = (runtime: () => AwsRuntime) => {
     const rt = runtime();
     api ??= createApi(rt.deps, {
       routes: MCP_API_ROUTES,
-      log: (msg, data) => tools.logger.error(msg, data),
+      log: errorLog(tools),
       stage: rt.env.HARNESS_STAGE,
     });
     const principal = principalFromEvent(event, { stage: rt.env.HARNESS_STAGE });

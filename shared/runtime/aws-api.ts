@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { lambdaHandler } from "../adapters/aws/powertools.ts";
+import { errorLog, lambdaHandler } from "../adapters/aws/powertools.ts";
 import { createApi } from "../http/api.ts";
 import type { HttpResult } from "../http/respond.ts";
 import type { Route } from "../http/routes.ts";
@@ -27,7 +27,7 @@ export function apiHandler(routes: Route[], runtime: () => ApiRuntime) {
         );
       api = createApi(rt.deps, {
         routes,
-        log: (msg, data) => tools.logger.error(msg, data),
+        log: errorLog(tools),
         stage: rt.env.HARNESS_STAGE,
       });
     }

@@ -146,7 +146,7 @@ describe("stateful stack", () => {
 });
 
 describe("service stack", () => {
-  it("one Node 24 ARM64 traced function per route group, workflow task, worker and agent, each with its own role", () => {
+  it("one Node 24 ARM64 traced function per route group, workflow task, worker and agent, each with its own role, no source maps at load", () => {
     const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
     const groups = new Set(ROUTES.map((r) => r.group));
     // API groups, 4 workflow tasks and the reconciler, 2 event workers, 3 ledger workers (archiver,
@@ -160,6 +160,8 @@ describe("service stack", () => {
       expect(f.Properties.TracingConfig, id).toEqual({ Mode: "Active" });
       expect(f.Properties.MemorySize, id).toBeGreaterThan(0);
       expect(f.Properties.Timeout, id).toBeGreaterThan(0);
+      // Source maps are read when a stack is printed (source-maps.ts), not at every cold start.
+      expect(f.Properties.Environment.Variables.NODE_OPTIONS ?? "", id).not.toMatch(/source-maps/);
       roles.add(JSON.stringify(f.Properties.Role));
     }
     expect(roles.size).toBe(fns.length);

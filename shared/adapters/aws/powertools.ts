@@ -11,6 +11,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
+import { mapErrorStack, sourceMappedStack } from "./source-maps.ts";
 
 export const SERVICE = "agent-harness";
 
@@ -26,13 +27,34 @@ export function powertools(): Tools {
   };
 }
 
-/** Wrap a handler body: `(event, tools, context) => result`. */
+/**
+ * Wrap a handler body: `(event, tools, context) => result`. An error it throws leaves with its stack
+ * in source terms (source-maps.ts), which is what the Lambda runtime logs of it.
+ */
 export function lambdaHandler<E, R>(body: (event: E, tools: Tools, context: Context) => Promise<R>) {
   const tools = powertools();
-  return middy(async (event: E, context: Context) => body(event, tools, context))
+  return middy(async (event: E, context: Context) => {
+    try {
+      return await body(event, tools, context);
+    } catch (err) {
+      mapErrorStack(err);
+      throw err;
+    }
+  })
     .use(injectLambdaContext(tools.logger))
     .use(logMetrics(tools.metrics, { throwOnEmptyMetrics: false }));
 }
+
+/** An error log for the API core (respond.ts logs what it cannot map), its `stack` in source terms. */
+export const errorLog =
+  (tools: Tools) =>
+  (msg: string, data?: Record<string, unknown>): void => {
+    const stack = data?.stack;
+    tools.logger.error(
+      msg,
+      typeof stack === "string" ? { ...data, stack: sourceMappedStack(stack) } : (data ?? {}),
+    );
+  };
 
 /** A value built on first use and kept for the container's life (the cold-start wiring). */
 export function lazy<T>(build: () => T): () => T {
