@@ -69,3 +69,13 @@ export class RateLimitError extends Error {
     super(message);
   }
 }
+
+/**
+ * The frames of an error's stack, without its first line: what may be logged of an error nobody
+ * expected. Its message may carry request data (a name, an email address), its frames only code.
+ */
+export const stackFrames = (err: unknown): string =>
+  ((err as Error | undefined)?.stack ?? "")
+    .split("\n")
+    .filter((l) => l.trimStart().startsWith("at "))
+    .join("\n");

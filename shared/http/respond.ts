@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   NotFoundError,
   RateLimitError,
+  stackFrames,
   TooLargeError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -47,12 +48,13 @@ export function errorResponse(
       headers: { ...HEADERS, "retry-after": String(err.retryAfterSeconds) },
     };
   if (err instanceof ContentionError || err instanceof DependencyError) {
-    log("dependency failure", { requestId, name: (err as Error).name, message: (err as Error).message });
+    // `reason`, not `message`: Powertools' logger keeps `message` for the log line's own and drops it.
+    log("dependency failure", { requestId, name: (err as Error).name, reason: (err as Error).message });
     return {
       ...json(503, { error: "unavailable", message: "temporarily unavailable, retry", requestId }),
       headers: { ...HEADERS, "retry-after": "1" },
     };
   }
-  log("unexpected error", { requestId, name: (err as Error)?.name, stack: (err as Error)?.stack });
+  log("unexpected error", { requestId, name: (err as Error)?.name, stack: stackFrames(err) });
   return json(500, { error: "internal", message: "internal error", requestId });
 }

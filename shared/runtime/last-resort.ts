@@ -1,3 +1,5 @@
+import { stackFrames } from "../domain/errors.ts";
+
 /**
  * The last line of defence for a long-running local process (`harness serve`, `harness start`): a
  * promise rejection nobody handled is logged instead of ending the process. Every loop handles its
@@ -8,7 +10,7 @@
 export function logUnhandledRejections(log: (line: string) => void = (line) => console.error(line)): void {
   process.on("unhandledRejection", (reason) => {
     const err = reason instanceof Error ? reason : undefined;
-    const frames = err?.stack?.split("\n").filter((l) => l.trimStart().startsWith("at ")) ?? [];
+    const frames = stackFrames(err).split("\n").filter(Boolean);
     log(
       JSON.stringify({
         level: "error",
