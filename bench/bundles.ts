@@ -122,6 +122,14 @@ export const FUNCTION_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 
+/** One request the stand-in answered: the AWS JSON protocols name the operation in `target`. */
+export interface StandInCall {
+  method: string;
+  url: string;
+  target: string;
+  body: string;
+}
+
 /**
  * A stand-in for every AWS endpoint (and HubSpot's, for the webhook and the poll), answering at once
  * as an empty account would: JSON protocols an empty object (a Query with no items, a PutEvents with
@@ -132,7 +140,7 @@ export const FUNCTION_ENV = {
  * not for a network. It counts the requests (`log` sees each).
  */
 export async function awsStandIn(
-  log?: (call: string) => void,
+  log?: (call: StandInCall) => void,
 ): Promise<{ url: string; calls: () => number; close: () => void }> {
   let calls = 0;
   const answer = (target: string, method: string, url: string, body: string) => {
@@ -166,7 +174,7 @@ export async function awsStandIn(
     });
     req.on("end", () => {
       const target = String(req.headers["x-amz-target"] ?? "");
-      log?.(`${req.method} ${req.url} ${target} ${body.slice(0, 200)}`);
+      log?.({ method: req.method ?? "GET", url: req.url ?? "/", target, body });
       const a = answer(target, req.method ?? "GET", req.url ?? "/", body);
       res.writeHead(200, { "content-type": a.type });
       res.end(a.body);

@@ -99,9 +99,12 @@ export class HarnessFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  /** Its entry file, relative to the repository (test/infra/deployed-first-calls.test.ts runs it). */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: HarnessFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     // A function that is its construct's only one is created as "Fn" and named after that construct
     // (LedgerDigest/Fn: dev-harness-ledger-digest), not "dev-harness-fn".
     const own = id === "Fn" && scope.node.id ? scope.node.id : id;

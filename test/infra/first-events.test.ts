@@ -24,7 +24,7 @@ const context = {
 const NO_CALLS = new Set(["functions/api/health.ts", "functions/api/knowledge-tools.ts"]);
 
 let aws: Awaited<ReturnType<typeof awsStandIn>>;
-let calls: string[] = [];
+let calls: unknown[] = [];
 beforeAll(async () => {
   aws = await awsStandIn((c) => calls.push(c));
 });
