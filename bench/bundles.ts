@@ -229,9 +229,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** The two DynamoDB-only handlers a function is measured against, bundled as it is. */
 interface Baselines {
-  /** Imports the client and makes one GetItem on its first invocation: the bound's baseline. */
+  /** Imports the client and makes one GetItem on its first invocation, as every function calls AWS on its first. */
   oneCall: string;
-  /** Imports the client and makes no call: shown beside it, as the figure before this baseline. */
+  /** Imports the client and makes no call: the bound as the issue words it (withinBounds). */
   importOnly: string;
 }
 

@@ -74,8 +74,13 @@ export class RateLimitError extends Error {
  * The frames of an error's stack, without its first line: what may be logged of an error nobody
  * expected. Its message may carry request data (a name, an email address), its frames only code.
  */
-export const stackFrames = (err: unknown): string =>
-  ((err as Error | undefined)?.stack ?? "")
-    .split("\n")
-    .filter((l) => l.trimStart().startsWith("at "))
-    .join("\n");
+export function stackFrames(err: unknown): string {
+  const stack = (err as Error | undefined)?.stack;
+  // V8 indents each frame by four spaces; a message line starting "at " is not one.
+  return typeof stack === "string"
+    ? stack
+        .split("\n")
+        .filter((l) => /^ {4}at /.test(l))
+        .join("\n")
+    : "";
+}
