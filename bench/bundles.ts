@@ -116,8 +116,9 @@ export const FUNCTION_ENV = {
   HARNESS_API_URL: "https://bench.invalid",
   STALE_AFTER_SECONDS: "90",
   EXECUTOR_FUNCTION: "bench-executor",
-  POWERTOOLS_METRICS_DISABLED: "true",
-  POWERTOOLS_LOG_LEVEL: "CRITICAL",
+  // As Lambda runs them: logs at INFO (harness-function.ts applicationLogLevelV2, which Lambda passes
+  // as AWS_LAMBDA_LOG_LEVEL) and metrics flushed per invocation, each to the process's stdout.
+  AWS_LAMBDA_LOG_LEVEL: "INFO",
   // The Lambda runtime is Node 24 (harness-function.ts); on an older Node the SDK warns once on stderr.
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };

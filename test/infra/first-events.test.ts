@@ -40,7 +40,15 @@ describe("the bench's first invocations", () => {
 
   it.each(FUNCTION_ENTRIES)("%s gets past its input and wiring to its AWS calls", async (entry) => {
     const saved = process.env;
-    process.env = { ...saved, ...FUNCTION_ENV, ...entryEnv(entry, aws.url), AWS_ENDPOINT_URL: aws.url };
+    process.env = {
+      ...saved,
+      ...FUNCTION_ENV,
+      ...entryEnv(entry, aws.url),
+      AWS_ENDPOINT_URL: aws.url,
+      // Quiet here: the bench's processes log and flush metrics as deployed; this test reads outcomes.
+      POWERTOOLS_LOG_LEVEL: "CRITICAL",
+      POWERTOOLS_METRICS_DISABLED: "true",
+    };
     calls = [];
     try {
       const { handler } = await import(/* @vite-ignore */ pathToFileURL(join(REPO_ROOT, entry)).href);
