@@ -155,7 +155,10 @@ describe("each deployed function's first request, with its template's environmen
         AWS_ENDPOINT_URL: aws.url,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         POWERTOOLS_METRICS_DISABLED: "true",
+        // Quiet: the outcome and the calls are what this reads.
+        POWERTOOLS_LOG_LEVEL: "CRITICAL",
       };
+      const quiet = vi.spyOn(console, "log").mockImplementation(() => {});
       calls = [];
       let outcome: unknown;
       try {
@@ -170,6 +173,7 @@ describe("each deployed function's first request, with its template's environmen
         outcome = err;
       } finally {
         process.env = saved;
+        quiet.mockRestore();
       }
       const text = outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : JSON.stringify(outcome);
       if (/ConfigError|invalid environment|is required|TypeError|ReferenceError/.test(text))
