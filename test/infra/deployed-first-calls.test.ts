@@ -19,16 +19,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { awsStandIn, type StandInCall } from "../../bench/bundles.ts";
 import { firstEvent } from "../../bench/first-events.ts";
 import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
-import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
+import { liveConnectorsContext, type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
 import { ACCOUNT, iamMatch, REGION, TemplateValues } from "./template-values.ts";
-
-const secret = (name: string) =>
-  `arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-${name}-AbCdEf`;
-const SECRETS = {
-  hubspot: secret("hubspot"),
-  linkedin: secret("linkedin"),
-  "hubspot-webhook": secret("webhook"),
-};
 
 const context = {
   functionName: "deployed",
@@ -44,19 +36,8 @@ let values: TemplateValues;
 beforeAll(async () => {
   aws = await awsStandIn((c) => calls.push(c));
   await settleBeforeBlocking();
-  s = synthHarness({
-    bundle: false,
-    context: {
-      "harness:connectorSecretArns": JSON.stringify(SECRETS),
-      "harness:connectors": JSON.stringify({
-        dryRun: false,
-        ses: { from: "sdr@mail.example.com" },
-        // HubSpot's API is the stand-in too: the poll and the webhook call it.
-        hubspot: { basePath: aws.url },
-        linkedin: { adAccountUrn: "urn:li:sponsoredAccount:123" },
-      }),
-    },
-  });
+  // HubSpot's API is the stand-in too: the poll and the webhook call it.
+  s = synthHarness({ bundle: false, context: liveConnectorsContext(aws.url) });
   values = new TemplateValues([s.statefulTemplate.toJSON(), s.serviceTemplate.toJSON()]);
 });
 afterAll(() => aws?.close());

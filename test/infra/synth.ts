@@ -9,6 +9,26 @@ import { agentRegistry } from "../../shared/agents/registry.ts";
 
 export const TEST_ENV = { account: "123456789012", region: "us-east-1" };
 
+const secretArn = (name: string) =>
+  `arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-${name}-AbCdEf`;
+/** The connector secrets of a deployment that sends (world-io.test.ts, deployed-first-calls.test.ts). */
+export const LIVE_SECRETS = {
+  hubspot: secretArn("hubspot"),
+  linkedin: secretArn("linkedin"),
+  "hubspot-webhook": secretArn("webhook"),
+};
+
+/** Synthesis context of a deployment that sends: SES, HubSpot (at `hubspotBasePath`), LinkedIn. */
+export const liveConnectorsContext = (hubspotBasePath?: string) => ({
+  "harness:connectorSecretArns": JSON.stringify(LIVE_SECRETS),
+  "harness:connectors": JSON.stringify({
+    dryRun: false,
+    ses: { from: "sdr@mail.example.com" },
+    hubspot: hubspotBasePath ? { basePath: hubspotBasePath } : {},
+    linkedin: { adAccountUrn: "urn:li:sponsoredAccount:123" },
+  }),
+});
+
 export interface Synthesized extends HarnessApp {
   assembly: CloudAssembly;
   outdir: string;

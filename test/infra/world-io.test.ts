@@ -7,27 +7,20 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentRegistry } from "../../shared/agents/registry.ts";
-import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
+import {
+  LIVE_SECRETS,
+  liveConnectorsContext,
+  type Synthesized,
+  settleBeforeBlocking,
+  synthHarness,
+} from "./synth.ts";
 
-const arn = (name: string) =>
-  `arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-${name}-AbCdEf`;
-const SECRETS = { hubspot: arn("hubspot"), linkedin: arn("linkedin"), "hubspot-webhook": arn("webhook") };
+const SECRETS = LIVE_SECRETS;
 
 let s: Synthesized;
 beforeAll(async () => {
   await settleBeforeBlocking();
-  s = synthHarness({
-    bundle: false,
-    context: {
-      "harness:connectorSecretArns": JSON.stringify(SECRETS),
-      "harness:connectors": JSON.stringify({
-        dryRun: false,
-        ses: { from: "sdr@mail.example.com" },
-        hubspot: {},
-        linkedin: { adAccountUrn: "urn:li:sponsoredAccount:123" },
-      }),
-    },
-  });
+  s = synthHarness({ bundle: false, context: liveConnectorsContext() });
 });
 
 type Resource = { Type: string; Properties: Record<string, any> };
