@@ -9,14 +9,9 @@
  * The AWS stand-in answers every call with an empty item or list, so a path ends where an empty table
  * ends it (a decision not found, nothing due); bench/bundles.ts counts the AWS calls each one made.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { REPO_ROOT } from "../infra/constructs/harness-function.ts";
 import { signV3 } from "../shared/adapters/connectors/hubspot-webhook.ts";
-
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(join(REPO_ROOT, "test", "fixtures", "events", name), "utf8"));
+import { apiEvent, fixture } from "../test/fixtures/events.ts";
 
 /** The stage and account the captured events' callers belong to (`dev-harness-agent-<id>` roles). */
 export const FIXTURE_STAGE = "dev";
@@ -24,35 +19,8 @@ export const FIXTURE_STAGE = "dev";
 const DECISION = "d_bench_cold_start";
 const NOW = "2026-03-10T14:00:00.000Z";
 
-/** An API Gateway v2 request as a Cognito user of `groups` would send it (the approve fixture's shape). */
-function asPerson(method: string, path: string, groups: string, body?: unknown) {
-  const e = fixture("api-v2-jwt-approve.json");
-  const [rawPath = path, rawQueryString = ""] = path.split("?");
-  e.routeKey = `${method} ${rawPath}`;
-  e.rawPath = rawPath;
-  e.rawQueryString = rawQueryString;
-  e.requestContext.routeKey = e.routeKey;
-  e.requestContext.http.method = method;
-  e.requestContext.http.path = rawPath;
-  e.requestContext.authorizer.jwt.claims["cognito:groups"] = `[${groups}]`;
-  if (rawQueryString) e.queryStringParameters = Object.fromEntries(new URLSearchParams(rawQueryString));
-  else delete e.queryStringParameters;
-  if (body === undefined) delete e.body;
-  else e.body = JSON.stringify(body);
-  return e;
-}
-
-/** A request signed by the outreach writer's role, as the agents call the API (IAM authorizer). */
-function asAgent(method: string, path: string, body: unknown) {
-  const e = fixture("api-v2-iam-proposal.json");
-  e.routeKey = `${method} ${path}`;
-  e.rawPath = path;
-  e.requestContext.routeKey = e.routeKey;
-  e.requestContext.http.method = method;
-  e.requestContext.http.path = path;
-  e.body = JSON.stringify(body);
-  return e;
-}
+/** The outreach writer's role, as the agents call the API (IAM authorizer). */
+const AGENT = { agent: "outreach-writer" };
 
 const proposal = {
   proposalId: "p-bench-cold-start",
@@ -110,14 +78,18 @@ function hubspotWebhook() {
 /** Each function's first event, by entry (the -hubspot and -mcp variants take their lean entry's). */
 const EVENTS: Record<string, () => unknown> = {
   "api/health": () => fixture("api-v2-health.json"),
-  "api/proposals": () => asAgent("POST", "/v1/proposals", proposal),
-  "api/reviews": () => withDecisionPath(fixture("api-v2-jwt-approve.json")),
-  "api/decisions": () => asPerson("GET", "/v1/decisions?status=pending_approval", "viewer"),
-  "api/admin": () => asPerson("GET", "/v1/trust", "admin"),
-  "api/knowledge": () => asPerson("GET", "/v1/kb/accounts/acme/people", "viewer"),
-  "api/knowledge-tools": () => asPerson("GET", "/v1/tools", "viewer"),
+  "api/proposals": () => apiEvent("POST", "/v1/proposals", AGENT, undefined, proposal),
+  "api/reviews": () =>
+    apiEvent("POST", `/v1/decisions/${DECISION}/approve`, { groups: ["approver"] }, undefined, {
+      digest: `sha256:${"0".repeat(64)}`,
+    }),
+  "api/decisions": () =>
+    apiEvent("GET", "/v1/decisions", { groups: ["viewer"] }, { status: "pending_approval" }),
+  "api/admin": () => apiEvent("GET", "/v1/trust", { groups: ["admin"] }),
+  "api/knowledge": () => apiEvent("GET", "/v1/kb/accounts/acme/people", { groups: ["viewer"] }),
+  "api/knowledge-tools": () => apiEvent("GET", "/v1/tools", { groups: ["viewer"] }),
   "api/mcp": () => {
-    const e = asAgent("POST", "/mcp", {
+    const e = apiEvent("POST", "/mcp", AGENT, undefined, {
       jsonrpc: "2.0",
       id: 1,
       method: "tools/call",
@@ -147,14 +119,6 @@ const EVENTS: Record<string, () => unknown> = {
   "agents/handler": () => fixture("scheduler-agent-invoke.json"),
   "agents/crm-import": () => ({ agentId: "crm-import", trigger: "schedule", cron: "0 * * * *" }),
 };
-
-function withDecisionPath(e: ReturnType<typeof fixture>) {
-  e.rawPath = e.rawPath.replace("d_REPLACE", DECISION);
-  e.requestContext.http.path = e.rawPath;
-  e.pathParameters = { id: DECISION };
-  e.body = JSON.stringify({ digest: `sha256:${"0".repeat(64)}` });
-  return e;
-}
 
 /** An entry's key in EVENTS: `functions/workflow/execute-mcp.ts` → `workflow/execute`. */
 const keyOf = (entry: string) =>

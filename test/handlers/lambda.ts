@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { Context } from "aws-lambda";
 import { inject } from "vitest";
 import type { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
@@ -16,6 +15,9 @@ import { Gate, type GateDeps } from "../../shared/usecases/gate.ts";
 import type { ApprovalResult, TaskCompleter } from "../../shared/usecases/workflow.ts";
 import type { TestRuntime } from "../helpers/runtime.ts";
 
+// The captured events and the API requests built from them are shared with the bench (bench/first-events.ts).
+export { apiEvent, fixture } from "../fixtures/events.ts";
+
 /** A Lambda context like the one the runtime passes (Powertools reads its fields). */
 export function lambdaContext(functionName = "test-fn"): Context {
   return {
@@ -32,11 +34,6 @@ export function lambdaContext(functionName = "test-fn"): Context {
     fail: () => {},
     succeed: () => {},
   };
-}
-
-/** A real AWS event payload from test/fixtures/events, deep-copied so tests can change it. */
-export function fixture<T = any>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), "utf8")) as T;
 }
 
 /** The environment the CDK app gives a function, pointed at DynamoDB Local and the test's tables. */
@@ -111,30 +108,4 @@ export function awsRuntimeFor(
     },
     options.stores ?? ALL_STORES,
   );
-}
-
-/**
- * An API Gateway HTTP API (v2) event for one route, as the authorizers deliver it: a person's Cognito
- * JWT with `groups`, or an agent's IAM role (the dev stage's `dev-harness-agent-<agent>` session).
- */
-export function apiEvent(
-  method: "GET" | "POST" | "PUT" | "DELETE",
-  path: string,
-  by: { groups: string[] } | { agent: string },
-  query?: Record<string, string>,
-  body?: unknown,
-) {
-  const e = fixture("groups" in by ? "api-v2-jwt-approve.json" : "api-v2-iam-proposal.json");
-  const routeKey = `${method} ${path}`;
-  Object.assign(e, { routeKey, rawPath: path, rawQueryString: new URLSearchParams(query).toString() });
-  if (query) e.queryStringParameters = query;
-  else delete e.queryStringParameters;
-  if (body === undefined) delete e.body;
-  else e.body = JSON.stringify(body);
-  Object.assign(e.requestContext, { routeKey });
-  Object.assign(e.requestContext.http, { method, path });
-  if ("groups" in by) e.requestContext.authorizer.jwt.claims["cognito:groups"] = `[${by.groups.join(" ")}]`;
-  else
-    e.requestContext.authorizer.iam.userArn = `arn:aws:sts::123456789012:assumed-role/dev-harness-agent-${by.agent}/session-${by.agent}`;
-  return e;
 }
