@@ -123,6 +123,13 @@ export const FUNCTION_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
 
+/** The running stand-in: its URL (AWS_ENDPOINT_URL), how many requests it has answered, and a stop. */
+export interface StandIn {
+  url: string;
+  calls: () => number;
+  close: () => void;
+}
+
 /** One request the stand-in answered: the AWS JSON protocols name the operation in `target`. */
 export interface StandInCall {
   method: string;
@@ -140,9 +147,7 @@ export interface StandInCall {
  * scheduled function finding nothing to do would, and pays for building and signing its requests but
  * not for a network. It counts the requests (`log` sees each).
  */
-export async function awsStandIn(
-  log?: (call: StandInCall) => void,
-): Promise<{ url: string; calls: () => number; close: () => void }> {
+export async function awsStandIn(log?: (call: StandInCall) => void): Promise<StandIn> {
   let calls = 0;
   const answer = (target: string, method: string, url: string, body: string) => {
     if (target.endsWith(".BatchGetItem")) {
@@ -201,7 +206,7 @@ interface ColdStart {
 async function coldStartOnce(
   file: string,
   event: unknown,
-  aws: { url: string; calls: () => number },
+  aws: StandIn,
   env: Record<string, string> = {},
 ): Promise<ColdStart> {
   const script = `
@@ -241,12 +246,7 @@ interface Baselines {
  * function, baselines, ...): on a shared machine the load drifts over minutes, and a baseline measured
  * once at the start made ratios of 0.3 for functions that carry the baseline's client and more.
  */
-async function pairedColdStart(
-  file: string,
-  entry: string,
-  baselines: Baselines,
-  aws: { url: string; calls: () => number },
-) {
+async function pairedColdStart(file: string, entry: string, baselines: Baselines, aws: StandIn) {
   const fn: ColdStart[] = [];
   const base: number[] = [];
   const bare: number[] = [];

@@ -9,27 +9,16 @@
  * functions with environments and permissions of their own making. Statement conditions are not
  * evaluated (none of the functions' grants has one).
  */
-
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { CfnElement } from "aws-cdk-lib";
 import { Stack } from "aws-cdk-lib";
-import type { Context } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { awsStandIn, type StandInCall } from "../../bench/bundles.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsStandIn, type StandIn, type StandInCall } from "../../bench/bundles.ts";
 import { firstEvent } from "../../bench/first-events.ts";
-import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
+import { firstRequest, NOT_A_REAL_PATH } from "./first-request.ts";
 import { liveConnectorsContext, type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
 import { ACCOUNT, iamMatch, REGION, TemplateValues } from "./template-values.ts";
 
-const context = {
-  functionName: "deployed",
-  awsRequestId: "first-request",
-  invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:deployed`,
-  getRemainingTimeInMillis: () => 10_000,
-} as unknown as Context;
-
-let aws: Awaited<ReturnType<typeof awsStandIn>>;
+let aws: StandIn;
 let calls: StandInCall[] = [];
 let s: Synthesized;
 let values: TemplateValues;
@@ -126,39 +115,23 @@ describe("each deployed function's first request, with its template's environmen
           (r) => r.Type === "AWS::IAM::Policy" && JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`),
         )
         .flatMap((r) => values.resolve(r.Properties.PolicyDocument.Statement, template) as Statement[]);
-      const saved = process.env;
-      process.env = {
-        PATH: saved.PATH,
-        ...env,
-        AWS_REGION: REGION,
-        AWS_ACCESS_KEY_ID: "deployed",
-        AWS_SECRET_ACCESS_KEY: "deployed",
-        AWS_ENDPOINT_URL: aws.url,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        POWERTOOLS_METRICS_DISABLED: "true",
-        // Quiet: the outcome and the calls are what this reads.
-        POWERTOOLS_LOG_LEVEL: "CRITICAL",
-      };
-      const quiet = vi.spyOn(console, "log").mockImplementation(() => {});
       calls = [];
-      let outcome: unknown;
-      try {
-        // A module instance per function: functions sharing an entry (the agents) build their own wiring.
-        vi.resetModules();
-        const { handler } = await import(/* @vite-ignore */ pathToFileURL(join(REPO_ROOT, f.entry)).href);
-        const event = f.entry.startsWith("functions/agents/")
-          ? { ...(firstEvent(f.entry) as object), agentId: env.AGENT_ID }
-          : firstEvent(f.entry);
-        outcome = await handler(event, context);
-      } catch (err) {
-        outcome = err;
-      } finally {
-        process.env = saved;
-        quiet.mockRestore();
-      }
-      const text = outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : JSON.stringify(outcome);
-      if (/ConfigError|invalid environment|is required|TypeError|ReferenceError/.test(text))
-        problems.push(`${cid} (${f.entry}): ${text.slice(0, 200)}`);
+      const event = f.entry.startsWith("functions/agents/")
+        ? { ...(firstEvent(f.entry) as object), agentId: env.AGENT_ID }
+        : firstEvent(f.entry);
+      const { text } = await firstRequest(
+        f.entry,
+        {
+          ...env,
+          AWS_REGION: REGION,
+          AWS_ACCESS_KEY_ID: "deployed",
+          AWS_SECRET_ACCESS_KEY: "deployed",
+          AWS_ENDPOINT_URL: aws.url,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        },
+        event,
+      );
+      if (NOT_A_REAL_PATH.test(text)) problems.push(`${cid} (${f.entry}): ${text.slice(0, 200)}`);
       for (const call of calls)
         for (const need of needs(call))
           if (!allowed(statements, need))

@@ -5,27 +5,17 @@
  * handler refuses would otherwise make the bench time a 400 or a 404 again, i.e. the imports only.
  * In process, from the sources: what the bundles add is bench/bundles.ts's and bundle-loads' matter.
  */
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsStandIn, FUNCTION_ENTRIES, FUNCTION_ENV } from "../../bench/bundles.ts";
+import { awsStandIn, FUNCTION_ENTRIES, FUNCTION_ENV, type StandIn } from "../../bench/bundles.ts";
 import { entriesWithoutEvent, entryEnv, firstEvent } from "../../bench/first-events.ts";
-import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
-
-const context = {
-  functionName: "bench",
-  awsRequestId: "bench",
-  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bench",
-  getRemainingTimeInMillis: () => 10_000,
-} as unknown as Context;
+import { firstRequest, NOT_A_REAL_PATH } from "./first-request.ts";
 
 /** Functions whose first request reads nothing from AWS: the clock, and the tool list of no server. */
 const NO_CALLS = new Set(["functions/api/health.ts", "functions/api/knowledge-tools.ts"]);
 /** The gate answers 503 (retry) while no spec is published, which an empty stand-in never has. */
 const NO_SPEC_503 = new Set(["functions/api/proposals.ts"]);
 
-let aws: Awaited<ReturnType<typeof awsStandIn>>;
+let aws: StandIn;
 let calls: unknown[] = [];
 beforeAll(async () => {
   aws = await awsStandIn((c) => calls.push(c));
@@ -39,40 +29,16 @@ describe("the bench's first invocations", () => {
   });
 
   it.each(FUNCTION_ENTRIES)("%s gets past its input and wiring to its AWS calls", async (entry) => {
-    const saved = process.env;
-    process.env = {
-      ...saved,
-      ...FUNCTION_ENV,
-      ...entryEnv(entry, aws.url),
-      AWS_ENDPOINT_URL: aws.url,
-      // Quiet here: the bench's processes log and flush metrics as deployed; this test reads outcomes.
-      POWERTOOLS_LOG_LEVEL: "CRITICAL",
-      POWERTOOLS_METRICS_DISABLED: "true",
-    };
     calls = [];
-    try {
-      const { handler } = await import(/* @vite-ignore */ pathToFileURL(join(REPO_ROOT, entry)).href);
-      let outcome: unknown;
-      try {
-        outcome = await handler(firstEvent(entry), context);
-      } catch (err) {
-        outcome = err;
-      }
-      const text = outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : JSON.stringify(outcome);
-      // Refused input, a missing variable, a stand-in answer the SDK cannot read or a bug: not a real path.
-      expect(text).not.toMatch(
-        /ConfigError|invalid environment|not supported|Not Acceptable|Deserializ|TypeError|ReferenceError/,
-      );
-      const status = (outcome as { statusCode?: number } | undefined)?.statusCode;
-      if (status !== undefined) {
-        // An API function answers a bug with a 500 whose body names nothing: the status is the sign.
-        expect([400, 401, 403, 405, 406, 415, 500]).not.toContain(status);
-        if (status === 503) expect(NO_SPEC_503.has(entry), `${entry}: 503`).toBe(true);
-      }
-      if (NO_CALLS.has(entry)) expect(status).toBe(200);
-      else expect(calls.length).toBeGreaterThan(0);
-    } finally {
-      process.env = saved;
+    const env = { ...FUNCTION_ENV, ...entryEnv(entry, aws.url), AWS_ENDPOINT_URL: aws.url };
+    const { text, status } = await firstRequest(entry, env, firstEvent(entry));
+    expect(text).not.toMatch(NOT_A_REAL_PATH);
+    if (status !== undefined) {
+      // An API function answers a bug with a 500 whose body names nothing: the status is the sign.
+      expect([400, 401, 403, 405, 406, 415, 500]).not.toContain(status);
+      if (status === 503) expect(NO_SPEC_503.has(entry), `${entry}: 503`).toBe(true);
     }
+    if (NO_CALLS.has(entry)) expect(status).toBe(200);
+    else expect(calls.length).toBeGreaterThan(0);
   });
 });

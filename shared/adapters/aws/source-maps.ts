@@ -49,13 +49,13 @@ export function sourceMappedStack(stack: string): string {
 function mapFrames(m: SourceMap, stack: string): string {
   const [head = "", ...frames] = stack.split(`${BUNDLE}:`);
   const mapped = frames.map((rest) => {
-    const [, line, column] = /^(\d+):(\d+)/.exec(rest) ?? [];
+    const [position = "", line, column] = /^(\d+):(\d+)/.exec(rest) ?? [];
     // `{}` where no mapping covers the position.
     const e =
       line && column ? (m.findEntry(Number(line) - 1, Number(column) - 1) as Partial<SourceMapping>) : {};
-    return e.originalSource === undefined || !line || !column
-      ? `${BUNDLE}:${rest}`
-      : `${e.originalSource.replace(/^(\.\.\/)+/, "")}:${Number(e.originalLine) + 1}:${Number(e.originalColumn) + 1}${rest.slice(line.length + column.length + 1)}`;
+    if (e.originalSource === undefined) return `${BUNDLE}:${rest}`;
+    const source = e.originalSource.replace(/^(\.\.\/)+/, "");
+    return `${source}:${Number(e.originalLine) + 1}:${Number(e.originalColumn) + 1}${rest.slice(position.length)}`;
   });
   return head + mapped.join("");
 }
