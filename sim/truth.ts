@@ -18,25 +18,28 @@
  *
  * Every number below is drawn per seed from a range; the ranges encode what B2B outbound looks like,
  * never a seed's answer:
- * - base reply rate 0.6–1.5% to a cold, generic touch with no signal (a grounded message to a senior
- *   buyer with the right variant adds up to about ×3 through the persona, grounding and variant terms),
- *   and 15–30% of replies becoming a meeting: cold B2B email benchmarks sit at 1–5% replies and well
- *   under 1% meetings per touch;
+ * - rates, anchored on a reference touch (`REFERENCE_SIGNALS`: a grounded email to a director at an
+ *   account in a buying window): it earns a reply 3–6% of the time and 20–35% of its replies become a
+ *   meeting; the intercepts follow from the seed's weights, so a cold, generic touch with no signal to
+ *   a director gets about 1% (0.3–4% over seeds), and a grounded message to a senior buyer with the
+ *   right variant about ×3 through the persona, grounding and variant terms. Cold B2B email benchmarks
+ *   sit at 1–5% replies and under 1% meetings per touch; intent-led outbound at a few percent of each;
  * - signal weights, per occurrence (capped at 3 occurrences in 30 days): a hand-raiser is what outbound
- *   teams learn to trust first, so a demo request is always strong (+0.5 to +1: one request multiplies
- *   the odds of an answer by 1.6 to 2.7) and a pricing-page visit always helps (+0.1 to +0.3 per visit,
- *   up to ×2.5 for three); the softer signals are where teams disagree and markets differ, so of
- *   g2_research, website_visit, blog_visit, new_sales_leader and funding_round one is useless (weight
- *   0), one hurts (−0.3 to −0.1: e.g. a visitor who reads the careers page or blog is a job seeker, not
- *   a buyer; a freshly funded company is flooded by vendors) and the others help by +0.05 to +0.25;
- *   which is which is drawn, so the spec's hand-set weights are right about the hand-raisers and can be
- *   badly wrong about the rest. An account in a buying window (three pricing visits, G2 research, site
- *   visits) answers about 1.5 to 3.5 times as often as a cold one (median ×2.4 over seeds), and a
- *   well-aimed message to it books about 1.4 meetings per 100 touches (0.4–5 over seeds): intent-led
- *   outbound's few percent of replies and one or two meetings per 100 touches;
+ *   teams learn to trust first, so a demo request is always strong (+0.7 to +1.1: one request multiplies
+ *   the odds of an answer by 2 to 3) and a pricing-page visit always helps (+0.2 to +0.35 per visit,
+ *   up to ×2.9 for three); the softer signals are where teams disagree and markets differ, so of
+ *   g2_research, website_visit, blog_visit, new_sales_leader and funding_round one is strong, one
+ *   moderate, one weak, one useless (weight 0) and one hurts (e.g. a visitor who reads the careers page
+ *   or blog is a job seeker, not a buyer; a freshly funded company is flooded by vendors), on the rungs
+ *   of `SOFT_RUNGS`; which is which is drawn, so the spec's hand-set weights are right about the
+ *   hand-raisers and can be badly wrong about the rest. An account in a buying window (three pricing
+ *   visits, G2 research, site visits) answers about 3 times as often as a cold one (median ×3.2 over
+ *   seeds, ×0.8 to ×9 for the middle 90%), and a well-aimed message to a VP there books about two
+ *   meetings per 100 touches (0.6–5.5 over seeds);
  * - personas: seniority effects in ranges (VPs answer most, juniors rarely own a budget);
- * - variants: each persona's taste for each message variant, ±0.5 log-odds, independent draws, so the
- *   best variant differs by persona and seed;
+ * - variants: each persona's taste for each message variant on rungs from −0.5 to +0.5 log-odds
+ *   (`VARIANT_RUNGS`), which variant on which rung drawn per persona, so the best variant differs by
+ *   persona and seed;
  * - agents: a careful and a sloppy email writer proposing the same actions, and every record-keeping
  *   agent with its own quality (see `AgentTruth`).
  */
@@ -62,12 +65,57 @@ const SOFT_SIGNALS: readonly SignalType[] = [
   "funding_round",
 ];
 
+/**
+ * The roles of the five soft signals, as ranges of log-odds per occurrence: one strong, one moderate,
+ * one weak, one useless, one harmful. Rungs rather than five draws from one range, so that ranking the
+ * signals is a question of evidence: drawn from one range, two weights are often a few hundredths
+ * apart, and no eight weeks of outbound (a few hundred replies) tell 0.11 from 0.12, while a strong
+ * signal (×1.35–1.65 per occurrence) is told from a moderate one (×1.13–1.28) in a few thousand
+ * touches (bench/signals-recovery.ts measures how often any learner could, at the demo's volume).
+ */
+const SOFT_RUNGS: readonly (readonly [number, number])[] = [
+  [0.3, 0.5],
+  [0.12, 0.25],
+  [0.02, 0.08],
+  [0, 0],
+  [-0.4, -0.2],
+];
+
+/**
+ * A persona's taste in message variants, as rungs (log-odds; which variant sits on which rung is drawn
+ * per persona): a favourite, two middling, one that falls flat. The favourite beats the next by 0.15
+ * to 0.5 (×1.16–1.65 replies), so "which variant is best" has an answer a few hundred sends can find;
+ * four independent draws from one range often leave the best two a few hundredths apart, where any
+ * choice between them is a coin toss with nothing at stake.
+ */
+const VARIANT_RUNGS: readonly (readonly [number, number])[] = [
+  [0.3, 0.5],
+  [0, 0.15],
+  [-0.15, 0],
+  [-0.5, -0.3],
+];
+
 export const PERSONAS = ["c-level", "vp", "director", "other"] as const;
 export type TruePersona = (typeof PERSONAS)[number];
 
 /** How far back an account's signals count, and the most occurrences of one type that count. */
 export const FEATURE_WINDOW_DAYS = 30;
 export const FEATURE_CAP = 3;
+/**
+ * The touch a market's rates are stated for: a grounded email, with a middling variant, to a director
+ * at an account in a buying window (pricing-page visits, review-site research, site and blog visits in
+ * the last 30 days). Its reply rate is drawn (3–6%: intent-led outbound answered a few times as often
+ * as cold email's 1–5%) and so is the share of its replies that become a meeting (20–35%); the
+ * intercepts follow from the seed's weights. Drawing the intercepts themselves would let the level of
+ * the whole market swing with the weights (a seed whose frequent signals are strong answers five times
+ * as often as one whose are weak), and with it how much any loop can learn in eight weeks.
+ */
+const REFERENCE_SIGNALS: Partial<Record<SignalType, number>> = {
+  pricing_page_visit: 2,
+  g2_research: 2,
+  website_visit: 3,
+  blog_visit: 2,
+};
 /** Conversion from reply to meeting rises with intent, at half the slope of the reply itself. */
 export const MEETING_INTENT_SLOPE = 0.5;
 
@@ -122,21 +170,16 @@ const RECORD_AGENTS = [
 /** Draw every truth of the market from the seed (independent of the world's size and horizon). */
 export function drawTruth(seed: number): MarketTruth {
   const rng = rngFor(seed, "truth");
+  // Which soft signal plays which role is drawn; the roles themselves are rungs (see SOFT_RUNGS).
   const soft = SOFT_SIGNALS.map((t) => t);
-  const useless = soft.splice(rng.int(0, soft.length - 1), 1)[0] as SignalType;
-  const negative = soft.splice(rng.int(0, soft.length - 1), 1)[0] as SignalType;
+  const roles = SOFT_RUNGS.map(() => soft.splice(rng.int(0, soft.length - 1), 1)[0] as SignalType);
   const signalWeights = {} as Record<SignalType, number>;
-  for (const t of SIGNAL_TYPES)
-    signalWeights[t] =
-      t === "demo_request"
-        ? round(uniform(rng, 0.5, 1))
-        : t === "pricing_page_visit"
-          ? round(uniform(rng, 0.1, 0.3))
-          : t === useless
-            ? 0
-            : t === negative
-              ? round(uniform(rng, -0.3, -0.1))
-              : round(uniform(rng, 0.05, 0.25));
+  signalWeights.pricing_page_visit = round(uniform(rng, 0.2, 0.35));
+  signalWeights.demo_request = round(uniform(rng, 0.7, 1.1));
+  roles.forEach((t, i) => {
+    const [lo, hi] = SOFT_RUNGS[i] as readonly [number, number];
+    signalWeights[t] = lo === hi ? lo : round(uniform(rng, lo, hi));
+  });
   const persona: Record<TruePersona, number> = {
     "c-level": round(uniform(rng, -0.5, 0.2)),
     vp: round(uniform(rng, 0, 0.5)),
@@ -146,22 +189,34 @@ export function drawTruth(seed: number): MarketTruth {
   const variant = {} as Record<TruePersona, Record<string, number>>;
   for (const p of PERSONAS) {
     variant[p] = {};
-    for (const v of SIM_VARIANTS) variant[p][v] = round(uniform(rng, -0.5, 0.5));
+    const order = SIM_VARIANTS.map((v) => v);
+    for (const [lo, hi] of VARIANT_RUNGS) {
+      const v = order.splice(rng.int(0, order.length - 1), 1)[0] as string;
+      variant[p][v] = round(uniform(rng, lo, hi));
+    }
   }
   const agents: Record<string, AgentTruth> = {
     [CAREFUL_WRITER]: { quality: round(uniform(rng, 0.75, 0.95)), kind: "writer" },
     [SLOPPY_WRITER]: { quality: round(uniform(rng, 0.2, 0.5)), kind: "writer" },
   };
   for (const id of RECORD_AGENTS) agents[id] = { quality: round(uniform(rng, 0.5, 0.97)), kind: "records" };
+  const replyAtReference = uniform(rng, 0.03, 0.06);
+  const meetingShareAtReference = uniform(rng, 0.2, 0.35);
+  const channel = { email: 0, linkedin: round(uniform(rng, -0.3, 0.3)) };
+  const grounded = round(uniform(rng, 0.2, 0.6));
+  // The rates are anchored where a team observes them (see REFERENCE_SIGNALS): the intercepts are
+  // whatever makes the reference touch answer at the drawn rates under this seed's weights.
+  let zRef = 0;
+  for (const [t, x] of Object.entries(REFERENCE_SIGNALS)) zRef += signalWeights[t as SignalType] * x;
   return {
     seed,
-    replyIntercept: round(logit(uniform(rng, 0.006, 0.015))),
-    meetingIntercept: round(logit(uniform(rng, 0.15, 0.3))),
+    replyIntercept: round(logit(replyAtReference) - zRef - persona.director - grounded),
+    meetingIntercept: round(logit(meetingShareAtReference) - MEETING_INTENT_SLOPE * zRef),
     signalWeights,
     persona,
     variant,
-    channel: { email: 0, linkedin: round(uniform(rng, -0.3, 0.3)) },
-    grounded: round(uniform(rng, 0.2, 0.6)),
+    channel,
+    grounded,
     agents,
   };
 }

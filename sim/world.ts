@@ -227,8 +227,11 @@ function signalsFor(
         out.push({ at: at(), type: "pricing_page_visit", personId: champion() });
     }
   }
-  if (rng.chance(0.05)) out.push({ at: start + rng.next() * (end - start), type: "new_sales_leader" });
-  if (rng.chance(0.03)) out.push({ at: start + rng.next() * (end - start), type: "funding_round" });
+  // Trigger events over the run and its history (about three months): a head of sales stays about
+  // 18–24 months, so about one company in seven changes theirs in a quarter; a funding round reaches
+  // about one in twelve of a growth-stage ICP in a quarter (a fifth to a third raise in a year).
+  if (rng.chance(0.15)) out.push({ at: start + rng.next() * (end - start), type: "new_sales_leader" });
+  if (rng.chance(0.08)) out.push({ at: start + rng.next() * (end - start), type: "funding_round" });
   return out.sort((a, b) => a.at - b.at);
 }
 

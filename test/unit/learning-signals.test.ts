@@ -196,7 +196,8 @@ describe("signals loop: the regularized logistic fit", () => {
         cap: s.maxCount,
         priorSd: s.priorSd,
       });
-      expect(r.fit.replies).toBeGreaterThan(2 * r.fit.meetings);
+      // Replies outnumber meetings (fewer than two replies in three become one): the reason to fit both.
+      expect(r.fit.replies).toBeGreaterThan(1.5 * r.fit.meetings);
       const hand = currentWeights(spec);
       const w = toSpecWeights(r.fit, hand, r.rows);
       const rho = spearman(
