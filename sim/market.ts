@@ -16,7 +16,7 @@ import { type ApproverStats, reviewQueue } from "./approver.ts";
 import { rngFor } from "./random.ts";
 import { respond } from "./response-model.ts";
 import { bestVariant, FLAG_NOTICED, type MarketTruth, signalFeatures, truePersona } from "./truth.ts";
-import type { SimCompany, SimSignal, SimWorld } from "./world.ts";
+import type { SimCompany, SimPerson, SimSignal, SimWorld } from "./world.ts";
 
 const ADMIN = { subject: "sim-crm-webhook", roles: ["admin"] };
 const REVIEW_EVERY = 2 * HOUR;
@@ -56,6 +56,26 @@ export interface MarketStats {
   touchesAnswered: number;
   outcomes: Partial<Record<OutcomeType, number>>;
   reviews: ApproverStats;
+}
+
+/**
+ * Who a touch reached: the person whose address it was sent to (the email's recipient, the LinkedIn
+ * profile messaged), as in the world outside. The harness names people its own way (persona-finder:
+ * the account and the address's local part), so matching its person id to the world's would miss:
+ * every touch then read as a junior without a title, and no address bounced.
+ */
+export function recipientOf(
+  company: Pick<SimCompany, "people">,
+  decision: Pick<Decision, "personId" | "payload">,
+): SimPerson | undefined {
+  const { to, linkedinUrl } = decision.payload as { to?: unknown; linkedinUrl?: unknown };
+  return (
+    company.people.find(
+      (p) =>
+        (typeof to === "string" && p.email === to) ||
+        (typeof linkedinUrl === "string" && p.linkedinUrl === linkedinUrl),
+    ) ?? company.people.find((p) => p.personId === decision.personId)
+  );
 }
 
 export class SimMarket {
@@ -190,7 +210,7 @@ export class SimMarket {
     if (decision.actionKind !== "touch") return this.maybeFlag(decision, at);
     const company = this.byAccount.get(decision.accountId);
     if (!company) return;
-    const person = company.people.find((p) => p.personId === decision.personId);
+    const person = recipientOf(company, decision);
     const persona = truePersona(person?.title ?? "");
     const variant = String(decision.payload.variant ?? "");
     const channel = decision.channel === "linkedin" ? "linkedin" : "email";

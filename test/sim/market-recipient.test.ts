@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { slug } from "../../shared/agents/workflows/common.ts";
+import { recipientOf } from "../../sim/market.ts";
+import { truePersona } from "../../sim/truth.ts";
+import { generateWorld } from "../../sim/world.ts";
+
+const world = generateWorld({ seed: 7, accounts: 20, start: Date.parse("2026-03-02T05:00:00Z"), days: 7 });
+const company = world.companies.find((c) =>
+  c.people.some((p) => p.linkedinUrl && truePersona(p.title) !== "other"),
+);
+if (!company) throw new Error("the world has no company with a titled LinkedIn member");
+const person = company.people.find((p) => p.linkedinUrl && truePersona(p.title) !== "other");
+if (!person) throw new Error("unreachable");
+/** The id persona-finder gives a person it finds (the account and the address's local part). */
+const harnessId = `${company.accountId}.${slug(person.email.split("@")[0] ?? "")}`;
+
+describe("who a touch reached, as the market answers it", () => {
+  it("is the owner of the address it went to, whatever the harness calls them", () => {
+    expect(harnessId).not.toBe(person.personId);
+    expect(recipientOf(company, { personId: harnessId, payload: { to: person.email } })).toBe(person);
+    expect(recipientOf(company, { personId: harnessId, payload: { linkedinUrl: person.linkedinUrl } })).toBe(
+      person,
+    );
+  });
+
+  it("falls back to the world's own id, and is nobody for an address the company does not have", () => {
+    expect(recipientOf(company, { personId: person.personId, payload: {} })).toBe(person);
+    expect(recipientOf(company, { personId: harnessId, payload: { to: "nobody@elsewhere.example" } })).toBe(
+      undefined,
+    );
+  });
+});
