@@ -18,12 +18,12 @@
  *
  * Every number below is drawn per seed from a range; the ranges encode what B2B outbound looks like,
  * never a seed's answer:
- * - rates, anchored on a reference touch (`REFERENCE_SIGNALS`: a grounded email to a director at an
- *   account in a buying window): it earns a reply 3–6% of the time and 20–35% of its replies become a
+ * - rates, anchored on a reference touch (`REFERENCE_SIGNALS`: a grounded email to a VP at an account
+ *   in a buying window): it earns a reply 2.5–5% of the time and 20–35% of its replies become a
  *   meeting; the intercepts follow from the seed's weights, so a cold, generic touch with no signal to
- *   a director gets about 1% (0.3–4% over seeds), and a grounded message to a senior buyer with the
- *   right variant about ×3 through the persona, grounding and variant terms. Cold B2B email benchmarks
- *   sit at 1–5% replies and under 1% meetings per touch; intent-led outbound at a few percent of each;
+ *   a director gets about 0.5% (0.15–2% over seeds), and the right variant adds up to ×1.6. Cold B2B
+ *   email benchmarks sit at 1–5% replies and under 1% meetings per touch; intent-led outbound at a
+ *   few percent of replies and one or two meetings per 100;
  * - signal weights, per occurrence (capped at 3 occurrences in 30 days): a hand-raiser is what outbound
  *   teams learn to trust first, so a demo request is always strong (+0.7 to +1.1: one request multiplies
  *   the odds of an answer by 2 to 3) and a pricing-page visit always helps (+0.2 to +0.35 per visit,
@@ -33,9 +33,9 @@
  *   or blog is a job seeker, not a buyer; a freshly funded company is flooded by vendors), on the rungs
  *   of `SOFT_RUNGS`; which is which is drawn, so the spec's hand-set weights are right about the
  *   hand-raisers and can be badly wrong about the rest. An account in a buying window (three pricing
- *   visits, G2 research, site visits) answers about 3 times as often as a cold one (median ×3.2 over
- *   seeds, ×0.8 to ×9 for the middle 90%), and a well-aimed message to a VP there books about two
- *   meetings per 100 touches (0.6–5.5 over seeds);
+ *   visits, G2 research, site visits) answers about 3 times as often as a cold one (median ×3.3 over
+ *   seeds, ×0.8 to ×9.6 for the middle 90%), and a grounded email to a VP there books about one
+ *   meeting per 100 touches (0.2–2.4 over seeds);
  * - personas: seniority effects in ranges (VPs answer most, juniors rarely own a budget);
  * - variants: each persona's taste for each message variant on rungs from −0.5 to +0.5 log-odds
  *   (`VARIANT_RUNGS`), which variant on which rung drawn per persona, so the best variant differs by
@@ -102,20 +102,27 @@ export type TruePersona = (typeof PERSONAS)[number];
 export const FEATURE_WINDOW_DAYS = 30;
 export const FEATURE_CAP = 3;
 /**
- * The touch a market's rates are stated for: a grounded email, with a middling variant, to a director
- * at an account in a buying window (pricing-page visits, review-site research, site and blog visits in
- * the last 30 days). Its reply rate is drawn (3–6%: intent-led outbound answered a few times as often
- * as cold email's 1–5%) and so is the share of its replies that become a meeting (20–35%); the
- * intercepts follow from the seed's weights. Drawing the intercepts themselves would let the level of
- * the whole market swing with the weights (a seed whose frequent signals are strong answers five times
- * as often as one whose are weak), and with it how much any loop can learn in eight weeks.
+ * The touch a market's rates are stated for, the kind an intent-led team sends most: a grounded email,
+ * with a middling variant, to a VP at an account in a buying window (pricing-page visits, review-site
+ * research, site and blog visits in the last 30 days). Its reply rate is drawn (2.5–5%: cold email
+ * earns 1–5% replies, and intent-led outbound to a researching account sits in the upper half) and
+ * so is the share of its replies that become a meeting (20–35%); the intercepts follow from the seed's
+ * weights. Drawing the intercepts themselves would let the level of the whole market swing with the
+ * weights (a seed whose frequent signals are strong answers five times as often as one whose are
+ * weak), and with it how much any loop can learn in eight weeks.
  */
 const REFERENCE_SIGNALS: Partial<Record<SignalType, number>> = {
-  pricing_page_visit: 2,
-  g2_research: 2,
+  pricing_page_visit: 3,
+  g2_research: 3,
   website_visit: 3,
   blog_visit: 2,
 };
+/** z of the reference touch's account under these weights (log-odds). */
+export function referenceIntent(signalWeights: Record<SignalType, number>): number {
+  let z = 0;
+  for (const [t, x] of Object.entries(REFERENCE_SIGNALS)) z += signalWeights[t as SignalType] * x;
+  return z;
+}
 /** Conversion from reply to meeting rises with intent, at half the slope of the reply itself. */
 export const MEETING_INTENT_SLOPE = 0.5;
 
@@ -200,17 +207,16 @@ export function drawTruth(seed: number): MarketTruth {
     [SLOPPY_WRITER]: { quality: round(uniform(rng, 0.2, 0.5)), kind: "writer" },
   };
   for (const id of RECORD_AGENTS) agents[id] = { quality: round(uniform(rng, 0.5, 0.97)), kind: "records" };
-  const replyAtReference = uniform(rng, 0.03, 0.06);
+  const replyAtReference = uniform(rng, 0.025, 0.05);
   const meetingShareAtReference = uniform(rng, 0.2, 0.35);
   const channel = { email: 0, linkedin: round(uniform(rng, -0.3, 0.3)) };
   const grounded = round(uniform(rng, 0.2, 0.6));
   // The rates are anchored where a team observes them (see REFERENCE_SIGNALS): the intercepts are
   // whatever makes the reference touch answer at the drawn rates under this seed's weights.
-  let zRef = 0;
-  for (const [t, x] of Object.entries(REFERENCE_SIGNALS)) zRef += signalWeights[t as SignalType] * x;
+  const zRef = referenceIntent(signalWeights);
   return {
     seed,
-    replyIntercept: round(logit(replyAtReference) - zRef - persona.director - grounded),
+    replyIntercept: round(logit(replyAtReference) - zRef - persona.vp - grounded),
     meetingIntercept: round(logit(meetingShareAtReference) - MEETING_INTENT_SLOPE * zRef),
     signalWeights,
     persona,
