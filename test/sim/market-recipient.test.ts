@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { slug } from "../../shared/agents/workflows/common.ts";
+import { contactId } from "../../shared/agents/workflows/persona-finder.ts";
 import { recipientOf } from "../../sim/market.ts";
 import { truePersona } from "../../sim/truth.ts";
 import { generateWorld } from "../../sim/world.ts";
@@ -11,8 +11,8 @@ const company = world.companies.find((c) =>
 if (!company) throw new Error("the world has no company with a titled LinkedIn member");
 const person = company.people.find((p) => p.linkedinUrl && truePersona(p.title) !== "other");
 if (!person) throw new Error("unreachable");
-/** The id persona-finder gives a person it finds (the account and the address's local part). */
-const harnessId = `${company.accountId}.${slug(person.email.split("@")[0] ?? "")}`;
+/** The id persona-finder gives the person when it finds them. */
+const harnessId = contactId(company.accountId, person.email);
 
 describe("who a touch reached, as the market answers it", () => {
   it("is the owner of the address it went to, whatever the harness calls them", () => {

@@ -3,6 +3,10 @@ import { defineAgent } from "../definition.ts";
 import { AGENT_EVENTS } from "../events.ts";
 import { BUYERISH, CONTACTABLE, matchingPersonas, slug } from "./common.ts";
 
+/** The id persona-finder gives a contact it finds: the account and the address's local part. */
+export const contactId = (accountId: string, email: string) =>
+  `${accountId}.${slug(email.split("@")[0] ?? email)}`;
+
 const MAX_PER_ACCOUNT = 8;
 
 /**
@@ -35,7 +39,7 @@ export const personaFinder = defineAgent({
       if (first && !CONTACTABLE.includes(first.role)) continue;
       if (!first && !BUYERISH.test(p.title)) continue;
       known.add(email);
-      const personId = `${accountId}.${slug(email.split("@")[0] ?? email)}`;
+      const personId = contactId(accountId, email);
       await ctx.propose({
         key: `contact:${personId}`,
         action: { type: "crm.update" },
