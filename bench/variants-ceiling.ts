@@ -8,17 +8,17 @@
  * For each seed (a consecutive range fixed before measuring) and each persona the writers target
  * (c-level, vp, director), `sends` are split evenly over the personas and variants (pure exploration,
  * the most informative split for this question), each reply drawn from the hidden model
- * (sim/truth.ts: a grounded email to an account with the reference touch's intent, persona, variant),
- * and the variant with the most replies is picked. Printed: the share of persona × seed where that pick is the
- * hidden best, and where it is within 0.1 log-odds of it. A bandit that must also spend sends on the
+ * (sim/truth.ts `expectedOutcome`: the reference touch, a grounded email to an account in a buying
+ * window, to that persona with that variant), and the variant with the most replies is picked.
+ * Printed: the share of persona × seed where that pick is the hidden best, and where it is within 0.1
+ * log-odds of it. A bandit that must also spend sends on the
  * best variant while learning, and whose weeks 7–8 sends are not yet evidence, does no better than
  * this: the exact-best share it can reach at that volume is bounded near the printed figure.
  */
 import { seededRandom } from "../shared/learning/variants.ts";
-import { bestVariant, drawTruth, referenceIntent } from "../sim/truth.ts";
+import { bestVariant, drawTruth, expectedOutcome, REFERENCE_SIGNALS } from "../sim/truth.ts";
 import { SIM_VARIANTS } from "../sim/world.ts";
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const TARGETED = ["c-level", "vp", "director"] as const;
 
 const args = process.argv.slice(2);
@@ -40,13 +40,14 @@ for (const sends of sizes.length ? sizes : [4000, 8000, 20000]) {
       let pick = "";
       let most = -1;
       for (const v of SIM_VARIANTS) {
-        const p = sigmoid(
-          truth.replyIntercept +
-            referenceIntent(truth.signalWeights) +
-            truth.grounded +
-            truth.persona[persona] +
-            (truth.variant[persona][v] ?? 0),
-        );
+        const p = expectedOutcome(truth, {
+          signals: REFERENCE_SIGNALS,
+          persona,
+          variant: v,
+          channel: "email",
+          grounded: true,
+          bounces: false,
+        }).pReply;
         let r = 0;
         for (let i = 0; i < perVariant; i++) if (rng.next() < p) r++;
         replies += r;

@@ -111,14 +111,14 @@ export const FEATURE_CAP = 3;
  * weights (a seed whose frequent signals are strong answers five times as often as one whose are
  * weak), and with it how much any loop can learn in eight weeks.
  */
-const REFERENCE_SIGNALS: Partial<Record<SignalType, number>> = {
+export const REFERENCE_SIGNALS: Partial<Record<SignalType, number>> = {
   pricing_page_visit: 3,
   g2_research: 3,
   website_visit: 3,
   blog_visit: 2,
 };
 /** z of the reference touch's account under these weights (log-odds). */
-export function referenceIntent(signalWeights: Record<SignalType, number>): number {
+function referenceIntent(signalWeights: Record<SignalType, number>): number {
   let z = 0;
   for (const [t, x] of Object.entries(REFERENCE_SIGNALS)) z += signalWeights[t as SignalType] * x;
   return z;
