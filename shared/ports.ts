@@ -19,6 +19,7 @@ import type { KeyOwner } from "./domain/personal-data.ts";
 import type { Spec, SpecVersion } from "./domain/spec-schema.ts";
 import type { DecisionStatus, Verdict } from "./domain/vocabulary.ts";
 import type { TrustRecord } from "./learning/trust.ts";
+import type { PeerMarket } from "./learning/trust-peers.ts";
 
 export interface Clock {
   now(): number;
@@ -219,6 +220,10 @@ export interface TrustStore {
     expectVersion: number,
     event?: Omit<LedgerEvent, "stream" | "seq">,
   ): Promise<void>;
+  /** Every agent's latest market snapshot on this action type (learning/trust-peers.ts). */
+  peers(actionType: string): Promise<PeerMarket[]>;
+  /** Publishes an agent's snapshot to its peers; an older one than the stored snapshot changes nothing. */
+  sharePeer(actionType: string, snapshot: PeerMarket): Promise<void>;
 }
 
 export interface PauseStore {

@@ -32,7 +32,9 @@
  *
  * Levels: level 2 needs `level2.minSample` outcomes (both streams) and the lower bound at
  * `level2.minLowerBound`; level 3 the same against `level3`, and in addition market evidence: a market
- * sample of `level3.minMarket` and the market stream's own lower bound at `level3.minMarketLowerBound`.
+ * sample of `level3.minMarket` and the market stream's own lower bound at `level3.minMarketLowerBound`,
+ * and, where other agents do the same action, market evidence not shown worse than theirs
+ * (trust-peers.ts: the absolute bar moves with how warm the market is; peers on the same lists do not).
  * Approvals alone never make an agent autonomous. A level is kept until its bar is missed by more than
  * `demotionMargin` (hysteresis, so it does not flap on one outcome); too little evidence to judge keeps
  * the level the spec starts the agent at. A severe outcome (a complaint) demotes to level 1 at once and
@@ -52,6 +54,14 @@
 import type { ActionConfig, TrustPolicy } from "../domain/spec-schema.ts";
 import { DAY } from "../domain/time.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
+import {
+  comparePeers,
+  describePeers,
+  marketSquaresOf,
+  type PeerComparison,
+  type PeerMarket,
+  peersAllow,
+} from "./trust-peers.ts";
 
 export type Level = 1 | 2 | 3;
 
@@ -73,6 +83,8 @@ export interface TrustRecord {
   failures: number;
   reviews?: StreamCounts;
   market?: StreamCounts;
+  /** Decayed sums of the market outcomes' squared weights (trust-peers.ts: the market's variance). */
+  marketSquares?: StreamCounts;
   /** Decayed count of touches the harness recorded as unanswered (part of market failures). */
   silence?: number;
   /** Windows closed so far (silence and record_kept folded in, not decayed); see "The first window". */
@@ -96,6 +108,8 @@ export interface TrustEvidence {
   lowerBound: number;
   marketLowerBound: number;
   sample: number;
+  /** The comparison with the agent's peers on the same action, when level 3 was judged on it. */
+  peers?: PeerComparison;
 }
 
 export interface LevelChange {
@@ -145,6 +159,7 @@ export function newTrust(agentId: string, actionType: string, startLevel: Level,
     failures: 0,
     reviews: { success: 0, failure: 0 },
     market: { success: 0, failure: 0 },
+    marketSquares: { success: 0, failure: 0 },
     silence: 0,
     settled: 0,
     earnedLevel: startLevel,
@@ -174,13 +189,15 @@ export function decayed(record: TrustRecord, now: number, policy: Pick<TrustPoli
   const elapsed = Math.max(0, now - record.updatedAt);
   const k = 0.5 ** (elapsed / (policy.halfLifeDays * DAY));
   const s = streamsOf(record);
-  const scale = (c: StreamCounts) => ({ success: c.success * k, failure: c.failure * k });
+  const scale = (c: StreamCounts, by = k) => ({ success: c.success * by, failure: c.failure * by });
   return {
     ...record,
     successes: record.successes * k,
     failures: record.failures * k,
     reviews: scale(s.reviews),
     market: scale(s.market),
+    // A sum of squared weights decays with the square of the weights' decay.
+    marketSquares: scale(marketSquaresOf(record), k * k),
     silence: s.silence * k,
     updatedAt: now,
   } satisfies TrustRecord;
@@ -241,7 +258,7 @@ export function trustStats(record: Counted, policy: StatsPolicy): TrustStats {
 const r4 = (x: number) => Number(x.toFixed(4));
 
 /** The evidence behind a record's level, rounded for the ledger. */
-export function evidenceOf(record: Counted, policy: StatsPolicy): TrustEvidence {
+export function evidenceOf(record: Counted, policy: StatsPolicy, peers?: PeerComparison): TrustEvidence {
   const s = streamsOf(record);
   const stats = trustStats(record, policy);
   const round = (c: StreamCounts) => ({ success: r4(c.success), failure: r4(c.failure) });
@@ -253,6 +270,9 @@ export function evidenceOf(record: Counted, policy: StatsPolicy): TrustEvidence 
     lowerBound: r4(stats.lowerBound),
     marketLowerBound: r4(stats.market.lowerBound),
     sample: r4(stats.sample),
+    ...(peers
+      ? { peers: { ...peers, peerSample: r4(peers.peerSample), gap: r4(peers.gap), se: r4(peers.se) } }
+      : {}),
   };
 }
 
@@ -281,7 +301,8 @@ export function earnedLevelFor(
   record: TrustRecord,
   policy: TrustPolicy,
   now: number,
-): { level: Level; why: string } {
+  peers: readonly PeerMarket[] = [],
+): { level: Level; why: string; peers?: PeerComparison } {
   // Before the first window closed the market stream is one-sided: set aside (see "The first window").
   const unsettled =
     record.settled === 0 && streamsOf(record).market.success + streamsOf(record).market.failure > 0;
@@ -293,24 +314,29 @@ export function earnedLevelFor(
   const current = record.earnedLevel;
   const hold = { margin: policy.demotionMargin };
   const describe = `lower bound ${stats.lowerBound.toFixed(2)} on ${stats.sample.toFixed(1)} weighted outcomes (market ${unsettled ? "set aside until the first window closes" : `${stats.market.lowerBound.toFixed(2)} on ${stats.market.sample.toFixed(1)}`})`;
+  // Level 3 is also judged against the peers on the same action (trust-peers.ts), from settled evidence.
+  const cmp = unsettled ? undefined : comparePeers(record, peers, now, policy);
+  const withPeers = (why: string) => (cmp ? { peers: cmp, why: `${why}; ${describePeers(cmp)}` } : { why });
   const level3 = (holding: boolean) =>
-    qualifies(stats, policy.level3, holding ? hold : false) && marketQualifies(stats, policy, holding);
+    qualifies(stats, policy.level3, holding ? hold : false) &&
+    marketQualifies(stats, policy, holding) &&
+    peersAllow(cmp, policy, holding);
   // Too little evidence to judge either way: keep the level the spec starts the agent at.
   if (stats.sample < policy.level2.minSample && current > 1)
     return { level: current, why: `${describe}: too few outcomes to move` };
   if (current === 3) {
-    if (level3(true)) return { level: 3, why: describe };
+    if (level3(true)) return { level: 3, ...withPeers(describe) };
     if (qualifies(stats, policy.level2, hold))
-      return { level: 2, why: `${describe} fell below the level 3 bar` };
-    return { level: 1, why: `${describe} fell below the level 2 bar` };
+      return { level: 2, ...withPeers(`${describe} fell below the level 3 bar`) };
+    return { level: 1, ...withPeers(`${describe} fell below the level 2 bar`) };
   }
   if (current === 2) {
-    if (!frozen && level3(false)) return { level: 3, why: `${describe} cleared the level 3 bar` };
-    if (qualifies(stats, policy.level2, hold)) return { level: 2, why: describe };
+    if (!frozen && level3(false)) return { level: 3, ...withPeers(`${describe} cleared the level 3 bar`) };
+    if (qualifies(stats, policy.level2, hold)) return { level: 2, ...withPeers(describe) };
     return { level: 1, why: `${describe} fell below the level 2 bar` };
   }
   if (frozen) return { level: 1, why: "promotion frozen after a severe outcome" };
-  if (level3(false)) return { level: 3, why: `${describe} cleared the level 3 bar` };
+  if (level3(false)) return { level: 3, ...withPeers(`${describe} cleared the level 3 bar`) };
   if (qualifies(stats, policy.level2, false)) return { level: 2, why: `${describe} cleared the level 2 bar` };
   return { level: 1, why: describe };
 }
@@ -326,6 +352,7 @@ export function applyOutcome(
   outcome: OutcomeType,
   now: number,
   policy: TrustPolicy,
+  peers: readonly PeerMarket[] = [],
 ): { record: TrustRecord; change?: LevelChange } {
   const weight = outcomeWeight(policy, outcome);
   const base: TrustRecord = decayed(record, now, policy);
@@ -334,8 +361,17 @@ export function applyOutcome(
     return { record: base };
   const stream = REVIEW_OUTCOMES.has(outcome) ? "reviews" : "market";
   const counts = base[stream] ?? { success: 0, failure: 0 };
+  const squares = marketSquaresOf(base);
   const next: TrustRecord = {
     ...base,
+    ...(stream === "market"
+      ? {
+          marketSquares: {
+            success: squares.success + (weight?.success ?? 0) ** 2,
+            failure: squares.failure + (weight?.failure ?? 0) ** 2,
+          },
+        }
+      : {}),
     successes: base.successes + (weight?.success ?? 0),
     failures: base.failures + (weight?.failure ?? 0),
     [stream]: {
@@ -347,20 +383,22 @@ export function applyOutcome(
   };
   let level: Level;
   let reason: string;
+  let compared: PeerComparison | undefined;
   if (weight?.severe) {
     level = 1;
     reason = `severe outcome "${outcome}" demotes at once`;
     next.noPromotionUntil = now + PROMOTION_FREEZE_AFTER_SEVERE;
   } else {
-    const earned = earnedLevelFor(next, policy, now);
+    const earned = earnedLevelFor(next, policy, now, peers);
     level = earned.level;
     reason = `outcome "${outcome}": ${earned.why}`;
+    compared = earned.peers;
   }
   next.earnedLevel = level;
   if (level === record.earnedLevel) return { record: next };
   return {
     record: next,
-    change: { from: record.earnedLevel, to: level, reason, evidence: evidenceOf(next, policy) },
+    change: { from: record.earnedLevel, to: level, reason, evidence: evidenceOf(next, policy, compared) },
   };
 }
 

@@ -9,9 +9,11 @@ import {
   evidenceOf,
   type Level,
   newTrust,
+  REVIEW_OUTCOMES,
   type TrustRecord,
   trustStats,
 } from "../learning/trust.ts";
+import { peerSnapshot } from "../learning/trust-peers.ts";
 import type { Clock, DecisionStore, TokenStore, TrustStore } from "../ports.ts";
 
 export interface TrustDeps {
@@ -37,7 +39,12 @@ export async function recordTrustOutcome(
     const now = deps.clock.now();
     const current =
       (await deps.trust.get(agentId, actionType)) ?? newTrust(agentId, actionType, action.startLevel, now);
-    const { record, change } = applyOutcome(current, outcome, now, spec.spec.trust);
+    const policy = spec.spec.trust;
+    let applied = applyOutcome(current, outcome, now, policy);
+    // The peers can only stand between an agent and level 3 (trust-peers.ts): read them only then.
+    if (applied.record.earnedLevel === 3)
+      applied = applyOutcome(current, outcome, now, policy, await deps.trust.peers(actionType));
+    const { record, change } = applied;
     try {
       await deps.trust.save(
         record,
@@ -54,6 +61,7 @@ export async function recordTrustOutcome(
             }
           : undefined,
       );
+      if (!REVIEW_OUTCOMES.has(outcome)) await deps.trust.sharePeer(actionType, peerSnapshot(record));
       return record;
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;

@@ -32,6 +32,10 @@ export const stateKeys = {
     sk: `ACTION#${actionType}`,
   }),
   trustPrefix: "TRUST#",
+  /** Each agent's market snapshot for one action type, read by its peers (learning/trust-peers.ts). */
+  trustPeers: (actionType: string): Key => ({ pk: `PEERS#${actionType}`, sk: "MARKET" }),
+  /** The attribute of one agent in the trustPeers item. */
+  trustPeerAttr: (agentId: string) => `peer#${agentId}`,
   pauses: (scope: string, target?: string): Key => ({ pk: "PAUSE", sk: `${scope}#${target ?? "*"}` }),
   pauseIndex: (pauseId: string): Key => ({ pk: `PAUSEID#${pauseId}`, sk: "PAUSE" }),
   /** Email suppressions are keyed by the address's hash: a suppression must outlive an erasure. */

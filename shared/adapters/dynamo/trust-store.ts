@@ -1,8 +1,15 @@
-import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { LedgerEvent } from "../../domain/decision.ts";
 import { ConflictError } from "../../domain/errors.ts";
 import { type ChainHead, chainEvent, headOf } from "../../domain/ledger-chain.ts";
 import type { TrustRecord } from "../../learning/trust.ts";
+import type { PeerMarket } from "../../learning/trust-peers.ts";
 import type { Page, PageRequest, TrustStore } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
 import { type Db, failedConditions } from "./db.ts";
@@ -130,6 +137,42 @@ export class DynamoTrustStore implements TrustStore {
         });
       }
       throw err;
+    }
+  }
+
+  /** One item per action type, one attribute per agent (`stateKeys.trustPeerAttr`): one read for all. */
+  async peers(actionType: string): Promise<PeerMarket[]> {
+    const res = await this.db.doc.send(
+      new GetCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.trustPeers(actionType),
+        ConsistentRead: true,
+      }),
+    );
+    const prefix = stateKeys.trustPeerAttr("");
+    return Object.entries(res.Item ?? {})
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([, v]) => v as PeerMarket);
+  }
+
+  /**
+   * A snapshot is a copy, not a count, so a redelivered or concurrent write is harmless; the condition
+   * keeps a late write of an older snapshot from replacing a newer one.
+   */
+  async sharePeer(actionType: string, snapshot: PeerMarket): Promise<void> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tables.state,
+          Key: stateKeys.trustPeers(actionType),
+          UpdateExpression: "SET #a = :s",
+          ConditionExpression: "attribute_not_exists(#a) OR #a.#u <= :u",
+          ExpressionAttributeNames: { "#a": stateKeys.trustPeerAttr(snapshot.agentId), "#u": "updatedAt" },
+          ExpressionAttributeValues: { ":s": snapshot, ":u": snapshot.updatedAt },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
     }
   }
 }

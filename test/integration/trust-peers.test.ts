@@ -1,0 +1,81 @@
+/**
+ * Trust against peers (learning/trust-peers.ts) through the use case and the real store: each market
+ * outcome publishes the agent's snapshot to its action type's peers item, and level 3 reads them.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { streams } from "../../shared/domain/decision.ts";
+import { DAY } from "../../shared/domain/time.ts";
+import type { OutcomeType } from "../../shared/domain/vocabulary.ts";
+import { recordTrustOutcome } from "../../shared/usecases/trust.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+let rt: TestRuntime;
+beforeEach(async () => {
+  rt = await startRuntime({ runWorkers: false });
+});
+afterEach(() => rt.close());
+
+const answered = (rate: number, i: number): OutcomeType =>
+  Math.floor((i + 1) * rate) > Math.floor(i * rate) ? "replied" : "silence";
+
+describe("trust against peers, stored", () => {
+  it("two writers on the same lists: the one earning half the replies never reaches level 3, the other does", async () => {
+    const spec = (await rt.deps.specs.current())!;
+    const feed = (agentId: string, o: OutcomeType, i: number) =>
+      recordTrustOutcome(rt.deps, spec, agentId, "email.send", o, `${o} ${i}`);
+    for (let i = 0; i < 40; i++) {
+      await feed("careful", "approved", i);
+      await feed("sloppy", "approved", i);
+    }
+    // In a warm market (15% and 8% reply rates) both clear the absolute bars; only the comparison differs.
+    for (let i = 0; i < 320; i++) {
+      await feed("careful", answered(0.15, i), i);
+      await feed("sloppy", answered(0.08, i), i);
+    }
+    const careful = await rt.deps.trust.get("careful", "email.send");
+    const sloppy = await rt.deps.trust.get("sloppy", "email.send");
+    expect(careful?.earnedLevel).toBe(3);
+    expect(sloppy?.earnedLevel).toBe(2);
+    const levels = (await rt.deps.decisions.events(streams.trust("sloppy", "email.send")))
+      .filter((e) => e.type === "trust.level_changed")
+      .map((e) => e.to);
+    expect(levels).not.toContain("3");
+
+    const peers = await rt.deps.trust.peers("email.send");
+    expect(peers.map((p) => p.agentId).sort()).toEqual(["careful", "sloppy"]);
+    const mine = peers.find((p) => p.agentId === "careful");
+    expect(mine).toMatchObject({
+      settled: true,
+      success: careful?.market?.success,
+      updatedAt: careful?.updatedAt,
+    });
+
+    // A complaint demotes at once and freezes promotion for a week; the promotion after it is judged
+    // against a peer with evidence (the first one came before the peer had enough to compare with).
+    await feed("careful", "complaint", 0);
+    expect((await rt.deps.trust.get("careful", "email.send"))?.earnedLevel).toBe(1);
+    rt.clock.advance(8 * DAY);
+    for (let i = 0; i < 10; i++) await feed("careful", "replied", i);
+    expect((await rt.deps.trust.get("careful", "email.send"))?.earnedLevel).toBe(3);
+    const promoted = (await rt.deps.decisions.events(streams.trust("careful", "email.send")))
+      .filter((e) => e.type === "trust.level_changed" && e.to === "3")
+      .at(-1);
+    expect(promoted?.data).toMatchObject({ evidence: { peers: { peers: 1 } } });
+    expect(promoted?.detail).toContain("× the odds of a good market outcome of its 1 peer");
+  });
+
+  it("a late write of an older snapshot does not replace a newer one; reviews publish nothing", async () => {
+    const snap = { agentId: "w", success: 5, failure: 1, successSq: 5, failureSq: 0.1, settled: true };
+    await rt.deps.trust.sharePeer("email.send", { ...snap, updatedAt: 2_000 });
+    await rt.deps.trust.sharePeer("email.send", { ...snap, success: 1, updatedAt: 1_000 });
+    expect(await rt.deps.trust.peers("email.send")).toEqual([{ ...snap, updatedAt: 2_000 }]);
+    await rt.deps.trust.sharePeer("email.send", { ...snap, success: 9, updatedAt: 3_000 });
+    expect((await rt.deps.trust.peers("email.send"))[0]?.success).toBe(9);
+
+    const spec = (await rt.deps.specs.current())!;
+    await recordTrustOutcome(rt.deps, spec, "reviewed", "linkedin.message", "approved", "review");
+    expect(await rt.deps.trust.peers("linkedin.message")).toEqual([]);
+    await recordTrustOutcome(rt.deps, spec, "reviewed", "linkedin.message", "silence", "window closed");
+    expect((await rt.deps.trust.peers("linkedin.message")).map((p) => p.agentId)).toEqual(["reviewed"]);
+  });
+});

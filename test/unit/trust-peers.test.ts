@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import type { OutcomeType } from "../../shared/domain/vocabulary.ts";
+import {
+  applyOutcome,
+  decayed,
+  earnedLevelFor,
+  newTrust,
+  type TrustRecord,
+} from "../../shared/learning/trust.ts";
+import {
+  comparePeers,
+  marketSquaresOf,
+  type PeerMarket,
+  peerSnapshot,
+  peersAllow,
+} from "../../shared/learning/trust-peers.ts";
+import { DAY, defaultSpec, NOW } from "./helpers/fixtures.ts";
+
+const policy = defaultSpec().trust;
+
+/**
+ * An email writer after 60 approvals and `touches` sends answered at `replyRate` (the rest unanswered
+ * when their window closed), its first window closed: what a writer looks like a few weeks in.
+ */
+function writer(agentId: string, replyRate: number, touches: number, peers: PeerMarket[] = []): TrustRecord {
+  let r: TrustRecord = { ...newTrust(agentId, "email.send", 1, NOW), settled: 1 };
+  const feed = (o: OutcomeType) => {
+    r = applyOutcome(r, o, NOW, policy, peers).record;
+  };
+  for (let i = 0; i < 60; i++) feed("approved");
+  for (let i = 0; i < touches; i++)
+    feed(Math.floor((i + 1) * replyRate) > Math.floor(i * replyRate) ? "replied" : "silence");
+  return r;
+}
+
+describe("trust against peers on the same action (trust-peers.ts)", () => {
+  // A warm market: even the weaker writer clears the absolute market bar (mean ≈ 0.74 ≥ 0.55).
+  const careful = writer("careful", 0.15, 500);
+  const sloppy = writer("sloppy", 0.08, 500);
+
+  it("alone, the weaker writer reaches level 3 on the absolute bars: the warm market flatters it", () => {
+    expect(sloppy.earnedLevel).toBe(3);
+    expect(comparePeers(sloppy, [], NOW, policy)).toBeUndefined();
+  });
+
+  it("next to a peer earning twice its replies on the same action, it stays at level 2", () => {
+    const held = writer("sloppy", 0.08, 500, [peerSnapshot(careful)]);
+    expect(held.earnedLevel).toBe(2);
+    const cmp = comparePeers(held, [peerSnapshot(careful)], NOW, policy);
+    expect(cmp).toMatchObject({ peers: 1 });
+    // Odds of a good outcome about half its peer's, well inside the noise's reach of the 0.8 floor.
+    expect(Math.exp(cmp?.gap ?? 0)).toBeLessThan(0.6);
+    expect(earnedLevelFor(held, policy, NOW, [peerSnapshot(careful)]).why).toContain("× the odds");
+  });
+
+  it("the better writer next to the weaker one still reaches level 3", () => {
+    const promoted = writer("careful", 0.15, 500, [peerSnapshot(sloppy)]);
+    expect(promoted.earnedLevel).toBe(3);
+  });
+
+  it("a writer at level 3 is demoted to 2 once its peers show it worse, and the change names the comparison", () => {
+    const peers = [peerSnapshot(careful)];
+    const out = applyOutcome(sloppy, "silence", NOW, policy, peers);
+    expect(sloppy.earnedLevel).toBe(3);
+    expect(out.record.earnedLevel).toBe(2);
+    expect(out.change?.evidence.peers).toMatchObject({ peers: 1 });
+    expect(out.change?.evidence.peers?.gap).toBeLessThan(Math.log(policy.level3.minPeerOdds));
+  });
+
+  it("holding level 3 asks only not to be shown worse: a peer as good keeps it there on thin evidence", () => {
+    const twin = writer("twin", 0.15, 120);
+    const cmp = comparePeers(careful, [peerSnapshot(twin)], NOW, policy);
+    expect(cmp).toBeDefined();
+    expect(peersAllow(cmp, policy, true)).toBe(true);
+    // …while the same thin comparison could not promote (the gap's noise reaches below the floor).
+    expect(peersAllow(cmp, policy, false)).toBe(false);
+  });
+
+  it("ignores itself, peers whose first window is open, and peers with too little market evidence", () => {
+    const self = peerSnapshot(careful);
+    expect(
+      comparePeers(sloppy, [{ ...peerSnapshot(careful), agentId: "sloppy" }], NOW, policy),
+    ).toBeUndefined();
+    expect(comparePeers(sloppy, [{ ...self, settled: false }], NOW, policy)).toBeUndefined();
+    const thin = writer("new", 0.15, 5);
+    expect(comparePeers(sloppy, [peerSnapshot(thin)], NOW, policy)).toBeUndefined();
+  });
+
+  it("decays a peer's snapshot to now: old evidence weighs less and is known less well", () => {
+    const fresh = comparePeers(sloppy, [peerSnapshot(careful)], NOW, policy);
+    const old = comparePeers(
+      sloppy,
+      [{ ...peerSnapshot(careful), updatedAt: NOW - policy.halfLifeDays * DAY }],
+      NOW,
+      policy,
+    );
+    expect(old?.peerSample).toBeCloseTo((fresh?.peerSample ?? 0) / 2, 6);
+    expect(old?.se ?? 0).toBeGreaterThan(fresh?.se ?? 0);
+  });
+
+  it("minPeerOdds 0 turns the comparison off", () => {
+    const off = { ...policy, level3: { ...policy.level3, minPeerOdds: 0 } };
+    const cmp = comparePeers(sloppy, [peerSnapshot(careful)], NOW, off);
+    expect(peersAllow(cmp, off, false)).toBe(true);
+  });
+});
+
+describe("the market stream's squared weights", () => {
+  it("add each market outcome's weight squared, reviews none, and decay with the square of the counts' decay", () => {
+    let r = newTrust("w", "email.send", 1, NOW);
+    for (const o of ["replied", "meeting_booked", "silence", "unsubscribed", "approved"] as OutcomeType[])
+      r = applyOutcome(r, o, NOW, policy).record;
+    const sq = marketSquaresOf(r);
+    expect(sq.success).toBeCloseTo(1 + 4, 10);
+    expect(sq.failure).toBeCloseTo(0.03 ** 2 + 4, 10);
+    const later = decayed(r, NOW + policy.halfLifeDays * DAY, policy);
+    expect(marketSquaresOf(later).success).toBeCloseTo(5 / 4, 10);
+    expect(later.market?.success).toBeCloseTo(3 / 2, 10);
+  });
+
+  it("a record from before squares were kept reads its counts as squares (weight 1 each: more variance, not less)", () => {
+    expect(marketSquaresOf({ market: { success: 3, failure: 2 } })).toEqual({ success: 3, failure: 2 });
+  });
+});
