@@ -13,7 +13,7 @@
  * re-reads runs already made there instead of running them again. Exit status 1 when a check fails.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -44,6 +44,8 @@ const seeds =
     ? Array.from({ length: 3 }, () => 1000 + Math.floor(Math.random() * 9000))
     : (values.seeds ?? "").split(",").map((s) => positive("seeds", s.trim()));
 const dir = values.from ?? values.out ?? mkdtempSync(join(tmpdir(), "learning-check-"));
+// A new --out folder is made before the runs start: a child finding none fails only after its 8 weeks.
+if (values.out && !values.from) mkdirSync(values.out, { recursive: true });
 const fileOf = (seed: number, mode: "on" | "off") => join(dir, `seed-${seed}-${mode}.json`);
 
 console.log(

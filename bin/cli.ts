@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
   createEmbeddings,
@@ -500,6 +501,9 @@ program
         learning: raw.learning === "on",
         ...(raw.json ? { json: raw.json } : {}),
       };
+      // Checked before the run, not after it: a report with nowhere to go would cost the whole run.
+      if (opts.json && !existsSync(dirname(resolve(opts.json))))
+        throw new Error(`--json: the folder ${dirname(opts.json)} does not exist`);
       const { runDemo } = await import("../sim/demo.ts");
       const { formatReport } = await import("../sim/report.ts");
       const { progressBar } = await import("../sim/progress.ts");
@@ -519,7 +523,9 @@ program
       bar.done();
       console.log(formatReport(result).join("\n"));
       if (opts.json)
-        writeFileSync(opts.json, JSON.stringify({ ...result, decisions: result.decisions.length }, null, 2));
+        writeFileSync(opts.json, JSON.stringify({ ...result, decisions: result.decisions.length }, null, 2), {
+          mode: 0o600,
+        });
       if (result.invariants.some((i) => !i.ok)) process.exitCode = 2;
     },
   );
