@@ -36,7 +36,29 @@
  * day on evidence that grows, so the chance of adopting a refit no better than the weights in force
  * is somewhat above the nominal 5% (repeated looks); and the newest refit's own stratum is the
  * thinnest. An adopted refit is itself the weights the next refits must beat.
+ *
+ * The shape test. AUC among the touches made can only see what the weights in force let through: the
+ * accounts they touched all score high under them, and among those two good rankings differ little (in
+ * the simulated market the pooled difference stays within the noise after thousands of touches, while
+ * the refits' weights sit much closer to the truth than the hand weights). So a second question is
+ * asked, one that uses the signals themselves: do the answers to the touches made under the weights in
+ * force (since they took effect, within the lookback) reject their shape? Those weights were not fitted
+ * to those touches, so all of them are fair evidence, not only the ones since the draft. With x_i a
+ * touch's signal counts (signals.ts's rows, in the spec's windows) and w the weights in force, two models
+ * of whether it earned a reply are fitted: signals.ts's logistic model on replies alone (a meeting is
+ * also a reply; stacking the meeting too would count one answer twice) with a weak prior (sd
+ * `SHAPE_PRIOR_SD`, close to maximum likelihood):
+ *   H0: logit p = α + c · (w · x_i)       the weights in force, only their overall scale c free
+ *   H1: logit p = α + Σ_t β_t · x_i[t]    every weight free
+ * H0 is H1 with β ∝ w, so the likelihood ratio LR = 2(ℓ1 − ℓ0) is χ² with df = (signal types seen) − 1
+ * when the weights in force have the right shape; it is turned into a one-sided z by Wilson–Hilferty
+ * (z = ((LR/df)^⅓ − (1 − 2/(9 df))) / √(2/(9 df))). Touches are selected by the weights in force, but
+ * selecting on the signals does not bias a model of answers given those signals. The refit is adopted
+ * when either test says so at ADOPT_Z: AUC shows it ranks better, or the answers reject the weights in
+ * force (z ≥ ADOPT_Z) and the refit ranks its shadow touches, which came after its fit, at least as
+ * well as the weights in force (AUC not lower). The repeated-looks caveat above applies to both.
  */
+import { fitSignals, type SignalRow } from "./signals.ts";
 
 export interface ShadowEvidence {
   touches: number;
@@ -47,6 +69,8 @@ export interface ShadowEvidence {
   aucProposed: number;
   /** Refits whose shadow touches were pooled, when more than one (see "Pooling refits"). */
   strata?: number;
+  /** The shape test of the weights in force on the same touches (see "The shape test"). */
+  shape?: ShapeTest;
   adopt: boolean;
   why: string;
 }
@@ -90,6 +114,7 @@ export function auc(rows: readonly { score: number; positive: boolean }[]): numb
 export function shadowVerdict(
   rows: readonly ShadowRow[],
   min: { positives: number; meetings?: number },
+  shape?: ShapeTest,
 ): ShadowEvidence {
   const positives = rows.filter((r) => r.positive).length;
   const meetings = rows.filter((r) => r.meeting).length;
@@ -102,19 +127,66 @@ export function shadowVerdict(
     aucCurrent: r3(pooled.aucCurrent),
     aucProposed: r3(pooled.aucProposed),
     ...(pooled.strata > 1 ? { strata: pooled.strata } : {}),
+    ...(shape ? { shape: { ...shape, lr: r3(shape.lr), z: r3(shape.z) } } : {}),
   };
   if (positives < min.positives)
     return { ...base, adopt: false, why: `${positives} of ${min.positives} replies needed in shadow` };
   if (meetings < (min.meetings ?? 0))
     return { ...base, adopt: false, why: `${meetings} of ${min.meetings} meetings needed in shadow` };
   const z = pooled.z;
-  const adopt = z >= ADOPT_Z;
+  const ranksBetter = z >= ADOPT_Z;
+  const rejected = shape !== undefined && shape.z >= ADOPT_Z && pooled.aucProposed >= pooled.aucCurrent;
+  const adopt = ranksBetter || rejected;
   const over = pooled.strata > 1 ? ` over ${pooled.strata} refits' shadow periods` : "";
+  const shapeWords = shape
+    ? `; the weights in force against free weights on the ${shape.touches} touches made under them: LR ${shape.lr.toFixed(1)} on ${shape.df} df (z ${shape.z.toFixed(2)})`
+    : "";
+  const verdict = ranksBetter
+    ? "ranks better"
+    : rejected
+      ? "the answers reject the weights in force, and the refit ranks them at least as well"
+      : "not shown to rank better";
   return {
     ...base,
     adopt,
-    why: `on ${rows.length} touches with ${positives} replies (${meetings} meetings) in shadow${over}, AUC ${r3(pooled.aucProposed)} proposed vs ${r3(pooled.aucCurrent)} current (z ${z.toFixed(2)}): ${adopt ? "ranks better" : "not shown to rank better"}`,
+    why: `on ${rows.length} touches with ${positives} replies (${meetings} meetings) in shadow${over}, AUC ${r3(pooled.aucProposed)} proposed vs ${r3(pooled.aucCurrent)} current (z ${z.toFixed(2)})${shapeWords}: ${verdict}`,
   };
+}
+
+/** The prior sd of the shape test's two fits: wide, so they are close to maximum likelihood. */
+export const SHAPE_PRIOR_SD = 3;
+
+export interface ShapeTest {
+  /** Touches the test was run on. */
+  touches: number;
+  lr: number;
+  df: number;
+  z: number;
+}
+
+/**
+ * The shape test (see above) on `rows` (signal counts in `types` order, what followed) against the
+ * weights in force `weights` (same order); undefined when fewer than two signal types were seen.
+ */
+export function shapeTest(
+  rows: readonly SignalRow[],
+  types: readonly string[],
+  weights: readonly number[],
+): ShapeTest | undefined {
+  const seen = types.filter((_, j) => rows.some((r) => (r.x[j] ?? 0) > 0)).length;
+  const df = seen - 1;
+  if (df < 1) return undefined;
+  const wide = { priorSd: SHAPE_PRIOR_SD, meanSd: SHAPE_PRIOR_SD };
+  // Replies only: a touch's meeting is not independent of its reply, and stacking both would count the
+  // same evidence twice and reject right weights far more often than 5% (see the tests). With no
+  // meeting anywhere, the meeting rows fit their intercept alone and add the same to both likelihoods.
+  const replies = rows.map((r) => ({ x: r.x, replied: r.meeting || r.replied === true, meeting: false }));
+  const scored = replies.map((r) => ({ ...r, x: [r.x.reduce((s, v, j) => s + v * (weights[j] ?? 0), 0)] }));
+  const h0 = fitSignals(scored, ["intent"], wide);
+  const h1 = fitSignals(replies, types, wide);
+  const lr = Math.max(0, 2 * (h1.logLik - h0.logLik));
+  const a = 2 / (9 * df);
+  return { touches: rows.length, lr, df, z: ((lr / df) ** (1 / 3) - (1 - a)) / Math.sqrt(a) };
 }
 
 /** One-sided 95%. */

@@ -85,6 +85,8 @@ export interface SignalFit {
   se: Record<string, number>;
   /** Laplace log evidence (see the module comment), to compare fits of the same touches. */
   logEvidence: number;
+  /** Log-likelihood of the answers at the mode, without the prior (signals-shadow.ts's shape test). */
+  logLik: number;
   touches: number;
   replies: number;
   meetings: number;
@@ -155,12 +157,16 @@ export function fitSignals(
   const wide = 1 / (opts.interceptSd ?? 10) ** 2;
   const precision = [wide, wide, 1 / (opts.meanSd ?? 1) ** 2, ...types.map(() => 1 / opts.priorSd ** 2)];
   const theta = new Array<number>(d).fill(0);
-  const objective = (t: readonly number[]) => {
+  const logLik = (t: readonly number[]) => {
     let v = 0;
     for (const g of groups) {
       const z = dot(g.x, t);
       v += g.k * z - g.n * log1pexp(z);
     }
+    return v;
+  };
+  const objective = (t: readonly number[]) => {
+    let v = logLik(t);
     for (let j = 0; j < d; j++) v -= 0.5 * (precision[j] as number) * (t[j] as number) ** 2;
     return v;
   };
@@ -222,6 +228,7 @@ export function fitSignals(
     coef,
     se,
     logEvidence: current + 0.5 * logDetPrior - 0.5 * logDetH,
+    logLik: logLik(theta),
     touches: rows.length,
     replies: rows.filter(repliedOf).length,
     meetings: rows.filter((r) => r.meeting).length,

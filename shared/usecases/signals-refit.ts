@@ -18,7 +18,7 @@ import type { SpecVersion } from "../domain/spec-schema.ts";
 import { currentWeights, patchSignals, signalSettings } from "../domain/spec-signals.ts";
 import { DAY, iso } from "../domain/time.ts";
 import { refit, type SignalRow, signalRow, type TouchSignals, toSpecWeights } from "../learning/signals.ts";
-import { type ShadowEvidence, shadowVerdict } from "../learning/signals-shadow.ts";
+import { type ShadowEvidence, shadowVerdict, shapeTest } from "../learning/signals-shadow.ts";
 import { learningEnabled } from "../learning/switch.ts";
 import { closeDraft, type DraftDeps, draftIdFor, draftStore } from "./drafts.ts";
 import type { Principal } from "./principal.ts";
@@ -179,7 +179,11 @@ const MAX_DRAFT_PAGES = 10;
  * share the listing, so the weights draft in force may be pages back); a draft an admin discarded is
  * left out (someone judged it).
  */
-async function pooledDrafts(deps: DraftDeps, draft: SpecDraft, lookbackDays: number): Promise<SpecDraft[]> {
+async function pooledDrafts(
+  deps: DraftDeps,
+  draft: SpecDraft,
+  lookbackDays: number,
+): Promise<{ drafts: SpecDraft[]; inForceSince: number }> {
   const horizon = deps.clock.now() - lookbackDays * DAY;
   const listed = async (status: "confirmed" | "discarded", stop: (d: SpecDraft) => boolean) => {
     const out: SpecDraft[] = [];
@@ -206,7 +210,7 @@ async function pooledDrafts(deps: DraftDeps, draft: SpecDraft, lookbackDays: num
       Date.parse(d.createdAt) >= floor &&
       Date.parse(d.createdAt) < Date.parse(draft.createdAt),
   );
-  return [draft, ...earlier];
+  return { drafts: [draft, ...earlier], inForceSince: floor };
 }
 
 /** The shadow evidence of a weights draft: touches decided with its shadow intent, old vs new ranking. */
@@ -216,21 +220,31 @@ export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise
   const min = s
     ? { positives: s.adoptMinReplies, meetings: s.adoptMinMeetings }
     : { positives: Number.POSITIVE_INFINITY };
-  const drafts = await pooledDrafts(deps, draft, s?.lookbackDays ?? 90);
+  const { drafts, inForceSince } = await pooledDrafts(deps, draft, s?.lookbackDays ?? 90);
   const ids = new Set(drafts.map((d) => d.draftId));
   const since = Math.min(...drafts.map((d) => Date.parse(d.createdAt)));
-  const touches = await touchesBetween(deps, since, deps.clock.now());
-  const rows = touches
-    .filter((d) => d.shadowIntent && ids.has(d.shadowIntent.draftId))
-    .map((d) => ({
-      // Uncapped (shadow-intent.ts): at the cap of 100 the two rankings would tie.
-      current: d.context.intent ? uncappedIntent(d.context.intent) : 0,
-      proposed: d.shadowIntent?.raw ?? d.shadowIntent?.score ?? 0,
-      positive: hadReply(d),
-      meeting: hadMeeting(d),
-      stratum: d.shadowIntent?.draftId,
-    }));
-  return shadowVerdict(rows, min);
+  // The shape test judges the weights in force, which no refit was fitted to: every touch made under
+  // them counts (within the lookback), not only those since the drafts.
+  const touches = await touchesBetween(deps, Math.min(since, inForceSince), deps.clock.now());
+  const underWeights = touches.filter((d) => Date.parse(d.decidedAt) >= inForceSince);
+  const shadowed = touches.filter((d) => d.shadowIntent && ids.has(d.shadowIntent.draftId));
+  const rows = shadowed.map((d) => ({
+    // Uncapped (shadow-intent.ts): at the cap of 100 the two rankings would tie.
+    current: d.context.intent ? uncappedIntent(d.context.intent) : 0,
+    proposed: d.shadowIntent?.raw ?? d.shadowIntent?.score ?? 0,
+    positive: hadReply(d),
+    meeting: hadMeeting(d),
+    stratum: d.shadowIntent?.draftId,
+  }));
+  // The shape test reads those touches' signals in the spec's windows (signals-shadow.ts).
+  const shape = current
+    ? shapeTest(
+        refitRows(current, underWeights),
+        prepareIntent(current.spec).types,
+        prepareIntent(current.spec).types.map((t) => currentWeights(current.spec)[t] ?? 0),
+      )
+    : undefined;
+  return shadowVerdict(rows, min, shape);
 }
 
 const supersedes = (s: ReturnType<typeof signalSettings>, now: number) =>

@@ -147,6 +147,11 @@ describe("signals refit", () => {
     expect(adopted.action).toBe("adopted");
     if (adopted.action !== "adopted") return;
     expect(adopted.evidence.aucProposed).toBeGreaterThan(adopted.evidence.aucCurrent);
+    // The shape test ran on every touch made under the weights in force, the history before the draft
+    // included (8 + 6), in the spec's windows: pricing, website and G2 signals seen.
+    expect(adopted.evidence.shape).toMatchObject({ df: 2, touches: 14 });
+    expect(adopted.evidence.touches).toBe(6);
+    expect(adopted.evidence.why).toMatch(/on the 14 touches made under them: LR [\d.]+ on 2 df/);
     expect(adopted.draft).toMatchObject({ status: "confirmed", closedBy: "harness" });
     const enforced = await current();
     expect(enforced.spec.quality.signals.website_visit.weight).toBe(draft.weights?.to.website_visit);
