@@ -89,6 +89,10 @@ export interface TrustRecord {
   silence?: number;
   /** Windows closed so far (silence and record_kept folded in, not decayed); see "The first window". */
   settled?: number;
+  /** The peers' snapshots as last read (trust-peers.ts), reused for an hour (usecases/trust.ts). */
+  peerCache?: { at: number; peers: PeerMarket[] };
+  /** When this agent's own snapshot was last published to its peers, and its market sample then. */
+  peerShared?: { at: number; sample: number };
   /** The level earned from outcomes (before pins and the spec's maximum). */
   earnedLevel: Level;
   pinnedLevel?: Level;

@@ -1,7 +1,7 @@
 import { isBuiltinAgent } from "../agents/builtin.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
-import { iso } from "../domain/time.ts";
+import { HOUR, iso } from "../domain/time.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
 import {
   applyOutcome,
@@ -13,8 +13,17 @@ import {
   type TrustRecord,
   trustStats,
 } from "../learning/trust.ts";
-import { peerSnapshot } from "../learning/trust-peers.ts";
+import { type PeerMarket, peerSnapshot } from "../learning/trust-peers.ts";
 import type { Clock, DecisionStore, TokenStore, TrustStore } from "../ports.ts";
+
+/** How long an agent's read of its peers, and its own published snapshot, stand (see recordTrustOutcome). */
+const PEER_REFRESH_MS = HOUR;
+const marketSample = (r: TrustRecord) => (r.market?.success ?? 0) + (r.market?.failure ?? 0);
+/** A read with peers whose market evidence is still too thin to compare with (an agent alone is not). */
+const tooThin = (peers: readonly PeerMarket[], self: string, minMarket: number) => {
+  const others = peers.filter((p) => p.agentId !== self);
+  return others.length > 0 && others.reduce((n, p) => n + p.success + p.failure, 0) < minMarket;
+};
 
 export interface TrustDeps {
   clock: Clock;
@@ -41,10 +50,32 @@ export async function recordTrustOutcome(
       (await deps.trust.get(agentId, actionType)) ?? newTrust(agentId, actionType, action.startLevel, now);
     const policy = spec.spec.trust;
     let applied = applyOutcome(current, outcome, now, policy);
-    // The peers can only stand between an agent and level 3 (trust-peers.ts): read them only then.
-    if (applied.record.earnedLevel === 3)
-      applied = applyOutcome(current, outcome, now, policy, await deps.trust.peers(actionType));
-    const { record, change } = applied;
+    // The peers can only stand between an agent and level 3 (trust-peers.ts): read them only then, and
+    // reuse a read for an hour once it holds enough peer evidence to compare with (snapshots are decayed
+    // to now when compared; an hour is nothing next to a 30-day half-life, and an agent at level 3 may
+    // hear thousands of outcomes a day). A read whose peers are too thin to compare with is not reused:
+    // the absolute bars alone would then judge an agent whose peers have meanwhile shown what the market
+    // pays (an agent alone on its action reuses its read: a newcomer is seen within the hour).
+    let cache = current.peerCache;
+    if (applied.record.earnedLevel === 3) {
+      const stale =
+        !cache || now - cache.at >= PEER_REFRESH_MS || tooThin(cache.peers, agentId, policy.level3.minMarket);
+      if (stale) cache = { at: now, peers: await deps.trust.peers(actionType) };
+      applied = applyOutcome(current, outcome, now, policy, cache?.peers);
+    }
+    // Its own snapshot: published after a market outcome when an hour has passed or its market sample
+    // grew a tenth since the last one, so what peers read is never far behind.
+    const sample = marketSample(applied.record);
+    const shared = current.peerShared;
+    const share =
+      !REVIEW_OUTCOMES.has(outcome) &&
+      (!shared || now - shared.at >= PEER_REFRESH_MS || sample >= 1.1 * shared.sample + 1);
+    const record = {
+      ...applied.record,
+      ...(cache ? { peerCache: cache } : {}),
+      ...(share ? { peerShared: { at: now, sample } } : {}),
+    };
+    const { change } = applied;
     try {
       await deps.trust.save(
         record,
@@ -61,7 +92,7 @@ export async function recordTrustOutcome(
             }
           : undefined,
       );
-      if (!REVIEW_OUTCOMES.has(outcome)) await deps.trust.sharePeer(actionType, peerSnapshot(record));
+      if (share) await deps.trust.sharePeer(actionType, peerSnapshot(record));
       return record;
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
