@@ -256,7 +256,10 @@ export function learningReport(input: LearningInputs): LearningReport {
   };
 }
 
-/** The signals loop's daily turns in words: every refit, shadow check and adoption, then its last word. */
+/**
+ * The signals loop's daily turns in words: every refit and adoption, the shadow evidence once a week
+ * while a refit waits, then its last word.
+ */
 export function signalsLoopLines(turns: readonly { day: number; tick: SignalsTick }[]): string[] {
   const out: string[] = [];
   for (const { day, tick } of turns) {
@@ -266,6 +269,9 @@ export function signalsLoopLines(turns: readonly { day: number; tick: SignalsTic
       );
     if (tick.action === "adopted")
       out.push(`day ${day}: adopted ${tick.draft.draftId}: ${tick.evidence.why}`);
+    // Once a week while a refit waits in shadow: why it is not adopted yet.
+    if (tick.action === "shadow" && day % 7 === 0 && day !== turns.at(-1)?.day)
+      out.push(`day ${day}: shadow: ${tick.evidence.why}`);
   }
   const last = turns.at(-1);
   if (last) {
