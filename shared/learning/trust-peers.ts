@@ -86,19 +86,20 @@ const logOdds = (s: number, f: number, qs: number, qf: number) => ({
  * The agent (its record decayed to `now`) against its settled peers; undefined when there are none
  * with enough market evidence to compare with.
  */
-export function comparePeers(
-  record: TrustRecord,
+/** The settled peers of `self` pooled, each decayed to now; `comparable` when there is enough to compare with. */
+export function peerPool(
   peers: readonly PeerMarket[],
+  self: string,
   now: number,
   policy: Pick<TrustPolicy, "halfLifeDays" | "level3">,
-): PeerComparison | undefined {
+) {
   let s = 0;
   let f = 0;
   let qs = 0;
   let qf = 0;
   let n = 0;
   for (const p of peers) {
-    if (p.agentId === record.agentId || !p.settled) continue;
+    if (p.agentId === self || !p.settled) continue;
     const k = 0.5 ** (Math.max(0, now - p.updatedAt) / (policy.halfLifeDays * DAY));
     s += p.success * k;
     f += p.failure * k;
@@ -106,11 +107,21 @@ export function comparePeers(
     qf += p.failureSq * k * k;
     n++;
   }
-  if (n === 0 || s + f < policy.level3.minMarket) return undefined;
+  return { s, f, qs, qf, n, comparable: n > 0 && s + f >= policy.level3.minMarket };
+}
+
+export function comparePeers(
+  record: TrustRecord,
+  peers: readonly PeerMarket[],
+  now: number,
+  policy: Pick<TrustPolicy, "halfLifeDays" | "level3">,
+): PeerComparison | undefined {
+  const pool = peerPool(peers, record.agentId, now, policy);
+  if (!pool.comparable) return undefined;
   const me = peerSnapshot(record);
   const a = logOdds(me.success, me.failure, me.successSq, me.failureSq);
-  const b = logOdds(s, f, qs, qf);
-  return { peers: n, peerSample: s + f, gap: a.l - b.l, se: Math.sqrt(a.v + b.v) };
+  const b = logOdds(pool.s, pool.f, pool.qs, pool.qf);
+  return { peers: pool.n, peerSample: pool.s + pool.f, gap: a.l - b.l, se: Math.sqrt(a.v + b.v) };
 }
 
 /** The non-inferiority test (see the maths); no comparison (no peers) passes. */

@@ -237,13 +237,16 @@ export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise
     stratum: d.shadowIntent?.draftId,
   }));
   // The shape test reads those touches' signals in the spec's windows (signals-shadow.ts).
-  const shape = current
-    ? shapeTest(
-        refitRows(current, underWeights),
-        prepareIntent(current.spec).types,
-        prepareIntent(current.spec).types.map((t) => currentWeights(current.spec)[t] ?? 0),
-      )
-    : undefined;
+  let shape: ReturnType<typeof shapeTest>;
+  if (current) {
+    const { types } = prepareIntent(current.spec);
+    const weights = currentWeights(current.spec);
+    shape = shapeTest(
+      refitRows(current, underWeights),
+      types,
+      types.map((t) => weights[t] ?? 0),
+    );
+  }
   return shadowVerdict(rows, min, shape);
 }
 

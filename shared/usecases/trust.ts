@@ -1,6 +1,6 @@
 import { isBuiltinAgent } from "../agents/builtin.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.ts";
-import type { SpecVersion } from "../domain/spec-schema.ts";
+import type { SpecVersion, TrustPolicy } from "../domain/spec-schema.ts";
 import { HOUR, iso } from "../domain/time.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
 import {
@@ -13,17 +13,18 @@ import {
   type TrustRecord,
   trustStats,
 } from "../learning/trust.ts";
-import { type PeerMarket, peerSnapshot } from "../learning/trust-peers.ts";
+import { type PeerMarket, peerPool, peerSnapshot } from "../learning/trust-peers.ts";
 import type { Clock, DecisionStore, TokenStore, TrustStore } from "../ports.ts";
 
 /** How long an agent's read of its peers, and its own published snapshot, stand (see recordTrustOutcome). */
 const PEER_REFRESH_MS = HOUR;
 const marketSample = (r: TrustRecord) => (r.market?.success ?? 0) + (r.market?.failure ?? 0);
-/** A read with peers whose market evidence is still too thin to compare with (an agent alone is not). */
-const tooThin = (peers: readonly PeerMarket[], self: string, minMarket: number) => {
-  const others = peers.filter((p) => p.agentId !== self);
-  return others.length > 0 && others.reduce((n, p) => n + p.success + p.failure, 0) < minMarket;
-};
+/**
+ * A read with other agents in it that comparePeers could not yet compare with (too thin, or not
+ * settled: trust-peers.ts's own test); an agent alone on its action is not.
+ */
+const tooThin = (peers: readonly PeerMarket[], self: string, now: number, policy: TrustPolicy) =>
+  peers.some((p) => p.agentId !== self) && !peerPool(peers, self, now, policy).comparable;
 
 export interface TrustDeps {
   clock: Clock;
@@ -58,8 +59,7 @@ export async function recordTrustOutcome(
     // pays (an agent alone on its action reuses its read: a newcomer is seen within the hour).
     let cache = current.peerCache;
     if (applied.record.earnedLevel === 3) {
-      const stale =
-        !cache || now - cache.at >= PEER_REFRESH_MS || tooThin(cache.peers, agentId, policy.level3.minMarket);
+      const stale = !cache || now - cache.at >= PEER_REFRESH_MS || tooThin(cache.peers, agentId, now, policy);
       if (stale) cache = { at: now, peers: await deps.trust.peers(actionType) };
       applied = applyOutcome(current, outcome, now, policy, cache?.peers);
     }
