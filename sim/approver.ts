@@ -12,10 +12,7 @@ import type { AppDeps } from "../shared/http/routes.ts";
 import { approve, execute, reject } from "../shared/usecases/lifecycle.ts";
 import type { Principal } from "../shared/usecases/principal.ts";
 import { rngFor } from "./random.ts";
-import type { MarketTruth } from "./truth.ts";
-
-/** Share of wrong records a reviewer catches when one is put in front of them. */
-const RECORD_CAUGHT = 0.5;
+import { type MarketTruth, RECORD_CAUGHT } from "./truth.ts";
 
 export const SIM_APPROVER: Principal = { subject: "sim-approver", roles: ["approver"] };
 

@@ -158,6 +158,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         lastRefit: lastRefitOf(sim.signals),
         trustPoints: sim.trust,
         evidenceTimes: evidenceTimes(decisions, SIM_START),
+        recordEvidence: recordEvidenceTimes(decisions, SIM_START),
       });
       return {
         options: {
@@ -205,6 +206,27 @@ export function evidenceTimes(decisions: readonly Decision[], start: number): Ma
     const list = out.get(key);
     if (list) list.push(...times);
     else out.set(key, times);
+  }
+  return out;
+}
+
+/**
+ * Per agent × action type, when each review was recorded and when each record's window closed (its
+ * `record_kept` or `record_judged`), ms since the run's start: the evidence the trust-order ceiling
+ * counts (sim/learning-ceiling.ts).
+ */
+export function recordEvidenceTimes(
+  decisions: readonly Decision[],
+  start: number,
+): Map<string, { reviews: number[]; judged: number[] }> {
+  const out = new Map<string, { reviews: number[]; judged: number[] }>();
+  for (const d of decisions) {
+    const key = `${d.agentId} ${d.actionType}`;
+    const entry = out.get(key) ?? { reviews: [], judged: [] };
+    if (d.review) entry.reviews.push(Date.parse(d.review.at) - start);
+    for (const o of d.outcomes)
+      if (o.type === "record_kept" || o.type === "record_judged") entry.judged.push(Date.parse(o.at) - start);
+    if (entry.reviews.length + entry.judged.length > 0) out.set(key, entry);
   }
   return out;
 }

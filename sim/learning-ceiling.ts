@@ -44,3 +44,81 @@ export function spearmanNoiseCeiling(
   }
   return { mean: sum / draws, atLeast: pass / draws, bar };
 }
+
+/**
+ * What the evidence lets any scorer reach on the trust-order check, for record agents. A record is
+ * wrong with probability 1 − q; a reviewer who sees it rejects a wrong one with probability `caught`
+ * (sim/approver.ts), and after it ran a person notices a wrong one with probability `noticed` and flags
+ * or corrects it (sim/truth.ts). So each review is a Bernoulli trial with p_r = caught·(1 − q) and each
+ * judged record (its window closed, flagged or not) one with p_m = noticed·(1 − q), and the Fisher
+ * information about q in an agent's evidence is
+ *
+ *   I(q) = reviews · caught² / (p_r (1 − p_r)) + judged · noticed² / (p_m (1 − p_m)).
+ *
+ * An efficient estimator (the best any scorer can do asymptotically, knowing the evidence model the
+ * harness does not) is q̂ ≈ q + N(0, 1/I(q)). Drawing q̂ for every agent many times, the share of draws
+ * in which every pair of agents on the same action type is in the order of q is the ceiling: with
+ * agents of close quality and little evidence it is far from 1 whatever the score does. Writers are
+ * left out (their evidence is replies and silences under a model of many parts; their qualities are
+ * drawn 0.25 or more apart, sim/truth.ts).
+ */
+export interface RecordEvidence {
+  actionType: string;
+  quality: number;
+  /** Reviews recorded by the week judged. */
+  reviews: number;
+  /** Records whose window closed by then (each once, flagged or not). */
+  judged: number;
+}
+
+export interface OrderCeiling {
+  /** Pairs of record agents on the same action type with different qualities. */
+  pairs: number;
+  /** Share of draws in which every pair was in order. */
+  allInOrder: number;
+}
+
+export function trustOrderCeiling(
+  rows: readonly RecordEvidence[],
+  model: { caught: number; noticed: number },
+  rng: Pick<Rng, "next">,
+  draws = 2000,
+): OrderCeiling {
+  const info = (r: RecordEvidence) => {
+    const part = (n: number, c: number) => {
+      const p = c * (1 - r.quality);
+      return p <= 0 || p >= 1 ? 0 : (n * c * c) / (p * (1 - p));
+    };
+    return part(r.reviews, model.caught) + part(r.judged, model.noticed);
+  };
+  const sd = rows.map((r) => {
+    const i = info(r);
+    return i > 0 ? 1 / Math.sqrt(i) : Number.POSITIVE_INFINITY;
+  });
+  const pairs: [number, number][] = [];
+  rows.forEach((a, i) => {
+    rows.forEach((b, j) => {
+      if (j > i && a.actionType === b.actionType && a.quality !== b.quality) pairs.push([i, j]);
+    });
+  });
+  if (pairs.length === 0) return { pairs: 0, allInOrder: 1 };
+  let ok = 0;
+  for (let d = 0; d < draws; d++) {
+    const est = rows.map((r, i) => {
+      const s = sd[i] as number;
+      // No evidence at all: the estimate says nothing, a coin decides its place.
+      if (!Number.isFinite(s)) return rng.next();
+      const z = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+      return r.quality + s * z;
+    });
+    if (
+      pairs.every(
+        ([i, j]) =>
+          Math.sign((est[i] as number) - (est[j] as number)) ===
+          Math.sign((rows[i] as RecordEvidence).quality - (rows[j] as RecordEvidence).quality),
+      )
+    )
+      ok++;
+  }
+  return { pairs: pairs.length, allInOrder: ok / draws };
+}

@@ -5,10 +5,12 @@
  * interval where one applies, and PASS/FAIL per seed. bench/learning-check.ts runs the demos and prints
  * this; test/sim/learning-checks.test.ts checks the arithmetic on hand-made reports.
  */
+import { trustOrderCeiling } from "./learning-ceiling.ts";
 import type { LearningReport, LearningTrustWeek } from "./learning-report.ts";
+import { rngFor } from "./random.ts";
 import type { TrustPoint } from "./simulation.ts";
 import { type Interval, per100, wilson } from "./stats.ts";
-import { CAREFUL_WRITER, SLOPPY_WRITER } from "./truth.ts";
+import { CAREFUL_WRITER, FLAG_NOTICED, RECORD_CAUGHT, SLOPPY_WRITER } from "./truth.ts";
 
 /** The part of a demo's JSON the checks read. */
 export interface DemoRun {
@@ -94,6 +96,25 @@ export function trustOrder(rows: readonly LearningTrustWeek[], week: number, min
   return { eligible, pairs, discordant: pairs.filter((p) => !p.ok) };
 }
 
+/**
+ * The trust-order ceiling (sim/learning-ceiling.ts) over the eligible record agents, when the report
+ * counted their evidence: how often a scorer that knew the market's evidence model would order them all.
+ */
+export function orderCeilingOf(eligible: readonly LearningTrustWeek[], seed: number) {
+  const rows = eligible.flatMap((r) =>
+    r.reviews === undefined || r.judged === undefined || r.hiddenQuality === null
+      ? []
+      : [{ actionType: r.actionType, quality: r.hiddenQuality, reviews: r.reviews, judged: r.judged }],
+  );
+  if (rows.length < 2) return undefined;
+  const c = trustOrderCeiling(
+    rows,
+    { caught: RECORD_CAUGHT, noticed: FLAG_NOTICED },
+    rngFor(seed, "order-ceiling"),
+  );
+  return c.pairs > 0 ? c : undefined;
+}
+
 const maxLevel = (points: readonly TrustPoint[], agentId: string, actionType?: string, byDay = Infinity) =>
   Math.max(
     0,
@@ -121,10 +142,11 @@ export function checkSeed(s: SeedRuns): CheckResult[] {
       `${touches} touches in ${weeks} weeks${weeks < CHECKS.touchesWeeks ? ` (≈ ${Math.round(scaled)} scaled to ${CHECKS.touchesWeeks}; not decided on a shorter run)` : ""}`,
     );
     const order = trustOrder(run.learning.trustWeeks, CHECKS.trustWeek, CHECKS.trustMinOutcomes);
+    const ceiling = orderCeilingOf(order.eligible, s.seed);
     add(
       `trust order matches hidden quality at week ${CHECKS.trustWeek} (agent × action with ≥ ${CHECKS.trustMinOutcomes} outcomes; learning ${mode})`,
       order.pairs.length > 0 && order.discordant.length === 0,
-      `${order.pairs.length - order.discordant.length}/${order.pairs.length} pairs in order over ${order.eligible.length} agent × action rows${order.discordant.length ? `; out of order: ${order.discordant.map((p) => `${p.a.agentId} (q ${f2(p.a.hiddenQuality ?? 0)}, score ${f2(p.a.score)}) vs ${p.b.agentId} (q ${f2(p.b.hiddenQuality ?? 0)}, score ${f2(p.b.score)}) on ${p.a.actionType}${invertedBeyondNoise(p.a, p.b) ? "" : " (within the scores' noise)"}`).join("; ")}` : ""}`,
+      `${order.pairs.length - order.discordant.length}/${order.pairs.length} pairs in order over ${order.eligible.length} agent × action rows${order.discordant.length ? `; out of order: ${order.discordant.map((p) => `${p.a.agentId} (q ${f2(p.a.hiddenQuality ?? 0)}, score ${f2(p.a.score)}) vs ${p.b.agentId} (q ${f2(p.b.hiddenQuality ?? 0)}, score ${f2(p.b.score)}) on ${p.a.actionType}${invertedBeyondNoise(p.a, p.b) ? "" : " (within the scores' noise)"}`).join("; ")}` : ""}${ceiling ? `; ceiling: a scorer that knew the market's evidence model would order all ${ceiling.pairs} record-agent pairs in ${f2(ceiling.allInOrder)} of runs with this evidence` : ""}`,
     );
     const sloppy = maxLevel(run.trust, SLOPPY_WRITER);
     add(

@@ -55,6 +55,9 @@ export interface LearningTrustWeek {
   maxLevel: number;
   /** Reviews and outcomes (silences and records kept included) recorded by this week's end. */
   outcomes: number;
+  /** Of a record agent: reviews, and records whose window closed, by this week's end (the trust-order ceiling). */
+  reviews?: number;
+  judged?: number;
 }
 
 export interface LearningReport {
@@ -118,6 +121,8 @@ export interface LearningInputs {
   trustPoints?: readonly TrustPoint[];
   /** When each review and outcome of an agent × action was recorded (ms since the run's start), keyed `agentId actionType`. */
   evidenceTimes?: ReadonlyMap<string, readonly number[]>;
+  /** Per agent × action, when each review was recorded and each record's window closed (sim/demo.ts recordEvidenceTimes). */
+  recordEvidence?: ReadonlyMap<string, { reviews: readonly number[]; judged: readonly number[] }>;
   /** The spec's signal weights in force at the end (refits reach them as confirmed weights drafts). */
   specWeights: Record<string, number>;
   /** The weights of a refit still in shadow at the end, if any (reported next to them, not ranked). */
@@ -200,7 +205,13 @@ export function learningReport(input: LearningInputs): LearningReport {
     trust: input.trust
       .map((t) => ({ ...t, hiddenQuality: truth.agents[t.agentId]?.quality ?? null }))
       .sort((a, b) => a.actionType.localeCompare(b.actionType) || a.agentId.localeCompare(b.agentId)),
-    trustWeeks: trustByWeek(truth, input.trustPoints ?? [], input.evidenceTimes ?? new Map(), nWeeks),
+    trustWeeks: trustByWeek(
+      truth,
+      input.trustPoints ?? [],
+      input.evidenceTimes ?? new Map(),
+      nWeeks,
+      input.recordEvidence,
+    ),
     signalWeights: {
       fitted,
       hidden,
@@ -288,6 +299,7 @@ function trustByWeek(
   points: readonly TrustPoint[],
   evidence: ReadonlyMap<string, readonly number[]>,
   nWeeks: number,
+  records?: LearningInputs["recordEvidence"],
 ): LearningTrustWeek[] {
   const out: LearningTrustWeek[] = [];
   const keys = [...new Set(points.map((p) => `${p.agentId} ${p.actionType}`))].sort();
@@ -307,6 +319,12 @@ function trustByWeek(
         level: last.level,
         maxLevel: Math.max(...mine.map((p) => p.level)),
         outcomes: (evidence.get(key) ?? []).filter((at) => at < weekEnd).length,
+        ...(records && truth.agents[last.agentId]?.kind === "records"
+          ? {
+              reviews: (records.get(key)?.reviews ?? []).filter((at) => at < weekEnd).length,
+              judged: (records.get(key)?.judged ?? []).filter((at) => at < weekEnd).length,
+            }
+          : {}),
       });
     }
   return out;

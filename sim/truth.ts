@@ -143,6 +143,8 @@ export interface AgentTruth {
   kind: "writer" | "records";
 }
 export const FLAG_NOTICED = 0.3;
+/** Share of wrong records a reviewer catches when one is put in front of them (sim/approver.ts). */
+export const RECORD_CAUGHT = 0.5;
 
 export interface MarketTruth {
   seed: number;

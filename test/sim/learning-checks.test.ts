@@ -4,6 +4,7 @@ import {
   type DemoRun,
   formatChecks,
   invertedBeyondNoise,
+  orderCeilingOf,
   trustOrder,
   weeksWindow,
 } from "../../sim/learning-checks.ts";
@@ -182,6 +183,53 @@ describe("the learning check's arithmetic (issue 9, Checked by)", () => {
     const check = checkSeed({ seed: 11, on, off }).find((c) => c.name.startsWith("Spearman"));
     expect(check?.pass).toBe(false);
     expect(check?.figure).toMatch(/the latest refit, still in shadow: 1\.00/);
+  });
+
+  it("counts each record agent's reviews and closed windows by the week, and puts the ceiling beside the order", () => {
+    const records = ["crm-sync", "persona-finder"];
+    const trustPoints = records.map((agentId, i) => ({
+      day: 27,
+      agentId,
+      actionType: "crm.update",
+      level: 2,
+      score: 0.7 + i / 100,
+      lowerBound: 0.6,
+    }));
+    const at = (days: number[]) => days.map((d) => d * DAY);
+    const report = learningReport({
+      enabled: true,
+      truth,
+      touches: [],
+      start: START,
+      days: 56,
+      trust: [],
+      specWeights: hidden,
+      trustPoints,
+      evidenceTimes: new Map(
+        records.map((r) => [`${r} crm.update`, at(Array.from({ length: 60 }, (_, i) => i / 3))]),
+      ),
+      recordEvidence: new Map([
+        // Evidence after week 4 (day 28 on) is not counted at week 4.
+        ["crm-sync crm.update", { reviews: at([1, 2, 30]), judged: at([10, 20, 27.9, 28, 40]) }],
+        ["persona-finder crm.update", { reviews: [], judged: at([5]) }],
+      ]),
+    });
+    const week4 = report.trustWeeks.filter((r) => r.week === 4);
+    expect(week4.map((r) => [r.agentId, r.reviews, r.judged])).toEqual([
+      ["crm-sync", 2, 3],
+      ["persona-finder", 0, 1],
+    ]);
+    const c = orderCeilingOf(week4, 11);
+    expect(c?.pairs).toBe(1);
+    // Three judged records and two reviews cannot tell two record agents apart for sure.
+    expect(c?.allInOrder).toBeLessThan(0.9);
+    // A writer has no record counts: no ceiling from writers alone.
+    expect(
+      orderCeilingOf(
+        [{ ...week4[0], reviews: undefined } as LearningTrustWeek, week4[1] as LearningTrustWeek],
+        11,
+      ),
+    ).toBeUndefined();
   });
 
   it("says whether an out-of-order pair is inverted beyond its scores' noise", () => {

@@ -37,6 +37,16 @@ describe("learning on vs off (40 accounts, 10 days, seed 7)", () => {
     for (const [type, weight] of Object.entries(off.learning.signalWeights.fitted))
       expect(weight, type).toBe(hand[type] ?? 0);
 
+    // Record agents' evidence is counted for the trust-order ceiling: reviews and closed windows are
+    // among the evidence recorded by each week's end, and some records' windows (7 days) have closed.
+    const records = on.learning.trustWeeks.filter((r) => r.judged !== undefined);
+    expect(records.length).toBeGreaterThan(0);
+    for (const r of records) expect((r.reviews ?? 0) + (r.judged ?? 0)).toBeLessThanOrEqual(r.outcomes);
+    expect(records.some((r) => (r.judged ?? 0) > 0)).toBe(true);
+    expect(
+      on.learning.trustWeeks.filter((r) => r.agentId === CAREFUL_WRITER).every((r) => r.judged === undefined),
+    ).toBe(true);
+
     // The checks' printout works on real runs (figures only at this size; see the comment above).
     const results = checkSeed({ seed: 7, on, off });
     console.log(results.map((c) => `${c.pass ? "PASS" : "FAIL"} ${c.name}: ${c.figure}`).join("\n"));

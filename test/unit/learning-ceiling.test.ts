@@ -4,7 +4,7 @@
  * told apart as short of volume or short of method.
  */
 import { describe, expect, it } from "vitest";
-import { spearmanNoiseCeiling } from "../../sim/learning-ceiling.ts";
+import { spearmanNoiseCeiling, trustOrderCeiling } from "../../sim/learning-ceiling.ts";
 import { formatLearning, learningReport } from "../../sim/learning-report.ts";
 import { rngFor } from "../../sim/random.ts";
 import { drawTruth, SIGNAL_TYPES } from "../../sim/truth.ts";
@@ -31,6 +31,55 @@ describe("Spearman noise ceiling", () => {
     // Noise that swamps every difference: the ranks are a shuffle (mean Spearman about 0).
     expect(Math.abs(blind.mean)).toBeLessThan(0.1);
     expect(blind.atLeast).toBeLessThan(0.1);
+  });
+});
+
+describe("trust-order ceiling", () => {
+  const model = { caught: 0.5, noticed: 0.3 };
+  const at = (rows: Parameters<typeof trustOrderCeiling>[0], tag: string) =>
+    trustOrderCeiling(rows, model, rngFor(1, "order-ceiling-test", tag));
+
+  it("is near certain for agents far apart with much evidence, and falls with closeness and thin evidence", () => {
+    const pair = (q1: number, q2: number, n: number) => [
+      { actionType: "crm.update", quality: q1, reviews: n, judged: n },
+      { actionType: "crm.update", quality: q2, reviews: 0, judged: n },
+    ];
+    const far = at(pair(0.9, 0.5, 1000), "far");
+    const close = at(pair(0.74, 0.72, 1000), "close");
+    const thin = at(pair(0.9, 0.5, 5), "thin");
+    expect(far).toEqual({ pairs: 1, allInOrder: expect.any(Number) });
+    expect(far.allInOrder).toBeGreaterThan(0.99);
+    // 0.02 apart: 7.8 % vs 8.4 % of records flagged, 13 % vs 14 % rejected; a thousand each barely tells them apart.
+    expect(close.allInOrder).toBeGreaterThan(0.5);
+    expect(close.allInOrder).toBeLessThan(0.85);
+    expect(thin.allInOrder).toBeLessThan(far.allInOrder);
+    expect(thin.allInOrder).toBeGreaterThan(0.5);
+  });
+
+  it("asks every pair on the same action type to be in order at once, and compares no others", () => {
+    const one = { actionType: "crm.update", quality: 0.7, reviews: 0, judged: 300 };
+    const two = { ...one, quality: 0.65 };
+    const alone = at([one, two], "two");
+    const three = at([one, two, { ...one, quality: 0.6 }], "three");
+    expect(three.pairs).toBe(3);
+    expect(three.allInOrder).toBeLessThan(alone.allInOrder);
+    // Another action type, or the same quality, makes no pair.
+    expect(at([one, { ...two, actionType: "list.sync" }, { ...one }], "none")).toEqual({
+      pairs: 0,
+      allInOrder: 1,
+    });
+  });
+
+  it("leaves an agent without evidence to chance", () => {
+    const r = at(
+      [
+        { actionType: "crm.update", quality: 0.9, reviews: 0, judged: 0 },
+        { actionType: "crm.update", quality: 0.5, reviews: 0, judged: 0 },
+      ],
+      "blind",
+    );
+    expect(r.allInOrder).toBeGreaterThan(0.4);
+    expect(r.allInOrder).toBeLessThan(0.6);
   });
 });
 
