@@ -15,6 +15,10 @@
 import type { Rng } from "./random.ts";
 import { spearman } from "./stats.ts";
 
+/** One standard normal draw (Box–Muller). */
+const gaussian = (rng: Pick<Rng, "next">) =>
+  Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+
 export interface NoiseCeiling {
   /** Mean Spearman(hidden + noise, hidden). */
   mean: number;
@@ -33,11 +37,7 @@ export function spearmanNoiseCeiling(
   let sum = 0;
   let pass = 0;
   for (let i = 0; i < draws; i++) {
-    const noisy = hidden.map((w, j) => {
-      // Box–Muller: one standard normal per weight.
-      const z = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-      return w + (se[j] ?? 0) * z;
-    });
+    const noisy = hidden.map((w, j) => w + (se[j] ?? 0) * gaussian(rng));
     const rho = spearman(noisy, hidden);
     sum += rho;
     if (rho >= bar) pass++;
@@ -108,8 +108,7 @@ export function trustOrderCeiling(
       const s = sd[i] as number;
       // No evidence at all: the estimate says nothing, a coin decides its place.
       if (!Number.isFinite(s)) return rng.next();
-      const z = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-      return r.quality + s * z;
+      return r.quality + s * gaussian(rng);
     });
     if (
       pairs.every(
