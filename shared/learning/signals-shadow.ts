@@ -56,7 +56,12 @@
  * selecting on the signals does not bias a model of answers given those signals. The refit is adopted
  * when either test says so at ADOPT_Z: AUC shows it ranks better, or the answers reject the weights in
  * force (z ≥ ADOPT_Z) and the refit ranks its shadow touches, which came after its fit, at least as
- * well as the weights in force (AUC not lower). The repeated-looks caveat above applies to both.
+ * well as the weights in force (AUC not lower). That last question is about the refit to be adopted,
+ * the newest: once its own shadow touches hold the minimum replies it is asked of them alone, not of
+ * the pool, where earlier refits fitted on fewer touches (and since superseded) could rank worse and
+ * hold back a better one for weeks (seed 102's demo: the hand weights rejected from day 28, the pool's
+ * AUC 0.569 vs 0.621 from the first two refits, adoption only on day 48). Before that the pool
+ * answers. The repeated-looks caveat above applies to both.
  */
 import { fitSignals, type SignalRow } from "./signals.ts";
 
@@ -110,11 +115,17 @@ export function auc(rows: readonly { score: number; positive: boolean }[]): numb
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
-/** Whether the shadow weights rank the touches made since the draft better (AUC; see above). */
+/**
+ * Whether the shadow weights rank the touches made since the draft better (AUC; see above).
+ * `candidate` is the stratum of the refit that would be adopted (the newest draft): on the shape route,
+ * "ranks at least as well" is asked of its own shadow touches once they hold the minimum replies (see
+ * "The shape test").
+ */
 export function shadowVerdict(
   rows: readonly ShadowRow[],
   min: { positives: number; meetings?: number },
   shape?: ShapeTest,
+  candidate?: string,
 ): ShadowEvidence {
   const positives = rows.filter((r) => r.positive).length;
   const meetings = rows.filter((r) => r.meeting).length;
@@ -135,7 +146,13 @@ export function shadowVerdict(
     return { ...base, adopt: false, why: `${meetings} of ${min.meetings} meetings needed in shadow` };
   const z = pooled.z;
   const ranksBetter = z >= ADOPT_Z;
-  const rejected = shape !== undefined && shape.z >= ADOPT_Z && pooled.aucProposed >= pooled.aucCurrent;
+  const own = candidate === undefined ? [] : rows.filter((r) => r.stratum === candidate);
+  const judgedOn =
+    own.filter((r) => r.positive).length >= min.positives && own.length < rows.length
+      ? { ...pooledDelong(own), rows: own.length }
+      : undefined;
+  const ranks = judgedOn ?? pooled;
+  const rejected = shape !== undefined && shape.z >= ADOPT_Z && ranks.aucProposed >= ranks.aucCurrent;
   const adopt = ranksBetter || rejected;
   const over = pooled.strata > 1 ? ` over ${pooled.strata} refits' shadow periods` : "";
   const shapeWords = shape
@@ -144,7 +161,7 @@ export function shadowVerdict(
   const verdict = ranksBetter
     ? "ranks better"
     : rejected
-      ? "the answers reject the weights in force, and the refit ranks them at least as well"
+      ? `the answers reject the weights in force, and the refit ranks ${judgedOn ? `its own ${judgedOn.rows} shadow touches (AUC ${r3(judgedOn.aucProposed)} vs ${r3(judgedOn.aucCurrent)})` : "them"} at least as well`
       : "not shown to rank better";
   return {
     ...base,

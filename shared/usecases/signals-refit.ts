@@ -247,7 +247,7 @@ export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise
       types.map((t) => weights[t] ?? 0),
     );
   }
-  return shadowVerdict(rows, min, shape);
+  return shadowVerdict(rows, min, shape, draft.draftId);
 }
 
 const supersedes = (s: ReturnType<typeof signalSettings>, now: number) =>

@@ -74,6 +74,23 @@ describe("signals loop: adoption on the shape test", () => {
     expect(shadowVerdict(tied(400), min).adopt).toBe(false);
   });
 
+  it("asks the refit to be adopted, not the pool, once its own shadow touches hold the minimum replies", () => {
+    // An earlier refit, since superseded, ranked its touches worse; the newest ranks its own as well.
+    const early = tied(400).map((r, i) => ({ ...r, proposed: r.positive ? 0 : i % 7, stratum: "dr_early" }));
+    const newest = (n: number) => tied(n).map((r) => ({ ...r, stratum: "dr_new" }));
+    const pooled = shadowVerdict([...early, ...newest(100)], min, rejected);
+    expect(pooled.adopt).toBe(false);
+    const v = shadowVerdict([...early, ...newest(100)], min, rejected, "dr_new");
+    expect(v.adopt).toBe(true);
+    expect(v.why).toContain("its own 100 shadow touches");
+    // Too few replies of its own (9 of 10): the pool still answers.
+    expect(shadowVerdict([...early, ...newest(45)], min, rejected, "dr_new").adopt).toBe(false);
+    // And a newest refit that ranks its own touches worse is not adopted, whatever the pool.
+    const good = tied(400).map((r) => ({ ...r, stratum: "dr_early" }));
+    const worseNew = newest(100).map((r, i) => ({ ...r, proposed: r.positive ? 0 : i % 7 }));
+    expect(shadowVerdict([...good, ...worseNew], min, rejected, "dr_new").adopt).toBe(false);
+  });
+
   it("still needs the minimum replies in shadow", () => {
     expect(shadowVerdict(tied(20), { positives: 10 }, rejected).adopt).toBe(false);
   });
