@@ -145,6 +145,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           },
         ];
       });
+      const evidence = evidenceTimes(decisions, SIM_START);
       const learning = learningReport({
         enabled: options.learning ?? true,
         truth: sim.truth,
@@ -157,8 +158,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         signalsLoop: signalsLoopLines(sim.signals),
         lastRefit: lastRefitOf(sim.signals),
         trustPoints: sim.trust,
-        evidenceTimes: evidenceTimes(decisions, SIM_START),
-        recordEvidence: recordEvidenceTimes(decisions, SIM_START),
+        evidenceTimes: evidence.all,
+        recordEvidence: evidence.records,
       });
       return {
         options: {
@@ -194,41 +195,37 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 }
 
-/** When each decision's review and outcomes were recorded, per agent × action type (the trust evidence). */
-export function evidenceTimes(decisions: readonly Decision[], start: number): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const d of decisions) {
-    const times = [...(d.review ? [d.review.at] : []), ...d.outcomes.map((o) => o.at)].map(
-      (at) => Date.parse(at) - start,
-    );
-    if (times.length === 0) continue;
-    const key = `${d.agentId} ${d.actionType}`;
-    const list = out.get(key);
-    if (list) list.push(...times);
-    else out.set(key, times);
-  }
-  return out;
-}
-
 /**
- * Per agent × action type, when each review was recorded and when each record's window closed (its
- * `record_kept` or `record_judged`), ms since the run's start: the evidence the trust-order ceiling
+ * The trust evidence per agent × action type, in one pass over the decisions (ms since the run's
+ * start): `all`, when each review and outcome was recorded; `records`, when each review was recorded
+ * and each record's window closed (its `record_kept` or `record_judged`), what the trust-order ceiling
  * counts (sim/learning-ceiling.ts).
  */
-export function recordEvidenceTimes(
+export function evidenceTimes(
   decisions: readonly Decision[],
   start: number,
-): Map<string, { reviews: number[]; judged: number[] }> {
-  const out = new Map<string, { reviews: number[]; judged: number[] }>();
+): { all: Map<string, number[]>; records: Map<string, { reviews: number[]; judged: number[] }> } {
+  const all = new Map<string, number[]>();
+  const records = new Map<string, { reviews: number[]; judged: number[] }>();
   for (const d of decisions) {
     const key = `${d.agentId} ${d.actionType}`;
-    const entry = out.get(key) ?? { reviews: [], judged: [] };
-    if (d.review) entry.reviews.push(Date.parse(d.review.at) - start);
-    for (const o of d.outcomes)
-      if (o.type === "record_kept" || o.type === "record_judged") entry.judged.push(Date.parse(o.at) - start);
-    if (entry.reviews.length + entry.judged.length > 0) out.set(key, entry);
+    const review = d.review ? [Date.parse(d.review.at) - start] : [];
+    const times = [...review, ...d.outcomes.map((o) => Date.parse(o.at) - start)];
+    if (times.length === 0) continue;
+    const judged = d.outcomes
+      .filter((o) => o.type === "record_kept" || o.type === "record_judged")
+      .map((o) => Date.parse(o.at) - start);
+    const list = all.get(key);
+    if (list) list.push(...times);
+    else all.set(key, times);
+    if (review.length + judged.length === 0) continue;
+    const entry = records.get(key);
+    if (entry) {
+      entry.reviews.push(...review);
+      entry.judged.push(...judged);
+    } else records.set(key, { reviews: review, judged });
   }
-  return out;
+  return { all, records };
 }
 
 export async function allDecisions(store: DecisionStore, agentIds: string[]): Promise<Decision[]> {

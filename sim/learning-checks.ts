@@ -106,7 +106,6 @@ export function orderCeilingOf(eligible: readonly LearningTrustWeek[], seed: num
       ? []
       : [{ actionType: r.actionType, quality: r.hiddenQuality, reviews: r.reviews, judged: r.judged }],
   );
-  if (rows.length < 2) return undefined;
   const c = trustOrderCeiling(
     rows,
     { caught: RECORD_CAUGHT, noticed: FLAG_NOTICED },

@@ -121,7 +121,7 @@ export interface LearningInputs {
   trustPoints?: readonly TrustPoint[];
   /** When each review and outcome of an agent × action was recorded (ms since the run's start), keyed `agentId actionType`. */
   evidenceTimes?: ReadonlyMap<string, readonly number[]>;
-  /** Per agent × action, when each review was recorded and each record's window closed (sim/demo.ts recordEvidenceTimes). */
+  /** Per agent × action, when each review was recorded and each record's window closed (sim/demo.ts evidenceTimes(...).records). */
   recordEvidence?: ReadonlyMap<string, { reviews: readonly number[]; judged: readonly number[] }>;
   /** The spec's signal weights in force at the end (refits reach them as confirmed weights drafts). */
   specWeights: Record<string, number>;
@@ -309,6 +309,7 @@ function trustByWeek(
       const last = mine.reduce<TrustPoint | undefined>((a, p) => (!a || p.day > a.day ? p : a), undefined);
       if (!last) continue;
       const weekEnd = evidenceEnd(week);
+      const byWeekEnd = (times: readonly number[] = []) => times.filter((at) => at < weekEnd).length;
       out.push({
         week,
         agentId: last.agentId,
@@ -318,11 +319,11 @@ function trustByWeek(
         lowerBound: last.lowerBound,
         level: last.level,
         maxLevel: Math.max(...mine.map((p) => p.level)),
-        outcomes: (evidence.get(key) ?? []).filter((at) => at < weekEnd).length,
+        outcomes: byWeekEnd(evidence.get(key)),
         ...(records && truth.agents[last.agentId]?.kind === "records"
           ? {
-              reviews: (records.get(key)?.reviews ?? []).filter((at) => at < weekEnd).length,
-              judged: (records.get(key)?.judged ?? []).filter((at) => at < weekEnd).length,
+              reviews: byWeekEnd(records.get(key)?.reviews),
+              judged: byWeekEnd(records.get(key)?.judged),
             }
           : {}),
       });

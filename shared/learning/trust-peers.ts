@@ -82,10 +82,6 @@ const logOdds = (s: number, f: number, qs: number, qf: number) => ({
   v: (1 + qs) / (1 + s) ** 2 + (1 + qf) / (1 + f) ** 2,
 });
 
-/**
- * The agent (its record decayed to `now`) against its settled peers; undefined when there are none
- * with enough market evidence to compare with.
- */
 /** The settled peers of `self` pooled, each decayed to now; `comparable` when there is enough to compare with. */
 export function peerPool(
   peers: readonly PeerMarket[],
@@ -110,6 +106,10 @@ export function peerPool(
   return { s, f, qs, qf, n, comparable: n > 0 && s + f >= policy.level3.minMarket };
 }
 
+/**
+ * The agent (its record decayed to `now`) against its settled peers; undefined when there are none
+ * with enough market evidence to compare with.
+ */
 export function comparePeers(
   record: TrustRecord,
   peers: readonly PeerMarket[],
