@@ -48,6 +48,8 @@ export interface DemoResult {
   outbox: SandboxOutboxEntry[];
   runs: { agentId: string; runs: number; failed: number }[];
   trust: TrustPoint[];
+  /** The ledger's `trust.level_changed` events, oldest first (reason and evidence in each). */
+  levelChanges: LedgerEvent[];
   market: MarketStats;
   /** What the harness learned, against the market's hidden truth (sim/learning-report.ts). */
   learning: LearningReport;
@@ -121,12 +123,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const eventsOf = new Map<string, LedgerEvent[]>();
       for (const e of checked)
         eventsOf.set(e.decisionId, await deps.decisions.events(streams.decision(e.decisionId)));
-      let trustChanges = 0;
+      // Every level change with its reason and evidence: why an agent was made autonomous, day by day.
+      const levelChanges: LedgerEvent[] = [];
       const trustRecords = await allPages((page) => deps.trust.list(page));
       for (const t of trustRecords)
-        trustChanges += (await deps.decisions.events(streams.trust(t.agentId, t.actionType))).filter(
-          (e) => e.type === "trust.level_changed",
-        ).length;
+        for (const e of await deps.decisions.events(streams.trust(t.agentId, t.actionType)))
+          if (e.type === "trust.level_changed") levelChanges.push(e);
+      const trustChanges = levelChanges.length;
       const now = sim.clock.now();
       const trust = trustRecords.flatMap((t) => {
         const action = spec.autonomy.actions[t.actionType];
@@ -177,6 +180,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           failed: sim.runs.get(id)?.failed ?? 0,
         })),
         trust: sim.trust,
+        levelChanges: levelChanges.sort((a, b) => a.at.localeCompare(b.at)),
         market: sim.market.stats,
         learning,
         invariants: checkInvariants({ spec, decisions, outbox: checked, eventsOf, trustChanges }),

@@ -30,6 +30,14 @@
  * The gap between the two is the hysteresis: a level is not lost on the noise that kept it from being
  * won. Two equally good agents both pass once their evidence is precise enough (SE below |ln F|/z); a
  * clearly worse one cannot, since its D sits below ln F and the bound only moves further down.
+ *
+ * Peers present but not yet comparable. An agent with peers on its action whose market evidence is
+ * still too thin (or unsettled) is not alone: judged on the absolute bars only, a sloppy writer whose
+ * careful peer was demoted early and sends little would be made autonomous by a warm market before
+ * anyone can tell it is the worse of the two. So promotion to level 3 waits until the peers can be
+ * compared with (holding level 3 does not: thin peers are no evidence against an agent). A peer counts
+ * as present while its snapshot is younger than one half-life; one that stopped hearing outcomes (an
+ * agent retired or paused) stops holding the others back after that.
  */
 import type { TrustPolicy } from "../domain/spec-schema.ts";
 import { DAY } from "../domain/time.ts";
@@ -94,8 +102,11 @@ export function peerPool(
   let qs = 0;
   let qf = 0;
   let n = 0;
+  let present = 0;
   for (const p of peers) {
-    if (p.agentId === self || !p.settled) continue;
+    if (p.agentId === self) continue;
+    if (now - p.updatedAt < policy.halfLifeDays * DAY) present++;
+    if (!p.settled) continue;
     const k = 0.5 ** (Math.max(0, now - p.updatedAt) / (policy.halfLifeDays * DAY));
     s += p.success * k;
     f += p.failure * k;
@@ -103,7 +114,22 @@ export function peerPool(
     qf += p.failureSq * k * k;
     n++;
   }
-  return { s, f, qs, qf, n, comparable: n > 0 && s + f >= policy.level3.minMarket };
+  return { s, f, qs, qf, n, present, comparable: n > 0 && s + f >= policy.level3.minMarket };
+}
+
+/**
+ * Whether promotion to level 3 must wait for the peers (see "Peers present but not yet comparable"):
+ * other agents are active on the action but none can be compared with yet. Off with the comparison.
+ */
+export function peersPending(
+  peers: readonly PeerMarket[],
+  self: string,
+  now: number,
+  policy: Pick<TrustPolicy, "halfLifeDays" | "level3">,
+): boolean {
+  if (policy.level3.minPeerOdds <= 0) return false;
+  const pool = peerPool(peers, self, now, policy);
+  return pool.present > 0 && !pool.comparable;
 }
 
 /**

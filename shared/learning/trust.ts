@@ -61,6 +61,7 @@ import {
   type PeerComparison,
   type PeerMarket,
   peersAllow,
+  peersPending,
 } from "./trust-peers.ts";
 
 export type Level = 1 | 2 | 3;
@@ -320,10 +321,13 @@ export function earnedLevelFor(
   const describe = `lower bound ${stats.lowerBound.toFixed(2)} on ${stats.sample.toFixed(1)} weighted outcomes (market ${unsettled ? "set aside until the first window closes" : `${stats.market.lowerBound.toFixed(2)} on ${stats.market.sample.toFixed(1)}`})`;
   // Level 3 is also judged against the peers on the same action (trust-peers.ts), from settled evidence.
   const cmp = unsettled ? undefined : comparePeers(record, peers, now, policy);
+  // Peers active on the action but too thin to compare with: promotion waits for them, holding does not.
+  const waiting = !cmp && peersPending(peers, record.agentId, now, policy);
   const withPeers = (why: string) => (cmp ? { peers: cmp, why: `${why}; ${describePeers(cmp)}` } : { why });
   const level3 = (holding: boolean) =>
     qualifies(stats, policy.level3, holding ? hold : false) &&
     marketQualifies(stats, policy, holding) &&
+    (holding || !waiting) &&
     peersAllow(cmp, policy, holding);
   // Too little evidence to judge either way: keep the level the spec starts the agent at.
   if (stats.sample < policy.level2.minSample && current > 1)

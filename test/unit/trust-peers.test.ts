@@ -13,6 +13,7 @@ import {
   type PeerMarket,
   peerSnapshot,
   peersAllow,
+  peersPending,
 } from "../../shared/learning/trust-peers.ts";
 import { DAY, defaultSpec, NOW } from "./helpers/fixtures.ts";
 
@@ -98,10 +99,34 @@ describe("trust against peers on the same action (trust-peers.ts)", () => {
     expect(old?.se ?? 0).toBeGreaterThan(fresh?.se ?? 0);
   });
 
+  it("peers active on the action but too thin to compare with hold promotion back, not a level already held", () => {
+    // The careful writer demoted early sends little: a handful of outcomes, or its first window still open.
+    const thin = peerSnapshot(writer("careful", 0.15, 5));
+    const opening = { ...peerSnapshot(careful), settled: false };
+    for (const peer of [thin, opening]) {
+      expect(comparePeers(writer("sloppy", 0.08, 500), [peer], NOW, policy)).toBeUndefined();
+      expect(peersPending([peer], "sloppy", NOW, policy)).toBe(true);
+      expect(writer("sloppy", 0.08, 500, [peer]).earnedLevel).toBe(2);
+    }
+    // Already at level 3: thin peers are no evidence against it.
+    expect(applyOutcome(sloppy, "silence", NOW, policy, [thin]).record.earnedLevel).toBe(3);
+    // Once the peer has shown what the market pays, the comparison decides (here: the sloppy one stays at 2).
+    expect(peersPending([peerSnapshot(careful)], "sloppy", NOW, policy)).toBe(false);
+  });
+
+  it("a peer silent for a half-life (retired, paused) no longer holds the others back; nor does the agent itself", () => {
+    const thin = peerSnapshot(writer("careful", 0.15, 5));
+    const gone = { ...thin, updatedAt: NOW - policy.halfLifeDays * DAY };
+    expect(peersPending([gone], "sloppy", NOW, policy)).toBe(false);
+    expect(writer("sloppy", 0.08, 500, [gone]).earnedLevel).toBe(3);
+    expect(peersPending([{ ...thin, agentId: "sloppy" }], "sloppy", NOW, policy)).toBe(false);
+  });
+
   it("minPeerOdds 0 turns the comparison off", () => {
     const off = { ...policy, level3: { ...policy.level3, minPeerOdds: 0 } };
     const cmp = comparePeers(sloppy, [peerSnapshot(careful)], NOW, off);
     expect(peersAllow(cmp, off, false)).toBe(true);
+    expect(peersPending([peerSnapshot(writer("careful", 0.15, 5))], "sloppy", NOW, off)).toBe(false);
   });
 });
 
