@@ -1,17 +1,17 @@
 /**
  * Loop 1, trust, continued: level 3 is also judged against the agent's peers, the other agents doing
- * the same action type. Pure, like trust.ts; the use case (usecases/trust.ts) reads the peers' market
+ * the same action type. Pure, like trust.ts; the use case (usecases/trust.ts) reads the peers'
  * snapshots only when the rest of the evidence would put an agent at level 3.
  *
- * Why peers. The market stream's absolute bar (`level3.minMarketLowerBound`) is on weighted counts
- * whose scale is the market's: a reply is +1, a silent touch −0.03, so in a market that answers twice
- * as often every writer looks twice as good. Two email writers on the same lists meet the same market,
- * so comparing them cancels it: a writer whose touches earn clearly less than its peers' should not be
- * autonomous, however warm the market. An agent alone on its action type has no peers and is judged on
- * the absolute bars only.
+ * Why peers. The absolute bars are on weighted counts whose scale is someone else's: a reply is +1,
+ * a silent touch −0.03, so in a market that answers twice as often every writer looks twice as good;
+ * a lenient reviewer approves what a strict one edits. Two email writers on the same lists meet the
+ * same market and the same reviewers, so comparing them cancels both: a writer whose work earns
+ * clearly less than its peers' should not be autonomous, however warm the market. An agent alone on
+ * its action type has no peers and is judged on the absolute bars only.
  *
- * The maths. A market stream with decayed weighted counts s (successes) and f (failures), and the
- * decayed sums of its squared weights q_s and q_f, has log-odds
+ * The maths. A stream with decayed weighted counts s (successes) and f (failures), and the decayed
+ * sums of its squared weights q_s and q_f, has log-odds
  *
  *   L = ln((1 + s) / (1 + f))         (the Beta(1, 1) prior of trust.ts, one pseudo-outcome a side)
  *   Var(L) ≈ (1 + q_s)/(1 + s)² + (1 + q_f)/(1 + f)²
@@ -22,8 +22,21 @@
  * decayed to now, only peers whose first window has closed (their market stream is one-sided before,
  * trust.ts "The first window") and with at least `level3.minMarket` market outcomes between them.
  *
- * The agent is compared with them by D = L_agent − L_peers, SE = √(Var_agent + Var_peers), a
- * non-inferiority test with the floor F = `level3.minPeerOdds`:
+ * Per stream, the agent is compared with them by D = L_agent − L_peers, Var(D) = Var_agent + Var_peers.
+ * The market stream is always compared; the reviews stream too when both sides have at least
+ * `level2.minSample` of it (a writer made autonomous early has few reviews left). The streams are two
+ * estimates of how much worse or better this agent's work is, so they are combined as a meta-analysis
+ * does, each weighted by its precision and the spec's weight of the stream (`trust.evidence`):
+ *
+ *   a = w / Var(D),   D = Σ a·D / Σ a,   SE² = Σ a²·Var(D) / (Σ a)²
+ *
+ * Why both streams: a market that barely punishes ungrounded claims (one of the seeds answers them
+ * almost as often) gives a sloppy writer the market odds of a careful one, while its reviewers reject
+ * twice as many of its drafts; the market alone would make it autonomous. And why not pool the streams
+ * into one count: an agent reviewed on everything (level 1) and one reviewed on nothing (level 3) have
+ * different mixes of the two, and the mix, not the work, would decide.
+ *
+ * Then a non-inferiority test with the floor F = `level3.minPeerOdds`:
  *   - promotion to level 3 needs D − z·SE ≥ ln F: shown, at the spec's z, to earn at least F times its
  *     peers' odds of a good outcome;
  *   - holding level 3 needs D + z·SE ≥ ln F: demoted once shown to earn less than F times theirs.
@@ -43,26 +56,37 @@ import type { TrustPolicy } from "../domain/spec-schema.ts";
 import { DAY } from "../domain/time.ts";
 import type { StreamCounts, TrustRecord } from "./trust.ts";
 
-/** One agent's market stream as its peers see it: decayed counts at `updatedAt`. */
-export interface PeerMarket {
-  agentId: string;
+/** A stream as peers see it: decayed counts and the decayed sums of their squared weights (see the maths). */
+export interface PeerStream {
   success: number;
   failure: number;
-  /** Decayed sums of the squared weights (see the maths). */
   successSq: number;
   failureSq: number;
+}
+
+/** One agent's evidence as its peers see it: its market stream (top level) and reviews, decayed to `updatedAt`. */
+export interface PeerMarket extends PeerStream {
+  agentId: string;
+  /** Absent in a snapshot shared before reviews were compared: the market alone is compared then. */
+  reviews?: PeerStream;
   /** Whether its first window has closed (trust.ts). */
   settled: boolean;
   updatedAt: number;
 }
 
-export interface PeerComparison {
+/** One stream's comparison: D and its standard error (see the maths). */
+export interface StreamGap {
+  gap: number;
+  se: number;
+}
+
+export interface PeerComparison extends StreamGap {
   /** Peers pooled, and their market outcomes (weighted, decayed). */
   peers: number;
   peerSample: number;
-  /** D and its standard error (see the maths). */
-  gap: number;
-  se: number;
+  /** The streams D combines (the reviews only when both sides had enough of them). */
+  market: StreamGap;
+  reviews?: StreamGap;
 }
 
 /** Squared weights of a record's market stream; a record from before they were kept: its counts (w = 1). */
@@ -70,25 +94,47 @@ export function marketSquaresOf(record: Pick<TrustRecord, "market" | "marketSqua
   return record.marketSquares ?? record.market ?? { success: 0, failure: 0 };
 }
 
+/** The same for the reviews stream (a record from before streams: its counts are reviews, trust.ts). */
+export function reviewSquaresOf(
+  record: Pick<TrustRecord, "reviews" | "reviewSquares" | "market" | "successes" | "failures">,
+): StreamCounts {
+  if (record.reviewSquares) return record.reviewSquares;
+  if (record.reviews) return record.reviews;
+  return record.market ? { success: 0, failure: 0 } : { success: record.successes, failure: record.failures };
+}
+
+const peerStream = (c: StreamCounts, sq: StreamCounts): PeerStream => ({
+  success: c.success,
+  failure: c.failure,
+  successSq: sq.success,
+  failureSq: sq.failure,
+});
+
 /** What an agent's peers read of its record (the record decayed to its own `updatedAt`). */
 export function peerSnapshot(record: TrustRecord): PeerMarket {
-  const market = record.market ?? { success: 0, failure: 0 };
-  const sq = marketSquaresOf(record);
+  const reviews =
+    record.reviews ?? (record.market ? undefined : { success: record.successes, failure: record.failures });
   return {
     agentId: record.agentId,
-    success: market.success,
-    failure: market.failure,
-    successSq: sq.success,
-    failureSq: sq.failure,
+    ...peerStream(record.market ?? { success: 0, failure: 0 }, marketSquaresOf(record)),
+    reviews: peerStream(reviews ?? { success: 0, failure: 0 }, reviewSquaresOf(record)),
     settled: record.settled === undefined || record.settled > 0,
     updatedAt: record.updatedAt,
   };
 }
 
-const logOdds = (s: number, f: number, qs: number, qf: number) => ({
-  l: Math.log((1 + s) / (1 + f)),
-  v: (1 + qs) / (1 + s) ** 2 + (1 + qf) / (1 + f) ** 2,
+const logOdds = (p: PeerStream) => ({
+  l: Math.log((1 + p.success) / (1 + p.failure)),
+  v: (1 + p.successSq) / (1 + p.success) ** 2 + (1 + p.failureSq) / (1 + p.failure) ** 2,
 });
+const sampleOf = (p: PeerStream) => p.success + p.failure;
+
+function streamGap(me: PeerStream, them: PeerStream): StreamGap & { v: number } {
+  const a = logOdds(me);
+  const b = logOdds(them);
+  const v = a.v + b.v;
+  return { gap: a.l - b.l, se: Math.sqrt(v), v };
+}
 
 /** The settled peers of `self` pooled, each decayed to now; `comparable` when there is enough to compare with. */
 export function peerPool(
@@ -97,10 +143,14 @@ export function peerPool(
   now: number,
   policy: Pick<TrustPolicy, "halfLifeDays" | "level3">,
 ) {
-  let s = 0;
-  let f = 0;
-  let qs = 0;
-  let qf = 0;
+  const market: PeerStream = { success: 0, failure: 0, successSq: 0, failureSq: 0 };
+  const reviews: PeerStream = { success: 0, failure: 0, successSq: 0, failureSq: 0 };
+  const add = (to: PeerStream, p: PeerStream, k: number) => {
+    to.success += p.success * k;
+    to.failure += p.failure * k;
+    to.successSq += p.successSq * k * k;
+    to.failureSq += p.failureSq * k * k;
+  };
   let n = 0;
   let present = 0;
   for (const p of peers) {
@@ -108,13 +158,11 @@ export function peerPool(
     if (now - p.updatedAt < policy.halfLifeDays * DAY) present++;
     if (!p.settled) continue;
     const k = 0.5 ** (Math.max(0, now - p.updatedAt) / (policy.halfLifeDays * DAY));
-    s += p.success * k;
-    f += p.failure * k;
-    qs += p.successSq * k * k;
-    qf += p.failureSq * k * k;
+    add(market, p, k);
+    if (p.reviews) add(reviews, p.reviews, k);
     n++;
   }
-  return { s, f, qs, qf, n, present, comparable: n > 0 && s + f >= policy.level3.minMarket };
+  return { market, reviews, n, present, comparable: n > 0 && sampleOf(market) >= policy.level3.minMarket };
 }
 
 /**
@@ -140,14 +188,36 @@ export function comparePeers(
   record: TrustRecord,
   peers: readonly PeerMarket[],
   now: number,
-  policy: Pick<TrustPolicy, "halfLifeDays" | "level3">,
+  policy: Pick<TrustPolicy, "halfLifeDays" | "level2" | "level3" | "evidence">,
 ): PeerComparison | undefined {
   const pool = peerPool(peers, record.agentId, now, policy);
   if (!pool.comparable) return undefined;
   const me = peerSnapshot(record);
-  const a = logOdds(me.success, me.failure, me.successSq, me.failureSq);
-  const b = logOdds(pool.s, pool.f, pool.qs, pool.qf);
-  return { peers: pool.n, peerSample: pool.s + pool.f, gap: a.l - b.l, se: Math.sqrt(a.v + b.v) };
+  const market = streamGap(me, pool.market);
+  const enough = (p: PeerStream | undefined): p is PeerStream =>
+    !!p && sampleOf(p) >= policy.level2.minSample;
+  const reviews =
+    policy.evidence.reviews > 0 && enough(me.reviews) && enough(pool.reviews)
+      ? streamGap(me.reviews, pool.reviews)
+      : undefined;
+  // Precision × the spec's weight per stream (see the maths); the market's weight is never taken to 0
+  // here, since it alone decides whether there is anything to compare.
+  const parts = [
+    { g: market, w: policy.evidence.market > 0 ? policy.evidence.market : 1 },
+    ...(reviews ? [{ g: reviews, w: policy.evidence.reviews }] : []),
+  ].map(({ g, w }) => ({ g, a: w / g.v }));
+  const total = parts.reduce((t, p) => t + p.a, 0);
+  const gap = parts.reduce((t, p) => t + p.a * p.g.gap, 0) / total;
+  const se = Math.sqrt(parts.reduce((t, p) => t + p.a * p.a * p.g.v, 0)) / total;
+  const strip = (g: StreamGap) => ({ gap: g.gap, se: g.se });
+  return {
+    peers: pool.n,
+    peerSample: sampleOf(pool.market),
+    gap,
+    se,
+    market: strip(market),
+    ...(reviews ? { reviews: strip(reviews) } : {}),
+  };
 }
 
 /** The non-inferiority test (see the maths); no comparison (no peers) passes. */
@@ -161,7 +231,9 @@ export function peersAllow(
   return bound >= Math.log(policy.level3.minPeerOdds);
 }
 
-/** In words, for the level's reason: "0.62× its 1 peer's odds (± 0.21 in log-odds)". */
+/** In words, for the level's reason: "0.62× the odds of a good outcome of its 1 peer (…; market …, reviews …)". */
 export function describePeers(cmp: PeerComparison): string {
-  return `${Math.exp(cmp.gap).toFixed(2)}× the odds of a good market outcome of its ${cmp.peers} peer${cmp.peers === 1 ? "" : "s"} (log-odds ${cmp.gap.toFixed(2)} ± ${cmp.se.toFixed(2)})`;
+  const part = (name: string, g: StreamGap) => `${name} ${Math.exp(g.gap).toFixed(2)}×`;
+  const parts = [part("market", cmp.market), ...(cmp.reviews ? [part("reviews", cmp.reviews)] : [])];
+  return `${Math.exp(cmp.gap).toFixed(2)}× the odds of a good outcome of its ${cmp.peers} peer${cmp.peers === 1 ? "" : "s"} (log-odds ${cmp.gap.toFixed(2)} ± ${cmp.se.toFixed(2)}; ${parts.join(", ")})`;
 }

@@ -33,7 +33,7 @@
  * Levels: level 2 needs `level2.minSample` outcomes (both streams) and the lower bound at
  * `level2.minLowerBound`; level 3 the same against `level3`, and in addition market evidence: a market
  * sample of `level3.minMarket` and the market stream's own lower bound at `level3.minMarketLowerBound`,
- * and, where other agents do the same action, market evidence not shown worse than theirs
+ * and, where other agents do the same action, evidence (market and reviews) not shown worse than theirs
  * (trust-peers.ts: the absolute bar moves with how warm the market is; peers on the same lists do not).
  * Approvals alone never make an agent autonomous. A level is kept until its bar is missed by more than
  * `demotionMargin` (hysteresis, so it does not flap on one outcome); too little evidence to judge keeps
@@ -62,6 +62,7 @@ import {
   type PeerMarket,
   peersAllow,
   peersPending,
+  reviewSquaresOf,
 } from "./trust-peers.ts";
 
 export type Level = 1 | 2 | 3;
@@ -84,8 +85,9 @@ export interface TrustRecord {
   failures: number;
   reviews?: StreamCounts;
   market?: StreamCounts;
-  /** Decayed sums of the market outcomes' squared weights (trust-peers.ts: the market's variance). */
+  /** Decayed sums of each stream's squared weights (trust-peers.ts: the streams' variance). */
   marketSquares?: StreamCounts;
+  reviewSquares?: StreamCounts;
   /** Decayed count of touches the harness recorded as unanswered (part of market failures). */
   silence?: number;
   /** Windows closed so far (silence and record_kept folded in, not decayed); see "The first window". */
@@ -165,6 +167,7 @@ export function newTrust(agentId: string, actionType: string, startLevel: Level,
     reviews: { success: 0, failure: 0 },
     market: { success: 0, failure: 0 },
     marketSquares: { success: 0, failure: 0 },
+    reviewSquares: { success: 0, failure: 0 },
     silence: 0,
     settled: 0,
     earnedLevel: startLevel,
@@ -203,6 +206,7 @@ export function decayed(record: TrustRecord, now: number, policy: Pick<TrustPoli
     market: scale(s.market),
     // A sum of squared weights decays with the square of the weights' decay.
     marketSquares: scale(marketSquaresOf(record), k * k),
+    reviewSquares: scale(reviewSquaresOf(record), k * k),
     silence: s.silence * k,
     updatedAt: now,
   } satisfies TrustRecord;
@@ -261,6 +265,7 @@ export function trustStats(record: Counted, policy: StatsPolicy): TrustStats {
 }
 
 const r4 = (x: number) => Number(x.toFixed(4));
+const roundGap = (g: { gap: number; se: number }) => ({ gap: r4(g.gap), se: r4(g.se) });
 
 /** The evidence behind a record's level, rounded for the ledger. */
 export function evidenceOf(record: Counted, policy: StatsPolicy, peers?: PeerComparison): TrustEvidence {
@@ -276,7 +281,15 @@ export function evidenceOf(record: Counted, policy: StatsPolicy, peers?: PeerCom
     marketLowerBound: r4(stats.market.lowerBound),
     sample: r4(stats.sample),
     ...(peers
-      ? { peers: { ...peers, peerSample: r4(peers.peerSample), gap: r4(peers.gap), se: r4(peers.se) } }
+      ? {
+          peers: {
+            ...peers,
+            peerSample: r4(peers.peerSample),
+            ...roundGap(peers),
+            market: roundGap(peers.market),
+            ...(peers.reviews ? { reviews: roundGap(peers.reviews) } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -369,17 +382,13 @@ export function applyOutcome(
     return { record: base };
   const stream = REVIEW_OUTCOMES.has(outcome) ? "reviews" : "market";
   const counts = base[stream] ?? { success: 0, failure: 0 };
-  const squares = marketSquaresOf(base);
+  const squares = stream === "market" ? marketSquaresOf(base) : reviewSquaresOf(base);
   const next: TrustRecord = {
     ...base,
-    ...(stream === "market"
-      ? {
-          marketSquares: {
-            success: squares.success + (weight?.success ?? 0) ** 2,
-            failure: squares.failure + (weight?.failure ?? 0) ** 2,
-          },
-        }
-      : {}),
+    [stream === "market" ? "marketSquares" : "reviewSquares"]: {
+      success: squares.success + (weight?.success ?? 0) ** 2,
+      failure: squares.failure + (weight?.failure ?? 0) ** 2,
+    },
     successes: base.successes + (weight?.success ?? 0),
     failures: base.failures + (weight?.failure ?? 0),
     [stream]: {

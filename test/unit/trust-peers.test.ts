@@ -14,6 +14,7 @@ import {
   peerSnapshot,
   peersAllow,
   peersPending,
+  reviewSquaresOf,
 } from "../../shared/learning/trust-peers.ts";
 import { DAY, defaultSpec, NOW } from "./helpers/fixtures.ts";
 
@@ -23,12 +24,18 @@ const policy = defaultSpec().trust;
  * An email writer after 60 approvals and `touches` sends answered at `replyRate` (the rest unanswered
  * when their window closed), its first window closed: what a writer looks like a few weeks in.
  */
-function writer(agentId: string, replyRate: number, touches: number, peers: PeerMarket[] = []): TrustRecord {
+function writer(
+  agentId: string,
+  replyRate: number,
+  touches: number,
+  peers: PeerMarket[] = [],
+  { rejected = 0, using = policy } = {},
+): TrustRecord {
   let r: TrustRecord = { ...newTrust(agentId, "email.send", 1, NOW), settled: 1 };
   const feed = (o: OutcomeType) => {
-    r = applyOutcome(r, o, NOW, policy, peers).record;
+    r = applyOutcome(r, o, NOW, using, peers).record;
   };
-  for (let i = 0; i < 60; i++) feed("approved");
+  for (let i = 0; i < 60; i++) feed(i < rejected ? "rejected" : "approved");
   for (let i = 0; i < touches; i++)
     feed(Math.floor((i + 1) * replyRate) > Math.floor(i * replyRate) ? "replied" : "silence");
   return r;
@@ -122,6 +129,31 @@ describe("trust against peers on the same action (trust-peers.ts)", () => {
     expect(peersPending([{ ...thin, agentId: "sloppy" }], "sloppy", NOW, policy)).toBe(false);
   });
 
+  it("a market that cannot tell two writers apart leaves it to their reviews: rejected twice as often, it stays at 2", () => {
+    // Same reply rate over enough touches to promote on the market alone; the reviewers rejected 12 of
+    // its 60 drafts and 6 of its peer's.
+    const peer = peerSnapshot(writer("careful", 0.1, 2000, [], { rejected: 6 }));
+    const held = writer("sloppy", 0.1, 2000, [peer], { rejected: 12 });
+    expect(held.earnedLevel).toBe(2);
+    const cmp = comparePeers(held, [peer], NOW, policy);
+    expect(cmp?.market.gap).toBeCloseTo(0, 1);
+    expect(cmp?.reviews?.gap).toBeLessThan(Math.log(0.5));
+    // Combined by precision: between the two streams, and tighter than either.
+    expect(cmp?.gap).toBeLessThan(cmp?.market.gap ?? 0);
+    expect(cmp?.gap).toBeGreaterThan(cmp?.reviews?.gap ?? 0);
+    expect(cmp?.se).toBeLessThan(Math.min(cmp?.market.se ?? 0, cmp?.reviews?.se ?? 0));
+    expect(earnedLevelFor(held, policy, NOW, [peer]).why).toMatch(/market 1\.\d\d×, reviews 0\.\d\d×/);
+    // Reviews weighted 0 by the spec: the market alone, which cannot tell them apart, decides.
+    const marketOnly = { ...policy, evidence: { ...policy.evidence, reviews: 0 } };
+    expect(comparePeers(held, [peer], NOW, marketOnly)?.reviews).toBeUndefined();
+    const alone = writer("sloppy", 0.1, 2000, [peer], { rejected: 12, using: marketOnly });
+    expect(comparePeers(alone, [peer], NOW, marketOnly)?.gap).toBeCloseTo(cmp?.market.gap ?? 9, 6);
+    expect(alone.earnedLevel).toBe(3);
+    // A peer's snapshot shared before reviews were compared: the market alone too.
+    const { reviews: _, ...old } = peer;
+    expect(comparePeers(held, [old], NOW, policy)?.reviews).toBeUndefined();
+  });
+
   it("minPeerOdds 0 turns the comparison off", () => {
     const off = { ...policy, level3: { ...policy.level3, minPeerOdds: 0 } };
     const cmp = comparePeers(sloppy, [peerSnapshot(careful)], NOW, off);
@@ -145,5 +177,22 @@ describe("the market stream's squared weights", () => {
 
   it("a record from before squares were kept reads its counts as squares (weight 1 each: more variance, not less)", () => {
     expect(marketSquaresOf({ market: { success: 3, failure: 2 } })).toEqual({ success: 3, failure: 2 });
+    const old = { successes: 4, failures: 1 };
+    expect(reviewSquaresOf({ ...old, reviews: { success: 3, failure: 2 } })).toEqual({
+      success: 3,
+      failure: 2,
+    });
+    // Before streams, a record's counts were its reviews (trust.ts).
+    expect(reviewSquaresOf(old)).toEqual({ success: 4, failure: 1 });
+  });
+
+  it("reviews keep their own squares: a rejection weighs 2, so 4 in the squares", () => {
+    let r = newTrust("w", "email.send", 1, NOW);
+    for (const o of ["approved", "rejected", "edited"] as OutcomeType[])
+      r = applyOutcome(r, o, NOW, policy).record;
+    expect(reviewSquaresOf(r).success).toBeCloseTo(1 + 0.3 ** 2, 10);
+    expect(reviewSquaresOf(r).failure).toBeCloseTo(4 + 0.7 ** 2, 10);
+    expect(peerSnapshot(r).reviews).toMatchObject({ success: 1.3, failure: 2.7 });
+    expect(marketSquaresOf(r)).toEqual({ success: 0, failure: 0 });
   });
 });
