@@ -164,6 +164,19 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const uniform = (rng: Rng, lo: number, hi: number) => lo + rng.next() * (hi - lo);
 const round = (x: number) => Number(x.toFixed(4));
 
+/**
+ * The record agents' qualities, as rungs: evenly spaced over 0.5–0.97 (one wrong record in two, to
+ * three in a hundred), which agent sits on which rung drawn per seed, each jittered ±0.01 around its
+ * rung. Rungs rather than nine draws from one range, for the reason the signals have theirs: drawn
+ * from one range, two of the six agents keeping CRM records are often a hundredth apart (0.826 and
+ * 0.833 on one seed), two equally good agents in all but name, and which of them trust ranks first is a
+ * coin toss no volume of evidence decides (bench/learning-check.ts prints the ceiling: a scorer that
+ * knew the evidence model ordered them all in 0.37 of such markets; with rungs, 0.74). A rung apart
+ * (≈ 0.06, one wrong record in sixteen) is a difference a RevOps lead would notice, and the evidence
+ * of four weeks can.
+ */
+const RECORD_RUNGS = { lo: 0.5, hi: 0.97, jitter: 0.02 } as const;
+
 const RECORD_AGENTS = [
   "list-sync",
   "manual-list-sync",
@@ -208,7 +221,19 @@ export function drawTruth(seed: number): MarketTruth {
     [CAREFUL_WRITER]: { quality: round(uniform(rng, 0.75, 0.95)), kind: "writer" },
     [SLOPPY_WRITER]: { quality: round(uniform(rng, 0.2, 0.5)), kind: "writer" },
   };
-  for (const id of RECORD_AGENTS) agents[id] = { quality: round(uniform(rng, 0.5, 0.97)), kind: "records" };
+  // Which agent sits on which rung comes from its own stream, so the rest of the market is drawn as before.
+  const rungs = rngFor(seed, "record-rungs");
+  const order = RECORD_AGENTS.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rungs.int(0, i);
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  const step = (RECORD_RUNGS.hi - RECORD_RUNGS.lo) / (RECORD_AGENTS.length - 1);
+  RECORD_AGENTS.forEach((id, i) => {
+    const center = RECORD_RUNGS.lo + step * (order[i] as number);
+    const jitter = uniform(rng, -RECORD_RUNGS.jitter / 2, RECORD_RUNGS.jitter / 2);
+    agents[id] = { quality: round(center + jitter), kind: "records" };
+  });
   const replyAtReference = uniform(rng, 0.025, 0.05);
   const meetingShareAtReference = uniform(rng, 0.2, 0.35);
   const channel = { email: 0, linkedin: round(uniform(rng, -0.3, 0.3)) };

@@ -49,6 +49,23 @@ describe("the market's truths", () => {
     expect(drawTruth(1).agents[SLOPPY_WRITER]).not.toEqual(drawTruth(2).agents[SLOPPY_WRITER]);
   });
 
+  it("space the record agents a rung apart, in an order drawn per seed", () => {
+    const records = (seed: number) =>
+      Object.entries(drawTruth(seed).agents)
+        .filter(([, a]) => a.kind === "records")
+        .sort(([, a], [, b]) => a.quality - b.quality);
+    for (let seed = 1; seed <= 50; seed++) {
+      const q = records(seed).map(([, a]) => a.quality);
+      expect(q[0]).toBeGreaterThanOrEqual(0.49);
+      expect(q.at(-1)).toBeLessThanOrEqual(0.98);
+      // Evenly spaced rungs ≈ 0.059 apart, jittered ±0.01: neighbours at least 0.039 apart.
+      for (let i = 1; i < q.length; i++)
+        expect((q[i] as number) - (q[i - 1] as number)).toBeGreaterThan(0.038);
+    }
+    const lowest = new Set([1, 2, 3, 4, 5, 6].map((s) => records(s)[0]?.[0]));
+    expect(lowest.size).toBeGreaterThan(2);
+  });
+
   it("always have one useless signal, one that hurts, a careful and a sloppy writer, low B2B rates", () => {
     for (let seed = 1; seed <= 50; seed++) {
       const t = drawTruth(seed);
