@@ -25,16 +25,26 @@
  * Per stream, the agent is compared with them by D = L_agent − L_peers, Var(D) = Var_agent + Var_peers.
  * The market stream is always compared; the reviews stream too when both sides have at least
  * `level2.minSample` of it (a writer made autonomous early has few reviews left). The streams are two
- * estimates of how much worse or better this agent's work is, so they are combined as a meta-analysis
- * does, each weighted by its precision and the spec's weight of the stream (`trust.evidence`):
+ * estimates of how much worse or better this agent's work is, combined as a random-effects
+ * meta-analysis does: first how far they disagree beyond their noise,
  *
- *   a = w / Var(D),   D = Σ a·D / Σ a,   SE² = Σ a²·Var(D) / (Σ a)²
+ *   Q = Σ (D − D̄)²/Var(D)   (D̄ their precision-weighted mean),   τ² = max(0, (Q − (k − 1)) / C),
+ *   C = Σ 1/Var(D) − Σ 1/Var(D)² / Σ 1/Var(D)       (DerSimonian–Laird, k streams),
+ *
+ * then each weighted by the spec's weight of the stream (`trust.evidence`) over its variance plus τ²:
+ *
+ *   a = w / (Var(D) + τ²),   D = Σ a·D / Σ a,   SE² = Σ a²·(Var(D) + τ²) / (Σ a)²
+ *
+ * Streams that agree (τ² = 0) are pooled by precision and the comparison is tighter than either;
+ * streams that contradict each other widen it, so neither can carry a promotion alone.
  *
  * Why both streams: a market that barely punishes ungrounded claims (one of the seeds answers them
  * almost as often) gives a sloppy writer the market odds of a careful one, while its reviewers reject
- * twice as many of its drafts; the market alone would make it autonomous. And why not pool the streams
- * into one count: an agent reviewed on everything (level 1) and one reviewed on nothing (level 3) have
- * different mixes of the two, and the mix, not the work, would decide.
+ * twice as many of its drafts; the market alone would make it autonomous. Why τ²: early on, a careful
+ * writer's thin market stream with two complaints in it (weight 3 each) made a sloppy one look 4× better
+ * on the market and 0.4× on reviews; pooled by precision alone that read as 1.5× ± 0.38 and promoted
+ * it. And why not pool the streams into one count: an agent reviewed on everything (level 1) and one
+ * reviewed on nothing (level 3) have different mixes of the two, and the mix, not the work, would decide.
  *
  * Then a non-inferiority test with the floor F = `level3.minPeerOdds`:
  *   - promotion to level 3 needs D − z·SE ≥ ln F: shown, at the spec's z, to earn at least F times its
@@ -84,6 +94,8 @@ export interface PeerComparison extends StreamGap {
   /** Peers pooled, and their market outcomes (weighted, decayed). */
   peers: number;
   peerSample: number;
+  /** τ², when the streams disagree beyond their noise (see the maths). */
+  spread?: number;
   /** The streams D combines (the reviews only when both sides had enough of them). */
   market: StreamGap;
   reviews?: StreamGap;
@@ -200,24 +212,39 @@ export function comparePeers(
     policy.evidence.reviews > 0 && enough(me.reviews) && enough(pool.reviews)
       ? streamGap(me.reviews, pool.reviews)
       : undefined;
-  // Precision × the spec's weight per stream (see the maths); the market's weight is never taken to 0
-  // here, since it alone decides whether there is anything to compare.
-  const parts = [
+  // The market's weight is never taken to 0 here, since it alone decides whether there is anything to compare.
+  const { gap, se, spread } = combine([
     { g: market, w: policy.evidence.market > 0 ? policy.evidence.market : 1 },
     ...(reviews ? [{ g: reviews, w: policy.evidence.reviews }] : []),
-  ].map(({ g, w }) => ({ g, a: w / g.v }));
-  const total = parts.reduce((t, p) => t + p.a, 0);
-  const gap = parts.reduce((t, p) => t + p.a * p.g.gap, 0) / total;
-  const se = Math.sqrt(parts.reduce((t, p) => t + p.a * p.a * p.g.v, 0)) / total;
+  ]);
   const strip = (g: StreamGap) => ({ gap: g.gap, se: g.se });
   return {
     peers: pool.n,
     peerSample: sampleOf(pool.market),
     gap,
     se,
+    ...(spread > 0 ? { spread } : {}),
     market: strip(market),
     ...(reviews ? { reviews: strip(reviews) } : {}),
   };
+}
+
+/**
+ * The streams' gaps combined (see the maths): τ² by DerSimonian–Laird on the precisions, then each
+ * stream weighted by the spec's weight over (its variance + τ²).
+ */
+function combine(parts: readonly { g: StreamGap & { v: number }; w: number }[]) {
+  const fixed = parts.map((p) => 1 / p.g.v);
+  const sum = fixed.reduce((t, a) => t + a, 0);
+  const mean = parts.reduce((t, p, i) => t + (fixed[i] as number) * p.g.gap, 0) / sum;
+  const q = parts.reduce((t, p, i) => t + (fixed[i] as number) * (p.g.gap - mean) ** 2, 0);
+  const c = sum - fixed.reduce((t, a) => t + a * a, 0) / sum;
+  const spread = c > 0 ? Math.max(0, (q - (parts.length - 1)) / c) : 0;
+  const a = parts.map((p) => p.w / (p.g.v + spread));
+  const total = a.reduce((t, x) => t + x, 0);
+  const gap = parts.reduce((t, p, i) => t + (a[i] as number) * p.g.gap, 0) / total;
+  const se = Math.sqrt(parts.reduce((t, p, i) => t + (a[i] as number) ** 2 * (p.g.v + spread), 0)) / total;
+  return { gap, se, spread };
 }
 
 /** The non-inferiority test (see the maths); no comparison (no peers) passes. */

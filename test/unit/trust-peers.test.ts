@@ -138,10 +138,9 @@ describe("trust against peers on the same action (trust-peers.ts)", () => {
     const cmp = comparePeers(held, [peer], NOW, policy);
     expect(cmp?.market.gap).toBeCloseTo(0, 1);
     expect(cmp?.reviews?.gap).toBeLessThan(Math.log(0.5));
-    // Combined by precision: between the two streams, and tighter than either.
+    // Combined: between the two streams.
     expect(cmp?.gap).toBeLessThan(cmp?.market.gap ?? 0);
     expect(cmp?.gap).toBeGreaterThan(cmp?.reviews?.gap ?? 0);
-    expect(cmp?.se).toBeLessThan(Math.min(cmp?.market.se ?? 0, cmp?.reviews?.se ?? 0));
     expect(earnedLevelFor(held, policy, NOW, [peer]).why).toMatch(/market 1\.\d\d×, reviews 0\.\d\d×/);
     // Reviews weighted 0 by the spec: the market alone, which cannot tell them apart, decides.
     const marketOnly = { ...policy, evidence: { ...policy.evidence, reviews: 0 } };
@@ -152,6 +151,26 @@ describe("trust against peers on the same action (trust-peers.ts)", () => {
     // A peer's snapshot shared before reviews were compared: the market alone too.
     const { reviews: _, ...old } = peer;
     expect(comparePeers(held, [old], NOW, policy)?.reviews).toBeUndefined();
+  });
+
+  it("streams that agree are pooled tighter than either; streams that contradict each other widen the comparison", () => {
+    const careful = peerSnapshot(writer("careful", 0.1, 2000, [], { rejected: 6 }));
+    // Worse on both: fewer replies and twice the rejections.
+    const agree = comparePeers(writer("sloppy", 0.065, 2000, [], { rejected: 12 }), [careful], NOW, policy);
+    expect(agree?.spread).toBeUndefined();
+    expect(agree?.se).toBeLessThan(Math.min(agree?.market.se ?? 0, agree?.reviews?.se ?? 0));
+    // Better on a thin market (what two early complaints do to a peer), far worse on reviews: the
+    // disagreement (τ²) widens the comparison beyond either stream's own noise, and nothing is promoted on it.
+    const thinPeer = peerSnapshot(writer("careful", 0.05, 300, [], { rejected: 3 }));
+    const mixed = writer("sloppy", 0.2, 300, [], { rejected: 25 });
+    const cmp = comparePeers(mixed, [thinPeer], NOW, policy);
+    expect(cmp?.market.gap).toBeGreaterThan(Math.log(2));
+    expect(cmp?.reviews?.gap).toBeLessThan(Math.log(0.5));
+    expect(cmp?.spread).toBeGreaterThan(0);
+    expect(cmp?.se).toBeGreaterThan(Math.max(cmp?.market.se ?? 9, cmp?.reviews?.se ?? 9));
+    expect(peersAllow(cmp, policy, false)).toBe(false);
+    // …while the same comparison does not demote an agent already at level 3 (hysteresis).
+    expect(peersAllow(cmp, policy, true)).toBe(true);
   });
 
   it("minPeerOdds 0 turns the comparison off", () => {
