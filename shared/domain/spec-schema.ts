@@ -222,7 +222,7 @@ const Promotion = z.strictObject({ minSample: NonNegative, minLowerBound: Share 
 /**
  * Level 3 also needs market evidence (learning/trust.ts): a market sample and the market stream's own
  * lower bound, so approvals alone never make an agent autonomous; and, where other agents do the same
- * action, odds of a good market outcome shown to be at least `minPeerOdds` times theirs
+ * action, odds of a good outcome (market and reviews) shown to be at least `minPeerOdds` times theirs
  * (learning/trust-peers.ts; 0 turns that comparison off). Defaults keep older specs valid.
  */
 const Level3Promotion = z.extend(Promotion, {

@@ -50,12 +50,15 @@ describe("trust against peers, stored", () => {
     const market = careful?.market ?? { success: 0, failure: 0 };
     expect(mine?.settled).toBe(true);
     expect(mine?.success).toBeLessThanOrEqual(market.success);
+    // Its reviews travel with it (compared too, trust-peers.ts): 40 approvals, each of weight 1.
+    expect(mine?.reviews?.success).toBeCloseTo(40, 0);
+    expect(mine?.reviews?.successSq).toBeCloseTo(40, 0);
     expect((mine?.success ?? 0) + (mine?.failure ?? 0)).toBeGreaterThan(
       (market.success + market.failure) / 1.15,
     );
 
     // A complaint demotes at once and freezes promotion for a week; the promotion after it is judged
-    // against a peer with evidence (the first one came before the peer had enough to compare with).
+    // against the peer's evidence, market and reviews.
     await feed("careful", "complaint", 0);
     expect((await rt.deps.trust.get("careful", "email.send"))?.earnedLevel).toBe(1);
     rt.clock.advance(8 * DAY);
@@ -65,7 +68,9 @@ describe("trust against peers, stored", () => {
       .filter((e) => e.type === "trust.level_changed" && e.to === "3")
       .at(-1);
     expect(promoted?.data).toMatchObject({ evidence: { peers: { peers: 1 } } });
-    expect(promoted?.detail).toContain("× the odds of a good market outcome of its 1 peer");
+    expect(promoted?.detail).toMatch(
+      /× the odds of a good outcome of its 1 peer \(.*market \d+\.\d\d×, reviews \d+\.\d\d×\)/,
+    );
   });
 
   it("a late write of an older snapshot does not replace a newer one; reviews publish nothing", async () => {
