@@ -1,8 +1,9 @@
 /**
  * The simulated human approver: works the approval queue a few times a day in business hours,
  * through the same lifecycle use cases a person uses (never with an agent credential). Mostly
- * approves; rejects a message that is weakly grounded now and then, and edits a few, so trust moves
- * for real reasons in both directions. A record (a persona, a contact, an audience add) has no
+ * approves; rejects a message that is weakly grounded now and then, and a message that greets someone
+ * other than its recipient when they notice (`RECORD_CAUGHT`, as for a wrong record), and edits a few,
+ * so trust moves for real reasons in both directions. A record (a persona, a contact, an audience add) has no
  * research facts to be grounded in: the reviewer rejects it when it is wrong and they see it, which
  * happens with probability (1 − the agent's hidden quality) · `RECORD_CAUGHT` (sim/truth.ts), so a
  * record agent's reviews follow its quality instead of a message rule that does not apply to it.
@@ -22,7 +23,13 @@ export interface ApproverStats {
   rejected: number;
 }
 
-export async function reviewQueue(deps: AppDeps, truth: MarketTruth, stats: ApproverStats): Promise<void> {
+export async function reviewQueue(
+  deps: AppDeps,
+  truth: MarketTruth,
+  stats: ApproverStats,
+  /** Whether a message greets someone other than its recipient (the reviewer sees both). */
+  misaddressed: (d: Decision) => boolean = () => false,
+): Promise<void> {
   const seed = truth.seed;
   let cursor: string | undefined;
   const pending: Decision[] = [];
@@ -41,11 +48,10 @@ export async function reviewQueue(deps: AppDeps, truth: MarketTruth, stats: Appr
   )) {
     const rng = rngFor(seed, "review", d.decisionId);
     const grounded = Array.isArray(d.payload.groundedOn) && d.payload.groundedOn.length > 0;
+    const wrongName = d.actionKind === "touch" && misaddressed(d);
     const rejectChance =
       d.actionKind === "touch"
-        ? grounded
-          ? 0.01
-          : 0.12
+        ? 1 - (1 - (grounded ? 0.01 : 0.12)) * (1 - (wrongName ? RECORD_CAUGHT : 0))
         : (1 - (truth.agents[d.agentId]?.quality ?? 1)) * RECORD_CAUGHT;
     try {
       if (rng.chance(rejectChance)) {
@@ -56,9 +62,11 @@ export async function reviewQueue(deps: AppDeps, truth: MarketTruth, stats: Appr
             note:
               d.actionKind !== "touch"
                 ? "this record is wrong"
-                : grounded
-                  ? "not the right moment"
-                  : "too generic: nothing specific to them",
+                : wrongName
+                  ? "addressed to the wrong person"
+                  : grounded
+                    ? "not the right moment"
+                    : "too generic: nothing specific to them",
           },
           SIM_APPROVER,
         );

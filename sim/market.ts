@@ -43,6 +43,8 @@ export interface TouchRecord {
   variant: string;
   bestVariant: boolean;
   grounded: boolean;
+  /** The greeting named someone other than the recipient (a careless writer's retarget). */
+  misaddressed: boolean;
   pReply: number;
   pMeeting: number;
   /** When the reply and meeting happen (they count only if before the end of the run). */
@@ -76,6 +78,17 @@ export function recipientOf(
         (typeof linkedinUrl === "string" && p.linkedinUrl === linkedinUrl),
     ) ?? company.people.find((p) => p.personId === decision.personId)
   );
+}
+
+/**
+ * Whether a message greets someone other than the person it reaches: written for one contact and
+ * sent to another (a careless writer's retarget keeps the draft). A message without a greeting by
+ * first name is not judged.
+ */
+export function misaddressed(body: unknown, recipient: Pick<SimPerson, "firstName"> | undefined): boolean {
+  if (typeof body !== "string" || !recipient) return false;
+  const greeted = /^\s*(?:hi|hello|hey|dear)\s+([^\s,!]+)/i.exec(body)?.[1];
+  return greeted !== undefined && greeted.toLowerCase() !== recipient.firstName.toLowerCase();
 }
 
 export class SimMarket {
@@ -137,7 +150,7 @@ export class SimMarket {
       const tz = (await this.agents.view.spec()).workspace.timezone;
       const p = localParts(now, tz);
       if (p.weekday >= 1 && p.weekday <= 5 && p.hour >= 9 && p.hour < 18) {
-        await reviewQueue(this.deps, this.truth, this.stats.reviews);
+        await reviewQueue(this.deps, this.truth, this.stats.reviews, (d) => this.misaddressed(d));
         this.nextReview = now + REVIEW_EVERY;
       }
     }
@@ -201,6 +214,12 @@ export class SimMarket {
    * and arrives later. A record: if the agent got it wrong (probability 1 − its hidden quality), a
    * person may notice and flag it.
    */
+  /** What a reviewer sees side by side: the greeting and the recipient the decision names. */
+  private misaddressed(decision: Decision): boolean {
+    const company = this.byAccount.get(decision.accountId);
+    return company ? misaddressed(decision.payload.body, recipientOf(company, decision)) : false;
+  }
+
   private async onTransition(e: DomainEvent): Promise<void> {
     const d = e.detail as { decisionId?: string; to?: string };
     if (d.to !== "executed" || !d.decisionId) return;
@@ -215,6 +234,7 @@ export class SimMarket {
     const variant = String(decision.payload.variant ?? "");
     const channel = decision.channel === "linkedin" ? "linkedin" : "email";
     const grounded = Array.isArray(decision.payload.groundedOn) && decision.payload.groundedOn.length > 0;
+    const wrongName = misaddressed(decision.payload.body, person);
     const { planned, pReply, pMeeting } = respond(
       rngFor(this.world.seed, "respond", decision.decisionId),
       this.truth,
@@ -224,6 +244,7 @@ export class SimMarket {
         variant,
         channel,
         grounded,
+        misaddressed: wrongName,
         bounces: person?.bounces ?? false,
       },
       at,
@@ -239,6 +260,7 @@ export class SimMarket {
       variant,
       bestVariant: variant === bestVariant(this.truth, persona),
       grounded,
+      misaddressed: wrongName,
       pReply,
       pMeeting,
       ...(replyAt !== undefined ? { replyAt } : {}),

@@ -16,7 +16,8 @@ export interface PlannedOutcome {
 
 /**
  * Complaints and unsubscribes: about 0.1% and 0.8% of cold touches, more for generic messages with
- * claims about the recipient nobody checked (×4 and ×2) and for messages to the wrong person (×2).
+ * claims about the recipient nobody checked (×4 and ×2) and for messages to the wrong person, or
+ * written for someone else (×2).
  */
 const COMPLAINT = 0.001;
 const UNSUBSCRIBE = 0.008;
@@ -36,7 +37,7 @@ export function respond(
   // complaints and unsubscribes come from those who did not reply.
   const u = rng.next();
   if (u >= pReply) {
-    const careless = (f.grounded ? 1 : 4) * (f.persona === "other" ? 2 : 1);
+    const careless = (f.grounded ? 1 : 4) * (f.persona === "other" || f.misaddressed ? 2 : 1);
     if (rng.chance(COMPLAINT * careless))
       return { planned: [...out, { type: "complaint", at: at + rng.int(1, 30) * HOUR }], pReply, pMeeting };
     if (rng.chance(UNSUBSCRIBE * Math.sqrt(careless)))

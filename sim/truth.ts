@@ -8,12 +8,13 @@
  *   x_s       = min(3, number of signals of type s the account showed in the 30 days before the touch)
  *   z         = Σ_s w_s · x_s                                  (the account's hidden intent, in log-odds)
  *   logit P(reply)           = a + z + persona[p] + variant[p][v] + channel[c] + grounded·g
+ *                              + misaddressed·m
  *   logit P(meeting | reply) = b + κ · z
  *   P(meeting)               = P(reply) · P(meeting | reply)
  *
  * where p is the recipient's persona (from their title: c-level, vp, director, other), v the message
- * variant, c the channel, and grounded whether the message stands on facts about the company. A
- * bouncing address never replies. `expectedOutcome` computes both probabilities noise-free: the demo's
+ * variant, c the channel, grounded whether the message stands on facts about the company, and
+ * misaddressed whether it greets someone other than its recipient. A bouncing address never replies. `expectedOutcome` computes both probabilities noise-free: the demo's
  * `expectedMeetings` is their sum over executed touches.
  *
  * Every number below is drawn per seed from a range; the ranges encode what B2B outbound looks like,
@@ -131,10 +132,11 @@ export const CAREFUL_WRITER = "outreach-writer";
 export const SLOPPY_WRITER = "outreach-writer-b";
 
 /**
- * An agent's hidden quality q in [0, 1]. For a writer, each touch is off-persona (retargeted to
- * someone else at the account) with probability (1 − q)/2 and makes an ungrounded claim (no research
- * facts, a generic boast) with probability 1 − q; ungrounded and off-persona messages are answered less
- * and complained about more. For a record agent (CRM updates, lead lists, list syncs, audience adds),
+ * An agent's hidden quality q in [0, 1]. For a writer, each touch is misaddressed (written for one
+ * person, sent to someone else at the account, the greeting still naming the first) with probability
+ * (1 − q)/2 and makes an ungrounded claim (no research facts, a generic boast) with probability 1 − q;
+ * ungrounded and misaddressed messages are answered less and complained about more, and a reviewer
+ * who sees one may reject it (sim/approver.ts). For a record agent (CRM updates, lead lists, list syncs, audience adds),
  * a record is wrong with probability 1 − q, and a person notices a wrong record with probability
  * `FLAG_NOTICED` and flags it (flagged_bad_lead) or corrects it (record_corrected), half each.
  */
@@ -156,6 +158,12 @@ export interface MarketTruth {
   variant: Record<TruePersona, Record<string, number>>;
   channel: { email: number; linkedin: number };
   grounded: number;
+  /**
+   * Log-odds effect of a misaddressed message: written for one person ("Hi Anna, as a VP of Sales…")
+   * and sent to another at the same company. Drawn from −1.2 to −0.6 (answered 2–3 times less: some
+   * forward it to the colleague it was meant for, most read it as a mail-merge slip).
+   */
+  misaddressed: number;
   agents: Record<string, AgentTruth>;
 }
 
@@ -241,6 +249,8 @@ export function drawTruth(seed: number): MarketTruth {
   // The rates are anchored where a team observes them (see REFERENCE_SIGNALS): the intercepts are
   // whatever makes the reference touch answer at the drawn rates under this seed's weights.
   const zRef = referenceIntent(signalWeights);
+  // From its own stream, so every truth drawn before it was added stays as it was.
+  const misaddressed = round(uniform(rngFor(seed, "misaddressed"), -1.2, -0.6));
   return {
     seed,
     replyIntercept: round(logit(replyAtReference) - zRef - persona.vp - grounded),
@@ -250,6 +260,7 @@ export function drawTruth(seed: number): MarketTruth {
     variant,
     channel,
     grounded,
+    misaddressed,
     agents,
   };
 }
@@ -293,6 +304,8 @@ export interface TouchFeatures {
   variant: string;
   channel: "email" | "linkedin";
   grounded: boolean;
+  /** The greeting names someone other than the recipient (a writer's retarget); absent: false. */
+  misaddressed?: boolean;
   bounces: boolean;
 }
 
@@ -307,7 +320,8 @@ export function expectedOutcome(truth: MarketTruth, f: TouchFeatures): { pReply:
       truth.persona[f.persona] +
       (truth.variant[f.persona][f.variant] ?? 0) +
       truth.channel[f.channel] +
-      (f.grounded ? truth.grounded : 0),
+      (f.grounded ? truth.grounded : 0) +
+      (f.misaddressed ? truth.misaddressed : 0),
   );
   const pMeetingGivenReply = sigmoid(truth.meetingIntercept + MEETING_INTENT_SLOPE * z);
   return { pReply, pMeeting: pReply * pMeetingGivenReply };

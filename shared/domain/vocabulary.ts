@@ -48,6 +48,13 @@ export const OUTCOME_TYPES = [
    * within the window; those judgments count for trust then, as `record_kept` does (usecases/trust-evidence.ts).
    */
   "record_judged",
+  /**
+   * Recorded by the harness itself: the gate blocked the draft for a fault of the draft (its content,
+   * or whom it addresses), as a reviewer would have rejected it (usecases/trust-evidence.ts).
+   */
+  "draft_blocked",
+  /** Taught by the harness itself: a draft no person reviewed went out after passing the gate's checks. */
+  "draft_passed",
   "approved",
   "edited",
   "rejected",
@@ -55,8 +62,14 @@ export const OUTCOME_TYPES = [
 ] as const;
 export const OutcomeType = z.enum(OUTCOME_TYPES);
 export type OutcomeType = z.infer<typeof OutcomeType>;
-/** Outcomes only the harness records (when an action's window closes); the outcomes API refuses them. */
-export const HARNESS_OUTCOMES: readonly OutcomeType[] = ["silence", "record_kept", "record_judged"];
+/** Outcomes only the harness records (a window closes, the gate judges a draft); the outcomes API refuses them. */
+export const HARNESS_OUTCOMES: readonly OutcomeType[] = [
+  "silence",
+  "record_kept",
+  "record_judged",
+  "draft_blocked",
+  "draft_passed",
+];
 
 export const LIFECYCLES = ["prospect", "customer", "open_opportunity"] as const;
 export const Lifecycle = z.enum(LIFECYCLES);

@@ -7,8 +7,15 @@
  *
  * Evidence comes in two streams, each its own Beta posterior over "this agent's actions of this type
  * turn out well", on a Beta(1, 1) prior:
- *   - reviews: what a person said before the action reached anyone (approved, edited, rejected,
- *     vetoed). Cheap and plentiful, and about the draft, not the world.
+ *   - reviews: what was said of the draft before the action reached anyone: by a person (approved,
+ *     edited, rejected, vetoed) or by the gate, which judges every draft, reviewed or not
+ *     (`draft_blocked`: blocked for a fault of the draft itself, its content or whom it addresses;
+ *     `draft_passed`: a touch no person reviewed went out having passed every check, a weak success).
+ *     Cheap and plentiful, and about the draft, not the world. Without the gate's word, an agent at
+ *     level 2 or 3 had no review evidence at all, and one whose drafts the gate kept blocking (in the
+ *     simulated market, a sloppy writer's third greeting someone other than their recipient) looked as
+ *     good as one whose drafts all went out: the market's answer to those that got through is too thin
+ *     to tell them apart.
  *   - market: what happened after it did (replied, meeting_booked, deal_created; bounced, unsubscribed,
  *     complaint; for records flagged_bad_lead, record_corrected), plus two outcomes the harness records
  *     itself when an action's window (`trust.silenceDays`) closes with nothing heard: `silence` for a
@@ -132,6 +139,8 @@ export const REVIEW_OUTCOMES: ReadonlySet<OutcomeType> = new Set([
   "edited",
   "rejected",
   "vetoed",
+  "draft_blocked",
+  "draft_passed",
 ]);
 
 /**
@@ -149,6 +158,11 @@ export const HARNESS_OUTCOME_WEIGHTS: Partial<
   record_corrected: { success: 0, failure: 1, severe: false },
   // Closes a judged record's window; its flags and corrections carry the weight (see above).
   record_judged: { success: 0, failure: 0, severe: false },
+  // A draft the gate blocked counts as a rejection by a person would, at half its weight (a check is
+  // mechanical: it catches the obvious); one that passed every check with no person looking is half an
+  // approval, since the checks miss what only a reader sees.
+  draft_blocked: { success: 0, failure: 1, severe: false },
+  draft_passed: { success: 0.5, failure: 0, severe: false },
 };
 
 /** Outcomes that close an action's window (`settled` counts them). */

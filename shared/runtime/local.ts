@@ -37,7 +37,7 @@ import { Gate } from "../usecases/gate.ts";
 import { dailyDigest } from "../usecases/ledger-digest.ts";
 import { execute, expire, recoverDispatched, release } from "../usecases/lifecycle.ts";
 import { dailySignalsTick } from "../usecases/signals-refit.ts";
-import { settleExecuted } from "../usecases/trust-evidence.ts";
+import { settleDecision } from "../usecases/trust-evidence.ts";
 import { EVENT_ROUTES, subscribeRoutes } from "./event-routes.ts";
 import { Executions } from "./executions.ts";
 
@@ -230,7 +230,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
           if (d?.status === "dispatched") await execute(deps, id);
         }),
       expire: (id) => expire(deps, id),
-      settle: (id) => settleExecuted(deps, id),
+      settle: (id) => settleDecision(deps, id),
     },
     () => clock.now(),
     (err, item) =>

@@ -11,6 +11,7 @@ import { ConflictError } from "../domain/errors.ts";
 import { iso } from "../domain/time.ts";
 import { ConnectorError } from "../ports.ts";
 import { type LifecycleDeps, move } from "./transitions.ts";
+import { recordTrustOutcome } from "./trust.ts";
 import { settleDue } from "./trust-evidence.ts";
 
 /** Approval timeout: the reservation is given back. Idempotent: a decision no longer pending is left alone. */
@@ -96,13 +97,17 @@ async function executeFrom(
   // The person was erased after the version this started from was read (the claim read the decision
   // again when its data key had changed): nothing is sent; the attempt on record says why.
   if (started.erased) return failErased(deps, started, now);
+  let executed: Decision;
+  // Read before the call: the send happened once it returns, and a failed spec read must not make it
+  // in doubt (the default window is used, and no trust is taught).
+  const spec = await deps.specs.current().catch(() => undefined);
   try {
     const result = await deps.connector.execute({
       idempotencyKey: decision.idempotencyKey,
       decision: started,
       payload: started.payload,
     });
-    return await move(deps, started, {
+    executed = await move(deps, started, {
       to: "executed",
       from: ["dispatched"],
       event: "executed",
@@ -111,9 +116,8 @@ async function executeFrom(
       patch: {
         execution: { at: now, idempotencyKey: decision.idempotencyKey, externalId: result.externalId },
       },
-      // When the trust window closes, silence (a touch) or a record that stood becomes evidence. The
-      // send happened: a failed spec read must not make it in doubt (the default window is used).
-      addDue: settleDue(decisionId, Date.parse(now), await deps.specs.current().catch(() => undefined)),
+      // When the trust window closes, silence (a touch) or a record that stood becomes evidence.
+      addDue: settleDue(decisionId, Date.parse(now), spec),
     });
   } catch (err) {
     if (err instanceof ConnectorError && !err.outcomeUnknown) {
@@ -129,6 +133,18 @@ async function executeFrom(
     }
     return markInDoubt(deps, started, `connector outcome unknown: ${(err as Error).message}`);
   }
+  // A touch no person reviewed went out on the gate's checks alone: what they said of the draft is its
+  // only review (learning/trust.ts). Outside the try: a trust write that fails is not a failed send.
+  if (spec && executed.status === "executed" && executed.actionKind === "touch" && !executed.review)
+    await recordTrustOutcome(
+      deps,
+      spec,
+      executed.agentId,
+      executed.actionType,
+      "draft_passed",
+      `draft_passed on ${decisionId}: went out unreviewed, every check passed`,
+    );
+  return executed;
 }
 
 async function markInDoubt(deps: LifecycleDeps, decision: Decision, why: string): Promise<Decision> {

@@ -1,4 +1,5 @@
 import { holdoutEvaluation } from "../domain/arms.ts";
+import { blockedDraft, blockedDraftDue } from "../domain/blocked-draft.ts";
 import { liveTouches } from "../domain/checks/coordination.ts";
 import { type Decision, type DecisionContext, streams } from "../domain/decision.ts";
 import type { GateContext, Touch } from "../domain/decision-types.ts";
@@ -81,7 +82,9 @@ export class Gate {
           ? { decisionId, kind: "release" as const, at: evaluation.executeAt }
           : evaluation.verdict === "require_approval" && evaluation.expiresAt
             ? { decisionId, kind: "expire" as const, at: evaluation.expiresAt }
-            : undefined;
+            : blockedDraft(decision)
+              ? blockedDraftDue(decisionId, now)
+              : undefined;
       const result = await this.deps.decisions.commitDecision({
         decision,
         event: {

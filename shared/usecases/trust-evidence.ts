@@ -18,7 +18,15 @@
  *   judgment was appended to, so a judgment racing the settle is counted exactly once either way.
  * - Bounces and meetings of a touch also teach the record agent that created the person (the KB keeps
  *   who created each person, `Person.createdBy`): a bounce is the address's fault, not the writer's.
+ * - The gate's word on a draft is review evidence (learning/trust.ts). A touch it blocks for a fault of
+ *   the draft itself (`DRAFT_CHECKS`: its content, or whom it addresses; not a cap, a cooldown or the
+ *   account's intent, which are the world's state) carries a due item of kind `settle` due at once,
+ *   written in the decision's own transaction, so the request path pays no round trip for it; settling
+ *   it appends `draft_blocked` with a fixed outcome id and teaches it, once whatever the redelivery. A
+ *   touch no person reviewed teaches `draft_passed` when it executes (usecases/execution.ts).
  */
+
+import { blockedDraft, DRAFT_CHECKS } from "../domain/blocked-draft.ts";
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
@@ -82,9 +90,14 @@ type SettleDeps = Pick<Deps, "clock" | "decisions" | "specs" | "trust" | "events
  * heard; for a record that was judged, `record_judged`, and teach the judgments. Returns the outcome
  * recorded, or undefined when there was nothing to record.
  */
-export async function settleExecuted(deps: SettleDeps, decisionId: string): Promise<OutcomeType | undefined> {
+export async function settleExecuted(
+  deps: SettleDeps,
+  decisionId: string,
+  /** The decision as just read by the caller: the first attempt decides on it. */
+  read?: Decision,
+): Promise<OutcomeType | undefined> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const d = await deps.decisions.getDecision(decisionId);
+    const d = attempt === 0 && read ? read : await deps.decisions.getDecision(decisionId);
     if (d?.status !== "executed") return undefined;
     const touch = d.actionKind === "touch";
     // Only judgments held for the close: one taught on arrival (after a window, or recorded before
@@ -147,6 +160,63 @@ export async function settleExecuted(deps: SettleDeps, decisionId: string): Prom
 }
 
 /**
+ * A touch the gate blocked for a fault of its draft: append `draft_blocked` (fixed outcome id, on the
+ * version read) and teach it. Returns the outcome recorded, or undefined when there was nothing to do.
+ */
+export async function settleBlocked(
+  deps: SettleDeps,
+  decisionId: string,
+  read?: Decision,
+): Promise<OutcomeType | undefined> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const d = attempt === 0 && read ? read : await deps.decisions.getDecision(decisionId);
+    if (!d || !blockedDraft(d) || d.outcomes.some((o) => o.type === "draft_blocked")) return undefined;
+    const spec = await deps.specs.current();
+    if (!spec) return undefined;
+    const at = iso(deps.clock.now());
+    const outcome = { type: "draft_blocked" as const, at, outcomeId: `draft_blocked-${decisionId}` };
+    const failed = d.checks
+      .filter((c) => c.result === "fail" && !c.shadow && DRAFT_CHECKS.has(c.check))
+      .map((c) => c.detail);
+    try {
+      await deps.decisions.transition({
+        decisionId,
+        expectStatus: ["blocked"],
+        expectVersion: d.version,
+        patch: { outcomes: [...d.outcomes, outcome] },
+        event: {
+          type: "outcome",
+          at,
+          actor: "harness",
+          detail: `draft_blocked: the gate blocked the draft itself (${failed.join("; ")})`,
+          data: outcome,
+        },
+      });
+    } catch (err) {
+      if (err instanceof ConflictError) continue;
+      throw err;
+    }
+    await recordTrustOutcome(
+      deps,
+      spec,
+      d.agentId,
+      d.actionType,
+      "draft_blocked",
+      `draft_blocked on ${decisionId}`,
+    );
+    return "draft_blocked";
+  }
+  throw new ConflictError(`decision ${decisionId} is too contended to settle; it is retried`);
+}
+
+/** A due `settle` item: a blocked draft now, an executed action when its window closes. */
+export async function settleDecision(deps: SettleDeps, decisionId: string): Promise<OutcomeType | undefined> {
+  const d = await deps.decisions.getDecision(decisionId);
+  if (!d) return undefined;
+  return d.status === "blocked" ? settleBlocked(deps, decisionId, d) : settleExecuted(deps, decisionId, d);
+}
+
+/**
  * Settle every action whose trust window has closed by `now`, at most `limit`: the sweep for a runtime
  * without the local scheduler (in AWS, a scheduled function calling this; Step Functions drive release
  * and expiry there, so other kinds in the due-queue are left alone). A failing item stays queued.
@@ -167,7 +237,7 @@ export async function settleDueItems(
       after = item;
       if (item.kind !== "settle") continue;
       try {
-        if (await settleExecuted(deps, item.decisionId)) recorded++;
+        if (await settleDecision(deps, item.decisionId)) recorded++;
         await deps.decisions.deleteDue(item);
         settled++;
       } catch {

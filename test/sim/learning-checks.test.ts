@@ -39,6 +39,7 @@ function run(options: {
         variant: "fact-led",
         bestVariant: options.best(i),
         grounded: true,
+        misaddressed: false,
         pReply: 0.05,
         pMeeting: options.pMeeting(w),
       });

@@ -239,6 +239,7 @@ describe("the learning report", () => {
     variant: "fact-led",
     bestVariant: true,
     grounded: true,
+    misaddressed: false,
     pReply: 0.1,
     pMeeting: 0.04,
     ...over,
