@@ -2,17 +2,18 @@
  * Trust evidence the harness records itself, against the real store: when an executed action's window
  * (trust.silenceDays) closes, the due-queue turns an unanswered touch into `silence` and a record nobody
  * flagged into `record_kept`, once, never after an answer; bounces and meetings of a touch teach the
- * record agent that created the person.
+ * record agent that created the person; the gate's word on a draft (blocked for its own fault, or sent
+ * unreviewed having passed) is review evidence.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { DAY, HOUR, iso } from "../../shared/domain/time.ts";
 import { streamsOf } from "../../shared/learning/trust.ts";
-import { execute } from "../../shared/usecases/lifecycle.ts";
+import { approve, execute } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { OutcomeBody } from "../../shared/usecases/schemas.ts";
 import { recordTrustOutcome } from "../../shared/usecases/trust.ts";
-import { settleDueItems, settleExecuted } from "../../shared/usecases/trust-evidence.ts";
+import { settleDecision, settleDueItems, settleExecuted } from "../../shared/usecases/trust-evidence.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
 import { approver, decisionEvents, dueFor, pin } from "./helpers/store.ts";
@@ -123,8 +124,8 @@ describe("silence: a touch nobody answered within trust.silenceDays", () => {
     expect(await dueFor(rt, sent.decisionId)).toEqual([]);
   });
 
-  it("the outcomes API refuses silence, record_kept and record_judged: only the harness records them", () => {
-    for (const type of ["silence", "record_kept", "record_judged"]) {
+  it("the outcomes API refuses silence, record_kept, record_judged, draft_blocked and draft_passed: only the harness records them", () => {
+    for (const type of ["silence", "record_kept", "record_judged", "draft_blocked", "draft_passed"]) {
       const parsed = OutcomeBody.safeParse({ decisionId: "d1", type });
       expect(parsed.success).toBe(false);
       expect(parsed.error?.issues[0]?.path).toEqual(["type"]);
@@ -322,5 +323,78 @@ describe("record actions earn trust from their own outcomes", () => {
     const toJane = await touch("gamma", "gamma-jane", "Jane");
     await recordOutcome(rt.deps, { decisionId: toJane.decisionId, type: "bounced" }, approver);
     expect((await trustOf("writer", "email.send"))?.market.failure).toBeGreaterThan(0);
+  });
+});
+
+describe("the gate's word on a draft is review evidence", () => {
+  const misaddressed = (accountId: string) =>
+    emailProposal("writer", accountId, `${accountId}-jane`, {
+      payload: {
+        subject: "Your pricing research",
+        // Written for a colleague, sent to Jane: the content check compares the greeting with the KB.
+        body: "Hi Priya, saw your team comparing plans this week. Happy to share how similar teams rolled out in two weeks.",
+      },
+    });
+
+  it("a touch blocked for its own draft teaches draft_blocked once, after the request, whatever the redelivery", async () => {
+    await seedAcme(rt.deps, "acme");
+    const { decision } = await rt.deps.gate.propose(misaddressed("acme"), agent("writer"));
+    expect(decision.status).toBe("blocked");
+    expect(decision.checks.find((c) => c.check === "content_quality")?.detail).toMatch(/greets "Priya"/);
+    // The request path wrote a due item in the decision's own transaction and taught nothing itself.
+    expect(await dueFor(rt, decision.decisionId)).toEqual([
+      { decisionId: decision.decisionId, kind: "settle", at: Date.parse(decision.decidedAt) },
+    ]);
+    expect(await trustOf("writer", "email.send")).toBeUndefined();
+
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => settleDecision(rt.deps, decision.decisionId)),
+    );
+    expect(results.filter((r) => r === "draft_blocked")).toHaveLength(1);
+    expect(await outcomeTypes(decision.decisionId)).toEqual(["draft_blocked"]);
+    const taught = await trustOf("writer", "email.send");
+    expect(taught?.reviews).toEqual({ success: 0, failure: 1 });
+    expect(taught?.market).toEqual({ success: 0, failure: 0 });
+    const events = await decisionEvents(rt, decision.decisionId);
+    expect(events.at(-1)).toMatchObject({ type: "outcome", actor: "harness" });
+    expect(events.at(-1)?.detail).toMatch(
+      /^draft_blocked: the gate blocked the draft itself \(content quality/,
+    );
+
+    // The scheduler's own delivery of the due item finds it done, and removes it.
+    expect(await rt.scheduler.tick()).toBe(1);
+    expect(await dueFor(rt, decision.decisionId)).toEqual([]);
+    expect(await outcomeTypes(decision.decisionId)).toEqual(["draft_blocked"]);
+    expect(await trustOf("writer", "email.send")).toEqual(taught);
+  });
+
+  it("a replayed proposal neither decides nor teaches again", async () => {
+    await seedAcme(rt.deps, "acme");
+    const proposal = misaddressed("acme");
+    const first = await rt.deps.gate.propose(proposal, agent("writer"));
+    const again = await rt.deps.gate.propose(proposal, agent("writer"));
+    expect(again.replay).toBe(true);
+    expect(await dueFor(rt, first.decision.decisionId)).toHaveLength(1);
+    expect(await rt.scheduler.tick()).toBe(1);
+    expect((await trustOf("writer", "email.send"))?.reviews).toEqual({ success: 0, failure: 1 });
+  });
+
+  it("a touch that executes unreviewed teaches draft_passed; one a person approved, its approval alone", async () => {
+    await seedAcme(rt.deps, "acme");
+    await sentEmail("acme");
+    expect((await trustOf("writer", "email.send"))?.reviews).toEqual({ success: 0.5, failure: 0 });
+
+    await seedAcme(rt.deps, "globex");
+    await pin(rt, "careful", "email.send", 1);
+    const { decision } = await rt.deps.gate.propose(emailProposal("careful", "globex"), agent("careful"));
+    expect(decision.status).toBe("pending_approval");
+    const approved = await approve(
+      rt.deps,
+      decision.decisionId,
+      { digest: decision.payloadDigest },
+      approver,
+    );
+    expect((await execute(rt.deps, approved.decisionId))?.status).toBe("executed");
+    expect((await trustOf("careful", "email.send"))?.reviews).toEqual({ success: 1, failure: 0 });
   });
 });

@@ -6,7 +6,7 @@ import { SpecSchema } from "../../shared/domain/spec-schema.ts";
 import type { KnowledgeView } from "../../shared/kb/view.ts";
 import { simAgents, writerContext, writerFor } from "../../sim/agents.ts";
 import { learningReport } from "../../sim/learning-report.ts";
-import type { TouchRecord } from "../../sim/market.ts";
+import { misaddressed, type TouchRecord } from "../../sim/market.ts";
 import { rngFor } from "../../sim/random.ts";
 import { respond } from "../../sim/response-model.ts";
 import { simSpec } from "../../sim/spec.ts";
@@ -38,6 +38,7 @@ function fixedTruth(): MarketTruth {
   t.variant.vp = { "signal-led": 0, "fact-led": 0.1, "peer-proof": -0.2, "short-question": 0 };
   t.channel = { email: 0, linkedin: -0.25 };
   t.grounded = 0.4;
+  t.misaddressed = -0.9;
   return t;
 }
 
@@ -171,6 +172,23 @@ describe("the market's truths", () => {
       10,
     );
     expect(expectedOutcome(t, { ...f, bounces: true })).toEqual({ pReply: 0, pMeeting: 0 });
+    // Greeting someone other than the recipient: −2.6 − 0.9.
+    expect(expectedOutcome(t, { ...f, misaddressed: true }).pReply).toBeCloseTo(1 / (1 + Math.exp(3.5)), 10);
+  });
+
+  it("tells a message greeting someone other than its recipient, and draws how much less it is answered", () => {
+    const jane = { firstName: "Jane" };
+    expect(misaddressed("Hi Priya, saw your team comparing plans.", jane)).toBe(true);
+    expect(misaddressed("Hi jane, saw your team comparing plans.", jane)).toBe(false);
+    expect(misaddressed("Hello Jane! Quick question.", jane)).toBe(false);
+    expect(misaddressed("Saw your team comparing plans.", jane)).toBe(false);
+    expect(misaddressed(undefined, jane)).toBe(false);
+    expect(misaddressed("Hi Priya,", undefined)).toBe(false);
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const m = drawTruth(seed).misaddressed;
+      expect(m).toBeGreaterThanOrEqual(-1.2);
+      expect(m).toBeLessThanOrEqual(-0.6);
+    }
   });
 
   it("counts signals in the 30 days before the touch, capped at 3, and only once the harness could see them", () => {

@@ -458,3 +458,38 @@ describe("trust: effective level (pin > earned > start, capped by the spec)", ()
     });
   });
 });
+
+describe("trust: the gate's word on a draft", () => {
+  it("draft_blocked and draft_passed are review evidence at the default spec's weights", () => {
+    const { record } = run(fresh(), ["draft_passed", "draft_passed", "draft_blocked", "replied"]);
+    const s = streamsOf(record);
+    expect(s.reviews).toEqual({ success: 1, failure: 1 });
+    expect(s.market).toEqual({ success: 1, failure: 0 });
+  });
+
+  it("with the same market answers, a writer whose drafts the gate keeps blocking scores lower and never reaches level 3", () => {
+    // Two writers at level 2, nobody reviewing: the market answers both alike (every 10th touch
+    // replied, the rest silent); one has a third of its drafts blocked, the other one in thirteen.
+    const writer = (blockedEvery: number) => {
+      let r: TrustRecord = settled(2);
+      const levels = new Set<number>([2]);
+      for (let i = 0; i < 600; i++) {
+        const at = NOW + (i / 600) * 28 * DAY;
+        const outcomes: OutcomeType[] =
+          i % blockedEvery === 0 ? ["draft_blocked"] : ["draft_passed", i % 10 === 1 ? "replied" : "silence"];
+        for (const o of outcomes) {
+          r = applyOutcome(r, o, at, policy).record;
+          levels.add(r.earnedLevel);
+        }
+      }
+      return { score: trustStats(r, policy).score, levels, level: r.earnedLevel };
+    };
+    const careful = writer(13);
+    const sloppy = writer(3);
+    expect(careful.score - sloppy.score).toBeGreaterThan(0.1);
+    expect(sloppy.levels.has(3)).toBe(false);
+    expect(careful.levels.has(3)).toBe(true);
+    // The sloppy one is back where a person reviews its drafts.
+    expect(sloppy.level).toBe(1);
+  });
+});
