@@ -86,6 +86,31 @@ export function settleDue(decisionId: string, executedAt: number, spec: SpecVers
 type SettleDeps = Pick<Deps, "clock" | "decisions" | "specs" | "trust" | "events">;
 
 /**
+ * Append an outcome the harness records itself, on the decision's version as read and in its status
+ * (so a redelivered or concurrent settle appends nothing twice). False: the decision moved meanwhile.
+ */
+async function appendOutcome(
+  deps: SettleDeps,
+  d: Decision,
+  outcome: { type: OutcomeType; at: string; outcomeId: string },
+  detail: string,
+): Promise<boolean> {
+  try {
+    await deps.decisions.transition({
+      decisionId: d.decisionId,
+      expectStatus: [d.status],
+      expectVersion: d.version,
+      patch: { outcomes: [...d.outcomes, outcome] },
+      event: { type: "outcome", at: outcome.at, actor: "harness", detail, data: outcome },
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof ConflictError) return false;
+    throw err;
+  }
+}
+
+/**
  * The window of an executed action closed: record `silence` or `record_kept` unless something was
  * heard; for a record that was judged, `record_judged`, and teach the judgments. Returns the outcome
  * recorded, or undefined when there was nothing to record.
@@ -116,28 +141,17 @@ export async function settleExecuted(
     const at = iso(deps.clock.now());
     const outcome = { type, at, outcomeId: `${type}-${decisionId}` };
     const days = spec.spec.trust.silenceDays;
-    try {
-      await deps.decisions.transition({
-        decisionId,
-        expectStatus: ["executed"],
-        expectVersion: d.version,
-        patch: { outcomes: [...d.outcomes, outcome] },
-        event: {
-          type: "outcome",
-          at,
-          actor: "harness",
-          detail: touch
-            ? `silence: no answer within ${days} days of the touch`
-            : type === "record_judged"
-              ? `record_judged: its window of ${days} days closed; ${judgments.map((o) => o.type).join(", ") || "no judgment"} taught to trust now`
-              : `record_kept: nobody corrected or flagged it within ${days} days`,
-          data: outcome,
-        },
-      });
-    } catch (err) {
-      if (err instanceof ConflictError) continue;
-      throw err;
-    }
+    const appended = await appendOutcome(
+      deps,
+      d,
+      outcome,
+      touch
+        ? `silence: no answer within ${days} days of the touch`
+        : type === "record_judged"
+          ? `record_judged: its window of ${days} days closed; ${judgments.map((o) => o.type).join(", ") || "no judgment"} taught to trust now`
+          : `record_kept: nobody corrected or flagged it within ${days} days`,
+    );
+    if (!appended) continue;
     for (const j of judgments)
       await recordTrustOutcome(
         deps,
@@ -178,24 +192,9 @@ export async function settleBlocked(
     const failed = d.checks
       .filter((c) => c.result === "fail" && !c.shadow && DRAFT_CHECKS.has(c.check))
       .map((c) => c.detail);
-    try {
-      await deps.decisions.transition({
-        decisionId,
-        expectStatus: ["blocked"],
-        expectVersion: d.version,
-        patch: { outcomes: [...d.outcomes, outcome] },
-        event: {
-          type: "outcome",
-          at,
-          actor: "harness",
-          detail: `draft_blocked: the gate blocked the draft itself (${failed.join("; ")})`,
-          data: outcome,
-        },
-      });
-    } catch (err) {
-      if (err instanceof ConflictError) continue;
-      throw err;
-    }
+    const detail = `draft_blocked: the gate blocked the draft itself (${failed.join("; ")})`;
+    if (!(await appendOutcome(deps, d, outcome, detail))) continue;
+    // No outcome.recorded: nothing reached anyone, so no loop but trust has anything to learn.
     await recordTrustOutcome(
       deps,
       spec,
