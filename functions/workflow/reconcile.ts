@@ -4,6 +4,10 @@
  * executor can run (its function timeout) never recorded a result, because the function was killed
  * mid-call, and becomes in_doubt for a human; it may have been sent, so it is never sent again. One
  * never attempted (its workflow or event gave up) is handed to the executor function.
+ *
+ * It is also the deployment's sweep of trust evidence the harness records itself (the local runtime's
+ * scheduler does it there): windows that closed (`silence`, `record_kept`, `record_judged`) and drafts
+ * the gate blocked (`draft_blocked`), each once whatever the redelivery (usecases/trust-evidence.ts).
  */
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
@@ -14,6 +18,13 @@ import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { recoverDispatched } from "../../shared/usecases/execution.ts";
+import { settleDueItems } from "../../shared/usecases/trust-evidence.ts";
+
+/**
+ * Due settle items one run takes at most: a settle is a handful of round trips, so 300 fit well inside
+ * the function's two minutes, and a run every five minutes keeps up with 86,000 a day.
+ */
+const SETTLE_PER_RUN = 300;
 
 /** This function's own variables (infra/service-stack.ts sets them). */
 const ReconcilerEnv = z.object({
@@ -38,11 +49,14 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
     // Each handed over on its own: one failed invoke must not keep the others stuck.
     const invoked = await Promise.allSettled(handOver.map((id) => executor.execute(id)));
     const failed = invoked.filter((r) => r.status === "rejected").length;
+    // A failing item stays queued for the next run; one failure does not stop the others.
+    const settle = await settleDueItems(runtime.deps, runtime.deps.clock.now(), SETTLE_PER_RUN);
     tools.metrics.addMetric("DecisionsInDoubt", "Count", inDoubt);
     tools.metrics.addMetric("DecisionsRedriven", "Count", handOver.length - failed);
+    tools.metrics.addMetric("TrustEvidenceRecorded", "Count", settle.recorded);
     if (failed)
       throw new Error(`${failed} of ${handOver.length} dispatched decisions could not be handed over`);
-    return { inDoubt, redriven: handOver.length };
+    return { inDoubt, redriven: handOver.length, settled: settle.settled, recorded: settle.recorded };
   });
 
 export const handler = makeHandler(

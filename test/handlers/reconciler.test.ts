@@ -2,7 +2,8 @@
  * The scheduled reconciler (functions/workflow/reconcile.ts) against DynamoDB Local: an executor
  * killed mid-call leaves its decision dispatched with an attempt on record; once the attempt is older
  * than the executor can run, the reconciler makes it in_doubt (never sent again). A dispatched
- * decision nobody attempted is handed to the executor instead, and a fresh attempt is left alone.
+ * decision nobody attempted is handed to the executor instead, and a fresh attempt is left alone. It is
+ * also the deployment's sweep of the trust evidence the harness records itself.
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ import type { Decision } from "../../shared/domain/decision.ts";
 import type { Connector } from "../../shared/ports.ts";
 import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
+import { execute } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
@@ -121,5 +123,44 @@ describe("reconciler (scheduled)", () => {
       status: "executed",
     });
     expect(rt.sandbox.entries.filter((e) => e.decisionId === d.decisionId)).toHaveLength(1);
+  });
+
+  // Last: it moves the shared clock by days.
+  it("records the trust evidence the harness owes: a blocked draft at once, silence when a window closes", async () => {
+    await seedAcme(rt.deps, "rc-blocked");
+    const blocked = (
+      await rt.deps.gate.propose(
+        emailProposal("rc-writer", "rc-blocked", "rc-blocked-jane", {
+          payload: {
+            subject: "Hello",
+            body: "Hi Priya, saw your team comparing plans this week. Worth a chat?",
+          },
+        }),
+        agent("rc-writer"),
+      )
+    ).decision;
+    expect(blocked.status).toBe("blocked");
+    const sent = await dispatched("rc-silent", "rc-writer");
+    expect((await execute(rt.deps, sent.decisionId))?.status).toBe("executed");
+
+    const first = await reconciler().handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(first.recorded).toBeGreaterThanOrEqual(1);
+    const outcomes = async (id: string) =>
+      (await rt.deps.decisions.getDecision(id))?.outcomes.map((o) => o.type);
+    expect(await outcomes(blocked.decisionId)).toEqual(["draft_blocked"]);
+    expect(await outcomes(sent.decisionId)).toEqual([]);
+    // The blocked draft (1) and the unreviewed send (0.5) as review evidence.
+    const trust = await rt.deps.trust.get("rc-writer", "email.send");
+    expect(trust?.reviews?.failure).toBe(1);
+    expect(trust?.reviews?.success).toBe(0.5);
+
+    rt.clock.advance(8 * 86_400_000);
+    await reconciler().handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(await outcomes(sent.decisionId)).toEqual(["silence"]);
+    // Run again (a redelivered schedule): nothing counted twice.
+    await reconciler().handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(await outcomes(blocked.decisionId)).toEqual(["draft_blocked"]);
+    expect(await outcomes(sent.decisionId)).toEqual(["silence"]);
+    expect((await rt.deps.trust.get("rc-writer", "email.send"))?.silence).toBeCloseTo(1, 5);
   });
 });
