@@ -45,7 +45,14 @@ describe("execution from the version this process committed", () => {
     const d = await decided(3, "dispatched");
     const { ops, result } = await operationsOf(rt, () => execute(rt.deps, d.decisionId));
     expect(result?.status).toBe("executed");
-    expect(ops.filter((o) => o !== "GetItem")).toEqual(["TransactWriteItems", "TransactWriteItems"]);
+    // The claim, the send; then, sent unreviewed, the writer's trust learns the draft passed (a
+    // conditional put of its record; the GetItems are the spec and the trust record).
+    expect(ops.filter((o) => o !== "GetItem")).toEqual([
+      "TransactWriteItems",
+      "TransactWriteItems",
+      "PutItem",
+    ]);
+    expect((await rt.deps.trust.get(d.agentId, d.actionType))?.reviews?.success).toBeGreaterThan(0);
     expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([d.decisionId]);
   });
 
