@@ -134,7 +134,9 @@ async function executeFrom(
     return markInDoubt(deps, started, `connector outcome unknown: ${(err as Error).message}`);
   }
   // A touch no person reviewed went out on the gate's checks alone: what they said of the draft is its
-  // only review (learning/trust.ts). Outside the try: a trust write that fails is not a failed send.
+  // only review (learning/trust.ts). Outside the try, and its failure swallowed: the send is recorded,
+  // and a caller retrying on an error would find it executed and teach nothing anyway. The evidence is
+  // taught at most once, as a review's is when a process dies between its transition and its teaching.
   if (spec && executed.status === "executed" && executed.actionKind === "touch" && !executed.review)
     await recordTrustOutcome(
       deps,
@@ -143,7 +145,7 @@ async function executeFrom(
       executed.actionType,
       "draft_passed",
       `draft_passed on ${decisionId}: went out unreviewed, every check passed`,
-    );
+    ).catch(() => undefined);
   return executed;
 }
 

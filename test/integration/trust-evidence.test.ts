@@ -379,6 +379,23 @@ describe("the gate's word on a draft is review evidence", () => {
     expect((await trustOf("writer", "email.send"))?.reviews).toEqual({ success: 0, failure: 1 });
   });
 
+  it("a send whose trust write fails is still an executed send", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 3);
+    const { decision } = await rt.deps.gate.propose(emailProposal("writer", "acme"), agent("writer"));
+    const save = rt.deps.trust.save;
+    rt.deps.trust.save = async () => {
+      throw new Error("trust table unavailable");
+    };
+    try {
+      expect((await execute(rt.deps, decision.decisionId))?.status).toBe("executed");
+    } finally {
+      rt.deps.trust.save = save;
+    }
+    expect(rt.sandbox.entries.filter((e) => e.decisionId === decision.decisionId)).toHaveLength(1);
+    expect((await trustOf("writer", "email.send"))?.reviews).toEqual({ success: 0, failure: 0 });
+  });
+
   it("a touch that executes unreviewed teaches draft_passed; one a person approved, its approval alone", async () => {
     await seedAcme(rt.deps, "acme");
     await sentEmail("acme");
