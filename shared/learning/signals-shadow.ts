@@ -62,6 +62,18 @@
  * hold back a better one for weeks (seed 102's demo: the hand weights rejected from day 28, the pool's
  * AUC 0.569 vs 0.621 from the first two refits, adoption only on day 48). Before that the pool
  * answers. The repeated-looks caveat above applies to both.
+ *
+ * Succession. Both tests above ask a refit to beat weights a person wrote, and rightly: adopting it
+ * overrides someone's judgment. Once the weights in force are themselves a refit (adopted, and not
+ * edited since), a newer refit is the same model with the same prior fitted on more touches: its
+ * estimate is the better one before any shadow evidence, and asking it to rank better again holds
+ * the loop to the first refit it adopted (seed 101's demo: a refit adopted on day 38 at Spearman 0.53
+ * against the hidden weights stayed in force to day 56 while the later refits, at 0.86, ranked their
+ * own shadow touches about as well, which is all two good rankings can show). So a successor is
+ * adopted once its shadow holds the minimum replies unless the evidence says it ranks worse: the
+ * pooled AUC difference is not below −ADOPT_Z standard errors (non-inferiority at one-sided 95%).
+ * The shadow stays a guard against a refit that went wrong (drift, bad data), not a contest it must
+ * win on noise.
  */
 import { fitSignals, type SignalRow } from "./signals.ts";
 
@@ -126,6 +138,8 @@ export function shadowVerdict(
   min: { positives: number; meetings?: number },
   shape?: ShapeTest,
   candidate?: string,
+  /** The refit whose weights are in force (see "Succession"); absent when a person's weights are. */
+  inForce?: { draftId: string },
 ): ShadowEvidence {
   const positives = rows.filter((r) => r.positive).length;
   const meetings = rows.filter((r) => r.meeting).length;
@@ -153,7 +167,8 @@ export function shadowVerdict(
       : undefined;
   const ranks = judgedOn ?? pooled;
   const rejected = shape !== undefined && shape.z >= ADOPT_Z && ranks.aucProposed >= ranks.aucCurrent;
-  const adopt = ranksBetter || rejected;
+  const succeeds = inForce !== undefined && !ranksBetter && !rejected && z > -ADOPT_Z;
+  const adopt = ranksBetter || rejected || succeeds;
   const over = pooled.strata > 1 ? ` over ${pooled.strata} refits' shadow periods` : "";
   const shapeWords = shape
     ? `; the weights in force against free weights on the ${shape.touches} touches made under them: LR ${shape.lr.toFixed(1)} on ${shape.df} df (z ${shape.z.toFixed(2)})`
@@ -162,7 +177,11 @@ export function shadowVerdict(
     ? "ranks better"
     : rejected
       ? `the answers reject the weights in force, and the refit ranks ${judgedOn ? `its own ${judgedOn.rows} shadow touches (AUC ${r3(judgedOn.aucProposed)} vs ${r3(judgedOn.aucCurrent)})` : "them"} at least as well`
-      : "not shown to rank better";
+      : succeeds
+        ? `the weights in force are refit ${inForce.draftId}, fitted on fewer touches, and this refit is not shown to rank worse (z > −${ADOPT_Z}): it succeeds it`
+        : inForce
+          ? `shown to rank worse than refit ${inForce.draftId} in force`
+          : "not shown to rank better";
   return {
     ...base,
     adopt,

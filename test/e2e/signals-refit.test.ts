@@ -192,6 +192,71 @@ describe("signals refit", () => {
     expect(enforced.spec.quality.signals.website_visit.weight).toBe(second.draft.weights?.to.website_visit);
   });
 
+  /** autoAdopt, the first refit adopted on its shadow evidence, and a second refit a week later. */
+  async function adoptedThenRefit() {
+    const first = await firstAutoRefit({ adoptMinReplies: 3 });
+    await history("s", 3);
+    expect((await signalsTick(h.rt.deps)).action).toBe("adopted");
+    return first;
+  }
+  /**
+   * Under refitted weights G2 researchers fall below the intent bar: the touches after one are website
+   * visitors, every other one booking.
+   */
+  const visitors = async (prefix: string, n: number) => {
+    for (let i = 0; i < n; i++) {
+      const d = await touched(`${prefix}${i}`, "website_visit");
+      if (i % 2 === 0) await meeting(d.decisionId);
+    }
+  };
+  const secondRefit = async () => {
+    await advance(h, 8 * 24 * HOUR);
+    const tick = await signalsTick(h.rt.deps);
+    if (tick.action !== "refit") throw new Error(`expected a refit, got ${tick.action}`);
+    return tick.draft;
+  };
+
+  it("with autoAdopt, a later refit succeeds the refit in force once its shadow holds the replies and does not rank worse", async () => {
+    const first = await adoptedThenRefit();
+    const second = await secondRefit();
+    // Website visitors, half of whom book: both refits rank them alike, neither better.
+    await visitors("t", 6);
+    const next = await signalsTick(h.rt.deps);
+    expect(next.action).toBe("adopted");
+    if (next.action !== "adopted") return;
+    expect(next.draft.draftId).toBe(second.draftId);
+    expect(next.evidence.why).toMatch(
+      new RegExp(`refit ${first.draftId}, fitted on fewer touches.*succeeds it`),
+    );
+    const enforced = await current();
+    expect(enforced.spec.quality.signals.website_visit.weight).toBe(second.weights?.to.website_visit);
+  });
+
+  it("with autoAdopt, once a person edits the adopted weights a refit must rank better than theirs again", async () => {
+    await adoptedThenRefit();
+    const adopted = await current();
+    const signals = adopted.spec.quality.signals;
+    expectStatus(
+      await h.call("POST", "/v1/specs", h.admin, {
+        ...adopted.spec,
+        quality: {
+          ...adopted.spec.quality,
+          signals: {
+            ...signals,
+            g2_research: { ...signals.g2_research, weight: signals.g2_research.weight + 1 },
+          },
+        },
+      }),
+      201,
+    );
+    await secondRefit();
+    await visitors("t", 6);
+    const next = await signalsTick(h.rt.deps);
+    expect(next).toMatchObject({ action: "shadow", evidence: { adopt: false } });
+    if (next.action !== "shadow") return;
+    expect(next.evidence.why).toMatch(/not shown to rank better/);
+  });
+
   it("with learning off, nothing is refitted", async () => {
     const spec = await current();
     expectStatus(
