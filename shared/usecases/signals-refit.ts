@@ -183,7 +183,7 @@ async function pooledDrafts(
   deps: DraftDeps,
   draft: SpecDraft,
   lookbackDays: number,
-): Promise<{ drafts: SpecDraft[]; inForceSince: number; adopted: SpecDraft | undefined }> {
+): Promise<{ drafts: SpecDraft[]; inForceSince: number }> {
   const horizon = deps.clock.now() - lookbackDays * DAY;
   const listed = async (status: "confirmed" | "discarded", stop: (d: SpecDraft) => boolean) => {
     const out: SpecDraft[] = [];
@@ -210,7 +210,7 @@ async function pooledDrafts(
       Date.parse(d.createdAt) >= floor &&
       Date.parse(d.createdAt) < Date.parse(draft.createdAt),
   );
-  return { drafts: [draft, ...earlier], inForceSince: floor, adopted };
+  return { drafts: [draft, ...earlier], inForceSince: floor };
 }
 
 /** The shadow evidence of a weights draft: touches decided with its shadow intent, old vs new ranking. */
@@ -220,7 +220,7 @@ export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise
   const min = s
     ? { positives: s.adoptMinReplies, meetings: s.adoptMinMeetings }
     : { positives: Number.POSITIVE_INFINITY };
-  const { drafts, inForceSince, adopted } = await pooledDrafts(deps, draft, s?.lookbackDays ?? 90);
+  const { drafts, inForceSince } = await pooledDrafts(deps, draft, s?.lookbackDays ?? 90);
   const ids = new Set(drafts.map((d) => d.draftId));
   const since = Math.min(...drafts.map((d) => Date.parse(d.createdAt)));
   // The shape test judges the weights in force, which no refit was fitted to: every touch made under
@@ -247,19 +247,7 @@ export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise
       types.map((t) => weights[t] ?? 0),
     );
   }
-  const inForce = current && adopted && refitInForce(current.spec, adopted) ? adopted : undefined;
-  return shadowVerdict(rows, min, shape, draft.draftId, inForce);
-}
-
-/**
- * Whether the weights in force are `adopted`'s refit, unedited (learning/signals-shadow.ts,
- * "Succession"): a refit confirmed by the harness or an admin whose weights nobody has changed since.
- * A person's edit after it makes the weights theirs again, which a refit must then beat.
- */
-export function refitInForce(spec: SpecVersion["spec"], adopted: SpecDraft): boolean {
-  if (adopted.kind !== "weights" || adopted.correction.kind !== "refit" || !adopted.weights) return false;
-  const to = adopted.weights.to;
-  return Object.entries(currentWeights(spec)).every(([t, w]) => (to[t] ?? w) === w);
+  return shadowVerdict(rows, min, shape, draft.draftId);
 }
 
 const supersedes = (s: ReturnType<typeof signalSettings>, now: number) =>

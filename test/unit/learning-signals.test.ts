@@ -313,39 +313,6 @@ describe("signals loop: shadow evidence", () => {
   });
 });
 
-describe("signals loop: succession of refits", () => {
-  const refit = { draftId: "dr_in_force" };
-  const rows = (n: number, how: "tied" | "worse") => {
-    const rng = rngFor(13, "succession", how);
-    return Array.from({ length: n }, () => {
-      const intent = rng.next();
-      const positive = rng.chance(0.01 + 0.1 * intent);
-      const current = intent + 0.8 * rng.next();
-      // Tied: as good a ranking with its own noise; worse: the answers' signal mostly lost.
-      const proposed = how === "tied" ? intent + 0.8 * rng.next() : 0.2 * intent + rng.next();
-      return { current, proposed, positive };
-    });
-  };
-
-  it("a refit as good as the refit in force succeeds it; against a person's weights it must rank better", () => {
-    const tied = rows(3000, "tied");
-    expect(Math.abs(pooledDelong(tied).z)).toBeLessThan(1.645);
-    expect(shadowVerdict(tied, { positives: 20 }).adopt).toBe(false);
-    const verdict = shadowVerdict(tied, { positives: 20 }, undefined, undefined, refit);
-    expect(verdict.adopt).toBe(true);
-    expect(verdict.why).toMatch(/refit dr_in_force.*not shown to rank worse.*succeeds it/);
-  });
-
-  it("a refit shown to rank worse does not succeed, nor one whose shadow lacks the replies", () => {
-    const worse = rows(3000, "worse");
-    expect(pooledDelong(worse).z).toBeLessThan(-1.645);
-    const verdict = shadowVerdict(worse, { positives: 20 }, undefined, undefined, refit);
-    expect(verdict).toMatchObject({ adopt: false });
-    expect(verdict.why).toMatch(/rank worse than refit dr_in_force/);
-    expect(shadowVerdict(rows(60, "tied"), { positives: 20 }, undefined, undefined, refit).adopt).toBe(false);
-  });
-});
-
 describe("signals loop: the spec and the gate", () => {
   const withShadow = (autoAdopt = false) =>
     specWith((raw) => {
