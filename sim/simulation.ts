@@ -148,7 +148,7 @@ export async function startSimulation(options: {
       if (d <= day) return undefined;
       day = d;
       // The signals loop's daily turn (the scheduler's periodic tasks do not run in the simulation).
-      signals.push({ day, tick: await signalsTick(rt.deps) });
+      signals.push({ day, tick: await signalsTick(rt.deps, agents.view) });
       const spec = await agents.view.spec();
       for (const t of await allPages((page) => rt.deps.trust.list(page))) {
         const action = spec.autonomy.actions[t.actionType];

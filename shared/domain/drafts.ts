@@ -58,6 +58,11 @@ export interface WeightsAmendment {
   /** The decided-at window of the touches fitted on. */
   since: string;
   until: string;
+  /**
+   * How the log-odds became points (learning/signals.ts, "The spec's scale"): kept `accountsOver` of
+   * the `icpAccounts` read from the directory over minIntent; absent when scaled to the touches' mean.
+   */
+  scaledBy?: { accountsOver: number; icpAccounts: number };
 }
 
 export interface SpecDraft {

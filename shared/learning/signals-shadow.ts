@@ -70,10 +70,12 @@
  * week, and each adoption moves which accounts clear `quality.minIntent` (toSpecWeights keeps the mean
  * intent of the touches fitted, not the number of accounts over the bar: 106's week 4 went from 660 to
  * 1,104 touches at 1.44 instead of 2.56 expected meetings per 100). Meetings per touch in weeks 5-8
- * fell on 6325 (×1.42 → ×1.25 over learning off) and 106 (×1.33 → ×1.18) and rose nowhere. Weights
- * that rank closer to the truth are worth adopting only once an adoption keeps the bar's meaning
- * (the predicted answer rate at minIntent, or the count of accounts over it); until then the refit in
- * force must be beaten, as above.
+ * fell on 6325 (×1.42 → ×1.25 over learning off) and 106 (×1.33 → ×1.18) and rose nowhere.
+ * Tried again once refits were scaled to keep the count of ICP accounts over the bar (signals.ts,
+ * `volumeScale`), on 6325 and 106: 106 held (×1.35, Spearman 0.79) but 6325 fell to ×1.14, its week
+ * 4 at 1.99 expected meetings per 100 after a successor adopted on day 21 at z −0.19. The count over
+ * the bar stays, but each new ranking brings in accounts nobody has worked yet and judges them on a
+ * fit no better shown than the one in force. So the refit in force must still be beaten, as above.
  */
 import { fitSignals, type SignalRow } from "./signals.ts";
 

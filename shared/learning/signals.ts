@@ -47,10 +47,17 @@
  * proposed with the weights, since a weight means "points per occurrence within its window".
  *
  * The spec's scale. The gate's intent is Σ_t weight_t · count_t in points against `quality.minIntent`,
- * so the fitted log-odds are multiplied by one factor k that keeps the average intent of the touches
- * fitted on where it was under the current weights (k = mean current score / mean fitted log-odds):
- * the bar keeps roughly the same height while what clears it changes. A signal whose fit is negative
- * gets a negative weight (it lowers intent: e.g. a careers-page reader is a job seeker, not a buyer).
+ * so the fitted log-odds are multiplied by one factor k. Which k decides how many accounts clear the
+ * bar, so it is chosen to keep that number: among the accounts of the knowledge base that the ICP lets
+ * be touched, as many clear minIntent under the new weights as under the weights in force today
+ * (`volumeScale`: k = minIntent / the n-th highest fitted score, n the count clearing it now). The
+ * bar keeps its meaning for volume (the SDRs' lists and the writers' sends stay the size the team
+ * planned for) while which accounts clear it changes. Anchoring on the touches fitted instead (k =
+ * their mean intent now / their mean fitted log-odds, the fallback where no directory is at hand)
+ * cannot see the accounts nobody touched: on seed 106 of the demo an adoption so scaled took a
+ * week's touches from 660 to 1,104 at 1.44 instead of 2.56 expected meetings per 100, because the new
+ * weights valued a signal many untouched accounts showed. A signal whose fit is negative gets a
+ * negative weight (it lowers intent: e.g. a careers-page reader is a job seeker, not a buyer).
  */
 
 import { DAY } from "../domain/time.ts";
@@ -304,6 +311,8 @@ export function toSpecWeights(
   rows: readonly SignalRow[],
   /** The same touches counted in the spec's own windows, when the fit chose another window. */
   currentRows: readonly SignalRow[] = rows,
+  /** The factor from `volumeScale`, when the directory gave one; else the touches' mean anchors it. */
+  scale?: number,
 ): Record<string, number> {
   const score = (w: (t: string) => number, x: readonly number[]) =>
     fit.types.reduce((s, t, i) => s + w(t) * (x[i] as number), 0);
@@ -316,11 +325,48 @@ export function toSpecWeights(
   const maxAbs = (xs: number[]) => Math.max(1e-9, ...xs.map(Math.abs));
   // When either mean is not positive the factor would flip or explode: match the largest weights instead.
   const k =
-    oldMean > 0 && newMean > 0
-      ? oldMean / newMean
-      : maxAbs(Object.values(current)) / maxAbs(Object.values(fit.coef));
+    scale !== undefined && Number.isFinite(scale) && scale > 0
+      ? scale
+      : oldMean > 0 && newMean > 0
+        ? oldMean / newMean
+        : maxAbs(Object.values(current)) / maxAbs(Object.values(fit.coef));
   const out: Record<string, number> = {};
   for (const t of fit.types)
     out[t] = Math.max(-100, Math.min(100, Math.round(10 * k * (fit.coef[t] as number)) / 10));
   return out;
+}
+
+/**
+ * The factor k that keeps the number of accounts over the bar (see "The spec's scale" above): given
+ * each account's intent under the weights in force (before the cap) and its fitted score (Σ β·count,
+ * unscaled), the k for which k × fitted clears `bar` for as many accounts as clear it now. Scores tie
+ * (counts are small integers), so the n-th highest score may not separate exactly n accounts: the cut
+ * goes either just below it (letting its ties through) or just above (keeping them out), whichever
+ * count is nearer n. Within that gap the cut sits midway between neighbouring scores, so the weights'
+ * rounding to a tenth of a point cannot move an account across the bar. Undefined when nothing clears
+ * the bar now or the fitted scores at the cut are not positive (no positive k keeps the count): the
+ * caller falls back to the touches' mean.
+ */
+export function volumeScale(
+  inForce: readonly number[],
+  fitted: readonly number[],
+  bar: number,
+): number | undefined {
+  if (!(bar > 0) || inForce.length !== fitted.length) return undefined;
+  const n = inForce.filter((x) => x >= bar).length;
+  if (n === 0) return undefined;
+  const sorted = [...fitted].sort((a, b) => b - a);
+  const at = sorted[n - 1] as number;
+  if (!(at > 0)) return undefined;
+  const over = (cut: number) => sorted.filter((x) => x >= cut).length;
+  const above = sorted.slice(0, n - 1).findLast((x) => x > at);
+  const below = sorted.slice(n).find((x) => x < at);
+  // Just below `at` (its ties clear) or just above it (they do not), whichever count is nearer n.
+  const keepOut = above !== undefined && Math.abs(over(above) - n) < Math.abs(over(at) - n);
+  const cut = keepOut
+    ? (at + (above as number)) / 2
+    : below !== undefined && below > 0
+      ? (at + below) / 2
+      : at * 0.95;
+  return bar / cut;
 }

@@ -266,11 +266,15 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   if (options.runWorkers !== false)
     scheduler.addTask({
       name: "signals refit",
-      run: dailySignalsTick(deps, (o) => {
-        if ("error" in o) log("signals refit failed", { error: (o.error as Error).message });
-        else if (o.action === "adopted" || (o.action === "refit" && o.created))
-          log(`signals loop: ${o.action}`, { draftId: o.draft.draftId });
-      }),
+      run: dailySignalsTick(
+        deps,
+        (o) => {
+          if ("error" in o) log("signals refit failed", { error: (o.error as Error).message });
+          else if (o.action === "adopted" || (o.action === "refit" && o.created))
+            log(`signals loop: ${o.action}`, { draftId: o.draft.draftId });
+        },
+        deps.knowledge,
+      ),
     });
   // Once a day on the scheduler's clock: the ledger digest, into the archive folder.
   if (options.archiveDir)

@@ -8,16 +8,28 @@
  * weights rank answers better, and discards it for a fresh refit when `shadowMaxDays` pass without that.
  * Learning off (`learning.enabled: false`): nothing is refitted or adopted.
  */
+
+import { computeIntent } from "../domain/checks/quality.ts";
 import type { Decision } from "../domain/decision.ts";
 import type { SpecDraft } from "../domain/drafts.ts";
 import { ConflictError } from "../domain/errors.ts";
+import type { Account } from "../domain/kb.ts";
 import { prepareIntent } from "../domain/prepared-spec.ts";
 import { uncappedIntent } from "../domain/shadow-intent.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
-import { currentWeights, patchSignals, signalSettings } from "../domain/spec-signals.ts";
+import { currentWeights, patchSignals, signalSettings, withWeights } from "../domain/spec-signals.ts";
 import { DAY, iso } from "../domain/time.ts";
-import { refit, type SignalRow, signalRow, type TouchSignals, toSpecWeights } from "../learning/signals.ts";
+import { icpTier } from "../kb/scoring.ts";
+import {
+  refit,
+  type SignalFit,
+  type SignalRow,
+  signalRow,
+  type TouchSignals,
+  toSpecWeights,
+  volumeScale,
+} from "../learning/signals.ts";
 import { type ShadowEvidence, shadowVerdict, shapeTest } from "../learning/signals-shadow.ts";
 import { learningEnabled } from "../learning/switch.ts";
 import { closeDraft, type DraftDeps, draftIdFor, draftStore } from "./drafts.ts";
@@ -33,6 +45,64 @@ const isTouch = (d: Decision) => d.actionKind === "touch" && CONTACTED.has(d.sta
 const hadMeeting = (d: Decision) => d.outcomes.some((o) => o.type === "meeting_booked");
 /** A positive answer: a reply, or a meeting (which began with one even when only the booking was recorded). */
 const hadReply = (d: Decision) => d.outcomes.some((o) => o.type === "replied" || o.type === "meeting_booked");
+
+/** Accounts read at most to scale a refit (a stride through the directory beyond that). */
+export const MAX_DIRECTORY_ACCOUNTS = 20_000;
+const READ_BATCH = 100;
+
+/**
+ * The knowledge base's account directory (KnowledgeView serves it): what a refit's scale is kept on,
+ * so an adoption keeps the number of accounts over `quality.minIntent` (learning/signals.ts, "The
+ * spec's scale").
+ */
+export interface AccountDirectory {
+  accountIds(): Promise<string[]>;
+  accounts(ids: string[]): Promise<Account[]>;
+}
+
+/** A refit's scale as the directory set it: k, and the accounts over the bar it keeps (of those read). */
+interface DirectoryScale {
+  scale: number;
+  over: number;
+  of: number;
+}
+
+/**
+ * k for the fitted log-odds such that as many accounts the ICP lets be touched (tier 1 or 2) clear
+ * minIntent under them as under the weights in force, both read as the gate reads them now; undefined
+ * when the directory cannot say (empty, nothing over the bar).
+ */
+async function directoryScale(
+  directory: AccountDirectory,
+  spec: SpecVersion["spec"],
+  fit: SignalFit,
+  windowDays: Record<string, number> | undefined,
+  now: number,
+): Promise<DirectoryScale | undefined> {
+  const ids = await directory.accountIds();
+  const stride = Math.max(1, Math.ceil(ids.length / MAX_DIRECTORY_ACCOUNTS));
+  const picked = stride === 1 ? ids : ids.filter((_, i) => i % stride === 0);
+  const inForce = prepareIntent(spec);
+  const fitted = prepareIntent(withWeights(spec, fit.coef, windowDays));
+  const held: number[] = [];
+  const proposed: number[] = [];
+  for (let i = 0; i < picked.length; i += READ_BATCH) {
+    for (const a of await directory.accounts(picked.slice(i, i + READ_BATCH))) {
+      const { tier } = icpTier(spec, a);
+      // Tier 3 and out are blocked by the gate's ICP check whatever their intent.
+      if (tier !== 1 && tier !== 2) continue;
+      held.push(uncappedIntent(computeIntent(spec, a, now, inForce)));
+      proposed.push(uncappedIntent(computeIntent(spec, a, now, fitted)));
+    }
+  }
+  const scale = volumeScale(held, proposed, spec.quality.minIntent);
+  if (scale === undefined) return undefined;
+  return {
+    scale,
+    over: proposed.filter((x) => scale * x >= spec.quality.minIntent).length,
+    of: held.length,
+  };
+}
 
 export type SignalsTick =
   | { action: "off" | "none"; why: string }
@@ -77,7 +147,7 @@ export function refitRows(spec: SpecVersion, touches: readonly Decision[]): Sign
  * whether auto-adoption is due instead. Idempotent: a refit's draft is keyed by the spec version it
  * amends and the day, so two runs racing make one draft.
  */
-export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
+export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory): Promise<SignalsTick> {
   let current = await deps.specs.current();
   if (!current || !deps.drafts) return { action: "none", why: "no spec or no drafts" };
   if (!learningEnabled(current.spec)) return { action: "off", why: "learning.enabled is false" };
@@ -118,7 +188,11 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
     priorSd: s.priorSd,
   });
   const from = currentWeights(current.spec);
-  const to = toSpecWeights(fit, from, rows, windowDays ? refitRows(current, touches) : rows);
+  const scale = directory ? await directoryScale(directory, current.spec, fit, windowDays, now) : undefined;
+  const to = toSpecWeights(fit, from, rows, windowDays ? refitRows(current, touches) : rows, scale?.scale);
+  const scaledBy = scale
+    ? `, scaled to keep ${scale.over} of ${scale.of} ICP accounts over minIntent`
+    : ", scaled to the touches' mean intent";
   // One draft per spec version and day: ticks racing (or retried) make one; a later day may make another.
   const source = `refit#${current.version}#${iso(now).slice(0, 10)}`;
   for (let attempt = 0; ; attempt++) {
@@ -142,7 +216,14 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
       draftId,
       status: "shadow",
       kind: "weights",
-      weights: { from, to, fitted, since: iso(since), until: iso(now) },
+      weights: {
+        from,
+        to,
+        fitted,
+        since: iso(since),
+        until: iso(now),
+        ...(scale ? { scaledBy: { accountsOver: scale.over, icpAccounts: scale.of } } : {}),
+      },
       baseVersion: base.version,
       shadowVersion: base.version + 1,
       correction: { kind: "refit", touches: rows.length, meetings: fit.meetings },
@@ -156,7 +237,7 @@ export async function signalsTick(deps: DraftDeps): Promise<SignalsTick> {
         by: HARNESS.subject,
         at: iso(now),
         expectCurrent: base.version,
-        why: `draft ${draftId}: intent weights refitted on ${rows.length} touches with ${fit.replies} replies and ${fit.meetings} meetings${windowDays ? `, over ${Object.values(windowDays)[0]}-day windows` : ""}, in shadow`,
+        why: `draft ${draftId}: intent weights refitted on ${rows.length} touches with ${fit.replies} replies and ${fit.meetings} meetings${windowDays ? `, over ${Object.values(windowDays)[0]}-day windows` : ""}${scaledBy}, in shadow`,
       });
       await deps.events.publish([
         { type: "spec.published", detail: { version: version.version, hash: version.hash, draftId } },
@@ -267,6 +348,7 @@ async function adoptIfBetter(deps: DraftDeps, current: SpecVersion, draftId: str
 export function dailySignalsTick(
   deps: DraftDeps,
   report: (outcome: SignalsTick | { error: unknown }) => void,
+  directory?: AccountDirectory,
 ) {
   let doneFor: string | undefined;
   let running: Promise<void> | undefined;
@@ -275,7 +357,7 @@ export function dailySignalsTick(
     if (doneFor === today) return;
     doneFor = today;
     try {
-      report(await signalsTick(deps));
+      report(await signalsTick(deps, directory));
     } catch (error) {
       report({ error });
     }

@@ -6,7 +6,10 @@
  * the agents' intent use the new weights.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { computeIntent } from "../../shared/domain/checks/quality.ts";
+import { currentWeights, withWeights } from "../../shared/domain/spec-signals.ts";
 import { signalsTick } from "../../shared/usecases/signals-refit.ts";
+import { acme } from "../helpers/world.ts";
 import {
   advance,
   emailProposal,
@@ -134,6 +137,73 @@ describe("signals refit", () => {
     expect(after.context.intent.counted).toContainEqual(
       expect.objectContaining({ type: "website_visit", weight: draft.weights.to.website_visit }),
     );
+  });
+
+  it("scaled on the knowledge base's directory, a refit keeps the number of ICP accounts over minIntent", async () => {
+    await publishLearning({ minReplies: 4, minMeetings: 4, priorSd: 1 });
+    await pin(h, WRITER, "email.send", 3);
+    await history("a", 4); // website visitors book, G2 researchers do not
+    // A week on, their visits have left the 7-day window: the touched accounts are under the bar of
+    // 60 (G2 research, 14 days: 30). Of twelve fresh accounts, eight are over it: three pricing visits
+    // (75) and four website visits, or three; four are under it, with six website visits alone (30).
+    await advance(h, 8 * 24 * HOUR);
+    const now = h.rt.clock.now();
+    const visits = async (accountId: string, n: number) =>
+      expectStatus(
+        await h.call("POST", "/v1/signals", h.admin, {
+          signals: Array.from({ length: n }, (_, d) => ({
+            accountId,
+            type: "website_visit",
+            occurredAt: new Date(now - (d + 1) * HOUR).toISOString(),
+          })),
+        }),
+        201,
+      );
+    for (let i = 0; i < 4; i++) {
+      await seedAccount(h, `u4${i}`); // seeds the three pricing visits
+      await visits(`u4${i}`, 4);
+      await seedAccount(h, `u3${i}`);
+      await visits(`u3${i}`, 3);
+      expectStatus(
+        await h.call("PUT", `/v1/accounts/u6${i}`, h.admin, { ...acme, domain: `u6${i}.io` }),
+        200,
+      );
+      await visits(`u6${i}`, 6);
+    }
+    // The directory as the KB's agents see it (kb-watcher indexes accounts; no agents run here).
+    const ids = ["aw", "ag", "u4", "u3", "u6"].flatMap((p) => [0, 1, 2, 3].map((i) => `${p}${i}`));
+    const knowledge = h.rt.deps.knowledge;
+    if (!knowledge) throw new Error("the local runtime serves the knowledge view");
+    const directory = { accountIds: async () => ids, accounts: (xs: string[]) => knowledge.accounts(xs) };
+    const tick = await signalsTick(h.rt.deps, directory);
+    if (tick.action !== "refit") throw new Error(`expected a refit, got ${tick.action}`);
+    const to = tick.draft.weights?.to ?? {};
+    const spec = (await current()).spec;
+    // The draft says why its weights have this scale.
+    expect(tick.draft.weights?.scaledBy).toEqual({ accountsOver: 8, icpAccounts: 20 });
+    const accounts = await directory.accounts(ids);
+    const over = (weights: Record<string, number>) =>
+      accounts.filter(
+        (a) => computeIntent(withWeights(spec, weights), a, h.rt.clock.now()).score >= spec.quality.minIntent,
+      ).length;
+    const inForce = over(currentWeights(spec));
+    expect(accounts).toHaveLength(20);
+    expect(inForce).toBe(8);
+    // The refit values website visits and not pricing visits (every touched account had three): the
+    // six-visit accounts now rank first, and the scale keeps eight over the bar: them and the four-visit
+    // ones. Scaled on the touched accounts' mean instead, all twelve would clear it.
+    expect(over(to)).toBe(8);
+    const clearing = accounts.filter(
+      (a) => computeIntent(withWeights(spec, to), a, h.rt.clock.now()).score >= spec.quality.minIntent,
+    );
+    expect(clearing.map((a) => a.accountId.slice(0, 2)).sort()).toEqual([
+      ...Array(4).fill("u4"),
+      ...Array(4).fill("u6"),
+    ]);
+    // Every weight is the fitted log-odds times one factor (to a tenth of a point).
+    const fitted = tick.draft.weights?.fitted ?? {};
+    const k = (to.website_visit as number) / (fitted.website_visit?.logOdds as number);
+    for (const [t, w] of Object.entries(to)) expect(w).toBeCloseTo(k * (fitted[t]?.logOdds as number), 0);
   });
 
   it("with autoAdopt, adopts the weights once touches in shadow show they rank answers better", async () => {

@@ -10,6 +10,7 @@ import {
   signalRow,
   type TouchSignals,
   toSpecWeights,
+  volumeScale,
 } from "../../shared/learning/signals.ts";
 import {
   auc,
@@ -151,6 +152,33 @@ describe("signals loop: the regularized logistic fit", () => {
         0,
       ) / rs.length;
     expect(meanOver(longer, half) / meanOver(rows, current)).toBeCloseTo(1, 1);
+  });
+
+  it("keeps the number of accounts over the bar when scaled by the directory (volumeScale)", () => {
+    // Eight accounts; under the weights in force three clear a bar of 40.
+    const held = [90, 60, 45, 39, 30, 20, 10, 0];
+    // The refit ranks them differently, and on its own scale (log-odds).
+    const fitted = [0.2, 1.5, 0.9, 2.4, 0.1, 0.4, 3.0, -1];
+    const k = volumeScale(held, fitted, 40) as number;
+    const clearing = (xs: number[], f: number) => xs.filter((x) => f * x >= 40);
+    expect(clearing(fitted, k).sort()).toEqual([1.5, 2.4, 3.0]);
+    // Midway between the third and fourth scores: rounding the weights cannot tip either across.
+    expect(k * 1.5).toBeGreaterThan(44);
+    expect(k * 0.9).toBeLessThan(36);
+    // Ties at the cut: the count nearer n wins (3 of [2, 1, 1, 1]: with the 1s 4, without them 1).
+    expect(clearing([2, 1, 1, 1], volumeScale([50, 50, 50, 0], [2, 1, 1, 1], 40) as number)).toHaveLength(4);
+    // 3 of [3, 3, 1 ×5]: the 1s would make 7, the 3s alone make 2; 2 is nearer.
+    const two = [3, 3, 1, 1, 1, 1, 1];
+    expect(clearing(two, volumeScale([50, 50, 50, 0, 0, 0, 0], two, 40) as number)).toEqual([3, 3]);
+    // Nothing over the bar now, or no positive fitted score at the cut: no scale (the caller falls back).
+    expect(volumeScale([10, 20], [1, 2], 40)).toBeUndefined();
+    expect(volumeScale([50, 50], [1, -1], 40)).toBeUndefined();
+    expect(volumeScale([50], [1, 2], 40)).toBeUndefined();
+    // toSpecWeights takes the factor as given instead of the touches' mean.
+    const rows = synthetic(3, 2_000, beta, -3);
+    const fit = fitSignals(rows, types, { priorSd: 1 });
+    const w = toSpecWeights(fit, { a: 20, b: 20, c: 20, d: 20, e: 20 }, rows, rows, 10);
+    for (const t of types) expect(w[t]).toBeCloseTo(10 * (fit.coef[t] as number), 1);
   });
 
   /**
