@@ -107,6 +107,7 @@ const EVENTS: Record<string, () => unknown> = {
   "workflow/expire": () => withDecision("sfn-task-release.json"),
   "workflow/execute": () => withDecision("sfn-task-release.json"),
   "workflow/reconcile": () => fixture("eventbridge-scheduled-event.json"),
+  "learning/signals-refit": () => fixture("eventbridge-scheduled-event.json"),
   "events/execute-allowed": () => withDecision("eventbridge-decision-made.json"),
   "events/agent-watchers": () => withDecision("eventbridge-decision-transitioned.json"),
   "outcomes/ses-events": () => {

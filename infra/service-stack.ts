@@ -36,6 +36,7 @@ import { LedgerWorkers } from "./constructs/ledger-workers.ts";
 import { addMcpRoutes, MCP_ENTRY } from "./constructs/mcp-endpoint.ts";
 import { enableMemoryEmbeddings } from "./constructs/memory-embeddings.ts";
 import { Reconciler } from "./constructs/reconciler.ts";
+import { SignalsRefit } from "./constructs/signals-refit.ts";
 import { WorldIo } from "./constructs/world-io.ts";
 import { ackArchivePrefix } from "./nag-suppressions.ts";
 
@@ -375,6 +376,21 @@ export class ServiceStack extends Stack {
     });
     grant(reconciler.function, { ...lifecycle, indexQuery: ["byStatus"] });
     this.functions.Reconciler = reconciler.function;
+    // The signals loop's daily turn (in the local runtime, its scheduler's).
+    const signals = new SignalsRefit(this, "SignalsRefit", {
+      stage,
+      logRetention,
+      environment: env,
+      deadLetterQueue: eventsDlq,
+      failureQueue: asyncDlq,
+    });
+    // It puts drafts and spec versions and deletes nothing.
+    grant(signals.function, {
+      ...lifecycle,
+      state: [...DDB.read, "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      indexQuery: ["byStatus"],
+    });
+    this.functions.SignalsRefit = signals.function;
     for (const f of [executeAllowed, agentWatchers])
       f.fn.configureAsyncInvoke({
         onFailure: new SqsDestination(asyncDlq),

@@ -79,3 +79,6 @@ export const OUTCOME_STORES: StoreSet = { decisions, specs, trust, pauses, kb };
 
 /** The agent watchers: the KB change feed, executed records into the KB, learning from decisions. */
 export const WATCHER_STORES: StoreSet = { decisions, specs, kb };
+
+/** The signals loop (usecases/signals-refit.ts): touches and their outcomes, spec versions, drafts. */
+export const SIGNALS_STORES: StoreSet = { decisions, specs, drafts };

@@ -150,9 +150,9 @@ describe("service stack", () => {
     const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
     const groups = new Set(ROUTES.map((r) => r.group));
     // API groups, 4 workflow tasks and the reconciler, 2 event workers, 3 ledger workers (archiver,
-    // starter, digest), agents, the world's 2 (SES outcomes worker, HubSpot webhook: world-io.test.ts)
-    // and /mcp's.
-    expect(fns).toHaveLength(groups.size + 4 + 1 + 2 + 3 + agentRegistry.length + 2 + 1);
+    // starter, digest), the signals loop, agents, the world's 2 (SES outcomes worker, HubSpot
+    // webhook: world-io.test.ts) and /mcp's.
+    expect(fns).toHaveLength(groups.size + 4 + 1 + 2 + 3 + 1 + agentRegistry.length + 2 + 1);
     const roles = new Set<string>();
     for (const [id, f] of fns) {
       expect(f.Properties.Runtime, id).toBe("nodejs24.x");
@@ -210,8 +210,9 @@ describe("service stack", () => {
     for (const [, rule] of resources(t, "AWS::Events::Rule"))
       for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig?.Arn).toBeDefined();
     const invokeConfigs = resources(t, "AWS::Lambda::EventInvokeConfig");
-    // execute-allowed, agent-watchers, digest; the world's outcomes worker; the reconciler; agents.
-    expect(invokeConfigs).toHaveLength(3 + 1 + 1 + agentRegistry.length);
+    // execute-allowed, agent-watchers, digest; the world's outcomes worker; the reconciler; the
+    // signals loop; agents.
+    expect(invokeConfigs).toHaveLength(3 + 1 + 1 + 1 + agentRegistry.length);
     for (const [, c] of invokeConfigs)
       expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
     for (const [, sch] of resources(t, "AWS::Scheduler::Schedule"))
@@ -407,10 +408,11 @@ describe("ledger digest", () => {
       LEDGER_TABLE: expect.anything(),
       STATE_TABLE: expect.anything(),
     });
-    // Scheduled rules: this one and the reconciler's (no-stuck-decisions.test.ts).
+    // Scheduled rules: this one, the reconciler's (no-stuck-decisions.test.ts) and the signals loop's.
     const rules = resources(s.serviceTemplate, "AWS::Events::Rule").filter(
       ([, r]) =>
-        r.Properties.ScheduleExpression !== undefined && r.Properties.Name !== "dev-harness-reconciler",
+        r.Properties.ScheduleExpression !== undefined &&
+        !["dev-harness-reconciler", "dev-harness-signals-refit"].includes(r.Properties.Name),
     );
     expect(rules).toHaveLength(1);
     const [, rule] = rules[0] as [string, Resource];
@@ -459,6 +461,28 @@ describe("ledger digest", () => {
     expect(actions).toEqual(
       expect.arrayContaining(["dynamodb:Scan", "s3:GetObject", "s3:PutObject", "s3:ListBucket"]),
     );
+  });
+
+  it("the signals loop runs daily on its own schedule: reads touches by status, never scans or deletes", () => {
+    const { fnId, fn, statements } = policyOf("SignalsRefit");
+    expect(fn.Properties.Handler).toBe("index.handler");
+    const rule = resources(s.serviceTemplate, "AWS::Events::Rule").find(
+      ([, r]) => r.Properties.Name === "dev-harness-signals-refit",
+    )?.[1];
+    expect(rule?.Properties.ScheduleExpression).toBe("cron(0 5 * * ? *)");
+    expect(JSON.stringify(rule?.Properties.Targets[0].Arn)).toContain(fnId);
+    expect(rule?.Properties.Targets[0].DeadLetterConfig?.Arn).toBeDefined();
+    const actions = statements.flatMap((st) => asArray(st.Action));
+    // The touches of the lookback window by the ledger's byStatus index; spec.published to the bus.
+    expect(
+      statements.some(
+        (st) =>
+          asArray(st.Action).includes("dynamodb:Query") &&
+          JSON.stringify(st.Resource).includes("/index/byStatus"),
+      ),
+    ).toBe(true);
+    expect(actions).toContain("events:PutEvents");
+    expect(actions.filter((a) => /Scan|DeleteItem|secretsmanager:|s3:|lambda:|bedrock:/.test(a))).toEqual([]);
   });
 });
 
