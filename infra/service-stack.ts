@@ -384,11 +384,14 @@ export class ServiceStack extends Stack {
       deadLetterQueue: eventsDlq,
       failureQueue: asyncDlq,
     });
-    // It puts drafts and spec versions and deletes nothing.
+    // Touches through byStatus only; drafts and spec versions put (a spec version's event is a ledger
+    // put); nothing updated in the ledger, nothing deleted anywhere.
     grant(signals.function, {
-      ...lifecycle,
       state: [...DDB.read, "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      ledger: ["dynamodb:PutItem"],
       indexQuery: ["byStatus"],
+      publish: true,
+      personKeys: "open",
     });
     this.functions.SignalsRefit = signals.function;
     for (const f of [executeAllowed, agentWatchers])

@@ -22,8 +22,9 @@ export interface SignalsRefitProps {
 /**
  * The signals loop in the deployment (functions/learning/signals-refit.ts): once a day an EventBridge
  * schedule invokes it, and the use case decides whether a refit is due, a draft in shadow can be
- * adopted, or nothing. The stack grants its data access: the touches of the last 90 days (the ledger's
- * byStatus index), spec versions and drafts, the account directory, and PutEvents for spec.published.
+ * adopted, or nothing. The stack grants its data access: the touches of `learning.signals.lookbackDays`
+ * (the ledger's byStatus index), spec versions and drafts, the account directory, and PutEvents for
+ * spec.published.
  */
 export class SignalsRefit extends Construct {
   readonly function: HarnessFunction;
@@ -37,8 +38,9 @@ export class SignalsRefit extends Construct {
       entry: "functions/learning/signals-refit.ts",
       description: "Daily: refit the intent weights as a draft in shadow, or adopt one the evidence supports",
       invocation: "async",
-      // Up to 50,000 touches and the account directory read in pages: a few minutes at most.
-      timeout: Duration.minutes(5),
+      // Up to 50,000 touches (their data keys opened one owner at a time, as every ledger read does)
+      // and the account directory in pages: minutes once the ledger is large.
+      timeout: Duration.minutes(15),
       memorySize: 1024,
       environment: props.environment,
     });

@@ -304,7 +304,11 @@ export function refit(
   };
 }
 
-/** Points per type on the spec's scale: k × β_t with k keeping the fitted touches' mean intent (see above). */
+/**
+ * Points per type on the spec's scale: k × β_t, rounded to a tenth and held within ±100, with k the
+ * directory's (`scale`, from volumeScale) or else the one keeping the fitted touches' mean intent (see
+ * above).
+ */
 export function toSpecWeights(
   fit: SignalFit,
   current: Readonly<Record<string, number>>,
@@ -342,10 +346,12 @@ export function toSpecWeights(
  * unscaled), the k for which k × fitted clears `bar` for as many accounts as clear it now. Scores tie
  * (counts are small integers), so the n-th highest score may not separate exactly n accounts: the cut
  * goes either just below it (letting its ties through) or just above (keeping them out), whichever
- * count is nearer n. Within that gap the cut sits midway between neighbouring scores, so the weights'
- * rounding to a tenth of a point cannot move an account across the bar. Undefined when nothing clears
- * the bar now or the fitted scores at the cut are not positive (no positive k keeps the count): the
- * caller falls back to the touches' mean.
+ * count is nearer n. When the ties are the top score there is no "above": they all clear (keeping
+ * every one out would stop outreach, which no team asked for). Within the gap chosen the cut sits
+ * midway between neighbouring scores, which leaves the weights' rounding to a tenth of a point a
+ * margin, though not a guarantee (usecases/signals-refit.ts records the count under the rounded
+ * weights). Undefined when nothing clears the bar now, the fitted scores at the cut are not positive
+ * (no positive k keeps the count) or k would not be finite: the caller falls back to the touches' mean.
  */
 export function volumeScale(
   inForce: readonly number[],
@@ -368,5 +374,6 @@ export function volumeScale(
     : below !== undefined && below > 0
       ? (at + below) / 2
       : at * 0.95;
-  return bar / cut;
+  const k = bar / cut;
+  return Number.isFinite(k) ? k : undefined;
 }

@@ -60,17 +60,18 @@ export interface AccountDirectory {
   accounts(ids: string[]): Promise<Account[]>;
 }
 
-/** A refit's scale as the directory set it: k, and the accounts over the bar it keeps (of those read). */
+/** What a refit's scale is kept on: k, and the ICP accounts it was read from. */
 interface DirectoryScale {
   scale: number;
-  over: number;
-  of: number;
+  accounts: Account[];
 }
 
 /**
  * k for the fitted log-odds such that as many accounts the ICP lets be touched (tier 1 or 2) clear
  * minIntent under them as under the weights in force, both read as the gate reads them now; undefined
- * when the directory cannot say (empty, nothing over the bar).
+ * when the directory cannot say (empty, nothing over the bar). The tier is the agents' reading of the
+ * ICP (kb/scoring.ts, what the lead lists use), close to the gate's check but not the same verdict: a
+ * count to keep, not a list of who may be touched.
  */
 async function directoryScale(
   directory: AccountDirectory,
@@ -84,24 +85,20 @@ async function directoryScale(
   const picked = stride === 1 ? ids : ids.filter((_, i) => i % stride === 0);
   const inForce = prepareIntent(spec);
   const fitted = prepareIntent(withWeights(spec, fit.coef, windowDays));
+  const accounts: Account[] = [];
   const held: number[] = [];
   const proposed: number[] = [];
   for (let i = 0; i < picked.length; i += READ_BATCH) {
     for (const a of await directory.accounts(picked.slice(i, i + READ_BATCH))) {
       const { tier } = icpTier(spec, a);
-      // Tier 3 and out are blocked by the gate's ICP check whatever their intent.
       if (tier !== 1 && tier !== 2) continue;
+      accounts.push(a);
       held.push(uncappedIntent(computeIntent(spec, a, now, inForce)));
       proposed.push(uncappedIntent(computeIntent(spec, a, now, fitted)));
     }
   }
   const scale = volumeScale(held, proposed, spec.quality.minIntent);
-  if (scale === undefined) return undefined;
-  return {
-    scale,
-    over: proposed.filter((x) => scale * x >= spec.quality.minIntent).length,
-    of: held.length,
-  };
+  return scale === undefined ? undefined : { scale, accounts };
 }
 
 export type SignalsTick =
@@ -190,8 +187,18 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
   const from = currentWeights(current.spec);
   const scale = directory ? await directoryScale(directory, current.spec, fit, windowDays, now) : undefined;
   const to = toSpecWeights(fit, from, rows, windowDays ? refitRows(current, touches) : rows, scale?.scale);
-  const scaledBy = scale
-    ? `, scaled to keep ${scale.over} of ${scale.of} ICP accounts over minIntent`
+  // The count under the weights as written (rounded to a tenth, within ±100), which is what the gate
+  // will read once they are adopted.
+  const written = scale && prepareIntent(withWeights(current.spec, to, windowDays));
+  const scaledBy = scale &&
+    written && {
+      accountsOver: scale.accounts.filter(
+        (a) => computeIntent(current.spec, a, now, written).score >= current.spec.quality.minIntent,
+      ).length,
+      icpAccounts: scale.accounts.length,
+    };
+  const scaledWords = scaledBy
+    ? `, scaled to keep ${scaledBy.accountsOver} of ${scaledBy.icpAccounts} ICP accounts over minIntent`
     : ", scaled to the touches' mean intent";
   // One draft per spec version and day: ticks racing (or retried) make one; a later day may make another.
   const source = `refit#${current.version}#${iso(now).slice(0, 10)}`;
@@ -222,7 +229,7 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
         fitted,
         since: iso(since),
         until: iso(now),
-        ...(scale ? { scaledBy: { accountsOver: scale.over, icpAccounts: scale.of } } : {}),
+        ...(scaledBy ? { scaledBy } : {}),
       },
       baseVersion: base.version,
       shadowVersion: base.version + 1,
@@ -237,7 +244,7 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
         by: HARNESS.subject,
         at: iso(now),
         expectCurrent: base.version,
-        why: `draft ${draftId}: intent weights refitted on ${rows.length} touches with ${fit.replies} replies and ${fit.meetings} meetings${windowDays ? `, over ${Object.values(windowDays)[0]}-day windows` : ""}${scaledBy}, in shadow`,
+        why: `draft ${draftId}: intent weights refitted on ${rows.length} touches with ${fit.replies} replies and ${fit.meetings} meetings${windowDays ? `, over ${Object.values(windowDays)[0]}-day windows` : ""}${scaledWords}, in shadow`,
       });
       await deps.events.publish([
         { type: "spec.published", detail: { version: version.version, hash: version.hash, draftId } },

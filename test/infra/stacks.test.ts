@@ -483,6 +483,15 @@ describe("ledger digest", () => {
     ).toBe(true);
     expect(actions).toContain("events:PutEvents");
     expect(actions.filter((a) => /Scan|DeleteItem|secretsmanager:|s3:|lambda:|bedrock:/.test(a))).toEqual([]);
+    // On the ledger: the spec stream's event put, nothing updated (append-only by IAM).
+    const onLedger = statements.filter((st) => {
+      const r = JSON.stringify(st.Resource);
+      return r.includes("TablesLedger") && !r.includes("/index/");
+    });
+    expect(onLedger.flatMap((st) => asArray(st.Action)).sort()).toEqual(["dynamodb:PutItem"]);
+    // Touches are sealed per person: it opens their keys, and never wraps new ones.
+    expect(actions).toContain("kms:Decrypt");
+    expect(actions).not.toContain("kms:Encrypt");
   });
 });
 
