@@ -384,14 +384,14 @@ export class ServiceStack extends Stack {
       deadLetterQueue: eventsDlq,
       failureQueue: asyncDlq,
     });
-    // Touches through byStatus only; drafts and spec versions put (a spec version's event is a ledger
-    // put); nothing updated in the ledger, nothing deleted anywhere.
+    // Touches through byStatus only, read without personal data (no data key opened); drafts and spec
+    // versions put (a spec version's event is a ledger put); nothing updated in the ledger, nothing
+    // deleted anywhere.
     grant(signals.function, {
       state: [...DDB.read, "dynamodb:PutItem", "dynamodb:UpdateItem"],
       ledger: ["dynamodb:PutItem"],
       indexQuery: ["byStatus"],
       publish: true,
-      personKeys: "open",
     });
     this.functions.SignalsRefit = signals.function;
     for (const f of [executeAllowed, agentWatchers])

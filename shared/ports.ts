@@ -136,8 +136,12 @@ export interface DecisionStore {
     since: string,
     until: string,
     limit: number,
-    /** Only decisions of this kind: the others are neither returned nor counted against `limit`. */
-    only?: { actionKind: Decision["actionKind"] },
+    /**
+     * Only decisions of this kind: the others are neither returned nor counted against `limit`.
+     * `personalData: false` reads them without opening anyone's data key (personal-data.ts
+     * `withheldDecision`): for readers of counts, signals and outcomes only, such as the signals refit.
+     */
+    only?: { actionKind: Decision["actionKind"]; personalData?: false },
   ): Promise<{ items: Decision[]; more: boolean }>;
   /** Conditional transition (status + version) with its ledger event and side writes, in one transaction. */
   transition(t: Transition): Promise<Decision>;

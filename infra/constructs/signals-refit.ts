@@ -38,9 +38,9 @@ export class SignalsRefit extends Construct {
       entry: "functions/learning/signals-refit.ts",
       description: "Daily: refit the intent weights as a draft in shadow, or adopt one the evidence supports",
       invocation: "async",
-      // Up to 50,000 touches (their data keys opened one owner at a time, as every ledger read does)
-      // and the account directory in pages: minutes once the ledger is large.
-      timeout: Duration.minutes(15),
+      // Up to 50,000 touches (read without personal data: no data key is opened) and the account
+      // directory in pages: a few minutes at most.
+      timeout: Duration.minutes(5),
       memorySize: 1024,
       environment: props.environment,
     });

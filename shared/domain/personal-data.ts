@@ -218,6 +218,24 @@ function tryUnseal<T>(key: Buffer, owner: string, sealed: string): T | undefined
   }
 }
 
+/** What a decision read without personal data says in place of its reasoning. */
+export const WITHHELD = "[withheld]";
+
+/**
+ * A stored decision without its sealed part, no key opened: payload empty, reasoning WITHHELD, the
+ * person and the personal facts absent; checks, verdict, intent, account facts, outcomes and timeline
+ * intact. Not `erased`: the person's data exists, this reader did not ask for it.
+ */
+export function withheldDecision(item: Record<string, unknown>): Decision {
+  const {
+    sealed: _sealed,
+    sealedFor: _sealedFor,
+    ...rest
+  } = item as Record<string, unknown> & Partial<SealedFields>;
+  const d = rest as unknown as Decision;
+  return { ...d, payload: {}, reasoning: rest.erased === true ? ERASED : WITHHELD };
+}
+
 /**
  * A stored decision back in the shape the core uses. Without a key that opens it (the owner's key was
  * destroyed by an erasure), the personal fields read as erased; everything else — checks, verdict,

@@ -110,8 +110,10 @@ export type SignalsTick =
 async function touchesBetween(deps: DraftDeps, since: number, until: number): Promise<Decision[]> {
   if (!deps.decisions.decisionsBetween) return [];
   // Touches only, filtered by the store: the window's record updates are most of its decisions.
+  // Signals, intents and outcomes are all the loop reads: nobody's personal data is opened for it.
   const page = await deps.decisions.decisionsBetween(iso(since), iso(until), MAX_REFIT_DECISIONS, {
     actionKind: "touch",
+    personalData: false,
   });
   return page.items.filter(isTouch);
 }

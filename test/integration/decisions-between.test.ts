@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Decision } from "../../shared/domain/decision.ts";
+import { WITHHELD } from "../../shared/domain/personal-data.ts";
 import { DAY, HOUR } from "../../shared/domain/time.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { STORES, startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
@@ -52,6 +53,24 @@ describe.each(STORES)("on %s", (store) => {
     expect(only?.more).toBe(false);
     // The payload is unsealed as without the filter.
     expect(only?.items.every((d) => typeof d.payload.body === "string")).toBe(true);
+    // Without personal data: the same touches, their signals, intent and verdict, but nothing unsealed.
+    const withheld = await rt.deps.decisions.decisionsBetween?.(since, until, 100, {
+      actionKind: "touch",
+      personalData: false,
+    });
+    const byId = new Map(only?.items.map((d) => [d.decisionId, d]));
+    expect(withheld?.items.map((d) => d.decisionId).sort()).toEqual([...touches].sort());
+    for (const d of withheld?.items ?? []) {
+      const open = byId.get(d.decisionId) as Decision;
+      expect(d.payload).toEqual({});
+      expect(d.reasoning).toBe(WITHHELD);
+      expect(d.erased).toBeUndefined();
+      expect(d.context.person).toBeUndefined();
+      expect(open.context.person).toBeDefined();
+      expect(d.facts?.account?.signals).toEqual(open.facts?.account?.signals);
+      expect(d.context.intent).toEqual(open.context.intent);
+      expect(d.verdict).toBe(open.verdict);
+    }
     const two = await rt.deps.decisions.decisionsBetween?.(since, until, 2, { actionKind: "touch" });
     expect(two?.items).toHaveLength(2);
     expect(two?.more).toBe(true);

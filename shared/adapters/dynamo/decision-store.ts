@@ -18,6 +18,7 @@ import {
   parseOwnerRef,
   sealDecision,
   sealEvent,
+  withheldDecision,
   withoutSecrets,
 } from "../../domain/personal-data.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
@@ -307,7 +308,7 @@ export class DynamoDecisionStore implements DecisionStore {
     since: string,
     until: string,
     limit: number,
-    only?: { actionKind: Decision["actionKind"] },
+    only?: { actionKind: Decision["actionKind"]; personalData?: false },
   ): Promise<{ items: Decision[]; more: boolean }> {
     // Every decision is in exactly one status partition of byStatus, sorted by decidedAt: one range
     // Query per status reads the window and nothing else. Stops once more than `limit` are read.
@@ -342,13 +343,17 @@ export class DynamoDecisionStore implements DecisionStore {
       } while (startKey && raw.length <= limit);
       if (raw.length > limit) break;
     }
-    const keys = await this.keys.getMany(
-      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
-    );
+    // Without personal data no key is opened: no KMS call, no "key opened" record per person touched.
+    const withheld = only?.personalData === false;
+    const keys = withheld
+      ? new Map<string, Buffer>()
+      : await this.keys.getMany(raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])));
     const seen = new Set<string>();
     const items: Decision[] = [];
     for (const i of raw.slice(0, limit)) {
-      const d = openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined);
+      const d = withheld
+        ? withheldDecision(i)
+        : openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined);
       // A transition moves an item between status partitions; an index read during one may see it twice.
       if (seen.has(d.decisionId)) continue;
       seen.add(d.decisionId);
