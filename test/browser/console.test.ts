@@ -5,6 +5,7 @@
 
 import type { Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signalsTick } from "../../shared/usecases/signals-refit.ts";
 import {
   emailProposal,
   expectStatus,
@@ -196,6 +197,77 @@ describe("console", () => {
     await b.page.click("#spec-upload [data-act=validate]");
     await textOf(b.page.locator("#spec-upload .field-error")).toContain("trust.confidenceZ");
     expect(expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200).version).toBe(before);
+  });
+
+  it("shows a weights draft as an admin decides on it, and confirming puts its weights in force", async () => {
+    const current = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+    const learning = { ...current.spec.learning, signals: { minReplies: 4, minMeetings: 4, priorSd: 1 } };
+    expectStatus(await h.call("POST", "/v1/specs", h.admin, { ...current.spec, learning }), 201);
+    await pin(h, "refit-writer", "email.send", 3);
+    // Website visitors book, G2 researchers do not: the refit turns the hand weights (5 and 15) around.
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++)
+      for (const [prefix, type] of [
+        ["rw", "website_visit"],
+        ["rg", "g2_research"],
+      ] as const) {
+        const accountId = `${prefix}${i}`;
+        ids.push(accountId);
+        await seedAccount(h, accountId);
+        const now = h.rt.clock.now();
+        expectStatus(
+          await h.call("POST", "/v1/signals", h.admin, {
+            signals: [1, 2].map((d) => ({
+              accountId,
+              type,
+              occurredAt: new Date(now - d * 3_600_000).toISOString(),
+            })),
+          }),
+          201,
+        );
+        const d = await proposeOk(h, emailProposal("refit-writer", accountId));
+        await waitForStatus(h, d.decisionId, "executed", 30_000);
+        if (prefix === "rw")
+          expectStatus(
+            await h.call("POST", "/v1/outcomes", h.admin, {
+              decisionId: d.decisionId,
+              type: "meeting_booked",
+            }),
+            201,
+          );
+      }
+    const knowledge = h.rt.deps.knowledge;
+    if (!knowledge) throw new Error("the local runtime serves the knowledge view");
+    const tick = await signalsTick(h.rt.deps, {
+      accountIds: async () => ids,
+      accounts: (xs: string[]) => knowledge.accounts(xs),
+    });
+    if (tick.action !== "refit") throw new Error(`expected a refit, got ${tick.action}`);
+    const w = tick.draft.weights;
+    if (!w) throw new Error("a weights draft has weights");
+
+    await open("drafts");
+    const c = card(tick.draft.draftId);
+    await textOf(c.locator("strong")).toBe("Intent weights");
+    // The earlier scenarios' sends are touches too.
+    await textOf(c.locator(".fit")).toMatch(
+      new RegExp(
+        `Refitted on ${tick.draft.correction.kind === "refit" ? tick.draft.correction.touches : "?"} touches with 4 meetings`,
+      ),
+    );
+    await textOf(c.locator(".kept")).toContain(
+      w.scaledBy
+        ? `Keeps ${w.scaledBy.accountsOver} of ${w.scaledBy.icpAccounts} ICP accounts over the intent bar`
+        : "Scaled to the mean intent",
+    );
+    const row = c.locator('tr[data-signal="website_visit"]');
+    await textOf(row.locator(".from")).toBe("5");
+    await textOf(row.locator(".to")).toBe(String(w.to.website_visit));
+    await c.locator("button.primary").click();
+    await gone(c.locator("button.primary"));
+    const enforced = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+    expect(enforced.spec.quality.signals.website_visit.weight).toBe(w.to.website_visit);
+    expect(enforced.spec.quality.signals.g2_research.weight).toBe(w.to.g2_research);
   });
 
   it("threw no script errors on any page", () => {

@@ -1,12 +1,74 @@
-// Drafts: rules proposed from reviewers' corrections (in shadow until confirmed); confirm or discard.
+// Drafts: rules proposed from reviewers' corrections and intent weights refitted from outcomes (in
+// shadow until confirmed); confirm or discard.
 import { api, qs } from "../api.js";
 import { fill, flash, fmtTime, h } from "../dom.js";
+
+const num = (x) => (typeof x === "number" ? String(x) : "–");
+
+/**
+ * A weights draft as an admin decides on it: what it was fitted on, how many accounts it keeps over
+ * the intent bar (usecases/signals-refit.ts scales it to keep as many as today), and each signal's
+ * points in force against proposed, with the fitted log-odds and their standard error.
+ */
+function weightsBody(d) {
+  const w = d.weights;
+  const types = Object.keys(w.to).sort((a, b) => Math.abs(w.to[b]) - Math.abs(w.to[a]));
+  const kept = w.scaledBy
+    ? `Keeps ${w.scaledBy.accountsOver} of ${w.scaledBy.icpAccounts} ICP accounts over the intent bar, as the weights in force do.`
+    : "Scaled to the mean intent of the touches it was fitted on.";
+  return [
+    h(
+      "p",
+      { class: "fit" },
+      `Refitted on ${d.correction?.touches ?? "?"} touches with ${d.correction?.meetings ?? "?"} meetings (${fmtTime(w.since)} to ${fmtTime(w.until)}).`,
+    ),
+    h("p", { class: "kept" }, kept),
+    h(
+      "table",
+      { class: "weights" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", {}, "Signal"),
+          h("th", {}, "In force"),
+          h("th", {}, "Proposed"),
+          h("th", {}, "Fitted log-odds"),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        types.map((t) =>
+          h(
+            "tr",
+            { "data-signal": t },
+            h("td", {}, t.replaceAll("_", " ")),
+            h("td", { class: "from" }, num(w.from[t])),
+            h("td", { class: "to" }, num(w.to[t])),
+            h(
+              "td",
+              { class: "muted" },
+              w.fitted?.[t] ? `${w.fitted[t].logOdds.toFixed(2)} ± ${w.fitted[t].se.toFixed(2)}` : "–",
+            ),
+          ),
+        ),
+      ),
+    ),
+  ];
+}
 
 export async function render(view) {
   const list = h("div", { id: "draft-list" });
   view.append(
-    h("h1", {}, "Draft rules"),
-    h("p", { class: "muted" }, "Made when a reviewer rejects and asks for a rule."),
+    h("h1", {}, "Drafts"),
+    h(
+      "p",
+      { class: "muted" },
+      "Rules made when a reviewer rejects and asks for one, and intent weights refitted from outcomes. Each runs in shadow until confirmed.",
+    ),
     list,
   );
 
@@ -32,12 +94,18 @@ export async function render(view) {
               h(
                 "div",
                 { class: "row" },
-                h("strong", {}, d.rule?.name ?? d.draftId),
+                h("strong", {}, d.kind === "weights" ? "Intent weights" : (d.rule?.name ?? d.draftId)),
                 h("span", { class: "pill" }, d.status),
                 h("span", { class: "muted" }, fmtTime(d.createdAt)),
               ),
               d.correction?.reason ? h("p", {}, `From a correction: ${d.correction.reason}`) : null,
-              h("details", {}, h("summary", {}, "Rule"), h("pre", {}, JSON.stringify(d.rule ?? d, null, 2))),
+              d.kind === "weights" && d.weights ? weightsBody(d) : null,
+              h(
+                "details",
+                {},
+                h("summary", {}, d.kind === "weights" ? "Draft" : "Rule"),
+                h("pre", {}, JSON.stringify(d.rule ?? d, null, 2)),
+              ),
               d.status === "shadow"
                 ? h(
                     "div",
