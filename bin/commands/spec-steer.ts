@@ -4,7 +4,7 @@ import type { FlipSet } from "../../shared/usecases/flips.ts";
 
 type Call = (method: string, path: string, body?: unknown) => Promise<unknown>;
 type ClientOptions = { dataDir: string; url?: string; token?: string };
-type DraftView = SpecDraft & {
+export type DraftView = SpecDraft & {
   flips: { totals: FlipTotals; versions: { version: number; totals: FlipTotals }[] };
 };
 
@@ -45,7 +45,7 @@ export function formatDraft(d: SpecDraft): string {
   return `${pad(d.draftId, 34)} ${pad(d.status, 10)} v${d.shadowVersion}${closed ? ` → v${closed}` : ""}  ${d.rule ? `${d.rule.effect} "${d.rule.name}"` : "intent weights"} (${d.correction.kind === "review" ? `correction of ${d.correction.decisionId} by ${d.correction.by}` : d.correction.kind === "refit" ? `refit on ${d.correction.touches} touches, ${d.correction.meetings} meetings` : "repeated rejections"})`;
 }
 
-function formatDraftView(d: DraftView): string[] {
+export function formatDraftView(d: DraftView): string[] {
   const c = d.correction;
   return [
     formatDraft(d),
@@ -57,6 +57,13 @@ function formatDraftView(d: DraftView): string[] {
       ([t, w]) =>
         `  ${t}: ${d.weights?.from[t] ?? 0} -> ${w} points (fitted ${d.weights?.fitted[t]?.logOdds.toFixed(3)} ± ${d.weights?.fitted[t]?.se.toFixed(3)} log-odds)`,
     ),
+    ...(d.weights
+      ? [
+          d.weights.scaledBy
+            ? `  scale: keeps ${d.weights.scaledBy.accountsOver} of ${d.weights.scaledBy.icpAccounts} ICP accounts over minIntent, as the weights in force do`
+            : "  scale: the touches' mean intent (the account directory could not set it)",
+        ]
+      : []),
     c.kind === "review"
       ? `  correction: ${c.action} decision ${c.decisionId}, by ${c.by} at ${c.at}: ${c.reason}`
       : c.kind === "refit"
