@@ -47,7 +47,7 @@ const hadMeeting = (d: Decision) => d.outcomes.some((o) => o.type === "meeting_b
 const hadReply = (d: Decision) => d.outcomes.some((o) => o.type === "replied" || o.type === "meeting_booked");
 
 /** Accounts read at most to scale a refit (a stride through the directory beyond that). */
-export const MAX_DIRECTORY_ACCOUNTS = 20_000;
+const MAX_DIRECTORY_ACCOUNTS = 20_000;
 const READ_BATCH = 100;
 
 /**
@@ -191,14 +191,13 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
   const to = toSpecWeights(fit, from, rows, windowDays ? refitRows(current, touches) : rows, scale?.scale);
   // The count under the weights as written (rounded to a tenth, within ±100), which is what the gate
   // will read once they are adopted.
-  const written = scale && prepareIntent(withWeights(current.spec, to, windowDays));
-  const scaledBy = scale &&
-    written && {
-      accountsOver: scale.accounts.filter(
-        (a) => computeIntent(current.spec, a, now, written).score >= current.spec.quality.minIntent,
-      ).length,
-      icpAccounts: scale.accounts.length,
-    };
+  const written = prepareIntent(withWeights(current.spec, to, windowDays));
+  const scaledBy = scale && {
+    accountsOver: scale.accounts.filter(
+      (a) => computeIntent(current.spec, a, now, written).score >= current.spec.quality.minIntent,
+    ).length,
+    icpAccounts: scale.accounts.length,
+  };
   const scaledWords = scaledBy
     ? `, scaled to keep ${scaledBy.accountsOver} of ${scaledBy.icpAccounts} ICP accounts over minIntent`
     : ", scaled to the touches' mean intent";
