@@ -18,6 +18,7 @@ import {
   startHarness,
   waitForStatus,
 } from "../e2e/helpers/harness.ts";
+import { directoryOf, signalHistory } from "../e2e/helpers/signals-history.ts";
 import { type Browser, openBrowser } from "./browser.ts";
 
 let h: Harness;
@@ -205,43 +206,9 @@ describe("console", () => {
     expectStatus(await h.call("POST", "/v1/specs", h.admin, { ...current.spec, learning }), 201);
     await pin(h, "refit-writer", "email.send", 3);
     // Website visitors book, G2 researchers do not: the refit turns the hand weights (5 and 15) around.
-    const ids: string[] = [];
-    for (let i = 0; i < 4; i++)
-      for (const [prefix, type] of [
-        ["rw", "website_visit"],
-        ["rg", "g2_research"],
-      ] as const) {
-        const accountId = `${prefix}${i}`;
-        ids.push(accountId);
-        await seedAccount(h, accountId);
-        const now = h.rt.clock.now();
-        expectStatus(
-          await h.call("POST", "/v1/signals", h.admin, {
-            signals: [1, 2].map((d) => ({
-              accountId,
-              type,
-              occurredAt: new Date(now - d * 3_600_000).toISOString(),
-            })),
-          }),
-          201,
-        );
-        const d = await proposeOk(h, emailProposal("refit-writer", accountId));
-        await waitForStatus(h, d.decisionId, "executed", 30_000);
-        if (prefix === "rw")
-          expectStatus(
-            await h.call("POST", "/v1/outcomes", h.admin, {
-              decisionId: d.decisionId,
-              type: "meeting_booked",
-            }),
-            201,
-          );
-      }
-    const knowledge = h.rt.deps.knowledge;
-    if (!knowledge) throw new Error("the local runtime serves the knowledge view");
-    const tick = await signalsTick(h.rt.deps, {
-      accountIds: async () => ids,
-      accounts: (xs: string[]) => knowledge.accounts(xs),
-    });
+    await signalHistory(h, "refit-writer", "r", 4);
+    const ids = [0, 1, 2, 3].flatMap((i) => [`rw${i}`, `rg${i}`]);
+    const tick = await signalsTick(h.rt.deps, directoryOf(h, ids));
     if (tick.action !== "refit") throw new Error(`expected a refit, got ${tick.action}`);
     const w = tick.draft.weights;
     if (!w) throw new Error("a weights draft has weights");

@@ -12,17 +12,15 @@ import { signalsTick } from "../../shared/usecases/signals-refit.ts";
 import { acme } from "../helpers/world.ts";
 import {
   advance,
-  emailProposal,
   expectStatus,
   type Harness,
   HOUR,
   MINUTE,
   pin,
-  proposeOk,
   seedAccount,
   startHarness,
-  waitForStatus,
 } from "./helpers/harness.ts";
+import { directoryOf, signalHistory, touchedBy } from "./helpers/signals-history.ts";
 
 let h: Harness;
 beforeEach(async () => {
@@ -40,37 +38,8 @@ async function publishLearning(signals: Record<string, unknown>) {
 
 const current = async () => expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
 
-/** Seed an account (3 pricing visits: intent 75) plus two signals of `type`, touch it, wait for the send. */
-async function touched(accountId: string, type: string) {
-  await seedAccount(h, accountId);
-  const now = h.rt.clock.now();
-  expectStatus(
-    await h.call("POST", "/v1/signals", h.admin, {
-      signals: [1, 2].map((d) => ({ accountId, type, occurredAt: new Date(now - d * HOUR).toISOString() })),
-    }),
-    201,
-  );
-  const d = await proposeOk(h, emailProposal(WRITER, accountId));
-  return waitForStatus(h, d.decisionId, "executed", 30_000);
-}
-
-const meeting = async (decisionId: string) =>
-  expectStatus(await h.call("POST", "/v1/outcomes", h.admin, { decisionId, type: "meeting_booked" }), 201);
-
-/**
- * Website visitors book meetings, G2 researchers do not, although the hand weights rank G2 research
- * (15 points) above website visits (5): a refit should turn that around.
- */
-async function history(prefix: string, n: number) {
-  const out = { meetings: [] as any[], none: [] as any[] };
-  for (let i = 0; i < n; i++) {
-    const d = await touched(`${prefix}w${i}`, "website_visit");
-    await meeting(d.decisionId);
-    out.meetings.push(d);
-    out.none.push(await touched(`${prefix}g${i}`, "g2_research"));
-  }
-  return out;
-}
+const touched = (accountId: string, type: string) => touchedBy(h, WRITER, accountId, type);
+const history = (prefix: string, n: number) => signalHistory(h, WRITER, prefix, n);
 
 /**
  * With `autoAdopt` and the given shadow settings: four weeks' worth of history (website visitors book,
@@ -172,9 +141,7 @@ describe("signals refit", () => {
     }
     // The directory as the KB's agents see it (kb-watcher indexes accounts; no agents run here).
     const ids = ["aw", "ag", "u4", "u3", "u6"].flatMap((p) => [0, 1, 2, 3].map((i) => `${p}${i}`));
-    const knowledge = h.rt.deps.knowledge;
-    if (!knowledge) throw new Error("the local runtime serves the knowledge view");
-    const directory = { accountIds: async () => ids, accounts: (xs: string[]) => knowledge.accounts(xs) };
+    const directory = directoryOf(h, ids);
     const tick = await signalsTick(h.rt.deps, directory);
     if (tick.action !== "refit") throw new Error(`expected a refit, got ${tick.action}`);
     const to = tick.draft.weights?.to ?? {};
