@@ -159,6 +159,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         specWeights: Object.fromEntries(Object.entries(spec.quality.signals).map(([k, v]) => [k, v.weight])),
         ...(spec.learning?.signals?.shadow ? { shadowWeights: spec.learning.signals.shadow.weights } : {}),
         signalsLoop: signalsLoopLines(sim.signals),
+        signalsTurns: sim.signals,
         lastRefit: lastRefitOf(sim.signals),
         trustPoints: sim.trust,
         evidenceTimes: evidence.all,

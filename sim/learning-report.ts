@@ -12,7 +12,7 @@ import type { TouchRecord } from "./market.ts";
 import { rngFor } from "./random.ts";
 import type { TrustPoint } from "./simulation.ts";
 import { expectedCountInterval, type Interval, per100, spearman, spearmanInterval, wilson } from "./stats.ts";
-import { type MarketTruth, SIGNAL_TYPES, type TruePersona } from "./truth.ts";
+import { bestVariant, type MarketTruth, PERSONAS, SIGNAL_TYPES, type TruePersona } from "./truth.ts";
 
 export interface LearningWeek {
   week: number;
@@ -85,6 +85,12 @@ export interface LearningReport {
      * weights plus noise of that refit's standard errors, against the hidden ones. Absent before a refit.
      */
     noiseCeiling?: NoiseCeiling & { touches: number };
+    /**
+     * Every refit the loop drafted, in order: the day, what it was fitted on, its proposed points'
+     * Spearman against the hidden weights, and the day it was adopted (absent: never). Whether the fits
+     * converge on the truth, apart from whether the shadow evidence let them reach the gate.
+     */
+    refits: RefitAgainstTruth[];
     /** The signals loop's turns that did something, and its last word. */
     loop: string[];
   };
@@ -105,6 +111,19 @@ export interface LearningReport {
     sendsLastTwoWeeks: number;
     /** The same share per week, to see the direction. */
     byWeek: { week: number; share: number; sends: number }[];
+    /**
+     * The last two weeks per persona (the market's): sends, the hidden best variant and its share, the
+     * variant sent most and the gap in log-odds between the best and the next best (how hard it is
+     * to tell them apart).
+     */
+    byPersona: {
+      persona: string;
+      sends: number;
+      best: string;
+      bestShare: number;
+      mostSent: string;
+      gap: number;
+    }[];
   };
   /** Touches executed, and expected meetings per 100 touches over the run (noise-free). */
   totals: { touches: number; expectedMeetingsPer100: number; meetingsPer100: Interval };
@@ -129,8 +148,48 @@ export interface LearningInputs {
   shadowWeights?: Record<string, number>;
   /** What the signals loop did, one line per refit, shadow check or adoption (signalsLoopLines). */
   signalsLoop?: string[];
+  /** The loop's daily turns, for each refit's distance to the truth (refitsAgainstTruth). */
+  signalsTurns?: readonly { day: number; tick: SignalsTick }[];
   /** The last refit's touches and standard errors (lastRefitOf), for the noise ceiling. */
   lastRefit?: LastRefit;
+}
+
+export interface RefitAgainstTruth {
+  day: number;
+  touches: number;
+  meetings: number;
+  spearman: number;
+  adoptedDay?: number;
+}
+
+/** Each refit drafted in a run against the hidden weights (see `signalWeights.refits`). */
+export function refitsAgainstTruth(
+  turns: readonly { day: number; tick: SignalsTick }[],
+  hidden: Readonly<Record<string, number>>,
+): RefitAgainstTruth[] {
+  const out = new Map<string, RefitAgainstTruth>();
+  for (const { day, tick } of turns) {
+    if (tick.action === "refit" && tick.created && tick.draft.weights) {
+      const { to } = tick.draft.weights;
+      const c = tick.draft.correction;
+      out.set(tick.draft.draftId, {
+        day,
+        touches: c.kind === "refit" ? c.touches : 0,
+        meetings: c.kind === "refit" ? c.meetings : 0,
+        spearman: r3(
+          spearman(
+            SIGNAL_TYPES.map((t) => to[t] ?? 0),
+            SIGNAL_TYPES.map((t) => hidden[t] ?? 0),
+          ),
+        ),
+      });
+    }
+    if (tick.action === "adopted") {
+      const r = out.get(tick.draft.draftId);
+      if (r) r.adoptedDay = day;
+    }
+  }
+  return [...out.values()];
 }
 
 export interface LastRefit {
@@ -243,6 +302,7 @@ export function learningReport(input: LearningInputs): LearningReport {
             },
           }
         : {}),
+      refits: refitsAgainstTruth(input.signalsTurns ?? [], hidden),
       loop: input.signalsLoop ?? [],
     },
     variants: {
@@ -352,6 +412,23 @@ function variantsAgainstTruth(truth: MarketTruth, touches: readonly TouchRecord[
   return {
     nearBestShare: touches.length ? r3(near / touches.length) : 0,
     liftCaptured: maxLift > 0 ? r3(lift / maxLift) : 0,
+    byPersona: PERSONAS.flatMap((persona) => {
+      const mine = touches.filter((t) => t.persona === persona);
+      if (mine.length === 0) return [];
+      const sent = new Map<string, number>();
+      for (const t of mine) sent.set(t.variant, (sent.get(t.variant) ?? 0) + 1);
+      const effects = Object.values(truth.variant[persona]).sort((a, b) => b - a);
+      return [
+        {
+          persona,
+          sends: mine.length,
+          best: bestVariant(truth, persona),
+          bestShare: r3(mine.filter((t) => t.bestVariant).length / mine.length),
+          mostSent: [...sent].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? "",
+          gap: r3((effects[0] ?? 0) - (effects[1] ?? 0)),
+        },
+      ];
+    }),
   };
 }
 
@@ -389,6 +466,10 @@ export function formatLearning(l: LearningReport): string[] {
   for (const t of Object.keys(sw.hidden))
     lines.push(
       `    ${t.padEnd(22)} fitted ${String(sw.fitted[t]).padStart(7)}${sw.shadow ? `   in shadow ${String(sw.shadow[t] ?? "-").padStart(7)}` : ""}   hidden ${(sw.hidden[t] ?? 0).toFixed(2).padStart(6)}`,
+    );
+  if (sw.refits.length)
+    lines.push(
+      `    refits' Spearman against hidden: ${sw.refits.map((r) => `day ${r.day} (${r.touches} touches) ${r.spearman.toFixed(2)}${r.adoptedDay === undefined ? "" : ` adopted day ${r.adoptedDay}`}`).join("; ")}`,
     );
   for (const line of sw.loop) lines.push(`    loop: ${line}`);
   lines.push(

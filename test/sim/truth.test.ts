@@ -2,8 +2,11 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AgentContext, AgentProposal } from "../../shared/agents/context.ts";
+import type { SpecDraft } from "../../shared/domain/drafts.ts";
 import { SpecSchema } from "../../shared/domain/spec-schema.ts";
 import type { KnowledgeView } from "../../shared/kb/view.ts";
+import type { ShadowEvidence } from "../../shared/learning/signals-shadow.ts";
+import type { SignalsTick } from "../../shared/usecases/signals-refit.ts";
 import { simAgents, writerContext, writerFor } from "../../sim/agents.ts";
 import { learningReport } from "../../sim/learning-report.ts";
 import { misaddressed, type TouchRecord } from "../../sim/market.ts";
@@ -325,6 +328,73 @@ describe("the learning report", () => {
     expect(mixed.liftCaptured).toBe(-0.067);
     expect(report(["fact-led", "fact-led"]).liftCaptured).toBe(1);
     expect(report(["signal-led", "short-question"])).toMatchObject({ nearBestShare: 1, liftCaptured: 0.2 });
+  });
+
+  it("says per persona which variant was sent most against the hidden best, and how far the next best is", () => {
+    const touches = [
+      ...["peer-proof", "peer-proof", "fact-led"].map((variant, i) =>
+        touch(i, { variant, bestVariant: variant === "fact-led" }),
+      ),
+      touch(3, { persona: "director", variant: "signal-led", bestVariant: false }),
+    ];
+    const { byPersona } = learningReport({
+      enabled: true,
+      truth,
+      start: START,
+      days: 14,
+      touches,
+      trust: [],
+      specWeights: {},
+    }).variants;
+    expect(byPersona.find((p) => p.persona === "vp")).toEqual({
+      persona: "vp",
+      sends: 3,
+      best: "fact-led",
+      bestShare: 0.333,
+      mostSent: "peer-proof",
+      // fact-led 0.1 over signal-led and short-question 0.
+      gap: 0.1,
+    });
+    expect(byPersona.find((p) => p.persona === "director")).toMatchObject({
+      sends: 1,
+      best: bestVariant(truth, "director"),
+      bestShare: 0,
+    });
+    // Personas with no send in the last two weeks are not listed.
+    expect(byPersona.map((p) => p.persona).sort()).toEqual(["director", "vp"]);
+  });
+
+  it("scores every refit the signals loop drafted against the hidden weights, and when it was adopted", () => {
+    // Hidden: pricing 0.5, blog -0.3, the other five 0.
+    const draft = (draftId: string, to: Record<string, number>, touches: number) =>
+      ({
+        draftId,
+        correction: { kind: "refit", touches, meetings: touches / 100 },
+        weights: { from: {}, to, fitted: {}, since: "", until: "" },
+      }) as unknown as SpecDraft;
+    const right = draft("dr-right", { pricing_page_visit: 20, blog_visit: -10 }, 2000);
+    const wrong = draft("dr-wrong", { pricing_page_visit: -10, blog_visit: 20 }, 900);
+    const turns: { day: number; tick: SignalsTick }[] = [
+      { day: 10, tick: { action: "refit", draft: wrong, created: true } },
+      // The same draft met again on a later turn (not created) is not a second refit.
+      { day: 11, tick: { action: "refit", draft: wrong, created: false } },
+      { day: 24, tick: { action: "refit", draft: right, created: true } },
+      { day: 30, tick: { action: "adopted", draft: right, evidence: {} as ShadowEvidence } },
+    ];
+    const { refits } = learningReport({
+      enabled: true,
+      truth,
+      start: START,
+      days: 14,
+      touches: [],
+      trust: [],
+      specWeights: {},
+      signalsTurns: turns,
+    }).signalWeights;
+    expect(refits).toEqual([
+      { day: 10, touches: 900, meetings: 9, spearman: -1 },
+      { day: 24, touches: 2000, meetings: 20, spearman: 1, adoptedDay: 30 },
+    ]);
   });
 
   it("ranks with ties (Spearman)", () => {
