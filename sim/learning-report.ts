@@ -475,5 +475,9 @@ export function formatLearning(l: LearningReport): string[] {
   lines.push(
     `  Variants: best-variant share in the last two weeks ${iv(l.variants.bestVariantShareInterval, 2)} over ${l.variants.sendsLastTwoWeeks} touches (within 0.1 log-odds of the best ${l.variants.nearBestShare.toFixed(2)}, lift over uniform captured ${l.variants.liftCaptured.toFixed(2)}); by week ${l.variants.byWeek.map((w) => w.share.toFixed(2)).join(" ")}`,
   );
+  for (const p of l.variants.byPersona)
+    lines.push(
+      `    ${p.persona.padEnd(9)} ${String(p.sends).padStart(5)} sends: best ${p.best} (${p.gap.toFixed(2)} log-odds over the next) sent ${p.bestShare.toFixed(2)}, most sent ${p.mostSent}`,
+    );
   return lines;
 }

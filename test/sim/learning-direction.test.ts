@@ -36,6 +36,8 @@ describe("learning on vs off (40 accounts, 10 days, seed 7)", () => {
     );
     for (const [type, weight] of Object.entries(off.learning.signalWeights.fitted))
       expect(weight, type).toBe(hand[type] ?? 0);
+    // ... and nothing was refitted to reach them.
+    expect(off.learning.signalWeights.refits).toEqual([]);
 
     // Record agents' evidence is counted for the trust-order ceiling: reviews and closed windows are
     // among the evidence recorded by each week's end, and some records' windows (7 days) have closed.

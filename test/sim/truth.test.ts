@@ -8,7 +8,7 @@ import type { KnowledgeView } from "../../shared/kb/view.ts";
 import type { ShadowEvidence } from "../../shared/learning/signals-shadow.ts";
 import type { SignalsTick } from "../../shared/usecases/signals-refit.ts";
 import { simAgents, writerContext, writerFor } from "../../sim/agents.ts";
-import { learningReport } from "../../sim/learning-report.ts";
+import { formatLearning, learningReport } from "../../sim/learning-report.ts";
 import { misaddressed, type TouchRecord } from "../../sim/market.ts";
 import { rngFor } from "../../sim/random.ts";
 import { respond } from "../../sim/response-model.ts";
@@ -337,7 +337,7 @@ describe("the learning report", () => {
       ),
       touch(3, { persona: "director", variant: "signal-led", bestVariant: false }),
     ];
-    const { byPersona } = learningReport({
+    const report = learningReport({
       enabled: true,
       truth,
       start: START,
@@ -345,7 +345,11 @@ describe("the learning report", () => {
       touches,
       trust: [],
       specWeights: {},
-    }).variants;
+    });
+    const { byPersona } = report.variants;
+    expect(formatLearning(report).join("\n")).toContain(
+      "vp            3 sends: best fact-led (0.10 log-odds over the next) sent 0.33, most sent peer-proof",
+    );
     expect(byPersona.find((p) => p.persona === "vp")).toEqual({
       persona: "vp",
       sends: 3,
@@ -381,7 +385,7 @@ describe("the learning report", () => {
       { day: 24, tick: { action: "refit", draft: right, created: true } },
       { day: 30, tick: { action: "adopted", draft: right, evidence: {} as ShadowEvidence } },
     ];
-    const { refits } = learningReport({
+    const report = learningReport({
       enabled: true,
       truth,
       start: START,
@@ -390,7 +394,11 @@ describe("the learning report", () => {
       trust: [],
       specWeights: {},
       signalsTurns: turns,
-    }).signalWeights;
+    });
+    const { refits } = report.signalWeights;
+    expect(formatLearning(report).join("\n")).toContain(
+      "refits' Spearman against hidden: day 10 (900 touches) -1.00; day 24 (2000 touches) 1.00 adopted day 30",
+    );
     expect(refits).toEqual([
       { day: 10, touches: 900, meetings: 9, spearman: -1 },
       { day: 24, touches: 2000, meetings: 20, spearman: 1, adoptedDay: 30 },
