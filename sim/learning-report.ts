@@ -159,6 +159,10 @@ export interface RefitAgainstTruth {
   touches: number;
   meetings: number;
   spearman: number;
+  /** The points per occurrence it proposed. */
+  weights: Record<string, number>;
+  /** How its log-odds became points (WeightsAmendment.scaledBy); absent: the touches' mean. */
+  scaledBy?: { accountsOver: number; icpAccounts: number };
   adoptedDay?: number;
 }
 
@@ -170,7 +174,7 @@ export function refitsAgainstTruth(
   const out = new Map<string, RefitAgainstTruth>();
   for (const { day, tick } of turns) {
     if (tick.action === "refit" && tick.created && tick.draft.weights) {
-      const { to } = tick.draft.weights;
+      const { to, scaledBy } = tick.draft.weights;
       const c = tick.draft.correction;
       out.set(tick.draft.draftId, {
         day,
@@ -182,6 +186,8 @@ export function refitsAgainstTruth(
             SIGNAL_TYPES.map((t) => hidden[t] ?? 0),
           ),
         ),
+        weights: { ...to },
+        ...(scaledBy ? { scaledBy: { ...scaledBy } } : {}),
       });
     }
     if (tick.action === "adopted") {

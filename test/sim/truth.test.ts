@@ -378,6 +378,7 @@ describe("the learning report", () => {
       }) as unknown as SpecDraft;
     const right = draft("dr-right", { pricing_page_visit: 20, blog_visit: -10 }, 2000);
     const wrong = draft("dr-wrong", { pricing_page_visit: -10, blog_visit: 20 }, 900);
+    (wrong.weights as { scaledBy?: unknown }).scaledBy = { accountsOver: 40, icpAccounts: 300 };
     const turns: { day: number; tick: SignalsTick }[] = [
       { day: 10, tick: { action: "refit", draft: wrong, created: true } },
       // The same draft met again on a later turn (not created) is not a second refit.
@@ -400,8 +401,22 @@ describe("the learning report", () => {
       "refits' Spearman against hidden: day 10 (900 touches) -1.00; day 24 (2000 touches) 1.00 adopted day 30",
     );
     expect(refits).toEqual([
-      { day: 10, touches: 900, meetings: 9, spearman: -1 },
-      { day: 24, touches: 2000, meetings: 20, spearman: 1, adoptedDay: 30 },
+      {
+        day: 10,
+        touches: 900,
+        meetings: 9,
+        spearman: -1,
+        weights: { pricing_page_visit: -10, blog_visit: 20 },
+        scaledBy: { accountsOver: 40, icpAccounts: 300 },
+      },
+      {
+        day: 24,
+        touches: 2000,
+        meetings: 20,
+        spearman: 1,
+        weights: { pricing_page_visit: 20, blog_visit: -10 },
+        adoptedDay: 30,
+      },
     ]);
   });
 
