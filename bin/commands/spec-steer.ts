@@ -60,7 +60,7 @@ export function formatDraftView(d: DraftView): string[] {
     ...(d.weights
       ? [
           d.weights.scaledBy
-            ? `  scale: keeps ${d.weights.scaledBy.accountsOver} of ${d.weights.scaledBy.icpAccounts} ICP accounts over minIntent, as the weights in force do`
+            ? `  scale: keeps ${d.weights.scaledBy.accountsOver} of ${d.weights.scaledBy.icpAccounts} ICP accounts over minIntent${d.weights.scaledBy.inForceOver === undefined ? ", as the weights in force do" : ` (under the weights in force: ${d.weights.scaledBy.inForceOver})`}`
             : "  scale: the touches' mean intent (the account directory could not set it)",
         ]
       : []),

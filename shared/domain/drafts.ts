@@ -62,7 +62,12 @@ export interface WeightsAmendment {
    * How the log-odds became points (learning/signals.ts, "The spec's scale"): kept `accountsOver` of
    * the `icpAccounts` read from the directory over minIntent; absent when scaled to the touches' mean.
    */
-  scaledBy?: { accountsOver: number; icpAccounts: number };
+  scaledBy?: {
+    accountsOver: number;
+    icpAccounts: number;
+    /** How many clear it under the weights in force (fewer kept when the fit allows no more); absent on older drafts. */
+    inForceOver?: number;
+  };
 }
 
 export interface SpecDraft {

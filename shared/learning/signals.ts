@@ -304,10 +304,13 @@ export function refit(
   };
 }
 
+/** The largest points per occurrence a refit proposes for one signal (intent itself is capped at 100). */
+const WEIGHT_LIMIT = 100;
+
 /**
- * Points per type on the spec's scale: k × β_t, rounded to a tenth and held within ±100, with k the
- * directory's (`scale`, from volumeScale) or else the one keeping the fitted touches' mean intent (see
- * above).
+ * Points per type on the spec's scale: k × β_t, rounded to a tenth, with k the directory's (`scale`,
+ * from volumeScale) or else the one keeping the fitted touches' mean intent (see above), but never so
+ * large that a weight would pass ±100.
  */
 export function toSpecWeights(
   fit: SignalFit,
@@ -328,15 +331,21 @@ export function toSpecWeights(
   const newMean = mean(rows, (t) => fit.coef[t] as number);
   const maxAbs = (xs: number[]) => Math.max(1e-9, ...xs.map(Math.abs));
   // When either mean is not positive the factor would flip or explode: match the largest weights instead.
-  const k =
+  const wanted =
     scale !== undefined && Number.isFinite(scale) && scale > 0
       ? scale
       : oldMean > 0 && newMean > 0
         ? oldMean / newMean
         : maxAbs(Object.values(current)) / maxAbs(Object.values(fit.coef));
+  // No further than puts the largest weight at ±100, the most a weight may be: clamping each weight
+  // on its own would tie every weight past the limit at 100 and lose the fit's order among them.
+  const k = Math.min(wanted, WEIGHT_LIMIT / maxAbs(fit.types.map((t) => fit.coef[t] as number)));
   const out: Record<string, number> = {};
   for (const t of fit.types)
-    out[t] = Math.max(-100, Math.min(100, Math.round(10 * k * (fit.coef[t] as number)) / 10));
+    out[t] = Math.max(
+      -WEIGHT_LIMIT,
+      Math.min(WEIGHT_LIMIT, Math.round(10 * k * (fit.coef[t] as number)) / 10),
+    );
   return out;
 }
 
@@ -350,8 +359,14 @@ export function toSpecWeights(
  * every one out would stop outreach, which no team asked for). Within the gap chosen the cut sits
  * midway between neighbouring scores, which leaves the weights' rounding to a tenth of a point a
  * margin, though not a guarantee (usecases/signals-refit.ts records the count under the rounded
- * weights). Undefined when nothing clears the bar now, the fitted scores at the cut are not positive
- * (no positive k keeps the count) or k would not be finite: the caller falls back to the touches' mean.
+ * weights). When fewer than n accounts score above zero under the fit (its negative weights outweigh
+ * the positive ones on most accounts), no positive k keeps n: the cut goes just below the lowest
+ * positive score, so all of them clear, as near n as the fit allows. Before, this fell back to the
+ * touches' mean, which on seed 101 of the demo at 4,000 accounts took the weeks after the adoption
+ * from about 1,000 touches to 77-264 (the refit made web, G2 and blog visits strongly negative, and
+ * the mean anchor let a fraction of the accounts through); the next refit, kept to that count, could
+ * not bring them back. Undefined when nothing clears the bar now, no account scores above zero under
+ * the fit, or k would not be finite: the caller falls back to the touches' mean.
  */
 export function volumeScale(
   inForce: readonly number[],
@@ -362,11 +377,14 @@ export function volumeScale(
   const n = inForce.filter((x) => x >= bar).length;
   if (n === 0) return undefined;
   const sorted = [...fitted].sort((a, b) => b - a);
-  const at = sorted[n - 1] as number;
-  if (!(at > 0)) return undefined;
+  // Fewer accounts score above zero under the fit than clear the bar now: no positive k keeps n, so
+  // every one of them clears (as near n as any k gets).
+  const target = Math.min(n, sorted.filter((x) => x > 0).length);
+  if (target === 0) return undefined;
+  const at = sorted[target - 1] as number;
   const over = (cut: number) => sorted.filter((x) => x >= cut).length;
-  const above = sorted.slice(0, n - 1).findLast((x) => x > at);
-  const below = sorted.slice(n).find((x) => x < at);
+  const above = sorted.slice(0, target - 1).findLast((x) => x > at);
+  const below = sorted.slice(target).find((x) => x < at);
   // Just below `at` (its ties clear) or just above it (they do not), whichever count is nearer n.
   const keepOut = above !== undefined && Math.abs(over(above) - n) < Math.abs(over(at) - n);
   const cut = keepOut

@@ -60,10 +60,11 @@ export interface AccountDirectory {
   accounts(ids: string[]): Promise<Account[]>;
 }
 
-/** What a refit's scale is kept on: k, and the ICP accounts it was read from. */
+/** What a refit's scale is kept on: k, the ICP accounts it was read from, how many clear the bar now. */
 interface DirectoryScale {
   scale: number;
   accounts: Account[];
+  inForceOver: number;
 }
 
 /**
@@ -98,7 +99,8 @@ async function directoryScale(
     }
   }
   const scale = volumeScale(held, proposed, spec.quality.minIntent);
-  return scale === undefined ? undefined : { scale, accounts };
+  const inForceOver = held.filter((x) => x >= spec.quality.minIntent).length;
+  return scale === undefined ? undefined : { scale, accounts, inForceOver };
 }
 
 export type SignalsTick =
@@ -197,9 +199,10 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
       (a) => computeIntent(current.spec, a, now, written).score >= current.spec.quality.minIntent,
     ).length,
     icpAccounts: scale.accounts.length,
+    inForceOver: scale.inForceOver,
   };
   const scaledWords = scaledBy
-    ? `, scaled to keep ${scaledBy.accountsOver} of ${scaledBy.icpAccounts} ICP accounts over minIntent`
+    ? `, scaled to keep ${scaledBy.accountsOver} of ${scaledBy.icpAccounts} ICP accounts over minIntent (${scaledBy.inForceOver} under the weights in force)`
     : ", scaled to the touches' mean intent";
   // One draft per spec version and day: ticks racing (or retried) make one; a later day may make another.
   const source = `refit#${current.version}#${iso(now).slice(0, 10)}`;

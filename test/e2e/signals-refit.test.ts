@@ -147,7 +147,7 @@ describe("signals refit", () => {
     const to = tick.draft.weights?.to ?? {};
     const spec = (await current()).spec;
     // The draft says why its weights have this scale.
-    expect(tick.draft.weights?.scaledBy).toEqual({ accountsOver: 8, icpAccounts: 20 });
+    expect(tick.draft.weights?.scaledBy).toEqual({ accountsOver: 8, icpAccounts: 20, inForceOver: 8 });
     const accounts = await directory.accounts(ids);
     const over = (weights: Record<string, number>) =>
       accounts.filter(

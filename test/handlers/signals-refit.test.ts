@@ -104,7 +104,7 @@ describe("EventBridge schedule: the signals loop", () => {
     expect(draft?.weights?.to.website_visit).toBeGreaterThan(draft?.weights?.to.g2_research as number);
     // Eight of the twelve accounts clear the bar now (the touched ones); under the refit the six-visit
     // accounts rank first, and its scale keeps eight over the bar.
-    expect(draft?.weights?.scaledBy).toEqual({ accountsOver: 8, icpAccounts: 12 });
+    expect(draft?.weights?.scaledBy).toEqual({ accountsOver: 8, icpAccounts: 12, inForceOver: 8 });
     const current = await rt.deps.specs.current();
     expect(current?.spec.learning?.signals?.shadow?.draftId).toBe(out.draftId);
 

@@ -7,7 +7,11 @@ import { describe, expect, it } from "vitest";
 import { type DraftView, formatDraftView } from "../../bin/commands/spec-steer.ts";
 
 const none = { total: 0, byAgent: {}, byActionType: {}, byDay: {} };
-const weightsDraft = (scaledBy?: { accountsOver: number; icpAccounts: number }): DraftView => ({
+const weightsDraft = (scaledBy?: {
+  accountsOver: number;
+  icpAccounts: number;
+  inForceOver?: number;
+}): DraftView => ({
   draftId: "dr_1",
   status: "shadow",
   kind: "weights",
@@ -36,6 +40,12 @@ describe("spec drafts show: a weights draft", () => {
     expect(lines).toContain(
       "  scale: keeps 412 of 1630 ICP accounts over minIntent, as the weights in force do",
     );
+  });
+
+  it("says how many clear the bar under the weights in force when the fit could keep fewer", () => {
+    expect(
+      formatDraftView(weightsDraft({ accountsOver: 300, icpAccounts: 1630, inForceOver: 412 })),
+    ).toContain("  scale: keeps 300 of 1630 ICP accounts over minIntent (under the weights in force: 412)");
   });
 
   it("says when the refit fell back to the touches' mean", () => {

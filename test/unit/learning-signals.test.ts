@@ -170,15 +170,27 @@ describe("signals loop: the regularized logistic fit", () => {
     // 3 of [3, 3, 1 ×5]: the 1s would make 7, the 3s alone make 2; 2 is nearer.
     const two = [3, 3, 1, 1, 1, 1, 1];
     expect(clearing(two, volumeScale([50, 50, 50, 0, 0, 0, 0], two, 40) as number)).toEqual([3, 3]);
-    // Nothing over the bar now, or no positive fitted score at the cut: no scale (the caller falls back).
+    // Fewer accounts score above zero under the fit than clear the bar now: all of those clear.
+    const mostlyNegative = [0.5, 0.2, 0, -0.3, -1];
+    expect(clearing(mostlyNegative, volumeScale([90, 80, 70, 60, 50], mostlyNegative, 40) as number)).toEqual(
+      [0.5, 0.2],
+    );
+    // Nothing over the bar now, no account above zero under the fit, or mismatched lists: no scale
+    // (the caller falls back).
     expect(volumeScale([10, 20], [1, 2], 40)).toBeUndefined();
-    expect(volumeScale([50, 50], [1, -1], 40)).toBeUndefined();
+    expect(volumeScale([50, 50], [0, -1], 40)).toBeUndefined();
     expect(volumeScale([50], [1, 2], 40)).toBeUndefined();
     // toSpecWeights takes the factor as given instead of the touches' mean.
     const rows = synthetic(3, 2_000, beta, -3);
     const fit = fitSignals(rows, types, { priorSd: 1 });
     const w = toSpecWeights(fit, { a: 20, b: 20, c: 20, d: 20, e: 20 }, rows, rows, 10);
     for (const t of types) expect(w[t]).toBeCloseTo(10 * (fit.coef[t] as number), 1);
+    // A factor that would put a weight past ±100 is cut to put the largest at 100 exactly: the fit's
+    // order survives (clamping one by one would tie every weight past the limit at 100).
+    const largest = Math.max(...types.map((t) => Math.abs(fit.coef[t] as number)));
+    const capped = toSpecWeights(fit, {}, rows, rows, 1000 / largest);
+    expect(Math.max(...types.map((t) => Math.abs(capped[t] as number)))).toBeCloseTo(100, 0);
+    for (const t of types) expect(capped[t]).toBeCloseTo((100 * (fit.coef[t] as number)) / largest, 0);
   });
 
   /**

@@ -14,7 +14,7 @@ function weightsBody(d) {
   const w = d.weights;
   const types = Object.keys(w.to).sort((a, b) => Math.abs(w.to[b]) - Math.abs(w.to[a]));
   const kept = w.scaledBy
-    ? `Keeps ${w.scaledBy.accountsOver} of ${w.scaledBy.icpAccounts} ICP accounts over the intent bar, as the weights in force do.`
+    ? `Keeps ${w.scaledBy.accountsOver} of ${w.scaledBy.icpAccounts} ICP accounts over the intent bar${w.scaledBy.inForceOver === undefined ? ", as the weights in force do" : ` (under the weights in force: ${w.scaledBy.inForceOver})`}.`
     : "Scaled to the mean intent of the touches it was fitted on.";
   return [
     h(
