@@ -8,7 +8,9 @@
  * after blocks, pauses on reply and approvals, which makes the issue's 3,000 touches in 8 weeks. About
  * a quarter of the accounts clear the simulated workspace's intent bar on a given day (sim/spec.ts),
  * more than the lists hold, so ranking by intent decides who is contacted (test/sim/world.test.ts).
- * Every account also costs its data agents' proposals (people found, classified, added to audiences),
- * so a bigger default buys no more touches, only a longer run.
+ * A bigger default buys touches in proportion (3,000 accounts made about 8,000 in 8 weeks, 4,000 about
+ * 9,000-10,000), but every account also costs its data agents' proposals (people found, classified,
+ * added to audiences), so the run grows as fast: at 3,000 accounts one run used about 645 CPU-seconds,
+ * past issue 9's bound of 10 minutes on two cores (2,000: about 340-400).
  */
 export const DEMO_DEFAULT_ACCOUNTS = 2000;

@@ -370,15 +370,17 @@ describe("the learning report", () => {
 
   it("scores every refit the signals loop drafted against the hidden weights, and when it was adopted", () => {
     // Hidden: pricing 0.5, blog -0.3, the other five 0.
-    const draft = (draftId: string, to: Record<string, number>, touches: number) =>
+    const draft = (draftId: string, to: Record<string, number>, touches: number, scaledBy?: object) =>
       ({
         draftId,
         correction: { kind: "refit", touches, meetings: touches / 100 },
-        weights: { from: {}, to, fitted: {}, since: "", until: "" },
+        weights: { from: {}, to, fitted: {}, since: "", until: "", ...(scaledBy ? { scaledBy } : {}) },
       }) as unknown as SpecDraft;
     const right = draft("dr-right", { pricing_page_visit: 20, blog_visit: -10 }, 2000);
-    const wrong = draft("dr-wrong", { pricing_page_visit: -10, blog_visit: 20 }, 900);
-    (wrong.weights as { scaledBy?: unknown }).scaledBy = { accountsOver: 40, icpAccounts: 300 };
+    const wrong = draft("dr-wrong", { pricing_page_visit: -10, blog_visit: 20 }, 900, {
+      accountsOver: 40,
+      icpAccounts: 300,
+    });
     const turns: { day: number; tick: SignalsTick }[] = [
       { day: 10, tick: { action: "refit", draft: wrong, created: true } },
       // The same draft met again on a later turn (not created) is not a second refit.
