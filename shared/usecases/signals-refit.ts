@@ -351,8 +351,34 @@ async function adoptIfBetter(deps: DraftDeps, current: SpecVersion, draftId: str
   const evidence = await shadowEvidence(deps, draft);
   if (!signalSettings(current.spec).autoAdopt || !evidence.adopt)
     return { action: "shadow", evidence, draftId };
+  const cut = volumeCut(draft);
+  if (cut)
+    return {
+      action: "shadow",
+      evidence: { ...evidence, adopt: false, why: `${evidence.why}; ${cut}` },
+      draftId,
+    };
   const closed = await closeDraft(deps, draftId, "confirmed", { reason: evidence.why }, HARNESS);
   return { action: "adopted", evidence, draft: closed.draft };
+}
+
+/** Below this share of the accounts over the bar today, a refit is left for an admin to adopt. */
+const VOLUME_KEPT = 0.9;
+
+/**
+ * Why a refit may not be adopted by the harness on its own: its weights would let markedly fewer ICP
+ * accounts over minIntent than the weights in force (the fit scores too few above zero, or keeping
+ * them all would need a weight past ±100). Auto-adoption changes who is contacted, never how many:
+ * the SDRs' lists and the writers' sends are sized on the bar. Found at twice the demo's volume (seed
+ * 101, 4,000 accounts): an early refit, 9 meetings in, made web, G2 and blog visits strongly negative,
+ * its shadow touches did not rank worse, and once adopted the weekly touches fell from about 1,000 to
+ * 77-264 for the rest of the run. An admin can still confirm it, reading the count on the draft.
+ */
+function volumeCut(draft: SpecDraft): string | undefined {
+  const by = draft.weights?.scaledBy;
+  if (!by || by.inForceOver === undefined || by.accountsOver >= VOLUME_KEPT * by.inForceOver)
+    return undefined;
+  return `it keeps ${by.accountsOver} of the ${by.inForceOver} ICP accounts over minIntent today: left for an admin`;
 }
 
 /** The tick as a scheduler task: at most once per day of the scheduler's clock, errors reported. */

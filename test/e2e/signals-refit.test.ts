@@ -194,6 +194,33 @@ describe("signals refit", () => {
     expect(enforced.spec.quality.signals.website_visit.weight).toBe(draft.weights?.to.website_visit);
   });
 
+  it("with autoAdopt, a refit that would let markedly fewer ICP accounts over minIntent is left for an admin", async () => {
+    await publishLearning({ minReplies: 4, minMeetings: 4, autoAdopt: true, priorSd: 1, adoptMinReplies: 3 });
+    await pin(h, WRITER, "email.send", 3);
+    await history("a", 4);
+    // All eight accounts clear the bar today (three pricing visits each); the refit, which sees the G2
+    // researchers never book, scores them below zero: no factor keeps eight, it keeps the four it can.
+    const directory = directoryOf(
+      h,
+      ["aw", "ag"].flatMap((p) => [0, 1, 2, 3].map((i) => `${p}${i}`)),
+    );
+    const tick = await signalsTick(h.rt.deps, directory);
+    if (tick.action !== "refit") throw new Error(`expected a refit, got ${tick.action}`);
+    expect(tick.draft.weights?.scaledBy).toEqual({ accountsOver: 4, icpAccounts: 8, inForceOver: 8 });
+
+    // The shadow evidence that adopts the same refit in the test above: here it stays a draft.
+    await history("s", 3);
+    const held = await signalsTick(h.rt.deps, directory);
+    expect(held).toMatchObject({ action: "shadow", evidence: { adopt: false } });
+    if (held.action !== "shadow") return;
+    expect(held.evidence.why).toMatch(
+      /rank.*; it keeps 4 of the 8 ICP accounts over minIntent today: left for an admin/,
+    );
+    expect((await current()).spec.quality.signals.website_visit.weight).not.toBe(
+      tick.draft.weights?.to.website_visit,
+    );
+  });
+
   it("with autoAdopt, a refit whose shadow stays inconclusive gives way to a refit on the touches since", async () => {
     const first = await firstAutoRefit({ adoptMinReplies: 1000, shadowMaxDays: 14 });
     await advance(h, 13 * 24 * HOUR);
