@@ -4,6 +4,7 @@
  * trust records, the harness's current intent weights) and this module compares them with the truth.
  * Field names are issue 9's; the 95% intervals are extra fields next to them.
  */
+import type { WeightsAmendment } from "../shared/domain/drafts.ts";
 import { DAY } from "../shared/domain/time.ts";
 import type { TrustEvidence } from "../shared/learning/trust.ts";
 import type { SignalsTick } from "../shared/usecases/signals-refit.ts";
@@ -161,8 +162,8 @@ export interface RefitAgainstTruth {
   spearman: number;
   /** The points per occurrence it proposed. */
   weights: Record<string, number>;
-  /** How its log-odds became points (WeightsAmendment.scaledBy); absent: the touches' mean. */
-  scaledBy?: { accountsOver: number; icpAccounts: number };
+  /** How its log-odds became points; absent: the touches' mean. */
+  scaledBy?: WeightsAmendment["scaledBy"];
   adoptedDay?: number;
 }
 
