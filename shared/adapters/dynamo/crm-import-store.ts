@@ -3,7 +3,7 @@ import type { Account, AccountInput, Person, PersonInput } from "../../domain/kb
 import { emailHash } from "../../domain/redact.ts";
 import type { CrmImportStore, CrmLink, Source } from "../../usecases/crm-import.ts";
 import type { CrmObjectType, Deal } from "../../usecases/crm-records.ts";
-import type { Db } from "./db.ts";
+import { type Db, queryAll } from "./db.ts";
 import type { DynamoKnowledgeStore } from "./kb-store.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
@@ -118,13 +118,11 @@ export class DynamoCrmImportStore implements CrmImportStore {
 
   /** The deals imported for an account (for reads and tests). */
   async dealsOf(accountId: string): Promise<Deal[]> {
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.tables.state,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": stateKeys.accountDealsPartition(accountId) },
-      }),
-    );
-    return (res.Items ?? []).map(({ pk: _p, sk: _s, ...d }) => d as unknown as Deal);
+    const items = await queryAll(this.db, {
+      TableName: this.db.tables.state,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": stateKeys.accountDealsPartition(accountId) },
+    });
+    return items.map(({ pk: _p, sk: _s, ...d }) => d as unknown as Deal);
   }
 }

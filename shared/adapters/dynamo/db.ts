@@ -4,7 +4,12 @@ import {
   PutItemCommand,
   TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import { DependencyError } from "../../domain/errors.ts";
 import type { DynamoEngine } from "../dynamo-memory/engine.ts";
 import { DURABILITY_BARRIER, type Key } from "./keys.ts";
@@ -190,6 +195,24 @@ export async function batchGetAll(db: Db, wanted: { table: string; key: Key }[])
 }
 
 type Item = Record<string, unknown>;
+
+/**
+ * Every item a Query matches, page after page: DynamoDB ends a page at 1 MB and names where it
+ * stopped in LastEvaluatedKey, so one request alone silently drops the rest of a large partition. For
+ * reads that want the whole set; listings handed to clients page with a cursor (cursor.ts) instead.
+ */
+export async function queryAll(db: Db, input: Omit<QueryCommandInput, "ExclusiveStartKey">): Promise<Item[]> {
+  const items: Item[] = [];
+  let startKey: Item | undefined;
+  do {
+    const res = await db.doc.send(
+      new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+    );
+    for (const item of res.Items ?? []) items.push(item);
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
 
 /** Index of the first item whose condition failed in a cancelled transaction, if any. */
 export function failedConditions(err: unknown): number[] | undefined {

@@ -1,10 +1,4 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { NotFoundError } from "../../domain/errors.ts";
 import type {
   Account,
@@ -21,7 +15,7 @@ import type {
 import { storedSignal } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
-import { batchGetAll, type Db, itemId } from "./db.ts";
+import { batchGetAll, type Db, itemId, queryAll } from "./db.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
 const MAX_SIGNALS = 500;
@@ -253,14 +247,13 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       }
     }
     if (input.kind === "domain") {
-      const res = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.tables.state,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": stateKeys.domainPartition(input.value.toLowerCase()) },
-        }),
-      );
-      for (const item of res.Items ?? []) {
+      // Every account of the domain: a suppression that reached only some of them would not hold.
+      const accounts = await queryAll(this.db, {
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": stateKeys.domainPartition(input.value.toLowerCase()) },
+      });
+      for (const item of accounts) {
         await this.addEntry(stateKeys.suppression("account", item.accountId as string), entry);
         appliedTo.push(`account:${item.accountId}`);
       }

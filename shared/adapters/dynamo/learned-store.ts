@@ -1,7 +1,7 @@
-import { QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { LearnedStore } from "../../kb/ports.ts";
 import type { EmergedRule, LearnedCount, LearningLoop, TemplateStat } from "../../kb/types.ts";
-import { type Db, failedConditions, ttlSeconds } from "./db.ts";
+import { type Db, failedConditions, queryAll, ttlSeconds } from "./db.ts";
 import { agentKeys } from "./keys.ts";
 
 /**
@@ -33,15 +33,14 @@ export class DynamoLearnedStore implements LearnedStore {
   }
 
   async templateStats(): Promise<TemplateStat[]> {
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": agentKeys.templatePartition },
-        ConsistentRead: true,
-      }),
-    );
-    return (res.Items ?? []).map((i) => {
+    // Every cell (persona × industry × variant): the bandit weighs all of its evidence or none.
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": agentKeys.templatePartition },
+      ConsistentRead: true,
+    });
+    return items.map((i) => {
       const s = strip<TemplateStat>(i);
       return {
         variant: s.variant,
@@ -87,15 +86,13 @@ export class DynamoLearnedStore implements LearnedStore {
   }
 
   async rules(): Promise<EmergedRule[]> {
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": agentKeys.rulesPartition },
-        ConsistentRead: true,
-      }),
-    );
-    return (res.Items ?? []).map((i) => strip<EmergedRule>(i));
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": agentKeys.rulesPartition },
+      ConsistentRead: true,
+    });
+    return items.map((i) => strip<EmergedRule>(i));
   }
 }
 

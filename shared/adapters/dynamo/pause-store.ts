@@ -1,9 +1,9 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Pause } from "../../domain/decision-types.ts";
 import { NotFoundError } from "../../domain/errors.ts";
 import { chainEvent, headOf } from "../../domain/ledger-chain.ts";
 import type { PauseStore } from "../../ports.ts";
-import type { Db } from "./db.ts";
+import { type Db, queryAll } from "./db.ts";
 import { ledgerKeys, pauseStream, stateKeys } from "./keys.ts";
 import { HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
@@ -144,15 +144,12 @@ export class DynamoPauseStore implements PauseStore {
   }
 
   async list(): Promise<Pause[]> {
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.tables.state,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": "PAUSE" },
-      }),
-    );
-    return (res.Items ?? []).flatMap((i) =>
-      Object.values((i.pauses as Record<string, Pause> | undefined) ?? {}),
-    );
+    // One item per scope and target (each agent, each account), kept after its pauses are lifted.
+    const items = await queryAll(this.db, {
+      TableName: this.db.tables.state,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": "PAUSE" },
+    });
+    return items.flatMap((i) => Object.values((i.pauses as Record<string, Pause> | undefined) ?? {}));
   }
 }
