@@ -105,6 +105,7 @@ export const TemplateStatOut = z.looseObject({
   variant: z.string(),
   persona: z.string(),
   industry: z.string(),
+  week: z.optional(z.string()),
   sent: z.number(),
   opened: z.number(),
   replied: z.number(),

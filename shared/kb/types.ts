@@ -83,6 +83,8 @@ export interface TemplateStat {
   variant: string;
   persona: string;
   industry: string;
+  /** The Monday (UTC) of the week the sends went out; absent on cells counted before weeks were kept. */
+  week?: string;
   sent: number;
   opened: number;
   replied: number;
@@ -97,7 +99,7 @@ export type LearningLoop = "variants";
 
 /** One counter an event adds to: a template stat's field. */
 export interface LearnedCount {
-  key: { variant: string; persona: string; industry: string };
+  key: { variant: string; persona: string; industry: string; week?: string };
   field: TemplateField;
 }
 

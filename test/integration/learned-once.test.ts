@@ -24,18 +24,21 @@ describe.each(STORES)("on %s", (store) => {
   });
   afterEach(() => rt.close());
 
-  /** Executed touches, as the decision store returns them (only the fields the watcher reads). */
-  const decision = (decisionId: string): Decision =>
+  /**
+   * Executed touches, as the decision store returns them (only the fields the watcher reads).
+   * `writtenFor`: the persona the writer wrote the message for (payload.persona), if it said.
+   */
+  const decision = (decisionId: string, writtenFor?: string): Decision =>
     ({
       decisionId,
       accountId: "acc-1",
       actionKind: "touch",
-      payload: { variant: "peer-proof" },
+      payload: { variant: "peer-proof", ...(writtenFor ? { persona: writtenFor } : {}) },
       context: { person: { persona: "vp" }, account: { industry: "Software" } },
     }) as unknown as Decision;
 
-  function watcherDeps(): LearningDeps {
-    return { decisions: { getDecision: async (id: string) => decision(id) }, learned };
+  function watcherDeps(writtenFor?: (id: string) => string | undefined): LearningDeps {
+    return { decisions: { getDecision: async (id: string) => decision(id, writtenFor?.(id)) }, learned };
   }
 
   const executed = (decisionId: string): DomainEvent => ({
@@ -101,6 +104,32 @@ describe.each(STORES)("on %s", (store) => {
         }),
       );
       expect(marker.Item?.ttl).toBeGreaterThan(Date.now() / 1000);
+    });
+
+    it("a message written for another persona than its recipient's counts in no cell", async () => {
+      // d-cx was written for a C-level buyer and reached a VP; d-vp was written for the VP it reached.
+      const deps = watcherDeps((id) => (id === "d-cx" ? "c-level" : "vp"));
+      for (const id of ["d-cx", "d-vp"]) {
+        await learnFrom(deps, executed(id));
+        await learnFrom(deps, outcome(`o-${id}`, id));
+      }
+      expect(await learned.templateStats()).toEqual([
+        expect.objectContaining({ variant: "peer-proof", persona: "vp", sent: 1, replied: 1 }),
+      ]);
+    });
+
+    it("a send and its reply count in the week the send went out", async () => {
+      const sent: Decision = {
+        ...decision("d-w"),
+        execution: { at: "2026-03-08T22:00:00.000Z", idempotencyKey: "d-w:exec:1" },
+        updatedAt: "2026-03-10T09:00:00.000Z",
+      };
+      const deps: LearningDeps = { decisions: { getDecision: async () => sent }, learned };
+      await learnFrom(deps, executed("d-w"));
+      await learnFrom(deps, outcome("o-w", "d-w"));
+      expect(await learned.templateStats()).toEqual([
+        expect.objectContaining({ variant: "peer-proof", week: "2026-03-02", sent: 1, replied: 1 }),
+      ]);
     });
 
     it("the store answers whether it counted", async () => {

@@ -7,11 +7,13 @@ import { describe, expect, it } from "vitest";
 import { SpecSchema } from "../../shared/domain/spec-schema.ts";
 import {
   chooseVariant,
+  periodFactors,
   sampleBeta,
   seededRandom,
   type VariantEvidence,
   type VariantSettings,
   variantPosteriors,
+  weekOf,
 } from "../../shared/learning/variants.ts";
 import { simSpec } from "../../sim/spec.ts";
 import { bestVariant, drawTruth, type MarketTruth, PERSONAS } from "../../sim/truth.ts";
@@ -306,6 +308,75 @@ describe("variants loop: pooled Thompson sampling on the market's hidden variant
       const sd = Math.sqrt((a * b) / ((a + b) ** 2 * (a + b + 1)));
       expect(Math.abs(mean - a / (a + b))).toBeLessThan((4 * sd) / Math.sqrt(xs.length));
     }
+  });
+});
+
+describe("variants loop: sends compared as if sent in the same weeks", () => {
+  /**
+   * Two weeks, every message answered twice as often in the second (say, after the signals loop
+   * sharpened the lists). `a` went out mostly in the first week, `b` mostly in the second, and `c` in
+   * both, which is what tells the weeks apart. Replies are exactly the expected ones: `lift` is each
+   * variant's own multiple of the week's rate.
+   */
+  function weeks(lift: Record<string, number>, dated = true): VariantEvidence[] {
+    const sends: [string, string, number, number][] = [
+      ["a", "2026-03-02", 1000, 0.02],
+      ["a", "2026-03-09", 100, 0.04],
+      ["b", "2026-03-02", 100, 0.02],
+      ["b", "2026-03-09", 1000, 0.04],
+      ["c", "2026-03-02", 500, 0.02],
+      ["c", "2026-03-09", 500, 0.04],
+    ];
+    return sends.map(([variant, week, sent, rate]) => ({
+      variant,
+      persona: "vp",
+      industry: "software",
+      ...(dated ? { week } : {}),
+      sent,
+      replied: Math.round(sent * rate * (lift[variant] ?? 1)),
+      meetings: 0,
+    }));
+  }
+  const settings = { ...SETTINGS, meetingWeight: 0 };
+  const means = (stats: VariantEvidence[]) => {
+    const of = (v: string) =>
+      variantPosteriors(["a", "b", "c"], stats, "vp", "software", settings).find((p) => p.variant === v)
+        ?.mean ?? Number.NaN;
+    return { a: of("a"), b: of("b") };
+  };
+
+  it("equal variants sent in different weeks come out equal, not the later one ahead", () => {
+    const undated = means(weeks({}, false));
+    // Counted as plain sends, the variant sent in the better week looks 1.7 times as good.
+    expect(undated.b / undated.a).toBeGreaterThan(1.5);
+    const dated = means(weeks({}));
+    expect(dated.b / dated.a).toBeGreaterThan(0.9);
+    expect(dated.b / dated.a).toBeLessThan(1.1);
+    // The second week was twice as answerable; the total of sends is kept.
+    const phi = periodFactors(weeks({}), 0);
+    expect((phi.get("2026-03-09") ?? 0) / (phi.get("2026-03-02") ?? 1)).toBeCloseTo(2, 0);
+    expect(1600 * (phi.get("2026-03-02") ?? 0) + 1600 * (phi.get("2026-03-09") ?? 0)).toBeCloseTo(3200, 0);
+  });
+
+  it("a variant better in every week stays ahead, even when sent in the worse week", () => {
+    const dated = means(weeks({ a: 1.5 }));
+    expect(dated.a / dated.b).toBeGreaterThan(1.3);
+    // Undated, its better answers are hidden by the week it went out in.
+    const undated = means(weeks({ a: 1.5 }, false));
+    expect(undated.a / undated.b).toBeLessThan(1);
+  });
+
+  it("one week of evidence, or evidence without weeks, is counted as before", () => {
+    const one = weeks({}).filter((e) => e.week === "2026-03-09");
+    expect([...periodFactors(one, 1).values()]).toEqual([1]);
+    expect([...periodFactors(weeks({}, false), 1).values()]).toEqual([1]);
+  });
+
+  it("a send's week starts on the Monday (UTC) before it", () => {
+    expect(weekOf("2026-03-02T05:00:00Z")).toBe("2026-03-02");
+    expect(weekOf("2026-03-08T23:59:59Z")).toBe("2026-03-02");
+    expect(weekOf("2026-03-09T00:00:00Z")).toBe("2026-03-09");
+    expect(weekOf(Date.parse("2027-01-01T12:00:00Z"))).toBe("2026-12-28");
   });
 });
 

@@ -214,9 +214,9 @@ export const agentKeys = {
   leadListPartition: (date: string) => `LEADLIST#${date}`,
   audienceSynced: (audienceId: string): Key => ({ pk: "AUDIENCE", sk: `SYNCED#${audienceId}` }),
   audiencePartition: "AUDIENCE",
-  templateStat: (variant: string, persona: string, industry: string): Key => ({
+  templateStat: (variant: string, persona: string, industry: string, week?: string): Key => ({
     pk: "LEARNED#TEMPLATES",
-    sk: `${variant}#${persona}#${industry.toLowerCase()}`,
+    sk: `${variant}#${persona}#${industry.toLowerCase()}${week ? `#${week}` : ""}`,
   }),
   templatePartition: "LEARNED#TEMPLATES",
   /** Marks that a learning loop counted an event (carries a TTL: redeliveries come within hours). */

@@ -46,6 +46,7 @@ export class DynamoLearnedStore implements LearnedStore {
         variant: s.variant,
         persona: s.persona,
         industry: s.industry,
+        ...(s.week ? { week: s.week } : {}),
         sent: s.sent ?? 0,
         opened: s.opened ?? 0,
         replied: s.replied ?? 0,
@@ -99,13 +100,14 @@ export class DynamoLearnedStore implements LearnedStore {
 /** A template stat's atomic add (the cell's key fields are set so a new item reads complete). */
 function update(c: LearnedCount) {
   return {
-    Key: agentKeys.templateStat(c.key.variant, c.key.persona, c.key.industry),
-    UpdateExpression: "SET variant = :v, persona = :p, industry = :i ADD #f :one",
+    Key: agentKeys.templateStat(c.key.variant, c.key.persona, c.key.industry, c.key.week),
+    UpdateExpression: `SET variant = :v, persona = :p, industry = :i${c.key.week ? ", week = :w" : ""} ADD #f :one`,
     ExpressionAttributeNames: { "#f": c.field },
     ExpressionAttributeValues: {
       ":v": c.key.variant,
       ":p": c.key.persona,
       ":i": c.key.industry.toLowerCase(),
+      ...(c.key.week ? { ":w": c.key.week } : {}),
       ":one": 1,
     },
   };

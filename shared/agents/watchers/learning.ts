@@ -12,6 +12,7 @@ import type { Decision } from "../../domain/decision.ts";
 import * as z from "../../domain/zod-mini.ts";
 import type { LearnedStore } from "../../kb/ports.ts";
 import type { TemplateField } from "../../kb/types.ts";
+import { weekOf } from "../../learning/variants.ts";
 import type { DecisionStore, DomainEvent } from "../../ports.ts";
 import { ExecutedEvent } from "../events.ts";
 
@@ -34,11 +35,29 @@ const FIELD: Record<string, TemplateField> = {
   complaint: "negative",
 };
 
+/**
+ * The cell a send counts in: its variant, the recipient's persona as the gate saw it, the account's
+ * industry. A message written for one persona and sent to someone of another (a writer that picked
+ * the wrong person: `payload.persona` is who it was written for) is no evidence of how either persona
+ * takes that variant, and it is not counted. Counted, it was worse than noise: the variant a writer
+ * favours for C-level buyers reached VPs in such misdirected messages, answered less for being
+ * misaddressed, and the VPs' cell blamed the variant (seed 104 of the simulated market: the VPs'
+ * best variant looked ×1.09 better than the runner-up in the sends' own odds where the truth is ×1.3).
+ */
 const keyOf = (d: Decision) => {
   const variant = typeof d.payload.variant === "string" ? d.payload.variant : undefined;
-  const persona =
-    d.context.person?.persona ?? (typeof d.payload.persona === "string" ? d.payload.persona : "unknown");
-  return variant ? { variant, persona, industry: d.context.account?.industry ?? "unknown" } : undefined;
+  if (!variant) return undefined;
+  const writtenFor = typeof d.payload.persona === "string" ? d.payload.persona : undefined;
+  const persona = d.context.person?.persona ?? writtenFor ?? "unknown";
+  if (writtenFor !== undefined && writtenFor !== persona) return undefined;
+  // The send and its outcomes count in the week it went out (the variants loop compares like weeks).
+  const sentAt = d.execution?.at ?? d.updatedAt;
+  return {
+    variant,
+    persona,
+    industry: d.context.account?.industry ?? "unknown",
+    ...(sentAt ? { week: weekOf(sentAt) } : {}),
+  };
 };
 
 export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise<void> {
