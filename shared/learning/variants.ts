@@ -4,7 +4,8 @@
  * persona × industry, counted once per event by the learned store) and the random source come in.
  *
  * The maths. Reward of a send: a reply, plus `meetingWeight` extra successes when it became a meeting
- * (pseudo-counts: successes s = replied + w·meetings, failures f = sent − replied). A variant v's rate
+ * (pseudo-counts: successes s = replied + w·meetings, failures f = sent·φ − replied, where φ weighs a
+ * week's sends by how answerable that week was, see `periodFactors`). A variant v's rate
  * in one persona × industry cell is modelled on three nested levels, each a Beta whose prior mean is its
  * parent's rate; every send counts once, at the level nearest the cell it belongs to:
  *
