@@ -8,6 +8,7 @@
  * right and nobody is retargeted, unlike the demo, so this is an upper bound for the demo's loop.
  *
  *   npx tsx bench/variants-campaign.ts [--seed 103] [--rate 0.04] [--campaigns 60] [--mix 31,55,14]
+ *     [--persona-effects] [--drift 2] [--undated]
  *
  * Prints the mean, quartiles and the share of campaigns at or above 0.6, and each persona's share of
  * sends on its best variant. `--mix` sets the recipients' shares of C-level, VP and director (percent;
@@ -16,7 +17,11 @@
  * their tastes differ (seed 101: signal-led is C-level's best and VP's worst) the rare persona can
  * stay on the wrong variant. `--persona-effects` adds the seed's persona effects to the base rate (as
  * the market does: on 101 C-level buyers answer at about 0.4 times VPs' odds), so the rarer persona
- * also has fewer answers per send.
+ * also has fewer answers per send. `--drift X` makes every message X times as likely to be answered
+ * (in odds) by week 8 as in week 1, rising evenly, as when the signals loop sharpens who is contacted;
+ * `--undated` drops the week from the evidence, as it was kept before the variants loop compared sends
+ * week for week, so the two can be run side by side. As in the product, the evidence is read once a
+ * day (a writer's run reads it once) and the day's choices are drawn from that read.
  */
 import { parseArgs } from "node:util";
 import { chooseVariant, seededRandom, type VariantEvidence } from "../shared/learning/variants.ts";
@@ -30,8 +35,12 @@ const { values } = parseArgs({
     campaigns: { type: "string", default: "60" },
     mix: { type: "string", default: "1,1,1" },
     "persona-effects": { type: "boolean", default: false },
+    drift: { type: "string", default: "1" },
+    undated: { type: "boolean", default: false },
   },
 });
+const drift = Number(values.drift);
+if (!(drift > 0)) throw new Error("--drift: a positive multiple of the odds of an answer by week 8");
 const seed = Number(values.seed);
 const rate = Number(values.rate);
 const campaigns = Number(values.campaigns);
@@ -73,25 +82,29 @@ for (let c = 0; c < campaigns; c++) {
       if (d.meeting) s.meetings++;
     }
     if (day % 7 >= 5) continue;
+    const week = Math.floor(day / 7);
+    const snapshot = [...stats.values()].map((e) => ({ ...e }));
+    const lift = (Math.log(drift) * day) / 49;
     for (let k = 0; k < 140; k++) {
       const persona = personaAt(rng.next());
       const industry = INDUSTRIES[Math.floor(rng.next() * INDUSTRIES.length)] as string;
       const { variant } = chooseVariant({
         variants: SIM_VARIANTS,
-        stats: [...stats.values()],
+        stats: snapshot,
         persona,
         industry,
         settings: SETTINGS,
         rng,
         enabled: true,
       });
-      const key = `${variant}|${persona}|${industry}`;
-      const s = stats.get(key) ?? { variant, persona, industry, sent: 0, replied: 0, meetings: 0 };
+      const dated = values.undated ? {} : { week: `week-${week}` };
+      const key = `${variant}|${persona}|${industry}|${values.undated ? "" : week}`;
+      const s = stats.get(key) ?? { variant, persona, industry, ...dated, sent: 0, replied: 0, meetings: 0 };
       s.sent++;
       stats.set(key, s);
       const shift = values["persona-effects"] ? truth.persona[persona] : 0;
       const replied =
-        rng.next() < 1 / (1 + Math.exp(-(base + shift + (truth.variant[persona][variant] ?? 0))));
+        rng.next() < 1 / (1 + Math.exp(-(base + lift + shift + (truth.variant[persona][variant] ?? 0))));
       due.push({ day: day + 3, key, replied, meeting: replied && rng.next() < 0.4 });
       if (day >= 42) {
         late++;
@@ -109,7 +122,7 @@ shares.sort((a, b) => a - b);
 const q = (p: number) => (shares[Math.floor(p * (shares.length - 1))] as number).toFixed(2);
 const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
 console.log(
-  `seed ${seed}, reply rate ${rate}${values["persona-effects"] ? " shifted by persona" : ""}, mix ${mix.join("/")}, ${campaigns} campaigns of ${40 * 140} sends: best-variant share in weeks 7–8 mean ${mean.toFixed(2)}, quartiles ${q(0.25)} / ${q(0.5)} / ${q(0.75)}; at or above 0.6 in ${((100 * shares.filter((s) => s >= 0.6).length) / shares.length).toFixed(0)}% of campaigns`,
+  `seed ${seed}, reply rate ${rate}${values["persona-effects"] ? " shifted by persona" : ""}${drift !== 1 ? `, ×${drift} odds by week 8` : ""}${values.undated ? ", evidence undated" : ""}, mix ${mix.join("/")}, ${campaigns} campaigns of ${40 * 140} sends: best-variant share in weeks 7–8 mean ${mean.toFixed(2)}, quartiles ${q(0.25)} / ${q(0.5)} / ${q(0.75)}; at or above 0.6 in ${((100 * shares.filter((s) => s >= 0.6).length) / shares.length).toFixed(0)}% of campaigns`,
 );
 console.log(
   `  on the best variant in weeks 7–8, by persona: ${PERSONAS.map((p) => {

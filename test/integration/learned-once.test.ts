@@ -33,6 +33,7 @@ describe.each(STORES)("on %s", (store) => {
       decisionId,
       accountId: "acc-1",
       actionKind: "touch",
+      status: "executed",
       payload: { variant: "peer-proof", ...(writtenFor ? { persona: writtenFor } : {}) },
       context: { person: { persona: "vp" }, account: { industry: "Software" } },
     }) as unknown as Decision;
@@ -130,6 +131,13 @@ describe.each(STORES)("on %s", (store) => {
       expect(await learned.templateStats()).toEqual([
         expect.objectContaining({ variant: "peer-proof", week: "2026-03-02", sent: 1, replied: 1 }),
       ]);
+    });
+
+    it("an outcome on a touch that was never sent (a holdout's organic reply) counts nowhere", async () => {
+      const held: Decision = { ...decision("d-h"), status: "blocked" };
+      const deps: LearningDeps = { decisions: { getDecision: async () => held }, learned };
+      await learnFrom(deps, outcome("o-h", "d-h"));
+      expect(await learned.templateStats()).toEqual([]);
     });
 
     it("the store answers whether it counted", async () => {

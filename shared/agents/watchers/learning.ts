@@ -51,7 +51,7 @@ const keyOf = (d: Decision) => {
   const persona = d.context.person?.persona ?? writtenFor ?? "unknown";
   if (writtenFor !== undefined && writtenFor !== persona) return undefined;
   // The send and its outcomes count in the week it went out (the variants loop compares like weeks).
-  const sentAt = d.execution?.at ?? d.updatedAt;
+  const sentAt = d.execution?.at;
   return {
     variant,
     persona,
@@ -76,7 +76,9 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
     const field = FIELD[ev.data.type];
     if (!field) return;
     const d = await deps.decisions.getDecision(ev.data.decisionId);
-    if (!d) return;
+    // Only a send's outcomes: a holdout's organic reply is recorded on the touch the holdout blocked
+    // (usecases/outcomes.ts), and a reply to a message never sent would credit a variant nobody read.
+    if (d?.status !== "executed") return;
     // The outcome's own id; an older event without one is named by its decision and type.
     await count(deps, d, `outcome#${ev.data.outcomeId ?? `${d.decisionId}#${ev.data.type}`}`, field);
   }
