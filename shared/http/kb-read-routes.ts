@@ -225,8 +225,10 @@ export const KB_READ_ROUTES: Route[] = [
     group: "knowledge",
     roles: AGENT_OR_READER,
     doc: {
-      // One per variant × persona × industry cell: bounded by the spec, not paginated.
-      summary: "The variants loop's counts per message variant, persona and industry (agents: learned)",
+      // One per variant × persona × industry × week sent, weeks kept about half a year after their last
+      // count (adapters/dynamo/learned-store.ts): bounded by the spec and that window, not paginated.
+      summary:
+        "The variants loop's counts per message variant, persona, industry and week sent (agents: learned)",
       response: list(TemplateStatOut),
     },
     run: async (req, deps) => {

@@ -103,8 +103,9 @@ export function weekOf(at: string | number): string {
     .slice(0, 10);
 }
 
-/** Rounds of proportional fitting: the factors settle to a few decimals well within this. */
-const FIT_ROUNDS = 25;
+/** Proportional fitting stops when no factor moves by more than this share, or after MAX_FIT_ROUNDS. */
+const FIT_TOLERANCE = 1e-6;
+const MAX_FIT_ROUNDS = 500;
 
 /**
  * How answerable each week's sends were, whatever variant they carried: φ_w in the log-linear model
@@ -125,7 +126,8 @@ const FIT_ROUNDS = 25;
  * dated) every factor is 1 and nothing changes.
  */
 export function periodFactors(stats: readonly VariantEvidence[], w: number): Map<string, number> {
-  // A writer's run chooses for every account on its list from one read of the evidence: fit it once.
+  // A writer's run chooses for every account on its list from one read of the evidence: fit it once
+  // (callers pass a fresh array per read and do not change it; the map returned is not to be changed).
   const known = fitted.get(stats);
   if (known?.w === w) return known.phi;
   const phi = fitPeriods(stats, w);
@@ -157,7 +159,12 @@ function fitPeriods(stats: readonly VariantEvidence[], w: number): Map<string, n
   }
   if (total === 0) return phi;
   const mean = (rewards + 1) / (total + 1 / COLD_RATE);
-  for (let round = 0; round < FIT_ROUNDS; round++) {
+  for (
+    let round = 0, moved = Number.POSITIVE_INFINITY;
+    round < MAX_FIT_ROUNDS && moved > FIT_TOLERANCE;
+    round++
+  ) {
+    const before = new Map(phi);
     const exposure = new Map<string, number>();
     for (const e of stats) {
       const k = cellOf(e);
@@ -174,7 +181,12 @@ function fitPeriods(stats: readonly VariantEvidence[], w: number): Map<string, n
     let scaled = 0;
     for (const [k, wk] of weeks) scaled += wk.n * (phi.get(k) ?? 1);
     const norm = scaled > 0 ? total / scaled : 1;
-    for (const [k, v] of phi) phi.set(k, v * norm);
+    moved = 0;
+    for (const [k, v] of phi) {
+      const next = v * norm;
+      moved = Math.max(moved, Math.abs(next - (before.get(k) ?? next)) / next);
+      phi.set(k, next);
+    }
   }
   return phi;
 }

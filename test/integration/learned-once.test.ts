@@ -7,7 +7,10 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agentKeys } from "../../shared/adapters/dynamo/keys.ts";
-import { DynamoLearnedStore } from "../../shared/adapters/dynamo/learned-store.ts";
+import {
+  DynamoLearnedStore,
+  TEMPLATE_WEEK_RETENTION_MS,
+} from "../../shared/adapters/dynamo/learned-store.ts";
 import { type LearningDeps, learnFrom } from "../../shared/agents/watchers/learning.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import type { TemplateStat } from "../../shared/kb/types.ts";
@@ -138,6 +141,28 @@ describe.each(STORES)("on %s", (store) => {
       const deps: LearningDeps = { decisions: { getDecision: async () => held }, learned };
       await learnFrom(deps, outcome("o-h", "d-h"));
       expect(await learned.templateStats()).toEqual([]);
+    });
+
+    it("a week's cell is kept half a year past its last count; an undated one has no expiry", async () => {
+      const t0 = Date.now();
+      const at = (ms: number) => new DynamoLearnedStore(rt.db, () => ms);
+      const week = { variant: "fact-led", persona: "vp", industry: "Retail", week: "2026-03-02" };
+      const undated = { variant: "fact-led", persona: "vp", industry: "Retail" };
+      await at(t0).countOnce("variants", "e-w", [{ key: week, field: "sent" }]);
+      await at(t0).countOnce("variants", "e-u", [{ key: undated, field: "sent" }]);
+      const item = await rt.db.doc.send(
+        new GetCommand({
+          TableName: rt.db.tables.state,
+          Key: agentKeys.templateStat("fact-led", "vp", "Retail", "2026-03-02"),
+        }),
+      );
+      expect(item.Item?.ttl).toBe(Math.ceil((t0 + TEMPLATE_WEEK_RETENTION_MS) / 1000));
+      expect((await at(t0 + 25 * 7 * 86_400_000).templateStats()).map((s) => s.week)).toEqual([
+        undefined,
+        "2026-03-02",
+      ]);
+      // Past its expiry and not yet swept by DynamoDB: not read.
+      expect((await at(t0 + 27 * 7 * 86_400_000).templateStats()).map((s) => s.week)).toEqual([undefined]);
     });
 
     it("the store answers whether it counted", async () => {

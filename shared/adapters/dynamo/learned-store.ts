@@ -9,6 +9,13 @@ import { agentKeys } from "./keys.ts";
  * dead-letter redrive is an operator's act within days; a week covers both with room.
  */
 export const LEARNED_EVENT_RETENTION_MS = 7 * 86_400_000;
+/**
+ * How long a week's template counts are kept after their last count (a week's cell stops counting a
+ * few days after the week, once its sends' answers are in). The variants loop then weighs about half a
+ * year of sends, and the partition stays bounded: personas × industries × variants × 26 weeks, not a
+ * cell per week forever. Cells counted before weeks were kept have no expiry.
+ */
+export const TEMPLATE_WEEK_RETENTION_MS = 26 * 7 * 86_400_000;
 /** Attempts of one count under contention (concurrent lanes adding to the same counter items). */
 const MAX_ATTEMPTS = 25;
 
@@ -40,9 +47,12 @@ export class DynamoLearnedStore implements LearnedStore {
       ExpressionAttributeValues: { ":pk": agentKeys.templatePartition },
       ConsistentRead: true,
     });
-    return items.map((i) => {
+    // DynamoDB deletes an expired item within days of its expiry, not at it.
+    const now = ttlSeconds(this.now());
+    return items.flatMap((i) => {
+      if (typeof i.ttl === "number" && i.ttl < now) return [];
       const s = strip<TemplateStat>(i);
-      return {
+      const stat: TemplateStat = {
         variant: s.variant,
         persona: s.persona,
         industry: s.industry,
@@ -53,6 +63,7 @@ export class DynamoLearnedStore implements LearnedStore {
         meetings: s.meetings ?? 0,
         negative: s.negative ?? 0,
       };
+      return [stat];
     });
   }
 
@@ -68,7 +79,7 @@ export class DynamoLearnedStore implements LearnedStore {
           ConditionExpression: "attribute_not_exists(pk)",
         },
       },
-      ...counts.map((c) => ({ Update: { TableName: this.table, ...update(c) } })),
+      ...counts.map((c) => ({ Update: { TableName: this.table, ...update(c, this.now()) } })),
     ];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -97,17 +108,20 @@ export class DynamoLearnedStore implements LearnedStore {
   }
 }
 
-/** A template stat's atomic add (the cell's key fields are set so a new item reads complete). */
-function update(c: LearnedCount) {
+/**
+ * A template stat's atomic add (the cell's key fields are set so a new item reads complete); a week's
+ * cell is kept TEMPLATE_WEEK_RETENTION_MS past its last count.
+ */
+function update(c: LearnedCount, now: number) {
   return {
     Key: agentKeys.templateStat(c.key.variant, c.key.persona, c.key.industry, c.key.week),
-    UpdateExpression: `SET variant = :v, persona = :p, industry = :i${c.key.week ? ", week = :w" : ""} ADD #f :one`,
-    ExpressionAttributeNames: { "#f": c.field },
+    UpdateExpression: `SET variant = :v, persona = :p, industry = :i${c.key.week ? ", week = :w, #ttl = :ttl" : ""} ADD #f :one`,
+    ExpressionAttributeNames: { "#f": c.field, ...(c.key.week ? { "#ttl": "ttl" } : {}) },
     ExpressionAttributeValues: {
       ":v": c.key.variant,
       ":p": c.key.persona,
       ":i": c.key.industry.toLowerCase(),
-      ...(c.key.week ? { ":w": c.key.week } : {}),
+      ...(c.key.week ? { ":w": c.key.week, ":ttl": ttlSeconds(now + TEMPLATE_WEEK_RETENTION_MS) } : {}),
       ":one": 1,
     },
   };
