@@ -137,17 +137,23 @@ export function periodFactors(stats: readonly VariantEvidence[], w: number): Map
 const fitted = new WeakMap<readonly VariantEvidence[], { w: number; phi: Map<string, number> }>();
 
 function fitPeriods(stats: readonly VariantEvidence[], w: number): Map<string, number> {
+  // Each item's week, cell (variant × persona, industries pooled) and reward, named once for all rounds.
+  const rows = stats.map((e) => ({
+    week: e.week ?? "",
+    cell: `${e.variant}\u0000${e.persona}`,
+    sent: e.sent,
+    reward: e.replied + w * e.meetings,
+  }));
   const weeks = new Map<string, { n: number; s: number }>();
   const cells = new Map<string, { s: number; r: number }>();
-  const cellOf = (e: VariantEvidence) => `${e.variant}\u0000${e.persona}`;
-  for (const e of stats) {
-    const wk = weeks.get(e.week ?? "") ?? { n: 0, s: 0 };
-    wk.n += e.sent;
-    wk.s += e.replied + w * e.meetings;
-    weeks.set(e.week ?? "", wk);
-    const c = cells.get(cellOf(e)) ?? { s: 0, r: 0 };
-    c.s += e.replied + w * e.meetings;
-    cells.set(cellOf(e), c);
+  for (const row of rows) {
+    const wk = weeks.get(row.week) ?? { n: 0, s: 0 };
+    wk.n += row.sent;
+    wk.s += row.reward;
+    weeks.set(row.week, wk);
+    const c = cells.get(row.cell) ?? { s: 0, r: 0 };
+    c.s += row.reward;
+    cells.set(row.cell, c);
   }
   const phi = new Map([...weeks.keys()].map((k) => [k, 1]));
   if (weeks.size < 2) return phi;
@@ -164,28 +170,25 @@ function fitPeriods(stats: readonly VariantEvidence[], w: number): Map<string, n
     round < MAX_FIT_ROUNDS && moved > FIT_TOLERANCE;
     round++
   ) {
-    const before = new Map(phi);
     const exposure = new Map<string, number>();
-    for (const e of stats) {
-      const k = cellOf(e);
-      exposure.set(k, (exposure.get(k) ?? 0) + e.sent * (phi.get(e.week ?? "") ?? 1));
-    }
+    for (const row of rows)
+      exposure.set(row.cell, (exposure.get(row.cell) ?? 0) + row.sent * (phi.get(row.week) ?? 1));
     for (const [k, c] of cells) c.r = (c.s + PRIOR_REPLIES) / ((exposure.get(k) ?? 0) + PRIOR_REPLIES / mean);
     const expected = new Map<string, number>();
-    for (const e of stats) {
-      const k = e.week ?? "";
-      expected.set(k, (expected.get(k) ?? 0) + e.sent * (cells.get(cellOf(e))?.r ?? mean));
-    }
-    for (const [k, wk] of weeks)
-      phi.set(k, (wk.s + PRIOR_REPLIES) / ((expected.get(k) ?? 0) + PRIOR_REPLIES));
+    for (const row of rows)
+      expected.set(row.week, (expected.get(row.week) ?? 0) + row.sent * (cells.get(row.cell)?.r ?? mean));
+    const next = new Map<string, number>();
     let scaled = 0;
-    for (const [k, wk] of weeks) scaled += wk.n * (phi.get(k) ?? 1);
+    for (const [k, wk] of weeks) {
+      const v = (wk.s + PRIOR_REPLIES) / ((expected.get(k) ?? 0) + PRIOR_REPLIES);
+      next.set(k, v);
+      scaled += wk.n * v;
+    }
     const norm = scaled > 0 ? total / scaled : 1;
     moved = 0;
-    for (const [k, v] of phi) {
-      const next = v * norm;
-      moved = Math.max(moved, Math.abs(next - (before.get(k) ?? next)) / next);
-      phi.set(k, next);
+    for (const [k, v] of next) {
+      moved = Math.max(moved, Math.abs(v * norm - (phi.get(k) ?? 1)) / (v * norm));
+      phi.set(k, v * norm);
     }
   }
   return phi;

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Account, Person } from "../../domain/kb.ts";
 import type { AgentKnowledgeStore } from "../../kb/ports.ts";
 import type {
@@ -9,7 +9,7 @@ import type {
   Fact,
   LeadListEntry,
 } from "../../kb/types.ts";
-import type { Db } from "./db.ts";
+import { type Db, queryAll } from "./db.ts";
 import { agentKeys, type Key, stateKeys } from "./keys.ts";
 
 type Item = Record<string, unknown>;
@@ -40,22 +40,12 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
   }
 
   private async query(pk: string, skPrefix?: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :p)" : "pk = :pk",
-          ExpressionAttributeValues: { ":pk": pk, ...(skPrefix ? { ":p": skPrefix } : {}) },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...((res.Items as Item[] | undefined) ?? []));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return (await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :p)" : "pk = :pk",
+      ExpressionAttributeValues: { ":pk": pk, ...(skPrefix ? { ":p": skPrefix } : {}) },
+      ConsistentRead: true,
+    })) as Item[];
   }
 
   private async batchGet(keys: Key[]): Promise<Item[]> {

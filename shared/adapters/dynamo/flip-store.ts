@@ -11,7 +11,7 @@ import {
 import { MAX_SHADOW_RULES } from "../../domain/spec-modes.ts";
 import type { FlipStore, Page, PageRequest } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
-import type { Db } from "./db.ts";
+import { type Db, queryAll } from "./db.ts";
 import { steerKeys } from "./keys.ts";
 
 type TransactItem = NonNullable<
@@ -103,27 +103,18 @@ export class DynamoFlipStore implements FlipStore {
   }
 
   async totals(specVersion: number, rule: string): Promise<FlipTotals> {
-    const cells: FlipCell[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.tables.state,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": steerKeys.flipCountPartition(specVersion, rule) },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const i of res.Items ?? [])
-        cells.push({
-          day: String(i.day),
-          agentId: String(i.agentId),
-          actionType: String(i.actionType),
-          count: Number(i.count ?? 0),
-        });
-      startKey = res.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAll(this.db, {
+      TableName: this.db.tables.state,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": steerKeys.flipCountPartition(specVersion, rule) },
+      ConsistentRead: true,
+    });
+    const cells: FlipCell[] = items.map((i) => ({
+      day: String(i.day),
+      agentId: String(i.agentId),
+      actionType: String(i.actionType),
+      count: Number(i.count ?? 0),
+    }));
     return sumFlipCells(cells);
   }
 }

@@ -49,10 +49,10 @@ export class DynamoLearnedStore implements LearnedStore {
     });
     // DynamoDB deletes an expired item within days of its expiry, not at it.
     const now = ttlSeconds(this.now());
-    return items.flatMap((i) => {
-      if (typeof i.ttl === "number" && i.ttl < now) return [];
+    const live = items.filter((i) => !(typeof i.ttl === "number" && i.ttl < now));
+    return live.map((i) => {
       const s = strip<TemplateStat>(i);
-      const stat: TemplateStat = {
+      return {
         variant: s.variant,
         persona: s.persona,
         industry: s.industry,
@@ -63,7 +63,6 @@ export class DynamoLearnedStore implements LearnedStore {
         meetings: s.meetings ?? 0,
         negative: s.negative ?? 0,
       };
-      return [stat];
     });
   }
 

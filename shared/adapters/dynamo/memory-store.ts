@@ -5,7 +5,7 @@ import { type Embeddings, MAX_CHUNKS_PER_DOCUMENT, type MemoryStore } from "../.
 import { searchDocs } from "../../kb/text-search.ts";
 import type { MemoryDoc, MemoryHit } from "../../kb/types.ts";
 import { cosine, quantize } from "../../kb/vectors.ts";
-import { type Db, failedConditions } from "./db.ts";
+import { type Db, failedConditions, queryAll } from "./db.ts";
 import { agentKeys } from "./keys.ts";
 
 /** @see MemoryStoreOptions.maxChunksPerAccount */
@@ -196,21 +196,11 @@ export class DynamoMemoryStore implements MemoryStore {
   }
 
   private async partition(accountId: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.tables.state,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": agentKeys.memoryPartition(accountId) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(res.Items ?? []));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return queryAll(this.db, {
+      TableName: this.db.tables.state,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": agentKeys.memoryPartition(accountId) },
+    });
   }
 }
 
