@@ -218,12 +218,17 @@ export interface TrustStore {
   get(agentId: string, actionType: string): Promise<TrustRecord | undefined>;
   /** One page, in the store's order; `cursor` is absent on the last page. */
   list(page: PageRequest): Promise<Page<TrustRecord>>;
-  /** Conditional on version; writes the ledger event in the same transaction when given. */
+  /**
+   * Conditional on version; writes the ledger event in the same transaction when given. With an
+   * `evidenceId` (the outcome's id), also marks that evidence taught to this agent × action in the same
+   * transaction, and saves nothing when it was taught before: returns false then.
+   */
   save(
     record: TrustRecord,
     expectVersion: number,
     event?: Omit<LedgerEvent, "stream" | "seq">,
-  ): Promise<void>;
+    evidenceId?: string,
+  ): Promise<boolean>;
   /** Every agent's latest market snapshot on this action type (learning/trust-peers.ts). */
   peers(actionType: string): Promise<PeerMarket[]>;
   /** Publishes an agent's snapshot to its peers; an older one than the stored snapshot changes nothing. */
@@ -231,6 +236,7 @@ export interface TrustStore {
 }
 
 export interface PauseStore {
+  /** A pause whose id exists already (even lifted) is left as it is: creating it again changes nothing. */
   create(pause: Pause): Promise<void>;
   remove(pauseId: string, by: string, at: string): Promise<Pause>;
   list(): Promise<Pause[]>;

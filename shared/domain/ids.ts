@@ -17,4 +17,8 @@ export const payloadDigest = (payload: unknown) => `sha256:${hash(canonicalJson(
 /** The idempotency key every external side effect of a decision carries. */
 export const idempotencyKeyFor = (decisionId: string, attempt = 1) => `${decisionId}:exec:${attempt}`;
 
+/** The stop-on-reply pause an outcome creates: named by the outcome, so its redelivery creates no second one. */
+export const pauseIdForOutcome = (outcomeId: string) =>
+  `pause_${hash(`outcome\u0000${outcomeId}`).slice(0, 22)}`;
+
 export const newId = (prefix: string) => `${prefix}_${randomBytes(10).toString("base64url")}`;

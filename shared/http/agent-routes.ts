@@ -212,6 +212,7 @@ export const AGENT_ROUTES: Route[] = [
             (await deps.trust.get(agentId, actionType)) ??
               newTrust(agentId, actionType, action.startLevel, now),
             spec,
+            now,
           ),
         ),
       );

@@ -99,7 +99,7 @@ const obj = (v: unknown) =>
  * score, oldest first, ending with the current one.
  */
 export async function trustHistory(
-  deps: Pick<Deps, "decisions" | "trust" | "specs">,
+  deps: Pick<Deps, "decisions" | "trust" | "specs" | "clock">,
   agentId: string,
   actionType: string,
 ) {
@@ -122,7 +122,7 @@ export async function trustHistory(
       ...(Object.keys(evidence).length ? { evidence } : {}),
     };
   });
-  const current = record ? describeTrust(record, spec) : null;
+  const current = record ? describeTrust(record, spec, deps.clock.now()) : null;
   const points = changes.flatMap((c) =>
     typeof c.evidence?.score === "number"
       ? [{ at: c.at, score: c.evidence.score, level: c.to, sample: c.evidence.sample ?? null }]

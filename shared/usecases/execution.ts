@@ -145,6 +145,7 @@ async function executeFrom(
       executed.actionType,
       "draft_passed",
       `draft_passed on ${decisionId}: went out unreviewed, every check passed`,
+      `draft_passed-${decisionId}`,
     ).catch(() => undefined);
   return executed;
 }

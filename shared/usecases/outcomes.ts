@@ -1,7 +1,7 @@
 import { isHeldOut } from "../domain/arms.ts";
 import { type Decision, streams } from "../domain/decision.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
-import { newId } from "../domain/ids.ts";
+import { newId, pauseIdForOutcome } from "../domain/ids.ts";
 import { DAY, iso } from "../domain/time.ts";
 import type { Deps } from "../ports.ts";
 import type { Principal } from "./principal.ts";
@@ -50,6 +50,13 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
     );
   }
   const outcomeId = body.outcomeId ?? newId("o");
+  // A redelivery, or a retry after a failure part-way (a throttled trust write, a timeout), finds the
+  // outcome on the decision already. Everything after the append is idempotent and runs again: trust
+  // is taught once per outcome id (the trust store marks it), the pause has an id derived from the
+  // outcome's, a suppression is an overwrite, and the learning watchers count an event id once.
+  // Returning early there lost a complaint's suppression for good whenever the first delivery failed
+  // after its append.
+  let duplicate = false;
   if (decision) {
     const appended = await appendToDecision(
       deps,
@@ -58,13 +65,13 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
       principal.subject,
       body.note,
     );
-    // The same outcome id is already on the decision: a redelivery, sequential or concurrent.
-    if (appended === "duplicate") return { outcomeId, attributedTo: decision.decisionId, duplicate: true };
-    const held = appended === "held";
+    duplicate = appended.duplicate;
     // A bounce is the fault of whoever created the address (trust-evidence.ts), not of the writer.
-    const creator = isHeldOut(decision) ? undefined : await teachCreator(deps, spec, decision, body.type);
+    const creator = isHeldOut(decision)
+      ? undefined
+      : await teachCreator(deps, spec, decision, body.type, outcomeId);
     // A record's flag or correction within its window is taught when the window closes (trust-evidence.ts).
-    if (!isHeldOut(decision) && !(creator && body.type === "bounced") && !held)
+    if (!isHeldOut(decision) && !(creator && body.type === "bounced") && !appended.held)
       await recordTrustOutcome(
         deps,
         spec,
@@ -72,6 +79,7 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
         decision.actionType,
         body.type,
         `outcome ${body.type} on ${decision.decisionId}`,
+        outcomeId,
       );
   } else {
     await deps.decisions.appendEvent({
@@ -89,7 +97,7 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
   if (accountId && spec.spec.stopOnReply.outcomes.includes(body.type)) {
     const until = iso(Date.parse(at) + spec.spec.stopOnReply.pauseDays * DAY);
     await deps.pauses.create({
-      pauseId: newId("pause"),
+      pauseId: pauseIdForOutcome(outcomeId),
       scope: "account",
       target: accountId,
       reason: `stop-on-reply: ${body.type}${personId ? ` from person ${personId}` : ""}`,
@@ -125,6 +133,7 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
       },
     },
   ]);
+  if (duplicate) return { outcomeId, attributedTo: decision?.decisionId ?? null, duplicate: true, effects };
   return { outcomeId, attributedTo: decision?.decisionId ?? null, effects };
 }
 
@@ -134,12 +143,13 @@ async function appendToDecision(
   outcome: { type: OutcomeBody["type"]; at: string; outcomeId: string },
   actor: string,
   note?: string,
-): Promise<"held" | "appended" | "duplicate"> {
+): Promise<{ duplicate: boolean; held: boolean }> {
   let current = decision;
   for (let attempt = 0; attempt < 10; attempt++) {
     // Checked again on every version read: a concurrent delivery of the same outcome may be the
-    // write this one conflicted with.
-    if (current.outcomes.some((o) => o.outcomeId === outcome.outcomeId)) return "duplicate";
+    // write this one conflicted with. Whether it was held is what the first append decided.
+    const already = current.outcomes.find((o) => o.outcomeId === outcome.outcomeId);
+    if (already) return { duplicate: true, held: already.heldUntilClose === true };
     // Whether a judgment waits for the record's window is decided on the version it is appended to
     // (the write is conditional on it), and stored with it: the settle teaches only what was held.
     const held = judgmentWaits(current, outcome.type);
@@ -158,7 +168,7 @@ async function appendToDecision(
           data: entry,
         },
       });
-      return held ? "held" : "appended";
+      return { duplicate: false, held };
     } catch (err) {
       if ((err as Error).name !== "ConflictError") throw err;
       const fresh = await deps.decisions.getDecision(current.decisionId);

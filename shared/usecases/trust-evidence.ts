@@ -125,9 +125,16 @@ export async function settleExecuted(
     const d = attempt === 0 && read ? read : await deps.decisions.getDecision(decisionId);
     if (d?.status !== "executed") return undefined;
     const touch = d.actionKind === "touch";
-    // Only judgments held for the close: one taught on arrival (after a window, or recorded before
-    // judgments were held) has counted already.
-    const judgments = touch ? [] : d.outcomes.filter((o) => RECORD_JUDGMENTS.has(o.type) && o.heldUntilClose);
+    // Closed by an earlier settle that may have failed before teaching all of it (a throttled trust
+    // write, a timeout): the due item is still queued, so teach again; each piece counts once.
+    const closed = d.outcomes.find(
+      (o) => CLOSERS.has(o.type) && o.outcomeId === closerId(o.type, decisionId),
+    );
+    if (closed) {
+      const spec = await deps.specs.current();
+      if (spec) await teachClosed(deps, spec, d, closed.type, closed.outcomeId as string);
+      return undefined;
+    }
     let type: OutcomeType = touch ? "silence" : "record_kept";
     if (
       touch
@@ -139,8 +146,9 @@ export async function settleExecuted(
     const spec = await deps.specs.current();
     if (!spec) return undefined;
     const at = iso(deps.clock.now());
-    const outcome = { type, at, outcomeId: `${type}-${decisionId}` };
+    const outcome = { type, at, outcomeId: closerId(type, decisionId) };
     const days = spec.spec.trust.silenceDays;
+    const held = heldJudgments(d);
     const appended = await appendOutcome(
       deps,
       d,
@@ -148,29 +156,53 @@ export async function settleExecuted(
       touch
         ? `silence: no answer within ${days} days of the touch`
         : type === "record_judged"
-          ? `record_judged: its window of ${days} days closed; ${judgments.map((o) => o.type).join(", ") || "no judgment"} taught to trust now`
+          ? `record_judged: its window of ${days} days closed; ${held.map((o) => o.type).join(", ") || "no judgment"} taught to trust now`
           : `record_kept: nobody corrected or flagged it within ${days} days`,
     );
     if (!appended) continue;
-    for (const j of judgments)
-      await recordTrustOutcome(
-        deps,
-        spec,
-        d.agentId,
-        d.actionType,
-        j.type,
-        `${j.type} on ${decisionId}, counted when its window closed`,
-      );
-    await recordTrustOutcome(deps, spec, d.agentId, d.actionType, type, `${type} on ${decisionId}`);
-    await deps.events.publish([
-      {
-        type: "outcome.recorded",
-        detail: { outcomeId: outcome.outcomeId, type, decisionId, accountId: d.accountId },
-      },
-    ]);
+    await teachClosed(deps, spec, d, type, outcome.outcomeId);
     return type;
   }
   throw new ConflictError(`decision ${decisionId} is too contended to settle; it is retried`);
+}
+
+/** The outcomes that close an executed action's window; each (and `draft_blocked`) is recorded under a fixed id. */
+const CLOSERS: ReadonlySet<OutcomeType> = new Set(["silence", "record_kept", "record_judged"]);
+const closerId = (type: OutcomeType, decisionId: string) => `${type}-${decisionId}`;
+
+/**
+ * Only judgments held for the close: one taught on arrival (after a window, or recorded before
+ * judgments were held) has counted already.
+ */
+const heldJudgments = (d: Decision) =>
+  d.actionKind === "touch" ? [] : d.outcomes.filter((o) => RECORD_JUDGMENTS.has(o.type) && o.heldUntilClose);
+
+/**
+ * Teach what a window's close says: the judgments held for it, then the closing outcome, each under its
+ * outcome id (so a retried settle teaches nothing twice), and tell the learning loops.
+ */
+async function teachClosed(
+  deps: SettleDeps,
+  spec: SpecVersion,
+  d: Decision,
+  type: OutcomeType,
+  outcomeId: string,
+): Promise<void> {
+  const decisionId = d.decisionId;
+  for (const j of heldJudgments(d))
+    await recordTrustOutcome(
+      deps,
+      spec,
+      d.agentId,
+      d.actionType,
+      j.type,
+      `${j.type} on ${decisionId}, counted when its window closed`,
+      j.outcomeId,
+    );
+  await recordTrustOutcome(deps, spec, d.agentId, d.actionType, type, `${type} on ${decisionId}`, outcomeId);
+  await deps.events.publish([
+    { type: "outcome.recorded", detail: { outcomeId, type, decisionId, accountId: d.accountId } },
+  ]);
 }
 
 /**
@@ -184,25 +216,33 @@ export async function settleBlocked(
 ): Promise<OutcomeType | undefined> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const d = attempt === 0 && read ? read : await deps.decisions.getDecision(decisionId);
-    if (!d || !blockedDraft(d) || d.outcomes.some((o) => o.type === "draft_blocked")) return undefined;
+    if (!d || !blockedDraft(d)) return undefined;
     const spec = await deps.specs.current();
     if (!spec) return undefined;
-    const at = iso(deps.clock.now());
-    const outcome = { type: "draft_blocked" as const, at, outcomeId: `draft_blocked-${decisionId}` };
+    const outcomeId = closerId("draft_blocked", decisionId);
+    // No outcome.recorded: nothing reached anyone, so no loop but trust has anything to learn.
+    const teach = () =>
+      recordTrustOutcome(
+        deps,
+        spec,
+        d.agentId,
+        d.actionType,
+        "draft_blocked",
+        `draft_blocked on ${decisionId}`,
+        outcomeId,
+      );
+    // Recorded by an earlier settle that may have failed before teaching it: teach again, once.
+    if (d.outcomes.some((o) => o.type === "draft_blocked")) {
+      if (d.outcomes.some((o) => o.outcomeId === outcomeId)) await teach();
+      return undefined;
+    }
+    const outcome = { type: "draft_blocked" as const, at: iso(deps.clock.now()), outcomeId };
     const failed = d.checks
       .filter((c) => c.result === "fail" && !c.shadow && DRAFT_CHECKS.has(c.check))
       .map((c) => c.detail);
     const detail = `draft_blocked: the gate blocked the draft itself (${failed.join("; ")})`;
     if (!(await appendOutcome(deps, d, outcome, detail))) continue;
-    // No outcome.recorded: nothing reached anyone, so no loop but trust has anything to learn.
-    await recordTrustOutcome(
-      deps,
-      spec,
-      d.agentId,
-      d.actionType,
-      "draft_blocked",
-      `draft_blocked on ${decisionId}`,
-    );
+    await teach();
     return "draft_blocked";
   }
   throw new ConflictError(`decision ${decisionId} is too contended to settle; it is retried`);
@@ -256,6 +296,8 @@ export async function teachCreator(
   spec: SpecVersion,
   decision: Decision,
   type: OutcomeType,
+  /** The outcome's id: taught once to the creator whatever the retries. */
+  outcomeId?: string,
 ): Promise<string | undefined> {
   if (decision.actionKind !== "touch" || !decision.personId || !CREATOR_OUTCOMES.has(type)) return undefined;
   const creator = (await deps.kb.getPerson(decision.personId))?.createdBy;
@@ -267,6 +309,8 @@ export async function teachCreator(
     creator.actionType,
     type,
     `${type} of a person created by ${creator.decisionId} (touch ${decision.decisionId})`,
+    // Its own mark: the creator may be the writer's own agent × action.
+    outcomeId && `${outcomeId}#creator`,
   );
   return creator.agentId;
 }

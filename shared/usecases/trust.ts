@@ -5,6 +5,7 @@ import { HOUR, iso } from "../domain/time.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
 import {
   applyOutcome,
+  decayed,
   effectiveLevel,
   evidenceOf,
   type Level,
@@ -34,6 +35,9 @@ export interface TrustDeps {
 /**
  * Fold an outcome or review into agent × action trust; a level change is a ledger event with its reason
  * and, in `data.evidence`, the counts behind it (reviews and market streams, silences, lower bounds).
+ * With `evidenceId` (the outcome's id) it is folded in once whatever the retries: the store marks it in
+ * the save's transaction, so a caller that failed after recording the outcome and before teaching it
+ * can always teach again (usecases/outcomes.ts, trust-evidence.ts).
  */
 export async function recordTrustOutcome(
   deps: TrustDeps,
@@ -42,6 +46,7 @@ export async function recordTrustOutcome(
   actionType: string,
   outcome: OutcomeType,
   cause: string,
+  evidenceId?: string,
 ): Promise<TrustRecord | undefined> {
   const action = spec.spec.autonomy.actions[actionType];
   if (!action) return undefined;
@@ -77,7 +82,7 @@ export async function recordTrustOutcome(
     };
     const { change } = applied;
     try {
-      await deps.trust.save(
+      const saved = await deps.trust.save(
         record,
         current.version,
         change
@@ -91,7 +96,10 @@ export async function recordTrustOutcome(
               data: { outcome, evidence: change.evidence },
             }
           : undefined,
+        evidenceId,
       );
+      // Taught before (a retry or redelivery of the same outcome): nothing changes.
+      if (!saved) return current;
       if (share) await deps.trust.sharePeer(actionType, peerSnapshot(record));
       return record;
     } catch (err) {
@@ -176,7 +184,9 @@ export async function pinTrust(
     const current =
       (await deps.trust.get(agentId, actionType)) ?? newTrust(agentId, actionType, action.startLevel, now);
     const before = effectiveLevel(current, action).level;
-    const next: TrustRecord = { ...current, updatedAt: now };
+    // Decayed to now as any save is: `updatedAt` is the instant the counts are as of, and moving it
+    // without decaying them would make all the evidence since the last outcome count as fresh.
+    const next: TrustRecord = decayed(current, now, spec.spec.trust);
     if (level === null) {
       delete next.pinnedLevel;
       delete next.pinnedBy;
@@ -202,7 +212,12 @@ export async function pinTrust(
   throw new ConflictError(`trust of ${agentId} × ${actionType} is too contended`);
 }
 
-export function describeTrust(record: TrustRecord, spec: SpecVersion) {
+/**
+ * A trust record as the API shows it, its evidence decayed to `now`: stored counts are as of the last
+ * outcome, and an agent idle for a month would otherwise show all of that month's faded evidence.
+ */
+export function describeTrust(stored: TrustRecord, spec: SpecVersion, now: number) {
+  const record = decayed(stored, now, spec.spec.trust);
   const action = spec.spec.autonomy.actions[record.actionType];
   const stats = trustStats(record, spec.spec.trust);
   const evidence = evidenceOf(record, spec.spec.trust);
@@ -222,6 +237,6 @@ export function describeTrust(record: TrustRecord, spec: SpecVersion) {
     pinnedLevel: record.pinnedLevel ?? null,
     effectiveLevel: action ? effectiveLevel(record, action).level : null,
     maxLevel: action?.maxLevel ?? null,
-    updatedAt: iso(record.updatedAt),
+    updatedAt: iso(stored.updatedAt),
   };
 }

@@ -32,6 +32,14 @@ export const stateKeys = {
     sk: `ACTION#${actionType}`,
   }),
   trustPrefix: "TRUST#",
+  /**
+   * A piece of evidence (an outcome's id) folded into one agent's trust, written in the trust save's
+   * transaction so a retried or redelivered outcome is taught once (TrustStore.save's `evidenceId`).
+   */
+  trustEvidence: (agentId: string, actionType: string, evidenceId: string): Key => ({
+    pk: `TRUSTED#${agentId}#${actionType}#${evidenceId}`,
+    sk: "TAUGHT",
+  }),
   /** Each agent's market snapshot for one action type, read by its peers (learning/trust-peers.ts). */
   trustPeers: (actionType: string): Key => ({ pk: `PEERS#${actionType}`, sk: "MARKET" }),
   /** The attribute of one agent in the trustPeers item. */

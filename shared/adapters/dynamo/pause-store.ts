@@ -3,7 +3,7 @@ import type { Pause } from "../../domain/decision-types.ts";
 import { NotFoundError } from "../../domain/errors.ts";
 import { chainEvent, headOf } from "../../domain/ledger-chain.ts";
 import type { PauseStore } from "../../ports.ts";
-import { type Db, queryAll } from "./db.ts";
+import { type Db, failedConditions, queryAll } from "./db.ts";
 import { ledgerKeys, pauseStream, stateKeys } from "./keys.ts";
 import { HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
@@ -43,7 +43,7 @@ export class DynamoPauseStore implements PauseStore {
       },
       prevHashAfter(undefined),
     );
-    await this.db.doc.send(
+    const write = this.db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
           {
@@ -77,6 +77,14 @@ export class DynamoPauseStore implements PauseStore {
         ],
       }),
     );
+    try {
+      await write;
+    } catch (err) {
+      // A pause with this id exists (or existed and was lifted): an outcome's redelivery names the same
+      // pause (ids.ts), and it is neither created twice nor brought back after an admin lifted it.
+      if (failedConditions(err)?.includes(1)) return;
+      throw err;
+    }
   }
 
   async remove(pauseId: string, by: string, at: string): Promise<Pause> {

@@ -12,7 +12,7 @@ import type { TrustRecord } from "../../learning/trust.ts";
 import type { PeerMarket } from "../../learning/trust-peers.ts";
 import type { Page, PageRequest, TrustStore } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
-import { type Db, failedConditions } from "./db.ts";
+import { type Db, failedConditions, ttlSeconds } from "./db.ts";
 import { ledgerKeys, stateKeys, trustStream } from "./keys.ts";
 import { HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
@@ -26,11 +26,19 @@ const strip = (item: Record<string, unknown> | undefined): TrustRecord | undefin
   return rest as unknown as TrustRecord;
 };
 
+/**
+ * How long an evidence marker is kept: longer than any redelivery or retry of the outcome it marks
+ * (EventBridge retries for 24 hours, SES and HubSpot within days, a failed settle on the next sweep).
+ */
+export const TRUST_EVIDENCE_RETENTION_MS = 14 * 86_400_000;
+
 export class DynamoTrustStore implements TrustStore {
   constructor(
     private readonly db: Db,
     /** Signs page cursors; runtimes whose cursors reach clients pass a persistent key. */
     private readonly cursors: PageCursors = PageCursors.ephemeral(),
+    /** Wall-clock time for the markers' TTL: redeliveries come in real time, whatever clock the harness runs. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async get(agentId: string, actionType: string): Promise<TrustRecord | undefined> {
@@ -87,7 +95,8 @@ export class DynamoTrustStore implements TrustStore {
     record: TrustRecord,
     expectVersion: number,
     event?: Omit<LedgerEvent, "stream" | "seq">,
-  ): Promise<void> {
+    evidenceId?: string,
+  ): Promise<boolean> {
     const readHead = headIn(record as unknown as Record<string, unknown>);
     const stream = trustStream(record.agentId, record.actionType);
     const next = { ...record, version: expectVersion + 1 };
@@ -111,26 +120,48 @@ export class DynamoTrustStore implements TrustStore {
             ExpressionAttributeValues: { ":v": expectVersion, ...(readHead ? { ":h": readHead.hash } : {}) },
           }),
     };
+    // The evidence marker goes first: a failed condition at index 0 means "taught before".
+    const marker = evidenceId
+      ? [
+          {
+            Put: {
+              TableName: this.db.tables.state,
+              Item: {
+                ...stateKeys.trustEvidence(record.agentId, record.actionType, evidenceId),
+                ttl: ttlSeconds(this.now() + TRUST_EVIDENCE_RETENTION_MS),
+              },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+        ]
+      : [];
     try {
-      if (!chained) {
+      if (!chained && !evidenceId) {
         await this.db.doc.send(new PutCommand(put));
-        return;
+        return true;
       }
       await this.db.doc.send(
         new TransactWriteCommand({
           TransactItems: [
+            ...marker,
             { Put: put },
-            {
-              Put: {
-                TableName: this.db.tables.ledger,
-                Item: chained,
-                ConditionExpression: "attribute_not_exists(pk)",
-              },
-            },
+            ...(chained
+              ? [
+                  {
+                    Put: {
+                      TableName: this.db.tables.ledger,
+                      Item: chained,
+                      ConditionExpression: "attribute_not_exists(pk)",
+                    },
+                  },
+                ]
+              : []),
           ],
         }),
       );
+      return true;
     } catch (err) {
+      if (evidenceId && failedConditions(err)?.includes(0)) return false;
       if (failedConditions(err) || (err as Error).name === "ConditionalCheckFailedException") {
         throw new ConflictError(`trust of ${record.agentId} × ${record.actionType} changed concurrently`, {
           cause: err,

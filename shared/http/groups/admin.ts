@@ -65,7 +65,8 @@ export const TRUST_ROUTES: Route[] = [
       const q = parseWith(pageQuery(50), req.query);
       const spec = await getSpec(deps, "current");
       const page = await deps.trust.list({ limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) });
-      return ok({ items: page.items.map((r) => describeTrust(r, spec)), cursor: page.cursor ?? null });
+      const now = deps.clock.now();
+      return ok({ items: page.items.map((r) => describeTrust(r, spec, now)), cursor: page.cursor ?? null });
     },
   },
   {
@@ -91,7 +92,7 @@ export const TRUST_ROUTES: Route[] = [
         body.reason,
         req.principal.subject,
       );
-      return ok(describeTrust(record, spec));
+      return ok(describeTrust(record, spec, deps.clock.now()));
     },
   },
 ];
