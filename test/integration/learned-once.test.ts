@@ -31,7 +31,7 @@ describe.each(STORES)("on %s", (store) => {
    * Executed touches, as the decision store returns them (only the fields the watcher reads).
    * `writtenFor`: the persona the writer wrote the message for (payload.persona), if it said.
    */
-  const decision = (decisionId: string, writtenFor?: string): Decision =>
+  const decision = (decisionId: string, writtenFor?: string, outcomes: Decision["outcomes"] = []): Decision =>
     ({
       decisionId,
       accountId: "acc-1",
@@ -39,10 +39,17 @@ describe.each(STORES)("on %s", (store) => {
       status: "executed",
       payload: { variant: "peer-proof", ...(writtenFor ? { persona: writtenFor } : {}) },
       context: { person: { persona: "vp" }, account: { industry: "Software" } },
+      outcomes,
     }) as unknown as Decision;
 
-  function watcherDeps(writtenFor?: (id: string) => string | undefined): LearningDeps {
-    return { decisions: { getDecision: async (id: string) => decision(id, writtenFor?.(id)) }, learned };
+  function watcherDeps(
+    writtenFor?: (id: string) => string | undefined,
+    outcomes?: (id: string) => Decision["outcomes"],
+  ): LearningDeps {
+    return {
+      decisions: { getDecision: async (id: string) => decision(id, writtenFor?.(id), outcomes?.(id)) },
+      learned,
+    };
   }
 
   const executed = (decisionId: string): DomainEvent => ({
@@ -95,12 +102,19 @@ describe.each(STORES)("on %s", (store) => {
       expect(s?.replied).toBe(50);
     }, 120_000);
 
-    it("two replies to one touch are two events; the marker carries a TTL", async () => {
-      const deps = watcherDeps();
+    it("a second reply to one touch is the same success: counted once; the marker carries a TTL", async () => {
+      const at = "2026-03-10T14:00:00.000Z";
+      // The decision as the store holds it once both replies (and a meeting) were appended.
+      const deps = watcherDeps(undefined, () => [
+        { type: "replied", at, outcomeId: "o1" },
+        { type: "replied", at, outcomeId: "o2" },
+        { type: "meeting_booked", at, outcomeId: "m1" },
+      ]);
       await learnFrom(deps, executed("d1"));
       await learnFrom(deps, outcome("o1", "d1"));
       await learnFrom(deps, outcome("o2", "d1"));
-      expect((await stat())?.replied).toBe(2);
+      await learnFrom(deps, outcome("m1", "d1", "meeting_booked"));
+      expect(await stat()).toMatchObject({ sent: 1, replied: 1, meetings: 1 });
       const marker = await rt.db.doc.send(
         new GetCommand({
           TableName: rt.db.tables.state,

@@ -79,6 +79,11 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
     // Only a send's outcomes: a holdout's organic reply is recorded on the touch the holdout blocked
     // (usecases/outcomes.ts), and a reply to a message never sent would credit a variant nobody read.
     if (d?.status !== "executed") return;
+    // A send earns a reply or it does not (variants.ts: successes = replied + w·meetings, failures =
+    // sent − replied): the second reply in a thread, or a client's retry under a fresh outcome id, is
+    // the same success again, and counted it made talkative prospects' variants look better.
+    const first = d.outcomes?.find((o) => FIELD[o.type] === field);
+    if (first?.outcomeId && ev.data.outcomeId && first.outcomeId !== ev.data.outcomeId) return;
     // The outcome's own id; an older event without one is named by its decision and type.
     await count(deps, d, `outcome#${ev.data.outcomeId ?? `${d.decisionId}#${ev.data.type}`}`, field);
   }
