@@ -76,15 +76,17 @@ const list = <T extends z.core.SomeType>(item: T) =>
 export const RuleName = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
 
 const bounded = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+/** The longest industry or persona a rule's condition can name (learning/rules.ts names only those). */
+export const RULE_VALUE_MAX_LENGTH = 100;
 
 const When = z
   .strictObject({
     actionTypes: list(ActionType),
     agents: list(bounded(128)),
     channels: list(Channel),
-    industries: list(bounded(100)),
+    industries: list(bounded(RULE_VALUE_MAX_LENGTH)),
     countries: list(z.string().check(z.length(2))),
-    personas: list(bounded(100)),
+    personas: list(bounded(RULE_VALUE_MAX_LENGTH)),
     roles: list(CommitteeRole),
     /** In the recipient's local time (the person's zone, else the account's), like quiet hours. */
     weekdays: list(Weekday),

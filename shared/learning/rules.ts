@@ -22,7 +22,7 @@ import { payloadText, weekdayAt } from "../domain/checks/rules.ts";
 import type { Decision } from "../domain/decision.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { redactor } from "../domain/redact.ts";
-import { SpecRuleSchema } from "../domain/spec-modes.ts";
+import { RULE_VALUE_MAX_LENGTH, SpecRuleSchema } from "../domain/spec-modes.ts";
 import type { SpecRule } from "../domain/spec-schema.ts";
 import { WEEKDAY_NAMES, type Weekday } from "../domain/vocabulary.ts";
 import * as z from "../domain/zod-mini.ts";
@@ -60,10 +60,15 @@ export function daysMentioned(note: string): Weekday[] {
   return WEEKDAY_NAMES.filter((d) => days.has(d));
 }
 
-/** Text the note quotes ("…", “…” or '…'), longest first. */
+/**
+ * Text the note quotes ("…", “…” or '…'), longest first. A single quote opens or closes a quotation
+ * only outside a word: the apostrophe of "Don't" or "it's" is not one.
+ */
 export function quotesIn(note: string): string[] {
   const out: string[] = [];
-  for (const m of note.matchAll(/"([^"\n]{3,200})"|“([^”\n]{3,200})”|'([^'\n]{3,200})'/g)) {
+  for (const m of note.matchAll(
+    /"([^"\n]{3,200})"|“([^”\n]{3,200})”|(?<![\p{L}\p{N}])'([^'\n]{3,200})'(?![\p{L}\p{N}])/gu,
+  )) {
     const q = (m[1] ?? m[2] ?? m[3] ?? "").trim();
     if (q.length >= 3) out.push(q);
   }
@@ -166,7 +171,7 @@ export function ruleFromCorrection(input: CorrectionInput): SpecRule {
       why.push(
         `Weekdays ${days.join(", ")}: the note names them (the decision was on a ${day}, recipient's time).`,
       );
-      if (industry) {
+      if (nameable(industry)) {
         when.industries = [industry];
         why.push(`Industry ${industry}: the account's.`);
       }
@@ -174,9 +179,11 @@ export function ruleFromCorrection(input: CorrectionInput): SpecRule {
     } else if (days.length > 0) {
       why.push(`The note names ${days.join(", ")} but the decision was on a ${day}: no weekday condition.`);
     }
-    const ids = identifiers(d);
-    const personal = (q: string) =>
-      [...ids.whole, ...ids.words].some((s) => q.toLowerCase().includes(s.toLowerCase()));
+    // Personal when it names the recipient: their email or full name anywhere, a first or last name as
+    // a word (the redactor's test). As a substring, a name part like "Al" or "Ed" made "free trial" and
+    // "guaranteed" personal, and the rule fell back to the whole persona.
+    const redact = redactor(identifiers(d));
+    const personal = (q: string) => redact !== undefined && redact(q) !== q;
     const text = payloadText(d.payload);
     const phrase = quotesIn(note).find((q) => text.includes(q.toLowerCase()) && !personal(q));
     if (phrase) {
@@ -186,12 +193,12 @@ export function ruleFromCorrection(input: CorrectionInput): SpecRule {
     }
     if (!narrowed) {
       const persona = d.context.person?.persona;
-      if (persona) {
+      if (nameable(persona)) {
         when.personas = [persona];
         why.push(`Persona ${persona}: the recipient's.`);
-      } else if (industry) {
+      } else if (nameable(industry)) {
         when.industries = [industry];
-        why.push(`Industry ${industry}: the account's (the decision has no persona).`);
+        why.push(`Industry ${industry}: the account's (the decision has no persona a rule can name).`);
       } else {
         when.agents = [d.agentId];
         why.push(`Agent ${d.agentId}: the decision has neither persona nor industry.`);
@@ -259,7 +266,16 @@ export const cellId = (c: ReviewCell) => `${c.actionType}#${c.persona}#${c.indus
 export function reviewCellOf(d: Decision): ReviewCell | undefined {
   const persona = d.context.person?.persona;
   const industry = d.context.account?.industry;
-  return persona && industry ? { actionType: d.actionType, persona, industry } : undefined;
+  // A cell whose rule could not be written (a name longer than a rule may hold) is no cell: its
+  // drafts would fail validation after every refusal, silently.
+  return nameable(persona) && nameable(industry)
+    ? { actionType: d.actionType, persona, industry }
+    : undefined;
+}
+
+/** A persona or industry a rule's condition can hold (spec-modes.ts). */
+function nameable(v: string | undefined): v is string {
+  return v !== undefined && v.trim().length > 0 && v.length <= RULE_VALUE_MAX_LENGTH;
 }
 
 /** Rejections and vetoes are a human saying no; approvals and edits are a human letting it through. */

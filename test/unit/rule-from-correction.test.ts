@@ -124,6 +124,50 @@ describe("a correction becomes a rule proposed from the decision's recorded cont
     expect(redactedReason(decision(), "Jane Doe (jane@acme.io) said no")).not.toMatch(/Jane|Doe|jane@/);
   });
 
+  it("a recipient's short name part inside an ordinary word does not make a phrase personal", () => {
+    const named = (name: string) => ({
+      context: {
+        ...decision().context,
+        person: { name, title: "VP Sales", persona: "vp", role: "champion" },
+      },
+    });
+    // "Al" is in "trial" and "Ed" in "guaranteed": as substrings they threw the phrase away.
+    const body = { ...decision().payload, body: "Start a free trial today; results guaranteed." };
+    expect(correct('Never say "free trial"', { ...named("Al Smith"), payload: body }).when.phrases).toEqual([
+      "free trial",
+    ]);
+    expect(correct('Never say "guaranteed"', { ...named("Ed Park"), payload: body }).when.phrases).toEqual([
+      "guaranteed",
+    ]);
+    // As a word it still names them.
+    const hi = { ...decision().payload, body: "Hi Al, start a free trial today." };
+    expect(
+      correct('Never write "Hi Al"', { ...named("Al Smith"), payload: hi }).when.phrases,
+    ).toBeUndefined();
+  });
+
+  it("a persona or industry longer than a rule can hold is not named; the rule falls back", () => {
+    const long = "p".repeat(101);
+    const ctx = decision().context;
+    const over = {
+      context: { ...ctx, person: { ...ctx.person, name: "Jane Doe", persona: long } },
+    } as Partial<Decision>;
+    const rule = correct("too pushy for this audience", over);
+    expect(rule.when).toEqual({ actionTypes: ["email.send"], industries: ["Healthcare"] });
+    expect(reviewCellOf(decision(over))).toBeUndefined();
+    // At the limit it is named, and the pattern's rule passes the spec's validation.
+    const edge = "p".repeat(100);
+    const atLimit = {
+      context: { ...ctx, person: { ...ctx.person, name: "Jane Doe", persona: edge } },
+    } as Partial<Decision>;
+    const cell = reviewCellOf(decision(atLimit));
+    expect(cell?.persona).toBe(edge);
+    if (!cell) throw new Error("no cell");
+    expect(() =>
+      addRule(defaultSpec(), ruleFromPattern(cell, { rejected: 3, reviewed: 3 }, new Set())),
+    ).not.toThrow();
+  });
+
   it("no day or phrase: persona and action type; edited asks for review", () => {
     const rule = correct("too pushy for this audience", {}, "edited");
     expect(rule.when).toEqual({ actionTypes: ["email.send"], personas: ["vp"] });
@@ -203,6 +247,9 @@ describe("a correction becomes a rule proposed from the decision's recorded cont
     expect(daysMentioned("no emails on weekends or Mondays")).toEqual(["sun", "mon", "sat"]);
     expect(daysMentioned("someday")).toEqual([]);
     expect(quotesIn(`say "free trial" or “act fast”, not 'ok'`)).toEqual(["free trial", "act fast"]);
+    // An apostrophe inside a word opens no quotation.
+    expect(quotesIn("Don't mention 'free trial' to hospitals")).toEqual(["free trial"]);
+    expect(quotesIn("It's wrong to write 'act now', isn't it")).toEqual(["act now"]);
   });
 });
 
