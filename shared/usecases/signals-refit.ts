@@ -154,6 +154,13 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
   if (!learningEnabled(current.spec)) return { action: "off", why: "learning.enabled is false" };
   let s = signalSettings(current.spec);
   const now = deps.clock.now();
+  if (s.shadow && (await draftStore(deps).get(s.shadow.draftId))?.status !== "shadow") {
+    // The spec names weights in shadow whose draft is closed (or gone): an admin published an edited
+    // copy of a spec read before the close. Left there, every tick found the draft "adopted" again
+    // (closing a confirmed draft changes nothing), no refit ever ran, and the adoption was undone.
+    current = await clearStaleShadow(deps, current, s.shadow.draftId);
+    s = signalSettings(current.spec);
+  }
   if (s.shadow) {
     const turn = await adoptIfBetter(deps, current, s.shadow.draftId);
     if (turn.action !== "shadow" || !supersedes(s, now)) return turn;
@@ -260,6 +267,42 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
   }
 }
 
+/**
+ * Publish the current spec without its stale `learning.signals.shadow` (the weights in force stay as
+ * they are); returns the spec to go on with (another publish may have won the race: that one).
+ */
+async function clearStaleShadow(
+  deps: DraftDeps,
+  current: SpecVersion,
+  draftId: string,
+): Promise<SpecVersion> {
+  const spec = parseSpec(patchSignals(current.spec, { shadow: undefined }));
+  const hash = specHash(spec);
+  try {
+    const published = await deps.specs.publish(
+      spec,
+      hash,
+      HARNESS.subject,
+      iso(deps.clock.now()),
+      current.version,
+    );
+    await deps.events.publish([
+      {
+        type: "spec.published",
+        detail: {
+          version: published.version,
+          hash,
+          why: `weights of draft ${draftId} were no longer in shadow`,
+        },
+      },
+    ]);
+    return published;
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    return (await deps.specs.current()) ?? current;
+  }
+}
+
 /** Pages of the draft listing read at most when looking for the weights in force (bounded reads). */
 const MAX_DRAFT_PAGES = 10;
 
@@ -358,9 +401,29 @@ async function adoptIfBetter(deps: DraftDeps, current: SpecVersion, draftId: str
       evidence: { ...evidence, adopt: false, why: `${evidence.why}; ${cut}` },
       draftId,
     };
+  // Weights set by hand since the refit (an admin's edit) are not overwritten by the harness: the
+  // shadow compared the refit with the weights before them. Discarded; the next refit starts from them.
+  if (draft.weights && !sameWeights(draft.weights.from, currentWeights(current.spec))) {
+    await closeDraft(
+      deps,
+      draftId,
+      "discarded",
+      { reason: "the weights in force changed since the refit: a fresh refit compares with them" },
+      HARNESS,
+    );
+    return {
+      action: "none",
+      why: `draft ${draftId} discarded: the weights in force changed since its refit`,
+    };
+  }
   const closed = await closeDraft(deps, draftId, "confirmed", { reason: evidence.why }, HARNESS);
+  // Confirmed meanwhile by someone else (an admin, a racing tick): not adopted twice.
+  if (!closed.changed) return { action: "none", why: `draft ${draftId} was closed meanwhile` };
   return { action: "adopted", evidence, draft: closed.draft };
 }
+
+const sameWeights = (a: Record<string, number>, b: Record<string, number>) =>
+  [...new Set([...Object.keys(a), ...Object.keys(b)])].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
 
 /** Below this share of the accounts over the bar today, a refit is left for an admin to adopt. */
 const VOLUME_KEPT = 0.9;

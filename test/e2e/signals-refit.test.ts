@@ -256,6 +256,57 @@ describe("signals refit", () => {
     expect(enforced.spec.quality.signals.website_visit.weight).toBe(second.draft.weights?.to.website_visit);
   });
 
+  it("an admin's copy of the shadow version published after the adoption: the stale shadow is cleared, the loop goes on", async () => {
+    const draft = await firstAutoRefit({ adoptMinReplies: 3, refitEveryDays: 7 });
+    const copy = await current(); // read to edit, while the weights are in shadow
+    await history("s", 3);
+    expect((await signalsTick(h.rt.deps)).action).toBe("adopted");
+    // The admin publishes their edit of the copy: its learning.signals.shadow names the closed draft.
+    const edited = {
+      ...copy.spec,
+      quality: {
+        ...copy.spec.quality,
+        content: { ...copy.spec.quality.content, bannedPhrases: ["synergy"] },
+      },
+    };
+    expectStatus(await h.call("POST", "/v1/specs", h.admin, edited), 201);
+    expect((await current()).spec.learning.signals.shadow.draftId).toBe(draft.draftId);
+
+    // Once "adopted" again every day and never refitted; now cleared, and the admin's edit kept.
+    const tick = await signalsTick(h.rt.deps);
+    expect(tick.action).not.toBe("adopted");
+    const cleared = await current();
+    expect(cleared.spec.learning.signals.shadow).toBeUndefined();
+    expect(cleared.spec.quality.content.bannedPhrases).toEqual(["synergy"]);
+    await advance(h, 8 * 24 * HOUR);
+    await history("t", 4);
+    expect((await signalsTick(h.rt.deps)).action).toBe("refit");
+  });
+
+  it("with autoAdopt, weights an admin set by hand during the shadow are not overwritten by the refit", async () => {
+    const draft = await firstAutoRefit({ adoptMinReplies: 3 });
+    const shadow = await current();
+    const signals = {
+      ...shadow.spec.quality.signals,
+      blog_visit: { ...shadow.spec.quality.signals.blog_visit, weight: 9 },
+    };
+    expectStatus(
+      await h.call("POST", "/v1/specs", h.admin, {
+        ...shadow.spec,
+        quality: { ...shadow.spec.quality, signals },
+      }),
+      201,
+    );
+    await history("s", 3);
+    const tick = await signalsTick(h.rt.deps);
+    expect(tick).toMatchObject({ action: "none", why: expect.stringMatching(/weights in force changed/) });
+    const closed = expectStatus(await h.call("GET", `/v1/specs/drafts/${draft.draftId}`, h.admin), 200);
+    expect(closed.status).toBe("discarded");
+    const after = await current();
+    expect(after.spec.quality.signals.blog_visit.weight).toBe(9);
+    expect(after.spec.learning.signals.shadow).toBeUndefined();
+  });
+
   it("with learning off, nothing is refitted", async () => {
     const spec = await current();
     expectStatus(
