@@ -60,17 +60,22 @@ export interface AccountDirectory {
   accounts(ids: string[]): Promise<Account[]>;
 }
 
-/** What a refit's scale is kept on: k, the ICP accounts it was read from, how many clear the bar now. */
+/**
+ * What a refit's scale is kept on: k (absent when no k can keep the count: nothing clears the bar now,
+ * or no account scores above zero under the fit), the ICP accounts read, how many clear the bar now.
+ */
 interface DirectoryScale {
-  scale: number;
+  scale?: number;
   accounts: Account[];
   inForceOver: number;
 }
 
 /**
  * k for the fitted log-odds such that as many accounts the ICP lets be touched (tier 1 or 2) clear
- * minIntent under them as under the weights in force, both read as the gate reads them now; undefined
- * when the directory cannot say (empty, nothing over the bar). The tier is the agents' reading of the
+ * minIntent under them as under the weights in force, both read as the gate reads them now; without k
+ * when no k can (nothing over the bar now, or nothing above zero under the fit), but with the accounts
+ * still, so the draft records how many the weights as written let over the bar and auto-adoption can
+ * refuse a refit that would stop outreach (volumeCut). The tier is the agents' reading of the
  * ICP (kb/scoring.ts, what the lead lists use), close to the gate's check but not the same verdict: a
  * count to keep, not a list of who may be touched.
  */
@@ -100,7 +105,8 @@ async function directoryScale(
   }
   const scale = volumeScale(held, proposed, spec.quality.minIntent);
   const inForceOver = held.filter((x) => x >= spec.quality.minIntent).length;
-  return scale === undefined ? undefined : { scale, accounts, inForceOver };
+  if (accounts.length === 0) return undefined;
+  return { ...(scale !== undefined ? { scale } : {}), accounts, inForceOver };
 }
 
 export type SignalsTick =
@@ -208,9 +214,11 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
     icpAccounts: scale.accounts.length,
     inForceOver: scale.inForceOver,
   };
-  const scaledWords = scaledBy
-    ? `, scaled to keep ${scaledBy.accountsOver} of ${scaledBy.icpAccounts} ICP accounts over minIntent (${scaledBy.inForceOver} under the weights in force)`
-    : ", scaled to the touches' mean intent";
+  const scaledWords = !scaledBy
+    ? ", scaled to the touches' mean intent"
+    : scale?.scale !== undefined
+      ? `, scaled to keep ${scaledBy.accountsOver} of ${scaledBy.icpAccounts} ICP accounts over minIntent (${scaledBy.inForceOver} under the weights in force)`
+      : `, scaled to the touches' mean intent: no scale keeps the ICP accounts over minIntent (${scaledBy.accountsOver} of ${scaledBy.icpAccounts} under these weights, ${scaledBy.inForceOver} under the weights in force)`;
   // One draft per spec version and day: ticks racing (or retried) make one; a later day may make another.
   const source = `refit#${current.version}#${iso(now).slice(0, 10)}`;
   for (let attempt = 0; ; attempt++) {

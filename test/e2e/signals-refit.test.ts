@@ -221,6 +221,28 @@ describe("signals refit", () => {
     );
   });
 
+  it("with autoAdopt, a refit under which no ICP account scores above zero is left for an admin", async () => {
+    await publishLearning({ minReplies: 4, minMeetings: 4, autoAdopt: true, priorSd: 1, adoptMinReplies: 3 });
+    await pin(h, WRITER, "email.send", 3);
+    await history("a", 4);
+    // Only the G2 researchers, who never booked: over the bar today, at or below zero under the fit.
+    const directory = directoryOf(
+      h,
+      [0, 1, 2, 3].map((i) => `ag${i}`),
+    );
+    const tick = await signalsTick(h.rt.deps, directory);
+    if (tick.action !== "refit") throw new Error(`expected a refit, got ${tick.action}`);
+    // No scale can keep them; the draft still says how many the weights as written keep.
+    expect(tick.draft.weights?.scaledBy).toEqual({ accountsOver: 0, icpAccounts: 4, inForceOver: 4 });
+    await history("s", 3);
+    const held = await signalsTick(h.rt.deps, directory);
+    expect(held).toMatchObject({ action: "shadow", evidence: { adopt: false } });
+    if (held.action !== "shadow") return;
+    expect(held.evidence.why).toMatch(
+      /it keeps 0 of the 4 ICP accounts over minIntent today: left for an admin/,
+    );
+  });
+
   it("with autoAdopt, a refit whose shadow stays inconclusive gives way to a refit on the touches since", async () => {
     const first = await firstAutoRefit({ adoptMinReplies: 1000, shadowMaxDays: 14 });
     await advance(h, 13 * 24 * HOUR);
