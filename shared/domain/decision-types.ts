@@ -100,7 +100,11 @@ export interface Reservation {
 
 export interface IntentReading {
   score: number;
-  counted: { type: string; count: number; weight: number; windowDays: number }[];
+  /**
+   * `count`: occurrences counted (at most the type's `maxCount`); `seen`: how many occurred in the
+   * window, when more than counted.
+   */
+  counted: { type: string; count: number; weight: number; windowDays: number; seen?: number }[];
 }
 
 /**

@@ -19,6 +19,8 @@ export interface PreparedIntent {
   weights: number[];
   windowDays: number[];
   windowMs: number[];
+  /** Occurrences counted at most per type (Infinity: every one). */
+  maxCounts: number[];
   /** Signal type -> its index in the arrays above. */
   index: Map<string, number>;
   /**
@@ -108,11 +110,12 @@ export function prepareIntent(spec: Spec): PreparedIntent {
     weights: [],
     windowDays: [],
     windowMs: [],
+    maxCounts: [],
     index: new Map(),
     byLength: [],
     phrases: [],
   };
-  for (const [type, { weight, windowDays }] of Object.entries(spec.quality.signals)) {
+  for (const [type, { weight, windowDays, maxCount }] of Object.entries(spec.quality.signals)) {
     intent.index.set(type, intent.types.length);
     for (let n = intent.byLength.length; n <= type.length; n++) intent.byLength.push([]);
     intent.byLength[type.length]?.push(intent.types.length);
@@ -120,6 +123,7 @@ export function prepareIntent(spec: Spec): PreparedIntent {
     intent.weights.push(weight);
     intent.windowDays.push(windowDays);
     intent.windowMs.push(windowDays * DAY);
+    intent.maxCounts.push(maxCount ?? Number.POSITIVE_INFINITY);
     intent.phrases.push([]);
   }
   return intent;

@@ -41,7 +41,7 @@ export function shadowIntent(
   if (!p) {
     // A handful of versions are live at a time; the bound only stops a leak.
     if (prepared.size >= 100) prepared.clear();
-    p = prepareIntent(withWeights(spec, shadow.weights, shadow.windowDays));
+    p = prepareIntent(withWeights(spec, shadow.weights, shadow.windowDays, shadow.maxCount));
     prepared.set(key, p);
   }
   const reading = computeIntent(spec, account, now, p);

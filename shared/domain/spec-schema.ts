@@ -97,10 +97,15 @@ const Personas = z.strictObject({
   modes: modesFor("personas"),
 });
 
-/** Points per occurrence; negative for a signal that lowers intent (a refit may find one: spec-signals.ts). */
+/**
+ * Points per occurrence within the window; negative for a signal that lowers intent (a refit may find
+ * one: spec-signals.ts). `maxCount`: occurrences counted at most (a refit writes its own cap with its
+ * weights, since it fitted them per occurrence up to that cap); absent, every occurrence counts.
+ */
 const SignalWeight = z.strictObject({
   weight: z.number().check(z.gte(-100), z.lte(100)),
   windowDays: Positive,
+  maxCount: z.optional(z.number().check(z.int(), z.positive(), z.lte(100))),
 });
 
 const Percent = z.number().check(z.gte(0), z.lte(100));

@@ -19,6 +19,8 @@ const ShadowWeights = z.strictObject({
   weights: z.record(z.string(), SignalWeightValue),
   /** The window each weight was fitted over, when the refit chose another than the spec's. */
   windowDays: z.optional(z.record(z.string(), WindowDays)),
+  /** Occurrences per type the weights were fitted on at most (`maxCount` when refitted): their cap. */
+  maxCount: z.optional(z.number().check(z.int(), z.positive(), z.lte(100))),
 });
 
 export const LearningSignalsSchema = z.strictObject({
@@ -72,15 +74,24 @@ export function currentWeights(spec: Spec): Record<string, number> {
   return Object.fromEntries(Object.entries(spec.quality.signals).map(([t, s]) => [t, s.weight]));
 }
 
-/** `spec` with new weights (and windows, if given) in `quality.signals`; types not in the spec are ignored. */
+/**
+ * `spec` with new weights (and windows and the occurrence cap they were fitted with, if given) in
+ * `quality.signals`; types not in the spec are ignored.
+ */
 export function withWeights(
   spec: Spec,
   weights: Readonly<Record<string, number>>,
   windowDays: Readonly<Record<string, number>> = {},
+  maxCount?: number,
 ): Spec {
   const signals: Spec["quality"]["signals"] = {};
   for (const [t, s] of Object.entries(spec.quality.signals))
-    signals[t] = { ...s, weight: weights[t] ?? s.weight, windowDays: windowDays[t] ?? s.windowDays };
+    signals[t] = {
+      ...s,
+      weight: weights[t] ?? s.weight,
+      windowDays: windowDays[t] ?? s.windowDays,
+      ...(maxCount !== undefined && weights[t] !== undefined ? { maxCount } : {}),
+    };
   return { ...spec, quality: { ...spec.quality, signals } };
 }
 
@@ -105,6 +116,7 @@ export function closeShadowWeights(
 ): Spec | undefined {
   const shadow = signalSettings(spec).shadow;
   if (shadow?.draftId !== draftId) return undefined;
-  const base = to === "confirmed" ? withWeights(spec, shadow.weights, shadow.windowDays) : spec;
+  const base =
+    to === "confirmed" ? withWeights(spec, shadow.weights, shadow.windowDays, shadow.maxCount) : spec;
   return patchSignals(base, { shadow: undefined });
 }

@@ -90,7 +90,7 @@ async function directoryScale(
   const stride = Math.max(1, Math.ceil(ids.length / MAX_DIRECTORY_ACCOUNTS));
   const picked = stride === 1 ? ids : ids.filter((_, i) => i % stride === 0);
   const inForce = prepareIntent(spec);
-  const fitted = prepareIntent(withWeights(spec, fit.coef, windowDays));
+  const fitted = prepareIntent(withWeights(spec, fit.coef, windowDays, signalSettings(spec).maxCount));
   const accounts: Account[] = [];
   const held: number[] = [];
   const proposed: number[] = [];
@@ -206,7 +206,7 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
   const to = toSpecWeights(fit, from, rows, windowDays ? refitRows(current, touches) : rows, scale?.scale);
   // The count under the weights as written (rounded to a tenth, within ±100), which is what the gate
   // will read once they are adopted.
-  const written = prepareIntent(withWeights(current.spec, to, windowDays));
+  const written = prepareIntent(withWeights(current.spec, to, windowDays, s.maxCount));
   const scaledBy = scale && {
     accountsOver: scale.accounts.filter(
       (a) => computeIntent(current.spec, a, now, written).score >= current.spec.quality.minIntent,
@@ -232,7 +232,8 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
     const spec = parseSpec(
       patchSignals(base.spec, {
         lastFitAt: iso(now),
-        shadow: { draftId, weights: to, ...(windowDays ? { windowDays } : {}) },
+        // The cap the weights were fitted with goes with them: a weight is per occurrence up to it.
+        shadow: { draftId, weights: to, ...(windowDays ? { windowDays } : {}), maxCount: s.maxCount },
       }),
     );
     const fitted: Record<string, { logOdds: number; se: number }> = {};

@@ -100,6 +100,8 @@ describe("signals refit", () => {
     const enforced = await current();
     expect(enforced.version).toBe(confirmed.confirmedVersion);
     expect(enforced.spec.quality.signals.website_visit.weight).toBe(draft.weights.to.website_visit);
+    // Fitted per occurrence up to learning.signals.maxCount (3): the gate counts no more than that.
+    expect(enforced.spec.quality.signals.website_visit.maxCount).toBe(3);
     expect(enforced.spec.learning.signals.shadow).toBeUndefined();
     const after = await touched("ew", "website_visit");
     expect(after.shadowIntent).toBeUndefined();
@@ -109,7 +111,8 @@ describe("signals refit", () => {
   });
 
   it("scaled on the knowledge base's directory, a refit keeps the number of ICP accounts over minIntent", async () => {
-    await publishLearning({ minReplies: 4, minMeetings: 4, priorSd: 1 });
+    // Counting up to 10 occurrences, so four and six website visits differ (the default cap is 3).
+    await publishLearning({ minReplies: 4, minMeetings: 4, priorSd: 1, maxCount: 10 });
     await pin(h, WRITER, "email.send", 3);
     await history("a", 4); // website visitors book, G2 researchers do not
     // A week on, their visits have left the 7-day window: the touched accounts are under the bar of

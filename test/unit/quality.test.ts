@@ -84,6 +84,24 @@ describe("check: intent (computed from KB signals and the spec's weights)", () =
     );
   });
 
+  it("a type's maxCount (a refit's cap) counts that many occurrences at most, and says how many were seen", () => {
+    const capped = specWith((raw) => {
+      raw.quality.signals.blog_visit = { weight: 4, windowDays: 7, maxCount: 3 };
+    });
+    const visits = Array.from({ length: 9 }, (_, i) => sig("blog_visit", (i + 1) * HOUR));
+    const reading = intentOf(visits, capped);
+    expect(reading).toEqual({
+      score: 12,
+      counted: [{ type: "blog_visit", count: 3, weight: 4, windowDays: 7, seen: 9 }],
+    });
+    expect(describeIntent(reading)).toBe("blog visit ×3 (of 9) in 7 days (+12)");
+    // Without the cap, every one counts; at or under it, nothing changes.
+    expect(intentOf(visits).counted[0]).toMatchObject({ count: 9 });
+    expect(intentOf(visits.slice(0, 2), capped).counted).toEqual([
+      { type: "blog_visit", count: 2, weight: 4, windowDays: 7 },
+    ]);
+  });
+
   it("re-weighting the spec changes the score", () => {
     const heavier = specWith((raw) => {
       raw.quality.signals.pricing_page_visit.weight = 40;

@@ -22,7 +22,7 @@ export function computeIntent(
   now: number,
   prepared: PreparedIntent = prepareIntent(spec),
 ): IntentReading {
-  const { types, weights, windowDays, windowMs, byLength } = prepared;
+  const { types, weights, windowDays, windowMs, maxCounts, byLength } = prepared;
   const n = types.length;
   const counts = new Array<number>(n).fill(0);
   const signals = account.signals;
@@ -50,10 +50,18 @@ export function computeIntent(
   const counted: IntentReading["counted"] = [];
   let score = 0;
   for (let i = 0; i < n; i++) {
-    const count = counts[i] as number;
-    if (count > 0) {
+    const seen = counts[i] as number;
+    if (seen > 0) {
       const weight = weights[i] as number;
-      counted.push({ type: types[i] as string, count, weight, windowDays: windowDays[i] as number });
+      // A refit's weight is per occurrence up to the cap it was fitted with (spec-schema.ts maxCount).
+      const count = Math.min(seen, maxCounts[i] as number);
+      counted.push({
+        type: types[i] as string,
+        count,
+        weight,
+        windowDays: windowDays[i] as number,
+        ...(seen > count ? { seen } : {}),
+      });
       score += count * weight;
     }
   }
@@ -76,7 +84,8 @@ const typeLabel = (type: string): string => {
 /** One counted type in words. A refit may give a signal a negative weight (it lowers intent): its sign is written as is. */
 function countedPhrase(c: IntentReading["counted"][number]): string {
   const points = c.count * c.weight;
-  return `${typeLabel(c.type)} ×${c.count} in ${c.windowDays} days (${points < 0 ? "" : "+"}${points})`;
+  const of = c.seen !== undefined ? ` (of ${c.seen})` : "";
+  return `${typeLabel(c.type)} ×${c.count}${of} in ${c.windowDays} days (${points < 0 ? "" : "+"}${points})`;
 }
 
 /** Counts whose phrase a prepared spec remembers per type (higher ones are written each time). */
@@ -105,6 +114,7 @@ function rememberedPhrase(prepared: PreparedIntent, c: IntentReading["counted"][
   if (
     i === undefined ||
     c.count >= REMEMBERED_COUNTS ||
+    c.seen !== undefined ||
     prepared.weights[i] !== c.weight ||
     prepared.windowDays[i] !== c.windowDays
   )
