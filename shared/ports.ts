@@ -111,6 +111,19 @@ export interface DecisionQuery {
   cursor?: string;
 }
 
+/** What `decisionsBetween` reads, beyond the window: see there. */
+export interface DecisionsBetweenFilter {
+  actionKind: Decision["actionKind"];
+  personalData?: false;
+  /** Only these statuses' decisions (default: every status). */
+  statuses?: readonly DecisionStatus[];
+  /**
+   * Newest first within each status, so that a read stopped at `limit` leaves out the oldest of the
+   * window, not the newest (the signals loop's shadow touches are the newest).
+   */
+  newestFirst?: true;
+}
+
 export interface DecisionStore {
   readGateContext(req: GateReadRequest): Promise<GateReadResult>;
   /** One transaction: decision + event + contact-state CAS + counters + due item. */
@@ -141,7 +154,7 @@ export interface DecisionStore {
      * `personalData: false` reads them without opening anyone's data key (personal-data.ts
      * `withheldDecision`): for readers of counts, signals and outcomes only, such as the signals refit.
      */
-    only?: { actionKind: Decision["actionKind"]; personalData?: false },
+    only?: DecisionsBetweenFilter,
   ): Promise<{ items: Decision[]; more: boolean }>;
   /** Conditional transition (status + version) with its ledger event and side writes, in one transaction. */
   transition(t: Transition): Promise<Decision>;

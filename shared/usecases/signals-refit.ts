@@ -20,6 +20,7 @@ import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { currentWeights, patchSignals, signalSettings, withWeights } from "../domain/spec-signals.ts";
 import { DAY, iso } from "../domain/time.ts";
+import type { DecisionStatus } from "../domain/vocabulary.ts";
 import { icpTier } from "../kb/scoring.ts";
 import {
   refit,
@@ -40,7 +41,7 @@ export const MAX_REFIT_DECISIONS = 50_000;
 const HARNESS: Principal = { subject: "harness", roles: ["admin"] };
 const ATTEMPTS = 5;
 
-const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
+const CONTACTED = new Set<DecisionStatus>(["executed", "dispatched", "in_doubt"]);
 const isTouch = (d: Decision) => d.actionKind === "touch" && CONTACTED.has(d.status);
 const hadMeeting = (d: Decision) => d.outcomes.some((o) => o.type === "meeting_booked");
 /** A positive answer: a reply, or a meeting (which began with one even when only the booking was recorded). */
@@ -119,9 +120,13 @@ async function touchesBetween(deps: DraftDeps, since: number, until: number): Pr
   if (!deps.decisions.decisionsBetween) return [];
   // Touches only, filtered by the store: the window's record updates are most of its decisions.
   // Signals, intents and outcomes are all the loop reads: nobody's personal data is opened for it.
+  // Only the statuses of a touch that reached someone, newest first: past MAX_REFIT_DECISIONS the
+  // oldest of the window are left out, never the touches in shadow (the newest).
   const page = await deps.decisions.decisionsBetween(iso(since), iso(until), MAX_REFIT_DECISIONS, {
     actionKind: "touch",
     personalData: false,
+    statuses: [...CONTACTED],
+    newestFirst: true,
   });
   return page.items.filter(isTouch);
 }

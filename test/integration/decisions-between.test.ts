@@ -74,5 +74,34 @@ describe.each(STORES)("on %s", (store) => {
     const two = await rt.deps.decisions.decisionsBetween?.(since, until, 2, { actionKind: "touch" });
     expect(two?.items).toHaveLength(2);
     expect(two?.more).toBe(true);
+    // Newest first, a read stopped at the limit leaves out the oldest of the window, not the newest.
+    const newest = await rt.deps.decisions.decisionsBetween?.(since, until, 2, {
+      actionKind: "touch",
+      newestFirst: true,
+    });
+    expect(newest?.items.map((d) => d.decisionId)).toEqual([touches[2], touches[1]]);
+    expect(newest?.more).toBe(true);
+  });
+
+  it("reads only the statuses asked for", async () => {
+    await pin(rt, "writer", "email.send", 3);
+    await seedAcme(rt.deps, "acme");
+    await seedAcme(rt.deps, "beta");
+    const sent = await executed(emailProposal("writer", "acme"));
+    // A second email to acme the same day is refused by coordination: a blocked or deferred touch.
+    const { decision: refused } = await rt.deps.gate.propose(
+      emailProposal("writer", "acme", "acme-jane", { proposalId: "again" }),
+      agent("writer"),
+    );
+    expect(["blocked", "deferred"]).toContain(refused.status);
+    const since = new Date(T0 - DAY).toISOString();
+    const until = new Date(rt.clock.now() + DAY).toISOString();
+    const all = await rt.deps.decisions.decisionsBetween?.(since, until, 100, { actionKind: "touch" });
+    expect(all?.items.map((d) => d.decisionId).sort()).toEqual([sent.decisionId, refused.decisionId].sort());
+    const reached = await rt.deps.decisions.decisionsBetween?.(since, until, 100, {
+      actionKind: "touch",
+      statuses: ["executed", "dispatched", "in_doubt"],
+    });
+    expect(reached?.items.map((d) => d.decisionId)).toEqual([sent.decisionId]);
   });
 });

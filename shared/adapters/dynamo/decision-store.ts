@@ -31,6 +31,7 @@ import type {
   DecisionCommit,
   DecisionQuery,
   DecisionStore,
+  DecisionsBetweenFilter,
   DueItem,
   GateReadRequest,
   GateReadResult,
@@ -308,7 +309,7 @@ export class DynamoDecisionStore implements DecisionStore {
     since: string,
     until: string,
     limit: number,
-    only?: { actionKind: Decision["actionKind"]; personalData?: false },
+    only?: DecisionsBetweenFilter,
   ): Promise<{ items: Decision[]; more: boolean }> {
     // Every decision is in exactly one status partition of byStatus, sorted by decidedAt: one range
     // Query per status reads the window and nothing else. Stops once more than `limit` are read.
@@ -319,7 +320,7 @@ export class DynamoDecisionStore implements DecisionStore {
       ? { FilterExpression: "actionKind = :kind", ExpressionAttributeValues: { ":kind": only.actionKind } }
       : undefined;
     const raw: Item[] = [];
-    for (const status of STATUSES) {
+    for (const status of only?.statuses ?? STATUSES) {
       let startKey: Record<string, unknown> | undefined;
       do {
         const res = await this.db.doc.send(
@@ -335,6 +336,7 @@ export class DynamoDecisionStore implements DecisionStore {
               ...filter?.ExpressionAttributeValues,
             },
             Limit: Math.min(1000, limit + 1 - raw.length),
+            ...(only?.newestFirst ? { ScanIndexForward: false } : {}),
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
         );
