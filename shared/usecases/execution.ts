@@ -145,7 +145,6 @@ async function executeFrom(
       executed.actionType,
       "draft_passed",
       `draft_passed on ${decisionId}: went out unreviewed, every check passed`,
-      `draft_passed-${decisionId}`,
     ).catch(() => undefined);
   return executed;
 }
