@@ -399,8 +399,14 @@ export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise
   return shadowVerdict(rows, min, shape, draft.draftId);
 }
 
+/**
+ * Whether a refit left in shadow gives way to a fresh one: `shadowMaxDays` passed, and a fresh refit
+ * may be made (`refitEveryDays`); discarded sooner, nothing would be in shadow until then.
+ */
 const supersedes = (s: ReturnType<typeof signalSettings>, now: number) =>
-  s.autoAdopt && s.lastFitAt !== undefined && now - Date.parse(s.lastFitAt) >= s.shadowMaxDays * DAY;
+  s.autoAdopt &&
+  s.lastFitAt !== undefined &&
+  now - Date.parse(s.lastFitAt) >= Math.max(s.shadowMaxDays, s.refitEveryDays) * DAY;
 
 async function adoptIfBetter(deps: DraftDeps, current: SpecVersion, draftId: string): Promise<SignalsTick> {
   const draft = await draftStore(deps).get(draftId);

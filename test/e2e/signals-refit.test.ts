@@ -261,6 +261,17 @@ describe("signals refit", () => {
     expect((await current()).spec.learning.signals.shadow.draftId).toBe(second.draft.draftId);
   });
 
+  it("with autoAdopt, a refit is not superseded before a fresh refit may be made", async () => {
+    const first = await firstAutoRefit({ adoptMinReplies: 1000, shadowMaxDays: 3, refitEveryDays: 7 });
+    await advance(h, 4 * 24 * HOUR);
+    // Past shadowMaxDays, but no refit may be made before day 7: it stays in shadow meanwhile.
+    expect(await signalsTick(h.rt.deps)).toMatchObject({ action: "shadow", draftId: first.draftId });
+    expect((await current()).spec.learning.signals.shadow.draftId).toBe(first.draftId);
+    await advance(h, 4 * 24 * HOUR);
+    const second = await signalsTick(h.rt.deps);
+    expect(second.action).toBe("refit");
+  });
+
   it("with autoAdopt, a superseded refit's shadow touches count toward the next refit's adoption", async () => {
     await firstAutoRefit({ adoptMinReplies: 4, shadowMaxDays: 14 });
     await history("s", 2);
