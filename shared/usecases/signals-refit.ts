@@ -5,12 +5,12 @@
  * computes intent under for every touch and records (Decision.shadowIntent) without changing any verdict.
  * An admin confirms the draft (drafts.ts closeDraft: the weights move into `quality.signals`), or, where
  * `learning.signals.autoAdopt` is set, the harness confirms it once the shadow evidence says the new
- * weights rank answers better, and discards it for a fresh refit when `shadowMaxDays` pass without that.
+ * weights rank answers better, and discards it for a fresh refit when `shadowMaxDays` pass without that
+ * (signals-adopt.ts; signals-touches.ts reads the touches both sides use).
  * Learning off (`learning.enabled: false`): nothing is refitted or adopted.
  */
 
 import { computeIntent } from "../domain/checks/quality.ts";
-import type { Decision } from "../domain/decision.ts";
 import type { SpecDraft } from "../domain/drafts.ts";
 import { ConflictError } from "../domain/errors.ts";
 import type { Account } from "../domain/kb.ts";
@@ -20,32 +20,15 @@ import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { currentWeights, patchSignals, signalSettings, withWeights } from "../domain/spec-signals.ts";
 import { DAY, iso } from "../domain/time.ts";
-import type { DecisionStatus } from "../domain/vocabulary.ts";
 import { icpTier } from "../kb/scoring.ts";
-import {
-  refit,
-  type SignalFit,
-  type SignalRow,
-  signalRow,
-  type TouchSignals,
-  toSpecWeights,
-  volumeScale,
-} from "../learning/signals.ts";
-import { type ShadowEvidence, shadowVerdict, shapeTest } from "../learning/signals-shadow.ts";
+import { refit, type SignalFit, toSpecWeights, volumeScale } from "../learning/signals.ts";
+import type { ShadowEvidence } from "../learning/signals-shadow.ts";
 import { learningEnabled } from "../learning/switch.ts";
 import { closeDraft, type DraftDeps, draftIdFor, draftStore } from "./drafts.ts";
-import type { Principal } from "./principal.ts";
+import { adoptIfBetter, clearStaleShadow, supersedes } from "./signals-adopt.ts";
+import { HARNESS, hadMeeting, hadReply, refitRows, refitTouches, touchesBetween } from "./signals-touches.ts";
 
-/** Decisions read per refit or adoption check at most (a bounded read, never a scan). */
-export const MAX_REFIT_DECISIONS = 50_000;
-const HARNESS: Principal = { subject: "harness", roles: ["admin"] };
 const ATTEMPTS = 5;
-
-const CONTACTED = new Set<DecisionStatus>(["executed", "dispatched", "in_doubt"]);
-const isTouch = (d: Decision) => d.actionKind === "touch" && CONTACTED.has(d.status);
-const hadMeeting = (d: Decision) => d.outcomes.some((o) => o.type === "meeting_booked");
-/** A positive answer: a reply, or a meeting (which began with one even when only the booking was recorded). */
-const hadReply = (d: Decision) => d.outcomes.some((o) => o.type === "replied" || o.type === "meeting_booked");
 
 /** Accounts read at most to scale a refit (a stride through the directory beyond that). */
 const MAX_DIRECTORY_ACCOUNTS = 20_000;
@@ -115,43 +98,6 @@ export type SignalsTick =
   | { action: "refit"; draft: SpecDraft; created: boolean }
   | { action: "shadow"; evidence: ShadowEvidence; draftId: string }
   | { action: "adopted"; evidence: ShadowEvidence; draft: SpecDraft };
-
-async function touchesBetween(deps: DraftDeps, since: number, until: number): Promise<Decision[]> {
-  if (!deps.decisions.decisionsBetween) return [];
-  // Touches only, filtered by the store: the window's record updates are most of its decisions.
-  // Signals, intents and outcomes are all the loop reads: nobody's personal data is opened for it.
-  // Only the statuses of a touch that reached someone, newest first: past MAX_REFIT_DECISIONS the
-  // oldest of the window are left out, never the touches in shadow (the newest).
-  const page = await deps.decisions.decisionsBetween(iso(since), iso(until), MAX_REFIT_DECISIONS, {
-    actionKind: "touch",
-    personalData: false,
-    statuses: [...CONTACTED],
-    newestFirst: true,
-  });
-  return page.items.filter(isTouch);
-}
-
-/** Each executed touch's signals as the gate saw them (Decision.facts) and what followed. */
-export function refitTouches(touches: readonly Decision[]): TouchSignals[] {
-  const out: TouchSignals[] = [];
-  for (const d of touches) {
-    const signals = d.facts?.account?.signals;
-    if (signals)
-      out.push({ signals, at: Date.parse(d.decidedAt), meeting: hadMeeting(d), replied: hadReply(d) });
-  }
-  return out;
-}
-
-/** The rows a refit fits over the spec's own windows (features capped at `maxCount`). */
-export function refitRows(spec: SpecVersion, touches: readonly Decision[]): SignalRow[] {
-  const p = prepareIntent(spec.spec);
-  const cap = signalSettings(spec.spec).maxCount;
-  return refitTouches(touches).map((t) => ({
-    x: signalRow(t.signals, t.at, p.types, p.windowMs, cap),
-    meeting: t.meeting,
-    replied: t.replied,
-  }));
-}
 
 /**
  * One turn of the loop, run daily by the scheduler (and the simulation). Refits when the last refit is
@@ -279,189 +225,6 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
       if (!(err instanceof ConflictError) || attempt + 1 >= ATTEMPTS) throw err;
     }
   }
-}
-
-/**
- * Publish the current spec without its stale `learning.signals.shadow` (the weights in force stay as
- * they are); returns the spec to go on with (another publish may have won the race: that one).
- */
-async function clearStaleShadow(
-  deps: DraftDeps,
-  current: SpecVersion,
-  draftId: string,
-): Promise<SpecVersion> {
-  const spec = parseSpec(patchSignals(current.spec, { shadow: undefined }));
-  const hash = specHash(spec);
-  try {
-    const published = await deps.specs.publish(
-      spec,
-      hash,
-      HARNESS.subject,
-      iso(deps.clock.now()),
-      current.version,
-    );
-    await deps.events.publish([
-      {
-        type: "spec.published",
-        detail: {
-          version: published.version,
-          hash,
-          why: `weights of draft ${draftId} were no longer in shadow`,
-        },
-      },
-    ]);
-    return published;
-  } catch (err) {
-    if (!(err instanceof ConflictError)) throw err;
-    return (await deps.specs.current()) ?? current;
-  }
-}
-
-/** Pages of the draft listing read at most when looking for the weights in force (bounded reads). */
-const MAX_DRAFT_PAGES = 10;
-
-/**
- * The refits whose shadow touches are pooled with `draft`'s (learning/signals-shadow.ts, "Pooling
- * refits"): the weights drafts the harness drafted and discarded for a later refit since the weights in
- * force took effect (the newest confirmed weights draft) and within the lookback. Reads the draft
- * listing newest first, page by page, no further back than the lookback (rule drafts from corrections
- * share the listing, so the weights draft in force may be pages back); a draft an admin discarded is
- * left out (someone judged it).
- */
-async function pooledDrafts(
-  deps: DraftDeps,
-  draft: SpecDraft,
-  lookbackDays: number,
-): Promise<{ drafts: SpecDraft[]; inForceSince: number }> {
-  const horizon = deps.clock.now() - lookbackDays * DAY;
-  const listed = async (status: "confirmed" | "discarded", stop: (d: SpecDraft) => boolean) => {
-    const out: SpecDraft[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; deps.drafts && page < MAX_DRAFT_PAGES; page++) {
-      const got = await deps.drafts.list({ limit: 50, status, ...(cursor ? { cursor } : {}) });
-      out.push(...got.items);
-      cursor = got.cursor;
-      if (!cursor || got.items.some((d) => stop(d) || Date.parse(d.createdAt) < horizon)) break;
-    }
-    return out;
-  };
-  const isRefit = (d: SpecDraft) => d.kind === "weights" && d.correction.kind === "refit";
-  const adopted = (await listed("confirmed", (d) => d.kind === "weights")).find((d) => d.kind === "weights");
-  const floor = Math.max(
-    horizon,
-    adopted?.closedAt ? Date.parse(adopted.closedAt) : Number.NEGATIVE_INFINITY,
-  );
-  const earlier = (await listed("discarded", () => false)).filter(
-    (d) =>
-      isRefit(d) &&
-      d.draftId !== draft.draftId &&
-      d.closedBy === HARNESS.subject &&
-      Date.parse(d.createdAt) >= floor &&
-      Date.parse(d.createdAt) < Date.parse(draft.createdAt),
-  );
-  return { drafts: [draft, ...earlier], inForceSince: floor };
-}
-
-/** The shadow evidence of a weights draft: touches decided with its shadow intent, old vs new ranking. */
-export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise<ShadowEvidence> {
-  const current = await deps.specs.current();
-  const s = current ? signalSettings(current.spec) : undefined;
-  const min = s
-    ? { positives: s.adoptMinReplies, meetings: s.adoptMinMeetings }
-    : { positives: Number.POSITIVE_INFINITY };
-  const { drafts, inForceSince } = await pooledDrafts(deps, draft, s?.lookbackDays ?? 90);
-  const ids = new Set(drafts.map((d) => d.draftId));
-  const since = Math.min(...drafts.map((d) => Date.parse(d.createdAt)));
-  // The shape test judges the weights in force, which no refit was fitted to: every touch made under
-  // them counts (within the lookback), not only those since the drafts.
-  const touches = await touchesBetween(deps, Math.min(since, inForceSince), deps.clock.now());
-  const underWeights = touches.filter((d) => Date.parse(d.decidedAt) >= inForceSince);
-  const shadowed = touches.filter((d) => d.shadowIntent && ids.has(d.shadowIntent.draftId));
-  const rows = shadowed.map((d) => ({
-    // Uncapped (shadow-intent.ts): at the cap of 100 the two rankings would tie.
-    current: d.context.intent ? uncappedIntent(d.context.intent) : 0,
-    proposed: d.shadowIntent?.raw ?? d.shadowIntent?.score ?? 0,
-    positive: hadReply(d),
-    meeting: hadMeeting(d),
-    stratum: d.shadowIntent?.draftId,
-  }));
-  // The shape test reads those touches' signals in the spec's windows (signals-shadow.ts).
-  let shape: ReturnType<typeof shapeTest>;
-  if (current) {
-    const { types } = prepareIntent(current.spec);
-    const weights = currentWeights(current.spec);
-    shape = shapeTest(
-      refitRows(current, underWeights),
-      types,
-      types.map((t) => weights[t] ?? 0),
-    );
-  }
-  return shadowVerdict(rows, min, shape, draft.draftId);
-}
-
-/**
- * Whether a refit left in shadow gives way to a fresh one: `shadowMaxDays` passed, and a fresh refit
- * may be made (`refitEveryDays`); discarded sooner, nothing would be in shadow until then.
- */
-const supersedes = (s: ReturnType<typeof signalSettings>, now: number) =>
-  s.autoAdopt &&
-  s.lastFitAt !== undefined &&
-  now - Date.parse(s.lastFitAt) >= Math.max(s.shadowMaxDays, s.refitEveryDays) * DAY;
-
-async function adoptIfBetter(deps: DraftDeps, current: SpecVersion, draftId: string): Promise<SignalsTick> {
-  const draft = await draftStore(deps).get(draftId);
-  if (!draft) return { action: "none", why: `draft ${draftId} not found` };
-  const evidence = await shadowEvidence(deps, draft);
-  if (!signalSettings(current.spec).autoAdopt || !evidence.adopt)
-    return { action: "shadow", evidence, draftId };
-  const cut = volumeCut(draft);
-  if (cut)
-    return {
-      action: "shadow",
-      evidence: { ...evidence, adopt: false, why: `${evidence.why}; ${cut}` },
-      draftId,
-    };
-  // Weights set by hand since the refit (an admin's edit) are not overwritten by the harness: the
-  // shadow compared the refit with the weights before them. Discarded; the next refit starts from them.
-  if (draft.weights && !sameWeights(draft.weights.from, currentWeights(current.spec))) {
-    await closeDraft(
-      deps,
-      draftId,
-      "discarded",
-      { reason: "the weights in force changed since the refit: a fresh refit compares with them" },
-      HARNESS,
-    );
-    return {
-      action: "none",
-      why: `draft ${draftId} discarded: the weights in force changed since its refit`,
-    };
-  }
-  const closed = await closeDraft(deps, draftId, "confirmed", { reason: evidence.why }, HARNESS);
-  // Confirmed meanwhile by someone else (an admin, a racing tick): not adopted twice.
-  if (!closed.changed) return { action: "none", why: `draft ${draftId} was closed meanwhile` };
-  return { action: "adopted", evidence, draft: closed.draft };
-}
-
-const sameWeights = (a: Record<string, number>, b: Record<string, number>) =>
-  [...new Set([...Object.keys(a), ...Object.keys(b)])].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
-
-/** Below this share of the accounts over the bar today, a refit is left for an admin to adopt. */
-const VOLUME_KEPT = 0.9;
-
-/**
- * Why a refit may not be adopted by the harness on its own: its weights would let markedly fewer ICP
- * accounts over minIntent than the weights in force (the fit scores too few above zero, or keeping
- * them all would need a weight past ±100). Auto-adoption changes who is contacted, never how many:
- * the SDRs' lists and the writers' sends are sized on the bar. Found at twice the demo's volume (seed
- * 101, 4,000 accounts): an early refit, 9 meetings in, made web, G2 and blog visits strongly negative,
- * its shadow touches did not rank worse, and once adopted the weekly touches fell from about 1,000 to
- * 77-264 for the rest of the run. An admin can still confirm it, reading the count on the draft.
- */
-function volumeCut(draft: SpecDraft): string | undefined {
-  const by = draft.weights?.scaledBy;
-  if (!by || by.inForceOver === undefined || by.accountsOver >= VOLUME_KEPT * by.inForceOver)
-    return undefined;
-  return `it keeps ${by.accountsOver} of the ${by.inForceOver} ICP accounts over minIntent today: left for an admin`;
 }
 
 /** The tick as a scheduler task: at most once per day of the scheduler's clock, errors reported. */

@@ -19,7 +19,7 @@ import {
   type ShadowRow,
   shadowVerdict,
 } from "../../shared/learning/signals-shadow.ts";
-import { refitRows } from "../../shared/usecases/signals-refit.ts";
+import { refitRows } from "../../shared/usecases/signals-touches.ts";
 import { rngFor } from "../../sim/random.ts";
 import { spearman } from "../../sim/stats.ts";
 import { drawTruth, expectedOutcome, signalFeatures, truePersona } from "../../sim/truth.ts";
