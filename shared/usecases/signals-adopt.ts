@@ -185,21 +185,32 @@ export async function adoptIfBetter(
 const sameWeights = (a: Record<string, number>, b: Record<string, number>) =>
   [...new Set([...Object.keys(a), ...Object.keys(b)])].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
 
-/** Below this share of the accounts over the bar today, a refit is left for an admin to adopt. */
-const VOLUME_KEPT = 0.9;
+/**
+ * How far from today's count of ICP accounts over minIntent a refit's weights may put it and still be
+ * adopted by the harness: at least 90% of it, at most 1/0.9 (11% more).
+ */
+const VOLUME_BAND = 0.9;
 
 /**
- * Why a refit may not be adopted by the harness on its own: its weights would let markedly fewer ICP
- * accounts over minIntent than the weights in force (the fit scores too few above zero, or keeping
- * them all would need a weight past ±100). Auto-adoption changes who is contacted, never how many:
- * the SDRs' lists and the writers' sends are sized on the bar. Found at twice the demo's volume (seed
- * 101, 4,000 accounts): an early refit, 9 meetings in, made web, G2 and blog visits strongly negative,
- * its shadow touches did not rank worse, and once adopted the weekly touches fell from about 1,000 to
- * 77-264 for the rest of the run. An admin can still confirm it, reading the count on the draft.
+ * Why a refit may not be adopted by the harness on its own: its weights would let markedly fewer or
+ * more ICP accounts over minIntent than the weights in force. Auto-adoption changes who is contacted,
+ * never how many: the SDRs' lists and the writers' sends are sized on the bar.
+ * - Fewer: the fit scores too few above zero, or keeping them all would need a weight past ±100. Found
+ *   at twice the demo's volume (seed 101, 4,000 accounts): an early refit, 9 meetings in, made web, G2
+ *   and blog visits strongly negative, its shadow touches did not rank worse, and once adopted the
+ *   weekly touches fell from about 1,000 to 77-264 for the rest of the run.
+ * - More: intent takes few distinct values (counts up to a cap of 3, a handful of types), so many
+ *   accounts can tie at the cut and no scale keeps the count. Found in the demo (seed 106, 2,000
+ *   accounts): a refit let 387 accounts over the bar where 337 were, and once adopted the weekly touches
+ *   rose by a fifth at lower expected meetings per touch, burning the addressable market faster.
+ * An admin can still confirm either, reading the count on the draft.
  */
-function volumeCut(draft: SpecDraft): string | undefined {
+export function volumeCut(draft: SpecDraft): string | undefined {
   const by = draft.weights?.scaledBy;
-  if (!by || by.inForceOver === undefined || by.accountsOver >= VOLUME_KEPT * by.inForceOver)
-    return undefined;
-  return `it keeps ${by.accountsOver} of the ${by.inForceOver} ICP accounts over minIntent today: left for an admin`;
+  if (!by || by.inForceOver === undefined) return undefined;
+  if (by.accountsOver < VOLUME_BAND * by.inForceOver)
+    return `it keeps ${by.accountsOver} of the ${by.inForceOver} ICP accounts over minIntent today: left for an admin`;
+  if (by.accountsOver * VOLUME_BAND > by.inForceOver)
+    return `it lets ${by.accountsOver} ICP accounts over minIntent, ${by.inForceOver} today: left for an admin`;
+  return undefined;
 }
