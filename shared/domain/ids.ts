@@ -21,4 +21,12 @@ export const idempotencyKeyFor = (decisionId: string, attempt = 1) => `${decisio
 export const pauseIdForOutcome = (outcomeId: string) =>
   `pause_${hash(`outcome\u0000${outcomeId}`).slice(0, 22)}`;
 
+/**
+ * An outcome reported without an id but with the instant it happened: named by what it is (the decision
+ * or person, the type, the instant), so a client's retry of the same report is recognised. Two reports
+ * that agree on all three are the same outcome.
+ */
+export const outcomeIdFor = (subject: string, type: string, occurredAt: string) =>
+  `o_${hash(`${subject}\u0000${type}\u0000${occurredAt}`).slice(0, 22)}`;
+
 export const newId = (prefix: string) => `${prefix}_${randomBytes(10).toString("base64url")}`;

@@ -1,7 +1,7 @@
 import { isHeldOut } from "../domain/arms.ts";
 import { type Decision, streams } from "../domain/decision.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
-import { newId, pauseIdForOutcome } from "../domain/ids.ts";
+import { newId, outcomeIdFor, pauseIdForOutcome } from "../domain/ids.ts";
 import { DAY, iso } from "../domain/time.ts";
 import type { Deps } from "../ports.ts";
 import type { Principal } from "./principal.ts";
@@ -49,7 +49,12 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
       (d) => isHeldOut(d) && Date.parse(d.decidedAt) >= since && Date.parse(d.decidedAt) <= Date.parse(at),
     );
   }
-  const outcomeId = body.outcomeId ?? newId("o");
+  // Without an id, one with its instant is named by what it is (a retry is then recognised); one
+  // without either can only be a new outcome each time.
+  const subject = decision?.decisionId ?? personId;
+  const outcomeId =
+    body.outcomeId ??
+    (body.occurredAt && subject ? outcomeIdFor(subject, body.type, body.occurredAt) : newId("o"));
   // A redelivery, or a retry after a failure part-way (a throttled trust write, a timeout), finds the
   // outcome on the decision already. Everything after the append is idempotent and runs again: trust
   // is taught once per outcome id (the trust store marks it), the pause has an id derived from the

@@ -149,6 +149,27 @@ describe.each(STORES)("a delivery that failed part-way is finished by its retry 
     expect(await trustOf("finder", "crm.update")).toEqual(taught);
   });
 
+  it("a report without an outcome id but with its instant is recognised when the client retries it", async () => {
+    rt = await startRuntime({ store, runWorkers: false });
+    await seedAcme(rt.deps, "acme");
+    const sent = await sentEmail("acme");
+    const at = new Date(rt.clock.now() + 3_600_000).toISOString();
+    const reply = { decisionId: sent.decisionId, type: "replied" as const, occurredAt: at };
+    const first = await recordOutcome(rt.deps, reply, approver);
+    const again = await recordOutcome(rt.deps, reply, approver);
+    expect(again).toMatchObject({ outcomeId: first.outcomeId, duplicate: true });
+    const weight = (await rt.deps.specs.current())?.spec.trust.outcomes.replied?.success ?? 0;
+    expect((await trustOf("writer", "email.send"))?.market.success).toBeCloseTo(weight, 6);
+    // Another instant is another reply.
+    const later = await recordOutcome(
+      rt.deps,
+      { ...reply, occurredAt: new Date(rt.clock.now() + 7_200_000).toISOString() },
+      approver,
+    );
+    expect(later.outcomeId).not.toBe(first.outcomeId);
+    expect((await rt.deps.decisions.getDecision(sent.decisionId))?.outcomes).toHaveLength(2);
+  });
+
   it("the same evidence id is folded in once, and a different one counts", async () => {
     rt = await startRuntime({ store, runWorkers: false });
     const spec = await rt.deps.specs.current();
