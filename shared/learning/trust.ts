@@ -166,7 +166,7 @@ export const HARNESS_OUTCOME_WEIGHTS: Partial<
 };
 
 /** Outcomes that close an action's window (`settled` counts them). */
-const WINDOW_CLOSERS: ReadonlySet<OutcomeType> = new Set(["silence", "record_kept", "record_judged"]);
+export const WINDOW_CLOSERS: ReadonlySet<OutcomeType> = new Set(["silence", "record_kept", "record_judged"]);
 
 const PROMOTION_FREEZE_AFTER_SEVERE = 7 * DAY;
 /** Pseudo-observations a stream needs before it carries half its weight in the score. */

@@ -13,7 +13,7 @@ import type { SpecVersion } from "../domain/spec-schema.ts";
 import { currentWeights, patchSignals, signalSettings } from "../domain/spec-signals.ts";
 import { DAY, iso } from "../domain/time.ts";
 import { type ShadowEvidence, shadowVerdict, shapeTest } from "../learning/signals-shadow.ts";
-import { closeDraft, type DraftDeps, draftStore } from "./drafts.ts";
+import { closeDraft, type DraftDeps } from "./drafts.ts";
 import type { SignalsTick } from "./signals-refit.ts";
 import { HARNESS, hadMeeting, hadReply, refitRows, touchesBetween } from "./signals-touches.ts";
 
@@ -147,10 +147,10 @@ export const supersedes = (s: ReturnType<typeof signalSettings>, now: number) =>
 export async function adoptIfBetter(
   deps: DraftDeps,
   current: SpecVersion,
-  draftId: string,
+  /** The draft in shadow, as the tick read it. */
+  draft: SpecDraft,
 ): Promise<SignalsTick> {
-  const draft = await draftStore(deps).get(draftId);
-  if (!draft) return { action: "none", why: `draft ${draftId} not found` };
+  const { draftId } = draft;
   const evidence = await shadowEvidence(deps, draft);
   if (!signalSettings(current.spec).autoAdopt || !evidence.adopt)
     return { action: "shadow", evidence, draftId };

@@ -111,15 +111,17 @@ export async function signalsTick(deps: DraftDeps, directory?: AccountDirectory)
   if (!learningEnabled(current.spec)) return { action: "off", why: "learning.enabled is false" };
   let s = signalSettings(current.spec);
   const now = deps.clock.now();
-  if (s.shadow && (await draftStore(deps).get(s.shadow.draftId))?.status !== "shadow") {
+  let draft = s.shadow ? await draftStore(deps).get(s.shadow.draftId) : undefined;
+  if (s.shadow && draft?.status !== "shadow") {
     // The spec names weights in shadow whose draft is closed (or gone): an admin published an edited
     // copy of a spec read before the close. Left there, every tick found the draft "adopted" again
     // (closing a confirmed draft changes nothing), no refit ever ran, and the adoption was undone.
     current = await clearStaleShadow(deps, current, s.shadow.draftId);
     s = signalSettings(current.spec);
+    draft = undefined;
   }
-  if (s.shadow) {
-    const turn = await adoptIfBetter(deps, current, s.shadow.draftId);
+  if (s.shadow && draft) {
+    const turn = await adoptIfBetter(deps, current, draft);
     if (turn.action !== "shadow" || !supersedes(s, now)) return turn;
     // Where the harness adopts by itself, a refit whose shadow stayed inconclusive for `shadowMaxDays`
     // gives way to one on the touches since (otherwise the first refit would block every later one).

@@ -32,6 +32,7 @@ import { ConflictError } from "../domain/errors.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { DAY, iso } from "../domain/time.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
+import { WINDOW_CLOSERS } from "../learning/trust.ts";
 import type { Deps, DueItem } from "../ports.ts";
 import { recordTrustOutcome } from "./trust.ts";
 
@@ -128,7 +129,7 @@ export async function settleExecuted(
     // Closed by an earlier settle that may have failed before teaching all of it (a throttled trust
     // write, a timeout): the due item is still queued, so teach again; each piece counts once.
     const closed = d.outcomes.find(
-      (o) => CLOSERS.has(o.type) && o.outcomeId === closerId(o.type, decisionId),
+      (o) => WINDOW_CLOSERS.has(o.type) && o.outcomeId === closerId(o.type, decisionId),
     );
     if (closed) {
       const spec = await deps.specs.current();
@@ -166,8 +167,7 @@ export async function settleExecuted(
   throw new ConflictError(`decision ${decisionId} is too contended to settle; it is retried`);
 }
 
-/** The outcomes that close an executed action's window; each (and `draft_blocked`) is recorded under a fixed id. */
-const CLOSERS: ReadonlySet<OutcomeType> = new Set(["silence", "record_kept", "record_judged"]);
+/** The fixed id the harness records a window's close (and `draft_blocked`) under. */
 const closerId = (type: OutcomeType, decisionId: string) => `${type}-${decisionId}`;
 
 /**

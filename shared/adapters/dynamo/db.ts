@@ -227,6 +227,18 @@ export function failedConditions(err: unknown): number[] | undefined {
 
 export const ttlSeconds = (at: number) => Math.ceil(at / 1000);
 
+/**
+ * The transaction item that marks an event handled: put only when absent, so the transaction fails on
+ * it (its index in `failedConditions`) when the event was handled before; kept until `expiresAt` (ms).
+ */
+export const onceMarker = (table: string, key: Key, expiresAt: number) => ({
+  Put: {
+    TableName: table,
+    Item: { ...key, ttl: ttlSeconds(expiresAt) },
+    ConditionExpression: "attribute_not_exists(pk)",
+  },
+});
+
 /** Connection-level failures: the database is unreachable or dropped the request. */
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",

@@ -1,7 +1,7 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { LearnedStore } from "../../kb/ports.ts";
 import type { EmergedRule, LearnedCount, LearningLoop, TemplateStat } from "../../kb/types.ts";
-import { type Db, failedConditions, queryAll, ttlSeconds } from "./db.ts";
+import { type Db, failedConditions, onceMarker, queryAll, ttlSeconds } from "./db.ts";
 import { agentKeys } from "./keys.ts";
 
 /**
@@ -68,16 +68,7 @@ export class DynamoLearnedStore implements LearnedStore {
 
   async countOnce(loop: LearningLoop, eventId: string, counts: LearnedCount[]): Promise<boolean> {
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
-      {
-        Put: {
-          TableName: this.table,
-          Item: {
-            ...agentKeys.learnedEvent(loop, eventId),
-            ttl: ttlSeconds(this.now() + LEARNED_EVENT_RETENTION_MS),
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      },
+      onceMarker(this.table, agentKeys.learnedEvent(loop, eventId), this.now() + LEARNED_EVENT_RETENTION_MS),
       ...counts.map((c) => ({ Update: { TableName: this.table, ...update(c, this.now()) } })),
     ];
     for (let attempt = 1; ; attempt++) {

@@ -43,42 +43,41 @@ export class DynamoPauseStore implements PauseStore {
       },
       prevHashAfter(undefined),
     );
-    const write = this.db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.db.tables.state,
-              Key: key,
-              UpdateExpression: "SET #p.#id = :pause",
-              ExpressionAttributeNames: { "#p": "pauses", "#id": pause.pauseId },
-              ExpressionAttributeValues: { ":pause": pause },
-            },
-          },
-          {
-            Put: {
-              TableName: this.db.tables.state,
-              Item: {
-                ...stateKeys.pauseIndex(pause.pauseId),
-                scope: pause.scope,
-                target: pause.target,
-                [HEAD_ATTR]: headOf(created),
-              },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-          {
-            Put: {
-              TableName: this.db.tables.ledger,
-              Item: created,
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-        ],
-      }),
-    );
     try {
-      await write;
+      await this.db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.db.tables.state,
+                Key: key,
+                UpdateExpression: "SET #p.#id = :pause",
+                ExpressionAttributeNames: { "#p": "pauses", "#id": pause.pauseId },
+                ExpressionAttributeValues: { ":pause": pause },
+              },
+            },
+            {
+              Put: {
+                TableName: this.db.tables.state,
+                Item: {
+                  ...stateKeys.pauseIndex(pause.pauseId),
+                  scope: pause.scope,
+                  target: pause.target,
+                  [HEAD_ATTR]: headOf(created),
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Put: {
+                TableName: this.db.tables.ledger,
+                Item: created,
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+          ],
+        }),
+      );
     } catch (err) {
       // A pause with this id exists (or existed and was lifted): an outcome's redelivery names the same
       // pause (ids.ts), and it is neither created twice nor brought back after an admin lifted it.

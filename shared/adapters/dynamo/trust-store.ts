@@ -12,7 +12,7 @@ import type { TrustRecord } from "../../learning/trust.ts";
 import type { PeerMarket } from "../../learning/trust-peers.ts";
 import type { Page, PageRequest, TrustStore } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
-import { type Db, failedConditions, ttlSeconds } from "./db.ts";
+import { type Db, failedConditions, onceMarker } from "./db.ts";
 import { ledgerKeys, stateKeys, trustStream } from "./keys.ts";
 import { HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
@@ -123,16 +123,11 @@ export class DynamoTrustStore implements TrustStore {
     // The evidence marker goes first: a failed condition at index 0 means "taught before".
     const marker = evidenceId
       ? [
-          {
-            Put: {
-              TableName: this.db.tables.state,
-              Item: {
-                ...stateKeys.trustEvidence(record.agentId, record.actionType, evidenceId),
-                ttl: ttlSeconds(this.now() + TRUST_EVIDENCE_RETENTION_MS),
-              },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
+          onceMarker(
+            this.db.tables.state,
+            stateKeys.trustEvidence(record.agentId, record.actionType, evidenceId),
+            this.now() + TRUST_EVIDENCE_RETENTION_MS,
+          ),
         ]
       : [];
     try {
