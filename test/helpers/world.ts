@@ -84,3 +84,19 @@ export function linkedinProposal(
     ...over,
   });
 }
+
+/** A record action (a CRM note) by `agentId` on `accountId`; `n` tells several on one account apart. */
+export function recordProposal(agentId: string, accountId = "acme", n?: number) {
+  return {
+    proposalId: `rec-${accountId}-${n ?? agentId}`,
+    agentId,
+    action: { type: "crm.update" },
+    target: { accountId },
+    payload: {
+      operation: "note",
+      text: `Head count updated from the website${n === undefined ? "" : ` (${n})`}.`,
+    },
+    reasoning: "The website lists a larger team.",
+    confidence: 0.9,
+  };
+}

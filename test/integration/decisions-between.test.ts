@@ -9,7 +9,7 @@ import { WITHHELD } from "../../shared/domain/personal-data.ts";
 import { DAY, HOUR } from "../../shared/domain/time.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { STORES, startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
-import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { agent, emailProposal, recordProposal, seedAcme } from "../helpers/world.ts";
 import { pin } from "./helpers/store.ts";
 
 describe.each(STORES)("on %s", (store) => {
@@ -24,16 +24,7 @@ describe.each(STORES)("on %s", (store) => {
     expect(decision.verdict).toBe("allow");
     return (await execute(rt.deps, decision.decisionId)) as Decision;
   };
-  const record = (accountId: string, n: number) =>
-    executed({
-      proposalId: `rec-${accountId}-${n}`,
-      agentId: "finder",
-      action: { type: "crm.update" },
-      target: { accountId },
-      payload: { operation: "note", text: `Head count updated from the website (${n}).` },
-      reasoning: "The website lists a larger team.",
-      confidence: 0.9,
-    });
+  const record = (accountId: string, n: number) => executed(recordProposal("finder", accountId, n));
 
   it("returns only the kind asked for, counting only those against the limit", async () => {
     await pin(rt, "writer", "email.send", 3);

@@ -15,7 +15,7 @@ import { OutcomeBody } from "../../shared/usecases/schemas.ts";
 import { recordTrustOutcome } from "../../shared/usecases/trust.ts";
 import { settleDecision, settleDueItems, settleExecuted } from "../../shared/usecases/trust-evidence.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
-import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { agent, emailProposal, recordProposal, seedAcme } from "../helpers/world.ts";
 import { approver, decisionEvents, dueFor, pin } from "./helpers/store.ts";
 
 let rt: TestRuntime;
@@ -34,18 +34,7 @@ async function sentEmail(accountId: string, writer = "writer"): Promise<Decision
 }
 
 async function executedRecord(accountId: string, agentId = "finder"): Promise<Decision> {
-  const { decision } = await rt.deps.gate.propose(
-    {
-      proposalId: `rec-${accountId}-${agentId}`,
-      agentId,
-      action: { type: "crm.update" },
-      target: { accountId },
-      payload: { operation: "note", text: "Head count updated from the website." },
-      reasoning: "The website lists a larger team.",
-      confidence: 0.9,
-    },
-    agent(agentId),
-  );
+  const { decision } = await rt.deps.gate.propose(recordProposal(agentId, accountId), agent(agentId));
   expect(decision.verdict).toBe("allow");
   const done = await execute(rt.deps, decision.decisionId);
   expect(done?.status).toBe("executed");

@@ -15,7 +15,7 @@ import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { describeTrust, pinTrust, recordTrustOutcome } from "../../shared/usecases/trust.ts";
 import { settleDecision, settleDueItems } from "../../shared/usecases/trust-evidence.ts";
 import { STORES, startRuntime, type TestRuntime } from "../helpers/runtime.ts";
-import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { agent, emailProposal, recordProposal, seedAcme } from "../helpers/world.ts";
 import { approver, pin } from "./helpers/store.ts";
 
 let rt: TestRuntime;
@@ -117,18 +117,7 @@ describe.each(STORES)("a delivery that failed part-way is finished by its retry 
   it("a settle whose teaching failed teaches the held flag and the close on the next sweep, once", async () => {
     rt = await startRuntime({ store, runWorkers: false });
     await seedAcme(rt.deps, "acme");
-    const { decision } = await rt.deps.gate.propose(
-      {
-        proposalId: "rec-acme",
-        agentId: "finder",
-        action: { type: "crm.update" },
-        target: { accountId: "acme" },
-        payload: { operation: "note", text: "Head count updated from the website." },
-        reasoning: "The website lists a larger team.",
-        confidence: 0.9,
-      },
-      agent("finder"),
-    );
+    const { decision } = await rt.deps.gate.propose(recordProposal("finder", "acme"), agent("finder"));
     await execute(rt.deps, decision.decisionId);
     rt.clock.advance(DAY);
     await recordOutcome(rt.deps, { decisionId: decision.decisionId, type: "flagged_bad_lead" }, approver);
