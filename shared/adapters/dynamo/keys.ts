@@ -31,7 +31,15 @@ export const stateKeys = {
     pk: `TRUST#${agentId}`,
     sk: `ACTION#${actionType}`,
   }),
-  trustPrefix: "TRUST#",
+  /**
+   * The trust directory: one item per agent × action type that has a trust record, in one partition,
+   * so listing trust is a Query of that partition (in agent, then action order) instead of a Scan of
+   * the whole state table. Written with the record (TrustStore.save), never on its own.
+   */
+  trustListing: (agentId: string, actionType: string): Key => ({
+    pk: "TRUSTDIR",
+    sk: `${agentId}#${actionType}`,
+  }),
   /**
    * A piece of evidence (an outcome's id) folded into one agent's trust, written in the trust save's
    * transaction so a retried or redelivered outcome is taught once (TrustStore.save's `evidenceId`).

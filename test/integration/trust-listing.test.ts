@@ -1,0 +1,90 @@
+/**
+ * Listing trust (GET /v1/trust, the console's trust page, the demo's daily trust points) reads the
+ * trust records, not the state table: a directory partition written with each record is queried for
+ * a page's keys. It used to Scan the whole table filtered on the trust prefix, so its cost grew with
+ * the knowledge base and a page could come back short or empty with a cursor. On DynamoDB Local and
+ * the in-process engine.
+ */
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { afterEach, describe, expect, it } from "vitest";
+import { allPages } from "../../shared/usecases/pages.ts";
+import { STORES, startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { pin } from "./helpers/store.ts";
+
+let rt: TestRuntime;
+afterEach(() => rt.close());
+
+/** `n` items of another kind in the state table, as a knowledge base holds them. */
+async function fillState(n: number) {
+  for (let i = 0; i < n; i += 25) {
+    const items = Array.from({ length: Math.min(25, n - i) }, (_, j) => ({
+      PutRequest: { Item: { pk: `ACCOUNT#filler-${i + j}`, sk: "PROFILE", name: "x".repeat(200) } },
+    }));
+    await rt.db.doc.send(new BatchWriteCommand({ RequestItems: { [rt.db.tables.state]: items } }));
+  }
+}
+
+describe.each(STORES)("trust listing (%s)", (store) => {
+  it("pages hold `limit` records in agent order, at a cost that does not grow with the table", async () => {
+    rt = await startRuntime({ store, runWorkers: false });
+    for (const id of ["writer-c", "writer-a", "writer-e", "writer-b", "writer-d"])
+      await pin(rt, id, "email.send", 2);
+    await pin(rt, "writer-a", "linkedin.message", 1);
+    await fillState(3000);
+
+    const before = rt.db.roundTrips.count;
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await rt.deps.trust.list({ limit: 2, ...(cursor ? { cursor } : {}) });
+      pages.push(page.items.map((r) => `${r.agentId}/${r.actionType}`));
+      cursor = page.cursor;
+    } while (cursor);
+    const trips = rt.db.roundTrips.count - before;
+
+    expect(pages.flat()).toEqual([
+      "writer-a/email.send",
+      "writer-a/linkedin.message",
+      "writer-b/email.send",
+      "writer-c/email.send",
+      "writer-d/email.send",
+      "writer-e/email.send",
+    ]);
+    // Three full pages (a last empty one at most, as DynamoDB may not know the partition ended).
+    expect(pages.slice(0, 3).map((p) => p.length)).toEqual([2, 2, 2]);
+    expect(pages.length).toBeLessThanOrEqual(4);
+    // A Query and a BatchGet per page: the 3,000 other items are never read.
+    expect(trips).toBeLessThanOrEqual(2 * pages.length);
+    // The records are the stored ones, as get() reads them.
+    const one = await rt.deps.trust.get("writer-c", "email.send");
+    const listed = (await allPages((page) => rt.deps.trust.list(page))).find((r) => r.agentId === "writer-c");
+    expect(listed).toEqual(one);
+  });
+
+  it("a record stored before the directory existed is listed from its next save on", async () => {
+    rt = await startRuntime({ store, runWorkers: false });
+    await pin(rt, "writer-a", "email.send", 2);
+    // A record as the store wrote it before the directory: no `listed` mark, no directory item.
+    const stored = await rt.deps.trust.get("writer-a", "email.send");
+    const { listed: _l, ...legacy } = stored as unknown as Record<string, unknown>;
+    await rt.db.doc.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [rt.db.tables.state]: [
+            {
+              PutRequest: {
+                Item: { ...legacy, pk: "TRUST#legacy-bot", sk: "ACTION#email.send", agentId: "legacy-bot" },
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const ids = async () => (await allPages((page) => rt.deps.trust.list(page))).map((r) => r.agentId);
+    expect(await ids()).toEqual(["writer-a"]);
+
+    await pin(rt, "legacy-bot", "email.send", 1);
+    expect(await ids()).toEqual(["legacy-bot", "writer-a"]);
+    expect((await rt.deps.trust.get("legacy-bot", "email.send"))?.earnedLevel).toBeDefined();
+  });
+});
