@@ -78,9 +78,10 @@ const API_ACCESS: Record<Route["group"], Access> = {
   proposals: { state: RW, ledger: LEDGER_RW, personKeys: "create" },
   decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
   reviews: { state: RW, ledger: LEDGER_RW, indexes: true, publish: true, signal: true, personKeys: "open" },
-  // GET /v1/trust queries the trust directory (no Scan). A pin first asks whether the agent ever
-  // decided anything: a key-only Query on byAgent (no kms:Decrypt: no sealed decision is opened).
-  admin: { state: RW, ledger: LEDGER_RW, indexQuery: ["byAgent"], publish: true },
+  // GET /v1/trust queries the trust directory; its one-time fill from records saved before the
+  // directory existed is a Scan of the state table (adapters/dynamo/trust-store.ts). A pin first asks
+  // whether the agent ever decided anything: a key-only Query on byAgent (no kms:Decrypt).
+  admin: { state: [...RW, "dynamodb:Scan"], ledger: LEDGER_RW, indexQuery: ["byAgent"], publish: true },
   // Erasure scans the state table for every copy of a person's name or email (rare, admin only).
   knowledge: { state: [...RW, "dynamodb:Scan"], ledger: LEDGER_RW, publish: true, personKeys: "open" },
 };

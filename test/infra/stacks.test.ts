@@ -520,11 +520,6 @@ describe("the admin API's view of the ledger", () => {
     // The question is key-only: the admin function never opens a sealed decision.
     expect(statements.flatMap((st) => asArray(st.Action))).not.toContain("kms:Decrypt");
   });
-
-  it("lists trust without scanning the state table: only the ledger's verifier may Scan, the ledger only", () => {
-    const scans = statementsOf("ApiAdmin").filter((st) => asArray(st.Action).includes("dynamodb:Scan"));
-    expect(scans.map((st) => JSON.stringify(st.Resource)).join(" ")).not.toContain("TablesState");
-  });
 });
 
 describe("the web console in AWS (issue 10)", () => {

@@ -5,8 +5,11 @@
  * the knowledge base and a page could come back short or empty with a cursor. On DynamoDB Local and
  * the in-process engine.
  */
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
+import { PageCursors } from "../../shared/adapters/dynamo/cursor.ts";
+import { DynamoTrustStore } from "../../shared/adapters/dynamo/trust-store.ts";
+import { DependencyError, ValidationError } from "../../shared/domain/errors.ts";
 import { allPages } from "../../shared/usecases/pages.ts";
 import { STORES, startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { pin } from "./helpers/store.ts";
@@ -31,6 +34,8 @@ describe.each(STORES)("trust listing (%s)", (store) => {
       await pin(rt, id, "email.send", 2);
     await pin(rt, "writer-a", "linkedin.message", 1);
     await fillState(3000);
+    // The first listing of a deployment fills the directory from older records, once (below).
+    await rt.deps.trust.list({ limit: 1 });
 
     const before = rt.db.roundTrips.count;
     const pages: string[][] = [];
@@ -61,30 +66,52 @@ describe.each(STORES)("trust listing (%s)", (store) => {
     expect(listed).toEqual(one);
   });
 
-  it("a record stored before the directory existed is listed from its next save on", async () => {
+  it("records saved before the directory existed are listed, filled once by the first listings", async () => {
     rt = await startRuntime({ store, runWorkers: false });
     await pin(rt, "writer-a", "email.send", 2);
-    // A record as the store wrote it before the directory: no `listed` mark, no directory item.
+    // Records as the store wrote them before the directory: no `listed` mark, no directory item.
     const stored = await rt.deps.trust.get("writer-a", "email.send");
     const { listed: _l, ...legacy } = stored as unknown as Record<string, unknown>;
-    await rt.db.doc.send(
-      new BatchWriteCommand({
-        RequestItems: {
-          [rt.db.tables.state]: [
-            {
-              PutRequest: {
-                Item: { ...legacy, pk: "TRUST#legacy-bot", sk: "ACTION#email.send", agentId: "legacy-bot" },
-              },
-            },
-          ],
-        },
-      }),
-    );
-    const ids = async () => (await allPages((page) => rt.deps.trust.list(page))).map((r) => r.agentId);
-    expect(await ids()).toEqual(["writer-a"]);
+    const legacyIds = Array.from({ length: 30 }, (_, i) => `legacy-${String(i).padStart(2, "0")}`);
+    for (const id of legacyIds)
+      await rt.db.doc.send(
+        new PutCommand({
+          TableName: rt.db.tables.state,
+          Item: { ...legacy, pk: `TRUST#${id}`, sk: "ACTION#email.send", agentId: id },
+        }),
+      );
+    await fillState(400);
+    // A small fill budget: 2 Scan calls of 50 items per listing, so it takes several listings.
+    const store2 = new DynamoTrustStore(rt.db, PageCursors.ephemeral(), Date.now, {
+      callsPerListing: 2,
+      itemsPerCall: 50,
+    });
+    let retries = 0;
+    for (;;) {
+      try {
+        await store2.list({ limit: 1 });
+        break;
+      } catch (err) {
+        // Each unfinished listing answers "retry" (503) and has moved the fill on.
+        expect(err).toBeInstanceOf(DependencyError);
+        retries++;
+        expect(retries).toBeLessThan(10);
+      }
+    }
+    expect(retries).toBeGreaterThanOrEqual(2);
+    const ids = (await allPages((page) => store2.list(page))).map((r) => r.agentId);
+    expect(ids).toEqual([...legacyIds, "writer-a"]);
+    // Done once: another process's store does not scan again.
+    const before = rt.db.roundTrips.count;
+    expect((await allPages((page) => rt.deps.trust.list(page))).map((r) => r.agentId)).toEqual(ids);
+    expect(rt.db.roundTrips.count - before).toBeLessThanOrEqual(3);
+  });
 
-    await pin(rt, "legacy-bot", "email.send", 1);
-    expect(await ids()).toEqual(["legacy-bot", "writer-a"]);
-    expect((await rt.deps.trust.get("legacy-bot", "email.send"))?.earnedLevel).toBeDefined();
+  it("a cursor of the listing's old Scan is refused, not sent to DynamoDB", async () => {
+    rt = await startRuntime({ store, runWorkers: false });
+    const cursors = PageCursors.ephemeral();
+    const trust = new DynamoTrustStore(rt.db, cursors);
+    const old = await cursors.encode("trust", { pk: "TRUST#writer-a", sk: "ACTION#email.send" });
+    await expect(trust.list({ limit: 2, cursor: old })).rejects.toBeInstanceOf(ValidationError);
   });
 });

@@ -40,6 +40,10 @@ export const stateKeys = {
     pk: "TRUSTDIR",
     sk: `${agentId}#${actionType}`,
   }),
+  /** How far the one-time fill of the directory from records saved before it existed has got. */
+  trustDirectoryFill: (): Key => ({ pk: "TRUSTDIR#FILL", sk: "STATE" }),
+  trustPrefix: "TRUST#",
+  trustSortPrefix: "ACTION#",
   /**
    * A piece of evidence (an outcome's id) folded into one agent's trust, written in the trust save's
    * transaction so a retried or redelivered outcome is taught once (TrustStore.save's `evidenceId`).

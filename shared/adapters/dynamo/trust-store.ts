@@ -2,11 +2,12 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { LedgerEvent } from "../../domain/decision.ts";
-import { ConflictError } from "../../domain/errors.ts";
+import { ConflictError, DependencyError } from "../../domain/errors.ts";
 import { type ChainHead, chainEvent, headOf } from "../../domain/ledger-chain.ts";
 import type { TrustRecord } from "../../learning/trust.ts";
 import type { PeerMarket } from "../../learning/trust-peers.ts";
@@ -16,12 +17,30 @@ import { batchGetAll, type Db, failedConditions, itemId, onceMarker } from "./db
 import { ledgerKeys, stateKeys, trustStream } from "./keys.ts";
 import { HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
-const TRUST_LISTING = "trust";
+/** The cursors' tag: a cursor of the Scan this listing once was names no directory key, and is refused. */
+const TRUST_LISTING = "trust-directory";
 /**
  * Set on a trust record once its directory item (stateKeys.trustListing) is written: later saves
- * skip that write. A record from before the directory existed gets its item on its next save.
+ * skip that write.
  */
 const LISTED_ATTR = "listed";
+
+/**
+ * The one-time fill of the directory from records saved before it existed (`fillDirectory`): Scan
+ * calls per listing, items evaluated per call. 20 × 1,000 covers a state table of 20,000 items in
+ * the first listing; a bigger one takes several, each answering "retry" (503) until it is done.
+ */
+export interface DirectoryFill {
+  callsPerListing: number;
+  itemsPerCall: number;
+}
+const DIRECTORY_FILL: DirectoryFill = { callsPerListing: 20, itemsPerCall: 1000 };
+
+const directoryItem = (agentId: string, actionType: string) => ({
+  ...stateKeys.trustListing(agentId, actionType),
+  agentId,
+  actionType,
+});
 
 const strip = (item: Record<string, unknown> | undefined): TrustRecord | undefined => {
   if (!item) return undefined;
@@ -42,7 +61,11 @@ export class DynamoTrustStore implements TrustStore {
     private readonly cursors: PageCursors = PageCursors.ephemeral(),
     /** Wall-clock time for the markers' TTL: redeliveries come in real time, whatever clock the harness runs. */
     private readonly now: () => number = Date.now,
+    private readonly fill: DirectoryFill = DIRECTORY_FILL,
   ) {}
+
+  /** Whether this process has seen the directory's fill done (it is never undone). */
+  private filled = false;
 
   async get(agentId: string, actionType: string): Promise<TrustRecord | undefined> {
     const res = await this.db.doc.send(
@@ -56,7 +79,7 @@ export class DynamoTrustStore implements TrustStore {
   }
 
   /**
-   * One page of trust records, in agent then action order: a Query of the directory partition for
+   * One page of trust records, in agent then action order: a (consistent) Query of the directory partition for
    * the page's keys, then one consistent BatchGet of the records. The directory is written with each
    * record (save), so a listing costs the records it returns, whatever else the state table holds;
    * it used to be a Scan of the whole table filtered on the trust prefix, which in a knowledge base of
@@ -64,6 +87,7 @@ export class DynamoTrustStore implements TrustStore {
    * eighth of its run for its daily trust points.
    */
   async list(page: PageRequest): Promise<Page<TrustRecord>> {
+    await this.fillDirectory();
     const startKey = page.cursor
       ? await this.cursors.decode(TRUST_LISTING, page.cursor, ["pk", "sk"])
       : undefined;
@@ -72,6 +96,8 @@ export class DynamoTrustStore implements TrustStore {
         TableName: this.db.tables.state,
         KeyConditionExpression: "pk = :p",
         ExpressionAttributeValues: { ":p": stateKeys.trustListing("", "").pk },
+        // A record pinned a moment ago is listed now (its directory item was written with it).
+        ConsistentRead: true,
         Limit: page.limit,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
@@ -87,6 +113,67 @@ export class DynamoTrustStore implements TrustStore {
     });
     const next = res.LastEvaluatedKey;
     return next ? { items, cursor: await this.cursors.encode(TRUST_LISTING, next) } : { items };
+  }
+
+  /**
+   * Records saved before the directory existed have no directory item until their next save, and
+   * an agent that never acts again would never be listed: the first listings of a deployment find
+   * them with a Scan of the state table for the trust prefix, resumable (its position is kept in
+   * stateKeys.trustDirectoryFill, a bounded number of calls per listing) and done once. Concurrent
+   * fills write the same items twice at most; a finished fill is never moved back.
+   */
+  private async fillDirectory(): Promise<void> {
+    if (this.filled) return;
+    const table = this.db.tables.state;
+    const key = stateKeys.trustDirectoryFill();
+    const state = (
+      await this.db.doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))
+    ).Item;
+    if (state?.done === true) {
+      this.filled = true;
+      return;
+    }
+    let startKey = state?.next as Record<string, unknown> | undefined;
+    for (let call = 0; call < this.fill.callsPerListing; call++) {
+      const res = await this.db.doc.send(
+        new ScanCommand({
+          TableName: table,
+          FilterExpression: "begins_with(pk, :p) AND begins_with(sk, :s)",
+          ExpressionAttributeValues: { ":p": stateKeys.trustPrefix, ":s": stateKeys.trustSortPrefix },
+          ProjectionExpression: "agentId, actionType",
+          Limit: this.fill.itemsPerCall,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      await Promise.all(
+        (res.Items ?? []).map((i) =>
+          this.db.doc.send(
+            new PutCommand({
+              TableName: table,
+              Item: directoryItem(String(i.agentId), String(i.actionType)),
+            }),
+          ),
+        ),
+      );
+      startKey = res.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: { ...key, ...(startKey ? { done: false, next: startKey } : { done: true }) },
+          ConditionExpression: "attribute_not_exists(#done) OR #done = :no",
+          ExpressionAttributeNames: { "#done": "done" },
+          ExpressionAttributeValues: { ":no": false },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
+    if (startKey)
+      throw new DependencyError("the trust listing is being filled from existing records: retry shortly");
+    this.filled = true;
   }
 
   async save(
@@ -113,11 +200,7 @@ export class DynamoTrustStore implements TrustStore {
             {
               Put: {
                 TableName: this.db.tables.state,
-                Item: {
-                  ...stateKeys.trustListing(record.agentId, record.actionType),
-                  agentId: record.agentId,
-                  actionType: record.actionType,
-                },
+                Item: directoryItem(record.agentId, record.actionType),
               },
             },
           ];
