@@ -13,13 +13,13 @@ import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
 import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
-import { DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
+import { BOUNDED_DIRECTORY_FILL, DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { ObservedKnowledgeStore } from "../kb/observed-store.ts";
 import type { StoreParts, StoreSet } from "./aws.ts";
 
 const decisions = (p: StoreParts) => new DynamoDecisionStore(p.db, p.keys, p.cursors);
 const specs = (p: StoreParts) => new DynamoSpecStore(p.db);
-const trust = (p: StoreParts) => new DynamoTrustStore(p.db, p.cursors);
+const trust = (p: StoreParts) => new DynamoTrustStore(p.db, p.cursors, Date.now, BOUNDED_DIRECTORY_FILL);
 const pauses = (p: StoreParts) => new DynamoPauseStore(p.db);
 // The change feed, as in the local runtime: every KB write publishes a kb.* event, which the
 // agent-watchers function turns into the events agents subscribe to.
