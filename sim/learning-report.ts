@@ -124,6 +124,13 @@ export interface LearningReport {
       bestShare: number;
       mostSent: string;
       gap: number;
+      /**
+       * What the writers had learned from when the last two weeks began: the sends of the best and
+       * of the most-sent variant to this persona before then, the replies they earned (by the end)
+       * and the replies the market's model expected of them (Σ P(reply), noise-free). A best variant
+       * far below its expected replies lost on luck; one near them, on method.
+       */
+      evidence: { variant: string; sends: number; replies: number; expectedReplies: number }[];
     }[];
   };
   /** Touches executed, and expected meetings per 100 touches over the run (noise-free). */
@@ -261,7 +268,12 @@ export function learningReport(input: LearningInputs): LearningReport {
   const lastTwo = touches.filter((t) => t.at >= Math.max(start, end - 2 * WEEK));
   const best = lastTwo.filter((t) => t.bestVariant).length;
   const share = wilson(best, lastTwo.length);
-  const variantFit = variantsAgainstTruth(truth, lastTwo);
+  const variantFit = variantsAgainstTruth(
+    truth,
+    lastTwo,
+    touches.filter((t) => t.at < Math.max(start, end - 2 * WEEK)),
+    end,
+  );
 
   const all = touches.length;
   const allMeetings = touches.filter((t) => t.meetingAt !== undefined && t.meetingAt < end).length;
@@ -401,7 +413,21 @@ function trustByWeek(
 const evidenceEnd = (week: number) => week * WEEK;
 
 /** Near-best share and lift captured of touches' variants, against the persona's hidden effects. */
-function variantsAgainstTruth(truth: MarketTruth, touches: readonly TouchRecord[]) {
+function variantsAgainstTruth(
+  truth: MarketTruth,
+  touches: readonly TouchRecord[],
+  earlier: readonly TouchRecord[],
+  end: number,
+) {
+  const evidenceOf = (persona: string, variant: string) => {
+    const sent = earlier.filter((t) => t.persona === persona && t.variant === variant);
+    return {
+      variant,
+      sends: sent.length,
+      replies: sent.filter((t) => t.replyAt !== undefined && t.replyAt < end).length,
+      expectedReplies: r3(sent.reduce((a, t) => a + t.pReply, 0)),
+    };
+  };
   let near = 0;
   let lift = 0;
   let maxLift = 0;
@@ -425,14 +451,17 @@ function variantsAgainstTruth(truth: MarketTruth, touches: readonly TouchRecord[
       const sent = new Map<string, number>();
       for (const t of mine) sent.set(t.variant, (sent.get(t.variant) ?? 0) + 1);
       const effects = Object.values(truth.variant[persona]).sort((a, b) => b - a);
+      const best = bestVariant(truth, persona);
+      const mostSent = [...sent].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? "";
       return [
         {
           persona,
           sends: mine.length,
-          best: bestVariant(truth, persona),
+          best,
           bestShare: r3(mine.filter((t) => t.bestVariant).length / mine.length),
-          mostSent: [...sent].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? "",
+          mostSent,
           gap: r3((effects[0] ?? 0) - (effects[1] ?? 0)),
+          evidence: [...new Set([best, mostSent])].map((v) => evidenceOf(persona, v)),
         },
       ];
     }),
@@ -484,7 +513,7 @@ export function formatLearning(l: LearningReport): string[] {
   );
   for (const p of l.variants.byPersona)
     lines.push(
-      `    ${p.persona.padEnd(9)} ${String(p.sends).padStart(5)} sends: best ${p.best} (${p.gap.toFixed(2)} log-odds over the next) sent ${p.bestShare.toFixed(2)}, most sent ${p.mostSent}`,
+      `    ${p.persona.padEnd(9)} ${String(p.sends).padStart(5)} sends: best ${p.best} (${p.gap.toFixed(2)} log-odds over the next) sent ${p.bestShare.toFixed(2)}, most sent ${p.mostSent}; before the last two weeks ${p.evidence.map((e) => `${e.variant} ${e.replies} replies in ${e.sends} sends (${e.expectedReplies.toFixed(1)} expected)`).join(", ")}`,
     );
   return lines;
 }

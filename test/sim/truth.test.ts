@@ -358,6 +358,11 @@ describe("the learning report", () => {
       mostSent: "peer-proof",
       // fact-led 0.1 over signal-led and short-question 0.
       gap: 0.1,
+      // The whole 14-day run is the last two weeks: nothing was learned before them.
+      evidence: [
+        { variant: "fact-led", sends: 0, replies: 0, expectedReplies: 0 },
+        { variant: "peer-proof", sends: 0, replies: 0, expectedReplies: 0 },
+      ],
     });
     expect(byPersona.find((p) => p.persona === "director")).toMatchObject({
       sends: 1,
@@ -366,6 +371,39 @@ describe("the learning report", () => {
     });
     // Personas with no send in the last two weeks are not listed.
     expect(byPersona.map((p) => p.persona).sort()).toEqual(["director", "vp"]);
+  });
+
+  it("shows what the writers learned from before the last two weeks: replies against the model's expectation", () => {
+    const touches = [
+      // Days 0-13 (before the last two weeks of a 28-day run): fact-led unlucky, peer-proof lucky.
+      ...[0, 1, 2, 3].map((d) => touch(d, { variant: "fact-led", pReply: 0.25 })),
+      ...[4, 5].map((d) =>
+        touch(d, { variant: "peer-proof", bestVariant: false, pReply: 0.1, replyAt: START + 6 * DAY }),
+      ),
+      // A reply after the run's end does not count.
+      touch(6, { variant: "peer-proof", bestVariant: false, pReply: 0.1, replyAt: START + 40 * DAY }),
+      // Another persona's sends are not this persona's evidence.
+      touch(7, { persona: "director", variant: "fact-led", pReply: 0.5, replyAt: START + 8 * DAY }),
+      // The last two weeks: peer-proof sent most to VPs.
+      ...[20, 21, 22].map((d) => touch(d, { variant: "peer-proof", bestVariant: false })),
+    ];
+    const report = learningReport({
+      enabled: true,
+      truth,
+      start: START,
+      days: 28,
+      touches,
+      trust: [],
+      specWeights: {},
+    });
+    const vp = report.variants.byPersona.find((p) => p.persona === "vp");
+    expect(vp?.evidence).toEqual([
+      { variant: "fact-led", sends: 4, replies: 0, expectedReplies: 1 },
+      { variant: "peer-proof", sends: 3, replies: 2, expectedReplies: 0.3 },
+    ]);
+    expect(formatLearning(report).join("\n")).toContain(
+      "before the last two weeks fact-led 0 replies in 4 sends (1.0 expected), peer-proof 2 replies in 3 sends (0.3 expected)",
+    );
   });
 
   it("scores every refit the signals loop drafted against the hidden weights, and when it was adopted", () => {
