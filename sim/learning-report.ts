@@ -265,13 +265,15 @@ export function learningReport(input: LearningInputs): LearningReport {
     SIGNAL_TYPES.map((t) => hidden[t] as number),
   );
 
-  const lastTwo = touches.filter((t) => t.at >= Math.max(start, end - 2 * WEEK));
+  // The last two weeks are judged; what was sent before them is what the writers learned from.
+  const lastTwoFrom = Math.max(start, end - 2 * WEEK);
+  const lastTwo = touches.filter((t) => t.at >= lastTwoFrom);
   const best = lastTwo.filter((t) => t.bestVariant).length;
   const share = wilson(best, lastTwo.length);
   const variantFit = variantsAgainstTruth(
     truth,
     lastTwo,
-    touches.filter((t) => t.at < Math.max(start, end - 2 * WEEK)),
+    touches.filter((t) => t.at < lastTwoFrom),
     end,
   );
 
