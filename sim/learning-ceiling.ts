@@ -121,3 +121,81 @@ export function trustOrderCeiling(
   }
   return { pairs: pairs.length, allInOrder: ok / draws };
 }
+
+/**
+ * What the market's noise lets any learner reach on the best-variant check, at the volume a run had.
+ * A learner can only send the best variant in the judged weeks if the replies to the sends before them
+ * named it. The most informative use of those sends for that question is to split them evenly over
+ * the variants (pure exploration, as bench/variants-ceiling.ts does), then send only the variant that
+ * earned the most replies. Each of this run's earlier sends is re-drawn under the variant it is dealt:
+ * the market's model is linear in log-odds (sim/truth.ts), so P(reply | variant v) is the sent P(reply)
+ * with the sent variant's effect swapped for v's. The share of the judged sends whose persona's pick
+ * is the hidden best, over many draws, is the ceiling: its mean and the chance it clears the bar. A
+ * bandit also spends those sends exploiting, so it reaches less; a run below the bar with a ceiling
+ * far from certain is short of volume for its personas' gaps, one with a ceiling near certain is
+ * short of method.
+ */
+export interface VariantPersonaEvidence {
+  /** Each send to the persona before the judged weeks: its P(reply) and its variant's effect. */
+  earlier: readonly { pReply: number; effect: number }[];
+  /** The persona's hidden effect per variant (log-odds). */
+  effects: Readonly<Record<string, number>>;
+  best: string;
+  /** Sends to the persona in the judged weeks. */
+  judged: number;
+}
+
+const logit = (p: number) => Math.log(p / (1 - p));
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+export function variantShareCeiling(
+  personas: readonly VariantPersonaEvidence[],
+  rng: Pick<Rng, "next">,
+  bar: number,
+  draws = 400,
+): NoiseCeiling {
+  const total = personas.reduce((n, p) => n + p.judged, 0);
+  if (total === 0) return { mean: 0, atLeast: 0, bar };
+  // Each send's P(reply) under every variant, computed once for all draws.
+  const prepared = personas.map((p) => {
+    const variants = Object.keys(p.effects);
+    const probs = p.earlier.map((s) =>
+      variants.map((v) => {
+        if (s.pReply <= 0 || s.pReply >= 1) return s.pReply;
+        return sigmoid(logit(s.pReply) - s.effect + (p.effects[v] ?? 0));
+      }),
+    );
+    return { ...p, variants, probs };
+  });
+  let sum = 0;
+  let pass = 0;
+  for (let d = 0; d < draws; d++) {
+    let hit = 0;
+    for (const p of prepared) {
+      const k = p.variants.length;
+      if (k === 0) continue;
+      const replies = new Array<number>(k).fill(0);
+      // Dealt in turn from a random start: an even split whatever the number of sends.
+      const offset = Math.floor(rng.next() * k);
+      p.probs.forEach((row, i) => {
+        const v = (i + offset) % k;
+        if (rng.next() < (row[v] as number)) replies[v] = (replies[v] as number) + 1;
+      });
+      // The most replies wins; ties (and no evidence at all) are broken at random.
+      let pick = 0;
+      let most = -1;
+      replies.forEach((r, v) => {
+        const score = r + rng.next() * 1e-3;
+        if (score > most) {
+          most = score;
+          pick = v;
+        }
+      });
+      if (p.variants[pick] === p.best) hit += p.judged;
+    }
+    const share = hit / total;
+    sum += share;
+    if (share >= bar) pass++;
+  }
+  return { mean: sum / draws, atLeast: pass / draws, bar };
+}

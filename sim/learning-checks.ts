@@ -191,7 +191,7 @@ export function checkSeed(s: SeedRuns): CheckResult[] {
   add(
     `best-variant share ≥ ${CHECKS.bestVariantShare} in the last two weeks (learning on)`,
     v.bestVariantShare >= CHECKS.bestVariantShare,
-    `${iv(v.bestVariantShareInterval)} over ${v.sendsLastTwoWeeks} touches (learning off: ${iv(s.off.learning.variants.bestVariantShareInterval)}; within 0.1 log-odds of the best ${f2(v.nearBestShare)})`,
+    `${iv(v.bestVariantShareInterval)} over ${v.sendsLastTwoWeeks} touches (learning off: ${iv(s.off.learning.variants.bestVariantShareInterval)}; within 0.1 log-odds of the best ${f2(v.nearBestShare)}${v.shareCeiling ? `; noise ceiling at ${v.shareCeiling.earlierSends} earlier sends: P(≥ ${v.shareCeiling.bar}) ${f2(v.shareCeiling.atLeast)} for a learner that explored them evenly` : ""})`,
   );
   return out;
 }

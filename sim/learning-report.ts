@@ -8,7 +8,7 @@ import type { WeightsAmendment } from "../shared/domain/drafts.ts";
 import { DAY } from "../shared/domain/time.ts";
 import type { TrustEvidence } from "../shared/learning/trust.ts";
 import type { SignalsTick } from "../shared/usecases/signals-refit.ts";
-import { type NoiseCeiling, spearmanNoiseCeiling } from "./learning-ceiling.ts";
+import { type NoiseCeiling, spearmanNoiseCeiling, variantShareCeiling } from "./learning-ceiling.ts";
 import type { TouchRecord } from "./market.ts";
 import { rngFor } from "./random.ts";
 import type { TrustPoint } from "./simulation.ts";
@@ -109,6 +109,12 @@ export interface LearningReport {
      * recipient), the share the choices captured: 0 is no better than uniform, 1 always the best.
      */
     liftCaptured: number;
+    /**
+     * The most any learner could expect at this volume (learning-ceiling.ts `variantShareCeiling`):
+     * the sends before the last two weeks split evenly over the variants, each persona's most-replied
+     * variant sent in the last two weeks; `earlierSends` is how many sends that evidence had.
+     */
+    shareCeiling?: NoiseCeiling & { earlierSends: number };
     sendsLastTwoWeeks: number;
     /** The same share per week, to see the direction. */
     byWeek: { week: number; share: number; sends: number }[];
@@ -227,6 +233,8 @@ export function lastRefitOf(turns: readonly { tick: SignalsTick }[]): LastRefit 
 const WEEK = 7 * DAY;
 /** Issue 9's bar for Spearman(fitted, hidden) (the check itself is in learning-checks.ts). */
 const SPEARMAN_BAR = 0.8;
+/** Issue 9's bar for the best-variant share in the last two weeks (likewise). */
+const VARIANT_SHARE_BAR = 0.6;
 const roundCeiling = (c: NoiseCeiling): NoiseCeiling => ({ ...c, mean: r3(c.mean), atLeast: r3(c.atLeast) });
 const r3 = (x: number) => Number(x.toFixed(3));
 
@@ -268,14 +276,27 @@ export function learningReport(input: LearningInputs): LearningReport {
   // The last two weeks are judged; what was sent before them is what the writers learned from.
   const lastTwoFrom = Math.max(start, end - 2 * WEEK);
   const lastTwo = touches.filter((t) => t.at >= lastTwoFrom);
+  const earlier = touches.filter((t) => t.at < lastTwoFrom);
   const best = lastTwo.filter((t) => t.bestVariant).length;
   const share = wilson(best, lastTwo.length);
-  const variantFit = variantsAgainstTruth(
-    truth,
-    lastTwo,
-    touches.filter((t) => t.at < lastTwoFrom),
-    end,
-  );
+  const variantFit = variantsAgainstTruth(truth, lastTwo, earlier, end);
+  const shareCeiling = lastTwo.length
+    ? variantShareCeiling(
+        PERSONAS.map((persona) => {
+          const effects = truth.variant[persona];
+          return {
+            effects,
+            best: bestVariant(truth, persona),
+            judged: lastTwo.filter((t) => t.persona === persona).length,
+            earlier: earlier
+              .filter((t) => t.persona === persona)
+              .map((t) => ({ pReply: t.pReply, effect: effects[t.variant] ?? 0 })),
+          };
+        }),
+        rngFor(truth.seed, "variant-share-ceiling"),
+        VARIANT_SHARE_BAR,
+      )
+    : undefined;
 
   const all = touches.length;
   const allMeetings = touches.filter((t) => t.meetingAt !== undefined && t.meetingAt < end).length;
@@ -330,6 +351,9 @@ export function learningReport(input: LearningInputs): LearningReport {
       bestVariantShare: share.value,
       bestVariantShareInterval: share,
       ...variantFit,
+      ...(shareCeiling
+        ? { shareCeiling: { ...roundCeiling(shareCeiling), earlierSends: earlier.length } }
+        : {}),
       sendsLastTwoWeeks: lastTwo.length,
       byWeek: weeks.map((w) => {
         const ts = touches.filter((t) => weekOf(t.at) === w.week);
@@ -513,6 +537,11 @@ export function formatLearning(l: LearningReport): string[] {
   lines.push(
     `  Variants: best-variant share in the last two weeks ${iv(l.variants.bestVariantShareInterval, 2)} over ${l.variants.sendsLastTwoWeeks} touches (within 0.1 log-odds of the best ${l.variants.nearBestShare.toFixed(2)}, lift over uniform captured ${l.variants.liftCaptured.toFixed(2)}); by week ${l.variants.byWeek.map((w) => w.share.toFixed(2)).join(" ")}`,
   );
+  const vc = l.variants.shareCeiling;
+  if (vc)
+    lines.push(
+      `    noise ceiling at the ${vc.earlierSends} sends before the last two weeks: mean share ${vc.mean.toFixed(2)}, P(≥ ${vc.bar}) ${vc.atLeast.toFixed(2)} for a learner that split them evenly and then sent only each persona's most-replied variant`,
+    );
   for (const p of l.variants.byPersona)
     lines.push(
       `    ${p.persona.padEnd(9)} ${String(p.sends).padStart(5)} sends: best ${p.best} (${p.gap.toFixed(2)} log-odds over the next) sent ${p.bestShare.toFixed(2)}, most sent ${p.mostSent}; before the last two weeks ${p.evidence.map((e) => `${e.variant} ${e.replies} replies in ${e.sends} sends (${e.expectedReplies.toFixed(1)} expected)`).join(", ")}`,

@@ -4,10 +4,16 @@
  * told apart as short of volume or short of method.
  */
 import { describe, expect, it } from "vitest";
-import { spearmanNoiseCeiling, trustOrderCeiling } from "../../sim/learning-ceiling.ts";
+import {
+  spearmanNoiseCeiling,
+  trustOrderCeiling,
+  type VariantPersonaEvidence,
+  variantShareCeiling,
+} from "../../sim/learning-ceiling.ts";
 import { formatLearning, learningReport } from "../../sim/learning-report.ts";
+import type { TouchRecord } from "../../sim/market.ts";
 import { rngFor } from "../../sim/random.ts";
-import { drawTruth, SIGNAL_TYPES } from "../../sim/truth.ts";
+import { bestVariant, drawTruth, PERSONAS, SIGNAL_TYPES } from "../../sim/truth.ts";
 
 const hidden = [0.8, 0.2, 0.15, 0.1, 0.05, 0, -0.2];
 
@@ -83,6 +89,53 @@ describe("trust-order ceiling", () => {
   });
 });
 
+describe("best-variant share ceiling", () => {
+  const effects = { a: 0.4, b: 0.1, c: -0.1, d: -0.4 };
+  /** `sends` earlier sends at `rate` P(reply), all of variant c, and `judged` later sends. */
+  const persona = (sends: number, rate: number, judged: number, fx: Record<string, number> = effects) =>
+    ({
+      effects: fx,
+      best: "a",
+      judged,
+      earlier: Array.from({ length: sends }, () => ({ pReply: rate, effect: fx.c ?? 0 })),
+    }) satisfies VariantPersonaEvidence;
+  const at = (ps: VariantPersonaEvidence[], tag: string) =>
+    variantShareCeiling(ps, rngFor(1, "variant-ceiling-test", tag), 0.6);
+
+  it("is near certain with wide gaps and much evidence, and falls as the evidence thins", () => {
+    const rich = at([persona(8000, 0.05, 500), persona(8000, 0.05, 500)], "rich");
+    const thin = at([persona(400, 0.05, 500), persona(400, 0.05, 500)], "thin");
+    expect(rich.atLeast).toBeGreaterThan(0.95);
+    expect(rich.mean).toBeGreaterThan(0.95);
+    expect(thin.mean).toBeLessThan(rich.mean - 0.2);
+    expect(thin.atLeast).toBeLessThan(rich.atLeast);
+  });
+
+  it("is a coin among the variants when they do not differ, or no send can answer", () => {
+    const flat = { a: 0, b: 0, c: 0, d: 0 };
+    const same = at([persona(4000, 0.05, 100, flat), persona(4000, 0.05, 100, flat)], "flat");
+    // Four variants: the pick is the best one time in four; both personas right one time in sixteen.
+    expect(same.mean).toBeGreaterThan(0.18);
+    expect(same.mean).toBeLessThan(0.32);
+    expect(same.atLeast).toBeLessThan(0.15);
+    // Sends that bounced (P(reply) 0) tell nothing, whatever the variant.
+    const bounced = at([persona(4000, 0, 100), persona(4000, 0, 100)], "bounced");
+    expect(bounced.mean).toBeLessThan(0.35);
+  });
+
+  it("weighs each persona by its judged sends", () => {
+    // A persona whose best variant the evidence names, and one with none: the share follows the
+    // first persona's weight in the judged weeks.
+    const heavy = at([persona(8000, 0.05, 900), persona(0, 0.05, 100)], "heavy");
+    const light = at([persona(8000, 0.05, 100), persona(0, 0.05, 900)], "light");
+    expect(heavy.atLeast).toBeGreaterThan(0.95);
+    // Only when the blind persona's coin lands on its best variant: one time in four.
+    expect(light.atLeast).toBeGreaterThan(0.15);
+    expect(light.atLeast).toBeLessThan(0.35);
+    expect(at([persona(100, 0.05, 0)], "none")).toEqual({ mean: 0, atLeast: 0, bar: 0.6 });
+  });
+});
+
 describe("learning report", () => {
   const base = {
     enabled: true,
@@ -106,6 +159,41 @@ describe("learning report", () => {
       lastRefit: { touches: 30000, se: Object.fromEntries(SIGNAL_TYPES.map((t) => [t, 0.001])) },
     });
     expect(sharp.signalWeights.noiseCeiling?.mean).toBe(1);
+  });
+
+  it("reports the best-variant share's ceiling from the sends before the last two weeks, and prints it", () => {
+    const truth = drawTruth(1);
+    const DAY_MS = 86_400_000;
+    // 28 days of sends to each persona with its worst variant, at about 5 % P(reply); the last two
+    // weeks (days 14-28 of a 28-day run) are the judged ones.
+    const touches: TouchRecord[] = [];
+    for (const persona of PERSONAS) {
+      const fx = truth.variant[persona];
+      const worst = Object.keys(fx).sort((x, y) => (fx[x] ?? 0) - (fx[y] ?? 0))[0] as string;
+      for (let i = 0; i < 2000; i++)
+        touches.push({
+          decisionId: `${persona}-${i}`,
+          agentId: "w",
+          actionType: "email.send",
+          at: Math.floor((i / 2000) * 28 * DAY_MS),
+          persona,
+          variant: worst,
+          bestVariant: worst === bestVariant(truth, persona),
+          grounded: true,
+          misaddressed: false,
+          pReply: 0.05,
+          pMeeting: 0.01,
+        });
+    }
+    const l = learningReport({ ...base, truth, touches, days: 28 });
+    const c = l.variants.shareCeiling;
+    expect(c?.earlierSends).toBe(touches.filter((t) => t.at < 14 * DAY_MS).length);
+    expect(c?.bar).toBe(0.6);
+    // A thousand sends per persona, split four ways, name the best of gaps this wide most of the time.
+    expect(c?.mean).toBeGreaterThan(0.5);
+    expect(l.variants.bestVariantShare).toBe(0);
+    expect(formatLearning(l).join("\n")).toMatch(/noise ceiling at the \d+ sends before the last two weeks/);
+    expect(learningReport(base).variants.shareCeiling).toBeUndefined();
   });
 
   it("has no ceiling before any refit", () => {
