@@ -19,6 +19,12 @@ import { spearman } from "./stats.ts";
 const gaussian = (rng: Pick<Rng, "next">) =>
   Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
 
+/**
+ * Issue 9's bars for the two checks a ceiling is reported for, declared once: the report's ceilings
+ * (learning-report.ts) and the checks (learning-checks.ts) read them here.
+ */
+export const CHECK_BARS = { spearman: 0.8, bestVariantShare: 0.6 } as const;
+
 export interface NoiseCeiling {
   /** Mean Spearman(hidden + noise, hidden). */
   mean: number;
@@ -123,17 +129,20 @@ export function trustOrderCeiling(
 }
 
 /**
- * What the market's noise lets any learner reach on the best-variant check, at the volume a run had.
- * A learner can only send the best variant in the judged weeks if the replies to the sends before them
- * named it. The most informative use of those sends for that question is to split them evenly over
- * the variants (pure exploration, as bench/variants-ceiling.ts does), then send only the variant that
- * earned the most replies. Each of this run's earlier sends is re-drawn under the variant it is dealt:
- * the market's model is linear in log-odds (sim/truth.ts), so P(reply | variant v) is the sent P(reply)
- * with the sent variant's effect swapped for v's. The share of the judged sends whose persona's pick
- * is the hidden best, over many draws, is the ceiling: its mean and the chance it clears the bar. A
- * bandit also spends those sends exploiting, so it reaches less; a run below the bar with a ceiling
- * far from certain is short of volume for its personas' gaps, one with a ceiling near certain is
- * short of method.
+ * A reference for the best-variant check at the volume a run had: how often a learner that explored
+ * evenly would name each persona's best variant. A learner can send the best variant in the judged
+ * weeks only if the replies to the sends before them named it. Here those sends are dealt at random,
+ * in equal numbers, to the variants, and each persona's most-replied variant is then sent throughout
+ * the judged weeks. Each send is re-drawn under the variant it is dealt: the market's model is linear
+ * in log-odds (sim/truth.ts), so P(reply | variant v) is the sent P(reply) with the sent variant's
+ * effect swapped for v's. The share of the judged sends whose persona's pick is the hidden best, over
+ * many draws, gives its mean and the chance it clears the bar.
+ *
+ * Not a bound either way. It can be low: sends aimed at the two leading variants tell them apart
+ * sooner than an even split, and a bandit keeps learning during the judged weeks. It can be high: it
+ * sees every reply at once (real ones arrive hours to days later) and knows each recipient's true
+ * persona (the harness has its own classification). So it says whether a run's volume made the check
+ * a fair question for its personas' gaps, not what the bandit should have reached.
  */
 export interface VariantPersonaEvidence {
   /** Each send to the persona before the judged weeks: its P(reply) and its variant's effect. */
@@ -175,10 +184,15 @@ export function variantShareCeiling(
       const k = p.variants.length;
       if (k === 0) continue;
       const replies = new Array<number>(k).fill(0);
-      // Dealt in turn from a random start: an even split whatever the number of sends.
-      const offset = Math.floor(rng.next() * k);
+      // Equal numbers of each variant, dealt in a fresh random order each draw (Fisher–Yates): sends
+      // come in runs (an account's people, a day's channel), which dealing in turn would keep together.
+      const deck = Array.from({ length: p.probs.length }, (_, i) => i % k);
+      for (let i = deck.length - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [deck[i], deck[j]] = [deck[j] as number, deck[i] as number];
+      }
       p.probs.forEach((row, i) => {
-        const v = (i + offset) % k;
+        const v = deck[i] as number;
         if (rng.next() < (row[v] as number)) replies[v] = (replies[v] as number) + 1;
       });
       // The most replies wins; ties (and no evidence at all) are broken at random.

@@ -5,7 +5,7 @@
  * interval where one applies, and PASS/FAIL per seed. bench/learning-check.ts runs the demos and prints
  * this; test/sim/learning-checks.test.ts checks the arithmetic on hand-made reports.
  */
-import { trustOrderCeiling } from "./learning-ceiling.ts";
+import { CHECK_BARS, trustOrderCeiling } from "./learning-ceiling.ts";
 import type { LearningReport, LearningTrustWeek } from "./learning-report.ts";
 import { rngFor } from "./random.ts";
 import type { TrustPoint } from "./simulation.ts";
@@ -38,9 +38,9 @@ export interface CheckResult {
 export const CHECKS = {
   trustWeek: 4,
   trustMinOutcomes: 30,
-  spearman: 0.8,
+  spearman: CHECK_BARS.spearman,
   liftOverOff: 1.2,
-  bestVariantShare: 0.6,
+  bestVariantShare: CHECK_BARS.bestVariantShare,
   minTouches: 3000,
   touchesWeeks: 8,
 } as const;
@@ -191,7 +191,7 @@ export function checkSeed(s: SeedRuns): CheckResult[] {
   add(
     `best-variant share ≥ ${CHECKS.bestVariantShare} in the last two weeks (learning on)`,
     v.bestVariantShare >= CHECKS.bestVariantShare,
-    `${iv(v.bestVariantShareInterval)} over ${v.sendsLastTwoWeeks} touches (learning off: ${iv(s.off.learning.variants.bestVariantShareInterval)}; within 0.1 log-odds of the best ${f2(v.nearBestShare)}${v.shareCeiling ? `; noise ceiling at ${v.shareCeiling.earlierSends} earlier sends: P(≥ ${v.shareCeiling.bar}) ${f2(v.shareCeiling.atLeast)} for a learner that explored them evenly` : ""})`,
+    `${iv(v.bestVariantShareInterval)} over ${v.sendsLastTwoWeeks} touches (learning off: ${iv(s.off.learning.variants.bestVariantShareInterval)}; within 0.1 log-odds of the best ${f2(v.nearBestShare)}${v.shareCeiling ? `; a learner that explored the ${v.shareCeiling.earlierSends} earlier sends evenly: P(≥ ${v.shareCeiling.bar}) ${f2(v.shareCeiling.atLeast)}` : ""})`,
   );
   return out;
 }

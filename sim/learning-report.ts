@@ -8,7 +8,12 @@ import type { WeightsAmendment } from "../shared/domain/drafts.ts";
 import { DAY } from "../shared/domain/time.ts";
 import type { TrustEvidence } from "../shared/learning/trust.ts";
 import type { SignalsTick } from "../shared/usecases/signals-refit.ts";
-import { type NoiseCeiling, spearmanNoiseCeiling, variantShareCeiling } from "./learning-ceiling.ts";
+import {
+  CHECK_BARS,
+  type NoiseCeiling,
+  spearmanNoiseCeiling,
+  variantShareCeiling,
+} from "./learning-ceiling.ts";
 import type { TouchRecord } from "./market.ts";
 import { rngFor } from "./random.ts";
 import type { TrustPoint } from "./simulation.ts";
@@ -110,8 +115,8 @@ export interface LearningReport {
      */
     liftCaptured: number;
     /**
-     * The most any learner could expect at this volume (learning-ceiling.ts `variantShareCeiling`):
-     * the sends before the last two weeks split evenly over the variants, each persona's most-replied
+     * A reference at this volume (learning-ceiling.ts `variantShareCeiling`, not a bound either way):
+     * the sends before the last two weeks dealt evenly to the variants, each persona's most-replied
      * variant sent in the last two weeks; `earlierSends` is how many sends that evidence had.
      */
     shareCeiling?: NoiseCeiling & { earlierSends: number };
@@ -231,10 +236,6 @@ export function lastRefitOf(turns: readonly { tick: SignalsTick }[]): LastRefit 
 }
 
 const WEEK = 7 * DAY;
-/** Issue 9's bar for Spearman(fitted, hidden) (the check itself is in learning-checks.ts). */
-const SPEARMAN_BAR = 0.8;
-/** Issue 9's bar for the best-variant share in the last two weeks (likewise). */
-const VARIANT_SHARE_BAR = 0.6;
 const roundCeiling = (c: NoiseCeiling): NoiseCeiling => ({ ...c, mean: r3(c.mean), atLeast: r3(c.atLeast) });
 const r3 = (x: number) => Number(x.toFixed(3));
 
@@ -294,7 +295,7 @@ export function learningReport(input: LearningInputs): LearningReport {
           };
         }),
         rngFor(truth.seed, "variant-share-ceiling"),
-        VARIANT_SHARE_BAR,
+        CHECK_BARS.bestVariantShare,
       )
     : undefined;
 
@@ -338,7 +339,7 @@ export function learningReport(input: LearningInputs): LearningReport {
                   SIGNAL_TYPES.map((t) => hidden[t] as number),
                   SIGNAL_TYPES.map((t) => input.lastRefit?.se[t] ?? 0),
                   rngFor(truth.seed, "noise-ceiling"),
-                  SPEARMAN_BAR,
+                  CHECK_BARS.spearman,
                 ),
               ),
             },
@@ -540,7 +541,7 @@ export function formatLearning(l: LearningReport): string[] {
   const vc = l.variants.shareCeiling;
   if (vc)
     lines.push(
-      `    noise ceiling at the ${vc.earlierSends} sends before the last two weeks: mean share ${vc.mean.toFixed(2)}, P(≥ ${vc.bar}) ${vc.atLeast.toFixed(2)} for a learner that split them evenly and then sent only each persona's most-replied variant`,
+      `    a learner that dealt the ${vc.earlierSends} sends before the last two weeks evenly to the variants, then sent each persona's most-replied one: mean share ${vc.mean.toFixed(2)}, P(≥ ${vc.bar}) ${vc.atLeast.toFixed(2)} (a reference, not a bound)`,
     );
   for (const p of l.variants.byPersona)
     lines.push(
