@@ -15,7 +15,7 @@
  * or an agent gets (the report prints each check's noise reference). Why not more: every account also
  * costs its data agents' proposals (people found, classified, added to audiences), so the run grows as
  * fast as the touches, and issue 9 bounds 8 weeks at this size to 10 minutes on two cores. With the
- * trust listing read from its directory, one 8-week run at 3,000 took about 540 s alone on a 2-core
+ * trust listing read from its directory, one 8-week run at 3,000 took 495-540 s alone on a 2-core
  * machine (2,000: about 280 s); 4,000 would not fit.
  */
 export const DEMO_DEFAULT_ACCOUNTS = 3000;
