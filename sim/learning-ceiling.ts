@@ -14,6 +14,7 @@
  */
 import type { Rng } from "./random.ts";
 import { spearman } from "./stats.ts";
+import { logit, sigmoid } from "./truth.ts";
 
 /** One standard normal draw (Box–Muller). */
 const gaussian = (rng: Pick<Rng, "next">) =>
@@ -153,9 +154,6 @@ export interface VariantPersonaEvidence {
   /** Sends to the persona in the judged weeks. */
   judged: number;
 }
-
-const logit = (p: number) => Math.log(p / (1 - p));
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 export function variantShareCeiling(
   personas: readonly VariantPersonaEvidence[],

@@ -167,8 +167,8 @@ export interface MarketTruth {
   agents: Record<string, AgentTruth>;
 }
 
-const logit = (p: number) => Math.log(p / (1 - p));
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+export const logit = (p: number) => Math.log(p / (1 - p));
+export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const uniform = (rng: Rng, lo: number, hi: number) => lo + rng.next() * (hi - lo);
 const round = (x: number) => Number(x.toFixed(4));
 
