@@ -85,19 +85,37 @@ export interface OrderCeiling {
   allInOrder: number;
 }
 
+/** I(q) above: the Fisher information about a record agent's quality in its evidence. */
+function recordInformation(r: RecordEvidence, model: { caught: number; noticed: number }): number {
+  const part = (n: number, c: number) => {
+    const p = c * (1 - r.quality);
+    return p <= 0 || p >= 1 ? 0 : (n * c * c) / (p * (1 - p));
+  };
+  return part(r.reviews, model.caught) + part(r.judged, model.noticed);
+}
+
+/**
+ * How many standard deviations of an efficient estimator the evidence puts between two record agents'
+ * qualities: |q_a − q_b| / √(1/I(q_a) + 1/I(q_b)). Beyond about 2, a scorer that orders them wrongly
+ * is wrong by method, whatever its own interval says; 0 when either has no evidence.
+ */
+export function evidenceSeparation(
+  a: RecordEvidence,
+  b: RecordEvidence,
+  model: { caught: number; noticed: number },
+): number {
+  const ia = recordInformation(a, model);
+  const ib = recordInformation(b, model);
+  return ia > 0 && ib > 0 ? Math.abs(a.quality - b.quality) / Math.sqrt(1 / ia + 1 / ib) : 0;
+}
+
 export function trustOrderCeiling(
   rows: readonly RecordEvidence[],
   model: { caught: number; noticed: number },
   rng: Pick<Rng, "next">,
   draws = 2000,
 ): OrderCeiling {
-  const info = (r: RecordEvidence) => {
-    const part = (n: number, c: number) => {
-      const p = c * (1 - r.quality);
-      return p <= 0 || p >= 1 ? 0 : (n * c * c) / (p * (1 - p));
-    };
-    return part(r.reviews, model.caught) + part(r.judged, model.noticed);
-  };
+  const info = (r: RecordEvidence) => recordInformation(r, model);
   const sd = rows.map((r) => {
     const i = info(r);
     return i > 0 ? 1 / Math.sqrt(i) : Number.POSITIVE_INFINITY;

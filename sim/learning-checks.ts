@@ -5,7 +5,12 @@
  * interval where one applies, and PASS/FAIL per seed. bench/learning-check.ts runs the demos and prints
  * this; test/sim/learning-checks.test.ts checks the arithmetic on hand-made reports.
  */
-import { CHECK_BARS, trustOrderCeiling } from "./learning-ceiling.ts";
+import {
+  CHECK_BARS,
+  evidenceSeparation,
+  type RecordEvidence,
+  trustOrderCeiling,
+} from "./learning-ceiling.ts";
 import type { LearningReport, LearningTrustWeek } from "./learning-report.ts";
 import { rngFor } from "./random.ts";
 import type { TrustPoint } from "./simulation.ts";
@@ -96,16 +101,38 @@ export function trustOrder(rows: readonly LearningTrustWeek[], week: number, min
   return { eligible, pairs, discordant: pairs.filter((p) => !p.ok) };
 }
 
+/** A record agent's evidence as the ceiling reads it, when the report counted it. */
+const recordEvidenceOf = (r: LearningTrustWeek): RecordEvidence | undefined =>
+  r.reviews === undefined || r.judged === undefined || r.hiddenQuality === null
+    ? undefined
+    : { actionType: r.actionType, quality: r.hiddenQuality, reviews: r.reviews, judged: r.judged };
+
+/**
+ * For an out-of-order pair of record agents: how far apart the evidence puts them. The scores' own
+ * noise (above) says only how wide their intervals are; a pair the evidence separates by several
+ * standard deviations is misordered by the score, not by the market's luck (seed 105: crm-sync, 2,450
+ * records judged, above lead-list-builder, 4,837, qualities 0.57 and 0.69, 4.5 sd apart).
+ */
+function pairNote(a: LearningTrustWeek, b: LearningTrustWeek): string {
+  const notes = invertedBeyondNoise(a, b) ? [] : ["within the scores' noise"];
+  const ea = recordEvidenceOf(a);
+  const eb = recordEvidenceOf(b);
+  if (ea && eb) {
+    const z = evidenceSeparation(ea, eb, { caught: RECORD_CAUGHT, noticed: FLAG_NOTICED });
+    notes.push(`the evidence ${z.toFixed(1)} sd apart${z >= 2 ? ": the score misorders them" : ""}`);
+  }
+  return notes.length ? ` (${notes.join(", ")})` : "";
+}
+
 /**
  * The trust-order ceiling (sim/learning-ceiling.ts) over the eligible record agents, when the report
  * counted their evidence: how often a scorer that knew the market's evidence model would order them all.
  */
 export function orderCeilingOf(eligible: readonly LearningTrustWeek[], seed: number) {
-  const rows = eligible.flatMap((r) =>
-    r.reviews === undefined || r.judged === undefined || r.hiddenQuality === null
-      ? []
-      : [{ actionType: r.actionType, quality: r.hiddenQuality, reviews: r.reviews, judged: r.judged }],
-  );
+  const rows = eligible.flatMap((r) => {
+    const e = recordEvidenceOf(r);
+    return e ? [e] : [];
+  });
   const c = trustOrderCeiling(
     rows,
     { caught: RECORD_CAUGHT, noticed: FLAG_NOTICED },
@@ -145,7 +172,7 @@ export function checkSeed(s: SeedRuns): CheckResult[] {
     add(
       `trust order matches hidden quality at week ${CHECKS.trustWeek} (agent × action with ≥ ${CHECKS.trustMinOutcomes} outcomes; learning ${mode})`,
       order.pairs.length > 0 && order.discordant.length === 0,
-      `${order.pairs.length - order.discordant.length}/${order.pairs.length} pairs in order over ${order.eligible.length} agent × action rows${order.discordant.length ? `; out of order: ${order.discordant.map((p) => `${p.a.agentId} (q ${f2(p.a.hiddenQuality ?? 0)}, score ${f2(p.a.score)}) vs ${p.b.agentId} (q ${f2(p.b.hiddenQuality ?? 0)}, score ${f2(p.b.score)}) on ${p.a.actionType}${invertedBeyondNoise(p.a, p.b) ? "" : " (within the scores' noise)"}`).join("; ")}` : ""}${ceiling ? `; ceiling: a scorer that knew the market's evidence model would order all ${ceiling.pairs} record-agent pairs in ${f2(ceiling.allInOrder)} of runs with this evidence` : ""}`,
+      `${order.pairs.length - order.discordant.length}/${order.pairs.length} pairs in order over ${order.eligible.length} agent × action rows${order.discordant.length ? `; out of order: ${order.discordant.map((p) => `${p.a.agentId} (q ${f2(p.a.hiddenQuality ?? 0)}, score ${f2(p.a.score)}) vs ${p.b.agentId} (q ${f2(p.b.hiddenQuality ?? 0)}, score ${f2(p.b.score)}) on ${p.a.actionType}${pairNote(p.a, p.b)}`).join("; ")}` : ""}${ceiling ? `; ceiling: a scorer that knew the market's evidence model would order all ${ceiling.pairs} record-agent pairs in ${f2(ceiling.allInOrder)} of runs with this evidence` : ""}`,
     );
     const sloppy = maxLevel(run.trust, SLOPPY_WRITER);
     add(

@@ -233,6 +233,49 @@ describe("the learning check's arithmetic (issue 9, Checked by)", () => {
     ).toBeUndefined();
   });
 
+  it("names an out-of-order pair of record agents that the evidence separates: the score misorders it", () => {
+    const rec = (agentId: string, quality: number, score: number, reviews: number, judged: number) =>
+      ({
+        week: 4,
+        agentId,
+        actionType: "crm.update",
+        hiddenQuality: quality,
+        score,
+        lowerBound: score - 0.06,
+        level: 2,
+        maxLevel: 2,
+        outcomes: reviews + judged,
+        reviews,
+        judged,
+      }) satisfies LearningTrustWeek;
+    const base = { weeks: 8, pMeeting: () => 0.02, best: () => true, trust: goodTrust, perWeek: 50 };
+    const judge = (rows: LearningTrustWeek[]) => {
+      const on = run({ ...base, learning: true, specWeights: hidden });
+      on.learning.trustWeeks = rows;
+      const off = run({ ...base, learning: false, specWeights: hidden });
+      return checkSeed({ seed: 11, on, off }).find(
+        (c) => c.name.startsWith("trust order") && c.name.endsWith("on)"),
+      );
+    };
+    // Seed 105's CRM updaters at week 4: the lower quality scored higher, 4.5 sd apart in the evidence.
+    const wrong = judge([
+      rec("crm-sync", 0.566, 0.706, 42, 2450),
+      rec("lead-list-builder", 0.6852, 0.674, 0, 4837),
+    ]);
+    expect(wrong?.pass).toBe(false);
+    expect(wrong?.figure).toMatch(
+      /within the scores' noise, the evidence 4\.5 sd apart: the score misorders them/,
+    );
+    // With a handful of records each, the same inversion is the market's luck, and said to be.
+    const thin = judge([
+      rec("crm-sync", 0.566, 0.706, 5, 30),
+      rec("lead-list-builder", 0.6852, 0.674, 0, 40),
+    ]);
+    expect(thin?.pass).toBe(false);
+    expect(thin?.figure).toMatch(/the evidence 0\.\d sd apart\)/);
+    expect(thin?.figure).not.toMatch(/misorders/);
+  });
+
   it("says whether an out-of-order pair is inverted beyond its scores' noise", () => {
     const row = (score: number, lowerBound: number) =>
       ({

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  evidenceSeparation,
   spearmanNoiseCeiling,
   trustOrderCeiling,
   type VariantPersonaEvidence,
@@ -74,6 +75,24 @@ describe("trust-order ceiling", () => {
       pairs: 0,
       allInOrder: 1,
     });
+  });
+
+  it("says how many standard deviations the evidence puts between two agents, matching the ceiling's draws", () => {
+    // Seed 105's CRM updaters at week 4: crm-sync and lead-list-builder.
+    const crmSync = { actionType: "crm.update", quality: 0.566, reviews: 42, judged: 2450 };
+    const leadList = { actionType: "crm.update", quality: 0.6852, reviews: 0, judged: 4837 };
+    // By hand: flag rates 0.3·(1 − q) = 0.130 and 0.094; I = n·0.09 / (p(1 − p)) for the judged records,
+    // plus 42·0.25 / (0.217·0.783) for crm-sync's reviews: sd 0.0223 and 0.0140, gap 0.119 → 4.5 sd.
+    const z = evidenceSeparation(crmSync, leadList, model);
+    expect(z).toBeGreaterThan(4.3);
+    expect(z).toBeLessThan(4.7);
+    expect(evidenceSeparation(leadList, crmSync, model)).toBeCloseTo(z, 10);
+    // More evidence, further apart; none, nothing to say.
+    const more = evidenceSeparation({ ...crmSync, judged: 9800 }, { ...leadList, judged: 19348 }, model);
+    expect(more).toBeGreaterThan(1.9 * z);
+    expect(evidenceSeparation({ ...crmSync, reviews: 0, judged: 0 }, leadList, model)).toBe(0);
+    // A pair the evidence separates by 4.5 sd is in order in nearly every draw of the ceiling.
+    expect(at([crmSync, leadList], "separated").allInOrder).toBeGreaterThan(0.99);
   });
 
   it("leaves an agent without evidence to chance", () => {
