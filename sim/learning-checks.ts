@@ -119,7 +119,9 @@ function pairNote(a: LearningTrustWeek, b: LearningTrustWeek): string {
   const eb = recordEvidenceOf(b);
   if (ea && eb) {
     const z = evidenceSeparation(ea, eb, { caught: RECORD_CAUGHT, noticed: FLAG_NOTICED });
-    notes.push(`the evidence ${z.toFixed(1)} sd apart${z >= 2 ? ": the score misorders them" : ""}`);
+    // 0 means one of them has no evidence at all: nothing to say, not "equal".
+    if (z > 0)
+      notes.push(`the evidence ${z.toFixed(1)} sd apart${z >= 2 ? ": the score misorders them" : ""}`);
   }
   return notes.length ? ` (${notes.join(", ")})` : "";
 }
