@@ -12,8 +12,8 @@
  *
  * Why not fewer: at 2,000 accounts (about 5,600 touches) the nine seeds of bench/learning-check.ts
  * passed 100 of 108 checks, at 3,000 103 of 108 (106 of 108 once each persona's favourite variant
- * was set far enough ahead to be found, sim/truth.ts); the report prints, next to each failing check, what a
- * learner reaches at that volume, to tell volume from method. Why not more: every account also
+ * was set far enough ahead to be found, sim/truth.ts); the report prints, next to each failing check,
+ * what a learner reaches at that volume, to tell volume from method. Why not more: every account also
  * costs its data agents' proposals (people found, classified, added to audiences), so the run grows as
  * fast as the touches, and issue 9 bounds 8 weeks at this size to 10 minutes on two cores. With the
  * trust listing read from its directory, one 8-week run at 3,000 took 495-540 s alone on a 2-core

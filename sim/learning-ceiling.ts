@@ -115,9 +115,8 @@ export function trustOrderCeiling(
   rng: Pick<Rng, "next">,
   draws = 2000,
 ): OrderCeiling {
-  const info = (r: RecordEvidence) => recordInformation(r, model);
   const sd = rows.map((r) => {
-    const i = info(r);
+    const i = recordInformation(r, model);
     return i > 0 ? 1 / Math.sqrt(i) : Number.POSITIVE_INFINITY;
   });
   const pairs: [number, number][] = [];

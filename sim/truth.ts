@@ -22,8 +22,8 @@
  * - rates, anchored on a reference touch (`REFERENCE_SIGNALS`: a grounded email to a VP at an account
  *   in a buying window): it earns a reply 2.5–5% of the time and 20–35% of its replies become a
  *   meeting; the intercepts follow from the seed's weights, so a cold, generic touch with no signal to
- *   a director gets about 0.5% (0.15–2% over seeds), and the right variant doubles it (×1.8–2.2). Cold B2B
- *   email benchmarks sit at 1–5% replies and under 1% meetings per touch; intent-led outbound at a
+ *   a director gets about 0.5% (0.15–2% over seeds), and the right variant doubles it (×1.8–2.2).
+ *   Cold B2B email benchmarks sit at 1–5% replies and under 1% meetings per touch; intent-led outbound at a
  *   few percent of replies and one or two meetings per 100;
  * - signal weights, per occurrence (capped at 3 occurrences in 30 days): a hand-raiser is what outbound
  *   teams learn to trust first, so a demo request is always strong (+0.7 to +1.1: one request multiplies
@@ -90,19 +90,19 @@ const SOFT_RUNGS: readonly (readonly [number, number])[] = [
  *
  * How far ahead the favourite sits is set by what eight weeks can know over two hundred seeds, not by
  * whether one seed passes. It beats the next by 0.45 to 0.8 log-odds (×1.6–2.2 replies: a message that
- * speaks to a persona's job against one that merely does not put it off). `bench/variants-ceiling.ts` (seeds 11–210, the
- * reference touch's rates) measures how often a learner that spread 4,000 sends evenly over the three
- * targeted personas and four variants (a demo sends about 6,000 before its last two weeks, many to
- * cold accounts that answer less) and kept the most-replied variant names each persona's favourite:
- * 0.96 with this rung, the lowest tried that reaches 0.95 (0.3–0.5, a lead of 0.15–0.5, reached 0.71;
- * 0.45–0.6 0.84; 0.5–0.7 0.90; 0.55–0.75 0.94). At 0.71 the best-variant check (≥ 0.6 of the last two
- * weeks' sends on the recipient persona's favourite) was decided by the luck of a favourite's first
- * hundred sends more than by the loop (though on 103 the loop, at 0.23, also did worse than the
- * even-handed learner below): a nine-seed demo check failed it on 9787 and 103, and on 103
- * even that even-handed learner reached 0.6 in only 0.77 of draws (the demo's report prints its chance
- * for each run: `variants.shareCeiling`). The loop itself, in `bench/variants-campaign.ts` (seeds
- * 301–320, 20 campaigns each, `--mix 31,55,14 --rate 0.05 --persona-effects --drift 1.3`), reached
- * 0.6 in 83% of campaigns with the old rung and 99% with this one.
+ * speaks to a persona's job against one that merely does not put it off). `bench/variants-ceiling.ts`
+ * (seeds 11–210, the reference touch's rates) measures how often a learner that spread 4,000 sends
+ * evenly over the three targeted personas and four variants (a demo sends about 6,000 before its last
+ * two weeks, many to cold accounts that answer less) and kept the most-replied variant names each
+ * persona's favourite: 0.96 with this rung, the lowest tried that reaches 0.95 (0.3–0.5, a lead of
+ * 0.15–0.5, reached 0.71; 0.45–0.6 0.84; 0.5–0.7 0.90; 0.55–0.75 0.94). At 0.71 the best-variant check
+ * (≥ 0.6 of the last two weeks' sends on the recipient persona's favourite) was decided more by the
+ * luck of a favourite's first hundred sends than by the loop: a nine-seed demo check failed it on 9787
+ * and 103, and on 103 even that even-handed learner reached 0.6 in only 0.77 of draws, though the loop,
+ * at 0.23, also did worse than it (the demo's report prints its chance for each run:
+ * `variants.shareCeiling`). The loop itself, in `bench/variants-campaign.ts` (seeds 301–320, 20
+ * campaigns each, `--mix 31,55,14 --rate 0.05 --persona-effects --drift 1.3`), reached 0.6 in 83% of
+ * campaigns with the old rung and 99% with this one.
  */
 const VARIANT_RUNGS: readonly (readonly [number, number])[] = [
   [0.6, 0.8],
