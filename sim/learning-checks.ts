@@ -110,8 +110,9 @@ const recordEvidenceOf = (r: LearningTrustWeek): RecordEvidence | undefined =>
 /**
  * For an out-of-order pair of record agents: how far apart the evidence puts them. The scores' own
  * noise (above) says only how wide their intervals are; a pair the evidence separates by several
- * standard deviations is misordered by the score, not by the market's luck (seed 105: crm-sync, 2,450
- * records judged, above lead-list-builder, 4,837, qualities 0.57 and 0.69, 4.5 sd apart).
+ * standard deviations is misordered by the score, not by the market's luck (seed 105 on the record
+ * rungs of 0.5–0.97: crm-sync, 2,450 records judged, above lead-list-builder, 4,837, qualities 0.57
+ * and 0.69, 4.5 sd apart).
  */
 function pairNote(a: LearningTrustWeek, b: LearningTrustWeek): string {
   const notes = invertedBeyondNoise(a, b) ? [] : ["within the scores' noise"];

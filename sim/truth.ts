@@ -188,17 +188,39 @@ const uniform = (rng: Rng, lo: number, hi: number) => lo + rng.next() * (hi - lo
 const round = (x: number) => Number(x.toFixed(4));
 
 /**
- * The record agents' qualities, as rungs: evenly spaced over 0.5–0.97 (one wrong record in two, to
- * three in a hundred), which agent sits on which rung drawn per seed, each jittered ±0.01 around its
- * rung. Rungs rather than nine draws from one range, for the reason the signals have theirs: drawn
- * from one range, two of the six agents keeping CRM records are often a hundredth apart (0.826 and
- * 0.833 on one seed), two equally good agents in all but name, and which of them trust ranks first is a
- * coin toss no volume of evidence decides (bench/learning-check.ts prints the ceiling: a scorer that
- * knew the evidence model ordered them all in 0.37 of such markets; with rungs, 0.74). A rung apart
- * (≈ 0.06, one wrong record in sixteen) is a difference a RevOps lead would notice, and the evidence
- * of four weeks can.
+ * The record agents' qualities, as rungs: evenly spaced over 0.2–0.97 (four wrong records in five, to
+ * three in a hundred; the worst as bad as the worst writer), which agent sits on which rung drawn per
+ * seed, each jittered ±0.01 around its rung. Rungs rather than nine draws from one range, for the
+ * reason the signals have theirs: drawn from one range, two of the six agents keeping CRM records are
+ * often a hundredth apart (0.826 and 0.833 on one seed), two equally good agents in all but name, and
+ * which of them trust ranks first is a coin toss no volume of evidence decides (bench/learning-check.ts
+ * prints the ceiling: a scorer that knew the evidence model ordered them all in 0.37 of such markets;
+ * with rungs, 0.74). Over 0.5–0.97 a rung was ≈ 0.059 (one wrong record in seventeen), and that was
+ * still luck more often than evidence: at the volume of four weeks, a scorer knowing the evidence
+ * model ordered all of them in 0.83 of markets on average, and in ≥ 0.95 on only 13% of seeds 11–210;
+ * over 0.2–0.97 (a rung ≈ 0.096, one wrong record in ten), 0.93 and 42%
+ * (`npx tsx bench/record-rungs-ceiling.ts --from DIR`, DIR the nine kept runs of the learning check).
+ * Four weeks of six agents on one action type is little evidence for the thinner ones (buying-committee
+ * and web research judge 400–800 records each); the check stays partly luck, now less so.
  */
-const RECORD_RUNGS = { lo: 0.5, hi: 0.97, jitter: 0.02 } as const;
+export const RECORD_RUNGS = { lo: 0.2, hi: 0.97, jitter: 0.02 } as const;
+
+/**
+ * The record agents' qualities of a market moved to rungs over [lo, RECORD_RUNGS.hi]: the same rung
+ * order and the same jitter, only the spacing changes (bench/record-rungs-ceiling.ts asks how the
+ * spacing decides the trust-order check). Each agent's rung is its rank: the jitter (±0.01) is far
+ * smaller than half a rung, so ranks never cross.
+ */
+export function respacedRecordQualities(agents: Record<string, AgentTruth>, lo: number): Map<string, number> {
+  const ranked = Object.entries(agents)
+    .filter(([, a]) => a.kind === "records")
+    .sort(([, a], [, b]) => a.quality - b.quality);
+  const rung = (from: number, rank: number) =>
+    from + ((RECORD_RUNGS.hi - from) / Math.max(1, ranked.length - 1)) * rank;
+  return new Map(
+    ranked.map(([id, a], rank) => [id, rung(lo, rank) + a.quality - rung(RECORD_RUNGS.lo, rank)]),
+  );
+}
 
 const RECORD_AGENTS = [
   "list-sync",

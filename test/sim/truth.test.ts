@@ -20,6 +20,8 @@ import {
   drawTruth,
   expectedOutcome,
   type MarketTruth,
+  RECORD_RUNGS,
+  respacedRecordQualities,
   SIGNAL_TYPES,
   SLOPPY_WRITER,
   signalFeatures,
@@ -60,14 +62,34 @@ describe("the market's truths", () => {
         .sort(([, a], [, b]) => a.quality - b.quality);
     for (let seed = 1; seed <= 50; seed++) {
       const q = records(seed).map(([, a]) => a.quality);
-      expect(q[0]).toBeGreaterThanOrEqual(0.49);
+      expect(q[0]).toBeGreaterThanOrEqual(0.19);
+      expect(q[0]).toBeLessThanOrEqual(0.21);
       expect(q.at(-1)).toBeLessThanOrEqual(0.98);
-      // Evenly spaced rungs ≈ 0.059 apart, jittered ±0.01: neighbours at least 0.039 apart.
+      // Evenly spaced rungs ≈ 0.096 apart, jittered ±0.01: neighbours at least 0.076 apart.
       for (let i = 1; i < q.length; i++)
-        expect((q[i] as number) - (q[i - 1] as number)).toBeGreaterThan(0.038);
+        expect((q[i] as number) - (q[i - 1] as number)).toBeGreaterThan(0.076);
     }
     const lowest = new Set([1, 2, 3, 4, 5, 6].map((s) => records(s)[0]?.[0]));
     expect(lowest.size).toBeGreaterThan(2);
+  });
+
+  it("respace the record agents over other rungs keeping each one's rank and jitter", () => {
+    const { agents } = drawTruth(9);
+    const same = respacedRecordQualities(agents, RECORD_RUNGS.lo);
+    for (const [id, q] of same) expect(q).toBeCloseTo(agents[id]?.quality ?? -1, 10);
+    expect(same.size).toBe(Object.values(agents).filter((a) => a.kind === "records").length);
+    const narrow = respacedRecordQualities(agents, 0.5);
+    const byOld = [...same.entries()].sort(([, a], [, b]) => a - b).map(([id]) => id);
+    const byNew = [...narrow.entries()].sort(([, a], [, b]) => a - b).map(([id]) => id);
+    expect(byNew).toEqual(byOld);
+    const q = byNew.map((id) => narrow.get(id) as number);
+    expect(q[0]).toBeGreaterThan(0.48);
+    expect(q.at(-1)).toBeLessThan(0.99);
+    // Rungs of 0.5–0.97 are ≈ 0.059 apart: the same jitter leaves neighbours 0.039–0.079 apart.
+    for (let i = 1; i < q.length; i++) {
+      expect((q[i] as number) - (q[i - 1] as number)).toBeGreaterThan(0.038);
+      expect((q[i] as number) - (q[i - 1] as number)).toBeLessThan(0.08);
+    }
   });
 
   it("always have one useless signal, one that hurts, a careful and a sloppy writer, low B2B rates", () => {

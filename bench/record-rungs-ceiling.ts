@@ -1,0 +1,106 @@
+/**
+ * How often could ANY scorer order the record agents by quality at week 4, for a spacing of their
+ * hidden qualities? Issue 9's trust-order check asks every pair of record agents on the same action
+ * type (both with ≥ 30 outcomes) to be in order; where two agents are close and thinly judged, no
+ * score can, and the check is decided by luck. This measures that ceiling over many seeds, for
+ * record rungs spanning [lo, 0.97] (sim/truth.ts `RECORD_RUNGS`):
+ *
+ *   npx tsx bench/record-rungs-ceiling.ts --from DIR [--seeds 11-210] [--lo 0.5,0.4,0.3,0.2]
+ *
+ * DIR holds learning-check runs (`seed-S-on.json`, bench/learning-check.ts --out). How much evidence
+ * each record agent × action type has by week 4 (reviews, records judged) is taken from them: the
+ * median over the runs, as a typical volume (it depends on the agent's job, little on its quality).
+ * For each seed of the range (fixed before measuring), the agents' qualities are the seed's own
+ * (sim/truth.ts `drawTruth`) moved to the rungs of [lo, 0.97]: the same rung order and the same
+ * jitter, only the spacing changes. The ceiling is sim/learning-ceiling.ts `trustOrderCeiling` (an
+ * efficient estimator, knowing the evidence model). Printed per lo: the mean ceiling and the share
+ * of seeds where it is ≥ 0.95, i.e. where the check is decided by evidence.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type RecordEvidence, trustOrderCeiling } from "../sim/learning-ceiling.ts";
+import type { LearningTrustWeek } from "../sim/learning-report.ts";
+import { rngFor } from "../sim/random.ts";
+import {
+  drawTruth,
+  FLAG_NOTICED,
+  RECORD_CAUGHT,
+  RECORD_RUNGS,
+  respacedRecordQualities,
+} from "../sim/truth.ts";
+
+const { values } = parseArgs({
+  options: {
+    from: { type: "string" },
+    seeds: { type: "string", default: "11-210" },
+    lo: { type: "string", default: "0.5,0.4,0.3,0.2" },
+    week: { type: "string", default: "4" },
+    "min-outcomes": { type: "string", default: "30" },
+  },
+});
+if (!values.from) throw new Error("--from: a folder of learning-check runs (seed-S-on.json) is required");
+const [first, last] = (values.seeds ?? "").split("-").map(Number);
+if (!Number.isInteger(first) || !Number.isInteger(last) || (last as number) < (first as number))
+  throw new Error(`--seeds: expected a range like 11-210, got ${values.seeds}`);
+const seeds = Array.from(
+  { length: (last as number) - (first as number) + 1 },
+  (_, i) => (first as number) + i,
+);
+const los = (values.lo ?? "").split(",").map(Number);
+if (los.some((x) => !(x > 0 && x < RECORD_RUNGS.hi)))
+  throw new Error(`--lo: values in (0, ${RECORD_RUNGS.hi})`);
+const week = Number(values.week);
+const minOutcomes = Number(values["min-outcomes"]);
+
+// Week-4 evidence of each record agent × action type, per kept run.
+const volumes = new Map<
+  string,
+  { actionType: string; agentId: string; reviews: number[]; judged: number[] }
+>();
+const files = readdirSync(values.from).filter((f) => /^seed-\d+-on\.json$/.test(f));
+if (files.length === 0) throw new Error(`--from: no seed-S-on.json in ${values.from}`);
+for (const f of files) {
+  const run = JSON.parse(readFileSync(join(values.from, f), "utf8")) as {
+    learning: { trustWeeks: LearningTrustWeek[] };
+  };
+  for (const r of run.learning.trustWeeks) {
+    if (r.week !== week || r.outcomes < minOutcomes || r.reviews === undefined || r.judged === undefined)
+      continue;
+    const key = `${r.agentId} ${r.actionType}`;
+    const v = volumes.get(key) ?? { actionType: r.actionType, agentId: r.agentId, reviews: [], judged: [] };
+    v.reviews.push(r.reviews);
+    v.judged.push(r.judged);
+    volumes.set(key, v);
+  }
+}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+console.log(
+  `record rungs: ${volumes.size} record agent × action type eligible at week ${week} in ${files.length} runs; seeds ${first}-${last}`,
+);
+
+const model = { caught: RECORD_CAUGHT, noticed: FLAG_NOTICED };
+for (const lo of los) {
+  let sum = 0;
+  let decided = 0;
+  for (const seed of seeds) {
+    const quality = respacedRecordQualities(drawTruth(seed).agents, lo);
+    const rows: RecordEvidence[] = [...volumes.values()].flatMap((v) => {
+      const q = quality.get(v.agentId);
+      return q === undefined
+        ? []
+        : [{ actionType: v.actionType, quality: q, reviews: median(v.reviews), judged: median(v.judged) }];
+    });
+    const c = trustOrderCeiling(rows, model, rngFor(seed, "rungs-ceiling"));
+    sum += c.allInOrder;
+    if (c.allInOrder >= 0.95) decided++;
+  }
+  console.log(
+    `  rungs ${lo.toFixed(2)}–${RECORD_RUNGS.hi}: mean ceiling ${(sum / seeds.length).toFixed(2)}, decided by evidence (≥ 0.95) on ${((100 * decided) / seeds.length).toFixed(0)}% of seeds`,
+  );
+}
