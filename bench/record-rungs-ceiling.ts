@@ -9,7 +9,10 @@
  *
  * DIR holds learning-check runs (`seed-S-on.json`, bench/learning-check.ts --out). How much evidence
  * each record agent × action type has by week 4 (reviews, records judged) is taken from them: the
- * median over the runs, as a typical volume (it depends on the agent's job, little on its quality).
+ * median over the runs, as a typical volume. Records judged depend on the agent's job; reviews also
+ * on its quality (an agent demoted to level 1 is reviewed: crm-sync had about 2,000 reviews by week 4
+ * at qualities near 0.55 and none above 0.85), so volumes read from runs of a narrower market
+ * understate the reviews a wider one's worst agents get, and with them its ceiling.
  * For each seed of the range (fixed before measuring), the agents' qualities are the seed's own
  * (sim/truth.ts `drawTruth`) moved to the rungs of [lo, 0.97]: the same rung order and the same
  * jitter, only the spacing changes. The ceiling is sim/learning-ceiling.ts `trustOrderCeiling` (an
@@ -40,18 +43,20 @@ const { values } = parseArgs({
   },
 });
 if (!values.from) throw new Error("--from: a folder of learning-check runs (seed-S-on.json) is required");
-const [first, last] = (values.seeds ?? "").split("-").map(Number);
-if (!Number.isInteger(first) || !Number.isInteger(last) || (last as number) < (first as number))
-  throw new Error(`--seeds: expected a range like 11-210, got ${values.seeds}`);
-const seeds = Array.from(
-  { length: (last as number) - (first as number) + 1 },
-  (_, i) => (first as number) + i,
-);
+const range = /^(\d+)-(\d+)$/.exec(values.seeds ?? "");
+const [first, last] = [Number(range?.[1]), Number(range?.[2])];
+if (!range || last < first) throw new Error(`--seeds: expected a range like 11-210, got ${values.seeds}`);
+const seeds = Array.from({ length: last - first + 1 }, (_, i) => first + i);
 const los = (values.lo ?? "").split(",").map(Number);
-if (los.some((x) => !(x > 0 && x < RECORD_RUNGS.hi)))
-  throw new Error(`--lo: values in (0, ${RECORD_RUNGS.hi})`);
-const week = Number(values.week);
-const minOutcomes = Number(values["min-outcomes"]);
+// respacedRecordQualities refuses a lo whose rungs leave no room for the jitter.
+if (los.some((x) => !Number.isFinite(x))) throw new Error(`--lo: comma-separated numbers, got ${values.lo}`);
+const integer = (name: string, v: string | undefined) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got ${v}`);
+  return n;
+};
+const week = integer("week", values.week);
+const minOutcomes = integer("min-outcomes", values["min-outcomes"]);
 
 // Week-4 evidence of each record agent × action type, per kept run.
 const volumes = new Map<
@@ -80,6 +85,8 @@ const median = (xs: number[]) => {
     ? (s[(s.length - 1) / 2] as number)
     : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
+if (volumes.size === 0)
+  throw new Error(`--from: no record agent with ≥ ${minOutcomes} outcomes at week ${week} in ${values.from}`);
 console.log(
   `record rungs: ${volumes.size} record agent × action type eligible at week ${week} in ${files.length} runs; seeds ${first}-${last}`,
 );
@@ -97,6 +104,7 @@ for (const lo of los) {
         : [{ actionType: v.actionType, quality: q, reviews: median(v.reviews), judged: median(v.judged) }];
     });
     const c = trustOrderCeiling(rows, model, rngFor(seed, "rungs-ceiling"));
+    if (c.pairs === 0) throw new Error(`seed ${seed}: no two record agents on one action type to order`);
     sum += c.allInOrder;
     if (c.allInOrder >= 0.95) decided++;
   }

@@ -195,7 +195,7 @@ const round = (x: number) => Number(x.toFixed(4));
  * often a hundredth apart (0.826 and 0.833 on one seed), two equally good agents in all but name, and
  * which of them trust ranks first is a coin toss no volume of evidence decides (bench/learning-check.ts
  * prints the ceiling: a scorer that knew the evidence model ordered them all in 0.37 of such markets;
- * with rungs, 0.74). Over 0.5–0.97 a rung was ≈ 0.059 (one wrong record in seventeen), and that was
+ * with rungs of 0.5–0.97, 0.74). Over 0.5–0.97 a rung was ≈ 0.059 (one wrong record in seventeen), and that was
  * still luck more often than evidence: at the volume of four weeks, a scorer knowing the evidence
  * model ordered all of them in 0.83 of markets on average, and in ≥ 0.95 on only 13% of seeds 11–210;
  * over 0.2–0.97 (a rung ≈ 0.096, one wrong record in ten), 0.93 and 42%
@@ -208,17 +208,28 @@ export const RECORD_RUNGS = { lo: 0.2, hi: 0.97, jitter: 0.02 } as const;
 /**
  * The record agents' qualities of a market moved to rungs over [lo, RECORD_RUNGS.hi]: the same rung
  * order and the same jitter, only the spacing changes (bench/record-rungs-ceiling.ts asks how the
- * spacing decides the trust-order check). Each agent's rung is its rank: the jitter (±0.01) is far
- * smaller than half a rung, so ranks never cross.
+ * spacing decides the trust-order check). Each agent's rung is its rank, since the jitter is less than
+ * half a rung; a market where it is not (or a lo that leaves no room for the jitter) is refused.
  */
 export function respacedRecordQualities(agents: Record<string, AgentTruth>, lo: number): Map<string, number> {
+  const rungs = RECORD_AGENTS.length - 1;
+  if (!(lo >= RECORD_RUNGS.jitter && (RECORD_RUNGS.hi - lo) / rungs > RECORD_RUNGS.jitter))
+    throw new Error(
+      `lo ${lo}: rungs over [lo, ${RECORD_RUNGS.hi}] must be wider than the jitter and stay above 0`,
+    );
   const ranked = Object.entries(agents)
     .filter(([, a]) => a.kind === "records")
     .sort(([, a], [, b]) => a.quality - b.quality);
-  const rung = (from: number, rank: number) =>
-    from + ((RECORD_RUNGS.hi - from) / Math.max(1, ranked.length - 1)) * rank;
+  const rung = (from: number, rank: number) => from + ((RECORD_RUNGS.hi - from) / rungs) * rank;
   return new Map(
-    ranked.map(([id, a], rank) => [id, rung(lo, rank) + a.quality - rung(RECORD_RUNGS.lo, rank)]),
+    ranked.map(([id, a], rank) => {
+      const jitter = a.quality - rung(RECORD_RUNGS.lo, rank);
+      if (Math.abs(jitter) > RECORD_RUNGS.jitter / 2 + 1e-4)
+        throw new Error(
+          `${id}: quality ${a.quality} is not on rung ${rank} of ${RECORD_RUNGS.lo}–${RECORD_RUNGS.hi}`,
+        );
+      return [id, rung(lo, rank) + jitter];
+    }),
   );
 }
 

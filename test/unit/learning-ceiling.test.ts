@@ -78,7 +78,7 @@ describe("trust-order ceiling", () => {
   });
 
   it("says how many standard deviations the evidence puts between two agents, matching the ceiling's draws", () => {
-    // Seed 105's CRM updaters at week 4: crm-sync and lead-list-builder.
+    // Seed 105's CRM updaters at week 4 on the record rungs of 0.5–0.97: crm-sync and lead-list-builder.
     const crmSync = { actionType: "crm.update", quality: 0.566, reviews: 42, judged: 2450 };
     const leadList = { actionType: "crm.update", quality: 0.6852, reviews: 0, judged: 4837 };
     // By hand: flag rates 0.3·(1 − q) = 0.130 and 0.094; I = n·0.09 / (p(1 − p)) for the judged records,
