@@ -32,6 +32,7 @@ import {
   RECORD_RUNGS,
   respacedRecordQualities,
 } from "../sim/truth.ts";
+import { median } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -79,12 +80,6 @@ for (const f of files) {
     volumes.set(key, v);
   }
 }
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2
-    ? (s[(s.length - 1) / 2] as number)
-    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
 if (volumes.size === 0)
   throw new Error(`--from: no record agent with ≥ ${minOutcomes} outcomes at week ${week} in ${values.from}`);
 console.log(
@@ -92,16 +87,21 @@ console.log(
 );
 
 const model = { caught: RECORD_CAUGHT, noticed: FLAG_NOTICED };
+// Each agent's typical volume, once: only the qualities change with the seed and the spacing.
+const typical = [...volumes.values()].map((v) => ({
+  agentId: v.agentId,
+  actionType: v.actionType,
+  reviews: median(v.reviews),
+  judged: median(v.judged),
+}));
 for (const lo of los) {
   let sum = 0;
   let decided = 0;
   for (const seed of seeds) {
     const quality = respacedRecordQualities(drawTruth(seed).agents, lo);
-    const rows: RecordEvidence[] = [...volumes.values()].flatMap((v) => {
-      const q = quality.get(v.agentId);
-      return q === undefined
-        ? []
-        : [{ actionType: v.actionType, quality: q, reviews: median(v.reviews), judged: median(v.judged) }];
+    const rows: RecordEvidence[] = typical.flatMap(({ agentId, ...v }) => {
+      const q = quality.get(agentId);
+      return q === undefined ? [] : [{ ...v, quality: q }];
     });
     const c = trustOrderCeiling(rows, model, rngFor(seed, "rungs-ceiling"));
     if (c.pairs === 0) throw new Error(`seed ${seed}: no two record agents on one action type to order`);

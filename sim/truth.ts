@@ -195,10 +195,10 @@ const round = (x: number) => Number(x.toFixed(4));
  * often a hundredth apart (0.826 and 0.833 on one seed), two equally good agents in all but name, and
  * which of them trust ranks first is a coin toss no volume of evidence decides (bench/learning-check.ts
  * prints the ceiling: a scorer that knew the evidence model ordered them all in 0.37 of such markets;
- * with rungs of 0.5–0.97, 0.74). Over 0.5–0.97 a rung was ≈ 0.059 (one wrong record in seventeen), and that was
- * still luck more often than evidence: at the volume of four weeks, a scorer knowing the evidence
- * model ordered all of them in 0.83 of markets on average, and in ≥ 0.95 on only 13% of seeds 11–210;
- * over 0.2–0.97 (a rung ≈ 0.096, one wrong record in ten), 0.93 and 42%
+ * with rungs of 0.5–0.97, 0.74). Over 0.5–0.97 a rung was ≈ 0.059 (one wrong record in seventeen),
+ * and that was still luck more often than evidence: at the volume of four weeks, a scorer knowing the
+ * evidence model ordered all of them in 0.83 of markets on average, and in ≥ 0.95 on only 13% of seeds
+ * 11–210; over 0.2–0.97 (a rung ≈ 0.096, one wrong record in ten), 0.93 and 42%
  * (`npx tsx bench/record-rungs-ceiling.ts --from DIR`, DIR the nine kept runs of the learning check).
  * Four weeks of six agents on one action type is little evidence for the thinner ones (buying-committee
  * and web research judge 400–800 records each); the check stays partly luck, now less so.
@@ -212,23 +212,23 @@ export const RECORD_RUNGS = { lo: 0.2, hi: 0.97, jitter: 0.02 } as const;
  * half a rung; a market where it is not (or a lo that leaves no room for the jitter) is refused.
  */
 export function respacedRecordQualities(agents: Record<string, AgentTruth>, lo: number): Map<string, number> {
-  const rungs = RECORD_AGENTS.length - 1;
-  if (!(lo >= RECORD_RUNGS.jitter && (RECORD_RUNGS.hi - lo) / rungs > RECORD_RUNGS.jitter))
+  if (
+    !(lo >= RECORD_RUNGS.jitter && (RECORD_RUNGS.hi - lo) / (RECORD_AGENTS.length - 1) > RECORD_RUNGS.jitter)
+  )
     throw new Error(
       `lo ${lo}: rungs over [lo, ${RECORD_RUNGS.hi}] must be wider than the jitter and stay above 0`,
     );
   const ranked = Object.entries(agents)
     .filter(([, a]) => a.kind === "records")
     .sort(([, a], [, b]) => a.quality - b.quality);
-  const rung = (from: number, rank: number) => from + ((RECORD_RUNGS.hi - from) / rungs) * rank;
   return new Map(
     ranked.map(([id, a], rank) => {
-      const jitter = a.quality - rung(RECORD_RUNGS.lo, rank);
+      const jitter = a.quality - recordRung(RECORD_RUNGS.lo, rank);
       if (Math.abs(jitter) > RECORD_RUNGS.jitter / 2 + 1e-4)
         throw new Error(
           `${id}: quality ${a.quality} is not on rung ${rank} of ${RECORD_RUNGS.lo}–${RECORD_RUNGS.hi}`,
         );
-      return [id, rung(lo, rank) + jitter];
+      return [id, recordRung(lo, rank) + jitter];
     }),
   );
 }
@@ -244,6 +244,9 @@ const RECORD_AGENTS = [
   "linkedin-audience-manager",
   "crm-sync",
 ];
+/** Where rung `rank` of the record agents sits when the rungs start at `lo` and end at RECORD_RUNGS.hi. */
+const recordRung = (lo: number, rank: number) =>
+  lo + ((RECORD_RUNGS.hi - lo) / (RECORD_AGENTS.length - 1)) * rank;
 
 /** Draw every truth of the market from the seed (independent of the world's size and horizon). */
 export function drawTruth(seed: number): MarketTruth {
@@ -284,9 +287,8 @@ export function drawTruth(seed: number): MarketTruth {
     const j = rungs.int(0, i);
     [order[i], order[j]] = [order[j] as number, order[i] as number];
   }
-  const step = (RECORD_RUNGS.hi - RECORD_RUNGS.lo) / (RECORD_AGENTS.length - 1);
   RECORD_AGENTS.forEach((id, i) => {
-    const center = RECORD_RUNGS.lo + step * (order[i] as number);
+    const center = recordRung(RECORD_RUNGS.lo, order[i] as number);
     const jitter = uniform(rng, -RECORD_RUNGS.jitter / 2, RECORD_RUNGS.jitter / 2);
     agents[id] = { quality: round(center + jitter), kind: "records" };
   });
