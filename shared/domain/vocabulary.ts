@@ -55,6 +55,11 @@ export const OUTCOME_TYPES = [
   "draft_blocked",
   /** Taught by the harness itself: a draft no person reviewed went out after passing the gate's checks. */
   "draft_passed",
+  /**
+   * Taught by the harness itself to the record agent that created a person, when a meeting is booked
+   * with them: the contact was real and right (usecases/trust-evidence.ts).
+   */
+  "contact_met",
   "approved",
   "edited",
   "rejected",
@@ -69,6 +74,7 @@ export const HARNESS_OUTCOMES: readonly OutcomeType[] = [
   "record_judged",
   "draft_blocked",
   "draft_passed",
+  "contact_met",
 ];
 
 export const LIFECYCLES = ["prospect", "customer", "open_opportunity"] as const;

@@ -17,7 +17,8 @@
  *     good as one whose drafts all went out: the market's answer to those that got through is too thin
  *     to tell them apart.
  *   - market: what happened after it did (replied, meeting_booked, deal_created; bounced, unsubscribed,
- *     complaint; for records flagged_bad_lead, record_corrected), plus two outcomes the harness records
+ *     complaint; for records flagged_bad_lead, record_corrected, and of the people a record agent created,
+ *     their bounces and `contact_met`, a meeting booked with them), plus two outcomes the harness records
  *     itself when an action's window (`trust.silenceDays`) closes with nothing heard: `silence` for a
  *     touch nobody answered (a weak failure) and `record_kept` for a record nobody corrected or flagged
  *     (a weak success).
@@ -31,8 +32,14 @@
  * (≈90% for a sloppy writer, a plentiful +1 each) swamp the market, whose success rate is low for
  * everyone (a few replies per hundred touches): the sloppy writer would outrank the careful one just by
  * being reviewed more. Each stream is judged on its own scale and then averaged with weight
- *   ω = w · n / (n + N0)        (w: `trust.evidence.reviews | market`; N0 = 2 pseudo-observations),
- * so a stream with no evidence weighs nothing and a thin one weighs little:
+ *   ω = w · n / (n + N0)        (w: `trust.evidence.reviews | market`; N0 = 20 pseudo-observations),
+ * so a stream with no evidence weighs nothing and a thin one weighs little. ω is Bühlmann's credibility
+ * factor n / (n + k), with k = the variance of one unit of evidence (≈ 0.3: a stream's mean moves that
+ * much per weighted outcome, failures weighing up to 2) over the variance of the stream means between
+ * agents (agents' means differ by about 0.12, so ≈ 0.015): k ≈ 20. A stream of 5 approvals reads 0.86
+ * on its Beta(1, 1) prior whatever the agent, a fluke one rejection would undo; at N0 = 2 it weighed 0.7
+ * of a full stream and lifted a record agent whose thousands of records said 0.55 above a better peer
+ * (seed 104, buying-committee-builder). At 20 it weighs 0.2.
  *   score = Σ ω·m / Σ ω,   variance = Σ ω²·v / (Σ ω)²   (independent streams, weights taken as fixed),
  *   lower bound = score − z·√variance   (z = `confidenceZ`), never below 0.
  * With one stream this is exactly that stream's Beta posterior. With none, Beta(1, 1).
@@ -163,14 +170,17 @@ export const HARNESS_OUTCOME_WEIGHTS: Partial<
   // approval, since the checks miss what only a reader sees.
   draft_blocked: { success: 0, failure: 1, severe: false },
   draft_passed: { success: 0.5, failure: 0, severe: false },
+  // A meeting with a person a record agent created says the record was right, as one that stood does;
+  // the meeting itself is the writer's and the signals' doing (usecases/trust-evidence.ts).
+  contact_met: { success: 0.3, failure: 0, severe: false },
 };
 
 /** Outcomes that close an action's window (`settled` counts them). */
 export const WINDOW_CLOSERS: ReadonlySet<OutcomeType> = new Set(["silence", "record_kept", "record_judged"]);
 
 const PROMOTION_FREEZE_AFTER_SEVERE = 7 * DAY;
-/** Pseudo-observations a stream needs before it carries half its weight in the score. */
-const N0 = 2;
+/** Pseudo-observations a stream needs before it carries half its weight in the score (see "The maths"). */
+const N0 = 20;
 
 export function newTrust(agentId: string, actionType: string, startLevel: Level, now: number): TrustRecord {
   return {

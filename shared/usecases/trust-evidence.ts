@@ -17,7 +17,13 @@
  *   window closed counts on arrival. Whether a judgment waits is decided on the decision version the
  *   judgment was appended to, so a judgment racing the settle is counted exactly once either way.
  * - Bounces and meetings of a touch also teach the record agent that created the person (the KB keeps
- *   who created each person, `Person.createdBy`): a bounce is the address's fault, not the writer's.
+ *   who created each person, `Person.createdBy`): a bounce is the address's fault, not the writer's. A
+ *   meeting is taught to the creator as `contact_met`, weighed as a record that stood: it shows the
+ *   contact was real and right, but whether they meet is the signals', the writer's and the message's
+ *   doing. Taught at a writer's weight (+2, as `meeting_booked`), it paid a record agent for how many of
+ *   its people the writers chose: one whose records were wrong half the time outscored a better peer
+ *   that creates accounts, not people (seed 102: persona-finder, quality 0.50, market stream 0.67
+ *   against 0.63 for lead-list-builder, 0.58).
  * - The gate's word on a draft is review evidence (learning/trust.ts). A touch it blocks for a fault of
  *   the draft itself (`DRAFT_CHECKS`: its content, or whom it addresses; not a cap, a cooldown or the
  *   account's intent, which are the world's state) carries a due item of kind `settle` due at once,
@@ -73,8 +79,11 @@ export function judgmentWaits(before: Decision, type: OutcomeType): boolean {
   );
 }
 
-/** Outcomes of a touch that also teach the agent that created the person touched. */
-const CREATOR_OUTCOMES: ReadonlySet<OutcomeType> = new Set(["bounced", "meeting_booked"]);
+/** Outcomes of a touch that also teach the agent that created the person touched, and as what. */
+const CREATOR_OUTCOMES: ReadonlyMap<OutcomeType, OutcomeType> = new Map([
+  ["bounced", "bounced"],
+  ["meeting_booked", "contact_met"],
+]);
 
 const MAX_ATTEMPTS = 10;
 
@@ -299,7 +308,8 @@ export async function teachCreator(
   /** The outcome's id: taught once to the creator whatever the retries. */
   outcomeId?: string,
 ): Promise<string | undefined> {
-  if (decision.actionKind !== "touch" || !decision.personId || !CREATOR_OUTCOMES.has(type)) return undefined;
+  const taught = CREATOR_OUTCOMES.get(type);
+  if (decision.actionKind !== "touch" || !decision.personId || !taught) return undefined;
   const creator = (await deps.kb.getPerson(decision.personId))?.createdBy;
   if (!creator) return undefined;
   await recordTrustOutcome(
@@ -307,7 +317,7 @@ export async function teachCreator(
     spec,
     creator.agentId,
     creator.actionType,
-    type,
+    taught,
     `${type} of a person created by ${creator.decisionId} (touch ${decision.decisionId})`,
     // Its own mark: the creator may be the writer's own agent × action.
     outcomeId && `${outcomeId}#creator`,

@@ -84,6 +84,29 @@ describe("trust: two evidence streams", () => {
     expect(reweighed.score).toBeGreaterThan(s.score);
     expect(reweighed.score).toBeLessThan(s.reviews.mean);
   });
+
+  it("a thin stream weighs little: five approvals do not lift a record agent above a peer its records say is better", () => {
+    // Seed 104's week 8: a record agent briefly at level 1 heard 5 approvals (no rejection: 0.86 on the
+    // Beta(1, 1) prior, whatever the agent); its 270 weighted market outcomes say 0.55. Its peer, never
+    // reviewed, says 0.63 on 3,500.
+    const thin = trustStats(
+      trust({ reviews: { success: 5, failure: 0 }, market: { success: 150, failure: 124 } }),
+      policy,
+    );
+    const peer = trustStats(
+      trust({ reviews: { success: 0, failure: 0 }, market: { success: 2220, failure: 1280 } }),
+      policy,
+    );
+    expect(thin.reviews.mean).toBeGreaterThan(0.85);
+    expect(thin.score).toBeLessThan(peer.score);
+    expect(thin.score - thin.market.mean).toBeLessThan(0.06);
+    // A full review stream still counts as much as the market (the test above).
+    const reviewed = trustStats(
+      trust({ reviews: { success: 500, failure: 80 }, market: { success: 150, failure: 124 } }),
+      policy,
+    );
+    expect(reviewed.score).toBeGreaterThan((reviewed.reviews.mean + reviewed.market.mean) / 2 - 0.02);
+  });
 });
 
 describe("trust: promotion", () => {
@@ -182,13 +205,16 @@ describe("trust: silence and records", () => {
 });
 
 /**
- * Evidence drawn from a hidden quality, as the simulated market draws it (sim/truth.ts, coarsely): a
- * writer of quality q is reviewed while at level 1 (rejected 1% when careful work, 12% when generic;
- * generic with probability 1 − q), and its touches are answered at a cold B2B rate that rises with q
- * (2–6% replies, a third of them meetings), with unsubscribes and complaints more likely from sloppy
- * work; the rest is silence.
+ * Evidence drawn from a hidden quality, as the simulated market draws it (sim/truth.ts, sim/agents.ts,
+ * sim/approver.ts; coarsely). A writer of quality q misaddresses a draft (greets someone other than its
+ * recipient) with probability (1 − q)/2, which the gate's content check blocks (`draft_blocked`, review
+ * evidence, whatever the level). Otherwise, while at level 1 a person reviews the draft and rejects it
+ * 1% of the time when it is grounded (probability q) and 12% when it is generic; at level 2 or 3 it goes
+ * out unreviewed and the gate records `draft_passed`. Touches that go out are answered at a cold B2B rate
+ * that rises with q (2–6% replies, a third of them meetings), with unsubscribes and complaints more
+ * likely from sloppy work; the rest is silence.
  */
-function writerRun(q: number, seed: number, touches = 300, days = 28, coldReply = 0.02, p = policy) {
+function writerRun(q: number, seed: number, drafts = 300, days = 28, coldReply = 0.02, p = policy) {
   let x = seed >>> 0;
   const rnd = () => {
     x = (x + 0x6d2b79f5) >>> 0;
@@ -199,21 +225,32 @@ function writerRun(q: number, seed: number, touches = 300, days = 28, coldReply 
   };
   let r = newTrust("w", "email.send", 1, NOW);
   const levels = new Set<number>([1]);
-  for (let i = 0; i < touches; i++) {
-    const at = NOW + (i / touches) * days * DAY;
-    const outcomes: OutcomeType[] = [];
-    if (r.earnedLevel === 1) outcomes.push(rnd() < (rnd() < q ? 0.01 : 0.12) ? "rejected" : "approved");
+  const teach = (o: OutcomeType, at: number) => {
+    r = applyOutcome(r, o, at, p).record;
+    levels.add(r.earnedLevel);
+  };
+  for (let i = 0; i < drafts; i++) {
+    const at = NOW + (i / drafts) * days * DAY;
+    if (rnd() < (1 - q) / 2) {
+      teach("draft_blocked", at);
+      continue;
+    }
+    if (r.earnedLevel === 1) {
+      const rejected = rnd() < (rnd() < q ? 0.01 : 0.12);
+      teach(rejected ? "rejected" : "approved", at);
+      if (rejected) continue;
+    } else teach("draft_passed", at);
     const u = rnd();
     const reply = coldReply * (1 + 2 * q);
-    if (u < reply / 3) outcomes.push("replied", "meeting_booked");
-    else if (u < reply) outcomes.push("replied");
-    else if (u < reply + 0.008 * (1 + 1.5 * (1 - q))) outcomes.push("unsubscribed");
-    else if (u < reply + 0.008 * (1 + 1.5 * (1 - q)) + 0.001 * (1 + 3 * (1 - q))) outcomes.push("complaint");
-    else outcomes.push("silence");
-    for (const o of outcomes) {
-      r = applyOutcome(r, o, at, p).record;
-      levels.add(r.earnedLevel);
-    }
+    const unsubscribe = 0.008 * (1 + 1.5 * (1 - q));
+    const complaint = 0.001 * (1 + 3 * (1 - q));
+    if (u < reply / 3) {
+      teach("replied", at);
+      teach("meeting_booked", at);
+    } else if (u < reply) teach("replied", at);
+    else if (u < reply + unsubscribe) teach("unsubscribed", at);
+    else if (u < reply + unsubscribe + complaint) teach("complaint", at);
+    else teach("silence", at);
   }
   return { score: trustStats(r, p).score, levels, record: r };
 }
@@ -237,17 +274,21 @@ describe("trust: evidence drawn from two hidden qualities", () => {
     }
   });
 
-  it("in a quiet market (1% cold replies), the careful writer still holds level 2 at week 4; the sloppy one scores below it, never level 3", () => {
+  it("in a quiet market (1% cold replies), the careful writer still reaches level 2 by week 4; the sloppy one scores below it, never level 3", () => {
     const quiet = (q: number, seed: number, p = policy) => writerRun(q, seed, 600, 28, 0.01, p);
+    const reached = (p: typeof policy) => seeds.filter((seed) => quiet(0.85, seed, p).levels.has(2)).length;
     const held = (p: typeof policy) =>
       seeds.filter((seed) => quiet(0.85, seed, p).record.earnedLevel >= 2).length;
     for (const seed of seeds) {
       expect(quiet(0.85, seed).score, `seed ${seed}`).toBeGreaterThan(quiet(0.35, seed + 100).score);
       expect(quiet(0.35, seed + 100).levels.has(3), `seed ${seed}`).toBe(false);
     }
-    expect(held(policy)).toBeGreaterThanOrEqual(8);
-    // What the default spec's equal evidence weights change: at 0.5 for reviews, fewer hold level 2.
-    expect(held({ ...policy, evidence: { reviews: 0.5, market: 1 } })).toBeLessThan(held(policy));
+    expect(reached(policy)).toBe(seeds.length);
+    // Whether it still holds level 2 at week 4 is close to the bar in so quiet a market: the market
+    // stream reads about 0.5 for any writer there. What the default spec's equal evidence weights
+    // change: at 0.5 for reviews, fewer hold it.
+    const halfReviews = { ...policy, evidence: { reviews: 0.5, market: 1 } };
+    expect(held(halfReviews)).toBeLessThan(held(policy));
   });
 
   it("record agents order by quality: the share of records flagged or corrected sets the score", () => {
@@ -278,20 +319,20 @@ describe("trust: evidence drawn from two hidden qualities", () => {
 
 describe("trust: the first window", () => {
   it("a record agent's early flags do not demote it before its first record could be kept; the first record_kept lets them count", () => {
-    // Week 1 of a record agent at level 2: 30 approvals, then 6 flags and corrections (they arrive in
+    // Week 1 of a record agent at level 2: 30 approvals, then 20 flags and corrections (they arrive in
     // hours); no record_kept yet (that needs trust.silenceDays).
     const early = run(newTrust("finder", "crm.update", 2, NOW), [
       ...times(30, "approved"),
-      ...times(3, "flagged_bad_lead"),
-      ...times(3, "record_corrected"),
+      ...times(10, "flagged_bad_lead"),
+      ...times(10, "record_corrected"),
     ]);
     expect(early.record.earnedLevel).toBe(2);
     expect(early.changes).toEqual([]);
     // The same evidence on a record whose windows have been closing demotes it (market lower bound ~0).
     const judged = run({ ...newTrust("finder", "crm.update", 2, NOW), settled: 1 }, [
       ...times(30, "approved"),
-      ...times(3, "flagged_bad_lead"),
-      ...times(3, "record_corrected"),
+      ...times(10, "flagged_bad_lead"),
+      ...times(10, "record_corrected"),
     ]);
     expect(judged.record.earnedLevel).toBe(1);
     // The score shown counts everything heard, settled or not.
