@@ -33,13 +33,16 @@
  * everyone (a few replies per hundred touches): the sloppy writer would outrank the careful one just by
  * being reviewed more. Each stream is judged on its own scale and then averaged with weight
  *   ω = w · n / (n + N0)        (w: `trust.evidence.reviews | market`; N0 = 20 pseudo-observations),
- * so a stream with no evidence weighs nothing and a thin one weighs little. ω is Bühlmann's credibility
- * factor n / (n + k), with k = the variance of one unit of evidence (≈ 0.3: a stream's mean moves that
- * much per weighted outcome, failures weighing up to 2) over the variance of the stream means between
- * agents (agents' means differ by about 0.12, so ≈ 0.015): k ≈ 20. A stream of 5 approvals reads 0.86
- * on its Beta(1, 1) prior whatever the agent, a fluke one rejection would undo; at N0 = 2 it weighed 0.7
- * of a full stream and lifted a record agent whose thousands of records said 0.55 above a better peer
- * (seed 104, buying-committee-builder). At 20 it weighs 0.2.
+ * so a stream with no evidence weighs nothing and a thin one weighs little (n counts weight: a
+ * silence adds 0.03). N0 is of the order of Bühlmann's credibility constant k = (variance of one unit of
+ * evidence within a stream, about 0.3 with failures weighing up to 2) / (variance of the stream means
+ * between agents, 0.007–0.015): 20–40; 20, the low end, keeps a new writer's first reviews counting.
+ * Unlike Bühlmann's, the weight is relative: a stream alone is the score whatever its size. Why not 2:
+ * five approvals and no rejection read 0.86 on a Beta(1, 1) prior whatever the agent (one fluke
+ * rejection would undo it); at N0 = 2 they weighed 0.7 of a full stream and lifted a record agent whose
+ * thousands of records said 0.55 above a better peer (seed 104, buying-committee-builder). At 20 they
+ * weigh 0.2. The price: a thin stream moves a level more slowly either way, so 6 flags against 30
+ * approvals no longer demote a record agent; 20 do (a complaint still demotes at once).
  *   score = Σ ω·m / Σ ω,   variance = Σ ω²·v / (Σ ω)²   (independent streams, weights taken as fixed),
  *   lower bound = score − z·√variance   (z = `confidenceZ`), never below 0.
  * With one stream this is exactly that stream's Beta posterior. With none, Beta(1, 1).

@@ -39,8 +39,7 @@ export const OutcomeBody = z
       path: ["decisionId"],
     }),
     z.refine((o) => !HARNESS_OUTCOMES.includes(o.type), {
-      message:
-        "silence, record_kept and record_judged are recorded by the harness itself when an action's window closes",
+      message: `${HARNESS_OUTCOMES.join(", ")} are recorded by the harness itself (a window closes, the gate judges a draft, a meeting with a contact a record agent found)`,
       path: ["type"],
     }),
   );

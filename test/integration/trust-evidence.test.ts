@@ -113,11 +113,19 @@ describe("silence: a touch nobody answered within trust.silenceDays", () => {
     expect(await dueFor(rt, sent.decisionId)).toEqual([]);
   });
 
-  it("the outcomes API refuses silence, record_kept, record_judged, draft_blocked and draft_passed: only the harness records them", () => {
-    for (const type of ["silence", "record_kept", "record_judged", "draft_blocked", "draft_passed"]) {
+  it("the outcomes API refuses silence, record_kept, record_judged, draft_blocked, draft_passed and contact_met: only the harness records them", () => {
+    for (const type of [
+      "silence",
+      "record_kept",
+      "record_judged",
+      "draft_blocked",
+      "draft_passed",
+      "contact_met",
+    ]) {
       const parsed = OutcomeBody.safeParse({ decisionId: "d1", type });
       expect(parsed.success).toBe(false);
       expect(parsed.error?.issues[0]?.path).toEqual(["type"]);
+      expect(parsed.error?.issues[0]?.message).toContain(type);
     }
     expect(OutcomeBody.safeParse({ decisionId: "d1", type: "record_corrected" }).success).toBe(true);
   });

@@ -320,7 +320,8 @@ describe("trust: evidence drawn from two hidden qualities", () => {
 describe("trust: the first window", () => {
   it("a record agent's early flags do not demote it before its first record could be kept; the first record_kept lets them count", () => {
     // Week 1 of a record agent at level 2: 30 approvals, then 20 flags and corrections (they arrive in
-    // hours); no record_kept yet (that needs trust.silenceDays).
+    // hours); no record_kept yet (that needs trust.silenceDays). 20, not 6: a thin market stream weighs
+    // little next to 30 approvals (N0 = 20, learning/trust.ts), so 6 would not demote even when settled.
     const early = run(newTrust("finder", "crm.update", 2, NOW), [
       ...times(30, "approved"),
       ...times(10, "flagged_bad_lead"),
