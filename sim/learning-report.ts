@@ -64,6 +64,8 @@ export interface LearningTrustWeek {
   /** Of a record agent: reviews, and records whose window closed, by this week's end (the trust-order ceiling). */
   reviews?: number;
   judged?: number;
+  /** The decayed evidence streams behind the score at the week's end (bench/trust-rescore.ts reads them). */
+  streams?: TrustPoint["streams"];
 }
 
 export interface LearningReport {
@@ -426,6 +428,7 @@ function trustByWeek(
         level: last.level,
         maxLevel: Math.max(...mine.map((p) => p.level)),
         outcomes: byWeekEnd(evidence.get(key)),
+        ...(last.streams ? { streams: last.streams } : {}),
         ...(records && truth.agents[last.agentId]?.kind === "records"
           ? {
               reviews: byWeekEnd(records.get(key)?.reviews),

@@ -13,7 +13,7 @@ import type { ModelClient } from "../shared/agents/ports.ts";
 import type { RunSummary } from "../shared/agents/runner.ts";
 import { DAY } from "../shared/domain/time.ts";
 import type { Embeddings } from "../shared/kb/ports.ts";
-import { decayed, effectiveLevel, trustStats } from "../shared/learning/trust.ts";
+import { decayed, effectiveLevel, type StreamCounts, trustStats } from "../shared/learning/trust.ts";
 import type { TokenStore } from "../shared/ports.ts";
 import { attachAgents, type LocalAgents } from "../shared/runtime/agents-local.ts";
 import { createLocalRuntime, type LocalRuntime } from "../shared/runtime/local.ts";
@@ -42,6 +42,8 @@ export interface TrustPoint {
   /** The trust score and its lower bound that day (learning/trust.ts), for the learning check's week-4 order. */
   score: number;
   lowerBound: number;
+  /** The decayed streams behind the score (learning/trust.ts), so a score can be recomputed offline. */
+  streams?: { reviews: StreamCounts; market: StreamCounts };
 }
 
 export interface Simulation {
@@ -153,7 +155,12 @@ export async function startSimulation(options: {
       for (const t of await allPages((page) => rt.deps.trust.list(page))) {
         const action = spec.autonomy.actions[t.actionType];
         if (!action) continue;
-        const stats = trustStats(decayed(t, clock.now(), spec.trust), spec.trust);
+        const now = decayed(t, clock.now(), spec.trust);
+        const stats = trustStats(now, spec.trust);
+        const r2 = (c: StreamCounts) => ({
+          success: Number(c.success.toFixed(2)),
+          failure: Number(c.failure.toFixed(2)),
+        });
         trust.push({
           day,
           agentId: t.agentId,
@@ -161,6 +168,7 @@ export async function startSimulation(options: {
           level: effectiveLevel(t, action).level,
           score: Number(stats.score.toFixed(3)),
           lowerBound: Number(stats.lowerBound.toFixed(3)),
+          streams: { reviews: r2(now.reviews), market: r2(now.market) },
         });
       }
       return day;

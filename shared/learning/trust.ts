@@ -183,7 +183,7 @@ export const WINDOW_CLOSERS: ReadonlySet<OutcomeType> = new Set(["silence", "rec
 
 const PROMOTION_FREEZE_AFTER_SEVERE = 7 * DAY;
 /** Pseudo-observations a stream needs before it carries half its weight in the score (see "The maths"). */
-const N0 = 20;
+export const N0 = 20;
 
 export function newTrust(agentId: string, actionType: string, startLevel: Level, now: number): TrustRecord {
   return {
@@ -271,7 +271,8 @@ function streamStats(c: StreamCounts, z: number): StreamStats {
 
 export type StatsPolicy = Pick<TrustPolicy, "confidenceZ" | "evidence">;
 
-export function trustStats(record: Counted, policy: StatsPolicy): TrustStats {
+/** `n0`: the module's N0; bench/trust-rescore.ts passes others to compare on kept runs. */
+export function trustStats(record: Counted, policy: StatsPolicy, n0 = N0): TrustStats {
   const z = policy.confidenceZ;
   const s = streamsOf(record);
   const reviews = streamStats(s.reviews, z);
@@ -279,7 +280,7 @@ export function trustStats(record: Counted, policy: StatsPolicy): TrustStats {
   const parts = [
     { st: reviews, w: policy.evidence.reviews },
     { st: market, w: policy.evidence.market },
-  ].map(({ st, w }) => ({ st, omega: (w * st.sample) / (st.sample + N0) }));
+  ].map(({ st, w }) => ({ st, omega: (w * st.sample) / (st.sample + n0) }));
   const total = parts.reduce((t, p) => t + p.omega, 0);
   const sample = reviews.sample + market.sample;
   if (total <= 0) {

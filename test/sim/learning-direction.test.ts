@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { trustStats } from "../../shared/learning/trust.ts";
 import { runDemo } from "../../sim/demo.ts";
 import { checkSeed } from "../../sim/learning-checks.ts";
 import { CAREFUL_WRITER, SLOPPY_WRITER } from "../../sim/truth.ts";
@@ -31,6 +32,7 @@ describe("learning on vs off (40 accounts, 10 days, seed 7)", () => {
     }
 
     // Off: the spec's hand-set weights are still the ones in force at the end.
+    const policy = defaultSpec().trust;
     const hand = Object.fromEntries(
       Object.entries(defaultSpec().quality.signals).map(([k, v]) => [k, v.weight]),
     );
@@ -48,6 +50,15 @@ describe("learning on vs off (40 accounts, 10 days, seed 7)", () => {
     expect(
       on.learning.trustWeeks.filter((r) => r.agentId === CAREFUL_WRITER).every((r) => r.judged === undefined),
     ).toBe(true);
+
+    // Each week's row keeps the decayed streams behind its score (bench/trust-rescore.ts recomputes
+    // scores from them): they give back the score shown, to its rounding.
+    for (const r of on.learning.trustWeeks) {
+      expect(r.streams, `${r.agentId} ${r.actionType} week ${r.week}`).toBeDefined();
+      const s = r.streams as NonNullable<typeof r.streams>;
+      const again = trustStats({ successes: 0, failures: 0, reviews: s.reviews, market: s.market }, policy);
+      expect(again.score).toBeCloseTo(r.score, 2);
+    }
 
     // The checks' printout works on real runs (figures only at this size; see the comment above).
     const results = checkSeed({ seed: 7, on, off });
