@@ -19,11 +19,8 @@
  * efficient estimator, knowing the evidence model). Printed per lo: the mean ceiling and the share
  * of seeds where it is ≥ 0.95, i.e. where the check is decided by evidence.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type RecordEvidence, trustOrderCeiling } from "../sim/learning-ceiling.ts";
-import type { LearningTrustWeek } from "../sim/learning-report.ts";
 import { rngFor } from "../sim/random.ts";
 import {
   drawTruth,
@@ -32,6 +29,7 @@ import {
   RECORD_RUNGS,
   respacedRecordQualities,
 } from "../sim/truth.ts";
+import { keptRuns, positiveInt } from "./kept-runs.ts";
 import { median } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -43,7 +41,6 @@ const { values } = parseArgs({
     "min-outcomes": { type: "string", default: "30" },
   },
 });
-if (!values.from) throw new Error("--from: a folder of learning-check runs (seed-S-on.json) is required");
 const range = /^(\d+)-(\d+)$/.exec(values.seeds ?? "");
 const [first, last] = [Number(range?.[1]), Number(range?.[2])];
 if (!range || last < first) throw new Error(`--seeds: expected a range like 11-210, got ${values.seeds}`);
@@ -51,26 +48,17 @@ const seeds = Array.from({ length: last - first + 1 }, (_, i) => first + i);
 const los = (values.lo ?? "").split(",").map(Number);
 // respacedRecordQualities refuses a lo whose rungs leave no room for the jitter.
 if (los.some((x) => !Number.isFinite(x))) throw new Error(`--lo: comma-separated numbers, got ${values.lo}`);
-const integer = (name: string, v: string | undefined) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got ${v}`);
-  return n;
-};
-const week = integer("week", values.week);
-const minOutcomes = integer("min-outcomes", values["min-outcomes"]);
+const week = positiveInt("week", values.week);
+const minOutcomes = positiveInt("min-outcomes", values["min-outcomes"]);
 
 // Week-4 evidence of each record agent × action type, per kept run.
 const volumes = new Map<
   string,
   { actionType: string; agentId: string; reviews: number[]; judged: number[] }
 >();
-const files = readdirSync(values.from).filter((f) => /^seed-\d+-on\.json$/.test(f));
-if (files.length === 0) throw new Error(`--from: no seed-S-on.json in ${values.from}`);
-for (const f of files) {
-  const run = JSON.parse(readFileSync(join(values.from, f), "utf8")) as {
-    learning: { trustWeeks: LearningTrustWeek[] };
-  };
-  for (const r of run.learning.trustWeeks) {
+const runs = keptRuns(values.from, ["on"]);
+for (const run of runs) {
+  for (const r of run.trustWeeks) {
     if (r.week !== week || r.outcomes < minOutcomes || r.reviews === undefined || r.judged === undefined)
       continue;
     const key = `${r.agentId} ${r.actionType}`;
@@ -83,7 +71,7 @@ for (const f of files) {
 if (volumes.size === 0)
   throw new Error(`--from: no record agent with ≥ ${minOutcomes} outcomes at week ${week} in ${values.from}`);
 console.log(
-  `record rungs: ${volumes.size} record agent × action type eligible at week ${week} in ${files.length} runs; seeds ${first}-${last}`,
+  `record rungs: ${volumes.size} record agent × action type eligible at week ${week} in ${runs.length} runs; seeds ${first}-${last}`,
 );
 
 const model = { caught: RECORD_CAUGHT, noticed: FLAG_NOTICED };

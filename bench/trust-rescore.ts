@@ -11,14 +11,13 @@
  * was reviewed and how much, so this is a first look, not a substitute for running the nine seeds.
  * The spec's weights and z are the shipped default's (the simulated market keeps them).
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseSpecText } from "../shared/domain/spec-text.ts";
 import { N0, trustStats } from "../shared/learning/trust.ts";
 import { defaultSpecText } from "../shared/runtime/local.ts";
 import { CHECKS, trustOrder } from "../sim/learning-checks.ts";
 import type { LearningTrustWeek } from "../sim/learning-report.ts";
+import { keptRuns, positiveInt } from "./kept-runs.ts";
 
 const { values } = parseArgs({
   options: {
@@ -27,24 +26,16 @@ const { values } = parseArgs({
     week: { type: "string", default: String(CHECKS.trustWeek) },
   },
 });
-if (!values.from) throw new Error("--from: a folder of learning-check runs (seed-S-on.json) is required");
 const n0s = (values.n0 ?? "").split(",").map(Number);
 if (n0s.length === 0 || n0s.some((x) => !Number.isFinite(x) || x <= 0))
   throw new Error(`--n0: comma-separated positive numbers, got ${values.n0}`);
-const week = Number(values.week);
-if (!Number.isInteger(week) || week < 1)
-  throw new Error(`--week: expected a positive integer, got ${values.week}`);
+const week = positiveInt("week", values.week);
 
 const policy = parseSpecText(defaultSpecText()).trust;
-const files = readdirSync(values.from)
-  .filter((f) => /^seed-\d+-(on|off)\.json$/.test(f))
-  .sort();
-const runs = files.map((f) => {
-  const json = JSON.parse(readFileSync(join(values.from as string, f), "utf8")) as {
-    learning?: { trustWeeks?: LearningTrustWeek[] };
-  };
-  return { file: f, rows: (json.learning?.trustWeeks ?? []).filter((r) => r.week === week) };
-});
+const runs = keptRuns(values.from).map((r) => ({
+  file: r.file,
+  rows: r.trustWeeks.filter((row) => row.week === week),
+}));
 const usable = runs.filter((r) => r.rows.length > 0 && r.rows.every((row) => row.streams));
 if (usable.length === 0)
   throw new Error(
