@@ -59,7 +59,7 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(retry.waits).toEqual([100, 200]);
   });
 
-  it("a 4xx is refused at once (nothing happened); persistent 5xx is an unknown outcome", async () => {
+  it("a 4xx is refused at once, as is persistent 503 (nothing happened); persistent 502 is an unknown outcome", async () => {
     api.failNext({ status: 400, body: { message: "Property values were not valid" } });
     const refused = await connector
       .execute({ idempotencyKey: "k", decision: decision("crm.update"), payload: research })
@@ -68,6 +68,13 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(refused.outcomeUnknown).toBe(false);
     expect(retry.waits).toEqual([]);
     api.failNext(...Array.from({ length: 4 }, () => ({ status: 503, body: {} })));
+    const unavailable = await connector
+      .execute({ idempotencyKey: "k", decision: decision("crm.update"), payload: research })
+      .catch((e) => e);
+    expect(unavailable.outcomeUnknown).toBe(false);
+    expect(unavailable.message).toMatch(/still turned away \(503\)/);
+    // An upsert on the idempotency key may be sent again after a gateway error: retried, then unknown.
+    api.failNext(...Array.from({ length: 4 }, () => ({ status: 502, body: {} })));
     const unknown = await connector
       .execute({ idempotencyKey: "k", decision: decision("crm.update"), payload: research })
       .catch((e) => e);

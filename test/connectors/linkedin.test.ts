@@ -96,14 +96,25 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
       decision: decision("linkedin.audience.add"),
       payload: add,
     });
-    api.failNext({ status: 429, headers: { "retry-after": "2" } }, { status: 500 });
+    api.failNext({ status: 429, headers: { "retry-after": "1" } }, { status: 502 });
     await connector.execute({
       idempotencyKey: "k1",
       decision: decision("linkedin.audience.add"),
       payload: add,
     });
-    expect(retry.waits).toEqual([2000, 200]);
+    expect(retry.waits).toEqual([1000, 200]);
     expect(li.members.get(900)?.size).toBe(1);
+  });
+
+  it("a Retry-After longer than a call may wait is not waited for: refused at once, nothing done", async () => {
+    api.failNext({ status: 429, headers: { "retry-after": "120" } });
+    const err = await connector
+      .execute({ idempotencyKey: "k5", decision: decision("linkedin.audience.add"), payload: add })
+      .catch((e) => e);
+    expect(err.name).toBe("ConnectorError");
+    expect(err.outcomeUnknown).toBe(false);
+    expect(err.message).toMatch(/120 s, longer than a call may wait/);
+    expect(retry.waits).toEqual([]);
   });
 
   it("persistent 429 is a refusal (nothing happened); a network failure is an unknown outcome", async () => {
@@ -141,5 +152,12 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
     });
     expect(res.externalId).toBe("linkedin:message:msg-1");
     expect(api.requests[0]?.headers["idempotency-key"]).toBe("d_5:exec:1");
+    // A gateway's 504 may come after the message went out: it is not posted again.
+    api.failNext({ status: 504 });
+    const err = await connector
+      .execute({ idempotencyKey: "d_6:exec:1", decision: decision("linkedin.message"), payload })
+      .catch((e) => e);
+    expect(err.outcomeUnknown).toBe(true);
+    expect(api.requests.filter((r) => r.path === "/hooks/messages")).toHaveLength(2);
   });
 });

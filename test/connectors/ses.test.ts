@@ -60,14 +60,14 @@ describe("SES v2 email connector (AWS SDK against a local server)", () => {
     expect(api.requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST/);
   });
 
-  it("retries throttling (429) and 5xx, then succeeds; a 400 is refused without retry", async () => {
+  it("retries throttling (429) and unavailability (503), then succeeds; a 400 is refused without retry", async () => {
     api.failNext(
       {
         status: 429,
         headers: { "x-amzn-errortype": "TooManyRequestsException" },
         body: { message: "slow down" },
       },
-      { status: 500, headers: { "x-amzn-errortype": "InternalFailure" }, body: { message: "oops" } },
+      { status: 503, headers: { "x-amzn-errortype": "ServiceUnavailable" }, body: { message: "busy" } },
     );
     await connector.execute({ idempotencyKey: "k2", decision: decision("email.send"), payload });
     expect(retry.waits).toEqual([100, 200]);
@@ -84,6 +84,21 @@ describe("SES v2 email connector (AWS SDK against a local server)", () => {
     expect(err.name).toBe("ConnectorError");
     expect(err.outcomeUnknown).toBe(false);
     expect(err.message).toMatch(/not verified/);
+  });
+
+  it("a 500 may come after the email went out: not sent again, its outcome unknown", async () => {
+    api.failNext({
+      status: 500,
+      headers: { "x-amzn-errortype": "InternalFailure" },
+      body: { message: "oops" },
+    });
+    const err = await connector
+      .execute({ idempotencyKey: "k4", decision: decision("email.send"), payload })
+      .catch((e) => e);
+    expect(err.name).toBe("ConnectorError");
+    expect(err.outcomeUnknown).toBe(true);
+    expect(api.requests).toHaveLength(1);
+    expect(retry.waits).toEqual([]);
   });
 
   it("a payload that is not an email is refused before anything is sent", async () => {

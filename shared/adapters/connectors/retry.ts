@@ -1,11 +1,14 @@
 /**
- * Retries for connector calls. A 429 or a 5xx is an answer (the vendor says it did not do it), so it
- * is retried with backoff. A call with no answer (a timeout, a dropped connection) may have been
- * carried out: it is sent again only when the vendor applies it once however often it arrives (an
- * upsert on a unique key, a set-membership add); a send (an email, a message) is not, its outcome is
- * unknown at once and the decision goes to in_doubt for a human (never silently re-sent). What is
- * still failing after the retries is a ConnectorError: refused (4xx, or rate-limited throughout:
- * nothing happened) or outcome unknown (it may have happened).
+ * Retries for connector calls. A 429 or a 503 is an answer that says the vendor did not do it, so any
+ * call is retried with backoff. A call with no answer (a timeout, a dropped connection), or a 500,
+ * 502 or 504 (a gateway that gave up on a backend which may have carried on, a server that failed
+ * part way), may have been carried out: it is sent again only when the vendor applies it once however
+ * often it arrives (an upsert on a unique key, a set-membership add); a send (an email, a message) is
+ * not, its outcome is unknown at once and the decision goes to in_doubt for a human (never silently
+ * re-sent). A Retry-After longer than the policy's longest wait is not waited for: the call stops
+ * there, refused (nothing was done), rather than outliving its function. What is still failing after
+ * the retries is a ConnectorError: refused (4xx, or turned away throughout: nothing happened) or
+ * outcome unknown (it may have happened).
  */
 import { ConnectorError } from "../../ports.ts";
 
@@ -47,6 +50,9 @@ export interface CallOptions {
   replaySafe: boolean;
 }
 
+/** Answers that say the request was not carried out: rate-limited, or the service would not take it. */
+const TURNED_AWAY = new Set([429, 503]);
+
 /** Failures of connecting at all: the request never reached the vendor, so sending it again is safe. */
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 const neverSent = (err: unknown): boolean => {
@@ -76,23 +82,40 @@ export async function withRetries<T>(
           true,
           { cause: err },
         );
-      const retryable = status === undefined || status === 429 || status >= 500;
+      const turnedAway = status !== undefined && TURNED_AWAY.has(status);
+      if (status !== undefined && status >= 500 && !turnedAway && !options.replaySafe)
+        throw new ConnectorError(
+          `${what}: status ${status} (${(err as Error).message}); not sent again, it may have been done`,
+          true,
+          { cause: err },
+        );
+      const retryable = status === undefined || turnedAway || status >= 500;
       if (!retryable)
         throw new ConnectorError(`${what} refused: ${status} ${(err as Error).message}`, false, {
           cause: err,
         });
       if (attempt === policy.attempts) break;
       const hinted = err instanceof HttpStatusError ? err.retryAfterMs : undefined;
+      if (hinted !== undefined && hinted > policy.maxDelayMs && turnedAway)
+        throw new ConnectorError(
+          `${what}: turned away (${status}) for ${Math.ceil(hinted / 1000)} s, longer than a call may wait (${policy.maxDelayMs / 1000} s)`,
+          false,
+          { cause: err },
+        );
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await policy.sleep(hinted ?? backoff);
+      await policy.sleep(Math.min(hinted ?? backoff, policy.maxDelayMs));
     }
   }
   const status = statusOf(last);
-  // Rate-limited on every attempt: the API said no each time, so nothing was done.
-  if (status === 429)
-    throw new ConnectorError(`${what}: still rate-limited after ${policy.attempts} attempts`, false, {
-      cause: last,
-    });
+  // Turned away on every attempt: the API said no each time, so nothing was done.
+  if (status !== undefined && TURNED_AWAY.has(status))
+    throw new ConnectorError(
+      `${what}: still turned away (${status}) after ${policy.attempts} attempts`,
+      false,
+      {
+        cause: last,
+      },
+    );
   throw new ConnectorError(
     `${what}: ${status ? `status ${status}` : (last as Error)?.message} after ${policy.attempts} attempts`,
     true,
