@@ -1,7 +1,8 @@
 /**
  * POST /v1/webhooks/hubspot behind API Gateway with no authorizer: HubSpot cannot send our bearer
  * tokens, so this function checks HubSpot's v3 signature itself (shared/usecases/hubspot-webhook.ts)
- * with the app's client secret from Secrets Manager, read once per container.
+ * with the app's client secret from Secrets Manager, kept five minutes (connector-secrets.ts), so a
+ * rotated client secret is checked against within that.
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -27,7 +28,8 @@ const requestUri = (e: APIGatewayProxyEventV2) =>
   `https://${e.requestContext.domainName}${e.rawPath}${e.rawQueryString ? `?${e.rawQueryString}` : ""}`;
 
 export const makeHandler = (w: WebhookWiring) => {
-  let contacts: ContactEmails | undefined;
+  // Built with the token the secret held when built: rebuilt when a rotation changes it.
+  let contacts: { token: string; emails: ContactEmails } | undefined;
   return lambdaHandler(
     async (e: APIGatewayProxyEventV2, tools): Promise<APIGatewayProxyStructuredResultV2> => {
       const rt = w.runtime();
@@ -58,15 +60,16 @@ export const makeHandler = (w: WebhookWiring) => {
         {
           clientSecret: secret.clientSecret,
           contacts: async () => {
-            if (contacts) return contacts;
-            if (!secret.accessToken)
-              throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no accessToken`);
+            const token = secret.accessToken;
+            if (!token) throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no accessToken`);
+            if (contacts?.token === token) return contacts.emails;
             const basePath = parseDeployedConnectors(rt.env.CONNECTORS_CONFIG).hubspot?.basePath;
-            contacts = new HubSpotContactEmails({
-              accessToken: secret.accessToken,
+            const emails = new HubSpotContactEmails({
+              accessToken: token,
               ...(basePath ? { basePath } : {}),
             });
-            return contacts;
+            contacts = { token, emails };
+            return emails;
           },
         },
       );

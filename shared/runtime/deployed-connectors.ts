@@ -15,14 +15,24 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
 import type { HubSpotConnector, HubSpotOptions } from "../adapters/connectors/hubspot.ts";
 import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
+import { statusOf } from "../adapters/connectors/retry.ts";
 import { type ConnectorSystem, systemFor } from "../adapters/connectors/router.ts";
 import { SesEmailConnector } from "../adapters/connectors/ses.ts";
 import type { Db } from "../adapters/dynamo/db.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
-import { type Clock, type Connector, ConnectorError, type ConnectorRequest } from "../ports.ts";
+import {
+  type Clock,
+  type Connector,
+  ConnectorError,
+  type ConnectorRequest,
+  type ConnectorResult,
+} from "../ports.ts";
 import { type AwsEnv, ConfigError } from "./aws-env.ts";
 import { parseDeployedConnectors } from "./connector-schemas.ts";
 import type * as DeployedMcp from "./deployed-mcp.ts";
+
+/** The systems whose credentials are a token from their secret (SES signs with the function's role). */
+const TOKEN_SYSTEMS = new Set<ConnectorSystem>(["hubspot", "linkedin"]);
 
 export interface DeployedConnectorOptions {
   /** The dry-run connector (the S3 outbox); also serves the systems the config does not name. */
@@ -38,7 +48,9 @@ export interface DeployedConnectorOptions {
 /**
  * One connector per container: each live system is built on its first action (reading its secret
  * then), so a missing LinkedIn secret never holds up an email. A secret that cannot be read fails the
- * action as refused (nothing was sent), and the next action tries again.
+ * action as refused (nothing was sent), and the next action tries again. A token the vendor rejects
+ * (401: nothing was done) was perhaps rotated since this container read it: the secret is read again
+ * and the action sent once more with what it holds now; a second 401 is the action's refusal.
  */
 export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
   const config = parseDeployedConnectors(env.CONNECTORS_CONFIG);
@@ -92,21 +104,37 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
       }
       return c;
     };
+    const send = async (
+      system: ConnectorSystem,
+      req: ConnectorRequest,
+      again: boolean,
+    ): Promise<ConnectorResult> => {
+      const pending = live(system) as Promise<Connector>;
+      let connector: Connector;
+      try {
+        connector = await pending;
+      } catch (err) {
+        // Nothing reached the vendor: the action failed, it is not in doubt.
+        throw new ConnectorError(`${system} connector unavailable: ${(err as Error).message}`, false, {
+          cause: err,
+        });
+      }
+      try {
+        return await connector.execute(req);
+      } catch (err) {
+        const rejectedToken =
+          err instanceof ConnectorError && !err.outcomeUnknown && statusOf(err.cause) === 401;
+        if (!again || !rejectedToken || !TOKEN_SYSTEMS.has(system)) throw err;
+        built.delete(system);
+        secrets.forget(system);
+        return send(system, req, false);
+      }
+    };
     const systems: Connector = {
       execute: async (req: ConnectorRequest) => {
         const system = systemFor(req.decision.actionType);
-        const pending = system ? live(system) : undefined;
-        if (!pending) return outbox.execute(req);
-        let connector: Connector;
-        try {
-          connector = await pending;
-        } catch (err) {
-          // Nothing reached the vendor: the action failed, it is not in doubt.
-          throw new ConnectorError(`${system} connector unavailable: ${(err as Error).message}`, false, {
-            cause: err,
-          });
-        }
-        return connector.execute(req);
+        if (!system || !builders[system]) return outbox.execute(req);
+        return send(system, req, true);
       },
     };
     // A mapped action type calls its downstream tool, read from the decision's spec version as locally.

@@ -117,6 +117,46 @@ describe("deployed connectors", () => {
     expect(hubspot.requests).toEqual([]);
   });
 
+  it("a token the vendor rejects is read again and the action sent once more; still rejected, it is refused", async () => {
+    const values = { [HUBSPOT_ARN]: JSON.stringify({ accessToken: "pat-old" }) };
+    await sm.close();
+    sm = await fakeSecretsManager(values);
+    const c = connector({ dryRun: false, hubspot: { basePath: hubspot.url } });
+    expect(await c.execute(classify("d_7"))).toEqual({ externalId: "hubspot:contact:501" });
+    // Rotated in Secrets Manager; the vendor now rejects the token this container read.
+    values[HUBSPOT_ARN] = JSON.stringify({ accessToken: "pat-new" });
+    hubspot.failNext({ status: 401, body: { message: "Authentication credentials not found" } });
+    expect(await c.execute(classify("d_8"))).toEqual({ externalId: "hubspot:contact:501" });
+    expect(sm.reads()).toBe(2);
+    expect(hubspot.requests.map((r) => r.headers.authorization)).toEqual([
+      "Bearer pat-old",
+      "Bearer pat-old",
+      "Bearer pat-new",
+    ]);
+    // Rejected again after the read: the action's refusal (nothing done), no loop.
+    hubspot.failNext({ status: 401, body: {} }, { status: 401, body: {} });
+    const err = await c.execute(classify("d_9")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).outcomeUnknown).toBe(false);
+    expect(sm.reads()).toBe(3);
+    expect(hubspot.requests).toHaveLength(5);
+  });
+
+  it("a secret is kept five minutes, then read again (a rotation reaches a warm container)", async () => {
+    let t = 0;
+    const secrets = new ConnectorSecrets(sm.client, { hubspot: HUBSPOT_ARN }, { now: () => t });
+    await secrets.get("hubspot");
+    t = 5 * 60_000 - 1;
+    await secrets.get("hubspot");
+    expect(sm.reads()).toBe(1);
+    t = 5 * 60_000;
+    await secrets.get("hubspot");
+    expect(sm.reads()).toBe(2);
+    secrets.forget("hubspot");
+    await secrets.get("hubspot");
+    expect(sm.reads()).toBe(3);
+  });
+
   it("a bad config names the field", () => {
     expect(() => connector({ dryRun: false, ses: { from: "not-an-email" } })).toThrow(
       /CONNECTORS_CONFIG: ses\.from/,

@@ -26,27 +26,51 @@ export class SecretReadError extends Error {
   override readonly name = "SecretReadError";
 }
 
+/** How long a read secret is used before it is read again: a rotated secret reaches warm containers. */
+export const SECRET_MAX_AGE_MS = 5 * 60_000;
+
+interface Kept<T> {
+  at: number;
+  value: Promise<T>;
+}
+
 /**
- * Reads connector secrets by ARN, once per container: the value is kept for the container's life (a
- * rotated secret reaches new containers; Lambda recycles old ones within hours). A failed read is not
- * kept, so the next invocation tries again. Messages name the connector, never the value.
+ * Reads connector secrets by ARN and keeps each for `maxAgeMs` (5 minutes, as AWS's Parameters and
+ * Secrets extension does): a rotated or revoked token reaches a warm container within that, and a
+ * caller that sees the vendor reject the token can `forget` it to read it again at once
+ * (deployed-connectors.ts does on a 401). A failed read is not kept, so the next invocation tries
+ * again. Messages name the connector, never the value.
  */
 export class ConnectorSecrets {
-  private readonly cache = new Map<string, Promise<ConnectorSecret>>();
-  private readonly headerCache = new Map<string, Promise<McpHeadersSecret>>();
+  private readonly cache = new Map<string, Kept<ConnectorSecret>>();
+  private readonly headerCache = new Map<string, Kept<McpHeadersSecret>>();
 
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly arns: Record<string, string>,
+    private readonly o: { maxAgeMs?: number; now?: () => number } = {},
   ) {}
 
   get(name: string): Promise<ConnectorSecret> {
-    const cached = this.cache.get(name);
-    if (cached) return cached;
-    const read = this.read(name);
-    this.cache.set(name, read);
-    read.catch(() => this.cache.delete(name));
-    return read;
+    return this.kept(this.cache, name, () => this.read(name));
+  }
+
+  /** Drop what was read of `name`: the next `get` reads the secret again. */
+  forget(name: string): void {
+    this.cache.delete(name);
+  }
+
+  private kept<T>(cache: Map<string, Kept<T>>, key: string, read: () => Promise<T>): Promise<T> {
+    const now = (this.o.now ?? Date.now)();
+    const cached = cache.get(key);
+    if (cached && now - cached.at < (this.o.maxAgeMs ?? SECRET_MAX_AGE_MS)) return cached.value;
+    const value = read();
+    const entry = { at: now, value };
+    cache.set(key, entry);
+    value.catch(() => {
+      if (cache.get(key) === entry) cache.delete(key);
+    });
+    return value;
   }
 
   /**
@@ -54,10 +78,11 @@ export class ConnectorSecrets {
    * kept as the connectors' secrets are. Must be a JSON object of header -> value.
    */
   headers(server: string, arn: string): Promise<McpHeadersSecret> {
-    const key = `mcp:${server}`;
-    const cached = this.headerCache.get(key);
-    if (cached) return cached;
-    const read = this.text(`MCP server ${server}`, arn).then((text) => {
+    return this.kept(this.headerCache, `mcp:${server}`, () => this.readHeaders(server, arn));
+  }
+
+  private readHeaders(server: string, arn: string): Promise<McpHeadersSecret> {
+    return this.text(`MCP server ${server}`, arn).then((text) => {
       let raw: unknown;
       try {
         raw = JSON.parse(text);
@@ -73,9 +98,6 @@ export class ConnectorSecrets {
         );
       return parsed.data;
     });
-    this.headerCache.set(key, read);
-    read.catch(() => this.headerCache.delete(key));
-    return read;
   }
 
   private async read(name: string): Promise<ConnectorSecret> {

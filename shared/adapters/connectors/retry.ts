@@ -38,7 +38,8 @@ export class HttpStatusError extends Error {
   }
 }
 
-const statusOf = (err: unknown): number | undefined => {
+/** The HTTP status a failed call carries: ours, the HubSpot SDK's `code`, or the AWS SDK's metadata. */
+export const statusOf = (err: unknown): number | undefined => {
   if (err instanceof HttpStatusError) return err.status;
   const e = err as { code?: unknown; $metadata?: { httpStatusCode?: number } };
   if (typeof e?.code === "number") return e.code;
