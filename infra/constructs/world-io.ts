@@ -1,4 +1,4 @@
-import { Duration, Stack } from "aws-cdk-lib";
+import { Duration, Stack, Token } from "aws-cdk-lib";
 import { type HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
@@ -6,7 +6,12 @@ import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { ConfigurationSet, EmailSendingEvent, EventDestination } from "aws-cdk-lib/aws-ses";
+import {
+  ConfigurationSet,
+  ConfigurationSetEventDestination,
+  EmailSendingEvent,
+  EventDestination,
+} from "aws-cdk-lib/aws-ses";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { SES_DETAIL_TYPES } from "../../shared/adapters/aws/ses-events.ts";
@@ -54,8 +59,9 @@ export class WorldIo extends Construct {
     // A literal name, not the resource's reference: it goes into the executors' JSON config.
     const setName = `${stage}-harness`;
     this.configurationSet = new ConfigurationSet(this, "ConfigurationSet", { configurationSetName: setName });
-    this.configurationSet.addEventDestination("ToEventBridge", {
-      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, "DefaultBus", "default")),
+    const defaultBus = EventBus.fromEventBusName(this, "DefaultBus", "default");
+    const toEventBridge = {
+      destination: EventDestination.eventBus(defaultBus),
       events: [
         EmailSendingEvent.BOUNCE,
         EmailSendingEvent.COMPLAINT,
@@ -64,18 +70,27 @@ export class WorldIo extends Construct {
         EmailSendingEvent.CLICK,
         EmailSendingEvent.REJECT,
       ],
-    });
+    };
+    this.configurationSet.addEventDestination("ToEventBridge", toEventBridge);
+    const ses = connectors.ses;
+    if (ses?.region && !Token.isUnresolved(stack.region) && ses.region !== stack.region)
+      throw new Error(
+        `invalid CDK context: harness.connectors.ses.region: ${ses.region} is not this stack's region (${stack.region}); the configuration set, its events and the send rights are in the stack's region, so sends from ${ses.region} would be refused and their bounces and complaints never heard`,
+      );
+    // Sends through a configuration set of the user's own (a dedicated IP pool, say) must publish
+    // their events too: without this its complaints and hard bounces never reached the outcomes
+    // worker, and the harness kept mailing people who had complained.
+    const sendSet = ses?.configurationSetName ?? setName;
+    if (sendSet !== setName)
+      new ConfigurationSetEventDestination(this, "OwnSetToEventBridge", {
+        configurationSet: ConfigurationSet.fromConfigurationSetName(this, "OwnSet", sendSet),
+        ...toEventBridge,
+      });
 
     // The executors: the connectors config (sends tagged with the configuration set), SES send
     // rights on the from address's identity, and the connectors' secrets, which no other function reads.
-    const executorConfig: DeployedConnectorsConfig = connectors.ses
-      ? {
-          ...connectors,
-          ses: {
-            ...connectors.ses,
-            configurationSetName: connectors.ses.configurationSetName ?? setName,
-          },
-        }
+    const executorConfig: DeployedConnectorsConfig = ses
+      ? { ...connectors, ses: { ...ses, configurationSetName: sendSet } }
       : connectors;
     if (!connectors.dryRun)
       for (const system of SECRET_SYSTEMS)
@@ -115,7 +130,7 @@ export class WorldIo extends Construct {
               stack.formatArn({
                 service: "ses",
                 resource: "configuration-set",
-                resourceName: executorConfig.ses?.configurationSetName as string,
+                resourceName: sendSet,
               }),
             ],
           }),
@@ -154,7 +169,7 @@ export class WorldIo extends Construct {
       eventPattern: {
         source: ["aws.ses"],
         detailType: [...SES_DETAIL_TYPES],
-        detail: { mail: { tags: { "ses:configuration-set": [this.configurationSet.configurationSetName] } } },
+        detail: { mail: { tags: { "ses:configuration-set": [...new Set([setName, sendSet])] } } },
       },
     }).addTarget(
       new LambdaFunction(sesOutcomes.fn, {

@@ -195,3 +195,47 @@ describe("manual runs", () => {
     ]);
   });
 });
+
+describe("sends through a configuration set of the user's own", () => {
+  const ownSet = (ses: Record<string, unknown>) => ({
+    ...liveConnectorsContext(),
+    "harness:connectors": JSON.stringify({ dryRun: false, ses: { from: "sdr@mail.example.com", ...ses } }),
+  });
+
+  it("publishes its events to the outcomes worker too, and the executors may send through it", () => {
+    const own = synthHarness({
+      bundle: false,
+      context: ownSet({ configurationSetName: "marketing-ip-pool" }),
+    });
+    const res = Object.values(own.serviceTemplate.toJSON().Resources as Record<string, Resource>);
+    const dests = res.filter((r) => r.Type === "AWS::SES::ConfigurationSetEventDestination");
+    const mine = dests.find((d) => d.Properties.ConfigurationSetName === "marketing-ip-pool") as Resource;
+    expect([...mine.Properties.EventDestination.MatchingEventTypes].sort()).toEqual([
+      "bounce",
+      "click",
+      "complaint",
+      "delivery",
+      "open",
+      "reject",
+    ]);
+    const rule = res.find(
+      (r) => r.Type === "AWS::Events::Rule" && r.Properties.EventPattern?.source?.[0] === "aws.ses",
+    );
+    expect(
+      [...(rule as Resource).Properties.EventPattern.detail.mail.tags["ses:configuration-set"]].sort(),
+    ).toEqual(["dev-harness", "marketing-ip-pool"]);
+    const send = res
+      .filter((r) => r.Type === "AWS::IAM::Policy")
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as any[])
+      .filter((st) => [st.Action].flat().includes("ses:SendEmail"));
+    expect(send.length).toBeGreaterThan(0);
+    for (const st of send)
+      expect(JSON.stringify(st.Resource)).toContain("configuration-set/marketing-ip-pool");
+  });
+
+  it("an SES region other than the stack's is refused at synth, naming the field", () => {
+    expect(() => synthHarness({ bundle: false, context: ownSet({ region: "eu-west-1" }) })).toThrow(
+      /harness\.connectors\.ses\.region: eu-west-1 is not this stack's region \(us-east-1\)/,
+    );
+  });
+});
