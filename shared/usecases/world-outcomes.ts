@@ -27,6 +27,7 @@ export type WorldOutcomeResult =
   | { recorded: false; reason: string };
 
 const SES: Principal = { subject: "ses", roles: ["admin"] };
+const ON_ACCOUNT_LIST = "OnAccountSuppressionList";
 
 /** Outcome ids allow letters, digits and . _ : @ - only. */
 const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0, 80);
@@ -34,7 +35,11 @@ const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0, 80);
 /**
  * One SES event. A hard bounce suppresses the address and teaches trust as a bounce; a complaint
  * suppresses the person (recordOutcome) and counts against the agent; an open or a click is one
- * `opened` per message. Deliveries, soft bounces and rejects teach nothing and write nothing.
+ * `opened` per message. Deliveries, soft bounces and rejects teach nothing and write nothing. A bounce
+ * or complaint of subtype OnAccountSuppressionList is SES refusing to send to an address already on
+ * the account's suppression list (an earlier bounce or complaint, perhaps another sender's): the
+ * address is suppressed here too, so the gate stops proposing it, but no agent is taught a bounce or
+ * a complaint that this send did not cause.
  */
 export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promise<WorldOutcomeResult> {
   const decisionId = decisionIdOf(detail);
@@ -42,6 +47,21 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
   const decision = await deps.decisions.getDecision(decisionId);
   if (!decision) return { recorded: false, reason: "the tagged decision does not exist" };
   const msg = idPart(detail.mail.messageId);
+  const listed =
+    detail.bounce?.bounceSubType === ON_ACCOUNT_LIST ||
+    detail.complaint?.complaintSubType === ON_ACCOUNT_LIST;
+  if (listed && (detail.eventType === "Bounce" || detail.eventType === "Complaint")) {
+    const addresses =
+      detail.eventType === "Bounce"
+        ? (detail.bounce?.bouncedRecipients ?? []).map((r) => r.emailAddress)
+        : (detail.complaint?.complainedRecipients ?? []).map((r) => r.emailAddress);
+    for (const a of addresses.length ? addresses : detail.mail.destination)
+      await deps.kb.addSuppression(
+        { kind: "email", value: a.toLowerCase(), reason: `on the SES account suppression list (SES ${msg})` },
+        new Date(deps.clock.now()).toISOString(),
+      );
+    return { recorded: false, reason: "not sent: the address is on SES's account suppression list" };
+  }
   let type: OutcomeBody["type"];
   let at: string | undefined;
   switch (detail.eventType) {

@@ -157,6 +157,31 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
   });
 });
 
+describe("SES refusing an address on the account's suppression list (subtype OnAccountSuppressionList)", () => {
+  it("suppresses the address here too, and teaches no agent a bounce or a complaint this send did not cause", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-listed");
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const before = await rt.deps.trust.get("w-writer", "email.send");
+    const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+    bounce.detail.bounce.bounceSubType = "OnAccountSuppressionList";
+    bounce.detail.bounce.bouncedRecipients[0].emailAddress = "Jane@w-listed.io";
+    expect(await handler(bounce, ctx)).toEqual({
+      recorded: false,
+      reason: expect.stringMatching(/account suppression list/),
+    });
+    const complaint = sesEvent("eventbridge-ses-complaint.json", sent, messageId);
+    complaint.detail.complaint.complaintSubType = "OnAccountSuppressionList";
+    complaint.detail.complaint.complainedRecipients = [{ emailAddress: "jane@w-listed.io" }];
+    expect(await handler(complaint, ctx)).toMatchObject({ recorded: false });
+    const suppressions = await rt.deps.kb.suppressionsFor("w-listed", "w-listed-jane");
+    expect(suppressions.some((x) => x.kind === "email" && /account suppression list/.test(x.reason))).toBe(
+      true,
+    );
+    expect(await outcomesOf(decision.decisionId)).toEqual([]);
+    expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(before?.version);
+  });
+});
+
 describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature)", () => {
   const clientSecret = "hubspot-app-client-secret";
   const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-webhook-AbCdEf";

@@ -28,10 +28,18 @@ export const SesEventDetail = z.looseObject({
   bounce: z.optional(
     z.extend(Stamp, {
       bounceType: z.enum(["Permanent", "Transient", "Undetermined"]),
+      /** `OnAccountSuppressionList`: SES did not send at all, the address being on the account's list. */
+      bounceSubType: z.optional(z.string()),
       bouncedRecipients: z._default(z.array(z.looseObject({ emailAddress: z.string() })), []),
     }),
   ),
-  complaint: z.optional(Stamp),
+  complaint: z.optional(
+    z.extend(Stamp, {
+      /** `OnAccountSuppressionList`: not sent, the address being on the account's list for a complaint. */
+      complaintSubType: z.optional(z.nullable(z.string())),
+      complainedRecipients: z._default(z.array(z.looseObject({ emailAddress: z.string() })), []),
+    }),
+  ),
   delivery: z.optional(Stamp),
   open: z.optional(Stamp),
   click: z.optional(Stamp),
