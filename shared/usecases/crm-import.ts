@@ -169,20 +169,23 @@ async function importType(
       r.caughtUp = true;
       break;
     }
-    if (Number(page.after) >= deps.crm.window) {
-      // The query's window is spent: a new query from where this one got to. If it would start
-      // where the last one did (a window's worth at one millisecond), nothing more can be read.
-      if (last.modifiedAt <= since) {
-        r.skipped.push({
-          id: "*",
-          reason: `more than ${deps.crm.window} records modified in one millisecond`,
-        });
-        r.caughtUp = true;
-        break;
-      }
+    if (last.modifiedAt > since) {
+      // Each page is a new query from where the last one ended, not the next position of the same
+      // query: results are sorted by modification time, so a record modified while we page moves to
+      // the end and every one behind it moves up a place: the next position would start a record too
+      // late, and that record would never be read. Records at `last.modifiedAt` are read again
+      // (unchanged: nothing written). This also keeps every query inside the search's window.
       since = last.modifiedAt;
       after = undefined;
-    } else after = page.after;
+    } else if (Number(page.after) >= deps.crm.window) {
+      // A window's worth of records modified in one millisecond: nothing more can be read.
+      r.skipped.push({
+        id: "*",
+        reason: `more than ${deps.crm.window} records modified in one millisecond`,
+      });
+      r.caughtUp = true;
+      break;
+    } else after = page.after; // A page all at one millisecond: only a position gets past it.
   }
   return r;
 }

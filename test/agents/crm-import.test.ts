@@ -250,7 +250,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
-  it("past the search's result window the import restarts the query from where it got to", async () => {
+  it("every page is a new query from the last record's time, so paging stays inside the search's window", async () => {
     const w = await world({ window: 4, pageSize: 2 });
     w.hs.put("companies", "401", { name: "Initech", domain: "initech-4.com" }, T0 - 9 * HOUR);
     for (let i = 0; i < 7; i++)
@@ -271,12 +271,47 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     const queries = w.hs
       .searches("contacts")
       .map((b) => [b.filterGroups[0].filters[0].value, b.after ?? null]);
-    // Offsets 0 and 2 of the first query, then a new query from the 4th contact's time.
+    // Never a position: each query starts at the last page's last contact (read again, unchanged).
     expect(queries.slice(0, 3)).toEqual([
       [String(0), null],
-      [String(0), "2"],
-      [String(T0 - 8 * HOUR + 3000), null],
+      [String(T0 - 8 * HOUR + 1000), null],
+      [String(T0 - 8 * HOUR + 2000), null],
     ]);
+    expect(queries.every(([, after]) => after === null)).toBe(true);
+    await w.hs.close();
+  });
+
+  it("a record modified in HubSpot while the import pages does not push another one past the pages", async () => {
+    const w = await world({ pageSize: 10 });
+    for (let i = 0; i < 30; i++)
+      w.hs.put(
+        "companies",
+        `${700 + i}`,
+        { name: `Umbrella ${i}`, domain: `umbrella-${i}.com` },
+        T0 - 40 * HOUR + i * HOUR,
+      );
+    // After the first page is read, its third company is edited: it moves to the end of the results.
+    const crm = w.deps.crm;
+    let pages = 0;
+    const paging: typeof crm = Object.create(crm);
+    paging.modifiedSince = async (...args) => {
+      const page = await crm.modifiedSince(...args);
+      if (args[0] === "companies" && ++pages === 1)
+        w.hs.put(
+          "companies",
+          "702",
+          { name: "Umbrella 2 (renamed)", domain: "umbrella-2.com" },
+          h.clock.now() - 1000,
+        );
+      return page;
+    };
+    const report = await importFromCrm({ ...w.deps, crm: paging }, TZ);
+    expect(report.companies.caughtUp).toBe(true);
+    const missing: string[] = [];
+    for (let i = 0; i < 30; i++)
+      if (!(await w.kb.getAccount(`hubspot-company-${700 + i}`))) missing.push(`${700 + i}`);
+    expect(missing).toEqual([]);
+    expect((await w.kb.getAccount("hubspot-company-702"))?.name).toBe("Umbrella 2 (renamed)");
     await w.hs.close();
   });
 
