@@ -192,7 +192,18 @@ const ActionConfig = z
     channel: z.optional(Channel),
     maxLevel: Level,
     startLevel: z._default(Level, 1),
-    overrideWindowMinutes: z._default(Positive, 30),
+    overrideWindowMinutes: z._default(
+      z
+        .number()
+        .check(
+          z.positive(),
+          z.lte(
+            MAX_APPROVAL_TIMEOUT_HOURS * 60,
+            "at most 364 days: a scheduled action waits in a workflow that lives a year",
+          ),
+        ),
+      30,
+    ),
     approvalTimeoutHours: z._default(
       z
         .number()

@@ -78,6 +78,11 @@ describe("no stuck decisions", () => {
     expect(() => parseSpec(spec)).toThrow(/approvalTimeoutHours/);
     spec.autonomy.actions["email.send"].approvalTimeoutHours = 300 * 24;
     expect(parseSpec(spec).autonomy.actions["email.send"]?.approvalTimeoutHours).toBe(300 * 24);
+    // A level-2 action waits its override window in the same kind of workflow.
+    spec.autonomy.actions["email.send"].overrideWindowMinutes = 600_000;
+    expect(() => parseSpec(spec)).toThrow(/overrideWindowMinutes: at most 364 days/);
+    spec.autonomy.actions["email.send"].overrideWindowMinutes = 7 * 24 * 60;
+    expect(parseSpec(spec).autonomy.actions["email.send"]?.overrideWindowMinutes).toBe(7 * 24 * 60);
   });
 });
 
