@@ -10,11 +10,15 @@ import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
+import { defaultRetryPolicy } from "../shared/adapters/connectors/retry.ts";
 import { LEDGER_INDEXES, type LedgerIndex } from "../shared/adapters/dynamo/keys.ts";
 import type { AgentMeta } from "../shared/agents/definition.ts";
 import { LEDGER_ROUTES } from "../shared/http/ledger-routes.ts";
 import { ROUTES, type Route } from "../shared/http/routes.ts";
-import { listingConnectorsConfig } from "../shared/runtime/connector-schemas.ts";
+import {
+  type DeployedConnectorsConfig,
+  listingConnectorsConfig,
+} from "../shared/runtime/connector-schemas.ts";
 import { agentEventRoutes, EVENT_ROUTES } from "../shared/runtime/event-routes.ts";
 import { agentModel, type HarnessConfig } from "./config.ts";
 import { AgentFunctions } from "./constructs/agent-functions.ts";
@@ -88,11 +92,20 @@ const API_ACCESS: Record<Route["group"], Access> = {
 
 /**
  * The executors' timeout: an attempt older than this (plus a margin) was cut off (see Reconciler). It
- * covers a connector's worst case, so a slow vendor ends in a failed or in_doubt answer from the
- * connector rather than a killed function: 4 attempts of 10 s each plus 1.4 s of backoff
- * (connectors/retry.ts, each connector's `timeoutMs`), the secret's first read and the transitions.
+ * covers a connector call's worst case, so a slow vendor ends in a failed or in_doubt answer from the
+ * connector rather than a killed function: every attempt to the connector's `timeoutMs` with the
+ * longest waits between them (connectors/retry.ts), plus a margin for the secret's first read and
+ * the decision's reads and transitions; at least 60 s, at most Lambda's 900. An action of several
+ * calls (a HubSpot list sync) that ran each to its worst case could still outlive it: the reconciler
+ * then moves it to in_doubt. A connector's longer `timeoutMs` lengthens it (it was fixed at 60 s, and
+ * a 30 s timeout got the function killed mid-call).
  */
-const EXECUTOR_TIMEOUT = Duration.seconds(60);
+export function executorTimeout(c: DeployedConnectorsConfig): Duration {
+  const { attempts, maxDelayMs } = defaultRetryPolicy;
+  const timeouts = [c.ses, c.hubspot, c.linkedin, ...(c.mcp ?? [])].flatMap((s) => (s ? [s.timeoutMs] : []));
+  const worstMs = Math.max(0, ...timeouts.map((t) => attempts * t + (attempts - 1) * maxDelayMs));
+  return Duration.seconds(Math.min(900, Math.max(60, Math.ceil(worstMs / 1000) + 10)));
+}
 
 const pascal = (s: string) =>
   s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
@@ -250,6 +263,7 @@ export class ServiceStack extends Stack {
     // codegen (~230 KB) only where the connectors config calls them (deployed-connectors.ts): -mcp
     // (both) when it names MCP servers, -hubspot when it names HubSpot, else the lean entry.
     const live = !config.connectors.dryRun;
+    const executorTimeoutOf = executorTimeout(config.connectors);
     const withMcp = live && (config.connectors.mcp?.length ?? 0) > 0;
     const withHubSpot = live && config.connectors.hubspot !== undefined;
     const executorEntry = (entry: string) =>
@@ -264,7 +278,7 @@ export class ServiceStack extends Stack {
       "Workflow task: execute a dispatched decision",
       {
         invocation: "task",
-        timeout: EXECUTOR_TIMEOUT,
+        timeout: executorTimeoutOf,
         environment: {
           ...env,
           OUTBOX_BUCKET: outboxBucket,
@@ -293,7 +307,7 @@ export class ServiceStack extends Stack {
       "decision.made (dispatched) -> execute",
       {
         invocation: "async",
-        timeout: EXECUTOR_TIMEOUT,
+        timeout: executorTimeoutOf,
         environment: {
           ...env,
           OUTBOX_BUCKET: outboxBucket,
@@ -370,7 +384,7 @@ export class ServiceStack extends Stack {
       logRetention,
       environment: env,
       executor: executeAllowed.fn,
-      executorTimeout: EXECUTOR_TIMEOUT,
+      executorTimeout: executorTimeoutOf,
       deadLetterQueue: eventsDlq,
       failureQueue: asyncDlq,
     });

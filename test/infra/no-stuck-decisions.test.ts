@@ -9,7 +9,9 @@ import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
 import { configFromContext } from "../../infra/config.ts";
 import { grantBedrockInvoke } from "../../infra/constructs/bedrock-access.ts";
+import { executorTimeout } from "../../infra/service-stack.ts";
 import { parseSpec } from "../../shared/domain/spec-loader.ts";
+import { parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { defaultSpecObject } from "../integration/helpers/store.ts";
 import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
 
@@ -62,6 +64,28 @@ describe("no stuck decisions", () => {
     const actions = reconciler.statements.flatMap((st) => asArray(st.Action));
     expect(actions).toContain("dynamodb:Query");
     expect(actions.filter((a) => /^(secretsmanager|s3):/.test(a))).toEqual([]);
+  });
+
+  it("the executors' timeout covers a connector call's worst case: a longer timeoutMs lengthens it", () => {
+    const seconds = (c: unknown) => executorTimeout(parseDeployedConnectors(JSON.stringify(c))).toSeconds();
+    expect(seconds({})).toBe(60);
+    expect(fn("execute-allowed").f.Properties.Timeout).toBe(60);
+    // 4 attempts of 30 s, 3 waits of at most 5 s, 10 s for the rest.
+    expect(seconds({ dryRun: false, hubspot: { timeoutMs: 30_000 } })).toBe(145);
+    expect(seconds({ dryRun: false, ses: { from: "a@b.co", timeoutMs: 120_000 } })).toBe(505);
+    const slow = synthHarness({
+      bundle: false,
+      context: {
+        "harness:connectors": JSON.stringify({ dryRun: false, ses: { from: "a@b.co", timeoutMs: 30_000 } }),
+      },
+    });
+    const fns = Object.values(slow.serviceTemplate.findResources("AWS::Lambda::Function")) as Resource[];
+    const named = (suffix: string) =>
+      fns.find((f) => String(f.Properties.FunctionName).endsWith(`-harness-${suffix}`)) as Resource;
+    for (const e of ["execute-allowed", "workflow-execute"]) expect(named(e).Properties.Timeout).toBe(145);
+    expect(Number(named("reconciler").Properties.Environment.Variables.STALE_AFTER_SECONDS)).toBeGreaterThan(
+      145,
+    );
   });
 
   it("the approval wait has no ceiling of its own: its timeout is the decision's expiry", () => {
