@@ -36,6 +36,8 @@ export const SesSettings = z.strictObject({
 
 export const HubSpotSettings = z.strictObject({
   basePath: z.optional(Endpoint),
+  /** The portal (hub) id: with it, records the CRM import writes cite their HubSpot URL. */
+  portalId: z.optional(z.string().check(z.regex(/^\d+$/, "must be the portal's numeric id"))),
   timeoutMs: TimeoutMs,
 });
 

@@ -37,7 +37,7 @@ export function awsCrmImporter(
     overrides.secrets ?? new SecretsManagerClient({ region: env.AWS_REGION }),
     { [HUBSPOT_SECRET]: arn },
   );
-  const basePath = parseDeployedConnectors(env.CONNECTORS_CONFIG).hubspot?.basePath;
+  const { basePath, portalId } = parseDeployedConnectors(env.CONNECTORS_CONFIG).hubspot ?? {};
   const events =
     overrides.events ?? EventBridgePublisher.create(required(env, "EVENT_BUS_NAME"), env.AWS_REGION);
   const store = new DynamoCrmImportStore(db, new DynamoKnowledgeStore(db));
@@ -46,7 +46,11 @@ export function awsCrmImporter(
     importChanges: async (options) => {
       const { accessToken } = await secrets.get(HUBSPOT_SECRET);
       if (!accessToken) throw new ConfigError(`the ${HUBSPOT_SECRET} secret has no accessToken`);
-      const crm = new HubSpotCrmSearch({ accessToken, ...(basePath ? { basePath } : {}) });
+      const crm = new HubSpotCrmSearch({
+        accessToken,
+        ...(basePath ? { basePath } : {}),
+        ...(portalId ? { portalId } : {}),
+      });
       return importFromCrm({ clock, crm, store, checkpoints, events }, options);
     },
   };

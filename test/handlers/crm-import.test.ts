@@ -72,14 +72,19 @@ describe("crm-import function (EventBridge Scheduler → HubSpot → knowledge b
     );
     const fn = crmImportFunction({
       CONNECTOR_SECRET_ARNS: JSON.stringify({ hubspot: ARN }),
-      CONNECTORS_CONFIG: JSON.stringify({ hubspot: { basePath: hs.url } }),
+      CONNECTORS_CONFIG: JSON.stringify({ hubspot: { basePath: hs.url, portalId: "4711" } }),
     });
     const [run] = await fn.invoke();
     expect(run).toMatchObject({ agentId: "crm-import", trigger: "schedule", proposals: [] });
     expect(await rt.deps.kb.getAccount("hubspot-company-9001")).toMatchObject({
       name: "Umbrella",
       country: "GB",
-      source: { system: "hubspot", objectType: "companies", id: "9001" },
+      source: {
+        system: "hubspot",
+        objectType: "companies",
+        id: "9001",
+        url: "https://app.hubspot.com/contacts/4711/record/0-2/9001",
+      },
     });
     expect(await rt.deps.kb.getPerson("hubspot-contact-9011")).toMatchObject({
       accountId: "hubspot-company-9001",
