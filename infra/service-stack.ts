@@ -296,7 +296,10 @@ export class ServiceStack extends Stack {
       },
     );
     for (const f of [release, expire, execute]) grant(f, lifecycle);
-    grantTable(awaitApproval.role, props.stateTable, ["dynamodb:PutItem", "dynamodb:DeleteItem"]);
+    // Its task token's item only: not a suppression, an erasure or any other item of the state table.
+    grantTable(awaitApproval.role, props.stateTable, ["dynamodb:PutItem", "dynamodb:DeleteItem"], {
+      leadingKeys: ["APPROVALWAIT#*"],
+    });
     grantTable(awaitApproval.role, props.ledgerTable, ["dynamodb:GetItem", "dynamodb:Query"]);
     grant(awaitApproval, { signal: true });
 

@@ -14,10 +14,18 @@ export function grantTable(
   grantee: IGrantable,
   table: ITable,
   actions: readonly string[],
-  options: { indexes?: readonly string[] } = {},
+  options: { indexes?: readonly string[]; leadingKeys?: readonly string[] } = {},
 ): void {
   const resources = [table.tableArn, ...(options.indexes ?? []).map((i) => `${table.tableArn}/index/${i}`)];
   grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({ effect: Effect.ALLOW, actions: [...actions], resources }),
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: [...actions],
+      resources,
+      // Only items whose partition key matches one of these (`*` a wildcard).
+      ...(options.leadingKeys
+        ? { conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...options.leadingKeys] } } }
+        : {}),
+    }),
   );
 }

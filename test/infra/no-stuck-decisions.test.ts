@@ -111,6 +111,17 @@ describe("no stuck decisions", () => {
 });
 
 describe("least privilege", () => {
+  it("the approval wait may write and delete its task-token items only, nothing else of the state table", () => {
+    const writes = fn("workflow-await-approval").statements.filter((st) =>
+      asArray(st.Action).some((a) => /^dynamodb:(PutItem|DeleteItem|UpdateItem|BatchWriteItem)$/.test(a)),
+    );
+    expect(writes.length).toBeGreaterThan(0);
+    for (const st of writes)
+      expect((st as Statement & { Condition?: unknown }).Condition).toEqual({
+        "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["APPROVALWAIT#*"] },
+      });
+  });
+
   it("the ledger is append-only by IAM: no function may delete from it", () => {
     const deleting = /^dynamodb:(DeleteItem|BatchWriteItem|DeleteTable|\*)$/;
     const offenders = all("AWS::IAM::Policy").flatMap(([id, p]) =>
