@@ -166,6 +166,7 @@ export interface PollDeps {
     get(name: string): Promise<number | undefined>;
     advance(name: string, at: number): Promise<void>;
   };
+  /** For a contact the search returned without an email. */
   contacts: ContactEmails;
 }
 
@@ -175,22 +176,43 @@ const FIRST_LOOKBACK_MS = 86_400_000;
 const OVERLAP_MS = 5 * 60_000;
 
 /**
- * The webhook's fallback, on a schedule: every reply or booked meeting since the checkpoint, recorded
- * as the webhook would (same ids: what the webhook already recorded counts once). The checkpoint
- * moves only after every change up to it is recorded; a failure leaves it for the next poll.
+ * The webhook's fallback, on a schedule: every contact HubSpot wrote since the checkpoint holding a
+ * reply or meeting time, recorded as the webhook would (same ids: what the webhook already recorded
+ * counts once). By the time HubSpot wrote the contact, not the time the property holds, so a reply
+ * logged late is still seen. Each page is a new query from the last page's last write (as the CRM
+ * import pages: a position would skip a contact written meanwhile) and moves the checkpoint once its
+ * changes are recorded, so a run cut short keeps what it did; at most `maxPages` pages a run, the
+ * rest is the next run's. A failure leaves the checkpoint at the last page done.
  */
-export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, limit = 500) {
+export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, maxPages = 5) {
   const now = deps.clock.now();
-  const since = (await p.checkpoints.get(POLL)) ?? now - FIRST_LOOKBACK_MS;
-  const changes = await p.changes.changedSince(since, limit);
-  const results: WorldOutcomeResult[] = [];
-  for (const e of changes) results.push(await recordHubSpotEvent(deps, e, p.contacts));
-  // A full page may have more behind it: continue from the last change seen, not from now.
-  const next = changes.length >= limit ? (changes.at(-1)?.occurredAt ?? since) : now - OVERLAP_MS;
-  if (next > since) await p.checkpoints.advance(POLL, next);
-  return {
-    since: new Date(since).toISOString(),
-    changes: changes.length,
-    recorded: results.filter((r) => r.recorded && !r.duplicate).length,
-  };
+  const start = (await p.checkpoints.get(POLL)) ?? now - FIRST_LOOKBACK_MS;
+  let since = start;
+  let after: string | undefined;
+  let changes = 0;
+  let recorded = 0;
+  let caughtUp = false;
+  for (let pages = 0; pages < maxPages; pages++) {
+    const page = await p.changes.modifiedSince(since, after);
+    const contacts: ContactEmails = {
+      emailOf: async (id) => page.emails.get(id) ?? p.contacts.emailOf(id),
+    };
+    for (const e of page.events) {
+      const r = await recordHubSpotEvent(deps, e, contacts);
+      changes++;
+      if (r.recorded && !r.duplicate) recorded++;
+    }
+    if (!page.after || page.lastModified === undefined) {
+      caughtUp = true;
+      break;
+    }
+    if (page.lastModified > since) {
+      since = page.lastModified;
+      after = undefined;
+      await p.checkpoints.advance(POLL, since);
+    } else after = page.after; // A page all written in one millisecond: only a position gets past it.
+  }
+  // Caught up: from now on, less an overlap for HubSpot's search index catching up with its writes.
+  if (caughtUp && now - OVERLAP_MS > since) await p.checkpoints.advance(POLL, now - OVERLAP_MS);
+  return { since: new Date(start).toISOString(), changes, recorded, caughtUp };
 }

@@ -11,6 +11,7 @@ import { makeHandler as hubspotPoll } from "../../functions/outcomes/hubspot-pol
 import { makeHandler as sesEvents } from "../../functions/outcomes/ses-events.ts";
 import { makeHandler as hubspotWebhook } from "../../functions/webhooks/hubspot.ts";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
+import type { OutcomeChanges } from "../../shared/adapters/connectors/hubspot-poll.ts";
 import { signV3 } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { createAwsRuntime } from "../../shared/runtime/aws.ts";
@@ -19,6 +20,7 @@ import { LIFECYCLE_STORES, OUTCOME_STORES } from "../../shared/runtime/aws-store
 import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
+import { pollHubSpotOutcomes } from "../../shared/usecases/world-outcomes.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
 import { awsRuntimeFor, fixture, functionEnv, lambdaContext, RecordingPublisher } from "./lambda.ts";
@@ -268,6 +270,63 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     }
   });
 
+  it("the poll reads contacts by when HubSpot wrote them: a reply logged late is recorded; the checkpoint moves page by page", async () => {
+    const { decision } = await sentEmail("w-hs-late");
+    const replied = rt.clock.now() + 10 * 60_000;
+    rt.clock.advance(3 * 3_600_000);
+    // An earlier poll ran after the reply's time but before HubSpot logged it, 1 h 50 min later.
+    let checkpoint: number | undefined = replied + 3_600_000;
+    const written = rt.clock.now() - 3_600_000;
+    const asked: [number, string | undefined][] = [];
+    let secondPage: "fails" | "empty" = "fails";
+    const changes: OutcomeChanges = {
+      modifiedSince: async (since, after) => {
+        asked.push([since, after]);
+        if (asked.length % 2 === 0) {
+          if (secondPage === "fails") throw new Error("HubSpot contacts search: status 502 after 4 attempts");
+          return { events: [], emails: new Map() };
+        }
+        return {
+          events: [
+            {
+              eventId: `poll:42:hs_sales_email_last_replied:${replied}`,
+              subscriptionType: "contact.propertyChange",
+              portalId: 0,
+              objectId: "42",
+              occurredAt: replied,
+              propertyName: "hs_sales_email_last_replied",
+              propertyValue: new Date(replied).toISOString(),
+            },
+          ],
+          emails: new Map([["42", "jane@w-hs-late.io"]]),
+          lastModified: written,
+          after: "1",
+        };
+      },
+    };
+    let reads = 0;
+    const p = {
+      changes,
+      checkpoints: {
+        get: async () => checkpoint,
+        advance: async (_: string, at: number) => {
+          checkpoint = Math.max(checkpoint ?? 0, at);
+        },
+      },
+      contacts: { emailOf: async () => void reads++ },
+    };
+    await expect(pollHubSpotOutcomes(rt.deps, p)).rejects.toThrow(/502/);
+    expect((await outcomesOf(decision.decisionId)).map((o) => o.type)).toEqual(["replied"]);
+    expect(reads).toBe(0);
+    // The first page's work is kept; the next page was a new query from its last write.
+    expect(checkpoint).toBe(written);
+    expect(asked[1]).toEqual([written, undefined]);
+    secondPage = "empty";
+    const again = await pollHubSpotOutcomes(rt.deps, p);
+    expect(again).toMatchObject({ changes: 1, recorded: 0, caughtUp: true });
+    expect(checkpoint).toBe(rt.clock.now() - 5 * 60_000);
+  });
+
   it("the scheduled poll records what the webhook missed, counts what it saw once, and moves its checkpoint", async () => {
     const { decision } = await sentEmail("w-hs-poll");
     const replied = new Date(rt.clock.now() + 30 * 60_000).toISOString();
@@ -296,7 +355,9 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       const w2 = await wiring("jane@w-hs-poll.io", search);
       try {
         const out = await w2.poll({}, ctx);
-        expect(out).toMatchObject({ changes: 2, recorded: 1 });
+        expect(out).toMatchObject({ changes: 2, recorded: 1, caughtUp: true });
+        // The person is found by the email the search returned: no contact read per change.
+        expect(w2.hubspot.requests.filter((r) => r.method === "GET")).toEqual([]);
         const types = (await outcomesOf(decision.decisionId)).map((o) => o.type).sort();
         expect(types).toEqual(["meeting_booked", "replied"]);
         // The next poll asks from the checkpoint (now, less the overlap), not from the first look-back.

@@ -1,56 +1,89 @@
 /**
- * The webhook's fallback: contacts whose reply or booked-meeting time changed since a checkpoint,
- * found with CRM search (POST /crm/v3/objects/contacts/search) and turned into the same
- * contact.propertyChange events a webhook delivers, so both record through one path with one id.
+ * The webhook's fallback: contacts HubSpot wrote since a checkpoint that hold a reply or
+ * booked-meeting time, found with CRM search (POST /crm/v3/objects/contacts/search) and turned into
+ * the same contact.propertyChange events a webhook delivers, so both record through one path with
+ * one id (a reply seen again is a duplicate, counted once).
  */
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js";
 import { type HubSpotContactsClient, hubspotContactsClient } from "./hubspot-client.ts";
 import { type HubSpotWebhookEvent, OUTCOME_PROPERTIES } from "./hubspot-webhook.ts";
 
 const PROPERTIES = Object.keys(OUTCOME_PROPERTIES);
+const MODIFIED = "lastmodifieddate";
+
+/** One page of contacts with a reply or meeting time, by the time HubSpot last wrote them. */
+export interface OutcomePage {
+  /** One event per reply or meeting time the page's contacts hold. */
+  events: HubSpotWebhookEvent[];
+  /** Each contact's email as the search returned it: no read per contact to find its person. */
+  emails: Map<string, string>;
+  /** The page's last contact's modification time (epoch ms); undefined for an empty page. */
+  lastModified?: number;
+  /** The next position of this query, when more contacts follow. */
+  after?: string;
+}
 
 export interface OutcomeChanges {
-  /** Changes after `since` (epoch ms), oldest first, at most `limit`. */
-  changedSince(since: number, limit: number): Promise<HubSpotWebhookEvent[]>;
+  /**
+   * Contacts HubSpot wrote at or after `since` (epoch ms) holding a reply or meeting time, oldest
+   * write first. By the write, not by the time the property holds: a reply logged minutes after it
+   * was received still has a write after the checkpoint.
+   */
+  modifiedSince(since: number, after?: string): Promise<OutcomePage>;
 }
 
 export class HubSpotOutcomeSearch implements OutcomeChanges {
   private readonly client: HubSpotContactsClient;
-  constructor(o: { accessToken: string; basePath?: string }) {
+  constructor(
+    o: { accessToken: string; basePath?: string },
+    private readonly pageSize = 100,
+  ) {
     this.client = hubspotContactsClient(o);
   }
 
-  async changedSince(since: number, limit: number): Promise<HubSpotWebhookEvent[]> {
+  async modifiedSince(since: number, after?: string): Promise<OutcomePage> {
+    const page = await this.client.doSearch({
+      // One group per property (groups are ORed): written since the checkpoint, and holding it.
+      filterGroups: PROPERTIES.map((propertyName) => ({
+        filters: [
+          { propertyName: MODIFIED, operator: FilterOperatorEnum.Gte, value: String(since) },
+          { propertyName, operator: FilterOperatorEnum.HasProperty },
+        ],
+      })),
+      sorts: [MODIFIED],
+      properties: ["email", MODIFIED, ...PROPERTIES],
+      limit: this.pageSize,
+      ...(after ? { after } : {}),
+    });
     const events: HubSpotWebhookEvent[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.client.doSearch({
-        // One group per property: a contact matches when either changed (groups are ORed).
-        filterGroups: PROPERTIES.map((propertyName) => ({
-          filters: [{ propertyName, operator: FilterOperatorEnum.Gt, value: String(since) }],
-        })),
-        sorts: ["lastmodifieddate"],
-        properties: ["email", ...PROPERTIES],
-        limit: 100,
-        ...(after ? { after } : {}),
-      });
-      for (const c of page.results)
-        for (const propertyName of PROPERTIES) {
-          const value = c.properties[propertyName];
-          const at = value ? Date.parse(value) : Number.NaN;
-          if (!value || !(at > since)) continue;
-          events.push({
-            eventId: `poll:${c.id}:${propertyName}:${at}`,
-            subscriptionType: "contact.propertyChange",
-            portalId: 0,
-            objectId: c.id,
-            occurredAt: at,
-            propertyName,
-            propertyValue: value,
-          });
-        }
-      after = page.paging?.next?.after;
-    } while (after && events.length < limit);
-    return events.sort((a, b) => a.occurredAt - b.occurredAt).slice(0, limit);
+    const emails = new Map<string, string>();
+    let lastModified: number | undefined;
+    for (const c of page.results) {
+      const email = c.properties.email;
+      if (email) emails.set(c.id, email);
+      const modified = Date.parse(c.properties[MODIFIED] ?? "") || new Date(c.updatedAt).getTime();
+      if (Number.isFinite(modified)) lastModified = modified;
+      for (const propertyName of PROPERTIES) {
+        const value = c.properties[propertyName];
+        const at = value ? Date.parse(value) : Number.NaN;
+        if (!value || !Number.isFinite(at)) continue;
+        events.push({
+          eventId: `poll:${c.id}:${propertyName}:${at}`,
+          subscriptionType: "contact.propertyChange",
+          portalId: 0,
+          objectId: c.id,
+          occurredAt: at,
+          propertyName,
+          propertyValue: value,
+        });
+      }
+    }
+    const next = page.paging?.next?.after;
+    return {
+      events,
+      emails,
+      ...(lastModified !== undefined ? { lastModified } : {}),
+      ...(next ? { after: next } : {}),
+    };
   }
 }
