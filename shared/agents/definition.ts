@@ -24,7 +24,8 @@ export interface AgentMeta {
 export type AgentInvocation =
   | { kind: "schedule"; at: number; cron: string }
   | { kind: "event"; event: { type: string; detail: Record<string, unknown> } }
-  | { kind: "manual"; input: unknown; by: string };
+  /** `runId`: the manual run's id the API answered with (in AWS; it rides the invocation). */
+  | { kind: "manual"; input: unknown; by: string; runId?: string };
 
 export type AgentHandler = (invocation: AgentInvocation, ctx: AgentContext) => Promise<void>;
 

@@ -1,3 +1,4 @@
+import { checkManualInput } from "../agents/manual-inputs.ts";
 import { NotFoundError } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
 import { parseWith } from "../domain/validation.ts";
@@ -27,6 +28,7 @@ export const AGENT_RUN_ROUTES: Route[] = [
     run: async (req, deps) => {
       const agentId = parseWith(PathId, req.params.agentId, "agentId");
       if (!deps.agents) throw new NotFoundError("agents do not run in this deployment");
+      checkManualInput(agentId, req.body ?? {});
       const result = await deps.agents.run(agentId, req.body ?? {}, req.principal);
       return { status: 202, body: { runId: newId("run"), ...(result as object) } };
     },

@@ -25,6 +25,8 @@ const ManualInput = z.object({
   trigger: z.literal("manual"),
   input: z.unknown(),
   by: z.string().check(z.minLength(1)),
+  /** The id the API answered with (lambda-agent-runs.ts): in the run's logs and its proposals' keys. */
+  runId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 const Invocation = z.union([ScheduledInput, BusEvent, ManualInput]);
 
@@ -32,13 +34,16 @@ export function toInvocation(event: unknown, now: number): AgentInvocation {
   const e = parseWith(Invocation, event, "event");
   if ("detail-type" in e) return { kind: "event", event: { type: e["detail-type"], detail: e.detail } };
   if (e.trigger === "schedule") return { kind: "schedule", at: now, cron: e.cron };
-  return { kind: "manual", input: e.input, by: e.by };
+  return { kind: "manual", input: e.input, by: e.by, ...(e.runId ? { runId: e.runId } : {}) };
 }
 
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   lambdaHandler(async (event: unknown, tools, _context: Context): Promise<RunSummary[]> => {
     const { agentId, runner } = runtime();
-    const run = await runner.run(agentId, toInvocation(event, now()), { rethrow: false });
+    const invocation = toInvocation(event, now());
+    if (invocation.kind === "manual" && invocation.runId)
+      tools.logger.appendKeys({ runId: invocation.runId });
+    const run = await runner.run(agentId, invocation, { rethrow: false });
     const retries = await runner.runDueRetries(agentId);
     tools.metrics.addMetric("Proposals", "Count", run.proposals.length + retries.proposals.length);
     if (run.error) {

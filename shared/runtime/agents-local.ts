@@ -19,8 +19,6 @@ import { AgentRunner, type RunSummary } from "../agents/runner.ts";
 import { ingestExecuted } from "../agents/watchers/ingest.ts";
 import { KB_WATCHER_EVENTS, watchKnowledge } from "../agents/watchers/kb-watcher.ts";
 import { learnFrom } from "../agents/watchers/learning.ts";
-import { ManualListSyncInput } from "../agents/workflows/manual-list-sync.ts";
-import { parseWith } from "../domain/validation.ts";
 import { ObservedKnowledgeStore } from "../kb/observed-store.ts";
 import { KnowledgeView } from "../kb/view.ts";
 import type { DomainEvent } from "../ports.ts";
@@ -233,7 +231,6 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
   // The manual-run route (POST /v1/agents/list-sync/run) reaches the agents through this hook.
   deps.agents = {
     run: async (agentId: string, input: unknown, principal: Principal) => {
-      if (agentId === "manual-list-sync") parseWith(ManualListSyncInput, input, "body");
       return run(agentId, input, principal.subject);
     },
   };

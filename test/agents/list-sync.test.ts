@@ -108,6 +108,24 @@ describe("Manual List Sync (POST /v1/agents/list-sync/run)", () => {
     expect(d?.reasoning).toMatch(/requested by root/);
   });
 
+  it("a retried invocation of one run (the same run id, as Lambda retries it in AWS) is one proposal", async () => {
+    const before = (await h.rt.deps.decisions.queryDecisions({ agentId: "manual-list-sync", limit: 50 }))
+      .items;
+    const invocation = {
+      kind: "manual" as const,
+      input: { audienceId: "sdr-sdr-1" },
+      by: "root",
+      runId: "run_retried",
+    };
+    const first = await h.agents.runner.run("manual-list-sync", invocation, { rethrow: true });
+    const again = await h.agents.runner.run("manual-list-sync", invocation, { rethrow: true });
+    expect(again.proposals[0]?.proposalId).toBe(first.proposals[0]?.proposalId);
+    expect(first.proposals[0]?.proposalId).toMatch(/run_retried/);
+    const after = (await h.rt.deps.decisions.queryDecisions({ agentId: "manual-list-sync", limit: 50 }))
+      .items;
+    expect(after.length).toBe(before.length + 1);
+  });
+
   it("validates the body, knows unknown audiences and requires the admin role", async () => {
     expect((await post(admin, {})).status).toBe(400);
     expect((await post(admin, { audienceId: "sdr-nobody" })).status).toBe(404);

@@ -85,7 +85,22 @@ describe("manual runs in AWS", () => {
     expect(call?.path).toMatch(/^\/2015-03-31\/functions\/dev-harness-agent-crm-sync\/invocations/);
     expect(call?.body).toMatchObject({ trigger: "manual", input: { note: "now please" }, runId: body.runId });
     // What the agent's handler makes of it: a manual run by the caller.
-    expect(toInvocation(call?.body, 0)).toMatchObject({ kind: "manual", input: { note: "now please" } });
+    expect(toInvocation(call?.body, 0)).toMatchObject({
+      kind: "manual",
+      input: { note: "now please" },
+      runId: body.runId,
+    });
+  });
+
+  it("a body the agent cannot read is a 400 naming the field, before anything is invoked", async () => {
+    const before = lambda.requests.length;
+    const handler = adminApi({ "manual-list-sync": "dev-harness-agent-manual-list-sync" });
+    const res = await handler(runEvent("manual-list-sync", {}), ctx);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).message).toMatch(/body\.audienceId/);
+    expect(lambda.requests.length).toBe(before);
+    const ok = await handler(runEvent("manual-list-sync", { audienceId: "sdr-1" }), ctx);
+    expect(ok.statusCode).toBe(202);
   });
 
   it("an unknown agent is a 404 and invokes nothing; without AGENT_FUNCTIONS agents do not run here", async () => {

@@ -1,18 +1,14 @@
 import { NotFoundError } from "../../domain/errors.ts";
 import { parseWith } from "../../domain/validation.ts";
-import * as z from "../../domain/zod-mini.ts";
 import { defineAgent } from "../definition.ts";
+import { ManualListSyncInput } from "../manual-inputs.ts";
 import { currentAudiences, proposeSync } from "./audiences.ts";
-
-/** POST /v1/agents/list-sync/run body. */
-export const ManualListSyncInput = z.strictObject({
-  audienceId: z.string().check(z.minLength(1), z.maxLength(128)),
-});
 
 /**
  * Manual List Sync: on demand (POST /v1/agents/list-sync/run {audienceId}), a full sync of one
  * audience: every current member is (re-)added and anyone synced before but no longer a member is
- * removed. Each run is its own proposal, keyed by the moment it was asked for.
+ * removed. Each run is its own proposal, keyed by its run id (a retried invocation of the same run
+ * proposes the same key, so the gate decides it once), or by the moment it was asked for.
  */
 export const manualListSync = defineAgent({
   id: "manual-list-sync",
@@ -37,7 +33,7 @@ export const manualListSync = defineAgent({
         members: new Map(),
       },
       new Map((snapshot?.members ?? []).map((m) => [m.personId, m.email])),
-      `manual-sync:${audienceId}:${new Date(now).toISOString()}`,
+      `manual-sync:${audienceId}:${inv.runId ?? new Date(now).toISOString()}`,
       `full sync of ${audienceId} requested by ${inv.by}`,
       true,
     );

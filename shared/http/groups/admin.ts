@@ -2,6 +2,7 @@
  * The admin group: trust, specs, pauses, manual runs, the simulated clock, the ledger's integrity.
  */
 import { SIMULATED_CLOCK_RANGE } from "../../adapters/local/clock.ts";
+import { checkManualInput } from "../../agents/manual-inputs.ts";
 import { NotFoundError, ValidationError } from "../../domain/errors.ts";
 import { SpecSchema } from "../../domain/spec-schema.ts";
 import { iso } from "../../domain/time.ts";
@@ -190,6 +191,7 @@ export const OPERATE_ROUTES: Route[] = [
     },
     run: async (req, deps) => {
       if (!deps.agents) throw new NotFoundError("agents do not run in this deployment");
+      checkManualInput("manual-list-sync", req.body ?? {});
       return ok(await deps.agents.run("manual-list-sync", req.body ?? {}, req.principal), 202);
     },
   },
