@@ -240,19 +240,48 @@ async function importCompany(
   const { store, crm } = deps;
   const domain = rec.properties.domain?.trim().toLowerCase();
   // The account it became before, else one of the same domain (put there by hand or by an agent).
+  const linked = await store.link("companies", rec.id);
   const accountId =
-    (await store.link("companies", rec.id))?.kbId ??
+    linked?.kbId ??
     (domain ? await store.accountIdByDomain(domain) : undefined) ??
     `hubspot-company-${rec.id}`;
   const existing = await store.getAccount(accountId);
   const may = mayOverwrite(existing, rec, crm.system);
-  if (!may.write) return may.why;
+  if (!may.write) {
+    // Written by a run that stopped before its link: finish what it started, the event and the link.
+    if (may.why === "unchanged" && !linked)
+      await finish(deps, "companies", rec.id, accountId, {
+        type: AGENT_EVENTS.accountPut,
+        detail: { accountId, created: false },
+      });
+    return may.why;
+  }
   const input = accountInputOf(rec, existing, o.workspaceTimezone);
   if (!input.ok) return { skipped: input.reason };
   const created = await store.putAccount(accountId, input.value, at, source, crmFields(rec));
-  await store.putLink("companies", rec.id, { kbId: accountId });
-  await deps.events.publish([{ type: AGENT_EVENTS.accountPut, detail: { accountId, created } }]);
+  await finish(deps, "companies", rec.id, accountId, {
+    type: AGENT_EVENTS.accountPut,
+    detail: { accountId, created },
+  });
   return "written";
+}
+
+/**
+ * After a record is written: its change event, then its link, in that order, so the link says the
+ * record is done. A run stopped between the write and the link (a killed function, a failed event)
+ * finds the record unchanged and no link, and finishes it (the event may then go out twice: kb.*
+ * events say what is, so agents reading one twice read the same). Without it, agents never heard of
+ * that account or person, and a company's deals, which find it through its link, were skipped for good.
+ */
+async function finish(
+  deps: CrmImportDeps,
+  type: "companies" | "contacts",
+  crmId: string,
+  kbId: string,
+  event: Parameters<CrmImportDeps["events"]["publish"]>[0][number],
+): Promise<void> {
+  await deps.events.publish([event]);
+  await deps.store.putLink(type, crmId, { kbId });
 }
 
 /** The account of a contact: its company's, else the one of its email's domain. */
@@ -279,13 +308,18 @@ async function importContact(
   const email = rec.properties.email?.trim().toLowerCase();
   if (!email) return { skipped: "email: required" };
   if (await store.erased(email)) return { skipped: "erased on request: not re-imported" };
-  const personId =
-    (await store.link("contacts", rec.id))?.kbId ??
-    (await store.personIdByEmail(email)) ??
-    `hubspot-contact-${rec.id}`;
+  const linked = await store.link("contacts", rec.id);
+  const personId = linked?.kbId ?? (await store.personIdByEmail(email)) ?? `hubspot-contact-${rec.id}`;
   const existing = await store.getPerson(personId);
   const may = mayOverwrite(existing, rec, crm.system);
-  if (!may.write) return may.why;
+  if (!may.write) {
+    if (may.why === "unchanged" && !linked && existing)
+      await finish(deps, "contacts", rec.id, personId, {
+        type: AGENT_EVENTS.personPut,
+        detail: { personId, accountId: existing.accountId, created: false },
+      });
+    return may.why;
+  }
   const accountId = (await accountOf(store, companyId, email)) ?? existing?.accountId;
   if (!accountId)
     return {
@@ -296,10 +330,10 @@ async function importContact(
   const input = personInputOf(rec, accountId, existing);
   if (!input.ok) return { skipped: input.reason };
   const created = await store.putPerson(personId, input.value, at, source, crmFields(rec));
-  await store.putLink("contacts", rec.id, { kbId: personId });
-  await deps.events.publish([
-    { type: AGENT_EVENTS.personPut, detail: { personId, accountId: input.value.accountId, created } },
-  ]);
+  await finish(deps, "contacts", rec.id, personId, {
+    type: AGENT_EVENTS.personPut,
+    detail: { personId, accountId: input.value.accountId, created },
+  });
   return "written";
 }
 

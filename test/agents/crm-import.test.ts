@@ -250,6 +250,30 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a run stopped after a record's write but before its event and link is finished by the next run", async () => {
+    const w = await world();
+    seedCrm(w.hs, "8", T0 - 5 * HOUR);
+    // The company is written, then publishing its event fails: no event, no link yet.
+    const failing = { publish: async () => Promise.reject(new Error("EventBridge PutEvents: throttled")) };
+    await expect(importFromCrm({ ...w.deps, events: failing }, TZ)).rejects.toThrow("throttled");
+    expect(await w.kb.getAccount("hubspot-company-801")).toBeDefined();
+    expect(w.events).toEqual([]);
+
+    const rerun = await importFromCrm(w.deps, TZ);
+    expect(rerun.companies).toMatchObject({ written: 0, unchanged: 1 });
+    expect(w.events.filter((e) => e.type === "kb.account.put")).toEqual([
+      expect.objectContaining({ detail: { accountId: "hubspot-company-801", created: false } }),
+    ]);
+    // The link is there now: the company's contacts and its deal, found through it, are imported.
+    expect(rerun.contacts.written).toBe(2);
+    expect(await w.store.dealsOf("hubspot-company-801")).toHaveLength(1);
+    // Finished once: a third run publishes nothing more.
+    const published = w.events.length;
+    await importFromCrm(w.deps, TZ);
+    expect(w.events.length).toBe(published);
+    await w.hs.close();
+  });
+
   it("every page is a new query from the last record's time, so paging stays inside the search's window", async () => {
     const w = await world({ window: 4, pageSize: 2 });
     w.hs.put("companies", "401", { name: "Initech", domain: "initech-4.com" }, T0 - 9 * HOUR);
