@@ -11,9 +11,12 @@ const PROFILE = /^(us|eu|apac|us-gov|ca|jp|au|global)\.(.+)$/;
  * profile, which routes each request to the model in one of its regions: the profile in this account
  * and region, and the foundation model in any region but only through that profile.
  */
-export function grantBedrockInvoke(role: Role, modelId: string): void {
+export function grantBedrockInvoke(
+  role: Role,
+  modelId: string,
+  actions: string[] = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+): void {
   const stack = Stack.of(role);
-  const actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
   const foundation = (id: string, region?: string) =>
     stack.formatArn({
       service: "bedrock",

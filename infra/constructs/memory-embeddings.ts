@@ -3,13 +3,14 @@
  * (HarnessConfig.embeddings), the environment shared/runtime/aws-embeddings.ts reads, and the grants.
  * Only the functions that embed (the knowledge API function, which adds to and searches memory, and
  * /mcp, whose search_memory and get_context search it) get the environment and the grants: Bedrock's
- * InvokeModel on exactly the configured foundation model, or the read of the key's secret. Absent,
+ * InvokeModel on exactly the configured model (through its inference profile when the id names one),
+ * or the read of the key's secret. Absent,
  * keyword search, and no function is granted either.
  */
-import { ArnFormat, Stack } from "aws-cdk-lib";
 import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import * as z from "zod";
 import { TITAN_V2 } from "../../shared/adapters/embeddings/bedrock-titan.ts";
+import { grantBedrockInvoke } from "./bedrock-access.ts";
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
@@ -17,7 +18,7 @@ export const MemoryEmbeddingsConfig = z.discriminatedUnion("provider", [
   z
     .object({
       provider: z.literal("bedrock"),
-      /** A foundation model id (no inference profile: Titan embeddings are invoked in the stack's region). */
+      /** A foundation model id (invoked in the stack's region), or an inference profile id (`us.…`). */
       modelId: z
         .string()
         .regex(/^[a-z0-9-]+\.[A-Za-z0-9._:-]+$/, "a Bedrock foundation model id")
@@ -64,17 +65,10 @@ export function enableMemoryEmbeddings(
 ): void {
   for (const [k, v] of Object.entries(memoryEmbeddingsEnvironment(c))) fn.addEnvironment(k, v);
   if (c.provider === "bedrock") {
-    const model = Stack.of(role).formatArn({
-      service: "bedrock",
-      account: "",
-      resource: "foundation-model",
-      resourceName: c.modelId,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-    // InvokeModel only: embeddings are one answer per call, never streamed.
-    role.addToPolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ["bedrock:InvokeModel"], resources: [model] }),
-    );
+    // The model, or through its inference profile when the id names one (as the agents' model is
+    // granted); InvokeModel only: embeddings are one answer per call, never streamed. The foundation
+    // model alone was granted, so a profile id the config accepted failed every embedding with AccessDenied.
+    grantBedrockInvoke(role, c.modelId, ["bedrock:InvokeModel"]);
     return;
   }
   if (c.keySecretArn)

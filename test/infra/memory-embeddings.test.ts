@@ -5,8 +5,12 @@
  * no other function gets either. Two syntheses without bundling, cdk-nag on (it fails synthesis on a
  * finding); the config's own checks without synthesis.
  */
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HarnessConfig } from "../../infra/config.ts";
+import { enableMemoryEmbeddings, MemoryEmbeddingsConfig } from "../../infra/constructs/memory-embeddings.ts";
 import { TITAN_V2 } from "../../shared/adapters/embeddings/bedrock-titan.ts";
 import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
 
@@ -85,6 +89,22 @@ describe("memory embeddings in AWS", () => {
       expect(secretReads(f.statements), f.description).toHaveLength(f.env.EMBEDDINGS_PROVIDER ? 1 : 0);
       expect(titanInvokes(f.statements), f.description).toEqual([]);
     }
+  });
+
+  it("an inference profile id is granted through its profile, as the agents' model is, InvokeModel only", () => {
+    const stack = new Stack(new App(), "T", { env: { account: "123456789012", region: "us-east-1" } });
+    const role = new Role(stack, "R", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") });
+    const env: Record<string, string> = {};
+    const config = MemoryEmbeddingsConfig.parse({ provider: "bedrock", modelId: "us.cohere.embed-v4:0" });
+    enableMemoryEmbeddings({ addEnvironment: (k: string, v: string) => (env[k] = v) }, role, config);
+    expect(env.EMBEDDINGS_MODEL).toBe("us.cohere.embed-v4:0");
+    const statements = Object.values(Template.fromStack(stack).findResources("AWS::IAM::Policy")).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    expect(JSON.stringify(statements.map((st) => st.Resource))).toContain(
+      "inference-profile/us.cohere.embed-v4:0",
+    );
+    expect(new Set(statements.flatMap((st) => [st.Action].flat()))).toEqual(new Set(["bedrock:InvokeModel"]));
   });
 
   it("the config names a wrong field: a key over plain http, a dimension Titan has not", () => {
