@@ -113,8 +113,8 @@ export const DeployedMcpServer = z.strictObject({
         ),
       ),
   ),
-  // Connecting and the call each get this much, and both must end inside the executor's 60 s
-  // (infra/service-stack.ts EXECUTOR_TIMEOUT) so the connector, not a killed function, answers.
+  // Connecting and the call each get this much; the executors' timeout grows with it
+  // (infra/service-stack.ts executorTimeout) so the connector, not a killed function, answers.
   timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(25_000)), 10_000),
   // Named so a local connectors file's stdio entry is refused with the reason, not "unrecognized key".
   command: z.optional(z.never({ error: STDIO_IN_LAMBDA })),

@@ -1,6 +1,6 @@
 /**
  * The CRM import's AWS wiring, for the crm-import agent's function (functions/agents/crm-import.ts):
- * the HubSpot token from Secrets Manager (CONNECTOR_SECRET_ARNS.hubspot, read once per container; only
+ * the HubSpot token from Secrets Manager (CONNECTOR_SECRET_ARNS.hubspot, kept 5 minutes; only
  * this function and the executors may read it), the KB and checkpoints in the state table, and the
  * change events on the bus. Without the secret configured there is no CRM to import from.
  */

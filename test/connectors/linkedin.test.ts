@@ -159,5 +159,26 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
       .catch((e) => e);
     expect(err.outcomeUnknown).toBe(true);
     expect(api.requests.filter((r) => r.path === "/hooks/messages")).toHaveLength(2);
+    // A bare 503 from a web host can come after its app did the work: not posted again either.
+    api.failNext({ status: 503 });
+    const bare = await connector
+      .execute({ idempotencyKey: "d_7:exec:1", decision: decision("linkedin.message"), payload })
+      .catch((e) => e);
+    expect(bare.outcomeUnknown).toBe(true);
+    expect(api.requests.filter((r) => r.path === "/hooks/messages")).toHaveLength(3);
+  });
+
+  it("a refusal after an attempt that may have been carried out is an unknown outcome, not nothing done", async () => {
+    await connector.execute({
+      idempotencyKey: "k1",
+      decision: decision("linkedin.audience.add"),
+      payload: add,
+    });
+    api.failNext({ status: 502 }, { status: 400 });
+    const err = await connector
+      .execute({ idempotencyKey: "k2", decision: decision("linkedin.audience.add"), payload: add })
+      .catch((e) => e);
+    expect(err.name).toBe("ConnectorError");
+    expect(err.outcomeUnknown).toBe(true);
   });
 });

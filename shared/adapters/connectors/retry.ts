@@ -1,6 +1,6 @@
 /**
- * Retries for connector calls. A 429 or a 503 is an answer that says the vendor did not do it, so any
- * call is retried with backoff. A call with no answer (a timeout, a dropped connection), or a 500,
+ * Retries for connector calls. A 429, or a 503 where it is known to mean so (turnedAwayBy), is an
+ * answer that says the vendor did not do it, so any call is retried with backoff. A call with no answer (a timeout, a dropped connection), or a 500,
  * 502 or 504 (a gateway that gave up on a backend which may have carried on, a server that failed
  * part way), may have been carried out: it is sent again only when the vendor applies it once however
  * often it arrives (an upsert on a unique key, a set-membership add); a send (an email, a message) is
@@ -8,7 +8,7 @@
  * re-sent). A Retry-After longer than the policy's longest wait is not waited for: the call stops
  * there, refused (nothing was done), rather than outliving its function. What is still failing after
  * the retries is a ConnectorError: refused (4xx, or turned away throughout: nothing happened) or
- * outcome unknown (it may have happened).
+ * outcome unknown (it may have happened, including a refusal after an earlier attempt that may have).
  */
 import { ConnectorError } from "../../ports.ts";
 
@@ -51,9 +51,6 @@ export interface CallOptions {
   replaySafe: boolean;
 }
 
-/** Answers that say the request was not carried out: rate-limited, or the service would not take it. */
-const TURNED_AWAY = new Set([429, 503]);
-
 /** Failures of connecting at all: the request never reached the vendor, so sending it again is safe. */
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 const neverSent = (err: unknown): boolean => {
@@ -71,6 +68,9 @@ export async function withRetries<T>(
   options: CallOptions,
 ): Promise<T> {
   let last: unknown;
+  // An earlier attempt with no answer, or a 500/502/504, may have been carried out: a refusal after it
+  // does not mean nothing was done.
+  let mayHaveHappened = false;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
     try {
       return await call(attempt);
@@ -83,7 +83,8 @@ export async function withRetries<T>(
           true,
           { cause: err },
         );
-      const turnedAway = status !== undefined && TURNED_AWAY.has(status);
+      const hinted = err instanceof HttpStatusError ? err.retryAfterMs : undefined;
+      const turnedAway = turnedAwayBy(status, err, hinted, options);
       if (status !== undefined && status >= 500 && !turnedAway && !options.replaySafe)
         throw new ConnectorError(
           `${what}: status ${status} (${(err as Error).message}); not sent again, it may have been done`,
@@ -92,15 +93,15 @@ export async function withRetries<T>(
         );
       const retryable = status === undefined || turnedAway || status >= 500;
       if (!retryable)
-        throw new ConnectorError(`${what} refused: ${status} ${(err as Error).message}`, false, {
+        throw new ConnectorError(`${what} refused: ${status} ${(err as Error).message}`, mayHaveHappened, {
           cause: err,
         });
+      if (!turnedAway && !neverSent(err)) mayHaveHappened = true;
       if (attempt === policy.attempts) break;
-      const hinted = err instanceof HttpStatusError ? err.retryAfterMs : undefined;
       if (hinted !== undefined && hinted > policy.maxDelayMs && turnedAway)
         throw new ConnectorError(
           `${what}: turned away (${status}) for ${Math.ceil(hinted / 1000)} s, longer than a call may wait (${policy.maxDelayMs / 1000} s)`,
-          false,
+          mayHaveHappened,
           { cause: err },
         );
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
@@ -109,7 +110,7 @@ export async function withRetries<T>(
   }
   const status = statusOf(last);
   // Turned away on every attempt: the API said no each time, so nothing was done.
-  if (status !== undefined && TURNED_AWAY.has(status))
+  if (!mayHaveHappened && (status === 429 || status === 503))
     throw new ConnectorError(
       `${what}: still turned away (${status}) after ${policy.attempts} attempts`,
       false,
@@ -122,6 +123,24 @@ export async function withRetries<T>(
     true,
     { cause: last },
   );
+}
+
+/**
+ * Whether an answer says the call was not carried out: a 429, or a 503 where it is known to mean so
+ * (any replay-safe call; an AWS service's ServiceUnavailable; a send's 503 with a Retry-After). A
+ * send's bare 503 is not: some hosts answer 503 for a request their app already carried out (a
+ * router's timeout), so it is an unknown outcome.
+ */
+function turnedAwayBy(
+  status: number | undefined,
+  err: unknown,
+  hinted: number | undefined,
+  options: CallOptions,
+): boolean {
+  if (status === 429) return true;
+  if (status !== 503) return false;
+  const aws = typeof (err as { $metadata?: unknown })?.$metadata === "object";
+  return options.replaySafe || aws || hinted !== undefined;
 }
 
 /** No answer in time: the call may still have been carried out, so its outcome is unknown. */

@@ -2,7 +2,8 @@
  * email.send through Amazon SES v2 SendEmail. SES has no idempotency key of its own: the decision's
  * key travels as a message header (X-Harness-Idempotency-Key) and an email tag, so a downstream
  * duplicate is recognisable, and the lifecycle's in_doubt state stops an unknown outcome from being
- * re-sent. Throttling (429) and 5xx are retried by our policy (the SDK's own retries are off).
+ * re-sent. Throttling (429) and SES's ServiceUnavailable (503) are retried by our policy (the SDK's own
+ * retries are off); any other 5xx may come after the email went out, so it is an unknown outcome.
  */
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { EmailPayload } from "../../agents/records.ts";

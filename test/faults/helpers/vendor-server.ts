@@ -3,7 +3,8 @@
  * counts every send by the idempotency key the harness sent.
  *
  * Fault model, per call (errors, timeouts and 429s in equal shares of `rate`):
- * - `error`: a 5xx before anything is done — the vendor says it failed, and nothing happened;
+ * - `error`: a 5xx before anything is done. The harness cannot tell a 500/502/504 from one that came
+ *   after the work (retry.ts), so a send that gets one is in_doubt; replay-safe calls are retried;
  * - `throttle`: a 429 (with Retry-After) before anything is done;
  * - `timeout`: the call IS carried out (the email goes out, the record is written), then the answer
  *   is withheld until the caller gives up. This is the uncertain send: the vendor did it, the harness
