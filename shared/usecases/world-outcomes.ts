@@ -186,7 +186,9 @@ const OVERLAP_MS = 5 * 60_000;
  */
 export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, maxPages = 5) {
   const now = deps.clock.now();
-  const start = (await p.checkpoints.get(POLL)) ?? now - FIRST_LOOKBACK_MS;
+  const saved = await p.checkpoints.get(POLL);
+  // From the checkpoint less an overlap: HubSpot's search indexes a write a little after it is made.
+  const start = saved === undefined ? now - FIRST_LOOKBACK_MS : saved - OVERLAP_MS;
   let since = start;
   let after: string | undefined;
   let changes = 0;
@@ -212,7 +214,19 @@ export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, maxPages = 5)
       await p.checkpoints.advance(POLL, since);
     } else after = page.after; // A page all written in one millisecond: only a position gets past it.
   }
-  // Caught up: from now on, less an overlap for HubSpot's search index catching up with its writes.
-  if (caughtUp && now - OVERLAP_MS > since) await p.checkpoints.advance(POLL, now - OVERLAP_MS);
-  return { since: new Date(start).toISOString(), changes, recorded, caughtUp };
+  // A run that stopped inside one millisecond's writes (a bulk update): the checkpoint moves just past
+  // it, or a tie longer than a run can read would hold it there for good. The next run starts an
+  // overlap earlier, so it reads the tie again from its start; only a tie longer than a run's pages
+  // is cut short (reported), as the CRM import reports one longer than its search's window.
+  const stuck = !caughtUp && after !== undefined;
+  if (stuck) await p.checkpoints.advance(POLL, since + 1);
+  // Caught up: the next run starts from now (less the overlap, as every run).
+  if (caughtUp && now > since) await p.checkpoints.advance(POLL, now);
+  return {
+    since: new Date(start).toISOString(),
+    changes,
+    recorded,
+    caughtUp,
+    ...(stuck ? { stoppedInBulkWrite: new Date(since).toISOString() } : {}),
+  };
 }

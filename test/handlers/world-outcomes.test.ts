@@ -324,7 +324,36 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     secondPage = "empty";
     const again = await pollHubSpotOutcomes(rt.deps, p);
     expect(again).toMatchObject({ changes: 1, recorded: 0, caughtUp: true });
-    expect(checkpoint).toBe(rt.clock.now() - 5 * 60_000);
+    // It began an overlap before the checkpoint (HubSpot's search indexes a write a little late).
+    expect(asked[2]).toEqual([written - 5 * 60_000, undefined]);
+    expect(checkpoint).toBe(rt.clock.now());
+  });
+
+  it("a run that stops inside one millisecond's writes moves its checkpoint past them instead of starting there for good", async () => {
+    const tie = rt.clock.now() - 3_600_000;
+    let checkpoint: number | undefined = tie;
+    let n = 0;
+    const p = {
+      changes: {
+        modifiedSince: async () => ({
+          events: [],
+          emails: new Map(),
+          lastModified: tie,
+          after: String(++n * 100),
+        }),
+      } as OutcomeChanges,
+      checkpoints: {
+        get: async () => checkpoint,
+        advance: async (_: string, at: number) => {
+          checkpoint = Math.max(checkpoint ?? 0, at);
+        },
+      },
+      contacts: { emailOf: async () => undefined },
+    };
+    const out = await pollHubSpotOutcomes(rt.deps, p);
+    expect(n).toBe(5);
+    expect(out).toMatchObject({ caughtUp: false, stoppedInBulkWrite: new Date(tie).toISOString() });
+    expect(checkpoint).toBe(tie + 1);
   });
 
   it("the scheduled poll records what the webhook missed, counts what it saw once, and moves its checkpoint", async () => {
@@ -365,6 +394,21 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         const searches = w2.hubspot.requests.filter((r) => r.path.endsWith("/search"));
         const since = (r: (typeof searches)[number]) => Number(r.body.filterGroups[0].filters[0].value);
         expect(since(searches.at(-1) as (typeof searches)[number])).toBe(rt.clock.now() - 5 * 60_000);
+        // ...contacts written since then whose reply or meeting is at most a week older: not every
+        // contact that ever replied and was touched since for another reason.
+        const groups = (searches.at(-1) as (typeof searches)[number]).body.filterGroups;
+        expect(groups.map((g: any) => g.filters[1])).toEqual([
+          {
+            propertyName: "hs_sales_email_last_replied",
+            operator: "GTE",
+            value: String(rt.clock.now() - 5 * 60_000 - 7 * 86_400_000),
+          },
+          {
+            propertyName: "engagements_last_meeting_booked",
+            operator: "GTE",
+            value: String(rt.clock.now() - 5 * 60_000 - 7 * 86_400_000),
+          },
+        ]);
         expect(since(searches[0] as (typeof searches)[number])).toBeLessThan(rt.clock.now() - 3_600_000);
         expect((await outcomesOf(decision.decisionId)).length).toBe(2);
       } finally {

@@ -10,6 +10,12 @@ import { type HubSpotWebhookEvent, OUTCOME_PROPERTIES } from "./hubspot-webhook.
 
 const PROPERTIES = Object.keys(OUTCOME_PROPERTIES);
 const MODIFIED = "lastmodifieddate";
+/**
+ * How late HubSpot may log a reply or meeting and the poll still see it: a contact written since the
+ * checkpoint counts only when its time is this recent, so a contact that replied months ago and was
+ * touched today for another reason (an open, a workflow, the harness's own update) is not read.
+ */
+export const LATE_LOG_MS = 7 * 86_400_000;
 
 /** One page of contacts with a reply or meeting time, by the time HubSpot last wrote them. */
 export interface OutcomePage {
@@ -43,11 +49,11 @@ export class HubSpotOutcomeSearch implements OutcomeChanges {
 
   async modifiedSince(since: number, after?: string): Promise<OutcomePage> {
     const page = await this.client.doSearch({
-      // One group per property (groups are ORed): written since the checkpoint, and holding it.
+      // One group per property (groups are ORed): written since the checkpoint, with a recent time in it.
       filterGroups: PROPERTIES.map((propertyName) => ({
         filters: [
           { propertyName: MODIFIED, operator: FilterOperatorEnum.Gte, value: String(since) },
-          { propertyName, operator: FilterOperatorEnum.HasProperty },
+          { propertyName, operator: FilterOperatorEnum.Gte, value: String(since - LATE_LOG_MS) },
         ],
       })),
       sorts: [MODIFIED],
