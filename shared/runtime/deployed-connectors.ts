@@ -12,7 +12,7 @@
  * (issue 11 item 8).
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
+import { ConnectorSecrets, SECRET_MAX_AGE_MS } from "../adapters/aws/connector-secrets.ts";
 import type { HubSpotConnector, HubSpotOptions } from "../adapters/connectors/hubspot.ts";
 import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
 import { statusOf } from "../adapters/connectors/retry.ts";
@@ -92,17 +92,21 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
     if (linkedin)
       builders.linkedin = async () =>
         new LinkedInConnector({ ...linkedin, accessToken: await token("linkedin") });
-    const built = new Map<ConnectorSystem, Promise<Connector>>();
+    // Each built with the token its secret held then, and built again once that read is old, so a
+    // rotated token is in use within the secrets' keep (SECRET_MAX_AGE_MS), as the secret itself is.
+    const built = new Map<ConnectorSystem, { at: number; connector: Promise<Connector> }>();
     const live = (system: ConnectorSystem): Promise<Connector> | undefined => {
       const build = builders[system];
       if (!build) return undefined;
-      let c = built.get(system);
-      if (!c) {
-        c = build();
-        built.set(system, c);
-        c.catch(() => built.delete(system));
-      }
-      return c;
+      const now = clock.now();
+      const kept = built.get(system);
+      if (kept && now - kept.at < SECRET_MAX_AGE_MS) return kept.connector;
+      const entry = { at: now, connector: build() };
+      built.set(system, entry);
+      entry.connector.catch(() => {
+        if (built.get(system) === entry) built.delete(system);
+      });
+      return entry.connector;
     };
     const send = async (
       system: ConnectorSystem,

@@ -142,6 +142,54 @@ describe("deployed connectors", () => {
     expect(hubspot.requests).toHaveLength(5);
   });
 
+  it("a refresh that fails serves the last good value for an hour; a value the vendor rejected is not served", async () => {
+    const values: Record<string, string> = { [HUBSPOT_ARN]: JSON.stringify({ accessToken: "pat-1" }) };
+    await sm.close();
+    sm = await fakeSecretsManager(values);
+    let t = 0;
+    const secrets = new ConnectorSecrets(sm.client, { hubspot: HUBSPOT_ARN }, { now: () => t });
+    expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");
+    delete values[HUBSPOT_ARN]; // Secrets Manager now fails the read
+    t = 10 * 60_000;
+    expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");
+    expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");
+    expect(sm.reads()).toBe(3); // each call past the keep tries again
+    t = 61 * 60_000;
+    await expect(secrets.get("hubspot")).rejects.toThrow(/reading the hubspot secret failed/);
+    values[HUBSPOT_ARN] = JSON.stringify({ accessToken: "pat-2" });
+    expect((await secrets.get("hubspot")).accessToken).toBe("pat-2");
+    delete values[HUBSPOT_ARN];
+    secrets.forget("hubspot");
+    await expect(secrets.get("hubspot")).rejects.toThrow(/reading the hubspot secret failed/);
+  });
+
+  it("a live connector is built again once its token's read is five minutes old: a rotation reaches it", async () => {
+    const values: Record<string, string> = { [HUBSPOT_ARN]: JSON.stringify({ accessToken: "pat-old" }) };
+    await sm.close();
+    sm = await fakeSecretsManager(values);
+    let t = 0;
+    const env = parseAwsEnv({
+      CONNECTOR_SECRET_ARNS: JSON.stringify({ hubspot: HUBSPOT_ARN }),
+      CONNECTORS_CONFIG: JSON.stringify({ dryRun: false, hubspot: { basePath: hubspot.url } }),
+    });
+    const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS, { now: () => t });
+    const c = deployedConnector(env, { outbox, secrets, hubspot: (o) => new HubSpotConnector(o) })(
+      {} as Db,
+      { now: () => t } as Clock,
+    );
+    await c.execute(classify("d_10"));
+    values[HUBSPOT_ARN] = JSON.stringify({ accessToken: "pat-new" }); // the old one still works
+    t = 4 * 60_000;
+    await c.execute(classify("d_11"));
+    t = 5 * 60_000;
+    await c.execute(classify("d_12"));
+    expect(hubspot.requests.map((r) => r.headers.authorization)).toEqual([
+      "Bearer pat-old",
+      "Bearer pat-old",
+      "Bearer pat-new",
+    ]);
+  });
+
   it("a secret is kept five minutes, then read again (a rotation reaches a warm container)", async () => {
     let t = 0;
     const secrets = new ConnectorSecrets(sm.client, { hubspot: HUBSPOT_ARN }, { now: () => t });

@@ -28,10 +28,18 @@ export class SecretReadError extends Error {
 
 /** How long a read secret is used before it is read again: a rotated secret reaches warm containers. */
 export const SECRET_MAX_AGE_MS = 5 * 60_000;
+/**
+ * How long the last good value still serves when reading it again fails (a Secrets Manager blip):
+ * before the 5-minute keep, a container used its first read for life; a failed refresh must not make
+ * every call fail where the value it had still works.
+ */
+export const SECRET_STALE_MS = 60 * 60_000;
 
 interface Kept<T> {
   at: number;
   value: Promise<T>;
+  /** The last value read successfully under this key, and when: served while a refresh fails. */
+  good?: { at: number; value: T };
 }
 
 /**
@@ -55,7 +63,7 @@ export class ConnectorSecrets {
     return this.kept(this.cache, name, () => this.read(name));
   }
 
-  /** Drop what was read of `name`: the next `get` reads the secret again. */
+  /** Drop what was read of `name` (its value was rejected): the next `get` reads the secret again. */
   forget(name: string): void {
     this.cache.delete(name);
   }
@@ -64,13 +72,25 @@ export class ConnectorSecrets {
     const now = (this.o.now ?? Date.now)();
     const cached = cache.get(key);
     if (cached && now - cached.at < (this.o.maxAgeMs ?? SECRET_MAX_AGE_MS)) return cached.value;
-    const value = read();
-    const entry = { at: now, value };
+    const good = cached?.good;
+    const entry: Kept<T> = { at: now, value: Promise.resolve() as Promise<T>, ...(good ? { good } : {}) };
+    entry.value = read().then(
+      (value) => {
+        entry.good = { at: now, value };
+        return value;
+      },
+      (err) => {
+        if (cache.get(key) === entry) {
+          // Not kept: the next call reads again; meanwhile the last good value serves, for a while.
+          if (good) cache.set(key, { at: good.at, value: Promise.resolve(good.value), good });
+          else cache.delete(key);
+        }
+        if (good && now - good.at < SECRET_STALE_MS) return good.value;
+        throw err;
+      },
+    );
     cache.set(key, entry);
-    value.catch(() => {
-      if (cache.get(key) === entry) cache.delete(key);
-    });
-    return value;
+    return entry.value;
   }
 
   /**
