@@ -169,7 +169,16 @@ export class WorldIo extends Construct {
       eventPattern: {
         source: ["aws.ses"],
         detailType: [...SES_DETAIL_TYPES],
-        detail: { mail: { tags: { "ses:configuration-set": [...new Set([setName, sendSet])] } } },
+        // Only the harness's sends (tagged with their decision): a set of the user's own carries
+        // other mail too, whose every open and delivery would otherwise invoke the worker for nothing.
+        detail: {
+          mail: {
+            tags: {
+              "ses:configuration-set": [...new Set([setName, sendSet])],
+              decision_id: [{ exists: true }],
+            },
+          },
+        },
       },
     }).addTarget(
       new LambdaFunction(sesOutcomes.fn, {

@@ -252,7 +252,8 @@ async function importCompany(
     if (may.why === "unchanged" && !linked)
       await finish(deps, "companies", rec.id, accountId, {
         type: AGENT_EVENTS.accountPut,
-        detail: { accountId, created: false },
+        // Its own id only this import gives, to an account it creates: so the stopped run created it.
+        detail: { accountId, created: accountId === `hubspot-company-${rec.id}` },
       });
     return may.why;
   }
@@ -316,7 +317,11 @@ async function importContact(
     if (may.why === "unchanged" && !linked && existing)
       await finish(deps, "contacts", rec.id, personId, {
         type: AGENT_EVENTS.personPut,
-        detail: { personId, accountId: existing.accountId, created: false },
+        detail: {
+          personId,
+          accountId: existing.accountId,
+          created: personId === `hubspot-contact-${rec.id}`,
+        },
       });
     return may.why;
   }

@@ -221,9 +221,10 @@ describe("sends through a configuration set of the user's own", () => {
     const rule = res.find(
       (r) => r.Type === "AWS::Events::Rule" && r.Properties.EventPattern?.source?.[0] === "aws.ses",
     );
-    expect(
-      [...(rule as Resource).Properties.EventPattern.detail.mail.tags["ses:configuration-set"]].sort(),
-    ).toEqual(["dev-harness", "marketing-ip-pool"]);
+    const tags = (rule as Resource).Properties.EventPattern.detail.mail.tags;
+    expect([...tags["ses:configuration-set"]].sort()).toEqual(["dev-harness", "marketing-ip-pool"]);
+    // Only the harness's sends: the set's other mail does not invoke the outcomes worker.
+    expect(tags.decision_id).toEqual([{ exists: true }]);
     const send = res
       .filter((r) => r.Type === "AWS::IAM::Policy")
       .flatMap((p) => p.Properties.PolicyDocument.Statement as any[])
