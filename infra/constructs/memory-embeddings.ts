@@ -18,10 +18,16 @@ export const MemoryEmbeddingsConfig = z.discriminatedUnion("provider", [
   z
     .object({
       provider: z.literal("bedrock"),
-      /** A foundation model id (invoked in the stack's region), or an inference profile id (`us.…`). */
+      /**
+       * A Titan text embeddings model (the adapter speaks Titan's request: titan-calls.ts), by its
+       * foundation model id (invoked in the stack's region) or an inference profile id (`us.…`).
+       */
       modelId: z
         .string()
-        .regex(/^[a-z0-9-]+\.[A-Za-z0-9._:-]+$/, "a Bedrock foundation model id")
+        .regex(
+          /^((us|eu|apac|us-gov|ca|jp|au|global)\.)?amazon\.titan-embed-text-[A-Za-z0-9._:-]+$/,
+          "a Titan text embeddings model id (amazon.titan-embed-text-…; the harness speaks Titan's request)",
+        )
         .default(TITAN_V2),
       dimensions: z.union([z.literal(256), z.literal(512), z.literal(1024)]).default(1024),
     })

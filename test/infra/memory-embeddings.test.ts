@@ -95,15 +95,18 @@ describe("memory embeddings in AWS", () => {
     const stack = new Stack(new App(), "T", { env: { account: "123456789012", region: "us-east-1" } });
     const role = new Role(stack, "R", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") });
     const env: Record<string, string> = {};
-    const config = MemoryEmbeddingsConfig.parse({ provider: "bedrock", modelId: "us.cohere.embed-v4:0" });
+    // Another family's model would get Titan's request body: refused, naming the field.
+    expect(() =>
+      MemoryEmbeddingsConfig.parse({ provider: "bedrock", modelId: "us.cohere.embed-v4:0" }),
+    ).toThrow(/a Titan text embeddings model id/);
+    const id = "us.amazon.titan-embed-text-v2:0";
+    const config = MemoryEmbeddingsConfig.parse({ provider: "bedrock", modelId: id });
     enableMemoryEmbeddings({ addEnvironment: (k: string, v: string) => (env[k] = v) }, role, config);
-    expect(env.EMBEDDINGS_MODEL).toBe("us.cohere.embed-v4:0");
+    expect(env.EMBEDDINGS_MODEL).toBe(id);
     const statements = Object.values(Template.fromStack(stack).findResources("AWS::IAM::Policy")).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
-    expect(JSON.stringify(statements.map((st) => st.Resource))).toContain(
-      "inference-profile/us.cohere.embed-v4:0",
-    );
+    expect(JSON.stringify(statements.map((st) => st.Resource))).toContain(`inference-profile/${id}`);
     expect(new Set(statements.flatMap((st) => [st.Action].flat()))).toEqual(new Set(["bedrock:InvokeModel"]));
   });
 
