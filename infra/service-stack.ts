@@ -388,6 +388,7 @@ export class ServiceStack extends Stack {
       environment: env,
       executor: executeAllowed.fn,
       executorTimeout: executorTimeoutOf,
+      stateMachineArn: smArn,
       deadLetterQueue: eventsDlq,
       failureQueue: asyncDlq,
     });

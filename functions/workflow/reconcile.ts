@@ -10,15 +10,32 @@
  * the gate blocked (`draft_blocked`), each once whatever the redelivery (usecases/trust-evidence.ts).
  */
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
+import type { Decision } from "../../shared/domain/decision.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { recoverDispatched } from "../../shared/usecases/execution.ts";
+import { settleOverdue } from "../../shared/usecases/overdue.ts";
 import { settleDueItems } from "../../shared/usecases/trust-evidence.ts";
+import { workflowInputFor } from "../../shared/usecases/workflow-start.ts";
+
+/**
+ * A second workflow of a scheduled decision, named apart from the first (`<decisionId>-r`): its wait
+ * ends at once (the time is past) and its Release step re-checks the decision. One such restart per
+ * decision: a second start of the same name starts nothing.
+ */
+export const restartWorkflows = (starter: SfnWorkflowStarter) => ({
+  restart: async (d: Decision) => {
+    const input = workflowInputFor(d, Date.now(), { overrideWindowSeconds: 0, approvalTimeoutSeconds: 0 });
+    if (input) await starter.start(input, `${d.decisionId}-r`);
+  },
+});
 
 /**
  * Due settle items one run takes at most: a settle is a handful of round trips, so 300 fit well inside
@@ -31,17 +48,20 @@ const ReconcilerEnv = z.object({
   /** The executor function's timeout plus a margin: an attempt older than this is over. */
   STALE_AFTER_SECONDS: z.coerce.number().check(z.int(), z.positive()),
   EXECUTOR_FUNCTION: z.string().check(z.minLength(1)),
+  STATE_MACHINE_ARN: z.string().check(z.minLength(1)),
 });
 
 export interface ReconcilerWiring {
   runtime: AwsRuntime;
   staleMs: number;
   executor: { execute(decisionId: string): Promise<void> };
+  /** A new workflow for a scheduled decision whose own never released it (usecases/overdue.ts). */
+  workflows: { restart(decision: Decision): Promise<void> };
 }
 
 export const makeHandler = (wiring: () => ReconcilerWiring) =>
   lambdaHandler(async (_event: unknown, tools) => {
-    const { runtime, staleMs, executor } = wiring();
+    const { runtime, staleMs, executor, workflows } = wiring();
     const handOver: string[] = [];
     const { inDoubt } = await recoverDispatched(runtime.deps, staleMs, {
       startExecution: (decisionId) => handOver.push(decisionId),
@@ -51,12 +71,26 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
     const failed = invoked.filter((r) => r.status === "rejected").length;
     // A failing item stays queued for the next run; one failure does not stop the others.
     const settle = await settleDueItems(runtime.deps, runtime.deps.clock.now(), SETTLE_PER_RUN);
+    const overdue = await settleOverdue(
+      runtime.deps,
+      (d) => workflows.restart(d),
+      runtime.deps.clock.now(),
+      SETTLE_PER_RUN,
+    );
     tools.metrics.addMetric("DecisionsInDoubt", "Count", inDoubt);
     tools.metrics.addMetric("DecisionsRedriven", "Count", handOver.length - failed);
     tools.metrics.addMetric("TrustEvidenceRecorded", "Count", settle.recorded);
+    tools.metrics.addMetric("OverdueDecisionsExpired", "Count", overdue.expired);
+    tools.metrics.addMetric("OverdueWorkflowsRestarted", "Count", overdue.restarted);
     if (failed)
       throw new Error(`${failed} of ${handOver.length} dispatched decisions could not be handed over`);
-    return { inDoubt, redriven: handOver.length, settled: settle.settled, recorded: settle.recorded };
+    return {
+      inDoubt,
+      redriven: handOver.length,
+      settled: settle.settled,
+      recorded: settle.recorded,
+      overdue: { expired: overdue.expired, restarted: overdue.restarted, cleared: overdue.cleared },
+    };
   });
 
 export const handler = makeHandler(
@@ -69,6 +103,9 @@ export const handler = makeHandler(
       executor: new LambdaExecutorInvoker(
         new LambdaClient({ region: env.AWS_REGION }),
         own.EXECUTOR_FUNCTION,
+      ),
+      workflows: restartWorkflows(
+        new SfnWorkflowStarter(new SFNClient({ region: env.AWS_REGION }), own.STATE_MACHINE_ARN),
       ),
     };
   }),

@@ -17,6 +17,8 @@ export interface ReconcilerProps {
   executor: IFunction;
   /** The longest one execution can run (the executors' function timeout). */
   executorTimeout: Duration;
+  /** The approval workflow: a scheduled decision its execution never released gets a second one. */
+  stateMachineArn: string;
   /** Where the schedule's undeliverable events go. */
   deadLetterQueue: IQueue;
   /** Where failed asynchronous invocations go. */
@@ -50,8 +52,16 @@ export class Reconciler extends Construct {
         ...props.environment,
         STALE_AFTER_SECONDS: String(staleAfter),
         EXECUTOR_FUNCTION: props.executor.functionName,
+        STATE_MACHINE_ARN: props.stateMachineArn,
       },
     });
+    this.function.role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["states:StartExecution"],
+        resources: [props.stateMachineArn],
+      }),
+    );
     this.function.role.addToPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,

@@ -9,8 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { makeHandler as executeHandler } from "../../functions/workflow/execute.ts";
-import { makeHandler as reconcileHandler } from "../../functions/workflow/reconcile.ts";
+import { makeHandler as reconcileHandler, restartWorkflows } from "../../functions/workflow/reconcile.ts";
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
+import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import type { Connector } from "../../shared/ports.ts";
 import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
@@ -46,12 +47,14 @@ const killedMidCall: Connector = { execute: () => new Promise(() => {}) };
 
 function reconciler() {
   const handedOver: string[] = [];
+  const restarted: string[] = [];
   const handler = reconcileHandler(() => ({
     runtime: awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }),
     staleMs: STALE_MS,
     executor: { execute: async (id: string) => void handedOver.push(id) },
+    workflows: { restart: async (d: Decision) => void restarted.push(d.decisionId) },
   }));
-  return { handler, handedOver };
+  return { handler, handedOver, restarted };
 }
 
 describe("reconciler (scheduled)", () => {
@@ -109,6 +112,7 @@ describe("reconciler (scheduled)", () => {
       runtime: awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }),
       staleMs: STALE_MS,
       executor: invoker,
+      workflows: { restart: async () => {} },
     }))({ "detail-type": "Scheduled Event" }, ctx);
     expect(out.redriven).toBeGreaterThanOrEqual(1);
     const mine = payloads.filter(
@@ -162,5 +166,52 @@ describe("reconciler (scheduled)", () => {
     expect(await outcomes(blocked.decisionId)).toEqual(["draft_blocked"]);
     expect(await outcomes(sent.decisionId)).toEqual(["silence"]);
     expect((await rt.deps.trust.get("rc-writer", "email.send"))?.silence).toBeCloseTo(1, 5);
+  });
+
+  it("a scheduled decision its workflow never released gets a second workflow; a pending one past its expiry is expired", async () => {
+    const spec = await getSpec(rt.deps, "current");
+    await seedAcme(rt.deps, "rc-overdue-s");
+    await seedAcme(rt.deps, "rc-overdue-p");
+    await pinTrust(rt.deps, spec, "rc-l2", "email.send", 2, "reconciler test", "admin@example.com");
+    await pinTrust(rt.deps, spec, "rc-l1", "email.send", 1, "reconciler test", "admin@example.com");
+    const scheduled = (await rt.deps.gate.propose(emailProposal("rc-l2", "rc-overdue-s"), agent("rc-l2")))
+      .decision;
+    const pending = (await rt.deps.gate.propose(emailProposal("rc-l1", "rc-overdue-p"), agent("rc-l1")))
+      .decision;
+    expect([scheduled.status, pending.status]).toEqual(["scheduled", "pending_approval"]);
+
+    // Within the grace after its time, the workflow may still act: nothing is done.
+    rt.clock.set(Date.parse(scheduled.executeAt as string) + 10 * 60_000);
+    const early = reconciler();
+    await early.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(early.restarted).not.toContain(scheduled.decisionId);
+
+    rt.clock.set(Date.parse(pending.expiresAt as string) + 16 * 60_000);
+    const late = reconciler();
+    const out = await late.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(late.restarted).toContain(scheduled.decisionId);
+    expect(out.overdue.expired).toBeGreaterThanOrEqual(1);
+    const after = await rt.deps.decisions.getDecision(pending.decisionId);
+    expect(after?.status).toBe("expired");
+    // Each once: the items are gone.
+    const again = reconciler();
+    await again.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(again.restarted).not.toContain(scheduled.decisionId);
+
+    // The restart is a second execution, named apart from the first, whose wait ends at once.
+    const sent: { name: string; input: string }[] = [];
+    const sfn = {
+      send: async (cmd: { input: { name: string; input: string } }) => void sent.push(cmd.input),
+    };
+    const current = (await rt.deps.decisions.getDecision(scheduled.decisionId)) as Decision;
+    await restartWorkflows(
+      new SfnWorkflowStarter(sfn as never, "arn:aws:states:us-east-1:123456789012:stateMachine:dev"),
+    ).restart(current);
+    expect(sent[0]?.name).toBe(`${scheduled.decisionId}-r`);
+    expect(JSON.parse(sent[0]?.input as string)).toEqual({
+      decisionId: scheduled.decisionId,
+      status: "scheduled",
+      executeAt: scheduled.executeAt,
+    });
   });
 });

@@ -64,6 +64,11 @@ describe("no stuck decisions", () => {
     const actions = reconciler.statements.flatMap((st) => asArray(st.Action));
     expect(actions).toContain("dynamodb:Query");
     expect(actions.filter((a) => /^(secretsmanager|s3):/.test(a))).toEqual([]);
+    // A scheduled decision its workflow never released gets a second execution of the same machine.
+    const starts = reconciler.statements.filter((st) => asArray(st.Action).includes("states:StartExecution"));
+    expect(starts).toHaveLength(1);
+    expect(JSON.stringify(starts[0]?.Resource)).toContain(":stateMachine:dev-harness-approval");
+    expect(env.STATE_MACHINE_ARN).toEqual(starts[0]?.Resource);
   });
 
   it("the executors' timeout covers a connector call's worst case: a longer timeoutMs lengthens it", () => {

@@ -32,12 +32,13 @@ export class SfnWorkflowStarter {
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(input: WorkflowInput): Promise<{ started: boolean }> {
+  /** `name`: the execution's, the decision's id unless a second workflow of it (the reconciler's). */
+  async start(input: WorkflowInput, name = input.decisionId): Promise<{ started: boolean }> {
     try {
       await this.client.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
-          name: input.decisionId,
+          name,
           input: JSON.stringify(input),
         }),
       );
