@@ -26,14 +26,14 @@ import { settleDueItems } from "../../shared/usecases/trust-evidence.ts";
 import { workflowInputFor } from "../../shared/usecases/workflow-start.ts";
 
 /**
- * A second workflow of a scheduled decision, named apart from the first (`<decisionId>-r`): its wait
- * ends at once (the time is past) and its Release step re-checks the decision. One such restart per
- * decision: a second start of the same name starts nothing.
+ * Another workflow of a scheduled decision, named apart from the first (`<decisionId>-<attempt>`, the
+ * attempt being the hour): its wait ends at once (the time is past) and its Release step re-checks the
+ * decision. A second start in the same hour starts nothing.
  */
 export const restartWorkflows = (starter: SfnWorkflowStarter) => ({
-  restart: async (d: Decision) => {
+  restart: async (d: Decision, attempt: string) => {
     const input = workflowInputFor(d, Date.now(), { overrideWindowSeconds: 0, approvalTimeoutSeconds: 0 });
-    if (input) await starter.start(input, `${d.decisionId}-r`);
+    if (input) await starter.start(input, `${d.decisionId}-${attempt}`);
   },
 });
 
@@ -56,11 +56,11 @@ export interface ReconcilerWiring {
   staleMs: number;
   executor: { execute(decisionId: string): Promise<void> };
   /** A new workflow for a scheduled decision whose own never released it (usecases/overdue.ts). */
-  workflows: { restart(decision: Decision): Promise<void> };
+  workflows: { restart(decision: Decision, attempt: string): Promise<void> };
 }
 
 export const makeHandler = (wiring: () => ReconcilerWiring) =>
-  lambdaHandler(async (_event: unknown, tools) => {
+  lambdaHandler(async (_event: unknown, tools, context) => {
     const { runtime, staleMs, executor, workflows } = wiring();
     const handOver: string[] = [];
     const { inDoubt } = await recoverDispatched(runtime.deps, staleMs, {
@@ -71,17 +71,23 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
     const failed = invoked.filter((r) => r.status === "rejected").length;
     // A failing item stays queued for the next run; one failure does not stop the others.
     const settle = await settleDueItems(runtime.deps, runtime.deps.clock.now(), SETTLE_PER_RUN);
+    // What time the run has left after the sweeps above: it stops with a margin, not at its timeout.
     const overdue = await settleOverdue(
       runtime.deps,
-      (d) => workflows.restart(d),
+      (d, attempt) => workflows.restart(d, attempt),
       runtime.deps.clock.now(),
-      SETTLE_PER_RUN,
+      {
+        limit: SETTLE_PER_RUN,
+        timeLeft: () => context.getRemainingTimeInMillis() > 5_000,
+      },
     );
     tools.metrics.addMetric("DecisionsInDoubt", "Count", inDoubt);
     tools.metrics.addMetric("DecisionsRedriven", "Count", handOver.length - failed);
     tools.metrics.addMetric("TrustEvidenceRecorded", "Count", settle.recorded);
     tools.metrics.addMetric("OverdueDecisionsExpired", "Count", overdue.expired);
     tools.metrics.addMetric("OverdueWorkflowsRestarted", "Count", overdue.restarted);
+    tools.metrics.addMetric("OverdueDecisionsVetoed", "Count", overdue.vetoed);
+    tools.metrics.addMetric("OverdueItemsFailed", "Count", overdue.failed);
     if (failed)
       throw new Error(`${failed} of ${handOver.length} dispatched decisions could not be handed over`);
     return {
@@ -89,7 +95,7 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
       redriven: handOver.length,
       settled: settle.settled,
       recorded: settle.recorded,
-      overdue: { expired: overdue.expired, restarted: overdue.restarted, cleared: overdue.cleared },
+      overdue,
     };
   });
 

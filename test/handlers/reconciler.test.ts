@@ -52,7 +52,9 @@ function reconciler() {
     runtime: awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }),
     staleMs: STALE_MS,
     executor: { execute: async (id: string) => void handedOver.push(id) },
-    workflows: { restart: async (d: Decision) => void restarted.push(d.decisionId) },
+    workflows: {
+      restart: async (d: Decision, attempt: string) => void restarted.push(`${d.decisionId}-${attempt}`),
+    },
   }));
   return { handler, handedOver, restarted };
 }
@@ -168,7 +170,7 @@ describe("reconciler (scheduled)", () => {
     expect((await rt.deps.trust.get("rc-writer", "email.send"))?.silence).toBeCloseTo(1, 5);
   });
 
-  it("a scheduled decision its workflow never released gets a second workflow; a pending one past its expiry is expired", async () => {
+  it("a scheduled decision its workflow never released gets another workflow each hour, then is vetoed; a pending one past its expiry is expired", async () => {
     const spec = await getSpec(rt.deps, "current");
     await seedAcme(rt.deps, "rc-overdue-s");
     await seedAcme(rt.deps, "rc-overdue-p");
@@ -179,35 +181,48 @@ describe("reconciler (scheduled)", () => {
     const pending = (await rt.deps.gate.propose(emailProposal("rc-l1", "rc-overdue-p"), agent("rc-l1")))
       .decision;
     expect([scheduled.status, pending.status]).toEqual(["scheduled", "pending_approval"]);
+    const executeAt = Date.parse(scheduled.executeAt as string);
 
     // Within the grace after its time, the workflow may still act: nothing is done.
-    rt.clock.set(Date.parse(scheduled.executeAt as string) + 10 * 60_000);
+    rt.clock.set(executeAt + 10 * 60_000);
     const early = reconciler();
     await early.handler({ "detail-type": "Scheduled Event" }, ctx);
-    expect(early.restarted).not.toContain(scheduled.decisionId);
+    expect(early.restarted).toEqual([]);
 
+    // Overdue: another workflow, named by the hour; the item stays, so a failed one is tried again.
+    rt.clock.set(executeAt + 20 * 60_000);
+    const first = reconciler();
+    await first.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(first.restarted).toEqual([`${scheduled.decisionId}-r${Math.floor(rt.clock.now() / 3_600_000)}`]);
+    rt.clock.set(executeAt + 90 * 60_000);
+    const second = reconciler();
+    await second.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(second.restarted).toEqual([`${scheduled.decisionId}-r${Math.floor(rt.clock.now() / 3_600_000)}`]);
+
+    // Too late to send (its re-check does not look at send windows): vetoed, reservation back.
     rt.clock.set(Date.parse(pending.expiresAt as string) + 16 * 60_000);
     const late = reconciler();
     const out = await late.handler({ "detail-type": "Scheduled Event" }, ctx);
-    expect(late.restarted).toContain(scheduled.decisionId);
+    expect(late.restarted).toEqual([]);
+    expect(out.overdue).toMatchObject({ vetoed: 1, failed: 0 });
     expect(out.overdue.expired).toBeGreaterThanOrEqual(1);
-    const after = await rt.deps.decisions.getDecision(pending.decisionId);
-    expect(after?.status).toBe("expired");
+    const vetoed = await rt.deps.decisions.getDecision(scheduled.decisionId);
+    expect(vetoed?.status).toBe("vetoed");
+    expect((await rt.deps.decisions.getDecision(pending.decisionId))?.status).toBe("expired");
     // Each once: the items are gone.
     const again = reconciler();
-    await again.handler({ "detail-type": "Scheduled Event" }, ctx);
-    expect(again.restarted).not.toContain(scheduled.decisionId);
+    const quiet = await again.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(quiet.overdue).toMatchObject({ expired: 0, restarted: 0, vetoed: 0 });
 
-    // The restart is a second execution, named apart from the first, whose wait ends at once.
+    // The restart is another execution of the machine, named apart from the first, whose wait ends at once.
     const sent: { name: string; input: string }[] = [];
     const sfn = {
       send: async (cmd: { input: { name: string; input: string } }) => void sent.push(cmd.input),
     };
-    const current = (await rt.deps.decisions.getDecision(scheduled.decisionId)) as Decision;
     await restartWorkflows(
       new SfnWorkflowStarter(sfn as never, "arn:aws:states:us-east-1:123456789012:stateMachine:dev"),
-    ).restart(current);
-    expect(sent[0]?.name).toBe(`${scheduled.decisionId}-r`);
+    ).restart(scheduled, "r493");
+    expect(sent[0]?.name).toBe(`${scheduled.decisionId}-r493`);
     expect(JSON.parse(sent[0]?.input as string)).toEqual({
       decisionId: scheduled.decisionId,
       status: "scheduled",
