@@ -19,14 +19,14 @@ export const MemoryEmbeddingsConfig = z.discriminatedUnion("provider", [
     .object({
       provider: z.literal("bedrock"),
       /**
-       * A Titan text embeddings model (the adapter speaks Titan's request: titan-calls.ts), by its
+       * Titan Text Embeddings v2 (the adapter sends v2's request, titan-calls.ts; v1 takes no dimensions), by its
        * foundation model id (invoked in the stack's region) or an inference profile id (`us.…`).
        */
       modelId: z
         .string()
         .regex(
-          /^((us|eu|apac|us-gov|ca|jp|au|global)\.)?amazon\.titan-embed-text-[A-Za-z0-9._:-]+$/,
-          "a Titan text embeddings model id (amazon.titan-embed-text-…; the harness speaks Titan's request)",
+          /^((us|eu|apac|us-gov|ca|jp|au|global)\.)?amazon\.titan-embed-text-v2(:\d+)?$/,
+          "a Titan Text Embeddings v2 model id (amazon.titan-embed-text-v2:0; the harness sends v2's request: dimensions, normalize)",
         )
         .default(TITAN_V2),
       dimensions: z.union([z.literal(256), z.literal(512), z.literal(1024)]).default(1024),

@@ -12,7 +12,7 @@
  * (issue 11 item 8).
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { ConnectorSecrets, SECRET_MAX_AGE_MS } from "../adapters/aws/connector-secrets.ts";
+import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
 import type { HubSpotConnector, HubSpotOptions } from "../adapters/connectors/hubspot.ts";
 import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
 import { statusOf } from "../adapters/connectors/retry.ts";
@@ -82,41 +82,33 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
       if (!s.accessToken) throw new ConfigError(`the ${system} secret has no accessToken`);
       return s.accessToken;
     };
-    const builders: Partial<Record<ConnectorSystem, () => Promise<Connector>>> = {};
+    const builders: Partial<Record<ConnectorSystem, (token: string) => Connector>> = {};
     const { ses, hubspot, linkedin } = config;
-    if (ses)
-      builders.ses = async () => new SesEmailConnector({ ...ses, region: ses.region ?? env.AWS_REGION });
+    if (ses) builders.ses = () => new SesEmailConnector({ ...ses, region: ses.region ?? env.AWS_REGION });
     const makeHubSpot = o.hubspot;
-    if (hubspot && makeHubSpot)
-      builders.hubspot = async () => makeHubSpot({ ...hubspot, accessToken: await token("hubspot") });
-    if (linkedin)
-      builders.linkedin = async () =>
-        new LinkedInConnector({ ...linkedin, accessToken: await token("linkedin") });
-    // Each built with the token its secret held then, and built again once that read is old, so a
-    // rotated token is in use within the secrets' keep (SECRET_MAX_AGE_MS), as the secret itself is.
-    const built = new Map<ConnectorSystem, { at: number; connector: Promise<Connector> }>();
-    const live = (system: ConnectorSystem): Promise<Connector> | undefined => {
-      const build = builders[system];
-      if (!build) return undefined;
-      const now = clock.now();
+    if (hubspot && makeHubSpot) builders.hubspot = (accessToken) => makeHubSpot({ ...hubspot, accessToken });
+    if (linkedin) builders.linkedin = (accessToken) => new LinkedInConnector({ ...linkedin, accessToken });
+    // Each kept with the token it was built with, and built again when its secret (kept 5 minutes,
+    // connector-secrets.ts) holds another: a rotated token is in use within the secret's keep, and a
+    // connector's own caches (HubSpot's lists, LinkedIn's segments) live as long as its token.
+    const built = new Map<ConnectorSystem, { token: string; connector: Connector }>();
+    const live = async (system: ConnectorSystem): Promise<Connector> => {
+      const build = builders[system] as (token: string) => Connector;
+      const t = TOKEN_SYSTEMS.has(system) ? await token(system) : "";
       const kept = built.get(system);
-      if (kept && now - kept.at < SECRET_MAX_AGE_MS) return kept.connector;
-      const entry = { at: now, connector: build() };
-      built.set(system, entry);
-      entry.connector.catch(() => {
-        if (built.get(system) === entry) built.delete(system);
-      });
-      return entry.connector;
+      if (kept?.token === t) return kept.connector;
+      const connector = build(t);
+      built.set(system, { token: t, connector });
+      return connector;
     };
     const send = async (
       system: ConnectorSystem,
       req: ConnectorRequest,
       again: boolean,
     ): Promise<ConnectorResult> => {
-      const pending = live(system) as Promise<Connector>;
       let connector: Connector;
       try {
-        connector = await pending;
+        connector = await live(system);
       } catch (err) {
         // Nothing reached the vendor: the action failed, it is not in doubt.
         throw new ConnectorError(`${system} connector unavailable: ${(err as Error).message}`, false, {

@@ -259,7 +259,9 @@ async function importCompany(
   }
   const input = accountInputOf(rec, existing, o.workspaceTimezone);
   if (!input.ok) return { skipped: input.reason };
-  const created = await store.putAccount(accountId, input.value, at, source, crmFields(rec));
+  const written = await store.putAccount(accountId, input.value, at, source, crmFields(rec));
+  // Not linked yet under its own id: created by this import, this run or one that stopped before its event.
+  const created = written || (!linked && accountId === `hubspot-company-${rec.id}`);
   await finish(deps, "companies", rec.id, accountId, {
     type: AGENT_EVENTS.accountPut,
     detail: { accountId, created },
@@ -334,7 +336,8 @@ async function importContact(
     };
   const input = personInputOf(rec, accountId, existing);
   if (!input.ok) return { skipped: input.reason };
-  const created = await store.putPerson(personId, input.value, at, source, crmFields(rec));
+  const written = await store.putPerson(personId, input.value, at, source, crmFields(rec));
+  const created = written || (!linked && personId === `hubspot-contact-${rec.id}`);
   await finish(deps, "contacts", rec.id, personId, {
     type: AGENT_EVENTS.personPut,
     detail: { personId, accountId: input.value.accountId, created },

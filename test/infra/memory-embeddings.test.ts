@@ -98,7 +98,11 @@ describe("memory embeddings in AWS", () => {
     // Another family's model would get Titan's request body: refused, naming the field.
     expect(() =>
       MemoryEmbeddingsConfig.parse({ provider: "bedrock", modelId: "us.cohere.embed-v4:0" }),
-    ).toThrow(/a Titan text embeddings model id/);
+    ).toThrow(/a Titan Text Embeddings v2 model id/);
+    // v1 takes no dimensions and answers 1,536 values.
+    expect(() =>
+      MemoryEmbeddingsConfig.parse({ provider: "bedrock", modelId: "amazon.titan-embed-text-v1" }),
+    ).toThrow(/modelId/);
     const id = "us.amazon.titan-embed-text-v2:0";
     const config = MemoryEmbeddingsConfig.parse({ provider: "bedrock", modelId: id });
     enableMemoryEmbeddings({ addEnvironment: (k: string, v: string) => (env[k] = v) }, role, config);

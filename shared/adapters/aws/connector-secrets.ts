@@ -80,12 +80,16 @@ export class ConnectorSecrets {
         return value;
       },
       (err) => {
+        const stale = good && now - good.at < SECRET_STALE_MS ? good : undefined;
         if (cache.get(key) === entry) {
-          // Not kept: the next call reads again; meanwhile the last good value serves, for a while.
-          if (good) cache.set(key, { at: good.at, value: Promise.resolve(good.value), good });
+          // Not kept: the last good value serves for a while, and the read is tried again in 30 s
+          // (not on every call, each of which would wait through a failing read first).
+          const maxAge = this.o.maxAgeMs ?? SECRET_MAX_AGE_MS;
+          if (stale)
+            cache.set(key, { at: now - maxAge + 30_000, value: Promise.resolve(stale.value), good: stale });
           else cache.delete(key);
         }
-        if (good && now - good.at < SECRET_STALE_MS) return good.value;
+        if (stale) return stale.value;
         throw err;
       },
     );
