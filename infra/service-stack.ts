@@ -18,6 +18,7 @@ import { ROUTES, type Route } from "../shared/http/routes.ts";
 import {
   type DeployedConnectorsConfig,
   listingConnectorsConfig,
+  longestTimeoutMs,
 } from "../shared/runtime/connector-schemas.ts";
 import { agentEventRoutes, EVENT_ROUTES } from "../shared/runtime/event-routes.ts";
 import { agentModel, type HarnessConfig } from "./config.ts";
@@ -102,8 +103,8 @@ const API_ACCESS: Record<Route["group"], Access> = {
  */
 export function executorTimeout(c: DeployedConnectorsConfig): Duration {
   const { attempts, maxDelayMs } = defaultRetryPolicy;
-  const timeouts = [c.ses, c.hubspot, c.linkedin, ...(c.mcp ?? [])].flatMap((s) => (s ? [s.timeoutMs] : []));
-  const worstMs = Math.max(0, ...timeouts.map((t) => attempts * t + (attempts - 1) * maxDelayMs));
+  const longest = longestTimeoutMs(c);
+  const worstMs = longest ? attempts * longest + (attempts - 1) * maxDelayMs : 0;
   return Duration.seconds(Math.min(900, Math.max(60, Math.ceil(worstMs / 1000) + 10)));
 }
 

@@ -2,8 +2,10 @@ import { ArnFormat, Stack } from "aws-cdk-lib";
 import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import { ack } from "../nag-suppressions.ts";
 
+/** The geographies of system-defined cross-region inference profiles, as a pattern's alternation. */
+export const PROFILE_GEOGRAPHIES = "us|eu|apac|us-gov|ca|jp|au|global";
 /** A system-defined cross-region inference profile id: `<geography>.<foundation model id>`. */
-const PROFILE = /^(us|eu|apac|us-gov|ca|jp|au|global)\.(.+)$/;
+const PROFILE = new RegExp(`^(${PROFILE_GEOGRAPHIES})\\.(.+)$`);
 
 /**
  * Let `role` call the configured model. A foundation model id (`anthropic.claude-...`) is invoked in

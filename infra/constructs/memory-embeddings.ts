@@ -10,7 +10,7 @@
 import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import * as z from "zod";
 import { TITAN_V2 } from "../../shared/adapters/embeddings/bedrock-titan.ts";
-import { grantBedrockInvoke } from "./bedrock-access.ts";
+import { grantBedrockInvoke, PROFILE_GEOGRAPHIES } from "./bedrock-access.ts";
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
@@ -25,7 +25,7 @@ export const MemoryEmbeddingsConfig = z.discriminatedUnion("provider", [
       modelId: z
         .string()
         .regex(
-          /^((us|eu|apac|us-gov|ca|jp|au|global)\.)?amazon\.titan-embed-text-v2(:\d+)?$/,
+          new RegExp(`^((${PROFILE_GEOGRAPHIES})\\.)?amazon\\.titan-embed-text-v2(:\\d+)?$`),
           "a Titan Text Embeddings v2 model id (amazon.titan-embed-text-v2:0; the harness sends v2's request: dimensions, normalize)",
         )
         .default(TITAN_V2),

@@ -171,3 +171,17 @@ export function parseDeployedConnectors(text: string | undefined): DeployedConne
  * function reads it; the executors' HubSpot token is a different secret it never sees.
  */
 export const HUBSPOT_WEBHOOK_SECRET = "hubspot-webhook";
+
+type Timed = { timeoutMs: number } | undefined;
+
+/**
+ * The longest `timeoutMs` of the systems a connectors config names (0 when it names none): what a
+ * call may take at worst, per attempt. The local config's in-doubt floor and the deployed executors'
+ * timeout (infra/service-stack.ts) are both built on it.
+ */
+export const longestTimeoutMs = (c: {
+  ses?: Timed;
+  hubspot?: Timed;
+  linkedin?: Timed;
+  mcp?: readonly { timeoutMs: number }[] | undefined;
+}): number => Math.max(0, ...[c.ses, c.hubspot, c.linkedin, ...(c.mcp ?? [])].map((s) => s?.timeoutMs ?? 0));

@@ -35,6 +35,7 @@ import type { Connector, ConnectorRequest, ConnectorResult } from "../ports.ts";
 import {
   HubSpotSettings,
   LinkedInSettings,
+  longestTimeoutMs,
   McpDownstreamSettings,
   mcpNamesOnce,
   SesSettings,
@@ -67,8 +68,7 @@ export const ConnectorsConfig = z
   .superRefine((c, ctx) => {
     const mcp = c.mcp ?? [];
     mcpNamesOnce(mcp, ctx);
-    const longest = Math.max(0, ...[c.ses, c.hubspot, c.linkedin, ...mcp].map((s) => s?.timeoutMs ?? 0));
-    const floor = defaultRetryPolicy.attempts * longest;
+    const floor = defaultRetryPolicy.attempts * longestTimeoutMs(c);
     if (c.inDoubtAfterMs !== undefined && c.inDoubtAfterMs < floor)
       ctx.addIssue({
         code: "custom",

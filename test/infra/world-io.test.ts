@@ -16,6 +16,8 @@ import {
 } from "./synth.ts";
 
 const SECRETS = LIVE_SECRETS;
+/** What every configuration set the harness sends through publishes to EventBridge (sorted). */
+const SES_EVENT_TYPES = ["bounce", "click", "complaint", "delivery", "open", "reject"];
 
 let s: Synthesized;
 beforeAll(async () => {
@@ -121,14 +123,7 @@ describe("outcomes from the world", () => {
     const [, dest] = ofType("AWS::SES::ConfigurationSetEventDestination")[0] as [string, Resource];
     const d = dest.Properties.EventDestination;
     expect(d.Enabled).toBe(true);
-    expect([...d.MatchingEventTypes].sort()).toEqual([
-      "bounce",
-      "click",
-      "complaint",
-      "delivery",
-      "open",
-      "reject",
-    ]);
+    expect([...d.MatchingEventTypes].sort()).toEqual(SES_EVENT_TYPES);
     expect(JSON.stringify(d.EventBridgeDestination.EventBusArn)).toContain("event-bus/default");
   });
 
@@ -210,14 +205,7 @@ describe("sends through a configuration set of the user's own", () => {
     const res = Object.values(own.serviceTemplate.toJSON().Resources as Record<string, Resource>);
     const dests = res.filter((r) => r.Type === "AWS::SES::ConfigurationSetEventDestination");
     const mine = dests.find((d) => d.Properties.ConfigurationSetName === "marketing-ip-pool") as Resource;
-    expect([...mine.Properties.EventDestination.MatchingEventTypes].sort()).toEqual([
-      "bounce",
-      "click",
-      "complaint",
-      "delivery",
-      "open",
-      "reject",
-    ]);
+    expect([...mine.Properties.EventDestination.MatchingEventTypes].sort()).toEqual(SES_EVENT_TYPES);
     const rule = res.find(
       (r) => r.Type === "AWS::Events::Rule" && r.Properties.EventPattern?.source?.[0] === "aws.ses",
     );
