@@ -108,6 +108,31 @@ describe("linear patterns: same answers as RE2", () => {
     );
   });
 
+  it("reads `[:` inside a class as RE2 does: up to the first `:]`, an empty or unknown name refused", () => {
+    // Found by the property below (seed -1045970159): `[[:]` was accepted, re2js refuses it.
+    for (const p of [
+      "[[:]",
+      "[[:]]",
+      "[[:a:b:]]",
+      "[a[:]",
+      "[[::]]",
+      "[[:a]",
+      "[[:alpha:]]",
+      "[[:^alpha:]x]",
+    ]) {
+      const accepted = (f: () => unknown) => {
+        try {
+          f();
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      expect([p, accepted(() => ours(p))]).toEqual([p, accepted(() => re2(p))]);
+    }
+    expect(() => ours("[[:]")).toThrow("invalid character class range: [:]");
+  });
+
   it("accepts and refuses the same pattern text as re2js", () => {
     const chars = fc.constantFrom(
       "a",

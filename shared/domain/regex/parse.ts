@@ -252,12 +252,15 @@ export function parse(source: string, caseInsensitive: boolean): Node {
 
   function classItem(): Member | number {
     if (peek() === "[" && peek(1) === ":") {
-      const end = src.indexOf(":", pos + 2);
-      if (end > 0 && src[end + 1] === "]") {
-        let name = src.slice(pos + 2, end).join("");
+      // As RE2 reads it: the first `:]` from the opening colon on, so `[:]` (an empty name) and
+      // `[:a:b:]` are names it refuses; with no `:]` at all the `[` is an ordinary member.
+      let end = pos + 1;
+      while (end < src.length && !(src[end] === ":" && src[end + 1] === "]")) end++;
+      if (end < src.length) {
+        let name = end > pos + 1 ? src.slice(pos + 2, end).join("") : "";
         const negated = name.startsWith("^");
         if (negated) name = name.slice(1);
-        const m = POSIX[name] ?? fail(`invalid character class range: [:${name}:]`);
+        const m = POSIX[name] ?? fail(`invalid character class range: ${src.slice(pos, end + 2).join("")}`);
         pos = end + 2;
         return negated ? not(m) : m;
       }
