@@ -49,7 +49,9 @@ const DLQ_REASON: Record<HarnessFunctionProps["invocation"], string> = {
 /** Module replacements, relative to the repository root (esbuild's working directory); see each shim. */
 export const ALIASES: Record<string, string> = {
   "whatwg-url": "./infra/constructs/whatwg-url-shim.cjs",
-  "node-fetch": "./infra/constructs/node-fetch-shim.cjs",
+  // Not node-fetch: HubSpot's codegen sends through it, and a shim over Node's own fetch was 19 KB
+  // smaller but loads undici on the first request, ~20 ms of the HubSpot functions' cold start
+  // (hubspot-poll 128 -> 107 ms bundled with node-fetch, fresh processes interleaved, median of 9).
   // yaml's ESM build (its "default" export condition; esbuild's platform "node" picks the CommonJS
   // one): the same code, so a bundle keeps only what it calls, and a module that reaches
   // domain/yaml.ts without parsing YAML carries none of it (112 KB in the workflow functions). The
