@@ -38,12 +38,14 @@ export function agentModelEnvironment(model: AgentModelConfig): Record<string, s
   };
 }
 
+/** The model grant, to the agents that call their model only (MODEL_AGENTS): Bedrock, or the key's secret. */
 export function grantAgentModel(role: Role, agentId: string, model: AgentModelConfig): void {
+  if (!MODEL_AGENTS.includes(agentId)) return;
   if (model.provider === "bedrock") {
     grantBedrockInvoke(role, model.modelId);
     return;
   }
-  if (!model.keySecretArn || !MODEL_AGENTS.includes(agentId)) return;
+  if (!model.keySecretArn) return;
   role.addToPolicy(
     new PolicyStatement({
       effect: Effect.ALLOW,

@@ -1,7 +1,8 @@
 /**
  * The agents' model in the deployment: with `harness:model` an OpenAI-compatible server, the agent
  * functions carry its URL and name, only the agents that call their model may read the key's secret,
- * and no role is granted Bedrock; without it, Bedrock as before. Synthesis without bundling.
+ * and no role is granted Bedrock; without it, Bedrock, granted to those agents only (the CRM import,
+ * the list builders and the syncs never call a model). Synthesis without bundling.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentRoleName } from "../../infra/constructs/agent-functions.ts";
@@ -61,6 +62,16 @@ describe("the agents' model in AWS", () => {
         (x) => [x.Action].flat().includes("secretsmanager:GetSecretValue") && x.Resource === ARN,
       );
       expect(reads.length, agentId).toBe(MODEL_AGENTS.includes(agentId) ? 1 : 0);
+    }
+  });
+
+  it("Bedrock (the default model): only the agents that call their model may invoke it", () => {
+    const bedrock = synthHarness({ bundle: false });
+    const statements = agentStatements(bedrock.serviceTemplate);
+    expect(statements.size).toBe(agentRegistry.length);
+    for (const [agentId, st] of statements) {
+      const invokes = st.filter((x) => [x.Action].flat().some((a: string) => a.startsWith("bedrock:")));
+      expect(invokes.length > 0, agentId).toBe(MODEL_AGENTS.includes(agentId));
     }
   });
 
