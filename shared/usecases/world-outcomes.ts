@@ -11,16 +11,20 @@ import {
   type HubSpotWebhookEvent,
   OUTCOME_PROPERTIES,
 } from "../adapters/connectors/hubspot-webhook.ts";
+import type { Decision } from "../domain/decision.ts";
+import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
 import { recordOutcome } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
+import { move } from "./transitions.ts";
 
 export type WorldOutcomeResult =
   | {
       recorded: true;
       outcomeId: string;
-      type: OutcomeBody["type"];
+      /** `not_sent`: SES rejected the message after accepting it; the decision is failed (recordSesReject). */
+      type: OutcomeBody["type"] | "not_sent";
       duplicate: boolean;
       decisionId: string | null;
     }
@@ -35,7 +39,8 @@ const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0, 80);
 /**
  * One SES event. A hard bounce suppresses the address and teaches trust as a bounce; a complaint
  * suppresses the person (recordOutcome) and counts against the agent; an open or a click is one
- * `opened` per message. Deliveries, soft bounces and rejects teach nothing and write nothing. A bounce
+ * `opened` per message. A reject is SES refusing, after accepting it, to send the message at all
+ * (recordSesReject). Deliveries and soft bounces teach nothing and write nothing. A bounce
  * or complaint of subtype OnAccountSuppressionList is SES refusing to send to an address already on
  * the account's suppression list (an earlier bounce or complaint, perhaps another sender's): the
  * address is suppressed here too, so the gate stops proposing it, but no agent is taught a bounce or
@@ -62,6 +67,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       );
     return { recorded: false, reason: "not sent: the address is on SES's account suppression list" };
   }
+  if (detail.eventType === "Reject") return recordSesReject(deps, decision, detail, msg);
   let type: OutcomeBody["type"];
   let at: string | undefined;
   switch (detail.eventType) {
@@ -105,6 +111,65 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     duplicate: "duplicate" in res && res.duplicate === true,
     decisionId: res.attributedTo,
   };
+}
+
+/** The start of a decision's execution error when SES rejected its message (recordSesReject). */
+export const SES_REJECTED = "SES rejected the message";
+/** A decision a Reject can settle: sent as far as the harness knows, or not known to be. */
+const REJECTABLE: Decision["status"][] = ["executed", "in_doubt"];
+
+/**
+ * SES accepted the send and then did not send it (a Reject: it found a virus in the message). Nothing
+ * reached the person, so the decision is `failed` with SES's reason, its touch and counters given back
+ * (a later touch is not held back by one that never happened), and no one is taught anything: the
+ * refusal is SES's. A decision `in_doubt` (its executor stopped before recording SES's answer) is
+ * settled the same way: the Reject says SES did not send it. A redelivered Reject finds the decision
+ * failed already and changes nothing.
+ */
+async function recordSesReject(
+  deps: Deps,
+  decision: Decision,
+  detail: SesEventDetail,
+  msg: string,
+): Promise<WorldOutcomeResult> {
+  const reason = detail.reject?.reason ?? "no reason given";
+  const done = (duplicate: boolean): WorldOutcomeResult => ({
+    recorded: true,
+    outcomeId: `ses:${msg}:not_sent`,
+    type: "not_sent",
+    duplicate,
+    decisionId: decision.decisionId,
+  });
+  let current: Decision | undefined = decision;
+  for (let attempt = 0; attempt < 5 && current; attempt++) {
+    if (current.status === "failed" && current.execution?.error?.startsWith(SES_REJECTED)) return done(true);
+    if (!REJECTABLE.includes(current.status))
+      return { recorded: false, reason: `Reject: the decision is ${current.status}, not sent` };
+    try {
+      await move(deps, current, {
+        to: "failed",
+        from: REJECTABLE,
+        event: "failed",
+        actor: "ses",
+        detail: `${SES_REJECTED} after accepting it (${reason}): it was not sent; reservation released`,
+        patch: {
+          execution: {
+            at: current.execution?.at ?? new Date(deps.clock.now()).toISOString(),
+            idempotencyKey: current.execution?.idempotencyKey ?? current.idempotencyKey,
+            externalId: `ses:${detail.mail.messageId}`,
+            error: `${SES_REJECTED}: ${reason}`,
+          },
+        },
+        release: true,
+      });
+      return done(false);
+    } catch (err) {
+      // Another writer moved the decision on (an outcome appended, this Reject delivered twice): read it again.
+      if (!(err instanceof ConflictError)) throw err;
+      current = await deps.decisions.getDecision(decision.decisionId);
+    }
+  }
+  throw new ConflictError(`decision ${decision.decisionId} is too contended; the Reject was not recorded`);
 }
 
 const HUBSPOT: Principal = { subject: "hubspot", roles: ["admin"] };

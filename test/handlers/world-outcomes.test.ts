@@ -159,6 +159,84 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
   });
 });
 
+describe("SES rejecting a message it had accepted (Email Rejected: it found a virus)", () => {
+  it("fails the decision with SES's reason, gives its touch back, teaches no one, and counts once", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-reject");
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const trustBefore = await rt.deps.trust.get("w-writer", "email.send");
+    const touchedBefore = await rt.deps.decisions.getContactState("w-reject");
+    expect(touchedBefore.touches.map((t) => t.decisionId)).toContain(decision.decisionId);
+    const e = sesEvent("eventbridge-ses-reject.json", sent, messageId);
+    expect(await handler(e, ctx)).toEqual({
+      recorded: true,
+      outcomeId: expect.stringMatching(/^ses:.+:not_sent$/),
+      type: "not_sent",
+      duplicate: false,
+      decisionId: decision.decisionId,
+    });
+    const failed = (await rt.deps.decisions.getDecision(decision.decisionId)) as Decision;
+    expect(failed.status).toBe("failed");
+    expect(failed.execution).toMatchObject({
+      externalId: `ses:${messageId}`,
+      error: "SES rejected the message: Bad content",
+    });
+    const events = await rt.deps.decisions.events(streams.decision(decision.decisionId));
+    expect(events.at(-1)).toMatchObject({
+      type: "failed",
+      from: "executed",
+      to: "failed",
+      actor: "ses",
+      detail: expect.stringMatching(/Bad content.*not sent/),
+    });
+    // Nothing reached Jane: her account's touch is given back, as for any send that failed.
+    const touchedAfter = await rt.deps.decisions.getContactState("w-reject");
+    expect(touchedAfter.touches.map((t) => t.decisionId)).not.toContain(decision.decisionId);
+    expect(failed.outcomes).toEqual([]);
+    expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(trustBefore?.version);
+
+    const again = await handler(e, ctx);
+    expect(again).toMatchObject({ recorded: true, type: "not_sent", duplicate: true });
+    expect(await rt.deps.decisions.events(streams.decision(decision.decisionId))).toHaveLength(events.length);
+  });
+
+  it("settles a decision in doubt (its executor stopped before recording SES's answer) as not sent", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-reject-doubt");
+    // The record the executor never wrote: as the reconciler leaves a decision whose attempt went stale.
+    await rt.deps.decisions.transition({
+      decisionId: decision.decisionId,
+      expectStatus: ["executed"],
+      expectVersion: decision.version,
+      patch: { status: "in_doubt" },
+      event: { type: "in_doubt", at: new Date(rt.clock.now()).toISOString(), actor: "test", detail: "stale" },
+    });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const out = await handler(sesEvent("eventbridge-ses-reject.json", sent, messageId), ctx);
+    expect(out).toMatchObject({ recorded: true, type: "not_sent", duplicate: false });
+    expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("failed");
+  });
+
+  it("a Reject for a decision that never went out (vetoed, failed otherwise) changes nothing", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-reject-other");
+    await rt.deps.decisions.transition({
+      decisionId: decision.decisionId,
+      expectStatus: ["executed"],
+      expectVersion: decision.version,
+      patch: {
+        status: "failed",
+        execution: { at: "2026-03-10T15:00:00.000Z", idempotencyKey: "k", error: "refused" },
+      },
+      event: { type: "failed", at: new Date(rt.clock.now()).toISOString(), actor: "test", detail: "refused" },
+    });
+    const before = await rt.deps.decisions.events(streams.decision(decision.decisionId));
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    expect(await handler(sesEvent("eventbridge-ses-reject.json", sent, messageId), ctx)).toEqual({
+      recorded: false,
+      reason: "Reject: the decision is failed, not sent",
+    });
+    expect(await rt.deps.decisions.events(streams.decision(decision.decisionId))).toHaveLength(before.length);
+  });
+});
+
 describe("SES refusing an address on the account's suppression list (subtype OnAccountSuppressionList)", () => {
   it("suppresses the address here too, and teaches no agent a bounce or a complaint this send did not cause", async () => {
     const { decision, sent, messageId } = await sentEmail("w-listed");
