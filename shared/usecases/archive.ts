@@ -6,8 +6,12 @@
 
 /** Where the archive writes: S3 in AWS (gzip), files locally. */
 export interface ArchiveWriter {
+  /** Write (or overwrite) an object of NDJSON rows; no rows is an empty object (ndjson). */
   put(key: string, lines: string[]): Promise<void>;
 }
+
+/** An object's text: one row per line, each ending in a newline; no rows, no text (zero rows to Athena). */
+export const ndjson = (lines: string[]) => (lines.length ? `${lines.join("\n")}\n` : "");
 
 export type ArchiveKind = "decisions" | "events";
 
@@ -65,6 +69,11 @@ function rowOf(
  * only. A retried batch overwrites the same objects; a batch retried in halves (the stream mapping
  * bisects a failing batch) rewrites the first half's objects under the same names with fewer rows,
  * and the second half's rows land under their own first position: no row is archived twice.
+ *
+ * Unless the half that holds a group's first position never succeeds (it ends in the DLQ): the
+ * object an earlier, whole attempt wrote under that name would keep the other half's rows, which that
+ * half archives again under its own names. So a failed attempt empties the objects it wrote before
+ * failing (with the same put: the archiver may not delete), and only a batch that succeeds leaves rows.
  */
 export async function archiveLedgerChanges(
   deps: { archive: ArchiveWriter },
@@ -82,10 +91,16 @@ export async function archiveLedgerChanges(
     groups.set(id, g);
   }
   const objects: string[] = [];
-  for (const g of groups.values()) {
-    const key = archiveKey(g.kind, g.dt, g.positions[0] ?? "0");
-    await deps.archive.put(key, g.rows);
-    objects.push(key);
+  try {
+    for (const g of groups.values()) {
+      const key = archiveKey(g.kind, g.dt, g.positions[0] ?? "0");
+      await deps.archive.put(key, g.rows);
+      objects.push(key);
+    }
+  } catch (err) {
+    // Best effort: if emptying fails too, the retry (or its halves) overwrites the same names.
+    await Promise.allSettled(objects.map((key) => deps.archive.put(key, [])));
+    throw err;
   }
   return { objects, rows: [...groups.values()].reduce((n, g) => n + g.rows.length, 0) };
 }

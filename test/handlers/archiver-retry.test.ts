@@ -1,7 +1,8 @@
 /**
  * The archiver under the stream mapping's retries: a batch that fails part-way is retried whole and
  * then in halves (bisectBatchOnError). Object keys are deterministic per batch, so every retry
- * overwrites what an earlier attempt wrote and no row ends up archived twice.
+ * overwrites what an earlier attempt wrote, and a failed attempt empties what it wrote: no row ends up
+ * archived twice, even when one half never succeeds.
  */
 import { gunzipSync } from "node:zlib";
 import { marshall } from "@aws-sdk/util-dynamodb";
@@ -39,7 +40,9 @@ function bucket() {
         state.failures--;
         throw Object.assign(new Error("SlowDown"), { name: "SlowDown" });
       }
-      objects.set(cmd.input.Key, gunzipSync(cmd.input.Body).toString("utf8").trim().split("\n"));
+      const text = gunzipSync(cmd.input.Body).toString("utf8");
+      // NDJSON as Athena reads it: every line is a row, so an emptied object must hold no line at all.
+      objects.set(cmd.input.Key, text === "" ? [] : text.replace(/\n$/, "").split("\n"));
     },
   };
   return { objects, state, writer: new S3ArchiveWriter(s3 as never, "archive") };
@@ -75,5 +78,26 @@ describe("archiver retries", () => {
       ].sort(),
     );
     expect(new Set(ids).size).toBe(6);
+  });
+
+  it("a half that never succeeds (to the DLQ) leaves none of its rows, and the other half's rows once", async () => {
+    const { objects, state, writer } = bucket();
+    const handler = archiver(() => writer);
+    const batch = records();
+    // The events object named by the first half's first event (1001) can never be written.
+    state.failures = Number.POSITIVE_INFINITY;
+    state.failPrefix = "events/dt=2026-03-10/1001";
+    await expect(handler({ Records: batch }, ctx)).rejects.toThrow(/archive write/);
+    await expect(handler({ Records: batch }, ctx)).rejects.toThrow(/archive write/);
+    // Bisected: the first half fails on every retry and goes to the DLQ; the second half succeeds.
+    for (let i = 0; i < 3; i++)
+      await expect(handler({ Records: batch.slice(0, 3) }, ctx)).rejects.toThrow(/archive write/);
+    await handler({ Records: batch.slice(3) }, ctx);
+
+    const rows = [...objects.values()].flat().map((l) => JSON.parse(l) as Record<string, string>);
+    const ids = rows.map((r) => `${r.decisionId ?? r.stream}:${r.type ?? "decision"}`);
+    // Before, the whole batch's decisions object (1000) kept d_2's image, which the second half wrote again.
+    expect(ids.sort()).toEqual(["d_2:decision", "DEC#d_1:decided", "DEC#d_2:decided"].sort());
+    expect(objects.get("decisions/dt=2026-03-10/1000.ndjson.gz")).toEqual([]);
   });
 });

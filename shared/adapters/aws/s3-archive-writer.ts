@@ -2,7 +2,7 @@ import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DependencyError } from "../../domain/errors.ts";
-import type { ArchiveWriter } from "../../usecases/archive.ts";
+import { type ArchiveWriter, ndjson } from "../../usecases/archive.ts";
 
 const gz = promisify(gzip);
 
@@ -14,7 +14,7 @@ export class S3ArchiveWriter implements ArchiveWriter {
   ) {}
 
   async put(key: string, lines: string[]): Promise<void> {
-    const body = await gz(Buffer.from(`${lines.join("\n")}\n`, "utf8"));
+    const body = await gz(Buffer.from(ndjson(lines), "utf8"));
     try {
       await this.client.send(
         new PutObjectCommand({

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ConflictError } from "../../domain/errors.ts";
-import { type ArchiveWriter, DIGEST_PREFIX, type DigestArchive } from "../../usecases/archive.ts";
+import { type ArchiveWriter, DIGEST_PREFIX, type DigestArchive, ndjson } from "../../usecases/archive.ts";
 
 /**
  * The embedded default's archive: files under `<dataDir>/archive/` in the same key layout as the S3
@@ -13,7 +13,7 @@ export class FileArchive implements ArchiveWriter, DigestArchive {
   constructor(private readonly root: string) {}
 
   async put(key: string, lines: string[]): Promise<void> {
-    this.write(key, gzipSync(Buffer.from(`${lines.join("\n")}\n`, "utf8")), "w");
+    this.write(key, gzipSync(Buffer.from(ndjson(lines), "utf8")), "w");
   }
 
   async putDigest(key: string, body: string): Promise<void> {
@@ -71,7 +71,7 @@ export class MemoryArchive implements ArchiveWriter, DigestArchive {
   readonly objects = new Map<string, string>();
 
   async put(key: string, lines: string[]): Promise<void> {
-    this.objects.set(key, lines.join("\n"));
+    this.objects.set(key, ndjson(lines));
   }
 
   async putDigest(key: string, body: string): Promise<void> {
