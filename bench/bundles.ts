@@ -12,14 +12,18 @@
  * `npm run bench` prints it as section 4; alone: `npx tsx bench/bundles.ts`.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { type BuildOptions, build } from "esbuild";
 import { ALIASES, BUNDLING, FUNCTION_ENVIRONMENT, REPO_ROOT } from "../infra/constructs/harness-function.ts";
+import { stateKeys } from "../shared/adapters/dynamo/keys.ts";
+import { specHash } from "../shared/domain/spec-loader.ts";
+import { parseSpecText } from "../shared/domain/spec-text.ts";
 import { BENCH_SECRET, entryEnv, FIXTURE_STAGE, firstEvent } from "./first-events.ts";
 
 /** Every Lambda entry: each file under functions/ is one (agents share functions/agents/handler.ts). */
@@ -140,20 +144,32 @@ export interface StandInCall {
 
 /**
  * A stand-in for every AWS endpoint (and HubSpot's, for the webhook and the poll), answering at once
- * as an empty account would: JSON protocols an empty object (a Query with no items, a PutEvents with
- * no failures), a BatchGetItem no items of each table asked, Secrets Manager the bench's secret, S3
- * an empty listing or an empty 200, HubSpot's search no results and a contact by id someone the
- * knowledge base does not know. So a first invocation runs its real path against empty tables, as a
- * scheduled function finding nothing to do would, and pays for building and signing its requests but
- * not for a network. It counts the requests (`log` sees each).
+ * as a deployment would whose admin has published the shipped spec and nothing else: the spec to a
+ * read of CURRENT (alone or in a BatchGetItem), KMS a data key, and otherwise JSON protocols an empty object (a Query
+ * with no items, a PutEvents with no failures), a BatchGetItem no items, Secrets Manager the bench's
+ * secret, S3 an empty listing or an empty 200, HubSpot's search no results and a contact by id
+ * someone the knowledge base does not know. So a first invocation runs its real path against empty
+ * tables, as a scheduled function finding nothing to do would, and pays for building and signing its
+ * requests but not for a network. It counts the requests (`log` sees each).
  */
 export async function awsStandIn(log?: (call: StandInCall) => void): Promise<StandIn> {
   let calls = 0;
   const answer = (target: string, method: string, url: string, body: string) => {
     if (target.endsWith(".BatchGetItem")) {
-      const tables = Object.keys((JSON.parse(body) as { RequestItems: object }).RequestItems);
-      return json({ Responses: Object.fromEntries(tables.map((t) => [t, []])), UnprocessedKeys: {} });
+      const asked = (JSON.parse(body) as { RequestItems: Record<string, { Keys: unknown[] }> }).RequestItems;
+      return json({
+        Responses: Object.fromEntries(
+          Object.entries(asked).map(([t, { Keys }]) => [t, Keys.some(isSpecKey) ? [SPEC_ITEM] : []]),
+        ),
+        UnprocessedKeys: {},
+      });
     }
+    if (target.endsWith(".GetItem") && isSpecKey((JSON.parse(body) as { Key: unknown }).Key))
+      return json({ Item: SPEC_ITEM });
+    // A data key sealed and opened (the gate seals a new person's data): any 32 bytes will do.
+    if (target === "TrentService.Encrypt")
+      return json({ CiphertextBlob: Buffer.alloc(48, 1).toString("base64") });
+    if (target === "TrentService.Decrypt") return json({ Plaintext: Buffer.alloc(32, 2).toString("base64") });
     if (target === "secretsmanager.GetSecretValue")
       return json({ Name: "bench", SecretString: JSON.stringify(BENCH_SECRET) });
     if (target) return json({});
@@ -192,6 +208,27 @@ export async function awsStandIn(log?: (call: StandInCall) => void): Promise<Sta
 }
 
 const json = (value: unknown) => ({ type: "application/x-amz-json-1.0", body: JSON.stringify(value) });
+
+/**
+ * The shipped spec, published as version 1: the item CURRENT holds (spec-store.ts), as the deployment
+ * reads it once an admin has published. A first invocation then goes the path it goes in a running
+ * deployment (the gate decides, an agent runs) instead of ending at "no spec has been published yet".
+ */
+const SPEC_KEY = marshall(stateKeys.specCurrent());
+const SPEC_ITEM = (() => {
+  const spec = parseSpecText(readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8"));
+  const at = "2026-03-01T09:00:00.000Z";
+  const item = {
+    ...stateKeys.specCurrent(),
+    version: 1,
+    hash: specHash(spec),
+    publishedAt: at,
+    publishedBy: "bench",
+    spec,
+  };
+  return marshall(item, { removeUndefinedValues: true });
+})();
+const isSpecKey = (key: unknown) => JSON.stringify(key) === JSON.stringify(SPEC_KEY);
 
 const run = promisify(execFile);
 

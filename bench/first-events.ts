@@ -6,8 +6,10 @@
  * function's real path to its first AWS calls (a decision read, a query, a secret, a put), as a
  * function's first request in a deployment does: a path-less 404 would measure only the imports.
  *
- * The AWS stand-in answers every call with an empty item or list, so a path ends where an empty table
- * ends it (a decision not found, nothing due); bench/bundles.ts counts the AWS calls each one made.
+ * The AWS stand-in answers as a deployment with the shipped spec published and empty tables otherwise,
+ * so a path ends where an empty table ends it (a decision not found, nothing due) or, for the gate and
+ * the agents, goes on as it does in use (a decision made, an agent run that finds nothing to do);
+ * bench/bundles.ts counts the AWS calls each one made.
  */
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { signV3 } from "../shared/adapters/connectors/hubspot-webhook.ts";
