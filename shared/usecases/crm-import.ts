@@ -7,9 +7,13 @@
  *
  * Incremental and idempotent: one checkpoint per object type (the CRM's modified time, epoch ms),
  * advanced only after a page's writes all succeeded; each record is written only when `mayOverwrite`
- * says so, so a re-run from the same checkpoint writes nothing new. The search starts `overlapMs`
- * before the checkpoint (a search index lags behind writes) and, when one query reaches the search's
- * result window (HubSpot: 10,000), restarts from the last modified time it reached.
+ * says so, so a re-run from the same checkpoint writes nothing new. A search index lags behind writes,
+ * so the checkpoint is what is surely read: the last record read, but no later than `overlapMs` before
+ * the query that read it (safeCheckpoint). A run at the live edge is read again from there by the
+ * next; a run cut short in a backlog resumes at its last record, re-reading nothing. (Subtracting the
+ * overlap from every checkpoint made a run that stopped at its cap inside a burst of more records than
+ * a run reads in those minutes re-read the same records every run, for good.) When one query reaches
+ * the search's result window (HubSpot: 10,000), the next starts from the last modified time it reached.
  */
 
 import { AGENT_EVENTS } from "../agents/events.ts";
@@ -90,7 +94,7 @@ export interface CrmImportDeps {
 export interface CrmImportOptions {
   /** Defaults for an account the CRM leaves without a time zone. */
   workspaceTimezone: string;
-  /** Re-read this much before the checkpoint. Default 5 minutes. */
+  /** How far behind a query the search index may be: the checkpoint stays this far back. Default 5 minutes. */
   overlapMs?: number;
   /** Stop after this many records per object type (the rest is the next run's): one run must fit the agent function's 5 minutes. Default 2,000. */
   maxRecords?: number;
@@ -114,6 +118,13 @@ export type ImportReport = Record<CrmObjectType, TypeReport>;
 
 export const checkpointName = (system: string, objectType: CrmObjectType) =>
   `crm-import:${system}:${objectType}`;
+
+/**
+ * What a page surely read: everything modified up to its last record, except what the index had not
+ * yet shown when the query ran (written within `lagMs` of it). Shared with the HubSpot poll.
+ */
+export const safeCheckpoint = (lastModified: number, queriedAt: number, lagMs: number) =>
+  Math.min(lastModified, queriedAt - lagMs);
 
 const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).toLowerCase();
 
@@ -153,17 +164,23 @@ async function importType(
   const r = emptyReport();
   const saved = await deps.checkpoints.get(name);
   if (saved !== undefined) r.checkpoint = saved;
-  let since = Math.max(0, (saved ?? 0) - (o.overlapMs ?? 5 * 60_000));
+  const lag = o.overlapMs ?? 5 * 60_000;
+  let since = saved ?? 0;
   let after: string | undefined;
   const max = o.maxRecords ?? 2000;
-  while (r.seen < max) {
+  // Inside one millisecond's records (paging by position) the cap waits: a run that stopped there
+  // would start the next at that millisecond again, and a tie longer than a run reads would hold the
+  // import there for good. The search's window bounds the tie.
+  while (r.seen < max || after !== undefined) {
+    const queriedAt = deps.clock.now();
     const page = await deps.crm.modifiedSince(type, since, after);
     await importPage(deps, o, type, page.records, r);
     const last = page.records.at(-1);
     // Only now, with every write of the page done: a failure above leaves the checkpoint as it was.
-    if (last && last.modifiedAt > (r.checkpoint ?? -1)) {
-      await deps.checkpoints.advance(name, last.modifiedAt);
-      r.checkpoint = last.modifiedAt;
+    const surely = last ? safeCheckpoint(last.modifiedAt, queriedAt, lag) : undefined;
+    if (surely !== undefined && surely > (r.checkpoint ?? -1)) {
+      await deps.checkpoints.advance(name, surely);
+      r.checkpoint = surely;
     }
     if (!page.after || !last) {
       r.caughtUp = true;

@@ -14,6 +14,7 @@ import {
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
+import { safeCheckpoint } from "./crm-import.ts";
 import { recordOutcome } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
@@ -236,8 +237,9 @@ export interface PollDeps {
 }
 
 const POLL = "hubspot-outcomes";
-/** The first poll looks back this far; later ones overlap the last by this much (ids make it harmless). */
+/** The first poll looks back this far. */
 const FIRST_LOOKBACK_MS = 86_400_000;
+/** How far behind a query HubSpot's search index may be: the checkpoint stays this far back (ids make a re-read harmless). */
 const OVERLAP_MS = 5 * 60_000;
 
 /**
@@ -252,8 +254,10 @@ const OVERLAP_MS = 5 * 60_000;
 export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, maxPages = 5) {
   const now = deps.clock.now();
   const saved = await p.checkpoints.get(POLL);
-  // From the checkpoint less an overlap: HubSpot's search indexes a write a little after it is made.
-  const start = saved === undefined ? now - FIRST_LOOKBACK_MS : saved - OVERLAP_MS;
+  // The checkpoint is what was surely read (safeCheckpoint): HubSpot's search indexes a write a little
+  // after it is made, so it stays OVERLAP_MS behind each query. Subtracting the overlap from it here
+  // instead made a run that stopped after its pages inside a burst read the same pages every run.
+  const start = saved ?? now - FIRST_LOOKBACK_MS;
   let since = start;
   let after: string | undefined;
   let changes = 0;
@@ -276,17 +280,16 @@ export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, maxPages = 5)
     if (page.lastModified > since) {
       since = page.lastModified;
       after = undefined;
-      await p.checkpoints.advance(POLL, since);
+      await p.checkpoints.advance(POLL, safeCheckpoint(since, now, OVERLAP_MS));
     } else after = page.after; // A page all written in one millisecond: only a position gets past it.
   }
   // A run that stopped inside one millisecond's writes (a bulk update): the checkpoint moves just past
-  // it, or a tie longer than a run can read would hold it there for good. The next run starts an
-  // overlap earlier, so it reads the tie again from its start; only a tie longer than a run's pages
-  // is cut short (reported), as the CRM import reports one longer than its search's window.
+  // it, or a tie longer than a run can read would hold it there for good. Only a tie longer than a
+  // run's pages is cut short (reported), as the CRM import reports one longer than its search's window.
   const stuck = !caughtUp && after !== undefined;
-  if (stuck) await p.checkpoints.advance(POLL, since + 1);
-  // Caught up: the next run starts from now (less the overlap, as every run).
-  if (caughtUp && now > since) await p.checkpoints.advance(POLL, now);
+  if (stuck) await p.checkpoints.advance(POLL, safeCheckpoint(since + 1, now, OVERLAP_MS));
+  // Caught up: everything written up to the overlap before this run was read.
+  if (caughtUp) await p.checkpoints.advance(POLL, now - OVERLAP_MS);
   return {
     since: new Date(start).toISOString(),
     changes,

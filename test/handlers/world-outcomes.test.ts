@@ -402,9 +402,49 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     secondPage = "empty";
     const again = await pollHubSpotOutcomes(rt.deps, p);
     expect(again).toMatchObject({ changes: 1, recorded: 0, caughtUp: true });
-    // It began an overlap before the checkpoint (HubSpot's search indexes a write a little late).
-    expect(asked[2]).toEqual([written - 5 * 60_000, undefined]);
-    expect(checkpoint).toBe(rt.clock.now());
+    // It began at the checkpoint: that write was read an hour after HubSpot made it, surely indexed.
+    expect(asked[2]).toEqual([written, undefined]);
+    // Caught up: everything written up to 5 minutes before the query (the search indexes a write late).
+    expect(checkpoint).toBe(rt.clock.now() - 5 * 60_000);
+  });
+
+  it("a run that stops after its pages inside a burst resumes at its last read write, not 5 minutes earlier", async () => {
+    const base = rt.clock.now() - 3_600_000;
+    // Twelve contacts HubSpot wrote within two minutes, an hour ago: more than one run's pages.
+    const writes = Array.from({ length: 12 }, (_, i) => base + i * 10_000);
+    let checkpoint: number | undefined = base - 1;
+    const asked: number[] = [];
+    const changes: OutcomeChanges = {
+      modifiedSince: async (since, after) => {
+        asked.push(since);
+        const from = writes.filter((t) => t >= since);
+        const at = Number(after ?? 0);
+        const page = from.slice(at, at + 2);
+        return {
+          events: [],
+          emails: new Map(),
+          ...(page.length ? { lastModified: page.at(-1) } : {}),
+          ...(at + 2 < from.length ? { after: String(at + 2) } : {}),
+        };
+      },
+    };
+    const p = {
+      changes,
+      checkpoints: {
+        get: async () => checkpoint,
+        advance: async (_: string, at: number) => {
+          checkpoint = Math.max(checkpoint ?? 0, at);
+        },
+      },
+      contacts: { emailOf: async () => undefined },
+    };
+    const runs = [];
+    for (let run = 0; run < 12 && !runs.at(-1)?.caughtUp; run++)
+      runs.push(await pollHubSpotOutcomes(rt.deps, p, 2));
+    // Before, each run went back 5 minutes, read the same two pages and left the checkpoint where it was.
+    expect(runs.at(-1)?.caughtUp).toBe(true);
+    expect(Math.min(...asked)).toBe(base - 1);
+    expect(checkpoint).toBe(rt.clock.now() - 5 * 60_000);
   });
 
   it("a run that stops inside one millisecond's writes moves its checkpoint past them instead of starting there for good", async () => {
