@@ -87,8 +87,17 @@ const API_ACCESS: Record<Route["group"], Access> = {
   // directory existed is a Scan of the state table (adapters/dynamo/trust-store.ts). A pin first asks
   // whether the agent ever decided anything: a key-only Query on byAgent (no kms:Decrypt).
   admin: { state: [...RW, "dynamodb:Scan"], ledger: LEDGER_RW, indexQuery: ["byAgent"], publish: true },
-  // Erasure scans the state table for every copy of a person's name or email (rare, admin only).
-  knowledge: { state: [...RW, "dynamodb:Scan"], ledger: LEDGER_RW, publish: true, personKeys: "open" },
+  // Erasure scans the state table for every copy of a person's name or email (rare, admin only), and
+  // reads the account's decisions for mentions of them (byAccount), as a context packet reads the
+  // account's recent touches: without the index, every erasure of a person with an account and every
+  // /v1/context of a known account was AccessDenied.
+  knowledge: {
+    state: [...RW, "dynamodb:Scan"],
+    ledger: LEDGER_RW,
+    indexQuery: ["byAccount"],
+    publish: true,
+    personKeys: "open",
+  },
 };
 
 /**

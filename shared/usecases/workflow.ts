@@ -77,7 +77,8 @@ export interface TaskCompleter {
 
 export interface AwaitApprovalDeps {
   clock: Clock;
-  decisions: Pick<DecisionStore, "getDecision">;
+  /** The status only: the approval wait never opens the decision (its role has no key to). */
+  decisions: Pick<DecisionStore, "decisionStatus">;
   taskTokens: TaskTokenStore;
   tasks: TaskCompleter;
 }
@@ -104,10 +105,10 @@ export async function registerApprovalWait(
 ): Promise<{ decisionId: string; waiting: boolean }> {
   const { decisionId, taskToken } = parseWith(AwaitApprovalInput, input);
   await deps.taskTokens.put(decisionId, taskToken, deps.clock.now() + (maxWaitSeconds + 86_400) * 1000);
-  const d = await deps.decisions.getDecision(decisionId);
-  const result = d ? resultOf(d.status) : "rejected";
+  const status = await deps.decisions.decisionStatus(decisionId);
+  const result = status ? resultOf(status) : "rejected";
   if (!result) return { decisionId, waiting: true };
-  await deps.tasks.succeed(taskToken, { decisionId, result, status: d?.status ?? "rejected" });
+  await deps.tasks.succeed(taskToken, { decisionId, result, status: status ?? "rejected" });
   await deps.taskTokens.remove(decisionId);
   return { decisionId, waiting: false };
 }

@@ -30,7 +30,7 @@ import {
   RELEASE_STORES,
   WATCHER_STORES,
 } from "../../shared/runtime/aws-stores.ts";
-import { execute } from "../../shared/usecases/lifecycle.ts";
+import { execute, reject } from "../../shared/usecases/lifecycle.ts";
 import type { WorkflowInput } from "../../shared/usecases/workflow.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { emailProposal, seedAcme } from "../helpers/world.ts";
@@ -313,10 +313,45 @@ describe("Step Functions task handlers", () => {
     const aws = awsRuntimeFor(rt);
     const tokens = new DynamoTaskTokenStore(aws.db);
     const input = { ...fixture("sfn-task-await-approval.json"), decisionId: d.decisionId };
+    // What it asks of DynamoDB, against what its role allows (infra/service-stack.ts): PutItem and
+    // DeleteItem of APPROVALWAIT# items, reads of the ledger; no data key (PKEY#, AKEY#: it has no
+    // kms:Decrypt either). It opened the sealed decision before, which the role cannot.
+    const asked: string[] = [];
+    const send = aws.db.doc.send.bind(aws.db.doc);
+    aws.db.doc.send = ((cmd: { constructor: { name: string }; input: Record<string, any> }) => {
+      const { TableName, Key, Item, RequestItems } = cmd.input;
+      const tables = TableName ? [TableName] : Object.keys(RequestItems ?? {});
+      const pk = Key?.pk ?? Item?.pk ?? "";
+      for (const t of tables)
+        asked.push(
+          `${cmd.constructor.name} ${t === aws.db.tables.state ? "state" : "ledger"} ${String(pk).split("#")[0]}`,
+        );
+      return send(cmd as never);
+    }) as typeof aws.db.doc.send;
     const out = await awaitApproval(() => ({ runtime: aws, taskTokens: tokens, tasks }))(input, ctx);
     expect(out).toEqual({ decisionId: d.decisionId, waiting: true });
+    expect(asked.filter((a) => a.includes(" state ")).sort()).toEqual(["PutCommand state APPROVALWAIT"]);
+    expect(asked.every((a) => / state APPROVALWAIT$|^(GetCommand|QueryCommand) ledger/.test(a))).toBe(true);
     expect(await tokens.get(d.decisionId)).toBe(input.taskToken);
     expect(tasks.completed).toEqual([]);
+  });
+
+  it("AwaitApproval: a review that landed before the token was stored releases the workflow at once", async () => {
+    const { body: d } = await propose("h-wait-early");
+    await reject(
+      rt.deps,
+      d.decisionId,
+      { note: "not now" },
+      { subject: "ana@example.com", roles: ["approver"] },
+    );
+    const tasks = new LocalTasks();
+    const aws = awsRuntimeFor(rt);
+    const tokens = new DynamoTaskTokenStore(aws.db);
+    const input = { ...fixture("sfn-task-await-approval.json"), decisionId: d.decisionId };
+    const out = await awaitApproval(() => ({ runtime: aws, taskTokens: tokens, tasks }))(input, ctx);
+    expect(out).toEqual({ decisionId: d.decisionId, waiting: false });
+    expect(tasks.completed).toHaveLength(1);
+    expect(await tokens.get(d.decisionId)).toBeUndefined();
   });
 });
 

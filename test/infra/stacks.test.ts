@@ -522,6 +522,24 @@ describe("the admin API's view of the ledger", () => {
   });
 });
 
+describe("the knowledge API's view of the ledger", () => {
+  it("queries the byAccount index (an erasure's account-level mentions, a context packet's touches) and no other", () => {
+    const [, fn] = resources(s.serviceTemplate, "AWS::Lambda::Function").find(([id]) =>
+      id.startsWith("ApiKnowledge"),
+    ) as [string, Resource];
+    const roleRef = fn.Properties.Role["Fn::GetAtt"][0];
+    const statements = resources(s.serviceTemplate, "AWS::IAM::Policy")
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
+      .flatMap(
+        ([, p]) =>
+          p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      );
+    const onIndexes = statements.filter((st) => /\/index\//.test(JSON.stringify(st.Resource)));
+    expect(onIndexes.map((st) => asArray(st.Action))).toEqual([["dynamodb:Query"]]);
+    expect(JSON.stringify(onIndexes[0]?.Resource).match(/\/index\/[A-Za-z]+/g)).toEqual(["/index/byAccount"]);
+  });
+});
+
 describe("the web console in AWS (issue 10)", () => {
   it("a private bucket read by CloudFront through Origin Access Control only, over HTTPS, with security headers", () => {
     const t = s.serviceTemplate;
