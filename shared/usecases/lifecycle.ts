@@ -212,12 +212,22 @@ export async function veto(
   return next;
 }
 
+/**
+ * How early a release may come: Step Functions' Wait reads a timestamp to the second, dropping its
+ * milliseconds, so a workflow started with `…:00.734Z` (before inputs were rounded up, see
+ * workflow-start.ts) releases up to a second early; turned away, the decision waited for the
+ * reconciler's backstop, 15 minutes and more.
+ */
+export const RELEASE_EARLY_MS = 1000;
+
 /** The override window closed: re-validate, then dispatch (or cancel) the scheduled action. */
 export async function release(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
+  const notYet = (d: Decision) =>
+    d.executeAt !== undefined && Date.parse(d.executeAt) > deps.clock.now() + RELEASE_EARLY_MS;
   // The version this process committed is a hint that spares the read (see executeFrom's note): the
   // re-check reads what it needs afresh, and the move is conditioned on the hint's version.
   const hint = deps.decisions.lastKnown?.(decisionId);
-  if (hint?.status === "scheduled" && !(hint.executeAt && Date.parse(hint.executeAt) > deps.clock.now())) {
+  if (hint?.status === "scheduled" && !notYet(hint)) {
     try {
       return await releaseFrom(deps, hint);
     } catch (err) {
@@ -227,7 +237,7 @@ export async function release(deps: LifecycleDeps, decisionId: string): Promise<
   }
   const decision = await deps.decisions.getDecision(decisionId);
   if (decision?.status !== "scheduled") return decision;
-  if (decision.executeAt && Date.parse(decision.executeAt) > deps.clock.now()) return decision;
+  if (notYet(decision)) return decision;
   return releaseFrom(deps, decision);
 }
 

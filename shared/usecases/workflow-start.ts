@@ -36,9 +36,12 @@ export function workflowInputFor(
   defaults: WorkflowDefaults,
 ): WorkflowInput | undefined {
   if (decision.status === "scheduled") {
-    const executeAt =
-      decision.executeAt ??
-      new Date(Date.parse(decision.decidedAt) + defaults.overrideWindowSeconds * 1000).toISOString();
+    const at = decision.executeAt
+      ? Date.parse(decision.executeAt)
+      : Date.parse(decision.decidedAt) + defaults.overrideWindowSeconds * 1000;
+    // Up to the next whole second: the Wait state drops a timestamp's milliseconds, and would end
+    // before the time the Release step checks (lifecycle.ts RELEASE_EARLY_MS).
+    const executeAt = new Date(Math.ceil(at / 1000) * 1000).toISOString();
     return { decisionId: decision.decisionId, status: "scheduled", executeAt };
   }
   if (decision.status === "pending_approval") {

@@ -166,13 +166,35 @@ describe("approval workflow (synthesized definition, executed)", () => {
   it("level 2: the window passes without a veto -> released, dispatched and executed", async () => {
     const d = await scheduled("sm-window", "sm-sdr");
     const input = workflowInputFor(d, rt.clock.now(), DEFAULTS);
-    expect(input?.executeAt).toBe(d.executeAt);
+    // Up to the whole second: the Wait state reads a timestamp to the second only.
+    expect(input?.executeAt).toBe(
+      new Date(Math.ceil(Date.parse(d.executeAt as string) / 1000) * 1000).toISOString(),
+    );
     rt.clock.set(Date.parse(d.executeAt as string) + 1000);
     const out = await run(input, localHandlers(realHandlers()));
     expect(out.release.status).toBe("dispatched");
     expect(out.execution.status).toBe("executed");
     expect((await rt.deps.decisions.getDecision(d.decisionId))?.status).toBe("executed");
     expect(rt.sandbox.entries.filter((e) => e.decisionId === d.decisionId)).toHaveLength(1);
+  });
+
+  it("level 2: a Wait that ends before executeAt's milliseconds still releases and sends", async () => {
+    rt.clock.advance(734);
+    const d = await scheduled("sm-millis", "sm-sdr3");
+    const at = Date.parse(d.executeAt as string);
+    expect(at % 1000).not.toBe(0);
+    const input = workflowInputFor(d, rt.clock.now(), DEFAULTS) as NonNullable<
+      ReturnType<typeof workflowInputFor>
+    >;
+    expect(Date.parse(input.executeAt as string) % 1000).toBe(0);
+    expect(Date.parse(input.executeAt as string)).toBeGreaterThan(at);
+    // A workflow started with the decision's own time (as before the rounding): Step Functions ends its
+    // Wait at that time's whole second, up to a second before it. Turned away, the decision waited for
+    // the reconciler's backstop.
+    rt.clock.set(Math.floor(at / 1000) * 1000);
+    const out = await run({ ...input, executeAt: d.executeAt }, localHandlers(realHandlers()));
+    expect(out.release.status).toBe("dispatched");
+    expect(out.execution.status).toBe("executed");
   });
 
   it("level 2: vetoed inside the window -> not dispatched, nothing sent", async () => {
