@@ -14,6 +14,7 @@ import { makeHandler as archiver } from "../../functions/ledger/archiver.ts";
 import { makeHandler as workflowStarter } from "../../functions/ledger/workflow-starter.ts";
 import { makeHandler as awaitApproval } from "../../functions/workflow/await-approval.ts";
 import { makeHandler as release } from "../../functions/workflow/release.ts";
+import { StepFunctionsApprovalSignal } from "../../shared/adapters/aws/approval-signal.ts";
 import { DynamoTransitionReader } from "../../shared/adapters/aws/ledger-transitions.ts";
 import { S3ArchiveWriter } from "../../shared/adapters/aws/s3-archive-writer.ts";
 import { DynamoTaskTokenStore } from "../../shared/adapters/aws/task-token-store.ts";
@@ -30,7 +31,7 @@ import {
   RELEASE_STORES,
   WATCHER_STORES,
 } from "../../shared/runtime/aws-stores.ts";
-import { execute, reject } from "../../shared/usecases/lifecycle.ts";
+import { approve, execute, reject } from "../../shared/usecases/lifecycle.ts";
 import type { WorkflowInput } from "../../shared/usecases/workflow.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { emailProposal, seedAcme } from "../helpers/world.ts";
@@ -334,6 +335,35 @@ describe("Step Functions task handlers", () => {
     expect(asked.every((a) => / state APPROVALWAIT$|^(GetCommand|QueryCommand) ledger/.test(a))).toBe(true);
     expect(await tokens.get(d.decisionId)).toBe(input.taskToken);
     expect(tasks.completed).toEqual([]);
+  });
+
+  it("an approval whose workflow release fails is still the approval: dispatched, taught, reported", async () => {
+    const { body: d } = await propose("h-signal");
+    const aws = awsRuntimeFor(rt);
+    const tokens = new DynamoTaskTokenStore(aws.db);
+    await tokens.put(d.decisionId, "token-h-signal", rt.clock.now() + 86_400_000);
+    const throttled = {
+      succeed: async () => {
+        throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+      },
+    };
+    const reported: [string, string][] = [];
+    const approvals = new StepFunctionsApprovalSignal({ taskTokens: tokens, tasks: throttled }, (id, err) =>
+      reported.push([id, err.name]),
+    );
+    const before = await rt.deps.trust.get("h-signal", "email.send");
+    const approved = await approve(
+      { ...rt.deps, approvals },
+      d.decisionId,
+      { digest: d.payloadDigest },
+      { subject: "ana@example.com", roles: ["approver"] },
+    );
+    // Before, the error reached the reviewer (a 500; their retry a 409) and the approval taught nothing.
+    expect(approved.status).toBe("dispatched");
+    expect(reported).toEqual([[d.decisionId, "ThrottlingException"]]);
+    expect((await rt.deps.trust.get("h-signal", "email.send"))?.version).toBeGreaterThan(
+      before?.version ?? 0,
+    );
   });
 
   it("AwaitApproval: a review that landed before the token was stored releases the workflow at once", async () => {
