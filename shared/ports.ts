@@ -130,11 +130,6 @@ export interface DecisionStore {
   commitDecision(commit: DecisionCommit): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }>;
   getDecision(decisionId: string): Promise<Decision | undefined>;
   /**
-   * A decision's status alone, read strongly: nothing sealed is read or opened, so a caller that needs
-   * only the status (the approval wait) needs no key. Undefined when there is no such decision.
-   */
-  decisionStatus(decisionId: string): Promise<Decision["status"] | undefined>;
-  /**
    * The newest version of the decision this process wrote or read, without a read: possibly behind
    * (another process may have moved it on), so only a hint for a transition conditioned on its
    * version, which fails if the hint was stale. Undefined when this process does not know it.

@@ -1,4 +1,5 @@
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { decisionStatus } from "../../shared/adapters/dynamo/decision-status.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
@@ -21,7 +22,12 @@ export const makeHandler = (wiring: () => AwaitApprovalRuntime) =>
     const { runtime, taskTokens, tasks } = wiring();
     const { approvalTimeoutSeconds } = parseWith(Wait, input);
     return registerApprovalWait(
-      { clock: runtime.deps.clock, decisions: runtime.deps.decisions, taskTokens, tasks },
+      {
+        clock: runtime.deps.clock,
+        decisions: { decisionStatus: (id) => decisionStatus(runtime.db, id) },
+        taskTokens,
+        tasks,
+      },
       input,
       approvalTimeoutSeconds,
     );

@@ -10,7 +10,7 @@ import type { Decision } from "../domain/decision.ts";
 import { parseWith } from "../domain/validation.ts";
 import { DecisionStatus } from "../domain/vocabulary.ts";
 import * as z from "../domain/zod-mini.ts";
-import type { Clock, DecisionStore } from "../ports.ts";
+import type { Clock } from "../ports.ts";
 import { execute, expire } from "./execution.ts";
 import type { LifecycleDeps } from "./transitions.ts";
 
@@ -78,7 +78,7 @@ export interface TaskCompleter {
 export interface AwaitApprovalDeps {
   clock: Clock;
   /** The status only: the approval wait never opens the decision (its role has no key to). */
-  decisions: Pick<DecisionStore, "decisionStatus">;
+  decisions: { decisionStatus(decisionId: string): Promise<Decision["status"] | undefined> };
   taskTokens: TaskTokenStore;
   tasks: TaskCompleter;
 }

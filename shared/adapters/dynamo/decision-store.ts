@@ -172,20 +172,6 @@ export class DynamoDecisionStore implements DecisionStore {
     return (await this.loadDecision(decisionId))?.decision;
   }
 
-  async decisionStatus(decisionId: string): Promise<Decision["status"] | undefined> {
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.tables.ledger,
-        KeyConditionExpression: "pk = :pk AND sk = :sk",
-        ExpressionAttributeValues: { ":pk": decisionStream(decisionId), ":sk": "DECISION" },
-        ProjectionExpression: "#s",
-        ExpressionAttributeNames: { "#s": "status" },
-        ConsistentRead: true,
-      }),
-    );
-    return res.Items?.[0]?.status as Decision["status"] | undefined;
-  }
-
   lastKnown(decisionId: string): Decision | undefined {
     return this.versions.newest(decisionId)?.decision;
   }
