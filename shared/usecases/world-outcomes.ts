@@ -19,13 +19,17 @@ import { recordOutcome } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
 import { move } from "./transitions.ts";
+import { settleDue } from "./trust-evidence.ts";
 
 export type WorldOutcomeResult =
   | {
       recorded: true;
       outcomeId: string;
-      /** `not_sent`: SES rejected the message after accepting it; the decision is failed (recordSesReject). */
-      type: OutcomeBody["type"] | "not_sent";
+      /**
+       * `not_sent`: SES says the message never reached the person; the decision is failed. `sent`: SES
+       * says it went out; the decision in doubt is executed (settle).
+       */
+      type: OutcomeBody["type"] | "not_sent" | "sent";
       duplicate: boolean;
       decisionId: string | null;
     }
@@ -40,12 +44,15 @@ const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0, 80);
 /**
  * One SES event. A hard bounce suppresses the address and teaches trust as a bounce; a complaint
  * suppresses the person (recordOutcome) and counts against the agent; an open or a click is one
- * `opened` per message. A reject is SES refusing, after accepting it, to send the message at all
- * (recordSesReject). Deliveries and soft bounces teach nothing and write nothing. A bounce
- * or complaint of subtype OnAccountSuppressionList is SES refusing to send to an address already on
- * the account's suppression list (an earlier bounce or complaint, perhaps another sender's): the
- * address is suppressed here too, so the gate stops proposing it, but no agent is taught a bounce or
- * a complaint that this send did not cause.
+ * `opened` per message.
+ *
+ * Some events say the message never reached the person (settle, with the reason): a reject (SES accepted the
+ * send, then found a virus and sent nothing), a bounce or complaint of subtype OnAccountSuppressionList
+ * (SES refusing an address already on the account's suppression list, for an earlier bounce or
+ * complaint, perhaps another sender's: the address is suppressed here too, but no agent is taught a
+ * bounce or complaint this send did not cause), and a soft bounce (SES publishes one only once it has
+ * stopped retrying). The others say it went out: they settle a decision in doubt as sent (settle).
+ * A delivery teaches nothing more.
  */
 export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promise<WorldOutcomeResult> {
   const decisionId = decisionIdOf(detail);
@@ -53,6 +60,8 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
   const decision = await deps.decisions.getDecision(decisionId);
   if (!decision) return { recorded: false, reason: "the tagged decision does not exist" };
   const msg = idPart(detail.mail.messageId);
+  // With a reason, settle always answers.
+  const notSent = (why: string) => settle(deps, decision, detail, msg, why) as Promise<WorldOutcomeResult>;
   const listed =
     detail.bounce?.bounceSubType === ON_ACCOUNT_LIST ||
     detail.complaint?.complaintSubType === ON_ACCOUNT_LIST;
@@ -66,9 +75,18 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
         { kind: "email", value: a.toLowerCase(), reason: `on the SES account suppression list (SES ${msg})` },
         new Date(deps.clock.now()).toISOString(),
       );
-    return { recorded: false, reason: "not sent: the address is on SES's account suppression list" };
+    return notSent(`${SES_NOT_SENT}: the address is on SES's account suppression list`);
   }
-  if (detail.eventType === "Reject") return recordSesReject(deps, decision, detail, msg);
+  if (detail.eventType === "Reject")
+    return notSent(`${SES_REJECTED}: ${detail.reject?.reason ?? "no reason given"}`);
+  if (detail.eventType === "Bounce" && detail.bounce?.bounceType === "Transient")
+    return notSent(
+      `${SES_NOT_SENT}: SES stopped retrying (soft bounce${detail.bounce.bounceSubType ? `: ${detail.bounce.bounceSubType}` : ""})`,
+    );
+  if (detail.eventType === "Send") return { recorded: false, reason: "Send: nothing to learn" };
+  // From here on SES says the message went out: a decision whose executor stopped before recording
+  // SES's answer is settled as sent first.
+  const settled = await settle(deps, decision, detail, msg);
   let type: OutcomeBody["type"];
   let at: string | undefined;
   switch (detail.eventType) {
@@ -78,7 +96,10 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       break;
     case "Bounce": {
       if (detail.bounce?.bounceType !== "Permanent")
-        return { recorded: false, reason: `${detail.bounce?.bounceType ?? "unknown"} bounce: SES retries` };
+        return {
+          recorded: false,
+          reason: `${detail.bounce?.bounceType ?? "unknown"} bounce: nothing to learn`,
+        };
       type = "bounced";
       at = detail.bounce.timestamp;
       // Suppressed before the outcome is recorded: a retry after a crash between the two still suppresses.
@@ -96,7 +117,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       at = (detail.open ?? detail.click)?.timestamp;
       break;
     default:
-      return { recorded: false, reason: `${detail.eventType}: nothing to learn` };
+      return settled ?? { recorded: false, reason: `${detail.eventType}: nothing to learn` };
   }
   const body: OutcomeBody = {
     outcomeId: `ses:${msg}:${type}`,
@@ -114,63 +135,87 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
   };
 }
 
-/** The start of a decision's execution error when SES rejected its message (recordSesReject). */
+/** The start of a decision's execution error when SES rejected its message (a Reject event). */
 export const SES_REJECTED = "SES rejected the message";
-/** A decision a Reject can settle: sent as far as the harness knows, or not known to be. */
-const REJECTABLE: Decision["status"][] = ["executed", "in_doubt"];
+/** The start of a decision's execution error when SES says nothing reached the person (settle). */
+export const SES_NOT_SENT = "SES did not deliver it";
 
 /**
- * SES accepted the send and then did not send it (a Reject: it found a virus in the message). Nothing
- * reached the person, so the decision is `failed` with SES's reason, its touch and counters given back
- * (a later touch is not held back by one that never happened), and no one is taught anything: the
- * refusal is SES's. A decision `in_doubt` (its executor stopped before recording SES's answer) is
- * settled the same way: the Reject says SES did not send it. A redelivered Reject finds the decision
- * failed already and changes nothing.
+ * Thrown while the decision is still `dispatched`: its executor has not recorded SES's answer yet
+ * (or was killed, and the reconciler will make it in_doubt). The event is retried (Lambda's async
+ * retries, then the dead-letter queue), not dropped.
  */
-async function recordSesReject(
+export class NotYetRecorded extends Error {
+  override name = "NotYetRecorded";
+}
+
+/**
+ * Settle the decision on SES's word, once (a redelivered event finds it settled).
+ *
+ * `why` given: nothing reached the person. The decision, `executed` or `in_doubt`, is `failed` with
+ * SES's reason in its execution and ledger, its touch and counters given back (a later touch is not
+ * held back by one that never happened), and nobody is taught anything: the refusal is SES's.
+ *
+ * `why` absent: the message went out (delivered, bounced hard, complained of, opened). A decision
+ * `in_doubt` (its executor stopped before recording SES's answer) is `executed`, with the trust window
+ * an execution opens; any other is left as it is (undefined).
+ */
+async function settle(
   deps: Deps,
   decision: Decision,
   detail: SesEventDetail,
   msg: string,
-): Promise<WorldOutcomeResult> {
-  const reason = detail.reject?.reason ?? "no reason given";
-  const done = (duplicate: boolean): WorldOutcomeResult => ({
+  why?: string,
+): Promise<WorldOutcomeResult | undefined> {
+  const type = why ? "not_sent" : "sent";
+  const result = (duplicate: boolean): WorldOutcomeResult => ({
     recorded: true,
-    outcomeId: `ses:${msg}:not_sent`,
-    type: "not_sent",
+    outcomeId: `ses:${msg}:${type}`,
+    type,
     duplicate,
     decisionId: decision.decisionId,
   });
-  let current: Decision | undefined = decision;
-  for (let attempt = 0; attempt < 5 && current; attempt++) {
-    if (current.status === "failed" && current.execution?.error?.startsWith(SES_REJECTED)) return done(true);
-    if (!REJECTABLE.includes(current.status))
-      return { recorded: false, reason: `Reject: the decision is ${current.status}, not sent` };
+  const from: Decision["status"][] = why ? ["executed", "in_doubt"] : ["in_doubt"];
+  const sentAt = Date.parse(detail.mail.timestamp ?? "") || deps.clock.now();
+  let d: Decision | undefined = decision;
+  for (let attempt = 0; d && attempt < 5; attempt++) {
+    if (!from.includes(d.status)) {
+      if (!why) return attempt ? result(true) : undefined;
+      if (d.status === "failed" && d.execution?.error?.startsWith("SES ")) return result(true);
+      if (d.status === "dispatched") throw new NotYetRecorded(`${d.decisionId} is still dispatched`);
+      return { recorded: false, reason: `${detail.eventType}: the decision is ${d.status}, not sent` };
+    }
+    const execution = {
+      at: d.execution?.at ?? new Date(sentAt).toISOString(),
+      idempotencyKey: d.execution?.idempotencyKey ?? d.idempotencyKey,
+      externalId: `ses:${detail.mail.messageId}`,
+    };
     try {
-      await move(deps, current, {
-        to: "failed",
-        from: REJECTABLE,
-        event: "failed",
+      await move(deps, d, {
+        to: why ? "failed" : "executed",
+        from,
+        event: why ? "failed" : "executed",
         actor: "ses",
-        detail: `${SES_REJECTED} after accepting it (${reason}): it was not sent; reservation released`,
-        patch: {
-          execution: {
-            at: current.execution?.at ?? new Date(deps.clock.now()).toISOString(),
-            idempotencyKey: current.execution?.idempotencyKey ?? current.idempotencyKey,
-            externalId: `ses:${detail.mail.messageId}`,
-            error: `${SES_REJECTED}: ${reason}`,
-          },
-        },
-        release: true,
+        ...(why
+          ? {
+              detail: `${why}: it was not sent; reservation released`,
+              patch: { execution: { ...execution, error: why } },
+              release: true,
+            }
+          : {
+              detail: `SES reported ${detail.eventType} of message ${msg}: it was sent`,
+              patch: { execution },
+              addDue: settleDue(d.decisionId, sentAt, await deps.specs.current().catch(() => undefined)),
+            }),
       });
-      return done(false);
+      return result(false);
     } catch (err) {
-      // Another writer moved the decision on (an outcome appended, this Reject delivered twice): read it again.
+      // Another writer moved it on (an outcome appended, this event delivered twice): read it again.
       if (!(err instanceof ConflictError)) throw err;
-      current = await deps.decisions.getDecision(decision.decisionId);
+      d = await deps.decisions.getDecision(decision.decisionId);
     }
   }
-  throw new ConflictError(`decision ${decision.decisionId} is too contended; the Reject was not recorded`);
+  throw new ConflictError(`decision ${decision.decisionId} is too contended; SES's event was not recorded`);
 }
 
 const HUBSPOT: Principal = { subject: "hubspot", roles: ["admin"] };

@@ -148,9 +148,7 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
     expect(suppressions.some((s) => s.kind === "email" || s.kind === "person")).toBe(true);
     expect((await outcomesOf(decision.decisionId)).map((o) => o.type).sort()).toEqual(["bounced", "opened"]);
 
-    // A soft bounce and an email the harness did not send write nothing.
-    bounce.detail.bounce.bounceType = "Transient";
-    expect(await handler(bounce, ctx)).toMatchObject({ recorded: false });
+    // An email the harness did not send writes nothing.
     const foreign = fixture("eventbridge-ses-complaint.json");
     expect(await handler(foreign, ctx)).toEqual({
       recorded: false,
@@ -159,7 +157,7 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
   });
 });
 
-describe("SES rejecting a message it had accepted (Email Rejected: it found a virus)", () => {
+describe("SES saying whether a message went out: a reject, a soft bounce, a delivery", () => {
   it("fails the decision with SES's reason, gives its touch back, teaches no one, and counts once", async () => {
     const { decision, sent, messageId } = await sentEmail("w-reject");
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
@@ -215,6 +213,74 @@ describe("SES rejecting a message it had accepted (Email Rejected: it found a vi
     expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("failed");
   });
 
+  it("a soft bounce (SES stopped retrying) is not sent either: failed, nobody taught, the address not suppressed", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-soft");
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const trustBefore = await rt.deps.trust.get("w-writer", "email.send");
+    const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+    bounce.detail.bounce.bounceType = "Transient";
+    bounce.detail.bounce.bounceSubType = "MailboxFull";
+    bounce.detail.bounce.bouncedRecipients[0].emailAddress = "jane@w-soft.io";
+    expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "not_sent", duplicate: false });
+    const failed = await rt.deps.decisions.getDecision(decision.decisionId);
+    expect(failed?.status).toBe("failed");
+    expect(failed?.execution?.error).toBe(
+      "SES did not deliver it: SES stopped retrying (soft bounce: MailboxFull)",
+    );
+    expect(failed?.outcomes).toEqual([]);
+    expect(await rt.deps.kb.suppressionsFor("w-soft", "w-soft-jane")).toEqual([]);
+    expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(trustBefore?.version);
+  });
+
+  it("a Reject while the executor has not yet recorded SES's answer is retried, not dropped", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-reject-early");
+    // As the decision is between SES's answer and the executor's record of it.
+    await rt.deps.decisions.transition({
+      decisionId: decision.decisionId,
+      expectStatus: ["executed"],
+      expectVersion: decision.version,
+      patch: { status: "dispatched" },
+      event: {
+        type: "dispatched",
+        at: new Date(rt.clock.now()).toISOString(),
+        actor: "test",
+        detail: "rewound",
+      },
+    });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const e = sesEvent("eventbridge-ses-reject.json", sent, messageId);
+    await expect(handler(e, ctx)).rejects.toThrow(/still dispatched/);
+    expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("dispatched");
+  });
+
+  it("a delivery settles a decision in doubt as sent, with its trust window; a second delivery changes nothing", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-delivered");
+    await rt.deps.decisions.transition({
+      decisionId: decision.decisionId,
+      expectStatus: ["executed"],
+      expectVersion: decision.version,
+      patch: { status: "in_doubt" },
+      event: { type: "in_doubt", at: new Date(rt.clock.now()).toISOString(), actor: "test", detail: "stale" },
+    });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const delivery = sesEvent("eventbridge-ses-open.json", sent, messageId);
+    delivery["detail-type"] = "Email Delivered";
+    delivery.detail.eventType = "Delivery";
+    delivery.detail.delivery = {
+      timestamp: delivery.detail.open.timestamp,
+      recipients: ["jane@w-delivered.io"],
+    };
+    delete delivery.detail.open;
+    expect(await handler(delivery, ctx)).toMatchObject({ recorded: true, type: "sent", duplicate: false });
+    const settled = await rt.deps.decisions.getDecision(decision.decisionId);
+    expect(settled?.status).toBe("executed");
+    expect(settled?.execution?.externalId).toBe(`ses:${messageId}`);
+    const events = await rt.deps.decisions.events(streams.decision(decision.decisionId));
+    expect(events.at(-1)).toMatchObject({ from: "in_doubt", to: "executed", actor: "ses" });
+    expect(await handler(delivery, ctx)).toMatchObject({ recorded: false });
+    expect(await rt.deps.decisions.events(streams.decision(decision.decisionId))).toHaveLength(events.length);
+  });
+
   it("a Reject for a decision that never went out (vetoed, failed otherwise) changes nothing", async () => {
     const { decision, sent, messageId } = await sentEmail("w-reject-other");
     await rt.deps.decisions.transition({
@@ -245,14 +311,19 @@ describe("SES refusing an address on the account's suppression list (subtype OnA
     const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
     bounce.detail.bounce.bounceSubType = "OnAccountSuppressionList";
     bounce.detail.bounce.bouncedRecipients[0].emailAddress = "Jane@w-listed.io";
-    expect(await handler(bounce, ctx)).toEqual({
-      recorded: false,
-      reason: expect.stringMatching(/account suppression list/),
-    });
+    // SES sent nothing: the decision is failed and its touch given back, as for a reject.
+    expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "not_sent", duplicate: false });
+    const failed = await rt.deps.decisions.getDecision(decision.decisionId);
+    expect(failed?.status).toBe("failed");
+    expect(failed?.execution?.error).toMatch(/account suppression list/);
     const complaint = sesEvent("eventbridge-ses-complaint.json", sent, messageId);
     complaint.detail.complaint.complaintSubType = "OnAccountSuppressionList";
     complaint.detail.complaint.complainedRecipients = [{ emailAddress: "jane@w-listed.io" }];
-    expect(await handler(complaint, ctx)).toMatchObject({ recorded: false });
+    expect(await handler(complaint, ctx)).toMatchObject({
+      recorded: true,
+      type: "not_sent",
+      duplicate: true,
+    });
     const suppressions = await rt.deps.kb.suppressionsFor("w-listed", "w-listed-jane");
     expect(suppressions.some((x) => x.kind === "email" && /account suppression list/.test(x.reason))).toBe(
       true,
