@@ -10,6 +10,7 @@ import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
 import type { ContactEmails } from "../../shared/adapters/connectors/hubspot-webhook.ts";
+import { crmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
 import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
@@ -59,6 +60,13 @@ export const makeHandler = (w: WebhookWiring) => {
         },
         {
           clientSecret: secret.clientSecret,
+          // The CRM import's link, else its id for a contact whose link a stopped run never wrote.
+          personOf: async (contactId) => {
+            const linked = (await crmLink(rt.db, "contacts", contactId))?.kbId;
+            if (linked) return linked;
+            const imported = `hubspot-contact-${contactId}`;
+            return (await rt.deps.kb.getPerson(imported)) ? imported : undefined;
+          },
           contacts: async () => {
             const token = secret.accessToken;
             if (!token) throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no accessToken`);

@@ -10,7 +10,12 @@ import {
   signatureProblem,
 } from "../adapters/connectors/hubspot-webhook.ts";
 import type { Deps } from "../ports.ts";
-import { recordHubSpotEvent, type WorldOutcomeResult } from "./world-outcomes.ts";
+import {
+  HUBSPOT_DELETIONS,
+  recordHubSpotDeletion,
+  recordHubSpotEvent,
+  type WorldOutcomeResult,
+} from "./world-outcomes.ts";
 
 export interface WebhookAnswer {
   status: number;
@@ -20,7 +25,12 @@ export interface WebhookAnswer {
 export async function receiveHubSpotWebhook(
   deps: Deps,
   req: SignedRequest,
-  o: { clientSecret: string; contacts: () => Promise<ContactEmails> },
+  o: {
+    clientSecret: string;
+    contacts: () => Promise<ContactEmails>;
+    /** The knowledge base's person a HubSpot contact was imported as (the CRM import's link). */
+    personOf: (contactId: string) => Promise<string | undefined>;
+  },
 ): Promise<WebhookAnswer> {
   const problem = signatureProblem(o.clientSecret, req, deps.clock.now());
   if (problem) return { status: 401, body: { error: "unauthorized", message: problem } };
@@ -39,9 +49,13 @@ export async function receiveHubSpotWebhook(
         issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
       },
     };
-  const contacts = await o.contacts();
   const results: WorldOutcomeResult[] = [];
   // In order, one at a time: two events about one contact then see each other's writes.
-  for (const event of parsed.data) results.push(await recordHubSpotEvent(deps, event, contacts));
+  for (const event of parsed.data)
+    results.push(
+      event.subscriptionType in HUBSPOT_DELETIONS
+        ? await recordHubSpotDeletion(deps, event, o.personOf)
+        : await recordHubSpotEvent(deps, event, await o.contacts()),
+    );
   return { status: 200, body: { received: results.length, results } };
 }

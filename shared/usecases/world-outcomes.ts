@@ -29,7 +29,7 @@ export type WorldOutcomeResult =
        * `not_sent`: SES says the message never reached the person; the decision is failed. `sent`: SES
        * says it went out; the decision in doubt is executed (settle).
        */
-      type: OutcomeBody["type"] | "not_sent" | "sent";
+      type: OutcomeBody["type"] | "not_sent" | "sent" | "suppressed";
       duplicate: boolean;
       decisionId: string | null;
     }
@@ -268,6 +268,46 @@ export async function recordHubSpotEvent(
     type,
     duplicate: "duplicate" in res && res.duplicate === true,
     decisionId: res.attributedTo,
+  };
+}
+
+/** HubSpot's deletion events, and what the suppression says of each. */
+export const HUBSPOT_DELETIONS: Record<string, string> = {
+  "contact.deletion": "deleted in HubSpot",
+  "contact.privacyDeletion":
+    "deleted in HubSpot on a privacy request: erase their data here too (POST /v1/people/{id}/erase)",
+};
+
+/**
+ * A contact deleted in HubSpot (`contact.deletion`, `contact.privacyDeletion`: a GDPR delete). The CRM
+ * import never sees it (HubSpot's search leaves deleted records out), so without this the person
+ * stayed in the knowledge base, open to outreach. The person the contact is linked to (`personOf`,
+ * the import's link) is suppressed on every channel at once, the reason naming the deletion; their
+ * data is erased by an admin (the erasure route), since an erasure here would act on a webhook alone.
+ * A redelivery writes the same suppression again.
+ */
+export async function recordHubSpotDeletion(
+  deps: Deps,
+  event: HubSpotWebhookEvent,
+  personOf: (contactId: string) => Promise<string | undefined>,
+): Promise<WorldOutcomeResult> {
+  const contactId = String(event.objectId);
+  const personId = await personOf(contactId);
+  if (!personId) return { recorded: false, reason: "not a person in the knowledge base" };
+  await deps.kb.addSuppression(
+    {
+      kind: "person",
+      value: personId,
+      reason: `${HUBSPOT_DELETIONS[event.subscriptionType] ?? "deleted in HubSpot"} (contact ${contactId})`,
+    },
+    new Date(deps.clock.now()).toISOString(),
+  );
+  return {
+    recorded: true,
+    outcomeId: `hubspot:${idPart(contactId)}:deleted`,
+    type: "suppressed",
+    duplicate: false,
+    decisionId: null,
   };
 }
 

@@ -13,6 +13,8 @@ import { makeHandler as hubspotWebhook } from "../../functions/webhooks/hubspot.
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import type { OutcomeChanges } from "../../shared/adapters/connectors/hubspot-poll.ts";
 import { signV3 } from "../../shared/adapters/connectors/hubspot-webhook.ts";
+import { DynamoCrmImportStore } from "../../shared/adapters/dynamo/crm-import-store.ts";
+import { DynamoKnowledgeStore } from "../../shared/adapters/dynamo/kb-store.ts";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
@@ -392,6 +394,48 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "replied")).toHaveLength(1);
       // The secret was read once for the container.
       expect(w.sm.reads()).toBe(1);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a contact deleted in HubSpot (a privacy deletion) suppresses the person it was imported as", async () => {
+    await seedAcme(rt.deps, "w-hs-del");
+    // As the CRM import links a HubSpot contact to the knowledge base's person.
+    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "9901", {
+      kbId: "w-hs-del-jane",
+    });
+    const w = await wiring("jane@w-hs-del.io");
+    try {
+      // HubSpot's documented deletion event: no property, the contact id as objectId.
+      const event = {
+        eventId: 4242,
+        subscriptionId: 17,
+        portalId: 62515,
+        appId: 54321,
+        occurredAt: rt.clock.now(),
+        subscriptionType: "contact.privacyDeletion",
+        attemptNumber: 0,
+        objectId: 9901,
+        changeFlag: "DELETED",
+        changeSource: "GDPR",
+      };
+      const unknown = { ...event, eventId: 4243, objectId: 9902 };
+      const res = await w.handler(delivery(JSON.stringify([event, unknown])), ctx);
+      expect(res.statusCode).toBe(200);
+      expect(JSON.parse(res.body as string).results).toEqual([
+        expect.objectContaining({ recorded: true, type: "suppressed" }),
+        { recorded: false, reason: "not a person in the knowledge base" },
+      ]);
+      const suppressions = await rt.deps.kb.suppressionsFor("w-hs-del", "w-hs-del-jane");
+      expect(suppressions).toContainEqual(
+        expect.objectContaining({
+          kind: "person",
+          reason: expect.stringMatching(/privacy request.*contact 9901/),
+        }),
+      );
+      // Nothing was asked of HubSpot about a contact that no longer exists.
+      expect(w.hubspot.requests).toHaveLength(0);
     } finally {
       await w.close();
     }

@@ -14,6 +14,18 @@ const SYSTEM = "hubspot";
  * KB store's own upserts (its domain and email indexes and suppression inheritance apply), deals under
  * their account, and one link item per imported CRM record naming what it became.
  */
+/** The knowledge base's record a CRM record was imported as, if it was (the webhook's deletions read it too). */
+export async function crmLink(db: Db, objectType: CrmObjectType, id: string): Promise<CrmLink | undefined> {
+  const res = await db.doc.send(
+    new GetCommand({
+      TableName: db.tables.state,
+      Key: stateKeys.crmLink(SYSTEM, objectType, id),
+      ConsistentRead: true,
+    }),
+  );
+  return typeof res.Item?.kbId === "string" ? { kbId: res.Item.kbId } : undefined;
+}
+
 export class DynamoCrmImportStore implements CrmImportStore {
   constructor(
     private readonly db: Db,
@@ -28,8 +40,7 @@ export class DynamoCrmImportStore implements CrmImportStore {
   }
 
   async link(objectType: CrmObjectType, id: string): Promise<CrmLink | undefined> {
-    const item = await this.get(stateKeys.crmLink(SYSTEM, objectType, id));
-    return typeof item?.kbId === "string" ? { kbId: item.kbId } : undefined;
+    return crmLink(this.db, objectType, id);
   }
 
   async putLink(objectType: CrmObjectType, id: string, link: CrmLink): Promise<void> {
