@@ -94,8 +94,9 @@ export async function archiveLedgerChanges(
   try {
     for (const g of groups.values()) {
       const key = archiveKey(g.kind, g.dt, g.positions[0] ?? "0");
-      await deps.archive.put(key, g.rows);
+      // Named before the write: a write that failed on the client's side (a timeout) may have landed.
       objects.push(key);
+      await deps.archive.put(key, g.rows);
     }
   } catch (err) {
     // Best effort: if emptying fails too, the retry (or its halves) overwrites the same names.

@@ -33,7 +33,7 @@ function records() {
 /** An S3 bucket in memory whose next puts under `failPrefix` fail (a throttled PutObject). */
 function bucket() {
   const objects = new Map<string, string[]>();
-  const state = { failures: 0, failPrefix: "" };
+  const state = { failures: 0, failPrefix: "", landed: "" };
   const s3 = {
     send: async (cmd: { input: { Key: string; Body: Buffer } }) => {
       if (state.failures > 0 && cmd.input.Key.startsWith(state.failPrefix)) {
@@ -43,6 +43,11 @@ function bucket() {
       const text = gunzipSync(cmd.input.Body).toString("utf8");
       // NDJSON as Athena reads it: every line is a row, so an emptied object must hold no line at all.
       objects.set(cmd.input.Key, text === "" ? [] : text.replace(/\n$/, "").split("\n"));
+      // Stored, but the client hears an error (a timeout after S3 committed the write), once.
+      if (state.landed && cmd.input.Key.startsWith(state.landed)) {
+        state.landed = "";
+        throw Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+      }
     },
   };
   return { objects, state, writer: new S3ArchiveWriter(s3 as never, "archive") };
@@ -53,8 +58,9 @@ describe("archiver retries", () => {
     const { objects, state, writer } = bucket();
     const handler = archiver(() => writer);
     const batch = records();
-    // The decisions object is written, then the events object fails: the batch fails.
-    state.failures = 2;
+    // The decisions object is written, then the events object fails, as does emptying it: the batch
+    // fails. Twice.
+    state.failures = 4;
     state.failPrefix = "events/";
     await expect(handler({ Records: batch }, ctx)).rejects.toThrow(/archive write/);
     // Retried as is: the same keys, the decisions object is overwritten; it fails again.
@@ -78,6 +84,15 @@ describe("archiver retries", () => {
       ].sort(),
     );
     expect(new Set(ids).size).toBe(6);
+  });
+
+  it("a write that landed although the client heard an error is emptied too", async () => {
+    const { objects, state, writer } = bucket();
+    const handler = archiver(() => writer);
+    state.landed = "events/";
+    await expect(handler({ Records: records() }, ctx)).rejects.toThrow(/archive write/);
+    // Before, the events object kept the batch's rows, which the batch's retry (or its halves) wrote again.
+    expect([...objects.values()].flat()).toEqual([]);
   });
 
   it("a half that never succeeds (to the DLQ) leaves none of its rows, and the other half's rows once", async () => {
