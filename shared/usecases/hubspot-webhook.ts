@@ -53,7 +53,7 @@ export async function receiveHubSpotWebhook(
   // In order, one at a time: two events about one contact then see each other's writes.
   for (const event of parsed.data)
     results.push(
-      event.subscriptionType in HUBSPOT_DELETIONS
+      Object.hasOwn(HUBSPOT_DELETIONS, event.subscriptionType)
         ? await recordHubSpotDeletion(deps, event, o.personOf)
         : await recordHubSpotEvent(deps, event, await o.contacts()),
     );
