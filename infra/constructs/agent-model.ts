@@ -1,8 +1,8 @@
 /**
  * The built-in agents' model in AWS: what the deployment config may say (HarnessConfig.model), the
  * environment the agent functions read it from (shared/runtime/model-aws.ts), and the grants it needs.
- * Bedrock is granted to every agent function as before; an OpenAI-compatible server's key secret only
- * to the agents that call their model (MODEL_AGENTS), so no other agent's role can read it.
+ * Bedrock, or an OpenAI-compatible server's key secret, is granted only to the agents that call their
+ * model (MODEL_AGENTS), so no other agent's role can invoke it or read the key.
  */
 import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import * as z from "zod";

@@ -24,3 +24,11 @@ export type BuiltinAgentId = (typeof BUILTIN_AGENT_IDS)[number];
 const ids: ReadonlySet<string> = new Set(BUILTIN_AGENT_IDS);
 
 export const isBuiltinAgent = (agentId: string): agentId is BuiltinAgentId => ids.has(agentId);
+
+/**
+ * The agents that call their model (drafts, unclear titles). Only their roles are granted it in AWS
+ * (Bedrock, or an OpenAI-compatible server's key: infra/constructs/agent-model.ts), and the runner
+ * gives the others a model that refuses (runner.ts), so an agent that starts calling one fails
+ * locally, naming this list, instead of with AccessDenied once deployed.
+ */
+export const MODEL_AGENT_IDS: readonly string[] = ["outreach-writer", "persona-classifier"];

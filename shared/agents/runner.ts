@@ -12,6 +12,7 @@ import type { Clock } from "../ports.ts";
 import type { CrmImporter } from "../usecases/crm-import.ts";
 import type { GateResult } from "../usecases/gate.ts";
 import type { Principal } from "../usecases/principal.ts";
+import { MODEL_AGENT_IDS } from "./builtin.ts";
 import type { AgentContext, AgentProposal, ProposeOutcome } from "./context.ts";
 import type { AgentDefinition, AgentInvocation } from "./definition.ts";
 import type { EnrichmentSource, ModelClient, WebFetcher } from "./ports.ts";
@@ -67,6 +68,17 @@ export function proposalIdFor(agentId: string, key: string): string {
 
 export const retryIdFor = (proposalId: string) =>
   proposalId.length <= 118 ? `${proposalId}:retry1` : `${proposalId.slice(0, 110)}:retry1`;
+
+/** The model of an agent not declared to call one: every call refuses, naming where to declare it. */
+const noModel = (agentId: string): ModelClient => {
+  const refuse = () =>
+    Promise.reject(
+      new ForbiddenError(
+        `agent ${agentId} does not call a model: add it to MODEL_AGENT_IDS (shared/agents/builtin.ts), which grants its role the model in AWS`,
+      ),
+    );
+  return { modelId: "none", classifyPersona: refuse, draftMessage: refuse };
+};
 
 export class AgentRunner {
   private readonly byId: Map<string, AgentDefinition>;
@@ -141,7 +153,7 @@ export class AgentRunner {
       agentId: def.id,
       clock: this.deps.clock,
       kb: this.deps.kb,
-      model: this.deps.model,
+      model: MODEL_AGENT_IDS.includes(def.id) ? this.deps.model : noModel(def.id),
       ...(this.deps.enrichment ? { enrichment: this.deps.enrichment } : {}),
       ...(this.deps.web ? { web: this.deps.web } : {}),
       ...(this.deps.crm ? { crm: this.deps.crm } : {}),

@@ -9,13 +9,14 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createModel, type ModelConfig } from "../adapters/model/select.ts";
+import { MODEL_AGENT_IDS } from "../agents/builtin.ts";
 import type { ModelClient } from "../agents/ports.ts";
 import * as z from "../domain/zod-mini.ts";
 import { ConfigError } from "./aws-env.ts";
 import { apiKeyFromSecretString } from "./secret-api-key.ts";
 
 /** The built-in agents that call their model (drafts, unclear titles): only they may read its key. */
-export const MODEL_AGENTS: readonly string[] = ["outreach-writer", "persona-classifier"];
+export const MODEL_AGENTS = MODEL_AGENT_IDS;
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 

@@ -28,7 +28,25 @@ const proposer = defineAgent({
   },
 });
 
+/** An agent that drafts with its model without being declared to (shared/agents/builtin.ts MODEL_AGENT_IDS). */
+const drafter = defineAgent({
+  id: "drafter",
+  description: "drafts an email",
+  trigger: { kind: "manual" },
+  actions: ["email.send"],
+  handler: async (_inv, ctx) => {
+    await ctx.model.draftMessage({} as never);
+  },
+});
+
 describe("agentsAwsRuntime", () => {
+  it("an agent not declared to call a model is refused its model, naming where to declare it", async () => {
+    const { runner } = agentsAwsRuntime({ agents: [drafter] }, { ...ENV, AGENT_ID: "drafter" });
+    const run = await runner.run("drafter", { kind: "manual", input: {}, by: "test" });
+    // In AWS its role is not granted the model (infra/constructs/agent-model.ts): it fails here first.
+    expect(run.error).toMatch(/agent drafter does not call a model: add it to MODEL_AGENT_IDS/);
+  });
+
   it("runs only the agents it is given: another AGENT_ID is a configuration error naming them", () => {
     expect(agentsAwsRuntime({ agents: [crmImport] }, ENV).agentId).toBe("crm-import");
     expect(() => agentsAwsRuntime({ agents: [crmImport] }, { ...ENV, AGENT_ID: "outreach-writer" })).toThrow(
