@@ -19,6 +19,7 @@ import { recordOutcome } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
 import { move } from "./transitions.ts";
+import { recordTrustOutcome } from "./trust.ts";
 import { settleDue } from "./trust-evidence.ts";
 
 export type WorldOutcomeResult =
@@ -83,9 +84,8 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     return notSent(
       `${SES_NOT_SENT}: SES stopped retrying (soft bounce${detail.bounce.bounceSubType ? `: ${detail.bounce.bounceSubType}` : ""})`,
     );
-  if (detail.eventType === "Send") return { recorded: false, reason: "Send: nothing to learn" };
-  // From here on SES says the message went out: a decision whose executor stopped before recording
-  // SES's answer is settled as sent first.
+  // From here on SES says the message went out (a Send, that SES took it): a decision whose executor
+  // stopped before recording SES's answer is settled as sent first.
   const settled = await settle(deps, decision, detail, msg);
   let type: OutcomeBody["type"];
   let at: string | undefined;
@@ -158,7 +158,8 @@ export class NotYetRecorded extends Error {
  *
  * `why` absent: the message went out (delivered, bounced hard, complained of, opened). A decision
  * `in_doubt` (its executor stopped before recording SES's answer) is `executed`, with the trust window
- * an execution opens; any other is left as it is (undefined).
+ * an execution opens and, for a touch nobody reviewed, its `draft_passed`; any other is left as it is
+ * (undefined).
  */
 async function settle(
   deps: Deps,
@@ -177,6 +178,8 @@ async function settle(
   });
   const from: Decision["status"][] = why ? ["executed", "in_doubt"] : ["in_doubt"];
   const sentAt = Date.parse(detail.mail.timestamp ?? "") || deps.clock.now();
+  const spec =
+    why || decision.status !== "in_doubt" ? undefined : await deps.specs.current().catch(() => undefined);
   let d: Decision | undefined = decision;
   for (let attempt = 0; d && attempt < 5; attempt++) {
     if (!from.includes(d.status)) {
@@ -205,9 +208,20 @@ async function settle(
           : {
               detail: `SES reported ${detail.eventType} of message ${msg}: it was sent`,
               patch: { execution },
-              addDue: settleDue(d.decisionId, sentAt, await deps.specs.current().catch(() => undefined)),
+              addDue: settleDue(d.decisionId, sentAt, spec),
             }),
       });
+      // As the executor would have on recording the send: a touch no person reviewed went out on the
+      // gate's checks alone (execution.ts).
+      if (!why && spec && d.actionKind === "touch" && !d.review)
+        await recordTrustOutcome(
+          deps,
+          spec,
+          d.agentId,
+          d.actionType,
+          "draft_passed",
+          `draft_passed on ${d.decisionId}`,
+        ).catch(() => undefined);
       return result(false);
     } catch (err) {
       // Another writer moved it on (an outcome appended, this event delivered twice): read it again.

@@ -21,7 +21,9 @@ import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { LIFECYCLE_STORES, OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
 import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
+import { getSpec } from "../../shared/usecases/admin.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
+import { pinTrust } from "../../shared/usecases/trust.ts";
 import { pollHubSpotOutcomes } from "../../shared/usecases/world-outcomes.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
@@ -51,9 +53,17 @@ const liveSes = () =>
     ses: { from: "sdr@harness.example", endpoint: ses.url, configurationSetName: "dev-harness" },
   });
 
-/** An email proposed, approved and sent by the execute-allowed entry through the live SES connector. */
-async function sentEmail(accountId: string) {
+/**
+ * An email proposed, approved and sent by the execute-allowed entry through the live SES connector;
+ * `unreviewed`: by an agent trusted to send on its own (level 3), so nobody reviewed it.
+ */
+async function sentEmail(accountId: string, o: { unreviewed?: string } = {}) {
   await seedAcme(rt.deps, accountId);
+  if (o.unreviewed) {
+    const spec = await getSpec(rt.deps, "current");
+    await pinTrust(rt.deps, spec, o.unreviewed, "email.send", 3, "autonomous sender", "admin@example.com");
+  }
+  const agentId = o.unreviewed ?? "w-writer";
   // What the outreach writer proposes: the payload the SES connector sends.
   const payload = {
     to: `jane@${accountId}.io`,
@@ -65,16 +75,19 @@ async function sentEmail(accountId: string) {
     persona: "vp",
     model: "local-deterministic-model/v1",
   };
-  const proposal = emailProposal("w-writer", accountId, `${accountId}-jane`, { payload });
-  const { decision } = await rt.deps.gate.propose(proposal, agent("w-writer"));
-  if (decision.status !== "pending_approval") throw new Error(JSON.stringify(decision.reasons));
-  const approved = await approve(
-    rt.deps,
-    decision.decisionId,
-    { digest: decision.payloadDigest },
-    { subject: "ana@example.com", roles: ["approver"] },
-  );
-  expect(approved.status).toBe("dispatched");
+  const proposal = emailProposal(agentId, accountId, `${accountId}-jane`, { payload });
+  const { decision } = await rt.deps.gate.propose(proposal, agent(agentId));
+  if (o.unreviewed) expect(decision.status).toBe("dispatched");
+  else {
+    if (decision.status !== "pending_approval") throw new Error(JSON.stringify(decision.reasons));
+    const approved = await approve(
+      rt.deps,
+      decision.decisionId,
+      { digest: decision.payloadDigest },
+      { subject: "ana@example.com", roles: ["approver"] },
+    );
+    expect(approved.status).toBe("dispatched");
+  }
   const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: liveSes() }));
   const connector = deployedConnector(env, { outbox: () => rt.sandbox });
   const e = fixture("eventbridge-decision-made.json");
@@ -256,7 +269,7 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
   });
 
   it("a delivery settles a decision in doubt as sent, with its trust window; a second delivery changes nothing", async () => {
-    const { decision, sent, messageId } = await sentEmail("w-delivered");
+    const { decision, sent, messageId } = await sentEmail("w-delivered", { unreviewed: "w-auto" });
     await rt.deps.decisions.transition({
       decisionId: decision.decisionId,
       expectStatus: ["executed"],
@@ -265,6 +278,7 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
       event: { type: "in_doubt", at: new Date(rt.clock.now()).toISOString(), actor: "test", detail: "stale" },
     });
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const trustBefore = await rt.deps.trust.get("w-auto", "email.send");
     const delivery = sesEvent("eventbridge-ses-open.json", sent, messageId);
     delivery["detail-type"] = "Email Delivered";
     delivery.detail.eventType = "Delivery";
@@ -279,6 +293,9 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     expect(settled?.execution?.externalId).toBe(`ses:${messageId}`);
     const events = await rt.deps.decisions.events(streams.decision(decision.decisionId));
     expect(events.at(-1)).toMatchObject({ from: "in_doubt", to: "executed", actor: "ses" });
+    // Nobody reviewed it: the send teaches its draft_passed, as the executor's record would have.
+    const trustAfter = await rt.deps.trust.get("w-auto", "email.send");
+    expect(trustAfter?.version).toBeGreaterThan(trustBefore?.version ?? 0);
     expect(await handler(delivery, ctx)).toMatchObject({ recorded: false });
     expect(await rt.deps.decisions.events(streams.decision(decision.decisionId))).toHaveLength(events.length);
   });
