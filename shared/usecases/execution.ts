@@ -131,6 +131,12 @@ async function executeFrom(
         release: true,
       });
     }
+    // The vendor's own word recorded the outcome first (an SES event for this send, world-outcomes.ts
+    // settle): it stands, and this call's record gives way.
+    if (err instanceof ConflictError) {
+      const settled = await deps.decisions.getDecision(decisionId);
+      if (settled && settled.status !== "dispatched") return settled;
+    }
     return markInDoubt(deps, started, `connector outcome unknown: ${(err as Error).message}`);
   }
   // A touch no person reviewed went out on the gate's checks alone: what they said of the draft is its

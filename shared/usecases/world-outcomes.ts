@@ -141,25 +141,17 @@ export const SES_REJECTED = "SES rejected the message";
 export const SES_NOT_SENT = "SES did not deliver it";
 
 /**
- * Thrown while the decision is still `dispatched`: its executor has not recorded SES's answer yet
- * (or was killed, and the reconciler will make it in_doubt). The event is retried (Lambda's async
- * retries, then the dead-letter queue), not dropped.
- */
-export class NotYetRecorded extends Error {
-  override name = "NotYetRecorded";
-}
-
-/**
  * Settle the decision on SES's word, once (a redelivered event finds it settled).
  *
- * `why` given: nothing reached the person. The decision, `executed` or `in_doubt`, is `failed` with
+ * `why` given: nothing reached the person. The decision, `executed`, `in_doubt` or `dispatched` (its
+ * executor not done), is `failed` with
  * SES's reason in its execution and ledger, its touch and counters given back (a later touch is not
  * held back by one that never happened), and nobody is taught anything: the refusal is SES's.
  *
  * `why` absent: the message went out (delivered, bounced hard, complained of, opened). A decision
- * `in_doubt` (its executor stopped before recording SES's answer) is `executed`, with the trust window
- * an execution opens and, for a touch nobody reviewed, its `draft_passed`; any other is left as it is
- * (undefined).
+ * `in_doubt` or `dispatched` (its executor stopped, or has not yet recorded SES's answer) is
+ * `executed`, with the trust window an execution opens and, for a touch nobody reviewed, its
+ * `draft_passed`; any other is left as it is (undefined).
  */
 async function settle(
   deps: Deps,
@@ -176,16 +168,19 @@ async function settle(
     duplicate,
     decisionId: decision.decisionId,
   });
-  const from: Decision["status"][] = why ? ["executed", "in_doubt"] : ["in_doubt"];
+  // `dispatched` with its attempt on record: SES's event says how the call its executor is making (or
+  // was making when it was killed) ended, before the executor records it (execution.ts gives way).
+  const from: Decision["status"][] = why
+    ? ["executed", "in_doubt", "dispatched"]
+    : ["in_doubt", "dispatched"];
   const sentAt = Date.parse(detail.mail.timestamp ?? "") || deps.clock.now();
   const spec =
-    why || decision.status !== "in_doubt" ? undefined : await deps.specs.current().catch(() => undefined);
+    why || decision.status === "executed" ? undefined : await deps.specs.current().catch(() => undefined);
   let d: Decision | undefined = decision;
   for (let attempt = 0; d && attempt < 5; attempt++) {
-    if (!from.includes(d.status)) {
+    if (!from.includes(d.status) || (d.status === "dispatched" && !d.execution)) {
       if (!why) return attempt ? result(true) : undefined;
       if (d.status === "failed" && d.execution?.error?.startsWith("SES ")) return result(true);
-      if (d.status === "dispatched") throw new NotYetRecorded(`${d.decisionId} is still dispatched`);
       return { recorded: false, reason: `${detail.eventType}: the decision is ${d.status}, not sent` };
     }
     const execution = {

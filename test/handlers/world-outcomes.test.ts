@@ -22,6 +22,7 @@ import { LIFECYCLE_STORES, OUTCOME_STORES } from "../../shared/runtime/aws-store
 import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
+import { execute } from "../../shared/usecases/execution.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { pollHubSpotOutcomes } from "../../shared/usecases/world-outcomes.ts";
@@ -247,9 +248,9 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(trustBefore?.version);
   });
 
-  it("a Reject while the executor has not yet recorded SES's answer is retried, not dropped", async () => {
+  it("a Reject while the executor has not yet recorded SES's answer settles it: failed", async () => {
     const { decision, sent, messageId } = await sentEmail("w-reject-early");
-    // As the decision is between SES's answer and the executor's record of it.
+    // As the decision is between SES's answer and the executor's record of it (its attempt on record).
     await rt.deps.decisions.transition({
       decisionId: decision.decisionId,
       expectStatus: ["executed"],
@@ -264,8 +265,38 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     });
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
     const e = sesEvent("eventbridge-ses-reject.json", sent, messageId);
-    await expect(handler(e, ctx)).rejects.toThrow(/still dispatched/);
-    expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("dispatched");
+    // Before, it was acknowledged and dropped: the decision went on as executed.
+    expect(await handler(e, ctx)).toMatchObject({ recorded: true, type: "not_sent", duplicate: false });
+    expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("failed");
+  });
+
+  it("an SES event that lands while the executor is still calling SES wins; the executor gives way", async () => {
+    await seedAcme(rt.deps, "w-race");
+    const spec = await getSpec(rt.deps, "current");
+    await pinTrust(rt.deps, spec, "w-racer", "email.send", 3, "autonomous sender", "admin@example.com");
+    const proposal = emailProposal("w-racer", "w-race", "w-race-jane");
+    const { decision } = await rt.deps.gate.propose(proposal, agent("w-racer"));
+    expect(decision.status).toBe("dispatched");
+    const messageId = "0100019a-race-000000";
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    // SES accepts the send and publishes its delivery before the executor has heard the answer.
+    const connector = {
+      execute: async () => {
+        const delivery = fixture("eventbridge-ses-open.json");
+        delivery["detail-type"] = "Email Delivered";
+        delivery.detail.eventType = "Delivery";
+        delivery.detail.delivery = { timestamp: delivery.detail.open.timestamp };
+        delete delivery.detail.open;
+        delivery.detail.mail.messageId = messageId;
+        delivery.detail.mail.tags = { ...delivery.detail.mail.tags, decision_id: [decision.decisionId] };
+        expect(await handler(delivery, ctx)).toMatchObject({ recorded: true, type: "sent" });
+        return { externalId: `ses:${messageId}` };
+      },
+    };
+    // Before, the executor's record failed on the moved decision and it threw (a retried task).
+    const out = await execute({ ...rt.deps, connector }, decision.decisionId);
+    expect(out?.status).toBe("executed");
+    expect(out?.execution?.externalId).toBe(`ses:${messageId}`);
   });
 
   it("a delivery settles a decision in doubt as sent, with its trust window; a second delivery changes nothing", async () => {
