@@ -98,6 +98,8 @@ export interface CrmImportOptions {
   overlapMs?: number;
   /** Stop after this many records per object type (the rest is the next run's): one run must fit the agent function's 5 minutes. Default 2,000. */
   maxRecords?: number;
+  /** How long the cap may wait inside one millisecond's records (wall clock). Default 2 minutes. */
+  tieBudgetMs?: number;
 }
 
 export interface TypeReport {
@@ -116,8 +118,29 @@ export interface TypeReport {
 
 export type ImportReport = Record<CrmObjectType, TypeReport>;
 
+/** Each object type's checkpoint: what was surely read (safeCheckpoint). */
 export const checkpointName = (system: string, objectType: CrmObjectType) =>
+  `crm-import:${system}:${objectType}:v2`;
+/**
+ * Where the checkpoint was kept while it was the last record read, the lag being subtracted when it was
+ * read back: a deployment that upgrades reads it once, less the lag, so nothing the index showed late
+ * before the upgrade is skipped.
+ */
+const legacyCheckpointName = (system: string, objectType: CrmObjectType) =>
   `crm-import:${system}:${objectType}`;
+
+/** A saved checkpoint, or the one kept before it was what was surely read, less the lag. */
+export async function savedCheckpoint(
+  checkpoints: Checkpoints,
+  name: string,
+  legacyName: string,
+  lagMs: number,
+): Promise<number | undefined> {
+  const saved = await checkpoints.get(name);
+  if (saved !== undefined) return saved;
+  const legacy = await checkpoints.get(legacyName);
+  return legacy === undefined ? undefined : Math.max(0, legacy - lagMs);
+}
 
 /**
  * What a page surely read: everything modified up to its last record, except what the index had not
@@ -162,17 +185,34 @@ async function importType(
 ): Promise<TypeReport> {
   const name = checkpointName(deps.crm.system, type);
   const r = emptyReport();
-  const saved = await deps.checkpoints.get(name);
-  if (saved !== undefined) r.checkpoint = saved;
   const lag = o.overlapMs ?? 5 * 60_000;
+  const saved = await savedCheckpoint(
+    deps.checkpoints,
+    name,
+    legacyCheckpointName(deps.crm.system, type),
+    lag,
+  );
+  if (saved !== undefined) r.checkpoint = saved;
   let since = saved ?? 0;
   let after: string | undefined;
   const max = o.maxRecords ?? 2000;
-  // Inside one millisecond's records (paging by position) the cap waits: a run that stopped there
-  // would start the next at that millisecond again, and a tie longer than a run reads would hold the
-  // import there for good. The search's window bounds the tie.
-  while (r.seen < max || after !== undefined) {
-    const queriedAt = deps.clock.now();
+  // Inside one millisecond's records (paging by position) the cap waits, for as long as the run's
+  // time allows: a run that stopped there would start the next at that millisecond again, and a tie
+  // longer than a run reads would hold the import there for good.
+  const started = Date.now();
+  const tieTime = () => Date.now() - started < (o.tieBudgetMs ?? 120_000);
+  let queriedAt = deps.clock.now();
+  /** Leave a tie unread past `since`: the checkpoint moves beyond it, or every run would read it again. */
+  const leaveTie = async (reason: string) => {
+    r.skipped.push({ id: "*", reason });
+    const past = safeCheckpoint(since + 1, queriedAt, lag);
+    if (past > (r.checkpoint ?? -1)) {
+      await deps.checkpoints.advance(name, past);
+      r.checkpoint = past;
+    }
+  };
+  while (r.seen < max || (after !== undefined && tieTime())) {
+    queriedAt = deps.clock.now();
     const page = await deps.crm.modifiedSince(type, since, after);
     await importPage(deps, o, type, page.records, r);
     const last = page.records.at(-1);
@@ -184,6 +224,7 @@ async function importType(
     }
     if (!page.after || !last) {
       r.caughtUp = true;
+      after = undefined;
       break;
     }
     if (last.modifiedAt > since) {
@@ -195,15 +236,14 @@ async function importType(
       since = last.modifiedAt;
       after = undefined;
     } else if (Number(page.after) >= deps.crm.window) {
-      // A window's worth of records modified in one millisecond: nothing more can be read.
-      r.skipped.push({
-        id: "*",
-        reason: `more than ${deps.crm.window} records modified in one millisecond`,
-      });
-      r.caughtUp = true;
+      // A window's worth of records modified in one millisecond: nothing more of it can be read.
+      await leaveTie(`more than ${deps.crm.window} records modified in one millisecond`);
+      after = undefined;
       break;
     } else after = page.after; // A page all at one millisecond: only a position gets past it.
   }
+  // Stopped inside a tie by the run's time: the rest of that millisecond is skipped, and said so.
+  if (after !== undefined) await leaveTie("the records of one millisecond were more than a run could read");
   return r;
 }
 

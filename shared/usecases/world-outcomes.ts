@@ -14,7 +14,7 @@ import {
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
-import { safeCheckpoint } from "./crm-import.ts";
+import { safeCheckpoint, savedCheckpoint } from "./crm-import.ts";
 import { recordOutcome } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
@@ -330,7 +330,9 @@ export interface PollDeps {
   contacts: ContactEmails;
 }
 
-const POLL = "hubspot-outcomes";
+const POLL = "hubspot-outcomes:v2";
+/** The checkpoint before it was what was surely read: read once after an upgrade, less the overlap. */
+const LEGACY_POLL = "hubspot-outcomes";
 /** The first poll looks back this far. */
 const FIRST_LOOKBACK_MS = 86_400_000;
 /** How far behind a query HubSpot's search index may be: the checkpoint stays this far back (ids make a re-read harmless). */
@@ -347,7 +349,7 @@ const OVERLAP_MS = 5 * 60_000;
  */
 export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, maxPages = 5) {
   const now = deps.clock.now();
-  const saved = await p.checkpoints.get(POLL);
+  const saved = await savedCheckpoint(p.checkpoints, POLL, LEGACY_POLL, OVERLAP_MS);
   // The checkpoint is what was surely read (safeCheckpoint): HubSpot's search indexes a write a little
   // after it is made, so it stays OVERLAP_MS behind each query. Subtracting the overlap from it here
   // instead made a run that stopped after its pages inside a burst read the same pages every run.

@@ -236,6 +236,19 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a checkpoint saved before the upgrade is read once less the 5 minutes it was then read back with", async () => {
+    const w = await world();
+    seedCrm(w.hs, "u", T0 - 5 * HOUR);
+    // What the previous version kept: the last record read, the lag subtracted on reading it back.
+    await w.checkpoints.advance("crm-import:hubspot:contacts", T0 - 5 * HOUR + 2);
+    await importFromCrm(w.deps, TZ);
+    const since = Number(w.hs.searches("contacts").at(-1)?.filterGroups[0].filters[0].value);
+    expect(since).toBe(T0 - 5 * HOUR + 2 - 5 * 60_000);
+    // Then the new checkpoint is read as it is.
+    expect(await w.checkpoints.get(checkpointName("hubspot", "contacts"))).toBe(T0 - 5 * HOUR + 2);
+    await w.hs.close();
+  });
+
   it("a run cut short by its cap inside a burst resumes at its last record: a burst longer than a run is imported", async () => {
     const w = await world({ pageSize: 2 });
     // Ten contacts written within two seconds, hours ago: a bulk update bigger than a run's cap.
@@ -276,6 +289,37 @@ describe("CRM import (HubSpot → knowledge base)", () => {
       );
     const first = await importFromCrm(w.deps, { ...TZ, maxRecords: 3 });
     expect(first.contacts).toMatchObject({ written: 7, caughtUp: true });
+    await w.hs.close();
+  });
+
+  it("a tie longer than the run's time is skipped past and said so, not read again by every run", async () => {
+    const w = await world({ pageSize: 2 });
+    w.hs.put("companies", "s01", { name: "Soylent", domain: "soylent-s.com" }, T0 - 6 * HOUR);
+    for (let i = 0; i < 7; i++)
+      w.hs.put(
+        "contacts",
+        `s1${i}`,
+        { email: `p${i}@soylent-s.com`, firstname: "P", lastname: `N${i}`, jobtitle: "VP Sales" },
+        T0 - 5 * HOUR,
+        "s01",
+      );
+    w.hs.put(
+      "contacts",
+      "s19",
+      { email: "after@soylent-s.com", firstname: "A", lastname: "Fter", jobtitle: "VP Sales" },
+      T0 - 5 * HOUR + 1,
+      "s01",
+    );
+    // No time to wait inside the tie: a run that reaches its cap inside it leaves it.
+    const runs = [];
+    for (let run = 0; run < 4 && !runs.at(-1)?.caughtUp; run++)
+      runs.push((await importFromCrm(w.deps, { ...TZ, maxRecords: 2, tieBudgetMs: 0 })).contacts);
+    expect(runs.flatMap((r) => r.skipped)).toEqual([
+      { id: "*", reason: "the records of one millisecond were more than a run could read" },
+    ]);
+    // Then the runs go on past the tie instead of reading it again, for good.
+    expect(runs.at(-1)?.caughtUp).toBe(true);
+    expect(await w.kb.getPerson("hubspot-contact-s19")).toBeDefined();
     await w.hs.close();
   });
 
