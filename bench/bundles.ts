@@ -405,7 +405,7 @@ export async function benchBundles(): Promise<string> {
   const yes = (b: boolean) => (b ? "yes" : "NO").padEnd(4);
   const lines = [
     `Lambda bundles (esbuild, ESM, minified, source map beside; cold start = import + first invocation, median of ${RUNS} fresh processes)`,
-    "first invocation: the function's real trigger payload (bench/first-events.ts) against an AWS stand-in answering empty; calls = AWS calls it made",
+    "first invocation: the function's real trigger payload (bench/first-events.ts) against an AWS stand-in (the shipped spec published, tables empty); calls = AWS calls it made",
     "x0 = ratio to a handler that imports only the DynamoDB client (no call); x = ratio to one whose first invocation makes one GetItem;",
     "both interleaved with the function's runs, same SDK mode",
     `bounds: <= ${MAX_KB} KB with the SDK external; cold start <= ${MAX_RATIO} x0 (and x) in the faster SDK mode`,

@@ -1,7 +1,8 @@
 /**
  * EventBridge target of SES event publishing (source aws.ses; bounce, complaint, delivery, open,
  * click, reject): finds the decision by the send's tags and records the outcome (world-outcomes.ts).
- * A failure throws, so EventBridge's async retries and the dead-letter queue keep the event.
+ * A failure throws: Lambda's asynchronous retries (2), then the function's on-failure queue, keep the
+ * event (EventBridge's own retries are for a function it could not invoke).
  */
 
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
