@@ -26,9 +26,10 @@ const ids: ReadonlySet<string> = new Set(BUILTIN_AGENT_IDS);
 export const isBuiltinAgent = (agentId: string): agentId is BuiltinAgentId => ids.has(agentId);
 
 /**
- * The agents that call their model (drafts, unclear titles). Only their roles are granted it in AWS
- * (Bedrock, or an OpenAI-compatible server's key: infra/constructs/agent-model.ts), and the runner
- * gives the others a model that refuses (runner.ts), so an agent that starts calling one fails
- * locally, naming this list, instead of with AccessDenied once deployed.
+ * The built-in agents that call their model (drafts, unclear titles): those whose definition says
+ * `usesModel` (test/unit/builtin-agents.test.ts holds the registry to it). Only their roles are granted
+ * it in AWS (Bedrock, or an OpenAI-compatible server's key: infra/constructs/agent-model.ts); the
+ * runner gives an agent that does not declare it a model that refuses (runner.ts), so an agent that
+ * starts calling one fails locally instead of with AccessDenied once deployed.
  */
 export const MODEL_AGENT_IDS: readonly string[] = ["outreach-writer", "persona-classifier"];

@@ -32,6 +32,11 @@ export type AgentHandler = (invocation: AgentInvocation, ctx: AgentContext) => P
 export interface AgentDefinition extends AgentMeta {
   /** Action types the agent may propose; the runtime refuses anything else. */
   actions: string[];
+  /**
+   * Whether it calls its model (`ctx.model`); the others get one that refuses (runner.ts). The
+   * deployment grants the model to the built-in agents that do (MODEL_AGENT_IDS, agents/builtin.ts).
+   */
+  usesModel?: true;
   handler: AgentHandler;
 }
 
@@ -41,6 +46,7 @@ export function defineAgent(def: {
   description: string;
   trigger: AgentTrigger | AgentTrigger[];
   actions: string[];
+  usesModel?: true;
   handler: AgentHandler;
 }): AgentDefinition {
   return {
@@ -48,6 +54,7 @@ export function defineAgent(def: {
     description: def.description,
     triggers: Array.isArray(def.trigger) ? def.trigger : [def.trigger],
     actions: def.actions,
+    ...(def.usesModel ? { usesModel: true as const } : {}),
     handler: def.handler,
   };
 }

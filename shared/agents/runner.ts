@@ -12,7 +12,6 @@ import type { Clock } from "../ports.ts";
 import type { CrmImporter } from "../usecases/crm-import.ts";
 import type { GateResult } from "../usecases/gate.ts";
 import type { Principal } from "../usecases/principal.ts";
-import { MODEL_AGENT_IDS } from "./builtin.ts";
 import type { AgentContext, AgentProposal, ProposeOutcome } from "./context.ts";
 import type { AgentDefinition, AgentInvocation } from "./definition.ts";
 import type { EnrichmentSource, ModelClient, WebFetcher } from "./ports.ts";
@@ -74,7 +73,7 @@ const noModel = (agentId: string): ModelClient => {
   const refuse = () =>
     Promise.reject(
       new ForbiddenError(
-        `agent ${agentId} does not call a model: add it to MODEL_AGENT_IDS (shared/agents/builtin.ts), which grants its role the model in AWS`,
+        `agent ${agentId} does not call a model: declare usesModel in its definition (and, built in, add it to MODEL_AGENT_IDS, which grants its role the model in AWS)`,
       ),
     );
   return { modelId: "none", classifyPersona: refuse, draftMessage: refuse };
@@ -153,7 +152,7 @@ export class AgentRunner {
       agentId: def.id,
       clock: this.deps.clock,
       kb: this.deps.kb,
-      model: MODEL_AGENT_IDS.includes(def.id) ? this.deps.model : noModel(def.id),
+      model: def.usesModel ? this.deps.model : noModel(def.id),
       ...(this.deps.enrichment ? { enrichment: this.deps.enrichment } : {}),
       ...(this.deps.web ? { web: this.deps.web } : {}),
       ...(this.deps.crm ? { crm: this.deps.crm } : {}),

@@ -28,7 +28,7 @@ const proposer = defineAgent({
   },
 });
 
-/** An agent that drafts with its model without being declared to (shared/agents/builtin.ts MODEL_AGENT_IDS). */
+/** An agent that drafts with its model without declaring `usesModel`. */
 const drafter = defineAgent({
   id: "drafter",
   description: "drafts an email",
@@ -44,7 +44,7 @@ describe("agentsAwsRuntime", () => {
     const { runner } = agentsAwsRuntime({ agents: [drafter] }, { ...ENV, AGENT_ID: "drafter" });
     const run = await runner.run("drafter", { kind: "manual", input: {}, by: "test" });
     // In AWS its role is not granted the model (infra/constructs/agent-model.ts): it fails here first.
-    expect(run.error).toMatch(/agent drafter does not call a model: add it to MODEL_AGENT_IDS/);
+    expect(run.error).toMatch(/agent drafter does not call a model: declare usesModel/);
   });
 
   it("runs only the agents it is given: another AGENT_ID is a configuration error naming them", () => {

@@ -3,7 +3,7 @@
  * (trust's "is this agent known?"); the registry is the definitions. The two must name the same agents.
  */
 import { describe, expect, it } from "vitest";
-import { BUILTIN_AGENT_IDS, isBuiltinAgent } from "../../shared/agents/builtin.ts";
+import { BUILTIN_AGENT_IDS, isBuiltinAgent, MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import { agentRegistry, findAgent } from "../../shared/agents/registry.ts";
 import { isKnownAgent, type KnownAgentDeps } from "../../shared/usecases/trust.ts";
 import { version } from "./helpers/fixtures.ts";
@@ -12,6 +12,15 @@ describe("built-in agent ids", () => {
   it("are the registry's ids, in the registry's order, each once", () => {
     expect([...BUILTIN_AGENT_IDS]).toEqual(agentRegistry.map((a) => a.id));
     expect(new Set(BUILTIN_AGENT_IDS).size).toBe(BUILTIN_AGENT_IDS.length);
+  });
+
+  it("the model agents are the registry's agents that declare usesModel", () => {
+    expect([...MODEL_AGENT_IDS].sort()).toEqual(
+      agentRegistry
+        .filter((a) => a.usesModel)
+        .map((a) => a.id)
+        .sort(),
+    );
   });
 
   it("answer as the registry does, for its ids and for others", () => {

@@ -23,6 +23,7 @@ export const SENDER = { name: "Sam Rivera", company: "Harness Demo Co", product:
  */
 export const outreachWriter = defineAgent({
   id: "outreach-writer",
+  usesModel: true,
   description:
     "Weekdays 9:00: email and LinkedIn message drafts for the lead lists, grounded in research facts, with the variant used.",
   trigger: {

@@ -12,6 +12,7 @@ import { matchingPersonas, personaOptions } from "./common.ts";
  */
 export const personaClassifier = defineAgent({
   id: "persona-classifier",
+  usesModel: true,
   description:
     "New person: classifies persona and committee role from title and context (rules first, model when unsure).",
   trigger: { kind: "event", eventType: AGENT_EVENTS.personCreated },
