@@ -47,8 +47,9 @@ const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0, 80);
  * suppresses the person (recordOutcome) and counts against the agent; an open or a click is one
  * `opened` per message.
  *
- * Some events say the message never reached the person (settle, with the reason): a reject (SES accepted the
- * send, then found a virus and sent nothing), a bounce or complaint of subtype OnAccountSuppressionList
+ * Some events say the message never reached the person (settle, with the reason): a reject (SES
+ * accepted the send, then found a virus and sent nothing), a bounce or complaint of subtype
+ * OnAccountSuppressionList
  * (SES refusing an address already on the account's suppression list, for an earlier bounce or
  * complaint, perhaps another sender's: the address is suppressed here too, but no agent is taught a
  * bounce or complaint this send did not cause), and a soft bounce (SES publishes one only once it has
@@ -144,9 +145,9 @@ export const SES_NOT_SENT = "SES did not deliver it";
  * Settle the decision on SES's word, once (a redelivered event finds it settled).
  *
  * `why` given: nothing reached the person. The decision, `executed`, `in_doubt` or `dispatched` (its
- * executor not done), is `failed` with
- * SES's reason in its execution and ledger, its touch and counters given back (a later touch is not
- * held back by one that never happened), and nobody is taught anything: the refusal is SES's.
+ * executor not done), is `failed` with SES's reason in its execution and ledger, its touch and counters
+ * given back (a later touch is not held back by one that never happened), and nobody is taught
+ * anything: the refusal is SES's.
  *
  * `why` absent: the message went out (delivered, bounced hard, complained of, opened). A decision
  * `in_doubt` or `dispatched` (its executor stopped, or has not yet recorded SES's answer) is
