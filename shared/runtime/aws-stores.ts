@@ -64,9 +64,10 @@ export const MCP_STORES: StoreSet = /* @__PURE__ */ withGate(ALL_STORES);
 
 /**
  * A decision's lifecycle after the gate (shared/usecases/transitions.ts LifecycleDeps): the Step
- * Functions steps and the executors. Trust learns from reviews and results; a refusal may draft a rule.
+ * Functions steps, the executors and the reconciler. Trust learns from their results. No drafts: only
+ * a review's refusal drafts a rule, and the reviews are the API's (3 KB less in each of them).
  */
-export const LIFECYCLE_STORES: StoreSet = { decisions, specs, trust, drafts };
+export const LIFECYCLE_STORES: StoreSet = { decisions, specs, trust };
 
 /**
  * The Release step (usecases/workflow-release.ts): it re-validates against the decision and the spec

@@ -32,7 +32,7 @@ describe("AWS runtime: the stores a function is built with", () => {
 
   it.each([
     ["gate", GATE_STORES, ["decisions", "specs"]],
-    ["lifecycle", LIFECYCLE_STORES, ["decisions", "specs", "trust", "drafts"]],
+    ["lifecycle", LIFECYCLE_STORES, ["decisions", "specs", "trust"]],
     ["release", RELEASE_STORES, ["decisions", "specs"]],
     ["outcomes", OUTCOME_STORES, ["decisions", "specs", "trust", "pauses", "kb"]],
     ["watchers", WATCHER_STORES, ["decisions", "specs", "kb"]],
