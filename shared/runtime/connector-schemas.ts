@@ -31,6 +31,11 @@ export const SesSettings = z.strictObject({
   region: z.optional(NonEmpty),
   endpoint: z.optional(Endpoint),
   configurationSetName: z.optional(NonEmpty),
+  /**
+   * Send an HTML part beside the text (the same words, links live): SES tracks opens and clicks only
+   * in HTML, so without it no `opened` ever comes back. `false`: plain text only. Default true.
+   */
+  html: z._default(z.boolean(), true),
   timeoutMs: TimeoutMs,
 });
 

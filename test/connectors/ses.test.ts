@@ -36,6 +36,31 @@ const payload = {
 };
 
 describe("SES v2 email connector (AWS SDK against a local server)", () => {
+  it("sends an HTML part beside the text when asked, the same words with links live, so SES can track opens and clicks", async () => {
+    const html = new SesEmailConnector({
+      from: "sam@harness.example",
+      region: "us-east-1",
+      endpoint: api.url,
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+      retry,
+      html: true,
+    });
+    const text = "Hi Jane <CEO> & team,\n\nsee https://acme.io/news?a=1&b=2.\nBest,\nSam";
+    await html.execute({
+      idempotencyKey: "d_2:exec:1",
+      decision: decision("email.send"),
+      payload: { ...payload, body: text },
+    });
+    const body = api.requests.at(-1)?.body.Content.Simple.Body;
+    expect(body.Text.Data).toBe(text);
+    expect(body.Html.Data).toBe(
+      '<html><body><p>Hi Jane &lt;CEO&gt; &amp; team,</p><p>see <a href="https://acme.io/news?a=1&amp;b=2">https://acme.io/news?a=1&amp;b=2</a>.<br>Best,<br>Sam</p></body></html>',
+    );
+    // Without it, text only (a deployment's `ses.html: false`).
+    await connector.execute({ idempotencyKey: "d_3:exec:1", decision: decision("email.send"), payload });
+    expect(api.requests.at(-1)?.body.Content.Simple.Body.Html).toBeUndefined();
+  });
+
   it("sends with the idempotency key as a header and a tag", async () => {
     const res = await connector.execute({
       idempotencyKey: "d_1:exec:1",

@@ -122,6 +122,8 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
     const { decision, sent, messageId } = await sentEmail("w-ses");
     expect(sent.EmailTags).toContainEqual({ Name: "decision_id", Value: decision.decisionId });
     expect(sent.ConfigurationSetName).toBe("dev-harness");
+    // An HTML part by default (config `ses.html`): SES tracks opens and clicks only in HTML.
+    expect(sent.Content.Simple.Body.Html.Data).toContain("Hi Jane, saw your team comparing plans");
     const before = await rt.deps.trust.get("w-writer", "email.send");
     const e = sesEvent("eventbridge-ses-complaint.json", sent, messageId);
     e.detail.complaint.complainedRecipients = [{ emailAddress: "jane@w-ses.io" }];

@@ -31,7 +31,12 @@ describe("connectors file (which systems harness serve really calls)", () => {
         "linkedin: { adAccountUrn: 'urn:li:sponsoredAccount:42', messageWebhookUrl: 'https://hooks.example.com/li' }",
       ].join("\n"),
     );
-    expect(config.ses).toEqual({ from: "sdr@example.com", region: "eu-west-1", timeoutMs: 10_000 });
+    expect(config.ses).toEqual({
+      from: "sdr@example.com",
+      region: "eu-west-1",
+      html: true,
+      timeoutMs: 10_000,
+    });
     expect(config.hubspot).toEqual({ accessTokenEnv: "HUBSPOT_ACCESS_TOKEN", timeoutMs: 10_000 });
     expect(config.linkedin?.accessTokenEnv).toBe("LINKEDIN_ACCESS_TOKEN");
   });

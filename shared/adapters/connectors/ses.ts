@@ -13,6 +13,8 @@ import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry.ts";
 export interface SesOptions {
   from: string;
   configurationSetName?: string;
+  /** An HTML part beside the text (htmlOf), so SES can track opens and clicks. Default: text only. */
+  html?: boolean;
   region?: string;
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
@@ -24,11 +26,33 @@ export interface SesOptions {
 /** SES tag values allow only letters, digits, _ and -. */
 const tagValue = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 256);
 
+const ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/**
+ * The text as HTML, saying nothing more: escaped, its paragraphs and line breaks kept, its links live
+ * (so SES can rewrite them to track clicks; its open pixel needs an HTML part at all).
+ */
+export const htmlOf = (text: string) =>
+  `<html><body>${text
+    .replace(/[&<>"']/g, (c) => ESCAPES[c] as string)
+    .split(/\n{2,}/)
+    .map(
+      (p) =>
+        `<p>${p.replace(/\bhttps?:\/\/[^\s<]+[^\s<.,;:!?)]/g, (u) => `<a href="${u}">${u}</a>`).replace(/\n/g, "<br>")}</p>`,
+    )
+    .join("")}</body></html>`;
+
 /** The SendEmail request for a decision (also what the sandbox records). */
 export function sendEmailInput(
   payload: EmailPayload,
   key: string,
-  o: Pick<SesOptions, "from" | "configurationSetName">,
+  o: Pick<SesOptions, "from" | "configurationSetName" | "html">,
   /** Tagged so SES's events (bounce, complaint, open) find their decision (functions/outcomes/ses-events.ts). */
   decisionId?: string,
 ): SendEmailCommandInput {
@@ -38,7 +62,10 @@ export function sendEmailInput(
     Content: {
       Simple: {
         Subject: { Data: payload.subject, Charset: "UTF-8" },
-        Body: { Text: { Data: payload.body, Charset: "UTF-8" } },
+        Body: {
+          Text: { Data: payload.body, Charset: "UTF-8" },
+          ...(o.html ? { Html: { Data: htmlOf(payload.body), Charset: "UTF-8" } } : {}),
+        },
         Headers: [{ Name: "X-Harness-Idempotency-Key", Value: key }],
       },
     },
