@@ -142,6 +142,45 @@ describe("deployed connectors", () => {
     expect(hubspot.requests).toHaveLength(5);
   });
 
+  it("a 401 from the LinkedIn message webhook (the sending tool's, no LinkedIn token) is not read as a rejected token", async () => {
+    const LINKEDIN_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-linkedin-AbCdEf";
+    await sm.close();
+    sm = await fakeSecretsManager({ [LINKEDIN_ARN]: JSON.stringify({ accessToken: "li-token" }) });
+    const tool = await fakeApi(() => ({ status: 401, body: { error: "bad webhook key" } }));
+    try {
+      const c = connector(
+        {
+          dryRun: false,
+          linkedin: { adAccountUrn: "urn:li:sponsoredAccount:1", messageWebhookUrl: `${tool.url}/send` },
+        },
+        { linkedin: LINKEDIN_ARN },
+      );
+      const err = await c
+        .execute({
+          idempotencyKey: "d_m:exec:1",
+          decision: decision("linkedin.message", { decisionId: "d_m" }),
+          payload: {
+            linkedinUrl: "https://www.linkedin.com/in/jane",
+            body: "Hi Jane",
+            variant: "fact-led",
+            companyName: "Acme",
+            groundedOn: [],
+            persona: "vp",
+            model: "local-deterministic-model/v1",
+          },
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect((err as ConnectorError).outcomeUnknown).toBe(false);
+      // Before, the secret was read again and the message posted a second time.
+      expect((err as Error).message).toMatch(/message webhook/);
+      expect(tool.requests).toHaveLength(1);
+      expect(sm.reads()).toBe(1);
+    } finally {
+      await tool.close();
+    }
+  });
+
   it("a refresh that fails serves the last good value for an hour; a value the vendor rejected is not served", async () => {
     const values: Record<string, string> = { [HUBSPOT_ARN]: JSON.stringify({ accessToken: "pat-1" }) };
     await sm.close();

@@ -10,7 +10,14 @@
 import { createHash } from "node:crypto";
 import { AudienceAddPayload, LinkedInMessagePayload } from "../../agents/records.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
-import { defaultRetryPolicy, HttpStatusError, type RetryPolicy, retryAfterMs, withRetries } from "./retry.ts";
+import {
+  defaultRetryPolicy,
+  HttpStatusError,
+  type RetryPolicy,
+  retryAfterMs,
+  statusOf,
+  withRetries,
+} from "./retry.ts";
 
 export interface LinkedInOptions {
   accessToken: string;
@@ -179,7 +186,13 @@ export class LinkedInConnector implements Connector {
         }),
       },
       false,
-    );
+    ).catch((err: unknown) => {
+      // The webhook is the sending tool's and carries no LinkedIn token: its 401 says nothing of that
+      // token, so it is not passed on as one (the executors read the secret again on a vendor's 401).
+      if (err instanceof ConnectorError && statusOf(err.cause) === 401)
+        throw new ConnectorError(`${err.message} (the message webhook's own refusal)`, err.outcomeUnknown);
+      throw err;
+    });
     const body = (await res.json().catch(() => ({}))) as { id?: string };
     return { externalId: `linkedin:message:${body.id ?? req.idempotencyKey}` };
   }
