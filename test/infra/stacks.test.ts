@@ -28,6 +28,25 @@ const resources = (template: Synthesized["serviceTemplate"], type: string) =>
   Object.entries(template.findResources(type)) as [string, Resource][];
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/** A function of the service stack (by its logical id's prefix) and its role's policy statements. */
+const functionPolicy = (fnPrefix: string) => {
+  const [fnId, fn] = resources(s.serviceTemplate, "AWS::Lambda::Function").find(([id]) =>
+    id.startsWith(fnPrefix),
+  ) as [string, Resource];
+  const roleRef = fn.Properties.Role["Fn::GetAtt"][0];
+  const statements = resources(s.serviceTemplate, "AWS::IAM::Policy")
+    .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
+    .flatMap(
+      ([, p]) =>
+        p.Properties.PolicyDocument.Statement as {
+          Action: string | string[];
+          Resource: unknown;
+          Condition?: unknown;
+        }[],
+    );
+  return { fnId, fn, statements };
+};
+
 function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
   const out: { path: string; id: string; reason: string }[] = [];
   const walk = (c: IConstruct) => {
@@ -383,26 +402,8 @@ describe("persons' data keys (crypto-shredding)", () => {
 });
 
 describe("ledger digest", () => {
-  const policyOf = (fnPrefix: string) => {
-    const [fnId, fn] = resources(s.serviceTemplate, "AWS::Lambda::Function").find(([id]) =>
-      id.startsWith(fnPrefix),
-    ) as [string, Resource];
-    const roleRef = fn.Properties.Role["Fn::GetAtt"][0];
-    const statements = resources(s.serviceTemplate, "AWS::IAM::Policy")
-      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
-      .flatMap(
-        ([, p]) =>
-          p.Properties.PolicyDocument.Statement as {
-            Action: string | string[];
-            Resource: unknown;
-            Condition?: unknown;
-          }[],
-      );
-    return { fnId, fn, statements };
-  };
-
   it("a daily EventBridge schedule invokes the digest function, with a dead-letter queue and retries", () => {
-    const { fnId, fn } = policyOf("LedgerDigestFn");
+    const { fnId, fn } = functionPolicy("LedgerDigestFn");
     expect(fn.Properties.Environment.Variables).toMatchObject({
       ARCHIVE_BUCKET: expect.anything(),
       LEDGER_TABLE: expect.anything(),
@@ -428,7 +429,7 @@ describe("ledger digest", () => {
   });
 
   it("least privilege: Scan the ledger, read heads of spec, trust and pauses, read and write digests/ only", () => {
-    const { statements } = policyOf("LedgerDigestFn");
+    const { statements } = functionPolicy("LedgerDigestFn");
     const data = statements.filter((st) => asArray(st.Action).some((a) => /^(dynamodb|s3|kms):/.test(a)));
     const byAction = Object.fromEntries(data.map((st) => [asArray(st.Action).sort().join(","), st]));
     expect(Object.keys(byAction).sort()).toEqual(
@@ -455,7 +456,7 @@ describe("ledger digest", () => {
       ComparisonOperator: "GreaterThanThreshold",
       AlarmActions: [expect.anything()],
     });
-    const admin = policyOf("ApiAdmin");
+    const admin = functionPolicy("ApiAdmin");
     expect(admin.fn.Properties.Environment.Variables.ARCHIVE_BUCKET).toBeDefined();
     const actions = admin.statements.flatMap((st) => asArray(st.Action));
     expect(actions).toEqual(
@@ -464,7 +465,7 @@ describe("ledger digest", () => {
   });
 
   it("the signals loop runs daily on its own schedule: reads touches by status, never scans or deletes", () => {
-    const { fnId, fn, statements } = policyOf("SignalsRefit");
+    const { fnId, fn, statements } = functionPolicy("SignalsRefit");
     expect(fn.Properties.Handler).toBe("index.handler");
     const rule = resources(s.serviceTemplate, "AWS::Events::Rule").find(
       ([, r]) => r.Properties.Name === "dev-harness-signals-refit",
@@ -495,21 +496,8 @@ describe("ledger digest", () => {
 });
 
 describe("the admin API's view of the ledger", () => {
-  const statementsOf = (fnPrefix: string) => {
-    const [, fn] = resources(s.serviceTemplate, "AWS::Lambda::Function").find(([id]) =>
-      id.startsWith(fnPrefix),
-    ) as [string, Resource];
-    const roleRef = fn.Properties.Role["Fn::GetAtt"][0];
-    return resources(s.serviceTemplate, "AWS::IAM::Policy")
-      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
-      .flatMap(
-        ([, p]) =>
-          p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
-      );
-  };
-
   it("reads the byAgent index (is this agent known? before a pin) and no other index, with no kms:Decrypt", () => {
-    const statements = statementsOf("ApiAdmin");
+    const { statements } = functionPolicy("ApiAdmin");
     const onIndexes = statements.filter((st) => /\/index\//.test(JSON.stringify(st.Resource)));
     expect(onIndexes).toHaveLength(1);
     const [index] = onIndexes;
@@ -524,16 +512,7 @@ describe("the admin API's view of the ledger", () => {
 
 describe("the knowledge API's view of the ledger", () => {
   it("queries the byAccount index (an erasure's account-level mentions, a context packet's touches) and no other", () => {
-    const [, fn] = resources(s.serviceTemplate, "AWS::Lambda::Function").find(([id]) =>
-      id.startsWith("ApiKnowledge"),
-    ) as [string, Resource];
-    const roleRef = fn.Properties.Role["Fn::GetAtt"][0];
-    const statements = resources(s.serviceTemplate, "AWS::IAM::Policy")
-      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
-      .flatMap(
-        ([, p]) =>
-          p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
-      );
+    const { statements } = functionPolicy("ApiKnowledge");
     const onIndexes = statements.filter((st) => /\/index\//.test(JSON.stringify(st.Resource)));
     expect(onIndexes.map((st) => asArray(st.Action))).toEqual([["dynamodb:Query"]]);
     expect(JSON.stringify(onIndexes[0]?.Resource).match(/\/index\/[A-Za-z]+/g)).toEqual(["/index/byAccount"]);
