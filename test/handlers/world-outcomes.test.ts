@@ -115,6 +115,34 @@ function sesEvent(name: string, sent: { EmailTags: { Name: string; Value: string
   return e;
 }
 
+/** SES's delivery record of the send: the open fixture turned into the documented Delivery event. */
+function deliveryEvent(sent: { EmailTags: { Name: string; Value: string }[] }, messageId: string) {
+  const e = sesEvent("eventbridge-ses-open.json", sent, messageId);
+  e["detail-type"] = "Email Delivered";
+  e.detail.eventType = "Delivery";
+  e.detail.delivery = { timestamp: e.detail.open.timestamp, recipients: e.detail.mail.destination };
+  delete e.detail.open;
+  return e;
+}
+
+/**
+ * Move an executed decision where the harness's own steps would have left it otherwise (its executor
+ * killed, still calling, failed), as a test's stand-in for them.
+ */
+const moveExecuted = (decision: Decision, patch: Partial<Decision> & { status: Decision["status"] }) =>
+  rt.deps.decisions.transition({
+    decisionId: decision.decisionId,
+    expectStatus: ["executed"],
+    expectVersion: decision.version,
+    patch,
+    event: {
+      type: patch.status,
+      at: new Date(rt.clock.now()).toISOString(),
+      actor: "test",
+      detail: "set by the test",
+    },
+  });
+
 const outcomesOf = async (id: string) => (await rt.deps.decisions.getDecision(id))?.outcomes ?? [];
 
 describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
@@ -218,13 +246,7 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
   it("settles a decision in doubt (its executor stopped before recording SES's answer) as not sent", async () => {
     const { decision, sent, messageId } = await sentEmail("w-reject-doubt");
     // The record the executor never wrote: as the reconciler leaves a decision whose attempt went stale.
-    await rt.deps.decisions.transition({
-      decisionId: decision.decisionId,
-      expectStatus: ["executed"],
-      expectVersion: decision.version,
-      patch: { status: "in_doubt" },
-      event: { type: "in_doubt", at: new Date(rt.clock.now()).toISOString(), actor: "test", detail: "stale" },
-    });
+    await moveExecuted(decision, { status: "in_doubt" });
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
     const out = await handler(sesEvent("eventbridge-ses-reject.json", sent, messageId), ctx);
     expect(out).toMatchObject({ recorded: true, type: "not_sent", duplicate: false });
@@ -253,18 +275,7 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
   it("a Reject while the executor has not yet recorded SES's answer settles it: failed", async () => {
     const { decision, sent, messageId } = await sentEmail("w-reject-early");
     // As the decision is between SES's answer and the executor's record of it (its attempt on record).
-    await rt.deps.decisions.transition({
-      decisionId: decision.decisionId,
-      expectStatus: ["executed"],
-      expectVersion: decision.version,
-      patch: { status: "dispatched" },
-      event: {
-        type: "dispatched",
-        at: new Date(rt.clock.now()).toISOString(),
-        actor: "test",
-        detail: "rewound",
-      },
-    });
+    await moveExecuted(decision, { status: "dispatched" });
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
     const e = sesEvent("eventbridge-ses-reject.json", sent, messageId);
     // Before, it was acknowledged and dropped: the decision went on as executed.
@@ -284,13 +295,10 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     // SES accepts the send and publishes its delivery before the executor has heard the answer.
     const connector = {
       execute: async () => {
-        const delivery = fixture("eventbridge-ses-open.json");
-        delivery["detail-type"] = "Email Delivered";
-        delivery.detail.eventType = "Delivery";
-        delivery.detail.delivery = { timestamp: delivery.detail.open.timestamp };
-        delete delivery.detail.open;
-        delivery.detail.mail.messageId = messageId;
-        delivery.detail.mail.tags = { ...delivery.detail.mail.tags, decision_id: [decision.decisionId] };
+        const delivery = deliveryEvent(
+          { EmailTags: [{ Name: "decision_id", Value: decision.decisionId }] },
+          messageId,
+        );
         expect(await handler(delivery, ctx)).toMatchObject({ recorded: true, type: "sent" });
         return { externalId: `ses:${messageId}` };
       },
@@ -303,23 +311,10 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
 
   it("a delivery settles a decision in doubt as sent, with its trust window; a second delivery changes nothing", async () => {
     const { decision, sent, messageId } = await sentEmail("w-delivered", { unreviewed: "w-auto" });
-    await rt.deps.decisions.transition({
-      decisionId: decision.decisionId,
-      expectStatus: ["executed"],
-      expectVersion: decision.version,
-      patch: { status: "in_doubt" },
-      event: { type: "in_doubt", at: new Date(rt.clock.now()).toISOString(), actor: "test", detail: "stale" },
-    });
+    await moveExecuted(decision, { status: "in_doubt" });
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
     const trustBefore = await rt.deps.trust.get("w-auto", "email.send");
-    const delivery = sesEvent("eventbridge-ses-open.json", sent, messageId);
-    delivery["detail-type"] = "Email Delivered";
-    delivery.detail.eventType = "Delivery";
-    delivery.detail.delivery = {
-      timestamp: delivery.detail.open.timestamp,
-      recipients: ["jane@w-delivered.io"],
-    };
-    delete delivery.detail.open;
+    const delivery = deliveryEvent(sent, messageId);
     expect(await handler(delivery, ctx)).toMatchObject({ recorded: true, type: "sent", duplicate: false });
     const settled = await rt.deps.decisions.getDecision(decision.decisionId);
     expect(settled?.status).toBe("executed");
@@ -335,15 +330,9 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
 
   it("a Reject for a decision that never went out (vetoed, failed otherwise) changes nothing", async () => {
     const { decision, sent, messageId } = await sentEmail("w-reject-other");
-    await rt.deps.decisions.transition({
-      decisionId: decision.decisionId,
-      expectStatus: ["executed"],
-      expectVersion: decision.version,
-      patch: {
-        status: "failed",
-        execution: { at: "2026-03-10T15:00:00.000Z", idempotencyKey: "k", error: "refused" },
-      },
-      event: { type: "failed", at: new Date(rt.clock.now()).toISOString(), actor: "test", detail: "refused" },
+    await moveExecuted(decision, {
+      status: "failed",
+      execution: { at: "2026-03-10T15:00:00.000Z", idempotencyKey: "k", error: "refused" },
     });
     const before = await rt.deps.decisions.events(streams.decision(decision.decisionId));
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
