@@ -65,6 +65,23 @@ function ownCheckpoints(prefix: string): CrmImportDeps["checkpoints"] {
   };
 }
 
+/**
+ * A company `<n>01` (written six hours before T0) and one contact of it per time in `at`, with ids
+ * `<n>10`, `<n>11`, ...: a bulk write in HubSpot, for the paging and checkpoint tests.
+ */
+function seedBulk(hs: Awaited<ReturnType<typeof fakeHubSpotCrm>>, n: string, company: string, at: number[]) {
+  const domain = `${company.toLowerCase()}-${n}.com`;
+  hs.put("companies", `${n}01`, { name: company, domain }, T0 - 6 * HOUR);
+  for (const [i, t] of at.entries())
+    hs.put(
+      "contacts",
+      `${n}1${i}`,
+      { email: `p${i}@${domain}`, firstname: "P", lastname: `N${i}`, jobtitle: "VP Sales" },
+      t,
+      `${n}01`,
+    );
+}
+
 /** A company, two contacts of it, a deal of it, at `at` (distinct ids per test via `n`). */
 function seedCrm(hs: Awaited<ReturnType<typeof fakeHubSpotCrm>>, n: string, at: number) {
   hs.put(
@@ -252,15 +269,12 @@ describe("CRM import (HubSpot → knowledge base)", () => {
   it("a run cut short by its cap inside a burst resumes at its last record: a burst longer than a run is imported", async () => {
     const w = await world({ pageSize: 2 });
     // Ten contacts written within two seconds, hours ago: a bulk update bigger than a run's cap.
-    w.hs.put("companies", "b01", { name: "Initech", domain: "initech-b.com" }, T0 - 6 * HOUR);
-    for (let i = 0; i < 10; i++)
-      w.hs.put(
-        "contacts",
-        `b1${i}`,
-        { email: `p${i}@initech-b.com`, firstname: "P", lastname: `N${i}`, jobtitle: "Director of Sales" },
-        T0 - 5 * HOUR + i * 200,
-        "b01",
-      );
+    seedBulk(
+      w.hs,
+      "b",
+      "Initech",
+      Array.from({ length: 10 }, (_, i) => T0 - 5 * HOUR + i * 200),
+    );
     const runs = [];
     for (let run = 0; run < 8 && !runs.at(-1)?.caughtUp; run++)
       runs.push((await importFromCrm(w.deps, { ...TZ, maxRecords: 4 })).contacts);
@@ -278,15 +292,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
 
   it("the cap waits inside one millisecond's records: a tie longer than a run's cap is read past", async () => {
     const w = await world({ pageSize: 2 });
-    w.hs.put("companies", "t01", { name: "Vandelay", domain: "vandelay-t.com" }, T0 - 6 * HOUR);
-    for (let i = 0; i < 7; i++)
-      w.hs.put(
-        "contacts",
-        `t1${i}`,
-        { email: `p${i}@vandelay-t.com`, firstname: "P", lastname: `N${i}`, jobtitle: "VP Sales" },
-        T0 - 5 * HOUR,
-        "t01",
-      );
+    seedBulk(w.hs, "t", "Vandelay", Array(7).fill(T0 - 5 * HOUR));
     const first = await importFromCrm(w.deps, { ...TZ, maxRecords: 3 });
     expect(first.contacts).toMatchObject({ written: 7, caughtUp: true });
     await w.hs.close();
@@ -294,15 +300,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
 
   it("a tie longer than the run's time is skipped past and said so, not read again by every run", async () => {
     const w = await world({ pageSize: 2 });
-    w.hs.put("companies", "s01", { name: "Soylent", domain: "soylent-s.com" }, T0 - 6 * HOUR);
-    for (let i = 0; i < 7; i++)
-      w.hs.put(
-        "contacts",
-        `s1${i}`,
-        { email: `p${i}@soylent-s.com`, firstname: "P", lastname: `N${i}`, jobtitle: "VP Sales" },
-        T0 - 5 * HOUR,
-        "s01",
-      );
+    seedBulk(w.hs, "s", "Soylent", Array(7).fill(T0 - 5 * HOUR));
     w.hs.put(
       "contacts",
       "s19",
