@@ -13,7 +13,7 @@ import { type Clock, type Connector, ConnectorError, type ConnectorRequest } fro
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { fakeSecretsManager } from "../handlers/stand-ins.ts";
-import { decision, fakeApi } from "./helpers/fake-api.ts";
+import { decision, fakeApi, linkedInMessage } from "./helpers/fake-api.ts";
 
 const HUBSPOT_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-AbCdEf";
 const now = "2026-03-10T14:00:00.000Z";
@@ -159,15 +159,7 @@ describe("deployed connectors", () => {
         .execute({
           idempotencyKey: "d_m:exec:1",
           decision: decision("linkedin.message", { decisionId: "d_m" }),
-          payload: {
-            linkedinUrl: "https://www.linkedin.com/in/jane",
-            body: "Hi Jane",
-            variant: "fact-led",
-            companyName: "Acme",
-            groundedOn: [],
-            persona: "vp",
-            model: "local-deterministic-model/v1",
-          },
+          payload: linkedInMessage,
         })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConnectorError);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LinkedInConnector, sha256Email } from "../../shared/adapters/connectors/linkedin.ts";
-import { decision, fakeApi, instantRetries, type Recorded } from "./helpers/fake-api.ts";
+import { decision, fakeApi, instantRetries, linkedInMessage, type Recorded } from "./helpers/fake-api.ts";
 
 /** DMP segments (finder q=account, create) and segment users (BATCH_CREATE), as documented. */
 function linkedin() {
@@ -136,15 +136,7 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
   });
 
   it("sends LinkedIn messages through the sending tool's webhook with the idempotency key", async () => {
-    const payload = {
-      linkedinUrl: "https://www.linkedin.com/in/jane",
-      body: "Hi Jane",
-      variant: "fact-led",
-      companyName: "Acme",
-      groundedOn: [],
-      persona: "vp",
-      model: "m",
-    };
+    const payload = linkedInMessage;
     const res = await connector.execute({
       idempotencyKey: "d_5:exec:1",
       decision: decision("linkedin.message"),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SesEmailConnector } from "../../shared/adapters/connectors/ses.ts";
+import { SesEmailConnector, type SesOptions } from "../../shared/adapters/connectors/ses.ts";
 import { decision, fakeApi, instantRetries } from "./helpers/fake-api.ts";
 
 let api: Awaited<ReturnType<typeof fakeApi>>;
@@ -14,14 +14,19 @@ beforeEach(async () => {
       : undefined,
   );
   retry = instantRetries();
-  connector = new SesEmailConnector({
+  connector = sesConnector();
+});
+
+/** The connector against this test's stand-in, with `o` on top. */
+const sesConnector = (o: Partial<SesOptions> = {}) =>
+  new SesEmailConnector({
     from: "sam@harness.example",
     region: "us-east-1",
     endpoint: api.url,
     credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
     retry,
+    ...o,
   });
-});
 afterEach(() => api.close());
 
 const payload = {
@@ -37,14 +42,7 @@ const payload = {
 
 describe("SES v2 email connector (AWS SDK against a local server)", () => {
   it("sends an HTML part beside the text when asked, the same words with links live, so SES can track opens and clicks", async () => {
-    const html = new SesEmailConnector({
-      from: "sam@harness.example",
-      region: "us-east-1",
-      endpoint: api.url,
-      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
-      retry,
-      html: true,
-    });
+    const html = sesConnector({ html: true });
     const text = "Hi Jane <CEO> & team,\n\nsee https://acme.io/news?a=1&b=2.\nBest,\nSam";
     await html.execute({
       idempotencyKey: "d_2:exec:1",

@@ -56,6 +56,17 @@ export function instantRetries(attempts = 4): RetryPolicy & { waits: number[] } 
   return { attempts, baseDelayMs: 100, maxDelayMs: 1000, sleep: async (ms) => void waits.push(ms), waits };
 }
 
+/** A linkedin.message payload as the outreach writer drafts it. */
+export const linkedInMessage = {
+  linkedinUrl: "https://www.linkedin.com/in/jane",
+  body: "Hi Jane",
+  variant: "fact-led",
+  companyName: "Acme",
+  groundedOn: [],
+  persona: "vp",
+  model: "m",
+};
+
 export function decision(actionType: string, over: Partial<Decision> = {}): Decision {
   return {
     decisionId: "d_test",
