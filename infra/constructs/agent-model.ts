@@ -2,11 +2,11 @@
  * The built-in agents' model in AWS: what the deployment config may say (HarnessConfig.model), the
  * environment the agent functions read it from (shared/runtime/model-aws.ts), and the grants it needs.
  * Bedrock, or an OpenAI-compatible server's key secret, is granted only to the agents that call their
- * model (MODEL_AGENTS), so no other agent's role can invoke it or read the key.
+ * model (MODEL_AGENT_IDS), so no other agent's role can invoke it or read the key.
  */
 import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import * as z from "zod";
-import { MODEL_AGENTS } from "../../shared/runtime/model-aws.ts";
+import { MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import { grantBedrockInvoke } from "./bedrock-access.ts";
 
 export const AgentModelConfig = z.discriminatedUnion("provider", [
@@ -38,9 +38,9 @@ export function agentModelEnvironment(model: AgentModelConfig): Record<string, s
   };
 }
 
-/** The model grant, to the agents that call their model only (MODEL_AGENTS): Bedrock, or the key's secret. */
+/** The model grant, to the agents that call their model only (MODEL_AGENT_IDS): Bedrock, or the key's secret. */
 export function grantAgentModel(role: Role, agentId: string, model: AgentModelConfig): void {
-  if (!MODEL_AGENTS.includes(agentId)) return;
+  if (!MODEL_AGENT_IDS.includes(agentId)) return;
   if (model.provider === "bedrock") {
     grantBedrockInvoke(role, model.modelId);
     return;

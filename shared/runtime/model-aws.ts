@@ -4,19 +4,15 @@
  * Secrets Manager secret, or the deterministic local model when neither is configured.
  *
  * The key is read on the first model call, not at cold start: agents that never draft or classify
- * never read it (and their roles are not granted it, MODEL_AGENTS), and a failed read is retried on
- * the next call rather than poisoning the warm function.
+ * never read it (and their roles are not granted it: MODEL_AGENT_IDS, agents/builtin.ts), and a
+ * failed read is retried on the next call rather than poisoning the warm function.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createModel, type ModelConfig } from "../adapters/model/select.ts";
-import { MODEL_AGENT_IDS } from "../agents/builtin.ts";
 import type { ModelClient } from "../agents/ports.ts";
 import * as z from "../domain/zod-mini.ts";
 import { ConfigError } from "./aws-env.ts";
 import { apiKeyFromSecretString } from "./secret-api-key.ts";
-
-/** The built-in agents that call their model (drafts, unclear titles): only they may read its key. */
-export const MODEL_AGENTS = MODEL_AGENT_IDS;
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 

@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentRoleName } from "../../infra/constructs/agent-functions.ts";
+import { MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import { agentRegistry } from "../../shared/agents/registry.ts";
-import { MODEL_AGENTS } from "../../shared/runtime/model-aws.ts";
 import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
 
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-model-key-AbCdEf";
@@ -61,7 +61,7 @@ describe("the agents' model in AWS", () => {
       const reads = st.filter(
         (x) => [x.Action].flat().includes("secretsmanager:GetSecretValue") && x.Resource === ARN,
       );
-      expect(reads.length, agentId).toBe(MODEL_AGENTS.includes(agentId) ? 1 : 0);
+      expect(reads.length, agentId).toBe(MODEL_AGENT_IDS.includes(agentId) ? 1 : 0);
     }
   });
 
@@ -71,7 +71,7 @@ describe("the agents' model in AWS", () => {
     expect(statements.size).toBe(agentRegistry.length);
     for (const [agentId, st] of statements) {
       const invokes = st.filter((x) => [x.Action].flat().some((a: string) => a.startsWith("bedrock:")));
-      expect(invokes.length > 0, agentId).toBe(MODEL_AGENTS.includes(agentId));
+      expect(invokes.length > 0, agentId).toBe(MODEL_AGENT_IDS.includes(agentId));
     }
   });
 

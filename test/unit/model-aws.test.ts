@@ -5,8 +5,9 @@
  */
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import { agentRegistry } from "../../shared/agents/registry.ts";
-import { createAwsModel, MODEL_AGENTS, modelConfigFromEnv } from "../../shared/runtime/model-aws.ts";
+import { createAwsModel, modelConfigFromEnv } from "../../shared/runtime/model-aws.ts";
 import { draftInput, type FakeModelServer, startFakeOpenAI } from "../helpers/fake-model-servers.ts";
 
 const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev-harness-model-key-AbCdEf";
@@ -81,6 +82,6 @@ describe("model from the AWS environment", () => {
 
   it("the agents granted the key are registry agents", () => {
     const ids = new Set(agentRegistry.map((a) => a.id));
-    for (const id of MODEL_AGENTS) expect(ids.has(id), id).toBe(true);
+    for (const id of MODEL_AGENT_IDS) expect(ids.has(id), id).toBe(true);
   });
 });
