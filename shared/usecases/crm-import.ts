@@ -202,14 +202,17 @@ async function importType(
   const started = Date.now();
   const tieTime = () => Date.now() - started < (o.tieBudgetMs ?? 120_000);
   let queriedAt = deps.clock.now();
+  /** Move the checkpoint to what is surely read through `modifiedAt`, never back. */
+  const advance = async (modifiedAt: number) => {
+    const surely = safeCheckpoint(modifiedAt, queriedAt, lag);
+    if (surely <= (r.checkpoint ?? -1)) return;
+    await deps.checkpoints.advance(name, surely);
+    r.checkpoint = surely;
+  };
   /** Leave a tie unread past `since`: the checkpoint moves beyond it, or every run would read it again. */
   const leaveTie = async (reason: string) => {
     r.skipped.push({ id: "*", reason });
-    const past = safeCheckpoint(since + 1, queriedAt, lag);
-    if (past > (r.checkpoint ?? -1)) {
-      await deps.checkpoints.advance(name, past);
-      r.checkpoint = past;
-    }
+    await advance(since + 1);
   };
   while (r.seen < max || (after !== undefined && tieTime())) {
     queriedAt = deps.clock.now();
@@ -217,11 +220,7 @@ async function importType(
     await importPage(deps, o, type, page.records, r);
     const last = page.records.at(-1);
     // Only now, with every write of the page done: a failure above leaves the checkpoint as it was.
-    const surely = last ? safeCheckpoint(last.modifiedAt, queriedAt, lag) : undefined;
-    if (surely !== undefined && surely > (r.checkpoint ?? -1)) {
-      await deps.checkpoints.advance(name, surely);
-      r.checkpoint = surely;
-    }
+    if (last) await advance(last.modifiedAt);
     if (!page.after || !last) {
       r.caughtUp = true;
       after = undefined;
