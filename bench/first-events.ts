@@ -62,10 +62,13 @@ const withDecision = (name: string) => {
   return e;
 };
 
-/** A HubSpot webhook delivery as HubSpot sends it, signed with the secret the stand-in answers. */
-function hubspotWebhook() {
+/**
+ * A HubSpot webhook delivery as HubSpot sends it, signed with the secret the stand-in answers: the
+ * captured contact property change unless `payload` is given.
+ */
+export function hubspotWebhook(payload: unknown = fixture("hubspot-webhook-contact-property-change.json")) {
   const e = fixture("api-v2-hubspot-webhook.json");
-  e.body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
+  e.body = JSON.stringify(payload);
   const timestamp = String(Date.now());
   e.headers["x-hubspot-request-timestamp"] = timestamp;
   e.headers["x-hubspot-signature-v3"] = signV3(BENCH_SECRET.clientSecret, {
@@ -100,7 +103,7 @@ const EVENTS: Record<string, () => unknown> = {
     e.headers.accept = "application/json, text/event-stream";
     return e;
   },
-  "webhooks/hubspot": hubspotWebhook,
+  "webhooks/hubspot": () => hubspotWebhook(),
   "ledger/archiver": ledgerInsert,
   "ledger/workflow-starter": ledgerInsert,
   "ledger/digest": () => fixture("eventbridge-scheduled-event.json"),

@@ -1,0 +1,400 @@
+/**
+ * A decision's whole life in a deployment, each step run by the function the template deploys for it,
+ * with that function's variables and its role enforced (deployed-account.ts): an admin publishes the
+ * spec and fills the knowledge base, an agent proposes, the ledger stream starts the workflow, a
+ * person reads and approves the decision, the executor sends through SES, SES and HubSpot report
+ * back, the scheduled functions run over what is now in the tables, an agent and the CRM import run,
+ * and the person is erased. State is real (DynamoDB Local, personal data sealed with data keys that
+ * KMS opens only for the key that sealed them), so each function goes as deep as it goes in use.
+ *
+ * deployed-first-calls.test.ts checks each function's first request against an empty account; the
+ * AccessDenied paths found since lay deeper (the approval wait opening a sealed decision, the
+ * knowledge API querying an account's index once the account exists). Here every call of every step
+ * must be allowed by its caller's role, and each step must end as it ends in use.
+ */
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { BENCH_SECRET, hubspotWebhook } from "../../bench/first-events.ts";
+import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
+import { tableDefinitions } from "../../shared/adapters/dynamo/tables.ts";
+import { parseSpecText } from "../../shared/domain/spec-text.ts";
+import { apiEvent, fixture } from "../fixtures/events.ts";
+import { type DeployedAccount, deployedAccount } from "./deployed-account.ts";
+import { type DeployedFunction, deployedFunctions, type Statement } from "./deployed-roles.ts";
+import { firstRequest } from "./first-request.ts";
+import { liveConnectorsContext, settleBeforeBlocking, synthHarness } from "./synth.ts";
+import { REGION, TemplateValues } from "./template-values.ts";
+
+const roles = new Map<string, Statement[]>();
+const HUBSPOT_CONTACT = "1246965";
+let companyServed = false;
+let account: DeployedAccount;
+let fns: Map<string, DeployedFunction>;
+let db: DynamoDBDocumentClient;
+let tables: { state: string; ledger: string };
+
+beforeAll(async () => {
+  const dynamo = { endpoint: inject("dynamoEndpoint"), credentials: inject("dynamoCredentials") };
+  account = await deployedAccount({
+    dynamo,
+    roles,
+    secret: BENCH_SECRET,
+    hubspot: (call) => {
+      // The contact the webhook reports on is the person the harness emailed.
+      if (call.url.includes(`/contacts/${HUBSPOT_CONTACT}`))
+        return { id: HUBSPOT_CONTACT, properties: { email: "jane@acme.io" }, archived: false };
+      // One company modified since the import last ran, for its first search.
+      if (call.url.startsWith("/crm/v3/objects/companies/search") && !companyServed) {
+        companyServed = true;
+        const at = new Date(Date.now() - 3_600_000).toISOString();
+        return {
+          total: 1,
+          results: [
+            {
+              id: "9001",
+              properties: {
+                name: "Globex",
+                domain: "globex.example",
+                industry: "COMPUTER_SOFTWARE",
+                numberofemployees: "120",
+                hs_lastmodifieddate: at,
+              },
+              createdAt: at,
+              updatedAt: at,
+              archived: false,
+            },
+          ],
+        };
+      }
+      return undefined;
+    },
+  });
+  await settleBeforeBlocking();
+  const s = synthHarness({ bundle: false, context: liveConnectorsContext(account.url) });
+  const values = new TemplateValues([s.statefulTemplate.toJSON(), s.serviceTemplate.toJSON()]);
+  fns = new Map(deployedFunctions(s, values).map((f) => [f.cid, f]));
+  for (const f of fns.values()) roles.set(f.roleId, f.statements);
+  const env = fns.get("ApiProposals")?.env ?? {};
+  tables = { state: String(env.STATE_TABLE), ledger: String(env.LEDGER_TABLE) };
+  const client = new DynamoDBClient({ region: REGION, ...dynamo });
+  for (const def of tableDefinitions(tables)) await client.send(new CreateTableCommand(def));
+  db = DynamoDBDocumentClient.from(client);
+});
+afterAll(() => account?.close());
+
+/** Invoke a deployed function (by construct id) with its template's variables, as its role. */
+async function run(cid: string, event: unknown) {
+  const f = fns.get(cid);
+  if (!f) throw new Error(`no function ${cid}`);
+  const { outcome, text, status } = await firstRequest(
+    f.entry,
+    {
+      ...f.env,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: f.roleId,
+      AWS_SECRET_ACCESS_KEY: "deployed",
+      AWS_ENDPOINT_URL: account.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
+    event,
+  );
+  const body = (() => {
+    const raw = (outcome as { body?: unknown } | undefined)?.body;
+    try {
+      return typeof raw === "string" ? JSON.parse(raw) : outcome;
+    } catch {
+      return raw;
+    }
+  })();
+  return { outcome, text, status, body };
+}
+
+/** The ledger's items not yet streamed, as the stream delivers them (new images, in order). */
+const streamed = new Map<string, string>();
+async function streamRecords(): Promise<{ all: unknown[]; decisions: unknown[] }> {
+  const out = await db.send(new ScanCommand({ TableName: tables.ledger }));
+  const records: { record: unknown; decision: boolean }[] = [];
+  for (const item of out.Items ?? []) {
+    const key = `${item.pk}|${item.sk}`;
+    const image = JSON.stringify(item);
+    const before = streamed.get(key);
+    if (before === image) continue;
+    streamed.set(key, image);
+    const record = structuredClone(fixture("dynamodb-stream-ledger-insert.json").Records[0]);
+    record.eventName = before === undefined ? "INSERT" : "MODIFY";
+    record.eventID = `${streamed.size}-${records.length}`;
+    record.dynamodb.Keys = marshall({ pk: item.pk, sk: item.sk });
+    record.dynamodb.NewImage = marshall(item, { removeUndefinedValues: true });
+    record.dynamodb.SequenceNumber = String(1_000_000 + streamed.size * 1000 + records.length);
+    records.push({ record, decision: item.sk === "DECISION" });
+  }
+  return {
+    all: records.map((r) => r.record),
+    decisions: records.filter((r) => r.decision).map((r) => r.record),
+  };
+}
+
+/** The stream's new records through the functions it triggers: the workflow starter and the archiver. */
+async function stream() {
+  const { all, decisions } = await streamRecords();
+  const starter = decisions.length ? await run("LedgerWorkflowStarter", { Records: decisions }) : undefined;
+  const archiver = all.length ? await run("LedgerArchiver", { Records: all }) : undefined;
+  return { starter, archiver };
+}
+
+/** The outreach writer proposes an email to Jane, as it drafts one (shared/agents/records.ts EmailPayload). */
+const propose = (proposalId: string) =>
+  run(
+    "ApiProposals",
+    apiEvent("POST", "/v1/proposals", { agent: "outreach-writer" }, undefined, {
+      proposalId,
+      agentId: "outreach-writer",
+      action: { type: "email.send" },
+      target: { accountId: "acme", personId: "acme-jane" },
+      payload: {
+        to: "jane@acme.io",
+        subject: "Your pricing research",
+        body: "Hi Jane, saw your team comparing plans this week. Happy to share how similar teams rolled out.",
+        variant: "pricing-research",
+        companyName: "Acme Analytics",
+        groundedOn: ["pricing_page_visit"],
+        persona: "vp",
+        model: "template",
+      },
+      reasoning: "Three pricing page visits this week from the VP Sales.",
+      confidence: 0.9,
+    }),
+  );
+
+const calls = (target: string) =>
+  account.calls.filter((c) => c.target === target || c.url.startsWith(target));
+const scheduled = () => fixture("eventbridge-scheduled-event.json");
+const admin = { groups: ["admin"] };
+
+describe("a decision's life, each step by its deployed function as its role", () => {
+  let decisionId = "";
+  let digest = "";
+
+  it("an admin publishes the spec and fills the knowledge base", async () => {
+    const spec = parseSpecText(readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8"));
+    expect((await run("ApiAdmin", apiEvent("POST", "/v1/specs", admin, undefined, spec))).status).toBe(201);
+    const put = (path: string, body: unknown) =>
+      run("ApiKnowledge", apiEvent("PUT", path, admin, undefined, body));
+    expect(
+      (
+        await put("/v1/accounts/acme", {
+          name: "Acme Analytics",
+          domain: "acme.io",
+          industry: "Software",
+          employees: 250,
+          country: "US",
+          timezone: "America/New_York",
+          lifecycle: "prospect",
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await put("/v1/people/acme-jane", {
+          accountId: "acme",
+          email: "jane@acme.io",
+          firstName: "Jane",
+          lastName: "Doe",
+          title: "VP Sales",
+        })
+      ).status,
+    ).toBe(200);
+    const signals = await run(
+      "ApiKnowledge",
+      apiEvent("POST", "/v1/signals", admin, undefined, {
+        signals: [1, 2, 3].map((h) => ({
+          accountId: "acme",
+          personId: "acme-jane",
+          type: "pricing_page_visit",
+          occurredAt: new Date(Date.now() - h * 3_600_000).toISOString(),
+        })),
+      }),
+    );
+    expect(signals.status).toBeLessThan(300);
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("an agent proposes; the stream starts the decision's workflow and archives the ledger", async () => {
+    const res = await propose("p-deployed-flow");
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({ status: "pending_approval" });
+    decisionId = res.body.decisionId;
+    digest = res.body.payloadDigest;
+    const { starter, archiver } = await stream();
+    expect(starter?.body).toEqual({ batchItemFailures: [] });
+    expect(archiver?.body).toMatchObject({ objects: expect.any(Number) });
+    expect(calls("AWSStepFunctions.StartExecution")).toHaveLength(1);
+    expect(calls("AWSEvents.PutEvents").length).toBeGreaterThan(0);
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("the workflow waits for a person, who reads the decision and approves it", async () => {
+    const wait = await run("WorkflowAwaitApproval", {
+      ...(fixture("sfn-task-await-approval.json") as object),
+      decisionId,
+      taskToken: "deployed-flow-token",
+    });
+    expect(wait.text).not.toMatch(/Error/);
+    const read = await run(
+      "ApiDecisions",
+      apiEvent("GET", `/v1/decisions/${decisionId}`, { groups: ["viewer"] }),
+    );
+    expect(read.status, read.text).toBe(200);
+    expect(read.body).toMatchObject({ decisionId, context: { person: { name: "Jane Doe" } } });
+    const approve = await run(
+      "ApiReviews",
+      apiEvent("POST", `/v1/decisions/${decisionId}/approve`, { groups: ["approver"] }, undefined, {
+        digest,
+      }),
+    );
+    expect(approve.status, approve.text).toBe(200);
+    expect(approve.body).toMatchObject({ status: "dispatched" });
+    const signal = calls("AWSStepFunctions.SendTaskSuccess");
+    expect(signal).toHaveLength(1);
+    expect(signal[0]?.body).toContain("deployed-flow-token");
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("the executor sends through SES, tagged with its decision", async () => {
+    const exec = await run("WorkflowExecute", { decisionId });
+    expect(exec.text).not.toMatch(/Error/);
+    const sends = calls("/v2/email/outbound-emails");
+    expect(sends).toHaveLength(1);
+    expect(sends[0]?.body).toContain("jane@acme.io");
+    expect(sends[0]?.body).toContain(decisionId);
+    const { starter } = await stream();
+    expect(starter?.body).toEqual({ batchItemFailures: [] });
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("SES and HubSpot report back: an open, a complaint, a reply", async () => {
+    for (const name of ["eventbridge-ses-open.json", "eventbridge-ses-complaint.json"]) {
+      const e = fixture(name);
+      e.detail.mail.tags.decision_id = [decisionId];
+      e.detail.mail.destination = ["jane@acme.io"];
+      const r = await run("OutcomesSes", e);
+      expect(r.text, name).not.toMatch(/Error/);
+    }
+    const change = fixture("hubspot-webhook-contact-property-change.json");
+    change[0].occurredAt = Date.now();
+    change[0].propertyValue = String(Date.now());
+    for (const delivery of [1, 2]) {
+      const webhook = await run("WebhookHubspot", hubspotWebhook(change));
+      expect(webhook.status, `delivery ${delivery}: ${webhook.text}`).toBe(200);
+    }
+    const watchers = fixture("eventbridge-decision-transitioned.json");
+    Object.assign(watchers.detail, {
+      decisionId,
+      from: "dispatched",
+      to: "executed",
+      agentId: "outreach-writer",
+      actionType: "email.send",
+    });
+    expect((await run("AgentWatchers", watchers)).text).not.toMatch(/Error/);
+    await stream();
+    // The complaint suppressed her: the next proposal to her is blocked on it.
+    const again = await propose("p-deployed-flow-again");
+    expect(again.status, again.text).toBe(201);
+    expect(again.body.checks).toContainEqual(
+      expect.objectContaining({ check: "suppression", result: "fail" }),
+    );
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("people and agents read what happened", async () => {
+    const viewer = { groups: ["viewer"] };
+    const reads: [string, string, Record<string, string>?][] = [
+      ["ApiKnowledge", "/v1/context", { accountId: "acme", personId: "acme-jane" }],
+      ["ApiKnowledge", `/v1/kb/decisions/${decisionId}`],
+      ["ApiKnowledge", "/v1/kb/accounts/acme/people"],
+      ["ApiDecisions", "/v1/decisions", { accountId: "acme" }],
+      ["ApiDecisions", "/v1/explain", { email: "jane@acme.io" }],
+      ["ApiDecisions", "/v1/reports/outcomes", { by: "specVersion" }],
+      ["ApiAdmin", "/v1/trust"],
+      ["ApiReviews", "/v1/approvals"],
+    ];
+    for (const [cid, path, query] of reads) {
+      const { status, text } = await run(cid, apiEvent("GET", path, viewer, query));
+      expect(status, `${path}: ${text}`).toBe(200);
+    }
+    // Each report counted once: the webhook was delivered twice.
+    const decision = await run("ApiDecisions", apiEvent("GET", `/v1/decisions/${decisionId}`, viewer));
+    expect(decision.body.status).toBe("executed");
+    expect(decision.body.outcomes.map((o: { type: string }) => o.type).sort()).toEqual([
+      "complaint",
+      "opened",
+      "replied",
+    ]);
+    const mcp = apiEvent("POST", "/mcp", { agent: "outreach-writer" }, undefined, {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "get_context", arguments: { accountId: "acme", personId: "acme-jane" } },
+    });
+    mcp.headers.accept = "application/json, text/event-stream";
+    const tool = await run("ApiMcp", mcp);
+    expect(tool.status, tool.text).toBe(200);
+    expect(tool.text).not.toContain('isError\\":true');
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("the scheduled functions run over what the tables now hold", async () => {
+    for (const cid of ["LedgerDigest", "Reconciler", "SignalsRefit", "OutcomesHubspotPoll"]) {
+      const r = await run(cid, scheduled());
+      expect(r.text, cid).not.toMatch(/Error/);
+    }
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("agents run on their schedule and by hand", async () => {
+    const writer = await run("AgentOutreachWriter", {
+      ...(fixture("scheduler-agent-invoke.json") as object),
+      agentId: "outreach-writer",
+    });
+    expect(writer.text).not.toMatch(/Error/);
+    const manual = await run("ApiAdmin", apiEvent("POST", "/v1/agents/crm-import/run", admin, undefined, {}));
+    expect(manual.status, manual.text).toBe(202);
+    const crm = await run("AgentCrmImport", {
+      agentId: "crm-import",
+      trigger: "schedule",
+      cron: "0 * * * *",
+    });
+    expect(crm.text).not.toMatch(/Error/);
+    // The company HubSpot reported is an account, citing HubSpot.
+    const imported = await run(
+      "ApiKnowledge",
+      apiEvent("GET", "/v1/context", { groups: ["viewer"] }, { accountId: "hubspot-company-9001" }),
+    );
+    expect(imported.status, imported.text).toBe(200);
+    expect(imported.text).toContain("Globex");
+    expect(imported.text).toContain("hubspot");
+    await stream();
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("an admin erases the person", async () => {
+    const erase = await run(
+      "ApiKnowledge",
+      apiEvent("POST", "/v1/people/acme-jane/erase", admin, undefined, {}),
+    );
+    expect(erase.status, erase.text).toBeLessThan(300);
+    const read = await run(
+      "ApiDecisions",
+      apiEvent("GET", `/v1/decisions/${decisionId}`, { groups: ["viewer"] }),
+    );
+    expect(read.status, read.text).toBe(200);
+    expect(JSON.stringify(read.body)).not.toContain("Jane Doe");
+    await stream();
+    expect(account.refusals).toEqual([]);
+  });
+});
