@@ -1,7 +1,8 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
-import { Alias } from "aws-cdk-lib/aws-kms";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Key } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
@@ -25,11 +26,42 @@ export class HarnessAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: HarnessAlarmsProps) {
     super(scope, id);
+    // CloudWatch publishes an alarm's notification as cloudwatch.amazonaws.com, which must be able to
+    // use the topic's key and be allowed by the topic's policy. With SNS's AWS-managed key
+    // (alias/aws/sns), whose policy cannot be changed, and a topic policy holding only the TLS deny
+    // (enforceSSL), every alarm went into ALARM and its action failed: nobody was notified.
+    const stack = Stack.of(this);
+    const fromAlarms = {
+      StringEquals: { "aws:SourceAccount": stack.account },
+      ArnLike: {
+        "aws:SourceArn": `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+      },
+    };
+    const key = new Key(this, "TopicKey", {
+      description: `${props.stage} harness alarm topic`,
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+        conditions: fromAlarms,
+      }),
+    );
     this.topic = new Topic(this, "Topic", {
       topicName: `${props.stage}-harness-alarms`,
       enforceSSL: true,
-      masterKey: Alias.fromAliasName(this, "SnsKey", "alias/aws/sns"),
+      masterKey: key,
     });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        conditions: fromAlarms,
+      }),
+    );
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
     const action = new SnsAction(this.topic);
     const add = (alarm: Alarm) => {

@@ -247,6 +247,25 @@ describe("service stack", () => {
     expect(errorAlarms).toHaveLength(resources(t, "AWS::Lambda::Function").length);
   });
 
+  it("CloudWatch may publish the alarms: a key and a topic policy that let it", () => {
+    const t = s.serviceTemplate;
+    const [[topicId, topic] = ["", undefined]] = resources(t, "AWS::SNS::Topic");
+    // Not SNS's AWS-managed key, whose policy CloudWatch may not use and nobody may change.
+    const keyRef = topic?.Properties.KmsMasterKeyId;
+    expect(JSON.stringify(keyRef)).not.toContain("alias/aws/sns");
+    const key = t.toJSON().Resources[keyRef["Fn::GetAtt"]?.[0] ?? keyRef.Ref];
+    expect(key?.Type).toBe("AWS::KMS::Key");
+    const cloudwatch = (st: any) => JSON.stringify(st.Principal) === '{"Service":"cloudwatch.amazonaws.com"}';
+    const keyGrant = key.Properties.KeyPolicy.Statement.find(cloudwatch);
+    expect(asArray(keyGrant?.Action).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey*"]);
+    const policies = resources(t, "AWS::SNS::TopicPolicy").filter(([, p]) =>
+      JSON.stringify(p.Properties.Topics).includes(topicId),
+    );
+    const publish = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement).find(cloudwatch);
+    expect(publish).toMatchObject({ Effect: "Allow", Action: "sns:Publish" });
+    expect(publish.Condition.ArnLike["aws:SourceArn"]).toBeDefined();
+  });
+
   it("no IAM wildcard on data actions", () => {
     const data = /^(dynamodb|s3|states|events|sqs|secretsmanager|bedrock|execute-api|lambda):/;
     for (const [id, policy] of resources(s.serviceTemplate, "AWS::IAM::Policy")) {
