@@ -100,6 +100,9 @@ const API_ACCESS: Record<Route["group"], Access> = {
   },
 };
 
+/** The API groups with routes that read a whole table or wait on other servers (see their functions). */
+const LONG_API_GROUPS = new Set<string>(["admin", "knowledge", "decisions"]);
+
 /**
  * The executors' timeout: an attempt older than this (plus a margin) was cut off (see Reconciler). It
  * covers a connector call's worst case, so a slow vendor ends in a failed or in_doubt answer from the
@@ -202,6 +205,11 @@ export class ServiceStack extends Stack {
       const f = fn(`Api${pascal(group)}`, apiEntry(group), `HTTP API: ${group} routes`, {
         invocation: "api",
         memorySize: group === "proposals" ? 1024 : 512,
+        // Routes that read a whole table get what API Gateway allows (30 s), not the default 10 s: an
+        // erasure's scan of the state table (knowledge), the ledger's verification and digest (admin),
+        // a spec's replay over past decisions and the outcome reports (decisions), a downstream tool
+        // list (knowledge).
+        ...(LONG_API_GROUPS.has(group) ? { timeout: Duration.seconds(29) } : {}),
         ...(paginated.has(group)
           ? { environment: { ...env, CURSOR_KEY_SECRET_ARN: cursorKey.secret.secretArn } }
           : {}),

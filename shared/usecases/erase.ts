@@ -26,7 +26,9 @@ export interface ErasureReceipt extends ErasureRecord {
  * Erase a person (right to be forgotten). Order matters: first a do-not-contact suppression, so no
  * agent reaches them while the rest runs and re-imports stay blocked; then their data key and
  * knowledge-base items (every sealed copy in the ledger, its archive and backups becomes unreadable);
- * then the outbox; last an erasure record without personal data. Running it again is harmless.
+ * then the outbox; last an erasure record without personal data. Running it again is harmless, and
+ * finishes a run that died part-way: the scrub deletes the person's profile last, so the next run
+ * still has the names and the address to redact.
  */
 export async function erasePerson(
   deps: Pick<Deps, "kb" | "clock" | "decisions" | "connector" | "erasure">,

@@ -1,4 +1,4 @@
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DynamoMemoryStore } from "../../shared/adapters/dynamo/memory-store.ts";
 import { archiveLedgerChanges } from "../../shared/usecases/archive.ts";
@@ -222,6 +222,55 @@ describe("erasure", () => {
     const reimported = await proposeOk(h, emailProposal("outreach-writer", "acme", "crm-123"));
     expect(reimported.verdict).toBe("block");
     expect(reimported.checks.find((c: { check: string }) => c.check === "suppression").result).toBe("fail");
+  });
+
+  it("is finished by the next run when one dies part-way through the knowledge base", async () => {
+    await janeEverywhere();
+    // Notes naming her in many accounts, so some are scanned after her profile, wherever it falls.
+    for (let i = 0; i < 40; i++)
+      await new DynamoMemoryStore(h.rt.db).put({
+        docId: `note-${i}`,
+        accountId: `account-${i}`,
+        kind: "note",
+        title: "Intro",
+        text: `Jane Doe (${EMAIL}) introduced us.`,
+        source: "notes",
+        at: new Date(h.rt.clock.now()).toISOString(),
+      });
+    // The scrub's writes fail from a point on, as a function timing out mid-scan in a large table:
+    // once at its third write, once just after the write that deletes her profile.
+    const store = h.rt.deps.erasure as unknown as { db: typeof h.rt.db };
+    const db = store.db;
+    const dies = async (when: (cmd: unknown, writes: number) => boolean) => {
+      let writes = 0;
+      let dead = false;
+      store.db = {
+        ...db,
+        doc: {
+          send: async (cmd: any) => {
+            const write = cmd instanceof DeleteCommand || cmd instanceof PutCommand;
+            if (write && dead) throw new Error("Task timed out after 10.00 seconds");
+            const out = await db.doc.send(cmd);
+            if (write && when(cmd, ++writes)) dead = true;
+            return out;
+          },
+        } as typeof db.doc,
+      };
+      const res = await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {});
+      store.db = db;
+      return res.status;
+    };
+    expect(await dies((_cmd, writes) => writes === 3)).toBe(500);
+    const profileGone = (cmd: any) =>
+      cmd instanceof DeleteCommand &&
+      cmd.input.Key?.pk === "PERSON#acme-jane" &&
+      cmd.input.Key?.sk === "PROFILE";
+    await dies(profileGone);
+    expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+    expect(leaks(await scan(h.rt.db.tables.state))).toEqual([]);
+    expect(leaks(await scan(h.rt.db.tables.ledger))).toEqual([]);
+    const events = await h.rt.deps.decisions.events("ERASURE#acme-jane");
+    expect(events.map((e) => e.type)).toEqual(["erased"]);
   });
 
   it("records the erasure in the ledger without personal data, once", async () => {

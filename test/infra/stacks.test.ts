@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Validations } from "aws-cdk-lib";
+import { type CfnElement, Stack, Validations } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -245,6 +245,29 @@ describe("service stack", () => {
       ([, a]) => a.Properties.MetricName === "Errors",
     );
     expect(errorAlarms).toHaveLength(resources(t, "AWS::Lambda::Function").length);
+  });
+
+  it("every function behind an HTTP route ends before API Gateway does; the whole-table routes get that long", () => {
+    const t = s.serviceTemplate.toJSON();
+    const fnOf = (uri: unknown) =>
+      JSON.stringify(uri)
+        .match(/"(\w+?)"/g)
+        ?.map((m) => m.slice(1, -1)) ?? [];
+    const behindRoutes = new Set(
+      Object.values(t.Resources as Record<string, any>)
+        .filter((r) => r.Type === "AWS::ApiGatewayV2::Integration")
+        .flatMap((r) => fnOf(r.Properties.IntegrationUri))
+        .filter((id) => t.Resources[id]?.Type === "AWS::Lambda::Function"),
+    );
+    expect(behindRoutes.size).toBeGreaterThan(6);
+    for (const id of behindRoutes) expect(t.Resources[id].Properties.Timeout, id).toBeLessThan(30);
+    // An erasure's scan, the ledger's verification, a replay: not cut at the default 10 s.
+    for (const cid of ["ApiAdmin", "ApiKnowledge", "ApiDecisions"]) {
+      const id = Stack.of(s.service).getLogicalId(
+        s.service.functions[cid]?.fn.node.defaultChild as CfnElement,
+      );
+      expect(t.Resources[id].Properties.Timeout, cid).toBe(29);
+    }
   });
 
   it("CloudWatch may publish the alarms: a key and a topic policy that let it", () => {

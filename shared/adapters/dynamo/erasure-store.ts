@@ -33,6 +33,10 @@ export class DynamoErasureStore implements ErasureStore {
       const text = JSON.stringify(item);
       return text.includes(`"${target.personId}"`) || text.includes(`#${target.personId}"`);
     };
+    // The profile goes last: a run that dies part-way (a function's timeout in a large table) leaves
+    // it, so the next run still knows the names and the email to redact, and the account to shred.
+    const profile = stateKeys.person(target.personId);
+    let profileFound = false;
     let deleted = 0;
     let redacted = 0;
     let startKey: Item | undefined;
@@ -49,6 +53,10 @@ export class DynamoErasureStore implements ErasureStore {
         const aboutPerson = refersTo(item);
         // An item whose very key holds their email or full name cannot be redacted in place: it goes.
         const keyMentions = full !== undefined && mentions(key, full);
+        if (key.pk === profile.pk && key.sk === profile.sk) {
+          profileFound = true;
+          continue;
+        }
         if (keyMentions || this.belongsToPerson(key, item, target, aboutPerson)) {
           await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: key }));
           deleted++;
@@ -77,6 +85,10 @@ export class DynamoErasureStore implements ErasureStore {
       }
       startKey = res.LastEvaluatedKey;
     } while (startKey);
+    if (profileFound) {
+      await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: profile }));
+      deleted++;
+    }
     return { deleted, redacted };
   }
 
