@@ -46,6 +46,14 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
     const run = await runner.run(agentId, invocation, { rethrow: false });
     const retries = await runner.runDueRetries(agentId);
     tools.metrics.addMetric("Proposals", "Count", run.proposals.length + retries.proposals.length);
+    // One line per run, carrying a manual run's id: the id the API answered with finds its run.
+    tools.logger.info("agent run", {
+      agentId,
+      trigger: invocation.kind,
+      proposals: run.proposals.length,
+      retried: retries.proposals.length,
+      ...(run.error ? { failed: true } : {}),
+    });
     if (run.error) {
       tools.logger.error("agent run failed", { agentId, error: run.error });
       // Async invocation retries and then the dead-letter queue keep the failed trigger.

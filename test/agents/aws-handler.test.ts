@@ -2,7 +2,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toInvocation } from "../../functions/agents/handler.ts";
+import { makeHandler } from "../../shared/runtime/agent-handler.ts";
 import { ApiGate } from "../../shared/runtime/agents-aws.ts";
+import type { AgentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
 
 describe("the per-agent Lambda entry", () => {
   it("parses scheduler payloads, EventBridge events and manual runs; anything else is a validation error", () => {
@@ -28,6 +30,53 @@ describe("the per-agent Lambda entry", () => {
       { kind: "manual", by: "alice" },
     );
     expect(() => toInvocation({ hello: 1 }, 0)).toThrow(/event/);
+  });
+});
+
+describe("an agent function's logs", () => {
+  it("a manual run's id is on its run's log line, and not on the next run's in the same container", async () => {
+    const saved = process.env.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_LOG_LEVEL = "INFO";
+    const lines: string[] = [];
+    const streams = [process.stdout, process.stderr];
+    const writes = streams.map((s) => s.write.bind(s));
+    for (const s of streams)
+      s.write = ((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      }) as typeof s.write;
+    let fail = false;
+    const summary = (trigger: string) => ({ agentId: "list-sync", trigger, proposals: [] });
+    const runner = {
+      run: async (_id: string, invocation: { kind: string }) => ({
+        ...summary(invocation.kind),
+        ...(fail ? { error: "HubSpot is down" } : {}),
+      }),
+      runDueRetries: async () => summary("retry"),
+    };
+    try {
+      const handler = makeHandler(
+        () => ({ agentId: "list-sync", runner }) as unknown as AgentsAwsRuntime,
+        () => 0,
+      );
+      const context = { functionName: "agent", awsRequestId: "r1" } as never;
+      await handler({ trigger: "manual", input: {}, by: "ana", runId: "run_manual_1" }, context);
+      const manual = lines.splice(0);
+      fail = true;
+      await expect(
+        handler({ agentId: "list-sync", trigger: "schedule", cron: "0 * * * *" }, context),
+      ).rejects.toThrow(/HubSpot is down/);
+      const scheduled = lines.splice(0);
+      expect(manual.filter((l) => l.includes('"agent run"')).join()).toContain("run_manual_1");
+      expect(scheduled.some((l) => l.includes("agent run failed"))).toBe(true);
+      expect(scheduled.join()).not.toContain("run_manual_1");
+    } finally {
+      streams.forEach((s, i) => {
+        s.write = writes[i] as typeof s.write;
+      });
+      if (saved === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+      else process.env.POWERTOOLS_LOG_LEVEL = saved;
+    }
   });
 });
 

@@ -33,6 +33,8 @@ export function powertools(): Tools {
  */
 export function lambdaHandler<E, R>(body: (event: E, tools: Tools, context: Context) => Promise<R>) {
   const tools = powertools();
+  // resetKeys: keys a run appends (a manual run's id) are its own; a warm container's next run starts
+  // without them.
   return middy(async (event: E, context: Context) => {
     try {
       return await body(event, tools, context);
@@ -41,7 +43,7 @@ export function lambdaHandler<E, R>(body: (event: E, tools: Tools, context: Cont
       throw err;
     }
   })
-    .use(injectLambdaContext(tools.logger))
+    .use(injectLambdaContext(tools.logger, { resetKeys: true }))
     .use(logMetrics(tools.metrics, { throwOnEmptyMetrics: false }));
 }
 
