@@ -45,7 +45,28 @@ export interface AgentContext {
    */
   crm?: CrmImporter;
   propose(p: AgentProposal): Promise<ProposeOutcome>;
+  /**
+   * Whether this agent already proposed under `key` (whatever the verdict): a run that repeats one
+   * (a retried invocation, a second run the same day) skips what it would only hear replayed, and the
+   * model call that drafting it costs.
+   */
+  proposed(key: string): Promise<boolean>;
   log(msg: string, data?: Record<string, unknown>): void;
+  /**
+   * Milliseconds before this run must have stopped (wall time: a Lambda function's remaining time,
+   * less what its due retries need); Infinity where runs have no deadline (locally). An agent that
+   * works through a long list stops before it and throws `OutOfTime`.
+   */
+  timeLeft(): number;
+}
+
+/**
+ * A run stopped at its deadline with work left. In AWS the invocation then fails after the due
+ * retries ran, and Lambda's retry of it continues: what was proposed is a touch the next attempt
+ * skips, and a proposal key replays at the gate.
+ */
+export class OutOfTime extends Error {
+  override readonly name = "OutOfTime";
 }
 
 /**

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Decision } from "../domain/decision.ts";
 import { DependencyError, ForbiddenError, NotFoundError } from "../domain/errors.ts";
+import { decisionIdFor } from "../domain/ids.ts";
 import type { Proposal } from "../domain/proposal.ts";
 import type { KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
@@ -103,11 +104,12 @@ export class AgentRunner {
   async run(
     agentId: string,
     invocation: AgentInvocation,
-    options: { rethrow?: boolean } = {},
+    /** `timeLeft`: the run's time (AgentContext.timeLeft), where it has a deadline (a Lambda function's). */
+    options: { rethrow?: boolean; timeLeft?: () => number } = {},
   ): Promise<RunSummary> {
     const def = this.agent(agentId);
     const summary: RunSummary = { agentId, trigger: invocation.kind, proposals: [] };
-    const ctx = this.context(def, summary);
+    const ctx = this.context(def, summary, options.timeLeft);
     try {
       await def.handler(invocation, ctx);
     } catch (err) {
@@ -147,9 +149,10 @@ export class AgentRunner {
     return summary;
   }
 
-  private context(def: AgentDefinition, summary: RunSummary): AgentContext {
+  private context(def: AgentDefinition, summary: RunSummary, timeLeft?: () => number): AgentContext {
     return {
       agentId: def.id,
+      timeLeft: timeLeft ?? (() => Number.POSITIVE_INFINITY),
       clock: this.deps.clock,
       kb: this.deps.kb,
       model: def.usesModel ? this.deps.model : noModel(def.id),
@@ -171,6 +174,8 @@ export class AgentRunner {
         };
         return this.submit(def.id, proposal, summary);
       },
+      proposed: async (key: string) =>
+        (await this.deps.kb.decision(decisionIdFor(def.id, proposalIdFor(def.id, key)))) !== undefined,
       log: (msg, data) => this.deps.log?.(msg, { agentId: def.id, ...data }),
     };
   }

@@ -37,13 +37,21 @@ export function toInvocation(event: unknown, now: number): AgentInvocation {
   return { kind: "manual", input: e.input, by: e.by, ...(e.runId ? { runId: e.runId } : {}) };
 }
 
+/** Kept from the agent's time for re-proposing its due deferred proposals after the run. */
+export const RETRY_RESERVE_MS = 30_000;
+
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
-  lambdaHandler(async (event: unknown, tools, _context: Context): Promise<RunSummary[]> => {
+  lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
     const { agentId, runner } = runtime();
     const invocation = toInvocation(event, now());
     if (invocation.kind === "manual" && invocation.runId)
       tools.logger.appendKeys({ runId: invocation.runId });
-    const run = await runner.run(agentId, invocation, { rethrow: false });
+    // The agent stops before Lambda would stop it, leaving time for the due retries: a run killed at
+    // the timeout never reached them.
+    const run = await runner.run(agentId, invocation, {
+      rethrow: false,
+      timeLeft: () => context.getRemainingTimeInMillis() - RETRY_RESERVE_MS,
+    });
     const retries = await runner.runDueRetries(agentId);
     tools.metrics.addMetric("Proposals", "Count", run.proposals.length + retries.proposals.length);
     // One line per run, carrying a manual run's id: the id the API answered with finds its run.

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toInvocation } from "../../functions/agents/handler.ts";
-import { makeHandler } from "../../shared/runtime/agent-handler.ts";
+import { makeHandler, RETRY_RESERVE_MS } from "../../shared/runtime/agent-handler.ts";
 import { ApiGate } from "../../shared/runtime/agents-aws.ts";
 import type { AgentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
 
@@ -77,6 +77,45 @@ describe("an agent function's logs", () => {
       if (saved === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
       else process.env.POWERTOOLS_LOG_LEVEL = saved;
     }
+  });
+});
+
+describe("an agent function's time", () => {
+  it("the run gets Lambda's remaining time less the retries' reserve; a run out of time still re-proposes what is due, then fails for Lambda to retry", async () => {
+    const order: string[] = [];
+    let timeLeft: (() => number) | undefined;
+    const runner = {
+      run: async (_id: string, _inv: unknown, options: { timeLeft?: () => number }) => {
+        timeLeft = options.timeLeft;
+        order.push("run");
+        return {
+          agentId: "outreach-writer",
+          trigger: "schedule",
+          proposals: [],
+          error: "wrote for 2 of 4 accounts",
+        };
+      },
+      runDueRetries: async () => {
+        order.push("retries");
+        return { agentId: "outreach-writer", trigger: "retry", proposals: [] };
+      },
+    };
+    const handler = makeHandler(
+      () => ({ agentId: "outreach-writer", runner }) as unknown as AgentsAwsRuntime,
+    );
+    let remaining = 240_000;
+    const context = {
+      functionName: "agent",
+      awsRequestId: "r1",
+      getRemainingTimeInMillis: () => remaining,
+    } as never;
+    await expect(
+      handler({ agentId: "outreach-writer", trigger: "schedule", cron: "0 9 * * 1-5" }, context),
+    ).rejects.toThrow(/wrote for 2 of 4 accounts/);
+    expect(order).toEqual(["run", "retries"]);
+    expect(timeLeft?.()).toBe(240_000 - RETRY_RESERVE_MS);
+    remaining = 40_000;
+    expect(timeLeft?.()).toBe(40_000 - RETRY_RESERVE_MS);
   });
 });
 

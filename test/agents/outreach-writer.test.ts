@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";
 import { ModelError } from "../../shared/agents/ports.ts";
-import { outreachWriter } from "../../shared/agents/workflows/outreach-writer.ts";
+import { ACCOUNT_BUDGET_MS, outreachWriter } from "../../shared/agents/workflows/outreach-writer.ts";
 import { explain } from "../../shared/usecases/explain.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
@@ -122,5 +122,57 @@ describe("collision through the real agents", () => {
     h.clock.set(Date.parse("2026-03-11T13:00:10Z"));
     await h.agents.tick();
     expect(h.sandbox.entries.filter((e) => e.actionType === "email.send")).toHaveLength(1);
+  });
+});
+
+describe("a lead list longer than a run's time", () => {
+  /** A model whose every draft takes 20 s of the run's time (counted, not waited). */
+  class Slow extends LocalDeterministicModel {
+    left = 0;
+    drafts: string[] = [];
+    override async draftMessage(input: Parameters<LocalDeterministicModel["draftMessage"]>[0]) {
+      this.left -= 20_000;
+      this.drafts.push(input.company.name);
+      return super.draftMessage(input);
+    }
+  }
+  const slow = new Slow();
+  let w: AgentsHarness;
+  const ids = ["t1", "t2", "t3", "t4"];
+  beforeAll(async () => {
+    w = await startAgents({ agents: [outreachWriter], model: slow, at: TUESDAY_8AM });
+    const spec = (await w.rt.deps.specs.current())!;
+    for (const type of ["email.send", "linkedin.message"])
+      await pinTrust(w.rt.deps, spec, "outreach-writer", type, 3, "test: autonomous", "root");
+    for (const [rank, id] of ids.entries()) {
+      await putAccount(w.rt.deps, id, account(id));
+      await seedPeople(w.rt.deps, id, [["vp", "VP Sales"]]);
+      await visits(w.rt.deps, id, 3);
+      await w.agents.stores.agentKb.putLeadListEntry(list(id, rank + 1));
+    }
+    await w.agents.drain();
+    w.clock.set(Date.parse("2026-03-10T13:00:10Z"));
+  });
+  afterAll(() => w.close());
+
+  it("stops between accounts before its deadline, and the next attempt writes only what is left", async () => {
+    const schedule = { kind: "schedule" as const, at: w.clock.now(), cron: "0 9 * * 1-5" };
+    // Time for two accounts' drafts and not a third's.
+    slow.left = ACCOUNT_BUDGET_MS + 50_000;
+    const first = await w.agents.runner.run("outreach-writer", schedule, { timeLeft: () => slow.left });
+    expect(first.error).toMatch(
+      /wrote for 2 of 4 accounts on the 2026-03-10 lead list before the run's deadline/,
+    );
+    expect(first.proposals.filter((p) => p.actionType === "email.send")).toHaveLength(2);
+    await w.agents.drain();
+    // Lambda's retry of the invocation: nothing proposed before is drafted again (the LinkedIn paths
+    // deferred behind the emails are not touches, but were proposed).
+    slow.drafts = [];
+    const retry = await w.agents.runner.run("outreach-writer", schedule);
+    expect(retry.error).toBeUndefined();
+    expect([...new Set(slow.drafts)]).toEqual(["T3 Analytics", "T4 Analytics"]);
+    await w.agents.drain();
+    const emailed = w.sandbox.entries.filter((e) => e.actionType === "email.send").map((e) => e.accountId);
+    expect(emailed.sort()).toEqual(ids);
   });
 });

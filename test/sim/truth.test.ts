@@ -513,6 +513,8 @@ describe("the simulated workspace's agents", () => {
         return {} as never;
       },
       log: () => {},
+      timeLeft: () => Number.POSITIVE_INFINITY,
+      proposed: async () => false,
     }) as AgentContext;
 
   it("with learning off, the simulated workspace's spec says so", () => {

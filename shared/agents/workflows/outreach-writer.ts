@@ -4,13 +4,18 @@ import { DAY } from "../../domain/time.ts";
 import type { TemplateStat } from "../../kb/types.ts";
 import { learningOf } from "../../learning/switch.ts";
 import { chooseVariant, seededRandom } from "../../learning/variants.ts";
-import type { AgentContext } from "../context.ts";
+import { type AgentContext, OutOfTime } from "../context.ts";
 import { defineAgent } from "../definition.ts";
 import { VARIANTS, type Variant } from "../ports.ts";
 import { CONTACTABLE, targetable, workspaceDate } from "./common.ts";
 
 const ROLE_ORDER: Record<string, number> = { champion: 0, decision_maker: 1, influencer: 2 };
 const MAX_ACCOUNTS_PER_RUN = 400;
+/**
+ * What one account may take: two model drafts (each with the model client's own retries) and the
+ * proposals. The run stops when less is left, between accounts rather than mid-draft.
+ */
+export const ACCOUNT_BUDGET_MS = 45_000;
 export const SENDER = { name: "Sam Rivera", company: "Harness Demo Co", product: "pipeline analytics" };
 
 /**
@@ -44,7 +49,14 @@ export const outreachWriter = defineAgent({
     const learning = learningOf(spec);
     // With learning off the evidence is not even read: the choice must not depend on it.
     const stats = learning.enabled ? await ctx.kb.templateStats() : [];
-    for (const entry of list.slice(0, MAX_ACCOUNTS_PER_RUN)) {
+    const todo = list.slice(0, MAX_ACCOUNTS_PER_RUN);
+    for (const [done, entry] of todo.entries()) {
+      // A list longer than a run's time: stop before the deadline, so the due retries still run and
+      // the invocation's retry continues (what was proposed is a touch that account is then skipped for).
+      if (ctx.timeLeft() < ACCOUNT_BUDGET_MS)
+        throw new OutOfTime(
+          `wrote for ${done} of ${todo.length} accounts on the ${date} lead list before the run's deadline`,
+        );
       try {
         await writeForAccount(ctx, entry.accountId, date, now, stats, learning);
       } catch (err) {
@@ -101,6 +113,9 @@ async function writeForAccount(
   for (const path of paths) {
     const { p, persona } = path.who;
     const key = `${path.type === "email.send" ? "email" : "linkedin"}:${accountId}:${p.personId}:${date}`;
+    // Proposed by an earlier attempt at this list (deferred or blocked paths are not touches): the
+    // gate would only replay it.
+    if (await ctx.proposed(key)) continue;
     // Seeded by the proposal's key: a re-run of the same day's list chooses the same variant.
     const choice = chooseVariant({
       variants: VARIANTS,
