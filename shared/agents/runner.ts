@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Decision } from "../domain/decision.ts";
-import { DependencyError, ForbiddenError, NotFoundError } from "../domain/errors.ts";
+import { DependencyError, ForbiddenError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import { decisionIdFor } from "../domain/ids.ts";
 import type { Proposal } from "../domain/proposal.ts";
 import type { KnowledgeView } from "../kb/view.ts";
@@ -50,6 +50,8 @@ export interface RunSummary {
   trigger: AgentInvocation["kind"] | "retry";
   proposals: { proposalId: string; actionType: string; verdict: string; status: string; replay: boolean }[];
   error?: string;
+  /** The error was the manual run's input (not found, invalid): retrying the same input cannot help. */
+  refusedInput?: boolean;
 }
 
 export const agentPrincipal = (agentId: string): Principal => ({
@@ -115,6 +117,9 @@ export class AgentRunner {
     } catch (err) {
       if (options.rethrow) throw err;
       summary.error = (err as Error).message;
+      // A manual run's input it cannot act on (an unknown audience): asking again will not help.
+      if (invocation.kind === "manual" && (err instanceof ValidationError || err instanceof NotFoundError))
+        summary.refusedInput = true;
       this.deps.log?.("agent run failed", { agentId, trigger: invocation.kind, error: summary.error });
     }
     return summary;

@@ -62,6 +62,12 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
       retried: retries.proposals.length,
       ...(run.error ? { failed: true } : {}),
     });
+    if (run.error && run.refusedInput) {
+      // Answered 202 before it ran (the API only checks the input's shape): the run's log line and
+      // this one say why, under its run id; Lambda's retries and the dead-letter queue would not.
+      tools.logger.error("agent run refused its input", { agentId, error: run.error });
+      return [run, retries];
+    }
     if (run.error) {
       tools.logger.error("agent run failed", { agentId, error: run.error });
       // Async invocation retries and then the dead-letter queue keep the failed trigger.

@@ -119,6 +119,34 @@ describe("an agent function's time", () => {
   });
 });
 
+describe("a manual run whose input the agent refuses", () => {
+  it("is answered (not thrown, so Lambda does not retry it into the dead-letter queue)", async () => {
+    const summary = { agentId: "manual-list-sync", trigger: "manual", proposals: [] };
+    const runner = {
+      run: async () => ({ ...summary, error: "no audience sdr-nobody", refusedInput: true }),
+      runDueRetries: async () => ({ ...summary, trigger: "retry" }),
+    };
+    const handler = makeHandler(
+      () => ({ agentId: "manual-list-sync", runner }) as unknown as AgentsAwsRuntime,
+    );
+    const context = {
+      functionName: "agent",
+      awsRequestId: "r1",
+      getRemainingTimeInMillis: () => 60_000,
+    } as never;
+    const [run] = await handler(
+      { trigger: "manual", input: { audienceId: "sdr-nobody" }, by: "ana" },
+      context,
+    );
+    expect(run).toMatchObject({ error: "no audience sdr-nobody", refusedInput: true });
+    // The same error from a scheduled run is a failure, retried.
+    runner.run = async () => ({ ...summary, error: "HubSpot is down" }) as never;
+    await expect(handler({ agentId: "x", trigger: "schedule", cron: "0 * * * *" }, context)).rejects.toThrow(
+      /HubSpot is down/,
+    );
+  });
+});
+
 describe("ApiGate (agents propose through the API in AWS)", () => {
   const seen: { headers: Record<string, unknown>; body: any }[] = [];
   const server = createServer(async (req, res) => {

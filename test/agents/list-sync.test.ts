@@ -131,4 +131,19 @@ describe("Manual List Sync (POST /v1/agents/list-sync/run)", () => {
     expect((await post(admin, { audienceId: "sdr-nobody" })).status).toBe(404);
     expect((await post(viewer, { audienceId: "sdr-sdr-1" })).status).toBe(403);
   });
+
+  it("an unknown audience is the run's input refused (in AWS: not retried), an outage is not", async () => {
+    const manual = (audienceId: string) => ({ kind: "manual" as const, input: { audienceId }, by: "root" });
+    const refused = await h.agents.runner.run("manual-list-sync", manual("sdr-nobody"));
+    expect(refused).toMatchObject({
+      error: expect.stringMatching(/no audience sdr-nobody/),
+      refusedInput: true,
+    });
+    const scheduled = await h.agents.runner.run("manual-list-sync", {
+      kind: "schedule",
+      at: h.clock.now(),
+      cron: "0 * * * *",
+    });
+    expect(scheduled.refusedInput).toBeUndefined();
+  });
 });
