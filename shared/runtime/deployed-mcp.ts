@@ -55,6 +55,14 @@ export function deployedDownstream(servers: DeployedMcpServer[], headers: Header
 export const TOOL_LIST_TTL_MS = 5 * 60_000;
 
 /**
+ * How long a request waits for the servers' lists before answering with the tools as last listed. A
+ * refresh may take each server's `timeoutMs` to connect and again per page (up to 20): it goes on in
+ * the background, and a later request gets its result. Before, a server slower than the function's
+ * timeout killed the request, and every later one, since the list was never marked fresh.
+ */
+export const TOOL_LIST_WAIT_MS = 5_000;
+
+/**
  * What GET /v1/tools and /mcp offer in AWS: the mapped tools the servers list, asked WITHOUT their
  * headers. Least privilege: the headers secret lets its holder act on the downstream system, and the
  * API functions that list never act; a server that refuses an unauthenticated tools/list offers no
@@ -64,9 +72,15 @@ export const TOOL_LIST_TTL_MS = 5 * 60_000;
 export function deployedToolCatalog(
   servers: DeployedMcpServer[],
   specs: Pick<SpecStore, "current">,
-  options: { now?: () => number; log?: (msg: string, data: Record<string, unknown>) => void } = {},
+  options: {
+    now?: () => number;
+    log?: (msg: string, data: Record<string, unknown>) => void;
+    /** TOOL_LIST_WAIT_MS unless given (tests). */
+    waitMs?: number;
+  } = {},
 ): ToolCatalog {
   const now = options.now ?? Date.now;
+  const waitMs = options.waitMs ?? TOOL_LIST_WAIT_MS;
   const listers = servers.map(
     (s) =>
       new DownstreamServer(
@@ -95,7 +109,14 @@ export function deployedToolCatalog(
         refreshing ??= refresh().finally(() => {
           refreshing = undefined;
         });
-        await refreshing;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          refreshing,
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, waitMs);
+          }),
+        ]);
+        clearTimeout(timer);
       }
       const current = await specs.current();
       return current ? exposedTools(current.spec, byName) : [];

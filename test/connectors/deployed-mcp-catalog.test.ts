@@ -3,6 +3,8 @@
  * server without headers, once per TTL; a server that stops answering keeps the tools it last listed
  * (logged), and one never reached offers none, without failing the listing.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { deployedToolCatalog, TOOL_LIST_TTL_MS } from "../../shared/runtime/deployed-mcp.ts";
@@ -38,8 +40,8 @@ beforeAll(async () => {
 });
 afterAll(() => fake?.close());
 
-const servers = (url: string) =>
-  parseDeployedConnectors(JSON.stringify({ mcp: [{ name: "crm", url, timeoutMs: 1000 }] })).mcp ?? [];
+const servers = (url: string, timeoutMs = 1000) =>
+  parseDeployedConnectors(JSON.stringify({ mcp: [{ name: "crm", url, timeoutMs }] })).mcp ?? [];
 
 describe("the deployed tool catalog", () => {
   it("lists the mapped tool; after the server goes away it keeps the last list and logs the failure", async () => {
@@ -63,5 +65,28 @@ describe("the deployed tool catalog", () => {
     });
     expect(await catalog.list()).toEqual([]);
     expect(logged.map((d) => d.server)).toEqual(["crm"]);
+  });
+
+  it("a server slower than a request's wait does not hold the request, nor the next one", async () => {
+    // Accepts and never answers: each of the client's steps waits its whole timeoutMs (10 s here).
+    const hang = createServer(() => {});
+    await new Promise<void>((resolve) => hang.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(hang.address() as AddressInfo).port}/mcp`;
+    const logged: Record<string, unknown>[] = [];
+    const catalog = deployedToolCatalog(servers(url, 10_000), specs, {
+      waitMs: 100,
+      log: (_msg, data) => logged.push(data),
+    });
+    try {
+      for (const _ of [1, 2]) {
+        const started = Date.now();
+        expect(await catalog.list()).toEqual([]);
+        expect(Date.now() - started).toBeLessThan(5_000);
+      }
+      expect(logged).toEqual([]);
+    } finally {
+      hang.closeAllConnections();
+      hang.close();
+    }
   });
 });
