@@ -97,6 +97,48 @@ describe("a call without an answer", () => {
     expect(v.seen).toHaveLength(1);
   });
 
+  it("an SES answer trickling in past timeoutMs ends the call at timeoutMs, its outcome unknown", async () => {
+    // Headers at once, then a byte every 50 ms: never idle long enough for the socket's timeout.
+    const timers = new Set<ReturnType<typeof setInterval>>();
+    let calls = 0;
+    const server = createServer(async (req, res) => {
+      for await (const _ of req);
+      calls++;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write(" ");
+      const t = setInterval(() => res.write(" "), 50);
+      timers.add(t);
+      // The whole answer after 4 s: within every idle timeout, past the call's.
+      setTimeout(() => {
+        clearInterval(t);
+        res.end(JSON.stringify({ MessageId: "m-late" }));
+      }, 4_000).unref();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    close = () =>
+      new Promise<void>((r) => {
+        for (const t of timers) clearInterval(t);
+        server.closeAllConnections();
+        server.close(() => r());
+      });
+    const ses = new SesEmailConnector({
+      from: "sdr@harness.example",
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+      timeoutMs: 300,
+      retry: instantRetries(),
+    });
+    const started = Date.now();
+    const err = await ses
+      .execute({ idempotencyKey: "d_9:exec:1", decision: decision("email.send"), payload: email })
+      .catch((e) => e);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(err.name).toBe("ConnectorError");
+    expect(err.outcomeUnknown).toBe(true);
+    expect(calls).toBe(1);
+  });
+
   it("a LinkedIn message (webhook) is not sent again; nor is a DMP segment created twice", async () => {
     const v = await vendor(
       (r) => (r.path.startsWith("/rest/dmpSegments?") ? { elements: [] } : { id: "x" }),

@@ -108,7 +108,13 @@ export class SesEmailConnector implements Connector {
     const input = sendEmailInput(p.data, req.idempotencyKey, this.o, req.decision.decisionId);
     const res = await withRetries(
       "SES SendEmail",
-      () => this.client.send(new SendEmailCommand(input)),
+      // The handler's requestTimeout is an idle timeout: an answer trickling in would outlast it, and
+      // the executor's time is budgeted per attempt (executorTimeout). The signal bounds the whole call.
+      () =>
+        this.client.send(
+          new SendEmailCommand(input),
+          this.o.timeoutMs ? { abortSignal: AbortSignal.timeout(this.o.timeoutMs) } : {},
+        ),
       this.o.retry ?? defaultRetryPolicy,
       // SES has no idempotency key of its own: a repeated SendEmail is a second email.
       { replaySafe: false },
