@@ -10,7 +10,7 @@ import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
 import type { ContactEmails } from "../../shared/adapters/connectors/hubspot-webhook.ts";
-import { crmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
+import { crmLink, putCrmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
 import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
@@ -67,6 +67,7 @@ export const makeHandler = (w: WebhookWiring) => {
             const imported = `hubspot-contact-${contactId}`;
             return (await rt.deps.kb.getPerson(imported)) ? imported : undefined;
           },
+          link: (contactId, personId) => putCrmLink(rt.db, "contacts", contactId, { kbId: personId }),
           contacts: async () => {
             const token = secret.accessToken;
             if (!token) throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no accessToken`);

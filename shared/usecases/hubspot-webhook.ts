@@ -10,6 +10,7 @@ import {
   signatureProblem,
 } from "../adapters/connectors/hubspot-webhook.ts";
 import type { Deps } from "../ports.ts";
+import { recordHubSpotMerge } from "./hubspot-merge.ts";
 import {
   HUBSPOT_DELETIONS,
   recordHubSpotDeletion,
@@ -30,6 +31,8 @@ export async function receiveHubSpotWebhook(
     contacts: () => Promise<ContactEmails>;
     /** The knowledge base's person a HubSpot contact was imported as (the CRM import's link). */
     personOf: (contactId: string) => Promise<string | undefined>;
+    /** Link a contact to a person (a merge's remaining contact to the person a merged one was). */
+    link: (contactId: string, personId: string) => Promise<void>;
   },
 ): Promise<WebhookAnswer> {
   const problem = signatureProblem(o.clientSecret, req, deps.clock.now());
@@ -55,7 +58,9 @@ export async function receiveHubSpotWebhook(
     results.push(
       Object.hasOwn(HUBSPOT_DELETIONS, event.subscriptionType)
         ? await recordHubSpotDeletion(deps, event, o.personOf)
-        : await recordHubSpotEvent(deps, event, await o.contacts()),
+        : event.subscriptionType === "contact.merge"
+          ? await recordHubSpotMerge(deps, event, o)
+          : await recordHubSpotEvent(deps, event, await o.contacts()),
     );
   return { status: 200, body: { received: results.length, results } };
 }

@@ -30,7 +30,7 @@ export type WorldOutcomeResult =
        * `not_sent`: SES says the message never reached the person; the decision is failed. `sent`: SES
        * says it went out; the decision in doubt is executed (settle).
        */
-      type: OutcomeBody["type"] | "not_sent" | "sent" | "suppressed";
+      type: OutcomeBody["type"] | "not_sent" | "sent" | "suppressed" | "merged";
       duplicate: boolean;
       decisionId: string | null;
     }
@@ -40,7 +40,7 @@ const SES: Principal = { subject: "ses", roles: ["admin"] };
 const ON_ACCOUNT_LIST = "OnAccountSuppressionList";
 
 /** Outcome ids allow letters, digits and . _ : @ - only. */
-const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0, 80);
+export const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0, 80);
 
 /**
  * One SES event. A hard bounce suppresses the address and teaches trust as a bounce; a complaint

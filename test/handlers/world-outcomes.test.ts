@@ -480,6 +480,65 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     }
   });
 
+  it("contacts merged in HubSpot: the remaining contact carries the person on, a duplicate person is suppressed", async () => {
+    await seedAcme(rt.deps, "w-hs-merge");
+    const links = new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db));
+    // Jane imported from contact 7701, Bob from 7702, nobody from 7703 yet.
+    await links.putLink("contacts", "7701", { kbId: "w-hs-merge-jane" });
+    await links.putLink("contacts", "7702", { kbId: "w-hs-merge-bob" });
+    const w = await wiring("jane@w-hs-merge.io");
+    try {
+      // HubSpot's merge event: the merged ids, the primary, and the contact that remains.
+      const merge = (eventId: number, primary: number, merged: number[], remaining = primary) => ({
+        eventId,
+        subscriptionId: 18,
+        portalId: 62515,
+        appId: 54321,
+        occurredAt: rt.clock.now(),
+        subscriptionType: "contact.merge",
+        attemptNumber: 0,
+        objectId: primary,
+        changeFlag: "MERGED",
+        changeSource: "CRM_UI",
+        primaryObjectId: primary,
+        mergedObjectIds: merged,
+        newObjectId: remaining,
+        numberOfPropertiesMoved: 3,
+      });
+      // 7701 (Jane) merged into 7703, which no person holds yet: Jane carries on as 7703.
+      const first = await w.handler(delivery(JSON.stringify([merge(5001, 7703, [7701])])), ctx);
+      expect(JSON.parse(first.body as string).results).toEqual([
+        expect.objectContaining({ recorded: true, type: "merged" }),
+      ]);
+      expect((await links.link("contacts", "7703"))?.kbId).toBe("w-hs-merge-jane");
+      // Then 7702 (Bob) merged into 7703: one person in HubSpot, so Bob is suppressed, not Jane.
+      await w.handler(delivery(JSON.stringify([merge(5002, 7703, [7702])])), ctx);
+      expect(await rt.deps.kb.suppressionsFor("w-hs-merge", "w-hs-merge-bob")).toContainEqual(
+        expect.objectContaining({
+          kind: "person",
+          reason: expect.stringMatching(/contact 7703.*w-hs-merge-jane/),
+        }),
+      );
+      expect(
+        (await rt.deps.kb.suppressionsFor("w-hs-merge", "w-hs-merge-jane")).filter(
+          (x) => x.kind === "person",
+        ),
+      ).toEqual([]);
+      // A deletion of the remaining contact now reaches the person it carries.
+      const deletion = { ...merge(5003, 7703, []), subscriptionType: "contact.deletion" };
+      await w.handler(delivery(JSON.stringify([deletion])), ctx);
+      expect(await rt.deps.kb.suppressionsFor("w-hs-merge", "w-hs-merge-jane")).toContainEqual(
+        expect.objectContaining({ kind: "person", reason: expect.stringMatching(/deleted in HubSpot/) }),
+      );
+      // A merge of contacts the harness never imported changes nothing.
+      const none = await w.handler(delivery(JSON.stringify([merge(5004, 8801, [8802])])), ctx);
+      expect(JSON.parse(none.body as string).results[0]).toMatchObject({ recorded: false });
+      expect(w.hubspot.requests).toHaveLength(0);
+    } finally {
+      await w.close();
+    }
+  });
+
   it("a wrong signature or a stale timestamp is 401 and nothing is read or written", async () => {
     const { decision } = await sentEmail("w-hs-bad");
     const w = await wiring("jane@w-hs-bad.io");

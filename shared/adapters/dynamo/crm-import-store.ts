@@ -26,6 +26,21 @@ export async function crmLink(db: Db, objectType: CrmObjectType, id: string): Pr
   return typeof res.Item?.kbId === "string" ? { kbId: res.Item.kbId } : undefined;
 }
 
+/** Link a CRM record to what it became (the import; the webhook, when HubSpot merges contacts). */
+export async function putCrmLink(
+  db: Db,
+  objectType: CrmObjectType,
+  id: string,
+  link: CrmLink,
+): Promise<void> {
+  await db.doc.send(
+    new PutCommand({
+      TableName: db.tables.state,
+      Item: { ...stateKeys.crmLink(SYSTEM, objectType, id), kbId: link.kbId },
+    }),
+  );
+}
+
 export class DynamoCrmImportStore implements CrmImportStore {
   constructor(
     private readonly db: Db,
@@ -44,12 +59,7 @@ export class DynamoCrmImportStore implements CrmImportStore {
   }
 
   async putLink(objectType: CrmObjectType, id: string, link: CrmLink): Promise<void> {
-    await this.db.doc.send(
-      new PutCommand({
-        TableName: this.db.tables.state,
-        Item: { ...stateKeys.crmLink(SYSTEM, objectType, id), kbId: link.kbId },
-      }),
-    );
+    await putCrmLink(this.db, objectType, id, link);
   }
 
   async accountIdByDomain(domain: string): Promise<string | undefined> {
