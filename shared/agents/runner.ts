@@ -13,7 +13,7 @@ import type { Clock } from "../ports.ts";
 import type { CrmImporter } from "../usecases/crm-import.ts";
 import type { GateResult } from "../usecases/gate.ts";
 import type { Principal } from "../usecases/principal.ts";
-import type { AgentContext, AgentProposal, ProposeOutcome } from "./context.ts";
+import { type AgentContext, type AgentProposal, OutOfTime, type ProposeOutcome } from "./context.ts";
 import type { AgentDefinition, AgentInvocation } from "./definition.ts";
 import type { EnrichmentSource, ModelClient, WebFetcher } from "./ports.ts";
 
@@ -52,6 +52,8 @@ export interface RunSummary {
   error?: string;
   /** The error was the manual run's input (not found, invalid): retrying the same input cannot help. */
   refusedInput?: boolean;
+  /** The run stopped at its deadline with work left (OutOfTime). */
+  outOfTime?: boolean;
 }
 
 export const agentPrincipal = (agentId: string): Principal => ({
@@ -117,6 +119,7 @@ export class AgentRunner {
     } catch (err) {
       if (options.rethrow) throw err;
       summary.error = (err as Error).message;
+      if (err instanceof OutOfTime) summary.outOfTime = true;
       // A manual run's input it cannot act on (an unknown audience): asking again will not help.
       if (invocation.kind === "manual" && (err instanceof ValidationError || err instanceof NotFoundError))
         summary.refusedInput = true;
@@ -180,7 +183,8 @@ export class AgentRunner {
         return this.submit(def.id, proposal, summary);
       },
       proposed: async (key: string) =>
-        (await this.deps.kb.decision(decisionIdFor(def.id, proposalIdFor(def.id, key)))) !== undefined,
+        (await this.deps.kb.ownDecision(def.id, decisionIdFor(def.id, proposalIdFor(def.id, key)))) !==
+        undefined,
       log: (msg, data) => this.deps.log?.(msg, { agentId: def.id, ...data }),
     };
   }

@@ -129,6 +129,12 @@ export class KnowledgeView {
     return this.d.decisions.getDecision(decisionId);
   }
 
+  /** One of `agentId`'s own decisions (whether a run proposed something before); another's is none. */
+  async ownDecision(agentId: string, decisionId: string): Promise<Decision | undefined> {
+    const d = await this.d.decisions.getDecision(decisionId);
+    return d?.agentId === agentId ? d : undefined;
+  }
+
   /** Intent as the gate computes it: the spec's weights in force (a refit reaches them via a weights draft). */
   async intent(account: Account): Promise<IntentReading> {
     return computeIntent(await this.spec(), account, this.d.clock.now());

@@ -261,6 +261,19 @@ export class RemoteKnowledgeView extends KnowledgeView {
     return answer.items as unknown as MemoryHit[];
   }
 
+  /** Through the agents' own route: an agent reads its own decisions, not the ledger. */
+  override async ownDecision(agentId: string, decisionId: string): Promise<Decision | undefined> {
+    try {
+      const d = await this.read("GET /v1/agents/{agentId}/decisions/{id}", () =>
+        this.client.agentDecision({ agentId, id: decisionId }),
+      );
+      return d as unknown as Decision;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
   override async decision(decisionId: string): Promise<Decision | undefined> {
     try {
       const d = await this.read("GET /v1/kb/decisions/{id}", () =>
