@@ -1,4 +1,4 @@
-import { Duration, type TimeZone } from "aws-cdk-lib";
+import { ArnFormat, Duration, Stack, type TimeZone } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -94,6 +94,23 @@ export class AgentFunctions extends Construct {
         }),
       );
       grantAgentModel(f.role, agent.id, props.model);
+      // A run stopped at its deadline goes on in a new invocation of this function (agent-handler.ts).
+      // Named, not referenced: the function's ARN in its own role's policy would be a cycle.
+      if (agent.continues)
+        f.role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["lambda:InvokeFunction"],
+            resources: [
+              Stack.of(this).formatArn({
+                service: "lambda",
+                resource: "function",
+                resourceName: f.name,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ],
+          }),
+        );
       f.role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,

@@ -103,6 +103,8 @@ export class HarnessFunction extends Construct {
   readonly logGroup: LogGroup;
   /** Its entry file, relative to the repository (test/infra/deployed-first-calls.test.ts runs it). */
   readonly entry: string;
+  /** Its function name (explicit, so its own role can name it without a reference cycle). */
+  readonly name: string;
 
   constructor(scope: Construct, id: string, props: HarnessFunctionProps) {
     super(scope, id);
@@ -114,6 +116,7 @@ export class HarnessFunction extends Construct {
       0,
       64,
     );
+    this.name = name;
     this.logGroup = new LogGroup(this, "Logs", {
       logGroupName: `/aws/lambda/${name}`,
       retention: props.logRetention,

@@ -18,6 +18,11 @@ export interface AgentMeta {
   id: string;
   description: string;
   triggers: AgentTrigger[];
+  /**
+   * Whether a run that stops at its deadline having made progress (`OutOfTime`) is continued by a new
+   * invocation of its function (in AWS; it needs leave to invoke itself: agent-functions.ts).
+   */
+  continues?: true;
 }
 
 /** Why an agent runs: the schedule fired, an event arrived, or someone asked. */
@@ -47,6 +52,7 @@ export function defineAgent(def: {
   trigger: AgentTrigger | AgentTrigger[];
   actions: string[];
   usesModel?: true;
+  continues?: true;
   handler: AgentHandler;
 }): AgentDefinition {
   return {
@@ -55,6 +61,7 @@ export function defineAgent(def: {
     triggers: Array.isArray(def.trigger) ? def.trigger : [def.trigger],
     actions: def.actions,
     ...(def.usesModel ? { usesModel: true as const } : {}),
+    ...(def.continues ? { continues: true as const } : {}),
     handler: def.handler,
   };
 }

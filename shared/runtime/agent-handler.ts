@@ -30,6 +30,16 @@ const ManualInput = z.object({
 });
 const Invocation = z.union([ScheduledInput, BusEvent, ManualInput]);
 
+/**
+ * How many times one trigger's run may be continued in a new invocation: a list of 400 accounts at
+ * ~8 s each is about a dozen. The bound stops a run that never finishes from invoking itself for good.
+ */
+export const MAX_CONTINUATIONS = 30;
+/** Which continuation of its trigger's run an invocation is (absent: the first run). */
+const Continuation = z.looseObject({
+  continuation: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_CONTINUATIONS))),
+});
+
 export function toInvocation(event: unknown, now: number): AgentInvocation {
   const e = parseWith(Invocation, event, "event");
   if ("detail-type" in e) return { kind: "event", event: { type: e["detail-type"], detail: e.detail } };
@@ -42,8 +52,9 @@ export const RETRY_RESERVE_MS = 30_000;
 
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
-    const { agentId, runner } = runtime();
+    const { agentId, runner, continueRun } = runtime();
     const invocation = toInvocation(event, now());
+    const continuation = parseWith(Continuation, event, "event").continuation ?? 0;
     if (invocation.kind === "manual" && invocation.runId)
       tools.logger.appendKeys({ runId: invocation.runId });
     // The agent stops before Lambda would stop it, leaving time for the due retries: a run killed at
@@ -62,6 +73,23 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
       retried: retries.proposals.length,
       ...(run.error ? { failed: true } : {}),
     });
+    // Stopped at its deadline having proposed something new: a fresh invocation takes the rest (what
+    // was proposed is skipped there). No progress, or too many continuations: it fails, for Lambda's
+    // retries and then the dead-letter queue.
+    if (
+      run.outOfTime &&
+      continueRun &&
+      run.proposals.some((p) => !p.replay) &&
+      continuation < MAX_CONTINUATIONS
+    ) {
+      await continueRun({ ...(event as object), continuation: continuation + 1 });
+      tools.logger.info("agent run continues in a new invocation", {
+        agentId,
+        continuation: continuation + 1,
+        error: run.error,
+      });
+      return [run, retries];
+    }
     if (run.error && run.refusedInput) {
       // Answered 202 before it ran (the API only checks the input's shape): the run's log line and
       // this one say why, under its run id; Lambda's retries and the dead-letter queue would not.

@@ -15,8 +15,10 @@
  * PutItem/DeleteItem/Query on that partition.
  */
 import { createHash, createHmac } from "node:crypto";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { selfInvoker } from "../adapters/aws/self-invoke.ts";
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
@@ -128,6 +130,8 @@ export const fetchWebFetcher: WebFetcher = {
 export interface AgentsAwsRuntime {
   agentId: string;
   runner: AgentRunner;
+  /** Invoke this function again with a payload (a run that stopped at its deadline goes on); in Lambda only. */
+  continueRun?: (payload: unknown) => Promise<void>;
 }
 
 /**
@@ -209,5 +213,14 @@ export function agentsAwsRuntime(
     ...(crm ? { crm } : {}),
     log: (msg, data) => console.log(JSON.stringify({ level: "info", msg, ...data })),
   });
-  return { agentId, runner };
+  // Lambda names the function it runs; a continuation invokes that one again.
+  const self = rawEnv.AWS_LAMBDA_FUNCTION_NAME;
+  let lambda: LambdaClient | undefined;
+  return {
+    agentId,
+    runner,
+    ...(self
+      ? { continueRun: selfInvoker(() => (lambda ??= new LambdaClient({ region: env.AWS_REGION })), self) }
+      : {}),
+  };
 }

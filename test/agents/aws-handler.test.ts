@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toInvocation } from "../../functions/agents/handler.ts";
-import { makeHandler, RETRY_RESERVE_MS } from "../../shared/runtime/agent-handler.ts";
+import { MAX_CONTINUATIONS, makeHandler, RETRY_RESERVE_MS } from "../../shared/runtime/agent-handler.ts";
 import { ApiGate } from "../../shared/runtime/agents-aws.ts";
 import type { AgentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
 
@@ -116,6 +116,74 @@ describe("an agent function's time", () => {
     expect(timeLeft?.()).toBe(240_000 - RETRY_RESERVE_MS);
     remaining = 40_000;
     expect(timeLeft?.()).toBe(40_000 - RETRY_RESERVE_MS);
+  });
+});
+
+describe("a run that stops at its deadline with work left", () => {
+  const summary = (o: Record<string, unknown>) => ({
+    agentId: "outreach-writer",
+    trigger: "schedule",
+    proposals: [],
+    ...o,
+  });
+  const setup = (run: Record<string, unknown>) => {
+    const continued: unknown[] = [];
+    const runner = {
+      run: async () => summary(run),
+      runDueRetries: async () => summary({ trigger: "retry" }),
+    };
+    const handler = makeHandler(
+      () =>
+        ({
+          agentId: "outreach-writer",
+          runner,
+          continueRun: async (payload: unknown) => void continued.push(payload),
+        }) as unknown as AgentsAwsRuntime,
+    );
+    return { handler, continued };
+  };
+  const context = {
+    functionName: "agent",
+    awsRequestId: "r1",
+    getRemainingTimeInMillis: () => 60_000,
+  } as never;
+  const fresh = {
+    proposalId: "p1",
+    actionType: "email.send",
+    verdict: "allow",
+    status: "dispatched",
+    replay: false,
+  };
+  const scheduled = { agentId: "outreach-writer", trigger: "schedule", cron: "0 9 * * 1-5" };
+
+  it("goes on in a new invocation of its function, counted, when it proposed something new", async () => {
+    const { handler, continued } = setup({
+      error: "wrote for 20 of 80 accounts",
+      outOfTime: true,
+      proposals: [fresh],
+    });
+    await handler(scheduled, context);
+    expect(continued).toEqual([{ ...scheduled, continuation: 1 }]);
+    await handler({ ...scheduled, continuation: 4 }, context);
+    expect(continued.at(-1)).toEqual({ ...scheduled, continuation: 5 });
+  });
+
+  it("fails (Lambda's retries, then the dead-letter queue) when it made no progress or has gone on too long", async () => {
+    const stuck = setup({
+      error: "wrote for 0 of 80 accounts",
+      outOfTime: true,
+      proposals: [{ ...fresh, replay: true }],
+    });
+    await expect(stuck.handler(scheduled, context)).rejects.toThrow(/0 of 80/);
+    expect(stuck.continued).toEqual([]);
+    const long = setup({ error: "wrote for 20 of 80 accounts", outOfTime: true, proposals: [fresh] });
+    await expect(long.handler({ ...scheduled, continuation: MAX_CONTINUATIONS }, context)).rejects.toThrow(
+      /20 of 80/,
+    );
+    await expect(
+      long.handler({ ...scheduled, continuation: MAX_CONTINUATIONS + 1 }, context),
+    ).rejects.toThrow(/continuation/);
+    expect(long.continued).toEqual([]);
   });
 });
 

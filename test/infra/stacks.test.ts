@@ -270,6 +270,36 @@ describe("service stack", () => {
     }
   });
 
+  it("only an agent whose runs continue may invoke a function, and only its own", () => {
+    const t = s.serviceTemplate.toJSON();
+    // The agents' functions (their entries under functions/agents/) and their roles.
+    const agentRoleIds = Object.values(s.service.functions)
+      .filter((f) => f.entry.startsWith("functions/agents/"))
+      .map(
+        (f) =>
+          t.Resources[Stack.of(f).getLogicalId(f.fn.node.defaultChild as CfnElement)].Properties.Role[
+            "Fn::GetAtt"
+          ][0] as string,
+      );
+    expect(agentRoleIds).toHaveLength(agentRegistry.length);
+    const invokes = (roleId: string) =>
+      Object.values(t.Resources as Record<string, any>)
+        .filter(
+          (r) => r.Type === "AWS::IAM::Policy" && JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`),
+        )
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .filter((st: any) => asArray(st.Action).includes("lambda:InvokeFunction"))
+        .flatMap((st: any) => asArray(st.Resource).map((r) => JSON.stringify(r)));
+    expect(agentRegistry.filter((a) => a.continues).map((a) => a.id)).toEqual(["outreach-writer"]);
+    for (const roleId of agentRoleIds) {
+      const resources = invokes(roleId);
+      if (/OutreachWriter/.test(roleId)) {
+        expect(resources).toHaveLength(1);
+        expect(resources[0]).toContain(":function:dev-harness-agent-outreach-writer");
+      } else expect(resources, roleId).toEqual([]);
+    }
+  });
+
   it("CloudWatch may publish the alarms: a key and a topic policy that let it", () => {
     const t = s.serviceTemplate;
     const [[topicId, topic] = ["", undefined]] = resources(t, "AWS::SNS::Topic");

@@ -2,6 +2,8 @@
  * The Bedrock adapter against a local fake of the Converse API: the real BedrockRuntimeClient with its
  * endpoint on 127.0.0.1, so the request it signs and sends, and the answer it parses, are the SDK's.
  */
+import { createServer } from "node:http2";
+import type { AddressInfo } from "node:net";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BedrockModel } from "../../shared/adapters/model/bedrock-model.ts";
@@ -90,5 +92,30 @@ describe("Bedrock model (Converse)", () => {
     expect(err).toBeInstanceOf(ModelError);
     expect((err as Error).message).toMatch(/Bedrock Converse failed: Too many requests/);
     expect(server.requests.length).toBe(3);
+  });
+
+  it("a call that gets no answer ends at its timeout, retries included, as a ModelError", async () => {
+    // Accepts each request (HTTP/2, as the Bedrock runtime client speaks) and never answers.
+    const hang = createServer();
+    hang.on("stream", () => {});
+    await new Promise<void>((resolve) => hang.listen(0, "127.0.0.1", resolve));
+    const m = new BedrockModel({
+      modelId: MODEL,
+      timeoutMs: 300,
+      client: new BedrockRuntimeClient({
+        endpoint: `http://127.0.0.1:${(hang.address() as AddressInfo).port}`,
+        region: "us-east-1",
+        credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+        maxAttempts: 3,
+      }),
+    });
+    try {
+      const started = Date.now();
+      const err = await m.draftMessage(draftInput).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelError);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      hang.close();
+    }
   });
 });

@@ -26,8 +26,16 @@ export interface BedrockModelOptions {
   /** For tests against a local server. */
   endpoint?: string;
   maxTokens?: number;
+  /**
+   * One question's whole time, the SDK's retries included (default 20 s). The outreach writer budgets
+   * two drafts per account before its run's deadline (ACCOUNT_BUDGET_MS): a call without a bound
+   * could take the function past its timeout.
+   */
+  timeoutMs?: number;
   client?: BedrockRuntimeClient;
 }
+
+export const MODEL_CALL_TIMEOUT_MS = 20_000;
 
 export class BedrockModel implements ModelClient {
   readonly modelId: string;
@@ -54,6 +62,7 @@ export class BedrockModel implements ModelClient {
           messages: [{ role: "user", content: [{ text: q.user }] }],
           inferenceConfig: { maxTokens: this.options.maxTokens ?? 800, temperature: 0.2 },
         }),
+        { abortSignal: AbortSignal.timeout(this.options.timeoutMs ?? MODEL_CALL_TIMEOUT_MS) },
       );
       text = (res.output?.message?.content ?? []).map((c) => c.text ?? "").join("");
     } catch (err) {

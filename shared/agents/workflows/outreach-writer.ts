@@ -29,6 +29,8 @@ export const SENDER = { name: "Sam Rivera", company: "Harness Demo Co", product:
 export const outreachWriter = defineAgent({
   id: "outreach-writer",
   usesModel: true,
+  // A day's lists can take longer than one function's time: a run stopped at its deadline goes on.
+  continues: true,
   description:
     "Weekdays 9:00: email and LinkedIn message drafts for the lead lists, grounded in research facts, with the variant used.",
   trigger: {
