@@ -93,7 +93,7 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
     if (run.error && run.refusedInput) {
       // Answered 202 before it ran (the API only checks the input's shape): the run's log line and
       // this one say why, under its run id; Lambda's retries and the dead-letter queue would not.
-      tools.logger.error("agent run refused its input", { agentId, error: run.error });
+      tools.logger.error("agent run refused, not retried", { agentId, error: run.error });
       return [run, retries];
     }
     if (run.error) {

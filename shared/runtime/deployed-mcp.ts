@@ -62,6 +62,9 @@ export const TOOL_LIST_TTL_MS = 5 * 60_000;
  */
 export const TOOL_LIST_WAIT_MS = 5_000;
 
+/** After a refresh no server answered, how soon a request asks again. */
+export const FAILED_LIST_RETRY_MS = 60_000;
+
 /**
  * What GET /v1/tools and /mcp offer in AWS: the mapped tools the servers list, asked WITHOUT their
  * headers. Least privilege: the headers secret lets its holder act on the downstream system, and the
@@ -92,16 +95,20 @@ export function deployedToolCatalog(
   let listedAt = Number.NEGATIVE_INFINITY;
   let refreshing: Promise<void> | undefined;
   const refresh = async () => {
-    await Promise.all(
+    const listed = await Promise.all(
       listers.map((s) =>
-        s
-          .start()
-          .catch((err) =>
-            options.log?.("downstream tool list failed", { server: s.name, error: (err as Error).message }),
-          ),
+        s.start().then(
+          () => true,
+          (err) => {
+            options.log?.("downstream tool list failed", { server: s.name, error: (err as Error).message });
+            return false;
+          },
+        ),
       ),
     );
-    listedAt = now();
+    // None answered (down, or its timers ran out while Lambda froze the container after a response):
+    // asked again in a minute, not after the TTL, so one bad refresh does not hide the tools for five.
+    listedAt = listed.some(Boolean) ? now() : now() - TOOL_LIST_TTL_MS + FAILED_LIST_RETRY_MS;
   };
   return {
     list: async () => {

@@ -7,7 +7,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
-import { deployedToolCatalog, TOOL_LIST_TTL_MS } from "../../shared/runtime/deployed-mcp.ts";
+import {
+  deployedToolCatalog,
+  FAILED_LIST_RETRY_MS,
+  TOOL_LIST_TTL_MS,
+} from "../../shared/runtime/deployed-mcp.ts";
 import { type FakeDownstream, startFakeDownstream } from "./helpers/fake-mcp-downstream.ts";
 
 const TYPE = "crm.sequence.email";
@@ -58,13 +62,21 @@ describe("the deployed tool catalog", () => {
     expect(logged).toEqual([expect.objectContaining({ server: "crm" })]);
   });
 
-  it("a server never reached offers no tools, and the listing still answers", async () => {
+  it("a server never reached offers no tools, the listing still answers, and it is asked again in a minute", async () => {
+    let now = 0;
     const logged: Record<string, unknown>[] = [];
     const catalog = deployedToolCatalog(servers("http://127.0.0.1:9/mcp"), specs, {
+      now: () => now,
       log: (_msg, data) => logged.push(data),
     });
     expect(await catalog.list()).toEqual([]);
     expect(logged.map((d) => d.server)).toEqual(["crm"]);
+    now += FAILED_LIST_RETRY_MS - 1;
+    await catalog.list();
+    expect(logged).toHaveLength(1);
+    now += 1;
+    await catalog.list();
+    expect(logged).toHaveLength(2);
   });
 
   it("a server slower than a request's wait does not hold the request, nor the next one", async () => {

@@ -206,12 +206,14 @@ function conditionsHold(condition: Statement["Condition"], need: Need): boolean 
   return true;
 }
 
-/** Whether one of the role's Allow statements grants `need` (`*` as the resource needs the action only). */
+/** Whether one of the role's Allow statements grants `need`. */
 export const allowed = (statements: Statement[], need: Need) =>
   statements.some(
     (st) =>
       st.Effect === "Allow" &&
       [st.Action].flat().some((a) => iamMatch(a, need.action)) &&
+      // "*": the request does not name its resource (SendTaskSuccess names a task token, which IAM
+      // resolves to the token's state machine): the action is checked, the resource cannot be here.
       (need.resource === "*" ||
         [need.resource].flat().some((wanted) => [st.Resource].flat().some((r) => iamMatch(r, wanted)))) &&
       conditionsHold(st.Condition, need),
