@@ -176,7 +176,7 @@ describe("outcomes from the world", () => {
 });
 
 describe("manual runs", () => {
-  it("the admin API function knows every agent's function and may invoke those, and no other role may", () => {
+  it("the admin API function knows every agent's function and may invoke those, and no other role may (but an agent whose runs continue, itself)", () => {
     const [, admin] = fnByDescription("HTTP API: admin routes");
     const names = JSON.parse(admin.Properties.Environment.Variables.AGENT_FUNCTIONS) as Record<
       string,
@@ -185,9 +185,15 @@ describe("manual runs", () => {
     expect(Object.keys(names).sort()).toEqual(agentRegistry.map((a) => a.id).sort());
     const deployed = new Set(ofType("AWS::Lambda::Function").map(([, r]) => r.Properties.FunctionName));
     for (const n of Object.values(names)) expect(deployed.has(n)).toBe(true);
-    expect(rolesAllowed("lambda:InvokeFunction", "function:dev-harness-agent")).toEqual([
-      roleOf("HTTP API: admin routes"),
-    ]);
+    const writer = agentRegistry.find((a) => a.id === "outreach-writer");
+    const writerRole = roleOf(`Agent outreach-writer: ${writer?.description}`.slice(0, 256));
+    expect(rolesAllowed("lambda:InvokeFunction", "function:dev-harness-agent")).toEqual(
+      [roleOf("HTTP API: admin routes"), writerRole].sort(),
+    );
+    // The writer its own function only (a run stopped at its deadline goes on: agent-handler.ts).
+    expect(rolesAllowed("lambda:InvokeFunction", "function:dev-harness-agent-outreach-writer")).toContain(
+      writerRole,
+    );
   });
 });
 
