@@ -42,8 +42,8 @@ export async function deployedAccount(o: {
   roles: Map<string, Statement[]>;
   /** What every secret holds. */
   secret: Record<string, string>;
-  /** HubSpot's API (paths under /crm/), when the test answers it; else an empty search. */
-  hubspot?: (call: StandInCall) => unknown;
+  /** HubSpot's API (paths under /crm/): the test's answer, else an empty search. */
+  hubspot?: (call: StandInCall) => { status: number; body?: unknown } | undefined;
 }): Promise<DeployedAccount> {
   const calls: AccountCall[] = [];
   const refusals: string[] = [];
@@ -81,12 +81,10 @@ export async function deployedAccount(o: {
       return { status: 202, type: "application/json", body: "" };
     if (url.pathname === "/v2/email/outbound-emails")
       return { status: 200, type: "application/json", body: JSON.stringify({ MessageId: `ses-${++seq}` }) };
-    if (url.pathname.startsWith("/crm/"))
-      return {
-        status: 200,
-        type: "application/json",
-        body: JSON.stringify(o.hubspot?.(call) ?? { total: 0, results: [] }),
-      };
+    if (url.pathname.startsWith("/crm/")) {
+      const a = o.hubspot?.(call) ?? { status: 200, body: { total: 0, results: [] } };
+      return { status: a.status, type: "application/json", body: JSON.stringify(a.body ?? {}) };
+    }
     if (call.method === "GET" && url.searchParams.get("list-type") === "2")
       return {
         status: 200,

@@ -23,6 +23,7 @@ import { BENCH_SECRET, hubspotWebhook } from "../../bench/first-events.ts";
 import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
 import { tableDefinitions } from "../../shared/adapters/dynamo/tables.ts";
 import { parseSpecText } from "../../shared/domain/spec-text.ts";
+import { fakeHubSpotWrites } from "../connectors/helpers/fake-hubspot-writes.ts";
 import { apiEvent, fixture } from "../fixtures/events.ts";
 import { type DeployedAccount, deployedAccount } from "./deployed-account.ts";
 import { type DeployedFunction, deployedFunctions, type Statement } from "./deployed-roles.ts";
@@ -33,6 +34,7 @@ import { REGION, TemplateValues } from "./template-values.ts";
 const roles = new Map<string, Statement[]>();
 const HUBSPOT_CONTACT = "1246965";
 let companyServed = false;
+const writes = fakeHubSpotWrites();
 let account: DeployedAccount;
 let fns: Map<string, DeployedFunction>;
 let db: DynamoDBDocumentClient;
@@ -47,28 +49,42 @@ beforeAll(async () => {
     hubspot: (call) => {
       // The contact the webhook reports on is the person the harness emailed.
       if (call.url.includes(`/contacts/${HUBSPOT_CONTACT}`))
-        return { id: HUBSPOT_CONTACT, properties: { email: "jane@acme.io" }, archived: false };
+        return {
+          status: 200,
+          body: { id: HUBSPOT_CONTACT, properties: { email: "jane@acme.io" }, archived: false },
+        };
+      // The executors' writes: upserts, notes, associations, lists.
+      const write = writes.handle({
+        method: call.method,
+        path: call.url,
+        headers: {},
+        body: call.body ? JSON.parse(call.body) : undefined,
+      });
+      if (write) return write;
       // One company modified since the import last ran, for its first search.
       if (call.url.startsWith("/crm/v3/objects/companies/search") && !companyServed) {
         companyServed = true;
         const at = new Date(Date.now() - 3_600_000).toISOString();
         return {
-          total: 1,
-          results: [
-            {
-              id: "9001",
-              properties: {
-                name: "Globex",
-                domain: "globex.example",
-                industry: "COMPUTER_SOFTWARE",
-                numberofemployees: "120",
-                hs_lastmodifieddate: at,
+          status: 200,
+          body: {
+            total: 1,
+            results: [
+              {
+                id: "9001",
+                properties: {
+                  name: "Globex",
+                  domain: "globex.example",
+                  industry: "COMPUTER_SOFTWARE",
+                  numberofemployees: "120",
+                  hs_lastmodifieddate: at,
+                },
+                createdAt: at,
+                updatedAt: at,
+                archived: false,
               },
-              createdAt: at,
-              updatedAt: at,
-              archived: false,
-            },
-          ],
+            ],
+          },
         };
       }
       return undefined;
@@ -274,6 +290,84 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect(sends[0]?.body).toContain(decisionId);
     const { starter } = await stream();
     expect(starter?.body).toEqual({ batchItemFailures: [] });
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("a record an agent may write on its own (level 3) is written to HubSpot by the decision.made executor", async () => {
+    const res = await run(
+      "ApiProposals",
+      apiEvent("POST", "/v1/proposals", { agent: "web-research" }, undefined, {
+        proposalId: "p-deployed-flow-note",
+        agentId: "web-research",
+        action: { type: "crm.update" },
+        target: { accountId: "acme" },
+        payload: {
+          operation: "research_note",
+          accountId: "acme",
+          domain: "acme.io",
+          facts: [
+            { kind: "news", text: "Acme opened a Berlin office.", sourceUrl: "https://acme.io/news/berlin" },
+          ],
+        },
+        reasoning: "Fresh news on the account's site.",
+        confidence: 0.9,
+      }),
+    );
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({ verdict: "allow", status: "dispatched" });
+    await stream();
+    const made = fixture("eventbridge-decision-made.json");
+    Object.assign(made.detail, { decisionId: res.body.decisionId, agentId: "web-research" });
+    const exec = await run("ExecuteAllowed", made);
+    expect(exec.text).not.toMatch(/Error/);
+    const decision = await run(
+      "ApiDecisions",
+      apiEvent("GET", `/v1/decisions/${res.body.decisionId}`, { groups: ["viewer"] }),
+    );
+    expect(decision.body.status, decision.text).toBe("executed");
+    expect(account.calls.some((c) => c.caller === "hubspot" && c.url.includes("/batch/upsert"))).toBe(true);
+    await stream();
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("an action in its override window (level 2) waits in its workflow; a veto stops it, and the release then sends nothing", async () => {
+    const res = await run(
+      "ApiProposals",
+      apiEvent("POST", "/v1/proposals", { agent: "linkedin-audience-manager" }, undefined, {
+        proposalId: "p-deployed-flow-audience",
+        agentId: "linkedin-audience-manager",
+        action: { type: "linkedin.audience.add" },
+        target: { accountId: "acme", personId: "acme-jane" },
+        payload: {
+          audienceId: "sdr-1",
+          personId: "acme-jane",
+          email: "jane@acme.io",
+          firstName: "Jane",
+          lastName: "Doe",
+          companyName: "Acme Analytics",
+          persona: "vp",
+        },
+        reasoning: "VP Sales at an account in the SDR's list.",
+        confidence: 0.9,
+      }),
+    );
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({ verdict: "schedule", status: "scheduled" });
+    const started = calls("AWSStepFunctions.StartExecution").length;
+    await stream();
+    expect(calls("AWSStepFunctions.StartExecution")).toHaveLength(started + 1);
+    const vetoed = await run(
+      "ApiReviews",
+      apiEvent("POST", `/v1/decisions/${res.body.decisionId}/veto`, { groups: ["approver"] }, undefined, {
+        note: "Not this week.",
+      }),
+    );
+    expect(vetoed.status, vetoed.text).toBe(200);
+    expect(vetoed.body).toMatchObject({ status: "vetoed" });
+    const release = await run("WorkflowRelease", { decisionId: res.body.decisionId });
+    expect(release.text).not.toMatch(/Error/);
+    expect(release.body).not.toMatchObject({ status: "dispatched" });
+    await stream();
     expect(account.refusals).toEqual([]);
   });
 
