@@ -450,6 +450,15 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect(account.refusals).toEqual([]);
   });
 
+  it("an admin verifies the ledger and anchors a digest of it", async () => {
+    const digest = await run("ApiAdmin", apiEvent("POST", "/v1/ledger/digest", admin));
+    expect(digest.status, digest.text).toBeLessThan(300);
+    const verify = await run("ApiAdmin", apiEvent("GET", "/v1/ledger/verify", admin));
+    expect(verify.status, verify.text).toBe(200);
+    expect(verify.body.problems).toEqual([]);
+    expect(account.refusals).toEqual([]);
+  });
+
   it("agents run on their schedule and by hand", async () => {
     const writer = await run("AgentOutreachWriter", {
       ...(fixture("scheduler-agent-invoke.json") as object),
