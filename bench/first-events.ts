@@ -151,7 +151,7 @@ export function entryEnv(entry: string, aws: string): Record<string, string> {
   if (entry.endsWith("webhooks/hubspot.ts") || entry.endsWith("outcomes/hubspot-poll.ts"))
     return {
       CONNECTOR_SECRET_ARNS: JSON.stringify({
-        "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-hubspot",
+        "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-hubspot-AbCdEf",
       }),
       CONNECTORS_CONFIG: JSON.stringify({ dryRun: false, hubspot: { basePath: aws } }),
     };

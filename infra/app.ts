@@ -26,7 +26,7 @@ export function buildApp(options: {
   nag?: boolean;
 }): HarnessApp {
   const app = options.app ?? new App();
-  const config = configFromContext((k) => app.node.tryGetContext(k));
+  const config = configFromContext((k) => app.node.tryGetContext(k), Object.keys(app.node.getAllContext()));
   const prefix = `Harness-${config.stage}`;
   const env = options.env ?? {
     account: process.env.CDK_DEFAULT_ACCOUNT,

@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { MAX_APPROVAL_TIMEOUT_HOURS } from "../shared/domain/spec-schema.ts";
 import { DeployedConnectorsConfig } from "../shared/runtime/connector-schemas.ts";
+import { SECRET_ARN, SECRET_ARN_MESSAGE } from "../shared/runtime/secret-arn.ts";
 import { AgentModelConfig } from "./constructs/agent-model.ts";
 import { MemoryEmbeddingsConfig } from "./constructs/memory-embeddings.ts";
 
@@ -52,15 +53,7 @@ export const HarnessConfig = z
     embeddings: jsonish(MemoryEmbeddingsConfig).optional(),
     /** Connector name -> Secrets Manager secret ARN; only the executor functions may read them. */
     connectorSecretArns: jsonish(
-      z.record(
-        z.string().regex(/^[a-z][a-z0-9_-]*$/),
-        z
-          .string()
-          .regex(
-            /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
-            "a Secrets Manager secret ARN",
-          ),
-      ),
+      z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/), z.string().regex(SECRET_ARN, SECRET_ARN_MESSAGE)),
     ).default({}),
     /**
      * What the executors really call (shared/runtime/connector-schemas.ts): `dryRun` (the default)
@@ -104,7 +97,25 @@ export const CONTEXT_KEY = "harness";
  * Read `harness` from context (an object in cdk.json) and any `harness:<key>` overrides given with
  * `-c harness:stage=prod`.
  */
-export function configFromContext(tryGet: (key: string) => unknown): HarnessConfig {
+export function configFromContext(
+  tryGet: (key: string) => unknown,
+  /** Every context key given (to refuse a `harness:<key>` that names no setting). */
+  given: string[] = [],
+): HarnessConfig {
+  // A misspelt override (`-c harness:connector=…`) would otherwise deploy the default silently: a
+  // dry run that sends nothing, or alarms that reach nobody.
+  const unknown = given.filter(
+    (k) =>
+      k.startsWith(`${CONTEXT_KEY}:`) && !Object.hasOwn(HarnessConfig.shape, k.slice(CONTEXT_KEY.length + 1)),
+  );
+  if (unknown.length)
+    throw new Error(
+      `invalid CDK context: ${unknown.join(", ")}: no such setting (the settings: ${Object.keys(
+        HarnessConfig.shape,
+      )
+        .map((k) => `${CONTEXT_KEY}:${k}`)
+        .join(", ")})`,
+    );
   const base = tryGet(CONTEXT_KEY);
   const raw: Record<string, unknown> = {
     ...(typeof base === "string" ? JSON.parse(base) : ((base as Record<string, unknown> | undefined) ?? {})),
@@ -119,4 +130,26 @@ export function configFromContext(tryGet: (key: string) => unknown): HarnessConf
     throw new Error(`invalid CDK context: ${issues.join("; ")}`);
   }
   return result.data;
+}
+
+/**
+ * What a deployment as configured will not do that its config suggests it will, said at synth
+ * (infra/service-stack.ts adds each as a warning): connectors named while the run is still dry (every
+ * action goes to the outbox; nothing is sent), LinkedIn live without the message webhook (its
+ * linkedin.message decisions fail).
+ */
+export function configNotices(config: HarnessConfig): string[] {
+  const c = config.connectors;
+  const named = (["ses", "hubspot", "linkedin"] as const).filter((k) => c[k] !== undefined);
+  if (c.mcp?.length) named.push("mcp" as never);
+  const notices: string[] = [];
+  if (c.dryRun && named.length)
+    notices.push(
+      `harness.connectors names ${named.join(", ")} but dryRun is true: every action is recorded to the archive bucket's outbox and nothing is sent. Set "dryRun": false once connectorSecretArns holds the secrets.`,
+    );
+  if (!c.dryRun && c.linkedin && !c.linkedin.messageWebhookUrl)
+    notices.push(
+      "harness.connectors.linkedin has no messageWebhookUrl: linkedin.message decisions (the outreach writer's) fail; audience adds work.",
+    );
+  return notices;
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps, TimeZone } from "aws-cdk-lib";
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, TimeZone } from "aws-cdk-lib";
 import type { UserPoolClient } from "aws-cdk-lib/aws-cognito";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { type IEventBus, Rule } from "aws-cdk-lib/aws-events";
@@ -21,7 +21,7 @@ import {
   longestTimeoutMs,
 } from "../shared/runtime/connector-schemas.ts";
 import { agentEventRoutes, EVENT_ROUTES } from "../shared/runtime/event-routes.ts";
-import { agentModel, type HarnessConfig } from "./config.ts";
+import { agentModel, configNotices, type HarnessConfig } from "./config.ts";
 import { AgentFunctions } from "./constructs/agent-functions.ts";
 import { grantAgentRuns } from "./constructs/agent-runs.ts";
 import { HarnessAlarms } from "./constructs/alarms.ts";
@@ -280,6 +280,8 @@ export class ServiceStack extends Stack {
     // The executors carry the MCP client (its SDK and JSON Schema validator, ~290 KB) and HubSpot's
     // codegen (~230 KB) only where the connectors config calls them (deployed-connectors.ts): -mcp
     // (both) when it names MCP servers, -hubspot when it names HubSpot, else the lean entry.
+    for (const [i, notice] of configNotices(config).entries())
+      Annotations.of(this).addWarningV2(`harness:config-notice-${i}`, notice);
     const live = !config.connectors.dryRun;
     const executorTimeoutOf = executorTimeout(config.connectors);
     const withMcp = live && (config.connectors.mcp?.length ?? 0) > 0;
@@ -528,5 +530,7 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, "UserPoolId", { value: auth.userPool.userPoolId });
     new CfnOutput(this, "UserPoolClientId", { value: auth.client.userPoolClientId });
     new CfnOutput(this, "StateMachineArn", { value: this.workflow.stateMachine.stateMachineArn });
+    // Where people sign in (Cognito's hosted UI sends them back here).
+    new CfnOutput(this, "ConsoleUrl", { value: this.console.url });
   }
 }

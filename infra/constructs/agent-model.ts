@@ -7,6 +7,7 @@
 import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import * as z from "zod";
 import { MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
+import { SECRET_ARN, SECRET_ARN_MESSAGE } from "../../shared/runtime/secret-arn.ts";
 import { grantBedrockInvoke } from "./bedrock-access.ts";
 
 export const AgentModelConfig = z.discriminatedUnion("provider", [
@@ -18,10 +19,7 @@ export const AgentModelConfig = z.discriminatedUnion("provider", [
       baseUrl: z.url({ protocol: /^https$/, error: "an https URL" }),
       model: z.string().min(1),
       /** The key's Secrets Manager secret (its string, or {"apiKey": "..."}); none for a keyless server. */
-      keySecretArn: z
-        .string()
-        .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, "a Secrets Manager secret ARN")
-        .optional(),
+      keySecretArn: z.string().regex(SECRET_ARN, SECRET_ARN_MESSAGE).optional(),
     })
     .strict(),
 ]);

@@ -10,9 +10,8 @@
 import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
 import * as z from "zod";
 import { TITAN_V2 } from "../../shared/adapters/embeddings/bedrock-titan.ts";
+import { SECRET_ARN, SECRET_ARN_MESSAGE } from "../../shared/runtime/secret-arn.ts";
 import { grantBedrockInvoke, PROFILE_GEOGRAPHIES } from "./bedrock-access.ts";
-
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
 export const MemoryEmbeddingsConfig = z.discriminatedUnion("provider", [
   z
@@ -40,7 +39,7 @@ export const MemoryEmbeddingsConfig = z.discriminatedUnion("provider", [
       model: z.string().min(1),
       dimensions: z.number().int().min(8).max(8192).optional(),
       /** The key's Secrets Manager secret (its string, or {"apiKey": "..."}); none for a keyless server. */
-      keySecretArn: z.string().regex(SECRET_ARN, "a Secrets Manager secret ARN").optional(),
+      keySecretArn: z.string().regex(SECRET_ARN, SECRET_ARN_MESSAGE).optional(),
     })
     .strict(),
 ]);

@@ -15,8 +15,7 @@ import type { Embeddings } from "../kb/ports.ts";
 import { ConfigError } from "./aws-env.ts";
 import { lazyTitan } from "./aws-titan.ts";
 import { apiKeyFromSecretString } from "./secret-api-key.ts";
-
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+import { SECRET_ARN, SECRET_ARN_MESSAGE } from "./secret-arn.ts";
 
 export const EmbeddingsEnv = z.discriminatedUnion("EMBEDDINGS_PROVIDER", [
   z.object({
@@ -33,9 +32,7 @@ export const EmbeddingsEnv = z.discriminatedUnion("EMBEDDINGS_PROVIDER", [
     EMBEDDINGS_BASE_URL: z.url(),
     EMBEDDINGS_MODEL: z.string().check(z.minLength(1)),
     EMBEDDINGS_DIMENSIONS: z.optional(z.coerce.number().check(z.int(), z.gte(8), z.lte(8192))),
-    EMBEDDINGS_KEY_SECRET_ARN: z.optional(
-      z.string().check(z.regex(SECRET_ARN, "a Secrets Manager secret ARN")),
-    ),
+    EMBEDDINGS_KEY_SECRET_ARN: z.optional(z.string().check(z.regex(SECRET_ARN, SECRET_ARN_MESSAGE))),
     AWS_REGION: z.optional(z.string().check(z.minLength(1))),
   }),
 ]);

@@ -6,6 +6,7 @@
 
 import { McpServerName } from "../domain/spec-tools.ts";
 import * as z from "../domain/zod-mini.ts";
+import { SECRET_ARN, SECRET_ARN_MESSAGE } from "./secret-arn.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -108,16 +109,7 @@ export function mcpNamesOnce(mcp: readonly { name: string }[], ctx: z.core.$Refi
 export const DeployedMcpServer = z.strictObject({
   name: McpServerName,
   url: Endpoint,
-  headersSecretArn: z.optional(
-    z
-      .string()
-      .check(
-        z.regex(
-          /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
-          "must be a Secrets Manager secret ARN",
-        ),
-      ),
-  ),
+  headersSecretArn: z.optional(z.string().check(z.regex(SECRET_ARN, SECRET_ARN_MESSAGE))),
   // Connecting and the call each get this much; the executors' timeout grows with it
   // (infra/service-stack.ts executorTimeout) so the connector, not a killed function, answers.
   timeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(25_000)), 10_000),

@@ -13,15 +13,14 @@ import type { ModelClient } from "../agents/ports.ts";
 import * as z from "../domain/zod-mini.ts";
 import { ConfigError } from "./aws-env.ts";
 import { apiKeyFromSecretString } from "./secret-api-key.ts";
-
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+import { SECRET_ARN, SECRET_ARN_MESSAGE } from "./secret-arn.ts";
 
 export const ModelEnv = z.object({
   MODEL_PROVIDER: z.optional(z.enum(["bedrock", "openai-compatible", "local"])),
   BEDROCK_MODEL_ID: z.optional(z.string().check(z.minLength(1))),
   MODEL_BASE_URL: z.optional(z.url()),
   MODEL_NAME: z.optional(z.string().check(z.minLength(1))),
-  MODEL_KEY_SECRET_ARN: z.optional(z.string().check(z.regex(SECRET_ARN, "a Secrets Manager secret ARN"))),
+  MODEL_KEY_SECRET_ARN: z.optional(z.string().check(z.regex(SECRET_ARN, SECRET_ARN_MESSAGE))),
   AWS_REGION: z.optional(z.string().check(z.minLength(1))),
 });
 

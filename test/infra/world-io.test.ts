@@ -5,6 +5,7 @@
  * outcomes worker; the webhook route unauthenticated at API Gateway; manual runs invoking the agents'
  * functions. Synthesis runs cdk-nag and fails on any unacknowledged finding.
  */
+import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentRegistry } from "../../shared/agents/registry.ts";
 import {
@@ -172,6 +173,19 @@ describe("outcomes from the world", () => {
     const [, rule] = rules[0] as [string, Resource];
     expect(rule.Properties.ScheduleExpression).toBe("rate(15 minutes)");
     expect(rule.Properties.Targets[0].DeadLetterConfig).toBeDefined();
+  });
+});
+
+describe("what the deployment tells its user", () => {
+  it("warns at synth that LinkedIn messages fail without the sending tool's webhook, and prints the console's URL", () => {
+    const warnings = Annotations.fromStack(s.service).findWarning(
+      "*",
+      Match.stringLikeRegexp("messageWebhookUrl"),
+    );
+    expect(warnings).toHaveLength(1);
+    expect(Object.keys(s.serviceTemplate.toJSON().Outputs)).toEqual(
+      expect.arrayContaining(["ApiUrl", "UserPoolId", "UserPoolClientId", "StateMachineArn", "ConsoleUrl"]),
+    );
   });
 });
 

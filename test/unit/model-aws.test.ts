@@ -55,7 +55,7 @@ describe("model from the AWS environment", () => {
     );
     expect(() => modelConfigFromEnv({ MODEL_PROVIDER: "gpt" })).toThrow(/MODEL_PROVIDER/);
     expect(() => modelConfigFromEnv({ MODEL_PROVIDER: "bedrock", MODEL_KEY_SECRET_ARN: "my-key" })).toThrow(
-      /MODEL_KEY_SECRET_ARN: a Secrets Manager secret ARN/,
+      /MODEL_KEY_SECRET_ARN: a Secrets Manager secret's full ARN/,
     );
   });
 

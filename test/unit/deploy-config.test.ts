@@ -1,0 +1,60 @@
+/**
+ * The deployment's config as synthesis reads it (infra/config.ts): a misspelt `-c harness:<key>` is
+ * refused naming it, where it was ignored (the deployment kept the default: a dry run, no alarm
+ * email); and what a config suggests but will not do is said (configNotices: synth warnings).
+ */
+import { describe, expect, it } from "vitest";
+import { configFromContext, configNotices } from "../../infra/config.ts";
+
+const from = (context: Record<string, unknown>) => configFromContext((k) => context[k], Object.keys(context));
+
+describe("the deployment's config", () => {
+  it("refuses a harness: key that names no setting, and lists the settings", () => {
+    expect(() => from({ "harness:connector": '{"dryRun":false}' })).toThrow(
+      /harness:connector: no such setting \(the settings: harness:stage, .*harness:connectors/,
+    );
+    expect(() => from({ "harness:alarmemail": "ops@example.com" })).toThrow(/harness:alarmemail/);
+    // Other tools' context keys are theirs.
+    expect(from({ "@aws-cdk/core:newStyleStackSynthesis": true, "harness:stage": "prod" }).stage).toBe(
+      "prod",
+    );
+  });
+
+  it("says when named connectors will not send (still a dry run), and when LinkedIn messages will fail", () => {
+    const secrets = '{"linkedin":"arn:aws:secretsmanager:us-east-1:123456789012:secret:li-AbCdEf"}';
+    const dry = from({ "harness:connectors": { ses: { from: "sdr@mail.example.com" } } });
+    expect(configNotices(dry)).toEqual([
+      expect.stringMatching(/names ses but dryRun is true: .*nothing is sent/),
+    ]);
+    const noWebhook = from({
+      "harness:connectors": { dryRun: false, linkedin: { adAccountUrn: "urn:li:sponsoredAccount:1" } },
+      "harness:connectorSecretArns": secrets,
+    });
+    expect(configNotices(noWebhook)).toEqual([
+      expect.stringMatching(/no messageWebhookUrl: linkedin.message/),
+    ]);
+    const fine = from({
+      "harness:connectors": {
+        dryRun: false,
+        linkedin: {
+          adAccountUrn: "urn:li:sponsoredAccount:1",
+          messageWebhookUrl: "https://hooks.example.com/li",
+        },
+      },
+      "harness:connectorSecretArns": secrets,
+    });
+    expect(configNotices(fine)).toEqual([]);
+    expect(configNotices(from({}))).toEqual([]);
+  });
+
+  it("refuses a secret's partial ARN, which no IAM grant made for it matches", () => {
+    const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot";
+    expect(() => from({ "harness:connectorSecretArns": JSON.stringify({ hubspot: arn }) })).toThrow(
+      /harness\.connectorSecretArns\.hubspot: a Secrets Manager secret's full ARN \(with its 6-character suffix\)/,
+    );
+    expect(
+      from({ "harness:connectorSecretArns": JSON.stringify({ hubspot: `${arn}-AbCdEf` }) })
+        .connectorSecretArns,
+    ).toEqual({ hubspot: `${arn}-AbCdEf` });
+  });
+});
