@@ -4,6 +4,7 @@
  */
 import * as z from "zod";
 import { MAX_APPROVAL_TIMEOUT_HOURS } from "../shared/domain/spec-schema.ts";
+import { isValidTimeZone } from "../shared/domain/time.ts";
 import { DeployedConnectorsConfig } from "../shared/runtime/connector-schemas.ts";
 import { SECRET_ARN, SECRET_ARN_MESSAGE } from "../shared/runtime/secret-arn.ts";
 import { AgentModelConfig } from "./constructs/agent-model.ts";
@@ -80,7 +81,12 @@ export const HarnessConfig = z
     apiRateLimit: positiveInt.default(50),
     apiBurstLimit: positiveInt.default(100),
     /** IANA time zone the agents' cron expressions are read in. @default "UTC" */
-    scheduleTimezone: z.string().min(1).default("UTC"),
+    // Checked here: EventBridge Scheduler refuses an unknown zone only while the stack deploys.
+    scheduleTimezone: z
+      .string()
+      .min(1)
+      .refine(isValidTimeZone, "expected an IANA time zone such as Europe/Berlin")
+      .default("UTC"),
     /** Where alarms notify (an SNS topic is created; subscribe this address if given). */
     alarmEmail: z.email().optional(),
   })

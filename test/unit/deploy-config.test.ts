@@ -57,4 +57,11 @@ describe("the deployment's config", () => {
         .connectorSecretArns,
     ).toEqual({ hubspot: `${arn}-AbCdEf` });
   });
+
+  it("refuses a schedule time zone EventBridge Scheduler would refuse only at deploy", () => {
+    expect(() => from({ "harness:scheduleTimezone": "Europe/Berln" })).toThrow(
+      /harness\.scheduleTimezone: expected an IANA time zone/,
+    );
+    expect(from({ "harness:scheduleTimezone": "Europe/Berlin" }).scheduleTimezone).toBe("Europe/Berlin");
+  });
 });
