@@ -27,7 +27,11 @@ export interface AgentMeta {
 
 /** Why an agent runs: the schedule fired, an event arrived, or someone asked. */
 export type AgentInvocation =
-  | { kind: "schedule"; at: number; cron: string }
+  /**
+   * `continuedFrom`: when the run continues one its function stopped at its deadline (in AWS,
+   * agent-handler.ts), the time the schedule first fired: the continuation works that day's list.
+   */
+  | { kind: "schedule"; at: number; cron: string; continuedFrom?: number }
   | { kind: "event"; event: { type: string; detail: Record<string, unknown> } }
   /** `runId`: the manual run's id the API answered with (in AWS; it rides the invocation). */
   | { kind: "manual"; input: unknown; by: string; runId?: string };

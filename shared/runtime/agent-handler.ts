@@ -32,12 +32,18 @@ const Invocation = z.union([ScheduledInput, BusEvent, ManualInput]);
 
 /**
  * How many times one trigger's run may be continued in a new invocation: a list of 400 accounts at
- * ~8 s each is about a dozen. The bound stops a run that never finishes from invoking itself for good.
+ * ~8 s each is about a dozen. The bound stops a run that never finishes from invoking itself for good,
+ * and keeps the chain within Lambda's recursive loop detection, which stops an event's 17th invocation
+ * through the Invoke API (on by default).
  */
-export const MAX_CONTINUATIONS = 30;
-/** Which continuation of its trigger's run an invocation is (absent: the first run). */
+export const MAX_CONTINUATIONS = 15;
+/**
+ * Which continuation of its trigger's run an invocation is (absent: the first run), and when the
+ * first run was triggered: a schedule's continuation works the same day's list after midnight.
+ */
 const Continuation = z.looseObject({
   continuation: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_CONTINUATIONS))),
+  triggeredAt: z.optional(z.number().check(z.int(), z.gte(0))),
 });
 
 export function toInvocation(event: unknown, now: number): AgentInvocation {
@@ -53,8 +59,14 @@ export const RETRY_RESERVE_MS = 30_000;
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
     const { agentId, runner, continueRun } = runtime();
-    const invocation = toInvocation(event, now());
-    const continuation = parseWith(Continuation, event, "event").continuation ?? 0;
+    const chain = parseWith(Continuation, event, "event");
+    const continuation = chain.continuation ?? 0;
+    const triggeredAt = chain.triggeredAt ?? now();
+    const read = toInvocation(event, now());
+    const invocation =
+      read.kind === "schedule" && chain.triggeredAt !== undefined
+        ? { ...read, continuedFrom: chain.triggeredAt }
+        : read;
     if (invocation.kind === "manual" && invocation.runId)
       tools.logger.appendKeys({ runId: invocation.runId });
     // The agent stops before Lambda would stop it, leaving time for the due retries: a run killed at
@@ -82,7 +94,7 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
       run.proposals.some((p) => !p.replay) &&
       continuation < MAX_CONTINUATIONS
     ) {
-      await continueRun({ ...(event as object), continuation: continuation + 1 });
+      await continueRun({ ...(event as object), continuation: continuation + 1, triggeredAt });
       tools.logger.info("agent run continues in a new invocation", {
         agentId,
         continuation: continuation + 1,

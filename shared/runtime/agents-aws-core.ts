@@ -213,8 +213,11 @@ export function agentsAwsRuntime(
     ...(crm ? { crm } : {}),
     log: (msg, data) => console.log(JSON.stringify({ level: "info", msg, ...data })),
   });
-  // Lambda names the function it runs; a continuation invokes that one again.
-  const self = rawEnv.AWS_LAMBDA_FUNCTION_NAME;
+  // Lambda names the function it runs; a continuation invokes that one again. Only for an agent that
+  // declares it: only its role may invoke its function (agent-functions.ts).
+  const self = wiring.agents.find((a) => a.id === agentId)?.continues
+    ? rawEnv.AWS_LAMBDA_FUNCTION_NAME
+    : undefined;
   let lambda: LambdaClient | undefined;
   return {
     agentId,

@@ -8,7 +8,7 @@
  * failed read is retried on the next call rather than poisoning the warm function.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { createModel, type ModelConfig } from "../adapters/model/select.ts";
+import { createModel, type ModelCallBounds, type ModelConfig } from "../adapters/model/select.ts";
 import type { ModelClient } from "../agents/ports.ts";
 import * as z from "../domain/zod-mini.ts";
 import { ConfigError } from "./aws-env.ts";
@@ -58,13 +58,24 @@ export function secretKeyReader(client: Pick<SecretsManagerClient, "send">, arn:
   };
 }
 
+/**
+ * An agent function's questions to an OpenAI-compatible server: at most ~17 s each (two attempts of
+ * 8 s and a short wait), as Bedrock's are bounded at 20 s, so two drafts fit the outreach writer's
+ * 45 s per account before its run's deadline.
+ */
+export const AGENT_CALL_BOUNDS: ModelCallBounds = {
+  timeoutMs: 8_000,
+  maxAttempts: 2,
+  maxRetryDelayMs: 1_000,
+};
+
 export function createAwsModel(
   raw: Record<string, string | undefined>,
   secrets?: Pick<SecretsManagerClient, "send">,
 ): ModelClient {
   const config = modelConfigFromEnv(raw);
   const arn = raw.MODEL_KEY_SECRET_ARN;
-  if (config.provider !== "openai-compatible" || !arn) return createModel(config);
+  if (config.provider !== "openai-compatible" || !arn) return createModel(config, {}, AGENT_CALL_BOUNDS);
   const client = secrets ?? new SecretsManagerClient(raw.AWS_REGION ? { region: raw.AWS_REGION } : {});
-  return createModel(config, { apiKey: secretKeyReader(client, arn) });
+  return createModel(config, { apiKey: secretKeyReader(client, arn) }, AGENT_CALL_BOUNDS);
 }

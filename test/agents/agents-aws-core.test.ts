@@ -47,6 +47,19 @@ describe("agentsAwsRuntime", () => {
     expect(run.error).toMatch(/agent drafter does not call a model: declare usesModel/);
   });
 
+  it("may continue a run in a new invocation only for an agent that declares it (only its role may invoke itself)", () => {
+    const inLambda = { ...ENV, AWS_LAMBDA_FUNCTION_NAME: "dev-harness-agent-x" };
+    expect(agentsAwsRuntime({ agents: [crmImport] }, inLambda).continueRun).toBeUndefined();
+    const writer = { ...crmImport, id: "writer", continues: true as const };
+    expect(
+      agentsAwsRuntime({ agents: [writer] }, { ...inLambda, AGENT_ID: "writer" }).continueRun,
+    ).toBeTypeOf("function");
+    // Outside Lambda there is no function to invoke.
+    expect(
+      agentsAwsRuntime({ agents: [writer] }, { ...ENV, AGENT_ID: "writer" }).continueRun,
+    ).toBeUndefined();
+  });
+
   it("runs only the agents it is given: another AGENT_ID is a configuration error naming them", () => {
     expect(agentsAwsRuntime({ agents: [crmImport] }, ENV).agentId).toBe("crm-import");
     expect(() => agentsAwsRuntime({ agents: [crmImport] }, { ...ENV, AGENT_ID: "outreach-writer" })).toThrow(

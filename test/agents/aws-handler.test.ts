@@ -128,8 +128,12 @@ describe("a run that stops at its deadline with work left", () => {
   });
   const setup = (run: Record<string, unknown>) => {
     const continued: unknown[] = [];
+    const invocations: unknown[] = [];
     const runner = {
-      run: async () => summary(run),
+      run: async (_id: string, invocation: unknown) => {
+        invocations.push(invocation);
+        return summary(run);
+      },
       runDueRetries: async () => summary({ trigger: "retry" }),
     };
     const handler = makeHandler(
@@ -140,7 +144,7 @@ describe("a run that stops at its deadline with work left", () => {
           continueRun: async (payload: unknown) => void continued.push(payload),
         }) as unknown as AgentsAwsRuntime,
     );
-    return { handler, continued };
+    return { handler, continued, invocations };
   };
   const context = {
     functionName: "agent",
@@ -157,15 +161,18 @@ describe("a run that stops at its deadline with work left", () => {
   const scheduled = { agentId: "outreach-writer", trigger: "schedule", cron: "0 9 * * 1-5" };
 
   it("goes on in a new invocation of its function, counted, when it proposed something new", async () => {
-    const { handler, continued } = setup({
+    const { handler, continued, invocations } = setup({
       error: "wrote for 20 of 80 accounts",
       outOfTime: true,
       proposals: [fresh],
     });
     await handler(scheduled, context);
-    expect(continued).toEqual([{ ...scheduled, continuation: 1 }]);
-    await handler({ ...scheduled, continuation: 4 }, context);
-    expect(continued.at(-1)).toEqual({ ...scheduled, continuation: 5 });
+    expect(continued).toEqual([{ ...scheduled, continuation: 1, triggeredAt: expect.any(Number) }]);
+    const first = continued[0] as { triggeredAt: number };
+    // The continuation works the day the schedule first fired (past midnight too), and says so onward.
+    await handler(first, context);
+    expect(invocations.at(-1)).toMatchObject({ kind: "schedule", continuedFrom: first.triggeredAt });
+    expect(continued.at(-1)).toEqual({ ...scheduled, continuation: 2, triggeredAt: first.triggeredAt });
   });
 
   it("fails (Lambda's retries, then the dead-letter queue) when it made no progress or has gone on too long", async () => {

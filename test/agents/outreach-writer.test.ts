@@ -175,4 +175,24 @@ describe("a lead list longer than a run's time", () => {
     const emailed = w.sandbox.entries.filter((e) => e.actionType === "email.send").map((e) => e.accountId);
     expect(emailed.sort()).toEqual(ids);
   });
+
+  it("a run continued past midnight works the day its schedule fired", async () => {
+    // The next day has no list; the 10th's is all proposed.
+    w.clock.set(Date.parse("2026-03-11T05:30:00Z"));
+    const at = w.clock.now();
+    const noList = () => w.logs.filter((l) => l.msg === "no lead list for today").length;
+    const before = noList();
+    await w.agents.runner.run("outreach-writer", { kind: "schedule", at, cron: "0 9 * * 1-5" });
+    expect(noList()).toBe(before + 1);
+    slow.drafts = [];
+    const continued = await w.agents.runner.run("outreach-writer", {
+      kind: "schedule",
+      at,
+      cron: "0 9 * * 1-5",
+      continuedFrom: Date.parse("2026-03-10T13:00:10Z"),
+    });
+    expect(continued.error).toBeUndefined();
+    expect(noList()).toBe(before + 1);
+    expect(slow.drafts).toEqual([]);
+  });
 });

@@ -3,11 +3,13 @@
  * deployments set it before providers existed), an OpenAI-compatible server whose key is read from
  * Secrets Manager on first use, the local model by default; a bad environment names the variable.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import { agentRegistry } from "../../shared/agents/registry.ts";
-import { createAwsModel, modelConfigFromEnv } from "../../shared/runtime/model-aws.ts";
+import { AGENT_CALL_BOUNDS, createAwsModel, modelConfigFromEnv } from "../../shared/runtime/model-aws.ts";
 import { draftInput, type FakeModelServer, startFakeOpenAI } from "../helpers/fake-model-servers.ts";
 
 const ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev-harness-model-key-AbCdEf";
@@ -84,4 +86,24 @@ describe("model from the AWS environment", () => {
     const ids = new Set(agentRegistry.map((a) => a.id));
     for (const id of MODEL_AGENT_IDS) expect(ids.has(id), id).toBe(true);
   });
+
+  it("an agent function's question to an OpenAI-compatible server ends within its bounds when nobody answers", async () => {
+    // Accepts and never answers: unbounded, each of 4 attempts would wait 60 s.
+    const hang = createServer(() => {});
+    await new Promise<void>((resolve) => hang.listen(0, "127.0.0.1", resolve));
+    try {
+      const model = createAwsModel({
+        MODEL_PROVIDER: "openai-compatible",
+        MODEL_BASE_URL: `http://127.0.0.1:${(hang.address() as AddressInfo).port}/v1`,
+        MODEL_NAME: "m",
+      });
+      const started = Date.now();
+      await expect(model.draftMessage(draftInput)).rejects.toThrow();
+      const { timeoutMs, maxAttempts, maxRetryDelayMs } = AGENT_CALL_BOUNDS;
+      expect(Date.now() - started).toBeLessThan(timeoutMs * maxAttempts + maxRetryDelayMs + 2_000);
+    } finally {
+      hang.closeAllConnections();
+      hang.close();
+    }
+  }, 30_000);
 });

@@ -34,7 +34,22 @@ export interface ModelSecrets {
   apiKey?: string | (() => Promise<string>);
 }
 
-export function createModel(config: ModelConfig, secrets: ModelSecrets = {}): ModelClient {
+/**
+ * How long one question to an OpenAI-compatible server may take, where runs have a deadline (an agent
+ * function's: ACCOUNT_BUDGET_MS counts two drafts). Unset: the adapter's defaults (60 s a request, 4
+ * attempts), for local servers that may answer slowly and runs that have no deadline.
+ */
+export interface ModelCallBounds {
+  timeoutMs: number;
+  maxAttempts: number;
+  maxRetryDelayMs: number;
+}
+
+export function createModel(
+  config: ModelConfig,
+  secrets: ModelSecrets = {},
+  bounds?: ModelCallBounds,
+): ModelClient {
   switch (config.provider) {
     case "local":
       return new LocalDeterministicModel();
@@ -49,6 +64,7 @@ export function createModel(config: ModelConfig, secrets: ModelSecrets = {}): Mo
         baseUrl: config.baseUrl,
         model: config.model,
         ...(secrets.apiKey ? { apiKey: secrets.apiKey } : {}),
+        ...(bounds ?? {}),
       });
   }
 }

@@ -43,7 +43,8 @@ export const outreachWriter = defineAgent({
     if (inv.kind === "event") return;
     const spec = await ctx.kb.spec();
     const now = ctx.clock.now();
-    const date = workspaceDate(spec, now);
+    // A continued run works the day its schedule fired, also past midnight.
+    const date = workspaceDate(spec, (inv.kind === "schedule" ? inv.continuedFrom : undefined) ?? now);
     const list = (await ctx.kb.leadList(date)).sort(
       (a, b) => a.rank - b.rank || a.accountId.localeCompare(b.accountId),
     );
