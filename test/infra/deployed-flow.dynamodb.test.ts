@@ -325,7 +325,12 @@ describe("a decision's life, each step by its deployed function as its role", ()
       apiEvent("GET", `/v1/decisions/${res.body.decisionId}`, { groups: ["viewer"] }),
     );
     expect(decision.body.status, decision.text).toBe("executed");
-    expect(account.calls.some((c) => c.caller === "hubspot" && c.url.includes("/batch/upsert"))).toBe(true);
+    // The note itself, keyed by the decision's idempotency key, with the fact it records.
+    const note = account.calls.find(
+      (c) => c.caller === "hubspot" && c.url.startsWith("/crm/v3/objects/notes/batch/upsert"),
+    );
+    expect(note?.body).toContain("Acme opened a Berlin office.");
+    expect(note?.body).toContain(`${res.body.decisionId}:exec:1`);
     await stream();
     expect(account.refusals).toEqual([]);
   });
@@ -364,9 +369,14 @@ describe("a decision's life, each step by its deployed function as its role", ()
     );
     expect(vetoed.status, vetoed.text).toBe(200);
     expect(vetoed.body).toMatchObject({ status: "vetoed" });
+    const before = account.calls.length;
     const release = await run("WorkflowRelease", { decisionId: res.body.decisionId });
     expect(release.text).not.toMatch(/Error/);
-    expect(release.body).not.toMatchObject({ status: "dispatched" });
+    expect(release.body).toMatchObject({ status: "vetoed" });
+    // Nothing went out, and nothing was published or invoked: only reads (and a data key opened).
+    expect(
+      account.calls.slice(before).filter((c) => !/\.(GetItem|BatchGetItem|Query|Decrypt)$/.test(c.target)),
+    ).toEqual([]);
     await stream();
     expect(account.refusals).toEqual([]);
   });
@@ -453,6 +463,12 @@ describe("a decision's life, each step by its deployed function as its role", ()
   it("an admin verifies the ledger and anchors a digest of it", async () => {
     const digest = await run("ApiAdmin", apiEvent("POST", "/v1/ledger/digest", admin));
     expect(digest.status, digest.text).toBeLessThan(300);
+    // Anchored in the archive, under the prefix its grant allows.
+    expect(
+      account.calls.filter(
+        (c) => c.caller.startsWith("ApiAdmin") && c.method === "PUT" && c.url.includes("/digests/"),
+      ),
+    ).toHaveLength(1);
     const verify = await run("ApiAdmin", apiEvent("GET", "/v1/ledger/verify", admin));
     expect(verify.status, verify.text).toBe(200);
     expect(verify.body.problems).toEqual([]);
