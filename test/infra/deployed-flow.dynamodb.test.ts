@@ -25,6 +25,7 @@ import { tableDefinitions } from "../../shared/adapters/dynamo/tables.ts";
 import { parseSpecText } from "../../shared/domain/spec-text.ts";
 import { fakeHubSpotWrites } from "../connectors/helpers/fake-hubspot-writes.ts";
 import { apiEvent, fixture } from "../fixtures/events.ts";
+import { acme, jane } from "../helpers/world.ts";
 import { type DeployedAccount, deployedAccount } from "./deployed-account.ts";
 import { type DeployedFunction, deployedFunctions, type Statement } from "./deployed-roles.ts";
 import { firstRequest } from "./first-request.ts";
@@ -163,29 +164,45 @@ async function stream() {
   return { starter, archiver };
 }
 
-/** The outreach writer proposes an email to Jane, as it drafts one (shared/agents/records.ts EmailPayload). */
-const propose = (proposalId: string) =>
+/** `agentId` proposes through the API, as its role (the IAM authorizer's caller). */
+const proposeAs = (
+  agentId: string,
+  proposal: {
+    proposalId: string;
+    action: string;
+    target: Record<string, string>;
+    payload: unknown;
+    reasoning: string;
+  },
+) =>
   run(
     "ApiProposals",
-    apiEvent("POST", "/v1/proposals", { agent: "outreach-writer" }, undefined, {
-      proposalId,
-      agentId: "outreach-writer",
-      action: { type: "email.send" },
-      target: { accountId: "acme", personId: "acme-jane" },
-      payload: {
-        to: "jane@acme.io",
-        subject: "Your pricing research",
-        body: "Hi Jane, saw your team comparing plans this week. Happy to share how similar teams rolled out.",
-        variant: "pricing-research",
-        companyName: "Acme Analytics",
-        groundedOn: ["pricing_page_visit"],
-        persona: "vp",
-        model: "template",
-      },
-      reasoning: "Three pricing page visits this week from the VP Sales.",
+    apiEvent("POST", "/v1/proposals", { agent: agentId }, undefined, {
+      ...proposal,
+      agentId,
+      action: { type: proposal.action },
       confidence: 0.9,
     }),
   );
+
+/** The outreach writer proposes an email to Jane, as it drafts one (shared/agents/records.ts EmailPayload). */
+const propose = (proposalId: string) =>
+  proposeAs("outreach-writer", {
+    proposalId,
+    action: "email.send",
+    target: { accountId: "acme", personId: "acme-jane" },
+    payload: {
+      to: "jane@acme.io",
+      subject: "Your pricing research",
+      body: "Hi Jane, saw your team comparing plans this week. Happy to share how similar teams rolled out.",
+      variant: "pricing-research",
+      companyName: "Acme Analytics",
+      groundedOn: ["pricing_page_visit"],
+      persona: "vp",
+      model: "template",
+    },
+    reasoning: "Three pricing page visits this week from the VP Sales.",
+  });
 
 const calls = (target: string) =>
   account.calls.filter((c) => c.target === target || c.url.startsWith(target));
@@ -201,30 +218,8 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect((await run("ApiAdmin", apiEvent("POST", "/v1/specs", admin, undefined, spec))).status).toBe(201);
     const put = (path: string, body: unknown) =>
       run("ApiKnowledge", apiEvent("PUT", path, admin, undefined, body));
-    expect(
-      (
-        await put("/v1/accounts/acme", {
-          name: "Acme Analytics",
-          domain: "acme.io",
-          industry: "Software",
-          employees: 250,
-          country: "US",
-          timezone: "America/New_York",
-          lifecycle: "prospect",
-        })
-      ).status,
-    ).toBe(200);
-    expect(
-      (
-        await put("/v1/people/acme-jane", {
-          accountId: "acme",
-          email: "jane@acme.io",
-          firstName: "Jane",
-          lastName: "Doe",
-          title: "VP Sales",
-        })
-      ).status,
-    ).toBe(200);
+    expect((await put("/v1/accounts/acme", acme)).status).toBe(200);
+    expect((await put("/v1/people/acme-jane", jane)).status).toBe(200);
     const signals = await run(
       "ApiKnowledge",
       apiEvent("POST", "/v1/signals", admin, undefined, {
@@ -294,25 +289,20 @@ describe("a decision's life, each step by its deployed function as its role", ()
   });
 
   it("a record an agent may write on its own (level 3) is written to HubSpot by the decision.made executor", async () => {
-    const res = await run(
-      "ApiProposals",
-      apiEvent("POST", "/v1/proposals", { agent: "web-research" }, undefined, {
-        proposalId: "p-deployed-flow-note",
-        agentId: "web-research",
-        action: { type: "crm.update" },
-        target: { accountId: "acme" },
-        payload: {
-          operation: "research_note",
-          accountId: "acme",
-          domain: "acme.io",
-          facts: [
-            { kind: "news", text: "Acme opened a Berlin office.", sourceUrl: "https://acme.io/news/berlin" },
-          ],
-        },
-        reasoning: "Fresh news on the account's site.",
-        confidence: 0.9,
-      }),
-    );
+    const res = await proposeAs("web-research", {
+      proposalId: "p-deployed-flow-note",
+      action: "crm.update",
+      target: { accountId: "acme" },
+      payload: {
+        operation: "research_note",
+        accountId: "acme",
+        domain: "acme.io",
+        facts: [
+          { kind: "news", text: "Acme opened a Berlin office.", sourceUrl: "https://acme.io/news/berlin" },
+        ],
+      },
+      reasoning: "Fresh news on the account's site.",
+    });
     expect(res.status, res.text).toBe(201);
     expect(res.body).toMatchObject({ verdict: "allow", status: "dispatched" });
     await stream();
@@ -336,26 +326,21 @@ describe("a decision's life, each step by its deployed function as its role", ()
   });
 
   it("an action in its override window (level 2) waits in its workflow; a veto stops it, and the release then sends nothing", async () => {
-    const res = await run(
-      "ApiProposals",
-      apiEvent("POST", "/v1/proposals", { agent: "linkedin-audience-manager" }, undefined, {
-        proposalId: "p-deployed-flow-audience",
-        agentId: "linkedin-audience-manager",
-        action: { type: "linkedin.audience.add" },
-        target: { accountId: "acme", personId: "acme-jane" },
-        payload: {
-          audienceId: "sdr-1",
-          personId: "acme-jane",
-          email: "jane@acme.io",
-          firstName: "Jane",
-          lastName: "Doe",
-          companyName: "Acme Analytics",
-          persona: "vp",
-        },
-        reasoning: "VP Sales at an account in the SDR's list.",
-        confidence: 0.9,
-      }),
-    );
+    const res = await proposeAs("linkedin-audience-manager", {
+      proposalId: "p-deployed-flow-audience",
+      action: "linkedin.audience.add",
+      target: { accountId: "acme", personId: "acme-jane" },
+      payload: {
+        audienceId: "sdr-1",
+        personId: "acme-jane",
+        email: "jane@acme.io",
+        firstName: "Jane",
+        lastName: "Doe",
+        companyName: "Acme Analytics",
+        persona: "vp",
+      },
+      reasoning: "VP Sales at an account in the SDR's list.",
+    });
     expect(res.status, res.text).toBe(201);
     expect(res.body).toMatchObject({ verdict: "schedule", status: "scheduled" });
     const started = calls("AWSStepFunctions.StartExecution").length;
