@@ -28,23 +28,23 @@ const resources = (template: Synthesized["serviceTemplate"], type: string) =>
   Object.entries(template.findResources(type)) as [string, Resource][];
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, string[]>>;
+};
+/** The policy statements of a role of the service stack, by its logical id. */
+const roleStatements = (roleId: string): Statement[] =>
+  resources(s.serviceTemplate, "AWS::IAM::Policy")
+    .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+
 /** A function of the service stack (by its logical id's prefix) and its role's policy statements. */
 const functionPolicy = (fnPrefix: string) => {
   const [fnId, fn] = resources(s.serviceTemplate, "AWS::Lambda::Function").find(([id]) =>
     id.startsWith(fnPrefix),
   ) as [string, Resource];
-  const roleRef = fn.Properties.Role["Fn::GetAtt"][0];
-  const statements = resources(s.serviceTemplate, "AWS::IAM::Policy")
-    .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
-    .flatMap(
-      ([, p]) =>
-        p.Properties.PolicyDocument.Statement as {
-          Action: string | string[];
-          Resource: unknown;
-          Condition?: unknown;
-        }[],
-    );
-  return { fnId, fn, statements };
+  return { fnId, fn, statements: roleStatements(fn.Properties.Role["Fn::GetAtt"][0]) };
 };
 
 function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
@@ -283,13 +283,9 @@ describe("service stack", () => {
       );
     expect(agentRoleIds).toHaveLength(agentRegistry.length);
     const invokes = (roleId: string) =>
-      Object.values(t.Resources as Record<string, any>)
-        .filter(
-          (r) => r.Type === "AWS::IAM::Policy" && JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`),
-        )
-        .flatMap((p) => p.Properties.PolicyDocument.Statement)
-        .filter((st: any) => asArray(st.Action).includes("lambda:InvokeFunction"))
-        .flatMap((st: any) => asArray(st.Resource).map((r) => JSON.stringify(r)));
+      roleStatements(roleId)
+        .filter((st) => asArray(st.Action).includes("lambda:InvokeFunction"))
+        .flatMap((st) => asArray(st.Resource).map((r) => JSON.stringify(r)));
     expect(agentRegistry.filter((a) => a.continues).map((a) => a.id)).toEqual(["outreach-writer"]);
     for (const roleId of agentRoleIds) {
       const resources = invokes(roleId);
@@ -341,16 +337,7 @@ describe("service stack", () => {
         ([, r]) => r.Properties.RoleName === roleName,
       ) ?? [undefined];
       expect(roleId, roleName).toBeDefined();
-      const statements = resources(s.serviceTemplate, "AWS::IAM::Policy")
-        .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
-        .flatMap(
-          ([, p]) =>
-            p.Properties.PolicyDocument.Statement as {
-              Action: string | string[];
-              Resource: unknown;
-              Condition?: Record<string, Record<string, string[]>>;
-            }[],
-        );
+      const statements = roleStatements(roleId as string);
       const actions = statements.flatMap((st) => asArray(st.Action));
       expect(actions).toContain("execute-api:Invoke");
       // The only writes: the agent's own retry-queue partition of the state table, never the ledger.
