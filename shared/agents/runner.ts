@@ -183,8 +183,7 @@ export class AgentRunner {
         return this.submit(def.id, proposal, summary);
       },
       proposed: async (key: string) =>
-        (await this.deps.kb.ownDecision(def.id, decisionIdFor(def.id, proposalIdFor(def.id, key)))) !==
-        undefined,
+        this.deps.kb.proposedBefore(def.id, decisionIdFor(def.id, proposalIdFor(def.id, key))),
       log: (msg, data) => this.deps.log?.(msg, { agentId: def.id, ...data }),
     };
   }

@@ -36,6 +36,11 @@ export interface KnowledgeDeps {
   memory: MemoryStore;
   specs: SpecStore;
   decisions: DecisionStore;
+  /**
+   * A decision's status alone, nothing sealed opened (adapters/dynamo/decision-status.ts): what
+   * `proposedBefore` asks where it is wired; else it reads the whole decision.
+   */
+  decisionStatus?: (decisionId: string) => Promise<Decision["status"] | undefined>;
 }
 
 export interface PersonaOf {
@@ -129,10 +134,14 @@ export class KnowledgeView {
     return this.d.decisions.getDecision(decisionId);
   }
 
-  /** One of `agentId`'s own decisions (whether a run proposed something before); another's is none. */
-  async ownDecision(agentId: string, decisionId: string): Promise<Decision | undefined> {
-    const d = await this.d.decisions.getDecision(decisionId);
-    return d?.agentId === agentId ? d : undefined;
+  /**
+   * Whether `agentId` has a decision under `decisionId` (a run asking whether it proposed something
+   * before). Ids are derived from the agent and the proposal (domain/ids.ts), so one that exists is
+   * this agent's; its status is enough, and no person's data key is opened to learn it.
+   */
+  async proposedBefore(agentId: string, decisionId: string): Promise<boolean> {
+    if (this.d.decisionStatus) return (await this.d.decisionStatus(decisionId)) !== undefined;
+    return (await this.d.decisions.getDecision(decisionId))?.agentId === agentId;
   }
 
   /** Intent as the gate computes it: the spec's weights in force (a refit reaches them via a weights draft). */

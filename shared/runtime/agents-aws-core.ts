@@ -23,6 +23,7 @@ import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts"
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb, type Db } from "../adapters/dynamo/db.ts";
+import { decisionStatus } from "../adapters/dynamo/decision-status.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
@@ -197,6 +198,7 @@ export function agentsAwsRuntime(
     memory: new DynamoMemoryStore(db),
     specs,
     decisions,
+    decisionStatus: (id) => decisionStatus(db, id),
   });
   const gate: ProposalGate = apiUrl
     ? new ApiGate(apiUrl, env.AWS_REGION)

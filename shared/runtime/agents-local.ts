@@ -8,6 +8,7 @@
  */
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
+import { decisionStatus } from "../adapters/dynamo/decision-status.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import type { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
 import { LocalDeterministicModel } from "../adapters/model/local-model.ts";
@@ -83,6 +84,7 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
     memory,
     specs: deps.specs,
     decisions,
+    decisionStatus: (id) => decisionStatus(rt.db, id),
   });
 
   const nextRetry = new Map<string, number>();

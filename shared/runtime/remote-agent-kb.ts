@@ -262,14 +262,14 @@ export class RemoteKnowledgeView extends KnowledgeView {
   }
 
   /** Through the agents' own route: an agent reads its own decisions, not the ledger. */
-  override async ownDecision(agentId: string, decisionId: string): Promise<Decision | undefined> {
+  override async proposedBefore(agentId: string, decisionId: string): Promise<boolean> {
     try {
-      const d = await this.read("GET /v1/agents/{agentId}/decisions/{id}", () =>
+      await this.read("GET /v1/agents/{agentId}/decisions/{id}", () =>
         this.client.agentDecision({ agentId, id: decisionId }),
       );
-      return d as unknown as Decision;
+      return true;
     } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
+      if (err instanceof NotFoundError) return false;
       throw err;
     }
   }
