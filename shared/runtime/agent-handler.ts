@@ -59,14 +59,15 @@ export const RETRY_RESERVE_MS = 30_000;
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
     const { agentId, runner, continueRun } = runtime();
+    const at = now();
     const chain = parseWith(Continuation, event, "event");
     const continuation = chain.continuation ?? 0;
-    const triggeredAt = chain.triggeredAt ?? now();
-    const read = toInvocation(event, now());
+    const triggeredAt = chain.triggeredAt ?? at;
+    const parsed = toInvocation(event, at);
     const invocation =
-      read.kind === "schedule" && chain.triggeredAt !== undefined
-        ? { ...read, continuedFrom: chain.triggeredAt }
-        : read;
+      parsed.kind === "schedule" && chain.triggeredAt !== undefined
+        ? { ...parsed, continuedFrom: chain.triggeredAt }
+        : parsed;
     if (invocation.kind === "manual" && invocation.runId)
       tools.logger.appendKeys({ runId: invocation.runId });
     // The agent stops before Lambda would stop it, leaving time for the due retries: a run killed at
