@@ -146,8 +146,10 @@ export function configFromContext(
  */
 export function configNotices(config: HarnessConfig): string[] {
   const c = config.connectors;
-  const named = (["ses", "hubspot", "linkedin"] as const).filter((k) => c[k] !== undefined);
-  if (c.mcp?.length) named.push("mcp" as never);
+  const named: string[] = [
+    ...(["ses", "hubspot", "linkedin"] as const).filter((k) => c[k] !== undefined),
+    ...(c.mcp?.length ? ["mcp"] : []),
+  ];
   const notices: string[] = [];
   if (c.dryRun && named.length)
     notices.push(
