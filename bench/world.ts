@@ -60,6 +60,8 @@ export const accountInput = (accountId: string): AccountInput => ({
 export const personInput = (accountId: string): PersonInput => ({
   accountId,
   email: `jane@${accountId}.io`,
+  // The LinkedIn mix messages her: the gate sends a message only to a profile on file.
+  linkedinUrl: `https://www.linkedin.com/in/jane-${accountId}`,
   firstName: "Jane",
   lastName: "Doe",
   title: "VP Sales",

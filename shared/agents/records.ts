@@ -4,12 +4,11 @@
  * connectors turn them into API calls: one schema, three readers, parsed with zod at each.
  */
 
+import { Email } from "../domain/touch-payloads.ts";
 import { HttpsUrl, LinkedInProfileUrl } from "../domain/urls.ts";
 import { CommitteeRole, Id } from "../domain/vocabulary.ts";
 import * as z from "../domain/zod-mini.ts";
 import { FACT_KINDS } from "../kb/types.ts";
-
-const Email = z.email().check(z.toLowerCase());
 
 export const UpsertContact = z.object({
   operation: z.literal("upsert_contact"),
@@ -112,33 +111,9 @@ export const ListSyncPayload = z.object({
 });
 export type ListSyncPayload = z.infer<typeof ListSyncPayload>;
 
-export const AudienceAddPayload = z.object({
-  audienceId: z.string().check(z.minLength(1)),
-  personId: Id,
-  email: Email,
-  firstName: z.string(),
-  lastName: z.string(),
-  companyName: z.string(),
-  persona: z.string(),
-});
-export type AudienceAddPayload = z.infer<typeof AudienceAddPayload>;
-
-/** What every drafted message carries: its text and how it was made (variant, facts, model). */
-const DraftFields = {
-  body: z.string().check(z.minLength(1)),
-  variant: z.string(),
-  companyName: z.string(),
-  groundedOn: z.array(z.string()),
-  persona: z.string(),
-  model: z.string(),
-};
-
-export const EmailPayload = z.object({
-  to: Email,
-  subject: z.string().check(z.minLength(1)),
-  ...DraftFields,
-});
-export type EmailPayload = z.infer<typeof EmailPayload>;
-
-export const LinkedInMessagePayload = z.object({ linkedinUrl: LinkedInProfileUrl, ...DraftFields });
-export type LinkedInMessagePayload = z.infer<typeof LinkedInMessagePayload>;
+/** The touches' payloads are the gate's to check, whom they address included (domain/touch-payloads.ts). */
+export {
+  AudienceAddPayload,
+  EmailPayload,
+  LinkedInMessagePayload,
+} from "../domain/touch-payloads.ts";

@@ -84,6 +84,12 @@ export interface GateContext {
   trust?: TrustRecord;
   pauses: Pause[];
   suppressions: SuppressionEntry[];
+  /**
+   * Why the payload would reach someone other than the person (domain/touch-payloads.ts), as the gate
+   * read it from the person's full record; a replay keeps the decision's own reading (it has no
+   * address to compare, and no spec changes whom a payload goes to).
+   */
+  misaddressed?: string;
 }
 
 /** A counter bumped by a reservation, with the cap its conditional write enforces. */

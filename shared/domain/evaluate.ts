@@ -7,7 +7,7 @@ import {
 } from "./checks/coordination.ts";
 import { checkIcp } from "./checks/icp.ts";
 import { checkKillSwitches } from "./checks/kill-switch.ts";
-import { checkPersona, type PersonaMatch } from "./checks/persona.ts";
+import { checkPersona, misaddressedEntry, type PersonaMatch } from "./checks/persona.ts";
 import { checkConfidence, checkContent, checkIntent, computeIntent, scoreContent } from "./checks/quality.ts";
 import { checkRules, type RuleSubject } from "./checks/rules.ts";
 import { checkSuppression } from "./checks/suppression.ts";
@@ -128,6 +128,7 @@ export function evaluate(ctx: GateContext): Evaluation {
       append(checks, persona.trace);
       match = persona.match;
       if (match) personaInfo = { name: match.name, role: match.role };
+      if (ctx.misaddressed) checks.push(misaddressedEntry(ctx.misaddressed));
     }
   }
 

@@ -10,6 +10,7 @@
 
 import type { TrustRecord } from "../learning/trust.ts";
 import { liveTouches } from "./checks/coordination.ts";
+import { RECIPIENT_RULE } from "./checks/persona.ts";
 import type { Decision } from "./decision.ts";
 import type { GateContext, Pause, Touch, VolumeCounts } from "./decision-types.ts";
 import { parseInstant } from "./instant.ts";
@@ -161,6 +162,11 @@ export function contextFromFacts(d: Decision, spec: SpecVersion): GateContext {
     suppressions: f.personal.suppressions,
   };
   if (f.fullCounters) ctx.fullCounters = f.fullCounters;
+  // Whom the payload went to was the gate's reading of the full record, which the facts do not keep.
+  const misaddressed = d.checks.find(
+    (c) => c.check === "persona" && c.rule === RECIPIENT_RULE && c.result === "fail",
+  );
+  if (misaddressed) ctx.misaddressed = misaddressed.detail;
   if (f.account) {
     const { signals, ...rest } = f.account;
     ctx.account = {

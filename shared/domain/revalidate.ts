@@ -1,7 +1,7 @@
 import { coordinationChecks, evaluateCoordination, liveTouches } from "./checks/coordination.ts";
 import { checkIcp } from "./checks/icp.ts";
 import { checkKillSwitches } from "./checks/kill-switch.ts";
-import { checkPersona, type PersonaMatch } from "./checks/persona.ts";
+import { checkPersona, misaddressedEntry, type PersonaMatch } from "./checks/persona.ts";
 import { checkContent, scoreContent } from "./checks/quality.ts";
 import { checkRules, type RuleSubject, specRules } from "./checks/rules.ts";
 import { checkSuppression } from "./checks/suppression.ts";
@@ -50,6 +50,8 @@ export function revalidate(
     const persona = checkPersona(spec, decision.actionType, ctx.person);
     checks.push(persona.result);
     match = persona.match;
+    // The address on file may have changed while the action waited, or a reviewer's edit changed it.
+    if (ctx.misaddressed) checks.push(misaddressedEntry(ctx.misaddressed));
   }
   if (specRules(spec).length > 0) {
     // Only blocking rules: a defer or review rule is about when and whether a human looks, which

@@ -3,14 +3,16 @@ import { blockedDraft, blockedDraftDue } from "../domain/blocked-draft.ts";
 import { liveTouches } from "../domain/checks/coordination.ts";
 import { type Decision, type DecisionContext, streams } from "../domain/decision.ts";
 import type { GateContext, Touch } from "../domain/decision-types.ts";
-import { DependencyError, ForbiddenError } from "../domain/errors.ts";
+import { DependencyError, ForbiddenError, ValidationError } from "../domain/errors.ts";
 import { evaluate } from "../domain/evaluate.ts";
 import { decisionIdFor, idempotencyKeyFor, payloadDigest } from "../domain/ids.ts";
 import { keptSpec } from "../domain/prepared-spec.ts";
 import { type Proposal, ProposalInput } from "../domain/proposal.ts";
+import { addressed, recipientProblem } from "../domain/recipients.ts";
 import { factsOf } from "../domain/replay-facts.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { DAY, iso, localDate } from "../domain/time.ts";
+import { payloadShapeIssues } from "../domain/touch-payloads.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { Clock, DecisionStore, EventPublisher, GateReadResult, SpecStore } from "../ports.ts";
 import { type ArmChoice, SpecVersions } from "./experiments.ts";
@@ -54,6 +56,9 @@ export class Gate {
     if (!agentIdsOf(principal).includes(proposal.agentId)) {
       throw new ForbiddenError(`this credential cannot propose as agent ${proposal.agentId}`);
     }
+    // What its connector could not send is refused before anything is read or reserved.
+    const shape = payloadShapeIssues(proposal.action.type, proposal.payload);
+    if (shape.length > 0) throw new ValidationError(shape);
     const decisionId = decisionIdFor(proposal.agentId, proposal.proposalId);
     const fullCounters: string[] = [];
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -61,11 +66,14 @@ export class Gate {
       const read = await this.read(proposal, decisionId, now);
       if (read.existing) return { decision: read.existing, replay: true };
       const spec = read.spec as SpecVersion;
-      const ctx = gateContext(read, spec, proposal, now, fullCounters);
-      const evaluation = withArm(evaluate(ctx), read.choice, spec, proposal);
+      // The address is the person's on file where the payload has none (domain/touch-payloads.ts).
+      const payload = addressed(proposal.action.type, proposal.payload, read.person);
+      const sent = payload === proposal.payload ? proposal : { ...proposal, payload };
+      const ctx = gateContext(read, spec, sent, now, fullCounters);
+      const evaluation = withArm(evaluate(ctx), read.choice, spec, sent);
       const decision = buildDecision(
         decisionId,
-        proposal,
+        sent,
         spec,
         ctx,
         evaluation,
@@ -206,7 +214,11 @@ export function gateContext(
     suppressions: read.suppressions,
   };
   if (read.account) ctx.account = read.account;
-  if (read.person) ctx.person = read.person;
+  if (read.person) {
+    ctx.person = read.person;
+    const misaddressed = recipientProblem(proposal.action.type, proposal.payload, read.person);
+    if (misaddressed) ctx.misaddressed = misaddressed;
+  }
   if (read.trust) ctx.trust = read.trust;
   if (fullCounters) ctx.fullCounters = fullCounters;
   return ctx;

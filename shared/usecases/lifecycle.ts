@@ -1,9 +1,11 @@
 import { holdoutCheck } from "../domain/arms.ts";
 import type { Decision } from "../domain/decision.ts";
-import { ConflictError, ContentionError } from "../domain/errors.ts";
+import { ConflictError, ContentionError, ValidationError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
+import { addressed } from "../domain/recipients.ts";
 import { failures, revalidate } from "../domain/revalidate.ts";
 import { iso, localDate } from "../domain/time.ts";
+import { payloadShapeIssues } from "../domain/touch-payloads.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
 import { draftFromPattern } from "./drafts.ts";
 import { expire } from "./execution.ts";
@@ -38,19 +40,21 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
   const current = read.spec ?? (await currentSpec(deps));
   const choice = await new SpecVersions(deps.specs).choose(current, decision.accountId);
   const spec = choice.spec;
+  // A reviewer's edit may leave the address out: it is the person's on file, as at the gate.
+  const sent = addressed(decision.actionType, payload, read.person);
   const proposal = {
     proposalId: decision.proposalId,
     agentId: decision.agentId,
     action: { type: decision.actionType },
     target: { accountId: decision.accountId, ...(decision.personId ? { personId: decision.personId } : {}) },
-    payload,
+    payload: sent,
     reasoning: decision.reasoning,
     confidence: decision.confidence,
   };
   const ctx = gateContext(read, spec, proposal, now);
-  const checks = revalidate(ctx, decision, payload);
+  const checks = revalidate(ctx, decision, sent);
   if (choice.assignment?.holdout && decision.channel) checks.push(holdoutCheck(choice.assignment));
-  return { spec, checks, failed: failures(checks), contact: read.contact, now };
+  return { spec, checks, failed: failures(checks), contact: read.contact, now, payload: sent };
 }
 
 const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
@@ -99,8 +103,12 @@ export async function approve(
       );
     }
     const edited = input.payload !== undefined && payloadDigest(input.payload) !== decision.payloadDigest;
-    const payload = edited && input.payload ? input.payload : decision.payload;
-    const { failed, contact, now } = await recheck(deps, decision, payload);
+    if (edited && input.payload) {
+      const shape = payloadShapeIssues(decision.actionType, input.payload);
+      if (shape.length > 0) throw new ValidationError(shape);
+    }
+    const reviewed = edited && input.payload ? input.payload : decision.payload;
+    const { failed, contact, now, payload } = await recheck(deps, decision, reviewed);
     // Judged at the instant of the re-check, which is the instant the touch is placed at.
     if (decision.expiresAt && Date.parse(decision.expiresAt) <= now) {
       await expire(deps, decisionId);
@@ -134,7 +142,10 @@ export async function approve(
         event: edited ? "edited" : "approved",
         actor: principal.subject,
         detail: `${edited ? "edited and approved" : "approved"} by ${principal.subject}${input.note ? `: ${input.note}` : ""}`,
-        patch: { review, ...(edited ? { payload, payloadDigest: payloadDigest(payload) } : {}) },
+        patch: {
+          review,
+          ...(payload !== decision.payload ? { payload, payloadDigest: payloadDigest(payload) } : {}),
+        },
         retime: { contact, at: now },
       });
     } catch (err) {
@@ -242,7 +253,7 @@ export async function release(deps: LifecycleDeps, decisionId: string): Promise<
 }
 
 async function releaseFrom(deps: LifecycleDeps, decision: Decision): Promise<Decision> {
-  const { failed } = await recheck(deps, decision, decision.payload);
+  const { failed, payload } = await recheck(deps, decision, decision.payload);
   if (failed.length > 0) {
     return move(deps, decision, {
       to: "vetoed",
@@ -260,5 +271,7 @@ async function releaseFrom(deps: LifecycleDeps, decision: Decision): Promise<Dec
     event: "dispatched",
     actor: "harness",
     detail: "override window closed without a veto; re-validation passed",
+    // A decision made before the gate filled addresses goes to the person on file, as re-checked.
+    ...(payload !== decision.payload ? { patch: { payload, payloadDigest: payloadDigest(payload) } } : {}),
   });
 }

@@ -103,7 +103,9 @@ export function heldBackWords(c: CheckResult, company: string): string {
     case "icp":
       return `${company} is not the kind of company we reach out to`;
     case "persona":
-      return "their role is not one we reach out to about this";
+      return c.rule === "recipient"
+        ? "the message was not addressed to their contact details on file"
+        : "their role is not one we reach out to about this";
     case "intent":
       return `there was not enough recent interest from ${company}`;
     case "content_quality":
@@ -138,7 +140,9 @@ export function checkLabel(c: CheckResult): string {
     case "icp":
       return `outside the ICP${c.rule ? ` (${c.rule.replace(/^icp\./, "")})` : ""}`;
     case "persona":
-      return `persona not targeted${c.rule ? ` (${c.rule})` : ""}`;
+      return c.rule === "recipient"
+        ? "addressed to someone else"
+        : `persona not targeted${c.rule ? ` (${c.rule})` : ""}`;
     case "intent":
       return "not enough intent";
     case "content_quality":

@@ -85,14 +85,16 @@ describe("level 1: require approval", () => {
     };
     const res = expectStatus(await approve(d.decisionId, { digest: d.payloadDigest, payload: edited }), 200);
     expect(res.review.action).toBe("edited");
-    expect(res.payload).toEqual(edited);
+    // The edit left the address out: it goes to Jane's on file, as the gate addressed the proposal.
+    const addressed = { ...edited, to: "jane@acme.io" };
+    expect(res.payload).toEqual(addressed);
     expect(res.payloadDigest).not.toBe(d.payloadDigest);
 
     const done = await waitForStatus(h, d.decisionId, "executed");
-    expect(done.payload).toEqual(edited);
+    expect(done.payload).toEqual(addressed);
     const sent = outboxFor(h, d.decisionId);
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.payload).toEqual(edited);
+    expect(sent[0]?.payload).toEqual(addressed);
     expect(eventTypes(done)).toContain("edited");
   });
 

@@ -19,16 +19,23 @@ export const jane: PersonInput = {
   firstName: "Jane",
   lastName: "Doe",
   title: "VP Sales",
+  linkedinUrl: "https://www.linkedin.com/in/jane-doe-acme",
 };
 
 /** An in-ICP account with a VP and three pricing-page visits this week (intent 75 ≥ 60). */
 export async function seedAcme(deps: AppDeps, accountId = "acme", extra: Partial<AccountInput> = {}) {
   await putAccount(deps, accountId, { ...acme, domain: `${accountId}.io`, ...extra });
-  await putPerson(deps, `${accountId}-jane`, { ...jane, accountId, email: `jane@${accountId}.io` });
+  await putPerson(deps, `${accountId}-jane`, {
+    ...jane,
+    accountId,
+    email: `jane@${accountId}.io`,
+    linkedinUrl: `https://www.linkedin.com/in/jane-${accountId}`,
+  });
   await putPerson(deps, `${accountId}-bob`, {
     ...jane,
     accountId,
     email: `bob@${accountId}.io`,
+    linkedinUrl: `https://www.linkedin.com/in/bob-${accountId}`,
     firstName: "Bob",
     title: "Chief Revenue Officer",
   });

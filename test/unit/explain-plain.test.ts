@@ -9,7 +9,7 @@ import type { CheckResult } from "../../shared/domain/decision-types.ts";
 import type { Account, Person } from "../../shared/domain/kb.ts";
 import type { Deps } from "../../shared/ports.ts";
 import { explain } from "../../shared/usecases/explain.ts";
-import { checkLabel, localTime } from "../../shared/usecases/plain-words.ts";
+import { checkLabel, heldBackWords, localTime } from "../../shared/usecases/plain-words.ts";
 import { account, person } from "./helpers/fixtures.ts";
 
 const pass = (check: CheckResult["check"], rule: string | undefined, detail: string): CheckResult => ({
@@ -210,6 +210,20 @@ describe("GTM labels of checks in reports", () => {
     expect(checkLabel(fail("coordination", "quiet: inside", "evenings"))).toBe("quiet hours (evenings)");
     expect(checkLabel(fail("coordination", "1 already used: email", "one-touch-per-account-per-day"))).toBe(
       "collision rule (one-touch-per-account-per-day)",
+    );
+  });
+
+  it("tells a payload addressed to someone else from a persona the spec does not target", () => {
+    const recipient = fail("persona", "payload.to is not the email on file for jane", "recipient");
+    expect(checkLabel(recipient)).toBe("addressed to someone else");
+    expect(heldBackWords(recipient, "Acme")).toBe(
+      "the message was not addressed to their contact details on file",
+    );
+    expect(checkLabel(fail("persona", "VP Sales is not targeted", "personas.allowedRoles"))).toBe(
+      "persona not targeted (personas.allowedRoles)",
+    );
+    expect(heldBackWords(fail("persona", "too junior"), "Acme")).toBe(
+      "their role is not one we reach out to about this",
     );
   });
 });

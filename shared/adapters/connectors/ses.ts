@@ -71,7 +71,8 @@ export function sendEmailInput(
     },
     EmailTags: [
       { Name: "idempotency_key", Value: tagValue(key) },
-      { Name: "variant", Value: tagValue(payload.variant) },
+      // The harness's writer names its variant; an agent of your own may not.
+      ...(payload.variant ? [{ Name: "variant", Value: tagValue(payload.variant) }] : []),
       ...(decisionId ? [{ Name: "decision_id", Value: tagValue(decisionId) }] : []),
     ],
     ...(o.configurationSetName ? { ConfigurationSetName: o.configurationSetName } : {}),

@@ -112,3 +112,17 @@ export function checkPersona(
     },
   };
 }
+
+/**
+ * A payload addressed to anyone but the person checked is the draft's fault, like a wrong persona: a
+ * `persona` entry (rule `recipient`) that blocks.
+ */
+export const misaddressedEntry = (detail: string): CheckResult => ({
+  check: "persona",
+  rule: RECIPIENT_RULE,
+  result: "fail",
+  effect: "block",
+  detail,
+});
+
+export const RECIPIENT_RULE = "recipient";
