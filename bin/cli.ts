@@ -44,6 +44,7 @@ import {
 } from "./commands/client.ts";
 import { recipientOf, registerDecisions } from "./commands/decisions.ts";
 import { registerExplain } from "./commands/explain.ts";
+import { registerHubSpot } from "./commands/hubspot.ts";
 import { registerMcp } from "./commands/mcp.ts";
 import { registerOutbox } from "./commands/outbox.ts";
 import { registerPauses } from "./commands/pauses.ts";
@@ -285,6 +286,7 @@ registerWait(program);
 registerMcp(program);
 registerAgents(program);
 registerOutbox(program);
+registerHubSpot(program);
 
 withClient(
   program
