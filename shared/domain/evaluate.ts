@@ -249,7 +249,9 @@ export function evaluate(ctx: GateContext): Evaluation {
         const p = checkPersona(spec, proposal.action.type, person, rule, prepared.personas);
         const { persona: _, ...rest } = subject;
         const alt = checkRules(spec, p.match ? { ...rest, persona: p.match } : rest, now);
-        return [p.result, ...p.trace, ...alt.checks];
+        // Whom the payload goes to is no persona rule's to change: the entry stays as it was.
+        const kept = ctx.misaddressed ? [misaddressedEntry(ctx.misaddressed)] : [];
+        return [p.result, ...p.trace, ...alt.checks, ...kept];
       },
       ...(candidate
         ? {

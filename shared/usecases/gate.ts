@@ -56,15 +56,18 @@ export class Gate {
     if (!agentIdsOf(principal).includes(proposal.agentId)) {
       throw new ForbiddenError(`this credential cannot propose as agent ${proposal.agentId}`);
     }
-    // What its connector could not send is refused before anything is read or reserved.
-    const shape = payloadShapeIssues(proposal.action.type, proposal.payload);
-    if (shape.length > 0) throw new ValidationError(shape);
     const decisionId = decisionIdFor(proposal.agentId, proposal.proposalId);
     const fullCounters: string[] = [];
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.deps.clock.now();
       const read = await this.read(proposal, decisionId, now);
       if (read.existing) return { decision: read.existing, replay: true };
+      // What its connector could not send is refused before anything is reserved (after the replay
+      // lookup: a retry of a proposal decided before this check was made gets its decision back).
+      if (attempt === 0) {
+        const shape = payloadShapeIssues(proposal.action.type, proposal.payload);
+        if (shape.length > 0) throw new ValidationError(shape);
+      }
       const spec = read.spec as SpecVersion;
       // The address is the person's on file where the payload has none (domain/touch-payloads.ts).
       const payload = addressed(proposal.action.type, proposal.payload, read.person);

@@ -103,11 +103,11 @@ export async function approve(
       );
     }
     const edited = input.payload !== undefined && payloadDigest(input.payload) !== decision.payloadDigest;
-    if (edited && input.payload) {
-      const shape = payloadShapeIssues(decision.actionType, input.payload);
-      if (shape.length > 0) throw new ValidationError(shape);
-    }
     const reviewed = edited && input.payload ? input.payload : decision.payload;
+    // What its connector could not send is not approved: an edit, or a decision made before the gate
+    // checked payloads, which the reviewer can then edit.
+    const shape = payloadShapeIssues(decision.actionType, reviewed);
+    if (shape.length > 0) throw new ValidationError(shape);
     const { failed, contact, now, payload } = await recheck(deps, decision, reviewed);
     // Judged at the instant of the re-check, which is the instant the touch is placed at.
     if (decision.expiresAt && Date.parse(decision.expiresAt) <= now) {

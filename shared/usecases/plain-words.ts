@@ -141,7 +141,7 @@ export function checkLabel(c: CheckResult): string {
       return `outside the ICP${c.rule ? ` (${c.rule.replace(/^icp\./, "")})` : ""}`;
     case "persona":
       return c.rule === "recipient"
-        ? "addressed to someone else"
+        ? "not addressed to the person on file"
         : `persona not targeted${c.rule ? ` (${c.rule})` : ""}`;
     case "intent":
       return "not enough intent";

@@ -121,6 +121,14 @@ describe("the gate addresses a touch to the person it checked", () => {
     }
     expect(await touchCounters(rt, "writer", "email")).toEqual({ agent: 0, channel: 0 });
   });
+
+  it("a retry of a decided proposal gets its decision back, whatever its payload now says", async () => {
+    const p = withPayload({ subject: "Pricing", body: BODY });
+    const first = await propose(p);
+    const again = await rt.deps.gate.propose({ ...p, payload: { body: BODY } }, agent("writer"));
+    expect(again.replay).toBe(true);
+    expect(again.decision.decisionId).toBe(first.decisionId);
+  });
 });
 
 describe("the address is checked again before dispatch", () => {

@@ -215,7 +215,7 @@ describe("GTM labels of checks in reports", () => {
 
   it("tells a payload addressed to someone else from a persona the spec does not target", () => {
     const recipient = fail("persona", "payload.to is not the email on file for jane", "recipient");
-    expect(checkLabel(recipient)).toBe("addressed to someone else");
+    expect(checkLabel(recipient)).toBe("not addressed to the person on file");
     expect(heldBackWords(recipient, "Acme")).toBe(
       "the message was not addressed to their contact details on file",
     );

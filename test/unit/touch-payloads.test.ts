@@ -13,7 +13,7 @@ import { revalidate } from "../../shared/domain/revalidate.ts";
 import { iso } from "../../shared/domain/time.ts";
 import { EmailPayload, payloadShapeIssues } from "../../shared/domain/touch-payloads.ts";
 import { gateContext } from "../../shared/usecases/gate.ts";
-import { ctx, GOOD_BODY, NOW, person, proposal, version } from "./helpers/fixtures.ts";
+import { ctx, GOOD_BODY, NOW, person, proposal, specWith, version } from "./helpers/fixtures.ts";
 
 const jane = person({ linkedinUrl: "https://www.linkedin.com/in/jane-doe" });
 
@@ -143,6 +143,25 @@ describe("the gate's context, revalidation and replay", () => {
     expect(
       revalidate(c, d as Decision, c.proposal.payload).filter((x) => x.rule === "recipient"),
     ).toHaveLength(1);
+  });
+
+  it("a shadow persona rule's would-be verdict keeps the recipient block: no false flip", () => {
+    const spec = specWith((raw) => {
+      raw.personas.rules.unshift({
+        name: "vp-again",
+        titlePatterns: ["\\bVP\\b"],
+        role: "champion",
+        mode: "shadow",
+      });
+    });
+    const misaddressed = "payload.to is not the email on file for jane";
+    const e = evaluate(ctx({ spec: version(spec), misaddressed }));
+    expect(e.verdict).toBe("block");
+    expect(e.shadow?.map((x) => [x.rule, x.verdict])).toEqual([["vp-again", "block"]]);
+    // Without the misaddressing, the same rule enforced changes nothing either.
+    expect(evaluate(ctx({ spec: version(spec) })).shadow?.map((x) => x.verdict)).toEqual([
+      "require_approval",
+    ]);
   });
 
   it("a replay keeps the gate's reading: its rebuilt person has no address to compare", () => {
