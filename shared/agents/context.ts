@@ -67,6 +67,17 @@ export interface AgentContext {
  */
 export class OutOfTime extends Error {
   override readonly name = "OutOfTime";
+  constructor(
+    message: string,
+    /**
+     * The first item this run did not reach (an id of the agent's own, e.g. an account): a
+     * continuation starts there and comes back to the earlier ones last, so an item that keeps failing
+     * is not retried at the head of every continuation, before the work not yet tried.
+     */
+    readonly resumeAt?: string,
+  ) {
+    super(message);
+  }
 }
 
 /**

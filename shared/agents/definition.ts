@@ -30,8 +30,9 @@ export type AgentInvocation =
   /**
    * `continuedFrom`: when the run continues one its function stopped at its deadline (in AWS,
    * agent-handler.ts), the time the schedule first fired: the continuation works that day's list.
+   * `resumeAt`: where the stopped run got to (OutOfTime's `resumeAt`), for the continuation to start.
    */
-  | { kind: "schedule"; at: number; cron: string; continuedFrom?: number }
+  | { kind: "schedule"; at: number; cron: string; continuedFrom?: number; resumeAt?: string }
   | { kind: "event"; event: { type: string; detail: Record<string, unknown> } }
   /** `runId`: the manual run's id the API answered with (in AWS; it rides the invocation). */
   | { kind: "manual"; input: unknown; by: string; runId?: string };

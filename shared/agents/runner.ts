@@ -54,6 +54,8 @@ export interface RunSummary {
   refusedInput?: boolean;
   /** The run stopped at its deadline with work left (OutOfTime). */
   outOfTime?: boolean;
+  /** Where a continuation of it begins (OutOfTime's `resumeAt`). */
+  resumeAt?: string;
 }
 
 export const agentPrincipal = (agentId: string): Principal => ({
@@ -119,7 +121,10 @@ export class AgentRunner {
     } catch (err) {
       if (options.rethrow) throw err;
       summary.error = (err as Error).message;
-      if (err instanceof OutOfTime) summary.outOfTime = true;
+      if (err instanceof OutOfTime) {
+        summary.outOfTime = true;
+        if (err.resumeAt !== undefined) summary.resumeAt = err.resumeAt;
+      }
       // A manual run's input it cannot act on (an unknown audience): asking again will not help.
       if (invocation.kind === "manual" && (err instanceof ValidationError || err instanceof NotFoundError))
         summary.refusedInput = true;

@@ -44,6 +44,8 @@ export const MAX_CONTINUATIONS = 15;
 const Continuation = z.looseObject({
   continuation: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_CONTINUATIONS))),
   triggeredAt: z.optional(z.number().check(z.int(), z.gte(0))),
+  /** Where the stopped run got to (OutOfTime's `resumeAt`). */
+  resumeAt: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
 export function toInvocation(event: unknown, now: number): AgentInvocation {
@@ -66,7 +68,11 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
     const parsed = toInvocation(event, at);
     const invocation =
       parsed.kind === "schedule" && chain.triggeredAt !== undefined
-        ? { ...parsed, continuedFrom: chain.triggeredAt }
+        ? {
+            ...parsed,
+            continuedFrom: chain.triggeredAt,
+            ...(chain.resumeAt !== undefined ? { resumeAt: chain.resumeAt } : {}),
+          }
         : parsed;
     if (invocation.kind === "manual" && invocation.runId)
       tools.logger.appendKeys({ runId: invocation.runId });
@@ -95,7 +101,13 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
       run.proposals.some((p) => !p.replay) &&
       continuation < MAX_CONTINUATIONS
     ) {
-      await continueRun({ ...(event as object), continuation: continuation + 1, triggeredAt });
+      const { resumeAt: _previous, ...trigger } = event as Record<string, unknown>;
+      await continueRun({
+        ...trigger,
+        continuation: continuation + 1,
+        triggeredAt,
+        ...(run.resumeAt !== undefined ? { resumeAt: run.resumeAt } : {}),
+      });
       tools.logger.info("agent run continues in a new invocation", {
         agentId,
         continuation: continuation + 1,

@@ -175,6 +175,27 @@ describe("a run that stops at its deadline with work left", () => {
     expect(continued.at(-1)).toEqual({ ...scheduled, continuation: 2, triggeredAt: first.triggeredAt });
   });
 
+  it("carries where the run stopped to the continuation, and only the latest", async () => {
+    const { handler, continued, invocations } = setup({
+      error: "wrote for 20 of 80 accounts",
+      outOfTime: true,
+      proposals: [fresh],
+      resumeAt: "acme",
+    });
+    await handler(scheduled, context);
+    expect(continued).toEqual([
+      { ...scheduled, continuation: 1, triggeredAt: expect.any(Number), resumeAt: "acme" },
+    ]);
+    await handler(continued[0], context);
+    expect(invocations.at(-1)).toMatchObject({ kind: "schedule", resumeAt: "acme" });
+    const noResume = setup({ error: "wrote for 20 of 80", outOfTime: true, proposals: [fresh] });
+    await noResume.handler({ ...scheduled, continuation: 1, triggeredAt: 1, resumeAt: "acme" }, context);
+    expect(noResume.continued).toEqual([{ ...scheduled, continuation: 2, triggeredAt: 1 }]);
+    await expect(
+      handler({ ...scheduled, continuation: 1, triggeredAt: 1, resumeAt: "" }, context),
+    ).rejects.toThrow(/resumeAt/);
+  });
+
   it("fails (Lambda's retries, then the dead-letter queue) when it made no progress or has gone on too long", async () => {
     const stuck = setup({
       error: "wrote for 0 of 80 accounts",

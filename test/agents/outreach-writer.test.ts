@@ -164,6 +164,8 @@ describe("a lead list longer than a run's time", () => {
       /wrote for 2 of 4 accounts on the 2026-03-10 lead list before the run's deadline/,
     );
     expect(first.proposals.filter((p) => p.actionType === "email.send")).toHaveLength(2);
+    // Where a continuation of it begins: the first account it did not reach.
+    expect(first.resumeAt).toBe("t3");
     await w.agents.drain();
     // Lambda's retry of the invocation: nothing proposed before is drafted again (the LinkedIn paths
     // deferred behind the emails are not touches, but were proposed).
@@ -194,5 +196,49 @@ describe("a lead list longer than a run's time", () => {
     expect(continued.error).toBeUndefined();
     expect(noList()).toBe(before + 1);
     expect(slow.drafts).toEqual([]);
+  });
+});
+
+describe("a continuation starts where its run stopped", () => {
+  /** Drafting for F1 always fails (the model refuses it); every draft is recorded in order. */
+  class Failing extends LocalDeterministicModel {
+    drafts: string[] = [];
+    override async draftMessage(input: Parameters<LocalDeterministicModel["draftMessage"]>[0]) {
+      this.drafts.push(input.company.name);
+      if (input.company.name === "F1 Analytics") throw new ModelError("the model refused");
+      return super.draftMessage(input);
+    }
+  }
+  const model = new Failing();
+  let w: AgentsHarness;
+  const schedule = (o: { resumeAt?: string } = {}) => ({
+    kind: "schedule" as const,
+    at: w.clock.now(),
+    cron: "0 9 * * 1-5",
+    continuedFrom: Date.parse("2026-03-10T13:00:10Z"),
+    ...o,
+  });
+  beforeAll(async () => {
+    w = await startAgents({ agents: [outreachWriter], model, at: TUESDAY_8AM });
+    for (const [rank, id] of ["f1", "f2", "f3"].entries()) {
+      await putAccount(w.rt.deps, id, account(id));
+      await seedPeople(w.rt.deps, id, [["vp", "VP Sales"]]);
+      await visits(w.rt.deps, id, 3);
+      await w.agents.stores.agentKb.putLeadListEntry(list(id, rank + 1));
+    }
+    await w.agents.drain();
+    w.clock.set(Date.parse("2026-03-10T13:00:10Z"));
+  });
+  afterAll(() => w.close());
+
+  it("works from the account it had reached, and comes back to the earlier ones (a failing one too) last", async () => {
+    const run = await w.agents.runner.run("outreach-writer", schedule({ resumeAt: "f3" }));
+    expect(run.error).toBeUndefined();
+    const companies = [...new Set(model.drafts)];
+    expect(companies).toEqual(["F3 Analytics", "F1 Analytics", "F2 Analytics"]);
+    // An account no longer on the list: the list from its head.
+    model.drafts = [];
+    await w.agents.runner.run("outreach-writer", schedule({ resumeAt: "gone" }));
+    expect([...new Set(model.drafts)]).toEqual(["F1 Analytics"]);
   });
 });

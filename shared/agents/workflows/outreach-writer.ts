@@ -52,13 +52,20 @@ export const outreachWriter = defineAgent({
     const learning = learningOf(spec);
     // With learning off the evidence is not even read: the choice must not depend on it.
     const stats = learning.enabled ? await ctx.kb.templateStats() : [];
-    const todo = list.slice(0, MAX_ACCOUNTS_PER_RUN);
+    const listed = list.slice(0, MAX_ACCOUNTS_PER_RUN);
+    // A continuation starts where the stopped run got to, and comes back to the accounts before it
+    // last: those were proposed (skipped cheaply) or failed, and a failing one at the head of every
+    // continuation would spend each one's time before the accounts not yet tried.
+    const from =
+      inv.kind === "schedule" && inv.resumeAt ? listed.findIndex((e) => e.accountId === inv.resumeAt) : -1;
+    const todo = from > 0 ? [...listed.slice(from), ...listed.slice(0, from)] : listed;
     for (const [done, entry] of todo.entries()) {
       // A list longer than a run's time: stop before the deadline, so the due retries still run and
       // the invocation's retry continues (what was proposed is a touch that account is then skipped for).
       if (ctx.timeLeft() < ACCOUNT_BUDGET_MS)
         throw new OutOfTime(
           `wrote for ${done} of ${todo.length} accounts on the ${date} lead list before the run's deadline`,
+          entry.accountId,
         );
       try {
         await writeForAccount(ctx, entry.accountId, date, now, stats, learning);
