@@ -11,6 +11,7 @@
  * the payloads' schemas (touch-payloads.ts) so that the steps that re-check before dispatch carry no
  * schema they do not parse.
  */
+import { pointerGet } from "./json-pointer.ts";
 import type { Person } from "./kb.ts";
 
 interface AddressField {
@@ -38,13 +39,17 @@ const sameProfile = (a: string, b: string) => {
 };
 
 const email: AddressField = { field: "to", what: "email", of: (p) => p.email, same: sameEmail };
+const linkedin: AddressField = {
+  field: "linkedinUrl",
+  what: "LinkedIn profile",
+  of: (p) => p.linkedinUrl,
+  same: sameProfile,
+};
 
 /** Where each person-addressed built-in action's connector reads its recipient. */
 const ADDRESSES: Readonly<Record<string, readonly AddressField[]>> = {
   "email.send": [email],
-  "linkedin.message": [
-    { field: "linkedinUrl", what: "LinkedIn profile", of: (p) => p.linkedinUrl, same: sameProfile },
-  ],
+  "linkedin.message": [linkedin],
   "linkedin.audience.add": [
     { ...email, field: "email" },
     { field: "personId", what: "person id", of: (p) => p.personId, same: (a, b) => a === b },
@@ -73,16 +78,40 @@ export function addressed(
   return out;
 }
 
-/** Why the payload would reach someone other than the person the gate checked, if it would. */
+/** Where a mapped tool's arguments hold the address (JSON pointers: spec-tools.ts `tool.recipient`). */
+export interface ToolRecipient {
+  email?: string | undefined;
+  linkedinUrl?: string | undefined;
+}
+
+/**
+ * Why the payload would reach someone other than the person the gate checked, if it would: a built-in
+ * action's address field, or the address a mapped tool's arguments hold where its mapping says (a tool
+ * call carries its arguments as the agent wrote them: nothing is filled there, so none is a problem).
+ */
 export function recipientProblem(
   actionType: string,
   payload: Record<string, unknown>,
   person: Person,
+  tool?: ToolRecipient,
 ): string | undefined {
   const fields = ADDRESSES[actionType];
-  if (!fields) return undefined;
   const problems: string[] = [];
-  for (const f of fields) {
+  if (tool) {
+    for (const [f, pointer] of [
+      [email, tool.email],
+      [linkedin, tool.linkedinUrl],
+    ] as const) {
+      if (pointer === undefined) continue;
+      const onFile = f.of(person);
+      const given = pointerGet(payload.arguments, pointer);
+      if (onFile === undefined)
+        problems.push(`${person.personId} has no ${f.what} on file to send ${actionType} to`);
+      else if (typeof given !== "string" || !f.same(given, onFile))
+        problems.push(`arguments${pointer} is not the ${f.what} on file for ${person.personId}`);
+    }
+  }
+  for (const f of fields ?? []) {
     const onFile = f.of(person);
     const given = payload[f.field];
     if (onFile === undefined)

@@ -7,6 +7,7 @@
  * again before the tool is called: what runs is what the gate decided on.
  */
 
+import { pointerGet } from "./json-pointer.ts";
 import { Id } from "./vocabulary.ts";
 import * as z from "./zod-mini.ts";
 
@@ -37,6 +38,18 @@ export const ToolMapping = z.strictObject({
   /** Where a touch's text is: the quality checks read subject and body as for an email. */
   content: z.optional(z.strictObject({ subject: z.optional(JsonPointer), body: JsonPointer })),
   /**
+   * Where the person's address is, for a tool that sends to an address rather than to the person's id:
+   * the gate blocks a call whose address is not the one on file for the person it checked
+   * (domain/recipients.ts), as for the built-in connectors.
+   */
+  recipient: z.optional(
+    z.strictObject({ email: z.optional(JsonPointer), linkedinUrl: z.optional(JsonPointer) }).check(
+      z.refine((r) => r.email !== undefined || r.linkedinUrl !== undefined, {
+        message: "name where the address is: email, linkedinUrl or both",
+      }),
+    ),
+  ),
+  /**
    * An argument the harness fills with the decision's idempotency key (hidden from agents). The key
    * is always also sent in the request's `_meta.idempotencyKey`.
    */
@@ -49,16 +62,7 @@ export type ToolMapping = z.infer<typeof ToolMapping>;
 /** The name agents see: `ads__push_audience`. */
 export const exposedName = (m: Pick<ToolMapping, "server" | "name">) => `${m.server}__${m.name}`;
 
-/** The value at a JSON pointer, or undefined where there is none. */
-export function pointerGet(doc: unknown, pointer: string): unknown {
-  let at: unknown = doc;
-  for (const raw of pointer.split("/").slice(1)) {
-    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    if (at === null || typeof at !== "object" || !Object.hasOwn(at, key)) return undefined;
-    at = (at as Record<string, unknown>)[key];
-  }
-  return at;
-}
+export { pointerGet } from "./json-pointer.ts";
 
 /** What a tool call proposes: the gate's target and the payload (the arguments, plus the text to check). */
 export interface ToolProposal {
@@ -166,6 +170,11 @@ export function duplicateToolIssues(
 /** A touch's tool must say whom it reaches and what it says: the persona and content checks read them. */
 export function toolForKindIssues(a: { kind: string; tool?: ToolMapping | undefined }) {
   const out: { path: string[]; message: string }[] = [];
+  if (a.tool?.recipient && !a.tool.target.personId)
+    out.push({
+      path: ["tool", "target", "personId"],
+      message: "a tool whose recipient is mapped must name the person it reaches",
+    });
   if (a.kind !== "touch" || !a.tool) return out;
   if (!a.tool.target.personId)
     out.push({

@@ -219,7 +219,13 @@ export function gateContext(
   if (read.account) ctx.account = read.account;
   if (read.person) {
     ctx.person = read.person;
-    const misaddressed = recipientProblem(proposal.action.type, proposal.payload, read.person);
+    const tool = spec.spec.autonomy.actions[proposal.action.type]?.tool;
+    const misaddressed = recipientProblem(
+      proposal.action.type,
+      proposal.payload,
+      read.person,
+      tool?.recipient,
+    );
     if (misaddressed) ctx.misaddressed = misaddressed;
   }
   if (read.trust) ctx.trust = read.trust;

@@ -104,6 +104,7 @@ describe("a downstream MCP tool through the gate", () => {
       "body",
       "contactId",
       "subject",
+      "to",
     ]);
     // The local server's /mcp offers the same to the agent's token, and none to a person's.
     const overHttp = await connectHttp(h.server.url, await h.agent("crm-agent"));
@@ -203,6 +204,23 @@ describe("a downstream MCP tool through the gate", () => {
     const f = await waitForStatus(h, res.json.decisionId, "failed");
     expect(f.execution.error).toMatch(/the arguments name person acme-bob/);
     expect(fake.calls.length).toBe(before);
+  });
+
+  it("with the address mapped (tool.recipient), a call to an address other than the contact's on file is blocked", async () => {
+    const current = expectStatus(await h.call("GET", "/v1/specs/current", h.admin), 200).spec;
+    current.autonomy.actions[TYPE].tool.recipient = { email: "/to" };
+    expectStatus(await h.call("POST", "/v1/specs", h.admin, current), 201);
+    await nextDay();
+    const before = fake.calls.length;
+    // Bob is the contact the gate checks; the CRM would send to Jane's address.
+    const wrong = await callTool(agent, "crm__send_email", toolCall({ to: "jane@acme.io" }));
+    expect(wrong.json, wrong.text).toMatchObject({ verdict: "block", status: "blocked" });
+    expect(wrong.json.reasons.join("; ")).toMatch(/arguments\/to is not the email on file for acme-bob/);
+    expect(wrong.text).not.toContain("jane@acme.io");
+    const right = await callTool(agent, "crm__send_email", toolCall({ to: "BOB@acme.io" }));
+    expect(right.json, right.text).toMatchObject({ verdict: "allow" });
+    await waitForStatus(h, right.json.decisionId, "executed");
+    expect(fake.calls.slice(before).map((c) => c.arguments.to)).toEqual(["BOB@acme.io"]);
   });
 
   it("invalid arguments are a tool error naming the field; nothing is proposed", async () => {

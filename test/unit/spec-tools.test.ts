@@ -85,6 +85,26 @@ describe("spec: autonomy.actions.<type>.tool", () => {
       "autonomy.actions.crm.email.send.tool.target.personId",
       "autonomy.actions.crm.email.send.tool.content",
     ]);
+    // A mapped recipient is the address of the person the gate checks: the mapping must name them.
+    const recipient = issuesOf({
+      "ads.push": {
+        kind: "audience",
+        channel: "linkedin",
+        maxLevel: 2,
+        tool: { server: "ads", name: "push", target: { accountId: "/a" }, recipient: { email: "/email" } },
+      },
+      "crm.email.send": touch({ ...mapping, recipient: {} }),
+    });
+    expect(recipient).toEqual([
+      {
+        path: "autonomy.actions.ads.push.tool.target.personId",
+        message: "a tool whose recipient is mapped must name the person it reaches",
+      },
+      {
+        path: "autonomy.actions.crm.email.send.tool.recipient",
+        message: "name where the address is: email, linkedinUrl or both",
+      },
+    ]);
     const dup = issuesOf({ "crm.email.send": touch(mapping), "crm.email.again": touch(mapping) });
     expect(dup).toEqual([
       {

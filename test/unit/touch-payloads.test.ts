@@ -79,6 +79,27 @@ describe("recipientProblem: a payload addressed to anyone but the person checked
     );
   });
 
+  it("reads a mapped tool's address where its mapping says, filling nothing", () => {
+    const tool = { email: "/to", linkedinUrl: "/who/profile" };
+    const args = (o: Record<string, unknown>) => ({ arguments: o, body: "x" });
+    expect(
+      recipientProblem(
+        "crm.sequence.email",
+        args({ to: "jane@ACME.io", who: { profile: "https://linkedin.com/in/jane-doe/" } }),
+        jane,
+        tool,
+      ),
+    ).toBeUndefined();
+    expect(recipientProblem("crm.sequence.email", args({ to: "bob@acme.io" }), jane, { email: "/to" })).toBe(
+      "arguments/to is not the email on file for jane",
+    );
+    // A tool call carries its arguments as written: none is not the address on file.
+    expect(recipientProblem("crm.sequence.email", args({}), jane, { email: "/to" })).toBe(
+      "arguments/to is not the email on file for jane",
+    );
+    expect(recipientProblem("crm.sequence.email", args({ to: "bob@acme.io" }), jane)).toBeUndefined();
+  });
+
   it("has nothing to say about actions that address nobody", () => {
     expect(recipientProblem("crm.update", { to: "bob@acme.io" }, jane)).toBeUndefined();
   });

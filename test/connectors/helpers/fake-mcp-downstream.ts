@@ -68,6 +68,8 @@ function toolServer(fake: FakeDownstream): McpServer {
         contactId: z.string(),
         subject: z.string(),
         body: z.string().min(1),
+        /** Where a CRM without the contact's id on file would send it (a spec may map it: tool.recipient). */
+        to: z.string().optional(),
       },
     },
     async (args, extra) => {

@@ -77,6 +77,7 @@ export async function seedAccount(
       ...jane,
       accountId,
       email: `jane@${accountId}.io`,
+      linkedinUrl: `https://www.linkedin.com/in/jane-${accountId}`,
     }),
     200,
   );
@@ -85,6 +86,7 @@ export async function seedAccount(
       ...jane,
       accountId,
       email: `bob@${accountId}.io`,
+      linkedinUrl: `https://www.linkedin.com/in/bob-${accountId}`,
       firstName: "Bob",
       title: "Chief Revenue Officer",
     }),
