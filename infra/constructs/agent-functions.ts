@@ -4,7 +4,12 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from "aws-cdk-lib/aws-scheduler";
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from "aws-cdk-lib/aws-scheduler";
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
@@ -84,13 +89,18 @@ export class AgentFunctions extends Construct {
       grantTable(f.role, props.ledger, DDB.read, {
         indexes: ["byAccount", "byPerson", "byAgent", "byStatus"],
       });
-      // The durable queue of deferred proposals to re-propose: this agent's own partition only.
+      // The durable queue of deferred proposals to re-propose, and the claims that make a duplicate
+      // delivery of a schedule's firing run once (agent-run-claims.ts): this agent's own partitions only.
       f.role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: [...DDB.write],
           resources: [props.state.tableArn],
-          conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [`AGENTRETRY#${agent.id}`] } },
+          conditions: {
+            "ForAllValues:StringEquals": {
+              "dynamodb:LeadingKeys": [`AGENTRETRY#${agent.id}`, `AGENTRUN#${agent.id}`],
+            },
+          },
         }),
       );
       grantAgentModel(f.role, agent.id, props.model);
@@ -137,7 +147,13 @@ export class AgentFunctions extends Construct {
           description: t.description ?? `${agent.id}: ${t.cron}`,
           schedule: ScheduleExpression.expression(schedulerExpression(t.cron), props.scheduleTimezone),
           target: new LambdaInvoke(f.fn, {
-            input: ScheduleTargetInput.fromObject({ agentId: agent.id, trigger: "schedule", cron: t.cron }),
+            // The firing's time, the same in a duplicate delivery of it (agent-handler.ts's run claims).
+            input: ScheduleTargetInput.fromObject({
+              agentId: agent.id,
+              trigger: "schedule",
+              cron: t.cron,
+              scheduledAt: ContextAttribute.scheduledTime,
+            }),
             role: schedulerRole,
             deadLetterQueue: props.deadLetterQueue,
             retryAttempts: 3,

@@ -12,7 +12,7 @@ import { parseWith } from "../domain/validation.ts";
 import * as z from "../domain/zod-mini.ts";
 import type { AgentsAwsRuntime } from "./agents-aws-core.ts";
 
-/** EventBridge Scheduler target input (infra/constructs/agent-functions.ts). */
+/** EventBridge Scheduler target input (infra/constructs/agent-functions.ts; its `scheduledAt` below). */
 const ScheduledInput = z.object({ agentId: z.string(), trigger: z.literal("schedule"), cron: z.string() });
 /** An EventBridge rule delivering a domain event. */
 const BusEvent = z.object({
@@ -46,6 +46,11 @@ const Continuation = z.looseObject({
   triggeredAt: z.optional(z.number().check(z.int(), z.gte(0))),
   /** Where the stopped run got to (OutOfTime's `resumeAt`). */
   resumeAt: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  /**
+   * The scheduler's `<aws.scheduler.scheduled-time>` (ScheduledInput): the same in every delivery of
+   * one firing, which makes a duplicate delivery recognisable (RunClaims).
+   */
+  scheduledAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
 export function toInvocation(event: unknown, now: number): AgentInvocation {
@@ -60,12 +65,16 @@ export const RETRY_RESERVE_MS = 30_000;
 
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
-    const { agentId, runner, continueRun } = runtime();
+    const { agentId, runner, continueRun, claims } = runtime();
     const at = now();
     const chain = parseWith(Continuation, event, "event");
     const continuation = chain.continuation ?? 0;
-    const triggeredAt = chain.triggeredAt ?? at;
     const parsed = toInvocation(event, at);
+    const scheduledAt =
+      parsed.kind === "schedule" && chain.scheduledAt !== undefined
+        ? Date.parse(chain.scheduledAt)
+        : undefined;
+    const triggeredAt = chain.triggeredAt ?? scheduledAt ?? at;
     const invocation =
       parsed.kind === "schedule" && chain.triggeredAt !== undefined
         ? {
@@ -76,55 +85,76 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
         : parsed;
     if (invocation.kind === "manual" && invocation.runId)
       tools.logger.appendKeys({ runId: invocation.runId });
-    // The agent stops before Lambda would stop it, leaving time for the due retries: a run killed at
-    // the timeout never reached them.
-    const run = await runner.run(agentId, invocation, {
-      rethrow: false,
-      timeLeft: () => context.getRemainingTimeInMillis() - RETRY_RESERVE_MS,
-    });
-    const retries = await runner.runDueRetries(agentId);
-    tools.metrics.addMetric("Proposals", "Count", run.proposals.length + retries.proposals.length);
-    // One line per run, carrying a manual run's id: the id the API answered with finds its run.
-    tools.logger.info("agent run", {
-      agentId,
-      trigger: invocation.kind,
-      proposals: run.proposals.length,
-      retried: retries.proposals.length,
-      ...(run.error ? { failed: true } : {}),
-    });
-    // Stopped at its deadline having proposed something new: a fresh invocation takes the rest (what
-    // was proposed is skipped there). No progress, or too many continuations: it fails, for Lambda's
-    // retries and then the dead-letter queue.
-    if (
-      run.outOfTime &&
-      continueRun &&
-      run.proposals.some((p) => !p.replay) &&
-      continuation < MAX_CONTINUATIONS
-    ) {
-      const { resumeAt: _previous, ...trigger } = event as Record<string, unknown>;
-      await continueRun({
-        ...trigger,
-        continuation: continuation + 1,
-        triggeredAt,
-        ...(run.resumeAt !== undefined ? { resumeAt: run.resumeAt } : {}),
+    // One run per firing and continuation, whatever Lambda delivers twice: only where the event says
+    // when the schedule fired (a continuation, or the scheduler's scheduled time).
+    const claim =
+      claims && parsed.kind === "schedule" && (chain.triggeredAt ?? scheduledAt) !== undefined
+        ? { agentId, triggeredAt, continuation }
+        : undefined;
+    if (claim && !(await claims?.claim(claim, at + context.getRemainingTimeInMillis(), at))) {
+      tools.logger.info("agent run skipped: this delivery was run already", { agentId, continuation });
+      return [];
+    }
+    try {
+      const result = await runOnce(invocation);
+      if (claim) await claims?.finish(claim, now());
+      return result;
+    } catch (err) {
+      if (claim) await claims?.release(claim);
+      throw err;
+    }
+
+    async function runOnce(invocation: AgentInvocation): Promise<RunSummary[]> {
+      // The agent stops before Lambda would stop it, leaving time for the due retries: a run killed at
+      // the timeout never reached them.
+      const run = await runner.run(agentId, invocation, {
+        rethrow: false,
+        timeLeft: () => context.getRemainingTimeInMillis() - RETRY_RESERVE_MS,
       });
-      tools.logger.info("agent run continues in a new invocation", {
+      const retries = await runner.runDueRetries(agentId);
+      tools.metrics.addMetric("Proposals", "Count", run.proposals.length + retries.proposals.length);
+      // One line per run, carrying a manual run's id: the id the API answered with finds its run.
+      tools.logger.info("agent run", {
         agentId,
-        continuation: continuation + 1,
-        error: run.error,
+        trigger: invocation.kind,
+        proposals: run.proposals.length,
+        retried: retries.proposals.length,
+        ...(run.error ? { failed: true } : {}),
       });
+      // Stopped at its deadline having proposed something new: a fresh invocation takes the rest (what
+      // was proposed is skipped there). No progress, or too many continuations: it fails, for Lambda's
+      // retries and then the dead-letter queue.
+      if (
+        run.outOfTime &&
+        continueRun &&
+        run.proposals.some((p) => !p.replay) &&
+        continuation < MAX_CONTINUATIONS
+      ) {
+        const { resumeAt: _previous, ...trigger } = event as Record<string, unknown>;
+        await continueRun({
+          ...trigger,
+          continuation: continuation + 1,
+          triggeredAt,
+          ...(run.resumeAt !== undefined ? { resumeAt: run.resumeAt } : {}),
+        });
+        tools.logger.info("agent run continues in a new invocation", {
+          agentId,
+          continuation: continuation + 1,
+          error: run.error,
+        });
+        return [run, retries];
+      }
+      if (run.error && run.refusedInput) {
+        // Answered 202 before it ran (the API only checks the input's shape): the run's log line and
+        // this one say why, under its run id; Lambda's retries and the dead-letter queue would not.
+        tools.logger.error("agent run refused, not retried", { agentId, error: run.error });
+        return [run, retries];
+      }
+      if (run.error) {
+        tools.logger.error("agent run failed", { agentId, error: run.error });
+        // Async invocation retries and then the dead-letter queue keep the failed trigger.
+        throw new Error(`agent ${agentId} failed: ${run.error}`);
+      }
       return [run, retries];
     }
-    if (run.error && run.refusedInput) {
-      // Answered 202 before it ran (the API only checks the input's shape): the run's log line and
-      // this one say why, under its run id; Lambda's retries and the dead-letter queue would not.
-      tools.logger.error("agent run refused, not retried", { agentId, error: run.error });
-      return [run, retries];
-    }
-    if (run.error) {
-      tools.logger.error("agent run failed", { agentId, error: run.error });
-      // Async invocation retries and then the dead-letter queue keep the failed trigger.
-      throw new Error(`agent ${agentId} failed: ${run.error}`);
-    }
-    return [run, retries];
   });

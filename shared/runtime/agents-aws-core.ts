@@ -14,6 +14,7 @@
  * proposals is the AGENTRETRY#<agentId> partition of the state table, so the role needs
  * PutItem/DeleteItem/Query on that partition.
  */
+
 import { createHash, createHmac } from "node:crypto";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
@@ -21,6 +22,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { selfInvoker } from "../adapters/aws/self-invoke.ts";
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
+import { DynamoRunClaims, type RunClaims } from "../adapters/dynamo/agent-run-claims.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb, type Db } from "../adapters/dynamo/db.ts";
 import { decisionStatus } from "../adapters/dynamo/decision-status.ts";
@@ -133,6 +135,8 @@ export interface AgentsAwsRuntime {
   runner: AgentRunner;
   /** Invoke this function again with a payload (a run that stopped at its deadline goes on); in Lambda only. */
   continueRun?: (payload: unknown) => Promise<void>;
+  /** One run per schedule firing and continuation, whatever Lambda delivers twice (agent-run-claims.ts). */
+  claims?: RunClaims;
 }
 
 /**
@@ -224,6 +228,7 @@ export function agentsAwsRuntime(
   return {
     agentId,
     runner,
+    claims: new DynamoRunClaims(db),
     ...(self
       ? { continueRun: selfInvoker(() => (lambda ??= new LambdaClient({ region: env.AWS_REGION })), self) }
       : {}),

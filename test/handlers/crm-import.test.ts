@@ -42,12 +42,15 @@ function crmImportFunction(extraEnv: Record<string, string>) {
       })),
     () => rt.clock.now(),
   );
+  let firing = 0;
+  // Each call is the schedule's next firing (a firing delivered twice runs once: aws-handler.test.ts).
   const invoke = () =>
     handler(
       {
         ...fixture<Record<string, unknown>>("scheduler-agent-invoke.json"),
         agentId: "crm-import",
         cron: "*/15 * * * *",
+        scheduledAt: new Date(Date.parse("2026-03-10T13:00:00Z") + firing++ * 15 * 60_000).toISOString(),
       },
       lambdaContext("dev-harness-agent-crm-import"),
     ) as Promise<RunSummary[]>;

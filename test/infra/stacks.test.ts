@@ -340,13 +340,15 @@ describe("service stack", () => {
       const statements = roleStatements(roleId as string);
       const actions = statements.flatMap((st) => asArray(st.Action));
       expect(actions).toContain("execute-api:Invoke");
-      // The only writes: the agent's own retry-queue partition of the state table, never the ledger.
+      // The only writes: the agent's own retry-queue and run-claim partitions of the state table, never
+      // the ledger.
       const writes = statements.filter((st) =>
         asArray(st.Action).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
       );
       expect(writes).toHaveLength(1);
       expect(writes[0]?.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:LeadingKeys"]).toEqual([
         `AGENTRETRY#${agent.id}`,
+        `AGENTRUN#${agent.id}`,
       ]);
       expect(JSON.stringify(writes[0]?.Resource)).toContain("TablesState");
       expect(JSON.stringify(writes[0]?.Resource)).not.toContain("TablesLedger");
@@ -398,6 +400,8 @@ describe("service stack", () => {
       expect(Object.keys(JSON.parse(found?.Properties.Target.Input))).toEqual(
         Object.keys(fixture("scheduler-agent-invoke.json")),
       );
+      // The scheduler puts the firing's time there: the same in a duplicate delivery of it.
+      expect(JSON.parse(found?.Properties.Target.Input).scheduledAt).toBe("<aws.scheduler.scheduled-time>");
     }
   });
 

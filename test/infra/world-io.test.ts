@@ -62,9 +62,13 @@ describe("connectors live in AWS", () => {
     const writes = statements.filter((st) =>
       [st.Action].flat().some((a: string) => /^dynamodb:(Put|Update|Delete)/.test(a)),
     );
-    // The agents' retry queue, and the KB partitions the import writes: never the ledger.
+    // The agents' retry queue and run claims, and the KB partitions the import writes: never the ledger.
     expect(writes.map((st) => st.Condition)).toEqual([
-      { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["AGENTRETRY#crm-import"] } },
+      {
+        "ForAllValues:StringEquals": {
+          "dynamodb:LeadingKeys": ["AGENTRETRY#crm-import", "AGENTRUN#crm-import"],
+        },
+      },
       {
         "ForAllValues:StringLike": {
           "dynamodb:LeadingKeys": [
@@ -81,11 +85,15 @@ describe("connectors live in AWS", () => {
       },
       { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["EMAIL#*", "DOMAIN#*", "ACCOUNTDEALS#*"] } },
     ]);
-    // Deletes: its own retry queue, and the KB only where an upsert moves an index entry or a deal,
+    // Deletes: its own retry queue and run claims, and the KB only where an upsert moves an index entry or a deal,
     // never an account, person or suppression.
     const deletes = writes.filter((st) => [st.Action].flat().includes("dynamodb:DeleteItem"));
     expect(deletes.map((st) => st.Condition)).toEqual([
-      { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["AGENTRETRY#crm-import"] } },
+      {
+        "ForAllValues:StringEquals": {
+          "dynamodb:LeadingKeys": ["AGENTRETRY#crm-import", "AGENTRUN#crm-import"],
+        },
+      },
       { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["EMAIL#*", "DOMAIN#*", "ACCOUNTDEALS#*"] } },
     ]);
     for (const st of writes) expect(JSON.stringify(st.Resource)).not.toContain("TablesLedger");

@@ -252,5 +252,14 @@ export const agentKeys = {
     sk: `${new Date(at).toISOString()}#${proposalId}`,
   }),
   agentRetryPartition: (agentId: string) => `AGENTRETRY#${agentId}`,
+  /**
+   * One run of an agent's schedule firing (`triggeredAt`, ms) and of each continuation of it
+   * (agent-run-claims.ts): the agent's own partition, which only its role may write.
+   */
+  agentRun: (agentId: string, triggeredAt: number, continuation: number): Key => ({
+    pk: `AGENTRUN#${agentId}`,
+    sk: `${new Date(triggeredAt).toISOString()}#${pad(continuation, 2)}`,
+  }),
+  agentRunPartition: (agentId: string) => `AGENTRUN#${agentId}`,
   agentRetryUpTo: (at: number) => `${new Date(at).toISOString()}#~`,
 };

@@ -1,0 +1,72 @@
+/**
+ * One run per schedule firing, and per continuation of it. Lambda may deliver an asynchronous event
+ * more than once: a second run of the same list drafted every account again (the gate replays its
+ * proposals, but the model was asked twice), and went on in continuations of its own. The first
+ * delivery claims (agent, when the schedule fired, which continuation) until its deadline; a duplicate
+ * finds it claimed and stops. A run that fails gives the claim back, so Lambda's retry of it runs; a
+ * finished one keeps it (for two days), so a duplicate delivered later stops too. A run killed at its
+ * timeout cannot give it back: the claim ends at that deadline, before Lambda's first retry.
+ */
+import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Db } from "./db.ts";
+import { ttlSeconds } from "./db.ts";
+import { agentKeys } from "./keys.ts";
+
+export interface RunClaim {
+  agentId: string;
+  /** When the schedule fired (ms). */
+  triggeredAt: number;
+  /** 0 for the first run. */
+  continuation: number;
+}
+
+export interface RunClaims {
+  /** Whether this delivery may run: false while another holds the claim or after it finished. */
+  claim(c: RunClaim, until: number, now: number): Promise<boolean>;
+  /** The run finished (it may have continued elsewhere): a later duplicate stops. */
+  finish(c: RunClaim, now: number): Promise<void>;
+  /** The run failed: Lambda's retry of it may claim again. */
+  release(c: RunClaim): Promise<void>;
+}
+
+const KEPT_MS = 2 * 24 * 3_600_000;
+const key = (c: RunClaim) => agentKeys.agentRun(c.agentId, c.triggeredAt, c.continuation);
+
+export class DynamoRunClaims implements RunClaims {
+  constructor(private readonly db: Db) {}
+
+  async claim(c: RunClaim, until: number, now: number): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.tables.state,
+          Item: { ...key(c), state: "running", until, ttl: ttlSeconds(now + KEPT_MS) },
+          // Absent, or a running claim whose holder's deadline has passed (killed at its timeout).
+          ConditionExpression: "attribute_not_exists(pk) OR (#state = :running AND #until < :now)",
+          ExpressionAttributeNames: { "#state": "state", "#until": "until" },
+          ExpressionAttributeValues: { ":running": "running", ":now": now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  async finish(c: RunClaim, now: number): Promise<void> {
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.db.tables.state,
+        Key: key(c),
+        UpdateExpression: "SET #state = :done, #ttl = :ttl REMOVE #until",
+        ExpressionAttributeNames: { "#state": "state", "#ttl": "ttl", "#until": "until" },
+        ExpressionAttributeValues: { ":done": "done", ":ttl": ttlSeconds(now + KEPT_MS) },
+      }),
+    );
+  }
+
+  async release(c: RunClaim): Promise<void> {
+    await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: key(c) }));
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * One run per schedule firing and continuation (shared/adapters/dynamo/agent-run-claims.ts), against
+ * DynamoDB Local: the claim's conditional write, and the agent function's handler
+ * (shared/runtime/agent-handler.ts) given the same payload twice, as Lambda may deliver it.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DynamoRunClaims } from "../../shared/adapters/dynamo/agent-run-claims.ts";
+import type { RunSummary } from "../../shared/agents/runner.ts";
+import { makeHandler } from "../../shared/runtime/agent-handler.ts";
+import type { AgentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
+import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+
+let rt: TestRuntime;
+let claims: DynamoRunClaims;
+beforeEach(async () => {
+  rt = await startRuntime({ runWorkers: false });
+  claims = new DynamoRunClaims(rt.db);
+});
+afterEach(() => rt.close());
+
+const T = Date.parse("2026-03-10T13:00:00Z");
+const first = { agentId: "outreach-writer", triggeredAt: T, continuation: 0 };
+
+describe("run claims", () => {
+  it("a firing is claimed once while it runs; a killed run's claim ends at its deadline", async () => {
+    expect(await claims.claim(first, T + 300_000, T)).toBe(true);
+    expect(await claims.claim(first, T + 300_000, T + 1_000)).toBe(false);
+    // Another continuation, another firing, another agent: claims of their own.
+    expect(await claims.claim({ ...first, continuation: 1 }, T + 300_000, T)).toBe(true);
+    expect(await claims.claim({ ...first, triggeredAt: T + 60_000 }, T + 300_000, T)).toBe(true);
+    expect(await claims.claim({ ...first, agentId: "list-sync" }, T + 300_000, T)).toBe(true);
+    // The holder was killed at its timeout: Lambda's retry, after the deadline, may run.
+    expect(await claims.claim(first, T + 700_000, T + 300_001)).toBe(true);
+  });
+
+  it("a finished run keeps its claim; a failed one gives it back", async () => {
+    await claims.claim(first, T + 300_000, T);
+    await claims.finish(first, T + 10_000);
+    expect(await claims.claim(first, T + 900_000, T + 600_000)).toBe(false);
+    const failed = { ...first, continuation: 2 };
+    await claims.claim(failed, T + 300_000, T);
+    await claims.release(failed);
+    expect(await claims.claim(failed, T + 300_000, T + 1)).toBe(true);
+  });
+});
+
+describe("the agent function given one delivery twice", () => {
+  function setup(outcome: { fail?: boolean } = {}) {
+    const runs: unknown[] = [];
+    const summary = (trigger: string): RunSummary => ({
+      agentId: "outreach-writer",
+      trigger: trigger as never,
+      proposals: [],
+    });
+    const runner = {
+      run: async (_id: string, invocation: unknown) => {
+        runs.push(invocation);
+        return outcome.fail ? { ...summary("schedule"), error: "the model is down" } : summary("schedule");
+      },
+      runDueRetries: async () => summary("retry"),
+    };
+    const handler = makeHandler(
+      () => ({ agentId: "outreach-writer", runner, claims }) as unknown as AgentsAwsRuntime,
+      () => T + 5_000,
+    );
+    return { handler, runs };
+  }
+  const context = {
+    functionName: "agent",
+    awsRequestId: "r1",
+    getRemainingTimeInMillis: () => 300_000,
+  } as never;
+  const firing = {
+    agentId: "outreach-writer",
+    trigger: "schedule",
+    cron: "0 9 * * 1-5",
+    scheduledAt: "2026-03-10T13:00:00Z",
+  };
+
+  it("runs the firing once, also when the duplicate comes after it finished", async () => {
+    const { handler, runs } = setup();
+    const [a, b] = await Promise.all([handler(firing, context), handler(firing, context)]);
+    expect(runs).toHaveLength(1);
+    expect([a, b].map((r) => (r as unknown[]).length).sort()).toEqual([0, 2]);
+    await handler(firing, context);
+    expect(runs).toHaveLength(1);
+    // The next firing runs.
+    await handler({ ...firing, scheduledAt: "2026-03-11T13:00:00Z" }, context);
+    expect(runs).toHaveLength(2);
+  });
+
+  it("a failed run is run again by Lambda's retry", async () => {
+    const failing = setup({ fail: true });
+    await expect(failing.handler(firing, context)).rejects.toThrow(/the model is down/);
+    await expect(failing.handler(firing, context)).rejects.toThrow(/the model is down/);
+    expect(failing.runs).toHaveLength(2);
+  });
+
+  it("an event or a manual run claims nothing: they carry no firing time", async () => {
+    const { handler, runs } = setup();
+    const manual = { trigger: "manual", input: {}, by: "admin" };
+    await handler(manual, context);
+    await handler(manual, context);
+    expect(runs).toHaveLength(2);
+  });
+});
