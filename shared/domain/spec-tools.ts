@@ -170,7 +170,12 @@ export function duplicateToolIssues(
 /** A touch's tool must say whom it reaches and what it says: the persona and content checks read them. */
 export function toolForKindIssues(a: { kind: string; tool?: ToolMapping | undefined }) {
   const out: { path: string[]; message: string }[] = [];
-  if (a.tool?.recipient && !a.tool.target.personId)
+  if (a.tool?.recipient && a.kind === "record")
+    out.push({
+      path: ["tool", "recipient"],
+      message: "a record reaches nobody: a recipient is for touches and audiences (kind touch or audience)",
+    });
+  else if (a.tool?.recipient && !a.tool.target.personId)
     out.push({
       path: ["tool", "target", "personId"],
       message: "a tool whose recipient is mapped must name the person it reaches",

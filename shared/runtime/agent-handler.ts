@@ -62,6 +62,12 @@ export function toInvocation(event: unknown, now: number): AgentInvocation {
 
 /** Kept from the agent's time for re-proposing its due deferred proposals after the run. */
 export const RETRY_RESERVE_MS = 30_000;
+/**
+ * How long a run's claim holds without renewal (RunClaims), and how often it is renewed: a run that
+ * died lets Lambda's first retry (about a minute after the failure) run.
+ */
+export const CLAIM_LEASE_MS = 45_000;
+const CLAIM_RENEW_MS = 15_000;
 
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
@@ -74,12 +80,15 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
       parsed.kind === "schedule" && chain.scheduledAt !== undefined
         ? Date.parse(chain.scheduledAt)
         : undefined;
-    const triggeredAt = chain.triggeredAt ?? scheduledAt ?? at;
+    const fired = chain.triggeredAt ?? scheduledAt;
+    const triggeredAt = fired ?? at;
+    // Where the event says when the schedule fired, the run and its continuations work that firing's
+    // day, also when a delivery comes late (past midnight).
     const invocation =
-      parsed.kind === "schedule" && chain.triggeredAt !== undefined
+      parsed.kind === "schedule" && fired !== undefined
         ? {
             ...parsed,
-            continuedFrom: chain.triggeredAt,
+            continuedFrom: fired,
             ...(chain.resumeAt !== undefined ? { resumeAt: chain.resumeAt } : {}),
           }
         : parsed;
@@ -88,21 +97,38 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
     // One run per firing and continuation, whatever Lambda delivers twice: only where the event says
     // when the schedule fired (a continuation, or the scheduler's scheduled time).
     const claim =
-      claims && parsed.kind === "schedule" && (chain.triggeredAt ?? scheduledAt) !== undefined
-        ? { agentId, triggeredAt, continuation }
+      claims && parsed.kind === "schedule" && fired !== undefined
+        ? { agentId, schedule: parsed.cron, triggeredAt, continuation }
         : undefined;
-    if (claim && !(await claims?.claim(claim, at + context.getRemainingTimeInMillis(), at))) {
+    if (!claims || !claim) return runOnce(invocation);
+    if (!(await claims.claim(claim, at + CLAIM_LEASE_MS, at))) {
       tools.logger.info("agent run skipped: this delivery was run already", { agentId, continuation });
       return [];
     }
+    // Renewed while the run lives: one that dies without a word (out of memory, its timeout) stops
+    // renewing, and its claim lapses before Lambda's first retry, a minute later.
+    const renewal = setInterval(() => {
+      claims.renew(claim, now() + CLAIM_LEASE_MS).catch((err: unknown) => {
+        tools.logger.warn("agent run claim not renewed", { agentId, error: (err as Error).message });
+      });
+    }, CLAIM_RENEW_MS);
+    let result: RunSummary[];
     try {
-      const result = await runOnce(invocation);
-      if (claim) await claims?.finish(claim, now());
-      return result;
+      result = await runOnce(invocation);
     } catch (err) {
-      if (claim) await claims?.release(claim);
+      clearInterval(renewal);
+      await claims.release(claim).catch((e: unknown) => {
+        tools.logger.warn("agent run claim not given back", { agentId, error: (e as Error).message });
+      });
       throw err;
     }
+    clearInterval(renewal);
+    // The run is done (its continuation, if any, is invoked): a failure to record that only lets a
+    // late duplicate run again, which the gate replays; it does not make this run fail.
+    await claims.finish(claim, now()).catch((err: unknown) => {
+      tools.logger.warn("agent run claim not finished", { agentId, error: (err as Error).message });
+    });
+    return result;
 
     async function runOnce(invocation: AgentInvocation): Promise<RunSummary[]> {
       // The agent stops before Lambda would stop it, leaving time for the due retries: a run killed at

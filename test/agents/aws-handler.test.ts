@@ -175,6 +175,20 @@ describe("a run that stops at its deadline with work left", () => {
     expect(continued.at(-1)).toEqual({ ...scheduled, continuation: 2, triggeredAt: first.triggeredAt });
   });
 
+  it("a firing delivered late works the day the schedule fired, and its continuations the same", async () => {
+    const { handler, continued, invocations } = setup({
+      error: "wrote for 20 of 80 accounts",
+      outOfTime: true,
+      proposals: [fresh],
+    });
+    const firedAt = "2026-03-10T13:00:00Z";
+    await handler({ ...scheduled, scheduledAt: firedAt }, context);
+    expect(invocations.at(-1)).toMatchObject({ kind: "schedule", continuedFrom: Date.parse(firedAt) });
+    expect(continued).toEqual([
+      { ...scheduled, scheduledAt: firedAt, continuation: 1, triggeredAt: Date.parse(firedAt) },
+    ]);
+  });
+
   it("carries where the run stopped to the continuation, and only the latest", async () => {
     const { handler, continued, invocations } = setup({
       error: "wrote for 20 of 80 accounts",

@@ -232,6 +232,14 @@ describe("a continuation starts where its run stopped", () => {
   afterAll(() => w.close());
 
   it("works from the account it had reached, and comes back to the earlier ones (a failing one too) last", async () => {
+    const stopped = await w.agents.runner.run("outreach-writer", schedule({ resumeAt: "f3" }), {
+      timeLeft: () => ACCOUNT_BUDGET_MS - 1,
+    });
+    // It says how far this run got, and from where.
+    expect(stopped.error).toMatch(
+      /wrote for 0 of 3 accounts .* in this run, which began at account 3 \(f3\)$/,
+    );
+    expect(stopped.resumeAt).toBe("f3");
     const run = await w.agents.runner.run("outreach-writer", schedule({ resumeAt: "f3" }));
     expect(run.error).toBeUndefined();
     const companies = [...new Set(model.drafts)];

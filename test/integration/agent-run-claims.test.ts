@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DynamoRunClaims } from "../../shared/adapters/dynamo/agent-run-claims.ts";
 import type { RunSummary } from "../../shared/agents/runner.ts";
-import { makeHandler } from "../../shared/runtime/agent-handler.ts";
+import { CLAIM_LEASE_MS, makeHandler } from "../../shared/runtime/agent-handler.ts";
 import type { AgentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
@@ -19,7 +19,7 @@ beforeEach(async () => {
 afterEach(() => rt.close());
 
 const T = Date.parse("2026-03-10T13:00:00Z");
-const first = { agentId: "outreach-writer", triggeredAt: T, continuation: 0 };
+const first = { agentId: "outreach-writer", schedule: "0 9 * * 1-5", triggeredAt: T, continuation: 0 };
 
 describe("run claims", () => {
   it("a firing is claimed once while it runs; a killed run's claim ends at its deadline", async () => {
@@ -29,8 +29,20 @@ describe("run claims", () => {
     expect(await claims.claim({ ...first, continuation: 1 }, T + 300_000, T)).toBe(true);
     expect(await claims.claim({ ...first, triggeredAt: T + 60_000 }, T + 300_000, T)).toBe(true);
     expect(await claims.claim({ ...first, agentId: "list-sync" }, T + 300_000, T)).toBe(true);
-    // The holder was killed at its timeout: Lambda's retry, after the deadline, may run.
+    // Another schedule of the same agent firing in the same minute.
+    expect(await claims.claim({ ...first, schedule: "0 9 * * *" }, T + 300_000, T)).toBe(true);
+    // The holder died (it stopped renewing): Lambda's retry, after the lease, may run.
     expect(await claims.claim(first, T + 700_000, T + 300_001)).toBe(true);
+  });
+
+  it("a renewed claim holds past its first lease; a finished one cannot be renewed back to running", async () => {
+    await claims.claim(first, T + 45_000, T);
+    await claims.renew(first, T + 90_000);
+    expect(await claims.claim(first, T + 200_000, T + 60_000)).toBe(false);
+    expect(await claims.claim(first, T + 200_000, T + 90_001)).toBe(true);
+    await claims.finish(first, T + 100_000);
+    await claims.renew(first, T + 500_000);
+    expect(await claims.claim(first, T + 900_000, T + 600_000)).toBe(false);
   });
 
   it("a finished run keeps its claim; a failed one gives it back", async () => {
@@ -94,6 +106,42 @@ describe("the agent function given one delivery twice", () => {
     await expect(failing.handler(firing, context)).rejects.toThrow(/the model is down/);
     await expect(failing.handler(firing, context)).rejects.toThrow(/the model is down/);
     expect(failing.runs).toHaveLength(2);
+  });
+
+  it("a delivery whose run died without giving its claim back runs once the lease has lapsed", async () => {
+    const { handler, runs } = setup();
+    // The first delivery's process died mid-run (out of memory): its claim stayed, unrenewed.
+    await claims.claim(first, T - 60_000 + CLAIM_LEASE_MS, T - 60_000);
+    await handler(firing, context);
+    expect(runs).toHaveLength(1);
+  });
+
+  it("the run stands when recording its end fails (logged): no retry of a run that went on", async () => {
+    const { runs } = setup();
+    const flaky = Object.assign(Object.create(claims), {
+      finish: async () => {
+        throw new Error("throttled");
+      },
+    });
+    const summary = (trigger: string): RunSummary => ({
+      agentId: "outreach-writer",
+      trigger: trigger as never,
+      proposals: [],
+    });
+    const handler = makeHandler(
+      () =>
+        ({
+          agentId: "outreach-writer",
+          runner: {
+            run: async (_id: string, i: unknown) => (runs.push(i), summary("schedule")),
+            runDueRetries: async () => summary("retry"),
+          },
+          claims: flaky,
+        }) as unknown as AgentsAwsRuntime,
+      () => T + 5_000,
+    );
+    await expect(handler(firing, context)).resolves.toHaveLength(2);
+    expect(runs).toHaveLength(1);
   });
 
   it("an event or a manual run claims nothing: they carry no firing time", async () => {

@@ -94,6 +94,11 @@ describe("spec: autonomy.actions.<type>.tool", () => {
         tool: { server: "ads", name: "push", target: { accountId: "/a" }, recipient: { email: "/email" } },
       },
       "crm.email.send": touch({ ...mapping, recipient: {} }),
+      "crm.note": {
+        kind: "record",
+        maxLevel: 3,
+        tool: { ...mapping, name: "note", recipient: { email: "/to" } },
+      },
     });
     expect(recipient).toEqual([
       {
@@ -103,6 +108,10 @@ describe("spec: autonomy.actions.<type>.tool", () => {
       {
         path: "autonomy.actions.crm.email.send.tool.recipient",
         message: "name where the address is: email, linkedinUrl or both",
+      },
+      {
+        path: "autonomy.actions.crm.note.tool.recipient",
+        message: "a record reaches nobody: a recipient is for touches and audiences (kind touch or audience)",
       },
     ]);
     const dup = issuesOf({ "crm.email.send": touch(mapping), "crm.email.again": touch(mapping) });

@@ -2,10 +2,11 @@
  * One run per schedule firing, and per continuation of it. Lambda may deliver an asynchronous event
  * more than once: a second run of the same list drafted every account again (the gate replays its
  * proposals, but the model was asked twice), and went on in continuations of its own. The first
- * delivery claims (agent, when the schedule fired, which continuation) until its deadline; a duplicate
- * finds it claimed and stops. A run that fails gives the claim back, so Lambda's retry of it runs; a
- * finished one keeps it (for two days), so a duplicate delivered later stops too. A run killed at its
- * timeout cannot give it back: the claim ends at that deadline, before Lambda's first retry.
+ * delivery claims (agent, schedule, when it fired, which continuation) for a short lease it renews
+ * while it runs; a duplicate finds it claimed and stops. A run that fails gives the claim back, so
+ * Lambda's retry of it runs; a finished one keeps it (for two days), so a duplicate delivered later
+ * stops too. A run that dies without a word (killed at its timeout, out of memory) stops renewing:
+ * its claim lapses within the lease, before Lambda's first retry a minute later.
  */
 import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Db } from "./db.ts";
@@ -14,6 +15,8 @@ import { agentKeys } from "./keys.ts";
 
 export interface RunClaim {
   agentId: string;
+  /** The schedule (its cron): an agent's two schedules firing in the same minute are two runs. */
+  schedule: string;
   /** When the schedule fired (ms). */
   triggeredAt: number;
   /** 0 for the first run. */
@@ -23,6 +26,8 @@ export interface RunClaim {
 export interface RunClaims {
   /** Whether this delivery may run: false while another holds the claim or after it finished. */
   claim(c: RunClaim, until: number, now: number): Promise<boolean>;
+  /** Still running: the claim holds until `until` (only while it is running). */
+  renew(c: RunClaim, until: number): Promise<void>;
   /** The run finished (it may have continued elsewhere): a later duplicate stops. */
   finish(c: RunClaim, now: number): Promise<void>;
   /** The run failed: Lambda's retry of it may claim again. */
@@ -30,7 +35,7 @@ export interface RunClaims {
 }
 
 const KEPT_MS = 2 * 24 * 3_600_000;
-const key = (c: RunClaim) => agentKeys.agentRun(c.agentId, c.triggeredAt, c.continuation);
+const key = (c: RunClaim) => agentKeys.agentRun(c.agentId, c.schedule, c.triggeredAt, c.continuation);
 
 export class DynamoRunClaims implements RunClaims {
   constructor(private readonly db: Db) {}
@@ -51,6 +56,24 @@ export class DynamoRunClaims implements RunClaims {
     } catch (err) {
       if ((err as Error).name === "ConditionalCheckFailedException") return false;
       throw err;
+    }
+  }
+
+  async renew(c: RunClaim, until: number): Promise<void> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tables.state,
+          Key: key(c),
+          UpdateExpression: "SET #until = :until",
+          ConditionExpression: "#state = :running",
+          ExpressionAttributeNames: { "#state": "state", "#until": "until" },
+          ExpressionAttributeValues: { ":until": until, ":running": "running" },
+        }),
+      );
+    } catch (err) {
+      // Finished or given back meanwhile: nothing to hold.
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
     }
   }
 

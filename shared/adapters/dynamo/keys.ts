@@ -253,12 +253,12 @@ export const agentKeys = {
   }),
   agentRetryPartition: (agentId: string) => `AGENTRETRY#${agentId}`,
   /**
-   * One run of an agent's schedule firing (`triggeredAt`, ms) and of each continuation of it
+   * One run of an agent's schedule (its cron) firing (`triggeredAt`, ms) and of each continuation of it
    * (agent-run-claims.ts): the agent's own partition, which only its role may write.
    */
-  agentRun: (agentId: string, triggeredAt: number, continuation: number): Key => ({
+  agentRun: (agentId: string, schedule: string, triggeredAt: number, continuation: number): Key => ({
     pk: `AGENTRUN#${agentId}`,
-    sk: `${new Date(triggeredAt).toISOString()}#${pad(continuation, 2)}`,
+    sk: `${new Date(triggeredAt).toISOString()}#${schedule}#${pad(continuation, 2)}`,
   }),
   agentRunPartition: (agentId: string) => `AGENTRUN#${agentId}`,
   agentRetryUpTo: (at: number) => `${new Date(at).toISOString()}#~`,

@@ -64,7 +64,7 @@ export const outreachWriter = defineAgent({
       // the invocation's retry continues (what was proposed is a touch that account is then skipped for).
       if (ctx.timeLeft() < ACCOUNT_BUDGET_MS)
         throw new OutOfTime(
-          `wrote for ${done} of ${todo.length} accounts on the ${date} lead list before the run's deadline`,
+          `wrote for ${done} of ${todo.length} accounts on the ${date} lead list before the run's deadline${from > 0 ? `, in this run, which began at account ${from + 1} (${todo[0]?.accountId})` : ""}`,
           entry.accountId,
         );
       try {
