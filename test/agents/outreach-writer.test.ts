@@ -125,6 +125,18 @@ describe("collision through the real agents", () => {
   });
 });
 
+/** The 10th's lead list of `ids` in rank order, each with a VP and intent, ingested; then 9:00 there. */
+async function seedLeadList(w: AgentsHarness, ids: string[]) {
+  for (const [rank, id] of ids.entries()) {
+    await putAccount(w.rt.deps, id, account(id));
+    await seedPeople(w.rt.deps, id, [["vp", "VP Sales"]]);
+    await visits(w.rt.deps, id, 3);
+    await w.agents.stores.agentKb.putLeadListEntry(list(id, rank + 1));
+  }
+  await w.agents.drain();
+  w.clock.set(Date.parse("2026-03-10T13:00:10Z"));
+}
+
 describe("a lead list longer than a run's time", () => {
   /** A model whose every draft takes 20 s of the run's time (counted, not waited). */
   class Slow extends LocalDeterministicModel {
@@ -144,14 +156,7 @@ describe("a lead list longer than a run's time", () => {
     const spec = (await w.rt.deps.specs.current())!;
     for (const type of ["email.send", "linkedin.message"])
       await pinTrust(w.rt.deps, spec, "outreach-writer", type, 3, "test: autonomous", "root");
-    for (const [rank, id] of ids.entries()) {
-      await putAccount(w.rt.deps, id, account(id));
-      await seedPeople(w.rt.deps, id, [["vp", "VP Sales"]]);
-      await visits(w.rt.deps, id, 3);
-      await w.agents.stores.agentKb.putLeadListEntry(list(id, rank + 1));
-    }
-    await w.agents.drain();
-    w.clock.set(Date.parse("2026-03-10T13:00:10Z"));
+    await seedLeadList(w, ids);
   });
   afterAll(() => w.close());
 
@@ -220,14 +225,7 @@ describe("a continuation starts where its run stopped", () => {
   });
   beforeAll(async () => {
     w = await startAgents({ agents: [outreachWriter], model, at: TUESDAY_8AM });
-    for (const [rank, id] of ["f1", "f2", "f3"].entries()) {
-      await putAccount(w.rt.deps, id, account(id));
-      await seedPeople(w.rt.deps, id, [["vp", "VP Sales"]]);
-      await visits(w.rt.deps, id, 3);
-      await w.agents.stores.agentKb.putLeadListEntry(list(id, rank + 1));
-    }
-    await w.agents.drain();
-    w.clock.set(Date.parse("2026-03-10T13:00:10Z"));
+    await seedLeadList(w, ["f1", "f2", "f3"]);
   });
   afterAll(() => w.close());
 
