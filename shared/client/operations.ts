@@ -21,6 +21,8 @@ import {
 import {
   AccountPage,
   AudienceSnapshotOut,
+  DoNotTargetOut,
+  DoNotTargetQuery,
   KbPageQuery,
   LeadListPage,
   PeoplePage,
@@ -90,6 +92,12 @@ export const OPERATIONS = {
     path: "/v1/kb/accounts/{id}/people",
     query: KbPageQuery,
     response: PeoplePage,
+  },
+  kbDoNotTarget: {
+    method: "GET",
+    path: "/v1/kb/accounts/{id}/do-not-target",
+    query: DoNotTargetQuery,
+    response: DoNotTargetOut,
   },
   kbLeadList: {
     method: "GET",

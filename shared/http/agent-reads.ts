@@ -10,18 +10,29 @@
 import { ForbiddenError } from "../domain/errors.ts";
 import { agentIdsOf, type Principal } from "../usecases/principal.ts";
 
-export const READS = ["accounts", "people", "lead-lists", "learned", "ledger", "touches"] as const;
+export const READS = [
+  "accounts",
+  "people",
+  "lead-lists",
+  "learned",
+  "ledger",
+  "touches",
+  "do-not-target",
+] as const;
 /**
  * accounts: account records (one, several, the directory); people: people and their classifications;
  * lead-lists: the day's lead lists and the audience snapshots kept from them; learned: the variants
  * loop's template statistics; ledger: any one decision by id (CRM Sync records executed touches);
- * touches: the touches the coordination rules count per account (lists hold workable accounts only).
+ * touches: the touches the coordination rules count per account (lists hold workable accounts only);
+ * do-not-target: which of an account's people the suppression list names, ids only (the people page
+ * says it too, to those who read people).
  */
 export type Read = (typeof READS)[number];
 
 export const AGENT_READS: Readonly<Record<string, readonly Read[]>> = {
-  "list-sync": ["lead-lists"],
-  "manual-list-sync": ["lead-lists"],
+  // Which of a list's contacts the suppression list names: they leave the synced lists.
+  "list-sync": ["lead-lists", "do-not-target"],
+  "manual-list-sync": ["lead-lists", "do-not-target"],
   "buying-committee-builder": ["accounts", "people"],
   "persona-finder": ["accounts", "people"],
   "persona-classifier": ["accounts", "people"],

@@ -37,6 +37,7 @@ export interface ContextReader
     | "templateStats"
     | "decision"
     | "touchesOf"
+    | "doNotTarget"
   > {
   context(
     target: { accountId: string; personId?: string },

@@ -22,6 +22,8 @@ import { list, PublicDecision } from "./api-schemas.ts";
 import {
   AccountPage,
   AudienceSnapshotOut,
+  DoNotTargetOut,
+  DoNotTargetQuery,
   KbPageQuery,
   LeadListPage,
   ListDate,
@@ -182,7 +184,34 @@ export const KB_READ_ROUTES: Route[] = [
       const q = parseWith(KbPageQuery, req.query);
       const k = knowledge(deps);
       const page = pageAfter(await k.peopleAt(accountId), (p) => p.personId, q.limit, q.cursor);
-      return ok({ ...page, classifications: await classificationsOf(k, page.items) });
+      const blocked = await k.doNotTarget(
+        accountId,
+        page.items.map((p) => p.personId),
+      );
+      return ok({
+        ...page,
+        classifications: await classificationsOf(k, page.items),
+        doNotTarget: [...blocked].sort(),
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/kb/accounts/{id}/do-not-target",
+    group: "knowledge",
+    roles: AGENT_OR_READER,
+    doc: {
+      summary:
+        "Which of an account's people the suppression list names, ids only (agents: do-not-target, e.g. List Sync)",
+      query: DoNotTargetQuery,
+      response: DoNotTargetOut,
+    },
+    run: async (req, deps) => {
+      assertMayRead(req.principal, "do-not-target");
+      const accountId = param(req, "id");
+      const q = parseWith(DoNotTargetQuery, req.query);
+      const blocked = await knowledge(deps).doNotTarget(accountId, [...new Set(q.personIds)]);
+      return ok({ personIds: [...blocked].sort() });
     },
   },
   {

@@ -36,6 +36,11 @@ export const KbPageQuery = pageQuery(100);
 
 export const TouchesQuery = z.strictObject({ accountIds: IdList("account") });
 
+export const DoNotTargetQuery = z.strictObject({ personIds: IdList("person") });
+export const DoNotTargetOut = z.looseObject({
+  personIds: d(z.array(z.string()), "those of the people asked about the suppression list names"),
+});
+
 /** A touch the gate counts against an account's coordination rules (decision-types.ts Touch). */
 const TouchOut = z.looseObject({
   decisionId: z.string(),
@@ -72,6 +77,10 @@ export const RecordsOut = z.looseObject({
 export const PeoplePage = z.looseObject({
   items: z.array(PersonOut),
   classifications: d(z.array(ClassificationOut), "of this page's people, where recorded"),
+  doNotTarget: d(
+    z.optional(z.array(z.string())),
+    "the ids of this page's people the suppression list names (on any channel, or by their account): never on a target list",
+  ),
   cursor: Cursor,
 });
 

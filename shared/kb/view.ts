@@ -144,6 +144,19 @@ export class KnowledgeView {
     return (await this.d.decisions.getDecision(decisionId))?.agentId === agentId;
   }
 
+  /**
+   * Which of these people of an account may not be put on anyone's target list: each one the
+   * suppression list names, on any channel, or everyone when it names the account. The gate refuses
+   * them every touch; a lead list or an audience sync that carried them would hand their names to the
+   * SDRs and HubSpot lists as people to work. No reason is returned (it may quote a person).
+   */
+  async doNotTarget(accountId: string, personIds: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const personId of personIds)
+      if ((await this.d.kb.suppressionsFor(accountId, personId)).length > 0) out.add(personId);
+    return out;
+  }
+
   /** Intent as the gate computes it: the spec's weights in force (a refit reaches them via a weights draft). */
   async intent(account: Account): Promise<IntentReading> {
     return computeIntent(await this.spec(), account, this.d.clock.now());

@@ -56,6 +56,8 @@ export class RemoteKnowledgeView extends KnowledgeView {
   private readonly personCache = new Map<string, Person | null>();
   private readonly classCache = new Map<string, Classification | null>();
   private readonly peopleCache = new Map<string, Person[]>();
+  /** Of each account read through peopleAt: its people the suppression list names. */
+  private readonly doNotTargetCache = new Map<string, Set<string>>();
 
   constructor(
     private readonly client: HarnessClient,
@@ -114,6 +116,7 @@ export class RemoteKnowledgeView extends KnowledgeView {
     const known = this.peopleCache.get(accountId);
     if (known) return known;
     const people: Person[] = [];
+    const blocked = new Set<string>();
     let cursor: string | undefined;
     do {
       const page = await this.read("GET /v1/kb/accounts/{id}/people", () =>
@@ -123,6 +126,7 @@ export class RemoteKnowledgeView extends KnowledgeView {
       const classes = new Map(
         (page.classifications as unknown as Classification[]).map((c) => [c.personId, c]),
       );
+      for (const id of page.doNotTarget ?? []) blocked.add(id);
       for (const p of items) {
         people.push(p);
         this.personCache.set(p.personId, p);
@@ -132,7 +136,25 @@ export class RemoteKnowledgeView extends KnowledgeView {
       cursor = page.cursor ?? undefined;
     } while (cursor);
     this.peopleCache.set(accountId, people);
+    this.doNotTargetCache.set(accountId, blocked);
     return people;
+  }
+
+  /**
+   * Known from the account's people where they were read (each people page names them); else asked
+   * for these people alone (GET /v1/kb/accounts/{id}/do-not-target: ids only, what List Sync may read).
+   */
+  override async doNotTarget(accountId: string, personIds: string[]): Promise<Set<string>> {
+    const known = this.doNotTargetCache.get(accountId);
+    if (known) return new Set(personIds.filter((id) => known.has(id)));
+    const out = new Set<string>();
+    for (const ids of chunks([...new Set(personIds)], BATCH)) {
+      const page = await this.read("GET /v1/kb/accounts/{id}/do-not-target", () =>
+        this.client.kbDoNotTarget({ id: accountId, query: { personIds: ids.join(",") } }),
+      );
+      for (const id of page.personIds) out.add(id);
+    }
+    return out;
   }
 
   override async accountIds(): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listDate } from "../../shared/agents/workflows/common.ts";
 import { leadListBuilder } from "../../shared/agents/workflows/lead-list-builder.ts";
-import { publishSpec } from "../../shared/usecases/admin.ts";
+import { addSuppression, publishSpec } from "../../shared/usecases/admin.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { simSpec } from "../../sim/spec.ts";
 import { emailProposal, linkedinProposal } from "../helpers/world.ts";
@@ -166,5 +166,24 @@ describe("Lead List Builder", () => {
     expect(d?.reasoning).toMatch(
       /1 account\(s\) ranked above this list's last entry passed over: the coordination rules allow them no touch today/,
     );
+  });
+
+  it("leaves off the list whoever the suppression list names", async () => {
+    // Thursday 2026-03-19: one account of sdr-5 with a VP and a CRO; the CRO asked us to stop.
+    h.clock.set(Date.parse("2026-03-19T09:00:00Z"));
+    await putAccount(h.rt.deps, "sa", account("sa", { ownerId: "sdr-5", employees: 800 }));
+    await seedPeople(h.rt.deps, "sa", [
+      ["vp", "VP Sales"],
+      ["cro", "Chief Revenue Officer"],
+    ]);
+    await visits(h.rt.deps, "sa", 4);
+    await addSuppression(h.rt.deps, { kind: "email", value: "cro@sa.io", reason: "unsubscribed" });
+    await h.agents.drain();
+    h.clock.set(Date.parse("2026-03-19T10:00:30Z"));
+    await h.agents.tick();
+    const list = (await h.agents.view.leadList("2026-03-19")).filter((e) => e.ownerId === "sdr-5");
+    expect(list.map((e) => [e.accountId, e.contacts])).toEqual([
+      ["sa", [{ personId: "sa.vp", email: "vp@sa.io" }]],
+    ]);
   });
 });

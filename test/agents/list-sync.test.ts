@@ -5,6 +5,7 @@ import { createToken } from "../../shared/adapters/local/token-store.ts";
 import { listSync } from "../../shared/agents/workflows/list-sync.ts";
 import { manualListSync } from "../../shared/agents/workflows/manual-list-sync.ts";
 import { createLocalServer } from "../../shared/runtime/server.ts";
+import { addSuppression } from "../../shared/usecases/admin.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
 import { account, putAccount, seedPeople } from "./helpers/seed.ts";
 
@@ -82,13 +83,25 @@ describe("List Sync (hourly)", () => {
     expect(syncs()[1]?.payload).toMatchObject({ add: [{ personId: "ls.cro" }], remove: [] });
   });
 
+  it("someone who asks us to stop leaves the SDR's list at the next sync", async () => {
+    await addSuppression(h.rt.deps, { kind: "email", value: "cro@ls.io", reason: "replied: please stop" });
+    h.clock.set(Date.parse("2026-03-10T18:00:00Z"));
+    await h.agents.tick();
+    expect(syncs().at(-1)?.payload).toMatchObject({ add: [], remove: [{ personId: "ls.cro" }] });
+    expect(syncs().at(-1)?.payload.members).toEqual([{ personId: "ls.vp", email: "vp@ls.io" }]);
+    // The people read says so to agents out of process too, without the reason.
+    const res = await fetch(`${url}/v1/kb/accounts/ls/people`, {
+      headers: { authorization: `Bearer ${viewer}` },
+    });
+    const page = (await res.json()) as { doNotTarget: string[] };
+    expect(page.doNotTarget).toEqual(["ls.cro"]);
+    expect(JSON.stringify(page)).not.toContain("please stop");
+  });
+
   it("yesterday's audience is emptied the next day", async () => {
     h.clock.set(Date.parse("2026-03-11T15:00:00Z"));
     await h.agents.tick();
-    expect(syncs().at(-1)?.payload).toMatchObject({
-      add: [],
-      remove: [{ personId: "ls.cro" }, { personId: "ls.vp" }],
-    });
+    expect(syncs().at(-1)?.payload).toMatchObject({ add: [], remove: [{ personId: "ls.vp" }] });
   });
 });
 

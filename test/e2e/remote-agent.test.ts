@@ -54,6 +54,15 @@ async function seed(h: Harness) {
       200,
     );
   }
+  // Globex's Bob asked us to stop: off the lead lists, in process and out (the people read says so).
+  expectStatus(
+    await h.call("POST", "/v1/suppressions", h.admin, {
+      kind: "email",
+      value: "bob@globex.io",
+      reason: "stop",
+    }),
+    201,
+  );
 }
 
 const inProcess = (agentId: string, invocation: AgentInvocation) => {
@@ -222,6 +231,17 @@ describe("a built-in agent out of process", () => {
     expectStatus(await remote.call("GET", "/v1/kb/records?personIds=acme-jane", lists), 403);
     expectStatus(await remote.call("GET", "/v1/kb/accounts", lists), 403);
     expectStatus(await remote.call("GET", "/v1/kb/audiences", lists), 200);
+    // Which of its contacts asked us to stop, ids only; not the people themselves.
+    const blocked = expectStatus(
+      await remote.call(
+        "GET",
+        "/v1/kb/accounts/globex/do-not-target?personIds=globex-bob,globex-jane",
+        lists,
+      ),
+      200,
+    );
+    expect(blocked).toEqual({ personIds: ["globex-bob"] });
+    expectStatus(await remote.call("GET", "/v1/kb/accounts/globex/people", lists), 403);
     for (const path of [
       "/v1/kb/lead-lists/2026-03-10",
       "/v1/kb/template-stats",

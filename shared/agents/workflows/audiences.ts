@@ -1,7 +1,8 @@
 /**
  * Audience memberships List Sync keeps in HubSpot: one audience per SDR with the qualified contacts
- * of the accounts on that SDR's lead list in force (the day's; Friday's over a weekend). Membership is
- * what the KB says now; the snapshot is what was last synced (recorded when a list.sync executes).
+ * of the accounts on that SDR's lead list in force (the day's; Friday's over a weekend), less those the
+ * suppression list names. Membership is what the KB says now; the snapshot is what was last synced
+ * (recorded when a list.sync executes).
  */
 import type { KnowledgeView } from "../../kb/view.ts";
 import type { AgentContext } from "../context.ts";
@@ -26,7 +27,13 @@ export async function currentAudiences(kb: KnowledgeView, at: number): Promise<M
       listName: `Harness: ${e.ownerId} target contacts`,
       members: new Map(),
     };
-    for (const c of e.contacts ?? []) a.members.set(c.personId, c.email);
+    const contacts = e.contacts ?? [];
+    // Someone who asked us to stop since the list was built leaves it at the next sync.
+    const blocked = await kb.doNotTarget(
+      e.accountId,
+      contacts.map((c) => c.personId),
+    );
+    for (const c of contacts) if (!blocked.has(c.personId)) a.members.set(c.personId, c.email);
     out.set(id, a);
   }
   return out;

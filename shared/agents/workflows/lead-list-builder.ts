@@ -78,7 +78,13 @@ export const leadListBuilder = defineAgent({
       for (const [i, item] of kept.entries()) {
         const people = await ctx.kb.peopleAt(item.account.accountId);
         const classes = await ctx.kb.classifications(people.map((p) => p.personId));
+        // Whoever asked us to stop stays off the SDRs' lists (and the HubSpot lists synced from them).
+        const blocked = await ctx.kb.doNotTarget(
+          item.account.accountId,
+          people.map((p) => p.personId),
+        );
         const contacts = people
+          .filter((p) => !blocked.has(p.personId))
           .filter((p) => CONTACTABLE.includes(ctx.kb.personaOf(spec, p, classes.get(p.personId)).role))
           .map((p) => ({ personId: p.personId, email: p.email }));
         await ctx.propose({
