@@ -92,6 +92,9 @@ export class ObservedKnowledgeStore implements KnowledgeStore {
     return this.inner.addSuppression(input, at);
   }
 
+  suppressedAmong(accountId: string, personIds: string[]) {
+    return this.inner.suppressedAmong(accountId, personIds);
+  }
   suppressionsFor(accountId: string, personId?: string): Promise<SuppressionEntry[]> {
     return this.inner.suppressionsFor(accountId, personId);
   }

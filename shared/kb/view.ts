@@ -151,9 +151,8 @@ export class KnowledgeView {
    * SDRs and HubSpot lists as people to work. No reason is returned (it may quote a person).
    */
   async doNotTarget(accountId: string, personIds: string[]): Promise<Set<string>> {
-    // One read of the account's and the person's entries each, side by side (a list has a few per account).
-    const found = await Promise.all(personIds.map((id) => this.d.kb.suppressionsFor(accountId, id)));
-    return new Set(personIds.filter((_, i) => (found[i]?.length ?? 0) > 0));
+    const { account, people } = await this.d.kb.suppressedAmong(accountId, personIds);
+    return account ? new Set(personIds) : people;
   }
 
   /** Intent as the gate computes it: the spec's weights in force (a refit reaches them via a weights draft). */

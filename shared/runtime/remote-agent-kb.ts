@@ -117,6 +117,8 @@ export class RemoteKnowledgeView extends KnowledgeView {
     if (known) return known;
     const people: Person[] = [];
     const blocked = new Set<string>();
+    // A server older than the field does not say: then asked through its own route when needed.
+    let said = true;
     let cursor: string | undefined;
     do {
       const page = await this.read("GET /v1/kb/accounts/{id}/people", () =>
@@ -126,6 +128,7 @@ export class RemoteKnowledgeView extends KnowledgeView {
       const classes = new Map(
         (page.classifications as unknown as Classification[]).map((c) => [c.personId, c]),
       );
+      if (page.doNotTarget === undefined) said = false;
       for (const id of page.doNotTarget ?? []) blocked.add(id);
       for (const p of items) {
         people.push(p);
@@ -136,7 +139,7 @@ export class RemoteKnowledgeView extends KnowledgeView {
       cursor = page.cursor ?? undefined;
     } while (cursor);
     this.peopleCache.set(accountId, people);
-    this.doNotTargetCache.set(accountId, blocked);
+    if (said) this.doNotTargetCache.set(accountId, blocked);
     return people;
   }
 
@@ -147,6 +150,7 @@ export class RemoteKnowledgeView extends KnowledgeView {
   override async doNotTarget(accountId: string, personIds: string[]): Promise<Set<string>> {
     const known = this.doNotTargetCache.get(accountId);
     if (known) return new Set(personIds.filter((id) => known.has(id)));
+    if (personIds.length === 0) return new Set();
     const out = new Set<string>();
     for (const ids of chunks([...new Set(personIds)], BATCH)) {
       const page = await this.read("GET /v1/kb/accounts/{id}/do-not-target", () =>

@@ -168,22 +168,32 @@ describe("Lead List Builder", () => {
     );
   });
 
-  it("leaves off the list whoever the suppression list names", async () => {
-    // Thursday 2026-03-19: one account of sdr-5 with a VP and a CRO; the CRO asked us to stop.
+  it("leaves off the list whoever the suppression list names, and an account it names takes no place", async () => {
+    // Thursday 2026-03-19, sdr-5 (two places): sb, the hottest, asked us to stop as a company; sa's
+    // CRO asked too; sc is next in rank.
     h.clock.set(Date.parse("2026-03-19T09:00:00Z"));
-    await putAccount(h.rt.deps, "sa", account("sa", { ownerId: "sdr-5", employees: 800 }));
-    await seedPeople(h.rt.deps, "sa", [
-      ["vp", "VP Sales"],
-      ["cro", "Chief Revenue Officer"],
-    ]);
-    await visits(h.rt.deps, "sa", 4);
+    for (const [id, n] of [
+      ["sb", 4],
+      ["sa", 4],
+      ["sc", 3],
+    ] as const) {
+      await putAccount(h.rt.deps, id, account(id, { ownerId: "sdr-5", employees: 800 }));
+      await seedPeople(h.rt.deps, id, [
+        ["vp", "VP Sales"],
+        ["cro", "Chief Revenue Officer"],
+      ]);
+      await visits(h.rt.deps, id, n);
+    }
+    await visits(h.rt.deps, "sb", 1);
+    await addSuppression(h.rt.deps, { kind: "account", value: "sb", reason: "legal hold" });
     await addSuppression(h.rt.deps, { kind: "email", value: "cro@sa.io", reason: "unsubscribed" });
     await h.agents.drain();
     h.clock.set(Date.parse("2026-03-19T10:00:30Z"));
     await h.agents.tick();
     const list = (await h.agents.view.leadList("2026-03-19")).filter((e) => e.ownerId === "sdr-5");
-    expect(list.map((e) => [e.accountId, e.contacts])).toEqual([
-      ["sa", [{ personId: "sa.vp", email: "vp@sa.io" }]],
+    expect(list.map((e) => [e.accountId, e.rank, e.contacts.map((c) => c.personId)])).toEqual([
+      ["sa", 1, ["sa.vp"]],
+      ["sc", 2, ["sc.cro", "sc.vp"]],
     ]);
   });
 });

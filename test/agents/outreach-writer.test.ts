@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalDeterministicModel } from "../../shared/adapters/model/local-model.ts";
 import { ModelError } from "../../shared/agents/ports.ts";
 import { ACCOUNT_BUDGET_MS, outreachWriter } from "../../shared/agents/workflows/outreach-writer.ts";
+import { addSuppression } from "../../shared/usecases/admin.ts";
 import { explain } from "../../shared/usecases/explain.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
@@ -246,5 +247,21 @@ describe("a continuation starts where its run stopped", () => {
     model.drafts = [];
     await w.agents.runner.run("outreach-writer", schedule({ resumeAt: "gone" }));
     expect([...new Set(model.drafts)]).toEqual(["F1 Analytics"]);
+  });
+
+  it("drafts for nobody who asked us to stop: the next contact there instead", async () => {
+    await putAccount(w.rt.deps, "f4", account("f4"));
+    await seedPeople(w.rt.deps, "f4", [
+      ["vp", "VP Sales"],
+      ["cro", "Chief Revenue Officer"],
+    ]);
+    await visits(w.rt.deps, "f4", 3);
+    await addSuppression(w.rt.deps, { kind: "email", value: "vp@f4.io", reason: "unsubscribed" });
+    await w.agents.stores.agentKb.putLeadListEntry(list("f4", 4));
+    await w.agents.drain();
+    await w.agents.runner.run("outreach-writer", schedule());
+    const decided = (await w.rt.deps.decisions.queryDecisions({ accountId: "f4", limit: 10 })).items;
+    expect(decided.length).toBeGreaterThan(0);
+    expect(new Set(decided.map((d) => d.personId))).toEqual(new Set(["f4.cro"]));
   });
 });

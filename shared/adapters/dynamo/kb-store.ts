@@ -267,12 +267,26 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       stateKeys.suppression("account", accountId),
       ...(personId ? [stateKeys.suppression("person", personId)] : []),
     ];
-    const res = await this.db.doc.send(
-      new BatchGetCommand({ RequestItems: { [this.db.tables.state]: { Keys: keys, ConsistentRead: true } } }),
+    // Following UnprocessedKeys: a throttled key read as absent would be a suppression missed.
+    const found = await batchGetAll(
+      this.db,
+      keys.map((key) => ({ table: this.db.tables.state, key })),
     );
-    return (res.Responses?.[this.db.tables.state] ?? []).flatMap((i) =>
-      Object.values((i.entries as Record<string, SuppressionEntry>) ?? {}),
-    );
+    return [...found.values()].flatMap((i) => entriesOf(i));
+  }
+
+  async suppressedAmong(accountId: string, personIds: string[]) {
+    const account = stateKeys.suppression("account", accountId);
+    const people = [...new Set(personIds)];
+    const found = await batchGetAll(this.db, [
+      { table: this.db.tables.state, key: account },
+      ...people.map((id) => ({ table: this.db.tables.state, key: stateKeys.suppression("person", id) })),
+    ]);
+    const has = (key: Key) => entriesOf(found.get(itemId(key))).length > 0;
+    return {
+      account: has(account),
+      people: new Set(people.filter((id) => has(stateKeys.suppression("person", id)))),
+    };
   }
 
   private async entries(key: Key): Promise<SuppressionEntry[]> {

@@ -74,19 +74,11 @@ export const leadListBuilder = defineAgent({
     }
     for (const [owner, list] of [...byOwner].sort(([a], [b]) => a.localeCompare(b))) {
       list.sort((a, b) => b.score - a.score || a.account.accountId.localeCompare(b.account.accountId));
-      const { kept, passedOver } = await workableToday(ctx, spec, list, cap, now);
+      const { kept, passedOver } = await workableToday(ctx, spec, list, cap, now, (account) =>
+        targetsAt(ctx, spec, account),
+      );
       for (const [i, item] of kept.entries()) {
-        const people = await ctx.kb.peopleAt(item.account.accountId);
-        const classes = await ctx.kb.classifications(people.map((p) => p.personId));
-        // Whoever asked us to stop stays off the SDRs' lists (and the HubSpot lists synced from them).
-        const blocked = await ctx.kb.doNotTarget(
-          item.account.accountId,
-          people.map((p) => p.personId),
-        );
-        const contacts = people
-          .filter((p) => !blocked.has(p.personId))
-          .filter((p) => CONTACTABLE.includes(ctx.kb.personaOf(spec, p, classes.get(p.personId)).role))
-          .map((p) => ({ personId: p.personId, email: p.email }));
+        const contacts = item.contacts;
         await ctx.propose({
           key: `lead-list:${date}:${item.account.accountId}`,
           action: { type: "crm.update" },
@@ -112,6 +104,29 @@ export const leadListBuilder = defineAgent({
   },
 });
 
+/**
+ * The qualified contacts of a listed account, less whoever asked us to stop: they stay off the SDRs'
+ * lists and the HubSpot lists synced from them. Undefined when the suppression list names everyone
+ * there, or the account itself: such an account takes no place on a list.
+ */
+async function targetsAt(
+  ctx: AgentContext,
+  spec: Spec,
+  account: Account,
+): Promise<{ personId: string; email: string }[] | undefined> {
+  const people = await ctx.kb.peopleAt(account.accountId);
+  const blocked = await ctx.kb.doNotTarget(
+    account.accountId,
+    people.map((p) => p.personId),
+  );
+  if (people.length > 0 && blocked.size === people.length) return undefined;
+  const open = people.filter((p) => !blocked.has(p.personId));
+  const classes = await ctx.kb.classifications(open.map((p) => p.personId));
+  return open
+    .filter((p) => CONTACTABLE.includes(ctx.kb.personaOf(spec, p, classes.get(p.personId)).role))
+    .map((p) => ({ personId: p.personId, email: p.email }));
+}
+
 /** Candidates read per batch while filling a list: most lists fill from the first one or two. */
 const BATCH = 50;
 
@@ -120,15 +135,17 @@ const BATCH = 50;
  * accounts' touches a batch at a time; `passedOver`: how many ranked above the last one kept were not
  * (the list's, said on each entry: an entry's own rank may be above some of them).
  */
-async function workableToday<T extends { account: Account }>(
+async function workableToday<T extends { account: Account }, C>(
   ctx: AgentContext,
   spec: Spec,
   ranked: T[],
   cap: number,
   now: number,
-): Promise<{ kept: T[]; passedOver: number }> {
+  /** What a kept account lists; undefined: it takes no place (targetsAt). */
+  listed: (account: Account) => Promise<C | undefined>,
+): Promise<{ kept: (T & { contacts: C })[]; passedOver: number }> {
   const channels = touchChannels(spec);
-  const kept: T[] = [];
+  const kept: (T & { contacts: C })[] = [];
   let passedOver = 0;
   for (let i = 0; i < ranked.length && kept.length < cap; i += BATCH) {
     const batch = ranked.slice(i, i + BATCH);
@@ -142,8 +159,12 @@ async function workableToday<T extends { account: Account }>(
         item.account.timezone,
         channels,
       );
-      if (clear.length > 0) kept.push(item);
-      else passedOver++;
+      if (clear.length === 0) {
+        passedOver++;
+        continue;
+      }
+      const contacts = await listed(item.account);
+      if (contacts !== undefined) kept.push({ ...item, contacts });
     }
   }
   return { kept, passedOver };

@@ -88,7 +88,13 @@ async function writeForAccount(
   const spec = await ctx.kb.spec();
   const account = await ctx.kb.account(accountId);
   if (!account) return;
-  const people = await ctx.kb.peopleAt(accountId);
+  const everyone = await ctx.kb.peopleAt(accountId);
+  // Nobody who asked us to stop is drafted for: the gate would block it, every day, for nothing.
+  const blocked = await ctx.kb.doNotTarget(
+    accountId,
+    everyone.map((p) => p.personId),
+  );
+  const people = everyone.filter((p) => !blocked.has(p.personId));
   const classes = await ctx.kb.classifications(people.map((p) => p.personId));
   const ranked = people
     .map((p) => ({ p, persona: ctx.kb.personaOf(spec, p, classes.get(p.personId)) }))
