@@ -28,8 +28,9 @@ export interface AgentMeta {
 /** Why an agent runs: the schedule fired, an event arrived, or someone asked. */
 export type AgentInvocation =
   /**
-   * `continuedFrom`: when the run continues one its function stopped at its deadline (in AWS,
-   * agent-handler.ts), the time the schedule first fired: the continuation works that day's list.
+   * `continuedFrom`: the time the schedule fired, where the invocation says it (in AWS,
+   * agent-handler.ts: the scheduler's time of a firing, or the one a continuation carries): a late
+   * delivery or a continuation works that firing's day (the Outreach Writer's list).
    * `resumeAt`: where the stopped run got to (OutOfTime's `resumeAt`), for the continuation to start.
    */
   | { kind: "schedule"; at: number; cron: string; continuedFrom?: number; resumeAt?: string }

@@ -111,7 +111,7 @@ export const ListSyncPayload = z.object({
 });
 export type ListSyncPayload = z.infer<typeof ListSyncPayload>;
 
-/** The touches' payloads are the gate's to check, whom they address included (domain/touch-payloads.ts). */
+/** The touches' payloads are the gate's to check (domain/touch-payloads.ts), whom they address included (recipients.ts). */
 export {
   AudienceAddPayload,
   EmailPayload,

@@ -85,7 +85,7 @@ export interface GateContext {
   pauses: Pause[];
   suppressions: SuppressionEntry[];
   /**
-   * Why the payload would reach someone other than the person (domain/touch-payloads.ts), as the gate
+   * Why the payload would reach someone other than the person (domain/recipients.ts), as the gate
    * read it from the person's full record; a replay keeps the decision's own reading (it has no
    * address to compare, and no spec changes whom a payload goes to).
    */

@@ -8,8 +8,8 @@
  * failed at execution. So the address is the knowledge base's: the gate fills it from the person on
  * file when the payload has none (`addressed`), and blocks a payload addressed to anyone else
  * (`recipientProblem`, a `persona` check entry with rule `recipient`, as the draft's fault). Apart from
- * the payloads' schemas (touch-payloads.ts) so that the steps that re-check before dispatch carry no
- * schema they do not parse.
+ * the payloads' schemas (touch-payloads.ts), so that a function that re-checks the address but parses
+ * no payload (the Release step) does not carry them.
  */
 import { pointerGet } from "./json-pointer.ts";
 import type { Person } from "./kb.ts";

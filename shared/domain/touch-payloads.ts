@@ -1,7 +1,7 @@
 /**
  * The payloads of the actions that reach a person through a built-in connector: email.send through
  * SES, linkedin.message and linkedin.audience.add through LinkedIn. The gate checks a proposal's shape
- * before anything is read (`payloadShapeIssues`: a 400 naming the field), so what it lets through is
+ * before anything is reserved (`payloadShapeIssues`: a 400 naming the field), so what it lets through is
  * what the connector can send; whom it goes to is recipients.ts's.
  */
 import type { FieldIssue } from "./errors.ts";

@@ -11,10 +11,10 @@
  *
  * The agent reads the knowledge base from the state table (read-only) and the ledger when
  * LEDGER_TABLE is set (CRM Sync and context packets read decisions); the retry queue for deferred
- * proposals is the AGENTRETRY#<agentId> partition of the state table, so the role needs
- * PutItem/DeleteItem/Query on that partition.
+ * proposals is the AGENTRETRY#<agentId> partition of the state table, and its run claims (one run
+ * per schedule firing: agent-run-claims.ts) the AGENTRUN#<agentId> one, so the role may write
+ * (PutItem/UpdateItem/DeleteItem) those two partitions only.
  */
-
 import { createHash, createHmac } from "node:crypto";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";

@@ -69,7 +69,7 @@ export class Gate {
         if (shape.length > 0) throw new ValidationError(shape);
       }
       const spec = read.spec as SpecVersion;
-      // The address is the person's on file where the payload has none (domain/touch-payloads.ts).
+      // The address is the person's on file where the payload has none (domain/recipients.ts).
       const payload = addressed(proposal.action.type, proposal.payload, read.person);
       const sent = payload === proposal.payload ? proposal : { ...proposal, payload };
       const ctx = gateContext(read, spec, sent, now, fullCounters);

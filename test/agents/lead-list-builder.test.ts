@@ -195,5 +195,7 @@ describe("Lead List Builder", () => {
       ["sa", 1, ["sa.vp"]],
       ["sc", 2, ["sc.cro", "sc.vp"]],
     ]);
+    const d = await h.rt.deps.decisions.getDecision(list[0]?.decisionId ?? "");
+    expect(d?.reasoning).toMatch(/1 account\(s\) left off: the suppression list names all their people\.$/);
   });
 });

@@ -74,7 +74,7 @@ export const leadListBuilder = defineAgent({
     }
     for (const [owner, list] of [...byOwner].sort(([a], [b]) => a.localeCompare(b))) {
       list.sort((a, b) => b.score - a.score || a.account.accountId.localeCompare(b.account.accountId));
-      const { kept, passedOver } = await workableToday(ctx, spec, list, cap, now, (account) =>
+      const { kept, passedOver, withdrawn } = await workableToday(ctx, spec, list, cap, now, (account) =>
         targetsAt(ctx, spec, account),
       );
       for (const [i, item] of kept.entries()) {
@@ -95,7 +95,7 @@ export const leadListBuilder = defineAgent({
             intent: item.intent,
             contacts,
           },
-          reasoning: `#${i + 1} of ${kept.length} on ${owner}'s list for ${date}: ${item.why}${passedOver > 0 ? `; ${passedOver} account(s) ranked above this list's last entry passed over: the coordination rules allow them no touch today` : ""}${list.length - passedOver > cap ? `; ${list.length - passedOver - cap} more accounts left off by the cap of ${cap} per SDR` : ""}.`,
+          reasoning: `#${i + 1} of ${kept.length} on ${owner}'s list for ${date}: ${item.why}${passedOver > 0 ? `; ${passedOver} account(s) ranked above this list's last entry passed over: the coordination rules allow them no touch today` : ""}${withdrawn > 0 ? `; ${withdrawn} account(s) left off: the suppression list names all their people` : ""}${list.length - passedOver - withdrawn > cap ? `; ${list.length - passedOver - withdrawn - cap} more accounts left off by the cap of ${cap} per SDR` : ""}.`,
           confidence: 0.9,
           signals: [`intent ${item.intent}`, `tier ${item.tier}`],
         });
@@ -107,7 +107,8 @@ export const leadListBuilder = defineAgent({
 /**
  * The qualified contacts of a listed account, less whoever asked us to stop: they stay off the SDRs'
  * lists and the HubSpot lists synced from them. Undefined when the suppression list names everyone
- * there, or the account itself: such an account takes no place on a list.
+ * on file there (an account-wide suppression names them all): such an account takes no place on a
+ * list. An account with nobody on file yet is listed as before, with no contacts.
  */
 async function targetsAt(
   ctx: AgentContext,
@@ -131,9 +132,10 @@ async function targetsAt(
 const BATCH = 50;
 
 /**
- * The first `cap` of `ranked` (best first) that some touch channel is clear for today, reading the
- * accounts' touches a batch at a time; `passedOver`: how many ranked above the last one kept were not
- * (the list's, said on each entry: an entry's own rank may be above some of them).
+ * The first `cap` of `ranked` (best first) that some touch channel is clear for today and `listed`
+ * gives contacts for, reading the accounts' touches a batch at a time; `passedOver`: how many ranked
+ * above the last one kept had no channel clear (the list's, said on each entry: an entry's own rank
+ * may be above some of them); `withdrawn`: how many had one, but `listed` none (targetsAt).
  */
 async function workableToday<T extends { account: Account }, C>(
   ctx: AgentContext,
@@ -143,9 +145,10 @@ async function workableToday<T extends { account: Account }, C>(
   now: number,
   /** What a kept account lists; undefined: it takes no place (targetsAt). */
   listed: (account: Account) => Promise<C | undefined>,
-): Promise<{ kept: (T & { contacts: C })[]; passedOver: number }> {
+): Promise<{ kept: (T & { contacts: C })[]; passedOver: number; withdrawn: number }> {
   const channels = touchChannels(spec);
   const kept: (T & { contacts: C })[] = [];
+  let withdrawn = 0;
   let passedOver = 0;
   for (let i = 0; i < ranked.length && kept.length < cap; i += BATCH) {
     const batch = ranked.slice(i, i + BATCH);
@@ -165,7 +168,8 @@ async function workableToday<T extends { account: Account }, C>(
       }
       const contacts = await listed(item.account);
       if (contacts !== undefined) kept.push({ ...item, contacts });
+      else withdrawn++;
     }
   }
-  return { kept, passedOver };
+  return { kept, passedOver, withdrawn };
 }
