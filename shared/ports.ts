@@ -266,7 +266,6 @@ export interface KnowledgeStore {
   personIdByEmail(email: string): Promise<string | undefined>;
   addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void>;
   addSuppression(input: SuppressionInput, at: string): Promise<{ appliedTo: string[] }>;
-  suppressionsFor(accountId: string, personId?: string): Promise<SuppressionEntry[]>;
   /** Whether the account has suppressions, and which of these people do: one batched read. */
   suppressedAmong(accountId: string, personIds: string[]): Promise<{ account: boolean; people: Set<string> }>;
   /** Optional: putAccount saying whether the account is new (spares the change feed a read first). */

@@ -95,7 +95,4 @@ export class ObservedKnowledgeStore implements KnowledgeStore {
   suppressedAmong(accountId: string, personIds: string[]) {
     return this.inner.suppressedAmong(accountId, personIds);
   }
-  suppressionsFor(accountId: string, personId?: string): Promise<SuppressionEntry[]> {
-    return this.inner.suppressionsFor(accountId, personId);
-  }
 }

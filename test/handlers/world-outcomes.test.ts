@@ -14,7 +14,7 @@ import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts
 import type { OutcomeChanges } from "../../shared/adapters/connectors/hubspot-poll.ts";
 import { signV3 } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import { DynamoCrmImportStore } from "../../shared/adapters/dynamo/crm-import-store.ts";
-import { DynamoKnowledgeStore } from "../../shared/adapters/dynamo/kb-store.ts";
+import { DynamoKnowledgeStore, suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
@@ -163,7 +163,7 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
       duplicate: false,
       decisionId: decision.decisionId,
     });
-    const suppressions = await rt.deps.kb.suppressionsFor("w-ses", "w-ses-jane");
+    const suppressions = await suppressionsFor(rt.db, "w-ses", "w-ses-jane");
     expect(suppressions.some((s) => s.kind === "person" && /complaint/.test(s.reason))).toBe(true);
     const after = await rt.deps.trust.get("w-writer", "email.send");
     expect(after?.market?.failure ?? 0).toBeGreaterThan(before?.market?.failure ?? 0);
@@ -190,7 +190,7 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
     const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
     bounce.detail.bounce.bouncedRecipients[0].emailAddress = "jane@w-bounce.io";
     expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "bounced" });
-    const suppressions = await rt.deps.kb.suppressionsFor("w-bounce", "w-bounce-jane");
+    const suppressions = await suppressionsFor(rt.db, "w-bounce", "w-bounce-jane");
     expect(suppressions.some((s) => s.kind === "email" || s.kind === "person")).toBe(true);
     expect((await outcomesOf(decision.decisionId)).map((o) => o.type).sort()).toEqual(["bounced", "opened"]);
 
@@ -268,7 +268,7 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
       "SES did not deliver it: SES stopped retrying (soft bounce: MailboxFull)",
     );
     expect(failed?.outcomes).toEqual([]);
-    expect(await rt.deps.kb.suppressionsFor("w-soft", "w-soft-jane")).toEqual([]);
+    expect(await suppressionsFor(rt.db, "w-soft", "w-soft-jane")).toEqual([]);
     expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(trustBefore?.version);
   });
 
@@ -365,7 +365,7 @@ describe("SES refusing an address on the account's suppression list (subtype OnA
       type: "not_sent",
       duplicate: true,
     });
-    const suppressions = await rt.deps.kb.suppressionsFor("w-listed", "w-listed-jane");
+    const suppressions = await suppressionsFor(rt.db, "w-listed", "w-listed-jane");
     expect(suppressions.some((x) => x.kind === "email" && /account suppression list/.test(x.reason))).toBe(
       true,
     );
@@ -466,7 +466,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         expect.objectContaining({ recorded: true, type: "suppressed" }),
         { recorded: false, reason: "not a person in the knowledge base" },
       ]);
-      const suppressions = await rt.deps.kb.suppressionsFor("w-hs-del", "w-hs-del-jane");
+      const suppressions = await suppressionsFor(rt.db, "w-hs-del", "w-hs-del-jane");
       expect(suppressions).toContainEqual(
         expect.objectContaining({
           kind: "person",
@@ -513,21 +513,19 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       expect((await links.link("contacts", "7703"))?.kbId).toBe("w-hs-merge-jane");
       // Then 7702 (Bob) merged into 7703: one person in HubSpot, so Bob is suppressed, not Jane.
       await w.handler(delivery(JSON.stringify([merge(5002, 7703, [7702])])), ctx);
-      expect(await rt.deps.kb.suppressionsFor("w-hs-merge", "w-hs-merge-bob")).toContainEqual(
+      expect(await suppressionsFor(rt.db, "w-hs-merge", "w-hs-merge-bob")).toContainEqual(
         expect.objectContaining({
           kind: "person",
           reason: expect.stringMatching(/contact 7703.*w-hs-merge-jane/),
         }),
       );
       expect(
-        (await rt.deps.kb.suppressionsFor("w-hs-merge", "w-hs-merge-jane")).filter(
-          (x) => x.kind === "person",
-        ),
+        (await suppressionsFor(rt.db, "w-hs-merge", "w-hs-merge-jane")).filter((x) => x.kind === "person"),
       ).toEqual([]);
       // A deletion of the remaining contact now reaches the person it carries.
       const deletion = { ...merge(5003, 7703, []), subscriptionType: "contact.deletion" };
       await w.handler(delivery(JSON.stringify([deletion])), ctx);
-      expect(await rt.deps.kb.suppressionsFor("w-hs-merge", "w-hs-merge-jane")).toContainEqual(
+      expect(await suppressionsFor(rt.db, "w-hs-merge", "w-hs-merge-jane")).toContainEqual(
         expect.objectContaining({ kind: "person", reason: expect.stringMatching(/deleted in HubSpot/) }),
       );
       // A merge of contacts the harness never imported changes nothing.

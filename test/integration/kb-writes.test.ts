@@ -3,7 +3,9 @@
  * is one read (account and person together), the transaction, one read of the suppressions it
  * inherits; whether the record is new comes from the write itself, not from a read before it.
  */
+
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import { ObservedKnowledgeStore } from "../../shared/kb/observed-store.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -61,7 +63,7 @@ describe("knowledge-base writes", () => {
       ["kb.person.put", false],
     ]);
     expect((await kb.getPerson("jane"))?.title).toBe("CRO");
-    const sups = await kb.suppressionsFor("acme", "jane");
+    const sups = await suppressionsFor(rt.db, "acme", "jane");
     expect(sups.filter((s) => s.kind === "domain")).toHaveLength(2);
   });
 });

@@ -2,7 +2,9 @@
  * Outcomes close the loop against the real store: a reply pauses the account for every agent
  * (stop-on-reply), an unsubscribe suppresses the person on that channel, and both move trust.
  */
+
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { DAY, iso } from "../../shared/domain/time.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
@@ -90,7 +92,7 @@ describe("outcomes", () => {
       approver,
     );
     expect(result.effects).toEqual(["person acme-jane suppressed on email"]);
-    const suppressions = await rt.deps.kb.suppressionsFor("acme", "acme-jane");
+    const suppressions = await suppressionsFor(rt.db, "acme", "acme-jane");
     expect(suppressions).toHaveLength(1);
     expect(suppressions[0]).toMatchObject({ kind: "person", value: "acme-jane", channels: ["email"] });
     const after = await rt.deps.trust.get("writer", "email.send");

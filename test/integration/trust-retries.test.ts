@@ -6,7 +6,9 @@
  * only that: trust marks each outcome id it was taught (TrustStore.save's `evidenceId`), the pause is
  * named by the outcome, a suppression is an overwrite. On DynamoDB Local and the in-process engine.
  */
+
 import { afterEach, describe, expect, it } from "vitest";
+import { suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { DAY } from "../../shared/domain/time.ts";
 import { decayed, streamsOf } from "../../shared/learning/trust.ts";
@@ -68,13 +70,13 @@ describe.each(STORES)("a delivery that failed part-way is finished by its retry 
     expect((await rt.deps.decisions.getDecision(sent.decisionId))?.outcomes.map((o) => o.type)).toEqual([
       "complaint",
     ]);
-    expect(await rt.deps.kb.suppressionsFor("acme", sent.personId)).toEqual([]);
+    expect(await suppressionsFor(rt.db, "acme", sent.personId)).toEqual([]);
 
     // SES delivers the event again: a duplicate, and everything the first delivery owed is done.
     const again = await recordOutcome(rt.deps, complaint, ses);
     expect(again.duplicate).toBe(true);
     expect(again.effects).toEqual([`person ${sent.personId} suppressed on every channel`]);
-    const suppressed = await rt.deps.kb.suppressionsFor("acme", sent.personId);
+    const suppressed = await suppressionsFor(rt.db, "acme", sent.personId);
     expect(suppressed.map((s) => s.reason)).toEqual(["complaint (outcome ses:m1:complaint)"]);
     const taught = await trustOf("writer", "email.send");
     const weight = (await rt.deps.specs.current())?.spec.trust.outcomes.complaint?.failure ?? 0;
@@ -85,7 +87,7 @@ describe.each(STORES)("a delivery that failed part-way is finished by its retry 
     // A third delivery: nothing more anywhere.
     await recordOutcome(rt.deps, complaint, ses);
     expect(await trustOf("writer", "email.send")).toEqual(taught);
-    expect(await rt.deps.kb.suppressionsFor("acme", sent.personId)).toHaveLength(1);
+    expect(await suppressionsFor(rt.db, "acme", sent.personId)).toHaveLength(1);
   });
 
   it("a reply whose trust write failed pauses the account and credits the writer on the retry, once", async () => {

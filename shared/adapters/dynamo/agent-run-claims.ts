@@ -11,7 +11,7 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Db } from "./db.ts";
 import { ttlSeconds } from "./db.ts";
-import { agentKeys } from "./keys.ts";
+import { agentRunKey } from "./keys.ts";
 
 export interface RunClaim {
   agentId: string;
@@ -35,7 +35,7 @@ export interface RunClaims {
 }
 
 const KEPT_MS = 2 * 24 * 3_600_000;
-const key = (c: RunClaim) => agentKeys.agentRun(c.agentId, c.schedule, c.triggeredAt, c.continuation);
+const key = (c: RunClaim) => agentRunKey(c.agentId, c.schedule, c.triggeredAt, c.continuation);
 
 export class DynamoRunClaims implements RunClaims {
   constructor(private readonly db: Db) {}

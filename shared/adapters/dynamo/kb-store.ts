@@ -262,29 +262,12 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     return { appliedTo };
   }
 
-  async suppressionsFor(accountId: string, personId?: string): Promise<SuppressionEntry[]> {
-    const keys = [
-      stateKeys.suppression("account", accountId),
-      ...(personId ? [stateKeys.suppression("person", personId)] : []),
-    ];
-    // Following UnprocessedKeys: a throttled key read as absent would be a suppression missed.
-    const found = await batchGetAll(
-      this.db,
-      keys.map((key) => ({ table: this.db.tables.state, key })),
-    );
-    return [...found.values()].flatMap((i) => entriesOf(i));
-  }
-
   async suppressedAmong(accountId: string, personIds: string[]) {
-    const account = stateKeys.suppression("account", accountId);
     const people = [...new Set(personIds)];
-    const found = await batchGetAll(this.db, [
-      { table: this.db.tables.state, key: account },
-      ...people.map((id) => ({ table: this.db.tables.state, key: stateKeys.suppression("person", id) })),
-    ]);
+    const found = await suppressionItems(this.db, accountId, people);
     const has = (key: Key) => entriesOf(found.get(itemId(key))).length > 0;
     return {
-      account: has(account),
+      account: has(stateKeys.suppression("account", accountId)),
       people: new Set(people.filter((id) => has(stateKeys.suppression("person", id)))),
     };
   }
@@ -315,4 +298,29 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       }),
     );
   }
+}
+
+/** The account's and the people's entries, following UnprocessedKeys: a throttled key read as absent would be a suppression missed. */
+function suppressionItems(db: Db, accountId: string, personIds: string[]) {
+  const keys = [
+    stateKeys.suppression("account", accountId),
+    ...personIds.map((id) => stateKeys.suppression("person", id)),
+  ];
+  return batchGetAll(
+    db,
+    keys.map((key) => ({ table: db.tables.state, key })),
+  );
+}
+
+/**
+ * Every suppression entry that applies to the account and the person, with its reason. Not the
+ * store's: the gate reads them with its own batch, the agents ask suppressedAmong; tests read here.
+ */
+export async function suppressionsFor(
+  db: Db,
+  accountId: string,
+  personId?: string,
+): Promise<SuppressionEntry[]> {
+  const found = await suppressionItems(db, accountId, personId ? [personId] : []);
+  return [...found.values()].flatMap((i) => entriesOf(i));
 }

@@ -252,14 +252,20 @@ export const agentKeys = {
     sk: `${new Date(at).toISOString()}#${proposalId}`,
   }),
   agentRetryPartition: (agentId: string) => `AGENTRETRY#${agentId}`,
-  /**
-   * One run of an agent's schedule (its cron) firing (`triggeredAt`, ms) and of each continuation of it
-   * (agent-run-claims.ts): the agent's own partition, which only its role may write.
-   */
-  agentRun: (agentId: string, schedule: string, triggeredAt: number, continuation: number): Key => ({
-    pk: `AGENTRUN#${agentId}`,
-    sk: `${new Date(triggeredAt).toISOString()}#${schedule}#${pad(continuation, 2)}`,
-  }),
-  agentRunPartition: (agentId: string) => `AGENTRUN#${agentId}`,
   agentRetryUpTo: (at: number) => `${new Date(at).toISOString()}#~`,
 };
+
+/**
+ * One run of an agent's schedule (its cron) firing (`triggeredAt`, ms) and of each continuation of it
+ * (agent-run-claims.ts): the agent's own partition, which only its role may write. Apart from
+ * agentKeys, whose every key is in each bundle that reads one: only the agent functions claim runs.
+ */
+export const agentRunKey = (
+  agentId: string,
+  schedule: string,
+  triggeredAt: number,
+  continuation: number,
+): Key => ({
+  pk: `AGENTRUN#${agentId}`,
+  sk: `${new Date(triggeredAt).toISOString()}#${schedule}#${pad(continuation, 2)}`,
+});
