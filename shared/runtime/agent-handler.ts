@@ -4,6 +4,7 @@
  * EventBridge Scheduler payload or a manual run), run the agent once, then re-propose its deferred
  * proposals that are due. Apart from the entries so that importing it wires no runtime.
  */
+import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { lambdaHandler } from "../adapters/aws/powertools.ts";
 import type { AgentInvocation } from "../agents/definition.ts";
@@ -98,7 +99,7 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
     // when the schedule fired (a continuation, or the scheduler's scheduled time).
     const claim =
       claims && parsed.kind === "schedule" && fired !== undefined
-        ? { agentId, schedule: parsed.cron, triggeredAt, continuation }
+        ? { agentId, schedule: parsed.cron, triggeredAt, continuation, holder: randomUUID() }
         : undefined;
     if (!claims || !claim) return runOnce(invocation);
     if (!(await claims.claim(claim, at + CLAIM_LEASE_MS, at))) {

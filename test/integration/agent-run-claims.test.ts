@@ -19,7 +19,13 @@ beforeEach(async () => {
 afterEach(() => rt.close());
 
 const T = Date.parse("2026-03-10T13:00:00Z");
-const first = { agentId: "outreach-writer", schedule: "0 9 * * 1-5", triggeredAt: T, continuation: 0 };
+const first = {
+  agentId: "outreach-writer",
+  schedule: "0 9 * * 1-5",
+  triggeredAt: T,
+  continuation: 0,
+  holder: "a",
+};
 
 describe("run claims", () => {
   it("a firing is claimed once while it runs; a killed run's claim ends at its deadline", async () => {
@@ -43,6 +49,19 @@ describe("run claims", () => {
     await claims.finish(first, T + 100_000);
     await claims.renew(first, T + 500_000);
     expect(await claims.claim(first, T + 900_000, T + 600_000)).toBe(false);
+  });
+
+  it("only its holder renews, finishes or gives back a claim: one a retry took after the lease lapsed is the retry's", async () => {
+    const retry = { ...first, holder: "b" };
+    await claims.claim(first, T + 45_000, T);
+    // The first delivery stalled past its lease (its renewals failed); Lambda's retry took the claim.
+    expect(await claims.claim(retry, T + 120_000, T + 60_000)).toBe(true);
+    await claims.release(first);
+    await claims.renew(first, T + 900_000);
+    await claims.finish(first, T + 61_000);
+    // Still the retry's, running to its own lease: a duplicate stops, and after the lease one may run.
+    expect(await claims.claim({ ...first, holder: "c" }, T + 200_000, T + 100_000)).toBe(false);
+    expect(await claims.claim({ ...first, holder: "c" }, T + 300_000, T + 120_001)).toBe(true);
   });
 
   it("a finished run keeps its claim; a failed one gives it back", async () => {

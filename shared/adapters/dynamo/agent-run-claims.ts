@@ -21,6 +21,11 @@ export interface RunClaim {
   triggeredAt: number;
   /** 0 for the first run. */
   continuation: number;
+  /**
+   * This delivery's own id: only the holder renews, finishes or gives back a claim (one whose lease
+   * lapsed may have been taken by a retry meanwhile). Not part of the key.
+   */
+  holder: string;
 }
 
 export interface RunClaims {
@@ -45,7 +50,7 @@ export class DynamoRunClaims implements RunClaims {
       await this.db.doc.send(
         new PutCommand({
           TableName: this.db.tables.state,
-          Item: { ...key(c), state: "running", until, ttl: ttlSeconds(now + KEPT_MS) },
+          Item: { ...key(c), state: "running", until, holder: c.holder, ttl: ttlSeconds(now + KEPT_MS) },
           // Absent, or a running claim whose holder's deadline has passed (killed at its timeout).
           ConditionExpression: "attribute_not_exists(pk) OR (#state = :running AND #until < :now)",
           ExpressionAttributeNames: { "#state": "state", "#until": "until" },
@@ -66,9 +71,9 @@ export class DynamoRunClaims implements RunClaims {
           TableName: this.db.tables.state,
           Key: key(c),
           UpdateExpression: "SET #until = :until",
-          ConditionExpression: "#state = :running",
-          ExpressionAttributeNames: { "#state": "state", "#until": "until" },
-          ExpressionAttributeValues: { ":until": until, ":running": "running" },
+          ConditionExpression: "#state = :running AND #holder = :holder",
+          ExpressionAttributeNames: { "#state": "state", "#until": "until", "#holder": "holder" },
+          ExpressionAttributeValues: { ":until": until, ":running": "running", ":holder": c.holder },
         }),
       );
     } catch (err) {
@@ -78,18 +83,45 @@ export class DynamoRunClaims implements RunClaims {
   }
 
   async finish(c: RunClaim, now: number): Promise<void> {
-    await this.db.doc.send(
+    await this.ifHolder(
       new UpdateCommand({
         TableName: this.db.tables.state,
         Key: key(c),
         UpdateExpression: "SET #state = :done, #ttl = :ttl REMOVE #until",
-        ExpressionAttributeNames: { "#state": "state", "#ttl": "ttl", "#until": "until" },
-        ExpressionAttributeValues: { ":done": "done", ":ttl": ttlSeconds(now + KEPT_MS) },
+        ConditionExpression: "#holder = :holder",
+        ExpressionAttributeNames: {
+          "#state": "state",
+          "#ttl": "ttl",
+          "#until": "until",
+          "#holder": "holder",
+        },
+        ExpressionAttributeValues: {
+          ":done": "done",
+          ":ttl": ttlSeconds(now + KEPT_MS),
+          ":holder": c.holder,
+        },
       }),
     );
   }
 
   async release(c: RunClaim): Promise<void> {
-    await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: key(c) }));
+    await this.ifHolder(
+      new DeleteCommand({
+        TableName: this.db.tables.state,
+        Key: key(c),
+        ConditionExpression: "#holder = :holder",
+        ExpressionAttributeNames: { "#holder": "holder" },
+        ExpressionAttributeValues: { ":holder": c.holder },
+      }),
+    );
+  }
+
+  /** A claim another delivery took after this one's lease lapsed is theirs: left as it is. */
+  private async ifHolder(command: UpdateCommand | DeleteCommand): Promise<void> {
+    try {
+      await this.db.doc.send(command as UpdateCommand);
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
   }
 }
