@@ -20,6 +20,7 @@ import type { TrustRecord } from "../../shared/learning/trust.ts";
 import {
   account,
   DAY,
+  decisionOf,
   GOOD_BODY,
   HOUR,
   MINUTE,
@@ -100,39 +101,7 @@ class World {
     };
     const e = evaluate(ctx);
     const decisionId = `d${this.seq}`;
-    const d: Decision = {
-      decisionId,
-      proposalId: prop.proposalId,
-      agentId,
-      actionType: type,
-      actionKind: action?.kind ?? "unknown",
-      accountId,
-      personId: p.personId,
-      payload: prop.payload,
-      payloadDigest: "sha256:x",
-      reasoning: prop.reasoning,
-      confidence: prop.confidence,
-      ...(prop.retryOf ? { retryOf: prop.retryOf } : {}),
-      verdict: e.verdict,
-      status: e.status,
-      checks: e.checks,
-      reasons: e.reasons,
-      autonomyLevel: e.autonomyLevel,
-      autonomySource: e.autonomySource,
-      trustScore: e.trustScore,
-      specVersion: 1,
-      specHash: "h",
-      context: { touchesSeen: ctx.touches.length },
-      facts: factsOf(ctx),
-      decidedAt: iso(at),
-      ...(e.executeAt ? { executeAt: iso(e.executeAt) } : {}),
-      ...(e.expiresAt ? { expiresAt: iso(e.expiresAt) } : {}),
-      idempotencyKey: decisionId,
-      reservation: { touch: e.reservation.touch !== undefined, counters: e.reservation.counters },
-      outcomes: [],
-      version: 1,
-      updatedAt: iso(at),
-    };
+    const d = decisionOf(ctx, e, decisionId);
     if (e.reservation.touch)
       this.touches.set(accountId, [
         ...(this.touches.get(accountId) ?? []),

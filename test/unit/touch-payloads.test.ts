@@ -8,12 +8,11 @@ import { sendEmailInput } from "../../shared/adapters/connectors/ses.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { evaluate } from "../../shared/domain/evaluate.ts";
 import { addressed, recipientProblem } from "../../shared/domain/recipients.ts";
-import { contextFromFacts, factsOf } from "../../shared/domain/replay-facts.ts";
+import { contextFromFacts } from "../../shared/domain/replay-facts.ts";
 import { revalidate } from "../../shared/domain/revalidate.ts";
-import { iso } from "../../shared/domain/time.ts";
 import { EmailPayload, payloadShapeIssues } from "../../shared/domain/touch-payloads.ts";
 import { gateContext } from "../../shared/usecases/gate.ts";
-import { ctx, GOOD_BODY, NOW, person, proposal, specWith, version } from "./helpers/fixtures.ts";
+import { ctx, decisionOf, GOOD_BODY, NOW, person, proposal, specWith, version } from "./helpers/fixtures.ts";
 
 const jane = person({ linkedinUrl: "https://www.linkedin.com/in/jane-doe" });
 
@@ -188,38 +187,7 @@ describe("the gate's context, revalidation and replay", () => {
   it("a replay keeps the gate's reading: its rebuilt person has no address to compare", () => {
     const decided = (payload: Record<string, unknown>): Decision => {
       const c = read(payload);
-      const e = evaluate(c);
-      return {
-        decisionId: "d1",
-        proposalId: "p-1",
-        agentId: "writer",
-        actionType: "email.send",
-        actionKind: "touch",
-        channel: "email",
-        accountId: "acme",
-        personId: "jane",
-        payload,
-        payloadDigest: "sha256:x",
-        reasoning: "r",
-        confidence: 0.9,
-        verdict: e.verdict,
-        status: e.status,
-        checks: e.checks,
-        reasons: e.reasons,
-        autonomyLevel: e.autonomyLevel,
-        autonomySource: e.autonomySource,
-        trustScore: e.trustScore,
-        specVersion: 1,
-        specHash: "h",
-        context: { touchesSeen: 0 },
-        facts: factsOf(c),
-        decidedAt: iso(NOW),
-        idempotencyKey: "k",
-        reservation: { touch: false, counters: [] },
-        outcomes: [],
-        version: 1,
-        updatedAt: iso(NOW),
-      };
+      return decisionOf(c, evaluate(c), "d1");
     };
     const wrong = decided({ to: "bob@acme.io", subject: "Pricing", body: GOOD_BODY });
     const again = contextFromFacts(wrong, version());
