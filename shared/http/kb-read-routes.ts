@@ -210,7 +210,8 @@ export const KB_READ_ROUTES: Route[] = [
       assertMayRead(req.principal, "do-not-target");
       const accountId = param(req, "id");
       const q = parseWith(DoNotTargetQuery, req.query);
-      const blocked = await knowledge(deps).doNotTarget(accountId, [...new Set(q.personIds)]);
+      // Repeated ids are read once (KnowledgeStore.suppressedAmong).
+      const blocked = await knowledge(deps).doNotTarget(accountId, q.personIds);
       return ok({ personIds: [...blocked].sort() });
     },
   },
