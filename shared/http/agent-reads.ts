@@ -38,7 +38,8 @@ export const AGENT_READS: Readonly<Record<string, readonly Read[]>> = {
   "persona-classifier": ["accounts", "people"],
   "web-research": ["accounts"],
   "lead-list-builder": ["accounts", "people", "touches"],
-  "linkedin-audience-manager": ["accounts", "people"],
+  // Whether a newly qualified contact asked us to stop (its own route: the person is not read by account).
+  "linkedin-audience-manager": ["accounts", "people", "do-not-target"],
   "crm-sync": ["accounts", "people", "ledger"],
   // Reads only the spec; the import itself needs the CRM's secret, which only the harness holds.
   "crm-import": [],

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crmSync } from "../../shared/agents/workflows/crm-sync.ts";
 import { linkedinAudienceManager } from "../../shared/agents/workflows/linkedin-audience-manager.ts";
 import { personaClassifier } from "../../shared/agents/workflows/persona-classifier.ts";
+import { addSuppression } from "../../shared/usecases/admin.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { emailProposal } from "../helpers/world.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
@@ -42,6 +43,19 @@ describe("LinkedIn Audience Manager", () => {
       idType: "SHA256_EMAIL",
       idValue: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+  });
+
+  it("someone the suppression list names is not proposed for an audience", async () => {
+    await addSuppression(h.rt.deps, { kind: "email", value: "cro@la.io", reason: "unsubscribed" });
+    await seedPeople(h.rt.deps, "la", [
+      ["cro", "Chief Revenue Officer"],
+      ["vpm", "VP Marketing"],
+    ]);
+    await h.agents.drain();
+    const d = (await h.rt.deps.decisions.queryDecisions({ agentId: "linkedin-audience-manager", limit: 10 }))
+      .items;
+    // The other newly qualified contact is proposed as before: the suppression names one person.
+    expect(d.map((x) => x.personId).sort()).toEqual(["la.vp", "la.vpm"]);
   });
 
   it("people at accounts outside the ICP are not qualified", async () => {

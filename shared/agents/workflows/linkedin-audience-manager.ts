@@ -27,6 +27,9 @@ export const linkedinAudienceManager = defineAgent({
     const tier = await ctx.kb.tier(account);
     if (tier.tier !== 1 && tier.tier !== 2)
       return ctx.log("account is not (or no longer) an ICP fit", { accountId: account.accountId });
+    // The gate would refuse it, once per qualification: someone who asked us to stop is not proposed.
+    if ((await ctx.kb.doNotTarget(account.accountId, [person.personId])).size > 0)
+      return ctx.log("the suppression list names this person", { ...ev });
     const audienceId = `harness-${ev.persona}`;
     await ctx.propose({
       key: `audience:${audienceId}:${person.personId}`,
