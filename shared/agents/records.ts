@@ -111,6 +111,16 @@ export const ListSyncPayload = z.object({
 });
 export type ListSyncPayload = z.infer<typeof ListSyncPayload>;
 
+/**
+ * The record actions' payloads as their connector (HubSpot) reads them: the gate refuses another
+ * shape with a 400 naming the field (domain/touch-payloads.ts payloadShapeIssues), as it does a
+ * touch's, instead of deciding an action that fails when it executes.
+ */
+export const RECORD_PAYLOADS: Readonly<Record<string, z.ZodMiniType>> = {
+  "crm.update": CrmUpdate,
+  "list.sync": ListSyncPayload,
+};
+
 /** The touches' payloads are the gate's to check (domain/touch-payloads.ts), whom they address included (recipients.ts). */
 export {
   AudienceAddPayload,

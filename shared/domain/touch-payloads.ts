@@ -63,9 +63,14 @@ const SHAPES: Readonly<Record<string, z.ZodMiniType>> = {
 /**
  * Why the payload cannot be sent by its built-in connector, each issue naming its field
  * (`payload.subject`); none for other types, whose payloads are their connectors' or tools' to read.
+ * `records`: the record actions' shapes (agents/records.ts RECORD_PAYLOADS), where the caller checks them.
  */
-export function payloadShapeIssues(actionType: string, payload: Record<string, unknown>): FieldIssue[] {
-  const shape = SHAPES[actionType];
+export function payloadShapeIssues(
+  actionType: string,
+  payload: Record<string, unknown>,
+  records: Readonly<Record<string, z.ZodMiniType>> = {},
+): FieldIssue[] {
+  const shape = SHAPES[actionType] ?? records[actionType];
   if (!shape) return [];
   const result = z.safeParse(shape, payload);
   return result.success ? [] : toIssues(result.error, "payload");

@@ -1,3 +1,4 @@
+import { RECORD_PAYLOADS } from "../agents/records.ts";
 import { holdoutEvaluation } from "../domain/arms.ts";
 import { blockedDraft, blockedDraftDue } from "../domain/blocked-draft.ts";
 import { liveTouches } from "../domain/checks/coordination.ts";
@@ -65,7 +66,7 @@ export class Gate {
       // What its connector could not send is refused before anything is reserved (after the replay
       // lookup: a retry of a proposal decided before this check was made gets its decision back).
       if (attempt === 0) {
-        const shape = payloadShapeIssues(proposal.action.type, proposal.payload);
+        const shape = payloadShapeIssues(proposal.action.type, proposal.payload, RECORD_PAYLOADS);
         if (shape.length > 0) throw new ValidationError(shape);
       }
       const spec = read.spec as SpecVersion;

@@ -1,3 +1,4 @@
+import { RECORD_PAYLOADS } from "../agents/records.ts";
 import { holdoutCheck } from "../domain/arms.ts";
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError, ContentionError, ValidationError } from "../domain/errors.ts";
@@ -106,7 +107,7 @@ export async function approve(
     const reviewed = edited && input.payload ? input.payload : decision.payload;
     // What its connector could not send is not approved: an edit, or a decision made before the gate
     // checked payloads, which the reviewer can then edit.
-    const shape = payloadShapeIssues(decision.actionType, reviewed);
+    const shape = payloadShapeIssues(decision.actionType, reviewed, RECORD_PAYLOADS);
     if (shape.length > 0) throw new ValidationError(shape);
     const { failed, contact, now, payload } = await recheck(deps, decision, reviewed);
     // Judged at the instant of the re-check, which is the instant the touch is placed at.

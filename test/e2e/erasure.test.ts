@@ -86,7 +86,13 @@ async function janeEverywhere() {
     agentId: "list-builder",
     action: { type: "list.sync" },
     target: { accountId: "acme" },
-    payload: { listId: "q3-vps", members: [{ personId: "acme-jane", email: EMAIL, name: "Jane Doe" }] },
+    payload: {
+      audienceId: "q3-vps",
+      listName: "Q3 VPs",
+      add: [{ personId: "acme-jane", email: EMAIL, name: "Jane Doe" }],
+      remove: [],
+      members: [{ personId: "acme-jane", email: EMAIL, name: "Jane Doe" }],
+    },
     reasoning: "Jane Doe matches the VP persona.",
     confidence: 0.9,
   });
@@ -96,7 +102,13 @@ async function janeEverywhere() {
     agentId: "list-builder",
     action: { type: "list.sync" },
     target: { accountId: "globex" },
-    payload: { listId: "q3-cros", members: [{ email: "bob@globex.io" }] },
+    payload: {
+      audienceId: "q3-cros",
+      listName: "Q3 CROs",
+      add: [],
+      remove: [],
+      members: [{ personId: "globex-bob", email: "bob@globex.io" }],
+    },
     reasoning: "Bob is a CRO.",
     confidence: 0.9,
   });
@@ -166,7 +178,7 @@ describe("erasure", () => {
     const sync = await getDecision(h, listSync.decisionId);
     expect(sync).toMatchObject({ status: "executed", erased: true, payload: {} });
     // Another account's list sync is untouched.
-    expect((await getDecision(h, bobSync.decisionId)).payload.listId).toBe("q3-cros");
+    expect((await getDecision(h, bobSync.decisionId)).payload.audienceId).toBe("q3-cros");
     // Bob, a colleague with the same last name, is untouched.
     const bob = await h.call("GET", "/v1/explain?personId=acme-bob", h.viewer);
     expect(expectStatus(bob, 200).person.name).toBe("Bob Doe");

@@ -138,7 +138,12 @@ describe("EventBridge target: execute-allowed", () => {
         agentId: "h-crm",
         action: { type: "crm.update" },
         target: { accountId: "h-acme" },
-        payload: { field: "lifecycle", value: "engaged" },
+        payload: {
+          operation: "research_note",
+          accountId: "h-acme",
+          domain: "h-acme.io",
+          facts: [{ kind: "news", text: "Opened a Berlin office.", sourceUrl: "https://h-acme.io/news" }],
+        },
         reasoning: "Replied to the last email.",
         confidence: 0.95,
       },

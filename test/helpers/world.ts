@@ -92,7 +92,7 @@ export function linkedinProposal(
   });
 }
 
-/** A record action (a CRM note) by `agentId` on `accountId`; `n` tells several on one account apart. */
+/** A record action (a research note) by `agentId` on `accountId`; `n` tells several on one account apart. */
 export function recordProposal(agentId: string, accountId = "acme", n?: number) {
   return {
     proposalId: `rec-${accountId}-${n ?? agentId}`,
@@ -100,8 +100,16 @@ export function recordProposal(agentId: string, accountId = "acme", n?: number) 
     action: { type: "crm.update" },
     target: { accountId },
     payload: {
-      operation: "note",
-      text: `Head count updated from the website${n === undefined ? "" : ` (${n})`}.`,
+      operation: "research_note",
+      accountId,
+      domain: `${accountId}.io`,
+      facts: [
+        {
+          kind: "hiring",
+          text: `Head count updated from the website${n === undefined ? "" : ` (${n})`}.`,
+          sourceUrl: `https://${accountId}.io/careers`,
+        },
+      ],
     },
     reasoning: "The website lists a larger team.",
     confidence: 0.9,

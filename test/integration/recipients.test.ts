@@ -12,7 +12,7 @@ import { decisionIdFor, payloadDigest } from "../../shared/domain/ids.ts";
 import { addSuppression, putPerson } from "../../shared/usecases/admin.ts";
 import { approve, execute } from "../../shared/usecases/lifecycle.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
-import { agent, emailProposal, jane, linkedinProposal, seedAcme } from "../helpers/world.ts";
+import { agent, emailProposal, jane, linkedinProposal, recordProposal, seedAcme } from "../helpers/world.ts";
 import { approver, dueFor, pin, touchCounters } from "./helpers/store.ts";
 
 let rt: TestRuntime;
@@ -120,6 +120,31 @@ describe("the gate addresses a touch to the person it checked", () => {
       expect(await rt.deps.decisions.getDecision(decisionIdFor(p.agentId, p.proposalId))).toBeUndefined();
     }
     expect(await touchCounters(rt, "writer", "email")).toEqual({ agent: 0, channel: 0 });
+  });
+
+  it("a record action HubSpot could not apply is refused naming the field, and nothing is written", async () => {
+    const cases: [string, Record<string, unknown>, string[]][] = [
+      ["crm.update", { operation: "note", text: "Head count up." }, ["payload.operation"]],
+      [
+        "crm.update",
+        { operation: "classify_contact", personId: "acme-jane", email: "jane@acme.io", persona: "vp" },
+        ["payload.role", "payload.method", "payload.confidence"],
+      ],
+      [
+        "list.sync",
+        { audienceId: "sdr-1", add: [{ personId: "acme-jane", email: "jane" }], remove: [], members: [] },
+        ["payload.listName", "payload.add[0].email"],
+      ],
+    ];
+    for (const [type, payload, fields] of cases) {
+      const p = { ...recordProposal("recorder"), proposalId: `bad-${fields[0]}`, action: { type }, payload };
+      const err = await rt.deps.gate.propose(p, agent("recorder")).catch((e: unknown) => e);
+      expect(err, type).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).issues.map((i) => i.path)).toEqual(fields);
+      expect(await rt.deps.decisions.getDecision(decisionIdFor(p.agentId, p.proposalId))).toBeUndefined();
+    }
+    const fine = await rt.deps.gate.propose(recordProposal("recorder"), agent("recorder"));
+    expect(fine.decision.verdict).toBe("allow");
   });
 
   it("a retry of a decided proposal gets its decision back, whatever its payload now says", async () => {

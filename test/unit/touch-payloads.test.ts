@@ -3,8 +3,10 @@
  * vendor reads an address, checked by the gate's context and kept by replays, which have no address
  * to compare; and what its connector can send (shared/domain/touch-payloads.ts).
  */
+
 import { describe, expect, it } from "vitest";
 import { sendEmailInput } from "../../shared/adapters/connectors/ses.ts";
+import { RECORD_PAYLOADS } from "../../shared/agents/records.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { evaluate } from "../../shared/domain/evaluate.ts";
 import { addressed, recipientProblem } from "../../shared/domain/recipients.ts";
@@ -123,7 +125,12 @@ describe("payloadShapeIssues: what the connector could not send, by field", () =
       "payload.companyName",
       "payload.persona",
     ]);
+    // Record actions' shapes are checked only where the caller passes them (the gate and the reviews).
     expect(payloadShapeIssues("crm.update", { operation: "note" })).toEqual([]);
+    expect(
+      payloadShapeIssues("crm.update", { operation: "note" }, RECORD_PAYLOADS).map((i) => i.path),
+    ).toEqual(["payload.operation"]);
+    expect(payloadShapeIssues("x.custom", { anything: 1 }, RECORD_PAYLOADS)).toEqual([]);
   });
 });
 
