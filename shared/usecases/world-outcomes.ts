@@ -38,6 +38,8 @@ export type WorldOutcomeResult =
 
 const SES: Principal = { subject: "ses", roles: ["admin"] };
 const ON_ACCOUNT_LIST = "OnAccountSuppressionList";
+/** A hard bounce SES answers itself, sending nothing: the address bounced recently for any sender. */
+const ON_GLOBAL_LIST = "Suppressed";
 
 /** Outcome ids allow letters, digits and . _ : @ - only. */
 export const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0, 80);
@@ -52,7 +54,8 @@ export const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0
  * OnAccountSuppressionList
  * (SES refusing an address already on the account's suppression list, for an earlier bounce or
  * complaint, perhaps another sender's: the address is suppressed here too, but no agent is taught a
- * bounce or complaint this send did not cause), and a soft bounce (SES publishes one only once it has
+ * bounce or complaint this send did not cause), a hard bounce of subtype Suppressed (the same, from
+ * SES's global list of addresses that bounced recently for any sender), and a soft bounce (SES publishes one only once it has
  * stopped retrying). The others say it went out: they settle a decision in doubt as sent (settle).
  * A delivery teaches nothing more.
  */
@@ -64,20 +67,23 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
   const msg = idPart(detail.mail.messageId);
   // With a reason, settle always answers.
   const notSent = (why: string) => settle(deps, decision, detail, msg, why) as Promise<WorldOutcomeResult>;
+  const global = detail.eventType === "Bounce" && detail.bounce?.bounceSubType === ON_GLOBAL_LIST;
   const listed =
+    global ||
     detail.bounce?.bounceSubType === ON_ACCOUNT_LIST ||
     detail.complaint?.complaintSubType === ON_ACCOUNT_LIST;
   if (listed && (detail.eventType === "Bounce" || detail.eventType === "Complaint")) {
+    const list = global ? "SES's global suppression list" : "SES's account suppression list";
     const addresses =
       detail.eventType === "Bounce"
         ? (detail.bounce?.bouncedRecipients ?? []).map((r) => r.emailAddress)
         : (detail.complaint?.complainedRecipients ?? []).map((r) => r.emailAddress);
     for (const a of addresses.length ? addresses : detail.mail.destination)
       await deps.kb.addSuppression(
-        { kind: "email", value: a.toLowerCase(), reason: `on the SES account suppression list (SES ${msg})` },
+        { kind: "email", value: a.toLowerCase(), reason: `on ${list} (SES ${msg})` },
         new Date(deps.clock.now()).toISOString(),
       );
-    return notSent(`${SES_NOT_SENT}: the address is on SES's account suppression list`);
+    return notSent(`${SES_NOT_SENT}: the address is on ${list}`);
   }
   if (detail.eventType === "Reject")
     return notSent(`${SES_REJECTED}: ${detail.reject?.reason ?? "no reason given"}`);

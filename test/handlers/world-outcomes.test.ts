@@ -374,6 +374,28 @@ describe("SES refusing an address on the account's suppression list (subtype OnA
   });
 });
 
+describe("SES refusing an address on its global suppression list (hard bounce, subtype Suppressed)", () => {
+  it("fails the decision as never sent and suppresses the address, teaching no bounce", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-global");
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const before = await rt.deps.trust.get("w-writer", "email.send");
+    const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+    expect(bounce.detail.bounce.bounceType).toBe("Permanent");
+    bounce.detail.bounce.bounceSubType = "Suppressed";
+    bounce.detail.bounce.bouncedRecipients[0].emailAddress = "jane@w-global.io";
+    expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "not_sent", duplicate: false });
+    const failed = await rt.deps.decisions.getDecision(decision.decisionId);
+    expect(failed?.status).toBe("failed");
+    expect(failed?.execution?.error).toMatch(/global suppression list/);
+    const suppressions = await suppressionsFor(rt.db, "w-global", "w-global-jane");
+    expect(suppressions.some((x) => x.kind === "email" && /global suppression list/.test(x.reason))).toBe(
+      true,
+    );
+    expect(await outcomesOf(decision.decisionId)).toEqual([]);
+    expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(before?.version);
+  });
+});
+
 describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature)", () => {
   const clientSecret = "hubspot-app-client-secret";
   const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-webhook-AbCdEf";
