@@ -1,8 +1,9 @@
 /**
  * POST /v1/webhooks/hubspot behind API Gateway with no authorizer: HubSpot cannot send our bearer
  * tokens, so this function checks HubSpot's v3 signature itself (shared/usecases/hubspot-webhook.ts)
- * with the app's client secret from Secrets Manager, kept five minutes (connector-secrets.ts), so a
- * rotated client secret is checked against within that.
+ * with the app's client secret from Secrets Manager, kept five minutes (connector-secrets.ts); a
+ * signature that fails under it has the secret read again first (at most once a minute), since
+ * HubSpot never resends a request answered 401 and a rotated secret would otherwise lose events.
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -24,6 +25,9 @@ export interface WebhookWiring {
   secrets?: ConnectorSecrets;
 }
 
+/** How long after a read of the client secret a signature that fails may have it read again. */
+const REREAD_AFTER_MS = 10_000;
+
 /** The URL HubSpot called, as it signed it (the custom domain when there is one). */
 const requestUri = (e: APIGatewayProxyEventV2) =>
   `https://${e.requestContext.domainName}${e.rawPath}${e.rawQueryString ? `?${e.rawQueryString}` : ""}`;
@@ -41,7 +45,7 @@ export const makeHandler = (w: WebhookWiring) => {
           rt.env.CONNECTOR_SECRET_ARNS,
         );
       w.secrets = secrets;
-      const secret = await secrets.get(HUBSPOT_WEBHOOK_SECRET);
+      let secret = await secrets.get(HUBSPOT_WEBHOOK_SECRET);
       if (!secret.clientSecret)
         throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no clientSecret`);
       const body = e.body
@@ -60,6 +64,12 @@ export const makeHandler = (w: WebhookWiring) => {
         },
         {
           clientSecret: secret.clientSecret,
+          // A rotated client secret is read again at once, at most once in 10 s per container.
+          reread: () =>
+            secrets.reread(HUBSPOT_WEBHOOK_SECRET, REREAD_AFTER_MS)?.then((again) => {
+              secret = again;
+              return again.clientSecret;
+            }),
           // The CRM import's link, else its id for a contact whose link a stopped run never wrote.
           personOf: async (contactId) => {
             const linked = (await crmLink(rt.db, "contacts", contactId))?.kbId;
@@ -83,6 +93,8 @@ export const makeHandler = (w: WebhookWiring) => {
         },
       );
       if (answer.status === 401) tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);
+      if (answer.passedOver?.length)
+        tools.logger.warn("webhook events passed over", { reasons: answer.passedOver });
       return {
         statusCode: answer.status,
         headers: { "content-type": "application/json" },

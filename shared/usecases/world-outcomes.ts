@@ -67,13 +67,13 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
   const msg = idPart(detail.mail.messageId);
   // With a reason, settle always answers.
   const notSent = (why: string) => settle(deps, decision, detail, msg, why) as Promise<WorldOutcomeResult>;
-  const global = detail.eventType === "Bounce" && detail.bounce?.bounceSubType === ON_GLOBAL_LIST;
+  const global = detail.bounce?.bounceSubType === ON_GLOBAL_LIST;
   const listed =
     global ||
     detail.bounce?.bounceSubType === ON_ACCOUNT_LIST ||
     detail.complaint?.complaintSubType === ON_ACCOUNT_LIST;
   if (listed && (detail.eventType === "Bounce" || detail.eventType === "Complaint")) {
-    const list = global ? "SES's global suppression list" : "SES's account suppression list";
+    const list = `SES's ${global ? "global" : "account"} suppression list`;
     const addresses =
       detail.eventType === "Bounce"
         ? (detail.bounce?.bouncedRecipients ?? []).map((r) => r.emailAddress)

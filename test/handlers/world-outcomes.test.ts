@@ -400,8 +400,15 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
   const clientSecret = "hubspot-app-client-secret";
   const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-webhook-AbCdEf";
 
-  async function wiring(contactEmail: string, search: Parameters<typeof fakeHubSpotContacts>[1] = []) {
-    const sm = await fakeSecretsManager({ [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) });
+  async function wiring(
+    contactEmail: string,
+    search: Parameters<typeof fakeHubSpotContacts>[1] = [],
+    /** The stand-in's secrets, to rotate one; the secrets' clock (default: the wall clock). */
+    o: { values?: Record<string, string>; now?: () => number } = {},
+  ) {
+    const sm = await fakeSecretsManager(
+      o.values ?? { [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) },
+    );
     const hubspot = await fakeHubSpotContacts({ "1246965": contactEmail }, search);
     const env = parseAwsEnv(
       functionEnv(rt, {
@@ -414,7 +421,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       { clock: rt.clock, events: new RecordingPublisher() },
       OUTCOME_STORES,
     );
-    const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS);
+    const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS, o.now ? { now: o.now } : {});
     const handler = hubspotWebhook({ runtime: () => runtime, secrets });
     const poll = hubspotPoll(() => runtime, secrets);
     return { sm, hubspot, handler, poll, close: () => Promise.all([sm.close(), hubspot.close()]) };
@@ -554,6 +561,78 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       const none = await w.handler(delivery(JSON.stringify([merge(5004, 8801, [8802])])), ctx);
       expect(JSON.parse(none.body as string).results[0]).toMatchObject({ recorded: false });
       expect(w.hubspot.requests).toHaveLength(0);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a client secret rotated since it was read is read again, at most once in 10 s, so no event is lost", async () => {
+    const { decision } = await sentEmail("w-hs-rot");
+    const values = { [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) };
+    const w = await wiring("jane@w-hs-rot.io", [], { values, now: () => rt.clock.now() });
+    try {
+      const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
+      const rotated = "hubspot-app-client-secret-2";
+      // Read once for the container, with the secret as it was.
+      const first = await w.handler(delivery(body, { secret: "not-the-secret" }), ctx);
+      expect(first.statusCode).toBe(401);
+      expect(w.sm.reads()).toBe(1);
+      values[arn] = JSON.stringify({ clientSecret: rotated, accessToken: "pat-read" });
+      // Within 10 s of the read, a failing signature does not make another read.
+      rt.clock.advance(5_000);
+      expect((await w.handler(delivery(body, { secret: rotated }), ctx)).statusCode).toBe(401);
+      expect(w.sm.reads()).toBe(1);
+      // After, HubSpot's request under the rotated secret is read under it: HubSpot never resends a 401.
+      rt.clock.advance(6_000);
+      const after = await w.handler(delivery(body, { secret: rotated }), ctx);
+      expect(after.statusCode).toBe(200);
+      expect(JSON.parse(after.body as string).results[0]).toMatchObject({
+        recorded: true,
+        type: "replied",
+        decisionId: decision.decisionId,
+      });
+      expect(w.sm.reads()).toBe(2);
+      // The new secret is kept: the next request under it reads nothing; one under the old is refused.
+      rt.clock.advance(1_000);
+      expect((await w.handler(delivery(body, { secret: rotated }), ctx)).statusCode).toBe(200);
+      expect((await w.handler(delivery(body, { secret: clientSecret }), ctx)).statusCode).toBe(401);
+      expect(w.sm.reads()).toBe(2);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("an event the harness does not read (an association change) is passed over; the batch's others are recorded", async () => {
+    const { decision } = await sentEmail("w-hs-mixed");
+    const w = await wiring("jane@w-hs-mixed.io");
+    try {
+      // HubSpot's association-change event (its webhooks documentation): no objectId.
+      const association = {
+        eventId: 1001,
+        subscriptionId: 5678,
+        portalId: 62515,
+        appId: 54321,
+        occurredAt: rt.clock.now(),
+        subscriptionType: "contact.associationChange",
+        attemptNumber: 0,
+        changeSource: "USER",
+        associationType: "CONTACT_TO_COMPANY",
+        fromObjectId: 1246965,
+        toObjectId: 4567,
+        associationRemoved: false,
+        isPrimaryAssociation: false,
+      };
+      const body = JSON.stringify([association, ...fixture("hubspot-webhook-contact-property-change.json")]);
+      const answer = await w.handler(delivery(body), ctx);
+      expect(answer.statusCode).toBe(200);
+      const results = JSON.parse(answer.body as string).results;
+      expect(results[0]).toEqual({
+        recorded: false,
+        reason: "event 0 is not one the harness reads: objectId",
+      });
+      expect(results[1]).toMatchObject({ recorded: true, type: "replied", decisionId: decision.decisionId });
+      // A body that is not a batch at all is still refused whole.
+      expect((await w.handler(delivery(JSON.stringify({ events: [] })), ctx)).statusCode).toBe(400);
     } finally {
       await w.close();
     }

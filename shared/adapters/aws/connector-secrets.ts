@@ -68,6 +68,19 @@ export class ConnectorSecrets {
     this.cache.delete(name);
   }
 
+  /**
+   * `name` read again now, when what was read of it is contradicted by a caller that holds the real
+   * one (a signature made with a rotated key); undefined when it was read less than `minAgeMs` ago,
+   * so requests that anyone can send cannot make every call a Secrets Manager read. A failed read
+   * serves the last good value, as `get` does.
+   */
+  reread(name: string, minAgeMs: number): Promise<ConnectorSecret> | undefined {
+    const cached = this.cache.get(name);
+    if (cached && (this.o.now ?? Date.now)() - cached.at < minAgeMs) return undefined;
+    if (cached) cached.at = Number.NEGATIVE_INFINITY;
+    return this.get(name);
+  }
+
   private kept<T>(cache: Map<string, Kept<T>>, key: string, read: () => Promise<T>): Promise<T> {
     const now = (this.o.now ?? Date.now)();
     const cached = cache.get(key);

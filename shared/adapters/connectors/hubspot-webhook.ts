@@ -44,6 +44,8 @@ export function signV3(clientSecret: string, r: Omit<SignedRequest, "signature">
     .digest("base64");
 }
 
+export const SIGNATURE_MISMATCH = "signature mismatch";
+
 /** Why a request is not HubSpot's, or undefined when its signature holds and it is recent. */
 export function signatureProblem(clientSecret: string, r: SignedRequest, now: number): string | undefined {
   if (!r.signature || !r.timestamp) return "missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp";
@@ -52,7 +54,7 @@ export function signatureProblem(clientSecret: string, r: SignedRequest, now: nu
   if (Math.abs(now - ts) > MAX_SIGNATURE_AGE_MS) return "the request timestamp is more than 5 minutes away";
   const expected = Buffer.from(signV3(clientSecret, r), "utf8");
   const given = Buffer.from(r.signature, "utf8");
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return "signature mismatch";
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return SIGNATURE_MISMATCH;
   return undefined;
 }
 
@@ -67,7 +69,8 @@ export const HubSpotWebhookEvent = z.looseObject({
   propertyValue: z.optional(z.string()),
 });
 export type HubSpotWebhookEvent = z.infer<typeof HubSpotWebhookEvent>;
-export const HubSpotWebhookBody = z.array(HubSpotWebhookEvent).check(z.maxLength(1000));
+/** The batch: its events are read one by one (HubSpotWebhookEvent), each that fits recorded. */
+export const HubSpotWebhookBody = z.array(z.unknown()).check(z.maxLength(1000));
 
 /**
  * Contact properties whose change means the contact answered: HubSpot sets them when a tracked sales
