@@ -9,6 +9,7 @@ import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
 import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
 import { DynamoGateDecisionStore } from "../adapters/dynamo/gate-decision-store.ts";
+import { DynamoCheckingDecisionStore } from "../adapters/dynamo/gate-read.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
 import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
@@ -18,6 +19,8 @@ import { ObservedKnowledgeStore } from "../kb/observed-store.ts";
 import type { StoreParts, StoreSet } from "./aws.ts";
 
 const decisions = (p: StoreParts) => new DynamoDecisionStore(p.db, p.keys, p.cursors);
+/** The decisions of a function that re-checks one before dispatch (the reviews, the Release step). */
+const checkingDecisions = (p: StoreParts) => new DynamoCheckingDecisionStore(p.db, p.keys, p.cursors);
 const specs = (p: StoreParts) => new DynamoSpecStore(p.db);
 const trust = (p: StoreParts) => new DynamoTrustStore(p.db, p.cursors, Date.now, BOUNDED_DIRECTORY_FILL);
 const pauses = (p: StoreParts) => new DynamoPauseStore(p.db);
@@ -35,7 +38,7 @@ const consoleReads = (p: StoreParts) => new DynamoConsoleReader(p.db);
 // esbuild keeps them (a spread may run a getter), and with them every set and every store's adapter,
 // in every function that imports this module.
 export const ALL_STORES: StoreSet = {
-  decisions,
+  decisions: checkingDecisions,
   specs,
   trust,
   pauses,
@@ -65,7 +68,8 @@ export const MCP_STORES: StoreSet = /* @__PURE__ */ withGate(ALL_STORES);
 /**
  * A decision's lifecycle after the gate (shared/usecases/transitions.ts LifecycleDeps): the Step
  * Functions steps, the executors and the reconciler. Trust learns from their results. No drafts: only
- * a review's refusal drafts a rule, and the reviews are the API's (3 KB less in each of them).
+ * a review's refusal drafts a rule, and the reviews are the API's (3 KB less in each of them). No
+ * gate's read: none of them re-checks a decision (the Release step does, RELEASE_STORES).
  */
 export const LIFECYCLE_STORES: StoreSet = { decisions, specs, trust };
 
@@ -73,7 +77,7 @@ export const LIFECYCLE_STORES: StoreSet = { decisions, specs, trust };
  * The Release step (usecases/workflow-release.ts): it re-validates against the decision and the spec
  * and moves the decision on, recording no trust (nothing was reviewed or executed) and no draft.
  */
-export const RELEASE_STORES: StoreSet = { decisions, specs };
+export const RELEASE_STORES: StoreSet = { decisions: checkingDecisions, specs };
 
 /** Outcomes from the world (usecases/outcomes.ts): the decision, trust, suppression and pauses. */
 export const OUTCOME_STORES: StoreSet = { decisions, specs, trust, pauses, kb };

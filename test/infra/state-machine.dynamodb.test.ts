@@ -21,7 +21,7 @@ import type { Decision } from "../../shared/domain/decision.ts";
 import { DependencyError } from "../../shared/domain/errors.ts";
 import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
-import { LIFECYCLE_STORES, RELEASE_STORES } from "../../shared/runtime/aws-stores.ts";
+import { ALL_STORES, LIFECYCLE_STORES, RELEASE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { veto } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
@@ -73,6 +73,9 @@ const runtime = (stores = LIFECYCLE_STORES) =>
       approvals: (db) => new StepFunctionsApprovalSignal({ taskTokens: new DynamoTaskTokenStore(db), tasks }),
     },
   });
+
+/** The reviews API's: every store (functions/api/reviews.ts builds lazyRuntime), its approvals re-check. */
+const reviewsRuntime = () => runtime(ALL_STORES);
 
 type Invoke = (input: any) => Promise<any>;
 
@@ -225,7 +228,7 @@ describe("approval workflow (synthesized definition, executed)", () => {
 
   it("level 1: approved through the reviews API -> the task is released once and the action executes", async () => {
     const d = await pending("sm-approve", "sm-writer2");
-    const reviews = apiHandler(REVIEWS_TABLE, runtime);
+    const reviews = apiHandler(REVIEWS_TABLE, reviewsRuntime);
     const approveEvent = () => {
       const e = fixture("api-v2-jwt-approve.json");
       e.rawPath = e.requestContext.http.path = `/v1/decisions/${d.decisionId}/approve`;
@@ -265,7 +268,7 @@ describe("approval workflow (synthesized definition, executed)", () => {
       Math.ceil((Date.parse(d.expiresAt as string) - rt.clock.now()) / 1000),
     );
     expect(input?.approvalTimeoutSeconds).toBeGreaterThan(DEFAULTS.approvalTimeoutSeconds);
-    const reviews = apiHandler(REVIEWS_TABLE, runtime);
+    const reviews = apiHandler(REVIEWS_TABLE, reviewsRuntime);
     const onWaiting = () => {
       // Ten days later, well past any 72 h ceiling and before the decision's expiry.
       rt.clock.advance(10 * 24 * 3_600_000);

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { mcpExtras } from "../../functions/api/mcp.ts";
 import { DynamoGateDecisionStore } from "../../shared/adapters/dynamo/gate-decision-store.ts";
+import { DynamoCheckingDecisionStore } from "../../shared/adapters/dynamo/gate-read.ts";
 import { createAwsRuntime, STORE_KEYS } from "../../shared/runtime/aws.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import {
@@ -74,6 +75,16 @@ describe("AWS runtime: the stores a function is built with", () => {
       expect(decisions).not.toBeInstanceOf(DynamoGateDecisionStore);
       // Refused before any request: nothing here has a table to reach.
       await expect(decisions.commitDecision({} as never)).rejects.toThrow("DynamoGateDecisionStore");
+    }
+  });
+
+  it("only the sets of functions that check or re-check read the gate's context; the others' stores refuse to", async () => {
+    for (const stores of [GATE_STORES, MCP_STORES, RELEASE_STORES, ALL_STORES])
+      expect(createAwsRuntime(env, {}, stores).deps.decisions).toBeInstanceOf(DynamoCheckingDecisionStore);
+    for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES, WATCHER_STORES]) {
+      const { decisions } = createAwsRuntime(env, {}, stores).deps;
+      expect(decisions).not.toBeInstanceOf(DynamoCheckingDecisionStore);
+      await expect(decisions.readGateContext({} as never)).rejects.toThrow("DynamoCheckingDecisionStore");
     }
   });
 

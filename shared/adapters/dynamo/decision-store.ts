@@ -4,11 +4,9 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { counterNames } from "../../domain/checks/volume.ts";
 import type { Decision, LedgerEvent } from "../../domain/decision.ts";
-import type { Pause, Touch } from "../../domain/decision-types.ts";
+import type { Touch } from "../../domain/decision-types.ts";
 import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
-import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
 import {
   erasedDecision,
   type KeyOwner,
@@ -21,10 +19,8 @@ import {
   withheldDecision,
   withoutSecrets,
 } from "../../domain/personal-data.ts";
-import type { SpecVersion } from "../../domain/spec-schema.ts";
 import { DAY } from "../../domain/time.ts";
 import { STATUSES } from "../../domain/vocabulary.ts";
-import type { TrustRecord } from "../../learning/trust.ts";
 import type {
   CommitConflict,
   ContactState,
@@ -57,7 +53,7 @@ const BOOKKEEPING = new RegExp(`^(pk|sk|ttl|${HEAD_ATTR}|by[A-Z][a-z]+(Pk|Sk))$`
  * An item without its bookkeeping, built by copying what stays rather than deleting what goes: a
  * `delete` turns the object into a slow dictionary, and every later spread of the decision paid for it.
  */
-const strip = <T>(item: Item | undefined): T | undefined => {
+export const strip = <T>(item: Item | undefined): T | undefined => {
   if (!item) return undefined;
   const rest: Item = {};
   for (const k of Object.keys(item)) if (!BOOKKEEPING.test(k)) rest[k] = item[k];
@@ -66,6 +62,8 @@ const strip = <T>(item: Item | undefined): T | undefined => {
 
 /** Contact-state items outlive their last touch by the longest window any sane spec uses. */
 const CONTACT_RETENTION = 30 * DAY;
+const NO_CHECK =
+  "this decision store does not read the gate's context: the functions that check proposals or re-check decisions build DynamoCheckingDecisionStore (gate-read.ts)";
 const NO_GATE =
   "this decision store does not run the gate: the gate's functions build DynamoGateDecisionStore (gate-decision-store.ts)";
 
@@ -86,79 +84,9 @@ export class DynamoDecisionStore implements DecisionStore {
     private readonly cursors: PageCursors = PageCursors.ephemeral(),
   ) {}
 
-  /** The gate's one batched read; the release and the reviews re-check with it too (usecases/lifecycle.ts). */
-  async readGateContext(req: GateReadRequest): Promise<GateReadResult> {
-    const s = stateKeys;
-    const owner = ownerOf(req);
-    const stateKeysWanted: Record<string, Key> = {
-      spec: s.specCurrent(),
-      account: s.account(req.accountId),
-      contact: s.contact(req.accountId),
-      trust: s.trust(req.agentId, req.actionType),
-      pauseGlobal: s.pauses("global"),
-      pauseAgent: s.pauses("agent", req.agentId),
-      pauseAccount: s.pauses("account", req.accountId),
-      supAccount: s.suppression("account", req.accountId),
-      cntAgent: s.counter(counterNames.agent(req.agentId), req.day),
-      cntAction: s.counter(counterNames.actionType(req.actionType), req.day),
-      // The key that will seal this decision, and whether its person was erased (then it gets none).
-      dataKey: s.dataKey(owner),
-      ...(req.personId
-        ? {
-            person: s.person(req.personId),
-            supPerson: s.suppression("person", req.personId),
-            erased: s.erasedPerson(req.personId),
-          }
-        : {}),
-      ...(req.channel
-        ? {
-            pauseChannel: s.pauses("channel", req.channel),
-            cntChannel: s.counter(counterNames.channel(req.channel), req.day),
-          }
-        : {}),
-    };
-    const decisionKey = ledgerKeys.decision(req.decisionId);
-    const found = await batchGetAll(this.db, [
-      ...Object.values(stateKeysWanted).map((k) => ({ table: this.db.tables.state, key: k })),
-      { table: this.db.tables.ledger, key: decisionKey },
-    ]);
-    const get = (k: Key | undefined) => (k ? found.get(itemId(k)) : undefined);
-    const w = stateKeysWanted;
-    const contactItem = get(w.contact);
-    const pauses = [w.pauseGlobal, w.pauseAgent, w.pauseAccount, w.pauseChannel].flatMap((k) =>
-      Object.values((get(k)?.pauses as Record<string, Pause> | undefined) ?? {}),
-    );
-    const suppressions = [w.supAccount, w.supPerson].flatMap((k) =>
-      Object.values((get(k)?.entries as Record<string, SuppressionEntry> | undefined) ?? {}),
-    );
-    const count = (k: Key | undefined) => (get(k)?.count as number | undefined) ?? 0;
-    const specItem = get(w.spec);
-    const result: GateReadResult = {
-      contact: {
-        touches: (contactItem?.touches as Touch[] | undefined) ?? [],
-        version: (contactItem?.version as number | undefined) ?? 0,
-      },
-      pauses,
-      suppressions,
-      counts: {
-        agent: count(w.cntAgent),
-        actionType: count(w.cntAction),
-        ...(w.cntChannel ? { channel: count(w.cntChannel) } : {}),
-      },
-    };
-    const spec = strip<SpecVersion>(specItem);
-    if (spec) result.spec = spec;
-    const key = await this.keys.open(get(w.dataKey), owner);
-    result.sealing = { ...(key ? { key } : {}), ...(get(w.erased) ? { ownerErased: true } : {}) };
-    const existingItem = get(decisionKey);
-    if (existingItem) result.existing = openDecision(strip<Item>(existingItem) as Item, key);
-    const account = strip<Account>(get(w.account));
-    if (account) result.account = account;
-    const person = strip<Person>(get(w.person));
-    if (person) result.person = person;
-    const trust = strip<TrustRecord>(get(w.trust));
-    if (trust) result.trust = trust;
-    return result;
+  /** The gate's one batched read: only the stores of the functions that check build it (gate-read.ts). */
+  async readGateContext(_req: GateReadRequest): Promise<GateReadResult> {
+    throw new Error(NO_CHECK);
   }
 
   /** The gate's transaction: only the gate's store (gate-decision-store.ts) commits decisions. */

@@ -2,8 +2,8 @@
  * The gate's side of the decision store: its one transaction (the decision, its first event, the
  * contact state, the counters, the due item and the shadow rules' flips). Apart from decision-store.ts
  * so the functions that only move decisions on (the workflow steps, executors, reviews and outcome
- * workers) carry neither it nor the counter and flip items it writes (issue 11, item 8). The gate's
- * read stays in the base store: the release and the reviews re-check the hard rules with it.
+ * workers) carry neither it nor the counter and flip items it writes (issue 11, item 8). It extends
+ * the store with the gate's read (gate-read.ts), which the release and the reviews re-check with.
  */
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { CounterBump } from "../../domain/decision-types.ts";
@@ -11,8 +11,9 @@ import { erasedDecision, ownerOf, sealDecision } from "../../domain/personal-dat
 import { DAY } from "../../domain/time.ts";
 import type { CommitConflict, DecisionCommit } from "../../ports.ts";
 import { failedConditions, ttlSeconds } from "./db.ts";
-import { DynamoDecisionStore, type Item, type TransactItem } from "./decision-store.ts";
+import type { Item, TransactItem } from "./decision-store.ts";
 import { flipItems } from "./flip-store.ts";
+import { DynamoCheckingDecisionStore } from "./gate-read.ts";
 import { stateKeys } from "./keys.ts";
 import { chainWithRecord, prevHashAfter } from "./ledger-heads.ts";
 
@@ -20,7 +21,7 @@ const COUNTER_RETENTION = 3 * DAY;
 /** DynamoDB's limit on the items of one TransactWriteItems. */
 const MAX_TRANSACT_ITEMS = 100;
 
-export class DynamoGateDecisionStore extends DynamoDecisionStore {
+export class DynamoGateDecisionStore extends DynamoCheckingDecisionStore {
   override async commitDecision(
     commit: DecisionCommit,
   ): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }> {
