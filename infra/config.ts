@@ -5,20 +5,30 @@
 import * as z from "zod";
 import { MAX_APPROVAL_TIMEOUT_HOURS } from "../shared/domain/spec-schema.ts";
 import { isValidTimeZone } from "../shared/domain/time.ts";
-import { DeployedConnectorsConfig } from "../shared/runtime/connector-schemas.ts";
+import { DeployedConnectorsConfig, HUBSPOT_WEBHOOK_SECRET } from "../shared/runtime/connector-schemas.ts";
 import { SECRET_ARN, SECRET_ARN_MESSAGE } from "../shared/runtime/secret-arn.ts";
 import { AgentModelConfig } from "./constructs/agent-model.ts";
 import { MemoryEmbeddingsConfig } from "./constructs/memory-embeddings.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** The connector secrets the functions read by name (connectorSecretArns). */
+const SECRET_NAMES = ["hubspot", "linkedin", HUBSPOT_WEBHOOK_SECRET] as const;
+
 /** Context values given on the command line arrive as strings; JSON-ish ones are parsed here. */
 const jsonish = <T extends z.core.SomeType>(schema: T) =>
-  z.preprocess((v) => {
+  z.preprocess((v, ctx) => {
     if (typeof v !== "string") return v;
     try {
       return JSON.parse(v);
-    } catch {
+    } catch (err) {
+      // Meant as JSON but mis-quoted on the command line: say so, not "expected object, received string".
+      if (/^\s*[[{]/.test(v))
+        ctx.issues.push({
+          code: "custom",
+          input: v,
+          message: `not valid JSON (${(err as Error).message}); quote the whole value for your shell, e.g. -c 'harness:connectors={"dryRun":false}'`,
+        });
       return v;
     }
   }, schema);
@@ -54,7 +64,19 @@ export const HarnessConfig = z
     embeddings: jsonish(MemoryEmbeddingsConfig).optional(),
     /** Connector name -> Secrets Manager secret ARN; only the executor functions may read them. */
     connectorSecretArns: jsonish(
-      z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/), z.string().regex(SECRET_ARN, SECRET_ARN_MESSAGE)),
+      // The names the functions read: a misspelt one would grant a secret to nobody's code and leave
+      // the one meant without it (the webhook answering 500, no poll deployed).
+      z.strictObject(
+        Object.fromEntries(
+          SECRET_NAMES.map((k) => [k, z.string().regex(SECRET_ARN, SECRET_ARN_MESSAGE).optional()]),
+        ) as Record<(typeof SECRET_NAMES)[number], z.ZodOptional<z.ZodString>>,
+        {
+          error: (iss) =>
+            iss.code === "unrecognized_keys"
+              ? `no such secret: ${iss.keys.join(", ")} (the secrets: ${SECRET_NAMES.join(", ")})`
+              : undefined,
+        },
+      ),
     ).default({}),
     /**
      * What the executors really call (shared/runtime/connector-schemas.ts): `dryRun` (the default)
@@ -141,8 +163,9 @@ export function configFromContext(
 /**
  * What a deployment as configured will not do that its config suggests it will, said at synth
  * (infra/service-stack.ts adds each as a warning): connectors named while the run is still dry (every
- * action goes to the outbox; nothing is sent), LinkedIn live without the message webhook (its
- * linkedin.message decisions fail).
+ * action goes to the outbox; nothing is sent), a live deployment without HubSpot's webhook secret (no
+ * reply or meeting comes back), LinkedIn live without the message webhook (its linkedin.message
+ * decisions fail).
  */
 export function configNotices(config: HarnessConfig): string[] {
   const c = config.connectors;
@@ -154,6 +177,10 @@ export function configNotices(config: HarnessConfig): string[] {
   if (c.dryRun && named.length)
     notices.push(
       `harness.connectors names ${named.join(", ")} but dryRun is true: every action is recorded to the archive bucket's outbox and nothing is sent. Set "dryRun": false once connectorSecretArns holds the secrets.`,
+    );
+  if (!c.dryRun && named.length && !config.connectorSecretArns[HUBSPOT_WEBHOOK_SECRET])
+    notices.push(
+      `harness.connectorSecretArns has no ${HUBSPOT_WEBHOOK_SECRET}: replies and meetings booked never come back from HubSpot (the webhook answers 500 and no poll is deployed), so a reply does not pause its account and the agents go on contacting people who answered.`,
     );
   if (!c.dryRun && c.linkedin && !c.linkedin.messageWebhookUrl)
     notices.push(

@@ -21,7 +21,8 @@ describe("the deployment's config", () => {
   });
 
   it("says when named connectors will not send (still a dry run), and when LinkedIn messages will fail", () => {
-    const secrets = '{"linkedin":"arn:aws:secretsmanager:us-east-1:123456789012:secret:li-AbCdEf"}';
+    const li = "arn:aws:secretsmanager:us-east-1:123456789012:secret:li-AbCdEf";
+    const secrets = JSON.stringify({ linkedin: li });
     const dry = from({ "harness:connectors": { ses: { from: "sdr@mail.example.com" } } });
     expect(configNotices(dry)).toEqual([
       expect.stringMatching(/names ses but dryRun is true: .*nothing is sent/),
@@ -31,6 +32,7 @@ describe("the deployment's config", () => {
       "harness:connectorSecretArns": secrets,
     });
     expect(configNotices(noWebhook)).toEqual([
+      expect.stringMatching(/no hubspot-webhook: replies and meetings booked never come back/),
       expect.stringMatching(/no messageWebhookUrl: linkedin.message/),
     ]);
     const fine = from({
@@ -41,7 +43,10 @@ describe("the deployment's config", () => {
           messageWebhookUrl: "https://hooks.example.com/li",
         },
       },
-      "harness:connectorSecretArns": secrets,
+      "harness:connectorSecretArns": JSON.stringify({
+        linkedin: li,
+        "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-wh-AbCdEf",
+      }),
     });
     expect(configNotices(fine)).toEqual([]);
     expect(configNotices(from({}))).toEqual([]);
@@ -56,6 +61,24 @@ describe("the deployment's config", () => {
       from({ "harness:connectorSecretArns": JSON.stringify({ hubspot: `${arn}-AbCdEf` }) })
         .connectorSecretArns,
     ).toEqual({ hubspot: `${arn}-AbCdEf` });
+  });
+
+  it("refuses a secret name no function reads, naming the ones they do", () => {
+    const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-webhook-AbCdEf";
+    // Accepted before: the webhook then had no secret and the executors could read this one.
+    expect(() => from({ "harness:connectorSecretArns": JSON.stringify({ hubspot_webhook: arn }) })).toThrow(
+      /harness\.connectorSecretArns: no such secret: hubspot_webhook \(the secrets: hubspot, linkedin, hubspot-webhook\)/,
+    );
+    expect(
+      from({ "harness:connectorSecretArns": JSON.stringify({ "hubspot-webhook": arn }) }).connectorSecretArns,
+    ).toEqual({ "hubspot-webhook": arn });
+  });
+
+  it("says a JSON value the shell mis-quoted is not valid JSON, instead of 'expected object'", () => {
+    expect(() => from({ "harness:connectors": "{dryRun:false}" })).toThrow(
+      /harness\.connectors: not valid JSON \(.*\); quote the whole value/,
+    );
+    expect(from({ "harness:connectors": '{"dryRun":false}' }).connectors.dryRun).toBe(false);
   });
 
   it("refuses a schedule time zone EventBridge Scheduler would refuse only at deploy", () => {
