@@ -37,7 +37,7 @@ export interface ContextReader
     | "templateStats"
     | "decision"
     | "touchesOf"
-    | "doNotTarget"
+    | "doNotTargetAt"
   > {
   context(
     target: { accountId: string; personId?: string },

@@ -184,14 +184,15 @@ export const KB_READ_ROUTES: Route[] = [
       const q = parseWith(KbPageQuery, req.query);
       const k = knowledge(deps);
       const page = pageAfter(await k.peopleAt(accountId), (p) => p.personId, q.limit, q.cursor);
-      const blocked = await k.doNotTarget(
+      const blocked = await k.doNotTargetAt(
         accountId,
         page.items.map((p) => p.personId),
       );
       return ok({
         ...page,
         classifications: await classificationsOf(k, page.items),
-        doNotTarget: [...blocked].sort(),
+        doNotTarget: [...blocked.people].sort(),
+        accountDoNotTarget: blocked.account,
       });
     },
   },
@@ -211,8 +212,8 @@ export const KB_READ_ROUTES: Route[] = [
       const accountId = param(req, "id");
       const q = parseWith(DoNotTargetQuery, req.query);
       // Repeated ids are read once (KnowledgeStore.suppressedAmong).
-      const blocked = await knowledge(deps).doNotTarget(accountId, q.personIds);
-      return ok({ personIds: [...blocked].sort() });
+      const blocked = await knowledge(deps).doNotTargetAt(accountId, q.personIds);
+      return ok({ personIds: [...blocked.people].sort(), account: blocked.account });
     },
   },
   {

@@ -39,6 +39,7 @@ export const TouchesQuery = z.strictObject({ accountIds: IdList("account") });
 export const DoNotTargetQuery = z.strictObject({ personIds: IdList("person") });
 export const DoNotTargetOut = z.looseObject({
   personIds: d(z.array(z.string()), "those of the people asked about the suppression list names"),
+  account: d(z.optional(z.boolean()), "whether it names the account itself (then every one asked about)"),
 });
 
 /** A touch the gate counts against an account's coordination rules (decision-types.ts Touch). */
@@ -80,6 +81,10 @@ export const PeoplePage = z.looseObject({
   doNotTarget: d(
     z.optional(z.array(z.string())),
     "the ids of this page's people the suppression list names (on any channel, or by their account): never on a target list",
+  ),
+  accountDoNotTarget: d(
+    z.optional(z.boolean()),
+    "whether the suppression list names the account itself (then no one there is targeted, nobody on file yet included)",
   ),
   cursor: Cursor,
 });

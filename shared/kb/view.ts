@@ -54,6 +54,12 @@ const TOUCH_STATUSES = new Set(["executed", "dispatched", "scheduled", "pending_
 /** How long a read of the current spec is reused: agents read it on every step of every run. */
 const SPEC_CACHE_MS = 1000;
 
+/** Of an account's people, those the suppression list names; `account`: it names the account. */
+export interface DoNotTarget {
+  account: boolean;
+  people: Set<string>;
+}
+
 export class KnowledgeView {
   private cached: { spec: Spec; at: number } | undefined;
 
@@ -151,8 +157,16 @@ export class KnowledgeView {
    * SDRs and HubSpot lists as people to work. No reason is returned (it may quote a person).
    */
   async doNotTarget(accountId: string, personIds: string[]): Promise<Set<string>> {
+    return (await this.doNotTargetAt(accountId, personIds)).people;
+  }
+
+  /**
+   * The same, and whether the suppression list names the account itself: an account nobody is on
+   * file at yet is still one nobody may be sent to (the Lead List Builder lists no such account).
+   */
+  async doNotTargetAt(accountId: string, personIds: string[]): Promise<DoNotTarget> {
     const { account, people } = await this.d.kb.suppressedAmong(accountId, personIds);
-    return account ? new Set(personIds) : people;
+    return { account, people: account ? new Set(personIds) : people };
   }
 
   /** Intent as the gate computes it: the spec's weights in force (a refit reaches them via a weights draft). */

@@ -27,7 +27,7 @@ import type {
   MemoryHit,
   TemplateStat,
 } from "../kb/types.ts";
-import { type KnowledgeDeps, KnowledgeView } from "../kb/view.ts";
+import { type DoNotTarget, type KnowledgeDeps, KnowledgeView } from "../kb/view.ts";
 import type { Clock } from "../ports.ts";
 import { domainError } from "./remote-agent.ts";
 
@@ -56,8 +56,8 @@ export class RemoteKnowledgeView extends KnowledgeView {
   private readonly personCache = new Map<string, Person | null>();
   private readonly classCache = new Map<string, Classification | null>();
   private readonly peopleCache = new Map<string, Person[]>();
-  /** Of each account read through peopleAt: its people the suppression list names. */
-  private readonly doNotTargetCache = new Map<string, Set<string>>();
+  /** Of each account read through peopleAt: its people the suppression list names, and the account. */
+  private readonly doNotTargetCache = new Map<string, DoNotTarget>();
 
   constructor(
     private readonly client: HarnessClient,
@@ -117,6 +117,7 @@ export class RemoteKnowledgeView extends KnowledgeView {
     if (known) return known;
     const people: Person[] = [];
     const blocked = new Set<string>();
+    let named = false;
     // A server older than the field does not say: then asked through its own route when needed.
     let said = true;
     let cursor: string | undefined;
@@ -130,6 +131,7 @@ export class RemoteKnowledgeView extends KnowledgeView {
       );
       if (page.doNotTarget === undefined) said = false;
       for (const id of page.doNotTarget ?? []) blocked.add(id);
+      if (page.accountDoNotTarget) named = true;
       for (const p of items) {
         people.push(p);
         this.personCache.set(p.personId, p);
@@ -139,7 +141,7 @@ export class RemoteKnowledgeView extends KnowledgeView {
       cursor = page.cursor ?? undefined;
     } while (cursor);
     this.peopleCache.set(accountId, people);
-    if (said) this.doNotTargetCache.set(accountId, blocked);
+    if (said) this.doNotTargetCache.set(accountId, { account: named, people: blocked });
     return people;
   }
 
@@ -147,16 +149,23 @@ export class RemoteKnowledgeView extends KnowledgeView {
    * Known from the account's people where they were read (each people page names them); else asked
    * for these people alone (GET /v1/kb/accounts/{id}/do-not-target: ids only, what List Sync may read).
    */
-  override async doNotTarget(accountId: string, personIds: string[]): Promise<Set<string>> {
+  override async doNotTargetAt(accountId: string, personIds: string[]): Promise<DoNotTarget> {
     const known = this.doNotTargetCache.get(accountId);
-    if (known) return new Set(personIds.filter((id) => known.has(id)));
-    if (personIds.length === 0) return new Set();
-    const out = new Set<string>();
+    if (known)
+      return {
+        account: known.account,
+        people: known.account ? new Set(personIds) : new Set(personIds.filter((id) => known.people.has(id))),
+      };
+    // Asked about nobody, the account's people page unread: the route needs ids, and an agent that
+    // asks so (the Lead List Builder, of an account with nobody on file) read that page first.
+    if (personIds.length === 0) return { account: false, people: new Set() };
+    const out: DoNotTarget = { account: false, people: new Set() };
     for (const ids of chunks([...new Set(personIds)], BATCH)) {
       const page = await this.read("GET /v1/kb/accounts/{id}/do-not-target", () =>
         this.client.kbDoNotTarget({ id: accountId, query: { personIds: ids.join(",") } }),
       );
-      for (const id of page.personIds) out.add(id);
+      for (const id of page.personIds) out.people.add(id);
+      if (page.account) out.account = true;
     }
     return out;
   }

@@ -185,6 +185,10 @@ describe("Lead List Builder", () => {
       await visits(h.rt.deps, id, n);
     }
     await visits(h.rt.deps, "sb", 1);
+    // sd, as hot, asked us to stop before anyone there was on file.
+    await putAccount(h.rt.deps, "sd", account("sd", { ownerId: "sdr-5", employees: 800 }));
+    await visits(h.rt.deps, "sd", 5);
+    await addSuppression(h.rt.deps, { kind: "account", value: "sd", reason: "do not contact" });
     await addSuppression(h.rt.deps, { kind: "account", value: "sb", reason: "legal hold" });
     await addSuppression(h.rt.deps, { kind: "email", value: "cro@sa.io", reason: "unsubscribed" });
     await h.agents.drain();
@@ -196,6 +200,8 @@ describe("Lead List Builder", () => {
       ["sc", 2, ["sc.cro", "sc.vp"]],
     ]);
     const d = await h.rt.deps.decisions.getDecision(list[0]?.decisionId ?? "");
-    expect(d?.reasoning).toMatch(/1 account\(s\) left off: the suppression list names all their people\.$/);
+    expect(d?.reasoning).toMatch(
+      /2 account\(s\) left off: the suppression list names them or all their people\.$/,
+    );
   });
 });

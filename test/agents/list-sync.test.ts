@@ -93,8 +93,9 @@ describe("List Sync (hourly)", () => {
     const res = await fetch(`${url}/v1/kb/accounts/ls/people`, {
       headers: { authorization: `Bearer ${viewer}` },
     });
-    const page = (await res.json()) as { doNotTarget: string[] };
+    const page = (await res.json()) as { doNotTarget: string[]; accountDoNotTarget: boolean };
     expect(page.doNotTarget).toEqual(["ls.cro"]);
+    expect(page.accountDoNotTarget).toBe(false);
     expect(JSON.stringify(page)).not.toContain("please stop");
   });
 

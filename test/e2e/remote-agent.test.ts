@@ -240,7 +240,7 @@ describe("a built-in agent out of process", () => {
       ),
       200,
     );
-    expect(blocked).toEqual({ personIds: ["globex-bob"] });
+    expect(blocked).toEqual({ personIds: ["globex-bob"], account: false });
     expectStatus(await remote.call("GET", "/v1/kb/accounts/globex/people", lists), 403);
     for (const path of [
       "/v1/kb/lead-lists/2026-03-10",

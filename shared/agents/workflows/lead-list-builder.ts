@@ -95,7 +95,7 @@ export const leadListBuilder = defineAgent({
             intent: item.intent,
             contacts,
           },
-          reasoning: `#${i + 1} of ${kept.length} on ${owner}'s list for ${date}: ${item.why}${passedOver > 0 ? `; ${passedOver} account(s) ranked above this list's last entry passed over: the coordination rules allow them no touch today` : ""}${withdrawn > 0 ? `; ${withdrawn} account(s) left off: the suppression list names all their people` : ""}${list.length - passedOver - withdrawn > cap ? `; ${list.length - passedOver - withdrawn - cap} more accounts left off by the cap of ${cap} per SDR` : ""}.`,
+          reasoning: `#${i + 1} of ${kept.length} on ${owner}'s list for ${date}: ${item.why}${passedOver > 0 ? `; ${passedOver} account(s) ranked above this list's last entry passed over: the coordination rules allow them no touch today` : ""}${withdrawn > 0 ? `; ${withdrawn} account(s) left off: the suppression list names them or all their people` : ""}${list.length - passedOver - withdrawn > cap ? `; ${list.length - passedOver - withdrawn - cap} more accounts left off by the cap of ${cap} per SDR` : ""}.`,
           confidence: 0.9,
           signals: [`intent ${item.intent}`, `tier ${item.tier}`],
         });
@@ -106,9 +106,9 @@ export const leadListBuilder = defineAgent({
 
 /**
  * The qualified contacts of a listed account, less whoever asked us to stop: they stay off the SDRs'
- * lists and the HubSpot lists synced from them. Undefined when the suppression list names everyone
- * on file there (an account-wide suppression names them all): such an account takes no place on a
- * list. An account with nobody on file yet is listed as before, with no contacts.
+ * lists and the HubSpot lists synced from them. Undefined when the suppression list names the
+ * account, or everyone on file there: such an account takes no place on a list. An account with
+ * nobody on file yet is otherwise listed as before, with no contacts.
  */
 async function targetsAt(
   ctx: AgentContext,
@@ -116,11 +116,11 @@ async function targetsAt(
   account: Account,
 ): Promise<{ personId: string; email: string }[] | undefined> {
   const people = await ctx.kb.peopleAt(account.accountId);
-  const blocked = await ctx.kb.doNotTarget(
+  const { account: named, people: blocked } = await ctx.kb.doNotTargetAt(
     account.accountId,
     people.map((p) => p.personId),
   );
-  if (people.length > 0 && blocked.size === people.length) return undefined;
+  if (named || (people.length > 0 && blocked.size === people.length)) return undefined;
   const open = people.filter((p) => !blocked.has(p.personId));
   const classes = await ctx.kb.classifications(open.map((p) => p.personId));
   return open
