@@ -52,6 +52,30 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
 
 const STALE = Symbol("stale hint");
 
+/**
+ * How late an action may still go out: the checks it passed (suppressions, pauses, a reply's stop,
+ * quiet hours) were made when it was decided, approved or released, and nothing re-checks them at
+ * the send. Past this the touch is not sent (overdue.ts vetoes a scheduled one so).
+ */
+export const MAX_LATE_MS = 2 * 3_600_000;
+
+/**
+ * A touch dispatched longer ago than MAX_LATE_MS and never attempted (its executor was throttled,
+ * failed or never invoked, and the reconciler hands it over only now): someone who replied or
+ * unsubscribed meanwhile would be contacted, at night perhaps. The reservation is given back and the
+ * agent may propose again, through the gate. A record action still applies: it reaches nobody.
+ */
+const failTooLate = (deps: LifecycleDeps, decision: Decision, now: string) =>
+  move(deps, decision, {
+    to: "failed",
+    from: ["dispatched"],
+    event: "failed",
+    actor: "harness",
+    detail: `not executed: dispatched at ${decision.updatedAt}, too late to send on the checks made then; reservation released`,
+    patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: "too late" } },
+    release: true,
+  });
+
 /** Nothing left to send, nor anyone to send it to: the reservation is given back. */
 const failErased = (deps: LifecycleDeps, decision: Decision, now: string) =>
   move(deps, decision, {
@@ -73,6 +97,15 @@ async function executeFrom(
   const now = iso(deps.clock.now());
   // The person was erased between dispatch and execution: there is nothing left to send, nor anyone to send it to.
   if (decision.erased) return failErased(deps, decision, now);
+  if (decision.actionKind === "touch" && deps.clock.now() - Date.parse(decision.updatedAt) > MAX_LATE_MS) {
+    try {
+      return await failTooLate(deps, decision, now);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      // As for the claim below: a stale hint is read again; else someone else moved it first.
+      return fromHint ? STALE : deps.decisions.getDecision(decisionId);
+    }
+  }
   let started: Decision;
   try {
     started = await deps.decisions.transition({

@@ -13,17 +13,18 @@
 import type { Decision } from "../domain/decision.ts";
 import { iso } from "../domain/time.ts";
 import type { DueItem } from "../ports.ts";
-import { expire } from "./execution.ts";
+import { expire, MAX_LATE_MS } from "./execution.ts";
 import { type LifecycleDeps, move } from "./transitions.ts";
 
 /** How far past its time an item must be: the workflow has had every chance to act by then. */
 export const OVERDUE_GRACE_MS = 15 * 60_000;
 /**
- * How late a scheduled action may still go out. The Release step re-checks the hard rules but not a
- * send window or quiet hours, so a send hours late could reach someone at night; past this the
- * decision is vetoed and its reservation given back, and the agent may propose again.
+ * How late a scheduled action may still go out (MAX_LATE_MS, execution.ts, which holds a dispatched
+ * touch to it too). The Release step re-checks the hard rules but not a send window or quiet hours,
+ * so a send hours late could reach someone at night; past this the decision is vetoed and its
+ * reservation given back, and the agent may propose again.
  */
-export const MAX_LATE_MS = 2 * 3_600_000;
+export { MAX_LATE_MS };
 
 export interface OverdueResult {
   expired: number;

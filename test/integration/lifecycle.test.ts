@@ -234,6 +234,26 @@ describe("dispatch and execution", () => {
     expect(events[2]?.detail).toContain(d.idempotencyKey);
   });
 
+  it("a touch dispatched hours ago and never attempted is not sent late: failed, its reservation given back", async () => {
+    await seedAcme(rt.deps, "acme");
+    await seedAcme(rt.deps, "beta");
+    await pin(rt, "writer", "email.send", 3);
+    const late = await propose("writer", "acme");
+    const onTime = await propose("writer", "beta");
+    expect([late.status, onTime.status]).toEqual(["dispatched", "dispatched"]);
+    // The executor never ran (throttled, failing, never invoked); the reconciler finds them later.
+    rt.clock.advance(2 * HOUR - MINUTE);
+    expect((await execute(rt.deps, onTime.decisionId))?.status).toBe("executed");
+    rt.clock.advance(2 * MINUTE);
+    expect(await recoverDispatched(rt.deps, 0)).toEqual({ executed: 1, inDoubt: 0 });
+    const after = await rt.deps.decisions.getDecision(late.decisionId);
+    expect(after?.status).toBe("failed");
+    expect(after?.execution?.error).toBe("too late");
+    expect(rt.sandbox.entries.map((e) => e.idempotencyKey)).toEqual([onTime.idempotencyKey]);
+    expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([]);
+    expect((await ledger(late.decisionId)).map((e) => e.type)).toEqual(["decided", "failed"]);
+  });
+
   it("a connector refusal (known outcome) fails the decision and releases the reservation", async () => {
     await seedAcme(rt.deps, "acme");
     await pin(rt, "writer", "email.send", 3);
