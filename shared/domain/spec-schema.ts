@@ -279,6 +279,20 @@ const Suppression = z.strictObject({
   modes: modesFor("suppression"),
 });
 
+/**
+ * The CRM's lifecycle stages in the harness's words, beyond HubSpot's defaults (subscriber … evangelist):
+ * a portal's own stages by their internal value (usecases/crm-records.ts lifecycleOf). An unmapped one
+ * is taken for a customer, which suppression keeps from outreach.
+ */
+const Crm = z.strictObject({
+  lifecycleStages: z._default(
+    z
+      .record(z.string().check(z.minLength(1), z.maxLength(100)), Lifecycle)
+      .check(z.refine((r) => Object.keys(r).length <= 200, "at most 200 stages")),
+    {},
+  ),
+});
+
 const StopOnReply = z.strictObject({
   outcomes: z.array(OutcomeType).check(z.minLength(1)),
   pauseDays: Positive,
@@ -300,6 +314,7 @@ export const SpecSchema = z
       competitorDomains: [],
     }),
     stopOnReply: StopOnReply,
+    crm: z.optional(Crm),
     /** A/B by spec version: accounts hashed to arms, each deciding under a published version (arms.ts). */
     experiments: z.optional(ExperimentSchema),
     outcomes: z._default(z.strictObject({ attributionWindowDays: z._default(Positive, 14) }), {

@@ -25,6 +25,7 @@ import {
   CRM_OBJECT_TYPES,
   type CrmObjectType,
   type CrmRecord,
+  companyDomain,
   crmFields,
   type Deal,
   dealOf,
@@ -94,6 +95,8 @@ export interface CrmImportDeps {
 export interface CrmImportOptions {
   /** Defaults for an account the CRM leaves without a time zone. */
   workspaceTimezone: string;
+  /** The spec's `crm.lifecycleStages`: the portal's own lifecycle stages (crm-records.ts lifecycleOf). */
+  lifecycleStages?: Readonly<Record<string, AccountInput["lifecycle"]>>;
   /** How far behind a query the search index may be: the checkpoint stays this far back. Default 5 minutes. */
   overlapMs?: number;
   /** Stop after this many records per object type (the rest is the next run's): one run must fit the agent function's 5 minutes. Default 2,000. */
@@ -114,6 +117,11 @@ export interface TypeReport {
   caughtUp: boolean;
   /** Not read in this run, and why. */
   deferred?: string;
+  /**
+   * Lifecycle stages neither the spec nor HubSpot's defaults name: their accounts kept their lifecycle,
+   * or were taken for customers (not prospected). Map them under the spec's `crm.lifecycleStages`.
+   */
+  unmappedStages?: string[];
 }
 
 export type ImportReport = Record<CrmObjectType, TypeReport>;
@@ -273,7 +281,7 @@ async function importPage(
     };
     const outcome =
       type === "companies"
-        ? await importCompany(deps, o, rec, source, at)
+        ? await importCompany(deps, o, rec, source, at, r)
         : type === "contacts"
           ? await importContact(deps, rec, companies.get(rec.id), source, at)
           : await importDeal(deps, rec, companies.get(rec.id), source, at);
@@ -292,9 +300,10 @@ async function importCompany(
   rec: CrmRecord,
   source: Source,
   at: string,
+  r: TypeReport,
 ): Promise<Outcome> {
   const { store, crm } = deps;
-  const domain = rec.properties.domain?.trim().toLowerCase();
+  const domain = companyDomain(rec.properties.domain);
   // The account it became before, else one of the same domain (put there by hand or by an agent).
   const linked = await store.link("companies", rec.id);
   const accountId =
@@ -313,8 +322,11 @@ async function importCompany(
       });
     return may.why;
   }
-  const input = accountInputOf(rec, existing, o.workspaceTimezone);
+  const input = accountInputOf(rec, existing, o.workspaceTimezone, o.lifecycleStages);
   if (!input.ok) return { skipped: input.reason };
+  const stage = input.unmappedStage;
+  if (stage !== undefined && !r.unmappedStages?.includes(stage))
+    r.unmappedStages = [...(r.unmappedStages ?? []), stage];
   const written = await store.putAccount(accountId, input.value, at, source, crmFields(rec));
   // Not linked yet under its own id: created by this import, this run or one that stopped before its event.
   const created = written || (!linked && accountId === `hubspot-company-${rec.id}`);

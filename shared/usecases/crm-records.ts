@@ -70,12 +70,42 @@ export interface Deal {
 
 export type Mapped<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** HubSpot's stages in the harness's three words; the CRM's own word is kept beside it (CrmFields). */
-const LIFECYCLE: Record<string, AccountInput["lifecycle"]> = {
+type Lifecycle = AccountInput["lifecycle"];
+
+/**
+ * HubSpot's default lifecycle stages (their internal values) in the harness's three words; the CRM's
+ * own word is kept beside it (CrmFields). A portal's own stages have other values: the spec maps them
+ * (`crm.lifecycleStages`, over these).
+ */
+const HUBSPOT_STAGES: Readonly<Record<string, Lifecycle>> = {
+  subscriber: "prospect",
+  lead: "prospect",
+  marketingqualifiedlead: "prospect",
+  salesqualifiedlead: "prospect",
   opportunity: "open_opportunity",
   customer: "customer",
   evangelist: "customer",
 };
+
+/**
+ * A company's lifecycle from its stage. A stage neither the spec nor HubSpot's defaults name ("other",
+ * a portal's own stage) is `unmapped`: the account keeps what it was, and a new one is taken for a
+ * customer, which the suppression rules keep from outreach. Before, any such stage read as a
+ * prospect, so a customer in a stage of the portal's own was open to cold outreach.
+ */
+export function lifecycleOf(
+  stage: string | undefined,
+  existing: Lifecycle | undefined,
+  stages: Readonly<Record<string, Lifecycle>> = {},
+): { lifecycle: Lifecycle; unmapped?: string } {
+  if (!stage) return { lifecycle: existing ?? "prospect" };
+  const known = Object.hasOwn(stages, stage)
+    ? stages[stage]
+    : Object.hasOwn(HUBSPOT_STAGES, stage.toLowerCase())
+      ? HUBSPOT_STAGES[stage.toLowerCase()]
+      : undefined;
+  return known ? { lifecycle: known } : { lifecycle: existing ?? "customer", unmapped: stage };
+}
 
 const text = (v: string | null | undefined) => (v?.trim() ? v.trim() : undefined);
 
@@ -86,6 +116,27 @@ const reasonOf = (error: z.core.$ZodError, names: Record<string, string>) =>
       return `${names[field] ?? field}: ${i.message}`;
     })
     .join("; ");
+
+/**
+ * A company's domain as the knowledge base keeps it, for the lookup of an account by domain and for
+ * the account written alike: lowercase, without scheme, path or `www.`, an internationalised name in
+ * its ASCII form (as URL hosts are). Before, the lookup used the CRM's text as typed
+ * (`https://acme.com/`), missed the account, and the import made a second one.
+ */
+export function companyDomain(raw: string | null | undefined): string | undefined {
+  const t = text(raw)
+    ?.toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, "")
+    .replace(/[/?#].*$/, "");
+  if (!t) return undefined;
+  let host = t;
+  try {
+    host = new URL(`http://${t}`).hostname;
+  } catch {
+    // Not a host name: kept as typed, for the account's validation to name.
+  }
+  return host.replace(/^www\./, "") || undefined;
+}
 
 export function crmFields(r: CrmRecord): CrmFields | undefined {
   const lifecycleStage = text(r.properties.lifecyclestage);
@@ -113,17 +164,17 @@ export function accountInputOf(
   r: CrmRecord,
   existing: Account | undefined,
   workspaceTimezone: string,
-): Mapped<AccountInput> {
+  /** The spec's `crm.lifecycleStages`: a portal's own stages (lifecycleOf). */
+  stages?: Readonly<Record<string, Lifecycle>>,
+): Mapped<AccountInput> & { unmappedStage?: string } {
   const p = r.properties;
   const employees = text(p.numberofemployees);
   const country = text(p.country);
   const timezone = text(p.timezone);
-  const stage = text(p.lifecyclestage)?.toLowerCase();
+  const { lifecycle, unmapped } = lifecycleOf(text(p.lifecyclestage), existing?.lifecycle, stages);
   const candidate = {
     name: text(p.name),
-    domain: text(p.domain)
-      ?.replace(/^https?:\/\//, "")
-      .replace(/\/.*$/, ""),
+    domain: companyDomain(p.domain),
     industry: text(p.industry) ?? existing?.industry ?? "unknown",
     employees: employees !== undefined ? Number(employees) : (existing?.employees ?? 0),
     country: country && /^[A-Za-z]{2}$/.test(country) ? country : (existing?.country ?? "ZZ"),
@@ -131,11 +182,11 @@ export function accountInputOf(
     ...(existing?.techStack ? { techStack: existing.techStack } : {}),
     ...(existing?.fundingStage ? { fundingStage: existing.fundingStage } : {}),
     ...(existing?.ownerId ? { ownerId: existing.ownerId } : {}),
-    lifecycle: (stage && LIFECYCLE[stage]) ?? (stage ? "prospect" : (existing?.lifecycle ?? "prospect")),
+    lifecycle,
   };
   const parsed = AccountInput.safeParse(candidate);
   return parsed.success
-    ? { ok: true, value: parsed.data }
+    ? { ok: true, value: parsed.data, ...(unmapped ? { unmappedStage: unmapped } : {}) }
     : { ok: false, reason: reasonOf(parsed.error, COMPANY_FIELDS) };
 }
 

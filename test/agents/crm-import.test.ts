@@ -528,6 +528,58 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a domain typed as a URL finds the account of that domain; a stage of the portal's own is not read as a prospect", async () => {
+    const w = await world();
+    await h.rt.deps.kb.putAccount(
+      "vandelay",
+      { ...acme, domain: "vandelay-9.com", lifecycle: "open_opportunity" },
+      new Date(T0 - 10 * HOUR).toISOString(),
+    );
+    // The portal's own stages have numeric internal values.
+    w.hs.put(
+      "companies",
+      "901",
+      { name: "Vandelay", domain: "https://www.Vandelay-9.com/about", lifecyclestage: "1234567" },
+      T0 - HOUR,
+    );
+    w.hs.put(
+      "companies",
+      "902",
+      { name: "Kramerica", domain: "kramerica-9.com", lifecyclestage: "1234567" },
+      T0 - HOUR,
+    );
+    w.hs.put(
+      "companies",
+      "903",
+      { name: "Pendant", domain: "pendant-9.com", lifecyclestage: "lead" },
+      T0 - HOUR,
+    );
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.companies.written).toBe(3);
+    expect(report.companies.unmappedStages).toEqual(["1234567"]);
+    // The account of that domain, updated in place: it keeps its lifecycle; not a second account.
+    expect(await w.kb.getAccount("hubspot-company-901")).toBeUndefined();
+    expect(await w.kb.getAccount("vandelay")).toMatchObject({
+      domain: "vandelay-9.com",
+      lifecycle: "open_opportunity",
+    });
+    // A new account in an unmapped stage is taken for a customer: suppression keeps it from outreach.
+    expect((await w.kb.getAccount("hubspot-company-902"))?.lifecycle).toBe("customer");
+    expect((await w.kb.getAccount("hubspot-company-903"))?.lifecycle).toBe("prospect");
+
+    // Mapped by the spec (crm.lifecycleStages), the stage is what the team says it is.
+    w.hs.put(
+      "companies",
+      "902",
+      { name: "Kramerica", domain: "kramerica-9.com", lifecyclestage: "1234567" },
+      T0,
+    );
+    const mapped = await importFromCrm(w.deps, { ...TZ, lifecycleStages: { "1234567": "prospect" } });
+    expect(mapped.companies.unmappedStages).toBeUndefined();
+    expect((await w.kb.getAccount("hubspot-company-902"))?.lifecycle).toBe("prospect");
+    await w.hs.close();
+  });
+
   it("the crm-import agent runs the import on its schedule, and without a CRM configured does nothing", async () => {
     const w = await world();
     seedCrm(w.hs, "7", T0 - 5 * HOUR);

@@ -156,6 +156,17 @@ describe("spec: invalid specs give errors naming the path", () => {
     expect(() => parseSpec(raw)).toThrow(/coordination\.cooldowns\[1\]\.after/);
   });
 
+  it("crm.lifecycleStages maps a CRM's own stages to the harness's lifecycles, and names one it does not know", () => {
+    const raw = rawDefaultSpec();
+    raw.crm = { lifecycleStages: { "1234567": "customer", churned: "prospect" } };
+    expect(parseSpec(raw).crm?.lifecycleStages).toEqual({ "1234567": "customer", churned: "prospect" });
+    expect(defaultSpec().crm).toBeUndefined();
+    const issues = invalid((r) => {
+      r.crm = { lifecycleStages: { "1234567": "client" } };
+    });
+    expect(issues.map((i) => i.path)).toEqual(["crm.lifecycleStages.1234567"]);
+  });
+
   it("a bad time zone names workspace.timezone", () => {
     const issues = invalid((raw) => {
       raw.workspace.timezone = "Mars/Olympus_Mons";

@@ -17,7 +17,10 @@ export const crmImport = defineAgent({
       return;
     }
     const spec = await ctx.kb.spec();
-    const report = await ctx.crm.importChanges({ workspaceTimezone: spec.workspace.timezone });
+    const report = await ctx.crm.importChanges({
+      workspaceTimezone: spec.workspace.timezone,
+      ...(spec.crm ? { lifecycleStages: spec.crm.lifecycleStages } : {}),
+    });
     for (const [objectType, r] of Object.entries(report))
       ctx.log("crm import", {
         objectType,
@@ -28,6 +31,8 @@ export const crmImport = defineAgent({
         skipped: r.skipped.length,
         // HubSpot ids and reasons that name properties: no personal data.
         skippedFirst: r.skipped.slice(0, 20),
+        // Stage values only: taken for customers until the spec maps them (crm.lifecycleStages).
+        ...(r.unmappedStages ? { unmappedLifecycleStages: r.unmappedStages } : {}),
         ...(r.checkpoint !== undefined ? { checkpoint: new Date(r.checkpoint).toISOString() } : {}),
       });
   },
