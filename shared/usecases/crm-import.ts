@@ -320,10 +320,14 @@ async function importCompany(
         // Its own id only this import gives, to an account it creates: so the stopped run created it.
         detail: { accountId, created: accountId === `hubspot-company-${rec.id}` },
       });
+    else if (existing && !linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
     return may.why;
   }
   const input = accountInputOf(rec, existing, o.workspaceTimezone, o.lifecycleStages);
-  if (!input.ok) return { skipped: input.reason };
+  if (!input.ok) {
+    if (existing && !linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
+    return { skipped: input.reason };
+  }
   const stage = input.unmappedStage;
   if (stage !== undefined && !r.unmappedStages?.includes(stage))
     r.unmappedStages = [...(r.unmappedStages ?? []), stage];
@@ -393,6 +397,9 @@ async function importContact(
           created: personId === `hubspot-contact-${rec.id}`,
         },
       });
+    // Kept as the harness has it, but the same person: linked, so HubSpot's deletion or merge of the
+    // contact (the webhook finds people by link) and its later changes reach them.
+    else if (existing && !linked) await deps.store.putLink("contacts", rec.id, { kbId: personId });
     return may.why;
   }
   const accountId = (await accountOf(store, companyId, email)) ?? existing?.accountId;
@@ -403,7 +410,10 @@ async function importContact(
         : "no associated company and no account with the email's domain",
     };
   const input = personInputOf(rec, accountId, existing);
-  if (!input.ok) return { skipped: input.reason };
+  if (!input.ok) {
+    if (existing && !linked) await deps.store.putLink("contacts", rec.id, { kbId: personId });
+    return { skipped: input.reason };
+  }
   const written = await store.putPerson(personId, input.value, at, source, crmFields(rec));
   const created = written || (!linked && personId === `hubspot-contact-${rec.id}`);
   await finish(deps, "contacts", rec.id, personId, {

@@ -502,6 +502,40 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("records already in the harness and changed there after the CRM's change are kept, and linked to their CRM record", async () => {
+    const w = await world();
+    // Switched on over a knowledge base that had these already, edited after HubSpot last changed them.
+    await h.rt.deps.kb.putAccount(
+      "pendant",
+      { ...acme, domain: "pendant-10.com" },
+      new Date(T0).toISOString(),
+    );
+    await putPerson(h.rt.deps, "pendant-jo", {
+      accountId: "pendant",
+      email: "jo@pendant-10.com",
+      firstName: "Jo",
+      lastName: "Pendant",
+      title: "CMO",
+    });
+    w.hs.put("companies", "1001", { name: "Pendant Publishing", domain: "pendant-10.com" }, T0 - 5 * HOUR);
+    w.hs.put(
+      "contacts",
+      "1011",
+      { email: "jo@pendant-10.com", firstname: "Jo", lastname: "Pendant", jobtitle: "VP Marketing" },
+      T0 - 5 * HOUR,
+      "1001",
+    );
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.companies).toMatchObject({ written: 0, keptNewer: 1 });
+    expect(report.contacts).toMatchObject({ written: 0, keptNewer: 1 });
+    expect((await w.kb.getPerson("pendant-jo"))?.title).toBe("CMO");
+    // Linked: HubSpot's deletion of the contact (the webhook finds people by link) reaches Jo, and the
+    // company's deals and contacts find the account.
+    expect((await w.store.link("contacts", "1011"))?.kbId).toBe("pendant-jo");
+    expect((await w.store.link("companies", "1001"))?.kbId).toBe("pendant");
+    await w.hs.close();
+  });
+
   it("an account already in the KB with the company's domain is updated in place, keeping what the CRM does not hold", async () => {
     const w = await world();
     await h.rt.deps.kb.putAccount(
