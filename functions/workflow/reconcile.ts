@@ -62,13 +62,23 @@ export interface ReconcilerWiring {
 export const makeHandler = (wiring: () => ReconcilerWiring) =>
   lambdaHandler(async (_event: unknown, tools, context) => {
     const { runtime, staleMs, executor, workflows } = wiring();
-    const handOver: string[] = [];
+    // Each handed over as it is found, on its own (one failed invoke must not keep the others stuck),
+    // its failure caught at once: a rejection left unhandled while the scan goes on would end the run.
+    const handOver: Promise<boolean>[] = [];
+    // Half the run for the scan: a backlog of thousands (after an outage) took all of it, so the
+    // function timed out before handing anything over or running the sweeps below, every run.
+    const scanUntil = context.getRemainingTimeInMillis() / 2;
     const { inDoubt } = await recoverDispatched(runtime.deps, staleMs, {
-      startExecution: (decisionId) => handOver.push(decisionId),
+      startExecution: (decisionId) =>
+        handOver.push(
+          executor.execute(decisionId).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      timeLeft: () => context.getRemainingTimeInMillis() > scanUntil,
     });
-    // Each handed over on its own: one failed invoke must not keep the others stuck.
-    const invoked = await Promise.allSettled(handOver.map((id) => executor.execute(id)));
-    const failed = invoked.filter((r) => r.status === "rejected").length;
+    const failed = (await Promise.all(handOver)).filter((ok) => !ok).length;
     // A failing item stays queued for the next run; one failure does not stop the others.
     const settle = await settleDueItems(runtime.deps, runtime.deps.clock.now(), SETTLE_PER_RUN);
     // What time the run has left after the sweeps above: it stops with a margin, not at its timeout.

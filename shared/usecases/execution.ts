@@ -217,6 +217,11 @@ export async function recoverDispatched(
      * that reconciles must not stall behind a slow connector. Default: execute and wait (startup).
      */
     startExecution?: (decisionId: string) => void;
+    /**
+     * Whether there is time for one more decision (a Lambda run's remaining time): a backlog larger
+     * than a run is left to the next one, which reads it again from the start. Default: always.
+     */
+    timeLeft?: () => boolean;
   } = {},
 ): Promise<{ executed: number; inDoubt: number }> {
   const inFlight = options.inFlight ?? (() => false);
@@ -230,6 +235,7 @@ export async function recoverDispatched(
       ...(cursor ? { cursor } : {}),
     });
     for (const listed of page.items) {
+      if (options.timeLeft && !options.timeLeft()) return { executed, inDoubt };
       if (inFlight(listed.decisionId)) continue;
       // The listing may lag behind the decision: act on the decision as it is now.
       const d = await deps.decisions.getDecision(listed.decisionId);

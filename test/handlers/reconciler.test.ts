@@ -131,6 +131,23 @@ describe("reconciler (scheduled)", () => {
     expect(rt.sandbox.entries.filter((e) => e.decisionId === d.decisionId)).toHaveLength(1);
   });
 
+  it("a backlog larger than half a run is left to the next run: the scan stops, what it found is handed over", async () => {
+    const first = await dispatched("rc-backlog-1", "rc-sdr4");
+    const second = await dispatched("rc-backlog-2", "rc-sdr5");
+    // The run's clock: 10 s at the start, then 6 s, 6 s, then 4 s: past half of it after one decision.
+    const left = [10_000, 6_000, 6_000];
+    const short = { ...ctx, getRemainingTimeInMillis: () => left.shift() ?? 4_000 };
+    const r = reconciler();
+    const out = await r.handler({ "detail-type": "Scheduled Event" }, short);
+    // Two at least are undone (earlier tests may have left more): it handed over one and stopped.
+    expect(out.redriven).toBe(1);
+    expect(r.handedOver).toHaveLength(1);
+    // The next run reads the backlog again from the start and hands over what is still undone.
+    const next = reconciler();
+    await next.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(next.handedOver).toEqual(expect.arrayContaining([first.decisionId, second.decisionId]));
+  });
+
   // Last: it moves the shared clock by days.
   it("records the trust evidence the harness owes: a blocked draft at once, silence when a window closes", async () => {
     await seedAcme(rt.deps, "rc-blocked");
