@@ -62,8 +62,11 @@ export interface CrmImportStore {
   putLink(objectType: CrmObjectType, id: string, link: CrmLink): Promise<void>;
   accountIdByDomain(domain: string): Promise<string | undefined>;
   personIdByEmail(email: string): Promise<string | undefined>;
-  /** Whether the address belongs to a person erased on request (never re-imported). */
-  erased(email: string): Promise<boolean>;
+  /**
+   * Whether the address, or the person a contact is linked to, belongs to a person erased on request
+   * (never re-imported: an erasure leaves the link, and the contact may come back under another address).
+   */
+  erased(email: string, personId?: string): Promise<boolean>;
   getAccount(accountId: string): Promise<Account | undefined>;
   getPerson(personId: string): Promise<Person | undefined>;
   getDeal(accountId: string, dealId: string): Promise<Deal | undefined>;
@@ -382,8 +385,8 @@ async function importContact(
   const { store, crm } = deps;
   const email = rec.properties.email?.trim().toLowerCase();
   if (!email) return { skipped: "email: required" };
-  if (await store.erased(email)) return { skipped: "erased on request: not re-imported" };
   const linked = await store.link("contacts", rec.id);
+  if (await store.erased(email, linked?.kbId)) return { skipped: "erased on request: not re-imported" };
   const personId = linked?.kbId ?? (await store.personIdByEmail(email)) ?? `hubspot-contact-${rec.id}`;
   const existing = await store.getPerson(personId);
   const may = mayOverwrite(existing, rec, crm.system);

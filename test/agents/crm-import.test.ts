@@ -18,6 +18,7 @@ import {
   crmImporter,
   importFromCrm,
 } from "../../shared/usecases/crm-import.ts";
+import { erasePerson } from "../../shared/usecases/erase.ts";
 import { instantRetries } from "../connectors/helpers/fake-api.ts";
 import { fakeHubSpotCrm } from "../connectors/helpers/fake-hubspot-crm.ts";
 import { acme } from "../helpers/world.ts";
@@ -611,6 +612,27 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     const mapped = await importFromCrm(w.deps, { ...TZ, lifecycleStages: { "1234567": "prospect" } });
     expect(mapped.companies.unmappedStages).toBeUndefined();
     expect((await w.kb.getAccount("hubspot-company-902"))?.lifecycle).toBe("prospect");
+    await w.hs.close();
+  });
+
+  it("a contact erased on request is not imported again, even under another address in HubSpot", async () => {
+    const w = await world();
+    w.hs.put("companies", "1101", { name: "Sabini", domain: "sabini-11.com" }, T0 - 5 * HOUR);
+    const contact = { firstname: "Kim", lastname: "Sabini", jobtitle: "VP Sales" };
+    w.hs.put("contacts", "1111", { ...contact, email: "kim@sabini-11.com" }, T0 - 5 * HOUR, "1101");
+    await importFromCrm(w.deps, TZ);
+    expect(await w.kb.getPerson("hubspot-contact-1111")).toBeDefined();
+    await erasePerson(
+      h.rt.deps,
+      { personId: "hubspot-contact-1111" },
+      { reason: "GDPR request 7" },
+      { subject: "root", roles: ["admin"] },
+    );
+    // The same contact, its address changed in HubSpot: the erasure's email no longer matches it.
+    w.hs.put("contacts", "1111", { ...contact, email: "kim.sabini@sabini-11.com" }, h.clock.now() - 60_000);
+    const again = await importFromCrm(w.deps, TZ);
+    expect(again.contacts.skipped).toEqual([{ id: "1111", reason: "erased on request: not re-imported" }]);
+    expect(await w.kb.getPerson("hubspot-contact-1111")).toBeUndefined();
     await w.hs.close();
   });
 

@@ -78,8 +78,9 @@ export class DynamoCrmImportStore implements CrmImportStore {
     return this.kb.personIdByEmail(email);
   }
 
-  async erased(email: string): Promise<boolean> {
-    return (await this.get(stateKeys.erasedEmail(emailHash(email)))) !== undefined;
+  async erased(email: string, personId?: string): Promise<boolean> {
+    if ((await this.get(stateKeys.erasedEmail(emailHash(email)))) !== undefined) return true;
+    return personId !== undefined && (await this.get(stateKeys.erasedPerson(personId))) !== undefined;
   }
 
   getAccount(accountId: string): Promise<Account | undefined> {
