@@ -249,7 +249,7 @@ async function coldStartOnce(
   const script = `
     const t = performance.now();
     const { handler } = await import(${JSON.stringify(file)});
-    const context = { functionName: "bench", awsRequestId: "bench", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bench", getRemainingTimeInMillis: () => 10000 };
+    const context = { functionName: "bench", awsRequestId: "bench", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bench", getRemainingTimeInMillis: () => 120000 };
     let outcome;
     try {
       const r = await handler(${JSON.stringify(event)}, context);

@@ -106,7 +106,15 @@ export interface CrmImportOptions {
   maxRecords?: number;
   /** How long the cap may wait inside one millisecond's records (wall clock). Default 2 minutes. */
   tieBudgetMs?: number;
+  /**
+   * The run's time left, in ms (AgentContext.timeLeft: a Lambda function's remaining time): no page is
+   * read with less than RUN_MARGIN_MS left, and what is left is the next run's. Default: unbounded.
+   */
+  timeLeft?: () => number;
 }
+
+/** The time a page's writes and the report may take after the last page is read. */
+export const RUN_MARGIN_MS = 45_000;
 
 export interface TypeReport {
   seen: number;
@@ -175,10 +183,17 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
       };
       continue;
     }
+    if (outOfTime(options)) {
+      report[type] = { ...emptyReport(), deferred: "the run's time ran out; the next run goes on" };
+      continue;
+    }
     report[type] = await importType(deps, options, type);
   }
   return report;
 }
+
+/** Too little of the run left to read another page (a Lambda function killed at its timeout is retried, overlapping the next run). */
+const outOfTime = (o: CrmImportOptions) => (o.timeLeft?.() ?? Number.POSITIVE_INFINITY) < RUN_MARGIN_MS;
 
 const emptyReport = (): TypeReport => ({
   seen: 0,
@@ -209,9 +224,11 @@ async function importType(
   const max = o.maxRecords ?? 2000;
   // Inside one millisecond's records (paging by position) the cap waits, for as long as the run's
   // time allows: a run that stopped there would start the next at that millisecond again, and a tie
-  // longer than a run reads would hold the import there for good.
-  const started = Date.now();
-  const tieTime = () => Date.now() - started < (o.tieBudgetMs ?? 120_000);
+  // longer than a run reads would hold the import there for good. Its budget counts from the tie, not
+  // from the run's start, which a run that read its cap first had spent already.
+  let tieFrom: number | undefined;
+  const tieTime = () =>
+    tieFrom !== undefined && Date.now() - tieFrom < (o.tieBudgetMs ?? 120_000) && !outOfTime(o);
   let queriedAt = deps.clock.now();
   /** Move the checkpoint to what is surely read through `modifiedAt`, never back. */
   const advance = async (modifiedAt: number) => {
@@ -225,7 +242,7 @@ async function importType(
     r.skipped.push({ id: "*", reason });
     await advance(since + 1);
   };
-  while (r.seen < max || (after !== undefined && tieTime())) {
+  while ((r.seen < max && !outOfTime(o)) || (after !== undefined && tieTime())) {
     queriedAt = deps.clock.now();
     const page = await deps.crm.modifiedSince(type, since, after);
     await importPage(deps, o, type, page.records, r);
@@ -245,12 +262,16 @@ async function importType(
       // (unchanged: nothing written). This also keeps every query inside the search's window.
       since = last.modifiedAt;
       after = undefined;
+      tieFrom = undefined;
     } else if (Number(page.after) >= deps.crm.window) {
       // A window's worth of records modified in one millisecond: nothing more of it can be read.
       await leaveTie(`more than ${deps.crm.window} records modified in one millisecond`);
       after = undefined;
       break;
-    } else after = page.after; // A page all at one millisecond: only a position gets past it.
+    } else {
+      after = page.after; // A page all at one millisecond: only a position gets past it.
+      tieFrom ??= Date.now();
+    }
   }
   // Stopped inside a tie by the run's time: the rest of that millisecond is skipped, and said so.
   if (after !== undefined) await leaveTie("the records of one millisecond were more than a run could read");

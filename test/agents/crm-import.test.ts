@@ -17,6 +17,7 @@ import {
   checkpointName,
   crmImporter,
   importFromCrm,
+  RUN_MARGIN_MS,
 } from "../../shared/usecases/crm-import.ts";
 import { erasePerson } from "../../shared/usecases/erase.ts";
 import { instantRetries } from "../connectors/helpers/fake-api.ts";
@@ -612,6 +613,27 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     const mapped = await importFromCrm(w.deps, { ...TZ, lifecycleStages: { "1234567": "prospect" } });
     expect(mapped.companies.unmappedStages).toBeUndefined();
     expect((await w.kb.getAccount("hubspot-company-902"))?.lifecycle).toBe("prospect");
+    await w.hs.close();
+  });
+
+  it("a run stops reading with less than its margin of time left; the next run goes on where it stopped", async () => {
+    const w = await world({ pageSize: 2 });
+    seedBulk(
+      w.hs,
+      "12",
+      "Monks",
+      [1, 2, 3, 4, 5].map((m) => T0 - 5 * HOUR + m * 60_000),
+    );
+    // Plenty of time for the companies' page and the contacts' first, then less than the margin.
+    let calls = 0;
+    const timeLeft = () => (++calls <= 4 ? 100_000 : RUN_MARGIN_MS - 1);
+    const first = await importFromCrm(w.deps, { ...TZ, timeLeft });
+    expect(first.companies).toMatchObject({ written: 1, caughtUp: true });
+    expect(first.contacts).toMatchObject({ seen: 2, written: 2, caughtUp: false });
+    expect(first.deals.deferred).toBe("the run's time ran out; the next run goes on");
+    const next = await importFromCrm(w.deps, TZ);
+    // The second contact's millisecond is read again (unchanged); the three after it are written.
+    expect(next.contacts).toMatchObject({ written: 3, caughtUp: true });
     await w.hs.close();
   });
 

@@ -52,7 +52,8 @@ function crmImportFunction(extraEnv: Record<string, string>) {
         cron: "*/15 * * * *",
         scheduledAt: new Date(Date.parse("2026-03-10T13:00:00Z") + firing++ * 15 * 60_000).toISOString(),
       },
-      lambdaContext("dev-harness-agent-crm-import"),
+      // The deployed function's 5 minutes (agent-functions.ts): the import reads while time is left.
+      { ...lambdaContext("dev-harness-agent-crm-import"), getRemainingTimeInMillis: () => 300_000 },
     ) as Promise<RunSummary[]>;
   return { invoke, events };
 }

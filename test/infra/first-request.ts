@@ -14,7 +14,9 @@ const context = {
   functionName: "first-request",
   awsRequestId: "first-request",
   invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:first-request",
-  getRemainingTimeInMillis: () => 10_000,
+  // A deployed function's time at its start (the agents have 5 minutes, the workflow steps 1-2): a
+  // function that budgets its run (the CRM import reads no page with under 45 s left) takes its real path.
+  getRemainingTimeInMillis: () => 120_000,
 } as unknown as Context;
 
 /**

@@ -19,6 +19,8 @@ export const crmImport = defineAgent({
     const spec = await ctx.kb.spec();
     const report = await ctx.crm.importChanges({
       workspaceTimezone: spec.workspace.timezone,
+      // In AWS the function's remaining time: a backfill is read run by run, not killed at the timeout.
+      timeLeft: ctx.timeLeft,
       ...(spec.crm ? { lifecycleStages: spec.crm.lifecycleStages } : {}),
     });
     for (const [objectType, r] of Object.entries(report))
