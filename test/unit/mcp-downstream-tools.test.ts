@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { callFailure, type DownstreamServer } from "../../shared/adapters/connectors/mcp-downstream.ts";
 import { DownstreamTools, exposedTools } from "../../shared/adapters/connectors/mcp-downstream-tools.ts";
 import type { Spec, SpecVersion } from "../../shared/domain/spec-schema.ts";
-import type { Connector, ConnectorRequest, SpecStore } from "../../shared/ports.ts";
+import { type Connector, ConnectorError, type ConnectorRequest, type SpecStore } from "../../shared/ports.ts";
 import { decision } from "../connectors/helpers/fake-api.ts";
 import { defaultSpec, version } from "./helpers/fixtures.ts";
 
@@ -103,6 +103,23 @@ describe("the connector", () => {
     expect(await connector.execute(req(1, "email.send"))).toEqual({ externalId: "inner" });
     expect(calls).toHaveLength(1);
     expect(await tools.catalog(specs).list()).toEqual([]);
+  });
+
+  it("a spec that cannot be read is a refusal, not an unknown outcome: nothing was sent", async () => {
+    const { server, calls } = fakeServer();
+    const failing = {
+      get: async () => {
+        throw new Error("ProvisionedThroughputExceededException");
+      },
+    };
+    const err = await new DownstreamTools([server])
+      .connector(inner, failing)
+      .execute(req(1, "email.send"))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).outcomeUnknown).toBe(false);
+    expect((err as Error).message).toMatch(/spec v1 could not be read: ProvisionedThroughput/);
+    expect(calls).toEqual([]);
   });
 
   it("a mapped type whose server the connectors file does not name stays on inner (the sandbox outbox)", async () => {

@@ -90,7 +90,18 @@ export class DownstreamTools {
       ...(inner.forget ? { forget: inner.forget.bind(inner) } : {}),
       execute: async (req: ConnectorRequest): Promise<ConnectorResult> => {
         const d = req.decision;
-        const mapping = (await this.specOf(specs, d.specVersion))?.autonomy.actions[d.actionType]?.tool;
+        // Nothing is sent before the spec is read: a failed read is a refusal, not an unknown outcome
+        // (the decision fails and gives its reservation back instead of waiting in doubt for a person).
+        const spec = await this.specOf(specs, d.specVersion).catch((err: unknown) => {
+          throw new ConnectorError(
+            `spec v${d.specVersion} could not be read: ${(err as Error).message}`,
+            false,
+            {
+              cause: err,
+            },
+          );
+        });
+        const mapping = spec?.autonomy.actions[d.actionType]?.tool;
         const server = mapping && this.servers.get(mapping.server);
         // A server the connectors file does not name stays on the sandbox outbox, as any system it does not name.
         if (!mapping || !server) return inner.execute(req);
