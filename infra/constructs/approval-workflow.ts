@@ -32,6 +32,7 @@ export const STATES = {
   awaitApproval: "AwaitApproval",
   approved: "Approved?",
   expire: "Expire",
+  approvedMeanwhile: "ApprovedMeanwhile?",
   execute: "Execute",
   failed: "WorkflowFailed",
 } as const;
@@ -101,7 +102,14 @@ export class ApprovalWorkflow extends Construct {
       release,
     );
 
-    const expire = step(STATES.expire, props.expire, "$.expiry").next(new Succeed(this, "Expired"));
+    // An approval that committed as the wait timed out, or whose signal was lost, left the decision
+    // dispatched: Expire leaves it so (expire() moves only a pending decision), and it goes on to
+    // Execute here instead of waiting for the reconciler.
+    const expire = step(STATES.expire, props.expire, "$.expiry").next(
+      new Choice(this, STATES.approvedMeanwhile)
+        .when(Condition.stringEquals("$.expiry.status", "dispatched"), execute)
+        .otherwise(new Succeed(this, "Expired")),
+    );
     const awaitApproval = new LambdaInvoke(this, STATES.awaitApproval, {
       lambdaFunction: props.awaitApproval,
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,

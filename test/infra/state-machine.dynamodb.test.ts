@@ -23,7 +23,7 @@ import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { ALL_STORES, LIFECYCLE_STORES, RELEASE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
-import { veto } from "../../shared/usecases/lifecycle.ts";
+import { approve, veto } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { workflowInputFor } from "../../shared/usecases/workflow.ts";
 import { awsRuntimeFor, fixture, LocalTasks, lambdaContext } from "../handlers/lambda.ts";
@@ -224,6 +224,19 @@ describe("approval workflow (synthesized definition, executed)", () => {
     expect(
       (await rt.deps.decisions.getContactState("sm-expire")).touches.map((t) => t.decisionId),
     ).not.toContain(d.decisionId);
+  });
+
+  it("level 1: approved while it waited but its signal lost -> the wait times out, Expire leaves it dispatched and it executes", async () => {
+    const d = await pending("sm-late-approval", "sm-writer4");
+    const input = { ...workflowInputFor(d, rt.clock.now(), DEFAULTS), approvalTimeoutSeconds: 1 };
+    // The approval commits while the task waits, but its SendTaskSuccess never reaches the workflow
+    // (approved through the local runtime's lifecycle, which signals no task).
+    const onWaiting = () => void approve(rt.deps, d.decisionId, { digest: d.payloadDigest }, approver);
+    const out = await run(input, localHandlers(realHandlers(onWaiting)), "token-late-approval");
+    expect(out.timeout.Error).toBe("States.Timeout");
+    expect(out.expiry.status).toBe("dispatched");
+    expect(out.execution.status).toBe("executed");
+    expect(rt.sandbox.entries.filter((e) => e.decisionId === d.decisionId)).toHaveLength(1);
   });
 
   it("level 1: approved through the reviews API -> the task is released once and the action executes", async () => {
