@@ -371,6 +371,11 @@ export class ConnectorError extends Error {
 export interface Connector {
   execute(req: ConnectorRequest): Promise<ConnectorResult>;
   /**
+   * What a call needs read before its attempt is recorded (a downstream tool's spec version): a
+   * failure here leaves the decision unattempted, so it is tried again, not failed or in doubt.
+   */
+  prepare?(decision: Decision): Promise<void>;
+  /**
    * Erasure: remove the person's personal data from whatever the connector itself keeps (the sandbox
    * outbox). Real systems of record (HubSpot, SES) are erased through their own APIs and policies.
    */

@@ -60,6 +60,17 @@ const STALE = Symbol("stale hint");
 export const MAX_LATE_MS = 2 * 3_600_000;
 
 /**
+ * When a decision was dispatched: at the gate (allowed), at its approval, or at its time (released
+ * after its override window). Not `updatedAt`, which an outcome recorded on it moves.
+ */
+const dispatchedAt = (d: Decision): number =>
+  Math.max(
+    Date.parse(d.decidedAt),
+    d.review?.at ? Date.parse(d.review.at) : 0,
+    d.executeAt ? Date.parse(d.executeAt) : 0,
+  );
+
+/**
  * A touch dispatched longer ago than MAX_LATE_MS and never attempted (its executor was throttled,
  * failed or never invoked, and the reconciler hands it over only now): someone who replied or
  * unsubscribed meanwhile would be contacted, at night perhaps. The reservation is given back and the
@@ -71,7 +82,7 @@ const failTooLate = (deps: LifecycleDeps, decision: Decision, now: string) =>
     from: ["dispatched"],
     event: "failed",
     actor: "harness",
-    detail: `not executed: dispatched at ${decision.updatedAt}, too late to send on the checks made then; reservation released`,
+    detail: `not executed: dispatched at ${new Date(dispatchedAt(decision)).toISOString()}, too late to send on the checks made then; reservation released`,
     patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: "too late" } },
     release: true,
   });
@@ -97,7 +108,7 @@ async function executeFrom(
   const now = iso(deps.clock.now());
   // The person was erased between dispatch and execution: there is nothing left to send, nor anyone to send it to.
   if (decision.erased) return failErased(deps, decision, now);
-  if (decision.actionKind === "touch" && deps.clock.now() - Date.parse(decision.updatedAt) > MAX_LATE_MS) {
+  if (decision.actionKind === "touch" && deps.clock.now() - dispatchedAt(decision) > MAX_LATE_MS) {
     try {
       return await failTooLate(deps, decision, now);
     } catch (err) {
@@ -106,6 +117,8 @@ async function executeFrom(
       return fromHint ? STALE : deps.decisions.getDecision(decisionId);
     }
   }
+  // What the call needs read is read before the attempt is recorded: its failure is retried.
+  await deps.connector.prepare?.(decision);
   let started: Decision;
   try {
     started = await deps.decisions.transition({

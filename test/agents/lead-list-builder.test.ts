@@ -142,6 +142,8 @@ describe("Lead List Builder", () => {
       emailProposal("writer", "na", "na.vp", { payload: { to: "vp@na.io", subject: "Hello", ...common } }),
       agent,
     );
+    // Executed as it is allowed, as in production (a touch sent hours late is not sent: execution.ts).
+    await h.rt.bus.drain();
     h.clock.set(Date.parse("2026-03-17T14:00:00Z"));
     const messaged = await h.rt.deps.gate.propose(
       linkedinProposal("writer", "na", "na.vp", {

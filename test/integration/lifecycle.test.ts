@@ -14,6 +14,7 @@ import {
   reject,
   veto,
 } from "../../shared/usecases/lifecycle.ts";
+import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
 import { approver, decisionEvents, dueFor, pin, rawContactState, touchCounters } from "./helpers/store.ts";
@@ -244,6 +245,9 @@ describe("dispatch and execution", () => {
     // The executor never ran (throttled, failing, never invoked); the reconciler finds them later.
     rt.clock.advance(2 * HOUR - MINUTE);
     expect((await execute(rt.deps, onTime.decisionId))?.status).toBe("executed");
+    // An outcome recorded on it meanwhile (a reply to an earlier touch lands on the newest) moves its
+    // updatedAt, not when it was dispatched.
+    await recordOutcome(rt.deps, { decisionId: late.decisionId, type: "opened" }, approver);
     rt.clock.advance(2 * MINUTE);
     expect(await recoverDispatched(rt.deps, 0)).toEqual({ executed: 1, inDoubt: 0 });
     const after = await rt.deps.decisions.getDecision(late.decisionId);
@@ -251,7 +255,27 @@ describe("dispatch and execution", () => {
     expect(after?.execution?.error).toBe("too late");
     expect(rt.sandbox.entries.map((e) => e.idempotencyKey)).toEqual([onTime.idempotencyKey]);
     expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([]);
-    expect((await ledger(late.decisionId)).map((e) => e.type)).toEqual(["decided", "failed"]);
+    expect((await ledger(late.decisionId)).map((e) => e.type)).toEqual(["decided", "outcome", "failed"]);
+  });
+
+  it("what a call needs read first failing (prepare) leaves the decision unattempted, to be tried again", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 3);
+    const d = await propose("writer", "acme");
+    const connector = rt.deps.connector as typeof rt.deps.connector & { prepare?: unknown };
+    connector.prepare = async () => {
+      throw new Error("ProvisionedThroughputExceededException");
+    };
+    try {
+      await expect(execute(rt.deps, d.decisionId)).rejects.toThrow(/ProvisionedThroughput/);
+      const after = await rt.deps.decisions.getDecision(d.decisionId);
+      expect(after?.status).toBe("dispatched");
+      expect(after?.execution).toBeUndefined();
+    } finally {
+      delete connector.prepare;
+    }
+    expect((await execute(rt.deps, d.decisionId))?.status).toBe("executed");
+    expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([d.decisionId]);
   });
 
   it("a connector refusal (known outcome) fails the decision and releases the reservation", async () => {

@@ -93,12 +93,24 @@ describe("the connector", () => {
     const { server, calls } = fakeServer();
     const tools = new DownstreamTools([server]);
     // Version 2 no longer maps the type: a decision made under version 1 still runs its tool.
-    const specs = specsOf([version(mapped(), 1), version(defaultSpec(), 2)]);
+    let reads = 0;
+    const versions = specsOf([version(mapped(), 1), version(defaultSpec(), 2)]);
+    const specs = {
+      ...versions,
+      get: (v: number) => {
+        reads++;
+        return versions.get(v);
+      },
+    };
     const connector = tools.connector(inner, specs);
+    // The version read before the attempt is the one the call uses: not read again.
+    await connector.prepare?.(req(1).decision);
+    expect(reads).toBe(1);
     expect(await connector.execute(req(1))).toEqual({ externalId: "mcp:ads/push_audience:d1:exec:1" });
     expect(calls).toEqual([
       { tool: "push_audience", args: { accountId: "acme", key: "d1:exec:1" }, key: "d1:exec:1" },
     ]);
+    expect(reads).toBe(1);
     expect(await connector.execute(req(2))).toEqual({ externalId: "inner" });
     expect(await connector.execute(req(1, "email.send"))).toEqual({ externalId: "inner" });
     expect(calls).toHaveLength(1);
@@ -112,10 +124,10 @@ describe("the connector", () => {
         throw new Error("ProvisionedThroughputExceededException");
       },
     };
-    const err = await new DownstreamTools([server])
-      .connector(inner, failing)
-      .execute(req(1, "email.send"))
-      .catch((e: unknown) => e);
+    const connector = new DownstreamTools([server]).connector(inner, failing);
+    // Read before the attempt is recorded (execution.ts): the failure leaves the decision unattempted.
+    await expect(connector.prepare?.(req(1).decision)).rejects.toThrow(/ProvisionedThroughput/);
+    const err = await connector.execute(req(1, "email.send")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectorError);
     expect((err as ConnectorError).outcomeUnknown).toBe(false);
     expect((err as Error).message).toMatch(/spec v1 could not be read: ProvisionedThroughput/);

@@ -88,6 +88,8 @@ export class DownstreamTools {
   connector(inner: Connector, specs: Pick<SpecStore, "get">): Connector {
     return {
       ...(inner.forget ? { forget: inner.forget.bind(inner) } : {}),
+      // Read (and kept) before the attempt is recorded: a failed read is tried again, nothing lost.
+      prepare: async (d) => void (await this.specOf(specs, d.specVersion)),
       execute: async (req: ConnectorRequest): Promise<ConnectorResult> => {
         const d = req.decision;
         // Nothing is sent before the spec is read: a failed read is a refusal, not an unknown outcome
