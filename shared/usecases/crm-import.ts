@@ -273,8 +273,11 @@ async function importType(
       tieFrom ??= Date.now();
     }
   }
-  // Stopped inside a tie by the run's time: the rest of that millisecond is skipped, and said so.
-  if (after !== undefined) await leaveTie("the records of one millisecond were more than a run could read");
+  // Stopped inside a tie by its budget: the rest of that millisecond is skipped, and said so. Stopped
+  // there by the run's time instead, the checkpoint stays before it: the next run, starting there,
+  // reads it with a whole budget.
+  if (after !== undefined && !outOfTime(o))
+    await leaveTie("the records of one millisecond were more than a run could read");
   return r;
 }
 

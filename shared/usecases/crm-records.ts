@@ -171,7 +171,12 @@ export function accountInputOf(
   const employees = text(p.numberofemployees);
   const country = text(p.country);
   const timezone = text(p.timezone);
-  const { lifecycle, unmapped } = lifecycleOf(text(p.lifecyclestage), existing?.lifecycle, stages);
+  const stage = text(p.lifecyclestage);
+  // A lifecycle an earlier import read from this same stage is not kept: before unmapped stages were
+  // taken for customers, such a stage was read as a prospect.
+  const kept =
+    stage !== undefined && existing?.crm?.lifecycleStage === stage ? undefined : existing?.lifecycle;
+  const { lifecycle, unmapped } = lifecycleOf(stage, kept, stages);
   const candidate = {
     name: text(p.name),
     domain: companyDomain(p.domain),

@@ -613,6 +613,20 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     const mapped = await importFromCrm(w.deps, { ...TZ, lifecycleStages: { "1234567": "prospect" } });
     expect(mapped.companies.unmappedStages).toBeUndefined();
     expect((await w.kb.getAccount("hubspot-company-902"))?.lifecycle).toBe("prospect");
+    // The mapping gone (or an account an earlier version read so), the next change of the company in
+    // HubSpot does not keep the lifecycle read from that stage: a customer again, not a prospect.
+    w.hs.put(
+      "companies",
+      "902",
+      { name: "Kramerica Industries", domain: "kramerica-9.com", lifecyclestage: "1234567" },
+      T0 + 60_000,
+    );
+    h.clock.advance(10 * 60_000);
+    await importFromCrm(w.deps, TZ);
+    expect(await w.kb.getAccount("hubspot-company-902")).toMatchObject({
+      name: "Kramerica Industries",
+      lifecycle: "customer",
+    });
     await w.hs.close();
   });
 
@@ -634,6 +648,22 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     const next = await importFromCrm(w.deps, TZ);
     // The second contact's millisecond is read again (unchanged); the three after it are written.
     expect(next.contacts).toMatchObject({ written: 3, caughtUp: true });
+    await w.hs.close();
+  });
+
+  it("a run out of time inside one millisecond's records leaves them to the next run instead of skipping them", async () => {
+    const w = await world({ pageSize: 2 });
+    // A bulk edit: five contacts written in one millisecond.
+    seedBulk(w.hs, "13", "Pied", Array(5).fill(T0 - 5 * HOUR));
+    let calls = 0;
+    // Time for the companies' page and the contacts' first two, then less than the margin.
+    const timeLeft = () => (++calls <= 5 ? 100_000 : RUN_MARGIN_MS - 1);
+    const first = await importFromCrm(w.deps, { ...TZ, timeLeft });
+    expect(first.contacts.caughtUp).toBe(false);
+    expect(first.contacts.skipped).toEqual([]);
+    const next = await importFromCrm(w.deps, TZ);
+    expect(first.contacts.written + next.contacts.written).toBe(5);
+    for (const i of [0, 1, 2, 3, 4]) expect(await w.kb.getPerson(`hubspot-contact-131${i}`)).toBeDefined();
     await w.hs.close();
   });
 
