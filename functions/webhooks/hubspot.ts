@@ -2,7 +2,7 @@
  * POST /v1/webhooks/hubspot behind API Gateway with no authorizer: HubSpot cannot send our bearer
  * tokens, so this function checks HubSpot's v3 signature itself (shared/usecases/hubspot-webhook.ts)
  * with the app's client secret from Secrets Manager, kept five minutes (connector-secrets.ts); a
- * signature that fails under it has the secret read again first (at most once a minute), since
+ * signature that fails under it has the secret read again first (at most once in 10 s), since
  * HubSpot never resends a request answered 401 and a rotated secret would otherwise lose events.
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";

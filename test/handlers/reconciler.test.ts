@@ -134,10 +134,9 @@ describe("reconciler (scheduled)", () => {
   it("a backlog larger than half a run is left to the next run: the scan stops, what it found is handed over", async () => {
     const first = await dispatched("rc-backlog-1", "rc-sdr4");
     const second = await dispatched("rc-backlog-2", "rc-sdr5");
-    // The run's clock: 10 s at the start, then 6 s, 6 s, then 4 s: past half of it after one decision.
-    const left = [10_000, 6_000, 6_000];
-    const short = { ...ctx, getRemainingTimeInMillis: () => left.shift() ?? 4_000 };
     const r = reconciler();
+    // The run's clock: 10 s left until it has handed one decision over, then 4 s (under half of it).
+    const short = { ...ctx, getRemainingTimeInMillis: () => (r.handedOver.length === 0 ? 10_000 : 4_000) };
     const out = await r.handler({ "detail-type": "Scheduled Event" }, short);
     // Two at least are undone (earlier tests may have left more): it handed over one and stopped.
     expect(out.redriven).toBe(1);
