@@ -67,14 +67,25 @@ type Access = {
   signal?: boolean;
   /** Opens persons' data keys (reads decisions); "create" also wraps new ones (the gate). */
   personKeys?: "open" | "create";
+  /**
+   * The state table's partitions it may delete from (`dynamodb:LeadingKeys`), "any" for the erasure's
+   * function; none by default. A delete anywhere could shred every person's data key (their sealed
+   * decisions with it), lift a suppression or a pause: `state` grants no DeleteItem.
+   */
+  deletes?: readonly string[] | "any";
 };
 
-const RW = [...DDB.read, ...DDB.write];
+/** Reads and writes of the state table, without deletes (Access.deletes). */
+const RW = [...DDB.read, "dynamodb:PutItem", "dynamodb:UpdateItem"];
 /**
- * The ledger is append-only by IAM, not only by convention: decisions are put and updated
- * (conditionally, version by version), events are put; no function may delete from it.
+ * The ledger is append-only by IAM, not only by convention: decisions and events are put
+ * (conditionally, a decision version by version); no function may update or delete in it.
  */
-const LEDGER_RW = [...DDB.read, "dynamodb:PutItem", "dynamodb:UpdateItem"];
+const LEDGER_RW = [...DDB.read, "dynamodb:PutItem"];
+/** A decision's due item, removed as it moves on (decision-store.ts). */
+const DUE = ["DUE"];
+/** The address and domain indexes a person or account leaves when its email or domain changes (kb-store.ts). */
+const KB_MOVES = ["EMAIL#*", "DOMAIN#*"];
 
 /** What each API group's function may do to the data, and nothing more. */
 const API_ACCESS: Record<Route["group"], Access> = {
@@ -82,7 +93,16 @@ const API_ACCESS: Record<Route["group"], Access> = {
   // No publish: decision.made goes onto the bus from the ledger stream, not from the request.
   proposals: { state: RW, ledger: LEDGER_RW, personKeys: "create" },
   decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
-  reviews: { state: RW, ledger: LEDGER_RW, indexes: true, publish: true, signal: true, personKeys: "open" },
+  reviews: {
+    state: RW,
+    ledger: LEDGER_RW,
+    indexes: true,
+    publish: true,
+    signal: true,
+    personKeys: "open",
+    // A review moves the decision on and gives its workflow's task token back.
+    deletes: [...DUE, "APPROVALWAIT#*"],
+  },
   // GET /v1/trust queries the trust directory; its one-time fill from records saved before the
   // directory existed is a Scan of the state table (adapters/dynamo/trust-store.ts). A pin first asks
   // whether the agent ever decided anything: a key-only Query on byAgent (no kms:Decrypt).
@@ -97,6 +117,8 @@ const API_ACCESS: Record<Route["group"], Access> = {
     indexQuery: ["byAccount"],
     publish: true,
     personKeys: "open",
+    // An erasure deletes every copy of a person it finds, wherever the scan finds it.
+    deletes: "any",
   },
 };
 
@@ -145,6 +167,9 @@ export class ServiceStack extends Stack {
     };
     const grant = (f: HarnessFunction, a: Access) => {
       if (a.state) grantTable(f.role, props.stateTable, a.state);
+      if (a.deletes === "any") grantTable(f.role, props.stateTable, ["dynamodb:DeleteItem"]);
+      else if (a.deletes?.length)
+        grantTable(f.role, props.stateTable, ["dynamodb:DeleteItem"], { leadingKeys: a.deletes });
       if (a.ledger)
         grantTable(f.role, props.ledgerTable, a.ledger, a.indexes ? { indexes: LEDGER_INDEXES } : {});
       if (a.indexQuery?.length)
@@ -260,7 +285,10 @@ export class ServiceStack extends Stack {
 
     // The approval workflow and its tasks.
     const outboxBucket = archiveBucketName(stage);
-    const lifecycle: Access = { state: RW, ledger: LEDGER_RW, publish: true, personKeys: "open" };
+    // No publish: their only events are decision.transitioned, which the ledger stream publishes
+    // (STREAM_PUBLISHED_EVENTS); the executors run vendors' SDKs and MCP clients, which must not be
+    // able to put kb.* or agent-trigger events on the bus.
+    const lifecycle: Access = { state: RW, ledger: LEDGER_RW, personKeys: "open", deletes: DUE };
     const release = fn(
       "WorkflowRelease",
       "functions/workflow/release.ts",
@@ -349,7 +377,14 @@ export class ServiceStack extends Stack {
       "kb.*, decision.transitioned, outcome.recorded -> agent watchers",
       { invocation: "async", timeout: Duration.seconds(30) },
     );
-    grant(agentWatchers, { state: RW, ledger: DDB.read, indexes: true, publish: true, personKeys: "open" });
+    grant(agentWatchers, {
+      state: RW,
+      ledger: DDB.read,
+      indexes: true,
+      publish: true,
+      personKeys: "open",
+      deletes: KB_MOVES,
+    });
     for (const f of [execute, executeAllowed]) {
       f.role.addToPolicy(
         new PolicyStatement({
@@ -412,7 +447,8 @@ export class ServiceStack extends Stack {
       deadLetterQueue: eventsDlq,
       failureQueue: asyncDlq,
     });
-    grant(reconciler.function, { ...lifecycle, indexQuery: ["byStatus"] });
+    // It publishes the trust evidence it records (outcome.recorded, usecases/trust-evidence.ts).
+    grant(reconciler.function, { ...lifecycle, indexQuery: ["byStatus"], publish: true });
     this.functions.Reconciler = reconciler.function;
     // The signals loop's daily turn (in the local runtime, its scheduler's).
     const signals = new SignalsRefit(this, "SignalsRefit", {
@@ -489,7 +525,15 @@ export class ServiceStack extends Stack {
       executors: [execute, executeAllowed],
       api: this.api.api,
       grantOutcomes: (f) =>
-        grant(f, { state: RW, ledger: LEDGER_RW, indexes: true, publish: true, personKeys: "open" }),
+        grant(f, {
+          state: RW,
+          ledger: LEDGER_RW,
+          indexes: true,
+          publish: true,
+          personKeys: "open",
+          // An outcome settles its decision; a HubSpot merge or deletion may move a person's address.
+          deletes: [...DUE, ...KB_MOVES],
+        }),
       deadLetterQueue: eventsDlq,
       failureQueue: asyncDlq,
     });

@@ -107,7 +107,8 @@ export class WorldIo extends Construct {
     ];
     for (const f of props.executors) {
       f.fn.addEnvironment("CONNECTORS_CONFIG", JSON.stringify(executorConfig));
-      if (executorSecrets.length)
+      // A dry run calls nothing and reads no secret: the secrets may be filled in before going live.
+      if (executorSecrets.length && !connectors.dryRun)
         f.role.addToPolicy(
           new PolicyStatement({
             effect: Effect.ALLOW,

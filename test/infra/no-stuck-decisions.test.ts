@@ -147,6 +147,44 @@ describe("least privilege", () => {
     expect(stateDeletes.length).toBeGreaterThan(0);
   });
 
+  it("the state table: deletes only in the partitions a function moves on, anywhere only for the erasure", () => {
+    const functions = all("AWS::Lambda::Function").map(([, f]) =>
+      String(f.Properties.FunctionName).replace(/^dev-harness-/, ""),
+    );
+    const deletes = (name: string) =>
+      fn(name).statements.filter(
+        (st) =>
+          asArray(st.Action).includes("dynamodb:DeleteItem") &&
+          JSON.stringify(st.Resource).includes("TablesState"),
+      ) as (Statement & { Condition?: Record<string, Record<string, string[]>> })[];
+    const leadingKeys = (st: { Condition?: Record<string, Record<string, string[]>> }) =>
+      st.Condition?.["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"] ??
+      st.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:LeadingKeys"];
+    const unscoped = functions.filter((name) => deletes(name).some((st) => !leadingKeys(st)));
+    // Deleting anywhere could shred every person's data key, lift a suppression or a pause.
+    expect(unscoped).toEqual(["api-knowledge"]);
+    const scoped = (name: string) => deletes(name).flatMap((st) => leadingKeys(st) ?? []);
+    expect(scoped("api-proposals")).toEqual([]);
+    expect(scoped("api-mcp")).toEqual([]);
+    expect(scoped("workflow-execute")).toEqual(["DUE"]);
+    expect(scoped("api-reviews")).toEqual(["DUE", "APPROVALWAIT#*"]);
+    // The ledger is put, never updated: a decision moves on by a conditional put of its next version.
+    const ledgerUpdates = all("AWS::IAM::Policy").filter(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[]).some(
+        (st) =>
+          asArray(st.Action).includes("dynamodb:UpdateItem") &&
+          JSON.stringify(st.Resource).includes("TablesLedger"),
+      ),
+    );
+    expect(ledgerUpdates.map(([id]) => id)).toEqual([]);
+    // The steps that only move decisions on put nothing on the bus: the ledger stream publishes them.
+    for (const name of ["workflow-release", "workflow-expire", "workflow-execute"])
+      expect(
+        fn(name).statements.filter((st) => asArray(st.Action).includes("events:PutEvents")),
+        name,
+      ).toEqual([]);
+  });
+
   it("Bedrock: a foundation model in the stack's region; an inference profile and, through it only, its model", () => {
     const statements = (modelId: string) => {
       const stack = new Stack(new App(), "S", { env: { account: "123456789012", region: "us-east-1" } });

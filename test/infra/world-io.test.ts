@@ -113,6 +113,24 @@ describe("connectors live in AWS", () => {
     expect(rolesAllowed("ses:SendEmail")).toEqual(executors);
   });
 
+  it("a dry run's executors read no connector secret, however many are configured", () => {
+    const dry = synthHarness({
+      bundle: false,
+      context: { ...liveConnectorsContext(), "harness:connectors": JSON.stringify({ dryRun: true }) },
+    });
+    const readers = Object.values(dry.serviceTemplate.findResources("AWS::IAM::Policy")).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as any[]).filter(
+        (st) =>
+          [st.Action].flat().includes("secretsmanager:GetSecretValue") &&
+          [SECRETS.linkedin, SECRETS.hubspot].some((arn) => JSON.stringify(st.Resource).includes(arn)),
+      ),
+    );
+    // The CRM import reads HubSpot's token whatever the executors do: reading is not acting.
+    expect(readers.map((st) => JSON.stringify(st.Resource))).toEqual([
+      expect.stringContaining(SECRETS.hubspot),
+    ]);
+  });
+
   it("the executors get the connectors config, their sends tagged with the configuration set", () => {
     for (const d of EXECUTORS) {
       const env = fnByDescription(d)[1].Properties.Environment.Variables;
