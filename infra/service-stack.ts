@@ -348,7 +348,8 @@ export class ServiceStack extends Stack {
     grantTable(awaitApproval.role, props.stateTable, ["dynamodb:PutItem", "dynamodb:DeleteItem"], {
       leadingKeys: ["APPROVALWAIT#*"],
     });
-    grantTable(awaitApproval.role, props.ledgerTable, ["dynamodb:GetItem", "dynamodb:Query"]);
+    // The decision's status, by a key-only Query of its own item (adapters/dynamo/decision-status.ts).
+    grantTable(awaitApproval.role, props.ledgerTable, ["dynamodb:Query"], { leadingKeys: ["DECISION#*"] });
     grant(awaitApproval, { signal: true });
 
     // Only the executors reach the outside world: the outbox and the connectors' secrets.

@@ -125,6 +125,13 @@ describe("least privilege", () => {
       expect((st as Statement & { Condition?: unknown }).Condition).toEqual({
         "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["APPROVALWAIT#*"] },
       });
+    // Of the ledger, the status of a decision: a Query of its own item, nothing else.
+    const ledger = fn("workflow-await-approval").statements.filter((st) =>
+      JSON.stringify(st.Resource).includes("TablesLedger"),
+    );
+    expect(ledger.map((st) => [st.Action, (st as Statement & { Condition?: unknown }).Condition])).toEqual([
+      ["dynamodb:Query", { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["DECISION#*"] } }],
+    ]);
   });
 
   it("the ledger is append-only by IAM: no function may delete from it", () => {
@@ -145,6 +152,23 @@ describe("least privilege", () => {
       ),
     );
     expect(stateDeletes.length).toBeGreaterThan(0);
+  });
+
+  it("a wildcard resource only where the service has no other (X-Ray, listing the stream): harness-function.ts acknowledges it so", () => {
+    // The functions' roles (the state machine's log delivery, which needs `*`, is acknowledged apart).
+    const roles = new Set(
+      all("AWS::Lambda::Function").map(([, f]) => f.Properties.Role["Fn::GetAtt"]?.[0] as string),
+    );
+    const ofFunctions = all("AWS::IAM::Policy").filter(([, p]) =>
+      (p.Properties.Roles as { Ref: string }[]).some((r) => roles.has(r.Ref)),
+    );
+    const wildcard = ofFunctions.flatMap(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((st) => st.Effect === "Allow" && asArray(st.Resource as string | string[]).includes("*"))
+        .flatMap((st) => asArray(st.Action)),
+    );
+    expect(wildcard.length).toBeGreaterThan(0);
+    expect([...new Set(wildcard)].filter((a) => !/^xray:|^dynamodb:ListStreams$/.test(a))).toEqual([]);
   });
 
   it("the state table: deletes only in the partitions a function moves on, anywhere only for the erasure", () => {
