@@ -30,9 +30,12 @@ export class Executions {
    */
   watch(connector: Connector): Connector {
     const forget = connector.forget?.bind(connector);
+    const prepare = connector.prepare?.bind(connector);
     return {
       execute: (req) => this.run(req.decision.decisionId, () => connector.execute(req)),
       ...(forget ? { forget } : {}),
+      // Kept: without it a downstream tool's spec read moved back inside the attempt (execution.ts).
+      ...(prepare ? { prepare } : {}),
     };
   }
 }

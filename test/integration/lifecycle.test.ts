@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { HOUR, iso } from "../../shared/domain/time.ts";
+import { Executions } from "../../shared/runtime/executions.ts";
 import {
   approve,
   execute,
@@ -256,6 +257,16 @@ describe("dispatch and execution", () => {
     expect(rt.sandbox.entries.map((e) => e.idempotencyKey)).toEqual([onTime.idempotencyKey]);
     expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([]);
     expect((await ledger(late.decisionId)).map((e) => e.type)).toEqual(["decided", "outcome", "failed"]);
+  });
+
+  it("the runtime's connector keeps what its connector prepares (Executions.watch)", async () => {
+    const prepared: string[] = [];
+    const watched = new Executions().watch({
+      execute: async () => ({ externalId: "x" }),
+      prepare: async (d) => void prepared.push(d.decisionId),
+    });
+    await watched.prepare?.({ decisionId: "d1" } as Decision);
+    expect(prepared).toEqual(["d1"]);
   });
 
   it("what a call needs read first failing (prepare) leaves the decision unattempted, to be tried again", async () => {
