@@ -220,6 +220,7 @@ async function importType(
   );
   if (saved !== undefined) r.checkpoint = saved;
   let since = saved ?? 0;
+  const startedAt = since;
   let after: string | undefined;
   const max = o.maxRecords ?? 2000;
   // Inside one millisecond's records (paging by position) the cap waits, for as long as the run's
@@ -276,7 +277,9 @@ async function importType(
   // Stopped inside a tie by its budget: the rest of that millisecond is skipped, and said so. Stopped
   // there by the run's time instead, the checkpoint stays before it: the next run, starting there,
   // reads it with a whole budget.
-  if (after !== undefined && !outOfTime(o))
+  // A run that started at that millisecond and still ran out (the types before it took the run's
+  // time) skips it all the same: the next would start there again, and the import would stall.
+  if (after !== undefined && (!outOfTime(o) || since === startedAt))
     await leaveTie("the records of one millisecond were more than a run could read");
   return r;
 }

@@ -667,6 +667,26 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a run that starts at such a millisecond and still runs out of time skips it rather than stall the import", async () => {
+    const w = await world({ pageSize: 2 });
+    seedBulk(w.hs, "14", "Hooli", Array(5).fill(T0 - 5 * HOUR));
+    const short = (plenty: number) => {
+      let calls = 0;
+      return () => (++calls <= plenty ? 100_000 : RUN_MARGIN_MS - 1);
+    };
+    // The first run reaches the millisecond and runs out: left to the next run.
+    const first = await importFromCrm(w.deps, { ...TZ, timeLeft: short(5) });
+    expect(first.contacts.skipped).toEqual([]);
+    // The next starts there and runs out inside it again (the companies took its time): skipped, said so.
+    const second = await importFromCrm(w.deps, { ...TZ, timeLeft: short(4) });
+    expect(second.contacts.skipped).toEqual([
+      { id: "*", reason: "the records of one millisecond were more than a run could read" },
+    ]);
+    const third = await importFromCrm(w.deps, TZ);
+    expect(third.contacts.caughtUp).toBe(true);
+    await w.hs.close();
+  });
+
   it("a contact erased on request is not imported again, even under another address in HubSpot", async () => {
     const w = await world();
     w.hs.put("companies", "1101", { name: "Sabini", domain: "sabini-11.com" }, T0 - 5 * HOUR);
