@@ -532,8 +532,8 @@ export class ServiceStack extends Stack {
           indexes: true,
           publish: true,
           personKeys: "open",
-          // An outcome settles its decision; a HubSpot merge or deletion may move a person's address.
-          deletes: [...DUE, ...KB_MOVES],
+          // An outcome settles its decision (a HubSpot merge or deletion only suppresses and links).
+          deletes: DUE,
         }),
       deadLetterQueue: eventsDlq,
       failureQueue: asyncDlq,
