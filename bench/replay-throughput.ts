@@ -17,13 +17,13 @@ import { evaluate } from "../shared/domain/evaluate.ts";
 import { type Account, type Person, storedSignal } from "../shared/domain/kb.ts";
 import { ProposalInput } from "../shared/domain/proposal.ts";
 import { replay } from "../shared/domain/replay.ts";
-import { factsOf } from "../shared/domain/replay-facts.ts";
 import { parseSpec, specHash } from "../shared/domain/spec-loader.ts";
 import type { Spec, SpecVersion } from "../shared/domain/spec-schema.ts";
 import { parseSpecText } from "../shared/domain/spec-text.ts";
 import { iso, localDate } from "../shared/domain/time.ts";
 import { parseWith } from "../shared/domain/validation.ts";
 import type { TrustRecord } from "../shared/learning/trust.ts";
+import { buildDecision } from "../shared/usecases/gate.ts";
 import { accountInput, DAY, emailProposal, HOUR, personIdOf, personInput, signalsFor, T0 } from "./world.ts";
 
 const MINUTE = 60_000;
@@ -115,39 +115,8 @@ export function syntheticHistory(spec: SpecVersion, n: number, accounts = 1500, 
     };
     const e = evaluate(ctx);
     const decisionId = `d-${i}`;
-    const d: Decision = {
-      decisionId,
-      proposalId: proposal.proposalId,
-      agentId,
-      actionType: "email.send",
-      actionKind: "touch",
-      channel: "email",
-      accountId,
-      personId: k.person.personId,
-      payload: proposal.payload,
-      payloadDigest: "sha256:bench",
-      reasoning: proposal.reasoning,
-      confidence: proposal.confidence,
-      verdict: e.verdict,
-      status: e.status,
-      checks: e.checks,
-      reasons: e.reasons,
-      autonomyLevel: e.autonomyLevel,
-      autonomySource: e.autonomySource,
-      trustScore: e.trustScore,
-      specVersion: spec.version,
-      specHash: spec.hash,
-      context: { touchesSeen: ctx.touches.length },
-      facts: factsOf(ctx),
-      decidedAt: iso(now),
-      ...(e.executeAt ? { executeAt: iso(e.executeAt) } : {}),
-      ...(e.expiresAt ? { expiresAt: iso(e.expiresAt) } : {}),
-      idempotencyKey: decisionId,
-      reservation: { touch: e.reservation.touch !== undefined, counters: e.reservation.counters },
-      outcomes: [],
-      version: 1,
-      updatedAt: iso(now),
-    };
+    // As the gate keeps it (usecases/gate.ts), so the replay reads what it reads in production.
+    const d: Decision = buildDecision(decisionId, proposal, spec, ctx, e, now, ctx.touches.length);
     if (e.reservation.touch) {
       const kept = (touches.get(accountId) ?? []).filter((t) => t.to > now - 30 * DAY);
       touches.set(accountId, [...kept, { ...e.reservation.touch, decisionId }]);

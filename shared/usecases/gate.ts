@@ -234,7 +234,8 @@ export function gateContext(
   return ctx;
 }
 
-function buildDecision(
+/** The decision the gate keeps for a proposal and its evaluation (tests and the replay bench build theirs so). */
+export function buildDecision(
   decisionId: string,
   proposal: Proposal,
   spec: SpecVersion,

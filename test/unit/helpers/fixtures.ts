@@ -8,12 +8,12 @@ import type { Decision } from "../../../shared/domain/decision.ts";
 import type { Evaluation, GateContext, Pause, Touch } from "../../../shared/domain/decision-types.ts";
 import type { Account, Person, Signal, SuppressionEntry } from "../../../shared/domain/kb.ts";
 import type { Proposal } from "../../../shared/domain/proposal.ts";
-import { factsOf } from "../../../shared/domain/replay-facts.ts";
 import { parseSpec } from "../../../shared/domain/spec-loader.ts";
 import type { Spec, SpecVersion } from "../../../shared/domain/spec-schema.ts";
 import { parseSpecText } from "../../../shared/domain/spec-text.ts";
-import { HOUR, iso } from "../../../shared/domain/time.ts";
+import { HOUR } from "../../../shared/domain/time.ts";
 import type { TrustRecord } from "../../../shared/learning/trust.ts";
+import { buildDecision } from "../../../shared/usecases/gate.ts";
 
 export const MINUTE = 60_000;
 export { DAY, HOUR } from "../../../shared/domain/time.ts";
@@ -193,39 +193,5 @@ export function ctx(over: Partial<GateContext> = {}): GateContext {
  * rebuilds that context from (domain/replay-facts.ts).
  */
 export function decisionOf(c: GateContext, e: Evaluation, decisionId: string): Decision {
-  const prop = c.proposal;
-  const action = c.spec.spec.autonomy.actions[prop.action.type];
-  return {
-    decisionId,
-    proposalId: prop.proposalId,
-    agentId: prop.agentId,
-    actionType: prop.action.type,
-    actionKind: action?.kind ?? "unknown",
-    accountId: prop.target.accountId,
-    ...(prop.target.personId ? { personId: prop.target.personId } : {}),
-    payload: prop.payload,
-    payloadDigest: "sha256:x",
-    reasoning: prop.reasoning,
-    confidence: prop.confidence,
-    ...(prop.retryOf ? { retryOf: prop.retryOf } : {}),
-    verdict: e.verdict,
-    status: e.status,
-    checks: e.checks,
-    reasons: e.reasons,
-    autonomyLevel: e.autonomyLevel,
-    autonomySource: e.autonomySource,
-    trustScore: e.trustScore,
-    specVersion: 1,
-    specHash: "h",
-    context: { touchesSeen: c.touches.length },
-    facts: factsOf(c),
-    decidedAt: iso(c.now),
-    ...(e.executeAt ? { executeAt: iso(e.executeAt) } : {}),
-    ...(e.expiresAt ? { expiresAt: iso(e.expiresAt) } : {}),
-    idempotencyKey: decisionId,
-    reservation: { touch: e.reservation.touch !== undefined, counters: e.reservation.counters },
-    outcomes: [],
-    version: 1,
-    updatedAt: iso(c.now),
-  };
+  return buildDecision(decisionId, c.proposal, c.spec, c, e, c.now, c.touches.length);
 }
