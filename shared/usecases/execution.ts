@@ -71,33 +71,38 @@ const dispatchedAt = (d: Decision): number =>
   );
 
 /**
- * A touch dispatched longer ago than MAX_LATE_MS and never attempted (its executor was throttled,
- * failed or never invoked, and the reconciler hands it over only now): someone who replied or
- * unsubscribed meanwhile would be contacted, at night perhaps. The reservation is given back and the
- * agent may propose again, through the gate. A record action still applies: it reaches nobody.
+ * A dispatched decision that will not be sent: failed with why, its reservation given back, so the
+ * agent may propose again through the gate.
  */
-const failTooLate = (deps: LifecycleDeps, decision: Decision, now: string) =>
+const failUnsent = (deps: LifecycleDeps, decision: Decision, now: string, error: string, why: string) =>
   move(deps, decision, {
     to: "failed",
     from: ["dispatched"],
     event: "failed",
     actor: "harness",
-    detail: `not executed: dispatched at ${new Date(dispatchedAt(decision)).toISOString()}, too late to send on the checks made then; reservation released`,
-    patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: "too late" } },
+    detail: `not executed: ${why}; reservation released`,
+    patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error } },
     release: true,
   });
 
-/** Nothing left to send, nor anyone to send it to: the reservation is given back. */
+/** Nothing left to send, nor anyone to send it to. */
 const failErased = (deps: LifecycleDeps, decision: Decision, now: string) =>
-  move(deps, decision, {
-    to: "failed",
-    from: ["dispatched"],
-    event: "failed",
-    actor: "harness",
-    detail: "not executed: the person's data was erased; reservation released",
-    patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error: "person erased" } },
-    release: true,
-  });
+  failUnsent(deps, decision, now, "person erased", "the person's data was erased");
+
+/**
+ * A touch dispatched longer ago than MAX_LATE_MS and never attempted (its executor was throttled,
+ * failed or never invoked, and the reconciler hands it over only now): someone who replied or
+ * unsubscribed meanwhile would be contacted, at night perhaps. A record action still applies: it
+ * reaches nobody.
+ */
+const failTooLate = (deps: LifecycleDeps, decision: Decision, now: string) =>
+  failUnsent(
+    deps,
+    decision,
+    now,
+    "too late",
+    `dispatched at ${new Date(dispatchedAt(decision)).toISOString()}, too late to send on the checks made then`,
+  );
 
 async function executeFrom(
   deps: LifecycleDeps,
