@@ -164,8 +164,8 @@ export function configFromContext(
  * What a deployment as configured will not do that its config suggests it will, said at synth
  * (infra/service-stack.ts adds each as a warning): connectors named while the run is still dry (every
  * action goes to the outbox; nothing is sent), a live deployment without HubSpot's webhook secret (no
- * reply or meeting comes back), LinkedIn live without the message webhook (its linkedin.message
- * decisions fail).
+ * reply or meeting comes back), SES live without subscription management (no unsubscribe header),
+ * LinkedIn live without the message webhook (its linkedin.message decisions fail).
  */
 export function configNotices(config: HarnessConfig): string[] {
   const c = config.connectors;
@@ -181,6 +181,10 @@ export function configNotices(config: HarnessConfig): string[] {
   if (!c.dryRun && named.length && !config.connectorSecretArns[HUBSPOT_WEBHOOK_SECRET])
     notices.push(
       `harness.connectorSecretArns has no ${HUBSPOT_WEBHOOK_SECRET}: replies and meetings booked never come back from HubSpot (the webhook answers 500 and no poll is deployed), so a reply does not pause its account and the agents go on contacting people who answered.`,
+    );
+  if (!c.dryRun && c.ses && !c.ses.listManagement)
+    notices.push(
+      "harness.connectors.ses has no listManagement: emails go out without an unsubscribe header or link (Gmail and Yahoo require one-click unsubscribe of bulk senders), and a recipient can only opt out by complaining. Name your SES contact list there.",
     );
   if (!c.dryRun && c.linkedin && !c.linkedin.messageWebhookUrl)
     notices.push(

@@ -45,7 +45,7 @@ export interface WorldIoProps {
  * The harness's connection to the world: what the executors may call (connector config, SES send
  * rights, the connectors' secrets) and the way outcomes come back: an SES configuration set that
  * publishes its events to the account's default event bus (the only bus SES publishes to), a rule
- * routing bounce, complaint, delivery, open, click and reject to the outcomes worker, and HubSpot's
+ * routing bounce, complaint, delivery, open, click, reject and unsubscribe to the outcomes worker, and HubSpot's
  * webhook route, which API Gateway does not authorize because the function checks HubSpot's signature.
  */
 export class WorldIo extends Construct {
@@ -69,6 +69,8 @@ export class WorldIo extends Construct {
         EmailSendingEvent.OPEN,
         EmailSendingEvent.CLICK,
         EmailSendingEvent.REJECT,
+        // Unsubscribes through SES's subscription management (config ses.listManagement).
+        EmailSendingEvent.SUBSCRIPTION,
       ],
     };
     this.configurationSet.addEventDestination("ToEventBridge", toEventBridge);
@@ -133,6 +135,16 @@ export class WorldIo extends Construct {
                 resource: "configuration-set",
                 resourceName: sendSet,
               }),
+              // A send naming a contact list (ListManagementOptions) is authorized on the list too.
+              ...(connectors.ses.listManagement
+                ? [
+                    stack.formatArn({
+                      service: "ses",
+                      resource: "contact-list",
+                      resourceName: connectors.ses.listManagement.contactListName,
+                    }),
+                  ]
+                : []),
             ],
           }),
         );

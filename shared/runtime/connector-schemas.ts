@@ -37,6 +37,18 @@ export const SesSettings = z.strictObject({
    * in HTML, so without it no `opened` ever comes back. `false`: plain text only. Default true.
    */
   html: z._default(z.boolean(), true),
+  /**
+   * SES subscription management: each email names this contact list (and topic), so SES adds the
+   * List-Unsubscribe and one-click List-Unsubscribe-Post headers, hosts the unsubscribe page, and
+   * publishes each unsubscribe as a Subscription event, which suppresses the person here
+   * (world-outcomes.ts). An account has one contact list: name yours (`aws sesv2 create-contact-list`).
+   */
+  listManagement: z.optional(
+    z.strictObject({
+      contactListName: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an SES contact list name")),
+      topicName: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an SES topic name"))),
+    }),
+  ),
   timeoutMs: TimeoutMs,
 });
 

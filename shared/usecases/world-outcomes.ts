@@ -4,7 +4,7 @@
  * id and event kind; contact, property and value), so the same event delivered twice, or seen by the
  * webhook and again by the poll, counts once.
  */
-import { decisionIdOf, type SesEventDetail } from "../adapters/aws/ses-events.ts";
+import { decisionIdOf, optedOut, type SesEventDetail } from "../adapters/aws/ses-events.ts";
 import type { OutcomeChanges } from "../adapters/connectors/hubspot-poll.ts";
 import {
   type ContactEmails,
@@ -47,7 +47,8 @@ export const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0
 /**
  * One SES event. A hard bounce suppresses the address and teaches trust as a bounce; a complaint
  * suppresses the person (recordOutcome) and counts against the agent; an open or a click is one
- * `opened` per message.
+ * `opened` per message; an unsubscribe through SES's subscription management (a Subscription event
+ * opting out) is `unsubscribed`, which suppresses the person on email.
  *
  * Some events say the message never reached the person (settle, with the reason): a reject (SES
  * accepted the send, then found a virus and sent nothing), a bounce or complaint of subtype
@@ -117,6 +118,25 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
         );
       break;
     }
+    case "Subscription":
+      // The recipient used the unsubscribe link or header SES added (config `ses.listManagement`): as
+      // POST /v1/outcomes `unsubscribed`, the person is suppressed on email and the agent is taught.
+      if (!optedOut(detail))
+        return settled ?? { recorded: false, reason: "Subscription: not an opt-out, nothing to learn" };
+      type = "unsubscribed";
+      at = detail.subscription?.timestamp;
+      // The address too, before the outcome (as a hard bounce): it may be another person's on file.
+      for (const a of detail.mail.destination)
+        await deps.kb.addSuppression(
+          {
+            kind: "email",
+            value: a.toLowerCase(),
+            channels: ["email"],
+            reason: `unsubscribed through SES's link (SES ${msg})`,
+          },
+          new Date(deps.clock.now()).toISOString(),
+        );
+      break;
     case "Open":
     case "Click":
       // A click implies the open: both are the one `opened` of this message.

@@ -51,7 +51,12 @@ afterAll(async () => {
 const liveSes = () =>
   JSON.stringify({
     dryRun: false,
-    ses: { from: "sdr@harness.example", endpoint: ses.url, configurationSetName: "dev-harness" },
+    ses: {
+      from: "sdr@harness.example",
+      endpoint: ses.url,
+      configurationSetName: "dev-harness",
+      listManagement: { contactListName: "prospects", topicName: "outreach" },
+    },
   });
 
 /**
@@ -393,6 +398,64 @@ describe("SES refusing an address on its global suppression list (hard bounce, s
     );
     expect(await outcomesOf(decision.decisionId)).toEqual([]);
     expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(before?.version);
+  });
+});
+
+describe("an unsubscribe through SES's subscription management (Email Subscribed)", () => {
+  it("suppresses the person and the address on email, teaches the agent, and counts once", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-unsub");
+    // The send names the contact list: SES adds the List-Unsubscribe headers and hosts the page.
+    expect(sent.ListManagementOptions).toEqual({ ContactListName: "prospects", TopicName: "outreach" });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const before = await rt.deps.trust.get("w-writer", "email.send");
+    const e = sesEvent("eventbridge-ses-subscription.json", sent, messageId);
+    e.detail.mail.destination = ["jane@w-unsub.io"];
+    expect(await handler(e, ctx)).toMatchObject({
+      recorded: true,
+      type: "unsubscribed",
+      duplicate: false,
+      decisionId: decision.decisionId,
+    });
+    const suppressions = await suppressionsFor(rt.db, "w-unsub", "w-unsub-jane");
+    expect(suppressions).toContainEqual(
+      expect.objectContaining({
+        kind: "person",
+        channels: ["email"],
+        reason: expect.stringMatching(/unsubscribed/),
+      }),
+    );
+    expect(suppressions.some((x) => x.kind === "email" && /SES's link/.test(x.reason))).toBe(true);
+    expect((await rt.deps.trust.get("w-writer", "email.send"))?.market?.failure ?? 0).toBeGreaterThan(
+      before?.market?.failure ?? 0,
+    );
+    // The next email to her is refused by the gate; SES's redelivery counts once.
+    const next = await rt.deps.gate.propose(emailProposal("w-writer", "w-unsub"), agent("w-writer"));
+    expect(next.decision.checks.find((c) => c.check === "suppression")?.result).toBe("fail");
+    expect(await handler(e, ctx)).toMatchObject({ recorded: true, duplicate: true });
+    expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "unsubscribed")).toHaveLength(1);
+  });
+
+  it("an opt-in, or a change that leaves every topic as it was, suppresses nobody", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-optin");
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const e = sesEvent("eventbridge-ses-subscription.json", sent, messageId);
+    e.detail.subscription.newTopicPreferences = {
+      unsubscribeAll: false,
+      topicSubscriptionStatus: [{ topicName: "outreach", subscriptionStatus: "OptIn" }],
+    };
+    expect(await handler(e, ctx)).toEqual({
+      recorded: false,
+      reason: expect.stringMatching(/not an opt-out/),
+    });
+    e.detail.subscription.oldTopicPreferences.topicSubscriptionStatus = [
+      { topicName: "news", subscriptionStatus: "OptOut" },
+    ];
+    e.detail.subscription.newTopicPreferences.topicSubscriptionStatus = [
+      { topicName: "news", subscriptionStatus: "OptOut" },
+    ];
+    expect(await handler(e, ctx)).toMatchObject({ recorded: false });
+    expect(await suppressionsFor(rt.db, "w-optin", "w-optin-jane")).toEqual([]);
+    expect(await outcomesOf(decision.decisionId)).toEqual([]);
   });
 });
 

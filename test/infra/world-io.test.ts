@@ -18,7 +18,7 @@ import {
 
 const SECRETS = LIVE_SECRETS;
 /** What every configuration set the harness sends through publishes to EventBridge (sorted). */
-const SES_EVENT_TYPES = ["bounce", "click", "complaint", "delivery", "open", "reject"];
+const SES_EVENT_TYPES = ["bounce", "click", "complaint", "delivery", "open", "reject", "subscription"];
 
 let s: Synthesized;
 beforeAll(async () => {
@@ -144,7 +144,7 @@ describe("connectors live in AWS", () => {
 });
 
 describe("outcomes from the world", () => {
-  it("an SES configuration set publishes bounce, complaint, delivery, open, click and reject to EventBridge", () => {
+  it("an SES configuration set publishes bounce, complaint, delivery, open, click, reject and unsubscribes to EventBridge", () => {
     const [, set] = ofType("AWS::SES::ConfigurationSet")[0] as [string, Resource];
     expect(set.Properties.Name).toBe("dev-harness");
     const [, dest] = ofType("AWS::SES::ConfigurationSetEventDestination")[0] as [string, Resource];
@@ -169,6 +169,7 @@ describe("outcomes from the world", () => {
         "Email Delivered",
         "Email Opened",
         "Email Rejected",
+        "Email Subscribed",
       ].sort(),
     );
     const [workerId] = fnByDescription("SES events -> outcomes");
@@ -243,10 +244,13 @@ describe("sends through a configuration set of the user's own", () => {
     "harness:connectors": JSON.stringify({ dryRun: false, ses: { from: "sdr@mail.example.com", ...ses } }),
   });
 
-  it("publishes its events to the outcomes worker too, and the executors may send through it", () => {
+  it("publishes its events to the outcomes worker too, and the executors may send through it (and its contact list)", () => {
     const own = synthHarness({
       bundle: false,
-      context: ownSet({ configurationSetName: "marketing-ip-pool" }),
+      context: ownSet({
+        configurationSetName: "marketing-ip-pool",
+        listManagement: { contactListName: "prospects", topicName: "outreach" },
+      }),
     });
     const res = Object.values(own.serviceTemplate.toJSON().Resources as Record<string, Resource>);
     const dests = res.filter((r) => r.Type === "AWS::SES::ConfigurationSetEventDestination");
@@ -264,8 +268,11 @@ describe("sends through a configuration set of the user's own", () => {
       .flatMap((p) => p.Properties.PolicyDocument.Statement as any[])
       .filter((st) => [st.Action].flat().includes("ses:SendEmail"));
     expect(send.length).toBeGreaterThan(0);
-    for (const st of send)
+    for (const st of send) {
       expect(JSON.stringify(st.Resource)).toContain("configuration-set/marketing-ip-pool");
+      // A send naming the contact list (SES subscription management) is authorized on it as well.
+      expect(JSON.stringify(st.Resource)).toContain("contact-list/prospects");
+    }
   });
 
   it("an SES region other than the stack's is refused at synth, naming the field", () => {

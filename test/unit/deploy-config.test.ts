@@ -52,6 +52,26 @@ describe("the deployment's config", () => {
     expect(configNotices(from({}))).toEqual([]);
   });
 
+  it("says when live SES sends carry no unsubscribe header, and refuses a contact list SES would not take", () => {
+    const webhook = JSON.stringify({
+      "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-wh-AbCdEf",
+    });
+    const live = (ses: Record<string, unknown>) =>
+      from({ "harness:connectors": { dryRun: false, ses }, "harness:connectorSecretArns": webhook });
+    expect(configNotices(live({ from: "sdr@mail.example.com" }))).toEqual([
+      expect.stringMatching(/ses has no listManagement: emails go out without an unsubscribe header/),
+    ]);
+    const managed = live({ from: "sdr@mail.example.com", listManagement: { contactListName: "prospects" } });
+    expect(configNotices(managed)).toEqual([]);
+    expect(managed.connectors.ses?.listManagement).toEqual({ contactListName: "prospects" });
+    expect(() =>
+      live({ from: "sdr@mail.example.com", listManagement: { contactListName: "my list", topicName: "x" } }),
+    ).toThrow(/ses\.listManagement\.contactListName: must be an SES contact list name/);
+    expect(() =>
+      live({ from: "sdr@mail.example.com", listManagement: { contactListName: "p", topic: "x" } }),
+    ).toThrow(/ses\.listManagement/);
+  });
+
   it("refuses a secret's partial ARN, which no IAM grant made for it matches", () => {
     const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot";
     expect(() => from({ "harness:connectorSecretArns": JSON.stringify({ hubspot: arn }) })).toThrow(

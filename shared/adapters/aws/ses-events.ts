@@ -12,12 +12,23 @@ export const SES_DETAIL_TYPES = [
   "Email Opened",
   "Email Clicked",
   "Email Rejected",
+  // A recipient unsubscribed through SES's subscription management (the List-Unsubscribe header, its page).
+  "Email Subscribed",
 ] as const;
 
 const Stamp = z.looseObject({ timestamp: z.optional(z.string()) });
 
+/** A contact's preferences in the contact list, before or after a Subscription event. */
+const TopicPreferences = z.looseObject({
+  unsubscribeAll: z._default(z.boolean(), false),
+  topicSubscriptionStatus: z._default(
+    z.array(z.looseObject({ topicName: z.string(), subscriptionStatus: z.string() })),
+    [],
+  ),
+});
+
 export const SesEventDetail = z.looseObject({
-  eventType: z.enum(["Bounce", "Complaint", "Delivery", "Open", "Click", "Reject", "Send"]),
+  eventType: z.enum(["Bounce", "Complaint", "Delivery", "Open", "Click", "Reject", "Send", "Subscription"]),
   mail: z.looseObject({
     messageId: z.string().check(z.minLength(1)),
     destination: z._default(z.array(z.string()), []),
@@ -44,6 +55,13 @@ export const SesEventDetail = z.looseObject({
   open: z.optional(Stamp),
   click: z.optional(Stamp),
   reject: z.optional(z.looseObject({ reason: z.optional(z.string()) })),
+  subscription: z.optional(
+    z.extend(Stamp, {
+      contactList: z.optional(z.string()),
+      newTopicPreferences: z.optional(TopicPreferences),
+      oldTopicPreferences: z.optional(TopicPreferences),
+    }),
+  ),
 });
 export type SesEventDetail = z.infer<typeof SesEventDetail>;
 
@@ -54,4 +72,25 @@ export function decisionIdOf(detail: SesEventDetail): string | undefined {
   if (direct) return direct;
   // `<decisionId>:exec:<n>` travels as `<decisionId>_exec_<n>` (tag values allow no colon).
   return tags.idempotency_key?.[0]?.match(/^(.+)_exec_\d+$/)?.[1];
+}
+
+/**
+ * Whether a Subscription event says the recipient opted out: of the whole list, or of a topic they
+ * were not already out of. SES's page lists every topic of the list, so a topic other than the one the
+ * harness sends on may be the one they left; that still reads as an opt-out (the safe side). Opting
+ * back in lifts nothing: a suppression is a person's to lift.
+ */
+export function optedOut(detail: SesEventDetail): boolean {
+  const now = detail.subscription?.newTopicPreferences;
+  if (!now) return false;
+  if (now.unsubscribeAll) return true;
+  const before = new Map(
+    (detail.subscription?.oldTopicPreferences?.topicSubscriptionStatus ?? []).map((t) => [
+      t.topicName,
+      t.subscriptionStatus,
+    ]),
+  );
+  return now.topicSubscriptionStatus.some(
+    (t) => t.subscriptionStatus === "OptOut" && before.get(t.topicName) !== "OptOut",
+  );
 }

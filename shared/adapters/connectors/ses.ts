@@ -15,6 +15,8 @@ export interface SesOptions {
   configurationSetName?: string;
   /** An HTML part beside the text (htmlOf), so SES can track opens and clicks. Default: text only. */
   html?: boolean;
+  /** SES subscription management (connector-schemas.ts SesSettings): SES adds the unsubscribe headers. */
+  listManagement?: { contactListName: string; topicName?: string };
   region?: string;
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
@@ -52,7 +54,7 @@ export const htmlOf = (text: string) =>
 export function sendEmailInput(
   payload: EmailPayload,
   key: string,
-  o: Pick<SesOptions, "from" | "configurationSetName" | "html">,
+  o: Pick<SesOptions, "from" | "configurationSetName" | "html" | "listManagement">,
   /** Tagged so SES's events (bounce, complaint, open) find their decision (functions/outcomes/ses-events.ts). */
   decisionId?: string,
 ): SendEmailCommandInput {
@@ -76,6 +78,14 @@ export function sendEmailInput(
       ...(decisionId ? [{ Name: "decision_id", Value: tagValue(decisionId) }] : []),
     ],
     ...(o.configurationSetName ? { ConfigurationSetName: o.configurationSetName } : {}),
+    ...(o.listManagement
+      ? {
+          ListManagementOptions: {
+            ContactListName: o.listManagement.contactListName,
+            ...(o.listManagement.topicName ? { TopicName: o.listManagement.topicName } : {}),
+          },
+        }
+      : {}),
   };
 }
 
