@@ -29,6 +29,7 @@ import {
   crmFields,
   type Deal,
   dealOf,
+  emailOptedOut,
   mayOverwrite,
   personInputOf,
 } from "./crm-records.ts";
@@ -67,6 +68,8 @@ export interface CrmImportStore {
    * (never re-imported: an erasure leaves the link, and the contact may come back under another address).
    */
   erased(email: string, personId?: string): Promise<boolean>;
+  /** Suppress an address on email (the person it is, or becomes, included: the KB's suppressions). */
+  suppressEmail(email: string, reason: string, at: string): Promise<void>;
   getAccount(accountId: string): Promise<Account | undefined>;
   getPerson(personId: string): Promise<Person | undefined>;
   getDeal(accountId: string, dealId: string): Promise<Deal | undefined>;
@@ -122,6 +125,8 @@ export interface TypeReport {
   unchanged: number;
   /** Changed in the harness after the CRM's change: kept (see mayOverwrite). */
   keptNewer: number;
+  /** Contacts unsubscribed from all email in the CRM: their addresses suppressed on email. */
+  optedOut: number;
   skipped: { id: string; reason: string }[];
   checkpoint?: number;
   /** Everything modified up to now was read (false: the run's cap or a spent window stopped it). */
@@ -200,6 +205,7 @@ const emptyReport = (): TypeReport => ({
   written: 0,
   unchanged: 0,
   keptNewer: 0,
+  optedOut: 0,
   skipped: [],
   caughtUp: false,
 });
@@ -313,7 +319,7 @@ async function importPage(
       type === "companies"
         ? await importCompany(deps, o, rec, source, at, r)
         : type === "contacts"
-          ? await importContact(deps, rec, companies.get(rec.id), source, at)
+          ? await importContact(deps, rec, companies.get(rec.id), source, at, r)
           : await importDeal(deps, rec, companies.get(rec.id), source, at);
     if (outcome === "written") r.written++;
     else if (outcome === "unchanged") r.unchanged++;
@@ -408,10 +414,17 @@ async function importContact(
   companyId: string | undefined,
   source: Source,
   at: string,
+  r: TypeReport,
 ): Promise<Outcome> {
   const { store, crm } = deps;
   const email = rec.properties.email?.trim().toLowerCase();
   if (!email) return { skipped: "email: required" };
+  // Whatever becomes of the record (kept, skipped for a missing title, erased): an address that
+  // unsubscribed in HubSpot is not emailed from here either, and before the person is written.
+  if (emailOptedOut(rec)) {
+    await store.suppressEmail(email, `unsubscribed from all email in HubSpot (contact ${rec.id})`, at);
+    r.optedOut++;
+  }
   const linked = await store.link("contacts", rec.id);
   if (await store.erased(email, linked?.kbId)) return { skipped: "erased on request: not re-imported" };
   const personId = linked?.kbId ?? (await store.personIdByEmail(email)) ?? `hubspot-contact-${rec.id}`;

@@ -41,6 +41,8 @@ export const CRM_PROPERTIES: Record<CrmObjectType, string[]> = {
     "hs_linkedin_url",
     "lifecyclestage",
     "hubspot_owner_id",
+    // "Unsubscribed from all email": set by HubSpot when the contact opted out of its emails.
+    "hs_email_optout",
   ],
   deals: [
     "dealname",
@@ -108,6 +110,9 @@ export function lifecycleOf(
 }
 
 const text = (v: string | null | undefined) => (v?.trim() ? v.trim() : undefined);
+
+/** Whether the contact unsubscribed from all email in HubSpot (`hs_email_optout`, "true" or "false"). */
+export const emailOptedOut = (r: CrmRecord) => r.properties.hs_email_optout?.trim().toLowerCase() === "true";
 
 const reasonOf = (error: z.core.$ZodError, names: Record<string, string>) =>
   error.issues

@@ -5,6 +5,7 @@
  */
 import {
   type ContactEmails,
+  EMAIL_OPT_OUT,
   HubSpotWebhookBody,
   HubSpotWebhookEvent,
   SIGNATURE_MISMATCH,
@@ -17,6 +18,7 @@ import {
   HUBSPOT_DELETIONS,
   recordHubSpotDeletion,
   recordHubSpotEvent,
+  recordHubSpotOptOut,
   type WorldOutcomeResult,
 } from "./world-outcomes.ts";
 
@@ -87,7 +89,9 @@ export async function receiveHubSpotWebhook(
         ? await recordHubSpotDeletion(deps, event, o.personOf)
         : event.subscriptionType === "contact.merge"
           ? await recordHubSpotMerge(deps, event, o)
-          : await recordHubSpotEvent(deps, event, await o.contacts()),
+          : event.subscriptionType === "contact.propertyChange" && event.propertyName === EMAIL_OPT_OUT
+            ? await recordHubSpotOptOut(deps, event, await o.contacts())
+            : await recordHubSpotEvent(deps, event, await o.contacts()),
     );
   }
   return { status: 200, body: { received: results.length, results }, passedOver };

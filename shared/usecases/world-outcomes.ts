@@ -8,6 +8,7 @@ import { decisionIdOf, optedOut, type SesEventDetail } from "../adapters/aws/ses
 import type { OutcomeChanges } from "../adapters/connectors/hubspot-poll.ts";
 import {
   type ContactEmails,
+  EMAIL_OPT_OUT,
   type HubSpotWebhookEvent,
   OUTCOME_PROPERTIES,
 } from "../adapters/connectors/hubspot-webhook.ts";
@@ -304,6 +305,41 @@ export async function recordHubSpotEvent(
     type,
     duplicate: "duplicate" in res && res.duplicate === true,
     decisionId: res.attributedTo,
+  };
+}
+
+/**
+ * A contact who unsubscribed from all email in HubSpot (`hs_email_optout` set to "true", by HubSpot's
+ * own unsubscribe link or a person): their address is suppressed on email here too, whether or not
+ * the harness ever touched them or imported them, so no agent emails them. Before, only the CRM
+ * import's next run could see it (and it did not read the property). Opting back in lifts nothing: a
+ * suppression is a person's to lift. A redelivery writes the same suppression again.
+ */
+export async function recordHubSpotOptOut(
+  deps: Deps,
+  event: HubSpotWebhookEvent,
+  contacts: ContactEmails,
+): Promise<WorldOutcomeResult> {
+  if (event.propertyValue?.trim().toLowerCase() !== "true")
+    return { recorded: false, reason: `${EMAIL_OPT_OUT} is not "true": nothing is lifted` };
+  const contactId = String(event.objectId);
+  const email = await contacts.emailOf(contactId);
+  if (!email) return { recorded: false, reason: "the contact has no email address" };
+  await deps.kb.addSuppression(
+    {
+      kind: "email",
+      value: email.toLowerCase(),
+      channels: ["email"],
+      reason: `unsubscribed from all email in HubSpot (contact ${contactId})`,
+    },
+    new Date(deps.clock.now()).toISOString(),
+  );
+  return {
+    recorded: true,
+    outcomeId: `hubspot:${idPart(contactId)}:email_optout`,
+    type: "suppressed",
+    duplicate: false,
+    decisionId: null,
   };
 }
 

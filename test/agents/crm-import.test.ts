@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HubSpotCrmSearch } from "../../shared/adapters/connectors/hubspot-crm-search.ts";
 import { DynamoCheckpointStore } from "../../shared/adapters/dynamo/checkpoint-store.ts";
 import { DynamoCrmImportStore } from "../../shared/adapters/dynamo/crm-import-store.ts";
-import { DynamoKnowledgeStore } from "../../shared/adapters/dynamo/kb-store.ts";
+import { DynamoKnowledgeStore, suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import { crmImport } from "../../shared/agents/workflows/crm-import.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
 import { putPerson } from "../../shared/usecases/admin.ts";
@@ -684,6 +684,71 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     ]);
     const third = await importFromCrm(w.deps, TZ);
     expect(third.contacts.caughtUp).toBe(true);
+    await w.hs.close();
+  });
+
+  it("a contact unsubscribed from all email in HubSpot is suppressed on email, even one the import skips", async () => {
+    const w = await world();
+    w.hs.put("companies", "7701", { name: "Initech", domain: "initech-77.com" }, T0 - 5 * HOUR);
+    const opted = { hs_email_optout: "true" };
+    w.hs.put(
+      "contacts",
+      "7711",
+      { email: "joan@initech-77.com", firstname: "Joan", lastname: "Lee", jobtitle: "VP Sales", ...opted },
+      T0 - 5 * HOUR,
+      "7701",
+    );
+    // No job title: the import skips the contact, but not its opt-out.
+    w.hs.put(
+      "contacts",
+      "7712",
+      { email: "Bill@Initech-77.com", firstname: "Bill", ...opted },
+      T0 - 5 * HOUR,
+      "7701",
+    );
+    w.hs.put(
+      "contacts",
+      "7713",
+      {
+        email: "pat@initech-77.com",
+        firstname: "Pat",
+        lastname: "Ng",
+        jobtitle: "CFO",
+        hs_email_optout: "false",
+      },
+      T0 - 5 * HOUR,
+      "7701",
+    );
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.contacts).toMatchObject({ written: 2, optedOut: 2 });
+    expect(report.contacts.skipped).toEqual([
+      { id: "7712", reason: expect.stringMatching(/jobtitle|lastname/) },
+    ]);
+    const accountId = (await w.kb.getPerson("hubspot-contact-7711"))?.accountId as string;
+    const joan = await suppressionsFor(h.rt.db, accountId, "hubspot-contact-7711");
+    expect(joan).toContainEqual(
+      expect.objectContaining({
+        kind: "email",
+        channels: ["email"],
+        reason: "unsubscribed from all email in HubSpot (contact 7711)",
+      }),
+    );
+    expect(await suppressionsFor(h.rt.db, accountId, "hubspot-contact-7713")).toEqual([]);
+    // Bill added later by other means (an agent's research, a person) is suppressed from the start.
+    await putPerson(h.rt.deps, "initech-bill", {
+      accountId,
+      email: "bill@initech-77.com",
+      firstName: "Bill",
+      lastName: "Smith",
+      title: "Head of IT",
+    });
+    expect(await suppressionsFor(h.rt.db, accountId, "initech-bill")).toContainEqual(
+      expect.objectContaining({
+        kind: "email",
+        channels: ["email"],
+        reason: expect.stringMatching(/contact 7712/),
+      }),
+    );
     await w.hs.close();
   });
 

@@ -27,7 +27,7 @@ import { approve } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
 import { pollHubSpotOutcomes } from "../../shared/usecases/world-outcomes.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
-import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { agent, emailProposal, linkedinProposal, seedAcme } from "../helpers/world.ts";
 import { awsRuntimeFor, fixture, functionEnv, lambdaContext, RecordingPublisher } from "./lambda.ts";
 import { fakeHubSpotContacts, fakeSecretsManager, fakeSes, TEST_CREDENTIALS, tagsOf } from "./stand-ins.ts";
 
@@ -525,6 +525,52 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "replied")).toHaveLength(1);
       // The secret was read once for the container.
       expect(w.sm.reads()).toBe(1);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a contact who unsubscribed from all email in HubSpot is suppressed on email, touched or not", async () => {
+    await seedAcme(rt.deps, "w-hs-opt");
+    const w = await wiring("jane@w-hs-opt.io");
+    try {
+      const [reply] = fixture("hubspot-webhook-contact-property-change.json");
+      const optOut = {
+        ...reply,
+        eventId: 3816279341,
+        propertyName: "hs_email_optout",
+        propertyValue: "true",
+        changeSource: "EMAIL",
+      };
+      const res = await w.handler(delivery(JSON.stringify([optOut])), ctx);
+      expect(res.statusCode).toBe(200);
+      expect(JSON.parse(res.body as string).results).toEqual([
+        expect.objectContaining({
+          recorded: true,
+          type: "suppressed",
+          outcomeId: "hubspot:1246965:email_optout",
+        }),
+      ]);
+      const suppressions = await suppressionsFor(rt.db, "w-hs-opt", "w-hs-opt-jane");
+      expect(suppressions).toContainEqual(
+        expect.objectContaining({
+          kind: "email",
+          channels: ["email"],
+          reason: expect.stringMatching(/HubSpot/),
+        }),
+      );
+      const next = await rt.deps.gate.propose(emailProposal("w-writer", "w-hs-opt"), agent("w-writer"));
+      expect(next.decision.checks.find((c) => c.check === "suppression")?.result).toBe("fail");
+      // LinkedIn is another channel: the opt-out is from email.
+      const li = await rt.deps.gate.propose(linkedinProposal("w-writer", "w-hs-opt"), agent("w-writer"));
+      expect(li.decision.checks.find((c) => c.check === "suppression")?.result).toBe("pass");
+      // Opting back in lifts nothing.
+      const back = await w.handler(
+        delivery(JSON.stringify([{ ...optOut, eventId: 3816279342, propertyValue: "false" }])),
+        ctx,
+      );
+      expect(JSON.parse(back.body as string).results[0]).toMatchObject({ recorded: false });
+      expect(await suppressionsFor(rt.db, "w-hs-opt", "w-hs-opt-jane")).toEqual(suppressions);
     } finally {
       await w.close();
     }

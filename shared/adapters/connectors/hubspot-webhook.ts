@@ -81,6 +81,9 @@ export const OUTCOME_PROPERTIES = {
   engagements_last_meeting_booked: "meeting_booked",
 } as const;
 
+/** The contact property HubSpot sets to "true" when the contact unsubscribed from all its email. */
+export const EMAIL_OPT_OUT = "hs_email_optout";
+
 /** The webhook names contacts by id only: their email, read through the CRM. */
 export interface ContactEmails {
   emailOf(contactId: string): Promise<string | undefined>;

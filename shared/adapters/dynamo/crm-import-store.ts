@@ -98,6 +98,10 @@ export class DynamoCrmImportStore implements CrmImportStore {
     return deal as unknown as Deal;
   }
 
+  async suppressEmail(email: string, reason: string, at: string): Promise<void> {
+    await this.kb.addSuppression({ kind: "email", value: email, channels: ["email"], reason }, at);
+  }
+
   async putAccount(
     id: string,
     input: AccountInput,
