@@ -5,7 +5,12 @@
 import * as z from "zod";
 import { MAX_APPROVAL_TIMEOUT_HOURS } from "../shared/domain/spec-schema.ts";
 import { isValidTimeZone } from "../shared/domain/time.ts";
-import { DeployedConnectorsConfig, HUBSPOT_WEBHOOK_SECRET } from "../shared/runtime/connector-schemas.ts";
+import {
+  DeployedConnectorsConfig,
+  HUBSPOT_WEBHOOK_SECRET,
+  LINKEDIN_VERSION,
+  linkedInVersionAgeMonths,
+} from "../shared/runtime/connector-schemas.ts";
 import { SECRET_ARN, SECRET_ARN_MESSAGE } from "../shared/runtime/secret-arn.ts";
 import { AgentModelConfig } from "./constructs/agent-model.ts";
 import { MemoryEmbeddingsConfig } from "./constructs/memory-embeddings.ts";
@@ -165,9 +170,10 @@ export function configFromContext(
  * (infra/service-stack.ts adds each as a warning): connectors named while the run is still dry (every
  * action goes to the outbox; nothing is sent), a live deployment without HubSpot's webhook secret (no
  * reply or meeting comes back), SES live without subscription management (no unsubscribe header),
- * LinkedIn live without the message webhook (its linkedin.message decisions fail).
+ * LinkedIn live without the message webhook (its linkedin.message decisions fail) or on an API
+ * version near its retirement.
  */
-export function configNotices(config: HarnessConfig): string[] {
+export function configNotices(config: HarnessConfig, now = Date.now()): string[] {
   const c = config.connectors;
   const named: string[] = [
     ...(["ses", "hubspot", "linkedin"] as const).filter((k) => c[k] !== undefined),
@@ -185,6 +191,11 @@ export function configNotices(config: HarnessConfig): string[] {
   if (!c.dryRun && c.ses && !c.ses.listManagement)
     notices.push(
       "harness.connectors.ses has no listManagement: emails go out without an unsubscribe header or link (Gmail and Yahoo require one-click unsubscribe of bulk senders), and a recipient can only opt out by complaining. Name your SES contact list there.",
+    );
+  const liVersion = c.linkedin?.version ?? LINKEDIN_VERSION;
+  if (!c.dryRun && c.linkedin && linkedInVersionAgeMonths(liVersion, now) >= 11)
+    notices.push(
+      `harness.connectors.linkedin: API version ${liVersion}${c.linkedin.version ? "" : " (the default)"} is ${linkedInVersionAgeMonths(liVersion, now)} months old; LinkedIn refuses a version about a year after its release, and then every audience add fails. Set "version" to a recent YYYYMM.`,
     );
   if (!c.dryRun && c.linkedin && !c.linkedin.messageWebhookUrl)
     notices.push(

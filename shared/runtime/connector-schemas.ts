@@ -59,12 +59,33 @@ export const HubSpotSettings = z.strictObject({
   timeoutMs: TimeoutMs,
 });
 
+/**
+ * The LinkedIn Marketing API version sent when the config names none. LinkedIn supports each monthly
+ * version for at least a year, then refuses it (HTTP 426): the default was 202501, sunset in 2026, so
+ * every LinkedIn call of a deployment without `version` was refused. Synthesis warns when the version
+ * in force is near its end (infra/config.ts configNotices).
+ */
+export const LINKEDIN_VERSION = "202608";
+
+/** Whole months from a YYYYMM version to `now`. */
+export const linkedInVersionAgeMonths = (version: string, now: number) => {
+  const d = new Date(now);
+  return (
+    (d.getUTCFullYear() - Number(version.slice(0, 4))) * 12 + (d.getUTCMonth() + 1 - Number(version.slice(4)))
+  );
+};
+
 export const LinkedInSettings = z.strictObject({
   adAccountUrn: z
     .string()
     .check(z.regex(/^urn:li:sponsoredAccount:\d+$/, "must be urn:li:sponsoredAccount:<id>")),
   baseUrl: z.optional(Endpoint),
-  version: z.optional(z.string().check(z.regex(/^\d{6}$/, "must be YYYYMM"))),
+  /** The Marketing API version (YYYYMM); LinkedIn refuses one older than about a year. Default LINKEDIN_VERSION. */
+  version: z.optional(z.string().check(z.regex(/^20\d{2}(0[1-9]|1[0-2])$/, "must be YYYYMM"))),
+  /** A new DMP segment's sourcePlatform: the value LinkedIn gave you with the Audiences program. */
+  sourcePlatform: z.optional(
+    z.string().check(z.regex(/^[A-Z][A-Z0-9_]{0,63}$/, "must be LinkedIn's enum value")),
+  ),
   messageWebhookUrl: z.optional(Endpoint),
   timeoutMs: TimeoutMs,
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LinkedInConnector, sha256Email } from "../../shared/adapters/connectors/linkedin.ts";
+import { LINKEDIN_VERSION } from "../../shared/runtime/connector-schemas.ts";
 import { decision, fakeApi, instantRetries, linkedInMessage, type Recorded } from "./helpers/fake-api.ts";
 
 /** DMP segments (finder q=account, create) and segment users (BATCH_CREATE), as documented. */
@@ -33,16 +34,20 @@ let api: Awaited<ReturnType<typeof fakeApi>>;
 let li: ReturnType<typeof linkedin>;
 let retry: ReturnType<typeof instantRetries>;
 let connector: LinkedInConnector;
+/** The connector's waits, each with the number of requests made before it. */
+let waits: { ms: number; after: number }[];
 beforeEach(async () => {
   li = linkedin();
   api = await fakeApi(li.handle);
   retry = instantRetries();
+  waits = [];
   connector = new LinkedInConnector({
     accessToken: "li-token",
     adAccountUrn: "urn:li:sponsoredAccount:123",
     baseUrl: api.url,
     messageWebhookUrl: `${api.url}/hooks/messages`,
     retry,
+    sleep: async (ms) => void waits.push({ ms, after: api.requests.length }),
   });
 });
 afterEach(() => api.close());
@@ -70,24 +75,67 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
     expect(create?.body).toMatchObject({
       name: "harness-vp",
       account: "urn:li:sponsoredAccount:123",
+      accessPolicy: "PRIVATE",
+      sourcePlatform: "LIST_UPLOAD",
       type: "USER",
     });
+    // LinkedIn asks for 5 s between creating a segment and adding to it: waited after the create.
+    expect(waits).toEqual([{ ms: 5_000, after: 2 }]);
     expect(users?.headers).toMatchObject({
       authorization: "Bearer li-token",
       "x-restli-method": "BATCH_CREATE",
       "x-restli-protocol-version": "2.0.0",
-      "linkedin-version": expect.stringMatching(/^\d{6}$/),
+      // Without a configured version, one LinkedIn still serves (202501 was sunset).
+      "linkedin-version": LINKEDIN_VERSION,
       "x-harness-idempotency-key": "d_1:exec:1",
     });
+    // A user element's company is `company` (companyName is the companies endpoint's).
     expect(users?.body.elements[0]).toEqual({
       action: "ADD",
       userIds: [{ idType: "SHA256_EMAIL", idValue: sha256Email("jane@acme.io") }],
       firstName: "Jane",
       lastName: "Doe",
-      companyName: "Acme Analytics",
+      company: "Acme Analytics",
+    });
+    // The segment is known now: the next member waits for nothing.
+    await connector.execute({
+      idempotencyKey: "d_2:exec:1",
+      decision: decision("linkedin.audience.add"),
+      payload: { ...add, email: "max@acme.io", firstName: " ", lastName: "" },
+    });
+    expect(waits).toHaveLength(1);
+    expect(api.requests.at(-1)?.body.elements[0]).toEqual({
+      action: "ADD",
+      userIds: [{ idType: "SHA256_EMAIL", idValue: sha256Email("max@acme.io") }],
+      company: "Acme Analytics",
     });
     // The raw email never leaves: only its hash.
     expect(JSON.stringify(api.requests)).not.toMatch(/jane@acme\.io/i);
+  });
+
+  it("a retired API version (426) is refused naming the setting that fixes it; a configured one is sent", async () => {
+    const retired = new LinkedInConnector({
+      accessToken: "li-token",
+      adAccountUrn: "urn:li:sponsoredAccount:123",
+      baseUrl: api.url,
+      version: "202406",
+      sourcePlatform: "PARTNER_X",
+      retry,
+      sleep: async () => {},
+    });
+    api.failNext({ status: 426, body: { message: "version not active" } });
+    const err = await retired
+      .execute({ idempotencyKey: "d_3:exec:1", decision: decision("linkedin.audience.add"), payload: add })
+      .catch((e) => e);
+    expect(err).toMatchObject({ outcomeUnknown: false });
+    expect(err.message).toMatch(/API version 202406; set connectors\.linkedin\.version/);
+    expect(api.requests[0]?.headers["linkedin-version"]).toBe("202406");
+    await retired.execute({
+      idempotencyKey: "d_3:exec:2",
+      decision: decision("linkedin.audience.add"),
+      payload: add,
+    });
+    expect(api.requests.find((r) => r.path === "/rest/dmpSegments")?.body.sourcePlatform).toBe("PARTNER_X");
   });
 
   it("retries 429 (honouring Retry-After) and 5xx; a retried ADD never adds twice", async () => {

@@ -31,7 +31,7 @@ describe("the deployment's config", () => {
       "harness:connectors": { dryRun: false, linkedin: { adAccountUrn: "urn:li:sponsoredAccount:1" } },
       "harness:connectorSecretArns": secrets,
     });
-    expect(configNotices(noWebhook)).toEqual([
+    expect(configNotices(noWebhook, Date.parse("2026-12-05T00:00:00Z"))).toEqual([
       expect.stringMatching(/no hubspot-webhook: replies and meetings booked never come back/),
       expect.stringMatching(/no messageWebhookUrl: linkedin.message/),
     ]);
@@ -48,8 +48,38 @@ describe("the deployment's config", () => {
         "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-wh-AbCdEf",
       }),
     });
-    expect(configNotices(fine)).toEqual([]);
+    expect(configNotices(fine, Date.parse("2026-12-05T00:00:00Z"))).toEqual([]);
     expect(configNotices(from({}))).toEqual([]);
+  });
+
+  it("says when the LinkedIn API version in force is near the year after which LinkedIn refuses it", () => {
+    const webhook = JSON.stringify({
+      linkedin: "arn:aws:secretsmanager:us-east-1:123456789012:secret:li-AbCdEf",
+      "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-wh-AbCdEf",
+    });
+    const live = (linkedin: Record<string, unknown>) =>
+      from({
+        "harness:connectors": {
+          dryRun: false,
+          linkedin: {
+            adAccountUrn: "urn:li:sponsoredAccount:1",
+            messageWebhookUrl: "https://h.example.com/li",
+            ...linkedin,
+          },
+        },
+        "harness:connectorSecretArns": webhook,
+      });
+    const dec2026 = Date.parse("2026-12-05T00:00:00Z");
+    expect(configNotices(live({ version: "202506" }), dec2026)).toEqual([
+      expect.stringMatching(/API version 202506 is 18 months old; LinkedIn refuses a version about a year/),
+    ]);
+    expect(configNotices(live({}), Date.parse("2027-12-01T00:00:00Z"))).toEqual([
+      expect.stringMatching(/API version \d{6} \(the default\) is \d+ months old/),
+    ]);
+    expect(configNotices(live({ version: "202610" }), dec2026)).toEqual([]);
+    expect(configNotices(live({}), dec2026)).toEqual([]);
+    expect(() => live({ version: "202613" })).toThrow(/linkedin\.version: must be YYYYMM/);
+    expect(() => live({ sourcePlatform: "list upload" })).toThrow(/linkedin\.sourcePlatform/);
   });
 
   it("says when live SES sends carry no unsubscribe header, and refuses a contact list SES would not take", () => {

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { AudienceAddPayload, LinkedInMessagePayload } from "../../agents/records.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+import { LINKEDIN_VERSION } from "../../runtime/connector-schemas.ts";
 import {
   defaultRetryPolicy,
   HttpStatusError,
@@ -25,8 +26,15 @@ export interface LinkedInOptions {
   adAccountUrn: string;
   /** Default https://api.linkedin.com */
   baseUrl?: string;
-  /** LinkedIn-Version header (YYYYMM). */
+  /** LinkedIn-Version header (YYYYMM). Default LINKEDIN_VERSION; LinkedIn retires each after about a year. */
   version?: string;
+  /**
+   * A new segment's `sourcePlatform`: the value LinkedIn gives a partner of its Audiences program.
+   * Default LIST_UPLOAD.
+   */
+  sourcePlatform?: string;
+  /** How to wait the 5 s LinkedIn asks between creating a segment and adding to it (tests pass their own). */
+  sleep?: (ms: number) => Promise<void>;
   messageWebhookUrl?: string;
   /** How long one call may take before its outcome counts as unknown. Default 10 s. */
   timeoutMs?: number;
@@ -34,19 +42,30 @@ export interface LinkedInOptions {
   fetch?: typeof fetch;
 }
 
+/** LinkedIn asks for 5 s between creating a DMP segment and adding members, or they may be lost. */
+export const SEGMENT_READY_MS = 5_000;
+
 export const sha256Email = (email: string) =>
   createHash("sha256").update(email.trim().toLowerCase()).digest("hex");
 
-/** The wire request for adding one member to a DMP segment (also what the sandbox records). */
+/**
+ * The wire request for adding one member to a DMP segment (also what the sandbox records). A user
+ * element's company is `company` (`companyName` is the companies endpoint's field); empty names are
+ * left out rather than sent as "".
+ */
 export function dmpUsersRequest(payload: AudienceAddPayload) {
+  const given = (v: string) => (v.trim() ? v.trim() : undefined);
+  const firstName = given(payload.firstName);
+  const lastName = given(payload.lastName);
+  const company = given(payload.companyName);
   return {
     elements: [
       {
         action: "ADD",
         userIds: [{ idType: "SHA256_EMAIL", idValue: sha256Email(payload.email) }],
-        firstName: payload.firstName,
-        lastName: payload.lastName,
-        companyName: payload.companyName,
+        ...(firstName ? { firstName } : {}),
+        ...(lastName ? { lastName } : {}),
+        ...(company ? { company } : {}),
       },
     ],
   };
@@ -73,7 +92,7 @@ export class LinkedInConnector implements Connector {
   private headers(key: string, extra: Record<string, string> = {}) {
     return {
       authorization: `Bearer ${this.o.accessToken}`,
-      "linkedin-version": this.o.version ?? "202501",
+      "linkedin-version": this.o.version ?? LINKEDIN_VERSION,
       "x-restli-protocol-version": "2.0.0",
       "content-type": "application/json",
       "x-harness-idempotency-key": key,
@@ -92,6 +111,12 @@ export class LinkedInConnector implements Connector {
         } catch (err) {
           throw new Error(`network error: ${(err as Error).message}`, { cause: err });
         }
+        // A retired version is refused for every call: say which setting fixes it.
+        if (res.status === 426)
+          throw new HttpStatusError(
+            426,
+            `LinkedIn no longer serves API version ${this.o.version ?? LINKEDIN_VERSION}; set connectors.linkedin.version to a current YYYYMM`,
+          );
         if (!res.ok)
           throw new HttpStatusError(
             res.status,
@@ -126,8 +151,9 @@ export class LinkedInConnector implements Connector {
           headers: this.headers(key),
           body: JSON.stringify({
             name: audienceId,
-            sourcePlatform: "LIST_UPLOAD",
+            sourcePlatform: this.o.sourcePlatform ?? "LIST_UPLOAD",
             account: this.o.adAccountUrn,
+            accessPolicy: "PRIVATE",
             type: "USER",
             destinations: [{ destination: "LINKEDIN" }],
           }),
@@ -138,6 +164,8 @@ export class LinkedInConnector implements Connector {
         created.headers.get("x-restli-id") ??
         ((await created.json().catch(() => ({}))) as { id?: string }).id;
       if (id === undefined) throw new ConnectorError("LinkedIn created the segment but returned no id", true);
+      // Members streamed into a segment younger than 5 s may not be added (LinkedIn's DMP users guide).
+      await (this.o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(SEGMENT_READY_MS);
     }
     this.segments.set(audienceId, String(id));
     return String(id);
