@@ -22,18 +22,35 @@ type StarterDeps = Parameters<typeof startWorkflows>[0] & {
  * waits, and decision.made / decision.transitioned onto the bus: published here, off the request
  * path, instead of awaited by the function that committed the decision. Failures are reported per
  * record: the first failed record and everything after it are retried, in order.
+ *
+ * A batch whose very first record fails is thrown instead: Lambda then bisects it (bisectBatchOnError)
+ * and retries the halves, so a record that fails every time ends in the dead-letter queue alone.
+ * Reported as a partial failure, the same record and everything after it came back each time, until
+ * the retries ran out and up to a whole batch of good records was dropped with it.
  */
 export const makeHandler = (deps: () => StarterDeps) =>
   lambdaHandler(async (event: DynamoDBStreamEvent, tools): Promise<DynamoDBBatchResponse> => {
     const changes = ledgerChanges(event.Records);
-    const { started, failed } = await startWorkflows(deps(), changes);
+    const starting = await startWorkflows(deps(), changes);
+    const { started, failed } = starting;
     const stop =
       failed[0] === undefined ? changes.length : changes.findIndex((c) => c.position === failed[0]);
     const publishing = await publishDecisionEvents(deps(), changes.slice(0, stop));
     tools.metrics.addMetric("WorkflowsStarted", "Count", started.length);
     tools.metrics.addMetric("DecisionEventsPublished", "Count", publishing.published);
     const first = publishing.failed ?? failed[0];
-    return { batchItemFailures: first === undefined ? [] : [{ itemIdentifier: first }] };
+    if (first === undefined) return { batchItemFailures: [] };
+    const error = publishing.failed !== undefined ? publishing.error : starting.error;
+    // Why it failed, once per invocation: a partial failure is a successful invocation, which no
+    // Errors alarm sees. Names and positions only.
+    tools.logger.error("ledger stream record failed", {
+      sequenceNumber: first,
+      step: publishing.failed !== undefined ? "publish" : "start",
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    if (first === changes[0]?.position)
+      throw new Error(`the batch's first record (${first}) failed: bisecting the batch`, { cause: error });
+    return { batchItemFailures: [{ itemIdentifier: first }] };
   });
 
 export const handler = makeHandler(

@@ -68,7 +68,7 @@ export async function decisionEventOf(
 export async function publishDecisionEvents(
   deps: { reader: TransitionReader; events: EventPublisher },
   images: { position: string; item: unknown }[],
-): Promise<{ published: number; failed?: string }> {
+): Promise<{ published: number; failed?: string; error?: unknown }> {
   let published = 0;
   for (const { position, item } of images) {
     try {
@@ -76,8 +76,8 @@ export async function publishDecisionEvents(
       if (!event) continue;
       await deps.events.publish([event]);
       published++;
-    } catch {
-      return { published, failed: position };
+    } catch (error) {
+      return { published, failed: position, error };
     }
   }
   return { published };

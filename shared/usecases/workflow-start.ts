@@ -83,7 +83,7 @@ export const DecidedImage = z.looseObject({
 export async function startWorkflows(
   deps: { clock: Clock; starter: WorkflowStarter; defaults: WorkflowDefaults },
   images: { position: string; item: unknown }[],
-): Promise<{ started: string[]; failed: string[] }> {
+): Promise<{ started: string[]; failed: string[]; error?: unknown }> {
   const started: string[] = [];
   const failed: string[] = [];
   for (const { position, item } of images) {
@@ -93,10 +93,10 @@ export async function startWorkflows(
     if (!input) continue;
     try {
       if ((await deps.starter.start(input)).started) started.push(input.decisionId);
-    } catch {
+    } catch (error) {
       // Everything from the first failure on is retried; the stream keeps order per shard.
       failed.push(position);
-      break;
+      return { started, failed, error };
     }
   }
   return { started, failed };

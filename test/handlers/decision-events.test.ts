@@ -147,5 +147,14 @@ describe("decision events from the ledger stream", () => {
       ctx,
     );
     expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: "201" }] });
+    // The batch's first record failing is thrown, for Lambda to bisect: reported instead, it and every
+    // record after it came back together until the retries ran out, and all went to the DLQ with it.
+    const down = { publish: async () => Promise.reject(new Error("PutEvents throttled")) };
+    await expect(
+      worker(down).handler(
+        { Records: [first, { ...first, dynamodb: { ...first.dynamodb, SequenceNumber: "201" } }] },
+        ctx,
+      ),
+    ).rejects.toThrow(/first record \(200\) failed: bisecting/);
   });
 });

@@ -6,8 +6,9 @@
  */
 
 import { gunzipSync } from "node:zlib";
+import { Logger } from "@aws-lambda-powertools/logger";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { makeHandler as agentWatchers } from "../../functions/events/agent-watchers.ts";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { makeHandler as archiver } from "../../functions/ledger/archiver.ts";
@@ -299,9 +300,36 @@ describe("DynamoDB Streams: ledger -> archiver and workflow starter", () => {
     // A later version of the same decision starts nothing.
     await workflowStarter(() => deps)(streamEvent({ ...decision, version: 2 }), ctx);
     expect(started).toHaveLength(1);
-    const failing = { ...deps, starter: { start: async () => Promise.reject(new Error("throttled")) } };
-    const failed = await workflowStarter(() => failing)(streamEvent(decision, "999"), ctx);
-    expect(failed).toEqual({ batchItemFailures: [{ itemIdentifier: "999" }] });
+    // The second record fails: it and what follows are retried, the first is not.
+    const { body: d2 } = await propose("h-start2");
+    const second = (await rt.deps.decisions.getDecision(d2.decisionId)) as Decision;
+    const failing = {
+      ...deps,
+      starter: {
+        start: async (i: WorkflowInput) =>
+          i.decisionId === second.decisionId ? Promise.reject(new Error("throttled")) : { started: true },
+      },
+    };
+    const batch = streamEvent(decision, "998");
+    batch.Records.push(streamEvent(second, "999").Records[0]);
+    const errors = vi.spyOn(Logger.prototype, "error");
+    try {
+      const failed = await workflowStarter(() => failing)(batch, ctx);
+      expect(failed).toEqual({ batchItemFailures: [{ itemIdentifier: "999" }] });
+      // Said why, naming the record and the error, never a person.
+      expect(errors).toHaveBeenCalledWith("ledger stream record failed", {
+        sequenceNumber: "999",
+        step: "start",
+        error: "Error: throttled",
+      });
+      // The batch's first record failing is thrown, so Lambda bisects the batch: a record that fails
+      // every time ends in the dead-letter queue alone, not with every record after it.
+      await expect(workflowStarter(() => failing)(streamEvent(second, "1000"), ctx)).rejects.toThrow(
+        /first record \(1000\) failed: bisecting/,
+      );
+    } finally {
+      errors.mockRestore();
+    }
   });
 });
 
