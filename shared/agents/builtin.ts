@@ -33,3 +33,23 @@ export const isBuiltinAgent = (agentId: string): agentId is BuiltinAgentId => id
  * starts calling one fails locally instead of with AccessDenied once deployed.
  */
 export const MODEL_AGENT_IDS: readonly string[] = ["outreach-writer", "persona-classifier"];
+
+/**
+ * The built-in agents a manual run gives nothing to do, and what they run on instead: their handlers
+ * return at once for a manual invocation (test/unit/builtin-agents.test.ts runs each to hold this list
+ * to them). POST /v1/agents/{agentId}/run refuses them naming their trigger; before, it answered 202
+ * "started" and the run did nothing.
+ */
+export const NOT_RUN_BY_HAND: Readonly<Partial<Record<BuiltinAgentId, string>>> = {
+  "list-sync": "its hourly schedule (POST /v1/agents/list-sync/run syncs one audience in full)",
+  "buying-committee-builder": "account.high_intent events",
+  "persona-finder": "account.in_icp events",
+  "persona-classifier": "person.created events",
+  "web-research": "account.targeted events",
+  "linkedin-audience-manager": "contact.qualified events",
+  "crm-sync": "decision.transitioned events (an executed touch)",
+};
+
+/** What a built-in agent runs on when a manual run would do nothing; undefined when one does something. */
+export const notRunByHand = (agentId: string): string | undefined =>
+  isBuiltinAgent(agentId) ? NOT_RUN_BY_HAND[agentId] : undefined;

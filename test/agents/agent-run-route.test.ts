@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
 import { crmSync } from "../../shared/agents/workflows/crm-sync.ts";
+import { leadListBuilder } from "../../shared/agents/workflows/lead-list-builder.ts";
 import { createLocalServer } from "../../shared/runtime/server.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
 
@@ -17,7 +18,7 @@ let url: string;
 let admin: string;
 let viewer: string;
 beforeAll(async () => {
-  h = await startAgents({ agents: [crmSync] });
+  h = await startAgents({ agents: [crmSync, leadListBuilder] });
   server = createLocalServer(h.rt.deps);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -34,20 +35,28 @@ const run = (agentId: string, token: string) =>
 
 describe("POST /v1/agents/{agentId}/run (local)", () => {
   it("runs a registered agent in the server and answers 202 with a run id and what it did", async () => {
-    const res = await run("crm-sync", admin);
+    const res = await run("lead-list-builder", admin);
     expect(res.status).toBe(202);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       runId: expect.stringMatching(/^run_/),
-      agentId: "crm-sync",
+      agentId: "lead-list-builder",
       trigger: "manual",
     });
+  });
+
+  it("an agent a manual run gives nothing to do (it runs on events) is a 400 naming its trigger", async () => {
+    const res = await run("crm-sync", admin);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(
+      /agentId: crm-sync runs on decision\.transitioned events/,
+    );
   });
 
   it("an unknown agent is 404; a viewer is 403", async () => {
     const unknown = await run("no-such-agent", admin);
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { message: string }).message).toMatch(/no-such-agent/);
-    expect((await run("crm-sync", viewer)).status).toBe(403);
+    expect((await run("lead-list-builder", viewer)).status).toBe(403);
   });
 });

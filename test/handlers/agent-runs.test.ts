@@ -71,18 +71,18 @@ function runEvent(agentId: string, body?: unknown) {
 
 describe("manual runs in AWS", () => {
   it("invokes the agent's function asynchronously and answers 202 with the run id it passed", async () => {
-    const handler = adminApi({ "crm-sync": "dev-harness-agent-crm-sync" });
-    const res = await handler(runEvent("crm-sync", { note: "now please" }), ctx);
+    const handler = adminApi({ "lead-list-builder": "dev-harness-agent-lead-list-builder" });
+    const res = await handler(runEvent("lead-list-builder", { note: "now please" }), ctx);
     expect(res.statusCode).toBe(202);
     const body = JSON.parse(res.body);
     expect(body).toMatchObject({
-      agentId: "crm-sync",
+      agentId: "lead-list-builder",
       status: "started",
       runId: expect.stringMatching(/^run_/),
     });
     expect(lambda.requests).toHaveLength(1);
     const call = lambda.requests[0];
-    expect(call?.path).toMatch(/^\/2015-03-31\/functions\/dev-harness-agent-crm-sync\/invocations/);
+    expect(call?.path).toMatch(/^\/2015-03-31\/functions\/dev-harness-agent-lead-list-builder\/invocations/);
     expect(call?.body).toMatchObject({ trigger: "manual", input: { note: "now please" }, runId: body.runId });
     // What the agent's handler makes of it: a manual run by the caller.
     expect(toInvocation(call?.body, 0)).toMatchObject({
@@ -101,6 +101,16 @@ describe("manual runs in AWS", () => {
     expect(lambda.requests.length).toBe(before);
     const ok = await handler(runEvent("manual-list-sync", { audienceId: "sdr-1" }), ctx);
     expect(ok.statusCode).toBe(202);
+  });
+
+  it("an agent that runs on events is a 400 naming its trigger, and is not invoked to do nothing", async () => {
+    const before = lambda.requests.length;
+    const res = await adminApi({ "crm-sync": "dev-harness-agent-crm-sync" })(runEvent("crm-sync"), ctx);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).message).toMatch(
+      /agentId: crm-sync runs on decision\.transitioned events .*: a manual run would do nothing/,
+    );
+    expect(lambda.requests.length).toBe(before);
   });
 
   it("an unknown agent is a 404 and invokes nothing; without AGENT_FUNCTIONS agents do not run here", async () => {

@@ -3,7 +3,12 @@
  * (trust's "is this agent known?"); the registry is the definitions. The two must name the same agents.
  */
 import { describe, expect, it } from "vitest";
-import { BUILTIN_AGENT_IDS, isBuiltinAgent, MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
+import {
+  BUILTIN_AGENT_IDS,
+  isBuiltinAgent,
+  MODEL_AGENT_IDS,
+  NOT_RUN_BY_HAND,
+} from "../../shared/agents/builtin.ts";
 import { agentRegistry, findAgent } from "../../shared/agents/registry.ts";
 import { isKnownAgent, type KnownAgentDeps } from "../../shared/usecases/trust.ts";
 import { version } from "./helpers/fixtures.ts";
@@ -21,6 +26,27 @@ describe("built-in agent ids", () => {
         .map((a) => a.id)
         .sort(),
     );
+  });
+
+  it("the agents refused a manual run are those whose handler does nothing with one", async () => {
+    for (const agent of agentRegistry) {
+      // A context that records whether the handler read anything at all of it.
+      let touched = false;
+      const ctx = new Proxy(
+        {},
+        {
+          get: () => {
+            touched = true;
+            throw new Error("stop here: the handler works with a manual run");
+          },
+        },
+      );
+      await agent
+        // An input every agent reads well (manual-list-sync needs its audience).
+        .handler({ kind: "manual", input: { audienceId: "sdr-1" }, by: "admin@example.com" }, ctx as never)
+        .catch(() => undefined);
+      expect([agent.id, touched]).toEqual([agent.id, !Object.hasOwn(NOT_RUN_BY_HAND, agent.id)]);
+    }
   });
 
   it("answer as the registry does, for its ids and for others", () => {
