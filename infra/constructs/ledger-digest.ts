@@ -22,13 +22,14 @@ export function grantDigests(
   props: { stage: string; ledger: ITable; state: ITable },
 ): void {
   const prefix = DIGEST_PREFIX.replace(/\/$/, "");
-  // The verifier reads the whole ledger (a Scan: every stream, every event) and nothing else there.
-  grantTable(fn.role, props.ledger, ["dynamodb:Scan"]);
+  // The verifier reads the whole ledger (a Scan: every stream, every event), and a stream written
+  // while it ran again (its partition's new events, its head: ledger-reader.ts reread); nothing else.
+  grantTable(fn.role, props.ledger, ["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem"]);
   // Heads kept beside state: the spec, trust records and pause index items only, by their keys.
   fn.role.addToPolicy(
     new PolicyStatement({
       effect: Effect.ALLOW,
-      actions: ["dynamodb:BatchGetItem"],
+      actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem"],
       resources: [props.state.tableArn],
       conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["SPEC", "TRUST#*", "PAUSEID#*"] } },
     }),

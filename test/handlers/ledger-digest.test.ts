@@ -2,7 +2,7 @@
  * The scheduled ledger digest as Lambda runs it: invoked with a real EventBridge Scheduled Event
  * payload, against DynamoDB Local, with an in-memory stand-in for the archive bucket.
  */
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler } from "../../functions/ledger/digest.ts";
 import { ledgerKeys } from "../../shared/adapters/dynamo/keys.ts";
@@ -50,6 +50,59 @@ describe("EventBridge schedule: ledger digest", () => {
     const second = (await handler()(fixture("eventbridge-scheduled-event.json"), ctx)) as Written;
     expect(second).toMatchObject({ written: true, root: first.root });
     expect((await readDigest(archive, second.key)).previous).toEqual({ key: first.key, root: first.root });
+  });
+
+  it("a write while the scan runs is no tampering: the stream is read again; a removed event still is", async () => {
+    const spec = await rt.deps.specs.current();
+    if (!spec) throw new Error("no spec");
+    /** The ledger as the digest reads it, with `during` run after the scan's first page. */
+    class WrittenDuringScan extends DynamoLedgerReader {
+      constructor(private readonly during: () => Promise<unknown>) {
+        super(rt.db);
+      }
+      override async *scan() {
+        let first = true;
+        for await (const page of super.scan()) {
+          yield page;
+          if (first) await this.during();
+          first = false;
+        }
+      }
+    }
+    // A trust change commits mid-scan: its head (in the state table, read after the scan) is ahead
+    // of the trust events the scan read. Before, that was "the last event(s) were removed".
+    let level = 1;
+    const busy = () =>
+      pinTrust(rt.deps, spec, "dg-busy", "email.send", (level = level === 1 ? 2 : 1), "busy night", "admin");
+    await busy();
+    rt.clock.advance(24 * 3_600_000);
+    const during = makeHandler(() => ({
+      ledger: new WrittenDuringScan(busy),
+      digests: archive,
+      clock: rt.clock,
+    }));
+    expect(await during(fixture("eventbridge-scheduled-event.json"), ctx)).toMatchObject({ written: true });
+
+    // A removed last event is read again too, and still reported: it does not come back.
+    const stream = streams.trust("dg-busy", "email.send");
+    const events = await rt.db.doc.send(
+      new QueryCommand({
+        TableName: rt.db.tables.ledger,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": stream },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const last = events.Items?.[0] as { pk: string; sk: string } & Record<string, unknown>;
+    await rt.db.doc.send(
+      new DeleteCommand({ TableName: rt.db.tables.ledger, Key: { pk: last.pk, sk: last.sk } }),
+    );
+    rt.clock.advance(24 * 3_600_000);
+    const out = await handler()(fixture("eventbridge-scheduled-event.json"), ctx);
+    expect(out).toMatchObject({ written: false, problems: expect.any(Number) });
+    // Put back, for the tests after this one.
+    await rt.db.doc.send(new PutCommand({ TableName: rt.db.tables.ledger, Item: last }));
   });
 
   it("a ledger changed since the last digest gets no digest; the problems are reported", async () => {

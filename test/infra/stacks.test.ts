@@ -491,17 +491,19 @@ describe("ledger digest", () => {
     );
   });
 
-  it("least privilege: Scan the ledger, read heads of spec, trust and pauses, read and write digests/ only", () => {
+  it("least privilege: read the ledger, read heads of spec, trust and pauses, read and write digests/ only", () => {
     const { statements } = functionPolicy("LedgerDigestFn");
     const data = statements.filter((st) => asArray(st.Action).some((a) => /^(dynamodb|s3|kms):/.test(a)));
     const byAction = Object.fromEntries(data.map((st) => [asArray(st.Action).sort().join(","), st]));
+    const ledgerReads = "dynamodb:GetItem,dynamodb:Query,dynamodb:Scan";
+    const stateHeads = "dynamodb:BatchGetItem,dynamodb:GetItem";
     expect(Object.keys(byAction).sort()).toEqual(
-      ["dynamodb:BatchGetItem", "dynamodb:Scan", "s3:GetObject,s3:PutObject", "s3:ListBucket"].sort(),
+      [stateHeads, ledgerReads, "s3:GetObject,s3:PutObject", "s3:ListBucket"].sort(),
     );
-    expect(JSON.stringify(byAction["dynamodb:Scan"]?.Resource)).toContain("TablesLedger");
-    expect(asArray(byAction["dynamodb:Scan"]?.Resource)).toHaveLength(1);
-    expect(JSON.stringify(byAction["dynamodb:BatchGetItem"]?.Resource)).toContain("TablesState");
-    expect(byAction["dynamodb:BatchGetItem"]?.Condition).toEqual({
+    expect(JSON.stringify(byAction[ledgerReads]?.Resource)).toContain("TablesLedger");
+    expect(asArray(byAction[ledgerReads]?.Resource)).toHaveLength(1);
+    expect(JSON.stringify(byAction[stateHeads]?.Resource)).toContain("TablesState");
+    expect(byAction[stateHeads]?.Condition).toEqual({
       "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["SPEC", "TRUST#*", "PAUSEID#*"] },
     });
     expect(JSON.stringify(byAction["s3:GetObject,s3:PutObject"]?.Resource)).toMatch(/\/digests\/\*"/);

@@ -1,5 +1,5 @@
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { StreamHead } from "../../domain/ledger-chain.ts";
+import { GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import type { ChainHead, StreamHead } from "../../domain/ledger-chain.ts";
 import type { LedgerPage, LedgerReader, StoredEvent } from "../../usecases/ledger-verify.ts";
 import { batchGetAll, type Db, itemId } from "./db.ts";
 import { type Key, ledgerHeadLocation, ledgerKeys } from "./keys.ts";
@@ -43,6 +43,50 @@ export class DynamoLedgerReader implements LedgerReader {
       yield page;
       startKey = res.LastEvaluatedKey;
     } while (startKey);
+  }
+
+  async reread(stream: string, afterSeq: number) {
+    const events: StoredEvent[] = [];
+    let startKey: Item | undefined;
+    do {
+      const res = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.tables.ledger,
+          ConsistentRead: true,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: {
+            ":pk": stream,
+            ":from": ledgerKeys.event(stream, afterSeq + 1).sk,
+            // After every event key: "EVENT#" then digits, and "~" sorts after the digits.
+            ":to": "EVENT#~",
+          },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const raw of res.Items ?? []) {
+        const { pk, sk, ...item } = raw as Item & Key;
+        const seq = ledgerKeys.seqOfEventKey(sk);
+        if (seq !== undefined) events.push({ stream: pk, keySeq: seq, item });
+      }
+      startKey = res.LastEvaluatedKey;
+    } while (startKey);
+    // The head after the events: a write between the two reads makes the head ahead again, and the
+    // verifier reads once more.
+    const at = ledgerHeadLocation(stream);
+    const got = await this.db.doc.send(
+      new GetCommand({
+        TableName: at.table === "ledger" ? this.db.tables.ledger : this.db.tables.state,
+        Key: at.key,
+        ConsistentRead: true,
+      }),
+    );
+    const { pk: _pk, sk, ...item } = (got.Item ?? {}) as Item & Partial<Key>;
+    const head: ChainHead | undefined = headIn(got.Item);
+    return {
+      events,
+      ...(head ? { head } : {}),
+      ...(at.table === "ledger" && sk === DECISION_SK ? { record: item } : {}),
+    };
   }
 
   async stateHeads(streams: string[]): Promise<StreamHead[]> {
