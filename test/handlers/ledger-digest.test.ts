@@ -72,8 +72,10 @@ describe("EventBridge schedule: ledger digest", () => {
     // A trust change commits mid-scan: its head (in the state table, read after the scan) is ahead
     // of the trust events the scan read. Before, that was "the last event(s) were removed".
     let level = 1;
-    const busy = () =>
-      pinTrust(rt.deps, spec, "dg-busy", "email.send", (level = level === 1 ? 2 : 1), "busy night", "admin");
+    const busy = () => {
+      level = level === 1 ? 2 : 1;
+      return pinTrust(rt.deps, spec, "dg-busy", "email.send", level, "busy night", "admin");
+    };
     await busy();
     rt.clock.advance(24 * 3_600_000);
     const during = makeHandler(() => ({
