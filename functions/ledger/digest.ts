@@ -1,11 +1,13 @@
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import { systemClock } from "../../shared/adapters/local/clock.ts";
+import { iso } from "../../shared/domain/time.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
 import { createAwsDb } from "../../shared/runtime/aws-db.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { awsLedgerIntegrity } from "../../shared/runtime/aws-ledger.ts";
 import { type LedgerDigestDeps, writeDigest } from "../../shared/usecases/ledger-digest.ts";
+import { listDigests } from "../../shared/usecases/ledger-verify.ts";
 
 /** The EventBridge schedule's event: only its shape is checked, the digest's time is the clock's. */
 const ScheduledEvent = z.object({
@@ -22,6 +24,14 @@ const ScheduledEvent = z.object({
 export const makeHandler = (deps: () => LedgerDigestDeps) =>
   lambdaHandler(async (event: unknown, tools) => {
     parseWith(ScheduledEvent, event, "event");
+    // One digest a day: a schedule delivered again, or retried after the digest was written, writes
+    // no second one (the admin API's POST /v1/ledger/digest still writes on demand).
+    const today = iso(deps().clock.now()).slice(0, 10);
+    const done = (await listDigests(deps().digests)).find((d) => d.at.startsWith(today));
+    if (done) {
+      tools.logger.info("a digest was written today already", { key: done.key });
+      return { written: false, already: done.key };
+    }
     const outcome = await writeDigest(deps());
     const { verified } = outcome;
     const problems = verified.problems.length + verified.moreProblems;

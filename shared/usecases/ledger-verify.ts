@@ -167,7 +167,8 @@ export async function verifyFrom(
       problems.add({ kind: "digest", stream: "", seq: 0, digest: d.key, message: (err as Error).message });
     }
   }
-  digests.forEach(({ key, digest }, i) => {
+  const listed = new Set(all.map((d) => d.key));
+  for (const [i, { key, digest }] of digests.entries()) {
     if (merkleRoot(digest.heads) !== digest.root)
       problems.add({
         kind: "digest",
@@ -176,16 +177,34 @@ export async function verifyFrom(
         digest: key,
         message: "root does not match its heads",
       });
-    const prev = digests[i - 1];
-    if (prev && digest.previous?.root !== prev.digest.root)
+    if (i === 0) continue;
+    // Each digest names an earlier one that still stands. Not necessarily the one just before it:
+    // two runs at once (a redelivered schedule, an admin's digest) both name the same previous one,
+    // and each vouches for a ledger that verified. A digest whose previous one is gone, or changed,
+    // is reported.
+    const named = digest.previous;
+    const before = named && digests.slice(0, i).find((d) => d.key === named.key);
+    const root =
+      before?.digest.root ??
+      (named && listed.has(named.key) && named.key < key
+        ? await readDigest(deps.digests, named.key).then(
+            (d) => d.root,
+            () => undefined,
+          )
+        : undefined);
+    if (!named || root !== named.root)
       problems.add({
         kind: "digest",
         stream: "",
         seq: 0,
         digest: key,
-        message: `does not follow ${prev.key}`,
+        message: named
+          ? root === undefined
+            ? `does not follow: its previous digest ${named.key} is missing`
+            : `does not follow ${named.key}: its root changed`
+          : `does not follow ${digests[i - 1]?.key}`,
       });
-  });
+  }
   // An anchor that cannot be read is reported above; verification then starts from genesis.
   const first = digests[0];
   const anchor =

@@ -46,6 +46,11 @@ describe("EventBridge schedule: ledger digest", () => {
     expect(digest.heads).toContainEqual(
       expect.objectContaining({ stream: streams.decision(decision.decisionId), seq: 3 }),
     );
+    // The schedule delivered again the same day writes no second digest.
+    expect(await handler()(fixture("eventbridge-scheduled-event.json"), ctx)).toEqual({
+      written: false,
+      already: first.key,
+    });
     rt.clock.advance(24 * 3_600_000);
     const second = (await handler()(fixture("eventbridge-scheduled-event.json"), ctx)) as Written;
     expect(second).toMatchObject({ written: true, root: first.root });
@@ -71,7 +76,7 @@ describe("EventBridge schedule: ledger digest", () => {
     }
     // A trust change commits mid-scan: its head (in the state table, read after the scan) is ahead
     // of the trust events the scan read. Before, that was "the last event(s) were removed".
-    let level = 1;
+    let level: 1 | 2 = 1;
     const busy = () => {
       level = level === 1 ? 2 : 1;
       return pinTrust(rt.deps, spec, "dg-busy", "email.send", level, "busy night", "admin");

@@ -328,6 +328,40 @@ describe("verifyLedger over an in-memory ledger", () => {
     expect(problems[1]?.message).toMatch(/carries no decisionHash/);
   });
 
+  it("two digests written at once both stand; a digest whose previous one is gone or changed is named", async () => {
+    const { reader } = memoryLedger({ A: 2 });
+    const digests = new MemoryArchive();
+    const at = (t: string) => ({ now: () => Date.parse(t) });
+    await writeDigest({ ledger: reader, digests, clock: at("2026-03-10T00:15:00Z") });
+    // The schedule delivered twice (or an admin's digest meanwhile): both name the same previous one.
+    const [a, b] = (await Promise.all([
+      writeDigest({ ledger: reader, digests, clock: at("2026-03-11T00:15:00.000Z") }),
+      writeDigest({ ledger: reader, digests, clock: at("2026-03-11T00:15:00.004Z") }),
+    ])) as { key: string }[];
+    const next = (await writeDigest({ ledger: reader, digests, clock: at("2026-03-12T00:15:00Z") })) as {
+      key: string;
+    };
+    expect(JSON.parse(await digests.getDigest(next.key)).previous.key).toBe(b?.key);
+    // Before, the second of the two "did not follow" the first, and the ledger never verified again.
+    expect(await verifyLedger({ ledger: reader, digests })).toMatchObject({ ok: true, problems: [] });
+
+    // A digest rewritten with another root, and one removed: the digests naming them are reported.
+    const first = JSON.parse(await digests.getDigest(b?.key as string));
+    digests.objects.set(b?.key as string, JSON.stringify({ ...first, root: "1".repeat(64) }));
+    digests.objects.delete(a?.key as string);
+    const { problems } = await verifyLedger({ ledger: reader, digests });
+    expect(problems.map((p) => [p.kind, p.digest, p.message])).toEqual(
+      expect.arrayContaining([
+        ["digest", b?.key, "root does not match its heads"],
+        ["digest", next.key, `does not follow ${b?.key}: its root changed`],
+      ]),
+    );
+    digests.objects.delete(b?.key as string);
+    expect((await verifyLedger({ ledger: reader, digests })).problems.map((p) => p.message)).toContain(
+      `does not follow: its previous digest ${b?.key} is missing`,
+    );
+  });
+
   it("refuses a --since that is not a date", async () => {
     const { reader } = memoryLedger({ A: 1 });
     await expect(
