@@ -36,6 +36,25 @@ const list = (listId: string, name: string) => ({
 
 /** Answers in the documented shapes, one per endpoint the connector and the import call. */
 function answer(r: Recorded) {
+  if (r.method === "POST" && r.path === "/crm/v3/objects/contacts/batch/read")
+    return {
+      status: 207,
+      body: {
+        status: "COMPLETE",
+        results: [record("7", { email: "jane@acme.io" })],
+        numErrors: 1,
+        errors: [
+          {
+            status: "error",
+            category: "OBJECT_NOT_FOUND",
+            message: "not found",
+            context: { ids: ["x@acme.io"] },
+          },
+        ],
+        startedAt: now,
+        completedAt: now,
+      },
+    };
   const upsert = /^\/crm\/v3\/objects\/(\w+)\/batch\/upsert$/.exec(r.path);
   if (r.method === "POST" && upsert) {
     if (r.body.inputs[0]?.id === "refused@acme.io")
@@ -145,6 +164,25 @@ describe("the connector's HubSpot calls, as the SDK's discovery classes make the
       body: upsert("jane@acme.io"),
     });
     expect(answer).toMatchObject({ value: { status: "COMPLETE", results: [{ id: "100", _new: true }] } });
+  });
+
+  it("reads contacts by email (a list's removals); those not found come back as errors", async () => {
+    const input = {
+      idProperty: "email",
+      inputs: [{ id: "jane@acme.io" }, { id: "x@acme.io" }],
+      properties: ["email"],
+      propertiesWithHistory: [],
+    };
+    const { answer, request } = await both(
+      () => ours().contacts.batchApi.read(input),
+      () => sdkArea(contactsArea, options()).batchApi.read(input),
+    );
+    expect(request).toMatchObject({
+      method: "POST",
+      path: "/crm/v3/objects/contacts/batch/read",
+      body: input,
+    });
+    expect(answer).toMatchObject({ value: { results: [{ id: "7" }], numErrors: 1 } });
   });
 
   it("a refused upsert fails with the SDK's ApiException, status as `code`", async () => {

@@ -94,18 +94,50 @@ describe("HubSpot connector (official SDK against a local server)", () => {
       decision: decision("list.sync"),
       payload,
     });
-    expect(res.externalId).toMatch(/^hubspot:list:\d+:\+1-1$/);
+    // bob is not in HubSpot: nothing to remove, and he is not created to be removed.
+    expect(res.externalId).toMatch(/^hubspot:list:\d+:\+1-0$/);
     expect(api.requests.map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
       "GET /crm/v3/lists/object-type-id/0-1/name/Harness%3A%20sdr-1%20target%20contacts",
       "POST /crm/v3/lists",
       "POST /crm/v3/objects/contacts/batch/upsert",
-      "POST /crm/v3/objects/contacts/batch/upsert",
+      "POST /crm/v3/objects/contacts/batch/read",
       expect.stringMatching(/^PUT \/crm\/v3\/lists\/\d+\/memberships\/add-and-remove$/),
     ]);
     expect(api.requests.at(-1)?.body).toEqual({
       recordIdsToAdd: [expect.any(String)],
-      recordIdsToRemove: [expect.any(String)],
+      recordIdsToRemove: [],
     });
+    expect([...hs.records.keys()]).not.toContain("contacts|email|bob@acme.io");
+    // Once bob is a contact, a removal finds him by email.
+    const again = await connector.execute({
+      idempotencyKey: "d_3b:exec:1",
+      decision: decision("list.sync"),
+      payload: { ...payload, add: [{ personId: "acme.bob", email: "bob@acme.io" }], remove: [] },
+    });
+    expect(again.externalId).toMatch(/:\+1-0$/);
+    const removed = await connector.execute({
+      idempotencyKey: "d_3c:exec:1",
+      decision: decision("list.sync"),
+      payload: { ...payload, add: [], remove: [{ personId: "acme.bob", email: "bob@acme.io" }] },
+    });
+    expect(removed.externalId).toMatch(/:\+0-1$/);
+    expect(api.requests.at(-1)?.body.recordIdsToRemove).toEqual([
+      hs.records.get("contacts|email|bob@acme.io"),
+    ]);
+  });
+
+  it("syncs an audience of more than 100 in batches of 100; an address HubSpot refuses is left out and counted", async () => {
+    const add = Array.from({ length: 250 }, (_, i) => ({ personId: `acme.p${i}`, email: `p${i}@acme.io` }));
+    add.push({ personId: "acme.bad", email: "invalid@acme.io" });
+    const res = await connector.execute({
+      idempotencyKey: "d_5:exec:1",
+      decision: decision("list.sync"),
+      payload: { audienceId: "sdr-2", listName: "Harness: sdr-2", add, remove: [], members: add },
+    });
+    expect(res.externalId).toMatch(/^hubspot:list:\d+:\+250-0:refused1$/);
+    const upserts = api.requests.filter((r) => r.path === "/crm/v3/objects/contacts/batch/upsert");
+    expect(upserts.map((r) => r.body.inputs.length)).toEqual([100, 100, 51]);
+    expect(api.requests.at(-1)?.body.recordIdsToAdd).toHaveLength(250);
   });
 
   it("logs an executed email on the contact's timeline", async () => {

@@ -3,7 +3,7 @@
  * (`client.crm.…`), built as hubspot-area.ts says (the SDK's request factories and response
  * processors, no discovery classes). Three codegen areas, one call or two from each:
  * - crm/objects, the SDK's generic objects API: batch upsert of contacts, companies, notes, emails
- *   and communications. `crm.contacts.batchApi.upsert(body)` and `crm.objects.batchApi.upsert(
+ *   and communications; batch read of contacts (a list's removals, by email). `crm.contacts.batchApi.upsert(body)` and `crm.objects.batchApi.upsert(
  *   "contacts", body)` send the same POST /crm/v3/objects/contacts/batch/upsert with the same models
  *   (the areas' models are the same files), so five areas' models and APIs become one's.
  * - crm/associations/v4: the default association of two records (basicApi.createDefault).
@@ -38,6 +38,9 @@ import {
 } from "@hubspot/api-client/lib/codegen/crm/objects/apis/BatchApi.js";
 import { createConfiguration as createObjectsConfiguration } from "@hubspot/api-client/lib/codegen/crm/objects/configuration.js";
 import type { BatchInputSimplePublicObjectBatchInputUpsert } from "@hubspot/api-client/lib/codegen/crm/objects/models/BatchInputSimplePublicObjectBatchInputUpsert.js";
+import type { BatchReadInputSimplePublicObjectId } from "@hubspot/api-client/lib/codegen/crm/objects/models/BatchReadInputSimplePublicObjectId.js";
+import type { BatchResponseSimplePublicObject } from "@hubspot/api-client/lib/codegen/crm/objects/models/BatchResponseSimplePublicObject.js";
+import type { BatchResponseSimplePublicObjectWithErrors } from "@hubspot/api-client/lib/codegen/crm/objects/models/BatchResponseSimplePublicObjectWithErrors.js";
 import type { BatchResponseSimplePublicUpsertObject } from "@hubspot/api-client/lib/codegen/crm/objects/models/BatchResponseSimplePublicUpsertObject.js";
 import type { BatchResponseSimplePublicUpsertObjectWithErrors } from "@hubspot/api-client/lib/codegen/crm/objects/models/BatchResponseSimplePublicUpsertObjectWithErrors.js";
 import { ServerConfiguration as ObjectsServer } from "@hubspot/api-client/lib/codegen/crm/objects/servers.js";
@@ -52,10 +55,20 @@ export interface Upserts {
   };
 }
 
+/** `batchApi.read` of contacts, as the SDK's contacts area has it (records not found come back as errors). */
+export interface Reads {
+  batchApi: {
+    read(
+      input: BatchReadInputSimplePublicObjectId,
+      archived?: boolean,
+    ): Promise<BatchResponseSimplePublicObject | BatchResponseSimplePublicObjectWithErrors>;
+  };
+}
+
 /** The part of the SDK's `Client` the connector calls, with the same paths and arguments. */
 export interface HubSpotCrmClient {
   crm: {
-    contacts: Upserts;
+    contacts: { batchApi: Upserts["batchApi"] & Reads["batchApi"] };
     companies: Upserts;
     objects: { notes: Upserts; emails: Upserts; communications: Upserts };
     associations: {
@@ -122,7 +135,15 @@ export function hubspotCrmClient(o: HubSpotOptions): HubSpotCrmClient {
 
   return {
     crm: {
-      contacts: upserts("contacts"),
+      contacts: {
+        batchApi: {
+          ...upserts("contacts").batchApi,
+          read: (input, archived) =>
+            objects.send(batch.request.read("contacts", input, archived), (r) =>
+              batch.response.readWithHttpInfo(r),
+            ),
+        },
+      },
       companies: upserts("companies"),
       objects: {
         notes: upserts("notes"),

@@ -22,6 +22,11 @@ export interface HubSpotOptions {
 const CONTACT = "0-1";
 type Props = Record<string, string>;
 
+/** HubSpot's CRM batch endpoints take at most 100 inputs per request. */
+const BATCH = 100;
+const batches = <T>(items: T[]): T[][] =>
+  Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
+
 export class HubSpotConnector implements Connector {
   private readonly client: HubSpotCrmClient;
   private readonly retry: RetryPolicy;
@@ -193,20 +198,41 @@ export class HubSpotConnector implements Connector {
     if (!parsed.success) throw new ConnectorError(`bad list.sync payload: ${parsed.error.message}`, false);
     const p = parsed.data;
     const listId = await this.listId(p.listName);
-    const ids = async (members: { email: string }[]) => {
-      if (members.length === 0) return [];
+    const contacts = this.client.crm.contacts.batchApi;
+    // HubSpot's CRM batch endpoints take at most 100 inputs: a first sync of an audience of more was
+    // refused whole (400), and so was every hourly retry of it.
+    let refused = 0;
+    const recordIdsToAdd: string[] = [];
+    for (const part of batches(p.add)) {
       const res = await this.call("contacts upsert", () =>
-        this.client.crm.contacts.batchApi.upsert({
-          inputs: members.map((m) => ({ idProperty: "email", id: m.email, properties: { email: m.email } })),
+        contacts.upsert({
+          inputs: part.map((m) => ({ idProperty: "email", id: m.email, properties: { email: m.email } })),
         }),
       );
-      return res.results.map((r) => r.id);
-    };
-    const recordIdsToAdd = await ids(p.add);
-    const recordIdsToRemove = await ids(p.remove);
+      recordIdsToAdd.push(...res.results.map((r) => r.id));
+      // A multi-status answer: the contacts HubSpot would not take (an address it finds invalid) are
+      // left out of the list, and counted in the result.
+      refused += part.length - res.results.length;
+    }
+    // Removals are read, not upserted: an upsert created the contact when it was not in HubSpot
+    // (deleted by a rep, say), bringing back someone the sync was removing. Not found is nothing to remove.
+    const recordIdsToRemove: string[] = [];
+    for (const part of batches(p.remove)) {
+      const res = await this.call("contacts read", () =>
+        contacts.read({
+          idProperty: "email",
+          inputs: part.map((m) => ({ id: m.email })),
+          properties: ["email"],
+          propertiesWithHistory: [],
+        }),
+      );
+      recordIdsToRemove.push(...res.results.map((r) => r.id));
+    }
     await this.call("list memberships", () =>
       this.client.crm.lists.membershipsApi.addAndRemove(listId, { recordIdsToAdd, recordIdsToRemove }),
     );
-    return { externalId: `hubspot:list:${listId}:+${recordIdsToAdd.length}-${recordIdsToRemove.length}` };
+    return {
+      externalId: `hubspot:list:${listId}:+${recordIdsToAdd.length}-${recordIdsToRemove.length}${refused ? `:refused${refused}` : ""}`,
+    };
   }
 }

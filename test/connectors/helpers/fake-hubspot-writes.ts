@@ -19,8 +19,82 @@ export function fakeHubSpotWrites() {
   return {
     records,
     handle: (r: Recorded) => {
+      // HubSpot's CRM batch endpoints refuse more than 100 inputs.
+      if (r.method === "POST" && /\/batch\/(upsert|read)$/.test(r.path) && r.body.inputs.length > 100)
+        return {
+          status: 400,
+          body: { status: "error", message: "Batch size must be at most 100", category: "VALIDATION_ERROR" },
+        };
+      const read = /^\/crm\/v3\/objects\/(\w+)\/batch\/read$/.exec(r.path);
+      if (r.method === "POST" && read) {
+        const found = r.body.inputs.filter((i: any) =>
+          records.has(`${read[1]}|${r.body.idProperty}|${i.id}`),
+        );
+        const missing = r.body.inputs.filter(
+          (i: any) => !records.has(`${read[1]}|${r.body.idProperty}|${i.id}`),
+        );
+        const results = found.map((i: any) => ({
+          id: records.get(`${read[1]}|${r.body.idProperty}|${i.id}`),
+          properties: { email: i.id },
+          createdAt: now,
+          updatedAt: now,
+          archived: false,
+        }));
+        // Records not found come back as errors of a multi-status answer.
+        return missing.length
+          ? {
+              status: 207,
+              body: {
+                status: "COMPLETE",
+                results,
+                numErrors: 1,
+                errors: [
+                  {
+                    status: "error",
+                    category: "OBJECT_NOT_FOUND",
+                    message: "Could not get some CONTACT objects, they may be deleted or not exist.",
+                    context: { ids: missing.map((i: any) => i.id) },
+                  },
+                ],
+                startedAt: now,
+                completedAt: now,
+              },
+            }
+          : { status: 200, body: { status: "COMPLETE", results, startedAt: now, completedAt: now } };
+      }
       const upsert = /^\/crm\/v3\/objects\/(\w+)\/batch\/upsert$/.exec(r.path);
       if (r.method === "POST" && upsert) {
+        // An address HubSpot finds invalid is refused in a multi-status answer; the others are written.
+        const invalid = r.body.inputs.filter((i: any) => /^invalid/.test(String(i.id)));
+        if (invalid.length && upsert[1] === "contacts") {
+          const ok = r.body.inputs.filter((i: any) => !invalid.includes(i));
+          const results = ok.map((i: any) => {
+            const key = `${upsert[1]}|${i.idProperty}|${i.id}`;
+            if (!records.has(key)) records.set(key, String(next++));
+            return {
+              id: records.get(key),
+              properties: i.properties,
+              createdAt: now,
+              updatedAt: now,
+              archived: false,
+            };
+          });
+          return {
+            status: 207,
+            body: {
+              status: "COMPLETE",
+              results,
+              numErrors: invalid.length,
+              errors: invalid.map((i: any) => ({
+                status: "error",
+                category: "VALIDATION_ERROR",
+                message: `Property values were not valid: ${i.id}`,
+              })),
+              startedAt: now,
+              completedAt: now,
+            },
+          };
+        }
         const results = r.body.inputs.map((i: any) => {
           const key = `${upsert[1]}|${i.idProperty}|${i.id}`;
           const isNew = !records.has(key);

@@ -113,6 +113,21 @@ function hubspot(seed: number, rate: number) {
           },
         };
       }
+      const read = /^\/crm\/v3\/objects\/(\w+)\/batch\/read$/.exec(r.path);
+      if (r.method === "POST" && read)
+        return {
+          // Records not found are left out (HubSpot lists them as errors of a multi-status answer).
+          handle: (req) => ({
+            status: 200,
+            body: batch(
+              (req.body.inputs as { id: string }[]).flatMap((i) => {
+                const id = records.get(`${read[1]}|${req.body.idProperty}|${i.id}`);
+                const at = NOW();
+                return id ? [{ id, properties: {}, createdAt: at, updatedAt: at, archived: false }] : [];
+              }),
+            ),
+          }),
+        };
       if (
         r.method === "PUT" &&
         /^\/crm\/v4\/objects\/\w+\/\d+\/associations\/default\/\w+\/\d+$/.test(r.path)
