@@ -359,12 +359,19 @@ export interface ConnectorResult {
 /** A failed side effect. `outcomeUnknown` means it may or may not have happened (timeouts, crashes). */
 export class ConnectorError extends Error {
   override readonly name = "ConnectorError";
+  /**
+   * The vendor turned the call away (429, a 503 that means so) on every attempt: nothing was done,
+   * and the call may be made again after this long. The executor hands such a decision back to be
+   * tried later instead of failing it (execution.ts).
+   */
+  readonly retryAfterMs?: number;
   constructor(
     message: string,
     readonly outcomeUnknown: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -54,7 +54,17 @@ export interface Decision {
     digest: string;
     note?: string;
   };
-  execution?: { at: string; idempotencyKey: string; externalId?: string; error?: string };
+  execution?: {
+    at: string;
+    idempotencyKey: string;
+    externalId?: string;
+    error?: string;
+    /**
+     * The vendor turned the attempt away (rate limited): nothing was done, and the reconciler hands
+     * the decision to the executor again from this time (execution.ts).
+     */
+    retryAt?: string;
+  };
   /**
    * `heldUntilClose`: a record's flag or correction heard within its window, taught to trust when the
    * window closes (usecases/trust-evidence.ts). Absent on judgments taught on arrival, including those
@@ -95,6 +105,8 @@ export type DecisionEventType =
   | "failed"
   | "in_doubt"
   | "revalidation_failed"
+  /** The vendor turned the attempt away (rate limited): still dispatched, tried again later. */
+  | "turned_away"
   | "outcome";
 
 /** One entry of the append-only ledger. `stream` groups events (a decision, an agent × action's trust, the spec). */

@@ -38,15 +38,19 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
   // The version this process last wrote (the gate's commit, an approval, a release) spares the read:
   // the attempt below is claimed by a transition conditioned on that version, so a hint another
   // process has made stale only loses the condition, and the decision is then read as before.
+  // Unattempted, or turned away by the vendor and due to be tried again.
+  const ready = (d: Decision) =>
+    !d.execution || (d.execution.retryAt !== undefined && deps.clock.now() >= Date.parse(d.execution.retryAt));
   const hint = deps.decisions.lastKnown?.(decisionId);
-  if (hint?.status === "dispatched" && !hint.execution && !hint.erased) {
+  if (hint?.status === "dispatched" && ready(hint) && !hint.erased) {
     const done = await executeFrom(deps, hint, true);
     if (done !== STALE) return done;
   }
   const decision = await deps.decisions.getDecision(decisionId);
   if (decision?.status !== "dispatched") return decision;
-  // Someone is already executing it (events are delivered at least once); recovery handles stale attempts.
-  if (decision.execution) return decision;
+  // Someone is already executing it (events are delivered at least once); recovery handles stale
+  // attempts. One turned away is tried again from its time (handBack).
+  if (!ready(decision)) return decision;
   return executeFrom(deps, decision, false) as Promise<Decision | undefined>;
 }
 
@@ -103,6 +107,41 @@ const failTooLate = (deps: LifecycleDeps, decision: Decision, now: string) =>
     "too late",
     `dispatched at ${new Date(dispatchedAt(decision)).toISOString()}, too late to send on the checks made then`,
   );
+
+/**
+ * How long after its dispatch a decision the vendor keeps turning away is tried again: a touch as
+ * long as it may be sent at all (MAX_LATE_MS), a record action a day.
+ */
+const retryWindowMs = (d: Decision) => (d.actionKind === "touch" ? MAX_LATE_MS : 24 * 3_600_000);
+
+/** The earliest a turned-away decision is tried again, whatever the vendor's hint. */
+export const TURNED_AWAY_MIN_MS = 60_000;
+
+/**
+ * The vendor turned the call away on every attempt (rate limited: a morning burst, a daily limit):
+ * nothing was done, so the decision stays `dispatched`, its attempt marked with when to try again,
+ * and the reconciler hands it to the executor from then (recoverDispatched). Before, it was `failed`
+ * for good, its reservation given back: a burst of HubSpot notes or audience adds was lost. Past its
+ * window (retryWindowMs) it is failed as before.
+ */
+const handBack = (deps: LifecycleDeps, started: Decision, now: string, err: ConnectorError) => {
+  const retryAt = iso(Date.parse(now) + Math.max(err.retryAfterMs ?? 0, TURNED_AWAY_MIN_MS));
+  return move(deps, started, {
+    to: "dispatched",
+    from: ["dispatched"],
+    event: "turned_away",
+    actor: "harness",
+    detail: `the connector was turned away (${err.message}); nothing was done, tried again from ${retryAt}`,
+    patch: {
+      execution: {
+        at: now,
+        idempotencyKey: started.idempotencyKey,
+        error: err.message,
+        retryAt,
+      },
+    },
+  });
+};
 
 async function executeFrom(
   deps: LifecycleDeps,
@@ -171,6 +210,13 @@ async function executeFrom(
       addDue: settleDue(decisionId, Date.parse(now), spec),
     });
   } catch (err) {
+    if (
+      err instanceof ConnectorError &&
+      !err.outcomeUnknown &&
+      err.retryAfterMs !== undefined &&
+      deps.clock.now() + err.retryAfterMs < dispatchedAt(decision) + retryWindowMs(decision)
+    )
+      return handBack(deps, started, now, err);
     if (err instanceof ConnectorError && !err.outcomeUnknown) {
       return move(deps, started, {
         to: "failed",
@@ -259,7 +305,13 @@ export async function recoverDispatched(
       const d = await deps.decisions.getDecision(listed.decisionId);
       if (d?.status !== "dispatched" || inFlight(d.decisionId)) continue;
       try {
-        if (d.execution) {
+        // Turned away by the vendor (nothing done): tried again from its time, not marked in doubt.
+        if (d.execution?.retryAt) {
+          if (deps.clock.now() < Date.parse(d.execution.retryAt)) continue;
+          if (options.startExecution) options.startExecution(d.decisionId);
+          else await execute(deps, d.decisionId);
+          executed++;
+        } else if (d.execution) {
           if (deps.clock.now() - Date.parse(d.execution.at) >= staleMs) {
             await markInDoubt(deps, d, "the process stopped during the connector call");
             inDoubt++;

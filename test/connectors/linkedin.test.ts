@@ -162,6 +162,8 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
     expect(err.name).toBe("ConnectorError");
     expect(err.outcomeUnknown).toBe(false);
     expect(err.message).toMatch(/120 s, longer than a call may wait/);
+    // Nothing was done: the executor tries again after LinkedIn's hint (execution.ts handBack).
+    expect(err.retryAfterMs).toBe(120_000);
     expect(retry.waits).toEqual([]);
   });
 
@@ -171,6 +173,7 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
       .execute({ idempotencyKey: "k", decision: decision("linkedin.audience.add"), payload: add })
       .catch((e) => e);
     expect(limited.outcomeUnknown).toBe(false);
+    expect(limited.retryAfterMs).toEqual(expect.any(Number));
     const offline = new LinkedInConnector({
       accessToken: "t",
       adAccountUrn: "urn:li:sponsoredAccount:1",
@@ -181,6 +184,7 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
       .execute({ idempotencyKey: "k", decision: decision("linkedin.audience.add"), payload: add })
       .catch((e) => e);
     expect(err.outcomeUnknown).toBe(true);
+    expect(err.retryAfterMs).toBeUndefined();
   });
 
   it("sends LinkedIn messages through the sending tool's webhook with the idempotency key", async () => {

@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { SimulatedClock } from "../../shared/adapters/local/clock.ts";
 import { SandboxConnector } from "../../shared/adapters/local/sandbox-connector.ts";
-import type { Connector, ConnectorRequest, ConnectorResult } from "../../shared/ports.ts";
+import {
+  type Connector,
+  ConnectorError,
+  type ConnectorRequest,
+  type ConnectorResult,
+} from "../../shared/ports.ts";
 import { createLocalRuntime, DISPATCH_GRACE_MS } from "../../shared/runtime/local.ts";
 import { execute, release } from "../../shared/usecases/lifecycle.ts";
 import { MemoryTokenStore, T0, type TestRuntime } from "../helpers/runtime.ts";
@@ -110,6 +115,86 @@ afterEach(async () => {
     h.rt.scheduler.stop();
     await h.close();
   }
+});
+
+/** An email provider that rate-limits the first `n` sends (429 on every attempt: nothing sent). */
+class ThrottledConnector implements Connector {
+  readonly sent = new Map<string, number>();
+  constructor(private turnAway: number) {}
+  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
+    if (this.turnAway > 0) {
+      this.turnAway--;
+      throw new ConnectorError("SES SendEmail: still turned away (429) after 4 attempts", false, {
+        retryAfterMs: 1_000,
+      });
+    }
+    this.sent.set(req.idempotencyKey, (this.sent.get(req.idempotencyKey) ?? 0) + 1);
+    return { externalId: `sent-${req.idempotencyKey}` };
+  }
+}
+
+describe("a send the provider turned away (rate limited) is tried again, not lost", {
+  timeout: 120_000,
+}, () => {
+  it("stays dispatched until its retry time, is sent once when the limit lifts, and fails past the touch's window", async () => {
+    const world = new ThrottledConnector(2);
+    const h = await boot(`rec${randomBytes(4).toString("hex")}`, T0, world);
+    open.push(h);
+    await seedAccount(h, "burst");
+    await pin(h, "outreach-writer", "email.send", 2);
+    const d = await proposeOk(h, emailProposal("outreach-writer", "burst"));
+    h.rt.clock.advance(31 * MINUTE);
+    expect((await release(h.rt.deps, d.decisionId))?.status).toBe("dispatched");
+    // Turned away: still dispatched (before, failed for good with its reservation released).
+    const turned = await execute(h.rt.deps, d.decisionId);
+    expect(turned?.status).toBe("dispatched");
+    expect(turned?.execution).toMatchObject({
+      error: expect.stringMatching(/turned away/),
+      retryAt: expect.any(String),
+    });
+    // Not before its time, however often the reconciler runs: the provider is not hammered.
+    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, inDoubt: 0 });
+    await h.rt.bus.drain();
+    expect(world.sent.size).toBe(0);
+    // From its time on, the reconciler hands it over: turned away once more, then sent, once.
+    h.rt.clock.advance(2 * MINUTE);
+    await h.rt.reconcile();
+    await h.rt.bus.drain();
+    expect((await getDecision(h, d.decisionId)).status).toBe("dispatched");
+    h.rt.clock.advance(2 * MINUTE);
+    await h.rt.reconcile();
+    await h.rt.bus.drain();
+    const sent = await getDecision(h, d.decisionId);
+    expect(sent.status).toBe("executed");
+    expect(world.sent.get(d.idempotencyKey)).toBe(1);
+    expect(eventTypes(sent)).toEqual([
+      "decided",
+      "dispatched",
+      "executing",
+      "turned_away",
+      "executing",
+      "turned_away",
+      "executing",
+      "executed",
+    ]);
+
+    // A touch turned away past the 2 hours it may still go out in is failed, its reservation given back.
+    const late = new ThrottledConnector(100);
+    const h2 = await boot(`rec${randomBytes(4).toString("hex")}`, T0, late);
+    open.push(h2);
+    await seedAccount(h2, "late");
+    await pin(h2, "outreach-writer", "email.send", 2);
+    const d2 = await proposeOk(h2, emailProposal("outreach-writer", "late"));
+    h2.rt.clock.advance(31 * MINUTE);
+    await release(h2.rt.deps, d2.decisionId);
+    expect((await execute(h2.rt.deps, d2.decisionId))?.status).toBe("dispatched");
+    h2.rt.clock.advance(2 * 60 * MINUTE);
+    await h2.rt.reconcile();
+    await h2.rt.bus.drain();
+    const failed = await getDecision(h2, d2.decisionId);
+    expect(failed.status).toBe("failed");
+    expect(late.sent.size).toBe(0);
+  });
 });
 
 describe("stuck dispatched decisions are reconciled while the harness runs", { timeout: 120_000 }, () => {

@@ -102,7 +102,7 @@ export async function withRetries<T>(
         throw new ConnectorError(
           `${what}: turned away (${status}) for ${Math.ceil(hinted / 1000)} s, longer than a call may wait (${policy.maxDelayMs / 1000} s)`,
           mayHaveHappened,
-          { cause: err },
+          { cause: err, ...(mayHaveHappened ? {} : { retryAfterMs: hinted }) },
         );
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       await policy.sleep(Math.min(hinted ?? backoff, policy.maxDelayMs));
@@ -111,13 +111,10 @@ export async function withRetries<T>(
   const status = statusOf(last);
   // Turned away on every attempt: the API said no each time, so nothing was done.
   if (!mayHaveHappened && (status === 429 || status === 503))
-    throw new ConnectorError(
-      `${what}: still turned away (${status}) after ${policy.attempts} attempts`,
-      false,
-      {
-        cause: last,
-      },
-    );
+    throw new ConnectorError(`${what}: still turned away (${status}) after ${policy.attempts} attempts`, false, {
+      cause: last,
+      retryAfterMs: (last instanceof HttpStatusError ? last.retryAfterMs : undefined) ?? policy.maxDelayMs,
+    });
   throw new ConnectorError(
     `${what}: ${status ? `status ${status}` : (last as Error)?.message} after ${policy.attempts} attempts`,
     true,
