@@ -40,7 +40,8 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
   // process has made stale only loses the condition, and the decision is then read as before.
   // Unattempted, or turned away by the vendor and due to be tried again.
   const ready = (d: Decision) =>
-    !d.execution || (d.execution.retryAt !== undefined && deps.clock.now() >= Date.parse(d.execution.retryAt));
+    !d.execution ||
+    (d.execution.retryAt !== undefined && deps.clock.now() >= Date.parse(d.execution.retryAt));
   const hint = deps.decisions.lastKnown?.(decisionId);
   if (hint?.status === "dispatched" && ready(hint) && !hint.erased) {
     const done = await executeFrom(deps, hint, true);

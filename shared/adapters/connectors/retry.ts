@@ -111,10 +111,14 @@ export async function withRetries<T>(
   const status = statusOf(last);
   // Turned away on every attempt: the API said no each time, so nothing was done.
   if (!mayHaveHappened && (status === 429 || status === 503))
-    throw new ConnectorError(`${what}: still turned away (${status}) after ${policy.attempts} attempts`, false, {
-      cause: last,
-      retryAfterMs: (last instanceof HttpStatusError ? last.retryAfterMs : undefined) ?? policy.maxDelayMs,
-    });
+    throw new ConnectorError(
+      `${what}: still turned away (${status}) after ${policy.attempts} attempts`,
+      false,
+      {
+        cause: last,
+        retryAfterMs: (last instanceof HttpStatusError ? last.retryAfterMs : undefined) ?? policy.maxDelayMs,
+      },
+    );
   throw new ConnectorError(
     `${what}: ${status ? `status ${status}` : (last as Error)?.message} after ${policy.attempts} attempts`,
     true,
