@@ -47,6 +47,8 @@ export interface CrmSource {
   readonly window: number;
   /** Records modified at or after `since` (epoch ms), oldest first. */
   modifiedSince(objectType: CrmObjectType, since: number, after?: string): Promise<CrmPage>;
+  /** Contacts unsubscribed from all email, modified at or after `since`, oldest first (sweepOptOuts). */
+  optedOutSince?(since: number, after?: string): Promise<CrmPage>;
   /** The company each contact or deal is (primarily) associated with. */
   companiesOf(objectType: "contacts" | "deals", ids: string[]): Promise<Map<string, string>>;
   recordUrl?(objectType: CrmObjectType, id: string): string | undefined;
@@ -140,7 +142,10 @@ export interface TypeReport {
   unmappedStages?: string[];
 }
 
-export type ImportReport = Record<CrmObjectType, TypeReport>;
+export type ImportReport = Record<CrmObjectType, TypeReport> & {
+  /** The sweep of contacts unsubscribed from all email (sweepOptOuts). */
+  optOuts?: { suppressed: number; caughtUp: boolean };
+};
 
 /** Each object type's checkpoint: what was surely read (safeCheckpoint). */
 export const checkpointName = (system: string, objectType: CrmObjectType) =>
@@ -178,6 +183,8 @@ const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).t
 /** Companies first: contacts and deals find their account through the companies' links. */
 export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptions): Promise<ImportReport> {
   const report = {} as ImportReport;
+  // First: whom not to email weighs more than whom to know about.
+  if (deps.crm.optedOutSince && !outOfTime(options)) report.optOuts = await sweepOptOuts(deps, options);
   for (const type of CRM_OBJECT_TYPES) {
     // A contact or deal whose company is not imported yet would be skipped, and the checkpoint would
     // move past it for good: while companies are still catching up, the others wait for a later run.
@@ -195,6 +202,57 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
     report[type] = await importType(deps, options, type);
   }
   return report;
+}
+
+/** The opt-out sweep's checkpoint: what was surely read, as the import's. */
+export const optOutCheckpointName = (system: string) => `crm-import:${system}:contacts-optouts:v1`;
+
+/**
+ * Contacts unsubscribed from all email in the CRM, searched for as such, from the sweep's own
+ * checkpoint: the import reads `hs_email_optout` only on contacts modified since its checkpoint, so a
+ * contact who unsubscribed before the import asked for it (an existing deployment's whole history)
+ * was never read again, and stayed open to email. The first run reads them all (a filtered search:
+ * the opted-out only), later runs what changed; each address is suppressed on email, the person
+ * included. At most 20 pages a run.
+ */
+async function sweepOptOuts(
+  deps: CrmImportDeps,
+  o: CrmImportOptions,
+): Promise<{ suppressed: number; caughtUp: boolean }> {
+  const source = deps.crm.optedOutSince?.bind(deps.crm);
+  const name = optOutCheckpointName(deps.crm.system);
+  const lag = o.overlapMs ?? 5 * 60_000;
+  const at = iso(deps.clock.now());
+  let since = (await deps.checkpoints.get(name)) ?? 0;
+  let after: string | undefined;
+  let suppressed = 0;
+  for (let pages = 0; source && pages < 20 && !outOfTime(o); pages++) {
+    const queriedAt = deps.clock.now();
+    const page = await source(since, after);
+    for (const rec of page.records) {
+      const email = rec.properties.email?.trim().toLowerCase();
+      if (!email || !emailOptedOut(rec)) continue;
+      await deps.store.suppressEmail(email, `unsubscribed from all email in HubSpot (contact ${rec.id})`, at);
+      suppressed++;
+    }
+    const last = page.records.at(-1);
+    if (!page.after || !last) {
+      await deps.checkpoints.advance(name, Math.max(since, queriedAt - lag));
+      return { suppressed, caughtUp: true };
+    }
+    const surely = safeCheckpoint(last.modifiedAt, queriedAt, lag);
+    if (surely > since) await deps.checkpoints.advance(name, surely);
+    // A page all modified in one millisecond pages on by position; else a new query from its end.
+    if (last.modifiedAt > since) {
+      since = last.modifiedAt;
+      after = undefined;
+    } else if (Number(page.after) >= deps.crm.window) {
+      await deps.checkpoints.advance(name, since + 1);
+      since += 1;
+      after = undefined;
+    } else after = page.after;
+  }
+  return { suppressed, caughtUp: false };
 }
 
 /** Too little of the run left to read another page (a Lambda function killed at its timeout is retried, overlapping the next run). */

@@ -11,7 +11,7 @@ import { DynamoCrmImportStore } from "../../shared/adapters/dynamo/crm-import-st
 import { DynamoKnowledgeStore, suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import { crmImport } from "../../shared/agents/workflows/crm-import.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
-import { putPerson } from "../../shared/usecases/admin.ts";
+import { putAccount, putPerson } from "../../shared/usecases/admin.ts";
 import {
   type CrmImportDeps,
   checkpointName,
@@ -405,6 +405,8 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     expect(report.contacts.written).toBe(7);
     const queries = w.hs
       .searches("contacts")
+      // The import's own queries, not the opt-out sweep's (it filters on hs_email_optout too).
+      .filter((b) => b.filterGroups[0].filters.length === 1)
       .map((b) => [b.filterGroups[0].filters[0].value, b.after ?? null]);
     // Never a position: each query starts at the last page's last contact (read again, unchanged).
     expect(queries.slice(0, 3)).toEqual([
@@ -638,9 +640,10 @@ describe("CRM import (HubSpot → knowledge base)", () => {
       "Monks",
       [1, 2, 3, 4, 5].map((m) => T0 - 5 * HOUR + m * 60_000),
     );
-    // Plenty of time for the companies' page and the contacts' first, then less than the margin.
+    // Plenty of time for the opt-out sweep (two asks), the companies' page and the contacts' first,
+    // then less than the margin.
     let calls = 0;
-    const timeLeft = () => (++calls <= 4 ? 100_000 : RUN_MARGIN_MS - 1);
+    const timeLeft = () => (++calls <= 6 ? 100_000 : RUN_MARGIN_MS - 1);
     const first = await importFromCrm(w.deps, { ...TZ, timeLeft });
     expect(first.companies).toMatchObject({ written: 1, caughtUp: true });
     expect(first.contacts).toMatchObject({ seen: 2, written: 2, caughtUp: false });
@@ -675,10 +678,11 @@ describe("CRM import (HubSpot → knowledge base)", () => {
       return () => (++calls <= plenty ? 100_000 : RUN_MARGIN_MS - 1);
     };
     // The first run reaches the millisecond and runs out: left to the next run.
-    const first = await importFromCrm(w.deps, { ...TZ, timeLeft: short(5) });
+    // Each run's opt-out sweep asks twice first.
+    const first = await importFromCrm(w.deps, { ...TZ, timeLeft: short(7) });
     expect(first.contacts.skipped).toEqual([]);
     // The next starts there and runs out inside it again (the companies took its time): skipped, said so.
-    const second = await importFromCrm(w.deps, { ...TZ, timeLeft: short(4) });
+    const second = await importFromCrm(w.deps, { ...TZ, timeLeft: short(6) });
     expect(second.contacts.skipped).toEqual([
       { id: "*", reason: "the records of one millisecond were more than a run could read" },
     ]);
@@ -749,6 +753,50 @@ describe("CRM import (HubSpot → knowledge base)", () => {
         reason: expect.stringMatching(/contact 7712/),
       }),
     );
+    await w.hs.close();
+  });
+
+  it("contacts who unsubscribed before the import read opt-outs are found by a sweep of their own", async () => {
+    const w = await world();
+    w.hs.put("companies", "7801", { name: "Umbrella", domain: "umbrella-78.com" }, T0 - 50 * HOUR);
+    const contact = { firstname: "Ann", lastname: "Ito", jobtitle: "VP Sales" };
+    for (const [id, email, optout] of [
+      ["7811", "ann@umbrella-78.com", "true"],
+      ["7812", "ben@umbrella-78.com", "false"],
+      ["7813", "cy@umbrella-78.com", "true"],
+    ] as const)
+      w.hs.put("contacts", id, { ...contact, email, hs_email_optout: optout }, T0 - 48 * HOUR, "7801");
+    // An import that ran before it asked for hs_email_optout: its checkpoints are past these contacts.
+    for (const type of ["companies", "contacts", "deals"] as const)
+      await w.checkpoints.advance(checkpointName("hubspot", type), T0 - HOUR);
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.contacts.seen).toBe(0);
+    expect(report.optOuts).toEqual({ suppressed: 2, caughtUp: true });
+    // Ann is added later by other means: her address was suppressed by the sweep.
+    const accountId = "umbrella-78";
+    await putAccount(h.rt.deps, accountId, {
+      name: "Umbrella",
+      domain: "umbrella-78.com",
+      industry: "software",
+      employees: 10,
+      country: "US",
+      timezone: "UTC",
+      lifecycle: "prospect",
+    });
+    await putPerson(h.rt.deps, "umbrella-ann", {
+      accountId,
+      email: "ann@umbrella-78.com",
+      ...{ firstName: "Ann", lastName: "Ito", title: "VP Sales" },
+    });
+    expect(await suppressionsFor(h.rt.db, accountId, "umbrella-ann")).toContainEqual(
+      expect.objectContaining({
+        kind: "email",
+        channels: ["email"],
+        reason: expect.stringMatching(/contact 7811/),
+      }),
+    );
+    // The next run reads only what changed since: nothing.
+    expect((await importFromCrm(w.deps, TZ)).optOuts).toEqual({ suppressed: 0, caughtUp: true });
     await w.hs.close();
   });
 

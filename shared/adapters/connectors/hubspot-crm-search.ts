@@ -122,11 +122,34 @@ export class HubSpotCrmSearch implements CrmSource {
   }
 
   async modifiedSince(objectType: CrmObjectType, since: number, after?: string): Promise<CrmPage> {
+    return this.search(objectType, since, after);
+  }
+
+  /** Contacts with "Unsubscribed from all email" set, by modification time. */
+  async optedOutSince(since: number, after?: string): Promise<CrmPage> {
+    return this.search("contacts", since, after, {
+      propertyName: "hs_email_optout",
+      operator: FilterOperatorEnum.Eq,
+      value: "true",
+    });
+  }
+
+  private async search(
+    objectType: CrmObjectType,
+    since: number,
+    after?: string,
+    also?: { propertyName: string; operator: FilterOperatorEnum; value: string },
+  ): Promise<CrmPage> {
     const property = MODIFIED[objectType];
     const page = await this.call(`${objectType} search`, () =>
       this.client.doSearch(objectType, {
         filterGroups: [
-          { filters: [{ propertyName: property, operator: FilterOperatorEnum.Gte, value: String(since) }] },
+          {
+            filters: [
+              { propertyName: property, operator: FilterOperatorEnum.Gte, value: String(since) },
+              ...(also ? [also] : []),
+            ],
+          },
         ],
         sorts: [property],
         properties: [...CRM_PROPERTIES[objectType], property],

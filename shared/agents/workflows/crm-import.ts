@@ -23,13 +23,16 @@ export const crmImport = defineAgent({
       timeLeft: ctx.timeLeft,
       ...(spec.crm ? { lifecycleStages: spec.crm.lifecycleStages } : {}),
     });
-    for (const [objectType, r] of Object.entries(report))
+    if (report.optOuts) ctx.log("crm opt-outs", { ...report.optOuts });
+    for (const objectType of ["companies", "contacts", "deals"] as const) {
+      const r = report[objectType];
       ctx.log("crm import", {
         objectType,
         seen: r.seen,
         written: r.written,
         unchanged: r.unchanged,
         keptNewer: r.keptNewer,
+        optedOut: r.optedOut,
         skipped: r.skipped.length,
         // HubSpot ids and reasons that name properties: no personal data.
         skippedFirst: r.skipped.slice(0, 20),
@@ -37,5 +40,6 @@ export const crmImport = defineAgent({
         ...(r.unmappedStages ? { unmappedLifecycleStages: r.unmappedStages } : {}),
         ...(r.checkpoint !== undefined ? { checkpoint: new Date(r.checkpoint).toISOString() } : {}),
       });
+    }
   },
 });

@@ -53,8 +53,17 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
           body: { status: "error", message: `unexpected filter ${filter?.propertyName}` },
         };
       const since = Number(filter.value);
+      // Further filters of the group: a property equal to a value (the opt-out sweep's).
+      const equals = (req.body.filterGroups?.[0]?.filters ?? []).slice(1) as {
+        propertyName: string;
+        operator: string;
+        value: string;
+      }[];
+      if (equals.some((f) => f.operator !== "EQ"))
+        return { status: 400, body: { status: "error", message: "unexpected operator" } };
       const match = (r: StoredRecord) =>
-        filter.operator === "GT" ? r.modifiedAt > since : r.modifiedAt >= since;
+        (filter.operator === "GT" ? r.modifiedAt > since : r.modifiedAt >= since) &&
+        equals.every((f) => r.properties[f.propertyName] === f.value);
       const all = [...data[type].values()].filter(match).sort((a, b) => a.modifiedAt - b.modifiedAt);
       const offset = Number(req.body.after ?? 0);
       const limit = Number(req.body.limit ?? 10);
