@@ -134,6 +134,12 @@ export async function verifyLedger(
   return verifyFrom(deps, all, anchorIndex);
 }
 
+/** Whether a stream's only problems are its head or record out of step with its events. */
+const outOfStep = (found: ProblemList) =>
+  found.total > 0 &&
+  found.list.length === found.total &&
+  found.list.every((p) => p.kind === "head" || p.kind === "record");
+
 /** A stream's links, head and record checked, into a list of its own. */
 function checkStream(
   stream: string,
@@ -192,7 +198,10 @@ export async function verifyFrom(
             () => undefined,
           )
         : undefined);
-    if (!named || root !== named.root)
+    // A previous digest that is listed but unreadable is reported as such above (or it is before the
+    // checked range and reported by a full verification): not twice.
+    const unreadable = named && root === undefined && listed.has(named.key);
+    if (!unreadable && (!named || root !== named.root))
       problems.add({
         kind: "digest",
         stream: "",
@@ -246,18 +255,22 @@ export async function verifyFrom(
     // would. Such a stream is read again as it is now, its new events appended (events are only ever
     // appended), and reported only if it still does not check out: before, any write during the scan
     // failed the night's digest and raised the tampering alarm.
-    for (let i = 0; found.total > 0 && deps.ledger.reread && i < REREADS; i++) {
-      const now = await deps.ledger.reread(stream, chain.at(-1)?.seq ?? anchor?.get(stream)?.seq ?? 0);
-      const added = new ProblemList();
-      chain = [...chain, ...now.events.map((e) => checkEvent(e, added))].sort((a, b) => a.seq - b.seq);
+    // Only a head or record out of step with the events can be a write during the scan; a gap, a
+    // missing head or an altered event cannot, and is reported without reading again.
+    const reread = deps.ledger.reread?.bind(deps.ledger);
+    // What the events read again show of themselves (an altered one): kept, whatever later reads find.
+    const fromRereads = new ProblemList();
+    for (let i = 0; reread && i < REREADS && outOfStep(found); i++) {
+      const now = await reread(stream, chain.at(-1)?.seq ?? anchor?.get(stream)?.seq ?? 0);
+      chain = [...chain, ...now.events.map((e) => checkEvent(e, fromRereads))].sort((a, b) => a.seq - b.seq);
+      events += now.events.length;
       head = now.head ?? head;
       if (now.record) record = decisionRecordHash(now.record);
       found = checkStream(stream, chain, anchor?.get(stream), head, record);
-      for (const p of added.list) found.add(p);
       chains.set(stream, chain);
     }
-    for (const p of found.list) problems.add(p);
-    problems.total += found.total - found.list.length;
+    for (const p of [...fromRereads.list, ...found.list]) problems.add(p);
+    problems.total += found.total - found.list.length + fromRereads.total - fromRereads.list.length;
     const last = chain.at(-1);
     if (last?.hash) heads.push({ stream, seq: last.seq, hash: last.hash });
   }

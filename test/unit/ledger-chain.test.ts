@@ -345,7 +345,8 @@ describe("verifyLedger over an in-memory ledger", () => {
     // Before, the second of the two "did not follow" the first, and the ledger never verified again.
     expect(await verifyLedger({ ledger: reader, digests })).toMatchObject({ ok: true, problems: [] });
 
-    // A digest rewritten with another root, and one removed: the digests naming them are reported.
+    // A digest rewritten with another root: it, and the digest naming it, are reported. (The fork's
+    // other digest, which no later digest names, is not missed by anyone if removed.)
     const first = JSON.parse(await digests.getDigest(b?.key as string));
     digests.objects.set(b?.key as string, JSON.stringify({ ...first, root: "1".repeat(64) }));
     digests.objects.delete(a?.key as string);
@@ -360,6 +361,37 @@ describe("verifyLedger over an in-memory ledger", () => {
     expect((await verifyLedger({ ledger: reader, digests })).problems.map((p) => p.message)).toContain(
       `does not follow: its previous digest ${b?.key} is missing`,
     );
+  });
+
+  it("a stream read again after the scan: an event altered since is still reported; a gap is not read again", async () => {
+    const { events, reader } = memoryLedger({ A: 3, B: 3 });
+    const [, , a3] = events as [StoredEvent, StoredEvent, StoredEvent];
+    let rereads = 0;
+    const scanned = events.filter((e) => e !== a3 && !(e.stream === "B" && e.keySeq === 2));
+    const racing: LedgerReader = {
+      ...reader,
+      // The scan missed A's last event (written as it ran) and B's second is gone (deleted).
+      async *scan() {
+        for await (const page of reader.scan()) yield { ...page, events: scanned };
+      },
+      reread: async (stream, afterSeq) => {
+        rereads++;
+        // Read again, A's event 3 has had its content changed, its stored hash kept.
+        const events =
+          stream === "A" && afterSeq < 3 ? [{ ...a3, item: { ...a3.item, detail: "edited" } }] : [];
+        return { events };
+      },
+    };
+    const { ok, problems } = await verifyLedger({ ledger: racing, digests: new MemoryArchive() });
+    expect(ok).toBe(false);
+    expect(problems.map((p) => [p.kind, p.stream, p.seq])).toEqual(
+      expect.arrayContaining([
+        ["altered", "A", 3],
+        ["gap", "B", 3],
+      ]),
+    );
+    // A was read again once (its head is then in step); B's gap is no write during the scan.
+    expect(rereads).toBe(1);
   });
 
   it("refuses a --since that is not a date", async () => {
