@@ -136,6 +136,17 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
       payload: add,
     });
     expect(api.requests.find((r) => r.path === "/rest/dmpSegments")?.body.sourcePlatform).toBe("PARTNER_X");
+    // The sending tool's webhook reads no LinkedIn-Version: its 426 is its own refusal.
+    api.failNext({ status: 426, body: { message: "upgrade your client" } });
+    const hook = await connector
+      .execute({
+        idempotencyKey: "d_3:exec:3",
+        decision: decision("linkedin.message"),
+        payload: linkedInMessage,
+      })
+      .catch((e) => e);
+    expect(hook.message).toMatch(/426/);
+    expect(hook.message).not.toMatch(/connectors\.linkedin\.version/);
   });
 
   it("retries 429 (honouring Retry-After) and 5xx; a retried ADD never adds twice", async () => {

@@ -111,8 +111,9 @@ export class LinkedInConnector implements Connector {
         } catch (err) {
           throw new Error(`network error: ${(err as Error).message}`, { cause: err });
         }
-        // A retired version is refused for every call: say which setting fixes it.
-        if (res.status === 426)
+        // A retired version is refused for every call to LinkedIn: say which setting fixes it (the
+        // message webhook is the sending tool's, which reads no LinkedIn-Version).
+        if (res.status === 426 && url !== this.o.messageWebhookUrl)
           throw new HttpStatusError(
             426,
             `LinkedIn no longer serves API version ${this.o.version ?? LINKEDIN_VERSION}; set connectors.linkedin.version to a current YYYYMM`,
