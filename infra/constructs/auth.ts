@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import {
   AccountRecovery,
   CfnUserPoolGroup,
+  ClientAttributes,
   FeaturePlan,
   Mfa,
   UserPool,
@@ -20,6 +21,12 @@ export interface HarnessAuthProps {
  * `cognito:groups` claim, which shared/http/principal-from-event.ts turns into roles. Sign-up is
  * admin-only: the first admin is created with the CLI (docs/deployment.md).
  */
+/** What a signed-in user may change of themselves through a client: their names, never their email. */
+export const PERSON_WRITABLE = new ClientAttributes().withStandardAttributes({
+  givenName: true,
+  familyName: true,
+});
+
 export class HarnessAuth extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
@@ -41,6 +48,9 @@ export class HarnessAuth extends Construct {
         tempPasswordValidity: Duration.days(3),
       },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
+      // A person is their email in the ledger (principal-from-event.ts): a changed address stays
+      // the old one until the new one is verified.
+      keepOriginal: { email: true },
       featurePlan: FeaturePlan.ESSENTIALS,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -58,6 +68,9 @@ export class HarnessAuth extends Construct {
       // callback): browsers sign in through the console's own code-flow client (console-hosting.ts).
       disableOAuth: true,
       preventUserExistenceErrors: true,
+      // Signed-in users may write their names only: with the default (every standard attribute) an
+      // approver could set their email to another's, and act under that name. Admins change emails.
+      writeAttributes: PERSON_WRITABLE,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(7),

@@ -18,6 +18,7 @@ import {
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { ack } from "../nag-suppressions.ts";
+import { PERSON_WRITABLE } from "./auth.ts";
 
 export interface ConsoleHostingProps {
   stage: string;
@@ -163,6 +164,7 @@ export class ConsoleHosting extends Construct {
       },
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
+      writeAttributes: PERSON_WRITABLE,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(1),

@@ -57,7 +57,17 @@ export function principalFromEvent(
             .split(/[ ,]+/)
             .filter(Boolean)
         : [];
-    const subject = String(claims.email ?? claims["cognito:username"] ?? claims.sub ?? "");
+    // A person is their email, as Cognito verified it: an address marked unverified names nobody (the
+    // pool keeps the original until a change is verified, and its clients may not write it), and
+    // an access token, which carries no email, names them by username.
+    const verified = String(claims.email_verified ?? "true") !== "false";
+    const subject = String(
+      (verified ? claims.email : undefined) ??
+        claims["cognito:username"] ??
+        claims.username ??
+        claims.sub ??
+        "",
+    );
     return subject
       ? { subject, roles: groups.filter((g) => ["approver", "admin", "viewer"].includes(g)) }
       : undefined;

@@ -58,3 +58,26 @@ describe("agent identity (IAM)", () => {
     });
   });
 });
+
+describe("people (Cognito JWT)", () => {
+  const jwt = (claims: Record<string, unknown>) => {
+    const e = fixture("api-v2-jwt-approve.json");
+    const base = { ...e.requestContext.authorizer.jwt.claims };
+    delete base.email;
+    delete base["cognito:username"];
+    e.requestContext.authorizer.jwt.claims = { ...base, ...claims };
+    return e;
+  };
+
+  it("are their verified email; an address Cognito marks unverified names nobody but the user", () => {
+    const verified = jwt({ email: "ana@example.com", email_verified: "true", "cognito:username": "u-1" });
+    expect(principalFromEvent(verified)?.subject).toBe("ana@example.com");
+    // A self-service change to someone else's address, not yet verified: not taken as that person.
+    const unverified = jwt({ email: "boss@example.com", email_verified: "false", "cognito:username": "u-1" });
+    expect(principalFromEvent(unverified)?.subject).toBe("u-1");
+    // An access token carries no email and no cognito:username: its username.
+    const access = jwt({ username: "u-1", token_use: "access", sub: "0f1e2d3c" });
+    expect(principalFromEvent(access)?.subject).toBe("u-1");
+    expect(principalFromEvent(access)?.roles).toEqual(["approver"]);
+  });
+});

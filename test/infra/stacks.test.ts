@@ -648,6 +648,17 @@ describe("the web console in AWS (issue 10)", () => {
     const [[, api]] = resources(t, "AWS::ApiGatewayV2::Api") as [[string, Resource]];
     expect(JSON.stringify(api.Properties.CorsConfiguration.AllowOrigins)).toMatch(/DomainName/);
     expect(api.Properties.CorsConfiguration.AllowOrigins).not.toContain("*");
+    // Signed-in people may change their names only, never their email (who they are in the ledger);
+    // a changed email stays the old one until the new one is verified.
+    expect(clients).toHaveLength(2);
+    for (const c of clients) expect([...c.WriteAttributes].sort()).toEqual(["family_name", "given_name"]);
+    const pools = [
+      ...resources(s.statefulTemplate, "AWS::Cognito::UserPool"),
+      ...resources(t, "AWS::Cognito::UserPool"),
+    ];
+    expect(pools.map(([, p]) => p.Properties.UserAttributeUpdateSettings)).toEqual([
+      { AttributesRequireVerificationBeforeUpdate: ["email"] },
+    ]);
   });
 
   it("deploys shared/console/ and a config.json with the API URL, the hosted UI, the client id and the region", () => {
