@@ -140,6 +140,45 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(api.requests.at(-1)?.body.recordIdsToAdd).toHaveLength(250);
   });
 
+  it("a step refused after the first write is an unknown outcome, not nothing done; a LinkedIn touch logs on the company", async () => {
+    // A HubSpot that refuses associations (a scope the app lacks, say): the note before it stands.
+    const refusing = await fakeApi((r) =>
+      r.method === "PUT" && r.path.includes("/associations/default/")
+        ? { status: 400, body: { status: "error", message: "association not allowed" } }
+        : hs.handle(r),
+    );
+    try {
+      const strict = new HubSpotConnector({ accessToken: "pat-test", basePath: refusing.url, retry });
+      const err = await strict
+        .execute({ idempotencyKey: "d_8:exec:1", decision: decision("crm.update"), payload: research })
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      // Before: a refusal (failed, reservation released), and the agent's next proposal wrote a second note.
+      expect(err.outcomeUnknown).toBe(true);
+      expect(err.message).toMatch(/^note \d+ written, then HubSpot association refused: 400/);
+    } finally {
+      await refusing.close();
+    }
+    const res = await connector.execute({
+      idempotencyKey: "d_9:exec:1",
+      decision: decision("crm.update"),
+      payload: {
+        operation: "log_engagement",
+        decisionId: "d_9",
+        channel: "linkedin",
+        companyDomain: "acme.io",
+        body: "Hi, saw the launch",
+        occurredAt: "2026-03-10T14:00:00.000Z",
+      },
+    });
+    expect(res.externalId).toMatch(/^hubspot:communications:\d+$/);
+    expect(
+      api.requests.some((r) =>
+        /\/crm\/v4\/objects\/communications\/\d+\/associations\/default\/companies\/\d+/.test(r.path),
+      ),
+    ).toBe(true);
+  });
+
   it("logs an executed email on the contact's timeline", async () => {
     const payload = {
       operation: "log_engagement",

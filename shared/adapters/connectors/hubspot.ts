@@ -22,6 +22,25 @@ export interface HubSpotOptions {
 const CONTACT = "0-1";
 type Props = Record<string, string>;
 
+/**
+ * A step after the action's first write: HubSpot refusing it does not mean nothing was done (the
+ * record before it stands, an engagement on no timeline, say), so it is an unknown outcome for a
+ * person to check, not a refusal that gives the reservation back and lets the agent propose again
+ * (a second engagement). Turned away (rate limited) stays as it is: the action is tried again as a
+ * whole later, every step an upsert or association that a repeat does not double.
+ */
+async function after<T>(done: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof ConnectorError && !err.outcomeUnknown && err.retryAfterMs === undefined)
+      throw new ConnectorError(`${done}, then ${err.message}: the write before it stands`, true, {
+        cause: err,
+      });
+    throw err;
+  }
+}
+
 /** HubSpot's CRM batch endpoints take at most 100 inputs per request. */
 const BATCH = 100;
 const batches = <T>(items: T[]): T[][] =>
@@ -62,8 +81,9 @@ export class HubSpotConnector implements Connector {
           jobtitle: op.contact.title,
           ...(op.contact.linkedinUrl ? { hs_linkedin_url: op.contact.linkedinUrl } : {}),
         });
-        const companyId = await this.upsertCompany(op.companyDomain, {});
-        await this.associate("contacts", contactId, "companies", companyId);
+        const written = `contact ${contactId} upserted`;
+        const companyId = await after(written, () => this.upsertCompany(op.companyDomain, {}));
+        await after(written, () => this.associate("contacts", contactId, "companies", companyId));
         return { externalId: `hubspot:contact:${contactId}` };
       }
       case "classify_contact": {
@@ -88,8 +108,10 @@ export class HubSpotConnector implements Connector {
       case "research_note": {
         const companyId = await this.upsertCompany(op.domain, {});
         const body = op.facts.map((f) => `• ${f.text} (${f.sourceUrl})`).join("\n");
-        const noteId = await this.upsertEngagement("notes", key, { hs_note_body: `Web research:\n${body}` });
-        await this.associate("notes", noteId, "companies", companyId);
+        const noteId = await after(`company ${companyId} upserted`, () =>
+          this.upsertEngagement("notes", key, { hs_note_body: `Web research:\n${body}` }),
+        );
+        await after(`note ${noteId} written`, () => this.associate("notes", noteId, "companies", companyId));
         return { externalId: `hubspot:note:${noteId}` };
       }
       case "lead_list": {
@@ -116,7 +138,18 @@ export class HubSpotConnector implements Connector {
                 hs_communication_body: op.body,
               };
         const id = await this.upsertEngagement(type, key, { hs_timestamp: op.occurredAt, ...props });
-        if (op.email) await this.associate(type, id, "contacts", await this.upsertContact(op.email, {}));
+        const written = `${type} ${id} written`;
+        // On the contact's timeline; a LinkedIn touch to someone without an email, on the company's
+        // (HubSpot shows an engagement only on the records it is associated with).
+        if (op.email) {
+          const email = op.email;
+          const contactId = await after(written, () => this.upsertContact(email, {}));
+          await after(written, () => this.associate(type, id, "contacts", contactId));
+        } else if (op.companyDomain) {
+          const domain = op.companyDomain;
+          const companyId = await after(written, () => this.upsertCompany(domain, {}));
+          await after(written, () => this.associate(type, id, "companies", companyId));
+        }
         return { externalId: `hubspot:${type}:${id}` };
       }
     }
