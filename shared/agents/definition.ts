@@ -35,8 +35,18 @@ export type AgentInvocation =
    */
   | { kind: "schedule"; at: number; cron: string; continuedFrom?: number; resumeAt?: string }
   | { kind: "event"; event: { type: string; detail: Record<string, unknown> } }
-  /** `runId`: the manual run's id the API answered with (in AWS; it rides the invocation). */
-  | { kind: "manual"; input: unknown; by: string; runId?: string };
+  /**
+   * `runId`: the manual run's id the API answered with (in AWS; it rides the invocation).
+   * `continuedFrom`, `resumeAt`: as a schedule's, when a manual run goes on in a continuation.
+   */
+  | {
+      kind: "manual";
+      input: unknown;
+      by: string;
+      runId?: string;
+      continuedFrom?: number;
+      resumeAt?: string;
+    };
 
 export type AgentHandler = (invocation: AgentInvocation, ctx: AgentContext) => Promise<void>;
 

@@ -85,8 +85,11 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
     const triggeredAt = fired ?? at;
     // Where the event says when the schedule fired, the run and its continuations work that firing's
     // day, also when a delivery comes late (past midnight).
+    // A manual run's continuation likewise works the day its run started, from where it stopped
+    // (before, each continuation of a manual run began the list again, and past midnight read the
+    // next day's, empty until 06:00).
     const invocation =
-      parsed.kind === "schedule" && fired !== undefined
+      (parsed.kind === "schedule" || parsed.kind === "manual") && fired !== undefined
         ? {
             ...parsed,
             continuedFrom: fired,
@@ -96,11 +99,20 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
     if (invocation.kind === "manual" && invocation.runId)
       tools.logger.appendKeys({ runId: invocation.runId });
     // One run per firing and continuation, whatever Lambda delivers twice: only where the event says
-    // when the schedule fired (a continuation, or the scheduler's scheduled time).
+    // when the schedule fired (a continuation, or the scheduler's scheduled time), or a manual run's
+    // id (before, a manual run delivered twice ran twice, asking the model twice).
     const claim =
       claims && parsed.kind === "schedule" && fired !== undefined
         ? { agentId, schedule: parsed.cron, triggeredAt, continuation, holder: randomUUID() }
-        : undefined;
+        : claims && parsed.kind === "manual" && parsed.runId
+          ? {
+              agentId,
+              schedule: `manual:${parsed.runId}`,
+              triggeredAt: 0,
+              continuation,
+              holder: randomUUID(),
+            }
+          : undefined;
     if (!claims || !claim) return runOnce(invocation);
     if (!(await claims.claim(claim, at + CLAIM_LEASE_MS, at))) {
       tools.logger.info("agent run skipped: this delivery was run already", { agentId, continuation });

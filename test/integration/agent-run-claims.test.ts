@@ -19,6 +19,7 @@ beforeEach(async () => {
 afterEach(() => rt.close());
 
 const T = Date.parse("2026-03-10T13:00:00Z");
+const HOUR = 3_600_000;
 const first = {
   agentId: "outreach-writer",
   schedule: "0 9 * * 1-5",
@@ -163,11 +164,23 @@ describe("the agent function given one delivery twice", () => {
     expect(runs).toHaveLength(1);
   });
 
-  it("an event or a manual run claims nothing: they carry no firing time", async () => {
+  it("a manual run is claimed by its run id: delivered twice, it runs once; one without an id claims nothing", async () => {
     const { handler, runs } = setup();
-    const manual = { trigger: "manual", input: {}, by: "admin" };
+    const manual = { trigger: "manual", input: {}, by: "admin", runId: "run_dup1" };
+    await Promise.all([handler(manual, context), handler(manual, context)]);
     await handler(manual, context);
-    await handler(manual, context);
+    expect(runs).toHaveLength(1);
+    // Its continuation is its own delivery, and works from where the run stopped, on the run's day.
+    await handler({ ...manual, continuation: 1, triggeredAt: T - HOUR, resumeAt: "acme" }, context);
     expect(runs).toHaveLength(2);
+    expect(runs[1]).toMatchObject({ kind: "manual", continuedFrom: T - HOUR, resumeAt: "acme" });
+    // Another run id is another run.
+    await handler({ ...manual, runId: "run_dup2" }, context);
+    expect(runs).toHaveLength(3);
+    // No id (the local server's, or an older API's): not claimed.
+    const bare = { trigger: "manual", input: {}, by: "admin" };
+    await handler(bare, context);
+    await handler(bare, context);
+    expect(runs).toHaveLength(5);
   });
 });

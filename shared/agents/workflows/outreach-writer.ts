@@ -44,7 +44,8 @@ export const outreachWriter = defineAgent({
     const spec = await ctx.kb.spec();
     const now = ctx.clock.now();
     // A continued run works the day its schedule fired, also past midnight.
-    const date = workspaceDate(spec, (inv.kind === "schedule" ? inv.continuedFrom : undefined) ?? now);
+    // (A manual run's continuation too.)
+    const date = workspaceDate(spec, inv.continuedFrom ?? now);
     const list = (await ctx.kb.leadList(date)).sort(
       (a, b) => a.rank - b.rank || a.accountId.localeCompare(b.accountId),
     );
@@ -56,8 +57,7 @@ export const outreachWriter = defineAgent({
     // A continuation starts where the stopped run got to, and comes back to the accounts before it
     // last: those were proposed (skipped cheaply) or failed, and a failing one at the head of every
     // continuation would spend each one's time before the accounts not yet tried.
-    const from =
-      inv.kind === "schedule" && inv.resumeAt ? listed.findIndex((e) => e.accountId === inv.resumeAt) : -1;
+    const from = inv.resumeAt ? listed.findIndex((e) => e.accountId === inv.resumeAt) : -1;
     const todo = from > 0 ? [...listed.slice(from), ...listed.slice(0, from)] : listed;
     for (const [done, entry] of todo.entries()) {
       // A list longer than a run's time: stop before the deadline, so the due retries still run and
