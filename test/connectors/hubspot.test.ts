@@ -140,7 +140,7 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(api.requests.at(-1)?.body.recordIdsToAdd).toHaveLength(250);
   });
 
-  it("a step refused after the first write is an unknown outcome, not nothing done; a LinkedIn touch logs on the company", async () => {
+  it("a step refused after an engagement was written is an unknown outcome, not nothing done; a LinkedIn touch logs on the company", async () => {
     // A HubSpot that refuses associations (a scope the app lacks, say): the note before it stands.
     const refusing = await fakeApi((r) =>
       r.method === "PUT" && r.path.includes("/associations/default/")

@@ -23,11 +23,13 @@ const CONTACT = "0-1";
 type Props = Record<string, string>;
 
 /**
- * A step after the action's first write: HubSpot refusing it does not mean nothing was done (the
- * record before it stands, an engagement on no timeline, say), so it is an unknown outcome for a
- * person to check, not a refusal that gives the reservation back and lets the agent propose again
- * (a second engagement). Turned away (rate limited) stays as it is: the action is tried again as a
- * whole later, every step an upsert or association that a repeat does not double.
+ * A step after an engagement (note, email, communication) was written: HubSpot refusing it does not
+ * mean nothing was done (the engagement stands, on no timeline), so it is an unknown outcome for a
+ * person to check, not a refusal that gives the reservation back and lets the agent propose again:
+ * the new decision's key writes a second engagement. (Contacts and companies are upserted by email
+ * and domain: a proposal made again writes no second one.) Turned away (rate limited) stays as it is:
+ * the action is tried again as a whole later, with the same key, every step an upsert or association
+ * that a repeat does not double.
  */
 async function after<T>(done: string, step: () => Promise<T>): Promise<T> {
   try {
@@ -81,9 +83,9 @@ export class HubSpotConnector implements Connector {
           jobtitle: op.contact.title,
           ...(op.contact.linkedinUrl ? { hs_linkedin_url: op.contact.linkedinUrl } : {}),
         });
-        const written = `contact ${contactId} upserted`;
-        const companyId = await after(written, () => this.upsertCompany(op.companyDomain, {}));
-        await after(written, () => this.associate("contacts", contactId, "companies", companyId));
+        // Upserts by email and domain: a proposal made again after a refusal here writes no second record.
+        const companyId = await this.upsertCompany(op.companyDomain, {});
+        await this.associate("contacts", contactId, "companies", companyId);
         return { externalId: `hubspot:contact:${contactId}` };
       }
       case "classify_contact": {
@@ -108,9 +110,7 @@ export class HubSpotConnector implements Connector {
       case "research_note": {
         const companyId = await this.upsertCompany(op.domain, {});
         const body = op.facts.map((f) => `• ${f.text} (${f.sourceUrl})`).join("\n");
-        const noteId = await after(`company ${companyId} upserted`, () =>
-          this.upsertEngagement("notes", key, { hs_note_body: `Web research:\n${body}` }),
-        );
+        const noteId = await this.upsertEngagement("notes", key, { hs_note_body: `Web research:\n${body}` });
         await after(`note ${noteId} written`, () => this.associate("notes", noteId, "companies", companyId));
         return { externalId: `hubspot:note:${noteId}` };
       }
