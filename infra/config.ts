@@ -116,6 +116,30 @@ export const HarnessConfig = z
       .default("UTC"),
     /** Where alarms notify (an SNS topic is created; subscribe this address if given). */
     alarmEmail: z.email().optional(),
+    /**
+     * Where else the console is served (a copy hosted elsewhere, a developer's machine): each URL is a
+     * sign-in callback and sign-out URL of the console's Cognito client and an origin the API allows
+     * (CORS), beside the deployment's own CloudFront URL. https, or http only to localhost.
+     * @default []
+     */
+    consoleUrls: jsonish(
+      z
+        .array(
+          z
+            .url()
+            .refine(
+              (u) => {
+                const url = new URL(u);
+                return (
+                  url.protocol === "https:" || (url.protocol === "http:" && url.hostname === "localhost")
+                );
+              },
+              { message: "must be an https URL (http only to localhost)" },
+            )
+            .refine((u) => !new URL(u).hash, { message: "must have no #fragment" }),
+        )
+        .max(20),
+    ).default([]),
   })
   .strict();
 export type HarnessConfig = z.infer<typeof HarnessConfig>;

@@ -251,7 +251,7 @@ export class ServiceStack extends Stack {
     const auth = new HarnessAuth(this, "Auth", { stage });
     // The web console: a private bucket behind CloudFront, signing in with the same user pool and groups.
     this.console = new ConsoleHosting(this, "Console", { stage });
-    this.consoleClient = this.console.addSignIn(auth.userPool);
+    this.consoleClient = this.console.addSignIn(auth.userPool, config.consoleUrls);
     this.api = new HarnessHttpApi(this, "Http", {
       stage,
       routes: ROUTES,
@@ -259,7 +259,8 @@ export class ServiceStack extends Stack {
       userPool: auth.userPool,
       client: auth.client,
       consoleClient: this.consoleClient,
-      corsOrigins: [this.console.origin],
+      // The console's own origin and those of the copies served elsewhere (config consoleUrls).
+      corsOrigins: [this.console.origin, ...new Set(config.consoleUrls.map((u) => new URL(u).origin))],
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
       logRetention,

@@ -147,7 +147,7 @@ export class ConsoleHosting extends Construct {
    * flows), with this distribution as its one callback. The console sends a PKCE challenge
    * (shared/console/js/auth.js), so an intercepted code is useless without the verifier.
    */
-  addSignIn(userPool: UserPool): UserPoolClient {
+  addSignIn(userPool: UserPool, otherUrls: readonly string[] = []): UserPoolClient {
     userPool.addDomain("ConsoleDomain", {
       cognitoDomain: { domainPrefix: cognitoDomainPrefix(this.stage) },
     });
@@ -159,8 +159,10 @@ export class ConsoleHosting extends Construct {
       oAuth: {
         flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL],
-        callbackUrls: [this.url],
-        logoutUrls: [this.url],
+        // The distribution, and where else the console is served (config consoleUrls): Cognito
+        // refuses a sign-in whose redirect_uri is not listed here.
+        callbackUrls: [this.url, ...otherUrls],
+        logoutUrls: [this.url, ...otherUrls],
       },
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,

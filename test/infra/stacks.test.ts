@@ -661,6 +661,35 @@ describe("the web console in AWS (issue 10)", () => {
     ]);
   });
 
+  it("a console served elsewhere (consoleUrls) may sign in and call the API; a URL Cognito or a browser would refuse is named", () => {
+    const other = synthHarness({
+      bundle: false,
+      context: {
+        "harness:consoleUrls": JSON.stringify(["https://gtm.example.com/console/", "http://localhost:5173/"]),
+      },
+    });
+    const clients = resources(other.serviceTemplate, "AWS::Cognito::UserPoolClient").map(
+      ([, c]) => c.Properties,
+    );
+    const web = clients.find((c) => c.AllowedOAuthFlowsUserPoolClient === true);
+    expect(web?.CallbackURLs).toHaveLength(3);
+    expect(web?.CallbackURLs).toEqual(
+      expect.arrayContaining(["https://gtm.example.com/console/", "http://localhost:5173/"]),
+    );
+    expect(web?.LogoutURLs).toEqual(web?.CallbackURLs);
+    const [[, api]] = resources(other.serviceTemplate, "AWS::ApiGatewayV2::Api") as [[string, Resource]];
+    expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual(
+      expect.arrayContaining(["https://gtm.example.com", "http://localhost:5173"]),
+    );
+    for (const [url, message] of [
+      ["http://gtm.example.com/", /consoleUrls\.0: must be an https URL \(http only to localhost\)/],
+      ["https://gtm.example.com/#/x", /consoleUrls\.0: must have no #fragment/],
+    ] as const)
+      expect(() =>
+        synthHarness({ bundle: false, context: { "harness:consoleUrls": JSON.stringify([url]) } }),
+      ).toThrow(message);
+  });
+
   it("deploys shared/console/ and a config.json with the API URL, the hosted UI, the client id and the region", () => {
     const stack = s.assembly.getStackByName("Harness-dev-Console");
     const template = JSON.stringify(stack.template);
