@@ -365,13 +365,16 @@ export class ConnectorError extends Error {
    * tried later instead of failing it (execution.ts).
    */
   readonly retryAfterMs?: number;
+  /** Turned away after part of the action was written: it may be tried again, not failed as nothing done. */
+  readonly afterWrite?: boolean;
   constructor(
     message: string,
     readonly outcomeUnknown: boolean,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; afterWrite?: boolean },
   ) {
     super(message, options);
     if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options?.afterWrite) this.afterWrite = true;
   }
 }
 

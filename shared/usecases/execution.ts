@@ -110,13 +110,23 @@ const failTooLate = (deps: LifecycleDeps, decision: Decision, now: string) =>
   );
 
 /**
- * How long after its dispatch a decision the vendor keeps turning away is tried again: a touch as
- * long as it may be sent at all (MAX_LATE_MS), a record action a day.
+ * How long after its dispatch a decision the vendor keeps turning away is tried again. Nothing checks
+ * it again before (no pause, suppression, reply or quiet hours: the executor re-checks nothing), so a
+ * touch or an audience add only while the checks it passed are recent, 30 minutes (a burst limit
+ * clears within that); a record action, which reaches nobody, 6 hours. A list sync not at all: the
+ * next hourly sync works out its difference from the last synced snapshot, which a held one would
+ * overwrite with a stale difference applied (someone who left the audience meanwhile left in it).
  */
-const retryWindowMs = (d: Decision) => (d.actionKind === "touch" ? MAX_LATE_MS : 24 * 3_600_000);
+const retryWindowMs = (d: Decision): number =>
+  d.actionType === "list.sync" ? 0 : d.actionKind === "record" ? 6 * 3_600_000 : 30 * 60_000;
 
 /** The earliest a turned-away decision is tried again, whatever the vendor's hint. */
 export const TURNED_AWAY_MIN_MS = 60_000;
+/**
+ * Spread over this much more, so a burst turned away together does not come due together and meet
+ * the same limit again.
+ */
+const TURNED_AWAY_SPREAD_MS = 60_000;
 
 /**
  * The vendor turned the call away on every attempt (rate limited: a morning burst, a daily limit):
@@ -125,9 +135,17 @@ export const TURNED_AWAY_MIN_MS = 60_000;
  * for good, its reservation given back: a burst of HubSpot notes or audience adds was lost. Past its
  * window (retryWindowMs) it is failed as before.
  */
-const handBack = (deps: LifecycleDeps, started: Decision, now: string, err: ConnectorError) => {
-  const retryAt = iso(Date.parse(now) + Math.max(err.retryAfterMs ?? 0, TURNED_AWAY_MIN_MS));
-  return move(deps, started, {
+const handBack = async (deps: LifecycleDeps, started: Decision, now: string, err: ConnectorError) => {
+  const retryAt = iso(
+    Date.parse(now) +
+      Math.max(err.retryAfterMs ?? 0, TURNED_AWAY_MIN_MS) +
+      Math.floor(Math.random() * TURNED_AWAY_SPREAD_MS),
+  );
+  // The decision may have moved on during the call (an outcome appended): from it as it is now, if
+  // it still carries this attempt; else the reconciler finds an attempt with no result, as before.
+  const current = (await deps.decisions.getDecision(started.decisionId).catch(() => undefined)) ?? started;
+  const ours = current.status === "dispatched" && current.execution?.at === now && !current.execution.retryAt;
+  return move(deps, ours ? current : started, {
     to: "dispatched",
     from: ["dispatched"],
     event: "turned_away",
@@ -218,6 +236,10 @@ async function executeFrom(
       deps.clock.now() + err.retryAfterMs < dispatchedAt(decision) + retryWindowMs(decision)
     )
       return handBack(deps, started, now, err);
+    // Turned away after part of the action was written (a HubSpot engagement): past its window it is
+    // not nothing done, and made again it would be written twice.
+    if (err instanceof ConnectorError && err.afterWrite)
+      return markInDoubt(deps, started, `connector turned away after a write: ${err.message}`);
     if (err instanceof ConnectorError && !err.outcomeUnknown) {
       return move(deps, started, {
         to: "failed",

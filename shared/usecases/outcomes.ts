@@ -41,6 +41,8 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
       (d) =>
         d.actionKind === "touch" &&
         CONTACTED.has(d.status) &&
+        // A touch the vendor turned away is waiting to be sent: nobody has it to answer.
+        !d.execution?.retryAt &&
         Date.parse(d.decidedAt) >= since &&
         Date.parse(d.decidedAt) <= Date.parse(at),
     );

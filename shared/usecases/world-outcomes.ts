@@ -287,6 +287,8 @@ export async function recordHubSpotEvent(
     (d) =>
       d.actionKind === "touch" &&
       TOUCHED.has(d.status) &&
+      // A touch the vendor turned away is waiting to be sent: nobody has it to answer.
+      !d.execution?.retryAt &&
       Date.parse(d.decidedAt) >= since &&
       Date.parse(d.decidedAt) <= at,
   );

@@ -10,7 +10,9 @@ import {
 } from "../../shared/ports.ts";
 import { createLocalRuntime, DISPATCH_GRACE_MS } from "../../shared/runtime/local.ts";
 import { execute, release } from "../../shared/usecases/lifecycle.ts";
+import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { MemoryTokenStore, T0, type TestRuntime } from "../helpers/runtime.ts";
+import { recordProposal } from "../helpers/world.ts";
 import {
   emailProposal,
   eventTypes,
@@ -152,6 +154,13 @@ describe("a send the provider turned away (rate limited) is tried again, not los
       error: expect.stringMatching(/turned away/),
       retryAt: expect.any(String),
     });
+    // Nobody received it: a reply meanwhile is not taken for an answer to it.
+    const reply = await recordOutcome(
+      h.rt.deps,
+      { type: "replied", personId: "burst-jane", occurredAt: new Date(h.rt.clock.now()).toISOString() },
+      { subject: "hubspot", roles: ["admin"] },
+    );
+    expect(reply.attributedTo).not.toBe(d.decisionId);
     // Not before its time, however often the reconciler runs: the provider is not hammered.
     expect(await h.rt.reconcile()).toMatchObject({ executed: 0, inDoubt: 0 });
     await h.rt.bus.drain();
@@ -178,7 +187,8 @@ describe("a send the provider turned away (rate limited) is tried again, not los
       "executed",
     ]);
 
-    // A touch turned away past the 2 hours it may still go out in is failed, its reservation given back.
+    // A touch still turned away 30 minutes after its dispatch is failed, its reservation given back:
+    // the checks it passed (pauses, suppressions, a reply) are not made again before a retry.
     const late = new ThrottledConnector(100);
     const h2 = await boot(`rec${randomBytes(4).toString("hex")}`, T0, late);
     open.push(h2);
@@ -188,12 +198,63 @@ describe("a send the provider turned away (rate limited) is tried again, not los
     h2.rt.clock.advance(31 * MINUTE);
     await release(h2.rt.deps, d2.decisionId);
     expect((await execute(h2.rt.deps, d2.decisionId))?.status).toBe("dispatched");
-    h2.rt.clock.advance(2 * 60 * MINUTE);
-    await h2.rt.reconcile();
-    await h2.rt.bus.drain();
+    for (let i = 0; i < 20; i++) {
+      h2.rt.clock.advance(2 * MINUTE);
+      await h2.rt.reconcile();
+      await h2.rt.bus.drain();
+    }
     const failed = await getDecision(h2, d2.decisionId);
     expect(failed.status).toBe("failed");
+    expect(failed.execution?.error).toMatch(/turned away/);
     expect(late.sent.size).toBe(0);
+  });
+});
+
+describe("record actions the vendor turned away", { timeout: 120_000 }, () => {
+  it("a list sync is failed at once (the next one recomputes its difference); one turned away after a write past its window is in doubt", async () => {
+    const throttled: Connector = {
+      execute: async (req) => {
+        if (req.decision.actionType === "list.sync")
+          throw new ConnectorError("HubSpot contacts upsert: still turned away (429)", false, {
+            retryAfterMs: 1_000,
+          });
+        // A note written, then its association turned away for longer than a record may wait.
+        throw new ConnectorError(
+          "note 7 written, then HubSpot association: turned away (429) for 25200 s",
+          false,
+          {
+            retryAfterMs: 7 * 3_600_000,
+            afterWrite: true,
+          },
+        );
+      },
+    };
+    const h = await boot(`rec${randomBytes(4).toString("hex")}`, T0, throttled);
+    open.push(h);
+    await seedAccount(h, "recs");
+    const sync = await proposeOk(h, {
+      proposalId: "sync-turned-away",
+      agentId: "list-sync",
+      action: { type: "list.sync" },
+      target: { accountId: "recs" },
+      payload: {
+        audienceId: "sdr-1",
+        listName: "Harness: sdr-1",
+        add: [{ personId: "recs-jane", email: "jane@recs.io" }],
+        remove: [],
+        members: [{ personId: "recs-jane", email: "jane@recs.io" }],
+      },
+      reasoning: "Jane joined the audience.",
+      confidence: 0.9,
+    });
+    const note = await proposeOk(h, recordProposal("web-research", "recs"));
+    for (const d of [sync, note])
+      if ((await getDecision(h, d.decisionId)).status === "dispatched")
+        await execute(h.rt.deps, d.decisionId);
+    await h.rt.bus.drain();
+    expect((await getDecision(h, sync.decisionId)).status).toBe("failed");
+    // Failed as nothing done, its reservation released, the agent would write a second note.
+    expect((await getDecision(h, note.decisionId)).status).toBe("in_doubt");
   });
 });
 

@@ -39,6 +39,12 @@ async function after<T>(done: string, step: () => Promise<T>): Promise<T> {
       throw new ConnectorError(`${done}, then ${err.message}: the write before it stands`, true, {
         cause: err,
       });
+    if (err instanceof ConnectorError && err.retryAfterMs !== undefined)
+      throw new ConnectorError(`${done}, then ${err.message}`, false, {
+        cause: err,
+        retryAfterMs: err.retryAfterMs,
+        afterWrite: true,
+      });
     throw err;
   }
 }
