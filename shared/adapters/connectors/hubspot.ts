@@ -267,9 +267,11 @@ export class HubSpotConnector implements Connector {
       );
       recordIdsToRemove.push(...res.results.map((r) => r.id));
     }
-    await this.call("list memberships", () =>
-      this.client.crm.lists.membershipsApi.addAndRemove(listId, { recordIdsToAdd, recordIdsToRemove }),
-    );
+    // Nothing to change (every removal unknown to HubSpot, no adds): no membership call.
+    if (recordIdsToAdd.length || recordIdsToRemove.length)
+      await this.call("list memberships", () =>
+        this.client.crm.lists.membershipsApi.addAndRemove(listId, { recordIdsToAdd, recordIdsToRemove }),
+      );
     return {
       externalId: `hubspot:list:${listId}:+${recordIdsToAdd.length}-${recordIdsToRemove.length}${refused ? `:refused${refused}` : ""}`,
     };
