@@ -124,6 +124,15 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(api.requests.at(-1)?.body.recordIdsToRemove).toEqual([
       hs.records.get("contacts|email|bob@acme.io"),
     ]);
+    // Removing only someone HubSpot does not have changes nothing: no membership call at all.
+    const before = api.requests.length;
+    const none = await connector.execute({
+      idempotencyKey: "d_3d:exec:1",
+      decision: decision("list.sync"),
+      payload: { ...payload, add: [], remove: [{ personId: "acme.zed", email: "zed@acme.io" }] },
+    });
+    expect(none.externalId).toMatch(/:\+0-0$/);
+    expect(api.requests.slice(before).map((r) => r.path)).toEqual(["/crm/v3/objects/contacts/batch/read"]);
   });
 
   it("syncs an audience of more than 100 in batches of 100; an address HubSpot refuses is left out and counted", async () => {
