@@ -315,6 +315,36 @@ describe("the in-process engine through the AWS SDK", () => {
     expect(b.Responses?.[T]?.map((i) => i.pk)).toEqual(["TRUST#1"]);
   });
 
+  it("splits a parallel scan's items among its segments, each once; refuses a segment out of range", async () => {
+    for (let i = 0; i < 30; i++) {
+      await put({ pk: `P#${i}` });
+      await put({ pk: `P#${i}`, sk: "T" });
+    }
+    const seen: string[] = [];
+    for (let segment = 0; segment < 4; segment++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await db.doc.send(
+          new ScanCommand({
+            TableName: T,
+            Segment: segment,
+            TotalSegments: 4,
+            Limit: 7,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        seen.push(...(r.Items ?? []).map((i) => `${i.pk}|${i.sk}`));
+        start = r.LastEvaluatedKey;
+      } while (start);
+    }
+    expect(seen).toHaveLength(60);
+    expect(new Set(seen).size).toBe(60);
+    for (const bad of [{ Segment: 4, TotalSegments: 4 }, { Segment: 0 }, { Segment: -1, TotalSegments: 2 }])
+      expect((await failure(db.doc.send(new ScanCommand({ TableName: T, ...bad }))))?.name).toBe(
+        "ValidationException",
+      );
+  });
+
   it("refuses an item over 400 KB and an empty string in an index key", async () => {
     expect((await failure(put({ pk: "big", blob: "x".repeat(410 * 1024) })))?.name).toBe(
       "ValidationException",

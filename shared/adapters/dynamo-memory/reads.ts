@@ -315,8 +315,27 @@ export function query(tables: Tables, input: Input) {
 export function scan(tables: Tables, input: Input) {
   const table = tableOf(tables, requireString(input, "TableName"));
   const store = storeFor(table, input);
-  if (input.Segment !== undefined || input.TotalSegments !== undefined)
-    throw validation("Parallel scans (Segment, TotalSegments) are not implemented by the in-process engine");
+  // A parallel scan's segment: the partitions whose key hashes to it (DynamoDB splits by hash range;
+  // any split that gives each partition to exactly one segment reads the same items).
+  const total = input.TotalSegments;
+  const segment = input.Segment;
+  if ((segment === undefined) !== (total === undefined))
+    throw validation("Segment and TotalSegments must be given together");
+  if (
+    total !== undefined &&
+    (typeof total !== "number" ||
+      !Number.isInteger(total) ||
+      total < 1 ||
+      total > 1_000_000 ||
+      typeof segment !== "number" ||
+      !Number.isInteger(segment) ||
+      segment < 0 ||
+      segment >= total)
+  )
+    throw validation(
+      "Segment must be an integer from 0 to TotalSegments - 1, TotalSegments from 1 to 1000000",
+    );
+  const inSegment = (hash: string) => total === undefined || fnv1a(hash) % (total as number) === segment;
   const o = pageOptions(input, "Scan", []);
   const order = store.hashOrder();
   let h = 0;
@@ -330,10 +349,21 @@ export function scan(tables: Tables, input: Input) {
   }
   const next = (): Entry | undefined => {
     for (; h < order.length; h++, i = 0) {
+      if (!inSegment(order[h] as string)) continue;
       const p = store.partitions.get(order[h] as string);
       if (p && i < p.list.length) return p.list[i++];
     }
     return undefined;
   };
   return page(table, store, next, o);
+}
+
+/** FNV-1a of a partition key: which segment of a parallel scan reads it. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
 }

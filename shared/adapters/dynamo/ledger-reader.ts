@@ -16,15 +16,40 @@ const DECISION_SK = ledgerKeys.decision("").sk;
  * the state table.
  */
 export class DynamoLedgerReader implements LedgerReader {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /**
+     * Segments of a parallel Scan: the daily digest reads the whole ledger within one function's 15
+     * minutes, and one segment reads at one page at a time. The verifier takes pages in any order.
+     */
+    private readonly segments = 4,
+  ) {}
 
+  /** Every segment's pages, each yielded as it arrives. */
   async *scan(): AsyncIterable<LedgerPage> {
+    const all = Array.from({ length: this.segments }, (_, i) => this.segment(i)[Symbol.asyncIterator]());
+    const next = (i: number) => (all[i] as AsyncIterator<LedgerPage>).next().then((r) => ({ i, r }));
+    const pending = new Map(all.map((_, i) => [i, next(i)]));
+    while (pending.size > 0) {
+      const { i, r } = await Promise.race(pending.values());
+      if (r.done) {
+        pending.delete(i);
+        continue;
+      }
+      pending.set(i, next(i));
+      yield r.value;
+    }
+  }
+
+  private async *segment(segment: number): AsyncIterable<LedgerPage> {
     let startKey: Item | undefined;
     do {
       const res = await this.db.doc.send(
         new ScanCommand({
           TableName: this.db.tables.ledger,
           ConsistentRead: true,
+          Segment: segment,
+          TotalSegments: this.segments,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
