@@ -188,6 +188,24 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     ).toBe(true);
   });
 
+  it("a batch HubSpot refuses whole for one address is sent contact by contact; only that one is left out", async () => {
+    const add = Array.from({ length: 120 }, (_, i) => ({ personId: `acme.q${i}`, email: `q${i}@acme.io` }));
+    add.splice(40, 0, { personId: "acme.bad", email: "bad@acme.io" });
+    const res = await connector.execute({
+      idempotencyKey: "d_6:exec:1",
+      decision: decision("list.sync"),
+      payload: { audienceId: "sdr-3", listName: "Harness: sdr-3", add, remove: [], members: add },
+    });
+    // Before: the whole sync was refused, every hour.
+    expect(res.externalId).toMatch(/^hubspot:list:\d+:\+120-0:refused1$/);
+    const sizes = api.requests
+      .filter((r) => r.path === "/crm/v3/objects/contacts/batch/upsert")
+      .map((r) => r.body.inputs.length);
+    expect(sizes[0]).toBe(100);
+    expect(sizes.filter((n) => n === 1)).toHaveLength(100);
+    expect(sizes.at(-1)).toBe(21);
+  });
+
   it("logs an executed email on the contact's timeline", async () => {
     const payload = {
       operation: "log_engagement",

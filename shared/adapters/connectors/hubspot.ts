@@ -8,7 +8,7 @@
 import { CrmUpdate, ListSyncPayload } from "../../agents/records.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
 import { type HubSpotCrmClient, hubspotCrmClient } from "./hubspot-crm.ts";
-import { defaultRetryPolicy, type RetryPolicy, withRetries, withTimeout } from "./retry.ts";
+import { defaultRetryPolicy, type RetryPolicy, statusOf, withRetries, withTimeout } from "./retry.ts";
 
 export interface HubSpotOptions {
   accessToken: string;
@@ -48,6 +48,10 @@ async function after<T>(done: string, step: () => Promise<T>): Promise<T> {
     throw err;
   }
 }
+
+/** HubSpot refused the request as invalid (400): nothing was done, and sent again it is refused again. */
+const refusedWhole = (err: ConnectorError) =>
+  !err.outcomeUnknown && err.retryAfterMs === undefined && statusOf(err.cause) === 400;
 
 /** HubSpot's CRM batch endpoints take at most 100 inputs per request. */
 const BATCH = 100;
@@ -242,12 +246,31 @@ export class HubSpotConnector implements Connector {
     // refused whole (400), and so was every hourly retry of it.
     let refused = 0;
     const recordIdsToAdd: string[] = [];
-    for (const part of batches(p.add)) {
-      const res = await this.call("contacts upsert", () =>
+    const upsert = (part: { email: string }[]) =>
+      this.call("contacts upsert", () =>
         contacts.upsert({
           inputs: part.map((m) => ({ idProperty: "email", id: m.email, properties: { email: m.email } })),
         }),
       );
+    for (const part of batches(p.add)) {
+      let res: Awaited<ReturnType<typeof upsert>>;
+      try {
+        res = await upsert(part);
+      } catch (err) {
+        // A batch refused whole for one address HubSpot finds invalid (a 400 names no input): each
+        // contact on its own, the refused ones counted. Else one bad address blocked its batch of
+        // 100, and the whole sync, every hour.
+        if (!(err instanceof ConnectorError) || !refusedWhole(err) || part.length === 1) throw err;
+        for (const one of part) {
+          try {
+            recordIdsToAdd.push(...(await upsert([one])).results.map((r) => r.id));
+          } catch (e) {
+            if (!(e instanceof ConnectorError) || !refusedWhole(e)) throw e;
+            refused++;
+          }
+        }
+        continue;
+      }
       recordIdsToAdd.push(...res.results.map((r) => r.id));
       // A multi-status answer: the contacts HubSpot would not take (an address it finds invalid) are
       // left out of the list, and counted in the result.

@@ -63,6 +63,12 @@ export function fakeHubSpotWrites() {
           : { status: 200, body: { status: "COMPLETE", results, startedAt: now, completedAt: now } };
       }
       const upsert = /^\/crm\/v3\/objects\/(\w+)\/batch\/upsert$/.exec(r.path);
+      // An address HubSpot refuses in a way that fails the whole batch (a 400 that names no input).
+      if (r.method === "POST" && upsert && r.body.inputs.some((i: any) => /^bad/.test(String(i.id))))
+        return {
+          status: 400,
+          body: { status: "error", message: "Property values were not valid", category: "VALIDATION_ERROR" },
+        };
       if (r.method === "POST" && upsert) {
         // An address HubSpot finds invalid is refused in a multi-status answer; the others are written.
         const invalid = r.body.inputs.filter((i: any) => /^invalid/.test(String(i.id)));
