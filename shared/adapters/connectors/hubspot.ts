@@ -252,6 +252,7 @@ export class HubSpotConnector implements Connector {
           inputs: part.map((m) => ({ idProperty: "email", id: m.email, properties: { email: m.email } })),
         }),
       );
+    let splits = 0;
     for (const part of batches(p.add)) {
       let res: Awaited<ReturnType<typeof upsert>>;
       try {
@@ -260,15 +261,21 @@ export class HubSpotConnector implements Connector {
         // A batch refused whole for one address HubSpot finds invalid (a 400 names no input): each
         // contact on its own, the refused ones counted. Else one bad address blocked its batch of
         // 100, and the whole sync, every hour.
-        if (!(err instanceof ConnectorError) || !refusedWhole(err) || part.length === 1) throw err;
+        // At most two batches so (the executor's time); and a batch none of whose contacts is taken
+        // alone is no bad address but the request (a property the portal lacks): its error stands.
+        if (!(err instanceof ConnectorError) || !refusedWhole(err) || part.length === 1 || ++splits > 2)
+          throw err;
+        let taken = 0;
         for (const one of part) {
           try {
             recordIdsToAdd.push(...(await upsert([one])).results.map((r) => r.id));
+            taken++;
           } catch (e) {
             if (!(e instanceof ConnectorError) || !refusedWhole(e)) throw e;
             refused++;
           }
         }
+        if (taken === 0) throw err;
         continue;
       }
       recordIdsToAdd.push(...res.results.map((r) => r.id));
