@@ -28,16 +28,27 @@ export class DynamoLedgerReader implements LedgerReader {
   /** Every segment's pages, each yielded as it arrives. */
   async *scan(): AsyncIterable<LedgerPage> {
     const all = Array.from({ length: this.segments }, (_, i) => this.segment(i)[Symbol.asyncIterator]());
-    const next = (i: number) => (all[i] as AsyncIterator<LedgerPage>).next().then((r) => ({ i, r }));
+    const next = (i: number) => {
+      const read = (all[i] as AsyncIterator<LedgerPage>).next().then((r) => ({ i, r }));
+      // A segment that fails after the scan has stopped (another failed first, or the reader stopped
+      // reading) is not an unhandled rejection: the failure the scan threw is the one that counts.
+      read.catch(() => {});
+      return read;
+    };
     const pending = new Map(all.map((_, i) => [i, next(i)]));
-    while (pending.size > 0) {
-      const { i, r } = await Promise.race(pending.values());
-      if (r.done) {
-        pending.delete(i);
-        continue;
+    try {
+      while (pending.size > 0) {
+        const { i, r } = await Promise.race(pending.values());
+        if (r.done) {
+          pending.delete(i);
+          continue;
+        }
+        pending.set(i, next(i));
+        yield r.value;
       }
-      pending.set(i, next(i));
-      yield r.value;
+    } finally {
+      // Stopped early: the segments still reading read no further page.
+      for (const i of pending.keys()) (all[i] as AsyncIterator<LedgerPage>).return?.()?.catch(() => {});
     }
   }
 
