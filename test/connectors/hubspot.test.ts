@@ -204,16 +204,31 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(sizes[0]).toBe(100);
     expect(sizes.filter((n) => n === 1)).toHaveLength(100);
     expect(sizes.at(-1)).toBe(21);
-    // A batch none of whose contacts HubSpot takes alone is no bad address but the request: its error stands.
-    const all = Array.from({ length: 3 }, (_, i) => ({ personId: `acme.b${i}`, email: `bad${i}@acme.io` }));
-    const err = await connector
-      .execute({
-        idempotencyKey: "d_7:exec:1",
-        decision: decision("list.sync"),
-        payload: { audienceId: "sdr-4", listName: "Harness: sdr-4", add: all, remove: [], members: all },
-      })
-      .catch((e) => e);
-    expect(err).toMatchObject({ outcomeUnknown: false, message: expect.stringMatching(/refused: 400/) });
+    // An hourly sync adding one bad address (and removing someone): the address is left out, the
+    // removal goes through. Before, the sync was refused every hour, its removals with it.
+    await connector.execute({
+      idempotencyKey: "d_7a:exec:1",
+      decision: decision("list.sync"),
+      payload: {
+        audienceId: "sdr-4",
+        listName: "Harness: sdr-4",
+        add: [{ personId: "acme.bob", email: "bob@acme.io" }],
+        remove: [],
+        members: [],
+      },
+    });
+    const hourly = await connector.execute({
+      idempotencyKey: "d_7b:exec:1",
+      decision: decision("list.sync"),
+      payload: {
+        audienceId: "sdr-4",
+        listName: "Harness: sdr-4",
+        add: [{ personId: "acme.b0", email: "bad0@acme.io" }],
+        remove: [{ personId: "acme.bob", email: "bob@acme.io" }],
+        members: [],
+      },
+    });
+    expect(hourly.externalId).toMatch(/:\+0-1:refused1$/);
   });
 
   it("logs an executed email on the contact's timeline", async () => {

@@ -49,9 +49,15 @@ async function after<T>(done: string, step: () => Promise<T>): Promise<T> {
   }
 }
 
-/** HubSpot refused the request as invalid (400): nothing was done, and sent again it is refused again. */
-const refusedWhole = (err: ConnectorError) =>
-  !err.outcomeUnknown && err.retryAfterMs === undefined && statusOf(err.cause) === 400;
+/**
+ * HubSpot refused the request (400) for an address it does not accept as an email (its error names
+ * INVALID_EMAIL): nothing was done, and sent again it is refused again.
+ */
+const invalidEmail = (err: ConnectorError) =>
+  !err.outcomeUnknown &&
+  err.retryAfterMs === undefined &&
+  statusOf(err.cause) === 400 &&
+  /INVALID_EMAIL/.test(err.message);
 
 /** HubSpot's CRM batch endpoints take at most 100 inputs per request. */
 const BATCH = 100;
@@ -258,24 +264,26 @@ export class HubSpotConnector implements Connector {
       try {
         res = await upsert(part);
       } catch (err) {
-        // A batch refused whole for one address HubSpot finds invalid (a 400 names no input): each
-        // contact on its own, the refused ones counted. Else one bad address blocked its batch of
-        // 100, and the whole sync, every hour.
-        // At most two batches so (the executor's time); and a batch none of whose contacts is taken
-        // alone is no bad address but the request (a property the portal lacks): its error stands.
-        if (!(err instanceof ConnectorError) || !refusedWhole(err) || part.length === 1 || ++splits > 2)
-          throw err;
-        let taken = 0;
+        // HubSpot refused the batch for an address it finds invalid (INVALID_EMAIL): alone, that
+        // contact is left out and counted; in a batch, each contact is sent on its own (at most two
+        // batches so: the executor's time). Before, one bad address blocked its batch, and the whole
+        // sync (its removals too), every hour. Any other refusal (a property the portal lacks) stands.
+        if (!(err instanceof ConnectorError) || !invalidEmail(err)) throw err;
+        if (part.length === 1) {
+          refused++;
+          continue;
+        }
+        if (++splits > 2) throw err;
         for (const one of part) {
           try {
-            recordIdsToAdd.push(...(await upsert([one])).results.map((r) => r.id));
-            taken++;
+            const single = await upsert([one]);
+            recordIdsToAdd.push(...single.results.map((r) => r.id));
+            refused += 1 - single.results.length;
           } catch (e) {
-            if (!(e instanceof ConnectorError) || !refusedWhole(e)) throw e;
+            if (!(e instanceof ConnectorError) || !invalidEmail(e)) throw e;
             refused++;
           }
         }
-        if (taken === 0) throw err;
         continue;
       }
       recordIdsToAdd.push(...res.results.map((r) => r.id));

@@ -67,7 +67,12 @@ export function fakeHubSpotWrites() {
       if (r.method === "POST" && upsert && r.body.inputs.some((i: any) => /^bad/.test(String(i.id))))
         return {
           status: 400,
-          body: { status: "error", message: "Property values were not valid", category: "VALIDATION_ERROR" },
+          body: {
+            status: "error",
+            message:
+              'Property values were not valid: [{"isValid":false,"message":"Email address is invalid","error":"INVALID_EMAIL","name":"email"}]',
+            category: "VALIDATION_ERROR",
+          },
         };
       if (r.method === "POST" && upsert) {
         // An address HubSpot finds invalid is refused in a multi-status answer; the others are written.
