@@ -64,6 +64,8 @@ export interface Decision {
      * the decision to the executor again from this time (execution.ts).
      */
     retryAt?: string;
+    /** An earlier attempt wrote part of the action before it was turned away (a HubSpot engagement). */
+    wrote?: boolean;
   };
   /**
    * `heldUntilClose`: a record's flag or correction heard within its window, taught to trust when the

@@ -157,6 +157,7 @@ const handBack = async (deps: LifecycleDeps, started: Decision, now: string, err
         idempotencyKey: started.idempotencyKey,
         error: err.message,
         retryAt,
+        ...(err.afterWrite || started.execution?.wrote ? { wrote: true } : {}),
       },
     },
   });
@@ -171,9 +172,27 @@ async function executeFrom(
   const now = iso(deps.clock.now());
   // The person was erased between dispatch and execution: there is nothing left to send, nor anyone to send it to.
   if (decision.erased) return failErased(deps, decision, now);
-  if (decision.actionKind === "touch" && deps.clock.now() - dispatchedAt(decision) > MAX_LATE_MS) {
+  // A retry of a turned-away decision runs only inside its window, however late the reconciler gets
+  // to it: nothing re-checked it since its dispatch. One that wrote part of the action is in doubt.
+  const lateRetry =
+    decision.execution?.retryAt !== undefined &&
+    deps.clock.now() > dispatchedAt(decision) + retryWindowMs(decision);
+  if (
+    lateRetry ||
+    (decision.actionKind === "touch" && deps.clock.now() - dispatchedAt(decision) > MAX_LATE_MS)
+  ) {
     try {
-      return await failTooLate(deps, decision, now);
+      if (lateRetry && decision.execution?.wrote)
+        return await markInDoubt(deps, decision, "turned away after a write, and its retry window is over");
+      return await (lateRetry
+        ? failUnsent(
+            deps,
+            decision,
+            now,
+            decision.execution?.error ?? "turned away",
+            "the vendor turned it away until its retry window was over",
+          )
+        : failTooLate(deps, decision, now));
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       // As for the claim below: a stale hint is read again; else someone else moved it first.
@@ -188,7 +207,14 @@ async function executeFrom(
       decisionId,
       expectStatus: ["dispatched"],
       expectVersion: decision.version,
-      patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey } },
+      // A retry keeps that an earlier attempt wrote part of the action (handBack).
+      patch: {
+        execution: {
+          at: now,
+          idempotencyKey: decision.idempotencyKey,
+          ...(decision.execution?.wrote ? { wrote: true } : {}),
+        },
+      },
       event: {
         type: "executing",
         at: now,
@@ -238,7 +264,7 @@ async function executeFrom(
       return handBack(deps, started, now, err);
     // Turned away after part of the action was written (a HubSpot engagement): past its window it is
     // not nothing done, and made again it would be written twice.
-    if (err instanceof ConnectorError && err.afterWrite)
+    if (err instanceof ConnectorError && (err.afterWrite || started.execution?.wrote))
       return markInDoubt(deps, started, `connector turned away after a write: ${err.message}`);
     if (err instanceof ConnectorError && !err.outcomeUnknown) {
       return move(deps, started, {

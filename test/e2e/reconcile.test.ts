@@ -256,6 +256,59 @@ describe("record actions the vendor turned away", { timeout: 120_000 }, () => {
     // Failed as nothing done, its reservation released, the agent would write a second note.
     expect((await getDecision(h, note.decisionId)).status).toBe("in_doubt");
   });
+
+  it("an earlier attempt's write is remembered by later ones: past the window the decision is in doubt", async () => {
+    let calls = 0;
+    const throttled: Connector = {
+      execute: async () => {
+        // The note is written, then its association turned away; later attempts are turned away at once.
+        if (++calls === 1)
+          throw new ConnectorError(
+            "note 7 written, then HubSpot association: still turned away (429)",
+            false,
+            {
+              retryAfterMs: 60_000,
+              afterWrite: true,
+            },
+          );
+        throw new ConnectorError("HubSpot companies upsert: still turned away (429)", false, {
+          retryAfterMs: 5_000,
+        });
+      },
+    };
+    const h = await boot(`rec${randomBytes(4).toString("hex")}`, T0, throttled);
+    open.push(h);
+    await seedAccount(h, "wrote");
+    const note = await proposeOk(h, recordProposal("web-research", "wrote"));
+    if ((await getDecision(h, note.decisionId)).status === "dispatched")
+      await execute(h.rt.deps, note.decisionId);
+    await h.rt.bus.drain();
+    for (let i = 0; i < 80 && (await getDecision(h, note.decisionId)).status === "dispatched"; i++) {
+      h.rt.clock.advance(5 * MINUTE);
+      await h.rt.reconcile();
+      await h.rt.bus.drain();
+    }
+    expect(calls).toBeGreaterThan(2);
+    expect((await getDecision(h, note.decisionId)).status).toBe("in_doubt");
+  });
+
+  it("a retry the reconciler gets to after the window is not made: failed, nothing sent", async () => {
+    const world = new ThrottledConnector(1);
+    const h = await boot(`rec${randomBytes(4).toString("hex")}`, T0, world);
+    open.push(h);
+    await seedAccount(h, "lagged");
+    await pin(h, "outreach-writer", "email.send", 2);
+    const d = await proposeOk(h, emailProposal("outreach-writer", "lagged"));
+    h.rt.clock.advance(31 * MINUTE);
+    await release(h.rt.deps, d.decisionId);
+    expect((await execute(h.rt.deps, d.decisionId))?.status).toBe("dispatched");
+    // The reconciler was down for 45 minutes: the retry is past the touch's 30.
+    h.rt.clock.advance(45 * MINUTE);
+    await h.rt.reconcile();
+    await h.rt.bus.drain();
+    expect((await getDecision(h, d.decisionId)).status).toBe("failed");
+    expect(world.sent.size).toBe(0);
+  });
 });
 
 describe("stuck dispatched decisions are reconciled while the harness runs", { timeout: 120_000 }, () => {
