@@ -126,17 +126,25 @@ export const HarnessConfig = z
       z
         .array(
           z
-            .url()
+            .string()
+            .refine((u) => URL.canParse(u), { message: "must be a URL" })
             .refine(
               (u) => {
-                const url = new URL(u);
+                const url = URL.canParse(u) ? new URL(u) : undefined;
                 return (
-                  url.protocol === "https:" || (url.protocol === "http:" && url.hostname === "localhost")
+                  !url ||
+                  url.protocol === "https:" ||
+                  (url.protocol === "http:" && url.hostname === "localhost")
                 );
               },
               { message: "must be an https URL (http only to localhost)" },
             )
-            .refine((u) => !new URL(u).hash, { message: "must have no #fragment" }),
+            .refine((u) => !u.includes("#") && !u.includes("?"), {
+              message: "must have no #fragment or ?query (the console signs in back to its page's path)",
+            })
+            // As the console sends it (origin and path): a host in capitals or a bare origin without
+            // its "/" would never match its redirect_uri.
+            .transform((u) => new URL(u).href),
         )
         .max(20),
     ).default([]),

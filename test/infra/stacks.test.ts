@@ -665,7 +665,8 @@ describe("the web console in AWS (issue 10)", () => {
     const other = synthHarness({
       bundle: false,
       context: {
-        "harness:consoleUrls": JSON.stringify(["https://gtm.example.com/console/", "http://localhost:5173/"]),
+        // Written as people write them: a host in capitals, an origin without its "/".
+        "harness:consoleUrls": JSON.stringify(["https://GTM.example.com/console/", "http://localhost:5173"]),
       },
     });
     const clients = resources(other.serviceTemplate, "AWS::Cognito::UserPoolClient").map(
@@ -684,6 +685,8 @@ describe("the web console in AWS (issue 10)", () => {
     for (const [url, message] of [
       ["http://gtm.example.com/", /consoleUrls\.0: must be an https URL \(http only to localhost\)/],
       ["https://gtm.example.com/#/x", /consoleUrls\.0: must have no #fragment/],
+      ["https://gtm.example.com/?a=1", /consoleUrls\.0: must have no #fragment or \?query/],
+      ["gtm.example.com/console", /consoleUrls\.0: must be a URL/],
     ] as const)
       expect(() =>
         synthHarness({ bundle: false, context: { "harness:consoleUrls": JSON.stringify([url]) } }),
