@@ -321,7 +321,9 @@ describe("the in-process engine through the AWS SDK", () => {
       await put({ pk: `P#${i}`, sk: "T" });
     }
     const seen: string[] = [];
+    const perSegment: number[] = [];
     for (let segment = 0; segment < 4; segment++) {
+      const before = seen.length;
       let start: Record<string, unknown> | undefined;
       do {
         const r = await db.doc.send(
@@ -336,9 +338,27 @@ describe("the in-process engine through the AWS SDK", () => {
         seen.push(...(r.Items ?? []).map((i) => `${i.pk}|${i.sk}`));
         start = r.LastEvaluatedKey;
       } while (start);
+      perSegment.push(seen.length - before);
     }
+    // Split among them, not all in one.
+    for (const n of perSegment) expect(n).toBeGreaterThan(0);
     expect(seen).toHaveLength(60);
     expect(new Set(seen).size).toBe(60);
+    // A start key from another segment is refused, as DynamoDB refuses it.
+    const first = await db.doc.send(
+      new ScanCommand({ TableName: T, Segment: 0, TotalSegments: 4, Limit: 1 }),
+    );
+    const other = await db.doc
+      .send(
+        new ScanCommand({
+          TableName: T,
+          Segment: 1,
+          TotalSegments: 4,
+          ExclusiveStartKey: first.LastEvaluatedKey,
+        }),
+      )
+      .catch((e) => e);
+    expect(other.name).toBe("ValidationException");
     for (const bad of [{ Segment: 4, TotalSegments: 4 }, { Segment: 0 }, { Segment: -1, TotalSegments: 2 }])
       expect((await failure(db.doc.send(new ScanCommand({ TableName: T, ...bad }))))?.name).toBe(
         "ValidationException",

@@ -342,6 +342,8 @@ export function scan(tables: Tables, input: Input) {
   let i = 0;
   if (input.ExclusiveStartKey) {
     const from = startEntry(table, store, input.ExclusiveStartKey);
+    if (!inSegment(from.hash))
+      throw validation("The provided starting key is invalid: it is not in the scan's segment");
     h = order.findIndex((x) => store.compareHash(x, from.hash) >= 0);
     if (h < 0) h = order.length;
     const p = store.partitions.get(order[h] as string);
