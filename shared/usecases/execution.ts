@@ -259,7 +259,10 @@ async function executeFrom(
       err instanceof ConnectorError &&
       !err.outcomeUnknown &&
       err.retryAfterMs !== undefined &&
-      deps.clock.now() + err.retryAfterMs < dispatchedAt(decision) + retryWindowMs(decision)
+      // The latest its retry may be set for (handBack) is still inside the window: else it would be
+      // parked only to be failed when it comes due.
+      deps.clock.now() + Math.max(err.retryAfterMs, TURNED_AWAY_MIN_MS) + TURNED_AWAY_SPREAD_MS <
+        dispatchedAt(decision) + retryWindowMs(decision)
     )
       return handBack(deps, started, now, err);
     // Turned away after part of the action was written (a HubSpot engagement): past its window it is

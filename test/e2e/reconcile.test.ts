@@ -308,6 +308,21 @@ describe("record actions the vendor turned away", { timeout: 120_000 }, () => {
     await h.rt.bus.drain();
     expect((await getDecision(h, d.decisionId)).status).toBe("failed");
     expect(world.sent.size).toBe(0);
+
+    // Turned away in the last minute of its window: failed at once, not parked only to fail later.
+    const late = new ThrottledConnector(1);
+    const h2 = await boot(`rec${randomBytes(4).toString("hex")}`, T0, late);
+    open.push(h2);
+    await seedAccount(h2, "lastmin");
+    await pin(h2, "outreach-writer", "email.send", 2);
+    const d2 = await proposeOk(h2, emailProposal("outreach-writer", "lastmin"));
+    h2.rt.clock.advance(31 * MINUTE);
+    await release(h2.rt.deps, d2.decisionId);
+    // 29 minutes after its dispatch (its time, 30 minutes after T0).
+    h2.rt.clock.advance(28 * MINUTE);
+    const ended = await execute(h2.rt.deps, d2.decisionId);
+    expect(ended?.status).toBe("failed");
+    expect(ended?.execution?.retryAt).toBeUndefined();
   });
 });
 
