@@ -31,6 +31,7 @@ import {
   dealOf,
   emailOptedOut,
   mayOverwrite,
+  optOutReason,
   personInputOf,
 } from "./crm-records.ts";
 
@@ -204,6 +205,16 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
   return report;
 }
 
+const contactEmail = (rec: CrmRecord) => rec.properties.email?.trim().toLowerCase() || undefined;
+
+/** A contact unsubscribed from all email in the CRM: its address suppressed on email. Whether it was. */
+async function suppressOptOut(store: CrmImportStore, rec: CrmRecord, at: string): Promise<boolean> {
+  const email = contactEmail(rec);
+  if (!email || !emailOptedOut(rec)) return false;
+  await store.suppressEmail(email, optOutReason(rec.id), at);
+  return true;
+}
+
 /** The opt-out sweep's checkpoint: what was surely read, as the import's. */
 export const optOutCheckpointName = (system: string) => `crm-import:${system}:contacts-optouts:v1`;
 
@@ -229,12 +240,7 @@ async function sweepOptOuts(
   for (let pages = 0; source && pages < 20 && !outOfTime(o); pages++) {
     const queriedAt = deps.clock.now();
     const page = await source(since, after);
-    for (const rec of page.records) {
-      const email = rec.properties.email?.trim().toLowerCase();
-      if (!email || !emailOptedOut(rec)) continue;
-      await deps.store.suppressEmail(email, `unsubscribed from all email in HubSpot (contact ${rec.id})`, at);
-      suppressed++;
-    }
+    for (const rec of page.records) if (await suppressOptOut(deps.store, rec, at)) suppressed++;
     const last = page.records.at(-1);
     if (!page.after || !last) {
       await deps.checkpoints.advance(name, Math.max(since, queriedAt - lag));
@@ -475,14 +481,11 @@ async function importContact(
   r: TypeReport,
 ): Promise<Outcome> {
   const { store, crm } = deps;
-  const email = rec.properties.email?.trim().toLowerCase();
+  const email = contactEmail(rec);
   if (!email) return { skipped: "email: required" };
   // Whatever becomes of the record (kept, skipped for a missing title, erased): an address that
   // unsubscribed in HubSpot is not emailed from here either, and before the person is written.
-  if (emailOptedOut(rec)) {
-    await store.suppressEmail(email, `unsubscribed from all email in HubSpot (contact ${rec.id})`, at);
-    r.optedOut++;
-  }
+  if (await suppressOptOut(store, rec, at)) r.optedOut++;
   const linked = await store.link("contacts", rec.id);
   if (await store.erased(email, linked?.kbId)) return { skipped: "erased on request: not re-imported" };
   const personId = linked?.kbId ?? (await store.personIdByEmail(email)) ?? `hubspot-contact-${rec.id}`;

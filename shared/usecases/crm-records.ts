@@ -114,6 +114,10 @@ const text = (v: string | null | undefined) => (v?.trim() ? v.trim() : undefined
 /** Whether the contact unsubscribed from all email in HubSpot (`hs_email_optout`, "true" or "false"). */
 export const emailOptedOut = (r: CrmRecord) => r.properties.hs_email_optout?.trim().toLowerCase() === "true";
 
+/** Why an address is suppressed on email for a HubSpot opt-out (the import, its sweep and the webhook). */
+export const optOutReason = (contactId: string) =>
+  `unsubscribed from all email in HubSpot (contact ${contactId})`;
+
 const reasonOf = (error: z.core.$ZodError, names: Record<string, string>) =>
   error.issues
     .map((i) => {

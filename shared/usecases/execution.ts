@@ -119,6 +119,8 @@ const failTooLate = (deps: LifecycleDeps, decision: Decision, now: string) =>
  */
 const retryWindowMs = (d: Decision): number =>
   d.actionType === "list.sync" ? 0 : d.actionKind === "record" ? 6 * 3_600_000 : 30 * 60_000;
+/** The end of a decision's retry window (retryWindowMs), from its dispatch. */
+const retryUntil = (d: Decision): number => dispatchedAt(d) + retryWindowMs(d);
 
 /** The earliest a turned-away decision is tried again, whatever the vendor's hint. */
 export const TURNED_AWAY_MIN_MS = 60_000;
@@ -174,9 +176,7 @@ async function executeFrom(
   if (decision.erased) return failErased(deps, decision, now);
   // A retry of a turned-away decision runs only inside its window, however late the reconciler gets
   // to it: nothing re-checked it since its dispatch. One that wrote part of the action is in doubt.
-  const lateRetry =
-    decision.execution?.retryAt !== undefined &&
-    deps.clock.now() > dispatchedAt(decision) + retryWindowMs(decision);
+  const lateRetry = decision.execution?.retryAt !== undefined && deps.clock.now() > retryUntil(decision);
   if (
     lateRetry ||
     (decision.actionKind === "touch" && deps.clock.now() - dispatchedAt(decision) > MAX_LATE_MS)
@@ -262,7 +262,7 @@ async function executeFrom(
       // The latest its retry may be set for (handBack) is still inside the window: else it would be
       // parked only to be failed when it comes due.
       deps.clock.now() + Math.max(err.retryAfterMs, TURNED_AWAY_MIN_MS) + TURNED_AWAY_SPREAD_MS <
-        dispatchedAt(decision) + retryWindowMs(decision)
+        retryUntil(decision)
     )
       return handBack(deps, started, now, err);
     // Turned away after part of the action was written (a HubSpot engagement): past its window it is

@@ -16,6 +16,7 @@ import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
 import { safeCheckpoint, savedCheckpoint } from "./crm-import.ts";
+import { optOutReason } from "./crm-records.ts";
 import { recordOutcome } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
@@ -332,7 +333,7 @@ export async function recordHubSpotOptOut(
       kind: "email",
       value: email.toLowerCase(),
       channels: ["email"],
-      reason: `unsubscribed from all email in HubSpot (contact ${contactId})`,
+      reason: optOutReason(contactId),
     },
     new Date(deps.clock.now()).toISOString(),
   );

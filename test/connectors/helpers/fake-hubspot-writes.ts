@@ -16,6 +16,20 @@ export function fakeHubSpotWrites() {
   let next = 100;
   const now = "2026-03-10T14:00:00.000Z";
   const lists = new Map<string, string>();
+  /** An upsert's input written (created if new), as HubSpot answers it. */
+  const write = (type: string, i: { idProperty: string; id: string; properties: object }) => {
+    const key = `${type}|${i.idProperty}|${i.id}`;
+    const isNew = !records.has(key);
+    if (isNew) records.set(key, String(next++));
+    return {
+      id: records.get(key),
+      properties: i.properties,
+      createdAt: now,
+      updatedAt: now,
+      archived: false,
+      new: isNew,
+    };
+  };
   return {
     records,
     handle: (r: Recorded) => {
@@ -78,18 +92,9 @@ export function fakeHubSpotWrites() {
         // An address HubSpot finds invalid is refused in a multi-status answer; the others are written.
         const invalid = r.body.inputs.filter((i: any) => /^invalid/.test(String(i.id)));
         if (invalid.length && upsert[1] === "contacts") {
-          const ok = r.body.inputs.filter((i: any) => !invalid.includes(i));
-          const results = ok.map((i: any) => {
-            const key = `${upsert[1]}|${i.idProperty}|${i.id}`;
-            if (!records.has(key)) records.set(key, String(next++));
-            return {
-              id: records.get(key),
-              properties: i.properties,
-              createdAt: now,
-              updatedAt: now,
-              archived: false,
-            };
-          });
+          const results = r.body.inputs
+            .filter((i: any) => !invalid.includes(i))
+            .map((i: any) => write(upsert[1] as string, i));
           return {
             status: 207,
             body: {
@@ -106,19 +111,7 @@ export function fakeHubSpotWrites() {
             },
           };
         }
-        const results = r.body.inputs.map((i: any) => {
-          const key = `${upsert[1]}|${i.idProperty}|${i.id}`;
-          const isNew = !records.has(key);
-          if (isNew) records.set(key, String(next++));
-          return {
-            id: records.get(key),
-            properties: i.properties,
-            createdAt: now,
-            updatedAt: now,
-            archived: false,
-            new: isNew,
-          };
-        });
+        const results = r.body.inputs.map((i: any) => write(upsert[1] as string, i));
         return { status: 200, body: { status: "COMPLETE", results, startedAt: now, completedAt: now } };
       }
       if (
