@@ -19,9 +19,10 @@ import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
-import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
+import { RECONCILE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { recoverDispatched } from "../../shared/usecases/execution.ts";
 import { settleOverdue } from "../../shared/usecases/overdue.ts";
+import { heldBack } from "../../shared/usecases/redrive-checks.ts";
 import { settleDueItems } from "../../shared/usecases/trust-evidence.ts";
 import { workflowInputFor } from "../../shared/usecases/workflow-start.ts";
 
@@ -68,7 +69,7 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
     // Half the run for the scan: a backlog of thousands (after an outage) took all of it, so the
     // function timed out before handing anything over or running the sweeps below, every run.
     const scanUntil = context.getRemainingTimeInMillis() / 2;
-    const { inDoubt } = await recoverDispatched(runtime.deps, staleMs, {
+    const { inDoubt, heldBack: held } = await recoverDispatched(runtime.deps, staleMs, {
       startExecution: (decisionId) =>
         handOver.push(
           executor.execute(decisionId).then(
@@ -77,6 +78,8 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
           ),
         ),
       timeLeft: () => context.getRemainingTimeInMillis() > scanUntil,
+      // A pause or an opt-out since its dispatch stops it: the executor re-checks nothing.
+      recheck: (d) => heldBack(runtime.deps.decisions, d, runtime.deps.clock.now()),
     });
     const failed = (await Promise.all(handOver)).filter((ok) => !ok).length;
     // A failing item stays queued for the next run; one failure does not stop the others.
@@ -92,6 +95,7 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
       },
     );
     tools.metrics.addMetric("DecisionsInDoubt", "Count", inDoubt);
+    tools.metrics.addMetric("DecisionsHeldBack", "Count", held);
     tools.metrics.addMetric("DecisionsRedriven", "Count", handOver.length - failed);
     tools.metrics.addMetric("TrustEvidenceRecorded", "Count", settle.recorded);
     tools.metrics.addMetric("OverdueDecisionsExpired", "Count", overdue.expired);
@@ -102,6 +106,7 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
       throw new Error(`${failed} of ${handOver.length} dispatched decisions could not be handed over`);
     return {
       inDoubt,
+      heldBack: held,
       redriven: handOver.length,
       settled: settle.settled,
       recorded: settle.recorded,
@@ -114,7 +119,7 @@ export const handler = makeHandler(
     const env = parseAwsEnv();
     const own = parseWith(ReconcilerEnv, process.env, "environment");
     return {
-      runtime: createAwsRuntime(env, {}, LIFECYCLE_STORES),
+      runtime: createAwsRuntime(env, {}, RECONCILE_STORES),
       staleMs: own.STALE_AFTER_SECONDS * 1000,
       executor: new LambdaExecutorInvoker(
         new LambdaClient({ region: env.AWS_REGION }),

@@ -67,11 +67,19 @@ export const MCP_STORES: StoreSet = /* @__PURE__ */ withGate(ALL_STORES);
 
 /**
  * A decision's lifecycle after the gate (shared/usecases/transitions.ts LifecycleDeps): the Step
- * Functions steps, the executors and the reconciler. Trust learns from their results. No drafts: only
+ * Functions steps and the executors (the reconciler's set adds the gate's read). Trust learns from their results. No drafts: only
  * a review's refusal drafts a rule, and the reviews are the API's (3 KB less in each of them). No
- * gate's read: none of them re-checks a decision (the Release step does, RELEASE_STORES).
+ * gate's read: none of them re-checks a decision (the Release step does, RELEASE_STORES, and the
+ * reconciler before a hand-back, RECONCILE_STORES).
  */
 export const LIFECYCLE_STORES: StoreSet = { decisions, specs, trust };
+
+/**
+ * The reconciler (functions/workflow/reconcile.ts): the lifecycle's stores, its decisions with the
+ * gate's read, which it re-checks a decision with before handing it back to the executor
+ * (usecases/redrive-checks.ts: a pause, the suppression list).
+ */
+export const RECONCILE_STORES: StoreSet = { decisions: checkingDecisions, specs, trust };
 
 /**
  * The Release step (usecases/workflow-release.ts): it re-validates against the decision and the spec

@@ -36,6 +36,7 @@ import { publishSpec } from "../usecases/admin.ts";
 import { Gate } from "../usecases/gate.ts";
 import { dailyDigest } from "../usecases/ledger-digest.ts";
 import { execute, expire, recoverDispatched, release } from "../usecases/lifecycle.ts";
+import { heldBack } from "../usecases/redrive-checks.ts";
 import { dailySignalsTick } from "../usecases/signals-refit.ts";
 import { settleDecision } from "../usecases/trust-evidence.ts";
 import { EVENT_ROUTES, subscribeRoutes } from "./event-routes.ts";
@@ -122,7 +123,7 @@ export interface LocalRuntime {
    * Reconcile dispatched decisions nobody here is executing (see recoverDispatched): at startup, and
    * after every scheduler poll while the loop runs (unless the runtime was built without workers).
    */
-  reconcile(): Promise<{ executed: number; inDoubt: number }>;
+  reconcile(): Promise<{ executed: number; inDoubt: number; heldBack: number }>;
   close(): Promise<void>;
 }
 
@@ -252,6 +253,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
           () => executions.run(id, () => execute(deps, id)),
           (err) => log("reconciled execution failed", { decisionId: id, error: (err as Error).message }),
         ),
+      recheck: (d) => heldBack(deps.decisions, d, clock.now()),
     });
   // A process without workers leaves execution to its driver (a test stepping through it).
   if (options.runWorkers !== false)
@@ -259,7 +261,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       name: "reconcile dispatched",
       run: async () => {
         const r = await reconcile();
-        if (r.executed > 0 || r.inDoubt > 0) log("reconciled dispatched decisions", r);
+        if (r.executed > 0 || r.inDoubt > 0 || r.heldBack > 0) log("reconciled dispatched decisions", r);
       },
     });
   // Once a day on the scheduler's clock: the signals loop (a refit as a weights draft, or its adoption).

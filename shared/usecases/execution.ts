@@ -338,12 +338,28 @@ export async function recoverDispatched(
      * than a run is left to the next one, which reads it again from the start. Default: always.
      */
     timeLeft?: () => boolean;
+    /**
+     * Why a decision about to be handed back may no longer go (usecases/redrive-checks.ts: a pause,
+     * the suppression list), checked before each hand-back; such a decision is failed, its reservation
+     * given back (in doubt if an attempt wrote part of it). Default: nothing is re-checked.
+     */
+    recheck?: (decision: Decision) => Promise<string | undefined>;
   } = {},
-): Promise<{ executed: number; inDoubt: number }> {
+): Promise<{ executed: number; inDoubt: number; heldBack: number }> {
   const inFlight = options.inFlight ?? (() => false);
   let cursor: string | undefined;
   let executed = 0;
   let inDoubt = 0;
+  let heldBack = 0;
+  /** Whether the decision was stopped instead of handed back. */
+  const stopped = async (d: Decision): Promise<boolean> => {
+    const why = await options.recheck?.(d);
+    if (why === undefined) return false;
+    if (d.execution?.wrote) await markInDoubt(deps, d, `held back after a write (${why})`);
+    else await failUnsent(deps, d, iso(deps.clock.now()), "held back", `held back before its send (${why})`);
+    heldBack++;
+    return true;
+  };
   do {
     const page = await deps.decisions.queryDecisions({
       status: "dispatched",
@@ -351,7 +367,7 @@ export async function recoverDispatched(
       ...(cursor ? { cursor } : {}),
     });
     for (const listed of page.items) {
-      if (options.timeLeft && !options.timeLeft()) return { executed, inDoubt };
+      if (options.timeLeft && !options.timeLeft()) return { executed, inDoubt, heldBack };
       if (inFlight(listed.decisionId)) continue;
       // The listing may lag behind the decision: act on the decision as it is now.
       const d = await deps.decisions.getDecision(listed.decisionId);
@@ -360,6 +376,7 @@ export async function recoverDispatched(
         // Turned away by the vendor (nothing done): tried again from its time, not marked in doubt.
         if (d.execution?.retryAt) {
           if (deps.clock.now() < Date.parse(d.execution.retryAt)) continue;
+          if (await stopped(d)) continue;
           if (options.startExecution) options.startExecution(d.decisionId);
           else await execute(deps, d.decisionId);
           executed++;
@@ -368,6 +385,8 @@ export async function recoverDispatched(
             await markInDoubt(deps, d, "the process stopped during the connector call");
             inDoubt++;
           }
+        } else if (await stopped(d)) {
+          // Never attempted, and held back: failed above, nothing handed over.
         } else if (options.startExecution) {
           options.startExecution(d.decisionId);
           executed++;
@@ -382,5 +401,5 @@ export async function recoverDispatched(
     }
     cursor = page.cursor;
   } while (cursor);
-  return { executed, inDoubt };
+  return { executed, inDoubt, heldBack };
 }

@@ -16,6 +16,7 @@ import { recordProposal } from "../helpers/world.ts";
 import {
   emailProposal,
   eventTypes,
+  expectStatus,
   getDecision,
   type Harness,
   MINUTE,
@@ -154,13 +155,6 @@ describe("a send the provider turned away (rate limited) is tried again, not los
       error: expect.stringMatching(/turned away/),
       retryAt: expect.any(String),
     });
-    // Nobody received it: a reply meanwhile is not taken for an answer to it.
-    const reply = await recordOutcome(
-      h.rt.deps,
-      { type: "replied", personId: "burst-jane", occurredAt: new Date(h.rt.clock.now()).toISOString() },
-      { subject: "hubspot", roles: ["admin"] },
-    );
-    expect(reply.attributedTo).not.toBe(d.decisionId);
     // Not before its time, however often the reconciler runs: the provider is not hammered.
     expect(await h.rt.reconcile()).toMatchObject({ executed: 0, inDoubt: 0 });
     await h.rt.bus.drain();
@@ -207,6 +201,103 @@ describe("a send the provider turned away (rate limited) is tried again, not los
     expect(failed.status).toBe("failed");
     expect(failed.execution?.error).toMatch(/turned away/);
     expect(late.sent.size).toBe(0);
+  });
+});
+
+describe("a turned-away send is checked again before its retry", { timeout: 120_000 }, () => {
+  /** A touch turned away once by the provider, waiting for its retry time. */
+  async function turnedAway(world: Connector, accountId: string) {
+    const h = await boot(`rec${randomBytes(4).toString("hex")}`, T0, world);
+    open.push(h);
+    await seedAccount(h, accountId);
+    await pin(h, "outreach-writer", "email.send", 2);
+    const d = await proposeOk(h, emailProposal("outreach-writer", accountId));
+    h.rt.clock.advance(31 * MINUTE);
+    await release(h.rt.deps, d.decisionId);
+    expect((await execute(h.rt.deps, d.decisionId))?.status).toBe("dispatched");
+    return { h, d };
+  }
+
+  it("a prospect who unsubscribed meanwhile is not sent it: failed, its reservation given back", async () => {
+    const world = new ThrottledConnector(1);
+    const { h, d } = await turnedAway(world, "optout");
+    expectStatus(
+      await h.call("POST", "/v1/suppressions", h.admin, {
+        kind: "email",
+        value: "jane@optout.io",
+        reason: "unsubscribed",
+      }),
+      201,
+    );
+    h.rt.clock.advance(3 * MINUTE);
+    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 1 });
+    await h.rt.bus.drain();
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("failed");
+    expect(after.execution?.error).toBe("held back");
+    expect(after.events.at(-1)?.detail).toMatch(
+      /held back before its send \(email \(on file\) is .*unsubscribed/,
+    );
+    // Not quoted: the address stays out of the ledger's reasoning.
+    expect(JSON.stringify(after.events)).not.toContain("jane@optout.io");
+    expect(world.sent.size).toBe(0);
+    // Its reservation is back: the account's coordination no longer counts it.
+    const contact = await h.rt.deps.decisions.getContactState("optout");
+    expect(contact?.touches.map((t) => t.decisionId) ?? []).not.toContain(d.decisionId);
+  });
+
+  it("a reply meanwhile is not taken for an answer to it, and stops it (stop-on-reply)", async () => {
+    const world = new ThrottledConnector(1);
+    const { h, d } = await turnedAway(world, "replied");
+    // Nobody received it: the reply answers something else (an earlier touch, a colleague's email).
+    const reply = await recordOutcome(
+      h.rt.deps,
+      { type: "replied", personId: "replied-jane", occurredAt: new Date(h.rt.clock.now()).toISOString() },
+      { subject: "hubspot", roles: ["admin"] },
+    );
+    expect(reply.attributedTo).not.toBe(d.decisionId);
+    // Before, the retry went out on the checks made at its dispatch: an email after their reply.
+    h.rt.clock.advance(3 * MINUTE);
+    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 1 });
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("failed");
+    expect(after.events.at(-1)?.detail).toMatch(/account replied paused by harness: stop-on-reply/);
+    expect(world.sent.size).toBe(0);
+  });
+
+  it("an agent paused meanwhile sends nothing more", async () => {
+    const world = new ThrottledConnector(1);
+    const { h, d } = await turnedAway(world, "paused");
+    expectStatus(
+      await h.call("POST", "/v1/pauses", h.admin, {
+        scope: "agent",
+        target: "outreach-writer",
+        reason: "wrong tone in yesterday's emails",
+      }),
+      201,
+    );
+    h.rt.clock.advance(3 * MINUTE);
+    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 1 });
+    await h.rt.bus.drain();
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("failed");
+    expect(after.events.at(-1)?.detail).toMatch(/agent outreach-writer paused by .*wrong tone/);
+    expect(world.sent.size).toBe(0);
+  });
+
+  it("a pause lifted before the retry holds nothing back: sent, once", async () => {
+    const world = new ThrottledConnector(1);
+    const { h, d } = await turnedAway(world, "lifted");
+    const pause = expectStatus(
+      await h.call("POST", "/v1/pauses", h.admin, { scope: "global", reason: "checking a complaint" }),
+      201,
+    );
+    expectStatus(await h.call("DELETE", `/v1/pauses/${pause.pauseId}`, h.admin), 200);
+    h.rt.clock.advance(3 * MINUTE);
+    expect(await h.rt.reconcile()).toMatchObject({ executed: 1, heldBack: 0 });
+    await h.rt.bus.drain();
+    expect((await getDecision(h, d.decisionId)).status).toBe("executed");
+    expect(world.sent.get(d.idempotencyKey)).toBe(1);
   });
 });
 

@@ -12,9 +12,9 @@ import { makeHandler as executeHandler } from "../../functions/workflow/execute.
 import { makeHandler as reconcileHandler, restartWorkflows } from "../../functions/workflow/reconcile.ts";
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
 import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
-import type { Decision } from "../../shared/domain/decision.ts";
-import type { Connector } from "../../shared/ports.ts";
-import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
+import { type Decision, streams } from "../../shared/domain/decision.ts";
+import { type Connector, ConnectorError } from "../../shared/ports.ts";
+import { LIFECYCLE_STORES, RECONCILE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
@@ -49,7 +49,7 @@ function reconciler() {
   const handedOver: string[] = [];
   const restarted: string[] = [];
   const handler = reconcileHandler(() => ({
-    runtime: awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }),
+    runtime: awsRuntimeFor(rt, { stores: RECONCILE_STORES }),
     staleMs: STALE_MS,
     executor: { execute: async (id: string) => void handedOver.push(id) },
     workflows: {
@@ -111,7 +111,7 @@ describe("reconciler (scheduled)", () => {
     };
     const invoker = new LambdaExecutorInvoker(lambda as never, "dev-harness-execute-allowed");
     const out = await reconcileHandler(() => ({
-      runtime: awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }),
+      runtime: awsRuntimeFor(rt, { stores: RECONCILE_STORES }),
       staleMs: STALE_MS,
       executor: invoker,
       workflows: { restart: async () => {} },
@@ -145,6 +145,42 @@ describe("reconciler (scheduled)", () => {
     const next = reconciler();
     await next.handler({ "detail-type": "Scheduled Event" }, ctx);
     expect(next.handedOver).toEqual(expect.arrayContaining([first.decisionId, second.decisionId]));
+  });
+
+  it("a turned-away send is checked again before it is handed back: a suppression since stops it", async () => {
+    const d = await dispatched("rc-held", "rc-sdr6");
+    const kept = await dispatched("rc-clear", "rc-sdr7");
+    const turnedAway: Connector = {
+      execute: async () => {
+        throw new ConnectorError("SES SendEmail: still turned away (429)", false, { retryAfterMs: 1_000 });
+      },
+    };
+    const executor = executeHandler(() =>
+      awsRuntimeFor(rt, { extras: { connector: () => turnedAway }, stores: LIFECYCLE_STORES }),
+    );
+    for (const id of [d.decisionId, kept.decisionId])
+      expect(await executor({ decisionId: id }, lambdaContext("execute"))).toMatchObject({
+        status: "dispatched",
+      });
+    // Jane complained about another email meanwhile: do-not-contact on email.
+    await rt.deps.kb.addSuppression(
+      { kind: "person", value: "rc-held-jane", reason: "complaint", channels: ["email"] },
+      new Date(rt.clock.now()).toISOString(),
+    );
+    rt.clock.advance(3 * 60_000);
+    const r = reconciler();
+    const out = await r.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(out.heldBack).toBe(1);
+    expect(r.handedOver).not.toContain(d.decisionId);
+    expect(r.handedOver).toContain(kept.decisionId);
+    const held = await rt.deps.decisions.getDecision(d.decisionId);
+    expect(held?.status).toBe("failed");
+    expect(held?.execution?.error).toBe("held back");
+    const events = await rt.deps.decisions.events(streams.decision(d.decisionId));
+    expect(events.at(-1)?.detail).toMatch(
+      /held back before its send \(person rc-held-jane is unsubscribed from email: complaint\)/,
+    );
+    expect(rt.sandbox.entries.some((e) => e.decisionId === d.decisionId)).toBe(false);
   });
 
   // Last: it moves the shared clock by days.

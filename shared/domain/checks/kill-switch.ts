@@ -26,7 +26,8 @@ export function activePauses(
   });
 }
 
-function describe(p: Pause): string {
+/** A pause in words: who paused what, why and until when. */
+export function describePause(p: Pause): string {
   const what = p.scope === "global" ? "everything" : `${p.scope} ${p.target}`;
   return `${what} paused by ${p.createdBy}: ${p.reason}${p.until ? ` (until ${p.until})` : ""}`;
 }
@@ -47,5 +48,5 @@ export function checkKillSwitches(ctx: GateContext, channel: Channel | undefined
   if (active.length === 0) return { check: "kill_switch", result: "pass", detail: NO_PAUSE };
   // A pause with an end defers; a pause without one blocks, since there is no time to retry at.
   const effect = active.every((p) => p.until) ? "defer" : "block";
-  return { check: "kill_switch", result: "fail", effect, detail: active.map(describe).join("; ") };
+  return { check: "kill_switch", result: "fail", effect, detail: active.map(describePause).join("; ") };
 }

@@ -1,5 +1,5 @@
 import type { CheckResult, GateContext } from "../decision-types.ts";
-import type { Account, Person } from "../kb.ts";
+import type { Account, Person, SuppressionEntry } from "../kb.ts";
 import { prepareCompetitors } from "../prepared-spec.ts";
 import { modeOf } from "../spec-modes.ts";
 import type { Spec } from "../spec-schema.ts";
@@ -22,12 +22,7 @@ export function checkSuppression(
 ): CheckResult[] {
   const modes = spec.suppression.modes;
   const out: CheckResult[] = [];
-  const listed: string[] = [];
-  for (const s of ctx.suppressions) {
-    if (s.channels && channel && !s.channels.includes(channel)) continue;
-    const scope = s.channels ? `unsubscribed from ${s.channels.join(", ")}` : "do-not-contact";
-    listed.push(`${s.kind} ${s.kind === "email" ? "(on file)" : s.value} is ${scope}: ${s.reason}`);
-  }
+  const listed = listedSuppressions(ctx.suppressions, channel);
   if (listed.length > 0)
     out.push({ check: "suppression", result: "fail", effect: "block", detail: listed.join("; ") });
   if (spec.suppression.blockLifecycles.includes(account.lifecycle)) {
@@ -60,6 +55,21 @@ export function checkSuppression(
   if (out.every((c) => c.shadow))
     out.unshift({ check: "suppression", result: "pass", detail: "no enforced suppression applies" });
   return out;
+}
+
+/**
+ * The suppression list's entries that apply on this channel, each said in words (an address as "on
+ * file": the decision's reasoning must not quote it). Also what a turned-away retry is held back by
+ * (usecases/redrive-checks.ts).
+ */
+export function listedSuppressions(entries: SuppressionEntry[], channel: Channel | undefined): string[] {
+  const listed: string[] = [];
+  for (const s of entries) {
+    if (s.channels && channel && !s.channels.includes(channel)) continue;
+    const scope = s.channels ? `unsubscribed from ${s.channels.join(", ")}` : "do-not-contact";
+    listed.push(`${s.kind} ${s.kind === "email" ? "(on file)" : s.value} is ${scope}: ${s.reason}`);
+  }
+  return listed;
 }
 
 const fail = (rule: string, shadow: boolean, detail: string): CheckResult => ({

@@ -1,0 +1,42 @@
+/**
+ * What the reconciler checks before it hands a dispatched decision back to its executor: a touch the
+ * vendor turned away, tried again up to 30 minutes after its dispatch, or one nobody attempted (its
+ * workflow or event gave up), up to two hours after. The executor re-checks nothing (it carries none
+ * of the gate's reads: issue 11, item 8), so without this an agent paused by a person, or a prospect
+ * who unsubscribed, bounced or complained meanwhile, was contacted all the same.
+ *
+ * Only what the world changes under a decision within that time, and what may never be overridden:
+ * a pause in force (a kill switch) and the suppression list. The spec's rules, persona and content
+ * were checked when it was decided, approved or released, as for any dispatched decision.
+ */
+import { activePauses, describePause } from "../domain/checks/kill-switch.ts";
+import { listedSuppressions } from "../domain/checks/suppression.ts";
+import type { Decision } from "../domain/decision.ts";
+import { localDate } from "../domain/time.ts";
+import type { DecisionStore } from "../ports.ts";
+
+/**
+ * Why the decision may no longer go out, or undefined if nothing holds it back. One batched read (the
+ * gate's: `readGateContext`), so the store must be the checking one (adapters/dynamo/gate-read.ts).
+ */
+export async function heldBack(
+  decisions: DecisionStore,
+  d: Decision,
+  now: number,
+): Promise<string | undefined> {
+  const read = await decisions.readGateContext({
+    decisionId: d.decisionId,
+    agentId: d.agentId,
+    actionType: d.actionType,
+    accountId: d.accountId,
+    day: localDate(now, "UTC"),
+    ...(d.channel ? { channel: d.channel } : {}),
+    ...(d.personId ? { personId: d.personId } : {}),
+  });
+  const paused = activePauses(read.pauses, d.agentId, d.channel, d.accountId, now);
+  if (paused.length > 0) return paused.map(describePause).join("; ");
+  // A record action reaches nobody: only a pause stops it, as at the Release step (domain/revalidate.ts).
+  if (d.actionKind === "record") return undefined;
+  const listed = listedSuppressions(read.suppressions, d.channel);
+  return listed.length > 0 ? listed.join("; ") : undefined;
+}
