@@ -2,7 +2,9 @@ import { isHeldOut } from "../domain/arms.ts";
 import { type Decision, streams } from "../domain/decision.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import { newId, outcomeIdFor, pauseIdForOutcome } from "../domain/ids.ts";
+import type { Spec, SpecVersion } from "../domain/spec-schema.ts";
 import { DAY, iso } from "../domain/time.ts";
+import type { Channel } from "../domain/vocabulary.ts";
 import type { Deps } from "../ports.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
@@ -12,6 +14,46 @@ import { judgmentWaits, teachCreator } from "./trust-evidence.ts";
 const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
 
 /**
+ * The touch of the person's an outcome at `at` answers: the last one sent (an attempt on record, not
+ * turned away) within the spec's attribution window before it, on `channel` if the outcome says (an
+ * email reply answers an email); a holdout account, never touched, gets it on the touch the holdout
+ * blocked (arms.ts). A touch is matched by when it went out, not when it was decided: a follow-up
+ * decided before a reply and sent after it did not get that reply. One of the person's decisions that
+ * already carries `outcomeId` keeps it, so a redelivery (a webhook, then the poll) finds the same
+ * decision, and the outcome counts once, even when a later touch has since gone out.
+ */
+export async function touchAnswered(
+  deps: Deps,
+  spec: Spec,
+  personId: string,
+  at: number,
+  outcomeId?: string,
+  channel?: Channel,
+): Promise<Decision | undefined> {
+  const since = at - spec.outcomes.attributionWindowDays * DAY;
+  const { items } = await deps.decisions.queryDecisions({ personId, limit: 50 });
+  const within = (t: number) => t >= since && t <= at;
+  const sentAt = (d: Decision) =>
+    d.execution && !d.execution.retryAt ? Date.parse(d.execution.at) : Number.NaN;
+  let touch = outcomeId ? items.find((d) => d.outcomes.some((o) => o.outcomeId === outcomeId)) : undefined;
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const d of touch ? [] : items) {
+    const t = sentAt(d);
+    if (
+      d.actionKind === "touch" &&
+      CONTACTED.has(d.status) &&
+      (!channel || d.channel === channel) &&
+      within(t) &&
+      t > latest
+    ) {
+      touch = d;
+      latest = t;
+    }
+  }
+  return touch ?? items.find((d) => isHeldOut(d) && within(Date.parse(d.decidedAt)));
+}
+
+/**
  * Record something that happened after a decision. It is attributed to the decision given, or to the
  * person's last touch within the attribution window; it teaches trust, and a reply or meeting pauses
  * every agent on the account (stop-on-reply). Unsubscribes and complaints become suppressions.
@@ -19,8 +61,7 @@ const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
 export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Principal) {
   const spec = await deps.specs.current();
   if (!spec) throw new NotFoundError("no spec has been published yet");
-  const now = deps.clock.now();
-  const at = body.occurredAt ?? iso(now);
+  const at = body.occurredAt ?? iso(deps.clock.now());
   // Nothing is written about someone the knowledge base does not know (a typo or an erased person).
   if (body.personId && !(await deps.kb.getPerson(body.personId)))
     throw new NotFoundError(`person ${body.personId} does not exist`);
@@ -35,22 +76,45 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
     if (!decision) throw new NotFoundError(`decision ${body.decisionId} does not exist`);
     personId ??= decision.personId;
   } else if (personId) {
-    const since = Date.parse(at) - spec.spec.outcomes.attributionWindowDays * DAY;
-    const page = await deps.decisions.queryDecisions({ personId, limit: 50 });
-    decision = page.items.find(
-      (d) =>
-        d.actionKind === "touch" &&
-        CONTACTED.has(d.status) &&
-        // A touch the vendor turned away is waiting to be sent: nobody has it to answer.
-        !d.execution?.retryAt &&
-        Date.parse(d.decidedAt) >= since &&
-        Date.parse(d.decidedAt) <= Date.parse(at),
-    );
-    // A holdout account was never touched: its outcome goes on the touch the holdout blocked (arms.ts).
-    decision ??= page.items.find(
-      (d) => isHeldOut(d) && Date.parse(d.decidedAt) >= since && Date.parse(d.decidedAt) <= Date.parse(at),
-    );
+    decision = await touchAnswered(deps, spec.spec, personId, Date.parse(at), body.outcomeId);
   }
+  return recordResolved(deps, spec, body, principal, at, decision, personId);
+}
+
+/**
+ * An outcome on the decision its caller read and attributed it to (an SES event names its decision;
+ * a HubSpot reply is attributed by touchAnswered): recordOutcome without reading it again, and without
+ * its attribution, which an SES events function does not carry.
+ */
+export async function recordOutcomeOn(
+  deps: Deps,
+  decision: Decision,
+  body: OutcomeBody,
+  principal: Principal,
+) {
+  const spec = await deps.specs.current();
+  if (!spec) throw new NotFoundError("no spec has been published yet");
+  return recordResolved(
+    deps,
+    spec,
+    body,
+    principal,
+    body.occurredAt ?? iso(deps.clock.now()),
+    decision,
+    decision.personId,
+  );
+}
+
+async function recordResolved(
+  deps: Deps,
+  spec: SpecVersion,
+  body: OutcomeBody,
+  principal: Principal,
+  at: string,
+  decision: Decision | undefined,
+  personId: string | undefined,
+) {
+  const now = deps.clock.now();
   // Without an id, one with its instant is named by what it is (a retry is then recognised); one
   // without either can only be a new outcome each time.
   const subject = decision?.decisionId ?? personId;

@@ -17,7 +17,7 @@ import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
 import { safeCheckpoint, savedCheckpoint } from "./crm-import.ts";
 import { optOutReason } from "./crm-records.ts";
-import { recordOutcome } from "./outcomes.ts";
+import { recordOutcome, recordOutcomeOn, touchAnswered } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
 import { move } from "./transitions.ts";
@@ -39,6 +39,13 @@ export type WorldOutcomeResult =
   | { recorded: false; reason: string };
 
 const SES: Principal = { subject: "ses", roles: ["admin"] };
+/**
+ * An address SES cannot deliver to (a hard bounce, a suppression list) is suppressed on email only:
+ * the person may still be reached on LinkedIn. Before, on every channel.
+ */
+const EMAIL: ["email"] = ["email"];
+/** Outcomes that say an email reached its person. */
+const REACHED = new Set(["opened", "replied", "meeting_booked"]);
 const ON_ACCOUNT_LIST = "OnAccountSuppressionList";
 /** A hard bounce SES answers itself, sending nothing: the address bounced recently for any sender. */
 const ON_GLOBAL_LIST = "Suppressed";
@@ -83,17 +90,22 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
         : (detail.complaint?.complainedRecipients ?? []).map((r) => r.emailAddress);
     for (const a of addresses.length ? addresses : detail.mail.destination)
       await deps.kb.addSuppression(
-        { kind: "email", value: a.toLowerCase(), reason: `on ${list} (SES ${msg})` },
+        { kind: "email", value: a.toLowerCase(), channels: EMAIL, reason: `on ${list} (SES ${msg})` },
         new Date(deps.clock.now()).toISOString(),
       );
     return notSent(`${SES_NOT_SENT}: the address is on ${list}`);
   }
   if (detail.eventType === "Reject")
     return notSent(`${SES_REJECTED}: ${detail.reject?.reason ?? "no reason given"}`);
-  if (detail.eventType === "Bounce" && detail.bounce?.bounceType === "Transient")
+  if (detail.eventType === "Bounce" && detail.bounce?.bounceType === "Transient") {
+    // A soft bounce can follow the delivery (a mailbox that filled up later answers with one): an
+    // email opened or answered reached the person, and stays sent, its reservation held.
+    if (decision.outcomes.some((o) => REACHED.has(o.type)))
+      return { recorded: false, reason: "soft bounce after it was opened or answered" };
     return notSent(
       `${SES_NOT_SENT}: SES stopped retrying (soft bounce${detail.bounce.bounceSubType ? `: ${detail.bounce.bounceSubType}` : ""})`,
     );
+  }
   // From here on SES says the message went out (a Send, that SES took it): a decision whose executor
   // stopped before recording SES's answer is settled as sent first.
   const settled = await settle(deps, decision, detail, msg);
@@ -101,6 +113,9 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
   let at: string | undefined;
   switch (detail.eventType) {
     case "Complaint":
+      // The recipient's provider saying it is not spam (a feedback report of type not-spam) is no complaint.
+      if (detail.complaint?.complaintFeedbackType === "not-spam")
+        return settled ?? { recorded: false, reason: "a not-spam report" };
       type = "complaint";
       at = detail.complaint?.timestamp;
       break;
@@ -115,7 +130,12 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       // Suppressed before the outcome is recorded: a retry after a crash between the two still suppresses.
       for (const r of detail.bounce.bouncedRecipients)
         await deps.kb.addSuppression(
-          { kind: "email", value: r.emailAddress.toLowerCase(), reason: `hard bounce (SES ${msg})` },
+          {
+            kind: "email",
+            value: r.emailAddress.toLowerCase(),
+            channels: EMAIL,
+            reason: `hard bounce (SES ${msg})`,
+          },
           new Date(deps.clock.now()).toISOString(),
         );
       break;
@@ -133,7 +153,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
           {
             kind: "email",
             value: a.toLowerCase(),
-            channels: ["email"],
+            channels: EMAIL,
             reason: `unsubscribed through SES's link (SES ${msg})`,
           },
           new Date(deps.clock.now()).toISOString(),
@@ -154,7 +174,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     type,
     ...(at && !Number.isNaN(Date.parse(at)) ? { occurredAt: new Date(Date.parse(at)).toISOString() } : {}),
   };
-  const res = await recordOutcome(deps, body, SES);
+  const res = await recordOutcomeOn(deps, decision, body, SES);
   return {
     recorded: true,
     outcomeId: res.outcomeId,
@@ -257,7 +277,6 @@ async function settle(
 }
 
 const HUBSPOT: Principal = { subject: "hubspot", roles: ["admin"] };
-const TOUCHED = new Set(["executed", "dispatched", "in_doubt"]);
 
 /**
  * A contact property change that means a reply or a booked meeting, for a person the harness knows
@@ -282,23 +301,23 @@ export async function recordHubSpotEvent(
     ? Number(event.propertyValue)
     : Date.parse(event.propertyValue);
   if (!Number.isFinite(at)) return { recorded: false, reason: `${event.propertyName} is not a time` };
-  const since = at - spec.spec.outcomes.attributionWindowDays * 86_400_000;
-  const page = await deps.decisions.queryDecisions({ personId, limit: 50 });
-  const touch = page.items.find(
-    (d) =>
-      d.actionKind === "touch" &&
-      TOUCHED.has(d.status) &&
-      // A touch the vendor turned away is waiting to be sent: nobody has it to answer.
-      !d.execution?.retryAt &&
-      Date.parse(d.decidedAt) >= since &&
-      Date.parse(d.decidedAt) <= at,
-  );
-  if (!touch) return { recorded: false, reason: "the harness did not touch this person in the window" };
   // The property's value is the reply's (meeting's) time, epoch ms in a webhook and ISO text in a
   // search: normalized, the webhook and the poll (hubspot-poll.ts) derive the same id.
   const outcomeId = `hubspot:${idPart(String(event.objectId))}:${type}:${at}`;
-  const res = await recordOutcome(
+  // The last email reply answers an email; a meeting, any touch. A holdout's goes on the touch the
+  // holdout blocked (its experiment's report counts it), and a redelivery on the decision it is on.
+  const touch = await touchAnswered(
     deps,
+    spec.spec,
+    personId,
+    at,
+    outcomeId,
+    type === "replied" ? "email" : undefined,
+  );
+  if (!touch) return { recorded: false, reason: "the harness did not touch this person in the window" };
+  const res = await recordOutcomeOn(
+    deps,
+    touch,
     { outcomeId, decisionId: touch.decisionId, type, occurredAt: new Date(at).toISOString() },
     HUBSPOT,
   );

@@ -63,13 +63,14 @@ const liveSes = () =>
  * An email proposed, approved and sent by the execute-allowed entry through the live SES connector;
  * `unreviewed`: by an agent trusted to send on its own (level 3), so nobody reviewed it.
  */
-async function sentEmail(accountId: string, o: { unreviewed?: string } = {}) {
+async function sentEmail(accountId: string, o: { unreviewed?: string; agentId?: string } = {}) {
   await seedAcme(rt.deps, accountId);
   if (o.unreviewed) {
     const spec = await getSpec(rt.deps, "current");
     await pinTrust(rt.deps, spec, o.unreviewed, "email.send", 3, "autonomous sender", "admin@example.com");
   }
-  const agentId = o.unreviewed ?? "w-writer";
+  // Another reviewed agent where a test's sends must not move w-writer's trust (its level is 1).
+  const agentId = o.unreviewed ?? o.agentId ?? "w-writer";
   // What the outreach writer proposes: the payload the SES connector sends.
   const payload = {
     to: `jane@${accountId}.io`,
@@ -147,6 +148,19 @@ const moveExecuted = (decision: Decision, patch: Partial<Decision> & { status: D
       detail: "set by the test",
     },
   });
+
+/**
+ * At least `days` on (four: past the account's 72 h after an email; eight: a second email, past
+ * "different channels within a week"), to a Tuesday to Thursday, 10:00
+ * in New York: inside the spec's send window whatever the earlier tests did with the clock.
+ */
+const daysOn = (days = 4) => {
+  let t = rt.clock.now() + days * 86_400_000;
+  while (![2, 3, 4].includes(new Date(t).getUTCDay())) t += 86_400_000;
+  rt.clock.set(
+    Date.UTC(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth(), new Date(t).getUTCDate(), 15),
+  );
+};
 
 const outcomesOf = async (id: string) => (await rt.deps.decisions.getDecision(id))?.outcomes ?? [];
 
@@ -275,6 +289,36 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     expect(failed?.outcomes).toEqual([]);
     expect(await suppressionsFor(rt.db, "w-soft", "w-soft-jane")).toEqual([]);
     expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(trustBefore?.version);
+  });
+
+  it("a soft bounce after the email was opened leaves it sent: its touch and reservation stay", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-soft-late", { agentId: "w-writer-2" });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    expect(await handler(sesEvent("eventbridge-ses-open.json", sent, messageId), ctx)).toMatchObject({
+      recorded: true,
+      type: "opened",
+    });
+    // The mailbox filled up afterwards and answered with a late bounce notice.
+    const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+    bounce.detail.bounce.bounceType = "Transient";
+    bounce.detail.bounce.bounceSubType = "MailboxFull";
+    expect(await handler(bounce, ctx)).toEqual({
+      recorded: false,
+      reason: "soft bounce after it was opened or answered",
+    });
+    expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("executed");
+    const touched = await rt.deps.decisions.getContactState("w-soft-late");
+    expect(touched.touches.map((t) => t.decisionId)).toContain(decision.decisionId);
+  });
+
+  it("a complaint reported as not spam (feedback type not-spam) is no complaint: nobody suppressed or taught", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-notspam", { agentId: "w-writer-2" });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const e = sesEvent("eventbridge-ses-complaint.json", sent, messageId);
+    e.detail.complaint.complaintFeedbackType = "not-spam";
+    expect(await handler(e, ctx)).toEqual({ recorded: false, reason: "a not-spam report" });
+    expect(await outcomesOf(decision.decisionId)).toEqual([]);
+    expect(await suppressionsFor(rt.db, "w-notspam", "w-notspam-jane")).toEqual([]);
   });
 
   it("a Reject while the executor has not yet recorded SES's answer settles it: failed", async () => {
@@ -529,6 +573,22 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       await w.close();
     }
   });
+
+  /** The documented sample, its reply at `at` (epoch ms, as the webhook sends it). */
+  const replyAt = (at: number) => {
+    const events = fixture("hubspot-webhook-contact-property-change.json");
+    events[0].propertyValue = String(at);
+    return JSON.stringify(events);
+  };
+
+  /** A touch by an agent trusted to act alone: dispatched by the gate, not yet sent. */
+  async function dispatchedTouch(proposal: ReturnType<typeof emailProposal>) {
+    const spec = await getSpec(rt.deps, "current");
+    await pinTrust(rt.deps, spec, proposal.agentId, proposal.action.type, 3, "test", "admin@example.com");
+    const { decision } = await rt.deps.gate.propose(proposal, agent(proposal.agentId));
+    if (decision.status !== "dispatched") throw new Error(JSON.stringify(decision.reasons));
+    return decision;
+  }
 
   it("a contact who unsubscribed from all email in HubSpot is suppressed on email, touched or not", async () => {
     await seedAcme(rt.deps, "w-hs-opt");
@@ -956,5 +1016,90 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     } finally {
       await w.close();
     }
+  });
+
+  // Last: these move the shared clock by days, past the documented sample's reply time.
+  it("a reply goes to the touch sent before it, and stays there when a later touch goes out and HubSpot delivers it again", async () => {
+    const first = await sentEmail("w-hs-order", { agentId: "w-writer-2" });
+    daysOn(8);
+    // Fresh intent signals: the seeded ones have aged out of their windows.
+    await seedAcme(rt.deps, "w-hs-order");
+    // A follow-up decided before the reply, sent only after it: the reply cannot answer it.
+    const followUp = await dispatchedTouch(emailProposal("w-hs-auto", "w-hs-order", "w-hs-order-jane"));
+    const w = await wiring("jane@w-hs-order.io");
+    try {
+      const body = replyAt(rt.clock.now() + 60_000);
+      rt.clock.advance(120_000);
+      const got = await w.handler(delivery(body), ctx);
+      expect(JSON.parse(got.body as string).results[0]).toMatchObject({
+        recorded: true,
+        duplicate: false,
+        decisionId: first.decision.decisionId,
+      });
+      expect((await execute(rt.deps, followUp.decisionId))?.status).toBe("executed");
+      // HubSpot delivers it again (or the poll reads it): the newest touch now is the follow-up, but
+      // the reply is the one already recorded.
+      rt.clock.advance(60_000);
+      const again = await w.handler(delivery(body), ctx);
+      expect(JSON.parse(again.body as string).results[0]).toMatchObject({
+        recorded: true,
+        duplicate: true,
+        decisionId: first.decision.decisionId,
+      });
+      expect(await outcomesOf(followUp.decisionId)).toEqual([]);
+      expect((await outcomesOf(first.decision.decisionId)).filter((o) => o.type === "replied")).toHaveLength(
+        1,
+      );
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("an email reply is not credited to a LinkedIn touch sent after the email", async () => {
+    const first = await sentEmail("w-hs-chan", { agentId: "w-writer-2" });
+    daysOn();
+    // Fresh intent signals: the seeded ones have aged out of their windows.
+    await seedAcme(rt.deps, "w-hs-chan");
+    const li = await dispatchedTouch(linkedinProposal("w-hs-li", "w-hs-chan", "w-hs-chan-jane"));
+    expect((await execute(rt.deps, li.decisionId))?.status).toBe("executed");
+    const w = await wiring("jane@w-hs-chan.io");
+    try {
+      rt.clock.advance(60_000);
+      const got = await w.handler(delivery(replyAt(rt.clock.now())), ctx);
+      expect(JSON.parse(got.body as string).results[0]).toMatchObject({
+        recorded: true,
+        decisionId: first.decision.decisionId,
+      });
+      expect(await outcomesOf(li.decisionId)).toEqual([]);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("an address SES cannot deliver to", () => {
+  it("a hard bounce suppresses the address on email only: a LinkedIn touch may still reach the person", async () => {
+    const { sent, messageId } = await sentEmail("w-bounce-li", { agentId: "w-writer-2" });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+    bounce.detail.bounce.bouncedRecipients[0].emailAddress = "jane@w-bounce-li.io";
+    expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "bounced" });
+    const suppressions = await suppressionsFor(rt.db, "w-bounce-li", "w-bounce-li-jane");
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const s of suppressions) expect(s.channels).toEqual(["email"]);
+    // The gate: email refused, LinkedIn not held back by the bounce.
+    daysOn();
+    // Fresh intent signals: the seeded ones have aged out of their windows.
+    await seedAcme(rt.deps, "w-bounce-li");
+    const email = await rt.deps.gate.propose(
+      emailProposal("w-writer", "w-bounce-li", "w-bounce-li-jane"),
+      agent("w-writer"),
+    );
+    expect(email.decision.reasons.join(" ")).toMatch(/suppression/);
+    const li = await rt.deps.gate.propose(
+      linkedinProposal("w-writer", "w-bounce-li", "w-bounce-li-jane"),
+      agent("w-writer"),
+    );
+    expect(li.decision.checks.find((c) => c.check === "suppression")?.result).toBe("pass");
   });
 });

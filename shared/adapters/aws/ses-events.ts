@@ -48,6 +48,8 @@ export const SesEventDetail = z.looseObject({
     z.extend(Stamp, {
       /** `OnAccountSuppressionList`: not sent, the address being on the account's list for a complaint. */
       complaintSubType: z.optional(z.nullable(z.string())),
+      /** The feedback report's type (abuse, fraud, not-spam, …), when the provider sent one. */
+      complaintFeedbackType: z.optional(z.nullable(z.string())),
       complainedRecipients: z._default(z.array(z.looseObject({ emailAddress: z.string() })), []),
     }),
   ),
