@@ -73,6 +73,8 @@ export interface CrmImportStore {
   erased(email: string, personId?: string): Promise<boolean>;
   /** Suppress an address on email (the person it is, or becomes, included: the KB's suppressions). */
   suppressEmail(email: string, reason: string, at: string): Promise<void>;
+  /** Suppress a person on email, whatever their address. */
+  suppressPerson(personId: string, reason: string, at: string): Promise<void>;
   getAccount(accountId: string): Promise<Account | undefined>;
   getPerson(personId: string): Promise<Person | undefined>;
   getDeal(accountId: string, dealId: string): Promise<Deal | undefined>;
@@ -207,11 +209,17 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
 
 const contactEmail = (rec: CrmRecord) => rec.properties.email?.trim().toLowerCase() || undefined;
 
-/** A contact unsubscribed from all email in the CRM: its address suppressed on email. Whether it was. */
+/**
+ * A contact unsubscribed from all email in the CRM: its address suppressed on email, and the person
+ * it was imported as (whose address on file may be another: corrected since in one place or the
+ * other). Whether it was.
+ */
 async function suppressOptOut(store: CrmImportStore, rec: CrmRecord, at: string): Promise<boolean> {
   const email = contactEmail(rec);
   if (!email || !emailOptedOut(rec)) return false;
   await store.suppressEmail(email, optOutReason(rec.id), at);
+  const link = await store.link("contacts", rec.id);
+  if (link) await store.suppressPerson(link.kbId, optOutReason(rec.id), at);
   return true;
 }
 

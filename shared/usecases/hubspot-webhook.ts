@@ -90,7 +90,7 @@ export async function receiveHubSpotWebhook(
         : event.subscriptionType === "contact.merge"
           ? await recordHubSpotMerge(deps, event, o)
           : event.subscriptionType === "contact.propertyChange" && event.propertyName === EMAIL_OPT_OUT
-            ? await recordHubSpotOptOut(deps, event, await o.contacts())
+            ? await recordHubSpotOptOut(deps, event, await o.contacts(), o.personOf)
             : await recordHubSpotEvent(deps, event, await o.contacts()),
     );
   }

@@ -341,21 +341,24 @@ export async function recordHubSpotOptOut(
   deps: Deps,
   event: HubSpotWebhookEvent,
   contacts: ContactEmails,
+  personOf: (contactId: string) => Promise<string | undefined>,
 ): Promise<WorldOutcomeResult> {
   if (event.propertyValue?.trim().toLowerCase() !== "true")
     return { recorded: false, reason: `${EMAIL_OPT_OUT} is not "true": nothing is lifted` };
   const contactId = String(event.objectId);
-  const email = await contacts.emailOf(contactId);
-  if (!email) return { recorded: false, reason: "the contact has no email address" };
-  await deps.kb.addSuppression(
-    {
-      kind: "email",
-      value: email.toLowerCase(),
-      channels: ["email"],
-      reason: optOutReason(contactId),
-    },
-    new Date(deps.clock.now()).toISOString(),
-  );
+  const [email, personId] = await Promise.all([contacts.emailOf(contactId), personOf(contactId)]);
+  if (!email && !personId) return { recorded: false, reason: "the contact has no email address" };
+  const at = new Date(deps.clock.now()).toISOString();
+  const reason = optOutReason(contactId);
+  if (email)
+    await deps.kb.addSuppression(
+      { kind: "email", value: email.toLowerCase(), channels: ["email"], reason },
+      at,
+    );
+  // The person the contact was imported as too: their address on file here may not be the one the
+  // contact has now (a rep corrected it in HubSpot, or the harness kept its own newer record).
+  if (personId)
+    await deps.kb.addSuppression({ kind: "person", value: personId, channels: ["email"], reason }, at);
   return {
     recorded: true,
     outcomeId: `hubspot:${idPart(contactId)}:email_optout`,

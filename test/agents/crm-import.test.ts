@@ -10,6 +10,7 @@ import { DynamoCheckpointStore } from "../../shared/adapters/dynamo/checkpoint-s
 import { DynamoCrmImportStore } from "../../shared/adapters/dynamo/crm-import-store.ts";
 import { DynamoKnowledgeStore, suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import { crmImport } from "../../shared/agents/workflows/crm-import.ts";
+import type { Person } from "../../shared/domain/kb.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
 import { putAccount, putPerson } from "../../shared/usecases/admin.ts";
 import {
@@ -751,6 +752,40 @@ describe("CRM import (HubSpot → knowledge base)", () => {
         kind: "email",
         channels: ["email"],
         reason: expect.stringMatching(/contact 7712/),
+      }),
+    );
+    await w.hs.close();
+  });
+
+  it("an opt-out reaches the person the contact was imported as, whatever address the harness has on file for them", async () => {
+    const w = await world();
+    w.hs.put("companies", "7901", { name: "Hooli", domain: "hooli-79.com" }, T0 - 5 * HOUR);
+    const contact = { firstname: "Gavin", lastname: "Belson", jobtitle: "VP Sales" };
+    w.hs.put("contacts", "7911", { ...contact, email: "gavin@hooli-79.com" }, T0 - 5 * HOUR, "7901");
+    await importFromCrm(w.deps, TZ);
+    const person = (await w.kb.getPerson("hubspot-contact-7911")) as Person;
+    // The harness's own newer record keeps another address (a correction made here)...
+    await putPerson(h.rt.deps, "hubspot-contact-7911", {
+      accountId: person.accountId,
+      email: "g.belson@hooli-79.com",
+      ...{ firstName: "Gavin", lastName: "Belson", title: "VP Sales" },
+    });
+    // ...while in HubSpot the contact, under yet another address, unsubscribes from all email.
+    w.hs.put(
+      "contacts",
+      "7911",
+      { ...contact, email: "gb@hooli-79.com", hs_email_optout: "true" },
+      T0 - HOUR,
+      "7901",
+    );
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.contacts).toMatchObject({ optedOut: 1, keptNewer: 1 });
+    expect((await w.kb.getPerson("hubspot-contact-7911"))?.email).toBe("g.belson@hooli-79.com");
+    expect(await suppressionsFor(h.rt.db, person.accountId, "hubspot-contact-7911")).toContainEqual(
+      expect.objectContaining({
+        kind: "person",
+        channels: ["email"],
+        reason: "unsubscribed from all email in HubSpot (contact 7911)",
       }),
     );
     await w.hs.close();

@@ -636,6 +636,37 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     }
   });
 
+  it("an opt-out reaches the person the contact was imported as, though HubSpot now has another address", async () => {
+    await seedAcme(rt.deps, "w-hs-opt2");
+    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "1246965", {
+      kbId: "w-hs-opt2-jane",
+    });
+    // The knowledge base has jane@w-hs-opt2.io; HubSpot's contact now carries her private address.
+    const w = await wiring("jane.doe@home.example");
+    try {
+      const [reply] = fixture("hubspot-webhook-contact-property-change.json");
+      const optOut = {
+        ...reply,
+        eventId: 3816279351,
+        propertyName: "hs_email_optout",
+        propertyValue: "true",
+      };
+      const res = await w.handler(delivery(JSON.stringify([optOut])), ctx);
+      expect(JSON.parse(res.body as string).results[0]).toMatchObject({ recorded: true, type: "suppressed" });
+      expect(await suppressionsFor(rt.db, "w-hs-opt2", "w-hs-opt2-jane")).toContainEqual(
+        expect.objectContaining({
+          kind: "person",
+          channels: ["email"],
+          reason: expect.stringMatching(/HubSpot/),
+        }),
+      );
+      const next = await rt.deps.gate.propose(emailProposal("w-writer", "w-hs-opt2"), agent("w-writer"));
+      expect(next.decision.checks.find((c) => c.check === "suppression")?.result).toBe("fail");
+    } finally {
+      await w.close();
+    }
+  });
+
   it("a contact deleted in HubSpot (a privacy deletion) suppresses the person it was imported as", async () => {
     await seedAcme(rt.deps, "w-hs-del");
     // As the CRM import links a HubSpot contact to the knowledge base's person.

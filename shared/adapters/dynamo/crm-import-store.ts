@@ -102,6 +102,10 @@ export class DynamoCrmImportStore implements CrmImportStore {
     await this.kb.addSuppression({ kind: "email", value: email, channels: ["email"], reason }, at);
   }
 
+  async suppressPerson(personId: string, reason: string, at: string): Promise<void> {
+    await this.kb.addSuppression({ kind: "person", value: personId, channels: ["email"], reason }, at);
+  }
+
   async putAccount(
     id: string,
     input: AccountInput,
