@@ -12,8 +12,8 @@
  * the query that read it (safeCheckpoint). A run at the live edge is read again from there by the
  * next; a run cut short in a backlog resumes at its last record, re-reading nothing. (Subtracting the
  * overlap from every checkpoint made a run that stopped at its cap inside a burst of more records than
- * a run reads in those minutes re-read the same records every run, for good.) When one query reaches
- * the search's result window (HubSpot: 10,000), the next starts from the last modified time it reached.
+ * a run reads in those minutes re-read the same records every run, for good.) Every page is a query of
+ * its own (nextQuery), so none pages by position or nears the search's window (HubSpot: 10,000).
  */
 
 import { AGENT_EVENTS } from "../agents/events.ts";
@@ -37,19 +37,21 @@ import {
 
 export interface CrmPage {
   records: CrmRecord[];
-  /** The paging cursor of the next page (an offset into the query's results), if any. */
+  /** Present when the query has more results than this page (the CRM's cursor; only its presence is read). */
   after?: string;
 }
 
 /** The CRM as the import reads it (shared/adapters/connectors/hubspot-crm-search.ts). */
 export interface CrmSource {
   readonly system: "hubspot";
-  /** How far one query can page (`after` beyond it is refused by the CRM). */
-  readonly window: number;
-  /** Records modified at or after `since` (epoch ms), oldest first. */
-  modifiedSince(objectType: CrmObjectType, since: number, after?: string): Promise<CrmPage>;
-  /** Contacts unsubscribed from all email, modified at or after `since`, oldest first (sweepOptOuts). */
-  optedOutSince?(since: number, after?: string): Promise<CrmPage>;
+  /**
+   * Records modified at or after `since` (epoch ms), oldest first. With `tieAfter`, only those
+   * modified at `since` itself, by id, after that id ("": from the first): one millisecond's records,
+   * paged by id (nextQuery).
+   */
+  modifiedSince(objectType: CrmObjectType, since: number, tieAfter?: string): Promise<CrmPage>;
+  /** Contacts unsubscribed from all email, as modifiedSince (sweepOptOuts). */
+  optedOutSince?(since: number, tieAfter?: string): Promise<CrmPage>;
   /** The company each contact or deal is (primarily) associated with. */
   companiesOf(objectType: "contacts" | "deals", ids: string[]): Promise<Map<string, string>>;
   recordUrl?(objectType: CrmObjectType, id: string): string | undefined;
@@ -232,7 +234,8 @@ export const optOutCheckpointName = (system: string) => `crm-import:${system}:co
  * contact who unsubscribed before the import asked for it (an existing deployment's whole history)
  * was never read again, and stayed open to email. The first run reads them all (a filtered search:
  * the opted-out only), later runs what changed; each address is suppressed on email, the person
- * included. At most 20 pages a run.
+ * included. At most 20 pages a run; one millisecond's records are paged by id (nextQuery), however
+ * many: before, by position, and a tie of 2,000 or more opted-out contacts held the sweep there.
  */
 async function sweepOptOuts(
   deps: CrmImportDeps,
@@ -243,30 +246,52 @@ async function sweepOptOuts(
   const lag = o.overlapMs ?? 5 * 60_000;
   const at = iso(deps.clock.now());
   let since = (await deps.checkpoints.get(name)) ?? 0;
-  let after: string | undefined;
+  let tieAfter: string | undefined;
   let suppressed = 0;
-  for (let pages = 0; source && pages < 20 && !outOfTime(o); pages++) {
-    const queriedAt = deps.clock.now();
-    const page = await source(since, after);
-    for (const rec of page.records) if (await suppressOptOut(deps.store, rec, at)) suppressed++;
-    const last = page.records.at(-1);
-    if (!page.after || !last) {
-      await deps.checkpoints.advance(name, Math.max(since, queriedAt - lag));
+  const counted = new Set<string>();
+  // The run's first query: what the index had not shown then may be older than a later page's start,
+  // so every checkpoint this run makes stays `lag` before it, not before the query of its own page.
+  const queriedAt = deps.clock.now();
+  // Inside one millisecond's records, on past the page cap while the run's time lasts: a run that
+  // stopped there would start the next at its first record again.
+  for (let pages = 0; source && (pages < 20 || tieAfter !== undefined) && !outOfTime(o); pages++) {
+    const page = await source(since, tieAfter);
+    // A record read again (a page's last millisecond, a tie from its start) is counted once.
+    for (const rec of page.records)
+      if ((await suppressOptOut(deps.store, rec, at)) && !counted.has(rec.id)) {
+        counted.add(rec.id);
+        suppressed++;
+      }
+    const next = nextQuery(since, tieAfter, page);
+    // Caught up: everything the index showed is read, and all up to `lag` before the first query.
+    if (!next) {
+      await deps.checkpoints.advance(name, queriedAt - lag);
       return { suppressed, caughtUp: true };
     }
-    const surely = safeCheckpoint(last.modifiedAt, queriedAt, lag);
+    const surely = safeCheckpoint(next.since, queriedAt, lag);
     if (surely > since) await deps.checkpoints.advance(name, surely);
-    // A page all modified in one millisecond pages on by position; else a new query from its end.
-    if (last.modifiedAt > since) {
-      since = last.modifiedAt;
-      after = undefined;
-    } else if (Number(page.after) >= deps.crm.window) {
-      await deps.checkpoints.advance(name, since + 1);
-      since += 1;
-      after = undefined;
-    } else after = page.after;
+    ({ since, tieAfter } = next);
   }
   return { suppressed, caughtUp: false };
+}
+
+/**
+ * Where the query after `page` starts: a new query from the page's last modified time (its records at
+ * that time read again, unchanged), never the next position of the same query, since a record
+ * modified while we page moves to the end and every one behind it moves up a place. A page all at
+ * one millisecond is read again by id from that millisecond's first record (`tieAfter` ""), and on
+ * by id, each page a query of its own, until that millisecond is read whole; then from the next one.
+ * Undefined when there is nothing more.
+ */
+export function nextQuery(
+  since: number,
+  tieAfter: string | undefined,
+  page: CrmPage,
+): { since: number; tieAfter?: string } | undefined {
+  const last = page.records.at(-1);
+  if (tieAfter !== undefined) return page.after && last ? { since, tieAfter: last.id } : { since: since + 1 };
+  if (!page.after || !last) return undefined;
+  return last.modifiedAt > since ? { since: last.modifiedAt } : { since, tieAfter: "" };
 }
 
 /** Too little of the run left to read another page (a Lambda function killed at its timeout is retried, overlapping the next run). */
@@ -299,16 +324,19 @@ async function importType(
   if (saved !== undefined) r.checkpoint = saved;
   let since = saved ?? 0;
   const startedAt = since;
-  let after: string | undefined;
+  // Inside one millisecond's records (since), the last id read: that millisecond is paged by id.
+  let tieAfter: string | undefined;
   const max = o.maxRecords ?? 2000;
-  // Inside one millisecond's records (paging by position) the cap waits, for as long as the run's
-  // time allows: a run that stopped there would start the next at that millisecond again, and a tie
-  // longer than a run reads would hold the import there for good. Its budget counts from the tie, not
-  // from the run's start, which a run that read its cap first had spent already.
+  // Inside one millisecond's records the cap waits, for as long as the run's time allows: a run that
+  // stopped there would start the next at that millisecond again, and a tie longer than a run reads
+  // would hold the import there for good. Its budget counts from the tie, not from the run's start,
+  // which a run that read its cap first had spent already.
   let tieFrom: number | undefined;
   const tieTime = () =>
     tieFrom !== undefined && Date.now() - tieFrom < (o.tieBudgetMs ?? 120_000) && !outOfTime(o);
-  let queriedAt = deps.clock.now();
+  // The first query: what the index had not shown then may be older than a later page's start, so
+  // every checkpoint this run makes stays `lag` before it (not before its own page's query).
+  const queriedAt = deps.clock.now();
   /** Move the checkpoint to what is surely read through `modifiedAt`, never back. */
   const advance = async (modifiedAt: number) => {
     const surely = safeCheckpoint(modifiedAt, queriedAt, lag);
@@ -316,49 +344,32 @@ async function importType(
     await deps.checkpoints.advance(name, surely);
     r.checkpoint = surely;
   };
-  /** Leave a tie unread past `since`: the checkpoint moves beyond it, or every run would read it again. */
-  const leaveTie = async (reason: string) => {
-    r.skipped.push({ id: "*", reason });
-    await advance(since + 1);
-  };
-  while ((r.seen < max && !outOfTime(o)) || (after !== undefined && tieTime())) {
-    queriedAt = deps.clock.now();
-    const page = await deps.crm.modifiedSince(type, since, after);
+  while ((r.seen < max && !outOfTime(o)) || (tieAfter !== undefined && tieTime())) {
+    const page = await deps.crm.modifiedSince(type, since, tieAfter);
     await importPage(deps, o, type, page.records, r);
-    const last = page.records.at(-1);
+    const next = nextQuery(since, tieAfter, page);
     // Only now, with every write of the page done: a failure above leaves the checkpoint as it was.
-    if (last) await advance(last.modifiedAt);
-    if (!page.after || !last) {
+    // Through the last record read, or past a millisecond read whole.
+    const through = next && next.tieAfter === undefined ? next.since : page.records.at(-1)?.modifiedAt;
+    if (through !== undefined) await advance(through);
+    if (!next) {
       r.caughtUp = true;
-      after = undefined;
+      tieAfter = undefined;
       break;
     }
-    if (last.modifiedAt > since) {
-      // Each page is a new query from where the last one ended, not the next position of the same
-      // query: results are sorted by modification time, so a record modified while we page moves to
-      // the end and every one behind it moves up a place: the next position would start a record too
-      // late, and that record would never be read. Records at `last.modifiedAt` are read again
-      // (unchanged: nothing written). This also keeps every query inside the search's window.
-      since = last.modifiedAt;
-      after = undefined;
-      tieFrom = undefined;
-    } else if (Number(page.after) >= deps.crm.window) {
-      // A window's worth of records modified in one millisecond: nothing more of it can be read.
-      await leaveTie(`more than ${deps.crm.window} records modified in one millisecond`);
-      after = undefined;
-      break;
-    } else {
-      after = page.after; // A page all at one millisecond: only a position gets past it.
-      tieFrom ??= Date.now();
-    }
+    if (next.tieAfter !== undefined && tieAfter === undefined) tieFrom = Date.now();
+    if (next.tieAfter === undefined) tieFrom = undefined;
+    ({ since, tieAfter } = next);
   }
   // Stopped inside a tie by its budget: the rest of that millisecond is skipped, and said so. Stopped
   // there by the run's time instead, the checkpoint stays before it: the next run, starting there,
   // reads it with a whole budget.
   // A run that started at that millisecond and still ran out (the types before it took the run's
   // time) skips it all the same: the next would start there again, and the import would stall.
-  if (after !== undefined && (!outOfTime(o) || since === startedAt))
-    await leaveTie("the records of one millisecond were more than a run could read");
+  if (tieAfter !== undefined && (!outOfTime(o) || since === startedAt)) {
+    r.skipped.push({ id: "*", reason: "the records of one millisecond were more than a run could read" });
+    await advance(since + 1);
+  }
   return r;
 }
 

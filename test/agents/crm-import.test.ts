@@ -50,7 +50,6 @@ async function world(o: { window?: number; pageSize?: number } = {}) {
       portalId: "4711",
       retry: instantRetries(),
       ...(o.pageSize ? { pageSize: o.pageSize } : {}),
-      ...(o.window ? { window: o.window } : {}),
     }),
     store,
     checkpoints: ownCheckpoints(`w${++worlds}`),
@@ -295,21 +294,106 @@ describe("CRM import (HubSpot → knowledge base)", () => {
 
   it("the cap waits inside one millisecond's records: a tie longer than a run's cap is read past", async () => {
     const w = await world({ pageSize: 2 });
-    seedBulk(w.hs, "t", "Vandelay", Array(7).fill(T0 - 5 * HOUR));
+    seedBulk(w.hs, "61", "Vandelay", Array(7).fill(T0 - 5 * HOUR));
     const first = await importFromCrm(w.deps, { ...TZ, maxRecords: 3 });
-    expect(first.contacts).toMatchObject({ written: 7, caughtUp: true });
+    expect(first.contacts).toMatchObject({ written: 7, skipped: [] });
+    // Past the millisecond, the cap stops the run before it asks whether anything follows it.
+    const second = await importFromCrm(w.deps, { ...TZ, maxRecords: 3 });
+    expect(second.contacts).toMatchObject({ written: 0, caughtUp: true });
+    await w.hs.close();
+  });
+
+  it("one millisecond's records are paged by id: a tied record modified meanwhile pushes no other past the pages", async () => {
+    const w = await world({ pageSize: 2 });
+    seedBulk(w.hs, "63", "Globex", Array(7).fill(T0 - 5 * HOUR));
+    const crm = w.deps.crm;
+    let tiePages = 0;
+    const paging: typeof crm = Object.create(crm);
+    paging.modifiedSince = async (...args) => {
+      const page = await crm.modifiedSince(...args);
+      // After the tie's first page, one of its contacts is edited in HubSpot: it leaves the tie.
+      if (args[0] === "contacts" && args[2] !== undefined && ++tiePages === 1)
+        w.hs.put("contacts", "6310", { jobtitle: "CRO" }, h.clock.now() - 1000);
+      return page;
+    };
+    const report = await importFromCrm({ ...w.deps, crm: paging }, TZ);
+    expect(report.contacts).toMatchObject({ caughtUp: true, skipped: [] });
+    const missing: string[] = [];
+    for (let i = 0; i < 7; i++)
+      if (!(await w.kb.getPerson(`hubspot-contact-631${i}`))) missing.push(`631${i}`);
+    expect(missing).toEqual([]);
+    expect((await w.kb.getPerson("hubspot-contact-6310"))?.title).toBe("CRO");
+    // Each of the tie's pages was a query of its own, by id: none by position.
+    const tie = w.hs.searches("contacts").filter((b) => b.filterGroups[0].filters[0].operator === "EQ");
+    expect(tie.length).toBeGreaterThan(1);
+    expect(tie.every((b) => b.after === undefined && b.sorts[0] === "hs_object_id")).toBe(true);
+    await w.hs.close();
+  });
+
+  it("a millisecond with more records than one query can reach (the search's window) is read whole", async () => {
+    const w = await world({ window: 4, pageSize: 2 });
+    seedBulk(w.hs, "64", "Stark", Array(7).fill(T0 - 5 * HOUR));
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.contacts).toMatchObject({ written: 7, skipped: [] });
+    await w.hs.close();
+  });
+
+  it("the opt-out sweep reads one millisecond's opt-outs past its page cap (a bulk import of unsubscribed contacts)", async () => {
+    const w = await world({ pageSize: 2 });
+    w.hs.put("companies", "6501", { name: "Wayne", domain: "wayne-65.com" }, T0 - 50 * HOUR);
+    for (let i = 0; i < 45; i++)
+      w.hs.put(
+        "contacts",
+        `65${100 + i}`,
+        {
+          email: `c${i}@wayne-65.com`,
+          firstname: "C",
+          lastname: `N${i}`,
+          jobtitle: "VP",
+          hs_email_optout: "true",
+        },
+        T0 - 48 * HOUR,
+        "6501",
+      );
+    // The import itself is past them (it ran before it read opt-outs): only the sweep can find them.
+    for (const type of ["companies", "contacts", "deals"] as const)
+      await w.checkpoints.advance(checkpointName("hubspot", type), T0 - HOUR);
+    const report = await importFromCrm(w.deps, TZ);
+    // 23 pages of two, more than the 20 a run reads outside a tie. Before, by position, every run read
+    // the same 40 again and the sweep never got past them.
+    expect(report.optOuts?.suppressed).toBe(45);
+    // The last of them too: added later by other means, that person is suppressed from the start.
+    await putAccount(h.rt.deps, "wayne-65", {
+      name: "Wayne",
+      domain: "wayne-65.com",
+      industry: "software",
+      employees: 10,
+      country: "US",
+      timezone: "UTC",
+      lifecycle: "prospect",
+    });
+    await putPerson(h.rt.deps, "wayne-c44", {
+      accountId: "wayne-65",
+      email: "c44@wayne-65.com",
+      ...{ firstName: "C", lastName: "N44", title: "VP Sales" },
+    });
+    expect(await suppressionsFor(h.rt.db, "wayne-65", "wayne-c44")).toContainEqual(
+      expect.objectContaining({ kind: "email", reason: expect.stringMatching(/contact 65144/) }),
+    );
+    // The next run starts past that millisecond: nothing read again.
+    expect((await importFromCrm(w.deps, TZ)).optOuts).toEqual({ suppressed: 0, caughtUp: true });
     await w.hs.close();
   });
 
   it("a tie longer than the run's time is skipped past and said so, not read again by every run", async () => {
     const w = await world({ pageSize: 2 });
-    seedBulk(w.hs, "s", "Soylent", Array(7).fill(T0 - 5 * HOUR));
+    seedBulk(w.hs, "62", "Soylent", Array(7).fill(T0 - 5 * HOUR));
     w.hs.put(
       "contacts",
-      "s19",
-      { email: "after@soylent-s.com", firstname: "A", lastname: "Fter", jobtitle: "VP Sales" },
+      "6219",
+      { email: "after@soylent-62.com", firstname: "A", lastname: "Fter", jobtitle: "VP Sales" },
       T0 - 5 * HOUR + 1,
-      "s01",
+      "6201",
     );
     // No time to wait inside the tie: a run that reaches its cap inside it leaves it.
     const runs = [];
@@ -320,7 +404,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     ]);
     // Then the runs go on past the tie instead of reading it again, for good.
     expect(runs.at(-1)?.caughtUp).toBe(true);
-    expect(await w.kb.getPerson("hubspot-contact-s19")).toBeDefined();
+    expect(await w.kb.getPerson("hubspot-contact-6219")).toBeDefined();
     await w.hs.close();
   });
 

@@ -1,7 +1,8 @@
 /**
  * The CRM import's reads from HubSpot through @hubspot/api-client: CRM search by last-modified time
- * (POST /crm/v3/objects/{type}/search, oldest first, 100 per page, paging with `after`, at most
- * 10,000 results per query) and the companies of contacts and deals (POST
+ * (POST /crm/v3/objects/{type}/search, oldest first, 100 per page; each page a query of its own, so
+ * no query pages by position nor nears the 10,000 results one can reach; one millisecond's records
+ * by record id) and the companies of contacts and deals (POST
  * /crm/v4/associations/{from}/companies/batch/read). Reads only: nothing here changes the CRM.
  */
 import {
@@ -100,20 +101,16 @@ export interface HubSpotCrmSearchOptions {
   retry?: RetryPolicy;
   /** Results per page. Default 100 (HubSpot's most for search); tests page in smaller steps. */
   pageSize?: number;
-  /** Results one query can reach. Default 10,000 (HubSpot's); tests use a smaller one. */
-  window?: number;
 }
 
 export class HubSpotCrmSearch implements CrmSource {
   readonly system = "hubspot" as const;
-  readonly window: number;
   private readonly retry: RetryPolicy;
   private readonly client: HubSpotCrmReads;
 
   constructor(private readonly o: HubSpotCrmSearchOptions) {
     this.client = hubspotCrmReads(o);
     this.retry = o.retry ?? defaultRetryPolicy;
-    this.window = o.window ?? 10_000;
   }
 
   /** Reads change nothing, so every one may be retried (429, 5xx) by our policy. */
@@ -121,41 +118,54 @@ export class HubSpotCrmSearch implements CrmSource {
     return withRetries(`HubSpot ${what}`, fn, this.retry, { replaySafe: true });
   }
 
-  async modifiedSince(objectType: CrmObjectType, since: number, after?: string): Promise<CrmPage> {
-    return this.search(objectType, since, after);
+  async modifiedSince(objectType: CrmObjectType, since: number, tieAfter?: string): Promise<CrmPage> {
+    return this.search(objectType, since, tieAfter);
   }
 
   /** Contacts with "Unsubscribed from all email" set, by modification time. */
-  async optedOutSince(since: number, after?: string): Promise<CrmPage> {
-    return this.search("contacts", since, after, {
+  async optedOutSince(since: number, tieAfter?: string): Promise<CrmPage> {
+    return this.search("contacts", since, tieAfter, {
       propertyName: "hs_email_optout",
       operator: FilterOperatorEnum.Eq,
       value: "true",
     });
   }
 
+  /**
+   * One page: records modified at or after `since`, by modified time; or, with `tieAfter`, the records
+   * modified at `since` itself whose id is greater (all of them with ""), by id. Ties are read by id,
+   * not by position: results tied on their modified time come in no set order from one query to the
+   * next, and a tied record modified while the tie is paged leaves it, moving every one behind it up a
+   * place, so the next position would skip one.
+   */
   private async search(
     objectType: CrmObjectType,
     since: number,
-    after?: string,
+    tieAfter?: string,
     also?: { propertyName: string; operator: FilterOperatorEnum; value: string },
   ): Promise<CrmPage> {
     const property = MODIFIED[objectType];
+    const tie = tieAfter !== undefined;
     const page = await this.call(`${objectType} search`, () =>
       this.client.doSearch(objectType, {
         filterGroups: [
           {
             filters: [
-              { propertyName: property, operator: FilterOperatorEnum.Gte, value: String(since) },
+              {
+                propertyName: property,
+                operator: tie ? FilterOperatorEnum.Eq : FilterOperatorEnum.Gte,
+                value: String(since),
+              },
               ...(also ? [also] : []),
+              ...(tieAfter
+                ? [{ propertyName: "hs_object_id", operator: FilterOperatorEnum.Gt, value: tieAfter }]
+                : []),
             ],
           },
         ],
-        sorts: [property],
+        sorts: [tie ? "hs_object_id" : property],
         properties: [...CRM_PROPERTIES[objectType], property],
-        // A page that would end past the window is refused, so the last one is cut to fit.
-        limit: Math.min(this.o.pageSize ?? 100, this.window - Number(after ?? 0)),
-        ...(after ? { after } : {}),
+        limit: this.o.pageSize ?? 100,
       }),
     );
     const records: CrmRecord[] = page.results.map((r) => {

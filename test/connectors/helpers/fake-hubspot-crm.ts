@@ -3,9 +3,9 @@ import { fakeApi, type Recorded, type Reply } from "./fake-api.ts";
 /**
  * HubSpot's CRM as the import reads it, with state: companies, contacts and deals with their
  * properties and modified times, and each contact's and deal's company. Answers the documented
- * shapes of POST /crm/v3/objects/{type}/search (one filter group, GTE/GT on the modified-time
- * property, sorted by it ascending, `after` an offset, refused past the result window like HubSpot's
- * 10,000) and POST /crm/v4/associations/{from}/companies/batch/read.
+ * shapes of POST /crm/v3/objects/{type}/search (one filter group, GTE/GT/EQ on the modified-time
+ * property, then EQ on a property or GT on `hs_object_id`; sorted ascending by the modified time or
+ * the id, `after` an offset, refused past the result window like HubSpot's 10,000) and POST /crm/v4/associations/{from}/companies/batch/read.
  */
 export type CrmType = "companies" | "contacts" | "deals";
 
@@ -53,18 +53,38 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
           body: { status: "error", message: `unexpected filter ${filter?.propertyName}` },
         };
       const since = Number(filter.value);
-      // Further filters of the group: a property equal to a value (the opt-out sweep's).
-      const equals = (req.body.filterGroups?.[0]?.filters ?? []).slice(1) as {
+      // Further filters of the group: a property equal to a value (the opt-out sweep's), or the record
+      // id greater than one (paging one millisecond's records by id).
+      const further = (req.body.filterGroups?.[0]?.filters ?? []).slice(1) as {
         propertyName: string;
         operator: string;
         value: string;
       }[];
-      if (equals.some((f) => f.operator !== "EQ"))
+      const byId = (f: { propertyName: string; operator: string }) =>
+        f.propertyName === "hs_object_id" && f.operator === "GT";
+      if (further.some((f) => f.operator !== "EQ" && !byId(f)))
         return { status: 400, body: { status: "error", message: "unexpected operator" } };
+      const time: Record<string, (m: number) => boolean> = {
+        GT: (m) => m > since,
+        GTE: (m) => m >= since,
+        EQ: (m) => m === since,
+      };
+      const modified = time[filter.operator];
+      if (!modified) return { status: 400, body: { status: "error", message: "unexpected operator" } };
       const match = (r: StoredRecord) =>
-        (filter.operator === "GT" ? r.modifiedAt > since : r.modifiedAt >= since) &&
-        equals.every((f) => r.properties[f.propertyName] === f.value);
-      const all = [...data[type].values()].filter(match).sort((a, b) => a.modifiedAt - b.modifiedAt);
+        modified(r.modifiedAt) &&
+        further.every((f) =>
+          byId(f) ? Number(r.id) > Number(f.value) : r.properties[f.propertyName] === f.value,
+        );
+      // One sort, ascending: the modified time (ties in the order written, as HubSpot sets none), or the id.
+      const sort = req.body.sorts?.[0] ?? MODIFIED[type];
+      if (sort !== MODIFIED[type] && sort !== "hs_object_id")
+        return { status: 400, body: { status: "error", message: `unexpected sort ${sort}` } };
+      const all = [...data[type].values()]
+        .filter(match)
+        .sort((a, b) =>
+          sort === "hs_object_id" ? Number(a.id) - Number(b.id) : a.modifiedAt - b.modifiedAt,
+        );
       const offset = Number(req.body.after ?? 0);
       const limit = Number(req.body.limit ?? 10);
       if (offset + limit > window)
