@@ -9,6 +9,7 @@ import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
 import { HubSpotOutcomeSearch } from "../../shared/adapters/connectors/hubspot-poll.ts";
 import { DynamoCheckpointStore } from "../../shared/adapters/dynamo/checkpoint-store.ts";
+import { importedPersonOf } from "../../shared/adapters/dynamo/crm-import-store.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
 import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
@@ -31,6 +32,7 @@ export const makeHandler = (runtime: () => AwsRuntime, secrets?: ConnectorSecret
       changes: new HubSpotOutcomeSearch(o),
       contacts: new HubSpotContactEmails(o),
       checkpoints: new DynamoCheckpointStore(rt.db),
+      personOf: importedPersonOf(rt.db, rt.deps.kb),
     });
     tools.logger.info("hubspot poll", result);
     if (result.recorded) tools.metrics.addMetric("WorldOutcomes", "Count", result.recorded);

@@ -11,7 +11,7 @@ import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
 import type { ContactEmails } from "../../shared/adapters/connectors/hubspot-webhook.ts";
-import { crmLink, putCrmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
+import { importedPersonOf, putCrmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
 import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
@@ -70,13 +70,7 @@ export const makeHandler = (w: WebhookWiring) => {
               secret = again;
               return again.clientSecret;
             }),
-          // The CRM import's link, else its id for a contact whose link a stopped run never wrote.
-          personOf: async (contactId) => {
-            const linked = (await crmLink(rt.db, "contacts", contactId))?.kbId;
-            if (linked) return linked;
-            const imported = `hubspot-contact-${contactId}`;
-            return (await rt.deps.kb.getPerson(imported)) ? imported : undefined;
-          },
+          personOf: importedPersonOf(rt.db, rt.deps.kb),
           link: (contactId, personId) => putCrmLink(rt.db, "contacts", contactId, { kbId: personId }),
           contacts: async () => {
             const token = secret.accessToken;
@@ -95,6 +89,8 @@ export const makeHandler = (w: WebhookWiring) => {
       if (answer.status === 401) tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);
       if (answer.passedOver?.length)
         tools.logger.warn("webhook events passed over", { reasons: answer.passedOver });
+      // HubSpot delivers the batch again (a 500); the events it recorded count once.
+      if (answer.failed?.length) tools.logger.error("webhook events failed", { failures: answer.failed });
       return {
         statusCode: answer.status,
         headers: { "content-type": "application/json" },

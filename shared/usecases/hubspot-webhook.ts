@@ -27,6 +27,8 @@ export interface WebhookAnswer {
   body: unknown;
   /** Why events of the batch were passed over (their fields' paths, no values): for the log. */
   passedOver?: string[];
+  /** Events that failed (their place in the batch and the error): for the log. */
+  failed?: { event: number; error: string }[];
 }
 
 export async function receiveHubSpotWebhook(
@@ -71,6 +73,7 @@ export async function receiveHubSpotWebhook(
     };
   const results: WorldOutcomeResult[] = [];
   const passedOver: string[] = [];
+  const failed: { event: number; error: string }[] = [];
   // In order, one at a time: two events about one contact then see each other's writes.
   for (const [n, item] of parsed.data.entries()) {
     // One app posts every subscription's events to one URL: an event of a shape the harness does not
@@ -84,15 +87,31 @@ export async function receiveHubSpotWebhook(
       continue;
     }
     const event = one.data;
-    results.push(
-      Object.hasOwn(HUBSPOT_DELETIONS, event.subscriptionType)
-        ? await recordHubSpotDeletion(deps, event, o.personOf)
-        : event.subscriptionType === "contact.merge"
-          ? await recordHubSpotMerge(deps, event, o)
-          : event.subscriptionType === "contact.propertyChange" && event.propertyName === EMAIL_OPT_OUT
-            ? await recordHubSpotOptOut(deps, event, await o.contacts(), o.personOf)
-            : await recordHubSpotEvent(deps, event, await o.contacts()),
-    );
+    // Each event on its own: one that fails (HubSpot turning a contact read away, a throttled write)
+    // no longer stops the ones after it, which a retry of the whole batch might never reach (HubSpot
+    // gives up after its retries). The batch is still answered 500 so HubSpot delivers it again; what
+    // was recorded counts once.
+    try {
+      results.push(
+        Object.hasOwn(HUBSPOT_DELETIONS, event.subscriptionType)
+          ? await recordHubSpotDeletion(deps, event, o.personOf)
+          : event.subscriptionType === "contact.merge"
+            ? await recordHubSpotMerge(deps, event, o)
+            : event.subscriptionType === "contact.propertyChange" && event.propertyName === EMAIL_OPT_OUT
+              ? await recordHubSpotOptOut(deps, event, await o.contacts(), o.personOf)
+              : await recordHubSpotEvent(deps, event, await o.contacts(), o.personOf),
+      );
+    } catch (err) {
+      failed.push({ event: n, error: (err as Error).message });
+      results.push({ recorded: false, reason: "failed; HubSpot delivers it again" });
+    }
   }
+  if (failed.length)
+    return {
+      status: 500,
+      body: { error: "internal", message: `${failed.length} of ${results.length} events failed`, results },
+      passedOver,
+      failed,
+    };
   return { status: 200, body: { received: results.length, results }, passedOver };
 }

@@ -286,14 +286,20 @@ export async function recordHubSpotEvent(
   deps: Deps,
   event: HubSpotWebhookEvent,
   contacts: ContactEmails,
+  personOf?: (contactId: string) => Promise<string | undefined>,
 ): Promise<WorldOutcomeResult> {
   if (event.subscriptionType !== "contact.propertyChange" || !event.propertyName)
     return { recorded: false, reason: `${event.subscriptionType}: not an outcome` };
   const type = OUTCOME_PROPERTIES[event.propertyName as keyof typeof OUTCOME_PROPERTIES];
   if (!type) return { recorded: false, reason: `${event.propertyName}: not an outcome property` };
   if (!event.propertyValue) return { recorded: false, reason: `${event.propertyName} was cleared` };
-  const email = await contacts.emailOf(String(event.objectId));
-  const personId = email ? await deps.kb.personIdByEmail(email.toLowerCase()) : undefined;
+  // The person the contact was imported as, else whoever has its address: a contact whose address
+  // changed in HubSpot since it was imported is still found.
+  let personId = await personOf?.(String(event.objectId));
+  if (!personId) {
+    const email = await contacts.emailOf(String(event.objectId));
+    personId = email ? await deps.kb.personIdByEmail(email.toLowerCase()) : undefined;
+  }
   if (!personId) return { recorded: false, reason: "not a person in the knowledge base" };
   const spec = await deps.specs.current();
   if (!spec) return { recorded: false, reason: "no spec has been published yet" };
@@ -416,6 +422,8 @@ export interface PollDeps {
   };
   /** For a contact the search returned without an email. */
   contacts: ContactEmails;
+  /** The person a contact was imported as (the CRM import's link), found before any by address. */
+  personOf?: (contactId: string) => Promise<string | undefined>;
 }
 
 const POLL = "hubspot-outcomes:v2";
@@ -453,7 +461,7 @@ export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, maxPages = 5)
       emailOf: async (id) => page.emails.get(id) ?? p.contacts.emailOf(id),
     };
     for (const e of page.events) {
-      const r = await recordHubSpotEvent(deps, e, contacts);
+      const r = await recordHubSpotEvent(deps, e, contacts, p.personOf);
       changes++;
       if (r.recorded && !r.duplicate) recorded++;
     }

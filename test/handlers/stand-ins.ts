@@ -73,6 +73,8 @@ export async function fakeHubSpotContacts(
     if (r.method !== "GET" || !m) return undefined;
     const email = emails[m[1] as string];
     if (!email) return { status: 404, body: { status: "error", message: "resource not found" } };
+    // A contact HubSpot refuses to read (a scope the app lost): "!403".
+    if (email === "!403") return { status: 403, body: { status: "error", message: "missing scopes" } };
     return { status: 200, body: contact(m[1] as string, { email }) };
   });
 }

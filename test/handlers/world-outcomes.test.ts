@@ -511,12 +511,12 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     contactEmail: string,
     search: Parameters<typeof fakeHubSpotContacts>[1] = [],
     /** The stand-in's secrets, to rotate one; the secrets' clock (default: the wall clock). */
-    o: { values?: Record<string, string>; now?: () => number } = {},
+    o: { values?: Record<string, string>; now?: () => number; emails?: Record<string, string> } = {},
   ) {
     const sm = await fakeSecretsManager(
       o.values ?? { [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) },
     );
-    const hubspot = await fakeHubSpotContacts({ "1246965": contactEmail }, search);
+    const hubspot = await fakeHubSpotContacts({ "1246965": contactEmail, ...o.emails }, search);
     const env = parseAwsEnv(
       functionEnv(rt, {
         CONNECTOR_SECRET_ARNS: JSON.stringify({ [HUBSPOT_WEBHOOK_SECRET]: arn }),
@@ -638,15 +638,17 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
 
   it("an opt-out reaches the person the contact was imported as, though HubSpot now has another address", async () => {
     await seedAcme(rt.deps, "w-hs-opt2");
-    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "1246965", {
+    // A contact of its own: the link stays in the shared tables.
+    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "1246966", {
       kbId: "w-hs-opt2-jane",
     });
     // The knowledge base has jane@w-hs-opt2.io; HubSpot's contact now carries her private address.
-    const w = await wiring("jane.doe@home.example");
+    const w = await wiring("unused@example.com", [], { emails: { "1246966": "jane.doe@home.example" } });
     try {
       const [reply] = fixture("hubspot-webhook-contact-property-change.json");
       const optOut = {
         ...reply,
+        objectId: 1246966,
         eventId: 3816279351,
         propertyName: "hs_email_optout",
         propertyValue: "true",
@@ -662,6 +664,51 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       );
       const next = await rt.deps.gate.propose(emailProposal("w-writer", "w-hs-opt2"), agent("w-writer"));
       expect(next.decision.checks.find((c) => c.check === "suppression")?.result).toBe("fail");
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("an event that fails is answered 500, for HubSpot to deliver again, and the batch's others are recorded", async () => {
+    await seedAcme(rt.deps, "w-hs-fail");
+    const w = await wiring("jane@w-hs-fail.io", [], { emails: { "777": "!403" } });
+    try {
+      const [reply] = fixture("hubspot-webhook-contact-property-change.json");
+      const optOut = { ...reply, propertyName: "hs_email_optout", propertyValue: "true" };
+      const batch = [
+        { ...optOut, eventId: 3816279361, objectId: 777 },
+        { ...optOut, eventId: 3816279362 },
+      ];
+      const res = await w.handler(delivery(JSON.stringify(batch)), ctx);
+      expect(res.statusCode).toBe(500);
+      const body = JSON.parse(res.body as string);
+      expect(body.message).toBe("1 of 2 events failed");
+      expect(body.results[1]).toMatchObject({ recorded: true, type: "suppressed" });
+      // Before, the first event's failure stopped the batch: Jane's opt-out waited on HubSpot's retries.
+      expect(await suppressionsFor(rt.db, "w-hs-fail", "w-hs-fail-jane")).toContainEqual(
+        expect.objectContaining({ kind: "email", channels: ["email"] }),
+      );
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a reply is found for the person the contact was imported as, though HubSpot has another address now", async () => {
+    const { decision } = await sentEmail("w-hs-moved", { agentId: "w-writer-2" });
+    // A contact of its own: the link stays in the shared tables.
+    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "1246967", {
+      kbId: "w-hs-moved-jane",
+    });
+    const w = await wiring("unused@example.com", [], { emails: { "1246967": "jane.private@home.example" } });
+    try {
+      const events = JSON.parse(replyAt(rt.clock.now() + 60_000));
+      events[0].objectId = 1246967;
+      const res = await w.handler(delivery(JSON.stringify(events)), ctx);
+      expect(JSON.parse(res.body as string).results[0]).toMatchObject({
+        recorded: true,
+        type: "replied",
+        decisionId: decision.decisionId,
+      });
     } finally {
       await w.close();
     }

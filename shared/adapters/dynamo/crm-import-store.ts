@@ -26,6 +26,19 @@ export async function crmLink(db: Db, objectType: CrmObjectType, id: string): Pr
   return typeof res.Item?.kbId === "string" ? { kbId: res.Item.kbId } : undefined;
 }
 
+/**
+ * The person a HubSpot contact was imported as: the CRM import's link, else its id for a contact
+ * whose link a stopped run never wrote (the webhook and the poll).
+ */
+export const importedPersonOf =
+  (db: Db, kb: { getPerson(personId: string): Promise<unknown> }) =>
+  async (contactId: string): Promise<string | undefined> => {
+    const linked = (await crmLink(db, "contacts", contactId))?.kbId;
+    if (linked) return linked;
+    const imported = `hubspot-contact-${contactId}`;
+    return (await kb.getPerson(imported)) ? imported : undefined;
+  };
+
 /** Link a CRM record to what it became (the import; the webhook, when HubSpot merges contacts). */
 export async function putCrmLink(
   db: Db,
