@@ -9,17 +9,18 @@
  * advanced only after a page's writes all succeeded; each record is written only when `mayOverwrite`
  * says so, so a re-run from the same checkpoint writes nothing new. A search index lags behind writes,
  * so the checkpoint is what is surely read: the last record read, but no later than `overlapMs` before
- * the query that read it (safeCheckpoint). A run at the live edge is read again from there by the
- * next; a run cut short in a backlog resumes at its last record, re-reading nothing. (Subtracting the
- * overlap from every checkpoint made a run that stopped at its cap inside a burst of more records than
- * a run reads in those minutes re-read the same records every run, for good.) Every page is a query of
- * its own (nextQuery), so none pages by position or nears the search's window (HubSpot: 10,000).
+ * the run's first query. A run at the live edge is read again from there by the next; a run cut short
+ * in a backlog resumes at its last record, re-reading nothing. (Subtracting the overlap from every
+ * checkpoint made a run that stopped at its cap inside a burst of more records than a run reads in
+ * those minutes re-read the same records every run, for good.) How pages and checkpoints go, one
+ * millisecond's records included: usecases/crm-paging.ts, which the opt-out sweep shares.
  */
 
 import { AGENT_EVENTS } from "../agents/events.ts";
 import type { Account, AccountInput, Person, PersonInput } from "../domain/kb.ts";
 import { iso } from "../domain/time.ts";
 import type { Clock, EventPublisher } from "../ports.ts";
+import { type Checkpoints, type CrmPage, pageThrough, savedCheckpoint } from "./crm-paging.ts";
 import {
   accountInputOf,
   CRM_OBJECT_TYPES,
@@ -34,12 +35,6 @@ import {
   optOutReason,
   personInputOf,
 } from "./crm-records.ts";
-
-export interface CrmPage {
-  records: CrmRecord[];
-  /** Present when the query has more results than this page (the CRM's cursor; only its presence is read). */
-  after?: string;
-}
 
 /** The CRM as the import reads it (shared/adapters/connectors/hubspot-crm-search.ts). */
 export interface CrmSource {
@@ -92,11 +87,6 @@ export interface CrmImportStore {
   putDeal(deal: Deal, movedFrom?: string): Promise<void>;
 }
 
-export interface Checkpoints {
-  get(name: string): Promise<number | undefined>;
-  advance(name: string, at: number): Promise<void>;
-}
-
 export interface CrmImportDeps {
   clock: Clock;
   crm: CrmSource;
@@ -114,8 +104,6 @@ export interface CrmImportOptions {
   overlapMs?: number;
   /** Stop after this many records per object type (the rest is the next run's): one run must fit the agent function's 5 minutes. Default 2,000. */
   maxRecords?: number;
-  /** How long the cap may wait inside one millisecond's records (wall clock). Default 2 minutes. */
-  tieBudgetMs?: number;
   /**
    * The run's time left, in ms (AgentContext.timeLeft: a Lambda function's remaining time): no page is
    * read with less than RUN_MARGIN_MS left, and what is left is the next run's. Default: unbounded.
@@ -162,26 +150,6 @@ export const checkpointName = (system: string, objectType: CrmObjectType) =>
  */
 const legacyCheckpointName = (system: string, objectType: CrmObjectType) =>
   `crm-import:${system}:${objectType}`;
-
-/** A saved checkpoint, or the one kept before it was what was surely read, less the lag. */
-export async function savedCheckpoint(
-  checkpoints: Checkpoints,
-  name: string,
-  legacyName: string,
-  lagMs: number,
-): Promise<number | undefined> {
-  const saved = await checkpoints.get(name);
-  if (saved !== undefined) return saved;
-  const legacy = await checkpoints.get(legacyName);
-  return legacy === undefined ? undefined : Math.max(0, legacy - lagMs);
-}
-
-/**
- * What a page surely read: everything modified up to its last record, except what the index had not
- * yet shown when the query ran (written within `lagMs` of it). Shared with the HubSpot poll.
- */
-export const safeCheckpoint = (lastModified: number, queriedAt: number, lagMs: number) =>
-  Math.min(lastModified, queriedAt - lagMs);
 
 const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).toLowerCase();
 
@@ -242,56 +210,30 @@ async function sweepOptOuts(
   o: CrmImportOptions,
 ): Promise<{ suppressed: number; caughtUp: boolean }> {
   const source = deps.crm.optedOutSince?.bind(deps.crm);
+  if (!source) return { suppressed: 0, caughtUp: true };
   const name = optOutCheckpointName(deps.crm.system);
-  const lag = o.overlapMs ?? 5 * 60_000;
   const at = iso(deps.clock.now());
-  let since = (await deps.checkpoints.get(name)) ?? 0;
-  let tieAfter: string | undefined;
   let suppressed = 0;
+  let pages = 0;
+  // A record read again (a page's last millisecond, a tie from its start) is counted once.
   const counted = new Set<string>();
-  // The run's first query: what the index had not shown then may be older than a later page's start,
-  // so every checkpoint this run makes stays `lag` before it, not before the query of its own page.
-  const queriedAt = deps.clock.now();
-  // Inside one millisecond's records, on past the page cap while the run's time lasts: a run that
-  // stopped there would start the next at its first record again.
-  for (let pages = 0; source && (pages < 20 || tieAfter !== undefined) && !outOfTime(o); pages++) {
-    const page = await source(since, tieAfter);
-    // A record read again (a page's last millisecond, a tie from its start) is counted once.
-    for (const rec of page.records)
-      if ((await suppressOptOut(deps.store, rec, at)) && !counted.has(rec.id)) {
-        counted.add(rec.id);
-        suppressed++;
-      }
-    const next = nextQuery(since, tieAfter, page);
-    // Caught up: everything the index showed is read, and all up to `lag` before the first query.
-    if (!next) {
-      await deps.checkpoints.advance(name, queriedAt - lag);
-      return { suppressed, caughtUp: true };
-    }
-    const surely = safeCheckpoint(next.since, queriedAt, lag);
-    if (surely > since) await deps.checkpoints.advance(name, surely);
-    ({ since, tieAfter } = next);
-  }
-  return { suppressed, caughtUp: false };
-}
-
-/**
- * Where the query after `page` starts: a new query from the page's last modified time (its records at
- * that time read again, unchanged), never the next position of the same query, since a record
- * modified while we page moves to the end and every one behind it moves up a place. A page all at
- * one millisecond is read again by id from that millisecond's first record (`tieAfter` ""), and on
- * by id, each page a query of its own, until that millisecond is read whole; then from the next one.
- * Undefined when there is nothing more.
- */
-export function nextQuery(
-  since: number,
-  tieAfter: string | undefined,
-  page: CrmPage,
-): { since: number; tieAfter?: string } | undefined {
-  const last = page.records.at(-1);
-  if (tieAfter !== undefined) return page.after && last ? { since, tieAfter: last.id } : { since: since + 1 };
-  if (!page.after || !last) return undefined;
-  return last.modifiedAt > since ? { since: last.modifiedAt } : { since, tieAfter: "" };
+  const saved = await deps.checkpoints.get(name);
+  const run = await pageThrough(deps, {
+    name,
+    ...(saved !== undefined ? { saved } : {}),
+    lagMs: o.overlapMs ?? 5 * 60_000,
+    more: (tie) => (pages++ < 20 || tie) && !outOfTime(o),
+    read: source,
+    onPage: async (records) => {
+      for (const rec of records)
+        if ((await suppressOptOut(deps.store, rec, at)) && !counted.has(rec.id)) {
+          counted.add(rec.id);
+          suppressed++;
+        }
+    },
+    caughtUpToQuery: true,
+  });
+  return { suppressed, caughtUp: run.caughtUp };
 }
 
 /** Too little of the run left to read another page (a Lambda function killed at its timeout is retried, overlapping the next run). */
@@ -321,55 +263,17 @@ async function importType(
     legacyCheckpointName(deps.crm.system, type),
     lag,
   );
-  if (saved !== undefined) r.checkpoint = saved;
-  let since = saved ?? 0;
-  const startedAt = since;
-  // Inside one millisecond's records (since), the last id read: that millisecond is paged by id.
-  let tieAfter: string | undefined;
-  const max = o.maxRecords ?? 2000;
-  // Inside one millisecond's records the cap waits, for as long as the run's time allows: a run that
-  // stopped there would start the next at that millisecond again, and a tie longer than a run reads
-  // would hold the import there for good. Its budget counts from the tie, not from the run's start,
-  // which a run that read its cap first had spent already.
-  let tieFrom: number | undefined;
-  const tieTime = () =>
-    tieFrom !== undefined && Date.now() - tieFrom < (o.tieBudgetMs ?? 120_000) && !outOfTime(o);
-  // The first query: what the index had not shown then may be older than a later page's start, so
-  // every checkpoint this run makes stays `lag` before it (not before its own page's query).
-  const queriedAt = deps.clock.now();
-  /** Move the checkpoint to what is surely read through `modifiedAt`, never back. */
-  const advance = async (modifiedAt: number) => {
-    const surely = safeCheckpoint(modifiedAt, queriedAt, lag);
-    if (surely <= (r.checkpoint ?? -1)) return;
-    await deps.checkpoints.advance(name, surely);
-    r.checkpoint = surely;
-  };
-  while ((r.seen < max && !outOfTime(o)) || (tieAfter !== undefined && tieTime())) {
-    const page = await deps.crm.modifiedSince(type, since, tieAfter);
-    await importPage(deps, o, type, page.records, r);
-    const next = nextQuery(since, tieAfter, page);
-    // Only now, with every write of the page done: a failure above leaves the checkpoint as it was.
-    // Through the last record read, or past a millisecond read whole.
-    const through = next && next.tieAfter === undefined ? next.since : page.records.at(-1)?.modifiedAt;
-    if (through !== undefined) await advance(through);
-    if (!next) {
-      r.caughtUp = true;
-      tieAfter = undefined;
-      break;
-    }
-    if (next.tieAfter !== undefined && tieAfter === undefined) tieFrom = Date.now();
-    if (next.tieAfter === undefined) tieFrom = undefined;
-    ({ since, tieAfter } = next);
-  }
-  // Stopped inside a tie by its budget: the rest of that millisecond is skipped, and said so. Stopped
-  // there by the run's time instead, the checkpoint stays before it: the next run, starting there,
-  // reads it with a whole budget.
-  // A run that started at that millisecond and still ran out (the types before it took the run's
-  // time) skips it all the same: the next would start there again, and the import would stall.
-  if (tieAfter !== undefined && (!outOfTime(o) || since === startedAt)) {
-    r.skipped.push({ id: "*", reason: "the records of one millisecond were more than a run could read" });
-    await advance(since + 1);
-  }
+  const run = await pageThrough(deps, {
+    name,
+    ...(saved !== undefined ? { saved } : {}),
+    lagMs: lag,
+    more: (tie) => (r.seen < (o.maxRecords ?? 2000) || tie) && !outOfTime(o),
+    read: (since, tieAfter) => deps.crm.modifiedSince(type, since, tieAfter),
+    onPage: (records) => importPage(deps, o, type, records, r),
+  });
+  r.caughtUp = run.caughtUp;
+  if (run.checkpoint !== undefined) r.checkpoint = run.checkpoint;
+  r.skipped.push(...run.skipped);
   return r;
 }
 

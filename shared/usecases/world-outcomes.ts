@@ -15,7 +15,7 @@ import {
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
-import { safeCheckpoint, savedCheckpoint } from "./crm-import.ts";
+import { safeCheckpoint, savedCheckpoint } from "./crm-paging.ts";
 import { optOutReason } from "./crm-records.ts";
 import { recordOutcome, recordOutcomeOn, touchAnswered } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";

@@ -20,6 +20,7 @@ import {
   importFromCrm,
   RUN_MARGIN_MS,
 } from "../../shared/usecases/crm-import.ts";
+import type { CrmPage } from "../../shared/usecases/crm-paging.ts";
 import { erasePerson } from "../../shared/usecases/erase.ts";
 import { instantRetries } from "../connectors/helpers/fake-api.ts";
 import { fakeHubSpotCrm } from "../connectors/helpers/fake-hubspot-crm.ts";
@@ -292,14 +293,21 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
-  it("the cap waits inside one millisecond's records: a tie longer than a run's cap is read past", async () => {
+  it("a run whose cap stops it inside one millisecond's records leaves its place there: the next goes on from it", async () => {
     const w = await world({ pageSize: 2 });
     seedBulk(w.hs, "61", "Vandelay", Array(7).fill(T0 - 5 * HOUR));
-    const first = await importFromCrm(w.deps, { ...TZ, maxRecords: 3 });
-    expect(first.contacts).toMatchObject({ written: 7, skipped: [] });
-    // Past the millisecond, the cap stops the run before it asks whether anything follows it.
-    const second = await importFromCrm(w.deps, { ...TZ, maxRecords: 3 });
-    expect(second.contacts).toMatchObject({ written: 0, caughtUp: true });
+    const runs = [];
+    for (let run = 0; run < 6 && !runs.at(-1)?.caughtUp; run++)
+      runs.push((await importFromCrm(w.deps, { ...TZ, maxRecords: 3 })).contacts);
+    expect(runs.at(-1)?.caughtUp).toBe(true);
+    expect(runs.flatMap((r) => r.skipped)).toEqual([]);
+    expect(runs.reduce((n, r) => n + r.written, 0)).toBe(7);
+    // Each run after the first went on from where the last stopped: the tie's ids after it, not its start.
+    const tie = w.hs.searches("contacts").filter((b) => b.filterGroups[0].filters[0].operator === "EQ");
+    const resumed = tie.filter((b) =>
+      b.filterGroups[0].filters.some((f: { propertyName: string }) => f.propertyName === "hs_object_id"),
+    );
+    expect(resumed.length).toBeGreaterThan(0);
     await w.hs.close();
   });
 
@@ -330,6 +338,40 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a CRM that will not page one millisecond by id is gone past and said so, never looped on", async () => {
+    for (const [n, broken, reason] of [
+      // Nothing found by the exact time (a search that compares datetimes to the second).
+      [
+        "66",
+        (page: CrmPage, tieAfter?: string) => (tieAfter === "" ? { records: [] } : page),
+        /none of them/,
+      ],
+      // The id filter ignored: the same first page every time.
+      [
+        "67",
+        (page: CrmPage, tieAfter?: string) =>
+          tieAfter ? { ...page, records: page.records.slice(0, 1) } : page,
+        /record id/,
+      ],
+    ] as const) {
+      const w = await world({ pageSize: 2 });
+      seedBulk(w.hs, n, "Acme", Array(5).fill(T0 - 5 * HOUR));
+      const crm = w.deps.crm;
+      let first: CrmPage | undefined;
+      const odd: typeof crm = Object.create(crm);
+      odd.modifiedSince = async (type, since, tieAfter) => {
+        const page = await crm.modifiedSince(type, since, tieAfter === undefined ? undefined : "");
+        if (type !== "contacts" || tieAfter === undefined) return page;
+        first ??= page;
+        return broken(first, tieAfter);
+      };
+      const report = await importFromCrm({ ...w.deps, crm: odd }, TZ);
+      expect(report.contacts.caughtUp).toBe(true);
+      expect(report.contacts.skipped).toEqual([{ id: "*", reason: expect.stringMatching(reason) }]);
+      await w.hs.close();
+    }
+  });
+
   it("a millisecond with more records than one query can reach (the search's window) is read whole", async () => {
     const w = await world({ window: 4, pageSize: 2 });
     seedBulk(w.hs, "64", "Stark", Array(7).fill(T0 - 5 * HOUR));
@@ -338,7 +380,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
-  it("the opt-out sweep reads one millisecond's opt-outs past its page cap (a bulk import of unsubscribed contacts)", async () => {
+  it("the opt-out sweep gets through one millisecond of more opt-outs than a run reads (a bulk import of unsubscribed contacts)", async () => {
     const w = await world({ pageSize: 2 });
     w.hs.put("companies", "6501", { name: "Wayne", domain: "wayne-65.com" }, T0 - 50 * HOUR);
     for (let i = 0; i < 45; i++)
@@ -359,9 +401,11 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     for (const type of ["companies", "contacts", "deals"] as const)
       await w.checkpoints.advance(checkpointName("hubspot", type), T0 - HOUR);
     const report = await importFromCrm(w.deps, TZ);
-    // 23 pages of two, more than the 20 a run reads outside a tie. Before, by position, every run read
-    // the same 40 again and the sweep never got past them.
-    expect(report.optOuts?.suppressed).toBe(45);
+    // 20 pages of two: the first page, read again, then the millisecond by id: 36 of them.
+    expect(report.optOuts).toEqual({ suppressed: 36, caughtUp: false });
+    // The next run goes on from the 36th by id: the other 9, nothing read again. Before, by position,
+    // every run read the same first 40 and the sweep never got past them.
+    expect((await importFromCrm(w.deps, TZ)).optOuts).toEqual({ suppressed: 9, caughtUp: true });
     // The last of them too: added later by other means, that person is suppressed from the start.
     await putAccount(h.rt.deps, "wayne-65", {
       name: "Wayne",
@@ -380,12 +424,12 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     expect(await suppressionsFor(h.rt.db, "wayne-65", "wayne-c44")).toContainEqual(
       expect.objectContaining({ kind: "email", reason: expect.stringMatching(/contact 65144/) }),
     );
-    // The next run starts past that millisecond: nothing read again.
+    // The run after starts past that millisecond: nothing read again.
     expect((await importFromCrm(w.deps, TZ)).optOuts).toEqual({ suppressed: 0, caughtUp: true });
     await w.hs.close();
   });
 
-  it("a tie longer than the run's time is skipped past and said so, not read again by every run", async () => {
+  it("a tie longer than a run reads is read over several runs, nothing of it skipped", async () => {
     const w = await world({ pageSize: 2 });
     seedBulk(w.hs, "62", "Soylent", Array(7).fill(T0 - 5 * HOUR));
     w.hs.put(
@@ -395,15 +439,13 @@ describe("CRM import (HubSpot → knowledge base)", () => {
       T0 - 5 * HOUR + 1,
       "6201",
     );
-    // No time to wait inside the tie: a run that reaches its cap inside it leaves it.
+    // Before, a run that reached its cap inside the tie with no time to wait skipped the rest of it.
     const runs = [];
-    for (let run = 0; run < 4 && !runs.at(-1)?.caughtUp; run++)
-      runs.push((await importFromCrm(w.deps, { ...TZ, maxRecords: 2, tieBudgetMs: 0 })).contacts);
-    expect(runs.flatMap((r) => r.skipped)).toEqual([
-      { id: "*", reason: "the records of one millisecond were more than a run could read" },
-    ]);
-    // Then the runs go on past the tie instead of reading it again, for good.
+    for (let run = 0; run < 8 && !runs.at(-1)?.caughtUp; run++)
+      runs.push((await importFromCrm(w.deps, { ...TZ, maxRecords: 2 })).contacts);
+    expect(runs.flatMap((r) => r.skipped)).toEqual([]);
     expect(runs.at(-1)?.caughtUp).toBe(true);
+    for (let i = 0; i < 7; i++) expect(await w.kb.getPerson(`hubspot-contact-621${i}`)).toBeDefined();
     expect(await w.kb.getPerson("hubspot-contact-6219")).toBeDefined();
     await w.hs.close();
   });
@@ -755,24 +797,20 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
-  it("a run that starts at such a millisecond and still runs out of time skips it rather than stall the import", async () => {
+  it("runs that each have time for a page or two inside one millisecond get through it, nothing skipped", async () => {
     const w = await world({ pageSize: 2 });
     seedBulk(w.hs, "14", "Hooli", Array(5).fill(T0 - 5 * HOUR));
     const short = (plenty: number) => {
       let calls = 0;
       return () => (++calls <= plenty ? 100_000 : RUN_MARGIN_MS - 1);
     };
-    // The first run reaches the millisecond and runs out: left to the next run.
-    // Each run's opt-out sweep asks twice first.
-    const first = await importFromCrm(w.deps, { ...TZ, timeLeft: short(7) });
-    expect(first.contacts.skipped).toEqual([]);
-    // The next starts there and runs out inside it again (the companies took its time): skipped, said so.
-    const second = await importFromCrm(w.deps, { ...TZ, timeLeft: short(6) });
-    expect(second.contacts.skipped).toEqual([
-      { id: "*", reason: "the records of one millisecond were more than a run could read" },
-    ]);
-    const third = await importFromCrm(w.deps, TZ);
-    expect(third.contacts.caughtUp).toBe(true);
+    // Each run's opt-out sweep and the companies take most of its time. Before, the second run, which
+    // started at the millisecond and ran out inside it again, skipped the rest of it.
+    const runs = [];
+    for (let run = 0; run < 8 && !runs.at(-1)?.caughtUp; run++)
+      runs.push((await importFromCrm(w.deps, { ...TZ, timeLeft: short(7) })).contacts);
+    expect(runs.flatMap((r) => r.skipped)).toEqual([]);
+    for (const i of [0, 1, 2, 3, 4]) expect(await w.kb.getPerson(`hubspot-contact-141${i}`)).toBeDefined();
     await w.hs.close();
   });
 

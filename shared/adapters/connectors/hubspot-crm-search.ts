@@ -23,7 +23,8 @@ import type { CollectionResponseWithTotalSimplePublicObjectForwardPaging } from 
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/objects/models/Filter.js";
 import type { PublicObjectSearchRequest } from "@hubspot/api-client/lib/codegen/crm/objects/models/PublicObjectSearchRequest.js";
 import { ServerConfiguration as ObjectsServer } from "@hubspot/api-client/lib/codegen/crm/objects/servers.js";
-import type { CrmPage, CrmSource } from "../../usecases/crm-import.ts";
+import type { CrmSource } from "../../usecases/crm-import.ts";
+import type { CrmPage } from "../../usecases/crm-paging.ts";
 import { CRM_PROPERTIES, type CrmObjectType, type CrmRecord } from "../../usecases/crm-records.ts";
 import { type HubSpotOptions, hubspotArea } from "./hubspot-area.ts";
 import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry.ts";
