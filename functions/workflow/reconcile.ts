@@ -69,7 +69,11 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
     // Half the run for the scan: a backlog of thousands (after an outage) took all of it, so the
     // function timed out before handing anything over or running the sweeps below, every run.
     const scanUntil = context.getRemainingTimeInMillis() / 2;
-    const { inDoubt, heldBack: held } = await recoverDispatched(runtime.deps, staleMs, {
+    const {
+      inDoubt,
+      heldBack: held,
+      unchecked,
+    } = await recoverDispatched(runtime.deps, staleMs, {
       startExecution: (decisionId) =>
         handOver.push(
           executor.execute(decisionId).then(
@@ -96,14 +100,18 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
     );
     tools.metrics.addMetric("DecisionsInDoubt", "Count", inDoubt);
     tools.metrics.addMetric("DecisionsHeldBack", "Count", held);
+    tools.metrics.addMetric("DecisionsUnchecked", "Count", unchecked);
     tools.metrics.addMetric("DecisionsRedriven", "Count", handOver.length - failed);
     tools.metrics.addMetric("TrustEvidenceRecorded", "Count", settle.recorded);
     tools.metrics.addMetric("OverdueDecisionsExpired", "Count", overdue.expired);
     tools.metrics.addMetric("OverdueWorkflowsRestarted", "Count", overdue.restarted);
     tools.metrics.addMetric("OverdueDecisionsVetoed", "Count", overdue.vetoed);
     tools.metrics.addMetric("OverdueItemsFailed", "Count", overdue.failed);
+    // After the sweeps: a failure here must not keep them from running.
     if (failed)
       throw new Error(`${failed} of ${handOver.length} dispatched decisions could not be handed over`);
+    if (unchecked)
+      throw new Error(`${unchecked} dispatched decisions could not be checked again; left for the next run`);
     return {
       inDoubt,
       heldBack: held,

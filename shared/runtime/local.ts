@@ -123,7 +123,7 @@ export interface LocalRuntime {
    * Reconcile dispatched decisions nobody here is executing (see recoverDispatched): at startup, and
    * after every scheduler poll while the loop runs (unless the runtime was built without workers).
    */
-  reconcile(): Promise<{ executed: number; inDoubt: number; heldBack: number }>;
+  reconcile(): Promise<{ executed: number; inDoubt: number; heldBack: number; unchecked: number }>;
   close(): Promise<void>;
 }
 
@@ -261,7 +261,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       name: "reconcile dispatched",
       run: async () => {
         const r = await reconcile();
-        if (r.executed > 0 || r.inDoubt > 0 || r.heldBack > 0) log("reconciled dispatched decisions", r);
+        if (r.executed > 0 || r.inDoubt > 0 || r.heldBack > 0 || r.unchecked > 0)
+          log("reconciled dispatched decisions", r);
       },
     });
   // Once a day on the scheduler's clock: the signals loop (a refit as a weights draft, or its adoption).

@@ -185,12 +185,13 @@ const contactEmail = (rec: CrmRecord) => rec.properties.email?.trim().toLowerCas
  * other). Whether it was.
  */
 async function suppressOptOut(store: CrmImportStore, rec: CrmRecord, at: string): Promise<boolean> {
+  if (!emailOptedOut(rec)) return false;
   const email = contactEmail(rec);
-  if (!email || !emailOptedOut(rec)) return false;
-  await store.suppressEmail(email, optOutReason(rec.id), at);
+  if (email) await store.suppressEmail(email, optOutReason(rec.id), at);
+  // Linked or not, with an address in HubSpot or not (one removed there since the import).
   const link = await store.link("contacts", rec.id);
   if (link) await store.suppressPerson(link.kbId, optOutReason(rec.id), at);
-  return true;
+  return email !== undefined || link !== undefined;
 }
 
 /** The opt-out sweep's checkpoint: what was surely read, as the import's. */

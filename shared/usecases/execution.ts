@@ -79,7 +79,14 @@ const dispatchedAt = (d: Decision): number =>
  * A dispatched decision that will not be sent: failed with why, its reservation given back, so the
  * agent may propose again through the gate.
  */
-const failUnsent = (deps: LifecycleDeps, decision: Decision, now: string, error: string, why: string) =>
+const failUnsent = (
+  deps: LifecycleDeps,
+  decision: Decision,
+  now: string,
+  error: string,
+  why: string,
+  still?: (current: Decision) => boolean,
+) =>
   move(deps, decision, {
     to: "failed",
     from: ["dispatched"],
@@ -88,6 +95,7 @@ const failUnsent = (deps: LifecycleDeps, decision: Decision, now: string, error:
     detail: `not executed: ${why}; reservation released`,
     patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error } },
     release: true,
+    ...(still ? { still } : {}),
   });
 
 /** Nothing left to send, nor anyone to send it to. */
@@ -121,6 +129,20 @@ const retryWindowMs = (d: Decision): number =>
   d.actionType === "list.sync" ? 0 : d.actionKind === "record" ? 6 * 3_600_000 : 30 * 60_000;
 /** The end of a decision's retry window (retryWindowMs), from its dispatch. */
 const retryUntil = (d: Decision): number => dispatchedAt(d) + retryWindowMs(d);
+
+/** What the reconciler's recheck says of a decision it would hand back: nothing holds it, stop, or wait. */
+export type Recheck = { stop: string } | { wait: string; until: number } | undefined;
+
+/**
+ * The latest a dispatched decision may still go out: a turned-away one until its retry window ends, a
+ * touch never attempted until MAX_LATE_MS after its dispatch, a record action never attempted at any time.
+ */
+const latestSend = (d: Decision): number =>
+  d.execution?.retryAt !== undefined
+    ? retryUntil(d)
+    : d.actionKind === "touch"
+      ? dispatchedAt(d) + MAX_LATE_MS
+      : Number.POSITIVE_INFINITY;
 
 /** The earliest a turned-away decision is tried again, whatever the vendor's hint. */
 export const TURNED_AWAY_MIN_MS = 60_000;
@@ -340,23 +362,48 @@ export async function recoverDispatched(
     timeLeft?: () => boolean;
     /**
      * Why a decision about to be handed back may no longer go (usecases/redrive-checks.ts: a pause,
-     * the suppression list), checked before each hand-back; such a decision is failed, its reservation
-     * given back (in doubt if an attempt wrote part of it). Default: nothing is re-checked.
+     * the suppression list), checked before each hand-back: `stop`, it is failed, its reservation given
+     * back (in doubt if an attempt wrote part of it); `wait` (a pause that ends), it is left for a later
+     * run. Default: nothing is re-checked.
      */
-    recheck?: (decision: Decision) => Promise<string | undefined>;
+    recheck?: (decision: Decision) => Promise<Recheck>;
   } = {},
-): Promise<{ executed: number; inDoubt: number; heldBack: number }> {
+): Promise<{ executed: number; inDoubt: number; heldBack: number; unchecked: number }> {
   const inFlight = options.inFlight ?? (() => false);
   let cursor: string | undefined;
   let executed = 0;
   let inDoubt = 0;
   let heldBack = 0;
-  /** Whether the decision was stopped instead of handed back. */
+  let unchecked = 0;
+  /** Whether the decision was stopped or left for now instead of handed back. */
   const stopped = async (d: Decision): Promise<boolean> => {
-    const why = await options.recheck?.(d);
-    if (why === undefined) return false;
+    let verdict: Recheck;
+    try {
+      verdict = await options.recheck?.(d);
+    } catch {
+      // Its checks could not be read (a throttled read, a key that would not open): left for the next
+      // run, and counted, rather than handed over unchecked or ending the run for every other one.
+      unchecked++;
+      return true;
+    }
+    if (verdict === undefined) return false;
+    // A pause that ends before the latest the decision may go out: a later run hands it over. One that
+    // ends after (a reply's stop-on-reply pause, days long) stops it now.
+    if ("wait" in verdict && verdict.until < latestSend(d)) return true;
+    const why = "wait" in verdict ? verdict.wait : verdict.stop;
+    // Only as the recheck saw it: a move retried after contention on the account does not fail one an
+    // executor has claimed since.
+    const still = (c: Decision) => c.execution?.at === d.execution?.at;
     if (d.execution?.wrote) await markInDoubt(deps, d, `held back after a write (${why})`);
-    else await failUnsent(deps, d, iso(deps.clock.now()), "held back", `held back before its send (${why})`);
+    else
+      await failUnsent(
+        deps,
+        d,
+        iso(deps.clock.now()),
+        "held back",
+        `held back before its send (${why})`,
+        still,
+      );
     heldBack++;
     return true;
   };
@@ -367,7 +414,7 @@ export async function recoverDispatched(
       ...(cursor ? { cursor } : {}),
     });
     for (const listed of page.items) {
-      if (options.timeLeft && !options.timeLeft()) return { executed, inDoubt, heldBack };
+      if (options.timeLeft && !options.timeLeft()) return { executed, inDoubt, heldBack, unchecked };
       if (inFlight(listed.decisionId)) continue;
       // The listing may lag behind the decision: act on the decision as it is now.
       const d = await deps.decisions.getDecision(listed.decisionId);
@@ -401,5 +448,5 @@ export async function recoverDispatched(
     }
     cursor = page.cursor;
   } while (cursor);
-  return { executed, inDoubt, heldBack };
+  return { executed, inDoubt, heldBack, unchecked };
 }

@@ -19,7 +19,7 @@ const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
  * email reply answers an email); a holdout account, never touched, gets it on the touch the holdout
  * blocked (arms.ts). A touch is matched by when it went out, not when it was decided: a follow-up
  * decided before a reply and sent after it did not get that reply. One of the person's decisions that
- * already carries `outcomeId` keeps it, so a redelivery (a webhook, then the poll) finds the same
+ * already carries the outcome (`idOn`) keeps it, so a redelivery (a webhook, then the poll) finds the same
  * decision, and the outcome counts once, even when a later touch has since gone out.
  */
 export async function touchAnswered(
@@ -27,7 +27,8 @@ export async function touchAnswered(
   spec: Spec,
   personId: string,
   at: number,
-  outcomeId?: string,
+  /** The id the outcome has, or would have, on a decision (given, or derived from it: outcomeIdFor). */
+  idOn?: (d: Decision) => string | undefined,
   channel?: Channel,
 ): Promise<Decision | undefined> {
   const since = at - spec.outcomes.attributionWindowDays * DAY;
@@ -35,7 +36,12 @@ export async function touchAnswered(
   const within = (t: number) => t >= since && t <= at;
   const sentAt = (d: Decision) =>
     d.execution && !d.execution.retryAt ? Date.parse(d.execution.at) : Number.NaN;
-  let touch = outcomeId ? items.find((d) => d.outcomes.some((o) => o.outcomeId === outcomeId)) : undefined;
+  let touch = idOn
+    ? items.find((d) => {
+        const id = idOn(d);
+        return id !== undefined && d.outcomes.some((o) => o.outcomeId === id);
+      })
+    : undefined;
   let latest = Number.NEGATIVE_INFINITY;
   for (const d of touch ? [] : items) {
     const t = sentAt(d);
@@ -76,7 +82,14 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
     if (!decision) throw new NotFoundError(`decision ${body.decisionId} does not exist`);
     personId ??= decision.personId;
   } else if (personId) {
-    decision = await touchAnswered(deps, spec.spec, personId, Date.parse(at), body.outcomeId);
+    // The id it has, or the one it took on a decision from its instant: a retry finds where it went.
+    const { outcomeId, occurredAt } = body;
+    const idOn = outcomeId
+      ? () => outcomeId
+      : occurredAt
+        ? (d: Decision) => outcomeIdFor(d.decisionId, body.type, occurredAt)
+        : undefined;
+    decision = await touchAnswered(deps, spec.spec, personId, Date.parse(at), idOn);
   }
   return recordResolved(deps, spec, body, principal, at, decision, personId);
 }

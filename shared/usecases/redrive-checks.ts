@@ -14,16 +14,15 @@ import { listedSuppressions } from "../domain/checks/suppression.ts";
 import type { Decision } from "../domain/decision.ts";
 import { localDate } from "../domain/time.ts";
 import type { DecisionStore } from "../ports.ts";
+import type { Recheck } from "./execution.ts";
 
 /**
- * Why the decision may no longer go out, or undefined if nothing holds it back. One batched read (the
- * gate's: `readGateContext`), so the store must be the checking one (adapters/dynamo/gate-read.ts).
+ * Why the decision may no longer go out (`stop`), or must wait (`wait`: every pause in force ends, at
+ * `until`, as the gate defers rather than blocks for such a pause; the reconciler stops it instead
+ * when that is past the latest it may go out), or undefined if nothing holds it back. One batched read (the gate's: `readGateContext`), so
+ * the store must be the checking one (adapters/dynamo/gate-read.ts).
  */
-export async function heldBack(
-  decisions: DecisionStore,
-  d: Decision,
-  now: number,
-): Promise<string | undefined> {
+export async function heldBack(decisions: DecisionStore, d: Decision, now: number): Promise<Recheck> {
   const read = await decisions.readGateContext({
     decisionId: d.decisionId,
     agentId: d.agentId,
@@ -34,9 +33,12 @@ export async function heldBack(
     ...(d.personId ? { personId: d.personId } : {}),
   });
   const paused = activePauses(read.pauses, d.agentId, d.channel, d.accountId, now);
-  if (paused.length > 0) return paused.map(describePause).join("; ");
+  const why = paused.map(describePause).join("; ");
+  if (paused.every((p) => p.until) && paused.length > 0)
+    return { wait: why, until: Math.max(...paused.map((p) => Date.parse(p.until as string))) };
+  if (paused.length > 0) return { stop: why };
   // A record action reaches nobody: only a pause stops it, as at the Release step (domain/revalidate.ts).
   if (d.actionKind === "record") return undefined;
   const listed = listedSuppressions(read.suppressions, d.channel);
-  return listed.length > 0 ? listed.join("; ") : undefined;
+  return listed.length > 0 ? { stop: listed.join("; ") } : undefined;
 }

@@ -50,6 +50,11 @@ export interface Move {
   data?: Record<string, unknown>;
   /** A due item written with the move (an execution's trust window, usecases/trust-evidence.ts). */
   addDue?: DueItem;
+  /**
+   * Whether the decision, read again after contention on its account, is still the one the move was
+   * decided on (the reconciler's hold-back: not one an executor has since claimed). Else ConflictError.
+   */
+  still?: (current: Decision) => boolean;
 }
 
 /**
@@ -60,9 +65,9 @@ export async function move(deps: LifecycleDeps, decision: Decision, m: Move): Pr
   let current = decision;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.clock.now();
-    if (!m.from.includes(current.status))
+    if (!m.from.includes(current.status) || (attempt > 0 && m.still && !m.still(current)))
       throw new ConflictError(
-        `decision ${current.decisionId} is ${current.status}, not ${m.from.join(" or ")}`,
+        `decision ${current.decisionId} is ${current.status}, not ${m.from.join(" or ")}, or moved on`,
       );
     const t: Transition = {
       decisionId: current.decisionId,

@@ -17,7 +17,7 @@ import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
 import { safeCheckpoint, savedCheckpoint } from "./crm-paging.ts";
 import { optOutReason } from "./crm-records.ts";
-import { recordOutcome, recordOutcomeOn, touchAnswered } from "./outcomes.ts";
+import { recordOutcomeOn, touchAnswered } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
 import { move } from "./transitions.ts";
@@ -317,7 +317,7 @@ export async function recordHubSpotEvent(
     spec.spec,
     personId,
     at,
-    outcomeId,
+    () => outcomeId,
     type === "replied" ? "email" : undefined,
   );
   if (!touch) return { recorded: false, reason: "the harness did not touch this person in the window" };

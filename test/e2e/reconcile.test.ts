@@ -285,6 +285,46 @@ describe("a turned-away send is checked again before its retry", { timeout: 120_
     expect(world.sent.size).toBe(0);
   });
 
+  it("a pause that ends within its window holds it, not stops it: sent once the pause is over", async () => {
+    const world = new ThrottledConnector(1);
+    const { h, d } = await turnedAway(world, "brief");
+    expectStatus(
+      await h.call("POST", "/v1/pauses", h.admin, {
+        scope: "channel",
+        target: "email",
+        reason: "checking a deliverability warning",
+        until: new Date(h.rt.clock.now() + 5 * MINUTE).toISOString(),
+      }),
+      201,
+    );
+    h.rt.clock.advance(3 * MINUTE);
+    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 0 });
+    expect((await getDecision(h, d.decisionId)).status).toBe("dispatched");
+    h.rt.clock.advance(3 * MINUTE);
+    expect(await h.rt.reconcile()).toMatchObject({ executed: 1, heldBack: 0 });
+    await h.rt.bus.drain();
+    expect((await getDecision(h, d.decisionId)).status).toBe("executed");
+    expect(world.sent.get(d.idempotencyKey)).toBe(1);
+  });
+
+  it("a pause that ends after its window stops it now", async () => {
+    const world = new ThrottledConnector(1);
+    const { h, d } = await turnedAway(world, "long");
+    expectStatus(
+      await h.call("POST", "/v1/pauses", h.admin, {
+        scope: "account",
+        target: "long",
+        reason: "legal review of the account",
+        until: new Date(h.rt.clock.now() + 3 * 86_400_000).toISOString(),
+      }),
+      201,
+    );
+    h.rt.clock.advance(3 * MINUTE);
+    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 1 });
+    expect((await getDecision(h, d.decisionId)).status).toBe("failed");
+    expect(world.sent.size).toBe(0);
+  });
+
   it("a pause lifted before the retry holds nothing back: sent, once", async () => {
     const world = new ThrottledConnector(1);
     const { h, d } = await turnedAway(world, "lifted");

@@ -183,6 +183,37 @@ describe("reconciler (scheduled)", () => {
     expect(rt.sandbox.entries.some((e) => e.decisionId === d.decisionId)).toBe(false);
   });
 
+  it("a decision whose checks cannot be read is left for the next run, and the run says so", async () => {
+    const d = await dispatched("rc-unread", "rc-sdr8");
+    const turnedAway: Connector = {
+      execute: async () => {
+        throw new ConnectorError("SES SendEmail: still turned away (429)", false, { retryAfterMs: 1_000 });
+      },
+    };
+    await executeHandler(() =>
+      awsRuntimeFor(rt, { extras: { connector: () => turnedAway }, stores: LIFECYCLE_STORES }),
+    )({ decisionId: d.decisionId }, lambdaContext("execute"));
+    rt.clock.advance(3 * 60_000);
+    // Built without the gate's read: every recheck fails, as a throttled read or an unopened key would.
+    const handedOver: string[] = [];
+    let restarted = 0;
+    const handler = reconcileHandler(() => ({
+      runtime: awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }),
+      staleMs: STALE_MS,
+      executor: { execute: async (id: string) => void handedOver.push(id) },
+      workflows: { restart: async () => void restarted++ },
+    }));
+    await expect(handler({ "detail-type": "Scheduled Event" }, ctx)).rejects.toThrow(
+      /could not be checked again; left for the next run/,
+    );
+    expect(handedOver).not.toContain(d.decisionId);
+    expect((await rt.deps.decisions.getDecision(d.decisionId))?.status).toBe("dispatched");
+    // The next run, its reads back, decides it.
+    const r = reconciler();
+    await r.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(r.handedOver).toContain(d.decisionId);
+  });
+
   // Last: it moves the shared clock by days.
   it("records the trust evidence the harness owes: a blocked draft at once, silence when a window closes", async () => {
     await seedAcme(rt.deps, "rc-blocked");

@@ -1115,8 +1115,12 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         decisionId: first.decision.decisionId,
       });
       expect((await execute(rt.deps, followUp.decisionId))?.status).toBe("executed");
-      // HubSpot delivers it again (or the poll reads it): the newest touch now is the follow-up, but
-      // the reply is the one already recorded.
+      // And the first email is no longer a touch the reply could go to (a person marked it failed).
+      await moveExecuted((await rt.deps.decisions.getDecision(first.decision.decisionId)) as Decision, {
+        status: "failed",
+      });
+      // HubSpot delivers it again (or the poll reads it): the reply is the one already recorded, on the
+      // decision it is on. Before, it went to whatever touch came last by then, or was dropped.
       rt.clock.advance(60_000);
       const again = await w.handler(delivery(body), ctx);
       expect(JSON.parse(again.body as string).results[0]).toMatchObject({

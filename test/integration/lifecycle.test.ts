@@ -223,7 +223,12 @@ describe("dispatch and execution", () => {
 
     // Nothing sends it again: not a repeated delivery, not recovery after a restart.
     expect((await execute(rt.deps, d.decisionId))?.status).toBe("in_doubt");
-    expect(await recoverDispatched(rt.deps, 0)).toEqual({ executed: 0, inDoubt: 0, heldBack: 0 });
+    expect(await recoverDispatched(rt.deps, 0)).toEqual({
+      executed: 0,
+      inDoubt: 0,
+      heldBack: 0,
+      unchecked: 0,
+    });
     rt.clock.advance(HOUR);
     expect(await rt.scheduler.tick()).toBe(0);
     expect(rt.sandbox.entries).toEqual([]);
@@ -250,7 +255,12 @@ describe("dispatch and execution", () => {
     // updatedAt, not when it was dispatched.
     await recordOutcome(rt.deps, { decisionId: late.decisionId, type: "opened" }, approver);
     rt.clock.advance(2 * MINUTE);
-    expect(await recoverDispatched(rt.deps, 0)).toEqual({ executed: 1, inDoubt: 0, heldBack: 0 });
+    expect(await recoverDispatched(rt.deps, 0)).toEqual({
+      executed: 1,
+      inDoubt: 0,
+      heldBack: 0,
+      unchecked: 0,
+    });
     const after = await rt.deps.decisions.getDecision(late.decisionId);
     expect(after?.status).toBe("failed");
     expect(after?.execution?.error).toBe("too late");
@@ -326,16 +336,31 @@ describe("dispatch and execution", () => {
     const staleMs = 5 * MINUTE;
     rt.clock.advance(MINUTE);
     // Not stale yet: left alone; the never-attempted one is executed now.
-    expect(await recoverDispatched(rt.deps, staleMs)).toEqual({ executed: 1, inDoubt: 0, heldBack: 0 });
+    expect(await recoverDispatched(rt.deps, staleMs)).toEqual({
+      executed: 1,
+      inDoubt: 0,
+      heldBack: 0,
+      unchecked: 0,
+    });
     expect(await status(crashed.decisionId)).toBe("dispatched");
     expect(await status(waiting.decisionId)).toBe("executed");
     expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([waiting.decisionId]);
 
     rt.clock.advance(staleMs);
-    expect(await recoverDispatched(rt.deps, staleMs)).toEqual({ executed: 0, inDoubt: 1, heldBack: 0 });
+    expect(await recoverDispatched(rt.deps, staleMs)).toEqual({
+      executed: 0,
+      inDoubt: 1,
+      heldBack: 0,
+      unchecked: 0,
+    });
     expect(await status(crashed.decisionId)).toBe("in_doubt");
     expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([waiting.decisionId]);
-    expect(await recoverDispatched(rt.deps, staleMs)).toEqual({ executed: 0, inDoubt: 0, heldBack: 0 });
+    expect(await recoverDispatched(rt.deps, staleMs)).toEqual({
+      executed: 0,
+      inDoubt: 0,
+      heldBack: 0,
+      unchecked: 0,
+    });
     expect((await ledger(crashed.decisionId)).map((e) => e.type)).toEqual([
       "decided",
       "executing",

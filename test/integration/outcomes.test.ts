@@ -139,6 +139,27 @@ describe("outcomes", () => {
     ]);
   });
 
+  it("a report by person with its instant, sent again after its touch failed, is recognised, not put on another", async () => {
+    await seedAcme(rt.deps, "acme");
+    const first = await sentEmail("acme");
+    const occurredAt = iso(rt.clock.now() + 3_600_000);
+    rt.clock.advance(2 * 3_600_000);
+    const body = { personId: "acme-jane", type: "meeting_booked" as const, occurredAt };
+    const once = await recordOutcome(rt.deps, body, approver);
+    expect(once.attributedTo).toBe(first.decisionId);
+    // The email is marked failed since (a person found it bounced); the report comes again.
+    const current = (await rt.deps.decisions.getDecision(first.decisionId)) as Decision;
+    await rt.deps.decisions.transition({
+      decisionId: first.decisionId,
+      expectStatus: ["executed"],
+      expectVersion: current.version,
+      patch: { status: "failed" },
+      event: { type: "failed", at: iso(rt.clock.now()), actor: "test", detail: "set by the test" },
+    });
+    const again = await recordOutcome(rt.deps, body, approver);
+    expect(again).toMatchObject({ duplicate: true, attributedTo: first.decisionId });
+  });
+
   it("a repeated outcomeId is recorded once and teaches trust once", async () => {
     await seedAcme(rt.deps, "acme");
     const sent = await sentEmail("acme");
