@@ -151,6 +151,13 @@ export const checkpointName = (system: string, objectType: CrmObjectType) =>
 const legacyCheckpointName = (system: string, objectType: CrmObjectType) =>
   `crm-import:${system}:${objectType}`;
 
+/** How far along an account is: a duplicate company record never moves it back (importCompany). */
+const LIFECYCLE_RANK: Record<Account["lifecycle"], number> = {
+  prospect: 0,
+  open_opportunity: 1,
+  customer: 2,
+};
+
 const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).toLowerCase();
 
 /** Companies first: contacts and deals find their account through the companies' links. */
@@ -355,6 +362,12 @@ async function importCompany(
   const stage = input.unmappedStage;
   if (stage !== undefined && !r.unmappedStages?.includes(stage))
     r.unmappedStages = [...(r.unmappedStages ?? []), stage];
+  // Another company record of the same domain (a duplicate in HubSpot) than the one that last wrote
+  // the account never lowers what the account is: a customer's stale "lead" duplicate, edited, made
+  // the account a prospect, open to cold outreach. Raising it (a deal opened on either) still goes.
+  const duplicate = existing?.source?.objectType === "companies" && existing.source.id !== rec.id;
+  if (duplicate && LIFECYCLE_RANK[input.value.lifecycle] < LIFECYCLE_RANK[existing.lifecycle])
+    input.value.lifecycle = existing.lifecycle;
   const written = await store.putAccount(accountId, input.value, at, source, crmFields(rec));
   // Not linked yet under its own id: created by this import, this run or one that stopped before its event.
   const created = written || (!linked && accountId === `hubspot-company-${rec.id}`);

@@ -814,6 +814,28 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a duplicate company record of the same domain never lowers the account: a customer stays a customer", async () => {
+    const w = await world();
+    const put = (id: string, name: string, domain: string, lifecyclestage: string, at: number) =>
+      w.hs.put("companies", id, { name, domain, lifecyclestage }, at);
+    put("8101", "Initrode", "initrode-81.com", "customer", T0 - 6 * HOUR);
+    put("8103", "Vehement", "vehement-81.com", "lead", T0 - 6 * HOUR);
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getAccount("hubspot-company-8101"))?.lifecycle).toBe("customer");
+    // The next day a rep edits a stale duplicate of the customer in HubSpot, a lead.
+    h.clock.advance(24 * HOUR);
+    put("8102", "Initrode (old)", "initrode-81.com", "lead", h.clock.now() - HOUR);
+    // And opens a deal on a duplicate of the prospect: raising it still goes.
+    put("8104", "Vehement Inc", "vehement-81.com", "opportunity", h.clock.now() - HOUR);
+    await importFromCrm(w.deps, TZ);
+    const initrode = await w.kb.getAccount("hubspot-company-8101");
+    expect(initrode?.lifecycle).toBe("customer");
+    // The duplicate's other fields are written, and cited.
+    expect(initrode?.source?.id).toBe("8102");
+    expect((await w.kb.getAccount("hubspot-company-8103"))?.lifecycle).toBe("open_opportunity");
+    await w.hs.close();
+  });
+
   it("a contact unsubscribed from all email in HubSpot is suppressed on email, even one the import skips", async () => {
     const w = await world();
     w.hs.put("companies", "7701", { name: "Initech", domain: "initech-77.com" }, T0 - 5 * HOUR);
