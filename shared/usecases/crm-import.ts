@@ -137,7 +137,12 @@ export interface TypeReport {
 
 export type ImportReport = Record<CrmObjectType, TypeReport> & {
   /** The sweep of contacts unsubscribed from all email (sweepOptOuts). */
-  optOuts?: { suppressed: number; caughtUp: boolean };
+  optOuts?: {
+    suppressed: number;
+    caughtUp: boolean;
+    /** Opted-out contacts of one millisecond the CRM would not page by id (crm-paging.ts): gone past. */
+    skipped?: { id: string; reason: string }[];
+  };
 };
 
 /** Each object type's checkpoint: what was surely read (safeCheckpoint). */
@@ -210,13 +215,15 @@ export const optOutCheckpointName = (system: string) => `crm-import:${system}:co
  * contact who unsubscribed before the import asked for it (an existing deployment's whole history)
  * was never read again, and stayed open to email. The first run reads them all (a filtered search:
  * the opted-out only), later runs what changed; each address is suppressed on email, the person
- * included. At most 20 pages a run; one millisecond's records are paged by id (nextQuery), however
- * many: before, by position, and a tie of 2,000 or more opted-out contacts held the sweep there.
+ * included. At most 20 pages a run (one more when the 20th found a millisecond's records to page by
+ * id); a run that stops inside one millisecond's records leaves its place there (crm-paging.ts).
+ * Before, they were paged by position, and a tie of 2,000 or more opted-out contacts held the sweep
+ * there for good.
  */
 async function sweepOptOuts(
   deps: CrmImportDeps,
   o: CrmImportOptions,
-): Promise<{ suppressed: number; caughtUp: boolean }> {
+): Promise<NonNullable<ImportReport["optOuts"]>> {
   const source = deps.crm.optedOutSince?.bind(deps.crm);
   if (!source) return { suppressed: 0, caughtUp: true };
   const name = optOutCheckpointName(deps.crm.system);
@@ -241,7 +248,8 @@ async function sweepOptOuts(
     },
     caughtUpToQuery: true,
   });
-  return { suppressed, caughtUp: run.caughtUp };
+  // Opt-outs the CRM would not page: said, as they are people who unsubscribed.
+  return { suppressed, caughtUp: run.caughtUp, ...(run.skipped.length ? { skipped: run.skipped } : {}) };
 }
 
 /** Too little of the run left to read another page (a Lambda function killed at its timeout is retried, overlapping the next run). */
@@ -362,12 +370,23 @@ async function importCompany(
   const stage = input.unmappedStage;
   if (stage !== undefined && !r.unmappedStages?.includes(stage))
     r.unmappedStages = [...(r.unmappedStages ?? []), stage];
-  // Another company record of the same domain (a duplicate in HubSpot) than the one that last wrote
-  // the account never lowers what the account is: a customer's stale "lead" duplicate, edited, made
-  // the account a prospect, open to cold outreach. Raising it (a deal opened on either) still goes.
-  const duplicate = existing?.source?.objectType === "companies" && existing.source.id !== rec.id;
-  if (duplicate && LIFECYCLE_RANK[input.value.lifecycle] < LIFECYCLE_RANK[existing.lifecycle])
-    input.value.lifecycle = existing.lifecycle;
+  // A company record of the same domain other than the one that last wrote the account (a duplicate
+  // in HubSpot) never lowers what the account is: a customer's stale "lead" duplicate, edited, made the
+  // account a prospect, open to cold outreach. It is not written at all, so the account stays the
+  // other record's and its next edit is held back too; it is linked, and said. Raising it (a deal
+  // opened on either) goes, and the account is then that record's.
+  const owner = existing?.source?.objectType === "companies" ? existing.source.id : undefined;
+  if (
+    existing &&
+    owner !== undefined &&
+    owner !== rec.id &&
+    LIFECYCLE_RANK[input.value.lifecycle] < LIFECYCLE_RANK[existing.lifecycle]
+  ) {
+    if (!linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
+    return {
+      skipped: `a duplicate of company ${owner} (same domain): would lower the account from ${existing.lifecycle} to ${input.value.lifecycle}`,
+    };
+  }
   const written = await store.putAccount(accountId, input.value, at, source, crmFields(rec));
   // Not linked yet under its own id: created by this import, this run or one that stopped before its event.
   const created = written || (!linked && accountId === `hubspot-company-${rec.id}`);

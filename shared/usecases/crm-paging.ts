@@ -133,7 +133,7 @@ export async function pageThrough(deps: { clock: Clock; checkpoints: Checkpoints
       // not after the last one read: the CRM would not page it by id. Said, and gone past.
       const broken =
         tieAfter === "" && !last
-          ? "the CRM found none of them by their exact modified time"
+          ? "the CRM found none of them by their exact modified time (or all were modified again since)"
           : last && tieAfter !== "" && !(Number(last.id) > Number(tieAfter))
             ? "the CRM did not page them by record id"
             : undefined;

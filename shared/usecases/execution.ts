@@ -134,15 +134,15 @@ const retryUntil = (d: Decision): number => dispatchedAt(d) + retryWindowMs(d);
 export type Recheck = { stop: string } | { wait: string; until: number } | undefined;
 
 /**
- * The latest a dispatched decision may still go out: a turned-away one until its retry window ends, a
- * touch never attempted until MAX_LATE_MS after its dispatch, a record action never attempted at any time.
+ * The latest a dispatched decision may still go out, as far as the reconciler waits for a pause: a
+ * turned-away one until its retry window ends, a touch never attempted until MAX_LATE_MS after its
+ * dispatch (the executor fails it after), a record action never attempted for its retry window too
+ * (a record does not wait out a days-long pause holding its reservation).
  */
 const latestSend = (d: Decision): number =>
-  d.execution?.retryAt !== undefined
+  d.execution?.retryAt !== undefined || d.actionKind !== "touch"
     ? retryUntil(d)
-    : d.actionKind === "touch"
-      ? dispatchedAt(d) + MAX_LATE_MS
-      : Number.POSITIVE_INFINITY;
+    : dispatchedAt(d) + MAX_LATE_MS;
 
 /** The earliest a turned-away decision is tried again, whatever the vendor's hint. */
 export const TURNED_AWAY_MIN_MS = 60_000;
@@ -377,6 +377,9 @@ export async function recoverDispatched(
   let unchecked = 0;
   /** Whether the decision was stopped or left for now instead of handed back. */
   const stopped = async (d: Decision): Promise<boolean> => {
+    // A touch already past the latest it may go out is the executor's to fail as too late (as is a
+    // turned-away one past its window), whatever a recheck would read.
+    if (d.actionKind === "touch" && deps.clock.now() > latestSend(d)) return false;
     let verdict: Recheck;
     try {
       verdict = await options.recheck?.(d);

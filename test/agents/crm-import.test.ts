@@ -827,11 +827,22 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     put("8102", "Initrode (old)", "initrode-81.com", "lead", h.clock.now() - HOUR);
     // And opens a deal on a duplicate of the prospect: raising it still goes.
     put("8104", "Vehement Inc", "vehement-81.com", "opportunity", h.clock.now() - HOUR);
-    await importFromCrm(w.deps, TZ);
+    const second = await importFromCrm(w.deps, TZ);
+    expect(second.companies.skipped).toEqual([
+      {
+        id: "8102",
+        reason:
+          "a duplicate of company 8101 (same domain): would lower the account from customer to prospect",
+      },
+    ]);
     const initrode = await w.kb.getAccount("hubspot-company-8101");
     expect(initrode?.lifecycle).toBe("customer");
-    // The duplicate's other fields are written, and cited.
-    expect(initrode?.source?.id).toBe("8102");
+    expect(initrode?.source?.id).toBe("8101");
+    // Edited again: still the other record's account, still not lowered.
+    h.clock.advance(HOUR);
+    put("8102", "Initrode (stale)", "initrode-81.com", "lead", h.clock.now() - 10 * 60_000);
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getAccount("hubspot-company-8101"))?.lifecycle).toBe("customer");
     expect((await w.kb.getAccount("hubspot-company-8103"))?.lifecycle).toBe("open_opportunity");
     await w.hs.close();
   });
