@@ -47,6 +47,8 @@ export interface CrmSource {
   modifiedSince(objectType: CrmObjectType, since: number, tieAfter?: string): Promise<CrmPage>;
   /** Contacts unsubscribed from all email, as modifiedSince (sweepOptOuts). */
   optedOutSince?(since: number, tieAfter?: string): Promise<CrmPage>;
+  /** A company's contacts, by id, after `afterId` (followPendingContacts). */
+  contactsOfCompany?(companyId: string, afterId?: string): Promise<CrmPage>;
   /** The company each contact or deal is (primarily) associated with. */
   companiesOf(objectType: "contacts" | "deals", ids: string[]): Promise<Map<string, string>>;
   recordUrl?(objectType: CrmObjectType, id: string): string | undefined;
@@ -72,6 +74,10 @@ export interface CrmImportStore {
   suppressEmail(email: string, reason: string, at: string): Promise<void>;
   /** Suppress a person on email, whatever their address. */
   suppressPerson(personId: string, reason: string, at: string): Promise<void>;
+  /** A company whose contacts were read while it had no account: read them again once it has one. */
+  markPendingContacts(companyId: string, at: string): Promise<void>;
+  pendingContacts(companyId: string): Promise<boolean>;
+  clearPendingContacts(companyId: string, at: string): Promise<void>;
   getAccount(accountId: string): Promise<Account | undefined>;
   getPerson(personId: string): Promise<Person | undefined>;
   getDeal(accountId: string, dealId: string): Promise<Deal | undefined>;
@@ -128,6 +134,11 @@ export interface TypeReport {
   caughtUp: boolean;
   /** Not read in this run, and why. */
   deferred?: string;
+  /**
+   * Contacts written when their company got its account, read again for it: they had been skipped, or
+   * placed by their email's domain, while it had none (followPendingContacts).
+   */
+  contactsFollowed?: number;
   /**
    * Lifecycle stages neither the spec nor HubSpot's defaults name: their accounts kept their lifecycle,
    * or were taken for customers (not prospected). Map them under the spec's `crm.lifecycleStages`.
@@ -310,14 +321,7 @@ async function importPage(
   const at = iso(deps.clock.now());
   for (const rec of records) {
     r.seen++;
-    const url = deps.crm.recordUrl?.(type, rec.id);
-    const source: Source = {
-      system: deps.crm.system,
-      objectType: type,
-      id: rec.id,
-      ...(url ? { url } : {}),
-      modifiedAt: iso(rec.modifiedAt),
-    };
+    const source = sourceOf(deps.crm, type, rec);
     const outcome =
       type === "companies"
         ? await importCompany(deps, o, rec, source, at, r)
@@ -332,6 +336,51 @@ async function importPage(
 }
 
 type Outcome = "written" | "unchanged" | "newer_in_kb" | { skipped: string };
+
+/** What an imported record cites: the CRM record and its version. */
+function sourceOf(crm: CrmSource, type: CrmObjectType, rec: CrmRecord): Source {
+  const url = crm.recordUrl?.(type, rec.id);
+  return {
+    system: crm.system,
+    objectType: type,
+    id: rec.id,
+    ...(url ? { url } : {}),
+    modifiedAt: iso(rec.modifiedAt),
+  };
+}
+
+/** How many of a company's contacts are read again when it gets its account (100 a page). */
+const FOLLOW_PAGES = 10;
+
+/**
+ * A company that just got its account, some of whose contacts were read while it had none (skipped,
+ * "company … is not in the knowledge base", or placed at the account of their email's domain): its
+ * contacts are read again and imported under it. The import reads a contact again only when HubSpot
+ * changes it, so before, a company imported late (a domain added to it) left its contacts out of the
+ * knowledge base, or at another account, until each was edited.
+ */
+async function followPendingContacts(deps: CrmImportDeps, companyId: string, at: string): Promise<number> {
+  const read = deps.crm.contactsOfCompany?.bind(deps.crm);
+  if (!read || !(await deps.store.pendingContacts(companyId))) return 0;
+  const r = emptyReport();
+  let afterId: string | undefined;
+  for (let pages = 0; pages < FOLLOW_PAGES; pages++) {
+    const page = await read(companyId, afterId);
+    for (const rec of page.records) {
+      const outcome = await importContact(deps, rec, companyId, sourceOf(deps.crm, "contacts", rec), at, r, {
+        reassociate: true,
+      });
+      if (outcome === "written") r.written++;
+    }
+    const last = page.records.at(-1);
+    if (!page.after || !last) {
+      await deps.store.clearPendingContacts(companyId, at);
+      break;
+    }
+    afterId = last.id;
+  }
+  return r.written;
+}
 
 async function importCompany(
   deps: CrmImportDeps,
@@ -394,6 +443,10 @@ async function importCompany(
     type: AGENT_EVENTS.accountPut,
     detail: { accountId, created },
   });
+  if (!linked) {
+    const followed = await followPendingContacts(deps, rec.id, at);
+    if (followed) r.contactsFollowed = (r.contactsFollowed ?? 0) + followed;
+  }
   return "written";
 }
 
@@ -435,6 +488,8 @@ async function importContact(
   source: Source,
   at: string,
   r: TypeReport,
+  /** Read again for its company's new account: a person the import placed elsewhere is moved to it. */
+  o: { reassociate?: boolean } = {},
 ): Promise<Outcome> {
   const { store, crm } = deps;
   const email = contactEmail(rec);
@@ -446,7 +501,19 @@ async function importContact(
   if (await store.erased(email, linked?.kbId)) return { skipped: "erased on request: not re-imported" };
   const personId = linked?.kbId ?? (await store.personIdByEmail(email)) ?? `hubspot-contact-${rec.id}`;
   const existing = await store.getPerson(personId);
-  const may = mayOverwrite(existing, rec, crm.system);
+  const companyLink = companyId ? await store.link("companies", companyId) : undefined;
+  // Its company has no account yet: it is read again once it has one (followPendingContacts).
+  if (companyId && !companyLink) await store.markPendingContacts(companyId, at);
+  let may = mayOverwrite(existing, rec, crm.system);
+  // As the import last wrote them, but at another account than their company's now.
+  if (
+    o.reassociate &&
+    !may.write &&
+    may.why === "unchanged" &&
+    companyLink &&
+    existing?.accountId !== companyLink.kbId
+  )
+    may = { write: true };
   if (!may.write) {
     if (may.why === "unchanged" && !linked && existing)
       await finish(deps, "contacts", rec.id, personId, {
@@ -462,7 +529,7 @@ async function importContact(
     else if (existing && !linked) await deps.store.putLink("contacts", rec.id, { kbId: personId });
     return may.why;
   }
-  const accountId = (await accountOf(store, companyId, email)) ?? existing?.accountId;
+  const accountId = companyLink?.kbId ?? (await accountOf(store, undefined, email)) ?? existing?.accountId;
   if (!accountId)
     return {
       skipped: companyId

@@ -847,6 +847,42 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a company imported late brings the contacts read while it had no account: skipped ones, and ones placed by their email's domain", async () => {
+    const w = await world();
+    // No domain yet: the import skips the company, and has no account for its contacts.
+    w.hs.put("companies", "8201", { name: "Globo" }, T0 - 6 * HOUR);
+    w.hs.put("companies", "8202", { name: "Other", domain: "other-82.com" }, T0 - 6 * HOUR);
+    const contact = { firstname: "Ida", lastname: "Lo", jobtitle: "VP Sales" };
+    w.hs.put("contacts", "8211", { ...contact, email: "ida@gmail.example" }, T0 - 5 * HOUR, "8201");
+    // Her colleague's address is still the old employer's: placed at that account by its domain.
+    w.hs.put(
+      "contacts",
+      "8212",
+      { ...contact, firstname: "Max", email: "max@other-82.com" },
+      T0 - 5 * HOUR,
+      "8201",
+    );
+    const first = await importFromCrm(w.deps, TZ);
+    expect(first.contacts.skipped).toContainEqual({
+      id: "8211",
+      reason: "company 8201 is not in the knowledge base",
+    });
+    expect((await w.kb.getPerson("hubspot-contact-8212"))?.accountId).toBe("hubspot-company-8202");
+    // A rep adds the company's domain: the company is imported, and its contacts read again for it,
+    // though neither contact changed in HubSpot.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "8201", { domain: "globo-82.com" }, h.clock.now() - 10 * 60_000);
+    const second = await importFromCrm(w.deps, TZ);
+    expect(second.companies.contactsFollowed).toBe(2);
+    expect((await w.kb.getPerson("hubspot-contact-8211"))?.accountId).toBe("hubspot-company-8201");
+    expect((await w.kb.getPerson("hubspot-contact-8212"))?.accountId).toBe("hubspot-company-8201");
+    // Once: the next run reads nothing again for it.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "8201", { name: "Globo Inc" }, h.clock.now() - 10 * 60_000);
+    expect((await importFromCrm(w.deps, TZ)).companies.contactsFollowed).toBeUndefined();
+    await w.hs.close();
+  });
+
   it("a contact unsubscribed from all email in HubSpot is suppressed on email, even one the import skips", async () => {
     const w = await world();
     w.hs.put("companies", "7701", { name: "Initech", domain: "initech-77.com" }, T0 - 5 * HOUR);

@@ -123,6 +123,29 @@ export class HubSpotCrmSearch implements CrmSource {
     return this.search(objectType, since, tieAfter);
   }
 
+  /** A company's contacts (its primary, `associatedcompanyid`), by id, after `afterId`. */
+  async contactsOfCompany(companyId: string, afterId?: string): Promise<CrmPage> {
+    const property = MODIFIED.contacts;
+    const page = await this.call("contacts search", () =>
+      this.client.doSearch("contacts", {
+        filterGroups: [
+          {
+            filters: [
+              { propertyName: "associatedcompanyid", operator: FilterOperatorEnum.Eq, value: companyId },
+              ...(afterId
+                ? [{ propertyName: "hs_object_id", operator: FilterOperatorEnum.Gt, value: afterId }]
+                : []),
+            ],
+          },
+        ],
+        sorts: ["hs_object_id"],
+        properties: [...CRM_PROPERTIES.contacts, property],
+        limit: this.o.pageSize ?? 100,
+      }),
+    );
+    return this.page(page, property);
+  }
+
   /** Contacts with "Unsubscribed from all email" set, by modification time. */
   async optedOutSince(since: number, tieAfter?: string): Promise<CrmPage> {
     return this.search("contacts", since, tieAfter, {
@@ -169,6 +192,11 @@ export class HubSpotCrmSearch implements CrmSource {
         limit: this.o.pageSize ?? 100,
       }),
     );
+    return this.page(page, property);
+  }
+
+  /** The search's answer as the import reads it: each record with its modified time. */
+  private page(page: CollectionResponseWithTotalSimplePublicObjectForwardPaging, property: string): CrmPage {
     const records: CrmRecord[] = page.results.map((r) => {
       const stamp = r.properties[property];
       const modifiedAt = stamp ? Date.parse(stamp) : Number.NaN;

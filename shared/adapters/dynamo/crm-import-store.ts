@@ -75,6 +75,29 @@ export class DynamoCrmImportStore implements CrmImportStore {
     await putCrmLink(this.db, objectType, id, link);
   }
 
+  async markPendingContacts(companyId: string, at: string): Promise<void> {
+    await this.db.doc.send(
+      new PutCommand({
+        TableName: this.db.tables.state,
+        Item: { ...stateKeys.crmPendingContacts(SYSTEM, companyId), open: true, at },
+      }),
+    );
+  }
+
+  async pendingContacts(companyId: string): Promise<boolean> {
+    return (await this.get(stateKeys.crmPendingContacts(SYSTEM, companyId)))?.open === true;
+  }
+
+  async clearPendingContacts(companyId: string, at: string): Promise<void> {
+    // Put, not deleted: the import's role deletes nothing from the link partitions.
+    await this.db.doc.send(
+      new PutCommand({
+        TableName: this.db.tables.state,
+        Item: { ...stateKeys.crmPendingContacts(SYSTEM, companyId), open: false, at },
+      }),
+    );
+  }
+
   async accountIdByDomain(domain: string): Promise<string | undefined> {
     const res = await this.db.doc.send(
       new QueryCommand({

@@ -90,6 +90,15 @@ export const stateKeys = {
     pk: `CRMLINK#${system}#${objectType}#${id}`,
     sk: "LINK",
   }),
+  /**
+   * A CRM company some of whose contacts were skipped or placed by their email's domain while it had
+   * no account yet: its contacts are read again once it gets one (usecases/crm-import.ts). Beside the
+   * company's link, in the partitions the import may write.
+   */
+  crmPendingContacts: (system: string, companyId: string): Key => ({
+    pk: `CRMLINK#${system}#companies#${companyId}`,
+    sk: "PENDING_CONTACTS",
+  }),
   /** A deal imported from the CRM, under the account it belongs to (listed with the account). */
   accountDeal: (accountId: string, dealId: string): Key => ({
     pk: `ACCOUNTDEALS#${accountId}`,

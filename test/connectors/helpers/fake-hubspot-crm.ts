@@ -47,6 +47,25 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
     if (req.method === "POST" && search) {
       const type = search[1] as CrmType;
       const filter = req.body.filterGroups?.[0]?.filters?.[0];
+      // A company's contacts (associatedcompanyid, HubSpot's primary company), by id.
+      if (type === "contacts" && filter?.propertyName === "associatedcompanyid") {
+        const after = (req.body.filterGroups[0].filters[1]?.value as string | undefined) ?? "0";
+        const all = [...data.contacts.values()]
+          .filter((r) => r.companyId === filter.value && Number(r.id) > Number(after))
+          .sort((a, b) => Number(a.id) - Number(b.id));
+        const limit = Number(req.body.limit ?? 10);
+        const page = all.slice(0, limit);
+        return {
+          status: 200,
+          body: {
+            total: all.length,
+            results: page.map((r) => asHubSpot(type, r, req.body.properties ?? [])),
+            ...(all.length > limit
+              ? { paging: { next: { after: String(limit), link: `?after=${limit}` } } }
+              : {}),
+          },
+        };
+      }
       if (filter?.propertyName !== MODIFIED[type])
         return {
           status: 400,
