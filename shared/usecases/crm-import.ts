@@ -75,8 +75,9 @@ export interface CrmImportStore {
   /** Suppress a person on email, whatever their address. */
   suppressPerson(personId: string, reason: string, at: string): Promise<void>;
   /** A company whose contacts were read while it had no account: read them again once it has one. */
-  markPendingContacts(companyId: string, at: string): Promise<void>;
-  pendingContacts(companyId: string): Promise<boolean>;
+  /** With `afterId`: the contacts up to that id are read again already. */
+  markPendingContacts(companyId: string, at: string, afterId?: string): Promise<void>;
+  pendingContacts(companyId: string): Promise<{ afterId?: string } | undefined>;
   clearPendingContacts(companyId: string, at: string): Promise<void>;
   getAccount(accountId: string): Promise<Account | undefined>;
   getPerson(personId: string): Promise<Person | undefined>;
@@ -332,6 +333,7 @@ async function importPage(
     else if (outcome === "unchanged") r.unchanged++;
     else if (outcome === "newer_in_kb") r.keptNewer++;
     else r.skipped.push({ id: rec.id, reason: outcome.skipped });
+    if (type === "companies") await followPendingContacts(deps, o, rec.id, at, r);
   }
 }
 
@@ -349,37 +351,66 @@ function sourceOf(crm: CrmSource, type: CrmObjectType, rec: CrmRecord): Source {
   };
 }
 
-/** How many of a company's contacts are read again when it gets its account (100 a page). */
-const FOLLOW_PAGES = 10;
-
 /**
- * A company that just got its account, some of whose contacts were read while it had none (skipped,
- * "company … is not in the knowledge base", or placed at the account of their email's domain): its
- * contacts are read again and imported under it. The import reads a contact again only when HubSpot
- * changes it, so before, a company imported late (a domain added to it) left its contacts out of the
- * knowledge base, or at another account, until each was edited.
+ * A company with its account, some of whose contacts were read while it had none (skipped, "company …
+ * is not in the knowledge base", or placed at the account of their email's domain): its contacts are
+ * read again and imported under it. The import reads a contact again only when HubSpot changes it, so
+ * before, a company imported late (a domain added to it) left its contacts out of the knowledge base,
+ * or at another account, until each was edited. Asked of every company record read, whichever way it
+ * got its account (written, kept, linked as a duplicate); where a follow stopped (the run's time, a
+ * failed search) is kept with the mark, and the next read of the company goes on from there.
  */
-async function followPendingContacts(deps: CrmImportDeps, companyId: string, at: string): Promise<number> {
+async function followPendingContacts(
+  deps: CrmImportDeps,
+  o: CrmImportOptions,
+  companyId: string,
+  at: string,
+  r: TypeReport,
+): Promise<void> {
   const read = deps.crm.contactsOfCompany?.bind(deps.crm);
-  if (!read || !(await deps.store.pendingContacts(companyId))) return 0;
-  const r = emptyReport();
-  let afterId: string | undefined;
-  for (let pages = 0; pages < FOLLOW_PAGES; pages++) {
-    const page = await read(companyId, afterId);
-    for (const rec of page.records) {
-      const outcome = await importContact(deps, rec, companyId, sourceOf(deps.crm, "contacts", rec), at, r, {
-        reassociate: true,
-      });
-      if (outcome === "written") r.written++;
+  if (!read) return;
+  const pending = await deps.store.pendingContacts(companyId);
+  if (!pending || !(await deps.store.link("companies", companyId))) return;
+  // The contacts' own report: their outcomes are not the company page's.
+  const contacts = emptyReport();
+  let afterId = pending.afterId;
+  try {
+    for (;;) {
+      if (outOfTime(o)) {
+        r.skipped.push({
+          id: companyId,
+          reason: "its contacts not all read again yet: the run's time ran out",
+        });
+        return;
+      }
+      const page = await read(companyId, afterId);
+      for (const rec of page.records) {
+        const outcome = await importContact(
+          deps,
+          rec,
+          companyId,
+          sourceOf(deps.crm, "contacts", rec),
+          at,
+          contacts,
+          { reassociate: true },
+        );
+        if (outcome === "written") r.contactsFollowed = (r.contactsFollowed ?? 0) + 1;
+      }
+      const last = page.records.at(-1);
+      if (!page.after || !last) {
+        await deps.store.clearPendingContacts(companyId, at);
+        return;
+      }
+      afterId = last.id;
+      await deps.store.markPendingContacts(companyId, at, afterId);
     }
-    const last = page.records.at(-1);
-    if (!page.after || !last) {
-      await deps.store.clearPendingContacts(companyId, at);
-      break;
-    }
-    afterId = last.id;
+  } catch (err) {
+    // The company is written; its contacts are tried again from here when it is next read.
+    r.skipped.push({
+      id: companyId,
+      reason: `its contacts not all read again yet: ${(err as Error).message}`,
+    });
   }
-  return r.written;
 }
 
 async function importCompany(
@@ -443,10 +474,6 @@ async function importCompany(
     type: AGENT_EVENTS.accountPut,
     detail: { accountId, created },
   });
-  if (!linked) {
-    const followed = await followPendingContacts(deps, rec.id, at);
-    if (followed) r.contactsFollowed = (r.contactsFollowed ?? 0) + followed;
-  }
   return "written";
 }
 
@@ -501,9 +528,14 @@ async function importContact(
   if (await store.erased(email, linked?.kbId)) return { skipped: "erased on request: not re-imported" };
   const personId = linked?.kbId ?? (await store.personIdByEmail(email)) ?? `hubspot-contact-${rec.id}`;
   const existing = await store.getPerson(personId);
-  const companyLink = companyId ? await store.link("companies", companyId) : undefined;
-  // Its company has no account yet: it is read again once it has one (followPendingContacts).
-  if (companyId && !companyLink) await store.markPendingContacts(companyId, at);
+  let companyLink = companyId ? await store.link("companies", companyId) : undefined;
+  // Its company has no account yet: it is read again once it has one (followPendingContacts). Read
+  // again after the mark: a run overlapping this one may have linked it in between, and then followed
+  // it before the mark was there.
+  if (companyId && !companyLink) {
+    await store.markPendingContacts(companyId, at);
+    companyLink = await store.link("companies", companyId);
+  }
   let may = mayOverwrite(existing, rec, crm.system);
   // As the import last wrote them, but at another account than their company's now.
   if (

@@ -136,13 +136,16 @@ export type Recheck = { stop: string } | { wait: string; until: number } | undef
 /**
  * The latest a dispatched decision may still go out, as far as the reconciler waits for a pause: a
  * turned-away one until its retry window ends, a touch never attempted until MAX_LATE_MS after its
- * dispatch (the executor fails it after), a record action never attempted for its retry window too
- * (a record does not wait out a days-long pause holding its reservation).
+ * dispatch (the executor fails it after), a record action never attempted within its retry window
+ * from now (it reaches nobody, so it may go late, but it does not wait out a days-long pause holding
+ * its reservation).
  */
-const latestSend = (d: Decision): number =>
-  d.execution?.retryAt !== undefined || d.actionKind !== "touch"
+const latestSend = (d: Decision, now: number): number =>
+  d.execution?.retryAt !== undefined
     ? retryUntil(d)
-    : dispatchedAt(d) + MAX_LATE_MS;
+    : d.actionKind === "touch"
+      ? dispatchedAt(d) + MAX_LATE_MS
+      : now + retryWindowMs(d);
 
 /** The earliest a turned-away decision is tried again, whatever the vendor's hint. */
 export const TURNED_AWAY_MIN_MS = 60_000;
@@ -379,7 +382,7 @@ export async function recoverDispatched(
   const stopped = async (d: Decision): Promise<boolean> => {
     // A touch already past the latest it may go out is the executor's to fail as too late (as is a
     // turned-away one past its window), whatever a recheck would read.
-    if (d.actionKind === "touch" && deps.clock.now() > latestSend(d)) return false;
+    if (d.actionKind === "touch" && deps.clock.now() > latestSend(d, deps.clock.now())) return false;
     let verdict: Recheck;
     try {
       verdict = await options.recheck?.(d);
@@ -392,7 +395,7 @@ export async function recoverDispatched(
     if (verdict === undefined) return false;
     // A pause that ends before the latest the decision may go out: a later run hands it over. One that
     // ends after (a reply's stop-on-reply pause, days long) stops it now.
-    if ("wait" in verdict && verdict.until < latestSend(d)) return true;
+    if ("wait" in verdict && verdict.until < latestSend(d, deps.clock.now())) return true;
     const why = "wait" in verdict ? verdict.wait : verdict.stop;
     // Only as the recheck saw it: a move retried after contention on the account does not fail one an
     // executor has claimed since.

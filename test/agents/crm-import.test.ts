@@ -883,6 +883,55 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a late company's contacts are followed whichever way it gets its account, and a follow cut short goes on later", async () => {
+    const w = await world({ pageSize: 1 });
+    w.hs.put(
+      "companies",
+      "8301",
+      { name: "Hooli", domain: "hooli-83.com", lifecyclestage: "customer" },
+      T0 - 7 * HOUR,
+    );
+    // A duplicate of Hooli, without a domain yet: its three contacts have no account to go to.
+    w.hs.put("companies", "8302", { name: "Hooli (old)", lifecyclestage: "lead" }, T0 - 6 * HOUR);
+    for (const id of ["8311", "8312", "8313"])
+      w.hs.put(
+        "contacts",
+        id,
+        { firstname: "G", lastname: id, jobtitle: "VP Sales", email: `g${id}@gmail.example` },
+        T0 - 5 * HOUR,
+        "8302",
+      );
+    await importFromCrm(w.deps, TZ);
+    expect(await w.kb.getPerson("hubspot-contact-8311")).toBeUndefined();
+    // The duplicate gets Hooli's domain: linked to Hooli's account, not written (it would lower it).
+    // Its contacts' search fails once, after the first page.
+    const crm = w.deps.crm;
+    let calls = 0;
+    const failing: typeof crm = Object.create(crm);
+    failing.contactsOfCompany = async (...args) => {
+      if (++calls === 2) throw new Error("HubSpot contacts search: status 502 after 4 attempts");
+      return crm.contactsOfCompany?.(...args) ?? { records: [] };
+    };
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "8302", { domain: "hooli-83.com" }, h.clock.now() - 10 * 60_000);
+    const cut = await importFromCrm({ ...w.deps, crm: failing }, TZ);
+    expect(cut.companies.skipped).toEqual(
+      expect.arrayContaining([
+        { id: "8302", reason: expect.stringMatching(/duplicate of company 8301/) },
+        { id: "8302", reason: expect.stringMatching(/its contacts not all read again yet: .*502/) },
+      ]),
+    );
+    expect(cut.companies.contactsFollowed).toBe(1);
+    // The next read of the company goes on from the contact it stopped after.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "8302", { name: "Hooli (old, again)" }, h.clock.now() - 10 * 60_000);
+    const rest = await importFromCrm(w.deps, TZ);
+    expect(rest.companies.contactsFollowed).toBe(2);
+    for (const id of ["8311", "8312", "8313"])
+      expect((await w.kb.getPerson(`hubspot-contact-${id}`))?.accountId).toBe("hubspot-company-8301");
+    await w.hs.close();
+  });
+
   it("a contact unsubscribed from all email in HubSpot is suppressed on email, even one the import skips", async () => {
     const w = await world();
     w.hs.put("companies", "7701", { name: "Initech", domain: "initech-77.com" }, T0 - 5 * HOUR);

@@ -16,8 +16,9 @@ import {
   veto,
 } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
+import { heldBack } from "../../shared/usecases/redrive-checks.ts";
 import { startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
-import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
+import { agent, emailProposal, recordProposal, seedAcme } from "../helpers/world.ts";
 import { approver, decisionEvents, dueFor, pin, rawContactState, touchCounters } from "./helpers/store.ts";
 
 const MINUTE = 60_000;
@@ -239,6 +240,38 @@ describe("dispatch and execution", () => {
     const events = await ledger(d.decisionId);
     expect(events.map((e) => e.type)).toEqual(["decided", "executing", "in_doubt"]);
     expect(events[2]?.detail).toContain(d.idempotencyKey);
+  });
+
+  it("a record action nobody attempted waits out a pause that ends soon, however long ago it was dispatched; not one of days", async () => {
+    await seedAcme(rt.deps, "acme");
+    await seedAcme(rt.deps, "beta");
+    await pin(rt, "researcher", "crm.update", 3);
+    const soon = (await rt.deps.gate.propose(recordProposal("researcher", "acme"), agent("researcher")))
+      .decision;
+    const long = (await rt.deps.gate.propose(recordProposal("researcher", "beta"), agent("researcher")))
+      .decision;
+    expect([soon.status, long.status]).toEqual(["dispatched", "dispatched"]);
+    // The executor was down for seven hours; then a person pauses the account for a minute, another for days.
+    rt.clock.advance(7 * HOUR);
+    const pause = (target: string, ms: number) =>
+      rt.deps.pauses.create({
+        pauseId: `p-${target}`,
+        scope: "account",
+        target,
+        reason: "checking the account",
+        createdBy: "ana@example.com",
+        createdAt: iso(rt.clock.now()),
+        until: iso(rt.clock.now() + ms),
+      });
+    await pause("acme", MINUTE);
+    await pause("beta", 3 * 24 * HOUR);
+    const recheck = (d: Decision) => heldBack(rt.deps.decisions, d, rt.clock.now());
+    expect(await recoverDispatched(rt.deps, 0, { recheck })).toMatchObject({ executed: 0, heldBack: 1 });
+    expect((await rt.deps.decisions.getDecision(soon.decisionId))?.status).toBe("dispatched");
+    expect((await rt.deps.decisions.getDecision(long.decisionId))?.status).toBe("failed");
+    rt.clock.advance(2 * MINUTE);
+    expect(await recoverDispatched(rt.deps, 0, { recheck })).toMatchObject({ executed: 1, heldBack: 0 });
+    expect((await rt.deps.decisions.getDecision(soon.decisionId))?.status).toBe("executed");
   });
 
   it("a touch dispatched hours ago and never attempted is not sent late: failed, its reservation given back", async () => {

@@ -75,17 +75,24 @@ export class DynamoCrmImportStore implements CrmImportStore {
     await putCrmLink(this.db, objectType, id, link);
   }
 
-  async markPendingContacts(companyId: string, at: string): Promise<void> {
+  async markPendingContacts(companyId: string, at: string, afterId?: string): Promise<void> {
     await this.db.doc.send(
       new PutCommand({
         TableName: this.db.tables.state,
-        Item: { ...stateKeys.crmPendingContacts(SYSTEM, companyId), open: true, at },
+        Item: {
+          ...stateKeys.crmPendingContacts(SYSTEM, companyId),
+          open: true,
+          at,
+          ...(afterId ? { afterId } : {}),
+        },
       }),
     );
   }
 
-  async pendingContacts(companyId: string): Promise<boolean> {
-    return (await this.get(stateKeys.crmPendingContacts(SYSTEM, companyId)))?.open === true;
+  async pendingContacts(companyId: string): Promise<{ afterId?: string } | undefined> {
+    const item = await this.get(stateKeys.crmPendingContacts(SYSTEM, companyId));
+    if (item?.open !== true) return undefined;
+    return typeof item.afterId === "string" ? { afterId: item.afterId } : {};
   }
 
   async clearPendingContacts(companyId: string, at: string): Promise<void> {
