@@ -372,6 +372,33 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     }
   });
 
+  it("the opt-out sweep reports the opt-outs of a millisecond the CRM would not page by id", async () => {
+    const w = await world({ pageSize: 2 });
+    w.hs.put("companies", "6801", { name: "Acme", domain: "acme-68.com" }, T0 - 50 * HOUR);
+    for (let i = 0; i < 5; i++)
+      w.hs.put(
+        "contacts",
+        `68${10 + i}`,
+        {
+          email: `c${i}@acme-68.com`,
+          firstname: "C",
+          lastname: `N${i}`,
+          jobtitle: "VP",
+          hs_email_optout: "true",
+        },
+        T0 - 48 * HOUR,
+        "6801",
+      );
+    const crm = w.deps.crm;
+    const odd: typeof crm = Object.create(crm);
+    // Nothing found by the exact time.
+    odd.optedOutSince = async (since, tieAfter) =>
+      tieAfter === "" ? { records: [] } : ((await crm.optedOutSince?.(since, tieAfter)) ?? { records: [] });
+    const report = await importFromCrm({ ...w.deps, crm: odd }, TZ);
+    expect(report.optOuts?.skipped).toEqual([{ id: "*", reason: expect.stringMatching(/none of them/) }]);
+    await w.hs.close();
+  });
+
   it("a millisecond with more records than one query can reach (the search's window) is read whole", async () => {
     const w = await world({ window: 4, pageSize: 2 });
     seedBulk(w.hs, "64", "Stark", Array(7).fill(T0 - 5 * HOUR));
