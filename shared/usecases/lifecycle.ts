@@ -5,7 +5,7 @@ import { ConflictError, ContentionError, ValidationError } from "../domain/error
 import { payloadDigest } from "../domain/ids.ts";
 import { addressed } from "../domain/recipients.ts";
 import { failures, revalidate } from "../domain/revalidate.ts";
-import { iso, localDate } from "../domain/time.ts";
+import { iso } from "../domain/time.ts";
 import { payloadShapeIssues } from "../domain/touch-payloads.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
 import { draftFromPattern } from "./drafts.ts";
@@ -13,6 +13,7 @@ import { expire } from "./execution.ts";
 import { SpecVersions } from "./experiments.ts";
 import { gateContext } from "./gate.ts";
 import { assertMayReview, type Principal } from "./principal.ts";
+import { gateReadOf } from "./redrive-checks.ts";
 import { currentSpec, type LifecycleDeps, load, MAX_ATTEMPTS, move } from "./transitions.ts";
 import { recordTrustOutcome } from "./trust.ts";
 
@@ -27,15 +28,7 @@ export { execute, expire, recoverDispatched } from "./execution.ts";
 /** Re-read everything the hard rules need and check them again, on the current spec. */
 async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<string, unknown>) {
   const now = deps.clock.now();
-  const read = await deps.decisions.readGateContext({
-    decisionId: decision.decisionId,
-    agentId: decision.agentId,
-    actionType: decision.actionType,
-    accountId: decision.accountId,
-    day: localDate(now, "UTC"),
-    ...(decision.channel ? { channel: decision.channel } : {}),
-    ...(decision.personId ? { personId: decision.personId } : {}),
-  });
+  const read = await deps.decisions.readGateContext(gateReadOf(decision, now));
   // The current spec's experiment, if any, says which version re-checks it (the account's arm's), and a
   // holdout account (the experiment may have changed since) is not contacted.
   const current = read.spec ?? (await currentSpec(deps));

@@ -13,25 +13,18 @@ import { activePauses, describePause } from "../domain/checks/kill-switch.ts";
 import { listedSuppressions } from "../domain/checks/suppression.ts";
 import type { Decision } from "../domain/decision.ts";
 import { localDate } from "../domain/time.ts";
-import type { DecisionStore } from "../ports.ts";
+import type { DecisionStore, GateReadRequest } from "../ports.ts";
 import type { Recheck } from "./execution.ts";
 
 /**
  * Why the decision may no longer go out (`stop`), or must wait (`wait`: every pause in force ends, at
  * `until`, as the gate defers rather than blocks for such a pause; the reconciler stops it instead
- * when that is past the latest it may go out), or undefined if nothing holds it back. One batched read (the gate's: `readGateContext`), so
- * the store must be the checking one (adapters/dynamo/gate-read.ts).
+ * when that is past the latest it may go out), or undefined if nothing holds it back. One batched
+ * read (the gate's: `readGateContext`), so the store must be the checking one
+ * (adapters/dynamo/gate-read.ts).
  */
 export async function heldBack(decisions: DecisionStore, d: Decision, now: number): Promise<Recheck> {
-  const read = await decisions.readGateContext({
-    decisionId: d.decisionId,
-    agentId: d.agentId,
-    actionType: d.actionType,
-    accountId: d.accountId,
-    day: localDate(now, "UTC"),
-    ...(d.channel ? { channel: d.channel } : {}),
-    ...(d.personId ? { personId: d.personId } : {}),
-  });
+  const read = await decisions.readGateContext(gateReadOf(d, now));
   const paused = activePauses(read.pauses, d.agentId, d.channel, d.accountId, now);
   const why = paused.map(describePause).join("; ");
   if (paused.every((p) => p.until) && paused.length > 0)
@@ -42,3 +35,14 @@ export async function heldBack(decisions: DecisionStore, d: Decision, now: numbe
   const listed = listedSuppressions(read.suppressions, d.channel);
   return listed.length > 0 ? { stop: listed.join("; ") } : undefined;
 }
+
+/** The gate's batched read of a decision's current data (the Release step's re-check reads the same). */
+export const gateReadOf = (d: Decision, now: number): GateReadRequest => ({
+  decisionId: d.decisionId,
+  agentId: d.agentId,
+  actionType: d.actionType,
+  accountId: d.accountId,
+  day: localDate(now, "UTC"),
+  ...(d.channel ? { channel: d.channel } : {}),
+  ...(d.personId ? { personId: d.personId } : {}),
+});

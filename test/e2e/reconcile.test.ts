@@ -218,6 +218,24 @@ describe("a turned-away send is checked again before its retry", { timeout: 120_
     return { h, d };
   }
 
+  /** Three minutes on, the reconciler holds it back: failed, the ledger saying by what, nothing sent. */
+  async function expectHeldBack(
+    h: Harness,
+    d: { decisionId: string },
+    world: ThrottledConnector,
+    by: RegExp,
+  ) {
+    h.rt.clock.advance(3 * MINUTE);
+    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 1 });
+    await h.rt.bus.drain();
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("failed");
+    expect(after.execution?.error).toBe("held back");
+    expect(after.events.at(-1)?.detail).toMatch(by);
+    expect(world.sent.size).toBe(0);
+    return after;
+  }
+
   it("a prospect who unsubscribed meanwhile is not sent it: failed, its reservation given back", async () => {
     const world = new ThrottledConnector(1);
     const { h, d } = await turnedAway(world, "optout");
@@ -229,18 +247,14 @@ describe("a turned-away send is checked again before its retry", { timeout: 120_
       }),
       201,
     );
-    h.rt.clock.advance(3 * MINUTE);
-    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 1 });
-    await h.rt.bus.drain();
-    const after = await getDecision(h, d.decisionId);
-    expect(after.status).toBe("failed");
-    expect(after.execution?.error).toBe("held back");
-    expect(after.events.at(-1)?.detail).toMatch(
+    const after = await expectHeldBack(
+      h,
+      d,
+      world,
       /held back before its send \(email \(on file\) is .*unsubscribed/,
     );
     // Not quoted: the address stays out of the ledger's reasoning.
     expect(JSON.stringify(after.events)).not.toContain("jane@optout.io");
-    expect(world.sent.size).toBe(0);
     // Its reservation is back: the account's coordination no longer counts it.
     const contact = await h.rt.deps.decisions.getContactState("optout");
     expect(contact?.touches.map((t) => t.decisionId) ?? []).not.toContain(d.decisionId);
@@ -257,12 +271,7 @@ describe("a turned-away send is checked again before its retry", { timeout: 120_
     );
     expect(reply.attributedTo).not.toBe(d.decisionId);
     // Before, the retry went out on the checks made at its dispatch: an email after their reply.
-    h.rt.clock.advance(3 * MINUTE);
-    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 1 });
-    const after = await getDecision(h, d.decisionId);
-    expect(after.status).toBe("failed");
-    expect(after.events.at(-1)?.detail).toMatch(/account replied paused by harness: stop-on-reply/);
-    expect(world.sent.size).toBe(0);
+    await expectHeldBack(h, d, world, /account replied paused by harness: stop-on-reply/);
   });
 
   it("an agent paused meanwhile sends nothing more", async () => {
@@ -276,13 +285,7 @@ describe("a turned-away send is checked again before its retry", { timeout: 120_
       }),
       201,
     );
-    h.rt.clock.advance(3 * MINUTE);
-    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 1 });
-    await h.rt.bus.drain();
-    const after = await getDecision(h, d.decisionId);
-    expect(after.status).toBe("failed");
-    expect(after.events.at(-1)?.detail).toMatch(/agent outreach-writer paused by .*wrong tone/);
-    expect(world.sent.size).toBe(0);
+    await expectHeldBack(h, d, world, /agent outreach-writer paused by .*wrong tone/);
   });
 
   it("a pause that ends within its window holds it, not stops it: sent once the pause is over", async () => {
@@ -319,10 +322,7 @@ describe("a turned-away send is checked again before its retry", { timeout: 120_
       }),
       201,
     );
-    h.rt.clock.advance(3 * MINUTE);
-    expect(await h.rt.reconcile()).toMatchObject({ executed: 0, heldBack: 1 });
-    expect((await getDecision(h, d.decisionId)).status).toBe("failed");
-    expect(world.sent.size).toBe(0);
+    await expectHeldBack(h, d, world, /account long paused by .*legal review/);
   });
 
   it("a pause lifted before the retry holds nothing back: sent, once", async () => {
