@@ -13,6 +13,9 @@ import { judgmentWaits, teachCreator } from "./trust-evidence.ts";
 
 const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
 
+/** How many pages of 50 of a person's decisions an outcome's attribution reads at most. */
+const ATTRIBUTION_PAGES = 4;
+
 /**
  * The touch of the person's an outcome at `at` answers: the last one sent (an attempt on record, not
  * turned away) within the spec's attribution window before it, on `channel` if the outcome says (an
@@ -32,7 +35,17 @@ export async function touchAnswered(
   channel?: Channel,
 ): Promise<Decision | undefined> {
   const since = at - spec.outcomes.attributionWindowDays * DAY;
-  const { items } = await deps.decisions.queryDecisions({ personId, limit: 50 });
+  // Newest first, on while the window reaches back: a person with many record actions (classified,
+  // researched) had their touches pushed out of the newest 50, and their replies went unattributed.
+  const items: Decision[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < ATTRIBUTION_PAGES; pages++) {
+    const page = await deps.decisions.queryDecisions({ personId, limit: 50, ...(cursor ? { cursor } : {}) });
+    items.push(...page.items);
+    const oldest = page.items.at(-1);
+    if (!page.cursor || !oldest || Date.parse(oldest.decidedAt) < since) break;
+    cursor = page.cursor;
+  }
   const within = (t: number) => t >= since && t <= at;
   const sentAt = (d: Decision) =>
     d.execution && !d.execution.retryAt ? Date.parse(d.execution.at) : Number.NaN;

@@ -10,7 +10,7 @@ import { DAY, iso } from "../../shared/domain/time.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
-import { agent, emailProposal, linkedinProposal, seedAcme } from "../helpers/world.ts";
+import { agent, emailProposal, linkedinProposal, recordProposal, seedAcme } from "../helpers/world.ts";
 import { approver, decisionEvents, dueFor, pin, touchCounters } from "./helpers/store.ts";
 
 let rt: TestRuntime;
@@ -158,6 +158,28 @@ describe("outcomes", () => {
     });
     const again = await recordOutcome(rt.deps, body, approver);
     expect(again).toMatchObject({ duplicate: true, attributedTo: first.decisionId });
+  });
+
+  it("a reply by person finds the email behind more than 50 of the person's newer record actions", async () => {
+    await seedAcme(rt.deps, "acme");
+    const email = await sentEmail("acme");
+    await pin(rt, "researcher", "crm.update", 3);
+    // A busy prospect: 55 notes about Jane recorded by an agent since the email.
+    for (let n = 0; n < 55; n++) {
+      rt.clock.advance(60_000);
+      const note = recordProposal("researcher", "acme", n);
+      const { decision } = await rt.deps.gate.propose(
+        { ...note, target: { accountId: "acme", personId: "acme-jane" } },
+        agent("researcher"),
+      );
+      expect(decision.personId).toBe("acme-jane");
+    }
+    const reply = await recordOutcome(
+      rt.deps,
+      { personId: "acme-jane", type: "replied", occurredAt: iso(rt.clock.now()) },
+      approver,
+    );
+    expect(reply.attributedTo).toBe(email.decisionId);
   });
 
   it("a repeated outcomeId is recorded once and teaches trust once", async () => {
