@@ -74,8 +74,10 @@ export interface CrmImportStore {
   suppressEmail(email: string, reason: string, at: string): Promise<void>;
   /** Suppress a person on email, whatever their address. */
   suppressPerson(personId: string, reason: string, at: string): Promise<void>;
-  /** A company whose contacts were read while it had no account: read them again once it has one. */
-  /** With `afterId`: the contacts up to that id are read again already. */
+  /**
+   * A company whose contacts were read while it had no account: read them again once it has one. With
+   * `afterId`: the contacts up to that id are read again already.
+   */
   markPendingContacts(companyId: string, at: string, afterId?: string): Promise<void>;
   pendingContacts(companyId: string): Promise<{ afterId?: string } | undefined>;
   clearPendingContacts(companyId: string, at: string): Promise<void>;
@@ -208,12 +210,18 @@ const contactEmail = (rec: CrmRecord) => rec.properties.email?.trim().toLowerCas
  * it was imported as (whose address on file may be another: corrected since in one place or the
  * other). Whether it was.
  */
-async function suppressOptOut(store: CrmImportStore, rec: CrmRecord, at: string): Promise<boolean> {
+async function suppressOptOut(
+  store: CrmImportStore,
+  rec: CrmRecord,
+  at: string,
+  /** The contact's link, where the caller has read it already. */
+  linkOf: () => Promise<CrmLink | undefined> = () => store.link("contacts", rec.id),
+): Promise<boolean> {
   if (!emailOptedOut(rec)) return false;
   const email = contactEmail(rec);
   if (email) await store.suppressEmail(email, optOutReason(rec.id), at);
   // Linked or not, with an address in HubSpot or not (one removed there since the import).
-  const link = await store.link("contacts", rec.id);
+  const link = await linkOf();
   if (link) await store.suppressPerson(link.kbId, optOutReason(rec.id), at);
   return email !== undefined || link !== undefined;
 }
@@ -496,16 +504,20 @@ async function finish(
 }
 
 /** The account of a contact: its company's, else the one of its email's domain. */
-async function accountOf(
-  store: CrmImportStore,
-  companyId: string | undefined,
-  email: string | undefined,
-): Promise<string | undefined> {
-  if (companyId) {
-    const link = await store.link("companies", companyId);
-    if (link) return link.kbId;
-  }
-  return email?.includes("@") ? store.accountIdByDomain(emailDomain(email)) : undefined;
+/** The account of an email's domain, for a contact whose company has none. */
+const domainAccountOf = (store: CrmImportStore, email: string): Promise<string | undefined> =>
+  email.includes("@") ? store.accountIdByDomain(emailDomain(email)) : Promise.resolve(undefined);
+
+/**
+ * The account of a contact's company, if it has one. If not, the company is marked, so that its
+ * contacts are read again once it has one (followPendingContacts), and its link read again after the
+ * mark: a run overlapping this one may have linked it in between, and followed it before the mark.
+ */
+async function companyAccountOf(store: CrmImportStore, companyId: string, at: string) {
+  const link = await store.link("companies", companyId);
+  if (link) return link.kbId;
+  await store.markPendingContacts(companyId, at);
+  return (await store.link("companies", companyId))?.kbId;
 }
 
 async function importContact(
@@ -523,29 +535,19 @@ async function importContact(
   if (!email) return { skipped: "email: required" };
   // Whatever becomes of the record (kept, skipped for a missing title, erased): an address that
   // unsubscribed in HubSpot is not emailed from here either, and before the person is written.
-  if (await suppressOptOut(store, rec, at)) r.optedOut++;
   const linked = await store.link("contacts", rec.id);
+  if (await suppressOptOut(store, rec, at, async () => linked)) r.optedOut++;
   if (await store.erased(email, linked?.kbId)) return { skipped: "erased on request: not re-imported" };
   const personId = linked?.kbId ?? (await store.personIdByEmail(email)) ?? `hubspot-contact-${rec.id}`;
   const existing = await store.getPerson(personId);
-  let companyLink = companyId ? await store.link("companies", companyId) : undefined;
-  // Its company has no account yet: it is read again once it has one (followPendingContacts). Read
-  // again after the mark: a run overlapping this one may have linked it in between, and then followed
-  // it before the mark was there.
-  if (companyId && !companyLink) {
-    await store.markPendingContacts(companyId, at);
-    companyLink = await store.link("companies", companyId);
-  }
   let may = mayOverwrite(existing, rec, crm.system);
+  // Its company's account, read where it decides something: the write, or a reassociation.
+  const companyAccount =
+    companyId && (may.write || (o.reassociate && may.why === "unchanged"))
+      ? await companyAccountOf(store, companyId, at)
+      : undefined;
   // As the import last wrote them, but at another account than their company's now.
-  if (
-    o.reassociate &&
-    !may.write &&
-    may.why === "unchanged" &&
-    companyLink &&
-    existing?.accountId !== companyLink.kbId
-  )
-    may = { write: true };
+  if (!may.write && companyAccount && existing?.accountId !== companyAccount) may = { write: true };
   if (!may.write) {
     if (may.why === "unchanged" && !linked && existing)
       await finish(deps, "contacts", rec.id, personId, {
@@ -561,7 +563,7 @@ async function importContact(
     else if (existing && !linked) await deps.store.putLink("contacts", rec.id, { kbId: personId });
     return may.why;
   }
-  const accountId = companyLink?.kbId ?? (await accountOf(store, undefined, email)) ?? existing?.accountId;
+  const accountId = companyAccount ?? (await domainAccountOf(store, email)) ?? existing?.accountId;
   if (!accountId)
     return {
       skipped: companyId

@@ -116,11 +116,14 @@ export async function pageThrough(deps: { clock: Clock; checkpoints: Checkpoints
     await deps.checkpoints.advance(p.name, surely);
     run.checkpoint = surely;
   };
+  /** The last id read of a millisecond an earlier run stopped inside, if one did. */
+  const stoppedInside = async (at: number) => {
+    const id = await deps.checkpoints.get(tieCheckpointName(p.name, at));
+    return id === undefined ? undefined : String(id);
+  };
   let since = p.saved ?? 0;
   // A run that stopped inside the checkpoint's millisecond: on from where it stopped.
-  const stopped =
-    p.saved === undefined ? undefined : await deps.checkpoints.get(tieCheckpointName(p.name, since));
-  let tieAfter = stopped === undefined ? undefined : String(stopped);
+  let tieAfter = p.saved === undefined ? undefined : await stoppedInside(since);
   let entering = tieAfter !== undefined;
   while (p.more(entering)) {
     entering = false;
@@ -159,8 +162,7 @@ export async function pageThrough(deps: { clock: Clock; checkpoints: Checkpoints
     // A millisecond an earlier run stopped inside: on from where it stopped.
     if (next.tieAfter === "") {
       entering = true;
-      const stoppedAt = await deps.checkpoints.get(tieCheckpointName(p.name, next.since));
-      if (stoppedAt !== undefined) next.tieAfter = String(stoppedAt);
+      next.tieAfter = (await stoppedInside(next.since)) ?? "";
     }
     ({ since, tieAfter } = next);
   }

@@ -357,14 +357,11 @@ export async function recordHubSpotOptOut(
   const at = new Date(deps.clock.now()).toISOString();
   const reason = optOutReason(contactId);
   if (email)
-    await deps.kb.addSuppression(
-      { kind: "email", value: email.toLowerCase(), channels: ["email"], reason },
-      at,
-    );
+    await deps.kb.addSuppression({ kind: "email", value: email.toLowerCase(), channels: EMAIL, reason }, at);
   // The person the contact was imported as too: their address on file here may not be the one the
   // contact has now (a rep corrected it in HubSpot, or the harness kept its own newer record).
   if (personId)
-    await deps.kb.addSuppression({ kind: "person", value: personId, channels: ["email"], reason }, at);
+    await deps.kb.addSuppression({ kind: "person", value: personId, channels: EMAIL, reason }, at);
   return {
     recorded: true,
     outcomeId: `hubspot:${idPart(contactId)}:email_optout`,

@@ -259,7 +259,7 @@ export class HubSpotConnector implements Connector {
         }),
       );
     let splits = 0;
-    for (const part of batches(p.add)) {
+    const add = async (part: { email: string }[]): Promise<void> => {
       let res: Awaited<ReturnType<typeof upsert>>;
       try {
         res = await upsert(part);
@@ -271,26 +271,18 @@ export class HubSpotConnector implements Connector {
         if (!(err instanceof ConnectorError) || !invalidEmail(err)) throw err;
         if (part.length === 1) {
           refused++;
-          continue;
+          return;
         }
         if (++splits > 2) throw err;
-        for (const one of part) {
-          try {
-            const single = await upsert([one]);
-            recordIdsToAdd.push(...single.results.map((r) => r.id));
-            refused += 1 - single.results.length;
-          } catch (e) {
-            if (!(e instanceof ConnectorError) || !invalidEmail(e)) throw e;
-            refused++;
-          }
-        }
-        continue;
+        for (const one of part) await add([one]);
+        return;
       }
       recordIdsToAdd.push(...res.results.map((r) => r.id));
       // A multi-status answer: the contacts HubSpot would not take (an address it finds invalid) are
       // left out of the list, and counted in the result.
       refused += part.length - res.results.length;
-    }
+    };
+    for (const part of batches(p.add)) await add(part);
     // Removals are read, not upserted: an upsert created the contact when it was not in HubSpot
     // (deleted by a rep, say), bringing back someone the sync was removing. Not found is nothing to remove.
     const recordIdsToRemove: string[] = [];
