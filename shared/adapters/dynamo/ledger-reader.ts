@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { ChainHead, StreamHead } from "../../domain/ledger-chain.ts";
 import type { LedgerPage, LedgerReader, StoredEvent } from "../../usecases/ledger-verify.ts";
-import { batchGetAll, type Db, itemId } from "./db.ts";
+import { batchGetAll, type Db, itemId, queryAll } from "./db.ts";
 import { type Key, ledgerHeadLocation, ledgerKeys } from "./keys.ts";
 import { headIn } from "./ledger-heads.ts";
 
@@ -83,29 +83,22 @@ export class DynamoLedgerReader implements LedgerReader {
 
   async reread(stream: string, afterSeq: number) {
     const events: StoredEvent[] = [];
-    let startKey: Item | undefined;
-    do {
-      const res = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.tables.ledger,
-          ConsistentRead: true,
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-          ExpressionAttributeValues: {
-            ":pk": stream,
-            ":from": ledgerKeys.event(stream, afterSeq + 1).sk,
-            // After every event key: "EVENT#" then digits, and "~" sorts after the digits.
-            ":to": "EVENT#~",
-          },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const raw of res.Items ?? []) {
-        const { pk, sk, ...item } = raw as Item & Key;
-        const seq = ledgerKeys.seqOfEventKey(sk);
-        if (seq !== undefined) events.push({ stream: pk, keySeq: seq, item });
-      }
-      startKey = res.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAll(this.db, {
+      TableName: this.db.tables.ledger,
+      ConsistentRead: true,
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+      ExpressionAttributeValues: {
+        ":pk": stream,
+        ":from": ledgerKeys.event(stream, afterSeq + 1).sk,
+        // After every event key: "EVENT#" then digits, and "~" sorts after the digits.
+        ":to": "EVENT#~",
+      },
+    });
+    for (const raw of items) {
+      const { pk, sk, ...item } = raw as Item & Key;
+      const seq = ledgerKeys.seqOfEventKey(sk);
+      if (seq !== undefined) events.push({ stream: pk, keySeq: seq, item });
+    }
     // The head after the events: a write between the two reads makes the head ahead again, and the
     // verifier reads once more.
     const at = ledgerHeadLocation(stream);
