@@ -38,8 +38,19 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** The HTTP status a failed call carries: ours, the HubSpot SDK's `code`, or the AWS SDK's metadata. */
+/**
+ * The HTTP status a failed call carries: ours, the HubSpot SDK's `code`, or the AWS SDK's metadata.
+ * A success status is no refusal: the vendor answered yes and the answer was lost on the way in (a
+ * body cut short by the call's deadline, one that would not parse). The AWS SDK reports such a
+ * failure with the 2xx it read (its Deserialization error since @smithy/core 3.41.1; before, the
+ * abort carried no status), so it is read as a call with no answer: its outcome unknown for a send,
+ * never "refused" with a reservation given back for something that went out.
+ */
 export const statusOf = (err: unknown): number | undefined => {
+  const status = rawStatusOf(err);
+  return status !== undefined && status >= 200 && status < 300 ? undefined : status;
+};
+const rawStatusOf = (err: unknown): number | undefined => {
   if (err instanceof HttpStatusError) return err.status;
   const e = err as { code?: unknown; $metadata?: { httpStatusCode?: number } };
   if (typeof e?.code === "number") return e.code;
