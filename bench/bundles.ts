@@ -11,7 +11,9 @@
  *
  * `npm run bench` prints it as section 4; alone: `npx tsx bench/bundles.ts`.
  */
+
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -172,6 +174,19 @@ export async function awsStandIn(log?: (call: StandInCall) => void): Promise<Sta
     if (target === "TrentService.Decrypt") return json({ Plaintext: Buffer.alloc(32, 2).toString("base64") });
     if (target === "secretsmanager.GetSecretValue")
       return json({ Name: "bench", SecretString: JSON.stringify(BENCH_SECRET) });
+    // Every message queued (the SDK checks each body's MD5).
+    if (target === "AmazonSQS.SendMessageBatch")
+      return json({
+        Successful: (JSON.parse(body) as { Entries: { Id: string; MessageBody: string }[] }).Entries.map(
+          (e) => ({
+            Id: e.Id,
+            MessageId: `bench-${e.Id}`,
+            MD5OfMessageBody: createHash("md5").update(e.MessageBody, "utf8").digest("hex"),
+            SequenceNumber: "1",
+          }),
+        ),
+        Failed: [],
+      });
     if (target) return json({});
     if (method === "GET" && url.includes("list-type=2"))
       return {

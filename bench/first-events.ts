@@ -104,6 +104,14 @@ const EVENTS: Record<string, () => unknown> = {
     return e;
   },
   "webhooks/hubspot": () => hubspotWebhook(),
+  // The documented reply event, as the webhook queued it (its FIFO group the contact).
+  "webhooks/hubspot-events": () => {
+    const e = fixture("sqs-fifo-record.json");
+    const [reply] = fixture("hubspot-webhook-contact-property-change.json");
+    e.Records[0].body = JSON.stringify(reply);
+    e.Records[0].attributes.MessageGroupId = `contact-${reply.objectId}`;
+    return e;
+  },
   "ledger/archiver": ledgerInsert,
   "ledger/workflow-starter": ledgerInsert,
   "ledger/digest": () => fixture("eventbridge-scheduled-event.json"),
@@ -143,12 +151,20 @@ export const BENCH_SECRET = { accessToken: "bench-token", clientSecret: "bench-c
 
 /**
  * Variables an entry's first invocation needs beyond the bench's: each agent function runs one agent;
- * the HubSpot webhook and poll read their secret, and the poll calls HubSpot (the stand-in, `aws`).
+ * the HubSpot webhook, its worker and the poll read their secret, the webhook queues to SQS, and the
+ * worker and the poll call HubSpot (the stand-in, `aws`, for both).
  */
 export function entryEnv(entry: string, aws: string): Record<string, string> {
   if (entry.endsWith("agents/crm-import.ts")) return { AGENT_ID: "crm-import" };
   if (entry.endsWith("agents/handler.ts")) return { AGENT_ID: "outreach-writer" };
-  if (entry.endsWith("webhooks/hubspot.ts") || entry.endsWith("outcomes/hubspot-poll.ts"))
+  if (entry.endsWith("webhooks/hubspot.ts"))
+    return {
+      CONNECTOR_SECRET_ARNS: JSON.stringify({
+        "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-hubspot-AbCdEf",
+      }),
+      WEBHOOK_QUEUE_URL: `${aws}/123456789012/bench-hubspot-events.fifo`,
+    };
+  if (entry.endsWith("webhooks/hubspot-events.ts") || entry.endsWith("outcomes/hubspot-poll.ts"))
     return {
       CONNECTOR_SECRET_ARNS: JSON.stringify({
         "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-hubspot-AbCdEf",

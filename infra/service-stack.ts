@@ -559,6 +559,7 @@ export class ServiceStack extends Stack {
       EventsDlq: eventsDlq,
       AsyncDlq: asyncDlq,
       WorkflowFailures: workflowFailures,
+      ...world.queues,
     };
     const alarms = new HarnessAlarms(this, "Alarms", {
       stage,
@@ -567,6 +568,7 @@ export class ServiceStack extends Stack {
         string,
         never
       >,
+      backlogs: world.backlogs,
       stateMachine: this.workflow.stateMachine,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
     });

@@ -4,25 +4,30 @@
  * with the app's client secret from Secrets Manager, kept five minutes (connector-secrets.ts); a
  * signature that fails under it has the secret read again first (at most once in 10 s), since
  * HubSpot never resends a request answered 401 and a rotated secret would otherwise lose events.
+ *
+ * It queues the events the harness records (an SQS FIFO queue, a contact's events in order) and
+ * answers: no store, no HubSpot client, so it answers within HubSpot's 5 seconds however large the
+ * batch. Its worker (hubspot-events.ts) records them.
  */
+import { createHash } from "node:crypto";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
-import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
-import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
-import type { ContactEmails } from "../../shared/adapters/connectors/hubspot-webhook.ts";
-import { importedPersonOf, putCrmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
-import type { AwsRuntime } from "../../shared/runtime/aws.ts";
-import { ConfigError } from "../../shared/runtime/aws-env.ts";
-import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
-import { OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
-import { HUBSPOT_WEBHOOK_SECRET, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
+import { type FifoMessage, sendFifo } from "../../shared/adapters/aws/fifo-queue.ts";
+import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import type { HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
+import { type AwsEnv, ConfigError, parseAwsEnv, required } from "../../shared/runtime/aws-env.ts";
+import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
 import { receiveHubSpotWebhook } from "../../shared/usecases/hubspot-webhook.ts";
 
 export interface WebhookWiring {
-  runtime: () => AwsRuntime;
+  env: () => AwsEnv;
+  now?: () => number;
   /** Default: Secrets Manager, with CONNECTOR_SECRET_ARNS of this function (the webhook secret only). */
   secrets?: ConnectorSecrets;
+  /** Default: SQS, in the function's region. */
+  sqs?: SQSClient;
 }
 
 /** How long after a read of the client secret a signature that fails may have it read again. */
@@ -32,72 +37,78 @@ const REREAD_AFTER_MS = 10_000;
 const requestUri = (e: APIGatewayProxyEventV2) =>
   `https://${e.requestContext.domainName}${e.rawPath}${e.rawQueryString ? `?${e.rawQueryString}` : ""}`;
 
-export const makeHandler = (w: WebhookWiring) => {
-  // Built with the token the secret held when built: rebuilt when a rotation changes it.
-  let contacts: { token: string; emails: ContactEmails } | undefined;
-  return lambdaHandler(
-    async (e: APIGatewayProxyEventV2, tools): Promise<APIGatewayProxyStructuredResultV2> => {
-      const rt = w.runtime();
-      const secrets =
-        w.secrets ??
-        new ConnectorSecrets(
-          new SecretsManagerClient({ region: rt.env.AWS_REGION }),
-          rt.env.CONNECTOR_SECRET_ARNS,
-        );
-      w.secrets = secrets;
-      let secret = await secrets.get(HUBSPOT_WEBHOOK_SECRET);
-      if (!secret.clientSecret)
-        throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no clientSecret`);
-      const body = e.body
-        ? e.isBase64Encoded
-          ? Buffer.from(e.body, "base64").toString("utf8")
-          : e.body
-        : "";
-      const answer = await receiveHubSpotWebhook(
-        rt.deps,
-        {
-          method: e.requestContext.http.method,
-          uri: requestUri(e),
-          body,
-          signature: e.headers["x-hubspot-signature-v3"],
-          timestamp: e.headers["x-hubspot-request-timestamp"],
-        },
-        {
-          clientSecret: secret.clientSecret,
-          // A rotated client secret is read again at once, at most once in 10 s per container.
-          reread: () =>
-            secrets.reread(HUBSPOT_WEBHOOK_SECRET, REREAD_AFTER_MS)?.then((again) => {
-              secret = again;
-              return again.clientSecret;
-            }),
-          personOf: importedPersonOf(rt.db, rt.deps.kb),
-          link: (contactId, personId) => putCrmLink(rt.db, "contacts", contactId, { kbId: personId }),
-          contacts: async () => {
-            const token = secret.accessToken;
-            if (!token) throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no accessToken`);
-            if (contacts?.token === token) return contacts.emails;
-            const basePath = parseDeployedConnectors(rt.env.CONNECTORS_CONFIG).hubspot?.basePath;
-            const emails = new HubSpotContactEmails({
-              accessToken: token,
-              ...(basePath ? { basePath } : {}),
-            });
-            contacts = { token, emails };
-            return emails;
-          },
-        },
-      );
-      if (answer.status === 401) tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);
-      if (answer.passedOver?.length)
-        tools.logger.warn("webhook events passed over", { reasons: answer.passedOver });
-      // HubSpot delivers the batch again (a 500); the events it recorded count once.
-      if (answer.failed?.length) tools.logger.error("webhook events failed", { failures: answer.failed });
-      return {
-        statusCode: answer.status,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(answer.body),
-      };
-    },
-  );
+/** JSON with each object's keys sorted: the same event however HubSpot orders its fields. */
+const canonical = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(",")}]`
+    : v !== null && typeof v === "object"
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(",")}}`
+      : JSON.stringify(v);
+
+/**
+ * One event, one message. Its group is its contact, so a contact's events are recorded in the
+ * order HubSpot sent them; a merge's is the contact that remains (as hubspot-merge.ts reads it),
+ * whose later events follow the merge that links it. Its deduplication id is the event without its
+ * attempt number, so HubSpot's redelivery of a batch within 5 minutes queues nothing twice (after
+ * that, the outcomes' own ids hold).
+ */
+export const webhookMessage = (event: HubSpotWebhookEvent): FifoMessage => {
+  const { attemptNumber: _attempt, ...same } = event;
+  const remaining =
+    event.subscriptionType === "contact.merge" ? (event.newObjectId ?? event.primaryObjectId) : undefined;
+  return {
+    group: `${event.subscriptionType.split(".")[0]}-${typeof remaining === "string" || typeof remaining === "number" ? remaining : event.objectId}`,
+    dedupe: createHash("sha256").update(canonical(same), "utf8").digest("hex"),
+    body: JSON.stringify(event),
+  };
 };
 
-export const handler = makeHandler({ runtime: runtimeWith(OUTCOME_STORES) });
+export const makeHandler = (w: WebhookWiring) =>
+  lambdaHandler(async (e: APIGatewayProxyEventV2, tools): Promise<APIGatewayProxyStructuredResultV2> => {
+    const env = w.env();
+    const secrets =
+      w.secrets ??
+      new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS);
+    w.secrets = secrets;
+    // The queue is the stack's, in the function's region: the client's own endpoint (which honours
+    // AWS_ENDPOINT_URL) is its host, rather than the host of the queue's URL the SDK would otherwise use.
+    const sqs = w.sqs ?? new SQSClient({ region: env.AWS_REGION, useQueueUrlAsEndpoint: false });
+    w.sqs = sqs;
+    const queueUrl = required(env, "WEBHOOK_QUEUE_URL");
+    const secret = await secrets.get(HUBSPOT_WEBHOOK_SECRET);
+    if (!secret.clientSecret)
+      throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no clientSecret`);
+    const body = e.body ? (e.isBase64Encoded ? Buffer.from(e.body, "base64").toString("utf8") : e.body) : "";
+    const answer = await receiveHubSpotWebhook(
+      w.now ?? Date.now,
+      {
+        method: e.requestContext.http.method,
+        uri: requestUri(e),
+        body,
+        signature: e.headers["x-hubspot-signature-v3"],
+        timestamp: e.headers["x-hubspot-request-timestamp"],
+      },
+      {
+        clientSecret: secret.clientSecret,
+        // A rotated client secret is read again at once, at most once in 10 s per container.
+        reread: () =>
+          secrets.reread(HUBSPOT_WEBHOOK_SECRET, REREAD_AFTER_MS)?.then((again) => again.clientSecret),
+        enqueue: (events) => sendFifo(sqs, queueUrl, events.map(webhookMessage)),
+      },
+    );
+    if (answer.status === 401) tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);
+    if (answer.passedOver?.length)
+      tools.logger.warn("webhook events passed over", { reasons: answer.passedOver });
+    // HubSpot delivers the batch again (a 500).
+    if (answer.failed) tools.logger.error("webhook events not queued", { error: answer.failed });
+    return {
+      statusCode: answer.status,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(answer.body),
+    };
+  });
+
+export const handler = makeHandler({ env: lazy(() => parseAwsEnv()) });

@@ -14,6 +14,12 @@ export interface HarnessAlarmsProps {
   stage: string;
   functions: Record<string, IFunction>;
   queues: Record<string, IQueue>;
+  /**
+   * Work queues whose messages should be gone within minutes (the HubSpot webhook's events): their
+   * worker reports failures per message, which no function error shows, and a stalled or disabled
+   * mapping leaves them waiting until they expire.
+   */
+  backlogs?: Record<string, IQueue>;
   stateMachine: IStateMachine;
   /** Subscribed to the alarm topic when given. */
   email?: string;
@@ -80,6 +86,21 @@ export class HarnessAlarms extends Construct {
             statistic: "Maximum",
           }),
           threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const [name, queue] of Object.entries(props.backlogs ?? {})) {
+      add(
+        new Alarm(this, `${name}Age`, {
+          alarmDescription: `The oldest message in work queue ${name} has waited more than 15 minutes`,
+          metric: queue.metricApproximateAgeOfOldestMessage({
+            period: Duration.minutes(5),
+            statistic: "Maximum",
+          }),
+          threshold: 15 * 60,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
           treatMissingData: TreatMissingData.NOT_BREACHING,

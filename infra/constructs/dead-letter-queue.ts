@@ -4,9 +4,16 @@ import type { Construct } from "constructs";
 import { ack } from "../nag-suppressions.ts";
 
 /** A dead-letter queue: encrypted, TLS only, kept 14 days (the maximum) for a human to look at. */
-export function deadLetterQueue(scope: Construct, id: string, name: string): Queue {
+export function deadLetterQueue(
+  scope: Construct,
+  id: string,
+  name: string,
+  o: { fifo?: boolean } = {},
+): Queue {
   const queue = new Queue(scope, id, {
     queueName: name,
+    // A FIFO queue's dead-letter queue must be FIFO too.
+    ...(o.fifo ? { fifo: true } : {}),
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),

@@ -34,7 +34,7 @@ export interface HarnessFunctionProps {
    * Gateway, Step Functions) see the error; stream mappings and async invokers have their own
    * on-failure destinations, configured by the construct that wires them.
    */
-  invocation: "api" | "task" | "stream" | "async";
+  invocation: "api" | "task" | "stream" | "async" | "queue";
 }
 
 const DLQ_REASON: Record<HarnessFunctionProps["invocation"], string> = {
@@ -42,6 +42,8 @@ const DLQ_REASON: Record<HarnessFunctionProps["invocation"], string> = {
   task: "Invoked synchronously by Step Functions: the state machine retries and then routes the failure to its Fail state and the workflow-failures queue.",
   stream:
     "Invoked by a DynamoDB Streams event source mapping, whose own on-failure destination (an SQS DLQ) receives failed batches; a function DLQ never applies to stream invocations.",
+  queue:
+    "Invoked by an SQS event source mapping: a message that fails is delivered again, and after its queue's maxReceiveCount the queue's redrive policy moves it to that queue's dead-letter queue; a function DLQ never applies to event source mappings.",
   async:
     "Asynchronous failures go to the on-failure destination of its EventInvokeConfig (an SQS queue), which supersedes the legacy function DLQ.",
 };

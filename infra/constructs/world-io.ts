@@ -4,7 +4,9 @@ import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations
 import { EventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { EventSourceMapping } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import {
   ConfigurationSet,
@@ -12,7 +14,7 @@ import {
   EmailSendingEvent,
   EventDestination,
 } from "aws-cdk-lib/aws-ses";
-import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { SES_DETAIL_TYPES } from "../../shared/adapters/aws/ses-events.ts";
 import {
@@ -21,6 +23,7 @@ import {
   SECRET_SYSTEMS,
 } from "../../shared/runtime/connector-schemas.ts";
 import { ack } from "../nag-suppressions.ts";
+import { deadLetterQueue } from "./dead-letter-queue.ts";
 import { HarnessFunction } from "./harness-function.ts";
 
 export const WEBHOOK_PATH = "/v1/webhooks/hubspot";
@@ -51,6 +54,10 @@ export interface WorldIoProps {
 export class WorldIo extends Construct {
   readonly configurationSet: ConfigurationSet;
   readonly functions: Record<string, HarnessFunction> = {};
+  /** Dead-letter queues whose depth should alarm (the webhook events' that failed 5 times). */
+  readonly queues: Record<string, IQueue> = {};
+  /** Work queues whose oldest message's age should alarm (the webhook's events). */
+  readonly backlogs: Record<string, IQueue> = {};
 
   constructor(scope: Construct, id: string, props: WorldIoProps) {
     super(scope, id);
@@ -156,18 +163,19 @@ export class WorldIo extends Construct {
       entry: string,
       description: string,
       environment: Record<string, string> = {},
+      o: { invocation?: "api" | "queue"; records?: boolean } = {},
     ) => {
       const f = new HarnessFunction(this, cid, {
         stage,
         logRetention: props.logRetention,
         entry,
         description,
-        invocation: cid === "WebhookHubspot" ? "api" : "async",
+        invocation: o.invocation ?? "async",
         // Behind API Gateway, whose integrations end at 30 s: the webhook answers before that.
-        timeout: Duration.seconds(cid === "WebhookHubspot" ? 29 : 30),
+        timeout: Duration.seconds(o.invocation === "api" ? 29 : 30),
         environment: { ...props.environment, ...environment },
       });
-      props.grantOutcomes(f);
+      if (o.records !== false) props.grantOutcomes(f);
       this.functions[cid] = f;
       return f;
     };
@@ -209,7 +217,52 @@ export class WorldIo extends Construct {
         ? { CONNECTORS_CONFIG: JSON.stringify({ hubspot: { basePath: connectors.hubspot.basePath } }) }
         : {}),
     };
-    const webhook = fn("WebhookHubspot", "functions/webhooks/hubspot.ts", `POST ${WEBHOOK_PATH}`, webhookEnv);
+    // The webhook queues what it reads and answers; the worker records, a contact's events in order.
+    const eventsDlq = deadLetterQueue(this, "HubspotEventsDlq", `${stage}-harness-hubspot-events-dlq.fifo`, {
+      fifo: true,
+    });
+    this.queues.HubspotEventsDlq = eventsDlq;
+    const events = new Queue(this, "HubspotEvents", {
+      queueName: `${stage}-harness-hubspot-events.fifo`,
+      fifo: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the worker's timeout, as AWS advises for a queue a function reads.
+      visibilityTimeout: Duration.seconds(180),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: eventsDlq, maxReceiveCount: 5 },
+    });
+    this.backlogs.HubspotEvents = events;
+    const webhook = fn(
+      "WebhookHubspot",
+      "functions/webhooks/hubspot.ts",
+      `POST ${WEBHOOK_PATH}`,
+      {
+        CONNECTOR_SECRET_ARNS: webhookEnv.CONNECTOR_SECRET_ARNS,
+        WEBHOOK_QUEUE_URL: events.queueUrl,
+      },
+      // It reads and writes no table: it queues.
+      { invocation: "api", records: false },
+    );
+    events.grantSendMessages(webhook.fn);
+    const worker = fn(
+      "WebhookHubspotEvents",
+      "functions/webhooks/hubspot-events.ts",
+      "HubSpot webhook events (queued) -> outcomes",
+      webhookEnv,
+      { invocation: "queue" },
+    );
+    // Two at a time (the least SQS allows): each event may read a contact from HubSpot, whose rate
+    // limit the executors and the CRM import share.
+    worker.fn.addEventSource(
+      new SqsEventSource(events, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }),
+    );
+    for (const mapping of worker.fn.node.children.filter((c) => c instanceof EventSourceMapping))
+      ack(
+        mapping,
+        "Serverless-LambdaEventSourceMappingDestination",
+        "An SQS event source mapping takes no on-failure destination (Lambda supports one for streams and Kafka only): the queue's redrive policy moves a message that failed 5 times to its FIFO dead-letter queue, whose depth alarms.",
+      );
     const readsWebhookSecret = (f: HarnessFunction, secret: string) =>
       f.role.addToPolicy(
         new PolicyStatement({
@@ -220,6 +273,7 @@ export class WorldIo extends Construct {
       );
     if (webhookSecret) {
       readsWebhookSecret(webhook, webhookSecret);
+      readsWebhookSecret(worker, webhookSecret);
       // The webhook's fallback: a poll of contacts' reply and meeting times, with the same secret's read token.
       const poll = fn(
         "OutcomesHubspotPoll",

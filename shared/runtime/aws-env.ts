@@ -55,6 +55,8 @@ export const AwsEnv = z.object({
   CURSOR_KEY_SECRET_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
   /** The KMS key that wraps each person's data key (crypto-shredding). */
   PERSON_KEY_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
+  /** The HubSpot webhook's queue (SQS FIFO), to which the webhook hands its events: set on it only. */
+  WEBHOOK_QUEUE_URL: z.optional(z.url()),
 });
 export type AwsEnv = z.infer<typeof AwsEnv>;
 

@@ -1,38 +1,47 @@
 /**
  * POST /v1/webhooks/hubspot: not a bearer-token route. The caller is HubSpot when the v3 signature
- * over the exact request holds under the app's client secret; then each event is recorded as an
- * outcome where it is one (world-outcomes.ts). Nothing is read or written before the signature holds.
+ * over the exact request holds under the app's client secret; then the events the harness reads are
+ * queued, and the request answered. HubSpot times a delivery out after 5 seconds and gives up after
+ * its retries: a batch recorded while HubSpot waited (up to 100 events, each a contact read and some
+ * writes) could outlast it, be delivered again and again, and be lost when an event kept failing.
+ * Queued, each event is recorded on its own (hubspot-webhook-events.ts, by the webhook's queue worker) and
+ * retried on its own, until the queue's dead-letter queue keeps it. Nothing is read or written
+ * before the signature holds.
  */
 import {
-  type ContactEmails,
   EMAIL_OPT_OUT,
+  HUBSPOT_DELETIONS,
   HubSpotWebhookBody,
   HubSpotWebhookEvent,
+  OUTCOME_PROPERTIES,
   SIGNATURE_MISMATCH,
   type SignedRequest,
   signatureProblem,
 } from "../adapters/connectors/hubspot-webhook.ts";
-import type { Deps } from "../ports.ts";
-import { recordHubSpotMerge } from "./hubspot-merge.ts";
-import {
-  HUBSPOT_DELETIONS,
-  recordHubSpotDeletion,
-  recordHubSpotEvent,
-  recordHubSpotOptOut,
-  type WorldOutcomeResult,
-} from "./world-outcomes.ts";
 
 export interface WebhookAnswer {
   status: number;
   body: unknown;
   /** Why events of the batch were passed over (their fields' paths, no values): for the log. */
   passedOver?: string[];
-  /** Events that failed (their place in the batch and the error): for the log. */
-  failed?: { event: number; error: string }[];
+  /** Why the batch's events could not be queued: for the log. */
+  failed?: string;
 }
 
+/**
+ * Whether an event can be an outcome, a suppression or a link: a reply or meeting time, an email
+ * opt-out, a deletion, a merge. Other events of the app's subscriptions (any other property change,
+ * deals, companies) are answered without being queued.
+ */
+export const isRecordable = (e: HubSpotWebhookEvent) =>
+  Object.hasOwn(HUBSPOT_DELETIONS, e.subscriptionType) ||
+  e.subscriptionType === "contact.merge" ||
+  (e.subscriptionType === "contact.propertyChange" &&
+    e.propertyName !== undefined &&
+    (e.propertyName === EMAIL_OPT_OUT || Object.hasOwn(OUTCOME_PROPERTIES, e.propertyName)));
+
 export async function receiveHubSpotWebhook(
-  deps: Deps,
+  now: () => number,
   req: SignedRequest,
   o: {
     clientSecret: string;
@@ -42,18 +51,14 @@ export async function receiveHubSpotWebhook(
      * never resends a request answered 401, so a secret kept past its rotation would lose events.
      */
     reread?: () => Promise<string | undefined> | undefined;
-    contacts: () => Promise<ContactEmails>;
-    /** The knowledge base's person a HubSpot contact was imported as (the CRM import's link). */
-    personOf: (contactId: string) => Promise<string | undefined>;
-    /** Link a contact to a person (a merge's remaining contact to the person a merged one was). */
-    link: (contactId: string, personId: string) => Promise<void>;
+    /** Queue the events, in the batch's order; resolves once every one is queued. */
+    enqueue: (events: HubSpotWebhookEvent[]) => Promise<void>;
   },
 ): Promise<WebhookAnswer> {
-  let problem = signatureProblem(o.clientSecret, req, deps.clock.now());
+  let problem = signatureProblem(o.clientSecret, req, now());
   if (problem === SIGNATURE_MISMATCH) {
     const fresh = await o.reread?.();
-    if (fresh !== undefined && fresh !== o.clientSecret)
-      problem = signatureProblem(fresh, req, deps.clock.now());
+    if (fresh !== undefined && fresh !== o.clientSecret) problem = signatureProblem(fresh, req, now());
   }
   if (problem) return { status: 401, body: { error: "unauthorized", message: problem } };
   let raw: unknown;
@@ -71,47 +76,37 @@ export async function receiveHubSpotWebhook(
         issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
       },
     };
-  const results: WorldOutcomeResult[] = [];
+  const queued: HubSpotWebhookEvent[] = [];
   const passedOver: string[] = [];
-  const failed: { event: number; error: string }[] = [];
-  // In order, one at a time: two events about one contact then see each other's writes.
+  let ignored = 0;
   for (const [n, item] of parsed.data.entries()) {
     // One app posts every subscription's events to one URL: an event of a shape the harness does not
     // read (an association change has no objectId) is passed over, not a 400 for the whole batch,
     // which HubSpot would never send again.
     const one = HubSpotWebhookEvent.safeParse(item);
-    if (!one.success) {
-      const reason = `event ${n} is not one the harness reads: ${one.error.issues.map((i) => i.path.join(".") || "event").join(", ")}`;
-      passedOver.push(reason);
-      results.push({ recorded: false, reason });
-      continue;
-    }
-    const event = one.data;
-    // Each event on its own: one that fails (HubSpot turning a contact read away, a throttled write)
-    // no longer stops the ones after it, which a retry of the whole batch might never reach (HubSpot
-    // gives up after its retries). The batch is still answered 500 so HubSpot delivers it again; what
-    // was recorded counts once.
-    try {
-      results.push(
-        Object.hasOwn(HUBSPOT_DELETIONS, event.subscriptionType)
-          ? await recordHubSpotDeletion(deps, event, o.personOf)
-          : event.subscriptionType === "contact.merge"
-            ? await recordHubSpotMerge(deps, event, o)
-            : event.subscriptionType === "contact.propertyChange" && event.propertyName === EMAIL_OPT_OUT
-              ? await recordHubSpotOptOut(deps, event, await o.contacts(), o.personOf)
-              : await recordHubSpotEvent(deps, event, await o.contacts(), o.personOf),
+    if (!one.success)
+      passedOver.push(
+        `event ${n} is not one the harness reads: ${one.error.issues.map((i) => i.path.join(".") || "event").join(", ")}`,
       );
-    } catch (err) {
-      failed.push({ event: n, error: (err as Error).message });
-      results.push({ recorded: false, reason: "failed; HubSpot delivers it again" });
-    }
+    else if (isRecordable(one.data)) queued.push(one.data);
+    else ignored++;
   }
-  if (failed.length)
+  try {
+    if (queued.length) await o.enqueue(queued);
+  } catch (err) {
+    // HubSpot delivers the batch again; what was queued already is recorded once (the queue's
+    // deduplication within 5 minutes, the outcomes' own ids after that).
+    const failed = (err as Error).message;
     return {
       status: 500,
-      body: { error: "internal", message: `${failed.length} of ${results.length} events failed`, results },
+      body: { error: "internal", message: `the batch's events could not be queued` },
       passedOver,
       failed,
     };
-  return { status: 200, body: { received: results.length, results }, passedOver };
+  }
+  return {
+    status: 200,
+    body: { received: parsed.data.length, queued: queued.length, ignored, passedOver: passedOver.length },
+    passedOver,
+  };
 }

@@ -9,6 +9,7 @@ import type { OutcomeChanges } from "../adapters/connectors/hubspot-poll.ts";
 import {
   type ContactEmails,
   EMAIL_OPT_OUT,
+  HUBSPOT_DELETIONS,
   type HubSpotWebhookEvent,
   OUTCOME_PROPERTIES,
 } from "../adapters/connectors/hubspot-webhook.ts";
@@ -370,13 +371,6 @@ export async function recordHubSpotOptOut(
     decisionId: null,
   };
 }
-
-/** HubSpot's deletion events, and what the suppression says of each. */
-export const HUBSPOT_DELETIONS: Record<string, string> = {
-  "contact.deletion": "deleted in HubSpot",
-  "contact.privacyDeletion":
-    "deleted in HubSpot on a privacy request: erase their data here too (POST /v1/people/{id}/erase)",
-};
 
 /**
  * A contact deleted in HubSpot (`contact.deletion`, `contact.privacyDeletion`: a GDPR delete). The CRM

@@ -5,11 +5,13 @@
  * documented contact.propertyChange sample, v3-signed) behind API Gateway v2.
  */
 
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { makeHandler as hubspotPoll } from "../../functions/outcomes/hubspot-poll.ts";
 import { makeHandler as sesEvents } from "../../functions/outcomes/ses-events.ts";
 import { makeHandler as hubspotWebhook } from "../../functions/webhooks/hubspot.ts";
+import { makeHandler as hubspotEvents } from "../../functions/webhooks/hubspot-events.ts";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import type { OutcomeChanges } from "../../shared/adapters/connectors/hubspot-poll.ts";
 import { signV3 } from "../../shared/adapters/connectors/hubspot-webhook.ts";
@@ -25,11 +27,18 @@ import { getSpec } from "../../shared/usecases/admin.ts";
 import { execute } from "../../shared/usecases/execution.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
-import { pollHubSpotOutcomes } from "../../shared/usecases/world-outcomes.ts";
+import { pollHubSpotOutcomes, type WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, linkedinProposal, seedAcme } from "../helpers/world.ts";
 import { awsRuntimeFor, fixture, functionEnv, lambdaContext, RecordingPublisher } from "./lambda.ts";
-import { fakeHubSpotContacts, fakeSecretsManager, fakeSes, TEST_CREDENTIALS, tagsOf } from "./stand-ins.ts";
+import {
+  fakeHubSpotContacts,
+  fakeSecretsManager,
+  fakeSes,
+  fakeSqs,
+  TEST_CREDENTIALS,
+  tagsOf,
+} from "./stand-ins.ts";
 
 const ctx = lambdaContext();
 let rt: TestRuntime;
@@ -513,9 +522,10 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     /** The stand-in's secrets, to rotate one; the secrets' clock (default: the wall clock). */
     o: { values?: Record<string, string>; now?: () => number; emails?: Record<string, string> } = {},
   ) {
-    const sm = await fakeSecretsManager(
-      o.values ?? { [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) },
-    );
+    const values = o.values ?? { [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) };
+    // The webhook's reads (`sm`) apart from its worker's: two functions, two containers.
+    const sm = await fakeSecretsManager(values);
+    const workerSm = await fakeSecretsManager(values);
     const hubspot = await fakeHubSpotContacts({ "1246965": contactEmail, ...o.emails }, search);
     const env = parseAwsEnv(
       functionEnv(rt, {
@@ -529,9 +539,55 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       OUTCOME_STORES,
     );
     const secrets = new ConnectorSecrets(sm.client, env.CONNECTOR_SECRET_ARNS, o.now ? { now: o.now } : {});
-    const handler = hubspotWebhook({ runtime: () => runtime, secrets });
     const poll = hubspotPoll(() => runtime, secrets);
-    return { sm, hubspot, handler, poll, close: () => Promise.all([sm.close(), hubspot.close()]) };
+    const sqs = await fakeSqs();
+    const webhookEnv = {
+      ...env,
+      WEBHOOK_QUEUE_URL: `${sqs.url}/123456789012/dev-harness-hubspot-events.fifo`,
+    };
+    const handler = hubspotWebhook({
+      env: () => webhookEnv,
+      now: () => rt.clock.now(),
+      secrets,
+      sqs: sqs.client,
+    });
+    const results: WorldOutcomeResult[] = [];
+    const worker = hubspotEvents({
+      runtime: () => runtime,
+      secrets: new ConnectorSecrets(workerSm.client, env.CONNECTOR_SECRET_ARNS, o.now ? { now: o.now } : {}),
+      onRecorded: (r) => results.push(r),
+    });
+    /** The worker given a batch of the queue's (one SQS delivers again, say). */
+    const work = async (records: SQSRecord[], context = ctx) => {
+      results.length = 0;
+      const batch = await worker({ Records: records }, context);
+      return {
+        results: [...results],
+        failed: batch.batchItemFailures.map((f) =>
+          records.findIndex((r) => r.messageId === f.itemIdentifier),
+        ),
+      };
+    };
+    /**
+     * A delivery as it goes in AWS: HubSpot's request to the webhook, then what it queued to the worker
+     * as one SQS batch (the event source mapping's); what became of each event, and the messages the
+     * worker reported failed (SQS delivers them again).
+     */
+    const deliver = async (e: APIGatewayProxyEventV2, context = ctx) => {
+      const answer = (await handler(e, context)) as APIGatewayProxyStructuredResultV2;
+      const records = sqs.take();
+      const worked = records.length ? await work(records, context) : { results: [], failed: [] };
+      return { statusCode: answer.statusCode, body: answer.body, records, ...worked };
+    };
+    return {
+      sm,
+      hubspot,
+      sqs,
+      deliver,
+      work,
+      poll,
+      close: () => Promise.all([sm.close(), workerSm.close(), hubspot.close(), sqs.close()]),
+    };
   }
 
   function delivery(body: string, o: { secret?: string; timestamp?: number } = {}) {
@@ -553,9 +609,9 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     const w = await wiring("jane@w-hs.io");
     try {
       const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
-      const first = await w.handler(delivery(body), ctx);
+      const first = await w.deliver(delivery(body), ctx);
       expect(first.statusCode).toBe(200);
-      expect(JSON.parse(first.body as string).results[0]).toMatchObject({
+      expect(first.results[0]).toMatchObject({
         recorded: true,
         type: "replied",
         duplicate: false,
@@ -563,9 +619,9 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       });
       // HubSpot retries with a new timestamp and signature; the event is the same.
       rt.clock.advance(60_000);
-      const second = await w.handler(delivery(body), ctx);
+      const second = await w.deliver(delivery(body), ctx);
       expect(second.statusCode).toBe(200);
-      expect(JSON.parse(second.body as string).results[0]).toMatchObject({ recorded: true, duplicate: true });
+      expect(second.results[0]).toMatchObject({ recorded: true, duplicate: true });
       expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "replied")).toHaveLength(1);
       // The secret was read once for the container.
       expect(w.sm.reads()).toBe(1);
@@ -602,9 +658,9 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         propertyValue: "true",
         changeSource: "EMAIL",
       };
-      const res = await w.handler(delivery(JSON.stringify([optOut])), ctx);
+      const res = await w.deliver(delivery(JSON.stringify([optOut])), ctx);
       expect(res.statusCode).toBe(200);
-      expect(JSON.parse(res.body as string).results).toEqual([
+      expect(res.results).toEqual([
         expect.objectContaining({
           recorded: true,
           type: "suppressed",
@@ -625,11 +681,11 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       const li = await rt.deps.gate.propose(linkedinProposal("w-writer", "w-hs-opt"), agent("w-writer"));
       expect(li.decision.checks.find((c) => c.check === "suppression")?.result).toBe("pass");
       // Opting back in lifts nothing.
-      const back = await w.handler(
+      const back = await w.deliver(
         delivery(JSON.stringify([{ ...optOut, eventId: 3816279342, propertyValue: "false" }])),
         ctx,
       );
-      expect(JSON.parse(back.body as string).results[0]).toMatchObject({ recorded: false });
+      expect(back.results[0]).toMatchObject({ recorded: false });
       expect(await suppressionsFor(rt.db, "w-hs-opt", "w-hs-opt-jane")).toEqual(suppressions);
     } finally {
       await w.close();
@@ -653,8 +709,8 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         propertyName: "hs_email_optout",
         propertyValue: "true",
       };
-      const res = await w.handler(delivery(JSON.stringify([optOut])), ctx);
-      expect(JSON.parse(res.body as string).results[0]).toMatchObject({ recorded: true, type: "suppressed" });
+      const res = await w.deliver(delivery(JSON.stringify([optOut])), ctx);
+      expect(res.results[0]).toMatchObject({ recorded: true, type: "suppressed" });
       expect(await suppressionsFor(rt.db, "w-hs-opt2", "w-hs-opt2-jane")).toContainEqual(
         expect.objectContaining({
           kind: "person",
@@ -669,25 +725,77 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     }
   });
 
-  it("an event that fails is answered 500, for HubSpot to deliver again, and the batch's others are recorded", async () => {
+  it("an event that fails is retried on its own (SQS), after HubSpot is answered; the batch's others are recorded", async () => {
     await seedAcme(rt.deps, "w-hs-fail");
-    const w = await wiring("jane@w-hs-fail.io", [], { emails: { "777": "!403" } });
+    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "777", {
+      kbId: "w-hs-fail-jane",
+    });
+    const w = await wiring("jane@w-hs-fail.io", [], { emails: { "777": "jane@w-hs-fail.io" } });
     try {
       const [reply] = fixture("hubspot-webhook-contact-property-change.json");
       const optOut = { ...reply, propertyName: "hs_email_optout", propertyValue: "true" };
       const batch = [
         { ...optOut, eventId: 3816279361, objectId: 777 },
-        { ...optOut, eventId: 3816279362 },
+        { ...optOut, eventId: 3816279362, objectId: 778 },
+        // A later event of contact 777 (one that reads nothing from HubSpot, so it would go through
+        // alone): it follows the failed one, so it waits for it.
+        {
+          eventId: 3816279363,
+          subscriptionType: "contact.deletion",
+          portalId: reply.portalId,
+          objectId: 777,
+          occurredAt: reply.occurredAt,
+        },
       ];
-      const res = await w.handler(delivery(JSON.stringify(batch)), ctx);
-      expect(res.statusCode).toBe(500);
-      const body = JSON.parse(res.body as string);
-      expect(body.message).toBe("1 of 2 events failed");
-      expect(body.results[1]).toMatchObject({ recorded: true, type: "suppressed" });
-      // Before, the first event's failure stopped the batch: Jane's opt-out waited on HubSpot's retries.
-      expect(await suppressionsFor(rt.db, "w-hs-fail", "w-hs-fail-jane")).toContainEqual(
-        expect.objectContaining({ kind: "email", channels: ["email"] }),
-      );
+      // HubSpot throttles the first contact read (the worker's client does not retry).
+      w.hubspot.failNext({ status: 429, body: { status: "error", category: "RATE_LIMITS" } });
+      const res = await w.deliver(delivery(JSON.stringify(batch)), ctx);
+      // HubSpot's part is done: the events are queued.
+      expect(res.statusCode).toBe(200);
+      expect(JSON.parse(res.body as string)).toMatchObject({ received: 3, queued: 3 });
+      // The worker reports contact 777's two events failed and records 778's, another group.
+      expect(res.failed).toEqual([0, 2]);
+      expect(res.results).toEqual([expect.objectContaining({ recorded: false })]);
+      expect(await suppressionsFor(rt.db, "w-hs-fail", "w-hs-fail-jane")).toEqual([]);
+      // SQS delivers the two again, in order: the opt-out, then the deletion.
+      const again = await w.work(res.failed.map((n) => res.records[n] as SQSRecord));
+      expect(again.failed).toEqual([]);
+      expect(again.results).toEqual([
+        expect.objectContaining({
+          recorded: true,
+          type: "suppressed",
+          outcomeId: "hubspot:777:email_optout",
+        }),
+        expect.objectContaining({ recorded: true, type: "suppressed" }),
+      ]);
+      const kinds = (await suppressionsFor(rt.db, "w-hs-fail", "w-hs-fail-jane")).map((x) => x.kind).sort();
+      expect(kinds).toEqual(expect.arrayContaining(["email", "person"]));
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("HubSpot is answered 500 when its events cannot be queued, and the redelivery records them once", async () => {
+    const { decision } = await sentEmail("w-hs-queue");
+    const w = await wiring("jane@w-hs-queue.io");
+    try {
+      const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
+      w.sqs.refuse(1);
+      const refused = await w.deliver(delivery(body), ctx);
+      expect(refused.statusCode).toBe(500);
+      expect(refused.results).toEqual([]);
+      expect(await outcomesOf(decision.decisionId)).toEqual([]);
+      // HubSpot delivers the batch again; this time SQS takes it, and then once more (after SQS's
+      // 5-minute deduplication, which the stand-in does not do): one reply.
+      rt.clock.advance(60_000);
+      expect((await w.deliver(delivery(body), ctx)).results).toEqual([
+        expect.objectContaining({ recorded: true, type: "replied", duplicate: false }),
+      ]);
+      rt.clock.advance(60_000);
+      expect((await w.deliver(delivery(body), ctx)).results).toEqual([
+        expect.objectContaining({ recorded: true, type: "replied", duplicate: true }),
+      ]);
+      expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "replied")).toHaveLength(1);
     } finally {
       await w.close();
     }
@@ -703,8 +811,8 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     try {
       const events = JSON.parse(replyAt(rt.clock.now() + 60_000));
       events[0].objectId = 1246967;
-      const res = await w.handler(delivery(JSON.stringify(events)), ctx);
-      expect(JSON.parse(res.body as string).results[0]).toMatchObject({
+      const res = await w.deliver(delivery(JSON.stringify(events)), ctx);
+      expect(res.results[0]).toMatchObject({
         recorded: true,
         type: "replied",
         decisionId: decision.decisionId,
@@ -736,9 +844,9 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         changeSource: "GDPR",
       };
       const unknown = { ...event, eventId: 4243, objectId: 9902 };
-      const res = await w.handler(delivery(JSON.stringify([event, unknown])), ctx);
+      const res = await w.deliver(delivery(JSON.stringify([event, unknown])), ctx);
       expect(res.statusCode).toBe(200);
-      expect(JSON.parse(res.body as string).results).toEqual([
+      expect(res.results).toEqual([
         expect.objectContaining({ recorded: true, type: "suppressed" }),
         { recorded: false, reason: "not a person in the knowledge base" },
       ]);
@@ -782,13 +890,11 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         numberOfPropertiesMoved: 3,
       });
       // 7701 (Jane) merged into 7703, which no person holds yet: Jane carries on as 7703.
-      const first = await w.handler(delivery(JSON.stringify([merge(5001, 7703, [7701])])), ctx);
-      expect(JSON.parse(first.body as string).results).toEqual([
-        expect.objectContaining({ recorded: true, type: "merged" }),
-      ]);
+      const first = await w.deliver(delivery(JSON.stringify([merge(5001, 7703, [7701])])), ctx);
+      expect(first.results).toEqual([expect.objectContaining({ recorded: true, type: "merged" })]);
       expect((await links.link("contacts", "7703"))?.kbId).toBe("w-hs-merge-jane");
       // Then 7702 (Bob) merged into 7703: one person in HubSpot, so Bob is suppressed, not Jane.
-      await w.handler(delivery(JSON.stringify([merge(5002, 7703, [7702])])), ctx);
+      await w.deliver(delivery(JSON.stringify([merge(5002, 7703, [7702])])), ctx);
       expect(await suppressionsFor(rt.db, "w-hs-merge", "w-hs-merge-bob")).toContainEqual(
         expect.objectContaining({
           kind: "person",
@@ -800,13 +906,13 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       ).toEqual([]);
       // A deletion of the remaining contact now reaches the person it carries.
       const deletion = { ...merge(5003, 7703, []), subscriptionType: "contact.deletion" };
-      await w.handler(delivery(JSON.stringify([deletion])), ctx);
+      await w.deliver(delivery(JSON.stringify([deletion])), ctx);
       expect(await suppressionsFor(rt.db, "w-hs-merge", "w-hs-merge-jane")).toContainEqual(
         expect.objectContaining({ kind: "person", reason: expect.stringMatching(/deleted in HubSpot/) }),
       );
       // A merge of contacts the harness never imported changes nothing.
-      const none = await w.handler(delivery(JSON.stringify([merge(5004, 8801, [8802])])), ctx);
-      expect(JSON.parse(none.body as string).results[0]).toMatchObject({ recorded: false });
+      const none = await w.deliver(delivery(JSON.stringify([merge(5004, 8801, [8802])])), ctx);
+      expect(none.results[0]).toMatchObject({ recorded: false });
       expect(w.hubspot.requests).toHaveLength(0);
     } finally {
       await w.close();
@@ -821,19 +927,19 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
       const rotated = "hubspot-app-client-secret-2";
       // Read once for the container, with the secret as it was.
-      const first = await w.handler(delivery(body, { secret: "not-the-secret" }), ctx);
+      const first = await w.deliver(delivery(body, { secret: "not-the-secret" }), ctx);
       expect(first.statusCode).toBe(401);
       expect(w.sm.reads()).toBe(1);
       values[arn] = JSON.stringify({ clientSecret: rotated, accessToken: "pat-read" });
       // Within 10 s of the read, a failing signature does not make another read.
       rt.clock.advance(5_000);
-      expect((await w.handler(delivery(body, { secret: rotated }), ctx)).statusCode).toBe(401);
+      expect((await w.deliver(delivery(body, { secret: rotated }), ctx)).statusCode).toBe(401);
       expect(w.sm.reads()).toBe(1);
       // After, HubSpot's request under the rotated secret is read under it: HubSpot never resends a 401.
       rt.clock.advance(6_000);
-      const after = await w.handler(delivery(body, { secret: rotated }), ctx);
+      const after = await w.deliver(delivery(body, { secret: rotated }), ctx);
       expect(after.statusCode).toBe(200);
-      expect(JSON.parse(after.body as string).results[0]).toMatchObject({
+      expect(after.results[0]).toMatchObject({
         recorded: true,
         type: "replied",
         decisionId: decision.decisionId,
@@ -841,8 +947,8 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       expect(w.sm.reads()).toBe(2);
       // The new secret is kept: the next request under it reads nothing; one under the old is refused.
       rt.clock.advance(1_000);
-      expect((await w.handler(delivery(body, { secret: rotated }), ctx)).statusCode).toBe(200);
-      expect((await w.handler(delivery(body, { secret: clientSecret }), ctx)).statusCode).toBe(401);
+      expect((await w.deliver(delivery(body, { secret: rotated }), ctx)).statusCode).toBe(200);
+      expect((await w.deliver(delivery(body, { secret: clientSecret }), ctx)).statusCode).toBe(401);
       expect(w.sm.reads()).toBe(2);
     } finally {
       await w.close();
@@ -870,16 +976,22 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         isPrimaryAssociation: false,
       };
       const body = JSON.stringify([association, ...fixture("hubspot-webhook-contact-property-change.json")]);
-      const answer = await w.handler(delivery(body), ctx);
+      // And a change of a property that is no outcome: answered, not queued.
+      const [reply] = fixture("hubspot-webhook-contact-property-change.json");
+      const other = { ...reply, eventId: 1002, propertyName: "jobtitle", propertyValue: "CFO" };
+      const answer = await w.deliver(delivery(JSON.stringify([...JSON.parse(body), other])), ctx);
       expect(answer.statusCode).toBe(200);
-      const results = JSON.parse(answer.body as string).results;
-      expect(results[0]).toEqual({
-        recorded: false,
-        reason: "event 0 is not one the harness reads: objectId",
+      expect(JSON.parse(answer.body as string)).toEqual({
+        received: 3,
+        queued: 1,
+        ignored: 1,
+        passedOver: 1,
       });
-      expect(results[1]).toMatchObject({ recorded: true, type: "replied", decisionId: decision.decisionId });
+      expect(answer.results).toEqual([
+        expect.objectContaining({ recorded: true, type: "replied", decisionId: decision.decisionId }),
+      ]);
       // A body that is not a batch at all is still refused whole.
-      expect((await w.handler(delivery(JSON.stringify({ events: [] })), ctx)).statusCode).toBe(400);
+      expect((await w.deliver(delivery(JSON.stringify({ events: [] })), ctx)).statusCode).toBe(400);
     } finally {
       await w.close();
     }
@@ -892,12 +1004,12 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
       const ledger = () => rt.deps.decisions.events(streams.decision(decision.decisionId));
       const before = await ledger();
-      const forged = await w.handler(delivery(body, { secret: "not-the-secret" }), ctx);
+      const forged = await w.deliver(delivery(body, { secret: "not-the-secret" }), ctx);
       expect(forged.statusCode).toBe(401);
       const tampered = delivery(body);
       tampered.body = body.replace("1246965", "1246966");
-      expect((await w.handler(tampered, ctx)).statusCode).toBe(401);
-      const stale = await w.handler(delivery(body, { timestamp: rt.clock.now() - 6 * 60_000 }), ctx);
+      expect((await w.deliver(tampered, ctx)).statusCode).toBe(401);
+      const stale = await w.deliver(delivery(body, { timestamp: rt.clock.now() - 6 * 60_000 }), ctx);
       expect(stale.statusCode).toBe(401);
       expect(JSON.parse(stale.body as string).message).toMatch(/5 minutes/);
       expect(await ledger()).toEqual(before);
@@ -1045,7 +1157,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       // The webhook saw the reply (epoch ms in its payload)...
       const body = fixture("hubspot-webhook-contact-property-change.json");
       body[0].propertyValue = String(Date.parse(replied));
-      expect((await w.handler(delivery(JSON.stringify(body)), ctx)).statusCode).toBe(200);
+      expect((await w.deliver(delivery(JSON.stringify(body)), ctx)).statusCode).toBe(200);
       // ...the poll finds it again (ISO text in a search) plus a meeting the webhook missed.
       w.hubspot.requests.length = 0;
       const search = [
@@ -1108,8 +1220,8 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     try {
       const body = replyAt(rt.clock.now() + 60_000);
       rt.clock.advance(120_000);
-      const got = await w.handler(delivery(body), ctx);
-      expect(JSON.parse(got.body as string).results[0]).toMatchObject({
+      const got = await w.deliver(delivery(body), ctx);
+      expect(got.results[0]).toMatchObject({
         recorded: true,
         duplicate: false,
         decisionId: first.decision.decisionId,
@@ -1122,8 +1234,8 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       // HubSpot delivers it again (or the poll reads it): the reply is the one already recorded, on the
       // decision it is on. Before, it went to whatever touch came last by then, or was dropped.
       rt.clock.advance(60_000);
-      const again = await w.handler(delivery(body), ctx);
-      expect(JSON.parse(again.body as string).results[0]).toMatchObject({
+      const again = await w.deliver(delivery(body), ctx);
+      expect(again.results[0]).toMatchObject({
         recorded: true,
         duplicate: true,
         decisionId: first.decision.decisionId,
@@ -1147,8 +1259,8 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     const w = await wiring("jane@w-hs-chan.io");
     try {
       rt.clock.advance(60_000);
-      const got = await w.handler(delivery(replyAt(rt.clock.now())), ctx);
-      expect(JSON.parse(got.body as string).results[0]).toMatchObject({
+      const got = await w.deliver(delivery(replyAt(rt.clock.now())), ctx);
+      expect(got.results[0]).toMatchObject({
         recorded: true,
         decisionId: first.decision.decisionId,
       });

@@ -14,6 +14,7 @@ import { bundleContents, has } from "../../bench/bundles.ts";
 const FREED = [
   "functions/outcomes/ses-events.ts",
   "functions/webhooks/hubspot.ts",
+  "functions/webhooks/hubspot-events.ts",
   "functions/outcomes/hubspot-poll.ts",
   "functions/workflow/expire.ts",
   "functions/workflow/reconcile.ts",

@@ -5,9 +5,11 @@
  * against that role's statements (deployed-roles.ts) before it is answered, and one its role does not
  * allow is refused as IAM refuses it (AccessDeniedException) and recorded. DynamoDB calls are passed
  * on to DynamoDB Local, so state is real; KMS seals and opens data keys for real (a ciphertext opens
- * only with the key that sealed it); Secrets Manager, Step Functions, EventBridge, Lambda, S3, SES
- * and HubSpot's API are recorded and answered as they answer a successful call.
+ * only with the key that sealed it); Secrets Manager, Step Functions, EventBridge, Lambda, S3, SES,
+ * SQS (whose queued messages it keeps, for the test to hand to the queue's worker) and HubSpot's API
+ * are recorded and answered as they answer a successful call.
  */
+import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { StandInCall } from "../../bench/bundles.ts";
@@ -25,6 +27,8 @@ export interface DeployedAccount {
   calls: AccountCall[];
   /** Every refusal, as `role: action on resource`. */
   refusals: string[];
+  /** What was sent to SQS queues and not yet taken, in order. */
+  queued: { queueUrl: string; body: string; group?: string; dedupe?: string }[];
   close(): void;
 }
 
@@ -47,6 +51,7 @@ export async function deployedAccount(o: {
 }): Promise<DeployedAccount> {
   const calls: AccountCall[] = [];
   const refusals: string[] = [];
+  const queued: DeployedAccount["queued"] = [];
   let seq = 0;
 
   const answer = (call: StandInCall): Answer => {
@@ -74,6 +79,31 @@ export async function deployedAccount(o: {
       return json({
         FailedEntryCount: 0,
         Entries: (body.Entries as unknown[]).map(() => ({ EventId: `event-${++seq}` })),
+      });
+    if (service === "AmazonSQS" && op === "SendMessageBatch")
+      return json({
+        Successful: (
+          body.Entries as {
+            Id: string;
+            MessageBody: string;
+            MessageGroupId?: string;
+            MessageDeduplicationId?: string;
+          }[]
+        ).map((e) => {
+          queued.push({
+            queueUrl: body.QueueUrl,
+            body: e.MessageBody,
+            group: e.MessageGroupId,
+            dedupe: e.MessageDeduplicationId,
+          });
+          return {
+            Id: e.Id,
+            MessageId: `sqs-${++seq}`,
+            MD5OfMessageBody: createHash("md5").update(e.MessageBody, "utf8").digest("hex"),
+            SequenceNumber: String(seq),
+          };
+        }),
+        Failed: [],
       });
     if (call.target) return json({});
     const url = new URL(call.url, "http://account");
@@ -181,5 +211,5 @@ export async function deployedAccount(o: {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, calls, refusals, close: () => server.close() };
+  return { url: `http://127.0.0.1:${port}`, calls, refusals, queued, close: () => server.close() };
 }

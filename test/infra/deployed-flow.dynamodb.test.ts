@@ -381,6 +381,21 @@ describe("a decision's life, each step by its deployed function as its role", ()
       const webhook = await run("WebhookHubspot", hubspotWebhook(change));
       expect(webhook.status, `delivery ${delivery}: ${webhook.text}`).toBe(200);
     }
+    // The webhook queued; the queue's worker records (SQS would have dropped the second delivery's
+    // copy within 5 minutes; the account's stand-in keeps both, so the outcome's own id is what holds).
+    const queueUrl = fns.get("WebhookHubspot")?.env.WEBHOOK_QUEUE_URL;
+    const messages = account.queued.splice(0);
+    expect(messages.map((m) => m.queueUrl)).toEqual([queueUrl, queueUrl]);
+    const [shape] = fixture("sqs-fifo-record.json").Records;
+    const records = messages.map((m, n) => ({
+      ...shape,
+      messageId: `m-${n}`,
+      body: m.body,
+      attributes: { ...shape.attributes, MessageGroupId: m.group, MessageDeduplicationId: m.dedupe },
+    }));
+    const worker = await run("WebhookHubspotEvents", { Records: records });
+    expect(worker.text).not.toMatch(/Error/);
+    expect(JSON.parse(worker.text)).toEqual({ batchItemFailures: [] });
     const watchers = fixture("eventbridge-decision-transitioned.json");
     Object.assign(watchers.detail, {
       decisionId,

@@ -122,6 +122,11 @@ export function needs(call: StandInCall): Need[] {
     }));
   if (service === "secretsmanager") return [{ action: `secretsmanager:${op}`, resource: body.SecretId }];
   if (service === "TrentService") return [{ action: `kms:${op}`, resource: body.KeyId }];
+  if (service === "AmazonSQS") {
+    // A batch is authorized as its single form (SendMessageBatch by sqs:SendMessage), on the queue.
+    const name = new URL(body.QueueUrl).pathname.split("/")[2] ?? "";
+    return [{ action: `sqs:${op.replace(/Batch$/, "")}`, resource: arn("sqs", name) }];
+  }
   if (call.target) throw new Error(`a call this test cannot read: ${call.target}`);
   const url = new URL(call.url, "http://stand-in");
   const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(url.pathname);

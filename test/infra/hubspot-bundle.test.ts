@@ -69,7 +69,7 @@ describe("HubSpot in the Lambda bundles", () => {
   it.each([
     "functions/workflow/execute-hubspot.ts",
     "functions/agents/crm-import.ts",
-    "functions/webhooks/hubspot.ts",
+    "functions/webhooks/hubspot-events.ts",
     "functions/outcomes/hubspot-poll.ts",
   ])(
     "%s sends through node-fetch over node:http, not Node's fetch, whose undici loads on the first request",

@@ -256,7 +256,7 @@ describe("off the request path", () => {
     });
     // Two readers per shard, as DynamoDB Streams serves them without throttling.
     expect(
-      all("AWS::Lambda::EventSourceMapping").filter(([, m]) => m.Properties.EventSourceArn),
+      all("AWS::Lambda::EventSourceMapping").filter(([, m]) => m.Properties.StartingPosition),
     ).toHaveLength(2);
   });
 });

@@ -169,9 +169,9 @@ describe("service stack", () => {
     const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
     const groups = new Set(ROUTES.map((r) => r.group));
     // API groups, 4 workflow tasks and the reconciler, 2 event workers, 3 ledger workers (archiver,
-    // starter, digest), the signals loop, agents, the world's 2 (SES outcomes worker, HubSpot
-    // webhook: world-io.test.ts) and /mcp's.
-    expect(fns).toHaveLength(groups.size + 4 + 1 + 2 + 3 + 1 + agentRegistry.length + 2 + 1);
+    // starter, digest), the signals loop, agents, the world's 3 (SES outcomes worker, HubSpot
+    // webhook and its queue's worker: world-io.test.ts) and /mcp's.
+    expect(fns).toHaveLength(groups.size + 4 + 1 + 2 + 3 + 1 + agentRegistry.length + 3 + 1);
     const roles = new Set<string>();
     for (const [id, f] of fns) {
       expect(f.Properties.Runtime, id).toBe("nodejs24.x");
@@ -223,9 +223,16 @@ describe("service stack", () => {
   it("a failure destination on every asynchronous path", () => {
     const t = s.serviceTemplate;
     const mappings = resources(t, "AWS::Lambda::EventSourceMapping");
-    expect(mappings).toHaveLength(2);
-    for (const [, m] of mappings)
-      expect(m.Properties.DestinationConfig?.OnFailure?.Destination).toBeDefined();
+    // The two ledger stream workers and the HubSpot webhook's queue worker.
+    expect(mappings).toHaveLength(3);
+    const queues = resources(t, "AWS::SQS::Queue");
+    for (const [, m] of mappings) {
+      const source = JSON.stringify(m.Properties.EventSourceArn);
+      const queue = queues.find(([id]) => source.includes(`"${id}"`));
+      // A stream's failed batch goes to the mapping's destination; a queue's message to its own DLQ.
+      if (queue) expect(queue[1].Properties.RedrivePolicy?.deadLetterTargetArn).toBeDefined();
+      else expect(m.Properties.DestinationConfig?.OnFailure?.Destination).toBeDefined();
+    }
     for (const [, rule] of resources(t, "AWS::Events::Rule"))
       for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig?.Arn).toBeDefined();
     const invokeConfigs = resources(t, "AWS::Lambda::EventInvokeConfig");
@@ -236,11 +243,13 @@ describe("service stack", () => {
       expect(c.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
     for (const [, sch] of resources(t, "AWS::Scheduler::Schedule"))
       expect(sch.Properties.Target.DeadLetterConfig?.Arn).toBeDefined();
-    const queues = resources(t, "AWS::SQS::Queue");
     const alarmed = resources(t, "AWS::CloudWatch::Alarm").filter(
       ([, a]) => a.Properties.MetricName === "ApproximateNumberOfMessagesVisible",
     );
-    expect(alarmed).toHaveLength(queues.length);
+    // Every queue a failure ends in alarms on its depth; a work queue's failures end in its DLQ.
+    const dead = queues.filter(([, q]) => !q.Properties.RedrivePolicy);
+    expect(alarmed).toHaveLength(dead.length);
+    expect(dead.length).toBe(queues.length - 1);
     const errorAlarms = resources(t, "AWS::CloudWatch::Alarm").filter(
       ([, a]) => a.Properties.MetricName === "Errors",
     );

@@ -46,6 +46,7 @@ function rolesAllowed(action: string, needle?: string): string[] {
 const roleOf = (description: string) =>
   fnByDescription(description)[1].Properties.Role["Fn::GetAtt"][0] as string;
 const CRM_IMPORT_DESCRIPTION = `Agent crm-import: ${agentRegistry.find((a) => a.id === "crm-import")?.description}`;
+const WEBHOOK_WORKER = "HubSpot webhook events (queued) -> outcomes";
 const EXECUTORS = ["Workflow task: execute a dispatched decision", "decision.made (dispatched) -> execute"];
 
 describe("connectors live in AWS", () => {
@@ -108,7 +109,11 @@ describe("connectors live in AWS", () => {
     );
     expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.linkedin)).toEqual(executors);
     expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS["hubspot-webhook"])).toEqual(
-      [roleOf("POST /v1/webhooks/hubspot"), roleOf("HubSpot replies and meetings (poll) -> outcomes")].sort(),
+      [
+        roleOf("POST /v1/webhooks/hubspot"),
+        roleOf(WEBHOOK_WORKER),
+        roleOf("HubSpot replies and meetings (poll) -> outcomes"),
+      ].sort(),
     );
     expect(rolesAllowed("ses:SendEmail")).toEqual(executors);
   });
@@ -188,6 +193,58 @@ describe("outcomes from the world", () => {
     const integration = all().find(([id]) => id === integrationId)?.[1] as Resource;
     const [webhookId] = fnByDescription("POST /v1/webhooks/hubspot");
     expect(JSON.stringify(integration.Properties.IntegrationUri)).toContain(webhookId);
+  });
+
+  it("the webhook queues to a FIFO queue and reads no table; its worker records, failed messages dead-lettered", () => {
+    const [, webhook] = fnByDescription("POST /v1/webhooks/hubspot");
+    const [workerId, worker] = fnByDescription(WEBHOOK_WORKER);
+    const queues = ofType("AWS::SQS::Queue").filter(([, q]) =>
+      String(q.Properties.QueueName).startsWith("dev-harness-hubspot-events"),
+    );
+    const [queueId, queue] = queues.find(
+      ([, q]) => q.Properties.QueueName === "dev-harness-hubspot-events.fifo",
+    ) as [string, Resource];
+    const [dlqId, dlq] = queues.find(([id]) => id !== queueId) as [string, Resource];
+    expect(queue.Properties).toMatchObject({
+      FifoQueue: true,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [dlqId, "Arn"] }, maxReceiveCount: 5 },
+    });
+    expect(dlq.Properties).toMatchObject({
+      FifoQueue: true,
+      QueueName: "dev-harness-hubspot-events-dlq.fifo",
+    });
+    // The webhook knows the queue and may send to it, and nothing of the tables.
+    expect(webhook.Properties.Environment.Variables.WEBHOOK_QUEUE_URL).toEqual({ Ref: queueId });
+    const webhookRole = roleOf("POST /v1/webhooks/hubspot");
+    const actions = ofType("AWS::IAM::Policy")
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === webhookRole))
+      .flatMap(([, p]) =>
+        (p.Properties.PolicyDocument.Statement as any[]).flatMap((st) => [st.Action].flat()),
+      );
+    expect(actions).toContain("sqs:SendMessage");
+    expect(actions.filter((a: string) => a.startsWith("dynamodb:") || a.startsWith("kms:"))).toEqual([]);
+    expect(rolesAllowed("sqs:SendMessage", queueId)).toEqual([webhookRole]);
+    // The worker reads the queue in batches of 10, reporting failed messages one by one.
+    const [mapping] = ofType("AWS::Lambda::EventSourceMapping")
+      .map(([, m]) => m)
+      .filter((m) => JSON.stringify(m.Properties.FunctionName).includes(workerId));
+    expect(mapping?.Properties).toMatchObject({
+      EventSourceArn: { "Fn::GetAtt": [queueId, "Arn"] },
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    expect(worker.Properties.Environment.Variables.WEBHOOK_QUEUE_URL).toBeUndefined();
+    // Its failures are per message (no function error): a message waiting 15 minutes alarms, as does
+    // anything in the dead-letter queue.
+    const alarmsOn = (metric: string, id: string) =>
+      ofType("AWS::CloudWatch::Alarm").filter(
+        ([, a]) =>
+          a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(`"${id}"`),
+      );
+    expect(alarmsOn("ApproximateAgeOfOldestMessage", queueId)).toHaveLength(1);
+    expect(alarmsOn("ApproximateNumberOfMessagesVisible", dlqId)).toHaveLength(1);
   });
 
   it("a schedule polls HubSpot as the webhook's fallback, with a dead-letter queue", () => {

@@ -81,6 +81,13 @@ export const OUTCOME_PROPERTIES = {
   engagements_last_meeting_booked: "meeting_booked",
 } as const;
 
+/** HubSpot's deletion events, and what the suppression says of each. */
+export const HUBSPOT_DELETIONS: Record<string, string> = {
+  "contact.deletion": "deleted in HubSpot",
+  "contact.privacyDeletion":
+    "deleted in HubSpot on a privacy request: erase their data here too (POST /v1/people/{id}/erase)",
+};
+
 /** The contact property HubSpot sets to "true" when the contact unsubscribed from all its email. */
 export const EMAIL_OPT_OUT = "hs_email_optout";
 

@@ -1,0 +1,84 @@
+/**
+ * An SQS FIFO queue between a caller that must answer fast and the work it hands on (the HubSpot
+ * webhook and its events' worker): messages of one group are delivered in order, one batch at a time,
+ * and a failed one is retried before any later message of its group.
+ */
+import { createHash } from "node:crypto";
+import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
+
+/** SendMessageBatch takes at most 10 entries. */
+const BATCH = 10;
+
+/** A group or deduplication id: SQS allows 128 of letters, digits and punctuation. */
+const SAFE_ID = /^[A-Za-z0-9!-/:-@[-`{-~]{1,128}$/;
+const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
+export const queueId = (s: string) => (SAFE_ID.test(s) ? s : sha256(s));
+
+export interface FifoMessage {
+  /** Messages of one group are delivered in order. */
+  group: string;
+  /** The same id sent again within 5 minutes is not queued twice (SQS's deduplication window). */
+  dedupe: string;
+  body: string;
+}
+
+/**
+ * Send every message in order, 10 to a request, one request after another: SQS orders a group by
+ * when it receives each message, so requests sent at once could queue a group's later message
+ * first. Rejects at the first request not queued whole (naming how many were not and SQS's first
+ * code, not their content), sending nothing after it: a message queued after one that was not
+ * would be recorded before it.
+ */
+export async function sendFifo(sqs: SQSClient, queueUrl: string, messages: FifoMessage[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += BATCH) {
+    const chunk = messages.slice(i, i + BATCH);
+    const answer = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((m, n) => ({
+          Id: String(n),
+          MessageBody: m.body,
+          MessageGroupId: queueId(m.group),
+          MessageDeduplicationId: queueId(m.dedupe),
+        })),
+      }),
+    );
+    const failed = answer.Failed ?? [];
+    if (failed.length)
+      throw new Error(
+        `${failed.length} of ${chunk.length} messages of a request not queued (${i} queued before it): ${failed[0]?.Code ?? "unknown"}${failed[0]?.SenderFault ? " (sender fault)" : ""}`,
+      );
+  }
+}
+
+/**
+ * A FIFO batch, handled in order: a message that fails is reported, and so is every later message
+ * of its group in the batch (handling one would record it before the one it follows); other groups go
+ * on. SQS delivers the reported ones again. Powertools' SqsFifoPartialProcessor does the same
+ * (`skipGroupOnError`); its package pins an older Powertools core than the logger and metrics here,
+ * which would put a second copy of that core in the function.
+ */
+export async function handleFifoBatch(
+  records: SQSRecord[],
+  handle: (r: SQSRecord) => Promise<void>,
+  onError: (r: SQSRecord, err: Error) => void,
+): Promise<SQSBatchResponse> {
+  const failedGroups = new Set<string>();
+  const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
+  for (const r of records) {
+    const group = r.attributes.MessageGroupId ?? "";
+    if (failedGroups.has(group)) {
+      batchItemFailures.push({ itemIdentifier: r.messageId });
+      continue;
+    }
+    try {
+      await handle(r);
+    } catch (err) {
+      onError(r, err as Error);
+      failedGroups.add(group);
+      batchItemFailures.push({ itemIdentifier: r.messageId });
+    }
+  }
+  return { batchItemFailures };
+}
