@@ -188,7 +188,7 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     ).toBe(true);
   });
 
-  it("a batch HubSpot refuses whole for one address is sent contact by contact; only that one is left out", async () => {
+  it("a batch HubSpot refuses whole for one address is halved down to it; only that one is left out", async () => {
     const add = Array.from({ length: 120 }, (_, i) => ({ personId: `acme.q${i}`, email: `q${i}@acme.io` }));
     add.splice(40, 0, { personId: "acme.bad", email: "bad@acme.io" });
     const res = await connector.execute({
@@ -201,9 +201,9 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     const sizes = api.requests
       .filter((r) => r.path === "/crm/v3/objects/contacts/batch/upsert")
       .map((r) => r.body.inputs.length);
-    expect(sizes[0]).toBe(100);
-    expect(sizes.filter((n) => n === 1)).toHaveLength(100);
-    expect(sizes.at(-1)).toBe(21);
+    // The batch of 100, then halves down to the address (the 41st: the first half fails, then its
+    // second quarter, ...): 13 upserts more, where contact by contact it was 100.
+    expect(sizes).toEqual([100, 50, 25, 25, 13, 12, 6, 3, 2, 1, 3, 6, 50, 21]);
     // An hourly sync adding one bad address (and removing someone): the address is left out, the
     // removal goes through. Before, the sync was refused every hour, its removals with it.
     await connector.execute({
@@ -229,6 +229,32 @@ describe("HubSpot connector (official SDK against a local server)", () => {
       },
     });
     expect(hourly.externalId).toMatch(/:\+0-1:refused1$/);
+  });
+
+  it("a sync of 400 with a bad address in every batch goes through; past its budget of halvings it is refused", async () => {
+    const audience = (n: number, bad: number[]) =>
+      Array.from({ length: n }, (_, i) =>
+        bad.includes(i)
+          ? { personId: `acme.bad${i}`, email: `bad${i}@acme.io` }
+          : { personId: `acme.r${i}`, email: `r${i}@acme.io` },
+      );
+    const add = audience(400, [5, 150, 260, 399]);
+    const res = await connector.execute({
+      idempotencyKey: "d_6c:exec:1",
+      decision: decision("list.sync"),
+      payload: { audienceId: "sdr-6", listName: "Harness: sdr-6", add, remove: [], members: add },
+    });
+    // Before, a third batch to split failed the sync, every hour.
+    expect(res.externalId).toMatch(/^hubspot:list:\d+:\+396-0:refused4$/);
+    // Ten bad addresses in one batch cost more halvings than a sync may send: refused, as before.
+    const worse = audience(100, [0, 11, 22, 33, 44, 55, 66, 77, 88, 99]);
+    await expect(
+      connector.execute({
+        idempotencyKey: "d_6d:exec:1",
+        decision: decision("list.sync"),
+        payload: { audienceId: "sdr-7", listName: "Harness: sdr-7", add: worse, remove: [], members: worse },
+      }),
+    ).rejects.toThrow(/INVALID_EMAIL/);
   });
 
   it("logs an executed email on the contact's timeline", async () => {
