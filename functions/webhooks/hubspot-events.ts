@@ -1,11 +1,12 @@
 /**
- * The HubSpot webhook's queue worker: an SQS FIFO event source (batches of up to 10, a failed
- * message reported alone) records each event the webhook queued (hubspot.ts) as an outcome, an
+ * The HubSpot webhook's queue worker: an SQS FIFO event source (batches of up to 10, failures
+ * reported per message) records each event the webhook queued (hubspot.ts) as an outcome, an
  * opt-out, a deletion or a merge, reading contacts with the webhook secret's access token. A message
  * that fails is delivered again, and its contact's later messages of the batch with it, unattempted
  * (they must not be recorded before it); other contacts' go on. A message received 5 times goes to
- * the queue's dead-letter queue, whose depth alarms: the held-back ones of its contact with it, to be
- * redriven together once the cause is fixed. An event that can never be recorded (unreadable, or
+ * the queue's dead-letter queue, whose depth alarms, with those of its contact held back as often
+ * (its contact's later events then go on: redrive the dead letters once the cause is fixed, knowing
+ * they are older than what was recorded since). An event that can never be recorded (unreadable, or
  * invalid for its kind) is logged and let go.
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";

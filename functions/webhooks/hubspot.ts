@@ -5,9 +5,10 @@
  * signature that fails under it has the secret read again first (at most once in 10 s), since
  * HubSpot never resends a request answered 401 and a rotated secret would otherwise lose events.
  *
- * It queues the events the harness records (an SQS FIFO queue, a contact's events in order) and
- * answers: no store, no HubSpot client, so it answers within HubSpot's 5 seconds however large the
- * batch. Its worker (hubspot-events.ts) records them.
+ * It queues the events the harness records (an SQS FIFO queue, a contact's events in the order it
+ * received them) and answers: no store, no HubSpot client, a few SQS requests (10 events to one) where
+ * it recorded each event, so it answers well within HubSpot's 5 seconds. Its worker
+ * (hubspot-events.ts) records them.
  */
 import { createHash } from "node:crypto";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";

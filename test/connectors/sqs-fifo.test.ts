@@ -49,33 +49,36 @@ describe("the webhook's messages", () => {
 });
 
 describe("sendFifo", () => {
-  it("sends 23 messages in order, 10 to a request", async () => {
+  it("sends 23 messages in order, up to 10 to a request, a group at most once in each", async () => {
     const sqs = await fakeSqs();
     close = sqs.close;
     const messages = Array.from({ length: 23 }, (_, n) => ({
-      group: `contact-${n % 3}`,
+      group: `contact-${n < 20 ? n : 0}`,
       dedupe: `d-${n}`,
       body: JSON.stringify({ n }),
     }));
     await sendFifo(sqs.client, `${sqs.url}${QUEUE}`, messages);
-    expect(sqs.requests.map((r) => r.body.Entries.length)).toEqual([10, 10, 3]);
+    // Messages 20-22 are contact 0's again: each goes in a request of its own after the first.
+    expect(sqs.requests.map((r) => r.body.Entries.length)).toEqual([10, 10, 1, 1, 1]);
     expect(sqs.queued.map((m) => JSON.parse(m.body).n)).toEqual(messages.map((_, n) => n));
     expect(sqs.queued.map((m) => m.group)).toEqual(messages.map((m) => m.group));
   });
 
-  it("stops at a request SQS does not take whole: nothing after it is queued ahead of it", async () => {
+  it("stops at a request SQS does not take whole: no later message of a group is queued ahead of one that was not", async () => {
     const sqs = await fakeSqs();
     close = sqs.close;
-    sqs.refuse(1);
-    const messages = Array.from({ length: 25 }, (_, n) => ({
-      group: "contact-1",
+    // Contact 1's five events and contact 2's: SQS refuses the first entry (contact 1's first event).
+    const messages = Array.from({ length: 10 }, (_, n) => ({
+      group: `contact-${(n % 2) + 1}`,
       dedupe: `d-${n}`,
       body: `${n}`,
     }));
+    sqs.refuse(1);
     await expect(sendFifo(sqs.client, `${sqs.url}${QUEUE}`, messages)).rejects.toThrow(
-      /1 of 10 messages of a request not queued \(0 queued before it\): InternalError/,
+      /1 of 2 messages of a request not queued \(1 of 10 queued\): InternalError/,
     );
-    // One request: sent at once, the other two would have queued messages 10-24 before message 0.
+    // One request of one message per contact; the other contact's went in, no later event of contact 1.
     expect(sqs.requests).toHaveLength(1);
+    expect(sqs.queued.map((m) => m.body)).toEqual(["1"]);
   });
 });

@@ -753,7 +753,8 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       // HubSpot's part is done: the events are queued.
       expect(res.statusCode).toBe(200);
       expect(JSON.parse(res.body as string)).toMatchObject({ received: 3, queued: 3 });
-      // The worker reports contact 777's two events failed and records 778's, another group.
+      // The worker reports contact 777's two events failed; 778's, another group, is read (HubSpot has
+      // no such contact: nothing to record).
       expect(res.failed).toEqual([0, 2]);
       expect(res.results).toEqual([expect.objectContaining({ recorded: false })]);
       expect(await suppressionsFor(rt.db, "w-hs-fail", "w-hs-fail-jane")).toEqual([]);
@@ -770,6 +771,32 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       ]);
       const kinds = (await suppressionsFor(rt.db, "w-hs-fail", "w-hs-fail-jane")).map((x) => x.kind).sort();
       expect(kinds).toEqual(expect.arrayContaining(["email", "person"]));
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("an event that can never be recorded (a merge whose merged ids are no list) is let go, not retried: its contact's next event goes on", async () => {
+    const { decision } = await sentEmail("w-hs-poison");
+    const w = await wiring("jane@w-hs-poison.io");
+    try {
+      const [reply] = fixture("hubspot-webhook-contact-property-change.json");
+      const poison = {
+        eventId: 3816279371,
+        subscriptionType: "contact.merge",
+        portalId: reply.portalId,
+        objectId: reply.objectId,
+        occurredAt: reply.occurredAt,
+        primaryObjectId: reply.objectId,
+        mergedObjectIds: "7701",
+      };
+      const res = await w.deliver(delivery(JSON.stringify([poison, reply])), ctx);
+      expect(JSON.parse(res.body as string)).toMatchObject({ queued: 2 });
+      // Retried, it would fail 5 times and take the reply behind it to the dead-letter queue.
+      expect(res.failed).toEqual([]);
+      expect(res.results).toEqual([
+        expect.objectContaining({ recorded: true, type: "replied", decisionId: decision.decisionId }),
+      ]);
     } finally {
       await w.close();
     }

@@ -386,6 +386,8 @@ describe("a decision's life, each step by its deployed function as its role", ()
     const queueUrl = fns.get("WebhookHubspot")?.env.WEBHOOK_QUEUE_URL;
     const messages = account.queued.splice(0);
     expect(messages.map((m) => m.queueUrl)).toEqual([queueUrl, queueUrl]);
+    // One event, delivered twice: one group, one deduplication id (SQS drops the second within 5 min).
+    expect(new Set(messages.map((m) => `${m.group} ${m.dedupe}`)).size).toBe(1);
     const [shape] = fixture("sqs-fifo-record.json").Records;
     const records = messages.map((m, n) => ({
       ...shape,

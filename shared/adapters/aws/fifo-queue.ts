@@ -1,7 +1,7 @@
 /**
  * An SQS FIFO queue between a caller that must answer fast and the work it hands on (the HubSpot
- * webhook and its events' worker): messages of one group are delivered in order, one batch at a time,
- * and a failed one is retried before any later message of its group.
+ * webhook and its events' worker): messages of one group are queued and delivered in the order they
+ * were sent, and a failed one is retried before any later message of its group.
  */
 import { createHash } from "node:crypto";
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
@@ -24,19 +24,31 @@ export interface FifoMessage {
 }
 
 /**
- * Send every message in order, 10 to a request, one request after another: SQS orders a group by
- * when it receives each message, so requests sent at once could queue a group's later message
- * first. Rejects at the first request not queued whole (naming how many were not and SQS's first
- * code, not their content), sending nothing after it: a message queued after one that was not
- * would be recorded before it.
+ * Send every message in order, up to 10 to a request, one request after another, and at most one
+ * message of a group to a request: SQS orders a group by when it receives each message, and answers
+ * each entry of a request on its own, so a group's later message sent at once with (or in the same
+ * request as) one that is not taken would be queued ahead of it. Rejects at the first request not
+ * taken whole (naming how many were not and SQS's first code, not their content), sending nothing
+ * after it: the caller's sender sends the batch again, and what was queued is dropped as a duplicate
+ * within SQS's 5 minutes.
  */
 export async function sendFifo(sqs: SQSClient, queueUrl: string, messages: FifoMessage[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += BATCH) {
-    const chunk = messages.slice(i, i + BATCH);
+  const requests: FifoMessage[][] = [];
+  let current: FifoMessage[] = [];
+  for (const m of messages) {
+    if (current.length === BATCH || current.some((c) => c.group === m.group)) {
+      requests.push(current);
+      current = [];
+    }
+    current.push(m);
+  }
+  if (current.length) requests.push(current);
+  let queued = 0;
+  for (const request of requests) {
     const answer = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: chunk.map((m, n) => ({
+        Entries: request.map((m, n) => ({
           Id: String(n),
           MessageBody: m.body,
           MessageGroupId: queueId(m.group),
@@ -45,9 +57,10 @@ export async function sendFifo(sqs: SQSClient, queueUrl: string, messages: FifoM
       }),
     );
     const failed = answer.Failed ?? [];
+    queued += request.length - failed.length;
     if (failed.length)
       throw new Error(
-        `${failed.length} of ${chunk.length} messages of a request not queued (${i} queued before it): ${failed[0]?.Code ?? "unknown"}${failed[0]?.SenderFault ? " (sender fault)" : ""}`,
+        `${failed.length} of ${request.length} messages of a request not queued (${queued} of ${messages.length} queued): ${failed[0]?.Code ?? "unknown"}${failed[0]?.SenderFault ? " (sender fault)" : ""}`,
       );
   }
 }
