@@ -15,7 +15,7 @@ import { ConfigError } from "../../shared/runtime/aws-env.ts";
 import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
 import { OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
 import { HUBSPOT_WEBHOOK_SECRET, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
-import { pollHubSpotOutcomes } from "../../shared/usecases/world-outcomes.ts";
+import { pollHubSpotOutcomes } from "../../shared/usecases/hubspot-outcomes.ts";
 
 export const makeHandler = (runtime: () => AwsRuntime, secrets?: ConnectorSecrets) =>
   lambdaHandler(async (_event: unknown, tools) => {

@@ -1,17 +1,13 @@
 /**
  * What the HubSpot webhook's queue worker does with one event the webhook queued
- * (hubspot-webhook.ts): record it as an outcome, an opt-out, a deletion or a merge (world-outcomes.ts).
+ * (hubspot-webhook.ts): record it as an outcome, an opt-out, a deletion or a merge (hubspot-outcomes.ts, hubspot-merge.ts).
  */
 import type { ContactEmails, HubSpotWebhookEvent } from "../adapters/connectors/hubspot-webhook.ts";
 import { EMAIL_OPT_OUT, HUBSPOT_DELETIONS } from "../adapters/connectors/hubspot-webhook.ts";
 import type { Deps } from "../ports.ts";
 import { recordHubSpotMerge } from "./hubspot-merge.ts";
-import {
-  recordHubSpotDeletion,
-  recordHubSpotEvent,
-  recordHubSpotOptOut,
-  type WorldOutcomeResult,
-} from "./world-outcomes.ts";
+import { recordHubSpotDeletion, recordHubSpotEvent, recordHubSpotOptOut } from "./hubspot-outcomes.ts";
+import type { WorldOutcomeResult } from "./world-outcomes.ts";
 
 export interface WebhookEventWiring {
   contacts: () => Promise<ContactEmails>;
@@ -21,7 +17,7 @@ export interface WebhookEventWiring {
   link: (contactId: string, personId: string) => Promise<void>;
 }
 
-/** One queued event recorded: an outcome, an opt-out, a deletion or a merge (world-outcomes.ts). */
+/** One queued event recorded: an outcome, an opt-out, a deletion or a merge (hubspot-outcomes.ts, hubspot-merge.ts). */
 export const recordWebhookEvent = async (
   deps: Deps,
   event: HubSpotWebhookEvent,

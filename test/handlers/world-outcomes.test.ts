@@ -25,9 +25,10 @@ import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.t
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { execute } from "../../shared/usecases/execution.ts";
+import { pollHubSpotOutcomes } from "../../shared/usecases/hubspot-outcomes.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
-import { pollHubSpotOutcomes, type WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";
+import type { WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, linkedinProposal, seedAcme } from "../helpers/world.ts";
 import { awsRuntimeFor, fixture, functionEnv, lambdaContext, RecordingPublisher } from "./lambda.ts";
