@@ -33,6 +33,12 @@ export interface WebhookWiring {
 
 /** How long after a read of the client secret a signature that fails may have it read again. */
 const REREAD_AFTER_MS = 10_000;
+/**
+ * How long queueing a batch may take: HubSpot waits 5 s for the answer, and a later answer is a
+ * failure it retries anyway, so a slow SQS is answered 500 in time instead (what was queued is
+ * dropped as a duplicate when HubSpot sends the batch again).
+ */
+export const QUEUE_DEADLINE_MS = 3_000;
 
 /** The URL HubSpot called, as it signed it (the custom domain when there is one). */
 const requestUri = (e: APIGatewayProxyEventV2) =>
@@ -97,7 +103,8 @@ export const makeHandler = (w: WebhookWiring) =>
         // A rotated client secret is read again at once, at most once in 10 s per container.
         reread: () =>
           secrets.reread(HUBSPOT_WEBHOOK_SECRET, REREAD_AFTER_MS)?.then((again) => again.clientSecret),
-        enqueue: (events) => sendFifo(sqs, queueUrl, events.map(webhookMessage)),
+        enqueue: (events) =>
+          sendFifo(sqs, queueUrl, events.map(webhookMessage), AbortSignal.timeout(QUEUE_DEADLINE_MS)),
       },
     );
     if (answer.status === 401) tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);

@@ -4,12 +4,16 @@
  * another, nothing after a request SQS did not take whole; a redelivered event gets the same
  * deduplication id; a contact's events, a merge's included, share a group.
  */
+
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
-import { webhookMessage } from "../../functions/webhooks/hubspot.ts";
+import { QUEUE_DEADLINE_MS, webhookMessage } from "../../functions/webhooks/hubspot.ts";
 import { queueId, sendFifo } from "../../shared/adapters/aws/fifo-queue.ts";
 import type { HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import { fixture } from "../fixtures/events.ts";
-import { fakeSqs } from "../handlers/stand-ins.ts";
+import { fakeSqs, TEST_CREDENTIALS } from "../handlers/stand-ins.ts";
 
 const QUEUE = "/123456789012/dev-harness-hubspot-events.fifo";
 let close: (() => Promise<void>) | undefined;
@@ -80,5 +84,34 @@ describe("sendFifo", () => {
     // One request of one message per contact; the other contact's went in, no later event of contact 1.
     expect(sqs.requests).toHaveLength(1);
     expect(sqs.queued.map((m) => m.body)).toEqual(["1"]);
+  });
+
+  it("ends at its deadline when SQS does not answer, rejecting: the webhook answers HubSpot in time", async () => {
+    // SQS accepting the connection and never answering.
+    const held: ServerResponse[] = [];
+    const server = createServer((_req, res) => void held.push(res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    close = () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      });
+    const sqs = new SQSClient({
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: TEST_CREDENTIALS,
+    });
+    const started = Date.now();
+    await expect(
+      sendFifo(
+        sqs,
+        `http://127.0.0.1${QUEUE}`,
+        [{ group: "contact-1", dedupe: "d", body: "{}" }],
+        AbortSignal.timeout(300),
+      ),
+    ).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(held.length).toBeGreaterThan(0);
+    expect(QUEUE_DEADLINE_MS).toBeLessThan(5_000);
   });
 });

@@ -32,7 +32,13 @@ export interface FifoMessage {
  * after it: the caller's sender sends the batch again, and what was queued is dropped as a duplicate
  * within SQS's 5 minutes.
  */
-export async function sendFifo(sqs: SQSClient, queueUrl: string, messages: FifoMessage[]): Promise<void> {
+export async function sendFifo(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: FifoMessage[],
+  /** Ends every request still open when it aborts: the caller's deadline for all of them. */
+  signal?: AbortSignal,
+): Promise<void> {
   const requests: FifoMessage[][] = [];
   let current: FifoMessage[] = [];
   for (const m of messages) {
@@ -55,6 +61,7 @@ export async function sendFifo(sqs: SQSClient, queueUrl: string, messages: FifoM
           MessageDeduplicationId: queueId(m.dedupe),
         })),
       }),
+      signal ? { abortSignal: signal } : {},
     );
     const failed = answer.Failed ?? [];
     queued += request.length - failed.length;
