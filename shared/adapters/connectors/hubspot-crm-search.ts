@@ -39,8 +39,12 @@ const MODIFIED: Record<CrmObjectType, string> = {
 /** HubSpot's object type ids, as its record URLs name them. */
 const TYPE_ID: Record<CrmObjectType, string> = { contacts: "0-1", companies: "0-2", deals: "0-3" };
 
-/** Primary association types (HUBSPOT_DEFINED): contact→company 1, deal→company 5. */
-const PRIMARY = new Set([1, 5]);
+/**
+ * The primary association's type (HUBSPOT_DEFINED): contact→company 1, deal→company 5. A label a
+ * portal defines (USER_DEFINED, "Former employer", say) has type ids of its own, which may be the
+ * same numbers: the category tells them apart.
+ */
+const PRIMARY: Record<"contacts" | "deals", number> = { contacts: 1, deals: 5 };
 
 /**
  * The two calls the import makes, as the SDK's `Client` has them: `crm.objects.searchApi.doSearch(
@@ -218,7 +222,11 @@ export class HubSpotCrmSearch implements CrmSource {
     );
     const out = new Map<string, string>();
     for (const a of res.results) {
-      const primary = a.to.find((t) => t.associationTypes.some((x) => PRIMARY.has(Number(x.typeId))));
+      const primary = a.to.find((t) =>
+        t.associationTypes.some(
+          (x) => x.category === "HUBSPOT_DEFINED" && Number(x.typeId) === PRIMARY[objectType],
+        ),
+      );
       const to = primary ?? a.to[0];
       if (to) out.set(String(a._from.id), String(to.toObjectId));
     }
