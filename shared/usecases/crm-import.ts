@@ -81,6 +81,9 @@ export interface CrmImportStore {
   markPendingContacts(companyId: string, at: string, afterId?: string): Promise<void>;
   pendingContacts(companyId: string): Promise<{ afterId?: string } | undefined>;
   clearPendingContacts(companyId: string, at: string): Promise<void>;
+  /** Companies whose contacts' follow stopped part way (the run's time, a failed search). */
+  unfinishedFollows(): Promise<string[]>;
+  setUnfinishedFollow(companyId: string, unfinished: boolean): Promise<void>;
   getAccount(accountId: string): Promise<Account | undefined>;
   getPerson(personId: string): Promise<Person | undefined>;
   getDeal(accountId: string, dealId: string): Promise<Deal | undefined>;
@@ -198,9 +201,34 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
       report[type] = { ...emptyReport(), deferred: "the run's time ran out; the next run goes on" };
       continue;
     }
+    // What earlier runs left unfinished, read before this run adds to it: a follow that fails now is
+    // tried again by the next run, not at once.
+    const unfinished =
+      type === "companies" && deps.crm.contactsOfCompany ? await deps.store.unfinishedFollows() : [];
     report[type] = await importType(deps, options, type);
+    if (unfinished.length) await resumeFollows(deps, options, unfinished, report[type]);
   }
   return report;
+}
+
+/**
+ * Companies whose contacts' follow stopped part way in an earlier run go on, whether or not HubSpot
+ * changed the company since: before, a follow cut short went on only when the company was next
+ * edited, and a large account imported late kept most of its contacts out until then. Each goes on
+ * from the contact it stopped after (followPendingContacts).
+ */
+async function resumeFollows(
+  deps: CrmImportDeps,
+  o: CrmImportOptions,
+  companies: string[],
+  r: TypeReport,
+): Promise<void> {
+  for (const companyId of companies) {
+    if (outOfTime(o)) return;
+    // Finished since it was listed (the company read again), or finished now: off the list.
+    if ((await followPendingContacts(deps, o, companyId, iso(deps.clock.now()), r)) !== "unfinished")
+      await deps.store.setUnfinishedFollow(companyId, false);
+  }
 }
 
 const contactEmail = (rec: CrmRecord) => rec.properties.email?.trim().toLowerCase() || undefined;
@@ -366,7 +394,8 @@ function sourceOf(crm: CrmSource, type: CrmObjectType, rec: CrmRecord): Source {
  * before, a company imported late (a domain added to it) left its contacts out of the knowledge base,
  * or at another account, until each was edited. Asked of every company record read, whichever way it
  * got its account (written, kept, linked as a duplicate); where a follow stopped (the run's time, a
- * failed search) is kept with the mark, and the next read of the company goes on from there.
+ * failed search) is kept with the mark, and the company listed: the next run goes on from there
+ * (resumeFollows).
  */
 async function followPendingContacts(
   deps: CrmImportDeps,
@@ -374,11 +403,11 @@ async function followPendingContacts(
   companyId: string,
   at: string,
   r: TypeReport,
-): Promise<void> {
+): Promise<"none" | "finished" | "unfinished"> {
   const read = deps.crm.contactsOfCompany?.bind(deps.crm);
-  if (!read) return;
+  if (!read) return "none";
   const pending = await deps.store.pendingContacts(companyId);
-  if (!pending || !(await deps.store.link("companies", companyId))) return;
+  if (!pending || !(await deps.store.link("companies", companyId))) return "none";
   // The contacts' own report: their outcomes are not the company page's.
   const contacts = emptyReport();
   let afterId = pending.afterId;
@@ -389,7 +418,8 @@ async function followPendingContacts(
           id: companyId,
           reason: "its contacts not all read again yet: the run's time ran out",
         });
-        return;
+        await deps.store.setUnfinishedFollow(companyId, true);
+        return "unfinished";
       }
       const page = await read(companyId, afterId);
       for (const rec of page.records) {
@@ -407,17 +437,19 @@ async function followPendingContacts(
       const last = page.records.at(-1);
       if (!page.after || !last) {
         await deps.store.clearPendingContacts(companyId, at);
-        return;
+        return "finished";
       }
       afterId = last.id;
       await deps.store.markPendingContacts(companyId, at, afterId);
     }
   } catch (err) {
-    // The company is written; its contacts are tried again from here when it is next read.
+    // The company is written; its contacts are tried again from here by the next run.
     r.skipped.push({
       id: companyId,
       reason: `its contacts not all read again yet: ${(err as Error).message}`,
     });
+    await deps.store.setUnfinishedFollow(companyId, true);
+    return "unfinished";
   }
 }
 

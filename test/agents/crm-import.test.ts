@@ -910,7 +910,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
-  it("a late company's contacts are followed whichever way it gets its account, and a follow cut short goes on later", async () => {
+  it("a late company's contacts are followed whichever way it gets its account, and a follow cut short goes on the next run", async () => {
     const w = await world({ pageSize: 1 });
     w.hs.put(
       "companies",
@@ -934,9 +934,10 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     // Its contacts' search fails once, after the first page.
     const crm = w.deps.crm;
     let calls = 0;
+    let fails: (n: number) => boolean = (n) => n === 2;
     const failing: typeof crm = Object.create(crm);
     failing.contactsOfCompany = async (...args) => {
-      if (++calls === 2) throw new Error("HubSpot contacts search: status 502 after 4 attempts");
+      if (fails(++calls)) throw new Error("HubSpot contacts search: status 502 after 4 attempts");
       return crm.contactsOfCompany?.(...args) ?? { records: [] };
     };
     h.clock.advance(HOUR);
@@ -949,13 +950,29 @@ describe("CRM import (HubSpot → knowledge base)", () => {
       ]),
     );
     expect(cut.companies.contactsFollowed).toBe(1);
-    // The next read of the company goes on from the contact it stopped after.
+    // HubSpot's search is down for a run in which another company changed: that run reads Hooli (old)
+    // again (the checkpoint's overlap) but cannot follow, and its checkpoint goes past it.
+    fails = () => true;
     h.clock.advance(HOUR);
-    w.hs.put("companies", "8302", { name: "Hooli (old, again)" }, h.clock.now() - 10 * 60_000);
+    w.hs.put(
+      "companies",
+      "8304",
+      { name: "Pied Piper", domain: "piedpiper-83.com" },
+      h.clock.now() - 8 * 60_000,
+    );
+    expect((await importFromCrm({ ...w.deps, crm: failing }, TZ)).companies.contactsFollowed).toBeUndefined();
+    // The next run goes on from the contact it stopped after, though it does not read the company
+    // (before, a follow went on only when HubSpot changed the company again).
+    h.clock.advance(HOUR);
     const rest = await importFromCrm(w.deps, TZ);
+    expect(rest.companies.skipped.map((x) => x.id)).not.toContain("8302");
     expect(rest.companies.contactsFollowed).toBe(2);
     for (const id of ["8311", "8312", "8313"])
       expect((await w.kb.getPerson(`hubspot-contact-${id}`))?.accountId).toBe("hubspot-company-8301");
+    // Finished, it is off the list: the run after reads nothing again.
+    h.clock.advance(HOUR);
+    expect((await importFromCrm(w.deps, TZ)).companies.contactsFollowed).toBeUndefined();
+    expect(await w.deps.store.unfinishedFollows()).toEqual([]);
     await w.hs.close();
   });
 

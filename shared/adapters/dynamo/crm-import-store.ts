@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { Account, AccountInput, Person, PersonInput } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { CrmImportStore, CrmLink, Source } from "../../usecases/crm-import.ts";
@@ -101,6 +107,23 @@ export class DynamoCrmImportStore implements CrmImportStore {
       new PutCommand({
         TableName: this.db.tables.state,
         Item: { ...stateKeys.crmPendingContacts(SYSTEM, companyId), open: false, at },
+      }),
+    );
+  }
+
+  async unfinishedFollows(): Promise<string[]> {
+    const item = await this.get(stateKeys.crmUnfinishedFollows(SYSTEM));
+    return item?.companies instanceof Set ? [...(item.companies as Set<string>)].sort() : [];
+  }
+
+  async setUnfinishedFollow(companyId: string, unfinished: boolean): Promise<void> {
+    // A string set, added to and taken from in place: two runs never lose each other's companies.
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.crmUnfinishedFollows(SYSTEM),
+        UpdateExpression: `${unfinished ? "ADD" : "DELETE"} companies :c`,
+        ExpressionAttributeValues: { ":c": new Set([companyId]) },
       }),
     );
   }
