@@ -1,7 +1,7 @@
 /**
  * Scheduled fallback of the HubSpot webhook (an EventBridge schedule): replies and booked meetings
  * since the checkpoint, found by CRM search with the read token of the webhook's secret, recorded as
- * the webhook records them (shared/usecases/world-outcomes.ts).
+ * the webhook's worker records them (shared/usecases/hubspot-outcomes.ts).
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";

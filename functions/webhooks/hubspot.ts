@@ -29,16 +29,19 @@ export interface WebhookWiring {
   secrets?: ConnectorSecrets;
   /** Default: SQS, in the function's region. */
   sqs?: SQSClient;
+  /** From the request's arrival to the end of queueing its events. Default QUEUE_DEADLINE_MS. */
+  queueDeadlineMs?: number;
 }
 
 /** How long after a read of the client secret a signature that fails may have it read again. */
 const REREAD_AFTER_MS = 10_000;
 /**
- * How long queueing a batch may take: HubSpot waits 5 s for the answer, and a later answer is a
- * failure it retries anyway, so a slow SQS is answered 500 in time instead (what was queued is
- * dropped as a duplicate when HubSpot sends the batch again).
+ * How long after a request arrives its events must be queued: HubSpot waits 5 s for the answer, and a
+ * later answer is a failure it retries anyway, so a slow SQS is answered 500 in time instead (what was
+ * queued is dropped as a duplicate when HubSpot sends the batch again). Counted from the handler's
+ * start, so a slow read of the client secret leaves SQS less (a cold start's init comes before).
  */
-export const QUEUE_DEADLINE_MS = 3_000;
+export const QUEUE_DEADLINE_MS = 3_500;
 
 /** The URL HubSpot called, as it signed it (the custom domain when there is one). */
 const requestUri = (e: APIGatewayProxyEventV2) =>
@@ -75,6 +78,7 @@ export const webhookMessage = (event: HubSpotWebhookEvent): FifoMessage => {
 
 export const makeHandler = (w: WebhookWiring) =>
   lambdaHandler(async (e: APIGatewayProxyEventV2, tools): Promise<APIGatewayProxyStructuredResultV2> => {
+    const arrived = performance.now();
     const env = w.env();
     const secrets =
       w.secrets ??
@@ -103,8 +107,15 @@ export const makeHandler = (w: WebhookWiring) =>
         // A rotated client secret is read again at once, at most once in 10 s per container.
         reread: () =>
           secrets.reread(HUBSPOT_WEBHOOK_SECRET, REREAD_AFTER_MS)?.then((again) => again.clientSecret),
-        enqueue: (events) =>
-          sendFifo(sqs, queueUrl, events.map(webhookMessage), AbortSignal.timeout(QUEUE_DEADLINE_MS)),
+        enqueue: (events) => {
+          const left = (w.queueDeadlineMs ?? QUEUE_DEADLINE_MS) - (performance.now() - arrived);
+          return sendFifo(
+            sqs,
+            queueUrl,
+            events.map(webhookMessage),
+            AbortSignal.timeout(Math.max(1, Math.floor(left))),
+          );
+        },
       },
     );
     if (answer.status === 401) tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);

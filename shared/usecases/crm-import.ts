@@ -187,6 +187,9 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
   const report = {} as ImportReport;
   // First: whom not to email weighs more than whom to know about.
   if (deps.crm.optedOutSince && !outOfTime(options)) report.optOuts = await sweepOptOuts(deps, options);
+  // The follows earlier runs left unfinished, read before this run lists its own: a follow that first
+  // stops in this run is gone on with by the next one, not at this one's end.
+  const unfinished = deps.crm.contactsOfCompany ? await deps.store.unfinishedFollows() : [];
   for (const type of CRM_OBJECT_TYPES) {
     // A contact or deal whose company is not imported yet would be skipped, and the checkpoint would
     // move past it for good: while companies are still catching up, the others wait for a later run.
@@ -201,13 +204,10 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
       report[type] = { ...emptyReport(), deferred: "the run's time ran out; the next run goes on" };
       continue;
     }
-    // What earlier runs left unfinished, read before this run adds to it: a follow that fails now is
-    // tried again by the next run, not at once.
-    const unfinished =
-      type === "companies" && deps.crm.contactsOfCompany ? await deps.store.unfinishedFollows() : [];
     report[type] = await importType(deps, options, type);
-    if (unfinished.length) await resumeFollows(deps, options, unfinished, report[type]);
   }
+  // Last, in the time left: the records HubSpot changed come first.
+  if (unfinished.length && report.companies) await resumeFollows(deps, options, unfinished, report.companies);
   return report;
 }
 
@@ -215,7 +215,8 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
  * Companies whose contacts' follow stopped part way in an earlier run go on, whether or not HubSpot
  * changed the company since: before, a follow cut short went on only when the company was next
  * edited, and a large account imported late kept most of its contacts out until then. Each goes on
- * from the contact it stopped after (followPendingContacts).
+ * from the contact it stopped after (followPendingContacts), after the run's records, in its time
+ * left. (One read again in this run's companies, and stopped there again, is tried once more here.)
  */
 async function resumeFollows(
   deps: CrmImportDeps,
@@ -225,8 +226,9 @@ async function resumeFollows(
 ): Promise<void> {
   for (const companyId of companies) {
     if (outOfTime(o)) return;
-    // Finished since it was listed (the company read again), or finished now: off the list.
-    if ((await followPendingContacts(deps, o, companyId, iso(deps.clock.now()), r)) !== "unfinished")
+    // Finished since it was listed (the company read again this run, or a run before), or its account
+    // gone: off the list. A follow takes itself off when it finishes.
+    if ((await followPendingContacts(deps, o, companyId, iso(deps.clock.now()), r)) === "none")
       await deps.store.setUnfinishedFollow(companyId, false);
   }
 }
@@ -412,13 +414,15 @@ async function followPendingContacts(
   const contacts = emptyReport();
   let afterId = pending.afterId;
   try {
+    // Listed while it runs, off the list when it finishes: a follow stopped any way (the run's time,
+    // a failed search, a killed function) is gone on with by the next run.
+    await deps.store.setUnfinishedFollow(companyId, true);
     for (;;) {
       if (outOfTime(o)) {
         r.skipped.push({
           id: companyId,
           reason: "its contacts not all read again yet: the run's time ran out",
         });
-        await deps.store.setUnfinishedFollow(companyId, true);
         return "unfinished";
       }
       const page = await read(companyId, afterId);
@@ -437,6 +441,7 @@ async function followPendingContacts(
       const last = page.records.at(-1);
       if (!page.after || !last) {
         await deps.store.clearPendingContacts(companyId, at);
+        await deps.store.setUnfinishedFollow(companyId, false);
         return "finished";
       }
       afterId = last.id;
@@ -448,7 +453,6 @@ async function followPendingContacts(
       id: companyId,
       reason: `its contacts not all read again yet: ${(err as Error).message}`,
     });
-    await deps.store.setUnfinishedFollow(companyId, true);
     return "unfinished";
   }
 }

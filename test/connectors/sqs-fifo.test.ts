@@ -9,7 +9,7 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
-import { QUEUE_DEADLINE_MS, webhookMessage } from "../../functions/webhooks/hubspot.ts";
+import { webhookMessage } from "../../functions/webhooks/hubspot.ts";
 import { queueId, sendFifo } from "../../shared/adapters/aws/fifo-queue.ts";
 import type { HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import { fixture } from "../fixtures/events.ts";
@@ -86,7 +86,7 @@ describe("sendFifo", () => {
     expect(sqs.queued.map((m) => m.body)).toEqual(["1"]);
   });
 
-  it("ends at its deadline when SQS does not answer, rejecting: the webhook answers HubSpot in time", async () => {
+  it("ends at its deadline when SQS does not answer, rejecting", async () => {
     // SQS accepting the connection and never answering.
     const held: ServerResponse[] = [];
     const server = createServer((_req, res) => void held.push(res));
@@ -112,6 +112,5 @@ describe("sendFifo", () => {
     ).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(held.length).toBeGreaterThan(0);
-    expect(QUEUE_DEADLINE_MS).toBeLessThan(5_000);
   });
 });

@@ -5,6 +5,9 @@
  * documented contact.propertyChange sample, v3-signed) behind API Gateway v2.
  */
 
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
@@ -799,6 +802,44 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         expect.objectContaining({ recorded: true, type: "replied", decisionId: decision.decisionId }),
       ]);
     } finally {
+      await w.close();
+    }
+  });
+
+  it("HubSpot is answered 500 in time when SQS does not answer: queueing ends at its deadline", async () => {
+    const w = await wiring("jane@w-hs-slow.io");
+    // SQS taking the request and never answering.
+    const held: ServerResponse[] = [];
+    const slow = createServer((_req, res) => void held.push(res));
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    try {
+      const env = parseAwsEnv(
+        functionEnv(rt, {
+          CONNECTOR_SECRET_ARNS: JSON.stringify({ [HUBSPOT_WEBHOOK_SECRET]: arn }),
+          WEBHOOK_QUEUE_URL:
+            "https://sqs.us-east-1.amazonaws.com/123456789012/dev-harness-hubspot-events.fifo",
+        }),
+      );
+      const handler = hubspotWebhook({
+        env: () => env,
+        now: () => rt.clock.now(),
+        secrets: new ConnectorSecrets(w.sm.client, env.CONNECTOR_SECRET_ARNS),
+        sqs: new SQSClient({
+          region: "us-east-1",
+          endpoint: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`,
+          credentials: TEST_CREDENTIALS,
+        }),
+        queueDeadlineMs: 400,
+      });
+      const started = Date.now();
+      const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
+      const answer = (await handler(delivery(body), ctx)) as APIGatewayProxyStructuredResultV2;
+      expect(answer.statusCode).toBe(500);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(held.length).toBeGreaterThan(0);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((r) => slow.close(() => r()));
       await w.close();
     }
   });
