@@ -10,14 +10,14 @@
  * it recorded each event, so it answers well within HubSpot's 5 seconds. Its worker
  * (hubspot-events.ts) records them.
  */
-import { createHash } from "node:crypto";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
-import { type FifoMessage, sendFifo } from "../../shared/adapters/aws/fifo-queue.ts";
+import { type FifoMessage, sendFifo, sha256 } from "../../shared/adapters/aws/fifo-queue.ts";
 import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import type { HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
+import { canonicalJson } from "../../shared/domain/canonical-json.ts";
 import { type AwsEnv, ConfigError, parseAwsEnv, required } from "../../shared/runtime/aws-env.ts";
 import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
 import { receiveHubSpotWebhook } from "../../shared/usecases/hubspot-webhook.ts";
@@ -47,17 +47,6 @@ export const QUEUE_DEADLINE_MS = 3_500;
 const requestUri = (e: APIGatewayProxyEventV2) =>
   `https://${e.requestContext.domainName}${e.rawPath}${e.rawQueryString ? `?${e.rawQueryString}` : ""}`;
 
-/** JSON with each object's keys sorted: the same event however HubSpot orders its fields. */
-const canonical = (v: unknown): string =>
-  Array.isArray(v)
-    ? `[${v.map(canonical).join(",")}]`
-    : v !== null && typeof v === "object"
-      ? `{${Object.keys(v)
-          .sort()
-          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-          .join(",")}}`
-      : JSON.stringify(v);
-
 /**
  * One event, one message. Its group is its contact, so a contact's events are recorded in the
  * order HubSpot sent them; a merge's is the contact that remains (as hubspot-merge.ts reads it),
@@ -71,7 +60,7 @@ export const webhookMessage = (event: HubSpotWebhookEvent): FifoMessage => {
     event.subscriptionType === "contact.merge" ? (event.newObjectId ?? event.primaryObjectId) : undefined;
   return {
     group: `${event.subscriptionType.split(".")[0]}-${typeof remaining === "string" || typeof remaining === "number" ? remaining : event.objectId}`,
-    dedupe: createHash("sha256").update(canonical(same), "utf8").digest("hex"),
+    dedupe: sha256(canonicalJson(same)),
     body: JSON.stringify(event),
   };
 };

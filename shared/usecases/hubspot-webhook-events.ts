@@ -3,7 +3,7 @@
  * (hubspot-webhook.ts): record it as an outcome, an opt-out, a deletion or a merge (hubspot-outcomes.ts, hubspot-merge.ts).
  */
 import type { ContactEmails, HubSpotWebhookEvent } from "../adapters/connectors/hubspot-webhook.ts";
-import { EMAIL_OPT_OUT, HUBSPOT_DELETIONS } from "../adapters/connectors/hubspot-webhook.ts";
+import { webhookEventKind } from "../adapters/connectors/hubspot-webhook.ts";
 import type { Deps } from "../ports.ts";
 import { recordHubSpotMerge } from "./hubspot-merge.ts";
 import { recordHubSpotDeletion, recordHubSpotEvent, recordHubSpotOptOut } from "./hubspot-outcomes.ts";
@@ -17,16 +17,21 @@ export interface WebhookEventWiring {
   link: (contactId: string, personId: string) => Promise<void>;
 }
 
-/** One queued event recorded: an outcome, an opt-out, a deletion or a merge (hubspot-outcomes.ts, hubspot-merge.ts). */
-export const recordWebhookEvent = async (
+/** One queued event recorded, by its kind: an outcome, an opt-out, a deletion or a merge (hubspot-outcomes.ts, hubspot-merge.ts). */
+export async function recordWebhookEvent(
   deps: Deps,
   event: HubSpotWebhookEvent,
   o: WebhookEventWiring,
-): Promise<WorldOutcomeResult> =>
-  Object.hasOwn(HUBSPOT_DELETIONS, event.subscriptionType)
-    ? recordHubSpotDeletion(deps, event, o.personOf)
-    : event.subscriptionType === "contact.merge"
-      ? recordHubSpotMerge(deps, event, o)
-      : event.subscriptionType === "contact.propertyChange" && event.propertyName === EMAIL_OPT_OUT
-        ? recordHubSpotOptOut(deps, event, await o.contacts(), o.personOf)
-        : recordHubSpotEvent(deps, event, await o.contacts(), o.personOf);
+): Promise<WorldOutcomeResult> {
+  switch (webhookEventKind(event)) {
+    case "deletion":
+      return recordHubSpotDeletion(deps, event, o.personOf);
+    case "merge":
+      return recordHubSpotMerge(deps, event, o);
+    case "optOut":
+      return recordHubSpotOptOut(deps, event, await o.contacts(), o.personOf);
+    default:
+      // An outcome, or (never queued) no kind: recordHubSpotEvent says which it is not.
+      return recordHubSpotEvent(deps, event, await o.contacts(), o.personOf);
+  }
+}

@@ -9,14 +9,12 @@
  * before the signature holds.
  */
 import {
-  EMAIL_OPT_OUT,
-  HUBSPOT_DELETIONS,
   HubSpotWebhookBody,
   HubSpotWebhookEvent,
-  OUTCOME_PROPERTIES,
   SIGNATURE_MISMATCH,
   type SignedRequest,
   signatureProblem,
+  webhookEventKind,
 } from "../adapters/connectors/hubspot-webhook.ts";
 
 export interface WebhookAnswer {
@@ -27,18 +25,6 @@ export interface WebhookAnswer {
   /** Why the batch's events could not be queued: for the log. */
   failed?: string;
 }
-
-/**
- * Whether an event can be an outcome, a suppression or a link: a reply or meeting time, an email
- * opt-out, a deletion, a merge. Other events of the app's subscriptions (any other property change,
- * deals, companies) are answered without being queued.
- */
-export const isRecordable = (e: HubSpotWebhookEvent) =>
-  Object.hasOwn(HUBSPOT_DELETIONS, e.subscriptionType) ||
-  e.subscriptionType === "contact.merge" ||
-  (e.subscriptionType === "contact.propertyChange" &&
-    e.propertyName !== undefined &&
-    (e.propertyName === EMAIL_OPT_OUT || Object.hasOwn(OUTCOME_PROPERTIES, e.propertyName)));
 
 export async function receiveHubSpotWebhook(
   now: () => number,
@@ -88,7 +74,7 @@ export async function receiveHubSpotWebhook(
       passedOver.push(
         `event ${n} is not one the harness reads: ${one.error.issues.map((i) => i.path.join(".") || "event").join(", ")}`,
       );
-    else if (isRecordable(one.data)) queued.push(one.data);
+    else if (webhookEventKind(one.data)) queued.push(one.data);
     else ignored++;
   }
   try {

@@ -12,7 +12,7 @@ const BATCH = 10;
 
 /** A group or deduplication id: SQS allows 128 of letters, digits and punctuation. */
 const SAFE_ID = /^[A-Za-z0-9!-/:-@[-`{-~]{1,128}$/;
-const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
+export const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 export const queueId = (s: string) => (SAFE_ID.test(s) ? s : sha256(s));
 
 export interface FifoMessage {

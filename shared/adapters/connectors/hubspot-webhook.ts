@@ -91,6 +91,22 @@ export const HUBSPOT_DELETIONS: Record<string, string> = {
 /** The contact property HubSpot sets to "true" when the contact unsubscribed from all its email. */
 export const EMAIL_OPT_OUT = "hs_email_optout";
 
+/**
+ * What an event is to the harness: a contact's deletion, a merge, an email opt-out, or a reply or
+ * meeting time; undefined for any other event an app's subscriptions send (any other property change,
+ * deals, companies). The webhook queues only the kinds (hubspot-webhook.ts); its worker records each
+ * by its kind (hubspot-webhook-events.ts).
+ */
+export function webhookEventKind(
+  e: HubSpotWebhookEvent,
+): "deletion" | "merge" | "optOut" | "outcome" | undefined {
+  if (Object.hasOwn(HUBSPOT_DELETIONS, e.subscriptionType)) return "deletion";
+  if (e.subscriptionType === "contact.merge") return "merge";
+  if (e.subscriptionType !== "contact.propertyChange" || e.propertyName === undefined) return undefined;
+  if (e.propertyName === EMAIL_OPT_OUT) return "optOut";
+  return Object.hasOwn(OUTCOME_PROPERTIES, e.propertyName) ? "outcome" : undefined;
+}
+
 /** The webhook names contacts by id only: their email, read through the CRM. */
 export interface ContactEmails {
   emailOf(contactId: string): Promise<string | undefined>;
