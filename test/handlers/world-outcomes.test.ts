@@ -18,7 +18,7 @@ import { makeHandler as hubspotEvents } from "../../functions/webhooks/hubspot-e
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import type { OutcomeChanges } from "../../shared/adapters/connectors/hubspot-poll.ts";
 import { signV3 } from "../../shared/adapters/connectors/hubspot-webhook.ts";
-import { DynamoCrmImportStore } from "../../shared/adapters/dynamo/crm-import-store.ts";
+import { DynamoCrmImportStore, putCrmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
 import { DynamoKnowledgeStore, suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { createAwsRuntime } from "../../shared/runtime/aws.ts";
@@ -699,7 +699,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
   it("an opt-out reaches the person the contact was imported as, though HubSpot now has another address", async () => {
     await seedAcme(rt.deps, "w-hs-opt2");
     // A contact of its own: the link stays in the shared tables.
-    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "1246966", {
+    await putCrmLink(rt.db, "contacts", "1246966", {
       kbId: "w-hs-opt2-jane",
     });
     // The knowledge base has jane@w-hs-opt2.io; HubSpot's contact now carries her private address.
@@ -731,7 +731,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
 
   it("an event that fails is retried on its own (SQS), after HubSpot is answered; the batch's others are recorded", async () => {
     await seedAcme(rt.deps, "w-hs-fail");
-    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "777", {
+    await putCrmLink(rt.db, "contacts", "777", {
       kbId: "w-hs-fail-jane",
     });
     const w = await wiring("jane@w-hs-fail.io", [], { emails: { "777": "jane@w-hs-fail.io" } });
@@ -873,7 +873,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
   it("a reply is found for the person the contact was imported as, though HubSpot has another address now", async () => {
     const { decision } = await sentEmail("w-hs-moved", { agentId: "w-writer-2" });
     // A contact of its own: the link stays in the shared tables.
-    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "1246967", {
+    await putCrmLink(rt.db, "contacts", "1246967", {
       kbId: "w-hs-moved-jane",
     });
     const w = await wiring("unused@example.com", [], { emails: { "1246967": "jane.private@home.example" } });
@@ -894,7 +894,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
   it("a contact deleted in HubSpot (a privacy deletion) suppresses the person it was imported as", async () => {
     await seedAcme(rt.deps, "w-hs-del");
     // As the CRM import links a HubSpot contact to the knowledge base's person.
-    await new DynamoCrmImportStore(rt.db, new DynamoKnowledgeStore(rt.db)).putLink("contacts", "9901", {
+    await putCrmLink(rt.db, "contacts", "9901", {
       kbId: "w-hs-del-jane",
     });
     const w = await wiring("jane@w-hs-del.io");
