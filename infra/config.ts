@@ -7,6 +7,7 @@ import { MAX_APPROVAL_TIMEOUT_HOURS } from "../shared/domain/spec-schema.ts";
 import { isValidTimeZone } from "../shared/domain/time.ts";
 import {
   DeployedConnectorsConfig,
+  HUBSPOT_SIGNING_SECRET,
   HUBSPOT_WEBHOOK_SECRET,
   LINKEDIN_VERSION,
   linkedInVersionAgeMonths,
@@ -18,7 +19,7 @@ import { MemoryEmbeddingsConfig } from "./constructs/memory-embeddings.ts";
 const positiveInt = z.coerce.number().int().positive();
 
 /** The connector secrets the functions read by name (connectorSecretArns). */
-const SECRET_NAMES = ["hubspot", "linkedin", HUBSPOT_WEBHOOK_SECRET] as const;
+const SECRET_NAMES = ["hubspot", "linkedin", HUBSPOT_WEBHOOK_SECRET, HUBSPOT_SIGNING_SECRET] as const;
 
 /** Context values given on the command line arrive as strings; JSON-ish ones are parsed here. */
 const jsonish = <T extends z.core.SomeType>(schema: T) =>
@@ -71,17 +72,24 @@ export const HarnessConfig = z
     connectorSecretArns: jsonish(
       // The names the functions read: a misspelt one would grant a secret to nobody's code and leave
       // the one meant without it (the webhook answering 500, no poll deployed).
-      z.strictObject(
-        Object.fromEntries(
-          SECRET_NAMES.map((k) => [k, z.string().regex(SECRET_ARN, SECRET_ARN_MESSAGE).optional()]),
-        ) as Record<(typeof SECRET_NAMES)[number], z.ZodOptional<z.ZodString>>,
-        {
-          error: (iss) =>
-            iss.code === "unrecognized_keys"
-              ? `no such secret: ${iss.keys.join(", ")} (the secrets: ${SECRET_NAMES.join(", ")})`
-              : undefined,
-        },
-      ),
+      z
+        .strictObject(
+          Object.fromEntries(
+            SECRET_NAMES.map((k) => [k, z.string().regex(SECRET_ARN, SECRET_ARN_MESSAGE).optional()]),
+          ) as Record<(typeof SECRET_NAMES)[number], z.ZodOptional<z.ZodString>>,
+          {
+            error: (iss) =>
+              iss.code === "unrecognized_keys"
+                ? `no such secret: ${iss.keys.join(", ")} (the secrets: ${SECRET_NAMES.join(", ")})`
+                : undefined,
+          },
+        )
+        .refine((arns) => !arns[HUBSPOT_SIGNING_SECRET] || arns[HUBSPOT_WEBHOOK_SECRET], {
+          // The webhook would check and queue, and its worker, with no token to read contacts, fail
+          // every event into the dead-letter queue.
+          message: `${HUBSPOT_SIGNING_SECRET} (the webhook's client secret) needs ${HUBSPOT_WEBHOOK_SECRET} beside it: the token its queue's worker and the poll read contacts with`,
+          path: [HUBSPOT_SIGNING_SECRET],
+        }),
     ).default({}),
     /**
      * What the executors really call (shared/runtime/connector-schemas.ts): `dryRun` (the default)
@@ -219,6 +227,14 @@ export function configNotices(config: HarnessConfig, now = Date.now()): string[]
   if (!c.dryRun && named.length && !config.connectorSecretArns[HUBSPOT_WEBHOOK_SECRET])
     notices.push(
       `harness.connectorSecretArns has no ${HUBSPOT_WEBHOOK_SECRET}: replies and meetings booked never come back from HubSpot (the webhook answers 500 and no poll is deployed), so a reply does not pause its account and the agents go on contacting people who answered.`,
+    );
+  if (
+    !c.dryRun &&
+    config.connectorSecretArns[HUBSPOT_WEBHOOK_SECRET] &&
+    !config.connectorSecretArns[HUBSPOT_SIGNING_SECRET]
+  )
+    notices.push(
+      `harness.connectorSecretArns has no ${HUBSPOT_SIGNING_SECRET}: the webhook, which anyone on the internet can call, reads its client secret from ${HUBSPOT_WEBHOOK_SECRET}, and so may read the token that reads your contacts too. Put {"clientSecret": …} in a secret of its own and name it ${HUBSPOT_SIGNING_SECRET}.`,
     );
   if (!c.dryRun && c.ses && !c.ses.listManagement)
     notices.push(

@@ -19,13 +19,13 @@ import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
 import type { HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import { canonicalJson } from "../../shared/domain/canonical-json.ts";
 import { type AwsEnv, ConfigError, parseAwsEnv, required } from "../../shared/runtime/aws-env.ts";
-import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
+import { webhookSigningSecret } from "../../shared/runtime/connector-schemas.ts";
 import { receiveHubSpotWebhook } from "../../shared/usecases/hubspot-webhook.ts";
 
 export interface WebhookWiring {
   env: () => AwsEnv;
   now?: () => number;
-  /** Default: Secrets Manager, with CONNECTOR_SECRET_ARNS of this function (the webhook secret only). */
+  /** Default: Secrets Manager, with CONNECTOR_SECRET_ARNS of this function (the client secret's only). */
   secrets?: ConnectorSecrets;
   /** Default: SQS, in the function's region. */
   sqs?: SQSClient;
@@ -78,9 +78,9 @@ export const makeHandler = (w: WebhookWiring) =>
     const sqs = w.sqs ?? new SQSClient({ region: env.AWS_REGION, useQueueUrlAsEndpoint: false });
     w.sqs = sqs;
     const queueUrl = required(env, "WEBHOOK_QUEUE_URL");
-    const secret = await secrets.get(HUBSPOT_WEBHOOK_SECRET);
-    if (!secret.clientSecret)
-      throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no clientSecret`);
+    const signing = webhookSigningSecret(env.CONNECTOR_SECRET_ARNS);
+    const secret = await secrets.get(signing);
+    if (!secret.clientSecret) throw new ConfigError(`the ${signing} secret has no clientSecret`);
     const body = e.body ? (e.isBase64Encoded ? Buffer.from(e.body, "base64").toString("utf8") : e.body) : "";
     const answer = await receiveHubSpotWebhook(
       w.now ?? Date.now,
@@ -94,8 +94,7 @@ export const makeHandler = (w: WebhookWiring) =>
       {
         clientSecret: secret.clientSecret,
         // A rotated client secret is read again at once, at most once in 10 s per container.
-        reread: () =>
-          secrets.reread(HUBSPOT_WEBHOOK_SECRET, REREAD_AFTER_MS)?.then((again) => again.clientSecret),
+        reread: () => secrets.reread(signing, REREAD_AFTER_MS)?.then((again) => again.clientSecret),
         enqueue: (events) => {
           const left = (w.queueDeadlineMs ?? QUEUE_DEADLINE_MS) - (performance.now() - arrived);
           return sendFifo(

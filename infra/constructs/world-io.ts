@@ -19,8 +19,10 @@ import { Construct } from "constructs";
 import { SES_DETAIL_TYPES } from "../../shared/adapters/aws/ses-events.ts";
 import {
   type DeployedConnectorsConfig,
+  HUBSPOT_SIGNING_SECRET,
   HUBSPOT_WEBHOOK_SECRET,
   SECRET_SYSTEMS,
+  webhookSigningSecret,
 } from "../../shared/runtime/connector-schemas.ts";
 import { ack } from "../nag-suppressions.ts";
 import { deadLetterQueue } from "./dead-letter-queue.ts";
@@ -110,7 +112,7 @@ export class WorldIo extends Construct {
     // Downstream MCP servers' headers secrets too: only the executors call those servers' tools.
     const executorSecrets = [
       ...Object.entries(props.connectorSecretArns)
-        .filter(([name]) => name !== HUBSPOT_WEBHOOK_SECRET)
+        .filter(([name]) => name !== HUBSPOT_WEBHOOK_SECRET && name !== HUBSPOT_SIGNING_SECRET)
         .map(([, arn]) => arn),
       ...(connectors.mcp ?? []).flatMap((s) => (s.headersSecretArn ? [s.headersSecretArn] : [])),
     ];
@@ -211,6 +213,10 @@ export class WorldIo extends Construct {
     );
 
     const webhookSecret = props.connectorSecretArns[HUBSPOT_WEBHOOK_SECRET];
+    // The public webhook's client secret: a secret of its own when configured, so the function anyone
+    // can call cannot read the contacts token its worker and the poll read.
+    const signingName = webhookSigningSecret(props.connectorSecretArns);
+    const signingSecret = props.connectorSecretArns[signingName];
     const webhookEnv = {
       CONNECTOR_SECRET_ARNS: JSON.stringify(webhookSecret ? { [HUBSPOT_WEBHOOK_SECRET]: webhookSecret } : {}),
       ...(connectors.hubspot?.basePath
@@ -238,7 +244,7 @@ export class WorldIo extends Construct {
       "functions/webhooks/hubspot.ts",
       `POST ${WEBHOOK_PATH}`,
       {
-        CONNECTOR_SECRET_ARNS: webhookEnv.CONNECTOR_SECRET_ARNS,
+        CONNECTOR_SECRET_ARNS: JSON.stringify(signingSecret ? { [signingName]: signingSecret } : {}),
         WEBHOOK_QUEUE_URL: events.queueUrl,
       },
       // It reads and writes no table: it queues.
@@ -271,8 +277,8 @@ export class WorldIo extends Construct {
           resources: [secret],
         }),
       );
+    if (signingSecret) readsWebhookSecret(webhook, signingSecret);
     if (webhookSecret) {
-      readsWebhookSecret(webhook, webhookSecret);
       readsWebhookSecret(worker, webhookSecret);
       // The webhook's fallback: a poll of contacts' reply and meeting times, with the same secret's read token.
       const poll = fn(

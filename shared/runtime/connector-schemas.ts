@@ -196,11 +196,24 @@ export function parseDeployedConnectors(text: string | undefined): DeployedConne
 }
 
 /**
- * The secret (connectorSecretArns key) of HubSpot's webhooks: `{"clientSecret": ..., "accessToken":
- * ...}`, the app's client secret (signatures) and a token that may read contacts. Only the webhook
- * function reads it; the executors' HubSpot token is a different secret it never sees.
+ * The secret (connectorSecretArns key) of HubSpot's webhooks: `{"accessToken": ...}`, a token that
+ * may read contacts, for the webhook's queue worker and the poll; and the app's client secret
+ * (`"clientSecret"`, the signatures) unless HUBSPOT_SIGNING_SECRET holds it. The executors' HubSpot
+ * token is a different secret these functions never see.
  */
 export const HUBSPOT_WEBHOOK_SECRET = "hubspot-webhook";
+
+/**
+ * The app's client secret on its own, `{"clientSecret": ...}`: when configured, the public webhook
+ * function reads this one only, so the function anyone can call cannot read a token that reads
+ * contacts. Without it the webhook reads the client secret from HUBSPOT_WEBHOOK_SECRET (and synthesis
+ * warns).
+ */
+export const HUBSPOT_SIGNING_SECRET = "hubspot-signing";
+
+/** The secret the webhook checks signatures with: the signing secret when it is configured. */
+export const webhookSigningSecret = (arns: Record<string, string>): string =>
+  arns[HUBSPOT_SIGNING_SECRET] ? HUBSPOT_SIGNING_SECRET : HUBSPOT_WEBHOOK_SECRET;
 
 type Timed = { timeoutMs: number } | undefined;
 

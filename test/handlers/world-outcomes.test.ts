@@ -24,7 +24,7 @@ import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { LIFECYCLE_STORES, OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
-import { HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
+import { HUBSPOT_SIGNING_SECRET, HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { execute } from "../../shared/usecases/execution.ts";
@@ -519,14 +519,29 @@ describe("an unsubscribe through SES's subscription management (Email Subscribed
 describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature)", () => {
   const clientSecret = "hubspot-app-client-secret";
   const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-webhook-AbCdEf";
+  const signingArn =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-signing-AbCdEf";
 
   async function wiring(
     contactEmail: string,
     search: Parameters<typeof fakeHubSpotContacts>[1] = [],
     /** The stand-in's secrets, to rotate one; the secrets' clock (default: the wall clock). */
-    o: { values?: Record<string, string>; now?: () => number; emails?: Record<string, string> } = {},
+    o: {
+      values?: Record<string, string>;
+      now?: () => number;
+      emails?: Record<string, string>;
+      /** The client secret in its own secret (hubspot-signing), the webhook given that one only. */
+      signing?: boolean;
+    } = {},
   ) {
-    const values = o.values ?? { [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) };
+    const values =
+      o.values ??
+      (o.signing
+        ? {
+            [arn]: JSON.stringify({ accessToken: "pat-read" }),
+            [signingArn]: JSON.stringify({ clientSecret }),
+          }
+        : { [arn]: JSON.stringify({ clientSecret, accessToken: "pat-read" }) });
     // The webhook's reads (`sm`) apart from its worker's: two functions, two containers.
     const sm = await fakeSecretsManager(values);
     const workerSm = await fakeSecretsManager(values);
@@ -547,12 +562,15 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     const sqs = await fakeSqs();
     const webhookEnv = {
       ...env,
+      ...(o.signing ? { CONNECTOR_SECRET_ARNS: { [HUBSPOT_SIGNING_SECRET]: signingArn } } : {}),
       WEBHOOK_QUEUE_URL: `${sqs.url}/123456789012/dev-harness-hubspot-events.fifo`,
     };
     const handler = hubspotWebhook({
       env: () => webhookEnv,
       now: () => rt.clock.now(),
-      secrets,
+      secrets: o.signing
+        ? new ConnectorSecrets(sm.client, webhookEnv.CONNECTOR_SECRET_ARNS, o.now ? { now: o.now } : {})
+        : secrets,
       sqs: sqs.client,
     });
     const results: WorldOutcomeResult[] = [];
@@ -629,6 +647,23 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "replied")).toHaveLength(1);
       // The secret was read once for the container.
       expect(w.sm.reads()).toBe(1);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("with the client secret in a secret of its own, the public webhook reads that one only; the worker reads contacts with the other", async () => {
+    const { decision } = await sentEmail("w-hs-signing");
+    const w = await wiring("jane@w-hs-signing.io", [], { signing: true });
+    try {
+      const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
+      const answer = await w.deliver(delivery(body), ctx);
+      expect(answer.statusCode).toBe(200);
+      expect(answer.results[0]).toMatchObject({ recorded: true, decisionId: decision.decisionId });
+      expect((await w.deliver(delivery(body, { secret: "not-the-app's" }), ctx)).statusCode).toBe(401);
+      // The token's secret was never asked for by the webhook: it checked signatures with the signing one.
+      const asked = w.sm.requests.map((r) => (r.body as { SecretId?: string }).SecretId);
+      expect(new Set(asked)).toEqual(new Set([signingArn]));
     } finally {
       await w.close();
     }

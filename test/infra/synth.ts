@@ -16,6 +16,7 @@ export const LIVE_SECRETS = {
   hubspot: secretArn("hubspot"),
   linkedin: secretArn("linkedin"),
   "hubspot-webhook": secretArn("webhook"),
+  "hubspot-signing": secretArn("signing"),
 };
 
 /** Synthesis context of a deployment that sends: SES, HubSpot (at `hubspotBasePath`), LinkedIn. */

@@ -1,6 +1,6 @@
 /**
  * The world's wiring in the synthesized template (live connectors configured, as a deployment with
- * its secrets would): connector secrets readable by the executors only, the webhook's secret by the
+ * its secrets would): connector secrets readable by the executors only, the webhook's client secret by the
  * webhook function only; the SES configuration set publishing to EventBridge and the rule to the
  * outcomes worker; the webhook route unauthenticated at API Gateway; manual runs invoking the agents'
  * functions. Synthesis runs cdk-nag and fails on any unacknowledged finding.
@@ -108,13 +108,18 @@ describe("connectors live in AWS", () => {
       [...executors, roleOf(CRM_IMPORT_DESCRIPTION)].sort(),
     );
     expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS.linkedin)).toEqual(executors);
+    // The contacts token: the worker and the poll, not the public webhook, which reads the client
+    // secret in its own secret, and knows of no other.
     expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS["hubspot-webhook"])).toEqual(
-      [
-        roleOf("POST /v1/webhooks/hubspot"),
-        roleOf(WEBHOOK_WORKER),
-        roleOf("HubSpot replies and meetings (poll) -> outcomes"),
-      ].sort(),
+      [roleOf(WEBHOOK_WORKER), roleOf("HubSpot replies and meetings (poll) -> outcomes")].sort(),
     );
+    expect(rolesAllowed("secretsmanager:GetSecretValue", SECRETS["hubspot-signing"])).toEqual([
+      roleOf("POST /v1/webhooks/hubspot"),
+    ]);
+    const [, webhook] = fnByDescription("POST /v1/webhooks/hubspot");
+    expect(JSON.parse(webhook.Properties.Environment.Variables.CONNECTOR_SECRET_ARNS)).toEqual({
+      "hubspot-signing": SECRETS["hubspot-signing"],
+    });
     expect(rolesAllowed("ses:SendEmail")).toEqual(executors);
   });
 

@@ -7,6 +7,11 @@ import { describe, expect, it } from "vitest";
 import { configFromContext, configNotices } from "../../infra/config.ts";
 
 const from = (context: Record<string, unknown>) => configFromContext((k) => context[k], Object.keys(context));
+/** HubSpot's webhook secrets as a live deployment should have them: the client secret apart. */
+const HUBSPOT_SECRETS = {
+  "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-wh-AbCdEf",
+  "hubspot-signing": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-sign-AbCdEf",
+};
 
 describe("the deployment's config", () => {
   it("refuses a harness: key that names no setting, and lists the settings", () => {
@@ -45,7 +50,7 @@ describe("the deployment's config", () => {
       },
       "harness:connectorSecretArns": JSON.stringify({
         linkedin: li,
-        "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-wh-AbCdEf",
+        ...HUBSPOT_SECRETS,
       }),
     });
     expect(configNotices(fine, Date.parse("2026-12-05T00:00:00Z"))).toEqual([]);
@@ -55,7 +60,7 @@ describe("the deployment's config", () => {
   it("says when the LinkedIn API version in force is near the year after which LinkedIn refuses it", () => {
     const webhook = JSON.stringify({
       linkedin: "arn:aws:secretsmanager:us-east-1:123456789012:secret:li-AbCdEf",
-      "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-wh-AbCdEf",
+      ...HUBSPOT_SECRETS,
     });
     const live = (linkedin: Record<string, unknown>) =>
       from({
@@ -83,9 +88,7 @@ describe("the deployment's config", () => {
   });
 
   it("says when live SES sends carry no unsubscribe header, and refuses a contact list SES would not take", () => {
-    const webhook = JSON.stringify({
-      "hubspot-webhook": "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-wh-AbCdEf",
-    });
+    const webhook = JSON.stringify(HUBSPOT_SECRETS);
     const live = (ses: Record<string, unknown>) =>
       from({ "harness:connectors": { dryRun: false, ses }, "harness:connectorSecretArns": webhook });
     expect(configNotices(live({ from: "sdr@mail.example.com" }))).toEqual([
@@ -117,11 +120,31 @@ describe("the deployment's config", () => {
     const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-webhook-AbCdEf";
     // Accepted before: the webhook then had no secret and the executors could read this one.
     expect(() => from({ "harness:connectorSecretArns": JSON.stringify({ hubspot_webhook: arn }) })).toThrow(
-      /harness\.connectorSecretArns: no such secret: hubspot_webhook \(the secrets: hubspot, linkedin, hubspot-webhook\)/,
+      /harness\.connectorSecretArns: no such secret: hubspot_webhook \(the secrets: hubspot, linkedin, hubspot-webhook, hubspot-signing\)/,
     );
     expect(
       from({ "harness:connectorSecretArns": JSON.stringify({ "hubspot-webhook": arn }) }).connectorSecretArns,
     ).toEqual({ "hubspot-webhook": arn });
+  });
+
+  it("says when the public webhook can read the contacts token, and refuses a client secret without the token beside it", () => {
+    const live = (secrets: Record<string, string>) =>
+      from({
+        "harness:connectors": { dryRun: false, hubspot: {} },
+        "harness:connectorSecretArns": JSON.stringify({
+          hubspot: "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-AbCdEf",
+          ...secrets,
+        }),
+      });
+    expect(configNotices(live({ "hubspot-webhook": HUBSPOT_SECRETS["hubspot-webhook"] }))).toEqual([
+      expect.stringMatching(
+        /no hubspot-signing: the webhook, which anyone on the internet can call, reads its client secret from hubspot-webhook/,
+      ),
+    ]);
+    expect(configNotices(live(HUBSPOT_SECRETS))).toEqual([]);
+    expect(() => live({ "hubspot-signing": HUBSPOT_SECRETS["hubspot-signing"] })).toThrow(
+      /harness\.connectorSecretArns\.hubspot-signing: hubspot-signing \(the webhook's client secret\) needs hubspot-webhook beside it/,
+    );
   });
 
   it("says a JSON value the shell mis-quoted is not valid JSON, instead of 'expected object'", () => {
