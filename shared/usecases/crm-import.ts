@@ -173,7 +173,7 @@ export const checkpointName = (system: string, objectType: CrmObjectType) =>
 const legacyCheckpointName = (system: string, objectType: CrmObjectType) =>
   `crm-import:${system}:${objectType}`;
 
-/** How far along an account is: a duplicate company record never moves it back (importCompany). */
+/** How far along an account is: only the record that last wrote an account moves it back (importCompany). */
 const LIFECYCLE_RANK: Record<Account["lifecycle"], number> = {
   prospect: 0,
   open_opportunity: 1,
@@ -494,21 +494,23 @@ async function importCompany(
   const stage = input.unmappedStage;
   if (stage !== undefined && !r.unmappedStages?.includes(stage))
     r.unmappedStages = [...(r.unmappedStages ?? []), stage];
-  // A company record of the same domain other than the one that last wrote the account (a duplicate
-  // in HubSpot) never lowers what the account is: a customer's stale "lead" duplicate, edited, made the
-  // account a prospect, open to cold outreach. It is not written at all, so the account stays the
-  // other record's and its next edit is held back too; it is linked, and said. Raising it (a deal
-  // opened on either) goes, and the account is then that record's.
-  const owner = existing?.source?.objectType === "companies" ? existing.source.id : undefined;
-  if (
-    existing &&
-    owner !== undefined &&
-    owner !== rec.id &&
-    LIFECYCLE_RANK[input.value.lifecycle] < LIFECYCLE_RANK[existing.lifecycle]
-  ) {
+  // Only the record that last wrote the account lowers what it is. Not a company record of the same
+  // domain (a duplicate in HubSpot): a customer's stale "lead" duplicate, edited, made the account a
+  // prospect, open to cold outreach. Nor any record over an account a person or an agent wrote last
+  // (their writes carry no source): someone in the harness said "customer", and a CRM record still
+  // at "lead" made it a prospect again. It is not written at all, so the account stays the other
+  // writer's and its next edit is held back too; it is linked, and said. Raising it (a deal opened on
+  // either) goes, and the account is then that record's.
+  const s = existing?.source;
+  const ownRecord = s?.system === crm.system && s.objectType === "companies" && s.id === rec.id;
+  if (existing && !ownRecord && LIFECYCLE_RANK[input.value.lifecycle] < LIFECYCLE_RANK[existing.lifecycle]) {
     if (!linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
+    const lower = `would lower the account from ${existing.lifecycle} to ${input.value.lifecycle}`;
     return {
-      skipped: `a duplicate of company ${owner} (same domain): would lower the account from ${existing.lifecycle} to ${input.value.lifecycle}`,
+      skipped:
+        s?.objectType === "companies"
+          ? `a duplicate of company ${s.id} (same domain): ${lower}`
+          : `${lower}, which ${s ? `${s.system} ${s.objectType} ${s.id}` : "a person or an agent"} set`,
     };
   }
   const written = await store.putAccount(accountId, input.value, at, source, crmFields(rec));

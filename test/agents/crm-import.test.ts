@@ -874,6 +874,50 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a customer a person set in the harness is not lowered by the CRM: not by the account's own record, nor by a duplicate", async () => {
+    const w = await world();
+    const put = (id: string, name: string, lifecyclestage: string, at: number) =>
+      w.hs.put("companies", id, { name, domain: "umbrella-84.com", lifecyclestage }, at);
+    put("8401", "Umbrella", "lead", T0 - 6 * HOUR);
+    await importFromCrm(w.deps, TZ);
+    const imported = await w.kb.getAccount("hubspot-company-8401");
+    expect(imported?.lifecycle).toBe("prospect");
+    // The deal closed; the rep marks the account a customer in the harness, HubSpot not yet.
+    h.clock.advance(HOUR);
+    const { source: _s, updatedAt: _u, ...account } = imported as NonNullable<typeof imported>;
+    await h.rt.deps.kb.putAccount(
+      "hubspot-company-8401",
+      { ...account, lifecycle: "customer" },
+      new Date(h.clock.now()).toISOString(),
+    );
+    // Someone edits the HubSpot record (still a lead), and a duplicate of it (a lead too).
+    h.clock.advance(HOUR);
+    put("8401", "Umbrella Corp", "lead", h.clock.now() - 10 * 60_000);
+    put("8402", "Umbrella (old)", "lead", h.clock.now() - 10 * 60_000);
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.companies.skipped).toEqual([
+      {
+        id: "8401",
+        reason: "would lower the account from customer to prospect, which a person or an agent set",
+      },
+      {
+        id: "8402",
+        reason: "would lower the account from customer to prospect, which a person or an agent set",
+      },
+    ]);
+    expect((await w.kb.getAccount("hubspot-company-8401"))?.lifecycle).toBe("customer");
+    expect((await w.store.link("companies", "8402"))?.kbId).toBe("hubspot-company-8401");
+    // HubSpot catches up: the record's own raise to customer is written, and it owns the account again.
+    h.clock.advance(HOUR);
+    put("8401", "Umbrella Corp", "customer", h.clock.now() - 10 * 60_000);
+    expect((await importFromCrm(w.deps, TZ)).companies.written).toBe(1);
+    expect(await w.kb.getAccount("hubspot-company-8401")).toMatchObject({
+      lifecycle: "customer",
+      source: { id: "8401" },
+    });
+    await w.hs.close();
+  });
+
   it("a company imported late brings the contacts read while it had no account: skipped ones, and ones placed by their email's domain", async () => {
     const w = await world();
     // No domain yet: the import skips the company, and has no account for its contacts.
