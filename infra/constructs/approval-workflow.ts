@@ -145,7 +145,10 @@ export class ApprovalWorkflow extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(definition),
       tracingEnabled: true,
-      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: true },
+      // Every state's events, without their data: the AwaitApproval task's parameters carry its task
+      // token, which completes the wait for whoever holds it (kept in the state table only), and each
+      // step's input and output is a decision id and a status the execution's name and history give.
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
       comment: "Agent harness: override windows (level 2) and approvals (level 1)",
     });
     for (const fn of [props.release, props.expire, props.execute, props.awaitApproval])

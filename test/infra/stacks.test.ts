@@ -414,12 +414,12 @@ describe("service stack", () => {
     }
   });
 
-  it("a Standard state machine with logs and tracing", () => {
+  it("a Standard state machine with logs and tracing; its logs without execution data (task tokens)", () => {
     s.serviceTemplate.hasResourceProperties("AWS::StepFunctions::StateMachine", {
       StateMachineName: "dev-harness-approval",
       StateMachineType: "STANDARD",
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: Match.objectLike({ Level: "ALL" }),
+      LoggingConfiguration: Match.objectLike({ Level: "ALL", IncludeExecutionData: false }),
     });
   });
 });
