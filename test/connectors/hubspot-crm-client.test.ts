@@ -16,6 +16,7 @@ import * as communicationsArea from "@hubspot/api-client/lib/src/discovery/crm/o
 import * as emailsArea from "@hubspot/api-client/lib/src/discovery/crm/objects/emails/EmailsDiscovery.js";
 import * as notesArea from "@hubspot/api-client/lib/src/discovery/crm/objects/notes/NotesDiscovery.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HubSpotApiError } from "../../shared/adapters/connectors/hubspot-area.ts";
 import { hubspotCrmClient } from "../../shared/adapters/connectors/hubspot-crm.ts";
 import { hubspotCrmReads } from "../../shared/adapters/connectors/hubspot-crm-search.ts";
 import { fakeApi, type Recorded } from "./helpers/fake-api.ts";
@@ -58,7 +59,17 @@ function answer(r: Recorded) {
   const upsert = /^\/crm\/v3\/objects\/(\w+)\/batch\/upsert$/.exec(r.path);
   if (r.method === "POST" && upsert) {
     if (r.body.inputs[0]?.id === "refused@acme.io")
-      return { status: 400, body: { status: "error", message: "Property values were not valid" } };
+      // As HubSpot answers it: the refused value quoted in the message.
+      return {
+        status: 400,
+        body: {
+          status: "error",
+          message:
+            'Property values were not valid: [{"isValid":false,"message":"Email address refused@acme.io is invalid","error":"INVALID_EMAIL","name":"email"}]',
+          correlationId: "4f6a1c2e-7b8d-4e8f-9a0b-1c2d3e4f5a6b",
+          category: "VALIDATION_ERROR",
+        },
+      };
     return {
       status: 200,
       body: {
@@ -185,12 +196,28 @@ describe("the connector's HubSpot calls, as the SDK's discovery classes make the
     expect(answer).toMatchObject({ value: { results: [{ id: "7" }], numErrors: 1 } });
   });
 
-  it("a refused upsert fails with the SDK's ApiException, status as `code`", async () => {
+  it("a refused upsert fails with the SDK's status as `code` and its body, told without the values HubSpot quotes", async () => {
     const { answer } = await both(
       () => ours().contacts.batchApi.upsert(upsert("refused@acme.io")),
       () => sdkArea(contactsArea, options()).batchApi.upsert(upsert("refused@acme.io")),
     );
     expect(answer).toMatchObject({ error: { code: 400 } });
+    const err = await ours()
+      .contacts.batchApi.upsert(upsert("refused@acme.io"))
+      .catch((e: Error) => e);
+    expect(err).toBeInstanceOf(HubSpotApiError);
+    // The SDK's own message carries the body and headers: the address, in every log line it reached.
+    const sdkErr = await sdkArea(contactsArea, options())
+      .batchApi.upsert(upsert("refused@acme.io"))
+      .catch((e: Error) => e);
+    expect(String(sdkErr)).toContain("refused@acme.io");
+    expect((err as Error).message).toBe(
+      "HubSpot answered 400: VALIDATION_ERROR: Property values were not valid: INVALID_EMAIL (email) (correlation id 4f6a1c2e-7b8d-4e8f-9a0b-1c2d3e4f5a6b)",
+    );
+    // What a log line of it holds (Lambda's and Powertools' error formats list its own fields).
+    expect(
+      JSON.stringify({ ...err, message: (err as Error).message, stack: (err as Error).stack }),
+    ).not.toContain("refused@acme.io");
   });
 
   it("associates two records by the default association", async () => {

@@ -108,7 +108,7 @@ describe("harness hubspot setup", () => {
     const before = await writeEach();
     expect(before["upsert_contact"]).toBeUndefined();
     for (const [op, result] of Object.entries(before))
-      expect(result, op).toMatch(/^refused: .*(does not exist|not a unique identifier)/s);
+      expect(result, op).toMatch(/^refused: .*(PROPERTY_DOESNT_EXIST \(harness_|not a unique identifier)/s);
 
     const created = await ensureHubSpotProperties(o());
     expect(created.map((s) => `${s.objectType}.${s.name}:${s.status}`)).toEqual(

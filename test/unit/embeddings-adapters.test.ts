@@ -77,6 +77,22 @@ describe("OpenAI-compatible embeddings", () => {
     for (const e of [spent, bad]) expect(`${e.message} ${e.stack}`).not.toContain(KEY);
   });
 
+  it("a refusal that quotes the texts sent (notes about people) is not carried into the error", async () => {
+    const note = "Call notes: Jane Doe wants pricing for 40 seats before March";
+    const echo = await client({
+      retry: noSleep,
+      fetch: async () =>
+        new Response(JSON.stringify({ error: { message: `input rejected: '${note.slice(0, 40)}'` } }), {
+          status: 400,
+        }),
+    })
+      .embed([note])
+      .catch((e: Error) => e);
+    expect(echo).toBeInstanceOf(EmbeddingsError);
+    expect((echo as Error).message).toMatch(/HTTP 400 \(its message quotes the request: left out\)/);
+    expect((echo as Error).message).not.toContain("Jane");
+  });
+
   it("a wait longer than the bound fails now instead of holding the request", async () => {
     oai.failNext(1, 429, { "retry-after": "120" });
     await expect(client({ retry: noSleep }).embed(["cost"])).rejects.toThrow(/HTTP 429/);

@@ -119,6 +119,37 @@ describe("OpenAI-compatible model", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("a refusal that quotes the prompt (names, facts) is not carried into the error; one that does not is", async () => {
+    // As a validating proxy answers: the request's input quoted back.
+    server.replies.push({
+      status: 422,
+      body: {
+        detail: [
+          {
+            type: "string_too_long",
+            msg: "input too long",
+            input_value:
+              "recipient Jane Doe, VP Sales at Acme. Acme opened a Berlin office. Acme raised a Series B.",
+          },
+        ],
+      },
+    });
+    const quoted = await model()
+      .draftMessage(draftInput)
+      .catch((e: Error) => e);
+    expect(quoted).toBeInstanceOf(ModelError);
+    expect((quoted as Error).message).toMatch(/HTTP 422 \(its message quotes the request: left out\)/);
+    expect((quoted as Error).message).not.toMatch(/Berlin|Series B/);
+    server.replies.push({
+      status: 400,
+      body: { error: { message: "model not loaded; write ops@example.com" } },
+    });
+    const plain = await model()
+      .draftMessage(draftInput)
+      .catch((e: Error) => e);
+    expect((plain as Error).message).toMatch(/HTTP 400 .*model not loaded; write \[address\]/);
+  });
+
   it("a server that refuses response_format is asked again without it, and remembered", async () => {
     server.replies.push({ status: 400, body: { error: { message: "Unknown field: response_format" } } });
     const m = model();

@@ -4,6 +4,8 @@
  * and the answer (`data[].embedding` with its `index`) are the subset all of them speak. The key is
  * sent as a bearer token and never appears in a log line or an error message.
  */
+
+import { vendorSaid } from "../../domain/vendor-text.ts";
 import * as z from "../../domain/zod-mini.ts";
 import type { Embeddings } from "../../kb/ports.ts";
 import {
@@ -85,7 +87,7 @@ export class OpenAICompatibleEmbeddings implements Embeddings {
     }
     if (!res.ok) {
       const text = await res.text().catch(() => "");
-      const said = (key ? text.split(key).join("***") : text).replace(/\s+/g, " ").slice(0, 200);
+      const said = vendorSaid(text, { sent: input, secret: key });
       const message = `${this.modelId}: HTTP ${res.status}${said ? ` ${said}` : ""}`;
       if (isRetriedStatus(res.status)) throw new Retry(message, retryAfterMs(res.headers.get("retry-after")));
       throw new EmbeddingsError(message);

@@ -26,6 +26,7 @@ import {
   type ModelClient,
   ModelError,
 } from "../../agents/ports.ts";
+import { vendorSaid } from "../../domain/vendor-text.ts";
 import * as z from "../../domain/zod-mini.ts";
 
 export interface OpenAICompatibleOptions {
@@ -86,12 +87,6 @@ export class OpenAICompatibleModel implements ModelClient {
     return this.key;
   }
 
-  /** Whatever a server said, shortened and with the key taken out (some proxies echo headers). */
-  private redact(text: string, key: string | undefined): string {
-    const short = text.replace(/\s+/g, " ").slice(0, 200);
-    return key ? short.split(key).join("***") : short;
-  }
-
   private async post(body: Record<string, unknown>, key: string | undefined): Promise<Response> {
     const doFetch = this.options.fetch ?? fetch;
     return doFetch(this.url, {
@@ -129,7 +124,7 @@ export class OpenAICompatibleModel implements ModelClient {
         res = await this.post(body, key);
       } catch (err) {
         // A timeout or a refused connection: worth another attempt, like a 503.
-        why = this.redact((err as Error).message, key);
+        why = vendorSaid((err as Error).message, { sent: [q.user, q.system], secret: key });
         if (attempt < attempts) await sleep(Math.min(maxDelay, 500 * 2 ** (attempt - 1)));
         continue;
       }
@@ -146,7 +141,7 @@ export class OpenAICompatibleModel implements ModelClient {
           throw new ModelError(`${this.modelId}: the server's answer has no choices[0].message.content`);
         return answer.data.choices[0]?.message.content ?? "";
       }
-      why = `HTTP ${res.status} ${this.redact(text, key)}`;
+      why = `HTTP ${res.status} ${vendorSaid(text, { sent: [q.user, q.system], secret: key })}`;
       // A server without JSON mode (older llama.cpp, some proxies) refuses the field: ask without it.
       if ((res.status === 400 || res.status === 422) && this.jsonMode && /response_format/i.test(text)) {
         this.jsonMode = false;
