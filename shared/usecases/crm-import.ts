@@ -20,6 +20,7 @@ import { AGENT_EVENTS } from "../agents/events.ts";
 import type { Account, AccountInput, Person, PersonInput } from "../domain/kb.ts";
 import { iso } from "../domain/time.ts";
 import type { Clock, EventPublisher } from "../ports.ts";
+import { absorbMergedCompanies } from "./crm-company-merge.ts";
 import { type Checkpoints, type CrmPage, pageThrough, savedCheckpoint } from "./crm-paging.ts";
 import {
   accountInputOf,
@@ -57,6 +58,8 @@ export interface CrmSource {
 export type Source = NonNullable<Account["source"]>;
 export interface CrmLink {
   kbId: string;
+  /** A company merged in the CRM into this other company: its account was taken in (crm-company-merge.ts). */
+  mergedInto?: string;
 }
 
 /** The knowledge base as the import writes it (shared/adapters/dynamo/crm-import-store.ts). */
@@ -74,6 +77,10 @@ export interface CrmImportStore {
   suppressEmail(email: string, reason: string, at: string): Promise<void>;
   /** Suppress a person on email, whatever their address. */
   suppressPerson(personId: string, reason: string, at: string): Promise<void>;
+  /** Suppress an account on every channel (a company merged away in the CRM). */
+  suppressAccount(accountId: string, reason: string, at: string): Promise<void>;
+  /** The deals under an account. */
+  dealsOf(accountId: string): Promise<Deal[]>;
   /**
    * A company whose contacts were read while it had no account: read them again once it has one. With
    * `afterId`: the contacts up to that id are read again already.
@@ -145,6 +152,8 @@ export interface TypeReport {
    * placed by their email's domain, while it had none (followPendingContacts).
    */
   contactsFollowed?: number;
+  /** Companies the CRM merged into one read here: their accounts suppressed, deals and contacts moved. */
+  merged?: number;
   /**
    * Lifecycle stages neither the spec nor HubSpot's defaults name: their accounts kept their lifecycle,
    * or were taken for customers (not prospected). Map them under the spec's `crm.lifecycleStages`.
@@ -371,7 +380,10 @@ async function importPage(
     else if (outcome === "unchanged") r.unchanged++;
     else if (outcome === "newer_in_kb") r.keptNewer++;
     else r.skipped.push({ id: rec.id, reason: outcome.skipped });
-    if (type === "companies") await followPendingContacts(deps, o, rec.id, at, r);
+    if (type === "companies") {
+      await absorbMergedCompanies(deps, rec, at, r);
+      await followPendingContacts(deps, o, rec.id, at, r);
+    }
   }
 }
 

@@ -32,6 +32,8 @@ export const CRM_PROPERTIES: Record<CrmObjectType, string[]> = {
     "timezone",
     "lifecyclestage",
     "hubspot_owner_id",
+    // The companies merged into this one ("1;2"): their accounts are this one's now (crm-company-merge.ts).
+    "hs_merged_object_ids",
   ],
   contacts: [
     "email",

@@ -918,6 +918,54 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a company merged into another in HubSpot: its account suppressed, its deal and people moved to the remaining one, once", async () => {
+    const w = await world();
+    const put = (id: string, name: string, domain: string) =>
+      w.hs.put("companies", id, { name, domain, lifecyclestage: "lead" }, T0 - 6 * HOUR);
+    put("8501", "Soylent", "soylent-85.com");
+    put("8502", "Soylent Foods", "soylentfoods-85.io");
+    const contact = (id: string, email: string, company: string) =>
+      w.hs.put(
+        "contacts",
+        id,
+        { firstname: "P", lastname: id, jobtitle: "VP Sales", email },
+        T0 - 5 * HOUR,
+        company,
+      );
+    contact("8511", "ana@soylent-85.com", "8501");
+    contact("8512", "bo@soylentfoods-85.io", "8502");
+    w.hs.put(
+      "deals",
+      "8521",
+      { dealname: "Soylent pilot", dealstage: "appointmentscheduled", pipeline: "default", amount: "9000" },
+      T0 - 5 * HOUR,
+      "8502",
+    );
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getPerson("hubspot-contact-8512"))?.accountId).toBe("hubspot-company-8502");
+    // A rep merges the duplicate into Soylent: HubSpot archives it and moves its contact and deal.
+    h.clock.advance(HOUR);
+    w.hs.mergeCompanies("8502", "8501", h.clock.now() - 10 * 60_000);
+    const second = await importFromCrm(w.deps, TZ);
+    expect(second.companies.merged).toBe(1);
+    expect(await w.kb.suppressedAmong("hubspot-company-8502", [])).toMatchObject({ account: true });
+    expect(await w.kb.suppressedAmong("hubspot-company-8501", [])).toMatchObject({ account: false });
+    expect((await w.kb.getPerson("hubspot-contact-8512"))?.accountId).toBe("hubspot-company-8501");
+    expect(await w.store.dealsOf("hubspot-company-8502")).toEqual([]);
+    expect((await w.store.dealsOf("hubspot-company-8501")).map((d) => d.dealId)).toEqual(["8521"]);
+    expect(await w.store.link("companies", "8502")).toEqual({
+      kbId: "hubspot-company-8502",
+      mergedInto: "8501",
+    });
+    // Soylent edited again: the merge is not taken in twice, its contacts not read again for it.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "8501", { name: "Soylent Corp" }, h.clock.now() - 10 * 60_000);
+    const third = await importFromCrm(w.deps, TZ);
+    expect(third.companies.merged).toBeUndefined();
+    expect(third.companies.contactsFollowed).toBeUndefined();
+    await w.hs.close();
+  });
+
   it("a company imported late brings the contacts read while it had no account: skipped ones, and ones placed by their email's domain", async () => {
     const w = await world();
     // No domain yet: the import skips the company, and has no account for its contacts.

@@ -29,7 +29,11 @@ export async function crmLink(db: Db, objectType: CrmObjectType, id: string): Pr
       ConsistentRead: true,
     }),
   );
-  return typeof res.Item?.kbId === "string" ? { kbId: res.Item.kbId } : undefined;
+  if (typeof res.Item?.kbId !== "string") return undefined;
+  return {
+    kbId: res.Item.kbId,
+    ...(typeof res.Item.mergedInto === "string" ? { mergedInto: res.Item.mergedInto } : {}),
+  };
 }
 
 /**
@@ -55,7 +59,11 @@ export async function putCrmLink(
   await db.doc.send(
     new PutCommand({
       TableName: db.tables.state,
-      Item: { ...stateKeys.crmLink(SYSTEM, objectType, id), kbId: link.kbId },
+      Item: {
+        ...stateKeys.crmLink(SYSTEM, objectType, id),
+        kbId: link.kbId,
+        ...(link.mergedInto ? { mergedInto: link.mergedInto } : {}),
+      },
     }),
   );
 }
@@ -170,6 +178,11 @@ export class DynamoCrmImportStore implements CrmImportStore {
 
   async suppressPerson(personId: string, reason: string, at: string): Promise<void> {
     await this.kb.addSuppression({ kind: "person", value: personId, channels: ["email"], reason }, at);
+  }
+
+  async suppressAccount(accountId: string, reason: string, at: string): Promise<void> {
+    // No channels: every channel (do-not-contact).
+    await this.kb.addSuppression({ kind: "account", value: accountId, reason }, at);
   }
 
   async putAccount(

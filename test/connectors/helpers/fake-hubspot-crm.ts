@@ -165,6 +165,21 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
         ...((companyId ?? before?.companyId) ? { companyId: companyId ?? before?.companyId } : {}),
       });
     },
+    /**
+     * HubSpot's merge of company `from` into `into` at `at`: `from` is archived (the search no longer
+     * finds it), `into` names it in `hs_merged_object_ids` and is modified then; `from`'s contacts and
+     * deals are associated with `into`, their own modified times left as they were.
+     */
+    mergeCompanies(from: string, into: string, at: number) {
+      const winner = data.companies.get(into);
+      if (!winner || !data.companies.has(from)) throw new Error(`no company ${from} or ${into}`);
+      data.companies.delete(from);
+      const ids = [winner.properties.hs_merged_object_ids, from].filter(Boolean).join(";");
+      winner.properties = { ...winner.properties, hs_merged_object_ids: ids };
+      winner.modifiedAt = at;
+      for (const r of [...data.contacts.values(), ...data.deals.values()])
+        if (r.companyId === from) r.companyId = into;
+    },
     searches: (type: CrmType) =>
       api.requests.filter((r) => r.path === `/crm/v3/objects/${type}/search`).map((r) => r.body),
   };
