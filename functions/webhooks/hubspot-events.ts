@@ -16,7 +16,7 @@ import { handleFifoBatch } from "../../shared/adapters/aws/fifo-queue.ts";
 import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
 import { type ContactEmails, HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
-import { importedPersonOf, putCrmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
+import { crmLink, importedPersonOf, putCrmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
 import { ValidationError } from "../../shared/domain/errors.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
@@ -50,6 +50,7 @@ export const makeHandler = (w: WebhookEventsWiring) => {
       personOf: importedPersonOf(rt.db, rt.deps.kb),
       link: (contactId: string, personId: string) =>
         putCrmLink(rt.db, "contacts", contactId, { kbId: personId }),
+      accountOf: async (companyId: string) => (await crmLink(rt.db, "companies", companyId))?.kbId,
       contacts: async () => {
         const token = (await secrets.get(HUBSPOT_WEBHOOK_SECRET)).accessToken;
         if (!token) throw new ConfigError(`the ${HUBSPOT_WEBHOOK_SECRET} secret has no accessToken`);

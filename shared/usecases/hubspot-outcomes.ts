@@ -147,6 +147,46 @@ export async function recordHubSpotDeletion(
   };
 }
 
+/**
+ * A company deleted in HubSpot (`company.deletion`). The CRM import never sees it (the search leaves
+ * deleted records out), so its account stayed, open to outreach. The account the company is linked to
+ * is suppressed on every channel, when the account is that company's: the import last wrote it from
+ * this company. A duplicate's deletion leaves the account alone (it is another company's, found by
+ * the same domain), and so does one of an account a person or an agent wrote last: it is said why.
+ * Suppressions are never lifted here: a company restored in HubSpot stays suppressed until a person
+ * decides. A redelivery writes the same suppression again.
+ */
+export async function recordHubSpotCompanyDeletion(
+  deps: Deps,
+  event: HubSpotWebhookEvent,
+  accountOf: (companyId: string) => Promise<string | undefined>,
+): Promise<WorldOutcomeResult> {
+  const companyId = String(event.objectId);
+  const accountId = await accountOf(companyId);
+  if (!accountId) return { recorded: false, reason: "not an account in the knowledge base" };
+  const source = (await deps.kb.getAccount(accountId))?.source;
+  if (source?.objectType !== "companies" || source.id !== companyId)
+    return {
+      recorded: false,
+      reason: `account ${accountId} is not company ${companyId}'s: ${
+        source
+          ? `${source.system} ${source.objectType} ${source.id} wrote it last`
+          : "a person or an agent wrote it last"
+      }`,
+    };
+  await deps.kb.addSuppression(
+    { kind: "account", value: accountId, reason: `deleted in HubSpot (company ${companyId})` },
+    new Date(deps.clock.now()).toISOString(),
+  );
+  return {
+    recorded: true,
+    outcomeId: `hubspot:company-${idPart(companyId)}:deleted`,
+    type: "suppressed",
+    duplicate: false,
+    decisionId: null,
+  };
+}
+
 export interface PollDeps {
   changes: OutcomeChanges;
   checkpoints: {

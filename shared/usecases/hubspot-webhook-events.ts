@@ -1,12 +1,18 @@
 /**
  * What the HubSpot webhook's queue worker does with one event the webhook queued
- * (hubspot-webhook.ts): record it as an outcome, an opt-out, a deletion or a merge (hubspot-outcomes.ts, hubspot-merge.ts).
+ * (hubspot-webhook.ts): record it as an outcome, an opt-out, a contact's or a company's deletion or a
+ * contact's merge (hubspot-outcomes.ts, hubspot-merge.ts).
  */
 import type { ContactEmails, HubSpotWebhookEvent } from "../adapters/connectors/hubspot-webhook.ts";
 import { webhookEventKind } from "../adapters/connectors/hubspot-webhook.ts";
 import type { Deps } from "../ports.ts";
 import { recordHubSpotMerge } from "./hubspot-merge.ts";
-import { recordHubSpotDeletion, recordHubSpotEvent, recordHubSpotOptOut } from "./hubspot-outcomes.ts";
+import {
+  recordHubSpotCompanyDeletion,
+  recordHubSpotDeletion,
+  recordHubSpotEvent,
+  recordHubSpotOptOut,
+} from "./hubspot-outcomes.ts";
 import type { WorldOutcomeResult } from "./world-outcomes.ts";
 
 export interface WebhookEventWiring {
@@ -15,6 +21,8 @@ export interface WebhookEventWiring {
   personOf: (contactId: string) => Promise<string | undefined>;
   /** Link a contact to a person (a merge's remaining contact to the person a merged one was). */
   link: (contactId: string, personId: string) => Promise<void>;
+  /** The account a HubSpot company was imported as (the CRM import's link). */
+  accountOf: (companyId: string) => Promise<string | undefined>;
 }
 
 /** One queued event recorded, by its kind: an outcome, an opt-out, a deletion or a merge (hubspot-outcomes.ts, hubspot-merge.ts). */
@@ -26,6 +34,8 @@ export async function recordWebhookEvent(
   switch (webhookEventKind(event)) {
     case "deletion":
       return recordHubSpotDeletion(deps, event, o.personOf);
+    case "companyDeletion":
+      return recordHubSpotCompanyDeletion(deps, event, o.accountOf);
     case "merge":
       return recordHubSpotMerge(deps, event, o);
     case "optOut":

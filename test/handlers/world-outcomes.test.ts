@@ -815,6 +815,65 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     }
   });
 
+  it("a company deleted in HubSpot suppresses the account it wrote; a duplicate's deletion leaves the account alone", async () => {
+    await seedAcme(rt.deps, "w-hs-codel");
+    const kb = new DynamoKnowledgeStore(rt.db);
+    const {
+      accountId: _a,
+      signals: _s,
+      updatedAt: _u,
+      ...input
+    } = (await kb.getAccount("w-hs-codel")) as NonNullable<Awaited<ReturnType<typeof kb.getAccount>>>;
+    const at = new Date(rt.clock.now()).toISOString();
+    // Imported from company 9901; 9902 is a duplicate of the same domain, linked to the same account.
+    await kb.upsertAccount("w-hs-codel", input, at, {
+      source: { system: "hubspot", objectType: "companies", id: "9901", modifiedAt: at },
+    });
+    await putCrmLink(rt.db, "companies", "9901", { kbId: "w-hs-codel" });
+    await putCrmLink(rt.db, "companies", "9902", { kbId: "w-hs-codel" });
+    const w = await wiring("jane@w-hs-codel.io");
+    try {
+      const [reply] = fixture("hubspot-webhook-contact-property-change.json");
+      const deletion = (eventId: number, objectId: number) => ({
+        eventId,
+        subscriptionId: 4_711,
+        portalId: reply.portalId,
+        appId: reply.appId,
+        occurredAt: rt.clock.now(),
+        subscriptionType: "company.deletion",
+        attemptNumber: 0,
+        objectId,
+        changeFlag: "DELETED",
+        changeSource: "CRM_UI",
+      });
+      const dup = await w.deliver(delivery(JSON.stringify([deletion(3816279381, 9902)])), ctx);
+      expect(JSON.parse(dup.body as string)).toMatchObject({ received: 1, queued: 1 });
+      expect(dup.results).toEqual([
+        expect.objectContaining({
+          recorded: false,
+          reason: "account w-hs-codel is not company 9902's: hubspot companies 9901 wrote it last",
+        }),
+      ]);
+      expect(await suppressionsFor(rt.db, "w-hs-codel")).toEqual([]);
+      const own = await w.deliver(delivery(JSON.stringify([deletion(3816279382, 9901)])), ctx);
+      expect(own.results).toEqual([
+        expect.objectContaining({
+          recorded: true,
+          type: "suppressed",
+          outcomeId: "hubspot:company-9901:deleted",
+        }),
+      ]);
+      expect(await suppressionsFor(rt.db, "w-hs-codel")).toEqual([
+        expect.objectContaining({ kind: "account", reason: "deleted in HubSpot (company 9901)" }),
+      ]);
+      // The gate refuses the account's people from then on.
+      const next = await rt.deps.gate.propose(emailProposal("w-writer", "w-hs-codel"), agent("w-writer"));
+      expect(next.decision.checks.find((c) => c.check === "suppression")?.result).toBe("fail");
+    } finally {
+      await w.close();
+    }
+  });
+
   it("an event that can never be recorded (a merge whose merged ids are no list) is let go, not retried: its contact's next event goes on", async () => {
     const { decision } = await sentEmail("w-hs-poison");
     const w = await wiring("jane@w-hs-poison.io");

@@ -93,14 +93,15 @@ export const EMAIL_OPT_OUT = "hs_email_optout";
 
 /**
  * What an event is to the harness: a contact's deletion, a merge, an email opt-out, or a reply or
- * meeting time; undefined for any other event an app's subscriptions send (any other property change,
- * deals, companies). The webhook queues only the kinds (hubspot-webhook.ts); its worker records each
- * by its kind (hubspot-webhook-events.ts).
+ * meeting time, or a company's deletion; undefined for any other event an app's subscriptions send
+ * (any other property change, deals, other company events). The webhook queues only the kinds
+ * (hubspot-webhook.ts); its worker records each by its kind (hubspot-webhook-events.ts).
  */
 export function webhookEventKind(
   e: HubSpotWebhookEvent,
-): "deletion" | "merge" | "optOut" | "outcome" | undefined {
+): "deletion" | "merge" | "optOut" | "outcome" | "companyDeletion" | undefined {
   if (Object.hasOwn(HUBSPOT_DELETIONS, e.subscriptionType)) return "deletion";
+  if (e.subscriptionType === "company.deletion") return "companyDeletion";
   if (e.subscriptionType === "contact.merge") return "merge";
   if (e.subscriptionType !== "contact.propertyChange" || e.propertyName === undefined) return undefined;
   if (e.propertyName === EMAIL_OPT_OUT) return "optOut";
