@@ -115,13 +115,17 @@ export const HarnessConfig = z
     /** API throttling (steady requests per second and burst). @default 50 / 100 */
     apiRateLimit: positiveInt.default(50),
     apiBurstLimit: positiveInt.default(100),
-    /** IANA time zone the agents' cron expressions are read in. @default "UTC" */
+    /**
+     * IANA time zone the agents' cron expressions are read in, fixed at deploy. @default the spec's
+     * `workspace.timezone`, read when each schedule fires (as the local runtime reads it), so a
+     * published spec's zone, and its daylight saving, is followed without a deploy.
+     */
     // Checked here: EventBridge Scheduler refuses an unknown zone only while the stack deploys.
     scheduleTimezone: z
       .string()
       .min(1)
       .refine(isValidTimeZone, "expected an IANA time zone such as Europe/Berlin")
-      .default("UTC"),
+      .optional(),
     /** Where alarms notify (an SNS topic is created; subscribe this address if given). */
     alarmEmail: z.email().optional(),
     /**

@@ -2,6 +2,8 @@
  * Agents declare schedules as five-field cron expressions (`0 9 * * 1-5`, read in the workspace
  * time zone); EventBridge Scheduler wants six fields with `?` in one of day-of-month/day-of-week.
  */
+import { parseCron, quarterHourMinutes } from "../shared/agents/cron.ts";
+
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 export class CronError extends Error {
@@ -26,4 +28,15 @@ export function schedulerExpression(expr: string): string {
   if (weekday !== "?" && dom !== "*" && dom !== "?")
     throw new CronError(`"${expr}": EventBridge cannot combine a day of month with a day of week`);
   return `cron(${minute} ${hour} ${day} ${month} ${weekday} *)`;
+}
+
+/**
+ * The EventBridge Scheduler expression (in UTC) that fires at every minute an agent's five-field
+ * expression may fire in any time zone (cron.ts quarterHourMinutes), every hour of every day: the
+ * agent's function then runs only where the expression fires in the spec's workspace time zone
+ * (agent-handler.ts), read when it fires. `0 9 * * 1-5` -> `cron(0,15,30,45 * * * ? *)`.
+ */
+export function workspaceTickExpression(expr: string): string {
+  const minutes = quarterHourMinutes(parseCron(expr));
+  return `cron(${minutes.length === 60 ? "*" : minutes.join(",")} * * * ? *)`;
 }

@@ -485,7 +485,7 @@ export class ServiceStack extends Stack {
       ledger: props.ledgerTable,
       personKeyArn: props.personKey.keyArn,
       model: agentModel(config),
-      scheduleTimezone: TimeZone.of(config.scheduleTimezone),
+      ...(config.scheduleTimezone ? { scheduleTimezone: TimeZone.of(config.scheduleTimezone) } : {}),
       deadLetterQueue: asyncDlq,
       logRetention,
       entries: { [CRM_IMPORT_AGENT]: CRM_IMPORT_ENTRY },

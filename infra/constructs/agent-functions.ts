@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, type TimeZone } from "aws-cdk-lib";
+import { ArnFormat, Duration, Stack, TimeZone } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -15,7 +15,7 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { AgentMeta } from "../../shared/agents/definition.ts";
 import { agentRoleName } from "../../shared/http/principal-from-event.ts";
-import { schedulerExpression } from "../cron.ts";
+import { schedulerExpression, workspaceTickExpression } from "../cron.ts";
 import { ackInvokeVersions } from "../nag-suppressions.ts";
 import { type AgentModelConfig, agentModelEnvironment, grantAgentModel } from "./agent-model.ts";
 import { DDB, grantTable } from "./data-access.ts";
@@ -39,7 +39,11 @@ export interface AgentFunctionsProps {
   personKeyArn: string;
   /** The agents' model (infra/config.ts agentModel). */
   model: AgentModelConfig;
-  scheduleTimezone: TimeZone;
+  /**
+   * Where given, schedules fire in this zone. Absent: at every minute an expression may fire in any
+   * zone, and the function runs only where it fires in the spec's workspace zone (`zone: "workspace"`).
+   */
+  scheduleTimezone?: TimeZone;
   deadLetterQueue: IQueue;
   logRetention: RetentionDays;
   /** An agent's own entry instead of AGENT_ENTRY (one that wires what only it uses). @default {} */
@@ -145,13 +149,16 @@ export class AgentFunctions extends Construct {
         }
         new Schedule(this, `${cid}Schedule${i}`, {
           description: t.description ?? `${agent.id}: ${t.cron}`,
-          schedule: ScheduleExpression.expression(schedulerExpression(t.cron), props.scheduleTimezone),
+          schedule: props.scheduleTimezone
+            ? ScheduleExpression.expression(schedulerExpression(t.cron), props.scheduleTimezone)
+            : ScheduleExpression.expression(workspaceTickExpression(t.cron), TimeZone.ETC_UTC),
           target: new LambdaInvoke(f.fn, {
             // The firing's time, the same in a duplicate delivery of it (agent-handler.ts's run claims).
             input: ScheduleTargetInput.fromObject({
               agentId: agent.id,
               trigger: "schedule",
               cron: t.cron,
+              ...(props.scheduleTimezone ? {} : { zone: "workspace" }),
               scheduledAt: ContextAttribute.scheduledTime,
             }),
             role: schedulerRole,

@@ -82,3 +82,22 @@ export function nextFire(cron: Cron, after: number, timeZone: string): number {
   }
   throw new CronError("cron expression never fires within 400 days");
 }
+
+/**
+ * Whether the expression fires at the minute `at` (epoch ms, on the minute) in `timeZone`: the same
+ * firing nextFire would give (an hour repeated when clocks go back fires once, as here locally).
+ */
+export const firesAt = (cron: Cron, at: number, timeZone: string): boolean =>
+  nextFire(cron, at - 60_000, timeZone) === at;
+
+/**
+ * The minutes of every hour, in UTC, at which an expression's firings may fall in some time zone:
+ * its own minutes and each a quarter of an hour apart (every zone's offset from UTC is a whole number
+ * of quarter hours: India's +5:30, Nepal's +5:45). A schedule at these minutes, asking firesAt of the
+ * workspace's zone when it fires, fires the expression in a zone read at run time.
+ */
+export function quarterHourMinutes(cron: Cron): number[] {
+  const out = new Set<number>();
+  for (const m of cron.minutes) for (let q = 0; q < 4; q++) out.add((m % 15) + 15 * q);
+  return [...out].sort((a, b) => a - b);
+}

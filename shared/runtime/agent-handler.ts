@@ -7,14 +7,25 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { lambdaHandler } from "../adapters/aws/powertools.ts";
+import { firesAt, parseCron } from "../agents/cron.ts";
 import type { AgentInvocation } from "../agents/definition.ts";
 import type { RunSummary } from "../agents/runner.ts";
 import { parseWith } from "../domain/validation.ts";
 import * as z from "../domain/zod-mini.ts";
 import type { AgentsAwsRuntime } from "./agents-aws-core.ts";
+import { ConfigError } from "./aws-env.ts";
 
-/** EventBridge Scheduler target input (infra/constructs/agent-functions.ts; its `scheduledAt` below). */
-const ScheduledInput = z.object({ agentId: z.string(), trigger: z.literal("schedule"), cron: z.string() });
+/**
+ * EventBridge Scheduler target input (infra/constructs/agent-functions.ts; its `scheduledAt` below).
+ * `zone: "workspace"`: the schedule fires at every minute the expression may fire in any time zone,
+ * and the run goes ahead only where it fires in the spec's workspace zone at the scheduled minute.
+ */
+const ScheduledInput = z.object({
+  agentId: z.string(),
+  trigger: z.literal("schedule"),
+  cron: z.string(),
+  zone: z.optional(z.literal("workspace")),
+});
 /** An EventBridge rule delivering a domain event. */
 const BusEvent = z.object({
   "detail-type": z.string(),
@@ -61,6 +72,25 @@ export function toInvocation(event: unknown, now: number): AgentInvocation {
   return { kind: "manual", input: e.input, by: e.by, ...(e.runId ? { runId: e.runId } : {}) };
 }
 
+const isWorkspaceTick = (event: unknown) => (event as { zone?: unknown }).zone === "workspace";
+
+/**
+ * Whether a tick is a firing of the expression in the workspace's zone: true, or why not. With no
+ * spec published yet nothing runs (the agents read the spec; the tick is not an error, so the
+ * failure queue does not fill every quarter hour before the first publish).
+ */
+async function dueInWorkspace(
+  cron: string,
+  scheduledAt: number | undefined,
+  workspaceTimezone: (() => Promise<string | undefined>) | undefined,
+): Promise<true | string> {
+  if (scheduledAt === undefined || !workspaceTimezone)
+    throw new ConfigError("a workspace-zone schedule needs its scheduled time and the spec's time zone");
+  const zone = await workspaceTimezone();
+  if (!zone) return "no spec published yet";
+  return firesAt(parseCron(cron), scheduledAt, zone) ? true : `not a firing in ${zone}`;
+}
+
 /** Kept from the agent's time for re-proposing its due deferred proposals after the run. */
 export const RETRY_RESERVE_MS = 30_000;
 /**
@@ -72,7 +102,7 @@ const CLAIM_RENEW_MS = 15_000;
 
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
-    const { agentId, runner, continueRun, claims } = runtime();
+    const { agentId, runner, continueRun, claims, workspaceTimezone } = runtime();
     const at = now();
     const chain = parseWith(Continuation, event, "event");
     const continuation = chain.continuation ?? 0;
@@ -81,6 +111,14 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
       parsed.kind === "schedule" && chain.scheduledAt !== undefined
         ? Date.parse(chain.scheduledAt)
         : undefined;
+    // A tick of a schedule kept in the workspace's zone: most ticks are not a firing there.
+    if (parsed.kind === "schedule" && chain.continuation === undefined && isWorkspaceTick(event)) {
+      const due = await dueInWorkspace(parsed.cron, scheduledAt, workspaceTimezone);
+      if (due !== true) {
+        tools.logger.debug("agent schedule not due", { agentId, cron: parsed.cron, why: due });
+        return [];
+      }
+    }
     const fired = chain.triggeredAt ?? scheduledAt;
     const triggeredAt = fired ?? at;
     // Where the event says when the schedule fired, the run and its continuations work that firing's

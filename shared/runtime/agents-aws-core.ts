@@ -137,6 +137,8 @@ export interface AgentsAwsRuntime {
   continueRun?: (payload: unknown) => Promise<void>;
   /** One run per schedule firing and continuation, whatever Lambda delivers twice (agent-run-claims.ts). */
   claims?: RunClaims;
+  /** The published spec's `workspace.timezone` (none published: undefined), read when asked. */
+  workspaceTimezone?: () => Promise<string | undefined>;
 }
 
 /**
@@ -229,6 +231,7 @@ export function agentsAwsRuntime(
     agentId,
     runner,
     claims: new DynamoRunClaims(db),
+    workspaceTimezone: async () => (await specs.current())?.spec.workspace.timezone,
     ...(self
       ? { continueRun: selfInvoker(() => (lambda ??= new LambdaClient({ region: env.AWS_REGION })), self) }
       : {}),

@@ -297,3 +297,67 @@ describe("ApiGate (agents propose through the API in AWS)", () => {
     expect(seen[0]?.body).toEqual({ proposalId: "p1", agentId: "a" });
   });
 });
+
+describe("a schedule kept in the spec's workspace time zone", () => {
+  const context = {
+    functionName: "agent",
+    awsRequestId: "r1",
+    getRemainingTimeInMillis: () => 60_000,
+  } as never;
+  /** The tick EventBridge Scheduler sends every quarter hour (infra/cron.ts workspaceTickExpression). */
+  const tick = (scheduledAt: string) => ({
+    agentId: "outreach-writer",
+    trigger: "schedule",
+    cron: "0 9 * * 1-5",
+    zone: "workspace",
+    scheduledAt,
+  });
+  const setup = () => {
+    let zone: string | undefined = "America/New_York";
+    const runs: unknown[] = [];
+    const runner = {
+      run: async (_id: string, invocation: unknown) => {
+        runs.push(invocation);
+        return { agentId: "outreach-writer", trigger: "schedule", proposals: [] };
+      },
+      runDueRetries: async () => ({ agentId: "outreach-writer", trigger: "retry", proposals: [] }),
+    };
+    const handler = makeHandler(
+      () =>
+        ({
+          agentId: "outreach-writer",
+          runner,
+          workspaceTimezone: async () => zone,
+        }) as unknown as AgentsAwsRuntime,
+    );
+    const setZone = (z: string | undefined) => {
+      zone = z;
+    };
+    return { handler, runs, setZone };
+  };
+
+  it("runs at the tick that is 09:00 in the workspace's zone, across its daylight saving, and at no other", async () => {
+    const { handler, runs, setZone } = setup();
+    // 2026-03-06, a Friday: New York on EST (UTC-5); 2026-03-10, a Tuesday: on EDT (UTC-4).
+    for (const at of ["2026-03-06T13:00:00Z", "2026-03-06T13:45:00Z", "2026-03-10T14:00:00Z"])
+      expect(await handler(tick(at), context)).toEqual([]);
+    expect(runs).toEqual([]);
+    await handler(tick("2026-03-06T14:00:00Z"), context);
+    await handler(tick("2026-03-10T13:00:00Z"), context);
+    expect(runs).toEqual([
+      expect.objectContaining({ kind: "schedule", continuedFrom: Date.parse("2026-03-06T14:00:00Z") }),
+      expect.objectContaining({ kind: "schedule", continuedFrom: Date.parse("2026-03-10T13:00:00Z") }),
+    ]);
+    // An admin publishes a spec in Kolkata (UTC+5:30): 09:00 there is 03:30 UTC, a quarter-hour tick.
+    setZone("Asia/Kolkata");
+    await handler(tick("2026-03-10T03:30:00Z"), context);
+    expect(runs).toHaveLength(3);
+    // Saturday in the workspace, whatever the day in UTC.
+    await handler(tick("2026-03-14T03:30:00Z"), context);
+    expect(runs).toHaveLength(3);
+    // No spec published yet: nothing runs, and it is no failure (the failure queue would fill).
+    setZone(undefined);
+    expect(await handler(tick("2026-03-10T03:30:00Z"), context)).toEqual([]);
+    expect(runs).toHaveLength(3);
+  });
+});

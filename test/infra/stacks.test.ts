@@ -11,7 +11,7 @@ import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentRoleName } from "../../infra/constructs/agent-functions.ts";
 import { ATHENA_QUERIES } from "../../infra/constructs/athena-queries.ts";
-import { schedulerExpression } from "../../infra/cron.ts";
+import { schedulerExpression, workspaceTickExpression } from "../../infra/cron.ts";
 import { agentRegistry } from "../../shared/agents/registry.ts";
 import { ROUTES } from "../../shared/http/routes.ts";
 import { fixture } from "../handlers/lambda.ts";
@@ -405,7 +405,11 @@ describe("service stack", () => {
       const found = schedules.find(
         ([, x]) => JSON.parse(x.Properties.Target.Input).agentId === sc.agent,
       )?.[1];
-      expect(found?.Properties.ScheduleExpression).toBe(schedulerExpression(sc.cron));
+      // Every minute the expression may fire in some zone, in UTC: the function runs where it fires
+      // in the spec's workspace zone (agent-handler.ts), which a published spec may change.
+      expect(found?.Properties.ScheduleExpression).toBe(workspaceTickExpression(sc.cron));
+      expect(found?.Properties.ScheduleExpressionTimezone).toBe("Etc/UTC");
+      expect(JSON.parse(found?.Properties.Target.Input).zone).toBe("workspace");
       expect(Object.keys(JSON.parse(found?.Properties.Target.Input))).toEqual(
         Object.keys(fixture("scheduler-agent-invoke.json")),
       );
@@ -440,6 +444,18 @@ describe("configuration", () => {
     expect(() =>
       synthHarness({ bundle: false, context: { "harness:connectorSecretArns": '{"hubspot":"not-an-arn"}' } }),
     ).toThrow(/harness\.connectorSecretArns\.hubspot/);
+  });
+
+  it("a schedule time zone given at deploy fixes the agents' schedules in it, as EventBridge Scheduler fires them", () => {
+    const fixed = synthHarness({ bundle: false, context: { "harness:scheduleTimezone": "Europe/Berlin" } });
+    const schedules = Object.values(fixed.serviceTemplate.findResources("AWS::Scheduler::Schedule"));
+    expect(schedules.length).toBeGreaterThan(0);
+    for (const sch of schedules) {
+      const input = JSON.parse(sch.Properties.Target.Input);
+      expect(sch.Properties.ScheduleExpression).toBe(schedulerExpression(input.cron));
+      expect(sch.Properties.ScheduleExpressionTimezone).toBe("Europe/Berlin");
+      expect(input.zone).toBeUndefined();
+    }
   });
 });
 
