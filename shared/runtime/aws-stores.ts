@@ -69,10 +69,17 @@ export const MCP_STORES: StoreSet = /* @__PURE__ */ withGate(ALL_STORES);
  * A decision's lifecycle after the gate (shared/usecases/transitions.ts LifecycleDeps): the Step
  * Functions steps and the executors (the reconciler's set adds the gate's read). Trust learns from their results. No drafts: only
  * a review's refusal drafts a rule, and the reviews are the API's (3 KB less in each of them). No
- * gate's read: none of them re-checks a decision (the Release step does, RELEASE_STORES, and the
- * reconciler before a hand-back, RECONCILE_STORES).
+ * gate's read: none of them re-checks a decision (the Release step does, RELEASE_STORES, the
+ * executors at the send, EXECUTOR_STORES, and the reconciler before a hand-back, RECONCILE_STORES).
  */
 export const LIFECYCLE_STORES: StoreSet = { decisions, specs, trust };
+
+/**
+ * The executors (the workflow's Execute task, `decision.made` -> execute): the lifecycle's stores, its
+ * decisions with the gate's read, which re-checks a decision at its send for a pause or a suppression
+ * since its dispatch (usecases/execution.ts, redrive-checks.ts).
+ */
+export const EXECUTOR_STORES: StoreSet = { decisions: checkingDecisions, specs, trust };
 
 /**
  * The reconciler (functions/workflow/reconcile.ts): the lifecycle's stores, its decisions with the

@@ -1,16 +1,16 @@
 /**
- * The runtime of an executor (the workflow's Execute task, `decision.made` -> execute): the lifecycle's
- * stores and the deployed connector, live where the deployment configures a system (secrets read on
+ * The runtime of an executor (the workflow's Execute task, `decision.made` -> execute): the executors'
+ * stores (the lifecycle's, with the gate's read for the re-check at the send) and the deployed connector, live where the deployment configures a system (secrets read on
  * first use), else the S3 outbox. Each executor entry passes the connectors it is built with: none
  * beyond SES and LinkedIn (the lean entries), HubSpot (`-hubspot`), HubSpot and MCP (`-mcp`); the CDK
  * app deploys the one the connectors config needs (infra/service-stack.ts executorEntry).
  */
 import { runtimeWith } from "./aws-lazy.ts";
 import { awsConnector } from "./aws-s3.ts";
-import { LIFECYCLE_STORES } from "./aws-stores.ts";
+import { EXECUTOR_STORES } from "./aws-stores.ts";
 import { type DeployedConnectorOptions, deployedConnector } from "./deployed-connectors.ts";
 
 export const executorRuntime = (built: Pick<DeployedConnectorOptions, "hubspot" | "mcp"> = {}) =>
-  runtimeWith(LIFECYCLE_STORES, (env) => ({
+  runtimeWith(EXECUTOR_STORES, (env) => ({
     connector: deployedConnector(env, { outbox: awsConnector(env), ...built }),
   }));

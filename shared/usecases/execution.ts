@@ -10,7 +10,8 @@ import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import { iso } from "../domain/time.ts";
 import { ConnectorError } from "../ports.ts";
-import { type LifecycleDeps, move } from "./transitions.ts";
+import { heldBack } from "./redrive-checks.ts";
+import { type LifecycleDeps, type Move, move } from "./transitions.ts";
 import { recordTrustOutcome } from "./trust.ts";
 import { settleDue } from "./trust-evidence.ts";
 
@@ -58,9 +59,10 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
 const STALE = Symbol("stale hint");
 
 /**
- * How late an action may still go out: the checks it passed (suppressions, pauses, a reply's stop,
- * quiet hours) were made when it was decided, approved or released, and nothing re-checks them at
- * the send. Past this the touch is not sent (overdue.ts vetoes a scheduled one so).
+ * How late an action may still go out: the checks it passed (quiet hours, send windows, the spec's
+ * rules) were made when it was decided, approved or released; only pauses and suppressions are
+ * checked again at the send (redrive-checks.ts). Past this the touch is not sent (overdue.ts vetoes
+ * a scheduled one so).
  */
 export const MAX_LATE_MS = 2 * 3_600_000;
 
@@ -171,8 +173,7 @@ const handBack = async (deps: LifecycleDeps, started: Decision, now: string, err
   // The decision may have moved on during the call (an outcome appended): from it as it is now, if
   // it still carries this attempt; else the reconciler finds an attempt with no result, as before.
   const current = (await deps.decisions.getDecision(started.decisionId).catch(() => undefined)) ?? started;
-  const ours = current.status === "dispatched" && current.execution?.at === now && !current.execution.retryAt;
-  return move(deps, ours ? current : started, {
+  return move(deps, carriesAttempt(current, now) ? current : started, {
     to: "dispatched",
     from: ["dispatched"],
     event: "turned_away",
@@ -224,6 +225,18 @@ async function executeFrom(
       return fromHint ? STALE : deps.decisions.getDecision(decisionId);
     }
   }
+  // A pause put on, or a suppression added, since its dispatch: a kill switch hit while a burst's sends
+  // wait in the executors' queue (throttled, retried) stops them there, as the reconciler would stop
+  // them. Before, only the reconciler re-checked, so everything already queued went out. A read that
+  // fails fails the invocation, before any attempt is recorded: it is retried.
+  try {
+    const held = await holdBack(deps, decision, await heldBack(deps.decisions, decision, deps.clock.now()));
+    if (held === "left") return decision;
+    if (held !== "go") return held;
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    return fromHint ? STALE : deps.decisions.getDecision(decisionId);
+  }
   // What the call needs read is read before the attempt is recorded: its failure is retried.
   await deps.connector.prepare?.(decision);
   let started: Decision;
@@ -267,7 +280,7 @@ async function executeFrom(
       decision: started,
       payload: started.payload,
     });
-    executed = await move(deps, started, {
+    executed = await recordResult(deps, started, now, {
       to: "executed",
       from: ["dispatched"],
       event: "executed",
@@ -293,9 +306,9 @@ async function executeFrom(
     // Turned away after part of the action was written (a HubSpot engagement): past its window it is
     // not nothing done, and made again it would be written twice.
     if (err instanceof ConnectorError && (err.afterWrite || started.execution?.wrote))
-      return markInDoubt(deps, started, `connector turned away after a write: ${err.message}`);
+      return markInDoubt(deps, started, `connector turned away after a write: ${err.message}`, now);
     if (err instanceof ConnectorError && !err.outcomeUnknown) {
-      return move(deps, started, {
+      return recordResult(deps, started, now, {
         to: "failed",
         from: ["dispatched"],
         event: "failed",
@@ -311,7 +324,7 @@ async function executeFrom(
       const settled = await deps.decisions.getDecision(decisionId);
       if (settled && settled.status !== "dispatched") return settled;
     }
-    return markInDoubt(deps, started, `connector outcome unknown: ${(err as Error).message}`);
+    return markInDoubt(deps, started, `connector outcome unknown: ${(err as Error).message}`, now);
   }
   // A touch no person reviewed went out on the gate's checks alone: what they said of the draft is its
   // only review (learning/trust.ts). Outside the try, and its failure swallowed: the send is recorded,
@@ -329,15 +342,68 @@ async function executeFrom(
   return executed;
 }
 
-async function markInDoubt(deps: LifecycleDeps, decision: Decision, why: string): Promise<Decision> {
-  return move(deps, decision, {
+/**
+ * What a recheck of a dispatched decision (redrive-checks.ts) makes of it: nothing holds it back
+ * ("go"); a pause that ends before the latest it may go out leaves it for later ("left": the
+ * reconciler hands it over then); anything else stops it: failed, its reservation given back, or in
+ * doubt if an attempt wrote part of it.
+ */
+async function holdBack(
+  deps: LifecycleDeps,
+  d: Decision,
+  verdict: Recheck,
+): Promise<"go" | "left" | Decision> {
+  if (verdict === undefined) return "go";
+  // A pause that ends before the latest the decision may go out: a later run hands it over. One that
+  // ends after (a reply's stop-on-reply pause, days long) stops it now.
+  if ("wait" in verdict && verdict.until < latestSend(d, deps.clock.now())) return "left";
+  const why = "wait" in verdict ? verdict.wait : verdict.stop;
+  if (d.execution?.wrote) return markInDoubt(deps, d, `held back after a write (${why})`);
+  // Only as the recheck saw it: a move retried after contention on the account does not fail one an
+  // executor has claimed since.
+  const still = (c: Decision) => c.execution?.at === d.execution?.at;
+  return failUnsent(deps, d, iso(deps.clock.now()), "held back", `held back before its send (${why})`, still);
+}
+
+/** In doubt; `attempt`: the time of this process's attempt, whose result it records (recordResult). */
+async function markInDoubt(
+  deps: LifecycleDeps,
+  decision: Decision,
+  why: string,
+  attempt?: string,
+): Promise<Decision> {
+  const m: Move = {
     to: "in_doubt",
     from: ["dispatched"],
     event: "in_doubt",
     actor: "harness",
     detail: `${why}; a human must check whether it was sent (idempotency key ${decision.idempotencyKey})`,
-  });
+  };
+  return attempt ? recordResult(deps, decision, attempt, m) : move(deps, decision, m);
 }
+
+/**
+ * The move that records what became of this process's attempt (made at `attempt`). An outcome
+ * appended to the decision during the call (a reply the webhook attributed to the touch in flight, an
+ * outcome posted by hand) moves its version, not its status or its attempt: the result is recorded on
+ * the decision as it is now. Before, the move failed on the version, the executor's invocation
+ * failed, and the reconciler later made a send that went out `in_doubt` (its external id, its trust
+ * window and its lesson lost), or held a refused call's reservation.
+ */
+async function recordResult(deps: LifecycleDeps, started: Decision, attempt: string, m: Move) {
+  try {
+    return await move(deps, started, m);
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    const current = await deps.decisions.getDecision(started.decisionId);
+    if (!current || !carriesAttempt(current, attempt)) throw err;
+    return move(deps, current, m);
+  }
+}
+
+/** Still dispatched on this attempt: no other result recorded, not handed back for a retry. */
+const carriesAttempt = (d: Decision, attempt: string) =>
+  d.status === "dispatched" && d.execution?.at === attempt && !d.execution.retryAt;
 
 /**
  * Reconcile dispatched decisions that nobody is executing: run at startup and periodically while the
@@ -392,25 +458,9 @@ export async function recoverDispatched(
       unchecked++;
       return true;
     }
-    if (verdict === undefined) return false;
-    // A pause that ends before the latest the decision may go out: a later run hands it over. One that
-    // ends after (a reply's stop-on-reply pause, days long) stops it now.
-    if ("wait" in verdict && verdict.until < latestSend(d, deps.clock.now())) return true;
-    const why = "wait" in verdict ? verdict.wait : verdict.stop;
-    // Only as the recheck saw it: a move retried after contention on the account does not fail one an
-    // executor has claimed since.
-    const still = (c: Decision) => c.execution?.at === d.execution?.at;
-    if (d.execution?.wrote) await markInDoubt(deps, d, `held back after a write (${why})`);
-    else
-      await failUnsent(
-        deps,
-        d,
-        iso(deps.clock.now()),
-        "held back",
-        `held back before its send (${why})`,
-        still,
-      );
-    heldBack++;
+    const held = await holdBack(deps, d, verdict);
+    if (held === "go") return false;
+    if (held !== "left") heldBack++;
     return true;
   };
   do {

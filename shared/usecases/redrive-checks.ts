@@ -1,9 +1,10 @@
 /**
- * What the reconciler checks before it hands a dispatched decision back to its executor: a touch the
- * vendor turned away, tried again up to 30 minutes after its dispatch, or one nobody attempted (its
- * workflow or event gave up), up to two hours after. The executor re-checks nothing (it carries none
- * of the gate's reads: issue 11, item 8), so without this an agent paused by a person, or a prospect
- * who unsubscribed, bounced or complained meanwhile, was contacted all the same.
+ * What is checked again of a dispatched decision before it goes out: by the executor just before it
+ * claims the attempt (execution.ts), and by the reconciler before it hands one back (a touch the vendor
+ * turned away, tried again up to 30 minutes after its dispatch, or one nobody attempted, up to two
+ * hours after). Without it an agent paused by a person (a kill switch hit while its sends wait in the
+ * executors' queue), or a prospect who unsubscribed, bounced or complained meanwhile, was contacted
+ * all the same.
  *
  * Only what the world changes under a decision within that time, and what may never be overridden:
  * a pause in force (a kill switch) and the suppression list. The spec's rules, persona and content

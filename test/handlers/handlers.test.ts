@@ -27,8 +27,8 @@ import { createAgentWatchers } from "../../shared/runtime/agent-watchers-aws.ts"
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import {
+  EXECUTOR_STORES,
   GATE_STORES,
-  LIFECYCLE_STORES,
   RELEASE_STORES,
   WATCHER_STORES,
 } from "../../shared/runtime/aws-stores.ts";
@@ -154,11 +154,11 @@ describe("EventBridge target: execute-allowed", () => {
     const e = fixture("eventbridge-decision-made.json");
     e.detail.decisionId = decision.decisionId;
     const out = await executeAllowed(() =>
-      awsRuntimeFor(rt, { sandbox: rt.sandbox, stores: LIFECYCLE_STORES }),
+      awsRuntimeFor(rt, { sandbox: rt.sandbox, stores: EXECUTOR_STORES }),
     )(e, ctx);
     expect(out).toEqual({ decisionId: decision.decisionId, status: "executed" });
     // Delivered twice (at least once): nothing is sent again.
-    await executeAllowed(() => awsRuntimeFor(rt, { sandbox: rt.sandbox, stores: LIFECYCLE_STORES }))(e, ctx);
+    await executeAllowed(() => awsRuntimeFor(rt, { sandbox: rt.sandbox, stores: EXECUTOR_STORES }))(e, ctx);
     expect(rt.sandbox.entries.filter((x) => x.decisionId === decision.decisionId)).toHaveLength(1);
   });
 
@@ -166,7 +166,7 @@ describe("EventBridge target: execute-allowed", () => {
     const e = fixture("eventbridge-decision-made.json");
     delete e.detail.decisionId;
     await expect(
-      executeAllowed(() => awsRuntimeFor(rt, { stores: LIFECYCLE_STORES }))(e, ctx),
+      executeAllowed(() => awsRuntimeFor(rt, { stores: EXECUTOR_STORES }))(e, ctx),
     ).rejects.toThrow(/detail\.decisionId/);
   });
 });

@@ -16,7 +16,7 @@ import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts
 import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
-import { LIFECYCLE_STORES } from "../../shared/runtime/aws-stores.ts";
+import { EXECUTOR_STORES } from "../../shared/runtime/aws-stores.ts";
 import { listingConnectorsConfig, parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { awsToolCatalog, deployedDownstream } from "../../shared/runtime/deployed-mcp.ts";
@@ -104,7 +104,7 @@ describe("the executor functions with a deployed downstream MCP server", () => {
     const e = fixture("eventbridge-decision-made.json");
     e.detail.decisionId = decisionId;
     const handler = executeAllowed(() =>
-      awsRuntimeFor(rt, { extras: { connector }, stores: LIFECYCLE_STORES }),
+      awsRuntimeFor(rt, { extras: { connector }, stores: EXECUTOR_STORES }),
     );
     expect(await handler(e, ctx)).toEqual({ decisionId, status: "executed" });
     await handler(e, ctx);
@@ -129,7 +129,7 @@ describe("the executor functions with a deployed downstream MCP server", () => {
     const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: config }));
     // As functions/workflow/execute-mcp.ts builds it.
     const connector = deployedConnector(env, { outbox: () => rt.sandbox, mcp: deployedDownstream });
-    const task = executeTask(() => awsRuntimeFor(rt, { extras: { connector }, stores: LIFECYCLE_STORES }));
+    const task = executeTask(() => awsRuntimeFor(rt, { extras: { connector }, stores: EXECUTOR_STORES }));
     fake.next = "drop";
     // Step Functions' Execute task input: the decision's id (infra/constructs/approval-workflow.ts).
     await task({ decisionId }, ctx);

@@ -14,7 +14,7 @@ import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoke
 import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { type Connector, ConnectorError } from "../../shared/ports.ts";
-import { LIFECYCLE_STORES, RECONCILE_STORES } from "../../shared/runtime/aws-stores.ts";
+import { EXECUTOR_STORES, LIFECYCLE_STORES, RECONCILE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
@@ -64,7 +64,7 @@ describe("reconciler (scheduled)", () => {
     const d = await dispatched("rc-killed", "rc-sdr");
     const untouched = await dispatched("rc-untouched", "rc-sdr2");
     const executor = executeHandler(() =>
-      awsRuntimeFor(rt, { extras: { connector: () => killedMidCall }, stores: LIFECYCLE_STORES }),
+      awsRuntimeFor(rt, { extras: { connector: () => killedMidCall }, stores: EXECUTOR_STORES }),
     );
     void executor({ decisionId: d.decisionId }, lambdaContext("execute"));
     await expect
@@ -122,7 +122,7 @@ describe("reconciler (scheduled)", () => {
     );
     expect(mine).toHaveLength(1);
     const executor = executeAllowed(() =>
-      awsRuntimeFor(rt, { sandbox: rt.sandbox, stores: LIFECYCLE_STORES }),
+      awsRuntimeFor(rt, { sandbox: rt.sandbox, stores: EXECUTOR_STORES }),
     );
     expect(await executor(mine[0] as never, lambdaContext("execute-allowed"))).toEqual({
       decisionId: d.decisionId,
@@ -156,7 +156,7 @@ describe("reconciler (scheduled)", () => {
       },
     };
     const executor = executeHandler(() =>
-      awsRuntimeFor(rt, { extras: { connector: () => turnedAway }, stores: LIFECYCLE_STORES }),
+      awsRuntimeFor(rt, { extras: { connector: () => turnedAway }, stores: EXECUTOR_STORES }),
     );
     for (const id of [d.decisionId, kept.decisionId])
       expect(await executor({ decisionId: id }, lambdaContext("execute"))).toMatchObject({
@@ -191,7 +191,7 @@ describe("reconciler (scheduled)", () => {
       },
     };
     await executeHandler(() =>
-      awsRuntimeFor(rt, { extras: { connector: () => turnedAway }, stores: LIFECYCLE_STORES }),
+      awsRuntimeFor(rt, { extras: { connector: () => turnedAway }, stores: EXECUTOR_STORES }),
     )({ decisionId: d.decisionId }, lambdaContext("execute"));
     rt.clock.advance(3 * 60_000);
     // Built without the gate's read: every recheck fails, as a throttled read or an unopened key would.

@@ -23,7 +23,7 @@ import { DynamoKnowledgeStore, suppressionsFor } from "../../shared/adapters/dyn
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
-import { LIFECYCLE_STORES, OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
+import { EXECUTOR_STORES, OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
 import { HUBSPOT_SIGNING_SECRET, HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
@@ -113,7 +113,7 @@ async function sentEmail(accountId: string, o: { unreviewed?: string; agentId?: 
   const e = fixture("eventbridge-decision-made.json");
   e.detail.decisionId = decision.decisionId;
   const out = await executeAllowed(() =>
-    awsRuntimeFor(rt, { extras: { connector }, stores: LIFECYCLE_STORES }),
+    awsRuntimeFor(rt, { extras: { connector }, stores: EXECUTOR_STORES }),
   )(e, ctx);
   if (out.status !== "executed")
     throw new Error(JSON.stringify((await rt.deps.decisions.getDecision(decision.decisionId))?.execution));
@@ -1377,19 +1377,21 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     daysOn(8);
     // Fresh intent signals: the seeded ones have aged out of their windows.
     await seedAcme(rt.deps, "w-hs-order");
-    // A follow-up decided before the reply, sent only after it: the reply cannot answer it.
+    // A follow-up decided before the reply, sent after it but before HubSpot told the harness of it:
+    // the reply cannot answer it.
     const followUp = await dispatchedTouch(emailProposal("w-hs-auto", "w-hs-order", "w-hs-order-jane"));
     const w = await wiring("jane@w-hs-order.io");
     try {
       const body = replyAt(rt.clock.now() + 60_000);
-      rt.clock.advance(120_000);
+      rt.clock.advance(90_000);
+      expect((await execute(rt.deps, followUp.decisionId))?.status).toBe("executed");
+      rt.clock.advance(30_000);
       const got = await w.deliver(delivery(body), ctx);
       expect(got.results[0]).toMatchObject({
         recorded: true,
         duplicate: false,
         decisionId: first.decision.decisionId,
       });
-      expect((await execute(rt.deps, followUp.decisionId))?.status).toBe("executed");
       // And the first email is no longer a touch the reply could go to (a person marked it failed).
       await moveExecuted((await rt.deps.decisions.getDecision(first.decision.decisionId)) as Decision, {
         status: "failed",

@@ -21,7 +21,12 @@ import type { Decision } from "../../shared/domain/decision.ts";
 import { DependencyError } from "../../shared/domain/errors.ts";
 import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
-import { ALL_STORES, LIFECYCLE_STORES, RELEASE_STORES } from "../../shared/runtime/aws-stores.ts";
+import {
+  ALL_STORES,
+  EXECUTOR_STORES,
+  LIFECYCLE_STORES,
+  RELEASE_STORES,
+} from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { approve, veto } from "../../shared/usecases/lifecycle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
@@ -89,6 +94,8 @@ function realHandlers(onWaiting: (decisionId: string) => void = () => {}): Recor
   const ctx = lambdaContext();
   const rtOnce = runtime();
   const releaseRt = runtime(RELEASE_STORES);
+  // The executor re-checks a decision at its send: built with its entry's set.
+  const executeRt = runtime(EXECUTOR_STORES);
   const wrap =
     (h: (e: any, c: any) => Promise<any>): Invoke =>
     (input) =>
@@ -101,7 +108,7 @@ function realHandlers(onWaiting: (decisionId: string) => void = () => {}): Recor
   return {
     [logicalId("WorkflowRelease")]: wrap(releaseHandler(() => releaseRt)),
     [logicalId("WorkflowExpire")]: wrap(expireHandler(() => rtOnce)),
-    [logicalId("WorkflowExecute")]: wrap(executeHandler(() => rtOnce)),
+    [logicalId("WorkflowExecute")]: wrap(executeHandler(() => executeRt)),
     // .waitForTaskToken: Step Functions passes the Payload; the task ends when SendTaskSuccess is called.
     [logicalId("WorkflowAwaitApproval")]: async (params) => {
       const payload = params.Payload as { decisionId: string; taskToken: string };

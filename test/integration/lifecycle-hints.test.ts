@@ -45,9 +45,11 @@ describe("execution from the version this process committed", () => {
     const d = await decided(3, "dispatched");
     const { ops, result } = await operationsOf(rt, () => execute(rt.deps, d.decisionId));
     expect(result?.status).toBe("executed");
-    // The claim, the send; then, sent unreviewed, the writer's trust learns the draft passed (a
+    // The re-check at the send (one batch read of pauses and suppressions, not of the decision), the
+    // claim, the send; then, sent unreviewed, the writer's trust learns the draft passed (a
     // conditional put of its record; the GetItems are the spec and the trust record).
     expect(ops.filter((o) => o !== "GetItem")).toEqual([
+      "BatchGetItem",
       "TransactWriteItems",
       "TransactWriteItems",
       "PutItem",
@@ -62,7 +64,8 @@ describe("execution from the version this process committed", () => {
       execution: { at: iso(rt.clock.now()), idempotencyKey: d.idempotencyKey },
     });
     const { ops, result } = await operationsOf(rt, () => execute(rt.deps, d.decisionId));
-    expect(ops).toEqual(["TransactWriteItems", "BatchGetItem"]);
+    // The re-check, the claim that finds another's, the read of the decision as it is.
+    expect(ops).toEqual(["BatchGetItem", "TransactWriteItems", "BatchGetItem"]);
     expect(result).toMatchObject({ status: "dispatched", version: 2 });
     expect(result?.execution?.idempotencyKey).toBe(d.idempotencyKey);
     expect(rt.sandbox.entries).toEqual([]);

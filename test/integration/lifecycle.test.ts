@@ -274,6 +274,51 @@ describe("dispatch and execution", () => {
     expect((await rt.deps.decisions.getDecision(soon.decisionId))?.status).toBe("executed");
   });
 
+  it("a kill switch hit while sends wait for their executor stops them at the send; a short pause leaves them for later; so does an unsubscribe", async () => {
+    for (const a of ["acme", "beta", "gamma", "delta"]) await seedAcme(rt.deps, a);
+    await pin(rt, "writer", "email.send", 3);
+    // Four touches dispatched by the gate, their executors queued behind a burst.
+    const [stopped, waiting, suppressed, other] = [
+      await propose("writer", "acme"),
+      await propose("writer", "beta"),
+      await propose("writer", "gamma"),
+      await propose("writer", "delta"),
+    ];
+    const pause = (pauseId: string, scope: "agent" | "account", target: string, until?: number) =>
+      rt.deps.pauses.create({
+        pauseId,
+        scope,
+        target,
+        reason: "runaway agent",
+        createdBy: "ana@example.com",
+        createdAt: iso(rt.clock.now()),
+        ...(until ? { until: iso(until) } : {}),
+      });
+    await pause("p-writer", "agent", "writer");
+    await pause("p-beta", "account", "beta", rt.clock.now() + 10 * MINUTE);
+    await rt.deps.kb.addSuppression(
+      { kind: "person", value: "gamma-jane", reason: "unsubscribed" },
+      iso(rt.clock.now()),
+    );
+    const held = await execute(rt.deps, stopped.decisionId);
+    expect(held?.status).toBe("failed");
+    expect(held?.execution?.error).toBe("held back");
+    expect((await ledger(stopped.decisionId)).at(-1)?.detail).toMatch(
+      /held back before its send \(.*runaway agent/,
+    );
+    expect(await touchesOf("acme")).toEqual([]);
+    // The agent's pause lifted; the account's, ending in 10 minutes, still holds: left for later.
+    await rt.deps.pauses.remove("p-writer", "ana@example.com", iso(rt.clock.now()));
+    expect((await execute(rt.deps, waiting.decisionId))?.status).toBe("dispatched");
+    expect((await execute(rt.deps, suppressed.decisionId))?.status).toBe("failed");
+    expect((await execute(rt.deps, other.decisionId))?.status).toBe("executed");
+    rt.clock.advance(11 * MINUTE);
+    expect((await execute(rt.deps, waiting.decisionId))?.status).toBe("executed");
+    expect(rt.sandbox.entries.map((e) => e.idempotencyKey).sort()).toEqual(
+      [other.idempotencyKey, waiting.idempotencyKey].sort(),
+    );
+  });
+
   it("a touch dispatched hours ago and never attempted is not sent late: failed, its reservation given back", async () => {
     await seedAcme(rt.deps, "acme");
     await seedAcme(rt.deps, "beta");
@@ -330,6 +375,37 @@ describe("dispatch and execution", () => {
     }
     expect((await execute(rt.deps, d.decisionId))?.status).toBe("executed");
     expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([d.decisionId]);
+  });
+
+  it("an outcome recorded on the decision while its call runs: a send is still executed, a refusal still failed", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 3);
+    const connector = rt.deps.connector;
+    const original = connector.execute.bind(connector);
+    // While the connector works, an outcome is attributed to the touch in flight (a reply by hand, say).
+    connector.execute = async (req) => {
+      await recordOutcome(rt.deps, { decisionId: req.decision.decisionId, type: "replied" }, approver);
+      return original(req);
+    };
+    try {
+      const sent = await propose("writer", "acme");
+      const executed = await execute(rt.deps, sent.decisionId);
+      expect(executed?.status).toBe("executed");
+      expect(executed?.execution?.externalId).toBeDefined();
+      expect((await ledger(sent.decisionId)).map((e) => e.type)).toEqual([
+        "decided",
+        "executing",
+        "outcome",
+        "executed",
+      ]);
+      await seedAcme(rt.deps, "acme-2");
+      const refused = await propose("writer", "acme-2");
+      rt.sandbox.failNext.push({ outcomeUnknown: false, message: "mailbox does not exist" });
+      expect((await execute(rt.deps, refused.decisionId))?.status).toBe("failed");
+      expect(await touchesOf("acme-2")).toEqual([]);
+    } finally {
+      connector.execute = original;
+    }
   });
 
   it("a connector refusal (known outcome) fails the decision and releases the reservation", async () => {

@@ -11,6 +11,7 @@ import { createAwsRuntime, STORE_KEYS } from "../../shared/runtime/aws.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import {
   ALL_STORES,
+  EXECUTOR_STORES,
   GATE_STORES,
   LIFECYCLE_STORES,
   MCP_STORES,
@@ -37,6 +38,7 @@ describe("AWS runtime: the stores a function is built with", () => {
     ["lifecycle", LIFECYCLE_STORES, ["decisions", "specs", "trust"]],
     ["release", RELEASE_STORES, ["decisions", "specs"]],
     ["reconcile", RECONCILE_STORES, ["decisions", "specs", "trust"]],
+    ["executors", EXECUTOR_STORES, ["decisions", "specs", "trust"]],
     ["outcomes", OUTCOME_STORES, ["decisions", "specs", "trust", "pauses", "kb"]],
     ["watchers", WATCHER_STORES, ["decisions", "specs", "kb"]],
   ] as const)("the %s set builds its stores; reading another names it", (_, stores, present) => {
@@ -72,7 +74,14 @@ describe("AWS runtime: the stores a function is built with", () => {
   it("only the gate's sets commit decisions; the others' decision stores refuse to", async () => {
     for (const stores of [GATE_STORES, MCP_STORES])
       expect(createAwsRuntime(env, {}, stores).deps.decisions).toBeInstanceOf(DynamoGateDecisionStore);
-    for (const stores of [LIFECYCLE_STORES, RECONCILE_STORES, OUTCOME_STORES, WATCHER_STORES, ALL_STORES]) {
+    for (const stores of [
+      LIFECYCLE_STORES,
+      RECONCILE_STORES,
+      EXECUTOR_STORES,
+      OUTCOME_STORES,
+      WATCHER_STORES,
+      ALL_STORES,
+    ]) {
       const { decisions } = createAwsRuntime(env, {}, stores).deps;
       expect(decisions).not.toBeInstanceOf(DynamoGateDecisionStore);
       // Refused before any request: nothing here has a table to reach.
@@ -81,7 +90,14 @@ describe("AWS runtime: the stores a function is built with", () => {
   });
 
   it("only the sets of functions that check or re-check read the gate's context; the others' stores refuse to", async () => {
-    for (const stores of [GATE_STORES, MCP_STORES, RELEASE_STORES, RECONCILE_STORES, ALL_STORES])
+    for (const stores of [
+      GATE_STORES,
+      MCP_STORES,
+      RELEASE_STORES,
+      RECONCILE_STORES,
+      EXECUTOR_STORES,
+      ALL_STORES,
+    ])
       expect(createAwsRuntime(env, {}, stores).deps.decisions).toBeInstanceOf(DynamoCheckingDecisionStore);
     for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES, WATCHER_STORES]) {
       const { decisions } = createAwsRuntime(env, {}, stores).deps;
