@@ -54,9 +54,19 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
 const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
   failed.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`).join("; ");
 
+/**
+ * What a review teaches trust, after the review's transition committed. Its failure (a throttled
+ * write, contention on the trust record) is swallowed: the review stands and its workflow was
+ * released, so answering 500 told the reviewer it had not, and their retry got a 409. The lesson is
+ * lost then, as when a process dies between a review and its teaching.
+ */
 async function teach(deps: LifecycleDeps, decision: Decision, outcome: OutcomeType, cause: string) {
-  const spec = await currentSpec(deps);
-  await recordTrustOutcome(deps, spec, decision.agentId, decision.actionType, outcome, cause);
+  try {
+    const spec = await currentSpec(deps);
+    await recordTrustOutcome(deps, spec, decision.agentId, decision.actionType, outcome, cause);
+  } catch {
+    // Deliberately quiet, as draftOnPattern: the reviewer's answer is about their review.
+  }
 }
 
 /**

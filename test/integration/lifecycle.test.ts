@@ -130,6 +130,31 @@ describe("veto, reject, expire release the reservation", () => {
   });
 });
 
+describe("a review whose trust lesson cannot be written", () => {
+  it("still answers with the review it committed: an approval dispatched, a rejection rejected", async () => {
+    await seedAcme(rt.deps, "acme");
+    await seedAcme(rt.deps, "beta");
+    const approved = await propose("writer", "acme");
+    const rejected = await propose("writer", "beta");
+    expect([approved.status, rejected.status]).toEqual(["pending_approval", "pending_approval"]);
+    const trust = rt.deps.trust;
+    const save = trust.save.bind(trust);
+    trust.save = async () => {
+      throw new Error("ProvisionedThroughputExceededException");
+    };
+    try {
+      expect(
+        (await approve(rt.deps, approved.decisionId, { digest: approved.payloadDigest }, approver)).status,
+      ).toBe("dispatched");
+      expect((await reject(rt.deps, rejected.decisionId, {}, approver)).status).toBe("rejected");
+    } finally {
+      trust.save = save;
+    }
+    expect(await status(approved.decisionId)).toBe("dispatched");
+    expect(await touchesOf("beta")).toEqual([]);
+  });
+});
+
 describe("dispatch and execution", () => {
   it("an approval dispatches and executes through the sandbox connector exactly once, with the decision's key", async () => {
     await seedAcme(rt.deps, "acme");
