@@ -28,7 +28,8 @@ export const AGENT_ENTRY = "functions/agents/handler.ts";
 
 export interface AgentFunctionsProps {
   stage: string;
-  agents: AgentMeta[];
+  /** With `actions` where the agent proposes (its deferred proposals come due: a retries schedule). */
+  agents: (AgentMeta & { actions?: string[] })[];
   apiUrl: string;
   /** `execute-api:Invoke` ARN of POST /v1/proposals: the only route an agent may call. */
   proposeRouteArn: string;
@@ -137,16 +138,35 @@ export class AgentFunctions extends Construct {
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),
       });
-      let schedulerRole: Role | undefined;
-      agent.triggers.forEach((t, i) => {
-        if (t.kind !== "schedule") return;
-        if (!schedulerRole) {
-          schedulerRole = new Role(this, `${cid}SchedulerRole`, {
+      let role: Role | undefined;
+      const schedulerRole = () => {
+        if (!role) {
+          role = new Role(this, `${cid}SchedulerRole`, {
             assumedBy: new ServicePrincipal("scheduler.amazonaws.com"),
             description: `EventBridge Scheduler invoking agent ${agent.id}`,
           });
-          ackInvokeVersions(schedulerRole, f.fn, `The scheduler role of agent ${agent.id}`);
+          ackInvokeVersions(role, f.fn, `The scheduler role of agent ${agent.id}`);
         }
+        return role;
+      };
+      // Its deferred proposals (quiet hours, a cap, a pause with an end) come due whether or not the
+      // agent is invoked again: an agent woken by events may wait days for its next one. Every quarter
+      // hour they are proposed again (agent-handler.ts, `trigger: "retries"`).
+      if (agent.actions?.length)
+        new Schedule(this, `${cid}Retries`, {
+          description: `${agent.id}: its deferred proposals that are due`,
+          schedule: ScheduleExpression.rate(Duration.minutes(15)),
+          target: new LambdaInvoke(f.fn, {
+            input: ScheduleTargetInput.fromObject({ agentId: agent.id, trigger: "retries" }),
+            role: schedulerRole(),
+            deadLetterQueue: props.deadLetterQueue,
+            // The next quarter hour tries again.
+            retryAttempts: 1,
+            maxEventAge: Duration.minutes(15),
+          }),
+        });
+      agent.triggers.forEach((t, i) => {
+        if (t.kind !== "schedule") return;
         new Schedule(this, `${cid}Schedule${i}`, {
           description: t.description ?? `${agent.id}: ${t.cron}`,
           schedule: props.scheduleTimezone
@@ -161,7 +181,7 @@ export class AgentFunctions extends Construct {
               ...(props.scheduleTimezone ? {} : { zone: "workspace" }),
               scheduledAt: ContextAttribute.scheduledTime,
             }),
-            role: schedulerRole,
+            role: schedulerRole(),
             deadLetterQueue: props.deadLetterQueue,
             retryAttempts: 3,
             maxEventAge: Duration.hours(1),

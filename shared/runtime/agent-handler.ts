@@ -26,6 +26,8 @@ const ScheduledInput = z.object({
   cron: z.string(),
   zone: z.optional(z.literal("workspace")),
 });
+/** The quarter-hourly schedule of an agent that proposes (agent-functions.ts): its due retries only. */
+const RetriesInput = z.object({ agentId: z.string(), trigger: z.literal("retries") });
 /** An EventBridge rule delivering a domain event. */
 const BusEvent = z.object({
   "detail-type": z.string(),
@@ -103,6 +105,15 @@ const CLAIM_RENEW_MS = 15_000;
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
     const { agentId, runner, continueRun, claims, workspaceTimezone } = runtime();
+    if ((event as { trigger?: unknown } | undefined)?.trigger === "retries") {
+      parseWith(RetriesInput, event, "event");
+      // Proposed again under their fixed ids: two deliveries at once are answered as a replay.
+      const retries = await runner.runDueRetries(agentId);
+      tools.metrics.addMetric("Proposals", "Count", retries.proposals.length);
+      if (retries.proposals.length)
+        tools.logger.info("agent retries", { agentId, retried: retries.proposals.length });
+      return [retries];
+    }
     const at = now();
     const chain = parseWith(Continuation, event, "event");
     const continuation = chain.continuation ?? 0;

@@ -361,3 +361,43 @@ describe("a schedule kept in the spec's workspace time zone", () => {
     expect(runs).toHaveLength(3);
   });
 });
+
+describe("an agent's retries schedule", () => {
+  it("proposes its due deferred proposals again, and runs nothing else", async () => {
+    const calls: string[] = [];
+    const runner = {
+      run: async () => {
+        calls.push("run");
+        return { agentId: "web-research", trigger: "event", proposals: [] };
+      },
+      runDueRetries: async (agentId: string) => {
+        calls.push(`retries:${agentId}`);
+        return {
+          agentId,
+          trigger: "retry",
+          proposals: [
+            {
+              proposalId: "p1:retry1",
+              actionType: "crm.update",
+              verdict: "allow",
+              status: "dispatched",
+              replay: false,
+            },
+          ],
+        };
+      },
+    };
+    const handler = makeHandler(() => ({ agentId: "web-research", runner }) as unknown as AgentsAwsRuntime);
+    const context = {
+      functionName: "agent",
+      awsRequestId: "r1",
+      getRemainingTimeInMillis: () => 60_000,
+    } as never;
+    const [summary] = (await handler({ agentId: "web-research", trigger: "retries" }, context)) as {
+      proposals: unknown[];
+    }[];
+    expect(summary?.proposals).toHaveLength(1);
+    expect(calls).toEqual(["retries:web-research"]);
+    await expect(handler({ agentId: 7, trigger: "retries" }, context)).rejects.toThrow(/agentId/);
+  });
+});

@@ -399,8 +399,19 @@ describe("service stack", () => {
     const scheduled = agentRegistry.flatMap((a) =>
       a.triggers.flatMap((t) => (t.kind === "schedule" ? [{ agent: a.id, cron: t.cron }] : [])),
     );
-    const schedules = resources(s.serviceTemplate, "AWS::Scheduler::Schedule");
+    const all = resources(s.serviceTemplate, "AWS::Scheduler::Schedule");
+    const schedules = all.filter(([, x]) => JSON.parse(x.Properties.Target.Input).trigger === "schedule");
     expect(schedules).toHaveLength(scheduled.length);
+    // Every agent that proposes gets its deferred proposals proposed again each quarter hour, invoked or not.
+    const retries = all.filter(([, x]) => JSON.parse(x.Properties.Target.Input).trigger === "retries");
+    expect(retries.map(([, x]) => JSON.parse(x.Properties.Target.Input).agentId).sort()).toEqual(
+      agentRegistry
+        .filter((a) => a.actions.length > 0)
+        .map((a) => a.id)
+        .sort(),
+    );
+    for (const [, x] of retries) expect(x.Properties.ScheduleExpression).toBe("rate(15 minutes)");
+    expect(all).toHaveLength(scheduled.length + retries.length);
     for (const sc of scheduled) {
       const found = schedules.find(
         ([, x]) => JSON.parse(x.Properties.Target.Input).agentId === sc.agent,
@@ -448,7 +459,9 @@ describe("configuration", () => {
 
   it("a schedule time zone given at deploy fixes the agents' schedules in it, as EventBridge Scheduler fires them", () => {
     const fixed = synthHarness({ bundle: false, context: { "harness:scheduleTimezone": "Europe/Berlin" } });
-    const schedules = Object.values(fixed.serviceTemplate.findResources("AWS::Scheduler::Schedule"));
+    const schedules = Object.values(fixed.serviceTemplate.findResources("AWS::Scheduler::Schedule")).filter(
+      (sch) => JSON.parse(sch.Properties.Target.Input).trigger === "schedule",
+    );
     expect(schedules.length).toBeGreaterThan(0);
     for (const sch of schedules) {
       const input = JSON.parse(sch.Properties.Target.Input);
