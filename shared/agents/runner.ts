@@ -134,10 +134,20 @@ export class AgentRunner {
   }
 
   /** Re-propose every deferred proposal of this agent whose retryAfter has come, once each. */
-  async runDueRetries(agentId: string): Promise<RunSummary> {
+  /**
+   * Propose again the agent's deferred proposals that are due. `timeLeft` (ms, a Lambda run's
+   * remaining time less what it keeps): none is started with none left; the rest stay queued for the
+   * next run (in AWS, the agent's quarter-hourly retries schedule). Before, a day's hundred retries
+   * after a long run could outlast the function, which then never invoked its continuation.
+   */
+  async runDueRetries(agentId: string, o: { timeLeft?: () => number } = {}): Promise<RunSummary> {
     const summary: RunSummary = { agentId, trigger: "retry", proposals: [] };
     const due = await this.deps.retries.due(agentId, this.deps.clock.now());
     for (const r of due) {
+      if (o.timeLeft && o.timeLeft() <= 0) {
+        summary.outOfTime = true;
+        break;
+      }
       const retry: Proposal = {
         ...r.proposal,
         proposalId: retryIdFor(r.proposal.proposalId),

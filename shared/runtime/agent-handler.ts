@@ -96,6 +96,11 @@ async function dueInWorkspace(
 /** Kept from the agent's time for re-proposing its due deferred proposals after the run. */
 export const RETRY_RESERVE_MS = 30_000;
 /**
+ * Kept from the due retries' time for what follows them (the continuation's invoke, the run's log
+ * line): a retry is not started with less left, and the rest wait for the retries schedule.
+ */
+export const AFTER_RETRIES_MS = 10_000;
+/**
  * How long a run's claim holds without renewal (RunClaims), and how often it is renewed: a run that
  * died lets Lambda's first retry (about a minute after the failure) run.
  */
@@ -108,7 +113,9 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
     if ((event as { trigger?: unknown } | undefined)?.trigger === "retries") {
       parseWith(RetriesInput, event, "event");
       // Proposed again under their fixed ids: two deliveries at once are answered as a replay.
-      const retries = await runner.runDueRetries(agentId);
+      const retries = await runner.runDueRetries(agentId, {
+        timeLeft: () => context.getRemainingTimeInMillis() - AFTER_RETRIES_MS,
+      });
       tools.metrics.addMetric("Proposals", "Count", retries.proposals.length);
       if (retries.proposals.length)
         tools.logger.info("agent retries", { agentId, retried: retries.proposals.length });
@@ -199,7 +206,9 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
         rethrow: false,
         timeLeft: () => context.getRemainingTimeInMillis() - RETRY_RESERVE_MS,
       });
-      const retries = await runner.runDueRetries(agentId);
+      const retries = await runner.runDueRetries(agentId, {
+        timeLeft: () => context.getRemainingTimeInMillis() - AFTER_RETRIES_MS,
+      });
       tools.metrics.addMetric("Proposals", "Count", run.proposals.length + retries.proposals.length);
       // One line per run, carrying a manual run's id: the id the API answered with finds its run.
       tools.logger.info("agent run", {

@@ -58,6 +58,20 @@ describe("a due retry", () => {
     expect(new Set(seen).size).toBe(1);
   });
 
+  it("is not started with no time left: it stays queued for the next run", async () => {
+    const { runner, queue, seen } = runnerWith([]);
+    let left = 0;
+    const spent = await runner.runDueRetries("outreach-writer", { timeLeft: () => left });
+    expect(spent).toMatchObject({ proposals: [], outOfTime: true });
+    expect(seen).toEqual([]);
+    expect(queue).toHaveLength(1);
+    left = 20_000;
+    expect((await runner.runDueRetries("outreach-writer", { timeLeft: () => left })).proposals).toHaveLength(
+      1,
+    );
+    expect(queue).toHaveLength(0);
+  });
+
   it("is dropped when the gate refused it", async () => {
     const { runner, queue } = runnerWith([new ValidationError([{ path: "payload", message: "bad" }])]);
     await runner.runDueRetries("outreach-writer");
