@@ -96,3 +96,12 @@ export interface WebFetcher {
 export class FetchError extends Error {
   override readonly name = "FetchError";
 }
+
+/**
+ * A run that cannot succeed on this trigger however often it is delivered again: a site that
+ * refuses the fetcher (a 4xx), a domain that does not resolve. In AWS it is logged, not retried into
+ * the dead-letter queue, whose alarm is for failures a person must look at.
+ */
+export class PermanentRunError extends Error {
+  override readonly name = "PermanentRunError";
+}

@@ -15,7 +15,7 @@ import type { GateResult } from "../usecases/gate.ts";
 import type { Principal } from "../usecases/principal.ts";
 import { type AgentContext, type AgentProposal, OutOfTime, type ProposeOutcome } from "./context.ts";
 import type { AgentDefinition, AgentInvocation } from "./definition.ts";
-import type { EnrichmentSource, ModelClient, WebFetcher } from "./ports.ts";
+import { type EnrichmentSource, type ModelClient, PermanentRunError, type WebFetcher } from "./ports.ts";
 
 export interface RetryQueue {
   add(r: { agentId: string; at: number; proposal: Proposal }): Promise<void>;
@@ -52,6 +52,8 @@ export interface RunSummary {
   error?: string;
   /** The error was the manual run's input (not found, invalid): retrying the same input cannot help. */
   refusedInput?: boolean;
+  /** The error will not go away on another delivery of the same trigger (PermanentRunError). */
+  permanent?: boolean;
   /** The run stopped at its deadline with work left (OutOfTime). */
   outOfTime?: boolean;
   /** Where a continuation of it begins (OutOfTime's `resumeAt`). */
@@ -128,6 +130,7 @@ export class AgentRunner {
       // A manual run's input it cannot act on (an unknown audience): asking again will not help.
       if (invocation.kind === "manual" && (err instanceof ValidationError || err instanceof NotFoundError))
         summary.refusedInput = true;
+      if (err instanceof PermanentRunError) summary.permanent = true;
       this.deps.log?.("agent run failed", { agentId, trigger: invocation.kind, error: summary.error });
     }
     return summary;

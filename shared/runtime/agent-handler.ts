@@ -247,6 +247,13 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
         tools.logger.error("agent run refused, not retried", { agentId, error: run.error });
         return [run, retries];
       }
+      if (run.error && run.permanent) {
+        // The same event again fails the same way (a site that refuses us): three fetches, a message
+        // in the dead-letter queue and its alarm for each such account drowned the failures that
+        // need a person.
+        tools.logger.error("agent run failed for good, not retried", { agentId, error: run.error });
+        return [run, retries];
+      }
       if (run.error) {
         tools.logger.error("agent run failed", { agentId, error: run.error });
         // Async invocation retries and then the dead-letter queue keep the failed trigger.

@@ -401,3 +401,30 @@ describe("an agent's retries schedule", () => {
     await expect(handler({ agentId: 7, trigger: "retries" }, context)).rejects.toThrow(/agentId/);
   });
 });
+
+describe("a run that failed for good", () => {
+  it("is logged and not thrown, so no retry or dead-letter message follows; a run that may pass again is thrown", async () => {
+    let permanent = true;
+    const runner = {
+      run: async () => ({
+        agentId: "web-research",
+        trigger: "event",
+        proposals: [],
+        error: "https://acme.io/ answered 403",
+        ...(permanent ? { permanent: true } : {}),
+      }),
+      runDueRetries: async () => ({ agentId: "web-research", trigger: "retry", proposals: [] }),
+    };
+    const handler = makeHandler(() => ({ agentId: "web-research", runner }) as unknown as AgentsAwsRuntime);
+    const context = {
+      functionName: "agent",
+      awsRequestId: "r1",
+      getRemainingTimeInMillis: () => 60_000,
+    } as never;
+    const event = { "detail-type": "account.targeted", detail: { accountId: "acme" } };
+    const [run] = (await handler(event, context)) as { permanent?: boolean }[];
+    expect(run?.permanent).toBe(true);
+    permanent = false;
+    await expect(handler(event, context)).rejects.toThrow(/agent web-research failed: .*403/);
+  });
+});

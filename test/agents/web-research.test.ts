@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WebFetcher } from "../../shared/agents/ports.ts";
 import { webResearch } from "../../shared/agents/workflows/web-research.ts";
 import { type SimWebsites, startWebsites } from "../../sim/website.ts";
 import { generateWorld } from "../../sim/world.ts";
@@ -9,11 +10,19 @@ const world = generateWorld({ seed: 7, accounts: 40, start: T0, days: 1 });
 const up = world.companies.find((c) => !c.site.down && c.account.lifecycle === "prospect");
 const down = world.companies.find((c) => c !== up && c.account.lifecycle === "prospect");
 if (down) down.site.down = true;
+/** A site that refuses the fetcher (a bot wall): 403, whatever it is asked. */
+const blocked = world.companies.find((c) => c !== up && c !== down && c.account.lifecycle === "prospect");
 let sites: SimWebsites;
 let h: AgentsHarness;
 beforeAll(async () => {
   sites = await startWebsites(world);
-  h = await startAgents({ agents: [webResearch], web: sites.fetcher });
+  const web: WebFetcher = {
+    get: async (url) =>
+      blocked && new URL(url).hostname === blocked.account.domain
+        ? { url, status: 403, contentType: "text/html", body: "<h1>Access denied</h1>" }
+        : sites.fetcher.get(url),
+  };
+  h = await startAgents({ agents: [webResearch], web });
 });
 afterAll(async () => {
   await h.close();
@@ -48,6 +57,18 @@ describe("Web Research", () => {
     const run = h.runs.at(-1);
     expect(run?.error).toMatch(/503/);
     expect(run?.proposals).toHaveLength(0);
+  });
+
+  it("a site that is down fails the run to be retried; one that refuses us fails it for good", async () => {
+    if (!blocked) throw new Error("world has no third prospect");
+    await putAccount(h.rt.deps, blocked.accountId, blocked.account);
+    await target(blocked.accountId);
+    await h.agents.drain();
+    const refused = h.runs.at(-1);
+    expect(refused?.error).toMatch(/answered 403/);
+    expect(refused?.permanent).toBe(true);
+    expect(refused?.proposals).toHaveLength(0);
+    expect(h.runs.find((r) => /503/.test(r.error ?? ""))?.permanent).toBeUndefined();
   });
 
   it("an account the KB does not have proposes nothing", async () => {

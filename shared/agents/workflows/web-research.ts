@@ -2,6 +2,7 @@ import { httpsUrlProblem } from "../../domain/urls.ts";
 import { accountOfEvent } from "../context.ts";
 import { defineAgent } from "../definition.ts";
 import { AGENT_EVENTS } from "../events.ts";
+import { PermanentRunError } from "../ports.ts";
 import { type ExtractedFact, extractFacts, parseHtml, researchLinks } from "../research/extract.ts";
 import { workspaceDate } from "./common.ts";
 
@@ -25,9 +26,15 @@ export const webResearch = defineAgent({
     if (!account) return;
     if (!ctx.web) return ctx.log("no web fetcher configured", { accountId });
     const home = `https://${account.domain}/`;
-    // A failing home page throws: the run is recorded as failed and nothing is proposed.
-    const first = await ctx.web.get(home);
-    if (first.status >= 400) throw new Error(`${home} answered ${first.status}`);
+    // A failing home page throws: the run is recorded as failed and nothing is proposed. A site that
+    // refuses us (4xx) or a domain that does not resolve will do so again: not retried.
+    const first = await ctx.web.get(home).catch((err: unknown) => {
+      throw unresolvable(err) ? new PermanentRunError((err as Error).message, { cause: err }) : err;
+    });
+    if (first.status >= 400)
+      throw first.status < 500
+        ? new PermanentRunError(`${home} answered ${first.status}`)
+        : new Error(`${home} answered ${first.status}`);
     const page = parseHtml(first.body);
     const facts: ExtractedFact[] = extractFacts(page, first.url);
     for (const link of researchLinks(page, first.url)) {
@@ -55,3 +62,12 @@ export const webResearch = defineAgent({
     });
   },
 });
+
+/** A fetch that failed because the name does not resolve (Node's fetch: a cause with ENOTFOUND). */
+function unresolvable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (e.code === "ENOTFOUND") return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
