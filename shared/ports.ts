@@ -419,4 +419,9 @@ export interface Deps {
   /** Steering (flip sets, drafts); absent where the deployment does not offer it. */
   flips?: FlipStore;
   drafts?: DraftStore;
+  /**
+   * Where a use case says what it could not do without failing its caller (a review's trust lesson
+   * that could not be written after the review committed). Ids and reasons only, never personal data.
+   */
+  log?: (msg: string, data: Record<string, unknown>) => void;
 }

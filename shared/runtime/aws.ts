@@ -153,6 +153,9 @@ export function createAwsRuntime(env: AwsEnv, extras: AwsExtras, stores: StoreSe
       events,
       connector: extras.connector ? extras.connector(db, clock) : noConnector,
       approvals: extras.approvals ? extras.approvals(db) : noApprovalSignal,
+      // One JSON line to the function's log, as Powertools writes its own.
+      log: (msg: string, data: Record<string, unknown>) =>
+        console.error(JSON.stringify({ level: "ERROR", message: msg, ...data })),
     },
     stores,
   );

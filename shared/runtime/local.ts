@@ -178,6 +178,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     erasure: new DynamoErasureStore(db, keys),
     flips: new DynamoFlipStore(db, cursors),
     drafts: new DynamoDraftStore(db, cursors),
+    log: (msg: string, data: Record<string, unknown>) => log(msg, data),
   };
   const memory = new DynamoMemoryStore(db, {
     ...(options.embeddings ? { embeddings: options.embeddings } : {}),

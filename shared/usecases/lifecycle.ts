@@ -56,16 +56,23 @@ const describeFailures = (failed: { check: string; rule?: string; detail: string
 
 /**
  * What a review teaches trust, after the review's transition committed. Its failure (a throttled
- * write, contention on the trust record) is swallowed: the review stands and its workflow was
- * released, so answering 500 told the reviewer it had not, and their retry got a 409. The lesson is
- * lost then, as when a process dies between a review and its teaching.
+ * write, contention on the trust record) does not fail the review: the review stands and its workflow
+ * was released, so answering 500 told the reviewer it had not, and their retry got a 409. It is said
+ * in the log (a lost rejection may be a demotion not made) and lost, as when a process dies between a
+ * review and its teaching; not tried again here, since a write whose answer was lost may have taught it.
  */
 async function teach(deps: LifecycleDeps, decision: Decision, outcome: OutcomeType, cause: string) {
   try {
     const spec = await currentSpec(deps);
     await recordTrustOutcome(deps, spec, decision.agentId, decision.actionType, outcome, cause);
-  } catch {
-    // Deliberately quiet, as draftOnPattern: the reviewer's answer is about their review.
+  } catch (err) {
+    deps.log?.("trust lesson not recorded", {
+      decisionId: decision.decisionId,
+      agentId: decision.agentId,
+      actionType: decision.actionType,
+      outcome,
+      error: (err as Error).message,
+    });
   }
 }
 

@@ -14,7 +14,7 @@ import type { ContactState, Deps, DueItem, Transition } from "../ports.ts";
 
 export type LifecycleDeps = Pick<
   Deps,
-  "clock" | "decisions" | "specs" | "trust" | "events" | "connector" | "approvals" | "drafts"
+  "clock" | "decisions" | "specs" | "trust" | "events" | "connector" | "approvals" | "drafts" | "log"
 >;
 
 export const MAX_ATTEMPTS = 10;

@@ -12,15 +12,23 @@ const down = world.companies.find((c) => c !== up && c.account.lifecycle === "pr
 if (down) down.site.down = true;
 /** A site that refuses the fetcher (a bot wall): 403, whatever it is asked. */
 const blocked = world.companies.find((c) => c !== up && c !== down && c.account.lifecycle === "prospect");
+/** A site that asks us to slow down (429): it may answer next time. */
+const throttled = world.companies.find(
+  (c) => c !== up && c !== down && c !== blocked && c.account.lifecycle === "prospect",
+);
 let sites: SimWebsites;
 let h: AgentsHarness;
 beforeAll(async () => {
   sites = await startWebsites(world);
   const web: WebFetcher = {
-    get: async (url) =>
-      blocked && new URL(url).hostname === blocked.account.domain
-        ? { url, status: 403, contentType: "text/html", body: "<h1>Access denied</h1>" }
-        : sites.fetcher.get(url),
+    get: async (url) => {
+      const host = new URL(url).hostname;
+      if (blocked && host === blocked.account.domain)
+        return { url, status: 403, contentType: "text/html", body: "<h1>Access denied</h1>" };
+      if (throttled && host === throttled.account.domain)
+        return { url, status: 429, contentType: "text/plain", body: "slow down" };
+      return sites.fetcher.get(url);
+    },
   };
   h = await startAgents({ agents: [webResearch], web });
 });
@@ -59,7 +67,7 @@ describe("Web Research", () => {
     expect(run?.proposals).toHaveLength(0);
   });
 
-  it("a site that is down fails the run to be retried; one that refuses us fails it for good", async () => {
+  it("a site that refuses us fails the run for good; one that is down or asks us to slow down fails it to be retried", async () => {
     if (!blocked) throw new Error("world has no third prospect");
     await putAccount(h.rt.deps, blocked.accountId, blocked.account);
     await target(blocked.accountId);
@@ -68,7 +76,19 @@ describe("Web Research", () => {
     expect(refused?.error).toMatch(/answered 403/);
     expect(refused?.permanent).toBe(true);
     expect(refused?.proposals).toHaveLength(0);
-    expect(h.runs.find((r) => /503/.test(r.error ?? ""))?.permanent).toBeUndefined();
+    // A site that is down (503) may be up on the next delivery: that run stays retryable.
+    if (!down) throw new Error("world has no down site");
+    await putAccount(h.rt.deps, down.accountId, down.account);
+    await target(down.accountId);
+    await h.agents.drain();
+    expect(h.runs.at(-1)).toMatchObject({ error: expect.stringMatching(/503/) });
+    expect(h.runs.at(-1)?.permanent).toBeUndefined();
+    if (!throttled) throw new Error("world has no fourth prospect");
+    await putAccount(h.rt.deps, throttled.accountId, throttled.account);
+    await target(throttled.accountId);
+    await h.agents.drain();
+    expect(h.runs.at(-1)).toMatchObject({ error: expect.stringMatching(/answered 429/) });
+    expect(h.runs.at(-1)?.permanent).toBeUndefined();
   });
 
   it("an account the KB does not have proposes nothing", async () => {

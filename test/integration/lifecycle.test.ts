@@ -142,6 +142,9 @@ describe("a review whose trust lesson cannot be written", () => {
     trust.save = async () => {
       throw new Error("ProvisionedThroughputExceededException");
     };
+    const logged: Record<string, unknown>[] = [];
+    const log = rt.deps.log;
+    rt.deps.log = (msg, data) => void logged.push({ msg, ...data });
     try {
       expect(
         (await approve(rt.deps, approved.decisionId, { digest: approved.payloadDigest }, approver)).status,
@@ -149,7 +152,21 @@ describe("a review whose trust lesson cannot be written", () => {
       expect((await reject(rt.deps, rejected.decisionId, {}, approver)).status).toBe("rejected");
     } finally {
       trust.save = save;
+      rt.deps.log = log;
     }
+    // Said, with ids and the reason: a lost rejection may be a demotion not made.
+    expect(logged).toEqual([
+      expect.objectContaining({
+        msg: "trust lesson not recorded",
+        decisionId: approved.decisionId,
+        outcome: "approved",
+      }),
+      expect.objectContaining({
+        msg: "trust lesson not recorded",
+        decisionId: rejected.decisionId,
+        outcome: "rejected",
+      }),
+    ]);
     expect(await status(approved.decisionId)).toBe("dispatched");
     expect(await touchesOf("beta")).toEqual([]);
   });

@@ -34,16 +34,17 @@ describe("schedules in the workspace's time zone", () => {
   });
 
   it("an hour that repeats when clocks go back fires once; one skipped when they go forward fires once", () => {
-    const cron = parseCron("30 1 * * *");
-    const quarterHours = (from: string, to: string) => {
+    const quarterHours = (expr: string, from: string, to: string) => {
+      const cron = parseCron(expr);
       const out: number[] = [];
       for (let t = at(from); t < at(to); t += 15 * 60_000)
         if (firesAt(cron, t, "America/New_York")) out.push(t);
       return out;
     };
     // 2026-11-01: 01:30 happens twice in New York (EDT, then EST).
-    expect(quarterHours("2026-11-01T04:00:00Z", "2026-11-01T08:00:00Z")).toHaveLength(1);
-    // 2026-03-08: 02:00 to 03:00 does not happen; 01:30 still does, once.
-    expect(quarterHours("2026-03-08T04:00:00Z", "2026-03-08T09:00:00Z")).toHaveLength(1);
+    expect(quarterHours("30 1 * * *", "2026-11-01T04:00:00Z", "2026-11-01T08:00:00Z")).toHaveLength(1);
+    // 2026-03-08: 02:00 to 03:00 does not happen in New York; 02:30 fires once all the same.
+    expect(quarterHours("30 2 * * *", "2026-03-08T05:00:00Z", "2026-03-08T09:00:00Z")).toHaveLength(1);
+    expect(quarterHours("30 1 * * *", "2026-03-08T04:00:00Z", "2026-03-08T09:00:00Z")).toHaveLength(1);
   });
 });

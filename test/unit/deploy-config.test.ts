@@ -3,6 +3,7 @@
  * refused naming it, where it was ignored (the deployment kept the default: a dry run, no alarm
  * email); and what a config suggests but will not do is said (configNotices: synth warnings).
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { configFromContext, configNotices } from "../../infra/config.ts";
 
@@ -14,6 +15,15 @@ const HUBSPOT_SECRETS = {
 };
 
 describe("the deployment's config", () => {
+  it("the shipped cdk.json leaves the agents' schedules to the spec's workspace time zone", () => {
+    // A scheduleTimezone there fixed every deployment's schedules in it (it said UTC: the outreach
+    // writer drafted at 04:00 in New York), whatever the published spec's zone.
+    const cdk = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8"));
+    const config = configFromContext((k) => cdk.context[k], Object.keys(cdk.context));
+    expect(config.scheduleTimezone).toBeUndefined();
+    expect(config.stage).toBe("dev");
+  });
+
   it("refuses a harness: key that names no setting, and lists the settings", () => {
     expect(() => from({ "harness:connector": '{"dryRun":false}' })).toThrow(
       /harness:connector: no such setting \(the settings: harness:stage, .*harness:connectors/,

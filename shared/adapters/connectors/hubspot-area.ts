@@ -104,7 +104,7 @@ function describe(body: unknown, sent: unknown): string {
   const b = body as { category?: unknown; correlationId?: unknown; message?: unknown };
   const parts: string[] = [];
   if (typeof b.category === "string" && CODE.test(b.category)) parts.push(b.category);
-  if (typeof b.message === "string") parts.push(propertyErrors(b.message) ?? scrub(b.message, sent));
+  if (typeof b.message === "string") parts.push(propertyErrors(b.message, sent) ?? scrub(b.message, sent));
   const id =
     typeof b.correlationId === "string" && /^[\w-]{1,64}$/.test(b.correlationId)
       ? ` (correlation id ${b.correlationId})`
@@ -113,7 +113,7 @@ function describe(body: unknown, sent: unknown): string {
 }
 
 /** `Property values were not valid: [{"error":"INVALID_EMAIL","name":"email",…}]`, by code and property. */
-function propertyErrors(message: string): string | undefined {
+function propertyErrors(message: string, sent: unknown): string | undefined {
   const at = message.indexOf("[");
   if (at < 0 || message.length > 100_000) return undefined;
   let list: unknown;
@@ -127,7 +127,7 @@ function propertyErrors(message: string): string | undefined {
     const code = typeof e?.error === "string" && CODE.test(e.error) ? e.error : "INVALID";
     return typeof e?.name === "string" && PROPERTY.test(e.name) ? `${code} (${e.name})` : code;
   });
-  return `${message.slice(0, Math.min(at, 80)).replace(/[:\s]+$/, "")}: ${told.join(", ")}${list.length > 10 ? ", …" : ""}`;
+  return `${scrub(message.slice(0, Math.min(at, 80)), sent).replace(/[:\s]+$/, "")}: ${told.join(", ")}${list.length > 10 ? ", …" : ""}`;
 }
 
 /** HubSpot's message without the values the request sent, or any address, at most 300 characters. */

@@ -27,12 +27,12 @@ export const webResearch = defineAgent({
     if (!ctx.web) return ctx.log("no web fetcher configured", { accountId });
     const home = `https://${account.domain}/`;
     // A failing home page throws: the run is recorded as failed and nothing is proposed. A site that
-    // refuses us (4xx) or a domain that does not resolve will do so again: not retried.
+    // refuses us (403, 404…) or a domain that does not resolve will do so again: not retried.
     const first = await ctx.web.get(home).catch((err: unknown) => {
       throw unresolvable(err) ? new PermanentRunError((err as Error).message, { cause: err }) : err;
     });
     if (first.status >= 400)
-      throw first.status < 500
+      throw REFUSED.has(first.status)
         ? new PermanentRunError(`${home} answered ${first.status}`)
         : new Error(`${home} answered ${first.status}`);
     const page = parseHtml(first.body);
@@ -62,6 +62,9 @@ export const webResearch = defineAgent({
     });
   },
 });
+
+/** Answers that say the site refuses us or has no such page: not a 429 or 408, which pass. */
+const REFUSED = new Set([401, 403, 404, 410, 451]);
 
 /** A fetch that failed because the name does not resolve (Node's fetch: a cause with ENOTFOUND). */
 function unresolvable(err: unknown): boolean {
