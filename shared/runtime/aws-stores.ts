@@ -12,6 +12,7 @@ import { DynamoGateDecisionStore } from "../adapters/dynamo/gate-decision-store.
 import { DynamoCheckingDecisionStore } from "../adapters/dynamo/gate-read.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
+import { DynamoRecheckDecisionStore } from "../adapters/dynamo/recheck-decision-store.ts";
 import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { BOUNDED_DIRECTORY_FILL, DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
@@ -21,6 +22,11 @@ import type { StoreParts, StoreSet } from "./aws.ts";
 const decisions = (p: StoreParts) => new DynamoDecisionStore(p.db, p.keys, p.cursors);
 /** The decisions of a function that re-checks one before dispatch (the reviews, the Release step). */
 const checkingDecisions = (p: StoreParts) => new DynamoCheckingDecisionStore(p.db, p.keys, p.cursors);
+/**
+ * The decisions of a function that re-checks one and moves it on but lists nothing (the Release step,
+ * the executors): the core with the gate's read (recheck-decision-store.ts).
+ */
+const recheckDecisions = (p: StoreParts) => new DynamoRecheckDecisionStore(p.db, p.keys, p.cursors);
 const specs = (p: StoreParts) => new DynamoSpecStore(p.db);
 const trust = (p: StoreParts) => new DynamoTrustStore(p.db, p.cursors, Date.now, BOUNDED_DIRECTORY_FILL);
 const pauses = (p: StoreParts) => new DynamoPauseStore(p.db);
@@ -77,9 +83,10 @@ export const LIFECYCLE_STORES: StoreSet = { decisions, specs, trust };
 /**
  * The executors (the workflow's Execute task, `decision.made` -> execute): the lifecycle's stores, its
  * decisions with the gate's read, which re-checks a decision at its send for a pause or a suppression
- * since its dispatch (usecases/execution.ts, redrive-checks.ts).
+ * since its dispatch (usecases/execution.ts, redrive-checks.ts), and without the listings they never
+ * read (recheck-decision-store.ts).
  */
-export const EXECUTOR_STORES: StoreSet = { decisions: checkingDecisions, specs, trust };
+export const EXECUTOR_STORES: StoreSet = { decisions: recheckDecisions, specs, trust };
 
 /**
  * The reconciler (functions/workflow/reconcile.ts): the lifecycle's stores, its decisions with the
@@ -92,7 +99,7 @@ export const RECONCILE_STORES: StoreSet = { decisions: checkingDecisions, specs,
  * The Release step (usecases/workflow-release.ts): it re-validates against the decision and the spec
  * and moves the decision on, recording no trust (nothing was reviewed or executed) and no draft.
  */
-export const RELEASE_STORES: StoreSet = { decisions: checkingDecisions, specs };
+export const RELEASE_STORES: StoreSet = { decisions: recheckDecisions, specs };
 
 /** Outcomes from the world (usecases/outcomes.ts): the decision, trust, suppression and pauses. */
 export const OUTCOME_STORES: StoreSet = { decisions, specs, trust, pauses, kb };

@@ -5,8 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { mcpExtras } from "../../functions/api/mcp.ts";
+import { DynamoDecisionStore } from "../../shared/adapters/dynamo/decision-store.ts";
 import { DynamoGateDecisionStore } from "../../shared/adapters/dynamo/gate-decision-store.ts";
 import { DynamoCheckingDecisionStore } from "../../shared/adapters/dynamo/gate-read.ts";
+import { DynamoRecheckDecisionStore } from "../../shared/adapters/dynamo/recheck-decision-store.ts";
 import { createAwsRuntime, STORE_KEYS } from "../../shared/runtime/aws.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import {
@@ -90,15 +92,20 @@ describe("AWS runtime: the stores a function is built with", () => {
   });
 
   it("only the sets of functions that check or re-check read the gate's context; the others' stores refuse to", async () => {
-    for (const stores of [
-      GATE_STORES,
-      MCP_STORES,
-      RELEASE_STORES,
-      RECONCILE_STORES,
-      EXECUTOR_STORES,
-      ALL_STORES,
-    ])
+    for (const stores of [GATE_STORES, MCP_STORES, RECONCILE_STORES, ALL_STORES])
       expect(createAwsRuntime(env, {}, stores).deps.decisions).toBeInstanceOf(DynamoCheckingDecisionStore);
+    // The Release step and the executors re-check and list nothing: the core with the gate's read.
+    for (const stores of [RELEASE_STORES, EXECUTOR_STORES]) {
+      const { decisions } = createAwsRuntime(env, {}, stores).deps;
+      expect(decisions).toBeInstanceOf(DynamoRecheckDecisionStore);
+      expect(decisions).not.toBeInstanceOf(DynamoDecisionStore);
+      // Refused before any request, naming the store that lists.
+      await expect(decisions.queryDecisions({ status: "dispatched", limit: 1 })).rejects.toThrow(
+        "DynamoDecisionStore",
+      );
+      await expect(decisions.dueItems(0, 1)).rejects.toThrow("DynamoDecisionStore");
+      await expect(decisions.commitDecision({} as never)).rejects.toThrow("DynamoGateDecisionStore");
+    }
     for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES, WATCHER_STORES]) {
       const { decisions } = createAwsRuntime(env, {}, stores).deps;
       expect(decisions).not.toBeInstanceOf(DynamoCheckingDecisionStore);

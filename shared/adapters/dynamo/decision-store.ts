@@ -64,6 +64,12 @@ export const strip = <T>(item: Item | undefined): T | undefined => {
 const CONTACT_RETENTION = 30 * DAY;
 const NO_CHECK =
   "this decision store does not read the gate's context: the functions that check proposals or re-check decisions build DynamoCheckingDecisionStore (gate-read.ts)";
+const noQueries = (): Promise<never> =>
+  Promise.reject(
+    new Error(
+      "this decision store does not list decisions, read ledger streams or the due queue: DynamoDecisionStore does (decision-store.ts)",
+    ),
+  );
 const NO_GATE =
   "this decision store does not run the gate: the gate's functions build DynamoGateDecisionStore (gate-decision-store.ts)";
 
@@ -73,7 +79,7 @@ const NO_GATE =
  * batched read and, for a person seen for the first time, created inside the gate's one transaction.
  * Reads open what they return; after an erasure they return the decision with its personal fields erased.
  */
-export class DynamoDecisionStore implements DecisionStore {
+export class DynamoDecisionCore implements DecisionStore {
   /** What this process wrote or read last of each decision (decision-versions.ts says what it serves). */
   private readonly versions = new DecisionVersions();
 
@@ -81,7 +87,7 @@ export class DynamoDecisionStore implements DecisionStore {
     protected readonly db: Db,
     protected readonly keys: DataKeys,
     /** Signs page cursors; runtimes whose cursors reach clients pass a persistent key. */
-    private readonly cursors: PageCursors = PageCursors.ephemeral(),
+    protected readonly cursors: PageCursors = PageCursors.ephemeral(),
   ) {}
 
   /** The gate's one batched read: only the stores of the functions that check build it (gate-read.ts). */
@@ -160,152 +166,22 @@ export class DynamoDecisionStore implements DecisionStore {
     return loaded;
   }
 
-  async queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
-    const [index, value] = q.personId
-      ? (["byPerson", ledgerKeys.indexPk.byPerson(q.personId)] as const)
-      : q.accountId
-        ? (["byAccount", ledgerKeys.indexPk.byAccount(q.accountId)] as const)
-        : q.agentId
-          ? (["byAgent", ledgerKeys.indexPk.byAgent(q.agentId)] as const)
-          : q.status
-            ? (["byStatus", ledgerKeys.indexPk.byStatus(q.status)] as const)
-            : [undefined, undefined];
-    if (!index)
-      throw new ValidationError([
-        { path: "", message: "give at least one of accountId, personId, agentId, status" },
-      ]);
-    const filters: string[] = [];
-    const values: Record<string, unknown> = { ":v": value };
-    const names: Record<string, string> = {};
-    const add = (field: "accountId" | "personId" | "agentId" | "status", v: string | undefined) => {
-      if (
-        v === undefined ||
-        (field === "personId" && index === "byPerson") ||
-        (field === "accountId" && index === "byAccount") ||
-        (field === "agentId" && index === "byAgent") ||
-        (field === "status" && index === "byStatus")
-      )
-        return;
-      filters.push(`#${field} = :${field}`);
-      names[`#${field}`] = field;
-      values[`:${field}`] = v;
-    };
-    add("accountId", q.accountId);
-    add("personId", q.personId);
-    add("agentId", q.agentId);
-    add("status", q.status);
-    // Verdict and spec version narrow whichever index was chosen; neither has an index of its own.
-    if (q.verdict !== undefined) {
-      filters.push("#verdict = :verdict");
-      names["#verdict"] = "verdict";
-      values[":verdict"] = q.verdict;
-    }
-    if (q.specVersion !== undefined) {
-      filters.push("#specVersion = :specVersion");
-      names["#specVersion"] = "specVersion";
-      values[":specVersion"] = q.specVersion;
-    }
-    // A cursor is bound to its index and partition: one from another listing is refused, not run.
-    const listing = `decisions/${index}/${value}`;
-    const startKey = q.cursor
-      ? await this.cursors.decode(listing, q.cursor, ["pk", "sk", `${index}Pk`, `${index}Sk`])
-      : undefined;
-    const input: QueryCommandInput = {
-      TableName: this.db.tables.ledger,
-      IndexName: index,
-      KeyConditionExpression: `${index}Pk = :v`,
-      ExpressionAttributeValues: values,
-      ScanIndexForward: false,
-      Limit: q.limit,
-      ...(filters.length ? { FilterExpression: filters.join(" AND "), ExpressionAttributeNames: names } : {}),
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    };
-    const res = await this.db.doc.send(new QueryCommand(input));
-    const raw = (res.Items ?? []).map((i) => strip<Item>(i) as Item);
-    const keys = await this.keys.getMany(
-      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
-    );
-    const items = raw.map((i) =>
-      openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined),
-    );
-    return res.LastEvaluatedKey
-      ? { items, cursor: await this.cursors.encode(listing, res.LastEvaluatedKey) }
-      : { items };
+  /** The listings, ledger streams and due queue: only the full store (DynamoDecisionStore) reads them. */
+  queryDecisions(_q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
+    return noQueries();
   }
 
-  async decisionsBetween(
-    since: string,
-    until: string,
-    limit: number,
-    only?: DecisionsBetweenFilter,
+  decisionsBetween(
+    _since: string,
+    _until: string,
+    _limit: number,
+    _only?: DecisionsBetweenFilter,
   ): Promise<{ items: Decision[]; more: boolean }> {
-    // Every decision is in exactly one status partition of byStatus, sorted by decidedAt: one range
-    // Query per status reads the window and nothing else. Stops once more than `limit` are read.
-    // `only` filters in the database (actionKind is stored in the clear): the other decisions are
-    // never returned, unmarshalled or unsealed. The signals refit reads touches over 90 days this
-    // way, a few percent of a window the data agents' record updates fill.
-    const filter = only
-      ? { FilterExpression: "actionKind = :kind", ExpressionAttributeValues: { ":kind": only.actionKind } }
-      : undefined;
-    const raw: Item[] = [];
-    for (const status of only?.statuses ?? STATUSES) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const res = await this.db.doc.send(
-          new QueryCommand({
-            TableName: this.db.tables.ledger,
-            IndexName: "byStatus",
-            KeyConditionExpression: "byStatusPk = :pk AND byStatusSk BETWEEN :from AND :to",
-            ...(filter ? { FilterExpression: filter.FilterExpression } : {}),
-            ExpressionAttributeValues: {
-              ":pk": ledgerKeys.indexPk.byStatus(status),
-              ":from": ledgerKeys.statusSortFrom(since),
-              ":to": ledgerKeys.statusSortTo(until),
-              ...filter?.ExpressionAttributeValues,
-            },
-            Limit: Math.min(1000, limit + 1 - raw.length),
-            ...(only?.newestFirst ? { ScanIndexForward: false } : {}),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        for (const i of res.Items ?? []) raw.push(strip<Item>(i) as Item);
-        startKey = res.LastEvaluatedKey;
-      } while (startKey && raw.length <= limit);
-      if (raw.length > limit) break;
-    }
-    // Without personal data no key is opened: no KMS call, no "key opened" record per person touched.
-    const withheld = only?.personalData === false;
-    const keys = withheld
-      ? new Map<string, Buffer>()
-      : await this.keys.getMany(raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])));
-    const seen = new Set<string>();
-    const items: Decision[] = [];
-    for (const i of raw.slice(0, limit)) {
-      const d = withheld
-        ? withheldDecision(i)
-        : openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined);
-      // A transition moves an item between status partitions; an index read during one may see it twice.
-      if (seen.has(d.decisionId)) continue;
-      seen.add(d.decisionId);
-      items.push(d);
-    }
-    return { items, more: raw.length > limit };
+    return noQueries();
   }
 
-  async hasDecisionBy(agentId: string): Promise<boolean> {
-    // One item's keys from the index, never its attributes: the sealed personal fields stay unread,
-    // so no data key is fetched and (in AWS) no kms:Decrypt is needed, only the byAgent index read.
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.tables.ledger,
-        IndexName: "byAgent",
-        KeyConditionExpression: "byAgentPk = :v",
-        ExpressionAttributeValues: { ":v": ledgerKeys.indexPk.byAgent(agentId) },
-        ProjectionExpression: "pk, sk",
-        Limit: 1,
-      }),
-    );
-    return (res.Items?.length ?? 0) > 0;
+  hasDecisionBy(_agentId: string): Promise<boolean> {
+    return noQueries();
   }
 
   async transition(t: Transition): Promise<Decision> {
@@ -430,30 +306,12 @@ export class DynamoDecisionStore implements DecisionStore {
     };
   }
 
-  async events(stream: string): Promise<LedgerEvent[]> {
-    const raw: Item[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.tables.ledger,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :e)",
-          ExpressionAttributeValues: { ":pk": stream, ":e": ledgerKeys.eventPrefix },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const i of res.Items ?? []) raw.push(strip<Item>(i) as Item);
-      startKey = res.LastEvaluatedKey;
-    } while (startKey);
-    const keys = await this.keys.getMany(
-      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
-    );
-    return raw.map((i) => openEvent(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined));
+  events(_stream: string): Promise<LedgerEvent[]> {
+    return noQueries();
   }
 
-  /** Streams without a state item of their own keep their chain head in a head item (ledger-heads.ts). */
-  async appendEvent(event: Omit<LedgerEvent, "seq">): Promise<void> {
-    await appendChained(this.db, event.stream, (seq) => this.eventItem({ ...event, seq }));
+  appendEvent(_event: Omit<LedgerEvent, "seq">): Promise<void> {
+    return noQueries();
   }
 
   async getContactState(accountId: string): Promise<ContactState> {
@@ -472,22 +330,12 @@ export class DynamoDecisionStore implements DecisionStore {
     };
   }
 
-  async dueItems(now: number, limit: number, after?: DueItem): Promise<DueItem[]> {
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.tables.state,
-        KeyConditionExpression: "pk = :pk AND sk <= :upTo",
-        ExpressionAttributeValues: { ":pk": "DUE", ":upTo": stateKeys.dueUpTo(now) },
-        Limit: limit,
-        ConsistentRead: true,
-        ...(after ? { ExclusiveStartKey: stateKeys.due(after) } : {}),
-      }),
-    );
-    return (res.Items ?? []).map((i) => stateKeys.parseDue(i.sk as string));
+  dueItems(_now: number, _limit: number, _after?: DueItem): Promise<DueItem[]> {
+    return noQueries();
   }
 
-  async deleteDue(item: DueItem): Promise<void> {
-    await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: stateKeys.due(item) }));
+  deleteDue(_item: DueItem): Promise<void> {
+    return noQueries();
   }
 
   /** The item of a decision in its stored form (see `storedForm` and domain/personal-data.ts). */
@@ -533,6 +381,205 @@ export class DynamoDecisionStore implements DecisionStore {
           : { ConditionExpression: "version = :v", ExpressionAttributeValues: { ":v": expectVersion } }),
       },
     };
+  }
+}
+
+/**
+ * Decisions with their listings (by person, account, agent, status; a time window), their ledger
+ * events and the due queue: every function that lists or reads a ledger stream. The Release step and
+ * the executors build the core only, which moves decisions on (recheck-decision-store.ts).
+ */
+export class DynamoDecisionStore extends DynamoDecisionCore {
+  override async queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
+    const [index, value] = q.personId
+      ? (["byPerson", ledgerKeys.indexPk.byPerson(q.personId)] as const)
+      : q.accountId
+        ? (["byAccount", ledgerKeys.indexPk.byAccount(q.accountId)] as const)
+        : q.agentId
+          ? (["byAgent", ledgerKeys.indexPk.byAgent(q.agentId)] as const)
+          : q.status
+            ? (["byStatus", ledgerKeys.indexPk.byStatus(q.status)] as const)
+            : [undefined, undefined];
+    if (!index)
+      throw new ValidationError([
+        { path: "", message: "give at least one of accountId, personId, agentId, status" },
+      ]);
+    const filters: string[] = [];
+    const values: Record<string, unknown> = { ":v": value };
+    const names: Record<string, string> = {};
+    const add = (field: "accountId" | "personId" | "agentId" | "status", v: string | undefined) => {
+      if (
+        v === undefined ||
+        (field === "personId" && index === "byPerson") ||
+        (field === "accountId" && index === "byAccount") ||
+        (field === "agentId" && index === "byAgent") ||
+        (field === "status" && index === "byStatus")
+      )
+        return;
+      filters.push(`#${field} = :${field}`);
+      names[`#${field}`] = field;
+      values[`:${field}`] = v;
+    };
+    add("accountId", q.accountId);
+    add("personId", q.personId);
+    add("agentId", q.agentId);
+    add("status", q.status);
+    // Verdict and spec version narrow whichever index was chosen; neither has an index of its own.
+    if (q.verdict !== undefined) {
+      filters.push("#verdict = :verdict");
+      names["#verdict"] = "verdict";
+      values[":verdict"] = q.verdict;
+    }
+    if (q.specVersion !== undefined) {
+      filters.push("#specVersion = :specVersion");
+      names["#specVersion"] = "specVersion";
+      values[":specVersion"] = q.specVersion;
+    }
+    // A cursor is bound to its index and partition: one from another listing is refused, not run.
+    const listing = `decisions/${index}/${value}`;
+    const startKey = q.cursor
+      ? await this.cursors.decode(listing, q.cursor, ["pk", "sk", `${index}Pk`, `${index}Sk`])
+      : undefined;
+    const input: QueryCommandInput = {
+      TableName: this.db.tables.ledger,
+      IndexName: index,
+      KeyConditionExpression: `${index}Pk = :v`,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: q.limit,
+      ...(filters.length ? { FilterExpression: filters.join(" AND "), ExpressionAttributeNames: names } : {}),
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    };
+    const res = await this.db.doc.send(new QueryCommand(input));
+    const raw = (res.Items ?? []).map((i) => strip<Item>(i) as Item);
+    const keys = await this.keys.getMany(
+      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
+    );
+    const items = raw.map((i) =>
+      openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined),
+    );
+    return res.LastEvaluatedKey
+      ? { items, cursor: await this.cursors.encode(listing, res.LastEvaluatedKey) }
+      : { items };
+  }
+
+  override async decisionsBetween(
+    since: string,
+    until: string,
+    limit: number,
+    only?: DecisionsBetweenFilter,
+  ): Promise<{ items: Decision[]; more: boolean }> {
+    // Every decision is in exactly one status partition of byStatus, sorted by decidedAt: one range
+    // Query per status reads the window and nothing else. Stops once more than `limit` are read.
+    // `only` filters in the database (actionKind is stored in the clear): the other decisions are
+    // never returned, unmarshalled or unsealed. The signals refit reads touches over 90 days this
+    // way, a few percent of a window the data agents' record updates fill.
+    const filter = only
+      ? { FilterExpression: "actionKind = :kind", ExpressionAttributeValues: { ":kind": only.actionKind } }
+      : undefined;
+    const raw: Item[] = [];
+    for (const status of only?.statuses ?? STATUSES) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const res = await this.db.doc.send(
+          new QueryCommand({
+            TableName: this.db.tables.ledger,
+            IndexName: "byStatus",
+            KeyConditionExpression: "byStatusPk = :pk AND byStatusSk BETWEEN :from AND :to",
+            ...(filter ? { FilterExpression: filter.FilterExpression } : {}),
+            ExpressionAttributeValues: {
+              ":pk": ledgerKeys.indexPk.byStatus(status),
+              ":from": ledgerKeys.statusSortFrom(since),
+              ":to": ledgerKeys.statusSortTo(until),
+              ...filter?.ExpressionAttributeValues,
+            },
+            Limit: Math.min(1000, limit + 1 - raw.length),
+            ...(only?.newestFirst ? { ScanIndexForward: false } : {}),
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        for (const i of res.Items ?? []) raw.push(strip<Item>(i) as Item);
+        startKey = res.LastEvaluatedKey;
+      } while (startKey && raw.length <= limit);
+      if (raw.length > limit) break;
+    }
+    // Without personal data no key is opened: no KMS call, no "key opened" record per person touched.
+    const withheld = only?.personalData === false;
+    const keys = withheld
+      ? new Map<string, Buffer>()
+      : await this.keys.getMany(raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])));
+    const seen = new Set<string>();
+    const items: Decision[] = [];
+    for (const i of raw.slice(0, limit)) {
+      const d = withheld
+        ? withheldDecision(i)
+        : openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined);
+      // A transition moves an item between status partitions; an index read during one may see it twice.
+      if (seen.has(d.decisionId)) continue;
+      seen.add(d.decisionId);
+      items.push(d);
+    }
+    return { items, more: raw.length > limit };
+  }
+
+  override async hasDecisionBy(agentId: string): Promise<boolean> {
+    // One item's keys from the index, never its attributes: the sealed personal fields stay unread,
+    // so no data key is fetched and (in AWS) no kms:Decrypt is needed, only the byAgent index read.
+    const res = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.tables.ledger,
+        IndexName: "byAgent",
+        KeyConditionExpression: "byAgentPk = :v",
+        ExpressionAttributeValues: { ":v": ledgerKeys.indexPk.byAgent(agentId) },
+        ProjectionExpression: "pk, sk",
+        Limit: 1,
+      }),
+    );
+    return (res.Items?.length ?? 0) > 0;
+  }
+
+  override async events(stream: string): Promise<LedgerEvent[]> {
+    const raw: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.doc.send(
+        new QueryCommand({
+          TableName: this.db.tables.ledger,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :e)",
+          ExpressionAttributeValues: { ":pk": stream, ":e": ledgerKeys.eventPrefix },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const i of res.Items ?? []) raw.push(strip<Item>(i) as Item);
+      startKey = res.LastEvaluatedKey;
+    } while (startKey);
+    const keys = await this.keys.getMany(
+      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
+    );
+    return raw.map((i) => openEvent(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined));
+  }
+
+  /** Streams without a state item of their own keep their chain head in a head item (ledger-heads.ts). */
+  override async appendEvent(event: Omit<LedgerEvent, "seq">): Promise<void> {
+    await appendChained(this.db, event.stream, (seq) => this.eventItem({ ...event, seq }));
+  }
+
+  override async dueItems(now: number, limit: number, after?: DueItem): Promise<DueItem[]> {
+    const res = await this.db.doc.send(
+      new QueryCommand({
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk AND sk <= :upTo",
+        ExpressionAttributeValues: { ":pk": "DUE", ":upTo": stateKeys.dueUpTo(now) },
+        Limit: limit,
+        ConsistentRead: true,
+        ...(after ? { ExclusiveStartKey: stateKeys.due(after) } : {}),
+      }),
+    );
+    return (res.Items ?? []).map((i) => stateKeys.parseDue(i.sk as string));
+  }
+
+  override async deleteDue(item: DueItem): Promise<void> {
+    await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: stateKeys.due(item) }));
   }
 }
 

@@ -12,82 +12,88 @@ import { openDecision, ownerOf } from "../../domain/personal-data.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
 import type { TrustRecord } from "../../learning/trust.ts";
 import type { GateReadRequest, GateReadResult } from "../../ports.ts";
-import { batchGetAll, itemId } from "./db.ts";
+import type { DataKeys } from "./data-keys.ts";
+import { batchGetAll, type Db, itemId } from "./db.ts";
 import { DynamoDecisionStore, type Item, strip } from "./decision-store.ts";
 import { type Key, ledgerKeys, stateKeys } from "./keys.ts";
 
 export class DynamoCheckingDecisionStore extends DynamoDecisionStore {
-  override async readGateContext(req: GateReadRequest): Promise<GateReadResult> {
-    const s = stateKeys;
-    const owner = ownerOf(req);
-    const stateKeysWanted: Record<string, Key> = {
-      spec: s.specCurrent(),
-      account: s.account(req.accountId),
-      contact: s.contact(req.accountId),
-      trust: s.trust(req.agentId, req.actionType),
-      pauseGlobal: s.pauses("global"),
-      pauseAgent: s.pauses("agent", req.agentId),
-      pauseAccount: s.pauses("account", req.accountId),
-      supAccount: s.suppression("account", req.accountId),
-      cntAgent: s.counter(counterNames.agent(req.agentId), req.day),
-      cntAction: s.counter(counterNames.actionType(req.actionType), req.day),
-      // The key that will seal this decision, and whether its person was erased (then it gets none).
-      dataKey: s.dataKey(owner),
-      ...(req.personId
-        ? {
-            person: s.person(req.personId),
-            supPerson: s.suppression("person", req.personId),
-            erased: s.erasedPerson(req.personId),
-          }
-        : {}),
-      ...(req.channel
-        ? {
-            pauseChannel: s.pauses("channel", req.channel),
-            cntChannel: s.counter(counterNames.channel(req.channel), req.day),
-          }
-        : {}),
-    };
-    const decisionKey = ledgerKeys.decision(req.decisionId);
-    const found = await batchGetAll(this.db, [
-      ...Object.values(stateKeysWanted).map((k) => ({ table: this.db.tables.state, key: k })),
-      { table: this.db.tables.ledger, key: decisionKey },
-    ]);
-    const get = (k: Key | undefined) => (k ? found.get(itemId(k)) : undefined);
-    const w = stateKeysWanted;
-    const contactItem = get(w.contact);
-    const pauses = [w.pauseGlobal, w.pauseAgent, w.pauseAccount, w.pauseChannel].flatMap((k) =>
-      Object.values((get(k)?.pauses as Record<string, Pause> | undefined) ?? {}),
-    );
-    const suppressions = [w.supAccount, w.supPerson].flatMap((k) =>
-      Object.values((get(k)?.entries as Record<string, SuppressionEntry> | undefined) ?? {}),
-    );
-    const count = (k: Key | undefined) => (get(k)?.count as number | undefined) ?? 0;
-    const specItem = get(w.spec);
-    const result: GateReadResult = {
-      contact: {
-        touches: (contactItem?.touches as Touch[] | undefined) ?? [],
-        version: (contactItem?.version as number | undefined) ?? 0,
-      },
-      pauses,
-      suppressions,
-      counts: {
-        agent: count(w.cntAgent),
-        actionType: count(w.cntAction),
-        ...(w.cntChannel ? { channel: count(w.cntChannel) } : {}),
-      },
-    };
-    const spec = strip<SpecVersion>(specItem);
-    if (spec) result.spec = spec;
-    const key = await this.keys.open(get(w.dataKey), owner);
-    result.sealing = { ...(key ? { key } : {}), ...(get(w.erased) ? { ownerErased: true } : {}) };
-    const existingItem = get(decisionKey);
-    if (existingItem) result.existing = openDecision(strip<Item>(existingItem) as Item, key);
-    const account = strip<Account>(get(w.account));
-    if (account) result.account = account;
-    const person = strip<Person>(get(w.person));
-    if (person) result.person = person;
-    const trust = strip<TrustRecord>(get(w.trust));
-    if (trust) result.trust = trust;
-    return result;
+  override readGateContext(req: GateReadRequest): Promise<GateReadResult> {
+    return readGateContext(this.db, this.keys, req);
   }
+}
+
+/** The gate's one batched read itself, for the stores that check (this one, recheck-decision-store.ts). */
+export async function readGateContext(db: Db, keys: DataKeys, req: GateReadRequest): Promise<GateReadResult> {
+  const s = stateKeys;
+  const owner = ownerOf(req);
+  const stateKeysWanted: Record<string, Key> = {
+    spec: s.specCurrent(),
+    account: s.account(req.accountId),
+    contact: s.contact(req.accountId),
+    trust: s.trust(req.agentId, req.actionType),
+    pauseGlobal: s.pauses("global"),
+    pauseAgent: s.pauses("agent", req.agentId),
+    pauseAccount: s.pauses("account", req.accountId),
+    supAccount: s.suppression("account", req.accountId),
+    cntAgent: s.counter(counterNames.agent(req.agentId), req.day),
+    cntAction: s.counter(counterNames.actionType(req.actionType), req.day),
+    // The key that will seal this decision, and whether its person was erased (then it gets none).
+    dataKey: s.dataKey(owner),
+    ...(req.personId
+      ? {
+          person: s.person(req.personId),
+          supPerson: s.suppression("person", req.personId),
+          erased: s.erasedPerson(req.personId),
+        }
+      : {}),
+    ...(req.channel
+      ? {
+          pauseChannel: s.pauses("channel", req.channel),
+          cntChannel: s.counter(counterNames.channel(req.channel), req.day),
+        }
+      : {}),
+  };
+  const decisionKey = ledgerKeys.decision(req.decisionId);
+  const found = await batchGetAll(db, [
+    ...Object.values(stateKeysWanted).map((k) => ({ table: db.tables.state, key: k })),
+    { table: db.tables.ledger, key: decisionKey },
+  ]);
+  const get = (k: Key | undefined) => (k ? found.get(itemId(k)) : undefined);
+  const w = stateKeysWanted;
+  const contactItem = get(w.contact);
+  const pauses = [w.pauseGlobal, w.pauseAgent, w.pauseAccount, w.pauseChannel].flatMap((k) =>
+    Object.values((get(k)?.pauses as Record<string, Pause> | undefined) ?? {}),
+  );
+  const suppressions = [w.supAccount, w.supPerson].flatMap((k) =>
+    Object.values((get(k)?.entries as Record<string, SuppressionEntry> | undefined) ?? {}),
+  );
+  const count = (k: Key | undefined) => (get(k)?.count as number | undefined) ?? 0;
+  const specItem = get(w.spec);
+  const result: GateReadResult = {
+    contact: {
+      touches: (contactItem?.touches as Touch[] | undefined) ?? [],
+      version: (contactItem?.version as number | undefined) ?? 0,
+    },
+    pauses,
+    suppressions,
+    counts: {
+      agent: count(w.cntAgent),
+      actionType: count(w.cntAction),
+      ...(w.cntChannel ? { channel: count(w.cntChannel) } : {}),
+    },
+  };
+  const spec = strip<SpecVersion>(specItem);
+  if (spec) result.spec = spec;
+  const key = await keys.open(get(w.dataKey), owner);
+  result.sealing = { ...(key ? { key } : {}), ...(get(w.erased) ? { ownerErased: true } : {}) };
+  const existingItem = get(decisionKey);
+  if (existingItem) result.existing = openDecision(strip<Item>(existingItem) as Item, key);
+  const account = strip<Account>(get(w.account));
+  if (account) result.account = account;
+  const person = strip<Person>(get(w.person));
+  if (person) result.person = person;
+  const trust = strip<TrustRecord>(get(w.trust));
+  if (trust) result.trust = trust;
+  return result;
 }
