@@ -216,12 +216,15 @@ export class AgentRunner {
       replay,
     });
     const outcome: ProposeOutcome = { proposalId: proposal.proposalId, decision, replay };
-    if (replay) return outcome;
+    // Queued on a replay too: the run that made the decision may have died (or lost the gate's
+    // answer) before it queued the retry, and its trigger's redelivery proposes it again. The queue's
+    // item is the proposal's and its time, so queueing it twice is one item.
     if (decision.verdict === "defer" && decision.retryAfter && !proposal.retryOf) {
       const at = Date.parse(decision.retryAfter);
       await this.deps.retries.add({ agentId, at, proposal });
       outcome.retryAt = at;
     }
+    if (replay) return outcome;
     await this.deps.onDecision?.(decision);
     return outcome;
   }

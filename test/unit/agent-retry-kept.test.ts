@@ -4,6 +4,7 @@
  * again on the next run, under the same retry id; a retry the gate refused is dropped as before.
  */
 import { describe, expect, it } from "vitest";
+import { defineAgent } from "../../shared/agents/definition.ts";
 import { AgentRunner, type RetryQueue } from "../../shared/agents/runner.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { DependencyError, ValidationError } from "../../shared/domain/errors.ts";
@@ -76,5 +77,60 @@ describe("a due retry", () => {
     const { runner, queue } = runnerWith([new ValidationError([{ path: "payload", message: "bad" }])]);
     await runner.runDueRetries("outreach-writer");
     expect(queue).toHaveLength(0);
+  });
+});
+
+describe("a deferred proposal proposed again (its trigger delivered again)", () => {
+  it("has its retry queued even when the gate answers a replay: the first run may have died before queueing it", async () => {
+    const added: { at: number; proposalId: string }[] = [];
+    const retries: RetryQueue = {
+      add: async (r) => void added.push({ at: r.at, proposalId: r.proposal.proposalId }),
+      due: async () => [],
+      remove: async () => {},
+    };
+    const proposer = defineAgent({
+      id: "proposer",
+      description: "proposes one email",
+      trigger: { kind: "event", eventType: "account.targeted" },
+      actions: ["email.send"],
+      handler: async (_inv, ctx) => {
+        await ctx.propose({
+          key: "acme:2026-03-10",
+          action: { type: "email.send" },
+          target: { accountId: "acme" },
+          payload: {},
+          reasoning: "a test",
+          confidence: 0.5,
+        });
+      },
+    });
+    let replay = false;
+    const runner = new AgentRunner([proposer], {
+      clock: { now: () => 1_000 },
+      gate: {
+        propose: async () => ({
+          decision: {
+            verdict: "defer",
+            status: "deferred",
+            retryAfter: "2026-03-10T14:00:00.000Z",
+          } as Decision,
+          replay,
+        }),
+      },
+      kb: {} as never,
+      model: {} as never,
+      retries,
+    });
+    const event = {
+      kind: "event" as const,
+      event: { type: "account.targeted", detail: { accountId: "acme" } },
+    };
+    await runner.run("proposer", event);
+    // The redelivery: the gate answers with the decision it made, a replay.
+    replay = true;
+    const again = await runner.run("proposer", event);
+    expect(again.proposals).toMatchObject([{ replay: true, verdict: "defer" }]);
+    expect(added).toHaveLength(2);
+    expect(new Set(added.map((a) => `${a.at}:${a.proposalId}`)).size).toBe(1);
   });
 });
