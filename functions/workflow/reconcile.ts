@@ -82,7 +82,8 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
           ),
         ),
       timeLeft: () => context.getRemainingTimeInMillis() > scanUntil,
-      // A pause or an opt-out since its dispatch stops it: the executor re-checks nothing.
+      // A pause or an opt-out since its dispatch stops it before the hand-over (the executor checks
+      // the same again at the send).
       recheck: (d) => heldBack(runtime.deps.decisions, d, runtime.deps.clock.now()),
     });
     const failed = (await Promise.all(handOver)).filter((ok) => !ok).length;

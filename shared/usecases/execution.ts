@@ -120,8 +120,8 @@ const failTooLate = (deps: LifecycleDeps, decision: Decision, now: string) =>
   );
 
 /**
- * How long after its dispatch a decision the vendor keeps turning away is tried again. Nothing checks
- * it again before (no pause, suppression, reply or quiet hours: the executor re-checks nothing), so a
+ * How long after its dispatch a decision the vendor keeps turning away is tried again. Only pauses and
+ * suppressions are checked again at the send (not a reply's timing, quiet hours or the spec's rules), so a
  * touch or an audience add only while the checks it passed are recent, 30 minutes (a burst limit
  * clears within that); a record action, which reaches nobody, 6 hours. A list sync not at all: the
  * next hourly sync works out its difference from the last synced snapshot, which a held one would
