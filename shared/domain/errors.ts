@@ -84,3 +84,16 @@ export function stackFrames(err: unknown): string {
         .join("\n")
     : "";
 }
+
+/**
+ * Whether an error, or one of the causes it wraps (at most four deep), carries one of these system
+ * error codes: Node's fetch reports a failed connection as "fetch failed" with the socket's error
+ * (`ENOTFOUND`, `ECONNREFUSED`…) as its cause, and our wrappers add their own layer on top.
+ */
+export function causedBy(err: unknown, codes: ReadonlySet<string>): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === "string" && codes.has(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}

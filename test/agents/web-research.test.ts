@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WebFetcher } from "../../shared/agents/ports.ts";
+import { FetchError, type WebFetcher } from "../../shared/agents/ports.ts";
 import { webResearch } from "../../shared/agents/workflows/web-research.ts";
 import { type SimWebsites, startWebsites } from "../../sim/website.ts";
 import { generateWorld } from "../../sim/world.ts";
@@ -16,6 +16,10 @@ const blocked = world.companies.find((c) => c !== up && c !== down && c.account.
 const throttled = world.companies.find(
   (c) => c !== up && c !== down && c !== blocked && c.account.lifecycle === "prospect",
 );
+/** A domain that no longer resolves: Node's fetch fails with ENOTFOUND as the cause of its cause. */
+const gone = world.companies.find(
+  (c) => c !== up && c !== down && c !== blocked && c !== throttled && c.account.lifecycle === "prospect",
+);
 let sites: SimWebsites;
 let h: AgentsHarness;
 beforeAll(async () => {
@@ -27,6 +31,12 @@ beforeAll(async () => {
         return { url, status: 403, contentType: "text/html", body: "<h1>Access denied</h1>" };
       if (throttled && host === throttled.account.domain)
         return { url, status: 429, contentType: "text/plain", body: "slow down" };
+      if (gone && host === gone.account.domain)
+        throw new FetchError(`${url}: fetch failed`, {
+          cause: Object.assign(new TypeError("fetch failed"), {
+            cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" }),
+          }),
+        });
       return sites.fetcher.get(url);
     },
   };
@@ -89,6 +99,11 @@ describe("Web Research", () => {
     await h.agents.drain();
     expect(h.runs.at(-1)).toMatchObject({ error: expect.stringMatching(/answered 429/) });
     expect(h.runs.at(-1)?.permanent).toBeUndefined();
+    if (!gone) throw new Error("world has no fifth prospect");
+    await putAccount(h.rt.deps, gone.accountId, gone.account);
+    await target(gone.accountId);
+    await h.agents.drain();
+    expect(h.runs.at(-1)).toMatchObject({ error: expect.stringMatching(/fetch failed/), permanent: true });
   });
 
   it("an account the KB does not have proposes nothing", async () => {

@@ -10,6 +10,7 @@
  * the retries is a ConnectorError: refused (4xx, or turned away throughout: nothing happened) or
  * outcome unknown (it may have happened, including a refusal after an earlier attempt that may have).
  */
+import { causedBy } from "../../domain/errors.ts";
 import { ConnectorError } from "../../ports.ts";
 
 export interface RetryPolicy {
@@ -64,13 +65,7 @@ export interface CallOptions {
 
 /** Failures of connecting at all: the request never reached the vendor, so sending it again is safe. */
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
-const neverSent = (err: unknown): boolean => {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
-    if (typeof e.code === "string" && NOT_SENT.has(e.code)) return true;
-    e = e.cause as typeof e;
-  }
-  return false;
-};
+const neverSent = (err: unknown): boolean => causedBy(err, NOT_SENT);
 
 export async function withRetries<T>(
   what: string,

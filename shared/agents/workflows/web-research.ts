@@ -1,3 +1,4 @@
+import { causedBy } from "../../domain/errors.ts";
 import { httpsUrlProblem } from "../../domain/urls.ts";
 import { accountOfEvent } from "../context.ts";
 import { defineAgent } from "../definition.ts";
@@ -29,7 +30,7 @@ export const webResearch = defineAgent({
     // A failing home page throws: the run is recorded as failed and nothing is proposed. A site that
     // refuses us (403, 404…) or a domain that does not resolve will do so again: not retried.
     const first = await ctx.web.get(home).catch((err: unknown) => {
-      throw unresolvable(err) ? new PermanentRunError((err as Error).message, { cause: err }) : err;
+      throw causedBy(err, UNRESOLVABLE) ? new PermanentRunError((err as Error).message, { cause: err }) : err;
     });
     if (first.status >= 400)
       throw REFUSED.has(first.status)
@@ -66,11 +67,5 @@ export const webResearch = defineAgent({
 /** Answers that say the site refuses us or has no such page: not a 429 or 408, which pass. */
 const REFUSED = new Set([401, 403, 404, 410, 451]);
 
-/** A fetch that failed because the name does not resolve (Node's fetch: a cause with ENOTFOUND). */
-function unresolvable(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
-    if (e.code === "ENOTFOUND") return true;
-    e = e.cause as typeof e;
-  }
-  return false;
-}
+/** A fetch that failed because the name does not resolve. */
+const UNRESOLVABLE = new Set(["ENOTFOUND"]);
