@@ -9,6 +9,12 @@ const WINDOW = 16;
 const ADDRESS = /[^\s"'<>(),;:@]+@[^\s"'<>(),;:@]+/g;
 export const QUOTES_REQUEST = "(its message quotes the request: left out)";
 
+/** A vendor's text with every address replaced, and cut to `max` characters (an ellipsis marks the cut). */
+export function withoutAddresses(text: string, max: number): string {
+  const said = text.replace(ADDRESS, "[address]");
+  return said.length > max ? `${said.slice(0, max)}…` : said;
+}
+
 export function vendorSaid(
   text: string,
   o: { sent: string[]; secret?: string | undefined; max?: number },
@@ -22,7 +28,5 @@ export function vendorSaid(
     const piece = low.slice(i, i + WINDOW);
     if (texts.some((t) => t.includes(piece))) return QUOTES_REQUEST;
   }
-  said = said.replace(ADDRESS, "[address]");
-  const max = o.max ?? 200;
-  return said.length > max ? `${said.slice(0, max)}…` : said;
+  return withoutAddresses(said, o.max ?? 200);
 }

@@ -20,6 +20,8 @@
  * with helpers/hubspot-sdk.ts) show the requests and the answers are the SDK's own.
  */
 
+import { withoutAddresses } from "../../domain/vendor-text.ts";
+
 export interface HubSpotOptions {
   accessToken: string;
   basePath?: string;
@@ -96,7 +98,6 @@ export class HubSpotApiError extends Error {
 /** An upper-case code as HubSpot writes them (INVALID_EMAIL, VALIDATION_ERROR), a property's name. */
 const CODE = /^[A-Z][A-Z0-9_]{2,63}$/;
 const PROPERTY = /^[a-z0-9_]{1,100}$/;
-const ADDRESS = /[^\s"'<>(),;:@]+@[^\s"'<>(),;:@]+/g;
 const MAX_MESSAGE = 300;
 
 function describe(body: unknown, sent: unknown): string {
@@ -139,8 +140,7 @@ function scrub(message: string, sent: unknown): string {
     for (let i = text.toLowerCase().indexOf(lower); i >= 0; i = text.toLowerCase().indexOf(lower, i + 3))
       text = `${text.slice(0, i)}[…]${text.slice(i + v.length)}`;
   }
-  text = text.replace(ADDRESS, "[address]");
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
+  return withoutAddresses(text, MAX_MESSAGE);
 }
 
 /**
