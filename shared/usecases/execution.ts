@@ -170,10 +170,9 @@ const handBack = async (deps: LifecycleDeps, started: Decision, now: string, err
       Math.max(err.retryAfterMs ?? 0, TURNED_AWAY_MIN_MS) +
       Math.floor(Math.random() * TURNED_AWAY_SPREAD_MS),
   );
-  // The decision may have moved on during the call (an outcome appended): from it as it is now, if
-  // it still carries this attempt; else the reconciler finds an attempt with no result, as before.
-  const current = (await deps.decisions.getDecision(started.decisionId).catch(() => undefined)) ?? started;
-  return move(deps, carriesAttempt(current, now) ? current : started, {
+  // The decision may have moved on during the call (an outcome appended): recorded on it as it is
+  // now, if it still carries this attempt; else the reconciler finds an attempt with no result.
+  return recordResult(deps, started, now, {
     to: "dispatched",
     from: ["dispatched"],
     event: "turned_away",

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { HOUR, iso } from "../../shared/domain/time.ts";
+import { ConnectorError } from "../../shared/ports.ts";
 import { Executions } from "../../shared/runtime/executions.ts";
 import {
   approve,
@@ -419,14 +420,17 @@ describe("dispatch and execution", () => {
     expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([d.decisionId]);
   });
 
-  it("an outcome recorded on the decision while its call runs: a send is still executed, a refusal still failed", async () => {
+  it("an outcome recorded on the decision while its call runs: a send is still executed, a refusal still failed, a turned-away call still handed back", async () => {
     await seedAcme(rt.deps, "acme");
     await pin(rt, "writer", "email.send", 3);
     const connector = rt.deps.connector;
     const original = connector.execute.bind(connector);
+    let turnAway = false;
     // While the connector works, an outcome is attributed to the touch in flight (a reply by hand, say).
     connector.execute = async (req) => {
       await recordOutcome(rt.deps, { decisionId: req.decision.decisionId, type: "replied" }, approver);
+      if (turnAway)
+        throw new ConnectorError("SES SendEmail: still turned away (429)", false, { retryAfterMs: 1_000 });
       return original(req);
     };
     try {
@@ -445,6 +449,18 @@ describe("dispatch and execution", () => {
       rt.sandbox.failNext.push({ outcomeUnknown: false, message: "mailbox does not exist" });
       expect((await execute(rt.deps, refused.decisionId))?.status).toBe("failed");
       expect(await touchesOf("acme-2")).toEqual([]);
+      await seedAcme(rt.deps, "acme-3");
+      const throttled = await propose("writer", "acme-3");
+      turnAway = true;
+      const handedBack = await execute(rt.deps, throttled.decisionId);
+      expect(handedBack?.status).toBe("dispatched");
+      expect(handedBack?.execution?.retryAt).toBeDefined();
+      expect((await ledger(throttled.decisionId)).map((e) => e.type)).toEqual([
+        "decided",
+        "executing",
+        "outcome",
+        "turned_away",
+      ]);
     } finally {
       connector.execute = original;
     }
