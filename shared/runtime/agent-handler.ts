@@ -110,12 +110,15 @@ const CLAIM_RENEW_MS = 15_000;
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
     const { agentId, runner, continueRun, claims, workspaceTimezone } = runtime();
+    // The agent's due deferred proposals, within the function's time (the rest wait for the next run).
+    const dueRetries = () =>
+      runner.runDueRetries(agentId, {
+        timeLeft: () => context.getRemainingTimeInMillis() - AFTER_RETRIES_MS,
+      });
     if ((event as { trigger?: unknown } | undefined)?.trigger === "retries") {
       parseWith(RetriesInput, event, "event");
       // Proposed again under their fixed ids: two deliveries at once are answered as a replay.
-      const retries = await runner.runDueRetries(agentId, {
-        timeLeft: () => context.getRemainingTimeInMillis() - AFTER_RETRIES_MS,
-      });
+      const retries = await dueRetries();
       tools.metrics.addMetric("Proposals", "Count", retries.proposals.length);
       if (retries.proposals.length)
         tools.logger.info("agent retries", { agentId, retried: retries.proposals.length });
@@ -206,9 +209,7 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
         rethrow: false,
         timeLeft: () => context.getRemainingTimeInMillis() - RETRY_RESERVE_MS,
       });
-      const retries = await runner.runDueRetries(agentId, {
-        timeLeft: () => context.getRemainingTimeInMillis() - AFTER_RETRIES_MS,
-      });
+      const retries = await dueRetries();
       tools.metrics.addMetric("Proposals", "Count", run.proposals.length + retries.proposals.length);
       // One line per run, carrying a manual run's id: the id the API answered with finds its run.
       tools.logger.info("agent run", {
