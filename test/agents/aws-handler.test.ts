@@ -6,6 +6,10 @@ import { MAX_CONTINUATIONS, makeHandler, RETRY_RESERVE_MS } from "../../shared/r
 import { ApiGate } from "../../shared/runtime/agents-aws.ts";
 import type { AgentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
 
+/** An agent function's invocation with a minute left. */
+const agentContext = () =>
+  ({ functionName: "agent", awsRequestId: "r1", getRemainingTimeInMillis: () => 60_000 }) as never;
+
 describe("the per-agent Lambda entry", () => {
   it("parses scheduler payloads, EventBridge events and manual runs; anything else is a validation error", () => {
     expect(
@@ -146,11 +150,7 @@ describe("a run that stops at its deadline with work left", () => {
     );
     return { handler, continued, invocations };
   };
-  const context = {
-    functionName: "agent",
-    awsRequestId: "r1",
-    getRemainingTimeInMillis: () => 60_000,
-  } as never;
+  const context = agentContext();
   const fresh = {
     proposalId: "p1",
     actionType: "email.send",
@@ -239,11 +239,7 @@ describe("a manual run whose input the agent refuses", () => {
     const handler = makeHandler(
       () => ({ agentId: "manual-list-sync", runner }) as unknown as AgentsAwsRuntime,
     );
-    const context = {
-      functionName: "agent",
-      awsRequestId: "r1",
-      getRemainingTimeInMillis: () => 60_000,
-    } as never;
+    const context = agentContext();
     const [run] = await handler(
       { trigger: "manual", input: { audienceId: "sdr-nobody" }, by: "ana" },
       context,
@@ -299,11 +295,7 @@ describe("ApiGate (agents propose through the API in AWS)", () => {
 });
 
 describe("a schedule kept in the spec's workspace time zone", () => {
-  const context = {
-    functionName: "agent",
-    awsRequestId: "r1",
-    getRemainingTimeInMillis: () => 60_000,
-  } as never;
+  const context = agentContext();
   /** The tick EventBridge Scheduler sends every quarter hour (infra/cron.ts workspaceTickExpression). */
   const tick = (scheduledAt: string) => ({
     agentId: "outreach-writer",
@@ -388,11 +380,7 @@ describe("an agent's retries schedule", () => {
       },
     };
     const handler = makeHandler(() => ({ agentId: "web-research", runner }) as unknown as AgentsAwsRuntime);
-    const context = {
-      functionName: "agent",
-      awsRequestId: "r1",
-      getRemainingTimeInMillis: () => 60_000,
-    } as never;
+    const context = agentContext();
     const [summary] = (await handler({ agentId: "web-research", trigger: "retries" }, context)) as {
       proposals: unknown[];
     }[];
@@ -416,11 +404,7 @@ describe("a run that failed for good", () => {
       runDueRetries: async () => ({ agentId: "web-research", trigger: "retry", proposals: [] }),
     };
     const handler = makeHandler(() => ({ agentId: "web-research", runner }) as unknown as AgentsAwsRuntime);
-    const context = {
-      functionName: "agent",
-      awsRequestId: "r1",
-      getRemainingTimeInMillis: () => 60_000,
-    } as never;
+    const context = agentContext();
     const event = { "detail-type": "account.targeted", detail: { accountId: "acme" } };
     const [run] = (await handler(event, context)) as { permanent?: boolean }[];
     expect(run?.permanent).toBe(true);
