@@ -70,7 +70,9 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
       payload: add,
     });
     expect(res.externalId).toMatch(/^linkedin:dmpSegment:900:/);
-    const [find, create, users] = api.requests;
+    // Found none, created it, waited, and looked again for the oldest of its name.
+    const [find, create, again, users] = api.requests;
+    expect(again?.path).toBe(find?.path);
     expect(find?.path).toBe("/rest/dmpSegments?q=account&account=urn%3Ali%3AsponsoredAccount%3A123");
     expect(create?.body).toMatchObject({
       name: "harness-vp",
@@ -111,6 +113,42 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
     });
     // The raw email never leaves: only its hash.
     expect(JSON.stringify(api.requests)).not.toMatch(/jane@acme\.io/i);
+  });
+
+  it("executors that create a new audience's segment at the same moment all add to the oldest copy", async () => {
+    // Cold containers of a burst of adds to a new audience each find no segment and create one.
+    const arrived: (() => void)[] = [];
+    const bothCreated = (ms: number) =>
+      new Promise<void>((resolve) => {
+        waits.push({ ms, after: api.requests.length });
+        arrived.push(resolve);
+        if (arrived.length === 2) for (const r of arrived) r();
+      });
+    const container = () =>
+      new LinkedInConnector({
+        accessToken: "li-token",
+        adAccountUrn: "urn:li:sponsoredAccount:123",
+        baseUrl: api.url,
+        retry,
+        sleep: bothCreated,
+      });
+    const [a, b] = await Promise.all([
+      container().execute({
+        idempotencyKey: "d_a:exec:1",
+        decision: decision("linkedin.audience.add"),
+        payload: add,
+      }),
+      container().execute({
+        idempotencyKey: "d_b:exec:1",
+        decision: decision("linkedin.audience.add"),
+        payload: { ...add, email: "max@acme.io" },
+      }),
+    ]);
+    expect(api.requests.filter((r) => r.method === "POST" && r.path === "/rest/dmpSegments")).toHaveLength(2);
+    expect(a.externalId).toMatch(/^linkedin:dmpSegment:900:/);
+    expect(b.externalId).toMatch(/^linkedin:dmpSegment:900:/);
+    expect(li.members.get(900)?.size).toBe(2);
+    expect(li.members.get(901)).toBeUndefined();
   });
 
   it("a retired API version (426) is refused naming the setting that fixes it; a configured one is sent", async () => {

@@ -134,14 +134,7 @@ export class LinkedInConnector implements Connector {
   private async segmentId(audienceId: string, key: string): Promise<string> {
     const cached = this.segments.get(audienceId);
     if (cached) return cached;
-    const found = await this.call(
-      "LinkedIn find DMP segments",
-      `${this.base}/rest/dmpSegments?q=account&account=${encodeURIComponent(this.o.adAccountUrn)}`,
-      { method: "GET", headers: this.headers(key) },
-      true,
-    );
-    const list = (await found.json()) as { elements?: { id: number | string; name: string }[] };
-    let id = list.elements?.find((s) => s.name === audienceId)?.id;
+    let id = await this.findSegment(audienceId, key);
     if (id === undefined) {
       // Not repeated after no answer: a second create makes a second segment of the same name.
       const created = await this.call(
@@ -167,9 +160,27 @@ export class LinkedInConnector implements Connector {
       if (id === undefined) throw new ConnectorError("LinkedIn created the segment but returned no id", true);
       // Members streamed into a segment younger than 5 s may not be added (LinkedIn's DMP users guide).
       await (this.o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(SEGMENT_READY_MS);
+      // Executors that found no segment at the same moment each created one of this name (cold
+      // containers of a burst of adds to a new audience): all of them add to the oldest, so its
+      // members are not split across copies. The younger copies stay empty.
+      id = (await this.findSegment(audienceId, key)) ?? String(id);
     }
     this.segments.set(audienceId, String(id));
     return String(id);
+  }
+
+  /** The audience's segment: the oldest (lowest id) of those of its name, as every executor picks it. */
+  private async findSegment(audienceId: string, key: string): Promise<string | undefined> {
+    const found = await this.call(
+      "LinkedIn find DMP segments",
+      `${this.base}/rest/dmpSegments?q=account&account=${encodeURIComponent(this.o.adAccountUrn)}`,
+      { method: "GET", headers: this.headers(key) },
+      true,
+    );
+    const list = (await found.json()) as { elements?: { id: number | string; name: string }[] };
+    const ids = (list.elements ?? []).filter((s) => s.name === audienceId).map((s) => String(s.id));
+    // Ids are numbers, some past 2^53: compared as digit strings, shorter first.
+    return ids.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0))[0];
   }
 
   private async addToAudience(req: ConnectorRequest): Promise<ConnectorResult> {
