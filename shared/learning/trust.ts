@@ -395,6 +395,18 @@ export function outcomeWeight(policy: TrustPolicy, outcome: OutcomeType) {
   return policy.outcomes[outcome] ?? HARNESS_OUTCOME_WEIGHTS[outcome];
 }
 
+/**
+ * Whether an outcome changes an agent's trust at all: it has a weight, or is severe, or closes a
+ * record's window. One that does not (an open, with the shipped weights) is not written.
+ */
+export function teaches(policy: TrustPolicy, outcome: OutcomeType): boolean {
+  const weight = outcomeWeight(policy, outcome);
+  return (
+    WINDOW_CLOSERS.has(outcome) ||
+    (weight !== undefined && (weight.success !== 0 || weight.failure !== 0 || weight.severe === true))
+  );
+}
+
 /** Fold one outcome into its stream; severe outcomes demote to level 1 at once. */
 export function applyOutcome(
   record: TrustRecord,
@@ -403,11 +415,10 @@ export function applyOutcome(
   policy: TrustPolicy,
   peers: readonly PeerMarket[] = [],
 ): { record: TrustRecord; change?: LevelChange } {
-  const weight = outcomeWeight(policy, outcome);
   const base: TrustRecord = decayed(record, now, policy);
+  if (!teaches(policy, outcome)) return { record: base };
+  const weight = outcomeWeight(policy, outcome);
   const closes = WINDOW_CLOSERS.has(outcome);
-  if (!closes && (!weight || (weight.success === 0 && weight.failure === 0 && !weight.severe)))
-    return { record: base };
   const stream = REVIEW_OUTCOMES.has(outcome) ? "reviews" : "market";
   const counts = base[stream] ?? { success: 0, failure: 0 };
   const squares = stream === "market" ? marketSquaresOf(base) : reviewSquaresOf(base);

@@ -153,6 +153,24 @@ async function recordResolved(
   // outcome's, a suppression is an overwrite, and the learning watchers count an event id once.
   // Returning early there lost a complaint's suppression for good whenever the first delivery failed
   // after its append.
+  const effects: string[] = [];
+  // The person's wish first: a delivery that fails after this (a contended trust record, a throttle)
+  // still leaves them suppressed, whether or not the event is ever redelivered.
+  if (personId && (body.type === "unsubscribed" || body.type === "complaint")) {
+    const channels = body.type === "unsubscribed" && decision?.channel ? [decision.channel] : undefined;
+    await deps.kb.addSuppression(
+      {
+        kind: "person",
+        value: personId,
+        ...(channels ? { channels } : {}),
+        reason: `${body.type} (outcome ${outcomeId})`,
+      },
+      iso(now),
+    );
+    effects.push(
+      `person ${personId} suppressed${channels ? ` on ${channels.join(", ")}` : " on every channel"}`,
+    );
+  }
   let duplicate = false;
   if (decision) {
     const appended = await appendToDecision(
@@ -190,7 +208,6 @@ async function recordResolved(
   }
   const accountId =
     decision?.accountId ?? (personId ? (await deps.kb.getPerson(personId))?.accountId : undefined);
-  const effects: string[] = [];
   if (accountId && spec.spec.stopOnReply.outcomes.includes(body.type)) {
     const until = iso(Date.parse(at) + spec.spec.stopOnReply.pauseDays * DAY);
     await deps.pauses.create({
@@ -203,21 +220,6 @@ async function recordResolved(
       until,
     });
     effects.push(`account ${accountId} paused until ${until}`);
-  }
-  if (personId && (body.type === "unsubscribed" || body.type === "complaint")) {
-    const channels = body.type === "unsubscribed" && decision?.channel ? [decision.channel] : undefined;
-    await deps.kb.addSuppression(
-      {
-        kind: "person",
-        value: personId,
-        ...(channels ? { channels } : {}),
-        reason: `${body.type} (outcome ${outcomeId})`,
-      },
-      iso(now),
-    );
-    effects.push(
-      `person ${personId} suppressed${channels ? ` on ${channels.join(", ")}` : " on every channel"}`,
-    );
   }
   await deps.events.publish([
     {

@@ -12,6 +12,7 @@ import {
   newTrust,
   REVIEW_OUTCOMES,
   type TrustRecord,
+  teaches,
   trustStats,
 } from "../learning/trust.ts";
 import { type PeerMarket, peerPool, peerSnapshot } from "../learning/trust-peers.ts";
@@ -50,6 +51,9 @@ export async function recordTrustOutcome(
 ): Promise<TrustRecord | undefined> {
   const action = spec.spec.autonomy.actions[actionType];
   if (!action) return undefined;
+  // Nothing to fold in: no write. Each open (a privacy proxy opens every message as it is delivered)
+  // was a versioned write of the record the bounces and complaints of the same sends must win.
+  if (!teaches(spec.spec.trust, outcome)) return undefined;
   for (let attempt = 0; attempt < 10; attempt++) {
     const now = deps.clock.now();
     const current =

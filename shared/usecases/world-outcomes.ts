@@ -4,7 +4,7 @@
  * from what the vendor reports (message id and event kind; contact, property and value), so the same
  * event delivered twice, or seen by the webhook and again by the poll, counts once.
  */
-import { decisionIdOf, optedOut, type SesEventDetail } from "../adapters/aws/ses-events.ts";
+import { decisionIdOf, optedOut, type SesEventDetail, wasOut } from "../adapters/aws/ses-events.ts";
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
@@ -46,7 +46,7 @@ export const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0
 
 /**
  * One SES event. A hard bounce suppresses the address and teaches trust as a bounce; a complaint
- * suppresses the person (recordOutcome) and counts against the agent; an open or a click is one
+ * suppresses the address and the person (recordOutcome) on every channel and counts against the agent; an open or a click is one
  * `opened` per message; an unsubscribe through SES's subscription management (a Subscription event
  * opting out) is `unsubscribed`, which suppresses the person on email.
  *
@@ -78,7 +78,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     const addresses =
       detail.eventType === "Bounce"
         ? (detail.bounce?.bouncedRecipients ?? []).map((r) => r.emailAddress)
-        : (detail.complaint?.complainedRecipients ?? []).map((r) => r.emailAddress);
+        : complained(detail);
     for (const a of addresses.length ? addresses : detail.mail.destination)
       await deps.kb.addSuppression(
         { kind: "email", value: a.toLowerCase(), channels: EMAIL, reason: `on ${list} (SES ${msg})` },
@@ -109,6 +109,14 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
         return settled ?? { recorded: false, reason: "a not-spam report" };
       type = "complaint";
       at = detail.complaint?.timestamp;
+      // The address on every channel, before the outcome (as a hard bounce): the person is suppressed
+      // too, but a person record written later with this address (a duplicate, a merge, a re-import)
+      // carries the address's suppression only.
+      for (const a of complained(detail))
+        await deps.kb.addSuppression(
+          { kind: "email", value: a.toLowerCase(), reason: `spam complaint (SES ${msg})` },
+          new Date(deps.clock.now()).toISOString(),
+        );
       break;
     case "Bounce": {
       if (detail.bounce?.bounceType !== "Permanent")
@@ -149,6 +157,11 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
           },
           new Date(deps.clock.now()).toISOString(),
         );
+      // Out of the whole list before this email's link was used (from another agent's email): the
+      // address stays suppressed (above, in case that first event was lost), and this email's agent is
+      // not charged an unsubscribe it did not cause.
+      if (wasOut(detail))
+        return settled ?? { recorded: false, reason: "Subscription: already unsubscribed from the list" };
       break;
     case "Open":
     case "Click":
@@ -174,6 +187,12 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     decisionId: res.attributedTo,
   };
 }
+
+/** The addresses a complaint names (some providers' reports name none: then the message's). */
+const complained = (detail: SesEventDetail) => {
+  const named = (detail.complaint?.complainedRecipients ?? []).map((r) => r.emailAddress);
+  return named.length ? named : detail.mail.destination;
+};
 
 /** The start of a decision's execution error when SES rejected its message (a Reject event). */
 export const SES_REJECTED = "SES rejected the message";

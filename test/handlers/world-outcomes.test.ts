@@ -197,6 +197,11 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
     });
     const suppressions = await suppressionsFor(rt.db, "w-ses", "w-ses-jane");
     expect(suppressions.some((s) => s.kind === "person" && /complaint/.test(s.reason))).toBe(true);
+    // The address too, on every channel: a person record written later with it is suppressed.
+    expect(suppressions).toContainEqual(
+      expect.objectContaining({ kind: "email", reason: expect.stringMatching(/spam complaint/) }),
+    );
+    expect(suppressions.find((s) => s.kind === "email")?.channels).toBeUndefined();
     const after = await rt.deps.trust.get("w-writer", "email.send");
     expect(after?.market?.failure ?? 0).toBeGreaterThan(before?.market?.failure ?? 0);
 
@@ -210,8 +215,11 @@ describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
   it("a hard bounce suppresses the address; an open and then a click are one `opened`", async () => {
     const { decision, sent, messageId } = await sentEmail("w-bounce");
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const trustBefore = await rt.deps.trust.get("w-writer", "email.send");
     const open = sesEvent("eventbridge-ses-open.json", sent, messageId);
     expect(await handler(open, ctx)).toMatchObject({ recorded: true, type: "opened", duplicate: false });
+    // An open weighs nothing in trust (the shipped spec): the agent's record is not written.
+    expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(trustBefore?.version);
     const click = sesEvent("eventbridge-ses-open.json", sent, messageId);
     click["detail-type"] = "Email Clicked";
     click.detail.eventType = "Click";
@@ -490,6 +498,24 @@ describe("an unsubscribe through SES's subscription management (Email Subscribed
     expect(next.decision.checks.find((c) => c.check === "suppression")?.result).toBe("fail");
     expect(await handler(e, ctx)).toMatchObject({ recorded: true, duplicate: true });
     expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "unsubscribed")).toHaveLength(1);
+  });
+
+  it("an unsubscribe by someone already out of the list suppresses the address but charges this email's agent nothing", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-unsub2");
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const before = await rt.deps.trust.get("w-writer", "email.send");
+    // She left the list from another agent's email; now she uses this email's link too.
+    const e = sesEvent("eventbridge-ses-subscription.json", sent, messageId);
+    e.detail.mail.destination = ["jane@w-unsub2.io"];
+    e.detail.subscription.oldTopicPreferences.unsubscribeAll = true;
+    expect(await handler(e, ctx)).toEqual({
+      recorded: false,
+      reason: expect.stringMatching(/already unsubscribed/),
+    });
+    const suppressions = await suppressionsFor(rt.db, "w-unsub2", "w-unsub2-jane");
+    expect(suppressions.some((x) => x.kind === "email" && /SES's link/.test(x.reason))).toBe(true);
+    expect(await outcomesOf(decision.decisionId)).toEqual([]);
+    expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(before?.version);
   });
 
   it("an opt-in, or a change that leaves every topic as it was, suppresses nobody", async () => {
