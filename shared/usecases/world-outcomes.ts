@@ -4,7 +4,7 @@
  * from what the vendor reports (message id and event kind; contact, property and value), so the same
  * event delivered twice, or seen by the webhook and again by the poll, counts once.
  */
-import { decisionIdOf, optedOut, type SesEventDetail, wasOut } from "../adapters/aws/ses-events.ts";
+import { decisionIdOf, optedOut, type SesEventDetail } from "../adapters/aws/ses-events.ts";
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
@@ -79,11 +79,12 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       detail.eventType === "Bounce"
         ? (detail.bounce?.bouncedRecipients ?? []).map((r) => r.emailAddress)
         : complained(detail);
-    for (const a of addresses.length ? addresses : detail.mail.destination)
-      await deps.kb.addSuppression(
-        { kind: "email", value: a.toLowerCase(), channels: EMAIL, reason: `on ${list} (SES ${msg})` },
-        new Date(deps.clock.now()).toISOString(),
-      );
+    await suppress(
+      deps,
+      addresses.length ? addresses : detail.mail.destination,
+      `on ${list} (SES ${msg})`,
+      EMAIL,
+    );
     return notSent(`${SES_NOT_SENT}: the address is on ${list}`);
   }
   if (detail.eventType === "Reject")
@@ -112,11 +113,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       // The address on every channel, before the outcome (as a hard bounce): the person is suppressed
       // too, but a person record written later with this address (a duplicate, a merge, a re-import)
       // carries the address's suppression only.
-      for (const a of complained(detail))
-        await deps.kb.addSuppression(
-          { kind: "email", value: a.toLowerCase(), reason: `spam complaint (SES ${msg})` },
-          new Date(deps.clock.now()).toISOString(),
-        );
+      await suppress(deps, complained(detail), `spam complaint (SES ${msg})`);
       break;
     case "Bounce": {
       if (detail.bounce?.bounceType !== "Permanent")
@@ -127,16 +124,12 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       type = "bounced";
       at = detail.bounce.timestamp;
       // Suppressed before the outcome is recorded: a retry after a crash between the two still suppresses.
-      for (const r of detail.bounce.bouncedRecipients)
-        await deps.kb.addSuppression(
-          {
-            kind: "email",
-            value: r.emailAddress.toLowerCase(),
-            channels: EMAIL,
-            reason: `hard bounce (SES ${msg})`,
-          },
-          new Date(deps.clock.now()).toISOString(),
-        );
+      await suppress(
+        deps,
+        detail.bounce.bouncedRecipients.map((r) => r.emailAddress),
+        `hard bounce (SES ${msg})`,
+        EMAIL,
+      );
       break;
     }
     case "Subscription":
@@ -147,20 +140,11 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       type = "unsubscribed";
       at = detail.subscription?.timestamp;
       // The address too, before the outcome (as a hard bounce): it may be another person's on file.
-      for (const a of detail.mail.destination)
-        await deps.kb.addSuppression(
-          {
-            kind: "email",
-            value: a.toLowerCase(),
-            channels: EMAIL,
-            reason: `unsubscribed through SES's link (SES ${msg})`,
-          },
-          new Date(deps.clock.now()).toISOString(),
-        );
+      await suppress(deps, detail.mail.destination, `unsubscribed through SES's link (SES ${msg})`, EMAIL);
       // Out of the whole list before this email's link was used (from another agent's email): the
       // address stays suppressed (above, in case that first event was lost), and this email's agent is
       // not charged an unsubscribe it did not cause.
-      if (wasOut(detail))
+      if (detail.subscription?.oldTopicPreferences?.unsubscribeAll)
         return settled ?? { recorded: false, reason: "Subscription: already unsubscribed from the list" };
       break;
     case "Open":
@@ -186,6 +170,15 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     duplicate: "duplicate" in res && res.duplicate === true,
     decisionId: res.attributedTo,
   };
+}
+
+/** Suppresses each address (on `channels`, else every channel). */
+async function suppress(deps: Deps, addresses: string[], reason: string, channels?: typeof EMAIL) {
+  for (const a of addresses)
+    await deps.kb.addSuppression(
+      { kind: "email", value: a.toLowerCase(), reason, ...(channels ? { channels } : {}) },
+      new Date(deps.clock.now()).toISOString(),
+    );
 }
 
 /** The addresses a complaint names (some providers' reports name none: then the message's). */

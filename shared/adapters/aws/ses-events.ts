@@ -82,14 +82,6 @@ export function decisionIdOf(detail: SesEventDetail): string | undefined {
  * harness sends on may be the one they left; that still reads as an opt-out (the safe side). Opting
  * back in lifts nothing: a suppression is a person's to lift.
  */
-/**
- * Whether the recipient had already left the whole list before this event (a second unsubscribe, from
- * an older email of another sender): not this email's doing.
- */
-export function wasOut(detail: SesEventDetail): boolean {
-  return detail.subscription?.oldTopicPreferences?.unsubscribeAll === true;
-}
-
 export function optedOut(detail: SesEventDetail): boolean {
   const now = detail.subscription?.newTopicPreferences;
   if (!now) return false;
