@@ -71,6 +71,18 @@ describe.each(STORES)("on %s", (store) => {
   const stat = async (): Promise<TemplateStat | undefined> =>
     (await learned.templateStats()).find((s) => s.variant === "peer-proof" && s.persona === "vp");
 
+  it("an executed event for a touch the ledger does not hold as executed counts no send", async () => {
+    // Forged on the bus, or SES has since said it never went out (failed).
+    const failed: LearningDeps = {
+      decisions: { getDecision: async (id: string) => ({ ...decision(id), status: "failed" }) as Decision },
+      learned,
+    };
+    await learnFrom(failed, executed("d-failed"));
+    expect((await stat())?.sent ?? 0).toBe(0);
+    await learnFrom(watcherDeps(), executed("d-sent"));
+    expect((await stat())?.sent).toBe(1);
+  });
+
   describe("learning state is counted once per event", () => {
     it("the same outcome delivered 10 times concurrently is counted once", async () => {
       const deps = watcherDeps();

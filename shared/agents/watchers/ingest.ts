@@ -28,7 +28,9 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
   if (!ev.success || ev.data.to !== "executed") return;
   if (ev.data.actionType !== "crm.update" && ev.data.actionType !== "list.sync") return;
   const d = await deps.decisions.getDecision(ev.data.decisionId);
-  if (!d) return;
+  // The ledger's word, not the event's: an event says what the decision was, and anyone who may put
+  // events on the bus can say it; a decision refused or rejected is never knowledge.
+  if (d?.status !== "executed") return;
   if (d.actionType === "list.sync") {
     const p = ListSyncPayload.parse(d.payload);
     await deps.agentKb.putAudienceSnapshot({

@@ -65,7 +65,9 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
     const ev = ExecutedEvent.safeParse(event.detail);
     if (!ev.success || ev.data.to !== "executed") return;
     const d = await deps.decisions.getDecision(ev.data.decisionId);
-    if (d?.actionKind !== "touch") return;
+    // Executed by the ledger, not only by the event (ingest.ts); one SES has since said never went
+    // out (failed) is not counted sent.
+    if (d?.actionKind !== "touch" || d.status !== "executed") return;
     // A decision is executed once: its id names the send.
     await count(deps, d, `executed#${d.decisionId}`, "sent");
     return;

@@ -1,0 +1,117 @@
+/**
+ * The watchers that turn executed record actions into knowledge believe the ledger, not the event:
+ * anyone who may put events on the bus can say a decision was executed, and events arrive in no set
+ * order. On DynamoDB Local and the in-process engine.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DynamoAgentKnowledgeStore } from "../../shared/adapters/dynamo/agent-kb-store.ts";
+import { DynamoMemoryStore } from "../../shared/adapters/dynamo/memory-store.ts";
+import { type IngestDeps, ingestExecuted } from "../../shared/agents/watchers/ingest.ts";
+import type { Decision } from "../../shared/domain/decision.ts";
+import type { KnowledgeView } from "../../shared/kb/view.ts";
+import type { DomainEvent } from "../../shared/ports.ts";
+import { STORES, startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { seedAcme } from "../helpers/world.ts";
+
+describe.each(STORES)("record actions reach the knowledge base as the ledger has them (%s)", (store) => {
+  let rt: TestRuntime;
+  let agentKb: DynamoAgentKnowledgeStore;
+  let ledger: Map<string, Decision>;
+  let deps: IngestDeps;
+  beforeEach(async () => {
+    rt = await startRuntime({ store, runWorkers: false });
+    agentKb = new DynamoAgentKnowledgeStore(rt.db);
+    ledger = new Map();
+    deps = {
+      clock: rt.clock,
+      events: rt.deps.events,
+      decisions: { ...rt.deps.decisions, getDecision: async (id: string) => ledger.get(id) },
+      kb: rt.deps.kb,
+      agentKb,
+      memory: new DynamoMemoryStore(rt.db),
+      // Read only to classify a contact, which these tests do not.
+      view: {} as KnowledgeView,
+    };
+  });
+  afterEach(() => rt.close());
+
+  const record = (
+    decisionId: string,
+    status: Decision["status"],
+    actionType: string,
+    payload: object,
+    at?: string,
+  ) =>
+    ledger.set(decisionId, {
+      decisionId,
+      status,
+      actionType,
+      agentId: "wl-agent",
+      accountId: "wl-acme",
+      payload,
+      ...(at ? { execution: { at, idempotencyKey: `${decisionId}:exec:1` } } : {}),
+    } as unknown as Decision);
+  const executed = (decisionId: string, actionType: string): DomainEvent => ({
+    type: "decision.transitioned",
+    detail: {
+      decisionId,
+      from: "dispatched",
+      to: "executed",
+      agentId: "wl-agent",
+      actionType,
+      accountId: "wl-acme",
+    },
+  });
+
+  it("an event saying a rejected contact upsert was executed writes no person", async () => {
+    await seedAcme(rt.deps, "wl-acme");
+    record("d-wl-rejected", "rejected", "crm.update", {
+      operation: "upsert_contact",
+      personId: "wl-acme.jane",
+      contact: {
+        accountId: "wl-acme",
+        email: "jane@wl-acme.io",
+        firstName: "Jane",
+        lastName: "Doe",
+        title: "VP",
+      },
+      companyDomain: "wl-acme.io",
+      source: "test",
+    });
+    await ingestExecuted(deps, executed("d-wl-rejected", "crm.update"));
+    expect(await rt.deps.kb.getPerson("wl-acme.jane")).toBeUndefined();
+
+    // Executed in the ledger: written.
+    record(
+      "d-wl-rejected",
+      "executed",
+      "crm.update",
+      ledger.get("d-wl-rejected")?.payload ?? {},
+      "2026-03-10T14:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-rejected", "crm.update"));
+    expect((await rt.deps.kb.getPerson("wl-acme.jane"))?.email).toBe("jane@wl-acme.io");
+  });
+
+  it("an older sync's event arriving after a newer one's leaves the newer audience snapshot", async () => {
+    const sync = (members: string[]) => ({
+      audienceId: "wl-audience",
+      listName: "wl-list",
+      add: [],
+      remove: [],
+      members: members.map((p) => ({ personId: p, email: `${p}@wl-acme.io` })),
+    });
+    record("d-wl-sync-10", "executed", "list.sync", sync([]), "2026-03-10T10:00:00.000Z");
+    record("d-wl-sync-11", "executed", "list.sync", sync(["max"]), "2026-03-10T11:00:00.000Z");
+    await ingestExecuted(deps, executed("d-wl-sync-11", "list.sync"));
+    await ingestExecuted(deps, executed("d-wl-sync-10", "list.sync"));
+    const snap = (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-audience");
+    expect(snap?.decisionId).toBe("d-wl-sync-11");
+    expect(snap?.members.map((m) => m.personId)).toEqual(["max"]);
+    // Redelivered, the newer one is written again, unchanged.
+    await ingestExecuted(deps, executed("d-wl-sync-11", "list.sync"));
+    expect((await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-audience")?.decisionId).toBe(
+      "d-wl-sync-11",
+    );
+  });
+});
