@@ -47,4 +47,23 @@ describe("the S3 outbox (the deployed dry run)", () => {
     ).rejects.toBeInstanceOf(ConnectorError);
     expect(s3.bodies).toEqual([]);
   });
+
+  it("a key that cannot be read (throttled, KMS down) refuses the action: nothing recorded, not in doubt", async () => {
+    const s3 = recordingS3();
+    const throttled = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    const c = new S3OutboxConnector(s3.client, "bucket", () => 0, {
+      get: async () => {
+        throw throttled;
+      },
+    });
+    const err = await c
+      .execute({ idempotencyKey: "d1:exec:1", decision: decision as Decision, payload })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err).toMatchObject({
+      outcomeUnknown: false,
+      message: expect.stringMatching(/ThrottlingException/),
+    });
+    expect(s3.bodies).toEqual([]);
+  });
 });

@@ -24,7 +24,13 @@ export class S3OutboxConnector implements Connector {
   private async recorded(req: ConnectorRequest): Promise<Record<string, unknown>> {
     if (!this.keys) return { payload: req.payload };
     const owner = ownerOf(req.decision);
-    const key = await this.keys.get(owner);
+    let key: Buffer | undefined;
+    try {
+      key = await this.keys.get(owner);
+    } catch (err) {
+      // Before any write (a throttled read or KMS decrypt): nothing was recorded, so not in doubt.
+      throw new ConnectorError(`data key unavailable: ${(err as Error).name}`, false, { cause: err });
+    }
     if (!key)
       throw new ConnectorError(`no data key for ${ownerRef(owner)} (erased?): nothing recorded`, false);
     return { sealedFor: ownerRef(owner), sealed: seal(key, ownerRef(owner), req.payload) };
