@@ -212,7 +212,8 @@ export function configFromContext(
 /**
  * What a deployment as configured will not do that its config suggests it will, said at synth
  * (infra/service-stack.ts adds each as a warning): connectors named while the run is still dry (every
- * action goes to the outbox; nothing is sent), a live deployment without HubSpot's webhook secret (no
+ * action goes to the outbox; nothing is sent), a live run that leaves a system unnamed (its actions
+ * go to the outbox, recorded executed), a live deployment without HubSpot's webhook secret (no
  * reply or meeting comes back), SES live without subscription management (no unsubscribe header),
  * LinkedIn live without the message webhook (its linkedin.message decisions fail) or on an API
  * version near its retirement.
@@ -227,6 +228,11 @@ export function configNotices(config: HarnessConfig, now = Date.now()): string[]
   if (c.dryRun && named.length)
     notices.push(
       `harness.connectors names ${named.join(", ")} but dryRun is true: every action is recorded to the archive bucket's outbox and nothing is sent. Set "dryRun": false once connectorSecretArns holds the secrets.`,
+    );
+  const outboxed = (["ses", "hubspot", "linkedin"] as const).filter((k) => c[k] === undefined);
+  if (!c.dryRun && outboxed.length)
+    notices.push(
+      `harness.connectors names no ${outboxed.join(", ")}: with dryRun false, their actions still go to the archive bucket's outbox and nothing reaches ${outboxed.length > 1 ? "those systems" : "that system"}, yet each is recorded executed (its external id "s3-outbox:…") and its agent is taught as if it went out. Name ${outboxed.length > 1 ? "them" : "it"}, or keep the agents that act there paused.`,
     );
   if (!c.dryRun && named.length && !config.connectorSecretArns[HUBSPOT_WEBHOOK_SECRET])
     notices.push(

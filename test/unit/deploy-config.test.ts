@@ -7,6 +7,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { configFromContext, configNotices } from "../../infra/config.ts";
 
+/** The notices but the one naming the systems a live run leaves on the outbox (its own test). */
+const others = (...a: Parameters<typeof configNotices>) =>
+  configNotices(...a).filter((n) => !/^harness\.connectors names no /.test(n));
 const from = (context: Record<string, unknown>) => configFromContext((k) => context[k], Object.keys(context));
 /** HubSpot's webhook secrets as a live deployment should have them: the client secret apart. */
 const HUBSPOT_SECRETS = {
@@ -35,18 +38,50 @@ describe("the deployment's config", () => {
     );
   });
 
+  it("says which systems a live deployment leaves on the outbox, recorded executed though never sent", () => {
+    const live = from({
+      "harness:connectors": {
+        dryRun: false,
+        ses: { from: "sdr@mail.example.com", listManagement: { contactListName: "p" } },
+      },
+      "harness:connectorSecretArns": JSON.stringify(HUBSPOT_SECRETS),
+    });
+    expect(configNotices(live)).toEqual([
+      expect.stringMatching(
+        /names no hubspot, linkedin: with dryRun false, their actions still go to the archive bucket's outbox .* recorded executed/,
+      ),
+    ]);
+    // A dry run says so in its own words; naming every system leaves nothing on the outbox.
+    expect(configNotices(from({})).some((n) => /names no/.test(n))).toBe(false);
+    const all = from({
+      "harness:connectors": {
+        dryRun: false,
+        ses: { from: "sdr@mail.example.com", listManagement: { contactListName: "p" } },
+        hubspot: {},
+        linkedin: {
+          adAccountUrn: "urn:li:sponsoredAccount:1",
+          messageWebhookUrl: "https://h.example.com/li",
+        },
+      },
+      "harness:connectorSecretArns": JSON.stringify({
+        ...HUBSPOT_SECRETS,
+        hubspot: "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-AbCdEf",
+        linkedin: "arn:aws:secretsmanager:us-east-1:123456789012:secret:li-AbCdEf",
+      }),
+    });
+    expect(configNotices(all, Date.parse("2026-12-05T00:00:00Z"))).toEqual([]);
+  });
+
   it("says when named connectors will not send (still a dry run), and when LinkedIn messages will fail", () => {
     const li = "arn:aws:secretsmanager:us-east-1:123456789012:secret:li-AbCdEf";
     const secrets = JSON.stringify({ linkedin: li });
     const dry = from({ "harness:connectors": { ses: { from: "sdr@mail.example.com" } } });
-    expect(configNotices(dry)).toEqual([
-      expect.stringMatching(/names ses but dryRun is true: .*nothing is sent/),
-    ]);
+    expect(others(dry)).toEqual([expect.stringMatching(/names ses but dryRun is true: .*nothing is sent/)]);
     const noWebhook = from({
       "harness:connectors": { dryRun: false, linkedin: { adAccountUrn: "urn:li:sponsoredAccount:1" } },
       "harness:connectorSecretArns": secrets,
     });
-    expect(configNotices(noWebhook, Date.parse("2026-12-05T00:00:00Z"))).toEqual([
+    expect(others(noWebhook, Date.parse("2026-12-05T00:00:00Z"))).toEqual([
       expect.stringMatching(/no hubspot-webhook: replies and meetings booked never come back/),
       expect.stringMatching(/no messageWebhookUrl: linkedin.message/),
     ]);
@@ -63,8 +98,8 @@ describe("the deployment's config", () => {
         ...HUBSPOT_SECRETS,
       }),
     });
-    expect(configNotices(fine, Date.parse("2026-12-05T00:00:00Z"))).toEqual([]);
-    expect(configNotices(from({}))).toEqual([]);
+    expect(others(fine, Date.parse("2026-12-05T00:00:00Z"))).toEqual([]);
+    expect(others(from({}))).toEqual([]);
   });
 
   it("says when the LinkedIn API version in force is near the year after which LinkedIn refuses it", () => {
@@ -85,14 +120,14 @@ describe("the deployment's config", () => {
         "harness:connectorSecretArns": webhook,
       });
     const dec2026 = Date.parse("2026-12-05T00:00:00Z");
-    expect(configNotices(live({ version: "202506" }), dec2026)).toEqual([
+    expect(others(live({ version: "202506" }), dec2026)).toEqual([
       expect.stringMatching(/API version 202506 is 18 months old; LinkedIn refuses a version about a year/),
     ]);
-    expect(configNotices(live({}), Date.parse("2027-12-01T00:00:00Z"))).toEqual([
+    expect(others(live({}), Date.parse("2027-12-01T00:00:00Z"))).toEqual([
       expect.stringMatching(/API version \d{6} \(the default\) is \d+ months old/),
     ]);
-    expect(configNotices(live({ version: "202610" }), dec2026)).toEqual([]);
-    expect(configNotices(live({}), dec2026)).toEqual([]);
+    expect(others(live({ version: "202610" }), dec2026)).toEqual([]);
+    expect(others(live({}), dec2026)).toEqual([]);
     expect(() => live({ version: "202613" })).toThrow(/linkedin\.version: must be YYYYMM/);
     expect(() => live({ sourcePlatform: "list upload" })).toThrow(/linkedin\.sourcePlatform/);
   });
@@ -101,11 +136,11 @@ describe("the deployment's config", () => {
     const webhook = JSON.stringify(HUBSPOT_SECRETS);
     const live = (ses: Record<string, unknown>) =>
       from({ "harness:connectors": { dryRun: false, ses }, "harness:connectorSecretArns": webhook });
-    expect(configNotices(live({ from: "sdr@mail.example.com" }))).toEqual([
+    expect(others(live({ from: "sdr@mail.example.com" }))).toEqual([
       expect.stringMatching(/ses has no listManagement: emails go out without an unsubscribe header/),
     ]);
     const managed = live({ from: "sdr@mail.example.com", listManagement: { contactListName: "prospects" } });
-    expect(configNotices(managed)).toEqual([]);
+    expect(others(managed)).toEqual([]);
     expect(managed.connectors.ses?.listManagement).toEqual({ contactListName: "prospects" });
     expect(() =>
       live({ from: "sdr@mail.example.com", listManagement: { contactListName: "my list", topicName: "x" } }),
@@ -146,12 +181,12 @@ describe("the deployment's config", () => {
           ...secrets,
         }),
       });
-    expect(configNotices(live({ "hubspot-webhook": HUBSPOT_SECRETS["hubspot-webhook"] }))).toEqual([
+    expect(others(live({ "hubspot-webhook": HUBSPOT_SECRETS["hubspot-webhook"] }))).toEqual([
       expect.stringMatching(
         /no hubspot-signing: the webhook, which anyone on the internet can call, reads its client secret from hubspot-webhook/,
       ),
     ]);
-    expect(configNotices(live(HUBSPOT_SECRETS))).toEqual([]);
+    expect(others(live(HUBSPOT_SECRETS))).toEqual([]);
     expect(() => live({ "hubspot-signing": HUBSPOT_SECRETS["hubspot-signing"] })).toThrow(
       /harness\.connectorSecretArns\.hubspot-signing: hubspot-signing \(the webhook's client secret\) needs hubspot-webhook beside it/,
     );
