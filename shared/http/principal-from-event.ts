@@ -7,9 +7,19 @@ type Authorizer = {
   lambda?: { subject?: string; roles?: string[]; rejected?: string };
 };
 
-/** The role name an agent's code runs as (infra/constructs/agent-functions.ts names its roles so). */
-export const agentRoleName = (stage: string, agentId: string) =>
-  `${stage}-harness-agent-${agentId}`.slice(0, 64);
+/**
+ * The role name an agent's code runs as (infra/constructs/agent-functions.ts names its roles so). IAM
+ * allows 64 characters: a longer one is refused, not cut, since a cut name reads back as another,
+ * shorter agent id (which may be another agent's).
+ */
+export const agentRoleName = (stage: string, agentId: string) => {
+  const name = `${stage}-harness-agent-${agentId}`;
+  if (name.length > 64)
+    throw new Error(
+      `agent id ${agentId}: its role name ${name} is longer than IAM's 64 characters (on stage ${stage}, agent ids of at most ${64 - name.length + agentId.length} characters)`,
+    );
+  return name;
+};
 
 const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 
@@ -23,7 +33,7 @@ function agentOfIamCaller(userArn: string, accountId: string | undefined, stage:
   if (!stage || !accountId) return undefined;
   const m = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(userArn);
   if (!m || m[1] !== accountId || !ROLE_NAME.test(m[2] as string)) return undefined;
-  const prefix = agentRoleName(stage, "");
+  const prefix = `${stage}-harness-agent-`;
   const roleName = m[2] as string;
   if (!roleName.startsWith(prefix)) return undefined;
   const agentId = roleName.slice(prefix.length);

@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
-import { principalFromEvent } from "../../shared/http/principal-from-event.ts";
+import { agentRoleName, principalFromEvent } from "../../shared/http/principal-from-event.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import { GATE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -47,6 +47,16 @@ describe("agent identity (IAM)", () => {
       const res = await handler(event(arn, "id-writer"), ctx);
       expect(res.statusCode, arn).toBe(403);
     }
+  });
+
+  it("a role name IAM could not hold is refused, not cut into another, shorter agent's", () => {
+    expect(agentRoleName("production", "a".repeat(39))).toHaveLength(64);
+    expect(() => agentRoleName("production", "a".repeat(40))).toThrow(
+      /longer than IAM's 64 characters \(on stage production, agent ids of at most 39 characters\)/,
+    );
+    // A role of the longest name is the agent its whole name says.
+    const e = event(session(ACCOUNT, `dev-harness-agent-${"b".repeat(46)}`), "id-writer");
+    expect(principalFromEvent(e, { stage: "dev" })?.subject).toBe(`agent:${"b".repeat(46)}`);
   });
 
   it("without the deployment's stage (the local server) no IAM caller is an agent", () => {
