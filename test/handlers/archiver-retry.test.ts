@@ -95,6 +95,31 @@ describe("archiver retries", () => {
     expect([...objects.values()].flat()).toEqual([]);
   });
 
+  it("a put that hangs is given up within its time, and what the attempt wrote is emptied", async () => {
+    const objects = new Map<string, string>();
+    const hung: string[] = [];
+    const s3 = {
+      send: (cmd: { input: { Key: string; Body: Buffer } }, o?: { abortSignal?: AbortSignal }) => {
+        // The events object's put never answers (a stalled connection), unless it is given up.
+        if (cmd.input.Key.startsWith("events/") && cmd.input.Body.length > 20) {
+          hung.push(cmd.input.Key);
+          return new Promise((_, reject) =>
+            o?.abortSignal?.addEventListener("abort", () =>
+              reject(Object.assign(new Error("aborted"), { name: "AbortError" })),
+            ),
+          );
+        }
+        objects.set(cmd.input.Key, gunzipSync(cmd.input.Body).toString("utf8"));
+        return Promise.resolve({});
+      },
+    };
+    const handler = archiver(() => new S3ArchiveWriter(s3 as never, "archive", 50));
+    await expect(handler({ Records: records() }, ctx)).rejects.toThrow(/archive write .* failed: AbortError/);
+    expect(hung).toHaveLength(1);
+    // The decisions object written before it holds no row now; the retry writes the batch again.
+    expect(objects.get("decisions/dt=2026-03-10/1000.ndjson.gz")).toBe("");
+  });
+
   it("a half that never succeeds (to the DLQ) leaves none of its rows, and the other half's rows once", async () => {
     const { objects, state, writer } = bucket();
     const handler = archiver(() => writer);

@@ -6,11 +6,20 @@ import { type ArchiveWriter, ndjson } from "../../usecases/archive.ts";
 
 const gz = promisify(gzip);
 
+/**
+ * How long one put may take, the SDK's retries included. A put that hung until the function's timeout
+ * (60 s) never reached archiveLedgerChanges' clean-up, so the objects written before it kept the
+ * batch's rows, which its halves then archived again; a few groups (kinds × days) of 10 s each and the
+ * clean-up fit in the 60 s.
+ */
+export const ARCHIVE_PUT_TIMEOUT_MS = 10_000;
+
 /** NDJSON, gzip-compressed, one object per key; the bucket's default encryption applies. */
 export class S3ArchiveWriter implements ArchiveWriter {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
+    private readonly timeoutMs = ARCHIVE_PUT_TIMEOUT_MS,
   ) {}
 
   async put(key: string, lines: string[]): Promise<void> {
@@ -24,6 +33,7 @@ export class S3ArchiveWriter implements ArchiveWriter {
           ContentType: "application/x-ndjson",
           ContentEncoding: "gzip",
         }),
+        { abortSignal: AbortSignal.timeout(this.timeoutMs) },
       );
     } catch (err) {
       throw new DependencyError(`archive write ${key} failed: ${(err as Error).name}`, { cause: err });
