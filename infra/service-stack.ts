@@ -569,6 +569,7 @@ export class ServiceStack extends Stack {
         never
       >,
       backlogs: world.backlogs,
+      streamConsumers: { LedgerArchiver: workers.archiver.fn, WorkflowStarter: workers.starter.fn },
       stateMachine: this.workflow.stateMachine,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
     });

@@ -20,6 +20,12 @@ export interface HarnessAlarmsProps {
    * mapping leaves them waiting until they expire.
    */
   backlogs?: Record<string, IQueue>;
+  /**
+   * The ledger stream's consumers: a batch that keeps failing (it retries, bisecting) or a consumer
+   * that falls behind delays approval waits, `decision.made` and the archive without any function
+   * error showing it (a record reported as a partial failure is a successful invocation).
+   */
+  streamConsumers?: Record<string, IFunction>;
   stateMachine: IStateMachine;
   /** Subscribed to the alarm topic when given. */
   email?: string;
@@ -101,6 +107,18 @@ export class HarnessAlarms extends Construct {
             statistic: "Maximum",
           }),
           threshold: 15 * 60,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const [name, fn] of Object.entries(props.streamConsumers ?? {})) {
+      add(
+        new Alarm(this, `${name}IteratorAge`, {
+          alarmDescription: `Function ${name} is more than 5 minutes behind the ledger's stream`,
+          metric: fn.metric("IteratorAge", { period: Duration.minutes(5), statistic: "Maximum" }),
+          threshold: 5 * 60 * 1000,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
           treatMissingData: TreatMissingData.NOT_BREACHING,

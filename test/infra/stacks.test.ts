@@ -254,6 +254,19 @@ describe("service stack", () => {
       ([, a]) => a.Properties.MetricName === "Errors",
     );
     expect(errorAlarms).toHaveLength(resources(t, "AWS::Lambda::Function").length);
+    // Each consumer of the ledger's stream alarms when it falls behind: a stuck batch shows no error.
+    const streamed = resources(t, "AWS::Lambda::EventSourceMapping")
+      .filter(([, m]) => JSON.stringify(m.Properties.EventSourceArn).includes("StreamArn"))
+      .map(([, m]) => JSON.stringify(m.Properties.FunctionName));
+    const behind = resources(t, "AWS::CloudWatch::Alarm").filter(
+      ([, a]) => a.Properties.MetricName === "IteratorAge",
+    );
+    expect(streamed.length).toBeGreaterThan(1);
+    expect(behind.map(([, a]) => JSON.stringify(a.Properties.Dimensions[0].Value)).sort()).toEqual(
+      streamed.sort(),
+    );
+    for (const [, a] of behind)
+      expect(a.Properties).toMatchObject({ Statistic: "Maximum", Threshold: 300_000 });
   });
 
   it("every function behind an HTTP route ends before API Gateway does; the whole-table routes get that long", () => {
