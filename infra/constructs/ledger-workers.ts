@@ -70,7 +70,12 @@ export class LedgerWorkers extends Construct {
         batchSize: 500,
         maxBatchingWindow: Duration.seconds(30),
         bisectBatchOnError: true,
-        retryAttempts: 5,
+        // Retried for as long as the stream keeps a record's place in its shard, not 5 times: an S3
+        // outage of an hour used the 5 retries in minutes, and a batch's rows then left the archive
+        // for good (the DLQ holds only the batch's stream positions, which expire in 24 h). Nothing in
+        // a record can fail the archiver for good; the IteratorAge alarm says when it falls behind.
+        retryAttempts: 10_000,
+        maxRecordAge: Duration.hours(12),
         onFailure: new SqsDlq(archiverDlq),
       }),
     );
@@ -106,7 +111,11 @@ export class LedgerWorkers extends Construct {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 50,
         bisectBatchOnError: true,
-        retryAttempts: 10,
+        // Retried for 2 hours, not 10 times: the transitions it publishes (learning's sent counts, the
+        // KB's executed record actions) have no other way out, and a touch later than 2 hours fails as
+        // too late anyway. Workflow starts and decision.made have their backstops (overdue, reconciler).
+        retryAttempts: 10_000,
+        maxRecordAge: Duration.hours(2),
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(starterDlq),
         // Decision items only (events, heads and the rest are the archiver's): a first image that

@@ -262,6 +262,11 @@ describe("service stack", () => {
       ([, a]) => a.Properties.MetricName === "IteratorAge",
     );
     expect(streamed.length).toBeGreaterThan(1);
+    // They ride out an outage of hours instead of giving a batch up after a few quick retries.
+    for (const [, m] of resources(t, "AWS::Lambda::EventSourceMapping").filter(([, m]) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes("StreamArn"),
+    ))
+      expect(m.Properties.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(2 * 3600);
     expect(behind.map(([, a]) => JSON.stringify(a.Properties.Dimensions[0].Value)).sort()).toEqual(
       streamed.sort(),
     );
