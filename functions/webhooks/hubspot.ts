@@ -93,6 +93,7 @@ export const makeHandler = (w: WebhookWiring) =>
       },
       {
         clientSecret: secret.clientSecret,
+        portalId: env.HUBSPOT_PORTAL_ID,
         // A rotated client secret is read again at once, at most once in 10 s per container.
         reread: () => secrets.reread(signing, REREAD_AFTER_MS)?.then((again) => again.clientSecret),
         enqueue: (events) => {

@@ -246,6 +246,7 @@ export class WorldIo extends Construct {
       {
         CONNECTOR_SECRET_ARNS: JSON.stringify(signingSecret ? { [signingName]: signingSecret } : {}),
         WEBHOOK_QUEUE_URL: events.queueUrl,
+        ...(connectors.hubspot?.portalId ? { HUBSPOT_PORTAL_ID: connectors.hubspot.portalId } : {}),
       },
       // It reads and writes no table: it queues.
       { invocation: "api", records: false },

@@ -57,6 +57,8 @@ export const AwsEnv = z.object({
   PERSON_KEY_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
   /** The HubSpot webhook's queue (SQS FIFO), to which the webhook hands its events: set on it only. */
   WEBHOOK_QUEUE_URL: z.optional(z.url()),
+  /** The HubSpot portal whose events the webhook takes (connectors.hubspot.portalId): set on it only. */
+  HUBSPOT_PORTAL_ID: z.optional(z.string()),
 });
 export type AwsEnv = z.infer<typeof AwsEnv>;
 

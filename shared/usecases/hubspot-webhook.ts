@@ -37,6 +37,11 @@ export async function receiveHubSpotWebhook(
      * never resends a request answered 401, so a secret kept past its rotation would lose events.
      */
     reread?: () => Promise<string | undefined> | undefined;
+    /**
+     * The deployment's portal (connectors.hubspot.portalId): an event of another portal (an app
+     * installed in several) names a contact id there, which here may be another person.
+     */
+    portalId?: string | undefined;
     /** Queue the events, in the batch's order; resolves once every one is queued. */
     enqueue: (events: HubSpotWebhookEvent[]) => Promise<void>;
   },
@@ -74,6 +79,8 @@ export async function receiveHubSpotWebhook(
       passedOver.push(
         `event ${n} is not one the harness reads: ${one.error.issues.map((i) => i.path.join(".") || "event").join(", ")}`,
       );
+    else if (o.portalId !== undefined && String(one.data.portalId) !== o.portalId)
+      passedOver.push(`event ${n} is of portal ${one.data.portalId}, not connectors.hubspot.portalId`);
     else if (webhookEventKind(one.data)) queued.push(one.data);
     else ignored++;
   }

@@ -558,6 +558,8 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       emails?: Record<string, string>;
       /** The client secret in its own secret (hubspot-signing), the webhook given that one only. */
       signing?: boolean;
+      /** connectors.hubspot.portalId: the webhook's HUBSPOT_PORTAL_ID. */
+      portalId?: string;
     } = {},
   ) {
     const values =
@@ -590,6 +592,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       ...env,
       ...(o.signing ? { CONNECTOR_SECRET_ARNS: { [HUBSPOT_SIGNING_SECRET]: signingArn } } : {}),
       WEBHOOK_QUEUE_URL: `${sqs.url}/123456789012/dev-harness-hubspot-events.fifo`,
+      ...(o.portalId ? { HUBSPOT_PORTAL_ID: o.portalId } : {}),
     };
     const handler = hubspotWebhook({
       env: () => webhookEnv,
@@ -1181,6 +1184,25 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       ]);
       // A body that is not a batch at all is still refused whole.
       expect((await w.deliver(delivery(JSON.stringify({ events: [] })), ctx)).statusCode).toBe(400);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("with the deployment's portal configured, another portal's events (an app installed in several) are passed over", async () => {
+    const { decision } = await sentEmail("w-hs-portal");
+    const [reply] = fixture("hubspot-webhook-contact-property-change.json");
+    const w = await wiring("jane@w-hs-portal.io", [], { portalId: String(reply.portalId) });
+    try {
+      // Contact 1246965 of another portal is someone else: not read as this portal's contact.
+      const foreign = { ...reply, eventId: 2001, portalId: 999_999 };
+      const answer = await w.deliver(delivery(JSON.stringify([foreign, reply])), ctx);
+      expect(answer.statusCode).toBe(200);
+      expect(JSON.parse(answer.body as string)).toMatchObject({ received: 2, queued: 1, passedOver: 1 });
+      expect(answer.records).toHaveLength(1);
+      expect(answer.results).toEqual([
+        expect.objectContaining({ recorded: true, type: "replied", decisionId: decision.decisionId }),
+      ]);
     } finally {
       await w.close();
     }
