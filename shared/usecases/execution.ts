@@ -9,7 +9,7 @@
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import { iso } from "../domain/time.ts";
-import { ConnectorError } from "../ports.ts";
+import { ConnectorError, type ConnectorResult } from "../ports.ts";
 import { heldBack } from "./redrive-checks.ts";
 import { type LifecycleDeps, type Move, move } from "./transitions.ts";
 import { recordTrustOutcome } from "./trust.ts";
@@ -273,23 +273,12 @@ async function executeFrom(
   // Read before the call: the send happened once it returns, and a failed spec read must not make it
   // in doubt (the default window is used, and no trust is taught).
   const spec = await deps.specs.current().catch(() => undefined);
+  let result: ConnectorResult;
   try {
-    const result = await deps.connector.execute({
+    result = await deps.connector.execute({
       idempotencyKey: decision.idempotencyKey,
       decision: started,
       payload: started.payload,
-    });
-    executed = await recordResult(deps, started, now, {
-      to: "executed",
-      from: ["dispatched"],
-      event: "executed",
-      actor: "harness",
-      detail: `executed (${result.externalId})`,
-      patch: {
-        execution: { at: now, idempotencyKey: decision.idempotencyKey, externalId: result.externalId },
-      },
-      // When the trust window closes, silence (a touch) or a record that stood becomes evidence.
-      addDue: settleDue(decisionId, Date.parse(now), spec),
     });
   } catch (err) {
     if (
@@ -317,13 +306,37 @@ async function executeFrom(
         release: true,
       });
     }
+    return markInDoubt(deps, started, `connector outcome unknown: ${(err as Error).message}`, now);
+  }
+  try {
+    executed = await recordResult(deps, started, now, {
+      to: "executed",
+      from: ["dispatched"],
+      event: "executed",
+      actor: "harness",
+      detail: `executed (${result.externalId})`,
+      patch: {
+        execution: { at: now, idempotencyKey: decision.idempotencyKey, externalId: result.externalId },
+      },
+      // When the trust window closes, silence (a touch) or a record that stood becomes evidence.
+      addDue: settleDue(decisionId, Date.parse(now), spec),
+    });
+  } catch (err) {
     // The vendor's own word recorded the outcome first (an SES event for this send, world-outcomes.ts
     // settle): it stands, and this call's record gives way.
     if (err instanceof ConflictError) {
       const settled = await deps.decisions.getDecision(decisionId);
       if (settled && settled.status !== "dispatched") return settled;
     }
-    return markInDoubt(deps, started, `connector outcome unknown: ${(err as Error).message}`, now);
+    // It went out; only its record failed (a throttled write). Before, this read "connector outcome
+    // unknown" and the external id was lost: whoever settles it now finds what was sent, and where.
+    return markInDoubt(
+      deps,
+      started,
+      `sent (${result.externalId}), but its result could not be recorded: ${(err as Error).message}`,
+      now,
+      "its record: it went out as that",
+    );
   }
   // A touch no person reviewed went out on the gate's checks alone: what they said of the draft is its
   // only review (learning/trust.ts). Outside the try, and its failure swallowed: the send is recorded,
@@ -370,13 +383,14 @@ async function markInDoubt(
   decision: Decision,
   why: string,
   attempt?: string,
+  check = "whether it was sent",
 ): Promise<Decision> {
   const m: Move = {
     to: "in_doubt",
     from: ["dispatched"],
     event: "in_doubt",
     actor: "harness",
-    detail: `${why}; a human must check whether it was sent (idempotency key ${decision.idempotencyKey})`,
+    detail: `${why}; a human must check ${check} (idempotency key ${decision.idempotencyKey})`,
   };
   return attempt ? recordResult(deps, decision, attempt, m) : move(deps, decision, m);
 }

@@ -285,6 +285,31 @@ describe("dispatch and execution", () => {
     expect(events[2]?.detail).toContain(d.idempotencyKey);
   });
 
+  it("a send whose result cannot be recorded is in doubt naming what was sent, not an unknown outcome", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 3);
+    const d = await propose("writer", "acme");
+    // The connector answers; the write of its result is throttled (the SDK's retries spent).
+    const transition = rt.deps.decisions.transition.bind(rt.deps.decisions);
+    rt.deps.decisions.transition = async (t) => {
+      if (t.event.type === "executed")
+        throw Object.assign(new Error("Rate of requests exceeds the allowed throughput"), {
+          name: "ProvisionedThroughputExceededException",
+        });
+      return transition(t);
+    };
+    const result = await execute(rt.deps, d.decisionId);
+    expect(result?.status).toBe("in_doubt");
+    expect(rt.sandbox.entries).toHaveLength(1);
+    const externalId = rt.sandbox.entries[0]?.externalId;
+    const events = await ledger(d.decisionId);
+    expect(events.map((e) => e.type)).toEqual(["decided", "executing", "in_doubt"]);
+    expect(events[2]?.detail).toMatch(
+      new RegExp(`^sent \\(${externalId}\\), but its result could not be recorded: Rate of requests`),
+    );
+    expect(events[2]?.detail).not.toMatch(/outcome unknown/);
+  });
+
   it("a record action nobody attempted waits out a pause that ends soon, however long ago it was dispatched; not one of days", async () => {
     await seedAcme(rt.deps, "acme");
     await seedAcme(rt.deps, "beta");
