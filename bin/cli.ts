@@ -33,6 +33,7 @@ import { createLocalServer } from "../shared/runtime/server.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
 import { DEMO_DEFAULT_ACCOUNTS } from "../sim/defaults.ts";
 import { registerAgents } from "./commands/agents.ts";
+import { registerAws } from "./commands/aws.ts";
 import {
   allItems,
   type ClientOptions,
@@ -286,6 +287,7 @@ registerWait(program);
 registerMcp(program);
 registerAgents(program);
 registerOutbox(program);
+registerAws(program);
 registerHubSpot(program);
 
 withClient(
