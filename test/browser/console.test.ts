@@ -27,7 +27,7 @@ let b: Browser;
 beforeAll(async () => {
   h = await startHarness();
   // One account per scenario: coordination would otherwise hold back a second touch to the same one.
-  for (const id of ["acme", "beta", "gamma", "delta", "epsilon", "zeta"]) await seedAccount(h, id);
+  for (const id of ["acme", "beta", "gamma", "delta", "epsilon", "zeta", "eta"]) await seedAccount(h, id);
   b = await openBrowser();
 });
 afterAll(async () => {
@@ -147,6 +147,48 @@ describe("console", () => {
     for (const d of ds) {
       await gone(card(d.decisionId));
       expect((await waitForStatus(h, d.decisionId, "executed")).review.action).toBe("approved");
+    }
+  });
+
+  it("a page routed twice at once (the hash set on signing in, then its hashchange) acts once", async () => {
+    const d = await proposeOk(h, emailProposal("outreach-writer", "eta"));
+    // The first render's list is held until the second render has begun, as a slow API would.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let first = true;
+    const listing = "**/v1/approvals?limit=*";
+    await b.page.route(listing, async (r) => {
+      if (first) {
+        first = false;
+        await held;
+      }
+      await r.continue();
+    });
+    const approves: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => {
+      if (r.method() === "POST" && r.url().endsWith("/approve")) approves.push(r.url());
+    };
+    b.page.on("request", onRequest);
+    try {
+      await b.page.goto(`${h.server.url}/?visit=${++visits}#/approvals`);
+      await b.page.waitForFunction('document.querySelector("#view > *") !== null');
+      await b.page.evaluate('location.hash = "#/approvals/"');
+      release();
+      // Both renders are done; the one shown has the card focused.
+      await card(d.decisionId).waitFor(WAIT);
+      await b.page.waitForTimeout(300);
+      await b.page.keyboard.press("a");
+      await waitForStatus(h, d.decisionId, "executed");
+      await b.page.waitForTimeout(300);
+      // Before, the first render lived on unseen with its keys bound: two approves for one key, and
+      // its own stale cursor could approve a card the person had skipped.
+      expect(approves).toHaveLength(1);
+    } finally {
+      release();
+      b.page.off("request", onRequest);
+      await b.page.unroute(listing);
     }
   });
 

@@ -30,6 +30,8 @@ const PAGES = {
 
 let cleanup;
 let who;
+/** Which route() is the latest: a render that finishes after a newer one began is undone at once. */
+let generation = 0;
 
 /** "root · admin" from /v1/me, read once per token; a link to sign out. */
 async function showWho() {
@@ -54,6 +56,7 @@ async function showWho() {
 }
 
 async function route() {
+  const mine = ++generation;
   const [name = "approvals", ...rest] = location.hash.replace(/^#\/?/, "").split("/");
   const page = getToken() || name === "signin" ? name : "signin";
   for (const a of document.querySelectorAll("#nav a"))
@@ -61,14 +64,25 @@ async function route() {
   showWho();
   if (typeof cleanup === "function") cleanup();
   cleanup = undefined;
-  const view = document.getElementById("view");
-  view.replaceChildren();
+  // Each render fills a container of its own: one a newer route() has replaced is detached, so what
+  // an older render still writes (after its awaits) shows nowhere.
+  const view = document.createElement("div");
+  document.getElementById("view").replaceChildren(view);
   const render = PAGES[page] ?? PAGES.approvals;
+  let done;
   try {
-    cleanup = await render(view, rest.map(decodeURIComponent));
+    done = await render(view, rest.map(decodeURIComponent));
   } catch (err) {
-    flash(err.message ?? String(err), true);
+    if (mine === generation) flash(err.message ?? String(err), true);
   }
+  // Two routes at once (the hash set after signing in, then its hashchange; a quick second click):
+  // the older render's cleanup was lost, and its page lived on unseen, its keys still bound. An
+  // Approvals page left so approved, on "a", the card its own stale cursor pointed at.
+  if (mine !== generation) {
+    if (typeof done === "function") done();
+    return;
+  }
+  cleanup = done;
 }
 
 async function start() {

@@ -274,7 +274,8 @@ export async function render(view) {
   sort.addEventListener("change", draw);
 
   const onKey = (e) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    // A page no longer shown never acts (app.js undoes it; this holds even if it did not).
+    if (!list.isConnected || e.altKey || e.ctrlKey || e.metaKey) return;
     const typing = e.target.closest?.("input, textarea, select");
     const current = cards()[focus];
     if (e.key === "Escape") return current?.cancel();
