@@ -279,6 +279,40 @@ describe("console", () => {
     expect(enforced.spec.quality.signals.g2_research.weight).toBe(w.to.g2_research);
   });
 
+  it("signing out in AWS ends the hosted sign-in's session too, and comes back to the console", async () => {
+    const cognito = {
+      domain: "auth.harness.test",
+      clientId: "console-client",
+      redirectUri: `${h.server.url}/`,
+      scope: "openid email",
+      tokenUse: "id",
+    };
+    const hosted: string[] = [];
+    await b.page.route("**/config.json", (r) => r.fulfill({ json: { cognito } }));
+    await b.page.route("https://auth.harness.test/**", (r) => {
+      hosted.push(r.request().url());
+      return r.fulfill({ status: 200, contentType: "text/html", body: "<p>signed out</p>" });
+    });
+    try {
+      await open("signin");
+      await textOf(b.page.locator("h1")).toBe("Signed in");
+      await b.page.click("button:has-text('Sign out')");
+      await expect.poll(() => hosted.length, WAIT).toBe(1);
+      const logout = new URL(hosted[0] as string);
+      // Before, only the tab's token went: the hosted UI's cookie signed the next person in as this one.
+      expect(logout.pathname).toBe("/logout");
+      expect(Object.fromEntries(logout.searchParams)).toEqual({
+        client_id: "console-client",
+        logout_uri: `${h.server.url}/`,
+      });
+      await open("approvals");
+      expect(await b.page.evaluate('sessionStorage.getItem("harness.token")')).toBeNull();
+    } finally {
+      await b.page.unroute("**/config.json");
+      await b.page.unroute("https://auth.harness.test/**");
+    }
+  });
+
   it("threw no script errors on any page", () => {
     expect(b.errors).toEqual([]);
   });

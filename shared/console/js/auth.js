@@ -44,6 +44,16 @@ export async function startCognitoSignIn(cognito) {
 }
 
 /**
+ * Sign out of the hosted UI too: its own session (a cookie of Cognito's domain, about an hour) would
+ * otherwise sign the next person at this browser straight back in as this one, without a password or
+ * MFA. Cognito ends it and returns to the console (a logout URL of the client, as the redirect is).
+ */
+export function endCognitoSession(cognito) {
+  const q = new URLSearchParams({ client_id: cognito.clientId, logout_uri: redirectUri(cognito) });
+  location.assign(`${origin(cognito.domain)}/logout?${q}`);
+}
+
+/**
  * Back from the hosted UI with ?code&state: check the state, exchange the code with the verifier,
  * keep the token, and take the code out of the address bar. Returns true when signed in this way.
  */

@@ -1,5 +1,5 @@
 import { ApiError, api, getConfig, showErrors } from "../api.js";
-import { getToken, setToken, signOut, startCognitoSignIn } from "../auth.js";
+import { endCognitoSession, getToken, setToken, signOut, startCognitoSignIn } from "../auth.js";
 import { h } from "../dom.js";
 
 /** Sign in: Cognito's hosted UI in AWS; locally, a pasted token checked against the API first. */
@@ -13,6 +13,7 @@ export function render(view) {
         {
           onclick: () => {
             signOut();
+            if (cognito) return endCognitoSession(cognito);
             location.hash = "#/signin";
             location.reload();
           },
