@@ -27,7 +27,8 @@ let b: Browser;
 beforeAll(async () => {
   h = await startHarness();
   // One account per scenario: coordination would otherwise hold back a second touch to the same one.
-  for (const id of ["acme", "beta", "gamma", "delta", "epsilon", "zeta", "eta"]) await seedAccount(h, id);
+  for (const id of ["acme", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota"])
+    await seedAccount(h, id);
   b = await openBrowser();
 });
 afterAll(async () => {
@@ -188,6 +189,30 @@ describe("console", () => {
     } finally {
       release();
       b.page.off("request", onRequest);
+      await b.page.unroute(listing);
+    }
+  });
+
+  it("the inbox shows every waiting action, page after page, not the newest page only", async () => {
+    const ds = [
+      await proposeOk(h, emailProposal("outreach-writer", "theta")),
+      await proposeOk(h, emailProposal("outreach-writer", "iota")),
+    ];
+    const waiting = expectStatus(await h.call("GET", "/v1/approvals?limit=100", h.viewer), 200).items;
+    expect(waiting.length).toBeGreaterThanOrEqual(2);
+    // The API pages by one here (the console asks for 100): each page is a real page with its cursor.
+    const listing = "**/v1/approvals?*";
+    await b.page.route(listing, (r) => {
+      const url = new URL(r.request().url());
+      url.searchParams.set("limit", "1");
+      return r.continue({ url: url.toString() });
+    });
+    try {
+      await open("approvals");
+      for (const d of ds) await card(d.decisionId).waitFor(WAIT);
+      await textOf(b.page.locator("h1 .muted")).toBe(`(${waiting.length})`);
+      expect(await b.page.locator(".card[data-id]").count()).toBe(waiting.length);
+    } finally {
       await b.page.unroute(listing);
     }
   });

@@ -51,6 +51,22 @@ export async function api(method, path, body, { contentType = "application/json"
   return data;
 }
 
+/**
+ * Every item of a paged listing, page after page (its `cursor`), up to `max`: a queue shows what it
+ * holds, not its newest page. Before, the inbox read one page of 100, newest first, and the oldest
+ * waiting actions (the first to expire) were never shown. `more` says the listing had more than `max`.
+ */
+export async function allItems(path, params = {}, max = 1000) {
+  const items = [];
+  let cursor;
+  do {
+    const page = await api("GET", `${path}${qs({ ...params, limit: 100, cursor })}`);
+    items.push(...(page.items ?? []));
+    cursor = page.cursor;
+  } while (cursor && items.length < max);
+  return { items: items.slice(0, max), more: Boolean(cursor) || items.length > max };
+}
+
 /** `?a=1&b=x` from the non-empty entries of an object. */
 export function qs(params) {
   const p = new URLSearchParams();

@@ -1,7 +1,7 @@
 // Approvals inbox: each pending decision as its recipient will see it, why, the checks and the time
 // left; approve, edit then approve (the diff shown, the edit recorded by the API), reject with a
 // reason, reject and make it a rule (corrections API); bulk approve; keyboard shortcuts.
-import { api, clearErrors, serverNow, showErrors, syncClock } from "../api.js";
+import { allItems, api, clearErrors, serverNow, showErrors, syncClock } from "../api.js";
 import { checksTable, diffView, duration, fill, flash, h } from "../dom.js";
 import { messageView, recipient, whyView } from "./message.js";
 
@@ -16,6 +16,8 @@ const SHORTCUTS =
 
 export async function render(view) {
   let items = [];
+  /** The inbox holds more than the console reads (allItems' bound). */
+  let more = false;
   let focus = 0;
   const selected = new Set();
   const sort = h(
@@ -46,7 +48,7 @@ export async function render(view) {
 
   function draw() {
     items.sort(SORTS[sort.value]);
-    count.textContent = `(${items.length})`;
+    count.textContent = `(${items.length}${more ? "+" : ""})`;
     fill(list, items.length ? items.map(card) : h("p", { class: "muted" }, "Nothing waits for approval."));
     focus = Math.min(focus, Math.max(0, items.length - 1));
     markFocus();
@@ -239,8 +241,9 @@ export async function render(view) {
   }
 
   async function load() {
-    const page = await api("GET", "/v1/approvals?limit=100");
-    items = page.items ?? [];
+    const page = await allItems("/v1/approvals");
+    items = page.items;
+    more = page.more;
     for (const id of [...selected]) if (!item(id)) selected.delete(id);
     draw();
     tick();

@@ -1,12 +1,12 @@
 // Scheduled: level-2 actions inside their override window, each with a live countdown to its send
 // time and a veto (with an optional reason).
-import { ApiError, api, serverNow, showErrors, syncClock } from "../api.js";
+import { ApiError, allItems, api, serverNow, showErrors, syncClock } from "../api.js";
 import { duration, fill, flash, h } from "../dom.js";
 import { messageView, recipient, whyView } from "./message.js";
 
 async function listScheduled() {
   try {
-    return (await api("GET", "/v1/decisions/scheduled?limit=100")).items ?? [];
+    return (await allItems("/v1/decisions/scheduled")).items;
   } catch (err) {
     // Before the scheduled listing existed, the decisions listing filtered by status served the same.
     if (!(err instanceof ApiError) || err.status !== 404) throw err;
