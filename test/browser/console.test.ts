@@ -27,7 +27,7 @@ let b: Browser;
 beforeAll(async () => {
   h = await startHarness();
   // One account per scenario: coordination would otherwise hold back a second touch to the same one.
-  for (const id of ["acme", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota"])
+  for (const id of ["acme", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"])
     await seedAccount(h, id);
   b = await openBrowser();
 });
@@ -92,7 +92,7 @@ describe("console", () => {
     const c = card(d.decisionId);
     await c.locator("[data-act=edit]").click();
     const edited = `${d.payload.body} Would Thursday suit you?`;
-    await c.locator("textarea[name=body]").fill(edited);
+    await c.locator("textarea[data-field=body]").fill(edited);
     await textOf(c.locator(".edit-diff ins")).toContain("Would Thursday suit you?");
     await c.locator("[data-act=approve-edited]").click();
     await gone(c);
@@ -100,6 +100,29 @@ describe("console", () => {
     expect(done.review.action).toBe("edited");
     expect(done.payload.body).toBe(edited);
     expect(outboxFor(h, d.decisionId)[0]?.payload.body).toBe(edited);
+  });
+
+  it("edits a payload whose keys clash with the form's (note, item): each field and the reviewer's note kept", async () => {
+    const base = emailProposal("outreach-writer", "kappa");
+    const d = await proposeOk(h, {
+      ...base,
+      payload: { ...base.payload, note: "the agent's own note", item: "pricing-page" },
+    });
+    await open("approvals");
+    const c = card(d.decisionId);
+    await c.locator("[data-act=edit]").click();
+    await c.locator("textarea[data-field=body]").fill(`${d.payload.body} Thursday?`);
+    await c.locator("input[name=note]").fill("shortened the ask");
+    await c.locator("[data-act=approve-edited]").click();
+    await gone(c);
+    const done = await waitForStatus(h, d.decisionId, "executed");
+    // Before, the payload's `note` read the reviewer's field and `item` the form's own method.
+    expect(done.review).toMatchObject({ action: "edited", note: "shortened the ask" });
+    expect(done.payload).toMatchObject({
+      body: `${d.payload.body} Thursday?`,
+      note: "the agent's own note",
+      item: "pricing-page",
+    });
   });
 
   it("rejects with a reason, recorded on the decision; nothing is sent", async () => {

@@ -141,28 +141,30 @@ export async function render(view) {
     const showEdit = () => {
       const fields = Object.entries(d.payload ?? {}).filter(([, v]) => typeof v === "string");
       const diff = h("div", { class: "edit-diff" });
+      // The inputs themselves, not form.elements[key]: a payload key is the agent's to choose, and one
+      // named "note" read the reviewer's note field (which was then lost), one named "item" or
+      // "length" read the form collection's own members, and the field left the approved payload.
+      const inputs = new Map();
+      const note = h("input", { name: "note" });
       const edited = () => {
         const next = { ...d.payload };
-        for (const [k] of fields) next[k] = actions.elements[k].value;
+        for (const [k] of fields) next[k] = inputs.get(k).value;
         return next;
       };
       const redraw = () => {
         fill(
           diff,
           fields
-            .filter(([k, v]) => actions.elements[k].value !== v)
-            .map(([k, v]) => [
-              h("div", { class: "muted" }, k),
-              diffView(v, actions.elements[k].value, "words"),
-            ]),
+            .filter(([k, v]) => inputs.get(k).value !== v)
+            .map(([k, v]) => [h("div", { class: "muted" }, k), diffView(v, inputs.get(k).value, "words")]),
         );
       };
+      for (const [k, v] of fields)
+        inputs.set(k, h(k === "body" ? "textarea" : "input", { "data-field": k, value: v, oninput: redraw }));
       fill(
         actions,
-        fields.map(([k, v]) =>
-          h("label", {}, k, h(k === "body" ? "textarea" : "input", { name: k, value: v, oninput: redraw })),
-        ),
-        h("label", {}, "Note (optional)", h("input", { name: "note" })),
+        fields.map(([k]) => h("label", {}, k, inputs.get(k))),
+        h("label", {}, "Note (optional)", note),
         diff,
         h("div", { class: "row" }, [
           h(
@@ -171,15 +173,15 @@ export async function render(view) {
               type: "button",
               class: "primary",
               "data-act": "approve-edited",
-              onclick: () => approve(d, actions, edited(), actions.elements.note.value.trim() || undefined),
+              onclick: () => approve(d, actions, edited(), note.value.trim() || undefined),
             },
             "Approve edited",
           ),
           h("button", { type: "button", onclick: showButtons }, "Cancel"),
         ]),
       );
-      for (const [k] of fields) actions.elements[k].value = d.payload[k];
-      actions.elements[fields[0]?.[0]]?.focus();
+      for (const [k] of fields) inputs.get(k).value = d.payload[k];
+      inputs.get(fields[0]?.[0])?.focus();
     };
     const showReject = () => {
       fill(

@@ -17,6 +17,8 @@ export function recipient(d) {
   );
 }
 
+const shown = (v) => (typeof v === "string" ? v : JSON.stringify(v));
+
 /** Subject and body as sent; any other payload fields underneath. */
 export function messageView(payload = {}) {
   const { subject, body, ...rest } = payload;
@@ -24,13 +26,14 @@ export function messageView(payload = {}) {
   return h(
     "div",
     { class: "message" },
-    subject !== undefined ? h("div", { class: "subject" }, String(subject)) : null,
-    body !== undefined ? h("div", { class: "body" }, String(body)) : null,
+    // Another action type's subject or body may be no string: shown as what it is, not "[object Object]".
+    subject !== undefined ? h("div", { class: "subject" }, shown(subject)) : null,
+    body !== undefined ? h("div", { class: "body" }, shown(body)) : null,
     other.length
       ? h(
           "div",
           { class: "muted" },
-          other.map(([k, v]) => h("div", {}, `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)),
+          other.map(([k, v]) => h("div", {}, `${k}: ${shown(v)}`)),
         )
       : null,
   );
