@@ -66,6 +66,10 @@ export async function erasePerson(
   };
   // Marked before the key goes: from now on the gate creates no new key for them.
   if (!previous) await deps.erasure.mark(record);
+  // The key at once, before the account's decisions and the knowledge base are searched (a scan of
+  // tables, which a big account can take past a function's time): a run that dies there has already
+  // made every sealed copy of them unreadable. (The scrub destroys it too, harmlessly.)
+  await deps.erasure.destroyKey({ kind: "person", id: personId });
   const erasure: ErasureTarget = {
     personId,
     ...(email ? { email } : {}),

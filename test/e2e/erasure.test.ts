@@ -285,6 +285,28 @@ describe("erasure", () => {
     expect(events.map((e) => e.type)).toEqual(["erased"]);
   });
 
+  it("destroys her data key before the slow parts, so an erasure that times out has already shredded her copies", async () => {
+    await janeEverywhere();
+    const keyItem = async () =>
+      (await scan(h.rt.db.tables.state)).filter((i) => i.pk === "PKEY#acme-jane" && i.sk === "KEY");
+    expect(await keyItem()).toHaveLength(1);
+    // The check of the account's decisions runs out of time (a function's 29 s in a big account).
+    const decisions = h.rt.deps.decisions;
+    const query = decisions.queryDecisions.bind(decisions);
+    decisions.queryDecisions = async () => {
+      throw new Error("Task timed out after 29.00 seconds");
+    };
+    try {
+      expect((await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {})).status).toBe(500);
+    } finally {
+      decisions.queryDecisions = query;
+    }
+    // Before, the key went with the knowledge base's scrub, after that check: every retry timed out
+    // the same way, and every sealed copy of her (ledger, archive, backups) stayed readable.
+    expect(await keyItem()).toEqual([]);
+    expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+  });
+
   it("records the erasure in the ledger without personal data, once", async () => {
     await janeEverywhere();
     const first = expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
