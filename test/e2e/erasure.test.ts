@@ -13,6 +13,7 @@ import {
   type Harness,
   linkedinProposal,
   pin,
+  propose,
   proposeOk,
   seedAccount,
   startHarness,
@@ -305,6 +306,37 @@ describe("erasure", () => {
     // the same way, and every sealed copy of her (ledger, archive, backups) stayed readable.
     expect(await keyItem()).toEqual([]);
     expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+  });
+
+  it("an erasure landing between the gate's read and its commit leaves no data key made for her", async () => {
+    const keys = async () =>
+      (await scan(h.rt.db.tables.state)).filter((i) => i.pk === "PKEY#acme-jane" && i.sk === "KEY");
+    expect(await keys()).toEqual([]);
+    // Her first decision: the gate read "no key, not erased"; the erasure is marked before it commits.
+    const store = h.rt.deps.decisions as unknown as { commitDecision: (c: unknown) => Promise<unknown> };
+    const commit = store.commitDecision.bind(store);
+    let first = true;
+    store.commitDecision = async (c) => {
+      if (first) {
+        first = false;
+        await h.rt.deps.erasure?.mark({
+          personId: "acme-jane",
+          erasedAt: new Date(h.rt.clock.now()).toISOString(),
+          by: "user:admin",
+        });
+      }
+      return commit(c);
+    };
+    try {
+      await pin(h, "outreach-writer", "email.send", 1);
+      await propose(h, emailProposal("outreach-writer"));
+    } finally {
+      store.commitDecision = commit;
+    }
+    // Before, the key was made regardless of the mark, and every later decision about her sealed
+    // under a key no erasure would ever destroy again.
+    expect(first).toBe(false);
+    expect(await keys()).toEqual([]);
   });
 
   it("records the erasure in the ledger without personal data, once", async () => {

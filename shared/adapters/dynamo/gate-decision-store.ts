@@ -64,6 +64,18 @@ export class DynamoGateDecisionStore extends DynamoCheckingDecisionStore {
         },
       });
       kinds.push({ kind: "contention" });
+      // Erased between the gate's read and this commit: no key may be made for them again (every
+      // decision about them would then be sealed under a live key). Decided again, it finds the mark.
+      if (owner.kind === "person") {
+        items.push({
+          ConditionCheck: {
+            TableName: this.db.tables.state,
+            Key: stateKeys.erasedPerson(owner.id),
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        });
+        kinds.push({ kind: "contention" });
+      }
     }
     if (commit.touch) {
       items.push(this.contactPut(commit.touch.accountId, commit.touch.touches, commit.touch.expectVersion));
