@@ -113,6 +113,21 @@ describe("AWS runtime: the stores a function is built with", () => {
     }
   });
 
+  it("only the sets of functions that review count a review in its cell; the others refuse a review", () => {
+    const decision = { actionType: "email.send", context: {}, accountId: "a" } as never;
+    const tallyOf = (stores: typeof ALL_STORES) => () =>
+      (
+        createAwsRuntime(env, {}, stores).deps.decisions as unknown as {
+          reviewTally(d: unknown, action: string): unknown;
+        }
+      ).reviewTally(decision, "approved");
+    // The reviews API and /mcp (and the local runtime) carry the tally and its rules code.
+    for (const stores of [ALL_STORES, MCP_STORES]) expect(tallyOf(stores)).not.toThrow();
+    // The rest carry neither (1.3 KB less in each): a review there is refused, never left uncounted.
+    for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES, WATCHER_STORES, RELEASE_STORES, EXECUTOR_STORES])
+      expect(tallyOf(stores)).toThrow("DynamoCheckingDecisionStore");
+  });
+
   it("/mcp runs the gate: propose_action posts to /v1/proposals in process", () => {
     // Without it the deployed function answered propose_action with "this function has no gate".
     let gated = false;

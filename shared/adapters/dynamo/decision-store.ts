@@ -37,7 +37,6 @@ import { PageCursors } from "./cursor.ts";
 import type { DataKeys } from "./data-keys.ts";
 import { batchGetAll, type Db, failedConditions, itemId, ttlSeconds } from "./db.ts";
 import { DecisionVersions, type LoadedDecision } from "./decision-versions.ts";
-import { reviewTallyItem } from "./draft-store.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
 import { appendChained, chainWithRecord, HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
 
@@ -70,6 +69,8 @@ const noQueries = (): Promise<never> =>
       "this decision store does not list decisions, read ledger streams or the due queue: DynamoDecisionStore does (decision-store.ts)",
     ),
   );
+const NO_REVIEW =
+  "this decision store does not record reviews: the functions that review build DynamoCheckingDecisionStore (gate-read.ts), which counts each in its review cell";
 const NO_GATE =
   "this decision store does not run the gate: the gate's functions build DynamoGateDecisionStore (gate-decision-store.ts)";
 
@@ -93,6 +94,18 @@ export class DynamoDecisionCore implements DecisionStore {
   /** The gate's one batched read: only the stores of the functions that check build it (gate-read.ts). */
   async readGateContext(_req: GateReadRequest): Promise<GateReadResult> {
     throw new Error(NO_CHECK);
+  }
+
+  /**
+   * The review tally's write for a decision's first human review (draft-store.ts reviewTallyItem):
+   * only the stores of the functions that review (the checking stores: the reviews API, /mcp, the
+   * local runtime) carry it, and its rules code; the others refuse a review rather than miss its count.
+   */
+  protected reviewTally(
+    _decision: Decision,
+    _action: NonNullable<Decision["review"]>["action"],
+  ): TransactItem | undefined {
+    throw new Error(NO_REVIEW);
   }
 
   /** The gate's transaction: only the gate's store (gate-decision-store.ts) commits decisions. */
@@ -258,7 +271,7 @@ export class DynamoDecisionCore implements DecisionStore {
       items.push({ Delete: { TableName: this.db.tables.state, Key: stateKeys.due(d) } });
     // A human's first review of the decision counts in its review cell, with the review itself: once.
     if (t.patch.review && !current.review) {
-      const tally = reviewTallyItem(this.db, current, t.patch.review.action);
+      const tally = this.reviewTally(current, t.patch.review.action);
       if (tally) items.push(tally);
     }
     if (t.addDue)

@@ -6,6 +6,7 @@
  * item 8); in them the base store's readGateContext fails naming this class.
  */
 import { counterNames } from "../../domain/checks/volume.ts";
+import type { Decision } from "../../domain/decision.ts";
 import type { Pause, Touch } from "../../domain/decision-types.ts";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
 import { openDecision, ownerOf } from "../../domain/personal-data.ts";
@@ -15,11 +16,17 @@ import type { GateReadRequest, GateReadResult } from "../../ports.ts";
 import type { DataKeys } from "./data-keys.ts";
 import { batchGetAll, type Db, itemId } from "./db.ts";
 import { DynamoDecisionStore, type Item, strip } from "./decision-store.ts";
+import { reviewTallyItem } from "./draft-store.ts";
 import { type Key, ledgerKeys, stateKeys } from "./keys.ts";
 
 export class DynamoCheckingDecisionStore extends DynamoDecisionStore {
   override readGateContext(req: GateReadRequest): Promise<GateReadResult> {
     return readGateContext(this.db, this.keys, req);
+  }
+
+  /** The functions that check are the ones that review (the reviews API, /mcp, the local runtime). */
+  protected override reviewTally(decision: Decision, action: NonNullable<Decision["review"]>["action"]) {
+    return reviewTallyItem(this.db, decision, action);
   }
 }
 
