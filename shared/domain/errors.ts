@@ -25,6 +25,13 @@ export class ConflictError extends Error {
   override readonly name = "ConflictError";
 }
 
+/**
+ * A person erased on request, whom a write would bring back (an agent's contact upsert, an import that
+ * raced the erasure). A conflict to an API caller; the writers that learn of people (the ingest, the
+ * CRM import) skip them.
+ */
+export class ErasedError extends ConflictError {}
+
 export class UnauthorizedError extends Error {
   override readonly name = "UnauthorizedError";
 }

@@ -17,6 +17,7 @@
  */
 
 import { AGENT_EVENTS } from "../agents/events.ts";
+import { ErasedError } from "../domain/errors.ts";
 import type { Account, AccountInput, Person, PersonInput } from "../domain/kb.ts";
 import { iso } from "../domain/time.ts";
 import type { Clock, EventPublisher } from "../ports.ts";
@@ -625,7 +626,14 @@ async function importContact(
     if (existing && !linked) await deps.store.putLink("contacts", rec.id, { kbId: personId });
     return { skipped: input.reason };
   }
-  const written = await store.putPerson(personId, input.value, at, source, crmFields(rec));
+  let written: boolean;
+  try {
+    written = await store.putPerson(personId, input.value, at, source, crmFields(rec));
+  } catch (err) {
+    // Erased while this run read the record (the check above came first).
+    if (err instanceof ErasedError) return { skipped: "erased on request: not re-imported" };
+    throw err;
+  }
   const created = written || (!linked && personId === `hubspot-contact-${rec.id}`);
   await finish(deps, "contacts", rec.id, personId, {
     type: AGENT_EVENTS.personPut,

@@ -1232,6 +1232,32 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a contact erased while the import read it (after its check) is not written back", async () => {
+    const w = await world();
+    w.hs.put("companies", "1201", { name: "Tessel", domain: "tessel-12.com" }, T0 - 5 * HOUR);
+    const contact = {
+      firstname: "Lea",
+      lastname: "Tessel",
+      jobtitle: "VP Sales",
+      email: "lea@tessel-12.com",
+    };
+    w.hs.put("contacts", "1211", contact, T0 - 5 * HOUR, "1201");
+    await importFromCrm(w.deps, TZ);
+    await erasePerson(
+      h.rt.deps,
+      { personId: "hubspot-contact-1211" },
+      { reason: "GDPR request 8" },
+      { subject: "root", roles: ["admin"] },
+    );
+    // The run read "not erased" just before the erasure landed.
+    w.store.erased = async () => false;
+    w.hs.put("contacts", "1211", { ...contact, jobtitle: "CRO" }, h.clock.now() - 60_000);
+    const again = await importFromCrm(w.deps, TZ);
+    expect(again.contacts.skipped).toEqual([{ id: "1211", reason: "erased on request: not re-imported" }]);
+    expect(await w.kb.getPerson("hubspot-contact-1211")).toBeUndefined();
+    await w.hs.close();
+  });
+
   it("the crm-import agent runs the import on its schedule, and without a CRM configured does nothing", async () => {
     const w = await world();
     seedCrm(w.hs, "7", T0 - 5 * HOUR);

@@ -221,20 +221,20 @@ describe("erasure", () => {
     expect((await getDecision(h, sent.decisionId)).erased).toBe(true);
     const listed = expectStatus(await h.call("GET", "/v1/decisions?personId=acme-jane", h.viewer), 200);
     expect(listed.items.length).toBeGreaterThan(1);
-    // A CRM sync brings her back under another id: the address's suppression still applies.
-    expectStatus(
-      await h.call("PUT", "/v1/people/crm-123", h.admin, {
-        accountId: "acme",
-        email: EMAIL,
-        firstName: "Jane",
-        lastName: "Doe",
-        title: "VP Sales",
-      }),
-      200,
-    );
-    const reimported = await proposeOk(h, emailProposal("outreach-writer", "acme", "crm-123"));
-    expect(reimported.verdict).toBe("block");
-    expect(reimported.checks.find((c: { check: string }) => c.check === "suppression").result).toBe("fail");
+    // A sync brings her back under another id: her address is never written to a person again (409),
+    // so no agent is given her to contact, and the proposal about that id finds nobody.
+    const back = await h.call("PUT", "/v1/people/crm-123", h.admin, {
+      accountId: "acme",
+      email: EMAIL,
+      firstName: "Jane",
+      lastName: "Doe",
+      title: "VP Sales",
+    });
+    expect(back.status).toBe(409);
+    expect(JSON.stringify(back.body)).toMatch(/erased on request/);
+    expect(await h.rt.deps.kb.getPerson("crm-123")).toBeUndefined();
+    const reimported = await propose(h, emailProposal("outreach-writer", "acme", "crm-123"));
+    expect(reimported.status === 201 ? reimported.body.verdict : reimported.status).not.toBe("allow");
   });
 
   it("is finished by the next run when one dies part-way through the knowledge base", async () => {

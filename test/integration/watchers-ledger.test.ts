@@ -8,6 +8,7 @@ import { DynamoAgentKnowledgeStore } from "../../shared/adapters/dynamo/agent-kb
 import { DynamoMemoryStore } from "../../shared/adapters/dynamo/memory-store.ts";
 import { type IngestDeps, ingestExecuted } from "../../shared/agents/watchers/ingest.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
+import { emailHash } from "../../shared/domain/redact.ts";
 import type { KnowledgeView } from "../../shared/kb/view.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
 import { STORES, startRuntime, type TestRuntime } from "../helpers/runtime.ts";
@@ -91,6 +92,60 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     );
     await ingestExecuted(deps, executed("d-wl-rejected", "crm.update"));
     expect((await rt.deps.kb.getPerson("wl-acme.jane"))?.email).toBe("jane@wl-acme.io");
+  });
+
+  it("a contact upsert for someone erased (by id or by address) is never written back", async () => {
+    await seedAcme(rt.deps, "wl-acme");
+    const upsert = (personId: string, email: string) => ({
+      operation: "upsert_contact",
+      personId,
+      contact: { accountId: "wl-acme", email, firstName: "Max", lastName: "Roe", title: "VP" },
+      companyDomain: "wl-acme.io",
+      source: "test",
+    });
+    await rt.deps.erasure?.mark({
+      personId: "wl-acme.max",
+      emailHash: emailHash("max@wl-acme.io"),
+      erasedAt: "2026-03-10T13:00:00.000Z",
+      by: "user:admin",
+    });
+    // Found again by an agent after the erasure: under the same id, and under a new one with the address.
+    record(
+      "d-wl-again",
+      "executed",
+      "crm.update",
+      upsert("wl-acme.max", "max@wl-acme.io"),
+      "2026-03-10T14:00:00.000Z",
+    );
+    record(
+      "d-wl-newid",
+      "executed",
+      "crm.update",
+      upsert("wl-acme.mroe", "MAX@wl-acme.io"),
+      "2026-03-10T14:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-again", "crm.update"));
+    await ingestExecuted(deps, executed("d-wl-newid", "crm.update"));
+    expect(await rt.deps.kb.getPerson("wl-acme.max")).toBeUndefined();
+    expect(await rt.deps.kb.getPerson("wl-acme.mroe")).toBeUndefined();
+    // An admin's write is a 409 naming why.
+    await expect(
+      rt.deps.kb.putPerson(
+        "wl-acme.max",
+        upsert("wl-acme.max", "max@wl-acme.io").contact,
+        "2026-03-10T14:00:00.000Z",
+      ),
+    ).rejects.toThrow(/erased on request/);
+    // Someone else at the account is written as before.
+    record(
+      "d-wl-other",
+      "executed",
+      "crm.update",
+      upsert("wl-acme.ann", "ann@wl-acme.io"),
+      "2026-03-10T14:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-other", "crm.update"));
+    expect((await rt.deps.kb.getPerson("wl-acme.ann"))?.email).toBe("ann@wl-acme.io");
   });
 
   it("an older sync's event arriving after a newer one's leaves the newer audience snapshot", async () => {

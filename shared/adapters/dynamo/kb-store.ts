@@ -1,5 +1,5 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { NotFoundError } from "../../domain/errors.ts";
+import { ErasedError, NotFoundError } from "../../domain/errors.ts";
 import type {
   Account,
   AccountInput,
@@ -15,7 +15,7 @@ import type {
 import { storedSignal } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
-import { batchGetAll, type Db, itemId, queryAll } from "./db.ts";
+import { batchGetAll, type Db, failedConditions, itemId, queryAll } from "./db.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
 const MAX_SIGNALS = 500;
@@ -147,14 +147,31 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       ...(imported?.source ? { source: imported.source } : {}),
       ...(imported?.crm ? { crm: imported.crm } : {}),
     };
+    // Never brought back once erased, by id or by address: a check before the write (the CRM import's)
+    // races the erasure, and an agent's contact upsert made none.
+    const notErased = (key: Key) => ({
+      ConditionCheck: {
+        TableName: this.db.tables.state,
+        Key: key,
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    });
     const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
+      notErased(stateKeys.erasedPerson(personId)),
+      notErased(stateKeys.erasedEmail(emailHash(input.email))),
       { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.person(personId), ...person } } },
       { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.email(input.email), personId } } },
     ];
     if (existing && existing.email !== input.email) {
       writes.push({ Delete: { TableName: this.db.tables.state, Key: stateKeys.email(existing.email) } });
     }
-    await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
+    try {
+      await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
+    } catch (err) {
+      if (failedConditions(err)?.some((i) => i === 0 || i === 1))
+        throw new ErasedError(`person ${personId} was erased on request: not written again`);
+      throw err;
+    }
     const sups = await batchGetAll(this.db, [state(wanted.email), state(wanted.domain)]);
     const inherited = [
       ...entriesOf(sups.get(itemId(wanted.email))),

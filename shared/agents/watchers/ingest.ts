@@ -5,6 +5,7 @@
  * every record cites the decision that made it.
  */
 import type { Decision } from "../../domain/decision.ts";
+import { ErasedError } from "../../domain/errors.ts";
 import { iso } from "../../domain/time.ts";
 import type { AgentKnowledgeStore, MemoryStore } from "../../kb/ports.ts";
 import type { KnowledgeView } from "../../kb/view.ts";
@@ -48,11 +49,16 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
   const at = d.execution?.at ?? iso(deps.clock.now());
   switch (op.operation) {
     case "upsert_contact":
-      await deps.kb.putPerson(op.personId, op.contact, at, {
-        decisionId: d.decisionId,
-        agentId: d.agentId,
-        actionType: d.actionType,
-      });
+      // Found again by an agent after an erasure: never knowledge again (kb-store refuses the write).
+      await deps.kb
+        .putPerson(op.personId, op.contact, at, {
+          decisionId: d.decisionId,
+          agentId: d.agentId,
+          actionType: d.actionType,
+        })
+        .catch((err) => {
+          if (!(err instanceof ErasedError)) throw err;
+        });
       return;
     case "classify_contact": {
       // The person and (usually) their account in one read; the account is read again only if they moved.
