@@ -6,6 +6,7 @@ import { listSync } from "../../shared/agents/workflows/list-sync.ts";
 import { manualListSync } from "../../shared/agents/workflows/manual-list-sync.ts";
 import { createLocalServer } from "../../shared/runtime/server.ts";
 import { addSuppression } from "../../shared/usecases/admin.ts";
+import { erasePerson } from "../../shared/usecases/erase.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
 import { account, putAccount, seedPeople } from "./helpers/seed.ts";
 
@@ -159,5 +160,32 @@ describe("Manual List Sync (POST /v1/agents/list-sync/run)", () => {
       cron: "0 * * * *",
     });
     expect(scheduled.refusedInput).toBeUndefined();
+  });
+});
+
+describe("List Sync after an erasure", () => {
+  it("an erased member leaves the audience without a remove the gate would refuse (their address is gone)", async () => {
+    await h.agents.stores.agentKb.putLeadListEntry({
+      ...entry([{ personId: "ls.vp", email: "vp@ls.io" }]),
+      listId: "leads-sdr-1-2026-03-12",
+      date: "2026-03-12",
+    });
+    h.clock.set(Date.parse("2026-03-12T15:00:00Z"));
+    await h.agents.tick();
+    expect(syncs().at(-1)?.payload).toMatchObject({ add: [{ personId: "ls.vp" }], remove: [] });
+    const before = syncs().length;
+    await erasePerson(
+      h.rt.deps,
+      { personId: "ls.vp" },
+      { reason: "GDPR request 9" },
+      { subject: "root", roles: ["admin"] },
+    );
+    // The scrub left "[erased]" for her address in the snapshot: a remove of it fails the payload's
+    // Email check, which failed the whole hourly run, every hour, and she stayed "synced" for good.
+    h.clock.set(Date.parse("2026-03-12T16:00:00Z"));
+    const logged = h.logs.length;
+    await h.agents.tick();
+    expect(h.logs.slice(logged).filter((l) => /fail|error/i.test(l.msg))).toEqual([]);
+    expect(syncs().slice(before)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
  * suppression list names. Membership is what the KB says now; the snapshot is what was last synced
  * (recorded when a list.sync executes).
  */
+import { ERASED } from "../../domain/personal-data.ts";
 import type { KnowledgeView } from "../../kb/view.ts";
 import type { AgentContext } from "../context.ts";
 import { listDate } from "./common.ts";
@@ -51,8 +52,11 @@ export async function proposeSync(
   const add = [...audience.members]
     .filter(([id]) => full || !synced.has(id))
     .map(([personId, email]) => ({ personId, email }));
+  // A member erased since (the scrub left ERASED for the address in the snapshot) is no remove: there is
+  // no address to remove by, the payload's Email check refused the whole sync every hour, and the CRM's
+  // own erasure takes them out there. They leave the snapshot with the next sync that goes out.
   const remove = [...synced]
-    .filter(([id]) => !audience.members.has(id))
+    .filter(([id, email]) => !audience.members.has(id) && email !== ERASED)
     .map(([personId, email]) => ({ personId, email }));
   if (add.length === 0 && remove.length === 0 && !full) return false;
   await ctx.propose({
