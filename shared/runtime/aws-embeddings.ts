@@ -38,6 +38,14 @@ export const EmbeddingsEnv = z.discriminatedUnion("EMBEDDINGS_PROVIDER", [
 ]);
 export type EmbeddingsEnv = z.infer<typeof EmbeddingsEnv>;
 
+/**
+ * A request's time and attempts in a function that answers API Gateway within 29 s: the client's own
+ * defaults (30 s a request, 3 attempts) outlived the function, so a hung embeddings server made every
+ * context packet, memory search and memory write a 500 instead of falling back to keyword search
+ * (memory-store.ts). A request, two attempts and their backoff now take at most about 9 s.
+ */
+export const LAMBDA_EMBEDDINGS_BUDGET = { timeoutMs: 4_000, retry: { maxAttempts: 2, maxDelayMs: 1_000 } };
+
 /** The function's embeddings model, or undefined (keyword search) when EMBEDDINGS_PROVIDER is unset. */
 export function awsEmbeddings(raw: Record<string, string | undefined> = process.env): Embeddings | undefined {
   const set = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
@@ -65,6 +73,7 @@ export function awsEmbeddings(raw: Record<string, string | undefined> = process.
         model: env.EMBEDDINGS_MODEL,
         ...(env.EMBEDDINGS_DIMENSIONS ? { dimensions: env.EMBEDDINGS_DIMENSIONS } : {}),
         ...(apiKey ? { apiKey } : {}),
+        ...LAMBDA_EMBEDDINGS_BUDGET,
       });
     },
   );

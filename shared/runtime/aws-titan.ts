@@ -24,7 +24,10 @@ export function lazyTitan(options: { modelId: string; dimensions: number; region
     (sdk ??= import("@aws-sdk/client-bedrock-runtime").then((m) => ({
       client: new m.BedrockRuntimeClient({
         ...(options.region ? { region: options.region } : {}),
-        maxAttempts: 3,
+        // Bounded as the OpenAI-compatible client's (aws-embeddings.ts LAMBDA_EMBEDDINGS_BUDGET): without
+        // a request timeout a stalled call outlived the function instead of falling back to keywords.
+        maxAttempts: 2,
+        requestHandler: { connectionTimeout: 2_000, requestTimeout: 4_000, throwOnRequestTimeout: true },
       }),
       Command: m.InvokeModelCommand,
     })));

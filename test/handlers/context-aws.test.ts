@@ -148,6 +148,36 @@ describe("memory by meaning in AWS (EMBEDDINGS_* environment)", () => {
     expect(JSON.parse(none.body).items).toEqual([]);
   });
 
+  it("an embeddings server that never answers costs a search its budget, then keyword search answers", async () => {
+    const { createServer } = await import("node:http");
+    // Takes the request and never answers, as a hung server does.
+    const hung = createServer(() => {});
+    await new Promise<void>((r) => hung.listen(0, "127.0.0.1", r));
+    const port = (hung.address() as { port: number }).port;
+    try {
+      const embeddings = awsEmbeddings({
+        EMBEDDINGS_PROVIDER: "openai-compatible",
+        EMBEDDINGS_BASE_URL: `http://127.0.0.1:${port}/v1`,
+        EMBEDDINGS_MODEL: "concepts",
+      });
+      const api = apiHandler(KNOWLEDGE_TABLE, () =>
+        awsRuntimeFor(rt, { extras: { memory: memoryWith(embeddings) } }),
+      );
+      const started = Date.now();
+      const found = await api(
+        iamEvent("GET", "/v1/memory/search", { accountId: "vec-acme", query: "finance lead" }),
+        ctx,
+      );
+      // Before, 3 attempts of 30 s each: the function (29 s) died first and the agent got a 500.
+      expect(found.statusCode, found.body).toBe(200);
+      expect(JSON.parse(found.body).items[0]?.excerpt).toContain("finance lead was uneasy");
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((r) => hung.close(() => r()));
+    }
+  }, 30_000);
+
   it("no EMBEDDINGS_PROVIDER: keyword search; a bad variable is named; lazy ids are the adapters' own", () => {
     expect(awsEmbeddings({})).toBeUndefined();
     // Vectors are tagged with the model id before the adapter is loaded: it must be the adapter's.
