@@ -288,10 +288,13 @@ export class KnowledgeView {
         kind: "memory",
         text: `${hit.doc.title}: "${hit.excerpt}"`,
         // The document and chunk it came from, and the original's address where the source has one.
+        // Its kind and author too: an agent's note reads as one, not as the source system's record.
         provenance: {
-          source: hit.doc.chunk
-            ? `${hit.doc.source} (${hit.doc.chunk.of}, part ${hit.doc.chunk.index + 1} of ${hit.doc.chunk.count})`
-            : hit.doc.source,
+          source: `${hit.doc.source}: ${hit.doc.kind}${hit.doc.author ? ` by ${hit.doc.author}` : ""}${
+            hit.doc.chunk
+              ? ` (${hit.doc.chunk.of}, part ${hit.doc.chunk.index + 1} of ${hit.doc.chunk.count})`
+              : ""
+          }`,
           at: hit.doc.at,
           ...(hit.provenance.url ? { url: hit.provenance.url } : {}),
         },

@@ -4,7 +4,7 @@
  * place in it, the source system, the author and when it happened — and stored whole or not at all.
  *
  * Who may add what: a person with the admin role adds any kind, for any author. An agent credential
- * adds its own notes only: kind "note", authored by the token's agent (the default); transcripts and
+ * adds its own notes only: kind "note", source "agent", authored by the token's agent (the default); transcripts and
  * threads come from systems of record, and a note in another agent's name is refused. The document id
  * is the client's, or derived from the content: the same document sent twice is stored once.
  */
@@ -132,6 +132,12 @@ function authorOf(input: MemoryInput, p: Principal): string {
   if (input.kind !== "note")
     throw new ForbiddenError(
       `an agent credential adds its own notes only (kind "note"), not a ${input.kind}: transcripts and threads come from an admin's credential`,
+    );
+  // An agent's note is the agent's: it may cite where it read something (source.url), but not pass as
+  // a system of record's (a "gong" note with a Gong link showed in every agent's context as a call).
+  if (input.source.system !== "agent")
+    throw new ForbiddenError(
+      `an agent credential's notes are its own: source.system must be "agent", not "${input.source.system}"`,
     );
   if (input.author && !own.includes(input.author))
     throw new ForbiddenError(`an agent credential writes only its own notes, not ${input.author}'s`);
