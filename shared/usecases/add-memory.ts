@@ -55,7 +55,7 @@ export type MemoryInput = z.infer<typeof MemoryInput>;
 
 export interface AddMemoryDeps {
   clock: Clock;
-  kb: Pick<KnowledgeStore, "getAccount">;
+  kb: Pick<KnowledgeStore, "getAccount" | "getPerson">;
   memory: MemoryStore;
 }
 
@@ -77,6 +77,15 @@ export async function addMemory(
   const author = authorOf(input, principal);
   if (!(await deps.kb.getAccount(input.accountId)))
     throw new NotFoundError(`account ${input.accountId} is unknown to the harness`);
+  // About someone the knowledge base holds, at that account: a note tagged with an erased person's id
+  // (a run that began before the erasure) stayed searchable, naming them, after their erasure.
+  if (input.personId) {
+    const person = await deps.kb.getPerson(input.personId);
+    if (person?.accountId !== input.accountId)
+      throw new NotFoundError(
+        `person ${input.personId} is not in the knowledge base at account ${input.accountId} (erased, or another account's)`,
+      );
+  }
   // The request as given (never the defaulted time), so a retry hashes the same.
   const contentHash = sha256(JSON.stringify({ ...input, id: undefined, author }));
   const docId = input.id ?? `mem-${contentHash.slice(0, 24)}`;

@@ -19,7 +19,12 @@ function fakes() {
   };
   const deps = {
     clock: { now: () => Date.parse("2026-03-10T14:00:00Z") },
-    kb: { getAccount: async (id: string) => (id === "acme" ? ({ accountId: id } as never) : undefined) },
+    kb: {
+      getAccount: async (id: string) => (id === "acme" ? ({ accountId: id } as never) : undefined),
+      // Jane at acme, Max at globex; anyone else (an erased person) is not held.
+      getPerson: async (id: string) =>
+        ({ "acme.jane": { accountId: "acme" }, "globex.max": { accountId: "globex" } })[id] as never,
+    },
     memory,
   };
   return { deps, stored };
@@ -54,6 +59,28 @@ describe("addMemory", () => {
         chunk: { of: a.docId, index: 0, count: 1 },
       },
     ]);
+  });
+
+  it("a document about a person is tagged only with someone the knowledge base holds at that account", async () => {
+    const { deps, stored } = fakes();
+    const note = (personId: string) =>
+      MemoryInput.parse({
+        accountId: "acme",
+        personId,
+        kind: "note",
+        text: "Asked for pricing.",
+        source: { system: "crm" },
+      });
+    await addMemory(deps, note("acme.jane"), admin);
+    expect(stored).toHaveLength(1);
+    // Erased since the run began (no profile any more), or another account's person: nothing stored.
+    await expect(addMemory(deps, note("acme.erased"), admin)).rejects.toThrow(
+      /not in the knowledge base at account acme/,
+    );
+    await expect(addMemory(deps, note("globex.max"), admin)).rejects.toThrow(
+      /not in the knowledge base at account acme/,
+    );
+    expect(stored).toHaveLength(1);
   });
 
   it("a source link is a web link: a javascript: or data: URL is refused, naming source.url", () => {
