@@ -19,7 +19,7 @@ import { Gate } from "../../shared/usecases/gate.ts";
  */
 export const makeHandler = (runtime: () => AwsRuntime) => {
   let api: ((event: APIGatewayProxyEventV2) => Promise<HttpResult>) | undefined;
-  return lambdaHandler<APIGatewayProxyEventV2, HttpResult>(async (event, tools) => {
+  return lambdaHandler<APIGatewayProxyEventV2, HttpResult>(async (event, tools, context) => {
     const rt = runtime();
     api ??= createApi(rt.deps, {
       routes: MCP_API_ROUTES,
@@ -32,6 +32,7 @@ export const makeHandler = (runtime: () => AwsRuntime) => {
       ...(principal ? { principal } : {}),
       api,
       now: () => rt.deps.clock.now(),
+      remainingMs: () => context.getRemainingTimeInMillis(),
     });
   });
 };

@@ -20,7 +20,17 @@ export interface McpLambdaRequest {
   principal?: Principal;
   api: ApiHandler;
   now: () => number;
+  /** The function's time left (Lambda's context): waits are held within it. */
+  remainingMs?: () => number;
 }
+
+/** Whether a message (or any of a batch) lists tools or calls a downstream one (`<server>__<tool>`). */
+const readsDownstream = (message: unknown): boolean =>
+  Array.isArray(message)
+    ? message.some(readsDownstream)
+    : (message as { method?: unknown })?.method === "tools/list" ||
+      ((message as { method?: unknown })?.method === "tools/call" &&
+        String((message as { params?: { name?: unknown } }).params?.name ?? "").includes("__"));
 
 const answer = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({
   statusCode,
@@ -35,17 +45,30 @@ const answer = (statusCode: number, body: unknown, headers: Record<string, strin
  */
 export const MAX_WAIT_IN_AWS_SECONDS = 25;
 
-export function withinGatewayLimit(message: unknown): unknown {
+/**
+ * The message with each wait_for_decision held to what the function has left: API Gateway's 25 s,
+ * and less when the function has less (`remainingMs`: what it had spent already, listing downstream
+ * tools, went into a wait the function then outlived, and the agent got a 500). A batch's every call
+ * is held too (before, a batch skipped the cap and waited the tool's default 30 s).
+ */
+export function withinGatewayLimit(message: unknown, remainingMs?: number): unknown {
+  if (Array.isArray(message)) return message.map((m) => withinGatewayLimit(m, remainingMs));
   const m = message as { method?: unknown; params?: { name?: unknown; arguments?: Record<string, unknown> } };
   if (
     m?.method !== "tools/call" ||
     m.params?.name !== "wait_for_decision" ||
-    typeof m.params.arguments !== "object"
+    typeof m.params.arguments !== "object" ||
+    m.params.arguments === null
   )
     return message;
   const asked = m.params.arguments.timeoutSeconds;
-  const seconds =
-    typeof asked === "number" ? Math.min(asked, MAX_WAIT_IN_AWS_SECONDS) : MAX_WAIT_IN_AWS_SECONDS;
+  // Three seconds left to read the decision once more and answer.
+  const left =
+    remainingMs === undefined
+      ? MAX_WAIT_IN_AWS_SECONDS
+      : Math.max(1, Math.floor((remainingMs - 3_000) / 1_000));
+  const most = Math.min(MAX_WAIT_IN_AWS_SECONDS, left);
+  const seconds = typeof asked === "number" ? Math.min(asked, most) : most;
   // A non-number is left for the tool's schema to refuse, naming the field.
   if (asked !== undefined && typeof asked !== "number") return message;
   return { ...m, params: { ...m.params, arguments: { ...m.params.arguments, timeoutSeconds: seconds } } };
@@ -69,18 +92,21 @@ export async function serveMcpEvent(r: McpLambdaRequest): Promise<HttpResult> {
       ? Buffer.from(r.event.body, "base64").toString("utf8")
       : r.event.body
     : "";
-  let message: unknown;
+  let parsed: unknown;
   try {
-    message = withinGatewayLimit(JSON.parse(text));
+    parsed = JSON.parse(text);
   } catch {
     return answer(400, { jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null });
   }
   const api = createClient(inProcessTransport(r.api, r.principal, r.now));
   const who = identityOf(r.principal);
   // As the local endpoint: the spec in force now decides which downstream tools an agent is offered.
-  const server = createHarnessMcpServer(api, who, {
-    downstream: who.agentId ? await listDownstream(api) : [],
-  });
+  // Listed only for a message that reads them: the list may wait up to 5 s for the servers, which a
+  // wait_for_decision or propose_action then had less of. A list that fails (a throttled read) offers
+  // none, rather than failing the message, initialize and the built-in tools included.
+  const downstream = who.agentId && readsDownstream(parsed) ? await listDownstream(api).catch(() => []) : [];
+  const message = withinGatewayLimit(parsed, r.remainingMs?.());
+  const server = createHarnessMcpServer(api, who, { downstream });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,

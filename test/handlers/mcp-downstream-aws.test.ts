@@ -194,4 +194,46 @@ describe("the mapped tools listed in AWS, without the headers secret", () => {
     // Listing is not executing: the downstream tool was never called by either.
     expect(fake.calls.filter((c) => c.idempotencyKey === undefined)).toEqual([]);
   });
+
+  it("a tool list that cannot be read (a throttled read) offers no downstream tool; the built-in ones answer", async () => {
+    // The catalog's read fails (its spec read throttled): GET /v1/tools answers 500.
+    let reads = 0;
+    const failing = awsRuntimeFor(rt, {
+      extras: {
+        tools: () => ({
+          list: async () => {
+            reads++;
+            throw Object.assign(new Error("Rate of requests exceeds the allowed throughput"), {
+              name: "ProvisionedThroughputExceededException",
+            });
+          },
+        }),
+      },
+    });
+    const mcp = mcpHandler(() => failing);
+    {
+      const e = iamEvent("dm-crm", "POST", "/mcp", { jsonrpc: "2.0", id: 2, method: "tools/list" });
+      e.headers.accept = "application/json, text/event-stream";
+      e.headers["mcp-protocol-version"] = "2025-06-18";
+      // Before, the list's failure failed the whole message (a 500), initialize and built-in tools too.
+      const listed = await mcp(e, ctx);
+      expect(listed.statusCode).toBe(200);
+      const names = (JSON.parse(listed.body as string).result.tools as { name: string }[]).map((t) => t.name);
+      expect(names).toContain("propose_action");
+      expect(names).not.toContain("crm__send_email");
+      // Read only for a message that lists tools or calls a downstream one: a wait_for_decision had
+      // less of the function's time for each read, which may wait 5 s for the servers.
+      expect(reads).toBe(1);
+      const init = iamEvent("dm-crm", "POST", "/mcp", {
+        jsonrpc: "2.0",
+        id: 3,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      });
+      init.headers.accept = "application/json, text/event-stream";
+      init.headers["mcp-protocol-version"] = "2025-06-18";
+      expect((await mcp(init, ctx)).statusCode).toBe(200);
+      expect(reads).toBe(1);
+    }
+  });
 });
