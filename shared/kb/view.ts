@@ -219,7 +219,9 @@ export class KnowledgeView {
     }
     if (target.personId) {
       const person = await this.person(target.personId);
-      if (person) {
+      // Only someone at this account: another account's person beside this account's facts and
+      // committee drafted a message on mixed context (the gate then refused it).
+      if (person?.accountId === account.accountId) {
         const c = await this.classification(person.personId);
         const p = this.personaOf(spec, person, c);
         items.push({

@@ -29,7 +29,11 @@ let rt: TestRuntime;
 let fake: FakeEmbeddingsServer;
 beforeAll(async () => {
   [rt, fake] = await Promise.all([startRuntime({ runWorkers: false }), startFakeEmbeddings()]);
-  await Promise.all([seedAcme(rt.deps, "ctx-acme"), seedAcme(rt.deps, "vec-acme")]);
+  await Promise.all([
+    seedAcme(rt.deps, "ctx-acme"),
+    seedAcme(rt.deps, "vec-acme"),
+    seedAcme(rt.deps, "ctx-other"),
+  ]);
 });
 afterAll(async () => {
   await fake?.close();
@@ -94,6 +98,19 @@ describe("GET /v1/context in AWS (keyword-only deployment)", () => {
     expectPacket(viaMcp, "ctx-acme");
     // The same reader behind both doors: the same items.
     expect(viaMcp.items.map((i) => i.text)).toEqual(packet.items.map((i) => i.text));
+    expect(packet.items.filter((i) => i.kind === "person")).toHaveLength(1);
+
+    // Another account's person beside this account's facts: left out, not mixed in.
+    const mixed = await api(
+      iamEvent("GET", "/v1/context", {
+        accountId: "ctx-acme",
+        personId: "ctx-other-jane",
+        budgetTokens: "800",
+      }),
+      ctx,
+    );
+    expect(mixed.statusCode, mixed.body).toBe(200);
+    expect((JSON.parse(mixed.body) as Packet).items.filter((i) => i.kind === "person")).toEqual([]);
   });
 });
 
