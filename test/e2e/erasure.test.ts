@@ -197,6 +197,25 @@ describe("erasure", () => {
     }
   });
 
+  it("stores no free text of an event written after the erasure (a late outcome's note)", async () => {
+    const { sent } = await janeEverywhere();
+    expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+    // A reply logged by hand after the erasure, its note naming her, as people write them.
+    expectStatus(
+      await h.call("POST", "/v1/outcomes", h.admin, {
+        decisionId: sent.decisionId,
+        type: "replied",
+        note: "Jane Doe replied from jane@acme.io: call me next week",
+      }),
+      201,
+    );
+    // Before, nothing sealed it (her key was gone) and it was stored, and archived, in clear.
+    expect(leaks(await scan(h.rt.db.tables.ledger))).toEqual([]);
+    expect(leaks(await archiveLines())).toEqual([]);
+    const events = (await getDecision(h, sent.decisionId)).events as { type: string; detail: string }[];
+    expect(events.at(-1)).toMatchObject({ type: "outcome", detail: "[erased]" });
+  });
+
   it("explains an erased person only by the date, by id and by email", async () => {
     await janeEverywhere();
     expectStatus(await h.call("POST", "/v1/erasures", h.admin, { email: EMAIL }), 200);

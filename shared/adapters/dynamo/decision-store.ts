@@ -8,6 +8,7 @@ import type { Decision, LedgerEvent } from "../../domain/decision.ts";
 import type { Touch } from "../../domain/decision-types.ts";
 import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
 import {
+  ERASED,
   erasedDecision,
   type KeyOwner,
   openDecision,
@@ -57,6 +58,17 @@ export const strip = <T>(item: Item | undefined): T | undefined => {
   const rest: Item = {};
   for (const k of Object.keys(item)) if (!BOOKKEEPING.test(k)) rest[k] = item[k];
   return rest as T;
+};
+
+/**
+ * An event on a decision whose person (or account) was erased: nothing seals it any more, so its free
+ * text (a review's or an outcome's note, a connector's error, the checks' details) is not stored.
+ * Before, it was stored in clear, and reached the archive and Athena, after the erasure.
+ */
+const withoutTextIfErased = (e: LedgerEvent, erased: boolean): LedgerEvent => {
+  if (!erased) return e;
+  const { data: _data, ...rest } = e;
+  return { ...rest, detail: ERASED };
 };
 
 /** Contact-state items outlive their last touch by the longest window any sane spec uses. */
@@ -229,7 +241,10 @@ export class DynamoDecisionCore implements DecisionStore {
     const { record, event } = chainWithRecord(
       this.decisionItem(this.storedForm(next, key, loaded.sealed)),
       this.eventItem(
-        { ...t.event, stream: decisionStream(t.decisionId), seq: next.version },
+        withoutTextIfErased(
+          { ...t.event, stream: decisionStream(t.decisionId), seq: next.version },
+          !key && (loaded.sealed !== undefined || current.erased === true),
+        ),
         ownerOf(current),
         key,
       ),
