@@ -4,7 +4,12 @@
  * operator's AWS credentials (the SDK's default chain: AWS_PROFILE, SSO, environment).
  */
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { type Command, InvalidArgumentError } from "commander";
 import {
   type QueueMessage,
@@ -65,6 +70,15 @@ export function sqsLambdaPorts(sqs: SQSClient, lambda: LambdaClient, queueUrl: s
     },
     async remove(m) {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.receipt }));
+    },
+    async release(m) {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: m.receipt,
+          VisibilityTimeout: 0,
+        }),
+      );
     },
   };
 }

@@ -111,11 +111,12 @@ export class LedgerWorkers extends Construct {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 50,
         bisectBatchOnError: true,
-        // Retried for 2 hours, not 10 times: the transitions it publishes (learning's sent counts, the
-        // KB's executed record actions) have no other way out, and a touch later than 2 hours fails as
-        // too late anyway. Workflow starts and decision.made have their backstops (overdue, reconciler).
+        // Retried for 30 minutes, not 10 times: the transitions it publishes (learning's sent counts,
+        // the KB's executed record actions) have no other way out. Not longer: a record that fails every
+        // time holds its shard's later records (approval waits, decision.made) back until then.
+        // Workflow starts and decision.made have their backstops (overdue, reconciler).
         retryAttempts: 10_000,
-        maxRecordAge: Duration.hours(2),
+        maxRecordAge: Duration.minutes(30),
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(starterDlq),
         // Decision items only (events, heads and the rest are the archiver's): a first image that

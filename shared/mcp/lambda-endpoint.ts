@@ -24,13 +24,18 @@ export interface McpLambdaRequest {
   remainingMs?: () => number;
 }
 
-/** Whether a message (or any of a batch) lists tools or calls a downstream one (`<server>__<tool>`). */
-const readsDownstream = (message: unknown): boolean =>
+/** Whether a message (or any of a batch) calls a downstream tool (`<server>__<tool>`). */
+const callsDownstream = (message: unknown): boolean =>
   Array.isArray(message)
-    ? message.some(readsDownstream)
-    : (message as { method?: unknown })?.method === "tools/list" ||
-      ((message as { method?: unknown })?.method === "tools/call" &&
-        String((message as { params?: { name?: unknown } }).params?.name ?? "").includes("__"));
+    ? message.some(callsDownstream)
+    : (message as { method?: unknown })?.method === "tools/call" &&
+      String((message as { params?: { name?: unknown } }).params?.name ?? "").includes("__");
+
+/** Whether a message (or any of a batch) lists tools. */
+const listsTools = (message: unknown): boolean =>
+  Array.isArray(message)
+    ? message.some(listsTools)
+    : (message as { method?: unknown })?.method === "tools/list";
 
 const answer = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({
   statusCode,
@@ -104,7 +109,15 @@ export async function serveMcpEvent(r: McpLambdaRequest): Promise<HttpResult> {
   // Listed only for a message that reads them: the list may wait up to 5 s for the servers, which a
   // wait_for_decision or propose_action then had less of. A list that fails (a throttled read) offers
   // none, rather than failing the message, initialize and the built-in tools included.
-  const downstream = who.agentId && readsDownstream(parsed) ? await listDownstream(api).catch(() => []) : [];
+  // A call of a downstream tool needs the list: its failure is the message's (a 500 the agent retries),
+  // not "tool not found".
+  const downstream = !who.agentId
+    ? []
+    : callsDownstream(parsed)
+      ? await listDownstream(api)
+      : listsTools(parsed)
+        ? await listDownstream(api).catch(() => [])
+        : [];
   const message = withinGatewayLimit(parsed, r.remainingMs?.());
   const server = createHarnessMcpServer(api, who, { downstream });
   const transport = new WebStandardStreamableHTTPServerTransport({

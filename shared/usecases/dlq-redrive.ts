@@ -31,6 +31,8 @@ export interface RedrivePorts {
   /** Invokes the function asynchronously; resolves once Lambda has taken the payload. */
   invoke(functionArn: string, payload: string): Promise<void>;
   remove(message: QueueMessage): Promise<void>;
+  /** Makes a message it did not remove visible again at once (not after its in-flight time). */
+  release(message: QueueMessage): Promise<void>;
 }
 
 export type RedriveLine =
@@ -101,24 +103,37 @@ export async function redriveQueue(
   o: { stage: string; account: string; max: number; dryRun?: boolean },
 ): Promise<RedriveLine[]> {
   const lines: RedriveLine[] = [];
-  while (lines.length < o.max) {
-    const batch = await ports.receive();
-    if (!batch.length) break;
-    for (const m of batch.slice(0, o.max - lines.length)) {
-      const plan = planRedrive(m, o);
-      if ("left" in plan) lines.push({ id: m.id, left: plan.left });
-      else if (o.dryRun) lines.push({ id: m.id, wouldRedrive: plan.functionArn, why: plan.why });
-      else {
-        try {
-          await ports.invoke(plan.functionArn, plan.payload);
-        } catch (err) {
-          lines.push({ id: m.id, left: `its function did not take it: ${(err as Error).message}` });
-          continue;
+  // What this run received and did not remove: visible again at its end, so the queue's depth, its
+  // alarm and a next run (after a dry run, say) see them at once rather than after their in-flight time.
+  const kept: QueueMessage[] = [];
+  try {
+    while (lines.length < o.max) {
+      const batch = await ports.receive();
+      if (!batch.length) break;
+      kept.push(...batch.slice(o.max - lines.length));
+      for (const m of batch.slice(0, o.max - lines.length)) {
+        const plan = planRedrive(m, o);
+        if ("left" in plan) {
+          kept.push(m);
+          lines.push({ id: m.id, left: plan.left });
+        } else if (o.dryRun) {
+          kept.push(m);
+          lines.push({ id: m.id, wouldRedrive: plan.functionArn, why: plan.why });
+        } else {
+          try {
+            await ports.invoke(plan.functionArn, plan.payload);
+          } catch (err) {
+            kept.push(m);
+            lines.push({ id: m.id, left: `its function did not take it: ${(err as Error).message}` });
+            continue;
+          }
+          await ports.remove(m);
+          lines.push({ id: m.id, redriven: plan.functionArn, why: plan.why });
         }
-        await ports.remove(m);
-        lines.push({ id: m.id, redriven: plan.functionArn, why: plan.why });
       }
     }
+  } finally {
+    await Promise.allSettled(kept.map((m) => ports.release(m)));
   }
   return lines;
 }

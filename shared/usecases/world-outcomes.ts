@@ -144,8 +144,20 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       // Out of the whole list before this email's link was used (from another agent's email): the
       // address stays suppressed (above, in case that first event was lost), and this email's agent is
       // not charged an unsubscribe it did not cause.
-      if (detail.subscription?.oldTopicPreferences?.unsubscribeAll)
+      if (detail.subscription?.oldTopicPreferences?.unsubscribeAll) {
+        // The person too, on email (as an unsubscribe does), in case the first event was lost.
+        if (decision.personId)
+          await deps.kb.addSuppression(
+            {
+              kind: "person",
+              value: decision.personId,
+              channels: EMAIL,
+              reason: `unsubscribed (SES ${msg})`,
+            },
+            new Date(deps.clock.now()).toISOString(),
+          );
         return settled ?? { recorded: false, reason: "Subscription: already unsubscribed from the list" };
+      }
       break;
     case "Open":
     case "Click":

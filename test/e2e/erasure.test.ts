@@ -253,7 +253,8 @@ describe("erasure", () => {
     expect(JSON.stringify(back.body)).toMatch(/erased on request/);
     expect(await h.rt.deps.kb.getPerson("crm-123")).toBeUndefined();
     const reimported = await propose(h, emailProposal("outreach-writer", "acme", "crm-123"));
-    expect(reimported.status === 201 ? reimported.body.verdict : reimported.status).not.toBe("allow");
+    expect(reimported.status).toBe(201);
+    expect(reimported.body.verdict).toBe("block");
   });
 
   it("is finished by the next run when one dies part-way through the knowledge base", async () => {
@@ -348,7 +349,10 @@ describe("erasure", () => {
     };
     try {
       await pin(h, "outreach-writer", "email.send", 1);
-      await propose(h, emailProposal("outreach-writer"));
+      const res = await propose(h, emailProposal("outreach-writer"));
+      // Decided again after the conflict: stored without her data, under no key.
+      expect(res.status).toBe(201);
+      expect(await getDecision(h, res.body.decisionId)).toMatchObject({ erased: true, payload: {} });
     } finally {
       store.commitDecision = commit;
     }

@@ -234,6 +234,19 @@ describe("the mapped tools listed in AWS, without the headers secret", () => {
       init.headers["mcp-protocol-version"] = "2025-06-18";
       expect((await mcp(init, ctx)).statusCode).toBe(200);
       expect(reads).toBe(1);
+      // A call of a downstream tool needs the list: its failure is the message's (500, retried), not
+      // the SDK's "tool not found", which an agent would read as the tool not existing.
+      const call = iamEvent("dm-crm", "POST", "/mcp", {
+        jsonrpc: "2.0",
+        id: 4,
+        method: "tools/call",
+        params: { name: "crm__send_email", arguments: {} },
+      });
+      call.headers.accept = "application/json, text/event-stream";
+      call.headers["mcp-protocol-version"] = "2025-06-18";
+      const called = await mcp(call, ctx).catch((err: Error) => ({ statusCode: 500, body: err.message }));
+      expect(called.statusCode).toBe(500);
+      expect(String(called.body)).not.toMatch(/not found/);
     }
   });
 });

@@ -514,6 +514,8 @@ describe("an unsubscribe through SES's subscription management (Email Subscribed
     });
     const suppressions = await suppressionsFor(rt.db, "w-unsub2", "w-unsub2-jane");
     expect(suppressions.some((x) => x.kind === "email" && /SES's link/.test(x.reason))).toBe(true);
+    // The person too, on email, in case the first event was lost.
+    expect(suppressions).toContainEqual(expect.objectContaining({ kind: "person", channels: ["email"] }));
     expect(await outcomesOf(decision.decisionId)).toEqual([]);
     expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(before?.version);
   });

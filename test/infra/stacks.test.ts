@@ -266,7 +266,7 @@ describe("service stack", () => {
     for (const [, m] of resources(t, "AWS::Lambda::EventSourceMapping").filter(([, m]) =>
       JSON.stringify(m.Properties.EventSourceArn).includes("StreamArn"),
     ))
-      expect(m.Properties.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(2 * 3600);
+      expect(m.Properties.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(30 * 60);
     expect(behind.map(([, a]) => JSON.stringify(a.Properties.Dimensions[0].Value)).sort()).toEqual(
       streamed.sort(),
     );

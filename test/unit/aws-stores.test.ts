@@ -20,6 +20,7 @@ import {
   OUTCOME_STORES,
   RECONCILE_STORES,
   RELEASE_STORES,
+  SIGNALS_STORES,
   WATCHER_STORES,
 } from "../../shared/runtime/aws-stores.ts";
 
@@ -122,9 +123,16 @@ describe("AWS runtime: the stores a function is built with", () => {
         }
       ).reviewTally(decision, "approved");
     // The reviews API and /mcp (and the local runtime) carry the tally and its rules code.
-    for (const stores of [ALL_STORES, MCP_STORES]) expect(tallyOf(stores)).not.toThrow();
+    for (const stores of [ALL_STORES, MCP_STORES, RECONCILE_STORES]) expect(tallyOf(stores)).not.toThrow();
     // The rest carry neither (1.3 KB less in each): a review there is refused, never left uncounted.
-    for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES, WATCHER_STORES, RELEASE_STORES, EXECUTOR_STORES])
+    for (const stores of [
+      LIFECYCLE_STORES,
+      OUTCOME_STORES,
+      WATCHER_STORES,
+      RELEASE_STORES,
+      EXECUTOR_STORES,
+      SIGNALS_STORES,
+    ])
       expect(tallyOf(stores)).toThrow("DynamoCheckingDecisionStore");
   });
 

@@ -53,6 +53,7 @@ async function standIns(
 ) {
   const queue = messages.map((m, i) => ({ ...m, id: `m${i}`, receipt: `r${i}`, inFlight: false }));
   const deleted: string[] = [];
+  const released: string[] = [];
   const sqs = await fakeApi((r) => {
     const target = r.headers["x-amz-target"];
     if (target === "AmazonSQS.ReceiveMessage") {
@@ -79,6 +80,12 @@ async function standIns(
     }
     if (target === "AmazonSQS.DeleteMessage") {
       deleted.push(String(r.body.ReceiptHandle));
+      return { status: 200, body: {} };
+    }
+    if (target === "AmazonSQS.ChangeMessageVisibility") {
+      const m = queue.find((q) => q.receipt === r.body.ReceiptHandle);
+      if (m && r.body.VisibilityTimeout === 0) m.inFlight = false;
+      released.push(String(r.body.ReceiptHandle));
       return { status: 200, body: {} };
     }
     return undefined;
@@ -108,7 +115,7 @@ async function standIns(
     new LambdaClient({ region: "us-east-1", endpoint: lambda.url, credentials: TEST_CREDENTIALS }),
     QUEUE,
   );
-  return { ports, invoked, deleted, sqs };
+  return { ports, invoked, deleted, released, sqs };
 }
 
 describe("harness aws redrive", () => {
@@ -140,6 +147,8 @@ describe("harness aws redrive", () => {
       },
     ]);
     expect(s.deleted).toEqual(["r0", "r1"]);
+    // The one Lambda did not take is visible again at the run's end.
+    expect(s.released).toEqual(["r2"]);
     expect(formatRedrive(lines)).toEqual([
       expect.stringMatching(
         /^redriven {2}m0 {2}-> .*prod-harness-ses-events:\$LATEST {2}\(RetriesExhausted: ProvisionedThroughputExceededException\)$/,
@@ -197,6 +206,10 @@ describe("harness aws redrive", () => {
     expect(lines).toHaveLength(12);
     expect(lines.every((l) => "wouldRedrive" in l)).toBe(true);
     expect([dry.invoked, dry.deleted]).toEqual([[], []]);
+    // Visible again at once: a real run right after a dry run finds them (before, 5 minutes later).
+    expect(dry.released).toHaveLength(12);
+    expect(await redriveQueue(dry.ports, { stage: "prod", account: ACCOUNT, max: 100 })).toHaveLength(12);
+    expect(dry.invoked).toHaveLength(12);
     const some = await standIns(messages);
     expect(await redriveQueue(some.ports, { stage: "prod", account: ACCOUNT, max: 5 })).toHaveLength(5);
     expect(some.invoked).toHaveLength(5);

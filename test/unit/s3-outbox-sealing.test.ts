@@ -48,7 +48,7 @@ describe("the S3 outbox (the deployed dry run)", () => {
     expect(s3.bodies).toEqual([]);
   });
 
-  it("a key that cannot be read (throttled, KMS down) refuses the action: nothing recorded, not in doubt", async () => {
+  it("a key that cannot be read (throttled, KMS down) turns the action away: nothing recorded, not in doubt", async () => {
     const s3 = recordingS3();
     const throttled = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
     const c = new S3OutboxConnector(s3.client, "bucket", () => 0, {
@@ -60,8 +60,10 @@ describe("the S3 outbox (the deployed dry run)", () => {
       .execute({ idempotencyKey: "d1:exec:1", decision: decision as Decision, payload })
       .catch((e) => e);
     expect(err).toBeInstanceOf(ConnectorError);
+    // Handed back for a later try (the executor's retryAfter path), not failed for a blip.
     expect(err).toMatchObject({
       outcomeUnknown: false,
+      retryAfterMs: 5_000,
       message: expect.stringMatching(/ThrottlingException/),
     });
     expect(s3.bodies).toEqual([]);

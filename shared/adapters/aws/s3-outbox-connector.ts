@@ -28,8 +28,12 @@ export class S3OutboxConnector implements Connector {
     try {
       key = await this.keys.get(owner);
     } catch (err) {
-      // Before any write (a throttled read or KMS decrypt): nothing was recorded, so not in doubt.
-      throw new ConnectorError(`data key unavailable: ${(err as Error).name}`, false, { cause: err });
+      // Before any write (a throttled read or KMS decrypt): nothing was recorded, so not in doubt; and
+      // handed back for a later try (the executor's retryAfter path), not failed for a blip.
+      throw new ConnectorError(`data key unavailable: ${(err as Error).name}`, false, {
+        cause: err,
+        retryAfterMs: 5_000,
+      });
     }
     if (!key)
       throw new ConnectorError(`no data key for ${ownerRef(owner)} (erased?): nothing recorded`, false);
