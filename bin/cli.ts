@@ -41,6 +41,7 @@ import {
   dataDirOption,
   output,
   paths,
+  positiveInt,
   withClient,
 } from "./commands/client.ts";
 import { recipientOf, registerDecisions } from "./commands/decisions.ts";
@@ -66,12 +67,6 @@ const program = new Command("harness")
 const port = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number");
-  return n;
-};
-
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer");
   return n;
 };
 

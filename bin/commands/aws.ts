@@ -17,6 +17,7 @@ import {
   type RedrivePorts,
   redriveQueue,
 } from "../../shared/usecases/dlq-redrive.ts";
+import { positiveInt } from "./client.ts";
 
 /** The region, account and name an SQS queue URL names (https://sqs.<region>.amazonaws.com/<account>/<name>). */
 export function queueOf(url: string): { region: string; account: string; name: string } {
@@ -91,12 +92,6 @@ export const formatRedrive = (lines: RedriveLine[]) =>
         ? `would redrive  ${l.id}  -> ${l.wouldRedrive}  (${l.why})`
         : `left  ${l.id}  ${l.left}`,
   );
-
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-};
 
 export function registerAws(program: Command): void {
   const aws = program.command("aws").description("operating a deployment in AWS (your AWS credentials)");

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { createClient, type HarnessClient } from "../../shared/client/client.ts";
 import {
   type ApiAnswer,
@@ -14,6 +14,13 @@ import {
   type Transport,
   UnreachableError,
 } from "../../shared/client/transport.ts";
+
+/** A commander argument parser for counts and sizes (--max, --days, --accounts). */
+export const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+};
 
 export const dataDirOption = () =>
   new Option("--data-dir <dir>", "where local state lives").default(".harness");

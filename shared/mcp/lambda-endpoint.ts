@@ -24,18 +24,15 @@ export interface McpLambdaRequest {
   remainingMs?: () => number;
 }
 
-/** Whether a message (or any of a batch) calls a downstream tool (`<server>__<tool>`). */
-const callsDownstream = (message: unknown): boolean =>
-  Array.isArray(message)
-    ? message.some(callsDownstream)
-    : (message as { method?: unknown })?.method === "tools/call" &&
-      String((message as { params?: { name?: unknown } }).params?.name ?? "").includes("__");
+type Rpc = { method?: unknown; params?: { name?: unknown } };
 
-/** Whether a message (or any of a batch) lists tools. */
-const listsTools = (message: unknown): boolean =>
-  Array.isArray(message)
-    ? message.some(listsTools)
-    : (message as { method?: unknown })?.method === "tools/list";
+/** Whether a message, or any of a batch, is one `is` says. */
+const any = (message: unknown, is: (m: Rpc | undefined) => boolean): boolean =>
+  Array.isArray(message) ? message.some((m) => any(m, is)) : is(message as Rpc | undefined);
+
+/** A call of a downstream tool (`<server>__<tool>`). */
+const downstreamCall = (m: Rpc | undefined) =>
+  m?.method === "tools/call" && String(m.params?.name ?? "").includes("__");
 
 const answer = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({
   statusCode,
@@ -113,9 +110,9 @@ export async function serveMcpEvent(r: McpLambdaRequest): Promise<HttpResult> {
   // not "tool not found".
   const downstream = !who.agentId
     ? []
-    : callsDownstream(parsed)
+    : any(parsed, downstreamCall)
       ? await listDownstream(api)
-      : listsTools(parsed)
+      : any(parsed, (m) => m?.method === "tools/list")
         ? await listDownstream(api).catch(() => [])
         : [];
   const message = withinGatewayLimit(parsed, r.remainingMs?.());

@@ -103,37 +103,34 @@ export async function redriveQueue(
   o: { stage: string; account: string; max: number; dryRun?: boolean },
 ): Promise<RedriveLine[]> {
   const lines: RedriveLine[] = [];
-  // What this run received and did not remove: visible again at its end, so the queue's depth, its
-  // alarm and a next run (after a dry run, say) see them at once rather than after their in-flight time.
-  const kept: QueueMessage[] = [];
+  // What this run received and did not remove is visible again at its end, so the queue's depth, its
+  // alarm and a next run (after a dry run, say) see it at once rather than after its in-flight time.
+  const received: QueueMessage[] = [];
+  const removed = new Set<QueueMessage>();
   try {
     while (lines.length < o.max) {
       const batch = await ports.receive();
       if (!batch.length) break;
-      kept.push(...batch.slice(o.max - lines.length));
+      received.push(...batch);
       for (const m of batch.slice(0, o.max - lines.length)) {
         const plan = planRedrive(m, o);
-        if ("left" in plan) {
-          kept.push(m);
-          lines.push({ id: m.id, left: plan.left });
-        } else if (o.dryRun) {
-          kept.push(m);
-          lines.push({ id: m.id, wouldRedrive: plan.functionArn, why: plan.why });
-        } else {
+        if ("left" in plan) lines.push({ id: m.id, left: plan.left });
+        else if (o.dryRun) lines.push({ id: m.id, wouldRedrive: plan.functionArn, why: plan.why });
+        else {
           try {
             await ports.invoke(plan.functionArn, plan.payload);
           } catch (err) {
-            kept.push(m);
             lines.push({ id: m.id, left: `its function did not take it: ${(err as Error).message}` });
             continue;
           }
           await ports.remove(m);
+          removed.add(m);
           lines.push({ id: m.id, redriven: plan.functionArn, why: plan.why });
         }
       }
     }
   } finally {
-    await Promise.allSettled(kept.map((m) => ports.release(m)));
+    await Promise.allSettled(received.filter((m) => !removed.has(m)).map((m) => ports.release(m)));
   }
   return lines;
 }
