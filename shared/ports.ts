@@ -332,6 +332,8 @@ export interface ErasureStore {
   scrub(target: ErasureTarget): Promise<{ deleted: number; redacted: number }>;
   /** Destroy a data key (an account's, when one of its account-level decisions names the person). */
   destroyKey(owner: KeyOwner): Promise<void>;
+  /** Audiences whose last synced snapshot lists the person (by id, which the scrub leaves). */
+  audiencesNaming(personId: string): Promise<string[]>;
   mark(record: ErasureRecord): Promise<void>;
   find(q: { personId?: string; email?: string }): Promise<ErasureRecord | undefined>;
 }

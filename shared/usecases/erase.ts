@@ -18,6 +18,8 @@ export interface ErasureReceipt extends ErasureRecord {
   alreadyErased: boolean;
   /** The account-level decisions that named the person were sealed under a key now destroyed. */
   accountKeyDestroyed: boolean;
+  /** Audiences whose list syncs named the person: their key is destroyed too. */
+  audienceKeysDestroyed: number;
   knowledgeBase: { deleted: number; redacted: number };
   outboxEntries: number;
 }
@@ -77,6 +79,12 @@ export async function erasePerson(
   };
   const accountId = person?.accountId;
   const accountKeyDestroyed = accountId ? await shredAccountLevelMentions(deps, accountId, erasure) : false;
+  // A list sync targets an audience, not the person's account (`audience:<id>` in the account slot),
+  // and lists every member's address: it is sealed under that audience's key. The audiences are the
+  // ones whose synced snapshot lists them (by id, which the scrub below leaves, so a second run finds them).
+  let audienceKeysDestroyed = 0;
+  for (const audienceId of await deps.erasure.audiencesNaming(personId))
+    if (await shredAccountLevelMentions(deps, `audience:${audienceId}`, erasure)) audienceKeysDestroyed++;
   const knowledgeBase = await deps.erasure.scrub(erasure);
   const outboxEntries = (await deps.connector.forget?.(erasure)) ?? 0;
   const stream = erasureStream(personId);
@@ -86,15 +94,23 @@ export async function erasePerson(
       type: "erased",
       at,
       actor: principal.subject,
-      detail: `personal data erased (${reason}): data key destroyed${accountKeyDestroyed ? ", with the account-level decisions' key that named them" : ""}, knowledge base scrubbed, do-not-contact kept`,
+      detail: `personal data erased (${reason}): data key destroyed${accountKeyDestroyed ? ", with the account-level decisions' key that named them" : ""}${audienceKeysDestroyed ? `, with the key of ${audienceKeysDestroyed} audience(s) whose list syncs named them` : ""}, knowledge base scrubbed, do-not-contact kept`,
       data: {
         deleted: knowledgeBase.deleted,
         redacted: knowledgeBase.redacted,
         outboxEntries,
         accountKeyDestroyed,
+        audienceKeysDestroyed,
       },
     });
-  return { ...record, alreadyErased: Boolean(previous), knowledgeBase, outboxEntries, accountKeyDestroyed };
+  return {
+    ...record,
+    alreadyErased: Boolean(previous),
+    knowledgeBase,
+    outboxEntries,
+    accountKeyDestroyed,
+    audienceKeysDestroyed,
+  };
 }
 
 /**

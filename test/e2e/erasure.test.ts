@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DynamoAgentKnowledgeStore } from "../../shared/adapters/dynamo/agent-kb-store.ts";
 import { DynamoMemoryStore } from "../../shared/adapters/dynamo/memory-store.ts";
 import { archiveLedgerChanges } from "../../shared/usecases/archive.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
@@ -98,6 +99,30 @@ async function janeEverywhere() {
     confidence: 0.9,
   });
   await waitForStatus(h, listSync.decisionId, "executed");
+  // The List Sync agent's own shape: the audience stands in the account slot, sealed under its own key.
+  const audienceSync = await proposeOk(h, {
+    proposalId: "sync-sdr",
+    agentId: "list-sync",
+    action: { type: "list.sync" },
+    target: { accountId: "audience:sdr-ann" },
+    payload: {
+      audienceId: "sdr-ann",
+      listName: "Harness: ann target contacts",
+      add: [{ personId: "acme-jane", email: EMAIL }],
+      remove: [],
+      members: [{ personId: "acme-jane", email: EMAIL }],
+    },
+    reasoning: "first sync: 1 to add, 0 to remove; 1 members now.",
+    confidence: 0.95,
+  });
+  await waitForStatus(h, audienceSync.decisionId, "executed");
+  // What the agents' ingest watcher records when a list sync executes (this harness runs no agents).
+  await new DynamoAgentKnowledgeStore(h.rt.db).putAudienceSnapshot({
+    audienceId: "sdr-ann",
+    members: [{ personId: "acme-jane", email: EMAIL }],
+    syncedAt: new Date(h.rt.clock.now()).toISOString(),
+    decisionId: audienceSync.decisionId,
+  });
   const bobSync = await proposeOk(h, {
     proposalId: "sync-2",
     agentId: "list-builder",
@@ -132,7 +157,7 @@ async function janeEverywhere() {
     source: "gong",
     at: new Date(h.rt.clock.now()).toISOString(),
   });
-  return { sent, pending, listSync, bobSync };
+  return { sent, pending, listSync, audienceSync, bobSync };
 }
 
 describe("personal data is sealed at rest", () => {
@@ -150,7 +175,7 @@ describe("personal data is sealed at rest", () => {
 
 describe("erasure", () => {
   it("leaves no copy of the person's email or name in any table, the outbox or the archive", async () => {
-    const { sent, pending, listSync, bobSync } = await janeEverywhere();
+    const { sent, pending, listSync, audienceSync, bobSync } = await janeEverywhere();
     // The knowledge base and outbox do hold her data before the erasure (so this test can fail).
     expect(leaks(await scan(h.rt.db.tables.state)).length).toBeGreaterThan(0);
     expect(leaks(h.rt.sandbox.entries).length).toBeGreaterThan(0);
@@ -162,9 +187,10 @@ describe("erasure", () => {
       200,
     );
     expect(receipt).toMatchObject({ personId: "acme-jane", alreadyErased: false, by: "root" });
-    // Her email, her LinkedIn message and the list sync that named her.
-    expect(receipt.outboxEntries).toBe(3);
+    // Her email, her LinkedIn message and the two list syncs that named her.
+    expect(receipt.outboxEntries).toBe(4);
     expect(receipt.accountKeyDestroyed).toBe(true);
+    expect(receipt.audienceKeysDestroyed).toBe(1);
     expect(leaks([receipt])).toEqual([]);
 
     expect(leaks(await scan(h.rt.db.tables.state))).toEqual([]);
@@ -178,6 +204,12 @@ describe("erasure", () => {
     // The list sync keeps its verdict and timeline; its payload went with the account's key.
     const sync = await getDecision(h, listSync.decisionId);
     expect(sync).toMatchObject({ status: "executed", erased: true, payload: {} });
+    // So does the audience's, whose key is the audience's, not the account's.
+    expect(await getDecision(h, audienceSync.decisionId)).toMatchObject({
+      status: "executed",
+      erased: true,
+      payload: {},
+    });
     // Another account's list sync is untouched.
     expect((await getDecision(h, bobSync.decisionId)).payload.audienceId).toBe("q3-cros");
     // Bob, a colleague with the same last name, is untouched.

@@ -3,8 +3,8 @@ import type { KeyOwner } from "../../domain/personal-data.ts";
 import { emailHash, mentions, needleMatcher, redactor } from "../../domain/redact.ts";
 import type { ErasureRecord, ErasureStore, ErasureTarget } from "../../ports.ts";
 import type { DataKeys } from "./data-keys.ts";
-import type { Db } from "./db.ts";
-import { type Key, stateKeys } from "./keys.ts";
+import { type Db, queryAll } from "./db.ts";
+import { agentKeys, type Key, stateKeys } from "./keys.ts";
 
 type Item = Record<string, unknown>;
 
@@ -109,6 +109,18 @@ export class DynamoErasureStore implements ErasureStore {
 
   async destroyKey(owner: KeyOwner): Promise<void> {
     await this.keys.destroy(owner);
+  }
+
+  async audiencesNaming(personId: string): Promise<string[]> {
+    const snapshots = await queryAll(this.db, {
+      TableName: this.db.tables.state,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :sk)",
+      ExpressionAttributeValues: { ":pk": agentKeys.audiencePartition, ":sk": "SYNCED#" },
+      ConsistentRead: true,
+    });
+    return snapshots
+      .filter((s) => Array.isArray(s.members) && s.members.some((m: Item) => m?.personId === personId))
+      .map((s) => String(s.audienceId));
   }
 
   async mark(record: ErasureRecord): Promise<void> {
