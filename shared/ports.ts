@@ -352,6 +352,12 @@ export interface ConnectorRequest {
   idempotencyKey: string;
   decision: Decision;
   payload: Record<string, unknown>;
+  /**
+   * The ms the action may still take (a Lambda executor's remaining time, less what recording its
+   * result needs); none where nothing stops the process mid-call (locally). A call that could not end
+   * within it is not started (connectors/retry.ts).
+   */
+  timeLeft?: () => number;
 }
 
 export interface ConnectorResult {

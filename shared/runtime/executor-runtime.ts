@@ -14,3 +14,19 @@ export const executorRuntime = (built: Pick<DeployedConnectorOptions, "hubspot" 
   runtimeWith(EXECUTOR_STORES, (env) => ({
     connector: deployedConnector(env, { outbox: awsConnector(env), ...built }),
   }));
+
+/**
+ * What recording an action's result needs after its last call (the decision's transition, its
+ * events, trust): kept out of the time its connector calls may take.
+ */
+export const RECORD_RESERVE_MS = 5_000;
+
+/**
+ * The time an executor's connector calls may still take: the function's remaining time, less the
+ * record's reserve. A call that could not end in it is not started (connectors/retry.ts): an action
+ * of many calls (a big list sync, HubSpot's engagement and its associations under rate limiting) is
+ * turned away and tried again, not killed mid-call by the function's timeout and left in doubt.
+ */
+export const connectorTimeLeft = (context: { getRemainingTimeInMillis(): number }) => ({
+  timeLeft: () => context.getRemainingTimeInMillis() - RECORD_RESERVE_MS,
+});

@@ -35,7 +35,11 @@ export async function expire(deps: LifecycleDeps, decisionId: string): Promise<D
  * attempt is recorded before the call, so a crash in between leaves evidence: a decision found
  * dispatched with an attempt on record is marked in_doubt for a human, never sent again.
  */
-export async function execute(deps: LifecycleDeps, decisionId: string): Promise<Decision | undefined> {
+export async function execute(
+  deps: LifecycleDeps,
+  decisionId: string,
+  options: ExecuteOptions = {},
+): Promise<Decision | undefined> {
   // The version this process last wrote (the gate's commit, an approval, a release) spares the read:
   // the attempt below is claimed by a transition conditioned on that version, so a hint another
   // process has made stale only loses the condition, and the decision is then read as before.
@@ -45,7 +49,7 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
     (d.execution.retryAt !== undefined && deps.clock.now() >= Date.parse(d.execution.retryAt));
   const hint = deps.decisions.lastKnown?.(decisionId);
   if (hint?.status === "dispatched" && ready(hint) && !hint.erased) {
-    const done = await executeFrom(deps, hint, true);
+    const done = await executeFrom(deps, hint, true, options);
     if (done !== STALE) return done;
   }
   const decision = await deps.decisions.getDecision(decisionId);
@@ -53,7 +57,17 @@ export async function execute(deps: LifecycleDeps, decisionId: string): Promise<
   // Someone is already executing it (events are delivered at least once); recovery handles stale
   // attempts. One turned away is tried again from its time (handBack).
   if (!ready(decision)) return decision;
-  return executeFrom(deps, decision, false) as Promise<Decision | undefined>;
+  return executeFrom(deps, decision, false, options) as Promise<Decision | undefined>;
+}
+
+export interface ExecuteOptions {
+  /**
+   * The ms this run may still spend on the connector's calls (a Lambda function's remaining time,
+   * less what recording the result needs): a call that could not end in it is not started, and the
+   * action is tried again later (turned away) instead of cut off mid-call and left in doubt. None
+   * locally, where nothing stops the process mid-call.
+   */
+  timeLeft?: () => number;
 }
 
 const STALE = Symbol("stale hint");
@@ -194,6 +208,7 @@ async function executeFrom(
   deps: LifecycleDeps,
   decision: Decision,
   fromHint: boolean,
+  options: ExecuteOptions,
 ): Promise<Decision | undefined | typeof STALE> {
   const decisionId = decision.decisionId;
   const now = iso(deps.clock.now());
@@ -279,6 +294,7 @@ async function executeFrom(
       idempotencyKey: decision.idempotencyKey,
       decision: started,
       payload: started.payload,
+      ...(options.timeLeft ? { timeLeft: options.timeLeft } : {}),
     });
   } catch (err) {
     if (

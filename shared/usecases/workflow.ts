@@ -11,7 +11,7 @@ import { parseWith } from "../domain/validation.ts";
 import { DecisionStatus } from "../domain/vocabulary.ts";
 import * as z from "../domain/zod-mini.ts";
 import type { Clock } from "../ports.ts";
-import { execute, expire } from "./execution.ts";
+import { type ExecuteOptions, execute, expire } from "./execution.ts";
 import type { LifecycleDeps } from "./transitions.ts";
 
 export {
@@ -58,9 +58,13 @@ export async function expireStep(deps: LifecycleDeps, input: unknown): Promise<S
 }
 
 /** A dispatched decision: call its connector with the decision's idempotency key. */
-export async function executeStep(deps: LifecycleDeps, input: unknown): Promise<StepOutput> {
+export async function executeStep(
+  deps: LifecycleDeps,
+  input: unknown,
+  options: ExecuteOptions = {},
+): Promise<StepOutput> {
   const { decisionId } = parseWith(StepInput, input);
-  return stepOutput(decisionId, await execute(deps, decisionId));
+  return stepOutput(decisionId, await execute(deps, decisionId, options));
 }
 
 /** Where a waiting workflow's task token is kept until a review releases it. */

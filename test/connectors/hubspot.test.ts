@@ -149,6 +149,71 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(api.requests.at(-1)?.body.recordIdsToAdd).toHaveLength(250);
   });
 
+  it("a sync that would outlive its executor stops before a call it has no time for: turned away, not cut off", async () => {
+    const add = Array.from({ length: 250 }, (_, i) => ({ personId: `acme.t${i}`, email: `t${i}@acme.io` }));
+    // The executor's time left falls by 6 s with each request made: 25 s, 19, 13, then 7 (less than
+    // the call's 10 s timeout): the fourth call is never started.
+    const timeLeft = () => 25_000 - api.requests.length * 6_000;
+    const stopped = await connector
+      .execute({
+        idempotencyKey: "d_t:exec:1",
+        decision: decision("list.sync"),
+        payload: { audienceId: "sdr-t", listName: "Harness: sdr-t", add, remove: [], members: add },
+        timeLeft,
+      })
+      .catch((e) => e);
+    expect(stopped).toBeInstanceOf(ConnectorError);
+    expect(stopped.message).toMatch(/not started, 7 s left of the executor's time/);
+    // Nothing of the unstarted call was done: the executor hands the decision back (execution.ts).
+    expect(stopped.outcomeUnknown).toBe(false);
+    expect(stopped.retryAfterMs).toBe(0);
+    expect(api.requests).toHaveLength(3);
+    // With the time, the same sync goes through: the stop was the time's, not the sync's.
+    const done = await connector.execute({
+      idempotencyKey: "d_t:exec:2",
+      decision: decision("list.sync"),
+      payload: { audienceId: "sdr-t", listName: "Harness: sdr-t", add, remove: [], members: add },
+      timeLeft: () => 60_000,
+    });
+    expect(done.externalId).toMatch(/:\+250-0$/);
+  });
+
+  it("a backoff the time left cannot cover is not waited: stopped then, the engagement written before it stands", async () => {
+    // The note is written, then its association is turned away (429): the wait and the call after it
+    // (0.1 s + 10 s) do not fit the 10.05 s left, so it stops there, to be tried again as a whole.
+    const limited = await fakeApi((r) =>
+      r.method === "PUT" && r.path.includes("/associations/default/")
+        ? { status: 429, body: { message: "rate limited" } }
+        : hs.handle(r),
+    );
+    try {
+      let left = 30_000;
+      const late = new HubSpotConnector({ accessToken: "pat-test", basePath: limited.url, retry });
+      const err = await late
+        .execute({
+          idempotencyKey: "d_n:exec:1",
+          decision: decision("crm.update"),
+          payload: research,
+          timeLeft: () => {
+            // 30 s for the company upsert and the note, 10.05 s once the note is written.
+            if (limited.requests.some((q) => q.path === "/crm/v3/objects/notes/batch/upsert")) left = 10_050;
+            return left;
+          },
+        })
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(ConnectorError);
+      expect(err.message).toMatch(/^note \d+ written, then HubSpot association: not started, 10 s left/);
+      // Turned away after a write: tried again later with the same key (upserts), not failed as nothing done.
+      expect(err.outcomeUnknown).toBe(false);
+      expect(err.afterWrite).toBe(true);
+      expect(err.retryAfterMs).toBe(0);
+      expect(retry.waits).toEqual([]);
+      expect(limited.requests.filter((q) => q.path.includes("/associations/"))).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("a step refused after an engagement was written is an unknown outcome, not nothing done; a LinkedIn touch logs on the company", async () => {
     // A HubSpot that refuses associations (a scope the app lacks, say): the note before it stands.
     const refusing = await fakeApi((r) =>

@@ -29,7 +29,8 @@ export function lambdaContext(functionName = "test-fn"): Context {
     awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "2026/03/10/[$LATEST]0123456789abcdef",
-    getRemainingTimeInMillis: () => 10_000,
+    // An executor's at the start of its run (65 s at the default connector timeouts).
+    getRemainingTimeInMillis: () => 60_000,
     done: () => {},
     fail: () => {},
     succeed: () => {},

@@ -8,7 +8,14 @@
 import { CrmUpdate, ListSyncPayload } from "../../agents/records.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
 import { type HubSpotCrmClient, hubspotCrmClient } from "./hubspot-crm.ts";
-import { defaultRetryPolicy, type RetryPolicy, statusOf, withRetries, withTimeout } from "./retry.ts";
+import {
+  defaultRetryPolicy,
+  type RetryPolicy,
+  statusOf,
+  withinTimeLeft,
+  withRetries,
+  withTimeout,
+} from "./retry.ts";
 
 export interface HubSpotOptions {
   accessToken: string;
@@ -86,7 +93,12 @@ export class HubSpotConnector implements Connector {
     });
   }
 
-  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
+  execute(req: ConnectorRequest): Promise<ConnectorResult> {
+    // A call is at most its timeout, and a wait between attempts: each starts only if it can end in time.
+    return withinTimeLeft(req, this.timeoutMs, () => this.act(req));
+  }
+
+  private async act(req: ConnectorRequest): Promise<ConnectorResult> {
     if (req.decision.actionType === "list.sync") return this.syncList(req);
     if (req.decision.actionType !== "crm.update")
       throw new ConnectorError(`the HubSpot connector cannot ${req.decision.actionType}`, false);

@@ -17,6 +17,7 @@ import {
   type RetryPolicy,
   retryAfterMs,
   statusOf,
+  withinTimeLeft,
   withRetries,
 } from "./retry.ts";
 
@@ -83,10 +84,13 @@ export class LinkedInConnector implements Connector {
     this.retry = o.retry ?? defaultRetryPolicy;
   }
 
-  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
-    if (req.decision.actionType === "linkedin.audience.add") return this.addToAudience(req);
-    if (req.decision.actionType === "linkedin.message") return this.message(req);
-    throw new ConnectorError(`the LinkedIn connector cannot ${req.decision.actionType}`, false);
+  execute(req: ConnectorRequest): Promise<ConnectorResult> {
+    // Each call starts only if it can end in time (a new segment's 5 s wait is before its next call).
+    return withinTimeLeft(req, this.o.timeoutMs ?? 10_000, async () => {
+      if (req.decision.actionType === "linkedin.audience.add") return this.addToAudience(req);
+      if (req.decision.actionType === "linkedin.message") return this.message(req);
+      throw new ConnectorError(`the LinkedIn connector cannot ${req.decision.actionType}`, false);
+    });
   }
 
   private headers(key: string, extra: Record<string, string> = {}) {

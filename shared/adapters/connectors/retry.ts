@@ -10,8 +10,9 @@
  * the retries is a ConnectorError: refused (4xx, or turned away throughout: nothing happened) or
  * outcome unknown (it may have happened, including a refusal after an earlier attempt that may have).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { causedBy } from "../../domain/errors.ts";
-import { ConnectorError } from "../../ports.ts";
+import { ConnectorError, type ConnectorRequest } from "../../ports.ts";
 
 export interface RetryPolicy {
   attempts: number;
@@ -67,6 +68,55 @@ export interface CallOptions {
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 const neverSent = (err: unknown): boolean => causedBy(err, NOT_SENT);
 
+/** The time left to the action being executed (ConnectorRequest.timeLeft), and how long one call may take. */
+interface ActionTime {
+  timeLeft: () => number;
+  callMs: number;
+}
+
+/**
+ * Why a request-scoped store and not a parameter: the calls of one action are made by many helpers of
+ * a connector (HubSpot's upserts, associations and list changes; LinkedIn's segment lookups), and the
+ * time left belongs to the action as a whole, as an AbortSignal would. One connector serves
+ * concurrent actions locally, so it cannot be a field of the connector.
+ */
+const actionTime = new AsyncLocalStorage<ActionTime>();
+
+/**
+ * Run a connector's action so that each of its calls starts only if it can end within the time the
+ * executor has left (`req.timeLeft`; none locally): a call that would be cut off by the function's
+ * timeout is not started (see withRetries).
+ */
+export function withinTimeLeft<T>(
+  req: ConnectorRequest,
+  callMs: number,
+  action: () => Promise<T>,
+): Promise<T> {
+  const timeLeft = req.timeLeft;
+  return timeLeft ? actionTime.run({ timeLeft, callMs }, action) : action();
+}
+
+/** The time left, when it is less than a wait of `waitMs` and one call need. */
+const shortOfTime = (waitMs: number): number | undefined => {
+  const t = actionTime.getStore();
+  if (!t) return undefined;
+  const left = t.timeLeft();
+  return left < waitMs + t.callMs ? left : undefined;
+};
+
+/**
+ * Not started for want of time: the executor would be stopped mid-call by its timeout, and the
+ * reconciler would find an attempt with no result, in doubt for a person to check. Stopped before
+ * the call instead, nothing of it was done: turned away, to be tried again (handBack), as after a 429;
+ * an earlier attempt of this call that may have been carried out leaves it unknown, as ever.
+ */
+const outOfTime = (what: string, left: number, mayHaveHappened: boolean, cause?: unknown, hinted?: number) =>
+  new ConnectorError(
+    `${what}: not started, ${Math.max(0, Math.floor(left / 1000))} s left of the executor's time, less than the call may take`,
+    mayHaveHappened,
+    { ...(cause ? { cause } : {}), ...(mayHaveHappened ? {} : { retryAfterMs: hinted ?? 0 }) },
+  );
+
 export async function withRetries<T>(
   what: string,
   call: (attempt: number) => Promise<T>,
@@ -78,6 +128,8 @@ export async function withRetries<T>(
   // does not mean nothing was done.
   let mayHaveHappened = false;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+    const left = shortOfTime(0);
+    if (left !== undefined) throw outOfTime(what, left, mayHaveHappened, last);
     try {
       return await call(attempt);
     } catch (err) {
@@ -111,7 +163,11 @@ export async function withRetries<T>(
           { cause: err, ...(mayHaveHappened ? {} : { retryAfterMs: hinted }) },
         );
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await policy.sleep(Math.min(hinted ?? backoff, policy.maxDelayMs));
+      const wait = Math.min(hinted ?? backoff, policy.maxDelayMs);
+      // Not waited for when the call after the wait could not end in time: stopped now instead.
+      const short = shortOfTime(wait);
+      if (short !== undefined) throw outOfTime(what, short, mayHaveHappened, err, hinted);
+      await policy.sleep(wait);
     }
   }
   const status = statusOf(last);

@@ -8,7 +8,7 @@
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { EmailPayload } from "../../agents/records.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
-import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry.ts";
+import { defaultRetryPolicy, type RetryPolicy, withinTimeLeft, withRetries } from "./retry.ts";
 
 export interface SesOptions {
   from: string;
@@ -111,7 +111,12 @@ export class SesEmailConnector implements Connector {
     });
   }
 
-  async execute(req: ConnectorRequest): Promise<ConnectorResult> {
+  execute(req: ConnectorRequest): Promise<ConnectorResult> {
+    // Each attempt starts only if it can end in time: an email cut off by the function's timeout is in doubt.
+    return withinTimeLeft(req, this.o.timeoutMs ?? 10_000, () => this.send(req));
+  }
+
+  private async send(req: ConnectorRequest): Promise<ConnectorResult> {
     if (req.decision.actionType !== "email.send")
       throw new ConnectorError(`the SES connector cannot ${req.decision.actionType}`, false);
     const p = EmailPayload.safeParse(req.payload);
