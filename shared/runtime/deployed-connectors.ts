@@ -71,7 +71,7 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
   // One per container: a server's connection is kept across invocations, as a live system is.
   const downstream =
     mcpServers.length > 0 && o.mcp
-      ? o.mcp(mcpServers, (server, arn) => secretsOf().headers(server, arn))
+      ? o.mcp(mcpServers, (server, arn, rejected) => secretsOf().headers(server, arn, rejected))
       : undefined;
   return (db: Db, clock: Clock): Connector => {
     const outbox = o.outbox(db, clock);

@@ -2,7 +2,8 @@
  * The deployed executors' downstream MCP servers (CONNECTORS_CONFIG `mcp`): streamable HTTP only, the
  * same DownstreamServer and DownstreamTools as `harness serve`, so a decision of a mapped type calls
  * its tool once with the decision's idempotency key in `_meta`, with the same in_doubt rules. The
- * headers come from Secrets Manager on the first request to the server, not from the environment.
+ * headers come from Secrets Manager on the first request to the server, not from the environment,
+ * and are read again at once when the server answers 401 (a rotated token).
  */
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -18,37 +19,45 @@ import type { AwsExtras } from "./aws.ts";
 import type { AwsEnv } from "./aws-env.ts";
 import { type DeployedMcpServer, parseDeployedConnectors } from "./connector-schemas.ts";
 
-/** Reads a server's headers secret (ConnectorSecrets.headers); called on each request, cached there. */
-export type HeadersReader = (server: string, arn: string) => Promise<Record<string, string>>;
+/**
+ * Reads a server's headers secret (ConnectorSecrets.headers); called on each request, kept there.
+ * With `rejected` (the headers a request sent that the server answered 401), the secret is read again
+ * at once, one read for all the requests refused together.
+ */
+export type HeadersReader = (
+  server: string,
+  arn: string,
+  rejected?: Record<string, string>,
+) => Promise<Record<string, string>>;
 
 /**
- * A fetch that adds the server's secret headers. A secret that cannot be read fails the request
- * before anything leaves, so the connection is never opened and the call is a plain failure.
+ * One server, its secret's headers added to each request by its fetch. A secret that cannot be read
+ * fails the request before anything leaves, so the connection is never opened and the call is a plain
+ * failure. A 401 to the secret's headers means they were perhaps rotated since this container read
+ * them (kept 5 minutes): the DownstreamServer has them read again and sends the refused request once
+ * more on a new connection (renewCredentials), as the built-in connectors do on a 401.
  */
-function fetchWithSecretHeaders(s: DeployedMcpServer, headers: HeadersReader): FetchLike {
-  return async (url, init) => {
+function deployedServer(s: DeployedMcpServer, headers: HeadersReader): DownstreamServer {
+  const arn = s.headersSecretArn;
+  // What the last refused request sent: only a value still kept is read again (ConnectorSecrets).
+  let rejected: Record<string, string> | undefined;
+  const withSecretHeaders: FetchLike = async (url, init) => {
     const merged = new Headers(init?.headers);
-    if (s.headersSecretArn)
-      for (const [k, v] of Object.entries(await headers(s.name, s.headersSecretArn))) merged.set(k, v);
-    return fetch(url, { ...init, headers: merged });
+    const sent = arn ? await headers(s.name, arn) : undefined;
+    for (const [k, v] of Object.entries(sent ?? {})) merged.set(k, v);
+    const response = await fetch(url, { ...init, headers: merged });
+    if (response.status === 401 && sent) rejected = sent;
+    return response;
   };
+  return new DownstreamServer(
+    { name: s.name, transport: { type: "http", url: s.url, headersFromEnv: {} }, timeoutMs: s.timeoutMs },
+    () => new StreamableHTTPClientTransport(new URL(s.url), { fetch: withSecretHeaders }),
+    arn ? { renewCredentials: async () => void (await headers(s.name, arn, rejected)) } : {},
+  );
 }
 
 export function deployedDownstream(servers: DeployedMcpServer[], headers: HeadersReader): DownstreamTools {
-  return new DownstreamTools(
-    servers.map(
-      (s) =>
-        new DownstreamServer(
-          {
-            name: s.name,
-            transport: { type: "http", url: s.url, headersFromEnv: {} },
-            timeoutMs: s.timeoutMs,
-          },
-          () =>
-            new StreamableHTTPClientTransport(new URL(s.url), { fetch: fetchWithSecretHeaders(s, headers) }),
-        ),
-    ),
-  );
+  return new DownstreamTools(servers.map((s) => deployedServer(s, headers)));
 }
 
 /** How long a container offers the tools as last listed before asking the servers again. */

@@ -1,7 +1,8 @@
 /**
  * The deployed executors' connector (shared/runtime/deployed-connectors.ts): a dry run by default;
  * live systems with their tokens from Secrets Manager (a local stand-in), read once per container;
- * a secret that cannot be read fails the action as refused, never in doubt.
+ * a secret that cannot be read fails the action as refused, never in doubt. A downstream MCP server's
+ * headers secret rotated under a warm container is read again once on the server's 401.
  */
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -11,9 +12,12 @@ import type { Db } from "../../shared/adapters/dynamo/db.ts";
 import { COMMITTEE_ROLES } from "../../shared/domain/vocabulary.ts";
 import { type Clock, type Connector, ConnectorError, type ConnectorRequest } from "../../shared/ports.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
+import { parseDeployedConnectors } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
+import { deployedDownstream } from "../../shared/runtime/deployed-mcp.ts";
 import { fakeSecretsManager } from "../handlers/stand-ins.ts";
 import { decision, fakeApi, linkedInMessage } from "./helpers/fake-api.ts";
+import { SEND_EMAIL_ACTION, startFakeDownstream } from "./helpers/fake-mcp-downstream.ts";
 
 const HUBSPOT_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-hubspot-AbCdEf";
 const now = "2026-03-10T14:00:00.000Z";
@@ -262,5 +266,78 @@ describe("deployed connectors", () => {
     expect(() => connector({ dryRun: false, mcp })).toThrow(/built without the MCP client/);
     // In dry run nothing is called, so the lean executor serves it.
     expect(() => connector({ dryRun: true, mcp })).not.toThrow();
+  });
+});
+
+describe("a downstream MCP server's headers secret, rotated under a warm container", () => {
+  const MCP_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-crm-mcp-AbCdEf";
+  const OLD = "Bearer crm-old";
+  const NEW = "Bearer crm-new";
+  let values: Record<string, string>;
+  beforeEach(async () => {
+    values = { [MCP_ARN]: JSON.stringify({ Authorization: OLD }) };
+    await sm.close();
+    sm = await fakeSecretsManager(values);
+  });
+
+  it("headers a server refused are read again once for all the requests that sent them", async () => {
+    const secrets = new ConnectorSecrets(sm.client, {});
+    const old = await secrets.headers("crm", MCP_ARN);
+    values[MCP_ARN] = JSON.stringify({ Authorization: NEW });
+    const renewed = await Promise.all([1, 2, 3].map(() => secrets.headers("crm", MCP_ARN, old)));
+    expect(renewed.map((h) => h.Authorization)).toEqual([NEW, NEW, NEW]);
+    expect(sm.reads()).toBe(2);
+    // A request that sent the old headers and is refused after the read gets the new ones, no read.
+    expect((await secrets.headers("crm", MCP_ARN, old)).Authorization).toBe(NEW);
+    expect(sm.reads()).toBe(2);
+    // The new ones refused too: read again; a read that fails then does not serve the refused value.
+    delete values[MCP_ARN];
+    await expect(secrets.headers("crm", MCP_ARN, renewed[0])).rejects.toThrow(
+      /reading the MCP server crm secret failed/,
+    );
+    expect(sm.reads()).toBe(3);
+  });
+
+  it("calls refused together (401) are each sent once more, after one read of the secret", async () => {
+    const fake = await startFakeDownstream();
+    fake.acceptOnly = OLD;
+    const secrets = new ConnectorSecrets(sm.client, {});
+    const servers = parseDeployedConnectors(
+      JSON.stringify({ mcp: [{ name: "crm", url: fake.url, headersSecretArn: MCP_ARN, timeoutMs: 3000 }] }),
+    ).mcp;
+    // As deployed-connectors.ts wires it for the -mcp executor entries.
+    const tools = deployedDownstream(servers ?? [], (server, arn, rejected) =>
+      secrets.headers(server, arn, rejected),
+    );
+    const spec = { autonomy: { actions: { "crm.sequence.email": SEND_EMAIL_ACTION } } };
+    const c = tools.connector(outbox(), { get: async () => ({ spec }) as any });
+    const text = { subject: "Pricing", body: "Hi Jane" };
+    const send = (id: string) =>
+      c.execute({
+        idempotencyKey: `${id}:exec:1`,
+        decision: decision("crm.sequence.email", { decisionId: id, personId: "acme-jane" }),
+        payload: { arguments: { accountId: "acme", contactId: "acme-jane", ...text }, ...text },
+      });
+    try {
+      await send("d_20");
+      values[MCP_ARN] = JSON.stringify({ Authorization: NEW });
+      fake.acceptOnly = NEW;
+      expect((await Promise.all([send("d_21"), send("d_22")])).map((r) => r.externalId)).toEqual([
+        "mcp:crm/send_email:d_21:exec:1",
+        "mcp:crm/send_email:d_22:exec:1",
+      ]);
+      // Both sent the kept token and were refused before anything was done; neither was cut off (in doubt).
+      expect(fake.unauthorized).toEqual([OLD, OLD]);
+      expect(sm.reads()).toBe(2);
+      expect(fake.calls.map((x) => x.idempotencyKey).sort()).toEqual([
+        "d_20:exec:1",
+        "d_21:exec:1",
+        "d_22:exec:1",
+      ]);
+      expect(fake.authorizations).toEqual([OLD, NEW, NEW]);
+    } finally {
+      await tools.close();
+      await fake.close();
+    }
   });
 });

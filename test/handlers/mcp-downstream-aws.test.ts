@@ -4,11 +4,12 @@
  * Manager secret (a local stand-in); the spec maps its send_email tool to an email touch. The
  * execute-allowed entry, given EventBridge's decision.made payload, calls the tool once with the
  * decision's idempotency key in `_meta` and the secret's header, and a redelivery calls nothing; the
- * workflow's Execute task treats a connection dropped mid-call as in_doubt. The knowledge API and
- * /mcp functions list the mapped tool without the secret.
+ * workflow's Execute task treats a connection dropped mid-call as in_doubt. A secret rotated while
+ * the container is warm is read again on the server's 401, once, and the action sent once more. The
+ * knowledge API and /mcp functions list the mapped tool without the secret.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeHandler as mcpHandler } from "../../functions/api/mcp.ts";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { makeHandler as executeTask } from "../../functions/workflow/execute.ts";
@@ -146,6 +147,93 @@ describe("the executor functions with a deployed downstream MCP server", () => {
     expect(() =>
       parseDeployedConnectors(JSON.stringify({ mcp: [{ name: "crm", url: "http://crm.example.com/mcp" }] })),
     ).toThrow(/mcp\.0\.url: must be an https URL/);
+  });
+});
+
+describe("a headers secret rotated while the executor's container is warm", () => {
+  const OLD = "Bearer crm-old";
+  const NEW = "Bearer crm-new";
+  let values: Record<string, string>;
+  let rotating: Awaited<ReturnType<typeof fakeSecretsManager>>;
+
+  beforeAll(async () => {
+    for (const id of ["rot1", "rot2", "rot3", "rej1", "rej2"]) await seedAcme(rt.deps, id);
+  });
+  beforeEach(async () => {
+    values = { [ARN]: JSON.stringify({ Authorization: OLD }) };
+    rotating = await fakeSecretsManager(values);
+    fake.acceptOnly = OLD;
+    fake.unauthorized.length = 0;
+  });
+  afterEach(async () => {
+    fake.acceptOnly = undefined;
+    fake.unauthorized.length = 0;
+    await rotating.close();
+  });
+
+  /** One container of the execute-allowed-mcp entry: its secrets kept across invocations (5 minutes). */
+  function container() {
+    const config = JSON.stringify({
+      dryRun: false,
+      mcp: [{ name: "crm", url: fake.url, headersSecretArn: ARN, timeoutMs: 3000 }],
+    });
+    const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: config }));
+    const secrets = new ConnectorSecrets(rotating.client, env.CONNECTOR_SECRET_ARNS);
+    const connector = deployedConnector(env, { outbox: () => rt.sandbox, secrets, mcp: deployedDownstream });
+    const handler = executeAllowed(() =>
+      awsRuntimeFor(rt, { extras: { connector }, stores: EXECUTOR_STORES }),
+    );
+    return (decisionId: string) => {
+      const e = fixture("eventbridge-decision-made.json");
+      e.detail.decisionId = decisionId;
+      return handler(e, ctx);
+    };
+  }
+
+  const callsOf = async (decisionId: string) => {
+    const key = (await rt.deps.decisions.getDecision(decisionId))?.idempotencyKey;
+    return fake.calls.filter((c) => c.idempotencyKey === key);
+  };
+
+  it("the server refuses the old token (401): the secret is read again once and the action sent once more", async () => {
+    const execute = container();
+    const first = await dispatched("rot1");
+    expect(await execute(first)).toEqual({ decisionId: first, status: "executed" });
+    expect(rotating.reads()).toBe(1);
+
+    // Rotated: the server takes only the new token, which the warm container has not read (kept 5 min).
+    values[ARN] = JSON.stringify({ Authorization: NEW });
+    fake.acceptOnly = NEW;
+    const second = await dispatched("rot2");
+    expect(await execute(second)).toEqual({ decisionId: second, status: "executed" });
+    expect(fake.unauthorized).toEqual([OLD]);
+    expect(rotating.reads()).toBe(2);
+    expect(await callsOf(second)).toHaveLength(1);
+    expect(fake.authorizations.at(-1)).toBe(NEW);
+
+    // The new token is kept: the next action reads nothing and is not refused.
+    const third = await dispatched("rot3");
+    expect(await execute(third)).toEqual({ decisionId: third, status: "executed" });
+    expect(rotating.reads()).toBe(2);
+    expect(fake.unauthorized).toEqual([OLD]);
+  });
+
+  it("a secret read again that the server still refuses: the action fails (not in doubt), tried no more", async () => {
+    const execute = container();
+    const first = await dispatched("rej1");
+    expect(await execute(first)).toEqual({ decisionId: first, status: "executed" });
+    // The server moved to the new token, the secret to a wrong one.
+    values[ARN] = JSON.stringify({ Authorization: "Bearer crm-typo" });
+    fake.acceptOnly = NEW;
+    const second = await dispatched("rej2");
+    expect(await execute(second)).toEqual({ decisionId: second, status: "failed" });
+    // Sent with the kept token, then once with the one read again, and no more; never called.
+    expect(fake.unauthorized).toEqual([OLD, "Bearer crm-typo"]);
+    expect(rotating.reads()).toBe(2);
+    expect(await callsOf(second)).toEqual([]);
+    const decision = await rt.deps.decisions.getDecision(second);
+    expect(decision?.status).toBe("failed");
+    expect(decision?.execution?.error).toMatch(/HTTP 401/);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
  * A downstream server that restarted answers the harness's old session with HTTP 404. The call that
  * meets it fails (refused: the server never ran it), and the next call must connect afresh rather than
- * fail the same way until the harness restarts. Driven over an in-memory transport that plays the
- * server's JSON-RPC side, so the test needs no network.
+ * fail the same way until the harness restarts. A 401 is sent once more on a new connection only where
+ * the credentials can be read again (renewCredentials, as in AWS); nothing that may have been carried
+ * out is. Driven over an in-memory transport that plays the server's JSON-RPC side, so the test needs
+ * no network.
  */
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -18,7 +20,14 @@ class FakeConnection implements Transport {
   onerror?: (e: Error) => void;
   closed = false;
   constructor(
-    private readonly server: { calls: number; sessionGone: boolean },
+    private readonly server: {
+      calls: number;
+      sessionGone: boolean;
+      /** How many more tools/call and tools/list requests are answered 401. */
+      unauthorized?: number;
+      /** The next tools/call is lost after it left (a dropped connection). */
+      lost?: boolean;
+    },
     readonly id: number,
   ) {}
   async start(): Promise<void> {}
@@ -31,6 +40,15 @@ class FakeConnection implements Transport {
     if (message.method === "tools/call" && this.server.sessionGone) {
       this.server.sessionGone = false;
       throw new StreamableHTTPError(404, "Session not found");
+    }
+    if ((message.method === "tools/call" || message.method === "tools/list") && this.server.unauthorized) {
+      this.server.unauthorized--;
+      throw new StreamableHTTPError(401, "Error POSTing to endpoint: ");
+    }
+    if (message.method === "tools/call" && this.server.lost) {
+      this.server.lost = false;
+      this.server.calls++;
+      throw new TypeError("fetch failed");
     }
     if (message.method === "tools/call") this.server.calls++;
     const result =
@@ -76,5 +94,74 @@ describe("a downstream server that restarted", () => {
     expect(server.calls).toBe(2);
     expect(connections).toHaveLength(2);
     await downstream.close();
+  });
+});
+
+describe("a downstream server that answers 401", () => {
+  const settings = McpDownstreamSettings.parse({
+    name: "crm",
+    transport: { type: "http", url: "https://mcp.crm.example/mcp" },
+  });
+  function downstream(server: { calls: number; sessionGone: boolean }, renew?: () => Promise<void>) {
+    const connections: FakeConnection[] = [];
+    const d = new DownstreamServer(
+      settings,
+      () => {
+        const c = new FakeConnection(server, connections.length + 1);
+        connections.push(c);
+        return c;
+      },
+      renew ? { renewCredentials: renew } : {},
+    );
+    return { d, connections };
+  }
+
+  it("without renewCredentials (headers from the environment) is refused at once, sent once", async () => {
+    const server = { calls: 0, sessionGone: false, unauthorized: 1 };
+    const { d } = downstream(server);
+    await expect(d.call("send_email", {}, "d1:exec:1")).rejects.toMatchObject({
+      message: expect.stringContaining("refused: HTTP 401"),
+      outcomeUnknown: false,
+    });
+    expect(server.unauthorized).toBe(0);
+    await d.close();
+  });
+
+  it("with renewCredentials: renewed, sent once more on a new connection; a second 401 is refused", async () => {
+    const server = { calls: 0, sessionGone: false, unauthorized: 1 };
+    let renewals = 0;
+    const { d, connections } = downstream(server, async () => void renewals++);
+    expect(await d.call("send_email", {}, "d1:exec:1")).toBe("sent on connection 2");
+    expect([renewals, server.calls, connections[0]?.closed]).toEqual([1, 1, true]);
+
+    server.unauthorized = 5;
+    await expect(d.call("send_email", {}, "d2:exec:1")).rejects.toMatchObject({ outcomeUnknown: false });
+    expect([renewals, server.unauthorized]).toEqual([2, 3]);
+
+    // Listing the tools likewise.
+    server.unauthorized = 1;
+    await d.start();
+    expect(d.tools.map((t) => t.name)).toEqual(["send_email"]);
+    expect(renewals).toBe(3);
+    await d.close();
+  });
+
+  it("credentials that cannot be read again: refused, naming why; nothing that may have been done is sent again", async () => {
+    const server = { calls: 0, sessionGone: false, unauthorized: 1 };
+    let renewals = 0;
+    const { d } = downstream(server, async () => {
+      renewals++;
+      throw new Error("reading the MCP server crm secret failed: ThrottlingException");
+    });
+    await expect(d.call("send_email", {}, "d1:exec:1")).rejects.toMatchObject({
+      message: expect.stringMatching(/401.*could not be read again.*ThrottlingException/),
+      outcomeUnknown: false,
+    });
+
+    // A call lost after it left is in doubt, and never renewed nor sent again.
+    Object.assign(server, { lost: true });
+    await expect(d.call("send_email", {}, "d2:exec:1")).rejects.toMatchObject({ outcomeUnknown: true });
+    expect([renewals, server.calls]).toEqual([1, 1]);
+    await d.close();
   });
 });

@@ -113,9 +113,17 @@ export class ConnectorSecrets {
   /**
    * A downstream MCP server's headers, by the ARN its deployed entry names (`mcp[].headersSecretArn`),
    * kept as the connectors' secrets are. Must be a JSON object of header -> value.
+   *
+   * `rejected` is what a request sent that the server refused (401: perhaps rotated since): read again
+   * at once if it is still what is kept. Compared by identity (every caller of a read gets the same
+   * object), so requests refused together share one read, and one that sent a value since replaced
+   * gets the newer one without a read: a burst of 401s after a rotation is one Secrets Manager call.
+   * A read that then fails is not served the refused value as the last good one.
    */
-  headers(server: string, arn: string): Promise<McpHeadersSecret> {
-    return this.kept(this.headerCache, `mcp:${server}`, () => this.readHeaders(server, arn));
+  headers(server: string, arn: string, rejected?: McpHeadersSecret): Promise<McpHeadersSecret> {
+    const key = `mcp:${server}`;
+    if (rejected && this.headerCache.get(key)?.good?.value === rejected) this.headerCache.delete(key);
+    return this.kept(this.headerCache, key, () => this.readHeaders(server, arn));
   }
 
   private readHeaders(server: string, arn: string): Promise<McpHeadersSecret> {

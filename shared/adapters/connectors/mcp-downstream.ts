@@ -6,7 +6,8 @@
  * a JSON-RPC error answer, or an HTTP 4xx, is a refusal (failed, with its text); no answer (timeout,
  * connection dropped, process gone, HTTP 5xx) after the request left may have been carried out, so it
  * is outcome unknown (in_doubt) and never sent again. Only a connection that could not be opened at
- * all (nothing left) is a plain failure.
+ * all (nothing left) is a plain failure. The one request sent again is one answered HTTP 401 (refused
+ * before anything was done), once, where the credentials can be read again (renewCredentials).
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -56,9 +57,17 @@ export function transportFor(
 /** Client-side failures that are not the server's answer: the call may have been carried out. */
 const NO_ANSWER = new Set<number>([ErrorCode.RequestTimeout, ErrorCode.ConnectionClosed]);
 
+/** An error's message, with the HTTP status the SDK's message leaves out ("Error POSTing to endpoint: "). */
+function reasonOf(err: unknown): string {
+  const message = (err as Error)?.message ?? String(err);
+  return err instanceof StreamableHTTPError && err.code !== undefined && err.code > 0
+    ? `HTTP ${err.code}: ${message}`
+    : message;
+}
+
 /** What a failed call means for the decision (see the file comment). */
 export function callFailure(what: string, err: unknown): ConnectorError {
-  const message = (err as Error)?.message ?? String(err);
+  const message = reasonOf(err);
   if (err instanceof McpError && !NO_ANSWER.has(err.code))
     return new ConnectorError(`${what} refused: ${message}`, false, { cause: err });
   if (err instanceof StreamableHTTPError && err.code !== undefined && err.code >= 400 && err.code < 500)
@@ -98,12 +107,28 @@ export interface DownstreamOptions {
   /** Called when the server's tool list changed (after it was read again). */
   onToolsChanged?: () => void;
   log?: (msg: string, data: Record<string, unknown>) => void;
+  /**
+   * The server answered HTTP 401, which it does before doing anything: resolves once the credentials
+   * are read again (in AWS, a headers secret rotated since this container read it), and the request
+   * is made once more on a new connection; a second 401 is the refusal. Without it (the local
+   * runtime's headers come from the environment, which a running process never sees change) a 401 is
+   * refused at once.
+   */
+  renewCredentials?: () => Promise<void>;
+}
+
+/** The server's HTTP 401 to a connect, a listing or a call: it refused the request before doing anything. */
+function unauthorized(err: unknown): boolean {
+  const e = err instanceof ConnectorError ? err.cause : err;
+  return e instanceof StreamableHTTPError && e.code === 401;
 }
 
 export class DownstreamServer {
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private listed: Tool[] = [];
+  /** Requests in flight per client (using). */
+  private readonly inFlight = new Map<Client, number>();
 
   constructor(
     readonly settings: McpDownstreamSettings,
@@ -122,12 +147,40 @@ export class DownstreamServer {
 
   /** Connects and lists the tools; a server that cannot be reached fails the start (as a bad token does). */
   async start(): Promise<void> {
-    const client = await this.connected();
+    await this.renewingOnce(async () => {
+      const client = await this.connected();
+      try {
+        this.listed = await this.using(client, () => this.listAll(client));
+      } catch (err) {
+        this.dropAfter(client, err);
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * `op`, and once more after `renewCredentials` if the server answered 401. Only then: a 401 was
+   * refused before anything was done, so sending it again cannot do anything twice, while any other
+   * failure (in doubt above all) is never sent again. The 401 left no client kept (a failed connect
+   * keeps none; dropAfter drops one a request failed on), so the retry connects with what was read.
+   */
+  private async renewingOnce<T>(op: () => Promise<T>): Promise<T> {
     try {
-      this.listed = await this.listAll(client);
+      return await op();
     } catch (err) {
-      this.dropAfter(client, err);
-      throw err;
+      const renew = this.options.renewCredentials;
+      if (!renew || !unauthorized(err)) throw err;
+      try {
+        await renew();
+      } catch (readErr) {
+        // Nothing was done downstream: a refusal, as a secret that cannot be read is before a call.
+        throw new ConnectorError(
+          `${this.name}: refused (HTTP 401), and its credentials could not be read again: ${(readErr as Error).message}`,
+          false,
+          { cause: readErr },
+        );
+      }
+      return op();
     }
   }
 
@@ -140,7 +193,26 @@ export class DownstreamServer {
     if (err instanceof McpError && !NO_ANSWER.has(err.code)) return;
     if (this.client !== client) return;
     this.client = undefined;
+    // A 401 answers every request sent with the same credentials: the others in flight on this client
+    // get their own answer (refused, and sent again once renewed) and it is closed after them (using),
+    // where closing it now would cut them off with no answer, in doubt.
+    if (unauthorized(err) && this.inFlight.has(client)) return;
     void client.close().catch(() => {});
+  }
+
+  /** `run` on `client`, counted: a client dropped while in use is closed when its last request ends. */
+  private async using<T>(client: Client, run: () => Promise<T>): Promise<T> {
+    this.inFlight.set(client, (this.inFlight.get(client) ?? 0) + 1);
+    try {
+      return await run();
+    } finally {
+      const left = (this.inFlight.get(client) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(client, left);
+      else {
+        this.inFlight.delete(client);
+        if (this.client !== client) void client.close().catch(() => {});
+      }
+    }
   }
 
   /** The server said its tools changed: read them all again; a failure keeps the last good list. */
@@ -219,26 +291,36 @@ export class DownstreamServer {
    * Calls a tool once with the decision's idempotency key in the request's `_meta` (and in the
    * argument the spec names, if any). Returns the result's text; throws a ConnectorError.
    */
-  async call(tool: string, args: Record<string, unknown>, idempotencyKey: string): Promise<string> {
+  call(tool: string, args: Record<string, unknown>, idempotencyKey: string): Promise<string> {
+    return this.renewingOnce(() => this.callOnce(tool, args, idempotencyKey));
+  }
+
+  private async callOnce(
+    tool: string,
+    args: Record<string, unknown>,
+    idempotencyKey: string,
+  ): Promise<string> {
     const what = `${this.name}/${tool}`;
     let client: Client;
     try {
       client = await this.connected();
     } catch (err) {
       // Nothing was sent: the decision fails plainly, it is not in doubt.
-      throw new ConnectorError(`${what}: cannot connect (${(err as Error).message})`, false, { cause: err });
+      throw new ConnectorError(`${what}: cannot connect (${reasonOf(err)})`, false, { cause: err });
     }
     let result: { content?: unknown; isError?: boolean | undefined; structuredContent?: unknown };
     try {
       // request(), not callTool(): callTool also checks the result against the tool's output schema,
       // and a result that fails that check was still carried out.
-      result = await client.request(
-        {
-          method: "tools/call",
-          params: { name: tool, arguments: args, _meta: { [IDEMPOTENCY_META_KEY]: idempotencyKey } },
-        },
-        CallToolResultSchema,
-        { timeout: this.settings.timeoutMs },
+      result = await this.using(client, () =>
+        client.request(
+          {
+            method: "tools/call",
+            params: { name: tool, arguments: args, _meta: { [IDEMPOTENCY_META_KEY]: idempotencyKey } },
+          },
+          CallToolResultSchema,
+          { timeout: this.settings.timeoutMs },
+        ),
       );
     } catch (err) {
       this.dropAfter(client, err);

@@ -3,7 +3,8 @@
  * 127.0.0.1), standing in for a CRM's: `send_email` (what the tests map to an email touch) and
  * `delete_contact` (never mapped). It records every tools/call it receives with the request's
  * `_meta.idempotencyKey`, and can be told to drop the connection of the next call after receiving it
- * (the request left, no answer came back) or to answer it with a tool error.
+ * (the request left, no answer came back) or to answer it with a tool error. Told which bearer token it
+ * accepts, it answers any other request 401 before reading it, as a server behind a token check does.
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -40,6 +41,10 @@ export interface FakeDownstream {
   authorizations: (string | undefined)[];
   /** What the next tools/call meets: dropped after it arrived, or a tool error. */
   next: "answer" | "drop" | "tool_error";
+  /** The only Authorization header it accepts (any other request is answered 401); unset: any. */
+  acceptOnly?: string;
+  /** The Authorization header of each request answered 401, in order. */
+  unauthorized: (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -103,9 +108,15 @@ export async function startFakeDownstream(): Promise<FakeDownstream> {
     calls: [],
     authorizations: [],
     next: "answer",
+    unauthorized: [],
     close: async () => {},
   };
   const http = createServer(async (req, res) => {
+    if (fake.acceptOnly !== undefined && req.headers.authorization !== fake.acceptOnly) {
+      fake.unauthorized.push(req.headers.authorization);
+      res.writeHead(401, { "www-authenticate": "Bearer" }).end();
+      return;
+    }
     if (req.method !== "POST") {
       res.writeHead(405, { allow: "POST" }).end();
       return;
