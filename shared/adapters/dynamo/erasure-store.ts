@@ -19,6 +19,12 @@ export class DynamoErasureStore implements ErasureStore {
   constructor(
     private readonly db: Db,
     private readonly keys: DataKeys,
+    /**
+     * Segments of the scrub's parallel Scan. One segment reads one page (1 MB) at a time: a state
+     * table of a few GB (memory chunks with their vectors) took longer than the API function's 29 s,
+     * and every run timed out in the same place. Segments read their parts of the table at once.
+     */
+    private readonly segments = 8,
   ) {}
 
   async scrub(target: ErasureTarget): Promise<{ deleted: number; redacted: number }> {
@@ -39,52 +45,62 @@ export class DynamoErasureStore implements ErasureStore {
     let profileFound = false;
     let deleted = 0;
     let redacted = 0;
-    let startKey: Item | undefined;
-    do {
-      const res = await this.db.doc.send(
-        new ScanCommand({
-          TableName: this.db.tables.state,
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of res.Items ?? []) {
-        const key: Key = { pk: String(item.pk), sk: String(item.sk) };
-        const aboutPerson = refersTo(item);
-        // An item whose very key holds their email or full name cannot be redacted in place: it goes.
-        const keyMentions = full !== undefined && mentions(key, full);
-        if (key.pk === profile.pk && key.sk === profile.sk) {
-          profileFound = true;
-          continue;
+    const segment = async (segment: number) => {
+      let startKey: Item | undefined;
+      do {
+        const res = await this.db.doc.send(
+          new ScanCommand({
+            TableName: this.db.tables.state,
+            ConsistentRead: true,
+            Segment: segment,
+            TotalSegments: this.segments,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        for (const item of res.Items ?? []) {
+          const key: Key = { pk: String(item.pk), sk: String(item.sk) };
+          const aboutPerson = refersTo(item);
+          // An item whose very key holds their email or full name cannot be redacted in place: it goes.
+          const keyMentions = full !== undefined && mentions(key, full);
+          if (key.pk === profile.pk && key.sk === profile.sk) {
+            profileFound = true;
+            continue;
+          }
+          if (keyMentions || this.belongsToPerson(key, item, target, aboutPerson)) {
+            await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: key }));
+            deleted++;
+            continue;
+          }
+          const redact = aboutPerson ? aboutThem : elsewhere;
+          const { pk: _pk, sk: _sk, ...rest } = item;
+          const after = redact?.(rest);
+          if (after === undefined || JSON.stringify(after) === JSON.stringify(rest)) continue;
+          // A memory chunk's vector was computed from the text before redaction: it goes with the name
+          // (the chunk stays findable by keyword).
+          if (key.pk.startsWith("MEMORY#")) for (const f of ["vec", "vecModel"]) delete (after as Item)[f];
+          await this.db.doc
+            .send(
+              new PutCommand({
+                TableName: this.db.tables.state,
+                Item: { ...(after as Item), ...key },
+                // Never resurrect an item deleted meanwhile.
+                ConditionExpression: "attribute_exists(pk)",
+              }),
+            )
+            .catch((err: Error) => {
+              if (err.name !== "ConditionalCheckFailedException") throw err;
+            });
+          redacted++;
         }
-        if (keyMentions || this.belongsToPerson(key, item, target, aboutPerson)) {
-          await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: key }));
-          deleted++;
-          continue;
-        }
-        const redact = aboutPerson ? aboutThem : elsewhere;
-        const { pk: _pk, sk: _sk, ...rest } = item;
-        const after = redact?.(rest);
-        if (after === undefined || JSON.stringify(after) === JSON.stringify(rest)) continue;
-        // A memory chunk's vector was computed from the text before redaction: it goes with the name
-        // (the chunk stays findable by keyword).
-        if (key.pk.startsWith("MEMORY#")) for (const f of ["vec", "vecModel"]) delete (after as Item)[f];
-        await this.db.doc
-          .send(
-            new PutCommand({
-              TableName: this.db.tables.state,
-              Item: { ...(after as Item), ...key },
-              // Never resurrect an item deleted meanwhile.
-              ConditionExpression: "attribute_exists(pk)",
-            }),
-          )
-          .catch((err: Error) => {
-            if (err.name !== "ConditionalCheckFailedException") throw err;
-          });
-        redacted++;
-      }
-      startKey = res.LastEvaluatedKey;
-    } while (startKey);
+        startKey = res.LastEvaluatedKey;
+      } while (startKey);
+    };
+    // Every segment to its end, even when one fails: a failed run is run again, and the others' work
+    // is then done already. The first failure is the run's.
+    const failed = (
+      await Promise.allSettled(Array.from({ length: this.segments }, (_, i) => segment(i)))
+    ).find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
     if (profileFound) {
       await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: profile }));
       deleted++;
