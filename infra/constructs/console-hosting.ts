@@ -28,6 +28,9 @@ export interface ConsoleHostingProps {
 export const consoleBucketName = (stage: string) =>
   `${stage}-harness-console-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 
+/** How long a console sign-in lasts (its refresh token's validity): a working day, with margin. */
+export const CONSOLE_SIGN_IN_VALIDITY = Duration.hours(12);
+
 /** The hosted UI's domain prefix: fixed from the stage and account, so it is known before deployment. */
 export const cognitoDomainPrefix = (stage: string) => `${stage}-harness-${Aws.ACCOUNT_ID}`;
 
@@ -169,7 +172,13 @@ export class ConsoleHosting extends Construct {
       writeAttributes: PERSON_WRITABLE,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(1),
+      // The console renews its hourly token with the refresh token (auth.js), so this is how long a
+      // sign-in lasts: a working day, then the hosted UI (password and MFA) again. It sits in the
+      // tab's sessionStorage, where a script injected into the page could read it: shorter than the
+      // day it was, so a copy is worth less.
+      refreshTokenValidity: CONSOLE_SIGN_IN_VALIDITY,
+      // Signing out revokes it (/oauth2/revoke), so a copy left behind mints nothing more.
+      enableTokenRevocation: true,
     });
   }
 }

@@ -3,7 +3,7 @@
  * person does goes through the page, and what it did is checked through the API and the outbox.
  */
 
-import type { Locator } from "playwright-core";
+import type { Locator, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signalsTick } from "../../shared/usecases/signals-refit.ts";
 import {
@@ -358,6 +358,214 @@ describe("console", () => {
     } finally {
       await b.page.unroute("**/config.json");
       await b.page.unroute("https://auth.harness.test/**");
+    }
+  });
+
+  /** The hosted UI's token endpoint, faked: each form posted, and what it answers. */
+  interface HostedCall {
+    method: string;
+    path: string;
+    form: Record<string, string>;
+  }
+  type TokenAnswer = { status?: number; json: Record<string, unknown> };
+
+  const consoleDocument = (url: URL) => url.origin === h.server.url && url.pathname === "/";
+
+  /** A JWT whose payload has this `exp` (no signature: only the console reads it, never the API). */
+  const jwt = (exp: number) =>
+    ["{}", JSON.stringify({ sub: "ana", exp })].map((p) => Buffer.from(p).toString("base64url")).join(".") +
+    ".sig";
+
+  /**
+   * Signed in through the faked hosted UI: back at the console with ?code&state, the code exchanged at
+   * /oauth2/token for what `onCode` answers, later grants answered by `onRefresh`. Returns every call
+   * to Cognito's domain and every API call (its bearer and status), as they happen.
+   */
+  async function hostedSignIn(onCode: TokenAnswer, onRefresh: (form: Record<string, string>) => TokenAnswer) {
+    const cognito = {
+      domain: "auth.harness.test",
+      clientId: "console-client",
+      redirectUri: `${h.server.url}/`,
+    };
+    const hosted: HostedCall[] = [];
+    const calls: { path: string; bearer: string; status: number }[] = [];
+    await b.page.route("**/config.json", (r) => r.fulfill({ json: { cognito } }));
+    // The page may fetch from the hosted UI's domain, as CloudFront's policy lets it in AWS
+    // (console-hosting.ts); the local server's lets it reach its own origin only.
+    await b.page.route(consoleDocument, async (r) => {
+      const res = await r.fetch();
+      const headers = res.headers();
+      headers["content-security-policy"] = (headers["content-security-policy"] ?? "").replace(
+        "connect-src 'self'",
+        "connect-src 'self' https://auth.harness.test",
+      );
+      return r.fulfill({ response: res, headers });
+    });
+    await b.page.route("https://auth.harness.test/**", (r) => {
+      const url = new URL(r.request().url());
+      const form = Object.fromEntries(new URLSearchParams(r.request().postData() ?? ""));
+      hosted.push({ method: r.request().method(), path: url.pathname, form });
+      // A cross-origin fetch: the browser reads the answer only with CORS, as Cognito's endpoints send.
+      const cors = { "access-control-allow-origin": h.server.url };
+      if (url.pathname === "/oauth2/token") {
+        const answer = form.grant_type === "authorization_code" ? onCode : onRefresh(form);
+        return r.fulfill({ status: answer.status ?? 200, headers: cors, json: answer.json });
+      }
+      if (url.pathname === "/oauth2/revoke") return r.fulfill({ status: 200, headers: cors, body: "" });
+      return r.fulfill({ status: 200, contentType: "text/html", body: "<p>signed out</p>" });
+    });
+    const onResponse = (res: Response) => {
+      const url = new URL(res.url());
+      if (url.origin !== h.server.url || !url.pathname.startsWith("/v1")) return;
+      const bearer = (res.request().headers().authorization ?? "").replace(/^Bearer /, "");
+      calls.push({ path: `${url.pathname}${url.search}`, bearer, status: res.status() });
+    };
+    // The console's own page first (sessionStorage is per origin), its calls done before any is counted.
+    await open("signin");
+    await b.page.waitForLoadState("networkidle");
+    await b.page.evaluate(`sessionStorage.clear();
+      sessionStorage.setItem("harness.pkce", JSON.stringify({ verifier: "${"v".repeat(43)}", state: "st" }))`);
+    b.page.on("response", onResponse);
+    await b.page.goto(`${h.server.url}/?code=the-code&state=st`);
+    return {
+      hosted,
+      calls,
+      refreshes: () => hosted.filter((c) => c.form.grant_type === "refresh_token"),
+      session: () =>
+        b.page.evaluate(
+          '[sessionStorage.getItem("harness.token"), sessionStorage.getItem("harness.refresh")]',
+        ),
+      close: async () => {
+        b.page.off("response", onResponse);
+        await b.page.unroute("**/config.json");
+        await b.page.unroute(consoleDocument);
+        await b.page.unroute("https://auth.harness.test/**");
+      },
+    };
+  }
+
+  it("in AWS a token about to expire is renewed with the refresh token, once for the calls that need it", async () => {
+    // Cognito's ID token with a minute left: every call would answer 401 within the minute.
+    const soon = jwt(Math.floor(Date.now() / 1000) + 60);
+    const s = await hostedSignIn(
+      { json: { id_token: soon, access_token: "access", refresh_token: "refresh-a", expires_in: 3600 } },
+      // A refresh grant answers without a refresh token (Cognito rotates none by default).
+      () => ({
+        json: { id_token: h.admin, access_token: "access-2", expires_in: 3600, token_type: "Bearer" },
+      }),
+    );
+    try {
+      await textOf(b.page.locator("h1")).toContain("Approvals");
+      await textOf(b.page.locator("#who")).toContain("root");
+      expect(s.hosted.map((c) => c.form.grant_type)).toEqual(["authorization_code", "refresh_token"]);
+      expect(s.refreshes()[0]?.form).toEqual({
+        grant_type: "refresh_token",
+        client_id: "console-client",
+        refresh_token: "refresh-a",
+      });
+      // The inbox's calls (its listing, who is signed in) waited for the one renewal: none went with
+      // the token about to expire, each carried the new one.
+      expect(s.calls.length).toBeGreaterThanOrEqual(2);
+      expect(s.calls.every((c) => c.bearer === h.admin && c.status === 200)).toBe(true);
+      expect(await s.session()).toEqual([h.admin, "refresh-a"]);
+      // Neither token in the address bar.
+      expect(b.page.url()).not.toMatch(/refresh-a|code=/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("in AWS a call answered 401 renews the token once and is made again, and succeeds", async () => {
+    // A token the API refuses although it is not due to expire (revoked, or a laptop's clock that slept).
+    const s = await hostedSignIn(
+      { json: { id_token: "refused-id-token", refresh_token: "refresh-b", expires_in: 3600 } },
+      () => ({ json: { id_token: h.admin, expires_in: 3600 } }),
+    );
+    try {
+      await textOf(b.page.locator("h1")).toContain("Approvals");
+      await textOf(b.page.locator("#who")).toContain("root · admin");
+      // Every call the API refused carried the old token and was made again with the new one.
+      const refused = () => s.calls.filter((c) => c.status === 401);
+      const renewed = () => s.calls.filter((c) => c.bearer === h.admin);
+      const notRetried = () =>
+        [...new Set(refused().map((c) => c.path))].filter(
+          (path) =>
+            renewed().filter((c) => c.path === path).length < refused().filter((c) => c.path === path).length,
+        );
+      await expect.poll(notRetried, WAIT).toEqual([]);
+      // Several calls answered 401 at once (the inbox's listing, who is signed in); they shared one renewal.
+      expect(refused().length).toBeGreaterThanOrEqual(2);
+      expect(s.refreshes()).toHaveLength(1);
+      expect(s.refreshes()[0]?.form.refresh_token).toBe("refresh-b");
+      expect(refused().filter((c) => c.bearer !== "refused-id-token")).toEqual([]);
+      // Every call with the new token succeeded, the listing among them. /v1/health is public: it
+      // answers whatever token comes.
+      expect(renewed().filter((c) => c.status !== 200)).toEqual([]);
+      expect(renewed().some((c) => c.path.startsWith("/v1/approvals"))).toBe(true);
+      expect(
+        s.calls.filter((c) => c.status !== 401 && c.bearer !== h.admin && c.path !== "/v1/health"),
+      ).toEqual([]);
+      expect(await s.session()).toEqual([h.admin, "refresh-b"]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("in AWS a refresh token Cognito refuses ends the session: sign-in is shown, and nothing is asked again", async () => {
+    const s = await hostedSignIn(
+      { json: { id_token: "refused-id-token", refresh_token: "refresh-c" } },
+      () => ({
+        status: 400,
+        json: { error: "invalid_grant" },
+      }),
+    );
+    try {
+      await b.page.locator("button:has-text('Sign in with your company account')").waitFor(WAIT);
+      expect(await s.session()).toEqual([null, null]);
+      // What was already on its way has arrived; from then on, nothing more.
+      await new Promise((r) => setTimeout(r, 500));
+      const settled = [s.hosted.length, s.calls.length];
+      await new Promise((r) => setTimeout(r, 1500));
+      // One renewal, refused; no second, and no call after it (before, or with a loop, these grow).
+      expect([s.hosted.length, s.calls.length]).toEqual(settled);
+      expect(s.refreshes()).toHaveLength(1);
+      // No call went with any token but the refused one; those made after it went with none (the
+      // tab forgot it) and were refused too. /v1/health is public.
+      expect(
+        s.calls.filter(
+          (c) =>
+            c.path !== "/v1/health" && (c.status !== 401 || !["refused-id-token", ""].includes(c.bearer)),
+        ),
+      ).toEqual([]);
+      expect(new URL(b.page.url()).hash).toBe("#/signin");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("in AWS signing out revokes the refresh token, then ends the hosted sign-in's session", async () => {
+    const s = await hostedSignIn({ json: { id_token: h.admin, refresh_token: "refresh-d" } }, () => ({
+      json: { id_token: h.admin },
+    }));
+    try {
+      await textOf(b.page.locator("h1")).toContain("Approvals");
+      await open("signin");
+      await textOf(b.page.locator("h1")).toBe("Signed in");
+      await b.page.click("button:has-text('Sign out')");
+      await expect
+        .poll(() => s.hosted.map((c) => c.path), WAIT)
+        .toEqual(["/oauth2/token", "/oauth2/revoke", "/logout"]);
+      await b.page.waitForURL("https://auth.harness.test/logout?**");
+      // Revoked before the page leaves: a copy of the refresh token mints nothing more.
+      expect(s.hosted[1]).toEqual({
+        method: "POST",
+        path: "/oauth2/revoke",
+        form: { token: "refresh-d", client_id: "console-client" },
+      });
+      await open("approvals");
+      expect(await s.session()).toEqual([null, null]);
+    } finally {
+      await s.close();
     }
   });
 

@@ -693,6 +693,17 @@ describe("the web console in AWS (issue 10)", () => {
     expect(web?.AllowedOAuthFlowsUserPoolClient).toBe(true);
     expect(web?.GenerateSecret ?? false).toBe(false);
     expect(web?.ExplicitAuthFlows).toEqual(["ALLOW_REFRESH_TOKEN_AUTH"]);
+    // The console renews its hourly token with the refresh token: a sign-in lasts a working day
+    // (12 h), and signing out revokes the refresh token, which needs revocation on.
+    expect(web?.TokenValidityUnits).toEqual({
+      AccessToken: "minutes",
+      IdToken: "minutes",
+      RefreshToken: "minutes",
+    });
+    expect([web?.IdTokenValidity, web?.AccessTokenValidity, web?.RefreshTokenValidity]).toEqual([
+      60, 60, 720,
+    ]);
+    expect(web?.EnableTokenRevocation).toBe(true);
     // One callback: the distribution's own domain, no placeholder.
     expect(web?.CallbackURLs).toHaveLength(1);
     expect(JSON.stringify(web?.CallbackURLs)).toMatch(/DistributionDomainName|DomainName/);

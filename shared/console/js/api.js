@@ -1,6 +1,6 @@
 // The public API under /v1, called with the signed-in person's bearer token. Errors keep the API's
 // body so forms can show a 400's field issues next to their fields.
-import { getToken, signOut } from "./auth.js";
+import { freshToken, getToken, renewToken, signOut } from "./auth.js";
 import { h } from "./dom.js";
 
 let config = {};
@@ -26,16 +26,30 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * One call to the API. In AWS the token is renewed before it expires and, when the API answers 401
+ * anyway (revoked, or a clock that slept), once more, and the call is made again with the new one.
+ * A call given its own `token` (the sign-in form checking a pasted one) is made as it is.
+ */
 export async function api(method, path, body, { contentType = "application/json", token } = {}) {
-  const bearer = token ?? getToken();
-  const headers = {};
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  if (body !== undefined) headers["content-type"] = contentType;
-  const res = await fetch(`${(config.apiBase ?? "").replace(/\/$/, "")}${path}`, {
-    method,
-    headers,
-    ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
-  });
+  const send = (bearer) => {
+    const headers = {};
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    if (body !== undefined) headers["content-type"] = contentType;
+    return fetch(`${(config.apiBase ?? "").replace(/\/$/, "")}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+    });
+  };
+  const bearer = token ?? (await freshToken(config.cognito));
+  let res = await send(bearer);
+  if (res.status === 401 && !token && config.cognito && bearer) {
+    // Another call may have renewed it meanwhile; otherwise join (or start) the one renewal.
+    const now = getToken();
+    const renewed = now !== bearer ? now : await renewToken(config.cognito);
+    if (renewed) res = await send(renewed);
+  }
   const text = await res.text();
   let data;
   try {
@@ -43,6 +57,7 @@ export async function api(method, path, body, { contentType = "application/json"
   } catch {
     data = { message: text };
   }
+  // Still 401 (or no renewal to be had): sign in again, as the only way on; never another renewal.
   if (res.status === 401 && !token) {
     signOut();
     location.hash = "#/signin";

@@ -1,13 +1,22 @@
 // Sign-in. Locally: paste a token (`harness token create` or the one `npm start` prints). In AWS
 // (config.json has `cognito`): the Cognito hosted UI by authorization code + PKCE (RFC 7636). The
-// token is kept in sessionStorage (gone when the tab closes) and never put in a URL.
+// token, and in AWS Cognito's refresh token, are kept in sessionStorage (gone when the tab closes)
+// and never put in a URL.
 
 const TOKEN = "harness.token";
+const REFRESH = "harness.refresh";
 const PKCE = "harness.pkce";
+
+/** Renew a token that has less than this left: the call it is for, and a slow network, fit inside. */
+const RENEW_BEFORE_MS = 2 * 60_000;
 
 export const getToken = () => sessionStorage.getItem(TOKEN);
 export const setToken = (t) => sessionStorage.setItem(TOKEN, t);
-export const signOut = () => sessionStorage.removeItem(TOKEN);
+/** Forget this tab's sign-in: the token and the refresh token that would mint the next one. */
+export const signOut = () => {
+  sessionStorage.removeItem(TOKEN);
+  sessionStorage.removeItem(REFRESH);
+};
 
 const b64url = (bytes) =>
   btoa(String.fromCharCode(...new Uint8Array(bytes)))
@@ -21,6 +30,88 @@ const random = (n) => b64url(crypto.getRandomValues(new Uint8Array(n)));
 const origin = (domain) => (/^https?:\/\//.test(domain) ? domain : `https://${domain}`).replace(/\/$/, "");
 
 const redirectUri = (cognito) => cognito.redirectUri ?? `${location.origin}${location.pathname}`;
+
+/** POST a form to the hosted UI's domain (its token and revoke endpoints take no JSON). */
+const postForm = (cognito, path, fields, init = {}) =>
+  fetch(`${origin(cognito.domain)}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields),
+    ...init,
+  });
+
+/** Keep what /oauth2/token answered: the token the API reads, and the refresh token if one came. */
+function keepTokens(cognito, tokens) {
+  // The API's authorizer reads the ID token (groups are in its cognito:groups claim) unless config says otherwise.
+  setToken(cognito.tokenUse === "access" ? tokens.access_token : tokens.id_token);
+  // A refresh grant answers without one (Cognito sends a new one only when it rotates them): the first stays.
+  if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
+}
+
+/** When a JWT expires (ms since the epoch); undefined for a token that is not one (a pasted harness token). */
+function expiresAt(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const json = new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0)));
+    const { exp } = JSON.parse(json);
+    return typeof exp === "number" ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The refresh in flight: the calls that need a new token at once wait for the same one. */
+let renewing;
+
+/**
+ * A new token from Cognito's refresh token (`grant_type=refresh_token`; a public client, so no
+ * secret), or null when none can be had. Concurrent callers share one request: an inbox's calls all
+ * expire together, and N refreshes would each be a request to Cognito for the same thing.
+ */
+export function renewToken(cognito) {
+  renewing ??= refresh(cognito).finally(() => {
+    renewing = undefined;
+  });
+  return renewing;
+}
+
+async function refresh(cognito) {
+  const refreshToken = sessionStorage.getItem(REFRESH);
+  if (!refreshToken) return null;
+  let res;
+  try {
+    res = await postForm(cognito, "/oauth2/token", {
+      grant_type: "refresh_token",
+      client_id: cognito.clientId,
+      refresh_token: refreshToken,
+    });
+  } catch {
+    // Offline: the session stays, and the call that wanted a new token fails as it would have.
+    return null;
+  }
+  if (!res.ok) {
+    // 400 invalid_grant: the refresh token expired (the client's validity) or was revoked. It will
+    // never work again, so the tab signs out instead of asking once per call. A 429 or 5xx may pass.
+    if (res.status === 400 || res.status === 401) signOut();
+    return null;
+  }
+  keepTokens(cognito, await res.json());
+  return getToken();
+}
+
+/**
+ * The token to send: in AWS, renewed first when it has under two minutes left. Cognito's tokens
+ * live an hour and an approver works through the inbox for longer; before, every call answered
+ * 401 an hour after signing in. Checked before each call (not on a timer), so a tab woken after a
+ * night asks once, when it is next used. Locally (no cognito, or a token that is no JWT) as it is.
+ */
+export async function freshToken(cognito) {
+  const token = getToken();
+  if (!cognito || !token) return token;
+  const exp = expiresAt(token);
+  if (exp === undefined || exp - Date.now() > RENEW_BEFORE_MS) return token;
+  return (await renewToken(cognito)) ?? getToken();
+}
 
 /**
  * Start the code flow: a fresh verifier (32 random bytes) and state are kept in sessionStorage; only
@@ -44,18 +135,34 @@ export async function startCognitoSignIn(cognito) {
 }
 
 /**
- * Sign out of the hosted UI too: its own session (a cookie of Cognito's domain, about an hour) would
- * otherwise sign the next person at this browser straight back in as this one, without a password or
- * MFA. Cognito ends it and returns to the console (a logout URL of the client, as the redirect is).
+ * Sign out of this tab and of the hosted UI. The refresh token is revoked first (`/oauth2/revoke`):
+ * a copy of it would otherwise mint tokens for the rest of its validity. Then the hosted UI's own
+ * session (a cookie of Cognito's domain, about an hour), which would otherwise sign the next person
+ * at this browser straight back in as this one, without a password or MFA. Cognito ends it and
+ * returns to the console (a logout URL of the client, as the redirect is).
  */
-export function endCognitoSession(cognito) {
+export async function endCognitoSession(cognito) {
+  const refreshToken = sessionStorage.getItem(REFRESH);
+  signOut();
+  if (refreshToken) {
+    try {
+      await postForm(
+        cognito,
+        "/oauth2/revoke",
+        { token: refreshToken, client_id: cognito.clientId },
+        { signal: AbortSignal.timeout(5000) },
+      );
+    } catch {
+      // Unreachable, or an answer the browser may not read: signing out goes on (the tab forgot it).
+    }
+  }
   const q = new URLSearchParams({ client_id: cognito.clientId, logout_uri: redirectUri(cognito) });
   location.assign(`${origin(cognito.domain)}/logout?${q}`);
 }
 
 /**
  * Back from the hosted UI with ?code&state: check the state, exchange the code with the verifier,
- * keep the token, and take the code out of the address bar. Returns true when signed in this way.
+ * keep the tokens, and take the code out of the address bar. Returns true when signed in this way.
  */
 export async function finishCognitoSignIn(cognito) {
   const params = new URLSearchParams(location.search);
@@ -66,20 +173,16 @@ export async function finishCognitoSignIn(cognito) {
   history.replaceState(null, "", `${location.pathname}${location.hash}`);
   if (!saved || saved.state !== params.get("state"))
     throw new Error("sign-in state did not match: try again");
-  const res = await fetch(`${origin(cognito.domain)}/oauth2/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      client_id: cognito.clientId,
-      code,
-      redirect_uri: redirectUri(cognito),
-      code_verifier: saved.verifier,
-    }),
+  const res = await postForm(cognito, "/oauth2/token", {
+    grant_type: "authorization_code",
+    client_id: cognito.clientId,
+    code,
+    redirect_uri: redirectUri(cognito),
+    code_verifier: saved.verifier,
   });
   if (!res.ok) throw new Error(`sign-in failed (${res.status})`);
-  const tokens = await res.json();
-  // The API's authorizer reads the ID token (groups are in its cognito:groups claim) unless config says otherwise.
-  setToken(cognito.tokenUse === "access" ? tokens.access_token : tokens.id_token);
+  // A new sign-in replaces the whole session: no refresh token of a previous one is kept beside it.
+  signOut();
+  keepTokens(cognito, await res.json());
   return true;
 }

@@ -12,8 +12,9 @@ export function render(view) {
         "button",
         {
           onclick: () => {
-            signOut();
+            // In AWS the session's end revokes the refresh token first, so it clears the tab itself.
             if (cognito) return endCognitoSession(cognito);
+            signOut();
             location.hash = "#/signin";
             location.reload();
           },
