@@ -51,7 +51,13 @@ export interface LearnedStore {
    * as the counters' atomic adds. A redelivered event fails the marker's condition and counts nothing.
    * Resolves true when this call counted, false for a duplicate.
    */
-  countOnce(loop: LearningLoop, eventId: string, counts: LearnedCount[]): Promise<boolean>;
+  countOnce(
+    loop: LearningLoop,
+    eventId: string,
+    counts: LearnedCount[],
+    /** An earlier event id of the loop that must have been counted, else this counts nothing (false). */
+    after?: string,
+  ): Promise<boolean>;
   /** Rules emerged by the agents' former heuristic (none are made now: reviews feed spec drafts). */
   rules(): Promise<EmergedRule[]>;
 }

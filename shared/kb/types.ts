@@ -101,6 +101,8 @@ export type LearningLoop = "variants";
 export interface LearnedCount {
   key: { variant: string; persona: string; industry: string; week?: string };
   field: TemplateField;
+  /** What is added (default 1); -1 takes back a count whose event turned out wrong (a send SES refused). */
+  by?: 1 | -1;
 }
 
 /** Loop 2 as agents once kept it (no longer made: repeated rejections become spec drafts in the harness). */

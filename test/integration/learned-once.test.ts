@@ -83,6 +83,31 @@ describe.each(STORES)("on %s", (store) => {
     expect((await stat())?.sent).toBe(1);
   });
 
+  it("a send SES then says never went out is taken back once; a failure never counted takes nothing", async () => {
+    let status: Decision["status"] = "executed";
+    const deps: LearningDeps = {
+      decisions: { getDecision: async (id: string) => ({ ...decision(id), status }) as Decision },
+      learned,
+    };
+    const failedEvent = (decisionId: string): DomainEvent => ({
+      type: "decision.transitioned",
+      detail: { ...executed(decisionId).detail, from: "executed", to: "failed" },
+    });
+    await learnFrom(deps, executed("d-rejected"));
+    await learnFrom(deps, executed("d-kept"));
+    expect((await stat())?.sent).toBe(2);
+    // SES's Reject for d-rejected (world-outcomes.ts: executed -> failed), delivered three times.
+    status = "failed";
+    await Promise.all([1, 2, 3].map(() => learnFrom(deps, failedEvent("d-rejected"))));
+    // Before, it stayed a send nobody answered: its variant looked worse by it.
+    expect((await stat())?.sent).toBe(1);
+    // Failed before its executed event was handled (events come in no set order): nothing to take back,
+    // and the executed event then finds the ledger's `failed` and counts nothing either.
+    await learnFrom(deps, failedEvent("d-early"));
+    await learnFrom(deps, executed("d-early"));
+    expect((await stat())?.sent).toBe(1);
+  });
+
   describe("learning state is counted once per event", () => {
     it("the same outcome delivered 10 times concurrently is counted once", async () => {
       const deps = watcherDeps();

@@ -66,10 +66,27 @@ export class DynamoLearnedStore implements LearnedStore {
     });
   }
 
-  async countOnce(loop: LearningLoop, eventId: string, counts: LearnedCount[]): Promise<boolean> {
+  async countOnce(
+    loop: LearningLoop,
+    eventId: string,
+    counts: LearnedCount[],
+    after?: string,
+  ): Promise<boolean> {
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
       onceMarker(this.table, agentKeys.learnedEvent(loop, eventId), this.now() + LEARNED_EVENT_RETENTION_MS),
       ...counts.map((c) => ({ Update: { TableName: this.table, ...update(c, this.now()) } })),
+      // Taking a count back needs the count: the earlier event's marker (within its retention).
+      ...(after
+        ? [
+            {
+              ConditionCheck: {
+                TableName: this.table,
+                Key: agentKeys.learnedEvent(loop, after),
+                ConditionExpression: "attribute_exists(pk)",
+              },
+            },
+          ]
+        : []),
     ];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -78,8 +95,8 @@ export class DynamoLearnedStore implements LearnedStore {
       } catch (err) {
         const failed = failedConditions(err);
         if (failed === undefined) throw err;
-        // The marker's condition failed: this event was counted before.
-        if (failed.includes(0)) return false;
+        // The marker's condition failed: this event was counted before; or the one it takes back was not.
+        if (failed.includes(0) || (after !== undefined && failed.includes(items.length - 1))) return false;
         // Another lane's transaction touched the same items: try again after a jittered pause.
         if (attempt >= MAX_ATTEMPTS) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
@@ -112,7 +129,7 @@ function update(c: LearnedCount, now: number) {
       ":p": c.key.persona,
       ":i": c.key.industry.toLowerCase(),
       ...(c.key.week ? { ":w": c.key.week, ":ttl": ttlSeconds(now + TEMPLATE_WEEK_RETENTION_MS) } : {}),
-      ":one": 1,
+      ":one": c.by ?? 1,
     },
   };
 }

@@ -63,7 +63,9 @@ const keyOf = (d: Decision) => {
 export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise<void> {
   if (event.type === "decision.transitioned") {
     const ev = ExecutedEvent.safeParse(event.detail);
-    if (!ev.success || ev.data.to !== "executed") return;
+    if (!ev.success) return;
+    if (ev.data.to === "failed") return takeBackSend(deps, ev.data.decisionId);
+    if (ev.data.to !== "executed") return;
     const d = await deps.decisions.getDecision(ev.data.decisionId);
     // Executed by the ledger, not only by the event (ingest.ts); one SES has since said never went
     // out (failed) is not counted sent.
@@ -94,4 +96,24 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
 async function count(deps: LearningDeps, d: Decision, eventId: string, field: TemplateField) {
   const key = keyOf(d);
   if (key) await deps.learned.countOnce("variants", eventId, [{ key, field }]);
+}
+
+/**
+ * A send counted when it was executed, which SES then said never went out (a Reject, a soft bounce
+ * after its retries: world-outcomes.ts fails it): its count is taken back, once, and only if it was
+ * counted (the executed event's marker). Before, it stayed a send nobody answered, and the variant it
+ * used looked worse by it. A failure handled before the executed event is no matter: that event finds
+ * the ledger's `failed` and counts nothing.
+ */
+async function takeBackSend(deps: LearningDeps, decisionId: string) {
+  const d = await deps.decisions.getDecision(decisionId);
+  if (d?.actionKind !== "touch" || d.status !== "failed") return;
+  const key = keyOf(d);
+  if (key)
+    await deps.learned.countOnce(
+      "variants",
+      `unsent#${d.decisionId}`,
+      [{ key, field: "sent", by: -1 }],
+      `executed#${d.decisionId}`,
+    );
 }
