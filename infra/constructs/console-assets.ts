@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Stack, type StackProps, Token } from "aws-cdk-lib";
@@ -24,6 +25,25 @@ export interface ConsoleConfig {
   cognito: { domain: string; clientId: string; redirectUri: string; scope: string; tokenUse: "id" };
 }
 
+/** Where the policy goes: first thing in <head>, before any script or style the page loads. */
+const CHARSET = '<meta charset="utf-8" />';
+
+/**
+ * index.html as the deployment serves it: with a Content-Security-Policy <meta> allowing connections
+ * to this deployment's API and hosted UI only. The distribution's header policy cannot name the API
+ * (the API's CORS names the distribution, so the distribution cannot name the API: a cycle), and
+ * allows every execute-api host of the region: a script injected into the page could send the
+ * tokens it reads to an API of anyone's. A browser enforces both policies, so the meta narrows it.
+ */
+export function consoleIndexHtml(html: string, connectTo: string[]): string {
+  if (!html.includes(CHARSET)) throw new Error(`index.html has no ${CHARSET} to put the policy after`);
+  const policy = `connect-src 'self' ${connectTo.join(" ")}`;
+  return html.replace(
+    CHARSET,
+    `${CHARSET}\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`,
+  );
+}
+
 export interface ConsoleAssetsProps extends StackProps {
   stage: string;
   distribution: IDistribution;
@@ -40,7 +60,17 @@ export class ConsoleAssetsStack extends Stack {
   constructor(scope: Construct, id: string, props: ConsoleAssetsProps) {
     super(scope, id, props);
     new BucketDeployment(this, "Files", {
-      sources: [Source.asset(CONSOLE_DIR), Source.jsonData("config.json", props.config)],
+      sources: [
+        Source.asset(CONSOLE_DIR, { exclude: ["index.html"] }),
+        Source.data(
+          "index.html",
+          consoleIndexHtml(readFileSync(join(CONSOLE_DIR, "index.html"), "utf8"), [
+            props.config.apiBase,
+            props.config.cognito.domain,
+          ]),
+        ),
+        Source.jsonData("config.json", props.config),
+      ],
       destinationBucket: Bucket.fromBucketName(this, "Bucket", consoleBucketName(props.stage)),
       distribution: props.distribution,
       distributionPaths: ["/*"],

@@ -767,7 +767,8 @@ describe("the web console in AWS (issue 10)", () => {
     const deploy = Object.values(stack.template.Resources as Record<string, Resource>).find(
       (r) => r.Type === "Custom::CDKBucketDeployment",
     );
-    expect(deploy?.Properties.SourceObjectKeys).toHaveLength(2);
+    // The console's files less index.html, index.html with its connection policy, and config.json.
+    expect(deploy?.Properties.SourceObjectKeys).toHaveLength(3);
     expect(deploy?.Properties.DistributionPaths).toEqual(["/*"]);
     // The config.json asset, written at synthesis with deploy-time markers resolved by the deployment.
     const dirs = readdirSync(s.outdir).filter(
@@ -783,5 +784,21 @@ describe("the web console in AWS (issue 10)", () => {
     expect(markers).toMatch(/ApiEndpoint/);
     expect(markers).toMatch(/ConsoleWeb/);
     expect(markers).toMatch(/DomainName/);
+    // index.html narrows where the page may connect: this deployment's API and hosted UI, where the
+    // distribution's header allows every execute-api host of the region (any account's API).
+    const staged = readdirSync(s.outdir).filter((d) => d.startsWith("asset."));
+    const files = staged.filter((d) => existsSync(join(s.outdir, d, "js", "app.js")));
+    expect(files).toHaveLength(1);
+    expect(existsSync(join(s.outdir, files[0] as string, "index.html"))).toBe(false);
+    const pages = staged.filter((d) => existsSync(join(s.outdir, d, "index.html")));
+    expect(pages).toHaveLength(1);
+    const page = readFileSync(join(s.outdir, pages[0] as string, "index.html"), "utf8");
+    const policy = page.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)" \/>/)?.[1];
+    // The deploy-time values are markers the deployment replaces: the API's endpoint and the hosted UI.
+    expect(policy).toMatch(
+      /^connect-src 'self' <<marker:0xbaba:\d+>> https:\/\/dev-harness-<<marker:0xbaba:\d+>>\.auth\.us-east-1\.amazoncognito\.com$/,
+    );
+    expect(page.indexOf("Content-Security-Policy")).toBeLessThan(page.indexOf("<script"));
+    expect(page).toContain('<script type="module" src="js/app.js"></script>');
   });
 });
