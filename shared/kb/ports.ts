@@ -55,8 +55,18 @@ export interface LearnedStore {
     loop: LearningLoop,
     eventId: string,
     counts: LearnedCount[],
-    /** An earlier event id of the loop that must have been counted, else this counts nothing (false). */
-    after?: string,
+    /** Another event of the loop whose marker must not exist (a take-back's): else nothing is counted. */
+    unless?: string,
+  ): Promise<boolean>;
+  /**
+   * Take back what the event `countedBy` counted (counts of -1), once: true when taken. If it was not
+   * counted (yet), nothing is taken and it never will be: `countOnce(..., unless: eventId)` counts nothing.
+   */
+  takeBackOnce(
+    loop: LearningLoop,
+    eventId: string,
+    counts: LearnedCount[],
+    countedBy: string,
   ): Promise<boolean>;
   /** Rules emerged by the agents' former heuristic (none are made now: reviews feed spec drafts). */
   rules(): Promise<EmergedRule[]>;

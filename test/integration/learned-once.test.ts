@@ -106,6 +106,16 @@ describe.each(STORES)("on %s", (store) => {
     await learnFrom(deps, failedEvent("d-early"));
     await learnFrom(deps, executed("d-early"));
     expect((await stat())?.sent).toBe(1);
+    // The race: the executed event's handler read the ledger while the touch was still executed, then
+    // the failure was handled (nothing counted yet to take back), then the count was made. Before,
+    // that count stayed for good; the failure's mark now keeps it from being made.
+    const asExecuted: LearningDeps = {
+      decisions: { getDecision: async (id: string) => ({ ...decision(id), status: "executed" }) as Decision },
+      learned,
+    };
+    await learnFrom(deps, failedEvent("d-race"));
+    await learnFrom(asExecuted, executed("d-race"));
+    expect((await stat())?.sent).toBe(1);
   });
 
   describe("learning state is counted once per event", () => {

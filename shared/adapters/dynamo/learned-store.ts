@@ -70,19 +70,53 @@ export class DynamoLearnedStore implements LearnedStore {
     loop: LearningLoop,
     eventId: string,
     counts: LearnedCount[],
-    after?: string,
+    unless?: string,
   ): Promise<boolean> {
+    const guard = unless ? { marker: unless, exists: false } : undefined;
+    return (await this.guarded(loop, eventId, counts, guard)) === "counted";
+  }
+
+  async takeBackOnce(
+    loop: LearningLoop,
+    eventId: string,
+    counts: LearnedCount[],
+    countedBy: string,
+  ): Promise<boolean> {
+    // Each step holds only while the other event's marker is as it read: a count made in between
+    // fails the tombstone, which then takes the count back on the next turn.
+    for (let turn = 0; turn < 4; turn++) {
+      const taken = await this.guarded(loop, eventId, counts, { marker: countedBy, exists: true });
+      if (taken !== "unmet") return taken === "counted";
+      // Not counted (yet): this event's marker alone, made only while that is so, keeps the count
+      // from being made later (countOnce's `unless`). Before, the count landing just after a
+      // take-back that found nothing stayed for good.
+      const tombstone = await this.guarded(loop, eventId, [], { marker: countedBy, exists: false });
+      if (tombstone !== "unmet") return false;
+    }
+    return false;
+  }
+
+  /**
+   * The event's marker (put only if absent) with the counts' atomic adds, in one transaction; with
+   * `guard`, only while another event's marker exists or not. "duplicate": this event was handled
+   * before; "unmet": the guard did not hold, nothing was written.
+   */
+  private async guarded(
+    loop: LearningLoop,
+    eventId: string,
+    counts: LearnedCount[],
+    guard?: { marker: string; exists: boolean },
+  ): Promise<"counted" | "duplicate" | "unmet"> {
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
       onceMarker(this.table, agentKeys.learnedEvent(loop, eventId), this.now() + LEARNED_EVENT_RETENTION_MS),
       ...counts.map((c) => ({ Update: { TableName: this.table, ...update(c, this.now()) } })),
-      // Taking a count back needs the count: the earlier event's marker (within its retention).
-      ...(after
+      ...(guard
         ? [
             {
               ConditionCheck: {
                 TableName: this.table,
-                Key: agentKeys.learnedEvent(loop, after),
-                ConditionExpression: "attribute_exists(pk)",
+                Key: agentKeys.learnedEvent(loop, guard.marker),
+                ConditionExpression: guard.exists ? "attribute_exists(pk)" : "attribute_not_exists(pk)",
               },
             },
           ]
@@ -91,12 +125,13 @@ export class DynamoLearnedStore implements LearnedStore {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
-        return true;
+        return "counted";
       } catch (err) {
         const failed = failedConditions(err);
         if (failed === undefined) throw err;
-        // The marker's condition failed: this event was counted before; or the one it takes back was not.
-        if (failed.includes(0) || (after !== undefined && failed.includes(items.length - 1))) return false;
+        // The marker's condition failed: this event was handled before.
+        if (failed.includes(0)) return "duplicate";
+        if (guard && failed.includes(items.length - 1)) return "unmet";
         // Another lane's transaction touched the same items: try again after a jittered pause.
         if (attempt >= MAX_ATTEMPTS) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));

@@ -70,8 +70,8 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
     // Executed by the ledger, not only by the event (ingest.ts); one SES has since said never went
     // out (failed) is not counted sent.
     if (d?.actionKind !== "touch" || d.status !== "executed") return;
-    // A decision is executed once: its id names the send.
-    await count(deps, d, `executed#${d.decisionId}`, "sent");
+    // A decision is executed once: its id names the send; not counted once taken back (takeBackSend).
+    await count(deps, d, `executed#${d.decisionId}`, "sent", `unsent#${d.decisionId}`);
     return;
   }
   if (event.type === "outcome.recorded") {
@@ -93,24 +93,30 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
   }
 }
 
-async function count(deps: LearningDeps, d: Decision, eventId: string, field: TemplateField) {
+async function count(
+  deps: LearningDeps,
+  d: Decision,
+  eventId: string,
+  field: TemplateField,
+  unless?: string,
+) {
   const key = keyOf(d);
-  if (key) await deps.learned.countOnce("variants", eventId, [{ key, field }]);
+  if (key) await deps.learned.countOnce("variants", eventId, [{ key, field }], unless);
 }
 
 /**
  * A send counted when it was executed, which SES then said never went out (a Reject, a soft bounce
- * after its retries: world-outcomes.ts fails it): its count is taken back, once, and only if it was
- * counted (the executed event's marker). Before, it stayed a send nobody answered, and the variant it
- * used looked worse by it. A failure handled before the executed event is no matter: that event finds
- * the ledger's `failed` and counts nothing.
+ * after its retries: world-outcomes.ts fails it): its count is taken back, once. Before, it stayed a
+ * send nobody answered, and the variant it used looked worse by it. Events come in no set order: a
+ * failure handled before its executed event leaves a mark, and that event then counts nothing
+ * (learned store's takeBackOnce), also when it lands between the ledger read and the count.
  */
 async function takeBackSend(deps: LearningDeps, decisionId: string) {
   const d = await deps.decisions.getDecision(decisionId);
   if (d?.actionKind !== "touch" || d.status !== "failed") return;
   const key = keyOf(d);
   if (key)
-    await deps.learned.countOnce(
+    await deps.learned.takeBackOnce(
       "variants",
       `unsent#${d.decisionId}`,
       [{ key, field: "sent", by: -1 }],
