@@ -569,6 +569,93 @@ describe("console", () => {
     }
   });
 
+  it("in AWS a renewal Cognito cannot answer keeps the sign-in: the call says so, and signs nobody out", async () => {
+    const s = await hostedSignIn(
+      { json: { id_token: "refused-id-token", refresh_token: "refresh-e" } },
+      // Cognito throttling or down for a moment: nothing says the refresh token is bad.
+      () => ({ status: 503, json: { error: "temporarily_unavailable" } }),
+    );
+    try {
+      await expect.poll(() => s.refreshes().length, WAIT).toBeGreaterThanOrEqual(1);
+      await textOf(b.page.locator("#flash")).toContain("could not be renewed just now");
+      // Before, the second 401 signed the tab out: the refresh token, still good, was thrown away
+      // with whatever the approver was typing.
+      expect(await s.session()).toEqual(["refused-id-token", "refresh-e"]);
+      expect(new URL(b.page.url()).hash).not.toBe("#/signin");
+      // Nothing loops: once what was on its way has arrived, nothing more is asked.
+      await new Promise((r) => setTimeout(r, 500));
+      const settled = [s.hosted.length, s.calls.length];
+      await new Promise((r) => setTimeout(r, 1500));
+      expect([s.hosted.length, s.calls.length]).toEqual(settled);
+    } finally {
+      // Its refused token and refresh token are this test's: the next one starts signed out.
+      await b.page.evaluate("sessionStorage.clear()");
+      await s.close();
+    }
+  });
+
+  it("in AWS signing out in one tab signs the console's other tabs out too, each revoking its own", async () => {
+    const s = await hostedSignIn({ json: { id_token: h.admin, refresh_token: "refresh-f" } }, () => ({
+      json: { id_token: h.admin },
+    }));
+    // A second tab of the same browser, signed in on its own (its own refresh token).
+    const other = await b.context.newPage();
+    const revoked: Record<string, string>[] = [];
+    try {
+      await textOf(b.page.locator("h1")).toContain("Approvals");
+      await other.route("**/config.json", (r) =>
+        r.fulfill({
+          json: {
+            cognito: {
+              domain: "auth.harness.test",
+              clientId: "console-client",
+              redirectUri: `${h.server.url}/`,
+            },
+          },
+        }),
+      );
+      await other.route(consoleDocument, async (r) => {
+        const res = await r.fetch();
+        const headers = res.headers();
+        headers["content-security-policy"] = (headers["content-security-policy"] ?? "").replace(
+          "connect-src 'self'",
+          "connect-src 'self' https://auth.harness.test",
+        );
+        return r.fulfill({ response: res, headers });
+      });
+      await other.route("https://auth.harness.test/**", (r) => {
+        revoked.push(Object.fromEntries(new URLSearchParams(r.request().postData() ?? "")));
+        return r.fulfill({ status: 200, headers: { "access-control-allow-origin": h.server.url }, body: "" });
+      });
+      await other.goto(`${h.server.url}/?visit=${++visits}#/signin`);
+      await other.evaluate(`sessionStorage.setItem("harness.token", ${JSON.stringify(h.admin)});
+        sessionStorage.setItem("harness.refresh", "refresh-other")`);
+      await other.goto(`${h.server.url}/?visit=${++visits}#/approvals`);
+      await expect.poll(() => other.locator("h1").first().innerText(), WAIT).toContain("Approvals");
+
+      await open("signin");
+      await textOf(b.page.locator("h1")).toBe("Signed in");
+      await b.page.click("button:has-text('Sign out')");
+      // Before, the other tab renewed its sign-in on its own for the rest of the day.
+      await expect
+        .poll(() => revoked, WAIT)
+        .toEqual([{ token: "refresh-other", client_id: "console-client" }]);
+      await expect
+        .poll(
+          () =>
+            other.evaluate(
+              '[sessionStorage.getItem("harness.token"), sessionStorage.getItem("harness.refresh")]',
+            ),
+          WAIT,
+        )
+        .toEqual([null, null]);
+      await expect.poll(() => new URL(other.url()).hash, WAIT).toBe("#/signin");
+    } finally {
+      await other.close();
+      await s.close();
+    }
+  });
+
   it("threw no script errors on any page", () => {
     expect(b.errors).toEqual([]);
   });

@@ -47,8 +47,16 @@ export async function api(method, path, body, { contentType = "application/json"
   if (res.status === 401 && !token && config.cognito && bearer) {
     // Another call may have renewed it meanwhile; otherwise join (or start) the one renewal.
     const now = getToken();
-    const renewed = now !== bearer ? now : await renewToken(config.cognito);
-    if (renewed) res = await send(renewed);
+    const renewed = now && now !== bearer ? { token: now } : await renewToken(config.cognito);
+    // Cognito did not answer: the sign-in stays (its refresh token may well work in a moment), and
+    // this call says so, where before the tab was signed out with whatever was being typed.
+    if (renewed === "unavailable")
+      throw new ApiError(503, {
+        error: "sign_in_unavailable",
+        message:
+          "Your sign-in could not be renewed just now (the sign-in service did not answer): try again.",
+      });
+    if (typeof renewed === "object") res = await send(renewed.token);
   }
   const text = await res.text();
   let data;

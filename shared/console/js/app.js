@@ -1,7 +1,7 @@
 // The console's shell: sign-in, a hash router (#/approvals, #/decisions/<id>, ...) and the nav.
 // Each page module exports render(view, params) and may return a cleanup (timers, key handlers).
 import { api, loadConfig } from "./api.js";
-import { finishCognitoSignIn, getToken } from "./auth.js";
+import { finishCognitoSignIn, followSignOuts, getToken } from "./auth.js";
 import { flash } from "./dom.js";
 import * as approvals from "./pages/approvals.js";
 import * as decisions from "./pages/decisions.js";
@@ -88,6 +88,11 @@ async function route() {
 async function start() {
   const config = await loadConfig();
   if (config.cognito) {
+    // Signed out in another tab: this one too, back to the sign-in page.
+    followSignOuts(config.cognito, () => {
+      if (location.hash === "#/signin") route();
+      else location.hash = "#/signin";
+    });
     try {
       if (await finishCognitoSignIn(config.cognito)) location.hash = "#/approvals";
     } catch (err) {

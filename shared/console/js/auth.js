@@ -65,8 +65,10 @@ let renewing;
 
 /**
  * A new token from Cognito's refresh token (`grant_type=refresh_token`; a public client, so no
- * secret), or null when none can be had. Concurrent callers share one request: an inbox's calls all
- * expire together, and N refreshes would each be a request to Cognito for the same thing.
+ * secret). Concurrent callers share one request: an inbox's calls all expire together, and N
+ * refreshes would each be a request to Cognito for the same thing. Resolves to `{ token }`,
+ * `"refused"` (no refresh token, or Cognito will never take it again: the tab is signed out) or
+ * `"unavailable"` (Cognito did not answer, or not yet: the session stays, to be tried again).
  */
 export function renewToken(cognito) {
   renewing ??= refresh(cognito).finally(() => {
@@ -75,9 +77,12 @@ export function renewToken(cognito) {
   return renewing;
 }
 
+/** Cognito's answers that mean this refresh token will never mint a token again (RFC 6749 §5.2). */
+const FOR_GOOD = new Set(["invalid_grant", "invalid_client", "unauthorized_client"]);
+
 async function refresh(cognito) {
   const refreshToken = sessionStorage.getItem(REFRESH);
-  if (!refreshToken) return null;
+  if (!refreshToken) return "refused";
   let res;
   try {
     res = await postForm(cognito, "/oauth2/token", {
@@ -86,17 +91,29 @@ async function refresh(cognito) {
       refresh_token: refreshToken,
     });
   } catch {
-    // Offline: the session stays, and the call that wanted a new token fails as it would have.
-    return null;
+    // Offline: the session stays, and the call that wanted a new token says so.
+    return "unavailable";
   }
+  // Signed out (or in again) while it was asked: what it answers is no longer this tab's to keep.
+  // Before, a renewal in flight at sign-out put a token back after /logout, signed in as before.
+  if (sessionStorage.getItem(REFRESH) !== refreshToken) return "refused";
   if (!res.ok) {
-    // 400 invalid_grant: the refresh token expired (the client's validity) or was revoked. It will
-    // never work again, so the tab signs out instead of asking once per call. A 429 or 5xx may pass.
-    if (res.status === 400 || res.status === 401) signOut();
-    return null;
+    // invalid_grant: the refresh token expired (the client's validity) or was revoked; it will never
+    // work again, so the tab signs out instead of asking once per call. Anything else (a 429, a 5xx,
+    // a 400 of another kind) may pass: before, any 400 signed the tab out, and a moment's trouble at
+    // Cognito lost a sign-in with whatever the approver had typed.
+    const error = await res
+      .json()
+      .then((b) => b?.error)
+      .catch(() => undefined);
+    if (res.status === 401 || FOR_GOOD.has(error)) {
+      signOut();
+      return "refused";
+    }
+    return "unavailable";
   }
   keepTokens(cognito, await res.json());
-  return getToken();
+  return { token: getToken() };
 }
 
 /**
@@ -110,7 +127,8 @@ export async function freshToken(cognito) {
   if (!cognito || !token) return token;
   const exp = expiresAt(token);
   if (exp === undefined || exp - Date.now() > RENEW_BEFORE_MS) return token;
-  return (await renewToken(cognito)) ?? getToken();
+  const renewed = await renewToken(cognito);
+  return typeof renewed === "object" ? renewed.token : getToken();
 }
 
 /**
@@ -134,30 +152,53 @@ export async function startCognitoSignIn(cognito) {
   location.assign(`${origin(cognito.domain)}/oauth2/authorize?${q}`);
 }
 
+/** Revoke a refresh token (`/oauth2/revoke`): a copy of it would otherwise mint tokens until it expires. */
+async function revoke(cognito, refreshToken) {
+  try {
+    await postForm(
+      cognito,
+      "/oauth2/revoke",
+      { token: refreshToken, client_id: cognito.clientId },
+      { signal: AbortSignal.timeout(5000) },
+    );
+  } catch {
+    // Unreachable, or an answer the browser may not read: signing out goes on (the tab forgot it).
+  }
+}
+
 /**
- * Sign out of this tab and of the hosted UI. The refresh token is revoked first (`/oauth2/revoke`):
- * a copy of it would otherwise mint tokens for the rest of its validity. Then the hosted UI's own
- * session (a cookie of Cognito's domain, about an hour), which would otherwise sign the next person
- * at this browser straight back in as this one, without a password or MFA. Cognito ends it and
- * returns to the console (a logout URL of the client, as the redirect is).
+ * The console's tabs in this browser. Each tab signed in through the hosted UI holds a refresh token
+ * of its own, which renews its sign-in for 12 hours: a sign-out that ended only its own tab left the
+ * others signed in for the rest of the day (before renewal, they lapsed within the hour).
+ */
+const tabs = typeof BroadcastChannel === "function" ? new BroadcastChannel("harness.auth") : undefined;
+const SIGNED_OUT = "signed-out";
+
+/**
+ * Sign out of this tab, the console's other tabs and the hosted UI. The refresh token is revoked
+ * first: a copy of it would otherwise mint tokens for the rest of its validity. Then the hosted UI's
+ * own session (a cookie of Cognito's domain, about an hour), which would otherwise sign the next
+ * person at this browser straight back in as this one, without a password or MFA. Cognito ends it
+ * and returns to the console (a logout URL of the client, as the redirect is).
  */
 export async function endCognitoSession(cognito) {
   const refreshToken = sessionStorage.getItem(REFRESH);
   signOut();
-  if (refreshToken) {
-    try {
-      await postForm(
-        cognito,
-        "/oauth2/revoke",
-        { token: refreshToken, client_id: cognito.clientId },
-        { signal: AbortSignal.timeout(5000) },
-      );
-    } catch {
-      // Unreachable, or an answer the browser may not read: signing out goes on (the tab forgot it).
-    }
-  }
+  tabs?.postMessage(SIGNED_OUT);
+  if (refreshToken) await revoke(cognito, refreshToken);
   const q = new URLSearchParams({ client_id: cognito.clientId, logout_uri: redirectUri(cognito) });
   location.assign(`${origin(cognito.domain)}/logout?${q}`);
+}
+
+/** Another tab signed out: this one revokes its own refresh token, forgets its sign-in, then `then()`. */
+export function followSignOuts(cognito, then) {
+  tabs?.addEventListener("message", async (e) => {
+    if (e.data !== SIGNED_OUT) return;
+    const refreshToken = sessionStorage.getItem(REFRESH);
+    signOut();
+    if (refreshToken) await revoke(cognito, refreshToken);
+    then();
+  });
 }
 
 /**
