@@ -11,6 +11,8 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { DownstreamServer } from "../../shared/adapters/connectors/mcp-downstream.ts";
+import { withinTimeLeft } from "../../shared/adapters/connectors/retry.ts";
+import { ConnectorError, type ConnectorRequest } from "../../shared/ports.ts";
 import { McpDownstreamSettings } from "../../shared/runtime/connector-schemas.ts";
 
 /** One connection: answers initialize, tools/list and tools/call; `sessionGone` makes a call meet a 404. */
@@ -162,6 +164,62 @@ describe("a downstream server that answers 401", () => {
     Object.assign(server, { lost: true });
     await expect(d.call("send_email", {}, "d2:exec:1")).rejects.toMatchObject({ outcomeUnknown: true });
     expect([renewals, server.calls]).toEqual([1, 1]);
+    await d.close();
+  });
+});
+
+describe("a downstream call near the executor's timeout", () => {
+  const settings = McpDownstreamSettings.parse({
+    name: "crm",
+    transport: { type: "http", url: "https://mcp.crm.example/mcp" },
+    timeoutMs: 10_000,
+  });
+  const request = (timeLeft: () => number) =>
+    ({ idempotencyKey: "d1:exec:1", decision: {}, payload: {}, timeLeft }) as unknown as ConnectorRequest;
+
+  it("is not started when connecting and calling could not end in the time left: turned away, not in doubt", async () => {
+    const server = { calls: 0, sessionGone: false };
+    const d = new DownstreamServer(settings, () => new FakeConnection(server, 1));
+    // 15 s left: one call's 10 s, not a connection's and a call's.
+    const err = await withinTimeLeft(
+      request(() => 15_000),
+      10_000,
+      () => d.call("send_email", {}, "d1:exec:1"),
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err).toMatchObject({ outcomeUnknown: false, retryAfterMs: 0 });
+    expect(err.message).toMatch(/crm\/send_email: not started, 15 s left/);
+    expect(server.calls).toBe(0);
+    // With the time, the same call is made.
+    expect(
+      await withinTimeLeft(
+        request(() => 60_000),
+        10_000,
+        () => d.call("send_email", {}, "d1:exec:1"),
+      ),
+    ).toBe("sent on connection 1");
+    await d.close();
+  });
+
+  it("a 401's second attempt is not started without the time for it: handed back, not refused", async () => {
+    const server = { calls: 0, sessionGone: false, unauthorized: 1 };
+    let left = 25_000;
+    const d = new DownstreamServer(settings, () => new FakeConnection(server, 1), {
+      // The secret's re-read took its time: 15 s left after it, less than a new connection and the call.
+      renewCredentials: async () => {
+        left = 15_000;
+      },
+    });
+    const err = await withinTimeLeft(
+      request(() => left),
+      10_000,
+      () => d.call("send_email", {}, "d1:exec:1"),
+    ).catch((e) => e);
+    // Before, the retry ran into the function's timeout and the decision went in doubt.
+    expect(err).toMatchObject({ outcomeUnknown: false, retryAfterMs: 0 });
+    expect(err.message).toMatch(/not started, 15 s left/);
+    expect(server.calls).toBe(0);
+    expect(server.unauthorized).toBe(0);
     await d.close();
   });
 });

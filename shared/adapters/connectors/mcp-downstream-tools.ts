@@ -16,6 +16,7 @@ import {
   type SpecStore,
 } from "../../ports.ts";
 import type { DownstreamServer } from "./mcp-downstream.ts";
+import { withinTimeLeft } from "./retry.ts";
 
 /** What GET /v1/tools lists (shared/http/tool-routes.ts). */
 export interface ToolCatalog {
@@ -113,7 +114,10 @@ export class DownstreamTools {
           ...(req.payload.arguments as Record<string, unknown>),
           ...(mapping.idempotencyKeyArgument ? { [mapping.idempotencyKeyArgument]: req.idempotencyKey } : {}),
         };
-        await server.call(mapping.name, args, req.idempotencyKey);
+        // Each attempt (a 401's renewed one too) starts only if it can end in the executor's time.
+        await withinTimeLeft(req, server.settings.timeoutMs, () =>
+          server.call(mapping.name, args, req.idempotencyKey),
+        );
         return { externalId: `mcp:${mapping.server}/${mapping.name}:${req.idempotencyKey}` };
       },
     };

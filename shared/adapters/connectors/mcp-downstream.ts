@@ -21,6 +21,7 @@ import pkg from "../../../package.json" with { type: "json" };
 import { ValidationError } from "../../domain/errors.ts";
 import { ConnectorError } from "../../ports.ts";
 import type { McpDownstreamSettings } from "../../runtime/connector-schemas.ts";
+import { startIfTimeFor } from "./retry.ts";
 
 /** The request `_meta` key carrying the decision's idempotency key on every tools/call. */
 export const IDEMPOTENCY_META_KEY = "idempotencyKey";
@@ -301,6 +302,8 @@ export class DownstreamServer {
     idempotencyKey: string,
   ): Promise<string> {
     const what = `${this.name}/${tool}`;
+    // The executor's time (retry.ts withinTimeLeft): a connection to open is a call's time more.
+    startIfTimeFor(what, this.client ? 1 : 2);
     let client: Client;
     try {
       client = await this.connected();

@@ -117,6 +117,17 @@ const outOfTime = (what: string, left: number, mayHaveHappened: boolean, cause?:
     { ...(cause ? { cause } : {}), ...(mayHaveHappened ? {} : { retryAfterMs: hinted ?? 0 }) },
   );
 
+/**
+ * For a call made outside withRetries (a downstream MCP server's, through its SDK client): throws,
+ * nothing started, when the time left is less than `calls` calls may take (a connection first is one).
+ */
+export function startIfTimeFor(what: string, calls = 1): void {
+  const t = actionTime.getStore();
+  if (!t) return;
+  const left = t.timeLeft();
+  if (left < calls * t.callMs) throw outOfTime(what, left, false);
+}
+
 export async function withRetries<T>(
   what: string,
   call: (attempt: number) => Promise<T>,
