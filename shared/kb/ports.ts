@@ -36,6 +36,8 @@ export interface AgentKnowledgeStore {
   putLeadListEntry(e: LeadListEntry): Promise<void>;
   leadList(date: string): Promise<LeadListEntry[]>;
   putAudienceSnapshot(s: AudienceSnapshot): Promise<void>;
+  /** The people an executed list sync added to an audience (agentKeys.audienceMember). */
+  recordAudienceMembers(audienceId: string, personIds: string[]): Promise<void>;
   audienceSnapshots(): Promise<AudienceSnapshot[]>;
   flags(accountId: string): Promise<AccountFlags>;
   /** Set a flag only if unset; true when this call set it (edge-triggered events fire once). */

@@ -4,7 +4,7 @@ import { emailHash, mentions, needleMatcher } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import * as z from "../domain/zod-mini.ts";
-import type { Deps, ErasureRecord, ErasureTarget } from "../ports.ts";
+import type { Deps, ErasureRecord, ErasureStore, ErasureTarget } from "../ports.ts";
 import type { Principal } from "./principal.ts";
 
 export const EraseBody = z.strictObject({
@@ -78,14 +78,14 @@ export async function erasePerson(
     names: person ? [person.firstName, person.lastName] : [],
   };
   const accountId = person?.accountId;
+  // First the audiences, one query each, before the account's scan (which a big account can take
+  // past a function's time): a run that dies there has shredded them already.
+  let audienceKeysDestroyed = await shredAudiences(deps, erasure);
   const accountKeyDestroyed = accountId ? await shredAccountLevelMentions(deps, accountId, erasure) : false;
-  // A list sync targets an audience, not the person's account (`audience:<id>` in the account slot),
-  // and lists every member's address: it is sealed under that audience's key. The audiences are the
-  // ones whose synced snapshot lists them (by id, which the scrub below leaves, so a second run finds them).
-  let audienceKeysDestroyed = 0;
-  for (const audienceId of await deps.erasure.audiencesNaming(personId))
-    if (await shredAccountLevelMentions(deps, `audience:${audienceId}`, erasure)) audienceKeysDestroyed++;
   const knowledgeBase = await deps.erasure.scrub(erasure);
+  // A list sync proposed while this ran, before the scrub marked their address erased in the
+  // audiences' snapshots, named them under its audience's new key: looked for once more.
+  audienceKeysDestroyed += await shredAudiences(deps, erasure);
   const outboxEntries = (await deps.connector.forget?.(erasure)) ?? 0;
   const stream = erasureStream(personId);
   if (!(await deps.decisions.events(stream)).some((e) => e.type === "erased"))
@@ -113,6 +113,47 @@ export async function erasePerson(
   };
 }
 
+/** Whether a decision's fields name the person: their id, their email, their full name. */
+function namesOf(target: ErasureTarget): (value: unknown) => boolean {
+  const matcher = needleMatcher([target.email ?? "", target.names.join(" ")]);
+  return (value) =>
+    JSON.stringify(value).includes(`"${target.personId}"`) || (matcher ? mentions(value, matcher) : false);
+}
+
+/**
+ * A list sync targets an audience, not the person's account (`audience:<id>` in the account slot), and
+ * lists every member's address: it is sealed under that audience's key. The audiences whose syncs may
+ * name them: every one a sync added them to or whose last snapshot lists them (the erasure store,
+ * which the scrub leaves, so a second run finds them too), and every one with a list sync naming them
+ * still to go out (the queues of scheduled, pending and dispatched decisions, which are short): one
+ * approved after the erasure would have put their address back in the CRM.
+ */
+async function shredAudiences(
+  deps: Pick<Deps, "decisions" | "erasure">,
+  target: ErasureTarget,
+): Promise<number> {
+  const erasure = deps.erasure as ErasureStore;
+  const names = namesOf(target);
+  const audiences = new Set(await erasure.audiencesNaming(target.personId));
+  for (const status of ["scheduled", "pending_approval", "dispatched"] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.decisions.queryDecisions({ status, limit: 100, ...(cursor ? { cursor } : {}) });
+      for (const d of page.items)
+        if (d.actionType === "list.sync" && d.accountId.startsWith(AUDIENCE) && !d.erased && names(d.payload))
+          audiences.add(d.accountId.slice(AUDIENCE.length));
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  let destroyed = 0;
+  for (const audienceId of audiences)
+    if (await shredAccountLevelMentions(deps, `${AUDIENCE}${audienceId}`, target)) destroyed++;
+  return destroyed;
+}
+
+/** The account slot of a list sync's decision (shared/agents/workflows/audiences.ts). */
+const AUDIENCE = "audience:";
+
 /**
  * Decisions about an account rather than a person (list syncs, buying committees, CRM records) may
  * name several people, and are sealed under the account's key. When one of them — or one of its
@@ -124,9 +165,7 @@ async function shredAccountLevelMentions(
   accountId: string,
   target: ErasureTarget,
 ): Promise<boolean> {
-  const matcher = needleMatcher([target.email ?? "", target.names.join(" ")]);
-  const names = (value: unknown) =>
-    JSON.stringify(value).includes(`"${target.personId}"`) || (matcher ? mentions(value, matcher) : false);
+  const names = namesOf(target);
   let cursor: string | undefined;
   do {
     const page = await deps.decisions.queryDecisions({
@@ -135,7 +174,10 @@ async function shredAccountLevelMentions(
       ...(cursor ? { cursor } : {}),
     });
     for (const d of page.items) {
-      if (d.personId || d.erased) continue;
+      if (d.personId) continue;
+      // Newest first: one shredded already means every older one was under that key too (a second
+      // run, or another erasure of the account): nothing older is left to read.
+      if (d.erased) return false;
       const named =
         names({ payload: d.payload, reasoning: d.reasoning, review: d.review, execution: d.execution }) ||
         names((await deps.decisions.events(streams.decision(d.decisionId))).map((e) => [e.detail, e.data]));

@@ -108,6 +108,12 @@ export async function approve(
   for (let attempt = 0; ; attempt++) {
     if (decision.status !== "pending_approval")
       throw new ConflictError(`decision ${decisionId} is ${decision.status}, not pending_approval`);
+    // Its payload went with an erasure (the person's key, or the account's or audience's that held
+    // them): before, the approval was refused for the empty payload's missing fields.
+    if (decision.erased)
+      throw new ConflictError(
+        `decision ${decisionId}: the personal data it holds was erased, so there is nothing left to approve`,
+      );
     if (input.digest !== decision.payloadDigest) {
       throw new ConflictError(
         `digest ${input.digest} does not match the payload under review (${decision.payloadDigest}); reload the decision`,

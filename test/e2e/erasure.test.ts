@@ -338,6 +338,66 @@ describe("erasure", () => {
     expect(events.map((e) => e.type)).toEqual(["erased"]);
   });
 
+  it("shreds the list syncs of an audience she has left, and of one whose sync naming her still awaits approval", async () => {
+    await janeEverywhere();
+    const sync = (
+      proposalId: string,
+      audienceId: string,
+      add: object[],
+      remove: object[],
+      members: object[],
+    ) =>
+      proposeOk(h, {
+        proposalId,
+        agentId: "list-sync",
+        action: { type: "list.sync" },
+        target: { accountId: `audience:${audienceId}` },
+        payload: { audienceId, listName: `Harness: ${audienceId}`, add, remove, members },
+        reasoning: "audience difference",
+        confidence: 0.95,
+      });
+    const jane = { personId: "acme-jane", email: EMAIL };
+    // sdr-bo: she was added, then removed (her account left the lead list): its last snapshot no
+    // longer lists her, but both syncs name her address.
+    const added = await sync("bo-1", "sdr-bo", [jane], [], [jane]);
+    await waitForStatus(h, added.decisionId, "executed");
+    const removed = await sync("bo-2", "sdr-bo", [], [jane], []);
+    await waitForStatus(h, removed.decisionId, "executed");
+    // What ingest records when each executes (this harness runs no watchers): who was added, the snapshot.
+    const agentKb = new DynamoAgentKnowledgeStore(h.rt.db);
+    await agentKb.recordAudienceMembers("sdr-bo", ["acme-jane"]);
+    await agentKb.putAudienceSnapshot({
+      audienceId: "sdr-bo",
+      members: [],
+      syncedAt: new Date(h.rt.clock.now()).toISOString(),
+      decisionId: removed.decisionId,
+    });
+    // sdr-cy: never synced; its first sync, naming her, waits for a person's approval.
+    await pin(h, "list-sync", "list.sync", 1);
+    const pending = await sync("cy-1", "sdr-cy", [jane], [], [jane]);
+    expect(pending.status).toBe("pending_approval");
+
+    const receipt = expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+    // sdr-ann (janeEverywhere's, by its snapshot), sdr-bo (by who was added), sdr-cy (by the queue).
+    expect(receipt.audienceKeysDestroyed).toBe(3);
+    for (const d of [added, removed])
+      expect(await getDecision(h, d.decisionId)).toMatchObject({
+        status: "executed",
+        erased: true,
+        payload: {},
+      });
+    // Before, approved after the erasure, it would have put her address back in the CRM's list.
+    const approved = await h.call("POST", `/v1/decisions/${pending.decisionId}/approve`, h.approver, {
+      digest: pending.payloadDigest,
+    });
+    expect(approved.status).toBe(409);
+    expect(approved.body.message).toMatch(
+      /personal data it holds was erased, so there is nothing left to approve/,
+    );
+    expect(leaks([await getDecision(h, pending.decisionId)])).toEqual([]);
+    expect(leaks(h.rt.sandbox.entries)).toEqual([]);
+  });
+
   it("scrubs the knowledge base in parallel segments, all read at once, so a big table fits a function's time", async () => {
     await janeEverywhere();
     const store = h.rt.deps.erasure as unknown as { db: typeof h.rt.db };

@@ -169,4 +169,27 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
       "d-wl-sync-11",
     );
   });
+
+  it("an executed sync records whom it added, for an erasure to find their audiences after they left", async () => {
+    const jane = { personId: "wl-jane", email: "jane@wl-acme.io" };
+    record(
+      "d-wl-add",
+      "executed",
+      "list.sync",
+      { audienceId: "wl-aud-2", listName: "wl", add: [jane], remove: [], members: [jane] },
+      "2026-03-10T12:00:00.000Z",
+    );
+    record(
+      "d-wl-remove",
+      "executed",
+      "list.sync",
+      { audienceId: "wl-aud-2", listName: "wl", add: [], remove: [jane], members: [] },
+      "2026-03-10T13:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-add", "list.sync"));
+    await ingestExecuted(deps, executed("d-wl-remove", "list.sync"));
+    // Her audience's snapshot no longer lists her; the erasure still finds the audience.
+    expect((await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-2")?.members).toEqual([]);
+    expect(await rt.deps.erasure?.audiencesNaming("wl-jane")).toEqual(["wl-aud-2"]);
+  });
 });

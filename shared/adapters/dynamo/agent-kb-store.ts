@@ -153,6 +153,19 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
     }
   }
 
+  async recordAudienceMembers(audienceId: string, personIds: string[]): Promise<void> {
+    const unique = [...new Set(personIds)];
+    // 25 at once: a first sync adds the whole audience (hundreds).
+    for (let i = 0; i < unique.length; i += 25)
+      await Promise.all(
+        unique
+          .slice(i, i + 25)
+          .map((personId) =>
+            this.put(agentKeys.audienceMember(personId, audienceId), { personId, audienceId }),
+          ),
+      );
+  }
+
   async audienceSnapshots(): Promise<AudienceSnapshot[]> {
     return (await this.query(agentKeys.audiencePartition, "SYNCED#")).map(
       (i) => strip<AudienceSnapshot>(i) as AudienceSnapshot,

@@ -128,15 +128,30 @@ export class DynamoErasureStore implements ErasureStore {
   }
 
   async audiencesNaming(personId: string): Promise<string[]> {
-    const snapshots = await queryAll(this.db, {
-      TableName: this.db.tables.state,
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :sk)",
-      ExpressionAttributeValues: { ":pk": agentKeys.audiencePartition, ":sk": "SYNCED#" },
-      ConsistentRead: true,
-    });
-    return snapshots
-      .filter((s) => Array.isArray(s.members) && s.members.some((m: Item) => m?.personId === personId))
-      .map((s) => String(s.audienceId));
+    // Every audience a sync added them to (ingest's index), and the ones whose last snapshot lists
+    // them (members synced before the index was kept).
+    const [added, snapshots] = await Promise.all([
+      queryAll(this.db, {
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": agentKeys.audienceMemberPartition(personId) },
+        ConsistentRead: true,
+      }),
+      queryAll(this.db, {
+        TableName: this.db.tables.state,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :sk)",
+        ExpressionAttributeValues: { ":pk": agentKeys.audiencePartition, ":sk": "SYNCED#" },
+        ConsistentRead: true,
+      }),
+    ]);
+    return [
+      ...new Set([
+        ...added.map((i) => String(i.audienceId)),
+        ...snapshots
+          .filter((s) => Array.isArray(s.members) && s.members.some((m: Item) => m?.personId === personId))
+          .map((s) => String(s.audienceId)),
+      ]),
+    ];
   }
 
   async mark(record: ErasureRecord): Promise<void> {

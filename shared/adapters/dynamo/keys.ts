@@ -245,6 +245,16 @@ export const agentKeys = {
   leadListPartition: (date: string) => `LEADLIST#${date}`,
   audienceSynced: (audienceId: string): Key => ({ pk: "AUDIENCE", sk: `SYNCED#${audienceId}` }),
   audiencePartition: "AUDIENCE",
+  /**
+   * An audience a list sync added the person to (ingest, when it executes): an erasure finds every
+   * audience whose syncs named them here, also ones they have left since. Ids only; an erasure's
+   * scrub keeps it, so a second run finds them too.
+   */
+  audienceMember: (personId: string, audienceId: string): Key => ({
+    pk: `AUDMEMBER#${personId}`,
+    sk: `AUDIENCE#${audienceId}`,
+  }),
+  audienceMemberPartition: (personId: string) => `AUDMEMBER#${personId}`,
   templateStat: (variant: string, persona: string, industry: string, week?: string): Key => ({
     pk: "LEARNED#TEMPLATES",
     sk: `${variant}#${persona}#${industry.toLowerCase()}${week ? `#${week}` : ""}`,

@@ -34,6 +34,11 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
   if (d?.status !== "executed") return;
   if (d.actionType === "list.sync") {
     const p = ListSyncPayload.parse(d.payload);
+    // Who this sync added, for an erasure to find the audience's syncs later (also once they left it).
+    await deps.agentKb.recordAudienceMembers(
+      p.audienceId,
+      p.add.map((m) => m.personId),
+    );
     await deps.agentKb.putAudienceSnapshot({
       audienceId: p.audienceId,
       members: p.members,
