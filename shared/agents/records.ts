@@ -107,7 +107,11 @@ export const ListSyncPayload = z.object({
   listName: z.string().check(z.minLength(1)),
   add: z.array(Member),
   remove: z.array(Member),
-  members: z.array(Member),
+  /**
+   * The whole audience once this sync is done, where it fits in the payload; without it (an audience
+   * too large, synced in parts) the snapshot is the last one less `remove`, plus `add` (ingest.ts).
+   */
+  members: z.optional(z.array(Member)),
 });
 export type ListSyncPayload = z.infer<typeof ListSyncPayload>;
 

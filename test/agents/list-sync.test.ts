@@ -189,3 +189,45 @@ describe("List Sync after an erasure", () => {
     expect(syncs().slice(before)).toEqual([]);
   });
 });
+
+describe("List Sync of an audience larger than one sync may carry", () => {
+  it("syncs it in parts that each fit a proposal, each recorded as synced, until the whole audience is", async () => {
+    const contacts = Array.from({ length: 1200 }, (_, i) => ({
+      personId: `ls.big${String(i).padStart(4, "0")}`,
+      email: `big${i}@ls.io`,
+    }));
+    await h.agents.stores.agentKb.putLeadListEntry({
+      ...entry(contacts),
+      listId: "leads-big-2026-03-13",
+      date: "2026-03-13",
+      ownerId: "big",
+    });
+    type Member = { personId: string; email: string };
+    const big = () =>
+      syncs()
+        .filter((e) => e.payload.audienceId === "sdr-big")
+        .map((e) => e.payload as { add: Member[]; remove: Member[]; members?: Member[] });
+    const snapshot = async () =>
+      (await h.agents.view.audienceSnapshots()).find((s) => s.audienceId === "sdr-big")?.members ?? [];
+    let hour = 15;
+    // Before, one sync carried all 1,200 with a members list of 1,200: the gate refused it (over
+    // 32 KB) every hour, and the audience was never synced.
+    while (big().length < 10 && (await snapshot()).length < contacts.length) {
+      h.clock.set(Date.parse(`2026-03-13T${hour++}:00:00Z`));
+      await h.agents.tick();
+      const last = big().at(-1);
+      expect(last?.add.length).toBeGreaterThan(0);
+      expect(JSON.stringify(last).length).toBeLessThan(32_000);
+      // A part carries no members list: its snapshot is the last one plus what it added.
+      expect(last?.members).toBeUndefined();
+    }
+    expect(big().length).toBeGreaterThan(1);
+    expect((await snapshot()).map((m) => m.personId)).toEqual(contacts.map((c) => c.personId));
+    expect(new Set(big().flatMap((p) => p.add.map((a) => a.personId))).size).toBe(contacts.length);
+    // Synced in full: the next hour proposes nothing for it.
+    const before = big().length;
+    h.clock.set(Date.parse(`2026-03-13T${hour}:00:00Z`));
+    await h.agents.tick();
+    expect(big()).toHaveLength(before);
+  });
+});

@@ -192,4 +192,27 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     expect((await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-2")?.members).toEqual([]);
     expect(await rt.deps.erasure?.audiencesNaming("wl-jane")).toEqual(["wl-aud-2"]);
   });
+
+  it("a sync that carried a part of its audience (no members list) leaves the last snapshot less its removes, plus its adds", async () => {
+    const m = (id: string, email = `${id}@wl-acme.io`) => ({ personId: id, email });
+    // The last snapshot, as a whole audience's sync left it and an erasure's scrub then redacted it.
+    await agentKb.putAudienceSnapshot({
+      audienceId: "wl-aud-3",
+      members: [m("a"), m("b"), m("c"), m("gone", "[erased]")],
+      syncedAt: "2026-03-10T12:00:00.000Z",
+      decisionId: "d-wl-part-0",
+    });
+    record(
+      "d-wl-part-1",
+      "executed",
+      "list.sync",
+      { audienceId: "wl-aud-3", listName: "wl", add: [m("d")], remove: [m("b")] },
+      "2026-03-10T13:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-part-1", "list.sync"));
+    const snap = (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-3");
+    // b removed, d added, and the address an erasure left is dropped, as a whole audience's sync drops it.
+    expect(snap?.members).toEqual([m("a"), m("c"), m("d")]);
+    expect(snap?.decisionId).toBe("d-wl-part-1");
+  });
 });

@@ -6,6 +6,7 @@
  */
 import type { Decision } from "../../domain/decision.ts";
 import { ErasedError } from "../../domain/errors.ts";
+import { ERASED } from "../../domain/personal-data.ts";
 import { iso } from "../../domain/time.ts";
 import type { AgentKnowledgeStore, MemoryStore } from "../../kb/ports.ts";
 import type { KnowledgeView } from "../../kb/view.ts";
@@ -41,13 +42,31 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
     );
     await deps.agentKb.putAudienceSnapshot({
       audienceId: p.audienceId,
-      members: p.members,
+      members: p.members ?? (await afterPart(deps, p)),
       syncedAt: d.execution?.at ?? iso(deps.clock.now()),
       decisionId: d.decisionId,
     });
     return;
   }
   await applyCrmUpdate(deps, d, CrmUpdate.parse(d.payload));
+}
+
+/**
+ * The audience after a sync that carried a part of it (no `members`: audiences.ts): the last snapshot
+ * less its removes (and the addresses an erasure left as ERASED), plus its adds. A part's event handled
+ * out of order is passed over by the snapshot's time (putAudienceSnapshot): the next sync then proposes
+ * that part's difference again, which adds and removes nobody twice.
+ */
+async function afterPart(deps: IngestDeps, p: ListSyncPayload): Promise<ListSyncPayload["add"]> {
+  const last = (await deps.agentKb.audienceSnapshots()).find((s) => s.audienceId === p.audienceId);
+  const removed = new Set(p.remove.map((m) => m.personId));
+  const after = new Map(
+    (last?.members ?? [])
+      .filter((m) => m.email !== ERASED && !removed.has(m.personId))
+      .map((m) => [m.personId, m.email]),
+  );
+  for (const m of p.add) after.set(m.personId, m.email);
+  return [...after].sort(([a], [b]) => a.localeCompare(b)).map(([personId, email]) => ({ personId, email }));
 }
 
 async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Promise<void> {

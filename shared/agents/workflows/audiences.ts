@@ -40,6 +40,14 @@ export async function currentAudiences(kb: KnowledgeView, at: number): Promise<M
   return out;
 }
 
+/**
+ * What one list sync's members may weigh, as JSON: the gate refuses a payload over 32 KB (proposal.ts),
+ * and a sync whose `members` listed an audience of a few hundred was refused every hour, never synced.
+ * Past this, a sync takes a part (removes first: someone who asked to stop leaves the list first),
+ * and the next sync takes the rest; the members list goes only where it fits.
+ */
+export const SYNC_BUDGET_BYTES = 28_000;
+
 /** Propose the difference between an audience and its last synced snapshot (or all of it). */
 export async function proposeSync(
   ctx: AgentContext,
@@ -49,16 +57,34 @@ export async function proposeSync(
   why: string,
   full: boolean,
 ): Promise<boolean> {
-  const add = [...audience.members]
+  const toAdd = [...audience.members]
     .filter(([id]) => full || !synced.has(id))
     .map(([personId, email]) => ({ personId, email }));
   // A member erased since (the scrub left ERASED for the address in the snapshot) is no remove: there is
   // no address to remove by, the payload's Email check refused the whole sync every hour, and the CRM's
   // own erasure takes them out there. They leave the snapshot with the next sync that goes out.
-  const remove = [...synced]
+  const toRemove = [...synced]
     .filter(([id, email]) => !audience.members.has(id) && email !== ERASED)
     .map(([personId, email]) => ({ personId, email }));
-  if (add.length === 0 && remove.length === 0 && !full) return false;
+  if (toAdd.length === 0 && toRemove.length === 0 && !full) return false;
+  let used = 0;
+  const take = <T>(list: T[]): T[] => {
+    const out: T[] = [];
+    for (const m of list) {
+      const bytes = JSON.stringify(m).length + 1;
+      if (used + bytes > SYNC_BUDGET_BYTES) break;
+      out.push(m);
+      used += bytes;
+    }
+    return out;
+  };
+  const remove = take(toRemove);
+  const add = take(toAdd);
+  const part = add.length < toAdd.length || remove.length < toRemove.length;
+  const members = [...audience.members]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([personId, email]) => ({ personId, email }));
+  const withMembers = !part && take(members).length === members.length;
   await ctx.propose({
     key,
     action: { type: "list.sync" },
@@ -69,11 +95,13 @@ export async function proposeSync(
       listName: audience.listName,
       add,
       remove,
-      members: [...audience.members]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([personId, email]) => ({ personId, email })),
+      ...(withMembers ? { members } : {}),
     },
-    reasoning: `${why}: ${add.length} to add, ${remove.length} to remove; ${audience.members.size} members now.`,
+    reasoning: `${why}: ${add.length} to add, ${remove.length} to remove; ${audience.members.size} members now.${
+      part
+        ? ` A part: ${toAdd.length} to add and ${toRemove.length} to remove in all, more than one sync carries; the next sync takes the rest.`
+        : ""
+    }`,
     confidence: 0.95,
   });
   return true;
