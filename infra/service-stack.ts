@@ -114,7 +114,8 @@ const API_ACCESS: Record<Route["group"], Access> = {
   knowledge: {
     state: [...RW, "dynamodb:Scan"],
     ledger: LEDGER_RW,
-    indexQuery: ["byAccount"],
+    // byStatus: an erasure reads the queues of list syncs still to go out (usecases/erase.ts).
+    indexQuery: ["byAccount", "byStatus"],
     publish: true,
     personKeys: "open",
     // An erasure deletes every copy of a person it finds, wherever the scan finds it.

@@ -632,11 +632,14 @@ describe("the admin API's view of the ledger", () => {
 });
 
 describe("the knowledge API's view of the ledger", () => {
-  it("queries the byAccount index (an erasure's account-level mentions, a context packet's touches) and no other", () => {
+  it("queries the byAccount and byStatus indexes (an erasure's account-level mentions and the list syncs still to go out, a context packet's touches) and no other", () => {
     const { statements } = functionPolicy("ApiKnowledge");
     const onIndexes = statements.filter((st) => /\/index\//.test(JSON.stringify(st.Resource)));
     expect(onIndexes.map((st) => asArray(st.Action))).toEqual([["dynamodb:Query"]]);
-    expect(JSON.stringify(onIndexes[0]?.Resource).match(/\/index\/[A-Za-z]+/g)).toEqual(["/index/byAccount"]);
+    expect(JSON.stringify(onIndexes[0]?.Resource).match(/\/index\/[A-Za-z]+/g)).toEqual([
+      "/index/byAccount",
+      "/index/byStatus",
+    ]);
   });
 });
 
