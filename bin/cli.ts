@@ -45,6 +45,7 @@ import {
   withClient,
 } from "./commands/client.ts";
 import { recipientOf, registerDecisions } from "./commands/decisions.ts";
+import { eraseSummary, eraseUntilDone } from "./commands/erase.ts";
 import { registerExplain } from "./commands/explain.ts";
 import { registerHubSpot } from "./commands/hubspot.ts";
 import { registerMcp } from "./commands/mcp.ts";
@@ -298,15 +299,15 @@ withClient(
   .action(async (opts) => {
     if (!opts.email === !opts.personId)
       throw new InvalidArgumentError("give exactly one of --email, --person-id");
-    const res = await client(opts)("POST", "/v1/erasures", {
-      ...(opts.email ? { email: opts.email } : { personId: opts.personId }),
-      ...(opts.reason ? { reason: opts.reason } : {}),
-    });
-    console.log(
-      res.alreadyErased
-        ? `${res.personId} was already erased on ${res.erasedAt}.`
-        : `Erased ${res.personId}: data key destroyed, ${res.knowledgeBase.deleted} knowledge-base items deleted, ${res.knowledgeBase.redacted} redacted, ${res.outboxEntries} outbox entries cleared; do-not-contact kept.`,
+    const res = await eraseUntilDone(
+      client(opts),
+      {
+        ...(opts.email ? { email: opts.email } : { personId: opts.personId }),
+        ...(opts.reason ? { reason: opts.reason } : {}),
+      },
+      (request) => console.error(`still scrubbing the knowledge base (request ${request})…`),
     );
+    console.log(eraseSummary(res));
   });
 
 const approvals = program.command("approvals").description("the approval queue");

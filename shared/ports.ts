@@ -325,11 +325,34 @@ export interface ErasureRecord {
   emailHash?: string;
   erasedAt: string;
   by: string;
+  /** How far an erasure that ran out of its time got: the next run goes on from here. */
+  progress?: ErasureProgress;
+}
+
+/** Where the state table's scan stands, per segment: the key to go on from, or done. */
+export type ScrubProgress = Record<string, Record<string, unknown> | "done">;
+
+export interface ErasureProgress {
+  /** The account's and the audiences' decisions were searched (and their keys destroyed if named). */
+  shredded?: boolean;
+  scrub?: ScrubProgress;
+}
+
+export interface ScrubResult {
+  deleted: number;
+  redacted: number;
+  /** Set when the scan stopped at `stopAt` before its end: where to go on from. */
+  progress?: ScrubProgress;
 }
 
 export interface ErasureStore {
-  /** Delete the person's data key and knowledge-base items; redact their name and email elsewhere. */
-  scrub(target: ErasureTarget): Promise<{ deleted: number; redacted: number }>;
+  /**
+   * Delete the person's data key and knowledge-base items; redact their name and email elsewhere.
+   * From `from` (a run that stopped), reading no page after `stopAt` (wall-clock ms).
+   */
+  scrub(target: ErasureTarget, run?: { from?: ScrubProgress; stopAt?: number }): Promise<ScrubResult>;
+  /** Keep how far an erasure got on its record (undefined: it is complete). */
+  saveProgress(personId: string, progress: ErasureProgress | undefined): Promise<void>;
   /** Destroy a data key (an account's, when one of its account-level decisions names the person). */
   destroyKey(owner: KeyOwner): Promise<void>;
   /** Audiences whose last synced snapshot lists the person (by id, which the scrub leaves). */

@@ -20,6 +20,15 @@ const ErasureRequest = z
     }),
   );
 
+/**
+ * How long one request scrubs the knowledge base: within the API function's 29 s (and API Gateway's
+ * 30), with the searches before it and the pages in flight after it. An erasure not done by then
+ * answers 202 with `complete: false`; the same request again goes on from where it stopped.
+ */
+export const ERASURE_RUN_MS = 15_000;
+
+const answer = (receipt: { complete: boolean }) => ({ status: receipt.complete ? 200 : 202, body: receipt });
+
 /** Erasure of a person's personal data (admin only): by id, or by email for `harness erase --email`. */
 export const ERASE_ROUTES: Route[] = [
   {
@@ -28,40 +37,49 @@ export const ERASE_ROUTES: Route[] = [
     group: "knowledge",
     roles: ["admin"],
     doc: {
-      summary: "Erase a person's personal data",
+      summary: "Erase a person's personal data (202: not done in one request's time, ask again)",
       body: EraseBody,
       bodyOptional: true,
       response: ErasureOut,
+      status: [200, 202],
     },
-    run: async (req, deps) => ({
-      status: 200,
-      body: await erasePerson(
-        deps,
-        { personId: parseWith(PathId, req.params.id, "id") },
-        req.body,
-        req.principal,
+    run: async (req, deps) =>
+      answer(
+        await erasePerson(
+          deps,
+          { personId: parseWith(PathId, req.params.id, "id") },
+          req.body,
+          req.principal,
+          {
+            stopAt: Date.now() + ERASURE_RUN_MS,
+          },
+        ),
       ),
-    }),
   },
   {
     method: "POST",
     path: "/v1/erasures",
     group: "knowledge",
     roles: ["admin"],
-    doc: { summary: "Erase a person by id or email", body: ErasureRequest, response: ErasureOut },
+    doc: {
+      summary: "Erase a person by id or email (202: not done in one request's time, ask again)",
+      body: ErasureRequest,
+      response: ErasureOut,
+      status: [200, 202],
+    },
     run: async (req, deps) => {
       if (req.body === undefined)
         throw new ValidationError([{ path: "body", message: "give personId or email" }]);
       const { personId, email, reason } = parseWith(ErasureRequest, req.body);
-      return {
-        status: 200,
-        body: await erasePerson(
+      return answer(
+        await erasePerson(
           deps,
           personId ? { personId } : { email: email as string },
           reason ? { reason } : {},
           req.principal,
+          { stopAt: Date.now() + ERASURE_RUN_MS },
         ),
-      };
+      );
     },
   },
 ];

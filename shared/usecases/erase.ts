@@ -14,8 +14,13 @@ export const EraseBody = z.strictObject({
 
 export const erasureStream = (personId: string) => `ERASURE#${personId}`;
 
-export interface ErasureReceipt extends ErasureRecord {
+export interface ErasureReceipt extends Omit<ErasureRecord, "progress"> {
   alreadyErased: boolean;
+  /**
+   * False when the run's time ran out before the knowledge base was scrubbed to its end: ask again
+   * (the same request) to go on from where it stopped. They are suppressed and their key is gone.
+   */
+  complete: boolean;
   /** The account-level decisions that named the person were sealed under a key now destroyed. */
   accountKeyDestroyed: boolean;
   /** Audiences whose list syncs named the person: their key is destroyed too. */
@@ -37,6 +42,8 @@ export async function erasePerson(
   target: { personId?: string; email?: string },
   body: unknown,
   principal: Principal,
+  /** `stopAt`: the wall-clock ms after which the scrub reads no more (the API function's time). */
+  options: { stopAt?: number } = {},
 ): Promise<ErasureReceipt> {
   const { reason } = parseWith(EraseBody, body ?? {});
   if (!deps.erasure) throw new NotFoundError("erasure is not available in this deployment");
@@ -46,6 +53,10 @@ export async function erasePerson(
     (target.email ? (await deps.erasure.find({ email: target.email }))?.personId : undefined);
   if (!personId) throw new NotFoundError("no such person in the knowledge base");
   const previous = await deps.erasure.find({ personId });
+  const stream = erasureStream(personId);
+  // Done before: its `erased` event is written once, when an erasure of them ran to its end.
+  const erasedBefore =
+    Boolean(previous) && (await deps.decisions.events(stream)).some((e) => e.type === "erased");
   const person = await deps.kb.getPerson(personId);
   if (!person && !previous) throw new NotFoundError(`person ${personId} does not exist`);
   const at = iso(deps.clock.now());
@@ -78,17 +89,45 @@ export async function erasePerson(
     names: person ? [person.firstName, person.lastName] : [],
   };
   const accountId = person?.accountId;
+  const progress = previous?.progress ?? {};
   // First the audiences, one query each, before the account's scan (which a big account can take
-  // past a function's time): a run that dies there has shredded them already.
-  let audienceKeysDestroyed = await shredAudiences(deps, erasure);
-  const accountKeyDestroyed = accountId ? await shredAccountLevelMentions(deps, accountId, erasure) : false;
-  const knowledgeBase = await deps.erasure.scrub(erasure);
+  // past a function's time): a run that dies there has shredded them already. Once both are done,
+  // a run that goes on from where an earlier one stopped does not search them again.
+  let audienceKeysDestroyed = 0;
+  let accountKeyDestroyed = false;
+  if (!progress.shredded) {
+    audienceKeysDestroyed = await shredAudiences(deps, erasure);
+    accountKeyDestroyed = accountId ? await shredAccountLevelMentions(deps, accountId, erasure) : false;
+    progress.shredded = true;
+    await deps.erasure.saveProgress(personId, progress);
+  }
+  const scrubbed = await deps.erasure.scrub(erasure, {
+    ...(progress.scrub ? { from: progress.scrub } : {}),
+    ...(options.stopAt !== undefined ? { stopAt: options.stopAt } : {}),
+  });
+  const knowledgeBase = { deleted: scrubbed.deleted, redacted: scrubbed.redacted };
+  const receipt = {
+    personId: record.personId,
+    ...(record.emailHash ? { emailHash: record.emailHash } : {}),
+    erasedAt: record.erasedAt,
+    by: record.by,
+    // A run going on from where one stopped (or died) is this erasure still, not one done before.
+    alreadyErased: erasedBefore,
+    knowledgeBase,
+    accountKeyDestroyed,
+    audienceKeysDestroyed,
+  };
+  if (scrubbed.progress) {
+    // Out of the run's time: where the scan stands is kept, and the next request goes on from there
+    // (`harness erase` asks until it is done). They are suppressed and their key is gone already.
+    await deps.erasure.saveProgress(personId, { ...progress, scrub: scrubbed.progress });
+    return { ...receipt, complete: false, outboxEntries: 0 };
+  }
   // A list sync proposed while this ran, before the scrub marked their address erased in the
   // audiences' snapshots, named them under its audience's new key: looked for once more.
   audienceKeysDestroyed += await shredAudiences(deps, erasure);
   const outboxEntries = (await deps.connector.forget?.(erasure)) ?? 0;
-  const stream = erasureStream(personId);
-  if (!(await deps.decisions.events(stream)).some((e) => e.type === "erased"))
+  if (!erasedBefore)
     await deps.decisions.appendEvent({
       stream,
       type: "erased",
@@ -103,14 +142,8 @@ export async function erasePerson(
         audienceKeysDestroyed,
       },
     });
-  return {
-    ...record,
-    alreadyErased: Boolean(previous),
-    knowledgeBase,
-    outboxEntries,
-    accountKeyDestroyed,
-    audienceKeysDestroyed,
-  };
+  await deps.erasure.saveProgress(personId, undefined);
+  return { ...receipt, audienceKeysDestroyed, complete: true, outboxEntries };
 }
 
 /** Whether a decision's fields name the person: their id, their email, their full name. */

@@ -1,8 +1,10 @@
 import { DeleteCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DynamoAgentKnowledgeStore } from "../../shared/adapters/dynamo/agent-kb-store.ts";
+import { DynamoErasureStore } from "../../shared/adapters/dynamo/erasure-store.ts";
 import { DynamoMemoryStore } from "../../shared/adapters/dynamo/memory-store.ts";
 import { archiveLedgerChanges } from "../../shared/usecases/archive.ts";
+import { erasePerson } from "../../shared/usecases/erase.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { startRuntime } from "../helpers/runtime.ts";
 import { acme } from "../helpers/world.ts";
@@ -396,6 +398,39 @@ describe("erasure", () => {
     );
     expect(leaks([await getDecision(h, pending.decisionId)])).toEqual([]);
     expect(leaks(h.rt.sandbox.entries)).toEqual([]);
+  });
+
+  it("an erasure longer than a request's time goes on from where it stopped, request after request, until done", async () => {
+    await janeEverywhere();
+    const runtime = h.rt.deps.erasure as unknown as {
+      keys: ConstructorParameters<typeof DynamoErasureStore>[1];
+    };
+    // Pages of 3 items in 2 segments, and no time at all: each request reads one page a segment.
+    const deps = { ...h.rt.deps, erasure: new DynamoErasureStore(h.rt.db, runtime.keys, 2, 3) };
+    const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
+    const receipts = [];
+    for (let i = 0; i < 200; i++) {
+      const r = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+      receipts.push(r);
+      if (r.complete) break;
+    }
+    // Before, each request scanned from the start and, on a big table, timed out in the same place.
+    expect(receipts.length).toBeGreaterThan(2);
+    expect(receipts.at(-1)).toMatchObject({ complete: true, alreadyErased: false });
+    expect(receipts.slice(0, -1).every((r) => r.complete === false && r.alreadyErased === false)).toBe(true);
+    // The account's decisions were searched once, in the first request.
+    expect(receipts[0]?.accountKeyDestroyed).toBe(true);
+    expect(receipts.slice(1).every((r) => !r.accountKeyDestroyed)).toBe(true);
+    expect(leaks(await scan(h.rt.db.tables.state))).toEqual([]);
+    expect(leaks(await scan(h.rt.db.tables.ledger))).toEqual([]);
+    const events = await h.rt.deps.decisions.events("ERASURE#acme-jane");
+    expect(events.map((e) => e.type)).toEqual(["erased"]);
+    // The record keeps no progress once done (its scan keys are gone with it).
+    expect((await deps.erasure.find({ personId: "acme-jane" }))?.progress).toBeUndefined();
+    // Asked again once done: already erased (its scan runs again, harmlessly, and adds no event).
+    expect(
+      await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() }),
+    ).toMatchObject({ alreadyErased: true });
   });
 
   it("scrubs the knowledge base in parallel segments, all read at once, so a big table fits a function's time", async () => {

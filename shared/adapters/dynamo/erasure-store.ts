@@ -1,7 +1,14 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { KeyOwner } from "../../domain/personal-data.ts";
 import { emailHash, mentions, needleMatcher, redactor } from "../../domain/redact.ts";
-import type { ErasureRecord, ErasureStore, ErasureTarget } from "../../ports.ts";
+import type {
+  ErasureProgress,
+  ErasureRecord,
+  ErasureStore,
+  ErasureTarget,
+  ScrubProgress,
+  ScrubResult,
+} from "../../ports.ts";
 import type { DataKeys } from "./data-keys.ts";
 import { type Db, queryAll } from "./db.ts";
 import { agentKeys, type Key, stateKeys } from "./keys.ts";
@@ -25,9 +32,14 @@ export class DynamoErasureStore implements ErasureStore {
      * and every run timed out in the same place. Segments read their parts of the table at once.
      */
     private readonly segments = 8,
+    /** Items per Scan page (DynamoDB's Limit); default a page of 1 MB. */
+    private readonly pageItems?: number,
   ) {}
 
-  async scrub(target: ErasureTarget): Promise<{ deleted: number; redacted: number }> {
+  async scrub(
+    target: ErasureTarget,
+    run: { from?: ScrubProgress; stopAt?: number } = {},
+  ): Promise<ScrubResult> {
     await this.keys.destroy({ kind: "person", id: target.personId });
     const whole = [target.email ?? "", target.names.join(" ")];
     const full = needleMatcher(whole);
@@ -42,18 +54,34 @@ export class DynamoErasureStore implements ErasureStore {
     // The profile goes last: a run that dies part-way (a function's timeout in a large table) leaves
     // it, so the next run still knows the names and the email to redact, and the account to shred.
     const profile = stateKeys.person(target.personId);
-    let profileFound = false;
     let deleted = 0;
     let redacted = 0;
+    // Where each segment stands when the run ends: done, or the key of the page it did not read.
+    const progress: ScrubProgress = {};
     const segment = async (segment: number) => {
-      let startKey: Item | undefined;
+      const from = run.from?.[String(segment)];
+      if (from === "done") {
+        progress[String(segment)] = "done";
+        return;
+      }
+      let startKey: Item | undefined = from;
+      let pages = 0;
       do {
+        // Out of time (the API function's): stopped between pages, never inside one, after a page at
+        // least (each run gets on), and the next run reads on from here. Before, every run of a big
+        // table timed out in the same place.
+        if (run.stopAt !== undefined && pages > 0 && Date.now() >= run.stopAt && startKey) {
+          progress[String(segment)] = startKey;
+          return;
+        }
+        pages++;
         const res = await this.db.doc.send(
           new ScanCommand({
             TableName: this.db.tables.state,
             ConsistentRead: true,
             Segment: segment,
             TotalSegments: this.segments,
+            ...(this.pageItems ? { Limit: this.pageItems } : {}),
             ...(startKey ? { ExclusiveStartKey: startKey } : {}),
           }),
         );
@@ -62,10 +90,7 @@ export class DynamoErasureStore implements ErasureStore {
           const aboutPerson = refersTo(item);
           // An item whose very key holds their email or full name cannot be redacted in place: it goes.
           const keyMentions = full !== undefined && mentions(key, full);
-          if (key.pk === profile.pk && key.sk === profile.sk) {
-            profileFound = true;
-            continue;
-          }
+          if (key.pk === profile.pk && key.sk === profile.sk) continue;
           if (keyMentions || this.belongsToPerson(key, item, target, aboutPerson)) {
             await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: key }));
             deleted++;
@@ -94,6 +119,7 @@ export class DynamoErasureStore implements ErasureStore {
         }
         startKey = res.LastEvaluatedKey;
       } while (startKey);
+      progress[String(segment)] = "done";
     };
     // Every segment to its end, even when one fails: a failed run is run again, and the others' work
     // is then done already. The first failure is the run's.
@@ -101,10 +127,12 @@ export class DynamoErasureStore implements ErasureStore {
       await Promise.allSettled(Array.from({ length: this.segments }, (_, i) => segment(i)))
     ).find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
-    if (profileFound) {
-      await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: profile }));
-      deleted++;
-    }
+    if (Object.values(progress).some((p) => p !== "done")) return { deleted, redacted, progress };
+    // Every segment done (in this run or earlier ones): the profile goes last.
+    const gone = await this.db.doc.send(
+      new DeleteCommand({ TableName: this.db.tables.state, Key: profile, ReturnValues: "ALL_OLD" }),
+    );
+    if (gone.Attributes) deleted++;
     return { deleted, redacted };
   }
 
@@ -152,6 +180,19 @@ export class DynamoErasureStore implements ErasureStore {
           .map((s) => String(s.audienceId)),
       ]),
     ];
+  }
+
+  async saveProgress(personId: string, progress: ErasureProgress | undefined): Promise<void> {
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.erasedPerson(personId),
+        ...(progress
+          ? { UpdateExpression: "SET progress = :p", ExpressionAttributeValues: { ":p": progress } }
+          : { UpdateExpression: "REMOVE progress" }),
+        ConditionExpression: "attribute_exists(pk)",
+      }),
+    );
   }
 
   async mark(record: ErasureRecord): Promise<void> {
