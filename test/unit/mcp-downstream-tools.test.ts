@@ -44,6 +44,7 @@ function fakeServer(tools: Tool[] = [pushAudience]) {
   const server = {
     name: "ads",
     tools,
+    settings: { name: "ads", timeoutMs: 10_000 },
     call: async (tool: string, args: Record<string, unknown>, key: string) => {
       calls.push({ tool, args, key });
       return "ok";
