@@ -115,6 +115,23 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
     expect(JSON.stringify(api.requests)).not.toMatch(/jane@acme\.io/i);
   });
 
+  it("with too little time left for a new segment's create, wait and add, makes no segment: turned away", async () => {
+    // 35 s: a lookup's 10 s fits, the create, LinkedIn's 5 s, the look again and the add (40 s) do not.
+    const err = await connector
+      .execute({
+        idempotencyKey: "d_t:exec:1",
+        decision: decision("linkedin.audience.add"),
+        payload: add,
+        timeLeft: () => 35_000,
+      })
+      .catch((e) => e);
+    expect(err).toMatchObject({ outcomeUnknown: false, retryAfterMs: 0 });
+    expect(err.message).toMatch(/LinkedIn create DMP segment: not started, 35 s left/);
+    // Looked for the segment, found none, and stopped there: nothing created, nothing waited for.
+    expect(api.requests.map((r) => r.method)).toEqual(["GET"]);
+    expect(waits).toEqual([]);
+  });
+
   it("executors that create a new audience's segment at the same moment all add to the oldest copy", async () => {
     // Cold containers of a burst of adds to a new audience each find no segment and create one.
     const arrived: (() => void)[] = [];

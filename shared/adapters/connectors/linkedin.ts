@@ -16,6 +16,7 @@ import {
   HttpStatusError,
   type RetryPolicy,
   retryAfterMs,
+  startIfTimeFor,
   statusOf,
   withinTimeLeft,
   withRetries,
@@ -140,6 +141,9 @@ export class LinkedInConnector implements Connector {
     if (cached) return cached;
     let id = await this.findSegment(audienceId, key);
     if (id === undefined) {
+      // The create, LinkedIn's 5 s before adding (counted as a call's time), the look again and the
+      // add: without the time for them all, no segment is made that this run would leave unused.
+      startIfTimeFor("LinkedIn create DMP segment", 4);
       // Not repeated after no answer: a second create makes a second segment of the same name.
       const created = await this.call(
         "LinkedIn create DMP segment",
