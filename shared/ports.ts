@@ -329,13 +329,18 @@ export interface ErasureRecord {
   progress?: ErasureProgress;
 }
 
-/** Where the state table's scan stands, per segment: the key to go on from, or done. */
-export type ScrubProgress = Record<string, Record<string, unknown> | "done">;
+/** Which of the state table scan's segments are done (no key of where one stood: keys hold addresses). */
+export interface ScrubProgress {
+  total: number;
+  done: number[];
+}
 
 export interface ErasureProgress {
   /** The account's and the audiences' decisions were searched (and their keys destroyed if named). */
   shredded?: boolean;
   scrub?: ScrubProgress;
+  /** What the requests so far found and did (counts only). */
+  found?: { accountKeyDestroyed: boolean; audienceKeysDestroyed: number; deleted: number; redacted: number };
 }
 
 export interface ScrubResult {

@@ -4,7 +4,7 @@ import { emailHash, mentions, needleMatcher } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import * as z from "../domain/zod-mini.ts";
-import type { Deps, ErasureRecord, ErasureStore, ErasureTarget } from "../ports.ts";
+import type { Deps, ErasureProgress, ErasureRecord, ErasureStore, ErasureTarget } from "../ports.ts";
 import type { Principal } from "./principal.ts";
 
 export const EraseBody = z.strictObject({
@@ -89,43 +89,51 @@ export async function erasePerson(
     names: person ? [person.firstName, person.lastName] : [],
   };
   const accountId = person?.accountId;
-  const progress = previous?.progress ?? {};
+  const progress: ErasureProgress = previous?.progress ?? {};
+  // What the requests of this erasure found and did, added up across them (counts, no personal data):
+  // the receipt and the `erased` event report the whole erasure, not its last request.
+  const found = progress.found ?? {
+    accountKeyDestroyed: false,
+    audienceKeysDestroyed: 0,
+    deleted: 0,
+    redacted: 0,
+  };
   // First the audiences, one query each, before the account's scan (which a big account can take
   // past a function's time): a run that dies there has shredded them already. Once both are done,
   // a run that goes on from where an earlier one stopped does not search them again.
-  let audienceKeysDestroyed = 0;
-  let accountKeyDestroyed = false;
   if (!progress.shredded) {
-    audienceKeysDestroyed = await shredAudiences(deps, erasure);
-    accountKeyDestroyed = accountId ? await shredAccountLevelMentions(deps, accountId, erasure) : false;
+    found.audienceKeysDestroyed += await shredAudiences(deps, erasure);
+    if (accountId && (await shredAccountLevelMentions(deps, accountId, erasure)))
+      found.accountKeyDestroyed = true;
     progress.shredded = true;
-    await deps.erasure.saveProgress(personId, progress);
+    await deps.erasure.saveProgress(personId, { ...progress, found });
   }
   const scrubbed = await deps.erasure.scrub(erasure, {
     ...(progress.scrub ? { from: progress.scrub } : {}),
     ...(options.stopAt !== undefined ? { stopAt: options.stopAt } : {}),
   });
-  const knowledgeBase = { deleted: scrubbed.deleted, redacted: scrubbed.redacted };
-  const receipt = {
+  found.deleted += scrubbed.deleted;
+  found.redacted += scrubbed.redacted;
+  const receipt = () => ({
     personId: record.personId,
     ...(record.emailHash ? { emailHash: record.emailHash } : {}),
     erasedAt: record.erasedAt,
     by: record.by,
     // A run going on from where one stopped (or died) is this erasure still, not one done before.
     alreadyErased: erasedBefore,
-    knowledgeBase,
-    accountKeyDestroyed,
-    audienceKeysDestroyed,
-  };
+    knowledgeBase: { deleted: found.deleted, redacted: found.redacted },
+    accountKeyDestroyed: found.accountKeyDestroyed,
+    audienceKeysDestroyed: found.audienceKeysDestroyed,
+  });
   if (scrubbed.progress) {
-    // Out of the run's time: where the scan stands is kept, and the next request goes on from there
-    // (`harness erase` asks until it is done). They are suppressed and their key is gone already.
-    await deps.erasure.saveProgress(personId, { ...progress, scrub: scrubbed.progress });
-    return { ...receipt, complete: false, outboxEntries: 0 };
+    // Out of the run's time: which segments are done is kept, and the next request goes on from
+    // there (`harness erase` asks until it is done). They are suppressed and their key is gone already.
+    await deps.erasure.saveProgress(personId, { ...progress, found, scrub: scrubbed.progress });
+    return { ...receipt(), complete: false, outboxEntries: 0 };
   }
   // A list sync proposed while this ran, before the scrub marked their address erased in the
   // audiences' snapshots, named them under its audience's new key: looked for once more.
-  audienceKeysDestroyed += await shredAudiences(deps, erasure);
+  found.audienceKeysDestroyed += await shredAudiences(deps, erasure);
   const outboxEntries = (await deps.connector.forget?.(erasure)) ?? 0;
   if (!erasedBefore)
     await deps.decisions.appendEvent({
@@ -133,17 +141,17 @@ export async function erasePerson(
       type: "erased",
       at,
       actor: principal.subject,
-      detail: `personal data erased (${reason}): data key destroyed${accountKeyDestroyed ? ", with the account-level decisions' key that named them" : ""}${audienceKeysDestroyed ? `, with the key of ${audienceKeysDestroyed} audience(s) whose list syncs named them` : ""}, knowledge base scrubbed, do-not-contact kept`,
+      detail: `personal data erased (${reason}): data key destroyed${found.accountKeyDestroyed ? ", with the account-level decisions' key that named them" : ""}${found.audienceKeysDestroyed ? `, with the key of ${found.audienceKeysDestroyed} audience(s) whose list syncs named them` : ""}, knowledge base scrubbed, do-not-contact kept`,
       data: {
-        deleted: knowledgeBase.deleted,
-        redacted: knowledgeBase.redacted,
+        deleted: found.deleted,
+        redacted: found.redacted,
         outboxEntries,
-        accountKeyDestroyed,
-        audienceKeysDestroyed,
+        accountKeyDestroyed: found.accountKeyDestroyed,
+        audienceKeysDestroyed: found.audienceKeysDestroyed,
       },
     });
   await deps.erasure.saveProgress(personId, undefined);
-  return { ...receipt, audienceKeysDestroyed, complete: true, outboxEntries };
+  return { ...receipt(), complete: true, outboxEntries };
 }
 
 /** Whether a decision's fields name the person: their id, their email, their full name. */

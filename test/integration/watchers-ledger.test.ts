@@ -211,6 +211,19 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     );
     await ingestExecuted(deps, executed("d-wl-part-1", "list.sync"));
     const snap = (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-3");
+    // A sync whose audience's key an erasure destroyed before its event was handled: nothing to read
+    // (its payload is empty), and nothing thrown (before, every retry failed into the dead-letter queue).
+    ledger.set("d-wl-shredded", {
+      decisionId: "d-wl-shredded",
+      status: "executed",
+      actionType: "list.sync",
+      agentId: "wl-agent",
+      accountId: "audience:wl-aud-3",
+      payload: {},
+      erased: true,
+      execution: { at: "2026-03-10T14:00:00.000Z", idempotencyKey: "k" },
+    } as unknown as Decision);
+    await ingestExecuted(deps, executed("d-wl-shredded", "list.sync"));
     // b removed, d added, and the address an erasure left is dropped, as a whole audience's sync drops it.
     expect(snap?.members).toEqual([m("a"), m("c"), m("d")]);
     expect(snap?.decisionId).toBe("d-wl-part-1");

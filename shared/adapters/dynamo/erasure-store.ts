@@ -27,13 +27,18 @@ export class DynamoErasureStore implements ErasureStore {
     private readonly db: Db,
     private readonly keys: DataKeys,
     /**
-     * Segments of the scrub's parallel Scan. One segment reads one page (1 MB) at a time: a state
-     * table of a few GB (memory chunks with their vectors) took longer than the API function's 29 s,
-     * and every run timed out in the same place. Segments read their parts of the table at once.
+     * Segments of the scrub's Scan. Many, so that a request that runs out of time leaves most of its
+     * work recorded as segments done; where a segment stood is never kept (a Scan's start key is an
+     * item's key, and `EMAIL#<address>` is one).
      */
-    private readonly segments = 8,
+    private readonly segments = 256,
     /** Items per Scan page (DynamoDB's Limit); default a page of 1 MB. */
     private readonly pageItems?: number,
+    /**
+     * Segments read at once. One reads a page (1 MB) at a time: a state table of a few GB (memory
+     * chunks with their vectors) took longer than the API function's 29 s read in sequence.
+     */
+    private readonly concurrency = 8,
   ) {}
 
   async scrub(
@@ -56,25 +61,12 @@ export class DynamoErasureStore implements ErasureStore {
     const profile = stateKeys.person(target.personId);
     let deleted = 0;
     let redacted = 0;
-    // Where each segment stands when the run ends: done, or the key of the page it did not read.
-    const progress: ScrubProgress = {};
+    // Segments done, in this run or earlier ones (a count of segments other than this store's: none).
+    const done = new Set(run.from?.total === this.segments ? run.from.done : []);
+    const queue = Array.from({ length: this.segments }, (_, i) => i).filter((i) => !done.has(i));
     const segment = async (segment: number) => {
-      const from = run.from?.[String(segment)];
-      if (from === "done") {
-        progress[String(segment)] = "done";
-        return;
-      }
-      let startKey: Item | undefined = from;
-      let pages = 0;
+      let startKey: Item | undefined;
       do {
-        // Out of time (the API function's): stopped between pages, never inside one, after a page at
-        // least (each run gets on), and the next run reads on from here. Before, every run of a big
-        // table timed out in the same place.
-        if (run.stopAt !== undefined && pages > 0 && Date.now() >= run.stopAt && startKey) {
-          progress[String(segment)] = startKey;
-          return;
-        }
-        pages++;
         const res = await this.db.doc.send(
           new ScanCommand({
             TableName: this.db.tables.state,
@@ -87,10 +79,12 @@ export class DynamoErasureStore implements ErasureStore {
         );
         for (const item of res.Items ?? []) {
           const key: Key = { pk: String(item.pk), sk: String(item.sk) };
+          // Erasure records are never rewritten: they hold no personal data, only hashes and ids.
+          if (key.pk.startsWith("ERASED#")) continue;
+          if (key.pk === profile.pk && key.sk === profile.sk) continue;
           const aboutPerson = refersTo(item);
           // An item whose very key holds their email or full name cannot be redacted in place: it goes.
           const keyMentions = full !== undefined && mentions(key, full);
-          if (key.pk === profile.pk && key.sk === profile.sk) continue;
           if (keyMentions || this.belongsToPerson(key, item, target, aboutPerson)) {
             await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: key }));
             deleted++;
@@ -119,15 +113,25 @@ export class DynamoErasureStore implements ErasureStore {
         }
         startKey = res.LastEvaluatedKey;
       } while (startKey);
-      progress[String(segment)] = "done";
+      done.add(segment);
     };
-    // Every segment to its end, even when one fails: a failed run is run again, and the others' work
-    // is then done already. The first failure is the run's.
+    // Workers take segments in turn. Out of time (the API function's), a worker starts no other
+    // segment once it has read one in this run (so every run gets on); a segment it started it reads
+    // to its end. Every worker to its end, even when one fails: the segments done are kept.
+    const worker = async () => {
+      let started = 0;
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        if (started > 0 && run.stopAt !== undefined && Date.now() >= run.stopAt) return;
+        started++;
+        await segment(next);
+      }
+    };
     const failed = (
-      await Promise.allSettled(Array.from({ length: this.segments }, (_, i) => segment(i)))
+      await Promise.allSettled(Array.from({ length: Math.min(this.concurrency, this.segments) }, worker))
     ).find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
-    if (Object.values(progress).some((p) => p !== "done")) return { deleted, redacted, progress };
+    if (done.size < this.segments)
+      return { deleted, redacted, progress: { total: this.segments, done: [...done].sort((a, b) => a - b) } };
     // Every segment done (in this run or earlier ones): the profile goes last.
     const gone = await this.db.doc.send(
       new DeleteCommand({ TableName: this.db.tables.state, Key: profile, ReturnValues: "ALL_OLD" }),

@@ -34,6 +34,9 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
   // events on the bus can say it; a decision refused or rejected is never knowledge.
   if (d?.status !== "executed") return;
   if (d.actionType === "list.sync") {
+    // Its audience's key was destroyed by an erasure meanwhile: nothing left to read (the payload is
+    // empty), and read, it failed every retry into the dead-letter queue. The next sync goes on.
+    if (d.erased) return;
     const p = ListSyncPayload.parse(d.payload);
     // Who this sync added, for an erasure to find the audience's syncs later (also once they left it).
     await deps.agentKb.recordAudienceMembers(
