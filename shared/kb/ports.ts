@@ -36,6 +36,11 @@ export interface AgentKnowledgeStore {
   putLeadListEntry(e: LeadListEntry): Promise<void>;
   leadList(date: string): Promise<LeadListEntry[]>;
   putAudienceSnapshot(s: AudienceSnapshot): Promise<void>;
+  /** An audience's snapshot changed from the one read, written only if nobody wrote it since (retried). */
+  updateAudienceSnapshot(
+    audienceId: string,
+    next: (last: AudienceSnapshot | undefined) => AudienceSnapshot,
+  ): Promise<void>;
   /** The people an executed list sync added to an audience (agentKeys.audienceMember). */
   recordAudienceMembers(audienceId: string, personIds: string[]): Promise<void>;
   audienceSnapshots(): Promise<AudienceSnapshot[]>;

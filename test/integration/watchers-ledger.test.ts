@@ -193,6 +193,32 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     expect(await rt.deps.erasure?.audiencesNaming("wl-jane")).toEqual(["wl-aud-2"]);
   });
 
+  it("parts of one audience handled at once each keep their changes, in whatever order they come", async () => {
+    const parts = Array.from({ length: 6 }, (_, i) => `d-wl-conc-${i}`);
+    parts.forEach((id, i) =>
+      record(
+        id,
+        "executed",
+        "list.sync",
+        {
+          audienceId: "wl-aud-4",
+          listName: "wl",
+          add: [0, 1, 2].map((j) => ({ personId: `p${i}-${j}`, email: `p${i}-${j}@wl-acme.io` })),
+          remove: [],
+        },
+        // The later parts first: a part's snapshot time never goes back.
+        `2026-03-10T15:0${5 - i}:00.000Z`,
+      ),
+    );
+    // A manual full sync's parts, executed together: before, each read the same snapshot and the last
+    // write kept only its own adds (and an older part's event arriving late was passed over).
+    await Promise.all(parts.map((id) => ingestExecuted(deps, executed(id, "list.sync"))));
+    const snap = (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-4");
+    expect(snap?.members).toHaveLength(18);
+    expect(snap?.syncedAt).toBe("2026-03-10T15:05:00.000Z");
+    expect(snap).not.toHaveProperty("rev");
+  });
+
   it("a sync that carried a part of its audience (no members list) leaves the last snapshot less its removes, plus its adds", async () => {
     const m = (id: string, email = `${id}@wl-acme.io`) => ({ personId: id, email });
     // The last snapshot, as a whole audience's sync left it and an erasure's scrub then redacted it.

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Account, Person } from "../../domain/kb.ts";
 import type { AgentKnowledgeStore } from "../../kb/ports.ts";
@@ -143,13 +144,44 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
       await this.db.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...agentKeys.audienceSynced(s.audienceId), ...s },
+          // A new `rev`: a part's update read before this write does not then write over it.
+          Item: { ...agentKeys.audienceSynced(s.audienceId), ...s, rev: randomUUID() },
           ConditionExpression: "attribute_not_exists(syncedAt) OR syncedAt <= :at",
           ExpressionAttributeValues: { ":at": s.syncedAt },
         }),
       );
     } catch (err) {
       if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
+  }
+
+  async updateAudienceSnapshot(
+    audienceId: string,
+    next: (last: AudienceSnapshot | undefined) => AudienceSnapshot,
+  ): Promise<void> {
+    const key = agentKeys.audienceSynced(audienceId);
+    // Read, change, write only if nobody wrote it since (every write gives it a new `rev`): two parts'
+    // events handled at once each read the same snapshot, and the later write dropped the other's changes.
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.get<AudienceSnapshot & { rev?: string }>(key);
+      const { rev, ...snapshot } = last ?? {};
+      try {
+        await this.db.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...key, ...next(last ? (snapshot as AudienceSnapshot) : undefined), rev: randomUUID() },
+            ConditionExpression: !last
+              ? "attribute_not_exists(pk)"
+              : rev === undefined
+                ? "attribute_exists(pk) AND attribute_not_exists(rev)"
+                : "rev = :rev",
+            ...(rev !== undefined ? { ExpressionAttributeValues: { ":rev": rev } } : {}),
+          }),
+        );
+        return;
+      } catch (err) {
+        if ((err as Error).name !== "ConditionalCheckFailedException" || attempt >= 10) throw err;
+      }
     }
   }
 
@@ -167,9 +199,10 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
   }
 
   async audienceSnapshots(): Promise<AudienceSnapshot[]> {
-    return (await this.query(agentKeys.audiencePartition, "SYNCED#")).map(
-      (i) => strip<AudienceSnapshot>(i) as AudienceSnapshot,
-    );
+    return (await this.query(agentKeys.audiencePartition, "SYNCED#")).map((i) => {
+      const { rev: _rev, ...snapshot } = strip<AudienceSnapshot & { rev?: string }>(i) ?? {};
+      return snapshot as AudienceSnapshot;
+    });
   }
 
   async flags(accountId: string): Promise<AccountFlags> {

@@ -9,6 +9,7 @@ import { ErasedError } from "../../domain/errors.ts";
 import { ERASED } from "../../domain/personal-data.ts";
 import { iso } from "../../domain/time.ts";
 import type { AgentKnowledgeStore, MemoryStore } from "../../kb/ports.ts";
+import type { AudienceSnapshot } from "../../kb/types.ts";
 import type { KnowledgeView } from "../../kb/view.ts";
 import type { Clock, DecisionStore, DomainEvent, EventPublisher, KnowledgeStore } from "../../ports.ts";
 import { AGENT_EVENTS, ExecutedEvent } from "../events.ts";
@@ -43,12 +44,18 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
       p.audienceId,
       p.add.map((m) => m.personId),
     );
-    await deps.agentKb.putAudienceSnapshot({
-      audienceId: p.audienceId,
-      members: p.members ?? (await afterPart(deps, p)),
-      syncedAt: d.execution?.at ?? iso(deps.clock.now()),
-      decisionId: d.decisionId,
-    });
+    const syncedAt = d.execution?.at ?? iso(deps.clock.now());
+    if (p.members)
+      await deps.agentKb.putAudienceSnapshot({
+        audienceId: p.audienceId,
+        members: p.members,
+        syncedAt,
+        decisionId: d.decisionId,
+      });
+    else
+      await deps.agentKb.updateAudienceSnapshot(p.audienceId, (last) =>
+        afterPart(last, p, syncedAt, d.decisionId),
+      );
     return;
   }
   await applyCrmUpdate(deps, d, CrmUpdate.parse(d.payload));
@@ -56,12 +63,18 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
 
 /**
  * The audience after a sync that carried a part of it (no `members`: audiences.ts): the last snapshot
- * less its removes (and the addresses an erasure left as ERASED), plus its adds. A part's event handled
- * out of order is passed over by the snapshot's time (putAudienceSnapshot): the next sync then proposes
- * that part's difference again, which adds and removes nobody twice.
+ * less its removes (and the addresses an erasure left as ERASED), plus its adds, whatever order parts
+ * are handled in. Parts of one run name different people, so their order does not matter; one person
+ * added in one sync and removed in a later one, handled the other way round, is left in the snapshot
+ * (or out of it) as HubSpot has them not, and the next sync proposes the difference again: an add or a
+ * remove made twice changes nothing.
  */
-async function afterPart(deps: IngestDeps, p: ListSyncPayload): Promise<ListSyncPayload["add"]> {
-  const last = (await deps.agentKb.audienceSnapshots()).find((s) => s.audienceId === p.audienceId);
+function afterPart(
+  last: AudienceSnapshot | undefined,
+  p: ListSyncPayload,
+  syncedAt: string,
+  decisionId: string,
+): AudienceSnapshot {
   const removed = new Set(p.remove.map((m) => m.personId));
   const after = new Map(
     (last?.members ?? [])
@@ -69,7 +82,15 @@ async function afterPart(deps: IngestDeps, p: ListSyncPayload): Promise<ListSync
       .map((m) => [m.personId, m.email]),
   );
   for (const m of p.add) after.set(m.personId, m.email);
-  return [...after].sort(([a], [b]) => a.localeCompare(b)).map(([personId, email]) => ({ personId, email }));
+  const newer = !last || last.syncedAt <= syncedAt;
+  return {
+    audienceId: p.audienceId,
+    members: [...after]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([personId, email]) => ({ personId, email })),
+    syncedAt: newer ? syncedAt : last.syncedAt,
+    ...(newer ? { decisionId } : last.decisionId ? { decisionId: last.decisionId } : {}),
+  };
 }
 
 async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Promise<void> {

@@ -43,8 +43,8 @@ export async function currentAudiences(kb: KnowledgeView, at: number): Promise<M
 /**
  * What one list sync's members may weigh, as JSON: the gate refuses a payload over 32 KB (proposal.ts),
  * and a sync whose `members` listed an audience of a few hundred was refused every hour, never synced.
- * Past this, a sync takes a part (removes first: someone who asked to stop leaves the list first),
- * and the next sync takes the rest; the members list goes only where it fits.
+ * Past this, the difference goes in parts, each a list sync of its own (removes first: someone who
+ * asked to stop leaves the list first); the members list goes only where it fits beside one part.
  */
 export const SYNC_BUDGET_BYTES = 28_000;
 
@@ -67,42 +67,55 @@ export async function proposeSync(
     .filter(([id, email]) => !audience.members.has(id) && email !== ERASED)
     .map(([personId, email]) => ({ personId, email }));
   if (toAdd.length === 0 && toRemove.length === 0 && !full) return false;
-  let used = 0;
-  const take = <T>(list: T[]): T[] => {
-    const out: T[] = [];
-    for (const m of list) {
-      const bytes = JSON.stringify(m).length + 1;
-      if (used + bytes > SYNC_BUDGET_BYTES) break;
-      out.push(m);
-      used += bytes;
-    }
-    return out;
-  };
-  const remove = take(toRemove);
-  const add = take(toAdd);
-  const part = add.length < toAdd.length || remove.length < toRemove.length;
   const members = [...audience.members]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([personId, email]) => ({ personId, email }));
-  const withMembers = !part && take(members).length === members.length;
-  await ctx.propose({
-    key,
-    action: { type: "list.sync" },
-    // list.sync targets an audience rather than an account: the audience id stands in the account slot.
-    target: { accountId: `audience:${audience.audienceId}` },
-    payload: {
-      audienceId: audience.audienceId,
-      listName: audience.listName,
-      add,
-      remove,
-      ...(withMembers ? { members } : {}),
-    },
-    reasoning: `${why}: ${add.length} to add, ${remove.length} to remove; ${audience.members.size} members now.${
-      part
-        ? ` A part: ${toAdd.length} to add and ${toRemove.length} to remove in all, more than one sync carries; the next sync takes the rest.`
-        : ""
-    }`,
-    confidence: 0.95,
-  });
+  // Parts until all of the difference is proposed, each its own decision: a manual full sync re-adds
+  // the whole audience (before, one part of it, the same one every run), and an hourly one syncs a
+  // large audience within the hour. Their events may be handled in any order (ingest.ts).
+  const parts: { add: typeof toAdd; remove: typeof toRemove }[] = [];
+  let [adds, removes] = [toAdd, toRemove];
+  do {
+    let used = 0;
+    const take = <T>(list: T[]): T[] => {
+      const out: T[] = [];
+      for (const m of list) {
+        const bytes = JSON.stringify(m).length + 1;
+        if (used + bytes > SYNC_BUDGET_BYTES) break;
+        out.push(m);
+        used += bytes;
+      }
+      return out;
+    };
+    const remove = take(removes);
+    const add = take(adds);
+    parts.push({ add, remove });
+    [adds, removes] = [adds.slice(add.length), removes.slice(remove.length)];
+  } while (adds.length > 0 || removes.length > 0);
+  // The whole audience goes with a sync only where it fits beside its one part.
+  const weight = (list: unknown[]) => list.reduce((n: number, m) => n + JSON.stringify(m).length + 1, 0);
+  const only = parts.length === 1 ? parts[0] : undefined;
+  const withMembers =
+    only !== undefined && weight(only.add) + weight(only.remove) + weight(members) <= SYNC_BUDGET_BYTES;
+  for (const [n, part] of parts.entries())
+    await ctx.propose({
+      key: n === 0 ? key : `${key}#part-${n + 1}`,
+      action: { type: "list.sync" },
+      // list.sync targets an audience rather than an account: the audience id stands in the account slot.
+      target: { accountId: `audience:${audience.audienceId}` },
+      payload: {
+        audienceId: audience.audienceId,
+        listName: audience.listName,
+        add: part.add,
+        remove: part.remove,
+        ...(withMembers ? { members } : {}),
+      },
+      reasoning: `${why}: ${part.add.length} to add, ${part.remove.length} to remove; ${audience.members.size} members now.${
+        parts.length > 1
+          ? ` Part ${n + 1} of ${parts.length}: ${toAdd.length} to add and ${toRemove.length} to remove in all, more than one sync carries.`
+          : ""
+      }`,
+      confidence: 0.95,
+    });
   return true;
 }
