@@ -195,7 +195,7 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
 
   it("parts of one audience handled at once each keep their changes, in whatever order they come", async () => {
     const parts = Array.from({ length: 6 }, (_, i) => `d-wl-conc-${i}`);
-    parts.forEach((id, i) =>
+    for (const [i, id] of parts.entries())
       record(
         id,
         "executed",
@@ -208,8 +208,7 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
         },
         // The later parts first: a part's snapshot time never goes back.
         `2026-03-10T15:0${5 - i}:00.000Z`,
-      ),
-    );
+      );
     // A manual full sync's parts, executed together: before, each read the same snapshot and the last
     // write kept only its own adds (and an older part's event arriving late was passed over).
     await Promise.all(parts.map((id) => ingestExecuted(deps, executed(id, "list.sync"))));
