@@ -338,6 +338,8 @@ export interface ScrubProgress {
 export interface ErasureProgress {
   /** The account's and the audiences' decisions were searched (and their keys destroyed if named). */
   shredded?: boolean;
+  /** The audiences that search looked at (ids): looked at again when the scrub is done. */
+  audiences?: string[];
   scrub?: ScrubProgress;
   /** What the requests so far found and did (counts only). */
   found?: { accountKeyDestroyed: boolean; audienceKeysDestroyed: number; deleted: number; redacted: number };

@@ -102,7 +102,9 @@ export async function erasePerson(
   // past a function's time): a run that dies there has shredded them already. Once both are done,
   // a run that goes on from where an earlier one stopped does not search them again.
   if (!progress.shredded) {
-    found.audienceKeysDestroyed += await shredAudiences(deps, erasure);
+    const first = await shredAudiences(deps, erasure);
+    found.audienceKeysDestroyed += first.destroyed;
+    progress.audiences = first.audiences;
     if (accountId && (await shredAccountLevelMentions(deps, accountId, erasure)))
       found.accountKeyDestroyed = true;
     progress.shredded = true;
@@ -133,7 +135,10 @@ export async function erasePerson(
   }
   // A list sync proposed while this ran, before the scrub marked their address erased in the
   // audiences' snapshots, named them under its audience's new key: looked for once more.
-  found.audienceKeysDestroyed += await shredAudiences(deps, erasure);
+  // Those the first search found, too: once the person was suppressed, the next sync of an audience
+  // found by its snapshot removed them by address (under its new key), and its snapshot then no longer
+  // listed them.
+  found.audienceKeysDestroyed += (await shredAudiences(deps, erasure, progress.audiences)).destroyed;
   const outboxEntries = (await deps.connector.forget?.(erasure)) ?? 0;
   if (!erasedBefore)
     await deps.decisions.appendEvent({
@@ -172,10 +177,12 @@ function namesOf(target: ErasureTarget): (value: unknown) => boolean {
 async function shredAudiences(
   deps: Pick<Deps, "decisions" | "erasure">,
   target: ErasureTarget,
-): Promise<number> {
+  /** Audiences an earlier search of this erasure found (ids): searched again whatever is found now. */
+  before: string[] = [],
+): Promise<{ destroyed: number; audiences: string[] }> {
   const erasure = deps.erasure as ErasureStore;
   const names = namesOf(target);
-  const audiences = new Set(await erasure.audiencesNaming(target.personId));
+  const audiences = new Set([...before, ...(await erasure.audiencesNaming(target.personId))]);
   for (const status of ["scheduled", "pending_approval", "dispatched"] as const) {
     let cursor: string | undefined;
     do {
@@ -188,8 +195,9 @@ async function shredAudiences(
   }
   let destroyed = 0;
   for (const audienceId of audiences)
-    if (await shredAccountLevelMentions(deps, `${AUDIENCE}${audienceId}`, target)) destroyed++;
-  return destroyed;
+    if (await shredAccountLevelMentions(deps, `${AUDIENCE}${audienceId}`, target, { events: false }))
+      destroyed++;
+  return { destroyed, audiences: [...audiences].sort() };
 }
 
 /** The account slot of a list sync's decision (shared/agents/workflows/audiences.ts). */
@@ -205,6 +213,11 @@ async function shredAccountLevelMentions(
   deps: Pick<Deps, "decisions" | "erasure">,
   accountId: string,
   target: ErasureTarget,
+  /**
+   * `events: false`: the payloads only (an audience's list syncs, whose events say what was synced,
+   * never to whom): a query a decision less, where an audience they left long ago holds thousands.
+   */
+  options: { events?: boolean } = {},
 ): Promise<boolean> {
   const names = namesOf(target);
   let cursor: string | undefined;
@@ -215,13 +228,16 @@ async function shredAccountLevelMentions(
       ...(cursor ? { cursor } : {}),
     });
     for (const d of page.items) {
-      if (d.personId) continue;
-      // Newest first: one shredded already means every older one was under that key too (a second
-      // run, or another erasure of the account): nothing older is left to read.
-      if (d.erased) return false;
+      // Shredded already (an earlier search of this erasure, or another's). Not a place to stop: the
+      // listing's order is the decisions' time, not their keys', and one sealed under a newer key may
+      // sort among those of the older (decided in the same millisecond, or just before the key went).
+      if (d.personId || d.erased) continue;
       const named =
         names({ payload: d.payload, reasoning: d.reasoning, review: d.review, execution: d.execution }) ||
-        names((await deps.decisions.events(streams.decision(d.decisionId))).map((e) => [e.detail, e.data]));
+        (options.events !== false &&
+          names(
+            (await deps.decisions.events(streams.decision(d.decisionId))).map((e) => [e.detail, e.data]),
+          ));
       if (named) {
         await deps.erasure?.destroyKey({ kind: "account", id: accountId });
         return true;

@@ -450,6 +450,48 @@ describe("erasure", () => {
     ).toMatchObject({ alreadyErased: true });
   });
 
+  it("a sync that removed her by address while her erasure went on, request after request, is shredded at its end", async () => {
+    await janeEverywhere();
+    const runtime = h.rt.deps.erasure as unknown as {
+      keys: ConstructorParameters<typeof DynamoErasureStore>[1];
+    };
+    const deps = { ...h.rt.deps, erasure: new DynamoErasureStore(h.rt.db, runtime.keys, 16, 3, 2) };
+    const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
+    const first = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+    expect(first).toMatchObject({ complete: false, audienceKeysDestroyed: 1 });
+    // She is suppressed now: the next hourly sync of sdr-ann (found by its snapshot) removes her, by
+    // address, under the audience's new key, and its snapshot no longer lists her.
+    const removal = await proposeOk(h, {
+      proposalId: "sync-ann-2",
+      agentId: "list-sync",
+      action: { type: "list.sync" },
+      target: { accountId: "audience:sdr-ann" },
+      payload: {
+        audienceId: "sdr-ann",
+        listName: "Harness: ann target contacts",
+        add: [],
+        remove: [{ personId: "acme-jane", email: EMAIL }],
+        members: [],
+      },
+      reasoning: "hourly sync: 0 to add, 1 to remove",
+      confidence: 0.95,
+    });
+    await waitForStatus(h, removal.decisionId, "executed");
+    await new DynamoAgentKnowledgeStore(h.rt.db).putAudienceSnapshot({
+      audienceId: "sdr-ann",
+      members: [],
+      syncedAt: new Date(h.rt.clock.now() + 1).toISOString(),
+      decisionId: removal.decisionId,
+    });
+    let last = first;
+    for (let i = 0; i < 50 && !last.complete; i++)
+      last = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+    expect(last.complete).toBe(true);
+    // Before, the last search found the audience nowhere (no snapshot, no add, nothing queued).
+    expect(last.audienceKeysDestroyed).toBe(2);
+    expect(await getDecision(h, removal.decisionId)).toMatchObject({ erased: true, payload: {} });
+  });
+
   it("scrubs the knowledge base in 256 segments, 8 read at once, so a big table fits a function's time", async () => {
     await janeEverywhere();
     const store = h.rt.deps.erasure as unknown as { db: typeof h.rt.db };
