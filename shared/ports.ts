@@ -360,6 +360,9 @@ export interface ErasureStore {
   scrub(target: ErasureTarget, run?: { from?: ScrubProgress; stopAt?: number }): Promise<ScrubResult>;
   /** Keep how far an erasure got on its record (undefined: it is complete). */
   saveProgress(personId: string, progress: ErasureProgress | undefined): Promise<void>;
+  /** One run of a person's erasure at a time: false while another holds it (until `until`, wall ms). */
+  claimRun(personId: string, until: number, now: number): Promise<boolean>;
+  releaseRun(personId: string): Promise<void>;
   /** Destroy a data key (an account's, when one of its account-level decisions names the person). */
   destroyKey(owner: KeyOwner): Promise<void>;
   /** Audiences whose last synced snapshot lists the person (by id, which the scrub leaves). */

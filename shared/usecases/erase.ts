@@ -1,5 +1,5 @@
 import { streams } from "../domain/decision.ts";
-import { NotFoundError } from "../domain/errors.ts";
+import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import { emailHash, mentions, needleMatcher } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
@@ -53,10 +53,6 @@ export async function erasePerson(
     (target.email ? (await deps.erasure.find({ email: target.email }))?.personId : undefined);
   if (!personId) throw new NotFoundError("no such person in the knowledge base");
   const previous = await deps.erasure.find({ personId });
-  const stream = erasureStream(personId);
-  // Done before: its `erased` event is written once, when an erasure of them ran to its end.
-  const erasedBefore =
-    Boolean(previous) && (await deps.decisions.events(stream)).some((e) => e.type === "erased");
   const person = await deps.kb.getPerson(personId);
   if (!person && !previous) throw new NotFoundError(`person ${personId} does not exist`);
   const at = iso(deps.clock.now());
@@ -79,17 +75,55 @@ export async function erasePerson(
   };
   // Marked before the key goes: from now on the gate creates no new key for them.
   if (!previous) await deps.erasure.mark(record);
+  // One request of a person's erasure at a time: two (a second `harness erase`, a retry while the
+  // first runs) each went on from the same progress, the later save writing over the other's, and
+  // both could write the `erased` event. A run that dies holding it frees it when its lease ends.
+  if (!(await deps.erasure.claimRun(personId, Date.now() + RUN_LEASE_MS, Date.now())))
+    throw new ConflictError(
+      `an erasure of ${personId} is running: ask again once it has answered (at most ${RUN_LEASE_MS / 1000} s)`,
+    );
+  try {
+    return await eraseClaimed(deps, { personId, person, email, record, at, reason }, principal, options);
+  } finally {
+    await deps.erasure.releaseRun(personId);
+  }
+}
+
+/** Longer than a request may run (the API function's 29 s): a lease its run holds. */
+const RUN_LEASE_MS = 60_000;
+
+/** The erasure's work, its run claimed. */
+async function eraseClaimed(
+  deps: Pick<Deps, "kb" | "clock" | "decisions" | "connector" | "erasure">,
+  e: {
+    personId: string;
+    person: Awaited<ReturnType<Deps["kb"]["getPerson"]>>;
+    email: string | undefined;
+    record: ErasureRecord;
+    at: string;
+    reason: string;
+  },
+  principal: Principal,
+  options: { stopAt?: number },
+): Promise<ErasureReceipt> {
+  const { personId, person, email, record, at, reason } = e;
+  const erasureStore = deps.erasure as ErasureStore;
+  const stream = erasureStream(personId);
+  // Done before: its `erased` event is written once, when an erasure of them ran to its end (read
+  // with the run claimed, so a run that just finished is seen).
+  const erasedBefore = (await deps.decisions.events(stream)).some((ev) => ev.type === "erased");
   // The key at once, before the account's decisions and the knowledge base are searched (a scan of
   // tables, which a big account can take past a function's time): a run that dies there has already
   // made every sealed copy of them unreadable. (The scrub destroys it too, harmlessly.)
-  await deps.erasure.destroyKey({ kind: "person", id: personId });
+  await erasureStore.destroyKey({ kind: "person", id: personId });
   const erasure: ErasureTarget = {
     personId,
     ...(email ? { email } : {}),
     names: person ? [person.firstName, person.lastName] : [],
   };
   const accountId = person?.accountId;
-  const progress: ErasureProgress = previous?.progress ?? {};
+  // Read once the run is this request's: what an earlier one saved.
+  const progress: ErasureProgress = (await erasureStore.find({ personId }))?.progress ?? {};
   // What the requests of this erasure found and did, added up across them (counts, no personal data):
   // the receipt and the `erased` event report the whole erasure, not its last request.
   const found = progress.found ?? {
@@ -108,9 +142,9 @@ export async function erasePerson(
     if (accountId && (await shredAccountLevelMentions(deps, accountId, erasure)))
       found.accountKeyDestroyed = true;
     progress.shredded = true;
-    await deps.erasure.saveProgress(personId, { ...progress, found });
+    await erasureStore.saveProgress(personId, { ...progress, found });
   }
-  const scrubbed = await deps.erasure.scrub(erasure, {
+  const scrubbed = await erasureStore.scrub(erasure, {
     ...(progress.scrub ? { from: progress.scrub } : {}),
     ...(options.stopAt !== undefined ? { stopAt: options.stopAt } : {}),
   });
@@ -130,7 +164,7 @@ export async function erasePerson(
   if (scrubbed.progress) {
     // Out of the run's time: which segments are done is kept, and the next request goes on from
     // there (`harness erase` asks until it is done). They are suppressed and their key is gone already.
-    await deps.erasure.saveProgress(personId, { ...progress, found, scrub: scrubbed.progress });
+    await erasureStore.saveProgress(personId, { ...progress, found, scrub: scrubbed.progress });
     return { ...receipt(), complete: false, outboxEntries: 0 };
   }
   // A list sync proposed while this ran, before the scrub marked their address erased in the
@@ -155,7 +189,7 @@ export async function erasePerson(
         audienceKeysDestroyed: found.audienceKeysDestroyed,
       },
     });
-  await deps.erasure.saveProgress(personId, undefined);
+  await erasureStore.saveProgress(personId, undefined);
   return { ...receipt(), complete: true, outboxEntries };
 }
 

@@ -492,6 +492,29 @@ describe("erasure", () => {
     expect(await getDecision(h, removal.decisionId)).toMatchObject({ erased: true, payload: {} });
   });
 
+  it("one request of a person's erasure runs at a time: a second meanwhile is 409, and one event is written", async () => {
+    await janeEverywhere();
+    const answers = await Promise.all(
+      [1, 2, 3].map(() =>
+        h.call("POST", "/v1/people/acme-jane/erase", h.admin, { reason: "GDPR request 7" }),
+      ),
+    );
+    // Before, each went on from the same progress, and each could write the erased event. (One that
+    // reached its claim after the first had answered ran again, harmlessly: already erased.)
+    expect(answers.filter((a) => a.status === 409).length).toBeGreaterThanOrEqual(1);
+    expect(answers.filter((a) => a.status === 200 && !a.body.alreadyErased)).toHaveLength(1);
+    expect(answers.every((a) => a.status === 200 || a.status === 409)).toBe(true);
+    const refused = answers.find((a) => a.status === 409);
+    expect(refused?.body.message).toMatch(
+      /an erasure of acme-jane is running: ask again once it has answered/,
+    );
+    expect((await h.rt.deps.decisions.events("ERASURE#acme-jane")).map((e) => e.type)).toEqual(["erased"]);
+    // Once it has answered, the run is free again.
+    expect(expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200)).toMatchObject({
+      alreadyErased: true,
+    });
+  });
+
   it("scrubs the knowledge base in 256 segments, 8 read at once, so a big table fits a function's time", async () => {
     await janeEverywhere();
     const store = h.rt.deps.erasure as unknown as { db: typeof h.rt.db };

@@ -186,6 +186,36 @@ export class DynamoErasureStore implements ErasureStore {
     ];
   }
 
+  async claimRun(personId: string, until: number, now: number): Promise<boolean> {
+    try {
+      await this.db.doc.send(
+        new UpdateCommand({
+          TableName: this.db.tables.state,
+          Key: stateKeys.erasedPerson(personId),
+          UpdateExpression: "SET runningUntil = :until",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(runningUntil) OR runningUntil < :now)",
+          ExpressionAttributeValues: { ":until": until, ":now": now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  async releaseRun(personId: string): Promise<void> {
+    await this.db.doc.send(
+      new UpdateCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.erasedPerson(personId),
+        UpdateExpression: "REMOVE runningUntil",
+        ConditionExpression: "attribute_exists(pk)",
+      }),
+    );
+  }
+
   async saveProgress(personId: string, progress: ErasureProgress | undefined): Promise<void> {
     await this.db.doc.send(
       new UpdateCommand({
@@ -200,12 +230,18 @@ export class DynamoErasureStore implements ErasureStore {
   }
 
   async mark(record: ErasureRecord): Promise<void> {
-    await this.db.doc.send(
-      new PutCommand({
-        TableName: this.db.tables.state,
-        Item: { ...stateKeys.erasedPerson(record.personId), ...record },
-      }),
-    );
+    // Once: a second request's mark would write over the first's run lease (claimRun).
+    await this.db.doc
+      .send(
+        new PutCommand({
+          TableName: this.db.tables.state,
+          Item: { ...stateKeys.erasedPerson(record.personId), ...record },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      )
+      .catch((err: Error) => {
+        if (err.name !== "ConditionalCheckFailedException") throw err;
+      });
     if (record.emailHash)
       await this.db.doc.send(
         new PutCommand({
