@@ -594,6 +594,27 @@ describe("console", () => {
     }
   });
 
+  it("in AWS a renewed token the API still refuses ends the session and revokes its refresh token", async () => {
+    const s = await hostedSignIn(
+      { json: { id_token: "refused-id-token", refresh_token: "refresh-g" } },
+      () => ({
+        // Renewed, and refused again (the user was removed, the client changed).
+        json: { id_token: "refused-again" },
+      }),
+    );
+    try {
+      await b.page.locator("button:has-text('Sign in with your company account')").waitFor(WAIT);
+      expect(await s.session()).toEqual([null, null]);
+      // Before, the tab forgot it, and the refresh token stayed good for the rest of the day.
+      await expect
+        .poll(() => s.hosted.filter((c) => c.path === "/oauth2/revoke").map((c) => c.form), WAIT)
+        .toEqual([{ token: "refresh-g", client_id: "console-client" }]);
+      expect(s.refreshes()).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("in AWS signing out in one tab signs the console's other tabs out too, each revoking its own", async () => {
     const s = await hostedSignIn({ json: { id_token: h.admin, refresh_token: "refresh-f" } }, () => ({
       json: { id_token: h.admin },

@@ -1,6 +1,6 @@
 // The public API under /v1, called with the signed-in person's bearer token. Errors keep the API's
 // body so forms can show a 400's field issues next to their fields.
-import { freshToken, getToken, renewToken, signOut } from "./auth.js";
+import { dropSession, freshToken, getToken, renewToken } from "./auth.js";
 import { h } from "./dom.js";
 
 let config = {};
@@ -67,7 +67,8 @@ export async function api(method, path, body, { contentType = "application/json"
   }
   // Still 401 (or no renewal to be had): sign in again, as the only way on; never another renewal.
   if (res.status === 401 && !token) {
-    signOut();
+    // Forgotten at once; its refresh token revoked on the way (before, it stayed good for the day).
+    void dropSession(config.cognito);
     location.hash = "#/signin";
   }
   if (!res.ok) throw new ApiError(res.status, data);

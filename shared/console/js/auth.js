@@ -190,6 +190,16 @@ export async function endCognitoSession(cognito) {
   location.assign(`${origin(cognito.domain)}/logout?${q}`);
 }
 
+/**
+ * Forget this tab's sign-in (at once) and revoke its refresh token: the API refused even a renewed
+ * token (a user removed, a client changed), and the refresh token would otherwise stay good.
+ */
+export async function dropSession(cognito) {
+  const refreshToken = sessionStorage.getItem(REFRESH);
+  signOut();
+  if (cognito && refreshToken) await revoke(cognito, refreshToken);
+}
+
 /** Another tab signed out: this one revokes its own refresh token, forgets its sign-in, then `then()`. */
 export function followSignOuts(cognito, then) {
   tabs?.addEventListener("message", async (e) => {
