@@ -27,7 +27,7 @@ import { type DeployedMcpServer, parseDeployedConnectors } from "./connector-sch
 export type HeadersReader = (
   server: string,
   arn: string,
-  rejected?: Record<string, string>,
+  rejected?: (kept: Record<string, string>) => boolean,
 ) => Promise<Record<string, string>>;
 
 /**
@@ -40,19 +40,23 @@ export type HeadersReader = (
 function deployedServer(s: DeployedMcpServer, headers: HeadersReader): DownstreamServer {
   const arn = s.headersSecretArn;
   // What the last refused request sent: only a value still kept is read again (ConnectorSecrets).
-  let rejected: Record<string, string> | undefined;
+  // Every value a request sent that the server answered 401 (not the last one only: a late 401 for
+  // an older value would hide the newer refused one, and its request be refused with no read).
+  const rejected = new WeakSet<Record<string, string>>();
   const withSecretHeaders: FetchLike = async (url, init) => {
     const merged = new Headers(init?.headers);
     const sent = arn ? await headers(s.name, arn) : undefined;
     for (const [k, v] of Object.entries(sent ?? {})) merged.set(k, v);
     const response = await fetch(url, { ...init, headers: merged });
-    if (response.status === 401 && sent) rejected = sent;
+    if (response.status === 401 && sent) rejected.add(sent);
     return response;
   };
   return new DownstreamServer(
     { name: s.name, transport: { type: "http", url: s.url, headersFromEnv: {} }, timeoutMs: s.timeoutMs },
     () => new StreamableHTTPClientTransport(new URL(s.url), { fetch: withSecretHeaders }),
-    arn ? { renewCredentials: async () => void (await headers(s.name, arn, rejected)) } : {},
+    arn
+      ? { renewCredentials: async () => void (await headers(s.name, arn, (kept) => rejected.has(kept))) }
+      : {},
   );
 }
 

@@ -280,6 +280,26 @@ describe("a downstream MCP server's headers secret, rotated under a warm contain
     sm = await fakeSecretsManager(values);
   });
 
+  it("a late 401 for an older value does not hide the newer one refused: every refused value is read again", async () => {
+    const secrets = new ConnectorSecrets(sm.client, {});
+    const a = await secrets.headers("crm", MCP_ARN);
+    values[MCP_ARN] = JSON.stringify({ Authorization: NEW });
+    // a refused: read again, b kept.
+    const b = await secrets.headers("crm", MCP_ARN, a);
+    expect(sm.reads()).toBe(2);
+    // Rotated once more: a request that sent b is refused, and a late one that sent a is refused too.
+    values[MCP_ARN] = JSON.stringify({ Authorization: "Bearer crm-newest" });
+    const refused = new WeakSet([a, b]);
+    // Before, only the last 401's value (a) was compared with what is kept (b): no read, and b's
+    // request sent b again and was refused.
+    expect((await secrets.headers("crm", MCP_ARN, (kept) => refused.has(kept))).Authorization).toBe(
+      "Bearer crm-newest",
+    );
+    expect(sm.reads()).toBe(3);
+    expect((await secrets.headers("crm", MCP_ARN, a)).Authorization).toBe("Bearer crm-newest");
+    expect(sm.reads()).toBe(3);
+  });
+
   it("headers a server refused are read again once for all the requests that sent them", async () => {
     const secrets = new ConnectorSecrets(sm.client, {});
     const old = await secrets.headers("crm", MCP_ARN);

@@ -120,9 +120,15 @@ export class ConnectorSecrets {
    * gets the newer one without a read: a burst of 401s after a rotation is one Secrets Manager call.
    * A read that then fails is not served the refused value as the last good one.
    */
-  headers(server: string, arn: string, rejected?: McpHeadersSecret): Promise<McpHeadersSecret> {
+  headers(
+    server: string,
+    arn: string,
+    rejected?: McpHeadersSecret | ((kept: McpHeadersSecret) => boolean),
+  ): Promise<McpHeadersSecret> {
     const key = `mcp:${server}`;
-    if (rejected && this.headerCache.get(key)?.good?.value === rejected) this.headerCache.delete(key);
+    const kept = this.headerCache.get(key)?.good?.value;
+    const refused = typeof rejected === "function" ? kept !== undefined && rejected(kept) : kept === rejected;
+    if (rejected && refused) this.headerCache.delete(key);
     return this.kept(this.headerCache, key, () => this.readHeaders(server, arn));
   }
 
