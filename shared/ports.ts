@@ -360,6 +360,8 @@ export interface ErasureStore {
   scrub(target: ErasureTarget, run?: { from?: ScrubProgress; stopAt?: number }): Promise<ScrubResult>;
   /** Keep how far an erasure got on its record (undefined: it is complete). */
   saveProgress(personId: string, progress: ErasureProgress | undefined): Promise<void>;
+  /** The person's profile, deleted last of all (a run that dies before still knows whom to match). */
+  deleteProfile(personId: string): Promise<boolean>;
   /** One run of a person's erasure at a time: false while another holds it (until `until`, wall ms). */
   claimRun(personId: string, until: number, now: number): Promise<boolean>;
   releaseRun(personId: string): Promise<void>;

@@ -174,6 +174,10 @@ async function eraseClaimed(
   // listed them.
   found.audienceKeysDestroyed += (await shredAudiences(deps, erasure, progress.audiences)).destroyed;
   const outboxEntries = (await deps.connector.forget?.(erasure)) ?? 0;
+  // Once the searches and the outbox are done: until here, a run that died left the profile, so the
+  // next one still knew the names and the address to match (before, the scrub deleted it ahead of
+  // the last search and the outbox).
+  if (await erasureStore.deleteProfile(personId)) found.deleted++;
   if (!erasedBefore)
     await deps.decisions.appendEvent({
       stream,

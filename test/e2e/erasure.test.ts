@@ -492,6 +492,30 @@ describe("erasure", () => {
     expect(await getDecision(h, removal.decisionId)).toMatchObject({ erased: true, payload: {} });
   });
 
+  it("a run that dies after the scrub, at the outbox, leaves her profile: the next run still matches her by name", async () => {
+    await janeEverywhere();
+    const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
+    const dying = {
+      ...h.rt.deps,
+      connector: {
+        execute: h.rt.deps.connector.execute.bind(h.rt.deps.connector),
+        forget: async () => {
+          throw new Error("Task timed out after 29.00 seconds");
+        },
+      },
+    };
+    await expect(erasePerson(dying, { personId: "acme-jane" }, {}, admin)).rejects.toThrow(/timed out/);
+    // Before, the scrub had deleted it: the next run had no names or address left to match.
+    expect(await h.rt.deps.kb.getPerson("acme-jane")).toMatchObject({ firstName: "Jane" });
+    expect(await erasePerson(h.rt.deps, { personId: "acme-jane" }, {}, admin)).toMatchObject({
+      complete: true,
+      outboxEntries: 4,
+    });
+    expect(await h.rt.deps.kb.getPerson("acme-jane")).toBeUndefined();
+    expect(leaks(h.rt.sandbox.entries)).toEqual([]);
+    expect(leaks(await scan(h.rt.db.tables.state))).toEqual([]);
+  });
+
   it("one request of a person's erasure runs at a time: a second meanwhile is 409, and one event is written", async () => {
     await janeEverywhere();
     const answers = await Promise.all(

@@ -132,12 +132,20 @@ export class DynamoErasureStore implements ErasureStore {
     if (failed) throw failed.reason;
     if (done.size < this.segments)
       return { deleted, redacted, progress: { total: this.segments, done: [...done].sort((a, b) => a - b) } };
-    // Every segment done (in this run or earlier ones): the profile goes last.
-    const gone = await this.db.doc.send(
-      new DeleteCommand({ TableName: this.db.tables.state, Key: profile, ReturnValues: "ALL_OLD" }),
-    );
-    if (gone.Attributes) deleted++;
+    // Every segment done (in this run or earlier ones). The profile stays: the erasure deletes it last
+    // of all (deleteProfile), after the searches and the outbox that still match on its names.
     return { deleted, redacted };
+  }
+
+  async deleteProfile(personId: string): Promise<boolean> {
+    const gone = await this.db.doc.send(
+      new DeleteCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.person(personId),
+        ReturnValues: "ALL_OLD",
+      }),
+    );
+    return gone.Attributes !== undefined;
   }
 
   /** Items that exist only because of the person: their profile partition, indexes, key, queued work. */
