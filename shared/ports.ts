@@ -340,6 +340,8 @@ export interface ErasureProgress {
   shredded?: boolean;
   /** The audiences that search looked at (ids): looked at again when the scrub is done. */
   audiences?: string[];
+  /** Where the account's decisions' search stopped (the listing's opaque cursor). */
+  accountFrom?: string;
   scrub?: ScrubProgress;
   /** What the requests so far found and did (counts only). */
   found?: { accountKeyDestroyed: boolean; audienceKeysDestroyed: number; deleted: number; redacted: number };

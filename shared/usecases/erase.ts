@@ -135,21 +135,6 @@ async function eraseClaimed(
   // First the audiences, one query each, before the account's scan (which a big account can take
   // past a function's time): a run that dies there has shredded them already. Once both are done,
   // a run that goes on from where an earlier one stopped does not search them again.
-  if (!progress.shredded) {
-    const first = await shredAudiences(deps, erasure);
-    found.audienceKeysDestroyed += first.destroyed;
-    progress.audiences = first.audiences;
-    if (accountId && (await shredAccountLevelMentions(deps, accountId, erasure)))
-      found.accountKeyDestroyed = true;
-    progress.shredded = true;
-    await erasureStore.saveProgress(personId, { ...progress, found });
-  }
-  const scrubbed = await erasureStore.scrub(erasure, {
-    ...(progress.scrub ? { from: progress.scrub } : {}),
-    ...(options.stopAt !== undefined ? { stopAt: options.stopAt } : {}),
-  });
-  found.deleted += scrubbed.deleted;
-  found.redacted += scrubbed.redacted;
   const receipt = () => ({
     personId: record.personId,
     ...(record.emailHash ? { emailHash: record.emailHash } : {}),
@@ -161,6 +146,36 @@ async function eraseClaimed(
     accountKeyDestroyed: found.accountKeyDestroyed,
     audienceKeysDestroyed: found.audienceKeysDestroyed,
   });
+  if (!progress.shredded) {
+    if (!progress.audiences) {
+      const first = await shredAudiences(deps, erasure);
+      found.audienceKeysDestroyed += first.destroyed;
+      progress.audiences = first.audiences;
+      await erasureStore.saveProgress(personId, { ...progress, found });
+    }
+    // The account's decisions, page after page (each with its events), as far as the run's time
+    // goes: a big account's search stopped there, every request, before the scrub began.
+    const account = accountId
+      ? await shredAccountLevelMentions(deps, accountId, erasure, {
+          ...(progress.accountFrom ? { from: progress.accountFrom } : {}),
+          ...(options.stopAt !== undefined ? { stopAt: options.stopAt } : {}),
+        })
+      : { named: false };
+    if (account.named) found.accountKeyDestroyed = true;
+    if ("cursor" in account) {
+      await erasureStore.saveProgress(personId, { ...progress, found, accountFrom: account.cursor });
+      return { ...receipt(), complete: false, outboxEntries: 0 };
+    }
+    progress.shredded = true;
+    delete progress.accountFrom;
+    await erasureStore.saveProgress(personId, { ...progress, found });
+  }
+  const scrubbed = await erasureStore.scrub(erasure, {
+    ...(progress.scrub ? { from: progress.scrub } : {}),
+    ...(options.stopAt !== undefined ? { stopAt: options.stopAt } : {}),
+  });
+  found.deleted += scrubbed.deleted;
+  found.redacted += scrubbed.redacted;
   if (scrubbed.progress) {
     // Out of the run's time: which segments are done is kept, and the next request goes on from
     // there (`harness erase` asks until it is done). They are suppressed and their key is gone already.
@@ -233,7 +248,7 @@ async function shredAudiences(
   }
   let destroyed = 0;
   for (const audienceId of audiences)
-    if (await shredAccountLevelMentions(deps, `${AUDIENCE}${audienceId}`, target, { events: false }))
+    if ((await shredAccountLevelMentions(deps, `${AUDIENCE}${audienceId}`, target, { events: false })).named)
       destroyed++;
   return { destroyed, audiences: [...audiences].sort() };
 }
@@ -254,12 +269,18 @@ async function shredAccountLevelMentions(
   /**
    * `events: false`: the payloads only (an audience's list syncs, whose events say what was synced,
    * never to whom): a query a decision less, where an audience they left long ago holds thousands.
+   * `from`: the listing's cursor where an earlier request stopped; `stopAt` (wall ms): no page read
+   * after it, once one was (the answer then has the cursor to go on from).
    */
-  options: { events?: boolean } = {},
-): Promise<boolean> {
+  options: { events?: boolean; from?: string; stopAt?: number } = {},
+): Promise<{ named: boolean; cursor?: string }> {
   const names = namesOf(target);
-  let cursor: string | undefined;
+  let cursor = options.from;
+  let pages = 0;
   do {
+    if (pages > 0 && cursor && options.stopAt !== undefined && Date.now() >= options.stopAt)
+      return { named: false, cursor };
+    pages++;
     const page = await deps.decisions.queryDecisions({
       accountId,
       limit: 100,
@@ -278,10 +299,10 @@ async function shredAccountLevelMentions(
           ));
       if (named) {
         await deps.erasure?.destroyKey({ kind: "account", id: accountId });
-        return true;
+        return { named: true };
       }
     }
     cursor = page.cursor;
   } while (cursor);
-  return false;
+  return { named: false };
 }

@@ -492,6 +492,31 @@ describe("erasure", () => {
     expect(await getDecision(h, removal.decisionId)).toMatchObject({ erased: true, payload: {} });
   });
 
+  it("the search of a big account's decisions goes on from where a request stopped, page after page", async () => {
+    await janeEverywhere();
+    // 120 account-level decisions at acme, none naming her, newer than the ones that do: the search,
+    // newest first, reads more than a page of 100 to reach them.
+    const { agent, recordProposal } = await import("../helpers/world.ts");
+    await advance(h, 60_000);
+    for (let n = 0; n < 120; n++)
+      await h.rt.deps.gate.propose(recordProposal("research-bot", "acme", n), agent("research-bot"));
+    const runtime = h.rt.deps.erasure as unknown as {
+      keys: ConstructorParameters<typeof DynamoErasureStore>[1];
+    };
+    const deps = { ...h.rt.deps, erasure: new DynamoErasureStore(h.rt.db, runtime.keys, 2, undefined, 2) };
+    const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
+    const saved: unknown[] = [];
+    let last = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+    for (let i = 0; i < 20 && !last.complete; i++) {
+      saved.push((await deps.erasure.find({ personId: "acme-jane" }))?.progress?.accountFrom);
+      last = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+    }
+    // Page after page (100 decisions each), one a request: before, every request read from the top.
+    expect(saved.filter((c) => typeof c === "string").length).toBeGreaterThanOrEqual(1);
+    expect(last).toMatchObject({ complete: true, accountKeyDestroyed: true });
+    expect(leaks(await scan(h.rt.db.tables.ledger))).toEqual([]);
+  });
+
   it("a run that dies after the scrub, at the outbox, leaves her profile: the next run still matches her by name", async () => {
     await janeEverywhere();
     const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
