@@ -216,9 +216,14 @@ export class ServiceStack extends Stack {
       return f;
     };
 
-    // API: one function per route group. Groups with paginated listings read the cursor key.
+    // API: one function per route group. Groups with paginated listings read the cursor key, and the
+    // knowledge group's erasure, which keeps a listing's cursor between its requests (usecases/erase.ts):
+    // a cursor signed with one container's own key did not read in the next request's container.
     const groups = [...new Set(ROUTES.map((r) => r.group))];
-    const paginated = new Set(ROUTES.filter((r) => r.paginated).map((r) => r.group));
+    const paginated = new Set<Route["group"]>([
+      ...ROUTES.filter((r) => r.paginated).map((r) => r.group),
+      "knowledge",
+    ]);
     const cursorKey = new CursorKey(this, "CursorKey", { stage });
     const apiFunctions = {} as Record<Route["group"], IFunction>;
     // Downstream MCP servers' names and URLs, for GET /v1/tools and /mcp's tool lists: listed without

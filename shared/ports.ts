@@ -362,14 +362,17 @@ export interface ErasureStore {
   scrub(target: ErasureTarget, run?: { from?: ScrubProgress; stopAt?: number }): Promise<ScrubResult>;
   /** Keep how far an erasure got on its record (undefined: it is complete). */
   saveProgress(personId: string, progress: ErasureProgress | undefined): Promise<void>;
-  /** The person's profile, deleted last of all (a run that dies before still knows whom to match). */
+  /**
+   * The person's profile (and the audiences a sync added them to), deleted last of all: a run that
+   * dies before still knows whom to match.
+   */
   deleteProfile(personId: string): Promise<boolean>;
   /** One run of a person's erasure at a time: false while another holds it (until `until`, wall ms). */
   claimRun(personId: string, until: number, now: number): Promise<boolean>;
   releaseRun(personId: string): Promise<void>;
   /** Destroy a data key (an account's, when one of its account-level decisions names the person). */
   destroyKey(owner: KeyOwner): Promise<void>;
-  /** Audiences whose last synced snapshot lists the person (by id, which the scrub leaves). */
+  /** Audiences a sync added the person to, or whose last synced snapshot lists them (by id, which the scrub leaves). */
   audiencesNaming(personId: string): Promise<string[]>;
   mark(record: ErasureRecord): Promise<void>;
   find(q: { personId?: string; email?: string }): Promise<ErasureRecord | undefined>;

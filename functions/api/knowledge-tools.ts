@@ -1,5 +1,6 @@
 import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
+import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
 import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
 import { awsMemory } from "../../shared/runtime/aws-memory.ts";
 import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
@@ -11,5 +12,5 @@ import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
  */
 export const handler = apiHandler(
   KNOWLEDGE_TABLE,
-  lazyRuntime((env) => ({ memory: awsMemory, ...awsToolCatalog(env) })),
+  lazyRuntime((env) => ({ memory: awsMemory, cursors: awsCursors(env), ...awsToolCatalog(env) })),
 );

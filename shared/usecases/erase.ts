@@ -1,5 +1,5 @@
 import { streams } from "../domain/decision.ts";
-import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.ts";
 import { emailHash, mentions, needleMatcher } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
@@ -34,7 +34,7 @@ export interface ErasureReceipt extends Omit<ErasureRecord, "progress"> {
  * agent reaches them while the rest runs and re-imports stay blocked; then their data key and
  * knowledge-base items (every sealed copy in the ledger, its archive and backups becomes unreadable);
  * then the outbox; last an erasure record without personal data. Running it again is harmless, and
- * finishes a run that died part-way: the scrub deletes the person's profile last, so the next run
+ * finishes a run that died part-way: the person's profile is deleted last of all, so the next run
  * still has the names and the address to redact.
  */
 export async function erasePerson(
@@ -281,11 +281,13 @@ async function shredAccountLevelMentions(
     if (pages > 0 && cursor && options.stopAt !== undefined && Date.now() >= options.stopAt)
       return { named: false, cursor };
     pages++;
-    const page = await deps.decisions.queryDecisions({
-      accountId,
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
+    const page = await deps.decisions
+      .queryDecisions({ accountId, limit: 100, ...(cursor ? { cursor } : {}) })
+      .catch((err: unknown) => {
+        // A saved cursor that no longer reads (its key rotated): the search starts again from the top.
+        if (!(err instanceof ValidationError) || cursor !== options.from || pages > 1) throw err;
+        return deps.decisions.queryDecisions({ accountId, limit: 100 });
+      });
     for (const d of page.items) {
       // Shredded already (an earlier search of this erasure, or another's). Not a place to stop: the
       // listing's order is the decisions' time, not their keys', and one sealed under a newer key may

@@ -517,6 +517,25 @@ describe("erasure", () => {
     expect(leaks(await scan(h.rt.db.tables.ledger))).toEqual([]);
   });
 
+  it("a saved account cursor that no longer reads (its key rotated) starts that search again, not stuck", async () => {
+    await janeEverywhere();
+    await new DynamoAgentKnowledgeStore(h.rt.db).recordAudienceMembers("sdr-ann", ["acme-jane"]);
+    const erasure = h.rt.deps.erasure as DynamoErasureStore;
+    // An erasure that stopped in the account's search, its cursor saved: signed with a key gone since.
+    await erasure.mark({
+      personId: "acme-jane",
+      erasedAt: new Date(h.rt.clock.now()).toISOString(),
+      by: "root",
+    });
+    await erasure.saveProgress("acme-jane", { audiences: [], accountFrom: "bm90LWEtY3Vyc29y" });
+    const receipt = expectStatus(await h.call("POST", "/v1/people/acme-jane/erase", h.admin, {}), 200);
+    expect(receipt).toMatchObject({ complete: true, accountKeyDestroyed: true });
+    // Done: the audiences she was added to are not kept either.
+    expect(
+      (await scan(h.rt.db.tables.state)).filter((i) => String(i.pk).startsWith("AUDMEMBER#acme-jane")),
+    ).toEqual([]);
+  });
+
   it("a run that dies after the scrub, at the outbox, leaves her profile: the next run still matches her by name", async () => {
     await janeEverywhere();
     const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];

@@ -249,8 +249,11 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
       execution: { at: "2026-03-10T14:00:00.000Z", idempotencyKey: "k" },
     } as unknown as Decision);
     await ingestExecuted(deps, executed("d-wl-shredded", "list.sync"));
-    // b removed, d added, and the address an erasure left is dropped, as a whole audience's sync drops it.
+    // b removed, d added, and the address an erasure left is dropped, as a whole audience's sync drops
+    // it; the shredded one changed nothing.
+    const after = (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-3");
     expect(snap?.members).toEqual([m("a"), m("c"), m("d")]);
-    expect(snap?.decisionId).toBe("d-wl-part-1");
+    expect(after).toEqual(snap);
+    expect(after?.decisionId).toBe("d-wl-part-1");
   });
 });

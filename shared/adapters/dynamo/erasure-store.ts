@@ -56,8 +56,8 @@ export class DynamoErasureStore implements ErasureStore {
       const text = JSON.stringify(item);
       return text.includes(`"${target.personId}"`) || text.includes(`#${target.personId}"`);
     };
-    // The profile goes last: a run that dies part-way (a function's timeout in a large table) leaves
-    // it, so the next run still knows the names and the email to redact, and the account to shred.
+    // The profile is not the scrub's: the erasure deletes it last of all (deleteProfile), so a run that
+    // dies part-way leaves it, and the next one still knows the names and the email to redact.
     const profile = stateKeys.person(target.personId);
     let deleted = 0;
     let redacted = 0;
@@ -117,7 +117,8 @@ export class DynamoErasureStore implements ErasureStore {
     };
     // Workers take segments in turn. Out of time (the API function's), a worker starts no other
     // segment once it has read one in this run (so every run gets on); a segment it started it reads
-    // to its end. Every worker to its end, even when one fails: the segments done are kept.
+    // to its end. Every worker to its end, even when one fails; the run then fails, and the next one
+    // reads again what this one did (deleting and redacting again change nothing).
     const worker = async () => {
       let started = 0;
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
@@ -138,6 +139,17 @@ export class DynamoErasureStore implements ErasureStore {
   }
 
   async deleteProfile(personId: string): Promise<boolean> {
+    // The audiences a sync added them to (ids), kept for the erasure's searches, which are done now.
+    const memberships = await queryAll(this.db, {
+      TableName: this.db.tables.state,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": agentKeys.audienceMemberPartition(personId) },
+      ConsistentRead: true,
+    });
+    for (const m of memberships)
+      await this.db.doc.send(
+        new DeleteCommand({ TableName: this.db.tables.state, Key: { pk: String(m.pk), sk: String(m.sk) } }),
+      );
     const gone = await this.db.doc.send(
       new DeleteCommand({
         TableName: this.db.tables.state,
