@@ -49,10 +49,25 @@ async function scan(table: string): Promise<Record<string, unknown>[]> {
   return out;
 }
 
-/** Items (or lines) that still hold Jane's email, her full name, or her first name as written. */
+/**
+ * Items (or lines) that still hold Jane's email, her full name, or her first name as written. Sealed
+ * values (`v1.<iv>.<ciphertext>.<tag>`, base64url) are left out: a ciphertext spells "Jane" by chance
+ * now and then ("…FgJanebbDe…" failed a CI run), and it is what the person's key, destroyed, opened.
+ */
+const SEALED = /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const parsed = (i: unknown) => {
+  if (typeof i !== "string") return i;
+  try {
+    return JSON.parse(i);
+  } catch {
+    return i;
+  }
+};
 const leaks = (items: unknown[]) =>
   items
-    .map((i) => JSON.stringify(i))
+    .map((i) =>
+      JSON.stringify(parsed(i), (_k, v) => (typeof v === "string" && SEALED.test(v) ? "[sealed]" : v)),
+    )
     .filter((t) => t.toLowerCase().includes(EMAIL) || FULL_NAME.test(t) || t.includes("Jane"));
 
 /** What the S3 archiver would write for every ledger item as it stands. */
