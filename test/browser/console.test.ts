@@ -3,7 +3,7 @@
  * person does goes through the page, and what it did is checked through the API and the outbox.
  */
 
-import type { Locator, Response } from "playwright-core";
+import type { Locator, Response, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signalsTick } from "../../shared/usecases/signals-refit.ts";
 import {
@@ -377,6 +377,17 @@ describe("console", () => {
 
   const consoleDocument = (url: URL) => url.origin === h.server.url && url.pathname === "/";
 
+  /** The console's page, let to fetch from the faked hosted UI's domain (as CloudFront's policy lets it). */
+  const reachingHostedUi = async (r: Route) => {
+    const res = await r.fetch();
+    const headers = res.headers();
+    headers["content-security-policy"] = (headers["content-security-policy"] ?? "").replace(
+      "connect-src 'self'",
+      "connect-src 'self' https://auth.harness.test",
+    );
+    return r.fulfill({ response: res, headers });
+  };
+
   /** A JWT whose payload has this `exp` (no signature: only the console reads it, never the API). */
   const jwt = (exp: number) =>
     ["{}", JSON.stringify({ sub: "ana", exp })].map((p) => Buffer.from(p).toString("base64url")).join(".") +
@@ -398,15 +409,7 @@ describe("console", () => {
     await b.page.route("**/config.json", (r) => r.fulfill({ json: { cognito } }));
     // The page may fetch from the hosted UI's domain, as CloudFront's policy lets it in AWS
     // (console-hosting.ts); the local server's lets it reach its own origin only.
-    await b.page.route(consoleDocument, async (r) => {
-      const res = await r.fetch();
-      const headers = res.headers();
-      headers["content-security-policy"] = (headers["content-security-policy"] ?? "").replace(
-        "connect-src 'self'",
-        "connect-src 'self' https://auth.harness.test",
-      );
-      return r.fulfill({ response: res, headers });
-    });
+    await b.page.route(consoleDocument, reachingHostedUi);
     await b.page.route("https://auth.harness.test/**", (r) => {
       const url = new URL(r.request().url());
       const form = Object.fromEntries(new URLSearchParams(r.request().postData() ?? ""));
@@ -645,15 +648,7 @@ describe("console", () => {
           },
         }),
       );
-      await other.route(consoleDocument, async (r) => {
-        const res = await r.fetch();
-        const headers = res.headers();
-        headers["content-security-policy"] = (headers["content-security-policy"] ?? "").replace(
-          "connect-src 'self'",
-          "connect-src 'self' https://auth.harness.test",
-        );
-        return r.fulfill({ response: res, headers });
-      });
+      await other.route(consoleDocument, reachingHostedUi);
       await other.route("https://auth.harness.test/**", (r) => {
         revoked.push(Object.fromEntries(new URLSearchParams(r.request().postData() ?? "")));
         return r.fulfill({ status: 200, headers: { "access-control-allow-origin": h.server.url }, body: "" });
