@@ -41,6 +41,8 @@ export interface GateReadRequest {
   personId?: string;
   /** The workspace day the volume counters are read for. */
   day: string;
+  /** The people a list sync would add: whether the suppression list names each is read too. */
+  members?: string[];
 }
 
 export interface GateReadResult {
@@ -55,6 +57,8 @@ export interface GateReadResult {
   counts: VolumeCounts;
   /** How the decision will be sealed, opaque to the core: handed back to commitDecision. */
   sealing?: Sealing;
+  /** Of the request's `members`, those the suppression list names. */
+  suppressedMembers?: string[];
 }
 
 /** The data key of the decision's person (or account), and whether that person was erased. */

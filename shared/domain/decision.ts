@@ -66,6 +66,8 @@ export interface Decision {
     retryAt?: string;
     /** An earlier attempt wrote part of the action before it was turned away (a HubSpot engagement). */
     wrote?: boolean;
+    /** The people a list sync went without: the suppression list named them at its send (execution.ts). */
+    withheld?: string[];
   };
   /**
    * `heldUntilClose`: a record's flag or correction heard within its window, taught to trust when the

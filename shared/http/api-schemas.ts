@@ -90,6 +90,15 @@ export const PublicDecision = z.looseObject({
       idempotencyKey: z.string(),
       externalId: Str,
       error: Str,
+      withheld: z.optional(
+        z
+          .array(z.string())
+          .check(
+            z.describe(
+              "The people a list sync went without: the suppression list named them at its send, since it was proposed.",
+            ),
+          ),
+      ),
     }),
   ),
   outcomes: z.array(z.looseObject({ type: OutcomeType, at: Instant, outcomeId: Str })),

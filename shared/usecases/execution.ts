@@ -147,7 +147,12 @@ const retryWindowMs = (d: Decision): number =>
 const retryUntil = (d: Decision): number => dispatchedAt(d) + retryWindowMs(d);
 
 /** What the reconciler's recheck says of a decision it would hand back: nothing holds it, stop, or wait. */
-export type Recheck = { stop: string } | { wait: string; until: number } | undefined;
+export type Recheck =
+  | { stop: string }
+  | { wait: string; until: number }
+  /** It goes, without these people among a list sync's adds. */
+  | { without: string[] }
+  | undefined;
 
 /**
  * The latest a dispatched decision may still go out, as far as the reconciler waits for a pause: a
@@ -243,10 +248,13 @@ async function executeFrom(
   // wait in the executors' queue (throttled, retried) stops them there, as the reconciler would stop
   // them. Before, only the reconciler re-checked, so everything already queued went out. A read that
   // fails fails the invocation, before any attempt is recorded: it is retried.
+  let without: string[] | undefined;
   try {
-    const held = await holdBack(deps, decision, await heldBack(deps.decisions, decision, deps.clock.now()));
+    const verdict = await heldBack(deps.decisions, decision, deps.clock.now());
+    const held = await holdBack(deps, decision, verdict);
     if (held === "left") return decision;
     if (held !== "go") return held;
+    if (verdict && "without" in verdict) without = verdict.without;
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
     return fromHint ? STALE : deps.decisions.getDecision(decisionId);
@@ -265,13 +273,18 @@ async function executeFrom(
           at: now,
           idempotencyKey: decision.idempotencyKey,
           ...(decision.execution?.wrote ? { wrote: true } : {}),
+          ...(without ? { withheld: without } : {}),
         },
       },
       event: {
         type: "executing",
         at: now,
         actor: "harness",
-        detail: `calling the ${decision.channel ?? decision.actionType} connector with key ${decision.idempotencyKey}`,
+        detail: `calling the ${decision.channel ?? decision.actionType} connector with key ${decision.idempotencyKey}${
+          without
+            ? `, without ${without.length} of the people it adds: the suppression list names them since it was proposed (${without.slice(0, 20).join(", ")}${without.length > 20 ? `, and ${without.length - 20} more` : ""})`
+            : ""
+        }`,
       },
     });
   } catch (err) {
@@ -293,7 +306,7 @@ async function executeFrom(
     result = await deps.connector.execute({
       idempotencyKey: decision.idempotencyKey,
       decision: started,
-      payload: started.payload,
+      payload: without ? leaveOut(started.payload, without) : started.payload,
       ...(options.timeLeft ? { timeLeft: options.timeLeft } : {}),
     });
   } catch (err) {
@@ -332,7 +345,12 @@ async function executeFrom(
       actor: "harness",
       detail: `executed (${result.externalId})`,
       patch: {
-        execution: { at: now, idempotencyKey: decision.idempotencyKey, externalId: result.externalId },
+        execution: {
+          at: now,
+          idempotencyKey: decision.idempotencyKey,
+          externalId: result.externalId,
+          ...(without ? { withheld: without } : {}),
+        },
       },
       // When the trust window closes, silence (a touch) or a record that stood becomes evidence.
       addDue: settleDue(decisionId, Date.parse(now), spec),
@@ -376,12 +394,24 @@ async function executeFrom(
  * reconciler hands it over then); anything else stops it: failed, its reservation given back, or in
  * doubt if an attempt wrote part of it.
  */
+/** A list sync's payload without these people among its adds and its members (ingest.ts reads `withheld`). */
+function leaveOut(payload: Decision["payload"], people: string[]): Decision["payload"] {
+  const out = new Set(people);
+  const keep = (list: unknown) =>
+    Array.isArray(list) ? list.filter((m: { personId?: string }) => !out.has(m.personId as string)) : list;
+  return {
+    ...payload,
+    add: keep(payload.add),
+    ...(payload.members ? { members: keep(payload.members) } : {}),
+  };
+}
+
 async function holdBack(
   deps: LifecycleDeps,
   d: Decision,
   verdict: Recheck,
 ): Promise<"go" | "left" | Decision> {
-  if (verdict === undefined) return "go";
+  if (verdict === undefined || "without" in verdict) return "go";
   // A pause that ends before the latest the decision may go out: a later run hands it over. One that
   // ends after (a reply's stop-on-reply pause, days long) stops it now.
   if ("wait" in verdict && verdict.until < latestSend(d, deps.clock.now())) return "left";

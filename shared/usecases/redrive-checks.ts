@@ -25,17 +25,30 @@ import type { Recheck } from "./execution.ts";
  * (adapters/dynamo/gate-read.ts).
  */
 export async function heldBack(decisions: DecisionStore, d: Decision, now: number): Promise<Recheck> {
-  const read = await decisions.readGateContext(gateReadOf(d, now));
+  const members = listSyncAdds(d);
+  const read = await decisions.readGateContext({ ...gateReadOf(d, now), ...(members ? { members } : {}) });
   const paused = activePauses(read.pauses, d.agentId, d.channel, d.accountId, now);
   const why = paused.map(describePause).join("; ");
   if (paused.every((p) => p.until) && paused.length > 0)
     return { wait: why, until: Math.max(...paused.map((p) => Date.parse(p.until as string))) };
   if (paused.length > 0) return { stop: why };
   // A record action reaches nobody: only a pause stops it, as at the Release step (domain/revalidate.ts).
-  if (d.actionKind === "record") return undefined;
+  // A list sync goes without the people it would add whom the suppression list names since it was
+  // proposed (an unsubscribe while it waited for approval): the SDR's list feeds their sequences.
+  if (d.actionKind === "record")
+    return read.suppressedMembers?.length ? { without: read.suppressedMembers } : undefined;
   const listed = listedSuppressions(read.suppressions, d.channel);
   return listed.length > 0 ? { stop: listed.join("; ") } : undefined;
 }
+
+/** Whom a list sync would add (shared/agents/workflows/audiences.ts), read without its schema. */
+const listSyncAdds = (d: Decision): string[] | undefined => {
+  const add =
+    d.actionType === "list.sync" ? (d.payload as { add?: { personId?: unknown }[] }).add : undefined;
+  return Array.isArray(add)
+    ? add.flatMap((m) => (typeof m?.personId === "string" ? [m.personId] : []))
+    : undefined;
+};
 
 /** The gate's batched read of a decision's current data (the Release step's re-check reads the same). */
 export const gateReadOf = (d: Decision, now: number): GateReadRequest => ({

@@ -4,9 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
 import { listSync } from "../../shared/agents/workflows/list-sync.ts";
 import { manualListSync } from "../../shared/agents/workflows/manual-list-sync.ts";
+import { streams } from "../../shared/domain/decision.ts";
 import { createLocalServer } from "../../shared/runtime/server.ts";
 import { addSuppression } from "../../shared/usecases/admin.ts";
 import { erasePerson } from "../../shared/usecases/erase.ts";
+import { approve, execute } from "../../shared/usecases/lifecycle.ts";
+import { pinTrust } from "../../shared/usecases/trust.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
 import { account, putAccount, seedPeople } from "./helpers/seed.ts";
 
@@ -239,5 +242,71 @@ describe("List Sync of an audience larger than one sync may carry", () => {
     expect(parts.length).toBeGreaterThan(1);
     const added = parts.flatMap((e) => (e.payload.add as { personId: string }[]).map((a) => a.personId));
     expect(new Set(added).size).toBe(1200);
+  });
+});
+
+describe("List Sync waiting for approval", () => {
+  it("goes without a member the suppression list names since it was proposed, and does not count them synced", async () => {
+    const spec = await h.rt.deps.specs.current();
+    if (!spec) throw new Error("no spec published");
+    await pinTrust(h.rt.deps, spec, "list-sync", "list.sync", 1, "a person approves list syncs", "admin");
+    try {
+      await putAccount(h.rt.deps, "lw", account("lw"));
+      await seedPeople(h.rt.deps, "lw", [
+        ["vp", "VP Sales"],
+        ["cro", "CRO"],
+      ]);
+      await h.agents.stores.agentKb.putLeadListEntry({
+        ...entry([
+          { personId: "lw.vp", email: "vp@lw.io" },
+          { personId: "lw.cro", email: "cro@lw.io" },
+        ]),
+        accountId: "lw",
+        listId: "leads-wait-2026-03-16",
+        date: "2026-03-16",
+        ownerId: "wait",
+      });
+      h.clock.set(Date.parse("2026-03-16T15:00:00Z"));
+      await h.agents.tick();
+      const { items } = await h.rt.deps.decisions.queryDecisions({ status: "pending_approval", limit: 100 });
+      const pending = items.find((d) => d.accountId === "audience:sdr-wait");
+      if (!pending) throw new Error("the sync is not waiting for approval");
+      // While it waits, the CRO unsubscribes. Approved as proposed, the sync added them to the SDR's
+      // list in the CRM, which feeds the SDR's sequences, until the next hourly sync took them out.
+      await addSuppression(h.rt.deps, { kind: "email", value: "cro@lw.io", reason: "unsubscribed" });
+      const before = syncs().length;
+      await approve(
+        h.rt.deps,
+        pending.decisionId,
+        { digest: pending.payloadDigest },
+        { subject: "user:ana", roles: ["approver"] },
+      );
+      // The executor, as the approval's event has it run in AWS.
+      await execute(h.rt.deps, pending.decisionId);
+      await h.agents.drain();
+      const done = await h.rt.deps.decisions.getDecision(pending.decisionId);
+      expect(done?.status).toBe("executed");
+      expect(done?.execution?.withheld).toEqual(["lw.cro"]);
+      const sent = syncs().slice(before);
+      expect(sent.map((e) => e.payload.add)).toEqual([[{ personId: "lw.vp", email: "vp@lw.io" }]]);
+      expect(sent[0]?.payload.members).toEqual([{ personId: "lw.vp", email: "vp@lw.io" }]);
+      const events = await h.rt.deps.decisions.events(streams.decision(pending.decisionId));
+      expect(events.find((e) => e.type === "executing")?.detail).toMatch(
+        /without 1 of the people it adds: the suppression list names them since it was proposed \(lw\.cro\)/,
+      );
+      const snapshot = (await h.agents.view.audienceSnapshots()).find((s) => s.audienceId === "sdr-wait");
+      expect(snapshot?.members).toEqual([{ personId: "lw.vp", email: "vp@lw.io" }]);
+      // The next hour has nothing to add or remove: they were never in the list.
+      h.clock.set(Date.parse("2026-03-16T16:00:00Z"));
+      await h.agents.tick();
+      expect(syncs().length).toBe(before + 1);
+      const { items: after } = await h.rt.deps.decisions.queryDecisions({
+        status: "pending_approval",
+        limit: 100,
+      });
+      expect(after.filter((d) => d.accountId === "audience:sdr-wait")).toEqual([]);
+    } finally {
+      await pinTrust(h.rt.deps, spec, "list-sync", "list.sync", null, "test over", "admin");
+    }
   });
 });

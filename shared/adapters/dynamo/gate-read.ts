@@ -62,8 +62,12 @@ export async function readGateContext(db: Db, keys: DataKeys, req: GateReadReque
       : {}),
   };
   const decisionKey = ledgerKeys.decision(req.decisionId);
+  const members = (req.members ?? []).map((id) => [id, s.suppression("person", id)] as const);
   const found = await batchGetAll(db, [
-    ...Object.values(stateKeysWanted).map((k) => ({ table: db.tables.state, key: k })),
+    ...[...Object.values(stateKeysWanted), ...members.map(([, k]) => k)].map((k) => ({
+      table: db.tables.state,
+      key: k,
+    })),
     { table: db.tables.ledger, key: decisionKey },
   ]);
   const get = (k: Key | undefined) => (k ? found.get(itemId(k)) : undefined);
@@ -72,9 +76,9 @@ export async function readGateContext(db: Db, keys: DataKeys, req: GateReadReque
   const pauses = [w.pauseGlobal, w.pauseAgent, w.pauseAccount, w.pauseChannel].flatMap((k) =>
     Object.values((get(k)?.pauses as Record<string, Pause> | undefined) ?? {}),
   );
-  const suppressions = [w.supAccount, w.supPerson].flatMap((k) =>
-    Object.values((get(k)?.entries as Record<string, SuppressionEntry> | undefined) ?? {}),
-  );
+  const entries = (k: Key | undefined) =>
+    Object.values((get(k)?.entries as Record<string, SuppressionEntry> | undefined) ?? {});
+  const suppressions = [w.supAccount, w.supPerson].flatMap(entries);
   const count = (k: Key | undefined) => (get(k)?.count as number | undefined) ?? 0;
   const specItem = get(w.spec);
   const result: GateReadResult = {
@@ -90,6 +94,8 @@ export async function readGateContext(db: Db, keys: DataKeys, req: GateReadReque
       ...(w.cntChannel ? { channel: count(w.cntChannel) } : {}),
     },
   };
+  if (req.members)
+    result.suppressedMembers = members.filter(([, k]) => entries(k).length > 0).map(([id]) => id);
   const spec = strip<SpecVersion>(specItem);
   if (spec) result.spec = spec;
   const key = await keys.open(get(w.dataKey), owner);

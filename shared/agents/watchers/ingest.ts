@@ -38,7 +38,15 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
     // Its audience's key was destroyed by an erasure meanwhile: nothing left to read (the payload is
     // empty), and read, it failed every retry into the dead-letter queue. The next sync goes on.
     if (d.erased) return;
-    const p = ListSyncPayload.parse(d.payload);
+    // Without the people it went without at its send (execution.ts): they were never added.
+    const withheld = new Set(d.execution?.withheld);
+    const parsed = ListSyncPayload.parse(d.payload);
+    const sent = (list: ListSyncPayload["add"]) => list.filter((m) => !withheld.has(m.personId));
+    const p: ListSyncPayload = {
+      ...parsed,
+      add: sent(parsed.add),
+      ...(parsed.members ? { members: sent(parsed.members) } : {}),
+    };
     // Who this sync added, for an erasure to find the audience's syncs later (also once they left it).
     await deps.agentKb.recordAudienceMembers(
       p.audienceId,
