@@ -82,6 +82,20 @@ async function archiveLines(): Promise<string[]> {
 }
 
 /** Jane has been emailed (level 3), approved on LinkedIn with a note naming her, and is in memory. */
+/** An admin, as the erasure use case takes one. */
+const ADMIN = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
+
+/**
+ * The runtime's deps with an erasure store that reads the knowledge base in `segments` segments, `perPage`
+ * items a page, `workers` at once: small enough that a request stopped at once leaves work for the next.
+ */
+function smallSegments(segments: number, perPage: number | undefined, workers: number) {
+  const { keys } = h.rt.deps.erasure as unknown as {
+    keys: ConstructorParameters<typeof DynamoErasureStore>[1];
+  };
+  return { ...h.rt.deps, erasure: new DynamoErasureStore(h.rt.db, keys, segments, perPage, workers) };
+}
+
 async function janeEverywhere() {
   await pin(h, "outreach-writer", "linkedin.message", 1);
   const pending = await proposeOk(h, linkedinProposal("outreach-writer"));
@@ -417,16 +431,12 @@ describe("erasure", () => {
 
   it("an erasure longer than a request's time goes on from where it stopped, request after request, until done", async () => {
     await janeEverywhere();
-    const runtime = h.rt.deps.erasure as unknown as {
-      keys: ConstructorParameters<typeof DynamoErasureStore>[1];
-    };
     // 16 segments read 2 at once, in pages of 3 items, and no time at all: each request reads 2 segments.
-    const deps = { ...h.rt.deps, erasure: new DynamoErasureStore(h.rt.db, runtime.keys, 16, 3, 2) };
-    const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
+    const deps = smallSegments(16, 3, 2);
     const receipts = [];
     const kept: unknown[] = [];
     for (let i = 0; i < 200; i++) {
-      const r = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+      const r = await erasePerson(deps, { personId: "acme-jane" }, {}, ADMIN, { stopAt: Date.now() });
       receipts.push(r);
       kept.push((await deps.erasure.find({ personId: "acme-jane" }))?.progress);
       if (r.complete) break;
@@ -461,18 +471,14 @@ describe("erasure", () => {
     expect((await deps.erasure.find({ personId: "acme-jane" }))?.progress).toBeUndefined();
     // Asked again once done: already erased (its scan runs again, harmlessly, and adds no event).
     expect(
-      await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() }),
+      await erasePerson(deps, { personId: "acme-jane" }, {}, ADMIN, { stopAt: Date.now() }),
     ).toMatchObject({ alreadyErased: true });
   });
 
   it("a sync that removed her by address while her erasure went on, request after request, is shredded at its end", async () => {
     await janeEverywhere();
-    const runtime = h.rt.deps.erasure as unknown as {
-      keys: ConstructorParameters<typeof DynamoErasureStore>[1];
-    };
-    const deps = { ...h.rt.deps, erasure: new DynamoErasureStore(h.rt.db, runtime.keys, 16, 3, 2) };
-    const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
-    const first = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+    const deps = smallSegments(16, 3, 2);
+    const first = await erasePerson(deps, { personId: "acme-jane" }, {}, ADMIN, { stopAt: Date.now() });
     expect(first).toMatchObject({ complete: false, audienceKeysDestroyed: 1 });
     // She is suppressed now: the next hourly sync of sdr-ann (found by its snapshot) removes her, by
     // address, under the audience's new key, and its snapshot no longer lists her.
@@ -500,7 +506,7 @@ describe("erasure", () => {
     });
     let last = first;
     for (let i = 0; i < 50 && !last.complete; i++)
-      last = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+      last = await erasePerson(deps, { personId: "acme-jane" }, {}, ADMIN, { stopAt: Date.now() });
     expect(last.complete).toBe(true);
     // Before, the last search found the audience nowhere (no snapshot, no add, nothing queued).
     expect(last.audienceKeysDestroyed).toBe(2);
@@ -515,16 +521,12 @@ describe("erasure", () => {
     await advance(h, 60_000);
     for (let n = 0; n < 120; n++)
       await h.rt.deps.gate.propose(recordProposal("research-bot", "acme", n), agent("research-bot"));
-    const runtime = h.rt.deps.erasure as unknown as {
-      keys: ConstructorParameters<typeof DynamoErasureStore>[1];
-    };
-    const deps = { ...h.rt.deps, erasure: new DynamoErasureStore(h.rt.db, runtime.keys, 2, undefined, 2) };
-    const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
+    const deps = smallSegments(2, undefined, 2);
     const saved: unknown[] = [];
-    let last = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+    let last = await erasePerson(deps, { personId: "acme-jane" }, {}, ADMIN, { stopAt: Date.now() });
     for (let i = 0; i < 20 && !last.complete; i++) {
       saved.push((await deps.erasure.find({ personId: "acme-jane" }))?.progress?.accountFrom);
-      last = await erasePerson(deps, { personId: "acme-jane" }, {}, admin, { stopAt: Date.now() });
+      last = await erasePerson(deps, { personId: "acme-jane" }, {}, ADMIN, { stopAt: Date.now() });
     }
     // Page after page (100 decisions each), one a request: before, every request read from the top.
     expect(saved.filter((c) => typeof c === "string").length).toBeGreaterThanOrEqual(1);
@@ -553,7 +555,6 @@ describe("erasure", () => {
 
   it("a run that dies after the scrub, at the outbox, leaves her profile: the next run still matches her by name", async () => {
     await janeEverywhere();
-    const admin = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
     const dying = {
       ...h.rt.deps,
       connector: {
@@ -563,10 +564,10 @@ describe("erasure", () => {
         },
       },
     };
-    await expect(erasePerson(dying, { personId: "acme-jane" }, {}, admin)).rejects.toThrow(/timed out/);
+    await expect(erasePerson(dying, { personId: "acme-jane" }, {}, ADMIN)).rejects.toThrow(/timed out/);
     // Before, the scrub had deleted it: the next run had no names or address left to match.
     expect(await h.rt.deps.kb.getPerson("acme-jane")).toMatchObject({ firstName: "Jane" });
-    expect(await erasePerson(h.rt.deps, { personId: "acme-jane" }, {}, admin)).toMatchObject({
+    expect(await erasePerson(h.rt.deps, { personId: "acme-jane" }, {}, ADMIN)).toMatchObject({
       complete: true,
       outboxEntries: 4,
     });
