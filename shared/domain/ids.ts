@@ -11,6 +11,14 @@ const hash = (text: string) => createHash("sha256").update(text).digest("base64u
 export const decisionIdFor = (agentId: string, proposalId: string) =>
   `d_${hash(`${agentId}\u0000${proposalId}`).slice(0, 22)}`;
 
+/**
+ * A manual agent run named by its request (POST /v1/agents/{agentId}/run with an Idempotency-Key): who
+ * asked, which agent, the key and the body. The same request sent again is the same run, which the
+ * agent's function runs once (its run claim); the same key with another body is another run.
+ */
+export const runIdFor = (subject: string, agentId: string, key: string, body: unknown) =>
+  `run_${hash(`${subject}\u0000${agentId}\u0000${key}\u0000${canonicalJson(body ?? {})}`).slice(0, 22)}`;
+
 /** The digest an approval is bound to: approving a digest approves exactly that payload. */
 export const payloadDigest = (payload: unknown) => `sha256:${hash(canonicalJson(payload))}`;
 

@@ -109,8 +109,17 @@ export function createApi(
       // Once, for every route: nothing the store cannot hold reaches a use case.
       if (body !== undefined) assertJsonLimits(body);
       const query = Object.fromEntries(queryEntries);
+      const idempotencyKey = event.headers?.["idempotency-key"];
       const result = await match.route.run(
-        { principal, params: match.params, query, body, rawBody, contentType },
+        {
+          principal,
+          params: match.params,
+          query,
+          body,
+          rawBody,
+          contentType,
+          ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+        },
         deps,
       );
       return json(result.status, result.body);

@@ -25,6 +25,8 @@ export interface RouteDoc {
   params?: Record<string, z.core.$ZodType>;
   /** The query string, as one object schema (its properties become query parameters). */
   query?: z.core.$ZodType;
+  /** Request headers the route reads, each optional (e.g. Idempotency-Key). */
+  headers?: Record<string, z.core.$ZodType>;
   body?: z.core.$ZodType;
   /** The body may be left out (a review note, an empty run input). @default false */
   bodyOptional?: boolean;
@@ -158,6 +160,16 @@ export function openApiDocument(routes: readonly Route[], options: { strict?: bo
           schema: rest,
         });
       }
+    }
+    for (const [name, schema] of Object.entries(doc.headers ?? {})) {
+      const { description, ...rest } = take(convert(schema, "input", opId));
+      parameters.push({
+        name,
+        in: "header",
+        required: false,
+        ...(typeof description === "string" ? { description } : {}),
+        schema: rest,
+      });
     }
     const responses: Record<string, Json> = {};
     const success = take(convert(doc.response, "output", opId));

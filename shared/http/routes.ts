@@ -36,7 +36,8 @@ export interface ClockControl {
 
 /** Runs an agent on demand; present where agents run (the local runtime; an agent invoker in AWS). */
 export interface AgentRunHook {
-  run(agentId: string, input: unknown, principal: Principal): Promise<unknown>;
+  /** `runId`: the run's id where the request names it (an Idempotency-Key): the same id runs once. */
+  run(agentId: string, input: unknown, principal: Principal, runId?: string): Promise<unknown>;
 }
 
 export interface AppDeps extends Deps {
@@ -69,6 +70,8 @@ export interface ApiRequest {
   body: unknown;
   rawBody: string;
   contentType: string;
+  /** The request's Idempotency-Key header, as sent (the route that reads it validates it). */
+  idempotencyKey?: string;
 }
 
 export interface RouteResult {

@@ -27,6 +27,10 @@ import type { Principal } from "../usecases/principal.ts";
 import { DecisionReadCache } from "./decision-read-cache.ts";
 import type { LocalRuntime } from "./local.ts";
 
+/** How long, and how many, named manual runs are kept to answer a retried request (deps.agents.run). */
+const NAMED_RUNS_KEPT_MS = 24 * 3_600_000;
+const MAX_NAMED_RUNS = 1_000;
+
 /** Events of different accounts are handled concurrently, in arrival order within an account. */
 const LANES = 6;
 
@@ -225,15 +229,34 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
     return ticking;
   };
 
-  const run = async (agentId: string, input: unknown, by: string) => {
-    const summary = await runner.run(agentId, { kind: "manual", input, by }, { rethrow: true });
+  const run = async (agentId: string, input: unknown, by: string, runId?: string) => {
+    const summary = await runner.run(
+      agentId,
+      { kind: "manual", input, by, ...(runId ? { runId } : {}) },
+      { rethrow: true },
+    );
     await drain();
     return report(summary);
   };
+  // Runs a request named (its Idempotency-Key), for a day: the same request again (a client's retry
+  // after a timeout) answers the first one's run instead of running the agent twice. A failed run is
+  // forgotten, so its retry runs. In AWS the agent function's run claim does this (agent-handler.ts).
+  const named = new Map<string, { at: number; result: Promise<unknown> }>();
   // The manual-run route (POST /v1/agents/list-sync/run) reaches the agents through this hook.
   deps.agents = {
-    run: async (agentId: string, input: unknown, principal: Principal) => {
-      return run(agentId, input, principal.subject);
+    run: async (agentId: string, input: unknown, principal: Principal, runId?: string) => {
+      if (runId === undefined) return run(agentId, input, principal.subject);
+      const now = Date.now();
+      for (const [id, kept] of named) {
+        if (now - kept.at < NAMED_RUNS_KEPT_MS && named.size < MAX_NAMED_RUNS) break;
+        named.delete(id);
+      }
+      const seen = named.get(runId);
+      if (seen) return seen.result;
+      const result = run(agentId, input, principal.subject, runId);
+      named.set(runId, { at: now, result });
+      result.catch(() => named.delete(runId));
+      return result;
     },
   };
 

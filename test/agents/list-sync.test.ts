@@ -144,6 +144,37 @@ describe("Manual List Sync (POST /v1/agents/list-sync/run)", () => {
     expect(after.length).toBe(before.length + 1);
   });
 
+  it("a request sent again with its Idempotency-Key answers the first one's run: one sync, not two", async () => {
+    const mine = async () =>
+      (await h.rt.deps.decisions.queryDecisions({ agentId: "manual-list-sync", limit: 50 })).items.length;
+    // A moment no earlier run here was asked at (an unkeyed manual run is keyed by its moment).
+    h.clock.advance(60_000);
+    const before = await mine();
+    const keyed = () =>
+      fetch(`${url}/v1/agents/list-sync/run`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${admin}`,
+          "content-type": "application/json",
+          "idempotency-key": "sync-sdr-1-once",
+        },
+        body: JSON.stringify({ audienceId: "sdr-sdr-1" }),
+      });
+    const first = await keyed();
+    h.clock.advance(1_000);
+    const again = await keyed();
+    expect([first.status, again.status]).toEqual([202, 202]);
+    const [a, b] = [(await first.json()) as { runId: string }, (await again.json()) as { runId: string }];
+    expect(a.runId).toMatch(/^run_/);
+    expect(b.runId).toBe(a.runId);
+    // Before, the retry ran the agent again and a second full sync was proposed.
+    expect(await mine()).toBe(before + 1);
+    // Without a key, each request is a run of its own.
+    h.clock.advance(1_000);
+    await post(admin, { audienceId: "sdr-sdr-1" });
+    expect(await mine()).toBe(before + 2);
+  });
+
   it("validates the body, knows unknown audiences and requires the admin role", async () => {
     expect((await post(admin, {})).status).toBe(400);
     expect((await post(admin, { audienceId: "sdr-nobody" })).status).toBe(404);

@@ -92,6 +92,39 @@ describe("manual runs in AWS", () => {
     });
   });
 
+  it("a request sent again with its Idempotency-Key names the same run, which the function runs once", async () => {
+    const handler = adminApi({ "lead-list-builder": "dev-harness-agent-lead-list-builder" });
+    const keyed = (key: string, body: unknown) => {
+      const e = runEvent("lead-list-builder", body);
+      e.headers["idempotency-key"] = key;
+      return e;
+    };
+    const before = lambda.requests.length;
+    // A client that timed out and sends the request again: before, a second run with an id of its own.
+    const first = await handler(keyed("retry-me-1", { note: "now" }), ctx);
+    const again = await handler(keyed("retry-me-1", { note: "now" }), ctx);
+    expect([first.statusCode, again.statusCode]).toEqual([202, 202]);
+    const runId = JSON.parse(first.body).runId;
+    expect(JSON.parse(again.body).runId).toBe(runId);
+    // Both invocations carry that id: the agent's handler claims `manual:<runId>` once, so the second
+    // delivery is skipped (test/integration/agent-run-claims.test.ts).
+    expect(lambda.requests.slice(before).map((r) => r.body.runId)).toEqual([runId, runId]);
+    // Another key, or the same key with another body, is another run.
+    const other = await handler(keyed("retry-me-2", { note: "now" }), ctx);
+    const changed = await handler(keyed("retry-me-1", { note: "later" }), ctx);
+    expect(new Set([runId, JSON.parse(other.body).runId, JSON.parse(changed.body).runId]).size).toBe(3);
+    // Another caller's same key is not this run.
+    const e = keyed("retry-me-1", { note: "now" });
+    e.requestContext.authorizer.jwt.claims.email = "someone-else@example.com";
+    expect(JSON.parse((await handler(e, ctx)).body).runId).not.toBe(runId);
+    // A key that is not one: a 400 naming the header, nothing invoked.
+    const count = lambda.requests.length;
+    const bad = await handler(keyed("two words", { note: "now" }), ctx);
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body).message).toMatch(/Idempotency-Key/);
+    expect(lambda.requests.length).toBe(count);
+  });
+
   it("a body the agent cannot read is a 400 naming the field, before anything is invoked", async () => {
     const before = lambda.requests.length;
     const handler = adminApi({ "manual-list-sync": "dev-harness-agent-manual-list-sync" });

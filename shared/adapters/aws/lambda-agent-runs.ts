@@ -17,10 +17,12 @@ export class LambdaAgentRuns implements AgentRunHook {
     private readonly functions: Record<string, string>,
   ) {}
 
-  async run(agentId: string, input: unknown, principal: Principal) {
+  async run(agentId: string, input: unknown, principal: Principal, named?: string) {
     const functionName = Object.hasOwn(this.functions, agentId) ? this.functions[agentId] : undefined;
     if (!functionName) throw new NotFoundError(`no agent ${agentId} is deployed`);
-    const runId = newId("run");
+    // A run the request named (its Idempotency-Key) keeps its id: invoked again, the function's run
+    // claim (`manual:<runId>`) lets it run once.
+    const runId = named ?? newId("run");
     // The shape functions/agents/handler.ts reads as a manual invocation; runId ties its logs to this answer.
     const res = await this.client.send(
       new InvokeCommand({

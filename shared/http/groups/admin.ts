@@ -13,7 +13,7 @@ import { createPause, getSpec, publishSpec } from "../../usecases/admin.ts";
 import { PathActionType, PauseBody, PinBody, pageQuery } from "../../usecases/schemas.ts";
 import { describeTrust, pinKnownAgent } from "../../usecases/trust.ts";
 import { AGENT_ROUTES } from "../agent-routes.ts";
-import { AGENT_RUN_ROUTES } from "../agent-run-routes.ts";
+import { AGENT_RUN_ROUTES, IDEMPOTENCY_HEADER, runNow } from "../agent-run-routes.ts";
 import {
   AgentRun,
   ClockOut,
@@ -186,14 +186,11 @@ export const OPERATE_ROUTES: Route[] = [
       summary: "Run the list-sync agent now",
       body: z.looseObject({}),
       bodyOptional: true,
+      headers: IDEMPOTENCY_HEADER,
       response: AgentRun,
       status: 202,
     },
-    run: async (req, deps) => {
-      if (!deps.agents) throw new NotFoundError("agents do not run in this deployment");
-      checkManualInput("manual-list-sync", req.body ?? {});
-      return ok(await deps.agents.run("manual-list-sync", req.body ?? {}, req.principal), 202);
-    },
+    run: (req, deps) => runNow("manual-list-sync", req, deps),
   },
   {
     method: "POST",
