@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SesEmailConnector, type SesOptions } from "../../shared/adapters/connectors/ses.ts";
+import { htmlOf, SesEmailConnector, type SesOptions } from "../../shared/adapters/connectors/ses.ts";
+import { LINK } from "../../shared/domain/links.ts";
 import { decision, fakeApi, instantRetries } from "./helpers/fake-api.ts";
 
 let api: Awaited<ReturnType<typeof fakeApi>>;
@@ -130,5 +131,47 @@ describe("SES v2 email connector (AWS SDK against a local server)", () => {
       .catch((e) => e);
     expect(err.outcomeUnknown).toBe(false);
     expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe("the HTML part's links", () => {
+  const unescape = (t: string) =>
+    t.replace(
+      /&(amp|lt|gt|quot|#39);/g,
+      (_m, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e] as string,
+    );
+  const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => unescape(m[1] as string));
+  const host = (u: string) => new URL(u).hostname;
+
+  it("link only what the gate's allowlist read, to the host it read", () => {
+    const texts = [
+      "Book here: https://acme.com)@evil.example/login",
+      "Book here: https://acme.com'@evil.example/login",
+      'Book here: https://acme.com"@evil.example/login',
+      "Book here: https://acme.com]@evil.example/login",
+      "Book here: https://acme.com>@evil.example/login",
+      'See "https://acme.com/demo" and <https://acme.com/pricing>, or (https://acme.com/faq).',
+      "Two: https://acme.com/a?x=1&y=2; https://docs.acme.com/b!",
+    ];
+    for (const text of texts) {
+      const gate = [...text.matchAll(LINK)].map((m) => m[0]);
+      const linked = hrefs(htmlOf(text));
+      expect(linked.length).toBe(gate.length);
+      // Each link goes where the gate read it going: before, `)@evil.example` made the first one's
+      // host evil.example, though the allowlist had passed it as acme.com.
+      for (const [i, href] of linked.entries()) {
+        expect(host(href)).toBe(host(gate[i] as string));
+        expect((gate[i] as string).startsWith(href)).toBe(true);
+      }
+    }
+  });
+
+  it("a quoted or bracketed link goes to the page, and the text around it reads as written", () => {
+    const html = htmlOf('See "https://acme.com/demo" and <https://acme.com/pricing>.');
+    // Before: href="https://acme.com/demo&quot" (a 404 at /demo%22) and a stray ";" after the link.
+    expect(hrefs(html)).toEqual(["https://acme.com/demo", "https://acme.com/pricing"]);
+    expect(html).toBe(
+      '<html><body><p>See &quot;<a href="https://acme.com/demo">https://acme.com/demo</a>&quot; and &lt;<a href="https://acme.com/pricing">https://acme.com/pricing</a>&gt;.</p></body></html>',
+    );
   });
 });

@@ -7,6 +7,7 @@
  */
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { EmailPayload } from "../../agents/records.ts";
+import { LINK } from "../../domain/links.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
 import { defaultRetryPolicy, type RetryPolicy, withinTimeLeft, withRetries } from "./retry.ts";
 
@@ -36,18 +37,28 @@ const ESCAPES: Record<string, string> = {
   "'": "&#39;",
 };
 
+const escaped = (t: string) => t.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+
+/** A paragraph with its links live: the gate's links (domain/links.ts), less a sentence's last stop. */
+function linked(p: string): string {
+  let out = "";
+  let at = 0;
+  for (const m of p.matchAll(LINK)) {
+    const url = m[0].replace(/[.,;:!?]+$/, "");
+    out += `${escaped(p.slice(at, m.index))}<a href="${escaped(url)}">${escaped(url)}</a>`;
+    at = m.index + url.length;
+  }
+  return out + escaped(p.slice(at));
+}
+
 /**
  * The text as HTML, saying nothing more: escaped, its paragraphs and line breaks kept, its links live
  * (so SES can rewrite them to track clicks; its open pixel needs an HTML part at all).
  */
 export const htmlOf = (text: string) =>
   `<html><body>${text
-    .replace(/[&<>"']/g, (c) => ESCAPES[c] as string)
     .split(/\n{2,}/)
-    .map(
-      (p) =>
-        `<p>${p.replace(/\bhttps?:\/\/[^\s<]+[^\s<.,;:!?)]/g, (u) => `<a href="${u}">${u}</a>`).replace(/\n/g, "<br>")}</p>`,
-    )
+    .map((p) => `<p>${linked(p).replace(/\n/g, "<br>")}</p>`)
     .join("")}</body></html>`;
 
 /** The SendEmail request for a decision (also what the sandbox records). */

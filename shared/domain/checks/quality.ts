@@ -2,6 +2,7 @@ import { ruleEntry } from "../check-entry.ts";
 import type { CheckResult, IntentReading } from "../decision-types.ts";
 import { parseInstant } from "../instant.ts";
 import type { Account, Person } from "../kb.ts";
+import { LINK } from "../links.ts";
 import {
   type PreparedContent,
   type PreparedIntent,
@@ -157,9 +158,8 @@ export function checkIntent(spec: Spec, reading: IntentReading, prepared?: Prepa
 
 const PLACEHOLDER =
   /\{\{[^}]*\}\}|\[(first ?name|last ?name|company|name|title)\]|<(FIRST_?NAME|COMPANY|NAME)>/i;
-/** Whole URLs; the host is read with the URL parser so `https://allowed.com@evil.com` is evil.com. */
-const LINK = /https?:\/\/[^\s<>"')\]]+/gi;
 
+/** A link's host, read with the URL parser so `https://allowed.com@evil.com` is evil.com. */
 function hostOf(url: string): string {
   try {
     return new URL(url).hostname.toLowerCase();
