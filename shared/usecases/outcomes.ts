@@ -131,6 +131,25 @@ export async function recordOutcomeOn(
   );
 }
 
+/**
+ * An outcome of a person the harness did not touch in the window (a reply to a rep's own email, a
+ * meeting a colleague booked): kept in the person's outcomes, teaching no agent, and pausing every
+ * agent on their account where the spec's stop-on-reply says, since a person is talking with them.
+ */
+export async function recordOnPerson(deps: Deps, personId: string, body: OutcomeBody, principal: Principal) {
+  const spec = await deps.specs.current();
+  if (!spec) throw new NotFoundError("no spec has been published yet");
+  return recordResolved(
+    deps,
+    spec,
+    body,
+    principal,
+    body.occurredAt ?? iso(deps.clock.now()),
+    undefined,
+    personId,
+  );
+}
+
 async function recordResolved(
   deps: Deps,
   spec: SpecVersion,
@@ -181,12 +200,15 @@ async function recordResolved(
       body.note,
     );
     duplicate = appended.duplicate;
+    // An action earns a reply (a meeting, a bounce) or it does not: the second reply in a thread, or
+    // a client's report under a fresh id, is kept on the decision but teaches nobody again. Before,
+    // each later reply in a thread counted one more success for the same email, and a talkative
+    // prospect raised the writer's autonomy. (The learning loop counts the same way: learning.ts.)
+    const teach = !isHeldOut(decision) && appended.first;
     // A bounce is the fault of whoever created the address (trust-evidence.ts), not of the writer.
-    const creator = isHeldOut(decision)
-      ? undefined
-      : await teachCreator(deps, spec, decision, body.type, outcomeId);
+    const creator = teach ? await teachCreator(deps, spec, decision, body.type, outcomeId) : undefined;
     // A record's flag or correction within its window is taught when the window closes (trust-evidence.ts).
-    if (!isHeldOut(decision) && !(creator && body.type === "bounced") && !appended.held)
+    if (teach && !(creator && body.type === "bounced") && !appended.held)
       await recordTrustOutcome(
         deps,
         spec,
@@ -197,14 +219,21 @@ async function recordResolved(
         outcomeId,
       );
   } else {
-    await deps.decisions.appendEvent({
-      stream: streams.personOutcomes(personId ?? "unknown"),
-      type: "outcome",
-      at,
-      actor: principal.subject,
-      detail: `${body.type} with no touch to attribute it to`,
-      data: { outcomeId, type: body.type },
-    });
+    // Once per outcome id in the person's stream: HubSpot's webhook and its poll both see a reply.
+    const stream = streams.personOutcomes(personId ?? "unknown");
+    const seen = (await deps.decisions.events(stream)).some(
+      (e) => (e.data as { outcomeId?: string } | undefined)?.outcomeId === outcomeId,
+    );
+    duplicate = seen;
+    if (!seen)
+      await deps.decisions.appendEvent({
+        stream,
+        type: "outcome",
+        at,
+        actor: principal.subject,
+        detail: `${body.type} with no touch to attribute it to`,
+        data: { outcomeId, type: body.type },
+      });
   }
   const accountId =
     decision?.accountId ?? (personId ? (await deps.kb.getPerson(personId))?.accountId : undefined);
@@ -242,13 +271,17 @@ async function appendToDecision(
   outcome: { type: OutcomeBody["type"]; at: string; outcomeId: string },
   actor: string,
   note?: string,
-): Promise<{ duplicate: boolean; held: boolean }> {
+): Promise<{ duplicate: boolean; held: boolean; first: boolean }> {
+  /** Whether this outcome is the first of its type on the decision (the one that teaches). */
+  const first = (outcomes: Decision["outcomes"]) =>
+    outcomes.find((o) => o.type === outcome.type)?.outcomeId === outcome.outcomeId;
   let current = decision;
   for (let attempt = 0; attempt < 10; attempt++) {
     // Checked again on every version read: a concurrent delivery of the same outcome may be the
     // write this one conflicted with. Whether it was held is what the first append decided.
     const already = current.outcomes.find((o) => o.outcomeId === outcome.outcomeId);
-    if (already) return { duplicate: true, held: already.heldUntilClose === true };
+    if (already)
+      return { duplicate: true, held: already.heldUntilClose === true, first: first(current.outcomes) };
     // Whether a judgment waits for the record's window is decided on the version it is appended to
     // (the write is conditional on it), and stored with it: the settle teaches only what was held.
     const held = judgmentWaits(current, outcome.type);
@@ -267,7 +300,7 @@ async function appendToDecision(
           data: entry,
         },
       });
-      return { duplicate: false, held };
+      return { duplicate: false, held, first: first([...current.outcomes, entry]) };
     } catch (err) {
       if ((err as Error).name !== "ConflictError") throw err;
       const fresh = await deps.decisions.getDecision(current.decisionId);

@@ -683,6 +683,67 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     }
   });
 
+  it("a later reply in the thread is kept on the decision but teaches the agent once", async () => {
+    const { decision } = await sentEmail("w-hs-thread", { agentId: "w-thread-writer" });
+    const w = await wiring("jane@w-hs-thread.io");
+    try {
+      const [event] = fixture("hubspot-webhook-contact-property-change.json");
+      const reply = (at: number, eventId: number) =>
+        JSON.stringify([{ ...event, propertyValue: String(at), eventId }]);
+      const first = Number(event.propertyValue);
+      expect((await w.deliver(delivery(reply(first, 1))))?.results[0]).toMatchObject({
+        recorded: true,
+        decisionId: decision.decisionId,
+      });
+      const taught = await rt.deps.trust.get("w-thread-writer", "email.send");
+      // Jane writes again two days later, in the same thread: HubSpot's last-replied time moves.
+      const second = await w.deliver(delivery(reply(first + 2 * 86_400_000, 2)));
+      expect(second.results[0]).toMatchObject({
+        recorded: true,
+        duplicate: false,
+        decisionId: decision.decisionId,
+      });
+      expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "replied")).toHaveLength(2);
+      // Before, each reply counted one more success for the same email.
+      expect((await rt.deps.trust.get("w-thread-writer", "email.send"))?.version).toBe(taught?.version);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a reply from a contact the harness never touched pauses the account's agents, once however often delivered", async () => {
+    await seedAcme(rt.deps, "w-hs-untouched");
+    const w = await wiring("jane@w-hs-untouched.io");
+    try {
+      const [event] = fixture("hubspot-webhook-contact-property-change.json");
+      // She replied just now: the pause runs from the reply.
+      const body = JSON.stringify([{ ...event, propertyValue: String(rt.clock.now() - 60_000) }]);
+      const first = await w.deliver(delivery(body));
+      // Jane answered a rep's own email: nothing of the harness's to learn from, but a person is
+      // talking with the account. Before, nothing was recorded, and its agents kept writing to it.
+      expect(first.results[0]).toMatchObject({
+        recorded: true,
+        type: "replied",
+        decisionId: null,
+        duplicate: false,
+      });
+      const pauses = (await rt.deps.pauses.list()).filter((p) => p.target === "w-hs-untouched");
+      expect(pauses).toHaveLength(1);
+      expect(pauses[0]).toMatchObject({
+        scope: "account",
+        reason: expect.stringMatching(/stop-on-reply: replied/),
+      });
+      rt.clock.advance(60_000);
+      const again = await w.deliver(delivery(body));
+      expect(again.results[0]).toMatchObject({ recorded: true, duplicate: true });
+      expect((await rt.deps.pauses.list()).filter((p) => p.target === "w-hs-untouched")).toHaveLength(1);
+      const kept = await rt.deps.decisions.events(streams.personOutcomes("w-hs-untouched-jane"));
+      expect(kept.map((e) => e.detail)).toEqual(["replied with no touch to attribute it to"]);
+    } finally {
+      await w.close();
+    }
+  });
+
   it("with the client secret in a secret of its own, the public webhook reads that one only; the worker reads contacts with the other", async () => {
     const { decision } = await sentEmail("w-hs-signing");
     const w = await wiring("jane@w-hs-signing.io", [], { signing: true });
