@@ -1,6 +1,5 @@
-import { streams } from "../domain/decision.ts";
-import { ConflictError, NotFoundError, ValidationError } from "../domain/errors.ts";
-import { emailHash, mentions, needleMatcher } from "../domain/redact.ts";
+import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import { emailHash } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import * as z from "../domain/zod-mini.ts";

@@ -135,12 +135,12 @@ describe("SES v2 email connector (AWS SDK against a local server)", () => {
 });
 
 describe("the HTML part's links", () => {
-  const unescape = (t: string) =>
+  const unescaped = (t: string) =>
     t.replace(
       /&(amp|lt|gt|quot|#39);/g,
       (_m, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e] as string,
     );
-  const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => unescape(m[1] as string));
+  const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => unescaped(m[1] as string));
   const host = (u: string) => new URL(u).hostname;
 
   it("link only what the gate's allowlist read, to the host it read", () => {

@@ -2,7 +2,6 @@
  * The admin group: trust, specs, pauses, manual runs, the simulated clock, the ledger's integrity.
  */
 import { SIMULATED_CLOCK_RANGE } from "../../adapters/local/clock.ts";
-import { checkManualInput } from "../../agents/manual-inputs.ts";
 import { NotFoundError, ValidationError } from "../../domain/errors.ts";
 import { SpecSchema } from "../../domain/spec-schema.ts";
 import { iso } from "../../domain/time.ts";
