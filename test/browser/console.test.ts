@@ -174,6 +174,59 @@ describe("console", () => {
     }
   });
 
+  it("keys act on the card clicked, never approve over an open edit, and a held key approves once", async () => {
+    for (const id of ["mu", "nu", "xi"]) await seedAccount(h, id);
+    const [first, second, third] = [
+      await proposeOk(h, emailProposal("outreach-writer", "mu")),
+      await proposeOk(h, emailProposal("outreach-writer", "nu")),
+      await proposeOk(h, emailProposal("outreach-writer", "xi")),
+    ];
+    await open("approvals");
+    await b.page.selectOption("select[name=sort]", "oldest");
+    for (const d of [first, second, third]) await card(d.decisionId).waitFor(WAIT);
+    // The reviewer opens the second card's edit with the mouse, changes the body, and clicks its text.
+    const c = card(second.decisionId);
+    await c.locator("[data-act=edit]").click();
+    await c.locator("textarea[data-field=body]").fill("Hi Jane, a better line.");
+    await c.locator(".message").click();
+    await b.page.keyboard.press("a");
+    // Before: `a` approved the first card (where the keys had last been), or with focus followed, the
+    // second one's original text while the edit was on screen.
+    await textOf(b.page.locator("#flash")).toContain("Finish or cancel");
+    await b.page.keyboard.press("Escape");
+    // A held `a` (the key repeats): the card the keys are on is approved, and no other after it.
+    await b.page.keyboard.down("a");
+    await b.page.keyboard.down("a");
+    await b.page.keyboard.down("a");
+    await b.page.keyboard.up("a");
+    await gone(c);
+    expect((await waitForStatus(h, second.decisionId, "executed")).review.action).toBe("approved");
+    for (const d of [first, third])
+      expect((await getDecision(h, d.decisionId)).status).toBe("pending_approval");
+    await b.page.waitForTimeout(300);
+    for (const d of [first, third])
+      expect((await getDecision(h, d.decisionId)).status).toBe("pending_approval");
+  });
+
+  it("an approval stopped by its checks is said so, not reported approved", async () => {
+    await seedAccount(h, "omicron");
+    const d = await proposeOk(h, emailProposal("outreach-writer", "omicron"));
+    await open("approvals");
+    await card(d.decisionId).waitFor(WAIT);
+    // Jane unsubscribed while it waited.
+    expectStatus(
+      await h.call("POST", "/v1/suppressions", h.admin, {
+        kind: "person",
+        value: "omicron-jane",
+        reason: "unsubscribed",
+      }),
+      201,
+    );
+    await card(d.decisionId).locator("[data-act=approve]").click();
+    await textOf(b.page.locator("#flash.error")).toContain("Not approved: its checks no longer pass");
+    expect((await getDecision(h, d.decisionId)).status).toBe("rejected");
+  });
+
   it("a page routed twice at once (the hash set on signing in, then its hashchange) acts once", async () => {
     const d = await proposeOk(h, emailProposal("outreach-writer", "eta"));
     // The first render's list is held until the second render has begun, as a slow API would.

@@ -11,6 +11,12 @@ const SORTS = {
   expiring: (a, b) => (a.expiresAt ?? "9").localeCompare(b.expiresAt ?? "9"),
 };
 
+/** Why an approval did not dispatch: the decision as the API answered it. */
+const stoppedWhy = (res) =>
+  res.status === "rejected"
+    ? "its checks no longer pass, so it was stopped (see its timeline)"
+    : `it is ${res.status}`;
+
 const SHORTCUTS =
   "j/k move · x select · a approve · e edit · r reject · Shift+A approve selected · Esc cancel";
 
@@ -20,6 +26,8 @@ export async function render(view) {
   let more = false;
   let focus = 0;
   const selected = new Set();
+  /** Decisions whose review request is on its way: a second click or key press waits for it. */
+  const pending = new Set();
   const sort = h(
     "select",
     { name: "sort", "aria-label": "sort" },
@@ -64,23 +72,31 @@ export async function render(view) {
     bulk.textContent = `Approve selected (${selected.size})`;
   }
 
-  function done(id, message) {
+  function done(id, message, error = false) {
     items = items.filter((d) => d.decisionId !== id);
     selected.delete(id);
     draw();
-    flash(message);
+    flash(message, error);
   }
 
   async function approve(d, form, payload, note) {
+    if (pending.has(d.decisionId)) return;
+    pending.add(d.decisionId);
     try {
       const res = await api("POST", `/v1/decisions/${encodeURIComponent(d.decisionId)}/approve`, {
         digest: d.payloadDigest,
         ...(payload ? { payload } : {}),
         ...(note ? { note } : {}),
       });
-      done(d.decisionId, `${payload ? "Edited and approved" : "Approved"}: ${res.status}`);
+      // Approved is dispatched; a decision whose checks no longer pass (the person was suppressed, a
+      // cap was reached since) is stopped instead, and answered 200 all the same: said as approved
+      // before, though nothing would go out.
+      if (res.status === "dispatched") done(d.decisionId, payload ? "Edited and approved" : "Approved");
+      else done(d.decisionId, `Not approved: ${stoppedWhy(res)}`, true);
     } catch (err) {
       showErrors(form, err);
+    } finally {
+      pending.delete(d.decisionId);
     }
   }
 
@@ -120,6 +136,7 @@ export async function render(view) {
     });
     const actions = h("form", { class: "actions" });
     const showButtons = () => {
+      el.dataset.mode = "view";
       clearErrors(actions);
       fill(
         actions,
@@ -139,6 +156,7 @@ export async function render(view) {
       );
     };
     const showEdit = () => {
+      el.dataset.mode = "edit";
       const fields = Object.entries(d.payload ?? {}).filter(([, v]) => typeof v === "string");
       const diff = h("div", { class: "edit-diff" });
       // The inputs themselves, not form.elements[key]: a payload key is the agent's to choose, and one
@@ -184,6 +202,7 @@ export async function render(view) {
       inputs.get(fields[0]?.[0])?.focus();
     };
     const showReject = () => {
+      el.dataset.mode = "reject";
       fill(
         actions,
         h(
@@ -221,7 +240,12 @@ export async function render(view) {
     actions.addEventListener("submit", (e) => e.preventDefault());
     el.showEdit = showEdit;
     el.showReject = showReject;
-    el.approve = () => approve(d, actions);
+    // The agent's version, approved by a key, only while nothing else is open on the card: with an
+    // edit open, `a` approved the original text while the reviewer's edit was on screen.
+    el.approve = () =>
+      el.dataset.mode === "view"
+        ? approve(d, actions)
+        : flash("Finish or cancel what is open on this card first (Esc cancels)", true);
     el.cancel = showButtons;
     el.toggle = () => check.click();
     showButtons();
@@ -261,26 +285,52 @@ export async function render(view) {
   bulk.addEventListener("click", async () => {
     const ids = [...selected];
     let ok = 0;
+    const notes = [];
     for (const id of ids) {
       const d = item(id);
-      if (!d) continue;
+      if (!d || pending.has(id)) continue;
+      // A card being edited or rejected is the reviewer's to finish: its original is not approved here.
+      if (list.querySelector(`.card[data-id="${CSS.escape(id)}"]`)?.dataset.mode !== "view") {
+        notes.push(`${id}: left out, its edit or rejection is open`);
+        continue;
+      }
+      pending.add(id);
       try {
-        await api("POST", `/v1/decisions/${encodeURIComponent(id)}/approve`, { digest: d.payloadDigest });
-        ok++;
+        const res = await api("POST", `/v1/decisions/${encodeURIComponent(id)}/approve`, {
+          digest: d.payloadDigest,
+        });
+        if (res.status === "dispatched") ok++;
+        else notes.push(`${id}: not approved, ${stoppedWhy(res)}`);
         items = items.filter((x) => x.decisionId !== id);
         selected.delete(id);
       } catch (err) {
-        flash(`${id}: ${err.message}`, true);
+        notes.push(`${id}: ${err.message}`);
+      } finally {
+        pending.delete(id);
       }
     }
     draw();
-    if (ok) flash(`Approved ${ok} of ${ids.length}`);
+    flash([`Approved ${ok} of ${ids.length}`, ...notes].join("; "), notes.length > 0);
   });
   sort.addEventListener("change", draw);
+
+  // The card a reviewer clicks or tabs into is the one the keys act on: before, `a` after a click on
+  // another card's Edit approved whichever card the keys had last moved to.
+  const follow = (e) => {
+    const at = cards().indexOf(e.target.closest?.(".card[data-id]"));
+    if (at >= 0 && at !== focus) {
+      focus = at;
+      markFocus();
+    }
+  };
+  list.addEventListener("focusin", follow);
+  list.addEventListener("click", follow);
 
   const onKey = (e) => {
     // A page no longer shown never acts (app.js undoes it; this holds even if it did not).
     if (!list.isConnected || e.altKey || e.ctrlKey || e.metaKey) return;
+    // A key held down repeats: moving may, acting may not (a held `a` approved card after card).
+    if (e.repeat && !["j", "k", "ArrowDown", "ArrowUp"].includes(e.key)) return;
     const typing = e.target.closest?.("input, textarea, select");
     const current = cards()[focus];
     if (e.key === "Escape") return current?.cancel();
