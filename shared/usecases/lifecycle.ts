@@ -132,6 +132,16 @@ export async function approve(
       throw new ConflictError(`decision ${decisionId} expired at ${decision.expiresAt}`);
     }
     if (failed.length > 0) {
+      // The reviewer's edit alone fails (a link off the allowlist, a body over its length) while the
+      // agent's version passes: said, and nothing changes, so they can fix it. Before, the decision was
+      // stopped for good on a reviewer's typo, and the prospect got nothing.
+      if (edited && (await recheck(deps, decision, decision.payload)).failed.length === 0)
+        throw new ValidationError([
+          {
+            path: "payload",
+            message: `the edit does not pass the checks (${describeFailures(failed)}): change it, or approve the agent's version`,
+          },
+        ]);
       const stopped = await move(deps, decision, {
         to: "rejected",
         from: ["pending_approval"],
@@ -159,6 +169,11 @@ export async function approve(
         event: edited ? "edited" : "approved",
         actor: principal.subject,
         detail: `${edited ? "edited and approved" : "approved"} by ${principal.subject}${input.note ? `: ${input.note}` : ""}`,
+        // What the agent proposed, kept in the ledger (sealed as the decision is): the decision's
+        // payload becomes what was sent, and before, the agent's version was lost with it.
+        ...(edited
+          ? { data: { proposed: { payload: decision.payload, payloadDigest: decision.payloadDigest } } }
+          : {}),
         patch: {
           review,
           ...(payload !== decision.payload ? { payload, payloadDigest: payloadDigest(payload) } : {}),

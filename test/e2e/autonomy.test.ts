@@ -96,21 +96,51 @@ describe("level 1: require approval", () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]?.payload).toEqual(addressed);
     expect(eventTypes(done)).toContain("edited");
+    // The agent's version stays in the ledger beside what was sent.
+    expect(done.events.find((e: { type: string }) => e.type === "edited")?.data?.proposed).toEqual({
+      payload: d.payload,
+      payloadDigest: d.payloadDigest,
+    });
   });
 
-  it("re-validates an edited payload: one that breaks the content rules is not sent", async () => {
+  it("re-validates an edited payload: an edit that breaks the content rules is refused, naming why, and can be fixed", async () => {
     const d = await proposeOk(h, emailProposal("outreach-writer"));
     const edited = {
       subject: "Hello",
       body: "Hi {{first_name}}, quick question about your analytics stack.",
     };
+    const res = await approve(d.decisionId, { digest: d.payloadDigest, payload: edited });
+    // Before: the decision was stopped for good on the reviewer's edit, and the prospect got nothing.
+    expectStatus(res, 400);
+    expect(res.body.message).toMatch(
+      /payload: the edit does not pass the checks \(content_quality \(quality.minContentQuality\): .*unresolved placeholder/,
+    );
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("pending_approval");
+    expect(eventTypes(after)).toEqual(["decided"]);
+    expect(h.rt.sandbox.entries).toHaveLength(0);
+    // Fixed, it goes.
+    const fixed = { ...edited, body: "Hi Jane, quick question about your analytics stack." };
+    const ok = expectStatus(await approve(d.decisionId, { digest: d.payloadDigest, payload: fixed }), 200);
+    expect(ok.status).toBe("dispatched");
+  });
+
+  it("an edit of a decision whose own checks no longer pass is stopped, as the agent's version would be", async () => {
+    const d = await proposeOk(h, emailProposal("outreach-writer", "acme", "acme-jane"));
+    expectStatus(
+      await h.call("POST", "/v1/suppressions", h.admin, {
+        kind: "person",
+        value: "acme-jane",
+        reason: "unsubscribed",
+      }),
+      201,
+    );
+    const edited = { ...d.payload, body: `${d.payload.body} Would Thursday suit?` };
     const res = expectStatus(await approve(d.decisionId, { digest: d.payloadDigest, payload: edited }), 200);
     expect(res.status).toBe("rejected");
     const after = await getDecision(h, d.decisionId);
     expect(eventTypes(after)).toEqual(["decided", "revalidation_failed"]);
-    expect(after.events[1].detail).toMatch(
-      /content_quality \(quality.minContentQuality\): .*unresolved placeholder/,
-    );
+    expect(after.events[1].detail).toMatch(/suppression/);
     expect(h.rt.sandbox.entries).toHaveLength(0);
   });
 
