@@ -56,6 +56,12 @@ export const ToolMapping = z.strictObject({
   idempotencyKeyArgument: z.optional(
     z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a top-level argument name")),
   ),
+  /**
+   * The tool answers with an error (`isError`, or JSON-RPC's internal error) only for what it did not
+   * do. Without it a touch's tool error leaves the decision in doubt: the official SDK's server turns
+   * any exception of a tool into such an answer, also one thrown after the message went out.
+   */
+  errorsMeanNotDone: z.optional(z.boolean()),
 });
 export type ToolMapping = z.infer<typeof ToolMapping>;
 

@@ -4,7 +4,8 @@
  * mapped by the spec to an email-channel touch. Through `harness mcp` (the official client), the agent
  * sees that tool namespaced and not the unmapped one; a call after a built-in email to the same
  * account the same day is deferred by the one-touch-per-day rule; allowed, it runs exactly once with
- * the decision's idempotency key; a dropped connection mid-call is in_doubt, a tool error is failed.
+ * the decision's idempotency key; a dropped connection mid-call is in_doubt, and so is a send's tool error
+ * (failed where its mapping says errorsMeanNotDone).
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -175,12 +176,28 @@ describe("a downstream MCP tool through the gate", () => {
     expect(fake.calls.length).toBe(before + 1);
     expect(JSON.stringify(d.events)).toMatch(/no answer/);
 
+    // A tool error on a send: the server's SDK answers any exception of a tool so, one thrown after
+    // the message went out too. Before, it failed the decision, its reservation given back, and the
+    // agent could send the same message again under a new key.
+    await nextDay();
+    fake.next = "tool_error";
+    const erred = await callTool(agent, "crm__send_email", toolCall());
+    const doubt = await waitForStatus(h, erred.json.decisionId, "in_doubt");
+    expect(JSON.stringify(doubt.events)).toMatch(
+      /answered an error \(contact is unsubscribed in the CRM\); not sent again, it may have been done/,
+    );
+    expect(fake.calls.length).toBe(before + 2);
+
+    // A mapping that says its tool errs only before acting: the error is a refusal (failed).
+    const current = expectStatus(await h.call("GET", "/v1/specs/current", h.admin), 200).spec;
+    current.autonomy.actions[TYPE].tool.errorsMeanNotDone = true;
+    expectStatus(await h.call("POST", "/v1/specs", h.admin, current), 201);
     await nextDay();
     fake.next = "tool_error";
     const refused = await callTool(agent, "crm__send_email", toolCall());
     const f = await waitForStatus(h, refused.json.decisionId, "failed");
     expect(f.execution.error).toMatch(/contact is unsubscribed in the CRM/);
-    expect(fake.calls.length).toBe(before + 2);
+    expect(fake.calls.length).toBe(before + 3);
   });
 
   it("arguments naming someone else than the decided target: the tool is not called (failed)", async () => {

@@ -116,7 +116,12 @@ export class DownstreamTools {
         };
         // Each attempt (a 401's renewed one too) starts only if it can end in the executor's time.
         await withinTimeLeft(req, server.settings.timeoutMs, () =>
-          server.call(mapping.name, args, req.idempotencyKey),
+          server.call(
+            mapping.name,
+            args,
+            req.idempotencyKey,
+            d.actionKind === "touch" && mapping.errorsMeanNotDone !== true,
+          ),
         );
         return { externalId: `mcp:${mapping.server}/${mapping.name}:${req.idempotencyKey}` };
       },

@@ -3,7 +3,9 @@
  * tools listed at start and again when it says they changed, and one tool call per execution.
  *
  * A call's outcome follows the built-in connectors' rules (retry.ts): a tool result with isError, or
- * a JSON-RPC error answer, or an HTTP 4xx, is a refusal (failed, with its text); no answer (timeout,
+ * a JSON-RPC error answer, or an HTTP 4xx, is a refusal (failed, with its text), except a touch's tool
+ * error or internal error, which the server's SDK answers for any exception, one thrown after the
+ * message went out too: outcome unknown, unless the mapping says `errorsMeanNotDone`; no answer (timeout,
  * connection dropped, process gone, HTTP 5xx) after the request left may have been carried out, so it
  * is outcome unknown (in_doubt) and never sent again. Only a connection that could not be opened at
  * all (nothing left) is a plain failure. The one request sent again is one answered HTTP 401 (refused
@@ -66,9 +68,20 @@ function reasonOf(err: unknown): string {
     : message;
 }
 
-/** What a failed call means for the decision (see the file comment). */
-export function callFailure(what: string, err: unknown): ConnectorError {
+/**
+ * What a failed call means for the decision (see the file comment). `mayHaveActed`: a touch's tool,
+ * whose internal error may come after it sent (the server's SDK answers any exception so).
+ */
+export function callFailure(what: string, err: unknown, mayHaveActed = false): ConnectorError {
   const message = reasonOf(err);
+  if (mayHaveActed && err instanceof McpError && err.code === ErrorCode.InternalError)
+    return new ConnectorError(
+      `${what}: internal error (${message}); not sent again, it may have been done`,
+      true,
+      {
+        cause: err,
+      },
+    );
   if (err instanceof McpError && !NO_ANSWER.has(err.code))
     return new ConnectorError(`${what} refused: ${message}`, false, { cause: err });
   if (err instanceof StreamableHTTPError && err.code !== undefined && err.code >= 400 && err.code < 500)
@@ -292,14 +305,21 @@ export class DownstreamServer {
    * Calls a tool once with the decision's idempotency key in the request's `_meta` (and in the
    * argument the spec names, if any). Returns the result's text; throws a ConnectorError.
    */
-  call(tool: string, args: Record<string, unknown>, idempotencyKey: string): Promise<string> {
-    return this.renewingOnce(() => this.callOnce(tool, args, idempotencyKey));
+  call(
+    tool: string,
+    args: Record<string, unknown>,
+    idempotencyKey: string,
+    mayHaveActed = false,
+  ): Promise<string> {
+    return this.renewingOnce(() => this.callOnce(tool, args, idempotencyKey, mayHaveActed));
   }
 
   private async callOnce(
     tool: string,
     args: Record<string, unknown>,
     idempotencyKey: string,
+    /** A touch's tool (unless its mapping says errorsMeanNotDone): a tool error may come after it sent. */
+    mayHaveActed = false,
   ): Promise<string> {
     const what = `${this.name}/${tool}`;
     // The executor's time (retry.ts withinTimeLeft): a connection to open is a call's time more.
@@ -327,9 +347,16 @@ export class DownstreamServer {
       );
     } catch (err) {
       this.dropAfter(client, err);
-      throw callFailure(what, err);
+      throw callFailure(what, err, mayHaveActed);
     }
     const text = textOf(result.content);
+    // Before, a touch's tool error failed the decision and gave its reservation back, and the agent
+    // could propose it again under a new key: a message sent twice when the tool failed after sending.
+    if (result.isError && mayHaveActed)
+      throw new ConnectorError(
+        `${what} answered an error (${text || "tool error"}); not sent again, it may have been done (a tool that errs only before acting: errorsMeanNotDone in its mapping)`,
+        true,
+      );
     if (result.isError) throw new ConnectorError(`${what} refused: ${text || "tool error"}`, false);
     return text;
   }
