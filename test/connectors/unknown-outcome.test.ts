@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { HubSpotConnector } from "../../shared/adapters/connectors/hubspot.ts";
 import { LinkedInConnector } from "../../shared/adapters/connectors/linkedin.ts";
 import { SesEmailConnector } from "../../shared/adapters/connectors/ses.ts";
+import { ConnectorError } from "../../shared/ports.ts";
 import { decision, instantRetries } from "./helpers/fake-api.ts";
 
 interface Seen {
@@ -240,9 +241,16 @@ describe("a call without an answer", () => {
       timeoutMs: 200,
       retry,
     });
-    await ses
+    const err = await ses
       .execute({ idempotencyKey: "d_6:exec:1", decision: decision("email.send"), payload: email })
       .catch((e) => e);
     expect(retry.waits).toHaveLength(2);
+    // Refused on every attempt, it provably never left: turned away, for the executor to hand back and
+    // try again, not in doubt (before: a person had to check a send that never happened, its
+    // reservation held meanwhile).
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err.outcomeUnknown).toBe(false);
+    expect(err.retryAfterMs).toBeGreaterThan(0);
+    expect(err.message).toMatch(/not reached .* after 3 attempts/);
   });
 });

@@ -23,7 +23,7 @@ import pkg from "../../../package.json" with { type: "json" };
 import { ValidationError } from "../../domain/errors.ts";
 import { ConnectorError } from "../../ports.ts";
 import type { McpDownstreamSettings } from "../../runtime/connector-schemas.ts";
-import { startIfTimeFor } from "./retry.ts";
+import { neverSent, startIfTimeFor } from "./retry.ts";
 
 /** The request `_meta` key carrying the decision's idempotency key on every tools/call. */
 export const IDEMPOTENCY_META_KEY = "idempotencyKey";
@@ -74,6 +74,13 @@ function reasonOf(err: unknown): string {
  */
 export function callFailure(what: string, err: unknown, mayHaveActed = false): ConnectorError {
   const message = reasonOf(err);
+  // The server was not reached (it restarted on another address, a DNS outage): nothing left, so the
+  // decision is tried again a minute later, not left in doubt for a person.
+  if (neverSent(err))
+    return new ConnectorError(`${what}: not reached (${message}); nothing was sent`, false, {
+      cause: err,
+      retryAfterMs: 60_000,
+    });
   if (mayHaveActed && err instanceof McpError && err.code === ErrorCode.InternalError)
     return new ConnectorError(
       `${what}: internal error (${message}); not sent again, it may have been done`,

@@ -66,7 +66,7 @@ export interface CallOptions {
 
 /** Failures of connecting at all: the request never reached the vendor, so sending it again is safe. */
 const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
-const neverSent = (err: unknown): boolean => causedBy(err, NOT_SENT);
+export const neverSent = (err: unknown): boolean => causedBy(err, NOT_SENT);
 
 /** The time left to the action being executed (ConnectorRequest.timeLeft), and how long one call may take. */
 interface ActionTime {
@@ -182,10 +182,11 @@ export async function withRetries<T>(
     }
   }
   const status = statusOf(last);
-  // Turned away on every attempt: the API said no each time, so nothing was done.
-  if (!mayHaveHappened && (status === 429 || status === 503))
+  // Turned away on every attempt: the API said no each time, or was never reached (a DNS outage, a
+  // refused connection), so nothing was done: handed back to try later, not left in doubt.
+  if (!mayHaveHappened && (status === 429 || status === 503 || neverSent(last)))
     throw new ConnectorError(
-      `${what}: still turned away (${status}) after ${policy.attempts} attempts`,
+      `${what}: ${status ? `still turned away (${status})` : `not reached (${(last as Error)?.message})`} after ${policy.attempts} attempts`,
       false,
       {
         cause: last,

@@ -1,0 +1,40 @@
+/**
+ * A downstream MCP server over streamable HTTP (the official SDK's McpServer on 127.0.0.1) that goes
+ * away between two calls: the second call never reaches it, so nothing was sent.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { DownstreamServer, transportFor } from "../../shared/adapters/connectors/mcp-downstream.ts";
+import { ConnectorError } from "../../shared/ports.ts";
+import { McpDownstreamSettings } from "../../shared/runtime/connector-schemas.ts";
+import { type FakeDownstream, startFakeDownstream } from "./helpers/fake-mcp-downstream.ts";
+
+let fake: FakeDownstream | undefined;
+let open: DownstreamServer | undefined;
+afterEach(async () => {
+  await open?.close().catch(() => {});
+  await fake?.close().catch(() => {});
+});
+
+describe("downstream MCP server over HTTP", () => {
+  it("a server gone between calls is not reached: the call is turned away to try later, not in doubt", async () => {
+    fake = await startFakeDownstream();
+    const s = McpDownstreamSettings.parse({
+      name: "crm",
+      transport: { type: "http", url: fake.url, headersFromEnv: { Authorization: "CRM_AUTH" } },
+      timeoutMs: 2_000,
+    });
+    open = new DownstreamServer(s, transportFor(s, { CRM_AUTH: "Bearer t" }));
+    await open.start();
+    const args = { accountId: "acme", contactId: "acme-bob", subject: "Hi", body: "Hello" };
+    await open.call("send_email", args, "key-1", true);
+    await fake.close();
+    // Its sockets' close reaches the client's pool: the next request needs a new connection.
+    await new Promise((r) => setTimeout(r, 500));
+    const err = await open.call("send_email", args, "key-2", true).catch((e) => e);
+    // Before: "no answer … it may have been done", in doubt, a person to check a send that never left.
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err.message).toMatch(/not reached .*nothing was sent/);
+    expect(err.outcomeUnknown).toBe(false);
+    expect(err.retryAfterMs).toBe(60_000);
+  });
+});
