@@ -89,13 +89,18 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
   }
   if (detail.eventType === "Reject")
     return notSent(`${SES_REJECTED}: ${detail.reject?.reason ?? "no reason given"}`);
-  if (detail.eventType === "Bounce" && detail.bounce?.bounceType === "Transient") {
+  // An Undetermined bounce did not reach the person either (SES could not tell why): as a soft one,
+  // not sent and nobody suppressed. Before, it settled the decision as sent, its touch held.
+  if (
+    detail.eventType === "Bounce" &&
+    (detail.bounce?.bounceType === "Transient" || detail.bounce?.bounceType === "Undetermined")
+  ) {
     // A soft bounce can follow the delivery (a mailbox that filled up later answers with one): an
     // email opened or answered reached the person, and stays sent, its reservation held.
     if (decision.outcomes.some((o) => REACHED.has(o.type)))
       return { recorded: false, reason: "soft bounce after it was opened or answered" };
     return notSent(
-      `${SES_NOT_SENT}: SES stopped retrying (soft bounce${detail.bounce.bounceSubType ? `: ${detail.bounce.bounceSubType}` : ""})`,
+      `${SES_NOT_SENT}: ${detail.bounce.bounceType === "Transient" ? "SES stopped retrying (soft" : "SES could not tell why (undetermined"} bounce${detail.bounce.bounceSubType ? `: ${detail.bounce.bounceSubType}` : ""})`,
     );
   }
   // From here on SES says the message went out (a Send, that SES took it): a decision whose executor

@@ -312,6 +312,23 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(trustBefore?.version);
   });
 
+  it("an undetermined bounce is not sent either: failed with SES's reason, nobody taught or suppressed", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-undet", { agentId: "w-writer-undet" });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+    bounce.detail.bounce.bounceType = "Undetermined";
+    bounce.detail.bounce.bounceSubType = "Undetermined";
+    bounce.detail.bounce.bouncedRecipients[0].emailAddress = "jane@w-undet.io";
+    // Before: settled as sent ("nothing to learn"), its touch and reservation held, the address mailed again.
+    expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "not_sent" });
+    const failed = await rt.deps.decisions.getDecision(decision.decisionId);
+    expect(failed?.status).toBe("failed");
+    expect(failed?.execution?.error).toBe(
+      "SES did not deliver it: SES could not tell why (undetermined bounce: Undetermined)",
+    );
+    expect(await suppressionsFor(rt.db, "w-undet", "w-undet-jane")).toEqual([]);
+  });
+
   it("a soft bounce after the email was opened leaves it sent: its touch and reservation stay", async () => {
     const { decision, sent, messageId } = await sentEmail("w-soft-late", { agentId: "w-writer-2" });
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
