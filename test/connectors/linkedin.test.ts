@@ -8,10 +8,22 @@ function linkedin() {
   const segments: { id: number; name: string }[] = [];
   const members = new Map<number, Set<string>>();
   return {
+    segments,
     members,
     handle: (r: Recorded) => {
-      if (r.method === "GET" && r.path.startsWith("/rest/dmpSegments?q=account"))
-        return { status: 200, body: { elements: segments, paging: { start: 0, count: 10 } } };
+      if (r.method === "GET" && r.path.startsWith("/rest/dmpSegments?q=account")) {
+        // Paged as LinkedIn pages it: `start`, and `count` 10 unless asked for more.
+        const q = new URL(r.path, "http://x").searchParams;
+        const start = Number(q.get("start") ?? 0);
+        const count = Number(q.get("count") ?? 10);
+        return {
+          status: 200,
+          body: {
+            elements: segments.slice(start, start + count),
+            paging: { start, count, total: segments.length },
+          },
+        };
+      }
       if (r.method === "POST" && r.path === "/rest/dmpSegments") {
         const id = 900 + segments.length;
         segments.push({ id, name: r.body.name });
@@ -73,7 +85,9 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
     // Found none, created it, waited, and looked again for the oldest of its name.
     const [find, create, again, users] = api.requests;
     expect(again?.path).toBe(find?.path);
-    expect(find?.path).toBe("/rest/dmpSegments?q=account&account=urn%3Ali%3AsponsoredAccount%3A123");
+    expect(find?.path).toBe(
+      "/rest/dmpSegments?q=account&account=urn%3Ali%3AsponsoredAccount%3A123&start=0&count=100",
+    );
     expect(create?.body).toMatchObject({
       name: "harness-vp",
       account: "urn:li:sponsoredAccount:123",
@@ -290,5 +304,20 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
       .catch((e) => e);
     expect(err.name).toBe("ConnectorError");
     expect(err.outcomeUnknown).toBe(true);
+  });
+
+  it("finds the audience's segment past the finder's first pages, instead of making another of its name", async () => {
+    // An ad account with 250 segments of other tools' before this audience's.
+    for (let i = 0; i < 250; i++) li.segments.push({ id: 5000 + i, name: `other-${i}` });
+    li.segments.push({ id: 7000, name: "harness-vp" });
+    const res = await connector.execute({
+      idempotencyKey: "d_9:exec:1",
+      decision: decision("linkedin.audience.add"),
+      payload: add,
+    });
+    // Before: the first page (10) only, no segment of its name, and a new one made every cold start.
+    expect(res.externalId).toMatch(/^linkedin:dmpSegment:7000:/);
+    expect(api.requests.filter((r) => r.method === "POST" && r.path === "/rest/dmpSegments")).toHaveLength(0);
+    expect(li.members.get(7000)?.size).toBe(1);
   });
 });

@@ -179,14 +179,21 @@ export class LinkedInConnector implements Connector {
 
   /** The audience's segment: the oldest (lowest id) of those of its name, as every executor picks it. */
   private async findSegment(audienceId: string, key: string): Promise<string | undefined> {
-    const found = await this.call(
-      "LinkedIn find DMP segments",
-      `${this.base}/rest/dmpSegments?q=account&account=${encodeURIComponent(this.o.adAccountUrn)}`,
-      { method: "GET", headers: this.headers(key) },
-      true,
-    );
-    const list = (await found.json()) as { elements?: { id: number | string; name: string }[] };
-    const ids = (list.elements ?? []).filter((s) => s.name === audienceId).map((s) => String(s.id));
+    // Page after page (LinkedIn pages the finder, 10 by default): an ad account with other segments
+    // had this one past the first page, and every cold executor created another of its name.
+    const ids: string[] = [];
+    for (let start = 0; start < 5000; start += 100) {
+      const found = await this.call(
+        "LinkedIn find DMP segments",
+        `${this.base}/rest/dmpSegments?q=account&account=${encodeURIComponent(this.o.adAccountUrn)}&start=${start}&count=100`,
+        { method: "GET", headers: this.headers(key) },
+        true,
+      );
+      const page =
+        ((await found.json()) as { elements?: { id: number | string; name: string }[] }).elements ?? [];
+      for (const s of page) if (s.name === audienceId) ids.push(String(s.id));
+      if (page.length < 100) break;
+    }
     // Ids are numbers, some past 2^53: compared as digit strings, shorter first.
     return ids.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0))[0];
   }
