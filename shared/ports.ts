@@ -406,6 +406,12 @@ export interface ConnectorRequest {
 
 export interface ConnectorResult {
   externalId: string;
+  /**
+   * Of the people a list sync adds, those the vendor did not take (an address it refuses, a contact
+   * its list could not find): recorded with the decision's `execution.withheld`, so ingest does not
+   * count them synced and the next sync adds them again.
+   */
+  withheld?: string[];
 }
 
 /** A failed side effect. `outcomeUnknown` means it may or may not have happened (timeouts, crashes). */

@@ -349,7 +349,9 @@ async function executeFrom(
           at: now,
           idempotencyKey: decision.idempotencyKey,
           externalId: result.externalId,
-          ...(without ? { withheld: without } : {}),
+          ...(without || result.withheld
+            ? { withheld: [...(without ?? []), ...(result.withheld ?? [])] }
+            : {}),
         },
       },
       // When the trust window closes, silence (a touch) or a record that stood becomes evidence.

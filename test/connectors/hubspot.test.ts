@@ -144,9 +144,38 @@ describe("HubSpot connector (official SDK against a local server)", () => {
       payload: { audienceId: "sdr-2", listName: "Harness: sdr-2", add, remove: [], members: add },
     });
     expect(res.externalId).toMatch(/^hubspot:list:\d+:\+250-0:refused1$/);
+    // Named, so the snapshot does not count them synced (ingest reads execution.withheld).
+    expect(res.withheld).toEqual(["acme.bad"]);
     const upserts = api.requests.filter((r) => r.path === "/crm/v3/objects/contacts/batch/upsert");
     expect(upserts.map((r) => r.body.inputs.length)).toEqual([100, 100, 51]);
     expect(api.requests.at(-1)?.body.recordIdsToAdd).toHaveLength(250);
+  });
+
+  it("a contact the list does not find (merged or deleted since its upsert) is named as not added", async () => {
+    api.close();
+    // HubSpot's memberships answer naming the first contact asked for as missing.
+    api = await fakeApi((r) => {
+      if (r.method === "PUT" && /\/memberships\/add-and-remove$/.test(r.path)) {
+        const [gone, ...added] = r.body.recordIdsToAdd as string[];
+        return {
+          status: 200,
+          body: { recordsIdsAdded: added, recordIdsRemoved: [], recordIdsMissing: gone ? [gone] : [] },
+        };
+      }
+      return hs.handle(r);
+    });
+    connector = new HubSpotConnector({ accessToken: "pat-test", basePath: api.url, retry });
+    const add = [
+      { personId: "acme.ann", email: "ann@acme.io" },
+      { personId: "acme.ben", email: "ben@acme.io" },
+    ];
+    const res = await connector.execute({
+      idempotencyKey: "d_8:exec:1",
+      decision: decision("list.sync"),
+      payload: { audienceId: "sdr-8", listName: "Harness: sdr-8", add, remove: [], members: add },
+    });
+    // Before: reported +2 and counted synced, and no hourly sync added Ann again.
+    expect(res.withheld).toEqual(["acme.ann"]);
   });
 
   it("a sync that would outlive its executor stops before a call it has no time for: turned away, not cut off", async () => {

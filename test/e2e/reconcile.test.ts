@@ -341,6 +341,37 @@ describe("a turned-away send is checked again before its retry", { timeout: 120_
   });
 });
 
+describe("a list sync the vendor took in part", { timeout: 120_000 }, () => {
+  it("records whom it did not add, so the snapshot does not count them synced", async () => {
+    const partly: Connector = {
+      execute: async () => ({ externalId: "hubspot:list:17:+0-0:refused1", withheld: ["part-jane"] }),
+    };
+    const h = await boot(`part${randomBytes(4).toString("hex")}`, T0, partly);
+    open.push(h);
+    await seedAccount(h, "part");
+    const sync = await proposeOk(h, {
+      proposalId: "sync-in-part",
+      agentId: "list-sync",
+      action: { type: "list.sync" },
+      target: { accountId: "part" },
+      payload: {
+        audienceId: "sdr-part",
+        listName: "Harness: sdr-part",
+        add: [{ personId: "part-jane", email: "jane@part.io" }],
+        remove: [],
+      },
+      reasoning: "Jane joined the audience.",
+      confidence: 0.9,
+    });
+    if ((await getDecision(h, sync.decisionId)).status === "dispatched")
+      await execute(h.rt.deps, sync.decisionId);
+    await h.rt.bus.drain();
+    const done = await getDecision(h, sync.decisionId);
+    expect(done.status).toBe("executed");
+    expect(done.execution.withheld).toEqual(["part-jane"]);
+  });
+});
+
 describe("record actions the vendor turned away", { timeout: 120_000 }, () => {
   it("a list sync is failed at once (the next one recomputes its difference); one turned away after a write past its window is in doubt", async () => {
     const throttled: Connector = {

@@ -267,6 +267,9 @@ export class HubSpotConnector implements Connector {
     // refused whole (400), and so was every hourly retry of it.
     let refused = 0;
     const recordIdsToAdd: string[] = [];
+    // Who was not added, by person: an address HubSpot refuses, a contact its list does not find.
+    const withheld: string[] = [];
+    const personOf = new Map<string, string>();
     const upsert = (part: { email: string }[]) =>
       this.call("contacts upsert", () =>
         contacts.upsert({
@@ -274,7 +277,7 @@ export class HubSpotConnector implements Connector {
         }),
       );
     let splitCalls = 0;
-    const add = async (part: { email: string }[]): Promise<void> => {
+    const add = async (part: { email: string; personId: string }[]): Promise<void> => {
       let res: Awaited<ReturnType<typeof upsert>>;
       try {
         res = await upsert(part);
@@ -289,6 +292,7 @@ export class HubSpotConnector implements Connector {
         if (!(err instanceof ConnectorError) || !invalidEmail(err)) throw err;
         if (part.length === 1) {
           refused++;
+          withheld.push(...part.map((m) => m.personId));
           return;
         }
         splitCalls += 2;
@@ -299,8 +303,14 @@ export class HubSpotConnector implements Connector {
         return;
       }
       recordIdsToAdd.push(...res.results.map((r) => r.id));
-      // A multi-status answer: the contacts HubSpot would not take (an address it finds invalid) are
-      // left out of the list, and counted in the result.
+      const taken = new Map(res.results.map((r) => [String(r.properties.email ?? "").toLowerCase(), r.id]));
+      for (const m of part) {
+        const id = taken.get(m.email.toLowerCase());
+        if (id) personOf.set(id, m.personId);
+        // A multi-status answer: the contacts HubSpot would not take (an address it finds invalid)
+        // are left out of the list, and counted in the result.
+        else withheld.push(m.personId);
+      }
       refused += part.length - res.results.length;
     };
     for (const part of batches(p.add)) await add(part);
@@ -319,12 +329,20 @@ export class HubSpotConnector implements Connector {
       recordIdsToRemove.push(...res.results.map((r) => r.id));
     }
     // Nothing to change (every removal unknown to HubSpot, no adds): no membership call.
-    if (recordIdsToAdd.length || recordIdsToRemove.length)
-      await this.call("list memberships", () =>
+    if (recordIdsToAdd.length || recordIdsToRemove.length) {
+      const changed = await this.call("list memberships", () =>
         this.client.crm.lists.membershipsApi.addAndRemove(listId, { recordIdsToAdd, recordIdsToRemove }),
       );
+      // A contact merged or deleted since its upsert: not in the list, though asked for. Before, the
+      // snapshot counted it synced, and no hourly sync added that person again.
+      for (const id of changed?.recordIdsMissing ?? []) {
+        const person = personOf.get(String(id));
+        if (person) withheld.push(person);
+      }
+    }
     return {
       externalId: `hubspot:list:${listId}:+${recordIdsToAdd.length}-${recordIdsToRemove.length}${refused ? `:refused${refused}` : ""}`,
+      ...(withheld.length ? { withheld } : {}),
     };
   }
 }
