@@ -202,6 +202,16 @@ export async function reject(
 ): Promise<Decision> {
   const decision = await load(deps, decisionId);
   assertMayReview(principal, decision.agentId);
+  // Past its expiry it is expired, as an approval finds it: a rejection then taught trust a lesson
+  // and counted toward the rejections' drafts for a decision nobody could act on any more.
+  if (
+    decision.status === "pending_approval" &&
+    decision.expiresAt &&
+    Date.parse(decision.expiresAt) <= deps.clock.now()
+  ) {
+    await expire(deps, decisionId);
+    throw new ConflictError(`decision ${decisionId} expired at ${decision.expiresAt}`);
+  }
   const next = await move(deps, decision, {
     to: "rejected",
     from: ["pending_approval"],

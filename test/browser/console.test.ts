@@ -206,6 +206,9 @@ describe("console", () => {
     await b.page.waitForTimeout(300);
     for (const d of [first, third])
       expect((await getDecision(h, d.decisionId)).status).toBe("pending_approval");
+    // Out of the inbox for the tests after this one, whose keys act on its first card.
+    for (const d of [first, third])
+      expectStatus(await h.call("POST", `/v1/decisions/${d.decisionId}/reject`, h.approver, {}), 200);
   });
 
   it("an approval stopped by its checks is said so, not reported approved", async () => {
@@ -225,6 +228,36 @@ describe("console", () => {
     await card(d.decisionId).locator("[data-act=approve]").click();
     await textOf(b.page.locator("#flash.error")).toContain("Not approved: its checks no longer pass");
     expect((await getDecision(h, d.decisionId)).status).toBe("rejected");
+  });
+
+  it("an approval with an untouched subject of two lines is an approval, not an edit", async () => {
+    await seedAccount(h, "pi");
+    const base = emailProposal("outreach-writer", "pi");
+    const d = await proposeOk(h, {
+      ...base,
+      payload: { ...base.payload, subject: "Your pricing\nresearch" },
+    });
+    await open("approvals");
+    const c = card(d.decisionId);
+    await c.locator("[data-act=edit]").click();
+    await c.locator("textarea[data-field=body]").waitFor(WAIT);
+    // Only the body is changed; the subject keeps its line break (a one-line input dropped it).
+    await c.locator("textarea[data-field=body]").fill(`${d.payload.body} Thursday?`);
+    await c.locator("[data-act=approve-edited]").click();
+    await gone(c);
+    const done = await waitForStatus(h, d.decisionId, "executed");
+    expect(done.payload.subject).toBe("Your pricing\nresearch");
+  });
+
+  it("the header's sign out link signs out", async () => {
+    await open("approvals");
+    await b.page.locator("#who a").click();
+    // Before: it opened the sign-in page, which said "Signed in" and kept the token.
+    await b.page.locator("form#signin").waitFor(WAIT);
+    expect(await b.page.evaluate('sessionStorage.getItem("harness.token")')).toBeNull();
+    await b.page.fill("input[name=token]", h.admin);
+    await b.page.click("form#signin button[type=submit]");
+    await textOf(b.page.locator("h1")).toContain("Approvals");
   });
 
   it("a page routed twice at once (the hash set on signing in, then its hashchange) acts once", async () => {

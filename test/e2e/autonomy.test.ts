@@ -155,6 +155,20 @@ describe("level 1: require approval", () => {
     expect(h.rt.sandbox.entries).toHaveLength(0);
   });
 
+  it("refuses to reject once the approval timeout has passed: expired, nothing taught", async () => {
+    const d = await proposeOk(h, emailProposal("outreach-writer"));
+    expectStatus(await h.call("POST", "/v1/admin/clock", h.admin, { advanceMs: 24 * HOUR }), 200);
+    const before = expectStatus(await h.call("GET", "/v1/trust", h.admin), 200);
+    const res = await h.call("POST", `/v1/decisions/${d.decisionId}/reject`, h.approver, { note: "late" });
+    // Before: rejected, a trust lesson and a rejection counted toward drafts for an expired decision.
+    expectStatus(res, 409);
+    expect(res.body.message).toMatch(/expired/);
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("expired");
+    expect(after.review).toBeUndefined();
+    expect(expectStatus(await h.call("GET", "/v1/trust", h.admin), 200)).toEqual(before);
+  });
+
   it("does not veto a pending approval (409)", async () => {
     const d = await proposeOk(h, emailProposal("outreach-writer"));
     expectStatus(await h.call("POST", `/v1/decisions/${d.decisionId}/veto`, h.approver, {}), 409);

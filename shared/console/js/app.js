@@ -51,7 +51,15 @@ async function showWho() {
   }
   el.replaceChildren(
     document.createTextNode(`${who} `),
-    Object.assign(document.createElement("a"), { href: "#/signin", textContent: "sign out" }),
+    // Signs out: it only opened the sign-in page, which said "Signed in" and offered a button.
+    Object.assign(document.createElement("a"), {
+      href: "#/signin",
+      textContent: "sign out",
+      onclick: (e) => {
+        e.preventDefault();
+        signin.signOutNow();
+      },
+    }),
   );
 }
 

@@ -177,8 +177,17 @@ export async function render(view) {
             .map(([k, v]) => [h("div", { class: "muted" }, k), diffView(v, inputs.get(k).value, "words")]),
         );
       };
+      // A value of several lines in a textarea: a one-line input drops its line breaks, and the
+      // approval was recorded as an edit the reviewer never made.
       for (const [k, v] of fields)
-        inputs.set(k, h(k === "body" ? "textarea" : "input", { "data-field": k, value: v, oninput: redraw }));
+        inputs.set(
+          k,
+          h(k === "body" || v.includes("\n") ? "textarea" : "input", {
+            "data-field": k,
+            value: v,
+            oninput: redraw,
+          }),
+        );
       fill(
         actions,
         fields.map(([k]) => h("label", {}, k, inputs.get(k))),

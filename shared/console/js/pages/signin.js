@@ -2,26 +2,21 @@ import { ApiError, api, getConfig, showErrors } from "../api.js";
 import { endCognitoSession, getToken, setToken, signOut, startCognitoSignIn } from "../auth.js";
 import { h } from "../dom.js";
 
+/** Sign out (the page's button and the header's link): in AWS the hosted UI's session ends too. */
+export function signOutNow() {
+  const cognito = getConfig().cognito;
+  // In AWS the session's end revokes the refresh token first, so it clears the tab itself.
+  if (cognito) return endCognitoSession(cognito);
+  signOut();
+  location.hash = "#/signin";
+  location.reload();
+}
+
 /** Sign in: Cognito's hosted UI in AWS; locally, a pasted token checked against the API first. */
 export function render(view) {
   const cognito = getConfig().cognito;
   if (getToken()) {
-    view.append(
-      h("h1", {}, "Signed in"),
-      h(
-        "button",
-        {
-          onclick: () => {
-            // In AWS the session's end revokes the refresh token first, so it clears the tab itself.
-            if (cognito) return endCognitoSession(cognito);
-            signOut();
-            location.hash = "#/signin";
-            location.reload();
-          },
-        },
-        "Sign out",
-      ),
-    );
+    view.append(h("h1", {}, "Signed in"), h("button", { onclick: signOutNow }, "Sign out"));
     return;
   }
   if (cognito) {
