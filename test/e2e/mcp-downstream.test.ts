@@ -184,7 +184,7 @@ describe("a downstream MCP tool through the gate", () => {
     const erred = await callTool(agent, "crm__send_email", toolCall());
     const doubt = await waitForStatus(h, erred.json.decisionId, "in_doubt");
     expect(JSON.stringify(doubt.events)).toMatch(
-      /answered an error \(contact is unsubscribed in the CRM\); not sent again, it may have been done/,
+      /answered an error \(contact \[address\] is unsubscribed in the CRM\); not sent again, it may have been done/,
     );
     expect(fake.calls.length).toBe(before + 2);
 
@@ -196,7 +196,7 @@ describe("a downstream MCP tool through the gate", () => {
     fake.next = "tool_error";
     const refused = await callTool(agent, "crm__send_email", toolCall());
     const f = await waitForStatus(h, refused.json.decisionId, "failed");
-    expect(f.execution.error).toMatch(/contact is unsubscribed in the CRM/);
+    expect(f.execution.error).toMatch(/contact \[address\] is unsubscribed in the CRM/);
     expect(fake.calls.length).toBe(before + 3);
   });
 

@@ -21,6 +21,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { CallToolResultSchema, ErrorCode, McpError, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import pkg from "../../../package.json" with { type: "json" };
 import { ValidationError } from "../../domain/errors.ts";
+import { withoutAddresses } from "../../domain/vendor-text.ts";
 import { ConnectorError } from "../../ports.ts";
 import type { McpDownstreamSettings } from "../../runtime/connector-schemas.ts";
 import { neverSent, startIfTimeFor } from "./retry.ts";
@@ -357,14 +358,16 @@ export class DownstreamServer {
       throw callFailure(what, err, mayHaveActed);
     }
     const text = textOf(result.content);
+    // The tool's words as the decision's recorded error: addresses out, cut short.
+    const said = withoutAddresses(text, 300) || "tool error";
     // Before, a touch's tool error failed the decision and gave its reservation back, and the agent
     // could propose it again under a new key: a message sent twice when the tool failed after sending.
     if (result.isError && mayHaveActed)
       throw new ConnectorError(
-        `${what} answered an error (${text || "tool error"}); not sent again, it may have been done (a tool that errs only before acting: errorsMeanNotDone in its mapping)`,
+        `${what} answered an error (${said}); not sent again, it may have been done (a tool that errs only before acting: errorsMeanNotDone in its mapping)`,
         true,
       );
-    if (result.isError) throw new ConnectorError(`${what} refused: ${text || "tool error"}`, false);
+    if (result.isError) throw new ConnectorError(`${what} refused: ${said}`, false);
     return text;
   }
 

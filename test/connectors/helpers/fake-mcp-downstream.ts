@@ -82,7 +82,10 @@ function toolServer(fake: FakeDownstream): McpServer {
       fake.authorizations.push(extra.requestInfo?.headers.authorization as string | undefined);
       if (fake.next === "tool_error") {
         fake.next = "answer";
-        return { content: [{ type: "text", text: "contact is unsubscribed in the CRM" }], isError: true };
+        return {
+          content: [{ type: "text", text: "contact bob@acme.io is unsubscribed in the CRM" }],
+          isError: true,
+        };
       }
       return { content: [{ type: "text", text: `queued message ${fake.calls.length}` }] };
     },
