@@ -151,6 +151,28 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(api.requests.at(-1)?.body.recordIdsToAdd).toHaveLength(250);
   });
 
+  it("writes a buying committee of more than 100 in batches of 100, each address once", async () => {
+    const members = Array.from({ length: 130 }, (_, i) => ({
+      personId: `acme.c${i}`,
+      email: `c${i}@acme.io`,
+      name: `C ${i}`,
+      title: "Engineer",
+      persona: "ic",
+      role: "influencer",
+    }));
+    // The same person listed twice (an address on two records): HubSpot refuses a batch naming it twice.
+    members.push({ ...members[0], personId: "acme.c0-dup", email: "C0@acme.io" } as (typeof members)[number]);
+    const res = await connector.execute({
+      idempotencyKey: "d_bc:exec:1",
+      decision: decision("crm.update"),
+      payload: { operation: "buying_committee", accountId: "acme", domain: "acme.io", members, gaps: [] },
+    });
+    // Before: one batch of 131, refused whole (400), every time the account turned high-intent.
+    const upserts = api.requests.filter((r) => r.path === "/crm/v3/objects/contacts/batch/upsert");
+    expect(upserts.map((r) => r.body.inputs.length)).toEqual([100, 30]);
+    expect(res.externalId.split(":")[2]?.split(",")).toHaveLength(130);
+  });
+
   it("a contact the list does not find (merged or deleted since its upsert) is named as not added", async () => {
     api.close();
     // HubSpot's memberships answer naming the first contact asked for as missing.

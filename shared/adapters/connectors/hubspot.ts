@@ -127,16 +127,25 @@ export class HubSpotConnector implements Connector {
         return { externalId: `hubspot:contact:${id}` };
       }
       case "buying_committee": {
-        const res = await this.call("contacts upsert", () =>
-          this.client.crm.contacts.batchApi.upsert({
-            inputs: op.members.map((m) => ({
-              idProperty: "email",
-              id: m.email,
-              properties: { email: m.email, harness_committee_role: m.role, harness_persona: m.persona },
-            })),
-          }),
-        );
-        return { externalId: `hubspot:contacts:${res.results.map((r) => r.id).join(",")}` };
+        // 100 a batch (HubSpot refuses more whole), each address once (a batch naming one twice is
+        // refused too): a committee of more was refused every time its account turned high-intent.
+        const members = [...new Map(op.members.map((m) => [m.email.toLowerCase(), m])).values()];
+        const ids: string[] = [];
+        for (const part of batches(members)) {
+          const res = await this.call("contacts upsert", () =>
+            this.client.crm.contacts.batchApi.upsert({
+              inputs: part.map((m) => ({
+                idProperty: "email",
+                id: m.email,
+                properties: { email: m.email, harness_committee_role: m.role, harness_persona: m.persona },
+              })),
+            }),
+          );
+          ids.push(...res.results.map((r) => r.id));
+        }
+        // A multi-status answer's contacts HubSpot would not take are counted, as a list sync's.
+        const refused = members.length - ids.length;
+        return { externalId: `hubspot:contacts:${ids.join(",")}${refused ? `:refused${refused}` : ""}` };
       }
       case "research_note": {
         const companyId = await this.upsertCompany(op.domain, {});
