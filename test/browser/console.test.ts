@@ -249,6 +249,34 @@ describe("console", () => {
     expect(done.payload.subject).toBe("Your pricing\nresearch");
   });
 
+  it("a rule whose request failed after the rejection is made on the next click", async () => {
+    await seedAccount(h, "rho");
+    const d = await proposeOk(h, emailProposal("outreach-writer", "rho"));
+    let failed = 0;
+    const corrections = `**/v1/decisions/${d.decisionId}/corrections`;
+    // The first request for the rule fails (a network blip); the rejection before it went through.
+    await b.page.route(corrections, async (r) => {
+      if (failed++ === 0) return r.fulfill({ status: 503, body: "{}" });
+      return r.continue();
+    });
+    try {
+      await open("approvals");
+      const c = card(d.decisionId);
+      await c.locator("[data-act=reject]").click();
+      await c.locator("input[name=note]").fill("never pitch a competitor's customer");
+      await c.locator("[data-act=reject-rule]").click();
+      await c.locator(".form-error").first().waitFor(WAIT);
+      expect((await getDecision(h, d.decisionId)).status).toBe("rejected");
+      // Before: the second click asked to reject again, a 409, and the rule was never made.
+      await c.locator("[data-act=reject-rule]").click();
+      await gone(c);
+      expect(failed).toBe(2);
+      await textOf(b.page.locator("#flash")).toContain("draft rule");
+    } finally {
+      await b.page.unroute(corrections);
+    }
+  });
+
   it("the header's sign out link signs out", async () => {
     await open("approvals");
     await b.page.locator("#who a").click();

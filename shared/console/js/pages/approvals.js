@@ -112,7 +112,10 @@ export async function render(view) {
     }
     try {
       const id = encodeURIComponent(d.decisionId);
-      await api("POST", `/v1/decisions/${id}/reject`, note ? { note } : {});
+      // Rejected already by an earlier click whose rule request failed: only the rule is asked again
+      // (the reject again was a 409, and the rule was never made).
+      if (!d.rejected) await api("POST", `/v1/decisions/${id}/reject`, note ? { note } : {});
+      d.rejected = true;
       if (makeRule) {
         const draft = await api("POST", `/v1/decisions/${id}/corrections`, { makeRule: true, note });
         done(d.decisionId, `Rejected; draft rule ${draft.draftId ?? ""} made for review`);
