@@ -184,7 +184,14 @@ const closerId = (type: OutcomeType, decisionId: string) => `${type}-${decisionI
  * judgments were held) has counted already.
  */
 const heldJudgments = (d: Decision) =>
-  d.actionKind === "touch" ? [] : d.outcomes.filter((o) => RECORD_JUDGMENTS.has(o.type) && o.heldUntilClose);
+  d.actionKind === "touch"
+    ? []
+    : d.outcomes.filter(
+        // The first of its type only: a record flagged twice in its window is one judgment, as an
+        // outcome taught on arrival is (outcomes.ts).
+        (o) =>
+          RECORD_JUDGMENTS.has(o.type) && o.heldUntilClose && d.outcomes.find((x) => x.type === o.type) === o,
+      );
 
 /**
  * Teach what a window's close says: the judgments held for it, then the closing outcome, each under its

@@ -327,6 +327,9 @@ describe("List Sync waiting for approval", () => {
       );
       const snapshot = (await h.agents.view.audienceSnapshots()).find((s) => s.audienceId === "sdr-wait");
       expect(snapshot?.members).toEqual([{ personId: "lw.vp", email: "vp@lw.io" }]);
+      // The sync's payload still names them (sealed under the audience's key): an erasure of theirs
+      // must find this audience, as for anyone a sync added.
+      expect(await h.rt.deps.erasure?.audiencesNaming("lw.cro")).toContain("sdr-wait");
       // The next hour has nothing to add or remove: they were never in the list.
       h.clock.set(Date.parse("2026-03-16T16:00:00Z"));
       await h.agents.tick();

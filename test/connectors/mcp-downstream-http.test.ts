@@ -16,6 +16,24 @@ afterEach(async () => {
 });
 
 describe("downstream MCP server over HTTP", () => {
+  it("a server not reached on a first connection is turned away to try later, not failed for good", async () => {
+    fake = await startFakeDownstream();
+    const url = fake.url;
+    await fake.close();
+    const s = McpDownstreamSettings.parse({
+      name: "crm",
+      transport: { type: "http", url },
+      timeoutMs: 2_000,
+    });
+    open = new DownstreamServer(s, transportFor(s, {}));
+    const err = await open.call("send_email", { contactId: "acme-bob" }, "key-1", true).catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err.message).toMatch(/cannot connect/);
+    expect(err.outcomeUnknown).toBe(false);
+    // Before: failed, its reservation given back and the touch lost to a DNS blip.
+    expect(err.retryAfterMs).toBe(60_000);
+  });
+
   it("a server gone between calls is not reached: the call is turned away to try later, not in doubt", async () => {
     fake = await startFakeDownstream();
     const s = McpDownstreamSettings.parse({

@@ -189,6 +189,26 @@ describe("record actions earn trust from their own outcomes", () => {
     expect(late?.market.failure).toBeGreaterThan((after?.market.failure ?? 0) + 1);
   });
 
+  it("a record corrected twice in its window is one judgment when the window closes", async () => {
+    await seedAcme(rt.deps, "twice");
+    const d = await executedRecord("twice");
+    rt.clock.advance(DAY);
+    const before = (await trustOf("finder", "crm.update"))?.market ?? { success: 0, failure: 0 };
+    await recordOutcome(rt.deps, { decisionId: d.decisionId, type: "record_corrected" }, approver);
+    rt.clock.advance(DAY);
+    await recordOutcome(
+      rt.deps,
+      { decisionId: d.decisionId, type: "record_corrected", note: "again" },
+      approver,
+    );
+    expect(await outcomeTypes(d.decisionId)).toEqual(["record_corrected", "record_corrected"]);
+    rt.clock.advance(7 * DAY);
+    await rt.scheduler.tick();
+    const after = (await trustOf("finder", "crm.update"))?.market ?? { success: 0, failure: 0 };
+    // Before: both corrections were taught at the close, two failures for one record.
+    expect(after.failure - before.failure).toBeCloseTo(1, 6);
+  });
+
   it("a judgment taught on arrival before judgments were held is not taught again when the window closes", async () => {
     await seedAcme(rt.deps, "acme");
     const rec = await executedRecord("acme");

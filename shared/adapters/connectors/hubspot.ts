@@ -276,7 +276,7 @@ export class HubSpotConnector implements Connector {
     // refused whole (400), and so was every hourly retry of it.
     let refused = 0;
     const recordIdsToAdd: string[] = [];
-    // Who was not added, by person: an address HubSpot refuses, a contact its list does not find.
+    // Who was not added and may be later, by person: a contact its list does not find.
     const withheld: string[] = [];
     const personOf = new Map<string, string>();
     const upsert = (part: { email: string }[]) =>
@@ -301,7 +301,6 @@ export class HubSpotConnector implements Connector {
         if (!(err instanceof ConnectorError) || !invalidEmail(err)) throw err;
         if (part.length === 1) {
           refused++;
-          withheld.push(...part.map((m) => m.personId));
           return;
         }
         splitCalls += 2;
@@ -316,10 +315,10 @@ export class HubSpotConnector implements Connector {
       for (const m of part) {
         const id = taken.get(m.email.toLowerCase());
         if (id) personOf.set(id, m.personId);
-        // A multi-status answer: the contacts HubSpot would not take (an address it finds invalid)
-        // are left out of the list, and counted in the result.
-        else withheld.push(m.personId);
       }
+      // A multi-status answer: the contacts HubSpot would not take (an address it finds invalid) are
+      // left out of the list, and counted in the result. Not withheld: HubSpot will never take that
+      // address, and withheld it would be proposed again every hour.
       refused += part.length - res.results.length;
     };
     for (const part of batches(p.add)) await add(part);

@@ -74,7 +74,8 @@ function reasonOf(err: unknown): string {
  * whose internal error may come after it sent (the server's SDK answers any exception so).
  */
 export function callFailure(what: string, err: unknown, mayHaveActed = false): ConnectorError {
-  const message = reasonOf(err);
+  // The server's words (a JSON-RPC error, an HTTP body) go in the decision's record: addresses out.
+  const message = withoutAddresses(reasonOf(err), 300);
   // The server was not reached (it restarted on another address, a DNS outage): nothing left, so the
   // decision is tried again a minute later, not left in doubt for a person.
   if (neverSent(err))
@@ -336,8 +337,12 @@ export class DownstreamServer {
     try {
       client = await this.connected();
     } catch (err) {
-      // Nothing was sent: the decision fails plainly, it is not in doubt.
-      throw new ConnectorError(`${what}: cannot connect (${reasonOf(err)})`, false, { cause: err });
+      // Nothing was sent: the decision fails plainly, it is not in doubt; one not reached at all (a
+      // refused connection, a DNS outage) is tried again a minute later.
+      throw new ConnectorError(`${what}: cannot connect (${reasonOf(err)})`, false, {
+        cause: err,
+        ...(neverSent(err) ? { retryAfterMs: 60_000 } : {}),
+      });
     }
     let result: { content?: unknown; isError?: boolean | undefined; structuredContent?: unknown };
     try {

@@ -47,10 +47,11 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
       add: sent(parsed.add),
       ...(parsed.members ? { members: sent(parsed.members) } : {}),
     };
-    // Who this sync added, for an erasure to find the audience's syncs later (also once they left it).
+    // Whom this sync names as added, for an erasure to find the audience's syncs later (also once they
+    // left it): the payload, sealed under the audience's key, names those it went without too.
     await deps.agentKb.recordAudienceMembers(
       p.audienceId,
-      p.add.map((m) => m.personId),
+      parsed.add.map((m) => m.personId),
     );
     const syncedAt = d.execution?.at ?? iso(deps.clock.now());
     if (p.members)
