@@ -163,7 +163,7 @@ describe("the address is checked again before dispatch", () => {
     return d;
   }
 
-  it("a reviewer's edit without `to` goes to the address on file; an edit to another address is stopped", async () => {
+  it("a reviewer's edit without `to` goes to the address on file; an edit to another address is refused", async () => {
     const d = await pending({ to: "jane@acme.io", subject: "Pricing", body: BODY });
     const edited = { subject: "Pricing, briefly", body: BODY };
     const approved = await approve(
@@ -181,13 +181,19 @@ describe("the address is checked again before dispatch", () => {
     // Another account: one touch per account per day.
     await seedAcme(rt.deps, "beta");
     const other = await pending({ subject: "Pricing", body: BODY }, "beta");
-    const stopped = await approve(
-      rt.deps,
-      other.decisionId,
-      { digest: other.payloadDigest, payload: { ...other.payload, to: "bob@beta.io" } },
-      approver,
+    // The edit alone fails the recipient check: refused naming why, the decision still waiting for an
+    // approval of the agent's version (or a corrected edit); nothing is sent to Bob.
+    await expect(
+      approve(
+        rt.deps,
+        other.decisionId,
+        { digest: other.payloadDigest, payload: { ...other.payload, to: "bob@beta.io" } },
+        approver,
+      ),
+    ).rejects.toThrow(
+      /payload: the edit does not pass the checks \(persona \(recipient\): payload.to is not the email on file/,
     );
-    expect(stopped.status).toBe("rejected");
+    expect((await rt.deps.decisions.getDecision(other.decisionId))?.status).toBe("pending_approval");
     expect(sandbox.entries).toHaveLength(1);
   });
 
