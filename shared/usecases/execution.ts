@@ -8,6 +8,7 @@
  */
 import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
+import { leaveOut } from "../domain/list-sync-people.ts";
 import { iso } from "../domain/time.ts";
 import { ConnectorError, type ConnectorResult } from "../ports.ts";
 import { heldBack } from "./redrive-checks.ts";
@@ -396,18 +397,6 @@ async function executeFrom(
  * reconciler hands it over then); anything else stops it: failed, its reservation given back, or in
  * doubt if an attempt wrote part of it.
  */
-/** A list sync's payload without these people among its adds and its members (ingest.ts reads `withheld`). */
-function leaveOut(payload: Decision["payload"], people: string[]): Decision["payload"] {
-  const out = new Set(people);
-  const keep = (list: unknown) =>
-    Array.isArray(list) ? list.filter((m: { personId?: string }) => !out.has(m.personId as string)) : list;
-  return {
-    ...payload,
-    add: keep(payload.add),
-    ...(payload.members ? { members: keep(payload.members) } : {}),
-  };
-}
-
 async function holdBack(
   deps: LifecycleDeps,
   d: Decision,

@@ -15,7 +15,7 @@ import {
 import type { Deps } from "../ports.ts";
 import { safeCheckpoint, savedCheckpoint } from "./crm-paging.ts";
 import { optOutReason } from "./crm-records.ts";
-import { recordOnPerson, recordOutcomeOn, touchAnswered } from "./outcomes.ts";
+import { recordOutcomeOn, touchAnswered } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import { EMAIL, idPart, type WorldOutcomeResult } from "./world-outcomes.ts";
 
@@ -67,14 +67,13 @@ export async function recordHubSpotEvent(
   // No touch of the harness's in the window (a reply to a rep's own email, a meeting a colleague
   // booked): nobody's outcome to learn from, but a person is talking with the account, and the spec's
   // stop-on-reply pauses its agents all the same. Before, nothing was recorded and they kept writing.
-  const res = touch
-    ? await recordOutcomeOn(
-        deps,
-        touch,
-        { outcomeId, decisionId: touch.decisionId, type, occurredAt },
-        HUBSPOT,
-      )
-    : await recordOnPerson(deps, personId, { outcomeId, personId, type, occurredAt }, HUBSPOT);
+  const res = await recordOutcomeOn(
+    deps,
+    touch,
+    { outcomeId, ...(touch ? { decisionId: touch.decisionId } : { personId }), type, occurredAt },
+    HUBSPOT,
+    personId,
+  );
   return {
     recorded: true,
     outcomeId,

@@ -114,9 +114,15 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
  */
 export async function recordOutcomeOn(
   deps: Deps,
-  decision: Decision,
+  /**
+   * Undefined for a person the harness did not touch in the window (a reply to a rep's own email, a
+   * meeting a colleague booked): kept in the person's outcomes, teaching no agent, and pausing every
+   * agent on their account where the spec's stop-on-reply says, since a person is talking with them.
+   */
+  decision: Decision | undefined,
   body: OutcomeBody,
   principal: Principal,
+  personId = decision?.personId,
 ) {
   const spec = await deps.specs.current();
   if (!spec) throw new NotFoundError("no spec has been published yet");
@@ -127,25 +133,6 @@ export async function recordOutcomeOn(
     principal,
     body.occurredAt ?? iso(deps.clock.now()),
     decision,
-    decision.personId,
-  );
-}
-
-/**
- * An outcome of a person the harness did not touch in the window (a reply to a rep's own email, a
- * meeting a colleague booked): kept in the person's outcomes, teaching no agent, and pausing every
- * agent on their account where the spec's stop-on-reply says, since a person is talking with them.
- */
-export async function recordOnPerson(deps: Deps, personId: string, body: OutcomeBody, principal: Principal) {
-  const spec = await deps.specs.current();
-  if (!spec) throw new NotFoundError("no spec has been published yet");
-  return recordResolved(
-    deps,
-    spec,
-    body,
-    principal,
-    body.occurredAt ?? iso(deps.clock.now()),
-    undefined,
     personId,
   );
 }

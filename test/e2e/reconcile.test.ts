@@ -341,6 +341,26 @@ describe("a turned-away send is checked again before its retry", { timeout: 120_
   });
 });
 
+/** A list sync adding the account's Jane to an audience, with the whole audience (`members`) or not. */
+const janeJoins = (proposalId: string, accountId: string, audienceId: string, members = false) => {
+  const jane = { personId: `${accountId}-jane`, email: `jane@${accountId}.io` };
+  return {
+    proposalId,
+    agentId: "list-sync",
+    action: { type: "list.sync" },
+    target: { accountId },
+    payload: {
+      audienceId,
+      listName: `Harness: ${audienceId}`,
+      add: [jane],
+      remove: [],
+      ...(members ? { members: [jane] } : {}),
+    },
+    reasoning: "Jane joined the audience.",
+    confidence: 0.9,
+  };
+};
+
 describe("a list sync the vendor took in part", { timeout: 120_000 }, () => {
   it("records whom it did not add, so the snapshot does not count them synced", async () => {
     const partly: Connector = {
@@ -349,20 +369,7 @@ describe("a list sync the vendor took in part", { timeout: 120_000 }, () => {
     const h = await boot(`part${randomBytes(4).toString("hex")}`, T0, partly);
     open.push(h);
     await seedAccount(h, "part");
-    const sync = await proposeOk(h, {
-      proposalId: "sync-in-part",
-      agentId: "list-sync",
-      action: { type: "list.sync" },
-      target: { accountId: "part" },
-      payload: {
-        audienceId: "sdr-part",
-        listName: "Harness: sdr-part",
-        add: [{ personId: "part-jane", email: "jane@part.io" }],
-        remove: [],
-      },
-      reasoning: "Jane joined the audience.",
-      confidence: 0.9,
-    });
+    const sync = await proposeOk(h, janeJoins("sync-in-part", "part", "sdr-part"));
     if ((await getDecision(h, sync.decisionId)).status === "dispatched")
       await execute(h.rt.deps, sync.decisionId);
     await h.rt.bus.drain();
@@ -394,21 +401,7 @@ describe("record actions the vendor turned away", { timeout: 120_000 }, () => {
     const h = await boot(`rec${randomBytes(4).toString("hex")}`, T0, throttled);
     open.push(h);
     await seedAccount(h, "recs");
-    const sync = await proposeOk(h, {
-      proposalId: "sync-turned-away",
-      agentId: "list-sync",
-      action: { type: "list.sync" },
-      target: { accountId: "recs" },
-      payload: {
-        audienceId: "sdr-1",
-        listName: "Harness: sdr-1",
-        add: [{ personId: "recs-jane", email: "jane@recs.io" }],
-        remove: [],
-        members: [{ personId: "recs-jane", email: "jane@recs.io" }],
-      },
-      reasoning: "Jane joined the audience.",
-      confidence: 0.9,
-    });
+    const sync = await proposeOk(h, janeJoins("sync-turned-away", "recs", "sdr-1", true));
     const note = await proposeOk(h, recordProposal("web-research", "recs"));
     for (const d of [sync, note])
       if ((await getDecision(h, d.decisionId)).status === "dispatched")

@@ -6,6 +6,7 @@
  */
 import type { Decision } from "../../domain/decision.ts";
 import { ErasedError } from "../../domain/errors.ts";
+import { leaveOut } from "../../domain/list-sync-people.ts";
 import { ERASED } from "../../domain/personal-data.ts";
 import { iso } from "../../domain/time.ts";
 import type { AgentKnowledgeStore, MemoryStore } from "../../kb/ports.ts";
@@ -38,15 +39,9 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
     // Its audience's key was destroyed by an erasure meanwhile: nothing left to read (the payload is
     // empty), and read, it failed every retry into the dead-letter queue. The next sync goes on.
     if (d.erased) return;
-    // Without the people it went without at its send (execution.ts): they were never added.
-    const withheld = new Set(d.execution?.withheld);
     const parsed = ListSyncPayload.parse(d.payload);
-    const sent = (list: ListSyncPayload["add"]) => list.filter((m) => !withheld.has(m.personId));
-    const p: ListSyncPayload = {
-      ...parsed,
-      add: sent(parsed.add),
-      ...(parsed.members ? { members: sent(parsed.members) } : {}),
-    };
+    // Without the people it went without at its send (execution.ts): they were never added.
+    const p = leaveOut(parsed, d.execution?.withheld ?? []);
     // Whom this sync names as added, for an erasure to find the audience's syncs later (also once they
     // left it): the payload, sealed under the audience's key, names those it went without too.
     await deps.agentKb.recordAudienceMembers(
