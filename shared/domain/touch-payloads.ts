@@ -27,7 +27,9 @@ const DraftFields = {
 
 export const EmailPayload = z.object({
   to: Email,
-  subject: z.string().check(z.minLength(1)),
+  // A header is one line of at most 998 characters (RFC 5322): a line break is refused here, naming the
+  // field, rather than by SES after a person approved, or folded into a subject nobody reviewed.
+  subject: z.string().check(z.minLength(1), z.maxLength(998), z.regex(/^[^\r\n]*$/, "must be one line")),
   ...DraftFields,
 });
 export type EmailPayload = z.infer<typeof EmailPayload>;

@@ -126,6 +126,13 @@ describe("payloadShapeIssues: what the connector could not send, by field", () =
       "payload.persona",
     ]);
     // Record actions' shapes are checked only where the caller passes them (the gate and the reviews).
+    // A subject is one header line: a line break or more than RFC 5322's 998 characters is refused.
+    for (const subject of ["Hi\r\nBcc: all@rivals.io", "Hi\nthere", "x".repeat(999)]) {
+      expect(payloadShapeIssues("email.send", { subject, body: "b" }).map((i) => i.path)).toEqual([
+        "payload.subject",
+      ]);
+    }
+    expect(payloadShapeIssues("email.send", { subject: "x".repeat(998), body: "b" })).toEqual([]);
     expect(payloadShapeIssues("crm.update", { operation: "note" })).toEqual([]);
     expect(
       payloadShapeIssues("crm.update", { operation: "note" }, RECORD_PAYLOADS).map((i) => i.path),
