@@ -55,4 +55,21 @@ describe("downstream MCP server over HTTP", () => {
     expect(err.outcomeUnknown).toBe(false);
     expect(err.retryAfterMs).toBe(60_000);
   });
+
+  it("a server restarted between calls answers the old session 404: the call goes once on a new session", async () => {
+    const first = await startFakeDownstream({ sessions: true });
+    fake = first;
+    const s = McpDownstreamSettings.parse({ name: "crm", transport: { type: "http", url: first.url } });
+    open = new DownstreamServer(s, transportFor(s, {}));
+    await open.start();
+    const args = { accountId: "acme", contactId: "acme-bob", subject: "Hi", body: "Hello" };
+    expect(await open.call("send_email", args, "key-1", true)).toBe("queued message 1");
+    await first.close();
+    await new Promise((r) => setTimeout(r, 200));
+    fake = await startFakeDownstream({ sessions: true, port: Number(new URL(first.url).port) });
+    // Before: "refused: HTTP 404", the decision failed though the restarted server never ran the call.
+    expect(await open.call("send_email", args, "key-2", true)).toBe("queued message 1");
+    expect(fake.calls.map((c) => c.idempotencyKey)).toEqual(["key-2"]);
+    expect(first.calls.map((c) => c.idempotencyKey)).toEqual(["key-1"]);
+  });
 });

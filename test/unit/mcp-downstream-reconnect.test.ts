@@ -21,6 +21,8 @@ class FakeConnection implements Transport {
   onclose?: () => void;
   onerror?: (e: Error) => void;
   closed = false;
+  /** The session the server gave this connection, if it keeps sessions (`sessions`). */
+  sessionId: string | undefined;
   constructor(
     private readonly server: {
       calls: number;
@@ -29,9 +31,15 @@ class FakeConnection implements Transport {
       unauthorized?: number;
       /** The next tools/call is lost after it left (a dropped connection). */
       lost?: boolean;
+      /** Every tools/call meets a 404. */
+      alwaysGone?: boolean;
+      /** The server gives each connection a session (Mcp-Session-Id), as a stateful server does. */
+      sessions?: boolean;
     },
     readonly id: number,
-  ) {}
+  ) {
+    if (server.sessions) this.sessionId = `session-${id}`;
+  }
   async start(): Promise<void> {}
   async close(): Promise<void> {
     this.closed = true;
@@ -39,6 +47,8 @@ class FakeConnection implements Transport {
   }
   async send(message: JSONRPCMessage): Promise<void> {
     if (!("method" in message) || !("id" in message)) return;
+    if (message.method === "tools/call" && this.server.alwaysGone)
+      throw new StreamableHTTPError(404, "Session not found");
     if (message.method === "tools/call" && this.server.sessionGone) {
       this.server.sessionGone = false;
       throw new StreamableHTTPError(404, "Session not found");
@@ -70,6 +80,40 @@ class FakeConnection implements Transport {
 }
 
 describe("a downstream server that restarted", () => {
+  it("a 404 to the call's session: sent once more on a new session, run once; a second 404 is refused", async () => {
+    const server: { calls: number; sessionGone: boolean; sessions: boolean; alwaysGone?: boolean } = {
+      calls: 0,
+      sessionGone: false,
+      sessions: true,
+    };
+    const connections: FakeConnection[] = [];
+    const settings = McpDownstreamSettings.parse({
+      name: "crm",
+      transport: { type: "http", url: "https://mcp.crm.example/mcp" },
+    });
+    const downstream = new DownstreamServer(settings, () => {
+      const c = new FakeConnection(server, connections.length + 1);
+      connections.push(c);
+      return c;
+    });
+    await downstream.start();
+    server.sessionGone = true;
+    // Before: refused, the decision failed although the server never ran the call.
+    expect(await downstream.call("send_email", {}, "d1:exec:1", true)).toBe("sent on connection 2");
+    expect(server.calls).toBe(1);
+    expect(connections[0]?.closed).toBe(true);
+
+    // A server that answers every session 404 (it ends them at once): one new session, then refused.
+    server.alwaysGone = true;
+    await expect(downstream.call("send_email", {}, "d2:exec:1", true)).rejects.toMatchObject({
+      message: expect.stringContaining("refused"),
+      outcomeUnknown: false,
+    });
+    expect(connections).toHaveLength(3);
+    expect(server.calls).toBe(1);
+    await downstream.close();
+  });
+
   it("fails the call that met the stale session as refused, then the next call reconnects and runs once", async () => {
     const server = { calls: 0, sessionGone: false };
     const connections: FakeConnection[] = [];

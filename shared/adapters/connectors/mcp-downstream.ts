@@ -8,8 +8,9 @@
  * message went out too: outcome unknown, unless the mapping says `errorsMeanNotDone`; no answer (timeout,
  * connection dropped, process gone, HTTP 5xx) after the request left may have been carried out, so it
  * is outcome unknown (in_doubt) and never sent again. Only a connection that could not be opened at
- * all (nothing left) is a plain failure. The one request sent again is one answered HTTP 401 (refused
- * before anything was done), once, where the credentials can be read again (renewCredentials).
+ * all (nothing left) is a plain failure. The requests sent again, once, are those refused before
+ * anything was done: one answered HTTP 401, where the credentials can be read again (renewCredentials),
+ * and one answered 404 because the server no longer knows the session (sessionGone), on a new session.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -144,6 +145,16 @@ export interface DownstreamOptions {
 function unauthorized(err: unknown): boolean {
   const e = err instanceof ConnectorError ? err.cause : err;
   return e instanceof StreamableHTTPError && e.code === 401;
+}
+
+/**
+ * An HTTP 404 to a request sent in a session: the server does not know the session (it restarted, or
+ * ended it) and ran nothing (MCP's streamable HTTP transport: the client must then start a new session).
+ * A 404 without a session is a wrong address, a refusal like any 4xx.
+ */
+function sessionGone(err: unknown, client: Client): boolean {
+  const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
+  return err instanceof StreamableHTTPError && err.code === 404 && sessionId !== undefined;
 }
 
 export class DownstreamServer {
@@ -329,6 +340,8 @@ export class DownstreamServer {
     idempotencyKey: string,
     /** A touch's tool (unless its mapping says errorsMeanNotDone): a tool error may come after it sent. */
     mayHaveActed = false,
+    /** Sent again on a new session after the last one was gone (sessionGone): not a third time. */
+    resent = false,
   ): Promise<string> {
     const what = `${this.name}/${tool}`;
     // The executor's time (retry.ts withinTimeLeft): a connection to open is a call's time more.
@@ -359,7 +372,11 @@ export class DownstreamServer {
         ),
       );
     } catch (err) {
+      const gone = sessionGone(err, client);
       this.dropAfter(client, err);
+      // The server no longer knows the session (it restarted) and did not run the call: the MCP spec has
+      // the client start a new session, so the call goes once more on one. Before, the decision failed.
+      if (gone && !resent) return this.callOnce(tool, args, idempotencyKey, mayHaveActed, true);
       throw callFailure(what, err, mayHaveActed);
     }
     const text = textOf(result.content);

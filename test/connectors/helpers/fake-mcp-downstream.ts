@@ -5,7 +5,9 @@
  * `_meta.idempotencyKey`, and can be told to drop the connection of the next call after receiving it
  * (the request left, no answer came back) or to answer it with a tool error. Told which bearer token it
  * accepts, it answers any other request 401 before reading it, as a server behind a token check does.
+ * Stateless unless told to keep sessions.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -105,7 +107,14 @@ function toolServer(fake: FakeDownstream): McpServer {
   return server;
 }
 
-export async function startFakeDownstream(): Promise<FakeDownstream> {
+/**
+ * `sessions`: a stateful server (an Mcp-Session-Id per client), which answers a session it does not
+ * know 404 with the SDK's own body, as one restarted does. `port`: listen there (a restart's address).
+ */
+export async function startFakeDownstream(
+  options: { sessions?: boolean; port?: number } = {},
+): Promise<FakeDownstream> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
   const fake: FakeDownstream = {
     url: "",
     calls: [],
@@ -136,7 +145,31 @@ export async function startFakeDownstream(): Promise<FakeDownstream> {
       req.socket.destroy();
       return;
     }
+    const sessionId = req.headers["mcp-session-id"];
+    if (options.sessions && typeof sessionId === "string") {
+      const known = sessions.get(sessionId);
+      if (known) await known.handleRequest(req, res, message);
+      else
+        res.writeHead(404, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            error: { code: -32001, message: "Session not found" },
+            id: null,
+          }),
+        );
+      return;
+    }
     const server = toolServer(fake);
+    if (options.sessions) {
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse: true,
+        onsessioninitialized: (id) => void sessions.set(id, transport),
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req, res, message);
+      return;
+    }
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
@@ -148,7 +181,7 @@ export async function startFakeDownstream(): Promise<FakeDownstream> {
     await server.connect(transport);
     await transport.handleRequest(req, res, message);
   });
-  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => http.listen(options.port ?? 0, "127.0.0.1", r));
   fake.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
   fake.close = () =>
     new Promise<void>((r) => {
