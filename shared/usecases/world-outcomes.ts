@@ -99,9 +99,11 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     // email opened or answered reached the person, and stays sent, its reservation held.
     if (decision.outcomes.some((o) => REACHED.has(o.type)))
       return { recorded: false, reason: "soft bounce after it was opened or answered" };
-    return notSent(
-      `${SES_NOT_SENT}: ${detail.bounce.bounceType === "Transient" ? "SES stopped retrying (soft" : "SES could not tell why (undetermined"} bounce${detail.bounce.bounceSubType ? `: ${detail.bounce.bounceSubType}` : ""})`,
+    const result = await notSent(
+      `${SES_NOT_SENT}: ${detail.bounce.bounceType === "Transient" ? SOFT : "SES could not tell why (undetermined"} bounce${detail.bounce.bounceSubType ? `: ${detail.bounce.bounceSubType}` : ""})`,
     );
+    if (detail.bounce.bounceType === "Transient") await suppressIfSoftAgain(deps, decision, detail, msg);
+    return result;
   }
   // From here on SES says the message went out (a Send, that SES took it): a decision whose executor
   // stopped before recording SES's answer is settled as sent first.
@@ -187,6 +189,43 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     duplicate: "duplicate" in res && res.duplicate === true,
     decisionId: res.attributedTo,
   };
+}
+
+const SOFT = "SES stopped retrying (soft";
+/** Soft bounces of one person's emails within SOFT_BOUNCE_DAYS (this one counted) that suppress the address. */
+export const SOFT_BOUNCES = 3;
+const SOFT_BOUNCE_DAYS = 30;
+
+/**
+ * A mailbox that soft-bounces again and again (full, disabled, a server that keeps deferring) is as
+ * unreachable as a hard bounce, and each send to it waits out SES's retries before its reservation comes
+ * back. The SOFT_BOUNCES-th of the person's emails within SOFT_BOUNCE_DAYS to soft-bounce, none of them
+ * opened or answered since, suppresses the address on email. Before, an address soft-bounced forever.
+ * Counted from the person's decisions (their newest 50), so an event delivered twice counts once.
+ */
+async function suppressIfSoftAgain(deps: Deps, decision: Decision, detail: SesEventDetail, msg: string) {
+  if (!decision.personId) return;
+  const since = deps.clock.now() - SOFT_BOUNCE_DAYS * 86_400_000;
+  const { items } = await deps.decisions.queryDecisions({ personId: decision.personId, limit: 50 });
+  let soft = 0;
+  for (const d of items) {
+    // Newest first: an email that reached the person since ends the run of soft bounces.
+    if (d.outcomes.some((o) => REACHED.has(o.type))) break;
+    const e = d.execution;
+    if (
+      d.status === "failed" &&
+      e?.error?.startsWith(`${SES_NOT_SENT}: ${SOFT}`) &&
+      Date.parse(e.at) >= since
+    )
+      soft++;
+  }
+  if (soft >= SOFT_BOUNCES)
+    await suppress(
+      deps,
+      detail.bounce?.bouncedRecipients.map((r) => r.emailAddress) ?? detail.mail.destination,
+      `${soft} soft bounces in ${SOFT_BOUNCE_DAYS} days (SES ${msg})`,
+      EMAIL,
+    );
 }
 
 /** Suppresses each address (on `channels`, else every channel). */

@@ -312,6 +312,35 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     expect((await rt.deps.trust.get("w-writer", "email.send"))?.version).toBe(trustBefore?.version);
   });
 
+  it("the third soft bounce of a person's emails in 30 days suppresses the address on email, once", async () => {
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const softBounce = async () => {
+      const { sent, messageId } = await sentEmail("w-soft3", { agentId: "w-writer-soft3" });
+      const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+      bounce.detail.bounce.bounceType = "Transient";
+      bounce.detail.bounce.bounceSubType = "MailboxFull";
+      bounce.detail.bounce.bouncedRecipients[0].emailAddress = "jane@w-soft3.io";
+      expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "not_sent" });
+      return bounce;
+    };
+    await softBounce();
+    const second = await softBounce();
+    // Delivered twice, the second bounce is still the second.
+    await handler(second, ctx);
+    expect(await suppressionsFor(rt.db, "w-soft3", "w-soft3-jane")).toEqual([]);
+    await softBounce();
+    // Before: never suppressed; each email waited out SES's retries and the next was written anyway.
+    const suppressed = await suppressionsFor(rt.db, "w-soft3", "w-soft3-jane");
+    expect(suppressed).toEqual([expect.objectContaining({ kind: "email", channels: ["email"] })]);
+    expect(suppressed[0]?.reason).toMatch(/^3 soft bounces in 30 days/);
+    const next = await rt.deps.gate.propose(
+      emailProposal("w-writer-soft3", "w-soft3", "w-soft3-jane"),
+      agent("w-writer-soft3"),
+    );
+    expect(next.decision.verdict).toBe("block");
+    expect(next.decision.reasons.join(" ")).toMatch(/suppress/);
+  });
+
   it("an undetermined bounce is not sent either: failed with SES's reason, nobody taught or suppressed", async () => {
     const { decision, sent, messageId } = await sentEmail("w-undet", { agentId: "w-writer-undet" });
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
