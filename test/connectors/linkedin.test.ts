@@ -306,6 +306,21 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
     expect(err.outcomeUnknown).toBe(true);
   });
 
+  it("records what LinkedIn said when it refused without addresses and at most 300 characters", async () => {
+    // A gateway's error page, naming the member, as big as a page is.
+    const page = `member jane@acme.io is not allowed. ${"<div>detail</div>".repeat(20_000)}`;
+    api.failNext({ status: 400, body: page });
+    const err = await connector
+      .execute({ idempotencyKey: "k3", decision: decision("linkedin.audience.add"), payload: add })
+      .catch((e) => e);
+    expect(err.name).toBe("ConnectorError");
+    expect(err.outcomeUnknown).toBe(false);
+    // Before: the whole page (340 KB), near DynamoDB's item limit for the decision's record, address and all.
+    expect(err.message).toMatch(/refused: 400 .*member \[address\] is not allowed/);
+    expect(err.message).not.toContain("jane@acme.io");
+    expect(err.message.length).toBeLessThan(400);
+  });
+
   it("finds the audience's segment past the finder's first pages, instead of making another of its name", async () => {
     // An ad account with 250 segments of other tools' before this audience's.
     for (let i = 0; i < 250; i++) li.segments.push({ id: 5000 + i, name: `other-${i}` });

@@ -12,6 +12,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { causedBy } from "../../domain/errors.ts";
+import { withoutAddresses } from "../../domain/vendor-text.ts";
 import { ConnectorError, type ConnectorRequest } from "../../ports.ts";
 
 export interface RetryPolicy {
@@ -128,6 +129,13 @@ export function startIfTimeFor(what: string, calls = 1): void {
   if (left < calls * t.callMs) throw outOfTime(what, left, false);
 }
 
+/**
+ * What the vendor said, as the decision records it: its addresses out (a refusal may name the
+ * recipient) and at most 300 characters. A proxy's HTML error page was recorded whole, and a body
+ * near DynamoDB's 400 KB item limit would stop the decision's record being written at all.
+ */
+const said = (err: unknown) => withoutAddresses(String((err as Error)?.message ?? err), 300);
+
 export async function withRetries<T>(
   what: string,
   call: (attempt: number) => Promise<T>,
@@ -148,7 +156,7 @@ export async function withRetries<T>(
       const status = statusOf(err);
       if (status === undefined && !options.replaySafe && !neverSent(err))
         throw new ConnectorError(
-          `${what}: no answer (${(err as Error).message}); not sent again, it may have been done`,
+          `${what}: no answer (${said(err)}); not sent again, it may have been done`,
           true,
           { cause: err },
         );
@@ -156,13 +164,13 @@ export async function withRetries<T>(
       const turnedAway = turnedAwayBy(status, err, hinted, options);
       if (status !== undefined && status >= 500 && !turnedAway && !options.replaySafe)
         throw new ConnectorError(
-          `${what}: status ${status} (${(err as Error).message}); not sent again, it may have been done`,
+          `${what}: status ${status} (${said(err)}); not sent again, it may have been done`,
           true,
           { cause: err },
         );
       const retryable = status === undefined || turnedAway || status >= 500;
       if (!retryable)
-        throw new ConnectorError(`${what} refused: ${status} ${(err as Error).message}`, mayHaveHappened, {
+        throw new ConnectorError(`${what} refused: ${status} ${said(err)}`, mayHaveHappened, {
           cause: err,
         });
       if (!turnedAway && !neverSent(err)) mayHaveHappened = true;
@@ -186,7 +194,7 @@ export async function withRetries<T>(
   // refused connection), so nothing was done: handed back to try later, not left in doubt.
   if (!mayHaveHappened && (status === 429 || status === 503 || neverSent(last)))
     throw new ConnectorError(
-      `${what}: ${status ? `still turned away (${status})` : `not reached (${(last as Error)?.message})`} after ${policy.attempts} attempts`,
+      `${what}: ${status ? `still turned away (${status})` : `not reached (${said(last)})`} after ${policy.attempts} attempts`,
       false,
       {
         cause: last,
@@ -194,7 +202,7 @@ export async function withRetries<T>(
       },
     );
   throw new ConnectorError(
-    `${what}: ${status ? `status ${status}` : (last as Error)?.message} after ${policy.attempts} attempts`,
+    `${what}: ${status ? `status ${status}` : said(last)} after ${policy.attempts} attempts`,
     true,
     { cause: last },
   );
