@@ -3,7 +3,8 @@
  * away between two calls: the second call never reaches it, so nothing was sent.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { DownstreamServer, transportFor } from "../../shared/adapters/connectors/mcp-downstream.ts";
+import { DownstreamServer } from "../../shared/adapters/connectors/mcp-downstream.ts";
+import { transportFor } from "../../shared/adapters/connectors/mcp-transport.ts";
 import { ConnectorError } from "../../shared/ports.ts";
 import { McpDownstreamSettings } from "../../shared/runtime/connector-schemas.ts";
 import { type FakeDownstream, startFakeDownstream } from "./helpers/fake-mcp-downstream.ts";

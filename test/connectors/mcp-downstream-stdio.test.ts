@@ -6,7 +6,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { DownstreamServer, transportFor } from "../../shared/adapters/connectors/mcp-downstream.ts";
+import { DownstreamServer } from "../../shared/adapters/connectors/mcp-downstream.ts";
+import { transportFor } from "../../shared/adapters/connectors/mcp-transport.ts";
 import { ConnectorError } from "../../shared/ports.ts";
 import { McpDownstreamSettings } from "../../shared/runtime/connector-schemas.ts";
 

@@ -7,7 +7,8 @@
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { callFailure, type DownstreamServer } from "../../shared/adapters/connectors/mcp-downstream.ts";
+import { callFailure } from "../../shared/adapters/connectors/mcp-call-failures.ts";
+import type { DownstreamServer } from "../../shared/adapters/connectors/mcp-downstream.ts";
 import { DownstreamTools, exposedTools } from "../../shared/adapters/connectors/mcp-downstream-tools.ts";
 import type { Spec, SpecVersion } from "../../shared/domain/spec-schema.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type SpecStore } from "../../shared/ports.ts";

@@ -13,93 +13,17 @@
  * and one answered 404 because the server no longer knows the session (sessionGone), on a new session.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import {
-  StreamableHTTPClientTransport,
-  StreamableHTTPError,
-} from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { CallToolResultSchema, ErrorCode, McpError, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolResultSchema, McpError, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import pkg from "../../../package.json" with { type: "json" };
-import { ValidationError } from "../../domain/errors.ts";
 import { withoutAddresses } from "../../domain/vendor-text.ts";
 import { ConnectorError } from "../../ports.ts";
 import type { McpDownstreamSettings } from "../../runtime/connector-schemas.ts";
+import { callFailure, NO_ANSWER, reasonOf, sessionGone, unauthorized } from "./mcp-call-failures.ts";
 import { neverSent, startIfTimeFor } from "./retry.ts";
 
 /** The request `_meta` key carrying the decision's idempotency key on every tools/call. */
 export const IDEMPOTENCY_META_KEY = "idempotencyKey";
-
-/** Builds the SDK transport for the settings, the secrets read from `env` (never from the file). */
-export function transportFor(
-  s: McpDownstreamSettings,
-  env: Record<string, string | undefined>,
-): () => Transport {
-  const fromEnv = (name: string, path: string): string => {
-    const value = env[name];
-    if (!value) throw new ValidationError([{ path, message: `environment variable ${name} is not set` }]);
-    return value;
-  };
-  const t = s.transport;
-  if (t.type === "stdio") {
-    const copied = Object.fromEntries(
-      Object.entries(t.envFrom).map(([k, v]) => [k, fromEnv(v, `mcp.${s.name}.transport.envFrom.${k}`)]),
-    );
-    // The SDK's defaults (PATH, HOME, ...) and what the file names: never the harness's whole environment.
-    const childEnv = { ...getDefaultEnvironment(), ...t.env, ...copied };
-    return () =>
-      new StdioClientTransport({ command: t.command, args: t.args, env: childEnv, stderr: "inherit" });
-  }
-  const headers = Object.fromEntries(
-    Object.entries(t.headersFromEnv).map(([h, v]) => [
-      h,
-      fromEnv(v, `mcp.${s.name}.transport.headersFromEnv.${h}`),
-    ]),
-  );
-  return () => new StreamableHTTPClientTransport(new URL(t.url), { requestInit: { headers } });
-}
-
-/** Client-side failures that are not the server's answer: the call may have been carried out. */
-const NO_ANSWER = new Set<number>([ErrorCode.RequestTimeout, ErrorCode.ConnectionClosed]);
-
-/** An error's message, with the HTTP status the SDK's message leaves out ("Error POSTing to endpoint: "). */
-function reasonOf(err: unknown): string {
-  const message = (err as Error)?.message ?? String(err);
-  return err instanceof StreamableHTTPError && err.code !== undefined && err.code > 0
-    ? `HTTP ${err.code}: ${message}`
-    : message;
-}
-
-/**
- * What a failed call means for the decision (see the file comment). `mayHaveActed`: a touch's tool,
- * whose internal error may come after it sent (the server's SDK answers any exception so).
- */
-export function callFailure(what: string, err: unknown, mayHaveActed = false): ConnectorError {
-  // The server's words (a JSON-RPC error, an HTTP body) go in the decision's record: addresses out.
-  const message = withoutAddresses(reasonOf(err), 300);
-  // The server was not reached (it restarted on another address, a DNS outage): nothing left, so the
-  // decision is tried again a minute later, not left in doubt for a person.
-  if (neverSent(err))
-    return new ConnectorError(`${what}: not reached (${message}); nothing was sent`, false, {
-      cause: err,
-      retryAfterMs: 60_000,
-    });
-  if (mayHaveActed && err instanceof McpError && err.code === ErrorCode.InternalError)
-    return new ConnectorError(
-      `${what}: internal error (${message}); not sent again, it may have been done`,
-      true,
-      {
-        cause: err,
-      },
-    );
-  if (err instanceof McpError && !NO_ANSWER.has(err.code))
-    return new ConnectorError(`${what} refused: ${message}`, false, { cause: err });
-  if (err instanceof StreamableHTTPError && err.code !== undefined && err.code >= 400 && err.code < 500)
-    return new ConnectorError(`${what} refused: ${message}`, false, { cause: err });
-  return new ConnectorError(`${what}: no answer (${message}); not sent again, it may have been done`, true, {
-    cause: err,
-  });
-}
 
 /**
  * What one server's tool list may hold. The list is the server's input to the harness: it is kept in
@@ -139,22 +63,6 @@ export interface DownstreamOptions {
    * refused at once.
    */
   renewCredentials?: () => Promise<void>;
-}
-
-/** The server's HTTP 401 to a connect, a listing or a call: it refused the request before doing anything. */
-function unauthorized(err: unknown): boolean {
-  const e = err instanceof ConnectorError ? err.cause : err;
-  return e instanceof StreamableHTTPError && e.code === 401;
-}
-
-/**
- * An HTTP 404 to a request sent in a session: the server does not know the session (it restarted, or
- * ended it) and ran nothing (MCP's streamable HTTP transport: the client must then start a new session).
- * A 404 without a session is a wrong address, a refusal like any 4xx.
- */
-function sessionGone(err: unknown, client: Client): boolean {
-  const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
-  return err instanceof StreamableHTTPError && err.code === 404 && sessionId !== undefined;
 }
 
 export class DownstreamServer {
