@@ -17,7 +17,7 @@
  */
 
 import { AGENT_EVENTS } from "../agents/events.ts";
-import { ErasedError } from "../domain/errors.ts";
+import { ErasedError, ValidationError } from "../domain/errors.ts";
 import type { Account, AccountInput, Person, PersonInput } from "../domain/kb.ts";
 import { iso } from "../domain/time.ts";
 import type { Clock, EventPublisher } from "../ports.ts";
@@ -371,12 +371,23 @@ async function importPage(
   for (const rec of records) {
     r.seen++;
     const source = sourceOf(deps.crm, type, rec);
-    const outcome =
-      type === "companies"
-        ? await importCompany(deps, o, rec, source, at, r)
-        : type === "contacts"
-          ? await importContact(deps, rec, companies.get(rec.id), source, at, r)
-          : await importDeal(deps, rec, companies.get(rec.id), source, at);
+    let outcome: Outcome;
+    try {
+      outcome =
+        type === "companies"
+          ? await importCompany(deps, o, rec, source, at, r)
+          : type === "contacts"
+            ? await importContact(deps, rec, companies.get(rec.id), source, at, r)
+            : await importDeal(deps, rec, companies.get(rec.id), source, at);
+    } catch (err) {
+      // A record the store refuses (a field past its limits, a pasted list of domains making a key
+      // over DynamoDB's 2 KB) is refused the same way every run: skipped, named, and the import goes
+      // on. Before, it stopped every run at that record, and contacts and deals were never reached.
+      // Anything else (a throttle, a timeout) holds the checkpoint, for the next run.
+      const refused = refusedRecord(err);
+      if (!refused) throw err;
+      outcome = { skipped: refused };
+    }
     if (outcome === "written") r.written++;
     else if (outcome === "unchanged") r.unchanged++;
     else if (outcome === "newer_in_kb") r.keptNewer++;
@@ -389,6 +400,15 @@ async function importPage(
 }
 
 type Outcome = "written" | "unchanged" | "newer_in_kb" | { skipped: string };
+
+/** Why the store will never take this record, or undefined for a failure that may pass. */
+function refusedRecord(err: unknown): string | undefined {
+  if (err instanceof ValidationError) return `refused: ${err.message}`;
+  // DynamoDB's own refusal of the request (its text names no value, only the limit).
+  if ((err as Error)?.name === "ValidationException")
+    return `refused by the store: ${(err as Error).message.slice(0, 200)}`;
+  return undefined;
+}
 
 /** What an imported record cites: the CRM record and its version. */
 function sourceOf(crm: CrmSource, type: CrmObjectType, rec: CrmRecord): Source {

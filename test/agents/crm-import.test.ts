@@ -841,6 +841,46 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a company the store refuses is skipped with the reason; the records after it and the contacts are imported", async () => {
+    const w = await world();
+    w.hs.put("companies", "8701", { name: "Globex group", domain: "globex-87.com" }, T0 - 6 * HOUR);
+    w.hs.put("companies", "8702", { name: "Hooli", domain: "hooli-87.com" }, T0 - 5 * HOUR);
+    w.hs.put(
+      "contacts",
+      "8710",
+      { email: "gavin@hooli-87.com", firstname: "Gavin", lastname: "B", jobtitle: "CEO" },
+      T0 - 5 * HOUR,
+      "8702",
+    );
+    // DynamoDB refusing the write as it words it (an item over 400 KB, a key over 2 KB): every run alike.
+    const putAccount = w.store.putAccount.bind(w.store);
+    w.deps.store = Object.assign(Object.create(w.store), {
+      putAccount: (...args: Parameters<typeof putAccount>) =>
+        args[0] === "hubspot-company-8701"
+          ? Promise.reject(
+              Object.assign(new Error("Item size has exceeded the maximum allowed size"), {
+                name: "ValidationException",
+              }),
+            )
+          : putAccount(...args),
+    });
+    // Before: the run failed at 8701, every run, and Hooli and its contact never came in.
+    const report = await importFromCrm(w.deps, TZ);
+    expect(report.companies.skipped).toEqual([
+      { id: "8701", reason: "refused by the store: Item size has exceeded the maximum allowed size" },
+    ]);
+    expect(await w.kb.getAccount("hubspot-company-8702")).toBeDefined();
+    expect(await w.kb.getPerson("hubspot-contact-8710")).toBeDefined();
+    // A failure that may pass (a throttle) still stops the run, holding the checkpoint for the next.
+    w.hs.put("companies", "8703", { name: "Initech", domain: "initech-87.com" }, h.clock.now() - HOUR);
+    w.deps.store = Object.assign(Object.create(w.store), {
+      putAccount: () =>
+        Promise.reject(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" })),
+    });
+    await expect(importFromCrm(w.deps, TZ)).rejects.toThrow("Rate exceeded");
+    await w.hs.close();
+  });
+
   it("a duplicate company record of the same domain never lowers the account: a customer stays a customer", async () => {
     const w = await world();
     const put = (id: string, name: string, domain: string, lifecyclestage: string, at: number) =>

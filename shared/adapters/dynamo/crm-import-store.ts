@@ -143,6 +143,9 @@ export class DynamoCrmImportStore implements CrmImportStore {
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": stateKeys.domainPartition(domain.toLowerCase()) },
         Limit: 1,
+        // A company of the same domain imported a moment ago (the next record of the same page) must be
+        // found, or its duplicate becomes an account of its own, a prospect beside the customer.
+        ConsistentRead: true,
       }),
     );
     return res.Items?.[0]?.accountId as string | undefined;

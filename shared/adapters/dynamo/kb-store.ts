@@ -269,6 +269,8 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
         TableName: this.db.tables.state,
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": stateKeys.domainPartition(input.value.toLowerCase()) },
+        // An account of the domain written a moment ago is suppressed too.
+        ConsistentRead: true,
       });
       for (const item of accounts) {
         await this.addEntry(stateKeys.suppression("account", item.accountId as string), entry);
