@@ -153,8 +153,13 @@ export function replay(spec: SpecVersion, decisions: Decision[], options: Replay
   const changed = new Map<string, { actual: Timeline; replay: Timeline }>();
   const changedOnAccount = new Map<string, string[]>();
   const changedOnCounter = new Map<string, string[]>();
-  /** Replayed verdicts, for retries; absent for decisions not replayed. */
+  /**
+   * Replayed verdicts, for retries, by agent and proposal id (a retry's `retryOf` names the proposal it
+   * retries: agents/runner.ts); absent for decisions not replayed.
+   */
   const verdicts = new Map<string, Verdict | "not_proposed">();
+  const remember = (d: Decision, v: Verdict | "not_proposed") =>
+    verdicts.set(`${d.agentId}\u0000${d.proposalId}`, v);
   const totals = new Map<string, ReplayTotals>();
   const report: ReplayReport = {
     specHash: spec.hash,
@@ -193,10 +198,11 @@ export function replay(spec: SpecVersion, decisions: Decision[], options: Replay
       continue;
     }
     tally(tot.before, d.verdict, actuallySent(d));
-    const original = d.retryOf ? verdicts.get(d.retryOf) : undefined;
+    // Before, looked up by decision id only, so the runner's retries were never found "not proposed".
+    const original = d.retryOf ? verdicts.get(`${d.agentId}\u0000${d.retryOf}`) : undefined;
     if (original !== undefined && original !== "defer") {
       // The runtime re-proposes deferred proposals only: under this spec there was nothing to retry.
-      verdicts.set(d.decisionId, "not_proposed");
+      remember(d, "not_proposed");
       report.notProposed++;
       markChanged(actualTimeline(d), { ...actualTimeline(d), touch: [], counters: [], sent: false });
       report.flips.push({ ...flipBase(d), replayed: "not_proposed", changedBy: [] });
@@ -211,7 +217,7 @@ export function replay(spec: SpecVersion, decisions: Decision[], options: Replay
     if (choice.assignment?.holdout && (kind === "touch" || kind === "audience"))
       e = holdoutEvaluation(e, choice.assignment);
     report.replayed++;
-    verdicts.set(d.decisionId, e.verdict);
+    remember(d, e.verdict);
     const same =
       e.verdict === d.verdict &&
       sameTouch(d, e) &&

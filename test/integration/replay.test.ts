@@ -86,7 +86,9 @@ beforeAll(async () => {
   // Day 2: the deferred LinkedIn message is retried; betaBob's approval window runs out; `bulk`
   // proposes four emails, the fourth over its cap of 3; one is rejected, one approved.
   rt.clock.set(T0 + DAY);
-  const retry = linkedinProposal("li-bot", "acme", "acme-jane", { retryOf: id("acmeLi") });
+  const retry = linkedinProposal("li-bot", "acme", "acme-jane", {
+    retryOf: ids.acmeLi?.proposalId as string,
+  });
   expect((await propose("acmeLiRetry", retry)).verdict).toBe("allow");
   await execute(rt.deps, id("acmeLiRetry"));
   rt.clock.advance(HOUR);
@@ -105,7 +107,12 @@ beforeAll(async () => {
   // Day 3: the runtime re-proposes the deferred x4.
   rt.clock.set(T0 + 2 * DAY);
   expect(
-    (await propose("x4Retry", emailProposal("bulk", "x4", "x4-jane", { retryOf: id("x4") }))).verdict,
+    (
+      await propose(
+        "x4Retry",
+        emailProposal("bulk", "x4", "x4-jane", { retryOf: ids.x4?.proposalId as string }),
+      )
+    ).verdict,
   ).toBe("require_approval");
   rt.clock.advance(HOUR);
 }, 120_000);

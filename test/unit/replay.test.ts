@@ -188,7 +188,8 @@ function history() {
   n.acmeAgain = w.propose(at(100), "writer", "email.send", "acme", "bob"); // cooldown: deferred
   // Day 2.
   n.acmeLiRetry = w.propose(at(24 * 60), "li-bot", "linkedin.message", "acme", "jane", { retryOf: "p2" });
-  n.acmeLiRetry.retryOf = n.acmeLi.decisionId;
+  // As the runner retries: `retryOf` names the deferred proposal, by its agent's proposal id.
+  n.acmeLiRetry.retryOf = n.acmeLi.proposalId;
   w.expire(n.betaBob, at(24 * 60 + 60));
   for (const x of ["x1", "x2", "x3", "x4"])
     n[x] = w.propose(at(24 * 60 + 70 + Number(x[1]) * 5), "bulk", "email.send", x);
@@ -196,7 +197,7 @@ function history() {
   w.approve(n.x2 as Decision, at(24 * 60 + 125));
   // Day 3: the deferred x4 is re-proposed.
   n.x4Retry = w.propose(at(48 * 60 + 30), "bulk", "email.send", "x4");
-  n.x4Retry.retryOf = (n.x4 as Decision).decisionId;
+  n.x4Retry.retryOf = (n.x4 as Decision).proposalId;
   return { w, n: n as Record<string, Decision> };
 }
 
