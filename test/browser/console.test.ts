@@ -230,23 +230,24 @@ describe("console", () => {
     expect((await getDecision(h, d.decisionId)).status).toBe("rejected");
   });
 
-  it("an approval with an untouched subject of two lines is an approval, not an edit", async () => {
+  it("an approval with an untouched field of two lines is an approval, not an edit", async () => {
     await seedAccount(h, "pi");
     const base = emailProposal("outreach-writer", "pi");
+    // A field of the agent's own beside the ones SES reads (a subject is one line: the gate says so).
     const d = await proposeOk(h, {
       ...base,
-      payload: { ...base.payload, subject: "Your pricing\nresearch" },
+      payload: { ...base.payload, signature: "Ana Lopez\nAccount Executive" },
     });
     await open("approvals");
     const c = card(d.decisionId);
     await c.locator("[data-act=edit]").click();
     await c.locator("textarea[data-field=body]").waitFor(WAIT);
-    // Only the body is changed; the subject keeps its line break (a one-line input dropped it).
+    // Only the body is changed; the signature keeps its line break (a one-line input dropped it).
     await c.locator("textarea[data-field=body]").fill(`${d.payload.body} Thursday?`);
     await c.locator("[data-act=approve-edited]").click();
     await gone(c);
     const done = await waitForStatus(h, d.decisionId, "executed");
-    expect(done.payload.subject).toBe("Your pricing\nresearch");
+    expect(done.payload.signature).toBe("Ana Lopez\nAccount Executive");
   });
 
   it("a rule whose request failed after the rejection is made on the next click", async () => {
