@@ -1,6 +1,7 @@
 import { RECORD_PAYLOADS } from "../agents/records.ts";
 import { holdoutCheck } from "../domain/arms.ts";
 import type { Decision } from "../domain/decision.ts";
+import type { CheckResult } from "../domain/decision-types.ts";
 import { ConflictError, ContentionError, ValidationError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
 import { addressed } from "../domain/recipients.ts";
@@ -48,8 +49,17 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
   const ctx = gateContext(read, spec, proposal, now);
   const checks = revalidate(ctx, decision, sent);
   if (choice.assignment?.holdout && decision.channel) checks.push(holdoutCheck(choice.assignment));
-  return { spec, checks, failed: failures(checks), contact: read.contact, now, payload: sent };
+  return { spec, checks, failed: failures(checks).filter(stops), contact: read.contact, now, payload: sent };
 }
+
+/**
+ * Whether a failed re-check stops the decision. A pause with an end does not: dispatched, the decision
+ * waits it out at the executor (redrive-checks.ts), which the reconciler hands it back to when the
+ * pause ends, or fails once it is past the latest it may go out, as any dispatched decision. Before, a
+ * 15-minute pause vetoed every level-2 send whose window closed in it, and turned every approval
+ * given in it into a rejection, for good.
+ */
+const stops = (c: CheckResult) => !(c.check === "kill_switch" && c.effect === "defer");
 
 const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
   failed.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`).join("; ");

@@ -102,6 +102,61 @@ describe("re-validation before dispatch", () => {
     await expectNotSent(d.decisionId, /kill_switch: account acme paused by root: legal review/);
   });
 
+  it("a pause with an end, in force when the window closes, is waited out: dispatched, sent once it ends", async () => {
+    const d = await scheduled();
+    const until = new Date(h.rt.clock.now() + 30 * MINUTE).toISOString();
+    expectStatus(
+      await h.call("POST", "/v1/pauses", h.admin, {
+        scope: "account",
+        target: "acme",
+        reason: "incident",
+        until,
+      }),
+      201,
+    );
+    await advance(h, 25 * MINUTE);
+    // Before: vetoed ("re-validation failed: kill_switch"), given back, and never proposed again.
+    const waiting = await getDecision(h, d.decisionId);
+    expect(waiting.status).toBe("dispatched");
+    expect(h.rt.sandbox.entries).toHaveLength(0);
+    // The reconciler's pass once the pause is over (the scheduler's loop runs it after each poll).
+    await advance(h, 60 * MINUTE);
+    await h.rt.reconcile();
+    await h.rt.bus.drain();
+    expect((await getDecision(h, d.decisionId)).status).toBe("executed");
+    expect(h.rt.sandbox.entries).toHaveLength(1);
+  });
+
+  it("an approval given during a pause with an end is an approval: sent once the pause ends", async () => {
+    await pin(h, "outreach-writer", "email.send", 1);
+    const d = await proposeOk(h, emailProposal("outreach-writer"));
+    expect(d.status).toBe("pending_approval");
+    const until = new Date(h.rt.clock.now() + 20 * MINUTE).toISOString();
+    expectStatus(
+      await h.call("POST", "/v1/pauses", h.admin, {
+        scope: "channel",
+        target: "email",
+        reason: "incident",
+        until,
+      }),
+      201,
+    );
+    const res = expectStatus(
+      await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, { digest: d.payloadDigest }),
+      200,
+    );
+    // Before: "rejected", the reviewer's approval lost to a 20-minute pause.
+    expect(res.status).toBe("dispatched");
+    await h.rt.scheduler.tick();
+    expect(h.rt.sandbox.entries).toHaveLength(0);
+    // The reconciler's pass once the pause is over (the scheduler's loop runs it after each poll).
+    await advance(h, 60 * MINUTE);
+    await h.rt.reconcile();
+    await h.rt.bus.drain();
+    expect((await getDecision(h, d.decisionId)).status).toBe("executed");
+    expect(h.rt.sandbox.entries).toHaveLength(1);
+  });
+
   it("sends when nothing changed during the window (control)", async () => {
     const d = await scheduled();
     // An unrelated suppression elsewhere does not matter.
