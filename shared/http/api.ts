@@ -20,7 +20,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
  * Strict UTF-8: a byte sequence that is not UTF-8 is refused, not replaced with U+FFFD and stored. A
  * leading byte-order mark is kept (and so refused by the JSON reader, as RFC 8259 lets it be).
  */
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+export const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function decodeBody(bytes: Buffer): string {
   try {

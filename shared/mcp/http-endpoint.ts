@@ -10,6 +10,7 @@ import type { Principal } from "../usecases/principal.ts";
 import { listDownstream } from "./downstream-tools.ts";
 import { identityOf } from "./identity.ts";
 import { type ApiHandler, inProcessTransport } from "./in-process.ts";
+import { readMcpBody } from "./message.ts";
 import { createHarnessMcpServer } from "./server.ts";
 
 export const MCP_PATH = "/mcp";
@@ -45,13 +46,12 @@ export async function serveMcp(req: IncomingMessage, res: ServerResponse, r: Mcp
     answer(res, 405, { error: "method_not_allowed", message: "use POST" }, { allow: "POST" });
     return;
   }
-  let message: unknown;
-  try {
-    message = JSON.parse(r.body.toString("utf8"));
-  } catch {
-    answer(res, 400, { jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null });
+  const read = readMcpBody(r.body);
+  if ("status" in read) {
+    answer(res, read.status, read.body);
     return;
   }
+  const { message } = read;
   const api = createClient(inProcessTransport(r.api, r.principal, r.now));
   const who = identityOf(r.principal);
   // Per request (stateless): the spec in force now decides which downstream tools are offered.

@@ -12,6 +12,7 @@ import type { Principal } from "../usecases/principal.ts";
 import { listDownstream } from "./downstream-tools.ts";
 import { identityOf } from "./identity.ts";
 import { type ApiHandler, inProcessTransport } from "./in-process.ts";
+import { readMcpBody } from "./message.ts";
 import { createHarnessMcpServer } from "./server.ts";
 
 export interface McpLambdaRequest {
@@ -25,10 +26,6 @@ export interface McpLambdaRequest {
 }
 
 type Rpc = { method?: unknown; params?: { name?: unknown } };
-
-/** Whether a message, or any of a batch, is one `is` says. */
-const any = (message: unknown, is: (m: Rpc | undefined) => boolean): boolean =>
-  Array.isArray(message) ? message.some((m) => any(m, is)) : is(message as Rpc | undefined);
 
 /** A call of a downstream tool (`<server>__<tool>`). */
 const downstreamCall = (m: Rpc | undefined) =>
@@ -50,11 +47,10 @@ export const MAX_WAIT_IN_AWS_SECONDS = 25;
 /**
  * The message with each wait_for_decision held to what the function has left: API Gateway's 25 s,
  * and less when the function has less (`remainingMs`: what it had spent already, listing downstream
- * tools, went into a wait the function then outlived, and the agent got a 500). A batch's every call
- * is held too (before, a batch skipped the cap and waited the tool's default 30 s).
+ * tools, went into a wait the function then outlived, and the agent got a 500). A batch is refused
+ * (message.ts).
  */
 export function withinGatewayLimit(message: unknown, remainingMs?: number): unknown {
-  if (Array.isArray(message)) return message.map((m) => withinGatewayLimit(m, remainingMs));
   const m = message as { method?: unknown; params?: { name?: unknown; arguments?: Record<string, unknown> } };
   if (
     m?.method !== "tools/call" ||
@@ -89,17 +85,9 @@ export async function serveMcpEvent(r: McpLambdaRequest): Promise<HttpResult> {
   // Stateless: no stream to resume (GET) and no session to end (DELETE).
   if (r.event.requestContext.http.method !== "POST")
     return answer(405, { error: "method_not_allowed", message: "use POST" }, { allow: "POST" });
-  const text = r.event.body
-    ? r.event.isBase64Encoded
-      ? Buffer.from(r.event.body, "base64").toString("utf8")
-      : r.event.body
-    : "";
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return answer(400, { jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null });
-  }
+  const read = readMcpBody(Buffer.from(r.event.body ?? "", r.event.isBase64Encoded ? "base64" : "utf8"));
+  if ("status" in read) return answer(read.status, read.body);
+  const parsed = read.message;
   const api = createClient(inProcessTransport(r.api, r.principal, r.now));
   const who = identityOf(r.principal);
   // As the local endpoint: the spec in force now decides which downstream tools an agent is offered.
@@ -110,9 +98,9 @@ export async function serveMcpEvent(r: McpLambdaRequest): Promise<HttpResult> {
   // not "tool not found".
   const downstream = !who.agentId
     ? []
-    : any(parsed, downstreamCall)
+    : downstreamCall(parsed as Rpc)
       ? await listDownstream(api)
-      : any(parsed, (m) => m?.method === "tools/list")
+      : (parsed as Rpc)?.method === "tools/list"
         ? await listDownstream(api).catch(() => [])
         : [];
   const message = withinGatewayLimit(parsed, r.remainingMs?.());

@@ -57,6 +57,19 @@ describe("POST /mcp on the local server", () => {
     );
   });
 
+  it("one message per request: a batch is refused, not run against one token of the rate limit", async () => {
+    const token = await h.agent("outreach-writer");
+    const call = (id: number) => ({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: { name: "get_trust", arguments: {} },
+    });
+    const res = await post(token, [call(1), call(2), call(3)]);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32600);
+  });
+
   it("an agent lists its tools and proposes through the gate as itself; the decision runs", async () => {
     const client = await connectHttp(h.server.url, await h.agent("outreach-writer"));
     try {

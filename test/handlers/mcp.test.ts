@@ -118,6 +118,46 @@ describe("POST /mcp (Lambda, IAM authorizer)", () => {
     expect(items[0].doc).toMatchObject({ docId: `${added.docId}#0`, author: "mcp-writer" });
   });
 
+  it("one message per request: a batch, a body over 256 KB and bytes that are not UTF-8 are refused, nothing run", async () => {
+    const list = { jsonrpc: "2.0", method: "tools/call", params: { name: "get_trust", arguments: {} } };
+    // Before: a hundred calls for one request against the stage's throttle, each run in process.
+    const batch = await handler(
+      mcpEvent(
+        "mcp-writer",
+        "POST",
+        [1, 2, 3].map((n) => ({ ...list, id: n })),
+      ),
+      ctx,
+    );
+    expect(batch.statusCode).toBe(400);
+    expect(JSON.parse(batch.body as string).error).toMatchObject({ code: -32600 });
+    const big = mcpEvent("mcp-writer", "POST", { ...list, id: 9, params: { pad: "x".repeat(300_000) } });
+    const tooBig = await handler(big, ctx);
+    expect(tooBig.statusCode).toBe(413);
+    const note = { accountId: "mcp-acme", kind: "note", text: "caf\u00e9", source: { system: "agent" } };
+    const bytes = Buffer.from(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 10,
+        method: "tools/call",
+        params: { name: "add_memory", arguments: note },
+      }),
+    );
+    // The é's two bytes replaced by one that is no UTF-8 (Latin-1's é).
+    const at = bytes.indexOf(Buffer.from("\u00e9"));
+    const latin1 = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xe9]), bytes.subarray(at + 2)]);
+    const e = mcpEvent("mcp-writer", "POST", {});
+    e.body = latin1.toString("base64");
+    e.isBase64Encoded = true;
+    const bad = await handler(e, ctx);
+    // Before: 200, the note stored with U+FFFD in it.
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body as string).error).toMatchObject({
+      code: -32700,
+      message: expect.stringMatching(/UTF-8/),
+    });
+  });
+
   it("a request without the authorizer's identity is refused; GET and DELETE are 405 (stateless)", async () => {
     const anon = await rpc(undefined, "tools/list");
     expect(anon.status).toBe(401);
