@@ -256,4 +256,90 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     expect(after).toEqual(snap);
     expect(after?.decisionId).toBe("d-wl-part-1");
   });
+
+  it("an agent's contact upsert adds people but never changes an existing person's address or account", async () => {
+    await seedAcme(rt.deps, "wl-acme");
+    const jane = await rt.deps.kb.getPerson("wl-acme-jane");
+    expect(jane?.email).toBe("jane@wl-acme.io");
+    const upsert = (email: string, title: string) => ({
+      operation: "upsert_contact",
+      personId: "wl-acme-jane",
+      contact: { accountId: "wl-acme", email, firstName: "Jane", lastName: "Doe", title },
+      companyDomain: "wl-acme.io",
+      source: "test",
+    });
+    // Another agent's credential sends her mail elsewhere: before, the next email went to that address.
+    record(
+      "d-wl-hijack",
+      "executed",
+      "crm.update",
+      upsert("jane@elsewhere.example", "VP"),
+      "2026-03-10T14:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-hijack", "crm.update"));
+    expect((await rt.deps.kb.getPerson("wl-acme-jane"))?.email).toBe("jane@wl-acme.io");
+    // What the agent learnt of her, at her own address, is kept.
+    record(
+      "d-wl-title",
+      "executed",
+      "crm.update",
+      upsert("Jane@wl-acme.io", "CRO"),
+      "2026-03-10T15:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-title", "crm.update"));
+    expect((await rt.deps.kb.getPerson("wl-acme-jane"))?.title).toBe("CRO");
+  });
+
+  it("an engagement is logged only for a touch executed on the account: no thread in another agent's name", async () => {
+    await seedAcme(rt.deps, "wl-acme");
+    const log = (decisionId: string, body: string) => ({
+      operation: "log_engagement",
+      decisionId,
+      channel: "email",
+      subject: "Pricing",
+      body,
+      occurredAt: "2026-03-10T14:00:00.000Z",
+    });
+    const touch = (decisionId: string, status: Decision["status"], accountId = "wl-acme") =>
+      ledger.set(decisionId, {
+        decisionId,
+        status,
+        actionType: "email.send",
+        actionKind: "touch",
+        agentId: "outreach-writer",
+        accountId,
+        personId: "wl-acme-jane",
+        payload: {},
+      } as unknown as Decision);
+    touch("d-wl-sent", "executed");
+    touch("d-wl-pending", "pending_approval");
+    touch("d-wl-other", "executed", "wl-other");
+    const threads = async () =>
+      (await new DynamoMemoryStore(rt.db).search("wl-acme", "pricing", 10)).map((h) => h.doc.text);
+    for (const [id, ref] of [
+      ["d-wl-log-pending", "d-wl-pending"],
+      ["d-wl-log-other", "d-wl-other"],
+      ["d-wl-log-none", "d-wl-missing"],
+    ] as const) {
+      record(
+        id,
+        "executed",
+        "crm.update",
+        log(ref, `pricing: forged thread for ${ref}`),
+        "2026-03-10T14:00:00.000Z",
+      );
+      await ingestExecuted(deps, executed(id, "crm.update"));
+    }
+    // Before: each of these became an email thread in outreach-writer's name in the account's memory.
+    expect(await threads()).toEqual([]);
+    record(
+      "d-wl-log",
+      "executed",
+      "crm.update",
+      log("d-wl-sent", "pricing: the email as sent"),
+      "2026-03-10T14:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-log", "crm.update"));
+    expect(await threads()).toEqual(["pricing: the email as sent"]);
+  });
 });

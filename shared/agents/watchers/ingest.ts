@@ -100,7 +100,17 @@ function afterPart(
 async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Promise<void> {
   const at = d.execution?.at ?? iso(deps.clock.now());
   switch (op.operation) {
-    case "upsert_contact":
+    case "upsert_contact": {
+      // An agent adds people and what it learns of them; who a person is (the address every touch to
+      // them goes to, their account) is the CRM's and an admin's to change. Before, any agent
+      // credential's upsert rewrote an existing person's address, and the next email went there.
+      const known = await deps.kb.getPerson(op.personId);
+      if (
+        known &&
+        (known.email.toLowerCase() !== op.contact.email.toLowerCase() ||
+          known.accountId !== op.contact.accountId)
+      )
+        return;
       // Found again by an agent after an erasure: never knowledge again (kb-store refuses the write).
       await deps.kb
         .putPerson(op.personId, op.contact, at, {
@@ -112,6 +122,7 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
           if (!(err instanceof ErasedError)) throw err;
         });
       return;
+    }
     case "classify_contact": {
       // The person and (usually) their account in one read; the account is read again only if they moved.
       const found = await deps.view.personAndAccount(op.personId, d.accountId);
@@ -206,12 +217,21 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
     }
     case "log_engagement": {
       const source = await deps.decisions.getDecision(op.decisionId);
+      // The thread of a touch the harness executed on this account, to its person: before, any agent
+      // could log text as another agent's email (a thread of a decision on another account, or none).
+      if (
+        source?.status !== "executed" ||
+        source.actionKind !== "touch" ||
+        source.accountId !== d.accountId ||
+        (op.personId !== undefined && op.personId !== source.personId)
+      )
+        return;
       await deps.memory.put({
         docId: `thread-${op.decisionId}`,
         accountId: d.accountId,
         ...(op.personId ? { personId: op.personId } : {}),
         kind: "email_thread",
-        title: `${op.channel === "email" ? "Email" : "LinkedIn message"}${op.subject ? `: ${op.subject}` : ""} (${source?.agentId ?? "agent"})`,
+        title: `${op.channel === "email" ? "Email" : "LinkedIn message"}${op.subject ? `: ${op.subject}` : ""} (${source.agentId})`,
         text: op.body,
         source: `hubspot timeline (decision ${op.decisionId})`,
         at: op.occurredAt,
