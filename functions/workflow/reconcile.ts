@@ -85,6 +85,11 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
       // A pause or an opt-out since its dispatch stops it before the hand-over (the executor checks
       // the same again at the send).
       recheck: (d) => heldBack(runtime.deps.decisions, d, runtime.deps.clock.now()),
+      onError: (decisionId, err) =>
+        tools.logger.warn("dispatched decision not reconciled; left for the next run", {
+          decisionId,
+          error: (err as Error).name,
+        }),
     });
     const failed = (await Promise.all(handOver)).filter((ok) => !ok).length;
     // A failing item stays queued for the next run; one failure does not stop the others.

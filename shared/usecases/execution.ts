@@ -486,6 +486,8 @@ export async function recoverDispatched(
      * run. Default: nothing is re-checked.
      */
     recheck?: (decision: Decision) => Promise<Recheck>;
+    /** A decision that could not be reconciled this run (counted in `unchecked`), for the log. */
+    onError?: (decisionId: string, err: unknown) => void;
   } = {},
 ): Promise<{ executed: number; inDoubt: number; heldBack: number; unchecked: number }> {
   const inFlight = options.inFlight ?? (() => false);
@@ -522,10 +524,10 @@ export async function recoverDispatched(
     for (const listed of page.items) {
       if (options.timeLeft && !options.timeLeft()) return { executed, inDoubt, heldBack, unchecked };
       if (inFlight(listed.decisionId)) continue;
-      // The listing may lag behind the decision: act on the decision as it is now.
-      const d = await deps.decisions.getDecision(listed.decisionId);
-      if (d?.status !== "dispatched" || inFlight(d.decisionId)) continue;
       try {
+        // The listing may lag behind the decision: act on the decision as it is now.
+        const d = await deps.decisions.getDecision(listed.decisionId);
+        if (d?.status !== "dispatched" || inFlight(d.decisionId)) continue;
         // Turned away by the vendor (nothing done): tried again from its time, not marked in doubt.
         if (d.execution?.retryAt) {
           if (deps.clock.now() < Date.parse(d.execution.retryAt)) continue;
@@ -549,7 +551,12 @@ export async function recoverDispatched(
         }
       } catch (err) {
         // Someone else moved it in between (its own execution finished): nothing left to reconcile.
-        if (!(err instanceof ConflictError)) throw err;
+        if (err instanceof ConflictError) continue;
+        // A throttled read or write, contention past its retries, a key that would not open: this one
+        // is left for the next run and counted (the run fails at its end, after its sweeps). Before,
+        // it ended the run: the rest of the listing and the sweeps waited for a run with no such error.
+        unchecked++;
+        options.onError?.(listed.decisionId, err);
       }
     }
     cursor = page.cursor;

@@ -13,6 +13,7 @@ import { makeHandler as reconcileHandler, restartWorkflows } from "../../functio
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
 import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
+import { DependencyError } from "../../shared/domain/errors.ts";
 import { type Connector, ConnectorError } from "../../shared/ports.ts";
 import { EXECUTOR_STORES, LIFECYCLE_STORES, RECONCILE_STORES } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
@@ -212,6 +213,30 @@ describe("reconciler (scheduled)", () => {
     const r = reconciler();
     await r.handler({ "detail-type": "Scheduled Event" }, ctx);
     expect(r.handedOver).toContain(d.decisionId);
+  });
+
+  it("a decision that fails to reconcile (a throttle, a key that will not open) leaves the others handed over", async () => {
+    const b = await dispatched("rc-fine", "rc-sdr9");
+    // Listed first (newest first), and unreadable this run.
+    const a = await dispatched("rc-throttled", "rc-sdr10");
+    const runtime = awsRuntimeFor(rt, { stores: RECONCILE_STORES });
+    const read = runtime.deps.decisions.getDecision.bind(runtime.deps.decisions);
+    runtime.deps.decisions.getDecision = (id: string) =>
+      id === a.decisionId ? Promise.reject(new DependencyError("KMS Decrypt: throttled")) : read(id);
+    const handedOver: string[] = [];
+    const handler = reconcileHandler(() => ({
+      runtime,
+      staleMs: STALE_MS,
+      executor: { execute: async (id: string) => void handedOver.push(id) },
+      workflows: { restart: async () => {} },
+    }));
+    // Before: the run ended at the first, and nothing after it (nor the sweeps) was reached.
+    await expect(handler({ "detail-type": "Scheduled Event" }, ctx)).rejects.toThrow(
+      /1 dispatched decisions could not be checked again; left for the next run/,
+    );
+    expect(handedOver).toContain(b.decisionId);
+    expect(handedOver).not.toContain(a.decisionId);
+    expect((await rt.deps.decisions.getDecision(a.decisionId))?.status).toBe("dispatched");
   });
 
   // Last: it moves the shared clock by days.
