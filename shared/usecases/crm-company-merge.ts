@@ -41,6 +41,15 @@ export async function absorbMergedCompanies(
   for (const id of merged.slice(0, MAX_MERGED)) {
     const link = await store.link("companies", id);
     if (!link || link.mergedInto || link.kbId === into) continue;
+    // A duplicate imported into another company's account (the same domain) has no account of its
+    // own: that account is the other, live company's. Its contacts follow; nothing is suppressed or
+    // moved. Before, the live company's account was suppressed for good and its deals moved away.
+    const source = (await store.getAccount(link.kbId))?.source;
+    if (source?.objectType !== "companies" || source.id !== id) {
+      await store.markPendingContacts(rec.id, at);
+      await store.putLink("companies", id, { kbId: link.kbId, mergedInto: rec.id });
+      continue;
+    }
     // First what keeps agents away from it; the moves after it may be cut short and are redone then.
     await store.suppressAccount(
       link.kbId,

@@ -958,6 +958,39 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a duplicate company merged away leaves the live company of its domain alone: not suppressed, its deals kept", async () => {
+    const w = await world();
+    const put = (id: string, name: string, domain: string, at = T0 - 6 * HOUR) =>
+      w.hs.put("companies", id, { name, domain, lifecyclestage: "lead" }, at);
+    put("8601", "Umbrella", "umbrella-86.com");
+    // A duplicate of the same domain: imported into Umbrella's account.
+    put("8602", "Umbrella (dup)", "umbrella-86.com", T0 - 5 * HOUR);
+    put("8603", "Umbrella Holdings", "umbrella-holdings-86.com");
+    w.hs.put(
+      "deals",
+      "8621",
+      {
+        dealname: "Umbrella renewal",
+        dealstage: "appointmentscheduled",
+        pipeline: "default",
+        amount: "5000",
+      },
+      T0 - 5 * HOUR,
+      "8601",
+    );
+    await importFromCrm(w.deps, TZ);
+    expect((await w.store.link("companies", "8602"))?.kbId).toBe("hubspot-company-8601");
+    // A rep merges the duplicate into the holding company; Umbrella itself stays a live company.
+    h.clock.advance(HOUR);
+    w.hs.mergeCompanies("8602", "8603", h.clock.now() - 10 * 60_000);
+    await importFromCrm(w.deps, TZ);
+    // Before: Umbrella's account suppressed on every channel, and its renewal moved to the holding.
+    expect(await w.kb.suppressedAmong("hubspot-company-8601", [])).toMatchObject({ account: false });
+    expect((await w.store.dealsOf("hubspot-company-8601")).map((d) => d.dealId)).toEqual(["8621"]);
+    expect((await w.store.link("companies", "8602"))?.mergedInto).toBe("8603");
+    await w.hs.close();
+  });
+
   it("a company merged into another in HubSpot: its account suppressed, its deal and people moved to the remaining one, once", async () => {
     const w = await world();
     const put = (id: string, name: string, domain: string) =>
