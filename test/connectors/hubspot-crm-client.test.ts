@@ -6,6 +6,8 @@
  * is made by ours and by the discovery class the harness used before, against one stand-in: the
  * same request (method, path and query, headers, body) and the same answer or error.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/objects/models/Filter.js";
 import * as associationsArea from "@hubspot/api-client/lib/src/discovery/crm/associations/v4/AssociationsDiscovery.js";
 import * as companiesArea from "@hubspot/api-client/lib/src/discovery/crm/companies/CompaniesDiscovery.js";
@@ -18,8 +20,8 @@ import * as notesArea from "@hubspot/api-client/lib/src/discovery/crm/objects/no
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HubSpotApiError } from "../../shared/adapters/connectors/hubspot-area.ts";
 import { hubspotCrmClient } from "../../shared/adapters/connectors/hubspot-crm.ts";
-import { hubspotCrmReads } from "../../shared/adapters/connectors/hubspot-crm-search.ts";
-import { fakeApi, type Recorded } from "./helpers/fake-api.ts";
+import { HubSpotCrmSearch, hubspotCrmReads } from "../../shared/adapters/connectors/hubspot-crm-search.ts";
+import { fakeApi, instantRetries, type Recorded } from "./helpers/fake-api.ts";
 import { membershipsChanged } from "./helpers/fake-hubspot-writes.ts";
 import { sameAsSdk, sdkArea } from "./helpers/hubspot-sdk.ts";
 
@@ -321,5 +323,26 @@ describe("the CRM import's HubSpot reads, as the SDK's discovery classes make th
         results: [{ _from: { id: "7" }, to: [{ toObjectId: 42, associationTypes: [{ typeId: 1 }] }] }],
       },
     });
+  });
+
+  it("a search HubSpot never answers is given up after its timeout, each attempt, not waited on until the function dies", async () => {
+    // Accepts the connection and never answers.
+    const server = createServer(() => {});
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const search = new HubSpotCrmSearch({
+        accessToken: "pat-test",
+        basePath: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        retry: instantRetries(2),
+        timeoutMs: 300,
+      });
+      const started = Date.now();
+      await expect(search.modifiedSince("companies", 0)).rejects.toThrow(/no answer within 300 ms/);
+      // Before: never settled (the SDK's fetch has no timeout), until the Lambda's timeout killed the run.
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -27,7 +27,7 @@ import type { CrmSource } from "../../usecases/crm-import.ts";
 import type { CrmPage } from "../../usecases/crm-paging.ts";
 import { CRM_PROPERTIES, type CrmObjectType, type CrmRecord } from "../../usecases/crm-records.ts";
 import { type HubSpotOptions, hubspotArea } from "./hubspot-area.ts";
-import { defaultRetryPolicy, type RetryPolicy, withRetries } from "./retry.ts";
+import { defaultRetryPolicy, type RetryPolicy, withRetries, withTimeout } from "./retry.ts";
 
 /** Contacts keep their modified time in `lastmodifieddate`; other objects in `hs_lastmodifieddate`. */
 const MODIFIED: Record<CrmObjectType, string> = {
@@ -106,6 +106,8 @@ export interface HubSpotCrmSearchOptions {
   retry?: RetryPolicy;
   /** Results per page. Default 100 (HubSpot's most for search); tests page in smaller steps. */
   pageSize?: number;
+  /** How long one read may go unanswered. Default 10 s (the SDK's fetch has no timeout of its own). */
+  timeoutMs?: number;
 }
 
 export class HubSpotCrmSearch implements CrmSource {
@@ -118,9 +120,16 @@ export class HubSpotCrmSearch implements CrmSource {
     this.retry = o.retry ?? defaultRetryPolicy;
   }
 
-  /** Reads change nothing, so every one may be retried (429, 5xx) by our policy. */
+  /**
+   * Reads change nothing, so every one may be retried (429, 5xx, no answer) by our policy. Each waits
+   * at most `timeoutMs`: a stalled connection held the import until the function's timeout killed it,
+   * past its own margin, with no run log.
+   */
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetries(`HubSpot ${what}`, fn, this.retry, { replaySafe: true });
+    const ms = this.o.timeoutMs ?? 10_000;
+    return withRetries(`HubSpot ${what}`, () => withTimeout(fn(), ms, what), this.retry, {
+      replaySafe: true,
+    });
   }
 
   async modifiedSince(objectType: CrmObjectType, since: number, tieAfter?: string): Promise<CrmPage> {
