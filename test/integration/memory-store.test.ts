@@ -49,6 +49,21 @@ describe("DynamoMemoryStore", () => {
     expect((await store.addDocument(chunks("other", "b", ["four.", "five."]), "hb")).created).toBe(true);
   });
 
+  it("agents' own notes may fill half the account's memory: a transcript still finds room", async () => {
+    const store = new DynamoMemoryStore(rt.db, { maxChunksPerAccount: 6 });
+    const note = (docId: string, texts: string[]) =>
+      chunks("noted", docId, texts).map((c) => ({ ...c, source: "agent" }));
+    expect((await store.addDocument(note("n1", ["one.", "two."]), "h1")).created).toBe(true);
+    const err = await store.addDocument(note("n2", ["three.", "four."]), "h2").catch((e) => e);
+    // Before: taken, and notes went on until the account's memory was full for good.
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.message).toMatch(
+      /agents' notes .* hold 2 chunks; this note adds 2 and agents' notes may hold 3/,
+    );
+    const call = chunks("noted", "call", ["t1.", "t2.", "t3.", "t4."]);
+    expect((await store.addDocument(call, "h3")).created).toBe(true);
+  });
+
   it("two writers of one id at once: one document stored whole, the other refused, nothing mixed", async () => {
     const store = new DynamoMemoryStore(rt.db);
     const a = chunks("race", "same", ["alpha one.", "alpha two.", "alpha three."]);

@@ -38,6 +38,9 @@ const STORE_FIELDS = ["pk", "sk", "vec", "vecModel", "contentHash"] as const;
  * same on DynamoDB Local. Context packets are always about one target, so the account is the unit of
  * search; the cap keeps that Query bounded.
  */
+/** The source of an agent's own note (usecases/add-memory.ts). */
+const AGENT_SOURCE = "agent";
+
 export class DynamoMemoryStore implements MemoryStore {
   private readonly embeddings: Embeddings | undefined;
   private readonly cap: number;
@@ -67,9 +70,16 @@ export class DynamoMemoryStore implements MemoryStore {
     const existing = await this.hashOf(first);
     if (existing !== undefined) return this.replay(first, existing, contentHash);
     const held = await this.count(first.accountId);
-    if (held + chunks.length > this.cap)
+    if (held.all + chunks.length > this.cap)
       throw new ConflictError(
-        `the memory of account ${first.accountId} holds ${held} chunks; this document adds ${chunks.length} and the limit is ${this.cap}: delete or erase older memory first`,
+        `the memory of account ${first.accountId} holds ${held.all} chunks; this document adds ${chunks.length} and the limit is ${this.cap}: delete or erase older memory first`,
+      );
+    // Agents' own notes share half of it: an agent writing notes without end filled an account's
+    // memory for good, and an admin's call transcript was refused there.
+    const agentsMost = Math.floor(this.cap / 2);
+    if (first.source === AGENT_SOURCE && held.agents + chunks.length > agentsMost)
+      throw new ConflictError(
+        `agents' notes in the memory of account ${first.accountId} hold ${held.agents} chunks; this note adds ${chunks.length} and agents' notes may hold ${agentsMost} (the rest is kept for transcripts and threads)`,
       );
     const vectors = await this.vectors(chunks.map((c) => c.text));
     // All chunks in one transaction, the first only if absent: a document is stored whole or not at
@@ -176,8 +186,9 @@ export class DynamoMemoryStore implements MemoryStore {
     return res.Item ? String(res.Item.contentHash ?? "") : undefined;
   }
 
-  private async count(accountId: string): Promise<number> {
-    let n = 0;
+  /** The account's chunks, and those of them agents' own notes. */
+  private async count(accountId: string): Promise<{ all: number; agents: number }> {
+    const n = { all: 0, agents: 0 };
     let start: Record<string, unknown> | undefined;
     do {
       const res = await this.db.doc.send(
@@ -185,11 +196,15 @@ export class DynamoMemoryStore implements MemoryStore {
           TableName: this.db.tables.state,
           KeyConditionExpression: "pk = :pk",
           ExpressionAttributeValues: { ":pk": agentKeys.memoryPartition(accountId) },
-          Select: "COUNT",
+          ProjectionExpression: "#s",
+          ExpressionAttributeNames: { "#s": "source" },
           ExclusiveStartKey: start,
         }),
       );
-      n += res.Count ?? 0;
+      for (const item of res.Items ?? []) {
+        n.all++;
+        if (item.source === AGENT_SOURCE) n.agents++;
+      }
       start = res.LastEvaluatedKey;
     } while (start);
     return n;
