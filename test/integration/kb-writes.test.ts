@@ -86,4 +86,37 @@ describe("knowledge-base reads for a person's event", () => {
     expect(await kb.getPersonAndAccount("nobody", "acme")).toEqual({ account: found.account });
     expect(await kb.getPersonAndAccount("jane", "nowhere")).toEqual({ person: found.person });
   });
+
+  it("an account rewritten while a signal came in keeps the signal", async () => {
+    const at = new Date(rt.clock.now()).toISOString();
+    const kb = rt.deps.kb;
+    await kb.putAccount("acme", acme, at);
+    await kb.addSignals("acme", [{ type: "pricing_page_visit", occurredAt: at }], "2000-01-01T00:00:00.000Z");
+    // A signal lands between the rewrite's read of the account and its write (an import, say).
+    let landed = false;
+    const name = "signalBetween";
+    rt.db.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!landed && context.commandName === "TransactWriteItemsCommand") {
+          landed = true;
+          await kb.addSignals("acme", [{ type: "demo_request", occurredAt: at }], "2000-01-01T00:00:00.000Z");
+        }
+        return next(args);
+      },
+      { step: "finalizeRequest", name },
+    );
+    try {
+      await kb.putAccount("acme", { ...acme, employees: 300 }, at);
+    } finally {
+      rt.db.raw.middlewareStack.remove(name);
+    }
+    expect(landed).toBe(true);
+    const account = await kb.getAccount("acme");
+    expect(account?.employees).toBe(300);
+    // Before: the demo request was lost, written over with the signals read before it came.
+    expect(account?.signals.map((x) => x.type).sort()).toEqual(["demo_request", "pricing_page_visit"]);
+    // And the next batch of signals still finds its version.
+    await kb.addSignals("acme", [{ type: "webinar", occurredAt: at }], "2000-01-01T00:00:00.000Z");
+    expect((await kb.getAccount("acme"))?.signals).toHaveLength(3);
+  });
 });

@@ -63,7 +63,28 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     at: string,
     imported?: Imported,
   ): Promise<{ account: Account; created: boolean }> {
-    const existing = await this.getAccount(accountId);
+    // The signals are addSignals's, versioned: the account is written only over the version read, and
+    // read again when a batch of signals came in between. Before, a signal added between the read
+    // and the write was lost (a CRM import rewrites an account at every change in HubSpot).
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.getAccount(accountId);
+      const version = (existing as { signalVersion?: number } | undefined)?.signalVersion;
+      try {
+        return await this.writeAccount(accountId, input, at, existing, version, imported);
+      } catch (err) {
+        if (!failedConditions(err) || attempt >= 9) throw err;
+      }
+    }
+  }
+
+  private async writeAccount(
+    accountId: string,
+    input: AccountInput,
+    at: string,
+    existing: Account | undefined,
+    version: number | undefined,
+    imported?: Imported,
+  ): Promise<{ account: Account; created: boolean }> {
     const account: Account = {
       ...input,
       accountId,
@@ -73,7 +94,19 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       ...(imported?.crm ? { crm: imported.crm } : {}),
     };
     const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
-      { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.account(accountId), ...account } } },
+      {
+        Put: {
+          TableName: this.db.tables.state,
+          Item: {
+            ...stateKeys.account(accountId),
+            ...account,
+            ...(version !== undefined ? { signalVersion: version } : {}),
+          },
+          ...(version !== undefined
+            ? { ConditionExpression: "signalVersion = :v", ExpressionAttributeValues: { ":v": version } }
+            : { ConditionExpression: "attribute_not_exists(signalVersion)" }),
+        },
+      },
       {
         Put: {
           TableName: this.db.tables.state,
