@@ -69,60 +69,49 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     for (let attempt = 0; ; attempt++) {
       const existing = await this.getAccount(accountId);
       const version = (existing as { signalVersion?: number } | undefined)?.signalVersion;
+      const account: Account = {
+        ...input,
+        accountId,
+        signals: existing?.signals ?? [],
+        updatedAt: at,
+        ...(imported?.source ? { source: imported.source } : {}),
+        ...(imported?.crm ? { crm: imported.crm } : {}),
+      };
+      const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
+        {
+          Put: {
+            TableName: this.db.tables.state,
+            // With its version (absent until a signal came), as read.
+            Item: { ...stateKeys.account(accountId), ...account, signalVersion: version },
+            ConditionExpression: "signalVersion = :v OR attribute_not_exists(signalVersion)",
+            ExpressionAttributeValues: { ":v": version ?? -1 },
+          },
+        },
+        {
+          Put: {
+            TableName: this.db.tables.state,
+            Item: { ...stateKeys.domainAccount(input.domain, accountId), accountId },
+          },
+        },
+      ];
+      if (existing && existing.domain !== input.domain) {
+        writes.push({
+          Delete: {
+            TableName: this.db.tables.state,
+            Key: stateKeys.domainAccount(existing.domain, accountId),
+          },
+        });
+      }
       try {
-        return await this.writeAccount(accountId, input, at, existing, version, imported);
+        await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
       } catch (err) {
         if (!failedConditions(err) || attempt >= 9) throw err;
+        continue;
       }
+      for (const e of await this.entries(stateKeys.suppression("domain", input.domain)))
+        await this.addEntry(stateKeys.suppression("account", accountId), e);
+      return { account, created: !existing };
     }
-  }
-
-  private async writeAccount(
-    accountId: string,
-    input: AccountInput,
-    at: string,
-    existing: Account | undefined,
-    version: number | undefined,
-    imported?: Imported,
-  ): Promise<{ account: Account; created: boolean }> {
-    const account: Account = {
-      ...input,
-      accountId,
-      signals: existing?.signals ?? [],
-      updatedAt: at,
-      ...(imported?.source ? { source: imported.source } : {}),
-      ...(imported?.crm ? { crm: imported.crm } : {}),
-    };
-    const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
-      {
-        Put: {
-          TableName: this.db.tables.state,
-          Item: {
-            ...stateKeys.account(accountId),
-            ...account,
-            ...(version !== undefined ? { signalVersion: version } : {}),
-          },
-          ...(version !== undefined
-            ? { ConditionExpression: "signalVersion = :v", ExpressionAttributeValues: { ":v": version } }
-            : { ConditionExpression: "attribute_not_exists(signalVersion)" }),
-        },
-      },
-      {
-        Put: {
-          TableName: this.db.tables.state,
-          Item: { ...stateKeys.domainAccount(input.domain, accountId), accountId },
-        },
-      },
-    ];
-    if (existing && existing.domain !== input.domain) {
-      writes.push({
-        Delete: { TableName: this.db.tables.state, Key: stateKeys.domainAccount(existing.domain, accountId) },
-      });
-    }
-    await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
-    for (const e of await this.entries(stateKeys.suppression("domain", input.domain)))
-      await this.addEntry(stateKeys.suppression("account", accountId), e);
-    return { account, created: !existing };
   }
 
   async getAccount(accountId: string): Promise<Account | undefined> {
