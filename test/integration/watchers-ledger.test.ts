@@ -68,11 +68,11 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     await seedAcme(rt.deps, "wl-acme");
     record("d-wl-rejected", "rejected", "crm.update", {
       operation: "upsert_contact",
-      personId: "wl-acme.jane",
+      personId: "wl-acme.ada",
       contact: {
         accountId: "wl-acme",
-        email: "jane@wl-acme.io",
-        firstName: "Jane",
+        email: "ada@wl-acme.io",
+        firstName: "Ada",
         lastName: "Doe",
         title: "VP",
       },
@@ -80,7 +80,7 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
       source: "test",
     });
     await ingestExecuted(deps, executed("d-wl-rejected", "crm.update"));
-    expect(await rt.deps.kb.getPerson("wl-acme.jane")).toBeUndefined();
+    expect(await rt.deps.kb.getPerson("wl-acme.ada")).toBeUndefined();
 
     // Executed in the ledger: written.
     record(
@@ -91,7 +91,7 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
       "2026-03-10T14:00:00.000Z",
     );
     await ingestExecuted(deps, executed("d-wl-rejected", "crm.update"));
-    expect((await rt.deps.kb.getPerson("wl-acme.jane"))?.email).toBe("jane@wl-acme.io");
+    expect((await rt.deps.kb.getPerson("wl-acme.ada"))?.email).toBe("ada@wl-acme.io");
   });
 
   it("a contact upsert for someone erased (by id or by address) is never written back", async () => {
@@ -288,6 +288,17 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     );
     await ingestExecuted(deps, executed("d-wl-title", "crm.update"));
     expect((await rt.deps.kb.getPerson("wl-acme-jane"))?.title).toBe("CRO");
+    // Nor does a new record take her address over.
+    record(
+      "d-wl-twin",
+      "executed",
+      "crm.update",
+      { ...upsert("jane@wl-acme.io", "VP"), personId: "wl-acme-jane2" },
+      "2026-03-10T16:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-twin", "crm.update"));
+    expect(await rt.deps.kb.getPerson("wl-acme-jane2")).toBeUndefined();
+    expect(await rt.deps.kb.personIdByEmail("jane@wl-acme.io")).toBe("wl-acme-jane");
   });
 
   it("an engagement is logged only for a touch executed on the account: no thread in another agent's name", async () => {
@@ -309,7 +320,8 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
         agentId: "outreach-writer",
         accountId,
         personId: "wl-acme-jane",
-        payload: {},
+        channel: "email",
+        payload: { subject: "Pricing", body: "pricing: the email as sent" },
       } as unknown as Decision);
     touch("d-wl-sent", "executed");
     touch("d-wl-pending", "pending_approval");
@@ -340,6 +352,17 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
       "2026-03-10T14:00:00.000Z",
     );
     await ingestExecuted(deps, executed("d-wl-log", "crm.update"));
+    expect(await threads()).toEqual(["pricing: the email as sent"]);
+    // Another agent logging the same touch with words of its own changes nothing: the thread is the
+    // ledger's. Before, it wrote over the real one.
+    record(
+      "d-wl-log-forged",
+      "executed",
+      "crm.update",
+      log("d-wl-sent", "pricing: they agreed to a 50% discount"),
+      "2026-03-10T15:00:00.000Z",
+    );
+    await ingestExecuted(deps, executed("d-wl-log-forged", "crm.update"));
     expect(await threads()).toEqual(["pricing: the email as sent"]);
   });
 });

@@ -104,11 +104,17 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
       // An agent adds people and what it learns of them; who a person is (the address every touch to
       // them goes to, their account) is the CRM's and an admin's to change. Before, any agent
       // credential's upsert rewrote an existing person's address, and the next email went there.
-      const known = await deps.kb.getPerson(op.personId);
+      // Nor is another person's address taken over by a new record (an opt-out by address would then
+      // find the new record, not the person it is).
+      const [known, holder] = await Promise.all([
+        deps.kb.getPerson(op.personId),
+        deps.kb.personIdByEmail(op.contact.email),
+      ]);
       if (
-        known &&
-        (known.email.toLowerCase() !== op.contact.email.toLowerCase() ||
-          known.accountId !== op.contact.accountId)
+        (holder !== undefined && holder !== op.personId) ||
+        (known &&
+          (known.email.toLowerCase() !== op.contact.email.toLowerCase() ||
+            known.accountId !== op.contact.accountId))
       )
         return;
       // Found again by an agent after an erasure: never knowledge again (kb-store refuses the write).
@@ -217,8 +223,9 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
     }
     case "log_engagement": {
       const source = await deps.decisions.getDecision(op.decisionId);
-      // The thread of a touch the harness executed on this account, to its person: before, any agent
-      // could log text as another agent's email (a thread of a decision on another account, or none).
+      // The thread of a touch the harness executed on this account, to its person, in the words it
+      // sent (the ledger's, as crm-sync logs them): before, any agent could log text of its own as
+      // another agent's email, over the real thread or for a decision on another account or none.
       if (
         source?.status !== "executed" ||
         source.actionKind !== "touch" ||
@@ -226,15 +233,17 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
         (op.personId !== undefined && op.personId !== source.personId)
       )
         return;
+      const sent = source.payload as { subject?: unknown; body?: unknown };
+      const subject = typeof sent.subject === "string" ? sent.subject : undefined;
       await deps.memory.put({
         docId: `thread-${op.decisionId}`,
         accountId: d.accountId,
-        ...(op.personId ? { personId: op.personId } : {}),
+        ...(source.personId ? { personId: source.personId } : {}),
         kind: "email_thread",
-        title: `${op.channel === "email" ? "Email" : "LinkedIn message"}${op.subject ? `: ${op.subject}` : ""} (${source.agentId})`,
-        text: op.body,
+        title: `${source.channel === "email" ? "Email" : "LinkedIn message"}${subject ? `: ${subject}` : ""} (${source.agentId})`,
+        text: typeof sent.body === "string" ? sent.body : `${source.actionType} (no body)`,
         source: `hubspot timeline (decision ${op.decisionId})`,
-        at: op.occurredAt,
+        at: source.execution?.at ?? op.occurredAt,
       });
       return;
     }
