@@ -169,6 +169,10 @@ const latestSend = (d: Decision, now: number): number =>
       ? dispatchedAt(d) + MAX_LATE_MS
       : now + retryWindowMs(d);
 
+/** The latest a decision dispatched now may go out, as latestSend will judge it once dispatched. */
+export const latestSendIfDispatched = (d: Decision, now: number): number =>
+  now + (d.actionKind === "touch" ? MAX_LATE_MS : retryWindowMs(d));
+
 /** The earliest a turned-away decision is tried again, whatever the vendor's hint. */
 export const TURNED_AWAY_MIN_MS = 60_000;
 /**

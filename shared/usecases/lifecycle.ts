@@ -1,7 +1,7 @@
 import { RECORD_PAYLOADS } from "../agents/records.ts";
 import { holdoutCheck } from "../domain/arms.ts";
+import { activePauses } from "../domain/checks/kill-switch.ts";
 import type { Decision } from "../domain/decision.ts";
-import type { CheckResult } from "../domain/decision-types.ts";
 import { ConflictError, ContentionError, ValidationError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
 import { addressed } from "../domain/recipients.ts";
@@ -10,7 +10,7 @@ import { iso } from "../domain/time.ts";
 import { payloadShapeIssues } from "../domain/touch-payloads.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
 import { draftFromPattern } from "./drafts.ts";
-import { expire } from "./execution.ts";
+import { expire, latestSendIfDispatched } from "./execution.ts";
 import { SpecVersions } from "./experiments.ts";
 import { gateContext } from "./gate.ts";
 import { assertMayReview, type Principal } from "./principal.ts";
@@ -49,17 +49,21 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
   const ctx = gateContext(read, spec, proposal, now);
   const checks = revalidate(ctx, decision, sent);
   if (choice.assignment?.holdout && decision.channel) checks.push(holdoutCheck(choice.assignment));
-  return { spec, checks, failed: failures(checks).filter(stops), contact: read.contact, now, payload: sent };
+  // Pauses that all end before the latest the decision may go out once dispatched do not stop it: it
+  // waits them out at the executor (redrive-checks.ts), and the reconciler hands it over when they
+  // end. Before, a 15-minute pause vetoed every level-2 send whose window closed in it, and made every
+  // approval given in it a rejection, for good. A longer one (a reply's days-long stop) stops it here.
+  const latest = latestSendIfDispatched(decision, now);
+  const waitable = activePauses(
+    read.pauses,
+    decision.agentId,
+    decision.channel,
+    decision.accountId,
+    now,
+  ).every((p) => p.until !== undefined && Date.parse(p.until) < latest);
+  const failed = failures(checks).filter((c) => !(waitable && c.check === "kill_switch"));
+  return { spec, checks, failed, contact: read.contact, now, payload: sent };
 }
-
-/**
- * Whether a failed re-check stops the decision. A pause with an end does not: dispatched, the decision
- * waits it out at the executor (redrive-checks.ts), which the reconciler hands it back to when the
- * pause ends, or fails once it is past the latest it may go out, as any dispatched decision. Before, a
- * 15-minute pause vetoed every level-2 send whose window closed in it, and turned every approval
- * given in it into a rejection, for good.
- */
-const stops = (c: CheckResult) => !(c.check === "kill_switch" && c.effect === "defer");
 
 const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
   failed.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`).join("; ");

@@ -157,6 +157,27 @@ describe("re-validation before dispatch", () => {
     expect(h.rt.sandbox.entries).toHaveLength(1);
   });
 
+  it("a pause that ends after the latest the action may go out (a reply's days-long stop) still stops it", async () => {
+    await pin(h, "outreach-writer", "email.send", 1);
+    const d = await proposeOk(h, emailProposal("outreach-writer"));
+    const until = new Date(h.rt.clock.now() + 3 * 24 * 60 * MINUTE).toISOString();
+    expectStatus(
+      await h.call("POST", "/v1/pauses", h.admin, {
+        scope: "account",
+        target: "acme",
+        reason: "replied: stop on reply",
+        until,
+      }),
+      201,
+    );
+    const res = expectStatus(
+      await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, { digest: d.payloadDigest }),
+      200,
+    );
+    expect(res.status).toBe("rejected");
+    expect(h.rt.sandbox.entries).toHaveLength(0);
+  });
+
   it("sends when nothing changed during the window (control)", async () => {
     const d = await scheduled();
     // An unrelated suppression elsewhere does not matter.
