@@ -44,8 +44,9 @@ export async function absorbMergedCompanies(
     // A duplicate imported into another company's account (the same domain) has no account of its
     // own: that account is the other, live company's. Its contacts follow; nothing is suppressed or
     // moved. Before, the live company's account was suppressed for good and its deals moved away.
+    // (An account a person or an agent wrote last names no company: it is this one's, and taken in.)
     const source = (await store.getAccount(link.kbId))?.source;
-    if (source?.objectType !== "companies" || source.id !== id) {
+    if (source?.objectType === "companies" && source.id !== id) {
       await store.markPendingContacts(rec.id, at);
       await store.putLink("companies", id, { kbId: link.kbId, mergedInto: rec.id });
       continue;
