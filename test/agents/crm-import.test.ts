@@ -988,6 +988,22 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     expect(await w.kb.suppressedAmong("hubspot-company-8601", [])).toMatchObject({ account: false });
     expect((await w.store.dealsOf("hubspot-company-8601")).map((d) => d.dealId)).toEqual(["8621"]);
     expect((await w.store.link("companies", "8602"))?.mergedInto).toBe("8603");
+    // A company whose account a person edited in the harness since (no source on it) is its own: taken in.
+    h.clock.advance(HOUR);
+    put("8604", "Stark", "stark-86.com", h.clock.now() - 10 * 60_000);
+    put("8605", "Stark Industries", "stark-industries-86.com", h.clock.now() - 10 * 60_000);
+    h.clock.advance(HOUR);
+    await importFromCrm(w.deps, TZ);
+    const stark = await w.kb.getAccount("hubspot-company-8604");
+    await putAccount(h.rt.deps, "hubspot-company-8604", {
+      ...{ name: "Stark", domain: "stark-86.com", industry: "software", employees: 900 },
+      ...{ country: "US", timezone: "UTC", lifecycle: stark?.lifecycle ?? "prospect" },
+    });
+    expect((await w.kb.getAccount("hubspot-company-8604"))?.source).toBeUndefined();
+    h.clock.advance(HOUR);
+    w.hs.mergeCompanies("8604", "8605", h.clock.now() - 10 * 60_000);
+    await importFromCrm(w.deps, TZ);
+    expect(await w.kb.suppressedAmong("hubspot-company-8604", [])).toMatchObject({ account: true });
     await w.hs.close();
   });
 
