@@ -207,12 +207,14 @@ async function suppressIfSoftAgain(deps: Deps, decision: Decision, detail: SesEv
   if (!decision.personId) return;
   const since = deps.clock.now() - SOFT_BOUNCE_DAYS * 86_400_000;
   const { items } = await deps.decisions.queryDecisions({ personId: decision.personId, limit: 50 });
-  let soft = 0;
+  // This one counted as read, not as listed: the person index lags the write that just failed it.
+  let soft = 1;
   for (const d of items) {
     // Newest first: an email that reached the person since ends the run of soft bounces.
     if (d.outcomes.some((o) => REACHED.has(o.type))) break;
     const e = d.execution;
     if (
+      d.decisionId !== decision.decisionId &&
       d.status === "failed" &&
       e?.error?.startsWith(`${SES_NOT_SENT}: ${SOFT}`) &&
       Date.parse(e.at) >= since
@@ -223,7 +225,7 @@ async function suppressIfSoftAgain(deps: Deps, decision: Decision, detail: SesEv
     await suppress(
       deps,
       detail.bounce?.bouncedRecipients.map((r) => r.emailAddress) ?? detail.mail.destination,
-      `${soft} soft bounces in ${SOFT_BOUNCE_DAYS} days (SES ${msg})`,
+      `${soft} soft bounces (SES ${msg})`,
       EMAIL,
     );
 }
