@@ -67,7 +67,7 @@ const invalidEmail = (err: ConnectorError) =>
   !err.outcomeUnknown &&
   err.retryAfterMs === undefined &&
   statusOf(err.cause) === 400 &&
-  /INVALID_EMAIL/.test(err.message);
+  /INVALID_EMAIL/.test(String((err.cause as Error).message));
 
 /** HubSpot's CRM batch endpoints take at most 100 inputs per request. */
 const BATCH = 100;
