@@ -70,8 +70,11 @@ export function draftQuestion(input: DraftInput): ModelQuestion<z.infer<typeof D
 export function groundDraft(input: DraftInput, answer: z.infer<typeof DraftAnswer>): DraftOutput {
   const allowed = new Set(input.facts.map((f) => f.sourceUrl));
   const groundedOn = [...new Set(answer.groundedOn.filter((u) => allowed.has(u)))];
+  // A subject is one header line (touch-payloads.ts): a model's trailing newline or a run-on line is
+  // made one, not proposed and refused, which ended the writer's run for the rest of its list.
+  const subject = answer.subject?.replace(/\s+/g, " ").trim().slice(0, 998);
   return {
-    ...(answer.subject !== undefined ? { subject: answer.subject } : {}),
+    ...(subject ? { subject } : {}),
     body: answer.body,
     groundedOn,
   };

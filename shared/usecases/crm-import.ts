@@ -404,9 +404,12 @@ type Outcome = "written" | "unchanged" | "newer_in_kb" | { skipped: string };
 /** Why the store will never take this record, or undefined for a failure that may pass. */
 function refusedRecord(err: unknown): string | undefined {
   if (err instanceof ValidationError) return `refused: ${err.message}`;
-  // DynamoDB's own refusal of the request (its text names no value, only the limit).
-  if ((err as Error)?.name === "ValidationException")
-    return `refused by the store: ${(err as Error).message.slice(0, 200)}`;
+  // DynamoDB refusing this record's size (an item over 400 KB, a key over 2 KB; its text names no
+  // value, only the limit). Any other ValidationException is a fault of the code or the table, which
+  // every record would meet: it stops the run, rather than skip them all.
+  const e = err as Error;
+  if (e?.name === "ValidationException" && /size|exceed/i.test(e.message))
+    return `refused by the store: ${e.message.slice(0, 200)}`;
   return undefined;
 }
 

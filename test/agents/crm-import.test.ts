@@ -871,13 +871,21 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     ]);
     expect(await w.kb.getAccount("hubspot-company-8702")).toBeDefined();
     expect(await w.kb.getPerson("hubspot-contact-8710")).toBeDefined();
-    // A failure that may pass (a throttle) still stops the run, holding the checkpoint for the next.
+    // A refusal every record would meet (a fault of the code or the table) stops the run, as does a
+    // failure that may pass (a throttle): the checkpoint is held for the next.
     w.hs.put("companies", "8703", { name: "Initech", domain: "initech-87.com" }, h.clock.now() - HOUR);
     w.deps.store = Object.assign(Object.create(w.store), {
       putAccount: () =>
         Promise.reject(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" })),
     });
     await expect(importFromCrm(w.deps, TZ)).rejects.toThrow("Rate exceeded");
+    w.deps.store = Object.assign(Object.create(w.store), {
+      putAccount: () =>
+        Promise.reject(
+          Object.assign(new Error("Invalid UpdateExpression: Syntax error"), { name: "ValidationException" }),
+        ),
+    });
+    await expect(importFromCrm(w.deps, TZ)).rejects.toThrow("Syntax error");
     await w.hs.close();
   });
 

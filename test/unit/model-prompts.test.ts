@@ -41,4 +41,13 @@ describe("groundDraft", () => {
       groundedOn: [url],
     });
   });
+
+  it("makes the model's subject one header line the gate takes", () => {
+    const ground = (subject: string) =>
+      groundDraft(draftInput, { subject, body: "b", groundedOn: [] }).subject;
+    // Before: proposed as given, a 400 at the gate, and the writer's run ended there.
+    expect(ground("Your pricing\nresearch\n")).toBe("Your pricing research");
+    expect(ground("x".repeat(2_000))).toHaveLength(998);
+    expect(ground(" \n ")).toBeUndefined();
+  });
 });
