@@ -33,6 +33,9 @@ class FakeConnection implements Transport {
       lost?: boolean;
       /** Every tools/call meets a 404. */
       alwaysGone?: boolean;
+      /** Every tools/call on this connection meets a 404, a moment after it was sent. */
+      goneOn?: number;
+      goneDelay?: number;
       /** The server gives each connection a session (Mcp-Session-Id), as a stateful server does. */
       sessions?: boolean;
     },
@@ -49,6 +52,12 @@ class FakeConnection implements Transport {
     if (!("method" in message) || !("id" in message)) return;
     if (message.method === "tools/call" && this.server.alwaysGone)
       throw new StreamableHTTPError(404, "Session not found");
+    if (message.method === "tools/call" && this.server.goneOn === this.id) {
+      // The answer comes a moment later, each call's later than the last's.
+      this.server.goneDelay = (this.server.goneDelay ?? 0) + 10;
+      await new Promise((r) => setTimeout(r, this.server.goneDelay));
+      throw new StreamableHTTPError(404, "Session not found");
+    }
     if (message.method === "tools/call" && this.server.sessionGone) {
       this.server.sessionGone = false;
       throw new StreamableHTTPError(404, "Session not found");
@@ -111,6 +120,34 @@ describe("a downstream server that restarted", () => {
     });
     expect(connections).toHaveLength(3);
     expect(server.calls).toBe(1);
+    await downstream.close();
+  });
+
+  it("calls in flight when the session is gone are each sent once more on a new one, none left in doubt", async () => {
+    const server: { calls: number; sessionGone: boolean; sessions: boolean; goneOn?: number } = {
+      calls: 0,
+      sessionGone: false,
+      sessions: true,
+    };
+    const connections: FakeConnection[] = [];
+    const settings = McpDownstreamSettings.parse({
+      name: "crm",
+      transport: { type: "http", url: "https://mcp.crm.example/mcp" },
+    });
+    const downstream = new DownstreamServer(settings, () => {
+      const c = new FakeConnection(server, connections.length + 1);
+      connections.push(c);
+      return c;
+    });
+    await downstream.start();
+    server.goneOn = 1;
+    // Before: the first 404 closed the session under the second call, which was then in doubt.
+    const answers = await Promise.all([
+      downstream.call("send_email", {}, "d1:exec:1", true),
+      downstream.call("send_email", {}, "d2:exec:1", true),
+    ]);
+    expect(answers).toEqual(["sent on connection 2", "sent on connection 2"]);
+    expect(server.calls).toBe(2);
     await downstream.close();
   });
 

@@ -63,7 +63,10 @@ export function unauthorized(err: unknown): boolean {
  * ended it) and ran nothing (MCP's streamable HTTP transport: the client must then start a new session).
  * A 404 without a session is a wrong address, a refusal like any 4xx.
  */
-export function sessionGone(err: unknown, client: Client): boolean {
-  const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
+export function sessionGone(err: unknown, sessionId: string | undefined): boolean {
   return err instanceof StreamableHTTPError && err.code === 404 && sessionId !== undefined;
 }
+
+/** The client's session, read before its request: a client closed meanwhile has no transport left. */
+export const sessionOf = (client: Client): string | undefined =>
+  (client.transport as { sessionId?: string } | undefined)?.sessionId;

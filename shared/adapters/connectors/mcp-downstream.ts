@@ -19,7 +19,14 @@ import pkg from "../../../package.json" with { type: "json" };
 import { withoutAddresses } from "../../domain/vendor-text.ts";
 import { ConnectorError } from "../../ports.ts";
 import type { McpDownstreamSettings } from "../../runtime/connector-schemas.ts";
-import { callFailure, NO_ANSWER, reasonOf, sessionGone, unauthorized } from "./mcp-call-failures.ts";
+import {
+  callFailure,
+  NO_ANSWER,
+  reasonOf,
+  sessionGone,
+  sessionOf,
+  unauthorized,
+} from "./mcp-call-failures.ts";
 import { neverSent, startIfTimeFor } from "./retry.ts";
 
 /** The request `_meta` key carrying the decision's idempotency key on every tools/call. */
@@ -131,14 +138,15 @@ export class DownstreamServer {
    * unusable: a restarted server answers 404 to the old session, a transport may be half closed. The
    * next call then connects afresh instead of failing the same way until the process restarts.
    */
-  private dropAfter(client: Client, err: unknown): void {
+  private dropAfter(client: Client, err: unknown, gone = false): void {
     if (err instanceof McpError && !NO_ANSWER.has(err.code)) return;
     if (this.client !== client) return;
     this.client = undefined;
-    // A 401 answers every request sent with the same credentials: the others in flight on this client
-    // get their own answer (refused, and sent again once renewed) and it is closed after them (using),
-    // where closing it now would cut them off with no answer, in doubt.
-    if (unauthorized(err) && this.inFlight.has(client)) return;
+    // A 401 answers every request sent with the same credentials, a 404 every one in a session the
+    // server no longer knows: the others in flight on this client get their own answer (each sent
+    // again) and it is closed after them (using), where closing it now would cut them off with no
+    // answer, in doubt.
+    if ((unauthorized(err) || gone) && this.inFlight.has(client)) return;
     void client.close().catch(() => {});
   }
 
@@ -266,6 +274,7 @@ export class DownstreamServer {
       });
     }
     let result: { content?: unknown; isError?: boolean | undefined; structuredContent?: unknown };
+    const session = sessionOf(client);
     try {
       // request(), not callTool(): callTool also checks the result against the tool's output schema,
       // and a result that fails that check was still carried out.
@@ -280,8 +289,8 @@ export class DownstreamServer {
         ),
       );
     } catch (err) {
-      const gone = sessionGone(err, client);
-      this.dropAfter(client, err);
+      const gone = sessionGone(err, session);
+      this.dropAfter(client, err, gone);
       // The server no longer knows the session (it restarted) and did not run the call: the MCP spec has
       // the client start a new session, so the call goes once more on one. Before, the decision failed.
       if (gone && !resent) return this.callOnce(tool, args, idempotencyKey, mayHaveActed, true);
