@@ -47,6 +47,27 @@ async function expectNotSent(decisionId: string, why: RegExp) {
   expect(h.rt.sandbox.entries).toHaveLength(0);
 }
 
+/** A pause with an end, `ms` from now. */
+async function pauseFor(pause: { scope: string; target: string; reason: string }, ms: number) {
+  const until = new Date(h.rt.clock.now() + ms).toISOString();
+  expectStatus(await h.call("POST", "/v1/pauses", h.admin, { ...pause, until }), 201);
+}
+
+const approve = async (d: { decisionId: string; payloadDigest: string }) =>
+  expectStatus(
+    await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, { digest: d.payloadDigest }),
+    200,
+  );
+
+/** An hour on, the reconciler's pass (the scheduler's loop runs it after each poll): sent, once. */
+async function expectSentAfterPause(decisionId: string) {
+  await advance(h, 60 * MINUTE);
+  await h.rt.reconcile();
+  await h.rt.bus.drain();
+  expect((await getDecision(h, decisionId)).status).toBe("executed");
+  expect(h.rt.sandbox.entries).toHaveLength(1);
+}
+
 describe("re-validation before dispatch", () => {
   it("does not contact a prospect who unsubscribed (email suppression) during the override window", async () => {
     const d = await scheduled();
@@ -104,76 +125,36 @@ describe("re-validation before dispatch", () => {
 
   it("a pause with an end, in force when the window closes, is waited out: dispatched, sent once it ends", async () => {
     const d = await scheduled();
-    const until = new Date(h.rt.clock.now() + 30 * MINUTE).toISOString();
-    expectStatus(
-      await h.call("POST", "/v1/pauses", h.admin, {
-        scope: "account",
-        target: "acme",
-        reason: "incident",
-        until,
-      }),
-      201,
-    );
+    await pauseFor({ scope: "account", target: "acme", reason: "incident" }, 30 * MINUTE);
     await advance(h, 25 * MINUTE);
     // Before: vetoed ("re-validation failed: kill_switch"), given back, and never proposed again.
     const waiting = await getDecision(h, d.decisionId);
     expect(waiting.status).toBe("dispatched");
     expect(h.rt.sandbox.entries).toHaveLength(0);
-    // The reconciler's pass once the pause is over (the scheduler's loop runs it after each poll).
-    await advance(h, 60 * MINUTE);
-    await h.rt.reconcile();
-    await h.rt.bus.drain();
-    expect((await getDecision(h, d.decisionId)).status).toBe("executed");
-    expect(h.rt.sandbox.entries).toHaveLength(1);
+    await expectSentAfterPause(d.decisionId);
   });
 
   it("an approval given during a pause with an end is an approval: sent once the pause ends", async () => {
     await pin(h, "outreach-writer", "email.send", 1);
     const d = await proposeOk(h, emailProposal("outreach-writer"));
     expect(d.status).toBe("pending_approval");
-    const until = new Date(h.rt.clock.now() + 20 * MINUTE).toISOString();
-    expectStatus(
-      await h.call("POST", "/v1/pauses", h.admin, {
-        scope: "channel",
-        target: "email",
-        reason: "incident",
-        until,
-      }),
-      201,
-    );
-    const res = expectStatus(
-      await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, { digest: d.payloadDigest }),
-      200,
-    );
+    await pauseFor({ scope: "channel", target: "email", reason: "incident" }, 20 * MINUTE);
+    const res = await approve(d);
     // Before: "rejected", the reviewer's approval lost to a 20-minute pause.
     expect(res.status).toBe("dispatched");
     await h.rt.scheduler.tick();
     expect(h.rt.sandbox.entries).toHaveLength(0);
-    // The reconciler's pass once the pause is over (the scheduler's loop runs it after each poll).
-    await advance(h, 60 * MINUTE);
-    await h.rt.reconcile();
-    await h.rt.bus.drain();
-    expect((await getDecision(h, d.decisionId)).status).toBe("executed");
-    expect(h.rt.sandbox.entries).toHaveLength(1);
+    await expectSentAfterPause(d.decisionId);
   });
 
   it("a pause that ends after the latest the action may go out (a reply's days-long stop) still stops it", async () => {
     await pin(h, "outreach-writer", "email.send", 1);
     const d = await proposeOk(h, emailProposal("outreach-writer"));
-    const until = new Date(h.rt.clock.now() + 3 * 24 * 60 * MINUTE).toISOString();
-    expectStatus(
-      await h.call("POST", "/v1/pauses", h.admin, {
-        scope: "account",
-        target: "acme",
-        reason: "replied: stop on reply",
-        until,
-      }),
-      201,
+    await pauseFor(
+      { scope: "account", target: "acme", reason: "replied: stop on reply" },
+      3 * 24 * 60 * MINUTE,
     );
-    const res = expectStatus(
-      await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, { digest: d.payloadDigest }),
-      200,
-    );
+    const res = await approve(d);
     expect(res.status).toBe("rejected");
     expect(h.rt.sandbox.entries).toHaveLength(0);
   });
@@ -208,10 +189,7 @@ describe("re-validation before dispatch", () => {
       }),
       201,
     );
-    const res = expectStatus(
-      await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, { digest: d.payloadDigest }),
-      200,
-    );
+    const res = await approve(d);
     expect(res.status).toBe("rejected");
     const after = await getDecision(h, d.decisionId);
     expect(eventTypes(after)).toEqual(["decided", "revalidation_failed"]);

@@ -15,6 +15,23 @@ import { withinTimeLeft } from "../../shared/adapters/connectors/retry.ts";
 import { ConnectorError, type ConnectorRequest } from "../../shared/ports.ts";
 import { McpDownstreamSettings } from "../../shared/runtime/connector-schemas.ts";
 
+/** What the fake server does, shared by its connections. */
+interface FakeServer {
+  calls: number;
+  sessionGone: boolean;
+  /** How many more tools/call and tools/list requests are answered 401. */
+  unauthorized?: number;
+  /** The next tools/call is lost after it left (a dropped connection). */
+  lost?: boolean;
+  /** Every tools/call meets a 404. */
+  alwaysGone?: boolean;
+  /** Every tools/call on this connection meets a 404, a moment after it was sent. */
+  goneOn?: number;
+  goneDelay?: number;
+  /** The server gives each connection a session (Mcp-Session-Id), as a stateful server does. */
+  sessions?: boolean;
+}
+
 /** One connection: answers initialize, tools/list and tools/call; `sessionGone` makes a call meet a 404. */
 class FakeConnection implements Transport {
   onmessage?: (m: JSONRPCMessage) => void;
@@ -24,21 +41,7 @@ class FakeConnection implements Transport {
   /** The session the server gave this connection, if it keeps sessions (`sessions`). */
   sessionId: string | undefined;
   constructor(
-    private readonly server: {
-      calls: number;
-      sessionGone: boolean;
-      /** How many more tools/call and tools/list requests are answered 401. */
-      unauthorized?: number;
-      /** The next tools/call is lost after it left (a dropped connection). */
-      lost?: boolean;
-      /** Every tools/call meets a 404. */
-      alwaysGone?: boolean;
-      /** Every tools/call on this connection meets a 404, a moment after it was sent. */
-      goneOn?: number;
-      goneDelay?: number;
-      /** The server gives each connection a session (Mcp-Session-Id), as a stateful server does. */
-      sessions?: boolean;
-    },
+    private readonly server: FakeServer,
     readonly id: number,
   ) {
     if (server.sessions) this.sessionId = `session-${id}`;
@@ -88,24 +91,26 @@ class FakeConnection implements Transport {
   }
 }
 
+/** A stateful server (a session per connection) and the harness's client of it, started. */
+async function stateful() {
+  const server: FakeServer = { calls: 0, sessionGone: false, sessions: true };
+  const connections: FakeConnection[] = [];
+  const settings = McpDownstreamSettings.parse({
+    name: "crm",
+    transport: { type: "http", url: "https://mcp.crm.example/mcp" },
+  });
+  const downstream = new DownstreamServer(settings, () => {
+    const c = new FakeConnection(server, connections.length + 1);
+    connections.push(c);
+    return c;
+  });
+  await downstream.start();
+  return { server, connections, downstream };
+}
+
 describe("a downstream server that restarted", () => {
   it("a 404 to the call's session: sent once more on a new session, run once; a second 404 is refused", async () => {
-    const server: { calls: number; sessionGone: boolean; sessions: boolean; alwaysGone?: boolean } = {
-      calls: 0,
-      sessionGone: false,
-      sessions: true,
-    };
-    const connections: FakeConnection[] = [];
-    const settings = McpDownstreamSettings.parse({
-      name: "crm",
-      transport: { type: "http", url: "https://mcp.crm.example/mcp" },
-    });
-    const downstream = new DownstreamServer(settings, () => {
-      const c = new FakeConnection(server, connections.length + 1);
-      connections.push(c);
-      return c;
-    });
-    await downstream.start();
+    const { server, connections, downstream } = await stateful();
     server.sessionGone = true;
     // Before: refused, the decision failed although the server never ran the call.
     expect(await downstream.call("send_email", {}, "d1:exec:1", true)).toBe("sent on connection 2");
@@ -124,22 +129,7 @@ describe("a downstream server that restarted", () => {
   });
 
   it("calls in flight when the session is gone are each sent once more on a new one, none left in doubt", async () => {
-    const server: { calls: number; sessionGone: boolean; sessions: boolean; goneOn?: number } = {
-      calls: 0,
-      sessionGone: false,
-      sessions: true,
-    };
-    const connections: FakeConnection[] = [];
-    const settings = McpDownstreamSettings.parse({
-      name: "crm",
-      transport: { type: "http", url: "https://mcp.crm.example/mcp" },
-    });
-    const downstream = new DownstreamServer(settings, () => {
-      const c = new FakeConnection(server, connections.length + 1);
-      connections.push(c);
-      return c;
-    });
-    await downstream.start();
+    const { server, downstream } = await stateful();
     server.goneOn = 1;
     // Before: the first 404 closed the session under the second call, which was then in doubt.
     const answers = await Promise.all([
