@@ -117,6 +117,9 @@ export interface EmergedRule {
 export const MEMORY_KINDS = ["transcript", "email_thread", "note", "research"] as const;
 export type MemoryKind = (typeof MEMORY_KINDS)[number];
 
+/** The source system of an agent's own note (usecases/add-memory.ts); they share half an account's memory. */
+export const AGENT_NOTE_SOURCE = "agent";
+
 /**
  * Semantic memory: unstructured text searchable by meaning. A document added through the API
  * (`POST /v1/memory`) is stored as chunks: each chunk is one MemoryDoc whose `chunk` says which

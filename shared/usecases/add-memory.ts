@@ -15,7 +15,7 @@ import { Id } from "../domain/vocabulary.ts";
 import * as z from "../domain/zod-mini.ts";
 import { chunkText } from "../kb/chunking.ts";
 import { MAX_CHUNKS_PER_DOCUMENT, type MemoryStore } from "../kb/ports.ts";
-import type { MemoryDoc } from "../kb/types.ts";
+import { AGENT_NOTE_SOURCE, type MemoryDoc } from "../kb/types.ts";
 import type { Clock, KnowledgeStore } from "../ports.ts";
 import { agentIdsOf, hasRole, type Principal } from "./principal.ts";
 
@@ -144,9 +144,9 @@ function authorOf(input: MemoryInput, p: Principal): string {
     );
   // An agent's note is the agent's: it may cite where it read something (source.url), but not pass as
   // a system of record's (a "gong" note with a Gong link showed in every agent's context as a call).
-  if (input.source.system !== "agent")
+  if (input.source.system !== AGENT_NOTE_SOURCE)
     throw new ForbiddenError(
-      `an agent credential's notes are its own: source.system must be "agent", not "${input.source.system}"`,
+      `an agent credential's notes are its own: source.system must be "${AGENT_NOTE_SOURCE}", not "${input.source.system}"`,
     );
   if (input.author && !own.includes(input.author))
     throw new ForbiddenError(`an agent credential writes only its own notes, not ${input.author}'s`);

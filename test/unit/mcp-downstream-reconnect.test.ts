@@ -91,9 +91,9 @@ class FakeConnection implements Transport {
   }
 }
 
-/** A stateful server (a session per connection) and the harness's client of it, started. */
-async function stateful() {
-  const server: FakeServer = { calls: 0, sessionGone: false, sessions: true };
+/** A server (stateful, a session per connection, unless told not) and the harness's client of it, started. */
+async function started(sessions = true) {
+  const server: FakeServer = { calls: 0, sessionGone: false, sessions };
   const connections: FakeConnection[] = [];
   const settings = McpDownstreamSettings.parse({
     name: "crm",
@@ -110,7 +110,7 @@ async function stateful() {
 
 describe("a downstream server that restarted", () => {
   it("a 404 to the call's session: sent once more on a new session, run once; a second 404 is refused", async () => {
-    const { server, connections, downstream } = await stateful();
+    const { server, connections, downstream } = await started();
     server.sessionGone = true;
     // Before: refused, the decision failed although the server never ran the call.
     expect(await downstream.call("send_email", {}, "d1:exec:1", true)).toBe("sent on connection 2");
@@ -129,7 +129,7 @@ describe("a downstream server that restarted", () => {
   });
 
   it("calls in flight when the session is gone are each sent once more on a new one, none left in doubt", async () => {
-    const { server, downstream } = await stateful();
+    const { server, downstream } = await started();
     server.goneOn = 1;
     // Before: the first 404 closed the session under the second call, which was then in doubt.
     const answers = await Promise.all([
@@ -142,18 +142,8 @@ describe("a downstream server that restarted", () => {
   });
 
   it("fails the call that met the stale session as refused, then the next call reconnects and runs once", async () => {
-    const server = { calls: 0, sessionGone: false };
-    const connections: FakeConnection[] = [];
-    const settings = McpDownstreamSettings.parse({
-      name: "crm",
-      transport: { type: "http", url: "https://mcp.crm.example/mcp" },
-    });
-    const downstream = new DownstreamServer(settings, () => {
-      const c = new FakeConnection(server, connections.length + 1);
-      connections.push(c);
-      return c;
-    });
-    await downstream.start();
+    // Stateless: the 404 is to no session, a wrong address, so the call is refused, not sent again.
+    const { server, connections, downstream } = await started(false);
     expect(await downstream.call("send_email", {}, "d1:exec:1")).toBe("sent on connection 1");
 
     server.sessionGone = true;

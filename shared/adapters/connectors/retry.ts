@@ -131,8 +131,9 @@ export function startIfTimeFor(what: string, calls = 1): void {
 
 /**
  * What the vendor said, as the decision records it: its addresses out (a refusal may name the
- * recipient) and at most 500 characters (HubSpot's errors, cut to 300 already, pass whole). A proxy's HTML error page was recorded whole, and a body
- * near DynamoDB's 400 KB item limit would stop the decision's record being written at all.
+ * recipient) and at most 500 characters (HubSpot's errors, cut to 300 already, pass whole). A proxy's
+ * HTML error page was recorded whole, and a body near DynamoDB's 400 KB item limit would stop the
+ * decision's record being written at all.
  */
 const said = (err: unknown) => withoutAddresses(String((err as Error)?.message ?? err), 500);
 

@@ -3,7 +3,7 @@ import { ConflictError, ContentionError } from "../../domain/errors.ts";
 import { DEFAULT_MIN_COSINE, hybridSearch, placeExcerpts, sentencesToPlace } from "../../kb/hybrid-search.ts";
 import { type Embeddings, MAX_CHUNKS_PER_DOCUMENT, type MemoryStore } from "../../kb/ports.ts";
 import { searchDocs } from "../../kb/text-search.ts";
-import type { MemoryDoc, MemoryHit } from "../../kb/types.ts";
+import { AGENT_NOTE_SOURCE, type MemoryDoc, type MemoryHit } from "../../kb/types.ts";
 import { cosine, quantize } from "../../kb/vectors.ts";
 import { type Db, failedConditions, queryAll } from "./db.ts";
 import { agentKeys } from "./keys.ts";
@@ -38,9 +38,6 @@ const STORE_FIELDS = ["pk", "sk", "vec", "vecModel", "contentHash"] as const;
  * same on DynamoDB Local. Context packets are always about one target, so the account is the unit of
  * search; the cap keeps that Query bounded.
  */
-/** The source of an agent's own note (usecases/add-memory.ts). */
-const AGENT_SOURCE = "agent";
-
 export class DynamoMemoryStore implements MemoryStore {
   private readonly embeddings: Embeddings | undefined;
   private readonly cap: number;
@@ -77,7 +74,7 @@ export class DynamoMemoryStore implements MemoryStore {
     // Agents' own notes share half of it: an agent writing notes without end filled an account's
     // memory for good, and an admin's call transcript was refused there.
     const agentsMost = Math.floor(this.cap / 2);
-    if (first.source === AGENT_SOURCE && held.agents + chunks.length > agentsMost)
+    if (first.source === AGENT_NOTE_SOURCE && held.agents + chunks.length > agentsMost)
       throw new ConflictError(
         `agents' notes in the memory of account ${first.accountId} hold ${held.agents} chunks; this note adds ${chunks.length} and agents' notes may hold ${agentsMost} (the rest is kept for transcripts and threads)`,
       );
@@ -203,7 +200,7 @@ export class DynamoMemoryStore implements MemoryStore {
       );
       for (const item of res.Items ?? []) {
         n.all++;
-        if (item.source === AGENT_SOURCE) n.agents++;
+        if (item.source === AGENT_NOTE_SOURCE) n.agents++;
       }
       start = res.LastEvaluatedKey;
     } while (start);
