@@ -113,6 +113,8 @@ export interface DecisionQuery {
   specVersion?: number;
   limit: number;
   cursor?: string;
+  /** Oldest decided first (default: newest first, as people read a listing): see recoverDispatched. */
+  oldestFirst?: true;
 }
 
 /** What `decisionsBetween` reads, beyond the window: see there. */

@@ -520,8 +520,11 @@ export async function recoverDispatched(
     return true;
   };
   do {
+    // Oldest first: under a backlog larger than one run reaches, the decisions waiting longest (the
+    // nearest the end of their window, or stuck longest in doubt) are reached first, not last.
     const page = await deps.decisions.queryDecisions({
       status: "dispatched",
+      oldestFirst: true,
       limit: 100,
       ...(cursor ? { cursor } : {}),
     });

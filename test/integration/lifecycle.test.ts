@@ -559,6 +559,28 @@ describe("dispatch and execution", () => {
       "in_doubt",
     ]);
   });
+
+  it("recoverDispatched reaches the decisions waiting longest first when its run has time for only some", async () => {
+    await pin(rt, "writer", "email.send", 3);
+    const waiting: Decision[] = [];
+    for (const account of ["first", "second", "third"]) {
+      await seedAcme(rt.deps, account);
+      waiting.push(await propose("writer", account));
+      rt.clock.advance(MINUTE);
+    }
+    expect(waiting.map((d) => d.status)).toEqual(["dispatched", "dispatched", "dispatched"]);
+    // A Lambda run's clock: time for one decision, then for the next one in a later run.
+    let budget = 1;
+    const timeLeft = () => budget-- > 0;
+    expect(await recoverDispatched(rt.deps, 5 * MINUTE, { timeLeft })).toMatchObject({ executed: 1 });
+    expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([waiting[0]?.decisionId]);
+    budget = 1;
+    expect(await recoverDispatched(rt.deps, 5 * MINUTE, { timeLeft })).toMatchObject({ executed: 1 });
+    expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual(
+      [waiting[0], waiting[1]].map((d) => d?.decisionId),
+    );
+    expect(await status(waiting[2]?.decisionId ?? "")).toBe("dispatched");
+  });
 });
 
 describe("the ledger", () => {

@@ -463,8 +463,8 @@ export class DynamoDecisionStore extends DynamoDecisionCore {
       names["#specVersion"] = "specVersion";
       values[":specVersion"] = q.specVersion;
     }
-    // A cursor is bound to its index and partition: one from another listing is refused, not run.
-    const listing = `decisions/${index}/${value}`;
+    // A cursor is bound to its index, partition and order: one from another listing is refused, not run.
+    const listing = `decisions/${index}/${value}${q.oldestFirst ? "/oldest" : ""}`;
     const startKey = q.cursor
       ? await this.cursors.decode(listing, q.cursor, ["pk", "sk", `${index}Pk`, `${index}Sk`])
       : undefined;
@@ -473,7 +473,7 @@ export class DynamoDecisionStore extends DynamoDecisionCore {
       IndexName: index,
       KeyConditionExpression: `${index}Pk = :v`,
       ExpressionAttributeValues: values,
-      ScanIndexForward: false,
+      ScanIndexForward: !!q.oldestFirst,
       Limit: q.limit,
       ...(filters.length ? { FilterExpression: filters.join(" AND "), ExpressionAttributeNames: names } : {}),
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
