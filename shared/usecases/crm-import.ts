@@ -18,7 +18,7 @@
 
 import { AGENT_EVENTS } from "../agents/events.ts";
 import { ErasedError, ValidationError } from "../domain/errors.ts";
-import type { Account, AccountInput, Person, PersonInput } from "../domain/kb.ts";
+import { type Account, AccountInput, type Person, PersonInput } from "../domain/kb.ts";
 import { iso } from "../domain/time.ts";
 import type { Clock, EventPublisher } from "../ports.ts";
 import { absorbMergedCompanies } from "./crm-company-merge.ts";
@@ -36,6 +36,7 @@ import {
   mayOverwrite,
   optOutReason,
   personInputOf,
+  sameAsImported,
 } from "./crm-records.ts";
 
 /** The CRM as the import reads it (shared/adapters/connectors/hubspot-crm-search.ts). */
@@ -511,15 +512,19 @@ async function importCompany(
     `hubspot-company-${rec.id}`;
   const existing = await store.getAccount(accountId);
   const may = mayOverwrite(existing, rec, crm.system);
-  if (!may.write) {
-    // Written by a run that stopped before its link: finish what it started, the event and the link.
-    if (may.why === "unchanged" && !linked)
+  /** Written by a run that stopped before its link: finish what it started, the event and the link. */
+  const unchanged = async () => {
+    if (!linked)
       await finish(deps, "companies", rec.id, accountId, {
         type: AGENT_EVENTS.accountPut,
         // Its own id only this import gives, to an account it creates: so the stopped run created it.
         detail: { accountId, created: accountId === `hubspot-company-${rec.id}` },
       });
-    else if (existing && !linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
+    return "unchanged" as const;
+  };
+  if (!may.write) {
+    if (may.why === "unchanged") return unchanged();
+    if (existing && !linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
     return may.why;
   }
   const input = accountInputOf(rec, existing, o.workspaceTimezone, o.lifecycleStages);
@@ -530,6 +535,11 @@ async function importCompany(
   const stage = input.unmappedStage;
   if (stage !== undefined && !r.unmappedStages?.includes(stage))
     r.unmappedStages = [...(r.unmappedStages ?? []), stage];
+  const s = existing?.source;
+  const ownRecord = s?.system === crm.system && s.objectType === "companies" && s.id === rec.id;
+  // Changed in HubSpot, but in nothing the account holds: not rewritten, no event.
+  if (existing && ownRecord && sameAsImported(existing, input.value, AccountInput, crmFields(rec)))
+    return unchanged();
   // Only the record that last wrote the account lowers what it is. Not a company record of the same
   // domain (a duplicate in HubSpot): a customer's stale "lead" duplicate, edited, made the account a
   // prospect, open to cold outreach. Nor any record over an account a person or an agent wrote last
@@ -537,8 +547,6 @@ async function importCompany(
   // at "lead" made it a prospect again. It is not written at all, so the account stays the other
   // writer's and its next edit is held back too; it is linked, and said. Raising it (a deal opened on
   // either) goes, and the account is then that record's.
-  const s = existing?.source;
-  const ownRecord = s?.system === crm.system && s.objectType === "companies" && s.id === rec.id;
   if (existing && !ownRecord && LIFECYCLE_RANK[input.value.lifecycle] < LIFECYCLE_RANK[existing.lifecycle]) {
     if (!linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
     const lower = `would lower the account from ${existing.lifecycle} to ${input.value.lifecycle}`;
@@ -622,19 +630,20 @@ async function importContact(
       : undefined;
   // As the import last wrote them, but at another account than their company's now.
   if (!may.write && companyAccount && existing?.accountId !== companyAccount) may = { write: true };
-  if (!may.write) {
-    if (may.why === "unchanged" && !linked && existing)
+  /** Written by a run that stopped before its link: finish what it started, the event and the link. */
+  const unchanged = async (kept: Person) => {
+    if (!linked)
       await finish(deps, "contacts", rec.id, personId, {
         type: AGENT_EVENTS.personPut,
-        detail: {
-          personId,
-          accountId: existing.accountId,
-          created: personId === `hubspot-contact-${rec.id}`,
-        },
+        detail: { personId, accountId: kept.accountId, created: personId === `hubspot-contact-${rec.id}` },
       });
+    return "unchanged" as const;
+  };
+  if (!may.write) {
+    if (may.why === "unchanged" && existing) return unchanged(existing);
     // Kept as the harness has it, but the same person: linked, so HubSpot's deletion or merge of the
     // contact (the webhook finds people by link) and its later changes reach them.
-    else if (existing && !linked) await deps.store.putLink("contacts", rec.id, { kbId: personId });
+    if (existing && !linked) await deps.store.putLink("contacts", rec.id, { kbId: personId });
     return may.why;
   }
   const accountId = companyAccount ?? (await domainAccountOf(store, email)) ?? existing?.accountId;
@@ -649,6 +658,16 @@ async function importContact(
     if (existing && !linked) await deps.store.putLink("contacts", rec.id, { kbId: personId });
     return { skipped: input.reason };
   }
+  // Changed in HubSpot, but in nothing the person holds (an email opened, a page visited): not
+  // rewritten, no event.
+  const s = existing?.source;
+  if (
+    existing &&
+    s?.system === crm.system &&
+    s.id === rec.id &&
+    sameAsImported(existing, input.value, PersonInput, crmFields(rec))
+  )
+    return unchanged(existing);
   let written: boolean;
   try {
     written = await store.putPerson(personId, input.value, at, source, crmFields(rec));

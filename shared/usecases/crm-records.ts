@@ -4,6 +4,7 @@
  * Pure; a record that cannot be mapped yields the reason, naming the property, never a throw.
  */
 
+import { canonicalJson } from "../domain/canonical-json.ts";
 import { type Account, AccountInput, type CrmFields, type Person, PersonInput } from "../domain/kb.ts";
 import { isValidTimeZone } from "../domain/time.ts";
 import { LinkedInProfileUrl } from "../domain/urls.ts";
@@ -272,6 +273,25 @@ export function dealOf(r: CrmRecord, accountId: string, source: Deal["source"], 
       updatedAt: at,
     },
   };
+}
+
+/**
+ * Whether writing a record's mapped fields over what its own last import left would change nothing
+ * the knowledge base holds: each field of the input's schema, and the CRM's own words beside them.
+ * HubSpot modifies a record for much the import does not read (an email opened, a page visited, a
+ * score recomputed), and each such change was a rewrite and a kb.* event the agents reacted to.
+ */
+export function sameAsImported(
+  existing: object & { crm?: CrmFields | undefined },
+  input: object,
+  schema: { shape: object },
+  crm: CrmFields | undefined,
+): boolean {
+  const kept = existing as Record<string, unknown>;
+  const next = input as Record<string, unknown>;
+  // Key order aside: a record read back from the store need not keep the order it was written in.
+  const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+  return Object.keys(schema.shape).every((k) => same(kept[k], next[k])) && same(existing.crm, crm);
 }
 
 /**

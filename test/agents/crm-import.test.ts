@@ -234,6 +234,41 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a HubSpot change to nothing the import reads rewrites nothing and tells no agent; a change to a field it reads does", async () => {
+    const w = await world();
+    seedCrm(w.hs, "n", T0 - 5 * HOUR);
+    await importFromCrm(w.deps, TZ);
+    const account = await w.kb.getAccount("hubspot-company-n01");
+    const person = await w.kb.getPerson("hubspot-contact-n11");
+    const published = w.events.length;
+    h.clock.advance(HOUR);
+    // An email opened, a page visited, a field set again to what it was: HubSpot's modified time moves.
+    w.hs.put("companies", "n01", { hs_analytics_num_visits: "7" }, h.clock.now() - 60_000);
+    w.hs.put(
+      "contacts",
+      "n11",
+      { jobtitle: "VP Marketing", hs_email_last_open_date: "x" },
+      h.clock.now() - 60_000,
+    );
+
+    const quiet = await importFromCrm(w.deps, TZ);
+    expect([quiet.companies.written, quiet.contacts.written]).toEqual([0, 0]);
+    expect([quiet.companies.skipped, quiet.contacts.skipped]).toEqual([[], []]);
+    expect(w.events.length).toBe(published);
+    expect(await w.kb.getAccount("hubspot-company-n01")).toEqual(account);
+    expect(await w.kb.getPerson("hubspot-contact-n11")).toEqual(person);
+
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "n01", { numberofemployees: "450" }, h.clock.now() - 60_000);
+    w.hs.put("contacts", "n11", { hubspot_owner_id: "78" }, h.clock.now() - 60_000);
+    const changed = await importFromCrm(w.deps, TZ);
+    expect([changed.companies.written, changed.contacts.written]).toEqual([1, 1]);
+    expect((await w.kb.getAccount("hubspot-company-n01"))?.employees).toBe(450);
+    expect((await w.kb.getPerson("hubspot-contact-n11"))?.crm?.ownerId).toBe("78");
+    expect(w.events.slice(published).map((e) => e.type)).toEqual(["kb.account.put", "kb.person.put"]);
+    await w.hs.close();
+  });
+
   it("at the live edge the checkpoint stays 5 minutes behind the query, so a write the index showed late is read", async () => {
     const w = await world();
     seedCrm(w.hs, "e", h.clock.now() - 60_000); // written a minute before the import
