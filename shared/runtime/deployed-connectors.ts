@@ -47,8 +47,9 @@ export interface DeployedConnectorOptions {
 
 /**
  * One connector per container: each live system is built on its first action (reading its secret
- * then), so a missing LinkedIn secret never holds up an email. A secret that cannot be read fails the
- * action as refused (nothing was sent), and the next action tries again. A token the vendor rejects
+ * then), so a missing LinkedIn secret never holds up an email. A secret that is missing or denied
+ * fails the action as refused (nothing was sent); one whose read failed in passing hands the action
+ * back, to be tried later; either way the next action reads it again. A token the vendor rejects
  * (401: nothing was done) was perhaps rotated since this container read it: the secret is read again
  * and the action sent once more with what it holds now; a second 401 is the action's refusal.
  */
@@ -59,14 +60,15 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
     (client ??=
       o.secrets ??
       new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS));
+  // The CDK app deploys the executors' -hubspot or -mcp entries when the config it is given names them.
   if (config.hubspot && !config.dryRun && !o.hubspot)
     throw new ConfigError(
-      "the connectors config names HubSpot, but this executor was built without the HubSpot connector (the CDK app deploys the executors' -hubspot or -mcp entries when the config names it: redeploy with this config)",
+      "the connectors config names HubSpot; this executor was built without the HubSpot connector: redeploy with this config",
     );
   const mcpServers = config.dryRun ? [] : (config.mcp ?? []);
   if (mcpServers.length > 0 && !o.mcp)
     throw new ConfigError(
-      "the connectors config names downstream MCP servers, but this executor was built without the MCP client (the CDK app deploys the executors' -mcp entries when the config names servers: redeploy with this config)",
+      "the connectors config names MCP servers; this executor was built without the MCP client: redeploy with this config",
     );
   // One per container: a server's connection is kept across invocations, as a live system is.
   const downstream =
@@ -110,9 +112,13 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
       try {
         connector = await live(system);
       } catch (err) {
-        // Nothing reached the vendor: the action failed, it is not in doubt.
+        // Nothing reached the vendor: not in doubt. A secret missing or denied fails the action; one
+        // whose read failed in passing (a throttle, a timeout, a 5xx on a cold container) hands it
+        // back to be tried later, as a vendor's 429 does: before, that blip failed an approved send.
+        const cause = (err as Error).cause as Error | undefined;
         throw new ConnectorError(`${system} connector unavailable: ${(err as Error).message}`, false, {
           cause: err,
+          ...(cause && !/NotFound|Denied|Decryption|Invalid/.test(cause.name) ? { retryAfterMs: 0 } : {}),
         });
       }
       try {

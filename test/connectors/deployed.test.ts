@@ -116,9 +116,31 @@ describe("deployed connectors", () => {
       /hubspot connector unavailable: reading the hubspot secret failed/,
     );
     expect((err as Error).message).not.toMatch(/pat-na1/);
+    // Missing is no passing failure: the action is refused, not handed back to wait for it.
+    expect((err as ConnectorError).retryAfterMs).toBeUndefined();
     await c.execute(classify("d_6")).catch(() => {});
     expect(sm.reads()).toBe(2);
     expect(hubspot.requests).toEqual([]);
+  });
+
+  it("a secret whose read fails in passing (throttled on every try) hands the action back to be tried later; the next read serves it", async () => {
+    const c = connector({ dryRun: false, hubspot: { basePath: hubspot.url } });
+    const throttled = {
+      status: 400,
+      headers: { "x-amzn-errortype": "ThrottlingException" },
+      body: { __type: "ThrottlingException", message: "Rate exceeded" },
+    };
+    // Every attempt of this read is throttled: the SDK's own three included.
+    sm.failNext(throttled, throttled, throttled);
+    const err = await c.execute(classify("d_t")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).outcomeUnknown).toBe(false);
+    expect((err as ConnectorError).retryAfterMs).toBeDefined();
+    expect((err as Error).message).toMatch(/hubspot connector unavailable: .*ThrottlingException/);
+    expect(sm.reads()).toBe(3);
+    expect(hubspot.requests).toEqual([]);
+    // Tried again (the executor hands it back; here, at once): the secret is read, and it is sent.
+    expect(await c.execute(classify("d_t"))).toEqual({ externalId: "hubspot:contact:501" });
   });
 
   it("a token the vendor rejects is read again and the action sent once more; still rejected, it is refused", async () => {
