@@ -1,4 +1,10 @@
-import { coordinationChecks, evaluateCoordination, liveTouches } from "./checks/coordination.ts";
+import {
+  type Candidate,
+  coordinationBoundaries,
+  coordinationChecks,
+  evaluateCoordination,
+  liveTouches,
+} from "./checks/coordination.ts";
 import { checkIcp } from "./checks/icp.ts";
 import { checkKillSwitches } from "./checks/kill-switch.ts";
 import { checkPersona, misaddressedEntry, type PersonaMatch } from "./checks/persona.ts";
@@ -70,19 +76,41 @@ export function revalidate(
   }
   if (action.kind === "touch") {
     checks.push(checkContent(spec, scoreContent(spec, payload, account, ctx.person)));
-    if (decision.channel) {
-      const others = liveTouches(ctx.touches, ctx.now).filter((t) => t.decisionId !== decision.decisionId);
-      const candidate = {
-        at: ctx.now,
-        channel: decision.channel,
-        ...(decision.personId ? { personId: decision.personId } : {}),
-        timeZone: ctx.person?.timezone ?? account.timezone,
-        accountTimeZone: account.timezone,
-      };
-      checks.push(...coordinationChecks(evaluateCoordination(spec, candidate, others)));
-    }
+    const t = touchNow(ctx, decision);
+    if (t) checks.push(...coordinationChecks(evaluateCoordination(spec, t.candidate, t.others)));
   }
   return checks;
+}
+
+/** The touch placed now, as coordination judges it, and every other live touch. */
+function touchNow(ctx: GateContext, decision: Decision) {
+  const account = ctx.account;
+  if (!account || !decision.channel) return undefined;
+  const others = liveTouches(ctx.touches, ctx.now).filter((t) => t.decisionId !== decision.decisionId);
+  const candidate: Candidate = {
+    at: ctx.now,
+    channel: decision.channel,
+    ...(decision.personId ? { personId: decision.personId } : {}),
+    timeZone: ctx.person?.timezone ?? account.timezone,
+    accountTimeZone: account.timezone,
+  };
+  return { candidate, others };
+}
+
+/**
+ * The earliest instant after now at which the touch would pass every coordination rule (the end of
+ * the recipient's quiet hours, of a cooldown), or undefined: what an approval held by them is told.
+ */
+export function coordinationClearsAt(ctx: GateContext, decision: Decision): number | undefined {
+  const t = touchNow(ctx, decision);
+  if (!t) return undefined;
+  const spec = ctx.spec.spec;
+  return coordinationBoundaries(spec, t.candidate, t.others)
+    .filter((at) => at > ctx.now)
+    .sort((a, b) => a - b)
+    .find((at) =>
+      evaluateCoordination(spec, { ...t.candidate, at }, t.others).every((o) => o.ok || o.shadow),
+    );
 }
 
 export const failures = (checks: CheckResult[]) =>

@@ -5,7 +5,7 @@ import type { Decision } from "../domain/decision.ts";
 import { ConflictError, ContentionError, ValidationError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
 import { addressed } from "../domain/recipients.ts";
-import { failures, revalidate } from "../domain/revalidate.ts";
+import { coordinationClearsAt, failures, revalidate } from "../domain/revalidate.ts";
 import { iso } from "../domain/time.ts";
 import { payloadShapeIssues } from "../domain/touch-payloads.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
@@ -62,7 +62,8 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
     now,
   ).every((p) => p.until !== undefined && Date.parse(p.until) < latest);
   const failed = failures(checks).filter((c) => !(waitable && c.check === "kill_switch"));
-  return { spec, checks, failed, contact: read.contact, now, payload: sent };
+  const clearsAt = () => coordinationClearsAt(ctx, decision);
+  return { spec, checks, failed, contact: read.contact, now, payload: sent, clearsAt };
 }
 
 const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
@@ -139,7 +140,7 @@ export async function approve(
     // checked payloads, which the reviewer can then edit.
     const shape = payloadShapeIssues(decision.actionType, reviewed, RECORD_PAYLOADS);
     if (shape.length > 0) throw new ValidationError(shape);
-    const { failed, contact, now, payload } = await recheck(deps, decision, reviewed);
+    const { failed, contact, now, payload, clearsAt } = await recheck(deps, decision, reviewed);
     // Judged at the instant of the re-check, which is the instant the touch is placed at.
     if (decision.expiresAt && Date.parse(decision.expiresAt) <= now) {
       await expire(deps, decisionId);
@@ -156,6 +157,16 @@ export async function approve(
             message: `the edit does not pass the checks (${describeFailures(failed)}): change it, or approve the agent's version`,
           },
         ]);
+      // Only coordination holds it (the recipient's quiet hours, a cooldown after another touch, the
+      // day's cap): not now, rather than never. It stays pending, its reservation kept, and the
+      // reviewer is told when it may go. Before, an approval given at night under quiet hours
+      // rejected the action for good.
+      if (failed.every((c) => c.check === "coordination")) {
+        const at = clearsAt();
+        throw new ConflictError(
+          `decision ${decisionId} cannot go out now (${describeFailures(failed)}): it stays pending; approve it again${at === undefined ? " once that has passed" : ` from ${iso(at)}`}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
+        );
+      }
       const stopped = await move(deps, decision, {
         to: "rejected",
         from: ["pending_approval"],

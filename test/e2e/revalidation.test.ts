@@ -176,6 +176,48 @@ describe("re-validation before dispatch", () => {
     expect(h.rt.sandbox.entries).toHaveLength(1);
   });
 
+  it("an approval given in the recipient's quiet hours is not a rejection: 409 with when it may go, still pending; approved then, sent", async () => {
+    await pin(h, "outreach-writer", "email.send", 1);
+    const d = await proposeOk(h, emailProposal("outreach-writer"));
+    expect(d.status).toBe("pending_approval");
+    // Quiet hours from this hour to two hours on, in the account's zone (America/New_York).
+    const hour = Number(
+      new Intl.DateTimeFormat("en-US", {
+        hour: "numeric",
+        hourCycle: "h23",
+        timeZone: "America/New_York",
+      }).format(h.rt.clock.now()),
+    );
+    const hh = (n: number) => `${String(n % 24).padStart(2, "0")}:00`;
+    const current = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+    const spec = structuredClone(current.spec);
+    spec.coordination.quietHours = [{ name: "evenings", start: hh(hour), end: hh(hour + 2) }];
+    expectStatus(await h.call("POST", "/v1/specs", h.admin, spec), 201);
+
+    const held = await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, {
+      digest: d.payloadDigest,
+    });
+    expect(held.status).toBe(409);
+    expect(held.body.message).toMatch(
+      /coordination \(evenings\): quiet hours .*: it stays pending; approve it again from /,
+    );
+    // From the end of the quiet hours: the top of the hour two hours on, local time.
+    const from = Date.parse(/again from (\S+),/.exec(held.body.message)?.[1] ?? "");
+    expect(from).toBeGreaterThan(h.rt.clock.now() + MINUTE * 60);
+    expect(from).toBeLessThanOrEqual(h.rt.clock.now() + 2 * 60 * MINUTE);
+    expect(new Date(from).getUTCMinutes()).toBe(0);
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("pending_approval");
+    expect(eventTypes(after)).toEqual(["decided"]);
+
+    await advance(h, 2 * 60 * MINUTE);
+    expect((await approve(d)).status).toBe("dispatched");
+    await h.rt.bus.drain();
+    await h.rt.scheduler.tick();
+    expect((await getDecision(h, d.decisionId)).status).toBe("executed");
+    expect(h.rt.sandbox.entries).toHaveLength(1);
+  });
+
   it("does not send a level 1 action approved after the prospect unsubscribed", async () => {
     await pin(h, "outreach-writer", "email.send", 1);
     const d = await proposeOk(h, emailProposal("outreach-writer"));
