@@ -73,18 +73,14 @@ const withoutTextIfErased = (e: LedgerEvent, erased: boolean): LedgerEvent => {
 
 /** Contact-state items outlive their last touch by the longest window any sane spec uses. */
 const CONTACT_RETENTION = 30 * DAY;
-const NO_CHECK =
-  "this decision store does not read the gate's context: the functions that check proposals or re-check decisions build DynamoCheckingDecisionStore (gate-read.ts)";
+// A function built with the core store and asked for more: a fault of its entry, which these name
+// by the store that has it (gate-read.ts, this file, gate-decision-store.ts). Short: every function
+// that moves decisions carries them, the lean executors and the outcome worker near their size bound.
+const NO_CHECK = "this decision store does not read the gate's context: DynamoCheckingDecisionStore does";
 const noQueries = (): Promise<never> =>
-  Promise.reject(
-    new Error(
-      "this decision store does not list decisions, read ledger streams or the due queue: DynamoDecisionStore does (decision-store.ts)",
-    ),
-  );
-const NO_REVIEW =
-  "this decision store does not record reviews: the functions that review build DynamoCheckingDecisionStore (gate-read.ts), which counts each in its review cell";
-const NO_GATE =
-  "this decision store does not run the gate: the gate's functions build DynamoGateDecisionStore (gate-decision-store.ts)";
+  Promise.reject(new Error("this decision store does not list decisions: DynamoDecisionStore does"));
+const NO_REVIEW = "this decision store does not record reviews: DynamoCheckingDecisionStore does";
+const NO_GATE = "this decision store does not run the gate: DynamoGateDecisionStore does";
 
 /**
  * Decisions and their ledger events. A decision about a person is stored with its personal fields
@@ -463,8 +459,9 @@ export class DynamoDecisionStore extends DynamoDecisionCore {
       names["#specVersion"] = "specVersion";
       values[":specVersion"] = q.specVersion;
     }
-    // A cursor is bound to its index, partition and order: one from another listing is refused, not run.
-    const listing = `decisions/${index}/${value}${q.oldestFirst ? "/oldest" : ""}`;
+    // A cursor is bound to its index and partition: one from another listing is refused, not run. (The
+    // order is the reconciler's own, which no caller of the API sets, so its cursors are its own.)
+    const listing = `decisions/${index}/${value}`;
     const startKey = q.cursor
       ? await this.cursors.decode(listing, q.cursor, ["pk", "sk", `${index}Pk`, `${index}Sk`])
       : undefined;
