@@ -25,6 +25,7 @@ import {
   ruleFromPattern,
 } from "../learning/rules.ts";
 import type { Deps, DraftStore } from "../ports.ts";
+import { asProposed } from "./as-proposed.ts";
 import { assertMayReview, type Principal } from "./principal.ts";
 import { pageQuery } from "./schemas.ts";
 
@@ -135,9 +136,11 @@ export async function correctDecision(
 ): Promise<{ draft: SpecDraft; created: boolean }> {
   const input = parseWith(CorrectionBody, body);
   draftStore(deps);
-  const d = await deps.decisions.getDecision(decisionId);
-  if (!d) throw new NotFoundError(`decision ${decisionId} does not exist`);
-  assertMayReview(principal, d.agentId);
+  const found = await deps.decisions.getDecision(decisionId);
+  if (!found) throw new NotFoundError(`decision ${decisionId} does not exist`);
+  assertMayReview(principal, found.agentId);
+  // An edited decision holds what the reviewer sent: the rule is about what the agent proposed.
+  const [d] = (await asProposed(deps, [found])) as [Decision];
   const action = d.review?.action;
   if (action !== "rejected" && action !== "edited" && action !== "vetoed")
     throw new ConflictError(

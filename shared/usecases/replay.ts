@@ -1,4 +1,4 @@
-import { type Decision, streams } from "../domain/decision.ts";
+import type { Decision } from "../domain/decision.ts";
 import { NotFoundError, TooLargeError, ValidationError } from "../domain/errors.ts";
 import { type ReplayReport, replay } from "../domain/replay.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
@@ -8,6 +8,7 @@ import { DAY, iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import * as z from "../domain/zod-mini.ts";
 import type { Deps } from "../ports.ts";
+import { asProposed } from "./as-proposed.ts";
 
 /** One request replays at most a year, and at most this many decisions (each opened in memory). */
 export const MAX_REPLAY_WINDOW = 366 * DAY;
@@ -61,40 +62,6 @@ async function armVersions(deps: Pick<Deps, "specs">, spec: Spec): Promise<Map<n
       ]);
     out.set(arm.version, found);
   }
-  return out;
-}
-
-/** Edited decisions' ledgers read at once. */
-const EVENT_READS = 16;
-
-/**
- * The decisions as their agents proposed them. One a reviewer edited carries what was sent; the
- * agent's payload is in its `edited` event (lifecycle.ts). Before, a replay judged the reviewer's text,
- * so a spec change caught none of the drafts people had to fix.
- */
-async function asProposed(deps: Pick<Deps, "decisions">, decisions: Decision[]): Promise<Decision[]> {
-  const out = [...decisions];
-  const edited = out.flatMap((d, i) => (d.review?.action === "edited" ? [i] : []));
-  for (let at = 0; at < edited.length; at += EVENT_READS)
-    await Promise.all(
-      edited.slice(at, at + EVENT_READS).map(async (i) => {
-        const d = out[i] as Decision;
-        const events = await deps.decisions.events(streams.decision(d.decisionId));
-        const proposed = events.find((e) => e.type === "edited")?.data?.proposed as
-          | { payload?: unknown; payloadDigest?: unknown }
-          | undefined;
-        if (
-          proposed?.payload &&
-          typeof proposed.payload === "object" &&
-          typeof proposed.payloadDigest === "string"
-        )
-          out[i] = {
-            ...d,
-            payload: proposed.payload as Decision["payload"],
-            payloadDigest: proposed.payloadDigest,
-          };
-      }),
-    );
   return out;
 }
 

@@ -218,6 +218,35 @@ describe("corrections become draft rules", () => {
     expect(expectStatus(await h.call("GET", "/v1/ledger/verify", h.admin), 200).ok).toBe(true);
   });
 
+  it("an edit's correction is made from what the agent proposed: the phrase the reviewer took out is the rule", async () => {
+    /** A decision whose reviewer took "two weeks" out of the agent's email and approved it. */
+    const editedDecision = async (accountId: string) => {
+      await seedAccount(h, accountId);
+      const d = await proposeOk(h, emailProposal(WRITER, accountId));
+      expect(d.status).toBe("pending_approval");
+      const body = "Hi Jane, saw your team comparing plans this week. Happy to help.";
+      const sent = expectStatus(
+        await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, {
+          digest: d.payloadDigest,
+          payload: { ...d.payload, body },
+        }),
+        200,
+      );
+      expect(sent.review.action).toBe("edited");
+      return d.decisionId;
+    };
+    const note = 'Took out "two weeks": we never promise a timeline';
+    const proposed = expectStatus(await correct(await editedDecision("acme"), { makeRule: true, note }), 201);
+    expect(proposed.rule.when).toEqual({ actionTypes: ["email.send"], phrases: ["two weeks"] });
+    // Given explicitly, the condition matches the decision as its agent proposed it.
+    const when = { actionTypes: ["email.send"], phrases: ["two weeks"] };
+    const explicit = expectStatus(
+      await correct(await editedDecision("beta"), { makeRule: true, note, rule: { when, effect: "block" } }),
+      201,
+    );
+    expect(explicit.rule).toMatchObject({ when, effect: "block" });
+  });
+
   it("discarding publishes the spec as it was before the draft", async () => {
     const rejected = await rejectedDecision("acme");
     const draft = expectStatus(
