@@ -53,7 +53,8 @@ describe("the ledger reader's parallel scan", () => {
     const read = async () => {
       for await (const _ of reader.scan());
     };
-    await expect(read()).rejects.toThrow(/segment 0 throttled/);
+    // Whichever fails first (on a loaded machine the timers may fire in one batch) fails the scan.
+    await expect(read()).rejects.toThrow(/segment [03] throttled/);
     // The other segments' reads in flight settle; nothing is left unhandled.
     await new Promise((r) => setTimeout(r, 50));
     expect(unhandled).toEqual([]);
