@@ -361,6 +361,54 @@ describe("console", () => {
     }
   });
 
+  it("a filter the listing's index does not hold reads on past empty pages; More goes on with the query filtered", async () => {
+    // A rejected decision of the writer's, and a newer one that is not (a rejection gives its touch back).
+    await seedAccount(h, "lambda");
+    const no = await proposeOk(h, emailProposal("outreach-writer", "lambda"));
+    expectStatus(await h.call("POST", `/v1/decisions/${no.decisionId}/reject`, h.approver, {}), 200);
+    expect((await proposeOk(h, emailProposal("outreach-writer", "lambda"))).status).toBe("pending_approval");
+    const rejected = expectStatus(
+      await h.call("GET", "/v1/decisions?agentId=outreach-writer&status=rejected&limit=100", h.viewer),
+      200,
+    ).items.map((d: { decisionId: string }) => d.decisionId);
+    expect(rejected.length).toBeGreaterThan(0);
+    // The API pages by one here: each page the status filter empties is a real page with its cursor.
+    const listing = "**/v1/decisions?*";
+    await b.page.route(listing, (r) => {
+      const url = new URL(r.request().url());
+      url.searchParams.set("limit", "1");
+      return r.continue({ url: url.toString() });
+    });
+    try {
+      // Opened with its query in the address (before, #/decisions?… was an unknown page: Approvals).
+      await open("decisions?agentId=outreach-writer");
+      await textOf(b.page.locator("h1")).toBe("Decisions");
+      const form = b.page.locator("#decision-filters");
+      expect(await form.locator("input[name=agentId]").inputValue()).toBe("outreach-writer");
+      await form.locator("select[name=status]").selectOption("rejected");
+      await form.locator("button[type=submit]").click();
+      const more = b.page.locator("button", { hasText: "More" });
+      const links = b.page.locator("#decision-list a");
+      // Disabled while a listing is read (set as Filter is pressed): enabled again, it is drawn.
+      await expect.poll(() => more.isEnabled(), WAIT).toBe(true);
+      // Fields changed without pressing Filter are not More's query.
+      await form.locator("input[name=agentId]").fill("someone-else");
+      // Each click reads on (the button is disabled while it does) until nothing is left to read.
+      for (let i = 0; i < 20 && (await more.isVisible()); i++) {
+        await more.click();
+        await expect.poll(async () => !(await more.isVisible()) || (await more.isEnabled()), WAIT).toBe(true);
+      }
+      expect(await more.isVisible()).toBe(false);
+      const shown = await links.evaluateAll((as) =>
+        as.map((a) => decodeURIComponent(a.getAttribute("href")?.split("/").pop() ?? "")),
+      );
+      expect(shown.sort()).toEqual([...rejected].sort());
+      expect(await b.page.locator("#decision-list").innerText()).not.toContain("No decisions match");
+    } finally {
+      await b.page.unroute(listing);
+    }
+  });
+
   it("opens an explanation by email", async () => {
     await open("explain");
     await b.page.fill("#explain-form input[name=email]", "jane@acme.io");

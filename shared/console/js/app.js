@@ -65,7 +65,8 @@ async function showWho() {
 
 async function route() {
   const mine = ++generation;
-  const [name = "approvals", ...rest] = location.hash.replace(/^#\/?/, "").split("/");
+  // A page's own query (#/decisions?agentId=…, read by the page) is not part of its name.
+  const [name = "approvals", ...rest] = location.hash.replace(/^#\/?/, "").split("?")[0].split("/");
   const page = getToken() || name === "signin" ? name : "signin";
   for (const a of document.querySelectorAll("#nav a"))
     a.classList.toggle("active", a.getAttribute("href") === `#/${page === "decision" ? "decisions" : page}`);

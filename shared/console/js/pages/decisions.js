@@ -53,29 +53,57 @@ export async function render(view) {
   view.append(h("h1", {}, "Decisions"), form, table, more);
   let rows = [];
   let cursor = null;
+  // The query the rows answer, taken when Filter is pressed: More goes on with it, not with fields
+  // changed since (which appended another query's rows under its cursor).
+  let query = {};
+  const formQuery = () => {
+    const f = form.elements;
+    return {
+      accountId: f.accountId.value.trim(),
+      personId: f.personId.value.trim(),
+      agentId: f.agentId.value.trim(),
+      status: f.status.value,
+      verdict: f.verdict.value,
+      specVersion: f.specVersion.value.trim(),
+    };
+  };
+
+  // Each Filter starts a new listing; what an older one still reads (the first load while the
+  // reviewer already filtered) is dropped, not drawn over the newer rows.
+  let listing = 0;
 
   async function load(append) {
-    const f = form.elements;
+    if (!append) {
+      query = formQuery();
+      cursor = null;
+      listing++;
+    }
+    const mine = listing;
+    // One read at a time: a second click while pages are read would read the same cursor twice.
+    more.disabled = true;
     try {
-      const page = await api(
-        "GET",
-        `/v1/decisions${qs({
-          accountId: f.accountId.value.trim(),
-          personId: f.personId.value.trim(),
-          agentId: f.agentId.value.trim(),
-          status: f.status.value,
-          verdict: f.verdict.value,
-          specVersion: f.specVersion.value.trim(),
-          limit: 100,
-          cursor: append ? cursor : undefined,
-        })}`,
-      );
-      cursor = page.cursor;
-      rows = append ? rows.concat(page.items) : page.items;
+      // A filter the listing's index does not hold (a verdict, a spec version, a status beside an
+      // agent) is applied to each page the API reads, so a page may hold few rows or none while more
+      // match further back: read on until a screenful, or ten pages. Before, one empty page said "No
+      // decisions match." beside its More button.
+      const found = [];
+      for (let reads = 0; reads < 10 && found.length < 100; reads++) {
+        const page = await api(
+          "GET",
+          `/v1/decisions${qs({ ...query, limit: 100, cursor: cursor ?? undefined })}`,
+        );
+        if (mine !== listing) return;
+        found.push(...page.items);
+        cursor = page.cursor;
+        if (!cursor) break;
+      }
+      rows = append ? rows.concat(found) : found;
       more.hidden = !cursor;
       draw();
     } catch (err) {
-      showErrors(form, err);
+      if (mine === listing) showErrors(form, err);
+    } finally {
+      if (mine === listing) more.disabled = false;
     }
   }
 
@@ -112,7 +140,15 @@ export async function render(view) {
           ),
         ),
       ),
-      shown.length ? null : h("p", { class: "muted" }, "No decisions match."),
+      shown.length
+        ? null
+        : h(
+            "p",
+            { class: "muted" },
+            cursor
+              ? "None of the decisions read so far match; More reads further back."
+              : "No decisions match.",
+          ),
     );
   }
 
