@@ -366,7 +366,8 @@ describe("console", () => {
     await seedAccount(h, "lambda");
     const no = await proposeOk(h, emailProposal("outreach-writer", "lambda"));
     expectStatus(await h.call("POST", `/v1/decisions/${no.decisionId}/reject`, h.approver, {}), 200);
-    expect((await proposeOk(h, emailProposal("outreach-writer", "lambda"))).status).toBe("pending_approval");
+    const newer = await proposeOk(h, emailProposal("outreach-writer", "lambda"));
+    expect(newer.status).toBe("pending_approval");
     const rejected = expectStatus(
       await h.call("GET", "/v1/decisions?agentId=outreach-writer&status=rejected&limit=100", h.viewer),
       200,
@@ -407,6 +408,43 @@ describe("console", () => {
     } finally {
       await b.page.unroute(listing);
     }
+    // Out of the inbox for the tests after this one.
+    expectStatus(await h.call("POST", `/v1/decisions/${newer.decisionId}/reject`, h.approver, {}), 200);
+  });
+
+  it("reviewing one card keeps an edit open on another as typed, and puts focus on the next card", async () => {
+    for (const id of ["tau", "upsilon", "phi"]) await seedAccount(h, id);
+    // A second apart, in this order in the oldest-first inbox.
+    const decided = [];
+    for (const account of ["tau", "upsilon", "phi"]) {
+      decided.push(await proposeOk(h, emailProposal("outreach-writer", account)));
+      h.rt.clock.advance(1_000);
+    }
+    const [first, second, third] = decided;
+    expect([first, second, third].map((d) => d.status)).toEqual(Array(3).fill("pending_approval"));
+    await open("approvals");
+    await b.page.selectOption("select[name=sort]", "oldest");
+    for (const d of [first, second, third]) await card(d.decisionId).waitFor(WAIT);
+    // An edit open on the third card, its body half rewritten.
+    const editing = card(third.decisionId);
+    await editing.locator("[data-act=edit]").click();
+    await editing.locator("textarea[data-field=body]").fill("Hi Jane, half a new line");
+    const ids = () =>
+      b.page.locator(".card[data-id]").evaluateAll((cs) => cs.map((c) => c.getAttribute("data-id")));
+    const at = (await ids()).indexOf(first.decisionId);
+    // The first card approved from its button: the edit stays as typed (before, the redraw wiped it).
+    await card(first.decisionId).locator("[data-act=approve]").click();
+    await gone(card(first.decisionId));
+    expect(await editing.getAttribute("data-mode")).toBe("edit");
+    expect(await editing.locator("textarea[data-field=body]").inputValue()).toBe("Hi Jane, half a new line");
+    // The keyboard's place is the next card's Approve (the one now where the first was), not the top
+    // of the page. (The inbox may hold other cards, waiting since before these.)
+    const focused = await b.page.evaluate(
+      "[document.activeElement?.closest('.card')?.getAttribute('data-id'), document.activeElement?.getAttribute('data-act')]",
+    );
+    expect(focused).toEqual([(await ids())[at], "approve"]);
+    for (const d of [second, third])
+      expectStatus(await h.call("POST", `/v1/decisions/${d.decisionId}/reject`, h.approver, {}), 200);
   });
 
   it("opens an explanation by email", async () => {

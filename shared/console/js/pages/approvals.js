@@ -45,7 +45,13 @@ export async function render(view) {
       { class: "row" },
       sort,
       bulk,
-      h("button", { onclick: () => load() }, "Refresh"),
+      // A refresh that fails (a 503, the connection lost) says so, rather than leaving the old inbox
+      // on screen as if it were current.
+      h(
+        "button",
+        { onclick: () => load().catch((err) => flash(err.message ?? String(err), true)) },
+        "Refresh",
+      ),
       h("span", { class: "muted" }, SHORTCUTS),
     ),
     list,
@@ -54,10 +60,22 @@ export async function render(view) {
   const cards = () => [...list.querySelectorAll(".card[data-id]")];
   const item = (id) => items.find((d) => d.decisionId === id);
 
+  /**
+   * Each decision's card, kept while it waits: a redraw (another card reviewed, a sort, a refresh)
+   * moves the cards, and an edit or rejection open on one stays as the reviewer left it. Before,
+   * every redraw built the cards again, and reviewing one card wiped the text typed in another.
+   */
+  const built = new Map();
+  const cardOf = (d) => {
+    if (!built.has(d.decisionId)) built.set(d.decisionId, card(d));
+    return built.get(d.decisionId);
+  };
+
   function draw() {
     items.sort(SORTS[sort.value]);
+    for (const id of built.keys()) if (!item(id)) built.delete(id);
     count.textContent = `(${items.length}${more ? "+" : ""})`;
-    fill(list, items.length ? items.map(card) : h("p", { class: "muted" }, "Nothing waits for approval."));
+    fill(list, items.length ? items.map(cardOf) : h("p", { class: "muted" }, "Nothing waits for approval."));
     focus = Math.min(focus, Math.max(0, items.length - 1));
     markFocus();
     updateBulk();
@@ -73,10 +91,14 @@ export async function render(view) {
   }
 
   function done(id, message, error = false) {
+    const had = built.get(id)?.contains(document.activeElement);
     items = items.filter((d) => d.decisionId !== id);
     selected.delete(id);
     draw();
     flash(message, error);
+    // The reviewer's place is the next card, not the top of the page (focus fell to the body with
+    // the card it was in, and a keyboard user tabbed past the nav again to reach it).
+    if (had) cards()[focus]?.querySelector("[data-act=approve]")?.focus();
   }
 
   async function approve(d, form, payload, note) {
