@@ -461,9 +461,12 @@ describe("console", () => {
     await b.page.selectOption("#pause-form select[name=scope]", "agent");
     await b.page.fill("#pause-form input[name=target]", "outreach-writer");
     await b.page.fill("#pause-form input[name=reason]", "copy review");
-    await b.page.click("#pause-form [data-act=pause]");
+    // A double click is one pause (before, two kill switches, and one Resume left the agent paused).
+    await b.page.dblclick("#pause-form [data-act=pause]");
     const row = b.page.locator("#pause-list tr[data-id]");
     await textOf(row).toContain("outreach-writer");
+    await b.page.waitForTimeout(300);
+    expect(await row.count()).toBe(1);
     const paused = expectStatus(await h.call("GET", "/v1/pauses", h.viewer), 200).items;
     expect(paused).toMatchObject([{ scope: "agent", target: "outreach-writer", reason: "copy review" }]);
     await row.locator("[data-act=resume]").click();

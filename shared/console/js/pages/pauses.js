@@ -84,14 +84,19 @@ export async function render(view) {
     );
   }
 
+  // One pause per press: a double click submitted twice, each a kill switch of its own id, and one
+  // Resume left the agent paused without anyone seeing why.
+  let busy = false;
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    if (busy) return;
     const f = form.elements;
     // Empty fields are left out, so the API names what is missing; a local time becomes an instant.
     const body = { scope: f.scope.value, reason: f.reason.value.trim() || undefined };
     if (f.target.value.trim()) body.target = f.target.value.trim();
     if (f.until.value) body.until = new Date(f.until.value).toISOString();
     if (body.reason === undefined) delete body.reason;
+    busy = true;
     try {
       await api("POST", "/v1/pauses", body);
       form.reset();
@@ -100,6 +105,8 @@ export async function render(view) {
       await load();
     } catch (err) {
       showErrors(form, err);
+    } finally {
+      busy = false;
     }
   });
   await load();
