@@ -500,6 +500,49 @@ describe("console", () => {
     expect(expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200).version).toBe(before);
   });
 
+  it("a draft in shadow is there to confirm or discard however many newer drafts there are", async () => {
+    /** A shadow rule drafted from a rejection of an email to `accountId`, over the phrase quoted. */
+    const drafted = async (accountId: string, phrase: string) => {
+      await seedAccount(h, accountId);
+      // Words of their own: the earlier scenarios' rules hold other phrases.
+      const payload = { subject: "A question", body: `Hi Jane, ${phrase}: would a call help?` };
+      const d = await proposeOk(h, emailProposal("outreach-writer", accountId, undefined, { payload }));
+      expect(d.status).toBe("pending_approval");
+      expectStatus(await h.call("POST", `/v1/decisions/${d.decisionId}/reject`, h.approver, {}), 200);
+      const note = `Never say "${phrase}"`;
+      return expectStatus(
+        await h.call("POST", `/v1/decisions/${d.decisionId}/corrections`, h.approver, {
+          makeRule: true,
+          note,
+        }),
+        201,
+      ).draftId as string;
+    };
+    const older = await drafted("chi", "one quick idea");
+    h.rt.clock.advance(1_000);
+    const newer = await drafted("psi", "a short note");
+    expectStatus(await h.call("POST", `/v1/specs/drafts/${newer}/discard`, h.admin, {}), 200);
+    // The API pages by one here: the newest draft (discarded) fills the page of newest drafts.
+    const listing = "**/v1/specs/drafts?*";
+    await b.page.route(listing, (r) => {
+      const url = new URL(r.request().url());
+      url.searchParams.set("limit", "1");
+      return r.continue({ url: url.toString() });
+    });
+    try {
+      await open("drafts");
+      await card(newer).waitFor(WAIT);
+      const c = card(older);
+      await textOf(c.locator(".pill")).toBe("shadow");
+      await c.locator("button.danger").click();
+      await gone(c.locator("button.danger"));
+      const after = expectStatus(await h.call("GET", `/v1/specs/drafts/${older}`, h.admin), 200);
+      expect(after.status).toBe("discarded");
+    } finally {
+      await b.page.unroute(listing);
+    }
+  });
+
   it("shows a weights draft as an admin decides on it, and confirming puts its weights in force", async () => {
     const current = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
     const learning = { ...current.spec.learning, signals: { minReplies: 4, minMeetings: 4, priorSd: 1 } };

@@ -1,6 +1,6 @@
 // Drafts: rules proposed from reviewers' corrections and intent weights refitted from outcomes (in
 // shadow until confirmed); confirm or discard.
-import { api, qs } from "../api.js";
+import { allItems, api, qs } from "../api.js";
 import { fill, flash, fmtTime, h } from "../dom.js";
 
 const num = (x) => (typeof x === "number" ? String(x) : "–");
@@ -83,11 +83,19 @@ export async function render(view) {
   }
 
   async function load() {
-    const page = await api("GET", `/v1/specs/drafts${qs({ limit: 50 })}`);
+    // Every draft still in shadow (each waits for a decision), then the newest others. Before, only
+    // the newest 50 of any status were read, and an older shadow draft could not be confirmed or
+    // discarded from here.
+    const [open, recent] = await Promise.all([
+      allItems("/v1/specs/drafts", { status: "shadow" }),
+      api("GET", `/v1/specs/drafts${qs({ limit: 50 })}`),
+    ]);
+    const shadow = new Set(open.items.map((d) => d.draftId));
+    const items = [...open.items, ...recent.items.filter((d) => !shadow.has(d.draftId))];
     fill(
       list,
-      page.items.length
-        ? page.items.map((d) =>
+      items.length
+        ? items.map((d) =>
             h(
               "div",
               { class: "card", "data-id": d.draftId },
