@@ -47,6 +47,23 @@ async function text(locator: Locator): Promise<string> {
 const textOf = (locator: Locator) => expect.poll(() => text(locator), WAIT);
 const gone = (locator: Locator) => locator.waitFor({ state: "detached", ...WAIT });
 
+/**
+ * The API answers `pattern`'s listings a page of one while `run` runs (the console asks for 100):
+ * each page is a real page with its cursor, so the console's paging is seen at small sizes.
+ */
+async function pagedByOne(pattern: string, run: () => Promise<void>) {
+  await b.page.route(pattern, (r) => {
+    const url = new URL(r.request().url());
+    url.searchParams.set("limit", "1");
+    return r.continue({ url: url.toString() });
+  });
+  try {
+    await run();
+  } finally {
+    await b.page.unroute(pattern);
+  }
+}
+
 /** Go to a page of the console and wait for its first render. */
 let visits = 0;
 async function open(hash: string) {
@@ -344,21 +361,12 @@ describe("console", () => {
     ];
     const waiting = expectStatus(await h.call("GET", "/v1/approvals?limit=100", h.viewer), 200).items;
     expect(waiting.length).toBeGreaterThanOrEqual(2);
-    // The API pages by one here (the console asks for 100): each page is a real page with its cursor.
-    const listing = "**/v1/approvals?*";
-    await b.page.route(listing, (r) => {
-      const url = new URL(r.request().url());
-      url.searchParams.set("limit", "1");
-      return r.continue({ url: url.toString() });
-    });
-    try {
+    await pagedByOne("**/v1/approvals?*", async () => {
       await open("approvals");
       for (const d of ds) await card(d.decisionId).waitFor(WAIT);
       await textOf(b.page.locator("h1 .muted")).toBe(`(${waiting.length})`);
       expect(await b.page.locator(".card[data-id]").count()).toBe(waiting.length);
-    } finally {
-      await b.page.unroute(listing);
-    }
+    });
   });
 
   it("a filter the listing's index does not hold reads on past empty pages; More goes on with the query filtered", async () => {
@@ -373,14 +381,8 @@ describe("console", () => {
       200,
     ).items.map((d: { decisionId: string }) => d.decisionId);
     expect(rejected.length).toBeGreaterThan(0);
-    // The API pages by one here: each page the status filter empties is a real page with its cursor.
-    const listing = "**/v1/decisions?*";
-    await b.page.route(listing, (r) => {
-      const url = new URL(r.request().url());
-      url.searchParams.set("limit", "1");
-      return r.continue({ url: url.toString() });
-    });
-    try {
+    // Each page the status filter empties is a real page with its cursor.
+    await pagedByOne("**/v1/decisions?*", async () => {
       // Opened with its query in the address (before, #/decisions?… was an unknown page: Approvals).
       await open("decisions?agentId=outreach-writer");
       await textOf(b.page.locator("h1")).toBe("Decisions");
@@ -405,9 +407,7 @@ describe("console", () => {
       );
       expect(shown.sort()).toEqual([...rejected].sort());
       expect(await b.page.locator("#decision-list").innerText()).not.toContain("No decisions match");
-    } finally {
-      await b.page.unroute(listing);
-    }
+    });
     // Out of the inbox for the tests after this one.
     expectStatus(await h.call("POST", `/v1/decisions/${newer.decisionId}/reject`, h.approver, {}), 200);
   });
@@ -522,14 +522,8 @@ describe("console", () => {
     h.rt.clock.advance(1_000);
     const newer = await drafted("psi", "a short note");
     expectStatus(await h.call("POST", `/v1/specs/drafts/${newer}/discard`, h.admin, {}), 200);
-    // The API pages by one here: the newest draft (discarded) fills the page of newest drafts.
-    const listing = "**/v1/specs/drafts?*";
-    await b.page.route(listing, (r) => {
-      const url = new URL(r.request().url());
-      url.searchParams.set("limit", "1");
-      return r.continue({ url: url.toString() });
-    });
-    try {
+    // The newest draft (discarded) fills the page of newest drafts.
+    await pagedByOne("**/v1/specs/drafts?*", async () => {
       await open("drafts");
       await card(newer).waitFor(WAIT);
       const c = card(older);
@@ -538,9 +532,7 @@ describe("console", () => {
       await gone(c.locator("button.danger"));
       const after = expectStatus(await h.call("GET", `/v1/specs/drafts/${older}`, h.admin), 200);
       expect(after.status).toBe("discarded");
-    } finally {
-      await b.page.unroute(listing);
-    }
+    });
   });
 
   it("shows a weights draft as an admin decides on it, and confirming puts its weights in force", async () => {
