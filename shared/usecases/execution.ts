@@ -520,8 +520,8 @@ export async function recoverDispatched(
     return true;
   };
   do {
-    // Oldest first: under a backlog larger than one run reaches, the decisions waiting longest (the
-    // nearest the end of their window, or stuck longest in doubt) are reached first, not last.
+    // Oldest decided first: under a backlog larger than one run reaches, the decisions waiting
+    // longest are reached first, not last (newest first, the oldest waited for a run with no backlog).
     const page = await deps.decisions.queryDecisions({
       status: "dispatched",
       oldestFirst: true,

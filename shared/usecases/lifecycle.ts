@@ -161,12 +161,13 @@ export async function approve(
       // day's cap): not now, rather than never. It stays pending, its reservation kept, and the
       // reviewer is told when it may go. Before, an approval given at night under quiet hours
       // rejected the action for good.
-      if (failed.every((c) => c.check === "coordination")) {
-        const at = clearsAt();
+      // One that would not clear before the decision expires (all-day weekend quiet hours on a
+      // Friday evening, a cap that never lifts) is stopped as before, its reservation given back.
+      const at = failed.every((c) => c.check === "coordination") ? clearsAt() : undefined;
+      if (at !== undefined && (!decision.expiresAt || at < Date.parse(decision.expiresAt)))
         throw new ConflictError(
-          `decision ${decisionId} cannot go out now (${describeFailures(failed)}): it stays pending; approve it again${at === undefined ? " once that has passed" : ` from ${iso(at)}`}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
+          `decision ${decisionId} cannot go out now (${describeFailures(failed)}): it stays pending; approve it again from ${iso(at)}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
         );
-      }
       const stopped = await move(deps, decision, {
         to: "rejected",
         from: ["pending_approval"],

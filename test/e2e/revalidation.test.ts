@@ -218,6 +218,19 @@ describe("re-validation before dispatch", () => {
     expect(h.rt.sandbox.entries).toHaveLength(1);
   });
 
+  it("an approval held by quiet hours that would not end before the decision expires stops it, as before", async () => {
+    await pin(h, "outreach-writer", "email.send", 1);
+    const d = await proposeOk(h, emailProposal("outreach-writer"));
+    const current = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+    const spec = structuredClone(current.spec);
+    const week = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    spec.coordination.quietHours = [{ name: "closed", start: "00:00", end: "00:00", allDay: week }];
+    expectStatus(await h.call("POST", "/v1/specs", h.admin, spec), 201);
+    const res = await approve(d);
+    expect(res.status).toBe("rejected");
+    expect(eventTypes(await getDecision(h, d.decisionId))).toEqual(["decided", "revalidation_failed"]);
+  });
+
   it("does not send a level 1 action approved after the prospect unsubscribed", async () => {
     await pin(h, "outreach-writer", "email.send", 1);
     const d = await proposeOk(h, emailProposal("outreach-writer"));

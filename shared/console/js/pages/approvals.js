@@ -67,8 +67,12 @@ export async function render(view) {
    */
   const built = new Map();
   const cardOf = (d) => {
-    if (!built.has(d.decisionId)) built.set(d.decisionId, card(d));
-    return built.get(d.decisionId);
+    const kept = built.get(d.decisionId);
+    // Built again when a refresh brings the decision changed (its person erased meanwhile).
+    if (kept && kept.d.payloadDigest === d.payloadDigest && kept.d.erased === d.erased) return kept.el;
+    const el = card(d);
+    built.set(d.decisionId, { d, el });
+    return el;
   };
 
   function draw() {
@@ -91,7 +95,7 @@ export async function render(view) {
   }
 
   function done(id, message, error = false) {
-    const had = built.get(id)?.contains(document.activeElement);
+    const had = built.get(id)?.el.contains(document.activeElement);
     items = items.filter((d) => d.decisionId !== id);
     selected.delete(id);
     draw();
@@ -110,9 +114,9 @@ export async function render(view) {
         ...(payload ? { payload } : {}),
         ...(note ? { note } : {}),
       });
-      // Approved is dispatched; a decision whose checks no longer pass (the person was suppressed, a
-      // cap was reached since) is stopped instead, and answered 200 all the same: said as approved
-      // before, though nothing would go out.
+      // Approved is dispatched; a decision whose checks no longer pass (the person was suppressed
+      // since) is stopped instead, and answered 200 all the same: said as approved before, though
+      // nothing would go out. One held only by coordination is a 409 that says when: shown on its card.
       if (res.status === "dispatched") done(d.decisionId, payload ? "Edited and approved" : "Approved");
       else done(d.decisionId, `Not approved: ${stoppedWhy(res)}`, true);
     } catch (err) {

@@ -86,22 +86,32 @@ export async function render(view) {
       // agent) is applied to each page the API reads, so a page may hold few rows or none while more
       // match further back: read on until a screenful, or ten pages. Before, one empty page said "No
       // decisions match." beside its More button.
+      // The rows and the cursor move together, once every page read: a read that fails leaves More
+      // where it was (after a failed Filter, nothing of the old query is shown to go on from).
       const found = [];
+      let next = cursor;
       for (let reads = 0; reads < 10 && found.length < 100; reads++) {
         const page = await api(
           "GET",
-          `/v1/decisions${qs({ ...query, limit: 100, cursor: cursor ?? undefined })}`,
+          `/v1/decisions${qs({ ...query, limit: 100, cursor: next ?? undefined })}`,
         );
         if (mine !== listing) return;
         found.push(...page.items);
-        cursor = page.cursor;
-        if (!cursor) break;
+        next = page.cursor;
+        if (!next) break;
       }
+      cursor = next;
       rows = append ? rows.concat(found) : found;
       more.hidden = !cursor;
       draw();
     } catch (err) {
-      if (mine === listing) showErrors(form, err);
+      if (mine !== listing) return;
+      if (!append) {
+        rows = [];
+        more.hidden = true;
+        draw();
+      }
+      showErrors(form, err);
     } finally {
       if (mine === listing) more.disabled = false;
     }

@@ -90,8 +90,15 @@ export async function render(view) {
       allItems("/v1/specs/drafts", { status: "shadow" }),
       api("GET", `/v1/specs/drafts${qs({ limit: 50 })}`),
     ]);
+    // A draft in both (closed between the two reads) as the newer read has it: no live buttons on it.
+    const newer = new Map(recent.items.map((d) => [d.draftId, d]));
     const shadow = new Set(open.items.map((d) => d.draftId));
-    const items = [...open.items, ...recent.items.filter((d) => !shadow.has(d.draftId))];
+    const items = [
+      ...open.items.map((d) => newer.get(d.draftId) ?? d),
+      ...recent.items.filter((d) => !shadow.has(d.draftId)),
+    ];
+    if (open.more)
+      flash(`More than ${open.items.length} drafts are in shadow: the oldest are not listed`, true);
     fill(
       list,
       items.length
