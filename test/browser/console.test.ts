@@ -500,6 +500,21 @@ describe("console", () => {
     expect(expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200).version).toBe(before);
   });
 
+  it("publishing the spec in force again says it is unchanged; a changed one is published and listed", async () => {
+    const current = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+    await open("specs");
+    await b.page.fill("#spec-upload textarea[name=spec]", JSON.stringify(current.spec, null, 2));
+    await b.page.click("#spec-upload button[type=submit]");
+    await textOf(b.page.locator("#flash")).toBe(`Unchanged: v${current.version} is already this spec`);
+    const changed = { ...current.spec, outcomes: { attributionWindowDays: 15 } };
+    await b.page.fill("#spec-upload textarea[name=spec]", JSON.stringify(changed, null, 2));
+    await b.page.click("#spec-upload button[type=submit]");
+    await textOf(b.page.locator("#flash")).toBe(`Published v${current.version + 1}`);
+    await textOf(b.page.locator("#spec-history")).toContain(`v${current.version + 1} (in force)`);
+    // Back as it was, for the scenarios after this one.
+    expectStatus(await h.call("POST", "/v1/specs", h.admin, current.spec), 201);
+  });
+
   it("a draft in shadow is there to confirm or discard however many newer drafts there are", async () => {
     /** A shadow rule drafted from a rejection of an email to `accountId`, over the phrase quoted. */
     const drafted = async (accountId: string, phrase: string) => {

@@ -98,15 +98,20 @@ export async function render(view) {
 
   diffForm.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const [a, b] = await Promise.all(
-      [diffForm.elements.from.value, diffForm.elements.to.value].map((v) => api("GET", `/v1/specs/${v}`)),
-    );
-    fill(
-      diffOut,
-      a.hash === b.hash
-        ? h("p", { class: "muted" }, "The two versions are the same.")
-        : diffView(text(a), text(b)),
-    );
+    // A read that fails says so, where before the diff stayed as it was with no word.
+    try {
+      const [a, b] = await Promise.all(
+        [diffForm.elements.from.value, diffForm.elements.to.value].map((v) => api("GET", `/v1/specs/${v}`)),
+      );
+      fill(
+        diffOut,
+        a.hash === b.hash
+          ? h("p", { class: "muted" }, "The two versions are the same.")
+          : diffView(text(a), text(b)),
+      );
+    } catch (err) {
+      flash(err.message ?? String(err), true);
+    }
   });
 
   upload.elements.file.addEventListener("change", async () => {
@@ -134,9 +139,13 @@ export async function render(view) {
     try {
       const res = await send("/v1/specs");
       clearErrors(upload);
+      // The page drawn again in place, then the answer said: a reload after the flash wiped it, and
+      // "Unchanged" (nothing published) was never seen.
+      if (res.created) {
+        view.replaceChildren();
+        await render(view);
+      }
       flash(res.created ? `Published v${res.version}` : `Unchanged: v${res.version} is already this spec`);
-      location.hash = "#/specs";
-      location.reload();
     } catch (err) {
       showErrors(upload, err);
     }
