@@ -1,6 +1,5 @@
 import {
   type Candidate,
-  coordinationBoundaries,
   coordinationChecks,
   evaluateCoordination,
   liveTouches,
@@ -13,6 +12,7 @@ import { checkRules, type RuleSubject, specRules } from "./checks/rules.ts";
 import { checkSuppression } from "./checks/suppression.ts";
 import type { Decision } from "./decision.ts";
 import type { CheckResult, GateContext } from "./decision-types.ts";
+import { earliestRetry } from "./retry.ts";
 
 /**
  * Before a scheduled or approved action is dispatched, the hard rules are checked again on current
@@ -98,19 +98,18 @@ function touchNow(ctx: GateContext, decision: Decision) {
 }
 
 /**
- * The earliest instant after now at which the touch would pass every coordination rule (the end of
- * the recipient's quiet hours, of a cooldown), or undefined: what an approval held by them is told.
+ * The earliest instant at which the touch would pass every coordination rule (the end of the
+ * recipient's quiet hours, of a cooldown), or undefined: what an approval held by them is told. The
+ * gate's own search for a deferred proposal's retry (retry.ts), with no volume or rule to wait for.
  */
 export function coordinationClearsAt(ctx: GateContext, decision: Decision): number | undefined {
   const t = touchNow(ctx, decision);
-  if (!t) return undefined;
-  const spec = ctx.spec.spec;
-  return coordinationBoundaries(spec, t.candidate, t.others)
-    .filter((at) => at > ctx.now)
-    .sort((a, b) => a - b)
-    .find((at) =>
-      evaluateCoordination(spec, { ...t.candidate, at }, t.others).every((o) => o.ok || o.shadow),
-    );
+  return t
+    ? earliestRetry(ctx, t.candidate, t.others, undefined, decision.channel, {
+        rules: [],
+        timeZone: t.candidate.timeZone,
+      })
+    : undefined;
 }
 
 export const failures = (checks: CheckResult[]) =>
