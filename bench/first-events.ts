@@ -11,7 +11,10 @@
  * the agents, goes on as it does in use (a decision made, an agent run that finds nothing to do);
  * bench/bundles.ts counts the AWS calls each one made.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { marshall } from "@aws-sdk/util-dynamodb";
+import { REPO_ROOT } from "../infra/constructs/harness-function.ts";
 import { signV3 } from "../shared/adapters/connectors/hubspot-webhook.ts";
 import { apiEvent, fixture } from "../test/fixtures/events.ts";
 
@@ -91,6 +94,11 @@ const EVENTS: Record<string, () => unknown> = {
   "api/decisions": () =>
     apiEvent("GET", "/v1/decisions", { groups: ["viewer"] }, { status: "pending_approval" }),
   "api/admin": () => apiEvent("GET", "/v1/trust", { groups: ["admin"] }),
+  // The shipped spec's text replayed over the last week (the stand-in holds no decision).
+  "api/replay": () =>
+    apiEvent("POST", "/v1/specs/replay", { groups: ["admin"] }, undefined, {
+      spec: readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8"),
+    }),
   "api/knowledge": () => apiEvent("GET", "/v1/kb/accounts/acme/people", { groups: ["viewer"] }),
   "api/knowledge-tools": () => apiEvent("GET", "/v1/tools", { groups: ["viewer"] }),
   "api/mcp": () => {

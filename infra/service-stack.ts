@@ -93,6 +93,8 @@ const API_ACCESS: Record<Route["group"], Access> = {
   // No publish: decision.made goes onto the bus from the ledger stream, not from the request.
   proposals: { state: RW, ledger: LEDGER_RW, personKeys: "create" },
   decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
+  // A replay reads the decisions of a window (the byStatus index) and opens their sealed facts.
+  replay: { state: DDB.read, ledger: DDB.read, indexQuery: ["byStatus"], personKeys: "open" },
   reviews: {
     state: RW,
     ledger: LEDGER_RW,
@@ -124,7 +126,7 @@ const API_ACCESS: Record<Route["group"], Access> = {
 };
 
 /** The API groups with routes that read a whole table or wait on other servers (see their functions). */
-const LONG_API_GROUPS = new Set<string>(["admin", "knowledge", "decisions"]);
+const LONG_API_GROUPS = new Set<string>(["admin", "knowledge", "decisions", "replay"]);
 
 /**
  * The executors' timeout: an attempt older than this (plus a margin) was cut off (see Reconciler). It
@@ -235,11 +237,13 @@ export class ServiceStack extends Stack {
     for (const group of groups) {
       const f = fn(`Api${pascal(group)}`, apiEntry(group), `HTTP API: ${group} routes`, {
         invocation: "api",
-        memorySize: group === "proposals" ? 1024 : 512,
+        // The spec's evaluation, per proposal or per replayed decision, gets the CPU that comes with
+        // more memory.
+        memorySize: group === "proposals" || group === "replay" ? 1024 : 512,
         // Routes that read a whole table get what API Gateway allows (30 s), not the default 10 s: an
         // erasure's scan of the state table (knowledge), the ledger's verification and digest (admin),
-        // a spec's replay over past decisions and the outcome reports (decisions), a downstream tool
-        // list (knowledge).
+        // the outcome reports (decisions), a spec's replay over past decisions (replay), a downstream
+        // tool list (knowledge).
         ...(LONG_API_GROUPS.has(group) ? { timeout: Duration.seconds(29) } : {}),
         ...(paginated.has(group)
           ? { environment: { ...env, CURSOR_KEY_SECRET_ARN: cursorKey.secret.secretArn } }

@@ -4,15 +4,17 @@ import { ReplayOut } from "./api-schemas.ts";
 import type { Route } from "./routes.ts";
 
 /**
- * What-if replay of a proposed spec over recorded history (admin). Served by the decisions function:
- * it reads decisions and opens their sealed facts (kms:Decrypt, the ledger's indexes) and writes
- * nothing, exactly that function's rights; the admin function opens no sealed decision.
+ * What-if replay of a proposed spec over recorded history (admin). Its own function in AWS
+ * (functions/api/replay.ts): it reads decisions and opens their sealed facts (kms:Decrypt, the
+ * ledger's byStatus index) and writes nothing; the admin function opens no sealed decision. Apart
+ * from the decisions function, whose reads the console makes all day, because a replay carries the
+ * YAML parser and the whole of the spec's evaluation: 163 KB the decisions bundle no longer loads.
  */
 export const REPLAY_ROUTES: Route[] = [
   {
     method: "POST",
     path: "/v1/specs/replay",
-    group: "decisions",
+    group: "replay",
     roles: ["admin"],
     doc: {
       summary: "What-if: re-decide recorded history under a proposed spec",

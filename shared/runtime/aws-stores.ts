@@ -109,3 +109,13 @@ export const WATCHER_STORES: StoreSet = { decisions, specs, kb };
 
 /** The signals loop (usecases/signals-refit.ts): touches and their outcomes, spec versions, drafts. */
 export const SIGNALS_STORES: StoreSet = { decisions, specs, drafts };
+
+/**
+ * The decisions API (groups/decisions.ts): decisions and their ledgers, why a person was contacted
+ * (the KB, erasures), the outcome and daily reports with the spec they are counted under. Listing and
+ * reading only: no gate's read, no review tally (the reviews API's), no trust, pauses or drafts.
+ */
+export const DECISION_READ_STORES: StoreSet = { decisions, specs, kb, erasure, reports, consoleReads };
+
+/** A spec's replay (usecases/replay.ts): recorded decisions and spec versions, read only. */
+export const REPLAY_STORES: StoreSet = { decisions, specs };

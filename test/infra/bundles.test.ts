@@ -77,6 +77,19 @@ describe("Lambda bundles", () => {
     60_000,
   );
 
+  it("the decisions function reads decisions without a spec's YAML or its evaluation; the replay function has both", async () => {
+    // A replay parses the proposed spec and evaluates every decision of its window under it: 163 KB
+    // the console's decision reads loaded at each cold start while one function served both.
+    const parts = ["node_modules/yaml/", "shared/domain/evaluate.ts", "shared/usecases/replay.ts"];
+    const reads = await bundleContents("functions/api/decisions.ts");
+    expect(has(reads.inputs, "shared/usecases/explain.ts")).toBe(true);
+    for (const part of parts) expect(has(reads.inputs, part), part).toBe(false);
+    const replay = await bundleContents("functions/api/replay.ts");
+    for (const part of parts) expect(has(replay.inputs, part), part).toBe(true);
+    expect(has(replay.inputs, "shared/http/groups/decisions.ts")).toBe(false);
+    expect(reads.bytes).toBeLessThan(replay.bytes);
+  }, 60_000);
+
   it("the gate's side of the decision store only where the gate runs", async () => {
     const gate = await bundleContents("functions/api/proposals.ts");
     expect(has(gate.inputs, "shared/adapters/dynamo/gate-decision-store.ts")).toBe(true);
@@ -141,6 +154,7 @@ describe("Lambda bundles", () => {
     "functions/api/proposals.ts",
     "functions/api/reviews.ts",
     "functions/api/decisions.ts",
+    "functions/api/replay.ts",
     "functions/api/admin.ts",
     "functions/agents/handler.ts",
     "functions/agents/crm-import.ts",

@@ -426,6 +426,10 @@ describe("a decision's life, each step by its deployed function as its role", ()
       ["ApiDecisions", "/v1/decisions", { accountId: "acme" }],
       ["ApiDecisions", "/v1/explain", { email: "jane@acme.io" }],
       ["ApiDecisions", "/v1/reports/outcomes", { by: "specVersion" }],
+      // The decisions function is built with the stores its routes read (aws-stores.ts): each route.
+      ["ApiDecisions", "/v1/reports/daily"],
+      ["ApiDecisions", "/v1/decisions/scheduled"],
+      ["ApiDecisions", `/v1/agents/outreach-writer/decisions/${decisionId}`],
       ["ApiAdmin", "/v1/trust"],
       ["ApiReviews", "/v1/approvals"],
     ];
@@ -436,6 +440,17 @@ describe("a decision's life, each step by its deployed function as its role", ()
     // Each report counted once: the webhook was delivered twice.
     const decision = await run("ApiDecisions", apiEvent("GET", `/v1/decisions/${decisionId}`, viewer));
     expect(decision.body.status).toBe("executed");
+    // The spec in force as YAML, replayed by its own function: each decision's sealed facts opened
+    // (kms:Decrypt, the byStatus index), none flips, nothing written.
+    const text = readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8");
+    const replay = await run(
+      "ApiReplay",
+      apiEvent("POST", "/v1/specs/replay", admin, undefined, { spec: text }),
+    );
+    expect(replay.status, replay.text).toBe(200);
+    expect(replay.body).toMatchObject({ flipped: 0, notReplayable: { noFacts: 0, erased: 0 } });
+    expect(replay.body.replayed).toBeGreaterThan(0);
+    expect(replay.body.replayed).toBe(replay.body.decisions);
     expect(decision.body.outcomes.map((o: { type: string }) => o.type).sort()).toEqual([
       "complaint",
       "opened",

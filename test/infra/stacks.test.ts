@@ -289,7 +289,7 @@ describe("service stack", () => {
     expect(behindRoutes.size).toBeGreaterThan(6);
     for (const id of behindRoutes) expect(t.Resources[id].Properties.Timeout, id).toBeLessThan(30);
     // An erasure's scan, the ledger's verification, a replay: not cut at the default 10 s.
-    for (const cid of ["ApiAdmin", "ApiKnowledge", "ApiDecisions"]) {
+    for (const cid of ["ApiAdmin", "ApiKnowledge", "ApiDecisions", "ApiReplay"]) {
       const id = Stack.of(s.service).getLogicalId(
         s.service.functions[cid]?.fn.node.defaultChild as CfnElement,
       );
@@ -514,7 +514,14 @@ describe("persons' data keys (crypto-shredding)", () => {
     // The gate runs in the proposals function, and in /mcp's, whose propose_action calls it in process.
     expect(encrypting.every((e) => /ApiProposals|ApiMcp/.test(e.roles))).toBe(true);
     const decrypting = kms.filter(({ st }) => asArray(st.Action).includes("kms:Decrypt")).map((e) => e.roles);
-    for (const reader of ["ApiDecisions", "ApiReviews", "ApiKnowledge", "WorkflowExecute", "ExecuteAllowed"])
+    for (const reader of [
+      "ApiDecisions",
+      "ApiReplay",
+      "ApiReviews",
+      "ApiKnowledge",
+      "WorkflowExecute",
+      "ExecuteAllowed",
+    ])
       expect(decrypting.join(), reader).toMatch(new RegExp(reader));
     expect(decrypting.join()).not.toMatch(/ApiHealth/);
   });

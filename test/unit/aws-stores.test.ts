@@ -13,6 +13,7 @@ import { createAwsRuntime, STORE_KEYS } from "../../shared/runtime/aws.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import {
   ALL_STORES,
+  DECISION_READ_STORES,
   EXECUTOR_STORES,
   GATE_STORES,
   LIFECYCLE_STORES,
@@ -20,6 +21,7 @@ import {
   OUTCOME_STORES,
   RECONCILE_STORES,
   RELEASE_STORES,
+  REPLAY_STORES,
   SIGNALS_STORES,
   WATCHER_STORES,
 } from "../../shared/runtime/aws-stores.ts";
@@ -44,6 +46,12 @@ describe("AWS runtime: the stores a function is built with", () => {
     ["executors", EXECUTOR_STORES, ["decisions", "specs", "trust"]],
     ["outcomes", OUTCOME_STORES, ["decisions", "specs", "trust", "pauses", "kb"]],
     ["watchers", WATCHER_STORES, ["decisions", "specs", "kb"]],
+    [
+      "decision reads",
+      DECISION_READ_STORES,
+      ["decisions", "specs", "kb", "erasure", "reports", "consoleReads"],
+    ],
+    ["replay", REPLAY_STORES, ["decisions", "specs"]],
   ] as const)("the %s set builds its stores; reading another names it", (_, stores, present) => {
     const { deps } = createAwsRuntime(env, {}, stores);
     for (const key of STORE_KEYS) {

@@ -9,6 +9,7 @@ import { DECISIONS_TABLE } from "../../shared/http/groups/decisions.ts";
 import { HEALTH_TABLE } from "../../shared/http/groups/health.ts";
 import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
+import { REPLAY_TABLE } from "../../shared/http/groups/replay.ts";
 import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { matchRoute } from "../../shared/http/route-match.ts";
 import { ROUTES, type Route } from "../../shared/http/routes.ts";
@@ -17,6 +18,7 @@ const TABLES: Record<Route["group"], Route[]> = {
   health: HEALTH_TABLE,
   proposals: PROPOSALS_TABLE,
   decisions: DECISIONS_TABLE,
+  replay: REPLAY_TABLE,
   reviews: REVIEWS_TABLE,
   admin: ADMIN_TABLE,
   knowledge: KNOWLEDGE_TABLE,

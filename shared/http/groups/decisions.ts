@@ -7,7 +7,6 @@ import { DecisionListQuery, ExplainQuery } from "../../usecases/schemas.ts";
 import { AGENT_ROUTES } from "../agent-routes.ts";
 import { DecisionWithEvents, ExplainOut, PublicDecision, page as pageOf } from "../api-schemas.ts";
 import { CONSOLE_DECISION_ROUTES } from "../console-decision-routes.ts";
-import { REPLAY_ROUTES } from "../replay-routes.ts";
 import { REPORT_ROUTES } from "../report-routes.ts";
 import { inGroup, ok, param, READERS } from "../route-helpers.ts";
 import type { Route } from "../routes.ts";
@@ -80,7 +79,6 @@ export const DECISIONS_TABLE: Route[] = [
   // Not console-routes.ts, whose admin routes parse specs (RE2, YAML).
   ...CONSOLE_DECISION_ROUTES,
   ...DECISION_ROUTES,
-  ...REPLAY_ROUTES,
   ...REPORT_ROUTES,
   ...inGroup("decisions", AGENT_ROUTES),
 ];
