@@ -83,6 +83,8 @@ export function hubspotWebhook(payload: unknown = fixture("hubspot-webhook-conta
   return e;
 }
 
+const shipped = () => readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8");
+
 /** Each function's first event, by entry (the -hubspot and -mcp variants take their lean entry's). */
 const EVENTS: Record<string, () => unknown> = {
   "api/health": () => fixture("api-v2-health.json"),
@@ -96,9 +98,14 @@ const EVENTS: Record<string, () => unknown> = {
   "api/admin": () => apiEvent("GET", "/v1/trust", { groups: ["admin"] }),
   // The shipped spec's text replayed over the last week (the stand-in holds no decision).
   "api/replay": () =>
-    apiEvent("POST", "/v1/specs/replay", { groups: ["admin"] }, undefined, {
-      spec: readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8"),
-    }),
+    apiEvent("POST", "/v1/specs/replay", { groups: ["admin"] }, undefined, { spec: shipped() }),
+  // The shipped spec published again as YAML, as `harness spec publish` sends it: a no-op (200).
+  "api/specs": () => {
+    const e = apiEvent("POST", "/v1/specs", { groups: ["admin"] });
+    Object.assign(e, { body: shipped() });
+    Object.assign(e.headers, { "content-type": "application/yaml", "content-length": String(e.body.length) });
+    return e;
+  },
   "api/knowledge": () => apiEvent("GET", "/v1/kb/accounts/acme/people", { groups: ["viewer"] }),
   "api/knowledge-tools": () => apiEvent("GET", "/v1/tools", { groups: ["viewer"] }),
   "api/mcp": () => {

@@ -93,6 +93,9 @@ const API_ACCESS: Record<Route["group"], Access> = {
   // No publish: decision.made goes onto the bus from the ledger stream, not from the request.
   proposals: { state: RW, ledger: LEDGER_RW, personKeys: "create" },
   decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
+  // A spec's publication: the version item and CURRENT, and its ledger event, in one transaction;
+  // spec.published onto the bus.
+  specs: { state: RW, ledger: LEDGER_RW, publish: true },
   // A replay reads the decisions of a window (the byStatus index) and opens their sealed facts.
   replay: { state: DDB.read, ledger: DDB.read, indexQuery: ["byStatus"], personKeys: "open" },
   reviews: {

@@ -1,12 +1,6 @@
-import { ValidationError } from "../domain/errors.ts";
-import { parseSpec, specHash } from "../domain/spec-loader.ts";
-import { SpecSchema } from "../domain/spec-schema.ts";
-import { parseSpecText } from "../domain/spec-text.ts";
 import { parseWith } from "../domain/validation.ts";
-import { parseUntrustedYaml } from "../domain/yaml.ts";
 import * as z from "../domain/zod-mini.ts";
 import { listSpecVersions, SpecListQuery, trustHistory } from "../usecases/console.ts";
-import { validateExperiment } from "../usecases/experiments.ts";
 import { PathActionType, PathId } from "../usecases/schemas.ts";
 import { LedgerEventOut, TrustView } from "./api-schemas.ts";
 import { CONSOLE_DECISION_ROUTES } from "./console-decision-routes.ts";
@@ -50,11 +44,11 @@ const SpecVersionList = z.object({
   ),
   before: d(z.nullable(z.number().check(z.int())), "pass as `before` for the next page; null on the last"),
 });
-const SpecValidation = z.object({ valid: z.literal(true), hash: z.string(), matchesCurrent: z.boolean() });
 
 /**
  * The reads the web console needs (issue 10): the decisions' (console-decision-routes.ts, apart so
- * that the decisions function carries no spec parsing) and the admin's. The API's index and
+ * that the decisions function carries no spec parsing) and the admin's (a spec's validation, which
+ * reads YAML, is the specs group's: groups/specs.ts). The API's index and
  * description are index-routes.ts. Spread into ROUTES before `/v1/decisions/{id}`: routes match in
  * order, and `/v1/decisions/scheduled` would be taken for an id.
  */
@@ -90,26 +84,5 @@ export const CONSOLE_ROUTES: Route[] = [
       response: SpecVersionList,
     },
     run: async (req, deps) => ok(await listSpecVersions(deps, req.query)),
-  },
-  {
-    method: "POST",
-    path: "/v1/specs/validate",
-    group: "admin",
-    roles: READERS,
-    accepts: ["json", "yaml"],
-    readYaml: parseUntrustedYaml,
-    doc: {
-      summary: "Validate a spec without publishing it: 400 names each error at its path",
-      body: SpecSchema,
-      response: SpecValidation,
-    },
-    run: async (req, deps) => {
-      if (req.body === undefined || req.body === null)
-        throw new ValidationError([{ path: "body", message: "a spec as YAML or JSON is required" }]);
-      const spec = typeof req.body === "string" ? parseSpecText(req.body) : parseSpec(req.body);
-      await validateExperiment(deps.specs, spec);
-      const hash = specHash(spec);
-      return ok({ valid: true, hash, matchesCurrent: (await deps.specs.current())?.hash === hash });
-    },
   },
 ];

@@ -14,6 +14,7 @@ import { HEALTH_ROUTES } from "./groups/health.ts";
 import { KNOWLEDGE_ROUTES } from "./groups/knowledge.ts";
 import { PROPOSAL_ROUTES } from "./groups/proposals.ts";
 import { REVIEW_ROUTES } from "./groups/reviews.ts";
+import { SPEC_TEXT_ROUTES } from "./groups/specs.ts";
 import { INDEX_ROUTES } from "./index-routes.ts";
 import { KB_READ_ROUTES } from "./kb-read-routes.ts";
 import { LEDGER_ROUTES } from "./ledger-routes.ts";
@@ -85,7 +86,7 @@ export interface Route {
   method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
   /** The Lambda function that serves the route in AWS (one per group). */
-  group: "proposals" | "decisions" | "replay" | "reviews" | "admin" | "knowledge" | "health";
+  group: "proposals" | "decisions" | "replay" | "reviews" | "admin" | "specs" | "knowledge" | "health";
   roles: Role[] | "public";
   /**
    * Lists with signed cursors: the group's function needs the pagination key (in AWS, read access
@@ -121,6 +122,7 @@ export const ROUTES: Route[] = [
   ...TRUST_ROUTES,
   ...SPEC_STEER_ROUTES,
   ...SPEC_ROUTES,
+  ...SPEC_TEXT_ROUTES,
   ...PAUSE_ROUTES,
   ...KNOWLEDGE_ROUTES,
   ...OPERATE_ROUTES,

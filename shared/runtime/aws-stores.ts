@@ -119,3 +119,6 @@ export const DECISION_READ_STORES: StoreSet = { decisions, specs, kb, erasure, r
 
 /** A spec's replay (usecases/replay.ts): recorded decisions and spec versions, read only. */
 export const REPLAY_STORES: StoreSet = { decisions, specs };
+
+/** A spec's text validated and published (groups/specs.ts): spec versions only. */
+export const SPEC_STORES: StoreSet = { specs };

@@ -64,7 +64,13 @@ describe("Lambda bundles", () => {
     60_000,
   );
 
-  it.each(["functions/workflow/release.ts", "functions/api/reviews.ts"])(
+  it.each([
+    "functions/workflow/release.ts",
+    "functions/api/reviews.ts",
+    // The console's trust, pause and spec-version reads; the spec text is the specs function's.
+    "functions/api/admin.ts",
+    "functions/api/decisions.ts",
+  ])(
     "%s, which reads specs but no YAML text, carries no YAML library",
     async (entry) => {
       // They read spec versions from the store; the YAML text reader is apart
@@ -88,6 +94,24 @@ describe("Lambda bundles", () => {
     for (const part of parts) expect(has(replay.inputs, part), part).toBe(true);
     expect(has(replay.inputs, "shared/http/groups/decisions.ts")).toBe(false);
     expect(reads.bytes).toBeLessThan(replay.bytes);
+  }, 60_000);
+
+  it("the specs function reads a spec's text, with the spec store alone", async () => {
+    const { inputs } = await bundleContents("functions/api/specs.ts");
+    for (const part of [
+      "node_modules/yaml/",
+      "shared/domain/spec-text.ts",
+      "shared/adapters/dynamo/spec-store.ts",
+    ])
+      expect(has(inputs, part), part).toBe(true);
+    for (const part of [
+      "decision-store.ts",
+      "trust-store.ts",
+      "pause-store.ts",
+      "kb-store.ts",
+      "groups/admin.ts",
+    ])
+      expect(has(inputs, part), part).toBe(false);
   }, 60_000);
 
   it("the gate's side of the decision store only where the gate runs", async () => {
@@ -156,6 +180,7 @@ describe("Lambda bundles", () => {
     "functions/api/decisions.ts",
     "functions/api/replay.ts",
     "functions/api/admin.ts",
+    "functions/api/specs.ts",
     "functions/agents/handler.ts",
     "functions/agents/crm-import.ts",
     "functions/api/knowledge.ts",

@@ -215,7 +215,12 @@ describe("a decision's life, each step by its deployed function as its role", ()
 
   it("an admin publishes the spec and fills the knowledge base", async () => {
     const spec = parseSpecText(readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8"));
-    expect((await run("ApiAdmin", apiEvent("POST", "/v1/specs", admin, undefined, spec))).status).toBe(201);
+    // Checked, then published, by the specs function (the admin function carries no spec text).
+    const check = await run("ApiSpecs", apiEvent("POST", "/v1/specs/validate", admin, undefined, spec));
+    expect(check.body, check.text).toMatchObject({ valid: true, matchesCurrent: false });
+    expect((await run("ApiSpecs", apiEvent("POST", "/v1/specs", admin, undefined, spec))).status).toBe(201);
+    const current = await run("ApiAdmin", apiEvent("GET", "/v1/specs/current", admin));
+    expect(current.body, current.text).toMatchObject({ version: 1, hash: check.body.hash });
     const put = (path: string, body: unknown) =>
       run("ApiKnowledge", apiEvent("PUT", path, admin, undefined, body));
     expect((await put("/v1/accounts/acme", acme)).status).toBe(200);

@@ -23,6 +23,7 @@ import {
   RELEASE_STORES,
   REPLAY_STORES,
   SIGNALS_STORES,
+  SPEC_STORES,
   WATCHER_STORES,
 } from "../../shared/runtime/aws-stores.ts";
 
@@ -52,6 +53,7 @@ describe("AWS runtime: the stores a function is built with", () => {
       ["decisions", "specs", "kb", "erasure", "reports", "consoleReads"],
     ],
     ["replay", REPLAY_STORES, ["decisions", "specs"]],
+    ["specs", SPEC_STORES, ["specs"]],
   ] as const)("the %s set builds its stores; reading another names it", (_, stores, present) => {
     const { deps } = createAwsRuntime(env, {}, stores);
     for (const key of STORE_KEYS) {

@@ -11,6 +11,7 @@ import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
 import { REPLAY_TABLE } from "../../shared/http/groups/replay.ts";
 import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
+import { SPECS_TABLE } from "../../shared/http/groups/specs.ts";
 import { matchRoute } from "../../shared/http/route-match.ts";
 import { ROUTES, type Route } from "../../shared/http/routes.ts";
 
@@ -21,6 +22,7 @@ const TABLES: Record<Route["group"], Route[]> = {
   replay: REPLAY_TABLE,
   reviews: REVIEWS_TABLE,
   admin: ADMIN_TABLE,
+  specs: SPECS_TABLE,
   knowledge: KNOWLEDGE_TABLE,
 };
 const label = (r: Route) => `${r.method} ${r.path}`;

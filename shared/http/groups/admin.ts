@@ -3,12 +3,10 @@
  */
 import { SIMULATED_CLOCK_RANGE } from "../../adapters/local/clock.ts";
 import { NotFoundError, ValidationError } from "../../domain/errors.ts";
-import { SpecSchema } from "../../domain/spec-schema.ts";
 import { iso } from "../../domain/time.ts";
 import { parseWith } from "../../domain/validation.ts";
-import { parseUntrustedYaml } from "../../domain/yaml.ts";
 import * as z from "../../domain/zod-mini.ts";
-import { createPause, getSpec, publishSpec } from "../../usecases/admin.ts";
+import { createPause, getSpec } from "../../usecases/admin.ts";
 import { PathActionType, PauseBody, PinBody, pageQuery } from "../../usecases/schemas.ts";
 import { describeTrust, pinKnownAgent } from "../../usecases/trust.ts";
 import { AGENT_ROUTES } from "../agent-routes.ts";
@@ -115,28 +113,6 @@ export const SPEC_ROUTES: Route[] = [
     doc: { summary: "One spec version", params: { version: SpecVersionParam }, response: SpecVersionOut },
     run: async (req, deps) =>
       ok(await getSpec(deps, parseWith(SpecVersionParam, req.params.version, "version"))),
-  },
-  {
-    method: "POST",
-    path: "/v1/specs",
-    group: "admin",
-    roles: ["admin"],
-    // README: "publish YAML (content-type: application/yaml) or JSON".
-    accepts: ["json", "yaml"],
-    readYaml: parseUntrustedYaml,
-    doc: {
-      summary: "Publish a spec (YAML or JSON); the same content again is a no-op",
-      body: SpecSchema,
-      response: z.looseObject({ ...SpecVersionOut.shape, created: z.boolean() }),
-      status: [201, 200],
-    },
-    run: async (req, deps) => {
-      // createApi parsed the body, YAML or JSON, and held it to the JSON limits.
-      if (req.body === undefined || req.body === null)
-        throw new ValidationError([{ path: "body", message: "a spec as YAML or JSON is required" }]);
-      const { spec, created } = await publishSpec(deps, req.body, req.principal.subject);
-      return ok({ ...spec, created }, created ? 201 : 200);
-    },
   },
 ];
 
