@@ -108,6 +108,7 @@ const EVENTS: Record<string, () => unknown> = {
   },
   "api/knowledge": () => apiEvent("GET", "/v1/kb/accounts/acme/people", { groups: ["viewer"] }),
   "api/knowledge-tools": () => apiEvent("GET", "/v1/tools", { groups: ["viewer"] }),
+  "api/erasure": () => apiEvent("POST", "/v1/people/acme-jane/erase", { groups: ["admin"] }, undefined, {}),
   "api/mcp": () => {
     const e = apiEvent("POST", "/mcp", AGENT, undefined, {
       jsonrpc: "2.0",

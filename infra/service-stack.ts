@@ -112,24 +112,33 @@ const API_ACCESS: Record<Route["group"], Access> = {
   // directory existed is a Scan of the state table (adapters/dynamo/trust-store.ts). A pin first asks
   // whether the agent ever decided anything: a key-only Query on byAgent (no kms:Decrypt).
   admin: { state: [...RW, "dynamodb:Scan"], ledger: LEDGER_RW, indexQuery: ["byAgent"], publish: true },
-  // Erasure scans the state table for every copy of a person's name or email (rare, admin only), and
-  // reads the account's decisions for mentions of them (byAccount), as a context packet reads the
-  // account's recent touches: without the index, every erasure of a person with an account and every
-  // /v1/context of a known account was AccessDenied.
+  // A context packet reads the account's recent touches (byAccount): without the index, every
+  // /v1/context of a known account was AccessDenied. A changed email or domain deletes the index item
+  // the record leaves behind, and nothing else: erasure is its own function.
   knowledge: {
+    state: RW,
+    ledger: LEDGER_RW,
+    indexQuery: ["byAccount"],
+    publish: true,
+    personKeys: "open",
+    deletes: KB_MOVES,
+  },
+  // Erasure scans the state table for every copy of a person's name or email (rare, admin only), and
+  // reads the account's decisions for mentions of them (byAccount) and the queues of list syncs still
+  // to go out (byStatus). The one API function that may delete anywhere in the state table: every copy
+  // of a person it finds, and their data key.
+  erasure: {
     state: [...RW, "dynamodb:Scan"],
     ledger: LEDGER_RW,
-    // byStatus: an erasure reads the queues of list syncs still to go out (usecases/erase.ts).
     indexQuery: ["byAccount", "byStatus"],
     publish: true,
     personKeys: "open",
-    // An erasure deletes every copy of a person it finds, wherever the scan finds it.
     deletes: "any",
   },
 };
 
 /** The API groups with routes that read a whole table or wait on other servers (see their functions). */
-const LONG_API_GROUPS = new Set<string>(["admin", "knowledge", "decisions", "replay"]);
+const LONG_API_GROUPS = new Set<string>(["admin", "knowledge", "erasure", "decisions", "replay"]);
 
 /**
  * The executors' timeout: an attempt older than this (plus a margin) was cut off (see Reconciler). It
@@ -222,12 +231,12 @@ export class ServiceStack extends Stack {
     };
 
     // API: one function per route group. Groups with paginated listings read the cursor key, and the
-    // knowledge group's erasure, which keeps a listing's cursor between its requests (usecases/erase.ts):
-    // a cursor signed with one container's own key did not read in the next request's container.
+    // erasure, which keeps a listing's cursor between its requests (usecases/erase.ts): a cursor
+    // signed with one container's own key did not read in the next request's container.
     const groups = [...new Set(ROUTES.map((r) => r.group))];
     const paginated = new Set<Route["group"]>([
       ...ROUTES.filter((r) => r.paginated).map((r) => r.group),
-      "knowledge",
+      "erasure",
     ]);
     const cursorKey = new CursorKey(this, "CursorKey", { stage });
     const apiFunctions = {} as Record<Route["group"], IFunction>;
@@ -244,7 +253,7 @@ export class ServiceStack extends Stack {
         // more memory.
         memorySize: group === "proposals" || group === "replay" ? 1024 : 512,
         // Routes that read a whole table get what API Gateway allows (30 s), not the default 10 s: an
-        // erasure's scan of the state table (knowledge), the ledger's verification and digest (admin),
+        // erasure's scan of the state table (erasure), the ledger's verification and digest (admin),
         // the outcome reports (decisions), a spec's replay over past decisions (replay), a downstream
         // tool list (knowledge).
         ...(LONG_API_GROUPS.has(group) ? { timeout: Duration.seconds(29) } : {}),

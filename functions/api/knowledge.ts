@@ -1,8 +1,8 @@
 import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
-import { awsCursors } from "../../shared/runtime/aws-cursors.ts";
-import { lazyRuntime } from "../../shared/runtime/aws-lazy.ts";
+import { runtimeWith } from "../../shared/runtime/aws-lazy.ts";
 import { awsMemory } from "../../shared/runtime/aws-memory.ts";
+import { KNOWLEDGE_STORES } from "../../shared/runtime/aws-stores.ts";
 
 /**
  * API Gateway HTTP API (payload v2) for the "knowledge" routes (shared/http/groups/knowledge.ts):
@@ -12,5 +12,5 @@ import { awsMemory } from "../../shared/runtime/aws-memory.ts";
  */
 export const handler = apiHandler(
   KNOWLEDGE_TABLE,
-  lazyRuntime((env) => ({ memory: awsMemory, cursors: awsCursors(env) })),
+  runtimeWith(KNOWLEDGE_STORES, () => ({ memory: awsMemory })),
 );

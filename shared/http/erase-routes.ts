@@ -29,12 +29,17 @@ export const ERASURE_RUN_MS = 15_000;
 
 const answer = (receipt: { complete: boolean }) => ({ status: receipt.complete ? 200 : 202, body: receipt });
 
-/** Erasure of a person's personal data (admin only): by id, or by email for `harness erase --email`. */
+/**
+ * Erasure of a person's personal data (admin only): by id, or by email for `harness erase --email`.
+ * Its own function in AWS (functions/api/erasure.ts), the only one that may scan the state table for
+ * every copy of a person and delete wherever it finds one: the knowledge function, which serves the
+ * agents' context packets and memory, may delete only the address and domain indexes a record leaves.
+ */
 export const ERASE_ROUTES: Route[] = [
   {
     method: "POST",
     path: "/v1/people/{id}/erase",
-    group: "knowledge",
+    group: "erasure",
     roles: ["admin"],
     doc: {
       summary: "Erase a person's personal data (202: not done in one request's time, ask again)",
@@ -59,7 +64,7 @@ export const ERASE_ROUTES: Route[] = [
   {
     method: "POST",
     path: "/v1/erasures",
-    group: "knowledge",
+    group: "erasure",
     roles: ["admin"],
     doc: {
       summary: "Erase a person by id or email (202: not done in one request's time, ask again)",

@@ -86,7 +86,16 @@ export interface Route {
   method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
   /** The Lambda function that serves the route in AWS (one per group). */
-  group: "proposals" | "decisions" | "replay" | "reviews" | "admin" | "specs" | "knowledge" | "health";
+  group:
+    | "proposals"
+    | "decisions"
+    | "replay"
+    | "reviews"
+    | "admin"
+    | "specs"
+    | "knowledge"
+    | "erasure"
+    | "health";
   roles: Role[] | "public";
   /**
    * Lists with signed cursors: the group's function needs the pagination key (in AWS, read access

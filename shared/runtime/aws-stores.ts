@@ -122,3 +122,16 @@ export const REPLAY_STORES: StoreSet = { decisions, specs };
 
 /** A spec's text validated and published (groups/specs.ts): spec versions only. */
 export const SPEC_STORES: StoreSet = { specs };
+
+/**
+ * A person's erasure (usecases/erase.ts): the decisions that name them (their account's, the list
+ * syncs still to go out) and their ledger events, the knowledge base, the erasure's own records.
+ */
+export const ERASURE_STORES: StoreSet = { decisions, kb, erasure };
+
+/**
+ * The knowledge API (groups/knowledge.ts) and its variant with the MCP client: the knowledge base,
+ * and the decisions and spec a context packet and the KB reads are built from (aws-memory.ts). No
+ * erasure store: erasure is its own function, the one that may scan and delete anywhere.
+ */
+export const KNOWLEDGE_STORES: StoreSet = { decisions, specs, kb };

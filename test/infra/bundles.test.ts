@@ -96,6 +96,22 @@ describe("Lambda bundles", () => {
     expect(reads.bytes).toBeLessThan(replay.bytes);
   }, 60_000);
 
+  it("the knowledge function carries no erasure and no cursor key; the erasure function has both", async () => {
+    const parts = [
+      "shared/usecases/erase.ts",
+      "shared/adapters/dynamo/erasure-store.ts",
+      "secret-cursor-key.ts",
+    ];
+    for (const entry of ["functions/api/knowledge.ts", "functions/api/knowledge-tools.ts"]) {
+      const { inputs } = await bundleContents(entry);
+      expect(has(inputs, "shared/http/kb-read-routes.ts"), entry).toBe(true);
+      for (const part of parts) expect(has(inputs, part), `${entry}: ${part}`).toBe(false);
+    }
+    const { inputs } = await bundleContents("functions/api/erasure.ts");
+    for (const part of parts) expect(has(inputs, part), part).toBe(true);
+    expect(has(inputs, "shared/http/kb-read-routes.ts")).toBe(false);
+  }, 60_000);
+
   it("the specs function reads a spec's text, with the spec store alone", async () => {
     const { inputs } = await bundleContents("functions/api/specs.ts");
     for (const part of [
@@ -149,6 +165,8 @@ describe("Lambda bundles", () => {
     "functions/api/health.ts",
     // HubSpot's webhook: it checks the signature and queues (its worker records).
     "functions/webhooks/hubspot.ts",
+    // A person's erasure, the API function that may scan and delete anywhere, built with its stores.
+    "functions/api/erasure.ts",
     // The executors of a deployment that names neither HubSpot nor MCP servers (service-stack.ts),
     // with their re-check at the send and without the decision listings (recheck-decision-store.ts).
     "functions/workflow/execute.ts",

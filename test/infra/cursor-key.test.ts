@@ -33,7 +33,7 @@ describe("cursor key secret", () => {
     ]);
     // An erasure keeps its account search's listing cursor between requests (usecases/erase.ts), which
     // the next request's container must read: signed with the deployment's key, not its own.
-    const paginating = new Set(["admin", "decisions", "reviews", "knowledge"]);
+    const paginating = new Set(["admin", "decisions", "reviews", "erasure"]);
 
     const withArn = all()
       .filter(([, r]) => r.Type === "AWS::Lambda::Function")

@@ -428,6 +428,15 @@ describe("a decision's life, each step by its deployed function as its role", ()
       ["ApiKnowledge", "/v1/context", { accountId: "acme", personId: "acme-jane" }],
       ["ApiKnowledge", `/v1/kb/decisions/${decisionId}`],
       ["ApiKnowledge", "/v1/kb/accounts/acme/people"],
+      // The knowledge function is built with the stores its routes read (aws-stores.ts): each read.
+      ["ApiKnowledge", "/v1/kb/accounts"],
+      ["ApiKnowledge", "/v1/kb/records", { accountIds: "acme" }],
+      ["ApiKnowledge", "/v1/kb/touches", { accountIds: "acme" }],
+      ["ApiKnowledge", "/v1/kb/accounts/acme/do-not-target", { personIds: "acme-jane" }],
+      ["ApiKnowledge", `/v1/kb/lead-lists/${new Date().toISOString().slice(0, 10)}`],
+      ["ApiKnowledge", "/v1/kb/audiences"],
+      ["ApiKnowledge", "/v1/kb/template-stats"],
+      ["ApiKnowledge", "/v1/tools"],
       ["ApiDecisions", "/v1/decisions", { accountId: "acme" }],
       ["ApiDecisions", "/v1/explain", { email: "jane@acme.io" }],
       ["ApiDecisions", "/v1/reports/outcomes", { by: "specVersion" }],
@@ -524,8 +533,9 @@ describe("a decision's life, each step by its deployed function as its role", ()
   });
 
   it("an admin erases the person", async () => {
+    // By the erasure's own function: the knowledge function may neither scan nor delete a data key.
     const erase = await run(
-      "ApiKnowledge",
+      "ApiErasure",
       apiEvent("POST", "/v1/people/acme-jane/erase", admin, undefined, {}),
     );
     expect(erase.status, erase.text).toBeLessThan(300);

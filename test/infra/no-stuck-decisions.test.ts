@@ -186,12 +186,14 @@ describe("least privilege", () => {
       st.Condition?.["ForAllValues:StringEquals"]?.["dynamodb:LeadingKeys"];
     const unscoped = functions.filter((name) => deletes(name).some((st) => !leadingKeys(st)));
     // Deleting anywhere could shred every person's data key, lift a suppression or a pause.
-    expect(unscoped).toEqual(["api-knowledge"]);
+    expect(unscoped).toEqual(["api-erasure"]);
     const scoped = (name: string) => deletes(name).flatMap((st) => leadingKeys(st) ?? []);
     expect(scoped("api-proposals")).toEqual([]);
     expect(scoped("api-mcp")).toEqual([]);
     expect(scoped("workflow-execute")).toEqual(["DUE"]);
     expect(scoped("api-reviews")).toEqual(["DUE", "APPROVALWAIT#*"]);
+    // The function that serves agents' context packets: only the index items a changed record leaves.
+    expect(scoped("api-knowledge")).toEqual(["EMAIL#*", "DOMAIN#*"]);
     // The ledger is put, never updated: a decision moves on by a conditional put of its next version.
     const ledgerUpdates = all("AWS::IAM::Policy").filter(([, p]) =>
       (p.Properties.PolicyDocument.Statement as Statement[]).some(

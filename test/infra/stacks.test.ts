@@ -289,7 +289,7 @@ describe("service stack", () => {
     expect(behindRoutes.size).toBeGreaterThan(6);
     for (const id of behindRoutes) expect(t.Resources[id].Properties.Timeout, id).toBeLessThan(30);
     // An erasure's scan, the ledger's verification, a replay: not cut at the default 10 s.
-    for (const cid of ["ApiAdmin", "ApiKnowledge", "ApiDecisions", "ApiReplay"]) {
+    for (const cid of ["ApiAdmin", "ApiKnowledge", "ApiErasure", "ApiDecisions", "ApiReplay"]) {
       const id = Stack.of(s.service).getLogicalId(
         s.service.functions[cid]?.fn.node.defaultChild as CfnElement,
       );
@@ -639,14 +639,36 @@ describe("the admin API's view of the ledger", () => {
 });
 
 describe("the knowledge API's view of the ledger", () => {
-  it("queries the byAccount and byStatus indexes (an erasure's account-level mentions and the list syncs still to go out, a context packet's touches) and no other", () => {
+  it("queries the byAccount index (a context packet's touches) and no other", () => {
     const { statements } = functionPolicy("ApiKnowledge");
+    const onIndexes = statements.filter((st) => /\/index\//.test(JSON.stringify(st.Resource)));
+    expect(onIndexes.map((st) => asArray(st.Action))).toEqual([["dynamodb:Query"]]);
+    expect(JSON.stringify(onIndexes[0]?.Resource).match(/\/index\/[A-Za-z]+/g)).toEqual(["/index/byAccount"]);
+  });
+
+  it("the erasure queries byAccount and byStatus (account-level mentions, list syncs still to go out)", () => {
+    const { statements } = functionPolicy("ApiErasure");
     const onIndexes = statements.filter((st) => /\/index\//.test(JSON.stringify(st.Resource)));
     expect(onIndexes.map((st) => asArray(st.Action))).toEqual([["dynamodb:Query"]]);
     expect(JSON.stringify(onIndexes[0]?.Resource).match(/\/index\/[A-Za-z]+/g)).toEqual([
       "/index/byAccount",
       "/index/byStatus",
     ]);
+  });
+
+  it("only the erasure may scan the state table and delete anywhere in it; knowledge deletes only the index items a record leaves", () => {
+    const deletes = (cid: string) =>
+      functionPolicy(cid).statements.filter((st) => asArray(st.Action).includes("dynamodb:DeleteItem"));
+    const erasure = deletes("ApiErasure");
+    expect(erasure.some((st) => !st.Condition)).toBe(true);
+    const knowledge = deletes("ApiKnowledge");
+    expect(knowledge.length).toBeGreaterThan(0);
+    for (const st of knowledge) expect(JSON.stringify(st.Condition)).toMatch(/dynamodb:LeadingKeys/);
+    expect(JSON.stringify(knowledge.map((st) => st.Condition))).not.toMatch(/"\*"/);
+    const scans = (cid: string) =>
+      functionPolicy(cid).statements.some((st) => asArray(st.Action).includes("dynamodb:Scan"));
+    expect(scans("ApiErasure")).toBe(true);
+    expect(scans("ApiKnowledge")).toBe(false);
   });
 });
 

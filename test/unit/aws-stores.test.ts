@@ -14,8 +14,10 @@ import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import {
   ALL_STORES,
   DECISION_READ_STORES,
+  ERASURE_STORES,
   EXECUTOR_STORES,
   GATE_STORES,
+  KNOWLEDGE_STORES,
   LIFECYCLE_STORES,
   MCP_STORES,
   OUTCOME_STORES,
@@ -54,6 +56,8 @@ describe("AWS runtime: the stores a function is built with", () => {
     ],
     ["replay", REPLAY_STORES, ["decisions", "specs"]],
     ["specs", SPEC_STORES, ["specs"]],
+    ["knowledge", KNOWLEDGE_STORES, ["decisions", "specs", "kb"]],
+    ["erasure", ERASURE_STORES, ["decisions", "kb", "erasure"]],
   ] as const)("the %s set builds its stores; reading another names it", (_, stores, present) => {
     const { deps } = createAwsRuntime(env, {}, stores);
     for (const key of STORE_KEYS) {

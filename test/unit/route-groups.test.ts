@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN_TABLE } from "../../shared/http/groups/admin.ts";
 import { DECISIONS_TABLE } from "../../shared/http/groups/decisions.ts";
+import { ERASURE_TABLE } from "../../shared/http/groups/erasure.ts";
 import { HEALTH_TABLE } from "../../shared/http/groups/health.ts";
 import { KNOWLEDGE_TABLE } from "../../shared/http/groups/knowledge.ts";
 import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
@@ -24,6 +25,7 @@ const TABLES: Record<Route["group"], Route[]> = {
   admin: ADMIN_TABLE,
   specs: SPECS_TABLE,
   knowledge: KNOWLEDGE_TABLE,
+  erasure: ERASURE_TABLE,
 };
 const label = (r: Route) => `${r.method} ${r.path}`;
 

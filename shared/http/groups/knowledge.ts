@@ -1,9 +1,8 @@
-/** The knowledge group: accounts, people, signals, suppressions, erasure, agents' context and KB reads. */
+/** The knowledge group: accounts, people, signals, suppressions, agents' context and KB reads. */
 import { AccountInput, PersonInput, SignalsBody, SuppressionInput } from "../../domain/kb.ts";
 import { addSignals, addSuppression, putAccount, putPerson } from "../../usecases/admin.ts";
 import { AGENT_ROUTES } from "../agent-routes.ts";
 import { Accepted, AccountOut, PersonOut, SuppressionResult } from "../api-schemas.ts";
-import { ERASE_ROUTES } from "../erase-routes.ts";
 import { KB_READ_ROUTES } from "../kb-read-routes.ts";
 import { MEMORY_ROUTES } from "../memory-routes.ts";
 import { inGroup, ok, param } from "../route-helpers.ts";
@@ -53,7 +52,6 @@ export const KNOWLEDGE_ROUTES: Route[] = [
 /** The knowledge group's function serves these, in the order of ROUTES (first match wins). */
 export const KNOWLEDGE_TABLE: Route[] = [
   ...KNOWLEDGE_ROUTES,
-  ...ERASE_ROUTES,
   ...inGroup("knowledge", AGENT_ROUTES),
   ...TOOL_ROUTES,
   ...MEMORY_ROUTES,
