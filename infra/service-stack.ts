@@ -117,7 +117,9 @@ const API_ACCESS: Record<Route["group"], Access> = {
   // the record leaves behind, and nothing else: erasure is its own function.
   knowledge: {
     state: RW,
-    ledger: LEDGER_RW,
+    // It reads decisions and their events; it writes none (the erasure's `erased` event is the
+    // erasure function's).
+    ledger: DDB.read,
     indexQuery: ["byAccount"],
     publish: true,
     personKeys: "open",
@@ -131,7 +133,6 @@ const API_ACCESS: Record<Route["group"], Access> = {
     state: [...RW, "dynamodb:Scan"],
     ledger: LEDGER_RW,
     indexQuery: ["byAccount", "byStatus"],
-    publish: true,
     personKeys: "open",
     deletes: "any",
   },

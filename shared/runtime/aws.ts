@@ -38,8 +38,9 @@ export interface AwsExtras {
   approvals?: (db: Db) => ApprovalSignal;
   events?: EventPublisher;
   /**
-   * Only the API functions that paginate get the deployment's cursor key (aws-cursors.ts); for
-   * everyone else cursors never leave the container, and a per-container key will do.
+   * Only the API functions that paginate, and the erasure, which keeps its search's cursor between
+   * requests, get the deployment's cursor key (aws-cursors.ts); for everyone else cursors never leave
+   * the container, and a per-container key will do.
    */
   cursors?: PageCursors;
   /** Only the admin API function verifies the ledger and writes digests (aws-ledger.ts). */

@@ -669,6 +669,15 @@ describe("the knowledge API's view of the ledger", () => {
       functionPolicy(cid).statements.some((st) => asArray(st.Action).includes("dynamodb:Scan"));
     expect(scans("ApiErasure")).toBe(true);
     expect(scans("ApiKnowledge")).toBe(false);
+    // The erasure's `erased` event is the one ledger write either made; only knowledge's writes feed the bus.
+    const allows = (cid: string, action: string, on = "") =>
+      functionPolicy(cid).statements.some(
+        (st) => asArray(st.Action).includes(action) && JSON.stringify(st.Resource).includes(on),
+      );
+    expect(allows("ApiErasure", "dynamodb:PutItem", "TablesLedger")).toBe(true);
+    expect(allows("ApiKnowledge", "dynamodb:PutItem", "TablesLedger")).toBe(false);
+    expect(allows("ApiKnowledge", "events:PutEvents")).toBe(true);
+    expect(allows("ApiErasure", "events:PutEvents")).toBe(false);
   });
 });
 
