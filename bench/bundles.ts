@@ -414,8 +414,9 @@ export function withinBounds(f: BundleFigure) {
   };
 }
 
-export async function benchBundles(): Promise<string> {
-  const figures = await measureBundles();
+/** The table for every function, or for the entries given (`npx tsx bench/bundles.ts functions/api/specs.ts`). */
+export async function benchBundles(entries = FUNCTION_ENTRIES): Promise<string> {
+  const figures = await measureBundles(entries);
   const x = (ms: number, base: number) => (ms / base).toFixed(2).padStart(5);
   const yes = (b: boolean) => (b ? "yes" : "NO").padEnd(4);
   const lines = [
@@ -445,5 +446,5 @@ export async function benchBundles(): Promise<string> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const only = process.argv.slice(2);
-  console.log(only.length ? JSON.stringify(await measureBundles(only), null, 2) : await benchBundles());
+  console.log(await benchBundles(only.length ? only : FUNCTION_ENTRIES));
 }
