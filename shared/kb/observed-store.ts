@@ -6,7 +6,6 @@ import type {
   PersonInput,
   RecordProvenance,
   Signal,
-  SuppressionEntry,
   SuppressionInput,
 } from "../domain/kb.ts";
 import type { EventPublisher, KnowledgeStore } from "../ports.ts";

@@ -1,4 +1,3 @@
-import type { Decision } from "../domain/decision.ts";
 import { NotFoundError, TooLargeError, ValidationError } from "../domain/errors.ts";
 import { type ReplayReport, replay } from "../domain/replay.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";

@@ -2,7 +2,7 @@
  * The admin group: trust, specs, pauses, manual runs, the simulated clock, the ledger's integrity.
  */
 import { SIMULATED_CLOCK_RANGE } from "../../adapters/local/clock.ts";
-import { NotFoundError, ValidationError } from "../../domain/errors.ts";
+import { NotFoundError } from "../../domain/errors.ts";
 import { iso } from "../../domain/time.ts";
 import { parseWith } from "../../domain/validation.ts";
 import * as z from "../../domain/zod-mini.ts";
