@@ -135,3 +135,18 @@ export const ERASURE_STORES: StoreSet = { decisions, kb, erasure };
  * erasure store: erasure is its own function, the one that may scan and delete anywhere.
  */
 export const KNOWLEDGE_STORES: StoreSet = { decisions, specs, kb };
+
+/**
+ * The reviews API (groups/reviews.ts): approvals listed, approved, rejected and vetoed with the gate's
+ * re-check and the review tally (the checking store), trust learning from each review, pauses and the
+ * knowledge base for outcomes recorded by hand, drafts for a review turned into a rule. No erasure,
+ * flips, reports or console reads.
+ */
+export const REVIEW_STORES: StoreSet = {
+  decisions: checkingDecisions,
+  specs,
+  trust,
+  pauses,
+  kb,
+  drafts,
+};

@@ -367,6 +367,19 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect(
       account.calls.slice(before).filter((c) => !/\.(GetItem|BatchGetItem|Query|Decrypt)$/.test(c.target)),
     ).toEqual([]);
+    // The veto turned into a rule: a draft in shadow, written by the reviews function as its role.
+    const corrected = await run(
+      "ApiReviews",
+      apiEvent(
+        "POST",
+        `/v1/decisions/${res.body.decisionId}/corrections`,
+        { groups: ["approver"] },
+        undefined,
+        { makeRule: true, note: "No ads audiences for VPs at accounts we are emailing this week." },
+      ),
+    );
+    expect(corrected.status, corrected.text).toBe(201);
+    expect(corrected.body).toMatchObject({ status: "shadow", created: true });
     await stream();
     expect(account.refusals).toEqual([]);
   });
@@ -528,6 +541,22 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect(imported.status, imported.text).toBe(200);
     expect(imported.text).toContain("Globex");
     expect(imported.text).toContain("hubspot");
+    await stream();
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("an admin records a meeting the CRM never reported", async () => {
+    const meeting = await run(
+      "ApiReviews",
+      apiEvent("POST", "/v1/outcomes", admin, undefined, {
+        decisionId,
+        type: "meeting_booked",
+        note: "Booked on a call.",
+      }),
+    );
+    expect(meeting.status, meeting.text).toBe(201);
+    const read = await run("ApiDecisions", apiEvent("GET", `/v1/decisions/${decisionId}`, admin));
+    expect(read.body.outcomes.map((o: { type: string }) => o.type)).toContain("meeting_booked");
     await stream();
     expect(account.refusals).toEqual([]);
   });

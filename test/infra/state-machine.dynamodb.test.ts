@@ -22,10 +22,10 @@ import { DependencyError } from "../../shared/domain/errors.ts";
 import { REVIEWS_TABLE } from "../../shared/http/groups/reviews.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
 import {
-  ALL_STORES,
   EXECUTOR_STORES,
   LIFECYCLE_STORES,
   RELEASE_STORES,
+  REVIEW_STORES,
 } from "../../shared/runtime/aws-stores.ts";
 import { getSpec } from "../../shared/usecases/admin.ts";
 import { approve, veto } from "../../shared/usecases/lifecycle.ts";
@@ -79,8 +79,8 @@ const runtime = (stores = LIFECYCLE_STORES) =>
     },
   });
 
-/** The reviews API's: every store (functions/api/reviews.ts builds lazyRuntime), its approvals re-check. */
-const reviewsRuntime = () => runtime(ALL_STORES);
+/** The reviews API's stores (functions/api/reviews.ts builds REVIEW_STORES), its approvals re-check. */
+const reviewsRuntime = () => runtime(REVIEW_STORES);
 
 type Invoke = (input: any) => Promise<any>;
 

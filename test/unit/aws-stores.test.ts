@@ -24,6 +24,7 @@ import {
   RECONCILE_STORES,
   RELEASE_STORES,
   REPLAY_STORES,
+  REVIEW_STORES,
   SIGNALS_STORES,
   SPEC_STORES,
   WATCHER_STORES,
@@ -57,6 +58,7 @@ describe("AWS runtime: the stores a function is built with", () => {
     ["replay", REPLAY_STORES, ["decisions", "specs"]],
     ["specs", SPEC_STORES, ["specs"]],
     ["knowledge", KNOWLEDGE_STORES, ["decisions", "specs", "kb"]],
+    ["reviews", REVIEW_STORES, ["decisions", "specs", "trust", "pauses", "kb", "drafts"]],
     ["erasure", ERASURE_STORES, ["decisions", "kb", "erasure"]],
   ] as const)("the %s set builds its stores; reading another names it", (_, stores, present) => {
     const { deps } = createAwsRuntime(env, {}, stores);
