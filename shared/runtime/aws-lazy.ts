@@ -1,7 +1,6 @@
 import { lazy } from "../adapters/aws/powertools.ts";
 import { type AwsExtras, createAwsRuntime, type StoreSet } from "./aws.ts";
 import { type AwsEnv, parseAwsEnv } from "./aws-env.ts";
-import { ALL_STORES } from "./aws-stores.ts";
 
 /**
  * The runtime of a function, built on the first invocation from its zod-parsed environment, with the
@@ -13,7 +12,3 @@ export const runtimeWith = (stores: StoreSet, extras: (env: AwsEnv) => AwsExtras
     const env = parseAwsEnv();
     return createAwsRuntime(env, extras(env), stores);
   });
-
-/** The runtime with every store: for the functions whose routes read nearly all of them. */
-export const lazyRuntime = (extras: (env: AwsEnv) => AwsExtras = () => ({})) =>
-  runtimeWith(ALL_STORES, extras);

@@ -30,7 +30,7 @@ export function storelessDeps(
   }) as AppDeps;
 }
 
-/** Built on the first invocation, like lazyRuntime(): the environment parsed, the clock the system's. */
+/** Built on the first invocation, like runtimeWith(): the environment parsed, the clock the system's. */
 export const storelessRuntime = (group: string, absent: readonly (keyof AppDeps)[] = []) =>
   lazy(
     (): ApiRuntime => ({ env: parseAwsEnv(), deps: storelessDeps(group, { clock: systemClock }, absent) }),

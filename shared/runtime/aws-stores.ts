@@ -1,7 +1,7 @@
 /**
  * The DynamoDB stores a function may be built with (aws.ts StoreSet), one factory each, and sets of
  * them by what a function does. An entry names the set it reads, so its bundle carries only those
- * adapters; ALL_STORES is for the functions whose routes read nearly everything.
+ * adapters; ALL_STORES (with the gate's, MCP_STORES) is for /mcp, whose tools serve routes of every group.
  */
 import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
@@ -149,4 +149,18 @@ export const REVIEW_STORES: StoreSet = {
   pauses,
   kb,
   drafts,
+};
+
+/**
+ * The admin API (groups/admin.ts): trust and its history, spec versions, drafts and their flips, pauses,
+ * manual runs, the ledger's integrity. The checking decision store, as the reviews': a draft's
+ * confirmation and a pin read decisions. No knowledge base, erasure, reports or console reads.
+ */
+export const ADMIN_STORES: StoreSet = {
+  decisions: checkingDecisions,
+  specs,
+  trust,
+  pauses,
+  drafts,
+  flips,
 };

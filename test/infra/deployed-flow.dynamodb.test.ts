@@ -458,12 +458,29 @@ describe("a decision's life, each step by its deployed function as its role", ()
       ["ApiDecisions", "/v1/decisions/scheduled"],
       ["ApiDecisions", `/v1/agents/outreach-writer/decisions/${decisionId}`],
       ["ApiAdmin", "/v1/trust"],
+      // The admin function is built with the stores its routes read (aws-stores.ts): each read.
+      ["ApiAdmin", "/v1/specs"],
+      ["ApiAdmin", "/v1/specs/1"],
+      ["ApiAdmin", "/v1/pauses"],
+      ["ApiAdmin", "/v1/trust/outreach-writer/email.send/history"],
+      ["ApiAdmin", "/v1/agents/outreach-writer/trust"],
       ["ApiReviews", "/v1/approvals"],
     ];
     for (const [cid, path, query] of reads) {
       const { status, text } = await run(cid, apiEvent("GET", path, viewer, query));
       expect(status, `${path}: ${text}`).toBe(200);
     }
+    // The draft the veto made, and its flips, through the admin function.
+    const drafts = await run("ApiAdmin", apiEvent("GET", "/v1/specs/drafts", admin));
+    const [draft] = drafts.body.items;
+    expect(draft, drafts.text).toMatchObject({ status: "shadow", rule: { mode: "shadow", effect: "block" } });
+    const one = await run("ApiAdmin", apiEvent("GET", `/v1/specs/drafts/${draft.draftId}`, admin));
+    expect(one.status, one.text).toBe(200);
+    const flips = await run(
+      "ApiAdmin",
+      apiEvent("GET", `/v1/specs/${draft.shadowVersion}/flips`, admin, { rule: draft.rule.name }),
+    );
+    expect(flips.status, flips.text).toBe(200);
     // Each report counted once: the webhook was delivered twice.
     const decision = await run("ApiDecisions", apiEvent("GET", `/v1/decisions/${decisionId}`, viewer));
     expect(decision.body.status).toBe("executed");

@@ -12,6 +12,7 @@ import { DynamoRecheckDecisionStore } from "../../shared/adapters/dynamo/recheck
 import { createAwsRuntime, STORE_KEYS } from "../../shared/runtime/aws.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import {
+  ADMIN_STORES,
   ALL_STORES,
   DECISION_READ_STORES,
   ERASURE_STORES,
@@ -59,6 +60,7 @@ describe("AWS runtime: the stores a function is built with", () => {
     ["specs", SPEC_STORES, ["specs"]],
     ["knowledge", KNOWLEDGE_STORES, ["decisions", "specs", "kb"]],
     ["reviews", REVIEW_STORES, ["decisions", "specs", "trust", "pauses", "kb", "drafts"]],
+    ["admin", ADMIN_STORES, ["decisions", "specs", "trust", "pauses", "drafts", "flips"]],
     ["erasure", ERASURE_STORES, ["decisions", "kb", "erasure"]],
   ] as const)("the %s set builds its stores; reading another names it", (_, stores, present) => {
     const { deps } = createAwsRuntime(env, {}, stores);
