@@ -14,7 +14,7 @@
 
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -26,7 +26,7 @@ import { ALIASES, BUNDLING, FUNCTION_ENVIRONMENT, REPO_ROOT } from "../infra/con
 import { stateKeys } from "../shared/adapters/dynamo/keys.ts";
 import { specHash } from "../shared/domain/spec-loader.ts";
 import { parseSpecText } from "../shared/domain/spec-text.ts";
-import { BENCH_SECRET, entryEnv, FIXTURE_STAGE, firstEvent } from "./first-events.ts";
+import { BENCH_SECRET, entryEnv, FIXTURE_STAGE, firstEvent, shippedSpecText } from "./first-events.ts";
 
 /** Every Lambda entry: each file under functions/ is one (agents share functions/agents/handler.ts). */
 export const FUNCTION_ENTRIES = readdirSync(join(REPO_ROOT, "functions"), { recursive: true })
@@ -231,7 +231,7 @@ const json = (value: unknown) => ({ type: "application/x-amz-json-1.0", body: JS
  */
 const SPEC_KEY = marshall(stateKeys.specCurrent());
 const SPEC_ITEM = (() => {
-  const spec = parseSpecText(readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8"));
+  const spec = parseSpecText(shippedSpecText());
   const at = "2026-03-01T09:00:00.000Z";
   const item = {
     ...stateKeys.specCurrent(),

@@ -83,7 +83,8 @@ export function hubspotWebhook(payload: unknown = fixture("hubspot-webhook-conta
   return e;
 }
 
-const shipped = () => readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8");
+/** The shipped spec's YAML text, as an admin publishes it. */
+export const shippedSpecText = () => readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8");
 
 /** Each function's first event, by entry (the -hubspot and -mcp variants take their lean entry's). */
 const EVENTS: Record<string, () => unknown> = {
@@ -98,11 +99,11 @@ const EVENTS: Record<string, () => unknown> = {
   "api/admin": () => apiEvent("GET", "/v1/trust", { groups: ["admin"] }),
   // The shipped spec's text replayed over the last week (the stand-in holds no decision).
   "api/replay": () =>
-    apiEvent("POST", "/v1/specs/replay", { groups: ["admin"] }, undefined, { spec: shipped() }),
+    apiEvent("POST", "/v1/specs/replay", { groups: ["admin"] }, undefined, { spec: shippedSpecText() }),
   // The shipped spec published again as YAML, as `harness spec publish` sends it: a no-op (200).
   "api/specs": () => {
     const e = apiEvent("POST", "/v1/specs", { groups: ["admin"] });
-    Object.assign(e, { body: shipped() });
+    Object.assign(e, { body: shippedSpecText() });
     Object.assign(e.headers, { "content-type": "application/yaml", "content-length": String(e.body.length) });
     return e;
   },

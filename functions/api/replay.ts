@@ -5,7 +5,7 @@ import { REPLAY_STORES } from "../../shared/runtime/aws-stores.ts";
 
 /**
  * API Gateway HTTP API (payload v2) for the "replay" routes: a proposed spec over recorded history.
- * The only API function besides admin's that parses a spec's YAML, and the only one besides the
- * proposals function that evaluates a spec.
+ * With the specs function, the API functions that parse a spec's YAML; with the proposals function
+ * and /mcp, those that evaluate a spec.
  */
 export const handler = apiHandler(REPLAY_TABLE, runtimeWith(REPLAY_STORES));

@@ -13,14 +13,11 @@
  * must be allowed by its caller's role, and each step must end as it ends in use.
  */
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { BENCH_SECRET, hubspotWebhook } from "../../bench/first-events.ts";
-import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
+import { BENCH_SECRET, hubspotWebhook, shippedSpecText } from "../../bench/first-events.ts";
 import { tableDefinitions } from "../../shared/adapters/dynamo/tables.ts";
 import { parseSpecText } from "../../shared/domain/spec-text.ts";
 import { fakeHubSpotWrites } from "../connectors/helpers/fake-hubspot-writes.ts";
@@ -214,7 +211,7 @@ describe("a decision's life, each step by its deployed function as its role", ()
   let digest = "";
 
   it("an admin publishes the spec and fills the knowledge base", async () => {
-    const spec = parseSpecText(readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8"));
+    const spec = parseSpecText(shippedSpecText());
     // Checked, then published, by the specs function (the admin function carries no spec text).
     const check = await run("ApiSpecs", apiEvent("POST", "/v1/specs/validate", admin, undefined, spec));
     expect(check.body, check.text).toMatchObject({ valid: true, matchesCurrent: false });
@@ -486,10 +483,9 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect(decision.body.status).toBe("executed");
     // The spec in force as YAML, replayed by its own function: each decision's sealed facts opened
     // (kms:Decrypt, the byStatus index), none flips, nothing written.
-    const text = readFileSync(join(REPO_ROOT, "shared", "specs", "default.yaml"), "utf8");
     const replay = await run(
       "ApiReplay",
-      apiEvent("POST", "/v1/specs/replay", admin, undefined, { spec: text }),
+      apiEvent("POST", "/v1/specs/replay", admin, undefined, { spec: shippedSpecText() }),
     );
     expect(replay.status, replay.text).toBe(200);
     expect(replay.body).toMatchObject({ flipped: 0, notReplayable: { noFacts: 0, erased: 0 } });
