@@ -17,15 +17,26 @@ import { getSpec } from "./spec-read.ts";
 /** Re-exported for the admin routes; the agents' and console's spec reads import spec-read.ts. */
 export { getSpec };
 
+/**
+ * A spec (YAML text or a parsed object) checked as publishing checks it, with its hash: what
+ * `POST /v1/specs/validate` answers and what `publishSpec` publishes.
+ */
+export async function checkedSpec(
+  deps: Pick<Deps, "specs">,
+  source: string | unknown,
+): Promise<{ spec: Spec; hash: string }> {
+  const spec: Spec = typeof source === "string" ? parseSpecText(source) : parseSpec(source);
+  await validateExperiment(deps.specs, spec);
+  return { spec, hash: specHash(spec) };
+}
+
 /** Publish a spec (YAML text or a parsed object). Publishing the current content again is a no-op. */
 export async function publishSpec(
   deps: Pick<Deps, "specs" | "clock" | "events">,
   source: string | unknown,
   by: string,
 ): Promise<{ spec: SpecVersion; created: boolean }> {
-  const spec: Spec = typeof source === "string" ? parseSpecText(source) : parseSpec(source);
-  await validateExperiment(deps.specs, spec);
-  const hash = specHash(spec);
+  const { spec, hash } = await checkedSpec(deps, source);
   const current = await deps.specs.current();
   if (current?.hash === hash) return { spec: current, created: false };
   const published = await deps.specs.publish(spec, hash, by, iso(deps.clock.now()), current?.version ?? 0);

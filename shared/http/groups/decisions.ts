@@ -76,7 +76,7 @@ export const DECISION_ROUTES: Route[] = [
 
 /** The decisions group's function serves these, in the order of ROUTES (first match wins). */
 export const DECISIONS_TABLE: Route[] = [
-  // Not console-routes.ts, whose admin routes parse specs (RE2, YAML).
+  // Not CONSOLE_ROUTES: its other routes are the admin function's.
   ...CONSOLE_DECISION_ROUTES,
   ...DECISION_ROUTES,
   ...REPORT_ROUTES,

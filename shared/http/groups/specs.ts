@@ -6,13 +6,10 @@
  * the admin's.
  */
 import { ValidationError } from "../../domain/errors.ts";
-import { parseSpec, specHash } from "../../domain/spec-loader.ts";
 import { SpecSchema } from "../../domain/spec-schema.ts";
-import { parseSpecText } from "../../domain/spec-text.ts";
 import { parseUntrustedYaml } from "../../domain/yaml.ts";
 import * as z from "../../domain/zod-mini.ts";
-import { publishSpec } from "../../usecases/admin.ts";
-import { validateExperiment } from "../../usecases/experiments.ts";
+import { checkedSpec, publishSpec } from "../../usecases/admin.ts";
 import { SpecVersionOut } from "../api-schemas.ts";
 import { ok, READERS } from "../route-helpers.ts";
 import type { Route } from "../routes.ts";
@@ -40,9 +37,7 @@ export const SPEC_TEXT_ROUTES: Route[] = [
     },
     run: async (req, deps) => {
       required(req.body);
-      const spec = typeof req.body === "string" ? parseSpecText(req.body) : parseSpec(req.body);
-      await validateExperiment(deps.specs, spec);
-      const hash = specHash(spec);
+      const { hash } = await checkedSpec(deps, req.body);
       return ok({ valid: true, hash, matchesCurrent: (await deps.specs.current())?.hash === hash });
     },
   },
