@@ -4,7 +4,7 @@
  * the zone-offset cache as Intl whichever zones are asked about in turn.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { computeIntent } from "../../shared/domain/checks/quality.ts";
 import { parseInstant } from "../../shared/domain/instant.ts";
 import type { Signal } from "../../shared/domain/kb.ts";
@@ -211,6 +211,7 @@ describe("local time by arithmetic: what Intl and Date say", () => {
     "Australia/Lord_Howe",
     "Pacific/Chatham",
     "UTC",
+    "Etc/UTC",
   ];
   const zone = fc.constantFrom(...zones);
 
@@ -254,5 +255,28 @@ describe("local time by arithmetic: what Intl and Date say", () => {
             expect(instantOfLocal(2026, m, d, h, 30, tz), `${tz} ${m}-${d} ${h}:30`).toBe(
               instantOfLocalBefore(2026, m, d, h, 30, tz),
             );
+  });
+});
+
+describe("UTC without Intl", () => {
+  // Intl's first use in a process loads ICU's data (~20 ms of a Lambda cold start): functions that
+  // only ask about UTC days (the executors' recheck, the reconciler) must not pay it.
+  it("answers UTC questions without formatting through Intl, at instants never asked before", () => {
+    const format = vi.spyOn(Intl.DateTimeFormat.prototype, "formatToParts");
+    try {
+      const at = Date.UTC(2091, 4, 17, 23, 59, 30);
+      for (const tz of ["UTC", "Etc/UTC"]) {
+        expect(localDate(at, tz)).toBe("2091-05-17");
+        expect(localParts(at + 45, tz)).toMatchObject({ hour: 23, minute: 59, second: 30 });
+        expect(instantOfLocal(2091, 5, 18, 0, 0, tz)).toBe(Date.UTC(2091, 4, 18));
+        expect(startOfNextLocalDay(at, tz)).toBe(Date.UTC(2091, 4, 18));
+      }
+      expect(format).not.toHaveBeenCalled();
+      // Another zone at the same instant does format (the spy sees Intl's calls).
+      expect(localDate(at, "Asia/Tokyo")).toBe("2091-05-18");
+      expect(format).toHaveBeenCalled();
+    } finally {
+      format.mockRestore();
+    }
   });
 });
