@@ -8,7 +8,7 @@ import { awsToolCatalog } from "../../shared/runtime/deployed-mcp.ts";
 /**
  * The "knowledge" routes (knowledge.ts) in a deployment whose connectors config names downstream MCP
  * servers (the CDK app picks this entry then): GET /v1/tools lists their tools the spec maps to
- * action types, through the MCP client (its SDK and ajv, which knowledge.ts does without).
+ * action types, through the MCP client (its SDK, which knowledge.ts does without).
  */
 export const handler = apiHandler(
   KNOWLEDGE_TABLE,

@@ -59,6 +59,12 @@ export const ALIASES: Record<string, string> = {
   // domain/yaml.ts without parsing YAML carries none of it (112 KB in the workflow functions). The
   // one difference: the library's warnings go to console.warn instead of process.emitWarning.
   yaml: "./node_modules/yaml/browser/index.js",
+  // What the MCP SDK imports and the harness never runs (see the shim): 213 KB of /mcp's bundle,
+  // 134 KB of the other three MCP functions'.
+  ajv: "./infra/constructs/mcp-sdk-unused-shim.mjs",
+  "ajv-formats": "./infra/constructs/mcp-sdk-unused-shim.mjs",
+  "zod/v3": "./infra/constructs/mcp-sdk-unused-shim.mjs",
+  "zod-to-json-schema": "./infra/constructs/mcp-sdk-unused-shim.mjs",
 };
 
 /**

@@ -8,6 +8,7 @@ import type { HarnessClient } from "../client/client.ts";
 import type { ExposedTool } from "../domain/spec-tools.ts";
 import { registerDownstreamTools } from "./downstream-tools.ts";
 import type { McpIdentity } from "./identity.ts";
+import { mcpJsonSchemaValidator } from "./json-schema.ts";
 import { registerResources } from "./resources.ts";
 import { registerTools, type ToolOptions } from "./tools.ts";
 
@@ -26,7 +27,11 @@ export function createHarnessMcpServer(
 ): McpServer {
   const server = new McpServer(
     { name: "agent-harness", version: pkg.version },
-    { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {} } },
+    {
+      instructions: INSTRUCTIONS,
+      capabilities: { tools: {}, resources: {} },
+      jsonSchemaValidator: mcpJsonSchemaValidator,
+    },
   );
   registerTools(server, api, who, options);
   registerDownstreamTools(server, api, who, options.downstream ?? []);

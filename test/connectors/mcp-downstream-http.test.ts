@@ -73,4 +73,18 @@ describe("downstream MCP server over HTTP", () => {
     expect(fake.calls.map((c) => c.idempotencyKey)).toEqual(["key-2"]);
     expect(first.calls.map((c) => c.idempotencyKey)).toEqual(["key-1"]);
   });
+
+  // The SDK's Client builds a validator for every listed tool's outputSchema; its default (ajv) threw
+  // on one it could not compile, and the whole listing failed: every tool of that server unavailable.
+  // The harness checks no output schema (results are read through request(): shared/mcp/json-schema.ts).
+  it("a tool whose output schema names a definition it lacks is listed and called", async () => {
+    fake = await startFakeDownstream();
+    fake.outputSchema = { properties: { messageId: { $ref: "#/$defs/MessageId" } } };
+    const s = McpDownstreamSettings.parse({ name: "crm", transport: { type: "http", url: fake.url } });
+    open = new DownstreamServer(s, transportFor(s, {}));
+    await open.start();
+    const args = { accountId: "acme", contactId: "acme-bob", subject: "Hi", body: "Hello" };
+    expect(await open.call("send_email", args, "key-1", true)).toBe("queued message 1");
+    expect(fake.calls.map((c) => c.idempotencyKey)).toEqual(["key-1"]);
+  });
 });

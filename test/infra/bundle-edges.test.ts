@@ -135,7 +135,7 @@ it("functions/agents/crm-import.ts carries no other agent's workflow and no gate
 }, 60_000);
 
 /**
- * The executors and the knowledge API carry the MCP client (its SDK, ajv) only in their -mcp and
+ * The executors and the knowledge API carry the MCP client (its SDK) only in their -mcp and
  * -tools entries, which the CDK app deploys when the connectors config names downstream MCP servers
  * (infra/service-stack.ts executorEntry, apiEntry; shared/runtime/deployed-connectors.ts).
  */
@@ -154,7 +154,7 @@ describe("the MCP client only in the functions built for MCP servers", () => {
       const { inputs } = await bundleContents(entry);
       for (const part of [
         "node_modules/@modelcontextprotocol/sdk/",
-        "node_modules/ajv/",
+        "shared/mcp/json-schema.ts",
         "shared/runtime/deployed-mcp.ts",
       ])
         expect(has(inputs, part), part).toBe(mcp);

@@ -8,12 +8,13 @@
  * function-bundles-load.test.ts (SDK external): here the SDK is bundled, as deployed, so the SDK
  * clients the embeddings import dynamically (Bedrock runtime, Secrets Manager) are in the bundle too.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { asDeployed } from "../../bench/bundles.ts";
+import { asDeployed, awsStandIn, FUNCTION_ENV } from "../../bench/bundles.ts";
+import { firstEvent } from "../../bench/first-events.ts";
 import { REPO_ROOT } from "../../infra/constructs/harness-function.ts";
 
 // Under node_modules, as bench/bundles.ts does: the banner's createRequire resolves from there.
@@ -90,5 +91,58 @@ describe("Lambda bundles load", () => {
       { path: "query", message: "Too small: expected string to have >=1 characters" },
       { path: "", message: 'Unrecognized key: "extra"' },
     ]);
+  }, 120_000);
+
+  // The MCP SDK's ajv and Zod 3 path are aliased out of the bundles (infra/constructs/mcp-sdk-unused-
+  // shim.mjs), the SDK given the harness's validator instead (shared/mcp/json-schema.ts): the bundled
+  // /mcp still lists its tools (their JSON Schemas from Zod 4) and answers a tool call, with its real
+  // Lambda event, against the bench's AWS stand-in. A path into the shim would answer an error.
+  it("the bundled /mcp lists its tools and answers a call, with ajv and Zod 3 aliased out", async () => {
+    const entry = "functions/api/mcp.ts";
+    const outfile = join(dir, "mcp-requests.mjs");
+    await build({ entryPoints: [join(REPO_ROOT, entry)], ...asDeployed([]), outfile });
+    const call = firstEvent(entry) as { body: string; headers: Record<string, string> };
+    const listBody = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+    const list = {
+      ...call,
+      body: listBody,
+      headers: { ...call.headers, "content-length": String(listBody.length) },
+    };
+    const aws = await awsStandIn();
+    try {
+      const program = `const m = await import(${JSON.stringify(outfile)});
+        const context = { functionName: "mcp", awsRequestId: "r", getRemainingTimeInMillis: () => 30000 };
+        const out = [];
+        for (const e of ${JSON.stringify([list, call])}) {
+          const r = await m.handler(e, context);
+          out.push({ status: r.statusCode, body: JSON.parse(r.body) });
+        }
+        process.stdout.write("\\nOUT=" + JSON.stringify(out) + "\\n");`;
+      // Not execFileSync: the stand-in answers from this process.
+      const stdout = await new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          ["--input-type=module", "-e", program],
+          { env: { PATH: process.env.PATH, ...FUNCTION_ENV, AWS_ENDPOINT_URL: aws.url }, encoding: "utf8" },
+          (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)),
+        ),
+      );
+      const [listed, called] = JSON.parse(/OUT=(.+)/.exec(stdout)?.[1] ?? "[]") as {
+        status: number;
+        body: {
+          result?: { tools?: { name: string; inputSchema: { properties?: object } }[]; isError?: boolean };
+          error?: unknown;
+        };
+      }[];
+      expect(listed?.status).toBe(200);
+      const tools = listed?.body.result?.tools ?? [];
+      expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["propose_action", "get_context"]));
+      expect(tools.find((t) => t.name === "get_context")?.inputSchema.properties).toHaveProperty("accountId");
+      expect(called?.status).toBe(200);
+      expect(called?.body.error).toBeUndefined();
+      expect(JSON.stringify(called?.body)).not.toMatch(/not in this bundle/);
+    } finally {
+      aws.close();
+    }
   }, 120_000);
 });

@@ -145,6 +145,29 @@ describe("Lambda bundles", () => {
     }
   }, 60_000);
 
+  // The SDK imports them statically; the harness runs neither (infra/constructs/mcp-sdk-unused-shim.mjs).
+  it.each([
+    "functions/api/mcp.ts",
+    "functions/api/knowledge-tools.ts",
+    "functions/workflow/execute-mcp.ts",
+    "functions/events/execute-allowed-mcp.ts",
+  ])(
+    "%s: the MCP SDK without ajv or its Zod 3 path",
+    async (entry) => {
+      const { inputs } = await bundleContents(entry);
+      expect(has(inputs, "node_modules/@modelcontextprotocol/sdk/")).toBe(true);
+      expect(has(inputs, "shared/mcp/json-schema.ts")).toBe(true);
+      for (const part of [
+        "node_modules/ajv",
+        "node_modules/fast-uri/",
+        "node_modules/zod/v3/",
+        "node_modules/zod-to-json-schema/",
+      ])
+        expect(has(inputs, part), part).toBe(false);
+    },
+    60_000,
+  );
+
   it("no function carries the in-process database (it backs simulated runs only)", async () => {
     const { inputs } = await bundleContents("functions/ledger/digest.ts");
     expect(has(inputs, "shared/adapters/dynamo/db.ts")).toBe(true);

@@ -17,6 +17,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { CallToolResultSchema, McpError, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import pkg from "../../../package.json" with { type: "json" };
 import { withoutAddresses } from "../../domain/vendor-text.ts";
+import { mcpJsonSchemaValidator } from "../../mcp/json-schema.ts";
 import { ConnectorError } from "../../ports.ts";
 import type { McpDownstreamSettings } from "../../runtime/connector-schemas.ts";
 import {
@@ -210,6 +211,7 @@ export class DownstreamServer {
       const client = new Client(
         { name: "agent-harness", version: pkg.version },
         {
+          jsonSchemaValidator: mcpJsonSchemaValidator,
           listChanged: {
             tools: {
               // The SDK would re-read only the first page: the notification is taken as a trigger, and

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 
 /**
@@ -47,6 +48,11 @@ export interface FakeDownstream {
   acceptOnly?: string;
   /** The Authorization header of each request answered 401, in order. */
   unauthorized: (string | undefined)[];
+  /**
+   * A JSON Schema `send_email` lists as its `outputSchema`, as a server written without the SDK may
+   * (McpServer takes only Zod): its tools/list then names that tool alone.
+   */
+  outputSchema?: Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -104,6 +110,22 @@ function toolServer(fake: FakeDownstream): McpServer {
       return { content: [{ type: "text", text: "deleted" }] };
     },
   );
+  const outputSchema = fake.outputSchema;
+  if (outputSchema)
+    server.server.setRequestHandler(ListToolsRequestSchema, () => ({
+      tools: [
+        {
+          name: "send_email",
+          inputSchema: {
+            type: "object",
+            properties: Object.fromEntries(
+              ["accountId", "contactId", "subject", "body"].map((k) => [k, { type: "string" }]),
+            ),
+          },
+          outputSchema: { type: "object", ...outputSchema },
+        },
+      ],
+    }));
   return server;
 }
 
