@@ -1,13 +1,15 @@
 /**
- * The agents' AWS wiring, given which agents a function runs and how it gates without the API
- * (agents-aws.ts: every agent, the Gate in-process; functions/agents/crm-import.ts: that agent alone).
+ * The agents' AWS wiring, given which agents a function runs (agents-aws.ts: every agent;
+ * functions/agents/crm-import.ts: that agent alone).
  *
  * How agents propose in AWS: through the HTTP API (POST /v1/proposals at HARNESS_API_URL, signed
  * with the function role's credentials, SigV4), exactly like any external agent. The agent's role
  * is its identity (`<stage>-harness-agent-<id>`), the gate runs in the proposals function, and
  * execution follows from the decision events (EventBridge → executor, Step Functions for windows
- * and approvals). Without HARNESS_API_URL (tests, a single-account setup) the Gate use case is
- * called in-process with the same credential semantics.
+ * and approvals). There is no gate in an agent's function: its role may not write the ledger, and
+ * the CDK app always sets HARNESS_API_URL (infra/constructs/agent-functions.ts). Before, every agent
+ * function carried the whole gate (39 KB) for a fallback without the variable that its role could
+ * not have committed a decision through; without it, a proposal now fails naming the variable.
  *
  * The agent reads the knowledge base from the state table (read-only) and the ledger when
  * LEDGER_TABLE is set (CRM Sync and context packets read decisions); the retry queue for deferred
@@ -24,7 +26,7 @@ import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts"
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
 import { DynamoRunClaims, type RunClaims } from "../adapters/dynamo/agent-run-claims.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
-import { createDb, type Db } from "../adapters/dynamo/db.ts";
+import { createDb } from "../adapters/dynamo/db.ts";
 import { decisionStatus } from "../adapters/dynamo/decision-status.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
@@ -39,7 +41,7 @@ import type { Decision } from "../domain/decision.ts";
 import { DependencyError, ForbiddenError, ValidationError } from "../domain/errors.ts";
 import * as z from "../domain/zod-mini.ts";
 import { KnowledgeView } from "../kb/view.ts";
-import type { Clock, DecisionStore, SpecStore } from "../ports.ts";
+import type { Clock } from "../ports.ts";
 import type { CrmImporter } from "../usecases/crm-import.ts";
 import { type AwsEnv, ConfigError, localDynamo, parseAwsEnv, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
@@ -149,28 +151,18 @@ export interface AgentsAwsExtras {
   crm?: (env: AwsEnv, db: ReturnType<typeof createDb>, clock: Clock) => CrmImporter | undefined;
 }
 
-/** What differs between agent functions: the agents they run and their gate without the API. */
+/** What differs between agent functions: the agents they run. */
 export interface AgentsAwsWiring {
   /** The agents this function may run: AGENT_ID must name one of them. */
   agents: readonly AgentDefinition[];
-  /**
-   * The gate when HARNESS_API_URL is not set (tests, a single-account setup). Absent: proposing
-   * without the API fails, for functions whose agents declare no action (they never propose).
-   */
-  localGate?: (
-    env: AwsEnv,
-    stores: { clock: Clock; decisions: DecisionStore; specs: SpecStore },
-  ) => ProposalGate;
-  /**
-   * The decision store: the gate's (DynamoGateDecisionStore) where `localGate` is given; by default
-   * the store without the gate's read and transaction, which an agent that never proposes never uses.
-   */
-  decisions?: (db: Db, keys: DataKeys) => DecisionStore;
 }
 
-const noLocalGate: ProposalGate = {
+/** Without the API there is nowhere to propose: said, rather than going ungated. */
+const noApi: ProposalGate = {
   propose: async () => {
-    throw new ConfigError("HARNESS_API_URL is not set and this function has no in-process gate");
+    throw new ConfigError(
+      "HARNESS_API_URL is not set: an agent's function proposes through the harness's API",
+    );
   },
 };
 
@@ -194,7 +186,8 @@ export function agentsAwsRuntime(
     ...localDynamo(env),
   });
   const keys = new DataKeys(db, awsKeyWrapper(env));
-  const decisions = wiring.decisions?.(db, keys) ?? new DynamoDecisionStore(db, keys);
+  // Not the gate's store (its read and transaction): an agent reads decisions, the gate writes them.
+  const decisions = new DynamoDecisionStore(db, keys);
   const specs = new DynamoSpecStore(db);
   const view = new KnowledgeView({
     clock,
@@ -206,9 +199,7 @@ export function agentsAwsRuntime(
     decisions,
     decisionStatus: (id) => decisionStatus(db, id),
   });
-  const gate: ProposalGate = apiUrl
-    ? new ApiGate(apiUrl, env.AWS_REGION)
-    : (wiring.localGate?.(env, { clock, decisions, specs }) ?? noLocalGate);
+  const gate: ProposalGate = apiUrl ? new ApiGate(apiUrl, env.AWS_REGION) : noApi;
   const crm = extras.crm?.(env, db, clock);
   const runner = new AgentRunner([...wiring.agents], {
     clock,

@@ -1,7 +1,7 @@
 /**
- * The agents' AWS wiring is given the agents a function runs and its gate without the API
- * (shared/runtime/agents-aws-core.ts): the crm-import function runs that agent alone and has no
- * in-process gate, so its bundle carries neither the other workflows nor the gate's checks.
+ * The agents' AWS wiring is given the agents a function runs (shared/runtime/agents-aws-core.ts): the
+ * crm-import function runs that agent alone, so its bundle carries no other workflow; no agent
+ * function has a gate of its own (they propose through the API).
  */
 import { describe, expect, it } from "vitest";
 import { defineAgent } from "../../shared/agents/definition.ts";
@@ -67,29 +67,13 @@ describe("agentsAwsRuntime", () => {
     );
   });
 
-  it("without HARNESS_API_URL and without an in-process gate, a proposal fails rather than going ungated", async () => {
+  // No gate in an agent's function (its role may not write the ledger): the API is the only way.
+  it("without HARNESS_API_URL, a proposal fails naming it rather than going ungated", async () => {
     const { runner } = agentsAwsRuntime({ agents: [proposer] }, { ...ENV, AGENT_ID: "proposer" });
     const run = await runner.run("proposer", { kind: "manual", input: {}, by: "test" });
-    expect(run.error).toBe("HARNESS_API_URL is not set and this function has no in-process gate");
-    expect(run.proposals).toEqual([]);
-  });
-
-  it("with an in-process gate, proposals without HARNESS_API_URL go to it", async () => {
-    const seen: unknown[] = [];
-    const { runner } = agentsAwsRuntime(
-      {
-        agents: [proposer],
-        localGate: () => ({
-          propose: async (p) => {
-            seen.push(p);
-            throw new Error("stop here");
-          },
-        }),
-      },
-      { ...ENV, AGENT_ID: "proposer" },
+    expect(run.error).toBe(
+      "HARNESS_API_URL is not set: an agent's function proposes through the harness's API",
     );
-    const run = await runner.run("proposer", { kind: "manual", input: {}, by: "test" });
-    expect(run.error).toBe("stop here");
-    expect(seen).toMatchObject([{ agentId: "proposer", action: { type: "email.send" } }]);
+    expect(run.proposals).toEqual([]);
   });
 });

@@ -36,7 +36,7 @@ function crmImportFunction(extraEnv: Record<string, string>) {
   let built: ReturnType<typeof agentsAwsRuntime> | undefined;
   const handler = makeHandler(
     () =>
-      // As functions/agents/crm-import.ts wires it: that agent alone, no in-process gate.
+      // As functions/agents/crm-import.ts wires it: that agent alone.
       (built ??= agentsAwsRuntime({ agents: [crmImport] }, env, rt.clock, {
         crm: (e, db, clock) => awsCrmImporter(e, db, clock, { secrets: sm.client, events }),
       })),

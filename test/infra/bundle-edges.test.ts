@@ -115,8 +115,8 @@ describe("each API function carries its own group's routes, not the route table"
 
 /**
  * The crm-import function runs that agent alone (shared/runtime/agents-aws-core.ts): the registry
- * put every agent's workflow in its bundle, and the in-process gate fallback the gate's checks, though
- * the agent declares no action and never proposes. The pattern engine stays, through the knowledge view every
+ * put every agent's workflow in its bundle, and an in-process gate fallback (since removed from every
+ * agent function) the gate's checks, though the agent declares no action and never proposes. The pattern engine stays, through the knowledge view every
  * agent's context holds (kb/view.ts matches persona patterns); the agent reads only its spec().
  */
 it("functions/agents/crm-import.ts carries no other agent's workflow and no gate", async () => {
@@ -130,6 +130,30 @@ it("functions/agents/crm-import.ts carries no other agent's workflow and no gate
     "shared/usecases/gate.ts",
     "shared/domain/evaluate.ts",
     "shared/runtime/agents-aws.ts",
+  ])
+    expect(has(inputs, part), part).toBe(false);
+}, 60_000);
+
+/**
+ * No agent function carries the gate: agents propose through the API (ApiGate, signed with the
+ * function's role), and their roles may not write the ledger a decision is committed to. Every agent
+ * function carried the whole gate for a fallback without HARNESS_API_URL, which the CDK app always sets.
+ */
+it("functions/agents/handler.ts runs every agent's workflow, and proposes through the API without a gate", async () => {
+  const { inputs } = await bundleContents("functions/agents/handler.ts");
+  for (const part of [
+    "shared/agents/registry.ts",
+    "shared/agents/workflows/outreach-writer.ts",
+    "shared/runtime/agents-aws-core.ts",
+  ])
+    expect(has(inputs, part), part).toBe(true);
+  for (const part of [
+    "shared/usecases/gate.ts",
+    "shared/domain/evaluate.ts",
+    "shared/domain/checks/rules.ts",
+    "shared/domain/checks/volume.ts",
+    "shared/adapters/dynamo/gate-decision-store.ts",
+    "shared/adapters/aws/event-bridge-publisher.ts",
   ])
     expect(has(inputs, part), part).toBe(false);
 }, 60_000);
