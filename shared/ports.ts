@@ -289,6 +289,12 @@ export interface KnowledgeStore {
   ): Promise<{ person: Person; created: boolean }>;
 }
 
+/** What a reader of the knowledge base asks of it (kb/view.ts): the agents' functions may write none of it. */
+export type KnowledgeReads = Pick<
+  KnowledgeStore,
+  "getAccount" | "getPerson" | "getPersonAndAccount" | "personIdByEmail" | "suppressedAmong"
+>;
+
 export interface TokenRecord {
   tokenHash: string;
   subject: string;

@@ -12,7 +12,7 @@ import type { Account, Person } from "../domain/kb.ts";
 import type { Spec } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
 import type { CommitteeRole } from "../domain/vocabulary.ts";
-import type { Clock, DecisionStore, KnowledgeStore, SpecStore } from "../ports.ts";
+import type { Clock, DecisionStore, KnowledgeReads, SpecStore } from "../ports.ts";
 import { type ContextItem, type ContextPacket, packContext } from "./context-packet.ts";
 import type { AgentKnowledgeStore, LearnedStore, MemoryStore } from "./ports.ts";
 import { icpTier } from "./scoring.ts";
@@ -30,7 +30,8 @@ import type {
 
 export interface KnowledgeDeps {
   clock: Clock;
-  kb: KnowledgeStore;
+  /** Read only: an agent's context never writes the knowledge base (agents propose). */
+  kb: KnowledgeReads;
   agentKb: AgentKnowledgeStore;
   learned: LearnedStore;
   memory: MemoryStore;

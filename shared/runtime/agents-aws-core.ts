@@ -29,7 +29,7 @@ import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb } from "../adapters/dynamo/db.ts";
 import { decisionStatus } from "../adapters/dynamo/decision-status.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
-import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
+import { DynamoKnowledgeReader } from "../adapters/dynamo/kb-reader.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
@@ -191,7 +191,8 @@ export function agentsAwsRuntime(
   const specs = new DynamoSpecStore(db);
   const view = new KnowledgeView({
     clock,
-    kb: new DynamoKnowledgeStore(db),
+    // The reads alone (kb-reader.ts): the role may not write the state table's records.
+    kb: new DynamoKnowledgeReader(db),
     agentKb: new DynamoAgentKnowledgeStore(db),
     learned: new DynamoLearnedStore(db),
     memory: new DynamoMemoryStore(db),

@@ -6,10 +6,11 @@
 import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
 import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
-import { DynamoErasureStore } from "../adapters/dynamo/erasure-store.ts";
+import { DynamoErasureStore, findErasure } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
 import { DynamoGateDecisionStore } from "../adapters/dynamo/gate-decision-store.ts";
 import { DynamoCheckingDecisionStore } from "../adapters/dynamo/gate-read.ts";
+import { DynamoKnowledgeReader } from "../adapters/dynamo/kb-reader.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
 import { DynamoRecheckDecisionStore } from "../adapters/dynamo/recheck-decision-store.ts";
@@ -17,7 +18,9 @@ import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { BOUNDED_DIRECTORY_FILL, DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { ObservedKnowledgeStore } from "../kb/observed-store.ts";
+import type { ErasureStore, KnowledgeStore } from "../ports.ts";
 import type { StoreParts, StoreSet } from "./aws.ts";
+import { ConfigError } from "./aws-env.ts";
 
 const decisions = (p: StoreParts) => new DynamoDecisionStore(p.db, p.keys, p.cursors);
 /** The decisions of a function that re-checks one before dispatch (the reviews, the Release step). */
@@ -37,6 +40,32 @@ const drafts = (p: StoreParts) => new DynamoDraftStore(p.db, p.cursors);
 
 const erasure = (p: StoreParts) => new DynamoErasureStore(p.db, p.keys);
 const flips = (p: StoreParts) => new DynamoFlipStore(p.db, p.cursors);
+
+/**
+ * A store a function may only read from: its role may not write the table, so it is built with the
+ * reads alone, and any other method fails naming the store and the method instead of the adapter's
+ * writes riding in its bundle for an AccessDenied.
+ */
+function readsOnly<T extends object>(store: string, reads: object): T {
+  return new Proxy(reads, {
+    get(target, method) {
+      if (method in target || typeof method === "symbol" || method === "then")
+        return Reflect.get(target, method);
+      return () => {
+        throw new ConfigError(
+          `this function reads the ${store} store only (${String(method)} is not among its reads: shared/runtime/aws-stores.ts)`,
+        );
+      };
+    },
+  }) as T;
+}
+/** The knowledge base read, not written: records, addresses, suppressions (kb-reader.ts). */
+const kbReads = (p: StoreParts) => readsOnly<KnowledgeStore>("kb", new DynamoKnowledgeReader(p.db));
+/** Whether a person was erased, and when: the erasure store's one read. */
+const erasureReads = (p: StoreParts) =>
+  readsOnly<ErasureStore>("erasure", {
+    find: (q: { personId?: string; email?: string }) => findErasure(p.db, q),
+  });
 const reports = (p: StoreParts) => new DynamoOutcomeRowReader(p.db);
 const consoleReads = (p: StoreParts) => new DynamoConsoleReader(p.db);
 
@@ -113,9 +142,17 @@ export const SIGNALS_STORES: StoreSet = { decisions, specs, drafts };
 /**
  * The decisions API (groups/decisions.ts): decisions and their ledgers, why a person was contacted
  * (the KB, erasures), the outcome and daily reports with the spec they are counted under. Listing and
- * reading only: no gate's read, no review tally (the reviews API's), no trust, pauses or drafts.
+ * reading only: no gate's read, no review tally (the reviews API's), no trust, pauses or drafts; the
+ * KB and the erasures by their reads alone (its role may only read the state table).
  */
-export const DECISION_READ_STORES: StoreSet = { decisions, specs, kb, erasure, reports, consoleReads };
+export const DECISION_READ_STORES: StoreSet = {
+  decisions,
+  specs,
+  kb: kbReads,
+  erasure: erasureReads,
+  reports,
+  consoleReads,
+};
 
 /** A spec's replay (usecases/replay.ts): recorded decisions and spec versions, read only. */
 export const REPLAY_STORES: StoreSet = { decisions, specs };

@@ -467,6 +467,9 @@ describe("a decision's life, each step by its deployed function as its role", ()
       const { status, text } = await run(cid, apiEvent("GET", path, viewer, query));
       expect(status, `${path}: ${text}`).toBe(200);
     }
+    // Why Jane was contacted, told by the decisions function from its reads of the KB (kb-reader.ts).
+    const why = await run("ApiDecisions", apiEvent("GET", "/v1/explain", viewer, { email: "jane@acme.io" }));
+    expect(why.body, why.text).toMatchObject({ personId: "acme-jane", person: { accountId: "acme" } });
     // The draft the veto made, and its flips, through the admin function.
     const drafts = await run("ApiAdmin", apiEvent("GET", "/v1/specs/drafts", admin));
     const [draft] = drafts.body.items;

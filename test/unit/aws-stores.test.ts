@@ -76,6 +76,20 @@ describe("AWS runtime: the stores a function is built with", () => {
     expect(deps.events.publish).toBeTypeOf("function");
   });
 
+  // Its role may only read the state table: the KB's and the erasures' writes are not in its bundle.
+  it("the decisions API reads the KB and the erasures, and a write names the store and the method", () => {
+    const { kb, erasure } = createAwsRuntime(env, {}, DECISION_READ_STORES).deps;
+    for (const read of ["getAccount", "getPerson", "personIdByEmail", "suppressedAmong"] as const)
+      expect(kb[read], read).toBeTypeOf("function");
+    expect(erasure?.find).toBeTypeOf("function");
+    expect(() =>
+      kb.addSuppression({ kind: "person", value: "p", reason: "test" }, "2026-01-01T00:00:00.000Z"),
+    ).toThrow("this function reads the kb store only (addSuppression is not among its reads");
+    expect(() => erasure?.scrub({} as never)).toThrow("reads the erasure store only (scrub");
+    // Awaiting the store is not calling a method on it.
+    expect((kb as unknown as { then?: unknown }).then).toBeUndefined();
+  });
+
   it("a gate built from a lean set is given the stores it reads", () => {
     let given: Record<string, unknown> | undefined;
     createAwsRuntime(

@@ -271,18 +271,29 @@ export class DynamoErasureStore implements ErasureStore {
       );
   }
 
-  async find(q: { personId?: string; email?: string }): Promise<ErasureRecord | undefined> {
-    const key = q.personId
-      ? stateKeys.erasedPerson(q.personId)
-      : q.email
-        ? stateKeys.erasedEmail(emailHash(q.email))
-        : undefined;
-    if (!key) return undefined;
-    const res = await this.db.doc.send(
-      new GetCommand({ TableName: this.db.tables.state, Key: key, ConsistentRead: true }),
-    );
-    if (!res.Item) return undefined;
-    const { pk: _pk, sk: _sk, ...record } = res.Item;
-    return record as ErasureRecord;
+  find(q: { personId?: string; email?: string }): Promise<ErasureRecord | undefined> {
+    return findErasure(this.db, q);
   }
+}
+
+/**
+ * A person's erasure record, by id or by address (kept as its hash): ErasureStore.find, apart from
+ * the store, for a function that only reads (the decisions API: shared/runtime/aws-stores.ts).
+ */
+export async function findErasure(
+  db: Db,
+  q: { personId?: string; email?: string },
+): Promise<ErasureRecord | undefined> {
+  const key = q.personId
+    ? stateKeys.erasedPerson(q.personId)
+    : q.email
+      ? stateKeys.erasedEmail(emailHash(q.email))
+      : undefined;
+  if (!key) return undefined;
+  const res = await db.doc.send(
+    new GetCommand({ TableName: db.tables.state, Key: key, ConsistentRead: true }),
+  );
+  if (!res.Item) return undefined;
+  const { pk: _pk, sk: _sk, ...record } = res.Item;
+  return record as ErasureRecord;
 }

@@ -16,6 +16,7 @@ import { storedSignal } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
 import { batchGetAll, type Db, failedConditions, itemId, queryAll } from "./db.ts";
+import { DynamoKnowledgeReader, entriesOf, strip, suppressionItems } from "./kb-reader.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
 const MAX_SIGNALS = 500;
@@ -26,16 +27,6 @@ export interface Imported {
   crm?: CrmFields;
 }
 
-const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
-  if (!item) return undefined;
-  const { pk: _p, sk: _s, ...rest } = item;
-  return rest as T;
-};
-
-/** The entries of a suppression item as read (none when there is no item). */
-const entriesOf = (item: Record<string, unknown> | undefined): SuppressionEntry[] =>
-  Object.values((item?.entries as Record<string, SuppressionEntry> | undefined) ?? {});
-
 const entryKey = (s: SuppressionInput) =>
   `${s.kind}:${s.value.toLowerCase()}:${s.channels?.slice().sort().join(",") ?? "*"}`;
 const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).toLowerCase();
@@ -45,9 +36,7 @@ const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).t
  * person and account they cover (both when the suppression is added and when a person or account is
  * written later), so the gate only ever reads suppressions by the ids it already has.
  */
-export class DynamoKnowledgeStore implements KnowledgeStore {
-  constructor(private readonly db: Db) {}
-
+export class DynamoKnowledgeStore extends DynamoKnowledgeReader implements KnowledgeStore {
   async putAccount(accountId: string, input: AccountInput, at: string): Promise<Account> {
     return (await this.upsertAccount(accountId, input, at)).account;
   }
@@ -112,17 +101,6 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
         await this.addEntry(stateKeys.suppression("account", accountId), e);
       return { account, created: !existing };
     }
-  }
-
-  async getAccount(accountId: string): Promise<Account | undefined> {
-    const res = await this.db.doc.send(
-      new GetCommand({
-        TableName: this.db.tables.state,
-        Key: stateKeys.account(accountId),
-        ConsistentRead: true,
-      }),
-    );
-    return strip<Account>(res.Item);
   }
 
   async putPerson(
@@ -203,38 +181,6 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     return { person, created: !existing };
   }
 
-  async getPersonAndAccount(
-    personId: string,
-    accountId: string,
-  ): Promise<{ person?: Person; account?: Account }> {
-    const keys = { person: stateKeys.person(personId), account: stateKeys.account(accountId) };
-    const found = await batchGetAll(this.db, [
-      { table: this.db.tables.state, key: keys.person },
-      { table: this.db.tables.state, key: keys.account },
-    ]);
-    const person = strip<Person>(found.get(itemId(keys.person)));
-    const account = strip<Account>(found.get(itemId(keys.account)));
-    return { ...(person ? { person } : {}), ...(account ? { account } : {}) };
-  }
-
-  async getPerson(personId: string): Promise<Person | undefined> {
-    const res = await this.db.doc.send(
-      new GetCommand({
-        TableName: this.db.tables.state,
-        Key: stateKeys.person(personId),
-        ConsistentRead: true,
-      }),
-    );
-    return strip<Person>(res.Item);
-  }
-
-  async personIdByEmail(email: string): Promise<string | undefined> {
-    const res = await this.db.doc.send(
-      new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.email(email), ConsistentRead: true }),
-    );
-    return res.Item?.personId as string | undefined;
-  }
-
   async addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void> {
     // Read-modify-write with a version condition so concurrent signal batches never lose each other.
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -303,16 +249,6 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
     return { appliedTo };
   }
 
-  async suppressedAmong(accountId: string, personIds: string[]) {
-    const people = [...new Set(personIds)];
-    const found = await suppressionItems(this.db, accountId, people);
-    const has = (key: Key) => entriesOf(found.get(itemId(key))).length > 0;
-    return {
-      account: has(stateKeys.suppression("account", accountId)),
-      people: new Set(people.filter((id) => has(stateKeys.suppression("person", id)))),
-    };
-  }
-
   private async entries(key: Key): Promise<SuppressionEntry[]> {
     const res = await this.db.doc.send(
       new GetCommand({ TableName: this.db.tables.state, Key: key, ConsistentRead: true }),
@@ -339,18 +275,6 @@ export class DynamoKnowledgeStore implements KnowledgeStore {
       }),
     );
   }
-}
-
-/** The account's and the people's entries, following UnprocessedKeys: a throttled key read as absent would be a suppression missed. */
-function suppressionItems(db: Db, accountId: string, personIds: string[]) {
-  const keys = [
-    stateKeys.suppression("account", accountId),
-    ...personIds.map((id) => stateKeys.suppression("person", id)),
-  ];
-  return batchGetAll(
-    db,
-    keys.map((key) => ({ table: db.tables.state, key })),
-  );
 }
 
 /**
