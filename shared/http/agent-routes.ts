@@ -136,7 +136,8 @@ function ownAgent(req: ApiRequest): string {
 }
 const isAgentCaller = (p: Principal) => agentIdsOf(p).length > 0;
 
-export const AGENT_ROUTES: Route[] = [
+/** The agent routes the knowledge group serves: an account's context, and memory search. */
+export const AGENT_KNOWLEDGE_ROUTES: Route[] = [
   {
     method: "GET",
     path: "/v1/context",
@@ -172,6 +173,10 @@ export const AGENT_ROUTES: Route[] = [
       return ok({ items: await knowledge(deps).searchMemory(q.accountId, q.query, q.limit) });
     },
   },
+];
+
+/** The agent route the decisions group serves: one of an agent's own decisions. */
+export const AGENT_DECISION_ROUTES: Route[] = [
   {
     method: "GET",
     path: "/v1/agents/{agentId}/decisions/{id}",
@@ -190,6 +195,10 @@ export const AGENT_ROUTES: Route[] = [
       return ok(publicDecision(d));
     },
   },
+];
+
+/** The agent routes the admin group serves: an agent's trust. */
+export const AGENT_ADMIN_ROUTES: Route[] = [
   {
     method: "GET",
     path: "/v1/agents/{agentId}/trust",
@@ -220,4 +229,15 @@ export const AGENT_ROUTES: Route[] = [
       return ok({ items });
     },
   },
+];
+
+/**
+ * Every agent route, in the order the API matches them (routes.ts, /mcp's routes). A function, not a
+ * top-level spread: each group's function imports its own array, and a spread kept at the top level
+ * would put every group's agent routes (and what they import) in each of their bundles.
+ */
+export const agentRoutes = (): Route[] => [
+  ...AGENT_KNOWLEDGE_ROUTES,
+  ...AGENT_DECISION_ROUTES,
+  ...AGENT_ADMIN_ROUTES,
 ];

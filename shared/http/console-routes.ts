@@ -3,7 +3,6 @@ import * as z from "../domain/zod-mini.ts";
 import { listSpecVersions, SpecListQuery, trustHistory } from "../usecases/console.ts";
 import { PathActionType, PathId } from "../usecases/schemas.ts";
 import { LedgerEventOut, TrustView } from "./api-schemas.ts";
-import { CONSOLE_DECISION_ROUTES } from "./console-decision-routes.ts";
 import { ok, READERS } from "./route-helpers.ts";
 import type { Route } from "./routes.ts";
 
@@ -46,14 +45,13 @@ const SpecVersionList = z.object({
 });
 
 /**
- * The reads the web console needs (issue 10): the decisions' (console-decision-routes.ts, apart so
- * that the decisions function carries no spec parsing) and the admin's (a spec's validation, which
- * reads YAML, is the specs group's: groups/specs.ts). The API's index and
- * description are index-routes.ts. Spread into ROUTES before `/v1/decisions/{id}`: routes match in
- * order, and `/v1/decisions/scheduled` would be taken for an id.
+ * The reads the web console needs (issue 10) that the admin group serves; the decisions group's are
+ * console-decision-routes.ts (so that the decisions function carries no spec parsing), and a spec's
+ * validation, which reads YAML, is the specs group's (groups/specs.ts). The API's index and
+ * description are index-routes.ts. Spread into ROUTES after CONSOLE_DECISION_ROUTES, both before
+ * `/v1/decisions/{id}`: routes match in order, and `/v1/decisions/scheduled` would be taken for an id.
  */
-export const CONSOLE_ROUTES: Route[] = [
-  ...CONSOLE_DECISION_ROUTES,
+export const CONSOLE_ADMIN_ROUTES: Route[] = [
   {
     method: "GET",
     path: "/v1/trust/{agentId}/{actionType}/history",

@@ -20,7 +20,7 @@ const Index = z.object({
 });
 export const Me = z.object({ subject: z.string(), roles: z.array(z.string()) });
 
-/** Spread into ROUTES (through CONSOLE_ROUTES) and into the health group's table, in this order. */
+/** Spread into ROUTES and into the health group's table, in this order. */
 export const INDEX_ROUTES: Route[] = [
   {
     method: "GET",

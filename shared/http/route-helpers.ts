@@ -1,8 +1,8 @@
-/** What route definitions share: reader roles, the result shape, path parameters, group filters. */
+/** What route definitions share: reader roles, the result shape, path parameters. */
 import type * as z from "zod";
 import { parseWith } from "../domain/validation.ts";
 import { PathId } from "../usecases/schemas.ts";
-import type { ApiRequest, Role, Route, RouteResult } from "./routes.ts";
+import type { ApiRequest, Role, RouteResult } from "./routes.ts";
 
 export const READERS: Role[] = ["viewer", "approver", "admin"];
 
@@ -10,7 +10,3 @@ export const ok = (body: unknown, status = 200): RouteResult => ({ status, body 
 
 export const param = (req: ApiRequest, name: string, schema: z.core.$ZodType<string> = PathId) =>
   parseWith(schema, req.params[name], name);
-
-/** The routes of one group from a module that serves several (its order kept). */
-export const inGroup = (group: Route["group"], routes: Route[]): Route[] =>
-  routes.filter((r) => r.group === group);

@@ -4,9 +4,10 @@ import type { Gate } from "../usecases/gate.ts";
 import type { LedgerVerifyDeps } from "../usecases/ledger-verify.ts";
 import type { Principal } from "../usecases/principal.ts";
 import type { OutcomeRowReader } from "../usecases/reports.ts";
-import { AGENT_ROUTES, type ContextReader } from "./agent-routes.ts";
+import { agentRoutes, type ContextReader } from "./agent-routes.ts";
 import { AGENT_RUN_ROUTES } from "./agent-run-routes.ts";
-import { CONSOLE_ROUTES, type ConsoleReader } from "./console-routes.ts";
+import { CONSOLE_DECISION_ROUTES } from "./console-decision-routes.ts";
+import { CONSOLE_ADMIN_ROUTES, type ConsoleReader } from "./console-routes.ts";
 import { ERASE_ROUTES } from "./erase-routes.ts";
 import { OPERATE_ROUTES, PAUSE_ROUTES, SPEC_ROUTES, TRUST_ROUTES } from "./groups/admin.ts";
 import { DECISION_ROUTES } from "./groups/decisions.ts";
@@ -24,7 +25,7 @@ import type { RouteDoc } from "./openapi.ts";
 import { REPLAY_ROUTES } from "./replay-routes.ts";
 import { REPORT_ROUTES } from "./report-routes.ts";
 import { matchRoute as matchIn } from "./route-match.ts";
-import { SPEC_STEER_ROUTES } from "./spec-routes.ts";
+import { CORRECTION_ROUTES, SPEC_STEER_ROUTES } from "./spec-routes.ts";
 import { TOOL_ROUTES, type ToolCatalog } from "./tool-routes.ts";
 
 export { authorize } from "./route-match.ts";
@@ -124,12 +125,14 @@ export interface Route {
 export const ROUTES: Route[] = [
   ...HEALTH_ROUTES,
   ...INDEX_ROUTES,
-  ...CONSOLE_ROUTES,
+  ...CONSOLE_DECISION_ROUTES,
+  ...CONSOLE_ADMIN_ROUTES,
   ...PROPOSAL_ROUTES,
   ...DECISION_ROUTES,
   ...REVIEW_ROUTES,
   ...TRUST_ROUTES,
   ...SPEC_STEER_ROUTES,
+  ...CORRECTION_ROUTES,
   ...SPEC_ROUTES,
   ...SPEC_TEXT_ROUTES,
   ...PAUSE_ROUTES,
@@ -141,7 +144,7 @@ export const ROUTES: Route[] = [
   ...LEDGER_ROUTES,
   ...REPLAY_ROUTES,
   ...REPORT_ROUTES,
-  ...AGENT_ROUTES,
+  ...agentRoutes(),
   ...TOOL_ROUTES,
   ...MEMORY_ROUTES,
   ...KB_READ_ROUTES,

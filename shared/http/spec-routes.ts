@@ -90,6 +90,10 @@ export const SPEC_STEER_ROUTES: Route[] = [
       return { status: 200, body: { ...draft, changed } };
     },
   },
+];
+
+/** A review turned into a draft rule: the reviews group's (groups/reviews.ts), beside its reviews. */
+export const CORRECTION_ROUTES: Route[] = [
   {
     method: "POST",
     path: "/v1/decisions/{id}/corrections",

@@ -4,7 +4,7 @@
  * route objects, so roles, validation and errors are the API's. Only these, so the function bundles
  * only their code.
  */
-import { AGENT_ROUTES } from "../http/agent-routes.ts";
+import { agentRoutes } from "../http/agent-routes.ts";
 import { SpecVersionOut } from "../http/api-schemas.ts";
 import { PROPOSAL_ROUTES } from "../http/groups/proposals.ts";
 import { MEMORY_ROUTES } from "../http/memory-routes.ts";
@@ -31,7 +31,7 @@ export const SPEC_CURRENT_ROUTE: Route = {
 // POST /v1/memory: add_memory (an agent's notes; in AWS only /mcp accepts an agent's IAM role for it).
 export const MCP_API_ROUTES: Route[] = [
   ...PROPOSAL_ROUTES,
-  ...AGENT_ROUTES,
+  ...agentRoutes(),
   ...MEMORY_ROUTES,
   SPEC_CURRENT_ROUTE,
   ...TOOL_ROUTES,

@@ -145,6 +145,24 @@ describe("Lambda bundles", () => {
     }
   }, 60_000);
 
+  // A group's function imports its own route arrays: shared modules export one per group (agent-routes.ts,
+  // console-routes.ts, spec-routes.ts) instead of a mixed list each function filtered at run time.
+  it("the admin function carries neither the reviews' corrections nor the decisions' daily report", async () => {
+    const { inputs } = await bundleContents("functions/api/admin.ts");
+    for (const part of [
+      "shared/http/console-routes.ts",
+      "shared/http/spec-routes.ts",
+      "shared/usecases/drafts.ts",
+    ])
+      expect(has(inputs, part), part).toBe(true);
+    for (const part of [
+      "shared/usecases/as-proposed.ts",
+      "shared/usecases/daily-report.ts",
+      "shared/http/console-decision-routes.ts",
+    ])
+      expect(has(inputs, part), part).toBe(false);
+  }, 60_000);
+
   // The SDK imports them statically; the harness runs neither (infra/constructs/mcp-sdk-unused-shim.mjs).
   it.each([
     "functions/api/mcp.ts",

@@ -9,7 +9,7 @@ import * as z from "../../domain/zod-mini.ts";
 import { createPause, getSpec } from "../../usecases/admin.ts";
 import { PathActionType, PauseBody, PinBody, pageQuery } from "../../usecases/schemas.ts";
 import { describeTrust, pinKnownAgent } from "../../usecases/trust.ts";
-import { AGENT_ROUTES } from "../agent-routes.ts";
+import { AGENT_ADMIN_ROUTES } from "../agent-routes.ts";
 import { AGENT_RUN_ROUTES, IDEMPOTENCY_HEADER, runNow } from "../agent-run-routes.ts";
 import {
   AgentRun,
@@ -21,9 +21,9 @@ import {
   SpecVersionOut,
   TrustView,
 } from "../api-schemas.ts";
-import { CONSOLE_ROUTES } from "../console-routes.ts";
+import { CONSOLE_ADMIN_ROUTES } from "../console-routes.ts";
 import { LEDGER_ROUTES } from "../ledger-routes.ts";
-import { inGroup, ok, param, READERS } from "../route-helpers.ts";
+import { ok, param, READERS } from "../route-helpers.ts";
 import type { Route } from "../routes.ts";
 import { SPEC_STEER_ROUTES } from "../spec-routes.ts";
 
@@ -191,13 +191,13 @@ export const OPERATE_ROUTES: Route[] = [
 
 /** The admin group's function serves these, in the order of ROUTES (first match wins). */
 export const ADMIN_TABLE: Route[] = [
-  ...inGroup("admin", CONSOLE_ROUTES),
+  ...CONSOLE_ADMIN_ROUTES,
   ...TRUST_ROUTES,
-  ...inGroup("admin", SPEC_STEER_ROUTES),
+  ...SPEC_STEER_ROUTES,
   ...SPEC_ROUTES,
   ...PAUSE_ROUTES,
   ...OPERATE_ROUTES,
   ...AGENT_RUN_ROUTES,
   ...LEDGER_ROUTES,
-  ...inGroup("admin", AGENT_ROUTES),
+  ...AGENT_ADMIN_ROUTES,
 ];

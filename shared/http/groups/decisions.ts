@@ -4,11 +4,11 @@ import { NotFoundError } from "../../domain/errors.ts";
 import { parseWith } from "../../domain/validation.ts";
 import { explain } from "../../usecases/explain.ts";
 import { DecisionListQuery, ExplainQuery } from "../../usecases/schemas.ts";
-import { AGENT_ROUTES } from "../agent-routes.ts";
+import { AGENT_DECISION_ROUTES } from "../agent-routes.ts";
 import { DecisionWithEvents, ExplainOut, PublicDecision, page as pageOf } from "../api-schemas.ts";
 import { CONSOLE_DECISION_ROUTES } from "../console-decision-routes.ts";
 import { REPORT_ROUTES } from "../report-routes.ts";
-import { inGroup, ok, param, READERS } from "../route-helpers.ts";
+import { ok, param, READERS } from "../route-helpers.ts";
 import type { Route } from "../routes.ts";
 
 export const DECISION_ROUTES: Route[] = [
@@ -76,9 +76,8 @@ export const DECISION_ROUTES: Route[] = [
 
 /** The decisions group's function serves these, in the order of ROUTES (first match wins). */
 export const DECISIONS_TABLE: Route[] = [
-  // Not CONSOLE_ROUTES: its other routes are the admin function's.
   ...CONSOLE_DECISION_ROUTES,
   ...DECISION_ROUTES,
   ...REPORT_ROUTES,
-  ...inGroup("decisions", AGENT_ROUTES),
+  ...AGENT_DECISION_ROUTES,
 ];

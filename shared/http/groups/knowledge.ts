@@ -1,11 +1,11 @@
 /** The knowledge group: accounts, people, signals, suppressions, agents' context and KB reads. */
 import { AccountInput, PersonInput, SignalsBody, SuppressionInput } from "../../domain/kb.ts";
 import { addSignals, addSuppression, putAccount, putPerson } from "../../usecases/admin.ts";
-import { AGENT_ROUTES } from "../agent-routes.ts";
+import { AGENT_KNOWLEDGE_ROUTES } from "../agent-routes.ts";
 import { Accepted, AccountOut, PersonOut, SuppressionResult } from "../api-schemas.ts";
 import { KB_READ_ROUTES } from "../kb-read-routes.ts";
 import { MEMORY_ROUTES } from "../memory-routes.ts";
-import { inGroup, ok, param } from "../route-helpers.ts";
+import { ok, param } from "../route-helpers.ts";
 import type { Route } from "../routes.ts";
 import { TOOL_ROUTES } from "../tool-routes.ts";
 
@@ -52,7 +52,7 @@ export const KNOWLEDGE_ROUTES: Route[] = [
 /** The knowledge group's function serves these, in the order of ROUTES (first match wins). */
 export const KNOWLEDGE_TABLE: Route[] = [
   ...KNOWLEDGE_ROUTES,
-  ...inGroup("knowledge", AGENT_ROUTES),
+  ...AGENT_KNOWLEDGE_ROUTES,
   ...TOOL_ROUTES,
   ...MEMORY_ROUTES,
   ...KB_READ_ROUTES,

@@ -5,9 +5,9 @@ import { approve, execute, reject, veto } from "../../usecases/lifecycle.ts";
 import { recordOutcome } from "../../usecases/outcomes.ts";
 import { NoteBody, OutcomeBody, pageQuery, ReviewBody } from "../../usecases/schemas.ts";
 import { OutcomeResult, PublicDecision, page as pageOf } from "../api-schemas.ts";
-import { inGroup, ok, param, READERS } from "../route-helpers.ts";
+import { ok, param, READERS } from "../route-helpers.ts";
 import type { Route } from "../routes.ts";
-import { SPEC_STEER_ROUTES } from "../spec-routes.ts";
+import { CORRECTION_ROUTES } from "../spec-routes.ts";
 
 export const REVIEW_ROUTES: Route[] = [
   {
@@ -97,4 +97,4 @@ export const REVIEW_ROUTES: Route[] = [
 ];
 
 /** The reviews group's function serves these, in the order of ROUTES (first match wins). */
-export const REVIEWS_TABLE: Route[] = [...REVIEW_ROUTES, ...inGroup("reviews", SPEC_STEER_ROUTES)];
+export const REVIEWS_TABLE: Route[] = [...REVIEW_ROUTES, ...CORRECTION_ROUTES];
