@@ -14,6 +14,7 @@ import type { UserPool, UserPoolClient } from "aws-cdk-lib/aws-cognito";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { docOf } from "../../shared/http/route-docs.ts";
 import type { Route } from "../../shared/http/routes.ts";
 import { ack } from "../nag-suppressions.ts";
 
@@ -133,7 +134,7 @@ export class HarnessHttpApi extends Construct {
           ack(
             r,
             "AwsSolutions-APIG4",
-            `${route.method} ${route.path} is public by design (${route.doc?.summary ?? "liveness"}): it reads no stored data (the liveness probe, the API index, its OpenAPI description) and is throttled with the stage.`,
+            `${route.method} ${route.path} is public by design (${docOf(route)?.summary ?? "liveness"}): it reads no stored data (the liveness probe, the API index, its OpenAPI description) and is throttled with the stage.`,
           );
     }
   }

@@ -18,7 +18,7 @@ import { PathId } from "../usecases/schemas.ts";
 import { getSpec } from "../usecases/spec-read.ts";
 import { describeTrust, isKnownAgent } from "../usecases/trust.ts";
 import { list, PublicDecision, TrustView } from "./api-schemas.ts";
-import type { ApiRequest, AppDeps, Role, Route } from "./routes.ts";
+import type { ApiRequest, AppDeps, Role, Route, RouteDocs } from "./routes.ts";
 
 /**
  * The knowledge reads these routes and kb-read-routes.ts serve (kb/view.ts KnowledgeView implements
@@ -143,11 +143,6 @@ export const AGENT_KNOWLEDGE_ROUTES: Route[] = [
     path: "/v1/context",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      summary: "The context packet for an account (and person) within a token budget, each item cited",
-      query: ContextQuery,
-      response: ContextPacketOut,
-    },
     run: async (req, deps) => {
       const q = parseWith(ContextQuery, req.query);
       return ok(
@@ -163,11 +158,6 @@ export const AGENT_KNOWLEDGE_ROUTES: Route[] = [
     path: "/v1/memory/search",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      summary: "Search one account's memory (transcripts, threads, notes)",
-      query: MemorySearchQuery,
-      response: list(MemoryHitOut),
-    },
     run: async (req, deps) => {
       const q = parseWith(MemorySearchQuery, req.query);
       return ok({ items: await knowledge(deps).searchMemory(q.accountId, q.query, q.limit) });
@@ -182,10 +172,6 @@ export const AGENT_DECISION_ROUTES: Route[] = [
     path: "/v1/agents/{agentId}/decisions/{id}",
     group: "decisions",
     roles: AGENT_OR_READER,
-    doc: {
-      summary: "One of an agent's decisions (an agent credential reads its own only)",
-      response: PublicDecision,
-    },
     run: async (req, deps) => {
       const agentId = ownAgent(req);
       const id = parseWith(PathId, req.params.id, "id");
@@ -204,10 +190,6 @@ export const AGENT_ADMIN_ROUTES: Route[] = [
     path: "/v1/agents/{agentId}/trust",
     group: "admin",
     roles: AGENT_OR_READER,
-    doc: {
-      summary: "An agent's trust and autonomy level per action type the spec declares",
-      response: list(TrustView),
-    },
     run: async (req, deps) => {
       const agentId = ownAgent(req);
       const spec = await getSpec(deps, "current");
@@ -241,3 +223,28 @@ export const agentRoutes = (): Route[] => [
   ...AGENT_DECISION_ROUTES,
   ...AGENT_ADMIN_ROUTES,
 ];
+
+/**
+ * What the OpenAPI description says of each route above (route-docs.ts): a function that only the
+ * description calls, so no Lambda bundle carries the docs or the schemas they alone name.
+ */
+export const agentRouteDocs = (): RouteDocs => ({
+  "GET /v1/context": {
+    summary: "The context packet for an account (and person) within a token budget, each item cited",
+    query: ContextQuery,
+    response: ContextPacketOut,
+  },
+  "GET /v1/memory/search": {
+    summary: "Search one account's memory (transcripts, threads, notes)",
+    query: MemorySearchQuery,
+    response: list(MemoryHitOut),
+  },
+  "GET /v1/agents/{agentId}/decisions/{id}": {
+    summary: "One of an agent's decisions (an agent credential reads its own only)",
+    response: PublicDecision,
+  },
+  "GET /v1/agents/{agentId}/trust": {
+    summary: "An agent's trust and autonomy level per action type the spec declares",
+    response: list(TrustView),
+  },
+});

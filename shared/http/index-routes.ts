@@ -11,7 +11,7 @@ import * as z from "../domain/zod-mini.ts";
 // test/unit/openapi-document.test.ts fails when it differs from openApiDocument(ROUTES).
 import { servedApiDocument } from "./openapi-served.ts";
 import { ok, READERS } from "./route-helpers.ts";
-import type { Route } from "./routes.ts";
+import type { Route, RouteDocs } from "./routes.ts";
 
 const Index = z.object({
   name: z.string(),
@@ -27,7 +27,6 @@ export const INDEX_ROUTES: Route[] = [
     path: "/v1",
     group: "health",
     roles: "public",
-    doc: { summary: "The API's index: name, version, links", response: Index },
     run: async (_req, deps) =>
       ok({
         name: "agent-harness",
@@ -44,10 +43,6 @@ export const INDEX_ROUTES: Route[] = [
     path: "/v1/openapi.json",
     group: "health",
     roles: "public",
-    doc: {
-      summary: "This API's OpenAPI 3.1 description",
-      response: z.looseObject({ openapi: z.string() }),
-    },
     run: async () => ok(servedApiDocument()),
   },
   {
@@ -56,10 +51,22 @@ export const INDEX_ROUTES: Route[] = [
     group: "health",
     // An agent's MCP server asks who it is too (which tools its credential allows).
     roles: ["agent", ...READERS],
-    doc: {
-      summary: "Who the credential is: subject and roles (the console shows what they allow)",
-      response: Me,
-    },
     run: async (req) => ok({ subject: req.principal.subject, roles: req.principal.roles }),
   },
 ];
+
+/**
+ * What the OpenAPI description says of each route above (route-docs.ts): a function that only the
+ * description calls, so no Lambda bundle carries the docs or the schemas they alone name.
+ */
+export const indexRouteDocs = (): RouteDocs => ({
+  "GET /v1": { summary: "The API's index: name, version, links", response: Index },
+  "GET /v1/openapi.json": {
+    summary: "This API's OpenAPI 3.1 description",
+    response: z.looseObject({ openapi: z.string() }),
+  },
+  "GET /v1/me": {
+    summary: "Who the credential is: subject and roles (the console shows what they allow)",
+    response: Me,
+  },
+});

@@ -35,7 +35,7 @@ import {
   TouchesQuery,
 } from "./kb-read-schemas.ts";
 import { ok, param, READERS } from "./route-helpers.ts";
-import type { AppDeps, Role, Route } from "./routes.ts";
+import type { AppDeps, Role, Route, RouteDocs } from "./routes.ts";
 
 const AGENT_OR_READER: Role[] = ["agent", ...READERS];
 
@@ -100,11 +100,6 @@ export const KB_READ_ROUTES: Route[] = [
     path: "/v1/kb/accounts",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      summary: "The account directory, a page at a time in account id order (agents: the accounts read)",
-      query: KbPageQuery,
-      response: AccountPage,
-    },
     run: async (req, deps) => {
       assertMayRead(req.principal, "accounts");
       const q = parseWith(KbPageQuery, req.query);
@@ -122,12 +117,6 @@ export const KB_READ_ROUTES: Route[] = [
     path: "/v1/kb/records",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      summary:
-        "Several accounts and people (with their classifications) by id in one read (agents: accounts and/or people)",
-      query: RecordsQuery,
-      response: RecordsOut,
-    },
     run: async (req, deps) => {
       const q = parseWith(RecordsQuery, req.query);
       if (q.accountIds) assertMayRead(req.principal, "accounts");
@@ -149,12 +138,6 @@ export const KB_READ_ROUTES: Route[] = [
     path: "/v1/kb/touches",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      summary:
-        "The touches the coordination rules count for several accounts, in one read (agents: touches, e.g. Lead List Builder)",
-      query: TouchesQuery,
-      response: TouchesOut,
-    },
     run: async (req, deps) => {
       assertMayRead(req.principal, "touches");
       const q = parseWith(TouchesQuery, req.query);
@@ -173,11 +156,6 @@ export const KB_READ_ROUTES: Route[] = [
     path: "/v1/kb/accounts/{id}/people",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      summary: "The people at an account with their classifications, a page at a time (agents: people)",
-      query: KbPageQuery,
-      response: PeoplePage,
-    },
     run: async (req, deps) => {
       assertMayRead(req.principal, "people");
       const accountId = param(req, "id");
@@ -201,12 +179,6 @@ export const KB_READ_ROUTES: Route[] = [
     path: "/v1/kb/accounts/{id}/do-not-target",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      summary:
-        "Which of an account's people the suppression list names, ids only (agents: do-not-target, e.g. List Sync)",
-      query: DoNotTargetQuery,
-      response: DoNotTargetOut,
-    },
     run: async (req, deps) => {
       assertMayRead(req.principal, "do-not-target");
       const accountId = param(req, "id");
@@ -221,12 +193,6 @@ export const KB_READ_ROUTES: Route[] = [
     path: "/v1/kb/lead-lists/{date}",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      summary: "The lead lists of one date, every owner's, a page at a time (agents: lead-lists)",
-      params: { date: ListDate },
-      query: KbPageQuery,
-      response: LeadListPage,
-    },
     run: async (req, deps) => {
       assertMayRead(req.principal, "lead-lists");
       const date = param(req, "date", ListDate);
@@ -240,11 +206,6 @@ export const KB_READ_ROUTES: Route[] = [
     path: "/v1/kb/audiences",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      // One per audience the spec declares: a short list, not paginated.
-      summary: "The audience snapshots List Sync last pushed (agents: lead-lists)",
-      response: list(AudienceSnapshotOut),
-    },
     run: async (req, deps) => {
       assertMayRead(req.principal, "lead-lists");
       return ok({ items: await knowledge(deps).audienceSnapshots() });
@@ -255,13 +216,6 @@ export const KB_READ_ROUTES: Route[] = [
     path: "/v1/kb/template-stats",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      // One per variant × persona × industry × week sent, weeks kept about half a year after their last
-      // count (adapters/dynamo/learned-store.ts): bounded by the spec and that window, not paginated.
-      summary:
-        "The variants loop's counts per message variant, persona, industry and week sent (agents: learned)",
-      response: list(TemplateStatOut),
-    },
     run: async (req, deps) => {
       assertMayRead(req.principal, "learned");
       return ok({ items: await knowledge(deps).templateStats() });
@@ -272,10 +226,6 @@ export const KB_READ_ROUTES: Route[] = [
     path: "/v1/kb/decisions/{id}",
     group: "knowledge",
     roles: AGENT_OR_READER,
-    doc: {
-      summary: "One decision of any agent, without its timeline (agents: ledger, e.g. CRM Sync)",
-      response: PublicDecision,
-    },
     run: async (req, deps) => {
       assertMayRead(req.principal, "ledger");
       const id = param(req, "id");
@@ -285,3 +235,60 @@ export const KB_READ_ROUTES: Route[] = [
     },
   },
 ];
+
+/**
+ * What the OpenAPI description says of each route above (route-docs.ts): a function that only the
+ * description calls, so no Lambda bundle carries the docs or the schemas they alone name.
+ */
+export const kbReadRouteDocs = (): RouteDocs => ({
+  "GET /v1/kb/accounts": {
+    summary: "The account directory, a page at a time in account id order (agents: the accounts read)",
+    query: KbPageQuery,
+    response: AccountPage,
+  },
+  "GET /v1/kb/records": {
+    summary:
+      "Several accounts and people (with their classifications) by id in one read (agents: accounts and/or people)",
+    query: RecordsQuery,
+    response: RecordsOut,
+  },
+  "GET /v1/kb/touches": {
+    summary:
+      "The touches the coordination rules count for several accounts, in one read (agents: touches, e.g. Lead List Builder)",
+    query: TouchesQuery,
+    response: TouchesOut,
+  },
+  "GET /v1/kb/accounts/{id}/people": {
+    summary: "The people at an account with their classifications, a page at a time (agents: people)",
+    query: KbPageQuery,
+    response: PeoplePage,
+  },
+  "GET /v1/kb/accounts/{id}/do-not-target": {
+    summary:
+      "Which of an account's people the suppression list names, ids only (agents: do-not-target, e.g. List Sync)",
+    query: DoNotTargetQuery,
+    response: DoNotTargetOut,
+  },
+  "GET /v1/kb/lead-lists/{date}": {
+    summary: "The lead lists of one date, every owner's, a page at a time (agents: lead-lists)",
+    params: { date: ListDate },
+    query: KbPageQuery,
+    response: LeadListPage,
+  },
+  "GET /v1/kb/audiences": {
+    // One per audience the spec declares: a short list, not paginated.
+    summary: "The audience snapshots List Sync last pushed (agents: lead-lists)",
+    response: list(AudienceSnapshotOut),
+  },
+  "GET /v1/kb/template-stats": {
+    // One per variant × persona × industry × week sent, weeks kept about half a year after their last
+    // count (adapters/dynamo/learned-store.ts): bounded by the spec and that window, not paginated.
+    summary:
+      "The variants loop's counts per message variant, persona, industry and week sent (agents: learned)",
+    response: list(TemplateStatOut),
+  },
+  "GET /v1/kb/decisions/{id}": {
+    summary: "One decision of any agent, without its timeline (agents: ledger, e.g. CRM Sync)",
+    response: PublicDecision,
+  },
+});

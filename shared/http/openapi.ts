@@ -1,7 +1,7 @@
 /**
- * The OpenAPI 3.1 description of the API, generated from the route table: each route's `doc` names the
- * zod schemas the route parses with (path, query, body) and the schema of what it answers
- * (api-schemas.ts). Nothing here is written by hand but summaries, so the document cannot drift from
+ * The OpenAPI 3.1 description of the API, generated from the route table: each route's doc
+ * (route-docs.ts) names the zod schemas the route parses with (path, query, body) and the schema of
+ * what it answers (api-schemas.ts). Nothing here is written by hand but summaries, so the document cannot drift from
  * the validation the routes run. OpenAPI 3.1 schemas are JSON Schema 2020-12, which zod emits directly.
  */
 import * as z from "zod";
@@ -15,6 +15,7 @@ import {
   SpecVersionOut,
   TrustView,
 } from "./api-schemas.ts";
+import { docOf } from "./route-docs.ts";
 import type { Route } from "./routes.ts";
 
 /** What a route documents about itself: its purpose and the schemas of its inputs and its answer. */
@@ -68,7 +69,7 @@ function errorStatuses(route: Route): number[] {
   const statuses = [400, 404];
   if (route.roles !== "public") statuses.push(401, 403, 429, 503);
   if (route.method !== "GET") statuses.push(409);
-  if (route.doc?.body) statuses.push(413, 415);
+  if (docOf(route)?.body) statuses.push(413, 415);
   return statuses.sort((a, b) => a - b);
 }
 
@@ -133,9 +134,10 @@ export function openApiDocument(routes: readonly Route[], options: { strict?: bo
       .describe(ps);
   for (const route of routes) {
     // Strict by default: the served file (bin/openapi-document.ts) and CI fail on a route without doc.
-    if (!route.doc && (options.strict ?? true))
-      throw new Error(`${route.method} ${route.path} has no doc (shared/http/openapi.ts RouteDoc)`);
-    const doc: RouteDoc = route.doc ?? { summary: "(not yet described)", response: z.unknown() };
+    const described = docOf(route);
+    if (!described && (options.strict ?? true))
+      throw new Error(`${route.method} ${route.path} has no doc (shared/http/route-docs.ts)`);
+    const doc: RouteDoc = described ?? { summary: "(not yet described)", response: z.unknown() };
     const opId = operationId(route);
     const take = (c: Converted) => {
       Object.assign(components, c.defs);

@@ -83,6 +83,13 @@ export interface RouteResult {
 
 export type Role = "agent" | "approver" | "admin" | "viewer";
 
+/**
+ * Summaries and schemas for the OpenAPI document (openapi.ts), keyed by "METHOD /path": each route
+ * module exports a function of its routes' docs beside them, and only route-docs.ts calls them
+ * (test/unit/openapi.test.ts requires one for every route and a route for every one).
+ */
+export type RouteDocs = Record<`${Route["method"]} /${string}`, RouteDoc>;
+
 export interface Route {
   method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
@@ -113,8 +120,6 @@ export interface Route {
    * functions serving such routes bundle a YAML parser. test/unit/route-groups.test.ts requires it.
    */
   readYaml?: (text: string) => unknown;
-  /** Summary and schemas for the OpenAPI document (openapi.ts); test/unit/openapi.test.ts requires it. */
-  doc?: RouteDoc;
   run: (req: ApiRequest, deps: AppDeps) => Promise<RouteResult>;
 }
 

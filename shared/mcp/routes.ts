@@ -5,7 +5,6 @@
  * only their code.
  */
 import { agentRoutes } from "../http/agent-routes.ts";
-import { SpecVersionOut } from "../http/api-schemas.ts";
 import { PROPOSAL_ROUTES } from "../http/groups/proposals.ts";
 import { MEMORY_ROUTES } from "../http/memory-routes.ts";
 import { ok, READERS } from "../http/route-helpers.ts";
@@ -23,7 +22,6 @@ export const SPEC_CURRENT_ROUTE: Route = {
   path: "/v1/specs/current",
   group: "admin",
   roles: ["agent", ...READERS],
-  doc: { summary: "The spec in force", response: SpecVersionOut },
   run: async (_req, deps) => ok(await getSpec(deps, "current")),
 };
 

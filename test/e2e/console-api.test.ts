@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
+import { docOf } from "../../shared/http/route-docs.ts";
 import { matchRoute, ROUTES } from "../../shared/http/routes.ts";
 import {
   advance,
@@ -36,7 +37,8 @@ async function get(path: string, token: string | undefined, status = 200) {
     const found = matchRoute("GET", path.split("?")[0] as string, ROUTES);
     if (!found || !("route" in found)) throw new Error(`no route for ${path}`);
     // The function form: a documented response may be a zod/mini schema.
-    const checked = found.route.doc && z.safeParse(found.route.doc.response, body);
+    const doc = docOf(found.route);
+    const checked = doc && z.safeParse(doc.response, body);
     expect(checked?.success, `${path}: ${JSON.stringify(checked?.error?.issues)}`).toBe(true);
   }
   return body;

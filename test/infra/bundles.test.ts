@@ -163,6 +163,22 @@ describe("Lambda bundles", () => {
       expect(has(inputs, part), part).toBe(false);
   }, 60_000);
 
+  // The API's description is served prebuilt: the docs are the description's alone (route-docs.ts).
+  it.each([
+    "functions/api/decisions.ts",
+    "functions/api/proposals.ts",
+    "functions/api/health.ts",
+    "functions/api/mcp.ts",
+  ])(
+    "%s carries no route docs",
+    async (entry) => {
+      const { inputs } = await bundleContents(entry);
+      for (const part of ["shared/http/route-docs.ts", "shared/http/openapi.ts"])
+        expect(has(inputs, part), part).toBe(false);
+    },
+    60_000,
+  );
+
   // The SDK imports them statically; the harness runs neither (infra/constructs/mcp-sdk-unused-shim.mjs).
   it.each([
     "functions/api/mcp.ts",
@@ -208,6 +224,9 @@ describe("Lambda bundles", () => {
     "functions/webhooks/hubspot.ts",
     // A person's erasure, the API function that may scan and delete anywhere, built with its stores.
     "functions/api/erasure.ts",
+    // The console's and agents' decision reads: the KB and the erasures by their reads alone, its own
+    // group's routes, and no route docs (route-docs.ts).
+    "functions/api/decisions.ts",
     // The executors of a deployment that names neither HubSpot nor MCP servers (service-stack.ts),
     // with their re-check at the send and without the decision listings (recheck-decision-store.ts).
     "functions/workflow/execute.ts",

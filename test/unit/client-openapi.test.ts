@@ -10,6 +10,7 @@ import { buildPath, createClient } from "../../shared/client/client.ts";
 import { OPERATIONS, type Operation } from "../../shared/client/operations.ts";
 import { ApiError, type Transport } from "../../shared/client/transport.ts";
 import { openApiDocument } from "../../shared/http/openapi.ts";
+import { docOf } from "../../shared/http/route-docs.ts";
 import { ROUTES } from "../../shared/http/routes.ts";
 
 const doc = openApiDocument(ROUTES) as any;
@@ -22,7 +23,8 @@ describe("the typed client's operations", () => {
     const documented = doc.paths[op.path]?.[op.method.toLowerCase()];
     expect(documented, `${op.method} ${op.path}`).toBeDefined();
     const route = ROUTES.find((r) => r.method === op.method && r.path === op.path);
-    expect(route?.doc).toBeDefined();
+    const routeDoc = route && docOf(route);
+    expect(routeDoc).toBeDefined();
     const params = (documented.parameters ?? []) as { in: string; name: string }[];
     expect(params.filter((p) => p.in === "path").map((p) => p.name)).toEqual(
       [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]),
@@ -31,19 +33,19 @@ describe("the typed client's operations", () => {
       op.query ? Object.keys((op.query as z.ZodObject).shape) : [],
     );
     expect(Boolean(documented.requestBody)).toBe(Boolean(op.body));
-    if (op.query && route?.doc?.query)
-      expect(jsonSchema(op.query, "input")).toEqual(jsonSchema(route.doc.query, "input"));
-    if (op.body && route?.doc?.body)
-      expect(jsonSchema(op.body, "input")).toEqual(jsonSchema(route.doc.body, "input"));
-    if (route?.doc)
-      expect(jsonSchema(op.response, "output")).toEqual(jsonSchema(route.doc.response, "output"));
+    if (op.query && routeDoc?.query)
+      expect(jsonSchema(op.query, "input")).toEqual(jsonSchema(routeDoc.query, "input"));
+    if (op.body && routeDoc?.body)
+      expect(jsonSchema(op.body, "input")).toEqual(jsonSchema(routeDoc.body, "input"));
+    if (routeDoc) expect(jsonSchema(op.response, "output")).toEqual(jsonSchema(routeDoc.response, "output"));
   });
 
   it("a drifted schema is caught: a body the route does not take differs from the route's", () => {
     const route = ROUTES.find((r) => r.path === "/v1/proposals");
+    const body = route && docOf(route)?.body;
     const drifted = z.object({ proposalId: z.string() });
-    expect(route?.doc?.body).toBeDefined();
-    expect(jsonSchema(drifted, "input")).not.toEqual(jsonSchema(route?.doc?.body as z.ZodType, "input"));
+    expect(body).toBeDefined();
+    expect(jsonSchema(drifted, "input")).not.toEqual(jsonSchema(body as z.ZodType, "input"));
   });
 });
 

@@ -2,6 +2,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
 import { openApiDocument, operationId } from "../../shared/http/openapi.ts";
+import { docOf, routeDocSets } from "../../shared/http/route-docs.ts";
 import { ROUTES, type Route } from "../../shared/http/routes.ts";
 
 const doc = openApiDocument(ROUTES) as any;
@@ -19,8 +20,8 @@ describe("the OpenAPI document", () => {
     expect(() => validator.resolveRefs()).not.toThrow();
   });
 
-  it("documents every route of the table: a route added without `doc` fails here", () => {
-    expect(ROUTES.filter((r) => !r.doc).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  it("documents every route of the table: a route added without a doc fails here", () => {
+    expect(ROUTES.filter((r) => !docOf(r)).map((r) => `${r.method} ${r.path}`)).toEqual([]);
     const bare: Route = {
       method: "GET",
       path: "/v1/bare",
@@ -35,6 +36,16 @@ describe("the OpenAPI document", () => {
     ).toBeDefined();
   });
 
+  // Docs are keyed by method and path apart from the routes (route-docs.ts): a doc whose route was
+  // renamed, or one route documented in two modules (one doc silently lost), fails here.
+  it("has a route for every doc, and one doc for every route", () => {
+    const keys = routeDocSets().flatMap((set) => Object.keys(set));
+    const routes = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
+    expect(keys.filter((k) => !routes.has(k))).toEqual([]);
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+    expect(keys).toHaveLength(routes.size);
+  });
+
   it("has one operation per route, each with its method, roles, parameters, bodies and error shapes", () => {
     const ops = Object.values(doc.paths).flatMap((byMethod: any) => Object.values(byMethod));
     expect(ops).toHaveLength(ROUTES.length);
@@ -42,36 +53,37 @@ describe("the OpenAPI document", () => {
     for (const r of ROUTES) {
       const where = `${r.method} ${r.path}`;
       const op = opOf(r);
+      const rd = docOf(r);
       expect(op, where).toBeDefined();
       expect(op["x-roles"], where).toEqual(r.roles);
       expect(op.security, where).toEqual(r.roles === "public" ? [] : [{ bearer: [] }]);
-      expect(op.summary, where).toBe(r.doc?.summary);
+      expect(op.summary, where).toBe(rd?.summary);
       const params = (op.parameters ?? []) as any[];
       for (const name of pathParams(r.path))
         expect(params.find((p) => p.in === "path" && p.name === name)?.required, `${where} {${name}}`).toBe(
           true,
         );
-      if (r.doc?.query) {
-        const shape = (r.doc.query as z.ZodObject).shape as Record<string, unknown>;
+      if (rd?.query) {
+        const shape = (rd.query as z.ZodObject).shape as Record<string, unknown>;
         expect(
           params.filter((p) => p.in === "query").map((p) => p.name),
           where,
         ).toEqual(Object.keys(shape));
       }
-      if (r.doc?.body) {
+      if (rd?.body) {
         const types = Object.keys(op.requestBody.content);
         expect(types, where).toEqual((r.accepts ?? ["json"]).map((t) => `application/${t}`));
-        expect(op.requestBody.required, where).toBe(!r.doc.bodyOptional);
+        expect(op.requestBody.required, where).toBe(!rd.bodyOptional);
       } else expect(op.requestBody, where).toBeUndefined();
       const statuses = Object.keys(op.responses).map(Number);
-      for (const s of [r.doc?.status ?? 200].flat()) {
+      for (const s of [rd?.status ?? 200].flat()) {
         expect(op.responses[s]?.content?.["application/json"]?.schema, `${where} ${s}`).toBeDefined();
       }
       const errors = [
         400,
         404,
         ...(r.roles === "public" ? [] : [401, 403, 429]),
-        ...(r.doc?.body ? [413, 415] : []),
+        ...(rd?.body ? [413, 415] : []),
       ];
       for (const s of errors)
         expect(op.responses[s]?.$ref, `${where} ${s}`).toMatch(/^#\/components\/responses\//);
