@@ -16,7 +16,8 @@ import { openApiDocument } from "../shared/http/openapi.ts";
 import { ROUTES } from "../shared/http/routes.ts";
 
 const at = (name: string) => fileURLToPath(new URL(`../shared/http/${name}`, import.meta.url));
-// Strict: a route without `doc` fails here rather than being served as "(not yet described)".
+// Strict: a route without a doc (shared/http/route-docs.ts) fails here rather than being served as
+// "(not yet described)".
 const text = JSON.stringify(openApiDocument(ROUTES));
 const brotli = brotliCompressSync(text, {
   params: {

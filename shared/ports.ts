@@ -289,10 +289,10 @@ export interface KnowledgeStore {
   ): Promise<{ person: Person; created: boolean }>;
 }
 
-/** What a reader of the knowledge base asks of it (kb/view.ts): the agents' functions may write none of it. */
+/** What the agents' knowledge view asks of the knowledge base (kb/view.ts): their functions may write none of it. */
 export type KnowledgeReads = Pick<
   KnowledgeStore,
-  "getAccount" | "getPerson" | "getPersonAndAccount" | "personIdByEmail" | "suppressedAmong"
+  "getAccount" | "getPerson" | "getPersonAndAccount" | "suppressedAmong"
 >;
 
 export interface TokenRecord {

@@ -2,8 +2,8 @@
  * The crm-import agent's Lambda: the common agent handler (shared/runtime/agent-handler.ts) with the
  * CRM wired in. Its own entry, so only this function's bundle carries HubSpot's SDK and only its role
  * reads the token.
- * It runs that agent alone, without the in-process gate: the agent declares no action, so it never
- * proposes, and this bundle carries neither the other agents' workflows nor the gate's checks.
+ * It runs that agent alone (the agent declares no action, so it never proposes): this bundle carries
+ * none of the other agents' workflows. No agent function has a gate (agents propose through the API).
  */
 import { lazy } from "../../shared/adapters/aws/powertools.ts";
 import { systemClock } from "../../shared/adapters/local/clock.ts";

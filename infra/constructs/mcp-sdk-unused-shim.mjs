@@ -6,11 +6,14 @@
 // - zod/v3 and zod-to-json-schema: its Zod 3 path, taken only for Zod 3 schemas; every schema the
 //   harness hands the SDK is Zod 4. 70 KB.
 // Reaching any of them is a bug in the harness, said as such, not a silent difference.
-const unbundled = (what) => () => {
-  throw new Error(
-    `${what} is not in this bundle (infra/constructs/mcp-sdk-unused-shim.mjs): give the MCP SDK a jsonSchemaValidator and Zod 4 schemas`,
-  );
-};
+// A function, not an arrow: the SDK constructs ajv (`new Ajv(...)`), and this message, not "is not a
+// constructor", is what that must say.
+const unbundled = (what) =>
+  function unbundledModule() {
+    throw new Error(
+      `${what} is not in this bundle (infra/constructs/mcp-sdk-unused-shim.mjs): give the MCP SDK a jsonSchemaValidator and Zod 4 schemas`,
+    );
+  };
 export default unbundled("ajv or ajv-formats");
 export const object = unbundled("zod/v3");
 export const zodToJsonSchema = unbundled("zod-to-json-schema");

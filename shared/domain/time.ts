@@ -95,6 +95,8 @@ function zoneOffsets(timeZone: string): Map<number, number> {
 
 /** Offset of the zone from UTC at an instant, in ms (positive east of Greenwich). */
 function offsetAt(at: number, timeZone: string): number {
+  // As Intl would refuse it, whatever the zone.
+  if (!Number.isFinite(at)) throw new RangeError("Invalid time value");
   // Without Intl: its first use in a process loads ICU's data, ~20 ms of a cold start, and the gate's
   // day keys, the ledger's and most deployments' windows are in UTC, whose offset never changes.
   if (timeZone === "UTC" || timeZone === "Etc/UTC") return 0;

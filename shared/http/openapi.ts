@@ -120,7 +120,7 @@ export const operationId = (route: Route) =>
     .map((s) => s.replace(/(^|[-_.])(\w)/g, (_m, _p, c: string) => c.toUpperCase()))
     .join("")}`;
 
-/** The document for a route table. Throws when a route has no `doc` (every route must describe itself). */
+/** The document for a route table. Throws when a route has no doc (route-docs.ts: every route must be described). */
 export function openApiDocument(routes: readonly Route[], options: { strict?: boolean } = {}): Json {
   // The error shape is referenced by every operation's error responses.
   const components: Record<string, Json> = { ...convert(ErrorBody, "output", "Error").defs };

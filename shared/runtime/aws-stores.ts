@@ -44,12 +44,14 @@ const flips = (p: StoreParts) => new DynamoFlipStore(p.db, p.cursors);
 /**
  * A store a function may only read from: its role may not write the table, so it is built with the
  * reads alone, and any other method fails naming the store and the method instead of the adapter's
- * writes riding in its bundle for an AccessDenied.
+ * writes riding in its bundle for an AccessDenied. (`in` answers as the reads do; a caller that
+ * feature-checks an optional method by reading it would find the failing one: none on these routes.)
  */
 function readsOnly<T extends object>(store: string, reads: object): T {
   return new Proxy(reads, {
     get(target, method) {
-      if (method in target || typeof method === "symbol" || method === "then")
+      // Not methods of a store: awaiting it, logging it, its symbols.
+      if (method in target || typeof method === "symbol" || method === "then" || method === "toJSON")
         return Reflect.get(target, method);
       return () => {
         throw new ConfigError(

@@ -93,6 +93,18 @@ describe("Lambda bundles load", () => {
     ]);
   }, 120_000);
 
+  // The SDK constructs ajv (`new Ajv(...)`): the shim says what happened, not "is not a constructor".
+  it("the shim standing in for ajv and the Zod 3 path names itself, constructed or called", async () => {
+    const shim = (await import(join(REPO_ROOT, "infra/constructs/mcp-sdk-unused-shim.mjs"))) as {
+      default: new (options: unknown) => unknown;
+      object: (shape: unknown) => unknown;
+      zodToJsonSchema: (schema: unknown) => unknown;
+    };
+    expect(() => new shim.default({})).toThrow(/ajv or ajv-formats is not in this bundle/);
+    expect(() => shim.object({})).toThrow(/zod\/v3 is not in this bundle/);
+    expect(() => shim.zodToJsonSchema({})).toThrow(/zod-to-json-schema is not in this bundle/);
+  });
+
   // The MCP SDK's ajv and Zod 3 path are aliased out of the bundles (infra/constructs/mcp-sdk-unused-
   // shim.mjs), the SDK given the harness's validator instead (shared/mcp/json-schema.ts): the bundled
   // /mcp still lists its tools (their JSON Schemas from Zod 4) and answers a tool call, with its real

@@ -448,7 +448,6 @@ describe("a decision's life, each step by its deployed function as its role", ()
       ["ApiKnowledge", "/v1/kb/template-stats"],
       ["ApiKnowledge", "/v1/tools"],
       ["ApiDecisions", "/v1/decisions", { accountId: "acme" }],
-      ["ApiDecisions", "/v1/explain", { email: "jane@acme.io" }],
       ["ApiDecisions", "/v1/reports/outcomes", { by: "specVersion" }],
       // The decisions function is built with the stores its routes read (aws-stores.ts): each route.
       ["ApiDecisions", "/v1/reports/daily"],
@@ -469,6 +468,7 @@ describe("a decision's life, each step by its deployed function as its role", ()
     }
     // Why Jane was contacted, told by the decisions function from its reads of the KB (kb-reader.ts).
     const why = await run("ApiDecisions", apiEvent("GET", "/v1/explain", viewer, { email: "jane@acme.io" }));
+    expect(why.status, why.text).toBe(200);
     expect(why.body, why.text).toMatchObject({ personId: "acme-jane", person: { accountId: "acme" } });
     // The draft the veto made, and its flips, through the admin function.
     const drafts = await run("ApiAdmin", apiEvent("GET", "/v1/specs/drafts", admin));

@@ -8,6 +8,7 @@ import { mcpExtras } from "../../functions/api/mcp.ts";
 import { DynamoDecisionStore } from "../../shared/adapters/dynamo/decision-store.ts";
 import { DynamoGateDecisionStore } from "../../shared/adapters/dynamo/gate-decision-store.ts";
 import { DynamoCheckingDecisionStore } from "../../shared/adapters/dynamo/gate-read.ts";
+import { DynamoKnowledgeReader } from "../../shared/adapters/dynamo/kb-reader.ts";
 import { DynamoRecheckDecisionStore } from "../../shared/adapters/dynamo/recheck-decision-store.ts";
 import { createAwsRuntime, STORE_KEYS } from "../../shared/runtime/aws.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
@@ -79,9 +80,15 @@ describe("AWS runtime: the stores a function is built with", () => {
   // Its role may only read the state table: the KB's and the erasures' writes are not in its bundle.
   it("the decisions API reads the KB and the erasures, and a write names the store and the method", () => {
     const { kb, erasure } = createAwsRuntime(env, {}, DECISION_READ_STORES).deps;
-    for (const read of ["getAccount", "getPerson", "personIdByEmail", "suppressedAmong"] as const)
-      expect(kb[read], read).toBeTypeOf("function");
-    expect(erasure?.find).toBeTypeOf("function");
+    // The reader's own methods, and `in` says so of them alone.
+    for (const read of ["getAccount", "getPerson", "personIdByEmail", "suppressedAmong"] as const) {
+      expect(kb[read], read).toBe(DynamoKnowledgeReader.prototype[read]);
+      expect(read in kb, read).toBe(true);
+    }
+    for (const write of ["putAccount", "upsertAccount", "addSignals", "addSuppression"])
+      expect(write in kb, write).toBe(false);
+    expect(erasure && "find" in erasure).toBe(true);
+    expect(erasure && "scrub" in erasure).toBe(false);
     expect(() =>
       kb.addSuppression({ kind: "person", value: "p", reason: "test" }, "2026-01-01T00:00:00.000Z"),
     ).toThrow("this function reads the kb store only (addSuppression is not among its reads");

@@ -272,6 +272,8 @@ describe("UTC without Intl", () => {
         expect(startOfNextLocalDay(at, tz)).toBe(Date.UTC(2091, 4, 18));
       }
       expect(format).not.toHaveBeenCalled();
+      // An instant that is none is refused as Intl refused it.
+      expect(() => localDate(Number.NaN, "UTC")).toThrow(RangeError);
       // Another zone at the same instant does format (the spy sees Intl's calls).
       expect(localDate(at, "Asia/Tokyo")).toBe("2091-05-18");
       expect(format).toHaveBeenCalled();

@@ -1,5 +1,6 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
+import type { KnowledgeReads } from "../../ports.ts";
 import { batchGetAll, type Db, itemId } from "./db.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
@@ -19,7 +20,7 @@ export const entriesOf = (item: Record<string, unknown> | undefined): Suppressio
  * function whose role may only read the state table is built with this alone (the decisions API,
  * which explains why a person was contacted: shared/runtime/aws-stores.ts), 6 KB less.
  */
-export class DynamoKnowledgeReader {
+export class DynamoKnowledgeReader implements KnowledgeReads {
   constructor(protected readonly db: Db) {}
 
   async getAccount(accountId: string): Promise<Account | undefined> {
