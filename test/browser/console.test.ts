@@ -882,12 +882,16 @@ describe("console", () => {
     }
   });
 
+  // Two tabs and three hosted-UI round trips: it once ran over the default 60 s on the loaded 2-core
+  // CI machine (4-8 s alone or under load here).
   it("in AWS signing out in one tab signs the console's other tabs out too, each revoking its own", async () => {
     const s = await hostedSignIn({ json: { id_token: h.admin, refresh_token: "refresh-f" } }, () => ({
       json: { id_token: h.admin },
     }));
-    // A second tab of the same browser, signed in on its own (its own refresh token).
+    // A second tab of the same browser, signed in on its own (its own refresh token). With the first
+    // tab's step timeout (browser.ts): a step that hangs fails naming itself, not the test's timeout.
     const other = await b.context.newPage();
+    other.setDefaultTimeout(15_000);
     const revoked: Record<string, string>[] = [];
     try {
       await textOf(b.page.locator("h1")).toContain("Approvals");
@@ -934,7 +938,7 @@ describe("console", () => {
       await other.close();
       await s.close();
     }
-  });
+  }, 120_000);
 
   it("threw no script errors on any page", () => {
     expect(b.errors).toEqual([]);
