@@ -10,16 +10,10 @@ import type {
   Fact,
   LeadListEntry,
 } from "../../kb/types.ts";
-import { type Db, queryAll } from "./db.ts";
+import { type Db, queryAll, withoutKeys } from "./db.ts";
 import { agentKeys, type Key, stateKeys } from "./keys.ts";
 
 type Item = Record<string, unknown>;
-
-const strip = <T>(item: Item | undefined): T | undefined => {
-  if (!item) return undefined;
-  const { pk: _p, sk: _s, ...rest } = item;
-  return rest as T;
-};
 
 /** The agents' side of the structured ring, in the state table next to the records it extends. */
 export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
@@ -37,7 +31,7 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
     const res = await this.db.doc.send(
       new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
-    return strip<T>(res.Item);
+    return withoutKeys<T>(res.Item);
   }
 
   private async query(pk: string, skPrefix?: string): Promise<Item[]> {
@@ -74,7 +68,7 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
 
   async getAccounts(accountIds: string[]): Promise<Account[]> {
     const items = await this.batchGet(accountIds.map((id) => stateKeys.account(id)));
-    const byId = new Map(items.map((i) => [i.accountId as string, strip<Account>(i) as Account]));
+    const byId = new Map(items.map((i) => [i.accountId as string, withoutKeys<Account>(i) as Account]));
     return accountIds.flatMap((id) => (byId.has(id) ? [byId.get(id) as Account] : []));
   }
 
@@ -88,7 +82,7 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
     );
     const items = await this.batchGet(ids.map((id) => stateKeys.person(id)));
     return items
-      .map((i) => strip<Person>(i) as Person)
+      .map((i) => withoutKeys<Person>(i) as Person)
       .filter((p) => p.accountId === accountId)
       .sort((a, b) => a.personId.localeCompare(b.personId));
   }
@@ -99,7 +93,7 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
 
   async facts(accountId: string): Promise<Fact[]> {
     return (await this.query(agentKeys.accountPartition(accountId), agentKeys.factPrefix)).map(
-      (i) => strip<Fact>(i) as Fact,
+      (i) => withoutKeys<Fact>(i) as Fact,
     );
   }
 
@@ -113,7 +107,9 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
 
   async classifications(personIds: string[]): Promise<Map<string, Classification>> {
     const items = await this.batchGet(personIds.map((id) => agentKeys.classification(id)));
-    return new Map(items.map((i) => [i.personId as string, strip<Classification>(i) as Classification]));
+    return new Map(
+      items.map((i) => [i.personId as string, withoutKeys<Classification>(i) as Classification]),
+    );
   }
 
   async putCommittee(c: Committee): Promise<void> {
@@ -130,7 +126,7 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
 
   async leadList(date: string): Promise<LeadListEntry[]> {
     return (await this.query(agentKeys.leadListPartition(date)))
-      .map((i) => strip<LeadListEntry>(i) as LeadListEntry)
+      .map((i) => withoutKeys<LeadListEntry>(i) as LeadListEntry)
       .sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.rank - b.rank);
   }
 
@@ -200,7 +196,7 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
 
   async audienceSnapshots(): Promise<AudienceSnapshot[]> {
     return (await this.query(agentKeys.audiencePartition, "SYNCED#")).map((i) => {
-      const { rev: _rev, ...snapshot } = strip<AudienceSnapshot & { rev?: string }>(i) ?? {};
+      const { rev: _rev, ...snapshot } = withoutKeys<AudienceSnapshot & { rev?: string }>(i) ?? {};
       return snapshot as AudienceSnapshot;
     });
   }

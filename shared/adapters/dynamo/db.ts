@@ -7,6 +7,7 @@ import {
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
@@ -166,6 +167,19 @@ function durabilityBarrier(raw: DynamoDBClient, options: DbOptions, barriers: { 
     },
     { step: "initialize", priority: "low", name: "durabilityBarrier" },
   );
+}
+
+/** An item as a record: without its key attributes (undefined stays undefined). */
+export const withoutKeys = <T>(item: Record<string, unknown> | undefined): T | undefined => {
+  if (!item) return undefined;
+  const { pk: _p, sk: _s, ...rest } = item;
+  return rest as T;
+};
+
+/** One item of the state table, strongly consistent (what was written a moment ago is read). */
+export async function stateItem(db: Db, key: Key): Promise<Record<string, unknown> | undefined> {
+  return (await db.doc.send(new GetCommand({ TableName: db.tables.state, Key: key, ConsistentRead: true })))
+    .Item;
 }
 
 /** How `batchGetAll` names an item: its table's pk and sk. */

@@ -11,7 +11,7 @@ import type { SpecVersion } from "../../domain/spec-schema.ts";
 import { cellId, isRefusal, type ReviewTally, reviewCellOf } from "../../learning/rules.ts";
 import type { DraftPublish, DraftStore, Page, PageRequest } from "../../ports.ts";
 import { PageCursors } from "./cursor.ts";
-import { type Db, failedConditions } from "./db.ts";
+import { type Db, failedConditions, withoutKeys } from "./db.ts";
 import { steerKeys } from "./keys.ts";
 import { publishWith } from "./spec-store.ts";
 
@@ -19,12 +19,6 @@ type Item = Record<string, unknown>;
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]
 >[number];
-
-const strip = <T>(item: Item | undefined): T | undefined => {
-  if (!item) return undefined;
-  const { pk: _p, sk: _s, ...rest } = item;
-  return rest as T;
-};
 
 /**
  * The review tally's update for a decision's first human review, written in the review's own
@@ -63,7 +57,7 @@ export class DynamoDraftStore implements DraftStore {
         ConsistentRead: true,
       }),
     );
-    return strip<SpecDraft>(res.Item);
+    return withoutKeys<SpecDraft>(res.Item);
   }
 
   async bySource(source: string): Promise<SpecDraft | undefined> {
@@ -101,7 +95,7 @@ export class DynamoDraftStore implements DraftStore {
         ...(from ? { ExclusiveStartKey: from } : {}),
       };
       const res = await this.db.doc.send(new QueryCommand(input));
-      for (const i of res.Items ?? []) items.push(strip<SpecDraft>(i) as SpecDraft);
+      for (const i of res.Items ?? []) items.push(withoutKeys<SpecDraft>(i) as SpecDraft);
       from = res.LastEvaluatedKey;
     } while (from && items.length < q.limit);
     return from ? { items, cursor: await this.cursors.encode(listing, from) } : { items };
@@ -217,7 +211,7 @@ export class DynamoDraftStore implements DraftStore {
         ConsistentRead: true,
       }),
     );
-    const t = strip<ReviewTally>(res.Item);
+    const t = withoutKeys<ReviewTally>(res.Item);
     return t ? { ...t, reviewed: t.reviewed ?? 0, rejected: t.rejected ?? 0 } : undefined;
   }
 }

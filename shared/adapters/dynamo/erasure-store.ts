@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { KeyOwner } from "../../domain/personal-data.ts";
 import { emailHash, mentions, needleMatcher, redactor } from "../../domain/redact.ts";
 import type {
@@ -10,7 +10,7 @@ import type {
   ScrubResult,
 } from "../../ports.ts";
 import type { DataKeys } from "./data-keys.ts";
-import { type Db, queryAll } from "./db.ts";
+import { type Db, queryAll, stateItem, withoutKeys } from "./db.ts";
 import { agentKeys, type Key, stateKeys } from "./keys.ts";
 
 type Item = Record<string, unknown>;
@@ -289,11 +289,5 @@ export async function findErasure(
     : q.email
       ? stateKeys.erasedEmail(emailHash(q.email))
       : undefined;
-  if (!key) return undefined;
-  const res = await db.doc.send(
-    new GetCommand({ TableName: db.tables.state, Key: key, ConsistentRead: true }),
-  );
-  if (!res.Item) return undefined;
-  const { pk: _pk, sk: _sk, ...record } = res.Item;
-  return record as ErasureRecord;
+  return key ? withoutKeys<ErasureRecord>(await stateItem(db, key)) : undefined;
 }

@@ -1,14 +1,7 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
 import type { KnowledgeReads } from "../../ports.ts";
-import { batchGetAll, type Db, itemId } from "./db.ts";
+import { batchGetAll, type Db, itemId, stateItem, withoutKeys } from "./db.ts";
 import { type Key, stateKeys } from "./keys.ts";
-
-export const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
-  if (!item) return undefined;
-  const { pk: _p, sk: _s, ...rest } = item;
-  return rest as T;
-};
 
 /** The entries of a suppression item as read (none when there is no item). */
 export const entriesOf = (item: Record<string, unknown> | undefined): SuppressionEntry[] =>
@@ -24,14 +17,7 @@ export class DynamoKnowledgeReader implements KnowledgeReads {
   constructor(protected readonly db: Db) {}
 
   async getAccount(accountId: string): Promise<Account | undefined> {
-    const res = await this.db.doc.send(
-      new GetCommand({
-        TableName: this.db.tables.state,
-        Key: stateKeys.account(accountId),
-        ConsistentRead: true,
-      }),
-    );
-    return strip<Account>(res.Item);
+    return withoutKeys<Account>(await stateItem(this.db, stateKeys.account(accountId)));
   }
 
   async getPersonAndAccount(
@@ -43,27 +29,17 @@ export class DynamoKnowledgeReader implements KnowledgeReads {
       { table: this.db.tables.state, key: keys.person },
       { table: this.db.tables.state, key: keys.account },
     ]);
-    const person = strip<Person>(found.get(itemId(keys.person)));
-    const account = strip<Account>(found.get(itemId(keys.account)));
+    const person = withoutKeys<Person>(found.get(itemId(keys.person)));
+    const account = withoutKeys<Account>(found.get(itemId(keys.account)));
     return { ...(person ? { person } : {}), ...(account ? { account } : {}) };
   }
 
   async getPerson(personId: string): Promise<Person | undefined> {
-    const res = await this.db.doc.send(
-      new GetCommand({
-        TableName: this.db.tables.state,
-        Key: stateKeys.person(personId),
-        ConsistentRead: true,
-      }),
-    );
-    return strip<Person>(res.Item);
+    return withoutKeys<Person>(await stateItem(this.db, stateKeys.person(personId)));
   }
 
   async personIdByEmail(email: string): Promise<string | undefined> {
-    const res = await this.db.doc.send(
-      new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.email(email), ConsistentRead: true }),
-    );
-    return res.Item?.personId as string | undefined;
+    return (await stateItem(this.db, stateKeys.email(email)))?.personId as string | undefined;
   }
 
   async suppressedAmong(accountId: string, personIds: string[]) {

@@ -15,8 +15,8 @@ import type {
 import { storedSignal } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
-import { batchGetAll, type Db, failedConditions, itemId, queryAll } from "./db.ts";
-import { DynamoKnowledgeReader, entriesOf, strip, suppressionItems } from "./kb-reader.ts";
+import { batchGetAll, type Db, failedConditions, itemId, queryAll, withoutKeys } from "./db.ts";
+import { DynamoKnowledgeReader, entriesOf, suppressionItems } from "./kb-reader.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
 const MAX_SIGNALS = 500;
@@ -136,7 +136,7 @@ export class DynamoKnowledgeStore extends DynamoKnowledgeReader implements Knowl
       throw new NotFoundError(
         `account ${input.accountId} does not exist; PUT /v1/accounts/${input.accountId} first`,
       );
-    const existing = strip<Person>(found.get(itemId(wanted.person)));
+    const existing = withoutKeys<Person>(found.get(itemId(wanted.person)));
     // Who created the person is fixed by the write that created it; later upserts do not change it.
     const provenance = existing ? existing.createdBy : createdBy;
     const person: Person = {
