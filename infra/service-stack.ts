@@ -594,6 +594,7 @@ export class ServiceStack extends Stack {
       backlogs: world.backlogs,
       streamConsumers: { LedgerArchiver: workers.archiver.fn, WorkflowStarter: workers.starter.fn },
       stateMachine: this.workflow.stateMachine,
+      api: this.api.api,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
     });
     digest.alarmOn(alarms.topic);

@@ -7,7 +7,9 @@
  * and the shadow evidence says so. Learning off: nothing happens. Idempotent: a second run the same
  * day (EventBridge delivers at least once) finds the day's draft and makes none.
  */
-import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+
+import { lazy } from "../../shared/adapters/aws/powertools.ts";
+import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { DynamoAgentKnowledgeStore } from "../../shared/adapters/dynamo/agent-kb-store.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
@@ -28,7 +30,7 @@ export interface SignalsRefitWiring {
 }
 
 export const makeHandler = (wiring: () => SignalsRefitWiring) =>
-  lambdaHandler(async (event: unknown, tools) => {
+  meteredHandler(async (event: unknown, tools) => {
     parseWith(ScheduledEvent, event, "event");
     const { runtime, directory } = wiring();
     const tick = await signalsTick(runtime.deps, directory);

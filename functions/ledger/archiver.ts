@@ -1,5 +1,6 @@
 import type { DynamoDBStreamEvent } from "aws-lambda";
-import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { lazy } from "../../shared/adapters/aws/powertools.ts";
+import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { ledgerChanges } from "../../shared/adapters/aws/stream-records.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { s3Archive } from "../../shared/runtime/aws-s3.ts";
@@ -10,7 +11,7 @@ import { type ArchiveWriter, archiveLedgerChanges } from "../../shared/usecases/
  * mapping retries (bisecting) and sends what never succeeds to its DLQ.
  */
 export const makeHandler = (archive: () => ArchiveWriter) =>
-  lambdaHandler(async (event: DynamoDBStreamEvent, tools) => {
+  meteredHandler(async (event: DynamoDBStreamEvent, tools) => {
     const result = await archiveLedgerChanges({ archive: archive() }, ledgerChanges(event.Records));
     tools.metrics.addMetric("ArchivedRows", "Count", result.rows);
     return { objects: result.objects.length, rows: result.rows };

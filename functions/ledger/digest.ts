@@ -1,4 +1,5 @@
-import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { lazy } from "../../shared/adapters/aws/powertools.ts";
+import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { systemClock } from "../../shared/adapters/local/clock.ts";
 import { iso } from "../../shared/domain/time.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
@@ -22,7 +23,7 @@ const ScheduledEvent = z.object({
  * and seq, no content) and counted in the LedgerVerifyProblems metric, which an alarm watches.
  */
 export const makeHandler = (deps: () => LedgerDigestDeps) =>
-  lambdaHandler(async (event: unknown, tools) => {
+  meteredHandler(async (event: unknown, tools) => {
     parseWith(ScheduledEvent, event, "event");
     // One digest a day: a schedule delivered again, or retried after the digest was written, writes
     // no second one (the admin API's POST /v1/ledger/digest still writes on demand).

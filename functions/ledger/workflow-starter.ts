@@ -2,7 +2,8 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { EventBridgePublisher } from "../../shared/adapters/aws/event-bridge-publisher.ts";
 import { DynamoTransitionReader } from "../../shared/adapters/aws/ledger-transitions.ts";
-import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { lazy } from "../../shared/adapters/aws/powertools.ts";
+import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
 import { ledgerChanges } from "../../shared/adapters/aws/stream-records.ts";
 import { systemClock } from "../../shared/adapters/local/clock.ts";
@@ -29,7 +30,7 @@ type StarterDeps = Parameters<typeof startWorkflows>[0] & {
  * the retries ran out and up to a whole batch of good records was dropped with it.
  */
 export const makeHandler = (deps: () => StarterDeps) =>
-  lambdaHandler(async (event: DynamoDBStreamEvent, tools): Promise<DynamoDBBatchResponse> => {
+  meteredHandler(async (event: DynamoDBStreamEvent, tools): Promise<DynamoDBBatchResponse> => {
     const changes = ledgerChanges(event.Records);
     const starting = await startWorkflows(deps(), changes);
     const { started, failed } = starting;

@@ -5,7 +5,7 @@
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
-import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
+import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
 import { HubSpotOutcomeSearch } from "../../shared/adapters/connectors/hubspot-poll.ts";
 import { DynamoCheckpointStore } from "../../shared/adapters/dynamo/checkpoint-store.ts";
@@ -18,7 +18,7 @@ import { HUBSPOT_WEBHOOK_SECRET, parseDeployedConnectors } from "../../shared/ru
 import { pollHubSpotOutcomes } from "../../shared/usecases/hubspot-outcomes.ts";
 
 export const makeHandler = (runtime: () => AwsRuntime, secrets?: ConnectorSecrets) =>
-  lambdaHandler(async (_event: unknown, tools) => {
+  meteredHandler(async (_event: unknown, tools) => {
     const rt = runtime();
     secrets ??= new ConnectorSecrets(
       new SecretsManagerClient({ region: rt.env.AWS_REGION }),

@@ -5,7 +5,7 @@
  * event (EventBridge's own retries are for a function it could not invoke).
  */
 
-import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
+import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { SesEventDetail } from "../../shared/adapters/aws/ses-events.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
@@ -17,7 +17,7 @@ import { recordSesEvent, type WorldOutcomeResult } from "../../shared/usecases/w
 const Envelope = z.object({ source: z.literal("aws.ses"), "detail-type": z.string(), detail: z.unknown() });
 
 export const makeHandler = (runtime: () => AwsRuntime) =>
-  lambdaHandler(async (event: unknown, tools): Promise<WorldOutcomeResult> => {
+  meteredHandler(async (event: unknown, tools): Promise<WorldOutcomeResult> => {
     const envelope = parseWith(Envelope, event, "event");
     const detail = parseWith(SesEventDetail, envelope.detail, "detail");
     const result = await recordSesEvent(runtime().deps, detail);

@@ -13,7 +13,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import { handleFifoBatch } from "../../shared/adapters/aws/fifo-queue.ts";
-import { lambdaHandler } from "../../shared/adapters/aws/powertools.ts";
+import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
 import { type ContactEmails, HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import { crmLink, importedPersonOf, putCrmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
@@ -37,7 +37,7 @@ export interface WebhookEventsWiring {
 export const makeHandler = (w: WebhookEventsWiring) => {
   // Built with the token the secret held when built: rebuilt when a rotation changes it.
   let contacts: { token: string; emails: ContactEmails } | undefined;
-  return lambdaHandler(async (e: SQSEvent, tools): Promise<SQSBatchResponse> => {
+  return meteredHandler(async (e: SQSEvent, tools): Promise<SQSBatchResponse> => {
     const rt = w.runtime();
     const secrets =
       w.secrets ??

@@ -15,7 +15,8 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import { type FifoMessage, sendFifo, sha256 } from "../../shared/adapters/aws/fifo-queue.ts";
-import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { lazy } from "../../shared/adapters/aws/powertools.ts";
+import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import type { HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import { canonicalJson } from "../../shared/domain/canonical-json.ts";
 import { type AwsEnv, ConfigError, parseAwsEnv, required } from "../../shared/runtime/aws-env.ts";
@@ -66,7 +67,7 @@ export const webhookMessage = (event: HubSpotWebhookEvent): FifoMessage => {
 };
 
 export const makeHandler = (w: WebhookWiring) =>
-  lambdaHandler(async (e: APIGatewayProxyEventV2, tools): Promise<APIGatewayProxyStructuredResultV2> => {
+  meteredHandler(async (e: APIGatewayProxyEventV2, tools): Promise<APIGatewayProxyStructuredResultV2> => {
     const arrived = performance.now();
     const env = w.env();
     const secrets =

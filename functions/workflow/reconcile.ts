@@ -12,7 +12,8 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
-import { lambdaHandler, lazy } from "../../shared/adapters/aws/powertools.ts";
+import { lazy } from "../../shared/adapters/aws/powertools.ts";
+import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
@@ -61,7 +62,7 @@ export interface ReconcilerWiring {
 }
 
 export const makeHandler = (wiring: () => ReconcilerWiring) =>
-  lambdaHandler(async (_event: unknown, tools, context) => {
+  meteredHandler(async (_event: unknown, tools, context) => {
     const { runtime, staleMs, executor, workflows } = wiring();
     // Each handed over as it is found, on its own (one failed invoke must not keep the others stuck),
     // its failure caught at once: a rejection left unhandled while the scan goes on would end the run.

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import type { IHttpApi } from "aws-cdk-lib/aws-apigatewayv2";
 import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
@@ -27,6 +28,11 @@ export interface HarnessAlarmsProps {
    */
   streamConsumers?: Record<string, IFunction>;
   stateMachine: IStateMachine;
+  /**
+   * The HTTP API: an API function answers a failure it cannot map with a 500 (no function error), and
+   * emits no metric of its own for it (powertools.ts); the API's 5xx metric counts them.
+   */
+  api?: IHttpApi;
   /** Subscribed to the alarm topic when given. */
   email?: string;
 }
@@ -137,6 +143,17 @@ export class HarnessAlarms extends Construct {
         }),
       );
     }
+    if (props.api)
+      add(
+        new Alarm(this, "ApiServerErrors", {
+          alarmDescription: "The API answered 5xx: a route failed with an error it does not map",
+          metric: props.api.metricServerError({ period: Duration.minutes(5), statistic: "Sum" }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
     add(
       new Alarm(this, "WorkflowFailures", {
         alarmDescription: "Approval workflow executions failed, timed out or were aborted",

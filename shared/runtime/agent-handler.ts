@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
-import { lambdaHandler } from "../adapters/aws/powertools.ts";
+import { meteredHandler } from "../adapters/aws/powertools-metrics.ts";
 import { firesAt, parseCron } from "../agents/cron.ts";
 import type { AgentInvocation } from "../agents/definition.ts";
 import type { RunSummary } from "../agents/runner.ts";
@@ -108,7 +108,7 @@ export const CLAIM_LEASE_MS = 45_000;
 const CLAIM_RENEW_MS = 15_000;
 
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
-  lambdaHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
+  meteredHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
     const { agentId, runner, continueRun, claims, workspaceTimezone } = runtime();
     // The agent's due deferred proposals, within the function's time (the rest wait for the next run).
     const dueRetries = () =>

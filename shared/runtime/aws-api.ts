@@ -31,8 +31,6 @@ export function apiHandler(routes: Route[], runtime: () => ApiRuntime) {
         stage: rt.env.HARNESS_STAGE,
       });
     }
-    const result = await api(event);
-    if (result.statusCode >= 500) tools.metrics.addMetric("ServerErrors", "Count", 1);
-    return result;
+    return api(event);
   });
 }

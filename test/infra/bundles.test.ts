@@ -16,11 +16,21 @@ import { PROPOSALS_TABLE } from "../../shared/http/groups/proposals.ts";
 import { docOf } from "../../shared/http/route-docs.ts";
 
 describe("Lambda bundles", () => {
-  it("the proposals function: the gate, but no YAML parser, no HubSpot, no X-Ray SDK", async () => {
+  it("the proposals function: the gate, but no YAML parser, no HubSpot, no X-Ray SDK, no metrics", async () => {
     const { inputs } = await bundleContents("functions/api/proposals.ts");
     expect(has(inputs, "shared/usecases/gate.ts")).toBe(true);
-    for (const part of ["node_modules/yaml/", "@hubspot/", "aws-xray-sdk", "powertools/tracer"])
+    expect(has(inputs, "@aws-lambda-powertools/logger/")).toBe(true);
+    // Its 5xx are the HTTP API's metric (alarms.ts): Powertools' metrics only where a function emits one.
+    for (const part of [
+      "node_modules/yaml/",
+      "@hubspot/",
+      "aws-xray-sdk",
+      "powertools/tracer",
+      "@aws-lambda-powertools/metrics/",
+    ])
       expect(has(inputs, part), part).toBe(false);
+    const metered = await bundleContents("functions/ledger/archiver.ts");
+    expect(has(metered.inputs, "@aws-lambda-powertools/metrics/")).toBe(true);
   }, 60_000);
 
   it("another API group's function has neither the gate nor other groups' routes", async () => {

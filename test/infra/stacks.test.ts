@@ -254,6 +254,20 @@ describe("service stack", () => {
       ([, a]) => a.Properties.MetricName === "Errors",
     );
     expect(errorAlarms).toHaveLength(resources(t, "AWS::Lambda::Function").length);
+    // An API function's 500 is no function error: the HTTP API's own 5xx count alarms.
+    const apiId = resources(t, "AWS::ApiGatewayV2::Api").map(([id]) => id);
+    const serverErrors = resources(t, "AWS::CloudWatch::Alarm").filter(
+      ([, a]) => a.Properties.MetricName === "5xx",
+    );
+    expect(apiId).toHaveLength(1);
+    expect(serverErrors.map(([, a]) => a.Properties)).toEqual([
+      expect.objectContaining({
+        Namespace: "AWS/ApiGateway",
+        Statistic: "Sum",
+        Threshold: 0,
+        Dimensions: [{ Name: "ApiId", Value: { Ref: apiId[0] } }],
+      }),
+    ]);
     // Each consumer of the ledger's stream alarms when it falls behind: a stuck batch shows no error.
     const streamed = resources(t, "AWS::Lambda::EventSourceMapping")
       .filter(([, m]) => JSON.stringify(m.Properties.EventSourceArn).includes("StreamArn"))
