@@ -172,6 +172,21 @@ export interface DecisionStore {
   deleteDue(item: DueItem): Promise<void>;
 }
 
+/**
+ * What a function that only reads decisions asks of them (adapters/dynamo/decision-reader.ts): the
+ * agents' knowledge view, the watchers, the decisions API, the signals refit and the replay.
+ */
+export type DecisionReads = Pick<
+  DecisionStore,
+  | "getDecision"
+  | "lastKnown"
+  | "getContactState"
+  | "queryDecisions"
+  | "hasDecisionBy"
+  | "decisionsBetween"
+  | "events"
+>;
+
 export interface SpecStore {
   current(): Promise<SpecVersion | undefined>;
   get(version: number): Promise<SpecVersion | undefined>;

@@ -12,7 +12,7 @@ import type { Account, Person } from "../domain/kb.ts";
 import type { Spec } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
 import type { CommitteeRole } from "../domain/vocabulary.ts";
-import type { Clock, DecisionStore, KnowledgeReads, SpecStore } from "../ports.ts";
+import type { Clock, DecisionReads, KnowledgeReads, SpecStore } from "../ports.ts";
 import { type ContextItem, type ContextPacket, packContext } from "./context-packet.ts";
 import type { AgentKnowledgeStore, LearnedStore, MemoryStore } from "./ports.ts";
 import { icpTier } from "./scoring.ts";
@@ -36,7 +36,7 @@ export interface KnowledgeDeps {
   learned: LearnedStore;
   memory: MemoryStore;
   specs: SpecStore;
-  decisions: DecisionStore;
+  decisions: Pick<DecisionReads, "getDecision" | "getContactState" | "queryDecisions">;
   /**
    * A decision's status alone, nothing sealed opened (adapters/dynamo/decision-status.ts): what
    * `proposedBefore` asks where it is wired; else it reads the whole decision.

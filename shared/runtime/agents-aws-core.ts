@@ -27,8 +27,8 @@ import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
 import { DynamoRunClaims, type RunClaims } from "../adapters/dynamo/agent-run-claims.ts";
 import { DataKeys } from "../adapters/dynamo/data-keys.ts";
 import { createDb } from "../adapters/dynamo/db.ts";
+import { DynamoDecisionReader } from "../adapters/dynamo/decision-reader.ts";
 import { decisionStatus } from "../adapters/dynamo/decision-status.ts";
-import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoKnowledgeReader } from "../adapters/dynamo/kb-reader.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
@@ -186,8 +186,8 @@ export function agentsAwsRuntime(
     ...localDynamo(env),
   });
   const keys = new DataKeys(db, awsKeyWrapper(env));
-  // Not the gate's store (its read and transaction): an agent reads decisions, the gate writes them.
-  const decisions = new DynamoDecisionStore(db, keys);
+  // The reads alone (decision-reader.ts): an agent reads decisions, the gate writes them.
+  const decisions = new DynamoDecisionReader(db, keys);
   const specs = new DynamoSpecStore(db);
   const view = new KnowledgeView({
     clock,

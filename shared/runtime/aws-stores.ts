@@ -4,11 +4,15 @@
  * adapters; ALL_STORES (with the gate's, MCP_STORES) is for /mcp, whose tools serve routes of every group.
  */
 import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
-import { DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
+import { DynamoDecisionReader } from "../adapters/dynamo/decision-reader.ts";
+import { DynamoDecisionEventsStore, DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
 import { DynamoErasureStore, findErasure } from "../adapters/dynamo/erasure-store.ts";
 import { DynamoFlipStore } from "../adapters/dynamo/flip-store.ts";
-import { DynamoGateDecisionStore } from "../adapters/dynamo/gate-decision-store.ts";
+import {
+  DynamoGateDecisionStore,
+  DynamoProposalDecisionStore,
+} from "../adapters/dynamo/gate-decision-store.ts";
 import { DynamoCheckingDecisionStore } from "../adapters/dynamo/gate-read.ts";
 import { DynamoKnowledgeReader } from "../adapters/dynamo/kb-reader.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
@@ -18,7 +22,7 @@ import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { BOUNDED_DIRECTORY_FILL, DynamoTrustStore } from "../adapters/dynamo/trust-store.ts";
 import { ObservedKnowledgeStore } from "../kb/observed-store.ts";
-import type { ErasureStore, KnowledgeStore } from "../ports.ts";
+import type { DecisionStore, ErasureStore, KnowledgeStore } from "../ports.ts";
 import type { StoreParts, StoreSet } from "./aws.ts";
 import { ConfigError } from "./aws-env.ts";
 
@@ -53,16 +57,24 @@ function readsOnly<T extends object>(store: string, reads: object): T {
       // Not methods of a store: awaiting it, logging it, its symbols.
       if (method in target || typeof method === "symbol" || method === "then" || method === "toJSON")
         return Reflect.get(target, method);
-      return () => {
-        throw new ConfigError(
-          `this function reads the ${store} store only (${String(method)} is not among its reads: shared/runtime/aws-stores.ts)`,
+      // Rejected as the store's own methods fail (they are async): a caller's catch sees it.
+      return () =>
+        Promise.reject(
+          new ConfigError(
+            `this function reads the ${store} store only (${String(method)} is not among its reads: shared/runtime/aws-stores.ts)`,
+          ),
         );
-      };
     },
   }) as T;
 }
 /** The knowledge base read, not written: records, addresses, suppressions (kb-reader.ts). */
 const kbReads = (p: StoreParts) => readsOnly<KnowledgeStore>("kb", new DynamoKnowledgeReader(p.db));
+/**
+ * Decisions read, never moved on or written (decision-reader.ts): the functions whose role may not
+ * write the ledger, or that never do (the watchers, the signals refit, the replay, the decisions API).
+ */
+const decisionReads = (p: StoreParts) =>
+  readsOnly<DecisionStore>("decisions", new DynamoDecisionReader(p.db, p.keys, p.cursors));
 /** Whether a person was erased, and when: the erasure store's one read. */
 const erasureReads = (p: StoreParts) =>
   readsOnly<ErasureStore>("erasure", {
@@ -87,11 +99,13 @@ export const ALL_STORES: StoreSet = {
   consoleReads,
 };
 
-/** The decisions of a function that runs the gate: the only store that commits a decision. */
+/** The decisions of a function that runs the gate: the only stores that commit a decision. */
 const gateDecisions = (p: StoreParts) => new DynamoGateDecisionStore(p.db, p.keys, p.cursors);
+/** The proposals function's: the gate's read and commit, without listings or reviews. */
+const proposalDecisions = (p: StoreParts) => new DynamoProposalDecisionStore(p.db, p.keys, p.cursors);
 
 /** The gate: decisions (its state and ledger, one transaction) and spec versions. */
-export const GATE_STORES: StoreSet = { decisions: gateDecisions, specs };
+export const GATE_STORES: StoreSet = { decisions: proposalDecisions, specs };
 
 const withGate = (stores: StoreSet): StoreSet => ({ ...stores, decisions: gateDecisions });
 
@@ -132,14 +146,18 @@ export const RECONCILE_STORES: StoreSet = { decisions: checkingDecisions, specs,
  */
 export const RELEASE_STORES: StoreSet = { decisions: recheckDecisions, specs };
 
-/** Outcomes from the world (usecases/outcomes.ts): the decision, trust, suppression and pauses. */
-export const OUTCOME_STORES: StoreSet = { decisions, specs, trust, pauses, kb };
+/**
+ * Outcomes from the world (usecases/outcomes.ts): the decision (found by its idempotency tag, its
+ * ledger stream read and appended to), trust, suppression and pauses.
+ */
+const outcomeDecisions = (p: StoreParts) => new DynamoDecisionEventsStore(p.db, p.keys, p.cursors);
+export const OUTCOME_STORES: StoreSet = { decisions: outcomeDecisions, specs, trust, pauses, kb };
 
 /** The agent watchers: the KB change feed, executed records into the KB, learning from decisions. */
-export const WATCHER_STORES: StoreSet = { decisions, specs, kb };
+export const WATCHER_STORES: StoreSet = { decisions: decisionReads, specs, kb };
 
 /** The signals loop (usecases/signals-refit.ts): touches and their outcomes, spec versions, drafts. */
-export const SIGNALS_STORES: StoreSet = { decisions, specs, drafts };
+export const SIGNALS_STORES: StoreSet = { decisions: decisionReads, specs, drafts };
 
 /**
  * The decisions API (groups/decisions.ts): decisions and their ledgers, why a person was contacted
@@ -148,7 +166,7 @@ export const SIGNALS_STORES: StoreSet = { decisions, specs, drafts };
  * KB and the erasures by their reads alone (its role may only read the state table).
  */
 export const DECISION_READ_STORES: StoreSet = {
-  decisions,
+  decisions: decisionReads,
   specs,
   kb: kbReads,
   erasure: erasureReads,
@@ -157,7 +175,7 @@ export const DECISION_READ_STORES: StoreSet = {
 };
 
 /** A spec's replay (usecases/replay.ts): recorded decisions and spec versions, read only. */
-export const REPLAY_STORES: StoreSet = { decisions, specs };
+export const REPLAY_STORES: StoreSet = { decisions: decisionReads, specs };
 
 /** A spec's text validated and published (groups/specs.ts): spec versions only. */
 export const SPEC_STORES: StoreSet = { specs };
@@ -173,7 +191,7 @@ export const ERASURE_STORES: StoreSet = { decisions, kb, erasure };
  * and the decisions and spec a context packet and the KB reads are built from (aws-memory.ts). No
  * erasure store: erasure is its own function, the one that may scan and delete anywhere.
  */
-export const KNOWLEDGE_STORES: StoreSet = { decisions, specs, kb };
+export const KNOWLEDGE_STORES: StoreSet = { decisions: decisionReads, specs, kb };
 
 /**
  * The reviews API (groups/reviews.ts): approvals listed, approved, rejected and vetoed with the gate's

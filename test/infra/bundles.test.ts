@@ -151,14 +151,30 @@ describe("Lambda bundles", () => {
   it("the gate's side of the decision store only where the gate runs", async () => {
     const gate = await bundleContents("functions/api/proposals.ts");
     expect(has(gate.inputs, "shared/adapters/dynamo/gate-decision-store.ts")).toBe(true);
-    for (const entry of [
-      "functions/workflow/release.ts",
-      "functions/workflow/execute.ts",
-      "functions/agents/crm-import.ts",
-    ]) {
+    // The gate lists no decisions and records no review: the core beneath its commit.
+    for (const part of [
+      "shared/adapters/dynamo/decision-listings.ts",
+      "shared/adapters/dynamo/draft-store.ts",
+    ])
+      expect(has(gate.inputs, part), part).toBe(false);
+    for (const entry of ["functions/workflow/release.ts", "functions/workflow/execute.ts"]) {
       const { inputs } = await bundleContents(entry);
       expect(has(inputs, "shared/adapters/dynamo/decision-store.ts"), entry).toBe(true);
       for (const part of ["gate-decision-store.ts", "shared/adapters/dynamo/flip-store.ts"])
+        expect(has(inputs, part), `${entry}: ${part}`).toBe(false);
+    }
+  }, 60_000);
+
+  it("a function that only reads decisions carries no transition: the reader, without the store", async () => {
+    for (const entry of [
+      "functions/agents/crm-import.ts",
+      "functions/events/agent-watchers.ts",
+      "functions/learning/signals-refit.ts",
+      "functions/api/decisions.ts",
+    ]) {
+      const { inputs } = await bundleContents(entry);
+      expect(has(inputs, "shared/adapters/dynamo/decision-reader.ts"), entry).toBe(true);
+      for (const part of ["shared/adapters/dynamo/decision-store.ts", "gate-decision-store.ts"])
         expect(has(inputs, part), `${entry}: ${part}`).toBe(false);
     }
   }, 60_000);

@@ -5,8 +5,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { mcpExtras } from "../../functions/api/mcp.ts";
-import { DynamoDecisionStore } from "../../shared/adapters/dynamo/decision-store.ts";
-import { DynamoGateDecisionStore } from "../../shared/adapters/dynamo/gate-decision-store.ts";
+import { DynamoDecisionReader } from "../../shared/adapters/dynamo/decision-reader.ts";
+import {
+  DynamoDecisionEventsStore,
+  DynamoDecisionStore,
+} from "../../shared/adapters/dynamo/decision-store.ts";
+import {
+  DynamoGateDecisionStore,
+  DynamoProposalDecisionStore,
+} from "../../shared/adapters/dynamo/gate-decision-store.ts";
 import { DynamoCheckingDecisionStore } from "../../shared/adapters/dynamo/gate-read.ts";
 import { DynamoKnowledgeReader } from "../../shared/adapters/dynamo/kb-reader.ts";
 import { DynamoRecheckDecisionStore } from "../../shared/adapters/dynamo/recheck-decision-store.ts";
@@ -78,7 +85,7 @@ describe("AWS runtime: the stores a function is built with", () => {
   });
 
   // Its role may only read the state table: the KB's and the erasures' writes are not in its bundle.
-  it("the decisions API reads the KB and the erasures, and a write names the store and the method", () => {
+  it("the decisions API reads the KB and the erasures, and a write names the store and the method", async () => {
     const { kb, erasure } = createAwsRuntime(env, {}, DECISION_READ_STORES).deps;
     // The reader's own methods, and `in` says so of them alone.
     for (const read of ["getAccount", "getPerson", "personIdByEmail", "suppressedAmong"] as const) {
@@ -89,13 +96,53 @@ describe("AWS runtime: the stores a function is built with", () => {
       expect(write in kb, write).toBe(false);
     expect(erasure && "find" in erasure).toBe(true);
     expect(erasure && "scrub" in erasure).toBe(false);
-    expect(() =>
+    await expect(
       kb.addSuppression({ kind: "person", value: "p", reason: "test" }, "2026-01-01T00:00:00.000Z"),
-    ).toThrow("this function reads the kb store only (addSuppression is not among its reads");
-    expect(() => erasure?.scrub({} as never)).toThrow("reads the erasure store only (scrub");
+    ).rejects.toThrow("this function reads the kb store only (addSuppression is not among its reads");
+    await expect(erasure?.scrub({} as never)).rejects.toThrow("reads the erasure store only (scrub");
     // Awaiting the store is not calling a method on it.
     expect((kb as unknown as { then?: unknown }).then).toBeUndefined();
   });
+
+  // Their roles may not write the ledger, or they never do: the transitions, the sealing and the
+  // ledger chain's writes are not in their bundles (decision-reader.ts).
+  it.each([
+    ["watchers", WATCHER_STORES],
+    ["signals", SIGNALS_STORES],
+    ["decision reads", DECISION_READ_STORES],
+    ["replay", REPLAY_STORES],
+    ["knowledge", KNOWLEDGE_STORES],
+  ] as const)(
+    "the %s set reads decisions only: the reader's methods, and a write names the store",
+    async (_, stores) => {
+      const { decisions } = createAwsRuntime(env, {}, stores).deps;
+      for (const read of [
+        "getDecision",
+        "lastKnown",
+        "getContactState",
+        "queryDecisions",
+        "decisionsBetween",
+        "hasDecisionBy",
+        "events",
+      ] as const) {
+        expect(decisions[read], read).toBe(DynamoDecisionReader.prototype[read]);
+        expect(read in decisions, read).toBe(true);
+      }
+      for (const write of [
+        "transition",
+        "appendEvent",
+        "commitDecision",
+        "readGateContext",
+        "deleteDue",
+        "reviewTally",
+      ]) {
+        expect(write in decisions, write).toBe(false);
+        await expect(
+          (decisions as unknown as Record<string, (x?: unknown) => Promise<unknown>>)[write]?.({}),
+        ).rejects.toThrow(`this function reads the decisions store only (${write} is not among its reads`);
+      }
+    },
+  );
 
   it("a gate built from a lean set is given the stores it reads", () => {
     let given: Record<string, unknown> | undefined;
@@ -114,16 +161,16 @@ describe("AWS runtime: the stores a function is built with", () => {
   });
 
   it("only the gate's sets commit decisions; the others' decision stores refuse to", async () => {
-    for (const stores of [GATE_STORES, MCP_STORES])
-      expect(createAwsRuntime(env, {}, stores).deps.decisions).toBeInstanceOf(DynamoGateDecisionStore);
-    for (const stores of [
-      LIFECYCLE_STORES,
-      RECONCILE_STORES,
-      EXECUTOR_STORES,
-      OUTCOME_STORES,
-      WATCHER_STORES,
-      ALL_STORES,
-    ]) {
+    expect(createAwsRuntime(env, {}, MCP_STORES).deps.decisions).toBeInstanceOf(DynamoGateDecisionStore);
+    // The proposals function's: the gate's read and commit over the core, no listings, no reviews.
+    const proposals = createAwsRuntime(env, {}, GATE_STORES).deps.decisions;
+    expect(proposals).toBeInstanceOf(DynamoProposalDecisionStore);
+    expect(proposals).toBeInstanceOf(DynamoRecheckDecisionStore);
+    expect(proposals).not.toBeInstanceOf(DynamoDecisionStore);
+    await expect(proposals.queryDecisions({ status: "dispatched", limit: 1 })).rejects.toThrow(
+      "DynamoDecisionStore",
+    );
+    for (const stores of [LIFECYCLE_STORES, RECONCILE_STORES, EXECUTOR_STORES, OUTCOME_STORES, ALL_STORES]) {
       const { decisions } = createAwsRuntime(env, {}, stores).deps;
       expect(decisions).not.toBeInstanceOf(DynamoGateDecisionStore);
       // Refused before any request: nothing here has a table to reach.
@@ -132,7 +179,7 @@ describe("AWS runtime: the stores a function is built with", () => {
   });
 
   it("only the sets of functions that check or re-check read the gate's context; the others' stores refuse to", async () => {
-    for (const stores of [GATE_STORES, MCP_STORES, RECONCILE_STORES, ALL_STORES])
+    for (const stores of [MCP_STORES, RECONCILE_STORES, ALL_STORES])
       expect(createAwsRuntime(env, {}, stores).deps.decisions).toBeInstanceOf(DynamoCheckingDecisionStore);
     // The Release step and the executors re-check and list nothing: the core with the gate's read.
     for (const stores of [RELEASE_STORES, EXECUTOR_STORES]) {
@@ -146,11 +193,23 @@ describe("AWS runtime: the stores a function is built with", () => {
       await expect(decisions.dueItems(0, 1)).rejects.toThrow("DynamoDecisionStore");
       await expect(decisions.commitDecision({} as never)).rejects.toThrow("DynamoGateDecisionStore");
     }
-    for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES, WATCHER_STORES]) {
+    for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES]) {
       const { decisions } = createAwsRuntime(env, {}, stores).deps;
       expect(decisions).not.toBeInstanceOf(DynamoCheckingDecisionStore);
       await expect(decisions.readGateContext({} as never)).rejects.toThrow("DynamoCheckingDecisionStore");
     }
+  });
+
+  it("the outcome workers list decisions and read and append to their streams, and nothing more", async () => {
+    const { decisions } = createAwsRuntime(env, {}, OUTCOME_STORES).deps;
+    expect(decisions).toBeInstanceOf(DynamoDecisionEventsStore);
+    expect(decisions).not.toBeInstanceOf(DynamoDecisionStore);
+    await expect(decisions.decisionsBetween?.("a", "b", 1)).rejects.toThrow("DynamoDecisionStore");
+    await expect(decisions.dueItems(0, 1)).rejects.toThrow("DynamoDecisionStore");
+    // The full store is the events store with the rest of the listings.
+    expect(createAwsRuntime(env, {}, LIFECYCLE_STORES).deps.decisions).toBeInstanceOf(
+      DynamoDecisionEventsStore,
+    );
   });
 
   it("only the sets of functions that review count a review in its cell; the others refuse a review", () => {
@@ -164,14 +223,7 @@ describe("AWS runtime: the stores a function is built with", () => {
     // The reviews API and /mcp (and the local runtime) carry the tally and its rules code.
     for (const stores of [ALL_STORES, MCP_STORES, RECONCILE_STORES]) expect(tallyOf(stores)).not.toThrow();
     // The rest carry neither (1.3 KB less in each): a review there is refused, never left uncounted.
-    for (const stores of [
-      LIFECYCLE_STORES,
-      OUTCOME_STORES,
-      WATCHER_STORES,
-      RELEASE_STORES,
-      EXECUTOR_STORES,
-      SIGNALS_STORES,
-    ])
+    for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES, RELEASE_STORES, EXECUTOR_STORES, GATE_STORES])
       expect(tallyOf(stores)).toThrow("DynamoCheckingDecisionStore");
   });
 

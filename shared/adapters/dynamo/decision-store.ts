@@ -1,30 +1,20 @@
-import {
-  DeleteCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import type { Decision, LedgerEvent } from "../../domain/decision.ts";
 import type { Touch } from "../../domain/decision-types.ts";
-import { ConflictError, ContentionError, DependencyError, ValidationError } from "../../domain/errors.ts";
+import { ConflictError, ContentionError, DependencyError } from "../../domain/errors.ts";
 import {
   ERASED,
   erasedDecision,
   type KeyOwner,
-  openDecision,
-  openEvent,
   ownerOf,
   parseOwnerRef,
   sealDecision,
   sealEvent,
-  withheldDecision,
   withoutSecrets,
 } from "../../domain/personal-data.ts";
 import { DAY } from "../../domain/time.ts";
-import { STATUSES } from "../../domain/vocabulary.ts";
 import type {
   CommitConflict,
-  ContactState,
   DecisionCommit,
   DecisionQuery,
   DecisionStore,
@@ -34,31 +24,25 @@ import type {
   GateReadResult,
   Transition,
 } from "../../ports.ts";
-import { PageCursors } from "./cursor.ts";
-import type { DataKeys } from "./data-keys.ts";
-import { batchGetAll, type Db, failedConditions, itemId, ttlSeconds } from "./db.ts";
-import { DecisionVersions, type LoadedDecision } from "./decision-versions.ts";
-import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
-import { appendChained, chainWithRecord, HEAD_ATTR, headIn, prevHashAfter } from "./ledger-heads.ts";
+import { failedConditions, ttlSeconds } from "./db.ts";
+import {
+  decisionsBetween,
+  deleteDue,
+  dueItems,
+  hasDecisionBy,
+  ledgerEvents,
+  queryDecisions,
+} from "./decision-listings.ts";
+import { DynamoDecisionReads, type Item } from "./decision-reader.ts";
+import type { LoadedDecision } from "./decision-versions.ts";
+import { decisionStream, ledgerKeys, stateKeys } from "./keys.ts";
+import { appendChained, chainWithRecord, prevHashAfter } from "./ledger-heads.ts";
 
-export type Item = Record<string, unknown>;
+export type { Item } from "./decision-reader.ts";
+
 export type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]
 >[number];
-
-/** Keys, TTL, head and index keys: the store's bookkeeping on an item, not the domain's. */
-const BOOKKEEPING = new RegExp(`^(pk|sk|ttl|${HEAD_ATTR}|by[A-Z][a-z]+(Pk|Sk))$`);
-
-/**
- * An item without its bookkeeping, built by copying what stays rather than deleting what goes: a
- * `delete` turns the object into a slow dictionary, and every later spread of the decision paid for it.
- */
-export const strip = <T>(item: Item | undefined): T | undefined => {
-  if (!item) return undefined;
-  const rest: Item = {};
-  for (const k of Object.keys(item)) if (!BOOKKEEPING.test(k)) rest[k] = item[k];
-  return rest as T;
-};
 
 /**
  * An event on a decision whose person (or account) was erased: nothing seals it any more, so its free
@@ -88,17 +72,7 @@ const NO_GATE = "this decision store does not run the gate: DynamoGateDecisionSt
  * batched read and, for a person seen for the first time, created inside the gate's one transaction.
  * Reads open what they return; after an erasure they return the decision with its personal fields erased.
  */
-export class DynamoDecisionCore implements DecisionStore {
-  /** What this process wrote or read last of each decision (decision-versions.ts says what it serves). */
-  private readonly versions = new DecisionVersions();
-
-  constructor(
-    protected readonly db: Db,
-    protected readonly keys: DataKeys,
-    /** Signs page cursors; runtimes whose cursors reach clients pass a persistent key. */
-    protected readonly cursors: PageCursors = PageCursors.ephemeral(),
-  ) {}
-
+export class DynamoDecisionCore extends DynamoDecisionReads implements DecisionStore {
   /** The gate's one batched read: only the stores of the functions that check build it (gate-read.ts). */
   async readGateContext(_req: GateReadRequest): Promise<GateReadResult> {
     throw new Error(NO_CHECK);
@@ -121,70 +95,6 @@ export class DynamoDecisionCore implements DecisionStore {
     _commit: DecisionCommit,
   ): Promise<{ ok: true } | { ok: false; conflict: CommitConflict }> {
     throw new Error(NO_GATE);
-  }
-
-  async getDecision(decisionId: string): Promise<Decision | undefined> {
-    return (await this.loadDecision(decisionId))?.decision;
-  }
-
-  lastKnown(decisionId: string): Decision | undefined {
-    return this.versions.newest(decisionId)?.decision;
-  }
-
-  /**
-   * The decision, opened, with the key it was sealed under (absent when not sealed or erased). One
-   * request when this process knows whom the decision is sealed for (it decided or read it before):
-   * the decision item and that key together; else the item, then its key.
-   */
-  private async loadDecision(decisionId: string): Promise<LoadedDecision | undefined> {
-    const knownRef = this.versions.ownerRef(decisionId);
-    const knownOwner = knownRef ? parseOwnerRef(knownRef) : undefined;
-    let raw: Item | undefined;
-    let keyItem: Item | undefined;
-    if (knownOwner) {
-      const decisionKey = ledgerKeys.decision(decisionId);
-      const found = await batchGetAll(this.db, [
-        { table: this.db.tables.ledger, key: decisionKey },
-        { table: this.db.tables.state, key: stateKeys.dataKey(knownOwner) },
-      ]);
-      raw = found.get(itemId(decisionKey));
-      keyItem = found.get(itemId(stateKeys.dataKey(knownOwner)));
-    } else {
-      const res = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.tables.ledger,
-          KeyConditionExpression: "pk = :pk AND sk = :sk",
-          ExpressionAttributeValues: { ":pk": decisionStream(decisionId), ":sk": "DECISION" },
-          ConsistentRead: true,
-        }),
-      );
-      raw = res.Items?.[0];
-    }
-    if (!raw) return undefined;
-    const sealedFor = typeof raw.sealedFor === "string" ? raw.sealedFor : undefined;
-    const owner = sealedFor ? parseOwnerRef(sealedFor) : undefined;
-    const key = !owner
-      ? undefined
-      : sealedFor === knownRef
-        ? await this.keys.open(keyItem, owner)
-        : await this.keys.get(owner);
-    return this.remember(raw, key);
-  }
-
-  /**
-   * A decision item as stored (just read, or just written) opened with the key it was sealed with, and
-   * remembered (decision-versions.ts) with whom it is sealed for.
-   */
-  protected remember(raw: Item, key: Buffer | undefined): LoadedDecision {
-    const item = strip<Item>(raw) as Item;
-    const sealedFor = typeof item.sealedFor === "string" ? item.sealedFor : undefined;
-    const sealed = sealedFor && parseOwnerRef(sealedFor) ? { sealed: item.sealed, sealedFor } : undefined;
-    const decision = openDecision(item, sealed ? key : undefined);
-    // A key that no longer opens it (destroyed, then re-created) is no key.
-    const opens = sealed && key && !decision.erased;
-    const loaded = { decision, key: opens ? key : undefined, sealed, head: headIn(raw) };
-    this.versions.remember(loaded, sealed ? sealedFor : undefined);
-    return loaded;
   }
 
   /** The listings, ledger streams and due queue: only the full store (DynamoDecisionStore) reads them. */
@@ -338,22 +248,6 @@ export class DynamoDecisionCore implements DecisionStore {
     return noQueries();
   }
 
-  async getContactState(accountId: string): Promise<ContactState> {
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.tables.state,
-        KeyConditionExpression: "pk = :pk AND sk = :sk",
-        ExpressionAttributeValues: stateKeyValues(stateKeys.contact(accountId)),
-        ConsistentRead: true,
-      }),
-    );
-    const item = res.Items?.[0];
-    return {
-      touches: (item?.touches as Touch[] | undefined) ?? [],
-      version: (item?.version as number | undefined) ?? 0,
-    };
-  }
-
   dueItems(_now: number, _limit: number, _after?: DueItem): Promise<DueItem[]> {
     return noQueries();
   }
@@ -409,203 +303,50 @@ export class DynamoDecisionCore implements DecisionStore {
 }
 
 /**
- * Decisions with their listings (by person, account, agent, status; a time window), their ledger
- * events and the due queue: every function that lists or reads a ledger stream. The Release step and
- * the executors build the core only, which moves decisions on (recheck-decision-store.ts).
+ * The decisions moved on, listed by person, account, agent or status, and their ledger streams read
+ * and appended to: what the outcome workers (SES, HubSpot) do, without the time windows, the key-only
+ * agent question and the due queue of DynamoDecisionStore, which they never ask for.
  */
-export class DynamoDecisionStore extends DynamoDecisionCore {
-  override async queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
-    const [index, value] = q.personId
-      ? (["byPerson", ledgerKeys.indexPk.byPerson(q.personId)] as const)
-      : q.accountId
-        ? (["byAccount", ledgerKeys.indexPk.byAccount(q.accountId)] as const)
-        : q.agentId
-          ? (["byAgent", ledgerKeys.indexPk.byAgent(q.agentId)] as const)
-          : q.status
-            ? (["byStatus", ledgerKeys.indexPk.byStatus(q.status)] as const)
-            : [undefined, undefined];
-    if (!index)
-      throw new ValidationError([
-        { path: "", message: "give at least one of accountId, personId, agentId, status" },
-      ]);
-    const filters: string[] = [];
-    const values: Record<string, unknown> = { ":v": value };
-    const names: Record<string, string> = {};
-    const add = (field: "accountId" | "personId" | "agentId" | "status", v: string | undefined) => {
-      if (
-        v === undefined ||
-        (field === "personId" && index === "byPerson") ||
-        (field === "accountId" && index === "byAccount") ||
-        (field === "agentId" && index === "byAgent") ||
-        (field === "status" && index === "byStatus")
-      )
-        return;
-      filters.push(`#${field} = :${field}`);
-      names[`#${field}`] = field;
-      values[`:${field}`] = v;
-    };
-    add("accountId", q.accountId);
-    add("personId", q.personId);
-    add("agentId", q.agentId);
-    add("status", q.status);
-    // Verdict and spec version narrow whichever index was chosen; neither has an index of its own.
-    if (q.verdict !== undefined) {
-      filters.push("#verdict = :verdict");
-      names["#verdict"] = "verdict";
-      values[":verdict"] = q.verdict;
-    }
-    if (q.specVersion !== undefined) {
-      filters.push("#specVersion = :specVersion");
-      names["#specVersion"] = "specVersion";
-      values[":specVersion"] = q.specVersion;
-    }
-    // A cursor is bound to its index and partition: one from another listing is refused, not run. (The
-    // order is the reconciler's own, which no caller of the API sets, so its cursors are its own.)
-    const listing = `decisions/${index}/${value}`;
-    const startKey = q.cursor
-      ? await this.cursors.decode(listing, q.cursor, ["pk", "sk", `${index}Pk`, `${index}Sk`])
-      : undefined;
-    const input: QueryCommandInput = {
-      TableName: this.db.tables.ledger,
-      IndexName: index,
-      KeyConditionExpression: `${index}Pk = :v`,
-      ExpressionAttributeValues: values,
-      ScanIndexForward: !!q.oldestFirst,
-      Limit: q.limit,
-      ...(filters.length ? { FilterExpression: filters.join(" AND "), ExpressionAttributeNames: names } : {}),
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    };
-    const res = await this.db.doc.send(new QueryCommand(input));
-    const raw = (res.Items ?? []).map((i) => strip<Item>(i) as Item);
-    const keys = await this.keys.getMany(
-      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
-    );
-    const items = raw.map((i) =>
-      openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined),
-    );
-    return res.LastEvaluatedKey
-      ? { items, cursor: await this.cursors.encode(listing, res.LastEvaluatedKey) }
-      : { items };
+export class DynamoDecisionEventsStore extends DynamoDecisionCore {
+  override queryDecisions(q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
+    return queryDecisions(this.db, this.keys, this.cursors, q);
   }
 
-  override async decisionsBetween(
-    since: string,
-    until: string,
-    limit: number,
-    only?: DecisionsBetweenFilter,
-  ): Promise<{ items: Decision[]; more: boolean }> {
-    // Every decision is in exactly one status partition of byStatus, sorted by decidedAt: one range
-    // Query per status reads the window and nothing else. Stops once more than `limit` are read.
-    // `only` filters in the database (actionKind is stored in the clear): the other decisions are
-    // never returned, unmarshalled or unsealed. The signals refit reads touches over 90 days this
-    // way, a few percent of a window the data agents' record updates fill.
-    const filter = only
-      ? { FilterExpression: "actionKind = :kind", ExpressionAttributeValues: { ":kind": only.actionKind } }
-      : undefined;
-    const raw: Item[] = [];
-    for (const status of only?.statuses ?? STATUSES) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const res = await this.db.doc.send(
-          new QueryCommand({
-            TableName: this.db.tables.ledger,
-            IndexName: "byStatus",
-            KeyConditionExpression: "byStatusPk = :pk AND byStatusSk BETWEEN :from AND :to",
-            ...(filter ? { FilterExpression: filter.FilterExpression } : {}),
-            ExpressionAttributeValues: {
-              ":pk": ledgerKeys.indexPk.byStatus(status),
-              ":from": ledgerKeys.statusSortFrom(since),
-              ":to": ledgerKeys.statusSortTo(until),
-              ...filter?.ExpressionAttributeValues,
-            },
-            Limit: Math.min(1000, limit + 1 - raw.length),
-            ...(only?.newestFirst ? { ScanIndexForward: false } : {}),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        for (const i of res.Items ?? []) raw.push(strip<Item>(i) as Item);
-        startKey = res.LastEvaluatedKey;
-      } while (startKey && raw.length <= limit);
-      if (raw.length > limit) break;
-    }
-    // Without personal data no key is opened: no KMS call, no "key opened" record per person touched.
-    const withheld = only?.personalData === false;
-    const keys = withheld
-      ? new Map<string, Buffer>()
-      : await this.keys.getMany(raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])));
-    const seen = new Set<string>();
-    const items: Decision[] = [];
-    for (const i of raw.slice(0, limit)) {
-      const d = withheld
-        ? withheldDecision(i)
-        : openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined);
-      // A transition moves an item between status partitions; an index read during one may see it twice.
-      if (seen.has(d.decisionId)) continue;
-      seen.add(d.decisionId);
-      items.push(d);
-    }
-    return { items, more: raw.length > limit };
-  }
-
-  override async hasDecisionBy(agentId: string): Promise<boolean> {
-    // One item's keys from the index, never its attributes: the sealed personal fields stay unread,
-    // so no data key is fetched and (in AWS) no kms:Decrypt is needed, only the byAgent index read.
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.tables.ledger,
-        IndexName: "byAgent",
-        KeyConditionExpression: "byAgentPk = :v",
-        ExpressionAttributeValues: { ":v": ledgerKeys.indexPk.byAgent(agentId) },
-        ProjectionExpression: "pk, sk",
-        Limit: 1,
-      }),
-    );
-    return (res.Items?.length ?? 0) > 0;
-  }
-
-  override async events(stream: string): Promise<LedgerEvent[]> {
-    const raw: Item[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.doc.send(
-        new QueryCommand({
-          TableName: this.db.tables.ledger,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :e)",
-          ExpressionAttributeValues: { ":pk": stream, ":e": ledgerKeys.eventPrefix },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const i of res.Items ?? []) raw.push(strip<Item>(i) as Item);
-      startKey = res.LastEvaluatedKey;
-    } while (startKey);
-    const keys = await this.keys.getMany(
-      raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
-    );
-    return raw.map((i) => openEvent(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined));
+  override events(stream: string): Promise<LedgerEvent[]> {
+    return ledgerEvents(this.db, this.keys, stream);
   }
 
   /** Streams without a state item of their own keep their chain head in a head item (ledger-heads.ts). */
   override async appendEvent(event: Omit<LedgerEvent, "seq">): Promise<void> {
     await appendChained(this.db, event.stream, (seq) => this.eventItem({ ...event, seq }));
   }
-
-  override async dueItems(now: number, limit: number, after?: DueItem): Promise<DueItem[]> {
-    const res = await this.db.doc.send(
-      new QueryCommand({
-        TableName: this.db.tables.state,
-        KeyConditionExpression: "pk = :pk AND sk <= :upTo",
-        ExpressionAttributeValues: { ":pk": "DUE", ":upTo": stateKeys.dueUpTo(now) },
-        Limit: limit,
-        ConsistentRead: true,
-        ...(after ? { ExclusiveStartKey: stateKeys.due(after) } : {}),
-      }),
-    );
-    return (res.Items ?? []).map((i) => stateKeys.parseDue(i.sk as string));
-  }
-
-  override async deleteDue(item: DueItem): Promise<void> {
-    await this.db.doc.send(new DeleteCommand({ TableName: this.db.tables.state, Key: stateKeys.due(item) }));
-  }
 }
 
-const stateKeyValues = (k: Key) => ({ ":pk": k.pk, ":sk": k.sk });
+/**
+ * Decisions with all their listings (decision-listings.ts: by person, account, agent, status; a time
+ * window), their ledger events and the due queue: every function that lists or reads a ledger stream.
+ * The Release step and the executors build the core only, which moves decisions on
+ * (recheck-decision-store.ts); the functions that only read, the reader (decision-reader.ts).
+ */
+export class DynamoDecisionStore extends DynamoDecisionEventsStore {
+  override decisionsBetween(
+    since: string,
+    until: string,
+    limit: number,
+    only?: DecisionsBetweenFilter,
+  ): Promise<{ items: Decision[]; more: boolean }> {
+    return decisionsBetween(this.db, this.keys, since, until, limit, only);
+  }
+
+  override hasDecisionBy(agentId: string): Promise<boolean> {
+    return hasDecisionBy(this.db, agentId);
+  }
+
+  override dueItems(now: number, limit: number, after?: DueItem): Promise<DueItem[]> {
+    return dueItems(this.db, now, limit, after);
+  }
+
+  override deleteDue(item: DueItem): Promise<void> {
+    return deleteDue(this.db, item);
+  }
+}
