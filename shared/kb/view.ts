@@ -5,7 +5,7 @@
  */
 
 import { classifyTitle } from "../domain/checks/persona.ts";
-import { computeIntent, describeIntent } from "../domain/checks/quality.ts";
+import { describeIntent } from "../domain/checks/quality.ts";
 import type { Decision } from "../domain/decision.ts";
 import type { IntentReading, Touch } from "../domain/decision-types.ts";
 import type { Account, Person } from "../domain/kb.ts";
@@ -15,6 +15,7 @@ import type { CommitteeRole } from "../domain/vocabulary.ts";
 import type { Clock, DecisionReads, KnowledgeReads, SpecStore } from "../ports.ts";
 import { type ContextItem, type ContextPacket, packContext } from "./context-packet.ts";
 import type { AgentKnowledgeStore, LearnedStore, MemoryStore } from "./ports.ts";
+import { type RecordsDeps, RecordsView } from "./records-view.ts";
 import { icpTier } from "./scoring.ts";
 import type {
   AudienceSnapshot,
@@ -28,10 +29,7 @@ import type {
   TemplateStat,
 } from "./types.ts";
 
-export interface KnowledgeDeps {
-  clock: Clock;
-  /** Read only: an agent's context never writes the knowledge base (agents propose). */
-  kb: KnowledgeReads;
+export interface KnowledgeDeps extends RecordsDeps {
   agentKb: AgentKnowledgeStore;
   learned: LearnedStore;
   memory: MemoryStore;
@@ -52,46 +50,19 @@ export interface PersonaOf {
 
 const TOUCH_STATUSES = new Set(["executed", "dispatched", "scheduled", "pending_approval", "in_doubt"]);
 
-/** How long a read of the current spec is reused: agents read it on every step of every run. */
-const SPEC_CACHE_MS = 1000;
-
 /** Of an account's people, those the suppression list names; `account`: it names the account. */
 export interface DoNotTarget {
   account: boolean;
   people: Set<string>;
 }
 
-export class KnowledgeView {
-  private cached: { spec: Spec; at: number } | undefined;
+export class KnowledgeView extends RecordsView {
+  declare protected readonly d: KnowledgeDeps;
 
-  constructor(private readonly d: KnowledgeDeps) {}
-
-  async spec(): Promise<Spec> {
-    if (this.cached && Date.now() - this.cached.at < SPEC_CACHE_MS) return this.cached.spec;
-    const s = await this.d.specs.current();
-    if (!s) throw new Error("no spec has been published yet");
-    this.cached = { spec: s.spec, at: Date.now() };
-    return s.spec;
+  constructor(d: KnowledgeDeps) {
+    super(d);
   }
 
-  account(accountId: string): Promise<Account | undefined> {
-    return this.d.kb.getAccount(accountId);
-  }
-  person(personId: string): Promise<Person | undefined> {
-    return this.d.kb.getPerson(personId);
-  }
-  /**
-   * A person and an account (usually theirs, named by the event being handled) in one read where the
-   * store can; the caller checks `person.accountId` if it matters which account came back.
-   */
-  async personAndAccount(
-    personId: string,
-    accountId: string,
-  ): Promise<{ person?: Person; account?: Account }> {
-    if (this.d.kb.getPersonAndAccount) return this.d.kb.getPersonAndAccount(personId, accountId);
-    const [person, account] = await Promise.all([this.person(personId), this.account(accountId)]);
-    return { ...(person ? { person } : {}), ...(account ? { account } : {}) };
-  }
   peopleAt(accountId: string): Promise<Person[]> {
     return this.d.agentKb.peopleAt(accountId);
   }
@@ -168,15 +139,6 @@ export class KnowledgeView {
   async doNotTargetAt(accountId: string, personIds: string[]): Promise<DoNotTarget> {
     const { account, people } = await this.d.kb.suppressedAmong(accountId, personIds);
     return { account, people: account ? new Set(personIds) : people };
-  }
-
-  /** Intent as the gate computes it: the spec's weights in force (a refit reaches them via a weights draft). */
-  async intent(account: Account): Promise<IntentReading> {
-    return computeIntent(await this.spec(), account, this.d.clock.now());
-  }
-
-  async tier(account: Account): Promise<{ tier: IcpTier; reasons: string[] }> {
-    return icpTier(await this.spec(), account);
   }
 
   /** A person's persona: the recorded classification if any, else the spec's title rules. */

@@ -18,7 +18,7 @@ import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
 import { type IngestDeps, ingestExecuted } from "../agents/watchers/ingest.ts";
 import { KB_WATCHER_EVENTS, watchKnowledge } from "../agents/watchers/kb-watcher.ts";
 import { type LearningDeps, learnFrom } from "../agents/watchers/learning.ts";
-import { KnowledgeView } from "../kb/view.ts";
+import { RecordsView } from "../kb/records-view.ts";
 import type { DomainEvent } from "../ports.ts";
 import type { AwsRuntime } from "./aws.ts";
 
@@ -34,7 +34,8 @@ export function createAgentWatchers(rt: AwsRuntime): AgentWatchers {
   const agentKb = new DynamoAgentKnowledgeStore(rt.db);
   const learned = new DynamoLearnedStore(rt.db);
   const memory = new DynamoMemoryStore(rt.db);
-  const view = new KnowledgeView({ clock, kb, agentKb, learned, memory, specs, decisions });
+  // The records and the spec: all the watchers read through a view (records-view.ts).
+  const view = new RecordsView({ clock, kb, specs });
   const ingestDeps: IngestDeps = { clock, events, decisions, kb, agentKb, memory, view };
   const learningDeps: LearningDeps = { decisions, learned };
   const knowledge: Watcher = {

@@ -4,7 +4,7 @@
  * adapters; ALL_STORES (with the gate's, MCP_STORES) is for /mcp, whose tools serve routes of every group.
  */
 import { DynamoConsoleReader } from "../adapters/dynamo/console-reader.ts";
-import { DynamoDecisionReader } from "../adapters/dynamo/decision-reader.ts";
+import { DynamoDecisionReader, DynamoDecisionReads } from "../adapters/dynamo/decision-reader.ts";
 import { DynamoDecisionEventsStore, DynamoDecisionStore } from "../adapters/dynamo/decision-store.ts";
 import { DynamoDraftStore } from "../adapters/dynamo/draft-store.ts";
 import { DynamoErasureStore, findErasure } from "../adapters/dynamo/erasure-store.ts";
@@ -75,6 +75,9 @@ const kbReads = (p: StoreParts) => readsOnly<KnowledgeStore>("kb", new DynamoKno
  */
 const decisionReads = (p: StoreParts) =>
   readsOnly<DecisionStore>("decisions", new DynamoDecisionReader(p.db, p.keys, p.cursors));
+/** A decision by its id and an account's contact state, without the listings: the watchers' reads. */
+const decisionByIds = (p: StoreParts) =>
+  readsOnly<DecisionStore>("decisions", new DynamoDecisionReads(p.db, p.keys, p.cursors));
 /** Whether a person was erased, and when: the erasure store's one read. */
 const erasureReads = (p: StoreParts) =>
   readsOnly<ErasureStore>("erasure", {
@@ -154,7 +157,7 @@ const outcomeDecisions = (p: StoreParts) => new DynamoDecisionEventsStore(p.db, 
 export const OUTCOME_STORES: StoreSet = { decisions: outcomeDecisions, specs, trust, pauses, kb };
 
 /** The agent watchers: the KB change feed, executed records into the KB, learning from decisions. */
-export const WATCHER_STORES: StoreSet = { decisions: decisionReads, specs, kb };
+export const WATCHER_STORES: StoreSet = { decisions: decisionByIds, specs, kb };
 
 /** The signals loop (usecases/signals-refit.ts): touches and their outcomes, spec versions, drafts. */
 export const SIGNALS_STORES: StoreSet = { decisions: decisionReads, specs, drafts };

@@ -177,6 +177,15 @@ describe("Lambda bundles", () => {
       for (const part of ["shared/adapters/dynamo/decision-store.ts", "gate-decision-store.ts"])
         expect(has(inputs, part), `${entry}: ${part}`).toBe(false);
     }
+    // The watchers read decisions by id only, and records through the records view: no listings, no
+    // agents' knowledge view (its memory search, learned ring and context packets).
+    const watchers = await bundleContents("functions/events/agent-watchers.ts");
+    for (const part of [
+      "shared/adapters/dynamo/decision-listings.ts",
+      "shared/kb/view.ts",
+      "context-packet.ts",
+    ])
+      expect(has(watchers.inputs, part), part).toBe(false);
   }, 60_000);
 
   // A group's function imports its own route arrays: shared modules export one per group (agent-routes.ts,
@@ -273,6 +282,9 @@ describe("Lambda bundles", () => {
     // with their re-check at the send and without the decision listings (recheck-decision-store.ts).
     "functions/workflow/execute.ts",
     "functions/events/execute-allowed.ts",
+    // The agents' watchers: the records view (records-view.ts), not the agents' knowledge view, and a
+    // decision by its id without the listings.
+    "functions/events/agent-watchers.ts",
   ])(
     "%s is within the size bound, with zod/mini and not zod's classic API",
     async (entry) => {
@@ -292,7 +304,6 @@ describe("Lambda bundles", () => {
   // Powertools), but every schema they build is zod/mini: one classic schema imported again would add
   // ~60 KB of zod. Only the entries that carry the MCP SDK (which imports classic zod) are not here.
   it.each([
-    "functions/events/agent-watchers.ts",
     "functions/webhooks/hubspot-events.ts",
     "functions/outcomes/hubspot-poll.ts",
     "functions/api/proposals.ts",

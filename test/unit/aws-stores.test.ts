@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { mcpExtras } from "../../functions/api/mcp.ts";
-import { DynamoDecisionReader } from "../../shared/adapters/dynamo/decision-reader.ts";
+import { DynamoDecisionReader, DynamoDecisionReads } from "../../shared/adapters/dynamo/decision-reader.ts";
 import {
   DynamoDecisionEventsStore,
   DynamoDecisionStore,
@@ -107,7 +107,6 @@ describe("AWS runtime: the stores a function is built with", () => {
   // Their roles may not write the ledger, or they never do: the transitions, the sealing and the
   // ledger chain's writes are not in their bundles (decision-reader.ts).
   it.each([
-    ["watchers", WATCHER_STORES],
     ["signals", SIGNALS_STORES],
     ["decision reads", DECISION_READ_STORES],
     ["replay", REPLAY_STORES],
@@ -197,6 +196,18 @@ describe("AWS runtime: the stores a function is built with", () => {
       const { decisions } = createAwsRuntime(env, {}, stores).deps;
       expect(decisions).not.toBeInstanceOf(DynamoCheckingDecisionStore);
       await expect(decisions.readGateContext({} as never)).rejects.toThrow("DynamoCheckingDecisionStore");
+    }
+  });
+
+  it("the watchers read a decision by its id and an account's contact state, and list none", async () => {
+    const { decisions } = createAwsRuntime(env, {}, WATCHER_STORES).deps;
+    for (const read of ["getDecision", "lastKnown", "getContactState"] as const)
+      expect(decisions[read], read).toBe(DynamoDecisionReads.prototype[read]);
+    for (const other of ["queryDecisions", "events", "transition"] as const) {
+      expect(other in decisions, other).toBe(false);
+      await expect(decisions[other]({} as never)).rejects.toThrow(
+        `this function reads the decisions store only (${other} is not among its reads`,
+      );
     }
   });
 

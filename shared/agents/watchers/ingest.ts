@@ -10,8 +10,8 @@ import { leaveOut } from "../../domain/list-sync-people.ts";
 import { ERASED } from "../../domain/personal-data.ts";
 import { iso } from "../../domain/time.ts";
 import type { AgentKnowledgeStore, MemoryStore } from "../../kb/ports.ts";
+import type { RecordsView } from "../../kb/records-view.ts";
 import type { AudienceSnapshot } from "../../kb/types.ts";
-import type { KnowledgeView } from "../../kb/view.ts";
 import type { Clock, DecisionStore, DomainEvent, EventPublisher, KnowledgeStore } from "../../ports.ts";
 import { AGENT_EVENTS, ExecutedEvent } from "../events.ts";
 import { CrmUpdate, ListSyncPayload } from "../records.ts";
@@ -24,7 +24,7 @@ export interface IngestDeps {
   kb: KnowledgeStore;
   agentKb: AgentKnowledgeStore;
   memory: MemoryStore;
-  view: KnowledgeView;
+  view: RecordsView;
 }
 
 export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Promise<void> {

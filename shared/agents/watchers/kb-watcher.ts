@@ -8,8 +8,8 @@ import { iso } from "../../domain/time.ts";
 import { parseWith } from "../../domain/validation.ts";
 import * as z from "../../domain/zod-mini.ts";
 import type { AgentKnowledgeStore } from "../../kb/ports.ts";
+import type { RecordsView } from "../../kb/records-view.ts";
 import { icpTier } from "../../kb/scoring.ts";
-import type { KnowledgeView } from "../../kb/view.ts";
 import type { Clock, DomainEvent, EventPublisher } from "../../ports.ts";
 import { AccountEvent, AGENT_EVENTS, PersonEvent } from "../events.ts";
 
@@ -17,7 +17,7 @@ export interface WatcherDeps {
   clock: Clock;
   events: EventPublisher;
   agentKb: AgentKnowledgeStore;
-  view: KnowledgeView;
+  view: RecordsView;
 }
 
 export const KB_WATCHER_EVENTS = [AGENT_EVENTS.accountPut, AGENT_EVENTS.personPut, AGENT_EVENTS.signalsAdded];
