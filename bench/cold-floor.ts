@@ -1,6 +1,6 @@
 /**
  * The least a function of the harness carries, measured by bench/bundles.ts beside every function:
- * Powertools' handler (logger, metrics, middy), the zod-parsed environment and the DynamoDB document
+ * Powertools' handler (logger, middy; metrics only where a function emits one), the zod-parsed environment and the DynamoDB document
  * client, built on the first invocation as every function builds its wiring, and one read through it.
  * Its cold start against the DynamoDB-only handlers is the floor of the ratio bound: a function that
  * does anything more (reads more, validates its input, calls a second AWS service) starts no faster.

@@ -10,7 +10,8 @@
 
 import { lazy } from "../../shared/adapters/aws/powertools.ts";
 import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
-import { DynamoAgentKnowledgeStore } from "../../shared/adapters/dynamo/agent-kb-store.ts";
+import { accountsByIds, directoryAccountIds } from "../../shared/adapters/dynamo/agent-kb-store.ts";
+import type { Db } from "../../shared/adapters/dynamo/db.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
@@ -47,16 +48,15 @@ export const makeHandler = (wiring: () => SignalsRefitWiring) =>
     return summary;
   });
 
+/** The account directory as the deployed loop reads it: its two reads, not the agents' store (agent-kb-store.ts). */
+export const directoryOf = (db: Db): AccountDirectory => ({
+  accountIds: () => directoryAccountIds(db),
+  accounts: (ids: string[]) => accountsByIds(db, ids),
+});
+
 export const handler = makeHandler(
   lazy(() => {
     const runtime = createAwsRuntime(parseAwsEnv(), {}, SIGNALS_STORES);
-    const agentKb = new DynamoAgentKnowledgeStore(runtime.db);
-    return {
-      runtime,
-      directory: {
-        accountIds: () => agentKb.listAccountIds(),
-        accounts: (ids: string[]) => agentKb.getAccounts(ids),
-      },
-    };
+    return { runtime, directory: directoryOf(runtime.db) };
   }),
 );

@@ -6,7 +6,7 @@
  * account directory, and a second delivery of the same day's event makes no second draft.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeHandler } from "../../functions/learning/signals-refit.ts";
+import { directoryOf, makeHandler } from "../../functions/learning/signals-refit.ts";
 import { DynamoAgentKnowledgeStore } from "../../shared/adapters/dynamo/agent-kb-store.ts";
 import { ValidationError } from "../../shared/domain/errors.ts";
 import { SIGNALS_STORES } from "../../shared/runtime/aws-stores.ts";
@@ -76,10 +76,8 @@ const ctx = lambdaContext("dev-harness-signals-refit");
 const handler = () =>
   makeHandler(() => ({
     runtime: awsRuntimeFor(rt, { stores: SIGNALS_STORES }),
-    directory: {
-      accountIds: () => agentKb.listAccountIds(),
-      accounts: (ids: string[]) => agentKb.getAccounts(ids),
-    },
+    // The deployed entry's own directory reads.
+    directory: directoryOf(rt.db),
   }));
 
 describe("EventBridge schedule: the signals loop", () => {
@@ -111,5 +109,14 @@ describe("EventBridge schedule: the signals loop", () => {
     const again = (await handler()(fixture("eventbridge-scheduled-event.json"), ctx)) as { action: string };
     expect(again.action).toBe("shadow");
     expect((await rt.deps.specs.current())?.version).toBe(current?.version);
+  });
+
+  it("reads the directory as the entry wires it: every id, sorted; the accounts asked for, in that order, the unknown left out", async () => {
+    const directory = directoryOf(rt.db);
+    const ids = await directory.accountIds();
+    expect(ids).toHaveLength(12);
+    expect(ids).toEqual([...ids].sort());
+    const accounts = await directory.accounts(["sru1", "nobody", "srw0"]);
+    expect(accounts.map((a) => a.accountId)).toEqual(["sru1", "srw0"]);
   });
 });

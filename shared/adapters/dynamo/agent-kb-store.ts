@@ -10,10 +10,37 @@ import type {
   Fact,
   LeadListEntry,
 } from "../../kb/types.ts";
-import { type Db, queryAll, withoutKeys } from "./db.ts";
+import { batchGetAll, type Db, itemId, queryAll, withoutKeys } from "./db.ts";
 import { agentKeys, type Key, stateKeys } from "./keys.ts";
 
 type Item = Record<string, unknown>;
+
+/**
+ * The account directory's reads, apart from the store so that a function reading only them (the
+ * signals refit scales its fit on the directory) carries neither the agents' other records nor their
+ * writes. Every account id the directory holds, sorted.
+ */
+export async function directoryAccountIds(db: Db): Promise<string[]> {
+  const items = await queryAll(db, {
+    TableName: db.tables.state,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": agentKeys.directoryPartition },
+    ConsistentRead: true,
+  });
+  return items.map((i) => i.accountId as string).sort();
+}
+
+/** The accounts of these ids that exist, in the order asked. */
+export async function accountsByIds(db: Db, accountIds: string[]): Promise<Account[]> {
+  const found = await batchGetAll(
+    db,
+    accountIds.map((id) => ({ table: db.tables.state, key: stateKeys.account(id) })),
+  );
+  return accountIds.flatMap((id) => {
+    const item = found.get(itemId(stateKeys.account(id)));
+    return item ? [withoutKeys<Account>(item) as Account] : [];
+  });
+}
 
 /** The agents' side of the structured ring, in the state table next to the records it extends. */
 export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
@@ -62,14 +89,12 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
     await this.put(agentKeys.directoryAccount(accountId), { accountId });
   }
 
-  async listAccountIds(): Promise<string[]> {
-    return (await this.query(agentKeys.directoryPartition)).map((i) => i.accountId as string).sort();
+  listAccountIds(): Promise<string[]> {
+    return directoryAccountIds(this.db);
   }
 
-  async getAccounts(accountIds: string[]): Promise<Account[]> {
-    const items = await this.batchGet(accountIds.map((id) => stateKeys.account(id)));
-    const byId = new Map(items.map((i) => [i.accountId as string, withoutKeys<Account>(i) as Account]));
-    return accountIds.flatMap((id) => (byId.has(id) ? [byId.get(id) as Account] : []));
+  getAccounts(accountIds: string[]): Promise<Account[]> {
+    return accountsByIds(this.db, accountIds);
   }
 
   async indexPerson(accountId: string, personId: string): Promise<void> {
