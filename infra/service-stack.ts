@@ -7,7 +7,7 @@ import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
-import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ILogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
 import { defaultRetryPolicy } from "../shared/adapters/connectors/retry.ts";
@@ -241,6 +241,8 @@ export class ServiceStack extends Stack {
     ]);
     const cursorKey = new CursorKey(this, "CursorKey", { stage });
     const apiFunctions = {} as Record<Route["group"], IFunction>;
+    // Where an API function logs the failures it answers 500 (alarms.ts counts them).
+    const apiLogs: Record<string, ILogGroup> = {};
     // Downstream MCP servers' names and URLs, for GET /v1/tools and /mcp's tool lists: listed without
     // their headers, whose secrets only the executors may read (constructs/world-io.ts).
     const listing = listingConnectorsConfig(config.connectors);
@@ -270,6 +272,7 @@ export class ServiceStack extends Stack {
       }
       if (paginated.has(group)) cursorKey.grantRead(f.role);
       apiFunctions[group] = f.fn;
+      apiLogs[`Api${pascal(group)}`] = f.logGroup;
     }
     const auth = new HarnessAuth(this, "Auth", { stage });
     // The web console: a private bucket behind CloudFront, signing in with the same user pool and groups.
@@ -297,6 +300,7 @@ export class ServiceStack extends Stack {
       // Gateway's 30 s, with time to answer.
       timeout: Duration.seconds(29),
     });
+    apiLogs.ApiMcp = mcp.logGroup;
     grant(mcp, { state: RW, ledger: LEDGER_RW, indexes: true, personKeys: "create" });
     addMcpRoutes(this.api, mcp.fn);
     if (listing)
@@ -394,8 +398,8 @@ export class ServiceStack extends Stack {
     grant(executeAllowed, lifecycle);
 
     // The agents' watchers: KB change feed -> agent events, executed records -> KB, learning loops.
-    // They write the KB, the agents' KB items and learned stats (state table), read decisions and
-    // the spec (state), decisions (ledger, and its indexes for the knowledge view), publish events.
+    // They write the KB, the agents' KB items and learned stats (state table), read the spec (state)
+    // and a decision by its key (ledger; no index: they list none, runtime/aws-stores.ts), publish events.
     const agentWatchers = fn(
       "AgentWatchers",
       "functions/events/agent-watchers.ts",
@@ -405,7 +409,6 @@ export class ServiceStack extends Stack {
     grant(agentWatchers, {
       state: RW,
       ledger: DDB.read,
-      indexes: true,
       publish: true,
       personKeys: "open",
       deletes: KB_MOVES,
@@ -594,7 +597,7 @@ export class ServiceStack extends Stack {
       backlogs: world.backlogs,
       streamConsumers: { LedgerArchiver: workers.archiver.fn, WorkflowStarter: workers.starter.fn },
       stateMachine: this.workflow.stateMachine,
-      api: this.api.api,
+      apiLogs,
       ...(config.alarmEmail ? { email: config.alarmEmail } : {}),
     });
     digest.alarmOn(alarms.topic);

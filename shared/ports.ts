@@ -174,7 +174,7 @@ export interface DecisionStore {
 
 /**
  * What a function that only reads decisions asks of them (adapters/dynamo/decision-reader.ts): the
- * agents' knowledge view, the watchers, the decisions API, the signals refit and the replay.
+ * agents' knowledge view, the decisions and knowledge APIs, the signals refit and the replay.
  */
 export type DecisionReads = Pick<
   DecisionStore,

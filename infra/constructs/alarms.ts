@@ -1,10 +1,10 @@
 import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
-import type { IHttpApi } from "aws-cdk-lib/aws-apigatewayv2";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { FilterPattern, type ILogGroup, MetricFilter } from "aws-cdk-lib/aws-logs";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
@@ -29,10 +29,13 @@ export interface HarnessAlarmsProps {
   streamConsumers?: Record<string, IFunction>;
   stateMachine: IStateMachine;
   /**
-   * The HTTP API: an API function answers a failure it cannot map with a 500 (no function error), and
-   * emits no metric of its own for it (powertools.ts); the API's 5xx metric counts them.
+   * The log groups of the functions that answer HTTP (the API groups', /mcp's): a failure the API core
+   * cannot map is answered 500 (no function error) and logged as "unexpected error"
+   * (shared/http/respond.ts). A metric filter counts those lines; the functions emit no metric of their
+   * own for it (powertools.ts). Not the HTTP API's 5xx count, which also holds the answers that are
+   * meant (a 503 "retry" on contention, the HubSpot webhook's 500 that has HubSpot send again).
    */
-  api?: IHttpApi;
+  apiLogs?: Record<string, ILogGroup>;
   /** Subscribed to the alarm topic when given. */
   email?: string;
 }
@@ -143,11 +146,25 @@ export class HarnessAlarms extends Construct {
         }),
       );
     }
-    if (props.api)
+    const apiLogs = Object.entries(props.apiLogs ?? {});
+    for (const [name, logGroup] of apiLogs)
+      new MetricFilter(this, `${name}UnexpectedErrors`, {
+        logGroup,
+        filterPattern: FilterPattern.stringValue("$.message", "=", "unexpected error"),
+        metricNamespace: "AgentHarness",
+        metricName: "ApiUnexpectedErrors",
+        metricValue: "1",
+      });
+    if (apiLogs.length)
       add(
-        new Alarm(this, "ApiServerErrors", {
-          alarmDescription: "The API answered 5xx: a route failed with an error it does not map",
-          metric: props.api.metricServerError({ period: Duration.minutes(5), statistic: "Sum" }),
+        new Alarm(this, "ApiUnexpectedErrors", {
+          alarmDescription: "An API route failed with an error it does not map (answered 500)",
+          metric: new Metric({
+            namespace: "AgentHarness",
+            metricName: "ApiUnexpectedErrors",
+            period: Duration.minutes(5),
+            statistic: "Sum",
+          }),
           threshold: 0,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,

@@ -12,7 +12,7 @@ import type { Account, Person } from "../domain/kb.ts";
 import type { Spec } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
 import type { CommitteeRole } from "../domain/vocabulary.ts";
-import type { Clock, DecisionReads, KnowledgeReads, SpecStore } from "../ports.ts";
+import type { DecisionReads } from "../ports.ts";
 import { type ContextItem, type ContextPacket, packContext } from "./context-packet.ts";
 import type { AgentKnowledgeStore, LearnedStore, MemoryStore } from "./ports.ts";
 import { type RecordsDeps, RecordsView } from "./records-view.ts";
@@ -33,7 +33,6 @@ export interface KnowledgeDeps extends RecordsDeps {
   agentKb: AgentKnowledgeStore;
   learned: LearnedStore;
   memory: MemoryStore;
-  specs: SpecStore;
   decisions: Pick<DecisionReads, "getDecision" | "getContactState" | "queryDecisions">;
   /**
    * A decision's status alone, nothing sealed opened (adapters/dynamo/decision-status.ts): what

@@ -48,15 +48,17 @@ const flips = (p: StoreParts) => new DynamoFlipStore(p.db, p.cursors);
 /**
  * A store a function may only read from: its role may not write the table, so it is built with the
  * reads alone, and any other method fails naming the store and the method instead of the adapter's
- * writes riding in its bundle for an AccessDenied. (`in` answers as the reads do; a caller that
- * feature-checks an optional method by reading it would find the failing one: none on these routes.)
+ * writes riding in its bundle for an AccessDenied. The port's optional methods it does not hold are
+ * absent, as on a store without them (`store.decisionsBetween?.(…)`, `lastKnown?.()`: callers ask
+ * whether a store has one by reading it); `in` answers as the reads do.
  */
-function readsOnly<T extends object>(store: string, reads: object): T {
+function readsOnly<T extends object>(store: string, reads: object, optional: readonly string[] = []): T {
   return new Proxy(reads, {
     get(target, method) {
       // Not methods of a store: awaiting it, logging it, its symbols.
       if (method in target || typeof method === "symbol" || method === "then" || method === "toJSON")
         return Reflect.get(target, method);
+      if (optional.includes(method)) return undefined;
       // Rejected as the store's own methods fail (they are async): a caller's catch sees it.
       return () =>
         Promise.reject(
@@ -67,17 +69,25 @@ function readsOnly<T extends object>(store: string, reads: object): T {
     },
   }) as T;
 }
+/** The optional methods of the ports read through readsOnly (shared/ports.ts). */
+const KB_OPTIONAL = ["getPersonAndAccount", "upsertAccount", "upsertPerson"] as const;
+const DECISIONS_OPTIONAL = ["lastKnown", "decisionsBetween"] as const;
 /** The knowledge base read, not written: records, addresses, suppressions (kb-reader.ts). */
-const kbReads = (p: StoreParts) => readsOnly<KnowledgeStore>("kb", new DynamoKnowledgeReader(p.db));
+const kbReads = (p: StoreParts) =>
+  readsOnly<KnowledgeStore>("kb", new DynamoKnowledgeReader(p.db), KB_OPTIONAL);
 /**
  * Decisions read, never moved on or written (decision-reader.ts): the functions whose role may not
- * write the ledger, or that never do (the watchers, the signals refit, the replay, the decisions API).
+ * write the ledger, or that never do (the signals refit, the replay, the decisions and knowledge APIs).
  */
 const decisionReads = (p: StoreParts) =>
-  readsOnly<DecisionStore>("decisions", new DynamoDecisionReader(p.db, p.keys, p.cursors));
+  readsOnly<DecisionStore>(
+    "decisions",
+    new DynamoDecisionReader(p.db, p.keys, p.cursors),
+    DECISIONS_OPTIONAL,
+  );
 /** A decision by its id and an account's contact state, without the listings: the watchers' reads. */
 const decisionByIds = (p: StoreParts) =>
-  readsOnly<DecisionStore>("decisions", new DynamoDecisionReads(p.db, p.keys, p.cursors));
+  readsOnly<DecisionStore>("decisions", new DynamoDecisionReads(p.db, p.keys, p.cursors), DECISIONS_OPTIONAL);
 /** Whether a person was erased, and when: the erasure store's one read. */
 const erasureReads = (p: StoreParts) =>
   readsOnly<ErasureStore>("erasure", {

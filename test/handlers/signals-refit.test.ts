@@ -118,5 +118,8 @@ describe("EventBridge schedule: the signals loop", () => {
     expect(ids).toEqual([...ids].sort());
     const accounts = await directory.accounts(["sru1", "nobody", "srw0"]);
     expect(accounts.map((a) => a.accountId)).toEqual(["sru1", "srw0"]);
+    // The agents' store answers with the same reads (its methods call them).
+    expect(await agentKb.listAccountIds()).toEqual(ids);
+    expect(await agentKb.getAccounts(["sru1", "nobody", "srw0"])).toEqual(accounts);
   });
 });

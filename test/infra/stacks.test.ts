@@ -254,19 +254,24 @@ describe("service stack", () => {
       ([, a]) => a.Properties.MetricName === "Errors",
     );
     expect(errorAlarms).toHaveLength(resources(t, "AWS::Lambda::Function").length);
-    // An API function's 500 is no function error: the HTTP API's own 5xx count alarms.
-    const apiId = resources(t, "AWS::ApiGatewayV2::Api").map(([id]) => id);
-    const serverErrors = resources(t, "AWS::CloudWatch::Alarm").filter(
-      ([, a]) => a.Properties.MetricName === "5xx",
+    // An API function's 500 is no function error: its "unexpected error" log line is counted, in every
+    // function that answers HTTP through the API core, and alarms.
+    const filters = resources(t, "AWS::Logs::MetricFilter").filter(
+      ([, f]) => f.Properties.MetricTransformations[0].MetricName === "ApiUnexpectedErrors",
     );
-    expect(apiId).toHaveLength(1);
-    expect(serverErrors.map(([, a]) => a.Properties)).toEqual([
-      expect.objectContaining({
-        Namespace: "AWS/ApiGateway",
-        Statistic: "Sum",
-        Threshold: 0,
-        Dimensions: [{ Name: "ApiId", Value: { Ref: apiId[0] } }],
-      }),
+    const apiLogIds = Object.values(s.service.functions)
+      .filter((f) => f.entry.startsWith("functions/api/"))
+      .map((f) => Stack.of(f).getLogicalId(f.logGroup.node.defaultChild as CfnElement));
+    expect(apiLogIds.length).toBeGreaterThan(5);
+    expect(filters.map(([, f]) => f.Properties.LogGroupName.Ref).sort()).toEqual(apiLogIds.sort());
+    expect(filters.map(([, f]) => f.Properties.FilterPattern)).toEqual(
+      filters.map(() => '{ $.message = "unexpected error" }'),
+    );
+    const unexpected = resources(t, "AWS::CloudWatch::Alarm").filter(
+      ([, a]) => a.Properties.MetricName === "ApiUnexpectedErrors",
+    );
+    expect(unexpected.map(([, a]) => a.Properties)).toEqual([
+      expect.objectContaining({ Namespace: "AgentHarness", Statistic: "Sum", Threshold: 0 }),
     ]);
     // Each consumer of the ledger's stream alarms when it falls behind: a stuck batch shows no error.
     const streamed = resources(t, "AWS::Lambda::EventSourceMapping")

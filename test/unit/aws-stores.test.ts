@@ -203,6 +203,9 @@ describe("AWS runtime: the stores a function is built with", () => {
     const { decisions } = createAwsRuntime(env, {}, WATCHER_STORES).deps;
     for (const read of ["getDecision", "lastKnown", "getContactState"] as const)
       expect(decisions[read], read).toBe(DynamoDecisionReads.prototype[read]);
+    // An optional method it lacks is absent, as on a store without it: callers ask by reading it.
+    expect(decisions.decisionsBetween).toBeUndefined();
+    expect("decisionsBetween" in decisions).toBe(false);
     for (const other of ["queryDecisions", "events", "transition"] as const) {
       expect(other in decisions, other).toBe(false);
       await expect(decisions[other]({} as never)).rejects.toThrow(

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Account, Person } from "../../domain/kb.ts";
 import type { AgentKnowledgeStore } from "../../kb/ports.ts";
 import type {
@@ -70,19 +70,16 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
     })) as Item[];
   }
 
+  /**
+   * Items by their keys, strongly consistent, every unprocessed key followed (db.ts batchGetAll: its
+   * own loop here gave up after 8 immediate attempts and dropped what was left, silently).
+   */
   private async batchGet(keys: Key[]): Promise<Item[]> {
-    const out: Item[] = [];
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Key[] = keys.slice(i, i + 100);
-      for (let attempt = 0; pending.length > 0 && attempt < 8; attempt++) {
-        const res = await this.db.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        out.push(...((res.Responses?.[this.table] as Item[] | undefined) ?? []));
-        pending = (res.UnprocessedKeys?.[this.table]?.Keys as Key[] | undefined) ?? [];
-      }
-    }
-    return out;
+    const found = await batchGetAll(
+      this.db,
+      keys.map((key) => ({ table: this.table, key })),
+    );
+    return [...found.values()];
   }
 
   async indexAccount(accountId: string): Promise<void> {

@@ -14,7 +14,7 @@ import type { DecisionQuery, DecisionsBetweenFilter, DueItem } from "../../ports
 import type { PageCursors } from "./cursor.ts";
 import type { DataKeys } from "./data-keys.ts";
 import type { Db } from "./db.ts";
-import { type Item, strip } from "./decision-reader.ts";
+import { type Item, strip } from "./decision-item.ts";
 import { ledgerKeys, stateKeys } from "./keys.ts";
 
 export async function queryDecisions(

@@ -1,10 +1,11 @@
 /**
- * Reading decisions: one by its id (opened with its person's data key, or erased), the contact state
- * of an account, and, for the functions that only read decisions (the decisions API, the watchers,
- * the signals refit, the replay, the agents), the listings. The stores that move decisions on extend
- * the reads (decision-store.ts); the reader adds the listings (decision-listings.ts) without the
- * transitions, the sealing and the ledger chain's writes, which such a function could not run: its
- * role may not write the ledger (issue 11, item 8).
+ * Reading decisions: one by its id (opened with its person's data key, or erased) and the contact
+ * state of an account, which every decision store reads (the stores that move decisions on extend
+ * them, decision-store.ts, and the watchers read nothing more); and, for the functions that only read
+ * decisions (the decisions and knowledge APIs, the signals refit, the replay, the agents), the reader,
+ * which adds the listings (decision-listings.ts) without the transitions, the sealing and the ledger
+ * chain's writes, which such a function could not run: its role may not write the ledger (issue 11,
+ * item 8).
  */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Decision, LedgerEvent } from "../../domain/decision.ts";
@@ -17,23 +18,11 @@ import { batchGetAll, type Db, itemId } from "./db.ts";
 import { decisionsBetween, hasDecisionBy, ledgerEvents, queryDecisions } from "./decision-listings.ts";
 import { DecisionVersions, type LoadedDecision } from "./decision-versions.ts";
 import { decisionStream, type Key, ledgerKeys, stateKeys } from "./keys.ts";
-import { HEAD_ATTR, headIn } from "./ledger-heads.ts";
 
-export type Item = Record<string, unknown>;
+export type { Item } from "./decision-item.ts";
 
-/** Keys, TTL, head and index keys: the store's bookkeeping on an item, not the domain's. */
-const BOOKKEEPING = new RegExp(`^(pk|sk|ttl|${HEAD_ATTR}|by[A-Z][a-z]+(Pk|Sk))$`);
-
-/**
- * An item without its bookkeeping, built by copying what stays rather than deleting what goes: a
- * `delete` turns the object into a slow dictionary, and every later spread of the decision paid for it.
- */
-export const strip = <T>(item: Item | undefined): T | undefined => {
-  if (!item) return undefined;
-  const rest: Item = {};
-  for (const k of Object.keys(item)) if (!BOOKKEEPING.test(k)) rest[k] = item[k];
-  return rest as T;
-};
+import { type Item, strip } from "./decision-item.ts";
+import { headIn } from "./ledger-heads.ts";
 
 /** A decision by its id and an account's contact state: what every decision store reads. */
 export class DynamoDecisionReads {

@@ -97,7 +97,10 @@ export class DynamoDecisionCore extends DynamoDecisionReads implements DecisionS
     throw new Error(NO_GATE);
   }
 
-  /** The listings, ledger streams and due queue: only the full store (DynamoDecisionStore) reads them. */
+  /**
+   * The listings, ledger streams and due queue: the stores below (DynamoDecisionEventsStore,
+   * DynamoDecisionStore) and the reader (decision-reader.ts) read them; the core refuses.
+   */
   queryDecisions(_q: DecisionQuery): Promise<{ items: Decision[]; cursor?: string }> {
     return noQueries();
   }

@@ -15,7 +15,7 @@ import type { TrustRecord } from "../../learning/trust.ts";
 import type { GateReadRequest, GateReadResult } from "../../ports.ts";
 import type { DataKeys } from "./data-keys.ts";
 import { batchGetAll, type Db, itemId } from "./db.ts";
-import { type Item, strip } from "./decision-reader.ts";
+import { type Item, strip } from "./decision-item.ts";
 import { DynamoDecisionStore } from "./decision-store.ts";
 import { reviewTallyItem } from "./draft-store.ts";
 import { type Key, ledgerKeys, stateKeys } from "./keys.ts";

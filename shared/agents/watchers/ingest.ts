@@ -20,7 +20,7 @@ import { allowedRoles, shortHash, targetable } from "../workflows/common.ts";
 export interface IngestDeps {
   clock: Clock;
   events: EventPublisher;
-  decisions: DecisionStore;
+  decisions: Pick<DecisionStore, "getDecision">;
   kb: KnowledgeStore;
   agentKb: AgentKnowledgeStore;
   memory: MemoryStore;
