@@ -28,7 +28,7 @@ import { specHash } from "../shared/domain/spec-loader.ts";
 import { parseSpecText } from "../shared/domain/spec-text.ts";
 import { BENCH_SECRET, entryEnv, FIXTURE_STAGE, firstEvent, shippedSpecText } from "./first-events.ts";
 
-/** Every Lambda entry: each file under functions/ is one (agents share functions/agents/handler.ts). */
+/** Every Lambda entry: each file under functions/ is one (an agent without its own runs on functions/agents/handler.ts). */
 export const FUNCTION_ENTRIES = readdirSync(join(REPO_ROOT, "functions"), { recursive: true })
   .map(String)
   .filter((f) => f.endsWith(".ts"))

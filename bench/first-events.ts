@@ -158,8 +158,17 @@ const keyOf = (entry: string) =>
     .replace(/\.ts$/, "")
     .replace(/-(hubspot|mcp)$/, "");
 
+/** The agent an agent's own entry runs (`functions/agents/crm-sync.ts` → crm-sync), if it is one. */
+const ownAgent = (entry: string) => {
+  const id = /functions\/agents\/([a-z-]+)\.ts$/.exec(entry)?.[1];
+  return id && id !== "handler" && id !== "crm-import" ? id : undefined;
+};
+
 /** The first event of an entry under functions/ (or the floor's, which reads nothing of it). */
 export function firstEvent(entry: string): unknown {
+  const agent = ownAgent(entry);
+  // An agent's own function: the scheduler's invocation, for its agent.
+  if (agent) return { ...(fixture("scheduler-agent-invoke.json") as object), agentId: agent };
   return (EVENTS[keyOf(entry)] ?? (() => ({})))();
 }
 
@@ -174,6 +183,8 @@ export const BENCH_SECRET = { accessToken: "bench-token", clientSecret: "bench-c
 export function entryEnv(entry: string, aws: string): Record<string, string> {
   if (entry.endsWith("agents/crm-import.ts")) return { AGENT_ID: "crm-import" };
   if (entry.endsWith("agents/handler.ts")) return { AGENT_ID: "outreach-writer" };
+  const agent = ownAgent(entry);
+  if (agent) return { AGENT_ID: agent };
   if (entry.endsWith("webhooks/hubspot.ts"))
     return {
       CONNECTOR_SECRET_ARNS: JSON.stringify({
@@ -192,4 +203,5 @@ export function entryEnv(entry: string, aws: string): Record<string, string> {
 }
 
 /** Entries with no first event of their own here (the test holds this to none but the floor). */
-export const entriesWithoutEvent = (entries: string[]) => entries.filter((e) => !(keyOf(e) in EVENTS));
+export const entriesWithoutEvent = (entries: string[]) =>
+  entries.filter((e) => !ownAgent(e) && !(keyOf(e) in EVENTS));

@@ -24,7 +24,28 @@ import { HarnessFunction } from "./harness-function.ts";
 /** The role an agent's code runs as; the API checks a caller's exact role ARN against it. */
 export { agentRoleName };
 
+/** The entry of an agent without one of its own: the handler over every agent of the registry. */
 export const AGENT_ENTRY = "functions/agents/handler.ts";
+
+/**
+ * The built-in agents' own entries (functions/agents/<id>.ts, shared/runtime/agent-function.ts): each
+ * function carries its agent's workflow alone, 26–33 KB less than AGENT_ENTRY's every workflow. The
+ * CRM import's (crm-import.ts) also wires HubSpot: it is the service stack's to give.
+ */
+export const OWN_AGENT_ENTRIES: Record<string, string> = Object.fromEntries(
+  [
+    "list-sync",
+    "manual-list-sync",
+    "buying-committee-builder",
+    "persona-finder",
+    "persona-classifier",
+    "web-research",
+    "lead-list-builder",
+    "linkedin-audience-manager",
+    "crm-sync",
+    "outreach-writer",
+  ].map((id) => [id, `functions/agents/${id}.ts`]),
+);
 
 export interface AgentFunctionsProps {
   stage: string;
@@ -47,7 +68,10 @@ export interface AgentFunctionsProps {
   scheduleTimezone?: TimeZone;
   deadLetterQueue: IQueue;
   logRetention: RetentionDays;
-  /** An agent's own entry instead of AGENT_ENTRY (one that wires what only it uses). @default {} */
+  /**
+   * Agents' own entries beyond OWN_AGENT_ENTRIES (one that wires what only it uses); an agent with
+   * neither runs on AGENT_ENTRY. @default {}
+   */
   entries?: Record<string, string>;
 }
 
@@ -68,7 +92,7 @@ export class AgentFunctions extends Construct {
       const f = new HarnessFunction(this, cid, {
         stage: props.stage,
         logRetention: props.logRetention,
-        entry: props.entries?.[agent.id] ?? AGENT_ENTRY,
+        entry: props.entries?.[agent.id] ?? OWN_AGENT_ENTRIES[agent.id] ?? AGENT_ENTRY,
         description: `Agent ${agent.id}: ${agent.description}`.slice(0, 256),
         roleName: agentRoleName(props.stage, agent.id),
         invocation: "async",

@@ -9,6 +9,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { bundleContents, has } from "../../bench/bundles.ts";
+import { OWN_AGENT_ENTRIES } from "../../infra/constructs/agent-functions.ts";
+import { agentRegistry, findAgent } from "../../shared/agents/registry.ts";
 
 /** Functions that never evaluate a persona pattern: they record outcomes, expire, execute, reconcile. */
 const FREED = [
@@ -186,3 +188,26 @@ describe("the MCP client only in the functions built for MCP servers", () => {
     60_000,
   );
 });
+
+/**
+ * Each built-in agent's function runs on its own entry (OWN_AGENT_ENTRIES, functions/agents/<id>.ts):
+ * its workflow alone, not the registry's every workflow (26–33 KB less), and no gate.
+ */
+it.each(Object.entries(OWN_AGENT_ENTRIES))(
+  "the %s agent's function carries its own workflow and no other",
+  async (id, entry) => {
+    const { inputs } = await bundleContents(entry);
+    const workflows = inputs.filter(
+      (i) => i.startsWith("shared/agents/workflows/") && !i.endsWith("common.ts"),
+    );
+    const own = findAgent(id);
+    expect(own).toBeDefined();
+    expect(workflows).toContain(`shared/agents/workflows/${id}.ts`);
+    // Only modules of its own workflow (an agent's helpers live beside it, e.g. audiences.ts).
+    for (const other of agentRegistry.filter((a) => a.id !== id))
+      expect(workflows, other.id).not.toContain(`shared/agents/workflows/${other.id}.ts`);
+    for (const part of ["shared/agents/registry.ts", "shared/usecases/gate.ts"])
+      expect(has(inputs, part), part).toBe(false);
+  },
+  60_000,
+);

@@ -1,0 +1,5 @@
+/** The outreach-writer agent's Lambda: the agent handler over that agent alone (shared/runtime/agent-function.ts). */
+import { outreachWriter } from "../../shared/agents/workflows/outreach-writer.ts";
+import { agentFunction } from "../../shared/runtime/agent-function.ts";
+
+export const handler = agentFunction(outreachWriter);

@@ -1,0 +1,5 @@
+/** The persona-classifier agent's Lambda: the agent handler over that agent alone (shared/runtime/agent-function.ts). */
+import { personaClassifier } from "../../shared/agents/workflows/persona-classifier.ts";
+import { agentFunction } from "../../shared/runtime/agent-function.ts";
+
+export const handler = agentFunction(personaClassifier);
