@@ -35,7 +35,7 @@ import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
 import { DynamoSpecStore } from "../adapters/dynamo/spec-store.ts";
 import { systemClock } from "../adapters/local/clock.ts";
 import type { AgentDefinition } from "../agents/definition.ts";
-import { FetchError, type WebFetcher } from "../agents/ports.ts";
+import { FetchError, type ModelClient, type WebFetcher } from "../agents/ports.ts";
 import { AgentRunner, type ProposalGate } from "../agents/runner.ts";
 import type { Decision } from "../domain/decision.ts";
 import { DependencyError, ForbiddenError, ValidationError } from "../domain/errors.ts";
@@ -45,7 +45,6 @@ import type { Clock } from "../ports.ts";
 import type { CrmImporter } from "../usecases/crm-import.ts";
 import { type AwsEnv, ConfigError, localDynamo, parseAwsEnv, required } from "./aws-env.ts";
 import { awsKeyWrapper } from "./aws-keys.ts";
-import { createAwsModel } from "./model-aws.ts";
 
 const AgentEnv = z.object({
   AGENT_ID: z.string().check(z.minLength(1)),
@@ -144,12 +143,22 @@ export interface AgentsAwsRuntime {
 }
 
 /**
- * What one agent's function adds to the common wiring: crm-import's CRM (shared/runtime/
- * crm-import-aws.ts), given by its own entry so no other agent's bundle carries the CRM's SDK.
+ * What one agent's function adds to the common wiring, given by its own entry so that no other
+ * agent's bundle carries it: crm-import's CRM (shared/runtime/crm-import-aws.ts, HubSpot's SDK), and
+ * the model of the agents that call one (model-aws.ts `createAwsModel`: Bedrock, an OpenAI-compatible
+ * server or the local model, and their prompts).
  */
 export interface AgentsAwsExtras {
   crm?: (env: AwsEnv, db: ReturnType<typeof createDb>, clock: Clock) => CrmImporter | undefined;
+  model?: (rawEnv: Record<string, string | undefined>) => ModelClient;
 }
+
+/** The model of a function whose agents call none (the runner gives each its own refusal anyway). */
+const NO_MODEL: ModelClient = {
+  modelId: "none",
+  classifyPersona: () => Promise.reject(new ConfigError("this agent function was built without a model")),
+  draftMessage: () => Promise.reject(new ConfigError("this agent function was built without a model")),
+};
 
 /** What differs between agent functions: the agents they run. */
 export interface AgentsAwsWiring {
@@ -180,6 +189,11 @@ export function agentsAwsRuntime(
     throw new ConfigError(
       `AGENT_ID ${agentId} is not an agent of this function (${wiring.agents.map((a) => a.id).join(", ")})`,
     );
+  const modelAgents = wiring.agents.filter((a) => a.usesModel).map((a) => a.id);
+  if (modelAgents.length && !extras.model)
+    throw new ConfigError(
+      `${modelAgents.join(", ")} call a model: their function's entry gives it one (AgentsAwsExtras.model)`,
+    );
   const db = createDb({
     tables: { state: required(env, "STATE_TABLE"), ledger: env.LEDGER_TABLE ?? "ledger-not-granted" },
     region: env.AWS_REGION,
@@ -206,8 +220,9 @@ export function agentsAwsRuntime(
     clock,
     gate,
     kb: view,
-    // Bedrock, an OpenAI-compatible server (key from Secrets Manager) or the local model: model-aws.ts.
-    model: createAwsModel(rawEnv),
+    // Bedrock, an OpenAI-compatible server (key from Secrets Manager) or the local model: model-aws.ts,
+    // given by the entries whose agents call a model.
+    model: extras.model?.(rawEnv) ?? NO_MODEL,
     retries: new DynamoRetryStore(db),
     web: fetchWebFetcher,
     ...(crm ? { crm } : {}),

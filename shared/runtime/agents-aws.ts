@@ -7,6 +7,7 @@ import { systemClock } from "../adapters/local/clock.ts";
 import { agentRegistry } from "../agents/registry.ts";
 import type { Clock } from "../ports.ts";
 import { type AgentsAwsExtras, type AgentsAwsRuntime, agentsAwsRuntime } from "./agents-aws-core.ts";
+import { createAwsModel } from "./model-aws.ts";
 
 export {
   type AgentsAwsExtras,
@@ -20,5 +21,5 @@ export function createAgentsAwsRuntime(
   clock: Clock = systemClock,
   extras: AgentsAwsExtras = {},
 ): AgentsAwsRuntime {
-  return agentsAwsRuntime({ agents: agentRegistry }, rawEnv, clock, extras);
+  return agentsAwsRuntime({ agents: agentRegistry }, rawEnv, clock, { model: createAwsModel, ...extras });
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { defineAgent } from "../../shared/agents/definition.ts";
 import { crmImport } from "../../shared/agents/workflows/crm-import.ts";
 import { agentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
+import { createAwsModel } from "../../shared/runtime/model-aws.ts";
 
 // Nothing here reaches DynamoDB or a model: the wiring only builds clients.
 const ENV = { AGENT_ID: "crm-import", STATE_TABLE: "state", AWS_REGION: "us-east-1" };
@@ -45,6 +46,30 @@ describe("agentsAwsRuntime", () => {
     const run = await runner.run("drafter", { kind: "manual", input: {}, by: "test" });
     // In AWS its role is not granted the model (infra/constructs/agent-model.ts): it fails here first.
     expect(run.error).toMatch(/agent drafter does not call a model: declare usesModel/);
+  });
+
+  it("an agent that calls a model runs only where its entry gives the model", async () => {
+    // It says which model it was given.
+    const writer = defineAgent({
+      id: "writer",
+      description: "names its model",
+      trigger: { kind: "manual" },
+      actions: ["email.send"],
+      usesModel: true,
+      handler: async (_inv, ctx) => {
+        throw new Error(`model ${ctx.model.modelId}`);
+      },
+    });
+    expect(() => agentsAwsRuntime({ agents: [writer] }, { ...ENV, AGENT_ID: "writer" })).toThrow(
+      "writer call a model: their function's entry gives it one (AgentsAwsExtras.model)",
+    );
+    const given = createAwsModel(ENV);
+    const { runner } = agentsAwsRuntime({ agents: [writer] }, { ...ENV, AGENT_ID: "writer" }, undefined, {
+      model: createAwsModel,
+    });
+    const run = await runner.run("writer", { kind: "manual", input: {}, by: "test" });
+    expect(given.modelId).not.toBe("none");
+    expect(run.error).toBe(`model ${given.modelId}`);
   });
 
   it("may continue a run in a new invocation only for an agent that declares it (only its role may invoke itself)", () => {

@@ -10,6 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { bundleContents, has } from "../../bench/bundles.ts";
 import { OWN_AGENT_ENTRIES } from "../../infra/constructs/agent-functions.ts";
+import { MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import { agentRegistry, findAgent } from "../../shared/agents/registry.ts";
 
 /** Functions that never evaluate a persona pattern: they record outcomes, expire, execute, reconcile. */
@@ -208,6 +209,13 @@ it.each(Object.entries(OWN_AGENT_ENTRIES))(
       expect(workflows, other.id).not.toContain(`shared/agents/workflows/${other.id}.ts`);
     for (const part of ["shared/agents/registry.ts", "shared/usecases/gate.ts"])
       expect(has(inputs, part), part).toBe(false);
+    // The model (its adapters and prompts) only where the agent calls one (MODEL_AGENT_IDS).
+    for (const part of [
+      "shared/runtime/model-aws.ts",
+      "shared/adapters/model/",
+      "shared/agents/model-prompts.ts",
+    ])
+      expect(has(inputs, part), `${id}: ${part}`).toBe(MODEL_AGENT_IDS.includes(id));
   },
   60_000,
 );
