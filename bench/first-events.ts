@@ -14,8 +14,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { marshall } from "@aws-sdk/util-dynamodb";
+import { OWN_AGENT_ENTRIES } from "../infra/constructs/agent-functions.ts";
 import { REPO_ROOT } from "../infra/constructs/harness-function.ts";
 import { signV3 } from "../shared/adapters/connectors/hubspot-webhook.ts";
+import { findAgent } from "../shared/agents/registry.ts";
 import { apiEvent, fixture } from "../test/fixtures/events.ts";
 
 /** The stage and account the captured events' callers belong to (`dev-harness-agent-<id>` roles). */
@@ -158,17 +160,31 @@ const keyOf = (entry: string) =>
     .replace(/\.ts$/, "")
     .replace(/-(hubspot|mcp)$/, "");
 
-/** The agent an agent's own entry runs (`functions/agents/crm-sync.ts` → crm-sync), if it is one. */
-const ownAgent = (entry: string) => {
-  const id = /functions\/agents\/([a-z-]+)\.ts$/.exec(entry)?.[1];
-  return id && id !== "handler" && id !== "crm-import" ? id : undefined;
-};
+/** The agent an agent's own entry runs (OWN_AGENT_ENTRIES: `functions/agents/crm-sync.ts` → crm-sync). */
+const ownAgent = (entry: string) => Object.entries(OWN_AGENT_ENTRIES).find(([, e]) => entry.endsWith(e))?.[0];
+
+/**
+ * An agent's first invocation by its own trigger: the scheduler's (its cron, in the workspace's
+ * zone), an EventBridge rule's (its event type, about an account and a person the first event's
+ * decision names), or a manual run.
+ */
+function agentEvent(agentId: string): unknown {
+  const trigger = findAgent(agentId)?.triggers[0];
+  if (trigger?.kind === "schedule")
+    return { ...(fixture("scheduler-agent-invoke.json") as object), agentId, cron: trigger.cron };
+  if (trigger?.kind === "event") {
+    const e = withDecision("eventbridge-decision-transitioned.json") as { detail: Record<string, unknown> };
+    return trigger.eventType === "decision.transitioned"
+      ? e
+      : { ...e, "detail-type": trigger.eventType, detail: { accountId: "acme", personId: "acme.jane" } };
+  }
+  return { agentId, trigger: "manual", input: {}, by: "bench" };
+}
 
 /** The first event of an entry under functions/ (or the floor's, which reads nothing of it). */
 export function firstEvent(entry: string): unknown {
   const agent = ownAgent(entry);
-  // An agent's own function: the scheduler's invocation, for its agent.
-  if (agent) return { ...(fixture("scheduler-agent-invoke.json") as object), agentId: agent };
+  if (agent) return agentEvent(agent);
   return (EVENTS[keyOf(entry)] ?? (() => ({})))();
 }
 

@@ -13,6 +13,7 @@ import {
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { BUILTIN_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import type { AgentMeta } from "../../shared/agents/definition.ts";
 import { agentRoleName } from "../../shared/http/principal-from-event.ts";
 import { schedulerExpression, workspaceTickExpression } from "../cron.ts";
@@ -33,20 +34,8 @@ export const AGENT_ENTRY = "functions/agents/handler.ts";
  * CRM import's (crm-import.ts) also wires HubSpot: it is the service stack's to give.
  */
 export const OWN_AGENT_ENTRIES: Record<string, string> = Object.fromEntries(
-  [
-    "list-sync",
-    "manual-list-sync",
-    "buying-committee-builder",
-    "persona-finder",
-    "persona-classifier",
-    "web-research",
-    "lead-list-builder",
-    "linkedin-audience-manager",
-    "crm-sync",
-    "outreach-writer",
-  ].map((id) => [id, `functions/agents/${id}.ts`]),
+  BUILTIN_AGENT_IDS.filter((id) => id !== "crm-import").map((id) => [id, `functions/agents/${id}.ts`]),
 );
-
 export interface AgentFunctionsProps {
   stage: string;
   /** With `actions` where the agent proposes (its deferred proposals come due: a retries schedule). */

@@ -1,7 +1,8 @@
 /**
  * The contract between agents, the local runtime and the CDK app: one registry of agent definitions
- * feeds both. The CDK app reads `id`, `description` and `triggers` (and deploys one Lambda per entry
- * with entry functions/agents/handler.ts and env AGENT_ID); the runtimes also call `handler`.
+ * feeds both. The CDK app reads `id`, `description` and `triggers` (and deploys one Lambda per entry,
+ * env AGENT_ID, on the agent's own entry functions/agents/<id>.ts, else functions/agents/handler.ts);
+ * the runtimes also call `handler`.
  * This module and the workflow modules import no AWS SDK, so CDK code can import the registry.
  */
 import type { AgentContext } from "./context.ts";

@@ -13,8 +13,8 @@ import { webResearch } from "./workflows/web-research.ts";
 
 /**
  * Every agent the harness runs. The local runtime subscribes each to its triggers; the CDK app
- * deploys one Lambda per entry (entry functions/agents/handler.ts, env AGENT_ID) with its schedule or
- * event rule. Adding an agent is one line here and its id in agents/builtin.ts (the id list that code
+ * deploys one Lambda per entry (env AGENT_ID; entry functions/agents/<id>.ts, OWN_AGENT_ENTRIES in
+ * infra/constructs/agent-functions.ts, else functions/agents/handler.ts) with its schedule or event rule. Adding an agent is one line here and its id in agents/builtin.ts (the id list that code
  * which never runs an agent reads; test/unit/builtin-agents.test.ts fails when the two disagree).
  * Importing this module pulls in no AWS SDK.
  */

@@ -35,7 +35,8 @@ export interface RunnerDeps {
   clock: Clock;
   gate: ProposalGate;
   kb: KnowledgeView;
-  model: ModelClient;
+  /** Absent in an AWS function whose agents call no model (agents-aws-core.ts refuses one that does). */
+  model?: ModelClient;
   retries: RetryQueue;
   enrichment?: EnrichmentSource;
   web?: WebFetcher;
@@ -181,7 +182,7 @@ export class AgentRunner {
       timeLeft: timeLeft ?? (() => Number.POSITIVE_INFINITY),
       clock: this.deps.clock,
       kb: this.deps.kb,
-      model: def.usesModel ? this.deps.model : noModel(def.id),
+      model: def.usesModel && this.deps.model ? this.deps.model : noModel(def.id),
       ...(this.deps.enrichment ? { enrichment: this.deps.enrichment } : {}),
       ...(this.deps.web ? { web: this.deps.web } : {}),
       ...(this.deps.crm ? { crm: this.deps.crm } : {}),

@@ -1,6 +1,7 @@
 /**
- * An agent's Lambda handler, given its runtime (functions/agents/handler.ts: every agent;
- * functions/agents/crm-import.ts: that one): parse the invocation (an EventBridge event, an
+ * An agent's Lambda handler, given its runtime (functions/agents/<id>.ts: that agent, through
+ * agent-function.ts; functions/agents/crm-import.ts: with the CRM; functions/agents/handler.ts: every
+ * agent): parse the invocation (an EventBridge event, an
  * EventBridge Scheduler payload or a manual run), run the agent once, then re-propose its deferred
  * proposals that are due. Apart from the entries so that importing it wires no runtime.
  */

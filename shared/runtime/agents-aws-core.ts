@@ -153,13 +153,6 @@ export interface AgentsAwsExtras {
   model?: (rawEnv: Record<string, string | undefined>) => ModelClient;
 }
 
-/** The model of a function whose agents call none (the runner gives each its own refusal anyway). */
-const NO_MODEL: ModelClient = {
-  modelId: "none",
-  classifyPersona: () => Promise.reject(new ConfigError("this agent function was built without a model")),
-  draftMessage: () => Promise.reject(new ConfigError("this agent function was built without a model")),
-};
-
 /** What differs between agent functions: the agents they run. */
 export interface AgentsAwsWiring {
   /** The agents this function may run: AGENT_ID must name one of them. */
@@ -222,7 +215,7 @@ export function agentsAwsRuntime(
     kb: view,
     // Bedrock, an OpenAI-compatible server (key from Secrets Manager) or the local model: model-aws.ts,
     // given by the entries whose agents call a model.
-    model: extras.model?.(rawEnv) ?? NO_MODEL,
+    ...(extras.model ? { model: extras.model(rawEnv) } : {}),
     retries: new DynamoRetryStore(db),
     web: fetchWebFetcher,
     ...(crm ? { crm } : {}),

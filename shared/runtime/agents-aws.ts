@@ -1,7 +1,8 @@
 /**
- * The agents' AWS wiring for functions/agents/handler.ts (one Lambda per registry entry, AGENT_ID):
- * every agent of the registry. The wiring itself is agents-aws-core.ts, so that a function running
- * one agent (functions/agents/crm-import.ts) carries none of the other agents' workflows.
+ * The agents' AWS wiring for functions/agents/handler.ts, the entry of an agent without one of its
+ * own: every agent of the registry, with the model. The wiring itself is agents-aws-core.ts, so that
+ * a function running one agent (functions/agents/<id>.ts, agent-function.ts) carries none of the
+ * other agents' workflows.
  */
 import { systemClock } from "../adapters/local/clock.ts";
 import { agentRegistry } from "../agents/registry.ts";

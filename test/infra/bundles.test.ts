@@ -314,6 +314,8 @@ describe("Lambda bundles", () => {
     "functions/api/specs.ts",
     "functions/agents/handler.ts",
     "functions/agents/crm-import.ts",
+    "functions/agents/outreach-writer.ts",
+    "functions/agents/list-sync.ts",
     "functions/api/knowledge.ts",
     "functions/workflow/execute.ts",
     "functions/events/execute-allowed.ts",

@@ -44,6 +44,8 @@ describe("function bundles load", () => {
   it.each([
     "functions/api/mcp.ts",
     "functions/agents/crm-import.ts",
+    // An agent's own entry, with the model (agent-function.ts).
+    "functions/agents/outreach-writer.ts",
     "functions/api/knowledge.ts",
     "functions/events/execute-allowed.ts",
     "functions/workflow/execute.ts",

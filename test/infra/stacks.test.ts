@@ -9,8 +9,9 @@ import { type CfnElement, Stack, Validations } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { agentRoleName } from "../../infra/constructs/agent-functions.ts";
+import { agentRoleName, OWN_AGENT_ENTRIES } from "../../infra/constructs/agent-functions.ts";
 import { ATHENA_QUERIES } from "../../infra/constructs/athena-queries.ts";
+import { CRM_IMPORT_ENTRY } from "../../infra/constructs/crm-import.ts";
 import { schedulerExpression, workspaceTickExpression } from "../../infra/cron.ts";
 import { agentRegistry } from "../../shared/agents/registry.ts";
 import { ROUTES } from "../../shared/http/routes.ts";
@@ -328,6 +329,14 @@ describe("service stack", () => {
           ][0] as string,
       );
     expect(agentRoleIds).toHaveLength(agentRegistry.length);
+    // Each built-in agent on its own entry (the CRM import's wires HubSpot), none on the shared one.
+    const entries = Object.fromEntries(
+      agentRegistry.map((a) => {
+        const cid = `Agent${a.id.replace(/(^|-)([a-z])/g, (_m, _s, c: string) => c.toUpperCase())}`;
+        return [a.id, s.service.functions[cid]?.entry];
+      }),
+    );
+    expect(entries).toEqual({ ...OWN_AGENT_ENTRIES, "crm-import": CRM_IMPORT_ENTRY });
     const invokes = (roleId: string) =>
       roleStatements(roleId)
         .filter((st) => asArray(st.Action).includes("lambda:InvokeFunction"))
