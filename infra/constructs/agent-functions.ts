@@ -13,7 +13,7 @@ import {
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { BUILTIN_AGENT_IDS } from "../../shared/agents/builtin.ts";
+import { BUILTIN_AGENT_IDS, MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import type { AgentMeta } from "../../shared/agents/definition.ts";
 import { agentRoleName } from "../../shared/http/principal-from-event.ts";
 import { schedulerExpression, workspaceTickExpression } from "../cron.ts";
@@ -92,7 +92,9 @@ export class AgentFunctions extends Construct {
           HARNESS_API_URL: props.apiUrl,
           STATE_TABLE: props.state.tableName,
           LEDGER_TABLE: props.ledger.tableName,
-          ...agentModelEnvironment(props.model),
+          // The model's configuration where the agent calls it, as its grant (agent-model.ts): the
+          // others' functions build no model (shared/runtime/agent-function.ts).
+          ...(MODEL_AGENT_IDS.includes(agent.id) ? agentModelEnvironment(props.model) : {}),
           PERSON_KEY_ARN: props.personKeyArn,
         },
       });

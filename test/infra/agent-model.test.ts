@@ -42,18 +42,27 @@ function agentStatements(t: Synthesized["serviceTemplate"]) {
 }
 
 describe("the agents' model in AWS", () => {
-  it("an OpenAI-compatible server: its URL and name in every agent's environment, the key for model agents only", () => {
+  it("an OpenAI-compatible server: its URL, name and key in the model agents' environment and grants only", () => {
     const fns = Object.values(s.serviceTemplate.findResources("AWS::Lambda::Function")).filter(
       (f) => f.Properties.Environment?.Variables?.AGENT_ID,
     );
-    expect(fns.length).toBeGreaterThan(0);
-    for (const f of fns)
-      expect(f.Properties.Environment.Variables).toMatchObject({
-        MODEL_PROVIDER: "openai-compatible",
-        MODEL_BASE_URL: MODEL.baseUrl,
-        MODEL_NAME: MODEL.model,
-        MODEL_KEY_SECRET_ARN: ARN,
-      });
+    expect(fns.length).toBeGreaterThan(MODEL_AGENT_IDS.length);
+    for (const f of fns) {
+      const vars = f.Properties.Environment.Variables;
+      if (MODEL_AGENT_IDS.includes(vars.AGENT_ID))
+        expect(vars, vars.AGENT_ID).toMatchObject({
+          MODEL_PROVIDER: "openai-compatible",
+          MODEL_BASE_URL: MODEL.baseUrl,
+          MODEL_NAME: MODEL.model,
+          MODEL_KEY_SECRET_ARN: ARN,
+        });
+      // The others build no model (their entries give none): no configuration of it either.
+      else
+        expect(
+          Object.keys(vars).filter((k) => k.startsWith("MODEL_")),
+          vars.AGENT_ID,
+        ).toEqual([]);
+    }
     const statements = agentStatements(s.serviceTemplate);
     for (const [agentId, st] of statements) {
       const text = JSON.stringify(st);
