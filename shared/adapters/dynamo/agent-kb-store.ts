@@ -15,19 +15,23 @@ import { agentKeys, type Key, stateKeys } from "./keys.ts";
 
 type Item = Record<string, unknown>;
 
+/** A partition of the state table (its items under `skPrefix` when given), strongly consistent, every page. */
+async function partitionItems(db: Db, pk: string, skPrefix?: string): Promise<Item[]> {
+  return (await queryAll(db, {
+    TableName: db.tables.state,
+    KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :p)" : "pk = :pk",
+    ExpressionAttributeValues: { ":pk": pk, ...(skPrefix ? { ":p": skPrefix } : {}) },
+    ConsistentRead: true,
+  })) as Item[];
+}
+
 /**
  * The account directory's reads, apart from the store so that a function reading only them (the
  * signals refit scales its fit on the directory) carries neither the agents' other records nor their
  * writes. Every account id the directory holds, sorted.
  */
 export async function directoryAccountIds(db: Db): Promise<string[]> {
-  const items = await queryAll(db, {
-    TableName: db.tables.state,
-    KeyConditionExpression: "pk = :pk",
-    ExpressionAttributeValues: { ":pk": agentKeys.directoryPartition },
-    ConsistentRead: true,
-  });
-  return items.map((i) => i.accountId as string).sort();
+  return (await partitionItems(db, agentKeys.directoryPartition)).map((i) => i.accountId as string).sort();
 }
 
 /** The accounts of these ids that exist, in the order asked. */
@@ -61,15 +65,6 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
     return withoutKeys<T>(res.Item);
   }
 
-  private async query(pk: string, skPrefix?: string): Promise<Item[]> {
-    return (await queryAll(this.db, {
-      TableName: this.table,
-      KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :p)" : "pk = :pk",
-      ExpressionAttributeValues: { ":pk": pk, ...(skPrefix ? { ":p": skPrefix } : {}) },
-      ConsistentRead: true,
-    })) as Item[];
-  }
-
   /**
    * Items by their keys, strongly consistent, every unprocessed key followed (db.ts batchGetAll: its
    * own loop here gave up after 8 immediate attempts and dropped what was left, silently).
@@ -99,9 +94,9 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
   }
 
   async peopleAt(accountId: string): Promise<Person[]> {
-    const ids = (await this.query(agentKeys.accountPartition(accountId), agentKeys.personPrefix)).map(
-      (i) => i.personId as string,
-    );
+    const ids = (
+      await partitionItems(this.db, agentKeys.accountPartition(accountId), agentKeys.personPrefix)
+    ).map((i) => i.personId as string);
     const items = await this.batchGet(ids.map((id) => stateKeys.person(id)));
     return items
       .map((i) => withoutKeys<Person>(i) as Person)
@@ -114,7 +109,7 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
   }
 
   async facts(accountId: string): Promise<Fact[]> {
-    return (await this.query(agentKeys.accountPartition(accountId), agentKeys.factPrefix)).map(
+    return (await partitionItems(this.db, agentKeys.accountPartition(accountId), agentKeys.factPrefix)).map(
       (i) => withoutKeys<Fact>(i) as Fact,
     );
   }
@@ -147,7 +142,7 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
   }
 
   async leadList(date: string): Promise<LeadListEntry[]> {
-    return (await this.query(agentKeys.leadListPartition(date)))
+    return (await partitionItems(this.db, agentKeys.leadListPartition(date)))
       .map((i) => withoutKeys<LeadListEntry>(i) as LeadListEntry)
       .sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.rank - b.rank);
   }
@@ -217,7 +212,7 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
   }
 
   async audienceSnapshots(): Promise<AudienceSnapshot[]> {
-    return (await this.query(agentKeys.audiencePartition, "SYNCED#")).map((i) => {
+    return (await partitionItems(this.db, agentKeys.audiencePartition, "SYNCED#")).map((i) => {
       const { rev: _rev, ...snapshot } = withoutKeys<AudienceSnapshot & { rev?: string }>(i) ?? {};
       return snapshot as AudienceSnapshot;
     });

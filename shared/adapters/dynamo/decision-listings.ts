@@ -13,9 +13,17 @@ import { STATUSES } from "../../domain/vocabulary.ts";
 import type { DecisionQuery, DecisionsBetweenFilter, DueItem } from "../../ports.ts";
 import type { PageCursors } from "./cursor.ts";
 import type { DataKeys } from "./data-keys.ts";
-import type { Db } from "./db.ts";
+import { type Db, queryAll } from "./db.ts";
 import { type Item, strip } from "./decision-item.ts";
 import { ledgerKeys, stateKeys } from "./keys.ts";
+
+/** The data keys `raw`'s items are sealed under, read in one batch: each item's key, if any. */
+async function sealingKeys(dataKeys: DataKeys, raw: Item[]): Promise<(i: Item) => Buffer | undefined> {
+  const keys = await dataKeys.getMany(
+    raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
+  );
+  return (i) => (typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined);
+}
 
 export async function queryDecisions(
   db: Db,
@@ -85,12 +93,8 @@ export async function queryDecisions(
   };
   const res = await db.doc.send(new QueryCommand(input));
   const raw = (res.Items ?? []).map((i) => strip<Item>(i) as Item);
-  const keys = await dataKeys.getMany(
-    raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
-  );
-  const items = raw.map((i) =>
-    openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined),
-  );
+  const keyOf = await sealingKeys(dataKeys, raw);
+  const items = raw.map((i) => openDecision(i, keyOf(i)));
   return res.LastEvaluatedKey
     ? { items, cursor: await cursors.encode(listing, res.LastEvaluatedKey) }
     : { items };
@@ -140,15 +144,11 @@ export async function decisionsBetween(
   }
   // Without personal data no key is opened: no KMS call, no "key opened" record per person touched.
   const withheld = only?.personalData === false;
-  const keys = withheld
-    ? new Map<string, Buffer>()
-    : await dataKeys.getMany(raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])));
+  const keyOf = withheld ? undefined : await sealingKeys(dataKeys, raw);
   const seen = new Set<string>();
   const items: Decision[] = [];
   for (const i of raw.slice(0, limit)) {
-    const d = withheld
-      ? withheldDecision(i)
-      : openDecision(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined);
+    const d = keyOf ? openDecision(i, keyOf(i)) : withheldDecision(i);
     // A transition moves an item between status partitions; an index read during one may see it twice.
     if (seen.has(d.decisionId)) continue;
     seen.add(d.decisionId);
@@ -174,24 +174,15 @@ export async function hasDecisionBy(db: Db, agentId: string): Promise<boolean> {
 }
 
 export async function ledgerEvents(db: Db, dataKeys: DataKeys, stream: string): Promise<LedgerEvent[]> {
-  const raw: Item[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await db.doc.send(
-      new QueryCommand({
-        TableName: db.tables.ledger,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :e)",
-        ExpressionAttributeValues: { ":pk": stream, ":e": ledgerKeys.eventPrefix },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const i of res.Items ?? []) raw.push(strip<Item>(i) as Item);
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  const keys = await dataKeys.getMany(
-    raw.flatMap((i) => (typeof i.sealedFor === "string" ? [i.sealedFor] : [])),
-  );
-  return raw.map((i) => openEvent(i, typeof i.sealedFor === "string" ? keys.get(i.sealedFor) : undefined));
+  const raw = (
+    await queryAll(db, {
+      TableName: db.tables.ledger,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :e)",
+      ExpressionAttributeValues: { ":pk": stream, ":e": ledgerKeys.eventPrefix },
+    })
+  ).map((i) => strip<Item>(i) as Item);
+  const keyOf = await sealingKeys(dataKeys, raw);
+  return raw.map((i) => openEvent(i, keyOf(i)));
 }
 
 export async function dueItems(db: Db, now: number, limit: number, after?: DueItem): Promise<DueItem[]> {
