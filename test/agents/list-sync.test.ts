@@ -343,4 +343,63 @@ describe("List Sync waiting for approval", () => {
       await pinTrust(h.rt.deps, spec, "list-sync", "list.sync", null, "test over", "admin");
     }
   });
+
+  it("goes without the people of an account the suppression list names since it was proposed", async () => {
+    const spec = await h.rt.deps.specs.current();
+    if (!spec) throw new Error("no spec published");
+    await pinTrust(h.rt.deps, spec, "list-sync", "list.sync", 1, "a person approves list syncs", "admin");
+    try {
+      for (const id of ["lx", "ly"]) await putAccount(h.rt.deps, id, account(id));
+      await seedPeople(h.rt.deps, "lx", [
+        ["vp", "VP Sales"],
+        ["cro", "CRO"],
+      ]);
+      await seedPeople(h.rt.deps, "ly", [["vp", "VP Sales"]]);
+      for (const [accountId, contacts] of [
+        [
+          "lx",
+          [
+            { personId: "lx.vp", email: "vp@lx.io" },
+            { personId: "lx.cro", email: "cro@lx.io" },
+          ],
+        ],
+        ["ly", [{ personId: "ly.vp", email: "vp@ly.io" }]],
+      ] as const)
+        await h.agents.stores.agentKb.putLeadListEntry({
+          ...entry([...contacts]),
+          accountId,
+          listId: `leads-wacct-${accountId}-2026-03-17`,
+          date: "2026-03-17",
+          ownerId: "wacct",
+        });
+      h.clock.set(Date.parse("2026-03-17T15:00:00Z"));
+      await h.agents.tick();
+      const { items } = await h.rt.deps.decisions.queryDecisions({ status: "pending_approval", limit: 100 });
+      const pending = items.find((d) => d.accountId === "audience:sdr-wacct");
+      if (!pending) throw new Error("the sync is not waiting for approval");
+      // While it waits, the whole account asks to stop. Its people were read by themselves only, and
+      // went into the SDR's audience.
+      await addSuppression(h.rt.deps, { kind: "account", value: "lx", reason: "asked us to stop" });
+      const before = syncs().length;
+      await approve(
+        h.rt.deps,
+        pending.decisionId,
+        { digest: pending.payloadDigest },
+        { subject: "user:ana", roles: ["approver"] },
+      );
+      await execute(h.rt.deps, pending.decisionId);
+      await h.agents.drain();
+      const done = await h.rt.deps.decisions.getDecision(pending.decisionId);
+      expect(done?.status).toBe("executed");
+      expect([...(done?.execution?.withheld ?? [])].sort()).toEqual(["lx.cro", "lx.vp"]);
+      const sent = syncs()
+        .slice(before)
+        .filter((e) => e.payload.audienceId === "sdr-wacct");
+      expect(sent.map((e) => e.payload.add)).toEqual([[{ personId: "ly.vp", email: "vp@ly.io" }]]);
+      const snapshot = (await h.agents.view.audienceSnapshots()).find((s) => s.audienceId === "sdr-wacct");
+      expect(snapshot?.members).toEqual([{ personId: "ly.vp", email: "vp@ly.io" }]);
+    } finally {
+      await pinTrust(h.rt.deps, spec, "list-sync", "list.sync", null, "test over", "admin");
+    }
+  });
 });

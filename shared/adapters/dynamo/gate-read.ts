@@ -63,12 +63,19 @@ export async function readGateContext(db: Db, keys: DataKeys, req: GateReadReque
       : {}),
   };
   const decisionKey = ledgerKeys.decision(req.decisionId);
-  const members = (req.members ?? []).map((id) => [id, s.suppression("person", id)] as const);
+  // A list sync's people: each one's suppression, and their record, whose account's is read next.
+  const members = [...new Set(req.members ?? [])].map(
+    (id) => [id, s.suppression("person", id), s.person(id)] as const,
+  );
+  // Each key once: a batch naming one twice is refused whole (a member who is also the request's person).
+  const stateWanted = new Map(
+    [...Object.values(stateKeysWanted), ...members.flatMap(([, sup, p]) => [sup, p])].map((k) => [
+      itemId(k),
+      k,
+    ]),
+  );
   const found = await batchGetAll(db, [
-    ...[...Object.values(stateKeysWanted), ...members.map(([, k]) => k)].map((k) => ({
-      table: db.tables.state,
-      key: k,
-    })),
+    ...[...stateWanted.values()].map((key) => ({ table: db.tables.state, key })),
     { table: db.tables.ledger, key: decisionKey },
   ]);
   const get = (k: Key | undefined) => (k ? found.get(itemId(k)) : undefined);
@@ -95,8 +102,7 @@ export async function readGateContext(db: Db, keys: DataKeys, req: GateReadReque
       ...(w.cntChannel ? { channel: count(w.cntChannel) } : {}),
     },
   };
-  if (req.members)
-    result.suppressedMembers = members.filter(([, k]) => entries(k).length > 0).map(([id]) => id);
+  if (req.members) result.suppressedMembers = await suppressedMembers(db, members, get);
   const spec = strip<SpecVersion>(specItem);
   if (spec) result.spec = spec;
   const key = await keys.open(get(w.dataKey), owner);
@@ -110,4 +116,40 @@ export async function readGateContext(db: Db, keys: DataKeys, req: GateReadReque
   const trust = strip<TrustRecord>(get(w.trust));
   if (trust) result.trust = trust;
   return result;
+}
+
+/**
+ * Of a list sync's people, those the suppression list names: by themselves, or by the account their
+ * record is at now (an account that asked to stop, merged away or deleted in the CRM). Before, only the
+ * person's own entry was read, and the people of an account suppressed while the sync waited for its
+ * approval went into the audience.
+ */
+async function suppressedMembers(
+  db: Db,
+  members: (readonly [string, Key, Key])[],
+  get: (k: Key) => Record<string, unknown> | undefined,
+): Promise<string[]> {
+  const named = (item: Record<string, unknown> | undefined) =>
+    Object.keys((item?.entries as Record<string, SuppressionEntry> | undefined) ?? {}).length > 0;
+  const accountOf = new Map(
+    members.flatMap(([id, , p]) => {
+      const accountId = get(p)?.accountId;
+      return typeof accountId === "string"
+        ? [[id, stateKeys.suppression("account", accountId)] as const]
+        : [];
+    }),
+  );
+  const accounts = [...new Map([...accountOf.values()].map((k) => [itemId(k), k])).values()];
+  const found = accounts.length
+    ? await batchGetAll(
+        db,
+        accounts.map((key) => ({ table: db.tables.state, key })),
+      )
+    : new Map<string, Record<string, unknown>>();
+  return members
+    .filter(([id, sup]) => {
+      const account = accountOf.get(id);
+      return named(get(sup)) || (account !== undefined && named(found.get(itemId(account))));
+    })
+    .map(([id]) => id);
 }
