@@ -22,6 +22,7 @@ import { type Account, AccountInput, type Person, PersonInput } from "../domain/
 import { iso } from "../domain/time.ts";
 import type { Clock, EventPublisher } from "../ports.ts";
 import { absorbMergedCompanies } from "./crm-company-merge.ts";
+import { absorbMergedContacts } from "./crm-contact-merge.ts";
 import { type Checkpoints, type CrmPage, pageThrough, savedCheckpoint } from "./crm-paging.ts";
 import {
   accountInputOf,
@@ -79,6 +80,8 @@ export interface CrmImportStore {
   suppressEmail(email: string, reason: string, at: string): Promise<void>;
   /** Suppress a person on email, whatever their address. */
   suppressPerson(personId: string, reason: string, at: string): Promise<void>;
+  /** Suppress a person on every channel (a contact merged into another in the CRM: crm-contact-merge.ts). */
+  suppressPersonEverywhere(personId: string, reason: string, at: string): Promise<void>;
   /** Suppress an account on every channel (a company merged away in the CRM). */
   suppressAccount(accountId: string, reason: string, at: string): Promise<void>;
   /** The deals under an account. */
@@ -154,7 +157,10 @@ export interface TypeReport {
    * placed by their email's domain, while it had none (followPendingContacts).
    */
   contactsFollowed?: number;
-  /** Companies the CRM merged into one read here: their accounts suppressed, deals and contacts moved. */
+  /**
+   * Records the CRM merged into one read here. Companies: their accounts suppressed, deals and contacts
+   * moved. Contacts: their people suppressed, or linked to the remaining contact if it had none.
+   */
   merged?: number;
   /**
    * Lifecycle stages neither the spec nor HubSpot's defaults name: their accounts kept their lifecycle,
@@ -374,6 +380,8 @@ async function importPage(
     const source = sourceOf(deps.crm, type, rec);
     let outcome: Outcome;
     try {
+      // A contact's merged contacts' people first: one may become this contact's (crm-contact-merge.ts).
+      if (type === "contacts") await absorbMergedContacts(deps.store, rec, at, r);
       outcome =
         type === "companies"
           ? await importCompany(deps, o, rec, source, at, r)

@@ -46,6 +46,8 @@ export const CRM_PROPERTIES: Record<CrmObjectType, string[]> = {
     "hubspot_owner_id",
     // "Unsubscribed from all email": set by HubSpot when the contact opted out of its emails.
     "hs_email_optout",
+    // The contacts merged into this one ("1;2"): their people are this one's now (crm-contact-merge.ts).
+    "hs_merged_object_ids",
   ],
   deals: [
     "dealname",

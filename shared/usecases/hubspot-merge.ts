@@ -6,6 +6,7 @@ import type { HubSpotWebhookEvent } from "../adapters/connectors/hubspot-webhook
 import { parseWith } from "../domain/validation.ts";
 import * as z from "../domain/zod-mini.ts";
 import type { Deps } from "../ports.ts";
+import { mergedContactReason } from "./crm-contact-merge.ts";
 import { idPart, type WorldOutcomeResult } from "./world-outcomes.ts";
 
 /** What HubSpot's merge events carry beyond the common fields (its changelog, "New subscription types"). */
@@ -52,7 +53,7 @@ export async function recordHubSpotMerge(
       {
         kind: "person",
         value: personId,
-        reason: `merged in HubSpot into contact ${remaining}: the same person as ${kept}`,
+        reason: mergedContactReason(remaining, kept),
       },
       new Date(deps.clock.now()).toISOString(),
     );

@@ -1098,6 +1098,77 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a contact merged into another in HubSpot, its webhook missed: the merged one's person suppressed on every channel, once", async () => {
+    const w = await world();
+    w.hs.put("companies", "8701", { name: "Initech", domain: "initech-87.com" }, T0 - 6 * HOUR);
+    const contact = (id: string, email: string) =>
+      w.hs.put(
+        "contacts",
+        id,
+        { firstname: "Ana", lastname: "Ruiz", jobtitle: "VP Sales", email },
+        T0 - 5 * HOUR,
+        "8701",
+      );
+    contact("8711", "ana@initech-87.com");
+    contact("8712", "ana.ruiz@initech-87.com");
+    await importFromCrm(w.deps, TZ);
+    // One buyer, two people in the knowledge base: each open to outreach, each with their own touches.
+    h.clock.advance(HOUR);
+    w.hs.mergeContacts("8712", "8711", h.clock.now() - 10 * 60_000);
+    const second = await importFromCrm(w.deps, TZ);
+    expect(second.contacts.merged).toBe(1);
+    const entries = await suppressionsFor(h.rt.db, "hubspot-company-8701", "hubspot-contact-8712");
+    expect(entries).toEqual([
+      expect.objectContaining({
+        kind: "person",
+        value: "hubspot-contact-8712",
+        reason: "merged in HubSpot into contact 8711: the same person as hubspot-contact-8711",
+      }),
+    ]);
+    // Every channel, not only email: no agent reaches them through the duplicate.
+    expect(entries[0]?.channels).toBeUndefined();
+    const among = await w.kb.suppressedAmong("hubspot-company-8701", [
+      "hubspot-contact-8711",
+      "hubspot-contact-8712",
+    ]);
+    expect([...among.people]).toEqual(["hubspot-contact-8712"]);
+    expect(await w.store.link("contacts", "8712")).toEqual({
+      kbId: "hubspot-contact-8712",
+      mergedInto: "8711",
+    });
+    // Ana edited again: the merge is not taken in twice.
+    h.clock.advance(HOUR);
+    w.hs.put("contacts", "8711", { jobtitle: "CRO" }, h.clock.now() - 10 * 60_000);
+    const third = await importFromCrm(w.deps, TZ);
+    expect(third.contacts.written).toBe(1);
+    expect(third.contacts.merged).toBeUndefined();
+    await w.hs.close();
+  });
+
+  it("a merge that made a new contact: it carries on the merged one's person, not a new one beside it", async () => {
+    const w = await world();
+    w.hs.put("companies", "8801", { name: "Hooli", domain: "hooli-88.com" }, T0 - 6 * HOUR);
+    const bo = { firstname: "Bo", lastname: "Lin", jobtitle: "VP Sales" };
+    w.hs.put("contacts", "8811", { ...bo, email: "bo@hooli-88.com" }, T0 - 5 * HOUR, "8801");
+    await importFromCrm(w.deps, TZ);
+    // HubSpot's merge made contact 8819, with the address Bo uses now, of 8811 (archived).
+    h.clock.advance(HOUR);
+    w.hs.put(
+      "contacts",
+      "8819",
+      { ...bo, email: "bo.lin@hooli-88.com", hs_merged_object_ids: "8811" },
+      h.clock.now() - 10 * 60_000,
+      "8801",
+    );
+    const second = await importFromCrm(w.deps, TZ);
+    expect(second.contacts.merged).toBe(1);
+    expect(await w.kb.getPerson("hubspot-contact-8819")).toBeUndefined();
+    expect((await w.kb.getPerson("hubspot-contact-8811"))?.email).toBe("bo.lin@hooli-88.com");
+    expect(await w.store.link("contacts", "8819")).toEqual({ kbId: "hubspot-contact-8811" });
+    expect(await suppressionsFor(h.rt.db, "hubspot-company-8801", "hubspot-contact-8811")).toEqual([]);
+    await w.hs.close();
+  });
+
   it("a company imported late brings the contacts read while it had no account: skipped ones, and ones placed by their email's domain", async () => {
     const w = await world();
     // No domain yet: the import skips the company, and has no account for its contacts.

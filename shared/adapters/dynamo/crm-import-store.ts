@@ -183,6 +183,10 @@ export class DynamoCrmImportStore implements CrmImportStore {
     await this.kb.addSuppression({ kind: "person", value: personId, channels: ["email"], reason }, at);
   }
 
+  async suppressPersonEverywhere(personId: string, reason: string, at: string): Promise<void> {
+    await this.kb.addSuppression({ kind: "person", value: personId, reason }, at);
+  }
+
   async suppressAccount(accountId: string, reason: string, at: string): Promise<void> {
     // No channels: every channel (do-not-contact).
     await this.kb.addSuppression({ kind: "account", value: accountId, reason }, at);

@@ -180,6 +180,18 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
       for (const r of [...data.contacts.values(), ...data.deals.values()])
         if (r.companyId === from) r.companyId = into;
     },
+    /**
+     * HubSpot's merge of contact `from` into `into` at `at`: `from` is archived (the search no longer
+     * finds it), `into` names it in `hs_merged_object_ids` and is modified then.
+     */
+    mergeContacts(from: string, into: string, at: number) {
+      const winner = data.contacts.get(into);
+      if (!winner || !data.contacts.has(from)) throw new Error(`no contact ${from} or ${into}`);
+      data.contacts.delete(from);
+      const ids = [winner.properties.hs_merged_object_ids, from].filter(Boolean).join(";");
+      winner.properties = { ...winner.properties, hs_merged_object_ids: ids };
+      winner.modifiedAt = at;
+    },
     searches: (type: CrmType) =>
       api.requests.filter((r) => r.path === `/crm/v3/objects/${type}/search`).map((r) => r.body),
   };
