@@ -47,7 +47,7 @@ export async function absorbMergedCompanies(
     // (An account a person or an agent wrote last names no company: it is this one's, and taken in.)
     const source = (await store.getAccount(link.kbId))?.source;
     if (source?.objectType === "companies" && source.id !== id) {
-      await store.markPendingContacts(rec.id, at);
+      await store.markPending("contacts", rec.id, at);
       await store.putLink("companies", id, { kbId: link.kbId, mergedInto: rec.id });
       continue;
     }
@@ -61,7 +61,7 @@ export async function absorbMergedCompanies(
       await store.putDeal({ ...deal, accountId: into }, link.kbId);
       await store.putLink("deals", deal.dealId, { kbId: into });
     }
-    await store.markPendingContacts(rec.id, at);
+    await store.markPending("contacts", rec.id, at);
     await store.putLink("companies", id, { kbId: link.kbId, mergedInto: rec.id });
     r.merged = (r.merged ?? 0) + 1;
   }

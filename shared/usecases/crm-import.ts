@@ -51,14 +51,16 @@ export interface CrmSource {
   modifiedSince(objectType: CrmObjectType, since: number, tieAfter?: string): Promise<CrmPage>;
   /** Contacts unsubscribed from all email, as modifiedSince (sweepOptOuts). */
   optedOutSince?(since: number, tieAfter?: string): Promise<CrmPage>;
-  /** A company's contacts, by id, after `afterId` (followPendingContacts). */
-  contactsOfCompany?(companyId: string, afterId?: string): Promise<CrmPage>;
+  /** A company's contacts (its primary ones) or deals (any associated), by id, after `afterId` (followPending). */
+  ofCompany?(type: FollowedType, companyId: string, afterId?: string): Promise<CrmPage>;
   /** The company each contact or deal is (primarily) associated with. */
   companiesOf(objectType: "contacts" | "deals", ids: string[]): Promise<Map<string, string>>;
   recordUrl?(objectType: CrmObjectType, id: string): string | undefined;
 }
 
 export type Source = NonNullable<Account["source"]>;
+/** What is read again for a company once it has its account (followPending). */
+export type FollowedType = "contacts" | "deals";
 export interface CrmLink {
   kbId: string;
   /** A company merged in the CRM into this other company: its account was taken in (crm-company-merge.ts). */
@@ -87,13 +89,13 @@ export interface CrmImportStore {
   /** The deals under an account. */
   dealsOf(accountId: string): Promise<Deal[]>;
   /**
-   * A company whose contacts were read while it had no account: read them again once it has one. With
-   * `afterId`: the contacts up to that id are read again already.
+   * A company whose contacts (or deals) were read while it had no account: read them again once it
+   * has one. With `afterId`: the records up to that id are read again already.
    */
-  markPendingContacts(companyId: string, at: string, afterId?: string): Promise<void>;
-  pendingContacts(companyId: string): Promise<{ afterId?: string } | undefined>;
-  clearPendingContacts(companyId: string, at: string): Promise<void>;
-  /** Companies whose contacts' follow stopped part way (the run's time, a failed search). */
+  markPending(type: FollowedType, companyId: string, at: string, afterId?: string): Promise<void>;
+  pending(type: FollowedType, companyId: string): Promise<{ afterId?: string } | undefined>;
+  clearPending(type: FollowedType, companyId: string, at: string): Promise<void>;
+  /** Companies whose follow of contacts or deals stopped part way (the run's time, a failed search). */
   unfinishedFollows(): Promise<string[]>;
   setUnfinishedFollow(companyId: string, unfinished: boolean): Promise<void>;
   getAccount(accountId: string): Promise<Account | undefined>;
@@ -154,9 +156,11 @@ export interface TypeReport {
   deferred?: string;
   /**
    * Contacts written when their company got its account, read again for it: they had been skipped, or
-   * placed by their email's domain, while it had none (followPendingContacts).
+   * placed by their email's domain, while it had none (followPending).
    */
   contactsFollowed?: number;
+  /** Deals written when their company got its account: they had been skipped while it had none. */
+  dealsFollowed?: number;
   /**
    * Records the CRM merged into one read here. Companies: their accounts suppressed, deals and contacts
    * moved. Contacts: their people suppressed, or linked to the remaining contact if it had none.
@@ -206,7 +210,7 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
   if (deps.crm.optedOutSince && !outOfTime(options)) report.optOuts = await sweepOptOuts(deps, options);
   // The follows earlier runs left unfinished, read before this run lists its own: a follow that first
   // stops in this run is gone on with by the next one, not at this one's end.
-  const unfinished = deps.crm.contactsOfCompany ? await deps.store.unfinishedFollows() : [];
+  const unfinished = deps.crm.ofCompany ? await deps.store.unfinishedFollows() : [];
   for (const type of CRM_OBJECT_TYPES) {
     // A contact or deal whose company is not imported yet would be skipped, and the checkpoint would
     // move past it for good: while companies are still catching up, the others wait for a later run.
@@ -229,11 +233,11 @@ export async function importFromCrm(deps: CrmImportDeps, options: CrmImportOptio
 }
 
 /**
- * Companies whose contacts' follow stopped part way in an earlier run go on, whether or not HubSpot
- * changed the company since: before, a follow cut short went on only when the company was next
- * edited, and a large account imported late kept most of its contacts out until then. Each goes on
- * from the contact it stopped after (followPendingContacts), after the run's records, in its time
- * left. (One read again in this run's companies, and stopped there again, is tried once more here.)
+ * Companies whose follow of contacts or deals stopped part way in an earlier run go on, whether or
+ * not HubSpot changed the company since: before, a follow cut short went on only when the company was
+ * next edited, and a large account imported late kept most of its contacts out until then. Each goes
+ * on from the record it stopped after (followPending), after the run's records, in its time left.
+ * (One read again in this run's companies, and stopped there again, is tried once more here.)
  */
 async function resumeFollows(
   deps: CrmImportDeps,
@@ -245,8 +249,10 @@ async function resumeFollows(
     if (outOfTime(o)) return;
     // Finished since it was listed (the company read again this run, or a run before), or its account
     // gone: off the list. A follow takes itself off when it finishes.
-    if ((await followPendingContacts(deps, o, companyId, iso(deps.clock.now()), r)) === "none")
-      await deps.store.setUnfinishedFollow(companyId, false);
+    const at = iso(deps.clock.now());
+    const contacts = await followPending(deps, o, "contacts", companyId, at, r);
+    const deals = await followPending(deps, o, "deals", companyId, at, r);
+    if (contacts === "none" && deals === "none") await deps.store.setUnfinishedFollow(companyId, false);
   }
 }
 
@@ -403,7 +409,8 @@ async function importPage(
     else r.skipped.push({ id: rec.id, reason: outcome.skipped });
     if (type === "companies") {
       await absorbMergedCompanies(deps, rec, at, r);
-      await followPendingContacts(deps, o, rec.id, at, r);
+      await followPending(deps, o, "contacts", rec.id, at, r);
+      await followPending(deps, o, "deals", rec.id, at, r);
     }
   }
 }
@@ -442,21 +449,23 @@ function sourceOf(crm: CrmSource, type: CrmObjectType, rec: CrmRecord): Source {
  * or at another account, until each was edited. Asked of every company record read, whichever way it
  * got its account (written, kept, linked as a duplicate); where a follow stopped (the run's time, a
  * failed search) is kept with the mark, and the company listed: the next run goes on from there
- * (resumeFollows).
+ * (resumeFollows). The same for its deals, which were skipped while it had none (their company's
+ * account is where a deal is kept): before, they stayed out until each was edited.
  */
-async function followPendingContacts(
+async function followPending(
   deps: CrmImportDeps,
   o: CrmImportOptions,
+  type: FollowedType,
   companyId: string,
   at: string,
   r: TypeReport,
 ): Promise<"none" | "finished" | "unfinished"> {
-  const read = deps.crm.contactsOfCompany?.bind(deps.crm);
+  const read = deps.crm.ofCompany?.bind(deps.crm);
   if (!read) return "none";
-  const pending = await deps.store.pendingContacts(companyId);
+  const pending = await deps.store.pending(type, companyId);
   if (!pending || !(await deps.store.link("companies", companyId))) return "none";
-  // The contacts' own report: their outcomes are not the company page's.
-  const contacts = emptyReport();
+  // The records' own report: their outcomes are not the company page's.
+  const own = emptyReport();
   let afterId = pending.afterId;
   try {
     // Listed while it runs, off the list when it finishes: a follow stopped any way (the run's time,
@@ -466,37 +475,46 @@ async function followPendingContacts(
       if (outOfTime(o)) {
         r.skipped.push({
           id: companyId,
-          reason: "its contacts not all read again yet: the run's time ran out",
+          reason: `its ${type} not all read again yet: the run's time ran out`,
         });
         return "unfinished";
       }
-      const page = await read(companyId, afterId);
+      const page = await read(type, companyId, afterId);
+      // A deal is kept under its primary company's account: the search finds any associated one.
+      const primary =
+        type === "deals" && page.records.length
+          ? await deps.crm.companiesOf(
+              "deals",
+              page.records.map((x) => x.id),
+            )
+          : undefined;
       for (const rec of page.records) {
-        const outcome = await importContact(
-          deps,
-          rec,
-          companyId,
-          sourceOf(deps.crm, "contacts", rec),
-          at,
-          contacts,
-          { reassociate: true },
-        );
-        if (outcome === "written") r.contactsFollowed = (r.contactsFollowed ?? 0) + 1;
+        const source = sourceOf(deps.crm, type, rec);
+        const outcome =
+          type === "contacts"
+            ? await importContact(deps, rec, companyId, source, at, own, { reassociate: true })
+            : await importDeal(deps, rec, primary?.get(rec.id), source, at);
+        if (outcome !== "written") continue;
+        if (type === "contacts") r.contactsFollowed = (r.contactsFollowed ?? 0) + 1;
+        else r.dealsFollowed = (r.dealsFollowed ?? 0) + 1;
       }
       const last = page.records.at(-1);
       if (!page.after || !last) {
-        await deps.store.clearPendingContacts(companyId, at);
-        await deps.store.setUnfinishedFollow(companyId, false);
+        await deps.store.clearPending(type, companyId, at);
+        // Off the list unless its other follow is still to go on (it lists the company itself).
+        const other = type === "contacts" ? "deals" : "contacts";
+        if (!(await deps.store.pending(other, companyId)))
+          await deps.store.setUnfinishedFollow(companyId, false);
         return "finished";
       }
       afterId = last.id;
-      await deps.store.markPendingContacts(companyId, at, afterId);
+      await deps.store.markPending(type, companyId, at, afterId);
     }
   } catch (err) {
-    // The company is written; its contacts are tried again from here by the next run.
+    // The company is written; its records are tried again from here by the next run.
     r.skipped.push({
       id: companyId,
-      reason: `its contacts not all read again yet: ${(err as Error).message}`,
+      reason: `its ${type} not all read again yet: ${(err as Error).message}`,
     });
     return "unfinished";
   }
@@ -600,13 +618,13 @@ const domainAccountOf = (store: CrmImportStore, email: string): Promise<string |
 
 /**
  * The account of a contact's company, if it has one. If not, the company is marked, so that its
- * contacts are read again once it has one (followPendingContacts), and its link read again after the
+ * contacts (or deals) are read again once it has one (followPending), and its link read again after the
  * mark: a run overlapping this one may have linked it in between, and followed it before the mark.
  */
-async function companyAccountOf(store: CrmImportStore, companyId: string, at: string) {
+async function companyAccountOf(store: CrmImportStore, type: FollowedType, companyId: string, at: string) {
   const link = await store.link("companies", companyId);
   if (link) return link.kbId;
-  await store.markPendingContacts(companyId, at);
+  await store.markPending(type, companyId, at);
   return (await store.link("companies", companyId))?.kbId;
 }
 
@@ -634,7 +652,7 @@ async function importContact(
   // Its company's account, read where it decides something: the write, or a reassociation.
   const companyAccount =
     companyId && (may.write || (o.reassociate && may.why === "unchanged"))
-      ? await companyAccountOf(store, companyId, at)
+      ? await companyAccountOf(store, "contacts", companyId, at)
       : undefined;
   // As the import last wrote them, but at another account than their company's now.
   if (!may.write && companyAccount && existing?.accountId !== companyAccount) may = { write: true };
@@ -700,7 +718,7 @@ async function importDeal(
   at: string,
 ): Promise<Outcome> {
   const { store, crm } = deps;
-  const accountId = companyId ? (await store.link("companies", companyId))?.kbId : undefined;
+  const accountId = companyId ? await companyAccountOf(store, "deals", companyId, at) : undefined;
   if (!accountId)
     return {
       skipped: companyId ? `company ${companyId} is not in the knowledge base` : "no associated company",

@@ -1169,6 +1169,46 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a company imported late brings the deals skipped while it had no account, once", async () => {
+    const w = await world();
+    // No domain yet: the import skips the company, and its deal has no account to be kept under.
+    w.hs.put("companies", "8901", { name: "Vandelay" }, T0 - 6 * HOUR);
+    w.hs.put(
+      "deals",
+      "8921",
+      {
+        dealname: "Vandelay imports",
+        dealstage: "appointmentscheduled",
+        pipeline: "default",
+        amount: "12000",
+      },
+      T0 - 5 * HOUR,
+      "8901",
+    );
+    const first = await importFromCrm(w.deps, TZ);
+    expect(first.deals.skipped).toEqual([
+      { id: "8921", reason: "company 8901 is not in the knowledge base" },
+    ]);
+    // A rep adds the domain. HubSpot changes nothing on the deal: the import would not read it again.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "8901", { domain: "vandelay-89.com" }, h.clock.now() - 10 * 60_000);
+    const second = await importFromCrm(w.deps, TZ);
+    expect(second.companies.dealsFollowed).toBe(1);
+    expect((await w.store.dealsOf("hubspot-company-8901")).map((d) => [d.dealId, d.stage])).toEqual([
+      ["8921", "appointmentscheduled"],
+    ]);
+    expect(await w.store.link("deals", "8921")).toEqual({ kbId: "hubspot-company-8901" });
+    // Followed once: the company edited again reads its deals no more.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "8901", { name: "Vandelay Industries" }, h.clock.now() - 10 * 60_000);
+    const third = await importFromCrm(w.deps, TZ);
+    expect(third.companies.dealsFollowed).toBeUndefined();
+    expect(
+      w.hs.searches("deals").filter((b) => JSON.stringify(b).includes("associations.company")),
+    ).toHaveLength(1);
+    await w.hs.close();
+  });
+
   it("a company imported late brings the contacts read while it had no account: skipped ones, and ones placed by their email's domain", async () => {
     const w = await world();
     // No domain yet: the import skips the company, and has no account for its contacts.
@@ -1231,9 +1271,9 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     let calls = 0;
     let fails: (n: number) => boolean = (n) => n === 2;
     const failing: typeof crm = Object.create(crm);
-    failing.contactsOfCompany = async (...args) => {
+    failing.ofCompany = async (...args) => {
       if (fails(++calls)) throw new Error("HubSpot contacts search: status 502 after 4 attempts");
-      return crm.contactsOfCompany?.(...args) ?? { records: [] };
+      return crm.ofCompany?.(...args) ?? { records: [] };
     };
     h.clock.advance(HOUR);
     w.hs.put("companies", "8302", { domain: "hooli-83.com" }, h.clock.now() - 10 * 60_000);

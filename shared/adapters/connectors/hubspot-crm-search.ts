@@ -23,7 +23,7 @@ import type { CollectionResponseWithTotalSimplePublicObjectForwardPaging } from 
 import { FilterOperatorEnum } from "@hubspot/api-client/lib/codegen/crm/objects/models/Filter.js";
 import type { PublicObjectSearchRequest } from "@hubspot/api-client/lib/codegen/crm/objects/models/PublicObjectSearchRequest.js";
 import { ServerConfiguration as ObjectsServer } from "@hubspot/api-client/lib/codegen/crm/objects/servers.js";
-import type { CrmSource } from "../../usecases/crm-import.ts";
+import type { CrmSource, FollowedType } from "../../usecases/crm-import.ts";
 import type { CrmPage } from "../../usecases/crm-paging.ts";
 import { CRM_PROPERTIES, type CrmObjectType, type CrmRecord } from "../../usecases/crm-records.ts";
 import { type HubSpotOptions, hubspotArea } from "./hubspot-area.ts";
@@ -136,15 +136,22 @@ export class HubSpotCrmSearch implements CrmSource {
     return this.search(objectType, since, tieAfter);
   }
 
-  /** A company's contacts (its primary, `associatedcompanyid`), by id, after `afterId`. */
-  async contactsOfCompany(companyId: string, afterId?: string): Promise<CrmPage> {
-    const property = MODIFIED.contacts;
-    const page = await this.call("contacts search", () =>
-      this.client.doSearch("contacts", {
+  /**
+   * A company's contacts (its primary ones: `associatedcompanyid`) or deals (any associated: the
+   * search's `associations.company`; the import then reads each one's primary), by id, after `afterId`.
+   */
+  async ofCompany(type: FollowedType, companyId: string, afterId?: string): Promise<CrmPage> {
+    const property = MODIFIED[type];
+    const page = await this.call(`${type} search`, () =>
+      this.client.doSearch(type, {
         filterGroups: [
           {
             filters: [
-              { propertyName: "associatedcompanyid", operator: FilterOperatorEnum.Eq, value: companyId },
+              {
+                propertyName: type === "contacts" ? "associatedcompanyid" : "associations.company",
+                operator: FilterOperatorEnum.Eq,
+                value: companyId,
+              },
               ...(afterId
                 ? [{ propertyName: "hs_object_id", operator: FilterOperatorEnum.Gt, value: afterId }]
                 : []),
@@ -152,7 +159,7 @@ export class HubSpotCrmSearch implements CrmSource {
           },
         ],
         sorts: ["hs_object_id"],
-        properties: [...CRM_PROPERTIES.contacts, property],
+        properties: [...CRM_PROPERTIES[type], property],
         limit: this.o.pageSize ?? 100,
       }),
     );

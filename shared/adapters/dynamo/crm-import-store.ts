@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Account, AccountInput, Person, PersonInput } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
-import type { CrmImportStore, CrmLink, Source } from "../../usecases/crm-import.ts";
+import type { CrmImportStore, CrmLink, FollowedType, Source } from "../../usecases/crm-import.ts";
 import type { CrmObjectType, Deal } from "../../usecases/crm-records.ts";
 import { type Db, queryAll } from "./db.ts";
 import type { DynamoKnowledgeStore } from "./kb-store.ts";
@@ -89,12 +89,12 @@ export class DynamoCrmImportStore implements CrmImportStore {
     await putCrmLink(this.db, objectType, id, link);
   }
 
-  async markPendingContacts(companyId: string, at: string, afterId?: string): Promise<void> {
+  async markPending(type: FollowedType, companyId: string, at: string, afterId?: string): Promise<void> {
     await this.db.doc.send(
       new PutCommand({
         TableName: this.db.tables.state,
         Item: {
-          ...stateKeys.crmPendingContacts(SYSTEM, companyId),
+          ...stateKeys.crmPending(SYSTEM, companyId, type),
           open: true,
           at,
           ...(afterId ? { afterId } : {}),
@@ -103,18 +103,18 @@ export class DynamoCrmImportStore implements CrmImportStore {
     );
   }
 
-  async pendingContacts(companyId: string): Promise<{ afterId?: string } | undefined> {
-    const item = await this.get(stateKeys.crmPendingContacts(SYSTEM, companyId));
+  async pending(type: FollowedType, companyId: string): Promise<{ afterId?: string } | undefined> {
+    const item = await this.get(stateKeys.crmPending(SYSTEM, companyId, type));
     if (item?.open !== true) return undefined;
     return typeof item.afterId === "string" ? { afterId: item.afterId } : {};
   }
 
-  async clearPendingContacts(companyId: string, at: string): Promise<void> {
+  async clearPending(type: FollowedType, companyId: string, at: string): Promise<void> {
     // Put, not deleted: the import's role deletes nothing from the link partitions.
     await this.db.doc.send(
       new PutCommand({
         TableName: this.db.tables.state,
-        Item: { ...stateKeys.crmPendingContacts(SYSTEM, companyId), open: false, at },
+        Item: { ...stateKeys.crmPending(SYSTEM, companyId, type), open: false, at },
       }),
     );
   }

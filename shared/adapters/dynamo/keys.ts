@@ -91,13 +91,13 @@ export const stateKeys = {
     sk: "LINK",
   }),
   /**
-   * A CRM company some of whose contacts were skipped or placed by their email's domain while it had
-   * no account yet: its contacts are read again once it gets one (usecases/crm-import.ts). Beside the
+   * A CRM company some of whose contacts were skipped or placed by their email's domain (or deals
+   * skipped) while it had no account yet: they are read again once it gets one (usecases/crm-import.ts). Beside the
    * company's link, in the partitions the import may write.
    */
-  crmPendingContacts: (system: string, companyId: string): Key => ({
+  crmPending: (system: string, companyId: string, type: "contacts" | "deals"): Key => ({
     pk: `CRMLINK#${system}#companies#${companyId}`,
-    sk: "PENDING_CONTACTS",
+    sk: type === "contacts" ? "PENDING_CONTACTS" : "PENDING_DEALS",
   }),
   /** The companies whose contacts' follow stopped part way: the next run goes on with them. */
   crmUnfinishedFollows: (system: string): Key => ({ pk: `CRMLINK#${system}#follows`, sk: "UNFINISHED" }),

@@ -47,10 +47,14 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
     if (req.method === "POST" && search) {
       const type = search[1] as CrmType;
       const filter = req.body.filterGroups?.[0]?.filters?.[0];
-      // A company's contacts (associatedcompanyid, HubSpot's primary company), by id.
-      if (type === "contacts" && filter?.propertyName === "associatedcompanyid") {
+      // A company's contacts (associatedcompanyid, HubSpot's primary company), or the deals associated
+      // with it (the search's associations.company), by id.
+      if (
+        (type === "contacts" && filter?.propertyName === "associatedcompanyid") ||
+        (type === "deals" && filter?.propertyName === "associations.company")
+      ) {
         const after = (req.body.filterGroups[0].filters[1]?.value as string | undefined) ?? "0";
-        const all = [...data.contacts.values()]
+        const all = [...data[type].values()]
           .filter((r) => r.companyId === filter.value && Number(r.id) > Number(after))
           .sort((a, b) => Number(a.id) - Number(b.id));
         const limit = Number(req.body.limit ?? 10);
