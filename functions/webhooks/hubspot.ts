@@ -10,9 +10,11 @@
  * it recorded each event, so it answers well within HubSpot's 5 seconds. Its worker
  * (hubspot-events.ts) records them.
  */
+
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { awsClientConfig } from "../../shared/adapters/aws/client-config.ts";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import { type FifoMessage, sendFifo, sha256 } from "../../shared/adapters/aws/fifo-queue.ts";
 import { lazy } from "../../shared/adapters/aws/powertools.ts";
@@ -72,11 +74,14 @@ export const makeHandler = (w: WebhookWiring) =>
     const env = w.env();
     const secrets =
       w.secrets ??
-      new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS);
+      new ConnectorSecrets(
+        new SecretsManagerClient(awsClientConfig(env.AWS_REGION)),
+        env.CONNECTOR_SECRET_ARNS,
+      );
     w.secrets = secrets;
     // The queue is the stack's, in the function's region: the client's own endpoint (which honours
     // AWS_ENDPOINT_URL) is its host, rather than the host of the queue's URL the SDK would otherwise use.
-    const sqs = w.sqs ?? new SQSClient({ region: env.AWS_REGION, useQueueUrlAsEndpoint: false });
+    const sqs = w.sqs ?? new SQSClient({ ...awsClientConfig(env.AWS_REGION), useQueueUrlAsEndpoint: false });
     w.sqs = sqs;
     const queueUrl = required(env, "WEBHOOK_QUEUE_URL");
     const signing = webhookSigningSecret(env.CONNECTOR_SECRET_ARNS);

@@ -17,10 +17,12 @@
  * per schedule firing: agent-run-claims.ts) the AGENTRUN#<agentId> one, so the role may write
  * (PutItem/UpdateItem/DeleteItem) those two partitions only.
  */
+
 import { createHash, createHmac } from "node:crypto";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { selfInvoker } from "../adapters/aws/self-invoke.ts";
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
@@ -233,7 +235,12 @@ export function agentsAwsRuntime(
     claims: new DynamoRunClaims(db),
     workspaceTimezone: async () => (await specs.current())?.spec.workspace.timezone,
     ...(self
-      ? { continueRun: selfInvoker(() => (lambda ??= new LambdaClient({ region: env.AWS_REGION })), self) }
+      ? {
+          continueRun: selfInvoker(
+            () => (lambda ??= new LambdaClient(awsClientConfig(env.AWS_REGION))),
+            self,
+          ),
+        }
       : {}),
   };
 }

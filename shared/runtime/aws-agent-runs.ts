@@ -1,4 +1,5 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { LambdaAgentRuns } from "../adapters/aws/lambda-agent-runs.ts";
 import * as z from "../domain/zod-mini.ts";
 import type { AwsRuntime } from "./aws.ts";
@@ -22,6 +23,9 @@ export const withAgentRuns = (runtime: () => AwsRuntime, client?: LambdaClient) 
   } catch {
     throw new ConfigError("AGENT_FUNCTIONS: expected a JSON object of agent id to function name");
   }
-  rt.deps.agents = new LambdaAgentRuns(client ?? new LambdaClient({ region: rt.env.AWS_REGION }), functions);
+  rt.deps.agents = new LambdaAgentRuns(
+    client ?? new LambdaClient(awsClientConfig(rt.env.AWS_REGION)),
+    functions,
+  );
   return rt;
 };

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { secretCursorKey } from "../adapters/aws/secret-cursor-key.ts";
 import { PageCursors } from "../adapters/dynamo/cursor.ts";
 import { type AwsEnv, ConfigError } from "./aws-env.ts";
@@ -13,7 +14,7 @@ import { type AwsEnv, ConfigError } from "./aws-env.ts";
 export function awsCursors(env: AwsEnv): PageCursors {
   if (env.CURSOR_KEY_SECRET_ARN)
     return new PageCursors(
-      secretCursorKey(new SecretsManagerClient({ region: env.AWS_REGION }), env.CURSOR_KEY_SECRET_ARN),
+      secretCursorKey(new SecretsManagerClient(awsClientConfig(env.AWS_REGION)), env.CURSOR_KEY_SECRET_ARN),
     );
   if (env.DYNAMODB_ENDPOINT)
     return new PageCursors(

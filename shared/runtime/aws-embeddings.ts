@@ -9,6 +9,7 @@
  * failed read is retried on the next call instead of poisoning the warm container (the memory store
  * then falls back to keyword search for those texts, as it does for any embeddings failure).
  */
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { OpenAICompatibleEmbeddings } from "../adapters/embeddings/openai-compatible.ts";
 import * as z from "../domain/zod-mini.ts";
 import type { Embeddings } from "../kb/ports.ts";
@@ -101,7 +102,7 @@ export function lazyEmbeddings(modelId: string, build: () => Promise<Embeddings>
 /** The secret's string: the key as is, or `{"apiKey": "..."}` for a JSON secret (as the model's key). */
 async function readKey(arn: string, region: string | undefined): Promise<string> {
   const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
-  const res = await new SecretsManagerClient(region ? { region } : {}).send(
+  const res = await new SecretsManagerClient(awsClientConfig(region)).send(
     new GetSecretValueCommand({ SecretId: arn }),
   );
   return apiKeyFromSecretString(res.SecretString, "the embeddings key secret");

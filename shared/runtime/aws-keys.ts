@@ -1,4 +1,5 @@
 import { KMSClient } from "@aws-sdk/client-kms";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { KmsKeyWrapper } from "../adapters/aws/kms-key-wrapper.ts";
 import { LocalKeyWrapper, throwawayMasterKey } from "../adapters/local/key-wrapper.ts";
 import type { KeyWrapper } from "../ports.ts";
@@ -14,7 +15,7 @@ export function awsKeyWrapper(env: AwsEnv): KeyWrapper {
   const get = (): KeyWrapper => {
     if (wrapper) return wrapper;
     if (env.PERSON_KEY_ARN)
-      wrapper = new KmsKeyWrapper(new KMSClient({ region: env.AWS_REGION }), env.PERSON_KEY_ARN);
+      wrapper = new KmsKeyWrapper(new KMSClient(awsClientConfig(env.AWS_REGION)), env.PERSON_KEY_ARN);
     else if (env.DYNAMODB_ENDPOINT) wrapper = new LocalKeyWrapper(throwawayMasterKey(env.DYNAMODB_ENDPOINT));
     else throw new ConfigError("PERSON_KEY_ARN is required to seal or open personal data");
     return wrapper;

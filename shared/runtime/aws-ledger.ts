@@ -1,4 +1,5 @@
 import { S3Client } from "@aws-sdk/client-s3";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { S3DigestArchive } from "../adapters/aws/s3-digest-archive.ts";
 import type { Db } from "../adapters/dynamo/db.ts";
 import { DynamoLedgerReader } from "../adapters/dynamo/ledger-reader.ts";
@@ -13,5 +14,8 @@ export const awsLedgerIntegrity =
   (env: AwsEnv) =>
   (db: Db): LedgerVerifyDeps => ({
     ledger: new DynamoLedgerReader(db),
-    digests: new S3DigestArchive(new S3Client({ region: env.AWS_REGION }), required(env, "ARCHIVE_BUCKET")),
+    digests: new S3DigestArchive(
+      new S3Client(awsClientConfig(env.AWS_REGION)),
+      required(env, "ARCHIVE_BUCKET"),
+    ),
   });

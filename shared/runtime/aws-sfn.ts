@@ -1,5 +1,6 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { StepFunctionsApprovalSignal } from "../adapters/aws/approval-signal.ts";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { SfnTaskCompleter, SfnWorkflowStarter } from "../adapters/aws/sfn.ts";
 import { DynamoTaskTokenStore } from "../adapters/aws/task-token-store.ts";
 import type { Db } from "../adapters/dynamo/db.ts";
@@ -11,7 +12,7 @@ import { type AwsEnv, required } from "./aws-env.ts";
 export function sfnTasks(env: AwsEnv, db: Db): { taskTokens: TaskTokenStore; tasks: TaskCompleter } {
   return {
     taskTokens: new DynamoTaskTokenStore(db),
-    tasks: new SfnTaskCompleter(new SFNClient({ region: env.AWS_REGION })),
+    tasks: new SfnTaskCompleter(new SFNClient(awsClientConfig(env.AWS_REGION))),
   };
 }
 
@@ -21,4 +22,4 @@ export const sfnApprovalSignal =
     new StepFunctionsApprovalSignal(sfnTasks(env, db));
 
 export const sfnStarter = (env: AwsEnv) =>
-  new SfnWorkflowStarter(new SFNClient({ region: env.AWS_REGION }), required(env, "STATE_MACHINE_ARN"));
+  new SfnWorkflowStarter(new SFNClient(awsClientConfig(env.AWS_REGION)), required(env, "STATE_MACHINE_ARN"));

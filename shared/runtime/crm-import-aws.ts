@@ -4,7 +4,9 @@
  * this function and the executors may read it), the KB and checkpoints in the state table, and the
  * change events on the bus. Without the secret configured there is no CRM to import from.
  */
+
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
 import { EventBridgePublisher } from "../adapters/aws/event-bridge-publisher.ts";
 import { HubSpotCrmSearch } from "../adapters/connectors/hubspot-crm-search.ts";
@@ -34,7 +36,7 @@ export function awsCrmImporter(
   const arn = env.CONNECTOR_SECRET_ARNS[HUBSPOT_SECRET];
   if (!arn) return undefined;
   const secrets = new ConnectorSecrets(
-    overrides.secrets ?? new SecretsManagerClient({ region: env.AWS_REGION }),
+    overrides.secrets ?? new SecretsManagerClient(awsClientConfig(env.AWS_REGION)),
     { [HUBSPOT_SECRET]: arn },
   );
   const { basePath, portalId } = parseDeployedConnectors(env.CONNECTORS_CONFIG).hubspot ?? {};

@@ -11,7 +11,9 @@
  * codegen (~230 KB) nor the MCP SDK and its JSON Schema validator (~290 KB) unless it calls them
  * (issue 11 item 8).
  */
+
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
 import type { HubSpotConnector, HubSpotOptions } from "../adapters/connectors/hubspot.ts";
 import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
@@ -59,7 +61,10 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
   const secretsOf = () =>
     (client ??=
       o.secrets ??
-      new ConnectorSecrets(new SecretsManagerClient({ region: env.AWS_REGION }), env.CONNECTOR_SECRET_ARNS));
+      new ConnectorSecrets(
+        new SecretsManagerClient(awsClientConfig(env.AWS_REGION)),
+        env.CONNECTOR_SECRET_ARNS,
+      ));
   // The CDK app deploys the executors' -hubspot or -mcp entries when the config it is given names them.
   if (config.hubspot && !config.dryRun && !o.hubspot)
     throw new ConfigError(

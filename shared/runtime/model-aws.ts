@@ -7,7 +7,9 @@
  * never read it (and their roles are not granted it: MODEL_AGENT_IDS, agents/builtin.ts), and a
  * failed read is retried on the next call rather than poisoning the warm function.
  */
+
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { createModel, type ModelCallBounds, type ModelConfig } from "../adapters/model/select.ts";
 import type { ModelClient } from "../agents/ports.ts";
 import * as z from "../domain/zod-mini.ts";
@@ -76,6 +78,6 @@ export function createAwsModel(
   const config = modelConfigFromEnv(raw);
   const arn = raw.MODEL_KEY_SECRET_ARN;
   if (config.provider !== "openai-compatible" || !arn) return createModel(config, {}, AGENT_CALL_BOUNDS);
-  const client = secrets ?? new SecretsManagerClient(raw.AWS_REGION ? { region: raw.AWS_REGION } : {});
+  const client = secrets ?? new SecretsManagerClient(awsClientConfig(raw.AWS_REGION));
   return createModel(config, { apiKey: secretKeyReader(client, arn) }, AGENT_CALL_BOUNDS);
 }

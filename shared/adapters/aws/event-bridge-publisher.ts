@@ -5,6 +5,7 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { DependencyError } from "../../domain/errors.ts";
 import type { DomainEvent, EventPublisher } from "../../ports.ts";
+import { awsClientConfig } from "./client-config.ts";
 
 /** The `source` of every event the harness puts on its bus; rules match on it. */
 export const EVENT_SOURCE = "agent-harness";
@@ -20,7 +21,7 @@ export class EventBridgePublisher implements EventPublisher {
   ) {}
 
   static create(busName: string, region?: string): EventBridgePublisher {
-    return new EventBridgePublisher(new EventBridgeClient(region ? { region } : {}), busName);
+    return new EventBridgePublisher(new EventBridgeClient(awsClientConfig(region)), busName);
   }
 
   async publish(events: DomainEvent[]): Promise<void> {

@@ -5,10 +5,12 @@
  * re-sent. Throttling (429) and SES's ServiceUnavailable (503) are retried by our policy (the SDK's own
  * retries are off); any other 5xx may come after the email went out, so it is an unknown outcome.
  */
+
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import { EmailPayload } from "../../agents/records.ts";
 import { LINK } from "../../domain/links.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
+import { awsClientConfig } from "../aws/client-config.ts";
 import { defaultRetryPolicy, type RetryPolicy, withinTimeLeft, withRetries } from "./retry.ts";
 
 export interface SesOptions {
@@ -107,7 +109,7 @@ export class SesEmailConnector implements Connector {
     this.client = new SESv2Client({
       ...(o.region ? { region: o.region } : {}),
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-      ...(o.credentials ? { credentials: o.credentials } : {}),
+      ...(o.credentials ? { credentials: o.credentials } : awsClientConfig()),
       // Without throwOnRequestTimeout the SDK only logs a warning and keeps waiting.
       ...(o.timeoutMs
         ? {

@@ -12,6 +12,7 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { DependencyError } from "../../domain/errors.ts";
+import { awsClientConfig } from "../aws/client-config.ts";
 import type { DynamoEngine } from "../dynamo-memory/engine.ts";
 import { DURABILITY_BARRIER, type Key } from "./keys.ts";
 import type { TableNames } from "./tables.ts";
@@ -81,7 +82,9 @@ export function createDb(options: DbOptions): Db {
     region: options.region ?? (options.endpoint ? LOCAL_REGION : (process.env.AWS_REGION ?? "us-east-1")),
     ...(options.endpoint
       ? { endpoint: options.endpoint, credentials: options.credentials, requestHandler: LOCAL_TIMEOUTS }
-      : {}),
+      : options.engine
+        ? {}
+        : awsClientConfig()),
     ...(options.engine
       ? {
           region: LOCAL_REGION,

@@ -5,8 +5,10 @@
  * retries throttling (429) and 5xx with its own bounded backoff (`maxAttempts`). The calls themselves
  * are titan-calls.ts, shared with the Lambda functions' lazily loaded client.
  */
+
 import { BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import type { Embeddings } from "../../kb/ports.ts";
+import { awsClientConfig } from "../aws/client-config.ts";
 import { titanEmbeddings } from "./titan-calls.ts";
 
 export const TITAN_V2 = "amazon.titan-embed-text-v2:0";
@@ -36,7 +38,7 @@ export class TitanEmbeddings implements Embeddings {
     const client =
       options.client ??
       new BedrockRuntimeClient({
-        ...(options.region ? { region: options.region } : {}),
+        ...awsClientConfig(options.region),
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         maxAttempts: options.maxAttempts ?? 3,
       });

@@ -3,6 +3,7 @@
  * JSON reading and the grounding rules are shared with every model adapter (agents/model-prompts.ts);
  * this file only speaks Converse.
  */
+
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import {
   classifyQuestion,
@@ -19,6 +20,7 @@ import {
   type ModelClient,
   ModelError,
 } from "../../agents/ports.ts";
+import { awsClientConfig } from "../aws/client-config.ts";
 
 export interface BedrockModelOptions {
   modelId: string;
@@ -46,7 +48,7 @@ export class BedrockModel implements ModelClient {
     this.client =
       options.client ??
       new BedrockRuntimeClient({
-        ...(options.region ? { region: options.region } : {}),
+        ...awsClientConfig(options.region),
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         maxAttempts: 3,
       });
