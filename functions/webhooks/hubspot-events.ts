@@ -48,8 +48,8 @@ export const makeHandler = (w: WebhookEventsWiring) => {
     w.secrets = secrets;
     const wiring = {
       personOf: importedPersonOf(rt.db, rt.deps.kb),
-      link: (contactId: string, personId: string) =>
-        putCrmLink(rt.db, "contacts", contactId, { kbId: personId }),
+      link: (contactId: string, personId: string, mergedInto?: string) =>
+        putCrmLink(rt.db, "contacts", contactId, { kbId: personId, ...(mergedInto ? { mergedInto } : {}) }),
       accountOf: async (companyId: string) => (await crmLink(rt.db, "companies", companyId))?.kbId,
       contacts: async () => {
         const token = (await secrets.get(HUBSPOT_WEBHOOK_SECRET)).accessToken;

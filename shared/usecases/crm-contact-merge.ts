@@ -8,12 +8,14 @@
  * one buyer, each with their own touches, so two agents could write to the same person.
  *
  * When a contact is read whose record names contacts merged into it, before it is imported, each
- * merged one linked to a person other than this contact's:
- * - if this contact has no person yet (a merge that made a new contact, or one the import skipped),
- *   it takes the first such person on: the link moves, and the import then updates that person;
- * - else the merged one's person is suppressed on every channel, the reason naming who they are now
- *   (the same entry the webhook writes, so the two paths write it once);
- * - its link says so (`mergedInto`), so a later read of this contact does all this once.
+ * merged one linked to a person (and not taken in yet):
+ * - if this contact has no person yet (HubSpot's merges now make a new contact, or one the import
+ *   skipped), it takes one of theirs on: the one its address names, else the first one nothing
+ *   suppresses (a merge the webhook took in earlier left its merged person suppressed and, before it
+ *   marked links, its link unmarked). The link moves, and the import then updates that person;
+ * - every other merged one's person is suppressed on every channel, the reason naming who they are
+ *   now (the same entry the webhook writes, so the two paths write it once);
+ * - its link says so (`mergedInto`, as the webhook marks it too), so a later read does all this once.
  */
 
 import { mergedIdsOf } from "./crm-company-merge.ts";
@@ -34,19 +36,35 @@ export async function absorbMergedContacts(
   r: TypeReport,
 ): Promise<void> {
   const merged = mergedIdsOf(rec.properties.hs_merged_object_ids).filter((id) => id !== rec.id);
-  if (!merged.length) return;
-  let kept = (await store.link("contacts", rec.id))?.kbId;
+  const open: [string, string][] = [];
   for (const id of merged.slice(0, MAX_MERGED)) {
     const link = await store.link("contacts", id);
-    if (!link || link.mergedInto || link.kbId === kept) continue;
-    if (!kept) {
-      await store.putLink("contacts", rec.id, { kbId: link.kbId });
-      kept = link.kbId;
-    } else {
-      // First what keeps agents away from them; the mark after it may be cut short and is redone then.
-      await store.suppressPersonEverywhere(link.kbId, mergedContactReason(rec.id, kept), at);
-    }
-    await store.putLink("contacts", id, { kbId: link.kbId, mergedInto: rec.id });
+    if (link && !link.mergedInto) open.push([id, link.kbId]);
+  }
+  if (!open.length) return;
+  let kept = (await store.link("contacts", rec.id))?.kbId;
+  if (!kept) {
+    kept = await personToKeep(
+      store,
+      rec,
+      open.map(([, personId]) => personId),
+    );
+    await store.putLink("contacts", rec.id, { kbId: kept });
+  }
+  for (const [id, personId] of open) {
+    // First what keeps agents away from them; the mark after it may be cut short and is redone then.
+    if (personId !== kept)
+      await store.suppressPersonEverywhere(personId, mergedContactReason(rec.id, kept), at);
+    await store.putLink("contacts", id, { kbId: personId, mergedInto: rec.id });
     r.merged = (r.merged ?? 0) + 1;
   }
+}
+
+/** Of the merged contacts' people, the one the remaining contact carries on as. */
+async function personToKeep(store: CrmImportStore, rec: CrmRecord, people: string[]): Promise<string> {
+  const email = rec.properties.email?.trim().toLowerCase();
+  const named = email ? await store.personIdByEmail(email) : undefined;
+  const suppressed = await store.suppressedPeople([...new Set(people)]);
+  const live = people.filter((p) => !suppressed.has(p));
+  return live.find((p) => p === named) ?? live[0] ?? (people[0] as string);
 }

@@ -63,7 +63,10 @@ export type Source = NonNullable<Account["source"]>;
 export type FollowedType = "contacts" | "deals";
 export interface CrmLink {
   kbId: string;
-  /** A company merged in the CRM into this other company: its account was taken in (crm-company-merge.ts). */
+  /**
+   * A record merged in the CRM into this other one, taken in: a company's account
+   * (crm-company-merge.ts), a contact's person (crm-contact-merge.ts, and the webhook's hubspot-merge.ts).
+   */
   mergedInto?: string;
 }
 
@@ -82,6 +85,8 @@ export interface CrmImportStore {
   suppressEmail(email: string, reason: string, at: string): Promise<void>;
   /** Suppress a person on email, whatever their address. */
   suppressPerson(personId: string, reason: string, at: string): Promise<void>;
+  /** Of these people, those the suppression list names (on any channel). */
+  suppressedPeople(personIds: string[]): Promise<Set<string>>;
   /** Suppress a person on every channel (a contact merged into another in the CRM: crm-contact-merge.ts). */
   suppressPersonEverywhere(personId: string, reason: string, at: string): Promise<void>;
   /** Suppress an account on every channel (a company merged away in the CRM). */

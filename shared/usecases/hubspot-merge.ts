@@ -30,7 +30,7 @@ export async function recordHubSpotMerge(
   event: HubSpotWebhookEvent,
   o: {
     personOf: (contactId: string) => Promise<string | undefined>;
-    link: (contactId: string, personId: string) => Promise<void>;
+    link: (contactId: string, personId: string, mergedInto?: string) => Promise<void>;
   },
 ): Promise<WorldOutcomeResult> {
   const m = parseWith(MergeFields, event, "event");
@@ -47,16 +47,18 @@ export async function recordHubSpotMerge(
     if (!kept) {
       await o.link(remaining, personId);
       kept = personId;
-      continue;
-    }
-    await deps.kb.addSuppression(
-      {
-        kind: "person",
-        value: personId,
-        reason: mergedContactReason(remaining, kept),
-      },
-      new Date(deps.clock.now()).toISOString(),
-    );
+    } else
+      await deps.kb.addSuppression(
+        {
+          kind: "person",
+          value: personId,
+          reason: mergedContactReason(remaining, kept),
+        },
+        new Date(deps.clock.now()).toISOString(),
+      );
+    // Taken in: the CRM import, reading the remaining contact's merged ids, leaves it alone
+    // (crm-contact-merge.ts), and does not take its suppressed person for the one to keep.
+    await o.link(id, personId, remaining);
   }
   if (!changed) return { recorded: false, reason: "no person imported from a merged contact" };
   return {

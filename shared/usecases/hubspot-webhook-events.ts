@@ -19,8 +19,11 @@ export interface WebhookEventWiring {
   contacts: () => Promise<ContactEmails>;
   /** The knowledge base's person a HubSpot contact was imported as (the CRM import's link). */
   personOf: (contactId: string) => Promise<string | undefined>;
-  /** Link a contact to a person (a merge's remaining contact to the person a merged one was). */
-  link: (contactId: string, personId: string) => Promise<void>;
+  /**
+   * Link a contact to a person (a merge's remaining contact to the person a merged one was), or mark
+   * a merged contact's link taken in (`mergedInto`: the contact it was merged into).
+   */
+  link: (contactId: string, personId: string, mergedInto?: string) => Promise<void>;
   /** The account a HubSpot company was imported as (the CRM import's link). */
   accountOf: (companyId: string) => Promise<string | undefined>;
 }

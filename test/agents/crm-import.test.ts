@@ -1169,6 +1169,44 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a merge into a new contact keeps the merged person nothing suppresses, not one an earlier merge suppressed", async () => {
+    const w = await world();
+    w.hs.put("companies", "8601", { name: "Pied Piper", domain: "piedpiper-86.com" }, T0 - 6 * HOUR);
+    const cy = { firstname: "Cy", lastname: "Ng", jobtitle: "VP Sales" };
+    w.hs.put("contacts", "8611", { ...cy, email: "cy@piedpiper-86.com" }, T0 - 5 * HOUR, "8601");
+    w.hs.put("contacts", "8612", { ...cy, email: "cy.ng@piedpiper-86.com" }, T0 - 5 * HOUR, "8601");
+    await importFromCrm(w.deps, TZ);
+    // An earlier merge of 8611 into 8612, taken in by a webhook that did not mark links yet: 8611's
+    // person suppressed, its link as it was.
+    await w.kb.addSuppression(
+      {
+        kind: "person",
+        value: "hubspot-contact-8611",
+        reason: "merged in HubSpot into contact 8612: the same person as hubspot-contact-8612",
+      },
+      new Date(h.clock.now()).toISOString(),
+    );
+    // Now 8612 merged with another into a new contact, which names every contact merged so far.
+    h.clock.advance(HOUR);
+    w.hs.put(
+      "contacts",
+      "8619",
+      { ...cy, email: "cy.ng@piedpiper-86.com", hs_merged_object_ids: "8611;8612" },
+      h.clock.now() - 10 * 60_000,
+      "8601",
+    );
+    const second = await importFromCrm(w.deps, TZ);
+    expect(second.contacts.merged).toBe(2);
+    expect(await w.store.link("contacts", "8619")).toEqual({ kbId: "hubspot-contact-8612" });
+    const among = await w.kb.suppressedAmong("hubspot-company-8601", [
+      "hubspot-contact-8611",
+      "hubspot-contact-8612",
+    ]);
+    expect([...among.people]).toEqual(["hubspot-contact-8611"]);
+    expect(await w.kb.getPerson("hubspot-contact-8619")).toBeUndefined();
+    await w.hs.close();
+  });
+
   it("a company imported late brings the deals skipped while it had no account, once", async () => {
     const w = await world();
     // No domain yet: the import skips the company, and its deal has no account to be kept under.

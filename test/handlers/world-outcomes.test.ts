@@ -1225,6 +1225,10 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       expect(
         (await suppressionsFor(rt.db, "w-hs-merge", "w-hs-merge-jane")).filter((x) => x.kind === "person"),
       ).toEqual([]);
+      // Each merged contact's link is marked taken in: the CRM import, reading 7703's merged ids,
+      // leaves them alone (and does not take Bob, suppressed, for the person to keep).
+      expect(await links.link("contacts", "7701")).toEqual({ kbId: "w-hs-merge-jane", mergedInto: "7703" });
+      expect(await links.link("contacts", "7702")).toEqual({ kbId: "w-hs-merge-bob", mergedInto: "7703" });
       // A deletion of the remaining contact now reaches the person it carries.
       const deletion = { ...merge(5003, 7703, []), subscriptionType: "contact.deletion" };
       await w.deliver(delivery(JSON.stringify([deletion])), ctx);

@@ -9,7 +9,8 @@ import type { Account, AccountInput, Person, PersonInput } from "../../domain/kb
 import { emailHash } from "../../domain/redact.ts";
 import type { CrmImportStore, CrmLink, FollowedType, Source } from "../../usecases/crm-import.ts";
 import type { CrmObjectType, Deal } from "../../usecases/crm-records.ts";
-import { type Db, queryAll } from "./db.ts";
+import { batchGetAll, type Db, itemId, queryAll } from "./db.ts";
+import { entriesOf } from "./kb-reader.ts";
 import type { DynamoKnowledgeStore } from "./kb-store.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
@@ -181,6 +182,15 @@ export class DynamoCrmImportStore implements CrmImportStore {
 
   async suppressPerson(personId: string, reason: string, at: string): Promise<void> {
     await this.kb.addSuppression({ kind: "person", value: personId, channels: ["email"], reason }, at);
+  }
+
+  async suppressedPeople(personIds: string[]): Promise<Set<string>> {
+    const keys = personIds.map((id) => [id, stateKeys.suppression("person", id)] as const);
+    const found = await batchGetAll(
+      this.db,
+      keys.map(([, key]) => ({ table: this.db.tables.state, key })),
+    );
+    return new Set(keys.filter(([, key]) => entriesOf(found.get(itemId(key))).length > 0).map(([id]) => id));
   }
 
   async suppressPersonEverywhere(personId: string, reason: string, at: string): Promise<void> {

@@ -99,7 +99,7 @@ export const stateKeys = {
     pk: `CRMLINK#${system}#companies#${companyId}`,
     sk: type === "contacts" ? "PENDING_CONTACTS" : "PENDING_DEALS",
   }),
-  /** The companies whose contacts' follow stopped part way: the next run goes on with them. */
+  /** The companies whose follow of contacts or deals stopped part way: the next run goes on with them. */
   crmUnfinishedFollows: (system: string): Key => ({ pk: `CRMLINK#${system}#follows`, sk: "UNFINISHED" }),
   /** A deal imported from the CRM, under the account it belongs to (listed with the account). */
   accountDeal: (accountId: string, dealId: string): Key => ({
