@@ -41,7 +41,7 @@ export interface GateReadRequest {
   personId?: string;
   /** The workspace day the volume counters are read for. */
   day: string;
-  /** The people a list sync would add: whether the suppression list names each is read too. */
+  /** The people a list sync would add: whether the suppression list names each, or their account, is read too. */
   members?: string[];
 }
 
@@ -57,7 +57,7 @@ export interface GateReadResult {
   counts: VolumeCounts;
   /** How the decision will be sealed, opaque to the core: handed back to commitDecision. */
   sealing?: Sealing;
-  /** Of the request's `members`, those the suppression list names. */
+  /** Of the request's `members`, those the suppression list names, by themselves or by their account. */
   suppressedMembers?: string[];
 }
 
