@@ -81,7 +81,8 @@ export class ApiGate implements ProposalGate {
     this.signer = new SignatureV4({
       service: "execute-api",
       region,
-      credentials: defaultProvider(),
+      // The role's keys where Lambda puts them; the SDK's chain only where the environment has none.
+      credentials: awsClientConfig().credentials ?? defaultProvider(),
       sha256: Sha256,
     });
   }
