@@ -277,6 +277,28 @@ describe("List Sync of an audience larger than one sync may carry", () => {
 });
 
 describe("List Sync waiting for approval", () => {
+  /** The hour's sync of an audience, proposed and waiting for a person's approval. */
+  const waitingSync = async (at: string, audience: string) => {
+    h.clock.set(Date.parse(at));
+    await h.agents.tick();
+    const { items } = await h.rt.deps.decisions.queryDecisions({ status: "pending_approval", limit: 100 });
+    const pending = items.find((d) => d.accountId === `audience:${audience}`);
+    if (!pending) throw new Error("the sync is not waiting for approval");
+    return pending;
+  };
+  /** Approved as proposed, then the executor, as the approval's event has it run in AWS. */
+  const approveAndExecute = async (pending: { decisionId: string; payloadDigest: string }) => {
+    await approve(
+      h.rt.deps,
+      pending.decisionId,
+      { digest: pending.payloadDigest },
+      { subject: "user:ana", roles: ["approver"] },
+    );
+    await execute(h.rt.deps, pending.decisionId);
+    await h.agents.drain();
+    return h.rt.deps.decisions.getDecision(pending.decisionId);
+  };
+
   it("goes without a member the suppression list names since it was proposed, and does not count them synced", async () => {
     const spec = await h.rt.deps.specs.current();
     if (!spec) throw new Error("no spec published");
@@ -297,25 +319,12 @@ describe("List Sync waiting for approval", () => {
         date: "2026-03-16",
         ownerId: "wait",
       });
-      h.clock.set(Date.parse("2026-03-16T15:00:00Z"));
-      await h.agents.tick();
-      const { items } = await h.rt.deps.decisions.queryDecisions({ status: "pending_approval", limit: 100 });
-      const pending = items.find((d) => d.accountId === "audience:sdr-wait");
-      if (!pending) throw new Error("the sync is not waiting for approval");
+      const pending = await waitingSync("2026-03-16T15:00:00Z", "sdr-wait");
       // While it waits, the CRO unsubscribes. Approved as proposed, the sync added them to the SDR's
       // list in the CRM, which feeds the SDR's sequences, until the next hourly sync took them out.
       await addSuppression(h.rt.deps, { kind: "email", value: "cro@lw.io", reason: "unsubscribed" });
       const before = syncs().length;
-      await approve(
-        h.rt.deps,
-        pending.decisionId,
-        { digest: pending.payloadDigest },
-        { subject: "user:ana", roles: ["approver"] },
-      );
-      // The executor, as the approval's event has it run in AWS.
-      await execute(h.rt.deps, pending.decisionId);
-      await h.agents.drain();
-      const done = await h.rt.deps.decisions.getDecision(pending.decisionId);
+      const done = await approveAndExecute(pending);
       expect(done?.status).toBe("executed");
       expect(done?.execution?.withheld).toEqual(["lw.cro"]);
       const sent = syncs().slice(before);
@@ -372,24 +381,12 @@ describe("List Sync waiting for approval", () => {
           date: "2026-03-17",
           ownerId: "wacct",
         });
-      h.clock.set(Date.parse("2026-03-17T15:00:00Z"));
-      await h.agents.tick();
-      const { items } = await h.rt.deps.decisions.queryDecisions({ status: "pending_approval", limit: 100 });
-      const pending = items.find((d) => d.accountId === "audience:sdr-wacct");
-      if (!pending) throw new Error("the sync is not waiting for approval");
+      const pending = await waitingSync("2026-03-17T15:00:00Z", "sdr-wacct");
       // While it waits, the whole account asks to stop. Its people were read by themselves only, and
       // went into the SDR's audience.
       await addSuppression(h.rt.deps, { kind: "account", value: "lx", reason: "asked us to stop" });
       const before = syncs().length;
-      await approve(
-        h.rt.deps,
-        pending.decisionId,
-        { digest: pending.payloadDigest },
-        { subject: "user:ana", roles: ["approver"] },
-      );
-      await execute(h.rt.deps, pending.decisionId);
-      await h.agents.drain();
-      const done = await h.rt.deps.decisions.getDecision(pending.decisionId);
+      const done = await approveAndExecute(pending);
       expect(done?.status).toBe("executed");
       expect([...(done?.execution?.withheld ?? [])].sort()).toEqual(["lx.cro", "lx.vp"]);
       const sent = syncs()

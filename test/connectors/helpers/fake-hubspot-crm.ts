@@ -156,6 +156,16 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
     return undefined;
   };
 
+  /** `from` archived, `into` naming it in `hs_merged_object_ids` and modified at `at`. */
+  const merge = (type: "companies" | "contacts", from: string, into: string, at: number) => {
+    const winner = data[type].get(into);
+    if (!winner || !data[type].has(from)) throw new Error(`no ${type} record ${from} or ${into}`);
+    data[type].delete(from);
+    const ids = [winner.properties.hs_merged_object_ids, from].filter(Boolean).join(";");
+    winner.properties = { ...winner.properties, hs_merged_object_ids: ids };
+    winner.modifiedAt = at;
+  };
+
   const api = await fakeApi(handle);
   return {
     ...api,
@@ -175,26 +185,13 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
      * deals are associated with `into`, their own modified times left as they were.
      */
     mergeCompanies(from: string, into: string, at: number) {
-      const winner = data.companies.get(into);
-      if (!winner || !data.companies.has(from)) throw new Error(`no company ${from} or ${into}`);
-      data.companies.delete(from);
-      const ids = [winner.properties.hs_merged_object_ids, from].filter(Boolean).join(";");
-      winner.properties = { ...winner.properties, hs_merged_object_ids: ids };
-      winner.modifiedAt = at;
+      merge("companies", from, into, at);
       for (const r of [...data.contacts.values(), ...data.deals.values()])
         if (r.companyId === from) r.companyId = into;
     },
-    /**
-     * HubSpot's merge of contact `from` into `into` at `at`: `from` is archived (the search no longer
-     * finds it), `into` names it in `hs_merged_object_ids` and is modified then.
-     */
+    /** HubSpot's merge of contact `from` into `into` at `at`, as mergeCompanies. */
     mergeContacts(from: string, into: string, at: number) {
-      const winner = data.contacts.get(into);
-      if (!winner || !data.contacts.has(from)) throw new Error(`no contact ${from} or ${into}`);
-      data.contacts.delete(from);
-      const ids = [winner.properties.hs_merged_object_ids, from].filter(Boolean).join(";");
-      winner.properties = { ...winner.properties, hs_merged_object_ids: ids };
-      winner.modifiedAt = at;
+      merge("contacts", from, into, at);
     },
     searches: (type: CrmType) =>
       api.requests.filter((r) => r.path === `/crm/v3/objects/${type}/search`).map((r) => r.body),
