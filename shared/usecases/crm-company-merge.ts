@@ -17,7 +17,7 @@
  * A company merged into one that has no account yet (no domain, say) keeps its account until that one
  * gets its own: its record still names the merged companies when it is next read.
  */
-import type { CrmImportDeps, TypeReport } from "./crm-import.ts";
+import type { CrmImportDeps, TypeReport } from "./crm-import-ports.ts";
 import type { CrmRecord } from "./crm-records.ts";
 
 /** At most this many merged companies taken in per read of a company (HubSpot's own merge limit is far below). */

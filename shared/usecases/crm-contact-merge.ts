@@ -19,7 +19,7 @@
  */
 
 import { mergedIdsOf } from "./crm-company-merge.ts";
-import type { CrmImportStore, TypeReport } from "./crm-import.ts";
+import type { CrmImportStore, TypeReport } from "./crm-import-ports.ts";
 import type { CrmRecord } from "./crm-records.ts";
 
 /** At most this many merged contacts taken in per read of a contact (HubSpot's own merge limit is far below). */
