@@ -1,5 +1,6 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
+import { awsClientConfig } from "../../shared/adapters/aws/client-config.ts";
 import { EventBridgePublisher } from "../../shared/adapters/aws/event-bridge-publisher.ts";
 import { DynamoTransitionReader } from "../../shared/adapters/aws/ledger-transitions.ts";
 import { lazy } from "../../shared/adapters/aws/powertools.ts";
@@ -61,7 +62,7 @@ export const handler = makeHandler(
       clock: systemClock,
       // Not runtime/aws-sfn.ts: its approval signal would bring the lifecycle use cases along.
       starter: new SfnWorkflowStarter(
-        new SFNClient({ region: env.AWS_REGION }),
+        new SFNClient(awsClientConfig(env.AWS_REGION)),
         required(env, "STATE_MACHINE_ARN"),
       ),
       defaults: {

@@ -3,7 +3,9 @@
  * since the checkpoint, found by CRM search with the read token of the webhook's secret, recorded as
  * the webhook's worker records them (shared/usecases/hubspot-outcomes.ts).
  */
+
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsClientConfig } from "../../shared/adapters/aws/client-config.ts";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
@@ -21,7 +23,7 @@ export const makeHandler = (runtime: () => AwsRuntime, secrets?: ConnectorSecret
   meteredHandler(async (_event: unknown, tools) => {
     const rt = runtime();
     secrets ??= new ConnectorSecrets(
-      new SecretsManagerClient({ region: rt.env.AWS_REGION }),
+      new SecretsManagerClient(awsClientConfig(rt.env.AWS_REGION)),
       rt.env.CONNECTOR_SECRET_ARNS,
     );
     const { accessToken } = await secrets.get(HUBSPOT_WEBHOOK_SECRET);

@@ -9,8 +9,10 @@
  * they are older than what was recorded since). An event that can never be recorded (unreadable, or
  * invalid for its kind) is logged and let go.
  */
+
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { awsClientConfig } from "../../shared/adapters/aws/client-config.ts";
 import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts";
 import { handleFifoBatch } from "../../shared/adapters/aws/fifo-queue.ts";
 import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
@@ -42,7 +44,7 @@ export const makeHandler = (w: WebhookEventsWiring) => {
     const secrets =
       w.secrets ??
       new ConnectorSecrets(
-        new SecretsManagerClient({ region: rt.env.AWS_REGION }),
+        new SecretsManagerClient(awsClientConfig(rt.env.AWS_REGION)),
         rt.env.CONNECTOR_SECRET_ARNS,
       );
     w.secrets = secrets;

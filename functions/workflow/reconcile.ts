@@ -9,8 +9,10 @@
  * scheduler does it there): windows that closed (`silence`, `record_kept`, `record_judged`) and drafts
  * the gate blocked (`draft_blocked`), each once whatever the redelivery (usecases/trust-evidence.ts).
  */
+
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { awsClientConfig } from "../../shared/adapters/aws/client-config.ts";
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
 import { lazy } from "../../shared/adapters/aws/powertools.ts";
 import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
@@ -137,11 +139,11 @@ export const handler = makeHandler(
       runtime: createAwsRuntime(env, {}, RECONCILE_STORES),
       staleMs: own.STALE_AFTER_SECONDS * 1000,
       executor: new LambdaExecutorInvoker(
-        new LambdaClient({ region: env.AWS_REGION }),
+        new LambdaClient(awsClientConfig(env.AWS_REGION)),
         own.EXECUTOR_FUNCTION,
       ),
       workflows: restartWorkflows(
-        new SfnWorkflowStarter(new SFNClient({ region: env.AWS_REGION }), own.STATE_MACHINE_ARN),
+        new SfnWorkflowStarter(new SFNClient(awsClientConfig(env.AWS_REGION)), own.STATE_MACHINE_ARN),
       ),
     };
   }),

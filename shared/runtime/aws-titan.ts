@@ -6,7 +6,9 @@
  * imported dynamically here (it shares no module with the rest); the calls themselves are the
  * adapter's (adapters/embeddings/titan-calls.ts).
  */
+
 import type { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
+import { awsClientConfig } from "../adapters/aws/client-config.ts";
 import { titanEmbeddings } from "../adapters/embeddings/titan-calls.ts";
 import type { Embeddings } from "../kb/ports.ts";
 
@@ -23,7 +25,7 @@ export function lazyTitan(options: { modelId: string; dimensions: number; region
   const load = () =>
     (sdk ??= import("@aws-sdk/client-bedrock-runtime").then((m) => ({
       client: new m.BedrockRuntimeClient({
-        ...(options.region ? { region: options.region } : {}),
+        ...awsClientConfig(options.region),
         // Bounded as the OpenAI-compatible client's (aws-embeddings.ts LAMBDA_EMBEDDINGS_BUDGET): without
         // a request timeout a stalled call outlived the function instead of falling back to keywords.
         maxAttempts: 2,

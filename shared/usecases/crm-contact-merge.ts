@@ -60,11 +60,18 @@ export async function absorbMergedContacts(
   }
 }
 
-/** Of the merged contacts' people, the one the remaining contact carries on as. */
+/**
+ * Of the merged contacts' people, the one the remaining contact carries on as: not one an earlier
+ * merge suppressed as someone else's duplicate (a person suppressed for another reason, an opt-out,
+ * is still the buyer, and the suppression goes on with them); of those, the one its address names.
+ */
 async function personToKeep(store: CrmImportStore, rec: CrmRecord, people: string[]): Promise<string> {
   const email = rec.properties.email?.trim().toLowerCase();
   const named = email ? await store.personIdByEmail(email) : undefined;
-  const suppressed = await store.suppressedPeople([...new Set(people)]);
-  const live = people.filter((p) => !suppressed.has(p));
+  const away = await store.mergedAway([...new Set(people)]);
+  const live = people.filter((p) => !away.has(p));
   return live.find((p) => p === named) ?? live[0] ?? (people[0] as string);
 }
+
+/** Whether a suppression's reason is a merge's (mergedContactReason), here and in the store. */
+export const isMergeReason = (reason: string) => reason.startsWith("merged in HubSpot into contact ");

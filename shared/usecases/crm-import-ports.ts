@@ -52,8 +52,8 @@ export interface CrmImportStore {
   suppressEmail(email: string, reason: string, at: string): Promise<void>;
   /** Suppress a person on email, whatever their address. */
   suppressPerson(personId: string, reason: string, at: string): Promise<void>;
-  /** Of these people, those the suppression list names (on any channel). */
-  suppressedPeople(personIds: string[]): Promise<Set<string>>;
+  /** Of these people, those suppressed as a merged contact's duplicate (crm-contact-merge.ts isMergeReason). */
+  mergedAway(personIds: string[]): Promise<Set<string>>;
   /** Suppress a person on every channel (a contact merged into another in the CRM: crm-contact-merge.ts). */
   suppressPersonEverywhere(personId: string, reason: string, at: string): Promise<void>;
   /** Suppress an account on every channel (a company merged away in the CRM). */

@@ -1207,6 +1207,35 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a merge into a new contact keeps a merged person an opt-out suppressed: still the buyer, still suppressed", async () => {
+    const w = await world();
+    w.hs.put("companies", "8651", { name: "Aviato", domain: "aviato-86.com" }, T0 - 6 * HOUR);
+    const di = { firstname: "Di", lastname: "Wu", jobtitle: "VP Sales" };
+    w.hs.put("contacts", "8661", { ...di, email: "di@aviato-86.com" }, T0 - 5 * HOUR, "8651");
+    w.hs.put("contacts", "8662", { ...di, email: "di.wu@aviato-86.com" }, T0 - 5 * HOUR, "8651");
+    await importFromCrm(w.deps, TZ);
+    await w.kb.addSuppression(
+      { kind: "person", value: "hubspot-contact-8661", channels: ["email"], reason: "asked us to stop" },
+      new Date(h.clock.now()).toISOString(),
+    );
+    h.clock.advance(HOUR);
+    w.hs.put(
+      "contacts",
+      "8669",
+      { ...di, email: "di.w@aviato-86.com", hs_merged_object_ids: "8661;8662" },
+      h.clock.now() - 10 * 60_000,
+      "8651",
+    );
+    await importFromCrm(w.deps, TZ);
+    // The first listed, not merged away: the buyer carries on as them, their opt-out with them.
+    expect(await w.store.link("contacts", "8669")).toEqual({ kbId: "hubspot-contact-8661" });
+    const entries = await suppressionsFor(h.rt.db, "hubspot-company-8651", "hubspot-contact-8662");
+    expect(entries.map((e) => e.reason)).toEqual([
+      "merged in HubSpot into contact 8669: the same person as hubspot-contact-8661",
+    ]);
+    await w.hs.close();
+  });
+
   it("a company imported late brings the deals skipped while it had no account, once", async () => {
     const w = await world();
     // No domain yet: the import skips the company, and its deal has no account to be kept under.

@@ -8,7 +8,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { awsClientConfig } from "../../shared/adapters/aws/client-config.ts";
 import { createDb } from "../../shared/adapters/dynamo/db.ts";
 
-const KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
+const KEYS = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_ACCOUNT_ID",
+  "AWS_PROFILE",
+] as const;
 const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]));
 afterEach(() => {
   for (const k of KEYS)
@@ -35,9 +41,25 @@ describe("AWS clients in a deployed function", () => {
     expect(resolved).toMatchObject({ accessKeyId: "ASIAROLE", sessionToken: "token" });
   });
 
-  it("leave the SDK's chain to find keys the environment does not hold (a profile, SSO)", () => {
+  it("carry the account id the environment names, as the SDK's own reader of it does", () => {
+    setKeys({
+      AWS_ACCESS_KEY_ID: "ASIAROLE",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_ACCOUNT_ID: "123456789012",
+    });
+    expect(awsClientConfig().credentials).toEqual({
+      accessKeyId: "ASIAROLE",
+      secretAccessKey: "secret",
+      accountId: "123456789012",
+    });
+  });
+
+  it("leave the SDK's chain to find keys the environment does not hold, or where a profile is named", () => {
     setKeys({ AWS_ACCESS_KEY_ID: "AKIAONLY" });
     expect(awsClientConfig()).toEqual({});
+    expect(awsClientConfig("us-east-1")).toEqual({ region: "us-east-1" });
+    // The chain skips the environment's keys when a profile is named: a developer's shell with old keys.
+    setKeys({ AWS_ACCESS_KEY_ID: "AKIAOLD", AWS_SECRET_ACCESS_KEY: "old", AWS_PROFILE: "dev" });
     expect(awsClientConfig("us-east-1")).toEqual({ region: "us-east-1" });
   });
 

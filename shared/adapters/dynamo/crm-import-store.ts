@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Account, AccountInput, Person, PersonInput } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
+import { isMergeReason } from "../../usecases/crm-contact-merge.ts";
 import type { CrmImportStore, CrmLink, FollowedType, Source } from "../../usecases/crm-import.ts";
 import type { CrmObjectType, Deal } from "../../usecases/crm-records.ts";
 import { batchGetAll, type Db, itemId, queryAll } from "./db.ts";
@@ -184,13 +185,14 @@ export class DynamoCrmImportStore implements CrmImportStore {
     await this.kb.addSuppression({ kind: "person", value: personId, channels: ["email"], reason }, at);
   }
 
-  async suppressedPeople(personIds: string[]): Promise<Set<string>> {
+  async mergedAway(personIds: string[]): Promise<Set<string>> {
     const keys = personIds.map((id) => [id, stateKeys.suppression("person", id)] as const);
     const found = await batchGetAll(
       this.db,
       keys.map(([, key]) => ({ table: this.db.tables.state, key })),
     );
-    return new Set(keys.filter(([, key]) => entriesOf(found.get(itemId(key))).length > 0).map(([id]) => id));
+    const away = (key: Key) => entriesOf(found.get(itemId(key))).some((e) => isMergeReason(e.reason));
+    return new Set(keys.filter(([, key]) => away(key)).map(([id]) => id));
   }
 
   async suppressPersonEverywhere(personId: string, reason: string, at: string): Promise<void> {
