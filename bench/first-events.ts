@@ -11,12 +11,14 @@
  * the agents, goes on as it does in use (a decision made, an agent run that finds nothing to do);
  * bench/bundles.ts counts the AWS calls each one made.
  */
+
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { OWN_AGENT_ENTRIES } from "../infra/constructs/agent-functions.ts";
 import { REPO_ROOT } from "../infra/constructs/harness-function.ts";
 import { signV3 } from "../shared/adapters/connectors/hubspot-webhook.ts";
+import { AGENT_EVENTS } from "../shared/agents/events.ts";
 import { findAgent } from "../shared/agents/registry.ts";
 import { apiEvent, fixture } from "../test/fixtures/events.ts";
 
@@ -174,11 +176,19 @@ function agentEvent(agentId: string): unknown {
     return { ...(fixture("scheduler-agent-invoke.json") as object), agentId, cron: trigger.cron };
   if (trigger?.kind === "event") {
     const e = withDecision("eventbridge-decision-transitioned.json") as { detail: Record<string, unknown> };
-    return trigger.eventType === "decision.transitioned"
-      ? e
-      : { ...e, "detail-type": trigger.eventType, detail: { accountId: "acme", personId: "acme.jane" } };
+    if (trigger.eventType === "decision.transitioned") return e;
+    // A contact the watchers qualified carries the persona and role it qualified as (agents/watchers/ingest.ts).
+    const qualified =
+      trigger.eventType === AGENT_EVENTS.contactQualified ? { persona: "vp", role: "decision_maker" } : {};
+    return {
+      ...e,
+      "detail-type": trigger.eventType,
+      detail: { accountId: "acme", personId: "acme.jane", ...qualified },
+    };
   }
-  return { agentId, trigger: "manual", input: {}, by: "bench" };
+  // A manual run with the input its agent reads (shared/agents/manual-inputs.ts): Manual List Sync's audience.
+  const input = agentId === "manual-list-sync" ? { audienceId: "sdr-bench" } : {};
+  return { agentId, trigger: "manual", input, by: "bench" };
 }
 
 /** The first event of an entry under functions/ (or the floor's, which reads nothing of it). */

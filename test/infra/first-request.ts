@@ -24,7 +24,7 @@ const context = {
  * the environment lacks, a stand-in answer the SDK cannot read, or a bug.
  */
 export const NOT_A_REAL_PATH =
-  /ConfigError|invalid environment|is required|not supported|Not Acceptable|Deserializ|TypeError|ReferenceError/;
+  /ConfigError|invalid environment|is required|not supported|Not Acceptable|Deserializ|TypeError|ReferenceError|Invalid input/;
 
 export async function firstRequest(
   entry: string,
