@@ -93,14 +93,21 @@ async function teach(deps: LifecycleDeps, decision: Decision, outcome: OutcomeTy
 
 /**
  * A refusal may complete a pattern (the repeated-rejection heuristic, usecases/drafts.ts): the review's
- * transition already counted it in its cell. The review stands whatever happens here; a draft that
- * could not be made now is made after the cell's next review.
+ * transition already counted it in its cell. The review stands whatever happens here (the reviewer's
+ * answer is about their review, which succeeded); a draft that could not be made now is made after the
+ * cell's next review. Said in the log, as a trust lesson not recorded is: before, nothing told an
+ * operator that the rules a team's rejections should grow were not being drafted.
  */
 async function draftOnPattern(deps: LifecycleDeps, decision: Decision): Promise<void> {
   try {
     await draftFromPattern(deps, decision);
-  } catch {
-    // Deliberately quiet: the reviewer's answer is about their review, which succeeded.
+  } catch (err) {
+    deps.log?.("draft from rejections not made", {
+      decisionId: decision.decisionId,
+      agentId: decision.agentId,
+      actionType: decision.actionType,
+      error: (err as Error).message,
+    });
   }
 }
 

@@ -173,6 +173,37 @@ describe("a review whose trust lesson cannot be written", () => {
   });
 });
 
+describe("a rejection whose pattern draft cannot be made", () => {
+  it("still answers with the rejection, and says so in the log", async () => {
+    await seedAcme(rt.deps, "gamma");
+    const d = await propose("writer", "gamma");
+    expect(d.status).toBe("pending_approval");
+    const drafts = rt.deps.drafts;
+    if (!drafts) throw new Error("the local runtime offers drafts");
+    const tally = drafts.tally.bind(drafts);
+    drafts.tally = async () => {
+      throw new Error("ProvisionedThroughputExceededException");
+    };
+    const logged: Record<string, unknown>[] = [];
+    const log = rt.deps.log;
+    rt.deps.log = (msg, data) => void logged.push({ msg, ...data });
+    try {
+      expect((await reject(rt.deps, d.decisionId, {}, approver)).status).toBe("rejected");
+    } finally {
+      drafts.tally = tally;
+      rt.deps.log = log;
+    }
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        msg: "draft from rejections not made",
+        decisionId: d.decisionId,
+        error: "ProvisionedThroughputExceededException",
+      }),
+    );
+    expect(await status(d.decisionId)).toBe("rejected");
+  });
+});
+
 describe("dispatch and execution", () => {
   it("an approval dispatches and executes through the sandbox connector exactly once, with the decision's key", async () => {
     await seedAcme(rt.deps, "acme");
