@@ -68,7 +68,7 @@ export async function absorbMergedContacts(
 async function personToKeep(store: CrmImportStore, rec: CrmRecord, people: string[]): Promise<string> {
   const email = rec.properties.email?.trim().toLowerCase();
   const named = email ? await store.personIdByEmail(email) : undefined;
-  const away = await store.mergedAway([...new Set(people)]);
+  const away = await store.mergedAway(people);
   const live = people.filter((p) => !away.has(p));
   return live.find((p) => p === named) ?? live[0] ?? (people[0] as string);
 }

@@ -3,6 +3,8 @@
  * (TransactWriteItems) per decision, once the gate has seen the current spec.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchGetAll, itemId } from "../../shared/adapters/dynamo/db.ts";
+import { stateKeys } from "../../shared/adapters/dynamo/keys.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, seedAcme } from "../helpers/world.ts";
 import { pin } from "./helpers/store.ts";
@@ -63,5 +65,19 @@ describe("round trips per decision", () => {
     expect(replay.result.replay).toBe(true);
     expect(replay.trips).toBe(1);
     expect(replay.operations).toEqual(["BatchGetItem"]);
+  });
+});
+
+describe("the batched read", () => {
+  it("asks for a key wanted twice once: DynamoDB refuses a batch that names a key twice", async () => {
+    const key = stateKeys.account("acme");
+    const { result, trips } = await measure(() =>
+      batchGetAll(rt.db, [
+        { table: rt.db.tables.state, key },
+        { table: rt.db.tables.state, key },
+      ]),
+    );
+    expect(trips).toBe(1);
+    expect(result.get(itemId(key))?.accountId).toBe("acme");
   });
 });

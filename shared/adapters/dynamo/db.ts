@@ -191,9 +191,12 @@ export const itemId = (k: Record<string, unknown>) => `${String(k.pk)}\u0000${St
 /**
  * BatchGetItem across tables, strongly consistent (a spec published or a touch reserved a moment ago
  * must be seen now), 100 keys per request, following UnprocessedKeys with backoff. Items by `itemId`.
+ * Each key is asked for once, however often it is wanted: DynamoDB refuses a whole batch that names a
+ * key twice.
  */
-export async function batchGetAll(db: Db, wanted: { table: string; key: Key }[]): Promise<Map<string, Item>> {
+export async function batchGetAll(db: Db, asked: { table: string; key: Key }[]): Promise<Map<string, Item>> {
   const out = new Map<string, Item>();
+  const wanted = [...new Map(asked.map((w) => [`${w.table}\u0000${itemId(w.key)}`, w])).values()];
   for (let i = 0; i < wanted.length; i += 100) {
     let request: Record<string, { Keys: Key[]; ConsistentRead: boolean }> = {};
     for (const { table, key } of wanted.slice(i, i + 100)) {

@@ -8,7 +8,7 @@
 import { counterNames } from "../../domain/checks/volume.ts";
 import type { Decision } from "../../domain/decision.ts";
 import type { Pause, Touch } from "../../domain/decision-types.ts";
-import type { Account, Person, SuppressionEntry } from "../../domain/kb.ts";
+import type { Account, Person } from "../../domain/kb.ts";
 import { openDecision, ownerOf } from "../../domain/personal-data.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
 import type { TrustRecord } from "../../learning/trust.ts";
@@ -18,6 +18,7 @@ import { batchGetAll, type Db, itemId } from "./db.ts";
 import { type Item, strip } from "./decision-item.ts";
 import { DynamoDecisionStore } from "./decision-store.ts";
 import { reviewTallyItem } from "./draft-store.ts";
+import { entriesOf } from "./kb-reader.ts";
 import { type Key, ledgerKeys, stateKeys } from "./keys.ts";
 
 export class DynamoCheckingDecisionStore extends DynamoDecisionStore {
@@ -67,15 +68,11 @@ export async function readGateContext(db: Db, keys: DataKeys, req: GateReadReque
   const members = [...new Set(req.members ?? [])].map(
     (id) => [id, s.suppression("person", id), s.person(id)] as const,
   );
-  // Each key once: a batch naming one twice is refused whole (a member who is also the request's person).
-  const stateWanted = new Map(
-    [...Object.values(stateKeysWanted), ...members.flatMap(([, sup, p]) => [sup, p])].map((k) => [
-      itemId(k),
-      k,
-    ]),
-  );
   const found = await batchGetAll(db, [
-    ...[...stateWanted.values()].map((key) => ({ table: db.tables.state, key })),
+    ...[...Object.values(stateKeysWanted), ...members.flatMap(([, sup, p]) => [sup, p])].map((key) => ({
+      table: db.tables.state,
+      key,
+    })),
     { table: db.tables.ledger, key: decisionKey },
   ]);
   const get = (k: Key | undefined) => (k ? found.get(itemId(k)) : undefined);
@@ -84,8 +81,7 @@ export async function readGateContext(db: Db, keys: DataKeys, req: GateReadReque
   const pauses = [w.pauseGlobal, w.pauseAgent, w.pauseAccount, w.pauseChannel].flatMap((k) =>
     Object.values((get(k)?.pauses as Record<string, Pause> | undefined) ?? {}),
   );
-  const entries = (k: Key | undefined) =>
-    Object.values((get(k)?.entries as Record<string, SuppressionEntry> | undefined) ?? {});
+  const entries = (k: Key | undefined) => entriesOf(get(k));
   const suppressions = [w.supAccount, w.supPerson].flatMap(entries);
   const count = (k: Key | undefined) => (get(k)?.count as number | undefined) ?? 0;
   const specItem = get(w.spec);
@@ -129,8 +125,7 @@ async function suppressedMembers(
   members: (readonly [string, Key, Key])[],
   get: (k: Key) => Record<string, unknown> | undefined,
 ): Promise<string[]> {
-  const named = (item: Record<string, unknown> | undefined) =>
-    Object.keys((item?.entries as Record<string, SuppressionEntry> | undefined) ?? {}).length > 0;
+  const named = (item: Record<string, unknown> | undefined) => entriesOf(item).length > 0;
   const accountOf = new Map(
     members.flatMap(([id, , p]) => {
       const accountId = get(p)?.accountId;
@@ -139,13 +134,10 @@ async function suppressedMembers(
         : [];
     }),
   );
-  const accounts = [...new Map([...accountOf.values()].map((k) => [itemId(k), k])).values()];
-  const found = accounts.length
-    ? await batchGetAll(
-        db,
-        accounts.map((key) => ({ table: db.tables.state, key })),
-      )
-    : new Map<string, Record<string, unknown>>();
+  const found = await batchGetAll(
+    db,
+    [...accountOf.values()].map((key) => ({ table: db.tables.state, key })),
+  );
   return members
     .filter(([id, sup]) => {
       const account = accountOf.get(id);
