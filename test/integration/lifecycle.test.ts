@@ -131,6 +131,19 @@ describe("veto, reject, expire release the reservation", () => {
   });
 });
 
+/** What the use cases log while `fn` runs, the runtime's own log put back after. */
+async function logsOf(fn: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  const logged: Record<string, unknown>[] = [];
+  const log = rt.deps.log;
+  rt.deps.log = (msg, data) => void logged.push({ msg, ...data });
+  try {
+    await fn();
+  } finally {
+    rt.deps.log = log;
+  }
+  return logged;
+}
+
 describe("a review whose trust lesson cannot be written", () => {
   it("still answers with the review it committed: an approval dispatched, a rejection rejected", async () => {
     await seedAcme(rt.deps, "acme");
@@ -143,17 +156,16 @@ describe("a review whose trust lesson cannot be written", () => {
     trust.save = async () => {
       throw new Error("ProvisionedThroughputExceededException");
     };
-    const logged: Record<string, unknown>[] = [];
-    const log = rt.deps.log;
-    rt.deps.log = (msg, data) => void logged.push({ msg, ...data });
+    let logged: Record<string, unknown>[];
     try {
-      expect(
-        (await approve(rt.deps, approved.decisionId, { digest: approved.payloadDigest }, approver)).status,
-      ).toBe("dispatched");
-      expect((await reject(rt.deps, rejected.decisionId, {}, approver)).status).toBe("rejected");
+      logged = await logsOf(async () => {
+        expect(
+          (await approve(rt.deps, approved.decisionId, { digest: approved.payloadDigest }, approver)).status,
+        ).toBe("dispatched");
+        expect((await reject(rt.deps, rejected.decisionId, {}, approver)).status).toBe("rejected");
+      });
     } finally {
       trust.save = save;
-      rt.deps.log = log;
     }
     // Said, with ids and the reason: a lost rejection may be a demotion not made.
     expect(logged).toEqual([
@@ -184,14 +196,13 @@ describe("a rejection whose pattern draft cannot be made", () => {
     drafts.tally = async () => {
       throw new Error("ProvisionedThroughputExceededException");
     };
-    const logged: Record<string, unknown>[] = [];
-    const log = rt.deps.log;
-    rt.deps.log = (msg, data) => void logged.push({ msg, ...data });
+    let logged: Record<string, unknown>[];
     try {
-      expect((await reject(rt.deps, d.decisionId, {}, approver)).status).toBe("rejected");
+      logged = await logsOf(async () => {
+        expect((await reject(rt.deps, d.decisionId, {}, approver)).status).toBe("rejected");
+      });
     } finally {
       drafts.tally = tally;
-      rt.deps.log = log;
     }
     expect(logged).toContainEqual(
       expect.objectContaining({
