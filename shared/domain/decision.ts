@@ -68,6 +68,11 @@ export interface Decision {
     wrote?: boolean;
     /** The people a list sync went without: the suppression list named them at its send (execution.ts). */
     withheld?: string[];
+    /**
+     * When SES reported the message delivered to the recipient's mail server: a soft bounce after it
+     * (an out-of-office reply) does not unsend it (world-outcomes.ts).
+     */
+    deliveredAt?: string;
   };
   /**
    * `heldUntilClose`: a record's flag or correction heard within its window, taught to trust when the
@@ -111,6 +116,8 @@ export type DecisionEventType =
   | "revalidation_failed"
   /** The vendor turned the attempt away (rate limited): still dispatched, tried again later. */
   | "turned_away"
+  /** SES delivered the email to the recipient's mail server (usecases/world-outcomes.ts). */
+  | "delivered"
   | "outcome";
 
 /** One entry of the append-only ledger. `stream` groups events (a decision, an agent × action's trust, the spec). */

@@ -6,14 +6,11 @@
  */
 import { decisionIdOf, optedOut, type SesEventDetail } from "../adapters/aws/ses-events.ts";
 import type { Decision } from "../domain/decision.ts";
-import { ConflictError } from "../domain/errors.ts";
 import type { Deps } from "../ports.ts";
 import { recordOutcomeOn } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import type { OutcomeBody } from "./schemas.ts";
-import { move } from "./transitions.ts";
-import { recordTrustOutcome } from "./trust.ts";
-import { settleDue } from "./trust-evidence.ts";
+import { markDelivered, settle } from "./ses-settle.ts";
 
 export type WorldOutcomeResult =
   | {
@@ -23,7 +20,7 @@ export type WorldOutcomeResult =
        * `not_sent`: SES says the message never reached the person; the decision is failed. `sent`: SES
        * says it went out; the decision in doubt is executed (settle).
        */
-      type: OutcomeBody["type"] | "not_sent" | "sent" | "suppressed" | "merged";
+      type: OutcomeBody["type"] | "not_sent" | "sent" | "delivered" | "suppressed" | "merged";
       duplicate: boolean;
       decisionId: string | null;
     }
@@ -56,9 +53,11 @@ export const idPart = (s: string) => s.replace(/[^A-Za-z0-9._@-]/g, "-").slice(0
  * (SES refusing an address already on the account's suppression list, for an earlier bounce or
  * complaint, perhaps another sender's: the address is suppressed here too, but no agent is taught a
  * bounce or complaint this send did not cause), a hard bounce of subtype Suppressed (the same, from
- * SES's global list of addresses that bounced recently for any sender), and a soft bounce (SES publishes one only once it has
- * stopped retrying). The others say it went out: they settle a decision in doubt as sent (settle).
- * A delivery teaches nothing more.
+ * SES's global list of addresses that bounced recently for any sender), and a soft bounce before the
+ * delivery (SES publishes one once it has stopped retrying; after the delivery, one is an automatic
+ * reply such as out of office, and the email stays sent). The others say it went out: they settle a
+ * decision in doubt as sent (settle). A delivery teaches nothing more; it is written on the decision
+ * (markDelivered).
  */
 export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promise<WorldOutcomeResult> {
   const decisionId = decisionIdOf(detail);
@@ -95,8 +94,13 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     detail.eventType === "Bounce" &&
     (detail.bounce?.bounceType === "Transient" || detail.bounce?.bounceType === "Undetermined")
   ) {
-    // A soft bounce can follow the delivery (a mailbox that filled up later answers with one): an
-    // email opened or answered reached the person, and stays sent, its reservation held.
+    // A soft bounce can follow the delivery: an out-of-office reply comes back as one (Transient,
+    // General), as does a mailbox that filled up later. An email SES delivered, opened or answered
+    // reached the person, and stays sent, its touch and reservation held and no soft bounce counted.
+    // Before, a delivered email an out-of-office reply answered was failed, its touch given back (the
+    // person open to another agent's email at once), and the third such reply suppressed the address.
+    if (decision.execution?.deliveredAt)
+      return { recorded: false, reason: "soft bounce after SES delivered it (an automatic reply)" };
     if (decision.outcomes.some((o) => REACHED.has(o.type)))
       return { recorded: false, reason: "soft bounce after it was opened or answered" };
     const result = await notSent(
@@ -108,6 +112,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
   // From here on SES says the message went out (a Send, that SES took it): a decision whose executor
   // stopped before recording SES's answer is settled as sent first.
   const settled = await settle(deps, decision, detail, msg);
+  if (detail.eventType === "Delivery") return settled ?? markDelivered(deps, decision, detail, msg);
   let type: OutcomeBody["type"];
   let at: string | undefined;
   switch (detail.eventType) {
@@ -249,90 +254,3 @@ const complained = (detail: SesEventDetail) => {
 export const SES_REJECTED = "SES rejected the message";
 /** The start of a decision's execution error when SES says nothing reached the person (settle). */
 export const SES_NOT_SENT = "SES did not deliver it";
-
-/**
- * Settle the decision on SES's word, once (a redelivered event finds it settled).
- *
- * `why` given: nothing reached the person. The decision, `executed`, `in_doubt` or `dispatched` (its
- * executor not done), is `failed` with SES's reason in its execution and ledger, its touch and counters
- * given back (a later touch is not held back by one that never happened), and nobody is taught
- * anything: the refusal is SES's.
- *
- * `why` absent: the message went out (delivered, bounced hard, complained of, opened). A decision
- * `in_doubt` or `dispatched` (its executor stopped, or has not yet recorded SES's answer) is
- * `executed`, with the trust window an execution opens and, for a touch nobody reviewed, its
- * `draft_passed`; any other is left as it is (undefined).
- */
-async function settle(
-  deps: Deps,
-  decision: Decision,
-  detail: SesEventDetail,
-  msg: string,
-  why?: string,
-): Promise<WorldOutcomeResult | undefined> {
-  const type = why ? "not_sent" : "sent";
-  const result = (duplicate: boolean): WorldOutcomeResult => ({
-    recorded: true,
-    outcomeId: `ses:${msg}:${type}`,
-    type,
-    duplicate,
-    decisionId: decision.decisionId,
-  });
-  // `dispatched` with its attempt on record: SES's event says how the call its executor is making (or
-  // was making when it was killed) ended, before the executor records it (execution.ts gives way).
-  const from: Decision["status"][] = why
-    ? ["executed", "in_doubt", "dispatched"]
-    : ["in_doubt", "dispatched"];
-  const sentAt = Date.parse(detail.mail.timestamp ?? "") || deps.clock.now();
-  const spec =
-    why || decision.status === "executed" ? undefined : await deps.specs.current().catch(() => undefined);
-  let d: Decision | undefined = decision;
-  for (let attempt = 0; d && attempt < 5; attempt++) {
-    if (!from.includes(d.status) || (d.status === "dispatched" && !d.execution)) {
-      if (!why) return attempt ? result(true) : undefined;
-      if (d.status === "failed" && d.execution?.error?.startsWith("SES ")) return result(true);
-      return { recorded: false, reason: `${detail.eventType}: the decision is ${d.status}, not sent` };
-    }
-    const execution = {
-      at: d.execution?.at ?? new Date(sentAt).toISOString(),
-      idempotencyKey: d.execution?.idempotencyKey ?? d.idempotencyKey,
-      externalId: `ses:${detail.mail.messageId}`,
-    };
-    try {
-      await move(deps, d, {
-        to: why ? "failed" : "executed",
-        from,
-        event: why ? "failed" : "executed",
-        actor: "ses",
-        ...(why
-          ? {
-              detail: `${why}: it was not sent; reservation released`,
-              patch: { execution: { ...execution, error: why } },
-              release: true,
-            }
-          : {
-              detail: `SES reported ${detail.eventType} of message ${msg}: it was sent`,
-              patch: { execution },
-              addDue: settleDue(d.decisionId, sentAt, spec),
-            }),
-      });
-      // As the executor would have on recording the send: a touch no person reviewed went out on the
-      // gate's checks alone (execution.ts).
-      if (!why && spec && d.actionKind === "touch" && !d.review)
-        await recordTrustOutcome(
-          deps,
-          spec,
-          d.agentId,
-          d.actionType,
-          "draft_passed",
-          `draft_passed on ${d.decisionId}`,
-        ).catch(() => undefined);
-      return result(false);
-    } catch (err) {
-      // Another writer moved it on (an outcome appended, this event delivered twice): read it again.
-      if (!(err instanceof ConflictError)) throw err;
-      d = await deps.decisions.getDecision(decision.decisionId);
-    }
-  }
-  throw new ConflictError(`decision ${decision.decisionId} is too contended; SES's event was not recorded`);
-}

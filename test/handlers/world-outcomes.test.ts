@@ -398,6 +398,44 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     expect(touched.touches.map((t) => t.decisionId)).toContain(decision.decisionId);
   });
 
+  it("an out-of-office reply (a soft bounce after SES delivered it) leaves it sent: touch held, no soft bounce counted", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-ooo", { agentId: "w-writer-ooo" });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const delivery = deliveryEvent(sent, messageId);
+    expect(await handler(delivery, ctx)).toMatchObject({
+      recorded: true,
+      type: "delivered",
+      duplicate: false,
+    });
+    const delivered = await rt.deps.decisions.getDecision(decision.decisionId);
+    expect(delivered?.execution?.deliveredAt).toBe(
+      new Date(delivery.detail.delivery.timestamp).toISOString(),
+    );
+    const events = await rt.deps.decisions.events(streams.decision(decision.decisionId));
+    expect(events.at(-1)).toMatchObject({ type: "delivered", actor: "ses" });
+    // Delivered twice: written once.
+    expect(await handler(delivery, ctx)).toEqual({ recorded: false, reason: "Delivery: already recorded" });
+    expect(await rt.deps.decisions.events(streams.decision(decision.decisionId))).toHaveLength(events.length);
+    // The recipient is away: their server answers with an automatic reply, which SES reports as a
+    // Transient/General bounce (AWS's "Understand soft bounces"), three times over one holiday.
+    for (let i = 0; i < 3; i++) {
+      const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+      bounce.detail.bounce.bounceType = "Transient";
+      bounce.detail.bounce.bounceSubType = "General";
+      bounce.detail.bounce.bouncedRecipients[0].emailAddress = "jane@w-ooo.io";
+      // Before: failed as not delivered, its touch given back, and the third suppressed the address.
+      expect(await handler(bounce, ctx)).toEqual({
+        recorded: false,
+        reason: "soft bounce after SES delivered it (an automatic reply)",
+      });
+    }
+    const after = await rt.deps.decisions.getDecision(decision.decisionId);
+    expect(after?.status).toBe("executed");
+    const touched = await rt.deps.decisions.getContactState("w-ooo");
+    expect(touched.touches.map((t) => t.decisionId)).toContain(decision.decisionId);
+    expect(await suppressionsFor(rt.db, "w-ooo", "w-ooo-jane")).toEqual([]);
+  });
+
   it("a complaint reported as not spam (feedback type not-spam) is no complaint: nobody suppressed or taught", async () => {
     const { decision, sent, messageId } = await sentEmail("w-notspam", { agentId: "w-writer-2" });
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
@@ -454,6 +492,7 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     expect(await handler(delivery, ctx)).toMatchObject({ recorded: true, type: "sent", duplicate: false });
     const settled = await rt.deps.decisions.getDecision(decision.decisionId);
     expect(settled?.status).toBe("executed");
+    expect(settled?.execution?.deliveredAt).toBe(new Date(delivery.detail.delivery.timestamp).toISOString());
     expect(settled?.execution?.externalId).toBe(`ses:${messageId}`);
     const events = await rt.deps.decisions.events(streams.decision(decision.decisionId));
     expect(events.at(-1)).toMatchObject({ from: "in_doubt", to: "executed", actor: "ses" });
