@@ -52,6 +52,7 @@ export const makeHandler = (w: WebhookEventsWiring) => {
       personOf: importedPersonOf(rt.db, rt.deps.kb),
       link: (contactId: string, personId: string, mergedInto?: string) =>
         putCrmLink(rt.db, "contacts", contactId, { kbId: personId, ...(mergedInto ? { mergedInto } : {}) }),
+      mergedInto: async (contactId: string) => (await crmLink(rt.db, "contacts", contactId))?.mergedInto,
       accountOf: async (companyId: string) => (await crmLink(rt.db, "companies", companyId))?.kbId,
       contacts: async () => {
         const token = (await secrets.get(HUBSPOT_WEBHOOK_SECRET)).accessToken;

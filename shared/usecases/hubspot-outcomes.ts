@@ -124,14 +124,23 @@ export async function recordHubSpotOptOut(
  * stayed in the knowledge base, open to outreach. The person the contact is linked to (`personOf`,
  * the import's link) is suppressed on every channel at once, the reason naming the deletion; their
  * data is erased by an admin (the erasure route), since an erasure here would act on a webhook alone.
- * A redelivery writes the same suppression again.
+ * A redelivery writes the same suppression again. A contact merged into another (its link marked by
+ * the merge) is passed over: its record went with the merge, and its person, where the remaining
+ * contact carries them on, is still in HubSpot.
  */
 export async function recordHubSpotDeletion(
   deps: Deps,
   event: HubSpotWebhookEvent,
   personOf: (contactId: string) => Promise<string | undefined>,
+  mergedInto: (contactId: string) => Promise<string | undefined>,
 ): Promise<WorldOutcomeResult> {
   const contactId = String(event.objectId);
+  const into = await mergedInto(contactId);
+  if (into)
+    return {
+      recorded: false,
+      reason: `contact ${contactId} was merged into contact ${into}: its person lives on there`,
+    };
   const personId = await personOf(contactId);
   if (!personId) return { recorded: false, reason: "not a person in the knowledge base" };
   await deps.kb.addSuppression(

@@ -1268,6 +1268,17 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       // leaves them alone (and does not take Bob, suppressed, for the person to keep).
       expect(await links.link("contacts", "7701")).toEqual({ kbId: "w-hs-merge-jane", mergedInto: "7703" });
       expect(await links.link("contacts", "7702")).toEqual({ kbId: "w-hs-merge-bob", mergedInto: "7703" });
+      // HubSpot deleting the merged-away contact 7701 (its record gone with the merge) leaves Jane,
+      // who lives on as 7703, open. Before, her person was suppressed on every channel.
+      const gone = { ...merge(5005, 7701, []), subscriptionType: "contact.deletion" };
+      const mergedAway = await w.deliver(delivery(JSON.stringify([gone])), ctx);
+      expect(mergedAway.results[0]).toEqual({
+        recorded: false,
+        reason: "contact 7701 was merged into contact 7703: its person lives on there",
+      });
+      expect(
+        (await suppressionsFor(rt.db, "w-hs-merge", "w-hs-merge-jane")).filter((x) => x.kind === "person"),
+      ).toEqual([]);
       // A deletion of the remaining contact now reaches the person it carries.
       const deletion = { ...merge(5003, 7703, []), subscriptionType: "contact.deletion" };
       await w.deliver(delivery(JSON.stringify([deletion])), ctx);
