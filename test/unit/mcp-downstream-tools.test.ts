@@ -136,6 +136,26 @@ describe("the connector", () => {
     expect(calls).toEqual([]);
   });
 
+  it("a version not found (read before its publish spread) is a failed read, not kept: the next read finds it", async () => {
+    const { server, calls } = fakeServer();
+    const versions = specsOf([version(mapped(), 1)]);
+    let lagging = true;
+    const specs = { get: async (v: number) => (lagging ? undefined : versions.get(v)) };
+    const connector = new DownstreamTools([server]).connector(inner, specs);
+    const before = inner.seen.length;
+    // Before the attempt is recorded: the executor's invocation fails and is retried, nothing sent.
+    await expect(connector.prepare?.(req(1).decision)).rejects.toThrow(/spec v1 was not found/);
+    // Before: kept as no spec, so the action went to inner (the sandbox outbox) and was recorded executed.
+    const err = await connector.execute(req(1)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).outcomeUnknown).toBe(false);
+    expect(inner.seen).toHaveLength(before);
+    lagging = false;
+    await connector.prepare?.(req(1).decision);
+    expect(await connector.execute(req(1))).toEqual({ externalId: "mcp:ads/push_audience:d1:exec:1" });
+    expect(calls).toHaveLength(1);
+  });
+
   it("a mapped type whose server the connectors file does not name stays on inner (the sandbox outbox)", async () => {
     const connector = new DownstreamTools([]).connector(inner, specsOf([version(mapped(), 1)]));
     const before = inner.seen.length;

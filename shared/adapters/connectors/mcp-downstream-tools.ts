@@ -52,7 +52,7 @@ export function exposedTools(spec: Spec, servers: ReadonlyMap<string, Pick<Downs
 export class DownstreamTools {
   private readonly servers: Map<string, DownstreamServer>;
   /** Published spec versions are immutable: read each once. */
-  private readonly versions = new Map<number, Spec | undefined>();
+  private readonly versions = new Map<number, Spec>();
 
   constructor(servers: DownstreamServer[]) {
     this.servers = new Map(servers.map((s) => [s.name, s]));
@@ -80,9 +80,19 @@ export class DownstreamTools {
     };
   }
 
-  private async specOf(specs: Pick<SpecStore, "get">, version: number): Promise<Spec | undefined> {
-    if (!this.versions.has(version)) this.versions.set(version, (await specs.get(version))?.spec);
-    return this.versions.get(version);
+  /**
+   * The decision's spec version, which exists (the gate decided under it). Not found is a failed read,
+   * and not kept: before, a version read before its publish had spread was kept as none for the
+   * container's life, and each of its tool actions went to the sandbox outbox, recorded executed.
+   */
+  private async specOf(specs: Pick<SpecStore, "get">, version: number): Promise<Spec> {
+    let spec = this.versions.get(version);
+    if (!spec) {
+      spec = (await specs.get(version))?.spec;
+      if (!spec) throw new Error(`spec v${version} was not found`);
+      this.versions.set(version, spec);
+    }
+    return spec;
   }
 
   /** Decisions of a mapped action type call their tool (when its server is configured); others go to `inner`. */
@@ -104,7 +114,7 @@ export class DownstreamTools {
             },
           );
         });
-        const mapping = spec?.autonomy.actions[d.actionType]?.tool;
+        const mapping = spec.autonomy.actions[d.actionType]?.tool;
         const server = mapping && this.servers.get(mapping.server);
         // A server the connectors file does not name stays on the sandbox outbox, as any system it does not name.
         if (!mapping || !server) return inner.execute(req);

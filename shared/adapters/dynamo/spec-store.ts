@@ -56,9 +56,17 @@ export class DynamoSpecStore implements SpecStore {
     return spec;
   }
 
+  /**
+   * Consistent: a version is read just after its publish (a draft's close announcing it, an executor
+   * running the first decision made under it), which an eventually consistent read may not see yet.
+   */
   async get(version: number): Promise<SpecVersion | undefined> {
     const res = await this.db.doc.send(
-      new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.specVersion(version) }),
+      new GetCommand({
+        TableName: this.db.tables.state,
+        Key: stateKeys.specVersion(version),
+        ConsistentRead: true,
+      }),
     );
     return strip(res.Item);
   }
