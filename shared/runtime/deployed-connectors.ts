@@ -86,7 +86,12 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
     const secrets = secretsOf();
     const token = async (system: ConnectorSystem) => {
       const s = await secrets.get(system);
-      if (!s.accessToken) throw new ConfigError(`the ${system} secret has no accessToken`);
+      if (!s.accessToken) {
+        // Not kept: the next action reads the secret again, so a secret fixed now is used at once.
+        // Before, it was kept five minutes, each action failed against it.
+        secrets.forget(system);
+        throw new ConfigError(`the ${system} secret has no accessToken`);
+      }
       return s.accessToken;
     };
     const builders: Partial<Record<ConnectorSystem, (token: string) => Connector>> = {};

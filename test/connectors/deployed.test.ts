@@ -168,6 +168,23 @@ describe("deployed connectors", () => {
     expect(hubspot.requests).toHaveLength(5);
   });
 
+  it("a secret without an access token fails the action and is not kept: fixed, the next action is sent", async () => {
+    const values = { [HUBSPOT_ARN]: JSON.stringify({ clientSecret: "app-secret-only" }) };
+    await sm.close();
+    sm = await fakeSecretsManager(values);
+    const c = connector({ dryRun: false, hubspot: { basePath: hubspot.url } });
+    const before = hubspot.requests.length;
+    const err = await c.execute(classify("d_nt1")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).outcomeUnknown).toBe(false);
+    expect((err as Error).message).toMatch(/the hubspot secret has no accessToken/);
+    // Fixed in Secrets Manager a moment later. Before: the bad value was kept five minutes.
+    values[HUBSPOT_ARN] = JSON.stringify({ accessToken: "pat-fixed" });
+    expect(await c.execute(classify("d_nt2"))).toEqual({ externalId: "hubspot:contact:501" });
+    expect(sm.reads()).toBe(2);
+    expect(hubspot.requests.slice(before).map((r) => r.headers.authorization)).toEqual(["Bearer pat-fixed"]);
+  });
+
   it("a 401 from the LinkedIn message webhook (the sending tool's, no LinkedIn token) is not read as a rejected token", async () => {
     const LINKEDIN_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-linkedin-AbCdEf";
     await sm.close();
