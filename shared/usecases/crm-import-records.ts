@@ -6,8 +6,9 @@
  */
 import { AGENT_EVENTS } from "../agents/events.ts";
 import { ErasedError } from "../domain/errors.ts";
-import { type Account, AccountInput, type Person, PersonInput } from "../domain/kb.ts";
+import { AccountInput, type Person, PersonInput } from "../domain/kb.ts";
 import { iso } from "../domain/time.ts";
+import { applyDealLifecycle, LIFECYCLE_RANK, withDeals } from "./crm-deal-lifecycle.ts";
 import type {
   CrmImportDeps,
   CrmImportOptions,
@@ -33,13 +34,6 @@ import {
 } from "./crm-records.ts";
 
 export type Outcome = "written" | "unchanged" | "newer_in_kb" | { skipped: string };
-
-/** How far along an account is: only the record that last wrote an account moves it back (importCompany). */
-const LIFECYCLE_RANK: Record<Account["lifecycle"], number> = {
-  prospect: 0,
-  open_opportunity: 1,
-  customer: 2,
-};
 
 const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).toLowerCase();
 
@@ -116,6 +110,9 @@ export async function importCompany(
     if (existing && !linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
     return { skipped: input.reason };
   }
+  // Its deals raise what its stage says (an open deal: an open opportunity; a won one: a customer).
+  if (existing && input.value.lifecycle !== "customer")
+    input.value.lifecycle = withDeals(input.value.lifecycle, await store.dealsOf(accountId));
   const stage = input.unmappedStage;
   if (stage !== undefined && !r.unmappedStages?.includes(stage))
     r.unmappedStages = [...(r.unmappedStages ?? []), stage];
@@ -270,6 +267,7 @@ export async function importContact(
 
 export async function importDeal(
   deps: CrmImportDeps,
+  o: Pick<CrmImportOptions, "lifecycleStages">,
   rec: CrmRecord,
   companyId: string | undefined,
   source: Source,
@@ -287,7 +285,11 @@ export async function importDeal(
   if (!may.write && before === accountId) return may.why;
   const deal = dealOf(rec, accountId, source, at);
   if (!deal.ok) return { skipped: deal.reason };
-  await store.putDeal(deal.value, before && before !== accountId ? before : undefined);
+  const movedFrom = before && before !== accountId ? before : undefined;
+  await store.putDeal(deal.value, movedFrom);
+  // Before the link, which says the deal is done: a run stopped in between writes it again.
+  await applyDealLifecycle(deps, o, accountId, source, at);
+  if (movedFrom) await applyDealLifecycle(deps, o, movedFrom, source, at);
   await store.putLink("deals", rec.id, { kbId: accountId });
   return "written";
 }

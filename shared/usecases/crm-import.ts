@@ -220,7 +220,7 @@ async function importPage(
           ? await importCompany(deps, o, rec, source, at, r)
           : type === "contacts"
             ? await importContact(deps, rec, companies.get(rec.id), source, at, r)
-            : await importDeal(deps, rec, companies.get(rec.id), source, at);
+            : await importDeal(deps, o, rec, companies.get(rec.id), source, at);
     } catch (err) {
       // A record the store refuses (a field past its limits, a pasted list of domains making a key
       // over DynamoDB's 2 KB) is refused the same way every run: skipped, named, and the import goes
@@ -306,7 +306,7 @@ async function followPending(
         const outcome =
           type === "contacts"
             ? await importContact(deps, rec, companyId, source, at, own, { reassociate: true })
-            : await importDeal(deps, rec, primary?.get(rec.id), source, at);
+            : await importDeal(deps, o, rec, primary?.get(rec.id), source, at);
         if (outcome !== "written") continue;
         if (type === "contacts") r.contactsFollowed = (r.contactsFollowed ?? 0) + 1;
         else r.dealsFollowed = (r.dealsFollowed ?? 0) + 1;

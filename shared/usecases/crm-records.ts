@@ -57,6 +57,9 @@ export const CRM_PROPERTIES: Record<CrmObjectType, string[]> = {
     "deal_currency_code",
     "closedate",
     "hubspot_owner_id",
+    // Closed, and won, in any pipeline (a portal's own stages have their own ids): crm-deal-lifecycle.ts.
+    "hs_is_closed",
+    "hs_is_closed_won",
   ],
 };
 
@@ -71,6 +74,9 @@ export interface Deal {
   currency?: string;
   closeDate?: string;
   ownerId?: string;
+  /** HubSpot's `hs_is_closed` and `hs_is_closed_won`; absent on deals imported before they were read. */
+  closed?: boolean;
+  won?: boolean;
   source: NonNullable<Account["source"]>;
   updatedAt: string;
 }
@@ -249,7 +255,15 @@ const DealProps = z.object({
   deal_currency_code: z.optional(z.string().check(z.regex(/^[A-Z]{3}$/))),
   closedate: z.optional(z.iso.datetime({ offset: true })),
   hubspot_owner_id: z.optional(Trimmed()),
+  hs_is_closed: z.optional(z.string()),
+  hs_is_closed_won: z.optional(z.string()),
 });
+
+/** HubSpot's boolean property ("true" or "false"); anything else, unknown. */
+const flag = (v: string | undefined) => {
+  const t = v?.trim().toLowerCase();
+  return t === "true" ? true : t === "false" ? false : undefined;
+};
 
 /** A deal of `accountId`. Name and stage are required; amount, if given, a number. */
 export function dealOf(r: CrmRecord, accountId: string, source: Deal["source"], at: string): Mapped<Deal> {
@@ -271,6 +285,8 @@ export function dealOf(r: CrmRecord, accountId: string, source: Deal["source"], 
       ...(d.deal_currency_code ? { currency: d.deal_currency_code } : {}),
       ...(d.closedate ? { closeDate: d.closedate } : {}),
       ...(d.hubspot_owner_id ? { ownerId: d.hubspot_owner_id } : {}),
+      ...(flag(d.hs_is_closed) !== undefined ? { closed: flag(d.hs_is_closed) } : {}),
+      ...(flag(d.hs_is_closed_won) !== undefined ? { won: flag(d.hs_is_closed_won) } : {}),
       source,
       updatedAt: at,
     },

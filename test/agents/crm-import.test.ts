@@ -1236,6 +1236,62 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a company's open deal makes its account an open opportunity, kept from cold outreach; lost, it is a prospect again; won, a customer", async () => {
+    const w = await world();
+    // A portal whose deals do not move their companies' stages: the company stays a lead.
+    w.hs.put(
+      "companies",
+      "7401",
+      { name: "Initech", domain: "initech-74.com", lifecyclestage: "lead" },
+      T0 - 6 * HOUR,
+    );
+    w.hs.put(
+      "deals",
+      "7421",
+      // A pipeline of the portal's own: its stage ids say nothing, HubSpot's flags do.
+      { dealname: "Initech renewal", dealstage: "1234567", pipeline: "98765", hs_is_closed: "false" },
+      T0 - 5 * HOUR,
+      "7401",
+    );
+    await importFromCrm(w.deps, TZ);
+    // Before: a prospect, and agents cold-emailed a live deal.
+    expect((await w.kb.getAccount("hubspot-company-7401"))?.lifecycle).toBe("open_opportunity");
+    expect(w.events.filter((e) => e.type === "kb.account.put").map((e) => e.detail.accountId)).toEqual([
+      "hubspot-company-7401",
+      "hubspot-company-7401",
+    ]);
+    // The company edited in HubSpot, still a lead: its open deal keeps it an open opportunity.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "7401", { industry: "SOFTWARE" }, h.clock.now() - 10 * 60_000);
+    await importFromCrm(w.deps, TZ);
+    expect(await w.kb.getAccount("hubspot-company-7401")).toMatchObject({
+      industry: "SOFTWARE",
+      lifecycle: "open_opportunity",
+    });
+    // Lost: the company's own stage again.
+    h.clock.advance(HOUR);
+    w.hs.put(
+      "deals",
+      "7421",
+      { dealstage: "7654321", hs_is_closed: "true", hs_is_closed_won: "false" },
+      h.clock.now() - 10 * 60_000,
+    );
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getAccount("hubspot-company-7401"))?.lifecycle).toBe("prospect");
+    // A second deal won (the default pipeline's stage, no flags read): a customer.
+    h.clock.advance(HOUR);
+    w.hs.put(
+      "deals",
+      "7422",
+      { dealname: "Initech expansion", dealstage: "closedwon" },
+      h.clock.now() - 10 * 60_000,
+      "7401",
+    );
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getAccount("hubspot-company-7401"))?.lifecycle).toBe("customer");
+    await w.hs.close();
+  });
+
   it("a company imported late brings the deals skipped while it had no account, once", async () => {
     const w = await world();
     // No domain yet: the import skips the company, and its deal has no account to be kept under.
