@@ -20,7 +20,11 @@ import * as notesArea from "@hubspot/api-client/lib/src/discovery/crm/objects/no
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HubSpotApiError } from "../../shared/adapters/connectors/hubspot-area.ts";
 import { hubspotCrmClient } from "../../shared/adapters/connectors/hubspot-crm.ts";
-import { HubSpotCrmSearch, hubspotCrmReads } from "../../shared/adapters/connectors/hubspot-crm-search.ts";
+import {
+  crmReadRetry,
+  HubSpotCrmSearch,
+  hubspotCrmReads,
+} from "../../shared/adapters/connectors/hubspot-crm-search.ts";
 import { fakeApi, instantRetries, type Recorded } from "./helpers/fake-api.ts";
 import { membershipsChanged } from "./helpers/fake-hubspot-writes.ts";
 import { sameAsSdk, sdkArea } from "./helpers/hubspot-sdk.ts";
@@ -323,6 +327,26 @@ describe("the CRM import's HubSpot reads, as the SDK's discovery classes make th
         results: [{ _from: { id: "7" }, to: [{ toObjectId: 42, associationTypes: [{ typeId: 1 }] }] }],
       },
     });
+  });
+
+  it("a search HubSpot turns away (429) waits as long as HubSpot asks, then reads", async () => {
+    const waits: number[] = [];
+    const search = new HubSpotCrmSearch({
+      ...options(),
+      retry: { ...crmReadRetry, sleep: async (ms) => void waits.push(ms) },
+    });
+    const before = api.requests.length;
+    api.failNext(
+      { status: 429, headers: { "retry-after": "3" }, body: { status: "error", message: "busy" } },
+      // No header: the limit's own window (the portal's rolling ten seconds).
+      { status: 429, body: { status: "error", message: "busy", policyName: "TEN_SECONDLY_ROLLING" } },
+      { status: 429, body: { status: "error", message: "busy", policyName: "SECONDLY" } },
+    );
+    const page = await search.modifiedSince("companies", 0);
+    expect(page.records.length).toBeGreaterThan(0);
+    // Before: 0.2, 0.4 and 0.8 s, each inside the window that refused it; the run failed at the fourth.
+    expect(waits).toEqual([3_000, 10_000, 1_000]);
+    expect(api.requests.length - before).toBe(4);
   });
 
   it("a search HubSpot never answers is given up after its timeout, each attempt, not waited on until the function dies", async () => {

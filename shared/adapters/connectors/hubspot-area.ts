@@ -89,10 +89,29 @@ export class HubSpotApiError extends Error {
     readonly code: number,
     body: unknown,
     sent?: unknown,
+    /** How long HubSpot asks to be left alone (a 429): what the retries wait (retry.ts). */
+    readonly retryAfterMs?: number,
   ) {
     super(`HubSpot answered ${code}${describe(body, sent)}`);
     Object.defineProperty(this, "body", { value: body, enumerable: false });
   }
+}
+
+/**
+ * The wait a HubSpot 429 asks for: its Retry-After, else the window of the limit it names
+ * (`policyName`: a second, or the rolling ten seconds every app of the portal shares). The daily
+ * limit names no wait a call could make. Before, a 429 was retried after 0.2, 0.4 and 0.8 s, inside
+ * the very window that refused it, and a CRM import sharing the portal's limit failed its run.
+ */
+const POLICY_WAITS: Readonly<Record<string, number>> = { SECONDLY: 1_000, TEN_SECONDLY_ROLLING: 10_000 };
+export function hubspotRetryAfterMs(code: number, headers: unknown, body: unknown): number | undefined {
+  if (code !== 429) return undefined;
+  const h = headers && typeof headers === "object" ? (headers as Record<string, unknown>) : {};
+  const header = Object.entries(h).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
+  const seconds = typeof header === "string" && header.trim() !== "" ? Number(header) : Number.NaN;
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const policy = (body as { policyName?: unknown } | undefined)?.policyName;
+  return typeof policy === "string" ? POLICY_WAITS[policy] : undefined;
 }
 
 /** An upper-case code as HubSpot writes them (INVALID_EMAIL, VALIDATION_ERROR), a property's name. */
@@ -181,7 +200,7 @@ function sentValues(sent: unknown): string[] {
 function hubspotError(err: unknown, sent: unknown): unknown {
   const e = err as { code?: unknown; body?: unknown; headers?: unknown };
   if (err instanceof Error && typeof e.code === "number" && "body" in e && "headers" in e)
-    return new HubSpotApiError(e.code, e.body, sent);
+    return new HubSpotApiError(e.code, e.body, sent, hubspotRetryAfterMs(e.code, e.headers, e.body));
   if (err instanceof SyntaxError) return new Error("HubSpot's answer could not be read as JSON");
   return err;
 }

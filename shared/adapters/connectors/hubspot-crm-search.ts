@@ -103,12 +103,27 @@ export interface HubSpotCrmSearchOptions {
   basePath?: string;
   /** The portal (hub) id: with it, imported records cite their HubSpot URL. */
   portalId?: string;
+  /** Default: crmReadRetry. */
   retry?: RetryPolicy;
   /** Results per page. Default 100 (HubSpot's most for search); tests page in smaller steps. */
   pageSize?: number;
   /** How long one read may go unanswered. Default 10 s (the SDK's fetch has no timeout of its own). */
   timeoutMs?: number;
 }
+
+/**
+ * The import's reads wait out HubSpot's limits: the portal's rolling ten seconds (shared with every
+ * app and the harness's own executors) and the search's few requests a second. Six attempts, up to
+ * 10 s apart or as long as HubSpot asks: a read waits about half a minute before the run gives up
+ * (its checkpoint held for the next). Before, the connectors' policy (four attempts within 1.4 s)
+ * failed the whole run at the first busy moment, companies, contacts and deals alike.
+ */
+export const crmReadRetry: RetryPolicy = {
+  ...defaultRetryPolicy,
+  attempts: 6,
+  baseDelayMs: 1_000,
+  maxDelayMs: 10_000,
+};
 
 export class HubSpotCrmSearch implements CrmSource {
   readonly system = "hubspot" as const;
@@ -117,7 +132,7 @@ export class HubSpotCrmSearch implements CrmSource {
 
   constructor(private readonly o: HubSpotCrmSearchOptions) {
     this.client = hubspotCrmReads(o);
-    this.retry = o.retry ?? defaultRetryPolicy;
+    this.retry = o.retry ?? crmReadRetry;
   }
 
   /**

@@ -161,7 +161,7 @@ export async function withRetries<T>(
           true,
           { cause: err },
         );
-      const hinted = err instanceof HttpStatusError ? err.retryAfterMs : undefined;
+      const hinted = hintOf(err);
       const turnedAway = turnedAwayBy(status, err, hinted, options);
       if (status !== undefined && status >= 500 && !turnedAway && !options.replaySafe)
         throw new ConnectorError(
@@ -199,7 +199,7 @@ export async function withRetries<T>(
       false,
       {
         cause: last,
-        retryAfterMs: (last instanceof HttpStatusError ? last.retryAfterMs : undefined) ?? policy.maxDelayMs,
+        retryAfterMs: hintOf(last) ?? policy.maxDelayMs,
       },
     );
   throw new ConnectorError(
@@ -208,6 +208,17 @@ export async function withRetries<T>(
     { cause: last },
   );
 }
+
+/**
+ * The wait the vendor asked for: ours (HttpStatusError) or HubSpot's (hubspot-area.ts HubSpotApiError,
+ * known by its name so that connectors without HubSpot do not carry its module).
+ */
+const hintOf = (err: unknown): number | undefined => {
+  if (!(err instanceof HttpStatusError || (err instanceof Error && err.name === "HubSpotApiError")))
+    return undefined;
+  const ms = (err as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof ms === "number" && Number.isFinite(ms) ? ms : undefined;
+};
 
 /**
  * Whether an answer says the call was not carried out: a 429, or a 503 where it is known to mean so
