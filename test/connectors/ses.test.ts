@@ -110,6 +110,26 @@ describe("SES v2 email connector (AWS SDK against a local server)", () => {
     expect(err.message).toMatch(/not verified/);
   });
 
+  it("AWS's throttle answered with a 400 (ThrottlingException) is retried; throughout, handed back to try later", async () => {
+    const throttle = {
+      status: 400,
+      headers: { "x-amzn-errortype": "ThrottlingException" },
+      body: { message: "Rate exceeded" },
+    };
+    api.failNext(throttle);
+    await connector.execute({ idempotencyKey: "k5", decision: decision("email.send"), payload });
+    expect(api.requests).toHaveLength(2);
+    // Before: refused at the first 400, the email failed for good and its reservation given back.
+    api.failNext(throttle, throttle, throttle, throttle);
+    const err = await connector
+      .execute({ idempotencyKey: "k6", decision: decision("email.send"), payload })
+      .catch((e) => e);
+    expect(err.name).toBe("ConnectorError");
+    expect(err.outcomeUnknown).toBe(false);
+    expect(err.retryAfterMs).toBeGreaterThan(0);
+    expect(err.message).toMatch(/still turned away \(400\) after 4 attempts/);
+  });
+
   it("a 500 may come after the email went out: not sent again, its outcome unknown", async () => {
     api.failNext({
       status: 500,

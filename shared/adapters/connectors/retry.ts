@@ -193,7 +193,7 @@ export async function withRetries<T>(
   const status = statusOf(last);
   // Turned away on every attempt: the API said no each time, or was never reached (a DNS outage, a
   // refused connection), so nothing was done: handed back to try later, not left in doubt.
-  if (!mayHaveHappened && (status === 429 || status === 503 || neverSent(last)))
+  if (!mayHaveHappened && (status === 429 || status === 503 || throttled(last) || neverSent(last)))
     throw new ConnectorError(
       `${what}: ${status ? `still turned away (${status})` : `not reached (${said(last)})`} after ${policy.attempts} attempts`,
       false,
@@ -221,6 +221,16 @@ const hintOf = (err: unknown): number | undefined => {
 };
 
 /**
+ * An AWS service's throttle by its error's name, whatever its status: AWS's common ThrottlingException
+ * is a 400 (SES v2's API reference, "Common errors"), and SES's "Maximum sending rate exceeded" was
+ * a 400 Throttling before its v2 API. Read by status alone, such an email was refused for good, its
+ * reservation given back, instead of tried again later.
+ */
+const AWS_THROTTLES = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException"]);
+const throttled = (err: unknown): boolean =>
+  typeof (err as { $metadata?: unknown })?.$metadata === "object" && AWS_THROTTLES.has((err as Error).name);
+
+/**
  * Whether an answer says the call was not carried out: a 429, or a 503 where it is known to mean so
  * (any replay-safe call; an AWS service's ServiceUnavailable; a send's 503 with a Retry-After). A
  * send's bare 503 is not: some hosts answer 503 for a request their app already carried out (a
@@ -232,7 +242,7 @@ function turnedAwayBy(
   hinted: number | undefined,
   options: CallOptions,
 ): boolean {
-  if (status === 429) return true;
+  if (status === 429 || throttled(err)) return true;
   if (status !== 503) return false;
   const aws = typeof (err as { $metadata?: unknown })?.$metadata === "object";
   return options.replaySafe || aws || hinted !== undefined;
