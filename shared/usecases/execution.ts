@@ -94,7 +94,9 @@ const dispatchedAt = (d: Decision): number =>
 
 /**
  * A dispatched decision that will not be sent: failed with why, its reservation given back, so the
- * agent may propose again through the gate.
+ * agent may propose again through the gate. Only while it carries the attempt it was judged on (none,
+ * or the same): read again after contention on its account, one another executor claimed meanwhile is
+ * that executor's. Before, a touch judged too late was failed under the executor sending it.
  */
 const failUnsent = (
   deps: LifecycleDeps,
@@ -112,7 +114,7 @@ const failUnsent = (
     detail: `not executed: ${why}; reservation released`,
     patch: { execution: { at: now, idempotencyKey: decision.idempotencyKey, error } },
     release: true,
-    ...(still ? { still } : {}),
+    still: still ?? ((current) => current.execution?.at === decision.execution?.at),
   });
 
 /** Nothing left to send, nor anyone to send it to. */

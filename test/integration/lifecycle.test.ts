@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Decision } from "../../shared/domain/decision.ts";
+import { ContentionError } from "../../shared/domain/errors.ts";
 import { HOUR, iso } from "../../shared/domain/time.ts";
 import { ConnectorError } from "../../shared/ports.ts";
 import { Executions } from "../../shared/runtime/executions.ts";
@@ -455,6 +456,44 @@ describe("dispatch and execution", () => {
     expect(rt.sandbox.entries.map((e) => e.idempotencyKey)).toEqual([onTime.idempotencyKey]);
     expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([]);
     expect((await ledger(late.decisionId)).map((e) => e.type)).toEqual(["decided", "outcome", "failed"]);
+  });
+
+  it("a touch failed as too late yields to an executor that claimed it while the failure waited on the account", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 3);
+    const late = await propose("writer", "acme");
+    rt.clock.advance(2 * HOUR + MINUTE);
+    const claimedAt = iso(rt.clock.now() - 1_000);
+    // This executor judged it too late on a read taken just before another executor claimed it;
+    // its failure then meets contention on the account's contact state, and reads the decision again.
+    const transition = rt.deps.decisions.transition.bind(rt.deps.decisions);
+    let first = true;
+    const decisions = Object.create(rt.deps.decisions) as typeof rt.deps.decisions;
+    decisions.transition = async (t) => {
+      if (first && t.patch.status === "failed") {
+        first = false;
+        const current = await rt.deps.decisions.getDecision(late.decisionId);
+        await transition({
+          decisionId: late.decisionId,
+          expectStatus: ["dispatched"],
+          expectVersion: current?.version ?? 0,
+          patch: { execution: { at: claimedAt, idempotencyKey: late.idempotencyKey } },
+          event: {
+            type: "executing",
+            at: claimedAt,
+            actor: "harness",
+            detail: "the other executor's attempt",
+          },
+        });
+        throw new ContentionError("the account's contact state changed");
+      }
+      return transition(t);
+    };
+    const out = await execute({ ...rt.deps, decisions }, late.decisionId);
+    // Before: failed on the claimed decision, its reservation given back while the other sent it.
+    expect(out?.status).toBe("dispatched");
+    expect(out?.execution?.at).toBe(claimedAt);
+    expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([late.decisionId]);
   });
 
   it("the runtime's connector keeps what its connector prepares (Executions.watch)", async () => {
