@@ -58,6 +58,12 @@ export interface AgentContext {
    * works through a long list stops before it and throws `OutOfTime`.
    */
   timeLeft(): number;
+  /**
+   * The run stopped with work left that it made headway on, without proposing (a CRM backfill read
+   * one capped run at a time): where runs go on in a new invocation (a Lambda function's
+   * continuation), this one does, instead of waiting for the next schedule.
+   */
+  moreToDo(): void;
 }
 
 /**

@@ -59,6 +59,8 @@ export interface RunSummary {
   outOfTime?: boolean;
   /** Where a continuation of it begins (OutOfTime's `resumeAt`). */
   resumeAt?: string;
+  /** The run made headway and has more to do (AgentContext.moreToDo). */
+  more?: boolean;
 }
 
 export const agentPrincipal = (agentId: string): Principal => ({
@@ -180,6 +182,9 @@ export class AgentRunner {
     return {
       agentId: def.id,
       timeLeft: timeLeft ?? (() => Number.POSITIVE_INFINITY),
+      moreToDo: () => {
+        summary.more = true;
+      },
       clock: this.deps.clock,
       kb: this.deps.kb,
       model: def.usesModel && this.deps.model ? this.deps.model : noModel(def.id),

@@ -220,14 +220,15 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
         retried: retries.proposals.length,
         ...(run.error ? { failed: true } : {}),
       });
-      // Stopped at its deadline having proposed something new: a fresh invocation takes the rest (what
-      // was proposed is skipped there). No progress, or too many continuations: it fails, for Lambda's
-      // retries and then the dead-letter queue.
+      // Stopped at its deadline having proposed something new, or done with headway and more to do (a
+      // CRM backfill, which proposes nothing: AgentContext.moreToDo): a fresh invocation takes the rest
+      // (what was proposed is skipped there). At its deadline with no progress, or too many
+      // continuations: it fails, for Lambda's retries and then the dead-letter queue; with more to do
+      // and no error, the next schedule goes on.
       if (
-        run.outOfTime &&
         continueRun &&
-        run.proposals.some((p) => !p.replay) &&
-        continuation < MAX_CONTINUATIONS
+        continuation < MAX_CONTINUATIONS &&
+        ((run.outOfTime && run.proposals.some((p) => !p.replay)) || (run.more && !run.error))
       ) {
         const { resumeAt: _previous, ...trigger } = event as Record<string, unknown>;
         await continueRun({

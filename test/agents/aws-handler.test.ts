@@ -210,6 +210,19 @@ describe("a run that stops at its deadline with work left", () => {
     ).rejects.toThrow(/resumeAt/);
   });
 
+  it("done with headway and more to do (a CRM backfill, proposing nothing) goes on; at the limit, the next schedule does", async () => {
+    const { handler, continued } = setup({ more: true });
+    await handler(scheduled, context);
+    // Before: only a run that proposed went on; a backfill moved once a quarter hour.
+    expect(continued).toEqual([{ ...scheduled, continuation: 1, triggeredAt: expect.any(Number) }]);
+    await handler({ ...scheduled, continuation: MAX_CONTINUATIONS, triggeredAt: 1 }, context);
+    expect(continued).toHaveLength(1);
+    // More to do but failed: the failure's path (Lambda's retries), not a continuation.
+    const failed = setup({ more: true, error: "HubSpot answered 500" });
+    await expect(failed.handler(scheduled, context)).rejects.toThrow(/500/);
+    expect(failed.continued).toEqual([]);
+  });
+
   it("fails (Lambda's retries, then the dead-letter queue) when it made no progress or has gone on too long", async () => {
     const stuck = setup({
       error: "wrote for 0 of 80 accounts",

@@ -1651,10 +1651,38 @@ describe("CRM import (HubSpot → knowledge base)", () => {
       ["contacts", 2],
       ["deals", 1],
     ]);
+    // Caught up: nothing more to do.
+    expect(run.more).toBeUndefined();
     const without = new AgentRunner([crmImport], runnerDeps);
     logs.length = 0;
     await without.run("crm-import", { kind: "manual", input: {}, by: "admin" });
     expect(logs.map((l) => l.msg)).toEqual(["no CRM configured: nothing to import"]);
+    await w.hs.close();
+  });
+
+  it("a run stopped at its cap with headway made has more to do: in AWS it goes on at once, until caught up", async () => {
+    const w = await world({ pageSize: 1 });
+    seedCrm(w.hs, "72", T0 - 5 * HOUR);
+    const { AgentRunner } = await import("../../shared/agents/runner.ts");
+    const capped = new AgentRunner([crmImport], {
+      clock: h.clock,
+      gate: { propose: async () => Promise.reject(new Error("crm-import proposes nothing")) },
+      kb: h.agents.view,
+      model: { modelId: "none" } as never,
+      retries: { add: async () => {}, due: async () => [], remove: async () => {} },
+      crm: { importChanges: (o) => importFromCrm(w.deps, { ...o, maxRecords: 1 }) },
+    });
+    const schedule = { kind: "schedule" as const, at: h.clock.now(), cron: "*/15 * * * *" };
+    const runs = [await capped.run("crm-import", schedule)];
+    // Before: nothing said so, and in AWS the rest waited for the next quarter hour (agent-handler.ts).
+    expect(runs[0]).toMatchObject({ more: true });
+    expect(runs[0]?.error).toBeUndefined();
+    while (runs.at(-1)?.more && runs.length < 10) runs.push(await capped.run("crm-import", schedule));
+    expect(runs.at(-1)?.more).toBeUndefined();
+    expect(runs.length).toBeGreaterThan(2);
+    expect(runs.length).toBeLessThan(10);
+    expect(await w.store.dealsOf("hubspot-company-7201")).toHaveLength(1);
+    expect(await w.kb.getPerson("hubspot-contact-7212")).toBeDefined();
     await w.hs.close();
   });
 });

@@ -514,6 +514,7 @@ describe("the simulated workspace's agents", () => {
       },
       log: () => {},
       timeLeft: () => Number.POSITIVE_INFINITY,
+      moreToDo: () => {},
       proposed: async () => false,
     }) as AgentContext;
 
