@@ -20,8 +20,9 @@ export interface AgentMeta {
   description: string;
   triggers: AgentTrigger[];
   /**
-   * Whether a run that stops at its deadline having made progress (`OutOfTime`) is continued by a new
-   * invocation of its function (in AWS; it needs leave to invoke itself: agent-functions.ts).
+   * Whether a run that stops at its deadline having made progress (`OutOfTime`), or done with more to
+   * do (`moreToDo`), is continued by a new invocation of its function (in AWS; it needs leave to
+   * invoke itself: agent-functions.ts).
    */
   continues?: true;
 }

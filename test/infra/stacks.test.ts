@@ -341,12 +341,22 @@ describe("service stack", () => {
       roleStatements(roleId)
         .filter((st) => asArray(st.Action).includes("lambda:InvokeFunction"))
         .flatMap((st) => asArray(st.Resource).map((r) => JSON.stringify(r)));
-    expect(agentRegistry.filter((a) => a.continues).map((a) => a.id)).toEqual(["outreach-writer"]);
+    expect(
+      agentRegistry
+        .filter((a) => a.continues)
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(["crm-import", "outreach-writer"]);
     for (const roleId of agentRoleIds) {
       const resources = invokes(roleId);
-      if (/OutreachWriter/.test(roleId)) {
+      const own = /OutreachWriter/.test(roleId)
+        ? "outreach-writer"
+        : /CrmImport/.test(roleId)
+          ? "crm-import"
+          : undefined;
+      if (own) {
         expect(resources).toHaveLength(1);
-        expect(resources[0]).toContain(":function:dev-harness-agent-outreach-writer");
+        expect(resources[0]).toContain(`:function:dev-harness-agent-${own}"`);
       } else expect(resources, roleId).toEqual([]);
     }
   });

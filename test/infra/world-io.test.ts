@@ -288,13 +288,21 @@ describe("manual runs", () => {
     expect(Object.keys(names).sort()).toEqual(agentRegistry.map((a) => a.id).sort());
     const deployed = new Set(ofType("AWS::Lambda::Function").map(([, r]) => r.Properties.FunctionName));
     for (const n of Object.values(names)) expect(deployed.has(n)).toBe(true);
-    const writer = agentRegistry.find((a) => a.id === "outreach-writer");
-    const writerRole = roleOf(`Agent outreach-writer: ${writer?.description}`.slice(0, 256));
+    const roleOfAgent = (id: string) =>
+      roleOf(`Agent ${id}: ${agentRegistry.find((a) => a.id === id)?.description}`.slice(0, 256));
+    const writerRole = roleOfAgent("outreach-writer");
+    const importRole = roleOfAgent("crm-import");
     expect(rolesAllowed("lambda:InvokeFunction", "function:dev-harness-agent")).toEqual(
-      [roleOf("HTTP API: admin routes"), writerRole].sort(),
+      [roleOf("HTTP API: admin routes"), writerRole, importRole].sort(),
     );
-    // The writer its own function only (a run stopped at its deadline goes on: agent-handler.ts).
+    // Each its own function only (a run stopped with more to do goes on: agent-handler.ts).
     expect(rolesAllowed("lambda:InvokeFunction", "function:dev-harness-agent-outreach-writer")).toContain(
+      writerRole,
+    );
+    expect(rolesAllowed("lambda:InvokeFunction", "function:dev-harness-agent-crm-import")).toContain(
+      importRole,
+    );
+    expect(rolesAllowed("lambda:InvokeFunction", "function:dev-harness-agent-crm-import")).not.toContain(
       writerRole,
     );
   });

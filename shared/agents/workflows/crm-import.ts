@@ -11,6 +11,8 @@ export const crmImport = defineAgent({
   description: "Every 15 minutes: imports HubSpot companies, contacts and deals changed since the last run.",
   trigger: [{ kind: "schedule", cron: "*/15 * * * *" }, { kind: "manual" }],
   actions: [],
+  // A backfill or a burst goes on in a new invocation, not a quarter hour later (ctx.moreToDo).
+  continues: true,
   handler: async (_inv, ctx) => {
     if (!ctx.crm) {
       ctx.log("no CRM configured: nothing to import", {});
