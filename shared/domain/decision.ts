@@ -43,6 +43,11 @@ export interface Decision {
   facts?: DecisionFacts;
   decidedAt: string;
   executeAt?: string;
+  /**
+   * When its release re-checked it and dispatched it (lifecycle.ts release): after `executeAt` when
+   * its workflow was restarted late. How late it may still go out counts from here (execution.ts).
+   */
+  releasedAt?: string;
   retryAfter?: string;
   expiresAt?: string;
   idempotencyKey: string;

@@ -82,14 +82,17 @@ const STALE = Symbol("stale hint");
 export const MAX_LATE_MS = 2 * 3_600_000;
 
 /**
- * When a decision was dispatched: at the gate (allowed), at its approval, or at its time (released
- * after its override window). Not `updatedAt`, which an outcome recorded on it moves.
+ * When a decision was dispatched: at the gate (allowed), at its approval, or at its release after its
+ * override window (its time, or later when its workflow was restarted: the release re-checked it
+ * then). Not `updatedAt`, which an outcome recorded on it moves. Before the release's time was kept,
+ * a touch released late was counted from its time, and failed as too late minutes after the re-check.
  */
 const dispatchedAt = (d: Decision): number =>
   Math.max(
     Date.parse(d.decidedAt),
     d.review?.at ? Date.parse(d.review.at) : 0,
     d.executeAt ? Date.parse(d.executeAt) : 0,
+    d.releasedAt ? Date.parse(d.releasedAt) : 0,
   );
 
 /**

@@ -346,7 +346,10 @@ async function releaseFrom(deps: LifecycleDeps, decision: Decision): Promise<Dec
     event: "dispatched",
     actor: "harness",
     detail: "override window closed without a veto; re-validation passed",
-    // A decision made before the gate filled addresses goes to the person on file, as re-checked.
-    ...(payload !== decision.payload ? { patch: { payload, payloadDigest: payloadDigest(payload) } } : {}),
+    patch: {
+      releasedAt: iso(deps.clock.now()),
+      // A decision made before the gate filled addresses goes to the person on file, as re-checked.
+      ...(payload !== decision.payload ? { payload, payloadDigest: payloadDigest(payload) } : {}),
+    },
   });
 }

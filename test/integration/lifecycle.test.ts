@@ -15,6 +15,7 @@ import {
   expire,
   recoverDispatched,
   reject,
+  release,
   veto,
 } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
@@ -494,6 +495,21 @@ describe("dispatch and execution", () => {
     expect(out?.status).toBe("dispatched");
     expect(out?.execution?.at).toBe(claimedAt);
     expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([late.decisionId]);
+  });
+
+  it("a touch released late (its workflow restarted) is sent within MAX_LATE_MS of its release, which re-checked it", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 2);
+    const d = await propose("writer", "acme");
+    // Its workflow failed; the reconciler's restart releases it 110 minutes after its time.
+    rt.clock.set(Date.parse(d.executeAt as string) + 110 * MINUTE);
+    expect((await release(rt.deps, d.decisionId))?.status).toBe("dispatched");
+    // The executor gets to it 15 minutes later (throttled): two hours after its time, 15 minutes after
+    // the release's re-check. Before: failed "too late", counted from its time.
+    rt.clock.advance(15 * MINUTE);
+    const out = await execute(rt.deps, d.decisionId);
+    expect(out?.status).toBe("executed");
+    expect(rt.sandbox.entries.map((e) => e.idempotencyKey)).toEqual([d.idempotencyKey]);
   });
 
   it("the runtime's connector keeps what its connector prepares (Executions.watch)", async () => {
