@@ -45,7 +45,7 @@ export interface Decision {
   executeAt?: string;
   /**
    * When its release re-checked it and dispatched it (lifecycle.ts release): after `executeAt` when
-   * its workflow was restarted late. How late it may still go out counts from here (execution.ts).
+   * its workflow was restarted late. A turned-away attempt's retry window counts from here (execution.ts).
    */
   releasedAt?: string;
   retryAfter?: string;

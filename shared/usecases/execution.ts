@@ -82,18 +82,25 @@ const STALE = Symbol("stale hint");
 export const MAX_LATE_MS = 2 * 3_600_000;
 
 /**
- * When a decision was dispatched: at the gate (allowed), at its approval, or at its release after its
- * override window (its time, or later when its workflow was restarted: the release re-checked it
- * then). Not `updatedAt`, which an outcome recorded on it moves. Before the release's time was kept,
- * a touch released late was counted from its time, and failed as too late minutes after the re-check.
+ * When a decision was dispatched: at the gate (allowed), at its approval, or at its time (released
+ * after its override window). Not `updatedAt`, which an outcome recorded on it moves. How late a touch
+ * may still go out (MAX_LATE_MS) counts from here, also for one released late: the release's re-check
+ * reads no send window or quiet hours, which were checked for this time.
  */
 const dispatchedAt = (d: Decision): number =>
   Math.max(
     Date.parse(d.decidedAt),
     d.review?.at ? Date.parse(d.review.at) : 0,
     d.executeAt ? Date.parse(d.executeAt) : 0,
-    d.releasedAt ? Date.parse(d.releasedAt) : 0,
   );
+
+/**
+ * Where a turned-away decision's retry window starts: its dispatch, or its release when its workflow
+ * was restarted late (the release re-checked pauses, suppressions and the spec's rules then). Before,
+ * a touch released 40 minutes late and turned away once was failed at once, its window long over.
+ */
+const retryFrom = (d: Decision): number =>
+  Math.max(dispatchedAt(d), d.releasedAt ? Date.parse(d.releasedAt) : 0);
 
 /**
  * A dispatched decision that will not be sent: failed with why, its reservation given back, so the
@@ -150,7 +157,7 @@ const failTooLate = (deps: LifecycleDeps, decision: Decision, now: string) =>
 const retryWindowMs = (d: Decision): number =>
   d.actionType === "list.sync" ? 0 : d.actionKind === "record" ? 6 * 3_600_000 : 30 * 60_000;
 /** The end of a decision's retry window (retryWindowMs), from its dispatch. */
-const retryUntil = (d: Decision): number => dispatchedAt(d) + retryWindowMs(d);
+const retryUntil = (d: Decision): number => retryFrom(d) + retryWindowMs(d);
 
 /** What the reconciler's recheck says of a decision it would hand back: nothing holds it, stop, or wait. */
 export type Recheck =

@@ -497,19 +497,38 @@ describe("dispatch and execution", () => {
     expect((await touchesOf("acme")).map((t) => t.decisionId)).toEqual([late.decisionId]);
   });
 
-  it("a touch released late (its workflow restarted) is sent within MAX_LATE_MS of its release, which re-checked it", async () => {
+  it("a touch released late (its workflow restarted) and turned away once has its retry window from the release", async () => {
     await seedAcme(rt.deps, "acme");
     await pin(rt, "writer", "email.send", 2);
     const d = await propose("writer", "acme");
-    // Its workflow failed; the reconciler's restart releases it 110 minutes after its time.
+    // Its workflow failed; the reconciler's restart releases it 40 minutes after its time.
+    rt.clock.set(Date.parse(d.executeAt as string) + 40 * MINUTE);
+    expect((await release(rt.deps, d.decisionId))?.status).toBe("dispatched");
+    // The vendor turns the first attempt away (a 429): nothing was done.
+    const busy = {
+      execute: async () => {
+        throw new ConnectorError("SES SendEmail: still turned away (429)", false, { retryAfterMs: 0 });
+      },
+    };
+    const turned = await execute({ ...rt.deps, connector: busy }, d.decisionId);
+    // Before: its 30-minute window counted from its time was over, so it was failed at once.
+    expect(turned?.status).toBe("dispatched");
+    expect(turned?.execution?.retryAt).toBeDefined();
+    rt.clock.set(Date.parse(turned?.execution?.retryAt as string));
+    expect((await execute(rt.deps, d.decisionId))?.status).toBe("executed");
+    expect(rt.sandbox.entries.map((e) => e.idempotencyKey)).toEqual([d.idempotencyKey]);
+  });
+
+  it("a touch released late is still not sent more than MAX_LATE_MS after its time: the release reads no quiet hours", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 2);
+    const d = await propose("writer", "acme");
     rt.clock.set(Date.parse(d.executeAt as string) + 110 * MINUTE);
     expect((await release(rt.deps, d.decisionId))?.status).toBe("dispatched");
-    // The executor gets to it 15 minutes later (throttled): two hours after its time, 15 minutes after
-    // the release's re-check. Before: failed "too late", counted from its time.
     rt.clock.advance(15 * MINUTE);
     const out = await execute(rt.deps, d.decisionId);
-    expect(out?.status).toBe("executed");
-    expect(rt.sandbox.entries.map((e) => e.idempotencyKey)).toEqual([d.idempotencyKey]);
+    expect(out?.status).toBe("failed");
+    expect(out?.execution?.error).toBe("too late");
   });
 
   it("the runtime's connector keeps what its connector prepares (Executions.watch)", async () => {
