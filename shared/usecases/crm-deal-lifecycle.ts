@@ -20,16 +20,22 @@ const furthest = (a: Lifecycle, b: Lifecycle | undefined): Lifecycle =>
   b !== undefined && LIFECYCLE_RANK[b] > LIFECYCLE_RANK[a] ? b : a;
 
 /**
- * Whether a deal is closed, and won: HubSpot's own flags (`hs_is_closed`, `hs_is_closed_won`, right
- * in every pipeline), else, for a deal imported before they were read, the default pipeline's stages.
+ * Whether a deal is open, and won: HubSpot's own flags (`hs_is_closed`, `hs_is_closed_won`, right in
+ * every pipeline), else, for a deal imported before they were read, the default pipeline's stages.
+ * A deal of a portal's own pipeline without the flags says neither (its stage ids mean nothing here):
+ * it moves nothing until its next import reads them, rather than making a closed deal's account an
+ * open opportunity.
  */
-const closed = (d: Deal) => d.closed ?? /^closed(won|lost)$/i.test(d.stage);
-const won = (d: Deal) => d.won ?? d.stage.toLowerCase() === "closedwon";
+const DEFAULT_PIPELINE = (d: Deal) => d.pipeline === undefined || d.pipeline === "default";
+const open = (d: Deal) =>
+  d.closed !== undefined ? !d.closed : DEFAULT_PIPELINE(d) && !/^closed(won|lost)$/i.test(d.stage);
+const won = (d: Deal) =>
+  d.won !== undefined ? d.won : DEFAULT_PIPELINE(d) && d.stage.toLowerCase() === "closedwon";
 
 /** The lifecycle an account's deals give it: undefined when none is open or won. */
 export function dealLifecycle(deals: readonly Deal[]): Lifecycle | undefined {
   if (deals.some(won)) return "customer";
-  if (deals.some((d) => !closed(d))) return "open_opportunity";
+  if (deals.some(open)) return "open_opportunity";
   return undefined;
 }
 
@@ -56,9 +62,14 @@ export async function applyDealLifecycle(
   if (!account) return;
   const s = account.source;
   const fromCompany = s?.system === crm.system && s.objectType === "companies";
-  const base = fromCompany
-    ? lifecycleOf(account.crm?.lifecycleStage, account.lifecycle, o.lifecycleStages).lifecycle
-    : account.lifecycle;
+  // The company's stage: mapped, its lifecycle; none, a prospect (its deals decide); one the spec does
+  // not map, what the account is (kept, as the company import keeps it).
+  const stage = account.crm?.lifecycleStage;
+  const base = !fromCompany
+    ? account.lifecycle
+    : stage === undefined
+      ? "prospect"
+      : lifecycleOf(stage, account.lifecycle, o.lifecycleStages).lifecycle;
   const target = withDeals(base, await store.dealsOf(accountId));
   if (target === account.lifecycle) return;
   const input = AccountInput.safeParse({

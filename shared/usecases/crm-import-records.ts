@@ -287,7 +287,9 @@ export async function importDeal(
   if (!deal.ok) return { skipped: deal.reason };
   const movedFrom = before && before !== accountId ? before : undefined;
   await store.putDeal(deal.value, movedFrom);
-  // Before the link, which says the deal is done: a run stopped in between writes it again.
+  // Before the link, which says the deal is done: a run stopped in between writes a deal new to the
+  // account again, with its lifecycle (one already linked there is read as unchanged: its account's
+  // lifecycle waits for the deal's, or the company's, next change).
   await applyDealLifecycle(deps, o, accountId, source, at);
   if (movedFrom) await applyDealLifecycle(deps, o, movedFrom, source, at);
   await store.putLink("deals", rec.id, { kbId: accountId });

@@ -1292,6 +1292,45 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a deal says nothing where neither HubSpot's flags nor the default pipeline say open; a company without a stage goes back to a prospect", async () => {
+    const w = await world();
+    w.hs.put(
+      "companies",
+      "7501",
+      { name: "Hooli", domain: "hooli-75.com", lifecyclestage: "lead" },
+      T0 - 6 * HOUR,
+    );
+    // A portal's own pipeline, without the flags (a deal imported before they were read): its stage
+    // id says neither open nor closed. Before this rule it read as open, and the account was kept from outreach.
+    w.hs.put(
+      "deals",
+      "7521",
+      { dealname: "Hooli old", dealstage: "5550001", pipeline: "777" },
+      T0 - 5 * HOUR,
+      "7501",
+    );
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getAccount("hubspot-company-7501"))?.lifecycle).toBe("prospect");
+    // A company with no stage at all: its open deal raises it, the deal lost lowers it again.
+    w.hs.put("companies", "7601", { name: "Pied Piper", domain: "piedpiper-76.com" }, T0 - 6 * HOUR);
+    w.hs.put(
+      "deals",
+      "7621",
+      { dealname: "Piper", dealstage: "qualifiedtobuy", pipeline: "default" },
+      T0 - 5 * HOUR,
+      "7601",
+    );
+    h.clock.advance(HOUR);
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getAccount("hubspot-company-7601"))?.lifecycle).toBe("open_opportunity");
+    h.clock.advance(HOUR);
+    w.hs.put("deals", "7621", { dealstage: "closedlost" }, h.clock.now() - 10 * 60_000);
+    await importFromCrm(w.deps, TZ);
+    // Before: kept at open opportunity, the raised value read back as the company's own.
+    expect((await w.kb.getAccount("hubspot-company-7601"))?.lifecycle).toBe("prospect");
+    await w.hs.close();
+  });
+
   it("a company imported late brings the deals skipped while it had no account, once", async () => {
     const w = await world();
     // No domain yet: the import skips the company, and its deal has no account to be kept under.
