@@ -9,7 +9,7 @@ import { HubSpotCrmSearch } from "../../shared/adapters/connectors/hubspot-crm-s
 import { DynamoCheckpointStore } from "../../shared/adapters/dynamo/checkpoint-store.ts";
 import { DynamoCrmImportStore } from "../../shared/adapters/dynamo/crm-import-store.ts";
 import { DynamoKnowledgeStore, suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
-import { crmImport } from "../../shared/agents/workflows/crm-import.ts";
+import { CHAIN_MS, crmImport } from "../../shared/agents/workflows/crm-import.ts";
 import type { Person } from "../../shared/domain/kb.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
 import { putAccount, putPerson } from "../../shared/usecases/admin.ts";
@@ -1720,6 +1720,13 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     expect(runs.at(-1)?.more).toBeUndefined();
     expect(runs.length).toBeGreaterThan(2);
     expect(runs.length).toBeLessThan(10);
+    // A chain ends before the schedule's next firing (CHAIN_MS): a continuation of a firing 10
+    // minutes ago does not go on, though not caught up, so two chains never read the same pages.
+    seedCrm(w.hs, "73", h.clock.now() - 20 * 60_000);
+    const late = await capped.run("crm-import", { ...schedule, continuedFrom: h.clock.now() - CHAIN_MS });
+    expect(late.more).toBeUndefined();
+    expect(late.error).toBeUndefined();
+    expect((await capped.run("crm-import", schedule)).more).toBe(true);
     expect(await w.store.dealsOf("hubspot-company-7201")).toHaveLength(1);
     expect(await w.kb.getPerson("hubspot-contact-7212")).toBeDefined();
     await w.hs.close();

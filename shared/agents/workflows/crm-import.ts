@@ -6,6 +6,9 @@ import { defineAgent } from "../definition.ts";
  * HubSpot record (shared/usecases/crm-import.ts). It proposes nothing: reading the system of record
  * touches nobody. Without a CRM configured it does nothing and says so.
  */
+/** How long after its firing a run may still go on in a new invocation: the quarter hour less a run. */
+export const CHAIN_MS = 10 * 60_000;
+
 export const crmImport = defineAgent({
   id: "crm-import",
   description: "Every 15 minutes: imports HubSpot companies, contacts and deals changed since the last run.",
@@ -13,7 +16,7 @@ export const crmImport = defineAgent({
   actions: [],
   // A backfill or a burst goes on in a new invocation, not a quarter hour later (ctx.moreToDo).
   continues: true,
-  handler: async (_inv, ctx) => {
+  handler: async (inv, ctx) => {
     if (!ctx.crm) {
       ctx.log("no CRM configured: nothing to import", {});
       return;
@@ -47,7 +50,14 @@ export const crmImport = defineAgent({
     // changed overnight (which holds contacts and deals back until companies catch up), goes on in a
     // new invocation. Before, it went on once a quarter hour: 50,000 companies were six hours in which
     // no new lead or deal reached the knowledge base.
+    // A chain of them ends before the schedule's next firing (each run at most the function's 5
+    // minutes), so two chains never read the same pages at once: the next firing goes on from there.
     const types = [report.companies, report.contacts, report.deals];
-    if (types.some((r) => !r.caughtUp) && types.some((r) => r.seen > 0)) ctx.moreToDo();
+    const started =
+      inv.kind === "event"
+        ? undefined
+        : (inv.continuedFrom ?? (inv.kind === "schedule" ? inv.at : undefined));
+    const chainOpen = started === undefined || ctx.clock.now() - started < CHAIN_MS;
+    if (chainOpen && types.some((r) => !r.caughtUp) && types.some((r) => r.seen > 0)) ctx.moreToDo();
   },
 });
