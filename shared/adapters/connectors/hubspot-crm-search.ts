@@ -113,14 +113,15 @@ export interface HubSpotCrmSearchOptions {
 
 /**
  * The import's reads wait out HubSpot's limits: the portal's rolling ten seconds (shared with every
- * app and the harness's own executors) and the search's few requests a second. Six attempts, up to
- * 10 s apart or as long as HubSpot asks: a read waits about half a minute before the run gives up
- * (its checkpoint held for the next). Before, the connectors' policy (four attempts within 1.4 s)
- * failed the whole run at the first busy moment, companies, contacts and deals alike.
+ * app and the harness's own executors) and the search's few requests a second. Four attempts, up to
+ * 10 s apart or as long as HubSpot asks: a read waits at most 30 s before the run gives up (its
+ * checkpoint held for the next), so a page's two reads fit the run's margin (RUN_MARGIN_MS and the
+ * handler's reserve). Before, the connectors' policy (four attempts within 1.4 s) failed the whole
+ * run at the first busy moment, companies, contacts and deals alike.
  */
 export const crmReadRetry: RetryPolicy = {
   ...defaultRetryPolicy,
-  attempts: 6,
+  attempts: 4,
   baseDelayMs: 1_000,
   maxDelayMs: 10_000,
 };
