@@ -23,7 +23,9 @@ export const makeHandler = (runtime: () => AwsRuntime) =>
     const result = await recordSesEvent(runtime().deps, detail);
     // Ids and kinds only: no address reaches the logs.
     tools.logger.info("ses event", { eventType: detail.eventType, ...result });
-    if (result.recorded && !result.duplicate) tools.metrics.addMetric("WorldOutcomes", "Count", 1);
+    // A delivery written on its decision is no outcome: counted, every email sent would be one.
+    if (result.recorded && !result.duplicate && result.type !== "delivered")
+      tools.metrics.addMetric("WorldOutcomes", "Count", 1);
     return result;
   });
 
