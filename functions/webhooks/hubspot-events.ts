@@ -18,7 +18,12 @@ import { handleFifoBatch } from "../../shared/adapters/aws/fifo-queue.ts";
 import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { HubSpotContactEmails } from "../../shared/adapters/connectors/hubspot-contacts.ts";
 import { type ContactEmails, HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
-import { crmLink, importedPersonOf, putCrmLink } from "../../shared/adapters/dynamo/crm-import-store.ts";
+import {
+  crmLink,
+  importedContactOf,
+  importedPersonOf,
+  putCrmLink,
+} from "../../shared/adapters/dynamo/crm-import-store.ts";
 import { ValidationError } from "../../shared/domain/errors.ts";
 import type { AwsRuntime } from "../../shared/runtime/aws.ts";
 import { ConfigError } from "../../shared/runtime/aws-env.ts";
@@ -50,9 +55,9 @@ export const makeHandler = (w: WebhookEventsWiring) => {
     w.secrets = secrets;
     const wiring = {
       personOf: importedPersonOf(rt.db, rt.deps.kb),
+      contactOf: importedContactOf(rt.db, rt.deps.kb),
       link: (contactId: string, personId: string, mergedInto?: string) =>
         putCrmLink(rt.db, "contacts", contactId, { kbId: personId, ...(mergedInto ? { mergedInto } : {}) }),
-      mergedInto: async (contactId: string) => (await crmLink(rt.db, "contacts", contactId))?.mergedInto,
       accountOf: async (companyId: string) => (await crmLink(rt.db, "companies", companyId))?.kbId,
       contacts: async () => {
         const token = (await secrets.get(HUBSPOT_WEBHOOK_SECRET)).accessToken;

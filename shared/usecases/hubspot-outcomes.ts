@@ -121,7 +121,7 @@ export async function recordHubSpotOptOut(
 /**
  * A contact deleted in HubSpot (`contact.deletion`, `contact.privacyDeletion`: a GDPR delete). The CRM
  * import never sees it (HubSpot's search leaves deleted records out), so without this the person
- * stayed in the knowledge base, open to outreach. The person the contact is linked to (`personOf`,
+ * stayed in the knowledge base, open to outreach. The person the contact is linked to (`contactOf`,
  * the import's link) is suppressed on every channel at once, the reason naming the deletion; their
  * data is erased by an admin (the erasure route), since an erasure here would act on a webhook alone.
  * A redelivery writes the same suppression again. A contact merged into another (its link marked by
@@ -131,17 +131,15 @@ export async function recordHubSpotOptOut(
 export async function recordHubSpotDeletion(
   deps: Deps,
   event: HubSpotWebhookEvent,
-  personOf: (contactId: string) => Promise<string | undefined>,
-  mergedInto: (contactId: string) => Promise<string | undefined>,
+  contactOf: (contactId: string) => Promise<{ personId?: string; mergedInto?: string }>,
 ): Promise<WorldOutcomeResult> {
   const contactId = String(event.objectId);
-  const into = await mergedInto(contactId);
-  if (into)
+  const { personId, mergedInto } = await contactOf(contactId);
+  if (mergedInto)
     return {
       recorded: false,
-      reason: `contact ${contactId} was merged into contact ${into}: its person lives on there`,
+      reason: `contact ${contactId} was merged into contact ${mergedInto}: its person lives on there`,
     };
-  const personId = await personOf(contactId);
   if (!personId) return { recorded: false, reason: "not a person in the knowledge base" };
   await deps.kb.addSuppression(
     {

@@ -24,8 +24,8 @@ export interface WebhookEventWiring {
    * a merged contact's link taken in (`mergedInto`: the contact it was merged into).
    */
   link: (contactId: string, personId: string, mergedInto?: string) => Promise<void>;
-  /** The contact a merged contact was merged into (its link's mark), if it was. */
-  mergedInto: (contactId: string) => Promise<string | undefined>;
+  /** The person a contact was imported as, and the contact it was merged into (its link's mark), if it was. */
+  contactOf: (contactId: string) => Promise<{ personId?: string; mergedInto?: string }>;
   /** The account a HubSpot company was imported as (the CRM import's link). */
   accountOf: (companyId: string) => Promise<string | undefined>;
 }
@@ -38,7 +38,7 @@ export async function recordWebhookEvent(
 ): Promise<WorldOutcomeResult> {
   switch (webhookEventKind(event)) {
     case "deletion":
-      return recordHubSpotDeletion(deps, event, o.personOf, o.mergedInto);
+      return recordHubSpotDeletion(deps, event, o.contactOf);
     case "companyDeletion":
       return recordHubSpotCompanyDeletion(deps, event, o.accountOf);
     case "merge":

@@ -21,6 +21,7 @@
  */
 
 import { withoutAddresses } from "../../domain/vendor-text.ts";
+import { retryAfterMs } from "./retry.ts";
 
 export interface HubSpotOptions {
   accessToken: string;
@@ -108,8 +109,8 @@ export function hubspotRetryAfterMs(code: number, headers: unknown, body: unknow
   if (code !== 429) return undefined;
   const h = headers && typeof headers === "object" ? (headers as Record<string, unknown>) : {};
   const header = Object.entries(h).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
-  const seconds = typeof header === "string" && header.trim() !== "" ? Number(header) : Number.NaN;
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const asked = retryAfterMs(typeof header === "string" && header.trim() !== "" ? header : null);
+  if (asked !== undefined && asked >= 0) return asked;
   const policy = (body as { policyName?: unknown } | undefined)?.policyName;
   return typeof policy === "string" ? POLICY_WAITS[policy] : undefined;
 }

@@ -227,8 +227,10 @@ const hintOf = (err: unknown): number | undefined => {
  * reservation given back, instead of tried again later.
  */
 const AWS_THROTTLES = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException"]);
-const throttled = (err: unknown): boolean =>
-  typeof (err as { $metadata?: unknown })?.$metadata === "object" && AWS_THROTTLES.has((err as Error).name);
+const throttled = (err: unknown): boolean => fromAws(err) && AWS_THROTTLES.has((err as Error).name);
+
+/** An AWS SDK client's error (it carries the SDK's `$metadata`). */
+const fromAws = (err: unknown): boolean => typeof (err as { $metadata?: unknown })?.$metadata === "object";
 
 /**
  * Whether an answer says the call was not carried out: a 429, or a 503 where it is known to mean so
@@ -244,8 +246,7 @@ function turnedAwayBy(
 ): boolean {
   if (status === 429 || throttled(err)) return true;
   if (status !== 503) return false;
-  const aws = typeof (err as { $metadata?: unknown })?.$metadata === "object";
-  return options.replaySafe || aws || hinted !== undefined;
+  return options.replaySafe || fromAws(err) || hinted !== undefined;
 }
 
 /** No answer in time: the call may still have been carried out, so its outcome is unknown. */

@@ -39,17 +39,24 @@ export async function crmLink(db: Db, objectType: CrmObjectType, id: string): Pr
 }
 
 /**
- * The person a HubSpot contact was imported as: the CRM import's link, else its id for a contact
- * whose link a stopped run never wrote (the webhook and the poll).
+ * The person a HubSpot contact was imported as, and the contact it was merged into if it was: the CRM
+ * import's link, else its id for a contact whose link a stopped run never wrote (the webhook and the
+ * poll). One read of the link for both (a deletion asks both).
  */
-export const importedPersonOf =
+export const importedContactOf =
   (db: Db, kb: { getPerson(personId: string): Promise<unknown> }) =>
-  async (contactId: string): Promise<string | undefined> => {
-    const linked = (await crmLink(db, "contacts", contactId))?.kbId;
-    if (linked) return linked;
+  async (contactId: string): Promise<{ personId?: string; mergedInto?: string }> => {
+    const link = await crmLink(db, "contacts", contactId);
+    if (link) return { personId: link.kbId, ...(link.mergedInto ? { mergedInto: link.mergedInto } : {}) };
     const imported = `hubspot-contact-${contactId}`;
-    return (await kb.getPerson(imported)) ? imported : undefined;
+    return (await kb.getPerson(imported)) ? { personId: imported } : {};
   };
+
+/** The person a HubSpot contact was imported as (importedContactOf). */
+export const importedPersonOf = (db: Db, kb: { getPerson(personId: string): Promise<unknown> }) => {
+  const contactOf = importedContactOf(db, kb);
+  return async (contactId: string): Promise<string | undefined> => (await contactOf(contactId)).personId;
+};
 
 /** Link a CRM record to what it became (the import; the webhook, when HubSpot merges contacts). */
 export async function putCrmLink(
