@@ -42,12 +42,18 @@ export const DECISION_COLUMNS: Column[] = [
   col("spechash"),
   col("decidedat"),
   col("executeat"),
+  // When a restarted workflow's release dispatched it (after executeat when late).
+  col("releasedat"),
   col("expiresat"),
   col("retryafter"),
   col("idempotencykey"),
   // The reviewer's note and a vendor's error message are sealed (personal-data.ts): no field for them.
   col("review", "struct<action:string,by:string,at:string,digest:string>"),
-  col("execution", "struct<at:string,idempotencykey:string,externalid:string>"),
+  // retryat: the vendor turned the attempt away; deliveredat: SES reported the email delivered.
+  col(
+    "execution",
+    "struct<at:string,idempotencykey:string,externalid:string,retryat:string,wrote:boolean,deliveredat:string>",
+  ),
   col("outcomes", "array<struct<type:string,at:string,outcomeid:string>>"),
   col("version", "int"),
   col("updatedat"),

@@ -157,7 +157,7 @@ ORDER BY rule, day, agentid, actiontype, actual_verdict, verdict_with_rule`,
   {
     id: "PersonContacts",
     name: "every-contact-with-one-person",
-    description: `Every decision about one person with a snapshot in a window, and how it ended. Parameters: the first and last date (YYYY-MM-DD) of the window (only those dt partitions are read), then the person id.`,
+    description: `Every decision about one person with a snapshot in a window, and how it ended (an email's delivery as SES reported it). Parameters: the first and last date (YYYY-MM-DD) of the window (only those dt partitions are read), then the person id.`,
     params: [...WINDOW_PARAMS, "person id"],
     sql: `SELECT decisionid,
        max_by(agentid, version) AS agentid,
@@ -166,6 +166,7 @@ ORDER BY rule, day, agentid, actiontype, actual_verdict, verdict_with_rule`,
        min(decidedat) AS decidedat,
        max_by(status, version) AS status,
        max_by(execution.at, version) AS executedat,
+       max_by(execution.deliveredat, version) AS deliveredat,
        max_by(outcomes, version) AS outcomes
 FROM decisions
 WHERE dt BETWEEN ? AND ?

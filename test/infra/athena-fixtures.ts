@@ -176,8 +176,18 @@ export function snapshots(n = 60): Snapshot[] {
     if (executedAt !== undefined) {
       next(executedAt, {
         status: "executed",
+        // A scheduled touch whose workflow was restarted late is released after its time.
+        ...(d.verdict === "schedule" && i % 2 ? { releasedAt: iso(executedAt - 60_000) } : {}),
         execution: { at: iso(executedAt), idempotencyKey: d.idempotencyKey, externalId: `x${i}` },
       });
+      // SES's Delivery for most emails, written on the decision (world-outcomes.ts).
+      if (d.channel === "email" && i % 13 !== 0)
+        next(executedAt + 60_000, {
+          execution: {
+            ...(d.execution as NonNullable<Decision["execution"]>),
+            deliveredAt: iso(executedAt + 60_000),
+          },
+        });
       if (d.actionKind === "touch")
         for (const o of outcomesOf(i, executedAt))
           next(o.at, {

@@ -93,6 +93,30 @@ afterAll(() => {
 });
 
 describe("Athena named queries: Trino shape", () => {
+  it("a decision's late release and its email's delivery have columns: Athena reads them as written", async () => {
+    const rows = await athena.run(
+      {
+        id: "Lifecycle",
+        name: "lifecycle",
+        description: "",
+        params: ["first date", "last date"],
+        sql: `SELECT decisionid, max_by(releasedat, version) AS releasedat,
+       max_by(execution.deliveredat, version) AS deliveredat
+FROM decisions WHERE dt BETWEEN ? AND ? GROUP BY decisionid ORDER BY decisionid`,
+      },
+      [FROM, TO],
+    );
+    const latest = new Map<string, Snapshot["d"]>();
+    for (const { d } of all.filter(inWindow))
+      if ((latest.get(d.decisionId)?.version ?? 0) < d.version) latest.set(d.decisionId, d);
+    const expected = [...latest.values()].sort((a, b) => a.decisionId.localeCompare(b.decisionId));
+    expect(rows.map((r) => [r.decisionid, r.releasedat ?? null, r.deliveredat ?? null])).toEqual(
+      expected.map((d) => [d.decisionId, d.releasedAt ?? null, d.execution?.deliveredAt ?? null]),
+    );
+    expect(expected.filter((d) => d.releasedAt).length).toBeGreaterThan(0);
+    expect(expected.filter((d) => d.execution?.deliveredAt).length).toBeGreaterThan(0);
+  });
+
   it("every query unnests arrays of structs by naming every field, reads only a dt window, documents its parameters", () => {
     expect(ATHENA_QUERIES.map((q) => q.id).sort()).toEqual(
       [
@@ -285,9 +309,15 @@ describe("Athena named queries: executed over the archive", () => {
       .map((ss) => ss.reduce((a, b) => (b.d.version > a.d.version ? b : a)).d)
       .sort((a, b) => a.decidedAt.localeCompare(b.decidedAt) || a.decisionId.localeCompare(b.decisionId));
     expect(expected.length).toBeGreaterThan(3);
-    expect(rows.map((r) => [r.decisionid, r.status, r.executedat ?? null])).toEqual(
-      expected.map((d) => [d.decisionId, d.status, d.execution?.at ?? null]),
+    expect(rows.map((r) => [r.decisionid, r.status, r.executedat ?? null, r.deliveredat ?? null])).toEqual(
+      expected.map((d) => [
+        d.decisionId,
+        d.status,
+        d.execution?.at ?? null,
+        d.execution?.deliveredAt ?? null,
+      ]),
     );
+    expect(expected.some((d) => d.execution?.deliveredAt)).toBe(true);
     expect(rows.map((r) => (r.outcomes as { type: string }[]).map((o) => o.type))).toEqual(
       expected.map((d) => d.outcomes.map((o) => o.type)),
     );
