@@ -54,7 +54,7 @@ export const DECISION_COLUMNS: Column[] = [
     "execution",
     "struct<at:string,idempotencykey:string,externalid:string,retryat:string,wrote:boolean,deliveredat:string>",
   ),
-  col("outcomes", "array<struct<type:string,at:string,outcomeid:string>>"),
+  col("outcomes", "array<struct<type:string,at:string,outcomeid:string,recordedat:string>>"),
   col("version", "int"),
   col("updatedat"),
   // Per shadow rule, the verdict the decision would have had with that one rule enforced.

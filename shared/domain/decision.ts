@@ -84,7 +84,14 @@ export interface Decision {
    * window closes (usecases/trust-evidence.ts). Absent on judgments taught on arrival, including those
    * recorded before judgments were held, so a settle never teaches one twice.
    */
-  outcomes: { type: OutcomeType; at: string; outcomeId?: string; heldUntilClose?: true }[];
+  outcomes: {
+    type: OutcomeType;
+    at: string;
+    outcomeId?: string;
+    heldUntilClose?: true;
+    /** When the harness recorded it (absent on outcomes recorded before this was kept): usecases/outcomes.ts. */
+    recordedAt?: string;
+  }[];
   version: number;
   updatedAt: string;
   /** Set when the person's data key was erased: payload, reasoning and the person's details are gone. */

@@ -78,7 +78,7 @@ export async function recordHubSpotEvent(
     recorded: true,
     outcomeId,
     type,
-    duplicate: "duplicate" in res && res.duplicate === true,
+    duplicate: res.duplicate === true,
     decisionId: res.attributedTo,
   };
 }

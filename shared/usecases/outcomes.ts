@@ -3,7 +3,7 @@ import { type Decision, streams } from "../domain/decision.ts";
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import { newId, outcomeIdFor, pauseIdForOutcome } from "../domain/ids.ts";
 import type { Spec, SpecVersion } from "../domain/spec-schema.ts";
-import { DAY, iso } from "../domain/time.ts";
+import { DAY, iso, REDELIVERY_MS } from "../domain/time.ts";
 import type { Channel } from "../domain/vocabulary.ts";
 import type { Deps } from "../ports.ts";
 import type { Principal } from "./principal.ts";
@@ -12,6 +12,18 @@ import { recordTrustOutcome } from "./trust.ts";
 import { judgmentWaits, teachCreator } from "./trust-evidence.ts";
 
 const CONTACTED = new Set(["executed", "dispatched", "in_doubt"]);
+
+/**
+ * Whether the action reached the world: executed, in doubt, or dispatched with an attempt on record
+ * (its executor stopped before recording the answer; SES settles it as sent). An outcome on one that
+ * never went out (pending, blocked, rejected, failed, or turned away and waiting) is kept on it but
+ * teaches nobody: before, a meeting an integration forwarded by decision id to a draft awaiting
+ * approval raised its writer's trust.
+ */
+const wentOut = (d: Decision) =>
+  d.status === "executed" ||
+  d.status === "in_doubt" ||
+  (d.status === "dispatched" && d.execution !== undefined && !d.execution.retryAt);
 
 /** How many pages of 50 of a person's decisions an outcome's attribution reads at most. */
 const ATTRIBUTION_PAGES = 4;
@@ -178,6 +190,8 @@ async function recordResolved(
     );
   }
   let duplicate = false;
+  /** A redelivery past REDELIVERY_MS: kept, neither taught nor announced again. */
+  let late: boolean | undefined;
   if (decision) {
     const appended = await appendToDecision(
       deps,
@@ -187,11 +201,8 @@ async function recordResolved(
       body.note,
     );
     duplicate = appended.duplicate;
-    // An action earns a reply (a meeting, a bounce) or it does not: the second reply in a thread, or
-    // a client's report under a fresh id, is kept on the decision but teaches nobody again. Before,
-    // each later reply in a thread counted one more success for the same email, and a talkative
-    // prospect raised the writer's autonomy. (The learning loop counts the same way: learning.ts.)
-    const teach = !isHeldOut(decision) && appended.first;
+    late = appended.late;
+    const teach = !isHeldOut(decision) && appended.teach;
     // A bounce is the fault of whoever created the address (trust-evidence.ts), not of the writer.
     const creator = teach ? await teachCreator(deps, spec, decision, body.type, outcomeId) : undefined;
     // A record's flag or correction within its window is taught when the window closes (trust-evidence.ts).
@@ -237,19 +248,24 @@ async function recordResolved(
     });
     effects.push(`account ${accountId} paused until ${until}`);
   }
-  await deps.events.publish([
-    {
-      type: "outcome.recorded",
-      detail: {
-        outcomeId,
-        type: body.type,
-        decisionId: decision?.decisionId ?? null,
-        accountId: accountId ?? null,
+  if (!late)
+    await deps.events.publish([
+      {
+        type: "outcome.recorded",
+        detail: {
+          outcomeId,
+          type: body.type,
+          decisionId: decision?.decisionId ?? null,
+          accountId: accountId ?? null,
+        },
       },
-    },
-  ]);
-  if (duplicate) return { outcomeId, attributedTo: decision?.decisionId ?? null, duplicate: true, effects };
-  return { outcomeId, attributedTo: decision?.decisionId ?? null, effects };
+    ]);
+  return {
+    outcomeId,
+    attributedTo: decision?.decisionId ?? null,
+    ...(duplicate ? { duplicate: true as const } : {}),
+    effects,
+  };
 }
 
 async function appendToDecision(
@@ -258,36 +274,59 @@ async function appendToDecision(
   outcome: { type: OutcomeBody["type"]; at: string; outcomeId: string },
   actor: string,
   note?: string,
-): Promise<{ duplicate: boolean; held: boolean; first: boolean }> {
-  /** Whether this outcome is the first of its type on the decision (the one that teaches). */
-  const first = (outcomes: Decision["outcomes"]) =>
-    outcomes.find((o) => o.type === outcome.type)?.outcomeId === outcome.outcomeId;
+): Promise<{
+  duplicate: boolean;
+  held: boolean;
+  /**
+   * Whether it teaches: the first of its type on a decision that went out (wentOut), and not a
+   * redelivery past REDELIVERY_MS. An action earns a reply (a meeting, a bounce) or it does not: the
+   * second reply in a thread, or a client's report under a fresh id, is kept on the decision but
+   * teaches nobody again. Before, each later reply in a thread counted one more success for the same
+   * email, and a talkative prospect raised the writer's autonomy. (The learning loop counts the same
+   * way: learning.ts.)
+   */
+  teach: boolean;
+  /** A redelivery past REDELIVERY_MS: kept, neither taught nor announced again. */
+  late?: boolean;
+}> {
+  const teaches = (d: Decision) =>
+    wentOut(d) && d.outcomes.find((o) => o.type === outcome.type)?.outcomeId === outcome.outcomeId;
   let current = decision;
   for (let attempt = 0; attempt < 10; attempt++) {
     // Checked again on every version read: a concurrent delivery of the same outcome may be the
     // write this one conflicted with. Whether it was held is what the first append decided.
     const already = current.outcomes.find((o) => o.outcomeId === outcome.outcomeId);
-    if (already)
-      return { duplicate: true, held: already.heldUntilClose === true, first: first(current.outcomes) };
+    if (already) {
+      // Recorded before `recordedAt` was kept: its own time, which is no later.
+      const late = deps.clock.now() - Date.parse(already.recordedAt ?? already.at) > REDELIVERY_MS;
+      return {
+        duplicate: true,
+        held: already.heldUntilClose === true,
+        teach: !late && teaches(current),
+        late,
+      };
+    }
     // Whether a judgment waits for the record's window is decided on the version it is appended to
     // (the write is conditional on it), and stored with it: the settle teaches only what was held.
     const held = judgmentWaits(current, outcome.type);
-    const entry = held ? { ...outcome, heldUntilClose: true as const } : outcome;
+    const recordedAt = iso(deps.clock.now());
+    const entry = { ...outcome, recordedAt, ...(held ? { heldUntilClose: true as const } : {}) };
     try {
+      const next = { ...current, outcomes: [...current.outcomes, entry] };
       await deps.decisions.transition({
         decisionId: current.decisionId,
         expectStatus: [current.status],
         expectVersion: current.version,
-        patch: { outcomes: [...current.outcomes, entry] },
+        patch: { outcomes: next.outcomes },
         event: {
           type: "outcome",
-          at: iso(deps.clock.now()),
+          at: recordedAt,
           actor,
           detail: `${outcome.type}${note ? `: ${note}` : ""}${held ? " (taught to trust when the record's window closes)" : ""}`,
           data: entry,
         },
       });
-      return { duplicate: false, held, first: first([...current.outcomes, entry]) };
+      return { duplicate: false, held, teach: teaches(next) };
     } catch (err) {
       if ((err as Error).name !== "ConflictError") throw err;
       const fresh = await deps.decisions.getDecision(current.decisionId);

@@ -6,6 +6,7 @@
  */
 import { decisionIdOf, optedOut, type SesEventDetail } from "../adapters/aws/ses-events.ts";
 import type { Decision } from "../domain/decision.ts";
+import { iso } from "../domain/time.ts";
 import type { Deps } from "../ports.ts";
 import { recordOutcomeOn } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
@@ -166,7 +167,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
               channels: EMAIL,
               reason: `unsubscribed (SES ${msg})`,
             },
-            new Date(deps.clock.now()).toISOString(),
+            iso(deps.clock.now()),
           );
         return settled ?? { recorded: false, reason: "Subscription: already unsubscribed from the list" };
       }
@@ -191,7 +192,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     recorded: true,
     outcomeId: res.outcomeId,
     type,
-    duplicate: "duplicate" in res && res.duplicate === true,
+    duplicate: res.duplicate === true,
     decisionId: res.attributedTo,
   };
 }
@@ -240,7 +241,7 @@ async function suppress(deps: Deps, addresses: string[], reason: string, channel
   for (const a of addresses)
     await deps.kb.addSuppression(
       { kind: "email", value: a.toLowerCase(), reason, ...(channels ? { channels } : {}) },
-      new Date(deps.clock.now()).toISOString(),
+      iso(deps.clock.now()),
     );
 }
 

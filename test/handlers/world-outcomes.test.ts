@@ -1602,6 +1602,29 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     }
   });
 
+  it("the poll reads only the recent of a contact's two times: a month-old reply met beside today's meeting is not news", async () => {
+    const { decision } = await sentEmail("w-hs-old");
+    const booked = new Date(rt.clock.now() + 20 * 60_000).toISOString();
+    const old = new Date(rt.clock.now() - 29 * 86_400_000).toISOString();
+    rt.clock.advance(30 * 60_000);
+    const w = await wiring("jane@w-hs-old.io", [
+      {
+        id: "1246965",
+        properties: {
+          email: "jane@w-hs-old.io",
+          hs_sales_email_last_replied: old,
+          engagements_last_meeting_booked: booked,
+        },
+      },
+    ]);
+    try {
+      expect(await w.poll({}, ctx)).toMatchObject({ changes: 1, recorded: 1 });
+      expect((await outcomesOf(decision.decisionId)).map((o) => o.type)).toEqual(["meeting_booked"]);
+    } finally {
+      await w.close();
+    }
+  });
+
   // Last: these move the shared clock by days, past the documented sample's reply time.
   it("a reply goes to the touch sent before it, and stays there when a later touch goes out and HubSpot delivers it again", async () => {
     const first = await sentEmail("w-hs-order", { agentId: "w-writer-2" });

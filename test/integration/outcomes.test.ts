@@ -3,10 +3,12 @@
  * (stop-on-reply), an unsubscribe suppresses the person on that channel, and both move trust.
  */
 
+import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
+import { stateKeys } from "../../shared/adapters/dynamo/keys.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
-import { DAY, iso } from "../../shared/domain/time.ts";
+import { DAY, iso, REDELIVERY_MS } from "../../shared/domain/time.ts";
 import { execute } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
@@ -180,6 +182,56 @@ describe("outcomes", () => {
       approver,
     );
     expect(reply.attributedTo).toBe(email.decisionId);
+  });
+
+  it("an outcome delivered again past the redelivery window is kept, neither taught nor announced again", async () => {
+    await seedAcme(rt.deps, "acme");
+    const sent = await sentEmail("acme");
+    const body = { decisionId: sent.decisionId, type: "replied" as const, outcomeId: "o-reply-1" };
+    await recordOutcome(rt.deps, body, approver);
+    const once = await rt.deps.trust.get("writer", "email.send");
+    // Weeks later the same reply comes again (a poll meets it beside a new meeting); its marker has
+    // expired, as DynamoDB's TTL removes it.
+    rt.clock.advance(REDELIVERY_MS + DAY);
+    await rt.db.doc.send(
+      new DeleteCommand({
+        TableName: rt.db.tables.state,
+        Key: stateKeys.trustEvidence("writer", "email.send", "o-reply-1"),
+      }),
+    );
+    const published: string[] = [];
+    const publish = rt.deps.events.publish.bind(rt.deps.events);
+    rt.deps.events.publish = async (events) => {
+      published.push(...events.map((e) => e.type));
+      return publish(events);
+    };
+    const again = await recordOutcome(rt.deps, body, approver);
+    expect(again).toMatchObject({ duplicate: true, attributedTo: sent.decisionId });
+    expect(await rt.deps.trust.get("writer", "email.send")).toEqual(once);
+    expect(published).not.toContain("outcome.recorded");
+    expect((await rt.deps.decisions.getDecision(sent.decisionId))?.outcomes).toEqual([
+      expect.objectContaining({ outcomeId: "o-reply-1", recordedAt: iso(T0) }),
+    ]);
+  });
+
+  it("an outcome on a decision that never went out is kept on it and teaches nobody", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 1);
+    const { decision } = await rt.deps.gate.propose(emailProposal("writer", "acme"), agent("writer"));
+    expect(decision.status).toBe("pending_approval");
+    const before = await rt.deps.trust.get("writer", "email.send");
+    const res = await recordOutcome(
+      rt.deps,
+      { decisionId: decision.decisionId, type: "meeting_booked", outcomeId: "m-1" },
+      approver,
+    );
+    expect(res.attributedTo).toBe(decision.decisionId);
+    // The meeting is real: the account is paused all the same.
+    expect(res.effects.some((e) => e.startsWith("account acme paused"))).toBe(true);
+    expect(await rt.deps.trust.get("writer", "email.send")).toEqual(before);
+    expect((await rt.deps.decisions.getDecision(decision.decisionId))?.outcomes.map((o) => o.type)).toEqual([
+      "meeting_booked",
+    ]);
   });
 
   it("a repeated outcomeId is recorded once and teaches trust once", async () => {

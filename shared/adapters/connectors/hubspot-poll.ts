@@ -72,7 +72,9 @@ export class HubSpotOutcomeSearch implements OutcomeChanges {
       for (const propertyName of PROPERTIES) {
         const value = c.properties[propertyName];
         const at = value ? Date.parse(value) : Number.NaN;
-        if (!value || !Number.isFinite(at)) continue;
+        // The search matched the contact by one of its times: the other may be months old (a reply
+        // long since recorded, met again beside today's meeting), and is not read as news.
+        if (!value || !Number.isFinite(at) || at < since - LATE_LOG_MS) continue;
         events.push({
           eventId: `poll:${c.id}:${propertyName}:${at}`,
           subscriptionType: "contact.propertyChange",

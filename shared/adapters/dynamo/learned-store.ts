@@ -1,14 +1,16 @@
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ONCE_MARKER_MS } from "../../domain/time.ts";
 import type { LearnedStore } from "../../kb/ports.ts";
 import type { EmergedRule, LearnedCount, LearningLoop, TemplateStat } from "../../kb/types.ts";
 import { type Db, failedConditions, onceMarker, queryAll, ttlSeconds } from "./db.ts";
 import { agentKeys } from "./keys.ts";
 
 /**
- * How long a counted event's marker is kept. EventBridge retries a delivery for up to 24 hours and a
- * dead-letter redrive is an operator's act within days; a week covers both with room.
+ * How long a counted event's marker is kept: past any redelivery (domain/time.ts). EventBridge retries
+ * for up to 24 hours, and a dead-letter redrive may come as late as its queue keeps messages, 14 days.
+ * It was a week: a send redriven in its second week counted twice.
  */
-export const LEARNED_EVENT_RETENTION_MS = 7 * 86_400_000;
+export const LEARNED_EVENT_RETENTION_MS = ONCE_MARKER_MS;
 /**
  * How long a week's template counts are kept after their last count (a week's cell stops counting a
  * few days after the week, once its sends' answers are in). The variants loop then weighs about half a

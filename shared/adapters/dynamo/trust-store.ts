@@ -9,6 +9,7 @@ import {
 import type { LedgerEvent } from "../../domain/decision.ts";
 import { ConflictError, DependencyError } from "../../domain/errors.ts";
 import { type ChainHead, chainEvent, headOf } from "../../domain/ledger-chain.ts";
+import { ONCE_MARKER_MS } from "../../domain/time.ts";
 import type { TrustRecord } from "../../learning/trust.ts";
 import type { PeerMarket } from "../../learning/trust-peers.ts";
 import type { Page, PageRequest, TrustStore } from "../../ports.ts";
@@ -55,9 +56,10 @@ const strip = (item: Record<string, unknown> | undefined): TrustRecord | undefin
 
 /**
  * How long an evidence marker is kept: longer than any redelivery or retry of the outcome it marks
- * (EventBridge retries for 24 hours, SES and HubSpot within days, a failed settle on the next sweep).
+ * (EventBridge retries for 24 hours, SES and HubSpot within days, a dead-letter redrive within its
+ * queue's 14 days, a failed settle on the next sweep): domain/time.ts.
  */
-export const TRUST_EVIDENCE_RETENTION_MS = 14 * 86_400_000;
+export const TRUST_EVIDENCE_RETENTION_MS = ONCE_MARKER_MS;
 
 export class DynamoTrustStore implements TrustStore {
   constructor(
