@@ -246,6 +246,10 @@ export function configNotices(config: HarnessConfig, now = Date.now()): string[]
     notices.push(
       `harness.connectorSecretArns has no ${HUBSPOT_SIGNING_SECRET}: the webhook, which anyone on the internet can call, reads its client secret from ${HUBSPOT_WEBHOOK_SECRET}, and so may read the token that reads your contacts too. Put {"clientSecret": …} in a secret of its own and name it ${HUBSPOT_SIGNING_SECRET}.`,
     );
+  if (c.hubspot && config.connectorSecretArns[HUBSPOT_WEBHOOK_SECRET] && !c.hubspot.portalId)
+    notices.push(
+      "harness.connectors.hubspot has no portalId: the webhook and its worker accept events from any portal your HubSpot app is installed in. A sandbox or test portal's contact 12345 is then taken for production's contact 12345: its deletion or opt-out suppresses a real prospect, its reply pauses a real account and teaches trust. Set it to your production portal's id.",
+    );
   if (!c.dryRun && c.ses && !c.ses.listManagement)
     notices.push(
       "harness.connectors.ses has no listManagement: emails go out without an unsubscribe header or link (Gmail and Yahoo require one-click unsubscribe of bulk senders), and a recipient can only opt out by complaining. Name your SES contact list there.",

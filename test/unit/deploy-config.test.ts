@@ -57,7 +57,7 @@ describe("the deployment's config", () => {
       "harness:connectors": {
         dryRun: false,
         ses: { from: "sdr@mail.example.com", listManagement: { contactListName: "p" } },
-        hubspot: {},
+        hubspot: { portalId: "62515" },
         linkedin: {
           adAccountUrn: "urn:li:sponsoredAccount:1",
           messageWebhookUrl: "https://h.example.com/li",
@@ -175,7 +175,7 @@ describe("the deployment's config", () => {
   it("says when the public webhook can read the contacts token, and refuses a client secret without the token beside it", () => {
     const live = (secrets: Record<string, string>) =>
       from({
-        "harness:connectors": { dryRun: false, hubspot: {} },
+        "harness:connectors": { dryRun: false, hubspot: { portalId: "62515" } },
         "harness:connectorSecretArns": JSON.stringify({
           hubspot: "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-AbCdEf",
           ...secrets,
@@ -190,6 +190,23 @@ describe("the deployment's config", () => {
     expect(() => live({ "hubspot-signing": HUBSPOT_SECRETS["hubspot-signing"] })).toThrow(
       /harness\.connectorSecretArns\.hubspot-signing: hubspot-signing \(the webhook's client secret\) needs hubspot-webhook beside it/,
     );
+  });
+
+  it("says when the webhook would take events from any portal the HubSpot app is installed in", () => {
+    const live = (hubspot: Record<string, unknown>) =>
+      from({
+        "harness:connectors": { dryRun: false, hubspot },
+        "harness:connectorSecretArns": JSON.stringify({
+          hubspot: "arn:aws:secretsmanager:us-east-1:123456789012:secret:hs-AbCdEf",
+          ...HUBSPOT_SECRETS,
+        }),
+      });
+    expect(others(live({}))).toEqual([
+      expect.stringMatching(
+        /hubspot has no portalId: the webhook and its worker accept events from any portal/,
+      ),
+    ]);
+    expect(others(live({ portalId: "62515" }))).toEqual([]);
   });
 
   it("says a JSON value the shell mis-quoted is not valid JSON, instead of 'expected object'", () => {
