@@ -99,6 +99,11 @@ export interface Transition {
   /** Replace the account's touches (release or re-time a reservation), compare-and-swap on version. */
   contact?: { accountId: string; expectVersion: number; touches: Touch[] };
   releaseCounters?: CounterBump[];
+  /**
+   * Counters to add one to, each under its cap: an approval given on a later day than its decision
+   * counts on the day it goes out (lifecycle.ts approve). Only with a review (the checking stores).
+   */
+  addCounters?: CounterBump[];
   clearDue?: DueItem[];
   addDue?: DueItem;
 }

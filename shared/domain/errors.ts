@@ -32,6 +32,13 @@ export class ConflictError extends Error {
  */
 export class ErasedError extends ConflictError {}
 
+/** A day's volume cap an approval would exceed (lifecycle.ts approve): the counter it names. */
+export class CapReachedError extends ConflictError {
+  constructor(readonly counters: string[]) {
+    super(`the day's cap is reached for ${counters.join(", ")}`);
+  }
+}
+
 export class UnauthorizedError extends Error {
   override readonly name = "UnauthorizedError";
 }

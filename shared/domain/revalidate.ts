@@ -1,3 +1,4 @@
+import { effectiveLevel } from "../learning/trust.ts";
 import {
   type Candidate,
   coordinationChecks,
@@ -25,6 +26,13 @@ export function revalidate(
   ctx: GateContext,
   decision: Decision,
   payload: Record<string, unknown>,
+  /**
+   * An override window closing (level 2): what let it go without a person must still hold. The
+   * agent's level for the action (a complaint's demotion, an admin's pin, the spec's `maxLevel`) and
+   * the spec's review rules are read again, and either asking for a person stops it. Before, every
+   * email an agent had in a window went out unreviewed after a complaint had demoted it to level 1.
+   */
+  window?: boolean,
 ): CheckResult[] {
   const spec = ctx.spec.spec;
   const action = spec.autonomy.actions[decision.actionType];
@@ -37,6 +45,16 @@ export function revalidate(
       detail: `${decision.actionType} is no longer declared in spec v${ctx.spec.version}`,
     });
     return checks;
+  }
+  if (window) {
+    const { level, source } = effectiveLevel(ctx.trust, action);
+    if (level < 2)
+      checks.push({
+        check: "autonomy",
+        result: "fail",
+        effect: "review",
+        detail: `${decision.agentId}'s level for ${decision.actionType} is now ${level} (${source === "pinned" ? "pinned by an admin" : source === "earned" ? "earned" : "starting level"}): it goes out only with a person's approval; propose it again`,
+      });
   }
   if (action.kind === "record") return checks;
   const account = ctx.account;
@@ -60,8 +78,10 @@ export function revalidate(
     if (ctx.misaddressed) checks.push(misaddressedEntry(ctx.misaddressed));
   }
   if (specRules(spec).length > 0) {
-    // Only blocking rules: a defer or review rule is about when and whether a human looks, which
-    // the decision has already been through.
+    // Blocking rules; a defer rule of weekdays, which says when the action may go out, not whether
+    // (before, an email proposed on Friday and approved on Saturday went out on a day the spec
+    // forbids); and at a window's close the review rules: a person has not looked at it. An approved
+    // decision has been through a person.
     const subject: RuleSubject = {
       actionType: decision.actionType,
       agentId: decision.agentId,
@@ -71,8 +91,16 @@ export function revalidate(
     if (decision.channel) subject.channel = decision.channel;
     subject.account = account;
     if (match) subject.persona = match;
-    const blocking = checkRules(spec, subject, ctx.now).checks.filter((c) => c.effect === "block");
-    checks.push(...blocking);
+    const rules = checkRules(spec, subject, ctx.now);
+    const onDays = new Set(rules.deferring.filter((r) => r.when.weekdays).map((r) => r.name));
+    checks.push(
+      ...rules.checks.filter(
+        (c) =>
+          c.effect === "block" ||
+          (window && c.effect === "review") ||
+          (c.rule !== undefined && onDays.has(c.rule)),
+      ),
+    );
   }
   if (action.kind === "touch") {
     checks.push(checkContent(spec, scoreContent(spec, payload, account, ctx.person)));
@@ -99,18 +127,27 @@ function touchNow(ctx: GateContext, decision: Decision) {
 
 /**
  * The earliest instant at which the touch would pass every coordination rule (the end of the
- * recipient's quiet hours, of a cooldown), or undefined: what an approval held by them is told. The
- * gate's own search for a deferred proposal's retry (retry.ts), with no volume or rule to wait for.
+ * recipient's quiet hours, of a cooldown) and the spec's rules of weekdays that defer it (`rules`, by
+ * name), or undefined: what an approval held by them is told. The gate's own search for a deferred
+ * proposal's retry (retry.ts), with no volume to wait for.
  */
-export function coordinationClearsAt(ctx: GateContext, decision: Decision): number | undefined {
+export function coordinationClearsAt(
+  ctx: GateContext,
+  decision: Decision,
+  rules: string[] = [],
+): number | undefined {
   const t = touchNow(ctx, decision);
   return t
     ? earliestRetry(ctx, t.candidate, t.others, undefined, decision.channel, {
-        rules: [],
+        rules: specRules(ctx.spec.spec).filter((r) => rules.includes(r.name)),
         timeZone: t.candidate.timeZone,
       })
     : undefined;
 }
 
-export const failures = (checks: CheckResult[]) =>
-  checks.filter((c) => c.result === "fail" && !c.shadow && c.effect !== "review");
+/**
+ * The enforced failures that stop a waiting action. One asking for a person's review does not stop an
+ * approved one (a person looked), but does stop one whose override window closes (`window`).
+ */
+export const failures = (checks: CheckResult[], window?: boolean) =>
+  checks.filter((c) => c.result === "fail" && !c.shadow && (window || c.effect !== "review"));

@@ -2,11 +2,11 @@ import { RECORD_PAYLOADS } from "../agents/records.ts";
 import { holdoutCheck } from "../domain/arms.ts";
 import { activePauses } from "../domain/checks/kill-switch.ts";
 import type { Decision } from "../domain/decision.ts";
-import { ConflictError, ContentionError, ValidationError } from "../domain/errors.ts";
+import { CapReachedError, ConflictError, ContentionError, ValidationError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
 import { addressed } from "../domain/recipients.ts";
 import { coordinationClearsAt, failures, revalidate } from "../domain/revalidate.ts";
-import { iso } from "../domain/time.ts";
+import { iso, localDate, startOfNextLocalDay } from "../domain/time.ts";
 import { payloadShapeIssues } from "../domain/touch-payloads.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
 import { draftFromPattern } from "./drafts.ts";
@@ -27,7 +27,13 @@ import { recordTrustOutcome } from "./trust.ts";
 export { execute, expire, recoverDispatched } from "./execution.ts";
 
 /** Re-read everything the hard rules need and check them again, on the current spec. */
-async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<string, unknown>) {
+async function recheck(
+  deps: LifecycleDeps,
+  decision: Decision,
+  payload: Record<string, unknown>,
+  /** An override window closing: revalidate's `window`. */
+  window?: boolean,
+) {
   const now = deps.clock.now();
   const read = await deps.decisions.readGateContext(gateReadOf(decision, now));
   // The current spec's experiment, if any, says which version re-checks it (the account's arm's), and a
@@ -47,7 +53,7 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
     confidence: decision.confidence,
   };
   const ctx = gateContext(read, spec, proposal, now);
-  const checks = revalidate(ctx, decision, sent);
+  const checks = revalidate(ctx, decision, sent, window);
   if (choice.assignment?.holdout && decision.channel) checks.push(holdoutCheck(choice.assignment));
   // Pauses that all end before the latest the decision may go out once dispatched do not stop it: it
   // waits them out at the executor (redrive-checks.ts), and the reconciler hands it over when they
@@ -61,8 +67,8 @@ async function recheck(deps: LifecycleDeps, decision: Decision, payload: Record<
     decision.accountId,
     now,
   ).every((p) => p.until !== undefined && Date.parse(p.until) < latest);
-  const failed = failures(checks).filter((c) => !(waitable && c.check === "kill_switch"));
-  const clearsAt = () => coordinationClearsAt(ctx, decision);
+  const failed = failures(checks, window).filter((c) => !(waitable && c.check === "kill_switch"));
+  const clearsAt = (rules?: string[]) => coordinationClearsAt(ctx, decision, rules);
   return { spec, checks, failed, contact: read.contact, now, payload: sent, clearsAt };
 }
 
@@ -147,7 +153,7 @@ export async function approve(
     // checked payloads, which the reviewer can then edit.
     const shape = payloadShapeIssues(decision.actionType, reviewed, RECORD_PAYLOADS);
     if (shape.length > 0) throw new ValidationError(shape);
-    const { failed, contact, now, payload, clearsAt } = await recheck(deps, decision, reviewed);
+    const { failed, contact, now, payload, clearsAt, spec } = await recheck(deps, decision, reviewed);
     // Judged at the instant of the re-check, which is the instant the touch is placed at.
     if (decision.expiresAt && Date.parse(decision.expiresAt) <= now) {
       await expire(deps, decisionId);
@@ -164,13 +170,18 @@ export async function approve(
             message: `the edit does not pass the checks (${describeFailures(failed)}): change it, or approve the agent's version`,
           },
         ]);
-      // Only coordination holds it (the recipient's quiet hours, a cooldown after another touch, the
-      // day's cap): not now, rather than never. It stays pending, its reservation kept, and the
-      // reviewer is told when it may go. Before, an approval given at night under quiet hours
-      // rejected the action for good.
+      // Only coordination or a rule of weekdays holds it (the recipient's quiet hours, a cooldown
+      // after another touch, the day's cap, "not at weekends"): not now, rather than never. It stays
+      // pending, its reservation kept, and the reviewer is told when it may go. Before, an approval
+      // given at night under quiet hours rejected the action for good.
       // One that would not clear before the decision expires (all-day weekend quiet hours on a
       // Friday evening, a cap that never lifts) is stopped as before, its reservation given back.
-      const at = failed.every((c) => c.check === "coordination") ? clearsAt() : undefined;
+      const waits = failed.every(
+        (c) => c.check === "coordination" || (c.check === "rule" && c.effect === "defer"),
+      );
+      const at = waits
+        ? clearsAt(failed.flatMap((c) => (c.check === "rule" && c.rule ? [c.rule] : [])))
+        : undefined;
       if (at !== undefined && (!decision.expiresAt || at < Date.parse(decision.expiresAt)))
         throw new ConflictError(
           `decision ${decisionId} cannot go out now (${describeFailures(failed)}): it stays pending; approve it again from ${iso(at)}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
@@ -194,6 +205,12 @@ export async function approve(
       digest: input.digest,
       ...(input.note ? { note: input.note } : {}),
     };
+    // Its volume counts on the day it goes out: approved on a later day than it was decided (Friday's
+    // drafts approved on Monday), it takes today's counters under today's caps. Before, it counted on
+    // its decision's day, and Monday sent its own cap's worth on top of them.
+    const today = localDate(now, spec.spec.workspace.timezone);
+    const counters = decision.reservation.counters;
+    const later = counters.filter((c) => c.day < today).map((c) => ({ ...c, day: today }));
     let next: Decision;
     try {
       next = await move(deps, decision, {
@@ -210,10 +227,25 @@ export async function approve(
         patch: {
           review,
           ...(payload !== decision.payload ? { payload, payloadDigest: payloadDigest(payload) } : {}),
+          ...(later.length
+            ? {
+                reservation: {
+                  ...decision.reservation,
+                  counters: counters.map((c) => (c.day < today ? { ...c, day: today } : c)),
+                },
+              }
+            : {}),
         },
         retime: { contact, at: now },
+        ...(later.length ? { addCounters: later } : {}),
       });
     } catch (err) {
+      if (err instanceof CapReachedError) {
+        const from = startOfNextLocalDay(now, spec.spec.workspace.timezone);
+        throw new ConflictError(
+          `decision ${decisionId} cannot go out today: ${err.counters.join(", ")} is reached; it stays pending; approve it again from ${iso(from)}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
+        );
+      }
       // Someone reserved on this account after the re-check: check again on what they did.
       if (!(err instanceof ContentionError) || attempt + 1 >= MAX_ATTEMPTS) throw err;
       decision = await load(deps, decisionId);
@@ -328,7 +360,7 @@ export async function release(deps: LifecycleDeps, decisionId: string): Promise<
 }
 
 async function releaseFrom(deps: LifecycleDeps, decision: Decision): Promise<Decision> {
-  const { failed, payload } = await recheck(deps, decision, decision.payload);
+  const { failed, payload } = await recheck(deps, decision, decision.payload, true);
   if (failed.length > 0) {
     return move(deps, decision, {
       to: "vetoed",

@@ -6,6 +6,7 @@
  * among them) into its Lambda function.
  */
 import type { Decision, DecisionEventType } from "../domain/decision.ts";
+import type { CounterBump } from "../domain/decision-types.ts";
 import { ConflictError, ContentionError, NotFoundError } from "../domain/errors.ts";
 import type { SpecVersion } from "../domain/spec-schema.ts";
 import { iso, localDate } from "../domain/time.ts";
@@ -50,6 +51,8 @@ export interface Move {
   data?: Record<string, unknown>;
   /** A due item written with the move (an execution's trust window, usecases/trust-evidence.ts). */
   addDue?: DueItem;
+  /** Counters to add one to under their caps (an approval on a later day: lifecycle.ts approve). */
+  addCounters?: CounterBump[];
   /**
    * Whether the decision, read again after contention on its account, is still the one the move was
    * decided on (the reconciler's hold-back: not one an executor has since claimed). Else ConflictError.
@@ -112,6 +115,7 @@ export async function move(deps: LifecycleDeps, decision: Decision, m: Move): Pr
       t.clearDue = due;
     }
     if (m.addDue) t.addDue = m.addDue;
+    if (m.addCounters) t.addCounters = m.addCounters;
     try {
       const next = await deps.decisions.transition(t);
       await deps.events.publish([

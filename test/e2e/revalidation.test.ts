@@ -53,6 +53,20 @@ async function pauseFor(pause: { scope: string; target: string; reason: string }
   expectStatus(await h.call("POST", "/v1/pauses", h.admin, { ...pause, until }), 201);
 }
 
+/** The recipient's weekday at `at` (the account's zone, America/New_York). */
+const localDay = (at: number) =>
+  new Intl.DateTimeFormat("en-US", { weekday: "short", timeZone: "America/New_York" })
+    .format(at)
+    .toLowerCase();
+
+/** Publish the spec in force with a rule deferring email on the recipient's today. */
+async function notToday() {
+  const current = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+  const spec = structuredClone(current.spec);
+  spec.rules = [{ name: "not-today", when: { weekdays: [localDay(h.rt.clock.now())] }, effect: "defer" }];
+  expectStatus(await h.call("POST", "/v1/specs", h.admin, spec), 201);
+}
+
 const approve = async (d: { decisionId: string; payloadDigest: string }) =>
   expectStatus(
     await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, { digest: d.payloadDigest }),
@@ -216,6 +230,34 @@ describe("re-validation before dispatch", () => {
     await h.rt.scheduler.tick();
     expect((await getDecision(h, d.decisionId)).status).toBe("executed");
     expect(h.rt.sandbox.entries).toHaveLength(1);
+  });
+
+  it("an approval on a day a rule of weekdays defers waits for the next day it allows, pending", async () => {
+    await pin(h, "outreach-writer", "email.send", 1);
+    const d = await proposeOk(h, emailProposal("outreach-writer"));
+    expect(d.status).toBe("pending_approval");
+    // Published while it waited: not on the recipient's today (America/New_York).
+    await notToday();
+    const held = await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, {
+      digest: d.payloadDigest,
+    });
+    expect(held.status).toBe(409);
+    expect(held.body.message).toMatch(
+      /rule \(not-today\): on \w+: deferred.*it stays pending; approve it again from /,
+    );
+    // From the recipient's next midnight.
+    const from = Date.parse(/again from (\S+),/.exec(held.body.message)?.[1] ?? "");
+    expect(localDay(from)).not.toBe(localDay(h.rt.clock.now()));
+    expect(localDay(from - 1)).toBe(localDay(h.rt.clock.now()));
+    expect((await getDecision(h, d.decisionId)).status).toBe("pending_approval");
+    await advance(h, from - h.rt.clock.now());
+    expect((await approve(d)).status).toBe("dispatched");
+  });
+
+  it("a level 2 touch whose window closes on a day a rule of weekdays defers is not sent", async () => {
+    const d = await scheduled();
+    await notToday();
+    await expectNotSent(d.decisionId, /rule \(not-today\): on \w+: deferred/);
   });
 
   it("an approval held by quiet hours that would not end before the decision expires stops it, as before", async () => {

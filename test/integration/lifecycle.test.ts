@@ -22,7 +22,15 @@ import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { heldBack } from "../../shared/usecases/redrive-checks.ts";
 import { startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, recordProposal, seedAcme } from "../helpers/world.ts";
-import { approver, decisionEvents, dueFor, pin, rawContactState, touchCounters } from "./helpers/store.ts";
+import {
+  approver,
+  decisionEvents,
+  dueFor,
+  pin,
+  publishVariant,
+  rawContactState,
+  touchCounters,
+} from "./helpers/store.ts";
 
 const MINUTE = 60_000;
 
@@ -294,6 +302,60 @@ describe("dispatch and execution", () => {
       "executed",
     ]);
     expect(await touchCounters(rt, "writer", "email", "2026-03-10")).toEqual({ agent: 1, channel: 1 });
+  });
+
+  it("a level 2 touch whose agent an admin pinned to level 1 during its window is not sent without a person", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 2);
+    const d = await propose("writer", "acme");
+    expect(d.status).toBe("scheduled");
+    await pin(rt, "writer", "email.send", 1);
+    rt.clock.set(Date.parse(d.executeAt as string));
+    expect(await rt.scheduler.tick()).toBe(1);
+    expect(await status(d.decisionId)).toBe("vetoed");
+    expect(rt.sandbox.entries).toEqual([]);
+    const last = (await ledger(d.decisionId)).at(-1);
+    expect(last?.type).toBe("revalidation_failed");
+    expect(last?.detail).toContain("writer's level for email.send is now 1 (pinned by an admin)");
+    // Its reservation is given back: proposed again, it waits for a person's approval.
+    expect(await touchCounters(rt, "writer", "email", "2026-03-10")).toEqual({ agent: 0, channel: 0 });
+    expect((await propose("writer", "acme")).status).toBe("pending_approval");
+  });
+
+  it("an approval on a later day counts on the day it goes out, under that day's cap; a full day keeps it pending", async () => {
+    await publishVariant(rt, (spec) => {
+      spec.volume.perChannelPerDay.email = 2;
+      spec.autonomy.actions["email.send"].approvalTimeoutHours = 72;
+    });
+    await seedAcme(rt.deps, "acme");
+    await seedAcme(rt.deps, "beta");
+    await seedAcme(rt.deps, "gamma");
+    await pin(rt, "writer", "email.send", 1);
+    const friday = await propose("writer", "acme");
+    const fridayToo = await propose("writer", "beta");
+    expect([friday.status, fridayToo.status]).toEqual(["pending_approval", "pending_approval"]);
+    expect(await touchCounters(rt, "writer", "email", "2026-03-10")).toEqual({ agent: 2, channel: 2 });
+    // The next day, another agent sends one email of the day's two.
+    rt.clock.advance(24 * HOUR);
+    await pin(rt, "other", "email.send", 3);
+    expect((await propose("other", "gamma")).status).toBe("dispatched");
+    const first = await approve(rt.deps, friday.decisionId, { digest: friday.payloadDigest }, approver);
+    expect(first.status).toBe("dispatched");
+    expect(first.reservation.counters.every((c) => c.day === "2026-03-11")).toBe(true);
+    expect(await touchCounters(rt, "writer", "email", "2026-03-11")).toEqual({ agent: 1, channel: 2 });
+    // The day's email cap is full: the second waits for tomorrow, still pending, its reservation kept.
+    await expect(
+      approve(rt.deps, fridayToo.decisionId, { digest: fridayToo.payloadDigest }, approver),
+    ).rejects.toThrow(
+      /cannot go out today: .*channel.*email@2026-03-11 \(cap 2\) is reached; it stays pending; approve it again from 2026-03-12T04:00:00.000Z/,
+    );
+    expect(await status(fridayToo.decisionId)).toBe("pending_approval");
+    expect(await touchCounters(rt, "writer", "email", "2026-03-11")).toEqual({ agent: 1, channel: 2 });
+    rt.clock.advance(24 * HOUR);
+    expect(
+      (await approve(rt.deps, fridayToo.decisionId, { digest: fridayToo.payloadDigest }, approver)).status,
+    ).toBe("dispatched");
+    expect(await touchCounters(rt, "writer", "email", "2026-03-12")).toEqual({ agent: 1, channel: 1 });
   });
 
   it("a connector failure with an unknown outcome leaves the decision in_doubt and is never retried", async () => {

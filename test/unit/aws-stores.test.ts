@@ -16,6 +16,7 @@ import {
 } from "../../shared/adapters/dynamo/gate-decision-store.ts";
 import { DynamoCheckingDecisionStore } from "../../shared/adapters/dynamo/gate-read.ts";
 import { DynamoKnowledgeReader } from "../../shared/adapters/dynamo/kb-reader.ts";
+import { stateKeys } from "../../shared/adapters/dynamo/keys.ts";
 import { DynamoRecheckDecisionStore } from "../../shared/adapters/dynamo/recheck-decision-store.ts";
 import { createAwsRuntime, STORE_KEYS } from "../../shared/runtime/aws.ts";
 import { ConfigError, parseAwsEnv } from "../../shared/runtime/aws-env.ts";
@@ -226,19 +227,24 @@ describe("AWS runtime: the stores a function is built with", () => {
     );
   });
 
-  it("only the sets of functions that review count a review in its cell; the others refuse a review", () => {
+  it("only the sets of functions that review count a review in its cell and an approval's later day; the others refuse a review", () => {
     const decision = { actionType: "email.send", context: {}, accountId: "a" } as never;
-    const tallyOf = (stores: typeof ALL_STORES) => () =>
+    const later = { counter: "channel#email", day: "2026-03-11", cap: 2 };
+    const itemsOf = (stores: typeof ALL_STORES) => () =>
       (
         createAwsRuntime(env, {}, stores).deps.decisions as unknown as {
-          reviewTally(d: unknown, action: string): unknown;
+          reviewItems(d: unknown, t: unknown): { Update?: { Key: unknown } }[];
         }
-      ).reviewTally(decision, "approved");
-    // The reviews API and /mcp (and the local runtime) carry the tally and its rules code.
-    for (const stores of [ALL_STORES, MCP_STORES, RECONCILE_STORES]) expect(tallyOf(stores)).not.toThrow();
+      ).reviewItems(decision, { patch: { review: { action: "approved" } }, addCounters: [later] });
+    // The reviews API and /mcp (and the local runtime) carry the tally and its rules code, and the
+    // approval's counters for the day it goes out.
+    for (const stores of [ALL_STORES, MCP_STORES, RECONCILE_STORES]) {
+      expect(itemsOf(stores)).not.toThrow();
+      expect(itemsOf(stores)().at(-1)?.Update?.Key).toEqual(stateKeys.counter(later.counter, later.day));
+    }
     // The rest carry neither (1.3 KB less in each): a review there is refused, never left uncounted.
     for (const stores of [LIFECYCLE_STORES, OUTCOME_STORES, RELEASE_STORES, EXECUTOR_STORES, GATE_STORES])
-      expect(tallyOf(stores)).toThrow("DynamoCheckingDecisionStore");
+      expect(itemsOf(stores)).toThrow("DynamoCheckingDecisionStore");
   });
 
   it("/mcp runs the gate: propose_action posts to /v1/proposals in process", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Decision } from "../../shared/domain/decision.ts";
 import type { CheckResult } from "../../shared/domain/decision-types.ts";
-import { failures, revalidate } from "../../shared/domain/revalidate.ts";
+import { coordinationClearsAt, failures, revalidate } from "../../shared/domain/revalidate.ts";
 import {
   account,
   ctx,
@@ -13,6 +13,7 @@ import {
   specWith,
   suppression,
   touch,
+  trust,
   version,
 } from "./helpers/fixtures.ts";
 
@@ -160,5 +161,45 @@ describe("revalidate: hard rules re-checked before dispatch", () => {
       { name: "maybe", when: { industries: ["Software"] }, effect: "block", mode: "shadow" },
     ]);
     expect(names(revalidate(ctx({ spec: soft }), d, payload))).toEqual([]);
+    // At an override window's close nobody has looked: the review rule stops it, the defer rule not.
+    const closing = revalidate(ctx({ spec: soft, trust: trust({ pinnedLevel: 2 }) }), d, payload, true);
+    expect(failures(closing, true).map((c) => c.rule ?? c.check)).toEqual(["look"]);
+  });
+
+  it("a rule of weekdays that defers holds an approved or released action on those days, and says when it may go", () => {
+    const noWeekends = version(
+      specWith((raw) => {
+        raw.rules = [{ name: "no-weekends", when: { weekdays: ["sat", "sun"] }, effect: "defer" }];
+      }),
+    );
+    const d = decision({ agentId: "writer" });
+    // Saturday 10:00 for the recipient in New York.
+    const saturday = ctx({ spec: noWeekends, now: Date.parse("2026-03-21T10:00:00-04:00") });
+    expect(names(revalidate(saturday, d, payload))).toEqual(["rule:no-weekends"]);
+    expect(coordinationClearsAt(saturday, d, ["no-weekends"])).toBe(Date.parse("2026-03-23T00:00:00-04:00"));
+    const monday = ctx({ spec: noWeekends, now: Date.parse("2026-03-23T09:00:00-04:00") });
+    expect(names(revalidate(monday, d, payload))).toEqual([]);
+  });
+
+  it("an override window closing after the agent fell below level 2 stops it: it needs a person now", () => {
+    const d = decision({ agentId: "writer" });
+    const demoted = ctx({ trust: trust({ pinnedLevel: 1 }) });
+    expect(names(revalidate(demoted, d, payload))).toEqual([]);
+    const closing = failures(revalidate(demoted, d, payload, true), true);
+    expect(closing.map((c) => c.check)).toEqual(["autonomy"]);
+    expect(closing[0]?.detail).toContain("level for email.send is now 1 (pinned by an admin)");
+    // The spec's cap lowered under it does the same; a level still at 2 or more does not.
+    const capped = ctx({
+      trust: trust({ pinnedLevel: 2 }),
+      spec: version(
+        specWith((raw) => {
+          (raw as any).autonomy.actions["email.send"].maxLevel = 1;
+        }),
+      ),
+    });
+    expect(failures(revalidate(capped, d, payload, true), true).map((c) => c.check)).toEqual(["autonomy"]);
+    expect(failures(revalidate(ctx({ trust: trust({ pinnedLevel: 2 }) }), d, payload, true), true)).toEqual(
+      [],
+    );
   });
 });

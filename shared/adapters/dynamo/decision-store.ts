@@ -79,14 +79,12 @@ export class DynamoDecisionCore extends DynamoDecisionReads implements DecisionS
   }
 
   /**
-   * The review tally's write for a decision's first human review (draft-store.ts reviewTallyItem):
-   * only the stores of the functions that review (the checking stores: the reviews API, /mcp, the
-   * local runtime) carry it, and its rules code; the others refuse a review rather than miss its count.
+   * What a decision's first human review writes beside it: its review tally (draft-store.ts
+   * reviewTallyItem) and an approval's counters for the day it goes out (`addCounters`). Only the
+   * stores of the functions that review (the checking stores: the reviews API, /mcp, the local
+   * runtime) carry them, and the tally's rules code; the others refuse a review rather than miss them.
    */
-  protected reviewTally(
-    _decision: Decision,
-    _action: NonNullable<Decision["review"]>["action"],
-  ): TransactItem | undefined {
+  protected reviewItems(_decision: Decision, _t: Transition): TransactItem[] {
     throw new Error(NO_REVIEW);
   }
 
@@ -194,10 +192,7 @@ export class DynamoDecisionCore extends DynamoDecisionReads implements DecisionS
     for (const d of t.clearDue ?? [])
       items.push({ Delete: { TableName: this.db.tables.state, Key: stateKeys.due(d) } });
     // A human's first review of the decision counts in its review cell, with the review itself: once.
-    if (t.patch.review && !current.review) {
-      const tally = this.reviewTally(current, t.patch.review.action);
-      if (tally) items.push(tally);
-    }
+    if (t.patch.review && !current.review) items.push(...this.reviewItems(current, t));
     if (t.addDue)
       items.push({
         Put: { TableName: this.db.tables.state, Item: { ...stateKeys.due(t.addDue), ...t.addDue } },

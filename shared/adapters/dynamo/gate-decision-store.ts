@@ -11,11 +11,10 @@
  * keeps the one it builds, and the store beneath it.
  */
 import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import type { CounterBump } from "../../domain/decision-types.ts";
 import { erasedDecision, ownerOf, sealDecision } from "../../domain/personal-data.ts";
-import { DAY } from "../../domain/time.ts";
 import type { CommitConflict, DecisionCommit } from "../../ports.ts";
-import { failedConditions, ttlSeconds } from "./db.ts";
+import { counterBump } from "./counter-bump.ts";
+import { failedConditions } from "./db.ts";
 import type { DynamoDecisionCore, Item, TransactItem } from "./decision-store.ts";
 import { flipItems } from "./flip-store.ts";
 import { DynamoCheckingDecisionStore } from "./gate-read.ts";
@@ -23,7 +22,6 @@ import { stateKeys } from "./keys.ts";
 import { chainWithRecord, prevHashAfter } from "./ledger-heads.ts";
 import { DynamoRecheckDecisionStore } from "./recheck-decision-store.ts";
 
-const COUNTER_RETENTION = 3 * DAY;
 /** DynamoDB's limit on the items of one TransactWriteItems. */
 const MAX_TRANSACT_ITEMS = 100;
 
@@ -94,7 +92,7 @@ export function withGateCommit<B extends StoreClass>(Base: B) {
         kinds.push({ kind: "contention" });
       }
       for (const c of commit.counters) {
-        items.push(this.counterBump(c));
+        items.push(counterBump(this.db, c));
         kinds.push({ kind: "cap", counter: c.counter });
       }
       if (commit.due) {
@@ -120,23 +118,6 @@ export function withGateCommit<B extends StoreClass>(Base: B) {
         const first = failed.map((i) => kinds[i]).find((k) => k?.kind === "exists") ?? kinds[failed[0] ?? 0];
         return { ok: false, conflict: first ?? { kind: "contention" } };
       }
-    }
-
-    private counterBump(c: CounterBump): TransactItem {
-      return {
-        Update: {
-          TableName: this.db.tables.state,
-          Key: stateKeys.counter(c.counter, c.day),
-          UpdateExpression: "ADD #c :one SET #ttl = :ttl",
-          ConditionExpression: "attribute_not_exists(#c) OR #c < :cap",
-          ExpressionAttributeNames: { "#c": "count", "#ttl": "ttl" },
-          ExpressionAttributeValues: {
-            ":one": 1,
-            ":cap": c.cap,
-            ":ttl": ttlSeconds(Date.parse(`${c.day}T00:00:00Z`) + COUNTER_RETENTION),
-          },
-        },
-      };
     }
   }
   return GateCommit;

@@ -8,11 +8,13 @@
 import { counterNames } from "../../domain/checks/volume.ts";
 import type { Decision } from "../../domain/decision.ts";
 import type { Pause, Touch } from "../../domain/decision-types.ts";
+import { CapReachedError, DependencyError } from "../../domain/errors.ts";
 import type { Account, Person } from "../../domain/kb.ts";
 import { openDecision, ownerOf } from "../../domain/personal-data.ts";
 import type { SpecVersion } from "../../domain/spec-schema.ts";
 import type { TrustRecord } from "../../learning/trust.ts";
-import type { GateReadRequest, GateReadResult } from "../../ports.ts";
+import type { GateReadRequest, GateReadResult, Transition } from "../../ports.ts";
+import { counterBump } from "./counter-bump.ts";
 import type { DataKeys } from "./data-keys.ts";
 import { batchGetAll, type Db, itemId } from "./db.ts";
 import { type Item, strip } from "./decision-item.ts";
@@ -27,8 +29,19 @@ export class DynamoCheckingDecisionStore extends DynamoDecisionStore {
   }
 
   /** The functions that check are the ones that review (the reviews API, /mcp, the local runtime). */
-  protected override reviewTally(decision: Decision, action: NonNullable<Decision["review"]>["action"]) {
-    return reviewTallyItem(this.db, decision, action);
+  protected override reviewItems(decision: Decision, t: Transition) {
+    const tally = t.patch.review && reviewTallyItem(this.db, decision, t.patch.review.action);
+    return [...(tally ? [tally] : []), ...(t.addCounters ?? []).map((c) => counterBump(this.db, c))];
+  }
+
+  /** An approval's counter that its cap turned away: said as such (lifecycle.ts approve answers when). */
+  override async transition(t: Transition): Promise<Decision> {
+    try {
+      return await super.transition(t);
+    } catch (err) {
+      if (!(err instanceof DependencyError) || !t.addCounters?.length) throw err;
+      throw new CapReachedError(t.addCounters.map((c) => `${c.counter}@${c.day} (cap ${c.cap})`));
+    }
   }
 }
 
