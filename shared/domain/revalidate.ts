@@ -47,13 +47,13 @@ export function revalidate(
     return checks;
   }
   if (window) {
-    const { level, source } = effectiveLevel(ctx.trust, action);
+    const { level, source, capped } = effectiveLevel(ctx.trust, action);
     if (level < 2)
       checks.push({
         check: "autonomy",
         result: "fail",
         effect: "review",
-        detail: `${decision.agentId}'s level for ${decision.actionType} is now ${level} (${source === "pinned" ? "pinned by an admin" : source === "earned" ? "earned" : "starting level"}): it goes out only with a person's approval; propose it again`,
+        detail: `${decision.agentId}'s level for ${decision.actionType} is now ${level} (${capped ? `the spec's maxLevel ${action.maxLevel}` : source === "pinned" ? "pinned by an admin" : source === "earned" ? "earned" : "starting level"}): it goes out only with a person's approval; propose it again`,
       });
   }
   if (action.kind === "record") return checks;
@@ -93,14 +93,12 @@ export function revalidate(
     if (match) subject.persona = match;
     const rules = checkRules(spec, subject, ctx.now);
     const onDays = new Set(rules.deferring.filter((r) => r.when.weekdays).map((r) => r.name));
-    checks.push(
-      ...rules.checks.filter(
-        (c) =>
-          c.effect === "block" ||
-          (window && c.effect === "review") ||
-          (c.rule !== undefined && onDays.has(c.rule)),
-      ),
-    );
+    for (const c of rules.checks) {
+      if (c.effect === "block" || (c.rule !== undefined && onDays.has(c.rule))) checks.push(c);
+      // Nobody reviews it at a window's close: it is stopped, and its agent may propose it again.
+      else if (window && c.effect === "review")
+        checks.push({ ...c, detail: `${c.detail}, which nobody has: propose it again` });
+    }
   }
   if (action.kind === "touch") {
     checks.push(checkContent(spec, scoreContent(spec, payload, account, ctx.person)));

@@ -268,12 +268,13 @@ export const iso = (at: number): string => new Date(at).toISOString();
 
 /**
  * How long after its first recording an event delivered again (an outcome, a decision's transition)
- * may still be one whose first delivery failed part-way: the longest a delivery is retried, a
- * dead-letter queue's 14 days. Within it, a redelivery runs its effects again and the once-markers
- * (ONCE_MARKER_MS) make each count once; past it, an outcome is only kept (usecases/outcomes.ts).
- * Before, a HubSpot poll that met a contact's month-old reply again beside a new meeting taught the
- * reply a second time, its markers long expired.
+ * may still be one whose first delivery failed part-way: longer than any redelivery. EventBridge and
+ * Lambda retry for hours; a dead-letter queue keeps a message 14 days, and one redriven and failed
+ * again lands there for another 14. Within it, a redelivery runs its effects again and the
+ * once-markers (ONCE_MARKER_MS) make each count once; past it, an outcome is kept but neither taught
+ * nor announced again (usecases/outcomes.ts). Before, a HubSpot poll that met a contact's month-old
+ * reply again beside a new meeting taught the reply a second time, its markers long expired.
  */
-export const REDELIVERY_MS = 14 * DAY;
+export const REDELIVERY_MS = 45 * DAY;
 /** How long the once-markers of taught and counted events are kept: past any redelivery. */
 export const ONCE_MARKER_MS = REDELIVERY_MS + DAY;

@@ -1,6 +1,8 @@
 import { RECORD_PAYLOADS } from "../agents/records.ts";
 import { holdoutCheck } from "../domain/arms.ts";
+import { liveTouches } from "../domain/checks/coordination.ts";
 import { activePauses } from "../domain/checks/kill-switch.ts";
+import { planVolume } from "../domain/checks/volume.ts";
 import type { Decision } from "../domain/decision.ts";
 import { CapReachedError, ConflictError, ContentionError, ValidationError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
@@ -69,7 +71,7 @@ async function recheck(
   ).every((p) => p.until !== undefined && Date.parse(p.until) < latest);
   const failed = failures(checks, window).filter((c) => !(waitable && c.check === "kill_switch"));
   const clearsAt = (rules?: string[]) => coordinationClearsAt(ctx, decision, rules);
-  return { spec, checks, failed, contact: read.contact, now, payload: sent, clearsAt };
+  return { spec, checks, failed, contact: read.contact, now, payload: sent, clearsAt, ctx };
 }
 
 const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
@@ -153,7 +155,7 @@ export async function approve(
     // checked payloads, which the reviewer can then edit.
     const shape = payloadShapeIssues(decision.actionType, reviewed, RECORD_PAYLOADS);
     if (shape.length > 0) throw new ValidationError(shape);
-    const { failed, contact, now, payload, clearsAt, spec } = await recheck(deps, decision, reviewed);
+    const { failed, contact, now, payload, clearsAt, spec, ctx } = await recheck(deps, decision, reviewed);
     // Judged at the instant of the re-check, which is the instant the touch is placed at.
     if (decision.expiresAt && Date.parse(decision.expiresAt) <= now) {
       await expire(deps, decisionId);
@@ -206,11 +208,22 @@ export async function approve(
       ...(input.note ? { note: input.note } : {}),
     };
     // Its volume counts on the day it goes out: approved on a later day than it was decided (Friday's
-    // drafts approved on Monday), it takes today's counters under today's caps. Before, it counted on
-    // its decision's day, and Monday sent its own cap's worth on top of them.
-    const today = localDate(now, spec.spec.workspace.timezone);
-    const counters = decision.reservation.counters;
-    const later = counters.filter((c) => c.day < today).map((c) => ({ ...c, day: today }));
+    // drafts approved on Monday), it takes today's counters under the caps the spec in force sets
+    // today, as the gate would plan them now (the owner's cap only for the account's first touch of
+    // the day). Before, it counted on its decision's day, and Monday sent its own cap's worth on top.
+    // The decision's day keeps its count: that day is over, and its cap can no longer be exceeded.
+    const tz = spec.spec.workspace.timezone;
+    const action = spec.spec.autonomy.actions[decision.actionType];
+    const later =
+      action && decision.reservation.counters.some((c) => c.day < localDate(now, tz))
+        ? planVolume(
+            ctx,
+            spec.spec,
+            action,
+            ctx.account,
+            liveTouches(ctx.touches, now).filter((t) => t.decisionId !== decisionId),
+          ).bumps
+        : undefined;
     let next: Decision;
     try {
       next = await move(deps, decision, {
@@ -227,23 +240,18 @@ export async function approve(
         patch: {
           review,
           ...(payload !== decision.payload ? { payload, payloadDigest: payloadDigest(payload) } : {}),
-          ...(later.length
-            ? {
-                reservation: {
-                  ...decision.reservation,
-                  counters: counters.map((c) => (c.day < today ? { ...c, day: today } : c)),
-                },
-              }
-            : {}),
+          ...(later ? { reservation: { ...decision.reservation, counters: later } } : {}),
         },
         retime: { contact, at: now },
-        ...(later.length ? { addCounters: later } : {}),
+        ...(later?.length ? { addCounters: later } : {}),
       });
     } catch (err) {
       if (err instanceof CapReachedError) {
-        const from = startOfNextLocalDay(now, spec.spec.workspace.timezone);
+        const from = startOfNextLocalDay(now, tz);
         throw new ConflictError(
-          `decision ${decisionId} cannot go out today: ${err.counters.join(", ")} is reached; it stays pending; approve it again from ${iso(from)}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
+          decision.expiresAt && Date.parse(decision.expiresAt) <= from
+            ? `decision ${decisionId} cannot go out today (${err.counters.join(", ")} full), and it expires at ${decision.expiresAt}, before the caps reset`
+            : `decision ${decisionId} cannot go out today (${err.counters.join(", ")} full): it stays pending; approve it again from ${iso(from)}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
         );
       }
       // Someone reserved on this account after the re-check: check again on what they did.

@@ -298,13 +298,12 @@ async function appendToDecision(
     const already = current.outcomes.find((o) => o.outcomeId === outcome.outcomeId);
     if (already) {
       // Recorded before `recordedAt` was kept: its own time, which is no later.
-      const late = deps.clock.now() - Date.parse(already.recordedAt ?? already.at) > REDELIVERY_MS;
-      return {
-        duplicate: true,
-        held: already.heldUntilClose === true,
-        teach: !late && teaches(current),
-        late,
-      };
+      const recorded = Date.parse(already.recordedAt ?? already.at);
+      // Past any redelivery, or recorded before the decision went out (a meeting reported on a draft
+      // awaiting approval, retried once it was sent): kept, and neither taught nor announced again.
+      const late =
+        deps.clock.now() - recorded > REDELIVERY_MS || recorded < Date.parse(current.execution?.at ?? "");
+      return { duplicate: true, held: !!already.heldUntilClose, teach: !late && teaches(current), late };
     }
     // Whether a judgment waits for the record's window is decided on the version it is appended to
     // (the write is conditional on it), and stored with it: the settle teaches only what was held.

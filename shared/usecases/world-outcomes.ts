@@ -113,14 +113,15 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
   // From here on SES says the message went out (a Send, that SES took it): a decision whose executor
   // stopped before recording SES's answer is settled as sent first.
   const settled = await settle(deps, decision, detail, msg);
+  /** Nothing to learn from this event: its settle, if it settled the decision, is what is said. */
+  const only = (reason: string): WorldOutcomeResult => settled ?? { recorded: false, reason };
   if (detail.eventType === "Delivery") return settled ?? markDelivered(deps, decision, detail, msg);
   let type: OutcomeBody["type"];
   let at: string | undefined;
   switch (detail.eventType) {
     case "Complaint":
       // The recipient's provider saying it is not spam (a feedback report of type not-spam) is no complaint.
-      if (detail.complaint?.complaintFeedbackType === "not-spam")
-        return settled ?? { recorded: false, reason: "a not-spam report" };
+      if (detail.complaint?.complaintFeedbackType === "not-spam") return only("a not-spam report");
       type = "complaint";
       at = detail.complaint?.timestamp;
       // The address on every channel, before the outcome (as a hard bounce): the person is suppressed
@@ -148,8 +149,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     case "Subscription":
       // The recipient used the unsubscribe link or header SES added (config `ses.listManagement`): as
       // POST /v1/outcomes `unsubscribed`, the person is suppressed on email and the agent is taught.
-      if (!optedOut(detail))
-        return settled ?? { recorded: false, reason: "Subscription: not an opt-out, nothing to learn" };
+      if (!optedOut(detail)) return only("Subscription: not an opt-out, nothing to learn");
       type = "unsubscribed";
       at = detail.subscription?.timestamp;
       // The address too, before the outcome (as a hard bounce): it may be another person's on file.
@@ -169,7 +169,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
             },
             iso(deps.clock.now()),
           );
-        return settled ?? { recorded: false, reason: "Subscription: already unsubscribed from the list" };
+        return only("Subscription: already unsubscribed from the list");
       }
       break;
     case "Open":
@@ -179,7 +179,7 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
       at = (detail.open ?? detail.click)?.timestamp;
       break;
     default:
-      return settled ?? { recorded: false, reason: `${detail.eventType}: nothing to learn` };
+      return only(`${detail.eventType}: nothing to learn`);
   }
   const body: OutcomeBody = {
     outcomeId: `ses:${msg}:${type}`,

@@ -347,7 +347,7 @@ describe("dispatch and execution", () => {
     await expect(
       approve(rt.deps, fridayToo.decisionId, { digest: fridayToo.payloadDigest }, approver),
     ).rejects.toThrow(
-      /cannot go out today: .*channel.*email@2026-03-11 \(cap 2\) is reached; it stays pending; approve it again from 2026-03-12T04:00:00.000Z/,
+      /cannot go out today \(channel:email at its cap of 2 on 2026-03-11 full\): it stays pending; approve it again from 2026-03-12T04:00:00.000Z/,
     );
     expect(await status(fridayToo.decisionId)).toBe("pending_approval");
     expect(await touchCounters(rt, "writer", "email", "2026-03-11")).toEqual({ agent: 1, channel: 2 });

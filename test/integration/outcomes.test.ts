@@ -9,7 +9,7 @@ import { suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import { stateKeys } from "../../shared/adapters/dynamo/keys.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { DAY, iso, REDELIVERY_MS } from "../../shared/domain/time.ts";
-import { execute } from "../../shared/usecases/lifecycle.ts";
+import { approve, execute } from "../../shared/usecases/lifecycle.ts";
 import { recordOutcome } from "../../shared/usecases/outcomes.ts";
 import { startRuntime, T0, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, linkedinProposal, recordProposal, seedAcme } from "../helpers/world.ts";
@@ -232,6 +232,21 @@ describe("outcomes", () => {
     expect((await rt.deps.decisions.getDecision(decision.decisionId))?.outcomes.map((o) => o.type)).toEqual([
       "meeting_booked",
     ]);
+    // An admin lifts the pause; approved and sent, then the integration retries the same report:
+    // still nothing taught.
+    rt.clock.advance(60_000);
+    for (const p of await rt.deps.pauses.list())
+      await rt.deps.pauses.remove(p.pauseId, "admin", iso(rt.clock.now()));
+    await approve(rt.deps, decision.decisionId, { digest: decision.payloadDigest }, approver);
+    expect((await execute(rt.deps, decision.decisionId))?.status).toBe("executed");
+    const sent = await rt.deps.trust.get("writer", "email.send");
+    const again = await recordOutcome(
+      rt.deps,
+      { decisionId: decision.decisionId, type: "meeting_booked", outcomeId: "m-1" },
+      approver,
+    );
+    expect(again.duplicate).toBe(true);
+    expect(await rt.deps.trust.get("writer", "email.send")).toEqual(sent);
   });
 
   it("a repeated outcomeId is recorded once and teaches trust once", async () => {

@@ -197,7 +197,9 @@ describe("revalidate: hard rules re-checked before dispatch", () => {
         }),
       ),
     });
-    expect(failures(revalidate(capped, d, payload, true), true).map((c) => c.check)).toEqual(["autonomy"]);
+    const cappedFailures = failures(revalidate(capped, d, payload, true), true);
+    expect(cappedFailures.map((c) => c.check)).toEqual(["autonomy"]);
+    expect(cappedFailures[0]?.detail).toContain("is now 1 (the spec's maxLevel 1)");
     expect(failures(revalidate(ctx({ trust: trust({ pinnedLevel: 2 }) }), d, payload, true), true)).toEqual(
       [],
     );

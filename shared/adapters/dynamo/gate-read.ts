@@ -7,7 +7,7 @@
  */
 import { counterNames } from "../../domain/checks/volume.ts";
 import type { Decision } from "../../domain/decision.ts";
-import type { Pause, Touch } from "../../domain/decision-types.ts";
+import type { CounterBump, Pause, Touch } from "../../domain/decision-types.ts";
 import { CapReachedError, DependencyError } from "../../domain/errors.ts";
 import type { Account, Person } from "../../domain/kb.ts";
 import { openDecision, ownerOf } from "../../domain/personal-data.ts";
@@ -34,13 +34,25 @@ export class DynamoCheckingDecisionStore extends DynamoDecisionStore {
     return [...(tally ? [tally] : []), ...(t.addCounters ?? []).map((c) => counterBump(this.db, c))];
   }
 
-  /** An approval's counter that its cap turned away: said as such (lifecycle.ts approve answers when). */
+  /**
+   * An approval's counter that its cap turned away: said as such, naming the full ones (lifecycle.ts
+   * approve answers when to approve again). Which are full is read again: a write refused for another
+   * reason (a throttle, a condition elsewhere) is not a cap, and stays the error it was.
+   */
   override async transition(t: Transition): Promise<Decision> {
     try {
       return await super.transition(t);
     } catch (err) {
-      if (!(err instanceof DependencyError) || !t.addCounters?.length) throw err;
-      throw new CapReachedError(t.addCounters.map((c) => `${c.counter}@${c.day} (cap ${c.cap})`));
+      const bumps = t.addCounters ?? [];
+      if (!(err instanceof DependencyError) || bumps.length === 0) throw err;
+      const keyOf = (c: CounterBump) => stateKeys.counter(c.counter, c.day);
+      const found = await batchGetAll(
+        this.db,
+        bumps.map((c) => ({ table: this.db.tables.state, key: keyOf(c) })),
+      );
+      const full = bumps.filter((c) => Number(found.get(itemId(keyOf(c)))?.count ?? 0) >= c.cap);
+      if (full.length === 0) throw err;
+      throw new CapReachedError(full.map((c) => `${c.counter} at its cap of ${c.cap} on ${c.day}`));
     }
   }
 }

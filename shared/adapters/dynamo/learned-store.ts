@@ -7,8 +7,8 @@ import { agentKeys } from "./keys.ts";
 
 /**
  * How long a counted event's marker is kept: past any redelivery (domain/time.ts). EventBridge retries
- * for up to 24 hours, and a dead-letter redrive may come as late as its queue keeps messages, 14 days.
- * It was a week: a send redriven in its second week counted twice.
+ * for up to 24 hours, and a dead-letter redrive may come weeks later. It was a week: a send redriven in
+ * its second week counted twice.
  */
 export const LEARNED_EVENT_RETENTION_MS = ONCE_MARKER_MS;
 /**

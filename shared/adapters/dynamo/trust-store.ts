@@ -56,8 +56,8 @@ const strip = (item: Record<string, unknown> | undefined): TrustRecord | undefin
 
 /**
  * How long an evidence marker is kept: longer than any redelivery or retry of the outcome it marks
- * (EventBridge retries for 24 hours, SES and HubSpot within days, a dead-letter redrive within its
- * queue's 14 days, a failed settle on the next sweep): domain/time.ts.
+ * (EventBridge retries for 24 hours, SES and HubSpot within days, a dead-letter redrive weeks later,
+ * a failed settle on the next sweep): domain/time.ts.
  */
 export const TRUST_EVIDENCE_RETENTION_MS = ONCE_MARKER_MS;
 
