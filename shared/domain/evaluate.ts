@@ -1,4 +1,4 @@
-import { effectiveLevel, trustStats } from "../learning/trust.ts";
+import { effectiveLevel, levelSourceText, trustStats } from "../learning/trust.ts";
 import {
   type Candidate,
   coordinationChecks,
@@ -189,12 +189,7 @@ export function evaluate(ctx: GateContext): Evaluation {
   }
 
   // 8. Autonomy.
-  const source =
-    autonomy.source === "pinned"
-      ? "pinned by an admin"
-      : autonomy.source === "earned"
-        ? "earned"
-        : "starting level";
+  const source = levelSourceText(autonomy.source);
   const reviewer = firstReviewer(checks);
   const levelDetail = reviewer
     ? `level 1: ${reviewer.check === "rule" ? `rule ${reviewer.rule} forces` : "low confidence forces"} human review (trust level ${autonomy.level}, ${source})`

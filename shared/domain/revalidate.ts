@@ -1,4 +1,4 @@
-import { effectiveLevel } from "../learning/trust.ts";
+import { effectiveLevel, levelSourceText } from "../learning/trust.ts";
 import {
   type Candidate,
   coordinationChecks,
@@ -53,7 +53,7 @@ export function revalidate(
         check: "autonomy",
         result: "fail",
         effect: "review",
-        detail: `${decision.agentId}'s level for ${decision.actionType} is now ${level} (${capped ? `the spec's maxLevel ${action.maxLevel}` : source === "pinned" ? "pinned by an admin" : source === "earned" ? "earned" : "starting level"}): it goes out only with a person's approval; propose it again`,
+        detail: `${decision.agentId}'s level for ${decision.actionType} is now ${level} (${capped ? `the spec's maxLevel ${action.maxLevel}` : levelSourceText(source)}): it goes out only with a person's approval; propose it again`,
       });
   }
   if (action.kind === "record") return checks;

@@ -458,6 +458,10 @@ export function applyOutcome(
   };
 }
 
+/** Where an effective level comes from, in the words a decision's trace uses. */
+export const levelSourceText = (source: ReturnType<typeof effectiveLevel>["source"]): string =>
+  source === "pinned" ? "pinned by an admin" : source === "earned" ? "earned" : "starting level";
+
 /** The level the gate uses: an admin's pin if any, else the earned level; never above the spec's max. */
 export function effectiveLevel(
   record: TrustRecord | undefined,

@@ -74,6 +74,12 @@ async function recheck(
   return { spec, checks, failed, contact: read.contact, now, payload: sent, clearsAt, ctx };
 }
 
+/** An approval that cannot go out yet (`why`): the decision stays pending, to approve again from `at`. */
+const stillPending = (decision: Decision, why: string, at: number) =>
+  new ConflictError(
+    `decision ${decision.decisionId} cannot go out ${why}: it stays pending; approve it again from ${iso(at)}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
+  );
+
 const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
   failed.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`).join("; ");
 
@@ -185,9 +191,7 @@ export async function approve(
         ? clearsAt(failed.flatMap((c) => (c.check === "rule" && c.rule ? [c.rule] : [])))
         : undefined;
       if (at !== undefined && (!decision.expiresAt || at < Date.parse(decision.expiresAt)))
-        throw new ConflictError(
-          `decision ${decisionId} cannot go out now (${describeFailures(failed)}): it stays pending; approve it again from ${iso(at)}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
-        );
+        throw stillPending(decision, `now (${describeFailures(failed)})`, at);
       const stopped = await move(deps, decision, {
         to: "rejected",
         from: ["pending_approval"],
@@ -248,11 +252,12 @@ export async function approve(
     } catch (err) {
       if (err instanceof CapReachedError) {
         const from = startOfNextLocalDay(now, tz);
-        throw new ConflictError(
-          decision.expiresAt && Date.parse(decision.expiresAt) <= from
-            ? `decision ${decisionId} cannot go out today (${err.counters.join(", ")} full), and it expires at ${decision.expiresAt}, before the caps reset`
-            : `decision ${decisionId} cannot go out today (${err.counters.join(", ")} full): it stays pending; approve it again from ${iso(from)}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
-        );
+        const full = `today (${err.counters.join(", ")} full)`;
+        throw decision.expiresAt && Date.parse(decision.expiresAt) <= from
+          ? new ConflictError(
+              `decision ${decisionId} cannot go out ${full}, and it expires at ${decision.expiresAt}, before the caps reset`,
+            )
+          : stillPending(decision, full, from);
       }
       // Someone reserved on this account after the re-check: check again on what they did.
       if (!(err instanceof ContentionError) || attempt + 1 >= MAX_ATTEMPTS) throw err;

@@ -190,7 +190,7 @@ async function recordResolved(
     );
   }
   let duplicate = false;
-  /** A redelivery past REDELIVERY_MS: kept, neither taught nor announced again. */
+  /** Kept, neither taught nor announced again: appendToDecision's `late`. */
   let late: boolean | undefined;
   if (decision) {
     const appended = await appendToDecision(
@@ -286,7 +286,10 @@ async function appendToDecision(
    * way: learning.ts.)
    */
   teach: boolean;
-  /** A redelivery past REDELIVERY_MS: kept, neither taught nor announced again. */
+  /**
+   * A redelivery past REDELIVERY_MS, or of one recorded before the decision went out: kept, neither
+   * taught nor announced again.
+   */
   late?: boolean;
 }> {
   const teaches = (d: Decision) =>
