@@ -22,6 +22,7 @@ import { HOUR } from "./time.ts";
 import { finish, forcesReview } from "./verdict.ts";
 
 const MINUTE = 60_000;
+const WINDOW_CLOSES = " when its override window closes";
 
 const na = (check: CheckResult["check"], detail: string): CheckResult => ({ check, result: "n/a", detail });
 
@@ -157,14 +158,18 @@ export function evaluate(ctx: GateContext): Evaluation {
   if (channel) subject.channel = channel;
   if (account) subject.account = account;
   if (match) subject.persona = match;
-  const rules = checkRules(spec, subject, now);
+  // Autonomy is known before the rules and coordination: a level 2 touch happens when its window
+  // closes, so a rule's weekdays are read on that day (a touch proposed late on Friday goes out on
+  // Saturday). If a review is forced after all, its approval reads them again (revalidate.ts).
+  const autonomy = effectiveLevel(ctx.trust, action);
+  const windowMs = action.overrideWindowMinutes * MINUTE;
+  const rulesAt = autonomy.level === 2 ? now + windowMs : now;
+  const rules = checkRules(spec, subject, rulesAt, rulesAt === now ? "" : WINDOW_CLOSES);
   append(checks, rules.checks);
 
-  // Autonomy is known before coordination: a level 2 touch happens when its window closes.
-  const autonomy = effectiveLevel(ctx.trust, action);
   const forcedReview = forcesReview(checks);
   const level = forcedReview ? 1 : autonomy.level;
-  const touchAt = level === 2 ? now + action.overrideWindowMinutes * MINUTE : now;
+  const touchAt = level === 2 ? now + windowMs : now;
 
   // 6. Volume.
   const touches = liveTouches(ctx.touches, now);
@@ -221,7 +226,7 @@ export function evaluate(ctx: GateContext): Evaluation {
     reservation,
   );
   if (evaluation.verdict === "defer") {
-    const deferring = { rules: rules.deferring, timeZone: subject.timeZone };
+    const deferring = { rules: rules.deferring, timeZone: subject.timeZone, lead: rulesAt - now };
     const retry = earliestRetry(ctx, candidate, touches, volume.resetAt, channel, deferring);
     if (retry !== undefined) evaluation.retryAfter = retry;
   }
@@ -243,7 +248,12 @@ export function evaluate(ctx: GateContext): Evaluation {
         if (!person) return [];
         const p = checkPersona(spec, proposal.action.type, person, rule, prepared.personas);
         const { persona: _, ...rest } = subject;
-        const alt = checkRules(spec, p.match ? { ...rest, persona: p.match } : rest, now);
+        const alt = checkRules(
+          spec,
+          p.match ? { ...rest, persona: p.match } : rest,
+          rulesAt,
+          rulesAt === now ? "" : WINDOW_CLOSES,
+        );
         // Whom the payload goes to is no persona rule's to change: the entry stays as it was.
         const kept = ctx.misaddressed ? [misaddressedEntry(ctx.misaddressed)] : [];
         return [p.result, ...p.trace, ...alt.checks, ...kept];

@@ -9,6 +9,11 @@ import { localDate } from "./time.ts";
 export interface DeferringRules {
   rules: SpecRule[];
   timeZone: string;
+  /**
+   * How long after it is proposed the action happens on the day they read (a level 2 touch's override
+   * window; 0 or absent: at once).
+   */
+  lead?: number;
 }
 
 /**
@@ -30,11 +35,13 @@ export function earliestRetry(
   for (const p of pauses) if (p.until) points.add(Date.parse(p.until));
   if (volumeResetAt) points.add(volumeResetAt);
   // A conditional rule's other conditions do not change with time, only its weekdays: it stops
-  // deferring at the first local midnight of a day it does not list, or never.
+  // deferring at the first local midnight of a day it does not list, or never. Read on the day the
+  // action happens: proposing again at that midnight less the lead.
+  const ruleLead = deferring.lead ?? 0;
   for (const rule of deferring.rules) {
-    const stops = ruleStopsMatching(rule, now, deferring.timeZone);
+    const stops = ruleStopsMatching(rule, now + ruleLead, deferring.timeZone);
     if (stops === undefined) return undefined;
-    points.add(stops);
+    points.add(stops - ruleLead);
   }
   // A level 2 touch happens one override window after it is proposed: coordination is asked about
   // that instant, and a boundary at instant b means proposing again at b - lead.
@@ -47,7 +54,7 @@ export function earliestRetry(
     if (at < latestPause) continue;
     if (volumeResetAt && localDate(at, spec.workspace.timezone) === today) continue;
     if (deferring.rules.length > 0) {
-      const day = weekdayAt(at, deferring.timeZone);
+      const day = weekdayAt(at + ruleLead, deferring.timeZone);
       if (deferring.rules.some((r) => r.when.weekdays?.includes(day))) continue;
     }
     if (candidate) {

@@ -124,6 +124,35 @@ describe("conditional rules: each effect", () => {
     expect(evaluate(at(e.retryAfter! - 1)).verdict).toBe("defer");
   });
 
+  it("a level 2 touch reads the weekdays of the day its override window closes, not the day it is proposed", () => {
+    const s = specWith((raw) => {
+      raw.rules = [{ name: "no-weekends", when: { weekdays: ["sat", "sun"] }, effect: "defer" }];
+      raw.autonomy.actions["email.send"].overrideWindowMinutes = 60;
+    });
+    const at = (now: number, earnedLevel: 2 | 3 = 2) =>
+      ctx({
+        spec: version(s),
+        now,
+        trust: trust({ earnedLevel }),
+        account: account({ signals: pricingVisits(now) }),
+      });
+    // Friday 23:30 in New York: its window closes on Saturday at 00:30.
+    const friday = t("2026-03-20T23:30:00-04:00");
+    const e = evaluate(at(friday));
+    expect(e.verdict).toBe("defer");
+    expect(e.reasons).toEqual(["rule (no-weekends): on sat when its override window closes: deferred"]);
+    // Proposed again an hour before Monday's midnight, it goes out at that midnight.
+    expect(e.retryAfter).toBe(t("2026-03-22T23:00:00-04:00"));
+    const retried = evaluate(at(e.retryAfter!));
+    expect(retried.verdict).toBe("schedule");
+    expect(retried.executeAt).toBe(t("2026-03-23T00:00:00-04:00"));
+    expect(evaluate(at(e.retryAfter! - 1)).verdict).toBe("defer");
+    // At level 3 it goes out at once, on Friday.
+    expect(evaluate(at(friday, 3)).verdict).toBe("allow");
+    // Proposed on Sunday at 23:30, it goes out on Monday: not deferred.
+    expect(evaluate(at(t("2026-03-22T23:30:00-04:00"))).verdict).toBe("schedule");
+  });
+
   it("defer with quiet hours: the retry satisfies both", () => {
     const s = specWith((raw) => {
       raw.rules = [{ name: "no-fridays", when: { weekdays: ["fri"] }, effect: "defer" }];

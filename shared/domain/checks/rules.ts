@@ -42,7 +42,13 @@ export const weekdayAt = (at: number, timeZone: string): Weekday =>
   WEEKDAY_NAMES[localParts(at, timeZone).weekday] ?? "sun";
 
 /** Why the rule matches (the conditions that held), or undefined when one does not. */
-function matchRule(rule: SpecRule, s: RuleSubject, text: () => string, weekday: Weekday): string | undefined {
+function matchRule(
+  rule: SpecRule,
+  s: RuleSubject,
+  text: () => string,
+  weekday: Weekday,
+  when: string,
+): string | undefined {
   const w = rule.when;
   const why: string[] = [];
   if (w.actionTypes) {
@@ -77,7 +83,7 @@ function matchRule(rule: SpecRule, s: RuleSubject, text: () => string, weekday: 
   }
   if (w.weekdays) {
     if (!w.weekdays.includes(weekday)) return undefined;
-    why.push(`on ${weekday}`);
+    why.push(`on ${weekday}${when}`);
   }
   if (w.phrases) {
     const body = text();
@@ -104,7 +110,11 @@ const NO_RULES: RulesCheck = Object.freeze({
   deferring: Object.freeze([]) as unknown as SpecRule[],
 });
 
-export function checkRules(spec: Spec, subject: RuleSubject, now: number): RulesCheck {
+/**
+ * `at` is when the action would happen, whose weekday the rules read: now, or for a level 2 touch the
+ * close of its override window, which `when` then names in the trace (" when its override window closes").
+ */
+export function checkRules(spec: Spec, subject: RuleSubject, at: number, when = ""): RulesCheck {
   const rules = specRules(spec);
   if (rules.length === 0) return NO_RULES;
   let text: string | undefined;
@@ -112,11 +122,11 @@ export function checkRules(spec: Spec, subject: RuleSubject, now: number): Rules
     text ??= payloadText(subject.payload);
     return text;
   };
-  const weekday = weekdayAt(now, subject.timeZone);
+  const weekday = weekdayAt(at, subject.timeZone);
   const checks: CheckResult[] = [];
   const deferring: SpecRule[] = [];
   for (const rule of rules) {
-    const why = matchRule(rule, subject, lazyText, weekday);
+    const why = matchRule(rule, subject, lazyText, weekday, when);
     if (why === undefined) continue;
     const shadow = rule.mode === "shadow";
     if (!shadow && rule.effect === "defer") deferring.push(rule);
