@@ -45,6 +45,23 @@ async function text(locator: Locator): Promise<string> {
   return locator.first().innerText();
 }
 const textOf = (locator: Locator) => expect.poll(() => text(locator), WAIT);
+
+/**
+ * A browser step that takes no timeout of its own (an evaluate, a route's update, a page's open or
+ * close), failing after `ms` with its name instead of hanging: in a poll, so the poll asks again
+ * (vitest's expect.poll waits on each attempt, and one that never settles held the test to its limit).
+ */
+async function within<T>(ms: number, step: string, run: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${step}: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([run(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const gone = (locator: Locator) => locator.waitFor({ state: "detached", ...WAIT });
 
 /**
@@ -885,35 +902,46 @@ describe("console", () => {
   // Two tabs and three hosted-UI round trips: it once ran over the default 60 s on the loaded 2-core
   // CI machine (4-8 s alone or under load here).
   it("in AWS signing out in one tab signs the console's other tabs out too, each revoking its own", async () => {
-    const s = await hostedSignIn({ json: { id_token: h.admin, refresh_token: "refresh-f" } }, () => ({
-      json: { id_token: h.admin },
-    }));
+    const s = await within(60_000, "sign in through the hosted UI", () =>
+      hostedSignIn({ json: { id_token: h.admin, refresh_token: "refresh-f" } }, () => ({
+        json: { id_token: h.admin },
+      })),
+    );
     // A second tab of the same browser, signed in on its own (its own refresh token). With the first
-    // tab's step timeout (browser.ts): a step that hangs fails naming itself, not the test's timeout.
-    const other = await b.context.newPage();
+    // tab's step timeout (browser.ts), and steps that take none run within() theirs: a step that hangs
+    // fails naming itself, not at the test's timeout.
+    const other = await within(15_000, "open a second tab", () => b.context.newPage());
     other.setDefaultTimeout(15_000);
     const revoked: Record<string, string>[] = [];
     try {
       await textOf(b.page.locator("h1")).toContain("Approvals");
-      await other.route("**/config.json", (r) =>
-        r.fulfill({
-          json: {
-            cognito: {
-              domain: "auth.harness.test",
-              clientId: "console-client",
-              redirectUri: `${h.server.url}/`,
+      await within(15_000, "the second tab's routes", async () => {
+        await other.route("**/config.json", (r) =>
+          r.fulfill({
+            json: {
+              cognito: {
+                domain: "auth.harness.test",
+                clientId: "console-client",
+                redirectUri: `${h.server.url}/`,
+              },
             },
-          },
-        }),
-      );
-      await other.route(consoleDocument, reachingHostedUi);
-      await other.route("https://auth.harness.test/**", (r) => {
-        revoked.push(Object.fromEntries(new URLSearchParams(r.request().postData() ?? "")));
-        return r.fulfill({ status: 200, headers: { "access-control-allow-origin": h.server.url }, body: "" });
+          }),
+        );
+        await other.route(consoleDocument, reachingHostedUi);
+        await other.route("https://auth.harness.test/**", (r) => {
+          revoked.push(Object.fromEntries(new URLSearchParams(r.request().postData() ?? "")));
+          return r.fulfill({
+            status: 200,
+            headers: { "access-control-allow-origin": h.server.url },
+            body: "",
+          });
+        });
       });
       await other.goto(`${h.server.url}/?visit=${++visits}#/signin`);
-      await other.evaluate(`sessionStorage.setItem("harness.token", ${JSON.stringify(h.admin)});
-        sessionStorage.setItem("harness.refresh", "refresh-other")`);
+      await within(15_000, "the second tab's sign-in", () =>
+        other.evaluate(`sessionStorage.setItem("harness.token", ${JSON.stringify(h.admin)});
+        sessionStorage.setItem("harness.refresh", "refresh-other")`),
+      );
       await other.goto(`${h.server.url}/?visit=${++visits}#/approvals`);
       await expect.poll(() => other.locator("h1").first().innerText(), WAIT).toContain("Approvals");
 
@@ -927,16 +955,18 @@ describe("console", () => {
       await expect
         .poll(
           () =>
-            other.evaluate(
-              '[sessionStorage.getItem("harness.token"), sessionStorage.getItem("harness.refresh")]',
+            within(3_000, "the second tab's session", () =>
+              other.evaluate(
+                '[sessionStorage.getItem("harness.token"), sessionStorage.getItem("harness.refresh")]',
+              ),
             ),
           WAIT,
         )
         .toEqual([null, null]);
       await expect.poll(() => new URL(other.url()).hash, WAIT).toBe("#/signin");
     } finally {
-      await other.close();
-      await s.close();
+      await within(15_000, "close the second tab", () => other.close({ runBeforeUnload: false }));
+      await within(15_000, "the hosted UI's routes removed", () => s.close());
     }
   }, 120_000);
 
