@@ -33,18 +33,10 @@ import { createLocalServer } from "../shared/runtime/server.ts";
 import { ROLES } from "../shared/usecases/principal.ts";
 import { DEMO_DEFAULT_ACCOUNTS } from "../sim/defaults.ts";
 import { registerAgents } from "./commands/agents.ts";
+import { registerApprovals } from "./commands/approvals.ts";
 import { registerAws } from "./commands/aws.ts";
-import {
-  allItems,
-  type ClientOptions,
-  client,
-  dataDirOption,
-  output,
-  paths,
-  positiveInt,
-  withClient,
-} from "./commands/client.ts";
-import { recipientOf, registerDecisions } from "./commands/decisions.ts";
+import { client, dataDirOption, output, paths, positiveInt, withClient } from "./commands/client.ts";
+import { registerDecisions } from "./commands/decisions.ts";
 import { eraseSummary, eraseUntilDone } from "./commands/erase.ts";
 import { registerExplain } from "./commands/explain.ts";
 import { registerHubSpot } from "./commands/hubspot.ts";
@@ -310,43 +302,7 @@ withClient(
     console.log(eraseSummary(res));
   });
 
-const approvals = program.command("approvals").description("the approval queue");
-withClient(approvals.command("list").description("actions waiting for a human"))
-  .option("--json", "print the API's JSON")
-  .action(async (opts: ClientOptions & { json?: boolean }) => {
-    // biome-ignore lint/suspicious/noExplicitAny: decisions as the API returns them
-    const items = await allItems<any>(client(opts), "/v1/approvals?limit=100");
-    output(opts.json, { items }, () =>
-      items.length === 0
-        ? ["nothing waiting for approval"]
-        : items.flatMap((d) => [
-            `${d.decisionId}  ${d.agentId}  ${d.actionType}  to ${recipientOf(d)}  account ${d.accountId}  expires ${d.expiresAt}`,
-            `    ${d.payload?.subject ? `subject: ${d.payload.subject}; ` : ""}reasoning: ${d.reasoning}`,
-          ]),
-    );
-  });
-withClient(approvals.command("approve <decisionId>").description("approve exactly the payload shown"))
-  .option("--note <note>")
-  .action(async (id: string, opts) => {
-    const call = client(opts);
-    const d = await call("GET", `/v1/decisions/${encodeURIComponent(id)}`);
-    console.log(`approving ${d.actionType} to ${d.personId ?? d.accountId}: ${JSON.stringify(d.payload)}`);
-    const res = await call("POST", `/v1/decisions/${encodeURIComponent(id)}/approve`, {
-      digest: d.payloadDigest,
-      ...(opts.note ? { note: opts.note } : {}),
-    });
-    console.log(`${res.decisionId}: ${res.status}`);
-  });
-withClient(approvals.command("reject <decisionId>").description("reject; the reservation is released"))
-  .option("--note <note>")
-  .action(async (id: string, opts) => {
-    const res = await client(opts)(
-      "POST",
-      `/v1/decisions/${encodeURIComponent(id)}/reject`,
-      opts.note ? { note: opts.note } : {},
-    );
-    console.log(`${res.decisionId}: ${res.status}`);
-  });
+registerApprovals(program, withClient);
 
 const ledger = program.command("ledger").description("ledger integrity: hash chains and daily digests");
 withClient(

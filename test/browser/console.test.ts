@@ -261,6 +261,10 @@ describe("console", () => {
     );
     await card(d.decisionId).locator("[data-act=approve]").click();
     await textOf(b.page.locator("#flash.error")).toContain("Not approved: its checks no longer pass");
+    // Which check, and that nothing went out, without opening its timeline.
+    await textOf(b.page.locator("#flash.error")).toMatch(
+      /\(suppression: .*unsubscribed.*\).*nothing was sent/,
+    );
     expect((await getDecision(h, d.decisionId)).status).toBe("rejected");
   });
 

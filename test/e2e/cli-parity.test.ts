@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerApprovals } from "../../bin/commands/approvals.ts";
 import { withClient } from "../../bin/commands/client.ts";
 import { registerDecisions } from "../../bin/commands/decisions.ts";
 import { registerExplain } from "../../bin/commands/explain.ts";
@@ -55,6 +56,7 @@ function program(): Command {
   registerPauses(p, withClient);
   registerTrust(p, withClient);
   registerExplain(p, withClient);
+  registerApprovals(p, withClient);
   return p;
 }
 
@@ -246,5 +248,28 @@ describe("the harness CLI against a running server", () => {
     const approvals = JSON.parse(await spawned("approvals", "list", "--json", ...as(h.viewer))).items;
     expect(pending.status, JSON.stringify(pending.reasons)).toBe("pending_approval");
     expect(approvals.map((d: { decisionId: string }) => d.decisionId)).toContain(pending.decisionId);
+  });
+
+  it("says why an approval was stopped by its checks, not only that it is rejected", async () => {
+    await seedAccount(h, "sigma");
+    const d = await proposeOk(h, emailProposal("outreach-writer", "sigma"));
+    expect(d.status, JSON.stringify(d.reasons)).toBe("pending_approval");
+    // Jane unsubscribed while it waited.
+    expectStatus(
+      await h.call("POST", "/v1/suppressions", h.admin, {
+        kind: "person",
+        value: "sigma-jane",
+        reason: "unsubscribed",
+      }),
+      201,
+    );
+    const out = await ok("approvals", "approve", d.decisionId, ...as(h.approver));
+    expect(out).toMatch(
+      new RegExp(
+        `^${d.decisionId}: rejected, its checks no longer pass \\(suppression: .*unsubscribed.*\\); nothing was sent$`,
+        "m",
+      ),
+    );
+    expect((await getDecision(h, d.decisionId)).status).toBe("rejected");
   });
 });

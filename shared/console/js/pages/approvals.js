@@ -11,11 +11,20 @@ const SORTS = {
   expiring: (a, b) => (a.expiresAt ?? "9").localeCompare(b.expiresAt ?? "9"),
 };
 
-/** Why an approval did not dispatch: the decision as the API answered it. */
-const stoppedWhy = (res) =>
-  res.status === "rejected"
-    ? "its checks no longer pass, so it was stopped (see its timeline)"
-    : `it is ${res.status}`;
+/**
+ * Why an approval did not dispatch. One the harness stopped (its checks no longer pass) says which,
+ * read from its `revalidation_failed` event: "see its timeline" sent the reviewer to another page to
+ * learn that the person had unsubscribed meanwhile.
+ */
+async function stoppedWhy(res) {
+  if (res.status !== "rejected") return `it is ${res.status}`;
+  const d = await api("GET", `/v1/decisions/${encodeURIComponent(res.decisionId)}`).catch(() => undefined);
+  const stop = [...(d?.events ?? [])].reverse().find((e) => e.type === "revalidation_failed");
+  const why = (stop?.data?.checks ?? [])
+    .map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`)
+    .join("; ");
+  return `its checks no longer pass${why ? ` (${why})` : ""}, so it was stopped: nothing was sent`;
+}
 
 const SHORTCUTS =
   "j/k move · x select · a approve · e edit · r reject · Shift+A approve selected · Esc cancel";
@@ -118,7 +127,7 @@ export async function render(view) {
       // since) is stopped instead, and answered 200 all the same: said as approved before, though
       // nothing would go out. One held only by coordination is a 409 that says when: shown on its card.
       if (res.status === "dispatched") done(d.decisionId, payload ? "Edited and approved" : "Approved");
-      else done(d.decisionId, `Not approved: ${stoppedWhy(res)}`, true);
+      else done(d.decisionId, `Not approved: ${await stoppedWhy(res)}`, true);
     } catch (err) {
       showErrors(form, err);
     } finally {
@@ -338,7 +347,7 @@ export async function render(view) {
           digest: d.payloadDigest,
         });
         if (res.status === "dispatched") ok++;
-        else notes.push(`${id}: not approved, ${stoppedWhy(res)}`);
+        else notes.push(`${id}: not approved, ${await stoppedWhy(res)}`);
         items = items.filter((x) => x.decisionId !== id);
         selected.delete(id);
       } catch (err) {
