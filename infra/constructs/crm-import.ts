@@ -31,7 +31,11 @@ export const CRM_IMPORT_PARTITIONS = [
  * Of those, the only partitions it deletes from: a domain's or an email's index entry when an upsert
  * moves the account or person to another one (kb-store.ts), and a deal's row under the account it
  * moved away from (crm-import-store.ts). Accounts, people, suppressions, links and checkpoints are
- * only ever put or updated, so a bug or a stolen role cannot erase them.
+ * only ever put or updated, so a bug or a stolen role cannot delete them. It can still rewrite them:
+ * a suppression is one item whose entries the import adds to (an address unsubscribed in the CRM, a
+ * merged contact, what a new person inherits), and IAM has no condition on an update's expression, so
+ * a grant that adds an entry also lets an update empty them. What keeps the import to adding is its
+ * code (kb-store.ts addEntry), not this policy.
  */
 export const CRM_IMPORT_DELETES = ["EMAIL#*", "DOMAIN#*", "ACCOUNTDEALS#*"];
 
