@@ -77,8 +77,16 @@ export function proposalIdFor(agentId: string, key: string): string {
   return `${id.slice(0, 90)}:${createHash("sha256").update(id).digest("base64url").slice(0, 22)}`;
 }
 
+/**
+ * A retry's proposal id: the proposal's with `:retry1` (ids are at most 128 characters, proposalIdFor's
+ * at most 120), or for a longer one its start and hash. Before, ids of 119-120 characters were cut to
+ * 110, so two proposals differing only in their last characters (the day, the person) shared a retry
+ * id, and the second retry was answered with the first one's decision.
+ */
 export const retryIdFor = (proposalId: string) =>
-  proposalId.length <= 118 ? `${proposalId}:retry1` : `${proposalId.slice(0, 110)}:retry1`;
+  proposalId.length <= 121
+    ? `${proposalId}:retry1`
+    : `${proposalId.slice(0, 90)}:${createHash("sha256").update(proposalId).digest("base64url").slice(0, 22)}:retry1`;
 
 /** The model of an agent not declared to call one: every call refuses, naming where to declare it. */
 const noModel = (agentId: string): ModelClient => {

@@ -90,23 +90,35 @@ export class ApiGate implements ProposalGate {
   async propose(input: unknown): Promise<{ decision: Decision; replay: boolean }> {
     const url = new URL("/v1/proposals", this.baseUrl);
     const body = JSON.stringify(input);
-    const signed = await this.signer.sign({
-      method: "POST",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      path: url.pathname,
-      headers: { host: url.host, "content-type": "application/json" },
-      body,
-    });
-    const res = await this.fetchFn(url, {
-      method: "POST",
-      headers: signed.headers as Record<string, string>,
-      body,
-    });
+    let res: Response;
+    try {
+      const signed = await this.signer.sign({
+        method: "POST",
+        protocol: url.protocol,
+        hostname: url.hostname,
+        path: url.pathname,
+        headers: { host: url.host, "content-type": "application/json" },
+        body,
+      });
+      res = await this.fetchFn(url, {
+        method: "POST",
+        headers: signed.headers as Record<string, string>,
+        body,
+      });
+    } catch (err) {
+      // The API unreachable (a dropped connection, DNS) or the role's keys unreadable: the gate never
+      // saw it, so it is for later (a deferred proposal's retry stays queued), not refused. Before, the
+      // fetch's TypeError reached the retry queue as a refusal, which dropped the entry for good.
+      throw new DependencyError(`POST /v1/proposals: ${(err as Error).message}`, { cause: err });
+    }
     const data = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (res.status === 400)
       throw new ValidationError([{ path: "proposal", message: String(data.message ?? "invalid") }]);
-    if (res.status === 403) throw new ForbiddenError(String(data.message ?? "forbidden"));
+    // The harness's refusal says `error: "forbidden"` (respond.ts); API Gateway's own 403 (a signature
+    // it refused: clock skew, keys rotated mid-call, the route's grant missing during a deploy) does
+    // not, and is for later like any other failure to reach the gate.
+    if (res.status === 403 && data.error === "forbidden")
+      throw new ForbiddenError(String(data.message ?? "forbidden"));
     if (!res.ok)
       throw new DependencyError(`POST /v1/proposals answered ${res.status}: ${String(data.message ?? "")}`);
     const { replay, ...decision } = data;

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toInvocation } from "../../functions/agents/handler.ts";
+import { DependencyError, ForbiddenError } from "../../shared/domain/errors.ts";
 import { MAX_CONTINUATIONS, makeHandler, RETRY_RESERVE_MS } from "../../shared/runtime/agent-handler.ts";
 import { ApiGate } from "../../shared/runtime/agents-aws.ts";
 import type { AgentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
@@ -304,6 +305,22 @@ describe("ApiGate (agents propose through the API in AWS)", () => {
       /^AWS4-HMAC-SHA256 Credential=AKIDAGENT\/\d{8}\/eu-west-1\/execute-api\/aws4_request/,
     );
     expect(seen[0]?.body).toEqual({ proposalId: "p1", agentId: "a" });
+  });
+
+  it("an API it cannot reach, or API Gateway's own 403, is for later (DependencyError); the harness's refusal is final", async () => {
+    // Nothing listens on port 9 here: the fetch fails before any answer.
+    await expect(new ApiGate("http://127.0.0.1:9", "eu-west-1").propose({})).rejects.toBeInstanceOf(
+      DependencyError,
+    );
+    const answering = (status: number, body: unknown) =>
+      new ApiGate(url, "eu-west-1", async () => new Response(JSON.stringify(body), { status }));
+    // API Gateway's IAM authorizer refusing a signature: no `error` of the harness's.
+    await expect(answering(403, { message: "Forbidden" }).propose({})).rejects.toBeInstanceOf(
+      DependencyError,
+    );
+    const refused = answering(403, { error: "forbidden", message: "agent a may not propose email.send" });
+    await expect(refused.propose({})).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(answering(503, { message: "busy" }).propose({})).rejects.toBeInstanceOf(DependencyError);
   });
 });
 

@@ -66,5 +66,16 @@ describe("agent SDK and registry", () => {
     expect(long.length).toBeLessThanOrEqual(128);
     expect(Id.safeParse(retryIdFor(long)).success).toBe(true);
     expect(retryIdFor(id)).not.toBe(id);
+    // Ids of 119-120 characters that differ only at their end (the day) keep distinct retry ids.
+    const monday = proposalIdFor("outreach-writer", `${"k".repeat(90)}:2026-03-09`);
+    const tuesday = proposalIdFor("outreach-writer", `${"k".repeat(90)}:2026-03-10`);
+    expect(monday.length).toBe(117);
+    for (const pad of ["", "x", "xx", "xxx", "xxxx"]) {
+      const a = retryIdFor(`${monday}${pad}`);
+      const b = retryIdFor(`${tuesday}${pad}`);
+      expect(a).not.toBe(b);
+      expect(Id.safeParse(a).success).toBe(true);
+    }
+    expect(Id.safeParse(retryIdFor("p".repeat(128))).success).toBe(true);
   });
 });
