@@ -66,6 +66,12 @@ export interface RecordSource {
 export interface CrmFields {
   lifecycleStage?: string;
   ownerId?: string;
+  /**
+   * What the company alone made the account when last imported, before its deals raised it (its
+   * stage's lifecycle, or with no stage what the account was): what a lost deal lowers it back to
+   * (crm-deal-lifecycle.ts), never below.
+   */
+  stageLifecycle?: z.infer<typeof Lifecycle>;
 }
 
 export interface Account extends AccountInput {

@@ -10,14 +10,15 @@
  * - its account is suppressed on every channel, saying into which company and account it went (as a
  *   contact merged into another is: hubspot-merge.ts). Suppressions are added, never lifted by the
  *   import, so an agent that still has the account in a list is refused by the gate;
- * - its deals move to this company's account;
+ * - its deals move to this company's account, whose lifecycle they then raise (an open deal);
  * - this company's contacts are read again for it (the follow of crm-import.ts): HubSpot moved the
  *   merged company's contacts to it, and each person is moved to this account;
  * - its link says so (`mergedInto`), so a later read of this company does all this once.
  * A company merged into one that has no account yet (no domain, say) keeps its account until that one
  * gets its own: its record still names the merged companies when it is next read.
  */
-import type { CrmImportDeps, TypeReport } from "./crm-import-ports.ts";
+import { applyDealLifecycle } from "./crm-deal-lifecycle.ts";
+import type { CrmImportDeps, CrmImportOptions, Source, TypeReport } from "./crm-import-ports.ts";
 import type { CrmRecord } from "./crm-records.ts";
 
 /** At most this many merged companies taken in per read of a company (HubSpot's own merge limit is far below). */
@@ -29,7 +30,10 @@ export const mergedIdsOf = (value: string | null | undefined): string[] =>
 
 export async function absorbMergedCompanies(
   deps: CrmImportDeps,
+  o: Pick<CrmImportOptions, "lifecycleStages">,
   rec: CrmRecord,
+  /** This company's record as the import cites it. */
+  cited: Source,
   at: string,
   r: TypeReport,
 ): Promise<void> {
@@ -57,10 +61,15 @@ export async function absorbMergedCompanies(
       `merged in HubSpot: company ${id} is now company ${rec.id}, account ${into}`,
       at,
     );
-    for (const deal of await store.dealsOf(link.kbId)) {
+    const deals = await store.dealsOf(link.kbId);
+    for (const deal of deals) {
       await store.putDeal({ ...deal, accountId: into }, link.kbId);
       await store.putLink("deals", deal.dealId, { kbId: into });
     }
+    // The deals it brings count for the account they joined: an open one makes it an open
+    // opportunity now. Before, it was read before they moved, and the live company with a merged
+    // company's open deal stayed a prospect, open to cold outreach, until HubSpot next changed it.
+    if (deals.length) await applyDealLifecycle(deps, o, into, cited, at);
     await store.markPending("contacts", rec.id, at);
     await store.putLink("companies", id, { kbId: link.kbId, mergedInto: rec.id });
     r.merged = (r.merged ?? 0) + 1;

@@ -62,14 +62,17 @@ export async function applyDealLifecycle(
   if (!account) return;
   const s = account.source;
   const fromCompany = s?.system === crm.system && s.objectType === "companies";
-  // The company's stage: mapped, its lifecycle; none, a prospect (its deals decide); one the spec does
+  // What the company alone made it at its last import (CrmFields.stageLifecycle): a customer a person
+  // had set, kept by a company without a stage, stays one when a deal is lost. Imported before that
+  // was kept: its stage mapped, its lifecycle; none, a prospect (its deals decide); one the spec does
   // not map, what the account is (kept, as the company import keeps it).
   const stage = account.crm?.lifecycleStage;
   const base = !fromCompany
     ? account.lifecycle
-    : stage === undefined
-      ? "prospect"
-      : lifecycleOf(stage, account.lifecycle, o.lifecycleStages).lifecycle;
+    : (account.crm?.stageLifecycle ??
+      (stage === undefined
+        ? "prospect"
+        : lifecycleOf(stage, account.lifecycle, o.lifecycleStages).lifecycle));
   const target = withDeals(base, await store.dealsOf(accountId));
   if (target === account.lifecycle) return;
   const input = AccountInput.safeParse({

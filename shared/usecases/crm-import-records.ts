@@ -110,6 +110,8 @@ export async function importCompany(
     if (existing && !linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
     return { skipped: input.reason };
   }
+  // What the company alone says, kept beside the CRM's words for a lost deal to lower it back to.
+  const words = { ...crmFields(rec), stageLifecycle: input.value.lifecycle };
   // Its deals raise what its stage says (an open deal: an open opportunity; a won one: a customer).
   if (existing && input.value.lifecycle !== "customer")
     input.value.lifecycle = withDeals(input.value.lifecycle, await store.dealsOf(accountId));
@@ -119,8 +121,7 @@ export async function importCompany(
   const s = existing?.source;
   const ownRecord = s?.system === crm.system && s.objectType === "companies" && s.id === rec.id;
   // Changed in HubSpot, but in nothing the account holds: not rewritten, no event.
-  if (existing && ownRecord && sameAsImported(existing, input.value, AccountInput, crmFields(rec)))
-    return unchanged();
+  if (existing && ownRecord && sameAsImported(existing, input.value, AccountInput, words)) return unchanged();
   // Only the record that last wrote the account lowers what it is. Not a company record of the same
   // domain (a duplicate in HubSpot): a customer's stale "lead" duplicate, edited, made the account a
   // prospect, open to cold outreach. Nor any record over an account a person or an agent wrote last
@@ -138,7 +139,7 @@ export async function importCompany(
           : `${lower}, which ${s ? `${s.system} ${s.objectType} ${s.id}` : "a person or an agent"} set`,
     };
   }
-  const written = await store.putAccount(accountId, input.value, at, source, crmFields(rec));
+  const written = await store.putAccount(accountId, input.value, at, source, words);
   // Not linked yet under its own id: created by this import, this run or one that stopped before its event.
   const created = written || (!linked && accountId === `hubspot-company-${rec.id}`);
   await finish(deps, "companies", rec.id, accountId, {

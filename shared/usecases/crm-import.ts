@@ -235,7 +235,7 @@ async function importPage(
     else if (outcome === "newer_in_kb") r.keptNewer++;
     else r.skipped.push({ id: rec.id, reason: outcome.skipped });
     if (type === "companies") {
-      await absorbMergedCompanies(deps, rec, at, r);
+      await absorbMergedCompanies(deps, o, rec, source, at, r);
       await followPending(deps, o, "contacts", rec.id, at, r);
       await followPending(deps, o, "deals", rec.id, at, r);
     }

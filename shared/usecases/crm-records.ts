@@ -194,8 +194,12 @@ export function accountInputOf(
   const stage = text(p.lifecyclestage);
   // A lifecycle an earlier import read from this same stage is not kept: before unmapped stages were
   // taken for customers, such a stage was read as a prospect.
+  // With no stage, what the company alone made it last time, not what its deals raised it to since (a
+  // lost deal would otherwise never lower it).
   const kept =
-    stage !== undefined && existing?.crm?.lifecycleStage === stage ? undefined : existing?.lifecycle;
+    stage !== undefined && existing?.crm?.lifecycleStage === stage
+      ? undefined
+      : (existing?.crm?.stageLifecycle ?? existing?.lifecycle);
   const { lifecycle, unmapped } = lifecycleOf(stage, kept, stages);
   const candidate = {
     name: text(p.name),

@@ -1085,6 +1085,8 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     expect((await w.kb.getPerson("hubspot-contact-8512"))?.accountId).toBe("hubspot-company-8501");
     expect(await w.store.dealsOf("hubspot-company-8502")).toEqual([]);
     expect((await w.store.dealsOf("hubspot-company-8501")).map((d) => d.dealId)).toEqual(["8521"]);
+    // The open deal it brought counts for Soylent: kept from cold outreach. Before, a prospect still.
+    expect((await w.kb.getAccount("hubspot-company-8501"))?.lifecycle).toBe("open_opportunity");
     expect(await w.store.link("companies", "8502")).toEqual({
       kbId: "hubspot-company-8502",
       mergedInto: "8501",
@@ -1233,6 +1235,43 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     expect(entries.map((e) => e.reason)).toEqual([
       "merged in HubSpot into contact 8669: the same person as hubspot-contact-8661",
     ]);
+    await w.hs.close();
+  });
+
+  it("a customer a person set, taken over by its company's record without a stage, is not lowered by a lost deal", async () => {
+    const w = await world();
+    w.hs.put("companies", "9801", { name: "Vandelay", domain: "vandelay-98.com" }, T0 - 6 * HOUR);
+    await importFromCrm(w.deps, TZ);
+    const imported = await w.kb.getAccount("hubspot-company-9801");
+    expect(imported?.lifecycle).toBe("prospect");
+    // The rep marks it a customer in the harness; HubSpot's company has no lifecycle stage.
+    h.clock.advance(HOUR);
+    const { source: _s, updatedAt: _u, crm: _c, ...account } = imported as NonNullable<typeof imported>;
+    await h.rt.deps.kb.putAccount(
+      "hubspot-company-9801",
+      { ...account, lifecycle: "customer" },
+      new Date(h.clock.now()).toISOString(),
+    );
+    // The company is edited in HubSpot: written, keeping the customer, and the account is its record's.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "9801", { industry: "SOFTWARE" }, h.clock.now() - 10 * 60_000);
+    expect((await importFromCrm(w.deps, TZ)).companies.written).toBe(1);
+    expect(await w.kb.getAccount("hubspot-company-9801")).toMatchObject({
+      lifecycle: "customer",
+      source: { id: "9801" },
+    });
+    // An old deal of it, lost, is imported. Before, a company without a stage read as a prospect
+    // here, and the customer became one, open to cold outreach.
+    h.clock.advance(HOUR);
+    w.hs.put(
+      "deals",
+      "9821",
+      { dealname: "Vandelay pilot", dealstage: "closedlost", pipeline: "default" },
+      h.clock.now() - 10 * 60_000,
+      "9801",
+    );
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getAccount("hubspot-company-9801"))?.lifecycle).toBe("customer");
     await w.hs.close();
   });
 
@@ -1613,6 +1652,50 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     );
     // The next run reads only what changed since: nothing.
     expect((await importFromCrm(w.deps, TZ)).optOuts).toEqual({ suppressed: 0, caughtUp: true });
+    await w.hs.close();
+  });
+
+  it("a sweep of more opt-outs than a run reads goes on at once in a new run, until caught up", async () => {
+    const w = await world({ pageSize: 1 });
+    w.hs.put("companies", "9901", { name: "Kramerica", domain: "kramerica-99.com" }, T0 - 50 * HOUR);
+    for (let i = 10; i < 35; i++)
+      w.hs.put(
+        "contacts",
+        `99${i}`,
+        {
+          firstname: "P",
+          lastname: `${i}`,
+          jobtitle: "VP Sales",
+          email: `p${i}@kramerica-99.com`,
+          hs_email_optout: "true",
+        },
+        T0 - 48 * HOUR + i * 1000,
+        "9901",
+      );
+    // Imported before opt-outs were read: the types are caught up, the sweep is not.
+    for (const type of ["companies", "contacts", "deals"] as const)
+      await w.checkpoints.advance(checkpointName("hubspot", type), T0 - HOUR);
+    const { AgentRunner } = await import("../../shared/agents/runner.ts");
+    const runner = new AgentRunner([crmImport], {
+      clock: h.clock,
+      gate: { propose: async () => Promise.reject(new Error("crm-import proposes nothing")) },
+      kb: h.agents.view,
+      model: { modelId: "none" } as never,
+      retries: { add: async () => {}, due: async () => [], remove: async () => {} },
+      crm: { importChanges: (o) => importFromCrm(w.deps, o) },
+    });
+    const schedule = { kind: "schedule" as const, at: h.clock.now(), cron: "*/15 * * * *" };
+    const runs = [await runner.run("crm-import", schedule)];
+    // 20 pages of one a run: before, the rest waited for the next quarter hour.
+    expect(runs[0]).toMatchObject({ more: true });
+    while (runs.at(-1)?.more && runs.length < 10) runs.push(await runner.run("crm-import", schedule));
+    expect(runs.at(-1)?.more).toBeUndefined();
+    expect(runs.every((r) => r.error === undefined)).toBe(true);
+    expect(runs.length).toBeGreaterThan(1);
+    expect(runs.length).toBeLessThan(10);
+    // Swept to the end: a run now finds nothing left.
+    const swept = await importFromCrm(w.deps, TZ);
+    expect(swept.optOuts).toEqual({ suppressed: 0, caughtUp: true });
     await w.hs.close();
   });
 
