@@ -8,6 +8,15 @@ import type { CommitteeRole } from "../domain/vocabulary.ts";
 /** A model call failed or answered something that does not parse. */
 export class ModelError extends Error {
   override readonly name = "ModelError";
+  /**
+   * A failure that may pass (throttled, timed out, the server down or unreachable), unlike an answer
+   * the harness cannot read: worth the run's retry (outreach-writer.ts).
+   */
+  readonly transient: boolean;
+  constructor(message: string, options?: { cause?: unknown; transient?: boolean }) {
+    super(message, options);
+    this.transient = options?.transient ?? false;
+  }
 }
 
 export interface PersonaOption {

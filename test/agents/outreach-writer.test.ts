@@ -9,9 +9,13 @@ import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
 import { account, putAccount, seedPeople, visits } from "./helpers/seed.ts";
 
 class FailingFor extends LocalDeterministicModel {
+  /** Companies whose draft the model cannot give (an answer it cannot read). */
   failFor = new Set<string>();
+  /** Companies whose draft fails for now (throttled). */
+  busyFor = new Set<string>();
   override async draftMessage(input: Parameters<LocalDeterministicModel["draftMessage"]>[0]) {
-    if (this.failFor.has(input.company.name)) throw new ModelError("model timed out");
+    if (this.failFor.has(input.company.name)) throw new ModelError("the model's answer is not JSON");
+    if (this.busyFor.has(input.company.name)) throw new ModelError("model throttled", { transient: true });
     return super.draftMessage(input);
   }
 }
@@ -38,7 +42,7 @@ beforeAll(async () => {
   const spec = (await h.rt.deps.specs.current())!;
   for (const type of ["email.send", "linkedin.message"])
     await pinTrust(h.rt.deps, spec, "outreach-writer", type, 3, "test: autonomous", "root");
-  for (const id of ["ow", "broken"]) {
+  for (const id of ["ow", "broken", "busy"]) {
     await putAccount(h.rt.deps, id, account(id));
     await seedPeople(h.rt.deps, id, [
       ["vp", "VP Sales"],
@@ -59,7 +63,9 @@ beforeAll(async () => {
   ]);
   await h.agents.stores.agentKb.putLeadListEntry(list("broken", 1));
   await h.agents.stores.agentKb.putLeadListEntry(list("ow", 2));
+  await h.agents.stores.agentKb.putLeadListEntry(list("busy", 3));
   model.failFor.add("Broken Analytics");
+  model.busyFor.add("Busy Analytics");
   await h.agents.drain();
 });
 afterAll(() => h.close());
@@ -263,5 +269,37 @@ describe("a continuation starts where its run stopped", () => {
     const decided = (await w.rt.deps.decisions.queryDecisions({ accountId: "f4", limit: 10 })).items;
     expect(decided.length).toBeGreaterThan(0);
     expect(new Set(decided.map((d) => d.personId))).toEqual(new Set(["f4.cro"]));
+  });
+});
+
+// Last: its retry emails the busy account, which the collision tests above do not expect.
+describe("Outreach Writer, when the model is busy", () => {
+  it("a failure that may pass (the model throttled) fails the run once the list is worked, for its retry to write then", async () => {
+    const run = h.runs.find((r) => r.agentId === "outreach-writer" && r.trigger === "schedule");
+    // Not the account whose answer could not be read: asking again would not help it.
+    expect(run?.error).toMatch(/^could not write for 1 of 3 accounts for now \(busy\)/);
+    // The rest of the list was worked first.
+    expect(h.sandbox.entries.some((e) => e.accountId === "ow" && e.actionType === "email.send")).toBe(true);
+    // Its retry, the model back: it writes for the busy account; the others are not drafted again.
+    model.busyFor.clear();
+    const before = h.sandbox.entries.filter((e) => e.actionType === "email.send").length;
+    // The same firing's run again (the tests above moved the clock on): Tuesday's list.
+    const again = await h.agents.runner.run("outreach-writer", {
+      kind: "schedule",
+      at: h.clock.now(),
+      cron: "0 9 * * 1-5",
+      continuedFrom: Date.parse("2026-03-10T13:00:10Z"),
+    });
+    expect(again.error).toBeUndefined();
+    expect(
+      again.proposals
+        .filter((p) => !p.replay)
+        .map((p) => p.proposalId)
+        .join(" "),
+    ).toMatch(/busy/);
+    await h.agents.drain();
+    const emails = h.sandbox.entries.filter((e) => e.actionType === "email.send");
+    expect(emails.length).toBe(before + 1);
+    expect(emails.at(-1)?.accountId).toBe("busy");
   });
 });

@@ -91,6 +91,8 @@ describe("Bedrock model (Converse)", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
     expect((err as Error).message).toMatch(/Bedrock Converse failed: Too many requests/);
+    // Throttled: it may pass, worth the run's retry (outreach-writer.ts).
+    expect((err as ModelError).transient).toBe(true);
     expect(server.requests.length).toBe(3);
   });
 

@@ -82,6 +82,8 @@ describe("OpenAI-compatible model", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
     expect((err as Error).message).toMatch(/body:/);
+    // An answer it cannot read: asking again would not help (outreach-writer.ts).
+    expect((err as ModelError).transient).toBe(false);
     server.replies.push(chatReply("I cannot help with that."));
     await expect(model().draftMessage(draftInput)).rejects.toThrow(/no JSON object/);
   });
@@ -101,6 +103,7 @@ describe("OpenAI-compatible model", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
     expect((err as Error).message).toMatch(/HTTP 500/);
+    expect((err as ModelError).transient).toBe(true);
     expect((err as Error).message).not.toContain(KEY);
     expect(server.requests).toHaveLength(3);
     expect(waits).toEqual([500, 1000]);
@@ -115,7 +118,11 @@ describe("OpenAI-compatible model", () => {
 
   it("a 401 is not retried", async () => {
     server.replies.push({ status: 401, body: { error: { message: "bad key" } } });
-    await expect(model().draftMessage(draftInput)).rejects.toThrow(/HTTP 401/);
+    const err = await model()
+      .draftMessage(draftInput)
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/HTTP 401/);
+    expect((err as ModelError).transient).toBe(false);
     expect(server.requests).toHaveLength(1);
   });
 
@@ -183,7 +190,9 @@ describe("OpenAI-compatible model", () => {
       maxAttempts: 2,
       sleep: async () => {},
     });
-    await expect(m.draftMessage(draftInput)).rejects.toBeInstanceOf(ModelError);
+    const err = await m.draftMessage(draftInput).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).transient).toBe(true);
   });
 
   it("Retry-After as seconds or as an HTTP date", () => {

@@ -68,7 +68,18 @@ export class BedrockModel implements ModelClient {
       );
       text = (res.output?.message?.content ?? []).map((c) => c.text ?? "").join("");
     } catch (err) {
-      throw new ModelError(`Bedrock Converse failed: ${(err as Error).message}`, { cause: err });
+      // Throttled, timed out, unavailable (the SDK's retries spent): it may pass. A refusal (a model
+      // not granted, a malformed request) will not.
+      const e = err as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+      const status = e.$metadata?.httpStatusCode ?? 0;
+      const transient =
+        e.$retryable !== undefined ||
+        status === 429 ||
+        status >= 500 ||
+        ["TimeoutError", "AbortError", "ThrottlingException", "ServiceUnavailableException"].includes(
+          e.name ?? "",
+        );
+      throw new ModelError(`Bedrock Converse failed: ${(err as Error).message}`, { cause: err, transient });
     }
     return parseAnswer(text, q.schema);
   }

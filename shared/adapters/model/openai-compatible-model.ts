@@ -108,6 +108,8 @@ export class OpenAICompatibleModel implements ModelClient {
     const attempts = this.options.maxAttempts ?? 4;
     const maxDelay = this.options.maxRetryDelayMs ?? 20_000;
     let why = "";
+    // Whether the last attempt failed in a way that may pass (no answer, 429, 5xx).
+    let transient = false;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const body: Record<string, unknown> = {
         model: this.options.model,
@@ -125,6 +127,7 @@ export class OpenAICompatibleModel implements ModelClient {
       } catch (err) {
         // A timeout or a refused connection: worth another attempt, like a 503.
         why = vendorSaid((err as Error).message, { sent: [q.user, q.system], secret: key });
+        transient = true;
         if (attempt < attempts) await sleep(Math.min(maxDelay, 500 * 2 ** (attempt - 1)));
         continue;
       }
@@ -142,6 +145,7 @@ export class OpenAICompatibleModel implements ModelClient {
         return answer.data.choices[0]?.message.content ?? "";
       }
       why = `HTTP ${res.status} ${vendorSaid(text, { sent: [q.user, q.system], secret: key })}`;
+      transient = RETRIED(res.status);
       // A server without JSON mode (older llama.cpp, some proxies) refuses the field: ask without it.
       if ((res.status === 400 || res.status === 422) && this.jsonMode && /response_format/i.test(text)) {
         this.jsonMode = false;
@@ -157,7 +161,7 @@ export class OpenAICompatibleModel implements ModelClient {
       }
       await sleep(asked ?? Math.min(maxDelay, 500 * 2 ** (attempt - 1)));
     }
-    throw new ModelError(`${this.modelId}: chat completion failed: ${why}`);
+    throw new ModelError(`${this.modelId}: chat completion failed: ${why}`, { transient });
   }
 
   private async ask<T>(q: ModelQuestion<T>): Promise<T> {

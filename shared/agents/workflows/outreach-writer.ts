@@ -1,3 +1,4 @@
+import { DependencyError } from "../../domain/errors.ts";
 import type { Person } from "../../domain/kb.ts";
 import type { LearningSettings } from "../../domain/spec-learning.ts";
 import { DAY } from "../../domain/time.ts";
@@ -6,7 +7,7 @@ import { learningOf } from "../../learning/switch.ts";
 import { chooseVariant, seededRandom } from "../../learning/variants.ts";
 import { type AgentContext, OutOfTime } from "../context.ts";
 import { defineAgent } from "../definition.ts";
-import { VARIANTS, type Variant } from "../ports.ts";
+import { ModelError, VARIANTS, type Variant } from "../ports.ts";
 import { CONTACTABLE, targetable, workspaceDate } from "./common.ts";
 
 const ROLE_ORDER: Record<string, number> = { champion: 0, decision_maker: 1, influencer: 2 };
@@ -59,6 +60,8 @@ export const outreachWriter = defineAgent({
     // continuation would spend each one's time before the accounts not yet tried.
     const from = inv.resumeAt ? listed.findIndex((e) => e.accountId === inv.resumeAt) : -1;
     const todo = from > 0 ? [...listed.slice(from), ...listed.slice(0, from)] : listed;
+    /** Accounts whose failure may pass (the API, the store or the model unavailable for now). */
+    const later: string[] = [];
     for (const [done, entry] of todo.entries()) {
       // A list longer than a run's time: stop before the deadline, so the due retries still run and
       // the invocation's retry continues (what was proposed is a touch that account is then skipped for).
@@ -72,8 +75,17 @@ export const outreachWriter = defineAgent({
       } catch (err) {
         // One account's failure (the model, a missing record) must not stop the rest of the list.
         ctx.log("could not write for account", { accountId: entry.accountId, error: (err as Error).message });
+        if (err instanceof DependencyError || (err instanceof ModelError && err.transient))
+          later.push(entry.accountId);
       }
     }
+    // The run fails after working the list, so that its retry (Lambda's, a minute on) writes for them:
+    // the accounts proposed are skipped there. Before, a minute of the API or the model unavailable
+    // at 09:00 lost those accounts their day, said only in a log line.
+    if (later.length > 0)
+      throw new DependencyError(
+        `could not write for ${later.length} of ${todo.length} accounts for now (${later.slice(0, 5).join(", ")}${later.length > 5 ? ", ..." : ""}): the API, the store or the model was unavailable; a retry of the run writes for them`,
+      );
   },
 });
 
