@@ -7,7 +7,8 @@
  * on to DynamoDB Local, so state is real; KMS seals and opens data keys for real (a ciphertext opens
  * only with the key that sealed it); Secrets Manager, Step Functions, EventBridge, Lambda, S3, SES,
  * SQS (whose queued messages it keeps, for the test to hand to the queue's worker) and HubSpot's API
- * are recorded and answered as they answer a successful call.
+ * are recorded and answered as they answer a successful call; the harness's own API (an agent's
+ * signed proposal), once its role may invoke the route, as the test answers it.
  */
 import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
@@ -48,6 +49,14 @@ export async function deployedAccount(o: {
   secret: Record<string, string>;
   /** HubSpot's API (paths under /crm/): the test's answer, else an empty search. */
   hubspot?: (call: StandInCall) => { status: number; body?: unknown } | undefined;
+  /**
+   * The harness's HTTP API (paths under /v1/, as agents call it signed with their role), once its
+   * caller's role may invoke the route: the test's answer. Its API id names the route's resource.
+   */
+  api?: {
+    id: () => string;
+    answer: (caller: string, call: StandInCall) => Promise<{ status: number; body: string }>;
+  };
 }): Promise<DeployedAccount> {
   const calls: AccountCall[] = [];
   const refusals: string[] = [];
@@ -165,9 +174,12 @@ export async function deployedAccount(o: {
       body += c;
     });
     req.on("end", async () => {
+      const path = req.url ?? "/";
+      const toApi = o.api !== undefined && path.startsWith("/v1/");
       const call: StandInCall = {
         method: req.method ?? "GET",
-        url: req.url ?? "/",
+        // Named as deployed-roles.ts reads the route's resource.
+        url: toApi ? `/execute-api/${o.api?.id()}${path}` : path,
         target: String(req.headers["x-amz-target"] ?? ""),
         body,
       };
@@ -192,6 +204,12 @@ export async function deployedAccount(o: {
             "x-amzn-errortype": "AccessDeniedException",
           });
           res.end(JSON.stringify({ __type: "AccessDeniedException", message }));
+          return;
+        }
+        if (toApi && o.api) {
+          const a = await o.api.answer(caller, { ...call, url: path });
+          res.writeHead(a.status, { "content-type": "application/json" });
+          res.end(a.body);
           return;
         }
         if (call.target.startsWith("DynamoDB_20120810.")) {

@@ -19,7 +19,11 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BENCH_SECRET, hubspotWebhook, shippedSpecText } from "../../bench/first-events.ts";
 import { tableDefinitions } from "../../shared/adapters/dynamo/tables.ts";
+import { nextFire, parseCron } from "../../shared/agents/cron.ts";
+import { AGENT_EVENTS } from "../../shared/agents/events.ts";
+import { findAgent } from "../../shared/agents/registry.ts";
 import { parseSpecText } from "../../shared/domain/spec-text.ts";
+import { DAY, iso } from "../../shared/domain/time.ts";
 import { fakeHubSpotWrites } from "../connectors/helpers/fake-hubspot-writes.ts";
 import { apiEvent, fixture } from "../fixtures/events.ts";
 import { acme, jane } from "../helpers/world.ts";
@@ -37,6 +41,10 @@ let account: DeployedAccount;
 let fns: Map<string, DeployedFunction>;
 let db: DynamoDBDocumentClient;
 let tables: { state: string; ledger: string };
+/** The HTTP API's id, as its routes' ARNs name it. */
+let apiId = "";
+/** Proposals agents sent through the API, and how it answered. */
+const proposedThroughApi: { agentId: string; status: number }[] = [];
 
 beforeAll(async () => {
   const dynamo = { endpoint: inject("dynamoEndpoint"), credentials: inject("dynamoCredentials") };
@@ -44,6 +52,22 @@ beforeAll(async () => {
     dynamo,
     roles,
     secret: BENCH_SECRET,
+    // An agent's signed POST /v1/proposals, as API Gateway's IAM authorizer passes it on: to the
+    // proposals function, naming the agent whose role signed it.
+    api: {
+      id: () => apiId,
+      answer: async (caller, call) => {
+        const agentId = [...fns.values()].find((f) => f.roleId === caller)?.env.AGENT_ID;
+        if (!agentId) return { status: 403, body: JSON.stringify({ message: "Forbidden" }) };
+        const r = await run(
+          "ApiProposals",
+          apiEvent("POST", "/v1/proposals", { agent: agentId }, undefined, JSON.parse(call.body)),
+        );
+        proposedThroughApi.push({ agentId, status: r.status ?? 500 });
+        const out = r.outcome as { statusCode?: number; body?: string };
+        return { status: out.statusCode ?? 500, body: out.body ?? "" };
+      },
+    },
     hubspot: (call) => {
       // The contact the webhook reports on is the person the harness emailed.
       if (call.url.includes(`/contacts/${HUBSPOT_CONTACT}`))
@@ -92,6 +116,10 @@ beforeAll(async () => {
   const s = synthHarness({ bundle: false, context: liveConnectorsContext(account.url) });
   const values = new TemplateValues([s.statefulTemplate.toJSON(), s.serviceTemplate.toJSON()]);
   fns = new Map(deployedFunctions(s, values).map((f) => [f.cid, f]));
+  apiId =
+    Object.entries(s.serviceTemplate.toJSON().Resources as Record<string, { Type: string }>).find(
+      ([, r]) => r.Type === "AWS::ApiGatewayV2::Api",
+    )?.[0] ?? "";
   for (const f of fns.values()) roles.set(f.roleId, f.statements);
   const env = fns.get("ApiProposals")?.env ?? {};
   tables = { state: String(env.STATE_TABLE), ledger: String(env.LEDGER_TABLE) };
@@ -109,6 +137,8 @@ async function run(cid: string, event: unknown) {
     f.entry,
     {
       ...f.env,
+      // Agents propose through the API: here, the account's stand-in of it.
+      ...(f.env.HARNESS_API_URL ? { HARNESS_API_URL: account.url } : {}),
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: f.roleId,
       AWS_SECRET_ACCESS_KEY: "deployed",
@@ -557,6 +587,57 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect(imported.status, imported.text).toBe(200);
     expect(imported.text).toContain("Globex");
     expect(imported.text).toContain("hubspot");
+    await stream();
+    expect(account.refusals).toEqual([]);
+  });
+
+  it("every other agent runs on its own trigger as its role, over the knowledge base as it now is", async () => {
+    const zone = parseSpecText(shippedSpecText()).workspace.timezone;
+    const transitioned = fixture("eventbridge-decision-transitioned.json");
+    /** Its trigger as EventBridge Scheduler or a rule delivers it, about Acme and Jane, the flow's. */
+    const triggerOf = (agentId: string): unknown => {
+      const t = findAgent(agentId)?.triggers[0];
+      if (t?.kind === "schedule") {
+        // Its latest firing: a run on the schedule it is deployed with.
+        let at = nextFire(parseCron(t.cron), Date.now() - 8 * DAY, zone);
+        for (let n = at; n <= Date.now(); n = nextFire(parseCron(t.cron), n, zone)) at = n;
+        return { agentId, trigger: "schedule", cron: t.cron, zone: "workspace", scheduledAt: iso(at) };
+      }
+      if (t?.kind === "event")
+        return {
+          ...transitioned,
+          "detail-type": t.eventType,
+          detail:
+            t.eventType === "decision.transitioned"
+              ? { ...transitioned.detail, decisionId, agentId: "outreach-writer", actionType: "email.send" }
+              : {
+                  accountId: "acme",
+                  personId: "acme-jane",
+                  ...(t.eventType === AGENT_EVENTS.contactQualified
+                    ? { persona: "vp", role: "decision_maker" }
+                    : {}),
+                },
+        };
+      return { agentId, trigger: "manual", input: {}, by: "flow" };
+    };
+    const outcomes: Record<string, string> = {};
+    for (const f of fns.values()) {
+      if (!f.cid.startsWith("Agent") || f.cid === "AgentOutreachWriter" || f.cid === "AgentCrmImport")
+        continue;
+      const agentId = f.env.AGENT_ID ?? "";
+      outcomes[f.cid] = (await run(f.cid, findAgent(agentId) ? triggerOf(agentId) : transitioned)).text;
+    }
+    // Every one ran, as its role: none refused by IAM, none unable to reach the API.
+    expect(Object.keys(outcomes).length).toBeGreaterThanOrEqual(9);
+    expect(account.refusals).toEqual([]);
+    for (const [cid, text] of Object.entries(outcomes))
+      expect(text, cid).not.toMatch(/AccessDenied|not authorized|Invalid URL|POST \/v1\/proposals/);
+    // Those with work to do over Acme and Jane proposed through the API, signed with their role, and
+    // the gate decided each (persona classification, the CRM sync of the email sent).
+    expect(new Set(proposedThroughApi.map((p) => p.agentId))).toEqual(
+      new Set(["persona-classifier", "crm-sync"]),
+    );
+    for (const p of proposedThroughApi) expect(p.status, p.agentId).toBeLessThan(300);
     await stream();
     expect(account.refusals).toEqual([]);
   });

@@ -159,6 +159,16 @@ export function needs(call: StandInCall): Need[] {
     ];
   }
   if (url.pathname.startsWith("/crm/") || url.pathname.startsWith("/rest/")) return []; // HubSpot's, LinkedIn's: their tokens, not IAM
+  // The harness's own API behind its IAM authorizer (agents propose there), as deployed-account.ts
+  // names it: `/execute-api/<api id><route path>`, the stage the default one.
+  const api = /^\/execute-api\/([^/]+)(\/.*)$/.exec(url.pathname);
+  if (api?.[1] && api[2])
+    return [
+      {
+        action: "execute-api:Invoke",
+        resource: arn("execute-api", `${api[1]}/$default/${call.method}${api[2]}`),
+      },
+    ];
   const [bucket = "", ...key] = url.pathname.slice(1).split("/").map(decodeURIComponent);
   if (call.method === "GET" && url.searchParams.get("list-type") === "2") {
     const prefix = url.searchParams.get("prefix");
