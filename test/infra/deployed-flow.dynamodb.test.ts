@@ -634,9 +634,9 @@ describe("a decision's life, each step by its deployed function as its role", ()
       expect(text, cid).not.toMatch(/AccessDenied|not authorized|Invalid URL|POST \/v1\/proposals/);
     // Those with work to do over Acme and Jane proposed through the API, signed with their role, and
     // the gate decided each (persona classification, the CRM sync of the email sent).
-    expect(new Set(proposedThroughApi.map((p) => p.agentId))).toEqual(
-      new Set(["persona-classifier", "crm-sync"]),
-    );
+    // (The scheduled ones run at their latest firing, whose day moves with the clock: at least these.)
+    const proposers = new Set(proposedThroughApi.map((p) => p.agentId));
+    for (const agentId of ["persona-classifier", "crm-sync"]) expect(proposers).toContain(agentId);
     for (const p of proposedThroughApi) expect(p.status, p.agentId).toBeLessThan(300);
     await stream();
     expect(account.refusals).toEqual([]);
