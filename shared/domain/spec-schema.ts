@@ -11,7 +11,7 @@ import {
 } from "./spec-modes.ts";
 import { duplicateToolIssues, ToolMapping, toolForKindIssues } from "./spec-tools.ts";
 import { isValidTimeZone } from "./time.ts";
-import { ActionType, Channel, CommitteeRole, Lifecycle, OutcomeType, Weekday } from "./vocabulary.ts";
+import { ActionType, Channel, CommitteeRole, Id, Lifecycle, OutcomeType, Weekday } from "./vocabulary.ts";
 import * as z from "./zod-mini.ts";
 
 const TimeZone = z
@@ -289,6 +289,17 @@ const Crm = z.strictObject({
     z
       .record(z.string().check(z.minLength(1), z.maxLength(100)), Lifecycle)
       .check(z.refine((r) => Object.keys(r).length <= 200, "at most 200 stages")),
+    {},
+  ),
+  /**
+   * The CRM's owner ids (HubSpot's `hubspot_owner_id`) → the owner an imported account gets: the id
+   * lead lists, audiences and `accountsPerOwnerPerDay` name an SDR by. An owner not listed is
+   * `hubspot-owner-<id>` (crm-records.ts accountInputOf).
+   */
+  owners: z._default(
+    z
+      .record(z.string().check(z.minLength(1), z.maxLength(64)), Id)
+      .check(z.refine((r) => Object.keys(r).length <= 1000, "at most 1,000 owners")),
     {},
   ),
 });

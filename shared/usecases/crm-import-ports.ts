@@ -98,6 +98,8 @@ export interface CrmImportOptions {
   workspaceTimezone: string;
   /** The spec's `crm.lifecycleStages`: the portal's own lifecycle stages (crm-records.ts lifecycleOf). */
   lifecycleStages?: Readonly<Record<string, AccountInput["lifecycle"]>>;
+  /** The spec's `crm.owners`: the CRM's owner ids → the owners accounts get (crm-records.ts ownerOf). */
+  owners?: Readonly<Record<string, string>>;
   /** How far behind a query the search index may be: the checkpoint stays this far back. Default 5 minutes. */
   overlapMs?: number;
   /** Stop after this many records per object type (the rest is the next run's): one run must fit the agent function's 5 minutes. Default 2,000. */

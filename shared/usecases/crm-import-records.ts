@@ -105,7 +105,7 @@ export async function importCompany(
     if (existing && !linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
     return may.why;
   }
-  const input = accountInputOf(rec, existing, o.workspaceTimezone, o.lifecycleStages);
+  const input = accountInputOf(rec, existing, o.workspaceTimezone, o.lifecycleStages, o.owners);
   if (!input.ok) {
     if (existing && !linked) await deps.store.putLink("companies", rec.id, { kbId: accountId });
     return { skipped: input.reason };

@@ -173,7 +173,17 @@ const COMPANY_FIELDS = {
   employees: "numberofemployees",
   country: "country",
   timezone: "timezone",
+  ownerId: "hubspot_owner_id",
 };
+
+/**
+ * The owner an account gets from its CRM owner: the spec's `crm.owners` names it, else
+ * `hubspot-owner-<id>`. Before, the CRM's owner was kept only under `crm.ownerId`: imported accounts
+ * had no owner, so `accountsPerOwnerPerDay` never applied to them and the lead list builder filed
+ * them all under "unassigned".
+ */
+export const ownerOf = (crmOwnerId: string, owners: Readonly<Record<string, string>> = {}): string =>
+  Object.hasOwn(owners, crmOwnerId) ? (owners[crmOwnerId] as string) : `hubspot-owner-${crmOwnerId}`;
 
 /**
  * A company as an account. What the CRM leaves empty keeps the account's current value, then a
@@ -186,12 +196,15 @@ export function accountInputOf(
   workspaceTimezone: string,
   /** The spec's `crm.lifecycleStages`: a portal's own stages (lifecycleOf). */
   stages?: Readonly<Record<string, Lifecycle>>,
+  /** The spec's `crm.owners` (ownerOf). */
+  owners?: Readonly<Record<string, string>>,
 ): Mapped<AccountInput> & { unmappedStage?: string } {
   const p = r.properties;
   const employees = text(p.numberofemployees);
   const country = text(p.country);
   const timezone = text(p.timezone);
   const stage = text(p.lifecyclestage);
+  const crmOwner = text(p.hubspot_owner_id);
   // A lifecycle an earlier import read from this same stage is not kept: before unmapped stages were
   // taken for customers, such a stage was read as a prospect.
   // With no stage, what the company alone made it last time, not what its deals raised it to since (a
@@ -210,7 +223,13 @@ export function accountInputOf(
     timezone: timezone && isValidTimeZone(timezone) ? timezone : (existing?.timezone ?? workspaceTimezone),
     ...(existing?.techStack ? { techStack: existing.techStack } : {}),
     ...(existing?.fundingStage ? { fundingStage: existing.fundingStage } : {}),
-    ...(existing?.ownerId ? { ownerId: existing.ownerId } : {}),
+    // The CRM's owner where it names one (the CRM is where accounts are assigned), else the one the
+    // account has.
+    ...(crmOwner
+      ? { ownerId: ownerOf(crmOwner, owners) }
+      : existing?.ownerId
+        ? { ownerId: existing.ownerId }
+        : {}),
     lifecycle,
   };
   const parsed = AccountInput.safeParse(candidate);

@@ -175,6 +175,8 @@ describe("CRM import (HubSpot → knowledge base)", () => {
       country: "DE",
       timezone: "Europe/Berlin",
       lifecycle: "open_opportunity",
+      // Its HubSpot owner, as the harness names owners: no spec maps 77, so by HubSpot's id.
+      ownerId: "hubspot-owner-77",
       crm: { lifecycleStage: "opportunity", ownerId: "77" },
       source: {
         system: "hubspot",
@@ -1235,6 +1237,30 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     expect(entries.map((e) => e.reason)).toEqual([
       "merged in HubSpot into contact 8669: the same person as hubspot-contact-8661",
     ]);
+    await w.hs.close();
+  });
+
+  it("an account's owner is its HubSpot owner, named as the spec's crm.owners maps it, so owner caps and SDR lists apply", async () => {
+    const w = await world();
+    const company = (id: string, owner: string | undefined, at: number) =>
+      w.hs.put(
+        "companies",
+        id,
+        { name: `Owned ${id}`, domain: `owned-${id}.com`, ...(owner ? { hubspot_owner_id: owner } : {}) },
+        at,
+      );
+    company("9701", "501", T0 - 6 * HOUR);
+    company("9702", "502", T0 - 6 * HOUR);
+    company("9703", undefined, T0 - 6 * HOUR);
+    await importFromCrm(w.deps, { ...TZ, owners: { "501": "sdr-1" } });
+    expect((await w.kb.getAccount("hubspot-company-9701"))?.ownerId).toBe("sdr-1");
+    expect((await w.kb.getAccount("hubspot-company-9702"))?.ownerId).toBe("hubspot-owner-502");
+    expect((await w.kb.getAccount("hubspot-company-9703"))?.ownerId).toBeUndefined();
+    // Reassigned in HubSpot: the account follows.
+    h.clock.advance(HOUR);
+    company("9701", "502", h.clock.now() - 10 * 60_000);
+    await importFromCrm(w.deps, { ...TZ, owners: { "501": "sdr-1" } });
+    expect((await w.kb.getAccount("hubspot-company-9701"))?.ownerId).toBe("hubspot-owner-502");
     await w.hs.close();
   });
 

@@ -26,7 +26,7 @@ export const crmImport = defineAgent({
       workspaceTimezone: spec.workspace.timezone,
       // In AWS the function's remaining time: a backfill is read run by run, not killed at the timeout.
       timeLeft: ctx.timeLeft,
-      ...(spec.crm ? { lifecycleStages: spec.crm.lifecycleStages } : {}),
+      ...(spec.crm ? { lifecycleStages: spec.crm.lifecycleStages, owners: spec.crm.owners } : {}),
     });
     if (report.optOuts) ctx.log("crm opt-outs", { ...report.optOuts });
     for (const objectType of ["companies", "contacts", "deals"] as const) {
