@@ -17,15 +17,30 @@ import { type AgentContext, type AgentProposal, OutOfTime, type ProposeOutcome }
 import type { AgentDefinition, AgentInvocation } from "./definition.ts";
 import { type EnrichmentSource, type ModelClient, PermanentRunError, type WebFetcher } from "./ports.ts";
 
-export interface RetryQueue {
-  add(r: { agentId: string; at: number; proposal: Proposal }): Promise<void>;
-  due(
-    agentId: string,
-    now: number,
-    limit?: number,
-  ): Promise<{ agentId: string; at: number; proposal: Proposal }[]>;
-  remove(r: { agentId: string; at: number; proposal: Proposal }): Promise<void>;
+/**
+ * A deferred proposal waiting to be proposed again: the proposal as first made, and which attempt
+ * the next one is (absent: the first).
+ */
+export interface QueuedRetry {
+  agentId: string;
+  at: number;
+  proposal: Proposal;
+  attempt?: number;
 }
+
+export interface RetryQueue {
+  add(r: QueuedRetry): Promise<void>;
+  due(agentId: string, now: number, limit?: number): Promise<QueuedRetry[]>;
+  remove(r: QueuedRetry): Promise<void>;
+}
+
+/**
+ * How often a deferred proposal is proposed again: a retry deferred again (Friday's LinkedIn message
+ * deferred to Monday by a weekend rule, then on Monday by the day's email to the account) is queued
+ * again, up to this many attempts. Before, only once: the second deferral's decision said when it
+ * could go, and nothing ever proposed it.
+ */
+export const MAX_RETRY_ATTEMPTS = 3;
 
 export interface ProposalGate {
   propose(input: unknown, principal: Principal): Promise<GateResult>;
@@ -83,10 +98,10 @@ export function proposalIdFor(agentId: string, key: string): string {
  * 110, so two proposals differing only in their last characters (the day, the person) shared a retry
  * id, and the second retry was answered with the first one's decision.
  */
-export const retryIdFor = (proposalId: string) =>
+export const retryIdFor = (proposalId: string, attempt = 1) =>
   proposalId.length <= 121
-    ? `${proposalId}:retry1`
-    : `${proposalId.slice(0, 90)}:${createHash("sha256").update(proposalId).digest("base64url").slice(0, 22)}:retry1`;
+    ? `${proposalId}:retry${attempt}`
+    : `${proposalId.slice(0, 90)}:${createHash("sha256").update(proposalId).digest("base64url").slice(0, 22)}:retry${attempt}`;
 
 /** The model of an agent not declared to call one: every call refuses, naming where to declare it. */
 const noModel = (agentId: string): ModelClient => {
@@ -162,13 +177,14 @@ export class AgentRunner {
         summary.outOfTime = true;
         break;
       }
+      const attempt = r.attempt ?? 1;
       const retry: Proposal = {
         ...r.proposal,
-        proposalId: retryIdFor(r.proposal.proposalId),
+        proposalId: retryIdFor(r.proposal.proposalId, attempt),
         retryOf: r.proposal.proposalId,
       };
       try {
-        await this.submit(agentId, retry, summary);
+        await this.submit(agentId, retry, summary, { original: r.proposal, attempt });
       } catch (err) {
         // The gate could not be reached (the harness's store, or the API for an agent out of
         // process): the retry stays due and is tried again next time. Its proposal id is fixed, so a
@@ -220,7 +236,13 @@ export class AgentRunner {
     };
   }
 
-  private async submit(agentId: string, proposal: Proposal, summary: RunSummary): Promise<ProposeOutcome> {
+  private async submit(
+    agentId: string,
+    proposal: Proposal,
+    summary: RunSummary,
+    /** A retry: the proposal it proposes again, and which attempt it is. */
+    retried?: { original: Proposal; attempt: number },
+  ): Promise<ProposeOutcome> {
     const { decision, replay } = await this.deps.gate.propose(proposal, agentPrincipal(agentId));
     summary.proposals.push({
       proposalId: proposal.proposalId,
@@ -233,9 +255,15 @@ export class AgentRunner {
     // Queued on a replay too: the run that made the decision may have died (or lost the gate's
     // answer) before it queued the retry, and its trigger's redelivery proposes it again. The queue's
     // item is the proposal's and its time, so queueing it twice is one item.
-    if (decision.verdict === "defer" && decision.retryAfter && !proposal.retryOf) {
+    const attempt = retried?.attempt ?? 0;
+    if (decision.verdict === "defer" && decision.retryAfter && attempt < MAX_RETRY_ATTEMPTS) {
       const at = Date.parse(decision.retryAfter);
-      await this.deps.retries.add({ agentId, at, proposal });
+      await this.deps.retries.add({
+        agentId,
+        at,
+        proposal: retried?.original ?? proposal,
+        ...(attempt > 0 ? { attempt: attempt + 1 } : {}),
+      });
       outcome.retryAt = at;
     }
     if (replay) return outcome;

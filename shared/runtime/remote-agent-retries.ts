@@ -1,7 +1,8 @@
 /**
  * The retry queue of a built-in agent run out of process (remote-agent-run.ts), in a local file: a
  * deferred proposal is kept with its retryAfter, and the first run at or after that time re-proposes it
- * once (new proposalId, `retryOf` the first), as the in-process runtime does from its durable queue.
+ * (new proposalId, `retryOf` the first; deferred again, queued again up to runner.ts
+ * MAX_RETRY_ATTEMPTS), as the in-process runtime does from its durable queue.
  * One file per agent process (`harness agents run --retries FILE`); written whole each time, 0600.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -11,13 +12,14 @@ import type { RetryQueue } from "../agents/runner.ts";
 import { ValidationError } from "../domain/errors.ts";
 import type { Proposal } from "../domain/proposal.ts";
 
-type Entry = { agentId: string; at: number; proposal: Proposal };
+type Entry = { agentId: string; at: number; proposal: Proposal; attempt?: number };
 
 const Entries = z.array(
   z.object({
     agentId: z.string().min(1),
     at: z.number(),
     proposal: z.object({ proposalId: z.string().min(1) }).loose(),
+    attempt: z.optional(z.number().int().min(1)),
   }),
 );
 

@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { defineAgent } from "../../shared/agents/definition.ts";
-import { AgentRunner, type RetryQueue } from "../../shared/agents/runner.ts";
+import {
+  AgentRunner,
+  MAX_RETRY_ATTEMPTS,
+  type QueuedRetry,
+  type RetryQueue,
+} from "../../shared/agents/runner.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { DependencyError, ValidationError } from "../../shared/domain/errors.ts";
 import type { Proposal } from "../../shared/domain/proposal.ts";
@@ -77,6 +82,47 @@ describe("a due retry", () => {
     const { runner, queue } = runnerWith([new ValidationError([{ path: "payload", message: "bad" }])]);
     await runner.runDueRetries("outreach-writer");
     expect(queue).toHaveLength(0);
+  });
+});
+
+describe("a retry deferred again", () => {
+  it("is queued again, as the next attempt under its own id, up to MAX_RETRY_ATTEMPTS", async () => {
+    let queue: QueuedRetry[] = [{ agentId: "outreach-writer", at: 0, proposal }];
+    const retries: RetryQueue = {
+      add: async (r) => void queue.push(r),
+      due: async () => queue.filter((r) => r.at <= 1_000),
+      remove: async (r) => {
+        queue = queue.filter((x) => x !== r);
+      },
+    };
+    const seen: Proposal[] = [];
+    const runner = new AgentRunner([], {
+      clock: { now: () => 1_000 },
+      gate: {
+        // Deferred every time (the weekend, then the day's touch, then ...), due at once here.
+        propose: async (input) => {
+          seen.push(input as Proposal);
+          return {
+            decision: {
+              verdict: "defer",
+              status: "deferred",
+              retryAfter: "1970-01-01T00:00:00.500Z",
+            } as Decision,
+            replay: false,
+          };
+        },
+      },
+      kb: {} as never,
+      model: {} as never,
+      retries,
+    });
+    for (let run = 0; run < MAX_RETRY_ATTEMPTS + 2; run++) await runner.runDueRetries("outreach-writer");
+    // Before: once; the second deferral's decision named a retryAfter and nothing proposed it again.
+    expect(seen.map((p) => p.proposalId)).toEqual(
+      Array.from({ length: MAX_RETRY_ATTEMPTS }, (_, i) => `p-1:retry${i + 1}`),
+    );
+    expect(seen.every((p) => p.retryOf === "p-1")).toBe(true);
+    expect(queue).toEqual([]);
   });
 });
 

@@ -8,6 +8,8 @@ export interface PendingRetry {
   at: number;
   /** The deferred proposal as first made; the runtime re-proposes it with a new id linked to it. */
   proposal: Proposal;
+  /** Which attempt the next proposal is (runner.ts MAX_RETRY_ATTEMPTS); absent: the first. */
+  attempt?: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export class DynamoRetryStore {
       agentId: i.agentId as string,
       at: i.at as number,
       proposal: i.proposal as Proposal,
+      ...(typeof i.attempt === "number" ? { attempt: i.attempt } : {}),
     }));
   }
 
