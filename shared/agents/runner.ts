@@ -26,6 +26,8 @@ export interface QueuedRetry {
   at: number;
   proposal: Proposal;
   attempt?: number;
+  /** How many times in a row the gate could not be reached for it (the next try waits longer). */
+  failures?: number;
 }
 
 export interface RetryQueue {
@@ -41,6 +43,10 @@ export interface RetryQueue {
  * could go, and nothing ever proposed it.
  */
 export const MAX_RETRY_ATTEMPTS = 3;
+
+/** A retry the gate could not be reached for waits this long, doubling with each failure, up to an hour. */
+const UNREACHED_BACKOFF_MS = 60_000;
+const UNREACHED_BACKOFF_MAX_MS = 3_600_000;
 
 export interface ProposalGate {
   propose(input: unknown, principal: Principal): Promise<GateResult>;
@@ -187,15 +193,27 @@ export class AgentRunner {
         await this.submit(agentId, retry, summary, { original: r.proposal, attempt });
       } catch (err) {
         // The gate could not be reached (the harness's store, or the API for an agent out of
-        // process): the retry stays due and is tried again next time. Its proposal id is fixed, so a
-        // first attempt that did land is answered as a replay, never decided twice.
+        // process): the retry is kept and tried again later, never dropped. Its proposal id is fixed,
+        // so a first attempt that did land is answered as a replay, never decided twice.
         const kept = err instanceof DependencyError;
         this.deps.log?.(kept ? "retry failed, kept for the next run" : "retry failed", {
           agentId,
           proposalId: retry.proposalId,
           error: (err as Error).message,
         });
-        if (kept) continue;
+        if (kept) {
+          // Behind the retries due meanwhile, waiting longer each time: the queue is read oldest first,
+          // a page at a time, and a hundred that kept failing (a proposal the API answers 5xx for)
+          // held every retry behind them for good.
+          const failures = (r.failures ?? 0) + 1;
+          const wait = Math.min(UNREACHED_BACKOFF_MAX_MS, UNREACHED_BACKOFF_MS * 2 ** (failures - 1));
+          await this.deps.retries
+            .add({ ...r, at: this.deps.clock.now() + wait, failures })
+            .then(() => this.deps.retries.remove(r))
+            // Left where it was: tried again at the next run (the same id, so a duplicate is a replay).
+            .catch(() => {});
+          continue;
+        }
       }
       await this.deps.retries.remove(r);
     }

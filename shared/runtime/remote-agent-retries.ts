@@ -12,7 +12,7 @@ import type { RetryQueue } from "../agents/runner.ts";
 import { ValidationError } from "../domain/errors.ts";
 import type { Proposal } from "../domain/proposal.ts";
 
-type Entry = { agentId: string; at: number; proposal: Proposal; attempt?: number };
+type Entry = { agentId: string; at: number; proposal: Proposal; attempt?: number; failures?: number };
 
 const Entries = z.array(
   z.object({
@@ -20,6 +20,7 @@ const Entries = z.array(
     at: z.number(),
     proposal: z.object({ proposalId: z.string().min(1) }).loose(),
     attempt: z.optional(z.number().int().min(1)),
+    failures: z.optional(z.number().int().min(1)),
   }),
 );
 

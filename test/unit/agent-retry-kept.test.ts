@@ -28,7 +28,7 @@ const proposal = {
 function runnerWith(failures: Error[]) {
   const queue = [{ agentId: "outreach-writer", at: 0, proposal }];
   const retries: RetryQueue = {
-    add: async () => {},
+    add: async (r) => void queue.push(r as (typeof queue)[number]),
     due: async () => [...queue],
     remove: async (r) => {
       queue.splice(queue.indexOf(r as (typeof queue)[number]), 1);
@@ -82,6 +82,48 @@ describe("a due retry", () => {
     const { runner, queue } = runnerWith([new ValidationError([{ path: "payload", message: "bad" }])]);
     await runner.runDueRetries("outreach-writer");
     expect(queue).toHaveLength(0);
+  });
+});
+
+describe("a retry the gate cannot be reached for, again and again", () => {
+  it("waits behind the retries due since, longer each time, and is never dropped", async () => {
+    const stuck = { agentId: "outreach-writer", at: 0, proposal };
+    const other = { agentId: "outreach-writer", at: 10, proposal: { ...proposal, proposalId: "p-2" } };
+    let queue: QueuedRetry[] = [stuck, other];
+    let now = 1_000;
+    const retries: RetryQueue = {
+      add: async (r) => void queue.push(r),
+      // Oldest first, one at a time: a page the stuck one would fill.
+      due: async (_a, at) => [...queue.filter((r) => r.at <= at).sort((a, b) => a.at - b.at)].slice(0, 1),
+      remove: async (r) => {
+        queue = queue.filter((x) => x !== r);
+      },
+    };
+    const runner = new AgentRunner([], {
+      clock: { now: () => now },
+      gate: {
+        propose: async (input) => {
+          if ((input as Proposal).retryOf === "p-1")
+            throw new DependencyError("POST /v1/proposals answered 503");
+          return { decision: { verdict: "allow", status: "dispatched" } as Decision, replay: false };
+        },
+      },
+      kb: {} as never,
+      model: {} as never,
+      retries,
+    });
+    await runner.runDueRetries("outreach-writer");
+    expect(queue.map((r) => [r.proposal.proposalId, r.at, r.failures])).toEqual([
+      ["p-2", 10, undefined],
+      ["p-1", 61_000, 1],
+    ]);
+    // The next run reaches the other one; before, the stuck one was first in every page.
+    expect((await runner.runDueRetries("outreach-writer")).proposals).toMatchObject([
+      { proposalId: "p-2:retry1" },
+    ]);
+    now = 61_000;
+    await runner.runDueRetries("outreach-writer");
+    expect(queue.map((r) => [r.proposal.proposalId, r.at, r.failures])).toEqual([["p-1", 181_000, 2]]);
   });
 });
 

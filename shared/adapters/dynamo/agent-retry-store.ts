@@ -10,6 +10,8 @@ export interface PendingRetry {
   proposal: Proposal;
   /** Which attempt the next proposal is (runner.ts MAX_RETRY_ATTEMPTS); absent: the first. */
   attempt?: number;
+  /** Failures in a row to reach the gate for it (runner.ts runDueRetries). */
+  failures?: number;
 }
 
 /**
@@ -46,6 +48,7 @@ export class DynamoRetryStore {
       at: i.at as number,
       proposal: i.proposal as Proposal,
       ...(typeof i.attempt === "number" ? { attempt: i.attempt } : {}),
+      ...(typeof i.failures === "number" ? { failures: i.failures } : {}),
     }));
   }
 
