@@ -187,10 +187,14 @@ export class AgentRunner {
       const retry: Proposal = {
         ...r.proposal,
         proposalId: retryIdFor(r.proposal.proposalId, attempt),
-        retryOf: r.proposal.proposalId,
+        // The attempt before it: a spec's replay follows the chain (replay.ts), so a later attempt
+        // is replayed only when the one before it would still have been deferred.
+        retryOf: attempt > 1 ? retryIdFor(r.proposal.proposalId, attempt - 1) : r.proposal.proposalId,
       };
       try {
-        await this.submit(agentId, retry, summary, { original: r.proposal, attempt });
+        const out = await this.submit(agentId, retry, summary, { original: r.proposal, attempt });
+        // Deferred again to the very instant it was queued for: the queue's item is the new one.
+        if (out.retryAt === r.at) continue;
       } catch (err) {
         // The gate could not be reached (the harness's store, or the API for an agent out of
         // process): the retry is kept and tried again later, never dropped. Its proposal id is fixed,

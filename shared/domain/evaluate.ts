@@ -163,7 +163,8 @@ export function evaluate(ctx: GateContext): Evaluation {
   // Saturday). If a review is forced after all, its approval reads them again (revalidate.ts).
   const autonomy = effectiveLevel(ctx.trust, action);
   const windowMs = action.overrideWindowMinutes * MINUTE;
-  const rulesAt = autonomy.level === 2 ? now + windowMs : now;
+  // Not when low confidence already asks for a person: then it goes out when approved, as at level 1.
+  const rulesAt = autonomy.level === 2 && !forcesReview(checks) ? now + windowMs : now;
   const rules = checkRules(spec, subject, rulesAt, rulesAt === now ? "" : WINDOW_CLOSES);
   append(checks, rules.checks);
 

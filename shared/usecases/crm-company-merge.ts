@@ -69,7 +69,9 @@ export async function absorbMergedCompanies(
     // The deals it brings count for the account they joined: an open one makes it an open
     // opportunity now. Before, it was read before they moved, and the live company with a merged
     // company's open deal stayed a prospect, open to cold outreach, until HubSpot next changed it.
-    if (deals.length) await applyDealLifecycle(deps, o, into, cited, at);
+    // Cited as the deal that moved it (as a deal's import does): an account a person wrote stays
+    // theirs, only raised, not made the company record's, which may lower it.
+    if (deals.length) await applyDealLifecycle(deps, o, into, deals[0]?.source ?? cited, at);
     await store.markPending("contacts", rec.id, at);
     await store.putLink("companies", id, { kbId: link.kbId, mergedInto: rec.id });
     r.merged = (r.merged ?? 0) + 1;

@@ -208,11 +208,16 @@ export function accountInputOf(
   // A lifecycle an earlier import read from this same stage is not kept: before unmapped stages were
   // taken for customers, such a stage was read as a prospect.
   // With no stage, what the company alone made it last time, not what its deals raised it to since (a
-  // lost deal would otherwise never lower it).
+  // lost deal would otherwise never lower it): for an account this import wrote before that was kept,
+  // nothing (a prospect, as a stageless company was read then); for one a person or an agent wrote,
+  // what they said.
   const kept =
-    stage !== undefined && existing?.crm?.lifecycleStage === stage
-      ? undefined
-      : (existing?.crm?.stageLifecycle ?? existing?.lifecycle);
+    stage !== undefined
+      ? existing?.crm?.lifecycleStage === stage
+        ? undefined
+        : existing?.lifecycle
+      : (existing?.crm?.stageLifecycle ??
+        (existing?.source?.objectType === "companies" ? undefined : existing?.lifecycle));
   const { lifecycle, unmapped } = lifecycleOf(stage, kept, stages);
   const candidate = {
     name: text(p.name),

@@ -1301,6 +1301,46 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("an account imported before the company's own lifecycle was kept goes back to a prospect when its deal is lost", async () => {
+    const w = await world();
+    w.hs.put("companies", "9601", { name: "Pendant", domain: "pendant-96.com" }, T0 - 6 * HOUR);
+    w.hs.put(
+      "deals",
+      "9621",
+      { dealname: "Pendant", dealstage: "qualifiedtobuy", pipeline: "default" },
+      T0 - 5 * HOUR,
+      "9601",
+    );
+    await importFromCrm(w.deps, TZ);
+    const raised = await w.kb.getAccount("hubspot-company-9601");
+    expect(raised?.lifecycle).toBe("open_opportunity");
+    // As an earlier version left it: no crm.stageLifecycle.
+    const {
+      source,
+      updatedAt: _u,
+      crm: _c,
+      accountId: _a,
+      signals: _g,
+      ...input
+    } = raised as NonNullable<typeof raised>;
+    await w.store.putAccount(
+      "hubspot-company-9601",
+      input,
+      new Date(h.clock.now()).toISOString(),
+      source!,
+      undefined,
+    );
+    // HubSpot edits the company, then the deal is lost.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "9601", { industry: "SOFTWARE" }, h.clock.now() - 10 * 60_000);
+    await importFromCrm(w.deps, TZ);
+    h.clock.advance(HOUR);
+    w.hs.put("deals", "9621", { dealstage: "closedlost" }, h.clock.now() - 10 * 60_000);
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getAccount("hubspot-company-9601"))?.lifecycle).toBe("prospect");
+    await w.hs.close();
+  });
+
   it("a company's open deal makes its account an open opportunity, kept from cold outreach; lost, it is a prospect again; won, a customer", async () => {
     const w = await world();
     // A portal whose deals do not move their companies' stages: the company stays a lead.

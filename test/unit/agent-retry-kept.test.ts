@@ -129,13 +129,19 @@ describe("a retry the gate cannot be reached for, again and again", () => {
 
 describe("a retry deferred again", () => {
   it("is queued again, as the next attempt under its own id, up to MAX_RETRY_ATTEMPTS", async () => {
-    let queue: QueuedRetry[] = [{ agentId: "outreach-writer", at: 0, proposal }];
+    // Keyed as the durable queue is: by agent, time and the proposal's id.
+    const items = new Map<string, QueuedRetry>();
+    const key = (r: QueuedRetry) => `${r.agentId}|${r.at}|${r.proposal.proposalId}`;
+    items.set(key({ agentId: "outreach-writer", at: 0, proposal }), {
+      agentId: "outreach-writer",
+      at: 0,
+      proposal,
+    });
+    let retryAfter = 100;
     const retries: RetryQueue = {
-      add: async (r) => void queue.push(r),
-      due: async () => queue.filter((r) => r.at <= 1_000),
-      remove: async (r) => {
-        queue = queue.filter((x) => x !== r);
-      },
+      add: async (r) => void items.set(key(r), r),
+      due: async () => [...items.values()],
+      remove: async (r) => void items.delete(key(r)),
     };
     const seen: Proposal[] = [];
     const runner = new AgentRunner([], {
@@ -144,11 +150,12 @@ describe("a retry deferred again", () => {
         // Deferred every time (the weekend, then the day's touch, then ...), due at once here.
         propose: async (input) => {
           seen.push(input as Proposal);
+          retryAfter += 100;
           return {
             decision: {
               verdict: "defer",
               status: "deferred",
-              retryAfter: "1970-01-01T00:00:00.500Z",
+              retryAfter: new Date(retryAfter).toISOString(),
             } as Decision,
             replay: false,
           };
@@ -163,8 +170,44 @@ describe("a retry deferred again", () => {
     expect(seen.map((p) => p.proposalId)).toEqual(
       Array.from({ length: MAX_RETRY_ATTEMPTS }, (_, i) => `p-1:retry${i + 1}`),
     );
-    expect(seen.every((p) => p.retryOf === "p-1")).toBe(true);
-    expect(queue).toEqual([]);
+    // Each names the attempt before it: a spec's replay follows the chain.
+    expect(seen.map((p) => p.retryOf)).toEqual(["p-1", "p-1:retry1", "p-1:retry2"]);
+    expect([...items.values()]).toEqual([]);
+  });
+
+  it("deferred again to the very instant it was queued for, it stays queued (the queue's item is the new one)", async () => {
+    // A queue keyed as the durable one is: by agent, time and the proposal's id.
+    const items = new Map<string, QueuedRetry>();
+    const key = (r: QueuedRetry) => `${r.agentId}|${r.at}|${r.proposal.proposalId}`;
+    items.set(key({ agentId: "outreach-writer", at: 500, proposal }), {
+      agentId: "outreach-writer",
+      at: 500,
+      proposal,
+    });
+    const retries: RetryQueue = {
+      add: async (r) => void items.set(key(r), r),
+      due: async () => [...items.values()],
+      remove: async (r) => void items.delete(key(r)),
+    };
+    const runner = new AgentRunner([], {
+      clock: { now: () => 1_000 },
+      gate: {
+        propose: async () => ({
+          decision: {
+            verdict: "defer",
+            status: "deferred",
+            retryAfter: "1970-01-01T00:00:00.500Z",
+          } as Decision,
+          replay: false,
+        }),
+      },
+      kb: {} as never,
+      model: {} as never,
+      retries,
+    });
+    await runner.runDueRetries("outreach-writer");
+    // Before: the add overwrote the item, and the remove that followed deleted it.
+    expect([...items.values()]).toEqual([{ agentId: "outreach-writer", at: 500, proposal, attempt: 2 }]);
   });
 });
 

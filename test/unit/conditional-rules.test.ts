@@ -151,6 +151,9 @@ describe("conditional rules: each effect", () => {
     expect(evaluate(at(friday, 3)).verdict).toBe("allow");
     // Proposed on Sunday at 23:30, it goes out on Monday: not deferred.
     expect(evaluate(at(t("2026-03-22T23:30:00-04:00"))).verdict).toBe("schedule");
+    // Low confidence asks for a person: it goes out when approved, so the rules read Friday.
+    const unsure = evaluate({ ...at(friday), proposal: proposal({ confidence: 0.1 }) });
+    expect(unsure.verdict).toBe("require_approval");
   });
 
   it("defer with quiet hours: the retry satisfies both", () => {

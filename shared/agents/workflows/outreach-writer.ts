@@ -84,7 +84,7 @@ export const outreachWriter = defineAgent({
     // at 09:00 lost those accounts their day, said only in a log line.
     if (later.length > 0)
       throw new DependencyError(
-        `could not write for ${later.length} of ${todo.length} accounts for now (${later.slice(0, 5).join(", ")}${later.length > 5 ? ", ..." : ""}): the API, the store or the model was unavailable; a retry of the run writes for them`,
+        `could not write for ${later.length} of ${todo.length} accounts for now (${later.slice(0, 5).join(", ")}${later.length > 5 ? ", ..." : ""}): the API, the store or the model was unavailable; a retry of the run (in AWS, Lambda's) writes for them`,
       );
   },
 });
