@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import type { CheckResult } from "../../shared/domain/decision-types.ts";
+import { checkReason } from "../../shared/domain/verdict.ts";
 import { allItems, type Call, type ClientOptions, client, output, type WithClient } from "./client.ts";
 import { recipientOf } from "./decisions.ts";
 
@@ -14,9 +16,9 @@ export async function reviewed(call: Call, res: { decisionId: string; status: st
   const stop = [...(d.events ?? [])]
     .reverse()
     .find((e: { type: string }) => e.type === "revalidation_failed");
-  const failed: { check: string; rule?: string; detail: string }[] = stop?.data?.checks ?? [];
+  const failed: CheckResult[] = stop?.data?.checks ?? [];
   if (!stop || failed.length === 0) return `${res.decisionId}: rejected`;
-  const why = failed.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`).join("; ");
+  const why = failed.map(checkReason).join("; ");
   return `${res.decisionId}: rejected, its checks no longer pass (${why}); nothing was sent`;
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { ReplayFlip, ReplayTotals } from "../../shared/domain/replay.ts";
+import { checkReason } from "../../shared/domain/verdict.ts";
 import type { ReplayAnswer } from "../../shared/usecases/replay.ts";
 
 type Call = (method: string, path: string, body?: unknown) => Promise<unknown>;
@@ -37,9 +38,7 @@ export function formatReplay(r: ReplayAnswer): string[] {
       `${pad(f.decidedAt, 25)} ${pad(f.decisionId, 28)} ${pad(f.agentId, 18)} ${pad(f.actionType, 18)} ${pad(f.accountId, 16)} ${f.actual} → ${f.replayed}`,
     );
     for (const c of f.changedBy)
-      lines.push(
-        `${" ".repeat(27)}${c.now === "fail" ? "now fails" : "now passes"}: ${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`,
-      );
+      lines.push(`${" ".repeat(27)}${c.now === "fail" ? "now fails" : "now passes"}: ${checkReason(c)}`);
   }
   if (r.flipsListed < r.flipped + r.notProposed) lines.push(`(first ${r.flipsListed} listed)`);
   return lines;

@@ -165,7 +165,8 @@ export function evaluate(ctx: GateContext): Evaluation {
   const windowMs = action.overrideWindowMinutes * MINUTE;
   // Not when low confidence already asks for a person: then it goes out when approved, as at level 1.
   const rulesAt = autonomy.level === 2 && !forcesReview(checks) ? now + windowMs : now;
-  const rules = checkRules(spec, subject, rulesAt, rulesAt === now ? "" : WINDOW_CLOSES);
+  const rulesWhen = rulesAt === now ? "" : WINDOW_CLOSES;
+  const rules = checkRules(spec, subject, rulesAt, rulesWhen);
   append(checks, rules.checks);
 
   const forcedReview = forcesReview(checks);
@@ -249,12 +250,7 @@ export function evaluate(ctx: GateContext): Evaluation {
         if (!person) return [];
         const p = checkPersona(spec, proposal.action.type, person, rule, prepared.personas);
         const { persona: _, ...rest } = subject;
-        const alt = checkRules(
-          spec,
-          p.match ? { ...rest, persona: p.match } : rest,
-          rulesAt,
-          rulesAt === now ? "" : WINDOW_CLOSES,
-        );
+        const alt = checkRules(spec, p.match ? { ...rest, persona: p.match } : rest, rulesAt, rulesWhen);
         // Whom the payload goes to is no persona rule's to change: the entry stays as it was.
         const kept = ctx.misaddressed ? [misaddressedEntry(ctx.misaddressed)] : [];
         return [p.result, ...p.trace, ...alt.checks, ...kept];

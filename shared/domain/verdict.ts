@@ -38,6 +38,10 @@ const STATUS = {
   allow: "dispatched",
 } as const;
 
+/** A failed check as a reason reads: "check (rule): detail" (the decision's reasons, a stopped review's). */
+export const checkReason = (c: Pick<CheckResult, "check" | "rule" | "detail">): string =>
+  `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`;
+
 export function finish(
   checks: CheckResult[],
   level: 1 | 2 | 3,
@@ -52,8 +56,7 @@ export function finish(
   if (verdict === "block" || verdict === "defer") {
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i] as CheckResult;
-      if (c.result === "fail" && !c.shadow && c.effect === verdict)
-        reasons.push(`${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`);
+      if (c.result === "fail" && !c.shadow && c.effect === verdict) reasons.push(checkReason(c));
     }
   } else reasons.push(checks[checks.length - 1]?.detail ?? "");
   const reserves = verdict === "allow" || verdict === "schedule" || verdict === "require_approval";

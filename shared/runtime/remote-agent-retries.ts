@@ -8,11 +8,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as z from "zod";
 import { writePrivateFile } from "../adapters/local/private-files.ts";
-import type { RetryQueue } from "../agents/runner.ts";
+import type { QueuedRetry, RetryQueue } from "../agents/runner.ts";
 import { ValidationError } from "../domain/errors.ts";
-import type { Proposal } from "../domain/proposal.ts";
 
-type Entry = { agentId: string; at: number; proposal: Proposal; attempt?: number; failures?: number };
+type Entry = QueuedRetry;
 
 const Entries = z.array(
   z.object({

@@ -98,7 +98,7 @@ export interface CrmImportOptions {
   workspaceTimezone: string;
   /** The spec's `crm.lifecycleStages`: the portal's own lifecycle stages (crm-records.ts lifecycleOf). */
   lifecycleStages?: Readonly<Record<string, AccountInput["lifecycle"]>>;
-  /** The spec's `crm.owners`: the CRM's owner ids → the owners accounts get (crm-records.ts ownerOf). */
+  /** The spec's `crm.owners`: the CRM's owner ids → the owners accounts get (crm-records.ts ownerFromCrm). */
   owners?: Readonly<Record<string, string>>;
   /** How far behind a query the search index may be: the checkpoint stays this far back. Default 5 minutes. */
   overlapMs?: number;

@@ -182,7 +182,7 @@ const COMPANY_FIELDS = {
  * had no owner, so `accountsPerOwnerPerDay` never applied to them and the lead list builder filed
  * them all under "unassigned".
  */
-export const ownerOf = (crmOwnerId: string, owners: Readonly<Record<string, string>> = {}): string =>
+export const ownerFromCrm = (crmOwnerId: string, owners: Readonly<Record<string, string>> = {}): string =>
   Object.hasOwn(owners, crmOwnerId) ? (owners[crmOwnerId] as string) : `hubspot-owner-${crmOwnerId}`;
 
 /**
@@ -196,7 +196,7 @@ export function accountInputOf(
   workspaceTimezone: string,
   /** The spec's `crm.lifecycleStages`: a portal's own stages (lifecycleOf). */
   stages?: Readonly<Record<string, Lifecycle>>,
-  /** The spec's `crm.owners` (ownerOf). */
+  /** The spec's `crm.owners` (ownerFromCrm). */
   owners?: Readonly<Record<string, string>>,
 ): Mapped<AccountInput> & { unmappedStage?: string } {
   const p = r.properties;
@@ -204,7 +204,10 @@ export function accountInputOf(
   const country = text(p.country);
   const timezone = text(p.timezone);
   const stage = text(p.lifecyclestage);
+  // The CRM's owner where it names one (the CRM is where accounts are assigned), else the one the
+  // account has.
   const crmOwner = text(p.hubspot_owner_id);
+  const ownerId = crmOwner ? ownerFromCrm(crmOwner, owners) : existing?.ownerId;
   // A lifecycle an earlier import read from this same stage is not kept: before unmapped stages were
   // taken for customers, such a stage was read as a prospect.
   // With no stage, what the company alone made it last time, not what its deals raised it to since (a
@@ -228,13 +231,7 @@ export function accountInputOf(
     timezone: timezone && isValidTimeZone(timezone) ? timezone : (existing?.timezone ?? workspaceTimezone),
     ...(existing?.techStack ? { techStack: existing.techStack } : {}),
     ...(existing?.fundingStage ? { fundingStage: existing.fundingStage } : {}),
-    // The CRM's owner where it names one (the CRM is where accounts are assigned), else the one the
-    // account has.
-    ...(crmOwner
-      ? { ownerId: ownerOf(crmOwner, owners) }
-      : existing?.ownerId
-        ? { ownerId: existing.ownerId }
-        : {}),
+    ...(ownerId ? { ownerId } : {}),
     lifecycle,
   };
   const parsed = AccountInput.safeParse(candidate);

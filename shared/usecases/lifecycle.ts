@@ -4,12 +4,14 @@ import { liveTouches } from "../domain/checks/coordination.ts";
 import { activePauses } from "../domain/checks/kill-switch.ts";
 import { planVolume } from "../domain/checks/volume.ts";
 import type { Decision } from "../domain/decision.ts";
+import type { CheckResult } from "../domain/decision-types.ts";
 import { CapReachedError, ConflictError, ContentionError, ValidationError } from "../domain/errors.ts";
 import { payloadDigest } from "../domain/ids.ts";
 import { addressed } from "../domain/recipients.ts";
 import { coordinationClearsAt, failures, revalidate } from "../domain/revalidate.ts";
 import { iso, localDate, startOfNextLocalDay } from "../domain/time.ts";
 import { payloadShapeIssues } from "../domain/touch-payloads.ts";
+import { checkReason } from "../domain/verdict.ts";
 import type { OutcomeType } from "../domain/vocabulary.ts";
 import { draftFromPattern } from "./drafts.ts";
 import { expire, latestSendIfDispatched } from "./execution.ts";
@@ -80,8 +82,7 @@ const stillPending = (decision: Decision, why: string, at: number) =>
     `decision ${decision.decisionId} cannot go out ${why}: it stays pending; approve it again from ${iso(at)}${decision.expiresAt ? `, before it expires at ${decision.expiresAt}` : ""}`,
   );
 
-const describeFailures = (failed: { check: string; rule?: string; detail: string }[]) =>
-  failed.map((c) => `${c.check}${c.rule ? ` (${c.rule})` : ""}: ${c.detail}`).join("; ");
+const describeFailures = (failed: CheckResult[]) => failed.map(checkReason).join("; ");
 
 /**
  * What a review teaches trust, after the review's transition committed. Its failure (a throttled

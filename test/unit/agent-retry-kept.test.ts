@@ -127,22 +127,26 @@ describe("a retry the gate cannot be reached for, again and again", () => {
   });
 });
 
+/**
+ * A queue keyed as the durable one is (by agent, time and the proposal's id), holding the proposal
+ * due at `at`: an add of the same key overwrites, a remove deletes by key.
+ */
+function keyedQueue(at: number) {
+  const items = new Map<string, QueuedRetry>();
+  const key = (r: QueuedRetry) => `${r.agentId}|${r.at}|${r.proposal.proposalId}`;
+  items.set(key({ agentId: "outreach-writer", at, proposal }), { agentId: "outreach-writer", at, proposal });
+  const retries: RetryQueue = {
+    add: async (r) => void items.set(key(r), r),
+    due: async () => [...items.values()],
+    remove: async (r) => void items.delete(key(r)),
+  };
+  return { items, retries };
+}
+
 describe("a retry deferred again", () => {
   it("is queued again, as the next attempt under its own id, up to MAX_RETRY_ATTEMPTS", async () => {
-    // Keyed as the durable queue is: by agent, time and the proposal's id.
-    const items = new Map<string, QueuedRetry>();
-    const key = (r: QueuedRetry) => `${r.agentId}|${r.at}|${r.proposal.proposalId}`;
-    items.set(key({ agentId: "outreach-writer", at: 0, proposal }), {
-      agentId: "outreach-writer",
-      at: 0,
-      proposal,
-    });
+    const { items, retries } = keyedQueue(0);
     let retryAfter = 100;
-    const retries: RetryQueue = {
-      add: async (r) => void items.set(key(r), r),
-      due: async () => [...items.values()],
-      remove: async (r) => void items.delete(key(r)),
-    };
     const seen: Proposal[] = [];
     const runner = new AgentRunner([], {
       clock: { now: () => 1_000 },
@@ -176,19 +180,7 @@ describe("a retry deferred again", () => {
   });
 
   it("deferred again to the very instant it was queued for, it stays queued (the queue's item is the new one)", async () => {
-    // A queue keyed as the durable one is: by agent, time and the proposal's id.
-    const items = new Map<string, QueuedRetry>();
-    const key = (r: QueuedRetry) => `${r.agentId}|${r.at}|${r.proposal.proposalId}`;
-    items.set(key({ agentId: "outreach-writer", at: 500, proposal }), {
-      agentId: "outreach-writer",
-      at: 500,
-      proposal,
-    });
-    const retries: RetryQueue = {
-      add: async (r) => void items.set(key(r), r),
-      due: async () => [...items.values()],
-      remove: async (r) => void items.delete(key(r)),
-    };
+    const { items, retries } = keyedQueue(500);
     const runner = new AgentRunner([], {
       clock: { now: () => 1_000 },
       gate: {

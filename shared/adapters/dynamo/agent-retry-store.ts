@@ -1,18 +1,11 @@
 import { DeleteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { QueuedRetry } from "../../agents/runner.ts";
 import type { Proposal } from "../../domain/proposal.ts";
 import type { Db } from "./db.ts";
 import { agentKeys } from "./keys.ts";
 
-export interface PendingRetry {
-  agentId: string;
-  at: number;
-  /** The deferred proposal as first made; the runtime re-proposes it with a new id linked to it. */
-  proposal: Proposal;
-  /** Which attempt the next proposal is (runner.ts MAX_RETRY_ATTEMPTS); absent: the first. */
-  attempt?: number;
-  /** Failures in a row to reach the gate for it (runner.ts runDueRetries). */
-  failures?: number;
-}
+/** The deferred proposal as first made, when it is due, and its attempts (runner.ts QueuedRetry). */
+export type PendingRetry = QueuedRetry;
 
 /**
  * The agent runtime's durable retry queue: a deferred proposal waits here until its retryAfter.
