@@ -15,6 +15,7 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { BUILTIN_AGENT_IDS, MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import type { AgentMeta } from "../../shared/agents/definition.ts";
+import { AGENT_RUN_DELIVERIES } from "../../shared/agents/run-status.ts";
 import { agentRoleName } from "../../shared/http/principal-from-event.ts";
 import { schedulerExpression, workspaceTickExpression } from "../cron.ts";
 import { ackInvokeVersions } from "../nag-suppressions.ts";
@@ -150,7 +151,8 @@ export class AgentFunctions extends Construct {
       );
       f.fn.configureAsyncInvoke({
         onFailure: new SqsDestination(props.deadLetterQueue),
-        retryAttempts: 2,
+        // A manual run's status says a failure is final once these are spent (agents/run-status.ts).
+        retryAttempts: AGENT_RUN_DELIVERIES - 1,
         maxEventAge: Duration.hours(1),
       });
       let role: Role | undefined;

@@ -20,6 +20,11 @@ const IdempotencyKey = z
     ),
   );
 
+/** A run's id as POST /v1/agents/{agentId}/run answers it (newId, runIdFor). */
+const RunId = z
+  .string()
+  .check(z.regex(/^run_[A-Za-z0-9_-]{1,60}$/, "a run id as the run was answered with (run_...)"));
+
 /** The header the manual-run routes read (RouteDoc.headers). */
 export const IDEMPOTENCY_HEADER = { "Idempotency-Key": IdempotencyKey };
 
@@ -28,6 +33,8 @@ export const IDEMPOTENCY_HEADER = { "Idempotency-Key": IdempotencyKey };
  * the answer carries what it did; in AWS the agent's function is invoked asynchronously and the
  * answer is its run id (shared/adapters/aws/lambda-agent-runs.ts). 404 only for an unknown agent; 400
  * for a built-in agent that a manual run gives nothing to do (it runs on events or its schedule).
+ * GET /v1/agents/{agentId}/runs/{runId}: what became of it (agents/run-status.ts), read from the
+ * records its invocations keep, here and in AWS alike.
  */
 export const AGENT_RUN_ROUTES: Route[] = [
   {
@@ -45,6 +52,25 @@ export const AGENT_RUN_ROUTES: Route[] = [
           { path: "agentId", message: `${agentId} runs on ${runsOn}: a manual run would do nothing` },
         ]);
       return runNow(agentId, req, deps);
+    },
+  },
+  {
+    method: "GET",
+    path: "/v1/agents/{agentId}/runs/{runId}",
+    group: "admin",
+    roles: ["admin"],
+    run: async (req, deps) => {
+      const asked = parseWith(PathId, req.params.agentId, "agentId");
+      const runId = parseWith(RunId, req.params.runId, "runId");
+      if (!deps.agents) throw new NotFoundError("agents do not run in this deployment");
+      // POST /v1/agents/list-sync/run runs manual-list-sync (list-sync itself never runs by hand).
+      const agentId = asked === "list-sync" ? "manual-list-sync" : asked;
+      const status = await deps.agents.status(agentId, runId);
+      if (!status)
+        throw new NotFoundError(
+          `no run ${runId} of ${agentId} has started (in AWS a run starts within seconds of its 202)`,
+        );
+      return { status: 200, body: status };
     },
   },
 ];
@@ -81,4 +107,38 @@ export const agentRunRouteDocs = (): RouteDocs => ({
     response: AgentRun,
     status: 202,
   },
+  "GET /v1/agents/{agentId}/runs/{runId}": {
+    summary: "What became of a manual run: running, done or failed, and what it proposed",
+    response: AgentRunStatus(),
+  },
 });
+
+/** The answer of GET /v1/agents/{agentId}/runs/{runId} (agents/run-status.ts ManualRunStatus). */
+const AgentRunStatus = () => {
+  const Proposal = z.object({
+    proposalId: z.string(),
+    actionType: z.string(),
+    verdict: z.string(),
+    status: z.string(),
+  });
+  return z.object({
+    runId: z.string(),
+    agentId: z.string(),
+    status: z
+      .enum(["running", "done", "failed", "stopped"])
+      .check(
+        z.describe(
+          "running: an invocation holds it; done; failed: its last invocation failed; stopped: its invocation died without a word (timed out, out of memory)",
+        ),
+      ),
+    final: z.boolean().check(z.describe("No retry follows: the run is over")),
+    startedAt: z.optional(z.string()),
+    finishedAt: z.optional(z.string()),
+    invocations: z.number().check(z.describe("Invocations that took the run further (continuations)")),
+    attempts: z.number().check(z.describe("Deliveries of its last invocation (Lambda's retries)")),
+    proposals: z.number().check(z.describe("New proposals, over every invocation")),
+    retried: z.number().check(z.describe("Deferred proposals proposed again after it")),
+    listed: z.array(Proposal).check(z.describe("Its first 25 new proposals")),
+    error: z.optional(z.string()),
+  });
+};

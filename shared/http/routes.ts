@@ -1,3 +1,4 @@
+import type { ManualRunStatus } from "../agents/run-status.ts";
 import type { MemoryStore } from "../kb/ports.ts";
 import type { Deps } from "../ports.ts";
 import type { Gate } from "../usecases/gate.ts";
@@ -40,6 +41,8 @@ export interface ClockControl {
 export interface AgentRunHook {
   /** `runId`: the run's id where the request names it (an Idempotency-Key): the same id runs once. */
   run(agentId: string, input: unknown, principal: Principal, runId?: string): Promise<unknown>;
+  /** What became of a manual run (agents/run-status.ts); undefined when it has not started. */
+  status(agentId: string, runId: string): Promise<ManualRunStatus | undefined>;
 }
 
 export interface AppDeps extends Deps {

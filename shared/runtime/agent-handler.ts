@@ -8,13 +8,16 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { meteredHandler } from "../adapters/aws/powertools-metrics.ts";
+import { manualRunClaim } from "../adapters/dynamo/agent-run-claims.ts";
 import { firesAt, parseCron } from "../agents/cron.ts";
 import type { AgentInvocation } from "../agents/definition.ts";
+import { type RunOutcome, runOutcome } from "../agents/run-status.ts";
 import type { RunSummary } from "../agents/runner.ts";
 import { parseWith } from "../domain/validation.ts";
 import * as z from "../domain/zod-mini.ts";
 import type { AgentsAwsRuntime } from "./agents-aws-core.ts";
 import { ConfigError } from "./aws-env.ts";
+import { claimedRun } from "./claimed-run.ts";
 
 /**
  * EventBridge Scheduler target input (infra/constructs/agent-functions.ts; its `scheduledAt` below).
@@ -101,13 +104,6 @@ export const RETRY_RESERVE_MS = 30_000;
  * line): a retry is not started with less left, and the rest wait for the retries schedule.
  */
 export const AFTER_RETRIES_MS = 10_000;
-/**
- * How long a run's claim holds without renewal (RunClaims), and how often it is renewed: a run that
- * died lets Lambda's first retry (about a minute after the failure) run.
- */
-export const CLAIM_LEASE_MS = 45_000;
-const CLAIM_RENEW_MS = 15_000;
-
 export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number = Date.now) =>
   meteredHandler(async (event: unknown, tools, context: Context): Promise<RunSummary[]> => {
     const { agentId, runner, continueRun, claims, workspaceTimezone } = runtime();
@@ -165,45 +161,23 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
       claims && parsed.kind === "schedule" && fired !== undefined
         ? { agentId, schedule: parsed.cron, triggeredAt, continuation, holder: randomUUID() }
         : claims && parsed.kind === "manual" && parsed.runId
-          ? {
-              agentId,
-              schedule: `manual:${parsed.runId}`,
-              triggeredAt: 0,
-              continuation,
-              holder: randomUUID(),
-            }
+          ? { agentId, ...manualRunClaim(parsed.runId), continuation, holder: randomUUID() }
           : undefined;
     if (!claims || !claim) return runOnce(invocation);
-    if (!(await claims.claim(claim, at + CLAIM_LEASE_MS, at))) {
-      tools.logger.info("agent run skipped: this delivery was run already", { agentId, continuation });
-      return [];
-    }
-    // Renewed while the run lives: one that dies without a word (out of memory, its timeout) stops
-    // renewing, and its claim lapses before Lambda's first retry, a minute later.
-    const renewal = setInterval(() => {
-      claims.renew(claim, now() + CLAIM_LEASE_MS).catch((err: unknown) => {
-        tools.logger.warn("agent run claim not renewed", { agentId, error: (err as Error).message });
-      });
-    }, CLAIM_RENEW_MS);
-    let result: RunSummary[];
-    try {
-      result = await runOnce(invocation);
-    } catch (err) {
-      clearInterval(renewal);
-      await claims.release(claim).catch((e: unknown) => {
-        tools.logger.warn("agent run claim not given back", { agentId, error: (e as Error).message });
-      });
-      throw err;
-    }
-    clearInterval(renewal);
-    // The run is done (its continuation, if any, is invoked): a failure to record that only lets a
-    // late duplicate run again, which the gate replays; it does not make this run fail.
-    await claims.finish(claim, now()).catch((err: unknown) => {
-      tools.logger.warn("agent run claim not finished", { agentId, error: (err as Error).message });
-    });
-    return result;
+    const claimed = await claimedRun(
+      { claims, now, warn: (msg, data) => tools.logger.warn(msg, data) },
+      claim,
+      (ended) => runOnce(invocation, ended),
+    );
+    if (claimed) return claimed.result;
+    tools.logger.info("agent run skipped: this delivery was run already", { agentId, continuation });
+    return [];
 
-    async function runOnce(invocation: AgentInvocation): Promise<RunSummary[]> {
+    /** `ended`: how it ended where it did not throw (the claim's record of it). */
+    async function runOnce(
+      invocation: AgentInvocation,
+      ended: (outcome: RunOutcome) => void = () => {},
+    ): Promise<RunSummary[]> {
       // The agent stops before Lambda would stop it, leaving time for the due retries: a run killed at
       // the timeout never reached them.
       const run = await runner.run(agentId, invocation, {
@@ -242,12 +216,16 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
           continuation: continuation + 1,
           error: run.error,
         });
+        // Stopped at its deadline, not failed: the continuation goes on with it.
+        const { error: _stopped, ...going } = run;
+        ended(runOutcome(going, retries, true));
         return [run, retries];
       }
       if (run.error && run.refusedInput) {
         // Answered 202 before it ran (the API only checks the input's shape): the run's log line and
         // this one say why, under its run id; Lambda's retries and the dead-letter queue would not.
         tools.logger.error("agent run refused, not retried", { agentId, error: run.error });
+        ended(runOutcome(run, retries, false));
         return [run, retries];
       }
       if (run.error && run.permanent) {
@@ -255,6 +233,7 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
         // in the dead-letter queue and its alarm for each such account drowned the failures that
         // need a person.
         tools.logger.error("agent run failed for good, not retried", { agentId, error: run.error });
+        ended(runOutcome(run, retries, false));
         return [run, retries];
       }
       if (run.error) {
@@ -262,6 +241,7 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
         // Async invocation retries and then the dead-letter queue keep the failed trigger.
         throw new Error(`agent ${agentId} failed: ${run.error}`);
       }
+      ended(runOutcome(run, retries, false));
       return [run, retries];
     }
   });

@@ -6,8 +6,10 @@
  * are handled in arrival order (accounts in parallel lanes), so a simulated run stays close to
  * reproducible.
  */
+import { randomUUID } from "node:crypto";
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
+import { DynamoRunClaims, manualRunClaim, readRun } from "../adapters/dynamo/agent-run-claims.ts";
 import { decisionStatus } from "../adapters/dynamo/decision-status.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import type { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
@@ -16,20 +18,26 @@ import { type Cron, nextFire, parseCron } from "../agents/cron.ts";
 import type { AgentDefinition } from "../agents/definition.ts";
 import type { EnrichmentSource, ModelClient, WebFetcher } from "../agents/ports.ts";
 import { agentRegistry } from "../agents/registry.ts";
+import { describeRun, runOutcome } from "../agents/run-status.ts";
 import { AgentRunner, type RunSummary } from "../agents/runner.ts";
 import { ingestExecuted } from "../agents/watchers/ingest.ts";
 import { KB_WATCHER_EVENTS, watchKnowledge } from "../agents/watchers/kb-watcher.ts";
 import { learnFrom } from "../agents/watchers/learning.ts";
+import { NotFoundError } from "../domain/errors.ts";
+import { newId } from "../domain/ids.ts";
 import { ObservedKnowledgeStore } from "../kb/observed-store.ts";
 import { KnowledgeView } from "../kb/view.ts";
 import type { DomainEvent } from "../ports.ts";
 import type { Principal } from "../usecases/principal.ts";
+import { claimedRun } from "./claimed-run.ts";
 import { DecisionReadCache } from "./decision-read-cache.ts";
 import type { LocalRuntime } from "./local.ts";
 
 /** How long, and how many, named manual runs are kept to answer a retried request (deps.agents.run). */
 const NAMED_RUNS_KEPT_MS = 24 * 3_600_000;
 const MAX_NAMED_RUNS = 1_000;
+/** A local manual run is delivered once: its failure is final (in AWS Lambda retries it). */
+const LOCAL_DELIVERIES = 1;
 
 /** Events of different accounts are handled concurrently, in arrival order within an account. */
 const LANES = 6;
@@ -238,6 +246,31 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
     await drain();
     return report(summary);
   };
+  // Every manual run is recorded as in AWS, under its run id (its claim, with how it ended), so that
+  // GET /v1/agents/{agentId}/runs/{runId} reads the same here. Locally the run happens within the
+  // request, so a failed one is over: nothing retries it (LOCAL_DELIVERIES).
+  const runClaims = new DynamoRunClaims(rt.db);
+  const clockNow = () => deps.clock.now();
+  const recordedRun = async (agentId: string, input: unknown, by: string, runId: string) => {
+    const claim = { agentId, ...manualRunClaim(runId), continuation: 0, holder: randomUUID() };
+    const claimed = await claimedRun(
+      { claims: runClaims, now: clockNow, warn: log },
+      claim,
+      async (ended) => {
+        const summary = await run(agentId, input, by, runId);
+        ended(runOutcome(summary, undefined, false));
+        return { ...summary, runId };
+      },
+    );
+    // Run before under this id (the request sent again after a restart): what became of that run.
+    return claimed ? claimed.result : status(agentId, runId);
+  };
+  const status = async (agentId: string, runId: string) => {
+    if (!agents.some((a) => a.id === agentId)) throw new NotFoundError(`no agent ${agentId}`);
+    const { schedule, triggeredAt } = manualRunClaim(runId);
+    const records = await readRun(rt.db, agentId, schedule, triggeredAt);
+    return describeRun(agentId, runId, records, clockNow(), LOCAL_DELIVERIES);
+  };
   // Runs a request named (its Idempotency-Key), for a day: the same request again (a client's retry
   // after a timeout) answers the first one's run instead of running the agent twice. A failed run is
   // forgotten, so its retry runs. In AWS the agent function's run claim does this (agent-handler.ts).
@@ -245,7 +278,7 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
   // The manual-run route (POST /v1/agents/list-sync/run) reaches the agents through this hook.
   deps.agents = {
     run: async (agentId: string, input: unknown, principal: Principal, runId?: string) => {
-      if (runId === undefined) return run(agentId, input, principal.subject);
+      if (runId === undefined) return recordedRun(agentId, input, principal.subject, newId("run"));
       const now = Date.now();
       for (const [id, kept] of named) {
         if (now - kept.at < NAMED_RUNS_KEPT_MS && named.size < MAX_NAMED_RUNS) break;
@@ -253,11 +286,12 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
       }
       const seen = named.get(runId);
       if (seen) return seen.result;
-      const result = run(agentId, input, principal.subject, runId);
+      const result = recordedRun(agentId, input, principal.subject, runId);
       named.set(runId, { at: now, result });
       result.catch(() => named.delete(runId));
       return result;
     },
+    status,
   };
 
   let timer: NodeJS.Timeout | undefined;

@@ -26,6 +26,8 @@ export const withAgentRuns = (runtime: () => AwsRuntime, client?: LambdaClient) 
   rt.deps.agents = new LambdaAgentRuns(
     client ?? new LambdaClient(awsClientConfig(rt.env.AWS_REGION)),
     functions,
+    rt.db,
+    () => rt.deps.clock.now(),
   );
   return rt;
 };

@@ -7,10 +7,23 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
+import { defineAgent } from "../../shared/agents/definition.ts";
 import { crmSync } from "../../shared/agents/workflows/crm-sync.ts";
 import { leadListBuilder } from "../../shared/agents/workflows/lead-list-builder.ts";
+import { runIdFor } from "../../shared/domain/ids.ts";
 import { createLocalServer } from "../../shared/runtime/server.ts";
 import { type AgentsHarness, startAgents } from "./helpers/agents-runtime.ts";
+
+/** An agent whose run fails where it runs (its source is down). */
+const failing = defineAgent({
+  id: "flaky-agent",
+  description: "fails every run",
+  trigger: { kind: "manual" },
+  actions: [],
+  handler: async () => {
+    throw new Error("the enrichment source is down");
+  },
+});
 
 let h: AgentsHarness;
 let server: Server;
@@ -18,7 +31,7 @@ let url: string;
 let admin: string;
 let viewer: string;
 beforeAll(async () => {
-  h = await startAgents({ agents: [crmSync, leadListBuilder] });
+  h = await startAgents({ agents: [crmSync, leadListBuilder, failing] });
   server = createLocalServer(h.rt.deps);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -58,5 +71,55 @@ describe("POST /v1/agents/{agentId}/run (local)", () => {
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { message: string }).message).toMatch(/no-such-agent/);
     expect((await run("lead-list-builder", viewer)).status).toBe(403);
+  });
+});
+
+describe("GET /v1/agents/{agentId}/runs/{runId} (local)", () => {
+  const status = (agentId: string, runId: string, token = admin) =>
+    fetch(`${url}/v1/agents/${agentId}/runs/${runId}`, { headers: { authorization: `Bearer ${token}` } });
+
+  it("reads a run the server ran: done, with what it proposed, as in AWS", async () => {
+    const res = await run("lead-list-builder", admin);
+    const ran = (await res.json()) as { runId: string; proposals: { proposalId: string; replay: boolean }[] };
+    const got = await status("lead-list-builder", ran.runId);
+    expect(got.status).toBe(200);
+    const body = (await got.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      runId: ran.runId,
+      agentId: "lead-list-builder",
+      status: "done",
+      final: true,
+      invocations: 1,
+      proposals: ran.proposals.filter((p) => !p.replay).length,
+    });
+    expect((body.listed as { proposalId: string }[]).map((p) => p.proposalId)).toEqual(
+      ran.proposals
+        .filter((p) => !p.replay)
+        .slice(0, 25)
+        .map((p) => p.proposalId),
+    );
+  });
+
+  it("a run that failed reads failed with its error, final (nothing retries it here)", async () => {
+    const res = await fetch(`${url}/v1/agents/flaky-agent/run`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "idempotency-key": "k-fail-1" },
+    });
+    expect(res.status).toBe(500);
+    // The id a keyed request names (runIdFor): the caller knows it before the answer.
+    const runs = await h.rt.deps.agents?.status(
+      "flaky-agent",
+      runIdFor("root", "flaky-agent", "k-fail-1", {}),
+    );
+    expect(runs).toMatchObject({ status: "failed", final: true, attempts: 1 });
+    expect(runs?.error).toMatch(/the enrichment source is down/);
+  });
+
+  it("an unknown run is a 404; a viewer may not read one", async () => {
+    const missing = await status("lead-list-builder", "run_nosuchrun");
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { message: string }).message).toMatch(/no run run_nosuchrun/);
+    expect((await status("no-such-agent", "run_x")).status).toBe(404);
+    expect((await status("lead-list-builder", "run_x", viewer)).status).toBe(403);
   });
 });

@@ -8,7 +8,11 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toInvocation } from "../../functions/agents/handler.ts";
+import { DynamoRunClaims } from "../../shared/adapters/dynamo/agent-run-claims.ts";
+import type { RunSummary } from "../../shared/agents/runner.ts";
 import { ADMIN_TABLE } from "../../shared/http/groups/admin.ts";
+import { makeHandler } from "../../shared/runtime/agent-handler.ts";
+import type { AgentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
 import { createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { withAgentRuns } from "../../shared/runtime/aws-agent-runs.ts";
 import { apiHandler } from "../../shared/runtime/aws-api.ts";
@@ -154,5 +158,125 @@ describe("manual runs in AWS", () => {
     const none = await adminApi()(runEvent("crm-sync"), ctx);
     expect(none.statusCode).toBe(404);
     expect(lambda.requests.length).toBe(before);
+  });
+});
+
+function statusEvent(agentId: string, runId: string) {
+  const e = fixture("api-v2-jwt-approve.json");
+  e.rawPath = e.requestContext.http.path = `/v1/agents/${agentId}/runs/${runId}`;
+  e.requestContext.http.method = "GET";
+  e.routeKey = e.requestContext.routeKey = "GET /v1/agents/{agentId}/runs/{runId}";
+  e.requestContext.authorizer.jwt.claims["cognito:groups"] = "[admin]";
+  delete e.body;
+  return e;
+}
+
+describe("a manual run's status in AWS", () => {
+  /** The agent's function (its handler, with the deployment's run claims) given what Lambda delivers. */
+  function agentFunction(run: () => Promise<Partial<RunSummary>>) {
+    const summary = (trigger: string): RunSummary => ({
+      agentId: "lead-list-builder",
+      trigger: trigger as never,
+      proposals: [],
+    });
+    const runner = {
+      run: async () => ({ ...summary("manual"), ...(await run()) }),
+      runDueRetries: async () => summary("retry"),
+    };
+    const claims = new DynamoRunClaims(rt.db);
+    return makeHandler(
+      () => ({ agentId: "lead-list-builder", runner, claims }) as unknown as AgentsAwsRuntime,
+    );
+  }
+  const proposal = (n: number, replay = false) => ({
+    proposalId: `lead-list-builder:acme-${n}`,
+    actionType: "lead_list.add",
+    verdict: "allow",
+    status: "executed",
+    replay,
+  });
+  const agentCtx = { ...ctx, getRemainingTimeInMillis: () => 300_000 } as never;
+  const api = () => adminApi({ "lead-list-builder": "dev-harness-agent-lead-list-builder" });
+  const status = async (runId: string, agentId = "lead-list-builder") => {
+    const res = await api()(statusEvent(agentId, runId), ctx);
+    return { code: res.statusCode, body: JSON.parse(res.body) };
+  };
+  async function startRun() {
+    const started = await api()(runEvent("lead-list-builder", { note: "now" }), ctx);
+    return { runId: JSON.parse(started.body).runId as string, delivered: lambda.requests.at(-1)?.body };
+  }
+
+  it("reads what the agent's function recorded: not started, running, then done with what it proposed", async () => {
+    const { runId, delivered } = await startRun();
+    // Before the function has taken it: not started (an unknown id reads the same).
+    const early = await status(runId);
+    expect(early.code).toBe(404);
+    expect(early.body.message).toMatch(new RegExp(`no run ${runId} of lead-list-builder has started`));
+    let finish = () => {};
+    const going = new Promise<void>((r) => {
+      finish = r;
+    });
+    const fn = agentFunction(async () => {
+      await going;
+      return { proposals: [proposal(1), proposal(0, true), proposal(2)] };
+    });
+    const running = fn(delivered, agentCtx);
+    await expect.poll(async () => (await status(runId)).body.status).toBe("running");
+    expect((await status(runId)).body).toMatchObject({ final: false, proposals: 0 });
+    finish();
+    await running;
+    const done = await status(runId);
+    expect(done.code).toBe(200);
+    expect(done.body).toMatchObject({
+      runId,
+      agentId: "lead-list-builder",
+      status: "done",
+      final: true,
+      invocations: 1,
+      attempts: 1,
+      // The replay was proposed before: not this run's.
+      proposals: 2,
+      listed: [
+        { proposalId: "lead-list-builder:acme-1", verdict: "allow", status: "executed" },
+        { proposalId: "lead-list-builder:acme-2" },
+      ],
+    });
+    expect(Date.parse(done.body.finishedAt)).toBeGreaterThanOrEqual(Date.parse(done.body.startedAt));
+  });
+
+  it("a failed run reads failed with its error, and final once Lambda's retries are spent", async () => {
+    const { runId, delivered } = await startRun();
+    const fn = agentFunction(async () => ({ error: "the model is down" }));
+    await expect(fn(delivered, agentCtx)).rejects.toThrow(/the model is down/);
+    expect((await status(runId)).body).toMatchObject({
+      status: "failed",
+      final: false,
+      attempts: 1,
+      error: "agent lead-list-builder failed: the model is down",
+    });
+    // Lambda's two retries fail the same way: the run is over.
+    await expect(fn(delivered, agentCtx)).rejects.toThrow();
+    await expect(fn(delivered, agentCtx)).rejects.toThrow();
+    expect((await status(runId)).body).toMatchObject({ status: "failed", final: true, attempts: 3 });
+    // A run whose input the agent refused is over at once (no retry follows).
+    const refused = await startRun();
+    await agentFunction(async () => ({ error: "no audience sdr-9", refusedInput: true }))(
+      refused.delivered,
+      agentCtx,
+    );
+    expect((await status(refused.runId)).body).toMatchObject({
+      status: "failed",
+      final: true,
+      error: "no audience sdr-9",
+    });
+  });
+
+  it("a run id that is not one is a 400 naming it; an agent not deployed is a 404", async () => {
+    const bad = await status("not a run");
+    expect(bad.code).toBe(400);
+    expect(bad.body.message).toMatch(/runId/);
+    const unknown = await status("run_abc", "no-such-agent");
+    expect(unknown.code).toBe(404);
+    expect(unknown.body.message).toMatch(/no agent no-such-agent/);
   });
 });

@@ -573,6 +573,14 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect(writer.text).not.toMatch(/Error/);
     const manual = await run("ApiAdmin", apiEvent("POST", "/v1/agents/crm-import/run", admin, undefined, {}));
     expect(manual.status, manual.text).toBe(202);
+    // The agent's function runs the invocation the API made, as its role, and records how it ended;
+    // the admin function reads that back as the run's status, as its own role.
+    const runId = manual.body.runId as string;
+    const ran = await run("AgentCrmImport", { trigger: "manual", input: {}, by: "flow-admin", runId });
+    expect(ran.text).not.toMatch(/Error/);
+    const status = await run("ApiAdmin", apiEvent("GET", `/v1/agents/crm-import/runs/${runId}`, admin));
+    expect(status.status, status.text).toBe(200);
+    expect(status.body).toMatchObject({ runId, agentId: "crm-import", status: "done", final: true });
     const crm = await run("AgentCrmImport", {
       agentId: "crm-import",
       trigger: "schedule",

@@ -4,10 +4,11 @@
  * (shared/runtime/agent-handler.ts) given the same payload twice, as Lambda may deliver it.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DynamoRunClaims } from "../../shared/adapters/dynamo/agent-run-claims.ts";
+import { DynamoRunClaims, readRun } from "../../shared/adapters/dynamo/agent-run-claims.ts";
 import type { RunSummary } from "../../shared/agents/runner.ts";
-import { CLAIM_LEASE_MS, makeHandler } from "../../shared/runtime/agent-handler.ts";
+import { makeHandler } from "../../shared/runtime/agent-handler.ts";
 import type { AgentsAwsRuntime } from "../../shared/runtime/agents-aws-core.ts";
+import { CLAIM_LEASE_MS } from "../../shared/runtime/claimed-run.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 
 let rt: TestRuntime;
@@ -57,7 +58,7 @@ describe("run claims", () => {
     await claims.claim(first, T + 45_000, T);
     // The first delivery stalled past its lease (its renewals failed); Lambda's retry took the claim.
     expect(await claims.claim(retry, T + 120_000, T + 60_000)).toBe(true);
-    await claims.release(first);
+    await claims.release(first, T + 61_000, "lost");
     await claims.renew(first, T + 900_000);
     await claims.finish(first, T + 61_000);
     // Still the retry's, running to its own lease: a duplicate stops, and after the lease one may run.
@@ -71,8 +72,36 @@ describe("run claims", () => {
     expect(await claims.claim(first, T + 900_000, T + 600_000)).toBe(false);
     const failed = { ...first, continuation: 2 };
     await claims.claim(failed, T + 300_000, T);
-    await claims.release(failed);
+    await claims.release(failed, T + 1, "the model is down");
     expect(await claims.claim(failed, T + 300_000, T + 1)).toBe(true);
+  });
+});
+
+describe("a run's records", () => {
+  it("keep each delivery's start, attempts, end and outcome, per continuation", async () => {
+    await claims.claim(first, T + 45_000, T);
+    await claims.release(first, T + 2_000, "throttled");
+    expect(await readRun(rt.db, first.agentId, first.schedule, T)).toEqual([
+      {
+        continuation: 0,
+        state: "failed",
+        startedAt: T,
+        finishedAt: T + 2_000,
+        attempts: 1,
+        error: "throttled",
+      },
+    ]);
+    // Lambda's retry: the first start stays, the error goes, the attempt counts.
+    await claims.claim({ ...first, holder: "b" }, T + 120_000, T + 60_000);
+    const outcome = { proposals: 1, retried: 0, listed: [], continued: true };
+    await claims.finish({ ...first, holder: "b" }, T + 70_000, outcome);
+    await claims.claim({ ...first, continuation: 1 }, T + 120_000, T + 71_000);
+    // Another firing of the schedule is another run.
+    await claims.claim({ ...first, triggeredAt: T + HOUR }, T + HOUR + 45_000, T + HOUR);
+    expect(await readRun(rt.db, first.agentId, first.schedule, T)).toEqual([
+      { continuation: 0, state: "done", startedAt: T, finishedAt: T + 70_000, attempts: 2, outcome },
+      { continuation: 1, state: "running", until: T + 120_000, startedAt: T + 71_000, attempts: 1 },
+    ]);
   });
 });
 

@@ -1,21 +1,34 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { describeRun } from "../../agents/run-status.ts";
 import { NotFoundError } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
 import type { AgentRunHook } from "../../http/routes.ts";
 import type { Principal } from "../../usecases/principal.ts";
+import { manualRunClaim, readRun } from "../dynamo/agent-run-claims.ts";
+import type { Db } from "../dynamo/db.ts";
 
 /**
  * Manual runs in AWS: the agent's own function is invoked asynchronously (InvocationType Event), as
  * its schedule would, so the API answers at once and the run gets the agent's role, timeout, retries
  * and dead-letter queue. The functions come from the deployment (AGENT_FUNCTIONS), so an unknown
- * agent is a 404 without this function importing the registry.
+ * agent is a 404 without this function importing the registry. What became of a run is read from
+ * the run claims its function writes (`status`, agents/run-status.ts).
  */
 export class LambdaAgentRuns implements AgentRunHook {
   constructor(
     private readonly client: LambdaClient,
     /** agentId -> function name */
     private readonly functions: Record<string, string>,
+    /** Where the agents' functions record their runs. */
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  async status(agentId: string, runId: string) {
+    if (!Object.hasOwn(this.functions, agentId)) throw new NotFoundError(`no agent ${agentId} is deployed`);
+    const { schedule, triggeredAt } = manualRunClaim(runId);
+    return describeRun(agentId, runId, await readRun(this.db, agentId, schedule, triggeredAt), this.now());
+  }
 
   async run(agentId: string, input: unknown, principal: Principal, named?: string) {
     const functionName = Object.hasOwn(this.functions, agentId) ? this.functions[agentId] : undefined;

@@ -3,15 +3,18 @@
  * more than once: a second run of the same list drafted every account again (the gate replays its
  * proposals, but the model was asked twice), and went on in continuations of its own. The first
  * delivery claims (agent, schedule, when it fired, which continuation) for a short lease it renews
- * while it runs; a duplicate finds it claimed and stops. A run that fails gives the claim back, so
- * Lambda's retry of it runs; a finished one keeps it (for two days), so a duplicate delivered later
- * stops too. A run that dies without a word (killed at its timeout, out of memory) stops renewing:
- * its claim lapses within the lease, before Lambda's first retry a minute later.
+ * while it runs; a duplicate finds it claimed and stops. A run that fails gives the claim back
+ * (marked failed, with its error), so Lambda's retry of it runs; a finished one keeps it (for two
+ * days), so a duplicate delivered later stops too. A run that dies without a word (killed at its
+ * timeout, out of memory) stops renewing: its claim lapses within the lease, before Lambda's first
+ * retry a minute later. Each claim also records how its invocation ended, which is how a manual
+ * run's status is read (agents/run-status.ts, `readRun`).
  */
-import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { RunOutcome, RunRecord } from "../../agents/run-status.ts";
 import type { Db } from "./db.ts";
 import { ttlSeconds } from "./db.ts";
-import { agentRunKey } from "./keys.ts";
+import { agentRunKey, agentRunPrefix } from "./keys.ts";
 
 export interface RunClaim {
   agentId: string;
@@ -34,9 +37,9 @@ export interface RunClaims {
   /** Still running: the claim holds until `until` (only while it is running). */
   renew(c: RunClaim, until: number): Promise<void>;
   /** The run finished (it may have continued elsewhere): a later duplicate stops. */
-  finish(c: RunClaim, now: number): Promise<void>;
+  finish(c: RunClaim, now: number, outcome?: RunOutcome): Promise<void>;
   /** The run failed: Lambda's retry of it may claim again. */
-  release(c: RunClaim): Promise<void>;
+  release(c: RunClaim, now: number, error: string): Promise<void>;
 }
 
 const KEPT_MS = 2 * 24 * 3_600_000;
@@ -48,13 +51,36 @@ export class DynamoRunClaims implements RunClaims {
   async claim(c: RunClaim, until: number, now: number): Promise<boolean> {
     try {
       await this.db.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.db.tables.state,
-          Item: { ...key(c), state: "running", until, holder: c.holder, ttl: ttlSeconds(now + KEPT_MS) },
-          // Absent, or a running claim whose holder's deadline has passed (killed at its timeout).
-          ConditionExpression: "attribute_not_exists(pk) OR (#state = :running AND #until < :now)",
-          ExpressionAttributeNames: { "#state": "state", "#until": "until" },
-          ExpressionAttributeValues: { ":running": "running", ":now": now },
+          Key: key(c),
+          // The first delivery's start stays; each delivery that runs it counts (Lambda's retries).
+          UpdateExpression:
+            "SET #state = :running, #until = :until, #holder = :holder, #ttl = :ttl, #startedAt = if_not_exists(#startedAt, :now), #attempts = if_not_exists(#attempts, :zero) + :one REMOVE #error, #finishedAt",
+          // Absent, given back by a failed run, or a running claim whose holder's deadline has passed
+          // (killed at its timeout).
+          ConditionExpression:
+            "attribute_not_exists(pk) OR #state = :failed OR (#state = :running AND #until < :now)",
+          ExpressionAttributeNames: {
+            "#state": "state",
+            "#until": "until",
+            "#holder": "holder",
+            "#ttl": "ttl",
+            "#startedAt": "startedAt",
+            "#attempts": "attempts",
+            "#error": "error",
+            "#finishedAt": "finishedAt",
+          },
+          ExpressionAttributeValues: {
+            ":running": "running",
+            ":failed": "failed",
+            ":until": until,
+            ":holder": c.holder,
+            ":ttl": ttlSeconds(now + KEPT_MS),
+            ":now": now,
+            ":zero": 0,
+            ":one": 1,
+          },
         }),
       );
       return true;
@@ -82,46 +108,108 @@ export class DynamoRunClaims implements RunClaims {
     }
   }
 
-  async finish(c: RunClaim, now: number): Promise<void> {
+  async finish(c: RunClaim, now: number, outcome?: RunOutcome): Promise<void> {
     await this.ifHolder(
       new UpdateCommand({
         TableName: this.db.tables.state,
         Key: key(c),
-        UpdateExpression: "SET #state = :done, #ttl = :ttl REMOVE #until",
+        UpdateExpression: `SET #state = :done, #ttl = :ttl, #finishedAt = :now${outcome ? ", #outcome = :outcome" : ""} REMOVE #until`,
         ConditionExpression: "#holder = :holder",
         ExpressionAttributeNames: {
           "#state": "state",
           "#ttl": "ttl",
           "#until": "until",
           "#holder": "holder",
+          "#finishedAt": "finishedAt",
+          ...(outcome ? { "#outcome": "outcome" } : {}),
         },
         ExpressionAttributeValues: {
           ":done": "done",
           ":ttl": ttlSeconds(now + KEPT_MS),
+          ":holder": c.holder,
+          ":now": now,
+          ...(outcome ? { ":outcome": { ...outcome, error: clip(outcome.error) } } : {}),
+        },
+      }),
+    );
+  }
+
+  async release(c: RunClaim, now: number, error: string): Promise<void> {
+    await this.ifHolder(
+      new UpdateCommand({
+        TableName: this.db.tables.state,
+        Key: key(c),
+        UpdateExpression: "SET #state = :failed, #error = :error, #finishedAt = :now REMOVE #until",
+        ConditionExpression: "#holder = :holder",
+        ExpressionAttributeNames: {
+          "#state": "state",
+          "#until": "until",
+          "#holder": "holder",
+          "#error": "error",
+          "#finishedAt": "finishedAt",
+        },
+        ExpressionAttributeValues: {
+          ":failed": "failed",
+          ":error": clip(error),
+          ":now": now,
           ":holder": c.holder,
         },
       }),
     );
   }
 
-  async release(c: RunClaim): Promise<void> {
-    await this.ifHolder(
-      new DeleteCommand({
-        TableName: this.db.tables.state,
-        Key: key(c),
-        ConditionExpression: "#holder = :holder",
-        ExpressionAttributeNames: { "#holder": "holder" },
-        ExpressionAttributeValues: { ":holder": c.holder },
-      }),
-    );
-  }
-
   /** A claim another delivery took after this one's lease lapsed is theirs: left as it is. */
-  private async ifHolder(command: UpdateCommand | DeleteCommand): Promise<void> {
+  private async ifHolder(command: UpdateCommand): Promise<void> {
     try {
-      await this.db.doc.send(command as UpdateCommand);
+      await this.db.doc.send(command);
     } catch (err) {
       if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
     }
   }
+}
+
+/**
+ * A manual run's claim: its run id, at no time of firing (the API answered before it ran; a
+ * continuation keeps the id).
+ */
+export const manualRunClaim = (runId: string) => ({ schedule: `manual:${runId}`, triggeredAt: 0 });
+
+/** An error as a run's record keeps it: enough to say what failed, never a whole stack or page. */
+const clip = (error: string | undefined) => (error === undefined ? undefined : error.slice(0, 1_000));
+
+/**
+ * The records of one run: each continuation's claim of (agent, schedule, when it fired). A manual
+ * run's schedule is `manual:<runId>`, fired at 0 (agent-handler.ts).
+ */
+export async function readRun(
+  db: Db,
+  agentId: string,
+  schedule: string,
+  triggeredAt: number,
+): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.doc.send(
+      new QueryCommand({
+        TableName: db.tables.state,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: agentRunPrefix(agentId, schedule, triggeredAt),
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? [])
+      records.push({
+        continuation: Number(String(item.sk).slice(String(item.sk).lastIndexOf("#") + 1)),
+        state: item.state,
+        ...(typeof item.until === "number" ? { until: item.until } : {}),
+        ...(typeof item.startedAt === "number" ? { startedAt: item.startedAt } : {}),
+        ...(typeof item.finishedAt === "number" ? { finishedAt: item.finishedAt } : {}),
+        ...(typeof item.attempts === "number" ? { attempts: item.attempts } : {}),
+        ...(typeof item.error === "string" ? { error: item.error } : {}),
+        ...(item.outcome ? { outcome: item.outcome as RunOutcome } : {}),
+      });
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return records;
 }

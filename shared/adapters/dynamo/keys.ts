@@ -290,3 +290,9 @@ export const agentRunKey = (
   pk: `AGENTRUN#${agentId}`,
   sk: `${new Date(triggeredAt).toISOString()}#${schedule}#${pad(continuation, 2)}`,
 });
+
+/** Every continuation's key of one run (agentRunKey without the continuation), as a Query's values. */
+export const agentRunPrefix = (agentId: string, schedule: string, triggeredAt: number) => ({
+  ":pk": `AGENTRUN#${agentId}`,
+  ":prefix": `${new Date(triggeredAt).toISOString()}#${schedule}#`,
+});
