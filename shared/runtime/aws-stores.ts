@@ -16,6 +16,7 @@ import {
 import { DynamoCheckingDecisionStore } from "../adapters/dynamo/gate-read.ts";
 import { DynamoKnowledgeReader } from "../adapters/dynamo/kb-reader.ts";
 import { DynamoKnowledgeStore } from "../adapters/dynamo/kb-store.ts";
+import { DynamoSuppressingReader } from "../adapters/dynamo/kb-suppressions.ts";
 import { DynamoPauseStore } from "../adapters/dynamo/pause-store.ts";
 import { DynamoRecheckDecisionStore } from "../adapters/dynamo/recheck-decision-store.ts";
 import { DynamoOutcomeRowReader } from "../adapters/dynamo/report-reader.ts";
@@ -164,7 +165,19 @@ export const RELEASE_STORES: StoreSet = { decisions: recheckDecisions, specs };
  * ledger stream read and appended to), trust, suppression and pauses.
  */
 const outcomeDecisions = (p: StoreParts) => new DynamoDecisionEventsStore(p.db, p.keys, p.cursors);
-export const OUTCOME_STORES: StoreSet = { decisions: outcomeDecisions, specs, trust, pauses, kb };
+/**
+ * The knowledge base read, and suppressed in (kb-suppressions.ts): an outcome writes no account or
+ * person, so no change feed either.
+ */
+const kbSuppressions = (p: StoreParts) =>
+  readsOnly<KnowledgeStore>("kb (reads and suppressions)", new DynamoSuppressingReader(p.db), KB_OPTIONAL);
+export const OUTCOME_STORES: StoreSet = {
+  decisions: outcomeDecisions,
+  specs,
+  trust,
+  pauses,
+  kb: kbSuppressions,
+};
 
 /** The agent watchers: the KB change feed, executed records into the KB, learning from decisions. */
 export const WATCHER_STORES: StoreSet = { decisions: decisionByIds, specs, kb };

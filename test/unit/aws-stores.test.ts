@@ -16,6 +16,7 @@ import {
 } from "../../shared/adapters/dynamo/gate-decision-store.ts";
 import { DynamoCheckingDecisionStore } from "../../shared/adapters/dynamo/gate-read.ts";
 import { DynamoKnowledgeReader } from "../../shared/adapters/dynamo/kb-reader.ts";
+import { DynamoSuppressingReader } from "../../shared/adapters/dynamo/kb-suppressions.ts";
 import { stateKeys } from "../../shared/adapters/dynamo/keys.ts";
 import { DynamoRecheckDecisionStore } from "../../shared/adapters/dynamo/recheck-decision-store.ts";
 import { createAwsRuntime, STORE_KEYS } from "../../shared/runtime/aws.ts";
@@ -224,6 +225,18 @@ describe("AWS runtime: the stores a function is built with", () => {
     // The full store is the events store with the rest of the listings.
     expect(createAwsRuntime(env, {}, LIFECYCLE_STORES).deps.decisions).toBeInstanceOf(
       DynamoDecisionEventsStore,
+    );
+  });
+
+  it("the outcome workers read the KB and suppress in it, and write no record (no change feed in their bundles)", async () => {
+    const { kb } = createAwsRuntime(env, {}, OUTCOME_STORES).deps;
+    for (const method of ["getAccount", "getPerson", "personIdByEmail", "addSuppression"] as const)
+      expect(method in kb, method).toBe(true);
+    expect(kb.addSuppression).toBe(DynamoSuppressingReader.prototype.addSuppression);
+    for (const write of ["putAccount", "upsertAccount", "putPerson", "addSignals"])
+      expect(write in kb, write).toBe(false);
+    await expect(kb.putAccount("acme", {} as never, "2026-01-01T00:00:00.000Z")).rejects.toThrow(
+      "this function reads the kb (reads and suppressions) store only (putAccount is not among its reads",
     );
   });
 

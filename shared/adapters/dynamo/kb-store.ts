@@ -10,13 +10,13 @@ import type {
   RecordSource,
   Signal,
   SuppressionEntry,
-  SuppressionInput,
 } from "../../domain/kb.ts";
 import { storedSignal } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
-import { batchGetAll, type Db, failedConditions, itemId, queryAll, withoutKeys } from "./db.ts";
-import { DynamoKnowledgeReader, entriesOf, suppressionItems } from "./kb-reader.ts";
+import { batchGetAll, type Db, failedConditions, itemId, withoutKeys } from "./db.ts";
+import { entriesOf, suppressionItems } from "./kb-reader.ts";
+import { DynamoSuppressingReader } from "./kb-suppressions.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
 const MAX_SIGNALS = 500;
@@ -27,8 +27,6 @@ export interface Imported {
   crm?: CrmFields;
 }
 
-const entryKey = (s: SuppressionInput) =>
-  `${s.kind}:${s.value.toLowerCase()}:${s.channels?.slice().sort().join(",") ?? "*"}`;
 const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).toLowerCase();
 
 /**
@@ -36,7 +34,7 @@ const emailDomain = (email: string) => email.slice(email.lastIndexOf("@") + 1).t
  * person and account they cover (both when the suppression is added and when a person or account is
  * written later), so the gate only ever reads suppressions by the ids it already has.
  */
-export class DynamoKnowledgeStore extends DynamoKnowledgeReader implements KnowledgeStore {
+export class DynamoKnowledgeStore extends DynamoSuppressingReader implements KnowledgeStore {
   async putAccount(accountId: string, input: AccountInput, at: string): Promise<Account> {
     return (await this.upsertAccount(accountId, input, at)).account;
   }
@@ -218,62 +216,11 @@ export class DynamoKnowledgeStore extends DynamoKnowledgeReader implements Knowl
     throw new Error(`could not add signals to ${accountId}: too much contention`);
   }
 
-  async addSuppression(input: SuppressionInput, at: string): Promise<{ appliedTo: string[] }> {
-    // An address is kept only as its hash, so the suppression can outlive the person's erasure.
-    const value = input.kind === "email" ? emailHash(input.value) : input.value.toLowerCase();
-    const entry: SuppressionEntry = { ...input, value, createdAt: at };
-    await this.addEntry(stateKeys.suppression(input.kind, input.value), entry);
-    const appliedTo: string[] = [];
-    if (input.kind === "email") {
-      const personId = await this.personIdByEmail(input.value);
-      if (personId) {
-        await this.addEntry(stateKeys.suppression("person", personId), entry);
-        appliedTo.push(`person:${personId}`);
-      }
-    }
-    if (input.kind === "domain") {
-      // Every account of the domain: a suppression that reached only some of them would not hold.
-      const accounts = await queryAll(this.db, {
-        TableName: this.db.tables.state,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": stateKeys.domainPartition(input.value.toLowerCase()) },
-        // An account of the domain written a moment ago is suppressed too.
-        ConsistentRead: true,
-      });
-      for (const item of accounts) {
-        await this.addEntry(stateKeys.suppression("account", item.accountId as string), entry);
-        appliedTo.push(`account:${item.accountId}`);
-      }
-    }
-    if (input.kind === "person" || input.kind === "account") appliedTo.push(`${input.kind}:${input.value}`);
-    return { appliedTo };
-  }
-
   private async entries(key: Key): Promise<SuppressionEntry[]> {
     const res = await this.db.doc.send(
       new GetCommand({ TableName: this.db.tables.state, Key: key, ConsistentRead: true }),
     );
     return entriesOf(res.Item);
-  }
-
-  private async addEntry(key: Key, entry: SuppressionEntry): Promise<void> {
-    await this.db.doc.send(
-      new UpdateCommand({
-        TableName: this.db.tables.state,
-        Key: key,
-        UpdateExpression: "SET entries = if_not_exists(entries, :empty)",
-        ExpressionAttributeValues: { ":empty": {} },
-      }),
-    );
-    await this.db.doc.send(
-      new UpdateCommand({
-        TableName: this.db.tables.state,
-        Key: key,
-        UpdateExpression: "SET entries.#k = :e",
-        ExpressionAttributeNames: { "#k": entryKey(entry) },
-        ExpressionAttributeValues: { ":e": entry },
-      }),
-    );
   }
 }
 
