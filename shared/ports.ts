@@ -104,6 +104,12 @@ export interface Transition {
    * counts on the day it goes out (lifecycle.ts approve). Only with a review (the checking stores).
    */
   addCounters?: CounterBump[];
+  /**
+   * Counters to add one to whatever their caps: a send that went out after all, its reservation given
+   * back too soon (a soft bounce SES reported before the delivery, ses-settle.ts). It happened, so it
+   * counts, also past a cap that later touches filled meanwhile.
+   */
+  restoreCounters?: CounterBump[];
   clearDue?: DueItem[];
   addDue?: DueItem;
 }

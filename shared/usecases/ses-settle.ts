@@ -11,7 +11,7 @@ import type { Deps } from "../ports.ts";
 import { move } from "./transitions.ts";
 import { recordTrustOutcome } from "./trust.ts";
 import { settleDue } from "./trust-evidence.ts";
-import type { WorldOutcomeResult } from "./world-outcomes.ts";
+import { SES_NOT_SENT, type WorldOutcomeResult } from "./world-outcomes.ts";
 
 /**
  * Settle the decision on SES's word, once (a redelivered event finds it settled).
@@ -24,7 +24,9 @@ import type { WorldOutcomeResult } from "./world-outcomes.ts";
  * `why` absent: the message went out (delivered, bounced hard, complained of, opened). A decision
  * `in_doubt` or `dispatched` (its executor stopped, or has not yet recorded SES's answer) is
  * `executed`, with the trust window an execution opens and, for a touch nobody reviewed, its
- * `draft_passed`; any other is left as it is (undefined).
+ * `draft_passed`; so is one a soft bounce of this very message failed (SES's events come in any
+ * order, and a Delivery whose handling failed is retried a minute later, behind an out-of-office
+ * reply's bounce), its touch and today's counters taken back; any other is left as it is (undefined).
  */
 export async function settle(
   deps: Deps,
@@ -51,7 +53,8 @@ export async function settle(
     why || decision.status === "executed" ? undefined : await deps.specs.current().catch(() => undefined);
   let d: Decision | undefined = decision;
   for (let attempt = 0; d && attempt < 5; attempt++) {
-    if (!from.includes(d.status) || (d.status === "dispatched" && !d.execution)) {
+    const bouncedSoft = !why && softBounced(d, detail.mail.messageId);
+    if (!bouncedSoft && (!from.includes(d.status) || (d.status === "dispatched" && !d.execution))) {
       if (!why) return attempt ? result(true) : undefined;
       if (d.status === "failed" && d.execution?.error?.startsWith("SES ")) return result(true);
       return { recorded: false, reason: `${detail.eventType}: the decision is ${d.status}, not sent` };
@@ -65,7 +68,7 @@ export async function settle(
     try {
       await move(deps, d, {
         to: why ? "failed" : "executed",
-        from,
+        from: bouncedSoft ? ["failed"] : from,
         event: why ? "failed" : "executed",
         actor: "ses",
         ...(why
@@ -78,6 +81,7 @@ export async function settle(
               detail: `SES reported ${detail.eventType} of message ${msg}: it was sent`,
               patch: { execution },
               addDue: settleDue(d.decisionId, sentAt, spec),
+              ...(bouncedSoft ? { restore: { at: Date.parse(execution.at) } } : {}),
             }),
       });
       // As the executor would have on recording the send: a touch no person reviewed went out on the
@@ -100,6 +104,16 @@ export async function settle(
   }
   throw new ConflictError(`decision ${decision.decisionId} is too contended; SES's event was not recorded`);
 }
+
+/**
+ * Failed by a soft (or undetermined) bounce of this message, which SES may report before the
+ * delivery: world-outcomes.ts writes those reasons.
+ */
+const softBounced = (d: Decision, messageId: string) =>
+  d.status === "failed" &&
+  d.execution?.externalId === `ses:${messageId}` &&
+  d.execution.error?.startsWith(`${SES_NOT_SENT}: SES `) === true &&
+  / bounce/.test(d.execution.error);
 
 /** When SES delivered the message, by its Delivery record (else now). */
 const deliveredAt = (detail: SesEventDetail, deps: Deps) => {

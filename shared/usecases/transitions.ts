@@ -54,6 +54,11 @@ export interface Move {
   /** Counters to add one to under their caps (an approval on a later day: lifecycle.ts approve). */
   addCounters?: CounterBump[];
   /**
+   * Take the touch and counters back that a `release` gave away, the touch at `at` (a send SES
+   * delivered after a soft bounce had failed it: ses-settle.ts). Counters of past days stay given back.
+   */
+  restore?: { at: number };
+  /**
    * Whether the decision, read again after contention on its account, is still the one the move was
    * decided on (the reconciler's hold-back: not one an executor has since claimed). Else ConflictError.
    */
@@ -95,16 +100,29 @@ export async function move(deps: LifecycleDeps, decision: Decision, m: Move): Pr
         return { ...rest, from: at, to: at };
       });
       t.contact = { accountId: current.accountId, expectVersion: contact.version, touches };
-    } else if (m.release && current.reservation.touch) {
+    } else if ((m.release || m.restore) && current.reservation.touch) {
       const contact = await deps.decisions.getContactState(current.accountId);
       const touches = contact.touches.filter((x) => x.decisionId !== current.decisionId);
+      // The touch as the gate reserved it (gate.ts), at the moment it went out.
+      if (m.restore && current.channel)
+        touches.push({
+          decisionId: current.decisionId,
+          agentId: current.agentId,
+          actionType: current.actionType,
+          channel: current.channel,
+          ...(current.personId ? { personId: current.personId } : {}),
+          from: m.restore.at,
+          to: m.restore.at,
+        });
       t.contact = { accountId: current.accountId, expectVersion: contact.version, touches };
     }
-    if (m.release) {
+    if (m.release || m.restore) {
       // A past day's cap can no longer be exceeded (and its counter may be gone): give back today's and later only.
       const spec = await deps.specs.current();
       const today = localDate(now, spec?.spec.workspace.timezone ?? "UTC");
-      t.releaseCounters = current.reservation.counters.filter((c) => c.day >= today);
+      const counters = current.reservation.counters.filter((c) => c.day >= today);
+      if (m.release) t.releaseCounters = counters;
+      else t.restoreCounters = counters;
     }
     if (m.release || m.to === "dispatched") {
       const due: DueItem[] = [];

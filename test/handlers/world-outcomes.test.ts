@@ -34,6 +34,7 @@ import { pinTrust } from "../../shared/usecases/trust.ts";
 import type { WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, linkedinProposal, seedAcme } from "../helpers/world.ts";
+import { counterValue } from "../integration/helpers/store.ts";
 import { awsRuntimeFor, fixture, functionEnv, lambdaContext, RecordingPublisher } from "./lambda.ts";
 import {
   fakeHubSpotContacts,
@@ -434,6 +435,64 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     const touched = await rt.deps.decisions.getContactState("w-ooo");
     expect(touched.touches.map((t) => t.decisionId)).toContain(decision.decisionId);
     expect(await suppressionsFor(rt.db, "w-ooo", "w-ooo-jane")).toEqual([]);
+  });
+
+  it("an out-of-office reply handled before its delivery: the delivery makes it sent again, its touch and counters taken back", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-ooo-first", { agentId: "w-writer-ooo2" });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const counts = () =>
+      Promise.all(decision.reservation.counters.map((c) => counterValue(rt, c.counter, c.day)));
+    const reserved = await counts();
+    expect(decision.reservation.counters.length).toBeGreaterThan(0);
+    // The Delivery's handling failed (throttled) and Lambda retries it a minute later: the automatic
+    // reply's bounce is handled first, and fails the email as a soft bounce would.
+    const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+    bounce.detail.bounce.bounceType = "Transient";
+    bounce.detail.bounce.bounceSubType = "General";
+    expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "not_sent" });
+    expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("failed");
+    expect(await counts()).toEqual(reserved.map((n) => (n ?? 0) - 1));
+    // The Delivery: it reached Jane after all. Before, it was refused ("the decision is failed"), and
+    // the email stayed failed, its touch and counters given back (another agent free to email her at
+    // once, the day's caps one short), its complaints and opens charged to no one.
+    const delivery = deliveryEvent(sent, messageId);
+    expect(await handler(delivery, ctx)).toMatchObject({ recorded: true, type: "sent", duplicate: false });
+    const after = (await rt.deps.decisions.getDecision(decision.decisionId)) as Decision;
+    expect(after.status).toBe("executed");
+    expect(after.execution).toMatchObject({
+      externalId: `ses:${messageId}`,
+      deliveredAt: new Date(delivery.detail.delivery.timestamp).toISOString(),
+    });
+    expect(after.execution?.error).toBeUndefined();
+    const touched = await rt.deps.decisions.getContactState("w-ooo-first");
+    expect(touched.touches.find((t) => t.decisionId === decision.decisionId)).toMatchObject({
+      channel: "email",
+      personId: decision.personId,
+      from: Date.parse(decision.execution?.at ?? ""),
+    });
+    expect(await counts()).toEqual(reserved);
+    // Delivered twice, or the bounce again: nothing more changes.
+    await handler(delivery, ctx);
+    expect(await handler(bounce, ctx)).toMatchObject({ recorded: false });
+    expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("executed");
+    expect(await counts()).toEqual(reserved);
+    // A complaint now counts against the agent that sent it.
+    const trustBefore = await rt.deps.trust.get("w-writer-ooo2", "email.send");
+    expect(await handler(sesEvent("eventbridge-ses-complaint.json", sent, messageId), ctx)).toMatchObject({
+      recorded: true,
+      type: "complaint",
+    });
+    expect((await rt.deps.trust.get("w-writer-ooo2", "email.send"))?.version).not.toBe(trustBefore?.version);
+  });
+
+  it("a Delivery of another message leaves an email a soft bounce failed as it is", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-ooo-other", { agentId: "w-writer-ooo2" });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    const bounce = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+    bounce.detail.bounce.bounceType = "Transient";
+    await handler(bounce, ctx);
+    expect(await handler(deliveryEvent(sent, "another-message-id"), ctx)).toMatchObject({ recorded: false });
+    expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("failed");
   });
 
   it("a complaint reported as not spam (feedback type not-spam) is no complaint: nobody suppressed or taught", async () => {

@@ -11,6 +11,9 @@ import { stateKeys } from "./keys.ts";
 /** How long a day's counter is kept after the day: every zone's day has ended, and a retry is done. */
 const COUNTER_RETENTION = 3 * DAY;
 
+/** A day's counter's expiry (epoch seconds). */
+export const counterTtl = (day: string) => ttlSeconds(Date.parse(`${day}T00:00:00Z`) + COUNTER_RETENTION);
+
 export const counterBump = (db: Db, c: CounterBump): TransactItem => ({
   Update: {
     TableName: db.tables.state,
@@ -21,7 +24,7 @@ export const counterBump = (db: Db, c: CounterBump): TransactItem => ({
     ExpressionAttributeValues: {
       ":one": 1,
       ":cap": c.cap,
-      ":ttl": ttlSeconds(Date.parse(`${c.day}T00:00:00Z`) + COUNTER_RETENTION),
+      ":ttl": counterTtl(c.day),
     },
   },
 });
