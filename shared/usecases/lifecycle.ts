@@ -64,15 +64,25 @@ async function recheck(
   // end. Before, a 15-minute pause vetoed every level-2 send whose window closed in it, and made every
   // approval given in it a rejection, for good. A longer one (a reply's days-long stop) stops it here.
   const latest = latestSendIfDispatched(decision, now);
-  const waitable = activePauses(
-    read.pauses,
-    decision.agentId,
-    decision.channel,
-    decision.accountId,
-    now,
-  ).every((p) => p.until !== undefined && Date.parse(p.until) < latest);
+  const paused = activePauses(read.pauses, decision.agentId, decision.channel, decision.accountId, now);
+  const waitable = paused.every((p) => p.until !== undefined && Date.parse(p.until) < latest);
   const failed = failures(checks, window).filter((c) => !(waitable && c.check === "kill_switch"));
-  const clearsAt = (rules?: string[]) => coordinationClearsAt(ctx, decision, rules);
+  // Waited out, it goes out when the pauses end, and the executor then reads only pauses and
+  // suppressions: what holds a touch in time (quiet hours, a cooldown, "not at weekends") is read at
+  // that end, and clears from it. Before, a touch approved or released in an hour's pause went out
+  // when it ended, inside the recipient's quiet hours, with no veto possible meanwhile.
+  let from = ctx;
+  if (waitable && paused.length > 0) {
+    from = { ...ctx, now: Math.max(...paused.map((p) => Date.parse(p.until as string))) };
+    const seen = new Set(failed.map(checkReason));
+    for (const c of failures(revalidate(from, decision, sent, window), window))
+      if (
+        (c.check === "coordination" || (c.check === "rule" && c.effect === "defer")) &&
+        !seen.has(checkReason(c))
+      )
+        failed.push({ ...c, detail: `${c.detail} when the pause ends at ${iso(from.now)}` });
+  }
+  const clearsAt = (rules?: string[]) => coordinationClearsAt(from, decision, rules);
   return { spec, checks, failed, contact: read.contact, now, payload: sent, clearsAt, ctx };
 }
 

@@ -67,6 +67,21 @@ async function notToday() {
   expectStatus(await h.call("POST", "/v1/specs", h.admin, spec), 201);
 }
 
+/** Publish the spec in force with quiet hours "focus" from `at` for `minutes`, in the account's zone. */
+async function quietFrom(at: number, minutes: number) {
+  const hhmm = (t: number) =>
+    new Intl.DateTimeFormat("en-US", {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone: "America/New_York",
+    }).format(t);
+  const current = expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
+  const spec = structuredClone(current.spec);
+  spec.coordination.quietHours = [{ name: "focus", start: hhmm(at), end: hhmm(at + minutes * MINUTE) }];
+  expectStatus(await h.call("POST", "/v1/specs", h.admin, spec), 201);
+}
+
 const approve = async (d: { decisionId: string; payloadDigest: string }) =>
   expectStatus(
     await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, { digest: d.payloadDigest }),
@@ -159,6 +174,46 @@ describe("re-validation before dispatch", () => {
     await h.rt.scheduler.tick();
     expect(h.rt.sandbox.entries).toHaveLength(0);
     await expectSentAfterPause(d.decisionId);
+  });
+
+  it("an approval in a short pause that ends inside the recipient's quiet hours waits for them: 409 with when, still pending", async () => {
+    await pin(h, "outreach-writer", "email.send", 1);
+    const d = await proposeOk(h, emailProposal("outreach-writer"));
+    // Quiet hours from 10 minutes on, for two hours; the email pause ends 20 minutes into them.
+    await quietFrom(h.rt.clock.now() + 10 * MINUTE, 120);
+    await pauseFor({ scope: "channel", target: "email", reason: "incident" }, 30 * MINUTE);
+    const held = await h.call("POST", `/v1/decisions/${d.decisionId}/approve`, h.approver, {
+      digest: d.payloadDigest,
+    });
+    // Before: dispatched, and sent when the pause ended, 20 minutes into the quiet hours.
+    expect(held.status).toBe(409);
+    expect(held.body.message).toMatch(
+      /coordination \(focus\): quiet hours .* when the pause ends at .*: it stays pending; approve it again from /,
+    );
+    const from = Date.parse(/again from (\S+),/.exec(held.body.message)?.[1] ?? "");
+    expect(from).toBe(h.rt.clock.now() + 130 * MINUTE);
+    expect((await getDecision(h, d.decisionId)).status).toBe("pending_approval");
+    await advance(h, 60 * MINUTE);
+    expect(h.rt.sandbox.entries).toHaveLength(0);
+  });
+
+  it("a short pause in force when the window closes, ending inside the recipient's quiet hours, stops the send", async () => {
+    const d = await scheduled();
+    // The window closes in 20 minutes, before quiet hours begin (in 25); the pause ends in them (in 40).
+    await quietFrom(h.rt.clock.now() + 25 * MINUTE, 120);
+    await pauseFor({ scope: "account", target: "acme", reason: "incident" }, 40 * MINUTE);
+    // Before: dispatched at the window's close, and sent when the pause ended, inside quiet hours.
+    expect(await advance(h, 20 * MINUTE)).toBe(1);
+    const stopped = await getDecision(h, d.decisionId);
+    expect(stopped.status).toBe("vetoed");
+    expect(stopped.events[1]).toMatchObject({ type: "revalidation_failed", actor: "harness" });
+    expect(stopped.events[1]?.detail).toMatch(
+      /coordination \(focus\): quiet hours .* when the pause ends at /,
+    );
+    await advance(h, 60 * MINUTE);
+    await h.rt.reconcile();
+    expect((await getDecision(h, d.decisionId)).status).toBe("vetoed");
+    expect(h.rt.sandbox.entries).toHaveLength(0);
   });
 
   it("a pause that ends after the latest the action may go out (a reply's days-long stop) still stops it", async () => {
