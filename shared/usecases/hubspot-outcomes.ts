@@ -259,10 +259,13 @@ export async function pollHubSpotOutcomes(deps: Deps, p: PollDeps, maxPages = 5)
       await p.checkpoints.advance(POLL, safeCheckpoint(since, now, OVERLAP_MS));
     } else after = page.after; // A page all written in one millisecond: only a position gets past it.
   }
-  // A run that stopped inside one millisecond's writes (a bulk update): the checkpoint moves just past
-  // it, or a tie longer than a run can read would hold it there for good. Only a tie longer than a
-  // run's pages is cut short (reported), as the CRM import reports one longer than its search's window.
-  const stuck = !caughtUp && after !== undefined;
+  // A run that spent all its pages inside one millisecond's writes (a bulk update) from its start:
+  // the checkpoint moves just past it, or a tie longer than a run can read would hold it there for
+  // good. Only a tie longer than a run's pages is cut short (reported), as the CRM import reports one
+  // longer than its search's window. One met later in the run is the next run's to read from its
+  // start, with all its pages: before, it was jumped past too, and what its last page left unread was
+  // lost.
+  const stuck = !caughtUp && after !== undefined && since === start;
   if (stuck) await p.checkpoints.advance(POLL, safeCheckpoint(since + 1, now, OVERLAP_MS));
   // Caught up: everything written up to the overlap before this run was read.
   if (caughtUp) await p.checkpoints.advance(POLL, now - OVERLAP_MS);

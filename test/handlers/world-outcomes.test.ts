@@ -1598,6 +1598,52 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     expect(checkpoint).toBe(tie + 1);
   });
 
+  it("a bulk write met on a run's last page is read whole by the next run, not skipped past", async () => {
+    const base = rt.clock.now() - 3 * 3_600_000;
+    // 350 contacts written a second apart, then 150 in one millisecond (a bulk edit): 100 a page.
+    const tie = base + 400_000;
+    const writes = [
+      ...Array.from({ length: 350 }, (_, i) => ({ id: `c${i}`, at: base + i * 1000 })),
+      ...Array.from({ length: 150 }, (_, i) => ({ id: `t${i}`, at: tie })),
+    ];
+    const read = new Set<string>();
+    let checkpoint: number | undefined = base - 1;
+    const p = {
+      changes: {
+        // HubSpot's search: written at or after `since`, oldest first, a page from a position.
+        modifiedSince: async (since: number, after?: string) => {
+          const from = writes.filter((w) => w.at >= since);
+          const at = Number(after ?? 0);
+          const page = from.slice(at, at + 100);
+          for (const w of page) read.add(w.id);
+          return {
+            events: [],
+            emails: new Map(),
+            ...(page.length ? { lastModified: page.at(-1)?.at } : {}),
+            ...(at + 100 < from.length ? { after: String(at + 100) } : {}),
+          };
+        },
+      } as OutcomeChanges,
+      checkpoints: {
+        get: async () => checkpoint,
+        advance: async (_: string, at: number) => {
+          checkpoint = Math.max(checkpoint ?? 0, at);
+        },
+      },
+      contacts: { emailOf: async () => undefined },
+    };
+    const first = await pollHubSpotOutcomes(rt.deps, p);
+    // It met the bulk write on its fourth page and read 100 of it on its fifth: the rest is the next
+    // run's, from the bulk write's millisecond. Before, the checkpoint moved past that millisecond, and
+    // the last 50 were never read (a reply the webhook missed among them, lost).
+    expect(first).toMatchObject({ caughtUp: false });
+    expect(first).not.toHaveProperty("stoppedInBulkWrite");
+    expect(checkpoint).toBe(tie);
+    const second = await pollHubSpotOutcomes(rt.deps, p);
+    expect(second).toMatchObject({ caughtUp: true });
+    expect(read.size).toBe(500);
+  });
+
   it("the scheduled poll records what the webhook missed, counts what it saw once, and moves its checkpoint", async () => {
     const { decision } = await sentEmail("w-hs-poll");
     const replied = new Date(rt.clock.now() + 30 * 60_000).toISOString();
