@@ -53,13 +53,23 @@ export async function execute(
     const done = await executeFrom(deps, hint, true, options);
     if (done !== STALE) return done;
   }
-  const decision = await deps.decisions.getDecision(decisionId);
-  if (decision?.status !== "dispatched") return decision;
-  // Someone is already executing it (events are delivered at least once); recovery handles stale
-  // attempts. One turned away is tried again from its time (handBack).
-  if (!ready(decision)) return decision;
-  return executeFrom(deps, decision, false, options) as Promise<Decision | undefined>;
+  let decision = await deps.decisions.getDecision(decisionId);
+  for (let attempt = 0; ; attempt++) {
+    if (decision?.status !== "dispatched") return decision;
+    // Someone is already executing it (events are delivered at least once); recovery handles stale
+    // attempts. One turned away is tried again from its time (handBack).
+    if (!ready(decision)) return decision;
+    const done = (await executeFrom(deps, decision, false, options)) as Decision | undefined;
+    // The claim lost its condition to a write that claimed nothing (an outcome appended, an erasure
+    // re-sealing it): what the decision is now is claimed again, a few times. Before, it was left
+    // dispatched and unattempted for the reconciler's next run, minutes on.
+    if (attempt >= CLAIM_TRIES - 1 || done === undefined || done.version === decision.version) return done;
+    decision = done;
+  }
 }
+
+/** Claims of one execution against writes that claim nothing (execute). */
+const CLAIM_TRIES = 3;
 
 export interface ExecuteOptions {
   /**

@@ -623,6 +623,42 @@ describe("dispatch and execution", () => {
     expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([d.decisionId]);
   });
 
+  it("a write that claims nothing landing between the executor's read and its claim does not leave the send to the reconciler", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 3);
+    const d = await propose("writer", "acme");
+    const connector = rt.deps.connector as typeof rt.deps.connector & { prepare?: unknown };
+    let once = true;
+    // While the executor reads what its call needs, an outcome is attributed to the touch (an open
+    // recorded by hand): the decision's version moves on, and the claim's condition with it.
+    connector.prepare = async () => {
+      if (!once) return;
+      once = false;
+      await recordOutcome(rt.deps, { decisionId: d.decisionId, type: "opened" }, approver);
+    };
+    // As in AWS, where the executor's process did not commit the decision: no version it last wrote.
+    const cold = {
+      ...rt.deps,
+      decisions: Object.create(rt.deps.decisions, {
+        lastKnown: { value: undefined },
+      }) as typeof rt.deps.decisions,
+    };
+    try {
+      // Before: it stayed dispatched and unattempted until the reconciler's next run.
+      const done = await execute(cold, d.decisionId);
+      expect(done?.status).toBe("executed");
+      expect(rt.sandbox.entries.map((e) => e.decisionId)).toEqual([d.decisionId]);
+      expect((await ledger(d.decisionId)).map((e) => e.type)).toEqual([
+        "decided",
+        "outcome",
+        "executing",
+        "executed",
+      ]);
+    } finally {
+      delete connector.prepare;
+    }
+  });
+
   it("an outcome recorded on the decision while its call runs: a send is still executed, a refusal still failed, a turned-away call still handed back", async () => {
     await seedAcme(rt.deps, "acme");
     await pin(rt, "writer", "email.send", 3);
