@@ -400,3 +400,44 @@ describe("List Sync waiting for approval", () => {
     }
   });
 });
+
+describe("List Sync delivered late", () => {
+  it("keys its sync by the hour the schedule fired, so a late delivery does not take the next hour's", async () => {
+    h.clock.set(Date.parse("2026-03-24T15:05:00Z"));
+    await putAccount(h.rt.deps, "lz", account("lz"));
+    await seedPeople(h.rt.deps, "lz", [
+      ["vp", "VP Sales"],
+      ["ae", "Account Executive"],
+    ]);
+    const late = (contacts: { personId: string; email: string }[]) =>
+      h.agents.stores.agentKb.putLeadListEntry({
+        ...entry(contacts),
+        listId: "leads-late-2026-03-24",
+        date: "2026-03-24",
+        ownerId: "late",
+        accountId: "lz",
+      });
+    const fired = (hour: string, at: string) =>
+      h.agents.runner.run("list-sync", {
+        kind: "schedule",
+        cron: "0 * * * *",
+        at: Date.parse(at),
+        continuedFrom: Date.parse(`2026-03-24T${hour}:00:00Z`),
+      });
+    await late([{ personId: "lz.vp", email: "vp@lz.io" }]);
+    // 14:00's firing, delivered at 15:05 (Lambda's retries, a throttled scheduler).
+    const first = await fired("14", "2026-03-24T15:05:00Z");
+    const mine = (r: typeof first) => r.proposals.filter((p) => p.proposalId.includes("sdr-late"));
+    expect(mine(first).map((p) => p.proposalId)).toEqual(["list-sync:sync:sdr-late:2026-03-24T14"]);
+    await h.agents.drain();
+    // 15:00's own firing, on time, with a member added since: its own sync, not a replay of 14:00's.
+    await late([
+      { personId: "lz.vp", email: "vp@lz.io" },
+      { personId: "lz.ae", email: "ae@lz.io" },
+    ]);
+    const second = await fired("15", "2026-03-24T15:06:00Z");
+    expect(mine(second)).toMatchObject([
+      { proposalId: "list-sync:sync:sdr-late:2026-03-24T15", replay: false },
+    ]);
+  });
+});

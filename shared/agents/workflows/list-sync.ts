@@ -28,7 +28,10 @@ export const listSync = defineAgent({
           members: new Map(),
         });
     }
-    const hour = new Date(inv.at).toISOString().slice(0, 13);
+    // The hour the schedule fired (in AWS the scheduler's time; a delivery may come late): one sync an
+    // hour. Before, the delivery's time: 14:00's firing delivered at 15:05 took 15:00's key, and 15:00's
+    // own sync was answered as its replay, its changes left to 16:00.
+    const hour = new Date(inv.continuedFrom ?? inv.at).toISOString().slice(0, 13);
     for (const audience of [...audiences.values()].sort((a, b) => a.audienceId.localeCompare(b.audienceId))) {
       await proposeSync(
         ctx,
