@@ -13,7 +13,12 @@ import {
 import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { BUILTIN_AGENT_IDS, MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
+import {
+  AGENT_LEDGER_READS,
+  BUILTIN_AGENT_IDS,
+  isBuiltinAgent,
+  MODEL_AGENT_IDS,
+} from "../../shared/agents/builtin.ts";
 import type { AgentMeta } from "../../shared/agents/definition.ts";
 import { AGENT_RUN_DELIVERIES } from "../../shared/agents/run-status.ts";
 import { agentRoleName } from "../../shared/http/principal-from-event.ts";
@@ -37,6 +42,9 @@ export const AGENT_ENTRY = "functions/agents/handler.ts";
 export const OWN_AGENT_ENTRIES: Record<string, string> = Object.fromEntries(
   BUILTIN_AGENT_IDS.filter((id) => id !== "crm-import").map((id) => [id, `functions/agents/${id}.ts`]),
 );
+/** An agent that is not built in keeps every read of the ledger the knowledge view can make. */
+const ALL_LEDGER_READS = { indexes: ["byAccount", "byPerson", "byAgent", "byStatus"] };
+
 export interface AgentFunctionsProps {
   stage: string;
   /** With `actions` where the agent proposes (its deferred proposals come due: a retries schedule). */
@@ -45,7 +53,10 @@ export interface AgentFunctionsProps {
   /** `execute-api:Invoke` ARN of POST /v1/proposals: the only route an agent may call. */
   proposeRouteArn: string;
   state: ITable;
-  /** Read only: CRM Sync and context packets read decisions; agents never write the ledger. */
+  /**
+   * Read only, by the agents that read decisions (AGENT_LEDGER_READS: CRM Sync, context packets);
+   * agents never write the ledger.
+   */
   ledger: ITable;
   /** Decisions about people are sealed: agents reading them open the person's key (decrypt only). */
   personKeyArn: string;
@@ -78,6 +89,8 @@ export class AgentFunctions extends Construct {
   constructor(scope: Construct, id: string, props: AgentFunctionsProps) {
     super(scope, id);
     for (const agent of props.agents) {
+      // Only the built-in agents that read decisions get the ledger and the person key (and their names).
+      const ledgerReads = isBuiltinAgent(agent.id) ? AGENT_LEDGER_READS[agent.id] : ALL_LEDGER_READS;
       const cid = `Agent${agent.id.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _s, c: string) => c.toUpperCase())}`;
       const f = new HarnessFunction(this, cid, {
         stage: props.stage,
@@ -92,24 +105,25 @@ export class AgentFunctions extends Construct {
           AGENT_ID: agent.id,
           HARNESS_API_URL: props.apiUrl,
           STATE_TABLE: props.state.tableName,
-          LEDGER_TABLE: props.ledger.tableName,
+          ...(ledgerReads
+            ? { LEDGER_TABLE: props.ledger.tableName, PERSON_KEY_ARN: props.personKeyArn }
+            : {}),
           // The model's configuration where the agent calls it, as its grant (agent-model.ts): the
           // others' functions build no model (shared/runtime/agent-function.ts).
           ...(MODEL_AGENT_IDS.includes(agent.id) ? agentModelEnvironment(props.model) : {}),
-          PERSON_KEY_ARN: props.personKeyArn,
         },
       });
-      f.role.addToPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ["kms:Decrypt"],
-          resources: [props.personKeyArn],
-        }),
-      );
       grantTable(f.role, props.state, DDB.read);
-      grantTable(f.role, props.ledger, DDB.read, {
-        indexes: ["byAccount", "byPerson", "byAgent", "byStatus"],
-      });
+      if (ledgerReads) {
+        f.role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: ["kms:Decrypt"],
+            resources: [props.personKeyArn],
+          }),
+        );
+        grantTable(f.role, props.ledger, DDB.read, { indexes: ledgerReads.indexes });
+      }
       // The durable queue of deferred proposals to re-propose, and the claims that make a duplicate
       // delivery of a schedule's firing run once (agent-run-claims.ts): this agent's own partitions only.
       f.role.addToPolicy(

@@ -35,6 +35,20 @@ export const isBuiltinAgent = (agentId: string): agentId is BuiltinAgentId => id
 export const MODEL_AGENT_IDS: readonly string[] = ["outreach-writer", "persona-classifier"];
 
 /**
+ * What of the ledger each built-in agent reads, traced through its workflow and the runner: only CRM
+ * Sync (the executed decision it copies to the CRM, by its key) and the Outreach Writer (its context
+ * packets' recent touches, byAccount; whether it proposed a key before, by the decision's key) read
+ * decisions, and so open sealed personal data (kms:Decrypt). Only their roles are granted the ledger
+ * and the person key in AWS (infra/constructs/agent-functions.ts); the others' functions are not told
+ * their names, so a read added to one fails naming them instead of reading what its role should not.
+ * Before, every agent's role could read every decision and index and decrypt any person's data.
+ */
+export const AGENT_LEDGER_READS: Partial<Record<BuiltinAgentId, { indexes: string[] }>> = {
+  "crm-sync": { indexes: [] },
+  "outreach-writer": { indexes: ["byAccount"] },
+};
+
+/**
  * The built-in agents a manual run gives nothing to do, and what they run on instead: their handlers
  * return at once for a manual invocation (test/unit/builtin-agents.test.ts runs each to hold this list
  * to them). POST /v1/agents/{agentId}/run refuses them naming their trigger; before, it answered 202

@@ -14,10 +14,11 @@
  */
 
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BENCH_SECRET, hubspotWebhook, shippedSpecText } from "../../bench/first-events.ts";
+import { agentKeys } from "../../shared/adapters/dynamo/keys.ts";
 import { tableDefinitions } from "../../shared/adapters/dynamo/tables.ts";
 import { nextFire, parseCron } from "../../shared/agents/cron.ts";
 import { AGENT_EVENTS } from "../../shared/agents/events.ts";
@@ -566,11 +567,53 @@ describe("a decision's life, each step by its deployed function as its role", ()
   });
 
   it("agents run on their schedule and by hand", async () => {
+    // The day's lead list holds Acme, whom the flow emailed: drafting for Raj, the writer reads the
+    // account's recent touches (byAccount), opening them (kms:Decrypt), and whether it proposed before.
+    await db.send(
+      new PutCommand({
+        TableName: tables.state,
+        Item: {
+          ...agentKeys.leadListEntry("2026-03-10", "acme"),
+          listId: "leads-sdr-1-2026-03-10",
+          date: "2026-03-10",
+          ownerId: "sdr-1",
+          accountId: "acme",
+          rank: 1,
+          tier: 1,
+          intent: 80,
+          contacts: [{ personId: "acme-raj", email: "raj@acme.io" }],
+          addedAt: "2026-03-10T11:00:00.000Z",
+        },
+      }),
+    );
+    // Raj, Jane's colleague (Jane asked to stop by now), indexed at Acme as the agent watchers index
+    // a person put (EventBridge, not run here).
+    const raj = {
+      ...jane,
+      firstName: "Raj",
+      lastName: "Patel",
+      email: "raj@acme.io",
+      linkedinUrl: "https://www.linkedin.com/in/raj-patel-acme",
+    };
+    const putRaj = await run("ApiKnowledge", apiEvent("PUT", "/v1/people/acme-raj", admin, undefined, raj));
+    expect(putRaj.status, putRaj.text).toBe(200);
+    await db.send(
+      new PutCommand({
+        TableName: tables.state,
+        Item: { ...agentKeys.personAtAccount("acme", "acme-raj"), personId: "acme-raj" },
+      }),
+    );
     const writer = await run("AgentOutreachWriter", {
       ...(fixture("scheduler-agent-invoke.json") as object),
       agentId: "outreach-writer",
     });
     expect(writer.text).not.toMatch(/Error/);
+    // Its context packet read Acme's recent touches through the one index its role is granted, and
+    // opened them; it asked whether it had proposed before by the decision's key. Nothing refused.
+    const writerCalls = account.calls.filter((c) => c.caller === fns.get("AgentOutreachWriter")?.roleId);
+    expect(writerCalls.some((c) => /"IndexName":"byAccount"/.test(String(c.body)))).toBe(true);
+    expect(writerCalls.some((c) => c.target === "TrentService.Decrypt")).toBe(true);
+    expect(writerCalls.filter((c) => c.refused)).toEqual([]);
     const manual = await run("ApiAdmin", apiEvent("POST", "/v1/agents/crm-import/run", admin, undefined, {}));
     expect(manual.status, manual.text).toBe(202);
     // The agent's function runs the invocation the API made, as its role, and records how it ended;
@@ -639,7 +682,23 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect(Object.keys(outcomes).length).toBeGreaterThanOrEqual(9);
     expect(account.refusals).toEqual([]);
     for (const [cid, text] of Object.entries(outcomes))
-      expect(text, cid).not.toMatch(/AccessDenied|not authorized|Invalid URL|POST \/v1\/proposals/);
+      expect(text, cid).not.toMatch(
+        /AccessDenied|not authorized|Invalid URL|POST \/v1\/proposals|ledger-not-granted|PERSON_KEY_ARN/,
+      );
+    // Only CRM Sync and the writer read decisions (AGENT_LEDGER_READS): the others' roles have neither
+    // the ledger nor the person key, and their functions asked for neither.
+    const readers = new Set(["AgentCrmSync", "AgentOutreachWriter"]);
+    for (const f of fns.values()) {
+      if (!f.env.AGENT_ID || readers.has(f.cid)) continue;
+      const asked = account.calls.filter((c) => c.caller === f.roleId);
+      expect(
+        asked.filter((c) => c.target === "TrentService.Decrypt" || String(c.body).includes(tables.ledger)),
+        f.cid,
+      ).toEqual([]);
+      expect(JSON.stringify(f.statements), f.cid).not.toContain("kms:Decrypt");
+      expect(JSON.stringify(f.statements), f.cid).not.toContain(`table/${tables.ledger}`);
+      expect(f.env.LEDGER_TABLE, f.cid).toBeUndefined();
+    }
     // Those with work to do over Acme and Jane proposed through the API, signed with their role, and
     // the gate decided each (persona classification, the CRM sync of the email sent).
     // (The scheduled ones run at their latest firing, whose day moves with the clock: at least these.)

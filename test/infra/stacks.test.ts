@@ -13,6 +13,7 @@ import { agentRoleName, OWN_AGENT_ENTRIES } from "../../infra/constructs/agent-f
 import { ATHENA_QUERIES } from "../../infra/constructs/athena-queries.ts";
 import { CRM_IMPORT_ENTRY } from "../../infra/constructs/crm-import.ts";
 import { schedulerExpression, workspaceTickExpression } from "../../infra/cron.ts";
+import { AGENT_LEDGER_READS, type BuiltinAgentId } from "../../shared/agents/builtin.ts";
 import { agentRegistry } from "../../shared/agents/registry.ts";
 import { ROUTES } from "../../shared/http/routes.ts";
 import { fixture } from "../handlers/lambda.ts";
@@ -420,6 +421,17 @@ describe("service stack", () => {
       expect(actions.filter((a) => /^(s3|secretsmanager|states|events):/.test(a))).toEqual([]);
       const invoke = statements.find((st) => asArray(st.Action).includes("execute-api:Invoke"));
       expect(JSON.stringify(invoke)).toContain("/POST/v1/proposals");
+      // The ledger and the person key only where the agent reads decisions, with the indexes it reads.
+      const reads = AGENT_LEDGER_READS[agent.id as BuiltinAgentId];
+      const ledger = statements.filter((st) => JSON.stringify(st.Resource).includes("TablesLedger"));
+      expect(actions.includes("kms:Decrypt"), agent.id).toBe(reads !== undefined);
+      if (!reads) expect(ledger, agent.id).toEqual([]);
+      else {
+        const indexes = JSON.stringify(ledger).match(/\/index\/(\w+)/g) ?? [];
+        expect(indexes.map((i) => i.slice("/index/".length)).sort(), agent.id).toEqual(
+          [...reads.indexes].sort(),
+        );
+      }
     }
   });
 
