@@ -67,7 +67,11 @@ export interface ManualRunStatus {
   finishedAt?: string;
   /** Invocations that took the run further (1 when it fit in one). */
   invocations: number;
-  /** Deliveries of its last invocation (Lambda's retries). */
+  /**
+   * Deliveries that took its last invocation's claim (Lambda's retries). Best effort: a retry that
+   * failed before claiming (its function's start-up) is not counted, so `final` may stay false for a
+   * run Lambda gave up on (its event is in the dead-letter queue); the record goes with its claim.
+   */
   attempts: number;
   proposals: number;
   retried: number;

@@ -246,9 +246,14 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
     await drain();
     return report(summary);
   };
+  // Runs a request named (its Idempotency-Key), for a day: the same request again (a client's retry
+  // after a timeout) answers the first one's run instead of running the agent twice. A failed run is
+  // forgotten, so its retry runs. In AWS the agent function's run claim does this (agent-handler.ts).
+  const named = new Map<string, { at: number; result: Promise<unknown> }>();
   // Every manual run is recorded as in AWS, under its run id (its claim, with how it ended), so that
-  // GET /v1/agents/{agentId}/runs/{runId} reads the same here. Locally the run happens within the
-  // request, so a failed one is over: nothing retries it (LOCAL_DELIVERIES).
+  // GET /v1/agents/{agentId}/runs/{runId} reads the same here; after a restart the claim is what
+  // answers a request sent again. Locally the run happens within the request, so a failed one is
+  // over: nothing retries it (LOCAL_DELIVERIES).
   const runClaims = new DynamoRunClaims(rt.db);
   const clockNow = () => deps.clock.now();
   const recordedRun = async (agentId: string, input: unknown, by: string, runId: string) => {
@@ -262,8 +267,12 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
         return { ...summary, runId };
       },
     );
-    // Run before under this id (the request sent again after a restart): what became of that run.
-    return claimed ? claimed.result : status(agentId, runId);
+    if (claimed) return claimed.result;
+    // Run before under this id (the request sent again after a restart): what became of that run,
+    // not kept as this request's answer (a run still holding its claim may die; once its lease has
+    // lapsed, the request sent again runs it).
+    named.delete(runId);
+    return status(agentId, runId);
   };
   const status = async (agentId: string, runId: string) => {
     if (!agents.some((a) => a.id === agentId)) throw new NotFoundError(`no agent ${agentId}`);
@@ -271,10 +280,6 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
     const records = await readRun(rt.db, agentId, schedule, triggeredAt);
     return describeRun(agentId, runId, records, clockNow(), LOCAL_DELIVERIES);
   };
-  // Runs a request named (its Idempotency-Key), for a day: the same request again (a client's retry
-  // after a timeout) answers the first one's run instead of running the agent twice. A failed run is
-  // forgotten, so its retry runs. In AWS the agent function's run claim does this (agent-handler.ts).
-  const named = new Map<string, { at: number; result: Promise<unknown> }>();
   // The manual-run route (POST /v1/agents/list-sync/run) reaches the agents through this hook.
   deps.agents = {
     run: async (agentId: string, input: unknown, principal: Principal, runId?: string) => {

@@ -11,7 +11,7 @@ import type { Deps } from "../ports.ts";
 import { move } from "./transitions.ts";
 import { recordTrustOutcome } from "./trust.ts";
 import { settleDue } from "./trust-evidence.ts";
-import { SES_NOT_SENT, type WorldOutcomeResult } from "./world-outcomes.ts";
+import { REACHED, SES_NOT_SENT, type WorldOutcomeResult } from "./world-outcomes.ts";
 
 /**
  * Settle the decision on SES's word, once (a redelivered event finds it settled).
@@ -48,12 +48,20 @@ export async function settle(
   const from: Decision["status"][] = why
     ? ["executed", "in_doubt", "dispatched"]
     : ["in_doubt", "dispatched"];
+  const soft =
+    why !== undefined &&
+    detail.eventType === "Bounce" &&
+    (detail.bounce?.bounceType === "Transient" || detail.bounce?.bounceType === "Undetermined");
   const sentAt = Date.parse(detail.mail.timestamp ?? "") || deps.clock.now();
   const spec =
     why || decision.status === "executed" ? undefined : await deps.specs.current().catch(() => undefined);
   let d: Decision | undefined = decision;
   for (let attempt = 0; d && attempt < 5; attempt++) {
     const bouncedSoft = !why && softBounced(d, detail.mail.messageId);
+    // A soft bounce read again after a conflict: the Delivery, an open or a reply landed meanwhile
+    // (handled at once with it), so it reached the person and stays sent.
+    if (soft && attempt > 0 && (d.execution?.deliveredAt || d.outcomes.some((o) => REACHED.has(o.type))))
+      return { recorded: false, reason: "soft bounce after SES delivered it, or it was opened or answered" };
     if (!bouncedSoft && (!from.includes(d.status) || (d.status === "dispatched" && !d.execution))) {
       if (!why) return attempt ? result(true) : undefined;
       if (d.status === "failed" && d.execution?.error?.startsWith("SES ")) return result(true);
@@ -86,7 +94,8 @@ export async function settle(
       });
       // As the executor would have on recording the send: a touch no person reviewed went out on the
       // gate's checks alone (execution.ts).
-      if (!why && spec && d.actionKind === "touch" && !d.review)
+      // (Not again for one a soft bounce had failed: taught when it was first recorded sent.)
+      if (!why && !bouncedSoft && spec && d.actionKind === "touch" && !d.review)
         await recordTrustOutcome(
           deps,
           spec,
@@ -115,6 +124,11 @@ const softBounced = (d: Decision, messageId: string) =>
   d.execution.error?.startsWith(`${SES_NOT_SENT}: SES `) === true &&
   / bounce/.test(d.execution.error);
 
+const notSentYet = (d: Decision): WorldOutcomeResult => ({
+  recorded: false,
+  reason: `Delivery: the decision is ${d.status}, not sent`,
+});
+
 /** When SES delivered the message, by its Delivery record (else now). */
 const deliveredAt = (detail: SesEventDetail, deps: Deps) => {
   const at = Date.parse(detail.delivery?.timestamp ?? "");
@@ -133,8 +147,9 @@ export async function markDelivered(
 ): Promise<WorldOutcomeResult> {
   let d: Decision | undefined = decision;
   for (let attempt = 0; d && attempt < 5; attempt++) {
-    if (d.status !== "executed" || !d.execution)
-      return { recorded: false, reason: `Delivery: the decision is ${d.status}, not sent` };
+    // A soft bounce of it failed it since it was read (the two handled at once): sent after all.
+    if (softBounced(d, detail.mail.messageId)) return (await settle(deps, d, detail, msg)) ?? notSentYet(d);
+    if (d.status !== "executed" || !d.execution) return notSentYet(d);
     if (d.execution.deliveredAt) return { recorded: false, reason: "Delivery: already recorded" };
     const at = deliveredAt(detail, deps);
     try {

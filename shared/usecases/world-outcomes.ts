@@ -34,7 +34,7 @@ const SES: Principal = { subject: "ses", roles: ["admin"] };
  */
 export const EMAIL: ["email"] = ["email"];
 /** Outcomes that say an email reached its person. */
-const REACHED = new Set(["opened", "replied", "meeting_booked"]);
+export const REACHED = new Set(["opened", "replied", "meeting_booked"]);
 const ON_ACCOUNT_LIST = "OnAccountSuppressionList";
 /** A hard bounce SES answers itself, sending nothing: the address bounced recently for any sender. */
 const ON_GLOBAL_LIST = "Suppressed";
@@ -107,7 +107,9 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     const result = await notSent(
       `${SES_NOT_SENT}: ${detail.bounce.bounceType === "Transient" ? SOFT : "SES could not tell why (undetermined"} bounce${detail.bounce.bounceSubType ? `: ${detail.bounce.bounceSubType}` : ""})`,
     );
-    if (detail.bounce.bounceType === "Transient") await suppressIfSoftAgain(deps, decision, detail, msg);
+    // Not where it reached the person after all (a Delivery handled at once with it).
+    if (detail.bounce.bounceType === "Transient" && result.recorded)
+      await suppressIfSoftAgain(deps, decision, detail, msg);
     return result;
   }
   // From here on SES says the message went out (a Send, that SES took it): a decision whose executor

@@ -6,6 +6,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoRunClaims, manualRunClaim } from "../../shared/adapters/dynamo/agent-run-claims.ts";
 import { createToken } from "../../shared/adapters/local/token-store.ts";
 import { defineAgent } from "../../shared/agents/definition.ts";
 import { crmSync } from "../../shared/agents/workflows/crm-sync.ts";
@@ -113,6 +114,30 @@ describe("GET /v1/agents/{agentId}/runs/{runId} (local)", () => {
     );
     expect(runs).toMatchObject({ status: "failed", final: true, attempts: 1 });
     expect(runs?.error).toMatch(/the enrichment source is down/);
+  });
+
+  it("a keyed request sent again after a restart answers from the run's record, and runs it once its holder is gone", async () => {
+    const key = "k-restart-1";
+    const runId = runIdFor("root", "lead-list-builder", key, {});
+    // The server died while running it: its claim holds for the lease the dead process took.
+    const claims = new DynamoRunClaims(h.rt.db);
+    const claim = { agentId: "lead-list-builder", ...manualRunClaim(runId), continuation: 0, holder: "dead" };
+    await claims.claim(claim, h.clock.now() + 45_000, h.clock.now());
+    const again = () =>
+      fetch(`${url}/v1/agents/lead-list-builder/run`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "idempotency-key": key },
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const held = await again();
+    expect(held).toMatchObject({ status: 202, body: { runId, status: "running" } });
+    // Its lease lapsed: sent again, it runs (before, this process kept "running" as the answer for a day).
+    h.clock.advance(60_000);
+    const ran = await again();
+    expect(ran).toMatchObject({ status: 202, body: { runId, trigger: "manual" } });
+    expect(await h.rt.deps.agents?.status("lead-list-builder", runId)).toMatchObject({
+      status: "done",
+      attempts: 2,
+    });
   });
 
   it("an unknown run is a 404; a viewer may not read one", async () => {

@@ -30,8 +30,9 @@ import { getSpec } from "../../shared/usecases/admin.ts";
 import { execute } from "../../shared/usecases/execution.ts";
 import { pollHubSpotOutcomes } from "../../shared/usecases/hubspot-outcomes.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
+import { markDelivered, settle } from "../../shared/usecases/ses-settle.ts";
 import { pinTrust } from "../../shared/usecases/trust.ts";
-import type { WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";
+import { SES_NOT_SENT, type WorldOutcomeResult } from "../../shared/usecases/world-outcomes.ts";
 import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { agent, emailProposal, linkedinProposal, seedAcme } from "../helpers/world.ts";
 import { counterValue } from "../integration/helpers/store.ts";
@@ -438,7 +439,8 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
   });
 
   it("an out-of-office reply handled before its delivery: the delivery makes it sent again, its touch and counters taken back", async () => {
-    const { decision, sent, messageId } = await sentEmail("w-ooo-first", { agentId: "w-writer-ooo2" });
+    // Unreviewed (level 3): its send taught its agent a draft that passed.
+    const { decision, sent, messageId } = await sentEmail("w-ooo-first", { unreviewed: "w-writer-ooo-auto" });
     const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
     const counts = () =>
       Promise.all(decision.reservation.counters.map((c) => counterValue(rt, c.counter, c.day)));
@@ -452,6 +454,7 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
     expect(await handler(bounce, ctx)).toMatchObject({ recorded: true, type: "not_sent" });
     expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("failed");
     expect(await counts()).toEqual(reserved.map((n) => (n ?? 0) - 1));
+    const trustBefore = await rt.deps.trust.get("w-writer-ooo-auto", "email.send");
     // The Delivery: it reached Jane after all. Before, it was refused ("the decision is failed"), and
     // the email stayed failed, its touch and counters given back (another agent free to email her at
     // once, the day's caps one short), its complaints and opens charged to no one.
@@ -471,18 +474,56 @@ describe("SES saying whether a message went out: a reject, a soft bounce, a deli
       from: Date.parse(decision.execution?.at ?? ""),
     });
     expect(await counts()).toEqual(reserved);
+    // Nothing taught again: its draft passed when it was first recorded sent.
+    expect((await rt.deps.trust.get("w-writer-ooo-auto", "email.send"))?.version).toBe(trustBefore?.version);
     // Delivered twice, or the bounce again: nothing more changes.
     await handler(delivery, ctx);
     expect(await handler(bounce, ctx)).toMatchObject({ recorded: false });
     expect((await rt.deps.decisions.getDecision(decision.decisionId))?.status).toBe("executed");
     expect(await counts()).toEqual(reserved);
     // A complaint now counts against the agent that sent it.
-    const trustBefore = await rt.deps.trust.get("w-writer-ooo2", "email.send");
     expect(await handler(sesEvent("eventbridge-ses-complaint.json", sent, messageId), ctx)).toMatchObject({
       recorded: true,
       type: "complaint",
     });
-    expect((await rt.deps.trust.get("w-writer-ooo2", "email.send"))?.version).not.toBe(trustBefore?.version);
+    expect((await rt.deps.trust.get("w-writer-ooo-auto", "email.send"))?.version).not.toBe(
+      trustBefore?.version,
+    );
+  });
+
+  it("a Delivery and an out-of-office bounce handled at once: whichever commits first, the email stays sent", async () => {
+    const bounceOf = (sent: { EmailTags: { Name: string; Value: string }[] }, messageId: string) => {
+      const b = sesEvent("eventbridge-ses-bounce.json", sent, messageId);
+      b.detail.bounce.bounceType = "Transient";
+      b.detail.bounce.bounceSubType = "General";
+      return b;
+    };
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    // The Delivery's handler read it executed; the bounce failed it before the Delivery's write.
+    const a = await sentEmail("w-race-a", { agentId: "w-writer-ooo3" });
+    await handler(bounceOf(a.sent, a.messageId), ctx);
+    const delivery = deliveryEvent(a.sent, a.messageId);
+    const msg = a.messageId.replace(/[^A-Za-z0-9._-]/g, "-");
+    // Before: "Delivery: the decision is failed", and it stayed failed.
+    expect(await markDelivered(rt.deps, a.decision, delivery.detail, msg)).toMatchObject({ recorded: true });
+    expect((await rt.deps.decisions.getDecision(a.decision.decisionId))?.status).toBe("executed");
+    // The bounce's handler read it undelivered; the Delivery was written before the bounce's write.
+    const b = await sentEmail("w-race-b", { agentId: "w-writer-ooo3" });
+    await handler(deliveryEvent(b.sent, b.messageId), ctx);
+    const bounced = bounceOf(b.sent, b.messageId);
+    // Before: failed, its delivery wiped from its execution.
+    expect(
+      await settle(
+        rt.deps,
+        b.decision,
+        bounced.detail,
+        b.messageId,
+        `${SES_NOT_SENT}: SES stopped retrying (soft bounce)`,
+      ),
+    ).toMatchObject({ recorded: false });
+    const after = await rt.deps.decisions.getDecision(b.decision.decisionId);
+    expect(after?.status).toBe("executed");
+    expect(after?.execution?.deliveredAt).toBeDefined();
   });
 
   it("a Delivery of another message leaves an email a soft bounce failed as it is", async () => {
