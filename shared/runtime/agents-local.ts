@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoRetryStore } from "../adapters/dynamo/agent-retry-store.ts";
-import { DynamoRunClaims, manualRunClaim, readRun } from "../adapters/dynamo/agent-run-claims.ts";
+import { DynamoRunClaims, manualRunClaim, manualRunStatus } from "../adapters/dynamo/agent-run-claims.ts";
 import { decisionStatus } from "../adapters/dynamo/decision-status.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
 import type { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
@@ -18,7 +18,7 @@ import { type Cron, nextFire, parseCron } from "../agents/cron.ts";
 import type { AgentDefinition } from "../agents/definition.ts";
 import type { EnrichmentSource, ModelClient, WebFetcher } from "../agents/ports.ts";
 import { agentRegistry } from "../agents/registry.ts";
-import { describeRun, runOutcome } from "../agents/run-status.ts";
+import { runOutcome } from "../agents/run-status.ts";
 import { AgentRunner, type RunSummary } from "../agents/runner.ts";
 import { ingestExecuted } from "../agents/watchers/ingest.ts";
 import { KB_WATCHER_EVENTS, watchKnowledge } from "../agents/watchers/kb-watcher.ts";
@@ -276,9 +276,7 @@ export async function attachAgents(rt: LocalRuntime, options: LocalAgentsOptions
   };
   const status = async (agentId: string, runId: string) => {
     if (!agents.some((a) => a.id === agentId)) throw new NotFoundError(`no agent ${agentId}`);
-    const { schedule, triggeredAt } = manualRunClaim(runId);
-    const records = await readRun(rt.db, agentId, schedule, triggeredAt);
-    return describeRun(agentId, runId, records, clockNow(), LOCAL_DELIVERIES);
+    return manualRunStatus(rt.db, agentId, runId, clockNow(), LOCAL_DELIVERIES);
   };
   // The manual-run route (POST /v1/agents/list-sync/run) reaches the agents through this hook.
   deps.agents = {

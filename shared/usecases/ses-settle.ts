@@ -11,7 +11,7 @@ import type { Deps } from "../ports.ts";
 import { move } from "./transitions.ts";
 import { recordTrustOutcome } from "./trust.ts";
 import { settleDue } from "./trust-evidence.ts";
-import { REACHED, SES_NOT_SENT, type WorldOutcomeResult } from "./world-outcomes.ts";
+import { isSoftBounce, reachedWhy, SES_NOT_SENT, type WorldOutcomeResult } from "./world-outcomes.ts";
 
 /**
  * Settle the decision on SES's word, once (a redelivered event finds it settled).
@@ -48,10 +48,7 @@ export async function settle(
   const from: Decision["status"][] = why
     ? ["executed", "in_doubt", "dispatched"]
     : ["in_doubt", "dispatched"];
-  const soft =
-    why !== undefined &&
-    detail.eventType === "Bounce" &&
-    (detail.bounce?.bounceType === "Transient" || detail.bounce?.bounceType === "Undetermined");
+  const soft = why !== undefined && isSoftBounce(detail);
   const sentAt = Date.parse(detail.mail.timestamp ?? "") || deps.clock.now();
   const spec =
     why || decision.status === "executed" ? undefined : await deps.specs.current().catch(() => undefined);
@@ -60,8 +57,8 @@ export async function settle(
     const bouncedSoft = !why && softBounced(d, detail.mail.messageId);
     // A soft bounce read again after a conflict: the Delivery, an open or a reply landed meanwhile
     // (handled at once with it), so it reached the person and stays sent.
-    if (soft && attempt > 0 && (d.execution?.deliveredAt || d.outcomes.some((o) => REACHED.has(o.type))))
-      return { recorded: false, reason: "soft bounce after SES delivered it, or it was opened or answered" };
+    const reached = soft && attempt > 0 ? reachedWhy(d) : undefined;
+    if (reached) return { recorded: false, reason: reached };
     if (!bouncedSoft && (!from.includes(d.status) || (d.status === "dispatched" && !d.execution))) {
       if (!why) return attempt ? result(true) : undefined;
       if (d.status === "failed" && d.execution?.error?.startsWith("SES ")) return result(true);

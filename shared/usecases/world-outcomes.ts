@@ -34,7 +34,22 @@ const SES: Principal = { subject: "ses", roles: ["admin"] };
  */
 export const EMAIL: ["email"] = ["email"];
 /** Outcomes that say an email reached its person. */
-export const REACHED = new Set(["opened", "replied", "meeting_booked"]);
+const REACHED = new Set(["opened", "replied", "meeting_booked"]);
+
+/** A soft bounce (SES stopped retrying) or an undetermined one: the message did not reach the person. */
+export const isSoftBounce = (
+  detail: SesEventDetail,
+): detail is SesEventDetail & { bounce: NonNullable<SesEventDetail["bounce"]> } =>
+  detail.eventType === "Bounce" &&
+  (detail.bounce?.bounceType === "Transient" || detail.bounce?.bounceType === "Undetermined");
+
+/** Why a soft bounce leaves the email sent: it reached the person (delivered, opened or answered). */
+export const reachedWhy = (d: Decision): string | undefined =>
+  d.execution?.deliveredAt
+    ? "soft bounce after SES delivered it (an automatic reply)"
+    : d.outcomes.some((o) => REACHED.has(o.type))
+      ? "soft bounce after it was opened or answered"
+      : undefined;
 const ON_ACCOUNT_LIST = "OnAccountSuppressionList";
 /** A hard bounce SES answers itself, sending nothing: the address bounced recently for any sender. */
 const ON_GLOBAL_LIST = "Suppressed";
@@ -91,19 +106,14 @@ export async function recordSesEvent(deps: Deps, detail: SesEventDetail): Promis
     return notSent(`${SES_REJECTED}: ${detail.reject?.reason ?? "no reason given"}`);
   // An Undetermined bounce did not reach the person either (SES could not tell why): as a soft one,
   // not sent and nobody suppressed. Before, it settled the decision as sent, its touch held.
-  if (
-    detail.eventType === "Bounce" &&
-    (detail.bounce?.bounceType === "Transient" || detail.bounce?.bounceType === "Undetermined")
-  ) {
+  if (isSoftBounce(detail)) {
     // A soft bounce can follow the delivery: an out-of-office reply comes back as one (Transient,
     // General), as does a mailbox that filled up later. An email SES delivered, opened or answered
     // reached the person, and stays sent, its touch and reservation held and no soft bounce counted.
     // Before, a delivered email an out-of-office reply answered was failed, its touch given back (the
     // person open to another agent's email at once), and the third such reply suppressed the address.
-    if (decision.execution?.deliveredAt)
-      return { recorded: false, reason: "soft bounce after SES delivered it (an automatic reply)" };
-    if (decision.outcomes.some((o) => REACHED.has(o.type)))
-      return { recorded: false, reason: "soft bounce after it was opened or answered" };
+    const reached = reachedWhy(decision);
+    if (reached) return { recorded: false, reason: reached };
     const result = await notSent(
       `${SES_NOT_SENT}: ${detail.bounce.bounceType === "Transient" ? SOFT : "SES could not tell why (undetermined"} bounce${detail.bounce.bounceSubType ? `: ${detail.bounce.bounceSubType}` : ""})`,
     );

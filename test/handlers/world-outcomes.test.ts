@@ -177,6 +177,20 @@ const daysOn = (days = 4) => {
   );
 };
 
+/** The poll's checkpoint, kept in memory as its store keeps it (never moved back). */
+function keptCheckpoint(start: number) {
+  const kept = {
+    at: start as number | undefined,
+    store: {
+      get: async () => kept.at,
+      advance: async (_: string, at: number) => {
+        kept.at = Math.max(kept.at ?? 0, at);
+      },
+    },
+  };
+  return kept;
+}
+
 const outcomesOf = async (id: string) => (await rt.deps.decisions.getDecision(id))?.outcomes ?? [];
 
 describe("SES events (EventBridge, source aws.ses) -> outcomes", () => {
@@ -1518,7 +1532,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     const replied = rt.clock.now() + 10 * 60_000;
     rt.clock.advance(3 * 3_600_000);
     // An earlier poll ran after the reply's time but before HubSpot logged it, 1 h 50 min later.
-    let checkpoint: number | undefined = replied + 3_600_000;
+    const saved = keptCheckpoint(replied + 3_600_000);
     const written = rt.clock.now() - 3_600_000;
     const asked: [number, string | undefined][] = [];
     let secondPage: "fails" | "empty" = "fails";
@@ -1550,19 +1564,14 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     let reads = 0;
     const p = {
       changes,
-      checkpoints: {
-        get: async () => checkpoint,
-        advance: async (_: string, at: number) => {
-          checkpoint = Math.max(checkpoint ?? 0, at);
-        },
-      },
+      checkpoints: saved.store,
       contacts: { emailOf: async () => void reads++ },
     };
     await expect(pollHubSpotOutcomes(rt.deps, p)).rejects.toThrow(/502/);
     expect((await outcomesOf(decision.decisionId)).map((o) => o.type)).toEqual(["replied"]);
     expect(reads).toBe(0);
     // The first page's work is kept; the next page was a new query from its last write.
-    expect(checkpoint).toBe(written);
+    expect(saved.at).toBe(written);
     expect(asked[1]).toEqual([written, undefined]);
     secondPage = "empty";
     const again = await pollHubSpotOutcomes(rt.deps, p);
@@ -1570,14 +1579,14 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     // It began at the checkpoint: that write was read an hour after HubSpot made it, surely indexed.
     expect(asked[2]).toEqual([written, undefined]);
     // Caught up: everything written up to 5 minutes before the query (the search indexes a write late).
-    expect(checkpoint).toBe(rt.clock.now() - 5 * 60_000);
+    expect(saved.at).toBe(rt.clock.now() - 5 * 60_000);
   });
 
   it("a run that stops after its pages inside a burst resumes at its last read write, not 5 minutes earlier", async () => {
     const base = rt.clock.now() - 3_600_000;
     // Twelve contacts HubSpot wrote within two minutes, an hour ago: more than one run's pages.
     const writes = Array.from({ length: 12 }, (_, i) => base + i * 10_000);
-    let checkpoint: number | undefined = base - 1;
+    const saved = keptCheckpoint(base - 1);
     const asked: number[] = [];
     const changes: OutcomeChanges = {
       modifiedSince: async (since, after) => {
@@ -1595,12 +1604,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     };
     const p = {
       changes,
-      checkpoints: {
-        get: async () => checkpoint,
-        advance: async (_: string, at: number) => {
-          checkpoint = Math.max(checkpoint ?? 0, at);
-        },
-      },
+      checkpoints: saved.store,
       contacts: { emailOf: async () => undefined },
     };
     const runs = [];
@@ -1609,12 +1613,12 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     // Before, each run went back 5 minutes, read the same two pages and left the checkpoint where it was.
     expect(runs.at(-1)?.caughtUp).toBe(true);
     expect(Math.min(...asked)).toBe(base - 1);
-    expect(checkpoint).toBe(rt.clock.now() - 5 * 60_000);
+    expect(saved.at).toBe(rt.clock.now() - 5 * 60_000);
   });
 
   it("a run that stops inside one millisecond's writes moves its checkpoint past them instead of starting there for good", async () => {
     const tie = rt.clock.now() - 3_600_000;
-    let checkpoint: number | undefined = tie;
+    const saved = keptCheckpoint(tie);
     let n = 0;
     const p = {
       changes: {
@@ -1625,18 +1629,13 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
           after: String(++n * 100),
         }),
       } as OutcomeChanges,
-      checkpoints: {
-        get: async () => checkpoint,
-        advance: async (_: string, at: number) => {
-          checkpoint = Math.max(checkpoint ?? 0, at);
-        },
-      },
+      checkpoints: saved.store,
       contacts: { emailOf: async () => undefined },
     };
     const out = await pollHubSpotOutcomes(rt.deps, p);
     expect(n).toBe(5);
     expect(out).toMatchObject({ caughtUp: false, stoppedInBulkWrite: new Date(tie).toISOString() });
-    expect(checkpoint).toBe(tie + 1);
+    expect(saved.at).toBe(tie + 1);
   });
 
   it("a bulk write met on a run's last page is read whole by the next run, not skipped past", async () => {
@@ -1648,7 +1647,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
       ...Array.from({ length: 150 }, (_, i) => ({ id: `t${i}`, at: tie })),
     ];
     const read = new Set<string>();
-    let checkpoint: number | undefined = base - 1;
+    const saved = keptCheckpoint(base - 1);
     const p = {
       changes: {
         // HubSpot's search: written at or after `since`, oldest first, a page from a position.
@@ -1665,12 +1664,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
           };
         },
       } as OutcomeChanges,
-      checkpoints: {
-        get: async () => checkpoint,
-        advance: async (_: string, at: number) => {
-          checkpoint = Math.max(checkpoint ?? 0, at);
-        },
-      },
+      checkpoints: saved.store,
       contacts: { emailOf: async () => undefined },
     };
     const first = await pollHubSpotOutcomes(rt.deps, p);
@@ -1679,7 +1673,7 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     // the last 50 were never read (a reply the webhook missed among them, lost).
     expect(first).toMatchObject({ caughtUp: false });
     expect(first).not.toHaveProperty("stoppedInBulkWrite");
-    expect(checkpoint).toBe(tie);
+    expect(saved.at).toBe(tie);
     const second = await pollHubSpotOutcomes(rt.deps, p);
     expect(second).toMatchObject({ caughtUp: true });
     expect(read.size).toBe(500);

@@ -1,10 +1,9 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import { describeRun } from "../../agents/run-status.ts";
 import { NotFoundError } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
 import type { AgentRunHook } from "../../http/routes.ts";
 import type { Principal } from "../../usecases/principal.ts";
-import { manualRunClaim, readRun } from "../dynamo/agent-run-claims.ts";
+import { manualRunStatus } from "../dynamo/agent-run-claims.ts";
 import type { Db } from "../dynamo/db.ts";
 
 /**
@@ -26,8 +25,7 @@ export class LambdaAgentRuns implements AgentRunHook {
 
   async status(agentId: string, runId: string) {
     if (!Object.hasOwn(this.functions, agentId)) throw new NotFoundError(`no agent ${agentId} is deployed`);
-    const { schedule, triggeredAt } = manualRunClaim(runId);
-    return describeRun(agentId, runId, await readRun(this.db, agentId, schedule, triggeredAt), this.now());
+    return manualRunStatus(this.db, agentId, runId, this.now());
   }
 
   async run(agentId: string, input: unknown, principal: Principal, named?: string) {

@@ -10,10 +10,15 @@
  * retry a minute later. Each claim also records how its invocation ended, which is how a manual
  * run's status is read (agents/run-status.ts, `readRun`).
  */
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { RunOutcome, RunRecord } from "../../agents/run-status.ts";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  describeRun,
+  type ManualRunStatus,
+  type RunOutcome,
+  type RunRecord,
+} from "../../agents/run-status.ts";
 import type { Db } from "./db.ts";
-import { ttlSeconds } from "./db.ts";
+import { queryAll, ttlSeconds } from "./db.ts";
 import { agentRunKey, agentRunPrefix } from "./keys.ts";
 
 export interface RunClaim {
@@ -187,29 +192,31 @@ export async function readRun(
   schedule: string,
   triggeredAt: number,
 ): Promise<RunRecord[]> {
-  const records: RunRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.doc.send(
-      new QueryCommand({
-        TableName: db.tables.state,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: agentRunPrefix(agentId, schedule, triggeredAt),
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? [])
-      records.push({
-        continuation: Number(String(item.sk).slice(String(item.sk).lastIndexOf("#") + 1)),
-        state: item.state,
-        ...(typeof item.until === "number" ? { until: item.until } : {}),
-        ...(typeof item.startedAt === "number" ? { startedAt: item.startedAt } : {}),
-        ...(typeof item.finishedAt === "number" ? { finishedAt: item.finishedAt } : {}),
-        ...(typeof item.attempts === "number" ? { attempts: item.attempts } : {}),
-        ...(typeof item.error === "string" ? { error: item.error } : {}),
-        ...(item.outcome ? { outcome: item.outcome as RunOutcome } : {}),
-      });
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return records;
+  const items = await queryAll(db, {
+    TableName: db.tables.state,
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ExpressionAttributeValues: agentRunPrefix(agentId, schedule, triggeredAt),
+  });
+  return items.map((item) => ({
+    continuation: Number(String(item.sk).slice(String(item.sk).lastIndexOf("#") + 1)),
+    state: item.state as RunRecord["state"],
+    ...(typeof item.until === "number" ? { until: item.until } : {}),
+    ...(typeof item.startedAt === "number" ? { startedAt: item.startedAt } : {}),
+    ...(typeof item.finishedAt === "number" ? { finishedAt: item.finishedAt } : {}),
+    ...(typeof item.attempts === "number" ? { attempts: item.attempts } : {}),
+    ...(typeof item.error === "string" ? { error: item.error } : {}),
+    ...(item.outcome ? { outcome: item.outcome as RunOutcome } : {}),
+  }));
+}
+
+/** What became of a manual run, from its claims (GET /v1/agents/{agentId}/runs/{runId}, both runtimes). */
+export async function manualRunStatus(
+  db: Db,
+  agentId: string,
+  runId: string,
+  now: number,
+  deliveries?: number,
+): Promise<ManualRunStatus | undefined> {
+  const { schedule, triggeredAt } = manualRunClaim(runId);
+  return describeRun(agentId, runId, await readRun(db, agentId, schedule, triggeredAt), now, deliveries);
 }

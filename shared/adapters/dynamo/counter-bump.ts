@@ -11,20 +11,21 @@ import { stateKeys } from "./keys.ts";
 /** How long a day's counter is kept after the day: every zone's day has ended, and a retry is done. */
 const COUNTER_RETENTION = 3 * DAY;
 
-/** A day's counter's expiry (epoch seconds). */
-export const counterTtl = (day: string) => ttlSeconds(Date.parse(`${day}T00:00:00Z`) + COUNTER_RETENTION);
-
-export const counterBump = (db: Db, c: CounterBump): TransactItem => ({
+/**
+ * `capped` false: one more whatever the cap, for a send that happened after all (a restore,
+ * ports.ts Transition.restoreCounters).
+ */
+export const counterBump = (db: Db, c: CounterBump, capped = true): TransactItem => ({
   Update: {
     TableName: db.tables.state,
     Key: stateKeys.counter(c.counter, c.day),
     UpdateExpression: "ADD #c :one SET #ttl = :ttl",
-    ConditionExpression: "attribute_not_exists(#c) OR #c < :cap",
+    ...(capped ? { ConditionExpression: "attribute_not_exists(#c) OR #c < :cap" } : {}),
     ExpressionAttributeNames: { "#c": "count", "#ttl": "ttl" },
     ExpressionAttributeValues: {
       ":one": 1,
-      ":cap": c.cap,
-      ":ttl": counterTtl(c.day),
+      ...(capped ? { ":cap": c.cap } : {}),
+      ":ttl": ttlSeconds(Date.parse(`${c.day}T00:00:00Z`) + COUNTER_RETENTION),
     },
   },
 });

@@ -24,7 +24,7 @@ import type {
   GateReadResult,
   Transition,
 } from "../../ports.ts";
-import { counterTtl } from "./counter-bump.ts";
+import { counterBump } from "./counter-bump.ts";
 import { failedConditions, ttlSeconds } from "./db.ts";
 import {
   decisionsBetween,
@@ -190,16 +190,7 @@ export class DynamoDecisionCore extends DynamoDecisionReads implements DecisionS
         },
       });
     }
-    for (const c of t.restoreCounters ?? [])
-      items.push({
-        Update: {
-          TableName: this.db.tables.state,
-          Key: stateKeys.counter(c.counter, c.day),
-          UpdateExpression: "ADD #c :one SET #ttl = if_not_exists(#ttl, :ttl)",
-          ExpressionAttributeNames: { "#c": "count", "#ttl": "ttl" },
-          ExpressionAttributeValues: { ":one": 1, ":ttl": counterTtl(c.day) },
-        },
-      });
+    for (const c of t.restoreCounters ?? []) items.push(counterBump(this.db, c, false));
     for (const d of t.clearDue ?? [])
       items.push({ Delete: { TableName: this.db.tables.state, Key: stateKeys.due(d) } });
     // A human's first review of the decision counts in its review cell, with the review itself: once.
