@@ -30,6 +30,7 @@ export const AccountEvent = z.looseObject({ accountId: Id });
 export const PersonEvent = z.looseObject({ personId: Id, accountId: Id });
 export const ExecutedEvent = z.looseObject({
   decisionId: Id,
+  from: z.optional(z.string()),
   to: z.string(),
   actionType: z.string(),
   agentId: z.string(),

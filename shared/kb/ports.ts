@@ -66,14 +66,20 @@ export interface LearnedStore {
     unless?: string,
   ): Promise<boolean>;
   /**
-   * Take back what the event `countedBy` counted (counts of -1), once: true when taken. If it was not
-   * counted (yet), nothing is taken and it never will be: `countOnce(..., unless: eventId)` counts nothing.
+   * Take back what the event `countedBy` counted (counts of -1; or give back, +1, what a take-back
+   * took), once: true when taken. If it was not counted (yet), nothing is taken and it never will be:
+   * `countOnce(..., unless: eventId)` counts nothing, and neither does a take-back `unless` this event.
    */
   takeBackOnce(
     loop: LearningLoop,
     eventId: string,
     counts: LearnedCount[],
     countedBy: string,
+    /**
+     * An event whose marker, once there, makes this take nothing and leave no mark (a restore of the
+     * send the take-back would take: it was handled first, and the send stands).
+     */
+    unless?: string,
   ): Promise<boolean>;
   /** Rules emerged by the agents' former heuristic (none are made now: reviews feed spec drafts). */
   rules(): Promise<EmergedRule[]>;

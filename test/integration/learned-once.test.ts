@@ -118,6 +118,64 @@ describe.each(STORES)("on %s", (store) => {
     expect((await stat())?.sent).toBe(1);
   });
 
+  it("a send a soft bounce failed and its Delivery restored counts once, whichever event is handled first", async () => {
+    // SES reported an out-of-office bounce before the Delivery: executed -> failed, then failed ->
+    // executed (ses-settle.ts's restore). Before, the restore counted nothing (the executed event's
+    // marker was there): the email stayed sent with no send counted, and its reply made the variant
+    // look better than it was.
+    const statuses = new Map<string, Decision["status"]>();
+    const deps: LearningDeps = {
+      decisions: {
+        getDecision: async (id: string) =>
+          ({ ...decision(id), status: statuses.get(id) ?? "executed" }) as Decision,
+      },
+      learned,
+    };
+    const moved = (decisionId: string, from: string, to: string): DomainEvent => ({
+      type: "decision.transitioned",
+      detail: { ...executed(decisionId).detail, from, to },
+    });
+    const failed = (id: string) => moved(id, "executed", "failed");
+    const restored = (id: string) => moved(id, "failed", "executed");
+    // In order, each delivered twice.
+    for (const [event, status] of [
+      [executed("d-order"), "executed"],
+      [failed("d-order"), "failed"],
+      [restored("d-order"), "executed"],
+    ] as const) {
+      statuses.set("d-order", status);
+      await learnFrom(deps, event);
+      await learnFrom(deps, event);
+    }
+    expect((await stat())?.sent).toBe(1);
+    await learnFrom(deps, outcome("o-order", "d-order"));
+    expect(await stat()).toMatchObject({ sent: 1, replied: 1 });
+    // The restore handled before the failure: the failure, read while the ledger said failed, takes
+    // nothing back once the restore has left its mark.
+    statuses.set("d-late-fail", "executed");
+    await learnFrom(deps, executed("d-late-fail"));
+    await learnFrom(deps, restored("d-late-fail"));
+    const asFailed: LearningDeps = {
+      decisions: { getDecision: async (id: string) => ({ ...decision(id), status: "failed" }) as Decision },
+      learned,
+    };
+    await learnFrom(asFailed, failed("d-late-fail"));
+    expect((await stat())?.sent).toBe(2);
+    // The failure first (nothing counted yet to take back), then the restore, then the executed event.
+    statuses.set("d-late-sent", "failed");
+    await learnFrom(deps, failed("d-late-sent"));
+    statuses.set("d-late-sent", "executed");
+    await learnFrom(deps, restored("d-late-sent"));
+    await learnFrom(deps, executed("d-late-sent"));
+    expect((await stat())?.sent).toBe(3);
+    // The restore first, then the executed event, then the failure read before the restore.
+    statuses.set("d-restore-first", "executed");
+    await learnFrom(deps, restored("d-restore-first"));
+    await learnFrom(deps, executed("d-restore-first"));
+    await learnFrom(asFailed, failed("d-restore-first"));
+    expect((await stat())?.sent).toBe(4);
+  });
+
   describe("learning state is counted once per event", () => {
     it("the same outcome delivered 10 times concurrently is counted once", async () => {
       const deps = watcherDeps();

@@ -74,8 +74,8 @@ export class DynamoLearnedStore implements LearnedStore {
     counts: LearnedCount[],
     unless?: string,
   ): Promise<boolean> {
-    const guard = unless ? { marker: unless, exists: false } : undefined;
-    return (await this.guarded(loop, eventId, counts, guard)) === "counted";
+    const guards = unless ? [{ marker: unless, exists: false }] : [];
+    return (await this.guarded(loop, eventId, counts, guards)) === "counted";
   }
 
   async takeBackOnce(
@@ -83,47 +83,56 @@ export class DynamoLearnedStore implements LearnedStore {
     eventId: string,
     counts: LearnedCount[],
     countedBy: string,
+    unless?: string,
   ): Promise<boolean> {
+    // `unless` handled first: nothing to take, and no mark to leave ("barred").
+    const barred = unless ? [{ marker: unless, exists: false, bars: true }] : [];
     // Each step holds only while the other event's marker is as it read: a count made in between
     // fails the tombstone, which then takes the count back on the next turn.
     for (let turn = 0; turn < 4; turn++) {
-      const taken = await this.guarded(loop, eventId, counts, { marker: countedBy, exists: true });
+      const taken = await this.guarded(loop, eventId, counts, [
+        { marker: countedBy, exists: true },
+        ...barred,
+      ]);
+      if (taken === "barred") return false;
       if (taken !== "unmet") return taken === "counted";
       // Not counted (yet): this event's marker alone, made only while that is so, keeps the count
       // from being made later (countOnce's `unless`). Before, the count landing just after a
       // take-back that found nothing stayed for good.
-      const tombstone = await this.guarded(loop, eventId, [], { marker: countedBy, exists: false });
+      const tombstone = await this.guarded(
+        loop,
+        eventId,
+        [],
+        [{ marker: countedBy, exists: false }, ...barred],
+      );
       if (tombstone !== "unmet") return false;
     }
     return false;
   }
 
   /**
-   * The event's marker (put only if absent) with the counts' atomic adds, in one transaction; with
-   * `guard`, only while another event's marker exists or not. "duplicate": this event was handled
-   * before; "unmet": the guard did not hold, nothing was written.
+   * The event's marker (put only if absent) with the counts' atomic adds, in one transaction, only
+   * while each guard holds (another event's marker exists, or does not). "duplicate": this event was
+   * handled before; "unmet": a guard did not hold, nothing was written ("barred" when one that `bars`).
    */
   private async guarded(
     loop: LearningLoop,
     eventId: string,
     counts: LearnedCount[],
-    guard?: { marker: string; exists: boolean },
-  ): Promise<"counted" | "duplicate" | "unmet"> {
+    guards: { marker: string; exists: boolean; bars?: boolean }[] = [],
+  ): Promise<"counted" | "duplicate" | "unmet" | "barred"> {
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
       onceMarker(this.table, agentKeys.learnedEvent(loop, eventId), this.now() + LEARNED_EVENT_RETENTION_MS),
       ...counts.map((c) => ({ Update: { TableName: this.table, ...update(c, this.now()) } })),
-      ...(guard
-        ? [
-            {
-              ConditionCheck: {
-                TableName: this.table,
-                Key: agentKeys.learnedEvent(loop, guard.marker),
-                ConditionExpression: guard.exists ? "attribute_exists(pk)" : "attribute_not_exists(pk)",
-              },
-            },
-          ]
-        : []),
+      ...guards.map((guard) => ({
+        ConditionCheck: {
+          TableName: this.table,
+          Key: agentKeys.learnedEvent(loop, guard.marker),
+          ConditionExpression: guard.exists ? "attribute_exists(pk)" : "attribute_not_exists(pk)",
+        },
+      })),
     ];
+    const firstGuard = items.length - guards.length;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.db.doc.send(new TransactWriteCommand({ TransactItems: items }));
@@ -133,7 +142,9 @@ export class DynamoLearnedStore implements LearnedStore {
         if (failed === undefined) throw err;
         // The marker's condition failed: this event was handled before.
         if (failed.includes(0)) return "duplicate";
-        if (guard && failed.includes(items.length - 1)) return "unmet";
+        const unmet = guards.filter((_, i) => failed.includes(firstGuard + i));
+        if (unmet.some((g) => g.bars)) return "barred";
+        if (unmet.length) return "unmet";
         // Another lane's transaction touched the same items: try again after a jittered pause.
         if (attempt >= MAX_ATTEMPTS) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));

@@ -66,6 +66,7 @@ export async function learnFrom(deps: LearningDeps, event: DomainEvent): Promise
     if (!ev.success) return;
     if (ev.data.to === "failed") return takeBackSend(deps, ev.data.decisionId);
     if (ev.data.to !== "executed") return;
+    if (ev.data.from === "failed") return recountSend(deps, ev.data.decisionId);
     const d = await deps.decisions.getDecision(ev.data.decisionId);
     // Executed by the ledger, not only by the event (ingest.ts); one SES has since said never went
     // out (failed) is not counted sent.
@@ -121,5 +122,26 @@ async function takeBackSend(deps: LearningDeps, decisionId: string) {
       `unsent#${d.decisionId}`,
       [{ key, field: "sent", by: -1 }],
       `executed#${d.decisionId}`,
+      `restored#${d.decisionId}`,
+    );
+}
+
+/**
+ * A send failed by a soft bounce SES reported before its Delivery, which then restored it (ses-settle.ts):
+ * the send counts again, once, where its failure took it back. Before, the executed event's marker was
+ * already there and nothing counted: the email stayed sent with no send in its cell, and its replies
+ * made the variant look better than it was. Handled before the failure (events come in no set order),
+ * it leaves its mark and the failure then takes nothing back (takeBackSend's `unless`).
+ */
+async function recountSend(deps: LearningDeps, decisionId: string) {
+  const d = await deps.decisions.getDecision(decisionId);
+  if (d?.actionKind !== "touch" || d.status !== "executed") return;
+  const key = keyOf(d);
+  if (key)
+    await deps.learned.takeBackOnce(
+      "variants",
+      `restored#${d.decisionId}`,
+      [{ key, field: "sent", by: 1 }],
+      `unsent#${d.decisionId}`,
     );
 }
