@@ -123,6 +123,55 @@ describe("deployed connectors", () => {
     expect(hubspot.requests).toEqual([]);
   });
 
+  it("a secret stored as broken JSON, or a token no header can carry, refuses the action naming why, never the token", async () => {
+    const values = [
+      // A trailing comma left in the console's editor: before, the whole text was taken as a bare
+      // token, the request's header could not be built, and that error (quoting the header, the token
+      // in it) was retried as "no answer" and recorded in the ledger with the decision in doubt.
+      '{\n  "accessToken": "pat-na1-SECRET",\n}',
+      '{"accessToken": "pat-na1-SECRET",}',
+      "pat-na1-SECRET\nsecond-line",
+      JSON.stringify({ accessToken: "pat-na1-SECRET extra" }),
+    ];
+    for (const [i, value] of values.entries()) {
+      await sm.close();
+      sm = await fakeSecretsManager({ [HUBSPOT_ARN]: value });
+      const secrets = new ConnectorSecrets(sm.client, { hubspot: HUBSPOT_ARN });
+      const env = parseAwsEnv({
+        CONNECTOR_SECRET_ARNS: JSON.stringify({ hubspot: HUBSPOT_ARN }),
+        CONNECTORS_CONFIG: JSON.stringify({ dryRun: false, hubspot: { basePath: hubspot.url } }),
+      });
+      const live = deployedConnector(env, { outbox, secrets, hubspot: (o) => new HubSpotConnector(o) })(
+        {} as Db,
+        { now: () => 0 } as Clock,
+      );
+      const err = await live.execute(classify(`d_bad${i}`)).catch((e: unknown) => e);
+      expect(err, value).toBeInstanceOf(ConnectorError);
+      expect((err as ConnectorError).outcomeUnknown, value).toBe(false);
+      expect((err as ConnectorError).retryAfterMs, value).toBeUndefined();
+      expect((err as Error).message, value).toMatch(
+        /hubspot connector unavailable: the hubspot secret(, a bare token,)? (is not JSON|must be one token|must be a JSON object with accessToken)/,
+      );
+      expect((err as Error).message, value).not.toMatch(/SECRET/);
+    }
+    expect(hubspot.requests).toEqual([]);
+  });
+
+  it("a secret rotated to a value that cannot be used is said at once, not covered by the last good one", async () => {
+    const values: Record<string, string> = { [HUBSPOT_ARN]: JSON.stringify({ accessToken: "pat-1" }) };
+    await sm.close();
+    sm = await fakeSecretsManager(values);
+    let t = 0;
+    const secrets = new ConnectorSecrets(sm.client, { hubspot: HUBSPOT_ARN }, { now: () => t });
+    expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");
+    values[HUBSPOT_ARN] = '{"accessToken": "pat-2",}';
+    t = 6 * 60_000;
+    // Before, the old token served for an hour and the mistake surfaced only then.
+    await expect(secrets.get("hubspot")).rejects.toThrow(/the hubspot secret is not JSON/);
+    values[HUBSPOT_ARN] = JSON.stringify({ accessToken: "pat-2" });
+    expect((await secrets.get("hubspot")).accessToken).toBe("pat-2");
+  });
+
   it("a secret whose read fails in passing (throttled on every try) hands the action back to be tried later; the next read serves it", async () => {
     const c = connector({ dryRun: false, hubspot: { basePath: hubspot.url } });
     const throttled = {

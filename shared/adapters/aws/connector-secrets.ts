@@ -5,8 +5,16 @@ import * as z from "../../domain/zod-mini.ts";
  * A connector's credentials as stored in Secrets Manager: a JSON object (`{"accessToken": "..."}`,
  * plus `clientSecret` for HubSpot's webhook signatures), or a bare token string.
  */
+/**
+ * What an HTTP header can carry as a bearer token: visible ASCII, no spaces or line breaks. A token
+ * with a line break failed as the request's header was built, and that error quoted the header, the
+ * token in it, into the decision's record.
+ */
+const TOKEN = /^[\x21-\x7E]+$/;
+const TOKEN_PROBLEM = "must be one token of visible ASCII characters (no spaces or line breaks)";
+
 export const ConnectorSecret = z.strictObject({
-  accessToken: z.optional(z.string().check(z.minLength(1))),
+  accessToken: z.optional(z.string().check(z.minLength(1), z.regex(TOKEN, TOKEN_PROBLEM))),
   /** HubSpot app's client secret: the key of its v3 webhook signatures. */
   clientSecret: z.optional(z.string().check(z.minLength(1))),
 });
@@ -93,7 +101,10 @@ export class ConnectorSecrets {
         return value;
       },
       (err) => {
-        const stale = good && now - good.at < SECRET_STALE_MS ? good : undefined;
+        // A value that cannot be used (not JSON, a token no header can carry) is the secret as now
+        // stored, not a passing blip: said at once, not covered by the last good value for an hour.
+        const unusable = err instanceof SecretReadError && err.cause === undefined;
+        const stale = !unusable && good && now - good.at < SECRET_STALE_MS ? good : undefined;
         if (cache.get(key) === entry) {
           // Not kept: the last good value serves for a while, and the read is tried again in 30 s
           // (not on every call, each of which would wait through a failing read first).
@@ -159,8 +170,13 @@ export class ConnectorSecrets {
     try {
       raw = JSON.parse(text);
     } catch {
+      // The parser's message quotes the text: not repeated, it holds the token.
+      if (/^\s*[[{"]/.test(text))
+        throw new SecretReadError(`the ${name} secret is not JSON: fix the object it stores`);
       // A bare token: the whole string is the access token.
-      return { accessToken: text.trim() };
+      const token = text.trim();
+      if (!TOKEN.test(token)) throw new SecretReadError(`the ${name} secret, a bare token, ${TOKEN_PROBLEM}`);
+      return { accessToken: token };
     }
     const parsed = ConnectorSecret.safeParse(raw);
     if (!parsed.success)
