@@ -155,6 +155,13 @@ describe("deployed connectors", () => {
       expect((err as Error).message, value).not.toMatch(/SECRET/);
     }
     expect(hubspot.requests).toEqual([]);
+    // A downstream MCP server's headers: a value with a line break is refused by name, not quoted.
+    await sm.close();
+    sm = await fakeSecretsManager({ [HUBSPOT_ARN]: JSON.stringify({ Authorization: "Bearer SECRET\n" }) });
+    const headers = new ConnectorSecrets(sm.client, {}).headers("crm", HUBSPOT_ARN);
+    await expect(headers).rejects.toThrow(
+      /headers secret must be a JSON object of header -> value: Authorization$/,
+    );
   });
 
   it("a secret rotated to a value that cannot be used is said at once, not covered by the last good one", async () => {

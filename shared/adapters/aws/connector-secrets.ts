@@ -26,7 +26,12 @@ export type ConnectorSecret = z.infer<typeof ConnectorSecret>;
  */
 export const McpHeadersSecret = z.record(
   z.string().check(z.regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name")),
-  z.string().check(z.minLength(1)),
+  // A value no header can carry failed as the request was built, quoting it (the token) in the error.
+  z
+    .string()
+    .check(
+      z.regex(/^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/, "must be an HTTP header value (no line breaks)"),
+    ),
 );
 export type McpHeadersSecret = z.infer<typeof McpHeadersSecret>;
 
