@@ -44,10 +44,11 @@ export interface CrmImportStore {
   accountIdByDomain(domain: string): Promise<string | undefined>;
   personIdByEmail(email: string): Promise<string | undefined>;
   /**
-   * Whether the address, or the person a contact is linked to, belongs to a person erased on request
-   * (never re-imported: an erasure leaves the link, and the contact may come back under another address).
+   * The person erased on request whose address this is, or who the contact is linked to (never
+   * re-imported: an erasure leaves the link, and the contact may come back under another address);
+   * undefined when neither was erased.
    */
-  erased(email: string, personId?: string): Promise<boolean>;
+  erased(email: string, personId?: string): Promise<string | undefined>;
   /** Suppress an address on email (the person it is, or becomes, included: the KB's suppressions). */
   suppressEmail(email: string, reason: string, at: string): Promise<void>;
   /** Suppress a person on email, whatever their address. */

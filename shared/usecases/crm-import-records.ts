@@ -184,6 +184,27 @@ async function companyAccountOf(store: CrmImportStore, type: FollowedType, compa
   return (await store.link("companies", companyId))?.kbId;
 }
 
+const ERASED = "erased on request: not re-imported";
+
+/**
+ * Whether the contact is a person erased on request, by its address or its link. Found by address, it
+ * is linked to that person (ids only, as an erasure leaves a link): the contact then stays out under
+ * any later address. Before, a contact first read after its person's erasure (a person an agent or
+ * the API had added) was skipped unlinked, and once its address changed in HubSpot it was imported
+ * again, name, title and new address, as `hubspot-contact-<id>`.
+ */
+async function erasedAs(
+  store: CrmImportStore,
+  contactId: string,
+  email: string,
+  linked: { kbId: string } | undefined,
+): Promise<boolean> {
+  const personId = await store.erased(email, linked?.kbId);
+  if (personId === undefined) return false;
+  if (!linked) await store.putLink("contacts", contactId, { kbId: personId });
+  return true;
+}
+
 export async function importContact(
   deps: CrmImportDeps,
   rec: CrmRecord,
@@ -201,7 +222,7 @@ export async function importContact(
   // unsubscribed in HubSpot is not emailed from here either, and before the person is written.
   const linked = await store.link("contacts", rec.id);
   if (await suppressOptOut(store, rec, at, async () => linked)) r.optedOut++;
-  if (await store.erased(email, linked?.kbId)) return { skipped: "erased on request: not re-imported" };
+  if (await erasedAs(store, rec.id, email, linked)) return { skipped: ERASED };
   const personId = linked?.kbId ?? (await store.personIdByEmail(email)) ?? `hubspot-contact-${rec.id}`;
   const existing = await store.getPerson(personId);
   let may = mayOverwrite(existing, rec, crm.system);
@@ -255,7 +276,10 @@ export async function importContact(
     written = await store.putPerson(personId, input.value, at, source, crmFields(rec));
   } catch (err) {
     // Erased while this run read the record (the check above came first).
-    if (err instanceof ErasedError) return { skipped: "erased on request: not re-imported" };
+    if (err instanceof ErasedError) {
+      await erasedAs(store, rec.id, email, linked);
+      return { skipped: ERASED };
+    }
     throw err;
   }
   const created = written || (!linked && personId === `hubspot-contact-${rec.id}`);

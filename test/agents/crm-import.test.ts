@@ -1786,6 +1786,45 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a person the API added and erased stays out once HubSpot's contact of them changes address", async () => {
+    const w = await world();
+    await putAccount(h.rt.deps, "zeta-z13", {
+      name: "Zeta",
+      domain: "zeta-z13.com",
+      industry: "software",
+      employees: 10,
+      country: "US",
+      timezone: "UTC",
+      lifecycle: "prospect",
+    });
+    await putPerson(h.rt.deps, "zeta-ana", {
+      accountId: "zeta-z13",
+      email: "ana@zeta-z13.com",
+      ...{ firstName: "Ana", lastName: "Zeta", title: "VP Sales" },
+    });
+    await erasePerson(
+      h.rt.deps,
+      { personId: "zeta-ana" },
+      { reason: "GDPR request 9" },
+      { subject: "root", roles: ["admin"] },
+    );
+    // HubSpot's contact of her, first read after the erasure: skipped by its address.
+    const contact = { firstname: "Ana", lastname: "Zeta", jobtitle: "VP Sales" };
+    w.hs.put("companies", "z1301", { name: "Zeta", domain: "zeta-z13.com" }, T0 - 5 * HOUR);
+    w.hs.put("contacts", "z1311", { ...contact, email: "ana@zeta-z13.com" }, T0 - 5 * HOUR, "z1301");
+    const first = await importFromCrm(w.deps, TZ);
+    expect(first.contacts.skipped).toEqual([{ id: "z1311", reason: "erased on request: not re-imported" }]);
+    // A rep changes her address in HubSpot. Before, nothing tied the contact to her: it was imported
+    // again as hubspot-contact-z1311, name, title and new address.
+    h.clock.advance(HOUR);
+    w.hs.put("contacts", "z1311", { ...contact, email: "ana.zeta@zeta-z13.com" }, h.clock.now() - 60_000);
+    const again = await importFromCrm(w.deps, TZ);
+    expect(again.contacts.skipped).toEqual([{ id: "z1311", reason: "erased on request: not re-imported" }]);
+    expect(await w.kb.getPerson("hubspot-contact-z1311")).toBeUndefined();
+    expect(await w.kb.personIdByEmail("ana.zeta@zeta-z13.com")).toBeUndefined();
+    await w.hs.close();
+  });
+
   it("a contact erased while the import read it (after its check) is not written back", async () => {
     const w = await world();
     w.hs.put("companies", "1201", { name: "Tessel", domain: "tessel-12.com" }, T0 - 5 * HOUR);
@@ -1804,7 +1843,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
       { subject: "root", roles: ["admin"] },
     );
     // The run read "not erased" just before the erasure landed.
-    w.store.erased = async () => false;
+    w.store.erased = async () => undefined;
     w.hs.put("contacts", "1211", { ...contact, jobtitle: "CRO" }, h.clock.now() - 60_000);
     const again = await importFromCrm(w.deps, TZ);
     expect(again.contacts.skipped).toEqual([{ id: "1211", reason: "erased on request: not re-imported" }]);

@@ -164,9 +164,11 @@ export class DynamoCrmImportStore implements CrmImportStore {
     return this.kb.personIdByEmail(email);
   }
 
-  async erased(email: string, personId?: string): Promise<boolean> {
-    if ((await this.get(stateKeys.erasedEmail(emailHash(email)))) !== undefined) return true;
-    return personId !== undefined && (await this.get(stateKeys.erasedPerson(personId))) !== undefined;
+  async erased(email: string, personId?: string): Promise<string | undefined> {
+    const byEmail = await this.get(stateKeys.erasedEmail(emailHash(email)));
+    if (byEmail) return String(byEmail.personId);
+    if (personId !== undefined && (await this.get(stateKeys.erasedPerson(personId)))) return personId;
+    return undefined;
   }
 
   getAccount(accountId: string): Promise<Account | undefined> {
