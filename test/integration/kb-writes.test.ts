@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { suppressionsFor } from "../../shared/adapters/dynamo/kb-store.ts";
 import { ObservedKnowledgeStore } from "../../shared/kb/observed-store.ts";
 import type { DomainEvent } from "../../shared/ports.ts";
-import { startRuntime, type TestRuntime } from "../helpers/runtime.ts";
+import { STORES, startRuntime, type TestRuntime } from "../helpers/runtime.ts";
 import { acme, jane } from "../helpers/world.ts";
 
 let rt: TestRuntime;
@@ -118,5 +118,43 @@ describe("knowledge-base reads for a person's event", () => {
     // And the next batch of signals still finds its version.
     await kb.addSignals("acme", [{ type: "webinar", occurredAt: at }], "2000-01-01T00:00:00.000Z");
     expect((await kb.getAccount("acme"))?.signals).toHaveLength(3);
+  });
+});
+
+describe.each(STORES)("two records of one address, on %s", (store) => {
+  let own: TestRuntime;
+  beforeEach(async () => {
+    own = await startRuntime({ runWorkers: false, store });
+  });
+  afterEach(() => own.close());
+  const sups = async (personId: string) =>
+    (await suppressionsFor(own.db, "acme", personId)).filter((s) => s.kind === "email");
+
+  it("an opt-out of the address reaches every person on file with it, and only while they have it", async () => {
+    const kb = own.deps.kb;
+    const at = new Date(own.clock.now()).toISOString();
+    await kb.putAccount("acme", acme, at);
+    // An agent's record of Jane, then the CRM's, whose address moved to hers.
+    await kb.putPerson("agent-jane", jane, at);
+    await kb.putPerson("crm-jane", { ...jane, email: "j.doe@acme.io" }, at);
+    await kb.putPerson("crm-jane", jane, at);
+    expect(await kb.personIdByEmail(jane.email)).toBe("crm-jane");
+    expect(
+      (await kb.addSuppression({ kind: "email", value: jane.email, reason: "unsubscribed" }, at)).appliedTo,
+    ).toEqual(["person:crm-jane", "person:agent-jane"]);
+    // Before, only the record the index named last was suppressed: the agent's could still be emailed.
+    expect(await sups("agent-jane")).toHaveLength(1);
+    expect(await sups("crm-jane")).toHaveLength(1);
+    // The CRM's record moves on: the index names the agent's again (before, it was deleted, and a
+    // later opt-out of the address reached nobody); the CRM's old address index is gone.
+    await kb.putPerson("crm-jane", { ...jane, email: "jane.d@acme.io" }, at);
+    expect(await kb.personIdByEmail(jane.email)).toBe("agent-jane");
+    expect(await kb.personIdByEmail("j.doe@acme.io")).toBeUndefined();
+    expect(
+      (await kb.addSuppression({ kind: "email", value: jane.email, reason: "complained" }, at)).appliedTo,
+    ).toEqual(["person:agent-jane"]);
+    // The agent's moves on too: nobody is on file with the address any more.
+    await kb.putPerson("agent-jane", { ...jane, email: "jd@acme.io" }, at);
+    expect(await kb.personIdByEmail(jane.email)).toBeUndefined();
   });
 });

@@ -42,6 +42,25 @@ export class DynamoKnowledgeReader implements KnowledgeReads {
     return (await stateItem(this.db, stateKeys.email(email)))?.personId as string | undefined;
   }
 
+  /**
+   * Every person on file with the address: the one its index names and the others who had it first
+   * (`coHolders`, kb-store.ts upsertPerson), each read to be sure they still have it.
+   */
+  async peopleWithEmail(email: string): Promise<string[]> {
+    const index = await stateItem(this.db, stateKeys.email(email));
+    const named = index?.personId as string | undefined;
+    const ids = [
+      ...new Set([...(named ? [named] : []), ...((index?.coHolders as Set<string> | undefined) ?? [])]),
+    ];
+    if (ids.length <= 1) return ids;
+    const found = await batchGetAll(
+      this.db,
+      ids.map((id) => ({ table: this.db.tables.state, key: stateKeys.person(id) })),
+    );
+    const address = email.toLowerCase();
+    return ids.filter((id) => found.get(itemId(stateKeys.person(id)))?.email === address);
+  }
+
   async suppressedAmong(accountId: string, personIds: string[]) {
     const people = [...new Set(personIds)];
     const found = await suppressionItems(this.db, accountId, people);

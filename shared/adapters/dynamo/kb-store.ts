@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ErasedError, NotFoundError } from "../../domain/errors.ts";
 import type {
   Account,
@@ -14,7 +14,7 @@ import type {
 import { storedSignal } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
-import { batchGetAll, type Db, failedConditions, itemId, withoutKeys } from "./db.ts";
+import { batchGetAll, type Db, failedConditions, itemId, stateItem, withoutKeys } from "./db.ts";
 import { entriesOf, suppressionItems } from "./kb-reader.ts";
 import { DynamoSuppressingReader } from "./kb-suppressions.ts";
 import { type Key, stateKeys } from "./keys.ts";
@@ -127,14 +127,20 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
       person: stateKeys.person(personId),
       email: stateKeys.suppression("email", input.email),
       domain: stateKeys.suppression("domain", emailDomain(input.email)),
+      index: stateKeys.email(input.email),
     };
     const state = (key: Key) => ({ table: this.db.tables.state, key });
-    const found = await batchGetAll(this.db, [state(wanted.account), state(wanted.person)]);
+    const found = await batchGetAll(this.db, [
+      state(wanted.account),
+      state(wanted.person),
+      state(wanted.index),
+    ]);
     if (!found.get(itemId(wanted.account)))
       throw new NotFoundError(
         `account ${input.accountId} does not exist; PUT /v1/accounts/${input.accountId} first`,
       );
     const existing = withoutKeys<Person>(found.get(itemId(wanted.person)));
+    const holder = found.get(itemId(wanted.index))?.personId as string | undefined;
     // Who created the person is fixed by the write that created it; later upserts do not change it.
     const provenance = existing ? existing.createdBy : createdBy;
     const person: Person = {
@@ -158,11 +164,8 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
       notErased(stateKeys.erasedPerson(personId)),
       notErased(stateKeys.erasedEmail(emailHash(input.email))),
       { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.person(personId), ...person } } },
-      { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.email(input.email), personId } } },
+      { Update: { TableName: this.db.tables.state, Key: wanted.index, ...indexNaming(personId, holder) } },
     ];
-    if (existing && existing.email !== input.email) {
-      writes.push({ Delete: { TableName: this.db.tables.state, Key: stateKeys.email(existing.email) } });
-    }
     try {
       await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
     } catch (err) {
@@ -170,6 +173,7 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
         throw new ErasedError(`person ${personId} was erased on request: not written again`);
       throw err;
     }
+    if (existing && existing.email !== input.email) await this.leaveAddress(existing.email, personId);
     const sups = await batchGetAll(this.db, [state(wanted.email), state(wanted.domain)]);
     const inherited = [
       ...entriesOf(sups.get(itemId(wanted.email))),
@@ -177,6 +181,61 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
     ];
     for (const e of inherited) await this.addEntry(stateKeys.suppression("person", personId), e);
     return { person, created: !existing };
+  }
+
+  /**
+   * A person no longer at an address leaves its index: another who has it is named in their place, or
+   * the index goes. Conditional on the name it read, so one who took the address meanwhile keeps it.
+   * Before, the index was deleted whoever it named: a second record of the address (written after this
+   * one) lost it, and an opt-out of the address then reached nobody.
+   */
+  private async leaveAddress(email: string, personId: string): Promise<void> {
+    const key = stateKeys.email(email);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const index = await stateItem(this.db, key);
+      if (!index) return;
+      const others = [...((index.coHolders as Set<string> | undefined) ?? [])].filter(
+        (id) => id !== personId,
+      );
+      const next = others.sort()[0];
+      try {
+        if (index.personId !== personId) {
+          if (others.length < ((index.coHolders as Set<string> | undefined)?.size ?? 0))
+            await this.db.doc.send(
+              new UpdateCommand({
+                TableName: this.db.tables.state,
+                Key: key,
+                UpdateExpression: "DELETE coHolders :p",
+                ExpressionAttributeValues: { ":p": new Set([personId]) },
+              }),
+            );
+          return;
+        }
+        await this.db.doc.send(
+          next
+            ? new UpdateCommand({
+                TableName: this.db.tables.state,
+                Key: key,
+                UpdateExpression: "SET personId = :next DELETE coHolders :gone",
+                ConditionExpression: "personId = :p",
+                ExpressionAttributeValues: {
+                  ":p": personId,
+                  ":next": next,
+                  ":gone": new Set([personId, next]),
+                },
+              })
+            : new DeleteCommand({
+                TableName: this.db.tables.state,
+                Key: key,
+                ConditionExpression: "personId = :p AND attribute_not_exists(coHolders)",
+                ExpressionAttributeValues: { ":p": personId },
+              }),
+        );
+        return;
+      } catch (err) {
+        if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+      }
+    }
   }
 
   async addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void> {
@@ -236,3 +295,17 @@ export async function suppressionsFor(
   const found = await suppressionItems(db, accountId, personId ? [personId] : []);
   return [...found.values()].flatMap((i) => entriesOf(i));
 }
+
+/**
+ * The address's index naming the person; one it named before who is someone else stays on it as one of
+ * its `coHolders` (two records of one buyer, an agent's and the CRM's), so that an opt-out of the address
+ * reaches both (kb-suppressions.ts). Before, the last written took the index, and the other was left
+ * to be emailed after the address unsubscribed.
+ */
+const indexNaming = (personId: string, holder: string | undefined) =>
+  holder && holder !== personId
+    ? {
+        UpdateExpression: "SET personId = :p ADD coHolders :o",
+        ExpressionAttributeValues: { ":p": personId, ":o": new Set([holder]) },
+      }
+    : { UpdateExpression: "SET personId = :p", ExpressionAttributeValues: { ":p": personId } };

@@ -22,8 +22,9 @@ export class DynamoSuppressingReader extends DynamoKnowledgeReader {
     await this.addEntry(stateKeys.suppression(input.kind, input.value), entry);
     const appliedTo: string[] = [];
     if (input.kind === "email") {
-      const personId = await this.personIdByEmail(input.value);
-      if (personId) {
+      // Everyone on file with the address: two records of one buyer (an agent's and the CRM's) may
+      // share it, and the gate reads each person's suppressions, not the address's.
+      for (const personId of await this.peopleWithEmail(input.value)) {
         await this.addEntry(stateKeys.suppression("person", personId), entry);
         appliedTo.push(`person:${personId}`);
       }
