@@ -60,8 +60,18 @@ function rowOf(
   for (const [k, v] of Object.entries(item)) if (!INTERNAL.test(k)) row[k] = v;
   if (kind === "events") row.stream = item.pk;
   const when = String((kind === "decisions" ? item.updatedAt : item.at) ?? "");
-  const dt = /^\d{4}-\d{2}-\d{2}/.exec(when)?.[0] ?? "1970-01-01";
-  return { kind, dt, row };
+  return { kind, dt: utcDate(when), row };
+}
+
+/**
+ * The UTC date of an instant, as the archive's `dt` partitions are (athena-queries.ts). An outcome's
+ * time is kept as reported, offset and all: `2026-12-06T23:30:00-05:00` is the 7th in UTC, and read as
+ * its first ten characters its row went under the 6th, where a query of the 7th never looks.
+ */
+function utcDate(when: string): string {
+  const t = /(Z|[+-]\d{2}:?\d{2})$/i.test(when) ? Date.parse(when) : Number.NaN;
+  if (!Number.isNaN(t)) return new Date(t).toISOString().slice(0, 10);
+  return /^\d{4}-\d{2}-\d{2}/.exec(when)?.[0] ?? "1970-01-01";
 }
 
 /**

@@ -86,6 +86,25 @@ describe("archiver retries", () => {
     expect(new Set(ids).size).toBe(6);
   });
 
+  it("a row goes under its UTC date, whatever offset its time was reported with", async () => {
+    const { objects, writer } = bucket();
+    const [decisionRecord, eventRecord] = records();
+    const late = structuredClone(eventRecord);
+    // An outcome recorded with its reporter's offset: 23:30 in New York is the 7th in UTC.
+    late.dynamodb.NewImage = marshall({
+      pk: "OUT#p_1",
+      sk: "EV#0001",
+      type: "replied",
+      at: "2026-12-06T23:30:00-05:00",
+    });
+    await archiver(() => writer)({ Records: [decisionRecord, late] }, ctx);
+    // Before, the first ten characters named the 6th: a query of the 7th's partition missed the row.
+    expect([...objects.keys()].sort()).toEqual([
+      "decisions/dt=2026-03-10/1000.ndjson.gz",
+      "events/dt=2026-12-07/1001.ndjson.gz",
+    ]);
+  });
+
   it("a write that landed although the client heard an error is emptied too", async () => {
     const { objects, state, writer } = bucket();
     const handler = archiver(() => writer);
