@@ -67,8 +67,11 @@ export async function applyDealLifecycle(
   // was kept: its stage mapped, its lifecycle; none, a prospect (its deals decide); one the spec does
   // not map, what the account is (kept, as the company import keeps it).
   const stage = account.crm?.lifecycleStage;
+  // Not the company's: what a person or an agent said (kept as stageLifecycle when a deal first raised
+  // it, below). Before, a deal raised a person's prospect, took the account over, and its loss left it
+  // an open opportunity for good: what it had been raised to was all that was known.
   const base = !fromCompany
-    ? account.lifecycle
+    ? (account.crm?.stageLifecycle ?? account.lifecycle)
     : (account.crm?.stageLifecycle ??
       (stage === undefined
         ? "prospect"
@@ -81,6 +84,7 @@ export async function applyDealLifecycle(
   });
   // An account the store holds is valid; were it not, the deal is still kept and the account left.
   if (!input.success) return;
-  await store.putAccount(accountId, input.data, at, s ?? dealSource, account.crm);
+  const words = fromCompany ? account.crm : { ...account.crm, stageLifecycle: base };
+  await store.putAccount(accountId, input.data, at, s ?? dealSource, words);
   await deps.events.publish([{ type: AGENT_EVENTS.accountPut, detail: { accountId, created: false } }]);
 }

@@ -1301,6 +1301,43 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a prospect a person wrote, raised by its company's open deal, is a prospect again when the deal is lost", async () => {
+    const w = await world();
+    await putAccount(h.rt.deps, "kestrel-k97", {
+      name: "Kestrel",
+      domain: "kestrel-k97.com",
+      industry: "software",
+      employees: 40,
+      country: "US",
+      timezone: "UTC",
+      lifecycle: "prospect",
+    });
+    // HubSpot's company is older than the harness's account: linked, kept as the person wrote it.
+    w.hs.put("companies", "9401", { name: "Kestrel", domain: "kestrel-k97.com" }, T0 - 6 * HOUR);
+    w.hs.put(
+      "deals",
+      "9421",
+      { dealname: "Kestrel pilot", dealstage: "qualifiedtobuy", pipeline: "default" },
+      T0 - 5 * HOUR,
+      "9401",
+    );
+    const first = await importFromCrm(w.deps, TZ);
+    expect(first.companies.keptNewer).toBe(1);
+    expect((await w.kb.getAccount("kestrel-k97"))?.lifecycle).toBe("open_opportunity");
+    // The deal is lost. Before, what the deal had raised it to was its floor: an open opportunity for
+    // good, kept from outreach, and the company's next edit was refused as lowering it.
+    h.clock.advance(HOUR);
+    w.hs.put("deals", "9421", { dealstage: "closedlost" }, h.clock.now() - 10 * 60_000);
+    await importFromCrm(w.deps, TZ);
+    expect((await w.kb.getAccount("kestrel-k97"))?.lifecycle).toBe("prospect");
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "9401", { industry: "SOFTWARE" }, h.clock.now() - 10 * 60_000);
+    const edited = await importFromCrm(w.deps, TZ);
+    expect(edited.companies.skipped).toEqual([]);
+    expect((await w.kb.getAccount("kestrel-k97"))?.lifecycle).toBe("prospect");
+    await w.hs.close();
+  });
+
   it("an account imported before the company's own lifecycle was kept goes back to a prospect when its deal is lost", async () => {
     const w = await world();
     w.hs.put("companies", "9601", { name: "Pendant", domain: "pendant-96.com" }, T0 - 6 * HOUR);
