@@ -81,6 +81,29 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(unknown.outcomeUnknown).toBe(true);
   });
 
+  it("a list lookup that answered 500 on every attempt hands the sync back: a read did nothing", async () => {
+    api.failNext(...Array.from({ length: 4 }, () => ({ status: 500, body: {} })));
+    const err = await connector
+      .execute({
+        idempotencyKey: "d_lookup:exec:1",
+        decision: decision("list.sync"),
+        payload: {
+          audienceId: "sdr-9",
+          listName: "Harness: sdr-9 target contacts",
+          add: [{ personId: "acme.jane", email: "jane@acme.io" }],
+          remove: [],
+          members: [{ personId: "acme.jane", email: "jane@acme.io" }],
+        },
+      })
+      .catch((e) => e);
+    // Before, in doubt for a person to check, though nothing had been written.
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err.message).toMatch(/list lookup: status 500 on every attempt of a read/);
+    expect(err.outcomeUnknown).toBe(false);
+    expect(err.retryAfterMs).toEqual(expect.any(Number));
+    expect(api.requests.map((r) => r.method)).toEqual(["GET", "GET", "GET", "GET"]);
+  });
+
   it("syncs a list: finds or creates it by name, upserts the contacts, adds and removes members", async () => {
     const payload = {
       audienceId: "sdr-1",

@@ -247,7 +247,7 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
     expect(retry.waits).toEqual([]);
   });
 
-  it("persistent 429 is a refusal (nothing happened); a network failure is an unknown outcome", async () => {
+  it("persistent 429 is a refusal (nothing happened); so is a lookup that failed throughout, whatever the failure", async () => {
     api.failNext(...Array.from({ length: 4 }, () => ({ status: 429 })));
     const limited = await connector
       .execute({ idempotencyKey: "k", decision: decision("linkedin.audience.add"), payload: add })
@@ -260,11 +260,28 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
       baseUrl: "http://127.0.0.1:1",
       retry: instantRetries(2),
     });
+    // The segment lookup, a GET, got no answer: nothing was written, so the add is handed back to be
+    // tried later. (A write with no answer stays unknown: unknown-outcome.test.ts.)
     const err = await offline
       .execute({ idempotencyKey: "k", decision: decision("linkedin.audience.add"), payload: add })
       .catch((e) => e);
-    expect(err.outcomeUnknown).toBe(true);
-    expect(err.retryAfterMs).toBeUndefined();
+    expect(err.outcomeUnknown).toBe(false);
+    expect(err.retryAfterMs).toEqual(expect.any(Number));
+    // The lookup answered 500 on every attempt. Before, the add was left in doubt for a person to
+    // check, though only reads had been sent.
+    const before = api.requests.length;
+    api.failNext(...Array.from({ length: 4 }, () => ({ status: 500 })));
+    const failing = await connector
+      .execute({
+        idempotencyKey: "k2",
+        decision: decision("linkedin.audience.add"),
+        payload: { ...add, audienceId: "fresh-audience" },
+      })
+      .catch((e) => e);
+    expect(failing.message).toMatch(/find DMP segments: status 500 on every attempt of a read/);
+    expect(failing.outcomeUnknown).toBe(false);
+    expect(failing.retryAfterMs).toEqual(expect.any(Number));
+    expect(api.requests.slice(before).map((r) => r.method)).toEqual(["GET", "GET", "GET", "GET"]);
   });
 
   it("sends LinkedIn messages through the sending tool's webhook with the idempotency key", async () => {

@@ -86,10 +86,14 @@ export class HubSpotConnector implements Connector {
     this.timeoutMs = o.timeoutMs ?? 10_000;
   }
 
-  /** Upserts on unique properties, associations and set operations: a repeat changes nothing, unless said otherwise. */
-  private call<T>(what: string, fn: () => Promise<T>, replaySafe = true): Promise<T> {
+  /**
+   * Upserts on unique properties, associations and set operations: a repeat changes nothing, unless
+   * said otherwise. `readOnly`: a lookup or a read, which failing throughout did nothing (retry.ts).
+   */
+  private call<T>(what: string, fn: () => Promise<T>, replaySafe = true, readOnly = false): Promise<T> {
     return withRetries(`HubSpot ${what}`, () => withTimeout(fn(), this.timeoutMs, what), this.retry, {
       replaySafe,
+      readOnly,
     });
   }
 
@@ -249,8 +253,14 @@ export class HubSpotConnector implements Connector {
     if (cached) return cached;
     let id: string | undefined;
     try {
-      id = (await this.call("list lookup", () => this.client.crm.lists.listsApi.getByName(name, CONTACT)))
-        .list.listId;
+      id = (
+        await this.call(
+          "list lookup",
+          () => this.client.crm.lists.listsApi.getByName(name, CONTACT),
+          true,
+          true,
+        )
+      ).list.listId;
     } catch (err) {
       if (!(err instanceof ConnectorError) || err.outcomeUnknown || !/ 404 /.test(err.message)) throw err;
       id = (
@@ -326,13 +336,17 @@ export class HubSpotConnector implements Connector {
     // (deleted by a rep, say), bringing back someone the sync was removing. Not found is nothing to remove.
     const recordIdsToRemove: string[] = [];
     for (const part of batches(p.remove)) {
-      const res = await this.call("contacts read", () =>
-        contacts.read({
-          idProperty: "email",
-          inputs: part.map((m) => ({ id: m.email })),
-          properties: ["email"],
-          propertiesWithHistory: [],
-        }),
+      const res = await this.call(
+        "contacts read",
+        () =>
+          contacts.read({
+            idProperty: "email",
+            inputs: part.map((m) => ({ id: m.email })),
+            properties: ["email"],
+            propertiesWithHistory: [],
+          }),
+        true,
+        true,
       );
       recordIdsToRemove.push(...res.results.map((r) => r.id));
     }

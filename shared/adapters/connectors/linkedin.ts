@@ -132,7 +132,8 @@ export class LinkedInConnector implements Connector {
         return res;
       },
       this.retry,
-      { replaySafe },
+      // A GET changes nothing: failing throughout, it did nothing (retry.ts readOnly).
+      { replaySafe, readOnly: (init.method ?? "GET") === "GET" },
     );
   }
 

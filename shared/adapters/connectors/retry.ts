@@ -63,6 +63,11 @@ const rawStatusOf = (err: unknown): number | undefined => {
 export interface CallOptions {
   /** The vendor applies this call once however often it arrives, so it may be sent again after no answer. */
   replaySafe: boolean;
+  /**
+   * The call changes nothing (a lookup, a batch read): however it failed, nothing was done, so failing
+   * throughout it hands the action back to be tried later rather than leaving it in doubt.
+   */
+  readOnly?: boolean;
 }
 
 /** Failures of connecting at all: the request never reached the vendor, so sending it again is safe. */
@@ -174,7 +179,7 @@ export async function withRetries<T>(
         throw new ConnectorError(`${what} refused: ${status} ${said(err)}`, mayHaveHappened, {
           cause: err,
         });
-      if (!turnedAway && !neverSent(err)) mayHaveHappened = true;
+      if (!turnedAway && !neverSent(err) && !options.readOnly) mayHaveHappened = true;
       if (attempt === policy.attempts) break;
       if (hinted !== undefined && hinted > policy.maxDelayMs && turnedAway)
         throw new ConnectorError(
@@ -192,10 +197,19 @@ export async function withRetries<T>(
   }
   const status = statusOf(last);
   // Turned away on every attempt: the API said no each time, or was never reached (a DNS outage, a
-  // refused connection), so nothing was done: handed back to try later, not left in doubt.
-  if (!mayHaveHappened && (status === 429 || status === 503 || throttled(last) || neverSent(last)))
+  // refused connection), so nothing was done: handed back to try later, not left in doubt. So is a
+  // read that failed every time (a 500, no answer): before, a LinkedIn segment lookup answered 500
+  // four times left the audience add in doubt for a person to check, though nothing had been written.
+  const turnedAway = status === 429 || status === 503 || throttled(last);
+  if (!mayHaveHappened && (turnedAway || neverSent(last) || options.readOnly))
     throw new ConnectorError(
-      `${what}: ${status ? `still turned away (${status})` : `not reached (${said(last)})`} after ${policy.attempts} attempts`,
+      `${what}: ${
+        turnedAway
+          ? `still turned away (${status})`
+          : neverSent(last)
+            ? `not reached (${said(last)})`
+            : `${status ? `status ${status}` : `no answer (${said(last)})`} on every attempt of a read`
+      } after ${policy.attempts} attempts`,
       false,
       {
         cause: last,
