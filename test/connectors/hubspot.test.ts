@@ -81,6 +81,28 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(unknown.outcomeUnknown).toBe(true);
   });
 
+  it("a list deleted since this container kept its id is found or made again, once", async () => {
+    const sync = (key: string) =>
+      connector.execute({
+        idempotencyKey: key,
+        decision: decision("list.sync"),
+        payload: {
+          audienceId: "sdr-5",
+          listName: "Harness: sdr-5 target contacts",
+          add: [{ personId: "acme.jane", email: "jane@acme.io" }],
+          remove: [],
+          members: [{ personId: "acme.jane", email: "jane@acme.io" }],
+        },
+      });
+    const first = await sync("d_l1:exec:1");
+    hs.lists.clear(); // deleted in HubSpot
+    // Before, this sync, and every one after it in the container, was refused 404.
+    const again = await sync("d_l2:exec:1");
+    const id = (r: { externalId: string }) => r.externalId.split(":")[2];
+    expect(id(again)).not.toBe(id(first));
+    expect([...hs.lists.values()]).toEqual([id(again)]);
+  });
+
   it("a list lookup that answered 500 on every attempt hands the sync back: a read did nothing", async () => {
     api.failNext(...Array.from({ length: 4 }, () => ({ status: 500, body: {} })));
     const err = await connector

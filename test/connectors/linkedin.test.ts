@@ -7,6 +7,7 @@ import { decision, fakeApi, instantRetries, linkedInMessage, type Recorded } fro
 function linkedin() {
   const segments: { id: number; name: string }[] = [];
   const members = new Map<number, Set<string>>();
+  let created = 0;
   return {
     segments,
     members,
@@ -25,12 +26,14 @@ function linkedin() {
         };
       }
       if (r.method === "POST" && r.path === "/rest/dmpSegments") {
-        const id = 900 + segments.length;
+        const id = 900 + created++;
         segments.push({ id, name: r.body.name });
         return { status: 201, headers: { "x-restli-id": String(id) } };
       }
       const users = /^\/rest\/dmpSegments\/(\d+)\/users$/.exec(r.path);
       if (r.method === "POST" && users) {
+        // A segment deleted (in Campaign Manager) is not found.
+        if (!segments.some((x) => x.id === Number(users[1]))) return { status: 404, body: { status: 404 } };
         const set = members.get(Number(users[1])) ?? new Set();
         for (const e of r.body.elements) for (const u of e.userIds) set.add(u.idValue);
         members.set(Number(users[1]), set);
@@ -245,6 +248,25 @@ describe("LinkedIn Ads matched audiences connector (fetch against a local server
     // Nothing was done: the executor tries again after LinkedIn's hint (execution.ts handBack).
     expect(err.retryAfterMs).toBe(120_000);
     expect(retry.waits).toEqual([]);
+  });
+
+  it("a segment deleted since this container kept its id is found or made again, once", async () => {
+    const first = await connector.execute({
+      idempotencyKey: "d_s1:exec:1",
+      decision: decision("linkedin.audience.add"),
+      payload: add,
+    });
+    expect(first.externalId).toMatch(/^linkedin:dmpSegment:900:/);
+    li.segments.splice(0); // deleted in Campaign Manager
+    // Before, this add, and every one after it in the container, was refused 404.
+    const again = await connector.execute({
+      idempotencyKey: "d_s2:exec:1",
+      decision: decision("linkedin.audience.add"),
+      payload: { ...add, email: "bob@acme.io", personId: "acme.bob" },
+    });
+    expect(again.externalId).toMatch(/^linkedin:dmpSegment:901:/);
+    expect(li.segments).toEqual([{ id: 901, name: "harness-vp" }]);
+    expect(li.members.get(901)?.has(sha256Email("bob@acme.io"))).toBe(true);
   });
 
   it("persistent 429 is a refusal (nothing happened); so is a lookup that failed throughout, whatever the failure", async () => {

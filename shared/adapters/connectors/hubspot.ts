@@ -10,6 +10,7 @@ import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorRe
 import { type HubSpotCrmClient, hubspotCrmClient } from "./hubspot-crm.ts";
 import {
   defaultRetryPolicy,
+  notFound,
   type RetryPolicy,
   statusOf,
   withinTimeLeft,
@@ -280,7 +281,8 @@ export class HubSpotConnector implements Connector {
     const parsed = ListSyncPayload.safeParse(req.payload);
     if (!parsed.success) throw new ConnectorError(`bad list.sync payload: ${parsed.error.message}`, false);
     const p = parsed.data;
-    const listId = await this.listId(p.listName);
+    const kept = this.lists.has(p.listName);
+    let listId = await this.listId(p.listName);
     const contacts = this.client.crm.contacts.batchApi;
     // HubSpot's CRM batch endpoints take at most 100 inputs: a first sync of an audience of more was
     // refused whole (400), and so was every hourly retry of it.
@@ -352,9 +354,21 @@ export class HubSpotConnector implements Connector {
     }
     // Nothing to change (every removal unknown to HubSpot, no adds): no membership call.
     if (recordIdsToAdd.length || recordIdsToRemove.length) {
-      const changed = await this.call("list memberships", () =>
-        this.client.crm.lists.membershipsApi.addAndRemove(listId, { recordIdsToAdd, recordIdsToRemove }),
-      );
+      const change = (id: string) =>
+        this.call("list memberships", () =>
+          this.client.crm.lists.membershipsApi.addAndRemove(id, { recordIdsToAdd, recordIdsToRemove }),
+        );
+      let changed: Awaited<ReturnType<typeof change>>;
+      try {
+        changed = await change(listId);
+      } catch (err) {
+        // The list this container kept was deleted since (in HubSpot): found or made again, once.
+        // Before, every sync in the container was refused 404 for as long as its token lived.
+        if (!kept || !notFound(err)) throw err;
+        this.lists.delete(p.listName);
+        listId = await this.listId(p.listName);
+        changed = await change(listId);
+      }
       // A contact merged or deleted since its upsert: not in the list, though asked for. Before, the
       // snapshot counted it synced, and no hourly sync added that person again.
       for (const id of changed?.recordIdsMissing ?? []) {

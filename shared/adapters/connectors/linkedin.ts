@@ -14,6 +14,7 @@ import { LINKEDIN_VERSION } from "../../runtime/connector-schemas.ts";
 import {
   defaultRetryPolicy,
   HttpStatusError,
+  notFound,
   type RetryPolicy,
   retryAfterMs,
   startIfTimeFor,
@@ -202,17 +203,30 @@ export class LinkedInConnector implements Connector {
   private async addToAudience(req: ConnectorRequest): Promise<ConnectorResult> {
     const p = AudienceAddPayload.safeParse(req.payload);
     if (!p.success) throw new ConnectorError(`bad linkedin.audience.add payload: ${p.error.message}`, false);
-    const segment = await this.segmentId(p.data.audienceId, req.idempotencyKey);
-    const res = await this.call(
-      "LinkedIn add segment users",
-      `${this.base}/rest/dmpSegments/${segment}/users`,
-      {
-        method: "POST",
-        headers: this.headers(req.idempotencyKey, { "x-restli-method": "BATCH_CREATE" }),
-        body: JSON.stringify(dmpUsersRequest(p.data)),
-      },
-      true,
-    );
+    const kept = this.segments.has(p.data.audienceId);
+    let segment = await this.segmentId(p.data.audienceId, req.idempotencyKey);
+    const addTo = (id: string) =>
+      this.call(
+        "LinkedIn add segment users",
+        `${this.base}/rest/dmpSegments/${id}/users`,
+        {
+          method: "POST",
+          headers: this.headers(req.idempotencyKey, { "x-restli-method": "BATCH_CREATE" }),
+          body: JSON.stringify(dmpUsersRequest(p.data)),
+        },
+        true,
+      );
+    let res: Response;
+    try {
+      res = await addTo(segment);
+    } catch (err) {
+      // The segment this container kept was deleted since (in Campaign Manager): found or made again,
+      // once. Before, every add in the container was refused 404 for as long as its token lived.
+      if (!kept || !notFound(err)) throw err;
+      this.segments.delete(p.data.audienceId);
+      segment = await this.segmentId(p.data.audienceId, req.idempotencyKey);
+      res = await addTo(segment);
+    }
     const body = (await res.json().catch(() => ({}))) as { elements?: { status: number }[] };
     const status = body.elements?.[0]?.status;
     if (status !== undefined && status >= 400)

@@ -224,6 +224,13 @@ export async function withRetries<T>(
 }
 
 /**
+ * The vendor said the thing a call named is not there (a 404 refusal): a segment or list id kept by a
+ * connector, deleted since (by hand, in Campaign Manager or HubSpot), is to be found or made again.
+ */
+export const notFound = (err: unknown): boolean =>
+  err instanceof ConnectorError && !err.outcomeUnknown && statusOf(err.cause) === 404;
+
+/**
  * The wait the vendor asked for: ours (HttpStatusError) or HubSpot's (hubspot-area.ts HubSpotApiError,
  * known by its name so that connectors without HubSpot do not carry its module).
  */

@@ -32,6 +32,7 @@ export function fakeHubSpotWrites() {
   };
   return {
     records,
+    lists,
     handle: (r: Recorded) => {
       // HubSpot's CRM batch endpoints refuse more than 100 inputs.
       if (r.method === "POST" && /\/batch\/(upsert|read)$/.test(r.path) && r.body.inputs.length > 100)
@@ -140,8 +141,15 @@ export function fakeHubSpotWrites() {
           body: { list: { listId: id, name: r.body.name, objectTypeId: "0-1", processingType: "MANUAL" } },
         };
       }
-      if (r.method === "PUT" && /^\/crm\/v3\/lists\/\d+\/memberships\/add-and-remove$/.test(r.path))
-        return { status: 200, body: membershipsChanged(r.body) };
+      const memberships = /^\/crm\/v3\/lists\/(\d+)\/memberships\/add-and-remove$/.exec(r.path);
+      if (r.method === "PUT" && memberships)
+        // A list deleted (in HubSpot) is not found.
+        return [...lists.values()].includes(memberships[1] ?? "")
+          ? { status: 200, body: membershipsChanged(r.body) }
+          : {
+              status: 404,
+              body: { status: "error", message: "List does not exist", category: "OBJECT_NOT_FOUND" },
+            };
       return undefined;
     },
   };
