@@ -86,6 +86,13 @@ function seedBulk(hs: Awaited<ReturnType<typeof fakeHubSpotCrm>>, n: string, com
 }
 
 /** A company, two contacts of it, a deal of it, at `at` (distinct ids per test via `n`). */
+/** An account the API wrote (no source): a US software prospect. */
+const putProspect = (accountId: string, name: string, domain: string, employees: number) =>
+  putAccount(h.rt.deps, accountId, {
+    ...{ name, domain, industry: "software", employees },
+    ...{ country: "US", timezone: "UTC", lifecycle: "prospect" as const },
+  });
+
 function seedCrm(hs: Awaited<ReturnType<typeof fakeHubSpotCrm>>, n: string, at: number) {
   hs.put(
     "companies",
@@ -471,15 +478,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     // every run read the same first 40 and the sweep never got past them.
     expect((await importFromCrm(w.deps, TZ)).optOuts).toEqual({ suppressed: 9, caughtUp: true });
     // The last of them too: added later by other means, that person is suppressed from the start.
-    await putAccount(h.rt.deps, "wayne-65", {
-      name: "Wayne",
-      domain: "wayne-65.com",
-      industry: "software",
-      employees: 10,
-      country: "US",
-      timezone: "UTC",
-      lifecycle: "prospect",
-    });
+    await putProspect("wayne-65", "Wayne", "wayne-65.com", 10);
     await putPerson(h.rt.deps, "wayne-c44", {
       accountId: "wayne-65",
       email: "c44@wayne-65.com",
@@ -1303,15 +1302,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
 
   it("a prospect a person wrote, raised by its company's open deal, is a prospect again when the deal is lost", async () => {
     const w = await world();
-    await putAccount(h.rt.deps, "kestrel-k97", {
-      name: "Kestrel",
-      domain: "kestrel-k97.com",
-      industry: "software",
-      employees: 40,
-      country: "US",
-      timezone: "UTC",
-      lifecycle: "prospect",
-    });
+    await putProspect("kestrel-k97", "Kestrel", "kestrel-k97.com", 40);
     // HubSpot's company is older than the harness's account: linked, kept as the person wrote it.
     w.hs.put("companies", "9401", { name: "Kestrel", domain: "kestrel-k97.com" }, T0 - 6 * HOUR);
     w.hs.put(
@@ -1732,15 +1723,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     expect(report.optOuts).toEqual({ suppressed: 2, caughtUp: true });
     // Ann is added later by other means: her address was suppressed by the sweep.
     const accountId = "umbrella-78";
-    await putAccount(h.rt.deps, accountId, {
-      name: "Umbrella",
-      domain: "umbrella-78.com",
-      industry: "software",
-      employees: 10,
-      country: "US",
-      timezone: "UTC",
-      lifecycle: "prospect",
-    });
+    await putProspect(accountId, "Umbrella", "umbrella-78.com", 10);
     await putPerson(h.rt.deps, "umbrella-ann", {
       accountId,
       email: "ann@umbrella-78.com",
@@ -1825,15 +1808,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
 
   it("a person the API added and erased stays out once HubSpot's contact of them changes address", async () => {
     const w = await world();
-    await putAccount(h.rt.deps, "zeta-z13", {
-      name: "Zeta",
-      domain: "zeta-z13.com",
-      industry: "software",
-      employees: 10,
-      country: "US",
-      timezone: "UTC",
-      lifecycle: "prospect",
-    });
+    await putProspect("zeta-z13", "Zeta", "zeta-z13.com", 10);
     await putPerson(h.rt.deps, "zeta-ana", {
       accountId: "zeta-z13",
       email: "ana@zeta-z13.com",

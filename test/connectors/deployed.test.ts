@@ -64,6 +64,19 @@ function connector(config: unknown | undefined, arns: Record<string, string> = {
   );
 }
 
+/**
+ * The HubSpot secret in a stand-in whose value the test changes (`values`), read through
+ * ConnectorSecrets on a clock the test sets (`clock.t`).
+ */
+async function rotating(first: string) {
+  const values: Record<string, string> = { [HUBSPOT_ARN]: first };
+  await sm.close();
+  sm = await fakeSecretsManager(values);
+  const clock = { t: 0 };
+  const secrets = new ConnectorSecrets(sm.client, { hubspot: HUBSPOT_ARN }, { now: () => clock.t });
+  return { values, clock, secrets };
+}
+
 const classify = (id: string): ConnectorRequest => ({
   idempotencyKey: `${id}:exec:1`,
   decision: decision("crm.update", { decisionId: id }),
@@ -165,14 +178,10 @@ describe("deployed connectors", () => {
   });
 
   it("a secret rotated to a value that cannot be used is said at once, not covered by the last good one", async () => {
-    const values: Record<string, string> = { [HUBSPOT_ARN]: JSON.stringify({ accessToken: "pat-1" }) };
-    await sm.close();
-    sm = await fakeSecretsManager(values);
-    let t = 0;
-    const secrets = new ConnectorSecrets(sm.client, { hubspot: HUBSPOT_ARN }, { now: () => t });
+    const { values, clock, secrets } = await rotating(JSON.stringify({ accessToken: "pat-1" }));
     expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");
     values[HUBSPOT_ARN] = '{"accessToken": "pat-2",}';
-    t = 6 * 60_000;
+    clock.t = 6 * 60_000;
     // Before, the old token served for an hour and the mistake surfaced only then.
     await expect(secrets.get("hubspot")).rejects.toThrow(/the hubspot secret is not JSON/);
     values[HUBSPOT_ARN] = JSON.stringify({ accessToken: "pat-2" });
@@ -273,21 +282,17 @@ describe("deployed connectors", () => {
   });
 
   it("a refresh that fails serves the last good value for an hour; a value the vendor rejected is not served", async () => {
-    const values: Record<string, string> = { [HUBSPOT_ARN]: JSON.stringify({ accessToken: "pat-1" }) };
-    await sm.close();
-    sm = await fakeSecretsManager(values);
-    let t = 0;
-    const secrets = new ConnectorSecrets(sm.client, { hubspot: HUBSPOT_ARN }, { now: () => t });
+    const { values, clock, secrets } = await rotating(JSON.stringify({ accessToken: "pat-1" }));
     expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");
     delete values[HUBSPOT_ARN]; // Secrets Manager now fails the read
-    t = 10 * 60_000;
+    clock.t = 10 * 60_000;
     expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");
     expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");
     expect(sm.reads()).toBe(2); // the failed read is tried again 30 s later, not on every call
-    t += 30_000;
+    clock.t += 30_000;
     expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");
     expect(sm.reads()).toBe(3);
-    t = 61 * 60_000;
+    clock.t = 61 * 60_000;
     await expect(secrets.get("hubspot")).rejects.toThrow(/reading the hubspot secret failed/);
     values[HUBSPOT_ARN] = JSON.stringify({ accessToken: "pat-2" });
     expect((await secrets.get("hubspot")).accessToken).toBe("pat-2");

@@ -112,19 +112,8 @@ async function count(
  * failure handled before its executed event leaves a mark, and that event then counts nothing
  * (learned store's takeBackOnce), also when it lands between the ledger read and the count.
  */
-async function takeBackSend(deps: LearningDeps, decisionId: string) {
-  const d = await deps.decisions.getDecision(decisionId);
-  if (d?.actionKind !== "touch" || d.status !== "failed") return;
-  const key = keyOf(d);
-  if (key)
-    await deps.learned.takeBackOnce(
-      "variants",
-      `unsent#${d.decisionId}`,
-      [{ key, field: "sent", by: -1 }],
-      `executed#${d.decisionId}`,
-      `restored#${d.decisionId}`,
-    );
-}
+const takeBackSend = (deps: LearningDeps, decisionId: string) =>
+  moveSend(deps, decisionId, "failed", -1, ["unsent", "executed", "restored"]);
 
 /**
  * A send failed by a soft bounce SES reported before its Delivery, which then restored it (ses-settle.ts):
@@ -133,15 +122,24 @@ async function takeBackSend(deps: LearningDeps, decisionId: string) {
  * made the variant look better than it was. Handled before the failure (events come in no set order),
  * it leaves its mark and the failure then takes nothing back (takeBackSend's `unless`).
  */
-async function recountSend(deps: LearningDeps, decisionId: string) {
+const recountSend = (deps: LearningDeps, decisionId: string) =>
+  moveSend(deps, decisionId, "executed", 1, ["restored", "unsent"]);
+
+/**
+ * A touch's send moved by `by` in its cell, once, while the ledger holds it `status`: as the event
+ * `markers[0]`, only where `markers[1]` counted, unless `markers[2]` was handled (takeBackOnce).
+ */
+async function moveSend(
+  deps: LearningDeps,
+  decisionId: string,
+  status: Decision["status"],
+  by: 1 | -1,
+  markers: [string, string, string?],
+) {
   const d = await deps.decisions.getDecision(decisionId);
-  if (d?.actionKind !== "touch" || d.status !== "executed") return;
+  if (d?.actionKind !== "touch" || d.status !== status) return;
   const key = keyOf(d);
-  if (key)
-    await deps.learned.takeBackOnce(
-      "variants",
-      `restored#${d.decisionId}`,
-      [{ key, field: "sent", by: 1 }],
-      `unsent#${d.decisionId}`,
-    );
+  const [marker, countedBy, unless] = markers.map((m) => m && `${m}#${d.decisionId}`);
+  if (key && marker && countedBy)
+    await deps.learned.takeBackOnce("variants", marker, [{ key, field: "sent", by }], countedBy, unless);
 }
