@@ -19,7 +19,7 @@ import { ConnectorSecrets } from "../../shared/adapters/aws/connector-secrets.ts
 import { type FifoMessage, sendFifo, sha256 } from "../../shared/adapters/aws/fifo-queue.ts";
 import { lazy } from "../../shared/adapters/aws/powertools.ts";
 import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
-import type { HubSpotWebhookEvent } from "../../shared/adapters/connectors/hubspot-webhook.ts";
+import { type HubSpotWebhookEvent, headerProblem } from "../../shared/adapters/connectors/hubspot-webhook.ts";
 import { canonicalJson } from "../../shared/domain/canonical-json.ts";
 import { type AwsEnv, ConfigError, parseAwsEnv, required } from "../../shared/runtime/aws-env.ts";
 import { webhookSigningSecret } from "../../shared/runtime/connector-schemas.ts";
@@ -85,10 +85,34 @@ export const makeHandler = (w: WebhookWiring) =>
     w.sqs = sqs;
     const queueUrl = required(env, "WEBHOOK_QUEUE_URL");
     const signing = webhookSigningSecret(env.CONNECTOR_SECRET_ARNS);
+    const answer = (statusCode: number, body: unknown) => ({
+      statusCode,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    // Anyone can call this route: a deployment that takes no HubSpot webhooks, or a request without
+    // a signature in time, is answered without reading any secret. Before, the first threw (no secret
+    // configured), a 500 and a function error for every request, which kept its alarm up.
+    if (!env.CONNECTOR_SECRET_ARNS[signing])
+      return answer(404, {
+        error: "not_found",
+        message: `HubSpot webhooks are not configured in this deployment (connectorSecretArns.${signing})`,
+      });
+    const unsigned = headerProblem(
+      {
+        signature: e.headers["x-hubspot-signature-v3"],
+        timestamp: e.headers["x-hubspot-request-timestamp"],
+      },
+      (w.now ?? Date.now)(),
+    );
+    if (unsigned) {
+      tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);
+      return answer(401, { error: "unauthorized", message: unsigned });
+    }
     const secret = await secrets.get(signing);
     if (!secret.clientSecret) throw new ConfigError(`the ${signing} secret has no clientSecret`);
     const body = e.body ? (e.isBase64Encoded ? Buffer.from(e.body, "base64").toString("utf8") : e.body) : "";
-    const answer = await receiveHubSpotWebhook(
+    const received = await receiveHubSpotWebhook(
       w.now ?? Date.now,
       {
         method: e.requestContext.http.method,
@@ -113,16 +137,12 @@ export const makeHandler = (w: WebhookWiring) =>
         },
       },
     );
-    if (answer.status === 401) tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);
-    if (answer.passedOver?.length)
-      tools.logger.warn("webhook events passed over", { reasons: answer.passedOver });
+    if (received.status === 401) tools.metrics.addMetric("WebhookSignatureRejected", "Count", 1);
+    if (received.passedOver?.length)
+      tools.logger.warn("webhook events passed over", { reasons: received.passedOver });
     // HubSpot delivers the batch again (a 500).
-    if (answer.failed) tools.logger.error("webhook events not queued", { error: answer.failed });
-    return {
-      statusCode: answer.status,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(answer.body),
-    };
+    if (received.failed) tools.logger.error("webhook events not queued", { error: received.failed });
+    return answer(received.status, received.body);
   });
 
 export const handler = makeHandler({ env: lazy(() => parseAwsEnv()) });

@@ -177,6 +177,25 @@ describe("deployed connectors", () => {
     );
   });
 
+  it("while reads fail, a reread is made at most once in its floor, however often it is asked for", async () => {
+    const { values, clock, secrets } = await rotating(JSON.stringify({ clientSecret: "cs-1" }));
+    await secrets.get("hubspot");
+    delete values[HUBSPOT_ARN]; // Secrets Manager now fails the read
+    clock.t = 6 * 60_000;
+    expect((await secrets.get("hubspot")).clientSecret).toBe("cs-1"); // the last good value
+    expect(sm.reads()).toBe(2);
+    // A bad signature every 100 ms (anyone can send one): before, each made a read, since a failed
+    // read dates its entry for a retry in 30 s and the 10 s floor was read from that date.
+    for (let i = 0; i < 20; i++) {
+      clock.t += 100;
+      await secrets.reread("hubspot", 10_000);
+    }
+    expect(sm.reads()).toBe(2);
+    clock.t += 10_000;
+    await secrets.reread("hubspot", 10_000);
+    expect(sm.reads()).toBe(3);
+  });
+
   it("a secret rotated to a value that cannot be used is said at once, not covered by the last good one", async () => {
     const { values, clock, secrets } = await rotating(JSON.stringify({ accessToken: "pat-1" }));
     expect((await secrets.get("hubspot")).accessToken).toBe("pat-1");

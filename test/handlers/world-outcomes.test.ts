@@ -876,6 +876,48 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     return e;
   }
 
+  it("a request without a signature in time, or to a deployment that takes no HubSpot webhooks, is answered without reading a secret", async () => {
+    const w = await wiring("jane@w-hs-unsigned.io");
+    try {
+      const body = JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"));
+      const unsigned = delivery(body);
+      delete unsigned.headers["x-hubspot-signature-v3"];
+      const stale = delivery(body, { timestamp: rt.clock.now() - 6 * 60_000 });
+      for (const e of [unsigned, stale]) {
+        const answer = await w.deliver(e, ctx);
+        expect(answer.statusCode).toBe(401);
+        expect(answer.records).toEqual([]);
+      }
+      // Anyone can send these: before, each read the secret first.
+      expect(w.sm.reads()).toBe(0);
+    } finally {
+      await w.close();
+    }
+    // No HubSpot webhook secret configured (the default dry run): before, every request threw (no
+    // secret configured), a 500 and a function error, which kept the function's alarm up.
+    const sm = await fakeSecretsManager({});
+    try {
+      const handler = hubspotWebhook({
+        env: () => ({
+          ...parseAwsEnv(functionEnv(rt, {})),
+          WEBHOOK_QUEUE_URL: "http://127.0.0.1:1/123456789012/dev-harness-hubspot-events.fifo",
+        }),
+        now: () => rt.clock.now(),
+        secrets: new ConnectorSecrets(sm.client, {}),
+        sqs: {} as never,
+      });
+      const answer = (await handler(
+        delivery(JSON.stringify(fixture("hubspot-webhook-contact-property-change.json"))),
+        ctx,
+      )) as APIGatewayProxyStructuredResultV2;
+      expect(answer.statusCode).toBe(404);
+      expect(answer.body).toMatch(/HubSpot webhooks are not configured in this deployment/);
+      expect(sm.reads()).toBe(0);
+    } finally {
+      await sm.close();
+    }
+  });
+
   it("a signed reply for a touched contact is recorded once, even delivered twice", async () => {
     const { decision } = await sentEmail("w-hs");
     const w = await wiring("jane@w-hs.io");

@@ -65,6 +65,8 @@ interface Kept<T> {
 export class ConnectorSecrets {
   private readonly cache = new Map<string, Kept<ConnectorSecret>>();
   private readonly headerCache = new Map<string, Kept<McpHeadersSecret>>();
+  /** When each key was last read from Secrets Manager (reread's floor), whatever came of it. */
+  private readonly readAt = new Map<string, number>();
 
   constructor(
     private readonly client: SecretsManagerClient,
@@ -89,7 +91,10 @@ export class ConnectorSecrets {
    */
   reread(name: string, minAgeMs: number): Promise<ConnectorSecret> | undefined {
     const cached = this.cache.get(name);
-    if (cached && (this.o.now ?? Date.now)() - cached.at < minAgeMs) return undefined;
+    // By when it was last read, not by the entry's time: while reads fail, the entry is dated for a
+    // retry in 30 s, and every request with a made-up signature read the secret again.
+    const read = this.readAt.get(name);
+    if (cached && read !== undefined && (this.o.now ?? Date.now)() - read < minAgeMs) return undefined;
     if (cached) cached.at = Number.NEGATIVE_INFINITY;
     return this.get(name);
   }
@@ -99,6 +104,7 @@ export class ConnectorSecrets {
     const cached = cache.get(key);
     if (cached && now - cached.at < (this.o.maxAgeMs ?? SECRET_MAX_AGE_MS)) return cached.value;
     const good = cached?.good;
+    this.readAt.set(key, now);
     const entry: Kept<T> = { at: now, value: Promise.resolve() as Promise<T>, ...(good ? { good } : {}) };
     entry.value = read().then(
       (value) => {

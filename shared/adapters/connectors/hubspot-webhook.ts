@@ -48,13 +48,26 @@ export const SIGNATURE_MISMATCH = "signature mismatch";
 
 /** Why a request is not HubSpot's, or undefined when its signature holds and it is recent. */
 export function signatureProblem(clientSecret: string, r: SignedRequest, now: number): string | undefined {
+  const unsigned = headerProblem(r, now);
+  if (unsigned) return unsigned;
+  const expected = Buffer.from(signV3(clientSecret, r), "utf8");
+  const given = Buffer.from(r.signature ?? "", "utf8");
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return SIGNATURE_MISMATCH;
+  return undefined;
+}
+
+/**
+ * What is wrong with a request's signature headers, read without the client secret: a request that
+ * fails here is refused before the secret is read (anyone can send one).
+ */
+export function headerProblem(
+  r: Pick<SignedRequest, "signature" | "timestamp">,
+  now: number,
+): string | undefined {
   if (!r.signature || !r.timestamp) return "missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp";
   const ts = Number(r.timestamp);
   if (!Number.isFinite(ts)) return "X-HubSpot-Request-Timestamp is not a number";
   if (Math.abs(now - ts) > MAX_SIGNATURE_AGE_MS) return "the request timestamp is more than 5 minutes away";
-  const expected = Buffer.from(signV3(clientSecret, r), "utf8");
-  const given = Buffer.from(r.signature, "utf8");
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return SIGNATURE_MISMATCH;
   return undefined;
 }
 
