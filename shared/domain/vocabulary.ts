@@ -77,6 +77,13 @@ export const HARNESS_OUTCOMES: readonly OutcomeType[] = [
   "contact_met",
 ];
 
+/**
+ * A person's review of a decision: recorded by reviewing it (approve, with or without an edit; reject;
+ * veto), which also moves it on; the outcomes API refuses them. Posted there, an approval taught the
+ * review stream a second time, and a veto of a sent email that nobody vetoed counted against its agent.
+ */
+export const REVIEW_OUTCOMES: readonly OutcomeType[] = ["approved", "edited", "rejected", "vetoed"];
+
 export const LIFECYCLES = ["prospect", "customer", "open_opportunity"] as const;
 export const Lifecycle = z.enum(LIFECYCLES);
 

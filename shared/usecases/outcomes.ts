@@ -114,10 +114,23 @@ export async function recordOutcome(deps: Deps, body: OutcomeBody, principal: Pr
       : occurredAt
         ? (d: Decision) => outcomeIdFor(d.decisionId, body.type, occurredAt)
         : undefined;
-    decision = await touchAnswered(deps, spec.spec, personId, Date.parse(at), idOn);
+    decision = await touchAnswered(deps, spec.spec, personId, Date.parse(at), idOn, channelOf(body));
   }
   return recordResolved(deps, spec, body, principal, at, decision, personId);
 }
+
+/** What only an email can get: a bounce, a spam complaint. */
+const EMAIL_ONLY = new Set<OutcomeBody["type"]>(["bounced", "complaint"]);
+
+/**
+ * The channel an outcome reported without its decision answers: email for a bounce or a complaint, or
+ * one reported by the address it came to; else any (a reply, a meeting). Before, an email's spam
+ * complaint reported by address went on the person's latest touch of any channel: a LinkedIn message
+ * sent since took it, its agent was demoted and the email writer kept its level, and an unsubscribe so
+ * placed suppressed the person on LinkedIn only, leaving them open to the next email.
+ */
+const channelOf = (body: OutcomeBody): Channel | undefined =>
+  EMAIL_ONLY.has(body.type) || (body.email && !body.personId) ? "email" : undefined;
 
 /**
  * An outcome on the decision its caller read and attributed it to (an SES event names its decision;

@@ -7,6 +7,7 @@ import {
   HARNESS_OUTCOMES,
   Id,
   OutcomeType,
+  REVIEW_OUTCOMES,
   VERDICTS,
 } from "../domain/vocabulary.ts";
 import * as z from "../domain/zod-mini.ts";
@@ -40,6 +41,10 @@ export const OutcomeBody = z
     }),
     z.refine((o) => !HARNESS_OUTCOMES.includes(o.type), {
       message: `${HARNESS_OUTCOMES.join(", ")} are recorded by the harness itself (a window closes, the gate judges a draft, a meeting with a contact a record agent found)`,
+      path: ["type"],
+    }),
+    z.refine((o) => !REVIEW_OUTCOMES.includes(o.type), {
+      message: `${REVIEW_OUTCOMES.join(", ")} are recorded by reviewing the decision (approve, edit, reject or veto it)`,
       path: ["type"],
     }),
   );

@@ -116,6 +116,39 @@ describe("outcomes", () => {
     expect(linkedin.decision.verdict).toBe("require_approval");
   });
 
+  it("an email's complaint or unsubscribe reported by address goes on the email, not a LinkedIn message sent since", async () => {
+    await seedAcme(rt.deps, "acme");
+    const email = await sentEmail("acme");
+    rt.clock.advance(2 * DAY);
+    await pin(rt, "li", "linkedin.message", 3);
+    const { decision: li } = await rt.deps.gate.propose(linkedinProposal("li", "acme"), agent("li"));
+    expect(li.verdict).toBe("allow");
+    expect((await execute(rt.deps, li.decisionId))?.status).toBe("executed");
+    const before = {
+      writer: await rt.deps.trust.get("writer", "email.send"),
+      li: await rt.deps.trust.get("li", "linkedin.message"),
+    };
+    rt.clock.advance(DAY);
+    // Before, both went on the LinkedIn message (the person's latest touch): its agent was demoted, the
+    // email's writer kept its level, and the unsubscribe suppressed Jane on LinkedIn only.
+    const complaint = await recordOutcome(rt.deps, { email: "jane@acme.io", type: "complaint" }, approver);
+    expect(complaint.attributedTo).toBe(email.decisionId);
+    const unsubscribed = await recordOutcome(
+      rt.deps,
+      { email: "jane@acme.io", type: "unsubscribed" },
+      approver,
+    );
+    expect(unsubscribed.attributedTo).toBe(email.decisionId);
+    expect(unsubscribed.effects).toContain("person acme-jane suppressed on email");
+    expect((await rt.deps.trust.get("writer", "email.send"))?.failures).toBeGreaterThan(
+      before.writer?.failures ?? 0,
+    );
+    expect((await rt.deps.trust.get("li", "linkedin.message"))?.failures ?? 0).toBe(before.li?.failures ?? 0);
+    // A reply reported by person may answer either: it goes on the latest touch, as before.
+    const reply = await recordOutcome(rt.deps, { personId: "acme-jane", type: "replied" }, approver);
+    expect(reply.attributedTo).toBe(li.decisionId);
+  });
+
   it("a prospect who unsubscribes during the override window is not contacted", async () => {
     await seedAcme(rt.deps, "acme");
     await pin(rt, "writer", "email.send", 2);

@@ -128,6 +128,14 @@ describe("silence: a touch nobody answered within trust.silenceDays", () => {
       expect(parsed.error?.issues[0]?.message).toContain(type);
     }
     expect(OutcomeBody.safeParse({ decisionId: "d1", type: "record_corrected" }).success).toBe(true);
+    // Nor reviews: a review is recorded by reviewing the decision. Posted here, an approval taught the
+    // review stream twice, and a veto of a sent email nobody vetoed counted against its agent.
+    for (const type of ["approved", "edited", "rejected", "vetoed"]) {
+      const parsed = OutcomeBody.safeParse({ decisionId: "d1", type });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.path).toEqual(["type"]);
+      expect(parsed.error?.issues[0]?.message).toMatch(/recorded by reviewing the decision/);
+    }
   });
 });
 
