@@ -170,7 +170,7 @@ describe("deployed connectors", () => {
     expect(hubspot.requests).toEqual([]);
     // A downstream MCP server's headers: a value with a line break is refused by name, not quoted.
     await sm.close();
-    sm = await fakeSecretsManager({ [HUBSPOT_ARN]: JSON.stringify({ Authorization: "Bearer SECRET\n" }) });
+    sm = await fakeSecretsManager({ [HUBSPOT_ARN]: JSON.stringify({ Authorization: "Bearer SE\nCRET" }) });
     const headers = new ConnectorSecrets(sm.client, {}).headers("crm", HUBSPOT_ARN);
     await expect(headers).rejects.toThrow(
       /headers secret must be a JSON object of header -> value: Authorization$/,
@@ -194,6 +194,17 @@ describe("deployed connectors", () => {
     clock.t += 10_000;
     await secrets.reread("hubspot", 10_000);
     expect(sm.reads()).toBe(3);
+  });
+
+  it("a token or header value written with a trailing newline is read trimmed, as fetch would send it", async () => {
+    await sm.close();
+    sm = await fakeSecretsManager({
+      [HUBSPOT_ARN]: JSON.stringify({ accessToken: "pat-na1-test\n" }),
+      [`${HUBSPOT_ARN}-h`]: JSON.stringify({ Authorization: " Bearer mcp-token\n" }),
+    });
+    const secrets = new ConnectorSecrets(sm.client, { hubspot: HUBSPOT_ARN });
+    expect((await secrets.get("hubspot")).accessToken).toBe("pat-na1-test");
+    expect(await secrets.headers("crm", `${HUBSPOT_ARN}-h`)).toEqual({ Authorization: "Bearer mcp-token" });
   });
 
   it("a secret rotated to a value that cannot be used is said at once, not covered by the last good one", async () => {

@@ -14,7 +14,8 @@ const TOKEN = /^[\x21-\x7E]+$/;
 const TOKEN_PROBLEM = "must be one token of visible ASCII characters (no spaces or line breaks)";
 
 export const ConnectorSecret = z.strictObject({
-  accessToken: z.optional(z.string().check(z.minLength(1), z.regex(TOKEN, TOKEN_PROBLEM))),
+  // Trimmed as fetch trims a header (a value written with a trailing newline, `jq --rawfile`, worked).
+  accessToken: z.optional(z.string().check(z.trim(), z.minLength(1), z.regex(TOKEN, TOKEN_PROBLEM))),
   /** HubSpot app's client secret: the key of its v3 webhook signatures. */
   clientSecret: z.optional(z.string().check(z.minLength(1))),
 });
@@ -30,6 +31,7 @@ export const McpHeadersSecret = z.record(
   z
     .string()
     .check(
+      z.trim(),
       z.regex(/^[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?$/, "must be an HTTP header value (no line breaks)"),
     ),
 );
