@@ -157,4 +157,24 @@ describe.each(STORES)("two records of one address, on %s", (store) => {
     await kb.putPerson("agent-jane", { ...jane, email: "jd@acme.io" }, at);
     expect(await kb.personIdByEmail(jane.email)).toBeUndefined();
   });
+
+  it("records of one address written at once all stay on its index; one that takes it back and leaves it is gone from it", async () => {
+    const kb = own.deps.kb;
+    const at = new Date(own.clock.now()).toISOString();
+    await kb.putAccount("acme", acme, at);
+    const ids = ["a-jane", "b-jane", "c-jane", "d-jane"];
+    await Promise.all(ids.map((id) => kb.putPerson(id, jane, at)));
+    // Before, each write named itself over what it read: the others written at once were dropped.
+    const applied = (await kb.addSuppression({ kind: "email", value: jane.email, reason: "bounced" }, at))
+      .appliedTo;
+    expect([...applied].sort()).toEqual(ids.map((id) => `person:${id}`));
+    // One takes the address back after another took it, then leaves: it is off the index. Before, it
+    // stayed among its own co-holders, could not leave, and the index named it for good.
+    await kb.putPerson("a-jane", jane, at);
+    for (const id of ids) await kb.putPerson(id, { ...jane, email: `${id}@acme.io` }, at);
+    expect(await kb.personIdByEmail(jane.email)).toBeUndefined();
+    expect(
+      (await kb.addSuppression({ kind: "email", value: jane.email, reason: "complained" }, at)).appliedTo,
+    ).toEqual([]);
+  });
 });

@@ -130,106 +130,97 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
       index: stateKeys.email(input.email),
     };
     const state = (key: Key) => ({ table: this.db.tables.state, key });
-    const found = await batchGetAll(this.db, [
-      state(wanted.account),
-      state(wanted.person),
-      state(wanted.index),
-    ]);
-    if (!found.get(itemId(wanted.account)))
-      throw new NotFoundError(
-        `account ${input.accountId} does not exist; PUT /v1/accounts/${input.accountId} first`,
-      );
-    const existing = withoutKeys<Person>(found.get(itemId(wanted.person)));
-    const holder = found.get(itemId(wanted.index))?.personId as string | undefined;
-    // Who created the person is fixed by the write that created it; later upserts do not change it.
-    const provenance = existing ? existing.createdBy : createdBy;
-    const person: Person = {
-      ...input,
-      personId,
-      updatedAt: at,
-      ...(provenance ? { createdBy: provenance } : {}),
-      ...(imported?.source ? { source: imported.source } : {}),
-      ...(imported?.crm ? { crm: imported.crm } : {}),
-    };
-    // Never brought back once erased, by id or by address: a check before the write (the CRM import's)
-    // races the erasure, and an agent's contact upsert made none.
-    const notErased = (key: Key) => ({
-      ConditionCheck: {
-        TableName: this.db.tables.state,
-        Key: key,
-        ConditionExpression: "attribute_not_exists(pk)",
-      },
-    });
-    const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
-      notErased(stateKeys.erasedPerson(personId)),
-      notErased(stateKeys.erasedEmail(emailHash(input.email))),
-      { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.person(personId), ...person } } },
-      { Update: { TableName: this.db.tables.state, Key: wanted.index, ...indexNaming(personId, holder) } },
-    ];
-    try {
-      await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
-    } catch (err) {
-      if (failedConditions(err)?.some((i) => i === 0 || i === 1))
-        throw new ErasedError(`person ${personId} was erased on request: not written again`);
-      throw err;
+    // Again from the read when the address's index changed since it (another record of the address
+    // written at once): each write names whoever held it as read, so none is dropped from it.
+    for (let attempt = 1; ; attempt++) {
+      const found = await batchGetAll(this.db, [
+        state(wanted.account),
+        state(wanted.person),
+        state(wanted.index),
+      ]);
+      if (!found.get(itemId(wanted.account)))
+        throw new NotFoundError(
+          `account ${input.accountId} does not exist; PUT /v1/accounts/${input.accountId} first`,
+        );
+      const existing = withoutKeys<Person>(found.get(itemId(wanted.person)));
+      const index = found.get(itemId(wanted.index));
+      // Who created the person is fixed by the write that created it; later upserts do not change it.
+      const provenance = existing ? existing.createdBy : createdBy;
+      const person: Person = {
+        ...input,
+        personId,
+        updatedAt: at,
+        ...(provenance ? { createdBy: provenance } : {}),
+        ...(imported?.source ? { source: imported.source } : {}),
+        ...(imported?.crm ? { crm: imported.crm } : {}),
+      };
+      // Never brought back once erased, by id or by address: a check before the write (the CRM import's)
+      // races the erasure, and an agent's contact upsert made none.
+      const notErased = (key: Key) => ({
+        ConditionCheck: {
+          TableName: this.db.tables.state,
+          Key: key,
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      });
+      const holders = holdersOf(index);
+      holders.delete(personId);
+      const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
+        notErased(stateKeys.erasedPerson(personId)),
+        notErased(stateKeys.erasedEmail(emailHash(input.email))),
+        { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.person(personId), ...person } } },
+        {
+          Update: {
+            TableName: this.db.tables.state,
+            Key: wanted.index,
+            ...indexWrite(index, personId, holders),
+          },
+        },
+      ];
+      try {
+        await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
+      } catch (err) {
+        const failed = failedConditions(err);
+        if (failed?.some((i) => i === 0 || i === 1))
+          throw new ErasedError(`person ${personId} was erased on request: not written again`);
+        if (failed !== undefined && attempt < INDEX_ATTEMPTS) continue;
+        throw err;
+      }
+      if (existing && existing.email !== input.email) await this.leaveAddress(existing.email, personId);
+      const sups = await batchGetAll(this.db, [state(wanted.email), state(wanted.domain)]);
+      const inherited = [
+        ...entriesOf(sups.get(itemId(wanted.email))),
+        ...entriesOf(sups.get(itemId(wanted.domain))),
+      ];
+      for (const e of inherited) await this.addEntry(stateKeys.suppression("person", personId), e);
+      return { person, created: !existing };
     }
-    if (existing && existing.email !== input.email) await this.leaveAddress(existing.email, personId);
-    const sups = await batchGetAll(this.db, [state(wanted.email), state(wanted.domain)]);
-    const inherited = [
-      ...entriesOf(sups.get(itemId(wanted.email))),
-      ...entriesOf(sups.get(itemId(wanted.domain))),
-    ];
-    for (const e of inherited) await this.addEntry(stateKeys.suppression("person", personId), e);
-    return { person, created: !existing };
   }
 
   /**
    * A person no longer at an address leaves its index: another who has it is named in their place, or
-   * the index goes. Conditional on the name it read, so one who took the address meanwhile keeps it.
+   * the index goes. Conditional on the index as read, so one who took the address meanwhile keeps it.
    * Before, the index was deleted whoever it named: a second record of the address (written after this
    * one) lost it, and an opt-out of the address then reached nobody.
    */
   private async leaveAddress(email: string, personId: string): Promise<void> {
     const key = stateKeys.email(email);
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 1; attempt <= INDEX_ATTEMPTS; attempt++) {
       const index = await stateItem(this.db, key);
-      if (!index) return;
-      const others = [...((index.coHolders as Set<string> | undefined) ?? [])].filter(
-        (id) => id !== personId,
-      );
-      const next = others.sort()[0];
+      const holders = holdersOf(index);
+      if (!holders.delete(personId)) return;
+      const named = index?.personId as string;
+      const next = holders.has(named) ? named : [...holders].sort()[0];
+      if (next) holders.delete(next);
       try {
-        if (index.personId !== personId) {
-          if (others.length < ((index.coHolders as Set<string> | undefined)?.size ?? 0))
-            await this.db.doc.send(
-              new UpdateCommand({
-                TableName: this.db.tables.state,
-                Key: key,
-                UpdateExpression: "DELETE coHolders :p",
-                ExpressionAttributeValues: { ":p": new Set([personId]) },
-              }),
-            );
-          return;
-        }
         await this.db.doc.send(
           next
             ? new UpdateCommand({
                 TableName: this.db.tables.state,
                 Key: key,
-                UpdateExpression: "SET personId = :next DELETE coHolders :gone",
-                ConditionExpression: "personId = :p",
-                ExpressionAttributeValues: {
-                  ":p": personId,
-                  ":next": next,
-                  ":gone": new Set([personId, next]),
-                },
+                ...indexWrite(index, next, holders),
               })
-            : new DeleteCommand({
-                TableName: this.db.tables.state,
-                Key: key,
-                ConditionExpression: "personId = :p AND attribute_not_exists(coHolders)",
-                ExpressionAttributeValues: { ":p": personId },
-              }),
+            : new DeleteCommand({ TableName: this.db.tables.state, Key: key, ...asRead(index) }),
         );
         return;
       } catch (err) {
@@ -296,16 +287,46 @@ export async function suppressionsFor(
   return [...found.values()].flatMap((i) => entriesOf(i));
 }
 
+/** Tries at the address's index against records of the address written at the same moment. */
+const INDEX_ATTEMPTS = 8;
+
+/** Everyone the address's index holds: the person it names and its `coHolders`. */
+const holdersOf = (index: Record<string, unknown> | undefined): Set<string> =>
+  new Set([
+    ...(typeof index?.personId === "string" ? [index.personId] : []),
+    ...((index?.coHolders as Set<string> | undefined) ?? []),
+  ]);
+
 /**
- * The address's index naming the person; one it named before who is someone else stays on it as one of
- * its `coHolders` (two records of one buyer, an agent's and the CRM's), so that an opt-out of the address
- * reaches both (kb-suppressions.ts). Before, the last written took the index, and the other was left
- * to be emailed after the address unsubscribed.
+ * The condition that the address's index is as read: absent, at its revision, or (written before
+ * revisions were kept) naming whom it named.
  */
-const indexNaming = (personId: string, holder: string | undefined) =>
-  holder && holder !== personId
-    ? {
-        UpdateExpression: "SET personId = :p ADD coHolders :o",
-        ExpressionAttributeValues: { ":p": personId, ":o": new Set([holder]) },
-      }
-    : { UpdateExpression: "SET personId = :p", ExpressionAttributeValues: { ":p": personId } };
+const asRead = (index: Record<string, unknown> | undefined) =>
+  !index
+    ? { ConditionExpression: "attribute_not_exists(pk)" }
+    : typeof index.rev === "number"
+      ? { ConditionExpression: "rev = :rev", ExpressionAttributeValues: { ":rev": index.rev } }
+      : {
+          ConditionExpression: "attribute_not_exists(rev) AND personId = :was",
+          ExpressionAttributeValues: { ":was": index.personId },
+        };
+
+/**
+ * The address's index naming `personId`, the others who have the address as its `coHolders` (two
+ * records of one buyer, an agent's and the CRM's), so that an opt-out of the address reaches them all
+ * (kb-suppressions.ts); only if it is as read (asRead). Before, the last written took the index, and
+ * the other was left to be emailed after the address unsubscribed.
+ */
+function indexWrite(index: Record<string, unknown> | undefined, personId: string, others: Set<string>) {
+  const read = asRead(index);
+  return {
+    UpdateExpression: `SET personId = :p, rev = :next${others.size ? ", coHolders = :o" : " REMOVE coHolders"}`,
+    ConditionExpression: read.ConditionExpression,
+    ExpressionAttributeValues: {
+      ...read.ExpressionAttributeValues,
+      ":p": personId,
+      ":next": (typeof index?.rev === "number" ? index.rev : 0) + 1,
+      ...(others.size ? { ":o": others } : {}),
+    },
+  };
+}
