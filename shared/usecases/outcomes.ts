@@ -201,6 +201,23 @@ async function recordResolved(
     effects.push(
       `person ${personId} suppressed${channels ? ` on ${channels.join(", ")}` : " on every channel"}`,
     );
+    // Reported by address: the address too, which reaches every person on file with it (an agent's
+    // record and the CRM's of one buyer), not only the one its index names.
+    if (body.email) {
+      const { appliedTo } = await deps.kb.addSuppression(
+        {
+          kind: "email",
+          value: body.email,
+          ...(channels ? { channels } : {}),
+          reason: `${body.type} (outcome ${outcomeId})`,
+        },
+        iso(now),
+      );
+      for (const other of appliedTo.filter((a) => a !== `person:${personId}`))
+        effects.push(
+          `${other.replace(":", " ")} (same address) suppressed${channels ? ` on ${channels.join(", ")}` : " on every channel"}`,
+        );
+    }
   }
   let duplicate = false;
   /** Kept, neither taught nor announced again: appendToDecision's `late`. */

@@ -131,8 +131,22 @@ describe("outcomes", () => {
     rt.clock.advance(DAY);
     // Before, both went on the LinkedIn message (the person's latest touch): its agent was demoted, the
     // email's writer kept its level, and the unsubscribe suppressed Jane on LinkedIn only.
+    // An agent's own record of Jane, under the same address, written before the CRM's was again.
+    const {
+      createdBy: _c,
+      personId: _p,
+      updatedAt: _u,
+      ...jane
+    } = (await rt.deps.kb.getPerson("acme-jane"))!;
+    await rt.deps.kb.putPerson("agent-jane", jane, iso(rt.clock.now()));
+    await rt.deps.kb.putPerson("acme-jane", jane, iso(rt.clock.now()));
     const complaint = await recordOutcome(rt.deps, { email: "jane@acme.io", type: "complaint" }, approver);
     expect(complaint.attributedTo).toBe(email.decisionId);
+    // The address too: before, only the record the address's index named was suppressed.
+    expect(complaint.effects).toContain("person agent-jane (same address) suppressed on every channel");
+    expect(await suppressionsFor(rt.db, "acme", "agent-jane")).toContainEqual(
+      expect.objectContaining({ kind: "email", reason: expect.stringMatching(/^complaint/) }),
+    );
     const unsubscribed = await recordOutcome(
       rt.deps,
       { email: "jane@acme.io", type: "unsubscribed" },
