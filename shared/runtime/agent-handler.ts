@@ -161,7 +161,13 @@ export const makeHandler = (runtime: () => AgentsAwsRuntime, now: () => number =
       claims && parsed.kind === "schedule" && fired !== undefined
         ? { agentId, schedule: parsed.cron, triggeredAt, continuation, holder: randomUUID() }
         : claims && parsed.kind === "manual" && parsed.runId
-          ? { agentId, ...manualRunClaim(parsed.runId), continuation, holder: randomUUID() }
+          ? {
+              agentId,
+              ...manualRunClaim(parsed.runId),
+              continuation,
+              holder: randomUUID(),
+              invocation: context.awsRequestId,
+            }
           : undefined;
     if (!claims || !claim) return runOnce(invocation);
     const claimed = await claimedRun(

@@ -258,6 +258,13 @@ describe("a manual run's status in AWS", () => {
     await expect(fn(delivered, agentCtx)).rejects.toThrow();
     await expect(fn(delivered, agentCtx)).rejects.toThrow();
     expect((await status(runId)).body).toMatchObject({ status: "failed", final: true, attempts: 3 });
+    // The same keyed run sent again: a new invocation, which Lambda retries twice more. Before, its
+    // attempts went on from 3, and its first failure read final.
+    const anew = { ...ctx, awsRequestId: "req-sent-again", getRemainingTimeInMillis: () => 300_000 } as never;
+    await expect(fn(delivered, anew)).rejects.toThrow();
+    expect((await status(runId)).body).toMatchObject({ status: "failed", final: false, attempts: 1 });
+    await expect(fn(delivered, anew)).rejects.toThrow();
+    expect((await status(runId)).body).toMatchObject({ status: "failed", final: false, attempts: 2 });
     // A run whose input the agent refused is over at once (no retry follows).
     const refused = await startRun();
     await agentFunction(async () => ({ error: "no audience sdr-9", refusedInput: true }))(

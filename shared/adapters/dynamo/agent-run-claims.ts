@@ -34,6 +34,11 @@ export interface RunClaim {
    * lapsed may have been taken by a retry meanwhile). Not part of the key.
    */
   holder: string;
+  /**
+   * The invocation this delivery is of (Lambda's request id, the same on its retries of one event):
+   * attempts count per invocation, so a run sent again after its retries ran out starts at one.
+   */
+  invocation?: string;
 }
 
 export interface RunClaims {
@@ -54,45 +59,71 @@ export class DynamoRunClaims implements RunClaims {
   constructor(private readonly db: Db) {}
 
   async claim(c: RunClaim, until: number, now: number): Promise<boolean> {
-    try {
-      await this.db.doc.send(
-        new UpdateCommand({
-          TableName: this.db.tables.state,
-          Key: key(c),
-          // The first delivery's start stays; each delivery that runs it counts (Lambda's retries).
-          UpdateExpression:
-            "SET #state = :running, #until = :until, #holder = :holder, #ttl = :ttl, #startedAt = if_not_exists(#startedAt, :now), #attempts = if_not_exists(#attempts, :zero) + :one REMOVE #error, #finishedAt",
-          // Absent, given back by a failed run, or a running claim whose holder's deadline has passed
-          // (killed at its timeout).
-          ConditionExpression:
-            "attribute_not_exists(pk) OR #state = :failed OR (#state = :running AND #until < :now)",
-          ExpressionAttributeNames: {
-            "#state": "state",
-            "#until": "until",
-            "#holder": "holder",
-            "#ttl": "ttl",
-            "#startedAt": "startedAt",
-            "#attempts": "attempts",
-            "#error": "error",
-            "#finishedAt": "finishedAt",
-          },
-          ExpressionAttributeValues: {
-            ":running": "running",
-            ":failed": "failed",
-            ":until": until,
-            ":holder": c.holder,
-            ":ttl": ttlSeconds(now + KEPT_MS),
-            ":now": now,
-            ":zero": 0,
-            ":one": 1,
-          },
-        }),
+    // Absent, given back by a failed run, or a running claim whose holder's deadline has passed
+    // (killed at its timeout).
+    const claimable =
+      "(attribute_not_exists(pk) OR #state = :failed OR (#state = :running AND #until < :now))";
+    const names = {
+      "#state": "state",
+      "#until": "until",
+      "#holder": "holder",
+      "#ttl": "ttl",
+      "#startedAt": "startedAt",
+      "#attempts": "attempts",
+      "#error": "error",
+      "#finishedAt": "finishedAt",
+    };
+    const values = {
+      ":running": "running",
+      ":failed": "failed",
+      ":until": until,
+      ":holder": c.holder,
+      ":ttl": ttlSeconds(now + KEPT_MS),
+      ":now": now,
+      ":one": 1,
+    };
+    const set = "SET #state = :running, #until = :until, #holder = :holder, #ttl = :ttl";
+    const claimed = (update: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName" | "Key">) =>
+      this.db.doc.send(new UpdateCommand({ TableName: this.db.tables.state, Key: key(c), ...update })).then(
+        () => true,
+        (err: Error) => {
+          if (err.name === "ConditionalCheckFailedException") return false;
+          throw err;
+        },
       );
+    const sameInvocation = c.invocation
+      ? {
+          cond: " AND (attribute_not_exists(#invocation) OR #invocation = :invocation)",
+          set: ", #invocation = :invocation",
+        }
+      : { cond: "", set: "" };
+    const withInvocation = c.invocation
+      ? {
+          names: { ...names, "#invocation": "invocation" },
+          values: { ...values, ":invocation": c.invocation },
+        }
+      : { names, values: { ...values } };
+    // The first delivery's start stays; each delivery of the invocation that runs it counts (Lambda's
+    // retries).
+    if (
+      await claimed({
+        UpdateExpression: `${set}${sameInvocation.set}, #startedAt = if_not_exists(#startedAt, :now), #attempts = if_not_exists(#attempts, :zero) + :one REMOVE #error, #finishedAt`,
+        ConditionExpression: `${claimable}${sameInvocation.cond}`,
+        ExpressionAttributeNames: withInvocation.names,
+        ExpressionAttributeValues: { ...withInvocation.values, ":zero": 0 },
+      })
+    )
       return true;
-    } catch (err) {
-      if ((err as Error).name === "ConditionalCheckFailedException") return false;
-      throw err;
-    }
+    if (!c.invocation) return false;
+    // Another invocation of the same run (a keyed run sent again after Lambda's retries of it ran
+    // out): its attempts start again. Before, they went on counting, and its first failure read
+    // final while Lambda still had two retries of it to make.
+    return claimed({
+      UpdateExpression: `${set}, #invocation = :invocation, #startedAt = :now, #attempts = :one REMOVE #error, #finishedAt`,
+      ConditionExpression: `${claimable} AND #invocation <> :invocation`,
+      ExpressionAttributeNames: withInvocation.names,
+      ExpressionAttributeValues: withInvocation.values,
+    });
   }
 
   async renew(c: RunClaim, until: number): Promise<void> {

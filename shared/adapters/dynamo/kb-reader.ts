@@ -43,7 +43,7 @@ export class DynamoKnowledgeReader implements KnowledgeReads {
   }
 
   /**
-   * Every person on file with the address: the one its index names and the others who had it first
+   * Every person on file with the address: the one its index names and the others who have it too
    * (`coHolders`, kb-store.ts upsertPerson), each read to be sure they still have it.
    */
   async peopleWithEmail(email: string): Promise<string[]> {
