@@ -63,6 +63,7 @@ export class DynamoRunClaims implements RunClaims {
     // (killed at its timeout).
     const claimable =
       "(attribute_not_exists(pk) OR #state = :failed OR (#state = :running AND #until < :now))";
+    const invocation = c.invocation;
     const names = {
       "#state": "state",
       "#until": "until",
@@ -72,6 +73,7 @@ export class DynamoRunClaims implements RunClaims {
       "#attempts": "attempts",
       "#error": "error",
       "#finishedAt": "finishedAt",
+      ...(invocation ? { "#invocation": "invocation" } : {}),
     };
     const values = {
       ":running": "running",
@@ -81,49 +83,40 @@ export class DynamoRunClaims implements RunClaims {
       ":ttl": ttlSeconds(now + KEPT_MS),
       ":now": now,
       ":one": 1,
+      ...(invocation ? { ":invocation": invocation } : {}),
     };
-    const set = "SET #state = :running, #until = :until, #holder = :holder, #ttl = :ttl";
-    const claimed = (update: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName" | "Key">) =>
-      this.db.doc.send(new UpdateCommand({ TableName: this.db.tables.state, Key: key(c), ...update })).then(
-        () => true,
-        (err: Error) => {
-          if (err.name === "ConditionalCheckFailedException") return false;
-          throw err;
-        },
-      );
-    const sameInvocation = c.invocation
-      ? {
-          cond: " AND (attribute_not_exists(#invocation) OR #invocation = :invocation)",
-          set: ", #invocation = :invocation",
-        }
-      : { cond: "", set: "" };
-    const withInvocation = c.invocation
-      ? {
-          names: { ...names, "#invocation": "invocation" },
-          values: { ...values, ":invocation": c.invocation },
-        }
-      : { names, values: { ...values } };
+    const set = `SET #state = :running, #until = :until, #holder = :holder, #ttl = :ttl${invocation ? ", #invocation = :invocation" : ""}`;
+    const claimed = (update: string, condition: string, more: Record<string, unknown> = {}) =>
+      this.db.doc
+        .send(
+          new UpdateCommand({
+            TableName: this.db.tables.state,
+            Key: key(c),
+            UpdateExpression: `${set}, ${update} REMOVE #error, #finishedAt`,
+            ConditionExpression: `${claimable}${condition}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ...values, ...more },
+          }),
+        )
+        .then(
+          () => true,
+          (err: Error) => {
+            if (err.name === "ConditionalCheckFailedException") return false;
+            throw err;
+          },
+        );
     // The first delivery's start stays; each delivery of the invocation that runs it counts (Lambda's
     // retries).
-    if (
-      await claimed({
-        UpdateExpression: `${set}${sameInvocation.set}, #startedAt = if_not_exists(#startedAt, :now), #attempts = if_not_exists(#attempts, :zero) + :one REMOVE #error, #finishedAt`,
-        ConditionExpression: `${claimable}${sameInvocation.cond}`,
-        ExpressionAttributeNames: withInvocation.names,
-        ExpressionAttributeValues: { ...withInvocation.values, ":zero": 0 },
-      })
-    )
-      return true;
-    if (!c.invocation) return false;
+    const counted = await claimed(
+      "#startedAt = if_not_exists(#startedAt, :now), #attempts = if_not_exists(#attempts, :zero) + :one",
+      invocation ? " AND (attribute_not_exists(#invocation) OR #invocation = :invocation)" : "",
+      { ":zero": 0 },
+    );
+    if (counted || !invocation) return counted;
     // Another invocation of the same run (a keyed run sent again after Lambda's retries of it ran
     // out): its attempts start again. Before, they went on counting, and its first failure read
     // final while Lambda still had two retries of it to make.
-    return claimed({
-      UpdateExpression: `${set}, #invocation = :invocation, #startedAt = :now, #attempts = :one REMOVE #error, #finishedAt`,
-      ConditionExpression: `${claimable} AND #invocation <> :invocation`,
-      ExpressionAttributeNames: withInvocation.names,
-      ExpressionAttributeValues: withInvocation.values,
-    });
+    return claimed("#startedAt = :now, #attempts = :one", " AND #invocation <> :invocation");
   }
 
   async renew(c: RunClaim, until: number): Promise<void> {
