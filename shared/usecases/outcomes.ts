@@ -189,34 +189,19 @@ async function recordResolved(
   // still leaves them suppressed, whether or not the event is ever redelivered.
   if (personId && (body.type === "unsubscribed" || body.type === "complaint")) {
     const channels = body.type === "unsubscribed" && decision?.channel ? [decision.channel] : undefined;
-    await deps.kb.addSuppression(
-      {
-        kind: "person",
-        value: personId,
-        ...(channels ? { channels } : {}),
-        reason: `${body.type} (outcome ${outcomeId})`,
-      },
-      iso(now),
-    );
-    effects.push(
-      `person ${personId} suppressed${channels ? ` on ${channels.join(", ")}` : " on every channel"}`,
-    );
+    const where = channels ? ` on ${channels.join(", ")}` : " on every channel";
+    const why = { ...(channels ? { channels } : {}), reason: `${body.type} (outcome ${outcomeId})` };
+    await deps.kb.addSuppression({ kind: "person", value: personId, ...why }, iso(now));
+    effects.push(`person ${personId} suppressed${where}`);
     // Reported by address: the address too, which reaches every person on file with it (an agent's
     // record and the CRM's of one buyer), not only the one its index names.
     if (body.email) {
       const { appliedTo } = await deps.kb.addSuppression(
-        {
-          kind: "email",
-          value: body.email,
-          ...(channels ? { channels } : {}),
-          reason: `${body.type} (outcome ${outcomeId})`,
-        },
+        { kind: "email", value: body.email, ...why },
         iso(now),
       );
       for (const other of appliedTo.filter((a) => a !== `person:${personId}`))
-        effects.push(
-          `${other.replace(":", " ")} (same address) suppressed${channels ? ` on ${channels.join(", ")}` : " on every channel"}`,
-        );
+        effects.push(`${other.replace(":", " ")} (same address) suppressed${where}`);
     }
   }
   let duplicate = false;

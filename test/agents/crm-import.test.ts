@@ -86,6 +86,24 @@ function seedBulk(hs: Awaited<ReturnType<typeof fakeHubSpotCrm>>, n: string, com
 }
 
 /** A company, two contacts of it, a deal of it, at `at` (distinct ids per test via `n`). */
+/** A company and an open deal of it, in HubSpot from before T0 (the deal an hour after the company). */
+function companyWithOpenDeal(
+  hs: Awaited<ReturnType<typeof fakeHubSpotCrm>>,
+  companyId: string,
+  dealId: string,
+  company: { name: string; domain: string },
+  dealname: string,
+) {
+  hs.put("companies", companyId, company, T0 - 6 * HOUR);
+  hs.put(
+    "deals",
+    dealId,
+    { dealname, dealstage: "qualifiedtobuy", pipeline: "default" },
+    T0 - 5 * HOUR,
+    companyId,
+  );
+}
+
 /** An account the API wrote (no source): a US software prospect. */
 const putProspect = (accountId: string, name: string, domain: string, employees: number) =>
   putAccount(h.rt.deps, accountId, {
@@ -1304,13 +1322,12 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     const w = await world();
     await putProspect("kestrel-k97", "Kestrel", "kestrel-k97.com", 40);
     // HubSpot's company is older than the harness's account: linked, kept as the person wrote it.
-    w.hs.put("companies", "9401", { name: "Kestrel", domain: "kestrel-k97.com" }, T0 - 6 * HOUR);
-    w.hs.put(
-      "deals",
-      "9421",
-      { dealname: "Kestrel pilot", dealstage: "qualifiedtobuy", pipeline: "default" },
-      T0 - 5 * HOUR,
+    companyWithOpenDeal(
+      w.hs,
       "9401",
+      "9421",
+      { name: "Kestrel", domain: "kestrel-k97.com" },
+      "Kestrel pilot",
     );
     const first = await importFromCrm(w.deps, TZ);
     expect(first.companies.keptNewer).toBe(1);
@@ -1331,14 +1348,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
 
   it("an account imported before the company's own lifecycle was kept goes back to a prospect when its deal is lost", async () => {
     const w = await world();
-    w.hs.put("companies", "9601", { name: "Pendant", domain: "pendant-96.com" }, T0 - 6 * HOUR);
-    w.hs.put(
-      "deals",
-      "9621",
-      { dealname: "Pendant", dealstage: "qualifiedtobuy", pipeline: "default" },
-      T0 - 5 * HOUR,
-      "9601",
-    );
+    companyWithOpenDeal(w.hs, "9601", "9621", { name: "Pendant", domain: "pendant-96.com" }, "Pendant");
     await importFromCrm(w.deps, TZ);
     const raised = await w.kb.getAccount("hubspot-company-9601");
     expect(raised?.lifecycle).toBe("open_opportunity");
@@ -1445,14 +1455,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await importFromCrm(w.deps, TZ);
     expect((await w.kb.getAccount("hubspot-company-7501"))?.lifecycle).toBe("prospect");
     // A company with no stage at all: its open deal raises it, the deal lost lowers it again.
-    w.hs.put("companies", "7601", { name: "Pied Piper", domain: "piedpiper-76.com" }, T0 - 6 * HOUR);
-    w.hs.put(
-      "deals",
-      "7621",
-      { dealname: "Piper", dealstage: "qualifiedtobuy", pipeline: "default" },
-      T0 - 5 * HOUR,
-      "7601",
-    );
+    companyWithOpenDeal(w.hs, "7601", "7621", { name: "Pied Piper", domain: "piedpiper-76.com" }, "Piper");
     h.clock.advance(HOUR);
     await importFromCrm(w.deps, TZ);
     expect((await w.kb.getAccount("hubspot-company-7601"))?.lifecycle).toBe("open_opportunity");

@@ -81,23 +81,25 @@ describe("HubSpot connector (official SDK against a local server)", () => {
     expect(unknown.outcomeUnknown).toBe(true);
   });
 
+  /** A list sync of the audience adding Jane, under the idempotency key. */
+  const syncJane = (audienceId: string, key: string) =>
+    connector.execute({
+      idempotencyKey: key,
+      decision: decision("list.sync"),
+      payload: {
+        audienceId,
+        listName: `Harness: ${audienceId} target contacts`,
+        add: [{ personId: "acme.jane", email: "jane@acme.io" }],
+        remove: [],
+        members: [{ personId: "acme.jane", email: "jane@acme.io" }],
+      },
+    });
+
   it("a list deleted since this container kept its id is found or made again, once", async () => {
-    const sync = (key: string) =>
-      connector.execute({
-        idempotencyKey: key,
-        decision: decision("list.sync"),
-        payload: {
-          audienceId: "sdr-5",
-          listName: "Harness: sdr-5 target contacts",
-          add: [{ personId: "acme.jane", email: "jane@acme.io" }],
-          remove: [],
-          members: [{ personId: "acme.jane", email: "jane@acme.io" }],
-        },
-      });
-    const first = await sync("d_l1:exec:1");
+    const first = await syncJane("sdr-5", "d_l1:exec:1");
     hs.lists.clear(); // deleted in HubSpot
     // Before, this sync, and every one after it in the container, was refused 404.
-    const again = await sync("d_l2:exec:1");
+    const again = await syncJane("sdr-5", "d_l2:exec:1");
     const id = (r: { externalId: string }) => r.externalId.split(":")[2];
     expect(id(again)).not.toBe(id(first));
     expect([...hs.lists.values()]).toEqual([id(again)]);
@@ -105,19 +107,7 @@ describe("HubSpot connector (official SDK against a local server)", () => {
 
   it("a list lookup that answered 500 on every attempt hands the sync back: a read did nothing", async () => {
     api.failNext(...Array.from({ length: 4 }, () => ({ status: 500, body: {} })));
-    const err = await connector
-      .execute({
-        idempotencyKey: "d_lookup:exec:1",
-        decision: decision("list.sync"),
-        payload: {
-          audienceId: "sdr-9",
-          listName: "Harness: sdr-9 target contacts",
-          add: [{ personId: "acme.jane", email: "jane@acme.io" }],
-          remove: [],
-          members: [{ personId: "acme.jane", email: "jane@acme.io" }],
-        },
-      })
-      .catch((e) => e);
+    const err = await syncJane("sdr-9", "d_lookup:exec:1").catch((e) => e);
     // Before, in doubt for a person to check, though nothing had been written.
     expect(err).toBeInstanceOf(ConnectorError);
     expect(err.message).toMatch(/list lookup: status 500 on every attempt of a read/);

@@ -9,8 +9,8 @@ import { CrmUpdate, ListSyncPayload } from "../../agents/records.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
 import { type HubSpotCrmClient, hubspotCrmClient } from "./hubspot-crm.ts";
 import {
+  againIfGone,
   defaultRetryPolicy,
-  notFound,
   type RetryPolicy,
   statusOf,
   withinTimeLeft,
@@ -358,17 +358,18 @@ export class HubSpotConnector implements Connector {
         this.call("list memberships", () =>
           this.client.crm.lists.membershipsApi.addAndRemove(id, { recordIdsToAdd, recordIdsToRemove }),
         );
-      let changed: Awaited<ReturnType<typeof change>>;
-      try {
-        changed = await change(listId);
-      } catch (err) {
-        // The list this container kept was deleted since (in HubSpot): found or made again, once.
-        // Before, every sync in the container was refused 404 for as long as its token lived.
-        if (!kept || !notFound(err)) throw err;
-        this.lists.delete(p.listName);
-        listId = await this.listId(p.listName);
-        changed = await change(listId);
-      }
+      // The list this container kept may have been deleted since (in HubSpot).
+      const used = await againIfGone(
+        listId,
+        kept,
+        () => {
+          this.lists.delete(p.listName);
+          return this.listId(p.listName);
+        },
+        change,
+      );
+      listId = used.id;
+      const changed = used.result;
       // A contact merged or deleted since its upsert: not in the list, though asked for. Before, the
       // snapshot counted it synced, and no hourly sync added that person again.
       for (const id of changed?.recordIdsMissing ?? []) {

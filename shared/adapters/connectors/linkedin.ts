@@ -12,9 +12,9 @@ import { AudienceAddPayload, LinkedInMessagePayload } from "../../agents/records
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
 import { LINKEDIN_VERSION } from "../../runtime/connector-schemas.ts";
 import {
+  againIfGone,
   defaultRetryPolicy,
   HttpStatusError,
-  notFound,
   type RetryPolicy,
   retryAfterMs,
   startIfTimeFor,
@@ -204,7 +204,7 @@ export class LinkedInConnector implements Connector {
     const p = AudienceAddPayload.safeParse(req.payload);
     if (!p.success) throw new ConnectorError(`bad linkedin.audience.add payload: ${p.error.message}`, false);
     const kept = this.segments.has(p.data.audienceId);
-    let segment = await this.segmentId(p.data.audienceId, req.idempotencyKey);
+    const found = await this.segmentId(p.data.audienceId, req.idempotencyKey);
     const addTo = (id: string) =>
       this.call(
         "LinkedIn add segment users",
@@ -216,17 +216,16 @@ export class LinkedInConnector implements Connector {
         },
         true,
       );
-    let res: Response;
-    try {
-      res = await addTo(segment);
-    } catch (err) {
-      // The segment this container kept was deleted since (in Campaign Manager): found or made again,
-      // once. Before, every add in the container was refused 404 for as long as its token lived.
-      if (!kept || !notFound(err)) throw err;
-      this.segments.delete(p.data.audienceId);
-      segment = await this.segmentId(p.data.audienceId, req.idempotencyKey);
-      res = await addTo(segment);
-    }
+    // The segment this container kept may have been deleted since (in Campaign Manager).
+    const { id: segment, result: res } = await againIfGone(
+      found,
+      kept,
+      () => {
+        this.segments.delete(p.data.audienceId);
+        return this.segmentId(p.data.audienceId, req.idempotencyKey);
+      },
+      addTo,
+    );
     const body = (await res.json().catch(() => ({}))) as { elements?: { status: number }[] };
     const status = body.elements?.[0]?.status;
     if (status !== undefined && status >= 400)

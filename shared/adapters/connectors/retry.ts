@@ -223,12 +223,30 @@ export async function withRetries<T>(
   );
 }
 
-/**
- * The vendor said the thing a call named is not there (a 404 refusal): a segment or list id kept by a
- * connector, deleted since (by hand, in Campaign Manager or HubSpot), is to be found or made again.
- */
-export const notFound = (err: unknown): boolean =>
+/** The vendor said the thing a call named is not there (a 404 refusal). */
+const notFound = (err: unknown): boolean =>
   err instanceof ConnectorError && !err.outcomeUnknown && statusOf(err.cause) === 404;
+
+/**
+ * `use` of an id a connector found (a LinkedIn segment, a HubSpot list); when it was one the connector
+ * kept (`kept`) and the vendor says it is not there (notFound), found or made again (`findAgain`, which
+ * forgets the kept one) and used once more. Before, a warm container kept a deleted id as long as its
+ * token lived, and every action on it was refused 404.
+ */
+export async function againIfGone<T>(
+  id: string,
+  kept: boolean,
+  findAgain: () => Promise<string>,
+  use: (id: string) => Promise<T>,
+): Promise<{ id: string; result: T }> {
+  try {
+    return { id, result: await use(id) };
+  } catch (err) {
+    if (!kept || !notFound(err)) throw err;
+    const again = await findAgain();
+    return { id: again, result: await use(again) };
+  }
+}
 
 /**
  * The wait the vendor asked for: ours (HttpStatusError) or HubSpot's (hubspot-area.ts HubSpotApiError,

@@ -3,6 +3,13 @@ import type { KnowledgeReads } from "../../ports.ts";
 import { batchGetAll, type Db, itemId, stateItem, withoutKeys } from "./db.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
+/** Everyone an address's index holds: the person it names and its `coHolders` (kb-store.ts). */
+export const holdersOf = (index: Record<string, unknown> | undefined): Set<string> =>
+  new Set([
+    ...(typeof index?.personId === "string" ? [index.personId] : []),
+    ...((index?.coHolders as Set<string> | undefined) ?? []),
+  ]);
+
 /** The entries of a suppression item as read (none when there is no item). */
 export const entriesOf = (item: Record<string, unknown> | undefined): SuppressionEntry[] =>
   Object.values((item?.entries as Record<string, SuppressionEntry> | undefined) ?? {});
@@ -47,11 +54,7 @@ export class DynamoKnowledgeReader implements KnowledgeReads {
    * (`coHolders`, kb-store.ts upsertPerson), each read to be sure they still have it.
    */
   async peopleWithEmail(email: string): Promise<string[]> {
-    const index = await stateItem(this.db, stateKeys.email(email));
-    const named = index?.personId as string | undefined;
-    const ids = [
-      ...new Set([...(named ? [named] : []), ...((index?.coHolders as Set<string> | undefined) ?? [])]),
-    ];
+    const ids = [...holdersOf(await stateItem(this.db, stateKeys.email(email)))];
     if (ids.length <= 1) return ids;
     const found = await batchGetAll(
       this.db,

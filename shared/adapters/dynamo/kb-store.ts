@@ -15,7 +15,7 @@ import { storedSignal } from "../../domain/kb.ts";
 import { emailHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
 import { batchGetAll, type Db, failedConditions, itemId, stateItem, withoutKeys } from "./db.ts";
-import { entriesOf, suppressionItems } from "./kb-reader.ts";
+import { entriesOf, holdersOf, suppressionItems } from "./kb-reader.ts";
 import { DynamoSuppressingReader } from "./kb-suppressions.ts";
 import { type Key, stateKeys } from "./keys.ts";
 
@@ -289,13 +289,6 @@ export async function suppressionsFor(
 
 /** Tries at the address's index against records of the address written at the same moment. */
 const INDEX_ATTEMPTS = 8;
-
-/** Everyone the address's index holds: the person it names and its `coHolders`. */
-const holdersOf = (index: Record<string, unknown> | undefined): Set<string> =>
-  new Set([
-    ...(typeof index?.personId === "string" ? [index.personId] : []),
-    ...((index?.coHolders as Set<string> | undefined) ?? []),
-  ]);
 
 /**
  * The condition that the address's index is as read: absent, at its revision, or (written before
