@@ -28,6 +28,15 @@ export const AccountInput = z.strictObject({
 });
 export type AccountInput = z.infer<typeof AccountInput>;
 
+/**
+ * PUT /v1/accounts/{id} body: an omitted `lifecycle` keeps the account's (prospect for a new one).
+ * Before, it defaulted to prospect: a PUT that meant to fix a customer's industry made it a prospect,
+ * and the lifecycle suppression that kept agents away from customers let them email it.
+ */
+export const AccountPut = z.extend(AccountInput, {
+  lifecycle: z.optional(Lifecycle),
+});
+
 export interface Signal {
   type: string;
   occurredAt: string;

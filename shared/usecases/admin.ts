@@ -2,7 +2,7 @@ import type * as z from "zod";
 import type { Pause } from "../domain/decision-types.ts";
 import { ValidationError } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
-import { AccountInput, PersonInput, SignalsBody, SuppressionInput } from "../domain/kb.ts";
+import { AccountPut, PersonInput, SignalsBody, SuppressionInput } from "../domain/kb.ts";
 import { parseSpec, specHash } from "../domain/spec-loader.ts";
 import type { Spec, SpecVersion } from "../domain/spec-schema.ts";
 import { parseSpecText } from "../domain/spec-text.ts";
@@ -73,8 +73,9 @@ export async function createPause(
 }
 
 export async function putAccount(deps: Pick<Deps, "kb" | "clock">, accountId: string, body: unknown) {
-  const input = parseWith(AccountInput, body);
-  return deps.kb.putAccount(accountId, input, iso(deps.clock.now()));
+  const { lifecycle, ...input } = parseWith(AccountPut, body);
+  const keep = lifecycle ?? (await deps.kb.getAccount(accountId))?.lifecycle ?? "prospect";
+  return deps.kb.putAccount(accountId, { ...input, lifecycle: keep }, iso(deps.clock.now()));
 }
 
 export async function putPerson(deps: Pick<Deps, "kb" | "clock">, personId: string, body: unknown) {

@@ -1,5 +1,5 @@
 /** The knowledge group: accounts, people, signals, suppressions, agents' context and KB reads. */
-import { AccountInput, PersonInput, SignalsBody, SuppressionInput } from "../../domain/kb.ts";
+import { AccountPut, PersonInput, SignalsBody, SuppressionInput } from "../../domain/kb.ts";
 import { addSignals, addSuppression, putAccount, putPerson } from "../../usecases/admin.ts";
 import { AGENT_KNOWLEDGE_ROUTES } from "../agent-routes.ts";
 import { Accepted, AccountOut, PersonOut, SuppressionResult } from "../api-schemas.ts";
@@ -56,7 +56,7 @@ export const KNOWLEDGE_TABLE: Route[] = [
 export const knowledgeGroupDocs = (): RouteDocs => ({
   "PUT /v1/accounts/{id}": {
     summary: "Create or replace an account",
-    body: AccountInput,
+    body: AccountPut,
     response: AccountOut,
   },
   "PUT /v1/people/{id}": { summary: "Create or replace a person", body: PersonInput, response: PersonOut },
