@@ -136,13 +136,28 @@ export const SignalsBody = z.strictObject({
 
 export const SUPPRESSION_KINDS = ["person", "email", "domain", "account"] as const;
 
-/** POST /v1/suppressions body. `channels` omitted means every channel (do-not-contact). */
-export const SuppressionInput = z.strictObject({
-  kind: z.enum(SUPPRESSION_KINDS),
-  value: bounded(320),
-  channels: z.optional(z.array(Channel).check(z.minLength(1))),
-  reason: bounded(500),
-});
+const suppressionOf = <K extends (typeof SUPPRESSION_KINDS)[number]>(kind: K, value: z.ZodMiniType<string>) =>
+  z.strictObject({
+    kind: z.literal(kind),
+    value,
+    channels: z.optional(z.array(Channel).check(z.minLength(1))),
+    reason: bounded(500),
+  });
+
+/** Trimmed first: a line of a CSV export ends with a carriage return. */
+const trimmed = () => z.string().check(z.trim(), z.toLowerCase());
+
+/**
+ * POST /v1/suppressions body. `channels` omitted means every channel (do-not-contact). The value is
+ * what its kind says: an address, a bare domain, an id. Before, any text was taken: "jane@acme.io\r"
+ * or "https://acme.io" answered 201 and suppressed nobody, the opt-out looking enforced.
+ */
+export const SuppressionInput = z.discriminatedUnion("kind", [
+  suppressionOf("person", Id),
+  suppressionOf("email", z.pipe(trimmed(), z.email().check(z.maxLength(320)))),
+  suppressionOf("domain", z.pipe(trimmed(), Domain)),
+  suppressionOf("account", Id),
+]);
 export type SuppressionInput = z.infer<typeof SuppressionInput>;
 
 /** One suppression as it applies to a person or account the gate reads. */
