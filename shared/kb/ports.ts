@@ -85,8 +85,11 @@ export interface LearnedStore {
   rules(): Promise<EmergedRule[]>;
 }
 
-/** A document's chunks are stored in one DynamoDB transaction, which holds at most 100 items. */
-export const MAX_CHUNKS_PER_DOCUMENT = 100;
+/**
+ * A document's chunks are stored in one DynamoDB transaction, which holds at most 100 items: one is
+ * kept for the check that the person the document is about is not erased.
+ */
+export const MAX_CHUNKS_PER_DOCUMENT = 99;
 
 export interface MemoryStore {
   /** One document as one piece (what the agents record: research, logged threads); overwrites. */

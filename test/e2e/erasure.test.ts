@@ -475,6 +475,46 @@ describe("erasure", () => {
     ).toMatchObject({ alreadyErased: true });
   });
 
+  it("a note about her added while her erasure goes on, request after request, is refused (409) and nothing of it is kept", async () => {
+    const deps = smallSegments(16, 3, 2);
+    const note = (n: number) => ({
+      accountId: "acme",
+      personId: "acme-jane",
+      kind: "note",
+      text: `Jane Doe (${EMAIL}) asked for pricing again, note ${n}.`,
+      source: { system: "crm" },
+    });
+    const refused: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const r = await erasePerson(deps, { personId: "acme-jane" }, {}, ADMIN, { stopAt: Date.now() });
+      if (r.complete) break;
+      // Her profile is deleted last: until then, every check of it passed and the note was stored.
+      expect(await h.rt.deps.kb.getPerson("acme-jane")).toBeDefined();
+      const res = await h.call("POST", "/v1/memory", h.admin, note(i));
+      refused.push(res.status);
+      expect(res.body.message ?? "").toMatch(/erased/);
+      // An agent's logged thread with her, likewise (the watcher drops it).
+      await expect(
+        new DynamoMemoryStore(h.rt.db).put({
+          ...note(i),
+          docId: `thread-${i}`,
+          kind: "email_thread",
+          at: "2026-03-10T00:00:00Z",
+          title: "Email",
+          source: "hubspot timeline",
+        }),
+      ).rejects.toThrow(/erased/);
+    }
+    expect(refused.length).toBeGreaterThan(2);
+    expect(new Set(refused)).toEqual(new Set([409]));
+    expect(leaks(await scan(h.rt.db.tables.state))).toEqual([]);
+    // A note about someone else at the account is kept.
+    expectStatus(
+      await h.call("POST", "/v1/memory", h.admin, { ...note(99), personId: "acme-bob", text: "Bob asked." }),
+      201,
+    );
+  });
+
   it("a sync that removed her by address while her erasure went on, request after request, is shredded at its end", async () => {
     await janeEverywhere();
     const deps = smallSegments(16, 3, 2);

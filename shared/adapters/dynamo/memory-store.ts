@@ -1,12 +1,12 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { ConflictError, ContentionError } from "../../domain/errors.ts";
+import { ConflictError, ContentionError, ErasedError } from "../../domain/errors.ts";
 import { DEFAULT_MIN_COSINE, hybridSearch, placeExcerpts, sentencesToPlace } from "../../kb/hybrid-search.ts";
 import { type Embeddings, MAX_CHUNKS_PER_DOCUMENT, type MemoryStore } from "../../kb/ports.ts";
 import { searchDocs } from "../../kb/text-search.ts";
 import { AGENT_NOTE_SOURCE, type MemoryDoc, type MemoryHit } from "../../kb/types.ts";
 import { cosine, quantize } from "../../kb/vectors.ts";
 import { type Db, failedConditions, queryAll } from "./db.ts";
-import { agentKeys } from "./keys.ts";
+import { agentKeys, stateKeys } from "./keys.ts";
 
 /** @see MemoryStoreOptions.maxChunksPerAccount */
 export const DEFAULT_MAX_CHUNKS_PER_ACCOUNT = 2000;
@@ -52,7 +52,18 @@ export class DynamoMemoryStore implements MemoryStore {
 
   async put(doc: MemoryDoc): Promise<void> {
     const [vector] = await this.vectors([doc.text]);
-    await this.db.doc.send(new PutCommand({ TableName: this.db.tables.state, Item: this.item(doc, vector) }));
+    const put = { TableName: this.db.tables.state, Item: this.item(doc, vector) };
+    if (!doc.personId) {
+      await this.db.doc.send(new PutCommand(put));
+      return;
+    }
+    try {
+      await this.db.doc.send(
+        new TransactWriteCommand({ TransactItems: [{ Put: put }, notErased(this.db, doc.personId)] }),
+      );
+    } catch (err) {
+      throw failedAt(err, 1) ? erased(doc.personId) : err;
+    }
   }
 
   async addDocument(
@@ -84,16 +95,20 @@ export class DynamoMemoryStore implements MemoryStore {
     try {
       await this.db.doc.send(
         new TransactWriteCommand({
-          TransactItems: chunks.map((c, i) => ({
-            Put: {
-              TableName: this.db.tables.state,
-              Item: { ...this.item(c, vectors[i]), contentHash },
-              ...(i === 0 ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
-            },
-          })),
+          TransactItems: [
+            ...chunks.map((c, i) => ({
+              Put: {
+                TableName: this.db.tables.state,
+                Item: { ...this.item(c, vectors[i]), contentHash },
+                ...(i === 0 ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+              },
+            })),
+            ...(first.personId ? [notErased(this.db, first.personId)] : []),
+          ],
         }),
       );
     } catch (err) {
+      if (first.personId && failedAt(err, chunks.length)) throw erased(first.personId);
       // Our first chunk's condition failed, or another transaction touched the same items: whoever
       // got there first decides between replay and conflict.
       if (!failedConditions(err)) throw err;
@@ -221,3 +236,23 @@ function toDoc(item: Item): MemoryDoc {
   for (const f of STORE_FIELDS) delete doc[f];
   return doc as unknown as MemoryDoc;
 }
+
+/**
+ * The check, in a note's own transaction, that the person it is about is not erased: an erasure runs
+ * for minutes over several requests and deletes their profile last, so a note added meanwhile passed
+ * every check of the profile, landed in a segment the scrub had read, and kept their name and address
+ * after the erasure. The mark is written before the erasure's first step.
+ */
+const notErased = (db: Db, personId: string) => ({
+  ConditionCheck: {
+    TableName: db.tables.state,
+    Key: stateKeys.erasedPerson(personId),
+    ConditionExpression: "attribute_not_exists(pk)",
+  },
+});
+
+/** Whether the transaction failed on its erasure check, its item at `at`. */
+const failedAt = (err: unknown, at: number) => failedConditions(err)?.includes(at) === true;
+
+const erased = (personId: string) =>
+  new ErasedError(`person ${personId} was erased on request: nothing is kept about them`);

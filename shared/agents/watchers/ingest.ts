@@ -235,16 +235,21 @@ async function applyCrmUpdate(deps: IngestDeps, d: Decision, op: CrmUpdate): Pro
         return;
       const sent = source.payload as { subject?: unknown; body?: unknown };
       const subject = typeof sent.subject === "string" ? sent.subject : undefined;
-      await deps.memory.put({
-        docId: `thread-${op.decisionId}`,
-        accountId: d.accountId,
-        ...(source.personId ? { personId: source.personId } : {}),
-        kind: "email_thread",
-        title: `${source.channel === "email" ? "Email" : "LinkedIn message"}${subject ? `: ${subject}` : ""} (${source.agentId})`,
-        text: typeof sent.body === "string" ? sent.body : `${source.actionType} (no body)`,
-        source: `hubspot timeline (decision ${op.decisionId})`,
-        at: source.execution?.at ?? op.occurredAt,
-      });
+      // Not kept about someone erased meanwhile (the store refuses it).
+      await deps.memory
+        .put({
+          docId: `thread-${op.decisionId}`,
+          accountId: d.accountId,
+          ...(source.personId ? { personId: source.personId } : {}),
+          kind: "email_thread",
+          title: `${source.channel === "email" ? "Email" : "LinkedIn message"}${subject ? `: ${subject}` : ""} (${source.agentId})`,
+          text: typeof sent.body === "string" ? sent.body : `${source.actionType} (no body)`,
+          source: `hubspot timeline (decision ${op.decisionId})`,
+          at: source.execution?.at ?? op.occurredAt,
+        })
+        .catch((err) => {
+          if (!(err instanceof ErasedError)) throw err;
+        });
       return;
     }
   }
