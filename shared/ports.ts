@@ -296,6 +296,8 @@ export interface KnowledgeStore {
   /** Optional: a person and an account in one read (agents handling a person's event need both). */
   getPersonAndAccount?(personId: string, accountId: string): Promise<{ person?: Person; account?: Account }>;
   personIdByEmail(email: string): Promise<string | undefined>;
+  /** Everyone on file with the address (two records of one buyer may share it). */
+  peopleWithEmail(email: string): Promise<string[]>;
   addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void>;
   addSuppression(input: SuppressionInput, at: string): Promise<{ appliedTo: string[] }>;
   /** Whether the account has suppressions, and which of these people do: one batched read. */
@@ -363,6 +365,11 @@ export interface ErasureRecord {
   emailHash?: string;
   erasedAt: string;
   by: string;
+  /**
+   * The others on file with the person's address when the erasure began (ids): records of the same
+   * buyer, erased with them, first.
+   */
+  coHolders?: string[];
   /** How far an erasure that ran out of its time got: the next run goes on from here. */
   progress?: ErasureProgress;
 }

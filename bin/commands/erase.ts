@@ -6,6 +6,8 @@ export interface EraseReceipt {
   erasedAt: string;
   alreadyErased: boolean;
   complete: boolean;
+  /** Others on file with the address, erased with them. */
+  coHolders?: string[];
   knowledgeBase: { deleted: number; redacted: number };
   outboxEntries: number;
 }
@@ -39,4 +41,4 @@ export async function eraseUntilDone(
 export const eraseSummary = (res: EraseReceipt) =>
   res.alreadyErased
     ? `${res.personId} was already erased on ${res.erasedAt}.`
-    : `Erased ${res.personId}: data key destroyed, ${res.knowledgeBase.deleted} knowledge-base items deleted, ${res.knowledgeBase.redacted} redacted, ${res.outboxEntries} outbox entries cleared; do-not-contact kept.`;
+    : `Erased ${res.personId}${res.coHolders?.length ? ` (and ${res.coHolders.join(", ")}, on file with the same address)` : ""}: data key destroyed, ${res.knowledgeBase.deleted} knowledge-base items deleted, ${res.knowledgeBase.redacted} redacted, ${res.outboxEntries} outbox entries cleared; do-not-contact kept.`;

@@ -77,6 +77,10 @@ export class ObservedKnowledgeStore implements KnowledgeStore {
     return this.inner.personIdByEmail(email);
   }
 
+  peopleWithEmail(email: string): Promise<string[]> {
+    return this.inner.peopleWithEmail(email);
+  }
+
   async addSignals(accountId: string, signals: Signal[], keepSince: string): Promise<void> {
     await this.inner.addSignals(accountId, signals, keepSince);
     await this.events.publish([

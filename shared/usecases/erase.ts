@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import { ERASED } from "../domain/personal-data.ts";
 import { emailHash } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
@@ -43,7 +44,11 @@ export async function erasePerson(
   body: unknown,
   principal: Principal,
   /** `stopAt`: the wall-clock ms after which the scrub reads no more (the API function's time). */
-  options: { stopAt?: number } = {},
+  options: {
+    stopAt?: number;
+    /** Erased as a co-holder of this person's address: its own co-holders are not looked for. */
+    coHolderOf?: string;
+  } = {},
 ): Promise<ErasureReceipt> {
   const { reason } = parseWith(EraseBody, body ?? {});
   if (!deps.erasure) throw new NotFoundError("erasure is not available in this deployment");
@@ -56,22 +61,33 @@ export async function erasePerson(
   const person = await deps.kb.getPerson(personId);
   if (!person && !previous) throw new NotFoundError(`person ${personId} does not exist`);
   const at = iso(deps.clock.now());
-  const email = person?.email ?? target.email;
+  // Not what a co-holder's erasure left in their profile in place of their address.
+  const email = kept(person?.email) ?? target.email;
   if (person) {
     await deps.kb.addSuppression(
       { kind: "person", value: personId, reason: `personal data erased: ${reason}` },
       at,
     );
-    await deps.kb.addSuppression(
-      { kind: "email", value: person.email, reason: `personal data erased: ${reason}` },
-      at,
-    );
+    if (email)
+      await deps.kb.addSuppression(
+        { kind: "email", value: email, reason: `personal data erased: ${reason}` },
+        at,
+      );
   }
+  // The others on file with the address (the CRM's record of the same buyer beside an agent's), read
+  // before anything is scrubbed: the scrub redacts the address in their records and deletes its index.
+  // Before, they kept the buyer's name, title and LinkedIn profile, and their decisions the address.
+  const coHolders =
+    previous?.coHolders ??
+    (email && !options.coHolderOf
+      ? (await deps.kb.peopleWithEmail(email)).filter((id) => id !== personId).sort()
+      : []);
   const record: ErasureRecord = previous ?? {
     personId,
     ...(email ? { emailHash: emailHash(email) } : {}),
     erasedAt: at,
     by: principal.subject,
+    ...(coHolders.length ? { coHolders } : {}),
   };
   // Marked before the key goes: from now on the gate creates no new key for them.
   if (!previous) await deps.erasure.mark(record);
@@ -83,11 +99,47 @@ export async function erasePerson(
       `an erasure of ${personId} is running: ask again once it has answered (at most ${RUN_LEASE_MS / 1000} s)`,
     );
   try {
-    return await eraseClaimed(deps, { personId, person, email, record, at, reason }, principal, options);
+    // Theirs first, while this person's profile still has the address for them to match.
+    for (const other of coHolders) {
+      if (await wasErased(deps, other)) continue;
+      const theirs = await erasePerson(deps, { personId: other }, body, principal, {
+        ...options,
+        coHolderOf: personId,
+      });
+      if (!theirs.complete) return { ...waiting(record), coHolders };
+    }
+    const receipt = await eraseClaimed(
+      deps,
+      { personId, person, email, record, at, reason },
+      principal,
+      options,
+    );
+    return coHolders.length ? { ...receipt, coHolders } : receipt;
   } finally {
     await deps.erasure.releaseRun(personId);
   }
 }
+
+/** Whether an erasure of the person ran to its end (its `erased` event is written then, once). */
+const wasErased = async (deps: Pick<Deps, "decisions">, personId: string) =>
+  (await deps.decisions.events(erasureStream(personId))).some((ev) => ev.type === "erased");
+
+/** What a profile held, unless another's erasure redacted it. */
+const kept = (v: string | undefined) => (v && v !== ERASED ? v : undefined);
+
+/** The receipt of an erasure not begun, its co-holders' still running: ask again. */
+const waiting = (record: ErasureRecord): ErasureReceipt => ({
+  personId: record.personId,
+  ...(record.emailHash ? { emailHash: record.emailHash } : {}),
+  erasedAt: record.erasedAt,
+  by: record.by,
+  alreadyErased: false,
+  complete: false,
+  accountKeyDestroyed: false,
+  audienceKeysDestroyed: 0,
+  knowledgeBase: { deleted: 0, redacted: 0 },
+  outboxEntries: 0,
+});
 
 /** Longer than a request may run (the API function's 29 s): a lease its run holds. */
 const RUN_LEASE_MS = 60_000;
@@ -111,7 +163,7 @@ async function eraseClaimed(
   const stream = erasureStream(personId);
   // Done before: its `erased` event is written once, when an erasure of them ran to its end (read
   // with the run claimed, so a run that just finished is seen).
-  const erasedBefore = (await deps.decisions.events(stream)).some((ev) => ev.type === "erased");
+  const erasedBefore = await wasErased(deps, personId);
   // The key at once, before the account's decisions and the knowledge base are searched (a scan of
   // tables, which a big account can take past a function's time): a run that dies there has already
   // made every sealed copy of them unreadable. (The scrub destroys it too, harmlessly.)
@@ -119,7 +171,7 @@ async function eraseClaimed(
   const erasure: ErasureTarget = {
     personId,
     ...(email ? { email } : {}),
-    names: person ? [person.firstName, person.lastName] : [],
+    names: person ? [person.firstName, person.lastName].flatMap((n) => kept(n) ?? []) : [],
   };
   const accountId = person?.accountId;
   // Read once the run is this request's: what an earlier one saved.

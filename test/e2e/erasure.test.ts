@@ -475,6 +475,50 @@ describe("erasure", () => {
     ).toMatchObject({ alreadyErased: true });
   });
 
+  it("erases the CRM's record of her too (the same address), request after request, and nothing of either is left", async () => {
+    // The CRM's record of Jane beside the one the API wrote: the address's index holds both.
+    expectStatus(
+      await h.call("PUT", "/v1/people/hs-jane", h.admin, {
+        accountId: "acme",
+        email: EMAIL,
+        firstName: "Jane",
+        lastName: "Doe",
+        title: "VP of Sales",
+        linkedinUrl: "https://www.linkedin.com/in/jane-doe-hs",
+      }),
+      200,
+    );
+    expect((await h.rt.deps.kb.peopleWithEmail(EMAIL)).sort()).toEqual(["acme-jane", "hs-jane"]);
+    const deps = smallSegments(16, 3, 2);
+    const receipts = [];
+    for (let i = 0; i < 50; i++) {
+      const r = await erasePerson(deps, { personId: "acme-jane" }, {}, ADMIN, { stopAt: Date.now() });
+      receipts.push(r);
+      if (r.complete) break;
+    }
+    expect(receipts.at(-1)).toMatchObject({ personId: "acme-jane", complete: true, coHolders: ["hs-jane"] });
+    // Hers ran first, then Jane's own: more requests than one person's erasure.
+    expect(receipts.length).toBeGreaterThan(8);
+    for (const id of ["acme-jane", "hs-jane"]) {
+      expect(await h.rt.deps.kb.getPerson(id)).toBeUndefined();
+      expect((await deps.erasure.find({ personId: id }))?.emailHash).toMatch(/^sha256:/);
+      expect((await h.rt.deps.decisions.events(`ERASURE#${id}`)).map((e) => e.type)).toEqual(["erased"]);
+    }
+    expect(leaks(await scan(h.rt.db.tables.state))).toEqual([]);
+    expect(JSON.stringify(await scan(h.rt.db.tables.state))).not.toContain("jane-doe-hs");
+    // Neither may come back, under either id or the address.
+    const back = await h.call("PUT", "/v1/people/hs-jane", h.admin, {
+      accountId: "acme",
+      email: EMAIL,
+      firstName: "Jane",
+      lastName: "Doe",
+      title: "VP of Sales",
+    });
+    expectStatus(back, 409);
+    const again = expectStatus(await h.call("POST", "/v1/erasures", h.admin, { email: EMAIL }), 200);
+    expect(again).toMatchObject({ alreadyErased: true, complete: true });
+  });
+
   it("a note about her added while her erasure goes on, request after request, is refused (409) and nothing of it is kept", async () => {
     const deps = smallSegments(16, 3, 2);
     const note = (n: number) => ({

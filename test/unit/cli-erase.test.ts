@@ -36,6 +36,9 @@ describe("harness erase", () => {
     expect(eraseSummary(res)).toBe(
       "Erased acme-jane: data key destroyed, 3 knowledge-base items deleted, 1 redacted, 2 outbox entries cleared; do-not-contact kept.",
     );
+    expect(eraseSummary({ ...res, coHolders: ["hs-jane"] })).toMatch(
+      /^Erased acme-jane \(and hs-jane, on file with the same address\): data key destroyed/,
+    );
   });
 
   it("gives up after its most requests, saying how to go on", async () => {
