@@ -177,4 +177,44 @@ describe.each(STORES)("two records of one address, on %s", (store) => {
       (await kb.addSuppression({ kind: "email", value: jane.email, reason: "complained" }, at)).appliedTo,
     ).toEqual([]);
   });
+
+  it("one person written with two addresses at once is on the index of the address it ends with, and off the other's", async () => {
+    const kb = own.deps.kb;
+    const at = new Date(own.clock.now()).toISOString();
+    await kb.putAccount("acme", acme, at);
+    for (let round = 0; round < 5; round++) {
+      await kb.putPerson("jane", { ...jane, email: `old${round}@acme.io` }, at);
+      const [a, b] = [`a${round}@acme.io`, `b${round}@acme.io`];
+      await Promise.all([
+        kb.putPerson("jane", { ...jane, email: a }, at),
+        kb.putPerson("jane", { ...jane, email: b }, at),
+      ]);
+      const now = (await kb.getPerson("jane"))?.email;
+      const other = now === a ? b : a;
+      // Before, the other address's index still named her (in 10 of 10 rounds of the audit's run).
+      expect(await kb.personIdByEmail(now ?? "")).toBe("jane");
+      expect(await kb.personIdByEmail(other)).toBeUndefined();
+      expect(await kb.personIdByEmail(`old${round}@acme.io`)).toBeUndefined();
+    }
+  });
+
+  it("one account written with two domains at once is on the index of the domain it ends with, and off the other's", async () => {
+    const kb = own.deps.kb;
+    const at = new Date(own.clock.now()).toISOString();
+    for (let round = 0; round < 5; round++) {
+      await kb.putAccount("acme", { ...acme, domain: `old${round}.io` }, at);
+      const [a, b] = [`a${round}.io`, `b${round}.io`];
+      await Promise.all([
+        kb.putAccount("acme", { ...acme, domain: a }, at),
+        kb.putAccount("acme", { ...acme, domain: b }, at),
+      ]);
+      const now = (await kb.getAccount("acme"))?.domain;
+      const other = now === a ? b : a;
+      const applied = async (domain: string) =>
+        (await kb.addSuppression({ kind: "domain", value: domain, reason: "legal hold" }, at)).appliedTo;
+      expect(await applied(now ?? "")).toEqual(["account:acme"]);
+      expect(await applied(other)).toEqual([]);
+      expect(await applied(`old${round}.io`)).toEqual([]);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { ErasedError, NotFoundError } from "../../domain/errors.ts";
+import { ContentionError, ErasedError, NotFoundError } from "../../domain/errors.ts";
 import type {
   Account,
   AccountInput,
@@ -70,8 +70,17 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
             TableName: this.db.tables.state,
             // With its version (absent until a signal came), as read.
             Item: { ...stateKeys.account(accountId), ...account, signalVersion: version },
-            ConditionExpression: "signalVersion = :v OR attribute_not_exists(signalVersion)",
-            ExpressionAttributeValues: { ":v": version ?? -1 },
+            // And over its domain as read: two writes of one account with two domains at once each
+            // read the old one, and the domain index of the one written first stayed, naming it (a
+            // suppression of that domain, or the CRM import's placement by it, found this account).
+            ...(existing
+              ? {
+                  ConditionExpression:
+                    "(signalVersion = :v OR attribute_not_exists(signalVersion)) AND #domain = :had",
+                  ExpressionAttributeNames: { "#domain": "domain" },
+                  ExpressionAttributeValues: { ":v": version ?? -1, ":had": existing.domain },
+                }
+              : { ConditionExpression: "attribute_not_exists(pk)" }),
           },
         },
         {
@@ -168,7 +177,22 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
       const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
         notErased(stateKeys.erasedPerson(personId)),
         notErased(stateKeys.erasedEmail(emailHash(input.email))),
-        { Put: { TableName: this.db.tables.state, Item: { ...stateKeys.person(personId), ...person } } },
+        {
+          Put: {
+            TableName: this.db.tables.state,
+            Item: { ...stateKeys.person(personId), ...person },
+            // Over the person as read (its time and address: two writes may share a time): two writes
+            // of one person with two addresses at once each read the same old address, one left
+            // it, and the other's address kept naming them after the person had moved on (an opt-out
+            // of it suppressed them; an erasure by it erased them).
+            ...(existing
+              ? {
+                  ConditionExpression: "updatedAt = :was AND email = :had",
+                  ExpressionAttributeValues: { ":was": existing.updatedAt, ":had": existing.email },
+                }
+              : { ConditionExpression: "attribute_not_exists(pk)" }),
+          },
+        },
         {
           Update: {
             TableName: this.db.tables.state,
@@ -184,6 +208,8 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
         if (failed?.some((i) => i === 0 || i === 1))
           throw new ErasedError(`person ${personId} was erased on request: not written again`);
         if (failed !== undefined && attempt < INDEX_ATTEMPTS) continue;
+        if (failed !== undefined)
+          throw new ContentionError(`person ${personId}: written by others meanwhile, try again`);
         throw err;
       }
       if (existing && existing.email !== input.email) await this.leaveAddress(existing.email, personId);
