@@ -10,6 +10,7 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { deadLetterQueue } from "./dead-letter-queue.ts";
 
 export interface HarnessAlarmsProps {
   stage: string;
@@ -86,13 +87,22 @@ export class HarnessAlarms extends Construct {
         conditions: fromAlarms,
       }),
     );
-    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+    const queues = { ...props.queues };
+    if (props.email) {
+      // A notification SNS could not deliver to the address (a full or refusing mailbox, a domain that
+      // does not answer) is kept here once SNS's retries are spent, instead of dropped: it is an alarm
+      // nobody read. This queue's own depth alarm shows in the CloudWatch console even when no mail
+      // gets through. Its SQS-managed encryption (deadLetterQueue) needs no key grant to SNS.
+      const undelivered = deadLetterQueue(this, "EmailDlq", `${props.stage}-harness-alarm-email-dlq`);
+      this.topic.addSubscription(new EmailSubscription(props.email, { deadLetterQueue: undelivered }));
+      queues.AlarmEmailDlq = undelivered;
+    }
     const action = new SnsAction(this.topic);
     const add = (alarm: Alarm) => {
       alarm.addAlarmAction(action);
       this.alarms.push(alarm);
     };
-    for (const [name, queue] of Object.entries(props.queues)) {
+    for (const [name, queue] of Object.entries(queues)) {
       add(
         new Alarm(this, `${name}Depth`, {
           alarmDescription: `Messages waiting in dead-letter queue ${name}`,

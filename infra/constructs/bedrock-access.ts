@@ -1,6 +1,6 @@
 import { ArnFormat, Stack } from "aws-cdk-lib";
 import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
-import { ack } from "../nag-suppressions.ts";
+import { ackArn } from "../nag-suppressions.ts";
 
 /** The geographies of system-defined cross-region inference profiles, as a pattern's alternation. */
 export const PROFILE_GEOGRAPHIES = "us|eu|apac|us-gov|ca|jp|au|global";
@@ -52,7 +52,7 @@ export function grantBedrockInvoke(
       conditions: { StringEquals: { "bedrock:InferenceProfileArn": profileArn } },
     }),
   );
-  ack(
+  ackArn(
     role,
     `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${model}]`,
     "A cross-region inference profile routes each request to this one model in any of its regions; the grant names the model and holds only for calls through the configured profile (bedrock:InferenceProfileArn).",

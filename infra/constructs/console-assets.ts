@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Stack, type StackProps, Token } from "aws-cdk-lib";
+import { DefaultStackSynthesizer, Stack, type StackProps, Token } from "aws-cdk-lib";
 import type { IDistribution } from "aws-cdk-lib/aws-cloudfront";
 import { Bucket } from "aws-cdk-lib/aws-s3";
 import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
 import type { Construct } from "constructs";
-import { ack } from "../nag-suppressions.ts";
+import { ackArn } from "../nag-suppressions.ts";
 import { consoleBucketName } from "./console-hosting.ts";
 
 /** shared/console/: the console's files as C3 builds them (vendor/ by `npm ci`'s prepare script). */
@@ -88,7 +88,11 @@ export class ConsoleAssetsStack extends Stack {
     // not resolve to a string (`npm run synth` without an account in the environment failed so).
     const account = Token.isUnresolved(this.account) ? "<AWS::AccountId>" : this.account;
     const region = Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region;
-    const assets = `arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${account}-${region}`;
+    // The bootstrap stack's asset bucket is named from its qualifier: a team bootstrapped with its own
+    // (`cdk bootstrap --qualifier`, with "@aws-cdk/core:bootstrapQualifier" in the context) has the
+    // files read from cdk-<qualifier>-assets-..., which an acknowledgment naming CDK's default missed.
+    const qualifier = this.synthesizer.bootstrapQualifier ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+    const assets = `arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${account}-${region}`;
     const findings: [string, string][] = [
       [
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
@@ -132,6 +136,6 @@ export class ConsoleAssetsStack extends Stack {
       ["Serverless-LambdaDefaultMemorySize", "its memory is set by memoryLimit on the deployment"],
       ["Serverless-LambdaLatestVersion", "its runtime is pinned by aws-cdk-lib and moves with CDK upgrades"],
     ];
-    for (const [finding, reason] of findings) ack(handler, finding, why(`${reason}.`));
+    for (const [finding, reason] of findings) ackArn(handler, finding, why(`${reason}.`));
   }
 }

@@ -117,7 +117,14 @@ export class HarnessHttpApi extends Construct {
     for (const route of props.routes) {
       let integration = integrations.get(route.group);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${route.group}Integration`, props.functions[route.group]);
+        // One invoke permission per function, for any route of this API (`<api id>/*/*/*`), not one
+        // per route: 65 per-route permissions left the stack too close to CloudFormation's 500
+        // resources for three added agents. A per-route one kept nothing more out: only this API can
+        // invoke through either, and which of its routes reaches which function is the API's own
+        // configuration, which whoever may change the API can change as well.
+        integration = new HttpLambdaIntegration(`${route.group}Integration`, props.functions[route.group], {
+          scopePermissionToRoute: false,
+        });
         integrations.set(route.group, integration);
       }
       const auth = authorizationFor(route);

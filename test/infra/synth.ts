@@ -5,9 +5,21 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { buildApp, type HarnessApp } from "../../infra/app.ts";
+import type { AgentMeta } from "../../shared/agents/definition.ts";
 import { agentRegistry } from "../../shared/agents/registry.ts";
 
 export const TEST_ENV = { account: "123456789012", region: "us-east-1" };
+
+/**
+ * The context cdk.json gives the CDK CLI: the harness's settings and the feature flags
+ * (`@aws-cdk/core:enablePartitionLiterals`, ...). synthHarness leaves it out unless given, as the
+ * tests were written against CDK's defaults; a test of what `cdk deploy` synthesizes passes it.
+ */
+export const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
+    context: Record<string, unknown>;
+  }
+).context;
 
 const secretArn = (name: string) =>
   `arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-${name}-AbCdEf`;
@@ -64,13 +76,19 @@ export function synthHarness(options: {
   context?: Record<string, unknown>;
   /** Default TEST_ENV; `"agnostic"`: no account or region, as `npm run synth` without credentials. */
   env?: "agnostic";
+  /** The agents deployed. @default the registry's (shared/agents/registry.ts) */
+  agents?: AgentMeta[];
 }): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), "harness-cdk-"));
   const app = new App({
     outdir,
     context: { ...(options.bundle ? {} : { "aws:cdk:bundling-stacks": [] }), ...options.context },
   });
-  const built = buildApp({ app, agents: agentRegistry, ...(options.env ? {} : { env: TEST_ENV }) });
+  const built = buildApp({
+    app,
+    agents: options.agents ?? agentRegistry,
+    ...(options.env ? {} : { env: TEST_ENV }),
+  });
   let assembly: CloudAssembly;
   try {
     assembly = app.synth();
@@ -79,11 +97,15 @@ export function synthHarness(options: {
     if (existsSync(report)) {
       const parsed = JSON.parse(readFileSync(report, "utf8")) as {
         pluginReports?: {
-          violations?: { ruleName: string; violatingResources: { resourceLogicalId?: string }[] }[];
+          // The report of aws-cdk-lib's validations names constructs by path, not logical ids.
+          violations?: { ruleName: string; violatingConstructs?: { constructPath: string }[] }[];
         }[];
       };
       const lines = (parsed.pluginReports ?? []).flatMap((p) =>
-        (p.violations ?? []).map((v) => `${v.ruleName}: ${JSON.stringify(v.violatingResources)}`),
+        (p.violations ?? []).map(
+          (v) =>
+            `${v.ruleName}: ${JSON.stringify((v.violatingConstructs ?? []).map((c) => c.constructPath))}`,
+        ),
       );
       throw new NagFindingsError(`cdk-nag findings:\n${lines.join("\n")}`, { cause: err });
     }
