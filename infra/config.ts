@@ -56,7 +56,7 @@ export const HarnessConfig = z
      */
     approvalTimeoutHours: positiveInt.max(MAX_APPROVAL_TIMEOUT_HOURS).default(72),
     /** The Bedrock model agents call through the ModelClient port. */
-    bedrockModelId: z.string().min(1).default("anthropic.claude-3-5-haiku-20241022-v1:0"),
+    bedrockModelId: z.string().min(1).default("global.anthropic.claude-haiku-4-5-20251001-v1:0"),
     /**
      * The built-in agents' model: `{provider: "bedrock", modelId}` or `{provider: "openai-compatible",
      * baseUrl, model, keySecretArn?}` (constructs/agent-model.ts). @default Bedrock with bedrockModelId

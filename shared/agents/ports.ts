@@ -66,7 +66,7 @@ export interface DraftOutput {
 }
 
 export interface ModelClient {
-  /** e.g. "bedrock:anthropic.claude-3-5-haiku-20241022-v1:0" or "local-deterministic-model/v1". */
+  /** e.g. "bedrock:global.anthropic.claude-haiku-4-5-20251001-v1:0" or "local-deterministic-model/v1". */
   readonly modelId: string;
   classifyPersona(input: ClassifyInput): Promise<ClassifyOutput>;
   draftMessage(input: DraftInput): Promise<DraftOutput>;
