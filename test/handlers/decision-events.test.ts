@@ -136,17 +136,27 @@ describe("decision events from the ledger stream", () => {
       );
     })().then((r) => ({ body: JSON.parse(r.body) }));
     const first = await record(body.decisionId, "INSERT", "200", { version: 1 });
-    let calls = 0;
+    const at = (seq: number) => ({ ...first, dynamodb: { ...first.dynamodb, SequenceNumber: String(seq) } });
+    // Ten events to a PutEvents call (its most), in stream order: 25 records are three calls. Before,
+    // one call per record.
+    const calls: DomainEvent[][] = [];
+    const recording = { publish: async (e: DomainEvent[]) => void calls.push(e) };
+    const all = Array.from({ length: 25 }, (_, i) => at(300 + i));
+    expect(await worker(recording).handler({ Records: all }, ctx)).toEqual({ batchItemFailures: [] });
+    expect(calls.map((c) => c.length)).toEqual([10, 10, 5]);
+    expect(calls.flat().every((e) => e.type === "decision.made")).toBe(true);
+    // A call that fails is retried from its first record: the ones in calls before are not.
+    let n = 0;
     const flaky = {
       publish: async () => {
-        if (++calls === 2) throw new Error("PutEvents throttled");
+        if (++n === 2) throw new Error("PutEvents throttled");
       },
     };
     const res = await worker(flaky).handler(
-      { Records: [first, { ...first, dynamodb: { ...first.dynamodb, SequenceNumber: "201" } }] },
+      { Records: Array.from({ length: 12 }, (_, i) => at(200 + i)) },
       ctx,
     );
-    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: "201" }] });
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: "210" }] });
     // The batch's first record failing is thrown, for Lambda to bisect: reported instead, it and every
     // record after it came back together until the retries ran out, and all went to the DLQ with it.
     const down = { publish: async () => Promise.reject(new Error("PutEvents throttled")) };

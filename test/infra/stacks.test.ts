@@ -288,6 +288,12 @@ describe("service stack", () => {
       JSON.stringify(m.Properties.EventSourceArn).includes("StreamArn"),
     ))
       expect(m.Properties.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(30 * 60);
+    // The decision events' publisher, whose records age out after 30 minutes, reads a shard four
+    // batches at once (each decision's images in order).
+    const starter = resources(t, "AWS::Lambda::EventSourceMapping").find(
+      ([, m]) => m.Properties.MaximumRecordAgeInSeconds === 30 * 60,
+    );
+    expect(starter?.[1].Properties.ParallelizationFactor).toBe(4);
     expect(behind.map(([, a]) => JSON.stringify(a.Properties.Dimensions[0].Value)).sort()).toEqual(
       streamed.sort(),
     );
