@@ -363,6 +363,8 @@ export interface ErasureTarget {
 export interface ErasureRecord {
   personId: string;
   emailHash?: string;
+  /** Their LinkedIn profile's (redact.ts linkedinHash): found again under it, they stay out. */
+  linkedinHash?: string;
   erasedAt: string;
   by: string;
   /**

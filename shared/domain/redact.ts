@@ -10,6 +10,20 @@ import { ERASED } from "./personal-data.ts";
 export const emailHash = (email: string) =>
   `sha256:${createHash("sha256").update(email.trim().toLowerCase()).digest("hex")}`;
 
+/**
+ * A LinkedIn profile kept (in erasure marks) only as this hash: of its path, lower case, without a
+ * trailing slash, whatever the host (www., de.) or query. Undefined for text that is no URL.
+ */
+export function linkedinHash(url: string): string | undefined {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url).pathname).toLowerCase().replace(/\/+$/, "");
+  } catch {
+    return undefined;
+  }
+  return path ? `sha256:${createHash("sha256").update(`linkedin:${path}`).digest("hex")}` : undefined;
+}
+
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const clean = (needles: string[]) =>

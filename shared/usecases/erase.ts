@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
 import { ERASED } from "../domain/personal-data.ts";
-import { emailHash } from "../domain/redact.ts";
+import { emailHash, linkedinHash } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
 import { parseWith } from "../domain/validation.ts";
 import * as z from "../domain/zod-mini.ts";
@@ -77,6 +77,8 @@ export async function erasePerson(
   // The others on file with the address (the CRM's record of the same buyer beside an agent's), read
   // before anything is scrubbed: the scrub redacts the address in their records and deletes its index.
   // Before, they kept the buyer's name, title and LinkedIn profile, and their decisions the address.
+  const profile = kept(person?.linkedinUrl);
+  const linkedin = profile ? linkedinHash(profile) : undefined;
   const coHolders =
     previous?.coHolders ??
     (email && !options.coHolderOf
@@ -85,6 +87,7 @@ export async function erasePerson(
   const record: ErasureRecord = previous ?? {
     personId,
     ...(email ? { emailHash: emailHash(email) } : {}),
+    ...(linkedin ? { linkedinHash: linkedin } : {}),
     erasedAt: at,
     by: principal.subject,
     ...(coHolders.length ? { coHolders } : {}),

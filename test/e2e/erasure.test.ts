@@ -318,6 +318,29 @@ describe("erasure", () => {
     const reimported = await propose(h, emailProposal("outreach-writer", "acme", "crm-123"));
     expect(reimported.status).toBe(201);
     expect(reimported.body.verdict).toBe("block");
+    // Nor under another id with a guessed address, found by her LinkedIn profile (spelled another way:
+    // another subdomain, capitals, a trailing slash). Before, written, and messaged on LinkedIn.
+    const guessed = {
+      accountId: "acme",
+      email: "j.doe@acme.io",
+      firstName: "J.",
+      lastName: "D.",
+      title: "VP Sales",
+    };
+    const byProfile = await h.call("PUT", "/v1/people/agent-77", h.admin, {
+      ...guessed,
+      linkedinUrl: "https://de.linkedin.com/in/Jane-ACME/",
+    });
+    expect(byProfile.status).toBe(409);
+    expect(await h.rt.deps.kb.getPerson("agent-77")).toBeUndefined();
+    // Someone else with that address and another profile is written.
+    expectStatus(
+      await h.call("PUT", "/v1/people/agent-78", h.admin, {
+        ...guessed,
+        linkedinUrl: "https://www.linkedin.com/in/jd-acme",
+      }),
+      200,
+    );
   });
 
   it("is finished by the next run when one dies part-way through the knowledge base", async () => {

@@ -262,6 +262,13 @@ export class DynamoErasureStore implements ErasureStore {
       .catch((err: Error) => {
         if (err.name !== "ConditionalCheckFailedException") throw err;
       });
+    if (record.linkedinHash)
+      await this.db.doc.send(
+        new PutCommand({
+          TableName: this.db.tables.state,
+          Item: { ...stateKeys.erasedLinkedIn(record.linkedinHash), personId: record.personId },
+        }),
+      );
     if (record.emailHash)
       await this.db.doc.send(
         new PutCommand({

@@ -12,7 +12,7 @@ import type {
   SuppressionEntry,
 } from "../../domain/kb.ts";
 import { storedSignal } from "../../domain/kb.ts";
-import { emailHash } from "../../domain/redact.ts";
+import { emailHash, linkedinHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
 import { batchGetAll, type Db, failedConditions, itemId, stateItem, withoutKeys } from "./db.ts";
 import { entriesOf, holdersOf, suppressionItems } from "./kb-reader.ts";
@@ -174,6 +174,7 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
       });
       const holders = holdersOf(index);
       holders.delete(personId);
+      const linkedin = input.linkedinUrl ? linkedinHash(input.linkedinUrl) : undefined;
       const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
         notErased(stateKeys.erasedPerson(personId)),
         notErased(stateKeys.erasedEmail(emailHash(input.email))),
@@ -201,11 +202,13 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
           },
         },
       ];
+      // Under a new id and another address (an agent's guess at it), by the LinkedIn profile: last.
+      if (linkedin) writes.push(notErased(stateKeys.erasedLinkedIn(linkedin)));
       try {
         await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
       } catch (err) {
         const failed = failedConditions(err);
-        if (failed?.some((i) => i === 0 || i === 1))
+        if (failed?.some((i) => i === 0 || i === 1 || (linkedin !== undefined && i === writes.length - 1)))
           throw new ErasedError(`person ${personId} was erased on request: not written again`);
         if (failed !== undefined && attempt < INDEX_ATTEMPTS) continue;
         if (failed !== undefined)

@@ -83,6 +83,8 @@ export const stateKeys = {
   erasedPerson: (personId: string): Key => ({ pk: `ERASED#PERSON#${personId}`, sk: "ERASURE" }),
   /** The same mark under a hash of the email, so a re-imported address is recognised without storing it. */
   erasedEmail: (emailHash: string): Key => ({ pk: `ERASED#EMAIL#${emailHash}`, sk: "ERASURE" }),
+  /** And under a hash of their LinkedIn profile (redact.ts linkedinHash), which identifies them as well. */
+  erasedLinkedIn: (linkedinHash: string): Key => ({ pk: `ERASED#LINKEDIN#${linkedinHash}`, sk: "ERASURE" }),
   /** The Step Functions task token a level-1 decision's workflow waits on (AWS only). */
   approvalWait: (decisionId: string): Key => ({ pk: `APPROVALWAIT#${decisionId}`, sk: "TASKTOKEN" }),
   /** A CRM record's link to what it was imported as (KB id and the CRM's modified time), per system. */
