@@ -68,6 +68,7 @@ async function pooledDrafts(
   deps: DraftDeps,
   draft: SpecDraft,
   lookbackDays: number,
+  current: SpecVersion | undefined,
 ): Promise<{ drafts: SpecDraft[]; inForceSince: number }> {
   const horizon = deps.clock.now() - lookbackDays * DAY;
   const listed = async (status: "confirmed" | "discarded", stop: (d: SpecDraft) => boolean) => {
@@ -86,6 +87,7 @@ async function pooledDrafts(
   const floor = Math.max(
     horizon,
     adopted?.closedAt ? Date.parse(adopted.closedAt) : Number.NEGATIVE_INFINITY,
+    current ? await weightsSince(deps, current, horizon) : Number.NEGATIVE_INFINITY,
   );
   const earlier = (await listed("discarded", () => false)).filter(
     (d) =>
@@ -98,6 +100,31 @@ async function pooledDrafts(
   return { drafts: [draft, ...earlier], inForceSince: floor };
 }
 
+/**
+ * When the weights in force took effect: the oldest spec version, back from the current one, with the
+ * same weights (other edits keep them), no further back than `horizon`. An admin's hand edit of the
+ * weights is a spec version like an adopted refit's: before, only an adopted draft moved this, so the
+ * refits discarded because of a hand edit (compared with the weights before it) were pooled with the
+ * next one, which was adopted on their touches at its first check, over the admin's weights.
+ */
+async function weightsSince(deps: DraftDeps, current: SpecVersion, horizon: number): Promise<number> {
+  const weights = currentWeights(current.spec);
+  let since = Date.parse(current.publishedAt);
+  for (
+    let v = current.version - 1;
+    v >= 1 && since > horizon && current.version - v <= MAX_VERSIONS_BACK;
+    v--
+  ) {
+    const older = await deps.specs.get(v);
+    if (!older || !sameWeights(currentWeights(older.spec), weights)) break;
+    since = Date.parse(older.publishedAt);
+  }
+  return since;
+}
+
+/** How many spec versions weightsSince reads back at most (one read each). */
+const MAX_VERSIONS_BACK = 200;
+
 /** The shadow evidence of a weights draft: touches decided with its shadow intent, old vs new ranking. */
 export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise<ShadowEvidence> {
   const current = await deps.specs.current();
@@ -105,7 +132,7 @@ export async function shadowEvidence(deps: DraftDeps, draft: SpecDraft): Promise
   const min = s
     ? { positives: s.adoptMinReplies, meetings: s.adoptMinMeetings }
     : { positives: Number.POSITIVE_INFINITY };
-  const { drafts, inForceSince } = await pooledDrafts(deps, draft, s?.lookbackDays ?? 90);
+  const { drafts, inForceSince } = await pooledDrafts(deps, draft, s?.lookbackDays ?? 90, current);
   const ids = new Set(drafts.map((d) => d.draftId));
   const since = Math.min(...drafts.map((d) => Date.parse(d.createdAt)));
   // The shape test judges the weights in force, which no refit was fitted to: every touch made under

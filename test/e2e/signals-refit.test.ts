@@ -343,6 +343,38 @@ describe("signals refit", () => {
     expect(after.spec.learning.signals.shadow).toBeUndefined();
   });
 
+  it("after an admin's hand weights discard a refit, the next refit is judged on its own touches, not the discarded one's", async () => {
+    await firstAutoRefit({ adoptMinReplies: 3 });
+    // Shadow touches comparing that refit with the weights before the admin's edit.
+    await advance(h, MINUTE);
+    await history("s", 3);
+    const shadow = await current();
+    const signals = {
+      ...shadow.spec.quality.signals,
+      g2_research: { ...shadow.spec.quality.signals.g2_research, weight: 1 },
+      website_visit: { ...shadow.spec.quality.signals.website_visit, weight: 20 },
+    };
+    expectStatus(
+      await h.call("POST", "/v1/specs", h.admin, {
+        ...shadow.spec,
+        quality: { ...shadow.spec.quality, signals },
+      }),
+      201,
+    );
+    expect(await signalsTick(h.rt.deps)).toMatchObject({ action: "none" });
+    await advance(h, 7 * 24 * HOUR + MINUTE);
+    const next = await signalsTick(h.rt.deps);
+    expect(next.action).toBe("refit");
+    await advance(h, MINUTE);
+    // No touch yet under the new refit: it stays in shadow, and the admin's weights stay in force.
+    // Before, it was adopted at once "on 6 touches", the discarded refit's.
+    const tick = await signalsTick(h.rt.deps);
+    expect(tick.action, JSON.stringify(tick)).toBe("shadow");
+    const after = await current();
+    expect(after.spec.quality.signals.website_visit.weight).toBe(20);
+    expect(after.spec.quality.signals.g2_research.weight).toBe(1);
+  });
+
   it("with learning off, nothing is refitted", async () => {
     const spec = await current();
     expectStatus(
