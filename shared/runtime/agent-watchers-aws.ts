@@ -14,7 +14,7 @@
  */
 import { DynamoAgentKnowledgeStore } from "../adapters/dynamo/agent-kb-store.ts";
 import { DynamoLearnedStore } from "../adapters/dynamo/learned-store.ts";
-import { DynamoMemoryStore } from "../adapters/dynamo/memory-store.ts";
+import { DynamoMemoryWriter } from "../adapters/dynamo/memory-writer.ts";
 import { type IngestDeps, ingestExecuted } from "../agents/watchers/ingest.ts";
 import { KB_WATCHER_EVENTS, watchKnowledge } from "../agents/watchers/kb-watcher.ts";
 import { type LearningDeps, learnFrom } from "../agents/watchers/learning.ts";
@@ -33,7 +33,7 @@ export function createAgentWatchers(rt: AwsRuntime): AgentWatchers {
   const { clock, decisions, events, kb, specs } = rt.deps;
   const agentKb = new DynamoAgentKnowledgeStore(rt.db);
   const learned = new DynamoLearnedStore(rt.db);
-  const memory = new DynamoMemoryStore(rt.db);
+  const memory = new DynamoMemoryWriter(rt.db);
   // The records and the spec: all the watchers read through a view (records-view.ts).
   const view = new RecordsView({ clock, kb, specs });
   const ingestDeps: IngestDeps = { clock, events, decisions, kb, agentKb, memory, view };

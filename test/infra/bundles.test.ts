@@ -178,12 +178,16 @@ describe("Lambda bundles", () => {
         expect(has(inputs, part), `${entry}: ${part}`).toBe(false);
     }
     // The watchers read decisions by id only, and records through the records view: no listings, no
-    // agents' knowledge view (its memory search, learned ring and context packets).
+    // agents' knowledge view (its memory search, learned ring and context packets). They write memory
+    // (memory-writer.ts) and never search it.
     const watchers = await bundleContents("functions/events/agent-watchers.ts");
+    expect(has(watchers.inputs, "shared/adapters/dynamo/memory-writer.ts")).toBe(true);
     for (const part of [
       "shared/adapters/dynamo/decision-listings.ts",
       "shared/kb/view.ts",
       "context-packet.ts",
+      "shared/adapters/dynamo/memory-store.ts",
+      "shared/kb/hybrid-search.ts",
     ])
       expect(has(watchers.inputs, part), part).toBe(false);
   }, 60_000);

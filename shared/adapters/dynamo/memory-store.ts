@@ -6,7 +6,8 @@ import { searchDocs } from "../../kb/text-search.ts";
 import { AGENT_NOTE_SOURCE, type MemoryDoc, type MemoryHit } from "../../kb/types.ts";
 import { cosine, quantize } from "../../kb/vectors.ts";
 import { type Db, failedConditions, queryAll } from "./db.ts";
-import { agentKeys, stateKeys } from "./keys.ts";
+import { agentKeys } from "./keys.ts";
+import { DynamoMemoryWriter, erased, failedAt, notErased } from "./memory-writer.ts";
 
 /** @see MemoryStoreOptions.maxChunksPerAccount */
 export const DEFAULT_MAX_CHUNKS_PER_ACCOUNT = 2000;
@@ -38,32 +39,14 @@ const STORE_FIELDS = ["pk", "sk", "vec", "vecModel", "contentHash"] as const;
  * same on DynamoDB Local. Context packets are always about one target, so the account is the unit of
  * search; the cap keeps that Query bounded.
  */
-export class DynamoMemoryStore implements MemoryStore {
-  private readonly embeddings: Embeddings | undefined;
+export class DynamoMemoryStore extends DynamoMemoryWriter implements MemoryStore {
   private readonly cap: number;
+  private readonly minCosine: number;
 
-  constructor(
-    private readonly db: Db,
-    private readonly options: MemoryStoreOptions = {},
-  ) {
-    this.embeddings = options.embeddings;
+  constructor(db: Db, options: MemoryStoreOptions = {}) {
+    super(db, options);
     this.cap = options.maxChunksPerAccount ?? DEFAULT_MAX_CHUNKS_PER_ACCOUNT;
-  }
-
-  async put(doc: MemoryDoc): Promise<void> {
-    const [vector] = await this.vectors([doc.text]);
-    const put = { TableName: this.db.tables.state, Item: this.item(doc, vector) };
-    if (!doc.personId) {
-      await this.db.doc.send(new PutCommand(put));
-      return;
-    }
-    try {
-      await this.db.doc.send(
-        new TransactWriteCommand({ TransactItems: [{ Put: put }, notErased(this.db, doc.personId)] }),
-      );
-    } catch (err) {
-      throw failedAt(err, 1) ? erased(doc.personId) : err;
-    }
+    this.minCosine = options.minCosine ?? DEFAULT_MIN_COSINE;
   }
 
   async addDocument(
@@ -132,7 +115,7 @@ export class DynamoMemoryStore implements MemoryStore {
       i.vecModel === model && i.vec instanceof Uint8Array ? cosine(i.vec, queryVector) : undefined,
     );
     const hits = hybridSearch(docs, query, cosines, limit, {
-      minCosine: this.options.minCosine ?? DEFAULT_MIN_COSINE,
+      minCosine: this.minCosine,
     });
     return this.excerptsByMeaning(hits, queryVector);
   }
@@ -156,34 +139,6 @@ export class DynamoMemoryStore implements MemoryStore {
         `memory document ${first.chunk?.of ?? first.docId} already exists with other content: give the new one another id`,
       );
     return { created: false, embedded: false };
-  }
-
-  private item(doc: MemoryDoc, vector: number[] | undefined): Item {
-    return {
-      ...agentKeys.memoryDoc(doc.accountId, doc.docId),
-      ...doc,
-      ...(vector && this.embeddings ? { vec: quantize(vector), vecModel: this.embeddings.modelId } : {}),
-    };
-  }
-
-  /**
-   * One vector per text, or none for all when no model is configured or the model fails: the chunk is
-   * then stored without one (found by keyword) rather than lost, and a query falls back to keyword.
-   */
-  private async vectors(texts: string[]): Promise<(number[] | undefined)[]> {
-    if (!this.embeddings) return texts.map(() => undefined);
-    try {
-      const out = await this.embeddings.embed(texts);
-      if (out.length !== texts.length) throw new Error(`${out.length} vectors for ${texts.length} texts`);
-      return out;
-    } catch (err) {
-      this.options.log?.("embeddings failed: keyword search only for these texts", {
-        model: this.embeddings.modelId,
-        texts: texts.length,
-        error: (err as Error).message,
-      });
-      return texts.map(() => undefined);
-    }
   }
 
   private async hashOf(first: MemoryDoc): Promise<string | undefined> {
@@ -236,23 +191,3 @@ function toDoc(item: Item): MemoryDoc {
   for (const f of STORE_FIELDS) delete doc[f];
   return doc as unknown as MemoryDoc;
 }
-
-/**
- * The check, in a note's own transaction, that the person it is about is not erased: an erasure runs
- * for minutes over several requests and deletes their profile last, so a note added meanwhile passed
- * every check of the profile, landed in a segment the scrub had read, and kept their name and address
- * after the erasure. The mark is written before the erasure's first step.
- */
-const notErased = (db: Db, personId: string) => ({
-  ConditionCheck: {
-    TableName: db.tables.state,
-    Key: stateKeys.erasedPerson(personId),
-    ConditionExpression: "attribute_not_exists(pk)",
-  },
-});
-
-/** Whether the transaction failed on its erasure check, its item at `at`. */
-const failedAt = (err: unknown, at: number) => failedConditions(err)?.includes(at) === true;
-
-const erased = (personId: string) =>
-  new ErasedError(`person ${personId} was erased on request: nothing is kept about them`);

@@ -23,7 +23,8 @@ export interface IngestDeps {
   decisions: Pick<DecisionStore, "getDecision">;
   kb: KnowledgeStore;
   agentKb: AgentKnowledgeStore;
-  memory: MemoryStore;
+  /** Written only: the agents' records (research, logged threads). */
+  memory: Pick<MemoryStore, "put">;
   view: RecordsView;
 }
 
