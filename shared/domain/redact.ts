@@ -12,7 +12,7 @@ export const emailHash = (email: string) =>
 
 /**
  * A LinkedIn profile kept (in erasure marks) only as this hash: of its path, lower case, without a
- * trailing slash, whatever the host (www., de.) or query. Undefined for text that is no URL.
+ * trailing slash, whatever the host (www., de.) or query. Undefined for text that is no profile URL.
  */
 export function linkedinHash(url: string): string | undefined {
   let path: string;
@@ -21,7 +21,11 @@ export function linkedinHash(url: string): string | undefined {
   } catch {
     return undefined;
   }
-  return path ? `sha256:${createHash("sha256").update(`linkedin:${path}`).digest("hex")}` : undefined;
+  // A profile's (/in/<name>) only: a company page put in a person's field by mistake is nobody's, and
+  // its mark would refuse everyone else who has it.
+  return /^\/in\/[^/]+$/.test(path)
+    ? `sha256:${createHash("sha256").update(`linkedin:${path}`).digest("hex")}`
+    : undefined;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from "../domain/errors.ts";
+import type { Person } from "../domain/kb.ts";
 import { ERASED } from "../domain/personal-data.ts";
 import { emailHash, linkedinHash } from "../domain/redact.ts";
 import { iso } from "../domain/time.ts";
@@ -54,7 +55,7 @@ export async function erasePerson(
   if (!deps.erasure) throw new NotFoundError("erasure is not available in this deployment");
   const personId =
     target.personId ??
-    (target.email ? await deps.kb.personIdByEmail(target.email) : undefined) ??
+    (target.email ? await byAddress(deps, target.email) : undefined) ??
     (target.email ? (await deps.erasure.find({ email: target.email }))?.personId : undefined);
   if (!personId) throw new NotFoundError("no such person in the knowledge base");
   const previous = await deps.erasure.find({ personId });
@@ -74,16 +75,15 @@ export async function erasePerson(
         at,
       );
   }
-  // The others on file with the address (the CRM's record of the same buyer beside an agent's), read
-  // before anything is scrubbed: the scrub redacts the address in their records and deletes its index.
-  // Before, they kept the buyer's name, title and LinkedIn profile, and their decisions the address.
   const profile = kept(person?.linkedinUrl);
   const linkedin = profile ? linkedinHash(profile) : undefined;
-  const coHolders =
-    previous?.coHolders ??
-    (email && !options.coHolderOf
-      ? (await deps.kb.peopleWithEmail(email)).filter((id) => id !== personId).sort()
-      : []);
+  // Fixed when the erasure begins (a record kept without them has none): read again, a co-holder's
+  // own erasure found this person and went back into it.
+  const coHolders = previous
+    ? (previous.coHolders ?? [])
+    : person && email && !options.coHolderOf
+      ? await sameBuyer(deps, person, email)
+      : [];
   const record: ErasureRecord = previous ?? {
     personId,
     ...(email ? { emailHash: emailHash(email) } : {}),
@@ -102,8 +102,12 @@ export async function erasePerson(
       `an erasure of ${personId} is running: ask again once it has answered (at most ${RUN_LEASE_MS / 1000} s)`,
     );
   try {
-    // Theirs first, while this person's profile still has the address for them to match.
-    for (const other of coHolders) {
+    // Their key at once, as eraseClaimed does, before the co-holders' erasures take their requests.
+    if (coHolders.length && !options.coHolderOf)
+      await (deps.erasure as ErasureStore).destroyKey({ kind: "person", id: personId });
+    // Theirs first, while this person's profile still has the address for them to match. Not from a
+    // co-holder's erasure: two begun at once name each other, and each went back into the other.
+    for (const other of options.coHolderOf ? [] : coHolders) {
       if (await wasErased(deps, other)) continue;
       const theirs = await erasePerson(deps, { personId: other }, body, principal, {
         ...options,
@@ -126,6 +130,44 @@ export async function erasePerson(
 /** Whether an erasure of the person ran to its end (its `erased` event is written then, once). */
 const wasErased = async (deps: Pick<Deps, "decisions">, personId: string) =>
   (await deps.decisions.events(erasureStream(personId))).some((ev) => ev.type === "erased");
+
+/**
+ * The others on file with the address under the same name: records of the same buyer (the CRM's beside
+ * the one an agent or the API wrote), read before anything is scrubbed (the scrub redacts the address
+ * in their records and deletes its index). Before, they kept the buyer's name, title and LinkedIn
+ * profile, and their decisions the address. Another name at the address (a shared inbox) is another
+ * person, not erased with them.
+ */
+async function sameBuyer(deps: Pick<Deps, "kb">, person: Person, email: string): Promise<string[]> {
+  const others = (await deps.kb.peopleWithEmail(email)).filter((id) => id !== person.personId);
+  const found = await Promise.all(others.map((id) => deps.kb.getPerson(id)));
+  return others
+    .filter((_, i) => {
+      const p = found[i];
+      return p !== undefined && nameOf(p) === nameOf(person);
+    })
+    .sort();
+}
+
+/**
+ * Whom an erasure by address is of: the one its index names, unless people under other names have it
+ * too (a shared inbox): then 409 naming them, to be erased by id. Before, the index's last written was
+ * erased, whoever asked to be.
+ */
+async function byAddress(deps: Pick<Deps, "kb">, email: string): Promise<string | undefined> {
+  const named = await deps.kb.personIdByEmail(email);
+  if (!named) return undefined;
+  const ids = (await deps.kb.peopleWithEmail(email)).sort();
+  const found = await Promise.all(ids.map((id) => deps.kb.getPerson(id)));
+  const names = new Set(found.flatMap((p) => (p ? [nameOf(p)] : [])));
+  if (names.size > 1)
+    throw new ConflictError(
+      `the address is on file for people under different names (${ids.join(", ")}): erase the one who asked by their id`,
+    );
+  return named;
+}
+
+const nameOf = (p: Person) => `${p.firstName.trim()} ${p.lastName.trim()}`.toLowerCase();
 
 /** What a profile held, unless another's erasure redacted it. */
 const kept = (v: string | undefined) => (v && v !== ERASED ? v : undefined);

@@ -269,13 +269,21 @@ export class DynamoErasureStore implements ErasureStore {
           Item: { ...stateKeys.erasedLinkedIn(record.linkedinHash), personId: record.personId },
         }),
       );
+    // The first erased with the address keeps it: a co-holder erased with them (erase.ts) marked
+    // after them, and an erasure asked again by the address, its index gone, went on with the
+    // co-holder alone and answered complete with the first's own erasure not done.
     if (record.emailHash)
-      await this.db.doc.send(
-        new PutCommand({
-          TableName: this.db.tables.state,
-          Item: { ...stateKeys.erasedEmail(record.emailHash), ...record },
-        }),
-      );
+      await this.db.doc
+        .send(
+          new PutCommand({
+            TableName: this.db.tables.state,
+            Item: { ...stateKeys.erasedEmail(record.emailHash), ...record },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        )
+        .catch((err: Error) => {
+          if (err.name !== "ConditionalCheckFailedException") throw err;
+        });
   }
 
   find(q: { personId?: string; email?: string }): Promise<ErasureRecord | undefined> {
