@@ -15,6 +15,7 @@ import {
 import { SECRET_ARN, SECRET_ARN_MESSAGE } from "../shared/runtime/secret-arn.ts";
 import { AgentModelConfig } from "./constructs/agent-model.ts";
 import { MemoryEmbeddingsConfig } from "./constructs/memory-embeddings.ts";
+import { KMS_KEY_ARN, KMS_KEY_ARN_MESSAGE } from "./constructs/secret-read.ts";
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -91,6 +92,14 @@ export const HarnessConfig = z
           path: [HUBSPOT_SIGNING_SECRET],
         }),
     ).default({}),
+    /**
+     * The customer-managed KMS keys the configured secrets (connectorSecretArns, the model's and
+     * embeddings' keySecretArn, MCP servers' headersSecretArn) are encrypted with: every function
+     * granted a secret may also kms:Decrypt these, through Secrets Manager only
+     * (constructs/secret-read.ts). Without it such a secret's every read is refused. Secrets under
+     * the AWS-managed key (aws/secretsmanager) need none. @default []
+     */
+    secretsKmsKeyArns: jsonish(z.array(z.string().regex(KMS_KEY_ARN, KMS_KEY_ARN_MESSAGE))).default([]),
     /**
      * What the executors really call (shared/runtime/connector-schemas.ts): `dryRun` (the default)
      * records every action to the S3 outbox; with `dryRun: false` the systems named here are called,

@@ -309,7 +309,7 @@ export class ServiceStack extends Stack {
     // Memory by meaning: only the two functions that embed (memory's writes and searches) call the model.
     if (config.embeddings)
       for (const f of [this.functions.ApiKnowledge as HarnessFunction, mcp])
-        enableMemoryEmbeddings(f.fn, f.role, config.embeddings);
+        enableMemoryEmbeddings(f.fn, f.role, config.embeddings, config.secretsKmsKeyArns);
 
     // The approval workflow and its tasks.
     const outboxBucket = archiveBucketName(stage);
@@ -511,6 +511,7 @@ export class ServiceStack extends Stack {
       ledger: props.ledgerTable,
       personKeyArn: props.personKey.keyArn,
       model: agentModel(config),
+      secretsKmsKeyArns: config.secretsKmsKeyArns,
       ...(config.scheduleTimezone ? { scheduleTimezone: TimeZone.of(config.scheduleTimezone) } : {}),
       deadLetterQueue: asyncDlq,
       logRetention,
@@ -526,6 +527,7 @@ export class ServiceStack extends Stack {
           ? { hubspotSecretArn: config.connectorSecretArns.hubspot }
           : {}),
         connectors: config.connectors,
+        secretsKmsKeyArns: config.secretsKmsKeyArns,
       });
     agents.harnessFunctions.forEach((f) => {
       this.functions[f.node.id] = f;
@@ -550,6 +552,7 @@ export class ServiceStack extends Stack {
       environment: env,
       connectors: config.connectors,
       connectorSecretArns: config.connectorSecretArns,
+      secretsKmsKeyArns: config.secretsKmsKeyArns,
       executors: [execute, executeAllowed],
       api: this.api.api,
       grantOutcomes: (f) =>

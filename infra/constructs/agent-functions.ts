@@ -62,6 +62,8 @@ export interface AgentFunctionsProps {
   personKeyArn: string;
   /** The agents' model (infra/config.ts agentModel). */
   model: AgentModelConfig;
+  /** The KMS keys the model's key secret may be encrypted with (HarnessConfig.secretsKmsKeyArns). */
+  secretsKmsKeyArns: string[];
   /**
    * Where given, schedules fire in this zone. Absent: at every minute an expression may fire in any
    * zone, and the function runs only where it fires in the spec's workspace zone (`zone: "workspace"`).
@@ -138,7 +140,7 @@ export class AgentFunctions extends Construct {
           },
         }),
       );
-      grantAgentModel(f.role, agent.id, props.model);
+      grantAgentModel(f.role, agent.id, props.model, props.secretsKmsKeyArns);
       // A run stopped at its deadline goes on in a new invocation of this function (agent-handler.ts).
       // Named, not referenced: the function's ARN in its own role's policy would be a cycle.
       if (agent.continues)

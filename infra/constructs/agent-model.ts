@@ -4,11 +4,12 @@
  * Bedrock, or an OpenAI-compatible server's key secret, is granted only to the agents that call their
  * model (MODEL_AGENT_IDS), so no other agent's role can invoke it or read the key.
  */
-import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
+import type { Role } from "aws-cdk-lib/aws-iam";
 import * as z from "zod";
 import { MODEL_AGENT_IDS } from "../../shared/agents/builtin.ts";
 import { SECRET_ARN, SECRET_ARN_MESSAGE } from "../../shared/runtime/secret-arn.ts";
 import { grantBedrockInvoke } from "./bedrock-access.ts";
+import { grantSecretRead } from "./secret-read.ts";
 
 export const AgentModelConfig = z.discriminatedUnion("provider", [
   z.object({ provider: z.literal("bedrock"), modelId: z.string().min(1) }).strict(),
@@ -36,19 +37,20 @@ export function agentModelEnvironment(model: AgentModelConfig): Record<string, s
   };
 }
 
-/** The model grant, to the agents that call their model only (MODEL_AGENT_IDS): Bedrock, or the key's secret. */
-export function grantAgentModel(role: Role, agentId: string, model: AgentModelConfig): void {
+/**
+ * The model grant, to the agents that call their model only (MODEL_AGENT_IDS): Bedrock, or the key's
+ * secret (with the KMS keys it may be encrypted with, HarnessConfig.secretsKmsKeyArns).
+ */
+export function grantAgentModel(
+  role: Role,
+  agentId: string,
+  model: AgentModelConfig,
+  secretsKmsKeyArns: string[],
+): void {
   if (!MODEL_AGENT_IDS.includes(agentId)) return;
   if (model.provider === "bedrock") {
     grantBedrockInvoke(role, model.modelId);
     return;
   }
-  if (!model.keySecretArn) return;
-  role.addToPolicy(
-    new PolicyStatement({
-      effect: Effect.ALLOW,
-      actions: ["secretsmanager:GetSecretValue"],
-      resources: [model.keySecretArn],
-    }),
-  );
+  if (model.keySecretArn) grantSecretRead(role, [model.keySecretArn], secretsKmsKeyArns);
 }

@@ -4,6 +4,7 @@ import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { DeployedConnectorsConfig } from "../../shared/runtime/connector-schemas.ts";
 import { DDB } from "./data-access.ts";
 import type { HarnessFunction } from "./harness-function.ts";
+import { grantSecretRead } from "./secret-read.ts";
 
 /** The crm-import agent's own entry: the common agent handler plus the CRM (its bundle alone has the SDK). */
 export const CRM_IMPORT_ENTRY = "functions/agents/crm-import.ts";
@@ -45,6 +46,8 @@ export interface CrmImportAccessProps {
   bus: IEventBus;
   /** `connectorSecretArns.hubspot`. Absent: the function finds no CRM and does nothing. */
   hubspotSecretArn?: string;
+  /** The KMS keys the secret may be encrypted with (HarnessConfig.secretsKmsKeyArns). */
+  secretsKmsKeyArns: string[];
   /** The deployment's connectors config (the HubSpot base path, if any); no secrets in it. */
   connectors: DeployedConnectorsConfig;
 }
@@ -76,11 +79,5 @@ export function grantCrmImport(f: HarnessFunction, props: CrmImportAccessProps):
   if (!props.hubspotSecretArn) return;
   f.fn.addEnvironment("CONNECTOR_SECRET_ARNS", JSON.stringify({ [HUBSPOT_SECRET]: props.hubspotSecretArn }));
   f.fn.addEnvironment("CONNECTORS_CONFIG", JSON.stringify(props.connectors));
-  f.role.addToPolicy(
-    new PolicyStatement({
-      effect: Effect.ALLOW,
-      actions: ["secretsmanager:GetSecretValue"],
-      resources: [props.hubspotSecretArn],
-    }),
-  );
+  grantSecretRead(f.role, [props.hubspotSecretArn], props.secretsKmsKeyArns);
 }

@@ -7,11 +7,12 @@
  * or the read of the key's secret. Absent,
  * keyword search, and no function is granted either.
  */
-import { Effect, PolicyStatement, type Role } from "aws-cdk-lib/aws-iam";
+import type { Role } from "aws-cdk-lib/aws-iam";
 import * as z from "zod";
 import { TITAN_V2 } from "../../shared/adapters/embeddings/bedrock-titan.ts";
 import { SECRET_ARN, SECRET_ARN_MESSAGE } from "../../shared/runtime/secret-arn.ts";
 import { grantBedrockInvoke, PROFILE_GEOGRAPHIES } from "./bedrock-access.ts";
+import { grantSecretRead } from "./secret-read.ts";
 
 export const MemoryEmbeddingsConfig = z.discriminatedUnion("provider", [
   z
@@ -62,11 +63,15 @@ export function memoryEmbeddingsEnvironment(c: MemoryEmbeddingsConfig): Record<s
   };
 }
 
-/** The environment and the one grant a function that embeds needs. */
+/**
+ * The environment and the one grant a function that embeds needs (the key's secret with the KMS keys
+ * it may be encrypted with, HarnessConfig.secretsKmsKeyArns).
+ */
 export function enableMemoryEmbeddings(
   fn: { addEnvironment(key: string, value: string): unknown },
   role: Role,
   c: MemoryEmbeddingsConfig,
+  secretsKmsKeyArns: string[],
 ): void {
   for (const [k, v] of Object.entries(memoryEmbeddingsEnvironment(c))) fn.addEnvironment(k, v);
   if (c.provider === "bedrock") {
@@ -76,12 +81,5 @@ export function enableMemoryEmbeddings(
     grantBedrockInvoke(role, c.modelId, ["bedrock:InvokeModel"]);
     return;
   }
-  if (c.keySecretArn)
-    role.addToPolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ["secretsmanager:GetSecretValue"],
-        resources: [c.keySecretArn],
-      }),
-    );
+  if (c.keySecretArn) grantSecretRead(role, [c.keySecretArn], secretsKmsKeyArns);
 }

@@ -27,6 +27,7 @@ import {
 import { ack } from "../nag-suppressions.ts";
 import { deadLetterQueue } from "./dead-letter-queue.ts";
 import { HarnessFunction } from "./harness-function.ts";
+import { grantSecretRead } from "./secret-read.ts";
 
 export const WEBHOOK_PATH = "/v1/webhooks/hubspot";
 
@@ -37,6 +38,8 @@ export interface WorldIoProps {
   environment: Record<string, string>;
   connectors: DeployedConnectorsConfig;
   connectorSecretArns: Record<string, string>;
+  /** The KMS keys those secrets are encrypted with (HarnessConfig.secretsKmsKeyArns), decrypted with each read. */
+  secretsKmsKeyArns: string[];
   /** The functions that call connectors (the workflow's Execute task and execute-allowed). */
   executors: HarnessFunction[];
   api: HttpApi;
@@ -119,14 +122,7 @@ export class WorldIo extends Construct {
     for (const f of props.executors) {
       f.fn.addEnvironment("CONNECTORS_CONFIG", JSON.stringify(executorConfig));
       // A dry run calls nothing and reads no secret: the secrets may be filled in before going live.
-      if (executorSecrets.length && !connectors.dryRun)
-        f.role.addToPolicy(
-          new PolicyStatement({
-            effect: Effect.ALLOW,
-            actions: ["secretsmanager:GetSecretValue"],
-            resources: executorSecrets,
-          }),
-        );
+      if (!connectors.dryRun) grantSecretRead(f.role, executorSecrets, props.secretsKmsKeyArns);
       if (connectors.ses && !connectors.dryRun) {
         const from = connectors.ses.from;
         const identity = (name: string) =>
@@ -271,13 +267,7 @@ export class WorldIo extends Construct {
         "An SQS event source mapping takes no on-failure destination (Lambda supports one for streams and Kafka only): the queue's redrive policy moves a message that failed 5 times to its FIFO dead-letter queue, whose depth alarms.",
       );
     const readsWebhookSecret = (f: HarnessFunction, secret: string) =>
-      f.role.addToPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ["secretsmanager:GetSecretValue"],
-          resources: [secret],
-        }),
-      );
+      grantSecretRead(f.role, [secret], props.secretsKmsKeyArns);
     if (signingSecret) readsWebhookSecret(webhook, signingSecret);
     if (webhookSecret) {
       readsWebhookSecret(worker, webhookSecret);

@@ -105,7 +105,7 @@ describe("memory embeddings in AWS", () => {
     ).toThrow(/modelId/);
     const id = "us.amazon.titan-embed-text-v2:0";
     const config = MemoryEmbeddingsConfig.parse({ provider: "bedrock", modelId: id });
-    enableMemoryEmbeddings({ addEnvironment: (k: string, v: string) => (env[k] = v) }, role, config);
+    enableMemoryEmbeddings({ addEnvironment: (k: string, v: string) => (env[k] = v) }, role, config, []);
     expect(env.EMBEDDINGS_MODEL).toBe(id);
     const statements = Object.values(Template.fromStack(stack).findResources("AWS::IAM::Policy")).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
