@@ -82,6 +82,17 @@ async function archiveLines(): Promise<string[]> {
 }
 
 /** Jane has been emailed (level 3), approved on LinkedIn with a note naming her, and is in memory. */
+/** The CRM's record of Jane beside the one the API wrote: her address and name, another id. */
+const crmJane = (extra: Record<string, unknown> = {}) =>
+  h.call("PUT", "/v1/people/hs-jane", h.admin, {
+    accountId: "acme",
+    email: EMAIL,
+    firstName: "Jane",
+    lastName: "Doe",
+    title: "VP of Sales",
+    ...extra,
+  });
+
 /** An admin, as the erasure use case takes one. */
 const ADMIN = { subject: "root", roles: ["admin"] } as unknown as Parameters<typeof erasePerson>[3];
 
@@ -500,17 +511,7 @@ describe("erasure", () => {
 
   it("erases the CRM's record of her too (the same address), request after request, and nothing of either is left", async () => {
     // The CRM's record of Jane beside the one the API wrote: the address's index holds both.
-    expectStatus(
-      await h.call("PUT", "/v1/people/hs-jane", h.admin, {
-        accountId: "acme",
-        email: EMAIL,
-        firstName: "Jane",
-        lastName: "Doe",
-        title: "VP of Sales",
-        linkedinUrl: "https://www.linkedin.com/in/jane-doe-hs",
-      }),
-      200,
-    );
+    expectStatus(await crmJane({ linkedinUrl: "https://www.linkedin.com/in/jane-doe-hs" }), 200);
     expect((await h.rt.deps.kb.peopleWithEmail(EMAIL)).sort()).toEqual(["acme-jane", "hs-jane"]);
     const deps = smallSegments(16, 3, 2);
     const receipts = [];
@@ -537,13 +538,7 @@ describe("erasure", () => {
     expect(leaks(await scan(h.rt.db.tables.state))).toEqual([]);
     expect(JSON.stringify(await scan(h.rt.db.tables.state))).not.toContain("jane-doe-hs");
     // Neither may come back, under either id or the address.
-    const back = await h.call("PUT", "/v1/people/hs-jane", h.admin, {
-      accountId: "acme",
-      email: EMAIL,
-      firstName: "Jane",
-      lastName: "Doe",
-      title: "VP of Sales",
-    });
+    const back = await crmJane();
     expectStatus(back, 409);
     const again = expectStatus(await h.call("POST", "/v1/erasures", h.admin, { email: EMAIL }), 200);
     expect(again).toMatchObject({ alreadyErased: true, complete: true });
@@ -573,16 +568,7 @@ describe("erasure", () => {
   });
 
   it("two erasures of her two records begun at once both finish, request after request", async () => {
-    expectStatus(
-      await h.call("PUT", "/v1/people/hs-jane", h.admin, {
-        accountId: "acme",
-        email: EMAIL,
-        firstName: "Jane",
-        lastName: "Doe",
-        title: "VP of Sales",
-      }),
-      200,
-    );
+    expectStatus(await crmJane(), 200);
     const deps = smallSegments(16, 3, 2);
     const once = (personId: string) => erasePerson(deps, { personId }, {}, ADMIN, { stopAt: Date.now() });
     // Each names the other as its co-holder. One may find the other's run holding it (409).

@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { ConflictError, ContentionError, ErasedError } from "../../domain/errors.ts";
+import { GetCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConflictError, ContentionError } from "../../domain/errors.ts";
 import { DEFAULT_MIN_COSINE, hybridSearch, placeExcerpts, sentencesToPlace } from "../../kb/hybrid-search.ts";
 import { type Embeddings, MAX_CHUNKS_PER_DOCUMENT, type MemoryStore } from "../../kb/ports.ts";
 import { searchDocs } from "../../kb/text-search.ts";
