@@ -175,7 +175,11 @@ export class AgentFunctions extends Construct {
       const schedulerRole = () => {
         if (!role) {
           role = new Role(this, `${cid}SchedulerRole`, {
-            assumedBy: new ServicePrincipal("scheduler.amazonaws.com"),
+            // Only by this account's schedules (AWS's confused-deputy guard for Scheduler's execution
+            // roles): another account's schedule naming this role's ARN cannot have it assumed.
+            assumedBy: new ServicePrincipal("scheduler.amazonaws.com", {
+              conditions: { StringEquals: { "aws:SourceAccount": Stack.of(this).account } },
+            }),
             description: `EventBridge Scheduler invoking agent ${agent.id}`,
           });
           ackInvokeVersions(role, f.fn, `The scheduler role of agent ${agent.id}`);

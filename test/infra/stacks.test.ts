@@ -167,6 +167,19 @@ describe("stateful stack", () => {
 });
 
 describe("service stack", () => {
+  it("a role EventBridge Scheduler assumes is assumed only for this account's schedules", () => {
+    const t = s.serviceTemplate.toJSON();
+    const assumed = Object.values(t.Resources as Record<string, any>)
+      .filter((r) => r.Type === "AWS::IAM::Role")
+      .flatMap((r) => r.Properties.AssumeRolePolicyDocument.Statement)
+      .filter((st: any) => JSON.stringify(st.Principal).includes("scheduler.amazonaws.com"));
+    expect(assumed.length).toBeGreaterThan(0);
+    for (const st of assumed)
+      expect(st.Condition, JSON.stringify(st)).toEqual({
+        StringEquals: { "aws:SourceAccount": expect.anything() },
+      });
+  });
+
   it("one Node 24 ARM64 traced function per route group, workflow task, worker and agent, each with its own role, no source maps at load", () => {
     const fns = resources(s.serviceTemplate, "AWS::Lambda::Function");
     const groups = new Set(ROUTES.map((r) => r.group));
