@@ -139,13 +139,9 @@ const wasErased = async (deps: Pick<Deps, "decisions">, personId: string) =>
  * person, not erased with them.
  */
 async function sameBuyer(deps: Pick<Deps, "kb">, person: Person, email: string): Promise<string[]> {
-  const others = (await deps.kb.peopleWithEmail(email)).filter((id) => id !== person.personId);
-  const found = await Promise.all(others.map((id) => deps.kb.getPerson(id)));
-  return others
-    .filter((_, i) => {
-      const p = found[i];
-      return p !== undefined && nameOf(p) === nameOf(person);
-    })
+  return (await holders(deps, email))
+    .filter((p) => p.personId !== person.personId && nameOf(p) === nameOf(person))
+    .map((p) => p.personId)
     .sort();
 }
 
@@ -157,14 +153,22 @@ async function sameBuyer(deps: Pick<Deps, "kb">, person: Person, email: string):
 async function byAddress(deps: Pick<Deps, "kb">, email: string): Promise<string | undefined> {
   const named = await deps.kb.personIdByEmail(email);
   if (!named) return undefined;
-  const ids = (await deps.kb.peopleWithEmail(email)).sort();
-  const found = await Promise.all(ids.map((id) => deps.kb.getPerson(id)));
-  const names = new Set(found.flatMap((p) => (p ? [nameOf(p)] : [])));
-  if (names.size > 1)
+  const people = await holders(deps, email);
+  if (new Set(people.map(nameOf)).size > 1)
     throw new ConflictError(
-      `the address is on file for people under different names (${ids.join(", ")}): erase the one who asked by their id`,
+      `the address is on file for people under different names (${people
+        .map((p) => p.personId)
+        .sort()
+        .join(", ")}): erase the one who asked by their id`,
     );
   return named;
+}
+
+/** Everyone on file with the address, as their records stand. */
+async function holders(deps: Pick<Deps, "kb">, email: string): Promise<Person[]> {
+  const ids = await deps.kb.peopleWithEmail(email);
+  const found = await Promise.all(ids.map((id) => deps.kb.getPerson(id)));
+  return found.filter((p): p is Person => p !== undefined);
 }
 
 const nameOf = (p: Person) => `${p.firstName.trim()} ${p.lastName.trim()}`.toLowerCase();

@@ -38,6 +38,17 @@ async function publishLearning(signals: Record<string, unknown>) {
 
 const current = async () => expectStatus(await h.call("GET", "/v1/specs/current", h.viewer), 200);
 
+/** An admin sets signal weights by hand: a spec version with only those weights changed. */
+async function weightsByHand(weights: Record<string, number>) {
+  const { spec } = await current();
+  const signals = { ...spec.quality.signals };
+  for (const [type, weight] of Object.entries(weights)) signals[type] = { ...signals[type], weight };
+  expectStatus(
+    await h.call("POST", "/v1/specs", h.admin, { ...spec, quality: { ...spec.quality, signals } }),
+    201,
+  );
+}
+
 const touched = (accountId: string, type: string) => touchedBy(h, WRITER, accountId, type);
 const history = (prefix: string, n: number) => signalHistory(h, WRITER, prefix, n);
 
@@ -321,18 +332,7 @@ describe("signals refit", () => {
 
   it("with autoAdopt, weights an admin set by hand during the shadow are not overwritten by the refit", async () => {
     const draft = await firstAutoRefit({ adoptMinReplies: 3 });
-    const shadow = await current();
-    const signals = {
-      ...shadow.spec.quality.signals,
-      blog_visit: { ...shadow.spec.quality.signals.blog_visit, weight: 9 },
-    };
-    expectStatus(
-      await h.call("POST", "/v1/specs", h.admin, {
-        ...shadow.spec,
-        quality: { ...shadow.spec.quality, signals },
-      }),
-      201,
-    );
+    await weightsByHand({ blog_visit: 9 });
     await history("s", 3);
     const tick = await signalsTick(h.rt.deps);
     expect(tick).toMatchObject({ action: "none", why: expect.stringMatching(/weights in force changed/) });
@@ -348,19 +348,7 @@ describe("signals refit", () => {
     // Shadow touches comparing that refit with the weights before the admin's edit.
     await advance(h, MINUTE);
     await history("s", 3);
-    const shadow = await current();
-    const signals = {
-      ...shadow.spec.quality.signals,
-      g2_research: { ...shadow.spec.quality.signals.g2_research, weight: 1 },
-      website_visit: { ...shadow.spec.quality.signals.website_visit, weight: 20 },
-    };
-    expectStatus(
-      await h.call("POST", "/v1/specs", h.admin, {
-        ...shadow.spec,
-        quality: { ...shadow.spec.quality, signals },
-      }),
-      201,
-    );
+    await weightsByHand({ g2_research: 1, website_visit: 20 });
     expect(await signalsTick(h.rt.deps)).toMatchObject({ action: "none" });
     await advance(h, 7 * 24 * HOUR + MINUTE);
     const next = await signalsTick(h.rt.deps);

@@ -259,6 +259,14 @@ export const onceMarker = (table: string, key: Key, expiresAt: number) => ({
   },
 });
 
+/**
+ * The transaction item that holds only while `key` is absent (an erasure mark, most often): the
+ * transaction fails on it, at its index in `failedConditions`, once the item exists.
+ */
+export const absentCheck = (table: string, key: Key) => ({
+  ConditionCheck: { TableName: table, Key: key, ConditionExpression: "attribute_not_exists(pk)" },
+});
+
 /** Connection-level failures: the database is unreachable or dropped the request. */
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",

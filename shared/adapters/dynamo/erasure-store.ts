@@ -249,19 +249,27 @@ export class DynamoErasureStore implements ErasureStore {
     );
   }
 
-  async mark(record: ErasureRecord): Promise<void> {
-    // Once: a second request's mark would write over the first's run lease (claimRun).
-    await this.db.doc
+  /** Put only if absent: the first written stays. */
+  private putOnce(item: Record<string, unknown>): Promise<void> {
+    return this.db.doc
       .send(
         new PutCommand({
           TableName: this.db.tables.state,
-          Item: { ...stateKeys.erasedPerson(record.personId), ...record },
+          Item: item,
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       )
-      .catch((err: Error) => {
-        if (err.name !== "ConditionalCheckFailedException") throw err;
-      });
+      .then(
+        () => undefined,
+        (err: Error) => {
+          if (err.name !== "ConditionalCheckFailedException") throw err;
+        },
+      );
+  }
+
+  async mark(record: ErasureRecord): Promise<void> {
+    // Once: a second request's mark would write over the first's run lease (claimRun).
+    await this.putOnce({ ...stateKeys.erasedPerson(record.personId), ...record });
     if (record.linkedinHash)
       await this.db.doc.send(
         new PutCommand({
@@ -272,18 +280,7 @@ export class DynamoErasureStore implements ErasureStore {
     // The first erased with the address keeps it: a co-holder erased with them (erase.ts) marked
     // after them, and an erasure asked again by the address, its index gone, went on with the
     // co-holder alone and answered complete with the first's own erasure not done.
-    if (record.emailHash)
-      await this.db.doc
-        .send(
-          new PutCommand({
-            TableName: this.db.tables.state,
-            Item: { ...stateKeys.erasedEmail(record.emailHash), ...record },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        )
-        .catch((err: Error) => {
-          if (err.name !== "ConditionalCheckFailedException") throw err;
-        });
+    if (record.emailHash) await this.putOnce({ ...stateKeys.erasedEmail(record.emailHash), ...record });
   }
 
   find(q: { personId?: string; email?: string }): Promise<ErasureRecord | undefined> {

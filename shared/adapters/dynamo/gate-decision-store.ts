@@ -14,7 +14,7 @@ import { TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { erasedDecision, ownerOf, sealDecision } from "../../domain/personal-data.ts";
 import type { CommitConflict, DecisionCommit } from "../../ports.ts";
 import { counterBump } from "./counter-bump.ts";
-import { failedConditions } from "./db.ts";
+import { absentCheck, failedConditions } from "./db.ts";
 import type { DynamoDecisionCore, Item, TransactItem } from "./decision-store.ts";
 import { flipItems } from "./flip-store.ts";
 import { DynamoCheckingDecisionStore } from "./gate-read.ts";
@@ -77,13 +77,7 @@ export function withGateCommit<B extends StoreClass>(Base: B) {
         // Erased between the gate's read and this commit: no key may be made for them again (every
         // decision about them would then be sealed under a live key). Decided again, it finds the mark.
         if (owner.kind === "person") {
-          items.push({
-            ConditionCheck: {
-              TableName: this.db.tables.state,
-              Key: stateKeys.erasedPerson(owner.id),
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          });
+          items.push(absentCheck(this.db.tables.state, stateKeys.erasedPerson(owner.id)));
           kinds.push({ kind: "contention" });
         }
       }

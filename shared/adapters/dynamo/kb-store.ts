@@ -14,7 +14,7 @@ import type {
 import { storedSignal } from "../../domain/kb.ts";
 import { emailHash, linkedinHash } from "../../domain/redact.ts";
 import type { KnowledgeStore } from "../../ports.ts";
-import { batchGetAll, type Db, failedConditions, itemId, stateItem, withoutKeys } from "./db.ts";
+import { absentCheck, batchGetAll, type Db, failedConditions, itemId, stateItem, withoutKeys } from "./db.ts";
 import { entriesOf, holdersOf, suppressionItems } from "./kb-reader.ts";
 import { DynamoSuppressingReader } from "./kb-suppressions.ts";
 import { type Key, stateKeys } from "./keys.ts";
@@ -165,13 +165,7 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
       };
       // Never brought back once erased, by id or by address: a check before the write (the CRM import's)
       // races the erasure, and an agent's contact upsert made none.
-      const notErased = (key: Key) => ({
-        ConditionCheck: {
-          TableName: this.db.tables.state,
-          Key: key,
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      });
+      const notErased = (key: Key) => absentCheck(this.db.tables.state, key);
       const holders = holdersOf(index);
       holders.delete(personId);
       const linkedin = input.linkedinUrl ? linkedinHash(input.linkedinUrl) : undefined;

@@ -8,7 +8,7 @@ import { ErasedError } from "../../domain/errors.ts";
 import type { Embeddings } from "../../kb/ports.ts";
 import type { MemoryDoc } from "../../kb/types.ts";
 import { quantize } from "../../kb/vectors.ts";
-import { type Db, failedConditions } from "./db.ts";
+import { absentCheck, type Db, failedConditions } from "./db.ts";
 import { agentKeys, stateKeys } from "./keys.ts";
 
 type Item = Record<string, unknown>;
@@ -80,13 +80,8 @@ export class DynamoMemoryWriter {
  * every check of the profile, landed in a segment the scrub had read, and kept their name and address
  * after the erasure. The mark is written before the erasure's first step.
  */
-export const notErased = (db: Db, personId: string) => ({
-  ConditionCheck: {
-    TableName: db.tables.state,
-    Key: stateKeys.erasedPerson(personId),
-    ConditionExpression: "attribute_not_exists(pk)",
-  },
-});
+export const notErased = (db: Db, personId: string) =>
+  absentCheck(db.tables.state, stateKeys.erasedPerson(personId));
 
 /** Whether the transaction failed on its erasure check, its item at `at`. */
 export const failedAt = (err: unknown, at: number) => failedConditions(err)?.includes(at) === true;
