@@ -163,15 +163,19 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
         ...(imported?.source ? { source: imported.source } : {}),
         ...(imported?.crm ? { crm: imported.crm } : {}),
       };
-      // Never brought back once erased, by id or by address: a check before the write (the CRM import's)
-      // races the erasure, and an agent's contact upsert made none.
-      const notErased = (key: Key) => absentCheck(this.db.tables.state, key);
+      // Never brought back once erased, by id, by address or (under a new id and another address, an
+      // agent's guess at it) by LinkedIn profile: a check before the write (the CRM import's) races the
+      // erasure, and an agent's contact upsert made none.
+      const linkedin = input.linkedinUrl ? linkedinHash(input.linkedinUrl) : undefined;
+      const erasureChecks = [
+        stateKeys.erasedPerson(personId),
+        stateKeys.erasedEmail(emailHash(input.email)),
+        ...(linkedin ? [stateKeys.erasedLinkedIn(linkedin)] : []),
+      ].map((key) => absentCheck(this.db.tables.state, key));
       const holders = holdersOf(index);
       holders.delete(personId);
-      const linkedin = input.linkedinUrl ? linkedinHash(input.linkedinUrl) : undefined;
       const writes: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [
-        notErased(stateKeys.erasedPerson(personId)),
-        notErased(stateKeys.erasedEmail(emailHash(input.email))),
+        ...erasureChecks,
         {
           Put: {
             TableName: this.db.tables.state,
@@ -196,13 +200,11 @@ export class DynamoKnowledgeStore extends DynamoSuppressingReader implements Kno
           },
         },
       ];
-      // Under a new id and another address (an agent's guess at it), by the LinkedIn profile: last.
-      if (linkedin) writes.push(notErased(stateKeys.erasedLinkedIn(linkedin)));
       try {
         await this.db.doc.send(new TransactWriteCommand({ TransactItems: writes }));
       } catch (err) {
         const failed = failedConditions(err);
-        if (failed?.some((i) => i === 0 || i === 1 || (linkedin !== undefined && i === writes.length - 1)))
+        if (failed?.some((i) => i < erasureChecks.length))
           throw new ErasedError(`person ${personId} was erased on request: not written again`);
         if (failed !== undefined && attempt < INDEX_ATTEMPTS) continue;
         if (failed !== undefined)
