@@ -78,6 +78,9 @@ export function grantCrmImport(f: HarnessFunction, props: CrmImportAccessProps):
   );
   if (!props.hubspotSecretArn) return;
   f.fn.addEnvironment("CONNECTOR_SECRET_ARNS", JSON.stringify({ [HUBSPOT_SECRET]: props.hubspotSecretArn }));
-  f.fn.addEnvironment("CONNECTORS_CONFIG", JSON.stringify(props.connectors));
+  // HubSpot's settings alone (its base path and portal): the rest of the config (every downstream MCP
+  // server) is the executors', and took this function's environment past Lambda's 4 KB with them.
+  const { hubspot } = props.connectors;
+  f.fn.addEnvironment("CONNECTORS_CONFIG", JSON.stringify(hubspot ? { hubspot } : {}));
   grantSecretRead(f.role, [props.hubspotSecretArn], props.secretsKmsKeyArns);
 }

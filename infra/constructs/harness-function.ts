@@ -13,6 +13,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { ack } from "../nag-suppressions.ts";
+import { environmentSizeErrors } from "./environment-size.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -166,6 +167,8 @@ export class HarnessFunction extends Construct {
         ...props.environment,
       },
     });
+    // At synthesis, after every construct has added its variables (the connectors config comes last).
+    this.node.addValidation({ validate: () => environmentSizeErrors(this.fn) });
     ack(this.fn, "Serverless-LambdaDLQ", DLQ_REASON[props.invocation]);
     ack(
       this.role,

@@ -2,11 +2,13 @@
  * Downstream MCP servers in the deployment (issue 12, item 5): the connectors config's `mcp` reaches
  * the executors, and a server's headers secret is readable by the executor roles and no other; the
  * knowledge API and /mcp functions, which list the tools, get names and URLs only (one synthesis
- * without bundling, cdk-nag on). A stdio server is refused at synth, naming the field.
+ * without bundling, cdk-nag on); the CRM import gets HubSpot's settings alone. A stdio server is
+ * refused at synth, naming the field, and so are servers that would take the executors' environment
+ * past Lambda's 4 KB (a second synthesis).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { configFromContext } from "../../infra/config.ts";
-import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
+import { LIVE_SECRETS, type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
 
 const HEADERS_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev-harness-crm-mcp-AbCdEf";
 const MCP = [{ name: "crm", url: "https://mcp.crm.example.com/mcp", headersSecretArn: HEADERS_ARN }];
@@ -17,7 +19,10 @@ beforeAll(async () => {
   await settleBeforeBlocking();
   s = synthHarness({
     bundle: false,
-    context: { "harness:connectors": JSON.stringify({ dryRun: false, mcp: MCP }) },
+    context: {
+      "harness:connectors": JSON.stringify({ dryRun: false, hubspot: { portalId: "123" }, mcp: MCP }),
+      "harness:connectorSecretArns": JSON.stringify({ hubspot: LIVE_SECRETS.hubspot }),
+    },
   });
 });
 
@@ -55,6 +60,29 @@ describe("downstream MCP servers deployed", () => {
         mcp: [{ name: "crm", url: MCP[0]?.url, timeoutMs: 10_000 }],
       });
     }
+  });
+
+  it("the CRM import gets HubSpot's settings, not the servers", () => {
+    const p = functions().find((f) => f.Environment.Variables.AGENT_ID === "crm-import");
+    const config = JSON.parse(p?.Environment.Variables.CONNECTORS_CONFIG);
+    expect(Object.keys(config)).toEqual(["hubspot"]);
+    expect(config.hubspot.portalId).toBe("123");
+  });
+
+  it("servers past what Lambda's 4 KB of variables holds are refused at synth, naming the field", () => {
+    const many = Array.from({ length: 20 }, (_, i) => ({
+      name: `server-${i}`,
+      url: `https://mcp-${i}.tools.example.com/v1/mcp/streamable`,
+      headersSecretArn: HEADERS_ARN.replace("crm-mcp", `mcp-${i}`),
+    }));
+    expect(() =>
+      synthHarness({
+        bundle: false,
+        context: { "harness:connectors": JSON.stringify({ dryRun: false, mcp: many }) },
+      }),
+    ).toThrow(
+      /invalid CDK context: harness\.connectors: the environment of [^ ]+\/WorkflowExecute\/Fn would be at least 4\d{3} bytes, over the 4096 Lambda allows .*CONNECTORS_CONFIG/,
+    );
   });
 
   it("a stdio server is refused, naming the field", () => {
