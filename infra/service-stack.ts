@@ -73,6 +73,12 @@ type Access = {
    * decisions with it), lift a suppression or a pause: `state` grants no DeleteItem.
    */
   deletes?: readonly string[] | "any";
+  /**
+   * The state table's partitions its puts and updates may touch (`dynamodb:LeadingKeys`), where they
+   * are known; without it, any. A function that writes none of a person's data key, a suppression
+   * or an erasure mark cannot overwrite one, whatever runs in it.
+   */
+  writes?: readonly string[];
 };
 
 /** Reads and writes of the state table, without deletes (Access.deletes). */
@@ -87,15 +93,65 @@ const DUE = ["DUE"];
 /** The address and domain indexes a person or account leaves when its email or domain changes (kb-store.ts). */
 const KB_MOVES = ["EMAIL#*", "DOMAIN#*"];
 
+/*
+ * The state partitions each kind of function writes (shared/adapters/dynamo/keys.ts names them; `*` a
+ * wildcard). A transaction's every put and update is authorised on its own key; its condition checks
+ * are reads.
+ */
+/**
+ * A decision moving on: its reservation given back (the contact state and the day's counters), its
+ * settle item, and the trust it earns (the record, the directory's listing, an outcome's evidence
+ * mark, the market's peer figures).
+ */
+const LIFECYCLE_WRITES = ["CONTACT#*", "COUNTER#*", "DUE", "TRUST#*", "TRUSTDIR", "TRUSTED#*", "PEERS#*"];
+/**
+ * The gate's commit: a person's or account's new data key, the reservation, the counters, the
+ * decision's settle items, and which rules flipped (the steer loop's counts).
+ */
+const GATE_WRITES = ["PKEY#*", "AKEY#*", "CONTACT#*", "COUNTER#*", "DUE", "FLIP#V#*", "FLIPCOUNT#V#*"];
+/**
+ * An outcome from SES or HubSpot: what a decision's move writes, a suppression (a complaint, a hard
+ * bounce, an unsubscribe), an agent's pause (its complaints past the spec's rate), the HubSpot poll's
+ * checkpoint and a merged contact's link.
+ */
+const OUTCOME_WRITES = [
+  ...LIFECYCLE_WRITES,
+  "SUPPRESS#*",
+  "PAUSE",
+  "PAUSEID#*",
+  "CHECKPOINT#*",
+  "CRMLINK#hubspot#contacts#*",
+];
+/**
+ * The agents' watchers: the records agents write (people and their addresses, a suppression a person
+ * inherits, an account's people, facts, committee and flags, the directory, lead lists, audiences),
+ * memory, and what the learning loops count (each event once).
+ */
+const WATCHER_WRITES = [
+  "PERSON#*",
+  "EMAIL#*",
+  "SUPPRESS#*",
+  "ACCOUNT#*",
+  "DIRECTORY#ACCOUNTS",
+  "LEADLIST#*",
+  "AUDIENCE",
+  "AUDMEMBER#*",
+  "MEMORY#*",
+  "LEARNED#EVENT#*",
+  "LEARNED#TEMPLATES",
+];
+/** A spec version and its CURRENT pointer. */
+const SPEC_WRITES = ["SPEC"];
+
 /** What each API group's function may do to the data, and nothing more. */
 const API_ACCESS: Record<Route["group"], Access> = {
   health: {},
   // No publish: decision.made goes onto the bus from the ledger stream, not from the request.
-  proposals: { state: RW, ledger: LEDGER_RW, personKeys: "create" },
+  proposals: { state: RW, writes: GATE_WRITES, ledger: LEDGER_RW, personKeys: "create" },
   decisions: { state: DDB.read, ledger: DDB.read, indexes: true, personKeys: "open" },
   // A spec's publication: the version item and CURRENT, and its ledger event, in one transaction;
   // spec.published onto the bus.
-  specs: { state: RW, ledger: LEDGER_RW, publish: true },
+  specs: { state: RW, writes: SPEC_WRITES, ledger: LEDGER_RW, publish: true },
   // A replay reads the decisions of a window (the byStatus index) and opens their sealed facts.
   replay: { state: DDB.read, ledger: DDB.read, indexQuery: ["byStatus"], personKeys: "open" },
   reviews: {
@@ -182,7 +238,16 @@ export class ServiceStack extends Stack {
       PERSON_KEY_ARN: props.personKey.keyArn,
     };
     const grant = (f: HarnessFunction, a: Access) => {
-      if (a.state) grantTable(f.role, props.stateTable, a.state);
+      if (a.state) {
+        const scoped = new Set<string>(a.writes ? ["dynamodb:PutItem", "dynamodb:UpdateItem"] : []);
+        grantTable(
+          f.role,
+          props.stateTable,
+          a.state.filter((x) => !scoped.has(x)),
+        );
+        const writes = a.state.filter((x) => scoped.has(x));
+        if (writes.length) grantTable(f.role, props.stateTable, writes, { leadingKeys: a.writes });
+      }
       if (a.deletes === "any") grantTable(f.role, props.stateTable, ["dynamodb:DeleteItem"]);
       else if (a.deletes?.length)
         grantTable(f.role, props.stateTable, ["dynamodb:DeleteItem"], { leadingKeys: a.deletes });
@@ -316,7 +381,13 @@ export class ServiceStack extends Stack {
     // No publish: their only events are decision.transitioned, which the ledger stream publishes
     // (STREAM_PUBLISHED_EVENTS); the executors run vendors' SDKs and MCP clients, which must not be
     // able to put kb.* or agent-trigger events on the bus.
-    const lifecycle: Access = { state: RW, ledger: LEDGER_RW, personKeys: "open", deletes: DUE };
+    const lifecycle: Access = {
+      state: RW,
+      writes: LIFECYCLE_WRITES,
+      ledger: LEDGER_RW,
+      personKeys: "open",
+      deletes: DUE,
+    };
     const release = fn(
       "WorkflowRelease",
       "functions/workflow/release.ts",
@@ -408,6 +479,7 @@ export class ServiceStack extends Stack {
     );
     grant(agentWatchers, {
       state: RW,
+      writes: WATCHER_WRITES,
       ledger: DDB.read,
       publish: true,
       personKeys: "open",
@@ -491,6 +563,8 @@ export class ServiceStack extends Stack {
     // deleted anywhere.
     grant(signals.function, {
       state: [...DDB.read, "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      // A refit's draft (and the source it came from), and its adoption as a spec version.
+      writes: [...SPEC_WRITES, "DRAFTS", "DRAFTSRC#*"],
       ledger: ["dynamodb:PutItem"],
       indexQuery: ["byStatus"],
       publish: true,
@@ -558,6 +632,7 @@ export class ServiceStack extends Stack {
       grantOutcomes: (f) =>
         grant(f, {
           state: RW,
+          writes: OUTCOME_WRITES,
           ledger: LEDGER_RW,
           indexes: true,
           publish: true,

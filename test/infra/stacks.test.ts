@@ -748,6 +748,82 @@ describe("the knowledge API's view of the ledger", () => {
     expect(allows("ApiKnowledge", "events:PutEvents")).toBe(true);
     expect(allows("ApiErasure", "events:PutEvents")).toBe(false);
   });
+
+  it("a person's data key, a suppression, an erasure mark: only the functions that write one may put or update it", () => {
+    const like = (pattern: string, key: string) =>
+      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(key);
+    /** Whether the function's role may put (or update) an item of this state partition. */
+    const writes = (cid: string, pk: string) =>
+      functionPolicy(cid).statements.some(
+        (st) =>
+          asArray(st.Action).some((a) => a === "dynamodb:PutItem" || a === "dynamodb:UpdateItem") &&
+          JSON.stringify(st.Resource).includes("TablesState") &&
+          (!st.Condition ||
+            asArray(st.Condition["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"]).some((p) =>
+              like(p, pk),
+            )),
+      );
+    const KEY = "PKEY#person-1";
+    const SUPPRESSION = "SUPPRESS#email#0a1b";
+    const ERASED = "ERASED#PERSON#person-1";
+    const expected: Record<string, [string, boolean][]> = {
+      ApiProposals: [
+        [KEY, true],
+        [SUPPRESSION, false],
+        ["CONTACT#acme", true],
+      ],
+      ApiSpecs: [
+        ["SPEC", true],
+        [KEY, false],
+        [SUPPRESSION, false],
+      ],
+      WorkflowExecute: [
+        ["COUNTER#touches", true],
+        ["TRUST#a#email", true],
+        [KEY, false],
+        [SUPPRESSION, false],
+      ],
+      ExecuteAllowed: [
+        ["DUE", true],
+        [KEY, false],
+        [SUPPRESSION, false],
+      ],
+      WorkflowRelease: [
+        ["CONTACT#acme", true],
+        [KEY, false],
+      ],
+      ReconcilerFn: [
+        ["TRUSTED#a#email#o-1", true],
+        ["PEERS#email", true],
+        [KEY, false],
+        [SUPPRESSION, false],
+      ],
+      WorldOutcomesSes: [
+        [SUPPRESSION, true],
+        ["PAUSE", true],
+        [KEY, false],
+        ["PERSON#person-1", false],
+      ],
+      AgentWatchers: [
+        ["PERSON#person-1", true],
+        [SUPPRESSION, true],
+        ["LEARNED#TEMPLATES", true],
+        [KEY, false],
+        ["TRUST#a#email", false],
+      ],
+      SignalsRefitFn: [
+        ["SPEC", true],
+        ["DRAFTS", true],
+        [KEY, false],
+        [SUPPRESSION, false],
+      ],
+    };
+    for (const [cid, cases] of Object.entries(expected))
+      for (const [pk, may] of [...cases, [ERASED, false] as [string, boolean]])
+        expect({ cid, pk, may: writes(cid, pk) }).toEqual({ cid, pk, may });
+    // The erasure may, with the functions not scoped yet (the knowledge API writes records and suppressions).
+    expect(writes("ApiErasure", ERASED)).toBe(true);
+  });
 });
 
 describe("the web console in AWS (issue 10)", () => {

@@ -1,17 +1,14 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Db } from "./db.ts";
+import { stateKeys } from "./keys.ts";
 
 /** Where a poller got to (epoch ms), one item per poller in the state table. */
 export class DynamoCheckpointStore {
   constructor(private readonly db: Db) {}
 
-  private key(name: string) {
-    return { pk: `CHECKPOINT#${name}`, sk: "STATE" };
-  }
-
   async get(name: string): Promise<number | undefined> {
     const res = await this.db.doc.send(
-      new GetCommand({ TableName: this.db.tables.state, Key: this.key(name) }),
+      new GetCommand({ TableName: this.db.tables.state, Key: stateKeys.checkpoint(name) }),
     );
     const at = res.Item?.at;
     return typeof at === "number" ? at : undefined;
@@ -23,7 +20,7 @@ export class DynamoCheckpointStore {
       await this.db.doc.send(
         new PutCommand({
           TableName: this.db.tables.state,
-          Item: { ...this.key(name), at },
+          Item: { ...stateKeys.checkpoint(name), at },
           ConditionExpression: "attribute_not_exists(pk) OR #at < :at",
           ExpressionAttributeNames: { "#at": "at" },
           ExpressionAttributeValues: { ":at": at },
