@@ -11,7 +11,8 @@ import type { ILogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
 import { defaultRetryPolicy } from "../shared/adapters/connectors/retry.ts";
-import { LEDGER_INDEXES, type LedgerIndex } from "../shared/adapters/dynamo/keys.ts";
+import { RECONCILE_RESUME_POINT } from "../shared/adapters/dynamo/checkpoint-store.ts";
+import { LEDGER_INDEXES, type LedgerIndex, stateKeys } from "../shared/adapters/dynamo/keys.ts";
 import type { AgentMeta } from "../shared/agents/definition.ts";
 import { LEDGER_ROUTES } from "../shared/http/ledger-routes.ts";
 import { ROUTES, type Route } from "../shared/http/routes.ts";
@@ -548,7 +549,13 @@ export class ServiceStack extends Stack {
       failureQueue: asyncDlq,
     });
     // It publishes the trust evidence it records (outcome.recorded, usecases/trust-evidence.ts).
-    grant(reconciler.function, { ...lifecycle, indexQuery: ["byStatus"], publish: true });
+    grant(reconciler.function, {
+      ...lifecycle,
+      // And where its scan of dispatched decisions goes on at the next run.
+      writes: [...LIFECYCLE_WRITES, stateKeys.checkpoint(RECONCILE_RESUME_POINT).pk],
+      indexQuery: ["byStatus"],
+      publish: true,
+    });
     this.functions.Reconciler = reconciler.function;
     // The signals loop's daily turn (in the local runtime, its scheduler's).
     const signals = new SignalsRefit(this, "SignalsRefit", {

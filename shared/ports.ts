@@ -126,6 +126,17 @@ export interface DecisionQuery {
   cursor?: string;
   /** Oldest decided first (default: newest first, as people read a listing): see recoverDispatched. */
   oldestFirst?: true;
+  /**
+   * Only the decisions listed after this one (by `status`, oldest first): where a reconciler's run
+   * goes on from the last one's stop, a position that outlives the process (a cursor does not).
+   */
+  after?: ListedAt;
+}
+
+/** A decision's place in a listing by status: when it was decided, then its id. */
+export interface ListedAt {
+  decidedAt: string;
+  decisionId: string;
 }
 
 /** What `decisionsBetween` reads, beyond the window: see there. */

@@ -17,9 +17,11 @@ import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoke
 import { lazy } from "../../shared/adapters/aws/powertools.ts";
 import { meteredHandler } from "../../shared/adapters/aws/powertools-metrics.ts";
 import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
+import { DynamoResumePoint, RECONCILE_RESUME_POINT } from "../../shared/adapters/dynamo/checkpoint-store.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { parseWith } from "../../shared/domain/validation.ts";
 import * as z from "../../shared/domain/zod-mini.ts";
+import type { ListedAt } from "../../shared/ports.ts";
 import { type AwsRuntime, createAwsRuntime } from "../../shared/runtime/aws.ts";
 import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { RECONCILE_STORES } from "../../shared/runtime/aws-stores.ts";
@@ -61,11 +63,13 @@ export interface ReconcilerWiring {
   executor: { execute(decisionId: string): Promise<void> };
   /** A new workflow for a scheduled decision whose own never released it (usecases/overdue.ts). */
   workflows: { restart(decision: Decision, attempt: string): Promise<void> };
+  /** Where the last run's scan of dispatched decisions stopped: this one goes on from there. */
+  resume: { get(): Promise<ListedAt | undefined>; set(after: ListedAt | undefined): Promise<void> };
 }
 
 export const makeHandler = (wiring: () => ReconcilerWiring) =>
   meteredHandler(async (_event: unknown, tools, context) => {
-    const { runtime, staleMs, executor, workflows } = wiring();
+    const { runtime, staleMs, executor, workflows, resume } = wiring();
     // Each handed over as it is found, on its own (one failed invoke must not keep the others stuck),
     // its failure caught at once: a rejection left unhandled while the scan goes on would end the run.
     const handOver: Promise<boolean>[] = [];
@@ -76,7 +80,12 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
       inDoubt,
       heldBack: held,
       unchecked,
+      stoppedAfter,
     } = await recoverDispatched(runtime.deps, staleMs, {
+      // Where the last run stopped: a backlog longer than a run (a long pause's held decisions) is read
+      // on, not from its oldest again, which kept every newer decision (one killed mid-send, one never
+      // attempted) out of reach until the backlog cleared.
+      resumeAfter: await resume.get(),
       startExecution: (decisionId) =>
         handOver.push(
           executor.execute(decisionId).then(
@@ -95,6 +104,8 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
         }),
     });
     const failed = (await Promise.all(handOver)).filter((ok) => !ok).length;
+    // From the oldest again once the listing was read to its end.
+    await resume.set(stoppedAfter);
     // A failing item stays queued for the next run; one failure does not stop the others.
     const settle = await settleDueItems(runtime.deps, runtime.deps.clock.now(), SETTLE_PER_RUN);
     // What time the run has left after the sweeps above: it stops with a margin, not at its timeout.
@@ -135,8 +146,9 @@ export const handler = makeHandler(
   lazy(() => {
     const env = parseAwsEnv();
     const own = parseWith(ReconcilerEnv, process.env, "environment");
+    const runtime = createAwsRuntime(env, {}, RECONCILE_STORES);
     return {
-      runtime: createAwsRuntime(env, {}, RECONCILE_STORES),
+      runtime,
       staleMs: own.STALE_AFTER_SECONDS * 1000,
       executor: new LambdaExecutorInvoker(
         new LambdaClient(awsClientConfig(env.AWS_REGION)),
@@ -145,6 +157,7 @@ export const handler = makeHandler(
       workflows: restartWorkflows(
         new SfnWorkflowStarter(new SFNClient(awsClientConfig(env.AWS_REGION)), own.STATE_MACHINE_ARN),
       ),
+      resume: new DynamoResumePoint(runtime.db, RECONCILE_RESUME_POINT),
     };
   }),
 );

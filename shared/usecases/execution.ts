@@ -10,7 +10,7 @@ import type { Decision } from "../domain/decision.ts";
 import { ConflictError } from "../domain/errors.ts";
 import { leaveOut } from "../domain/list-sync-people.ts";
 import { iso } from "../domain/time.ts";
-import { ConnectorError, type ConnectorResult } from "../ports.ts";
+import { ConnectorError, type ConnectorResult, type ListedAt } from "../ports.ts";
 import { heldBack } from "./redrive-checks.ts";
 import { type LifecycleDeps, type Move, move } from "./transitions.ts";
 import { recordTrustOutcome } from "./trust.ts";
@@ -514,14 +514,28 @@ export async function recoverDispatched(
     recheck?: (decision: Decision) => Promise<Recheck>;
     /** A decision that could not be reconciled this run (counted in `unchecked`), for the log. */
     onError?: (decisionId: string, err: unknown) => void;
+    /**
+     * Go on after this decision (the last run's `stoppedAfter`) instead of from the oldest: a backlog
+     * that outlasts a run (decisions held by a long pause, say) is read on by the next run, so every
+     * dispatched decision is reached, not only the oldest ones each run reads again.
+     */
+    resumeAfter?: ListedAt;
   } = {},
-): Promise<{ executed: number; inDoubt: number; heldBack: number; unchecked: number }> {
+): Promise<{
+  executed: number;
+  inDoubt: number;
+  heldBack: number;
+  unchecked: number;
+  /** The last decision this run reached when its time ran out; undefined once it read the listing to its end. */
+  stoppedAfter?: ListedAt;
+}> {
   const inFlight = options.inFlight ?? (() => false);
   let cursor: string | undefined;
   let executed = 0;
   let inDoubt = 0;
   let heldBack = 0;
   let unchecked = 0;
+  let reached = options.resumeAfter;
   /** Whether the decision was stopped or left for now instead of handed back. */
   const stopped = async (d: Decision): Promise<boolean> => {
     // A touch already past the latest it may go out is the executor's to fail as too late (as is a
@@ -548,10 +562,12 @@ export async function recoverDispatched(
       status: "dispatched",
       oldestFirst: true,
       limit: 100,
-      ...(cursor ? { cursor } : {}),
+      ...(cursor ? { cursor } : options.resumeAfter ? { after: options.resumeAfter } : {}),
     });
     for (const listed of page.items) {
-      if (options.timeLeft && !options.timeLeft()) return { executed, inDoubt, heldBack, unchecked };
+      if (options.timeLeft && !options.timeLeft())
+        return { executed, inDoubt, heldBack, unchecked, ...(reached ? { stoppedAfter: reached } : {}) };
+      reached = { decidedAt: listed.decidedAt, decisionId: listed.decisionId };
       if (inFlight(listed.decisionId)) continue;
       try {
         // The listing may lag behind the decision: act on the decision as it is now.

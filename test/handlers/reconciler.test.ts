@@ -2,8 +2,9 @@
  * The scheduled reconciler (functions/workflow/reconcile.ts) against DynamoDB Local: an executor
  * killed mid-call leaves its decision dispatched with an attempt on record; once the attempt is older
  * than the executor can run, the reconciler makes it in_doubt (never sent again). A dispatched
- * decision nobody attempted is handed to the executor instead, and a fresh attempt is left alone. It is
- * also the deployment's sweep of the trust evidence the harness records itself.
+ * decision nobody attempted is handed to the executor instead, and a fresh attempt is left alone. A
+ * backlog longer than a run is read on by the next run, from where the last stopped. It is also the
+ * deployment's sweep of the trust evidence the harness records itself.
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +13,7 @@ import { makeHandler as executeHandler } from "../../functions/workflow/execute.
 import { makeHandler as reconcileHandler, restartWorkflows } from "../../functions/workflow/reconcile.ts";
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
 import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
+import { DynamoResumePoint } from "../../shared/adapters/dynamo/checkpoint-store.ts";
 import { type Decision, streams } from "../../shared/domain/decision.ts";
 import { DependencyError } from "../../shared/domain/errors.ts";
 import { type Connector, ConnectorError } from "../../shared/ports.ts";
@@ -46,16 +48,21 @@ async function dispatched(accountId: string, agentId: string): Promise<Decision>
 /** A connector whose call never returns: the Lambda running it is killed at its timeout. */
 const killedMidCall: Connector = { execute: () => new Promise(() => {}) };
 
-function reconciler() {
+/** A resume point of its own (a fresh one reads from the oldest), in the state table as deployed. */
+let points = 0;
+const freshPoint = () => new DynamoResumePoint(rt.db, `reconcile-test-${++points}`);
+
+function reconciler(resume = freshPoint(), runtime = awsRuntimeFor(rt, { stores: RECONCILE_STORES })) {
   const handedOver: string[] = [];
   const restarted: string[] = [];
   const handler = reconcileHandler(() => ({
-    runtime: awsRuntimeFor(rt, { stores: RECONCILE_STORES }),
+    runtime,
     staleMs: STALE_MS,
     executor: { execute: async (id: string) => void handedOver.push(id) },
     workflows: {
       restart: async (d: Decision, attempt: string) => void restarted.push(`${d.decisionId}-${attempt}`),
     },
+    resume,
   }));
   return { handler, handedOver, restarted };
 }
@@ -116,6 +123,7 @@ describe("reconciler (scheduled)", () => {
       staleMs: STALE_MS,
       executor: invoker,
       workflows: { restart: async () => {} },
+      resume: freshPoint(),
     }))({ "detail-type": "Scheduled Event" }, ctx);
     expect(out.redriven).toBeGreaterThanOrEqual(1);
     const mine = payloads.filter(
@@ -135,17 +143,70 @@ describe("reconciler (scheduled)", () => {
   it("a backlog larger than half a run is left to the next run: the scan stops, what it found is handed over", async () => {
     const first = await dispatched("rc-backlog-1", "rc-sdr4");
     const second = await dispatched("rc-backlog-2", "rc-sdr5");
-    const r = reconciler();
+    const resume = freshPoint();
+    const r = reconciler(resume);
     // The run's clock: 10 s left until it has handed one decision over, then 4 s (under half of it).
     const short = { ...ctx, getRemainingTimeInMillis: () => (r.handedOver.length === 0 ? 10_000 : 4_000) };
     const out = await r.handler({ "detail-type": "Scheduled Event" }, short);
     // Two at least are undone (earlier tests may have left more): it handed over one and stopped.
     expect(out.redriven).toBe(1);
     expect(r.handedOver).toHaveLength(1);
-    // The next run reads the backlog again from the start and hands over what is still undone.
-    const next = reconciler();
+    // The next run goes on after it, to the end of the listing, and hands over what is still undone.
+    const next = reconciler(resume);
     await next.handler({ "detail-type": "Scheduled Event" }, ctx);
-    expect(next.handedOver).toEqual(expect.arrayContaining([first.decisionId, second.decisionId]));
+    expect(next.handedOver).not.toContain(r.handedOver[0]);
+    expect(next.handedOver).toContain(second.decisionId);
+    // Having read to the end, the one after starts from the oldest again.
+    expect(await resume.get()).toBeUndefined();
+    const third = reconciler(resume);
+    await third.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(third.handedOver).toEqual(
+      expect.arrayContaining([r.handedOver[0], first.decisionId, second.decisionId]),
+    );
+  });
+
+  it("a backlog no run gets through (sends turned away for ten minutes) keeps no newer killed send from in_doubt", async () => {
+    const waiting: Decision[] = [];
+    for (let i = 0; i < 4; i++) waiting.push(await dispatched(`rc-wait-${i}`, `rc-wait-sdr${i}`));
+    const turnedAway: Connector = {
+      execute: async () => {
+        throw new ConnectorError("SES SendEmail: turned away (429)", false, { retryAfterMs: 600_000 });
+      },
+    };
+    const executor = (connector: Connector) =>
+      executeHandler(() =>
+        awsRuntimeFor(rt, { extras: { connector: () => connector }, stores: EXECUTOR_STORES }),
+      );
+    for (const d of waiting)
+      await executor(turnedAway)({ decisionId: d.decisionId }, lambdaContext("execute"));
+    const killed = await dispatched("rc-wait-killed", "rc-wait-sdr-killed");
+    void executor(killedMidCall)({ decisionId: killed.decisionId }, lambdaContext("execute"));
+    await expect
+      .poll(async () => (await rt.deps.decisions.getDecision(killed.decisionId))?.execution?.at, {
+        timeout: 15_000,
+      })
+      .toBeDefined();
+    rt.clock.advance(STALE_MS + 30_000);
+    const backlog = (await rt.deps.decisions.queryDecisions({ status: "dispatched", limit: 1000 })).items
+      .length;
+    // Each run has time for two decisions of the listing (and none for its sweeps): its clock runs out
+    // once it has read two.
+    const PER_RUN = 2;
+    const resume = freshPoint();
+    let runs = 0;
+    while ((await rt.deps.decisions.getDecision(killed.decisionId))?.status === "dispatched") {
+      expect(runs++).toBeLessThanOrEqual(Math.ceil(backlog / PER_RUN));
+      const runtime = awsRuntimeFor(rt, { stores: RECONCILE_STORES });
+      const read = runtime.deps.decisions.getDecision.bind(runtime.deps.decisions);
+      let reads = 0;
+      runtime.deps.decisions.getDecision = (id: string) => (reads++, read(id));
+      const short = { ...ctx, getRemainingTimeInMillis: () => (reads < PER_RUN ? 10_000 : 4_000) };
+      await reconciler(resume, runtime).handler({ "detail-type": "Scheduled Event" }, short);
+    }
+    expect((await rt.deps.decisions.getDecision(killed.decisionId))?.status).toBe("in_doubt");
+    for (const d of waiting)
+      expect((await rt.deps.decisions.getDecision(d.decisionId))?.status).toBe("dispatched");
+    expect(rt.sandbox.entries.some((e) => e.decisionId === killed.decisionId)).toBe(false);
   });
 
   it("a turned-away send is checked again before it is handed back: a suppression since stops it", async () => {
@@ -203,6 +264,7 @@ describe("reconciler (scheduled)", () => {
       staleMs: STALE_MS,
       executor: { execute: async (id: string) => void handedOver.push(id) },
       workflows: { restart: async () => void restarted++ },
+      resume: freshPoint(),
     }));
     await expect(handler({ "detail-type": "Scheduled Event" }, ctx)).rejects.toThrow(
       /could not be checked again; left for the next run/,
@@ -229,6 +291,7 @@ describe("reconciler (scheduled)", () => {
       staleMs: STALE_MS,
       executor: { execute: async (id: string) => void handedOver.push(id) },
       workflows: { restart: async () => {} },
+      resume: freshPoint(),
     }));
     // Before: the run ended at the first, and nothing after it (nor the sweeps) was reached.
     await expect(handler({ "detail-type": "Scheduled Event" }, ctx)).rejects.toThrow(

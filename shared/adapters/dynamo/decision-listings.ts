@@ -77,6 +77,10 @@ export async function queryDecisions(
   }
   // A cursor is bound to its index and partition: one from another listing is refused, not run. (The
   // order is the reconciler's own, which no caller of the API sets, so its cursors are its own.)
+  if (q.after && (index !== "byStatus" || !q.oldestFirst || q.cursor))
+    throw new ValidationError([
+      { path: "after", message: "only with status alone, oldest first, and no cursor" },
+    ]);
   const listing = `decisions/${index}/${value}`;
   const startKey = q.cursor
     ? await cursors.decode(listing, q.cursor, ["pk", "sk", `${index}Pk`, `${index}Sk`])
@@ -84,8 +88,14 @@ export async function queryDecisions(
   const input: QueryCommandInput = {
     TableName: db.tables.ledger,
     IndexName: index,
-    KeyConditionExpression: `${index}Pk = :v`,
-    ExpressionAttributeValues: values,
+    KeyConditionExpression: q.after ? `${index}Pk = :v AND ${index}Sk > :after` : `${index}Pk = :v`,
+    ExpressionAttributeValues: q.after
+      ? {
+          ...values,
+          ":after": ledgerKeys.statusIndex(q.status as string, q.after.decidedAt, q.after.decisionId)
+            .byStatusSk,
+        }
+      : values,
     ScanIndexForward: !!q.oldestFirst,
     Limit: q.limit,
     ...(filters.length ? { FilterExpression: filters.join(" AND "), ExpressionAttributeNames: names } : {}),
