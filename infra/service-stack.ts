@@ -143,6 +143,20 @@ const WATCHER_WRITES = [
 ];
 /** A spec version and its CURRENT pointer. */
 const SPEC_WRITES = ["SPEC"];
+/** A draft of the spec (from corrections, a pattern, a refit) and what it was drafted from. */
+const DRAFT_WRITES = [...SPEC_WRITES, "DRAFTS", "DRAFTSRC#*", "REVIEWCELLS"];
+/**
+ * People's reviews: a decision approved, rejected or vetoed (what its move writes, and the review's
+ * cell of the correction counts), a correction's draft, an outcome by hand (a suppression, a pause).
+ */
+const REVIEW_WRITES = [...LIFECYCLE_WRITES, ...DRAFT_WRITES, "SUPPRESS#*", "PAUSE", "PAUSEID#*"];
+/** An admin's: a trust pin (and the directory's one-time fill), a draft confirmed or discarded, a pause. */
+const ADMIN_WRITES = ["TRUST#*", "TRUSTDIR", "TRUSTDIR#FILL", ...DRAFT_WRITES, "PAUSE", "PAUSEID#*"];
+/**
+ * The knowledge base's own records: accounts (their signals) and the domains that find them, people
+ * and the addresses that find them, suppressions, memory.
+ */
+const KB_WRITES = ["ACCOUNT#*", "DOMAIN#*", "PERSON#*", "EMAIL#*", "SUPPRESS#*", "MEMORY#*"];
 
 /** What each API group's function may do to the data, and nothing more. */
 const API_ACCESS: Record<Route["group"], Access> = {
@@ -157,6 +171,7 @@ const API_ACCESS: Record<Route["group"], Access> = {
   replay: { state: DDB.read, ledger: DDB.read, indexQuery: ["byStatus"], personKeys: "open" },
   reviews: {
     state: RW,
+    writes: REVIEW_WRITES,
     ledger: LEDGER_RW,
     indexes: true,
     publish: true,
@@ -168,12 +183,19 @@ const API_ACCESS: Record<Route["group"], Access> = {
   // GET /v1/trust queries the trust directory; its one-time fill from records saved before the
   // directory existed is a Scan of the state table (adapters/dynamo/trust-store.ts). A pin first asks
   // whether the agent ever decided anything: a key-only Query on byAgent (no kms:Decrypt).
-  admin: { state: [...RW, "dynamodb:Scan"], ledger: LEDGER_RW, indexQuery: ["byAgent"], publish: true },
+  admin: {
+    state: [...RW, "dynamodb:Scan"],
+    writes: ADMIN_WRITES,
+    ledger: LEDGER_RW,
+    indexQuery: ["byAgent"],
+    publish: true,
+  },
   // A context packet reads the account's recent touches (byAccount): without the index, every
   // /v1/context of a known account was AccessDenied. A changed email or domain deletes the index item
   // the record leaves behind, and nothing else: erasure is its own function.
   knowledge: {
     state: RW,
+    writes: KB_WRITES,
     // It reads decisions and their events; it writes none (the erasure's `erased` event is the
     // erasure function's).
     ledger: DDB.read,
@@ -571,7 +593,7 @@ export class ServiceStack extends Stack {
     grant(signals.function, {
       state: [...DDB.read, "dynamodb:PutItem", "dynamodb:UpdateItem"],
       // A refit's draft (and the source it came from), and its adoption as a spec version.
-      writes: [...SPEC_WRITES, "DRAFTS", "DRAFTSRC#*"],
+      writes: DRAFT_WRITES,
       ledger: ["dynamodb:PutItem"],
       indexQuery: ["byStatus"],
       publish: true,

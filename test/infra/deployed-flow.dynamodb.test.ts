@@ -725,6 +725,32 @@ describe("a decision's life, each step by its deployed function as its role", ()
     expect(account.refusals).toEqual([]);
   });
 
+  it("an admin pins an agent's trust, reads every agent's, and pauses an agent, then lifts the pause", async () => {
+    const pin = await run(
+      "ApiAdmin",
+      apiEvent("PUT", "/v1/trust/outreach-writer/email.send", admin, undefined, {
+        level: 2,
+        reason: "Reviewed its first sends.",
+      }),
+    );
+    expect(pin.status, pin.text).toBe(200);
+    const trust = await run("ApiAdmin", apiEvent("GET", "/v1/trust", admin));
+    expect(trust.status, trust.text).toBe(200);
+    const paused = await run(
+      "ApiAdmin",
+      apiEvent("POST", "/v1/pauses", admin, undefined, {
+        scope: "agent",
+        target: "outreach-writer",
+        reason: "Holding sends over the holiday.",
+      }),
+    );
+    expect(paused.status, paused.text).toBe(201);
+    const lifted = await run("ApiAdmin", apiEvent("DELETE", `/v1/pauses/${paused.body.pauseId}`, admin));
+    expect(lifted.status, lifted.text).toBe(200);
+    await stream();
+    expect(account.refusals).toEqual([]);
+  });
+
   it("an admin erases the person", async () => {
     // By the erasure's own function: the knowledge function may neither scan nor delete a data key.
     const erase = await run(

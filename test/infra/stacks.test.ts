@@ -811,6 +811,26 @@ describe("the knowledge API's view of the ledger", () => {
         [KEY, false],
         ["TRUST#a#email", false],
       ],
+      ApiKnowledge: [
+        ["PERSON#person-1", true],
+        [SUPPRESSION, true],
+        ["MEMORY#agents", true],
+        [KEY, false],
+        ["TRUST#a#email", false],
+      ],
+      ApiReviews: [
+        [SUPPRESSION, true],
+        ["REVIEWCELLS", true],
+        ["CONTACT#acme", true],
+        [KEY, false],
+        ["PERSON#person-1", false],
+      ],
+      ApiAdmin: [
+        ["PAUSE", true],
+        ["TRUSTDIR#FILL", true],
+        [KEY, false],
+        [SUPPRESSION, false],
+      ],
       SignalsRefitFn: [
         ["SPEC", true],
         ["DRAFTS", true],
@@ -821,7 +841,7 @@ describe("the knowledge API's view of the ledger", () => {
     for (const [cid, cases] of Object.entries(expected))
       for (const [pk, may] of [...cases, [ERASED, false] as [string, boolean]])
         expect({ cid, pk, may: writes(cid, pk) }).toEqual({ cid, pk, may });
-    // The erasure may, with the functions not scoped yet (the knowledge API writes records and suppressions).
+    // The erasure may: it writes the marks (and removes every copy of the person).
     expect(writes("ApiErasure", ERASED)).toBe(true);
   });
 });
