@@ -389,7 +389,14 @@ export class ServiceStack extends Stack {
       timeout: Duration.seconds(29),
     });
     apiLogs.ApiMcp = mcp.logGroup;
-    grant(mcp, { state: RW, ledger: LEDGER_RW, indexes: true, personKeys: "create" });
+    grant(mcp, {
+      state: RW,
+      // The gate's commit (propose) and an agent's memory (add_memory): its only writes.
+      writes: [...GATE_WRITES, "MEMORY#*"],
+      ledger: LEDGER_RW,
+      indexes: true,
+      personKeys: "create",
+    });
     addMcpRoutes(this.api, mcp.fn);
     if (listing)
       for (const f of [this.functions.ApiKnowledge as HarnessFunction, mcp])

@@ -540,6 +540,26 @@ describe("a decision's life, each step by its deployed function as its role", ()
     const tool = await run("ApiMcp", mcp);
     expect(tool.status, tool.text).toBe(200);
     expect(tool.text).not.toContain('isError\\":true');
+    // And a note to the account's memory: the MCP function's one write besides the gate's.
+    const note = apiEvent("POST", "/mcp", { agent: "outreach-writer" }, undefined, {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: {
+        name: "add_memory",
+        arguments: {
+          accountId: "acme",
+          kind: "note",
+          text: "Acme is consolidating vendors this quarter.",
+          source: { system: "agent" },
+        },
+      },
+    });
+    note.headers.accept = "application/json, text/event-stream";
+    const added = await run("ApiMcp", note);
+    expect(added.status, added.text).toBe(200);
+    expect(added.text).not.toContain('isError\\":true');
+    expect(added.text).toContain("chunks");
     expect(account.refusals).toEqual([]);
   });
 

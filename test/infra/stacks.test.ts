@@ -825,6 +825,12 @@ describe("the knowledge API's view of the ledger", () => {
         [KEY, false],
         ["PERSON#person-1", false],
       ],
+      ApiMcp: [
+        [KEY, true],
+        ["MEMORY#agent-1", true],
+        [SUPPRESSION, false],
+        ["PERSON#person-1", false],
+      ],
       ApiAdmin: [
         ["PAUSE", true],
         ["TRUSTDIR#FILL", true],
