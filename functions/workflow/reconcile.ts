@@ -85,7 +85,8 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
       // Where the last run stopped: a backlog longer than a run (a long pause's held decisions) is read
       // on, not from its oldest again, which kept every newer decision (one killed mid-send, one never
       // attempted) out of reach until the backlog cleared.
-      resumeAfter: await resume.get(),
+      // A point that cannot be read: from the oldest, as before there was one.
+      resumeAfter: await resume.get().catch(() => undefined),
       startExecution: (decisionId) =>
         handOver.push(
           executor.execute(decisionId).then(
@@ -98,14 +99,19 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
       // the same again at the send).
       recheck: (d) => heldBack(runtime.deps.decisions, d, runtime.deps.clock.now()),
       onError: (decisionId, err) =>
-        tools.logger.warn("dispatched decision not reconciled; left for the next run", {
+        tools.logger.warn("dispatched decision not reconciled; left for a later run", {
           decisionId,
           error: (err as Error).name,
         }),
     });
     const failed = (await Promise.all(handOver)).filter((ok) => !ok).length;
-    // From the oldest again once the listing was read to its end.
-    await resume.set(stoppedAfter);
+    // From the oldest again once the listing was read to its end. A point not written: the next run
+    // reads from the last one written (or the oldest); nothing is lost, the sweeps below still run.
+    await resume
+      .set(stoppedAfter)
+      .catch((err: unknown) =>
+        tools.logger.warn("the reconciler's resume point was not written", { error: (err as Error).name }),
+      );
     // A failing item stays queued for the next run; one failure does not stop the others.
     const settle = await settleDueItems(runtime.deps, runtime.deps.clock.now(), SETTLE_PER_RUN);
     // What time the run has left after the sweeps above: it stops with a margin, not at its timeout.
@@ -131,7 +137,7 @@ export const makeHandler = (wiring: () => ReconcilerWiring) =>
     if (failed)
       throw new Error(`${failed} of ${handOver.length} dispatched decisions could not be handed over`);
     if (unchecked)
-      throw new Error(`${unchecked} dispatched decisions could not be checked again; left for the next run`);
+      throw new Error(`${unchecked} dispatched decisions could not be checked again; left for a later run`);
     return {
       inDoubt,
       heldBack: held,

@@ -502,7 +502,8 @@ export async function recoverDispatched(
     startExecution?: (decisionId: string) => void;
     /**
      * Whether there is time for one more decision (a Lambda run's remaining time): a backlog larger
-     * than a run is left to the next one, which reads it again from the start. Default: always.
+     * than a run is left to the next one, which goes on after `stoppedAfter` (resumeAfter). Default:
+     * always.
      */
     timeLeft?: () => boolean;
     /**
@@ -598,7 +599,8 @@ export async function recoverDispatched(
         // Someone else moved it in between (its own execution finished): nothing left to reconcile.
         if (err instanceof ConflictError) continue;
         // A throttled read or write, contention past its retries, a key that would not open: this one
-        // is left for the next run and counted (the run fails at its end, after its sweeps). Before,
+        // is left for a later run (the next, or under a backlog longer than a run the one whose scan
+        // comes round to it again) and counted (the run fails at its end, after its sweeps). Before,
         // it ended the run: the rest of the listing and the sweeps waited for a run with no such error.
         unchecked++;
         options.onError?.(listed.decisionId, err);

@@ -10,7 +10,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeHandler as executeAllowed } from "../../functions/events/execute-allowed.ts";
 import { makeHandler as executeHandler } from "../../functions/workflow/execute.ts";
-import { makeHandler as reconcileHandler, restartWorkflows } from "../../functions/workflow/reconcile.ts";
+import {
+  type ReconcilerWiring,
+  makeHandler as reconcileHandler,
+  restartWorkflows,
+} from "../../functions/workflow/reconcile.ts";
 import { LambdaExecutorInvoker } from "../../shared/adapters/aws/executor-invoker.ts";
 import { SfnWorkflowStarter } from "../../shared/adapters/aws/sfn.ts";
 import { DynamoResumePoint } from "../../shared/adapters/dynamo/checkpoint-store.ts";
@@ -52,7 +56,10 @@ const killedMidCall: Connector = { execute: () => new Promise(() => {}) };
 let points = 0;
 const freshPoint = () => new DynamoResumePoint(rt.db, `reconcile-test-${++points}`);
 
-function reconciler(resume = freshPoint(), runtime = awsRuntimeFor(rt, { stores: RECONCILE_STORES })) {
+function reconciler(
+  resume: ReconcilerWiring["resume"] = freshPoint(),
+  runtime = awsRuntimeFor(rt, { stores: RECONCILE_STORES }),
+) {
   const handedOver: string[] = [];
   const restarted: string[] = [];
   const handler = reconcileHandler(() => ({
@@ -206,7 +213,15 @@ describe("reconciler (scheduled)", () => {
     expect((await rt.deps.decisions.getDecision(killed.decisionId))?.status).toBe("in_doubt");
     for (const d of waiting)
       expect((await rt.deps.decisions.getDecision(d.decisionId))?.status).toBe("dispatched");
-    expect(rt.sandbox.entries.some((e) => e.decisionId === killed.decisionId)).toBe(false);
+  });
+
+  it("a resume point that cannot be read or written (a throttle) costs the run nothing: it reads from the oldest", async () => {
+    const d = await dispatched("rc-point", "rc-sdr-point");
+    const throttled = () => Promise.reject(new DependencyError("DynamoDB: throttled"));
+    const r = reconciler({ get: throttled, set: throttled });
+    const out = await r.handler({ "detail-type": "Scheduled Event" }, ctx);
+    expect(r.handedOver).toContain(d.decisionId);
+    expect(out.redriven).toBeGreaterThanOrEqual(1);
   });
 
   it("a turned-away send is checked again before it is handed back: a suppression since stops it", async () => {
@@ -245,7 +260,7 @@ describe("reconciler (scheduled)", () => {
     expect(rt.sandbox.entries.some((e) => e.decisionId === d.decisionId)).toBe(false);
   });
 
-  it("a decision whose checks cannot be read is left for the next run, and the run says so", async () => {
+  it("a decision whose checks cannot be read is left for a later run, and the run says so", async () => {
     const d = await dispatched("rc-unread", "rc-sdr8");
     const turnedAway: Connector = {
       execute: async () => {
@@ -267,7 +282,7 @@ describe("reconciler (scheduled)", () => {
       resume: freshPoint(),
     }));
     await expect(handler({ "detail-type": "Scheduled Event" }, ctx)).rejects.toThrow(
-      /could not be checked again; left for the next run/,
+      /could not be checked again; left for a later run/,
     );
     expect(handedOver).not.toContain(d.decisionId);
     expect((await rt.deps.decisions.getDecision(d.decisionId))?.status).toBe("dispatched");
@@ -295,7 +310,7 @@ describe("reconciler (scheduled)", () => {
     }));
     // Before: the run ended at the first, and nothing after it (nor the sweeps) was reached.
     await expect(handler({ "detail-type": "Scheduled Event" }, ctx)).rejects.toThrow(
-      /1 dispatched decisions could not be checked again; left for the next run/,
+      /1 dispatched decisions could not be checked again; left for a later run/,
     );
     expect(handedOver).toContain(b.decisionId);
     expect(handedOver).not.toContain(a.decisionId);

@@ -3,7 +3,7 @@ import type { ListedAt } from "../../ports.ts";
 import type { Db } from "./db.ts";
 import { stateKeys } from "./keys.ts";
 
-/** Where a poller got to (epoch ms), one item per poller in the state table. */
+/** Where a poller got to (epoch ms), one item per poller in the state table (DynamoResumePoint's beside them). */
 export class DynamoCheckpointStore {
   constructor(private readonly db: Db) {}
 

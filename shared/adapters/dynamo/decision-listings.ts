@@ -75,12 +75,17 @@ export async function queryDecisions(
     names["#specVersion"] = "specVersion";
     values[":specVersion"] = q.specVersion;
   }
-  // A cursor is bound to its index and partition: one from another listing is refused, not run. (The
-  // order is the reconciler's own, which no caller of the API sets, so its cursors are its own.)
+  // A place in the byStatus listing, oldest first (the reconciler's resume point): with no person,
+  // account or agent (which choose another index) and no cursor (which holds its own place).
   if (q.after && (index !== "byStatus" || !q.oldestFirst || q.cursor))
     throw new ValidationError([
-      { path: "after", message: "only with status alone, oldest first, and no cursor" },
+      {
+        path: "after",
+        message: "only by status without a person, account or agent, oldest first, and no cursor",
+      },
     ]);
+  // A cursor is bound to its index and partition: one from another listing is refused, not run. (The
+  // order is the reconciler's own, which no caller of the API sets, so its cursors are its own.)
   const listing = `decisions/${index}/${value}`;
   const startKey = q.cursor
     ? await cursors.decode(listing, q.cursor, ["pk", "sk", `${index}Pk`, `${index}Sk`])

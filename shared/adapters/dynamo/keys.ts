@@ -103,7 +103,7 @@ export const stateKeys = {
   }),
   /** The companies whose follow of contacts or deals stopped part way: the next run goes on with them. */
   crmUnfinishedFollows: (system: string): Key => ({ pk: `CRMLINK#${system}#follows`, sk: "UNFINISHED" }),
-  /** Where a poller got to (checkpoint-store.ts), one item per poller. */
+  /** Where a poller or a sweep got to (checkpoint-store.ts), one item per poller or sweep. */
   checkpoint: (name: string): Key => ({ pk: `CHECKPOINT#${name}`, sk: "STATE" }),
   /** A deal imported from the CRM, under the account it belongs to (listed with the account). */
   accountDeal: (accountId: string, dealId: string): Key => ({
