@@ -43,7 +43,7 @@ import { addMcpRoutes, MCP_ENTRY } from "./constructs/mcp-endpoint.ts";
 import { enableMemoryEmbeddings } from "./constructs/memory-embeddings.ts";
 import { Reconciler } from "./constructs/reconciler.ts";
 import { SignalsRefit } from "./constructs/signals-refit.ts";
-import { WorldIo } from "./constructs/world-io.ts";
+import { type OutcomeWorker, WorldIo } from "./constructs/world-io.ts";
 import { ackArchivePrefix } from "./nag-suppressions.ts";
 
 export interface ServiceStackProps extends StackProps {
@@ -99,30 +99,36 @@ const KB_MOVES = ["EMAIL#*", "DOMAIN#*"];
  * wildcard). A transaction's every put and update is authorised on its own key; its condition checks
  * are reads.
  */
+/** A decision's reservation given back (a veto, an expiry, a send that did not go): the contact state and the day's counters. */
+const RELEASE_WRITES = ["CONTACT#*", "COUNTER#*"];
+/** An execution: that, the decision's settle item, and what a send nobody reviewed teaches (draft_passed). */
+const EXECUTOR_WRITES = [...RELEASE_WRITES, "DUE", "TRUST#*", "TRUSTDIR"];
 /**
- * A decision moving on: its reservation given back (the contact state and the day's counters), its
- * settle item, and the trust it earns (the record, the directory's listing, an outcome's evidence
- * mark, the market's peer figures).
+ * A decision moving on, whatever moves it (a review, the reconciler's sweeps): an execution's, and
+ * the trust evidence an outcome records (its evidence mark, the market's peer figures).
  */
-const LIFECYCLE_WRITES = ["CONTACT#*", "COUNTER#*", "DUE", "TRUST#*", "TRUSTDIR", "TRUSTED#*", "PEERS#*"];
+const LIFECYCLE_WRITES = [...EXECUTOR_WRITES, "TRUSTED#*", "PEERS#*"];
 /**
  * The gate's commit: a person's or account's new data key, the reservation, the counters, the
  * decision's settle items, and which rules flipped (the steer loop's counts).
  */
 const GATE_WRITES = ["PKEY#*", "AKEY#*", "CONTACT#*", "COUNTER#*", "DUE", "FLIP#V#*", "FLIPCOUNT#V#*"];
 /**
- * An outcome from SES or HubSpot: what a decision's move writes, a suppression (a complaint, a hard
- * bounce, an unsubscribe), an agent's pause (its complaints past the spec's rate), the HubSpot poll's
- * checkpoint and a merged contact's link.
+ * An outcome from SES or HubSpot, whoever hears it: a suppression (a complaint, a hard bounce, an
+ * unsubscribe), the trust it teaches (the record, the directory's listing, its evidence mark, the
+ * market's peer figures), the account's stop-on-reply pause.
  */
-const OUTCOME_WRITES = [
-  ...LIFECYCLE_WRITES,
-  "SUPPRESS#*",
-  "PAUSE",
-  "PAUSEID#*",
-  "CHECKPOINT#*",
-  "CRMLINK#hubspot#contacts#*",
-];
+const OUTCOME_WRITES = ["SUPPRESS#*", "TRUST#*", "TRUSTDIR", "TRUSTED#*", "PEERS#*", "PAUSE", "PAUSEID#*"];
+/**
+ * And each worker's own: SES's settles its decision (the reservation given back or taken again, the
+ * settle item); HubSpot's poll keeps its checkpoint (usecases/hubspot-outcomes.ts POLL, and the name
+ * before it); HubSpot's webhook worker links a merged contact.
+ */
+const OUTCOME_WORKER_WRITES: Record<OutcomeWorker, readonly string[]> = {
+  ses: ["CONTACT#*", "COUNTER#*", "DUE"],
+  "hubspot-poll": ["CHECKPOINT#hubspot-outcomes*"],
+  "hubspot-events": ["CRMLINK#hubspot#contacts#*"],
+};
 /**
  * The agents' watchers: the records agents write (people and their addresses, a suppression a person
  * inherits, an account's people, facts, committee and flags, the directory, lead lists, audiences),
@@ -151,7 +157,16 @@ const DRAFT_WRITES = [...SPEC_WRITES, "DRAFTS", "DRAFTSRC#*", "REVIEWCELLS"];
  */
 const REVIEW_WRITES = [...LIFECYCLE_WRITES, ...DRAFT_WRITES, "SUPPRESS#*", "PAUSE", "PAUSEID#*"];
 /** An admin's: a trust pin (and the directory's one-time fill), a draft confirmed or discarded, a pause. */
-const ADMIN_WRITES = ["TRUST#*", "TRUSTDIR", "TRUSTDIR#FILL", ...DRAFT_WRITES, "PAUSE", "PAUSEID#*"];
+const ADMIN_WRITES = [
+  "TRUST#*",
+  "TRUSTDIR",
+  "TRUSTDIR#FILL",
+  "SPEC",
+  "DRAFTS",
+  "REVIEWCELLS",
+  "PAUSE",
+  "PAUSEID#*",
+];
 /**
  * The knowledge base's own records: accounts (their signals) and the domains that find them, people
  * and the addresses that find them, suppressions, memory.
@@ -411,13 +426,13 @@ export class ServiceStack extends Stack {
     // No publish: their only events are decision.transitioned, which the ledger stream publishes
     // (STREAM_PUBLISHED_EVENTS); the executors run vendors' SDKs and MCP clients, which must not be
     // able to put kb.* or agent-trigger events on the bus.
-    const lifecycle: Access = {
+    const lifecycle = (writes: readonly string[]): Access => ({
       state: RW,
-      writes: LIFECYCLE_WRITES,
+      writes,
       ledger: LEDGER_RW,
       personKeys: "open",
       deletes: DUE,
-    };
+    });
     const release = fn(
       "WorkflowRelease",
       "functions/workflow/release.ts",
@@ -472,7 +487,8 @@ export class ServiceStack extends Stack {
         invocation: "task",
       },
     );
-    for (const f of [release, expire, execute]) grant(f, lifecycle);
+    for (const f of [release, expire]) grant(f, lifecycle(RELEASE_WRITES));
+    grant(execute, lifecycle(EXECUTOR_WRITES));
     // Its task token's item only: not a suppression, an erasure or any other item of the state table.
     grantTable(awaitApproval.role, props.stateTable, ["dynamodb:PutItem", "dynamodb:DeleteItem"], {
       leadingKeys: ["APPROVALWAIT#*"],
@@ -496,7 +512,7 @@ export class ServiceStack extends Stack {
         },
       },
     );
-    grant(executeAllowed, lifecycle);
+    grant(executeAllowed, lifecycle(EXECUTOR_WRITES));
 
     // The agents' watchers: KB change feed -> agent events, executed records -> KB, learning loops.
     // They write the KB, the agents' KB items and learned stats (state table), read the spec (state)
@@ -513,7 +529,8 @@ export class ServiceStack extends Stack {
       ledger: DDB.read,
       publish: true,
       personKeys: "open",
-      deletes: KB_MOVES,
+      // A person's address that changed leaves its index item; they never write an account, so no domain's.
+      deletes: ["EMAIL#*"],
     });
     for (const f of [execute, executeAllowed]) {
       f.role.addToPolicy(
@@ -579,7 +596,7 @@ export class ServiceStack extends Stack {
     });
     // It publishes the trust evidence it records (outcome.recorded, usecases/trust-evidence.ts).
     grant(reconciler.function, {
-      ...lifecycle,
+      ...lifecycle(LIFECYCLE_WRITES),
       // And where its scan of dispatched decisions goes on at the next run.
       writes: [...LIFECYCLE_WRITES, stateKeys.checkpoint(RECONCILE_RESUME_POINT).pk],
       indexQuery: ["byStatus"],
@@ -665,16 +682,16 @@ export class ServiceStack extends Stack {
       secretsKmsKeyArns: config.secretsKmsKeyArns,
       executors: [execute, executeAllowed],
       api: this.api.api,
-      grantOutcomes: (f) =>
+      grantOutcomes: (f, worker) =>
         grant(f, {
           state: RW,
-          writes: OUTCOME_WRITES,
+          writes: [...OUTCOME_WRITES, ...OUTCOME_WORKER_WRITES[worker]],
           ledger: LEDGER_RW,
           indexes: true,
           publish: true,
           personKeys: "open",
-          // An outcome settles its decision (a HubSpot merge or deletion only suppresses and links).
-          deletes: DUE,
+          // SES's settles its decision; HubSpot's append to theirs, which settles no due item.
+          ...(worker === "ses" ? { deletes: DUE } : {}),
         }),
       deadLetterQueue: eventsDlq,
       failureQueue: asyncDlq,

@@ -31,6 +31,9 @@ import { grantSecretRead } from "./secret-read.ts";
 
 export const WEBHOOK_PATH = "/v1/webhooks/hubspot";
 
+/** The functions that record outcomes from the world, by what they write beyond any outcome's. */
+export type OutcomeWorker = "ses" | "hubspot-events" | "hubspot-poll";
+
 export interface WorldIoProps {
   stage: string;
   logRetention: RetentionDays;
@@ -44,7 +47,8 @@ export interface WorldIoProps {
   executors: HarnessFunction[];
   api: HttpApi;
   /** Grants a function what recording an outcome needs (tables, indexes, events, person keys). */
-  grantOutcomes: (f: HarnessFunction) => void;
+  /** An outcome worker's data access: what each kind of worker writes (infra/service-stack.ts). */
+  grantOutcomes: (f: HarnessFunction, worker: OutcomeWorker) => void;
   deadLetterQueue: IQueue;
   failureQueue: IQueue;
 }
@@ -161,7 +165,7 @@ export class WorldIo extends Construct {
       entry: string,
       description: string,
       environment: Record<string, string> = {},
-      o: { invocation?: "api" | "queue"; records?: boolean } = {},
+      o: { invocation?: "api" | "queue"; records?: OutcomeWorker } = {},
     ) => {
       const f = new HarnessFunction(this, cid, {
         stage,
@@ -173,12 +177,20 @@ export class WorldIo extends Construct {
         timeout: Duration.seconds(o.invocation === "api" ? 29 : 30),
         environment: { ...props.environment, ...environment },
       });
-      if (o.records !== false) props.grantOutcomes(f);
+      if (o.records) props.grantOutcomes(f, o.records);
       this.functions[cid] = f;
       return f;
     };
 
-    const sesOutcomes = fn("OutcomesSes", "functions/outcomes/ses-events.ts", "SES events -> outcomes");
+    const sesOutcomes = fn(
+      "OutcomesSes",
+      "functions/outcomes/ses-events.ts",
+      "SES events -> outcomes",
+      {},
+      {
+        records: "ses",
+      },
+    );
     sesOutcomes.fn.configureAsyncInvoke({
       onFailure: new SqsDestination(props.failureQueue),
       retryAttempts: 2,
@@ -245,7 +257,7 @@ export class WorldIo extends Construct {
         ...(connectors.hubspot?.portalId ? { HUBSPOT_PORTAL_ID: connectors.hubspot.portalId } : {}),
       },
       // It reads and writes no table: it queues.
-      { invocation: "api", records: false },
+      { invocation: "api" },
     );
     events.grantSendMessages(webhook.fn);
     const worker = fn(
@@ -253,7 +265,7 @@ export class WorldIo extends Construct {
       "functions/webhooks/hubspot-events.ts",
       "HubSpot webhook events (queued) -> outcomes",
       webhookEnv,
-      { invocation: "queue" },
+      { invocation: "queue", records: "hubspot-events" },
     );
     // Two at a time (the least SQS allows): each event may read a contact from HubSpot, whose rate
     // limit the executors and the CRM import share.
@@ -277,6 +289,7 @@ export class WorldIo extends Construct {
         "functions/outcomes/hubspot-poll.ts",
         "HubSpot replies and meetings (poll) -> outcomes",
         webhookEnv,
+        { records: "hubspot-poll" },
       );
       readsWebhookSecret(poll, webhookSecret);
       poll.fn.configureAsyncInvoke({

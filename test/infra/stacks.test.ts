@@ -13,11 +13,14 @@ import { agentRoleName, OWN_AGENT_ENTRIES } from "../../infra/constructs/agent-f
 import { ATHENA_QUERIES } from "../../infra/constructs/athena-queries.ts";
 import { CRM_IMPORT_ENTRY } from "../../infra/constructs/crm-import.ts";
 import { schedulerExpression, workspaceTickExpression } from "../../infra/cron.ts";
+import { RECONCILE_RESUME_POINT } from "../../shared/adapters/dynamo/checkpoint-store.ts";
+import { stateKeys } from "../../shared/adapters/dynamo/keys.ts";
 import { AGENT_LEDGER_READS, type BuiltinAgentId } from "../../shared/agents/builtin.ts";
 import { agentRegistry } from "../../shared/agents/registry.ts";
 import { ROUTES } from "../../shared/http/routes.ts";
 import { fixture } from "../handlers/lambda.ts";
 import { type Synthesized, settleBeforeBlocking, synthHarness } from "./synth.ts";
+import { iamMatch } from "./template-values.ts";
 
 let s: Synthesized;
 beforeAll(async () => {
@@ -750,8 +753,6 @@ describe("the knowledge API's view of the ledger", () => {
   });
 
   it("a person's data key, a suppression, an erasure mark: only the functions that write one may put or update it", () => {
-    const like = (pattern: string, key: string) =>
-      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(key);
     /** Whether the function's role may put (or update) an item of this state partition. */
     const writes = (cid: string, pk: string) =>
       functionPolicy(cid).statements.some(
@@ -760,12 +761,13 @@ describe("the knowledge API's view of the ledger", () => {
           JSON.stringify(st.Resource).includes("TablesState") &&
           (!st.Condition ||
             asArray(st.Condition["ForAllValues:StringLike"]?.["dynamodb:LeadingKeys"]).some((p) =>
-              like(p, pk),
+              iamMatch(p, pk),
             )),
       );
     const KEY = "PKEY#person-1";
     const SUPPRESSION = "SUPPRESS#email#0a1b";
     const ERASED = "ERASED#PERSON#person-1";
+    const RESUME = stateKeys.checkpoint(RECONCILE_RESUME_POINT).pk;
     const expected: Record<string, [string, boolean][]> = {
       ApiProposals: [
         [KEY, true],
@@ -780,6 +782,7 @@ describe("the knowledge API's view of the ledger", () => {
       WorkflowExecute: [
         ["COUNTER#touches", true],
         ["TRUST#a#email", true],
+        ["PEERS#email", false],
         [KEY, false],
         [SUPPRESSION, false],
       ],
@@ -790,17 +793,21 @@ describe("the knowledge API's view of the ledger", () => {
       ],
       WorkflowRelease: [
         ["CONTACT#acme", true],
+        ["TRUST#a#email", false],
         [KEY, false],
       ],
       ReconcilerFn: [
         ["TRUSTED#a#email#o-1", true],
         ["PEERS#email", true],
+        [RESUME, true],
         [KEY, false],
         [SUPPRESSION, false],
       ],
       WorldOutcomesSes: [
         [SUPPRESSION, true],
         ["PAUSE", true],
+        ["COUNTER#touches", true],
+        [RESUME, false],
         [KEY, false],
         ["PERSON#person-1", false],
       ],
