@@ -11,8 +11,7 @@ import type { ILogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
 import { defaultRetryPolicy } from "../shared/adapters/connectors/retry.ts";
-import { RECONCILE_RESUME_POINT } from "../shared/adapters/dynamo/checkpoint-store.ts";
-import { LEDGER_INDEXES, type LedgerIndex, stateKeys } from "../shared/adapters/dynamo/keys.ts";
+import { LEDGER_INDEXES, type LedgerIndex } from "../shared/adapters/dynamo/keys.ts";
 import type { AgentMeta } from "../shared/agents/definition.ts";
 import { LEDGER_ROUTES } from "../shared/http/ledger-routes.ts";
 import { ROUTES, type Route } from "../shared/http/routes.ts";
@@ -43,7 +42,22 @@ import { addMcpRoutes, MCP_ENTRY } from "./constructs/mcp-endpoint.ts";
 import { enableMemoryEmbeddings } from "./constructs/memory-embeddings.ts";
 import { Reconciler } from "./constructs/reconciler.ts";
 import { SignalsRefit } from "./constructs/signals-refit.ts";
-import { type OutcomeWorker, WorldIo } from "./constructs/world-io.ts";
+import {
+  ADMIN_WRITES,
+  DRAFT_WRITES,
+  EXECUTOR_WRITES,
+  GATE_WRITES,
+  KB_WRITES,
+  MCP_WRITES,
+  OUTCOME_WORKER_WRITES,
+  OUTCOME_WRITES,
+  RECONCILE_WRITES,
+  RELEASE_WRITES,
+  REVIEW_WRITES,
+  SPEC_WRITES,
+  WATCHER_WRITES,
+} from "./constructs/state-writes.ts";
+import { WorldIo } from "./constructs/world-io.ts";
 import { ackArchivePrefix } from "./nag-suppressions.ts";
 
 export interface ServiceStackProps extends StackProps {
@@ -93,85 +107,6 @@ const LEDGER_RW = [...DDB.read, "dynamodb:PutItem"];
 const DUE = ["DUE"];
 /** The address and domain indexes a person or account leaves when its email or domain changes (kb-store.ts). */
 const KB_MOVES = ["EMAIL#*", "DOMAIN#*"];
-
-/*
- * The state partitions each kind of function writes (shared/adapters/dynamo/keys.ts names them; `*` a
- * wildcard). A transaction's every put and update is authorised on its own key; its condition checks
- * are reads.
- */
-/** A decision's reservation given back (a veto, an expiry, a send that did not go): the contact state and the day's counters. */
-const RELEASE_WRITES = ["CONTACT#*", "COUNTER#*"];
-/** An execution: that, the decision's settle item, and what a send nobody reviewed teaches (draft_passed). */
-const EXECUTOR_WRITES = [...RELEASE_WRITES, "DUE", "TRUST#*", "TRUSTDIR"];
-/**
- * A decision moving on, whatever moves it (a review, the reconciler's sweeps): an execution's, and
- * the trust evidence an outcome records (its evidence mark, the market's peer figures).
- */
-const LIFECYCLE_WRITES = [...EXECUTOR_WRITES, "TRUSTED#*", "PEERS#*"];
-/**
- * The gate's commit: a person's or account's new data key, the reservation, the counters, the
- * decision's settle items, and which rules flipped (the steer loop's counts).
- */
-const GATE_WRITES = ["PKEY#*", "AKEY#*", "CONTACT#*", "COUNTER#*", "DUE", "FLIP#V#*", "FLIPCOUNT#V#*"];
-/**
- * An outcome from SES or HubSpot, whoever hears it: a suppression (a complaint, a hard bounce, an
- * unsubscribe), the trust it teaches (the record, the directory's listing, its evidence mark, the
- * market's peer figures), the account's stop-on-reply pause.
- */
-const OUTCOME_WRITES = ["SUPPRESS#*", "TRUST#*", "TRUSTDIR", "TRUSTED#*", "PEERS#*", "PAUSE", "PAUSEID#*"];
-/**
- * And each worker's own: SES's settles its decision (the reservation given back or taken again, the
- * settle item); HubSpot's poll keeps its checkpoint (usecases/hubspot-outcomes.ts POLL, and the name
- * before it); HubSpot's webhook worker links a merged contact.
- */
-const OUTCOME_WORKER_WRITES: Record<OutcomeWorker, readonly string[]> = {
-  ses: ["CONTACT#*", "COUNTER#*", "DUE"],
-  "hubspot-poll": ["CHECKPOINT#hubspot-outcomes*"],
-  "hubspot-events": ["CRMLINK#hubspot#contacts#*"],
-};
-/**
- * The agents' watchers: the records agents write (people and their addresses, a suppression a person
- * inherits, an account's people, facts, committee and flags, the directory, lead lists, audiences),
- * memory, and what the learning loops count (each event once).
- */
-const WATCHER_WRITES = [
-  "PERSON#*",
-  "EMAIL#*",
-  "SUPPRESS#*",
-  "ACCOUNT#*",
-  "DIRECTORY#ACCOUNTS",
-  "LEADLIST#*",
-  "AUDIENCE",
-  "AUDMEMBER#*",
-  "MEMORY#*",
-  "LEARNED#EVENT#*",
-  "LEARNED#TEMPLATES",
-];
-/** A spec version and its CURRENT pointer. */
-const SPEC_WRITES = ["SPEC"];
-/** A draft of the spec (from corrections, a pattern, a refit) and what it was drafted from. */
-const DRAFT_WRITES = [...SPEC_WRITES, "DRAFTS", "DRAFTSRC#*", "REVIEWCELLS"];
-/**
- * People's reviews: a decision approved, rejected or vetoed (what its move writes, and the review's
- * cell of the correction counts), a correction's draft, an outcome by hand (a suppression, a pause).
- */
-const REVIEW_WRITES = [...LIFECYCLE_WRITES, ...DRAFT_WRITES, "SUPPRESS#*", "PAUSE", "PAUSEID#*"];
-/** An admin's: a trust pin (and the directory's one-time fill), a draft confirmed or discarded, a pause. */
-const ADMIN_WRITES = [
-  "TRUST#*",
-  "TRUSTDIR",
-  "TRUSTDIR#FILL",
-  "SPEC",
-  "DRAFTS",
-  "REVIEWCELLS",
-  "PAUSE",
-  "PAUSEID#*",
-];
-/**
- * The knowledge base's own records: accounts (their signals) and the domains that find them, people
- * and the addresses that find them, suppressions, memory.
- */
-const KB_WRITES = ["ACCOUNT#*", "DOMAIN#*", "PERSON#*", "EMAIL#*", "SUPPRESS#*", "MEMORY#*"];
 
 /** What each API group's function may do to the data, and nothing more. */
 const API_ACCESS: Record<Route["group"], Access> = {
@@ -406,8 +341,7 @@ export class ServiceStack extends Stack {
     apiLogs.ApiMcp = mcp.logGroup;
     grant(mcp, {
       state: RW,
-      // The gate's commit (propose) and an agent's memory (add_memory): its only writes.
-      writes: [...GATE_WRITES, "MEMORY#*"],
+      writes: MCP_WRITES,
       ledger: LEDGER_RW,
       indexes: true,
       personKeys: "create",
@@ -596,9 +530,7 @@ export class ServiceStack extends Stack {
     });
     // It publishes the trust evidence it records (outcome.recorded, usecases/trust-evidence.ts).
     grant(reconciler.function, {
-      ...lifecycle(LIFECYCLE_WRITES),
-      // And where its scan of dispatched decisions goes on at the next run.
-      writes: [...LIFECYCLE_WRITES, stateKeys.checkpoint(RECONCILE_RESUME_POINT).pk],
+      ...lifecycle(RECONCILE_WRITES),
       indexQuery: ["byStatus"],
       publish: true,
     });
