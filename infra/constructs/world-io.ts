@@ -46,8 +46,10 @@ export interface WorldIoProps {
   /** The functions that call connectors (the workflow's Execute task and execute-allowed). */
   executors: HarnessFunction[];
   api: HttpApi;
-  /** Grants a function what recording an outcome needs (tables, indexes, events, person keys). */
-  /** An outcome worker's data access: what each kind of worker writes (infra/service-stack.ts). */
+  /**
+   * Grants a function what recording an outcome needs (tables, indexes, events, person keys), with
+   * the state partitions its kind of worker writes (infra/constructs/state-writes.ts).
+   */
   grantOutcomes: (f: HarnessFunction, worker: OutcomeWorker) => void;
   deadLetterQueue: IQueue;
   failureQueue: IQueue;

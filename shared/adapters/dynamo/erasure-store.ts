@@ -271,12 +271,7 @@ export class DynamoErasureStore implements ErasureStore {
     // Once: a second request's mark would write over the first's run lease (claimRun).
     await this.putOnce({ ...stateKeys.erasedPerson(record.personId), ...record });
     if (record.linkedinHash)
-      await this.db.doc.send(
-        new PutCommand({
-          TableName: this.db.tables.state,
-          Item: { ...stateKeys.erasedLinkedIn(record.linkedinHash), personId: record.personId },
-        }),
-      );
+      await this.putOnce({ ...stateKeys.erasedLinkedIn(record.linkedinHash), personId: record.personId });
     // The first erased with the address keeps it: a co-holder erased with them (erase.ts) marked
     // after them, and an erasure asked again by the address, its index gone, went on with the
     // co-holder alone and answered complete with the first's own erasure not done.
