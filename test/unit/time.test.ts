@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   DAY,
   HOUR,
@@ -206,6 +206,54 @@ describe("time: helpers", () => {
     expect(isValidTimeZone("Asia/Kolkata")).toBe(true);
     expect(isValidTimeZone("Mars/Olympus_Mons")).toBe(false);
     expect(isValidTimeZone("not a zone")).toBe(false);
+  });
+
+  it("agrees with the formatter on listed zones, aliases, spellings and non-zones", () => {
+    const byFormatter = (zone: string) => {
+      try {
+        new Intl.DateTimeFormat("en-US", { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const zones = [
+      ...Intl.supportedValuesOf("timeZone"),
+      "UTC",
+      "Etc/UTC",
+      "Etc/GMT+5",
+      "US/Eastern",
+      "Asia/Calcutta",
+      "Asia/Kolkata",
+      "America/Buenos_Aires",
+      "america/new_york",
+      "AMERICA/NEW_YORK",
+      "",
+      " America/New_York",
+      "America/New_York ",
+      "America/Nowhere",
+      "+05:00",
+      "GMT",
+      "__proto__",
+      "constructor",
+    ];
+    for (const zone of zones) expect(isValidTimeZone(zone), zone).toBe(byFormatter(zone));
+  });
+
+  it("builds no formatter for a listed zone (a cold start's ICU load)", async () => {
+    vi.resetModules();
+    const built = vi.spyOn(Intl, "DateTimeFormat");
+    try {
+      const fresh = await import("../../shared/domain/time.ts");
+      expect(fresh.isValidTimeZone("America/New_York")).toBe(true);
+      expect(fresh.isValidTimeZone("Europe/Berlin")).toBe(true);
+      expect(built).not.toHaveBeenCalled();
+      // Not listed: the formatter decides, as before.
+      expect(fresh.isValidTimeZone("UTC")).toBe(true);
+      expect(built).toHaveBeenCalled();
+    } finally {
+      built.mockRestore();
+    }
   });
 
   it("parses HH:MM into minutes", () => {
