@@ -3,7 +3,9 @@
  * event, the account's contact state and the counters together, and every side effect goes through the
  * connector once, with the decision's idempotency key.
  */
+import type { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { S3OutboxConnector } from "../../shared/adapters/aws/s3-outbox-connector.ts";
 import type { Decision } from "../../shared/domain/decision.ts";
 import { ContentionError } from "../../shared/domain/errors.ts";
 import { HOUR, iso } from "../../shared/domain/time.ts";
@@ -579,6 +581,47 @@ describe("dispatch and execution", () => {
     rt.clock.set(Date.parse(turned?.execution?.retryAt as string));
     expect((await execute(rt.deps, d.decisionId))?.status).toBe("executed");
     expect(rt.sandbox.entries.map((e) => e.idempotencyKey)).toEqual([d.idempotencyKey]);
+  });
+
+  it("the deployed dry run: an outbox write that landed but whose answer was lost is tried again and executes once", async () => {
+    await seedAcme(rt.deps, "acme");
+    await pin(rt, "writer", "email.send", 3);
+    const d = await propose("writer", "acme");
+    // S3 as it behaves: a conditional put (IfNoneMatch) on a key that exists answers 412. The first
+    // put lands, and its answer is lost (a 503 after the write, a dropped connection).
+    const objects = new Map<string, string>();
+    let loseNextAnswer = true;
+    const s3 = {
+      send: async (cmd: PutObjectCommand) => {
+        const key = String(cmd.input.Key);
+        if (cmd.input.IfNoneMatch === "*" && objects.has(key))
+          throw Object.assign(new Error("PreconditionFailed"), {
+            name: "PreconditionFailed",
+            $metadata: { httpStatusCode: 412 },
+          });
+        objects.set(key, String(cmd.input.Body));
+        if (loseNextAnswer) {
+          loseNextAnswer = false;
+          throw Object.assign(new Error("SlowDown"), {
+            name: "SlowDown",
+            $metadata: { httpStatusCode: 503 },
+          });
+        }
+        return {};
+      },
+    } as unknown as S3Client;
+    const outbox = new S3OutboxConnector(s3, "archive", () => rt.clock.now());
+    const first = await execute({ ...rt.deps, connector: outbox }, d.decisionId);
+    // Before: in_doubt at once, for a person to settle, though writing again was safe.
+    expect(first?.status).toBe("dispatched");
+    expect(first?.execution).toMatchObject({ wrote: true, error: "outbox write failed: SlowDown" });
+    rt.clock.set(Date.parse(first?.execution?.retryAt as string));
+    const again = await execute({ ...rt.deps, connector: outbox }, d.decisionId);
+    expect(again?.status).toBe("executed");
+    expect(again?.execution?.externalId).toBe(
+      `s3-outbox:outbox/${encodeURIComponent(d.idempotencyKey)}.json`,
+    );
+    expect(objects.size).toBe(1);
   });
 
   it("a touch released late is still not sent more than MAX_LATE_MS after its time: the release reads no quiet hours", async () => {

@@ -69,3 +69,45 @@ describe("the S3 outbox (the deployed dry run)", () => {
     expect(s3.bodies).toEqual([]);
   });
 });
+
+describe("the S3 outbox's failed writes", () => {
+  const failing = (status: number | undefined, name: string) =>
+    ({
+      send: async () => {
+        throw Object.assign(new Error(name), {
+          name,
+          ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }),
+        });
+      },
+    }) as unknown as S3Client;
+  const attempt = (client: S3Client) =>
+    new S3OutboxConnector(client, "bucket", () => 0)
+      .execute({ idempotencyKey: "d1:exec:1", decision: decision as Decision, payload })
+      .catch((e: unknown) => e);
+
+  it("one that may have landed (5xx, throttled, no answer) is handed back to be tried again, as one that wrote", async () => {
+    for (const [status, name] of [
+      [503, "SlowDown"],
+      [500, "InternalError"],
+      [429, "TooManyRequests"],
+      [undefined, "TimeoutError"],
+    ] as const) {
+      const err = await attempt(failing(status, name));
+      expect(err, name).toBeInstanceOf(ConnectorError);
+      expect(err, name).toMatchObject({ outcomeUnknown: false, retryAfterMs: 5_000, afterWrite: true });
+    }
+  });
+
+  it("one S3 refused (denied, no such bucket) fails, nothing landed, not tried again", async () => {
+    for (const [status, name] of [
+      [403, "AccessDenied"],
+      [404, "NoSuchBucket"],
+    ] as const) {
+      const err = await attempt(failing(status, name));
+      expect(err, name).toBeInstanceOf(ConnectorError);
+      expect(err, name).toMatchObject({ outcomeUnknown: false, message: `outbox write refused: ${name}` });
+      expect((err as ConnectorError).retryAfterMs, name).toBeUndefined();
+      expect((err as ConnectorError).afterWrite, name).toBeUndefined();
+    }
+  });
+});

@@ -10,7 +10,8 @@ export interface DataKeyReader {
 /**
  * The deployed harness's dry-run connector: records each side effect as `outbox/<idempotencyKey>.json`
  * in the archive bucket instead of calling the external system. The put is conditional on the key
- * not existing, so a repeated idempotency key returns the first result and writes nothing.
+ * not existing, so a repeated idempotency key returns the first result and writes nothing, and a
+ * write whose result is unknown may be made again.
  */
 export class S3OutboxConnector implements Connector {
   constructor(
@@ -67,8 +68,19 @@ export class S3OutboxConnector implements Connector {
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 412) return { externalId: `s3-outbox:${key}` };
-      // A failed PUT may still have landed: the outcome is unknown, never re-sent blindly.
-      throw new ConnectorError(`outbox write failed: ${(err as Error).name}`, true, { cause: err });
+      // S3 refused the write (denied, no such bucket): nothing landed, the action fails naming why.
+      if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429)
+        throw new ConnectorError(`outbox write refused: ${(err as Error).name}`, false, { cause: err });
+      // Otherwise (a 5xx, a throttle, a dropped connection) the write may still have landed; but the
+      // put is conditional on the key, so writing again cannot write twice: the action is handed back
+      // to be tried later, and that try finds it written (412) or writes it. Only past its retry window
+      // is it left in doubt (afterWrite). Before, every such failure was in doubt at once, for a person
+      // to settle, though trying again was safe.
+      throw new ConnectorError(`outbox write failed: ${(err as Error).name}`, false, {
+        cause: err,
+        retryAfterMs: 5_000,
+        afterWrite: true,
+      });
     }
     return { externalId: `s3-outbox:${key}` };
   }
