@@ -14,7 +14,7 @@
 
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsClientConfig } from "../adapters/aws/client-config.ts";
-import { ConnectorSecrets } from "../adapters/aws/connector-secrets.ts";
+import { ConnectorSecrets, SecretReadError } from "../adapters/aws/connector-secrets.ts";
 import type { HubSpotConnector, HubSpotOptions } from "../adapters/connectors/hubspot.ts";
 import { LinkedInConnector } from "../adapters/connectors/linkedin.ts";
 import { statusOf } from "../adapters/connectors/retry.ts";
@@ -125,10 +125,9 @@ export function deployedConnector(env: AwsEnv, o: DeployedConnectorOptions) {
         // Nothing reached the vendor: not in doubt. A secret missing or denied fails the action; one
         // whose read failed in passing (a throttle, a timeout, a 5xx on a cold container) hands it
         // back to be tried later, as a vendor's 429 does: before, that blip failed an approved send.
-        const cause = (err as Error).cause as Error | undefined;
         throw new ConnectorError(`${system} connector unavailable: ${(err as Error).message}`, false, {
           cause: err,
-          ...(cause && !/NotFound|Denied|Decryption|Invalid/.test(cause.name) ? { retryAfterMs: 0 } : {}),
+          ...(err instanceof SecretReadError && err.passing ? { retryAfterMs: 0 } : {}),
         });
       }
       try {

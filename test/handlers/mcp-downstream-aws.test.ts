@@ -237,6 +237,66 @@ describe("a headers secret rotated while the executor's container is warm", () =
   });
 });
 
+describe("a headers secret that cannot be read for now", () => {
+  beforeAll(async () => {
+    for (const id of ["thr1"]) await seedAcme(rt.deps, id);
+  });
+
+  it("a cold executor whose first read is throttled hands the action back (nothing sent); tried again, it is sent once", async () => {
+    const values = { [ARN]: JSON.stringify({ Authorization: "Bearer crm-token" }) };
+    const real = await fakeSecretsManager(values);
+    let throttled = true;
+    // Secrets Manager throttling this container's reads (the SDK's own retries spent).
+    const client = {
+      send: async (cmd: Parameters<typeof real.client.send>[0]) => {
+        if (throttled)
+          throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $fault: "client" });
+        return real.client.send(cmd);
+      },
+    } as unknown as typeof real.client;
+    try {
+      const config = JSON.stringify({
+        dryRun: false,
+        mcp: [{ name: "crm", url: fake.url, headersSecretArn: ARN, timeoutMs: 3000 }],
+      });
+      const env = parseAwsEnv(functionEnv(rt, { CONNECTORS_CONFIG: config }));
+      const secrets = new ConnectorSecrets(client, env.CONNECTOR_SECRET_ARNS);
+      const connector = deployedConnector(env, {
+        outbox: () => rt.sandbox,
+        secrets,
+        mcp: deployedDownstream,
+      });
+      const handler = executeAllowed(() =>
+        awsRuntimeFor(rt, { extras: { connector }, stores: EXECUTOR_STORES }),
+      );
+      const decisionId = await dispatched("thr1");
+      const e = fixture("eventbridge-decision-made.json");
+      e.detail.decisionId = decisionId;
+      await handler(e, ctx);
+      const held = await rt.deps.decisions.getDecision(decisionId);
+      // Before: failed, its reservation given back: an approved action lost to a passing throttle.
+      expect(held?.status).toBe("dispatched");
+      expect(held?.execution?.retryAt).toBeDefined();
+      expect(held?.execution?.error).toMatch(/ThrottlingException/);
+      const key = held?.idempotencyKey;
+      expect(fake.calls.filter((c) => c.idempotencyKey === key)).toEqual([]);
+
+      throttled = false;
+      const at = rt.clock.now();
+      rt.clock.set(Date.parse(held?.execution?.retryAt as string));
+      try {
+        // As the reconciler hands it over when it comes due (recoverDispatched): to the executor again.
+        expect(await handler(e, ctx)).toEqual({ decisionId, status: "executed" });
+      } finally {
+        rt.clock.set(at);
+      }
+      expect(fake.calls.filter((c) => c.idempotencyKey === key)).toHaveLength(1);
+    } finally {
+      await real.close();
+    }
+  });
+});
+
 /** The listing functions' environment: the servers' names and URLs, no headers secret. */
 function listingRuntime() {
   const config = parseDeployedConnectors(

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as z from "../../domain/zod-mini.ts";
+import { CREDENTIALS_UNREADABLE } from "../connectors/retry.ts";
 
 /**
  * A connector's credentials as stored in Secrets Manager: a JSON object (`{"accessToken": "..."}`,
@@ -39,6 +40,21 @@ export type McpHeadersSecret = z.infer<typeof McpHeadersSecret>;
 
 export class SecretReadError extends Error {
   override readonly name = "SecretReadError";
+  /**
+   * Set when Secrets Manager failed in passing (a throttle, a timeout, a 5xx): a later try may read it,
+   * so what needed it is handed back (retry.ts neverSent). Not for a secret missing, denied or that KMS
+   * cannot decrypt, nor for a value that cannot be used: those fail the action.
+   */
+  readonly code?: typeof CREDENTIALS_UNREADABLE;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    const cause = options?.cause as Error | undefined;
+    if (cause && !/NotFound|Denied|Decryption|Invalid/.test(cause.name)) this.code = CREDENTIALS_UNREADABLE;
+  }
+  /** Whether a later read may succeed (see `code`). */
+  get passing(): boolean {
+    return this.code === CREDENTIALS_UNREADABLE;
+  }
 }
 
 /** How long a read secret is used before it is read again: a rotated secret reaches warm containers. */

@@ -70,8 +70,25 @@ export interface CallOptions {
   readOnly?: boolean;
 }
 
-/** Failures of connecting at all: the request never reached the vendor, so sending it again is safe. */
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+/**
+ * The code of a failure before a request was made that may pass: the credentials it needed could not
+ * be read for now (Secrets Manager throttled, timed out, or answered 5xx). Nothing left this process.
+ */
+export const CREDENTIALS_UNREADABLE = "EHARNESS_CREDENTIALS_UNREADABLE";
+
+/**
+ * Failures of connecting at all: the request never reached the vendor, so sending it again is safe.
+ * With them, credentials unreadable in passing: before, a throttled secret read as a cold executor's
+ * first MCP call connected failed the approved action instead of handing it back.
+ */
+const NOT_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  CREDENTIALS_UNREADABLE,
+]);
 export const neverSent = (err: unknown): boolean => causedBy(err, NOT_SENT);
 
 /** The time left to the action being executed (ConnectorRequest.timeLeft), and how long one call may take. */
