@@ -11,13 +11,15 @@ const Domain = z
   .string()
   .check(z.toLowerCase(), z.regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, "expected a domain such as acme.com"));
 const bounded = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+/** The longest text each descriptive field takes (a CRM import cuts what is longer: crm-records.ts). */
+export const TEXT_MAX = { name: 200, industry: 100, firstName: 100, lastName: 100, title: 200 } as const;
 const IsoTime = z.iso.datetime({ offset: true });
 
 /** PUT /v1/accounts/{id} body. */
 export const AccountInput = z.strictObject({
-  name: bounded(200),
+  name: bounded(TEXT_MAX.name),
   domain: Domain,
-  industry: bounded(100),
+  industry: bounded(TEXT_MAX.industry),
   employees: z.number().check(z.int(), z.nonnegative()),
   country: z.string().check(z.length(2, "expected an ISO 3166 alpha-2 country code"), z.toUpperCase()),
   timezone: TimeZone,
@@ -96,9 +98,9 @@ export interface Account extends AccountInput {
 export const PersonInput = z.strictObject({
   accountId: Id,
   email: z.email().check(z.toLowerCase()),
-  firstName: bounded(100),
-  lastName: bounded(100),
-  title: bounded(200),
+  firstName: bounded(TEXT_MAX.firstName),
+  lastName: bounded(TEXT_MAX.lastName),
+  title: bounded(TEXT_MAX.title),
   linkedinUrl: z.optional(LinkedInProfileUrl),
   timezone: z.optional(TimeZone),
 });

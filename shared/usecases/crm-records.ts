@@ -5,7 +5,14 @@
  */
 
 import { canonicalJson } from "../domain/canonical-json.ts";
-import { type Account, AccountInput, type CrmFields, type Person, PersonInput } from "../domain/kb.ts";
+import {
+  type Account,
+  AccountInput,
+  type CrmFields,
+  type Person,
+  PersonInput,
+  TEXT_MAX,
+} from "../domain/kb.ts";
 import { isValidTimeZone } from "../domain/time.ts";
 import { LinkedInProfileUrl } from "../domain/urls.ts";
 import { formatPath } from "../domain/validation.ts";
@@ -122,6 +129,31 @@ export function lifecycleOf(
 
 const text = (v: string | null | undefined) => (v?.trim() ? v.trim() : undefined);
 
+/**
+ * A descriptive field cut to what the knowledge base takes (kb.ts TEXT_MAX), never inside a surrogate
+ * pair. The CRM is the system of record: a company name or job title longer than the KB's field is
+ * imported cut, not refused. Before, the whole record was skipped, and an account already imported
+ * refused every later change of the CRM (a stage moved to customer, a new owner) for that one field.
+ */
+function clip(v: string | null | undefined, max: number): string | undefined {
+  const t = text(v);
+  if (t === undefined || t.length <= max) return t;
+  const cut = t.slice(0, max);
+  return (/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut).trimEnd();
+}
+
+/**
+ * A head count as HubSpot may hold it in a text field ("1,200", "12.5", " 40 "): the nearest whole
+ * number, or nothing for what is not a count (the account keeps what it had). Before, such a value
+ * refused the record, as an over-long name did (clip).
+ */
+function headCount(v: string | null | undefined): number | undefined {
+  const t = text(v)?.replace(/[,_\s]/g, "");
+  if (t === undefined || !/^\d+(\.\d+)?$/.test(t)) return undefined;
+  const n = Math.round(Number(t));
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 /** Whether the contact unsubscribed from all email in HubSpot (`hs_email_optout`, "true" or "false"). */
 export const emailOptedOut = (r: CrmRecord) => r.properties.hs_email_optout?.trim().toLowerCase() === "true";
 
@@ -200,14 +232,20 @@ export function accountInputOf(
   owners?: Readonly<Record<string, string>>,
 ): Mapped<AccountInput> & { unmappedStage?: string } {
   const p = r.properties;
-  const employees = text(p.numberofemployees);
+  const employees = headCount(p.numberofemployees);
   const country = text(p.country);
   const timezone = text(p.timezone);
   const stage = text(p.lifecyclestage);
-  // The CRM's owner where it names one (the CRM is where accounts are assigned), else the one the
-  // account has.
+  // The CRM's owner where it names one (the CRM is where accounts are assigned). Where it names none:
+  // none, if the owner the account has came from the CRM (it unassigned the company, e.g. from a rep
+  // who left, who would otherwise go on owning it and counting toward accountsPerOwnerPerDay); else
+  // the one a person or an agent gave it.
   const crmOwner = text(p.hubspot_owner_id);
-  const ownerId = crmOwner ? ownerFromCrm(crmOwner, owners) : existing?.ownerId;
+  const ownerId = crmOwner
+    ? ownerFromCrm(crmOwner, owners)
+    : existing?.crm?.ownerId
+      ? undefined
+      : existing?.ownerId;
   // A lifecycle an earlier import read from this same stage is not kept: before unmapped stages were
   // taken for customers, such a stage was read as a prospect.
   // With no stage, what the company alone made it last time, not what its deals raised it to since (a
@@ -223,10 +261,10 @@ export function accountInputOf(
         (existing?.source?.objectType === "companies" ? undefined : existing?.lifecycle));
   const { lifecycle, unmapped } = lifecycleOf(stage, kept, stages);
   const candidate = {
-    name: text(p.name),
+    name: clip(p.name, TEXT_MAX.name),
     domain: companyDomain(p.domain),
-    industry: text(p.industry) ?? existing?.industry ?? "unknown",
-    employees: employees !== undefined ? Number(employees) : (existing?.employees ?? 0),
+    industry: clip(p.industry, TEXT_MAX.industry) ?? existing?.industry ?? "unknown",
+    employees: employees ?? existing?.employees ?? 0,
     country: country && /^[A-Za-z]{2}$/.test(country) ? country : (existing?.country ?? "ZZ"),
     timezone: timezone && isValidTimeZone(timezone) ? timezone : (existing?.timezone ?? workspaceTimezone),
     ...(existing?.techStack ? { techStack: existing.techStack } : {}),
@@ -253,9 +291,9 @@ export function personInputOf(
   const candidate = {
     accountId,
     email: text(p.email),
-    firstName: text(p.firstname),
-    lastName: text(p.lastname),
-    title: text(p.jobtitle),
+    firstName: clip(p.firstname, TEXT_MAX.firstName),
+    lastName: clip(p.lastname, TEXT_MAX.lastName),
+    title: clip(p.jobtitle, TEXT_MAX.title),
     // An unusable profile URL is left out rather than refusing the contact.
     ...(linkedin.success
       ? { linkedinUrl: linkedin.data }
@@ -284,6 +322,11 @@ const DealProps = z.object({
   hs_is_closed_won: z.optional(z.string()),
 });
 
+/** The deal's fields it is imported without when their value does not parse (dealOf). */
+const DEAL_OPTIONAL = new Set(
+  Object.keys(DealProps.shape).filter((k) => !["dealname", "dealstage"].includes(k)),
+);
+
 /** HubSpot's boolean property ("true" or "false"); anything else, unknown. */
 const flag = (v: string | undefined) => {
   const t = v?.trim().toLowerCase();
@@ -295,6 +338,12 @@ export function dealOf(r: CrmRecord, accountId: string, source: Deal["source"], 
   const present = Object.fromEntries(
     Object.entries(r.properties).filter(([, v]) => v !== null && v !== undefined && v !== ""),
   );
+  // A value the deal's optional fields cannot take (a negative amount: a credit or refund deal; a
+  // currency or close date HubSpot holds in another form) is left out, not the deal: before, such a
+  // deal was skipped, and never raised its account's lifecycle.
+  for (const [k, v] of Object.entries(present))
+    if (DEAL_OPTIONAL.has(k) && !DealProps.shape[k as keyof typeof DealProps.shape].safeParse(v).success)
+      delete present[k];
   const parsed = DealProps.safeParse(present);
   if (!parsed.success) return { ok: false, reason: reasonOf(parsed.error, {}) };
   const d = parsed.data;

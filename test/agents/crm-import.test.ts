@@ -172,7 +172,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
   it("first import fills companies, contacts and deals, each citing its HubSpot record; invalid records are skipped with a reason", async () => {
     const w = await world();
     seedCrm(w.hs, "1", T0 - 5 * HOUR);
-    // Invalid: a company without a domain, a contact without a job title, a deal whose amount is text.
+    // Invalid: a company without a domain, a contact without a job title, a deal without a stage.
     w.hs.put("companies", "102", { name: "No Domain Inc" }, T0 - 4 * HOUR);
     w.hs.put(
       "contacts",
@@ -181,7 +181,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
       T0 - 4 * HOUR,
       "101",
     );
-    w.hs.put("deals", "122", { dealname: "Bad", dealstage: "won", amount: "lots" }, T0 - 4 * HOUR, "101");
+    w.hs.put("deals", "122", { dealname: "Bad", amount: "1000" }, T0 - 4 * HOUR, "101");
 
     const report = await importFromCrm(w.deps, TZ);
 
@@ -190,7 +190,7 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     expect(report.contacts).toMatchObject({ seen: 3, written: 2 });
     expect(report.contacts.skipped).toEqual([{ id: "113", reason: expect.stringContaining("jobtitle") }]);
     expect(report.deals).toMatchObject({ seen: 2, written: 1 });
-    expect(report.deals.skipped).toEqual([{ id: "122", reason: expect.stringContaining("amount") }]);
+    expect(report.deals.skipped).toEqual([{ id: "122", reason: expect.stringContaining("dealstage") }]);
 
     const account = await w.kb.getAccount("hubspot-company-101");
     expect(account).toMatchObject({
@@ -1278,6 +1278,98 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     company("9701", "502", h.clock.now() - 10 * 60_000);
     await importFromCrm(w.deps, { ...TZ, owners: { "501": "sdr-1" } });
     expect((await w.kb.getAccount("hubspot-company-9701"))?.ownerId).toBe("hubspot-owner-502");
+    // Unassigned in HubSpot (a rep who left): the owner the account had from HubSpot goes too. Before,
+    // hubspot-owner-502 went on owning it, counting toward accountsPerOwnerPerDay.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "9701", { hubspot_owner_id: "" }, h.clock.now() - 10 * 60_000);
+    // An owner a person gave an account HubSpot leaves unassigned stays.
+    const {
+      source: _s,
+      updatedAt: _u,
+      crm: _c,
+      ...unowned
+    } = (await w.kb.getAccount("hubspot-company-9703")) as NonNullable<
+      Awaited<ReturnType<typeof w.kb.getAccount>>
+    >;
+    await h.rt.deps.kb.putAccount(
+      "hubspot-company-9703",
+      { ...unowned, ownerId: "sdr-2" },
+      new Date(h.clock.now() - 20 * 60_000).toISOString(),
+    );
+    w.hs.put("companies", "9703", { industry: "SOFTWARE" }, h.clock.now() - 10 * 60_000);
+    const unassigned = await importFromCrm(w.deps, { ...TZ, owners: { "501": "sdr-1" } });
+    expect(unassigned.companies).toMatchObject({ written: 2, skipped: [] });
+    const left = await w.kb.getAccount("hubspot-company-9701");
+    expect(left?.ownerId).toBeUndefined();
+    expect(left?.crm?.ownerId).toBeUndefined();
+    expect(await w.kb.getAccount("hubspot-company-9703")).toMatchObject({
+      ownerId: "sdr-2",
+      industry: "SOFTWARE",
+    });
+    await w.hs.close();
+  });
+
+  it("a value the knowledge base cannot take as it is (a long name, a head count as text, a negative amount) is imported cut or left out, not the record", async () => {
+    const w = await world();
+    // 199 units, then an emoji whose pair straddles the cut at 200: it goes whole.
+    const kept = "Initech Global Holdings and Subsidiaries ".repeat(5).slice(0, 199);
+    const longName = `${kept}😀 Europe`;
+    const longTitle = `${"Senior ".repeat(28)}Director`;
+    w.hs.put(
+      "companies",
+      "9901",
+      { name: longName, domain: "initech-99.com", numberofemployees: "1,200" },
+      T0 - 6 * HOUR,
+    );
+    w.hs.put(
+      "companies",
+      "9902",
+      { name: "Hooli", domain: "hooli-99.com", numberofemployees: "12.5" },
+      T0 - 6 * HOUR,
+    );
+    w.hs.put(
+      "contacts",
+      "9911",
+      { email: "pam@initech-99.com", firstname: "Pam", lastname: "Beesly", jobtitle: longTitle },
+      T0 - 6 * HOUR + 1,
+      "9901",
+    );
+    w.hs.put(
+      "deals",
+      "9921",
+      { dealname: "Initech refund", dealstage: "closedwon", amount: "-500", deal_currency_code: "usd" },
+      T0 - 6 * HOUR + 2,
+      "9901",
+    );
+    const report = await importFromCrm(w.deps, TZ);
+    expect([report.companies.skipped, report.contacts.skipped, report.deals.skipped]).toEqual([[], [], []]);
+    const initech = await w.kb.getAccount("hubspot-company-9901");
+    expect(initech?.employees).toBe(1200);
+    expect(initech?.name).toBe(kept.trimEnd());
+    expect((await w.kb.getAccount("hubspot-company-9902"))?.employees).toBe(13);
+    const pam = await w.kb.getPerson("hubspot-contact-9911");
+    expect(pam?.title).toBe(longTitle.slice(0, 200));
+    const [deal] = await w.store.dealsOf("hubspot-company-9901");
+    expect(deal).toMatchObject({ dealId: "9921", stage: "closedwon" });
+    expect(deal?.amount).toBeUndefined();
+    expect(deal?.currency).toBeUndefined();
+
+    // The account takes the CRM's later changes: before, its one long field refused every one of them,
+    // a stage moved to customer included, so a customer stayed open to cold outreach.
+    h.clock.advance(HOUR);
+    w.hs.put(
+      "companies",
+      "9901",
+      { lifecyclestage: "customer", numberofemployees: "n/a" },
+      h.clock.now() - 10 * 60_000,
+    );
+    const later = await importFromCrm(w.deps, TZ);
+    expect(later.companies).toMatchObject({ written: 1, skipped: [] });
+    // A head count that is not one keeps what the account had.
+    expect(await w.kb.getAccount("hubspot-company-9901")).toMatchObject({
+      lifecycle: "customer",
+      employees: 1200,
+    });
     await w.hs.close();
   });
 
