@@ -11,6 +11,7 @@
 import {
   HubSpotWebhookBody,
   HubSpotWebhookEvent,
+  legacyForm,
   SIGNATURE_MISMATCH,
   type SignedRequest,
   signatureProblem,
@@ -75,13 +76,16 @@ export async function receiveHubSpotWebhook(
     // read (an association change has no objectId) is passed over, not a 400 for the whole batch,
     // which HubSpot would never send again.
     const one = HubSpotWebhookEvent.safeParse(item);
-    if (!one.success)
+    if (!one.success) {
       passedOver.push(
         `event ${n} is not one the harness reads: ${one.error.issues.map((i) => i.path.join(".") || "event").join(", ")}`,
       );
-    else if (o.portalId !== undefined && String(one.data.portalId) !== o.portalId)
-      passedOver.push(`event ${n} is of portal ${one.data.portalId}, not connectors.hubspot.portalId`);
-    else if (webhookEventKind(one.data)) queued.push(one.data);
+      continue;
+    }
+    const event = legacyForm(one.data);
+    if (o.portalId !== undefined && String(event.portalId) !== o.portalId)
+      passedOver.push(`event ${n} is of portal ${event.portalId}, not connectors.hubspot.portalId`);
+    else if (webhookEventKind(event)) queued.push(event);
     else ignored++;
   }
   try {

@@ -1084,6 +1084,41 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
     }
   });
 
+  it("events in HubSpot's generic format (object.propertyChange, objectTypeId 0-1) are read as the contact's: an opt-out suppresses", async () => {
+    await seedAcme(rt.deps, "w-hs-gen");
+    const w = await wiring("jane@w-hs-gen.io");
+    try {
+      const [reply] = fixture("hubspot-webhook-contact-property-change.json");
+      // As an app on HubSpot's current developer platform receives them (subscriptions under crmObjects).
+      const generic = { ...reply, subscriptionType: "object.propertyChange", objectTypeId: "0-1" };
+      const optOut = {
+        ...generic,
+        eventId: 3816279351,
+        propertyName: "hs_email_optout",
+        propertyValue: "true",
+        changeSource: "EMAIL",
+      };
+      // A deal's change (0-3) and a contact's property the harness does not read: answered, not queued.
+      const deal = { ...generic, eventId: 3816279352, objectTypeId: "0-3", propertyName: "dealstage" };
+      const other = { ...generic, eventId: 3816279353, propertyName: "jobtitle", propertyValue: "CFO" };
+      const res = await w.deliver(delivery(JSON.stringify([optOut, deal, other])), ctx);
+      expect(res.statusCode).toBe(200);
+      // Before: queued 0, ignored 3, and the opt-out lost for good (HubSpot sends nothing again).
+      expect(JSON.parse(res.body as string)).toEqual({ received: 3, queued: 1, ignored: 2, passedOver: 0 });
+      expect(res.results).toEqual([
+        expect.objectContaining({
+          recorded: true,
+          type: "suppressed",
+          outcomeId: "hubspot:1246965:email_optout",
+        }),
+      ]);
+      const next = await rt.deps.gate.propose(emailProposal("w-writer", "w-hs-gen"), agent("w-writer"));
+      expect(next.decision.checks.find((c) => c.check === "suppression")?.result).toBe("fail");
+    } finally {
+      await w.close();
+    }
+  });
+
   it("an opt-out reaches the person the contact was imported as, though HubSpot now has another address", async () => {
     await seedAcme(rt.deps, "w-hs-opt2");
     // A contact of its own: the link stays in the shared tables.

@@ -80,8 +80,28 @@ export const HubSpotWebhookEvent = z.looseObject({
   occurredAt: z.number(),
   propertyName: z.optional(z.string()),
   propertyValue: z.optional(z.string()),
+  /** The generic format's object type ("0-1" contacts, "0-2" companies): legacyForm. */
+  objectTypeId: z.optional(z.string()),
 });
 export type HubSpotWebhookEvent = z.infer<typeof HubSpotWebhookEvent>;
+
+/** The objects of the generic format's `objectTypeId` the harness reads, by their legacy names. */
+const LEGACY_OBJECTS: Readonly<Record<string, string>> = { "0-1": "contact", "0-2": "company" };
+
+/**
+ * An event in HubSpot's generic format (`object.propertyChange` with `objectTypeId` "0-1"), which an
+ * app on its current developer platform receives for subscriptions under `crmObjects`, read as its
+ * legacy form (`contact.propertyChange`), which the rest of the harness reads: the other fields are
+ * the same. Before, such events were answered 200 and dropped, and HubSpot never sends an event
+ * again once answered: opt-outs, deletions and merges were lost for good (the poll recovers only
+ * replies and meetings).
+ */
+export function legacyForm(e: HubSpotWebhookEvent): HubSpotWebhookEvent {
+  const action = /^object\.(.+)$/.exec(e.subscriptionType)?.[1];
+  const type = e.objectTypeId;
+  if (!action || type === undefined || !Object.hasOwn(LEGACY_OBJECTS, type)) return e;
+  return { ...e, subscriptionType: `${LEGACY_OBJECTS[type]}.${action}` };
+}
 /** The batch: its events are read one by one (HubSpotWebhookEvent), each that fits recorded. */
 export const HubSpotWebhookBody = z.array(z.unknown()).check(z.maxLength(1000));
 
