@@ -113,6 +113,8 @@ export const AudienceSnapshotOut = z.looseObject({
   members: z.array(Contact),
   syncedAt: z.string(),
   decisionId: Str,
+  /** The list as the destination holds it, where syncs since went to an outbox (a dry run). */
+  live: z.optional(z.array(Contact)),
 });
 
 export const TemplateStatOut = z.looseObject({

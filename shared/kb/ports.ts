@@ -35,7 +35,6 @@ export interface AgentKnowledgeStore {
   committee(accountId: string): Promise<Committee | undefined>;
   putLeadListEntry(e: LeadListEntry): Promise<void>;
   leadList(date: string): Promise<LeadListEntry[]>;
-  putAudienceSnapshot(s: AudienceSnapshot): Promise<void>;
   /** An audience's snapshot changed from the one read, written only if nobody wrote it since (retried). */
   updateAudienceSnapshot(
     audienceId: string,

@@ -72,10 +72,21 @@ export interface LeadListEntry {
 
 export interface AudienceSnapshot {
   audienceId: string;
-  /** Contacts as last synced to the destination. */
-  members: { personId: string; email: string }[];
+  /** Contacts as last synced to the destination: what the next sync proposes the difference from. */
+  members: AudienceMember[];
   syncedAt: string;
   decisionId?: string;
+  /**
+   * The list as the destination holds it, where syncs since the last one that reached it went to an
+   * outbox instead (a dry run: ingest.ts): what the next sync that reaches it starts from. Absent,
+   * `members` is what it holds.
+   */
+  live?: AudienceMember[];
+}
+
+export interface AudienceMember {
+  personId: string;
+  email: string;
 }
 
 /** Engagement of one message variant for one persona × industry (loop 3: emails teach emails). */

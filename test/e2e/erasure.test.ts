@@ -159,12 +159,12 @@ async function janeEverywhere() {
   });
   await waitForStatus(h, audienceSync.decisionId, "executed");
   // What the agents' ingest watcher records when a list sync executes (this harness runs no agents).
-  await new DynamoAgentKnowledgeStore(h.rt.db).putAudienceSnapshot({
+  await new DynamoAgentKnowledgeStore(h.rt.db).updateAudienceSnapshot("sdr-ann", () => ({
     audienceId: "sdr-ann",
     members: [{ personId: "acme-jane", email: EMAIL }],
     syncedAt: new Date(h.rt.clock.now()).toISOString(),
     decisionId: audienceSync.decisionId,
-  });
+  }));
   const bobSync = await proposeOk(h, {
     proposalId: "sync-2",
     agentId: "list-builder",
@@ -431,12 +431,12 @@ describe("erasure", () => {
     // What ingest records when each executes (this harness runs no watchers): who was added, the snapshot.
     const agentKb = new DynamoAgentKnowledgeStore(h.rt.db);
     await agentKb.recordAudienceMembers("sdr-bo", ["acme-jane"]);
-    await agentKb.putAudienceSnapshot({
+    await agentKb.updateAudienceSnapshot("sdr-bo", () => ({
       audienceId: "sdr-bo",
       members: [],
       syncedAt: new Date(h.rt.clock.now()).toISOString(),
       decisionId: removed.decisionId,
-    });
+    }));
     // sdr-cy: never synced; its first sync, naming her, waits for a person's approval.
     await pin(h, "list-sync", "list.sync", 1);
     const pending = await sync("cy-1", "sdr-cy", [jane], [], [jane]);
@@ -649,12 +649,12 @@ describe("erasure", () => {
       confidence: 0.95,
     });
     await waitForStatus(h, removal.decisionId, "executed");
-    await new DynamoAgentKnowledgeStore(h.rt.db).putAudienceSnapshot({
+    await new DynamoAgentKnowledgeStore(h.rt.db).updateAudienceSnapshot("sdr-ann", () => ({
       audienceId: "sdr-ann",
       members: [],
       syncedAt: new Date(h.rt.clock.now() + 1).toISOString(),
       decisionId: removal.decisionId,
-    });
+    }));
     let last = first;
     for (let i = 0; i < 50 && !last.complete; i++)
       last = await erasePerson(deps, { personId: "acme-jane" }, {}, ADMIN, { stopAt: Date.now() });

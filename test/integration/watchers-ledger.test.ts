@@ -42,6 +42,8 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     actionType: string,
     payload: object,
     at?: string,
+    /** Where the sync went: HubSpot's list (the default here), or an outbox ("s3-outbox:…", "outbox:…"). */
+    externalId = "hubspot:list:1",
   ) =>
     ledger.set(decisionId, {
       decisionId,
@@ -50,7 +52,7 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
       agentId: "wl-agent",
       accountId: "wl-acme",
       payload,
-      ...(at ? { execution: { at, idempotencyKey: `${decisionId}:exec:1` } } : {}),
+      ...(at ? { execution: { at, idempotencyKey: `${decisionId}:exec:1`, externalId } } : {}),
     } as unknown as Decision);
   const executed = (decisionId: string, actionType: string): DomainEvent => ({
     type: "decision.transitioned",
@@ -221,12 +223,12 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
   it("a sync that carried a part of its audience (no members list) leaves the last snapshot less its removes, plus its adds", async () => {
     const m = (id: string, email = `${id}@wl-acme.io`) => ({ personId: id, email });
     // The last snapshot, as a whole audience's sync left it and an erasure's scrub then redacted it.
-    await agentKb.putAudienceSnapshot({
+    await agentKb.updateAudienceSnapshot("wl-aud-3", () => ({
       audienceId: "wl-aud-3",
       members: [m("a"), m("b"), m("c"), m("gone", "[erased]")],
       syncedAt: "2026-03-10T12:00:00.000Z",
       decisionId: "d-wl-part-0",
-    });
+    }));
     record(
       "d-wl-part-1",
       "executed",
@@ -255,6 +257,94 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     expect(snap?.members).toEqual([m("a"), m("c"), m("d")]);
     expect(after).toEqual(snap);
     expect(after?.decisionId).toBe("d-wl-part-1");
+  });
+
+  it("syncs that went to an outbox (a dry run) leave what the list holds: the first that reaches it starts from there", async () => {
+    const m = (id: string) => ({ personId: id, email: `${id}@wl-acme.io` });
+    const sync = async (id: string, at: string, externalId: string, payload: object) => {
+      record(
+        id,
+        "executed",
+        "list.sync",
+        { audienceId: "wl-aud-dry", listName: "wl", ...payload },
+        at,
+        externalId,
+      );
+      await ingestExecuted(deps, executed(id, "list.sync"));
+      return (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-dry");
+    };
+    // Live: HubSpot's list holds a and b.
+    const first = await sync("d-dry-1", "2026-03-10T10:00:00.000Z", "hubspot:list:7", {
+      add: [m("a"), m("b")],
+      remove: [],
+      members: [m("a"), m("b")],
+    });
+    expect(first).not.toHaveProperty("live");
+    // The deployment back in the default dry run (redeployed without its connectors config): a part
+    // that adds c and removes a, then a whole audience adding d, each to the S3 outbox.
+    const dry = await sync("d-dry-2", "2026-03-10T11:00:00.000Z", "s3-outbox:outbox/k2.json", {
+      add: [m("c")],
+      remove: [m("a")],
+    });
+    // The next sync proposes only what changed since (the dry run shows what a live one would send)...
+    expect(dry?.members).toEqual([m("b"), m("c")]);
+    // ...and what the list holds is kept beside it.
+    expect(dry?.live).toEqual([m("a"), m("b")]);
+    const whole = await sync("d-dry-3", "2026-03-10T12:00:00.000Z", "s3-outbox:outbox/k3.json", {
+      add: [m("d")],
+      remove: [],
+      members: [m("b"), m("c"), m("d")],
+    });
+    expect(whole).toMatchObject({ members: [m("b"), m("c"), m("d")], live: [m("a"), m("b")] });
+    // Live again: its part adds e to what the list held. Before, the snapshot said b, c, d, e, and
+    // the next sync never added c or d to HubSpot's list, nor removed a.
+    const live = await sync("d-dry-4", "2026-03-10T13:00:00.000Z", "hubspot:list:7", {
+      add: [m("e")],
+      remove: [],
+    });
+    expect(live?.members).toEqual([m("a"), m("b"), m("e")]);
+    expect(live).not.toHaveProperty("live");
+    expect(live?.decisionId).toBe("d-dry-4");
+    // An erasure finds an audience whose list, but not its diff, names someone (one synced before
+    // the index of whom syncs added was kept: a snapshot is all that names them).
+    await agentKb.updateAudienceSnapshot("wl-aud-old", () => ({
+      audienceId: "wl-aud-old",
+      members: [],
+      live: [m("z")],
+      syncedAt: "2026-03-10T09:00:00.000Z",
+    }));
+    expect(await rt.deps.erasure?.audiencesNaming("z")).toEqual(["wl-aud-old"]);
+  });
+
+  it("a whole audience's live sync after a dry run: the list holds what it held plus this sync's changes", async () => {
+    const m = (id: string) => ({ personId: id, email: `${id}@wl-acme.io` });
+    const sync = async (id: string, at: string, externalId: string, payload: object) => {
+      record(
+        id,
+        "executed",
+        "list.sync",
+        { audienceId: "wl-aud-dry2", listName: "wl", ...payload },
+        at,
+        externalId,
+      );
+      await ingestExecuted(deps, executed(id, "list.sync"));
+      return (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-dry2");
+    };
+    // Only ever a dry run, locally (the sandbox's outbox): the list holds nothing yet.
+    const dry = await sync("d-dry2-1", "2026-03-10T10:00:00.000Z", "outbox:d-dry2-1:exec:1", {
+      add: [m("a"), m("b")],
+      remove: [],
+      members: [m("a"), m("b")],
+    });
+    expect(dry).toMatchObject({ members: [m("a"), m("b")], live: [] });
+    const live = await sync("d-dry2-2", "2026-03-10T11:00:00.000Z", "hubspot:list:9", {
+      add: [m("c")],
+      remove: [m("a")],
+      members: [m("b"), m("c")],
+    });
+    // Not the audience it listed: b was never added, so the next sync adds it.
+    expect(live?.members).toEqual([m("c")]);
+    expect(live).not.toHaveProperty("live");
   });
 
   it("an agent's contact upsert adds people but never changes an existing person's address or account", async () => {

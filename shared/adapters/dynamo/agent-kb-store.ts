@@ -147,27 +147,6 @@ export class DynamoAgentKnowledgeStore implements AgentKnowledgeStore {
       .sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.rank - b.rank);
   }
 
-  /**
-   * Kept only if no later sync is recorded: events reach the watchers in no set order (a redelivery, a
-   * replay from the bus's archive), and an older snapshot written over a newer one made the next diff
-   * keep people in the audience who had since left it.
-   */
-  async putAudienceSnapshot(s: AudienceSnapshot): Promise<void> {
-    try {
-      await this.db.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          // A new `rev`: a part's update read before this write does not then write over it.
-          Item: { ...agentKeys.audienceSynced(s.audienceId), ...s, rev: randomUUID() },
-          ConditionExpression: "attribute_not_exists(syncedAt) OR syncedAt <= :at",
-          ExpressionAttributeValues: { ":at": s.syncedAt },
-        }),
-      );
-    } catch (err) {
-      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
-    }
-  }
-
   async updateAudienceSnapshot(
     audienceId: string,
     next: (last: AudienceSnapshot | undefined) => AudienceSnapshot,

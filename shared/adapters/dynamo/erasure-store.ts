@@ -200,7 +200,12 @@ export class DynamoErasureStore implements ErasureStore {
       ...new Set([
         ...added.map((i) => String(i.audienceId)),
         ...snapshots
-          .filter((s) => Array.isArray(s.members) && s.members.some((m: Item) => m?.personId === personId))
+          .filter((s) =>
+            // What the list holds, too, where syncs since went to an outbox (ingest.ts).
+            [s.members, s.live].some(
+              (list) => Array.isArray(list) && list.some((m: Item) => m?.personId === personId),
+            ),
+          )
           .map((s) => String(s.audienceId)),
       ]),
     ];

@@ -50,20 +50,58 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
       parsed.add.map((m) => m.personId),
     );
     const syncedAt = d.execution?.at ?? iso(deps.clock.now());
-    if (p.members)
-      await deps.agentKb.putAudienceSnapshot({
-        audienceId: p.audienceId,
-        members: p.members,
-        syncedAt,
-        decisionId: d.decisionId,
-      });
+    const members = p.members;
+    if (wentToOutbox(d))
+      await deps.agentKb.updateAudienceSnapshot(p.audienceId, (last) =>
+        outboxed(last, p, syncedAt, d.decisionId),
+      );
+    else if (members)
+      await deps.agentKb.updateAudienceSnapshot(p.audienceId, (last) =>
+        // After syncs that went to an outbox, the list holds what it held then plus this sync's
+        // changes, not the audience this sync listed: the next sync proposes the rest.
+        last?.live
+          ? afterPart({ ...last, members: last.live }, p, syncedAt, d.decisionId)
+          : newest(last, { audienceId: p.audienceId, members, syncedAt, decisionId: d.decisionId }),
+      );
     else
       await deps.agentKb.updateAudienceSnapshot(p.audienceId, (last) =>
-        afterPart(last, p, syncedAt, d.decisionId),
+        afterPart(last?.live ? { ...last, members: last.live } : last, p, syncedAt, d.decisionId),
       );
     return;
   }
   await applyCrmUpdate(deps, d, CrmUpdate.parse(d.payload));
+}
+
+/**
+ * Whether a sync went to an outbox (the deployed dry run's S3 object, the local sandbox's entry)
+ * instead of the list: the list does not hold what it added.
+ */
+const wentToOutbox = (d: Decision) => /^(s3-)?outbox:/.test(d.execution?.externalId ?? "");
+
+/** The later of the snapshot kept and a sync's, by when each was synced (events come in any order). */
+const newest = (last: AudienceSnapshot | undefined, s: AudienceSnapshot) =>
+  !last || last.syncedAt <= s.syncedAt ? s : last;
+
+/**
+ * The audience after a sync that went to an outbox: its diff is taken (the next sync proposes only
+ * what changed since, as a dry run shows what a live one would send), and what the list holds is kept
+ * beside it (`live`), unchanged. The first sync that reaches the list then starts from what it holds
+ * (ingest's other branches), so the next one proposes everything the outbox took in its place. Before,
+ * a deployment that ran its first weeks as the default dry run never added to its HubSpot lists the
+ * people those weeks' syncs had "added", nor removed those who left meanwhile.
+ */
+function outboxed(
+  last: AudienceSnapshot | undefined,
+  p: ListSyncPayload,
+  syncedAt: string,
+  decisionId: string,
+): AudienceSnapshot {
+  const live = last?.live ?? last?.members ?? [];
+  const next = p.members
+    ? newest(last, { audienceId: p.audienceId, members: p.members, syncedAt, decisionId })
+    : afterPart(last, p, syncedAt, decisionId);
+  const { live: _, ...rest } = next;
+  return { ...rest, live };
 }
 
 /**
