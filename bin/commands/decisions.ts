@@ -1,5 +1,5 @@
 /**
- * `harness decisions list|show`, `harness scheduled`, `harness veto`: what an operator reads and does
+ * `harness decisions list|show`, `harness scheduled`, `harness veto`, `harness settle`: what an operator reads and does
  * about decisions from a shell, through the public API (the same calls the console makes).
  */
 import { type Command, InvalidArgumentError } from "commander";
@@ -136,4 +136,30 @@ export function registerDecisions(program: Command, withClient: WithClient): voi
       );
       console.log(`${res.decisionId}: ${res.status}`);
     });
+
+  withClient(
+    program
+      .command("settle <decisionId>")
+      .description(
+        "settle an action left in doubt, having looked in the vendor's records: it went out, or it did not",
+      ),
+  )
+    .option("--went-out", "it went out: executed")
+    .option("--not-sent", "it did not go out: failed, its reservation given back")
+    .option("--external-id <id>", "the vendor's id of what was done (with --went-out)")
+    .requiredOption("--note <note>", "what you looked at (kept in the ledger)")
+    .action(
+      async (
+        id: string,
+        opts: ClientOptions & { wentOut?: boolean; notSent?: boolean; externalId?: string; note: string },
+      ) => {
+        if (opts.wentOut === opts.notSent) throw new InvalidArgumentError("say --went-out or --not-sent");
+        const res = await client(opts)("POST", `/v1/decisions/${encodeURIComponent(id)}/settle`, {
+          wentOut: opts.wentOut === true,
+          ...(opts.externalId ? { externalId: opts.externalId } : {}),
+          note: opts.note,
+        });
+        console.log(`${res.decisionId}: ${res.status}`);
+      },
+    );
 }

@@ -34,7 +34,7 @@ import {
 } from "../http/kb-read-schemas.ts";
 import { MemoryAdded } from "../http/memory-routes.ts";
 import { MemoryInput } from "../usecases/add-memory.ts";
-import { DecisionListQuery, NoteBody, OutcomeBody, ReviewBody } from "../usecases/schemas.ts";
+import { DecisionListQuery, NoteBody, OutcomeBody, ReviewBody, SettleBody } from "../usecases/schemas.ts";
 
 /**
  * GET /v1/me's answer, the shape console-routes.ts documents (client-openapi.test.ts holds them equal).
@@ -83,6 +83,12 @@ export const OPERATIONS = {
   },
   reject: { method: "POST", path: "/v1/decisions/{id}/reject", body: NoteBody, response: PublicDecision },
   veto: { method: "POST", path: "/v1/decisions/{id}/veto", body: NoteBody, response: PublicDecision },
+  settle: {
+    method: "POST",
+    path: "/v1/decisions/{id}/settle",
+    body: SettleBody,
+    response: PublicDecision,
+  },
   // The knowledge-base reads of the built-in agents (kb-read-routes.ts), for one run out of process.
   kbAccounts: { method: "GET", path: "/v1/kb/accounts", query: KbPageQuery, response: AccountPage },
   kbRecords: { method: "GET", path: "/v1/kb/records", query: RecordsQuery, response: RecordsOut },

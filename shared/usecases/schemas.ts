@@ -24,6 +24,20 @@ export const ReviewBody = z.strictObject({
 
 export const NoteBody = z.strictObject({ note: Note });
 
+/** POST /v1/decisions/{id}/settle: what a person found of an action left in doubt (settle-in-doubt.ts). */
+export const SettleBody = z
+  .strictObject({
+    wentOut: z.boolean(),
+    externalId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    note: Reason,
+  })
+  .check(
+    z.refine((b) => b.wentOut || b.externalId === undefined, {
+      message: "only for an action that went out (wentOut: true)",
+      path: ["externalId"],
+    }),
+  );
+
 export const OutcomeBody = z
   .strictObject({
     outcomeId: z.optional(Id),

@@ -1,9 +1,13 @@
-/** The reviews group: humans approving, rejecting, vetoing and correcting; outcomes recorded by hand. */
+/**
+ * The reviews group: humans approving, rejecting, vetoing, correcting and settling what was left in
+ * doubt; outcomes recorded by hand.
+ */
 import { publicDecision } from "../../domain/decision.ts";
 import { parseWith } from "../../domain/validation.ts";
 import { approve, execute, reject, veto } from "../../usecases/lifecycle.ts";
 import { recordOutcome } from "../../usecases/outcomes.ts";
-import { NoteBody, OutcomeBody, pageQuery, ReviewBody } from "../../usecases/schemas.ts";
+import { NoteBody, OutcomeBody, pageQuery, ReviewBody, SettleBody } from "../../usecases/schemas.ts";
+import { settleInDoubt } from "../../usecases/settle-in-doubt.ts";
 import { OutcomeResult, PublicDecision, page as pageOf } from "../api-schemas.ts";
 import { ok, param, READERS } from "../route-helpers.ts";
 import type { Route, RouteDocs } from "../routes.ts";
@@ -64,6 +68,18 @@ export const REVIEW_ROUTES: Route[] = [
   },
   {
     method: "POST",
+    path: "/v1/decisions/{id}/settle",
+    group: "reviews",
+    roles: ["approver", "admin"],
+    run: async (req, deps) =>
+      ok(
+        publicDecision(
+          await settleInDoubt(deps, param(req, "id"), parseWith(SettleBody, req.body), req.principal),
+        ),
+      ),
+  },
+  {
+    method: "POST",
     path: "/v1/outcomes",
     group: "reviews",
     roles: ["admin"],
@@ -100,6 +116,12 @@ export const reviewsGroupDocs = (): RouteDocs => ({
     summary: "Veto a scheduled (level 2) decision inside its window",
     body: NoteBody,
     bodyOptional: true,
+    response: PublicDecision,
+  },
+  "POST /v1/decisions/{id}/settle": {
+    summary:
+      "Settle an action left in doubt: it went out (executed) or it did not (failed, reservation released)",
+    body: SettleBody,
     response: PublicDecision,
   },
   "POST /v1/outcomes": {

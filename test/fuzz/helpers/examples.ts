@@ -123,6 +123,20 @@ export function examples(w: WorldIds): Record<string, Example> {
       mustExist: ["id"],
       reviewsAgent: LINKEDIN,
     },
+    "POST /v1/decisions/{id}/settle": {
+      // Not in doubt: a valid body is 409; the fuzz sends only invalid ones.
+      params: { id: w.pending.decisionId },
+      query: {},
+      body: { wentOut: true, note: "found in HubSpot's timeline" },
+      required: ["wentOut", "note"],
+      mustExist: ["id"],
+      reviewsAgent: WRITER,
+      invalid: [
+        { wentOut: false, externalId: "hubspot:note:1", note: "not sent" },
+        { wentOut: true, note: "" },
+        { wentOut: "yes", note: "x" },
+      ],
+    },
     "POST /v1/outcomes": {
       params: {},
       query: {},
