@@ -15,7 +15,7 @@ import {
 import type { Deps } from "../ports.ts";
 import { safeCheckpoint, savedCheckpoint } from "./crm-paging.ts";
 import { optOutReason } from "./crm-records.ts";
-import { recordOutcomeOn, touchAnswered } from "./outcomes.ts";
+import { recordOutcomeOn, touchAnsweredAmong } from "./outcomes.ts";
 import type { Principal } from "./principal.ts";
 import { EMAIL, idPart, type WorldOutcomeResult } from "./world-outcomes.ts";
 
@@ -36,14 +36,19 @@ export async function recordHubSpotEvent(
   const type = OUTCOME_PROPERTIES[event.propertyName as keyof typeof OUTCOME_PROPERTIES];
   if (!type) return { recorded: false, reason: `${event.propertyName}: not an outcome property` };
   if (!event.propertyValue) return { recorded: false, reason: `${event.propertyName} was cleared` };
-  // The person the contact was imported as, else whoever has its address: a contact whose address
-  // changed in HubSpot since it was imported is still found.
-  let personId = await personOf?.(String(event.objectId));
-  if (!personId) {
-    const email = await contacts.emailOf(String(event.objectId));
-    personId = email ? await deps.kb.personIdByEmail(email.toLowerCase()) : undefined;
-  }
-  if (!personId) return { recorded: false, reason: "not a person in the knowledge base" };
+  // The person the contact was imported as, and everyone the knowledge base holds with its address:
+  // a contact whose address changed in HubSpot since it was imported is still found, and so is an
+  // agent's own record of the same human (two records may share an address). Before, only one of them
+  // was asked, and a reply to a touch of the other was lost (and later counted a silence). With the
+  // imported person known, a failed read of the address does not hold the reply back.
+  const contactId = String(event.objectId);
+  const linked = await personOf?.(contactId);
+  const email = linked
+    ? await contacts.emailOf(contactId).catch(() => undefined)
+    : await contacts.emailOf(contactId);
+  const holders = email ? await deps.kb.peopleWithEmail(email.toLowerCase()) : [];
+  const people = [...new Set([...(linked ? [linked] : []), ...holders])];
+  if (people.length === 0) return { recorded: false, reason: "not a person in the knowledge base" };
   const spec = await deps.specs.current();
   if (!spec) return { recorded: false, reason: "no spec has been published yet" };
   const at = Number.isFinite(Number(event.propertyValue))
@@ -55,14 +60,15 @@ export async function recordHubSpotEvent(
   const outcomeId = `hubspot:${idPart(String(event.objectId))}:${type}:${at}`;
   // The last email reply answers an email; a meeting, any touch. A holdout's goes on the touch the
   // holdout blocked (its experiment's report counts it), and a redelivery on the decision it is on.
-  const touch = await touchAnswered(
+  const touch = await touchAnsweredAmong(
     deps,
     spec.spec,
-    personId,
+    people,
     at,
     () => outcomeId,
     type === "replied" ? "email" : undefined,
   );
+  const personId = touch?.personId ?? (people[0] as string);
   const occurredAt = new Date(at).toISOString();
   // No touch of the harness's in the window (a reply to a rep's own email, a meeting a colleague
   // booked): nobody's outcome to learn from, but a person is talking with the account, and the spec's
@@ -141,14 +147,13 @@ export async function recordHubSpotDeletion(
       reason: `contact ${contactId} was merged into contact ${mergedInto}: its person lives on there`,
     };
   if (!personId) return { recorded: false, reason: "not a person in the knowledge base" };
-  await deps.kb.addSuppression(
-    {
-      kind: "person",
-      value: personId,
-      reason: `${HUBSPOT_DELETIONS[event.subscriptionType] ?? "deleted in HubSpot"} (contact ${contactId})`,
-    },
-    new Date(deps.clock.now()).toISOString(),
-  );
+  // And every other record the knowledge base holds with their address (an agent's own record of the
+  // same human): before, that one stayed open to outreach.
+  const email = (await deps.kb.getPerson(personId))?.email;
+  const people = new Set([personId, ...(email ? await deps.kb.peopleWithEmail(email) : [])]);
+  const reason = `${HUBSPOT_DELETIONS[event.subscriptionType] ?? "deleted in HubSpot"} (contact ${contactId})`;
+  const at = new Date(deps.clock.now()).toISOString();
+  for (const value of people) await deps.kb.addSuppression({ kind: "person", value, reason }, at);
   return {
     recorded: true,
     outcomeId: `hubspot:${idPart(contactId)}:deleted`,

@@ -85,6 +85,33 @@ export async function touchAnswered(
 }
 
 /**
+ * touchAnswered across several people who are one human to the outcome: the knowledge base may hold
+ * two records with one address (an agent's and the CRM's: kb-store.ts co-holders), and a reply from
+ * that address answers whichever of them was touched. The one already carrying the outcome keeps it;
+ * else the touch sent last; else a held-out one.
+ */
+export async function touchAnsweredAmong(
+  deps: Deps,
+  spec: Spec,
+  personIds: readonly string[],
+  at: number,
+  idOn?: (d: Decision) => string | undefined,
+  channel?: Channel,
+): Promise<Decision | undefined> {
+  const found = (
+    await Promise.all(personIds.map((p) => touchAnswered(deps, spec, p, at, idOn, channel)))
+  ).filter((d): d is Decision => d !== undefined);
+  const carries = (d: Decision) => {
+    const id = idOn?.(d);
+    return id !== undefined && d.outcomes.some((o) => o.outcomeId === id);
+  };
+  const sent = (d: Decision) => (d.execution ? Date.parse(d.execution.at) : Number.NEGATIVE_INFINITY);
+  return (
+    found.find(carries) ?? found.filter((d) => !isHeldOut(d)).sort((a, b) => sent(b) - sent(a))[0] ?? found[0]
+  );
+}
+
+/**
  * Record something that happened after a decision. It is attributed to the decision given, or to the
  * person's last touch within the attribution window; it teaches trust, and a reply or meeting pauses
  * every agent on the account (stop-on-reply). Unsubscribes and complaints become suppressions.

@@ -26,7 +26,7 @@ import { parseAwsEnv } from "../../shared/runtime/aws-env.ts";
 import { EXECUTOR_STORES, OUTCOME_STORES } from "../../shared/runtime/aws-stores.ts";
 import { HUBSPOT_SIGNING_SECRET, HUBSPOT_WEBHOOK_SECRET } from "../../shared/runtime/connector-schemas.ts";
 import { deployedConnector } from "../../shared/runtime/deployed-connectors.ts";
-import { getSpec } from "../../shared/usecases/admin.ts";
+import { getSpec, putPerson } from "../../shared/usecases/admin.ts";
 import { execute } from "../../shared/usecases/execution.ts";
 import { pollHubSpotOutcomes } from "../../shared/usecases/hubspot-outcomes.ts";
 import { approve } from "../../shared/usecases/lifecycle.ts";
@@ -1347,6 +1347,77 @@ describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature
         expect.objectContaining({ recorded: true, type: "replied", duplicate: true }),
       ]);
       expect((await outcomesOf(decision.decisionId)).filter((o) => o.type === "replied")).toHaveLength(1);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a reply from an address two people in the knowledge base hold goes to the one that was touched", async () => {
+    const { decision } = await sentEmail("w-hs-co", { agentId: "w-writer-3" });
+    // The CRM's own record of Jane, written after the agent's with the same address (a rep corrected
+    // the contact in HubSpot and the import wrote it): the address's most recent holder.
+    await putPerson(rt.deps, "w-hs-co-crm", {
+      accountId: "w-hs-co",
+      email: "jane@w-hs-co.io",
+      firstName: "Jane",
+      lastName: "Doe",
+      title: "VP Sales",
+    });
+    expect(new Set(await rt.deps.kb.peopleWithEmail("jane@w-hs-co.io"))).toEqual(
+      new Set(["w-hs-co-jane", "w-hs-co-crm"]),
+    );
+    const w = await wiring("jane@w-hs-co.io");
+    try {
+      const res = await w.deliver(delivery(replyAt(rt.clock.now() + 60_000)), ctx);
+      // Before: looked for on the most recent holder only, untouched: decisionId null, and the touch
+      // later counted a silence.
+      expect(res.results[0]).toMatchObject({
+        recorded: true,
+        type: "replied",
+        decisionId: decision.decisionId,
+      });
+      expect((await outcomesOf(decision.decisionId)).map((o) => o.type)).toContain("replied");
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a contact deleted in HubSpot suppresses every person in the knowledge base with its address", async () => {
+    await seedAcme(rt.deps, "w-hs-del2");
+    await putPerson(rt.deps, "w-hs-del2-agent", {
+      accountId: "w-hs-del2",
+      email: "jane@w-hs-del2.io",
+      firstName: "Jane",
+      lastName: "Doe",
+      title: "VP Sales",
+    });
+    await putCrmLink(rt.db, "contacts", "9911", { kbId: "w-hs-del2-jane" });
+    const w = await wiring("jane@w-hs-del2.io");
+    try {
+      const event = {
+        eventId: 4252,
+        subscriptionId: 17,
+        portalId: 62515,
+        appId: 54321,
+        occurredAt: rt.clock.now(),
+        subscriptionType: "contact.deletion",
+        attemptNumber: 0,
+        objectId: 9911,
+        changeFlag: "DELETED",
+        changeSource: "CRM_UI",
+      };
+      expect((await w.deliver(delivery(JSON.stringify([event])), ctx)).results).toEqual([
+        expect.objectContaining({ recorded: true, type: "suppressed" }),
+      ]);
+      // Before, the agent's own record of the same human stayed open to outreach.
+      for (const personId of ["w-hs-del2-jane", "w-hs-del2-agent"])
+        expect(await suppressionsFor(rt.db, "w-hs-del2", personId), personId).toContainEqual(
+          expect.objectContaining({
+            kind: "person",
+            reason: expect.stringMatching(/deleted in HubSpot.*9911/),
+          }),
+        );
+      expect(w.hubspot.requests).toHaveLength(0);
     } finally {
       await w.close();
     }
