@@ -188,6 +188,29 @@ describe("console", () => {
     expect(after.review).toMatchObject({ action: "vetoed", note: "not this week" });
   });
 
+  it("settles an action left in doubt from its page: it went out, with the vendor's id", async () => {
+    await seedAccount(h, "omega");
+    await pin(h, "doubt-bot", "email.send", 3);
+    // The send's answer is lost: the harness does not send it again, and leaves it for a person.
+    h.rt.sandbox.failNext.push({ outcomeUnknown: true, message: "no answer from the mail server" });
+    const d = await proposeOk(h, emailProposal("doubt-bot", "omega"));
+    await waitForStatus(h, d.decisionId, "in_doubt");
+    await open(`decision/${encodeURIComponent(d.decisionId)}`);
+    await b.page.fill("#settle input[name=note]", "found in SES's sending log");
+    await b.page.fill("#settle input[name=externalId]", "ses:0100018e-found");
+    await b.page.click("#settle [data-act=went-out]");
+    await gone(b.page.locator("#settle"));
+    await textOf(b.page.locator("h1 .pill").last()).toBe("executed");
+    const after = await getDecision(h, d.decisionId);
+    expect(after.status).toBe("executed");
+    expect(after.execution.externalId).toBe("ses:0100018e-found");
+    expect(after.events.at(-1)).toMatchObject({
+      type: "executed",
+      actor: "root",
+      detail: expect.stringContaining("found in SES's sending log"),
+    });
+  });
+
   it("selects two with the keyboard and approves both at once", async () => {
     const ds = [
       await proposeOk(h, emailProposal("outreach-writer", "epsilon")),

@@ -190,6 +190,7 @@ export async function renderOne(view, [id]) {
       `Decided ${fmtTime(d.decidedAt, tz)} under spec v${d.specVersion}${d.arm ? ` (arm ${d.arm})` : ""}; autonomy level ${d.autonomyLevel} (${d.autonomySource}), trust ${d.trustScore}`,
       d.executeAt ? `; sends ${fmtTime(d.executeAt, tz)}${tz ? ` (${tz})` : ""}` : "",
     ),
+    d.status === "in_doubt" ? settleForm(view, d) : null,
     h("div", { class: "card" }, recipient(d), messageView(d.payload)),
     h("div", { class: "card" }, whyView(d)),
     d.reasons?.length
@@ -239,4 +240,57 @@ export async function renderOne(view, [id]) {
         )
       : h("p", { class: "muted" }, "None recorded."),
   );
+}
+
+// A decision in doubt: its executor could not tell whether the action went out, so nothing sent it
+// again. A reviewer who has looked in the vendor's records says which it was (POST .../settle).
+function settleForm(view, d) {
+  const form = h(
+    "form",
+    { class: "card", id: "settle" },
+    h("h2", {}, "Did it go out?"),
+    h(
+      "p",
+      { class: "muted" },
+      "The harness could not tell whether this action reached the vendor, so it did not send it again. Look in the vendor's own records (the HubSpot timeline, the LinkedIn sent folder, SES's sending log), then say which it was.",
+    ),
+    h(
+      "div",
+      { class: "row" },
+      h(
+        "label",
+        {},
+        "What you looked at",
+        h("input", { name: "note", required: true, maxlength: 500, size: 40 }),
+      ),
+      h("label", {}, "Vendor's id (optional)", h("input", { name: "externalId", maxlength: 200, size: 24 })),
+    ),
+    h(
+      "div",
+      { class: "row" },
+      h("button", { class: "primary", type: "submit", value: "sent", "data-act": "went-out" }, "It went out"),
+      h(
+        "button",
+        { class: "danger", type: "submit", value: "not", "data-act": "not-sent" },
+        "It did not go out",
+      ),
+    ),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const wentOut = e.submitter?.value === "sent";
+    const note = form.elements.note.value.trim();
+    const externalId = form.elements.externalId.value.trim();
+    try {
+      await api("POST", `/v1/decisions/${encodeURIComponent(d.decisionId)}/settle`, {
+        wentOut,
+        note,
+        ...(externalId ? { externalId } : {}),
+      });
+      await renderOne(view, [d.decisionId]);
+    } catch (err) {
+      showErrors(form, err);
+    }
+  });
+  return form;
 }
