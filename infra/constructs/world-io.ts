@@ -17,6 +17,7 @@ import {
 import { type IQueue, Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { SES_DETAIL_TYPES } from "../../shared/adapters/aws/ses-events.ts";
+import { SES_TAGS } from "../../shared/adapters/connectors/ses-tags.ts";
 import {
   type DeployedConnectorsConfig,
   HUBSPOT_SIGNING_SECRET,
@@ -209,7 +210,7 @@ export class WorldIo extends Construct {
           mail: {
             tags: {
               "ses:configuration-set": [...new Set([setName, sendSet])],
-              decision_id: [{ exists: true }],
+              [SES_TAGS.decisionId]: [{ exists: true }],
             },
           },
         },

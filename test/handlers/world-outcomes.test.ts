@@ -761,6 +761,35 @@ describe("an unsubscribe through SES's subscription management (Email Subscribed
     expect(await suppressionsFor(rt.db, "w-optin", "w-optin-jane")).toEqual([]);
     expect(await outcomesOf(decision.decisionId)).toEqual([]);
   });
+
+  it("an email sent on a topic asks about that topic: opting in to it on a shared list is no opt-out", async () => {
+    const { decision, sent, messageId } = await sentEmail("w-topic");
+    // The send names its topic in a tag, which SES's events carry back.
+    expect(sent.EmailTags).toContainEqual({ Name: "list_topic", Value: "outreach" });
+    const handler = sesEvents(() => awsRuntimeFor(rt, { stores: OUTCOME_STORES }));
+    // Someone who never chose saves SES's page opting in to outreach; the list's newsletter topic,
+    // opt-out by default, is listed as OptOut.
+    const e = sesEvent("eventbridge-ses-subscription.json", sent, messageId);
+    e.detail.mail.destination = ["jane@w-topic.io"];
+    e.detail.subscription.oldTopicPreferences = { unsubscribeAll: false, topicSubscriptionStatus: [] };
+    e.detail.subscription.newTopicPreferences = {
+      unsubscribeAll: false,
+      topicSubscriptionStatus: [
+        { topicName: "outreach", subscriptionStatus: "OptIn" },
+        { topicName: "newsletter", subscriptionStatus: "OptOut" },
+      ],
+    };
+    // Before: an opt-out, Jane suppressed and the writer charged an unsubscribe.
+    expect(await handler(e, ctx)).toEqual({
+      recorded: false,
+      reason: expect.stringMatching(/not an opt-out/),
+    });
+    expect(await suppressionsFor(rt.db, "w-topic", "w-topic-jane")).toEqual([]);
+    // Leaving the topic it went out on is one.
+    e.detail.subscription.newTopicPreferences.topicSubscriptionStatus[0].subscriptionStatus = "OptOut";
+    expect(await handler(e, ctx)).toMatchObject({ recorded: true, type: "unsubscribed" });
+    expect((await outcomesOf(decision.decisionId)).map((o) => o.type)).toEqual(["unsubscribed"]);
+  });
 });
 
 describe("POST /v1/webhooks/hubspot (API Gateway v2, no authorizer, v3 signature)", () => {

@@ -4,6 +4,7 @@
  * the fields the harness reads are checked; the rest is let through.
  */
 import * as z from "../../domain/zod-mini.ts";
+import { SES_TAGS } from "../connectors/ses-tags.ts";
 
 export const SES_DETAIL_TYPES = [
   "Email Bounced",
@@ -70,17 +71,20 @@ export type SesEventDetail = z.infer<typeof SesEventDetail>;
 /** The decision a sent email belongs to: its decision_id tag, else the idempotency key's tag form. */
 export function decisionIdOf(detail: SesEventDetail): string | undefined {
   const tags = detail.mail.tags;
-  const direct = tags.decision_id?.[0];
+  const direct = tags[SES_TAGS.decisionId]?.[0];
   if (direct) return direct;
   // `<decisionId>:exec:<n>` travels as `<decisionId>_exec_<n>` (tag values allow no colon).
-  return tags.idempotency_key?.[0]?.match(/^(.+)_exec_\d+$/)?.[1];
+  return tags[SES_TAGS.idempotencyKey]?.[0]?.match(/^(.+)_exec_\d+$/)?.[1];
 }
 
 /**
  * Whether a Subscription event says the recipient opted out: of the whole list, or of a topic they
- * were not already out of. SES's page lists every topic of the list, so a topic other than the one the
- * harness sends on may be the one they left; that still reads as an opt-out (the safe side). Opting
- * back in lifts nothing: a suppression is a person's to lift.
+ * were not already out of. An email sent on a topic (its `list_topic` tag: ses.ts) asks about that
+ * topic only: SES's page lists every topic of the list, and one whose default is opt-out shows OptOut
+ * for anyone who never chose, so a recipient who saved the page to opt in read as opting out, was
+ * suppressed, and the agent charged an unsubscribe. An email sent on no topic keeps the safe side:
+ * leaving any topic reads as an opt-out. Opting back in lifts nothing: a suppression is a person's
+ * to lift.
  */
 export function optedOut(detail: SesEventDetail): boolean {
   const now = detail.subscription?.newTopicPreferences;
@@ -92,7 +96,11 @@ export function optedOut(detail: SesEventDetail): boolean {
       t.subscriptionStatus,
     ]),
   );
+  const topic = detail.mail.tags[SES_TAGS.listTopic]?.[0];
   return now.topicSubscriptionStatus.some(
-    (t) => t.subscriptionStatus === "OptOut" && before.get(t.topicName) !== "OptOut",
+    (t) =>
+      (topic === undefined || t.topicName === topic) &&
+      t.subscriptionStatus === "OptOut" &&
+      before.get(t.topicName) !== "OptOut",
   );
 }

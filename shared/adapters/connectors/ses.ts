@@ -12,6 +12,7 @@ import { LINK } from "../../domain/links.ts";
 import { type Connector, ConnectorError, type ConnectorRequest, type ConnectorResult } from "../../ports.ts";
 import { awsClientConfig } from "../aws/client-config.ts";
 import { defaultRetryPolicy, type RetryPolicy, withinTimeLeft, withRetries } from "./retry.ts";
+import { SES_TAGS } from "./ses-tags.ts";
 
 export interface SesOptions {
   from: string;
@@ -85,10 +86,15 @@ export function sendEmailInput(
       },
     },
     EmailTags: [
-      { Name: "idempotency_key", Value: tagValue(key) },
+      { Name: SES_TAGS.idempotencyKey, Value: tagValue(key) },
       // The harness's writer names its variant; an agent of your own may not.
-      ...(payload.variant ? [{ Name: "variant", Value: tagValue(payload.variant) }] : []),
-      ...(decisionId ? [{ Name: "decision_id", Value: tagValue(decisionId) }] : []),
+      ...(payload.variant ? [{ Name: SES_TAGS.variant, Value: tagValue(payload.variant) }] : []),
+      ...(decisionId ? [{ Name: SES_TAGS.decisionId, Value: tagValue(decisionId) }] : []),
+      // The topic it went out on: its Subscription event is an opt-out only if they left this topic
+      // or the whole list (ses-events.ts optedOut), not another topic of a shared list.
+      ...(o.listManagement?.topicName
+        ? [{ Name: SES_TAGS.listTopic, Value: tagValue(o.listManagement.topicName) }]
+        : []),
     ],
     ...(o.configurationSetName ? { ConfigurationSetName: o.configurationSetName } : {}),
     ...(o.listManagement
