@@ -293,16 +293,18 @@ async function followPending(
         return "unfinished";
       }
       const page = await read(type, companyId, afterId);
-      // A deal is kept under its primary company's account: the search finds any associated one.
-      const primary =
-        type === "deals" && page.records.length
-          ? await deps.crm.companiesOf(
-              "deals",
-              page.records.map((x) => x.id),
-            )
-          : undefined;
+      // A contact or deal is kept under its primary company's account (else the company it is
+      // associated with, as its own import reads it): the search finds any associated with this one.
+      const primary = page.records.length
+        ? await deps.crm.companiesOf(
+            type,
+            page.records.map((x) => x.id),
+          )
+        : undefined;
       for (const rec of page.records) {
         const source = sourceOf(deps.crm, type, rec);
+        // Another company's contact, associated with this one too: its own company places it.
+        if (type === "contacts" && primary?.get(rec.id) !== companyId) continue;
         const outcome =
           type === "contacts"
             ? await importContact(deps, rec, companyId, source, at, own, { reassociate: true })

@@ -1701,6 +1701,39 @@ describe("CRM import (HubSpot → knowledge base)", () => {
     await w.hs.close();
   });
 
+  it("a late company's contacts without a primary company are followed too; one whose primary company is another stays there", async () => {
+    const w = await world();
+    // Initech without a domain yet: no account for its contacts to go to.
+    w.hs.put("companies", "9301", { name: "Initech" }, T0 - 7 * HOUR);
+    w.hs.put("companies", "9303", { name: "Umbrella", domain: "umbrella-93.com" }, T0 - 7 * HOUR);
+    const contact = (id: string) => ({
+      firstname: "G",
+      lastname: id,
+      jobtitle: "VP Sales",
+      email: `g${id}@gmail.example`,
+    });
+    // Associated with Initech, no primary company (the primary removed, or a link made through the API).
+    w.hs.put("contacts", "9311", contact("9311"), T0 - 5 * HOUR, "9301", { primary: false });
+    // Umbrella's, and associated with Initech too.
+    w.hs.put("contacts", "9312", contact("9312"), T0 - 5 * HOUR, "9303", { alsoWith: ["9301"] });
+    // A later change: the contacts' checkpoint goes past the two above, which no run reads again.
+    w.hs.put("contacts", "9313", contact("9313"), T0 - 4 * HOUR, "9303");
+    await importFromCrm(w.deps, TZ);
+    expect(await w.kb.getPerson("hubspot-contact-9311")).toBeUndefined();
+    expect((await w.kb.getPerson("hubspot-contact-9312"))?.accountId).toBe("hubspot-company-9303");
+    // Initech gets its domain: imported, and its contacts followed.
+    h.clock.advance(HOUR);
+    w.hs.put("companies", "9301", { domain: "initech-93.com" }, h.clock.now() - 10 * 60_000);
+    const report = await importFromCrm(w.deps, TZ);
+    // Before: the follow searched by primary company only, and 9311 stayed out of the knowledge base
+    // for good (nothing changes it in HubSpot to bring it back).
+    expect((await w.kb.getPerson("hubspot-contact-9311"))?.accountId).toBe("hubspot-company-9301");
+    expect(report.companies.contactsFollowed).toBe(1);
+    // Umbrella's contact is not moved to Initech.
+    expect((await w.kb.getPerson("hubspot-contact-9312"))?.accountId).toBe("hubspot-company-9303");
+    await w.hs.close();
+  });
+
   it("a contact unsubscribed from all email in HubSpot is suppressed on email, even one the import skips", async () => {
     const w = await world();
     w.hs.put("companies", "7701", { name: "Initech", domain: "initech-77.com" }, T0 - 5 * HOUR);

@@ -153,8 +153,11 @@ export class HubSpotCrmSearch implements CrmSource {
   }
 
   /**
-   * A company's contacts (its primary ones: `associatedcompanyid`) or deals (any associated: the
-   * search's `associations.company`; the import then reads each one's primary), by id, after `afterId`.
+   * A company's contacts or deals: any associated with it (the search's `associations.company`; the
+   * import then reads each one's primary company, companiesOf), by id, after `afterId`. Contacts were
+   * searched by their primary company (`associatedcompanyid`), which a contact associated without a
+   * primary one has not: one skipped while its company was not yet imported was never followed, and
+   * stayed out of the knowledge base for good, though its own import would have placed it there.
    */
   async ofCompany(type: FollowedType, companyId: string, afterId?: string): Promise<CrmPage> {
     const property = MODIFIED[type];
@@ -164,7 +167,7 @@ export class HubSpotCrmSearch implements CrmSource {
           {
             filters: [
               {
-                propertyName: type === "contacts" ? "associatedcompanyid" : "associations.company",
+                propertyName: "associations.company",
                 operator: FilterOperatorEnum.Eq,
                 value: companyId,
               },

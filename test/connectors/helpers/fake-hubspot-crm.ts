@@ -14,7 +14,17 @@ interface StoredRecord {
   properties: Record<string, string>;
   modifiedAt: number;
   companyId?: string;
+  /** Whether the association with `companyId` is the primary one (default); else unlabeled. */
+  primary?: boolean;
+  /** Further companies it is associated with, none of them primary. */
+  alsoWith?: string[];
 }
+
+/** A contact's or deal's association ids in the v4 API: the primary one, and the unlabeled one. */
+const ASSOCIATION_TYPE = {
+  contacts: { primary: 1, unlabeled: 279 },
+  deals: { primary: 5, unlabeled: 341 },
+} as const;
 
 const MODIFIED: Record<CrmType, string> = {
   companies: "hs_lastmodifieddate",
@@ -47,15 +57,17 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
     if (req.method === "POST" && search) {
       const type = search[1] as CrmType;
       const filter = req.body.filterGroups?.[0]?.filters?.[0];
-      // A company's contacts (associatedcompanyid, HubSpot's primary company), or the deals associated
-      // with it (the search's associations.company), by id.
-      if (
-        (type === "contacts" && filter?.propertyName === "associatedcompanyid") ||
-        (type === "deals" && filter?.propertyName === "associations.company")
-      ) {
+      // A company's contacts by their primary company (associatedcompanyid), or the contacts or deals
+      // associated with it in any way (the search's associations.company), by id.
+      const primaryOnly = type === "contacts" && filter?.propertyName === "associatedcompanyid";
+      if (primaryOnly || (type !== "companies" && filter?.propertyName === "associations.company")) {
         const after = (req.body.filterGroups[0].filters[1]?.value as string | undefined) ?? "0";
+        const of = (r: StoredRecord) =>
+          primaryOnly
+            ? r.companyId === filter.value && r.primary !== false
+            : r.companyId === filter.value || (r.alsoWith ?? []).includes(filter.value);
         const all = [...data[type].values()]
-          .filter((r) => r.companyId === filter.value && Number(r.id) > Number(after))
+          .filter((r) => of(r) && Number(r.id) > Number(after))
           .sort((a, b) => Number(a.id) - Number(b.id));
         const limit = Number(req.body.limit ?? 10);
         const page = all.slice(0, limit);
@@ -134,19 +146,27 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
     if (req.method === "POST" && assoc) {
       const type = assoc[1] as CrmType;
       const now = new Date().toISOString();
+      const ids = ASSOCIATION_TYPE[type as "contacts" | "deals"];
       const results = (req.body.inputs as { id: string }[]).flatMap(({ id }) => {
-        const companyId = data[type].get(id)?.companyId;
-        if (!companyId) return [];
+        const r = data[type].get(id);
+        if (!r?.companyId) return [];
+        const unlabeled = (company: string) => ({
+          toObjectId: Number(company),
+          associationTypes: [{ category: "HUBSPOT_DEFINED", typeId: ids.unlabeled, label: null }],
+        });
         return [
           {
             from: { id },
             to: [
-              {
-                toObjectId: Number(companyId),
-                associationTypes: [
-                  { category: "HUBSPOT_DEFINED", typeId: type === "contacts" ? 1 : 5, label: "Primary" },
-                ],
-              },
+              r.primary === false
+                ? unlabeled(r.companyId)
+                : {
+                    toObjectId: Number(r.companyId),
+                    associationTypes: [
+                      { category: "HUBSPOT_DEFINED", typeId: ids.primary, label: "Primary" },
+                    ],
+                  },
+              ...(r.alsoWith ?? []).map(unlabeled),
             ],
           },
         ];
@@ -170,13 +190,25 @@ export async function fakeHubSpotCrm(options: { window?: number } = {}) {
   return {
     ...api,
     /** Create or change a record, modified at `at` (epoch ms). */
-    put(type: CrmType, id: string, properties: Record<string, string>, at: number, companyId?: string) {
+    put(
+      type: CrmType,
+      id: string,
+      properties: Record<string, string>,
+      at: number,
+      companyId?: string,
+      /** Its association with `companyId` not the primary one; further companies it is associated with. */
+      associations: { primary?: false; alsoWith?: string[] } = {},
+    ) {
       const before = data[type].get(id);
       data[type].set(id, {
         id,
         properties: { ...before?.properties, ...properties },
         modifiedAt: at,
         ...((companyId ?? before?.companyId) ? { companyId: companyId ?? before?.companyId } : {}),
+        ...((associations.primary ?? before?.primary) === false ? { primary: false } : {}),
+        ...((associations.alsoWith ?? before?.alsoWith)
+          ? { alsoWith: associations.alsoWith ?? before?.alsoWith }
+          : {}),
       });
     },
     /**
