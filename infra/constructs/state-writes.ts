@@ -76,7 +76,8 @@ export const SPEC_WRITES = ["SPEC"];
 /** A draft of the spec (from corrections, a pattern, a refit) and what it was drafted from. */
 export const DRAFT_WRITES = [...SPEC_WRITES, "DRAFTS", "DRAFTSRC#*", "REVIEWCELLS"];
 /**
- * People's reviews: a decision approved, rejected or vetoed (what its move writes, and the review's
+ * People's reviews: a decision approved, rejected, vetoed or settled out of doubt (what its move
+ * writes: the reservation given back or the trust window's due item, trust taught; and the review's
  * cell of the correction counts), a correction's draft, an outcome by hand (a suppression, a pause).
  */
 export const REVIEW_WRITES = [...LIFECYCLE_WRITES, ...DRAFT_WRITES, "SUPPRESS#*", "PAUSE", "PAUSEID#*"];

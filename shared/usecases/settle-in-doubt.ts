@@ -15,6 +15,8 @@
  * email's (ses-settle.ts) without anyone.
  */
 import type { Decision } from "../domain/decision.ts";
+import { ConflictError } from "../domain/errors.ts";
+import type { SpecVersion } from "../domain/spec-schema.ts";
 import { iso } from "../domain/time.ts";
 import { assertMayReview, type Principal } from "./principal.ts";
 import { type LifecycleDeps, load, move } from "./transitions.ts";
@@ -36,14 +38,49 @@ export async function settleInDoubt(
   input: SettleInput,
   principal: Principal,
 ): Promise<Decision> {
-  const decision = await load(deps, decisionId);
+  let decision = await load(deps, decisionId);
   // As for any review: an approver or an admin, never the proposing agent's own credential.
   assertMayReview(principal, decision.agentId);
-  const by = principal.subject;
+  const spec = input.wentOut ? await deps.specs.current().catch(() => undefined) : undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const settled = await settleOnce(deps, decision, input, principal.subject, spec);
+      // As the executor would have on recording the send (execution.ts); its failure does not undo it.
+      if (input.wentOut && spec && settled.actionKind === "touch" && !settled.review)
+        await recordTrustOutcome(
+          deps,
+          spec,
+          settled.agentId,
+          settled.actionType,
+          "draft_passed",
+          `draft_passed on ${decisionId}: went out unreviewed, every check passed (settled by a person)`,
+        ).catch(() => undefined);
+      return settled;
+    } catch (err) {
+      // Another writer changed it meanwhile (an outcome appended: a reply to the email in doubt): read
+      // again, and settled if it is still in doubt; else the conflict is the answer (409).
+      if (!(err instanceof ConflictError) || attempt >= 3) throw err;
+      decision = await load(deps, decisionId);
+      if (decision.status !== "in_doubt") throw err;
+    }
+  }
+}
+
+async function settleOnce(
+  deps: LifecycleDeps,
+  decision: Decision,
+  input: SettleInput,
+  by: string,
+  spec: SpecVersion | undefined,
+): Promise<Decision> {
   const now = deps.clock.now();
-  const attempt = {
+  // The execution as the executor records one (execution.ts), from the attempt on record: not what the
+  // attempt left of a hand-back (`retryAt`, which marks a decision never sent to every outcome's
+  // attribution, and `wrote`).
+  const execution = {
     at: decision.execution?.at ?? iso(now),
     idempotencyKey: decision.execution?.idempotencyKey ?? decision.idempotencyKey,
+    ...(decision.execution?.withheld ? { withheld: decision.execution.withheld } : {}),
   };
   if (!input.wentOut)
     return move(deps, decision, {
@@ -52,15 +89,11 @@ export async function settleInDoubt(
       event: "failed",
       actor: by,
       detail: `settled by ${by}: it did not go out (${input.note}); reservation released`,
-      patch: {
-        execution: { ...decision.execution, ...attempt, error: `not sent, settled by ${by}: ${input.note}` },
-      },
+      patch: { execution: { ...execution, error: `not sent, settled by ${by}: ${input.note}` } },
       release: true,
     });
-  const spec = await deps.specs.current().catch(() => undefined);
   const externalId = input.externalId ?? decision.execution?.externalId;
-  const { error: _unknown, ...execution } = { ...decision.execution, ...attempt };
-  const settled = await move(deps, decision, {
+  return move(deps, decision, {
     to: "executed",
     from: ["in_doubt"],
     event: "executed",
@@ -68,17 +101,6 @@ export async function settleInDoubt(
     detail: `settled by ${by}: it went out${externalId ? ` (${externalId})` : ""} (${input.note})`,
     patch: { execution: { ...execution, ...(externalId ? { externalId } : {}) } },
     // The trust window counts from the attempt, when it went out.
-    addDue: settleDue(decisionId, Date.parse(attempt.at) || now, spec),
+    addDue: settleDue(decision.decisionId, Date.parse(execution.at) || now, spec),
   });
-  // As the executor would have on recording the send (execution.ts); its failure does not undo it.
-  if (spec && settled.actionKind === "touch" && !settled.review)
-    await recordTrustOutcome(
-      deps,
-      spec,
-      settled.agentId,
-      settled.actionType,
-      "draft_passed",
-      `draft_passed on ${decisionId}: went out unreviewed, every check passed (settled by a person)`,
-    ).catch(() => undefined);
-  return settled;
 }

@@ -316,6 +316,69 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     expect(await rt.deps.erasure?.audiencesNaming("z")).toEqual(["wl-aud-old"]);
   });
 
+  it("a deployment still in its dry run when it took this version: the snapshot's members are not the list's", async () => {
+    const m = (id: string) => ({ personId: id, email: `${id}@wl-acme.io` });
+    // As an earlier version kept it: an outbox's sync wrote members, and no `live`.
+    record(
+      "d-old-dry",
+      "executed",
+      "list.sync",
+      { audienceId: "wl-aud-old2", listName: "wl", add: [], remove: [] },
+      "2026-03-10T09:00:00.000Z",
+      "s3-outbox:outbox/k0.json",
+    );
+    await agentKb.updateAudienceSnapshot("wl-aud-old2", () => ({
+      audienceId: "wl-aud-old2",
+      members: [m("a"), m("b")],
+      syncedAt: "2026-03-10T09:00:00.000Z",
+      decisionId: "d-old-dry",
+    }));
+    record(
+      "d-old-dry-2",
+      "executed",
+      "list.sync",
+      { audienceId: "wl-aud-old2", listName: "wl", add: [m("c")], remove: [] },
+      "2026-03-10T10:00:00.000Z",
+      "s3-outbox:outbox/k1.json",
+    );
+    await ingestExecuted(deps, executed("d-old-dry-2", "list.sync"));
+    const snap = (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-old2");
+    expect(snap?.members).toEqual([m("a"), m("b"), m("c")]);
+    // Before: a and b, the earlier dry run's adds, taken for what HubSpot's list holds.
+    expect(snap?.live).toEqual([]);
+    // A sync a person settled as sent without naming the vendor's id counts as not reaching the list:
+    // the next live one proposes its changes again (an add made twice changes nothing).
+    record(
+      "d-old-dry-3",
+      "executed",
+      "list.sync",
+      { audienceId: "wl-aud-old2", listName: "wl", add: [m("d")], remove: [] },
+      "2026-03-10T11:00:00.000Z",
+    );
+    const d3 = ledger.get("d-old-dry-3") as Decision;
+    ledger.set("d-old-dry-3", {
+      ...d3,
+      execution: { at: "2026-03-10T11:00:00.000Z", idempotencyKey: "k3" },
+    } as Decision);
+    await ingestExecuted(deps, executed("d-old-dry-3", "list.sync"));
+    expect((await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-old2")?.live).toEqual([]);
+  });
+
+  it("a record action settled as sent after its person was erased writes nothing and throws nothing", async () => {
+    ledger.set("d-wl-erased-upsert", {
+      decisionId: "d-wl-erased-upsert",
+      status: "executed",
+      actionType: "crm.update",
+      agentId: "wl-agent",
+      accountId: "wl-acme",
+      payload: {},
+      erased: true,
+      execution: { at: "2026-03-10T14:00:00.000Z", idempotencyKey: "k" },
+    } as unknown as Decision);
+    // Before: CrmUpdate.parse threw on the empty payload, and the event was retried into the DLQ.
+    await expect(ingestExecuted(deps, executed("d-wl-erased-upsert", "crm.update"))).resolves.toBeUndefined();
+  });
+
   it("a whole audience's live sync after a dry run: the list holds what it held plus this sync's changes", async () => {
     const m = (id: string) => ({ personId: id, email: `${id}@wl-acme.io` });
     const sync = async (id: string, at: string, externalId: string, payload: object) => {

@@ -90,6 +90,8 @@ describe("the S3 outbox's failed writes", () => {
       [503, "SlowDown"],
       [500, "InternalError"],
       [429, "TooManyRequests"],
+      // Another write of the key still in flight (the SDK's retry of one that timed out).
+      [409, "ConditionalRequestConflict"],
       [undefined, "TimeoutError"],
     ] as const) {
       const err = await attempt(failing(status, name));

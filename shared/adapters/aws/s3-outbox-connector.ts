@@ -69,7 +69,8 @@ export class S3OutboxConnector implements Connector {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 412) return { externalId: `s3-outbox:${key}` };
       // S3 refused the write (denied, no such bucket): nothing landed, the action fails naming why.
-      if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429)
+      // (Not a 409: another write of the same key still in flight, the SDK's retry of one that timed out.)
+      if (status !== undefined && status >= 400 && status < 500 && ![408, 409, 429].includes(status))
         throw new ConnectorError(`outbox write refused: ${(err as Error).name}`, false, { cause: err });
       // Otherwise (a 5xx, a throttle, a dropped connection) the write may still have landed; but the
       // put is conditional on the key, so writing again cannot write twice: the action is handed back

@@ -51,11 +51,12 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
     );
     const syncedAt = d.execution?.at ?? iso(deps.clock.now());
     const members = p.members;
-    if (wentToOutbox(d))
+    if (wentToOutbox(d)) {
+      const before = await dryRunBefore(deps, p.audienceId);
       await deps.agentKb.updateAudienceSnapshot(p.audienceId, (last) =>
-        outboxed(last, p, syncedAt, d.decisionId),
+        outboxed(last, p, syncedAt, d.decisionId, before),
       );
-    else if (members)
+    } else if (members)
       await deps.agentKb.updateAudienceSnapshot(p.audienceId, (last) =>
         // After syncs that went to an outbox, the list holds what it held then plus this sync's
         // changes, not the audience this sync listed: the next sync proposes the rest.
@@ -69,14 +70,34 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
       );
     return;
   }
+  // The person was erased meanwhile (a record action left in doubt, settled by a person after the
+  // erasure): its payload is gone with their key, and there is nobody to write.
+  if (d.erased) return;
   await applyCrmUpdate(deps, d, CrmUpdate.parse(d.payload));
 }
 
 /**
  * Whether a sync went to an outbox (the deployed dry run's S3 object, the local sandbox's entry)
- * instead of the list: the list does not hold what it added.
+ * instead of the list: the list does not hold what it added. One with no vendor id (settled as sent
+ * by a person who named none: settle-in-doubt.ts) counts as one: the next sync that reaches the list
+ * then proposes its changes again, and adding or removing someone twice changes nothing.
  */
-const wentToOutbox = (d: Decision) => /^(s3-)?outbox:/.test(d.execution?.externalId ?? "");
+const wentToOutbox = (d: Decision) => {
+  const id = d.execution?.externalId;
+  return id === undefined || /^(s3-)?outbox:/.test(id);
+};
+
+/**
+ * Whether the audience's snapshot, kept before the list it holds was (`live`), was last written by a
+ * sync that went to an outbox: a deployment still in its dry run when it took this version. Then what
+ * the list holds is nothing of that snapshot (before, its dry run's adds were taken for the list's).
+ */
+async function dryRunBefore(deps: IngestDeps, audienceId: string): Promise<boolean> {
+  const last = (await deps.agentKb.audienceSnapshots()).find((s) => s.audienceId === audienceId);
+  if (!last || last.live || !last.decisionId) return false;
+  const d = await deps.decisions.getDecision(last.decisionId);
+  return d?.status === "executed" && wentToOutbox(d);
+}
 
 /** The later of the snapshot kept and a sync's, by when each was synced (events come in any order). */
 const newest = (last: AudienceSnapshot | undefined, s: AudienceSnapshot) =>
@@ -95,8 +116,10 @@ function outboxed(
   p: ListSyncPayload,
   syncedAt: string,
   decisionId: string,
+  /** `last` was written by an outbox's sync before `live` was kept (dryRunBefore). */
+  dryRunBefore: boolean,
 ): AudienceSnapshot {
-  const live = last?.live ?? last?.members ?? [];
+  const live = last?.live ?? (dryRunBefore ? [] : (last?.members ?? []));
   const next = p.members
     ? newest(last, { audienceId: p.audienceId, members: p.members, syncedAt, decisionId })
     : afterPart(last, p, syncedAt, decisionId);
