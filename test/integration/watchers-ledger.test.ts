@@ -66,6 +66,16 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     },
   });
 
+  /** An audience member as a list sync names one. */
+  const member = (id: string) => ({ personId: id, email: `${id}@wl-acme.io` });
+  /** A list sync of `audienceId` executed through `externalId`, its event handled: the snapshot after. */
+  const syncOf =
+    (audienceId: string) => async (id: string, at: string, externalId: string, payload: object) => {
+      record(id, "executed", "list.sync", { audienceId, listName: "wl", ...payload }, at, externalId);
+      await ingestExecuted(deps, executed(id, "list.sync"));
+      return (await agentKb.audienceSnapshots()).find((s) => s.audienceId === audienceId);
+    };
+
   it("an event saying a rejected contact upsert was executed writes no person", async () => {
     await seedAcme(rt.deps, "wl-acme");
     record("d-wl-rejected", "rejected", "crm.update", {
@@ -260,49 +270,40 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
   });
 
   it("syncs that went to an outbox (a dry run) leave what the list holds: the first that reaches it starts from there", async () => {
-    const m = (id: string) => ({ personId: id, email: `${id}@wl-acme.io` });
-    const sync = async (id: string, at: string, externalId: string, payload: object) => {
-      record(
-        id,
-        "executed",
-        "list.sync",
-        { audienceId: "wl-aud-dry", listName: "wl", ...payload },
-        at,
-        externalId,
-      );
-      await ingestExecuted(deps, executed(id, "list.sync"));
-      return (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-dry");
-    };
+    const sync = syncOf("wl-aud-dry");
     // Live: HubSpot's list holds a and b.
     const first = await sync("d-dry-1", "2026-03-10T10:00:00.000Z", "hubspot:list:7", {
-      add: [m("a"), m("b")],
+      add: [member("a"), member("b")],
       remove: [],
-      members: [m("a"), m("b")],
+      members: [member("a"), member("b")],
     });
     expect(first).not.toHaveProperty("live");
     // The deployment back in the default dry run (redeployed without its connectors config): a part
     // that adds c and removes a, then a whole audience adding d, each to the S3 outbox.
     const dry = await sync("d-dry-2", "2026-03-10T11:00:00.000Z", "s3-outbox:outbox/k2.json", {
-      add: [m("c")],
-      remove: [m("a")],
+      add: [member("c")],
+      remove: [member("a")],
     });
     // The next sync proposes only what changed since (the dry run shows what a live one would send)...
-    expect(dry?.members).toEqual([m("b"), m("c")]);
+    expect(dry?.members).toEqual([member("b"), member("c")]);
     // ...and what the list holds is kept beside it.
-    expect(dry?.live).toEqual([m("a"), m("b")]);
+    expect(dry?.live).toEqual([member("a"), member("b")]);
     const whole = await sync("d-dry-3", "2026-03-10T12:00:00.000Z", "s3-outbox:outbox/k3.json", {
-      add: [m("d")],
+      add: [member("d")],
       remove: [],
-      members: [m("b"), m("c"), m("d")],
+      members: [member("b"), member("c"), member("d")],
     });
-    expect(whole).toMatchObject({ members: [m("b"), m("c"), m("d")], live: [m("a"), m("b")] });
+    expect(whole).toMatchObject({
+      members: [member("b"), member("c"), member("d")],
+      live: [member("a"), member("b")],
+    });
     // Live again: its part adds e to what the list held. Before, the snapshot said b, c, d, e, and
     // the next sync never added c or d to HubSpot's list, nor removed a.
     const live = await sync("d-dry-4", "2026-03-10T13:00:00.000Z", "hubspot:list:7", {
-      add: [m("e")],
+      add: [member("e")],
       remove: [],
     });
-    expect(live?.members).toEqual([m("a"), m("b"), m("e")]);
+    expect(live?.members).toEqual([member("a"), member("b"), member("e")]);
     expect(live).not.toHaveProperty("live");
     expect(live?.decisionId).toBe("d-dry-4");
     // An erasure finds an audience whose list, but not its diff, names someone (one synced before
@@ -310,14 +311,13 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     await agentKb.updateAudienceSnapshot("wl-aud-old", () => ({
       audienceId: "wl-aud-old",
       members: [],
-      live: [m("z")],
+      live: [member("z")],
       syncedAt: "2026-03-10T09:00:00.000Z",
     }));
     expect(await rt.deps.erasure?.audiencesNaming("z")).toEqual(["wl-aud-old"]);
   });
 
   it("a deployment still in its dry run when it took this version: the snapshot's members are not the list's", async () => {
-    const m = (id: string) => ({ personId: id, email: `${id}@wl-acme.io` });
     // As an earlier version kept it: an outbox's sync wrote members, and no `live`.
     record(
       "d-old-dry",
@@ -329,7 +329,7 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
     );
     await agentKb.updateAudienceSnapshot("wl-aud-old2", () => ({
       audienceId: "wl-aud-old2",
-      members: [m("a"), m("b")],
+      members: [member("a"), member("b")],
       syncedAt: "2026-03-10T09:00:00.000Z",
       decisionId: "d-old-dry",
     }));
@@ -337,13 +337,13 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
       "d-old-dry-2",
       "executed",
       "list.sync",
-      { audienceId: "wl-aud-old2", listName: "wl", add: [m("c")], remove: [] },
+      { audienceId: "wl-aud-old2", listName: "wl", add: [member("c")], remove: [] },
       "2026-03-10T10:00:00.000Z",
       "s3-outbox:outbox/k1.json",
     );
     await ingestExecuted(deps, executed("d-old-dry-2", "list.sync"));
     const snap = (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-old2");
-    expect(snap?.members).toEqual([m("a"), m("b"), m("c")]);
+    expect(snap?.members).toEqual([member("a"), member("b"), member("c")]);
     // Before: a and b, the earlier dry run's adds, taken for what HubSpot's list holds.
     expect(snap?.live).toEqual([]);
     // A sync a person settled as sent without naming the vendor's id counts as not reaching the list:
@@ -352,7 +352,7 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
       "d-old-dry-3",
       "executed",
       "list.sync",
-      { audienceId: "wl-aud-old2", listName: "wl", add: [m("d")], remove: [] },
+      { audienceId: "wl-aud-old2", listName: "wl", add: [member("d")], remove: [] },
       "2026-03-10T11:00:00.000Z",
     );
     const d3 = ledger.get("d-old-dry-3") as Decision;
@@ -380,33 +380,21 @@ describe.each(STORES)("record actions reach the knowledge base as the ledger has
   });
 
   it("a whole audience's live sync after a dry run: the list holds what it held plus this sync's changes", async () => {
-    const m = (id: string) => ({ personId: id, email: `${id}@wl-acme.io` });
-    const sync = async (id: string, at: string, externalId: string, payload: object) => {
-      record(
-        id,
-        "executed",
-        "list.sync",
-        { audienceId: "wl-aud-dry2", listName: "wl", ...payload },
-        at,
-        externalId,
-      );
-      await ingestExecuted(deps, executed(id, "list.sync"));
-      return (await agentKb.audienceSnapshots()).find((s) => s.audienceId === "wl-aud-dry2");
-    };
+    const sync = syncOf("wl-aud-dry2");
     // Only ever a dry run, locally (the sandbox's outbox): the list holds nothing yet.
     const dry = await sync("d-dry2-1", "2026-03-10T10:00:00.000Z", "outbox:d-dry2-1:exec:1", {
-      add: [m("a"), m("b")],
+      add: [member("a"), member("b")],
       remove: [],
-      members: [m("a"), m("b")],
+      members: [member("a"), member("b")],
     });
-    expect(dry).toMatchObject({ members: [m("a"), m("b")], live: [] });
+    expect(dry).toMatchObject({ members: [member("a"), member("b")], live: [] });
     const live = await sync("d-dry2-2", "2026-03-10T11:00:00.000Z", "hubspot:list:9", {
-      add: [m("c")],
-      remove: [m("a")],
-      members: [m("b"), m("c")],
+      add: [member("c")],
+      remove: [member("a")],
+      members: [member("b"), member("c")],
     });
     // Not the audience it listed: b was never added, so the next sync adds it.
-    expect(live?.members).toEqual([m("c")]);
+    expect(live?.members).toEqual([member("c")]);
     expect(live).not.toHaveProperty("live");
   });
 
