@@ -196,7 +196,14 @@ describe("console", () => {
     const d = await proposeOk(h, emailProposal("doubt-bot", "omega"));
     await waitForStatus(h, d.decisionId, "in_doubt");
     await open(`decision/${encodeURIComponent(d.decisionId)}`);
+    // Without a note, the API's 400 is shown beside the note, and nothing changes.
+    await b.page.click("#settle [data-act=went-out]");
+    await textOf(b.page.locator("#settle label:has(input[name=note]) .field-error")).toContain("note");
+    // Enter in a field settles nothing: it would press the first button, "It went out".
     await b.page.fill("#settle input[name=note]", "found in SES's sending log");
+    await b.page.press("#settle input[name=note]", "Enter");
+    await b.page.waitForTimeout(300);
+    expect((await getDecision(h, d.decisionId)).status).toBe("in_doubt");
     await b.page.fill("#settle input[name=externalId]", "ses:0100018e-found");
     await b.page.click("#settle [data-act=went-out]");
     await gone(b.page.locator("#settle"));

@@ -257,31 +257,23 @@ function settleForm(view, d) {
     h(
       "div",
       { class: "row" },
-      h(
-        "label",
-        {},
-        "What you looked at",
-        h("input", { name: "note", required: true, maxlength: 500, size: 40 }),
-      ),
+      h("label", {}, "What you looked at", h("input", { name: "note", maxlength: 500, size: 40 })),
       h("label", {}, "Vendor's id (optional)", h("input", { name: "externalId", maxlength: 200, size: 24 })),
     ),
     h(
       "div",
       { class: "row" },
-      h("button", { class: "primary", type: "submit", value: "sent", "data-act": "went-out" }, "It went out"),
-      h(
-        "button",
-        { class: "danger", type: "submit", value: "not", "data-act": "not-sent" },
-        "It did not go out",
-      ),
+      h("button", { class: "primary", type: "button", "data-act": "went-out" }, "It went out"),
+      h("button", { class: "danger", type: "button", "data-act": "not-sent" }, "It did not go out"),
     ),
   );
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const wentOut = e.submitter?.value === "sent";
+  // Only a button settles it: Enter in a field would otherwise press the first one, "It went out".
+  form.addEventListener("submit", (e) => e.preventDefault());
+  const settle = async (wentOut) => {
     const note = form.elements.note.value.trim();
     const externalId = form.elements.externalId.value.trim();
     try {
+      // An empty note goes to the API, whose 400 names the field: shown beside it.
       await api("POST", `/v1/decisions/${encodeURIComponent(d.decisionId)}/settle`, {
         wentOut,
         note,
@@ -291,6 +283,8 @@ function settleForm(view, d) {
     } catch (err) {
       showErrors(form, err);
     }
-  });
+  };
+  form.querySelector("[data-act=went-out]").addEventListener("click", () => settle(true));
+  form.querySelector("[data-act=not-sent]").addEventListener("click", () => settle(false));
   return form;
 }
