@@ -56,17 +56,14 @@ export async function ingestExecuted(deps: IngestDeps, event: DomainEvent): Prom
       await deps.agentKb.updateAudienceSnapshot(p.audienceId, (last) =>
         outboxed(last, p, syncedAt, d.decisionId, before),
       );
-    } else if (members)
+    } else
       await deps.agentKb.updateAudienceSnapshot(p.audienceId, (last) =>
-        // After syncs that went to an outbox, the list holds what it held then plus this sync's
-        // changes, not the audience this sync listed: the next sync proposes the rest.
-        last?.live
-          ? afterPart({ ...last, members: last.live }, p, syncedAt, d.decisionId)
-          : newest(last, { audienceId: p.audienceId, members, syncedAt, decisionId: d.decisionId }),
-      );
-    else
-      await deps.agentKb.updateAudienceSnapshot(p.audienceId, (last) =>
-        afterPart(last?.live ? { ...last, members: last.live } : last, p, syncedAt, d.decisionId),
+        // The audience it listed, if it listed one and the list held what the snapshot says; else what
+        // the list held (after syncs that went to an outbox: `live`) with this sync's changes, and
+        // the next sync proposes the rest.
+        members && !last?.live
+          ? newest(last, { audienceId: p.audienceId, members, syncedAt, decisionId: d.decisionId })
+          : afterPart(last?.live ? { ...last, members: last.live } : last, p, syncedAt, d.decisionId),
       );
     return;
   }
